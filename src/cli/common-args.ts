@@ -1,0 +1,25 @@
+import type { ArgsDef } from "citty";
+
+export const configArgs = {
+  config: {
+    type: "string",
+    alias: "c",
+    description: "Config file (default: ./mallex.yaml, else the shipped default)",
+    valueHint: "file",
+  },
+} as const satisfies ArgsDef;
+
+export const proxyArgs = {
+  ...configArgs,
+  port: { type: "string", alias: "p", description: "Port to serve on (default: server.port from the config)", valueHint: "n" },
+  "backend-url": {
+    type: "string",
+    description: "Send every local profile to this already-running OpenAI-compatible server (base URL ending in /v1); nothing is supervised",
+    valueHint: "url",
+  },
+  "server-command": {
+    type: "string",
+    description: "Supervise this command as the local model server; {port} and {model} are replaced",
+    valueHint: "cmd",
+  },
+} as const satisfies ArgsDef;

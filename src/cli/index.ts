@@ -1,0 +1,69 @@
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { MallexError } from "../mallex-error.js";
+import { findPackageRoot, packageVersion } from "../package-root.js";
+
+const load = (loader: () => Promise<{ default: CommandDef<any> }>) => () => loader().then((m) => m.default);
+
+export const main = defineCommand({
+  meta: {
+    name: "mallex",
+    version: packageVersion(findPackageRoot()),
+    description: "Run Claude Code on local models: a compiled, declarative Anthropic API proxy",
+  },
+  subCommands: {
+    compile: load(() => import("./commands/compile.js")),
+    proxy: load(() => import("./commands/proxy.js")),
+    run: load(() => import("./commands/run.js")),
+    server: load(() => import("./commands/server.js")),
+    init: load(() => import("./commands/init.js")),
+    doctor: load(() => import("./commands/doctor.js")),
+    explain: load(() => import("./commands/explain.js")),
+  },
+});
+
+/** The only place that reads process.argv or exits the process. */
+export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promise<void> {
+  if (rawArgs.length === 0 || (rawArgs.length === 1 && (rawArgs[0] === "--help" || rawArgs[0] === "-h"))) {
+    await showUsage(main);
+    return;
+  }
+  if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+    console.log(main.meta && "version" in main.meta ? main.meta.version : "");
+    return;
+  }
+  const [name, ...rest] = rawArgs;
+  const subCommands = main.subCommands as Record<string, () => Promise<CommandDef<any>>>;
+  const loader = name === undefined ? undefined : subCommands[name];
+  if (!loader) {
+    await showUsage(main);
+    console.error(`Unknown command "${name}". Run \`mallex --help\` for the list.`);
+    process.exitCode = 2;
+    return;
+  }
+  const command = await loader();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    // Arguments after `--` belong to Claude Code (mallex run -- --help), not to mallex.
+    const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+    if (own.includes("--help") || own.includes("-h")) {
+      await showUsage(command, main);
+      return;
+    }
+  }
+  try {
+    await runCommand(command, { rawArgs: rest });
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (MallexError.isInstance(error)) {
+    for (const line of error.details) console.error(line);
+    console.error(error.message);
+    return error.exitCode;
+  }
+  const usage = error instanceof Error && error.name === "CLIError";
+  console.error(usage ? `mallex: ${error.message}` : `mallex: unexpected error (a bug in mallex, please report it): ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.MALLEX_DEBUG && error instanceof Error) console.error(error.stack);
+  return usage ? 2 : 70;
+}

@@ -1,0 +1,62 @@
+import { suggestName } from "../config/suggest-name.js";
+import type { ConfigView } from "./config-view.js";
+import { SIZES, TIER_ORDER } from "./routing-table.js";
+
+/** Every name the config refers to (backend, profile, template) must be declared somewhere. */
+export function checkReferences(view: ConfigView): void {
+  const { config, report } = view;
+  const backends = Object.keys(config.backends ?? {});
+  const profiles = Object.keys(config.profiles ?? {});
+  const templates = Object.keys(config.templates ?? {});
+
+  const expect = (kind: "backend" | "profile" | "template", name: string, known: string[], path: (string | number)[]) => {
+    if (known.includes(name)) return;
+    const guess = suggestName(name, known);
+    const code = kind === "backend" ? "ref-backend-unknown" : kind === "profile" ? "ref-profile-unknown" : "ref-template-unknown";
+    const section = kind === "backend" ? "backends" : kind === "profile" ? "profiles" : "templates";
+    report(code, path, `${kind} "${name}" is not declared`, guess ? `did you mean "${guess}"?` : known.length ? `declared ${section}: ${known.join(", ")}` : `declare it under ${section}:`);
+  };
+
+  for (const [name, profile] of Object.entries(config.profiles ?? {})) {
+    expect("backend", profile.backend, backends, ["profiles", name, "backend"]);
+    if (profile.tools?.mode === "xml" && !config.tools?.[profile.size]?.template) {
+      report("profile-tools-template-missing", ["profiles", name, "tools", "mode"], `profile "${name}" uses xml tool mode, but tools.${profile.size} names no template`, `add tools: { ${profile.size}: { template: tools-xml } }`);
+    }
+  }
+  for (const tier of TIER_ORDER) {
+    const entry = config.tiers?.[tier];
+    if (entry) expect("profile", entry.profile, profiles, ["tiers", tier, "profile"]);
+  }
+  const classifier = config.classifier ?? {};
+  if (classifier.profile !== undefined) expect("profile", classifier.profile, profiles, ["classifier", "profile"]);
+  if (classifier.template !== undefined) expect("template", classifier.template, templates, ["classifier", "template"]);
+  if (classifier.mode === "model" && (classifier.profile === undefined || classifier.template === undefined)) {
+    report("ref-profile-unknown", ["classifier", "mode"], "classifier mode model needs a profile and a template", "add profile: <a small local profile> and template: classifier");
+  }
+  for (const size of SIZES) {
+    const trimming = config.trimming?.[size];
+    if (trimming?.system_template !== undefined) expect("template", trimming.system_template, templates, ["trimming", size, "system_template"]);
+    else if (trimming && !trimming.passthrough) {
+      report("trimming-template-missing", ["trimming", size], `trimming.${size} has no system_template`, "name a template (system_template: system-small) or set passthrough: true", { key: true });
+    }
+    const template = config.tools?.[size]?.template;
+    if (template !== undefined) expect("template", template, templates, ["tools", size, "template"]);
+  }
+  for (const [name, backend] of Object.entries(config.backends ?? {})) {
+    if (backend.kind === "openai" && backend.base_url === undefined && backend.supervise === undefined) {
+      report("backend-url-missing", ["backends", name], `backend "${name}" has no base_url and is not supervised`, "add base_url: http://127.0.0.1:8080/v1, or a supervise: block", { key: true });
+    }
+  }
+  (config.intents ?? []).forEach((intent, index) => {
+    if ((intent.tier === undefined) === (intent.escalate === undefined)) {
+      report("schema-missing-key", ["intents", index], `intent "${intent.id}" needs exactly one of tier or escalate`, "write tier: low|medium|high, or escalate: 1");
+    }
+  });
+  for (const size of SIZES) {
+    (config.trimming?.[size]?.keep ?? []).forEach((rule, index) => {
+      if ((rule.heading === undefined) === (rule.pattern === undefined)) {
+        report("schema-missing-key", ["trimming", size, "keep", index], `keep rule "${rule.id}" needs exactly one of heading or pattern`, "write heading: Environment, or pattern: <regex>");
+      }
+    });
+  }
+}

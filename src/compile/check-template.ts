@@ -1,0 +1,154 @@
+import Handlebars from "handlebars";
+import { BUILTIN_HELPERS, type ContextShape } from "../templates/template-contexts.js";
+import { TEMPLATE_HELPER_NAMES } from "../templates/template-helpers.js";
+
+type Node = hbs.AST.Node;
+
+export interface TemplateProblem {
+  kind: "syntax" | "unknown-variable" | "unknown-helper";
+  line: number;
+  col: number;
+  message: string;
+  hint?: string;
+}
+
+const HELPERS = new Set<string>([...BUILTIN_HELPERS, ...TEMPLATE_HELPER_NAMES]);
+const DATA_VARIABLES = new Set(["index", "key", "first", "last", "root"]);
+
+/** Parses a template and checks that it reads only variables `shape` provides and calls known helpers. */
+export function checkTemplate(source: string, shape: ContextShape, kindLabel: string): TemplateProblem[] {
+  let program: hbs.AST.Program;
+  try {
+    program = Handlebars.parse(source);
+  } catch (error) {
+    return [syntaxProblem(error as Error & { lineNumber?: number; column?: number }, source)];
+  }
+  const problems: TemplateProblem[] = [];
+
+  const lookup = (path: hbs.AST.PathExpression, scopes: readonly ContextShape[]): void => {
+    if (path.data) {
+      const [head, ...rest] = path.parts;
+      if (head === "root") return resolve(path, rest, scopes[0] ?? true);
+      if (head === undefined || !DATA_VARIABLES.has(head)) report(path, `@${path.parts.join(".")} is not a Handlebars data variable`);
+      return;
+    }
+    const scope = scopes[scopes.length - 1 - path.depth];
+    if (scope === undefined) return report(path, `{{${path.original}}} climbs above the template's root`);
+    resolve(path, path.parts, scope);
+  };
+
+  const resolve = (path: hbs.AST.PathExpression, parts: readonly string[], scope: ContextShape): void => {
+    let shape: ContextShape = scope;
+    for (const part of parts) {
+      const next: ContextShape | undefined = shape === true || Array.isArray(shape) ? undefined : (shape as Record<string, ContextShape>)[part];
+      if (next === undefined) {
+        const available = shape === true || Array.isArray(shape) ? [] : Object.keys(shape);
+        return report(path, `{{${path.original}}} is not provided to ${kindLabel} templates`, available.length ? `available here: ${available.join(", ")}` : undefined);
+      }
+      shape = next;
+    }
+  };
+
+  const shapeOf = (node: hbs.AST.Expression, scopes: readonly ContextShape[]): ContextShape => {
+    if (node.type !== "PathExpression") return true;
+    const path = node as hbs.AST.PathExpression;
+    if (path.data) return true;
+    let shape: ContextShape | undefined = scopes[scopes.length - 1 - path.depth];
+    for (const part of path.parts) {
+      shape = shape === undefined || shape === true || Array.isArray(shape) ? undefined : (shape as Record<string, ContextShape>)[part];
+    }
+    return shape ?? true;
+  };
+
+  const report = (node: Node, message: string, hint?: string): void => {
+    problems.push({ kind: "unknown-variable", line: node.loc.start.line, col: node.loc.start.column + 1, message, ...(hint ? { hint } : {}) });
+  };
+
+  const checkCall = (node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression, scopes: readonly ContextShape[]): void => {
+    const callee = node.path;
+    const isCall = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0 || node.type !== "MustacheStatement";
+    if (callee.type === "PathExpression") {
+      const name = (callee as hbs.AST.PathExpression).original;
+      if (isCall && !HELPERS.has(name)) {
+        problems.push({
+          kind: "unknown-helper",
+          line: callee.loc.start.line,
+          col: callee.loc.start.column + 1,
+          message: `helper "${name}" does not exist`,
+          hint: `mallex provides: ${[...HELPERS].join(", ")}`,
+        });
+      } else if (!isCall && !HELPERS.has(name)) lookup(callee as hbs.AST.PathExpression, scopes);
+    }
+    for (const param of node.params) visitExpression(param, scopes);
+    for (const pair of node.hash?.pairs ?? []) visitExpression(pair.value, scopes);
+  };
+
+  const visitExpression = (node: hbs.AST.Expression, scopes: readonly ContextShape[]): void => {
+    if (node.type === "PathExpression") lookup(node as hbs.AST.PathExpression, scopes);
+    else if (node.type === "SubExpression") checkCall(node as hbs.AST.SubExpression, scopes);
+  };
+
+  const visit = (node: Node, scopes: readonly ContextShape[]): void => {
+    switch (node.type) {
+      case "Program":
+        for (const child of (node as hbs.AST.Program).body) visit(child, scopes);
+        return;
+      case "MustacheStatement":
+        return checkCall(node as hbs.AST.MustacheStatement, scopes);
+      case "BlockStatement": {
+        const block = node as hbs.AST.BlockStatement;
+        checkCall(block, scopes);
+        const helper = block.path.type === "PathExpression" ? (block.path as hbs.AST.PathExpression).original : "";
+        const param = block.params[0];
+        let inner = scopes;
+        if (param && (helper === "each" || helper === "with")) {
+          const shape = shapeOf(param, scopes);
+          inner = [...scopes, helper === "each" && Array.isArray(shape) ? (shape[0] as ContextShape) : shape];
+        }
+        if (block.program) visit(block.program, inner);
+        if (block.inverse) visit(block.inverse, scopes);
+        return;
+      }
+      case "PartialStatement":
+      case "PartialBlockStatement":
+      case "DecoratorBlock":
+      case "Decorator":
+        problems.push({
+          kind: "unknown-helper",
+          line: node.loc.start.line,
+          col: node.loc.start.column + 1,
+          message: "partials and decorators are not supported in mallex templates",
+          hint: "inline the text, or use {{#each}} / {{#if}}",
+        });
+        return;
+      default:
+        return;
+    }
+  };
+
+  visit(program, [shape]);
+  return problems;
+}
+
+/** Handlebars reports "Parse error on line N" with a caret under an excerpt whose newlines were removed. */
+function syntaxProblem(error: Error & { lineNumber?: number; column?: number }, source: string): TemplateProblem {
+  const lines = error.message.split("\n");
+  const headline = lines[0] ?? error.message;
+  if (error.lineNumber !== undefined) {
+    return { kind: "syntax", line: error.lineNumber, col: (error.column ?? 0) + 1, message: headline.replace(/ - \d+:\d+$/, "") };
+  }
+  const line = Number(/on line (\d+)/.exec(headline)?.[1] ?? 1);
+  const excerpt = (lines[1] ?? "").replace(/^\.\.\./, "");
+  const caret = (lines[2] ?? "").indexOf("^") - ((lines[1] ?? "").startsWith("...") ? 3 : 0);
+  const before = excerpt.slice(0, Math.max(0, caret));
+  const text = source.split("\n")[line - 1] ?? "";
+  let col = 1;
+  for (let k = text.length; k > 0; k--) {
+    if (before.endsWith(text.slice(0, k))) {
+      col = k + 1;
+      break;
+    }
+  }
+  const expected = lines.at(-1)?.startsWith("Expecting") ? `: ${lines.at(-1)}` : "";
+  return { kind: "syntax", line, col, message: `template syntax error${expected}` };
+}

@@ -1,0 +1,71 @@
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "../config/diagnostics.js";
+import type { EnvLookup } from "../config/interpolate-env.js";
+import { loadConfig } from "../config/load-config.js";
+import { validateSchema, type ConfigValidator } from "../config/validate-schema.js";
+import { checkReferences } from "./check-references.js";
+import { checkRegexes } from "./check-regexes.js";
+import { checkTiers } from "./check-tiers.js";
+import { compileTemplates } from "./compile-templates.js";
+import { createConfigView } from "./config-view.js";
+import { renderGeneratedFiles } from "./emit-generated.js";
+import { computeInputHash, sha256 } from "./input-hash.js";
+import { resolveRoutingTable } from "./resolve-routing-table.js";
+import type { RoutingTable } from "./routing-table.js";
+
+export interface CompileConfigOptions {
+  configPath: string;
+  /** Folder the generated files are for; source paths in the table are relative to it. */
+  outDir: string;
+  cwd: string;
+  env: EnvLookup;
+  packageRoot: string;
+  validator: ConfigValidator;
+}
+
+export interface CompileConfigResult {
+  table?: RoutingTable;
+  /** File name → content, ready to write into outDir. */
+  files?: Record<string, string>;
+  diagnostics: Diagnostic[];
+}
+
+/** The schema validator that `npm run codegen` precompiled, from the installed package. */
+export async function loadConfigValidator(packageRoot: string): Promise<ConfigValidator> {
+  const module = (await import(pathToFileURL(join(packageRoot, "generated", "validate-config.js")).href)) as { validate: ConfigValidator };
+  return module.validate;
+}
+
+/** load → validate → check → compile templates → resolve → render. Reads files; writes nothing. */
+export function compileConfig(options: CompileConfigOptions): CompileConfigResult {
+  const loaded = loadConfig(options.configPath, options);
+  if (!loaded.config || hasErrors(loaded.diagnostics)) return { diagnostics: sortDiagnostics(loaded.diagnostics) };
+  const config = loaded.config;
+
+  const schemaDiagnostics = validateSchema(config, options.validator);
+  if (schemaDiagnostics.length > 0) return { diagnostics: sortDiagnostics([...loaded.diagnostics, ...schemaDiagnostics]) };
+
+  const view = createConfigView(config);
+  checkReferences(view);
+  checkRegexes(view);
+  checkTiers(view);
+  const templates = compileTemplates(view, options.cwd);
+  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...view.diagnostics]);
+  if (hasErrors(diagnostics)) return { diagnostics };
+
+  const outDir = resolve(options.cwd, options.outDir);
+  const rel = (path: string) => relative(outDir, path).split("\\").join("/");
+  const sources = [
+    ...config.files.map((file) => ({ path: rel(file.path), sha256: sha256(file.content) })),
+    ...templates.map((t) => ({ path: rel(t.path), sha256: t.sha256 })),
+  ];
+  const hash = computeInputHash(sources, config.envUsed, options.env);
+  const table = resolveRoutingTable(view.config, {
+    hash,
+    sources,
+    env: config.envUsed,
+    templates: Object.fromEntries(templates.map((t) => [t.name, { source: rel(t.path), sha256: t.sha256 }])),
+  });
+  return { table, files: renderGeneratedFiles(table, templates), diagnostics };
+}

@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Handlebars from "handlebars";
+import { diagnostic } from "../config/diagnostics.js";
+import { displayPath } from "../config/load-config.js";
+import { templateContextShape, type TemplateKind } from "../templates/template-contexts.js";
+import { TEMPLATE_HELPER_NAMES } from "../templates/template-helpers.js";
+import { checkTemplate, type TemplateProblem } from "./check-template.js";
+import type { ConfigView } from "./config-view.js";
+import { SIZES } from "./routing-table.js";
+
+export interface CompiledTemplate {
+  name: string;
+  /** Absolute path of the .hbs file. */
+  path: string;
+  content: string;
+  sha256: string;
+  /** Handlebars.precompile output: a JS object literal, written into generated/templates.js. */
+  spec: string;
+}
+
+interface TemplateUse {
+  kind: TemplateKind;
+  sectionIds: string[];
+  label: string;
+}
+
+/** Options the runtime must render with too: prompts are not HTML, so nothing is escaped. */
+export const HANDLEBARS_COMPILE_OPTIONS = {
+  noEscape: true,
+  knownHelpers: Object.fromEntries(TEMPLATE_HELPER_NAMES.map((name) => [name, true])),
+} as const;
+
+/** Reads every declared template, checks it against each place that uses it, and precompiles it. */
+export function compileTemplates(view: ConfigView, cwd: string): CompiledTemplate[] {
+  const uses = collectUses(view);
+  const compiled: CompiledTemplate[] = [];
+  for (const [name, file] of Object.entries(view.config.templates ?? {})) {
+    const declaredIn = view.at(["templates", name]).file;
+    const path = resolve(dirname(resolve(cwd, declaredIn)), file);
+    let content: string;
+    try {
+      content = readFileSync(path, "utf8");
+    } catch {
+      view.report("template-not-found", ["templates", name], `template file ${file} does not exist`, `looked for ${path}`);
+      continue;
+    }
+    const shown = displayPath(path, cwd);
+    const templateUses = uses.get(name) ?? [];
+    if (templateUses.length === 0) {
+      view.report("template-unused", ["templates", name], `template "${name}" is declared but nothing uses it`, "reference it from trimming, tools or classifier, or remove it", { key: true, warning: true });
+    }
+    const problems = uniqueProblems(
+      templateUses.length === 0
+        ? checkTemplate(content, true, "").filter((p) => p.kind === "syntax")
+        : templateUses.flatMap((use) => checkTemplate(content, templateContextShape(use.kind, use.sectionIds), use.label)),
+    );
+    for (const problem of problems) {
+      const code = problem.kind === "syntax" ? "template-syntax" : problem.kind === "unknown-helper" ? "template-unknown-helper" : "template-unknown-variable";
+      view.diagnostics.push(diagnostic(code, { file: shown, line: problem.line, col: problem.col }, problem.message, problem.hint));
+    }
+    if (problems.length > 0) continue;
+    compiled.push({
+      name,
+      path,
+      content,
+      sha256: createHash("sha256").update(content).digest("hex"),
+      spec: Handlebars.precompile(content, HANDLEBARS_COMPILE_OPTIONS) as string,
+    });
+  }
+  return compiled;
+}
+
+/** A template used in two places reports a syntax error once. */
+function uniqueProblems(problems: TemplateProblem[]): TemplateProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.col}:${p.message}`;
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
+function collectUses(view: ConfigView): Map<string, TemplateUse[]> {
+  const uses = new Map<string, TemplateUse[]>();
+  const add = (name: string | undefined, use: TemplateUse) => {
+    if (name !== undefined) uses.set(name, [...(uses.get(name) ?? []), use]);
+  };
+  for (const size of SIZES) {
+    const trimming = view.config.trimming?.[size];
+    add(trimming?.system_template, { kind: "system", sectionIds: (trimming?.keep ?? []).map((k) => k.id), label: `trimming.${size} system` });
+    add(view.config.tools?.[size]?.template, { kind: "tools", sectionIds: [], label: "tool" });
+  }
+  add(view.config.classifier?.template, { kind: "classifier", sectionIds: [], label: "classifier" });
+  return uses;
+}

@@ -1,0 +1,194 @@
+import type { Backend, MallexConfig, Profile, Size } from "../../generated/config.js";
+import { globToRegex } from "./glob-to-regex.js";
+import {
+  ROUTING_TABLE_FORMAT,
+  SIZES,
+  TIER_ORDER,
+  type CompiledBackend,
+  type CompiledFilter,
+  type CompiledProfile,
+  type RoutingTable,
+} from "./routing-table.js";
+
+export interface TableInputs {
+  hash: string;
+  sources: RoutingTable["sources"];
+  env: string[];
+  templates: RoutingTable["templates"];
+}
+
+const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : Math.round(s * 1000));
+
+/**
+ * Turns a validated config into the routing table. Validation applied the schema's `default`s
+ * (ajv useDefaults), so every field that has one is present: the `!`s below rely on that, and the
+ * defaults live in the schema only. Pure: the same
+ * config always gives the same table, key order included, so generated/ is byte-identical.
+ */
+export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): RoutingTable {
+  const server = config.server!;
+  const routing = config.routing!;
+  const classifier = config.classifier!;
+  const observability = config.observability!;
+  return {
+    format: ROUTING_TABLE_FORMAT,
+    hash: inputs.hash,
+    sources: inputs.sources,
+    env: inputs.env,
+    server: omitUndefined({
+      host: server.host!,
+      port: server.port!,
+      authToken: server.auth_token,
+      requestTimeoutMs: seconds(server.request_timeout_s!)!,
+    }),
+    backends: mapValues(config.backends ?? {}, resolveBackend),
+    profiles: mapValues(config.profiles ?? {}, resolveProfile),
+    tiers: Object.fromEntries(
+      TIER_ORDER.flatMap((tier) => {
+        const entry = config.tiers?.[tier];
+        return entry ? [[tier, omitUndefined({ profile: entry.profile, fallback: entry.fallback })]] : [];
+      }),
+    ) as RoutingTable["tiers"],
+    routing: {
+      defaultTier: routing.default_tier!,
+      models: (routing.models ?? []).map((rule) => ({ glob: rule.match, pattern: globToRegex(rule.match), tier: rule.tier })),
+      aliases: Object.entries(config.profiles ?? {}).flatMap(([name, profile]) =>
+        (profile.aliases ?? []).map((glob) => ({ glob, pattern: globToRegex(glob), profile: name })),
+      ),
+      stickyEscalation: routing.sticky_escalation!,
+    },
+    intents: (config.intents ?? []).map((intent) => {
+      const flags = intent.match.flags!;
+      return omitUndefined({
+        id: intent.id,
+        description: intent.description,
+        route: intent.tier !== undefined ? { tier: intent.tier } : { escalate: intent.escalate ?? 1 },
+        prompt: (intent.match.prompt ?? []).map((source) => ({ source, flags })),
+        notPrompt: (intent.match.not_prompt ?? []).map((source) => ({ source, flags })),
+        minChars: intent.match.min_chars,
+        maxChars: intent.match.max_chars,
+        turn: intent.match.turn,
+        hasImages: intent.match.has_images,
+        minTokens: intent.match.min_tokens,
+      });
+    }),
+    classifier: omitUndefined({
+      mode: classifier.mode!,
+      profile: classifier.profile,
+      template: classifier.template,
+      timeoutMs: classifier.timeout_ms!,
+    }),
+    trimming: bySize((size) => {
+      const trimming = config.trimming?.[size];
+      return omitUndefined({
+        // No trimming declared for a size: its prompt goes through as Claude Code wrote it.
+        passthrough: trimming === undefined || trimming.passthrough!,
+        systemTemplate: trimming?.system_template,
+        keep: (trimming?.keep ?? []).map((rule) =>
+          omitUndefined({
+            id: rule.id,
+            heading: rule.heading,
+            pattern: rule.pattern === undefined ? undefined : { source: rule.pattern, flags: rule.flags! },
+            maxChars: rule.max_chars,
+          }),
+        ),
+        toolResultMaxChars: trimming?.tool_result_max_chars,
+      });
+    }),
+    filters: resolveFilters(config),
+    tools: bySize((size) => {
+      const policy = config.tools![size]!;
+      return omitUndefined({
+        template: policy.template,
+        allow: policy.allow,
+        stubDescriptions: policy.stub_descriptions!,
+        maxDescriptionChars: policy.max_description_chars,
+        simplifySchemas: policy.simplify_schemas!,
+      });
+    }),
+    templates: inputs.templates,
+    observability: omitUndefined({
+      logLevel: observability.log_level!,
+      requestLog: observability.request_log!,
+      logFile: observability.log_file,
+    }),
+  };
+}
+
+function resolveBackend(backend: Backend): CompiledBackend {
+  const supervise = backend.supervise;
+  return omitUndefined({
+    kind: backend.kind,
+    flavor: backend.flavor!,
+    baseUrl: backend.base_url ?? (backend.kind === "anthropic" ? "https://api.anthropic.com" : "http://127.0.0.1:{port}/v1"),
+    apiKey: backend.api_key,
+    headers: backend.headers ?? {},
+    timeoutMs: seconds(backend.timeout_s),
+    supervise:
+      supervise &&
+      omitUndefined({
+        command: supervise.command,
+        venv: supervise.venv,
+        install: supervise.install ?? [],
+        readiness: { probe: supervise.readiness!.probe!, timeoutMs: seconds(supervise.readiness!.timeout_s)! },
+        idleUnloadMs: Math.round(supervise.idle_unload_minutes! * 60_000),
+        wedgeTimeoutMs: seconds(supervise.wedge_timeout_s)!,
+        maxRestarts: supervise.max_restarts!,
+        restartWindowMs: seconds(supervise.restart_window_s)!,
+        onExit: supervise.on_exit!,
+      }),
+  });
+}
+
+function resolveProfile(profile: Profile, name: string): CompiledProfile {
+  return omitUndefined({
+    name,
+    backend: profile.backend,
+    model: profile.model,
+    description: profile.description,
+    paramsB: profile.params_b,
+    size: profile.size,
+    minRamGb: profile.min_ram_gb,
+    contextWindow: profile.context_window,
+    inputBudget: profile.input_budget,
+    maxOutputTokens: profile.max_output_tokens!,
+    toolMode: profile.tools!.mode!,
+    toolFormat: profile.tools?.format,
+    thinking: profile.thinking!,
+    enableThinking: profile.enable_thinking,
+    vision: profile.vision!,
+    sampling: { ...profile.sampling } as Record<string, number>,
+    draftModel: profile.draft_model,
+    chatTemplateArgs: profile.chat_template_args as Record<string, unknown> | undefined,
+  });
+}
+
+/** Highest priority first; Array.prototype.sort is stable, so ties keep declaration order. */
+function resolveFilters(config: MallexConfig): CompiledFilter[] {
+  return (config.filters ?? [])
+    .map((filter) =>
+      omitUndefined({
+        id: filter.id,
+        where: filter.where,
+        pattern: { source: filter.pattern, flags: filter.flags! },
+        action: filter.action,
+        replacement: filter.replacement,
+        priority: filter.priority!,
+        sizes: filter.sizes ?? [...SIZES],
+      }),
+    )
+    .sort((a, b) => b.priority - a.priority);
+}
+
+function bySize<T>(make: (size: Size) => T): Record<Size, T> {
+  return { small: make("small"), medium: make("medium"), large: make("large") };
+}
+
+function mapValues<T, U>(record: Record<string, T>, map: (value: T, key: string) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value, key)]));
+}
+
+/** Keeps the JSON free of `undefined` keys so optional fields are simply absent. */
+function omitUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

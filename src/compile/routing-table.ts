@@ -1,0 +1,134 @@
+import type { Size, TierName } from "../../generated/config.js";
+
+/** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
+export const ROUTING_TABLE_FORMAT = 1;
+
+export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
+export const SIZES: readonly Size[] = ["small", "medium", "large"];
+
+/** A regex kept as source: the table is JSON, the runtime compiles it once at load. */
+export interface CompiledRegex {
+  source: string;
+  flags: string;
+}
+
+export interface CompiledBackend {
+  kind: "openai" | "anthropic";
+  flavor: string;
+  /** May contain {port} when supervised. */
+  baseUrl: string;
+  /** Unresolved `${VAR}` text or a literal; resolved from the environment at run time. */
+  apiKey?: string;
+  headers: Record<string, string>;
+  timeoutMs?: number;
+  supervise?: {
+    command: string;
+    venv?: boolean | string;
+    install: string[];
+    readiness: { probe: "generate" | "health"; timeoutMs: number };
+    idleUnloadMs: number;
+    wedgeTimeoutMs: number;
+    maxRestarts: number;
+    restartWindowMs: number;
+    onExit: "stop" | "keep" | "ask";
+  };
+}
+
+export interface CompiledProfile {
+  name: string;
+  backend: string;
+  model: string;
+  description?: string;
+  paramsB?: number;
+  size: Size;
+  minRamGb?: number;
+  contextWindow?: number;
+  inputBudget?: number;
+  maxOutputTokens: number;
+  toolMode: "native" | "xml";
+  toolFormat?: string;
+  thinking: "strip" | "expose";
+  enableThinking?: boolean;
+  vision: boolean;
+  sampling: Record<string, number>;
+  draftModel?: string;
+  chatTemplateArgs?: Record<string, unknown>;
+}
+
+export interface CompiledIntent {
+  id: string;
+  description?: string;
+  route: { tier: TierName } | { escalate: number };
+  prompt: CompiledRegex[];
+  notPrompt: CompiledRegex[];
+  minChars?: number;
+  maxChars?: number;
+  turn?: "user" | "tool_result";
+  hasImages?: boolean;
+  minTokens?: number;
+}
+
+export interface CompiledKeepRule {
+  id: string;
+  heading?: string;
+  pattern?: CompiledRegex;
+  maxChars?: number;
+}
+
+export interface CompiledTrimming {
+  passthrough: boolean;
+  systemTemplate?: string;
+  keep: CompiledKeepRule[];
+  toolResultMaxChars?: number;
+}
+
+export type FilterTarget = "system" | "reminder" | "system_message" | "tool_result";
+
+export interface CompiledFilter {
+  id: string;
+  where: FilterTarget[];
+  pattern: CompiledRegex;
+  action: "drop" | "unwrap" | "replace";
+  replacement?: string;
+  priority: number;
+  sizes: Size[];
+}
+
+export interface CompiledToolPolicy {
+  template?: string;
+  /** Absent: every tool. */
+  allow?: string[];
+  stubDescriptions: boolean;
+  maxDescriptionChars?: number;
+  simplifySchemas: boolean;
+}
+
+/** The compiled form of mallex.yaml: everything the runtime may do is decided here. */
+export interface RoutingTable {
+  format: typeof ROUTING_TABLE_FORMAT;
+  /** Hash of every input (sources, environment values read, format): the runtime recompiles when it differs. */
+  hash: string;
+  /** Every file the table was compiled from, relative to the output folder, with its content hash. */
+  sources: Array<{ path: string; sha256: string }>;
+  /** Environment variables read while compiling (their values are part of the hash). */
+  env: string[];
+  server: { host: string; port: number; authToken?: string; requestTimeoutMs: number };
+  backends: Record<string, CompiledBackend>;
+  profiles: Record<string, CompiledProfile>;
+  tiers: Record<TierName, { profile: string; fallback?: TierName }>;
+  routing: {
+    defaultTier: TierName;
+    models: Array<{ glob: string; pattern: CompiledRegex; tier: TierName }>;
+    aliases: Array<{ glob: string; pattern: CompiledRegex; profile: string }>;
+    stickyEscalation: boolean;
+  };
+  intents: CompiledIntent[];
+  classifier: { mode: "rules" | "model"; profile?: string; template?: string; timeoutMs: number };
+  trimming: Record<Size, CompiledTrimming>;
+  /** Highest priority first; equal priorities keep their declaration order. */
+  filters: CompiledFilter[];
+  tools: Record<Size, CompiledToolPolicy>;
+  /** Template names → their source file (relative to the output folder); code is in templates.js. */
+  templates: Record<string, { source: string; sha256: string }>;
+  observability: { logLevel: "debug" | "info" | "warn" | "error" | "silent"; requestLog: boolean; logFile?: string };
+}

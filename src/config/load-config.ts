@@ -1,0 +1,122 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import type { EnvLookup } from "./interpolate-env.js";
+import { disableRules, isPlainObject, mergeLayers } from "./merge-layers.js";
+import { parseYamlFile } from "./parse-yaml-file.js";
+import { resolveInclude } from "./resolve-include.js";
+import { originAt, recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
+
+export interface SourceFile {
+  path: string;
+  displayPath: string;
+  content: string;
+}
+
+/** A config with its includes merged, not yet validated. */
+export interface LoadedConfig {
+  value: Record<string, unknown>;
+  origins: Origins;
+  /** Every file read: the entry first, then includes in the order they were read. */
+  files: SourceFile[];
+  envUsed: string[];
+  entry: SourcePosition;
+}
+
+export interface LoadConfigOptions {
+  cwd: string;
+  env: EnvLookup;
+  /** Root of the mallex package, for `include: [mallex]`. */
+  packageRoot: string;
+}
+
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** Reads a config file and everything it includes, merged in order (later wins). */
+export function loadConfig(entryPath: string, options: LoadConfigOptions): { config?: LoadedConfig; diagnostics: Diagnostic[] } {
+  const origins: Origins = new WeakMap();
+  const files: SourceFile[] = [];
+  const envUsed = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const entryFile = resolve(options.cwd, entryPath);
+  const entry: SourcePosition = { file: displayPath(entryFile, options.cwd), line: 1, col: 1 };
+
+  const loadFile = (path: string, stack: readonly string[], includedAt?: SourcePosition): unknown => {
+    const shown = displayPath(path, options.cwd);
+    let content: string;
+    try {
+      content = readFileSync(path, "utf8");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
+      diagnostics.push(
+        diagnostic("config-not-found", includedAt ?? { file: shown, line: 1, col: 1 }, `config file ${shown} ${reason}`, "check the path, or run `mallex init` to write one"),
+      );
+      return undefined;
+    }
+    files.push({ path, displayPath: shown, content });
+    const parsed = parseYamlFile(content, { displayPath: shown, env: options.env, origins });
+    diagnostics.push(...parsed.diagnostics);
+    for (const name of parsed.envUsed) envUsed.add(name);
+    if (!isPlainObject(parsed.value)) {
+      if (parsed.value !== undefined) {
+        diagnostics.push(diagnostic("schema-type", { file: shown, line: 1, col: 1 }, "a config file must be a map of settings", "start with keys such as profiles: and tiers:"));
+      }
+      return undefined;
+    }
+    const own = parsed.value;
+    const rootOrigin = (path: (string | number)[]) => originAt(own, origins, path, { file: shown, line: 1, col: 1 });
+
+    let base: unknown = {};
+    const include = own.include;
+    if (include !== undefined && !(Array.isArray(include) && include.every((s) => typeof s === "string"))) {
+      diagnostics.push(diagnostic("include-invalid", rootOrigin(["include"]).value, "include must be a list of file paths or package names", 'write include: ["./rules/team.yaml"]'));
+    } else {
+      (include ?? []).forEach((spec: string, index: number) => {
+        const at = rootOrigin(["include", index]).value;
+        const found = resolveInclude(spec, path, options.packageRoot);
+        if (!found.ok) {
+          diagnostics.push(diagnostic("include-not-found", at, found.message, found.hint));
+          return;
+        }
+        if (stack.includes(found.path)) {
+          const cycle = [...stack.slice(stack.indexOf(found.path)), found.path].map((p) => displayPath(p, options.cwd));
+          diagnostics.push(diagnostic("include-cycle", at, `include cycle: ${cycle.join(" → ")}`, "remove one of these includes"));
+          return;
+        }
+        const layer = loadFile(found.path, [...stack, found.path], at);
+        if (layer !== undefined) base = mergeLayers(base, layer, origins);
+      });
+    }
+
+    const disable = own.disable;
+    if (disable !== undefined) {
+      if (!(Array.isArray(disable) && disable.every((s) => typeof s === "string"))) {
+        diagnostics.push(diagnostic("include-invalid", rootOrigin(["disable"]).value, "disable must be a list of rule ids", "write disable: [some-rule-id]"));
+      } else {
+        const result = disableRules(base, disable, origins);
+        base = result.config;
+        for (const id of result.unknown) {
+          diagnostics.push(
+            diagnostic("disable-unknown-id", rootOrigin(["disable", disable.indexOf(id)]).value, `disable names "${id}", but no included file defines a rule with that id`, "check the id against the included rule files"),
+          );
+        }
+      }
+    }
+
+    const { include: _include, disable: _disable, ...rest } = own;
+    const ownRest: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rest)) {
+      ownRest[key] = value;
+      const origin = origins.get(own)?.get(key);
+      if (origin) recordOrigin(origins, ownRest, key, origin);
+    }
+    return mergeLayers(base, ownRest, origins);
+  };
+
+  const value = loadFile(entryFile, [entryFile]);
+  if (!isPlainObject(value)) return { diagnostics };
+  return { config: { value, origins, files, envUsed: [...envUsed].sort(), entry }, diagnostics };
+}

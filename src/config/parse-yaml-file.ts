@@ -1,0 +1,101 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from "yaml";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { coerceScalar, interpolateEnv, isWholeReference, type EnvLookup } from "./interpolate-env.js";
+import { recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
+
+export interface ParsedYamlFile {
+  value: unknown;
+  diagnostics: Diagnostic[];
+  /** Environment variables the file read, for the input hash. */
+  envUsed: string[];
+}
+
+export interface ParseYamlOptions {
+  /** The file as shown in messages. */
+  displayPath: string;
+  env: EnvLookup;
+  origins: Origins;
+}
+
+/**
+ * Secrets keep their `${VAR}` text: they are resolved at run time, so generated/ never holds a key.
+ * Matched by the key that holds them (or, for headers, by the map they sit in).
+ */
+/** Syntax-checks a deferred secret's references without requiring the variables at compile time. */
+const EVERY_VARIABLE_SET: EnvLookup = new Proxy({}, { get: () => "set" });
+
+function isDeferredSecret(path: readonly string[]): boolean {
+  const key = path.at(-1);
+  return key === "api_key" || key === "auth_token" || path.at(-2) === "headers";
+}
+
+/** Parses one YAML file into plain data, recording where every value was written. */
+export function parseYamlFile(source: string, options: ParseYamlOptions): ParsedYamlFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const position = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: options.displayPath, line, col };
+  };
+  const diagnostics: Diagnostic[] = [];
+  for (const error of doc.errors) {
+    const [start] = error.linePos ?? [];
+    const pos = start ? { file: options.displayPath, line: start.line, col: start.col } : position(error.pos[0]);
+    diagnostics.push(diagnostic("yaml-syntax", pos, firstLine(error.message), "fix the YAML syntax at this position"));
+  }
+  if (diagnostics.length > 0) return { value: undefined, diagnostics, envUsed: [] };
+
+  const envUsed = new Set<string>();
+  const convert = (node: Node | null | undefined, path: string[]): unknown => {
+    if (isAlias(node)) return convert(node.resolve(doc as Document) as Node | undefined, path);
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+        const valueNode = pair.value as Node | null;
+        out[key] = convert(valueNode, [...path, key]);
+        recordOrigin(options.origins, out, key, {
+          key: position(keyNode?.range?.[0] ?? 0),
+          value: position(valueNode?.range?.[0] ?? keyNode?.range?.[1] ?? 0),
+        });
+      }
+      return out;
+    }
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      node.items.forEach((item, index) => {
+        const itemNode = item as Node | null;
+        out.push(convert(itemNode, [...path, String(index)]));
+        recordOrigin(options.origins, out, index, { value: position(itemNode?.range?.[0] ?? node.range?.[0] ?? 0) });
+      });
+      return out;
+    }
+    if (isScalar(node)) return convertScalar(node, path);
+    return null;
+  };
+
+  const convertScalar = (node: Scalar, path: string[]): unknown => {
+    if (typeof node.value !== "string" || !node.value.includes("${")) return node.value;
+    const text = node.value;
+    const result = interpolateEnv(text, isDeferredSecret(path) ? EVERY_VARIABLE_SET : options.env);
+    if (!result.ok) {
+      const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
+      const blockScalar = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
+      const pos = position((node.range?.[0] ?? 0) + (blockScalar ? 0 : quoted + result.offset));
+      diagnostics.push(diagnostic(result.kind === "unset" ? "env-unset" : "env-syntax", pos, result.message, result.hint));
+      return text;
+    }
+    if (isDeferredSecret(path)) return text;
+    for (const name of result.used) envUsed.add(name);
+    return isWholeReference(text) ? coerceScalar(result.value) : result.value;
+  };
+
+  const value = convert(doc.contents as Node | null, []);
+  return { value: value ?? {}, diagnostics, envUsed: [...envUsed].sort() };
+}
+
+function firstLine(message: string): string {
+  // yaml's pretty errors append the offending source lines; the position already points there.
+  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+}

@@ -1,0 +1,33 @@
+const MARKER = Symbol.for("mallex.error");
+
+export type MallexErrorCode =
+  | "E_CONFIG_INVALID"
+  | "E_CONFIG_NOT_FOUND"
+  | "E_GENERATED_STALE"
+  | "E_NOT_AVAILABLE"
+  | "E_USAGE";
+
+/**
+ * An error meant for the user: one clear sentence, no stack. Anything else reaching the CLI's edge
+ * is a bug in mallex and is reported as one.
+ */
+export class MallexError extends Error {
+  readonly [MARKER] = true;
+  readonly code: MallexErrorCode;
+  /** Lines printed before the message (e.g. one per config diagnostic). */
+  readonly details: readonly string[];
+  readonly exitCode: number;
+
+  constructor(code: MallexErrorCode, message: string, options: { details?: readonly string[]; exitCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "MallexError";
+    this.code = code;
+    this.details = options.details ?? [];
+    this.exitCode = options.exitCode ?? 1;
+  }
+
+  /** A name check rather than instanceof, so errors from another copy of mallex are recognised. */
+  static isInstance(error: unknown): error is MallexError {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Contract shared by every text tool-call parser (one file per model family).
+ *
+ * A parser is fed the model's text output chunk by chunk, in the order it arrives, and returns the
+ * events that chunk completes. It must give the same result for any split of the same bytes: after
+ * merging adjacent `text` events, the event list is identical whatever the chunk boundaries were.
+ */
+
+/** The text formats local models write their tool calls in. */
+export type ToolCallFormat =
+  | "hermes" // Qwen2.5 / Qwen3 / Hermes: <tool_call>{"name":…,"arguments":{…}}</tool_call>
+  | "qwen3-coder" // <tool_call><function=X><parameter=k>v</parameter></function></tool_call> (wrapper optional)
+  | "llama3-json" // [<|python_tag|>]{"name":…,"parameters"|"arguments":{…}} separated by "; "
+  | "mistral" // [TOOL_CALLS] [{…}] (pre-v11) and [TOOL_CALLS]name[ARGS]{…} (v11+)
+  | "glm45" // <tool_call>name\n<arg_key>k</arg_key>\n<arg_value>v</arg_value></tool_call>
+  | "deepseek-v3" // <｜tool▁calls▁begin｜>… (V3/R1 and V3.1 forms)
+  | "kimi-k2" // <|tool_calls_section_begin|><|tool_call_begin|>functions.X:0<|tool_call_argument_begin|>{…}…
+  | "mallex-xml"; // mallex's own template: <invoke name="X"><parameter name="k">v</parameter></invoke>
+
+/** A parsed call. `arguments` values are raw strings for formats that write untyped values (XML, GLM). */
+export interface ParsedToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+  /** Whether argument values are untyped text that still needs coercion to the tool's input_schema. */
+  untyped: boolean;
+  /** The exact text the call was parsed from (markers included), to show the user if the call is invalid. */
+  raw: string;
+}
+
+export type ToolParseEvent =
+  | { type: "text"; text: string }
+  | { type: "tool_call"; call: ParsedToolCall }
+  /** A call whose markers were found but whose body could not be parsed: never dropped, shown as text. */
+  | { type: "invalid_call"; raw: string; reason: string };
+
+export interface ToolCallTextParser {
+  /** Feeds the next chunk of model output; returns the events it completes (possibly none). */
+  feed(chunk: string): ToolParseEvent[];
+  /** The model finished: flush held-back text and any unterminated call. */
+  end(): ToolParseEvent[];
+}
