@@ -8,13 +8,19 @@ export function checkTiers(view: ConfigView): void {
   const tiers = config.tiers;
   if (!tiers) return;
 
+  const reportedCycles = new Set<string>();
   for (const tier of TIER_ORDER) {
     if (!tiers[tier]) continue;
     const seen: TierName[] = [tier];
     let next = tiers[tier]?.fallback;
     while (next !== undefined) {
       if (seen.includes(next)) {
-        report("tier-fallback-cycle", ["tiers", tier, "fallback"], `tier fallbacks loop: ${[...seen, next].join(" → ")}`, "end the chain at a tier without fallback");
+        const loop = [...seen.slice(seen.indexOf(next)), next];
+        const members = [...new Set(loop)].sort().join();
+        if (!reportedCycles.has(members)) {
+          reportedCycles.add(members);
+          report("tier-fallback-cycle", ["tiers", next, "fallback"], `tier fallbacks loop: ${loop.join(" → ")}`, "end the chain at a tier without fallback");
+        }
         break;
       }
       seen.push(next);

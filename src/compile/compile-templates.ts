@@ -43,7 +43,7 @@ export function compileTemplates(view: ConfigView, cwd: string): CompiledTemplat
     try {
       content = readFileSync(path, "utf8");
     } catch {
-      view.report("template-not-found", ["templates", name], `template file ${file} does not exist`, `looked for ${path}`);
+      view.report("template-not-found", ["templates", name], `template file ${file} does not exist`, `template paths are relative to the file that declares them (${declaredIn})`);
       continue;
     }
     const shown = displayPath(path, cwd);

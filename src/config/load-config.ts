@@ -17,7 +17,7 @@ export interface SourceFile {
 export interface LoadedConfig {
   value: Record<string, unknown>;
   origins: Origins;
-  /** Every file read: the entry first, then includes in the order they were read. */
+  /** Every file read, once: the entry first, then includes in the order they were first read. */
   files: SourceFile[];
   envUsed: string[];
   entry: SourcePosition;
@@ -56,7 +56,7 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
       );
       return undefined;
     }
-    files.push({ path, displayPath: shown, content });
+    if (!files.some((file) => file.path === path)) files.push({ path, displayPath: shown, content });
     const parsed = parseYamlFile(content, { displayPath: shown, env: options.env, origins });
     diagnostics.push(...parsed.diagnostics);
     for (const name of parsed.envUsed) envUsed.add(name);

@@ -16,7 +16,7 @@ export function resolveInclude(spec: string, fromFile: string, packageRoot: stri
   if (spec.startsWith(".") || isAbsolute(spec) || existsSync(asPath)) {
     return existsSync(asPath)
       ? { ok: true, path: asPath }
-      : { ok: false, message: `included file "${spec}" does not exist`, hint: `looked for ${asPath}` };
+      : { ok: false, message: `included file "${spec}" does not exist`, hint: "include paths are relative to the file that includes them" };
   }
   if (spec === "mallex") return { ok: true, path: join(packageRoot, "mallex.yaml") };
 
@@ -24,7 +24,7 @@ export function resolveInclude(spec: string, fromFile: string, packageRoot: stri
   const notFound: IncludeResolution = {
     ok: false,
     message: `cannot find rule pack "${spec}": no such file next to this config and no installed package`,
-    hint: `install it (npm i -D ${packageName(spec)}) or write a relative path such as ./${spec}`,
+    hint: `install it (npm i -D ${packageName(spec)}); for a file, start the path with ./`,
   };
   if (spec !== packageName(spec)) {
     try {

@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { MallexConfig, Profile } from "../generated/config.js";
+// @ts-expect-error scripts/codegen.js is plain JavaScript without types
+import { renderConfigReference, renderConfigTypes, renderConfigValidator } from "../scripts/codegen.js";
+
+const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+
+describe("code generated from schema/mallex.schema.json", () => {
+  it("generated/config.ts is up to date (run `npm run codegen`)", async () => {
+    expect(read("generated/config.ts")).toBe(await renderConfigTypes());
+  });
+
+  it("generated/validate-config.js is up to date (run `npm run codegen`)", () => {
+    expect(read("generated/validate-config.js")).toBe(renderConfigValidator());
+  });
+
+  it("the README's config reference is up to date (run `npm run codegen`)", () => {
+    expect(read("README.md")).toBe(renderConfigReference());
+  });
+
+  it("types follow the schema", () => {
+    expectTypeOf<Profile["size"]>().toEqualTypeOf<"small" | "medium" | "large">();
+    expectTypeOf<NonNullable<MallexConfig["tiers"]>>().toHaveProperty("high");
+    expectTypeOf<MallexConfig["include"]>().toEqualTypeOf<string[] | undefined>();
+  });
+
+  it("documents every property, so editors show help for each key", () => {
+    const schema = JSON.parse(read("schema/mallex.schema.json")) as object;
+    const undocumented: string[] = [];
+    const visit = (node: unknown, path: string) => {
+      if (node === null || typeof node !== "object") return;
+      const properties = (node as { properties?: Record<string, { description?: string; $ref?: string }> }).properties ?? {};
+      for (const [key, child] of Object.entries(properties)) {
+        if (!child.description && !child.$ref) undocumented.push(`${path}.${key}`);
+      }
+      for (const [key, child] of Object.entries(node)) visit(child, `${path}.${key}`);
+    };
+    visit(schema, "#");
+    expect(undocumented).toEqual([]);
+  });
+});

@@ -1,0 +1,136 @@
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import Handlebars from "handlebars";
+import { describe, expect, it } from "vitest";
+import { templateHelpers } from "../src/templates/template-helpers.js";
+import { compileIn, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
+import { runCli } from "./helpers/run-cli.js";
+
+describe("the shipped default config", () => {
+  const result = compileIn(packageRoot);
+
+  it("compiles with no error and no warning", () => {
+    expect(result.lines).toEqual([]);
+  });
+
+  it("is what generated/ holds (generated/ is not stale)", () => {
+    for (const [name, content] of Object.entries(result.files!)) {
+      expect(readFileSync(join(packageRoot, "generated", name), "utf8"), `generated/${name}`).toBe(content);
+    }
+  });
+
+  it("routes the way its comments say", () => {
+    const table = result.table!;
+    expect(table.tiers).toEqual({
+      low: { profile: "qwen3-coder-30b" },
+      medium: { profile: "qwen3-coder-30b" },
+      high: { profile: "claude-sonnet", fallback: "medium" },
+    });
+    expect(table.routing.defaultTier).toBe("medium");
+    expect(table.routing.models).toEqual([{ glob: "*haiku*", pattern: { source: "^.*haiku.*$", flags: "i" }, tier: "low" }]);
+    expect(table.intents.map((i) => i.id)).toEqual(["chit_chat", "try_again", "hard_question", "simple_code"]);
+    expect(table.filters.map((f) => [f.id, f.priority])).toEqual([
+      ["billing-header", 100],
+      ["agent-and-skill-lists", 50],
+      ["claude-md", 40],
+      ["relevance-disclaimer", 30],
+      ["task-nag", 20],
+    ]);
+    expect(table.backends.anthropic!.apiKey).toBe("${ANTHROPIC_API_KEY}");
+    expect(Object.values(table.profiles).map((p) => p.minRamGb).filter(Boolean)).toEqual([8, 16, 32, 48, 64, 128]);
+  });
+
+  it("compiles every regex it declares", () => {
+    const table = result.table!;
+    const regexes = [
+      ...table.intents.flatMap((i) => [...i.prompt, ...i.notPrompt]),
+      ...table.filters.map((f) => f.pattern),
+      ...Object.values(table.trimming).flatMap((t) => t.keep.flatMap((k) => (k.pattern ? [k.pattern] : []))),
+    ];
+    expect(regexes.length).toBeGreaterThan(8);
+    for (const { source, flags } of regexes) expect(() => new RegExp(source, flags)).not.toThrow();
+  });
+
+  it("writes templates.js whose precompiled templates render with the runtime helpers", async () => {
+    const dir = writeTree({});
+    writeFileSync(join(dir, "templates.js"), result.files!["templates.js"]!);
+    const specs = (await import(pathToFileURL(join(dir, "templates.js")).href)).default as Record<string, TemplateSpecification>;
+    expect(Object.keys(specs)).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
+    const env = Handlebars.create();
+    env.registerHelper(templateHelpers);
+    const tools = env.template(specs["tools-xml"]!);
+    const text = tools({
+      format: "mallex-xml",
+      tools: [{ name: "Write", description: "Writes a file.", parameters: [{ name: "file_path", type: "string", required: true, description: "Absolute path <here>" }] }],
+    });
+    expect(text).toContain('<invoke name="TOOL_NAME">');
+    expect(text).toContain("## Write\nWrites a file.\nArguments:\n- file_path (string, required): Absolute path <here>\n");
+    const system = env.template(specs["system-small"]!)({ sections: { environment: " - Primary working directory: /repo" }, tools_prompt: "" });
+    expect(system).toContain("# Environment\n - Primary working directory: /repo\n");
+  });
+});
+
+type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
+
+describe("mallex compile (the CLI)", () => {
+  it("writes generated/ next to the config, byte-identical when run twice", async () => {
+    const dir = writeTree({ "mallex.yaml": BASE });
+    const first = await runCli(["compile"], { cwd: dir });
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toMatch(/^✓ compiled mallex\.yaml → generated\/ in \d+ ms \(hash [0-9a-f]{12}\)$/);
+    const read = () => Object.fromEntries(readdirSync(join(dir, "generated")).map((f) => [f, readFileSync(join(dir, "generated", f), "utf8")]));
+    const before = read();
+    expect(Object.keys(before).sort()).toEqual(["routing-table.json", "templates.js"]);
+    expect((await runCli(["compile"], { cwd: dir })).exitCode).toBe(0);
+    expect(read()).toEqual(before);
+  });
+
+  it("--config and --out pick the files; --check fails on a stale folder and writes nothing", async () => {
+    const dir = writeTree({ "conf/team.yaml": BASE });
+    expect((await runCli(["compile", "--config", "conf/team.yaml", "--out", "out"], { cwd: dir })).exitCode).toBe(0);
+    const check = await runCli(["compile", "--config", "conf/team.yaml", "--out", "out", "--check"], { cwd: dir });
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toMatch(/^✓ out\/ is up to date/);
+    writeFileSync(join(dir, "conf/team.yaml"), BASE.replace("test-model", "other-model"));
+    const stale = await runCli(["compile", "--config", "conf/team.yaml", "--out", "out", "--check"], { cwd: dir });
+    expect(stale.exitCode).toBe(1);
+    expect(stale.stderr).toBe("✗ out/ is stale (routing-table.json, templates.js): run `mallex compile`");
+    expect(readFileSync(join(dir, "out/routing-table.json"), "utf8")).toContain('"model": "test-model"');
+  });
+
+  it("exits non-zero on an invalid config with FILE:LINE:COL lines and no stack trace", async () => {
+    const dir = writeTree({ "bad.yaml": `${BASE}server:\n  port: high\n  hots: 0.0.0.0\n` });
+    const result = await runCli(["compile", "--config", "bad.yaml"], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.split("\n")).toEqual([
+      'bad.yaml:8:9: error [schema-type] server.port must be integer, got string "high" (hint: write a whole number, without quotes)',
+      'bad.yaml:9:3: error [schema-unknown-key] unknown key "hots" in server (hint: did you mean "host"?)',
+      "✗ bad.yaml: 2 errors, nothing written",
+    ]);
+    expect(result.stdout).toBe("");
+  });
+
+  it("says clearly when the config file does not exist", async () => {
+    const result = await runCli(["compile", "--config", "nope.yaml"], { cwd: writeTree({}) });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      "nope.yaml:1:1: error [config-not-found] config file nope.yaml does not exist (hint: check the path, or run `mallex init` to write one)\n✗ nope.yaml: 1 error, nothing written",
+    );
+  });
+
+  it("falls back to the shipped default outside a project, and every command has --help", async () => {
+    const dir = writeTree({});
+    const check = await runCli(["compile", "--check"], { cwd: dir });
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toMatch(/is up to date/);
+    for (const command of ["compile", "proxy", "run", "server", "init", "doctor", "explain"]) {
+      const help = await runCli([command, "--help"]);
+      expect(help.exitCode, command).toBe(0);
+      expect(help.stdout, command).toContain(`mallex ${command}`);
+    }
+    const unknown = await runCli(["compiel"]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "compiel"');
+  });
+});

@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { compileConfig, loadConfigValidator, type CompileConfigResult } from "../../src/compile/compile-config.js";
+import { formatDiagnostic } from "../../src/config/diagnostics.js";
+import type { EnvLookup } from "../../src/config/interpolate-env.js";
+import { findPackageRoot } from "../../src/package-root.js";
+
+export const packageRoot = findPackageRoot();
+export const validator = await loadConfigValidator(packageRoot);
+
+/** A minimal valid config that cases extend: one local backend, one profile, one tier. */
+export const BASE = `backends:
+  local: { kind: openai, base_url: "http://127.0.0.1:8080/v1" }
+profiles:
+  small: { backend: local, model: test-model, size: small }
+tiers:
+  medium: { profile: small }
+`;
+
+/** Writes files (path → content) into a fresh temp folder and returns the folder. */
+export function writeTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "mallex-config-"));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+export interface CompiledTree extends CompileConfigResult {
+  /** Diagnostics as the CLI prints them. */
+  lines: string[];
+  dir: string;
+}
+
+/** Compiles `entry` inside `dir`, with `dir` as the working directory (so paths show relative). */
+export function compileIn(dir: string, entry = "mallex.yaml", env: EnvLookup = {}): CompiledTree {
+  const result = compileConfig({ configPath: entry, outDir: join(dir, "generated"), cwd: dir, env, packageRoot, validator });
+  return { ...result, lines: result.diagnostics.map(formatDiagnostic), dir };
+}
+
+export function compileTree(files: Record<string, string>, env: EnvLookup = {}): CompiledTree {
+  return compileIn(writeTree(files), "mallex.yaml", env);
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // CLI and end-to-end tests start real processes; a 2-core CI machine needs the headroom.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
