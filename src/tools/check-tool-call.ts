@@ -1,0 +1,147 @@
+/**
+ * The last gate before a parsed call becomes a tool_use block: map the model's tool name to a real
+ * tool, give untyped values their schema types, and validate the input against the tool's schema.
+ */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { coerceToolArguments } from "./coerce-tool-arguments.js";
+import { describeSchemaErrors } from "./describe-schema-errors.js";
+import type { ParsedToolCall } from "./parsers/types.js";
+
+export interface CheckableTool {
+  readonly name: string;
+  readonly input_schema: object;
+}
+
+export type ToolCallCheck =
+  | {
+      ok: true;
+      /** The real tool's name, which may differ from what the model wrote. */
+      name: string;
+      input: Record<string, unknown>;
+      /** Set when the tool's own schema could not be compiled, so the input went unvalidated. */
+      schemaProblem?: string;
+    }
+  | { ok: false; reason: string };
+
+/**
+ * Names models trained on other agents use for Claude Code's tools. Keys are compared without case
+ * or separators, so `read_file`, `readFile` and `Read-File` are one entry.
+ */
+export const DEFAULT_TOOL_NAME_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  read_file: "Read",
+  view_file: "Read",
+  write_file: "Write",
+  create_file: "Write",
+  edit_file: "Edit",
+  str_replace: "Edit",
+  replace_in_file: "Edit",
+  bash: "Bash",
+  shell: "Bash",
+  run_command: "Bash",
+  execute_command: "Bash",
+  run_shell_command: "Bash",
+  grep: "Grep",
+  search: "Grep",
+  search_files: "Grep",
+  glob: "Glob",
+  list_files: "Glob",
+  find_files: "Glob",
+  web_fetch: "WebFetch",
+  fetch_url: "WebFetch",
+  web_search: "WebSearch",
+  todo_write: "TodoWrite",
+});
+
+/** Compiled validators, keyed by schema text. Owned by the caller (per server or per response). */
+export interface ToolSchemaCache {
+  readonly ajv: Ajv2020;
+  readonly validators: Map<string, ValidateFunction | { readonly problem: string }>;
+}
+
+export function createToolSchemaCache(): ToolSchemaCache {
+  // Formats are not checked: a strict "uri" check would reject inputs Claude Code itself accepts.
+  const ajv = new Ajv2020({
+    strict: false,
+    allErrors: true,
+    verbose: true,
+    validateFormats: false,
+    logger: false,
+  });
+  return { ajv, validators: new Map() };
+}
+
+const foldName = (name: string): string => name.toLowerCase().replace(/[\s_.-]/g, "");
+
+function findTool<T extends CheckableTool>(name: string, tools: readonly T[]): T | undefined {
+  const lower = name.toLowerCase();
+  return tools.find((tool) => tool.name === name) ?? tools.find((tool) => tool.name.toLowerCase() === lower);
+}
+
+/** Exact name, then any case, then an alias; `functions.` is OpenAI-style namespacing some models copy. */
+export function resolveToolName<T extends CheckableTool>(
+  name: string,
+  tools: readonly T[],
+  aliases: Readonly<Record<string, string>> = DEFAULT_TOOL_NAME_ALIASES,
+): T | undefined {
+  const bare = name.trim().replace(/^functions\./, "");
+  const direct = findTool(bare, tools);
+  if (direct !== undefined) return direct;
+  const folded = foldName(bare);
+  const target = Object.entries(aliases).find(([alias]) => foldName(alias) === folded)?.[1];
+  return target === undefined ? undefined : findTool(target, tools);
+}
+
+function validatorFor(
+  schema: object,
+  cache: ToolSchemaCache,
+): ValidateFunction | { readonly problem: string } {
+  const key = JSON.stringify(schema);
+  const cached = cache.validators.get(key);
+  if (cached !== undefined) return cached;
+  // Claude Code declares draft 2020-12; dropping `$schema`/`$id` lets one Ajv accept older drafts too
+  // and avoids "schema already exists" when two tools reuse an id.
+  const { $schema: _draft, $id: _id, ...body } = schema as Record<string, unknown>;
+  let compiled: ValidateFunction | { readonly problem: string };
+  try {
+    compiled = cache.ajv.compile(body);
+  } catch (error) {
+    compiled = { problem: error instanceof Error ? error.message : String(error) };
+  }
+  cache.validators.set(key, compiled);
+  return compiled;
+}
+
+function unknownToolReason(name: string, tools: readonly CheckableTool[]): string {
+  if (tools.length === 0) return `Tool "${name}" does not exist: the request offers no tools`;
+  return `Tool "${name}" does not exist; the available tools are ${tools.map((tool) => tool.name).join(", ")}`;
+}
+
+/**
+ * Checks one parsed call against the request's tools.
+ *
+ * @example
+ * checkToolCall({ name: "write_file", arguments: { file_path: "a.txt" }, untyped: true, raw }, tools)
+ * // → { ok: false, reason: 'Tool call to "Write" is missing required property "content"' }
+ */
+export function checkToolCall(
+  call: ParsedToolCall,
+  tools: readonly CheckableTool[],
+  nameMap: Readonly<Record<string, string>> = DEFAULT_TOOL_NAME_ALIASES,
+  cache: ToolSchemaCache = createToolSchemaCache(),
+): ToolCallCheck {
+  const tool = resolveToolName(call.name, tools, nameMap);
+  if (tool === undefined) return { ok: false, reason: unknownToolReason(call.name, tools) };
+  const input = coerceToolArguments(call.arguments, tool.input_schema);
+  const validate = validatorFor(tool.input_schema, cache);
+  if (!("problem" in validate)) {
+    if (validate(input)) return { ok: true, name: tool.name, input };
+    return { ok: false, reason: describeSchemaErrors(tool.name, validate.errors ?? []) };
+  }
+  return {
+    ok: true,
+    name: tool.name,
+    input,
+    schemaProblem: `the input_schema of "${tool.name}" cannot be compiled: ${validate.problem}`,
+  };
+}

@@ -1,0 +1,77 @@
+/** Builders for the events every format emits, with the JSON reading they share. */
+import type { ToolParseEvent } from "../types.js";
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+export const invalidCall = (raw: string, reason: string): ToolParseEvent => ({
+  type: "invalid_call",
+  raw,
+  reason,
+});
+
+export function toolCall(
+  name: string,
+  args: Record<string, unknown>,
+  untyped: boolean,
+  raw: string,
+): ToolParseEvent {
+  const trimmed = name.trim();
+  if (trimmed === "") return invalidCall(raw, "the tool call has no tool name");
+  return { type: "tool_call", call: { name: trimmed, arguments: args, untyped, raw } };
+}
+
+/** JSON.parse that reports failure as a value: parsers must never throw. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * Arguments as models write them: an object, an object encoded as a JSON string (OpenAI style,
+ * which several fine-tunes imitate), or nothing for a call that takes no input.
+ */
+function readArguments(value: unknown): Record<string, unknown> | null {
+  if (value === undefined || value === null) return {};
+  if (isRecord(value)) return value;
+  if (typeof value !== "string") return null;
+  if (value.trim() === "") return {};
+  const parsed = parseJson(value);
+  return parsed.ok && isRecord(parsed.value) ? parsed.value : null;
+}
+
+/** A call written as a name plus JSON arguments text (Kimi, DeepSeek, Mistral v11). */
+export function jsonArgumentsCall(name: string, argumentsText: string, raw: string): ToolParseEvent {
+  const text = argumentsText.trim();
+  if (text === "") return toolCall(name, {}, false, raw);
+  const parsed = parseJson(text);
+  if (!parsed.ok) return invalidCall(raw, "the tool call's arguments are not valid JSON");
+  if (!isRecord(parsed.value)) return invalidCall(raw, "the tool call's arguments are not a JSON object");
+  return toolCall(name, parsed.value, false, raw);
+}
+
+/**
+ * A call written as one JSON object: `{"name", "arguments" | "parameters"}`, also nested as
+ * `{"function": {…}}` the way some fine-tunes copy OpenAI's message shape.
+ */
+export function jsonObjectCall(value: unknown, raw: string): ToolParseEvent {
+  const call = isRecord(value) && isRecord(value["function"]) ? value["function"] : value;
+  if (!isRecord(call) || typeof call["name"] !== "string") {
+    return invalidCall(raw, "the tool call is not a JSON object with a name");
+  }
+  const args = readArguments(call["arguments"] ?? call["parameters"]);
+  if (args === null) return invalidCall(raw, "the tool call's arguments are not a JSON object");
+  return toolCall(call["name"], args, false, raw);
+}
+
+/** One or several calls from JSON text holding an object or an array of objects. */
+export function jsonCalls(text: string, raw: string): ToolParseEvent[] {
+  const parsed = parseJson(text.trim());
+  if (!parsed.ok) return [invalidCall(raw, "the tool call is not valid JSON")];
+  if (!Array.isArray(parsed.value)) return [jsonObjectCall(parsed.value, raw)];
+  if (parsed.value.length === 0) return [invalidCall(raw, "the tool call list is empty")];
+  return parsed.value.map((item) => jsonObjectCall(item, raw));
+}

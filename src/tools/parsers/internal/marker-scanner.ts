@@ -1,0 +1,184 @@
+import type { ToolCallTextParser, ToolParseEvent } from "../types.js";
+
+/** One kind of call region a format knows: where it starts and where it ends. */
+export interface CallBlock {
+  /** Opening marker; it stays in the block's `raw`. */
+  readonly start: string;
+  /** Closing marker; null when the block runs to the end of the output (Mistral, Llama 3). */
+  readonly end: string | null;
+  /** Recognise `start` only when nothing but whitespace came before it (Llama 3's bare `{`). */
+  readonly atOutputStart?: boolean;
+  /**
+   * Whether an end marker found after `body` really closes the block. Values may legitimately
+   * contain the end marker (a model writing this very parser's tests), so formats reject an end
+   * marker that sits inside an open value or string.
+   */
+  readonly acceptsEnd?: (body: string) => boolean;
+}
+
+/** A block handed to the format's parser: complete, or cut short by the end of the output. */
+export interface ScannedBlock {
+  readonly block: CallBlock;
+  /** Text between the markers. */
+  readonly body: string;
+  /** Start marker + body + end marker (when seen), exactly as the model wrote them. */
+  readonly raw: string;
+  /** Whether the end marker was seen (always false for blocks with `end: null`). */
+  readonly terminated: boolean;
+}
+
+export interface ScannerSpec {
+  readonly blocks: readonly CallBlock[];
+  /** Turns a block into events; must not throw (malformed input becomes `invalid_call`). */
+  readonly parse: (scanned: ScannedBlock) => ToolParseEvent[];
+}
+
+interface StartHit {
+  readonly index: number;
+  readonly block: CallBlock;
+}
+
+/** The block being read. Chunks are kept apart: re-searching one growing string is quadratic. */
+interface OpenBlock {
+  readonly block: CallBlock;
+  chunks: string[];
+  length: number;
+  /** The last `end.length - 1` characters, so a marker split across chunks is still found. */
+  tail: string;
+}
+
+const isBlank = (text: string): boolean => text.trim() === "";
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * Builds an incremental parser from a format's block markers. Text outside blocks is released as
+ * soon as it can no longer be the beginning of a start marker; a block is buffered whole and parsed
+ * once its end marker arrives (or at `end()`). Decisions depend only on the text, never on how it
+ * was chunked, which is what makes every split of the same output give the same events.
+ */
+export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
+  // Text outside any block that may still begin a start marker.
+  let held = "";
+  let open: OpenBlock | null = null;
+  // Whether anything but whitespace has appeared, which disables `atOutputStart` markers.
+  let sawContent = false;
+
+  const eligible = (block: CallBlock, before: string): boolean =>
+    !block.atOutputStart || (!sawContent && isBlank(before));
+
+  const findStart = (text: string): StartHit | null => {
+    let best: StartHit | null = null;
+    for (const block of spec.blocks) {
+      const index = text.indexOf(block.start);
+      if (index === -1 || !eligible(block, text.slice(0, index))) continue;
+      const better =
+        best === null ||
+        index < best.index ||
+        (index === best.index && block.start.length > best.block.start.length);
+      if (better) best = { index, block };
+    }
+    return best;
+  };
+
+  /** Length of the longest suffix of `text` that could still grow into a start marker. */
+  const heldBackLength = (text: string): number => {
+    let keep = 0;
+    for (const block of spec.blocks) {
+      const longest = Math.min(block.start.length - 1, text.length);
+      for (let k = longest; k > keep; k--) {
+        const from = text.length - k;
+        if (text.endsWith(block.start.slice(0, k)) && eligible(block, text.slice(0, from))) {
+          keep = k;
+          break;
+        }
+      }
+    }
+    // Never split a surrogate pair across two text events: downstream would emit a lone half.
+    const last = text.length - keep - 1;
+    if (last >= 0 && isHighSurrogate(text.charCodeAt(last))) keep += 1;
+    return keep;
+  };
+
+  const pushText = (events: ToolParseEvent[], text: string): void => {
+    if (text === "") return;
+    if (!isBlank(text)) sawContent = true;
+    events.push({ type: "text", text });
+  };
+
+  /** The block's whole text so far, collapsed so later joins are free. */
+  const blockText = (state: OpenBlock): string => {
+    const text = state.chunks.join("");
+    state.chunks = [text];
+    return text;
+  };
+
+  /**
+   * Adds `chunk` to the open block. Returns the offset just past an accepted end marker (the
+   * block's text ends there), or -1 while the block is still open.
+   */
+  const appendToBlock = (state: OpenBlock, chunk: string): number => {
+    const { block } = state;
+    const windowStart = state.length - state.tail.length;
+    const window = state.tail + chunk;
+    state.chunks.push(chunk);
+    state.length += chunk.length;
+    if (block.end === null) return -1;
+    for (let at = window.indexOf(block.end); at !== -1; at = window.indexOf(block.end, at + 1)) {
+      const index = windowStart + at;
+      if (index < block.start.length) continue;
+      if (!block.acceptsEnd || block.acceptsEnd(blockText(state).slice(block.start.length, index))) {
+        return index + block.end.length;
+      }
+    }
+    state.tail = window.slice(Math.max(0, window.length - (block.end.length - 1)));
+    return -1;
+  };
+
+  const parseBlock = (block: CallBlock, raw: string, terminated: boolean): ToolParseEvent[] => {
+    const bodyEnd = terminated && block.end !== null ? raw.length - block.end.length : raw.length;
+    return spec.parse({ block, body: raw.slice(block.start.length, bodyEnd), raw, terminated });
+  };
+
+  const drain = (input: string, final: boolean): ToolParseEvent[] => {
+    const events: ToolParseEvent[] = [];
+    let pending = input;
+    for (;;) {
+      if (open !== null) {
+        const state: OpenBlock = open;
+        const closeAt = appendToBlock(state, pending);
+        pending = "";
+        if (closeAt === -1) {
+          if (!final) return events;
+          events.push(...parseBlock(state.block, blockText(state), false));
+          open = null;
+          continue;
+        }
+        const text = blockText(state);
+        events.push(...parseBlock(state.block, text.slice(0, closeAt), true));
+        pending = text.slice(closeAt);
+        open = null;
+        continue;
+      }
+      const text = held + pending;
+      pending = "";
+      const hit = findStart(text);
+      if (hit === null) {
+        const keep = final ? 0 : heldBackLength(text);
+        pushText(events, text.slice(0, text.length - keep));
+        held = text.slice(text.length - keep);
+        return events;
+      }
+      pushText(events, text.slice(0, hit.index));
+      held = "";
+      sawContent = true;
+      open = { block: hit.block, chunks: [], length: 0, tail: "" };
+      pending = text.slice(hit.index);
+    }
+  };
+
+  return {
+    feed: (chunk) => drain(chunk, false),
+    end: () => drain("", true),
+  };
+}

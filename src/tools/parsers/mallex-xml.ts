@@ -1,0 +1,55 @@
+/**
+ * mallex's own format, taught by our tool template: an optional `<function_calls>` wrapper around
+ * `<invoke name="NAME"><parameter name="KEY">VALUE</parameter></invoke>` blocks. Values are raw
+ * text, kept byte for byte and typed later from the tool's input_schema.
+ */
+import { invalidCall, toolCall } from "./internal/build-call-events.js";
+import { createMarkerScanner } from "./internal/marker-scanner.js";
+import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
+import {
+  endsWithAny,
+  mapTaggedCalls,
+  readTaggedArguments,
+  readTaggedParts,
+} from "./internal/read-tagged-parts.js";
+import type { TagSyntax } from "./internal/read-tagged-parts.js";
+import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
+
+const INVOKE: TagSyntax = {
+  open: /<invoke\s+name\s*=\s*["']([^"']*)["']\s*>/,
+  close: "</invoke>",
+  next: "<invoke",
+};
+const PARAMETER: TagSyntax = {
+  open: /<parameter\s+name\s*=\s*["']([^"']*)["']\s*>/,
+  close: "</parameter>",
+  next: "<parameter",
+};
+
+// End markers written inside a value (a file that itself mentions </invoke>) are not the end.
+const WRAPPER: CallBlock = {
+  start: "<function_calls>",
+  end: "</function_calls>",
+  acceptsEnd: (body) => !body.includes("<invoke") || endsWithAny(body, ["</invoke>"]),
+};
+const LONE_INVOKE: CallBlock = {
+  start: "<invoke name=",
+  end: "</invoke>",
+  acceptsEnd: (body) => !body.includes("<parameter") || endsWithAny(body, ["</parameter>"]),
+};
+
+function parseMallexXml(scanned: ScannedBlock): ToolParseEvent[] {
+  const invokes = readTaggedParts(scanned.block === LONE_INVOKE ? scanned.raw : scanned.body, INVOKE);
+  return mapTaggedCalls(
+    invokes,
+    { raw: scanned.raw, strayIsText: scanned.block === LONE_INVOKE },
+    (part, raw) => {
+      const read = readTaggedArguments(part.value, PARAMETER);
+      return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
+    },
+  );
+}
+
+export function createMallexXmlParser(): ToolCallTextParser {
+  return createMarkerScanner({ blocks: [WRAPPER, LONE_INVOKE], parse: parseMallexXml });
+}

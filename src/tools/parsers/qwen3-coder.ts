@@ -1,0 +1,56 @@
+/**
+ * Qwen3-Coder XML: `<tool_call><function=NAME><parameter=KEY>\nVALUE\n</parameter></function></tool_call>`.
+ * The wrapper is optional: the model sometimes writes a bare `<function=…>` (mlx-lm PR #1616).
+ * Values are raw text, typed later from the tool's input_schema.
+ */
+import { invalidCall, jsonCalls, toolCall } from "./internal/build-call-events.js";
+import { createMarkerScanner } from "./internal/marker-scanner.js";
+import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
+import {
+  endsWithAny,
+  mapTaggedCalls,
+  readTaggedArguments,
+  readTaggedParts,
+} from "./internal/read-tagged-parts.js";
+import type { TagSyntax } from "./internal/read-tagged-parts.js";
+import { endsInsideJsonString } from "./internal/scan-json.js";
+import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
+
+const FUNCTION: TagSyntax = { open: /<function=([^>\n]*)>/, close: "</function>", next: "<function=" };
+const PARAMETER: TagSyntax = { open: /<parameter=([^>\n]*)>/, close: "</parameter>", next: "<parameter=" };
+
+const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
+
+// An end marker inside a parameter value (say, a file being written that mentions </tool_call>)
+// does not end the call: the real one follows a closed parameter or function.
+const WRAPPED: CallBlock = {
+  start: "<tool_call>",
+  end: "</tool_call>",
+  acceptsEnd: (body) =>
+    looksLikeJson(body)
+      ? !endsInsideJsonString(body)
+      : !body.includes("<parameter=") || endsWithAny(body, ["</function>", "</parameter>"]),
+};
+
+const BARE: CallBlock = {
+  start: "<function=",
+  end: "</function>",
+  acceptsEnd: (body) => !body.includes("<parameter=") || endsWithAny(body, ["</parameter>"]),
+};
+
+/** The newline right after `<parameter=k>` and the one before `</parameter>` are layout, not value. */
+const trimLayoutNewlines = (value: string): string => value.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
+
+function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {
+  // Fine-tunes trained on both formats sometimes put Hermes JSON inside the wrapper.
+  if (scanned.block === WRAPPED && looksLikeJson(scanned.body)) return jsonCalls(scanned.body, scanned.raw);
+  const functions = readTaggedParts(scanned.block === BARE ? scanned.raw : scanned.body, FUNCTION);
+  return mapTaggedCalls(functions, { raw: scanned.raw, strayIsText: scanned.block === BARE }, (part, raw) => {
+    const read = readTaggedArguments(part.value, PARAMETER, trimLayoutNewlines);
+    return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
+  });
+}
+
+export function createQwen3CoderParser(): ToolCallTextParser {
+  return createMarkerScanner({ blocks: [WRAPPED, BARE], parse: parseQwen3Coder });
+}

@@ -1,0 +1,81 @@
+import { call, invalid, text } from "./corpus-entry.js";
+import type { CorpusEntry } from "./corpus-entry.js";
+
+const WEATHER =
+  "<tool_call>get_weather\n<arg_key>location</arg_key>\n<arg_value>Boston</arg_value>\n<arg_key>days</arg_key>\n<arg_value>3</arg_value>\n</tool_call>";
+const GLM47 = "<tool_call>Read<arg_key>file_path</arg_key><arg_value>/a.ts</arg_value></tool_call>";
+const PY = 'x = "<arg_value>"\nif a < b:\n    print("</tool_call>")\n';
+const WRITE = `<tool_call>Write\n<arg_key>file_path</arg_key>\n<arg_value>/x.py</arg_value>\n<arg_key>content</arg_key>\n<arg_value>${PY}</arg_value>\n</tool_call>`;
+const OPEN_COMPLETE = "<tool_call>Bash\n<arg_key>command</arg_key>\n<arg_value>ls</arg_value>\n";
+const KEY_ONLY = "<tool_call>Read\n<arg_key>file_path</arg_key>\n</tool_call>";
+const UNICODE = "<tool_call>WebSearch<arg_key>query</arg_key><arg_value>北京天气 🌧</arg_value></tool_call>";
+const JSON_INSIDE = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"}}</tool_call>';
+
+export const glm45Corpus: readonly CorpusEntry[] = [
+  {
+    name: "GLM-4.5 form with text before",
+    input: `Let me check.\n${WEATHER}`,
+    expected: [
+      text("Let me check.\n"),
+      call("get_weather", { location: "Boston", days: "3" }, WEATHER, true),
+    ],
+  },
+  {
+    name: "GLM-4.7 form without newlines",
+    input: GLM47,
+    expected: [call("Read", { file_path: "/a.ts" }, GLM47, true)],
+  },
+  {
+    name: "multi-line code holding markers in a value",
+    input: `${WRITE}\nWritten.`,
+    expected: [call("Write", { file_path: "/x.py", content: PY }, WRITE, true), text("\nWritten.")],
+  },
+  {
+    name: "two calls",
+    input: `${GLM47}${WEATHER}`,
+    expected: [
+      call("Read", { file_path: "/a.ts" }, GLM47, true),
+      call("get_weather", { location: "Boston", days: "3" }, WEATHER, true),
+    ],
+  },
+  {
+    name: "call without arguments",
+    input: "<tool_call>TaskList</tool_call>",
+    expected: [call("TaskList", {}, "<tool_call>TaskList</tool_call>", true)],
+  },
+  {
+    name: "unterminated but whole",
+    input: OPEN_COMPLETE,
+    expected: [call("Bash", { command: "ls" }, OPEN_COMPLETE, true)],
+  },
+  {
+    name: "unterminated name only",
+    input: "<tool_call>TaskLi",
+    expected: [invalid("<tool_call>TaskLi", "the tool call is cut off")],
+  },
+  {
+    name: "key without value",
+    input: KEY_ONLY,
+    expected: [invalid(KEY_ONLY, "the tool call has text outside its parameters")],
+  },
+  {
+    name: "unicode",
+    input: `天气：${UNICODE}`,
+    expected: [text("天气："), call("WebSearch", { query: "北京天气 🌧" }, UNICODE, true)],
+  },
+  {
+    name: "Hermes JSON inside the markers",
+    input: JSON_INSIDE,
+    expected: [call("Read", { file_path: "/a" }, JSON_INSIDE, false)],
+  },
+  {
+    name: "value cut off at the end",
+    input: "<tool_call>Write<arg_key>content</arg_key><arg_value>abc",
+    expected: [
+      invalid(
+        "<tool_call>Write<arg_key>content</arg_key><arg_value>abc",
+        'parameter "content" of the tool call is not closed',
+      ),
+    ],
+  },
+];

@@ -1,0 +1,88 @@
+import { call, invalid, text } from "./corpus-entry.js";
+import type { CorpusEntry } from "./corpus-entry.js";
+
+const READ = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/src/app.ts"}}\n</tool_call>';
+const GREP = '<tool_call>\n{"name": "Grep", "arguments": {"pattern": "TODO", "path": "src"}}\n</tool_call>';
+const CODE = 'if (a < b && c > d) {\n  return "</tool_call>";\n}\n';
+const WRITE = `<tool_call>\n{"name": "Write", "arguments": {"file_path": "/src/x.ts", "content": ${JSON.stringify(CODE)}}}\n</tool_call>`;
+const UNICODE = '<tool_call>{"name": "WebSearch", "arguments": {"query": "東京の天気 ☀️ 😀"}}</tool_call>';
+const BAD = '<tool_call>\n{"name": "Read", "arguments": {"file_path": }\n</tool_call>';
+const OPEN_COMPLETE = '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls -la"}}\n';
+const OPEN_CUT = '<tool_call>\n{"name": "Bash", "argu';
+const STRING_ARGS = '<tool_call>{"name": "Read", "arguments": "{\\"file_path\\": \\"/a\\"}"}</tool_call>';
+const ARRAY =
+  '<tool_call>[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Read", "arguments": {"file_path": "/b"}}]</tool_call>';
+const NOT_A_CALL = '<tool_call>["Read"]</tool_call>';
+const NESTED =
+  '<tool_call>{"type": "function", "function": {"name": "Bash", "parameters": {"command": "pwd"}}}</tool_call>';
+
+export const hermesCorpus: readonly CorpusEntry[] = [
+  {
+    name: "plain text with angle brackets",
+    input: "2 < 3 and <b>bold</b> <tool",
+    expected: [text("2 < 3 and <b>bold</b> <tool")],
+  },
+  {
+    name: "text then one call",
+    input: `Let me read it.\n${READ}`,
+    expected: [text("Let me read it.\n"), call("Read", { file_path: "/src/app.ts" }, READ, false)],
+  },
+  {
+    name: "two calls and text after",
+    input: `${READ}\n${GREP}\nDone.`,
+    expected: [
+      call("Read", { file_path: "/src/app.ts" }, READ, false),
+      text("\n"),
+      call("Grep", { pattern: "TODO", path: "src" }, GREP, false),
+      text("\nDone."),
+    ],
+  },
+  {
+    name: "multi-line code holding the end marker inside a JSON string",
+    input: `Writing.${WRITE}`,
+    expected: [text("Writing."), call("Write", { file_path: "/src/x.ts", content: CODE }, WRITE, false)],
+  },
+  {
+    name: "unicode",
+    input: `天気: ${UNICODE} ✓`,
+    expected: [text("天気: "), call("WebSearch", { query: "東京の天気 ☀️ 😀" }, UNICODE, false), text(" ✓")],
+  },
+  {
+    name: "malformed JSON",
+    input: `${BAD}after`,
+    expected: [invalid(BAD, "the tool call is not valid JSON"), text("after")],
+  },
+  {
+    name: "unterminated but whole",
+    input: `x${OPEN_COMPLETE}`,
+    expected: [text("x"), call("Bash", { command: "ls -la" }, OPEN_COMPLETE, false)],
+  },
+  {
+    name: "unterminated and cut off",
+    input: OPEN_CUT,
+    expected: [invalid(OPEN_CUT, "the tool call is not valid JSON")],
+  },
+  {
+    name: "arguments as a JSON string",
+    input: STRING_ARGS,
+    expected: [call("Read", { file_path: "/a" }, STRING_ARGS, false)],
+  },
+  {
+    name: "array of calls in one block",
+    input: ARRAY,
+    expected: [
+      call("Read", { file_path: "/a" }, ARRAY, false),
+      call("Read", { file_path: "/b" }, ARRAY, false),
+    ],
+  },
+  {
+    name: "JSON that is not a call",
+    input: NOT_A_CALL,
+    expected: [invalid(NOT_A_CALL, "the tool call is not a JSON object with a name")],
+  },
+  {
+    name: "OpenAI-shaped nesting",
+    input: NESTED,
+    expected: [call("Bash", { command: "pwd" }, NESTED, false)],
+  },
+];

@@ -1,0 +1,93 @@
+import { call, invalid, text } from "./corpus-entry.js";
+import type { CorpusEntry } from "./corpus-entry.js";
+
+const HTML = '<div class="x">a < b && c > d</div>\n<p>ünïcødé 😀</p>';
+const WRITE = `<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/a.html\n</parameter>\n<parameter=content>\n${HTML}\n</parameter>\n</function>\n</tool_call>`;
+const BARE = "<function=Bash>\n<parameter=command>\nls -la\n</parameter>\n</function>";
+const READ =
+  "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a.ts\n</parameter>\n<parameter=offset>\n10\n</parameter>\n</function>\n</tool_call>";
+const TRICKY_VALUE = 'const s = "</parameter>";\nconst t = "</tool_call>";\n';
+const TRICKY = `<tool_call>\n<function=Write>\n<parameter=content>\n${TRICKY_VALUE}\n</parameter>\n</function>\n</tool_call>`;
+const UNCLOSED = "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a\n</tool_call>\nmore";
+const OPEN_COMPLETE =
+  "<tool_call>\n<function=Glob>\n<parameter=pattern>\n**/*.ts\n</parameter>\n</function>\n";
+const OPEN_CUT = "<tool_call>\n<function=Write>\n<parameter=content>\nhello";
+const NO_ARGS = "<tool_call>\n<function=TaskList>\n</function>\n</tool_call>";
+const JSON_INSIDE = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tool_call>';
+const GARBAGE = "<tool_call>hello</tool_call>";
+const TWO_FUNCTIONS =
+  "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a\n</parameter>\n</function>\n<function=Read>\n<parameter=file_path>\n/b\n</parameter>\n</function>\n</tool_call>";
+const FN_A = "<function=Read>\n<parameter=file_path>\n/a\n</parameter>\n</function>";
+const FN_B = "<function=Read>\n<parameter=file_path>\n/b\n</parameter>\n</function>";
+const KEEP_NEWLINES = "<function=Write>\n<parameter=content>\n\nline1\n\n</parameter>\n</function>";
+
+export const qwen3CoderCorpus: readonly CorpusEntry[] = [
+  {
+    name: "text then a wrapped call with multi-line HTML",
+    input: `I'll write the file.\n${WRITE}`,
+    expected: [
+      text("I'll write the file.\n"),
+      call("Write", { file_path: "/tmp/a.html", content: HTML }, WRITE, true),
+    ],
+  },
+  {
+    name: "bare function without the wrapper",
+    input: `Checking.\n${BARE}\nDone`,
+    expected: [text("Checking.\n"), call("Bash", { command: "ls -la" }, BARE, true), text("\nDone")],
+  },
+  {
+    name: "two wrapped calls",
+    input: `${READ}\n${WRITE}`,
+    expected: [
+      call("Read", { file_path: "/a.ts", offset: "10" }, READ, true),
+      text("\n"),
+      call("Write", { file_path: "/tmp/a.html", content: HTML }, WRITE, true),
+    ],
+  },
+  {
+    name: "end markers inside a value",
+    input: TRICKY,
+    expected: [call("Write", { content: TRICKY_VALUE }, TRICKY, true)],
+  },
+  {
+    name: "unclosed parameter swallows the rest",
+    input: UNCLOSED,
+    expected: [invalid(UNCLOSED, 'parameter "file_path" of the tool call is not closed')],
+  },
+  {
+    name: "unterminated but whole",
+    input: OPEN_COMPLETE,
+    expected: [call("Glob", { pattern: "**/*.ts" }, OPEN_COMPLETE, true)],
+  },
+  {
+    name: "unterminated and cut off",
+    input: OPEN_CUT,
+    expected: [invalid(OPEN_CUT, 'parameter "content" of the tool call is not closed')],
+  },
+  { name: "call without parameters", input: NO_ARGS, expected: [call("TaskList", {}, NO_ARGS, true)] },
+  {
+    name: "Hermes JSON inside the wrapper",
+    input: JSON_INSIDE,
+    expected: [call("Read", { file_path: "/a" }, JSON_INSIDE, false)],
+  },
+  {
+    name: "wrapper without a function",
+    input: GARBAGE,
+    expected: [invalid(GARBAGE, "the tool call block holds no call")],
+  },
+  {
+    name: "two functions in one wrapper",
+    input: TWO_FUNCTIONS,
+    expected: [call("Read", { file_path: "/a" }, FN_A, true), call("Read", { file_path: "/b" }, FN_B, true)],
+  },
+  {
+    name: "only one layout newline is trimmed",
+    input: KEEP_NEWLINES,
+    expected: [call("Write", { content: "\nline1\n" }, KEEP_NEWLINES, true)],
+  },
+  {
+    name: "prose mentioning a partial marker",
+    input: "use <function and <tool_call",
+    expected: [text("use <function and <tool_call")],
+  },
+];
