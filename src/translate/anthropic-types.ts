@@ -1,0 +1,261 @@
+/**
+ * Hand-written types for the Anthropic Messages API as Claude Code speaks it (SDK v0.120 beta
+ * resource). Incoming shapes are lenient where Claude Code is known to send more than the public
+ * API documents (a `role: "system"` message mid-conversation, beta-only request fields).
+ *
+ * @see https://docs.claude.com/en/api/messages
+ * @see /work/shared/docs/protocol.md §2
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Request
+// ---------------------------------------------------------------------------------------------
+
+export interface AnthropicCacheControl {
+  type: "ephemeral";
+  ttl?: string;
+}
+
+export interface AnthropicTextBlock {
+  type: "text";
+  text: string;
+  cache_control?: AnthropicCacheControl | null;
+  citations?: unknown;
+}
+
+export type AnthropicImageSource =
+  | { type: "base64"; media_type: string; data: string }
+  | { type: "url"; url: string }
+  | { type: "file"; file_id: string };
+
+export interface AnthropicImageBlock {
+  type: "image";
+  source: AnthropicImageSource;
+  cache_control?: AnthropicCacheControl | null;
+}
+
+export type AnthropicDocumentSource =
+  | { type: "base64"; media_type: string; data: string }
+  | { type: "text"; media_type?: string; data: string }
+  | { type: "content"; content: string | AnthropicContentBlock[] }
+  | { type: "url"; url: string }
+  | { type: "file"; file_id: string };
+
+export interface AnthropicDocumentBlock {
+  type: "document";
+  source: AnthropicDocumentSource;
+  title?: string | null;
+  context?: string | null;
+  cache_control?: AnthropicCacheControl | null;
+  citations?: unknown;
+}
+
+export interface AnthropicToolUseBlock {
+  type: "tool_use";
+  id: string;
+  name: string;
+  input: unknown;
+  cache_control?: AnthropicCacheControl | null;
+}
+
+/** Blocks allowed inside a tool_result's `content` array. */
+export type AnthropicToolResultContentBlock =
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicDocumentBlock
+  | { type: "search_result"; source?: string; title?: string; content?: AnthropicTextBlock[] }
+  | { type: "tool_reference"; tool_name: string };
+
+export interface AnthropicToolResultBlock {
+  type: "tool_result";
+  tool_use_id: string;
+  content?: string | AnthropicToolResultContentBlock[];
+  is_error?: boolean;
+  cache_control?: AnthropicCacheControl | null;
+}
+
+export interface AnthropicThinkingBlock {
+  type: "thinking";
+  thinking: string;
+  signature: string;
+}
+
+export interface AnthropicRedactedThinkingBlock {
+  type: "redacted_thinking";
+  data: string;
+}
+
+export type AnthropicContentBlock =
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicDocumentBlock
+  | AnthropicToolUseBlock
+  | AnthropicToolResultBlock
+  | AnthropicThinkingBlock
+  | AnthropicRedactedThinkingBlock;
+
+/** The public API has only user/assistant; Claude Code also sends `system` mid-conversation. */
+export type AnthropicRole = "user" | "assistant" | "system";
+
+export interface AnthropicMessageParam {
+  role: AnthropicRole;
+  content: string | AnthropicContentBlock[];
+}
+
+export interface AnthropicCustomTool {
+  type?: "custom";
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+  cache_control?: AnthropicCacheControl | null;
+  strict?: boolean;
+  defer_loading?: boolean;
+  eager_input_streaming?: boolean;
+  input_examples?: unknown[];
+}
+
+/** Server tools (`web_search_20250305`, `bash_20250124`, …): run by Anthropic, never locally. */
+export interface AnthropicServerTool {
+  type: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+export type AnthropicTool = AnthropicCustomTool | AnthropicServerTool;
+
+export type AnthropicToolChoice =
+  | { type: "auto"; disable_parallel_tool_use?: boolean }
+  | { type: "any"; disable_parallel_tool_use?: boolean }
+  | { type: "tool"; name: string; disable_parallel_tool_use?: boolean }
+  | { type: "none" };
+
+export type AnthropicThinkingConfig =
+  | { type: "enabled"; budget_tokens?: number; display?: string }
+  | { type: "adaptive"; display?: string }
+  | { type: "disabled" };
+
+export interface MessagesRequest {
+  model: string;
+  max_tokens: number;
+  messages: AnthropicMessageParam[];
+  system?: string | AnthropicTextBlock[];
+  tools?: AnthropicTool[];
+  tool_choice?: AnthropicToolChoice;
+  stop_sequences?: string[];
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  stream?: boolean;
+  thinking?: AnthropicThinkingConfig;
+  metadata?: { user_id?: string | null };
+  // Beta / newer fields Claude Code sends; the local backend has no equivalent, so they are ignored.
+  context_management?: unknown;
+  output_config?: unknown;
+  cache_control?: unknown;
+  container?: unknown;
+  service_tier?: unknown;
+  inference_geo?: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response
+// ---------------------------------------------------------------------------------------------
+
+/** @see https://docs.claude.com/en/api/messages#response-stop-reason */
+export type AnthropicStopReason =
+  | "end_turn"
+  | "max_tokens"
+  | "stop_sequence"
+  | "tool_use"
+  | "pause_turn"
+  | "refusal"
+  | "model_context_window_exceeded";
+
+export interface AnthropicUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export type AnthropicOutputBlock =
+  | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "tool_use"; id: string; name: string; input: unknown };
+
+export interface AnthropicMessage {
+  id: string;
+  type: "message";
+  role: "assistant";
+  model: string;
+  content: AnthropicOutputBlock[];
+  stop_reason: AnthropicStopReason | null;
+  stop_sequence: string | null;
+  usage: AnthropicUsage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors (@see https://docs.claude.com/en/api/errors)
+// ---------------------------------------------------------------------------------------------
+
+export type AnthropicErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "billing_error"
+  | "permission_error"
+  | "not_found_error"
+  | "request_too_large"
+  | "rate_limit_error"
+  | "api_error"
+  | "timeout_error"
+  | "overloaded_error";
+
+export interface AnthropicErrorObject {
+  type: AnthropicErrorType;
+  message: string;
+}
+
+export interface AnthropicErrorBody {
+  type: "error";
+  error: AnthropicErrorObject;
+  request_id?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream events (@see https://docs.claude.com/en/docs/build-with-claude/streaming)
+// ---------------------------------------------------------------------------------------------
+
+/** `message_delta.usage`: output_tokens is required (the SDK overwrites its total); the rest optional. */
+export interface AnthropicDeltaUsage {
+  output_tokens: number;
+  input_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+
+export type AnthropicStartBlock =
+  | { type: "text"; text: "" }
+  | { type: "thinking"; thinking: ""; signature: "" }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+
+export type AnthropicBlockDelta =
+  | { type: "text_delta"; text: string }
+  | { type: "thinking_delta"; thinking: string }
+  | { type: "signature_delta"; signature: string }
+  | { type: "input_json_delta"; partial_json: string };
+
+export type AnthropicStreamEvent =
+  | { type: "message_start"; message: AnthropicMessage }
+  | { type: "content_block_start"; index: number; content_block: AnthropicStartBlock }
+  | { type: "content_block_delta"; index: number; delta: AnthropicBlockDelta }
+  | { type: "content_block_stop"; index: number }
+  | {
+      type: "message_delta";
+      delta: { stop_reason: AnthropicStopReason; stop_sequence: string | null };
+      usage: AnthropicDeltaUsage;
+    }
+  | { type: "message_stop" }
+  | { type: "ping" }
+  | { type: "error"; error: AnthropicErrorObject };
+
+export type AnthropicStreamEventType = AnthropicStreamEvent["type"];

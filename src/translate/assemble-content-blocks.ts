@@ -1,0 +1,206 @@
+import { createToolSchemaCache, type ToolSchemaCache } from "../tools/check-tool-call.js";
+import { createToolCallParser } from "../tools/parsers/index.js";
+import type { ToolParseEvent } from "../tools/parsers/types.js";
+import type { AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
+import type { OpenAIToolCallDelta } from "./openai-types.js";
+import {
+  customTools,
+  formatInvalidCallNote,
+  parseArgumentsObject,
+  resolveNativeToolCall,
+  resolveToolCall,
+  type ResolvedToolCall,
+} from "./resolve-tool-call.js";
+import { createThinkTagSplitter, type ContentPart } from "./split-think-tags.js";
+import { textToolFormat } from "./text-tool-format.js";
+import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
+
+/** The block events an assembler emits; message-level events are the caller's. */
+export type ContentBlockEvent = Extract<
+  AnthropicStreamEvent,
+  { type: "content_block_start" | "content_block_delta" | "content_block_stop" }
+>;
+
+export interface ContentAssemblerContext {
+  tools: readonly AnthropicTool[] | undefined;
+  options: TranslateOptions;
+  deps: TranslateDeps;
+  /** Compiled tool schemas; pass one per server to compile Claude Code's tools once, not per response. */
+  schemaCache?: ToolSchemaCache | undefined;
+  emit(event: ContentBlockEvent): void;
+}
+
+export interface ContentAssembler {
+  /** Model reasoning (`reasoning` / `reasoning_content`): a thinking block, or dropped. */
+  reasoning(text: string): void;
+  /** Model content: `<think>` tags and text tool calls are split out of it. */
+  content(text: string): void;
+  /** A native tool call fragment (whole from mlx, incremental by index from vLLM/llama.cpp). */
+  toolCallDelta(delta: OpenAIToolCallDelta, position: number): void;
+  /** End of output: releases held text and unfinished calls, closes the open block. */
+  finish(): void;
+  /** The output failed: closes the open block, drops held text and unfinished calls. */
+  abort(): void;
+  /** Whether a tool_use block was emitted (decides stop_reason). */
+  readonly emittedToolUse: boolean;
+}
+
+/** A native tool call being assembled from fragments. */
+interface PendingCall {
+  name: string | undefined;
+  args: string;
+  done: boolean;
+}
+
+/**
+ * Turns model output into Anthropic content blocks, as one explicit state machine shared by the
+ * stream translator and the non-streaming converter, so both follow the same rules:
+ *
+ * - indices run 0, 1, 2…; at most one block is open and blocks never interleave;
+ * - reasoning → a thinking block closed by an empty `signature_delta` (expose), or nothing (strip);
+ * - a tool_use block is emitted whole: start, one `input_json_delta`, stop. Native calls are held
+ *   until their arguments are complete (mlx sends them whole, so nothing waits there) and checked
+ *   first: an invalid call must become a text note, which is impossible once a broken tool_use has
+ *   been streamed. The client cannot run a tool before its block stops anyway;
+ * - an invalid call, native or parsed from text, becomes its own text block with a note.
+ */
+export function createContentAssembler(ctx: ContentAssemblerContext): ContentAssembler {
+  const tools = customTools(ctx.tools);
+  const format = textToolFormat(ctx.options);
+  // A call can only be valid against the request's tools; with none, text is left alone.
+  const toolParser = format !== undefined && tools.length > 0 ? createToolCallParser(format) : undefined;
+  const thinkSplitter = createThinkTagSplitter();
+  const { emit } = ctx;
+
+  let openBlock: { kind: "text" | "thinking"; index: number } | undefined;
+  let nextIndex = 0;
+  let emittedToolUse = false;
+  const pendingCalls: PendingCall[] = [];
+  const callsByIndex = new Map<number, PendingCall>();
+  // Without a shared cache, one per response, created only when a call comes.
+  let schemaCache = ctx.schemaCache;
+  const schemas = (): ToolSchemaCache => (schemaCache ??= createToolSchemaCache());
+
+  function closeBlock(): void {
+    if (openBlock === undefined) return;
+    // Claude Code accepts an empty signature locally (llama.cpp sends "" too); the SDK expects
+    // the signature_delta right before the thinking block stops.
+    if (openBlock.kind === "thinking") {
+      emit({ type: "content_block_delta", index: openBlock.index, delta: { type: "signature_delta", signature: "" } });
+    }
+    emit({ type: "content_block_stop", index: openBlock.index });
+    openBlock = undefined;
+  }
+
+  function appendToBlock(kind: "text" | "thinking", text: string): void {
+    if (openBlock?.kind !== kind) {
+      // Newlines at the start of a block are template residue ("</think>\n\n"), not content;
+      // dropping them keeps whitespace-only blocks from appearing between reasoning and a call.
+      text = text.replace(/^[\r\n]+/, "");
+      if (text === "") return;
+      closeBlock();
+      openBlock = { kind, index: nextIndex++ };
+      emit({
+        type: "content_block_start",
+        index: openBlock.index,
+        content_block: kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" },
+      });
+    }
+    emit({
+      type: "content_block_delta",
+      index: openBlock.index,
+      delta: kind === "text" ? { type: "text_delta", text } : { type: "thinking_delta", thinking: text },
+    });
+  }
+
+  function emitWholeBlock(resolved: ResolvedToolCall): void {
+    closeBlock();
+    const index = nextIndex++;
+    if (resolved.type === "invalid") {
+      emit({ type: "content_block_start", index, content_block: { type: "text", text: "" } });
+      emit({ type: "content_block_delta", index, delta: { type: "text_delta", text: resolved.note } });
+    } else {
+      emittedToolUse = true;
+      emit({
+        type: "content_block_start",
+        index,
+        content_block: { type: "tool_use", id: resolved.id, name: resolved.name, input: {} },
+      });
+      emit({
+        type: "content_block_delta",
+        index,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(resolved.input) },
+      });
+    }
+    emit({ type: "content_block_stop", index });
+  }
+
+  function reasoning(text: string): void {
+    if (ctx.options.thinking === "expose") appendToBlock("thinking", text);
+  }
+
+  function handleContentPart(part: ContentPart): void {
+    if (part.kind === "reasoning") return reasoning(part.text);
+    if (toolParser === undefined) return appendToBlock("text", part.text);
+    for (const event of toolParser.feed(part.text)) handleParseEvent(event);
+  }
+
+  function handleParseEvent(event: ToolParseEvent): void {
+    switch (event.type) {
+      case "text":
+        return appendToBlock("text", event.text);
+      case "tool_call":
+        return emitWholeBlock(resolveToolCall(event.call, tools, ctx.deps, schemas()));
+      case "invalid_call":
+        return emitWholeBlock({ type: "invalid", note: formatInvalidCallNote(event.reason, event.raw) });
+      default:
+        return event satisfies never;
+    }
+  }
+
+  function toolCallDelta(delta: OpenAIToolCallDelta, position: number): void {
+    // mlx and vLLM send `index`; a server that sends whole calls without it is keyed by position.
+    const key = delta.index ?? position;
+    const name = delta.function?.name ?? undefined;
+    let call = callsByIndex.get(key);
+    if (call === undefined || (call.done && (Boolean(name) || Boolean(delta.id)))) {
+      call = { name: undefined, args: "", done: false };
+      callsByIndex.set(key, call);
+      pendingCalls.push(call);
+    }
+    if (call.done) return; // after complete JSON only whitespace can follow
+    // The name comes once, on the first fragment; a server repeating it must not double it.
+    if (call.name === undefined && name) call.name = name;
+    call.args += delta.function?.arguments ?? "";
+    // Cheap test first: a JSON object can only be complete when it ends with "}".
+    if (call.name !== undefined && call.args.trimEnd().endsWith("}") && parseArgumentsObject(call.args) !== undefined) {
+      finishCall(call);
+    }
+  }
+
+  function finishCall(call: PendingCall): void {
+    call.done = true;
+    emitWholeBlock(resolveNativeToolCall(call.name, call.args, tools, ctx.deps, schemas()));
+  }
+
+  function finish(): void {
+    for (const part of thinkSplitter.end()) handleContentPart(part);
+    if (toolParser !== undefined) for (const event of toolParser.end()) handleParseEvent(event);
+    // Unfinished calls are shown, not dropped: cut by max_tokens, their JSON is incomplete.
+    for (const call of pendingCalls) if (!call.done) finishCall(call);
+    closeBlock();
+  }
+
+  return {
+    reasoning,
+    content(text) {
+      for (const part of thinkSplitter.feed(text)) handleContentPart(part);
+    },
+    toolCallDelta,
+    finish,
+    abort: closeBlock,
+    get emittedToolUse() {
+      return emittedToolUse;
+    },
+  };
+}

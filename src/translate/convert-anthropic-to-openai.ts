@@ -1,0 +1,198 @@
+import type {
+  AnthropicCustomTool,
+  AnthropicTextBlock,
+  AnthropicToolChoice,
+  MessagesRequest,
+} from "./anthropic-types.js";
+import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./convert-anthropic-messages.js";
+import { joinTextBlocks } from "./join-text-blocks.js";
+import type {
+  OpenAIChatMessage,
+  OpenAIChatRequest,
+  OpenAIContentPart,
+  OpenAIFunctionTool,
+} from "./openai-types.js";
+import { customTools } from "./resolve-tool-call.js";
+import type { TranslateOptions } from "./translate-options.js";
+
+/** Claude Code's per-conversation attribution block: it sits first and would defeat the KV cache. */
+const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
+
+/**
+ * An Anthropic Messages request → an OpenAI chat request for mlx-lm.server (or any compatible
+ * server). Pure and deterministic: the same input always gives a byte-identical
+ * `JSON.stringify` output, because the backend's prefix KV cache only hits on identical prompts.
+ * Throws {@link TranslateError} (HTTP 400) for what the profile cannot take, e.g. images without
+ * vision.
+ *
+ * @see /work/shared/docs/protocol.md §3.4 "Anthropic → OpenAI request mapping", §1.2, §1.7
+ */
+export function convertAnthropicToOpenAI(
+  request: MessagesRequest,
+  options: TranslateOptions,
+): OpenAIChatRequest {
+  const messages: OpenAIChatMessage[] = [];
+  const system = convertSystem(request.system);
+  if (system !== "") messages.push({ role: "system", content: system });
+  messages.push(...convertAnthropicMessages(request.messages, options));
+
+  const tools = customTools(request.tools);
+  const choice = request.tool_choice;
+  const toolsOffered = tools.length > 0 && choice?.type !== "none";
+  const hint = toolsOffered ? toolChoiceHint(choice) : undefined;
+  // At the end, not in the system prompt: tool_choice varies per request, the prefix must not.
+  if (hint !== undefined) messages.push({ role: "user", content: wrapSystemReminder(hint) });
+
+  const out: OpenAIChatRequest = {
+    messages: mergeAdjacentMessages(messages),
+    max_tokens: clampMaxTokens(request.max_tokens, options.maxOutputTokens),
+    stream: request.stream === true,
+  };
+  if (options.upstreamModel !== undefined) out.model = options.upstreamModel;
+  if (toolsOffered && options.toolMode === "native") {
+    out.tools = tools.map(convertTool);
+    if (choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true) {
+      out.parallel_tool_calls = false;
+    }
+  }
+  applySampling(out, request, options);
+  if (request.stop_sequences !== undefined && request.stop_sequences.length > 0) {
+    out.stop = [...request.stop_sequences];
+  }
+  // mlx only reports usage when asked, and then requires include_usage to be present.
+  if (out.stream) out.stream_options = { include_usage: true };
+  const enableThinking = options.enableThinking ?? thinkingRequested(request);
+  if (enableThinking !== undefined) out.chat_template_kwargs = { enable_thinking: enableThinking };
+  return reorderKeys(out);
+}
+
+function convertSystem(system: MessagesRequest["system"]): string {
+  if (system === undefined) return "";
+  if (typeof system === "string") return system;
+  const blocks = system.filter(
+    (block: AnthropicTextBlock) => !block.text.startsWith(BILLING_HEADER_PREFIX),
+  );
+  return joinTextBlocks(blocks.map((block) => block.text));
+}
+
+/** Only name, description and schema: cache_control, strict, defer_loading… mean nothing here. */
+function convertTool(tool: AnthropicCustomTool): OpenAIFunctionTool {
+  const fn: OpenAIFunctionTool["function"] =
+    tool.description === undefined
+      ? { name: tool.name, parameters: tool.input_schema }
+      : { name: tool.name, description: tool.description, parameters: tool.input_schema };
+  return { type: "function", function: fn };
+}
+
+/** mlx ignores `tool_choice`, so a forced call can only be asked for in words. */
+function toolChoiceHint(choice: AnthropicToolChoice | undefined): string | undefined {
+  switch (choice?.type) {
+    case "any":
+      return "You must call at least one of the available tools in your reply.";
+    case "tool":
+      return `You must call the tool "${choice.name}" in your reply.`;
+    case "auto":
+    case "none":
+    case undefined:
+      return undefined;
+    default:
+      return choice satisfies never;
+  }
+}
+
+/** mlx defaults to 512 tokens when none is sent; the profile caps what Claude Code asks (64000). */
+function clampMaxTokens(requested: number, cap: number): number {
+  const value = Number.isFinite(requested) ? Math.min(requested, cap) : cap;
+  return Math.max(0, Math.floor(value));
+}
+
+/** Request sampling values win; the profile's are defaults for what the request leaves out. */
+function applySampling(out: OpenAIChatRequest, request: MessagesRequest, options: TranslateOptions): void {
+  const profile = options.sampling ?? {};
+  const temperature = request.temperature ?? profile.temperature;
+  const topP = request.top_p ?? profile.top_p;
+  const topK = request.top_k ?? profile.top_k;
+  if (temperature !== undefined) out.temperature = temperature;
+  if (topP !== undefined) out.top_p = topP;
+  if (topK !== undefined) out.top_k = topK;
+  if (profile.min_p !== undefined) out.min_p = profile.min_p;
+  if (profile.repetition_penalty !== undefined) out.repetition_penalty = profile.repetition_penalty;
+}
+
+function thinkingRequested(request: MessagesRequest): boolean | undefined {
+  switch (request.thinking?.type) {
+    case "enabled":
+    case "adaptive":
+      return true;
+    case "disabled":
+      return false;
+    case undefined:
+      return undefined;
+    default:
+      return request.thinking satisfies never;
+  }
+}
+
+/**
+ * Adjacent same-role messages become one (the Anthropic API merges consecutive turns too, and
+ * many templates require strict user/assistant alternation). Tool messages are never merged:
+ * each answers one tool call id.
+ */
+export function mergeAdjacentMessages(messages: readonly OpenAIChatMessage[]): OpenAIChatMessage[] {
+  const merged: OpenAIChatMessage[] = [];
+  for (const message of messages) {
+    const last = merged.at(-1);
+    if (last === undefined || last.role !== message.role || message.role === "tool") {
+      merged.push(message);
+    } else if (last.role === "system" && message.role === "system") {
+      merged[merged.length - 1] = { role: "system", content: joinTextBlocks([last.content, message.content]) };
+    } else if (last.role === "user" && message.role === "user") {
+      merged[merged.length - 1] = {
+        role: "user",
+        content: normalizeParts([...asParts(last.content), ...asParts(message.content)]),
+      };
+    } else if (last.role === "assistant" && message.role === "assistant") {
+      const combined: OpenAIChatMessage = {
+        role: "assistant",
+        content: joinTextBlocks([last.content, message.content]),
+      };
+      const toolCalls = [...(last.tool_calls ?? []), ...(message.tool_calls ?? [])];
+      if (toolCalls.length > 0) combined.tool_calls = toolCalls;
+      const reasoning = [last.reasoning_content, message.reasoning_content].filter(
+        (text): text is string => text !== undefined,
+      );
+      if (reasoning.length > 0) combined.reasoning_content = joinTextBlocks(reasoning);
+      merged[merged.length - 1] = combined;
+    } else {
+      merged.push(message);
+    }
+  }
+  return merged;
+}
+
+function asParts(content: string | OpenAIContentPart[]): OpenAIContentPart[] {
+  return typeof content === "string" ? [{ type: "text", text: content }] : content;
+}
+
+/** One fixed key order, whatever order the fields were set in above. */
+function reorderKeys(request: OpenAIChatRequest): OpenAIChatRequest {
+  const order: Array<keyof OpenAIChatRequest> = [
+    "model",
+    "messages",
+    "tools",
+    "parallel_tool_calls",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "repetition_penalty",
+    "stop",
+    "stream",
+    "stream_options",
+    "chat_template_kwargs",
+  ];
+  const out: Record<string, unknown> = {};
+  for (const key of order) if (request[key] !== undefined) out[key] = request[key];
+  return out as unknown as OpenAIChatRequest;
+}

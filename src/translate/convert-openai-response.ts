@@ -1,0 +1,69 @@
+import type { ToolSchemaCache } from "../tools/check-tool-call.js";
+import { createContentAssembler } from "./assemble-content-blocks.js";
+import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
+import type { AnthropicMessage, AnthropicTool } from "./anthropic-types.js";
+import { convertOpenAIUsage } from "./convert-openai-usage.js";
+import { mapFinishReason } from "./map-finish-reason.js";
+import type { OpenAIChatResponse } from "./openai-types.js";
+import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
+
+export interface AnthropicResponseContext {
+  /** The model name Claude Code asked for, echoed back. */
+  model: string;
+  /** The request's tools: calls are checked against them. */
+  tools: readonly AnthropicTool[] | undefined;
+  options: TranslateOptions;
+  deps: TranslateDeps;
+  /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
+  schemaCache?: ToolSchemaCache;
+}
+
+/**
+ * A non-streaming OpenAI chat response → an Anthropic Message. The blocks come from the same
+ * assembler as the stream (thinking strip/expose, `<think>` tags, text tool calls, checked native
+ * calls), so a non-streaming retry of a broken stream gets the same answer shape.
+ *
+ * Throws when the body is an upstream error rather than a completion (`{"error": …}`): there is
+ * no message to build, and the caller decides the HTTP status.
+ *
+ * @see /work/shared/docs/protocol.md §1.5, §2.3
+ */
+export function convertOpenAIResponse(
+  response: OpenAIChatResponse,
+  ctx: AnthropicResponseContext,
+): AnthropicMessage {
+  if (response.error !== undefined && response.error !== null) {
+    const reported = typeof response.error === "string" ? response.error : response.error.message;
+    throw new Error(`The model server reported an error: ${reported ?? JSON.stringify(response.error)}`);
+  }
+  const accumulator = createContentBlockAccumulator();
+  const blocks = createContentAssembler({
+    tools: ctx.tools,
+    options: ctx.options,
+    deps: ctx.deps,
+    schemaCache: ctx.schemaCache,
+    emit: accumulator.push,
+  });
+
+  // One completion is requested (n = 1): choice 0 is the answer.
+  const choice = response.choices?.find((candidate) => (candidate.index ?? 0) === 0);
+  const message = choice?.message ?? {};
+  const reasoning = message.reasoning ?? message.reasoning_content;
+  if (reasoning) blocks.reasoning(reasoning);
+  if (message.content) blocks.content(message.content);
+  message.tool_calls?.forEach((call, position) =>
+    blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
+  );
+  blocks.finish();
+
+  return {
+    id: ctx.deps.generateId("msg"),
+    type: "message",
+    role: "assistant",
+    model: ctx.model,
+    content: accumulator.blocks(),
+    stop_reason: mapFinishReason(choice?.finish_reason, blocks.emittedToolUse),
+    stop_sequence: null,
+    usage: convertOpenAIUsage(response.usage),
+  };
+}

@@ -1,0 +1,38 @@
+import type { AnthropicStopReason } from "./anthropic-types.js";
+import type { OpenAIFinishReason } from "./openai-types.js";
+
+/**
+ * OpenAI `finish_reason` → Anthropic `stop_reason`.
+ *
+ * `tool_use` wins whenever a tool_use block was actually emitted, even if the backend said `stop`
+ * (mlx only says `tool_calls` when generation ended with `stop`), and never without one: when every
+ * call was invalid and became a text note, `tool_use` would make Claude Code wait for calls that
+ * are not there. mlx strips stop sequences and reports plain `stop`, so `stop_sequence` can never
+ * be told apart from end of turn. `content_filter` → `end_turn` as upstream LiteLLM does.
+ *
+ * @see https://docs.claude.com/en/api/messages#response-stop-reason
+ * @see /work/shared/docs/protocol.md §3.2
+ */
+export function mapFinishReason(
+  finishReason: string | null | undefined,
+  emittedToolUse: boolean,
+): AnthropicStopReason {
+  if (emittedToolUse) return "tool_use";
+  const known = finishReason as OpenAIFinishReason | null | undefined;
+  switch (known) {
+    case "length":
+      return "max_tokens";
+    case "stop":
+    case "tool_calls":
+    case "function_call":
+    case "content_filter":
+    case null:
+    case undefined:
+      return "end_turn";
+    default:
+      // Not a known OpenAI value (the type check proves the cases above are exhaustive); an unknown
+      // reason from a non-standard server still ended the turn.
+      known satisfies never;
+      return "end_turn";
+  }
+}

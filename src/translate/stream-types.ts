@@ -1,0 +1,33 @@
+import type { OpenAIChunk } from "./openai-types.js";
+
+/** A parsed SSE data line: a chunk, or why it could not be one (never a throw). */
+export type ParseResult<T> =
+  | { success: true; value: T }
+  | { success: false; error: Error; rawValue: string };
+
+/** The upstream sent `data: [DONE]`: the stream ended on purpose, so a later EOF is not a failure. */
+export interface DoneSignal {
+  type: "done";
+}
+
+/** Why the server gave up on the upstream; decides the Anthropic error type of the `error` event. */
+export type UpstreamErrorKind =
+  | "timeout" // idle or total timeout: `overloaded_error`, which Claude Code retries
+  | "network" // connection reset, socket closed, fetch failed: `api_error`
+  | "upstream"; // the backend reported an error: `api_error`
+
+/**
+ * Out-of-band input the server writes into the translator next to parsed chunks: `ping` on its
+ * keepalive timer (mlx prefill can take minutes with no bytes), `upstream-error` when the upstream
+ * call fails, `done` (written by {@link parseOpenAIEventStream}) when `[DONE]` arrived.
+ */
+export type StreamSignal =
+  | { type: "ping" }
+  | DoneSignal
+  | { type: "upstream-error"; kind: UpstreamErrorKind; message: string };
+
+/** What {@link parseOpenAIEventStream} yields. */
+export type OpenAIStreamPart = ParseResult<OpenAIChunk> | DoneSignal;
+
+/** What the Anthropic stream translator accepts. */
+export type TranslatorInput = ParseResult<OpenAIChunk> | StreamSignal;

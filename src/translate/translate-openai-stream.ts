@@ -1,0 +1,187 @@
+import type { ToolSchemaCache } from "../tools/check-tool-call.js";
+import { createContentAssembler } from "./assemble-content-blocks.js";
+import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
+import { convertOpenAIUsage } from "./convert-openai-usage.js";
+import { mapFinishReason } from "./map-finish-reason.js";
+import type { OpenAIChunk, OpenAIUsage } from "./openai-types.js";
+import type { TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
+
+export type { StreamSignal, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+
+export interface AnthropicStreamContext {
+  /** The model name Claude Code asked for, echoed back (never the local model's name). */
+  model: string;
+  /** The request's tools: calls are checked against them. */
+  tools: readonly AnthropicTool[] | undefined;
+  options: TranslateOptions;
+  deps: TranslateDeps;
+  /** Reported in message_start until the usage chunk gives the real count in message_delta. */
+  inputTokensEstimate?: number;
+  /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
+  schemaCache?: ToolSchemaCache;
+}
+
+/**
+ * OpenAI chunks (plus the server's signals) → Anthropic stream events, as an explicit state
+ * machine: `streaming` → (finish_reason) `finished` → (`[DONE]`/EOF) `closed`.
+ *
+ * - `message_start` is emitted at start, once, followed by a `ping` (as the API does), so Claude
+ *   Code sees the response begin even while the backend is still prefilling. A `ping` signal
+ *   written by the server's keepalive timer becomes a `ping` event at any time before the end.
+ * - Content blocks follow {@link createContentAssembler}: contiguous indices, never interleaved,
+ *   tool_use emitted whole after checking.
+ * - `[DONE]`, or EOF after a finish_reason, sends message_delta (mapped stop_reason, usage from
+ *   the usage chunk, output_tokens always present) and message_stop.
+ *
+ * Failures (EOF with neither `[DONE]` nor a finish_reason, a malformed chunk, an error chunk, an
+ * `upstream-error` signal): the open block is closed and ONE `error` event ends the stream, with
+ * no message_delta/message_stop after it. That is what the Anthropic API itself does, and the SDK
+ * throws on `error` anyway; a message_stop after it would let a lenient client take a truncated
+ * answer as complete. Claude Code then retries the request (non-streaming). The translator also
+ * terminates itself, which cancels a piped upstream body so the backend stops generating.
+ * A failure after finish_reason (a timeout waiting for the usage chunk) keeps the complete answer:
+ * the message is closed normally, only without usage.
+ *
+ * @see /work/shared/docs/protocol.md §2.4, §3.4
+ */
+export function createAnthropicStreamTranslator(
+  ctx: AnthropicStreamContext,
+): TransformStream<TranslatorInput, AnthropicStreamEvent> {
+  let out!: TransformStreamDefaultController<AnthropicStreamEvent>;
+  let phase: "streaming" | "finished" | "closed" = "streaming";
+  let finishReason: string | undefined;
+  let usage: OpenAIUsage | undefined;
+  const emit = (event: AnthropicStreamEvent): void => out.enqueue(event);
+  const blocks = createContentAssembler({
+    tools: ctx.tools,
+    options: ctx.options,
+    deps: ctx.deps,
+    schemaCache: ctx.schemaCache,
+    emit,
+  });
+
+  function handleChunk(chunk: OpenAIChunk): void {
+    if (chunk.error !== undefined && chunk.error !== null) {
+      const reported = typeof chunk.error === "string" ? chunk.error : chunk.error.message;
+      return fail("api_error", `The model server reported an error: ${reported ?? JSON.stringify(chunk.error)}`);
+    }
+    // mlx sends usage in its own chunk with `choices: []`; others with `choices: null` or inline.
+    if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
+    if (phase !== "streaming") return; // after finish_reason only usage is expected
+    // One completion is requested (n = 1): choice 0 is the answer.
+    const choice = chunk.choices?.find((candidate) => (candidate.index ?? 0) === 0);
+    if (choice === undefined) return;
+    const delta = choice.delta ?? {};
+    const reasoning = delta.reasoning ?? delta.reasoning_content;
+    if (reasoning) blocks.reasoning(reasoning);
+    // Content before finish_reason: some servers put the last text and the reason in one chunk.
+    if (delta.content) blocks.content(delta.content);
+    delta.tool_calls?.forEach((call, position) => blocks.toolCallDelta(call, position));
+    if (choice.finish_reason) {
+      finishReason = choice.finish_reason;
+      finishContent();
+    }
+  }
+
+  function finishContent(): void {
+    blocks.finish();
+    phase = "finished";
+  }
+
+  function finishMessage(): void {
+    emit({
+      type: "message_delta",
+      delta: { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null },
+      // Without a usage chunk the count is unknown: output_tokens is required by the SDK, and
+      // leaving the input fields out keeps message_start's estimate.
+      usage: usage === undefined ? { output_tokens: 0 } : convertOpenAIUsage(usage),
+    });
+    emit({ type: "message_stop" });
+    phase = "closed";
+  }
+
+  /** Ends the stream on a failure, per the rules above. */
+  function fail(type: AnthropicErrorType, message: string, terminate = true): void {
+    if (phase === "closed") return;
+    if (phase === "finished") {
+      finishMessage();
+    } else {
+      blocks.abort();
+      emit({ type: "error", error: { type, message } });
+      phase = "closed";
+    }
+    // Not from flush: the stream is closing there anyway.
+    if (terminate) out.terminate();
+  }
+
+  return new TransformStream<TranslatorInput, AnthropicStreamEvent>({
+    start(controller) {
+      out = controller;
+      emit({
+        type: "message_start",
+        message: {
+          id: ctx.deps.generateId("msg"),
+          type: "message",
+          role: "assistant",
+          model: ctx.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: {
+            input_tokens: ctx.inputTokensEstimate ?? 0,
+            output_tokens: 0,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+          },
+        },
+      });
+      emit({ type: "ping" });
+    },
+
+    transform(part) {
+      if ("success" in part) {
+        if (part.success) return handleChunk(part.value);
+        return fail("api_error", `The model server sent a malformed stream chunk: ${part.error.message}`);
+      }
+      switch (part.type) {
+        case "ping":
+          if (phase !== "closed") emit({ type: "ping" });
+          return;
+        case "done":
+          if (phase === "streaming") finishContent();
+          if (phase === "finished") finishMessage();
+          return;
+        case "upstream-error":
+          return fail(errorTypeFor(part.kind), part.message);
+        default:
+          return part satisfies never;
+      }
+    },
+
+    flush() {
+      if (phase === "finished") return finishMessage();
+      fail(
+        "api_error",
+        "The model server closed the stream before the response was complete (no finish_reason, no [DONE]).",
+        false,
+      );
+    },
+  });
+}
+
+/**
+ * A timeout most likely means a busy backend (a long prefill, a full batch): `overloaded_error`,
+ * the streaming form of HTTP 529. A broken connection or a reported failure is `api_error` (500).
+ */
+function errorTypeFor(kind: UpstreamErrorKind): AnthropicErrorType {
+  switch (kind) {
+    case "timeout":
+      return "overloaded_error";
+    case "network":
+    case "upstream":
+      return "api_error";
+    default:
+      return kind satisfies never;
+  }
+}
