@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { MallexConfig, Profile } from "../generated/config.js";
 // @ts-expect-error scripts/codegen.js is plain JavaScript without types
-import { renderConfigReference, renderConfigTypes, renderConfigValidator } from "../scripts/codegen.js";
+import { renderConfigReference, renderConfigTypes, renderConfigValidator, renderMessagesValidator, VALIDATOR_TYPES } from "../scripts/codegen.js";
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 
@@ -13,6 +13,12 @@ describe("code generated from schema/mallex.schema.json", () => {
 
   it("generated/validate-config.js is up to date (run `npm run codegen`)", () => {
     expect(read("generated/validate-config.js")).toBe(renderConfigValidator());
+    expect(read("generated/validate-config.d.ts")).toBe(VALIDATOR_TYPES);
+  });
+
+  it("generated/validate-messages.js is up to date (run `npm run codegen`)", () => {
+    expect(read("generated/validate-messages.js")).toBe(renderMessagesValidator());
+    expect(read("generated/validate-messages.d.ts")).toBe(VALIDATOR_TYPES);
   });
 
   it("the README's config reference is up to date (run `npm run codegen`)", () => {

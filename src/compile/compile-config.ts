@@ -1,9 +1,9 @@
-import { join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { relative, resolve } from "node:path";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { loadConfig } from "../config/load-config.js";
 import { validateSchema, type ConfigValidator } from "../config/validate-schema.js";
+import { loadValidator } from "../load-validator.js";
 import { checkReferences } from "./check-references.js";
 import { checkRegexes } from "./check-regexes.js";
 import { checkTiers } from "./check-tiers.js";
@@ -31,10 +31,9 @@ export interface CompileConfigResult {
   diagnostics: Diagnostic[];
 }
 
-/** The schema validator that `npm run codegen` precompiled, from the installed package. */
-export async function loadConfigValidator(packageRoot: string): Promise<ConfigValidator> {
-  const module = (await import(pathToFileURL(join(packageRoot, "generated", "validate-config.js")).href)) as { validate: ConfigValidator };
-  return module.validate;
+/** The config schema's validator, precompiled by `npm run codegen`. */
+export function loadConfigValidator(packageRoot: string): Promise<ConfigValidator> {
+  return loadValidator(packageRoot, "validate-config");
 }
 
 /** load → validate → check → compile templates → resolve → render. Reads files; writes nothing. */

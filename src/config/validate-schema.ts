@@ -1,12 +1,12 @@
 import type { ErrorObject } from "ajv";
-import type { ConfigValidateFunction } from "../../generated/validate-config.js";
+import type { ValidateFunction } from "../../generated/validate-config.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { LoadedConfig } from "./load-config.js";
 import { originAt } from "./source-position.js";
 import { suggestName } from "./suggest-name.js";
 
 /** The schema's validator, precompiled by `npm run codegen` into generated/validate-config.js. */
-export type ConfigValidator = ConfigValidateFunction;
+export type ConfigValidator = ValidateFunction;
 
 /** Runs the schema (filling in its defaults) and turns every ajv error into a diagnostic at the file:line:col that wrote the value. */
 export function validateSchema(config: LoadedConfig, validate: ConfigValidator): Diagnostic[] {

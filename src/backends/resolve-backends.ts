@@ -1,0 +1,53 @@
+import type { RoutingTable } from "../compile/routing-table.js";
+import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
+
+/** A backend as the server uses it: URLs and secrets resolved, or the reason it cannot serve. */
+export interface RuntimeBackend {
+  name: string;
+  kind: "openai" | "anthropic";
+  flavor: string;
+  /** OpenAI kinds: base URL ending in /v1; Anthropic: the API origin. */
+  baseUrl?: string;
+  apiKey?: string;
+  headers: Record<string, string>;
+  timeoutMs?: number;
+  /** Set when the backend cannot take requests, said to the user in the error. */
+  unavailable?: string;
+}
+
+export interface BackendOverrides {
+  /** `--backend-url`: every OpenAI-kind backend goes to this already-running server. */
+  backendUrl?: string;
+}
+
+/** Resolves secrets from the environment now (they were kept as ${VAR} in generated/). */
+export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: BackendOverrides = {}): Record<string, RuntimeBackend> {
+  const secret = (text: string | undefined): string | undefined => {
+    if (text === undefined) return undefined;
+    const result = interpolateEnv(text, env);
+    return result.ok && result.value !== "" ? result.value : undefined;
+  };
+  return Object.fromEntries(
+    Object.entries(table.backends).map(([name, backend]) => {
+      const headers = Object.fromEntries(Object.entries(backend.headers).flatMap(([key, value]) => {
+        const resolved = secret(value);
+        return resolved === undefined ? [] : [[key, resolved]];
+      }));
+      const runtime: RuntimeBackend = { name, kind: backend.kind, flavor: backend.flavor, headers };
+      if (backend.timeoutMs !== undefined) runtime.timeoutMs = backend.timeoutMs;
+      const apiKey = secret(backend.apiKey);
+      if (apiKey !== undefined) runtime.apiKey = apiKey;
+      if (backend.kind === "anthropic") {
+        runtime.baseUrl = backend.baseUrl;
+        if (apiKey === undefined) runtime.unavailable = `no API key (${backend.apiKey ?? "set api_key"} is not set)`;
+      } else if (overrides.backendUrl) {
+        runtime.baseUrl = overrides.backendUrl.replace(/\/+$/, "");
+      } else if (backend.baseUrl.includes("{port}")) {
+        runtime.unavailable = `backend ${name} is started by mallex; use \`mallex run\`, or pass --backend-url to use a server that is already running`;
+      } else {
+        runtime.baseUrl = backend.baseUrl.replace(/\/+$/, "");
+      }
+      return [name, runtime];
+    }),
+  );
+}

@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { EnvLookup } from "../config/interpolate-env.js";
+import { formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
+import { MallexError } from "../mallex-error.js";
+import { compileConfig, loadConfigValidator } from "./compile-config.js";
+import { ROUTING_TABLE_FILE } from "./emit-generated.js";
+import { computeInputHash, sha256 } from "./input-hash.js";
+import { ROUTING_TABLE_FORMAT, type RoutingTable } from "./routing-table.js";
+
+export interface EnsureCompiledOptions {
+  configPath: string;
+  outDir: string;
+  cwd: string;
+  env: EnvLookup;
+  packageRoot: string;
+}
+
+export interface EnsureCompiledResult {
+  table: RoutingTable;
+  /** Whether this call compiled (false: generated/ was current and was used as it is). */
+  compiled: boolean;
+  warnings: Diagnostic[];
+  /** Set when generated/ could not be updated (e.g. a read-only install): the table is still right. */
+  writeError?: string;
+}
+
+/**
+ * The routing table for a config: generated/ as it is when its input hash still matches the sources
+ * and environment it was compiled from, else a fresh compile (written back). Config errors throw.
+ */
+export async function ensureCompiled(options: EnsureCompiledOptions): Promise<EnsureCompiledResult> {
+  const outDir = resolve(options.cwd, options.outDir);
+  const current = readCurrentTable(outDir, options.env);
+  if (current) return { table: current, compiled: false, warnings: [] };
+
+  const validator = await loadConfigValidator(options.packageRoot);
+  const result = compileConfig({ ...options, outDir, validator });
+  if (!result.table || !result.files) {
+    throw new MallexError("E_CONFIG_INVALID", `✗ the config has errors; fix them and start again`, { details: result.diagnostics.map(formatDiagnostic) });
+  }
+  const compiled: EnsureCompiledResult = { table: result.table, compiled: true, warnings: result.diagnostics };
+  try {
+    mkdirSync(outDir, { recursive: true });
+    for (const [name, content] of Object.entries(result.files)) writeFileSync(join(outDir, name), content);
+  } catch (error) {
+    compiled.writeError = `could not update ${outDir}: ${(error as Error).message}`;
+  }
+  return compiled;
+}
+
+function readCurrentTable(outDir: string, env: EnvLookup): RoutingTable | undefined {
+  const path = join(outDir, ROUTING_TABLE_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const table = JSON.parse(readFileSync(path, "utf8")) as RoutingTable;
+    if (table.format !== ROUTING_TABLE_FORMAT) return undefined;
+    const sources = table.sources.map((source) => ({ path: source.path, sha256: sha256(readFileSync(join(outDir, source.path), "utf8")) }));
+    return computeInputHash(sources, table.env, env) === table.hash ? table : undefined;
+  } catch {
+    // A missing source or an unreadable table just means: compile again.
+    return undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
+
+/** The facts intent rules look at, read once from a request. */
+export interface RequestFacts {
+  /** The user's latest own words: text blocks of the last user message, without <system-reminder> blocks. */
+  latestUserText: string;
+  /** Whether the last message brings tool results back rather than the user's own text. */
+  turn: "user" | "tool_result";
+  hasImages: boolean;
+  /** Characters of everything the request carries (system, messages, tools). */
+  chars: number;
+  /** A rough token estimate (see estimateTokens). */
+  estimatedTokens: number;
+}
+
+const REMINDER = /^\s*<system-reminder>[\s\S]*<\/system-reminder>\s*$/;
+
+/** ~3.5 characters per token for English prose and code with BPE tokenizers; documented in the README. */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 3.5);
+}
+
+export function describeRequest(request: MessagesRequest): RequestFacts {
+  const lastUser = [...request.messages].reverse().find((m) => m.role === "user");
+  const blocks: AnthropicContentBlock[] = typeof lastUser?.content === "string" ? [{ type: "text", text: lastUser.content }] : (lastUser?.content ?? []);
+  const latestUserText = blocks
+    .flatMap((b) => (b.type === "text" && !REMINDER.test(b.text) ? [b.text] : []))
+    .join("\n")
+    .trim();
+  const turn = blocks.some((b) => b.type === "tool_result") ? "tool_result" : "user";
+  const hasImages = request.messages.some(
+    (m) => typeof m.content !== "string" && m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
+  );
+  const chars = JSON.stringify(request.system ?? "").length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
+  return { latestUserText, turn, hasImages, chars, estimatedTokens: estimateTokens(chars) };
+}

@@ -1,0 +1,83 @@
+import type { TierName } from "../../generated/config.js";
+import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { TIER_ORDER } from "../compile/routing-table.js";
+import type { RouterRules } from "./compile-rules.js";
+import type { RequestFacts } from "./describe-request.js";
+import { matchIntent } from "./match-intent.js";
+
+/** Whether a backend can take requests now, and if not, why (said to the user when nothing else can). */
+export type BackendAvailability = (backend: string) => { ok: true } | { ok: false; reason: string };
+
+export interface RouteDecision {
+  profile: CompiledProfile;
+  tier?: TierName;
+  /** How the route was chosen, for the request log: e.g. "intent chit_chat → low", "model *haiku* → low". */
+  reason: string;
+  /** Tiers skipped on the way, each with why. */
+  skipped: string[];
+}
+
+export type RouteResult = { ok: true; route: RouteDecision } | { ok: false; message: string };
+
+export interface RouteInput {
+  model: string;
+  facts: RequestFacts;
+  /** The tier this conversation was on last, for escalation. */
+  sessionTier?: TierName;
+}
+
+/**
+ * Picks the profile for a request: a profile alias matching the model name, else a model-name rule,
+ * else the first matching intent, else the default tier; then follows fallbacks past tiers whose
+ * backend cannot serve (the Anthropic API without a key, an unreachable local server). Pure.
+ */
+export function selectRoute(input: RouteInput, table: RoutingTable, rules: RouterRules, available: BackendAvailability): RouteResult {
+  const alias = rules.aliases.find((a) => a.pattern.test(input.model));
+  if (alias) {
+    const profile = table.profiles[alias.profile]!;
+    const status = available(profile.backend);
+    if (status.ok) return { ok: true, route: { profile, reason: `model ${input.model} is an alias of ${profile.name}`, skipped: [] } };
+  }
+
+  let tier: TierName;
+  let reason: string;
+  const modelRule = rules.models.find((m) => m.pattern.test(input.model));
+  const intent = modelRule ? undefined : matchIntent(rules.intents, input.facts);
+  if (modelRule) {
+    tier = modelRule.tier;
+    reason = `model ${input.model} → ${tier}`;
+  } else if (intent && "tier" in intent.route) {
+    tier = intent.route.tier;
+    reason = `intent ${intent.id} → ${tier}`;
+  } else if (intent && "escalate" in intent.route) {
+    tier = escalate(input.sessionTier ?? table.routing.defaultTier, intent.route.escalate, table);
+    reason = `intent ${intent.id} escalates ${input.sessionTier ?? table.routing.defaultTier} → ${tier}`;
+  } else {
+    tier = table.routing.stickyEscalation && input.sessionTier && rank(input.sessionTier) > rank(table.routing.defaultTier) ? input.sessionTier : table.routing.defaultTier;
+    reason = tier === table.routing.defaultTier ? `default → ${tier}` : `sticky escalation → ${tier}`;
+  }
+
+  const skipped: string[] = [];
+  const visited = new Set<TierName>();
+  let current: TierName | undefined = tier;
+  while (current !== undefined && !visited.has(current)) {
+    visited.add(current);
+    const entry: RoutingTable["tiers"][TierName] | undefined = table.tiers[current];
+    if (!entry) break;
+    const profile = table.profiles[entry.profile]!;
+    const status = available(profile.backend);
+    if (status.ok) return { ok: true, route: { profile, tier: current, reason: skipped.length ? `${reason} → fallback ${current}` : reason, skipped } };
+    skipped.push(`${current} (${profile.name}): ${status.reason}`);
+    current = entry.fallback;
+  }
+  return { ok: false, message: `No backend can serve this request: ${skipped.join("; ")}.` };
+}
+
+const rank = (tier: TierName) => TIER_ORDER.indexOf(tier);
+
+/** Moves `steps` declared tiers up from `from`, stopping at the highest declared tier. */
+function escalate(from: TierName, steps: number, table: RoutingTable): TierName {
+  const declared = TIER_ORDER.filter((t) => table.tiers[t] !== undefined);
+  const above = declared.filter((t) => rank(t) > rank(from));
+  return above[Math.min(steps, above.length) - 1] ?? from;
+}

@@ -1,0 +1,18 @@
+import type { AnthropicErrorType } from "../translate/anthropic-types.js";
+import { mapStatusToErrorType, toAnthropicError } from "../translate/anthropic-error.js";
+
+export interface ErrorResponseOptions {
+  type?: AnthropicErrorType;
+  /** false: tell the Anthropic SDK a retry cannot help (it honours x-should-retry before the status). */
+  retry?: boolean;
+  requestId?: string;
+}
+
+/** An error in Anthropic's own envelope, so Claude Code shows the message instead of a parse failure. */
+export function errorResponse(status: number, message: string, options: ErrorResponseOptions = {}): Response {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.retry !== undefined) headers["x-should-retry"] = String(options.retry);
+  if (options.requestId) headers["request-id"] = options.requestId;
+  const body = toAnthropicError(status, options.type ?? mapStatusToErrorType(status), message, options.requestId);
+  return new Response(JSON.stringify(body), { status, headers });
+}

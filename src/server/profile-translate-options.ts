@@ -1,0 +1,21 @@
+import type { CompiledProfile } from "../compile/routing-table.js";
+import type { ToolCallFormat } from "../tools/parsers/types.js";
+import type { TranslateOptions } from "../translate/translate-options.js";
+
+/** What a compiled profile decides about translation. mlx-lm gets no `model` (a name makes it load one). */
+export function profileTranslateOptions(profile: CompiledProfile, flavor: string): TranslateOptions {
+  const options: TranslateOptions = {
+    maxOutputTokens: profile.maxOutputTokens,
+    thinking: profile.thinking,
+    toolMode: profile.toolMode,
+    vision: profile.vision,
+    sampling: profile.sampling,
+    profileName: profile.name,
+  };
+  // xml mode always parses mallex's own format unless the profile names the model's.
+  const format = profile.toolFormat ?? (profile.toolMode === "xml" ? "mallex-xml" : undefined);
+  if (format !== undefined) options.toolFormat = format as ToolCallFormat;
+  if (profile.enableThinking !== undefined) options.enableThinking = profile.enableThinking;
+  if (flavor !== "mlx-lm") options.upstreamModel = profile.model;
+  return options;
+}

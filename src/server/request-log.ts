@@ -1,0 +1,69 @@
+import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
+
+/** Numbers gathered while a response streams, for the one log line per request. */
+export interface RequestMetrics {
+  route: string;
+  charsIn: number;
+  charsOut: number;
+  started: number;
+  firstTokenAt?: number;
+  finishedAt?: number;
+  promptTokens?: number;
+  cachedTokens?: number;
+  outputTokens?: number;
+  stopReason?: string;
+  error?: string;
+}
+
+/** Calls `log` once, however the request ends (finished, failed, or abandoned by the client). */
+export function onceEnded(metrics: RequestMetrics, now: () => number, log: (metrics: RequestMetrics) => void): (error?: string) => void {
+  let ended = false;
+  return (error) => {
+    if (ended) return;
+    ended = true;
+    if (error) metrics.error ??= error;
+    metrics.finishedAt = now();
+    log(metrics);
+  };
+}
+
+/** Watches the Anthropic events going out and fills in the metrics; passes every event through. */
+export function observeEvents(metrics: RequestMetrics, now: () => number, end: (error?: string) => void): TransformStream<AnthropicStreamEvent, AnthropicStreamEvent> {
+  return new TransformStream({
+    transform(event, controller) {
+      if (event.type === "content_block_start" || event.type === "content_block_delta") metrics.firstTokenAt ??= now();
+      if (event.type === "message_delta") {
+        metrics.stopReason = event.delta.stop_reason ?? undefined;
+        const usage = event.usage;
+        metrics.outputTokens = usage.output_tokens;
+        if (usage.input_tokens != null) metrics.promptTokens = usage.input_tokens + (usage.cache_read_input_tokens ?? 0);
+        if (usage.cache_read_input_tokens != null) metrics.cachedTokens = usage.cache_read_input_tokens;
+      }
+      if (event.type === "error") metrics.error = event.error.message;
+      controller.enqueue(event);
+      if (event.type === "message_stop" || event.type === "error") end();
+    },
+    flush() {
+      end();
+    },
+  });
+}
+
+/**
+ * `route · chars in → out · prompt tokens (cached) · time to first token · prefill and decode
+ * tokens/s · stop reason`: the numbers users tune their setup with.
+ */
+export function formatRequestLog(m: RequestMetrics): string {
+  const parts = [m.route, `${m.charsIn} → ${m.charsOut} chars`];
+  if (m.promptTokens !== undefined) parts.push(`prompt ${m.promptTokens} tok (${m.cachedTokens ?? 0} cached)`);
+  if (m.firstTokenAt !== undefined) {
+    const ttft = m.firstTokenAt - m.started;
+    parts.push(`ttft ${(ttft / 1000).toFixed(2)} s`);
+    const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
+    if (prefilled > 0 && ttft > 0) parts.push(`prefill ${Math.round(prefilled / (ttft / 1000))} tok/s`);
+    const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
+    if (m.outputTokens !== undefined) parts.push(`out ${m.outputTokens} tok${decodeMs > 0 ? ` at ${Math.round(m.outputTokens / (decodeMs / 1000))} tok/s` : ""}`);
+  }
+  parts.push(m.error ? `error: ${m.error}` : `stop ${m.stopReason ?? "?"}`);
+  return parts.join(" · ");
+}

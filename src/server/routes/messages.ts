@@ -1,0 +1,108 @@
+import { BackendError } from "../../backends/backend-error.js";
+import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
+import { postChatCompletions } from "../../backends/post-chat-completions.js";
+import { describeRequest } from "../../router/describe-request.js";
+import { selectRoute, type RouteDecision } from "../../router/select-route.js";
+import type { MessagesRequest } from "../../translate/anthropic-types.js";
+import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
+import { convertOpenAIResponse } from "../../translate/convert-openai-response.js";
+import { formatSSE } from "../../translate/format-sse.js";
+import type { OpenAIChatResponse } from "../../translate/openai-types.js";
+import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
+import { TranslateError } from "../../translate/translate-error.js";
+import { createAnthropicStreamTranslator } from "../../translate/translate-openai-stream.js";
+import { errorResponse } from "../error-response.js";
+import { profileTranslateOptions } from "../profile-translate-options.js";
+import { formatRequestLog, observeEvents, onceEnded, type RequestMetrics } from "../request-log.js";
+import type { ServerContext } from "../server-context.js";
+import { checkMessagesBody } from "../validate-messages-body.js";
+import { withKeepalive } from "../with-keepalive.js";
+
+/** POST /v1/messages: validate → route → translate → call the backend → translate back (streamed). */
+export async function handleMessages(req: Request, ctx: ServerContext): Promise<Response> {
+  const check = checkMessagesBody(await req.text(), ctx.validateMessages);
+  if (!check.ok) return errorResponse(400, check.message, { retry: false });
+  const request = check.request;
+
+  const facts = describeRequest(request);
+  const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
+  const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
+  const routed = selectRoute({ model: request.model, facts, sessionTier }, ctx.table, ctx.rules, (name) => {
+    const backend = ctx.backends[name];
+    return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
+  });
+  if (!routed.ok) {
+    ctx.log(`${request.model} · no route · ${routed.message}`);
+    return errorResponse(503, routed.message, { retry: false });
+  }
+  const route = routed.route;
+  if (sessionId && route.tier) ctx.sessions.set(sessionId, route.tier);
+  const backend = ctx.backends[route.profile.backend]!;
+  const routeLabel = `${request.model} → ${route.profile.name} (${route.reason})`;
+
+  try {
+    if (backend.kind === "anthropic") {
+      ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
+      return await forwardToAnthropic(backend, request, route.profile.model, req.headers, req.signal);
+    }
+    return await callLocal(req, ctx, request, route, routeLabel, facts.chars);
+  } catch (error) {
+    return failure(error, ctx, routeLabel);
+  }
+}
+
+async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number): Promise<Response> {
+  const backend = ctx.backends[route.profile.backend]!;
+  const options = profileTranslateOptions(route.profile, backend.flavor);
+  const upstreamRequest = { ...convertAnthropicToOpenAI(request, options), stream: request.stream === true };
+  if (!request.stream) delete upstreamRequest.stream_options;
+  const upstreamBody = JSON.stringify(upstreamRequest);
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, started: ctx.deps.now() };
+  const end = onceEnded(metrics, ctx.deps.now, (m) => ctx.log(formatRequestLog(m)));
+  const translateContext = { model: request.model, tools: request.tools, options, deps: ctx.deps };
+
+  const upstream = await postChatCompletions(backend, upstreamRequest, { signal: req.signal, headersTimeoutMs: ctx.requestTimeoutMs });
+  if (!request.stream) {
+    const message = convertOpenAIResponse((await upstream.json()) as OpenAIChatResponse, translateContext);
+    metrics.firstTokenAt = metrics.started;
+    metrics.stopReason = message.stop_reason ?? undefined;
+    metrics.outputTokens = message.usage.output_tokens;
+    metrics.promptTokens = message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0);
+    metrics.cachedTokens = message.usage.cache_read_input_tokens ?? 0;
+    end();
+    return Response.json(message);
+  }
+
+  req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
+  const encoder = new TextEncoder();
+  const body = withKeepalive(parseOpenAIEventStream(upstream.body!), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs })
+    .pipeThrough(createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: Math.ceil(charsIn / 3.5) }))
+    .pipeThrough(observeEvents(metrics, ctx.deps.now, end))
+    .pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
+  return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } });
+}
+
+/** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
+function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {
+  if (TranslateError.isInstance(error)) {
+    ctx.log(`${routeLabel} · rejected: ${error.message}`);
+    return errorResponse(400, `${error.path}: ${error.message}`, { retry: false });
+  }
+  if (BackendError.isInstance(error)) {
+    ctx.log(`${routeLabel} · backend failed: ${error.message}`);
+    switch (error.failure) {
+      case "unreachable":
+        return errorResponse(503, `mallex could not reach the model server: ${error.message}. Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`, { retry: false });
+      case "timeout":
+        return errorResponse(529, `The model server is overloaded: ${error.message}.`, { type: "overloaded_error" });
+      case "http":
+        return (error.status ?? 500) < 500
+          ? errorResponse(400, `The model server rejected the request: ${error.message}`, { retry: false })
+          : errorResponse(503, `The model server failed: ${error.message}`, { retry: false });
+      case "closed":
+        return errorResponse(500, `The model server closed the connection without answering: ${error.message}`, { type: "api_error", retry: false });
+    }
+  }
+  ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
+  return errorResponse(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
+}

@@ -1,0 +1,24 @@
+import type { ValidateFunction } from "../../generated/validate-messages.js";
+import type { RuntimeBackend } from "../backends/resolve-backends.js";
+import type { RoutingTable } from "../compile/routing-table.js";
+import type { RouterRules } from "../router/compile-rules.js";
+import type { SessionStore } from "../router/session-store.js";
+import type { TranslateDeps } from "../translate/translate-options.js";
+
+/** Everything a request handler may use; built once per server, never module-level. */
+export interface ServerContext {
+  table: RoutingTable;
+  rules: RouterRules;
+  backends: Record<string, RuntimeBackend>;
+  sessions: SessionStore;
+  validateMessages: ValidateFunction;
+  /** Local token clients must present (x-api-key or Bearer); absent: no check. */
+  authToken?: string;
+  /** How often to send `ping` while the backend is silent (prefilling). */
+  pingIntervalMs: number;
+  /** Longest the backend may stay silent before the request fails. */
+  requestTimeoutMs: number;
+  /** One line per request and per notable event. */
+  log: (line: string) => void;
+  deps: TranslateDeps & { now(): number };
+}

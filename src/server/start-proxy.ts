@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { toNodeHandler } from "h3";
+import { listen } from "listhen";
+import { resolveBackends } from "../backends/resolve-backends.js";
+import type { RoutingTable } from "../compile/routing-table.js";
+import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
+import { MallexError } from "../mallex-error.js";
+import { compileRouterRules } from "../router/compile-rules.js";
+import { createSessionStore } from "../router/session-store.js";
+import type { ValidateFunction } from "../../generated/validate-messages.js";
+import { createApp } from "./create-app.js";
+import type { ServerContext } from "./server-context.js";
+
+export interface StartProxyOptions {
+  table: RoutingTable;
+  validateMessages: ValidateFunction;
+  env: EnvLookup;
+  mallexHome: string;
+  /** Overrides server.port (0: any free port). */
+  port?: number;
+  backendUrl?: string;
+  /** Where log lines go besides MALLEX_HOME's log file (the CLI passes stderr). */
+  print: (line: string) => void;
+}
+
+export interface RunningProxy {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/** Builds the server context from the routing table and listens (listhen) on the configured address. */
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
+  const { table } = options;
+  const host = table.server.host;
+  const authToken = table.server.authToken === undefined ? undefined : resolveSecret(table.server.authToken, options.env);
+  if (!LOOPBACK.test(host) && !authToken) {
+    throw new MallexError("E_USAGE", `server.host is ${host}, which other machines can reach: set server.auth_token (e.g. \${MALLEX_TOKEN}) first.`);
+  }
+  mkdirSync(options.mallexHome, { recursive: true });
+  const logFile = join(options.mallexHome, table.observability.logFile ?? "mallex.log");
+  const log = (line: string) => {
+    const stamped = `${new Date().toISOString()} ${line}`;
+    appendFileSync(logFile, `${stamped}\n`);
+    if (table.observability.requestLog) options.print(line);
+  };
+  const ctx: ServerContext = {
+    table,
+    rules: compileRouterRules(table),
+    backends: resolveBackends(table, options.env, { backendUrl: options.backendUrl }),
+    sessions: createSessionStore(),
+    validateMessages: options.validateMessages,
+    ...(authToken ? { authToken } : {}),
+    pingIntervalMs: 10_000,
+    requestTimeoutMs: table.server.requestTimeoutMs,
+    log,
+    deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}` },
+  };
+  const port = options.port ?? table.server.port;
+  let listener;
+  try {
+    listener = await listen(toNodeHandler(createApp(ctx)), {
+      port: port === 0 ? { port: 0, random: true } : { port, portRange: [port, port], alternativePortRange: [port, port], random: false },
+      hostname: host,
+      public: !LOOPBACK.test(host),
+      showURL: false,
+      autoClose: false,
+      isTest: true, // keeps listhen quiet; mallex prints its own URL
+    });
+  } catch (error) {
+    throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${(error as Error).message}. Is another mallex running? Pick another with --port.`, { cause: error });
+  }
+  const address = new URL(listener.url);
+  return { url: `http://${host}:${address.port}`, port: Number(address.port), close: () => listener.close() };
+}
+
+function resolveSecret(text: string, env: EnvLookup): string | undefined {
+  const result = interpolateEnv(text, env);
+  return result.ok && result.value !== "" ? result.value : undefined;
+}

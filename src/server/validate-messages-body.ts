@@ -1,0 +1,40 @@
+import type { ErrorObject } from "ajv";
+import type { ValidateFunction } from "../../generated/validate-messages.js";
+import type { MessagesRequest } from "../translate/anthropic-types.js";
+
+export type MessagesBodyCheck = { ok: true; request: MessagesRequest } | { ok: false; message: string };
+
+/**
+ * Parses and checks a POST /v1/messages body; the message names the field the way the API does.
+ * count_tokens bodies are the same minus max_tokens.
+ */
+export function checkMessagesBody(text: string, validate: ValidateFunction, options: { forCounting?: boolean } = {}): MessagesBodyCheck {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `The request body is not valid JSON: ${(error as Error).message}` };
+  }
+  if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
+  if (validate(body)) return { ok: true, request: body as MessagesRequest };
+  const error = validate.errors?.[0];
+  return { ok: false, message: error ? describe(error) : "The request body is not a valid Messages API request." };
+}
+
+function describe(error: ErrorObject): string {
+  const path = error.instancePath.split("/").slice(1).join(".");
+  const params = error.params as Record<string, unknown>;
+  const field = error.keyword === "required" ? [path, String(params.missingProperty)].filter(Boolean).join(".") : path || "body";
+  switch (error.keyword) {
+    case "required":
+      return `${field}: Field required`;
+    case "enum":
+      return `${field}: Input should be ${(params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(", ")}`;
+    case "type":
+      return `${field}: Input should be a valid ${String(params.type)}`;
+    case "anyOf":
+      return `${field}: Input should be a string or a list of content blocks`;
+    default:
+      return `${field}: ${error.message ?? "is invalid"}`;
+  }
+}

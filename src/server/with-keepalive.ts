@@ -1,0 +1,68 @@
+import type { StreamSignal } from "../translate/stream-types.js";
+
+export interface KeepaliveOptions {
+  /** Emit a `ping` signal after this long without an upstream part. */
+  pingIntervalMs: number;
+  /** Emit an `upstream-error` (timeout) and stop reading after this long without an upstream part. */
+  idleTimeoutMs: number;
+}
+
+/**
+ * Passes upstream parts through and, while the upstream is silent (a long prefill), adds `ping`
+ * signals so the client does not give up; a silence past the idle timeout ends the stream with a
+ * timeout signal and cancels the upstream. Cancelling the result cancels the upstream.
+ */
+export function withKeepalive<T>(upstream: ReadableStream<T>, options: KeepaliveOptions): ReadableStream<T | StreamSignal> {
+  const reader = upstream.getReader();
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopTimers = () => {
+    clearInterval(pingTimer);
+    clearTimeout(idleTimer);
+  };
+  return new ReadableStream<T | StreamSignal>({
+    start(controller) {
+      const armIdle = () => {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => {
+          stopTimers();
+          controller.enqueue({ type: "upstream-error", kind: "timeout", message: `The model server sent nothing for ${Math.round(options.idleTimeoutMs / 1000)} s` });
+          controller.close();
+          reader.cancel().catch(() => undefined); // the upstream is abandoned; its own errors no longer matter
+        }, options.idleTimeoutMs);
+      };
+      const armPing = () => {
+        clearInterval(pingTimer);
+        pingTimer = setInterval(() => controller.enqueue({ type: "ping" }), options.pingIntervalMs);
+      };
+      armIdle();
+      armPing();
+      void (async () => {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            armIdle();
+            armPing();
+            controller.enqueue(value);
+          }
+          stopTimers();
+          controller.close();
+        } catch (error) {
+          stopTimers();
+          // After an idle timeout the stream is already closed; a late read error has nowhere to go.
+          try {
+            controller.enqueue({ type: "upstream-error", kind: "network", message: `The connection to the model server broke: ${(error as Error).message}` });
+            controller.close();
+          } catch {
+            // closed already
+          }
+        }
+      })();
+    },
+    cancel(reason) {
+      stopTimers();
+      return reader.cancel(reason);
+    },
+  });
+}
