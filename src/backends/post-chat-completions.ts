@@ -44,11 +44,11 @@ export async function postChatCompletions(backend: RuntimeBackend, body: OpenAIC
       throw new BackendError("timeout", `${backend.name} at ${backend.baseUrl} did not answer within ${Math.round(options.headersTimeoutMs / 1000)} s`, { backend: backend.name, url, cause: error });
     }
     const cause = causeOf(error);
-    // Refused: nothing listens. Anything else: it listened, then hung up (mlx-lm does that on bad parameters).
-    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN/.test(cause)) {
-      throw new BackendError("unreachable", `${backend.name} at ${backend.baseUrl} is not reachable (${cause})`, { backend: backend.name, url, cause: error });
+    // It listened, then hung up without an answer: mlx-lm does that on parameters it rejects.
+    if (/UND_ERR_SOCKET|ECONNRESET|EPIPE|other side closed|terminated/.test(cause)) {
+      throw new BackendError("closed", `${backend.name} at ${backend.baseUrl} closed the connection without answering (${cause})`, { backend: backend.name, url, cause: error });
     }
-    throw new BackendError("closed", `${backend.name} at ${backend.baseUrl} closed the connection (${cause})`, { backend: backend.name, url, cause: error });
+    throw new BackendError("unreachable", `${backend.name} at ${backend.baseUrl} is not reachable (${cause})`, { backend: backend.name, url, cause: error });
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener("abort", onAbort);
@@ -67,7 +67,15 @@ function describeErrorBody(text: string): string {
   return text.trim().slice(0, 300) || "(empty body)";
 }
 
+/** The most specific reason in the cause chain: ofetch wraps fetch's TypeError, which wraps the socket error. */
 function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  let current: unknown = error;
+  let reason = error instanceof Error ? error.message : String(error);
+  for (let depth = 0; current && typeof current === "object" && depth < 5; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === "string") return code;
+    if (typeof message === "string" && message) reason = message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return reason;
 }

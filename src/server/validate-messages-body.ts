@@ -17,7 +17,8 @@ export function checkMessagesBody(text: string, validate: ValidateFunction, opti
   }
   if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
   if (validate(body)) return { ok: true, request: body as MessagesRequest };
-  const error = validate.errors?.[0];
+  // Of the alternatives a failed anyOf tried, the deepest error is the one that names the real problem.
+  const error = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   return { ok: false, message: error ? describe(error) : "The request body is not a valid Messages API request." };
 }
 

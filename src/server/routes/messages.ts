@@ -100,7 +100,7 @@ function failure(error: unknown, ctx: ServerContext, routeLabel: string): Respon
           ? errorResponse(400, `The model server rejected the request: ${error.message}`, { retry: false })
           : errorResponse(503, `The model server failed: ${error.message}`, { retry: false });
       case "closed":
-        return errorResponse(500, `The model server closed the connection without answering: ${error.message}`, { type: "api_error", retry: false });
+        return errorResponse(500, `The model server failed on this request: ${error.message}. Its log says why.`, { type: "api_error", retry: false });
     }
   }
   ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type FakeScript } from "./fakes/mlx-lm-server.js";
+import { makeProject, runClaude } from "./helpers/claude-code.js";
+import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { closedBackendUrl } from "./helpers/test-proxy.js";
+
+/**
+ * The real Claude Code CLI (pinned devDependency), run with -p against `mallex proxy` (a real
+ * process) → the fake mlx-lm.server. The fake answers by looking at the conversation, like a model.
+ */
+type Message = { role: string; content: unknown };
+const lastMessage = (request: FakeRequestRecord) => ((request.body as { messages: Message[] }).messages.at(-1) ?? { role: "", content: "" }) as Message;
+const text = (message: Message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content));
+
+let mlx: FakeMlxServer;
+let proxy: MallexProxyProcess;
+let respond: (request: FakeRequestRecord) => FakeScript | undefined = () => undefined;
+
+beforeAll(async () => {
+  mlx = await createFakeMlxServer({ respond: (request) => respond(request) });
+  proxy = await startProxyProcess(mlx.url);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await mlx?.close();
+});
+
+describe("Claude Code through mallex proxy", () => {
+  it("answers 'what is 2+2' with the backend's text", async () => {
+    respond = (request) => (text(lastMessage(request)).includes("what is 2+2") ? { text: "2 + 2 = 4" } : undefined);
+    const result = await runClaude(proxy.url, makeProject(), ["-p", "what is 2+2", "--output-format", "json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ type: "result", is_error: false, result: "2 + 2 = 4", stop_reason: "end_turn" });
+    const sent = mlx.requests.filter((r) => r.method === "POST").at(-1)!.body as Record<string, unknown>;
+    expect(sent.model).toBeUndefined();
+    expect(mlx.modelLoadAttempts).toEqual([]);
+    expect(proxy.output()).toMatch(/claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars · prompt \d+ tok/);
+  });
+
+  it("completes a Write round trip for a native tool call", async () => {
+    const project = makeProject();
+    const target = join(project, "hello.txt");
+    respond = (request) =>
+      lastMessage(request).role === "tool"
+        ? { text: "Wrote hello.txt." }
+        : { toolCalls: [{ name: "Write", arguments: { file_path: target, content: "hello from mallex\n" } }] };
+    const result = await runClaude(proxy.url, project, ["-p", "write hello.txt", "--output-format", "json", "--allowedTools", "Write"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "Wrote hello.txt.", num_turns: 2 });
+    expect(readFileSync(target, "utf8")).toBe("hello from mallex\n");
+  });
+
+  it("completes a Write round trip for a Qwen3-Coder XML tool call written as text", async () => {
+    const project = makeProject();
+    const target = join(project, "notes.md");
+    respond = (request) =>
+      lastMessage(request).role === "tool"
+        ? { text: "Done." }
+        : {
+            text: "I'll write the file.\n",
+            rawText: `<tool_call>\n<function=Write>\n<parameter=file_path>\n${target}\n</parameter>\n<parameter=content>\n# Notes\n\n- <b>xml</b> & more\n</parameter>\n</function>\n</tool_call>`,
+          };
+    const result = await runClaude(proxy.url, project, ["-p", "write notes.md", "--output-format", "json", "--permission-mode", "acceptEdits"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "Done." });
+    expect(readFileSync(target, "utf8")).toBe("# Notes\n\n- <b>xml</b> & more");
+  });
+});
+
+describe("Claude Code when the backend is down", () => {
+  it("exits non-zero with mallex's sentence about the unreachable server", async () => {
+    const down = await startProxyProcess(await closedBackendUrl());
+    try {
+      const project = makeProject();
+      const result = await runClaude(down.url, project, ["-p", "what is 2+2", "--output-format", "json"]);
+      expect(result.exitCode).not.toBe(0);
+      const output = JSON.parse(result.stdout) as { is_error: boolean; result: string };
+      expect(output.is_error).toBe(true);
+      expect(output.result).toContain("mallex could not reach the model server");
+      expect(output.result).toContain("is not reachable (ECONNREFUSED)");
+      expect(existsSync(join(project, "hello.txt"))).toBe(false);
+    } finally {
+      await down.stop();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { createServer } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { MALLEX_BIN } from "./run-cli.js";
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface MallexProxyProcess {
+  url: string;
+  process: ResultPromise;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `mallex proxy --port N --backend-url URL` as a real process; resolves once GET /health answers 200. */
+export async function startProxyProcess(backendUrl: string, extraArgs: string[] = []): Promise<MallexProxyProcess> {
+  const port = await freePort();
+  const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+  const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), "--backend-url", backendUrl, ...extraArgs], {
+    env: { MALLEX_HOME: home },
+    reject: false,
+    stdin: "ignore",
+    all: true,
+  });
+  let output = "";
+  child.all?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mallex proxy did not become ready:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    process: child,
+    output: () => output,
+    async stop() {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { parseSSE } from "./fakes/read-sse.js";
+import { closedBackendUrl, createTestProxy, defaultTable, fixture } from "./helpers/test-proxy.js";
+
+/** The Anthropic events of an SSE body, checked against the rules the SDK relies on. */
+async function anthropicEvents(response: Response) {
+  const events = parseSSE(await response.text()).filter((e) => e.comment === undefined);
+  const parsed = events.map((e) => ({ event: e.event, data: JSON.parse(e.data) as { type: string; index?: number; [k: string]: unknown } }));
+  for (const { event, data } of parsed) expect(event).toBe(data.type);
+  const starts = parsed.filter((e) => e.data.type === "content_block_start").map((e) => e.data.index);
+  expect(starts).toEqual(starts.map((_, i) => i));
+  return parsed.map((e) => e.data);
+}
+
+const userMessage = (text: string, extra: Record<string, unknown> = {}) => ({
+  model: "claude-opus-4-8",
+  max_tokens: 32000,
+  messages: [{ role: "user", content: text }],
+  ...extra,
+});
+
+let mlx: FakeMlxServer;
+beforeAll(async () => {
+  mlx = await createFakeMlxServer();
+});
+afterAll(() => mlx.close());
+
+describe("routes", () => {
+  const proxy = createTestProxy({ backendUrl: "http://127.0.0.1:1/v1" });
+
+  it("answers Claude Code's warm-up HEAD / and GET /health", async () => {
+    expect((await proxy.fetch("/", { method: "HEAD" })).status).toBe(200);
+    const health = await proxy.fetch("/health");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok", profiles: 7, config: defaultTable.hash.slice(0, 12) });
+  });
+
+  it("lists the profiles as models, and one by id", async () => {
+    const list = (await (await proxy.fetch("/v1/models?limit=1000")).json()) as { data: Array<{ id: string; type: string }>; has_more: boolean };
+    expect(list.data.map((m) => m.id)).toEqual(Object.keys(defaultTable.profiles));
+    expect(list.has_more).toBe(false);
+    const one = await proxy.fetch("/v1/models/qwen3-coder-30b");
+    expect(await one.json()).toMatchObject({ type: "model", id: "qwen3-coder-30b", max_input_tokens: 262144, max_tokens: 16384 });
+    const missing = await proxy.fetch("/v1/models/gpt-5");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "model gpt-5 is not a profile in mallex's config" } });
+  });
+
+  it("answers unknown routes with an Anthropic 404", async () => {
+    const response = await proxy.fetch("/v2/complete", { method: "POST" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "mallex has no route POST /v2/complete" } });
+  });
+
+  it("estimates count_tokens when the backend has no tokenizer endpoint", async () => {
+    const response = await proxy.post("/v1/messages/count_tokens?beta=true", { model: "claude-opus-4-8", messages: [{ role: "user", content: "x".repeat(350) }] });
+    expect(await response.json()).toEqual({ input_tokens: Math.ceil((JSON.stringify([{ role: "user", content: "x".repeat(350) }]).length + 2 + 2) / 3.5) });
+  });
+});
+
+describe("request errors, in Anthropic's shape", async () => {
+  const downUrl = await closedBackendUrl();
+  const proxy = createTestProxy({ backendUrl: downUrl });
+  const expectError = async (response: Response, status: number, type: string, message: string) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    expect(await response.json()).toEqual({ type: "error", error: { type, message } });
+  };
+
+  it("400 for a body that is not JSON", async () => {
+    const response = await proxy.post("/v1/messages", "{not json");
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^The request body is not valid JSON: /) } });
+  });
+
+  it("400 naming the field for a body that breaks the Messages schema", async () => {
+    await expectError(await proxy.post("/v1/messages", { model: "m", messages: [] }), 400, "invalid_request_error", "max_tokens: Field required");
+    await expectError(await proxy.post("/v1/messages", userMessage("hi", { messages: [{ role: "robot", content: "hi" }] })), 400, "invalid_request_error", "messages.0.role: Input should be 'user', 'assistant', 'system'");
+    await expectError(await proxy.post("/v1/messages", userMessage("hi", { messages: [{ role: "user", content: [{ type: "tool_use", id: "t" }] }] })), 400, "invalid_request_error", "messages.0.content.0.name: Field required");
+  });
+
+  it("401 without the local token, when one is configured", async () => {
+    const guarded = createTestProxy({ backendUrl: mlx?.url, ctx: { authToken: "s3cret" } });
+    await expectError(await guarded.post("/v1/messages", userMessage("hi")), 401, "authentication_error", "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.");
+    expect((await guarded.post("/v1/messages", userMessage("hi"), { "x-api-key": "s3cret" })).status).toBe(200);
+    expect((await guarded.post("/v1/messages", userMessage("hi"), { authorization: "Bearer s3cret" })).status).toBe(200);
+    expect((await guarded.fetch("/health")).status).toBe(200);
+  });
+
+  it("503 with a sentence that says which backend and what to do when the backend is down", async () => {
+    const response = await proxy.post("/v1/messages", userMessage("hello", { stream: true }));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    const body = (await response.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("api_error");
+    expect(body.error.message).toBe(`mallex could not reach the model server: mlx at ${downUrl} is not reachable (ECONNREFUSED). Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`);
+    expect(body.error.message).toMatch(/^mallex could not reach the model server: .* Start it \(`mallex run` starts and watches it for you\) or point --backend-url at a server that is running\.$/);
+  });
+
+  it("503 when the only backend is supervised and nothing is running", async () => {
+    const unsupervised = createTestProxy();
+    const response = await unsupervised.post("/v1/messages", userMessage("hello"));
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      "No backend can serve this request: low (qwen3-coder-30b): backend mlx is started by mallex; use `mallex run`, or pass --backend-url to use a server that is already running.",
+    );
+  });
+});
+
+describe("translation against the fake mlx-lm.server", () => {
+  it("streams text as Anthropic SSE and never sends a model name or omits max_tokens", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ text: ["The", " answer", " is", " 4", "."] });
+    const response = await proxy.post("/v1/messages?beta=true", userMessage("what is 2+2", { stream: true }));
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const events = await anthropicEvents(response);
+    expect(events.map((e) => e.type)).toEqual([
+      "message_start",
+      "ping",
+      "content_block_start",
+      ...Array(5).fill("content_block_delta"),
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { text: string }).text).join("")).toBe("The answer is 4.");
+    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" }, usage: { output_tokens: 6 } });
+    const sent = mlx.requests.at(-1)!.body as Record<string, unknown>;
+    expect(sent.model).toBeUndefined();
+    expect(sent.max_tokens).toBe(16384); // capped by the qwen3-coder-30b profile
+    expect(sent.stream_options).toEqual({ include_usage: true });
+    expect(mlx.modelLoadAttempts).toEqual([]);
+    expect(proxy.logs.at(-1)).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn$/);
+  });
+
+  it("answers a non-streaming request with a Message", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ text: "Four." });
+    const response = await proxy.post("/v1/messages", userMessage("what is 2+2"));
+    expect(await response.json()).toMatchObject({
+      type: "message",
+      role: "assistant",
+      model: "claude-opus-4-8",
+      content: [{ type: "text", text: "Four." }],
+      stop_reason: "end_turn",
+    });
+  });
+
+  it("turns a native tool call into a tool_use block", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/a.txt", content: "hi" } }] });
+    const request = fixture("tool-use-first-request.json");
+    const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
+    const start = events.find((e) => e.type === "content_block_start");
+    expect(start).toMatchObject({ content_block: { type: "tool_use", name: "Write", id: expect.stringMatching(/^toolu_/) } });
+    const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
+    expect(JSON.parse(json)).toEqual({ file_path: "/tmp/a.txt", content: "hi" });
+    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
+  });
+
+  it("turns a Qwen3-Coder XML call that leaked into content into a tool_use block", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ rawText: "<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/b.txt\n</parameter>\n<parameter=content>\nhello\n</parameter>\n</function>\n</tool_call>" });
+    const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", fixture("tool-use-first-request.json")));
+    expect(events.filter((e) => e.type === "content_block_start").map((e) => (e.content_block as { type: string }).type)).toEqual(["tool_use"]);
+    const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
+    expect(JSON.parse(json)).toEqual({ file_path: "/tmp/b.txt", content: "hello" });
+  });
+
+  it("ends with an error event when the backend closes mid-stream (no [DONE])", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
+    const events = await anthropicEvents(await proxy.post("/v1/messages", userMessage("x", { stream: true })));
+    expect(events.at(-1)).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(events.map((e) => e.type)).not.toContain("message_stop");
+    expect(proxy.logs.at(-1)).toMatch(/error: /);
+  });
+
+  it("sends pings while the backend prefills, and fails with overloaded_error when it goes silent", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { pingIntervalMs: 40, requestTimeoutMs: 400 } });
+    mlx.script({ text: "late", prefillMs: 150 });
+    const prefill = await anthropicEvents(await proxy.post("/v1/messages", userMessage("x", { stream: true })));
+    expect(prefill.filter((e) => e.type === "ping").length).toBeGreaterThanOrEqual(3);
+    expect(prefill.at(-1)).toEqual({ type: "message_stop" });
+
+    mlx.script({ failure: "hang" });
+    const hung = await anthropicEvents(await proxy.post("/v1/messages", userMessage("x", { stream: true })));
+    expect(hung.at(-1)).toMatchObject({ type: "error", error: { type: "overloaded_error", message: expect.stringContaining("sent nothing for 0 s") } });
+    await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
+  });
+
+  it("400 with the backend's message when mlx-lm refuses the request (its 404)", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ status: 404, errorBody: { error: "Only 'text' content type is supported." } });
+    const response = await proxy.post("/v1/messages", userMessage("x"));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: "The model server rejected the request: mlx answered HTTP 404: Only 'text' content type is supported." },
+    });
+  });
+
+  it("500 that says the server failed when mlx-lm hangs up without a response (its answer to bad parameters)", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ failure: "reset-before-headers" });
+    const response = await proxy.post("/v1/messages", userMessage("x", { stream: true }));
+    expect(response.status).toBe(500);
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    expect(await response.json()).toEqual({
+      type: "error",
+      error: { type: "api_error", message: expect.stringMatching(/^The model server failed on this request: mlx at .* closed the connection without answering \(\w+\)\. Its log says why\.$/) },
+    });
+  });
+
+  it("400 for an image sent to a profile without vision", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } };
+    const response = await proxy.post("/v1/messages", userMessage("x", { messages: [{ role: "user", content: [image, { type: "text", text: "what is this?" }] }] }));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^messages\.0\.content\.0: .*qwen3-coder-30b.*vision/);
+  });
+});
+
+describe("routing", () => {
+  it("sends haiku (background) requests to the low tier and chit-chat by intent", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    await (await proxy.post("/v1/messages", { ...userMessage("summarize"), model: "claude-haiku-4-5" })).text();
+    await (await proxy.post("/v1/messages", userMessage("thanks!"))).text();
+    expect(proxy.logs.map((l) => l.split(" · ")[0])).toEqual([
+      "claude-haiku-4-5 → qwen3-coder-30b (model claude-haiku-4-5 → low)",
+      "claude-opus-4-8 → qwen3-coder-30b (intent chit_chat → low)",
+    ]);
+  });
+
+  it("falls back from the Claude tier to the local one when no API key is set, and escalates a session that says try again", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    const session = { "x-claude-code-session-id": "s-1" };
+    await (await proxy.post("/v1/messages", userMessage("Design a plugin architecture for this app"), session)).text();
+    await (await proxy.post("/v1/messages", userMessage("that's wrong, try again"), session)).text();
+    expect(proxy.logs.map((l) => l.split(" · ")[0])).toEqual([
+      "claude-opus-4-8 → qwen3-coder-30b (intent hard_question → high → fallback medium)",
+      "claude-opus-4-8 → qwen3-coder-30b (intent try_again escalates medium → high → fallback medium)",
+    ]);
+  });
+
+  it("forwards the high tier to the Anthropic API with the key, the profile's model and no unsigned thinking", async () => {
+    const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
+    const anthropic = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c) => (text += c));
+      req.on("end", () => {
+        received.push({ headers: req.headers, body: JSON.parse(text) });
+        res.writeHead(200, { "content-type": "application/json", "request-id": "req_1" });
+        res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", content: [{ type: "text", text: "from claude" }], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 2 } }));
+      });
+    });
+    await new Promise<void>((resolve) => anthropic.listen(0, "127.0.0.1", resolve));
+    const table = structuredClone(defaultTable);
+    table.backends.anthropic!.baseUrl = `http://127.0.0.1:${(anthropic.address() as AddressInfo).port}`;
+    const proxy = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" } });
+    const request = userMessage("Find the root cause of this deadlock", {
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: [{ type: "thinking", thinking: "local thought", signature: "" }, { type: "text", text: "hello" }] },
+        { role: "user", content: "Find the root cause of this deadlock" },
+      ],
+    });
+    const response = await proxy.post("/v1/messages", request, { "anthropic-beta": "interleaved-thinking-2025-05-14", "anthropic-version": "2023-06-01" });
+    expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "from claude" }] });
+    expect(response.headers.get("request-id")).toBe("req_1");
+    expect(received[0]!.headers["x-api-key"]).toBe("sk-real");
+    expect(received[0]!.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
+    expect(received[0]!.body.model).toBe("claude-sonnet-4-5");
+    expect((received[0]!.body.messages as Array<{ content: unknown }>)[1]!.content).toEqual([{ type: "text", text: "hello" }]);
+    anthropic.close();
+  });
+});
