@@ -55,6 +55,26 @@ describe("routes", () => {
     expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "mallex has no route POST /v2/complete" } });
   });
 
+  it("counts tokens with llama-server's own endpoint when the default tier runs on it", async () => {
+    const counted: unknown[] = [];
+    const llama = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        counted.push({ path: req.url, body: JSON.parse(body) });
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 42 }));
+      });
+    });
+    await new Promise<void>((resolve) => llama.listen(0, "127.0.0.1", resolve));
+    const table = structuredClone(defaultTable);
+    table.backends.mlx!.flavor = "llama-server";
+    const viaLlama = createTestProxy({ backendUrl: `http://127.0.0.1:${(llama.address() as AddressInfo).port}/v1`, table });
+    const request = { model: "claude-opus-4-8", messages: [{ role: "user", content: "hi" }] };
+    expect(await (await viaLlama.post("/v1/messages/count_tokens", request)).json()).toEqual({ input_tokens: 42 });
+    expect(counted).toEqual([{ path: "/v1/messages/count_tokens", body: { ...request, max_tokens: 0 } }]);
+    llama.close();
+  });
+
   it("estimates count_tokens when the backend has no tokenizer endpoint", async () => {
     const response = await proxy.post("/v1/messages/count_tokens?beta=true", { model: "claude-opus-4-8", messages: [{ role: "user", content: "x".repeat(350) }] });
     expect(await response.json()).toEqual({ input_tokens: Math.ceil((JSON.stringify([{ role: "user", content: "x".repeat(350) }]).length + 2 + 2) / 3.5) });
@@ -213,6 +233,14 @@ describe("translation against the fake mlx-lm.server", () => {
       type: "error",
       error: { type: "api_error", message: expect.stringMatching(/^The model server failed on this request: mlx at .* closed the connection without answering \(\w+\)\. Its log says why\.$/) },
     });
+  });
+
+  it("529 overloaded when the backend does not answer in time", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { requestTimeoutMs: 300 } });
+    mlx.script({ failure: "hang" });
+    const response = await proxy.post("/v1/messages", userMessage("x"));
+    expect(response.status).toBe(529);
+    expect(await response.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: `The model server is overloaded: mlx at ${mlx.url} did not answer within 0 s.` } });
   });
 
   it("400 for an image sent to a profile without vision", async () => {
