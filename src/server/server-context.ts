@@ -3,6 +3,7 @@ import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
+import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { TranslateDeps } from "../translate/translate-options.js";
 
 /** Everything a request handler may use; built once per server, never module-level. */
@@ -11,6 +12,8 @@ export interface ServerContext {
   rules: RouterRules;
   backends: Record<string, RuntimeBackend>;
   sessions: SessionStore;
+  /** Compiled tool input schemas, shared by every response of this server (compiling one costs milliseconds). */
+  schemaCache: ToolSchemaCache;
   validateMessages: ValidateFunction;
   /** Local token clients must present (x-api-key or Bearer); absent: no check. */
   authToken?: string;

@@ -9,6 +9,7 @@ import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionStore } from "../router/session-store.js";
+import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import type { ValidateFunction } from "../../generated/validate-messages.js";
 import { createApp } from "./create-app.js";
 import type { ServerContext } from "./server-context.js";
@@ -53,6 +54,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     rules: compileRouterRules(table),
     backends: resolveBackends(table, options.env, { backendUrl: options.backendUrl }),
     sessions: createSessionStore(),
+    schemaCache: createToolSchemaCache(),
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),
     pingIntervalMs: 10_000,

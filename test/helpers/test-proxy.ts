@@ -7,6 +7,7 @@ import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/load-validator.js";
 import { compileRouterRules } from "../../src/router/compile-rules.js";
 import { createSessionStore } from "../../src/router/session-store.js";
+import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { createApp } from "../../src/server/create-app.js";
 import type { ServerContext } from "../../src/server/server-context.js";
 import { packageRoot } from "./config-tree.js";
@@ -32,6 +33,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
     rules: compileRouterRules(table),
     backends: resolveBackends(table, options.env ?? {}, options.backendUrl ? { backendUrl: options.backendUrl } : {}),
     sessions: createSessionStore(),
+    schemaCache: createToolSchemaCache(),
     validateMessages,
     pingIntervalMs: 10_000,
     requestTimeoutMs: 30_000,

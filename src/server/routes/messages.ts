@@ -59,7 +59,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const upstreamBody = JSON.stringify(upstreamRequest);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, started: ctx.deps.now() };
   const end = onceEnded(metrics, ctx.deps.now, (m) => ctx.log(formatRequestLog(m)));
-  const translateContext = { model: request.model, tools: request.tools, options, deps: ctx.deps };
+  const translateContext = { model: request.model, tools: request.tools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
 
   const upstream = await postChatCompletions(backend, upstreamRequest, { signal: req.signal, headersTimeoutMs: ctx.requestTimeoutMs });
   if (!request.stream) {
