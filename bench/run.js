@@ -1,6 +1,14 @@
 // `npm run bench`: prints markdown tables to paste into the README, with the machine they ran on.
 import { cpus, totalmem } from "node:os";
 import { benchCompile } from "./compile.js";
+import { benchProxy } from "./proxy.js";
 
-console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
-console.log(await benchCompile());
+try {
+  console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
+  console.log(await benchCompile());
+  console.log();
+  console.log(await benchProxy());
+} catch (error) {
+  console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+}

@@ -1,5 +1,4 @@
 import { ofetch } from "ofetch";
-import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { BackendError } from "./backend-error.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
@@ -11,10 +10,11 @@ export interface PostOptions {
 }
 
 /**
- * POSTs to an OpenAI-compatible `/chat/completions` and returns the response once its headers are
- * in, body unread (streaming is the normal case). Never retries: the client decides that.
+ * POSTs a serialised chat request to an OpenAI-compatible `/chat/completions` and returns the
+ * response once its headers are in, body unread (streaming is the normal case). Never retries: the
+ * client decides that.
  */
-export async function postChatCompletions(backend: RuntimeBackend, body: OpenAIChatRequest, options: PostOptions): Promise<Response> {
+export async function postChatCompletions(backend: RuntimeBackend, body: string, options: PostOptions): Promise<Response> {
   const url = `${backend.baseUrl}/chat/completions`;
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal.reason);
@@ -25,7 +25,7 @@ export async function postChatCompletions(backend: RuntimeBackend, body: OpenAIC
   try {
     const response = await ofetch.raw(url, {
       method: "POST",
-      body: JSON.stringify(body),
+      body,
       headers,
       responseType: "stream",
       signal: controller.signal,

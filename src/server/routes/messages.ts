@@ -61,7 +61,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const end = onceEnded(metrics, ctx.deps.now, (m) => ctx.log(formatRequestLog(m)));
   const translateContext = { model: request.model, tools: request.tools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
 
-  const upstream = await postChatCompletions(backend, upstreamRequest, { signal: req.signal, headersTimeoutMs: ctx.requestTimeoutMs });
+  const upstream = await postChatCompletions(backend, upstreamBody, { signal: req.signal, headersTimeoutMs: ctx.requestTimeoutMs });
   if (!request.stream) {
     const message = convertOpenAIResponse((await upstream.json()) as OpenAIChatResponse, translateContext);
     metrics.firstTokenAt = metrics.started;
