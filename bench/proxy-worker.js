@@ -37,10 +37,12 @@ async function startMallex() {
   const { ensureCompiled } = await import("../dist/src/compile/ensure-compiled.js");
   const { loadValidator } = await import("../dist/src/load-validator.js");
   const { startProxy } = await import("../dist/src/server/start-proxy.js");
+  const { loadTemplates } = await import("../dist/src/templates/load-templates.js");
   const { root, home, backendUrl } = workerData;
   const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
   const proxy = await startProxy({
     table: compiled.table,
+    templates: await loadTemplates(join(home, "generated")),
     validateMessages: await loadValidator(root, "validate-messages"),
     env: {},
     mallexHome: join(home, "home"),

@@ -433,7 +433,7 @@ export interface KeepRule {
    */
   heading?: string;
   /**
-   * Regex; the first match (or its first capture group) is kept.
+   * Regex; the whole first match is kept, or only its first named group ((?<text>…)) when it has one.
    */
   pattern?: string;
   /**

@@ -34,6 +34,7 @@ describe("the shipped default config", () => {
       ["billing-header", 100],
       ["agent-and-skill-lists", 50],
       ["claude-md", 40],
+      ["claude-md-preamble", 35],
       ["relevance-disclaimer", 30],
       ["task-nag", 20],
     ]);

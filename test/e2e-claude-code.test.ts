@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type FakeScript } from "./fakes/mlx-lm-server.js";
@@ -36,7 +36,8 @@ describe("Claude Code through mallex proxy", () => {
     const sent = mlx.requests.filter((r) => r.method === "POST").at(-1)!.body as Record<string, unknown>;
     expect(sent.model).toBeUndefined();
     expect(mlx.modelLoadAttempts).toEqual([]);
-    expect(proxy.output()).toMatch(/claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars · prompt \d+ tok/);
+    // The medium profile's rules cut Claude Code's ~76 KB to about an eighth.
+    expect(proxy.output()).toMatch(/claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−8\d%\) · rules: billing-header −74 · .*tool-allowlist ×1\d −[\d,]+ · .*system-template −[\d,]+ · prompt \d+ tok/);
   });
 
   it("completes a Write round trip for a native tool call", async () => {
@@ -66,6 +67,41 @@ describe("Claude Code through mallex proxy", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "Done." });
     expect(readFileSync(target, "utf8")).toBe("# Notes\n\n- <b>xml</b> & more");
+  });
+});
+
+describe("Claude Code through mallex on a small profile", () => {
+  it("keeps the tool round trip working with the small tier's trimming, and every upstream prompt a byte prefix of the next", async () => {
+    const config = join(makeProject(), "mallex.yaml");
+    writeFileSync(config, "include: [mallex]\ntiers:\n  low: { profile: qwen2.5-coder-7b }\n  medium: { profile: qwen2.5-coder-7b }\n");
+    const small = await startProxyProcess(mlx.url, ["--config", config]);
+    try {
+      const project = makeProject();
+      const first = join(project, "a.txt");
+      const second = join(project, "b.txt");
+      respond = (request) => {
+        const results = (request.body as { messages: Message[] }).messages.filter((m) => m.role === "tool").length;
+        if (results === 0) return { toolCalls: [{ name: "Write", arguments: { file_path: first, content: "one\n" } }] };
+        if (results === 1) return { toolCalls: [{ name: "Write", arguments: { file_path: second, content: "two\n" } }] };
+        return { text: "Both written." };
+      };
+      const before = mlx.requests.length;
+      const result = await runClaude(small.url, project, ["-p", "write a.txt then b.txt", "--output-format", "json", "--allowedTools", "Write"]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "Both written.", num_turns: 3 });
+      expect([readFileSync(first, "utf8"), readFileSync(second, "utf8")]).toEqual(["one\n", "two\n"]);
+
+      const prompts = mlx.requests.slice(before).flatMap((r) => (r.prompt ? [r.prompt] : []));
+      expect(prompts).toHaveLength(3);
+      for (let i = 1; i < prompts.length; i++) {
+        expect(prompts[i]!.text.startsWith(prompts[i - 1]!.text), `prompt ${i} extends prompt ${i - 1}`).toBe(true);
+        expect(prompts[i]!.cachedTokens).toBeGreaterThanOrEqual(prompts[i - 1]!.tokens - 1);
+      }
+      expect(prompts[0]!.text.length).toBeLessThan(6_000); // Claude Code sent ~76 KB
+      expect(small.output()).toMatch(/→ qwen2\.5-coder-7b \(default → medium\) · \d+ → \d+ chars \(−9\d%\)/);
+    } finally {
+      await small.stop();
+    }
   });
 });
 

@@ -153,7 +153,8 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(sent.max_tokens).toBe(16384); // capped by the qwen3-coder-30b profile
     expect(sent.stream_options).toEqual({ include_usage: true });
     expect(mlx.modelLoadAttempts).toEqual([]);
-    expect(proxy.logs.at(-1)).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn$/);
+    expect(proxy.logs).toHaveLength(1);
+    expect(proxy.logs[0]).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \([−+]\d+%\) · rules: no rule fired · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn$/);
   });
 
   it("answers a non-streaming request with a Message", async () => {

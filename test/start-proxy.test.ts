@@ -3,19 +3,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadValidator } from "../src/load-validator.js";
+import { loadTemplates } from "../src/templates/load-templates.js";
 import { startProxy } from "../src/server/start-proxy.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { freePort } from "./helpers/mallex-process.js";
 import { defaultTable } from "./helpers/test-proxy.js";
 
 const validateMessages = await loadValidator(packageRoot, "validate-messages");
+const templates = await loadTemplates(`${packageRoot}/generated`);
 const home = () => mkdtempSync(join(tmpdir(), "mallex-home-"));
 
 describe("startProxy", () => {
   it("refuses to listen beyond loopback without a local token", async () => {
     const table = structuredClone(defaultTable);
     table.server.host = "0.0.0.0";
-    await expect(startProxy({ table, validateMessages, env: {}, mallexHome: home(), print: () => {} })).rejects.toThrow(
+    await expect(startProxy({ table, validateMessages, templates, env: {}, mallexHome: home(), print: () => {} })).rejects.toThrow(
       "server.host is 0.0.0.0, which other machines can reach: set server.auth_token (e.g. ${MALLEX_TOKEN}) first.",
     );
   });
@@ -25,7 +27,7 @@ describe("startProxy", () => {
     table.server.authToken = "${MALLEX_TOKEN}";
     const mallexHome = home();
     const printed: string[] = [];
-    const proxy = await startProxy({ table, validateMessages, env: { MALLEX_TOKEN: "tok" }, mallexHome, port: 0, backendUrl: "http://127.0.0.1:1/v1", print: (l) => printed.push(l) });
+    const proxy = await startProxy({ table, validateMessages, templates, env: { MALLEX_TOKEN: "tok" }, mallexHome, port: 0, backendUrl: "http://127.0.0.1:1/v1", print: (l) => printed.push(l) });
     try {
       const body = JSON.stringify({ model: "m", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
       expect((await fetch(`${proxy.url}/v1/messages`, { method: "POST", body })).status).toBe(401);
@@ -39,9 +41,9 @@ describe("startProxy", () => {
 
   it("fails clearly when the port is taken, instead of moving to another", async () => {
     const port = await freePort();
-    const first = await startProxy({ table: defaultTable, validateMessages, env: {}, mallexHome: home(), port, print: () => {} });
+    const first = await startProxy({ table: defaultTable, validateMessages, templates, env: {}, mallexHome: home(), port, print: () => {} });
     try {
-      await expect(startProxy({ table: defaultTable, validateMessages, env: {}, mallexHome: home(), port, print: () => {} })).rejects.toThrow(
+      await expect(startProxy({ table: defaultTable, validateMessages, templates, env: {}, mallexHome: home(), port, print: () => {} })).rejects.toThrow(
         new RegExp(`^mallex cannot listen on 127\\.0\\.0\\.1:${port}: .*Pick another with --port\\.$`),
       );
     } finally {

@@ -5,6 +5,8 @@ export interface RequestMetrics {
   route: string;
   charsIn: number;
   charsOut: number;
+  /** What trimming did (describeTrimRules). */
+  rules?: string;
   started: number;
   firstTokenAt?: number;
   finishedAt?: number;
@@ -50,11 +52,13 @@ export function observeEvents(metrics: RequestMetrics, now: () => number, end: (
 }
 
 /**
- * `route · chars in → out · prompt tokens (cached) · time to first token · prefill and decode
- * tokens/s · stop reason`: the numbers users tune their setup with.
+ * `route · chars in → out · rules that trimmed · prompt tokens (cached) · time to first token ·
+ * prefill and decode tokens/s · stop reason`: the numbers users tune their setup with.
  */
 export function formatRequestLog(m: RequestMetrics): string {
-  const parts = [m.route, `${m.charsIn} → ${m.charsOut} chars`];
+  const cut = m.charsIn > 0 ? Math.round((1 - m.charsOut / m.charsIn) * 100) : 0;
+  const parts = [m.route, `${m.charsIn} → ${m.charsOut} chars (${cut >= 0 ? "−" : "+"}${Math.abs(cut)}%)`];
+  if (m.rules !== undefined) parts.push(`rules: ${m.rules}`);
   if (m.promptTokens !== undefined) parts.push(`prompt ${m.promptTokens} tok (${m.cachedTokens ?? 0} cached)`);
   if (m.firstTokenAt !== undefined) {
     const ttft = m.firstTokenAt - m.started;

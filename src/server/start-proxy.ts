@@ -5,6 +5,7 @@ import { toNodeHandler } from "h3";
 import { listen } from "listhen";
 import { resolveBackends } from "../backends/resolve-backends.js";
 import type { RoutingTable } from "../compile/routing-table.js";
+import type { Templates } from "../templates/load-templates.js";
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
@@ -16,6 +17,7 @@ import type { ServerContext } from "./server-context.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
+  templates: Templates;
   validateMessages: ValidateFunction;
   env: EnvLookup;
   mallexHome: string;
@@ -54,6 +56,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     rules: compileRouterRules(table),
     backends: resolveBackends(table, options.env, { backendUrl: options.backendUrl }),
     sessions: createSessionStore(),
+    templates: options.templates,
     schemaCache: createToolSchemaCache(),
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { resolveBackends } from "../../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/load-validator.js";
+import { loadTemplates } from "../../src/templates/load-templates.js";
 import { compileRouterRules } from "../../src/router/compile-rules.js";
 import { createSessionStore } from "../../src/router/session-store.js";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
@@ -15,6 +16,7 @@ import { packageRoot } from "./config-tree.js";
 /** The shipped default routing table, as committed in generated/. */
 export const defaultTable = JSON.parse(readFileSync(`${packageRoot}/generated/routing-table.json`, "utf8")) as RoutingTable;
 const validateMessages = await loadValidator(packageRoot, "validate-messages");
+const templates = await loadTemplates(`${packageRoot}/generated`);
 
 export interface TestProxy {
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -33,6 +35,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
     rules: compileRouterRules(table),
     backends: resolveBackends(table, options.env ?? {}, options.backendUrl ? { backendUrl: options.backendUrl } : {}),
     sessions: createSessionStore(),
+    templates,
     schemaCache: createToolSchemaCache(),
     validateMessages,
     pingIntervalMs: 10_000,

@@ -1,6 +1,21 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { defineCommand } from "citty";
+import type { Size } from "../../../generated/config.js";
+import { ensureCompiled } from "../../compile/ensure-compiled.js";
+import { SIZES, type CompiledProfile, type RoutingTable } from "../../compile/routing-table.js";
+import { formatDiagnostic } from "../../config/diagnostics.js";
+import { loadValidator } from "../../load-validator.js";
+import { MallexError } from "../../mallex-error.js";
+import { findPackageRoot } from "../../package-root.js";
+import { checkMessagesBody } from "../../server/validate-messages-body.js";
+import { loadTemplates } from "../../templates/load-templates.js";
+import type { MessagesRequest } from "../../translate/anthropic-types.js";
+import { TranslateError } from "../../translate/translate-error.js";
+import { explainRequest } from "../../trim/explain-request.js";
 import { configArgs } from "../common-args.js";
-import { notAvailable } from "../not-available.js";
+import { findConfig } from "../find-config.js";
+import { formatExplanation } from "../format-explanation.js";
 
 export default defineCommand({
   meta: { name: "explain", description: "Show what every trimming rule does to one captured request, and the exact upstream request" },
@@ -11,7 +26,80 @@ export default defineCommand({
     size: { type: "string", description: "Size class to trim for: small | medium | large", valueHint: "size" },
     json: { type: "boolean", description: "Print one JSON object (before.chars, after.chars, upstream, rules)" },
   },
-  run() {
-    notAvailable("explain");
+  async run({ args }) {
+    const size = parseSize(args.size);
+    const cwd = process.cwd();
+    const packageRoot = findPackageRoot();
+    const configPath = findConfig(args.config, cwd, packageRoot);
+    const outDir = join(dirname(configPath), "generated");
+    const compiled = await ensureCompiled({ configPath, outDir, cwd, env: process.env, packageRoot });
+    for (const warning of compiled.warnings) console.error(formatDiagnostic(warning));
+    if (compiled.writeError) throw new MallexError("E_GENERATED_STALE", `${compiled.writeError}; its templates are out of date: run \`mallex compile\` where it can write`);
+    const profile = pickProfile(compiled.table, args.profile, size);
+    const request = checkRequest(readRequest(args.request), args.request, await loadValidator(packageRoot, "validate-messages"));
+    const templates = await loadTemplates(outDir);
+
+    let explanation;
+    try {
+      explanation = explainRequest(request, compiled.table, profile, templates);
+    } catch (error) {
+      if (TranslateError.isInstance(error)) throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);
+      throw error;
+    }
+    console.log(args.json ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation, args.request));
   },
 });
+
+function parseSize(value: string | undefined): Size | undefined {
+  if (value === undefined) return undefined;
+  if ((SIZES as readonly string[]).includes(value)) return value as Size;
+  throw new MallexError("E_USAGE", `--size must be one of ${SIZES.join(", ")}, got "${value}"`, { exitCode: 2 });
+}
+
+/** --profile NAME, else the first profile of --size (default small), local backends first. */
+function pickProfile(table: RoutingTable, name: string | undefined, size: Size | undefined): CompiledProfile {
+  const profiles = Object.values(table.profiles);
+  if (name !== undefined) {
+    const profile = table.profiles[name];
+    if (profile === undefined) throw new MallexError("E_USAGE", `there is no profile "${name}"; the config has ${profiles.map((p) => p.name).join(", ")}`, { exitCode: 2 });
+    if (size !== undefined && size !== profile.size) throw new MallexError("E_USAGE", `profile ${name} is ${profile.size}, not ${size}: give --profile or --size, not both`, { exitCode: 2 });
+    return profile;
+  }
+  const wanted = size ?? "small";
+  const ofSize = profiles.filter((p) => p.size === wanted);
+  const profile = ofSize.find((p) => table.backends[p.backend]?.kind === "openai") ?? ofSize[0];
+  if (profile === undefined) throw new MallexError("E_USAGE", `no profile has size ${wanted}; pick one with --profile (${profiles.map((p) => p.name).join(", ")})`, { exitCode: 2 });
+  return profile;
+}
+
+/** The file's JSON: a bare request body, or a captured exchange holding it under `body`. */
+function readRequest(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    throw new MallexError("E_USAGE", `cannot read ${path}: ${reason}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new MallexError("E_USAGE", `${path} is not JSON: ${(error as Error).message}`);
+  }
+  const body = isObject(value) && !("messages" in value) && isObject(value.body) ? value.body : value;
+  if (!isObject(body) || !Array.isArray(body.messages)) {
+    throw new MallexError("E_USAGE", `${path} holds neither an Anthropic Messages request nor a captured exchange with one under "body"`);
+  }
+  return body;
+}
+
+function checkRequest(body: unknown, path: string, validate: Parameters<typeof checkMessagesBody>[1]): MessagesRequest {
+  const check = checkMessagesBody(JSON.stringify(body), validate);
+  if (!check.ok) throw new MallexError("E_USAGE", `${path} is not a valid Messages API request: ${check.message}`);
+  return check.request;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

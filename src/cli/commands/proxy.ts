@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import { ensureCompiled } from "../../compile/ensure-compiled.js";
 import { formatDiagnostic } from "../../config/diagnostics.js";
 import { loadValidator } from "../../load-validator.js";
+import { loadTemplates } from "../../templates/load-templates.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
@@ -24,12 +25,14 @@ export default defineCommand({
     const cwd = process.cwd();
     const packageRoot = findPackageRoot();
     const configPath = findConfig(args.config, cwd, packageRoot);
-    const compiled = await ensureCompiled({ configPath, outDir: join(dirname(configPath), "generated"), cwd, env: process.env, packageRoot });
+    const generatedDir = join(dirname(configPath), "generated");
+    const compiled = await ensureCompiled({ configPath, outDir: generatedDir, cwd, env: process.env, packageRoot });
     for (const warning of compiled.warnings) console.error(formatDiagnostic(warning));
     if (compiled.writeError) console.error(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
 
     const proxy = await startProxy({
       table: compiled.table,
+      templates: await loadTemplates(generatedDir),
       validateMessages: await loadValidator(packageRoot, "validate-messages"),
       env: process.env,
       mallexHome: resolveMallexHome(process.env),

@@ -2,6 +2,9 @@ import { BackendError } from "../../backends/backend-error.js";
 import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
 import { postChatCompletions } from "../../backends/post-chat-completions.js";
 import { describeRequest } from "../../router/describe-request.js";
+import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-trim-report.js";
+import { trimPlanFor } from "../../trim/plan-trim.js";
+import { trimRequest } from "../../trim/trim-request.js";
 import { selectRoute, type RouteDecision } from "../../router/select-route.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
@@ -53,13 +56,19 @@ export async function handleMessages(req: Request, ctx: ServerContext): Promise<
 
 async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number): Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
+  const trimmed = trimRequest(request, trimPlanFor(ctx.table, route.profile), ctx.templates);
+  if (!trimmed.ok) {
+    ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · refused: ${trimmed.error.message}`);
+    return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false });
+  }
   const options = profileTranslateOptions(route.profile, backend.flavor);
-  const upstreamRequest = { ...convertAnthropicToOpenAI(request, options), stream: request.stream === true };
+  const upstreamRequest = { ...convertAnthropicToOpenAI(trimmed.request, options), stream: request.stream === true };
   if (!request.stream) delete upstreamRequest.stream_options;
   const upstreamBody = JSON.stringify(upstreamRequest);
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, started: ctx.deps.now() };
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, rules: describeTrimRules(trimmed.report), started: ctx.deps.now() };
   const end = onceEnded(metrics, ctx.deps.now, (m) => ctx.log(formatRequestLog(m)));
-  const translateContext = { model: request.model, tools: request.tools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
+  // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
+  const translateContext = { model: request.model, tools: trimmed.offeredTools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
 
   const upstream = await postChatCompletions(backend, upstreamBody, { signal: req.signal, headersTimeoutMs: ctx.requestTimeoutMs });
   if (!request.stream) {
@@ -76,7 +85,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const encoder = new TextEncoder();
   const body = withKeepalive(parseOpenAIEventStream(upstream.body!), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs })
-    .pipeThrough(createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: Math.ceil(charsIn / 3.5) }))
+    .pipeThrough(createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }))
     .pipeThrough(observeEvents(metrics, ctx.deps.now, end))
     .pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
   return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } });

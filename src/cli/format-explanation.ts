@@ -1,0 +1,45 @@
+import type { Explanation } from "../trim/explain-request.js";
+
+const number = (n: number) => n.toLocaleString("en-US");
+
+/** `mallex explain`'s readable report: rules table, what was kept, sizes, the upstream request. */
+export function formatExplanation(explanation: Explanation, source: string): string {
+  const { backend } = explanation;
+  const lines = [`mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`, ""];
+
+  if (explanation.rules.length === 0) {
+    lines.push("No rule fired.");
+  } else {
+    const rows = explanation.rules.map((hit) => [hit.rule, hit.target, number(hit.charsRemoved)] as const);
+    const total = explanation.rules.reduce((sum, hit) => sum + hit.charsRemoved, 0);
+    const widths = [0, 1, 2].map((column) => Math.max(...[["rule", "target", "chars removed"] as const, ...rows, ["total", "", number(total)] as const].map((row) => row[column]?.length ?? 0)));
+    const row = (cells: readonly string[]) => `  ${(cells[0] ?? "").padEnd(widths[0] ?? 0)}  ${(cells[1] ?? "").padEnd(widths[1] ?? 0)}  ${(cells[2] ?? "").padStart(widths[2] ?? 0)}`.trimEnd();
+    lines.push(row(["rule", "target", "chars removed"]));
+    for (const cells of rows) lines.push(row(cells));
+    lines.push(row(["total", "", number(total)]));
+  }
+  lines.push("");
+
+  const system = explanation.system;
+  lines.push(
+    system.mode === "template"
+      ? `System prompt: rendered from template ${system.template}, keeping ${system.sections.length > 0 ? system.sections.join(", ") : "no section"}.`
+      : `System prompt: passed through (${system.reason}).`,
+  );
+  const offered = explanation.tools.offered;
+  lines.push(`Tools (${explanation.tools.mode} mode): ${offered.length > 0 ? `${offered.length} offered: ${offered.join(", ")}.` : "none offered."}`);
+  const percent = explanation.before.chars === 0 ? 0 : (1 - explanation.after.chars / explanation.before.chars) * 100;
+  const width = Math.max(number(explanation.before.chars).length, number(explanation.after.chars).length);
+  const tokens = (n: number) => `~${number(n)}`;
+  const tokenWidth = Math.max(tokens(explanation.before.tokens).length, tokens(explanation.after.tokens).length);
+  lines.push(
+    "",
+    `Before  ${number(explanation.before.chars).padStart(width)} chars  ${tokens(explanation.before.tokens).padStart(tokenWidth)} tokens  (Claude Code's request)`,
+    `After   ${number(explanation.after.chars).padStart(width)} chars  ${tokens(explanation.after.tokens).padStart(tokenWidth)} tokens  (upstream request: ${percent.toFixed(1)}% fewer characters)`,
+  );
+  if (explanation.budgetTokens !== undefined) lines.push(`Budget  ${number(explanation.budgetTokens)} tokens (input_budget of ${explanation.profile})`);
+  if (explanation.error !== undefined) lines.push("", `The proxy would refuse this request (HTTP 400): ${explanation.error}`);
+  const endpoint = backend.kind === "anthropic" ? "POST /v1/messages" : "POST /v1/chat/completions";
+  lines.push("", `Upstream request (${endpoint} on backend ${backend.name}):`, JSON.stringify(explanation.upstream, null, 2));
+  return lines.join("\n");
+}

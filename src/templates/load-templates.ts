@@ -1,0 +1,78 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import Handlebars from "handlebars";
+import { HANDLEBARS_COMPILE_OPTIONS } from "../compile/compile-templates.js";
+import { TEMPLATES_FILE } from "../compile/emit-generated.js";
+import { MallexError } from "../mallex-error.js";
+import { templateHelpers } from "./template-helpers.js";
+
+/** The templates of one compiled config, ready to render. */
+export interface Templates {
+  /** Template names, in the order generated/templates.js declares them. */
+  readonly names: readonly string[];
+  /**
+   * Renders one template. Deterministic: the same context always gives the same bytes.
+   * @throws {MallexError} E_GENERATED_STALE when no template has that name
+   */
+  render(name: string, context: object): string;
+}
+
+type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
+
+/**
+ * Imports `generated/templates.js` (the precompiled specs `mallex compile` wrote) and returns its
+ * templates, each backed by a private Handlebars environment with mallex's helpers registered.
+ * The file is imported under its content hash, so a recompiled file is never served from the
+ * module cache.
+ *
+ * @example
+ * const templates = await loadTemplates(join(configDir, "generated"));
+ * templates.render("system-small", context);
+ */
+export async function loadTemplates(generatedDir: string): Promise<Templates> {
+  const path = join(generatedDir, TEMPLATES_FILE);
+  let code: string;
+  try {
+    code = await readFile(path, "utf8");
+  } catch {
+    throw new MallexError("E_GENERATED_STALE", `${path} does not exist: run \`mallex compile\``);
+  }
+  const version = createHash("sha256").update(code).digest("hex").slice(0, 16);
+  const loaded = (await import(`${pathToFileURL(path).href}?v=${version}`)) as { default?: unknown };
+  if (typeof loaded.default !== "object" || loaded.default === null) {
+    throw new MallexError("E_GENERATED_STALE", `${path} has no default export of templates: run \`mallex compile\``);
+  }
+  return createTemplates(loaded.default as Record<string, unknown>);
+}
+
+/**
+ * Templates from precompiled specs (what generated/templates.js exports) or from template source
+ * text, which is compiled with the options `mallex compile` uses (HANDLEBARS_COMPILE_OPTIONS:
+ * nothing is escaped, prompts are not HTML).
+ */
+export function createTemplates(specs: Readonly<Record<string, unknown>>): Templates {
+  const env = Handlebars.create();
+  env.registerHelper(templateHelpers);
+  const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  for (const [name, spec] of Object.entries(specs)) {
+    compiled.set(
+      name,
+      typeof spec === "string"
+        ? env.compile(spec, { ...HANDLEBARS_COMPILE_OPTIONS, knownHelpers: { ...HANDLEBARS_COMPILE_OPTIONS.knownHelpers } })
+        : env.template(spec as TemplateSpecification),
+    );
+  }
+  const names = [...compiled.keys()];
+  return {
+    names,
+    render(name, context) {
+      const template = compiled.get(name);
+      if (template === undefined) {
+        throw new MallexError("E_GENERATED_STALE", `template "${name}" is not in generated/${TEMPLATES_FILE} (it has ${names.join(", ") || "none"}): run \`mallex compile\``);
+      }
+      return template(context);
+    },
+  };
+}

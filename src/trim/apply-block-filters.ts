@@ -1,0 +1,213 @@
+import type {
+  AnthropicContentBlock,
+  AnthropicMessageParam,
+  AnthropicTextBlock,
+  AnthropicToolResultBlock,
+  MessagesRequest,
+} from "../translate/anthropic-types.js";
+import { joinTextBlocks } from "../translate/join-text-blocks.js";
+import { compileFilters, runFilters, type RuntimeFilter } from "./run-filters.js";
+import { joinSegments, splitSystemReminders, type TextSegment } from "./split-system-reminders.js";
+import type { TrimPlan, TrimRuleHit } from "./trim-types.js";
+
+/** Claude Code's per-conversation attribution block: it changes per conversation and sits first. */
+export const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
+
+/** What the translator wraps a role:"system" message in; unwrapping that message saves these. */
+const SYSTEM_MESSAGE_WRAPPER_CHARS = "<system-reminder>\n\n</system-reminder>".length;
+
+/** Where a filtered message came from: its index in the request, and each of its blocks' index. */
+export interface MessageOrigin {
+  message: number;
+  blocks: number[];
+}
+
+export interface FilteredRequest {
+  request: MessagesRequest;
+  hits: TrimRuleHit[];
+  /** One per message of `request`: later steps name what they change by the ORIGINAL paths. */
+  origins: MessageOrigin[];
+}
+
+/** The path in the original request of block `block` of filtered message `message`. */
+export function originalPath(origins: readonly MessageOrigin[], message: number, block: number): string {
+  const origin = origins[message];
+  return origin === undefined ? `messages.${message}.content.${block}` : `messages.${origin.message}.content.${origin.blocks[block] ?? block}`;
+}
+
+/**
+ * Runs mallex.yaml's block filters over the four targets, each unit on its own so the same block
+ * always filters to the same bytes whatever comes after it:
+ * - `system`: each system block; the billing block is always removed (rule `billing-header`);
+ * - `reminder`: each `<system-reminder>` inside a user text block; a reminder no filter matches is
+ *   unwrapped (content kept, rule `unknown-reminder`), so new Claude Code features degrade gently;
+ * - `system_message`: each mid-conversation role:"system" message (unwrap makes it plain user text);
+ * - `tool_result`: each tool result text (a drop leaves a short placeholder: the pair must stay).
+ * Text blocks and user messages left empty are removed. The input is never changed.
+ */
+export function applyBlockFilters(request: MessagesRequest, plan: TrimPlan): FilteredRequest {
+  const filters = compileFilters(plan.filters, plan.size);
+  const hits: TrimRuleHit[] = [];
+  const out: MessagesRequest = { ...request, messages: [] };
+  const origins: MessageOrigin[] = [];
+  const system = filterSystem(request.system, filters, hits);
+  if (system === undefined) delete out.system;
+  else out.system = system;
+  request.messages.forEach((message, index) => {
+    const filtered = filterMessage(message, `messages.${index}`, filters, hits);
+    if (filtered === undefined) return;
+    out.messages.push(filtered.message);
+    origins.push({ message: index, blocks: filtered.blocks });
+  });
+  return { request: out, hits, origins };
+}
+
+function filterSystem(system: MessagesRequest["system"], filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): MessagesRequest["system"] {
+  if (system === undefined) return undefined;
+  const blocks: AnthropicTextBlock[] = typeof system === "string" ? [{ type: "text", text: system }] : system;
+  const kept: AnthropicTextBlock[] = [];
+  blocks.forEach((block, index) => {
+    const path = typeof system === "string" ? "system" : `system.${index}`;
+    const outcome = runFilters(block.text, "system", filters, path, 0);
+    hits.push(...outcome.hits);
+    if (outcome.droppedBy !== undefined) {
+      hits.push({ rule: outcome.droppedBy, target: path, charsRemoved: outcome.text.length });
+    } else if (outcome.text.startsWith(BILLING_HEADER_PREFIX)) {
+      hits.push({ rule: "billing-header", target: path, charsRemoved: outcome.text.length });
+    } else {
+      kept.push(outcome.text === block.text ? block : { ...block, text: outcome.text });
+    }
+  });
+  if (typeof system !== "string") return kept;
+  return kept.length === 0 ? undefined : joinTextBlocks(kept.map((block) => block.text));
+}
+
+interface FilteredMessage {
+  message: AnthropicMessageParam;
+  /** The original index of each block the message kept. */
+  blocks: number[];
+}
+
+function filterMessage(message: AnthropicMessageParam, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): FilteredMessage | undefined {
+  switch (message.role) {
+    case "system": {
+      const filtered = filterSystemMessage(message, path, filters, hits);
+      return filtered === undefined ? undefined : { message: filtered, blocks: [] };
+    }
+    case "user":
+      return filterUserMessage(message, path, filters, hits);
+    case "assistant":
+      return { message, blocks: typeof message.content === "string" ? [] : message.content.map((_, index) => index) };
+    default:
+      return message.role satisfies never;
+  }
+}
+
+function filterSystemMessage(message: AnthropicMessageParam, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): AnthropicMessageParam | undefined {
+  const text = typeof message.content === "string" ? message.content : joinTextBlocks(message.content.flatMap((b) => (b.type === "text" ? [b.text] : [])));
+  const outcome = runFilters(text, "system_message", filters, path, SYSTEM_MESSAGE_WRAPPER_CHARS);
+  hits.push(...outcome.hits);
+  if (outcome.droppedBy !== undefined) {
+    hits.push({ rule: outcome.droppedBy, target: path, charsRemoved: outcome.text.length + SYSTEM_MESSAGE_WRAPPER_CHARS });
+    return undefined;
+  }
+  // Plain user text: the translator only wraps role:"system" messages in <system-reminder>.
+  if (outcome.unwrapped) return { role: "user", content: outcome.text };
+  return outcome.text === text ? message : { role: "system", content: outcome.text };
+}
+
+function filterUserMessage(message: AnthropicMessageParam, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): FilteredMessage | undefined {
+  if (typeof message.content === "string") {
+    const text = filterReminders(message.content, path, filters, hits);
+    if (text === message.content) return { message, blocks: [] };
+    return text.trim() === "" ? undefined : { message: { role: message.role, content: text }, blocks: [] };
+  }
+  const content: AnthropicContentBlock[] = [];
+  const blocks: number[] = [];
+  message.content.forEach((block, index) => {
+    const blockPath = `${path}.content.${index}`;
+    let kept: AnthropicContentBlock | undefined = block;
+    if (block.type === "text") {
+      const text = filterReminders(block.text, blockPath, filters, hits);
+      kept = text === block.text ? block : text.trim() === "" ? undefined : { ...block, text };
+    } else if (block.type === "tool_result") {
+      kept = filterToolResult(block, blockPath, filters, hits);
+    }
+    if (kept === undefined) return;
+    content.push(kept);
+    blocks.push(index);
+  });
+  if (content.length === 0) return undefined;
+  return { message: { role: message.role, content }, blocks };
+}
+
+/**
+ * Each reminder in a user text: filtered, dropped with the line breaks after it, or unwrapped when
+ * unknown. Unwrapped content gets a line break of its own where the text around it had none, so it
+ * never runs into the user's words.
+ */
+function filterReminders(text: string, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): string {
+  const segments = splitSystemReminders(text);
+  if (!segments.some((segment) => segment.kind === "reminder")) return text;
+  const out: TextSegment[] = [];
+  let count = 0;
+  segments.forEach((segment, index) => {
+    if (segment.kind === "text") {
+      out.push(segment);
+      return;
+    }
+    count += 1;
+    const target = `${path} (reminder ${count})`;
+    const wrapperChars = segment.open.length + segment.close.length;
+    const outcome = runFilters(segment.inner, "reminder", filters, target, wrapperChars);
+    hits.push(...outcome.hits);
+    if (outcome.droppedBy !== undefined) {
+      const wrapper = outcome.unwrapped ? 0 : wrapperChars;
+      hits.push({ rule: outcome.droppedBy, target, charsRemoved: outcome.text.length + wrapper + segment.after.length });
+      return;
+    }
+    let unwrapped = outcome.unwrapped;
+    if (!outcome.matched) {
+      unwrapped = true;
+      hits.push({ rule: "unknown-reminder", target, charsRemoved: wrapperChars });
+    }
+    if (!unwrapped) {
+      out.push({ ...segment, inner: outcome.text });
+      return;
+    }
+    const before = joinSegments(out);
+    const next = segments[index + 1];
+    const lead = before !== "" && !before.endsWith("\n") ? "\n" : "";
+    const trail = segment.after === "" && next !== undefined && !joinSegments([next]).startsWith("\n") ? "\n" : segment.after;
+    out.push({ kind: "text", text: `${lead}${outcome.text}${trail}` });
+  });
+  return joinSegments(out);
+}
+
+function filterToolResult(block: AnthropicToolResultBlock, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): AnthropicToolResultBlock {
+  const content = block.content;
+  if (content === undefined) return block;
+  if (typeof content === "string") {
+    const text = filterToolText(content, path, filters, hits);
+    return text === content ? block : { ...block, content: text };
+  }
+  let changed = false;
+  const parts = content.map((part, index) => {
+    if (part.type !== "text") return part;
+    const text = filterToolText(part.text, `${path}.content.${index}`, filters, hits);
+    if (text === part.text) return part;
+    changed = true;
+    return { ...part, text };
+  });
+  return changed ? { ...block, content: parts } : block;
+}
+
+/** The filtered text of a tool result; a dropped one becomes a placeholder, so the model knows output existed. */
+function filterToolText(text: string, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): string {
+  const outcome = runFilters(text, "tool_result", filters, path, 0);
+  hits.push(...outcome.hits);
+  if (outcome.droppedBy === undefined) return outcome.text;
+  const placeholder = `[tool output removed by mallex rule ${outcome.droppedBy}]`;
+  hits.push({ rule: outcome.droppedBy, target: path, charsRemoved: outcome.text.length - placeholder.length });
+  return placeholder;
+}

@@ -1,0 +1,74 @@
+import type { Templates } from "../templates/load-templates.js";
+import type { AnthropicCustomTool, AnthropicTextBlock, MessagesRequest } from "../translate/anthropic-types.js";
+import { joinTextBlocks } from "../translate/join-text-blocks.js";
+import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
+import { buildSystemTemplateContext } from "./build-template-contexts.js";
+import { extractKeptSections } from "./extract-kept-sections.js";
+import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
+
+export interface SystemPromptInput {
+  /** The request's system prompt as Claude Code sent it: keep rules read this. */
+  original: MessagesRequest["system"];
+  /** The same after the block filters: what passes through when no template applies. */
+  filtered: MessagesRequest["system"];
+  /** The tools the model is offered (shaped), for the template's `tools`. */
+  tools: readonly AnthropicCustomTool[];
+  /** The rendered tools template (xml tool mode), else "". */
+  toolsPrompt: string;
+}
+
+export interface SystemPromptResult {
+  system: MessagesRequest["system"];
+  hits: TrimRuleHit[];
+  report: TrimReport["system"];
+}
+
+/**
+ * The system prompt for a size. Passthrough (the filtered prompt, plus the tools prompt as a last
+ * block in xml mode) when the size's trimming says so, has no template, or when the request's
+ * system prompt is not one the keep rules recognise (no rule finds anything: a title or summary
+ * request, another client) — replacing such a prompt would lose its instructions. Otherwise the
+ * size's template rendered from the kept sections of the ORIGINAL prompt. The result depends only
+ * on the system prompt, the profile and the tools, which do not change within a conversation, so
+ * it is the same bytes on every turn.
+ */
+export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, templates: Templates): SystemPromptResult {
+  const { trimming } = plan;
+  if (trimming.passthrough || trimming.systemTemplate === undefined) {
+    const reason = trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
+    return passthrough(input, reason);
+  }
+  const originalText = systemText(input.original);
+  if (originalText.trim() === "") return passthrough(input, "the request has no system prompt");
+  const sections = extractKeptSections(originalText, trimming.keep);
+  if (sections.length === 0 && trimming.keep.length > 0) {
+    return passthrough(input, `no keep rule of trimming.${plan.size} matched: not Claude Code's main system prompt`);
+  }
+  const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt);
+  const text = templates.render(trimming.systemTemplate, context);
+  const hits: TrimRuleHit[] = sections.filter((s) => s.charsCut > 0).map((s) => ({ rule: s.id, target: "system", charsRemoved: s.charsCut }));
+  // The tools prompt is accounted for by the tools-prompt hit, not here.
+  const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0);
+  hits.push({ rule: "system-template", target: "system", charsRemoved: systemText(input.filtered).length - ownChars });
+  return {
+    system: [{ type: "text", text }],
+    hits,
+    report: { mode: "template", template: trimming.systemTemplate, sections: sections.map((s) => s.id) },
+  };
+}
+
+function passthrough(input: SystemPromptInput, reason: string): SystemPromptResult {
+  const result: SystemPromptResult = { system: input.filtered, hits: [], report: { mode: "passthrough", reason } };
+  if (input.toolsPrompt === "") return result;
+  const tools: AnthropicTextBlock = { type: "text", text: input.toolsPrompt };
+  const filtered = input.filtered;
+  result.system = filtered === undefined ? [tools] : typeof filtered === "string" ? [{ type: "text", text: filtered }, tools] : [...filtered, tools];
+  return result;
+}
+
+/** The system prompt as one text, without the billing block (it is never something to keep). */
+function systemText(system: MessagesRequest["system"]): string {
+  if (system === undefined) return "";
+  if (typeof system === "string") return system;
+  return joinTextBlocks(system.filter((block) => !block.text.startsWith(BILLING_HEADER_PREFIX)).map((block) => block.text));
+}

@@ -1,0 +1,99 @@
+import type { CompiledProfile } from "../compile/routing-table.js";
+import { templateHelpers } from "../templates/template-helpers.js";
+import type { AnthropicCustomTool } from "../translate/anthropic-types.js";
+
+/** What a `tools` template receives (template-contexts.ts, kind "tools"). */
+export interface ToolsTemplateContext {
+  tools: Array<{
+    name: string;
+    description: string;
+    /** The input schema as JSON with sorted keys. */
+    input_schema_json: string;
+    parameters: ToolParameter[];
+  }>;
+  /** The text tool-call format the model's calls are parsed with (mallex-xml unless the profile names one). */
+  format: string;
+}
+
+export interface ToolParameter {
+  name: string;
+  /** string, integer, boolean, "array of string", "string or null"… */
+  type: string;
+  description: string;
+  required: boolean;
+  /** The allowed values as text; empty when any value of the type goes. */
+  enum_values: string[];
+}
+
+/** What a `system` template receives (template-contexts.ts, kind "system"). */
+export interface SystemTemplateContext {
+  model: { name: string; id: string; size: string; params_b: number | undefined };
+  /** Keep-rule id → the text it found; rules that found nothing are absent. */
+  sections: Record<string, string>;
+  tools: Array<{ name: string; description: string }>;
+  tool_mode: "native" | "xml";
+  /** The rendered tools template in xml tool mode, else "". */
+  tools_prompt: string;
+}
+
+export function buildToolsTemplateContext(tools: readonly AnthropicCustomTool[], format: string): ToolsTemplateContext {
+  return {
+    tools: tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description ?? "",
+      input_schema_json: templateHelpers.json(tool.input_schema),
+      parameters: describeParameters(tool.input_schema),
+    })),
+    format,
+  };
+}
+
+export function buildSystemTemplateContext(
+  profile: CompiledProfile,
+  sections: Record<string, string>,
+  tools: readonly AnthropicCustomTool[],
+  toolsPrompt: string,
+): SystemTemplateContext {
+  return {
+    model: { name: profile.name, id: profile.model, size: profile.size, params_b: profile.paramsB },
+    sections,
+    tools: tools.map((tool) => ({ name: tool.name, description: tool.description ?? "" })),
+    tool_mode: profile.toolMode,
+    tools_prompt: toolsPrompt,
+  };
+}
+
+/** One entry per top-level property, in schema order. */
+function describeParameters(schema: Record<string, unknown>): ToolParameter[] {
+  const properties = asRecord(schema.properties);
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  return Object.entries(properties).map(([name, value]) => {
+    const property = asRecord(value);
+    return {
+      name,
+      type: typeLabel(property),
+      description: typeof property.description === "string" ? property.description : "",
+      required: required.includes(name),
+      enum_values: Array.isArray(property.enum) ? property.enum.map((v) => (typeof v === "string" ? v : JSON.stringify(v))) : [],
+    };
+  });
+}
+
+function typeLabel(schema: Record<string, unknown>): string {
+  const type = schema.type;
+  if (typeof type === "string") {
+    if (type !== "array") return type;
+    const items = asRecord(schema.items);
+    return Object.keys(items).length > 0 ? `array of ${typeLabel(items)}` : "array";
+  }
+  if (Array.isArray(type)) return type.map(String).join(" or ");
+  const variants = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
+  if (variants !== undefined) return [...new Set(variants.map((v) => typeLabel(asRecord(v))))].join(" or ");
+  if (Array.isArray(schema.enum)) return [...new Set(schema.enum.map((v) => (v === null ? "null" : typeof v)))].join(" or ");
+  if ("const" in schema) return schema.const === null ? "null" : typeof schema.const;
+  return "any";
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

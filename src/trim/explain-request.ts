@@ -1,0 +1,78 @@
+import type { Size } from "../../generated/config.js";
+import { stripUnsignedThinking } from "../backends/forward-to-anthropic.js";
+import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { estimateTokens } from "../router/describe-request.js";
+import { profileTranslateOptions } from "../server/profile-translate-options.js";
+import type { Templates } from "../templates/load-templates.js";
+import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
+import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import { customTools } from "../translate/resolve-tool-call.js";
+import { trimPlanFor } from "./plan-trim.js";
+import { trimRequest } from "./trim-request.js";
+import type { PromptSize, TrimReport, TrimRuleHit } from "./trim-types.js";
+
+/** What `mallex explain` shows for one request and one profile. */
+export interface Explanation {
+  profile: string;
+  size: Size;
+  backend: { name: string; kind: "openai" | "anthropic"; flavor: string };
+  /** The Anthropic request as Claude Code sent it: JSON.stringify length and estimated tokens. */
+  before: PromptSize;
+  /** The request mallex sends upstream, measured the same way. */
+  after: PromptSize;
+  /** Every rule that fired, in the order the steps ran. */
+  rules: TrimRuleHit[];
+  system: TrimReport["system"];
+  tools: TrimReport["tools"];
+  budgetTokens?: number;
+  /** Set when the proxy would refuse the request (over the input budget): its error message. */
+  error?: string;
+  /** The exact request body mallex sends: OpenAI chat for local backends, Messages for Anthropic. */
+  upstream: OpenAIChatRequest | MessagesRequest;
+}
+
+/**
+ * Trims and translates one request for one profile exactly as the proxy does, and says what every
+ * rule did. Pure: the same request, table and templates always explain the same way.
+ * @throws {TranslateError} when the request cannot be translated for the profile (an image without vision)
+ */
+export function explainRequest(request: MessagesRequest, table: RoutingTable, profile: CompiledProfile, templates: Templates): Explanation {
+  const backend = table.backends[profile.backend];
+  const flavor = backend?.flavor ?? "generic";
+  const before = sizeOf(request);
+  if (backend?.kind === "anthropic") {
+    const upstream: MessagesRequest = { ...stripUnsignedThinking(request), model: profile.model };
+    return {
+      profile: profile.name,
+      size: profile.size,
+      backend: { name: profile.backend, kind: "anthropic", flavor },
+      before,
+      after: sizeOf(upstream),
+      rules: [],
+      system: { mode: "passthrough", reason: "the Anthropic API gets Claude Code's request as it is" },
+      tools: { mode: "native", offered: customTools(request.tools).map((tool) => tool.name) },
+      upstream,
+    };
+  }
+  const trimmed = trimRequest(request, trimPlanFor(table, profile), templates);
+  const upstream = convertAnthropicToOpenAI(trimmed.request, profileTranslateOptions(profile, flavor));
+  return {
+    profile: profile.name,
+    size: profile.size,
+    backend: { name: profile.backend, kind: "openai", flavor },
+    before,
+    after: sizeOf(upstream),
+    rules: trimmed.report.rules,
+    system: trimmed.report.system,
+    tools: trimmed.report.tools,
+    ...(trimmed.report.budgetTokens === undefined ? {} : { budgetTokens: trimmed.report.budgetTokens }),
+    ...(trimmed.ok ? {} : { error: trimmed.error.message }),
+    upstream,
+  };
+}
+
+function sizeOf(body: unknown): PromptSize {
+  const chars = JSON.stringify(body).length;
+  return { chars, tokens: estimateTokens(chars) };
+}

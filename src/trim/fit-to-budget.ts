@@ -1,0 +1,109 @@
+import { estimateTokens } from "../router/describe-request.js";
+import type { AnthropicToolResultBlock, MessagesRequest } from "../translate/anthropic-types.js";
+import { joinTextBlocks } from "../translate/join-text-blocks.js";
+import { measurePrompt } from "./measure-prompt.js";
+import { TrimError } from "./trim-error.js";
+import type { PromptSize, TrimPlan, TrimRuleHit } from "./trim-types.js";
+
+export interface BudgetOutcome {
+  request: MessagesRequest;
+  hits: TrimRuleHit[];
+  size: PromptSize;
+  /** Set when the request is still over the profile's input budget after every cut. */
+  error?: TrimError;
+}
+
+/**
+ * Makes the request fit the profile's input budget (estimated tokens of its prompt JSON) by
+ * shortening tool results longer than `tool_result_max_chars` to that length, head and tail kept,
+ * the OLDEST first, one at a time, until it fits. Nothing is ever removed, so a tool_use never
+ * loses its tool_result.
+ *
+ * Prefix stability: a cut depends only on the result's text and the limit, so it is the same bytes
+ * on every turn; and which results are cut is always "the first k long ones, counted from the
+ * start of the conversation", where k only grows as the conversation does (Claude Code only
+ * appends). So a result, once cut, stays cut the same way on every later turn, and the backend's
+ * prefix cache is broken once per new cut, at that result, never before it.
+ *
+ * @param pathOf names a block in the report (trimRequest passes the path it had in Claude Code's request)
+ */
+export function fitToBudget(request: MessagesRequest, plan: TrimPlan, pathOf: (message: number, block: number) => string = (m, b) => `messages.${m}.content.${b}`): BudgetOutcome {
+  const budget = plan.profile.inputBudget;
+  const size = measurePrompt(request);
+  const outcome: BudgetOutcome = { request, hits: [], size };
+  if (budget === undefined || size.tokens <= budget) return outcome;
+  const max = plan.trimming.toolResultMaxChars;
+  let chars = size.chars;
+  let cuts = 0;
+  if (max !== undefined) {
+    const messages = [...request.messages];
+    for (const [index, message] of messages.entries()) {
+      if (estimateTokens(chars) <= budget) break;
+      if (typeof message.content === "string" || message.role !== "user") continue;
+      const content = [...message.content];
+      let changed = false;
+      for (const [blockIndex, block] of content.entries()) {
+        if (estimateTokens(chars) <= budget) break;
+        if (block.type !== "tool_result") continue;
+        const cut = shortenToolResult(block, max);
+        if (cut === block) continue;
+        const removed = JSON.stringify(block).length - JSON.stringify(cut).length;
+        chars -= removed;
+        cuts += 1;
+        content[blockIndex] = cut;
+        changed = true;
+        outcome.hits.push({ rule: "budget", target: pathOf(index, blockIndex), charsRemoved: removed });
+      }
+      if (changed) messages[index] = { ...message, content };
+    }
+    outcome.request = { ...request, messages };
+    outcome.size = measurePrompt(outcome.request);
+  }
+  if (outcome.size.tokens > budget) {
+    const shortened = cuts === 0 ? "" : `, even after shortening ${cuts} tool result${cuts === 1 ? "" : "s"} to ${max} characters`;
+    outcome.error = new TrimError(
+      "E_OVER_BUDGET",
+      `prompt is too long: ${outcome.size.tokens} tokens > ${budget} maximum of mallex profile "${plan.profile.name}" (its input_budget)${shortened}. Run /compact or /clear, or use a profile with a larger input_budget.`,
+      { profileName: plan.profile.name, budgetTokens: budget, estimatedTokens: outcome.size.tokens },
+    );
+  }
+  return outcome;
+}
+
+/** The tool result cut to `max` characters of text (head and tail kept), or the same block when it fits. */
+function shortenToolResult(block: AnthropicToolResultBlock, max: number): AnthropicToolResultBlock {
+  const content = block.content;
+  if (content === undefined) return block;
+  if (typeof content === "string") return content.length <= max ? block : { ...block, content: shortenMiddle(content, max) };
+  const texts = content.flatMap((part) => (part.type === "text" ? [part.text] : []));
+  const text = joinTextBlocks(texts);
+  if (text.length <= max) return block;
+  const others = content.filter((part) => part.type !== "text");
+  return { ...block, content: [{ type: "text", text: shortenMiddle(text, max) }, ...others] };
+}
+
+/**
+ * `text` cut to at most `max` characters: the first 60% and the last 40% kept (at line breaks when
+ * one is near), joined by "[… N chars cut by mallex …]". Deterministic.
+ */
+export function shortenMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = Math.max(0, max - marker(text.length).length);
+  let headEnd = Math.floor(room * 0.6);
+  let tailStart = text.length - (room - headEnd);
+  const lineEnd = text.lastIndexOf("\n", headEnd - 1);
+  if (lineEnd >= headEnd * 0.8) headEnd = lineEnd;
+  const lineStart = text.indexOf("\n", tailStart);
+  if (lineStart >= 0 && lineStart < tailStart + (text.length - tailStart) * 0.2) tailStart = lineStart + 1;
+  if (isHighSurrogate(text.charCodeAt(headEnd - 1))) headEnd -= 1;
+  if (isHighSurrogate(text.charCodeAt(tailStart - 1))) tailStart += 1;
+  return `${text.slice(0, headEnd)}${marker(tailStart - headEnd)}${text.slice(tailStart)}`;
+}
+
+function marker(cut: number): string {
+  return `\n[… ${cut} chars cut by mallex …]\n`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}

@@ -1,0 +1,55 @@
+/** Longest property description a simplified schema keeps (its first paragraph, cut at a word). */
+export const PROPERTY_DESCRIPTION_MAX_CHARS = 200;
+
+/** Keywords that say nothing the model needs to call a tool correctly. */
+const NOISE: ReadonlySet<string> = new Set(["$schema", "$id", "$comment", "examples", "title", "deprecated", "readOnly", "writeOnly"]);
+/** Keywords whose value is a map of name → subschema (the names are data, never dropped). */
+const SCHEMA_MAPS: ReadonlySet<string> = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]);
+/** Keywords whose value is one subschema, or a list of them. */
+const SUBSCHEMAS: ReadonlySet<string> = new Set(["items", "additionalItems", "additionalProperties", "unevaluatedItems", "unevaluatedProperties", "contains", "propertyNames", "not", "if", "then", "else", "anyOf", "oneOf", "allOf", "prefixItems"]);
+
+/**
+ * A tool's input schema without the noise: `$schema`, `examples`, titles, `additionalProperties:
+ * false`, the ±2^53-1 bounds zod writes for "any integer", and long descriptions (cut to their
+ * first paragraph, at most PROPERTY_DESCRIPTION_MAX_CHARS). Every property stays, with its type,
+ * enum, const, default, format, bounds and `required`: the model still has what it needs to call
+ * the tool correctly. Key order is kept, so the result is as stable as the input.
+ */
+export function simplifyToolSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  return simplifyNode(schema) as Record<string, unknown>;
+}
+
+function simplifyNode(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(simplifyNode);
+  if (!isPlainObject(node)) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (NOISE.has(key)) continue;
+    if (key === "additionalProperties" && value === false) continue;
+    if ((key === "maximum" || key === "minimum") && typeof value === "number" && Math.abs(value) === Number.MAX_SAFE_INTEGER) continue;
+    if (SCHEMA_MAPS.has(key) && isPlainObject(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, simplifyNode(sub)]));
+    } else if (SUBSCHEMAS.has(key)) {
+      out[key] = simplifyNode(value);
+    } else if (key === "description" && typeof value === "string") {
+      out[key] = shortenDescription(value, PROPERTY_DESCRIPTION_MAX_CHARS);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** The first paragraph of a description, cut at a word boundary to at most `max` characters ("…" included). */
+export function shortenDescription(text: string, max: number | undefined, firstParagraphOnly = true): string {
+  const paragraph = firstParagraphOnly ? (text.trim().split(/\n[ \t]*\n/)[0] ?? "").trim() : text.trim();
+  if (max === undefined || paragraph.length <= max) return paragraph;
+  const head = paragraph.slice(0, Math.max(0, max - 1));
+  // Cut back to the last whole word, unless the head already ends at one.
+  const wordEnd = /\s/.test(paragraph.charAt(head.length)) ? head.length : head.search(/\s+\S*$/);
+  return `${(wordEnd >= max / 2 ? head.slice(0, wordEnd) : head).trimEnd()}…`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

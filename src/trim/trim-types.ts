@@ -1,0 +1,60 @@
+import type { Size } from "../../generated/config.js";
+import type { CompiledFilter, CompiledProfile, CompiledToolPolicy, CompiledTrimming } from "../compile/routing-table.js";
+import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropic-types.js";
+import type { TrimError } from "./trim-error.js";
+
+/** Everything the routing table decides about trimming one request for one profile. */
+export interface TrimPlan {
+  size: Size;
+  trimming: CompiledTrimming;
+  /** Highest priority first (the table's order); filters whose `sizes` leave this size out are skipped. */
+  filters: readonly CompiledFilter[];
+  tools: CompiledToolPolicy;
+  profile: CompiledProfile;
+}
+
+/**
+ * One thing a rule did. `rule` is a filter or keep-rule id from mallex.yaml, or a built-in step:
+ * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist`, `tool-description`,
+ * `tool-schema`, `tools-prompt`, `budget`.
+ */
+export interface TrimRuleHit {
+  rule: string;
+  /** Where it acted, in the request's own dotted paths: `system.0`, `messages.0.content.0 (reminder 1)`, `tools.Agent`. */
+  target: string;
+  /** Characters of prompt text removed; negative where a rule adds text (a rendered tools prompt). */
+  charsRemoved: number;
+}
+
+/** A size in characters and estimated tokens (see estimateTokens). */
+export interface PromptSize {
+  chars: number;
+  tokens: number;
+}
+
+export interface TrimReport {
+  /** Every rule that fired, in the order the steps ran: filters, tools, system prompt, budget. */
+  rules: TrimRuleHit[];
+  /** The prompt the request carries (system, messages and tools as JSON), before and after trimming. */
+  before: PromptSize;
+  after: PromptSize;
+  /** How the system prompt was made: rendered from a template, or Claude Code's own (filtered). */
+  system: { mode: "template"; template: string; sections: string[] } | { mode: "passthrough"; reason: string };
+  /** The tools the model is offered, in request order, and how. */
+  tools: { mode: "native" | "xml"; offered: string[] };
+  /** The profile's input budget in tokens, when it has one. */
+  budgetTokens?: number;
+}
+
+interface TrimOutcome {
+  request: MessagesRequest;
+  report: TrimReport;
+  /**
+   * The original definitions of the tools the model was offered. Check its calls against these:
+   * the trimmed request carries simplified schemas (native mode) or none at all (xml mode).
+   */
+  offeredTools: AnthropicCustomTool[];
+}
+
+/** `ok: false` when the request is still over the profile's input budget after every cut. */
+export type TrimResult = (TrimOutcome & { ok: true }) | (TrimOutcome & { ok: false; error: TrimError });

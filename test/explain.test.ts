@@ -1,0 +1,103 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { MessagesRequest } from "../src/translate/anthropic-types.js";
+import type { OpenAIChatRequest } from "../src/translate/openai-types.js";
+import type { Explanation } from "../src/trim/explain-request.js";
+import { packageRoot } from "./helpers/config-tree.js";
+import { runCli } from "./helpers/run-cli.js";
+
+// Runs the built CLI: `npm test` builds first (or run `npx tsc -p tsconfig.build.json`).
+const FIXTURE = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-2plus2.json", import.meta.url));
+const exchange = JSON.parse(readFileSync(FIXTURE, "utf8")) as { body: MessagesRequest };
+
+/** A copy of the shipped config and its templates, so these runs compile into a folder of their own. */
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "mallex-explain-"));
+  cpSync(join(packageRoot, "mallex.yaml"), join(dir, "mallex.yaml"));
+  cpSync(join(packageRoot, "templates"), join(dir, "templates"), { recursive: true });
+  writeFileSync(join(dir, "bare.json"), JSON.stringify(exchange.body));
+  writeFileSync(join(dir, "broken.json"), '{"model": ');
+  writeFileSync(join(dir, "list.json"), "[1, 2]");
+  writeFileSync(join(dir, "invalid.json"), JSON.stringify({ model: "m", max_tokens: 1, messages: [{ role: "user" }] }));
+});
+
+const explain = (args: string[]) => runCli(["explain", ...args], { cwd: dir });
+
+describe("mallex explain --json", () => {
+  it("the contract: `mallex explain FILE --size small --json` on a captured exchange prints one JSON object", async () => {
+    const result = await runCli(["explain", FIXTURE, "--size", "small", "--json"], { cwd: packageRoot });
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    const out = JSON.parse(result.stdout) as Explanation;
+    expect(out.profile).toBe("qwen2.5-coder-7b");
+    expect(out.size).toBe("small");
+    expect(out.before.chars).toBe(JSON.stringify(exchange.body).length);
+    expect(out.after.chars).toBe(JSON.stringify(out.upstream).length);
+    expect(out.after.chars / out.before.chars).toBeLessThanOrEqual(0.06);
+    expect(out.before.tokens).toBe(Math.ceil(out.before.chars / 3.5));
+    const upstream = JSON.stringify(out.upstream);
+    for (const kept of ["/home/dev/tiny-repo", "Keep answers short.", "what is 2+2"]) expect(upstream).toContain(kept);
+    expect(out.rules[0]).toEqual({ rule: "billing-header", target: "system.0", charsRemoved: 74 });
+    expect(out.rules.map((r) => r.rule)).toEqual(expect.arrayContaining(["agent-and-skill-lists", "claude-md", "relevance-disclaimer", "tool-allowlist", "system-template"]));
+    expect(Object.keys(out)).toEqual(["profile", "size", "backend", "before", "after", "rules", "system", "tools", "budgetTokens", "upstream"].filter((k) => k in out));
+  });
+
+  it("takes a bare request body the same way as an exchange", async () => {
+    const [bare, wrapped] = await Promise.all([explain(["bare.json", "--size", "small", "--json"]), explain([FIXTURE, "--size", "small", "--json"])]);
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stdout).toBe(wrapped.stdout);
+  });
+
+  it("--profile and --size pick the profile; medium keeps more; an Anthropic profile gets the request as it is", async () => {
+    const medium = JSON.parse((await explain([FIXTURE, "--profile", "qwen3-coder-30b", "--json"])).stdout) as Explanation;
+    expect(medium).toMatchObject({ profile: "qwen3-coder-30b", size: "medium", system: { mode: "template", template: "system-medium", sections: ["harness", "environment", "git"] } });
+    expect(medium.after.chars).toBeGreaterThan(4000);
+    const large = JSON.parse((await explain([FIXTURE, "--size", "large", "--json"])).stdout) as Explanation;
+    expect(large.profile).toBe("qwen3-coder-next");
+    expect((large.upstream as OpenAIChatRequest).tools).toHaveLength(24);
+    const claude = JSON.parse((await explain([FIXTURE, "--profile", "claude-sonnet", "--json"])).stdout) as Explanation;
+    expect(claude).toMatchObject({ backend: { kind: "anthropic" }, rules: [], upstream: { model: "claude-sonnet-4-5" } });
+  });
+});
+
+describe("mallex explain (readable)", () => {
+  it("prints the rules table, what was kept, the sizes and the upstream request", async () => {
+    const result = await explain([FIXTURE, "--size", "small"]);
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toBe(`mallex explain ${FIXTURE} · profile qwen2.5-coder-7b (small, mlx-lm, native tools)`);
+    expect(lines[2]).toMatch(/^ {2}rule +target +chars removed$/);
+    expect(lines[3]).toMatch(/^ {2}billing-header +system\.0 +74$/);
+    expect(result.stdout).toMatch(/\n {2}tool-allowlist +tools\.Workflow +20,823\n/);
+    expect(result.stdout).toContain("\nSystem prompt: rendered from template system-small, keeping environment, git.\n");
+    expect(result.stdout).toContain("\nTools (native mode): 4 offered: Bash, Edit, Read, Write.\n");
+    expect(result.stdout).toMatch(/\nBefore {2}76,733 chars {2}~21,924 tokens {2}\(Claude Code's request\)\nAfter {4}3,\d{3} chars {3}~1,\d{3} tokens {2}\(upstream request: 9\d\.\d% fewer characters\)\n/);
+    expect(result.stdout).toContain("\nUpstream request (POST /v1/chat/completions on backend mlx):\n{\n  \"messages\": [");
+  });
+});
+
+describe("mallex explain errors: one sentence, a non-zero exit, no stack trace", () => {
+  const cases: Array<[string, string[], number, string]> = [
+    ["a missing file", ["nope.json"], 1, "cannot read nope.json: no such file"],
+    ["a file that is not JSON", ["broken.json"], 1, "broken.json is not JSON: "],
+    ["JSON that is no request", ["list.json"], 1, 'list.json holds neither an Anthropic Messages request nor a captured exchange with one under "body"'],
+    ["an invalid request", ["invalid.json"], 1, "invalid.json is not a valid Messages API request: messages.0.content: Field required"],
+    ["an unknown profile", [FIXTURE, "--profile", "nope"], 2, 'there is no profile "nope"; the config has qwen2.5-coder-7b, '],
+    ["an unknown size", [FIXTURE, "--size", "huge"], 2, '--size must be one of small, medium, large, got "huge"'],
+    ["a profile and a size that disagree", [FIXTURE, "--profile", "qwen3-coder-30b", "--size", "small"], 2, "profile qwen3-coder-30b is medium, not small: give --profile or --size, not both"],
+  ];
+  for (const [name, args, exitCode, message] of cases) {
+    it(name, async () => {
+      const result = await explain(args);
+      expect(result.exitCode).toBe(exitCode);
+      expect(result.stdout).toBe("");
+      expect(result.stderr.split("\n")).toHaveLength(1);
+      expect(result.stderr.startsWith(message)).toBe(true);
+      expect(result.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    });
+  }
+});

@@ -1,0 +1,167 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CompiledProfile, RoutingTable } from "../../src/compile/routing-table.js";
+import type { Templates } from "../../src/templates/load-templates.js";
+import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
+import { trimPlanFor } from "../../src/trim/plan-trim.js";
+import { summarizeTrimReport } from "../../src/trim/summarize-trim-report.js";
+import { trimRequest } from "../../src/trim/trim-request.js";
+import { compileShipped, firstProfileOfSize, loadCapture, loadTemplatesFrom, renderChatML, trimAndConvert } from "../helpers/trim-helpers.js";
+
+let table: RoutingTable;
+let templates: Templates;
+beforeAll(async () => {
+  const shipped = compileShipped();
+  table = shipped.table;
+  templates = await loadTemplatesFrom(shipped.templatesJs);
+});
+
+const reduction = (request: MessagesRequest, upstream: unknown) => 1 - JSON.stringify(upstream).length / JSON.stringify(request).length;
+
+describe("trimRequest on Claude Code's real \"what is 2+2\" request (main-request-2plus2.json)", () => {
+  const request = loadCapture("main-request-2plus2.json");
+
+  it("small: ≥ 94% fewer prompt characters, and the working directory, CLAUDE.md and the question survive", () => {
+    const { trimmed, upstream } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
+    expect(trimmed.ok).toBe(true);
+    expect(reduction(request, upstream)).toBeGreaterThanOrEqual(0.94);
+    const text = JSON.stringify(upstream.messages);
+    expect(text).toContain(" - Primary working directory: /home/dev/tiny-repo");
+    expect(text).toContain("Keep answers short.");
+    expect(text).toContain("what is 2+2");
+    expect(text).toContain("Today's date is 2026-11-21.");
+    // Nothing Claude-specific, nothing per conversation.
+    for (const gone of ["x-anthropic-billing-header", "<system-reminder>", "Available agent types", "IMPORTANT: this context may or may not be relevant", "Claude agent"]) {
+      expect(JSON.stringify(upstream)).not.toContain(gone);
+    }
+    expect(upstream.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(upstream.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Write"]);
+    expect(trimmed.report.system).toEqual({ mode: "template", template: "system-small", sections: ["environment", "git"] });
+  });
+
+  it("medium keeps more, and says what: the Harness section and 11 tools", () => {
+    const small = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
+    const medium = trimAndConvert(request, table, firstProfileOfSize(table, "medium"), templates);
+    expect(JSON.stringify(medium.upstream).length).toBeGreaterThan(JSON.stringify(small.upstream).length);
+    expect(reduction(request, medium.upstream)).toBeGreaterThan(0.8);
+    expect(medium.trimmed.report.system).toEqual({ mode: "template", template: "system-medium", sections: ["harness", "environment", "git"] });
+    expect(medium.trimmed.report.tools).toEqual({
+      mode: "native",
+      offered: ["Bash", "Edit", "NotebookEdit", "Read", "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "WebFetch", "WebSearch", "Write"],
+    });
+    const system = medium.upstream.messages[0]?.content as string;
+    expect(system).toContain("# How this terminal works\n - Text you output outside of tool use is displayed");
+    expect(system).toContain("Report outcomes faithfully: if tests fail, say so with the output");
+    expect(system).not.toContain("# Session-specific guidance");
+  });
+
+  it("large passes the system prompt through, minus the billing block, with every tool", () => {
+    const { trimmed, upstream } = trimAndConvert(request, table, firstProfileOfSize(table, "large"), templates);
+    expect(trimmed.report.system).toEqual({ mode: "passthrough", reason: "trimming.large.passthrough is set" });
+    expect(upstream.messages[0]?.content).toContain("# Memory");
+    expect(upstream.tools).toHaveLength(24);
+    expect(trimmed.report.rules.map((r) => r.rule)).toEqual(["billing-header", "claude-md", "relevance-disclaimer"]);
+  });
+
+  it("reports every rule with the characters it removed; before/after measure the prompt JSON", () => {
+    const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
+    const rules = trimmed.report.rules;
+    expect(rules.slice(0, 5)).toEqual([
+      { rule: "billing-header", target: "system.0", charsRemoved: 74 },
+      { rule: "claude-md", target: "messages.0.content.0 (reminder 1)", charsRemoved: "<system-reminder>\n\n</system-reminder>".length },
+      { rule: "claude-md-preamble", target: "messages.0.content.0 (reminder 1)", charsRemoved: 195 },
+      { rule: "relevance-disclaimer", target: "messages.0.content.0 (reminder 1)", charsRemoved: 155 },
+      { rule: "agent-and-skill-lists", target: "messages.1", charsRemoved: (request.messages[1]?.content as string).length + 37 },
+    ]);
+    expect(rules.filter((r) => r.rule === "tool-allowlist").map((r) => r.target)).toHaveLength(20);
+    expect(rules.find((r) => r.target === "tools.Workflow")).toEqual({ rule: "tool-allowlist", target: "tools.Workflow", charsRemoved: JSON.stringify(request.tools?.find((t) => t.name === "Workflow")).length });
+    expect(rules.at(-1)?.rule).toBe("system-template");
+    expect(trimmed.report.before.chars).toBe(JSON.stringify(request.system).length + JSON.stringify(request.messages).length + JSON.stringify(request.tools).length);
+    expect(trimmed.report.after.chars).toBeLessThan(trimmed.report.before.chars / 15);
+    expect(trimmed.report.budgetTokens).toBe(8000);
+  });
+
+  it("summarizes what was cut in one log line", () => {
+    const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
+    expect(summarizeTrimReport(trimmed.report)).toBe(
+      "trim 76,308 → 3,669 chars (−95%): billing-header −74 · claude-md −37 · claude-md-preamble −195 · relevance-disclaimer −155 · agent-and-skill-lists −6,099 · " +
+        "tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,021 · system-template −5,368",
+    );
+    const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
+    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 3,669 chars (−95%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 3,669 chars (−95%): no rule fired");
+  });
+
+  it("is deterministic and never changes its input", () => {
+    const copy = structuredClone(request);
+    const profile = firstProfileOfSize(table, "small");
+    const first = JSON.stringify(trimAndConvert(request, table, profile, templates).upstream);
+    const second = JSON.stringify(trimAndConvert(structuredClone(request), table, profile, templates).upstream);
+    expect(second).toBe(first);
+    expect(request).toEqual(copy);
+  });
+
+  it("offers the original definitions of the allowed tools for checking the model's calls", () => {
+    const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
+    expect(trimmed.offeredTools.map((t) => t.name)).toEqual(["Bash", "Edit", "Read", "Write"]);
+    expect(trimmed.offeredTools[3]).toBe(request.tools?.[23]);
+  });
+});
+
+describe("prefix stability: turn N+1's upstream prompt starts with turn N's bytes", () => {
+  const first = loadCapture("tool-use-first-request.json");
+  const followup = loadCapture("tool-use-followup.json");
+  const xmlProfile = (profile: CompiledProfile): CompiledProfile => ({ ...profile, name: `${profile.name}-xml`, toolMode: "xml" });
+
+  for (const size of ["small", "medium", "large"] as const) {
+    for (const mode of ["native", "xml"] as const) {
+      it(`${size}, ${mode} tools`, () => {
+        const base = firstProfileOfSize(table, size);
+        const profile = mode === "xml" ? xmlProfile(base) : base;
+        const turn1 = trimAndConvert(first, table, profile, templates).upstream;
+        const turn2 = trimAndConvert(followup, table, profile, templates).upstream;
+        expect(turn2.messages.length).toBeGreaterThan(turn1.messages.length);
+        expect(turn2.tools).toEqual(turn1.tools);
+        const prompt1 = renderChatML(turn1);
+        const prompt2 = renderChatML(turn2);
+        expect(prompt2.startsWith(prompt1)).toBe(true);
+        expect(prompt2.length).toBeGreaterThan(prompt1.length);
+        // The message list itself is append-only.
+        expect(turn2.messages.slice(0, turn1.messages.length)).toEqual(turn1.messages);
+      });
+    }
+  }
+
+  it("xml mode writes the tool prompt into the system prompt and the earlier call as an <invoke> block", () => {
+    const profile = xmlProfile(firstProfileOfSize(table, "small"));
+    const { trimmed, upstream } = trimAndConvert(followup, table, profile, templates);
+    expect(upstream.tools).toBeUndefined();
+    expect(trimmed.request.tools).toBeUndefined();
+    const system = upstream.messages[0]?.content as string;
+    expect(system).toContain('# Tools\n\nYou can call the tools below. To call one, write exactly this, with one <parameter> per argument:\n\n<invoke name="TOOL_NAME">');
+    expect(system).toContain("## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required): The absolute path to the file to write (must be absolute, not relative)\n- content (string, required): The content to write to the file");
+    expect(JSON.stringify(upstream.messages)).toContain('<invoke name=\\"Write\\">\\n<parameter name=\\"file_path\\">/home/dev/tiny-repo/hello.txt</parameter>\\n<parameter name=\\"content\\">hi</parameter>\\n</invoke>');
+    expect(trimmed.report.rules.find((r) => r.rule === "tools-prompt")).toBeDefined();
+  });
+
+  it("a long tool result is shortened to fit the budget and reported by its path in Claude Code's request", () => {
+    const long = structuredClone(followup);
+    const result = long.messages[3]?.content as Array<{ content: string }>;
+    result[0]!.content = Array.from({ length: 4000 }, (_, i) => `line ${i}`).join("\n");
+    const { trimmed, upstream } = trimAndConvert(long, table, firstProfileOfSize(table, "small"), templates);
+    expect(trimmed.ok).toBe(true);
+    const budget = trimmed.report.rules.filter((r) => r.rule === "budget");
+    expect(budget).toEqual([{ rule: "budget", target: "messages.3.content.0", charsRemoved: expect.any(Number) }]);
+    expect(trimmed.report.after.tokens).toBeLessThanOrEqual(8000);
+    const tool = upstream.messages.find((m) => m.role === "tool");
+    expect(tool?.content).toMatch(/^line 0\nline 1\n[\s\S]*\n\[… \d+ chars cut by mallex …\]\n[\s\S]*line 3999$/);
+    expect((tool?.content as string).length).toBeLessThanOrEqual(4000);
+  });
+
+  it("the title request (not the main agent prompt) keeps its own system prompt", () => {
+    const title = loadCapture("title-request.json");
+    const trimmed = trimRequest(title, trimPlanFor(table, firstProfileOfSize(table, "small")), templates);
+    expect(trimmed.report.system).toEqual({ mode: "passthrough", reason: "no keep rule of trimming.small matched: not Claude Code's main system prompt" });
+    const system = trimmed.request.system as Array<{ text: string }>;
+    expect(system.map((b) => b.text.slice(0, 20))).toEqual(["You are a Claude age", "Generate a concise, "]);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import type { CompiledKeepRule } from "../../src/compile/routing-table.js";
+import { createTemplates } from "../../src/templates/load-templates.js";
+import { buildSystemPrompt } from "../../src/trim/build-system-prompt.js";
+import { extractKeptSections } from "../../src/trim/extract-kept-sections.js";
+import { testPlan, testProfile } from "../helpers/trim-helpers.js";
+
+const PROMPT = [
+  "You are an agent.",
+  "",
+  "# Harness",
+  " - Output is markdown.",
+  "## Details",
+  "Nested detail.",
+  "```markdown",
+  "# not a heading (in a fence)",
+  "```",
+  "# Memory",
+  "Memory stuff.",
+  "# Environment",
+  " - Primary working directory: /repo",
+  " - Is a git repository: true",
+  " - Platform: linux",
+  " - You are powered by Opus.",
+  "",
+  "gitStatus: snapshot",
+  "",
+  "Current branch: main",
+  "",
+  "Recent commits:",
+  "a1 one",
+  "b2 two",
+].join("\n");
+
+const rx = (source: string, flags = "") => ({ source, flags });
+
+describe("extractKeptSections", () => {
+  it("heading: the section up to the next heading of the same or higher level; fenced # lines do not count", () => {
+    expect(extractKeptSections(PROMPT, [{ id: "harness", heading: "harness" }])).toEqual([
+      { id: "harness", text: " - Output is markdown.\n## Details\nNested detail.\n```markdown\n# not a heading (in a fence)\n```", charsCut: 0 },
+    ]);
+    expect(extractKeptSections(PROMPT, [{ id: "details", heading: "Details" }])[0]?.text).toBe("Nested detail.\n```markdown\n# not a heading (in a fence)\n```");
+  });
+
+  it("pattern: the whole first match (plain groups only group), or its first named group", () => {
+    const environment: CompiledKeepRule = { id: "environment", pattern: rx(" - Primary working directory:[^\\n]*(\\n - (Is a git repository|Platform|Shell|OS Version):[^\\n]*)*") };
+    expect(extractKeptSections(PROMPT, [environment])).toEqual([
+      { id: "environment", text: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux", charsCut: 0 },
+    ]);
+    expect(extractKeptSections(PROMPT, [{ id: "branch", pattern: rx("Current (branch): (?<name>\\w+)") }])[0]?.text).toBe("main");
+  });
+
+  it("max_chars cuts at the last line break in the second half, else exactly; absent sections are left out", () => {
+    const git: CompiledKeepRule = { id: "git", pattern: rx("Current branch: [\\s\\S]*$"), maxChars: 40 };
+    expect(extractKeptSections(PROMPT, [git])).toEqual([{ id: "git", text: "Current branch: main\n\nRecent commits:", charsCut: 14 }]);
+    expect(extractKeptSections("x".repeat(50), [{ id: "x", pattern: rx("x+"), maxChars: 10 }])[0]?.text).toBe("x".repeat(10));
+    expect(extractKeptSections(PROMPT, [{ id: "none", heading: "Nowhere" }, { id: "blank", pattern: rx("\\n\\n") }])).toEqual([]);
+  });
+});
+
+describe("buildSystemPrompt", () => {
+  const templates = createTemplates({
+    system: "{{model.name}} ({{model.size}}, {{model.params_b}}B, {{tool_mode}}) tools: {{#each tools}}{{name}} {{/each}}\n{{#if sections.environment}}# Env\n{{sections.environment}}\n{{/if}}{{#if tools_prompt}}{{tools_prompt}}{{/if}}<kept & unescaped>",
+  });
+  const trimming = { passthrough: false, systemTemplate: "system", keep: [{ id: "environment", heading: "Environment", maxChars: 40 }] };
+  const plan = testPlan({ trimming, profile: testProfile({ name: "tiny", paramsB: 3 }) });
+  const billing = { type: "text" as const, text: "x-anthropic-billing-header: cc_version=1;" };
+  const tools = [{ name: "Read", description: "Reads.", input_schema: { type: "object" } }];
+
+  it("renders the size's template from the ORIGINAL prompt's kept sections, the profile and the tools", () => {
+    const original = [billing, { type: "text" as const, text: PROMPT }];
+    const result = buildSystemPrompt({ original, filtered: [{ type: "text", text: "filtered away" }], tools, toolsPrompt: "" }, plan, templates);
+    const text = "tiny (small, 3B, native) tools: Read \n# Env\n - Primary working directory: /repo\n<kept & unescaped>";
+    expect(result.system).toEqual([{ type: "text", text }]);
+    expect(result.report).toEqual({ mode: "template", template: "system", sections: ["environment"] });
+    const environment = PROMPT.slice(PROMPT.indexOf(" - Primary"));
+    expect(result.hits).toEqual([
+      { rule: "environment", target: "system", charsRemoved: environment.length - " - Primary working directory: /repo".length },
+      { rule: "system-template", target: "system", charsRemoved: "filtered away".length - text.length },
+    ]);
+  });
+
+  it("passes through a system prompt no keep rule recognises (a title request), adding the tools prompt as a last block", () => {
+    const original = [billing, { type: "text" as const, text: "Generate a concise title." }];
+    const result = buildSystemPrompt({ original, filtered: original.slice(1), tools, toolsPrompt: "# Tools\n..." }, plan, templates);
+    expect(result.system).toEqual([{ type: "text", text: "Generate a concise title." }, { type: "text", text: "# Tools\n..." }]);
+    expect(result.report).toEqual({ mode: "passthrough", reason: "no keep rule of trimming.small matched: not Claude Code's main system prompt" });
+    expect(result.hits).toEqual([]);
+  });
+
+  it("passes through when the trimming says so, or when there is no system prompt", () => {
+    const passthrough = testPlan({ trimming: { ...trimming, passthrough: true } });
+    expect(buildSystemPrompt({ original: PROMPT, filtered: PROMPT, tools, toolsPrompt: "" }, passthrough, templates)).toEqual({
+      system: PROMPT,
+      hits: [],
+      report: { mode: "passthrough", reason: "trimming.small.passthrough is set" },
+    });
+    expect(buildSystemPrompt({ original: undefined, filtered: undefined, tools, toolsPrompt: "" }, plan, templates).system).toBeUndefined();
+    expect(buildSystemPrompt({ original: undefined, filtered: undefined, tools, toolsPrompt: "T" }, plan, templates).system).toEqual([{ type: "text", text: "T" }]);
+  });
+});
