@@ -15,14 +15,17 @@ export interface TemplateProblem {
 const HELPERS = new Set<string>([...BUILTIN_HELPERS, ...TEMPLATE_HELPER_NAMES]);
 const DATA_VARIABLES = new Set(["index", "key", "first", "last", "root"]);
 
-/** Parses a template and checks that it reads only variables `shape` provides and calls known helpers. */
-export function checkTemplate(source: string, shape: ContextShape, kindLabel: string): TemplateProblem[] {
-  let program: hbs.AST.Program;
+/** Parses a template once; the AST is both checked and precompiled. */
+export function parseTemplate(source: string): { ok: true; program: hbs.AST.Program } | { ok: false; problem: TemplateProblem } {
   try {
-    program = Handlebars.parse(source);
+    return { ok: true, program: Handlebars.parse(source) };
   } catch (error) {
-    return [syntaxProblem(error as Error & { lineNumber?: number; column?: number }, source)];
+    return { ok: false, problem: syntaxProblem(error as Error & { lineNumber?: number; column?: number }, source) };
   }
+}
+
+/** Checks that a parsed template reads only variables `shape` provides and calls known helpers. */
+export function checkTemplate(program: hbs.AST.Program, shape: ContextShape, kindLabel: string): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
 
   const lookup = (path: hbs.AST.PathExpression, scopes: readonly ContextShape[]): void => {

@@ -6,7 +6,7 @@ import { diagnostic } from "../config/diagnostics.js";
 import { displayPath } from "../config/load-config.js";
 import { templateContextShape, type TemplateKind } from "../templates/template-contexts.js";
 import { TEMPLATE_HELPER_NAMES } from "../templates/template-helpers.js";
-import { checkTemplate, type TemplateProblem } from "./check-template.js";
+import { checkTemplate, parseTemplate, type TemplateProblem } from "./check-template.js";
 import type { ConfigView } from "./config-view.js";
 import { SIZES } from "./routing-table.js";
 
@@ -51,28 +51,25 @@ export function compileTemplates(view: ConfigView, cwd: string): CompiledTemplat
     if (templateUses.length === 0) {
       view.report("template-unused", ["templates", name], `template "${name}" is declared but nothing uses it`, "reference it from trimming, tools or classifier, or remove it", { key: true, warning: true });
     }
-    const problems = uniqueProblems(
-      templateUses.length === 0
-        ? checkTemplate(content, true, "").filter((p) => p.kind === "syntax")
-        : templateUses.flatMap((use) => checkTemplate(content, templateContextShape(use.kind, use.sectionIds), use.label)),
-    );
+    const parsed = parseTemplate(content);
+    const problems = parsed.ok ? uniqueProblems(templateUses.flatMap((use) => checkTemplate(parsed.program, templateContextShape(use.kind, use.sectionIds), use.label))) : [parsed.problem];
     for (const problem of problems) {
       const code = problem.kind === "syntax" ? "template-syntax" : problem.kind === "unknown-helper" ? "template-unknown-helper" : "template-unknown-variable";
       view.diagnostics.push(diagnostic(code, { file: shown, line: problem.line, col: problem.col }, problem.message, problem.hint));
     }
-    if (problems.length > 0) continue;
+    if (!parsed.ok || problems.length > 0) continue;
     compiled.push({
       name,
       path,
       content,
       sha256: createHash("sha256").update(content).digest("hex"),
-      spec: Handlebars.precompile(content, HANDLEBARS_COMPILE_OPTIONS) as string,
+      spec: Handlebars.precompile(parsed.program, HANDLEBARS_COMPILE_OPTIONS) as string,
     });
   }
   return compiled;
 }
 
-/** A template used in two places reports a syntax error once. */
+/** A template used by two sizes reports a shared mistake once. */
 function uniqueProblems(problems: TemplateProblem[]): TemplateProblem[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
