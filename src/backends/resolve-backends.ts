@@ -11,6 +11,8 @@ export interface RuntimeBackend {
   apiKey?: string;
   headers: Record<string, string>;
   timeoutMs?: number;
+  /** Started by mallex: the base URL comes from its supervisor, per request. */
+  supervised?: boolean;
   /** Set when the backend cannot take requests, said to the user in the error. */
   unavailable?: string;
 }
@@ -18,6 +20,8 @@ export interface RuntimeBackend {
 export interface BackendOverrides {
   /** `--backend-url`: every OpenAI-kind backend goes to this already-running server. */
   backendUrl?: string;
+  /** Backends mallex starts itself: their URL is known only once the supervisor has started them. */
+  supervised?: ReadonlySet<string>;
 }
 
 /** Resolves secrets from the environment now (they were kept as ${VAR} in generated/). */
@@ -42,6 +46,8 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
         if (apiKey === undefined) runtime.unavailable = `no API key (${backend.apiKey ?? "set api_key"} is not set)`;
       } else if (overrides.backendUrl) {
         runtime.baseUrl = overrides.backendUrl.replace(/\/+$/, "");
+      } else if (overrides.supervised?.has(name)) {
+        runtime.supervised = true;
       } else if (backend.baseUrl.includes("{port}")) {
         runtime.unavailable = `backend ${name} is started by mallex; use \`mallex run\`, or pass --backend-url to use a server that is already running`;
       } else {

@@ -115,7 +115,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
   };
 }
 
-function resolveBackend(backend: Backend): CompiledBackend {
+export function resolveBackend(backend: Backend): CompiledBackend {
   const supervise = backend.supervise;
   return omitUndefined({
     kind: backend.kind,

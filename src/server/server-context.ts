@@ -4,6 +4,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
 import type { Templates } from "../templates/load-templates.js";
+import type { SupervisorPool } from "./supervisor-pool.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { TranslateDeps } from "../translate/translate-options.js";
 
@@ -13,6 +14,8 @@ export interface ServerContext {
   rules: RouterRules;
   backends: Record<string, RuntimeBackend>;
   sessions: SessionStore;
+  /** The local servers mallex starts itself (absent: none is supervised). */
+  supervisors?: SupervisorPool;
   /** The config's precompiled templates (system prompts, tool list). */
   templates: Templates;
   /** Compiled tool input schemas, shared by every response of this server (compiling one costs milliseconds). */

@@ -6,6 +6,7 @@ import { listen } from "listhen";
 import { resolveBackends } from "../backends/resolve-backends.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { Templates } from "../templates/load-templates.js";
+import type { SupervisorPool } from "./supervisor-pool.js";
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
@@ -24,6 +25,10 @@ export interface StartProxyOptions {
   /** Overrides server.port (0: any free port). */
   port?: number;
   backendUrl?: string;
+  /** The local servers mallex starts itself (ignored with backendUrl). */
+  supervisors?: SupervisorPool;
+  /** Overrides server.auth_token (`mallex run` gives Claude Code a token of its own). */
+  authToken?: string;
   /** Where log lines go besides MALLEX_HOME's log file (the CLI passes stderr). */
   print: (line: string) => void;
 }
@@ -40,7 +45,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { table } = options;
   const host = table.server.host;
-  const authToken = table.server.authToken === undefined ? undefined : resolveSecret(table.server.authToken, options.env);
+  const authToken = options.authToken ?? (table.server.authToken === undefined ? undefined : resolveSecret(table.server.authToken, options.env));
   if (!LOOPBACK.test(host) && !authToken) {
     throw new MallexError("E_USAGE", `server.host is ${host}, which other machines can reach: set server.auth_token (e.g. \${MALLEX_TOKEN}) first.`);
   }
@@ -54,7 +59,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),
-    backends: resolveBackends(table, options.env, { backendUrl: options.backendUrl }),
+    backends: resolveBackends(table, options.env, options.backendUrl ? { backendUrl: options.backendUrl } : { supervised: options.supervisors?.backends ?? new Set() }),
+    ...(options.supervisors && !options.backendUrl ? { supervisors: options.supervisors } : {}),
     sessions: createSessionStore(),
     templates: options.templates,
     schemaCache: createToolSchemaCache(),

@@ -6,7 +6,10 @@
  *   node test/fakes/mlx-lm-server-cli.js --port N --model ID [--host 127.0.0.1]
  *     [--script FILE.json] [--load-ms N] [--download-progress] [--max-tokens N]
  *     [--crash-after-requests N] [--crash-after-ms N] [--wedge-after-requests N]
- *     [--wedge-mode all|generation] [--oom] [--token-delay-ms N]
+ *     [--wedge-mode all|generation] [--oom] [--token-delay-ms N] [--respond FILE.js]
+ *
+ * `--respond FILE.js`: an ES module whose default export answers each request the script queue
+ * does not (the in-process `respond` option), so a test can script a whole conversation.
  *
  * Every real `mlx_lm.server` flag is accepted (most are ignored); an unknown one exits 2
  * like argparse. Logs go to stderr in the real server's format. `--port 0` picks a free
@@ -28,7 +31,7 @@ const REAL_STRING_FLAGS = [
   "decode-concurrency", "prompt-concurrency", "prefill-step-size", "prompt-cache-size", "prompt-cache-bytes",
 ];
 const REAL_BOOLEAN_FLAGS = ["trust-remote-code", "use-default-chat-template", "pipeline"];
-const FAKE_STRING_FLAGS = ["script", "load-ms", "crash-after-requests", "crash-after-ms", "wedge-after-requests", "wedge-mode", "token-delay-ms"];
+const FAKE_STRING_FLAGS = ["script", "respond", "load-ms", "crash-after-requests", "crash-after-ms", "wedge-after-requests", "wedge-mode", "token-delay-ms"];
 const FAKE_BOOLEAN_FLAGS = ["download-progress", "oom"];
 
 /**
@@ -69,6 +72,7 @@ export async function main(rawArgs, io) {
     promptCacheSize: numberFlag(args["prompt-cache-size"], 10),
     tokenDelayMs: numberFlag(args["token-delay-ms"], 0),
     script: readScript(text("script")),
+    ...(text("respond") ? { respond: (await import(pathToFileURL(String(text("respond"))).href)).default } : {}),
     log,
     onGeneration: ({ phase }) => {
       if (phase === "prefill" && args.oom) return die(134, METAL_OOM_MESSAGE);

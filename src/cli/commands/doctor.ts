@@ -1,11 +1,36 @@
 import { defineCommand } from "citty";
-import { configArgs } from "../common-args.js";
-import { notAvailable } from "../not-available.js";
+import { createDoctorDeps } from "../../doctor/create-doctor-deps.js";
+import { formatCheck, runDoctor } from "../../doctor/run-doctor.js";
+import { MallexError } from "../../mallex-error.js";
+import { findPackageRoot } from "../../package-root.js";
+import { configArgs, proxyArgs } from "../common-args.js";
+import { findConfig } from "../find-config.js";
 
 export default defineCommand({
   meta: { name: "doctor", description: "Check config, Python/mlx-lm, model, ports, backend, Claude Code and API keys; one line each with the fix" },
-  args: configArgs,
-  run() {
-    notAvailable("doctor");
+  args: {
+    ...configArgs,
+    "backend-url": proxyArgs["backend-url"],
+    json: { type: "boolean", description: "Print the checks as JSON" },
+  },
+  async run({ args }) {
+    const backendUrl = args["backend-url"];
+    if (backendUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(backendUrl)) {
+      throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${backendUrl}"`, { exitCode: 2 });
+    }
+    const cwd = process.cwd();
+    const packageRoot = findPackageRoot();
+    const configPath = findConfig(args.config, cwd, packageRoot);
+    const report = await runDoctor({ configPath, ...(backendUrl ? { backendUrl } : {}) }, createDoctorDeps({ cwd, env: process.env, packageRoot }));
+    if (args.json) {
+      console.log(JSON.stringify(report, null, 2));
+    } else {
+      for (const line of report.diagnostics) console.error(line);
+      for (const check of report.checks) console.log(formatCheck(check));
+      const failed = report.checks.filter((c) => c.ok === false).length;
+      console.log(failed === 0 ? "All checks passed." : `${failed} check${failed === 1 ? "" : "s"} failed.`);
+    }
+    // A failed check is a finding, not an error: the lines above already said what to do.
+    if (!report.ok) process.exitCode = 1;
   },
 });

@@ -1,5 +1,8 @@
 import { defineCommand } from "citty";
-import { notAvailable } from "../not-available.js";
+import { createPrompt, type Prompt } from "../../setup/create-prompt.js";
+import { detectHardware } from "../../setup/detect-hardware.js";
+import { runInit, type InitOptions, type InitResult } from "../../setup/run-init.js";
+import { findPackageRoot } from "../../package-root.js";
 
 export default defineCommand({
   meta: { name: "init", description: "Detect this machine, recommend a model and write a commented mallex.yaml" },
@@ -8,8 +11,35 @@ export default defineCommand({
     model: { type: "string", description: "Profile to use instead of the recommended one", valueHint: "profile" },
     tiers: { type: "string", description: "Tiers that go to Claude, comma-separated (e.g. high)", valueHint: "list" },
     out: { type: "string", description: "Where to write the config (default: ./mallex.yaml)", valueHint: "file" },
+    force: { type: "boolean", description: "Overwrite the file if it exists" },
+    "api-key-env": { type: "string", description: "Environment variable holding the Anthropic API key (default: ANTHROPIC_API_KEY)", valueHint: "name" },
   },
-  run() {
-    notAvailable("init");
+  async run({ args }) {
+    await initFromTerminal({
+      yes: Boolean(args.yes),
+      force: Boolean(args.force),
+      ...(args.model !== undefined ? { model: args.model } : {}),
+      ...(args.tiers !== undefined ? { tiers: args.tiers } : {}),
+      ...(args.out !== undefined ? { out: args.out } : {}),
+      ...(args["api-key-env"] !== undefined ? { apiKeyEnv: args["api-key-env"] } : {}),
+    });
   },
 });
+
+/** `mallex init` as the terminal runs it (also `mallex run --setup`): asks only on a TTY without --yes. */
+export async function initFromTerminal(options: InitOptions): Promise<InitResult> {
+  // Questions only on a terminal: piped or CI runs take the defaults, as with --yes.
+  const prompt: Prompt | undefined = !options.yes && process.stdin.isTTY ? createPrompt(process.stdin, process.stdout) : undefined;
+  try {
+    return await runInit(options, {
+      cwd: process.cwd(),
+      env: process.env,
+      packageRoot: findPackageRoot(),
+      detectHardware: () => detectHardware(),
+      ...(prompt ? { ask: prompt.ask } : {}),
+      print: (line) => console.log(line),
+    });
+  } finally {
+    prompt?.close();
+  }
+}

@@ -1,14 +1,53 @@
 import { defineCommand } from "citty";
+import { MallexError } from "../../mallex-error.js";
+import { resolveMallexHome } from "../../mallex-home.js";
+import { formatServerStatus, formatStopReport, listServers, stopServers } from "../../supervisor/manage-servers.js";
+import { followLog, readLogTail, serverLogPath } from "../../supervisor/server-log.js";
 import { configArgs } from "../common-args.js";
-import { notAvailable } from "../not-available.js";
+import { waitForShutdown } from "../wait-for-shutdown.js";
+
+const ACTIONS = ["status", "stop", "logs"] as const;
 
 export default defineCommand({
-  meta: { name: "server", description: "Manage the supervised local model server: status, stop, logs" },
+  meta: { name: "server", description: "Manage the supervised local model server: status, stop, logs (works from any terminal)" },
   args: {
     ...configArgs,
     action: { type: "positional", description: "status | stop | logs", required: true, valueHint: "action" },
+    key: { type: "positional", description: "Only this server (a key from `mallex server status`)", required: false, valueHint: "key" },
+    follow: { type: "boolean", alias: "f", description: "logs: keep printing new lines until Ctrl-C" },
+    lines: { type: "string", alias: "n", description: "logs: how many lines of the tail (default 50)", valueHint: "n" },
   },
-  run() {
-    notAvailable("server");
+  async run({ args }) {
+    const action = String(args.action);
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      throw new MallexError("E_USAGE", `Unknown action "${action}": use \`mallex server status\`, \`mallex server stop\` or \`mallex server logs\`.`, { exitCode: 2 });
+    }
+    const home = resolveMallexHome(process.env);
+    const key = typeof args.key === "string" && args.key !== "" ? args.key : undefined;
+
+    if (action === "status") {
+      const servers = listServers(home).filter((s) => key === undefined || s.record?.key === key);
+      if (servers.length === 0) console.log(`No supervised model server is running (MALLEX_HOME=${home}).`);
+      for (const server of servers) console.log(formatServerStatus(server));
+      return;
+    }
+
+    if (action === "stop") {
+      const reports = await stopServers(home, key === undefined ? {} : { keys: [key] });
+      if (reports.length === 0) console.log(`No supervised model server to stop (MALLEX_HOME=${home}).`);
+      for (const report of reports) console.log(formatStopReport(report));
+      return;
+    }
+
+    const count = args.lines === undefined ? 50 : Number(args.lines);
+    if (!Number.isInteger(count) || count < 0) throw new MallexError("E_USAGE", `--lines must be a whole number, got "${args.lines}"`, { exitCode: 2 });
+    const file = serverLogPath(home);
+    const tail = readLogTail(file, count);
+    if (tail.length === 0 && !args.follow) console.log(`No server log yet (${file}).`);
+    for (const line of tail) console.log(line);
+    if (!args.follow) return;
+    const abort = new AbortController();
+    void waitForShutdown().then(() => abort.abort());
+    await followLog(file, (text) => process.stdout.write(text), abort.signal);
   },
 });

@@ -14,6 +14,8 @@ import type { OpenAIChatResponse } from "../../translate/openai-types.js";
 import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTranslator } from "../../translate/translate-openai-stream.js";
+import type { RequestLease } from "../../supervisor/types.js";
+import { MallexError } from "../../mallex-error.js";
 import { errorResponse } from "../error-response.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
 import { formatRequestLog, observeEvents, onceEnded, type RequestMetrics } from "../request-log.js";
@@ -66,29 +68,75 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   if (!request.stream) delete upstreamRequest.stream_options;
   const upstreamBody = JSON.stringify(upstreamRequest);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, rules: describeTrimRules(trimmed.report), started: ctx.deps.now() };
-  const end = onceEnded(metrics, ctx.deps.now, (m) => ctx.log(formatRequestLog(m)));
+
+  const upstream = await connectUpstream(ctx, route, upstreamBody, req.signal, request.stream === true);
+  const end = onceEnded(metrics, ctx.deps.now, (m) => {
+    upstream.release();
+    ctx.log(formatRequestLog(m));
+  });
   // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
   const translateContext = { model: request.model, tools: trimmed.offeredTools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
 
-  const upstream = await postChatCompletions(backend, upstreamBody, { signal: req.signal, headersTimeoutMs: ctx.requestTimeoutMs });
   if (!request.stream) {
-    const message = convertOpenAIResponse((await upstream.json()) as OpenAIChatResponse, translateContext);
-    metrics.firstTokenAt = metrics.started;
-    metrics.stopReason = message.stop_reason ?? undefined;
-    metrics.outputTokens = message.usage.output_tokens;
-    metrics.promptTokens = message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0);
-    metrics.cachedTokens = message.usage.cache_read_input_tokens ?? 0;
+    const message = convertOpenAIResponse((await upstream.response.json()) as OpenAIChatResponse, translateContext);
+    Object.assign(metrics, {
+      firstTokenAt: metrics.started,
+      stopReason: message.stop_reason ?? undefined,
+      outputTokens: message.usage.output_tokens,
+      promptTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
+      cachedTokens: message.usage.cache_read_input_tokens ?? 0,
+    });
     end();
     return Response.json(message);
   }
 
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const encoder = new TextEncoder();
-  const body = withKeepalive(parseOpenAIEventStream(upstream.body!), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs })
+  // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
+  const bytes = upstream.response.body!.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        upstream.progress();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const body = withKeepalive(parseOpenAIEventStream(bytes), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs })
     .pipeThrough(createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }))
     .pipeThrough(observeEvents(metrics, ctx.deps.now, end))
     .pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
   return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } });
+}
+
+/**
+ * Sends the request to the profile's backend — starting it first when mallex supervises it — and
+ * tells the supervisor about progress (its liveness check) until the request is released. A streamed
+ * request that stops making progress gets its server restarted, and fails at once through the
+ * lease's signal; a one-piece answer cannot show progress, so it is not watched.
+ */
+async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: string, clientSignal: AbortSignal, streamed: boolean) {
+  let backend = ctx.backends[route.profile.backend]!;
+  let lease: RequestLease | undefined;
+  let signal = clientSignal;
+  if (backend.supervised && ctx.supervisors) {
+    const supervisor = ctx.supervisors.for(route.profile);
+    backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
+    lease = supervisor.beginRequest({ watch: streamed });
+    signal = AbortSignal.any([clientSignal, lease.signal]);
+  }
+  let released = false;
+  const release = () => {
+    if (!released) lease?.end();
+    released = true;
+  };
+  try {
+    const response = await postChatCompletions(backend, body, { signal, headersTimeoutMs: ctx.requestTimeoutMs });
+    lease?.progress();
+    return { response, progress: () => lease?.progress(), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
@@ -111,6 +159,10 @@ function failure(error: unknown, ctx: ServerContext, routeLabel: string): Respon
       case "closed":
         return errorResponse(500, `The model server failed on this request: ${error.message}. Its log says why.`, { type: "api_error", retry: false });
     }
+  }
+  if (MallexError.isInstance(error)) {
+    ctx.log(`${routeLabel} · ${error.message}`);
+    return errorResponse(503, error.message, { retry: false });
   }
   ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
   return errorResponse(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });

@@ -1,0 +1,30 @@
+import type { SupervisorEvent } from "../supervisor/types.js";
+
+/** One line for the terminal per supervisor event, so a starting or failing server is never silent. */
+export function formatSupervisorEvent(key: string, event: SupervisorEvent): string {
+  const prefix = `mallex: model server ${key}:`;
+  switch (event.type) {
+    case "installing":
+      return `${prefix} installing — ${event.message}`;
+    case "starting":
+      return `${prefix} starting on port ${event.port} (${event.command})`;
+    case "progress":
+      return `${prefix} ${event.message}${event.percent !== undefined ? ` (${Math.round(event.percent)}%)` : ""}`;
+    case "ready":
+      return `${prefix} ready at ${event.baseUrl} after ${(event.ms / 1000).toFixed(1)} s`;
+    case "unloaded":
+      return `${prefix} unloaded (${event.reason}); it starts again on the next request`;
+    case "crashed":
+      return `${prefix} exited unexpectedly (${event.signal ?? `code ${event.code}`}): ${event.message}`;
+    case "wedged":
+      return `${prefix} stopped producing tokens: ${event.message}`;
+    case "out-of-memory":
+      return `${prefix} ran out of memory: ${event.message}`;
+    case "restarting":
+      return `${prefix} restarting in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt})`;
+    case "failed":
+      return `${prefix} gave up: ${event.message}`;
+    case "stopped":
+      return `${prefix} stopped`;
+  }
+}

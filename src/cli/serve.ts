@@ -1,0 +1,104 @@
+import { dirname, join } from "node:path";
+import { ensureCompiled } from "../compile/ensure-compiled.js";
+import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { formatDiagnostic } from "../config/diagnostics.js";
+import { loadValidator } from "../load-validator.js";
+import { MallexError } from "../mallex-error.js";
+import { resolveMallexHome } from "../mallex-home.js";
+import { startProxy, type RunningProxy } from "../server/start-proxy.js";
+import { supervisionFor } from "../server/supervision-defaults.js";
+import { createSupervisorPool, type SupervisorPool } from "../server/supervisor-pool.js";
+import { createSupervisor } from "../supervisor/create-supervisor.js";
+import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
+import { loadTemplates } from "../templates/load-templates.js";
+import { findConfig } from "./find-config.js";
+import { formatSupervisorEvent } from "./format-supervisor-event.js";
+
+/** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
+export interface ServeArgs {
+  config?: string;
+  port?: string;
+  "backend-url"?: string;
+  "server-command"?: string;
+}
+
+export interface Serving {
+  proxy: RunningProxy;
+  table: RoutingTable;
+  /** The profile of the default tier: the one `mallex run` starts before Claude Code opens. */
+  defaultProfile?: CompiledProfile;
+  /** What the config says to do with started servers when `mallex run` ends. */
+  onExit: "stop" | "keep" | "ask";
+  supervisors: SupervisorPool;
+  mallexHome: string;
+  /** Closes the proxy and stops every server mallex started. */
+  close(): Promise<void>;
+}
+
+/** Compile if needed, then serve: the part of `mallex proxy` and `mallex run` that is the same. */
+export interface ServeOptions {
+  packageRoot: string;
+  print(line: string): void;
+  /** Overrides server.auth_token (`mallex run` gives Claude Code a token of its own). */
+  authToken?: string;
+  /**
+   * Signals on which every started server is stopped. `mallex run` leaves SIGINT out: Ctrl-C belongs
+   * to Claude Code, which shares the terminal, and the servers run in their own process groups.
+   */
+  stopSignals: NodeJS.Signals[];
+}
+
+export async function serve(args: ServeArgs, options: ServeOptions): Promise<Serving> {
+  const port = args.port === undefined ? undefined : Number(args.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
+  const backendUrl = args["backend-url"];
+  if (backendUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(backendUrl)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${backendUrl}"`, { exitCode: 2 });
+  const serverCommand = args["server-command"];
+  if (serverCommand !== undefined && backendUrl !== undefined) {
+    throw new MallexError("E_USAGE", "--backend-url (a server that is already running) and --server-command (a server mallex starts) exclude each other: pass one.", { exitCode: 2 });
+  }
+
+  const cwd = process.cwd();
+  const configPath = findConfig(args.config, cwd, options.packageRoot);
+  const generatedDir = join(dirname(configPath), "generated");
+  const compiled = await ensureCompiled({ configPath, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
+  for (const warning of compiled.warnings) options.print(formatDiagnostic(warning));
+  if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
+
+  const mallexHome = resolveMallexHome(process.env);
+  const supervisors = createSupervisorPool(compiled.table, {
+    ...(serverCommand !== undefined ? { serverCommand } : {}),
+    defaults: await supervisionFor(serverCommand ?? "", options.packageRoot),
+    create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => options.print(formatSupervisorEvent(spec.key, event)) }),
+  });
+  // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
+  const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false });
+  const proxy = await startProxy({
+    table: compiled.table,
+    templates: await loadTemplates(generatedDir),
+    validateMessages: await loadValidator(options.packageRoot, "validate-messages"),
+    env: process.env,
+    mallexHome,
+    ...(port !== undefined ? { port } : {}),
+    ...(backendUrl !== undefined ? { backendUrl } : { supervisors }),
+    ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
+    print: options.print,
+  });
+  const table = compiled.table;
+  const defaultTier = table.tiers[table.routing.defaultTier];
+  const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
+  const supervised = defaultProfile ? table.backends[defaultProfile.backend]?.supervise : undefined;
+  return {
+    proxy,
+    table,
+    ...(defaultProfile ? { defaultProfile } : {}),
+    onExit: supervised?.onExit ?? "stop",
+    supervisors,
+    mallexHome,
+    async close() {
+      await proxy.close();
+      await Promise.all(supervisors.all().map((s) => s.stop()));
+      disposeExitHandlers();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { CompiledBackend, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import type { ServerSupervisor, SupervisedServerSpec } from "../supervisor/types.js";
+
+/** The compiled `supervise:` block, as the backend declares it or as schema defaults give it. */
+export type Supervision = NonNullable<CompiledBackend["supervise"]>;
+
+export interface SupervisorPoolOptions {
+  /** `--server-command`: supervise this command instead of each backend's own. */
+  serverCommand?: string;
+  /** The schema's defaults for a `supervise:` block, for backends `--server-command` supervises without one. */
+  defaults: Supervision;
+  create(spec: SupervisedServerSpec): ServerSupervisor;
+}
+
+/** The local servers mallex runs, one per backend and model, created on first use. */
+export interface SupervisorPool {
+  /** Backends whose URL comes from a supervisor. */
+  readonly backends: ReadonlySet<string>;
+  /** The supervisor for the server that runs this profile's model. */
+  for(profile: CompiledProfile): ServerSupervisor;
+  /** Every supervisor created so far. */
+  all(): ServerSupervisor[];
+}
+
+/**
+ * Which backends mallex supervises: those with a `supervise:` block, and with `--server-command`
+ * every OpenAI-kind backend a profile uses.
+ */
+export function createSupervisorPool(table: RoutingTable, options: SupervisorPoolOptions): SupervisorPool {
+  const used = new Set(Object.values(table.profiles).map((p) => p.backend));
+  const backends = new Set(
+    Object.entries(table.backends)
+      .filter(([name, b]) => b.kind === "openai" && (b.supervise !== undefined || (options.serverCommand !== undefined && used.has(name))))
+      .map(([name]) => name),
+  );
+  const supervisors = new Map<string, ServerSupervisor>();
+  return {
+    backends,
+    for(profile) {
+      const backend = table.backends[profile.backend]!;
+      const spec = supervisedSpec(profile, backend, options);
+      let supervisor = supervisors.get(spec.key);
+      if (!supervisor) {
+        supervisor = options.create(spec);
+        supervisors.set(spec.key, supervisor);
+      }
+      return supervisor;
+    },
+    all: () => [...supervisors.values()],
+  };
+}
+
+/** What to run for one profile: the backend's command (or --server-command) with the profile's model. */
+export function supervisedSpec(profile: CompiledProfile, backend: CompiledBackend, options: Pick<SupervisorPoolOptions, "serverCommand" | "defaults">): SupervisedServerSpec {
+  const supervision = backend.supervise ?? options.defaults;
+  let command = options.serverCommand ?? supervision.command;
+  // mlx-lm.server takes these per process, not per request; the profile decides them.
+  if (options.serverCommand === undefined && backend.flavor === "mlx-lm") {
+    if (profile.draftModel && !command.includes("{draft_model}")) command += " --draft-model {draft_model}";
+    if (profile.chatTemplateArgs) command += ` --chat-template-args '${JSON.stringify(profile.chatTemplateArgs)}'`;
+  }
+  const spec: SupervisedServerSpec = {
+    key: `${profile.backend}--${profile.model.replace(/[^A-Za-z0-9._-]+/g, "_")}`,
+    command,
+    model: profile.model,
+    install: supervision.install,
+    readiness: supervision.readiness,
+    idleUnloadMs: supervision.idleUnloadMs,
+    wedgeTimeoutMs: supervision.wedgeTimeoutMs,
+    maxRestarts: supervision.maxRestarts,
+    restartWindowMs: supervision.restartWindowMs,
+  };
+  if (profile.draftModel) spec.draftModel = profile.draftModel;
+  if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
+  return spec;
+}

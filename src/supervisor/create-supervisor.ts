@@ -1,0 +1,300 @@
+/**
+ * The model-server supervisor: one server process per spec, behind explicit states.
+ *
+ *   stopped ──ensureReady──▶ starting ──1-token generation answered──▶ ready
+ *   ready ──crash / wedge──▶ starting (after a backoff; `failed` once maxRestarts are spent)
+ *   ready ──idle for idleUnloadMs──▶ stopping ──▶ stopped (`unloaded`; the next ensureReady starts it)
+ *   any ──stop()──▶ stopping ──SIGTERM, wait, SIGKILL──▶ stopped
+ *   failed ──ensureReady──▶ starting (a fresh try with a fresh restart budget)
+ *
+ * @example
+ * const supervisor = createSupervisor(spec, { mallexHome, onEvent: (e) => print(format(e)) });
+ * const baseUrl = await supervisor.ensureReady(request.signal);
+ * const lease = supervisor.beginRequest();
+ * // … lease.progress() on every upstream byte, lease.end() when done …
+ * await supervisor.stop();
+ */
+import { launchRun, type Run, type RunLease } from "./launch-run.js";
+import { watchForWedge } from "./watch-for-wedge.js";
+import { pidfilePath, readPidfile, removePidfile } from "./pidfile.js";
+import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
+import { openServerLog, serverLogPath, type ServerLog, type ServerLogOptions } from "./server-log.js";
+import { describeExit, formatDuration, lastMeaningfulLine } from "./supervisor-messages.js";
+import { SupervisorError } from "./supervisor-error.js";
+import { defaultSupervisorDeps, raceAbort, sleep, unref, type SupervisorDeps } from "./supervisor-deps.js";
+import type { RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorEvent, SupervisorState } from "./types.js";
+
+export interface SupervisorOptions {
+  mallexHome: string;
+  onEvent(event: SupervisorEvent): void;
+  /** Backoff between restarts: base, doubling, capped (default 1 s → 30 s). */
+  restartDelayMs?: { base: number; max: number };
+  /** How long stop() waits after SIGTERM before SIGKILL (default 10 s). */
+  stopTimeoutMs?: number;
+  /** While starting with nothing new to say, a progress line at this interval (default 10 s). */
+  heartbeatMs?: number;
+  /** The out-of-memory retry halves `-c`/`--ctx-size` down to this (default 2048). */
+  minContextSize?: number;
+  log?: ServerLogOptions;
+  deps?: Partial<SupervisorDeps>;
+}
+
+export function createSupervisor(spec: SupervisedServerSpec, options: SupervisorOptions): ServerSupervisor {
+  return new Supervisor(spec, options);
+}
+
+interface Lease extends RunLease {
+  run: Run | undefined;
+}
+
+class Supervisor implements ServerSupervisor {
+  private _state: SupervisorState = "stopped";
+  private _run: Run | undefined;
+  private _starting: Promise<string> | undefined;
+  private _startAbort: AbortController | undefined;
+  private _stopping: Promise<void> | undefined;
+  private _idleTimer: unknown;
+  private _contextSize: number | undefined;
+  private readonly _leases = new Set<Lease>();
+  private readonly _policy: RestartPolicy;
+  private readonly _log: ServerLog;
+  private readonly _deps: SupervisorDeps;
+
+  constructor(
+    readonly spec: SupervisedServerSpec,
+    private readonly _options: SupervisorOptions,
+  ) {
+    this._deps = { ...defaultSupervisorDeps(), ..._options.deps };
+    const delay = _options.restartDelayMs ?? { base: 1000, max: 30_000 };
+    this._policy = createRestartPolicy({ maxRestarts: spec.maxRestarts, windowMs: spec.restartWindowMs, baseDelayMs: delay.base, maxDelayMs: delay.max, now: this._deps.now });
+    this._log = openServerLog(serverLogPath(_options.mallexHome), _options.log);
+  }
+
+  get state(): SupervisorState {
+    return this._state;
+  }
+
+  get pid(): number | undefined {
+    return this._run?.server.pid;
+  }
+
+  get baseUrl(): string | undefined {
+    return this._state === "ready" ? this._run?.baseUrl : undefined;
+  }
+
+  async ensureReady(signal?: AbortSignal): Promise<string> {
+    signal?.throwIfAborted();
+    while (this._stopping) await this._stopping;
+    if (this._state === "ready" && this._run) {
+      this._armIdle();
+      return this._run.baseUrl;
+    }
+    const starting = this._starting ?? this._begin(undefined);
+    return signal ? raceAbort(starting, signal) : starting;
+  }
+
+  beginRequest(options: { watch?: boolean } = {}): RequestLease {
+    const run = this._state === "ready" ? this._run : undefined;
+    const lease: Lease = { lastProgress: this._deps.now(), controller: new AbortController(), watched: options.watch ?? true, run };
+    this._leases.add(lease);
+    run?.leases.add(lease);
+    this._clearIdle();
+    if (run && lease.watched) this._watchWedge(run);
+    let ended = false;
+    return {
+      signal: lease.controller.signal,
+      progress: () => void (lease.lastProgress = this._deps.now()),
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this._leases.delete(lease);
+        run?.leases.delete(lease);
+        if (this._leases.size === 0) this._armIdle();
+      },
+    };
+  }
+
+  stop(): Promise<void> {
+    return this._shutdown({ type: "stopped" });
+  }
+
+  killNow(): void {
+    const run = this._run;
+    if (!run) return;
+    run.expected = true;
+    run.server.killNow();
+    if (run.server.pid !== undefined) removePidfile(this._options.mallexHome, this.spec.key, run.server.pid);
+  }
+
+  // ── starting ──────────────────────────────────────────────────────────────────────────────
+
+  /** One shared start (first use, lazy restart after unload, or a restart after a crash). */
+  private _begin(restart: { attempt: number; delayMs: number } | undefined): Promise<string> {
+    const abort = new AbortController();
+    this._startAbort = abort;
+    const starting = this._startLoop(restart, abort.signal).finally(() => {
+      if (this._starting === starting) this._starting = undefined;
+    });
+    this._starting = starting;
+    starting.catch(() => {}); // a background restart may have no caller; its failure is an event
+    return starting;
+  }
+
+  private async _startLoop(restart: { attempt: number; delayMs: number } | undefined, signal: AbortSignal): Promise<string> {
+    this._state = "starting";
+    if (!restart) this._policy.reset();
+    try {
+      let pending = restart;
+      for (;;) {
+        if (pending) {
+          this._emit({ type: "restarting", attempt: pending.attempt, delayMs: pending.delayMs });
+          await sleep(pending.delayMs, signal, this._deps);
+        }
+        if (signal.aborted) throw stoppedError(this.spec.key);
+        const outcome = await launchRun({
+          spec: this.spec,
+          mallexHome: this._options.mallexHome,
+          contextSize: this._contextSize,
+          minContextSize: this._options.minContextSize ?? 2048,
+          heartbeatMs: this._options.heartbeatMs ?? 10_000,
+          stopTimeoutMs: this._options.stopTimeoutMs ?? 10_000,
+          signal,
+          log: this._log,
+          deps: this._deps,
+          emit: (event) => this._emit(event),
+          onStarted: (run) => {
+            this._run = run;
+            void run.server.exited.then((info) => this._onExit(run, info));
+          },
+        });
+        if (signal.aborted || outcome.kind === "aborted") throw stoppedError(this.spec.key);
+        if (outcome.kind === "ready") {
+          this._state = "ready";
+          this._emit({ type: "ready", baseUrl: outcome.run.baseUrl, ms: outcome.ms });
+          this._armIdle();
+          return outcome.run.baseUrl;
+        }
+        this._forget(outcome.run);
+        if (outcome.kind === "exited" && outcome.smallerContext !== undefined) {
+          this._contextSize = outcome.smallerContext;
+          pending = { attempt: (pending?.attempt ?? 0) + 1, delayMs: 0 };
+          continue;
+        }
+        // A restart that dies before it is ready is one more crash; a first start fails at once.
+        const next = outcome.kind === "exited" && restart ? this._policy.next() : undefined;
+        if (next && outcome.kind === "exited") {
+          const why = lastMeaningfulLine(outcome.run?.server.tail(15) ?? []) ?? describeExit(outcome.info);
+          this._emit({ type: "crashed", message: `while starting: ${why}`, code: outcome.info.code, signal: outcome.info.signal });
+          pending = next;
+          continue;
+        }
+        throw outcome.error;
+      }
+    } catch (error) {
+      if (signal.aborted) throw stoppedError(this.spec.key);
+      const failure = SupervisorError.isInstance(error) ? error : new SupervisorError("E_SERVER_START", `The model server ${this.spec.key} could not be started: ${(error as Error).message}`, { cause: error });
+      this._state = "failed";
+      this._emit({ type: "failed", message: failure.message });
+      throw failure;
+    }
+  }
+
+  // ── while it runs ─────────────────────────────────────────────────────────────────────────
+
+  /** An exit nobody asked for, after the server was ready: crash, wedge kill, or `mallex server stop`. */
+  private _onExit(run: Run, info: { code: number | null; signal: string | null }): void {
+    if (run.expected || !run.ready || this._run !== run) return;
+    const external = readPidfile(pidfilePath(this._options.mallexHome, this.spec.key))?.pid !== run.server.pid;
+    this._forget(run);
+    if (external) {
+      this._state = "stopped";
+      this._emit({ type: "unloaded", reason: "stopped by `mallex server stop`" });
+      return;
+    }
+    if (!run.wedged) {
+      const why = run.oom ? "it ran out of GPU memory" : (lastMeaningfulLine(run.server.tail(15)) ?? describeExit(info));
+      this._emit({ type: "crashed", message: why, code: info.code, signal: info.signal });
+    }
+    if (run.smallerContext !== undefined) this._contextSize = run.smallerContext;
+    const next = this._policy.next();
+    if (next) {
+      this._begin(next);
+      return;
+    }
+    this._state = "failed";
+    const message = `The model server ${this.spec.key} ${run.wedged ? "stopped producing tokens" : "crashed"} ${this.spec.maxRestarts + 1} times within ${formatDuration(this.spec.restartWindowMs)}; mallex stopped restarting it. Its log: ${this._log.file} (\`mallex server logs\`). The next request tries once more.`;
+    this._emit({ type: "failed", message });
+  }
+
+  private _watchWedge(run: Run): void {
+    watchForWedge(run, { timeoutMs: this.spec.wedgeTimeoutMs, deps: this._deps, isCurrent: () => this._run === run, onWedged: () => this._wedge(run) });
+  }
+
+  private _wedge(run: Run): void {
+    run.wedged = true;
+    const message = `a request got no token for ${formatDuration(this.spec.wedgeTimeoutMs)}; mallex restarts the server (pid ${run.server.pid})`;
+    this._log.write(`[mallex] ${new Date(this._deps.now()).toISOString()} ${this.spec.key} wedged: ${message}`);
+    this._emit({ type: "wedged", message });
+    for (const lease of run.leases) lease.controller.abort(new SupervisorError("E_SERVER_FAILED", `The model server ${this.spec.key} stopped producing tokens; mallex is restarting it.`));
+    void run.server.stop(Math.min(2000, this._options.stopTimeoutMs ?? 2000));
+  }
+
+  private _armIdle(): void {
+    this._clearIdle();
+    if (this.spec.idleUnloadMs <= 0 || this._state !== "ready" || this._leases.size > 0) return;
+    this._idleTimer = unref(
+      this._deps.setTimeout(() => {
+        this._idleTimer = undefined;
+        if (this._state === "ready" && this._leases.size === 0) void this._shutdown({ type: "unloaded", reason: `idle for ${formatDuration(this.spec.idleUnloadMs)}` });
+      }, this.spec.idleUnloadMs),
+    );
+  }
+
+  private _clearIdle(): void {
+    if (this._idleTimer !== undefined) this._deps.clearTimeout(this._idleTimer);
+    this._idleTimer = undefined;
+  }
+
+  // ── stopping ──────────────────────────────────────────────────────────────────────────────
+
+  private _shutdown(final: SupervisorEvent): Promise<void> {
+    if (this._stopping) return this._stopping;
+    if (this._state === "stopped" && !this._run && !this._starting) return Promise.resolve();
+    const stopping = (async () => {
+      this._state = "stopping";
+      this._clearIdle();
+      this._startAbort?.abort();
+      await this._starting?.catch(() => {});
+      const run = this._run;
+      if (run) {
+        run.expected = true;
+        await run.server.stop(this._options.stopTimeoutMs ?? 10_000);
+        this._forget(run);
+      }
+      this._state = "stopped";
+      this._emit(final);
+    })().finally(() => {
+      this._stopping = undefined;
+    });
+    this._stopping = stopping;
+    return stopping;
+  }
+
+  /** The run is over: its leases fail, its timers stop, its pidfile goes. */
+  private _forget(run: Run | undefined): void {
+    if (!run) return;
+    if (run.wedgeTimer !== undefined) this._deps.clearTimeout(run.wedgeTimer);
+    run.wedgeTimer = undefined;
+    for (const lease of run.leases) if (!lease.controller.signal.aborted) lease.controller.abort(new SupervisorError("E_SERVER_STOPPED", `The model server ${this.spec.key} is no longer running.`));
+    if (run.server.pid !== undefined) removePidfile(this._options.mallexHome, this.spec.key, run.server.pid);
+    if (this._run === run) this._run = undefined;
+  }
+
+  private _emit(event: SupervisorEvent): void {
+    this._options.onEvent(event);
+  }
+}
+
+const stoppedError = (key: string) => new SupervisorError("E_SERVER_STOPPED", `The model server ${key} was stopped while starting.`);
+
+export type { SupervisorDeps };

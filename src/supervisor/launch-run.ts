@@ -1,0 +1,166 @@
+/**
+ * One start of the server process, up to "ready" or a reason it never got there: port, argv,
+ * pidfile, output → log + progress + out-of-memory, a heartbeat while it is silent, and the
+ * readiness probe raced against the process exiting (so a dead server fails fast, with its log tail).
+ */
+import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
+import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
+import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
+import { resolveVenvDir } from "./bootstrap-venv.js";
+import { writePidfile } from "./pidfile.js";
+import { probeReadiness } from "./probe-readiness.js";
+import { reapOrphan } from "./reap-orphan.js";
+import type { ServerLog } from "./server-log.js";
+import { SupervisorError } from "./supervisor-error.js";
+import { describeExit, lastMeaningfulLine, outOfMemorySentence } from "./supervisor-messages.js";
+import type { SupervisorDeps } from "./supervisor-deps.js";
+import type { SupervisedServerSpec, SupervisorEvent } from "./types.js";
+
+export interface RunLease {
+  lastProgress: number;
+  controller: AbortController;
+  /** Checked for wedging (a streamed request). */
+  watched: boolean;
+}
+
+/** One server process and what the supervisor knows about it. */
+export interface Run {
+  server: LaunchedServer;
+  port: number;
+  baseUrl: string;
+  argv: string[];
+  ready: boolean;
+  /** mallex is stopping it: its exit is no crash. */
+  expected: boolean;
+  wedged: boolean;
+  /** Its output reported out-of-memory. */
+  oom: boolean;
+  /** After out-of-memory: the halved context for the next start, when the command has one. */
+  smallerContext: number | undefined;
+  leases: Set<RunLease>;
+  wedgeTimer: unknown;
+}
+
+export type RunOutcome =
+  | { kind: "ready"; run: Run; ms: number }
+  | { kind: "exited"; run: Run | undefined; info: ExitInfo; error: SupervisorError; smallerContext: number | undefined }
+  | { kind: "failed"; run: Run | undefined; error: SupervisorError }
+  | { kind: "aborted"; run: Run | undefined };
+
+export interface LaunchRunOptions {
+  spec: SupervisedServerSpec;
+  mallexHome: string;
+  contextSize: number | undefined;
+  minContextSize: number;
+  heartbeatMs: number;
+  stopTimeoutMs: number;
+  signal: AbortSignal;
+  log: ServerLog;
+  deps: SupervisorDeps;
+  emit(event: SupervisorEvent): void;
+  /** The process exists (the pidfile is written next): the supervisor tracks it from here. */
+  onStarted(run: Run): void;
+}
+
+export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> {
+  const { spec, deps, emit, log } = options;
+  const note = (text: string) => log.write(`[mallex] ${new Date(deps.now()).toISOString()} ${spec.key} ${text}`);
+  const venv = spec.venv ? resolveVenvDir(options.mallexHome, spec.venv) : undefined;
+  if (venv) {
+    await deps.bootstrapVenv({ venvDir: venv, requirements: spec.install, onEvent: emit, signal: options.signal, deps: { execa: deps.execa } });
+    if (options.signal.aborted) return { kind: "aborted", run: undefined };
+  }
+  const orphan = await reapOrphan(options.mallexHome, spec.key, deps.inspector, deps.mallexPid);
+  if (orphan) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by an earlier mallex (pid ${orphan.mallexPid})` });
+  const port = await deps.findFreePort();
+  if (options.signal.aborted) return { kind: "aborted", run: undefined };
+
+  let argv: string[];
+  try {
+    argv = buildServerArgv(spec.command, { port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel });
+  } catch (error) {
+    return { kind: "failed", run: undefined, error: new SupervisorError("E_SERVER_START", `The server command of ${spec.key} cannot be run: ${(error as Error).message}.`) };
+  }
+  if (options.contextSize !== undefined) argv = withContextSize(argv, options.contextSize);
+  const command = formatArgv(argv);
+  const baseUrl = `http://127.0.0.1:${port}/v1`;
+  const env: Record<string, string> = { PYTHONUNBUFFERED: "1" };
+  if (venv) Object.assign(env, { VIRTUAL_ENV: venv, PATH: `${venv}/bin:${deps.env.PATH ?? ""}` });
+
+  emit({ type: "starting", port, command });
+  note(`starting: ${command}`);
+  const started = deps.now();
+  let lastSaid = started;
+  const progress = createProgressFilter(spec.model);
+  const context = contextSizeOf(argv);
+  const onLine = (run: Run, line: string) => {
+    const classified = classifyServerLine(line);
+    if (!classified) return;
+    if (classified.kind === "out-of-memory") {
+      if (run.oom) return;
+      run.oom = true;
+      const half = context !== undefined ? Math.floor(context / 2) : undefined;
+      if (half !== undefined && half >= options.minContextSize) run.smallerContext = half;
+      emit({ type: "out-of-memory", message: outOfMemorySentence(spec.model, run.smallerContext !== undefined && context !== undefined ? { from: context, to: run.smallerContext } : undefined) });
+      return;
+    }
+    const said = progress(classified);
+    if (!said || run.ready) return;
+    lastSaid = deps.now();
+    emit({ type: "progress", ...said });
+  };
+  // Output arrives in later events, by when `run` is set.
+  let run: Run | undefined = undefined;
+  const server = launchServer({ argv, env, execa: deps.execa, log, onLine: (line) => run && onLine(run, line) });
+  run = { server, port, baseUrl, argv, ready: false, expected: false, wedged: false, oom: false, smallerContext: undefined, leases: new Set(), wedgeTimer: undefined };
+
+  const pid = run.server.pid;
+  if (pid === undefined) {
+    const info = await run.server.exited;
+    const program = argv[0]!;
+    const hint = venv ? `the venv ${venv} lacks it: delete that folder and mallex reinstalls it` : `is \`${program}\` installed and on PATH?`;
+    note(`could not start: ${info.spawnError}`);
+    return { kind: "exited", run: undefined, info, smallerContext: undefined, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} could not be started (${info.spawnError}): ${hint}`) };
+  }
+  options.onStarted(run);
+  writePidfile(options.mallexHome, { key: spec.key, pid, port, baseUrl, command, argv, model: spec.model, startedAt: new Date(started).toISOString(), mallexPid: deps.mallexPid, processGroup: true });
+
+  const heartbeat = () => {
+    const now = deps.now();
+    if (now - lastSaid >= options.heartbeatMs) {
+      lastSaid = now;
+      emit({ type: "progress", message: `still starting: loading ${spec.model} (${Math.round((now - started) / 1000)} s so far)` });
+    }
+    timer = deps.setTimeout(heartbeat, options.heartbeatMs);
+  };
+  let timer = deps.setTimeout(heartbeat, options.heartbeatMs);
+  const probeAbort = new AbortController();
+  const onAbort = () => probeAbort.abort();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  const result = await Promise.race([
+    probeReadiness({ baseUrl, probe: spec.readiness.probe, timeoutMs: spec.readiness.timeoutMs, signal: probeAbort.signal, request: deps.request, now: deps.now }),
+    run.server.exited,
+  ]);
+  deps.clearTimeout(timer);
+  probeAbort.abort();
+  options.signal.removeEventListener("abort", onAbort);
+
+  if (options.signal.aborted) return { kind: "aborted", run };
+  if ("ok" in result && result.ok) {
+    run.ready = true;
+    note(`ready at ${baseUrl} (pid ${pid})`);
+    return { kind: "ready", run, ms: deps.now() - started };
+  }
+  const tail = run.server.tail(15);
+  if ("ok" in result) {
+    // Not ready in time, or the server refused the test request: it is no use running.
+    run.expected = true;
+    await run.server.stop(options.stopTimeoutMs);
+    note(`not ready: ${result.message}`);
+    const advice = result.reason === "timeout" ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again." : "Check the model id and the server's flags.";
+    return { kind: "failed", run, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${result.message}. ${advice} Its log: ${log.file}`, { details: tail }) };
+  }
+  note(`exited while starting (${describeExit(result)})`);
+  const why = run.oom ? outOfMemorySentence(spec.model) : `The model server ${spec.key} exited while starting (${describeExit(result)}): ${lastMeaningfulLine(tail) ?? "it printed nothing"}.`;
+  return { kind: "exited", run, info: result, smallerContext: run.smallerContext, error: new SupervisorError("E_SERVER_START", `${why} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
+}

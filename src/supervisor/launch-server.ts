@@ -1,0 +1,98 @@
+/**
+ * Starts the server command (no shell) as a process-group leader and turns its output into lines:
+ * tqdm redraws with `\r`, so `\r` ends a line too. Every line goes to server.log and to `onLine`;
+ * the last few are kept for error messages.
+ */
+import { StringDecoder } from "node:string_decoder";
+import type { execa as execaFunction } from "execa";
+import type { ServerLog } from "./server-log.js";
+import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  /** The process could not be started at all (e.g. "spawn mlx_lm.server ENOENT"). */
+  spawnError?: string;
+}
+
+export interface LaunchedServer {
+  /** undefined when the command could not be started. */
+  readonly pid: number | undefined;
+  /** Settles (never rejects) when the process has exited and its output is drained. */
+  readonly exited: Promise<ExitInfo>;
+  /** The last `n` lines it printed. */
+  tail(n: number): string[];
+  /** SIGTERM → wait → SIGKILL, the whole process group. */
+  stop(timeoutMs: number): Promise<StopOutcome>;
+  /** SIGKILL now (process 'exit' handlers). */
+  killNow(): void;
+}
+
+export interface LaunchOptions {
+  argv: readonly string[];
+  env: Record<string, string>;
+  execa: typeof execaFunction;
+  log: ServerLog;
+  onLine(line: string): void;
+  /** Lines kept for tail() (default 60). */
+  keepLines?: number;
+}
+
+export function launchServer(options: LaunchOptions): LaunchedServer {
+  const [file, ...args] = options.argv;
+  if (file === undefined) throw new Error("empty server command");
+  const keep = options.keepLines ?? 60;
+  const recent: string[] = [];
+  const line = (text: string) => {
+    options.log.write(text);
+    recent.push(text);
+    if (recent.length > keep) recent.shift();
+    options.onLine(text);
+  };
+
+  const child = options.execa(file, args, {
+    detached: true,
+    cleanup: false,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    env: options.env,
+    extendEnv: true,
+  });
+  const drained = [child.stdout, child.stderr].map((stream) => {
+    if (!stream) return Promise.resolve();
+    const decoder = new StringDecoder("utf8");
+    let partial = "";
+    const take = (text: string) => {
+      const parts = (partial + text).split(/\r\n|\r|\n/);
+      partial = parts.pop() ?? "";
+      for (const part of parts) if (part.trim() !== "") line(part);
+    };
+    stream.on("data", (chunk: Buffer) => take(decoder.write(chunk)));
+    return new Promise<void>((resolve) =>
+      stream.once("close", () => {
+        take(decoder.end());
+        if (partial.trim() !== "") line(partial);
+        resolve();
+      }),
+    );
+  });
+  const pid = child.pid;
+  const exited: Promise<ExitInfo> = child.then(async (result) => {
+    await Promise.all(drained);
+    if (pid === undefined) return { code: null, signal: null, spawnError: result.originalMessage || result.shortMessage || "could not start" };
+    return { code: result.exitCode ?? null, signal: result.signal ?? null };
+  });
+
+  return {
+    pid,
+    exited,
+    tail: (n) => recent.slice(-n),
+    stop: (timeoutMs) => (pid === undefined ? Promise.resolve("not-running") : stopProcess(pid, { timeoutMs, group: true, exited })),
+    killNow: () => {
+      if (pid !== undefined) killNow(pid, true);
+    },
+  };
+}

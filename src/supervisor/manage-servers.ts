@@ -1,0 +1,102 @@
+/**
+ * `mallex server status|stop` from any terminal: what the pidfiles under MALLEX_HOME say, checked
+ * against the live processes. A PID is only signalled after its command line matched the record.
+ */
+import { rmSync } from "node:fs";
+import { livenessOf, readPidfiles, type ServerLiveness, type ServerPidfile } from "./pidfile.js";
+import { systemProcessInspector, type ProcessInspector } from "./process-identity.js";
+import { stopProcess, type StopOutcome } from "./stop-process.js";
+
+export interface ServerStatus {
+  file: string;
+  record?: ServerPidfile;
+  /** Why the file could not be read, when it could not. */
+  error?: string;
+  liveness: ServerLiveness | "unreadable";
+  /** Since startedAt, when alive. */
+  uptimeMs?: number;
+}
+
+export interface ManageDeps {
+  inspector: ProcessInspector;
+  now(): number;
+  stop(pid: number, options: { group: boolean; timeoutMs: number }): Promise<StopOutcome>;
+}
+
+const defaultDeps: ManageDeps = {
+  inspector: systemProcessInspector,
+  now: Date.now,
+  stop: (pid, options) => stopProcess(pid, options),
+};
+
+export function listServers(mallexHome: string, deps: Partial<ManageDeps> = {}): ServerStatus[] {
+  const { inspector, now } = { ...defaultDeps, ...deps };
+  return readPidfiles(mallexHome).map((entry): ServerStatus => {
+    if ("error" in entry) return { file: entry.file, error: entry.error, liveness: "unreadable" };
+    const liveness = livenessOf(entry.record, inspector);
+    const started = Date.parse(entry.record.startedAt);
+    return { file: entry.file, record: entry.record, liveness, ...(liveness === "alive" && !Number.isNaN(started) ? { uptimeMs: now() - started } : {}) };
+  });
+}
+
+/** One line per server: `KEY  pid N  port N  MODEL  up 3m12s  alive`. */
+export function formatServerStatus(status: ServerStatus): string {
+  if (!status.record) return `${status.file}: unreadable (${status.error})`;
+  const r = status.record;
+  const state =
+    status.liveness === "alive" ? `up ${formatUptime(status.uptimeMs ?? 0)}  alive` : status.liveness === "stale" ? "stale (not running)" : "stale (the pid now belongs to another program)";
+  return `${r.key}  pid ${r.pid}  port ${r.port}  ${r.model}  ${state}  (mallex pid ${r.mallexPid})`;
+}
+
+export interface StopReport {
+  key: string;
+  pid?: number;
+  outcome: StopOutcome | "stale" | "foreign" | "unreadable";
+}
+
+/**
+ * Stops every server (or those whose key is given): the pidfile goes first, which tells the
+ * mallex that supervises it not to restart it; then SIGTERM → wait → SIGKILL, identity-checked.
+ */
+export async function stopServers(mallexHome: string, options: { keys?: readonly string[]; timeoutMs?: number; deps?: Partial<ManageDeps> } = {}): Promise<StopReport[]> {
+  const deps = { ...defaultDeps, ...options.deps };
+  const reports: StopReport[] = [];
+  for (const status of listServers(mallexHome, deps)) {
+    const key = status.record?.key ?? status.file;
+    if (options.keys && options.keys.length > 0 && !options.keys.includes(key)) continue;
+    rmSync(status.file, { force: true });
+    if (!status.record || status.liveness === "unreadable") {
+      reports.push({ key, outcome: "unreadable" });
+      continue;
+    }
+    const { pid, processGroup } = status.record;
+    if (status.liveness !== "alive") {
+      reports.push({ key, pid, outcome: status.liveness });
+      continue;
+    }
+    reports.push({ key, pid, outcome: await deps.stop(pid, { group: processGroup, timeoutMs: options.timeoutMs ?? 10_000 }) });
+  }
+  return reports;
+}
+
+export function formatStopReport(report: StopReport): string {
+  switch (report.outcome) {
+    case "terminated":
+      return `stopped ${report.key} (pid ${report.pid})`;
+    case "killed":
+      return `stopped ${report.key} (pid ${report.pid}) with SIGKILL: it ignored SIGTERM`;
+    case "not-running":
+    case "stale":
+      return `${report.key}: pid ${report.pid} was not running; removed its pidfile`;
+    case "foreign":
+      return `${report.key}: pid ${report.pid} now belongs to another program; not signalled, removed the pidfile`;
+    case "unreadable":
+      return `${report.key}: unreadable pidfile removed`;
+  }
+}
+
+function formatUptime(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const [h, m] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60)];
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}

@@ -1,0 +1,106 @@
+/**
+ * MALLEX_HOME/servers/<key>.json: one file per running supervised server, so another terminal
+ * (`mallex server status|stop`) can find it. Written once the process is started, removed when it
+ * stops; a pidfile that disappears while the server runs means "stopped from outside".
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isSameProcess, systemProcessInspector, type ProcessInspector } from "./process-identity.js";
+
+export interface ServerPidfile {
+  key: string;
+  pid: number;
+  port: number;
+  baseUrl: string;
+  /** The command line as displayed. */
+  command: string;
+  /** The exact argv started: the identity check compares it with the live process. */
+  argv: string[];
+  model: string;
+  /** ISO time. */
+  startedAt: string;
+  /** The mallex process that supervises it. */
+  mallexPid: number;
+  /** Started as a process-group leader: stop signals -pid. */
+  processGroup: boolean;
+}
+
+export type PidfileEntry = { file: string; record: ServerPidfile } | { file: string; error: string };
+
+/** alive: the recorded process runs; stale: nothing runs under that pid; foreign: the pid now belongs to another program. */
+export type ServerLiveness = "alive" | "stale" | "foreign";
+
+export function serversDir(mallexHome: string): string {
+  return join(mallexHome, "servers");
+}
+
+export function pidfilePath(mallexHome: string, key: string): string {
+  return join(serversDir(mallexHome), `${key.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`);
+}
+
+/** Written atomically (temp file + rename): a reader never sees half a record. */
+export function writePidfile(mallexHome: string, record: ServerPidfile): string {
+  const file = pidfilePath(mallexHome, record.key);
+  mkdirSync(serversDir(mallexHome), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temp, file);
+  return file;
+}
+
+export function readPidfile(file: string): ServerPidfile | undefined {
+  try {
+    return parseRecord(JSON.parse(readFileSync(file, "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the pidfile, only if it still describes `pid` (a newer server's file is left alone). */
+export function removePidfile(mallexHome: string, key: string, pid: number): void {
+  const file = pidfilePath(mallexHome, key);
+  if (readPidfile(file)?.pid === pid) rmSync(file, { force: true });
+}
+
+/** Every pidfile under MALLEX_HOME/servers, in key order; unreadable ones are reported, not skipped. */
+export function readPidfiles(mallexHome: string): PidfileEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(serversDir(mallexHome)).filter((name) => name.endsWith(".json")).sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => {
+    const file = join(serversDir(mallexHome), name);
+    try {
+      const record = parseRecord(JSON.parse(readFileSync(file, "utf8")));
+      return record ? { file, record } : { file, error: "not a mallex server record" };
+    } catch (error) {
+      return { file, error: (error as Error).message };
+    }
+  });
+}
+
+export function livenessOf(record: ServerPidfile, inspector: ProcessInspector = systemProcessInspector): ServerLiveness {
+  if (!inspector.isAlive(record.pid)) return "stale";
+  return isSameProcess(record.pid, record.argv, inspector) ? "alive" : "foreign";
+}
+
+function parseRecord(value: unknown): ServerPidfile | undefined {
+  const r = value as Partial<ServerPidfile> | null;
+  if (typeof r !== "object" || r === null) return undefined;
+  if (typeof r.key !== "string" || !Number.isInteger(r.pid) || !Number.isInteger(r.port) || !Array.isArray(r.argv)) return undefined;
+  if (!r.argv.every((word) => typeof word === "string") || (r.pid as number) <= 0) return undefined;
+  return {
+    key: r.key,
+    pid: r.pid as number,
+    port: r.port as number,
+    baseUrl: typeof r.baseUrl === "string" ? r.baseUrl : `http://127.0.0.1:${r.port}/v1`,
+    command: typeof r.command === "string" ? r.command : r.argv.join(" "),
+    argv: r.argv,
+    model: typeof r.model === "string" ? r.model : "",
+    startedAt: typeof r.startedAt === "string" ? r.startedAt : "",
+    mallexPid: Number.isInteger(r.mallexPid) ? (r.mallexPid as number) : 0,
+    processGroup: r.processGroup === true,
+  };
+}

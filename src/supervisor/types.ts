@@ -1,0 +1,79 @@
+/**
+ * Contract between the model-server supervisor (src/supervisor/) and its users: the proxy's request
+ * path, `mallex run`, `mallex server`, `mallex doctor`.
+ */
+
+/** starting: process launched, not ready yet; ready: answered a real 1-token generation. */
+export type SupervisorState = "stopped" | "starting" | "ready" | "stopping" | "failed";
+
+/** What to run and how to watch it; everything comes from the compiled backend + profile (or --server-command). */
+export interface SupervisedServerSpec {
+  /** Stable key for this server (pidfile and log names): backend name + model, e.g. "mlx--qwen3-coder-30b". */
+  key: string;
+  /** Command line; placeholders {port} {model} {host} {venv} {draft_model} are filled in by the supervisor. */
+  command: string;
+  model: string;
+  draftModel?: string;
+  /** Python venv to create under MALLEX_HOME and run from; true: MALLEX_HOME/venv. */
+  venv?: boolean | string;
+  /** pip requirements installed into the venv on first use. */
+  install: string[];
+  readiness: { probe: "generate" | "health"; timeoutMs: number };
+  /** 0: never unload. */
+  idleUnloadMs: number;
+  wedgeTimeoutMs: number;
+  maxRestarts: number;
+  restartWindowMs: number;
+}
+
+/** Everything the user should see while a server starts or fails: never a silent terminal. */
+export type SupervisorEvent =
+  | { type: "installing"; message: string }
+  | { type: "starting"; port: number; command: string }
+  | { type: "progress"; message: string; percent?: number }
+  | { type: "ready"; baseUrl: string; ms: number }
+  | { type: "unloaded"; reason: string }
+  | { type: "crashed"; message: string; code: number | null; signal: string | null }
+  | { type: "wedged"; message: string }
+  | { type: "out-of-memory"; message: string }
+  | { type: "restarting"; attempt: number; delayMs: number }
+  | { type: "failed"; message: string }
+  | { type: "stopped" };
+
+/** One request the proxy sends to the supervised server: lets the supervisor see token progress. */
+export interface RequestLease {
+  /**
+   * Aborted when the server this request went to is wedged, crashes or is stopped: pass it (with the
+   * client's) to the upstream fetch so the request fails at once instead of hanging.
+   */
+  readonly signal: AbortSignal;
+  /** A token (or any byte of the response, SSE keepalive comments included) arrived: the server is alive. */
+  progress(): void;
+  /** The request is over (finished, failed or abandoned). */
+  end(): void;
+}
+
+export interface ServerSupervisor {
+  readonly spec: SupervisedServerSpec;
+  readonly state: SupervisorState;
+  /** The server process while one runs (starting, ready or stopping). */
+  readonly pid: number | undefined;
+  /** http://127.0.0.1:PORT/v1 while ready. */
+  readonly baseUrl: string | undefined;
+  /**
+   * Starts the server if it is not running (first use, or after an idle unload), waits until it is
+   * ready, and returns its OpenAI base URL (http://127.0.0.1:PORT/v1). Rejects with a SupervisorError
+   * whose message says what went wrong and what to do.
+   */
+  ensureReady(signal?: AbortSignal): Promise<string>;
+  /**
+   * Marks a request in flight (idle unload waits; no token for wedgeTimeoutMs restarts the server).
+   * `watch: false` for a request whose answer comes in one piece (not streamed): it cannot show
+   * progress, so it is not checked for wedging (default true).
+   */
+  beginRequest(options?: { watch?: boolean }): RequestLease;
+  /** Stops the server (SIGTERM, wait, SIGKILL) and removes its pidfile. */
+  stop(): Promise<void>;
+  /** Last resort for a process 'exit' handler, where nothing can be awaited: SIGKILL the server now, remove its pidfile. */
+  killNow(): void;
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { makeProject } from "./helpers/claude-code.js";
+import { MALLEX_BIN } from "./helpers/run-cli.js";
+
+/**
+ * `mallex run -- <claude args>` as a user runs it: mallex serves, (optionally) starts the model
+ * server, launches the real Claude Code CLI with its terminal, and exits with Claude Code's code.
+ */
+const FAKE_CLI = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
+const BIN_DIR = fileURLToPath(new URL("../node_modules/.bin/", import.meta.url));
+
+function runMallex(args: string[], cwd: string, mallexHome: string) {
+  return execa("node", [MALLEX_BIN, "run", ...args], {
+    cwd,
+    reject: false,
+    stdin: "ignore",
+    timeout: 90_000,
+    extendEnv: false,
+    env: {
+      HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
+      PATH: `${BIN_DIR}:/usr/bin:/bin`,
+      TERM: "dumb",
+      LANG: "C.UTF-8",
+      MALLEX_HOME: mallexHome,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+    },
+  });
+}
+
+const processesMatching = async (pattern: string) => (await execa("pgrep", ["-f", pattern], { reject: false })).stdout.split("\n").filter(Boolean);
+
+describe("mallex run --backend-url", () => {
+  let mlx: FakeMlxServer;
+  beforeAll(async () => {
+    mlx = await createFakeMlxServer({ respond: () => ({ text: "2 + 2 = 4" }) });
+  });
+  afterAll(() => mlx.close());
+
+  it("launches Claude Code against mallex and exits with its exit code", async () => {
+    const project = makeProject();
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const ok = await runMallex(["--backend-url", mlx.url, "--", "-p", "what is 2+2", "--output-format", "json"], project, home);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ is_error: false, result: "2 + 2 = 4" });
+    // Claude Code presented the session token, not a key of the user's.
+    expect(mlx.requests.filter((r) => r.method === "POST").length).toBeGreaterThan(0);
+
+    const failed = await runMallex(["--backend-url", mlx.url, "--", "--no-such-flag"], project, home);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain("unknown option '--no-such-flag'");
+  });
+});
+
+describe("mallex run --server-command", () => {
+  it("starts the fake mlx-lm.server, completes a Write round trip through Claude Code, and leaves no process behind", async () => {
+    const project = makeProject();
+    const target = join(project, "from-run.txt");
+    const scripts = mkdtempSync(join(tmpdir(), "mallex-respond-"));
+    const respond = join(scripts, "respond.mjs");
+    writeFileSync(
+      respond,
+      `export default (request) => {
+  if (request.body.max_tokens === 1) return { text: "ok" }; // mallex's readiness probe
+  const results = request.body.messages.filter((m) => m.role === "tool").length;
+  return results === 0 ? { toolCalls: [{ name: "Write", arguments: { file_path: ${JSON.stringify(target)}, content: "written by the model\\n" } }] } : { text: "Done." };
+};
+`,
+    );
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const command = `node ${FAKE_CLI} --port {port} --model {model} --load-ms 300 --respond ${respond}`;
+    const result = await runMallex(["--server-command", command, "--", "-p", "write from-run.txt", "--output-format", "json", "--allowedTools", "Write"], project, home);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "Done." });
+    expect(readFileSync(target, "utf8")).toBe("written by the model\n");
+    expect(result.stderr).toMatch(/model server .*: ready at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect(await processesMatching(respond)).toEqual([]);
+  });
+});

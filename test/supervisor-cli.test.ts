@@ -1,0 +1,183 @@
+/**
+ * The supervisor seen from other processes: `mallex server status|stop|logs` from a second
+ * terminal (the built CLI: `npx tsc -p tsconfig.build.json` first, as `npm test` does), a pidfile
+ * whose pid now belongs to another program, and no orphan server when the mallex that owns it
+ * gets SIGTERM or SIGINT.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createSupervisor } from "../src/supervisor/create-supervisor.js";
+import { pidfilePath, readPidfile, writePidfile } from "../src/supervisor/pidfile.js";
+import { systemProcessInspector } from "../src/supervisor/process-identity.js";
+import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";
+import { runCli } from "./helpers/run-cli.js";
+
+const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
+const OWNER = fileURLToPath(new URL("./helpers/supervisor-owner.js", import.meta.url));
+const COMMAND = `'${process.execPath}' '${FAKE}' --model {model} --host {host} --port {port}`;
+const MODEL = "mlx-community/Test-4bit";
+
+beforeAll(() => {
+  for (const built of ["../dist/src/cli/commands/server.js", "../dist/src/supervisor/stop-all-on-exit.js"]) {
+    if (!existsSync(fileURLToPath(new URL(built, import.meta.url)))) throw new Error(`${built} is missing: run \`npx tsc -p tsconfig.build.json\` first (npm test does)`);
+  }
+});
+
+const supervisors: ServerSupervisor[] = [];
+const children: ChildProcess[] = [];
+const pids = new Set<number>();
+const homes: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  pids.clear();
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+});
+
+function tempHome(): string {
+  const home = mkdtempSync(join(tmpdir(), "mallex-server-cli-"));
+  homes.push(home);
+  return home;
+}
+
+const alive = (pid: number | undefined) => pid !== undefined && systemProcessInspector.isAlive(pid);
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+  }
+}
+
+/** A node process that is not a model server: what a recycled pid would point at. */
+function foreignProcess(): ChildProcess {
+  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  children.push(child);
+  return child;
+}
+
+describe("mallex server (a second process)", () => {
+  it("status lists the supervised server, stop stops it (and its supervisor does not restart it), logs prints the tail", async () => {
+    const home = tempHome();
+    const events: SupervisorEvent[] = [];
+    const supervisor = createSupervisor(
+      { key: "mlx--test", command: COMMAND, model: MODEL, install: [], readiness: { probe: "generate", timeoutMs: 10_000 }, idleUnloadMs: 0, wedgeTimeoutMs: 0, maxRestarts: 2, restartWindowMs: 60_000 },
+      { mallexHome: home, onEvent: (event) => events.push(event), restartDelayMs: { base: 50, max: 100 } },
+    );
+    supervisors.push(supervisor);
+    const baseUrl = await supervisor.ensureReady();
+    const pid = supervisor.pid!;
+    pids.add(pid);
+    const port = new URL(baseUrl).port;
+    const env = { MALLEX_HOME: home };
+
+    const status = await runCli(["server", "status"], { env });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^mlx--test  pid ${pid}  port ${port}  ${MODEL}  up \\d+s  alive  \\(mallex pid ${process.pid}\\)$`));
+
+    const logs = await runCli(["server", "logs", "-n", "3"], { env });
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stdout.split("\n")).toHaveLength(3);
+    expect(logs.stdout).toContain(`mlx--test ready at ${baseUrl} (pid ${pid})`);
+
+    const stop = await runCli(["server", "stop"], { env });
+    expect(stop.exitCode).toBe(0);
+    expect(stop.stdout).toBe(`stopped mlx--test (pid ${pid})`);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(pidfilePath(home, "mlx--test"))).toBe(false);
+    await until(() => supervisor.state === "stopped");
+    expect(events.at(-1)).toEqual({ type: "unloaded", reason: "stopped by `mallex server stop`" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events.map((e) => e.type)).not.toContain("restarting");
+
+    const after = await runCli(["server", "status"], { env });
+    expect(after.stdout).toBe(`No supervised model server is running (MALLEX_HOME=${home}).`);
+    // The next request starts it again.
+    await supervisor.ensureReady();
+    expect(supervisor.pid).not.toBe(pid);
+    pids.add(supervisor.pid!);
+  });
+
+  it("never signals a pid from a pidfile that now belongs to another program; a dead pid is just cleaned up", async () => {
+    const home = tempHome();
+    const foreign = foreignProcess();
+    await until(() => alive(foreign.pid));
+    const record = (key: string, pid: number) => ({
+      key,
+      pid,
+      port: 45678,
+      baseUrl: "http://127.0.0.1:45678/v1",
+      command: "node fake --port 45678",
+      argv: [process.execPath, FAKE, "--model", MODEL, "--port", "45678"],
+      model: MODEL,
+      startedAt: new Date().toISOString(),
+      mallexPid: 999_999,
+      processGroup: true,
+    });
+    writePidfile(home, record("mlx--recycled", foreign.pid!));
+    const dead = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    await new Promise((resolve) => dead.once("exit", resolve));
+    writePidfile(home, record("mlx--dead", dead.pid!));
+    const env = { MALLEX_HOME: home };
+
+    const status = await runCli(["server", "status"], { env });
+    expect(status.stdout.split("\n")).toEqual([
+      `mlx--dead  pid ${dead.pid}  port 45678  ${MODEL}  stale (not running)  (mallex pid 999999)`,
+      `mlx--recycled  pid ${foreign.pid}  port 45678  ${MODEL}  stale (the pid now belongs to another program)  (mallex pid 999999)`,
+    ]);
+    const stop = await runCli(["server", "stop"], { env });
+    expect(stop.stdout.split("\n")).toEqual([
+      `mlx--dead: pid ${dead.pid} was not running; removed its pidfile`,
+      `mlx--recycled: pid ${foreign.pid} now belongs to another program; not signalled, removed the pidfile`,
+    ]);
+    expect(alive(foreign.pid)).toBe(true);
+    expect(foreign.exitCode).toBeNull();
+    expect(existsSync(pidfilePath(home, "mlx--recycled"))).toBe(false);
+    expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
+  });
+
+  it("rejects an unknown action with a usage error", async () => {
+    const result = await runCli(["server", "restart"], { env: { MALLEX_HOME: tempHome() } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Unknown action "restart"');
+  });
+});
+
+describe("no orphan server when mallex is stopped by a signal", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} to the supervising process stops the server it started`, async () => {
+      const home = tempHome();
+      const owner = spawn(process.execPath, [OWNER, COMMAND], { env: { ...process.env, MALLEX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+      children.push(owner);
+      let stdout = "";
+      let stderr = "";
+      owner.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      owner.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => owner.once("exit", (code, sig) => resolve({ code, signal: sig })));
+      await until(() => /READY \d+/.test(stdout) || owner.exitCode !== null, 15_000).catch(() => {});
+      const serverPid = Number(/READY (\d+)/.exec(stdout)?.[1]);
+      expect(serverPid, stderr).toBeGreaterThan(0);
+      pids.add(serverPid);
+      expect(alive(serverPid)).toBe(true);
+      expect(readPidfile(pidfilePath(home, "owner--fake"))?.mallexPid).toBe(owner.pid);
+
+      owner.kill(signal);
+      // The signal is raised again once the server is stopped: the owner dies of it, as it would have.
+      expect(await exited).toEqual({ code: null, signal });
+      expect(alive(serverPid)).toBe(false);
+      expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+      expect(stderr).toContain('"type":"stopped"');
+    });
+  }
+});

@@ -1,0 +1,349 @@
+/**
+ * The supervisor against a real process: the fake mlx-lm.server started through the configured
+ * command line (quoted paths, placeholders), told to load slowly, crash, wedge, print OOM or
+ * download progress.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { createSupervisor, type SupervisorOptions } from "../src/supervisor/create-supervisor.js";
+import { pidfilePath, readPidfile } from "../src/supervisor/pidfile.js";
+import { systemProcessInspector } from "../src/supervisor/process-identity.js";
+import { SupervisorError } from "../src/supervisor/supervisor-error.js";
+import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../src/supervisor/types.js";
+
+const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
+const OOM_WRAPPER = fileURLToPath(new URL("./fakes/oom-above-context.js", import.meta.url));
+const MODEL = "mlx-community/Test-4bit";
+const quote = (path: string) => `'${path}'`;
+const fakeCommand = (flags: string, script = FAKE) => `${quote(process.execPath)} ${quote(script)} --model {model} --host {host} --port {port} ${flags}`;
+
+interface Harness {
+  supervisor: ServerSupervisor;
+  events: Array<SupervisorEvent & { at: number }>;
+  home: string;
+  waitFor(predicate: (event: SupervisorEvent) => boolean, timeoutMs?: number): Promise<SupervisorEvent & { at: number }>;
+}
+
+const supervisors: ServerSupervisor[] = [];
+const pids = new Set<number>();
+const homes: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  pids.clear();
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+});
+
+function start(command: string, over: Partial<SupervisedServerSpec> = {}, options: Partial<SupervisorOptions> = {}): Harness {
+  const home = mkdtempSync(join(tmpdir(), "mallex-supervisor-"));
+  homes.push(home);
+  const events: Harness["events"] = [];
+  const waiters = new Set<() => void>();
+  const spec: SupervisedServerSpec = {
+    key: "mlx--test",
+    command,
+    model: MODEL,
+    install: [],
+    readiness: { probe: "generate", timeoutMs: 10_000 },
+    idleUnloadMs: 0,
+    wedgeTimeoutMs: 0,
+    maxRestarts: 2,
+    restartWindowMs: 60_000,
+    ...over,
+  };
+  const supervisor = createSupervisor(spec, {
+    mallexHome: home,
+    restartDelayMs: { base: 50, max: 200 },
+    stopTimeoutMs: 2000,
+    heartbeatMs: 60_000,
+    onEvent(event) {
+      events.push({ ...event, at: Date.now() });
+      if (supervisor.pid !== undefined) pids.add(supervisor.pid);
+      for (const wake of waiters) wake();
+    },
+    ...options,
+  });
+  supervisors.push(supervisor);
+  const waitFor: Harness["waitFor"] = (predicate, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      let seen = 0;
+      const check = () => {
+        for (; seen < events.length; seen++) {
+          const event = events[seen]!;
+          if (predicate(event)) {
+            cleanup();
+            return resolve(event);
+          }
+        }
+      };
+      const timer = setTimeout(() => (cleanup(), reject(new Error(`no such event; saw ${JSON.stringify(events.map((e) => e.type))}`))), timeoutMs);
+      const cleanup = () => (clearTimeout(timer), waiters.delete(check));
+      waiters.add(check);
+      check();
+    });
+  return { supervisor, events, home, waitFor };
+}
+
+const alive = (pid: number | undefined) => pid !== undefined && systemProcessInspector.isAlive(pid);
+const types = (h: Harness) => h.events.map((e) => e.type);
+const chat = (baseUrl: string, signal?: AbortSignal) =>
+  fetch(`${baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 5 }), ...(signal ? { signal } : {}) });
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+  }
+}
+
+describe("createSupervisor: start and readiness", () => {
+  it("is ready only after a real 1-token generation, though /health says ok while the model loads", async () => {
+    const h = start(fakeCommand("--load-ms 800"));
+    let healthWhileLoading: number | undefined;
+    let readyYet = false;
+    void h.waitFor((e) => e.type === "progress" && e.message.startsWith("listening on port")).then(async (e) => {
+      const port = (h.events.find((x) => x.type === "starting") as { port: number }).port;
+      healthWhileLoading = (await fetch(`http://127.0.0.1:${port}/health`)).status;
+      expect(readyYet).toBe(false);
+      return e;
+    });
+    const baseUrl = await h.supervisor.ensureReady();
+    readyYet = true;
+    const starting = h.events.find((e) => e.type === "starting") as Extract<SupervisorEvent, { type: "starting" }> & { at: number };
+    const listening = h.events.find((e) => e.type === "progress" && e.message.startsWith("listening"))!;
+    const ready = h.events.find((e) => e.type === "ready")!;
+
+    expect(healthWhileLoading).toBe(200);
+    expect(ready.at - listening.at).toBeGreaterThanOrEqual(500);
+    expect(baseUrl).toBe(`http://127.0.0.1:${starting.port}/v1`);
+    expect(starting.command).toContain(`--model ${MODEL} --host 127.0.0.1 --port ${starting.port} --load-ms 800`);
+    expect(types(h)).toEqual(["starting", "progress", "progress", "ready"]);
+    expect(h.supervisor.state).toBe("ready");
+    expect(h.supervisor.baseUrl).toBe(baseUrl);
+    const answer = (await (await chat(baseUrl)).json()) as { choices: Array<{ message: { content: string } }> };
+    expect(answer.choices[0]!.message.content).toBe("hi");
+
+    const pidfile = readPidfile(pidfilePath(h.home, "mlx--test"));
+    expect(pidfile).toMatchObject({ key: "mlx--test", pid: h.supervisor.pid, port: starting.port, baseUrl, model: MODEL, mallexPid: process.pid, processGroup: true });
+    const log = readFileSync(join(h.home, "server.log"), "utf8");
+    expect(log).toContain(`Starting httpd at 127.0.0.1 on port ${starting.port}...`);
+    expect(log).toContain("[mallex]");
+
+    const pid = h.supervisor.pid;
+    await h.supervisor.stop();
+    expect(alive(pid)).toBe(false);
+    expect(h.supervisor.state).toBe("stopped");
+    expect(existsSync(pidfilePath(h.home, "mlx--test"))).toBe(false);
+    expect(types(h).at(-1)).toBe("stopped");
+  });
+
+  it("reports download progress parsed from the tqdm output, before ready", async () => {
+    const h = start(fakeCommand("--load-ms 500 --download-progress"));
+    await h.supervisor.ensureReady();
+    const progress = h.events.filter((e): e is Extract<SupervisorEvent, { type: "progress" }> & { at: number } => e.type === "progress");
+    const downloads = progress.filter((e) => e.message.startsWith("downloading model-00001-of-00004.safetensors"));
+    expect(downloads.map((e) => e.percent)).toEqual([20, 40, 60, 80, 100]);
+    expect(downloads[4]!.message).toBe("downloading model-00001-of-00004.safetensors: 5.30G/5.30G");
+    expect(progress.find((e) => e.message.startsWith("fetching"))).toMatchObject({ message: `fetching ${MODEL}: 0/9 files`, percent: 0 });
+    expect(progress.some((e) => e.message === `fetching ${MODEL}: 9/9 files` && e.percent === 100)).toBe(true);
+    const readyAt = h.events.find((e) => e.type === "ready")!.at;
+    expect(progress.every((e) => e.at <= readyAt)).toBe(true);
+  });
+
+  it("says it is still loading while the server is silent for heartbeatMs", async () => {
+    const h = start(fakeCommand("--load-ms 900"), {}, { heartbeatMs: 200 });
+    await h.supervisor.ensureReady();
+    const beats = h.events.filter((e) => e.type === "progress" && e.message.startsWith("still starting"));
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect((beats[0] as { message: string }).message).toMatch(new RegExp(`^still starting: loading ${MODEL} \\(\\d+ s so far\\)$`));
+  });
+
+  it("probe: health (llama-server) is ready once /health answers 200", async () => {
+    const h = start(fakeCommand("--load-ms 6000"), { readiness: { probe: "health", timeoutMs: 5000 } });
+    const t0 = Date.now();
+    await h.supervisor.ensureReady();
+    expect(Date.now() - t0).toBeLessThan(4500);
+  });
+
+  it("fails with the server's own error when it refuses the test generation, and stops it", async () => {
+    // No --model: mlx-lm.server answers 404 with the load error.
+    const h = start(`${quote(process.execPath)} ${quote(FAKE)} --host {host} --port {port}`);
+    const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
+    expect(error.message).toMatch(/^The model server mlx--test did not become ready: it answered the test request with 404: expected str, bytes or os\.PathLike object, not NoneType\. Check the model id/);
+    const pid = [...pids].at(-1);
+    expect(alive(pid)).toBe(false);
+    expect(h.supervisor.state).toBe("failed");
+  });
+
+  it("fails after readiness.timeoutMs and stops the process", async () => {
+    const h = start(fakeCommand("--load-ms 10000"), { readiness: { probe: "generate", timeoutMs: 600 } });
+    const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
+    expect(error.message).toContain("did not become ready: it did not answer a 1-token test generation within 0.6 s. If the model is still downloading, raise readiness timeout_s");
+    expect(alive([...pids].at(-1))).toBe(false);
+  });
+
+  it("shares one start between concurrent callers", async () => {
+    const h = start(fakeCommand("--load-ms 300"));
+    const urls = await Promise.all([h.supervisor.ensureReady(), h.supervisor.ensureReady(), h.supervisor.ensureReady()]);
+    expect(new Set(urls).size).toBe(1);
+    expect(types(h).filter((t) => t === "starting")).toHaveLength(1);
+  });
+
+  it("stop() while starting rejects the waiting callers and leaves no process", async () => {
+    const h = start(fakeCommand("--load-ms 5000"));
+    const waiting = h.supervisor.ensureReady().catch((error: unknown) => error);
+    await h.waitFor((e) => e.type === "progress");
+    const pid = h.supervisor.pid;
+    expect(alive(pid)).toBe(true);
+    await h.supervisor.stop();
+    expect(await waiting).toMatchObject({ code: "E_SERVER_STOPPED", message: "The model server mlx--test was stopped while starting." });
+    expect(alive(pid)).toBe(false);
+    expect(h.supervisor.state).toBe("stopped");
+  });
+
+  it("fails fast with the server's last line when it exits while starting", async () => {
+    const h = start(fakeCommand("--no-such-flag"));
+    const t0 = Date.now();
+    const error = await h.supervisor.ensureReady().catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(SupervisorError.isInstance(error)).toBe(true);
+    expect((error as SupervisorError).message).toMatch(/^The model server mlx--test exited while starting \(code 2 \(bad arguments\)\): mlx_lm\.server: error: .*no-such-flag/);
+    expect((error as SupervisorError).details.join("\n")).toContain("usage: mlx_lm.server");
+    expect(h.supervisor.state).toBe("failed");
+    expect(types(h)).toEqual(["starting", "failed"]);
+  });
+
+  it("says which program is missing when the command cannot be started", async () => {
+    const h = start("mallex-no-such-server --port {port}");
+    await expect(h.supervisor.ensureReady()).rejects.toThrow(/could not be started \(spawn mallex-no-such-server ENOENT\): is `mallex-no-such-server` installed and on PATH\?/);
+  });
+});
+
+describe("createSupervisor: crash, wedge, out of memory", () => {
+  it("restarts a server that crashed; the next ensureReady gets the new process", async () => {
+    // The readiness probe is the first generation, so the 2nd request (ours) crashes it.
+    const h = start(fakeCommand("--crash-after-requests 2"));
+    const first = await h.supervisor.ensureReady();
+    const pid1 = h.supervisor.pid;
+    expect((await chat(first)).status).toBe(200);
+    const crashed = await h.waitFor((e) => e.type === "crashed");
+    expect(crashed).toMatchObject({ code: 139, signal: null });
+    expect((crashed as { message: string }).message).toBe("Fatal Python error: Segmentation fault");
+    await h.waitFor((e) => e.type === "ready");
+    const second = await h.supervisor.ensureReady();
+    expect(h.supervisor.pid).not.toBe(pid1);
+    expect(second).not.toBe(first);
+    expect(alive(pid1)).toBe(false);
+    expect(types(h)).toEqual(["starting", "progress", "progress", "ready", "crashed", "restarting", "starting", "progress", "progress", "ready"]);
+    expect(h.events.find((e) => e.type === "restarting")).toMatchObject({ attempt: 1, delayMs: 50 });
+  });
+
+  it("restarts a wedged server: a request with no token for wedgeTimeoutMs fails, the next one gets a fresh server", async () => {
+    const h = start(fakeCommand("--wedge-after-requests 1"), { wedgeTimeoutMs: 300 });
+    const first = await h.supervisor.ensureReady();
+    const pid1 = h.supervisor.pid;
+    const lease = h.supervisor.beginRequest();
+    const request = chat(first, lease.signal).then(
+      () => "answered",
+      () => "failed",
+    );
+    const wedged = await h.waitFor((e) => e.type === "wedged");
+    expect((wedged as { message: string }).message).toMatch(/no token for 0\.3 s/);
+    expect(lease.signal.aborted).toBe(true);
+    expect(await request).toBe("failed");
+    lease.end();
+    await h.waitFor((e) => e.type === "ready" && e !== h.events.find((x) => x.type === "ready"));
+    expect(await h.supervisor.ensureReady()).not.toBe(first);
+    await until(() => !alive(pid1));
+    expect(types(h)).toEqual(["starting", "progress", "progress", "ready", "wedged", "restarting", "starting", "progress", "progress", "ready"]);
+  });
+
+  it("a lease that keeps making progress is not wedged, nor one for a non-streamed answer (watch: false)", async () => {
+    const h = start(fakeCommand(""), { wedgeTimeoutMs: 200 });
+    await h.supervisor.ensureReady();
+    const lease = h.supervisor.beginRequest();
+    const whole = h.supervisor.beginRequest({ watch: false });
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 60));
+      lease.progress();
+    }
+    lease.end();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(whole.signal.aborted).toBe(false);
+    whole.end();
+    expect(types(h)).not.toContain("wedged");
+    expect(h.supervisor.state).toBe("ready");
+  });
+
+  it("recognises Metal out-of-memory in the output and says so", async () => {
+    const h = start(fakeCommand("--oom"));
+    const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as Error;
+    const oom = h.events.find((e) => e.type === "out-of-memory") as { message: string } | undefined;
+    expect(oom?.message).toBe(
+      `The model server ran out of GPU memory (Metal "Insufficient Memory") with ${MODEL}: the weights plus the context do not fit. Pick a smaller model or quantization, lower the context size, or quit apps that use GPU memory.`,
+    );
+    expect(error.message).toContain("ran out of GPU memory");
+    expect(error.message).toContain("server.log");
+    expect(h.supervisor.state).toBe("failed");
+    expect(existsSync(pidfilePath(h.home, "mlx--test"))).toBe(false);
+  });
+
+  it("after out-of-memory, retries with half the context when the command has -c N", async () => {
+    const h = start(fakeCommand("-c 16384", OOM_WRAPPER));
+    const baseUrl = await h.supervisor.ensureReady();
+    const ooms = h.events.filter((e) => e.type === "out-of-memory").map((e) => (e as { message: string }).message);
+    expect(ooms).toHaveLength(2);
+    expect(ooms[0]).toContain("mallex restarts it with a context of 8192 tokens instead of 16384.");
+    expect(ooms[1]).toContain("mallex restarts it with a context of 4096 tokens instead of 8192.");
+    const commands = h.events.filter((e) => e.type === "starting").map((e) => (e as { command: string }).command);
+    expect(commands.map((c) => /-c (\d+)/.exec(c)?.[1])).toEqual(["16384", "8192", "4096"]);
+    expect((await chat(baseUrl)).status).toBe(200);
+  });
+
+  it("gives up after maxRestarts crashes within the window, then tries again on the next ensureReady", async () => {
+    // Every instance crashes right after answering the readiness probe.
+    const h = start(fakeCommand("--crash-after-requests 1"), { maxRestarts: 2 });
+    await h.supervisor.ensureReady();
+    const failed = await h.waitFor((e) => e.type === "failed", 15_000);
+    expect((failed as { message: string }).message).toMatch(/^The model server mlx--test crashed 3 times within 1 min; mallex stopped restarting it\. Its log: .*server\.log \(`mallex server logs`\)\./);
+    expect(h.supervisor.state).toBe("failed");
+    expect(types(h).filter((t) => t === "crashed")).toHaveLength(3);
+    expect(h.events.filter((e) => e.type === "restarting").map((e) => (e as { delayMs: number }).delayMs)).toEqual([50, 100]);
+    expect(h.supervisor.pid).toBeUndefined();
+    await h.supervisor.ensureReady();
+    expect(types(h).filter((t) => t === "starting")).toHaveLength(4);
+  });
+});
+
+describe("createSupervisor: idle unload", () => {
+  it("unloads after idleUnloadMs without a request, never while one is in flight, and starts again lazily", async () => {
+    const h = start(fakeCommand(""), { idleUnloadMs: 400 });
+    await h.supervisor.ensureReady();
+    const pid1 = h.supervisor.pid;
+    const lease = h.supervisor.beginRequest();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(types(h)).not.toContain("unloaded");
+    lease.end();
+    const ended = Date.now();
+    const unloaded = await h.waitFor((e) => e.type === "unloaded");
+    expect(unloaded.at - ended).toBeGreaterThanOrEqual(350);
+    expect(unloaded).toMatchObject({ reason: "idle for 0.4 s" });
+    expect(h.supervisor.state).toBe("stopped");
+    expect(alive(pid1)).toBe(false);
+    expect(existsSync(pidfilePath(h.home, "mlx--test"))).toBe(false);
+
+    await h.supervisor.ensureReady();
+    expect(h.supervisor.state).toBe("ready");
+    expect(h.supervisor.pid).not.toBe(pid1);
+    expect(types(h).filter((t) => t === "starting")).toHaveLength(2);
+  });
+});

@@ -1,0 +1,217 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runDoctor, formatCheck, type DoctorReport } from "../../src/doctor/run-doctor.js";
+import type { DoctorDeps, DoctorOptions } from "../../src/doctor/types.js";
+import type { Hardware } from "../../src/setup/detect-hardware.js";
+import type { CommandResult } from "../../src/setup/run-command.js";
+import type { PythonLookup } from "../../src/supervisor/bootstrap-venv.js";
+import { createFakeMlxServer, type FakeMlxServer } from "../fakes/mlx-lm-server.js";
+import { BASE, packageRoot, writeTree } from "../helpers/config-tree.js";
+
+const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 36, chip: "Apple M3 Pro", appleSilicon: true };
+const linux: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, appleSilicon: false };
+const HOME = "/home/u";
+const MALLEX_HOME = "/home/u/.mallex";
+const VENV_FILES = [`${MALLEX_HOME}/venv/bin/python`, `${MALLEX_HOME}/venv/bin/mlx_lm.server`];
+const QWEN30 = `${HOME}/.cache/huggingface/hub/models--mlx-community--Qwen3-Coder-30B-A3B-Instruct-4bit`;
+
+const CLAUDE = "/usr/local/bin/claude";
+const found = (stdout: string): CommandResult => ({ ok: true, stdout, stderr: "", missing: false });
+const notFound: CommandResult = { ok: false, stdout: "", stderr: "", missing: true };
+
+interface Fake {
+  hardware?: Hardware;
+  env?: Record<string, string>;
+  files?: string[];
+  dirs?: Record<string, string[]>;
+  commands?: Record<string, CommandResult>;
+  port?: true | string;
+  python?: PythonLookup;
+  /** Claude Code's path; null: not found. */
+  claude?: string | null;
+  fetch?: typeof globalThis.fetch;
+}
+
+function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
+  const files = new Set(fake.files ?? []);
+  return {
+    cwd,
+    env: fake.env ?? {},
+    packageRoot,
+    homedir: HOME,
+    mallexHome: MALLEX_HOME,
+    detectHardware: async () => fake.hardware ?? mac,
+    run: async (file) => fake.commands?.[file] ?? (file === CLAUDE ? found("2.1.197 (Claude Code)") : notFound),
+    findPython: async () => fake.python ?? { found: { command: "python3", version: "3.12.4" }, tooOld: [] },
+    findClaude: () => (fake.claude === null ? undefined : (fake.claude ?? CLAUDE)),
+    fetch: fake.fetch ?? (async () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }))),
+    checkPort: async () => fake.port ?? true,
+    exists: (path) => files.has(path),
+    readdir: (path) => fake.dirs?.[path] ?? [],
+    now: () => 0,
+  };
+}
+
+/** Runs doctor on the shipped default (or on `config` written to a temp folder). */
+async function doctor(fake: Fake = {}, config?: string, options: Partial<DoctorOptions> = {}): Promise<DoctorReport & { lines: string[]; byName: Record<string, string> }> {
+  const cwd = writeTree(config === undefined ? {} : { "mallex.yaml": config });
+  const configPath = config === undefined ? join(packageRoot, "mallex.yaml") : join(cwd, "mallex.yaml");
+  const report = await runDoctor({ configPath, ...options }, fakeDeps(fake, cwd));
+  const lines = report.checks.map(formatCheck);
+  return { ...report, lines, byName: Object.fromEntries(report.checks.map((c, i) => [c.name, lines[i]!])) };
+}
+
+describe("mallex doctor on the shipped default", () => {
+  it("an Apple machine with the venv and the model in place passes every check", async () => {
+    const r = await doctor({ files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
+    expect(r.lines).toEqual([
+      "✓ config — mallex's shipped default (no ./mallex.yaml here) compiles (0 errors, 0 warnings) (run `mallex init` to write a config for this machine)",
+      "✓ memory — Apple M3 Pro, 36 GB unified memory; qwen3-coder-30b needs 32 GB",
+      "✓ python — python3 3.12.4 (for the venv of mlx)",
+      `✓ mlx-lm — installed in ${MALLEX_HOME}/venv`,
+      "✓ model qwen3-coder-30b — mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit is in the Hugging Face cache",
+      "✓ port — 127.0.0.1:4141 is free",
+      "- backend mlx — started by `mallex run` when needed; to probe a server you run, pass --backend-url",
+      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude",
+      "✓ api key — ANTHROPIC_API_KEY is not set: high falls back to medium (qwen3-coder-30b) (export ANTHROPIC_API_KEY=sk-ant-… in your shell profile to use Claude)",
+    ]);
+    expect(r.ok).toBe(true);
+    expect(r.checks.at(-1)!.warning).toBe(true);
+  });
+
+  it("a fresh Mac: no venv, no model — each ✗ says how to fix it", async () => {
+    const r = await doctor();
+    expect(r.ok).toBe(false);
+    expect(r.byName["mlx-lm"]).toBe(
+      `✗ mlx-lm — no venv at ${MALLEX_HOME}/venv yet (fix: \`mallex run\` creates it on first start; or now: python3 -m venv ${MALLEX_HOME}/venv && ${MALLEX_HOME}/venv/bin/pip install 'mlx-lm>=0.32')`,
+    );
+    expect(r.byName["model qwen3-coder-30b"]).toMatch(/^✗ model qwen3-coder-30b — .* is not in the Hugging Face cache \(\/home\/u\/.cache\/huggingface\/hub\) \(fix: .*hf download mlx-community\/Qwen3-Coder-30B-A3B-Instruct-4bit\)$/);
+  });
+
+  it("a venv without mlx-lm, a half-downloaded model, HF_HOME honoured", async () => {
+    const cache = "/data/hf/hub/models--mlx-community--Qwen3-Coder-30B-A3B-Instruct-4bit";
+    const r = await doctor({ env: { HF_HOME: "/data/hf" }, files: [VENV_FILES[0]!], dirs: { [`${cache}/snapshots`]: ["abc"], [`${cache}/blobs`]: ["x.incomplete"] } });
+    expect(r.byName["mlx-lm"]).toMatch(/^✗ mlx-lm — .*venv lacks bin\/mlx_lm.server \('mlx-lm>=0.32' not installed\)/);
+    expect(r.byName["model qwen3-coder-30b"]).toMatch(/is only partly downloaded \(\/data\/hf\/hub\/models--/);
+  });
+
+  it("Python too old, or missing", async () => {
+    const old = await doctor({ python: { tooOld: [{ command: "python3", version: "3.9.6" }] } });
+    expect(old.byName.python).toBe("✗ python — python3 is 3.9.6; the venv of mlx needs 3.10 or newer (fix: install Python 3.10 or newer: `brew install python@3.12` on macOS, or from python.org)");
+    const none = await doctor({ python: { tooOld: [] } });
+    expect(none.byName.python).toMatch(/^✗ python — no python3 on PATH; the venv of mlx needs 3.10 or newer/);
+  });
+
+  it("on Linux: too little memory for the default, mlx-lm cannot run, Python and model do not apply", async () => {
+    const r = await doctor({ hardware: linux });
+    expect(r.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; qwen3-coder-30b needs 32 GB (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
+    expect(r.byName["mlx-lm"]).toMatch(/^✗ mlx-lm — mlx-lm needs macOS on Apple Silicon; this machine is Linux x64.*\(fix: .*--backend-url http:\/\/127.0.0.1:8080\/v1\)$/);
+    expect(r.byName.python).toMatch(/^- python — only for mlx-lm's venv/);
+    expect(r.byName["model qwen3-coder-30b"]).toBe("- model qwen3-coder-30b — mlx-lm cannot run on this machine (see mlx-lm)");
+  });
+
+  it("a taken port, and Claude Code missing", async () => {
+    const r = await doctor({ port: "EADDRINUSE", claude: null });
+    expect(r.byName.port).toMatch(/^✗ port — 127.0.0.1:4141 is in use \(fix: stop what listens there .*lsof -i :4141/);
+    expect(r.byName["claude code"]).toBe("✗ claude code — `claude` is not on PATH (`mallex run` would fetch it with npx every time) (fix: npm install -g @anthropic-ai/claude-code)");
+    const broken = await doctor({ commands: { [CLAUDE]: { ok: false, stdout: "", stderr: "Segmentation fault\n", missing: false } } });
+    expect(broken.byName["claude code"]).toBe(`✗ claude code — \`${CLAUDE} --version\` failed: Segmentation fault (fix: reinstall it: npm install -g @anthropic-ai/claude-code)`);
+  });
+
+  it("with --backend-url: nothing supervised is checked, the URL is probed", async () => {
+    const r = await doctor({ hardware: linux }, undefined, { backendUrl: "http://127.0.0.1:9/v1" });
+    expect(r.byName.python).toBe("- python — --backend-url: mallex starts no model server");
+    expect(r.byName["mlx-lm"]).toBe("- mlx-lm — --backend-url: mallex starts no model server");
+    expect(r.byName.backend).toBe(
+      "✗ backend — http://127.0.0.1:9/v1: nothing listens there (connection refused) (fix: start the model server, e.g. `llama-server -m <model>.gguf --jinja --port 8080`, or pass the URL it listens on with --backend-url)",
+    );
+  });
+
+  it("the API key: set passes; with no local fallback a missing key fails", async () => {
+    const set = await doctor({ env: { ANTHROPIC_API_KEY: "sk-ant-x" } });
+    expect(set.byName["api key"]).toBe("✓ api key — ANTHROPIC_API_KEY is set for tier high (anthropic)");
+    const config = `include: [mallex]\ntiers:\n  high: { profile: claude-sonnet, fallback: medium }\n  medium: { profile: claude-sonnet }\n  low: { profile: qwen2.5-coder-7b }\n`;
+    const r = await doctor({}, config);
+    expect(r.byName["api key"]).toBe("✗ api key — ANTHROPIC_API_KEY is not set and tiers medium, high have no local fallback (fix: export ANTHROPIC_API_KEY=sk-ant-… in your shell profile)");
+  });
+});
+
+describe("mallex doctor on other configs", () => {
+  it("a missing config: ✗ with `mallex init`; the checks that need it are skipped, Claude Code still checked", async () => {
+    const cwd = writeTree({});
+    const report = await runDoctor({ configPath: join(cwd, "nope.yaml") }, fakeDeps({}, cwd));
+    expect(report.checks.map(formatCheck)).toEqual([
+      "✗ config — nope.yaml does not exist (fix: run `mallex init` to write one, or pass --config)",
+      "- memory — the config does not compile",
+      "- python — the config does not compile",
+      "- mlx-lm — the config does not compile",
+      "- model — the config does not compile",
+      "- port — the config does not compile",
+      "- backend — the config does not compile",
+      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude",
+      "- api key — the config does not compile",
+    ]);
+  });
+
+  it("a broken config: ✗ with the error count and `mallex compile`", async () => {
+    const r = await doctor({}, `${BASE}  high: { profile: nope }\n`);
+    expect(r.byName.config).toMatch(/^✗ config — mallex.yaml does not compile \(\d+ errors?, \d+ warnings?\) \(fix: run `mallex compile --config mallex.yaml`/);
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it("a GGUF path for llama-server: the file must exist; port 0 is fine", async () => {
+    const config = `server: { port: 0 }\nbackends:\n  llama:\n    kind: openai\n    flavor: llama-server\n    supervise: { command: "llama-server -m {model} --port {port}" }\nprofiles:\n  q: { backend: llama, model: /models/q.gguf, size: small }\ntiers:\n  medium: { profile: q }\n`;
+    const missing = await doctor({}, config);
+    expect(missing.byName["model q"]).toBe("✗ model q — /models/q.gguf does not exist (fix: download the model file, or set profiles.q.model to its path)");
+    expect(missing.byName.python).toBe("- python — no backend in use runs from a Python venv");
+    expect(missing.byName.port).toBe("✓ port — server.port is 0: a free port is picked at start");
+    const present = await doctor({ files: ["/models/q.gguf"] }, config);
+    expect(present.byName["model q"]).toBe("✓ model q — /models/q.gguf exists");
+  });
+});
+
+describe("backend probe", () => {
+  let server: FakeMlxServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it("against mlx-lm.server: GET /v1/models, then a 1-token generation without a model field", async () => {
+    server = await createFakeMlxServer();
+    const r = await doctor({ fetch: globalThis.fetch }, undefined, { backendUrl: server.url });
+    expect(r.byName.backend).toBe(`✓ backend — ${server.url} lists 1 model and generated a token in 0 ms`);
+    const post = server.requests.find((req) => req.method === "POST")!;
+    expect(server.requests.map((req) => `${req.method} ${req.path}`)).toEqual(["GET /v1/models", "POST /v1/chat/completions"]);
+    expect(post.body).toEqual({ messages: [{ role: "user", content: "Say OK." }], max_tokens: 1, stream: false });
+    expect(server.modelLoadAttempts).toEqual([]);
+  });
+
+  it("a server that never generates: ✗ after the timeout, saying it may still be loading", async () => {
+    server = await createFakeMlxServer();
+    server.wedge("generation");
+    const r = await doctor({ fetch: globalThis.fetch }, undefined, { backendUrl: server.url, generateTimeoutMs: 200 });
+    expect(r.byName.backend).toMatch(/^✗ backend — .* lists 1 model, but generated no token in 0.2 s \(fix: the server may still be loading the model/);
+  });
+
+  it("a generation error: ✗ with the status and body", async () => {
+    server = await createFakeMlxServer({ script: [{ status: 404, errorBody: { error: "template failed" } }] });
+    const r = await doctor({ fetch: globalThis.fetch }, undefined, { backendUrl: server.url });
+    expect(r.byName.backend).toMatch(/^✗ backend — .*: POST \/chat\/completions answered 404: \{"error": ?"template failed"\}/);
+  });
+
+  it("a running Ollama-style backend is probed by name, with the profile's model; a missing model says ollama pull", async () => {
+    const calls: Array<{ url: string; body?: unknown }> = [];
+    const fetch = (async (url: string, init?: RequestInit) => {
+      calls.push({ url, ...(init?.body ? { body: JSON.parse(String(init.body)) } : {}) });
+      if (url.endsWith("/models")) return new Response(JSON.stringify({ data: [{ id: "other:7b" }] }));
+      return new Response(JSON.stringify({ error: { message: "model 'qwen2.5-coder:14b' not found" } }), { status: 404 });
+    }) as typeof globalThis.fetch;
+    const config = `include: [mallex]\nprofiles:\n  local: { backend: ollama, model: "qwen2.5-coder:14b", size: small }\ntiers:\n  low: { profile: local }\n  medium: { profile: local }\n  high: { profile: local }\n`;
+    const r = await doctor({ fetch }, config);
+    expect(calls.map((c) => c.url)).toEqual(["http://127.0.0.1:11434/v1/models", "http://127.0.0.1:11434/v1/chat/completions"]);
+    expect((calls[1]!.body as { model?: string }).model).toBe("qwen2.5-coder:14b");
+    expect(r.byName["backend ollama"]).toMatch(/^✗ backend ollama — .*answered 404.*\(fix: the server does not have qwen2.5-coder:14b \(ollama pull qwen2.5-coder:14b\)/);
+    expect(r.byName.model).toBe("- model — mallex starts no model server for this config");
+  });
+});

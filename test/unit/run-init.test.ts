@@ -1,0 +1,162 @@
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MallexError } from "../../src/mallex-error.js";
+import type { Hardware } from "../../src/setup/detect-hardware.js";
+import { runInit, type InitDeps } from "../../src/setup/run-init.js";
+import { compileIn, packageRoot, writeTree } from "../helpers/config-tree.js";
+
+const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 36, chip: "Apple M3 Pro", appleSilicon: true };
+const linux: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, appleSilicon: false };
+
+function setup(options: { hardware?: Hardware; answers?: string[]; env?: Record<string, string> } = {}) {
+  const cwd = writeTree({});
+  const printed: string[] = [];
+  const questions: string[] = [];
+  const answers = options.answers ? [...options.answers] : undefined;
+  const deps: InitDeps = {
+    cwd,
+    env: options.env ?? {},
+    packageRoot,
+    detectHardware: async () => options.hardware ?? mac,
+    print: (line) => printed.push(line),
+    ...(answers
+      ? {
+          ask: async (question: string) => {
+            questions.push(question);
+            const answer = answers.shift();
+            if (answer === undefined) throw new MallexError("E_USAGE", "cancelled");
+            return answer;
+          },
+        }
+      : {}),
+  };
+  return { cwd, deps, printed, questions };
+}
+
+describe("runInit, non-interactive", () => {
+  it("takes the recommendation, no Claude tier, and writes a config that compiles", async () => {
+    const { cwd, deps, printed } = setup();
+    const result = await runInit({ yes: true }, deps);
+    expect(result.path).toBe(join(cwd, "mallex.yaml"));
+    expect(result.profile.name).toBe("qwen3-coder-30b");
+    expect(result.tiersToClaude).toEqual([]);
+    expect(result.next).toEqual(["mallex doctor", "mallex run"]);
+    expect(printed).toContain("Recommended: 36 GB RAM → qwen3-coder-30b (needs 32 GB; qwen3-coder-30b-8bit needs 48 GB)");
+    expect(printed).toContain("✓ wrote mallex.yaml (it compiles)");
+    const compiled = compileIn(cwd);
+    expect(compiled.lines).toEqual([]);
+    expect(compiled.table!.tiers.medium.profile).toBe("qwen3-coder-30b");
+    // No temporary file is left next to it.
+    expect(readdirSync(cwd)).toEqual(["mallex.yaml"]);
+  });
+
+  it("points the schema line at mallex's own schema, relative to the file", async () => {
+    const { cwd, deps } = setup();
+    await runInit({ yes: true }, deps);
+    const first = readFileSync(join(cwd, "mallex.yaml"), "utf8").split("\n")[0]!;
+    const url = first.replace("# yaml-language-server: $schema=", "");
+    expect(existsSync(join(cwd, url))).toBe(true);
+  });
+
+  it("off Apple Silicon gives the llama-server + --backend-url steps, with --config for another path", async () => {
+    const { deps } = setup({ hardware: linux });
+    const result = await runInit({ yes: true, out: "conf/mine.yaml" }, { ...deps });
+    expect(result.backendUrl).toBe("http://127.0.0.1:8080/v1");
+    expect(result.next).toEqual([
+      "llama-server -m <a GGUF of Qwen2.5-Coder 14B Instruct, 4-bit> --jinja -c 32768 --port 8080",
+      "mallex doctor --config conf/mine.yaml --backend-url http://127.0.0.1:8080/v1",
+      "mallex run --config conf/mine.yaml --backend-url http://127.0.0.1:8080/v1",
+    ]);
+  });
+
+  it("--model and --tiers override; the key is never written, only its variable", async () => {
+    const { cwd, deps, printed } = setup({ env: { ANTHROPIC_API_KEY: "sk-ant-very-secret" } });
+    const result = await runInit({ yes: true, model: "qwen2.5-coder-7b", tiers: "high,medium" }, deps);
+    expect(result.tiersToClaude).toEqual(["medium", "high"]);
+    const text = readFileSync(join(cwd, "mallex.yaml"), "utf8");
+    expect(text).not.toContain("sk-ant-very-secret");
+    expect(printed).toContain("✓ ANTHROPIC_API_KEY is set; mallex reads it when it starts (it is not written to the config).");
+    const table = compileIn(cwd).table!;
+    expect(table.tiers).toEqual({ low: { profile: "qwen2.5-coder-7b" }, medium: { profile: "claude-sonnet", fallback: "low" }, high: { profile: "claude-sonnet", fallback: "low" } });
+  });
+
+  it("says how to set a missing key", async () => {
+    const { deps, printed } = setup();
+    await runInit({ yes: true, tiers: "high" }, deps);
+    expect(printed.some((l) => l.startsWith("! ANTHROPIC_API_KEY is not set: add `export ANTHROPIC_API_KEY=sk-ant-…`"))).toBe(true);
+  });
+
+  it("refuses to overwrite an existing file unless --force", async () => {
+    const { cwd, deps } = setup();
+    writeFileSync(join(cwd, "mallex.yaml"), "# mine\n");
+    await expect(runInit({ yes: true }, deps)).rejects.toThrow("mallex.yaml already exists; pass --force to overwrite it, or --out to write another file.");
+    expect(readFileSync(join(cwd, "mallex.yaml"), "utf8")).toBe("# mine\n");
+    await runInit({ yes: true, force: true }, deps);
+    expect(readFileSync(join(cwd, "mallex.yaml"), "utf8")).toMatch(/^# yaml-language-server/);
+  });
+
+  it("warns when the chosen model needs more memory than the machine has", async () => {
+    const { deps, printed } = setup();
+    await runInit({ yes: true, model: "qwen3-coder-next" }, deps);
+    expect(printed).toContain("  ! qwen3-coder-next needs 64 GB and this machine has 36 GB: expect swapping and slow answers");
+  });
+
+  it("rejects an unknown model (with a suggestion), a non-local one, bad tiers and a key in place of a variable name", async () => {
+    const { deps } = setup();
+    await expect(runInit({ yes: true, model: "qwen2.5-coder-15b" }, deps)).rejects.toThrow(/not a profile of the shipped default \(did you mean qwen2.5-coder-14b\?\)/);
+    await expect(runInit({ yes: true, model: "claude-sonnet" }, deps)).rejects.toThrow(/does not run on this machine/);
+    await expect(runInit({ yes: true, tiers: "hgh" }, deps)).rejects.toThrow('--tiers names "hgh"');
+    await expect(runInit({ yes: true, tiers: "high", apiKeyEnv: "sk-ant-xyz" }, deps)).rejects.toThrow(/must name an environment variable/);
+    expect(readdirSync(deps.cwd)).toEqual([]);
+  });
+});
+
+describe("runInit, interactive", () => {
+  it("asks the model, the tiers and, for an unset key, its variable", async () => {
+    const { cwd, deps, questions, printed } = setup({ answers: ["2", "high", "MY_KEY"] });
+    const result = await runInit({}, deps);
+    expect(questions).toEqual([
+      "Model [1-6 or a name, Enter for qwen3-coder-30b]: ",
+      "Tiers that go to Claude on the Anthropic API [none, or e.g. high / medium,high]: ",
+      "Press Enter to use ANTHROPIC_API_KEY (export it before `mallex run`), or type the variable that holds your key: ",
+    ]);
+    const list = printed.map((line) => line.replace(/\s+/g, " "));
+    expect(list).toContain(" 2. qwen2.5-coder-14b 16 GB Qwen2.5-Coder 14B Instruct, 4-bit");
+    expect(list).toContain(" 3. qwen3-coder-30b 32 GB Qwen3-Coder 30B-A3B Instruct, 4-bit ← recommended");
+    expect(list).toContain(" 4. qwen3-coder-30b-8bit 48 GB Qwen3-Coder 30B-A3B Instruct, 8-bit (more than this machine has)");
+    expect(result.profile.name).toBe("qwen2.5-coder-14b");
+    expect(printed.some((l) => l.includes("expect swapping"))).toBe(false);
+    expect(result.apiKeyEnv).toBe("MY_KEY");
+    expect(readFileSync(join(cwd, "mallex.yaml"), "utf8")).toContain("api_key: ${MY_KEY}");
+    expect(compileIn(cwd).lines).toEqual([]);
+  });
+
+  it("Enter keeps the defaults; no key question when no tier goes to Claude", async () => {
+    const { deps, questions } = setup({ answers: ["", ""] });
+    const result = await runInit({}, deps);
+    expect(questions).toHaveLength(2);
+    expect(result.profile.name).toBe("qwen3-coder-30b");
+    expect(result.tiersToClaude).toEqual([]);
+  });
+
+  it("asks again on an unreadable answer, and accepts a profile name", async () => {
+    const { deps, printed } = setup({ answers: ["99", "qwen2.5-coder-7b", "hgh", "none"] });
+    const result = await runInit({}, deps);
+    expect(result.profile.name).toBe("qwen2.5-coder-7b");
+    expect(printed).toContain("  type a number from the list or a profile name");
+    expect(printed).toContain("  name tiers among low, medium, high (comma-separated), or none");
+  });
+
+  it("--yes and flags skip the questions", async () => {
+    const { deps, questions } = setup({ answers: [] });
+    await runInit({ yes: true, tiers: "high" }, deps);
+    expect(questions).toEqual([]);
+  });
+
+  it("a cancelled prompt writes nothing", async () => {
+    const { cwd, deps } = setup({ answers: ["1"] });
+    await expect(runInit({}, deps)).rejects.toThrow("cancelled");
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
