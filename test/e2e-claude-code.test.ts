@@ -20,7 +20,7 @@ let respond: (request: FakeRequestRecord) => FakeScript | undefined = () => unde
 
 beforeAll(async () => {
   mlx = await createFakeMlxServer({ respond: (request) => respond(request) });
-  proxy = await startProxyProcess(mlx.url);
+  proxy = await startProxyProcess(["--backend-url", mlx.url]);
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -74,7 +74,7 @@ describe("Claude Code through mallex on a small profile", () => {
   it("keeps the tool round trip working with the small tier's trimming, and every upstream prompt a byte prefix of the next", async () => {
     const config = join(makeProject(), "mallex.yaml");
     writeFileSync(config, "include: [mallex]\ntiers:\n  low: { profile: qwen2.5-coder-7b }\n  medium: { profile: qwen2.5-coder-7b }\n");
-    const small = await startProxyProcess(mlx.url, ["--config", config]);
+    const small = await startProxyProcess(["--backend-url", mlx.url, "--config", config]);
     try {
       const project = makeProject();
       const first = join(project, "a.txt");
@@ -107,7 +107,7 @@ describe("Claude Code through mallex on a small profile", () => {
 
 describe("Claude Code when the backend is down", () => {
   it("exits non-zero with mallex's sentence about the unreachable server", async () => {
-    const down = await startProxyProcess(await closedBackendUrl());
+    const down = await startProxyProcess(["--backend-url", await closedBackendUrl()]);
     try {
       const project = makeProject();
       const result = await runClaude(down.url, project, ["-p", "what is 2+2", "--output-format", "json"]);

@@ -6,7 +6,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { makeProject } from "./helpers/claude-code.js";
-import { MALLEX_BIN } from "./helpers/run-cli.js";
+import { startProxyProcess } from "./helpers/mallex-process.js";
+import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
 
 /**
  * `mallex run -- <claude args>` as a user runs it: mallex serves, (optionally) starts the model
@@ -83,5 +84,31 @@ describe("mallex run --server-command", () => {
     expect(readFileSync(target, "utf8")).toBe("written by the model\n");
     expect(result.stderr).toMatch(/model server .*: ready at http:\/\/127\.0\.0\.1:\d+\/v1/);
     expect(await processesMatching(respond)).toEqual([]);
+  });
+});
+
+describe("mallex proxy --server-command", () => {
+  it("starts the command on the first request at http://127.0.0.1:{port}/v1, shows it in `mallex server status`, and stops it on SIGTERM", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const marker = `proxy-served-${Date.now()}`;
+    const proxy = await startProxyProcess(["--server-command", `node ${FAKE_CLI} --port {port} --model {model} --load-ms 200 --chat-template ${marker}`], home);
+    // The proxy's own command line holds the marker too; only the model server's counts.
+    const servers = async () => (await processesMatching(marker)).filter((pid) => pid !== String(proxy.process.pid));
+    try {
+      expect(await servers()).toEqual([]); // started lazily
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-opus-4-8", max_tokens: 20, messages: [{ role: "user", content: "echo me" }] }),
+      });
+      expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "echo me" }] });
+      expect(await servers()).toHaveLength(1);
+      const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
+      expect(status.stdout).toMatch(/mlx--mlx-community_Qwen3-Coder-30B-A3B-Instruct-4bit .*pid \d+.*port \d+/);
+      expect(proxy.output()).toMatch(/model server mlx--.*: ready at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    } finally {
+      await proxy.stop();
+    }
+    expect(await servers()).toEqual([]);
   });
 });

@@ -20,12 +20,11 @@ export interface MallexProxyProcess {
   stop(): Promise<void>;
 }
 
-/** `mallex proxy --port N --backend-url URL` as a real process; resolves once GET /health answers 200. */
-export async function startProxyProcess(backendUrl: string, extraArgs: string[] = []): Promise<MallexProxyProcess> {
+/** `mallex proxy --port N …args` as a real process; resolves once GET /health answers 200. */
+export async function startProxyProcess(args: string[], mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-"))): Promise<MallexProxyProcess> {
   const port = await freePort();
-  const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
-  const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), "--backend-url", backendUrl, ...extraArgs], {
-    env: { MALLEX_HOME: home },
+  const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), ...args], {
+    env: { MALLEX_HOME: mallexHome },
     reject: false,
     stdin: "ignore",
     all: true,
