@@ -4,7 +4,6 @@ export type MallexErrorCode =
   | "E_CONFIG_INVALID"
   | "E_CONFIG_NOT_FOUND"
   | "E_GENERATED_STALE"
-  | "E_NOT_AVAILABLE"
   | "E_USAGE";
 
 /**
