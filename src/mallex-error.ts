@@ -2,7 +2,6 @@ const MARKER = Symbol.for("mallex.error");
 
 export type MallexErrorCode =
   | "E_CONFIG_INVALID"
-  | "E_CONFIG_NOT_FOUND"
   | "E_GENERATED_STALE"
   | "E_USAGE";
 
