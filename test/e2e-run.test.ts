@@ -87,6 +87,62 @@ describe("mallex run --server-command", () => {
   });
 });
 
+describe("mallex run with on_exit: keep", () => {
+  it("keeps the model server when Claude Code exits, the next `mallex run` reuses it (same pid, one process), and `mallex server stop` leaves nothing", async () => {
+    const project = makeProject();
+    const dir = mkdtempSync(join(tmpdir(), "mallex-keep-"));
+    const respond = join(dir, "respond.mjs");
+    writeFileSync(respond, `export default (request) => ({ text: request.body.max_tokens === 1 ? "ok" : "kept and reused" });\n`);
+    const config = join(dir, "mallex.yaml");
+    writeFileSync(
+      config,
+      [
+        "include: [mallex]",
+        "backends:",
+        "  mlx:",
+        "    supervise:",
+        `      command: ${JSON.stringify(`node ${FAKE_CLI} --port {port} --model {model} --respond ${respond}`)}`,
+        "      venv: false",
+        "      on_exit: keep",
+        "",
+      ].join("\n"),
+    );
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const env = { MALLEX_HOME: home };
+    const ask = ["--config", config, "--", "-p", "what is 2+2", "--output-format", "json"];
+    try {
+      const first = await runMallex(ask, project, home);
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ is_error: false, result: "kept and reused" });
+      const kept = /mallex: kept the model server (\S+) running \(pid (\d+)\) for the next session; stop it with `mallex server stop`/.exec(first.stderr);
+      expect(kept, first.stderr).not.toBeNull();
+      const [, key, pid] = kept!;
+      expect(await processesMatching(respond)).toEqual([pid]);
+      const status = await runCli(["server", "status"], { env });
+      expect(status.stdout).toMatch(new RegExp(`^${key}  pid ${pid}  port \\d+  .*  alive  \\(kept: `));
+
+      const second = await runMallex(ask, project, home);
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(JSON.parse(second.stdout)).toMatchObject({ is_error: false, result: "kept and reused" });
+      expect(second.stderr).toContain(`reusing the server kept running by an earlier session (pid ${pid})`);
+      expect(second.stderr).not.toMatch(/starting on port/);
+      expect(second.stderr).toContain(`kept the model server ${key} running (pid ${pid})`);
+      expect((await runCli(["server", "status"], { env })).stdout).toMatch(new RegExp(`^${key}  pid ${pid}  `));
+      expect(await processesMatching(respond)).toEqual([pid]);
+
+      const stop = await runCli(["server", "stop"], { env });
+      expect(stop.stdout).toBe(`stopped ${key} (pid ${pid})`);
+      expect(await processesMatching(respond)).toEqual([]);
+      // The sink that carried the kept server's output into server.log ends with it.
+      for (const deadline = Date.now() + 5000; (await processesMatching(home)).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      expect(await processesMatching(home)).toEqual([]);
+      expect((await runCli(["server", "status"], { env })).stdout).toBe(`No supervised model server is running (MALLEX_HOME=${home}).`);
+    } finally {
+      await runCli(["server", "stop"], { env });
+    }
+  }, 180_000);
+});
+
 describe("mallex proxy --server-command", () => {
   it("starts the command on the first request at http://127.0.0.1:{port}/v1, shows it in `mallex server status`, and stops it on SIGTERM", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));

@@ -1,10 +1,10 @@
 /**
  * The supervisor seen from other processes: `mallex server status|stop|logs` from a second
  * terminal (the built CLI: `npx tsc -p tsconfig.build.json` first, as `npm test` does), a pidfile
- * whose pid now belongs to another program, and no orphan server when the mallex that owns it
- * gets SIGTERM or SIGINT.
+ * whose pid now belongs to another program, no orphan server when the mallex that owns it
+ * gets SIGTERM or SIGINT, and a server kept after its mallex ended normally (on_exit: keep).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,8 @@ import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { pidfilePath, readPidfile, writePidfile } from "../src/supervisor/pidfile.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
 import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";
+import { PassThrough } from "node:stream";
+import { askYesNo } from "../src/cli/commands/run.js";
 import { runCli } from "./helpers/run-cli.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
@@ -154,19 +156,34 @@ describe("mallex server (a second process)", () => {
   });
 });
 
+/** The owner helper (a mallex stand-in) in its own process, with its output collected. */
+function startOwner(home: string, ...args: string[]) {
+  const owner = spawn(process.execPath, [OWNER, COMMAND, ...args], { env: { ...process.env, MALLEX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(owner);
+  const output = { stdout: "", stderr: "" };
+  owner.stdout!.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
+  owner.stderr!.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => owner.once("exit", (code, sig) => resolve({ code, signal: sig })));
+  return { owner, output, exited };
+}
+
+/** Processes whose command line contains `text` (the keep sink names server.log under MALLEX_HOME). */
+function processesMatching(text: string): string[] {
+  try {
+    return execFileSync("pgrep", ["-f", text], { encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 describe("no orphan server when mallex is stopped by a signal", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`${signal} to the supervising process stops the server it started`, async () => {
       const home = tempHome();
-      const owner = spawn(process.execPath, [OWNER, COMMAND], { env: { ...process.env, MALLEX_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
-      children.push(owner);
-      let stdout = "";
-      let stderr = "";
-      owner.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      owner.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => owner.once("exit", (code, sig) => resolve({ code, signal: sig })));
-      await until(() => /READY \d+/.test(stdout) || owner.exitCode !== null, 15_000).catch(() => {});
-      const serverPid = Number(/READY (\d+)/.exec(stdout)?.[1]);
+      const { owner, output, exited } = startOwner(home);
+      await until(() => /READY \d+/.test(output.stdout) || owner.exitCode !== null, 15_000).catch(() => {});
+      const { stderr } = output;
+      const serverPid = Number(/READY (\d+)/.exec(output.stdout)?.[1]);
       expect(serverPid, stderr).toBeGreaterThan(0);
       pids.add(serverPid);
       expect(alive(serverPid)).toBe(true);
@@ -177,7 +194,77 @@ describe("no orphan server when mallex is stopped by a signal", () => {
       expect(await exited).toEqual({ code: null, signal });
       expect(alive(serverPid)).toBe(false);
       expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
-      expect(stderr).toContain('"type":"stopped"');
+      expect(output.stderr).toContain('"type":"stopped"');
     });
   }
+});
+
+describe("a server kept after its mallex ended normally (on_exit: keep)", () => {
+  /** An owner that keeps its server and ends on its own (its exit handlers installed): the server's pid. */
+  async function keptByOwner(home: string): Promise<number> {
+    const { output, exited } = startOwner(home, "keep");
+    expect(await exited, output.stderr).toEqual({ code: 0, signal: null });
+    const pid = Number(/KEPT (\d+)/.exec(output.stdout)?.[1]);
+    expect(pid, output.stdout + output.stderr).toBeGreaterThan(0);
+    pids.add(pid);
+    expect(output.stdout).toContain(`READY ${pid}`);
+    return pid;
+  }
+
+  it("outlives its mallex with a kept pidfile, shows as kept in `mallex server status`, is adopted by the next one, and a signal to that one stops it", async () => {
+    const home = tempHome();
+    const pid = await keptByOwner(home);
+    expect(alive(pid)).toBe(true);
+    expect(readPidfile(pidfilePath(home, "owner--fake"))).toMatchObject({ pid, kept: true, mallexPid: 0 });
+    const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
+    expect(status.stdout).toMatch(new RegExp(`^owner--fake  pid ${pid}  port \\d+  ${MODEL}  up \\d+s  alive  \\(kept: the next \`mallex run\` reuses it, \`mallex server stop\` stops it\\)$`));
+
+    const next = startOwner(home);
+    await until(() => /READY \d+/.test(next.output.stdout) || next.owner.exitCode !== null, 15_000).catch(() => {});
+    expect(next.output.stdout, next.output.stderr).toBe(`REUSED\nREADY ${pid}\n`);
+    expect(next.output.stderr).not.toContain('"type":"starting"');
+    expect(readPidfile(pidfilePath(home, "owner--fake"))).toMatchObject({ pid, mallexPid: next.owner.pid });
+
+    next.owner.kill("SIGTERM");
+    expect(await next.exited).toEqual({ code: null, signal: "SIGTERM" });
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+    await until(() => processesMatching(home).length === 0);
+  });
+
+  it("`mallex server stop` stops a kept server, and nothing of it is left", async () => {
+    const home = tempHome();
+    const pid = await keptByOwner(home);
+    expect(processesMatching(home)).toHaveLength(1); // the sink writing its output to server.log
+    const stop = await runCli(["server", "stop"], { env: { MALLEX_HOME: home } });
+    expect(stop.stdout).toBe(`stopped owner--fake (pid ${pid})`);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+    await until(() => processesMatching(home).length === 0);
+  });
+});
+
+describe("on_exit: ask", () => {
+  const answer = async (typed: string | undefined, signal?: AbortSignal) => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = "";
+    output.on("data", (chunk: Buffer) => (shown += chunk.toString()));
+    const asked = askYesNo("Keep the model server running for the next session? [y/N] ", { input, output, ...(signal ? { signal } : {}) });
+    if (typed === undefined) input.end();
+    else input.write(typed);
+    return { yes: await asked, shown };
+  };
+
+  it("keeps on y or yes; anything else, end of input or an abort is no", async () => {
+    expect(await answer("y\n")).toEqual({ yes: true, shown: "Keep the model server running for the next session? [y/N] " });
+    expect((await answer(" YES \n")).yes).toBe(true);
+    expect((await answer("\n")).yes).toBe(false);
+    expect((await answer("nope\n")).yes).toBe(false);
+    expect((await answer(undefined)).yes).toBe(false);
+    const abort = new AbortController();
+    const pending = answer("", abort.signal);
+    abort.abort();
+    expect((await pending).yes).toBe(false);
+  });
 });

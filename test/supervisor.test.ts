@@ -44,9 +44,13 @@ afterEach(async () => {
   for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
 });
 
-function start(command: string, over: Partial<SupervisedServerSpec> = {}, options: Partial<SupervisorOptions> = {}): Harness {
+function newHome(): string {
   const home = mkdtempSync(join(tmpdir(), "mallex-supervisor-"));
   homes.push(home);
+  return home;
+}
+
+function start(command: string, over: Partial<SupervisedServerSpec> = {}, options: Partial<SupervisorOptions> = {}, home = newHome()): Harness {
   const events: Harness["events"] = [];
   const waiters = new Set<() => void>();
   const spec: SupervisedServerSpec = {
@@ -345,5 +349,138 @@ describe("createSupervisor: idle unload", () => {
     expect(h.supervisor.state).toBe("ready");
     expect(h.supervisor.pid).not.toBe(pid1);
     expect(types(h).filter((t) => t === "starting")).toHaveLength(2);
+  });
+});
+
+describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
+  const pidfileOf = (h: Harness) => readPidfile(pidfilePath(h.home, "mlx--test"));
+
+  /** A ready server, kept: it runs on with a kept pidfile and the supervisor lets go of it. */
+  async function keptServer(command = fakeCommand("")) {
+    const first = start(command);
+    const baseUrl = await first.supervisor.ensureReady();
+    const pid = first.supervisor.pid!;
+    expect(first.supervisor.keep()).toEqual({ key: "mlx--test", pid, baseUrl });
+    return { first, pid, baseUrl };
+  }
+
+  it("keep() leaves the server running with a kept pidfile (no owner); stop() and killNow() no longer touch it; its output still reaches server.log", async () => {
+    const { first, pid, baseUrl } = await keptServer();
+    expect(first.supervisor.state).toBe("stopped");
+    expect(first.supervisor.pid).toBeUndefined();
+    expect(first.supervisor.baseUrl).toBeUndefined();
+    expect(pidfileOf(first)).toMatchObject({ pid, baseUrl, kept: true, mallexPid: 0 });
+    first.supervisor.killNow();
+    await first.supervisor.stop();
+    expect(alive(pid)).toBe(true);
+    expect(pidfileOf(first)?.kept).toBe(true);
+    // mallex's ends of its pipes are closed: the sink carries its output, so a request does not break it.
+    expect((await chat(baseUrl)).status).toBe(200);
+    await until(() => readFileSync(join(first.home, "server.log"), "utf8").includes("Prompt processing progress"), 3000);
+    expect((await chat(baseUrl)).status).toBe(200);
+    expect(alive(pid)).toBe(true);
+    expect(readFileSync(join(first.home, "server.log"), "utf8")).toContain(`kept running after the session (pid ${pid}`);
+    expect(first.supervisor.keep()).toBeUndefined(); // nothing ready to keep
+  });
+
+  it("a second supervisor with the same spec adopts the kept server: same pid, no new process, ready at once; stop() then stops it", async () => {
+    const { first, pid, baseUrl } = await keptServer();
+    const second = start(fakeCommand(""), {}, {}, first.home);
+    const t0 = Date.now();
+    expect(await second.supervisor.ensureReady()).toBe(baseUrl);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(second.supervisor.pid).toBe(pid);
+    expect(second.supervisor.state).toBe("ready");
+    expect(types(second)).toEqual(["progress", "ready"]);
+    expect(second.events[0]).toMatchObject({ message: `reusing the server kept running by an earlier session (pid ${pid})` });
+    expect(second.events[1]).toMatchObject({ type: "ready", baseUrl, reused: true });
+    const record = pidfileOf(second);
+    expect(record).toMatchObject({ pid, mallexPid: process.pid });
+    expect(record?.kept).toBeUndefined();
+    expect(existsSync(`${pidfilePath(first.home, "mlx--test")}.${process.pid}.adopting`)).toBe(false);
+    expect((await chat(baseUrl)).status).toBe(200);
+
+    await second.supervisor.stop();
+    expect(alive(pid)).toBe(false);
+    expect(pidfileOf(second)).toBeUndefined();
+  });
+
+  it("an adopted server can be kept again, and adopted again", async () => {
+    const { first, pid } = await keptServer();
+    const second = start(fakeCommand(""), {}, {}, first.home);
+    await second.supervisor.ensureReady();
+    expect(second.supervisor.keep()).toMatchObject({ pid });
+    expect(pidfileOf(second)).toMatchObject({ pid, kept: true, mallexPid: 0 });
+    const third = start(fakeCommand(""), {}, {}, first.home);
+    await third.supervisor.ensureReady();
+    expect(third.supervisor.pid).toBe(pid);
+  });
+
+  it("a kept server whose process died is not adopted: a fresh one starts", async () => {
+    const { first, pid } = await keptServer();
+    process.kill(pid, "SIGKILL");
+    await until(() => !alive(pid));
+    const second = start(fakeCommand(""), {}, {}, first.home);
+    await second.supervisor.ensureReady();
+    expect(second.supervisor.pid).not.toBe(pid);
+    expect(types(second)).toContain("starting");
+    expect(second.events.find((e) => e.type === "ready")).not.toHaveProperty("reused");
+    expect(pidfileOf(second)).toMatchObject({ pid: second.supervisor.pid, mallexPid: process.pid });
+    expect(readFileSync(join(first.home, "server.log"), "utf8")).toContain(`the server kept by an earlier session (pid ${pid}) is no longer running`);
+  });
+
+  it("a kept server that runs another command is stopped, and a fresh one starts", async () => {
+    const { first, pid } = await keptServer();
+    const second = start(fakeCommand("--max-tokens 100"), {}, {}, first.home);
+    await second.supervisor.ensureReady();
+    expect(alive(pid)).toBe(false);
+    expect(second.supervisor.pid).not.toBe(pid);
+    expect(second.events[0]).toMatchObject({ type: "progress", message: `stopped mlx--test (pid ${pid}) kept running by an earlier session: it runs another command; starting a fresh one` });
+    expect(types(second).slice(1)).toEqual(["starting", "progress", "progress", "ready"]);
+  });
+
+  it("a kept server of another model, or one that does not answer the readiness probe, is stopped too", async () => {
+    const other = await keptServer();
+    const second = start(fakeCommand(""), { model: "mlx-community/Other-4bit" }, {}, other.first.home);
+    await second.supervisor.ensureReady();
+    expect(alive(other.pid)).toBe(false);
+    expect(second.events[0]).toMatchObject({ message: expect.stringContaining("it runs another model (mlx-community/Test-4bit)") });
+
+    // The readiness probe is its first generation; every later request hangs.
+    const wedged = await keptServer(fakeCommand("--wedge-after-requests 1"));
+    const third = start(fakeCommand("--wedge-after-requests 1"), { readiness: { probe: "generate", timeoutMs: 400 } }, {}, wedged.first.home);
+    await third.supervisor.ensureReady().catch(() => {}); // the fresh one's own probe passes
+    expect(alive(wedged.pid)).toBe(false);
+    expect(third.events[0]).toMatchObject({ message: expect.stringContaining("it did not answer the readiness probe (it did not answer a 1-token test generation within 0.4 s)") });
+    expect(third.supervisor.pid).not.toBe(wedged.pid);
+  });
+
+  it("sees an adopted server die by polling its pid, and restarts it like a crashed one", async () => {
+    const { first, pid } = await keptServer();
+    const second = start(fakeCommand(""), {}, { adoptedPollMs: 50 }, first.home);
+    await second.supervisor.ensureReady();
+    process.kill(pid, "SIGKILL");
+    const crashed = await second.waitFor((e) => e.type === "crashed");
+    expect(crashed).toMatchObject({ code: null, signal: null, message: expect.stringContaining("its process is gone (mallex reused it from an earlier session") });
+    await second.waitFor((e) => e.type === "ready" && !e.reused);
+    expect(second.supervisor.pid).not.toBe(pid);
+    expect(types(second)).toEqual(["progress", "ready", "crashed", "restarting", "starting", "progress", "progress", "ready"]);
+  });
+
+  it("unloads an adopted server when it is idle, and `mallex server stop` (its pidfile gone) is no crash", async () => {
+    const idle = await keptServer();
+    const second = start(fakeCommand(""), { idleUnloadMs: 300 }, {}, idle.first.home);
+    await second.supervisor.ensureReady();
+    await second.waitFor((e) => e.type === "unloaded");
+    expect(alive(idle.pid)).toBe(false);
+    expect(pidfileOf(second)).toBeUndefined();
+
+    const external = await keptServer();
+    const third = start(fakeCommand(""), {}, { adoptedPollMs: 50 }, external.first.home);
+    await third.supervisor.ensureReady();
+    rmSync(pidfilePath(external.first.home, "mlx--test"));
+    process.kill(external.pid, "SIGTERM");
+    expect(await third.waitFor((e) => e.type === "unloaded")).toMatchObject({ reason: "stopped by `mallex server stop`" });
+    expect(types(third)).not.toContain("crashed");
   });
 });

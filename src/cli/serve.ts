@@ -7,9 +7,10 @@ import { MallexError } from "../mallex-error.js";
 import { resolveMallexHome } from "../mallex-home.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import { supervisionFor } from "../server/supervision-defaults.js";
-import { createSupervisorPool, type SupervisorPool } from "../server/supervisor-pool.js";
+import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
 import { createSupervisor } from "../supervisor/create-supervisor.js";
 import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
+import type { ServerSupervisor } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
 import { findConfig } from "./find-config.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
@@ -27,13 +28,17 @@ export interface Serving {
   table: RoutingTable;
   /** The profile of the default tier: the one `mallex run` starts before Claude Code opens. */
   defaultProfile?: CompiledProfile;
-  /** What the config says to do with started servers when `mallex run` ends. */
-  onExit: "stop" | "keep" | "ask";
+  /** What the config says to do with started servers when `mallex run` ends (the default tier's backend). */
+  onExit: OnExit;
+  /** The `on_exit` of the backend this supervisor's server belongs to. */
+  onExitOf(supervisor: ServerSupervisor): OnExit;
   supervisors: SupervisorPool;
   mallexHome: string;
-  /** Closes the proxy and stops every server mallex started. */
+  /** Closes the proxy and stops every server mallex started (except those kept with supervisor.keep()). */
   close(): Promise<void>;
 }
+
+export type OnExit = "stop" | "keep" | "ask";
 
 /** Compile if needed, then serve: the part of `mallex proxy` and `mallex run` that is the same. */
 export interface ServeOptions {
@@ -66,11 +71,18 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
 
   const mallexHome = resolveMallexHome(process.env);
+  const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults: await supervisionFor(serverCommand ?? "", options.packageRoot) };
   const supervisors = createSupervisorPool(compiled.table, {
-    ...(serverCommand !== undefined ? { serverCommand } : {}),
-    defaults: await supervisionFor(serverCommand ?? "", options.packageRoot),
+    ...poolOptions,
     create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => options.print(formatSupervisorEvent(spec.key, event)) }),
   });
+  // Each server's on_exit, by supervisor key: that of the backend it runs for.
+  const onExitByKey = new Map<string, OnExit>();
+  for (const profile of Object.values(compiled.table.profiles)) {
+    const backend = compiled.table.backends[profile.backend];
+    if (!backend || !supervisors.backends.has(profile.backend)) continue;
+    onExitByKey.set(supervisedSpec(profile, backend, poolOptions).key, (backend.supervise ?? poolOptions.defaults).onExit);
+  }
   // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
   const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false });
   const proxy = await startProxy({
@@ -93,6 +105,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     table,
     ...(defaultProfile ? { defaultProfile } : {}),
     onExit: supervised?.onExit ?? "stop",
+    onExitOf: (supervisor) => onExitByKey.get(supervisor.spec.key) ?? "stop",
     supervisors,
     mallexHome,
     async close() {

@@ -31,7 +31,7 @@ export interface EnsureCompiledResult {
  */
 export async function ensureCompiled(options: EnsureCompiledOptions): Promise<EnsureCompiledResult> {
   const outDir = resolve(options.cwd, options.outDir);
-  const current = readCurrentTable(outDir, options.env);
+  const current = readCurrentTable(outDir, resolve(options.cwd, options.configPath), options.env);
   if (current) return { table: current, compiled: false, warnings: [] };
 
   const validator = await loadConfigValidator(options.packageRoot);
@@ -49,12 +49,13 @@ export async function ensureCompiled(options: EnsureCompiledOptions): Promise<En
   return compiled;
 }
 
-function readCurrentTable(outDir: string, env: EnvLookup): RoutingTable | undefined {
+function readCurrentTable(outDir: string, configPath: string, env: EnvLookup): RoutingTable | undefined {
   const path = join(outDir, ROUTING_TABLE_FILE);
   if (!existsSync(path)) return undefined;
   try {
     const table = JSON.parse(readFileSync(path, "utf8")) as RoutingTable;
-    if (table.format !== ROUTING_TABLE_FORMAT) return undefined;
+    // Another config in the same folder may have written generated/: the entry file must be this one.
+    if (table.format !== ROUTING_TABLE_FORMAT || table.sources[0] === undefined || resolve(outDir, table.sources[0].path) !== configPath) return undefined;
     const sources = table.sources.map((source) => ({ path: source.path, sha256: sha256(readFileSync(join(outDir, source.path), "utf8")) }));
     return computeInputHash(sources, table.env, env) === table.hash ? table : undefined;
   } catch {

@@ -6,6 +6,16 @@
  *   ready ──idle for idleUnloadMs──▶ stopping ──▶ stopped (`unloaded`; the next ensureReady starts it)
  *   any ──stop()──▶ stopping ──SIGTERM, wait, SIGKILL──▶ stopped
  *   failed ──ensureReady──▶ starting (a fresh try with a fresh restart budget)
+ *   ready ──keep()──▶ stopped (the server runs on, `kept` in its pidfile, for the next mallex)
+ *   stopped ──ensureReady, a kept server of the same spec answers──▶ ready (adopted, `reused`)
+ *
+ * Keeping (on_exit: keep): keep() lets go of a ready server without stopping it — its pidfile says
+ * `kept` with no owner, its output goes on into server.log through a detached sink, nothing refers
+ * to it any more (stop(), killNow() and so stopAllOnExit leave it alone). A fresh start (first use,
+ * after an unload or a failure; not a crash restart) first looks for such a server (adopt-kept.ts):
+ * same key, model and command, alive and answering the readiness probe; it is adopted as it is,
+ * else stopped. An adopted server is watched by polling its pid (every adoptedPollMs): its death is
+ * a crash, restarted as usual; idle unload, wedge watch, stop() and keep() apply as to any other.
  *
  * @example
  * const supervisor = createSupervisor(spec, { mallexHome, onEvent: (e) => print(format(e)) });
@@ -14,15 +24,16 @@
  * // … lease.progress() on every upstream byte, lease.end() when done …
  * await supervisor.stop();
  */
+import { adoptKeptServer } from "./adopt-kept.js";
 import { launchRun, type Run, type RunLease } from "./launch-run.js";
 import { watchForWedge } from "./watch-for-wedge.js";
-import { pidfilePath, readPidfile, removePidfile } from "./pidfile.js";
+import { pidfilePath, readPidfile, removePidfile, writePidfile } from "./pidfile.js";
 import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
 import { openServerLog, serverLogPath, type ServerLog, type ServerLogOptions } from "./server-log.js";
 import { describeExit, formatDuration, lastMeaningfulLine } from "./supervisor-messages.js";
 import { SupervisorError } from "./supervisor-error.js";
 import { defaultSupervisorDeps, raceAbort, sleep, unref, type SupervisorDeps } from "./supervisor-deps.js";
-import type { RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorEvent, SupervisorState } from "./types.js";
+import type { KeptServer, RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorEvent, SupervisorState } from "./types.js";
 
 export interface SupervisorOptions {
   mallexHome: string;
@@ -35,6 +46,8 @@ export interface SupervisorOptions {
   heartbeatMs?: number;
   /** The out-of-memory retry halves `-c`/`--ctx-size` down to this (default 2048). */
   minContextSize?: number;
+  /** How often the pid of an adopted server (kept by an earlier session) is checked for its death (default 1 s). */
+  adoptedPollMs?: number;
   log?: ServerLogOptions;
   deps?: Partial<SupervisorDeps>;
 }
@@ -126,6 +139,22 @@ class Supervisor implements ServerSupervisor {
     if (run.server.pid !== undefined) removePidfile(this._options.mallexHome, this.spec.key, run.server.pid);
   }
 
+  keep(): KeptServer | undefined {
+    const run = this._run;
+    const pid = run?.server.pid;
+    if (!run || pid === undefined || this._state !== "ready" || this._stopping || this._starting) return undefined;
+    const record = readPidfile(pidfilePath(this._options.mallexHome, this.spec.key));
+    if (record?.pid !== pid) return undefined; // stopped from outside (`mallex server stop`) a moment ago
+    this._clearIdle();
+    run.expected = true;
+    writePidfile(this._options.mallexHome, { ...record, mallexPid: 0, kept: true });
+    run.server.release({ file: this._log.file, maxBytes: this._options.log?.maxBytes, keep: this._options.log?.keep });
+    this._forget(run, { keepPidfile: true });
+    this._state = "stopped";
+    this._note(`kept running after the session (pid ${pid}, ${run.baseUrl}): the next mallex reuses it; \`mallex server stop\` stops it`);
+    return { key: this.spec.key, pid, baseUrl: run.baseUrl };
+  }
+
   // ── starting ──────────────────────────────────────────────────────────────────────────────
 
   /** One shared start (first use, lazy restart after unload, or a restart after a crash). */
@@ -144,6 +173,10 @@ class Supervisor implements ServerSupervisor {
     this._state = "starting";
     if (!restart) this._policy.reset();
     try {
+      if (!restart) {
+        const reused = await this._adopt(signal);
+        if (reused !== undefined) return reused;
+      }
       let pending = restart;
       for (;;) {
         if (pending) {
@@ -197,6 +230,34 @@ class Supervisor implements ServerSupervisor {
       this._emit({ type: "failed", message: failure.message });
       throw failure;
     }
+  }
+
+  /** A kept server of this spec, adopted: its base URL; undefined when a fresh one must start. */
+  private async _adopt(signal: AbortSignal): Promise<string | undefined> {
+    const started = this._deps.now();
+    const adopted = await adoptKeptServer({
+      spec: this.spec,
+      mallexHome: this._options.mallexHome,
+      contextSize: this._contextSize,
+      stopTimeoutMs: this._options.stopTimeoutMs ?? 10_000,
+      pollMs: this._options.adoptedPollMs ?? 1000,
+      signal,
+      deps: this._deps,
+      emit: (event) => this._emit(event),
+      note: (text) => this._note(text),
+    });
+    if (!adopted) return undefined;
+    const { run } = adopted;
+    this._run = run;
+    void run.server.exited.then((info) => this._onExit(run, info));
+    if (adopted.contextSize !== undefined) this._contextSize = adopted.contextSize;
+    if (signal.aborted) throw stoppedError(this.spec.key); // _shutdown stops it
+    this._note(`reusing the server kept by an earlier session (pid ${run.server.pid}) at ${run.baseUrl}`);
+    this._emit({ type: "progress", message: `reusing the server kept running by an earlier session (pid ${run.server.pid})` });
+    this._state = "ready";
+    this._emit({ type: "ready", baseUrl: run.baseUrl, ms: this._deps.now() - started, reused: true });
+    this._armIdle();
+    return run.baseUrl;
   }
 
   // ── while it runs ─────────────────────────────────────────────────────────────────────────
@@ -280,14 +341,18 @@ class Supervisor implements ServerSupervisor {
     return stopping;
   }
 
-  /** The run is over: its leases fail, its timers stop, its pidfile goes. */
-  private _forget(run: Run | undefined): void {
+  /** The run is over for this supervisor: its leases fail, its timers stop, its pidfile goes (unless it is kept). */
+  private _forget(run: Run | undefined, options: { keepPidfile?: boolean } = {}): void {
     if (!run) return;
     if (run.wedgeTimer !== undefined) this._deps.clearTimeout(run.wedgeTimer);
     run.wedgeTimer = undefined;
     for (const lease of run.leases) if (!lease.controller.signal.aborted) lease.controller.abort(new SupervisorError("E_SERVER_STOPPED", `The model server ${this.spec.key} is no longer running.`));
-    if (run.server.pid !== undefined) removePidfile(this._options.mallexHome, this.spec.key, run.server.pid);
+    if (run.server.pid !== undefined && !options.keepPidfile) removePidfile(this._options.mallexHome, this.spec.key, run.server.pid);
     if (this._run === run) this._run = undefined;
+  }
+
+  private _note(text: string): void {
+    this._log.write(`[mallex] ${new Date(this._deps.now()).toISOString()} ${this.spec.key} ${text}`);
   }
 
   private _emit(event: SupervisorEvent): void {

@@ -71,7 +71,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     if (options.signal.aborted) return { kind: "aborted", run: undefined };
   }
   const orphan = await reapOrphan(options.mallexHome, spec.key, deps.inspector, deps.mallexPid);
-  if (orphan) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by an earlier mallex (pid ${orphan.mallexPid})` });
+  if (orphan) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by ${orphan.kept ? "an earlier session (kept)" : `an earlier mallex (pid ${orphan.mallexPid})`}` });
   const port = await deps.findFreePort();
   if (options.signal.aborted) return { kind: "aborted", run: undefined };
 

@@ -2,10 +2,16 @@
  * Starts the server command (no shell) as a process-group leader and turns its output into lines:
  * tqdm redraws with `\r`, so `\r` ends a line too. Every line goes to server.log and to `onLine`;
  * the last few are kept for error messages.
+ *
+ * Nothing here kills the server when mallex exits: it runs in its own process group and session
+ * (`detached`), execa's `cleanup` is off, and the handle is only referenced while mallex watches it.
+ * The supervisor stops it explicitly (stop(), killNow() from stopAllOnExit), or lets go of it
+ * (release(): on_exit keep).
  */
 import { StringDecoder } from "node:string_decoder";
 import type { execa as execaFunction } from "execa";
 import type { ServerLog } from "./server-log.js";
+import { startOutputSink, type OutputSinkOptions } from "./output-sink.js";
 import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
 
 export interface ExitInfo {
@@ -13,6 +19,8 @@ export interface ExitInfo {
   signal: string | null;
   /** The process could not be started at all (e.g. "spawn mlx_lm.server ENOENT"). */
   spawnError?: string;
+  /** An adopted server (not mallex's child) is gone: its exit status cannot be known. */
+  adopted?: boolean;
 }
 
 export interface LaunchedServer {
@@ -26,6 +34,11 @@ export interface LaunchedServer {
   stop(timeoutMs: number): Promise<StopOutcome>;
   /** SIGKILL now (process 'exit' handlers). */
   killNow(): void;
+  /**
+   * Lets go of the process, which runs on after mallex exits (on_exit: keep): its output goes on
+   * into server.log through a detached sink (output-sink.ts), and mallex no longer waits for it.
+   */
+  release(sink: OutputSinkOptions): void;
 }
 
 export interface LaunchOptions {
@@ -93,6 +106,14 @@ export function launchServer(options: LaunchOptions): LaunchedServer {
     stop: (timeoutMs) => (pid === undefined ? Promise.resolve("not-running") : stopProcess(pid, { timeoutMs, group: true, exited })),
     killNow: () => {
       if (pid !== undefined) killNow(pid, true);
+    },
+    release: (sink) => {
+      if (pid === undefined) return;
+      startOutputSink({ stdout: child.stdout, stderr: child.stderr }, sink);
+      // The sink holds its own copies of the pipes; mallex's ends close, and its event loop no longer waits for the server.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
     },
   };
 }

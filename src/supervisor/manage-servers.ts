@@ -1,6 +1,7 @@
 /**
  * `mallex server status|stop` from any terminal: what the pidfiles under MALLEX_HOME say, checked
  * against the live processes. A PID is only signalled after its command line matched the record.
+ * Servers kept running after their session (on_exit: keep) are listed and stopped the same way.
  */
 import { rmSync } from "node:fs";
 import { livenessOf, readPidfiles, type ServerLiveness, type ServerPidfile } from "./pidfile.js";
@@ -39,13 +40,17 @@ export function listServers(mallexHome: string, deps: Partial<ManageDeps> = {}):
   });
 }
 
-/** One line per server: `KEY  pid N  port N  MODEL  up 3m12s  alive`. */
+/**
+ * One line per server: `KEY  pid N  port N  MODEL  up 3m12s  alive  (mallex pid N)`; a server kept
+ * running after its session says so instead of naming a mallex.
+ */
 export function formatServerStatus(status: ServerStatus): string {
   if (!status.record) return `${status.file}: unreadable (${status.error})`;
   const r = status.record;
   const state =
     status.liveness === "alive" ? `up ${formatUptime(status.uptimeMs ?? 0)}  alive` : status.liveness === "stale" ? "stale (not running)" : "stale (the pid now belongs to another program)";
-  return `${r.key}  pid ${r.pid}  port ${r.port}  ${r.model}  ${state}  (mallex pid ${r.mallexPid})`;
+  const owner = r.kept ? "kept: the next `mallex run` reuses it, `mallex server stop` stops it" : `mallex pid ${r.mallexPid}`;
+  return `${r.key}  pid ${r.pid}  port ${r.port}  ${r.model}  ${state}  (${owner})`;
 }
 
 export interface StopReport {

@@ -2,6 +2,9 @@
  * MALLEX_HOME/servers/<key>.json: one file per running supervised server, so another terminal
  * (`mallex server status|stop`) can find it. Written once the process is started, removed when it
  * stops; a pidfile that disappears while the server runs means "stopped from outside".
+ *
+ * A server kept running after its `mallex run` ended (on_exit: keep) has `kept: true` and no owner
+ * (mallexPid 0): it is no orphan, and the next supervisor with the same key and command adopts it.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,10 +22,12 @@ export interface ServerPidfile {
   model: string;
   /** ISO time. */
   startedAt: string;
-  /** The mallex process that supervises it. */
+  /** The mallex process that supervises it; 0 while it is kept with no owner. */
   mallexPid: number;
   /** Started as a process-group leader: stop signals -pid. */
   processGroup: boolean;
+  /** Kept running after its session (on_exit: keep): waiting to be adopted by the next mallex. */
+  kept?: boolean;
 }
 
 export type PidfileEntry = { file: string; record: ServerPidfile } | { file: string; error: string };
@@ -102,5 +107,6 @@ function parseRecord(value: unknown): ServerPidfile | undefined {
     startedAt: typeof r.startedAt === "string" ? r.startedAt : "",
     mallexPid: Number.isInteger(r.mallexPid) ? (r.mallexPid as number) : 0,
     processGroup: r.processGroup === true,
+    ...(r.kept === true ? { kept: true } : {}),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * A server left running by a mallex that died without cleaning up (SIGKILL, a crash): its pidfile
  * names a mallexPid that no longer runs. Stop it (identity-checked) before starting a new one, so
- * two copies of a large model never sit in memory.
+ * two copies of a large model never sit in memory. A kept server (on_exit: keep; no owner) is no
+ * orphan: the supervisor adopts it first (adopt-kept.ts), or stops it when it cannot (another command,
+ * not answering); one still kept when a start gets here is stopped like an orphan.
  */
 import { rmSync } from "node:fs";
 import { livenessOf, pidfilePath, readPidfile, type ServerPidfile } from "./pidfile.js";

@@ -3,6 +3,10 @@
  * server (SIGTERM → wait → SIGKILL), then let the signal do what it would have done; a second
  * signal, or the process exiting while they stop, SIGKILLs them at once. Returns a disposer.
  *
+ * A server kept with supervisor.keep() (on_exit: keep, on a normal end of `mallex run` only) is no
+ * longer any supervisor's, so neither a signal nor the 'exit' handler touches it; a signal that
+ * arrives before it was kept stops it like any other.
+ *
  * @example
  * const dispose = stopAllOnExit(() => pool.all());
  * // … serve …

@@ -4,6 +4,7 @@ import type { ExitInfo } from "./launch-server.js";
 /** "code 139 (segmentation fault)", "killed by SIGKILL". */
 export function describeExit(info: ExitInfo): string {
   if (info.spawnError) return info.spawnError;
+  if (info.adopted) return "its process is gone (mallex reused it from an earlier session, so its exit status is unknown; see server.log)";
   if (info.signal) return `killed by ${info.signal}`;
   const meaning: Record<number, string> = { 134: "abort", 137: "killed", 139: "segmentation fault", 2: "bad arguments", 127: "command not found" };
   const code = info.code ?? -1;

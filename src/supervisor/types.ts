@@ -31,7 +31,8 @@ export type SupervisorEvent =
   | { type: "installing"; message: string }
   | { type: "starting"; port: number; command: string }
   | { type: "progress"; message: string; percent?: number }
-  | { type: "ready"; baseUrl: string; ms: number }
+  /** `reused`: a server kept running by an earlier session was adopted instead of starting one. */
+  | { type: "ready"; baseUrl: string; ms: number; reused?: boolean }
   | { type: "unloaded"; reason: string }
   | { type: "crashed"; message: string; code: number | null; signal: string | null }
   | { type: "wedged"; message: string }
@@ -76,4 +77,18 @@ export interface ServerSupervisor {
   stop(): Promise<void>;
   /** Last resort for a process 'exit' handler, where nothing can be awaited: SIGKILL the server now, remove its pidfile. */
   killNow(): void;
+  /**
+   * on_exit: keep. Lets go of the ready server without stopping it: it runs on after mallex exits,
+   * its pidfile marked `kept` (no owner, so no orphan), and the next supervisor with the same spec
+   * adopts it. The supervisor is `stopped` afterwards (stop() and killNow() no longer touch the
+   * server). Undefined, and nothing changes, when no server is ready (starting, stopping, failed).
+   */
+  keep(): KeptServer | undefined;
+}
+
+/** A server left running by keep(). */
+export interface KeptServer {
+  key: string;
+  pid: number;
+  baseUrl: string;
 }

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Plays mallex for the orphan tests: supervises a command (from the built dist/), installs
- * stopAllOnExit, prints `READY <server pid>` once the server answers, then waits for a signal.
+ * Plays mallex for the orphan and keep tests: supervises a command (from the built dist/), installs
+ * stopAllOnExit, prints `READY <server pid>` once the server answers (`REUSED` when it adopted a
+ * kept one), then waits for a signal; with `keep`, it keeps the server (on_exit: keep), prints
+ * `KEPT <pid>` and ends normally, its exit handlers still installed.
  *
- *   MALLEX_HOME=DIR node test/helpers/supervisor-owner.js 'COMMAND'
+ *   MALLEX_HOME=DIR node test/helpers/supervisor-owner.js 'COMMAND' [keep]
  */
 import { createSupervisor } from "../../dist/src/supervisor/create-supervisor.js";
 import { stopAllOnExit } from "../../dist/src/supervisor/stop-all-on-exit.js";
 
 const command = process.argv[2];
+const keep = process.argv[3] === "keep";
 const mallexHome = process.env.MALLEX_HOME;
 if (!command || !mallexHome) throw new Error("usage: MALLEX_HOME=DIR supervisor-owner.js 'COMMAND'");
 const supervisor = createSupervisor(
@@ -24,9 +27,17 @@ const supervisor = createSupervisor(
     maxRestarts: 1,
     restartWindowMs: 60_000,
   },
-  { mallexHome, onEvent: (event) => process.stderr.write(`event ${JSON.stringify(event)}\n`), stopTimeoutMs: 3000 },
+  {
+    mallexHome,
+    onEvent: (event) => {
+      process.stderr.write(`event ${JSON.stringify(event)}\n`);
+      if (event.type === "ready" && event.reused) process.stdout.write("REUSED\n");
+    },
+    stopTimeoutMs: 3000,
+  },
 );
 stopAllOnExit([supervisor]);
 await supervisor.ensureReady();
 process.stdout.write(`READY ${supervisor.pid}\n`);
-setInterval(() => {}, 60_000);
+if (keep) process.stdout.write(`KEPT ${supervisor.keep()?.pid}\n`);
+else setInterval(() => {}, 60_000);

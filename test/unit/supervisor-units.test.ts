@@ -11,6 +11,8 @@ import { createRestartPolicy } from "../../src/supervisor/restart-policy.js";
 import { buildServerArgv, contextSizeOf, formatArgv, splitCommand, withContextSize } from "../../src/supervisor/server-command.js";
 import { openServerLog, readLogTail } from "../../src/supervisor/server-log.js";
 import { stopAllOnExit, type ExitHandlingProcess } from "../../src/supervisor/stop-all-on-exit.js";
+import { formatServerStatus } from "../../src/supervisor/manage-servers.js";
+import { pidfilePath, readPidfile, writePidfile } from "../../src/supervisor/pidfile.js";
 import { stopProcess } from "../../src/supervisor/stop-process.js";
 import type { ServerSupervisor } from "../../src/supervisor/types.js";
 
@@ -233,5 +235,20 @@ describe("bootstrapVenv", () => {
     expect((await bootstrapVenv({ venvDir, requirements: [], onEvent: () => {} })).changed).toBe(true);
     expect(resolveVenvDir(home, "envs/mlx")).toBe(join(home, "envs/mlx"));
     expect(resolveVenvDir(home, "/opt/venv")).toBe("/opt/venv");
+  });
+});
+
+describe("kept servers in pidfiles and `mallex server status`", () => {
+  it("records kept: true with no owner, and says so instead of naming a mallex pid", () => {
+    const home = tempDir();
+    const record = { key: "mlx--m", pid: 4321, port: 5123, baseUrl: "http://127.0.0.1:5123/v1", command: "srv --port 5123", argv: ["srv", "--port", "5123"], model: "m", startedAt: "", mallexPid: 0, processGroup: true };
+    writePidfile(home, { ...record, kept: true });
+    expect(readPidfile(pidfilePath(home, "mlx--m"))).toEqual({ ...record, kept: true });
+    writePidfile(home, { ...record, mallexPid: 77 });
+    expect(readPidfile(pidfilePath(home, "mlx--m"))).not.toHaveProperty("kept");
+    expect(formatServerStatus({ file: "f", record: { ...record, kept: true }, liveness: "alive", uptimeMs: 61_000 })).toBe(
+      "mlx--m  pid 4321  port 5123  m  up 1m01s  alive  (kept: the next `mallex run` reuses it, `mallex server stop` stops it)",
+    );
+    expect(formatServerStatus({ file: "f", record: { ...record, mallexPid: 77 }, liveness: "stale" })).toBe("mlx--m  pid 4321  port 5123  m  stale (not running)  (mallex pid 77)");
   });
 });

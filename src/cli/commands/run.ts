@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { defineCommand } from "citty";
 import { execa } from "execa";
 import { findPackageRoot } from "../../package-root.js";
 import { proxyArgs } from "../common-args.js";
 import { findClaude } from "../find-claude.js";
 import { serve, type Serving } from "../serve.js";
+import type { KeptServer } from "../../supervisor/types.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -25,6 +27,11 @@ export default defineCommand({
     // Claude Code talks to mallex with a token only this session knows.
     const token = `mallex-${randomBytes(16).toString("hex")}`;
     const serving = await serve({ ...args, config, port: args.port ?? "0" }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] });
+    // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
+    const interruption = new AbortController();
+    const interrupt = () => interruption.abort();
+    process.on("SIGTERM", interrupt);
+    process.on("SIGHUP", interrupt);
     let exitCode = 1;
     try {
       await warmUp(serving, args["backend-url"] !== undefined, print);
@@ -50,8 +57,11 @@ export default defineCommand({
       process.off("SIGTERM", forward);
       exitCode = result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1);
     } finally {
-      if (serving.onExit !== "stop") print(`mallex: on_exit: ${serving.onExit} is not supported yet; stopping the model server`);
+      const kept = interruption.signal.aborted ? [] : await keepServers(serving, print, interruption.signal);
+      process.off("SIGTERM", interrupt);
+      process.off("SIGHUP", interrupt);
       await serving.close();
+      for (const server of kept) print(`mallex: kept the model server ${server.key} running (pid ${server.pid}) for the next session; stop it with \`mallex server stop\``);
     }
     process.exitCode = exitCode;
   },
@@ -79,6 +89,56 @@ async function warmUp(serving: Serving, external: boolean, print: (line: string)
   if (!profile || !serving.supervisors.backends.has(profile.backend)) return;
   print(`mallex: starting ${profile.model} for the ${serving.table.routing.defaultTier} tier…`);
   await serving.supervisors.for(profile).ensureReady();
+}
+
+/**
+ * The session ended normally: keeps the ready servers whose backend says on_exit: keep, and those
+ * that say ask when the user answers yes (no terminal to ask on: stopped). The rest is stopped by
+ * serving.close().
+ */
+async function keepServers(serving: Serving, print: (line: string) => void, interrupted: AbortSignal): Promise<KeptServer[]> {
+  const ready = serving.supervisors.all().filter((supervisor) => supervisor.state === "ready");
+  const keep = ready.filter((supervisor) => serving.onExitOf(supervisor) === "keep");
+  const asking = ready.filter((supervisor) => serving.onExitOf(supervisor) === "ask");
+  if (asking.length > 0) {
+    const what = asking.length === 1 ? "the model server" : `the ${asking.length} model servers`;
+    if (!(process.stdin.isTTY && process.stderr.isTTY)) print(`mallex: on_exit: ask, but there is no terminal to ask on; stopping ${what}`);
+    else if (await askYesNo(`Keep ${what} running for the next session? [y/N] `, { signal: interrupted })) keep.push(...asking);
+  }
+  if (interrupted.aborted) return [];
+  return keep.map((supervisor) => supervisor.keep()).filter((server) => server !== undefined);
+}
+
+/**
+ * Asks a yes/no question on a terminal; anything but y/yes is no, and so are Ctrl-C, Ctrl-D and an
+ * aborted signal (mallex got SIGTERM/SIGHUP while asking).
+ */
+export function askYesNo(
+  question: string,
+  options: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream & { isTTY?: boolean }; signal?: AbortSignal } = {},
+): Promise<boolean> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stderr;
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) return resolve(false);
+    const rl = createInterface({ input, output, terminal: output.isTTY === true });
+    let done = false;
+    const finish = (yes: boolean) => {
+      if (done) return;
+      done = true;
+      options.signal?.removeEventListener("abort", onAbort);
+      rl.close();
+      resolve(yes);
+    };
+    const onAbort = () => {
+      output.write("\n");
+      finish(false);
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    rl.on("SIGINT", onAbort);
+    rl.on("close", () => finish(false));
+    rl.question(question, (answer) => finish(/^\s*y(es)?\s*$/i.test(answer)));
+  });
 }
 
 function signalNumber(signal: string): number {
