@@ -1,9 +1,12 @@
+import type { SupervisorErrorCode } from "./supervisor/supervisor-error.js";
+
 const MARKER = Symbol.for("mallex.error");
 
 export type MallexErrorCode =
   | "E_CONFIG_INVALID"
   | "E_GENERATED_STALE"
-  | "E_USAGE";
+  | "E_USAGE"
+  | SupervisorErrorCode;
 
 /**
  * An error meant for the user: one clear sentence, no stack. Anything else reaching the CLI's edge

@@ -1,4 +1,4 @@
-const MARKER = Symbol.for("mallex.error");
+import { MallexError } from "../mallex-error.js";
 
 export type SupervisorErrorCode =
   /** The server could not be started or never became ready. */
@@ -12,26 +12,19 @@ export type SupervisorErrorCode =
 
 /**
  * What ensureReady and the venv bootstrap reject with: one sentence that says what went wrong and
- * what to do, plus the server's last log lines as details.
- *
- * It carries MallexError's `Symbol.for("mallex.error")` marker, `details` and `exitCode`, so
- * `MallexError.isInstance` recognises it and the CLI prints it as a user error (no stack).
+ * what to do, plus the server's last log lines as details. A MallexError, so the CLI prints it as a
+ * user error (no stack) and the proxy answers it with that sentence.
  */
-export class SupervisorError extends Error {
-  readonly [MARKER] = true;
-  readonly code: SupervisorErrorCode;
-  readonly details: readonly string[];
-  readonly exitCode: number;
+export class SupervisorError extends MallexError {
+  override readonly code: SupervisorErrorCode;
 
   constructor(code: SupervisorErrorCode, message: string, options: { details?: readonly string[]; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
+    super(code, message, options);
     this.name = "SupervisorError";
     this.code = code;
-    this.details = options.details ?? [];
-    this.exitCode = 1;
   }
 
-  static isInstance(error: unknown): error is SupervisorError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true && (error as Error).name === "SupervisorError";
+  static override isInstance(error: unknown): error is SupervisorError {
+    return MallexError.isInstance(error) && error.name === "SupervisorError";
   }
 }
