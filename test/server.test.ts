@@ -5,6 +5,22 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { parseSSE } from "./fakes/read-sse.js";
 import { closedBackendUrl, createTestProxy, defaultTable, fixture } from "./helpers/test-proxy.js";
 
+/** A stand-in for the Anthropic API that records what it receives and answers one text message. */
+async function startFakeAnthropic() {
+  const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
+  const server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (c) => (text += c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: JSON.parse(text) });
+      res.writeHead(200, { "content-type": "application/json", "request-id": "req_1" });
+      res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", content: [{ type: "text", text: "from claude" }], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 2 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
 /** The Anthropic events of an SSE body, checked against the rules the SDK relies on. */
 async function anthropicEvents(response: Response) {
   const events = parseSSE(await response.text()).filter((e) => e.comment === undefined);
@@ -276,19 +292,10 @@ describe("routing", () => {
   });
 
   it("forwards the high tier to the Anthropic API with the key, the profile's model and no unsigned thinking", async () => {
-    const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
-    const anthropic = createServer((req, res) => {
-      let text = "";
-      req.on("data", (c) => (text += c));
-      req.on("end", () => {
-        received.push({ headers: req.headers, body: JSON.parse(text) });
-        res.writeHead(200, { "content-type": "application/json", "request-id": "req_1" });
-        res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", content: [{ type: "text", text: "from claude" }], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 2 } }));
-      });
-    });
-    await new Promise<void>((resolve) => anthropic.listen(0, "127.0.0.1", resolve));
+    const anthropic = await startFakeAnthropic();
+    const received = anthropic.received;
     const table = structuredClone(defaultTable);
-    table.backends.anthropic!.baseUrl = `http://127.0.0.1:${(anthropic.address() as AddressInfo).port}`;
+    table.backends.anthropic!.baseUrl = anthropic.url;
     const proxy = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" } });
     const request = userMessage("Find the root cause of this deadlock", {
       messages: [
@@ -304,6 +311,26 @@ describe("routing", () => {
     expect(received[0]!.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
     expect(received[0]!.body.model).toBe("claude-sonnet-4-5");
     expect((received[0]!.body.messages as Array<{ content: unknown }>)[1]!.content).toEqual([{ type: "text", text: "hello" }]);
+    anthropic.close();
+  });
+
+  it("escalates a request too long for the local profile to the Claude tier, and refuses it clearly without one", async () => {
+    const table = structuredClone(defaultTable);
+    table.profiles["qwen3-coder-30b"]!.inputBudget = 300;
+    const long = userMessage(`Explain this log:\n${"error: connection reset by peer\n".repeat(60)}`);
+
+    const local = createTestProxy({ backendUrl: mlx.url, table });
+    const refused = await local.post("/v1/messages", long);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^prompt is too long: \d+ tokens > 300 maximum of mallex profile "qwen3-coder-30b"/);
+
+    const anthropic = await startFakeAnthropic();
+    table.backends.anthropic!.baseUrl = anthropic.url;
+    const withClaude = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" } });
+    const escalated = await withClaude.post("/v1/messages", long);
+    expect(await escalated.json()).toMatchObject({ content: [{ type: "text", text: "from claude" }] });
+    expect(anthropic.received).toHaveLength(1);
+    expect(withClaude.logs.at(-1)).toBe("claude-opus-4-8 → claude-sonnet (default → medium → too long for qwen3-coder-30b, escalated to high) · forwarded to the Anthropic API");
     anthropic.close();
   });
 });

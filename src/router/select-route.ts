@@ -81,3 +81,21 @@ function escalate(from: TierName, steps: number, table: RoutingTable): TierName 
   const above = declared.filter((t) => rank(t) > rank(from));
   return above[Math.min(steps, above.length) - 1] ?? from;
 }
+
+/**
+ * The first declared tier above the route's whose profile can take a longer prompt — the Anthropic
+ * API, or a local profile with a larger input budget — and whose backend can serve: where a request
+ * goes when it does not fit its profile even after trimming. Undefined when there is none.
+ */
+export function escalateForBudget(route: RouteDecision, table: RoutingTable, available: BackendAvailability): RouteDecision | undefined {
+  if (route.tier === undefined) return undefined;
+  const budget = route.profile.inputBudget ?? Infinity;
+  for (const tier of TIER_ORDER.slice(rank(route.tier) + 1)) {
+    const entry = table.tiers[tier];
+    const profile = entry ? table.profiles[entry.profile] : undefined;
+    if (!profile || !available(profile.backend).ok) continue;
+    const longer = table.backends[profile.backend]?.kind === "anthropic" || (profile.inputBudget ?? Infinity) > budget;
+    if (longer) return { profile, tier, reason: `${route.reason} → too long for ${route.profile.name}, escalated to ${tier}`, skipped: [] };
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@ import { describeRequest } from "../../router/describe-request.js";
 import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimRequest } from "../../trim/trim-request.js";
-import { selectRoute, type RouteDecision } from "../../router/select-route.js";
+import { escalateForBudget, selectRoute, type RouteDecision } from "../../router/select-route.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { convertOpenAIResponse } from "../../translate/convert-openai-response.js";
@@ -32,25 +32,29 @@ export async function handleMessages(req: Request, ctx: ServerContext): Promise<
   const facts = describeRequest(request);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
   const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
-  const routed = selectRoute({ model: request.model, facts, sessionTier }, ctx.table, ctx.rules, (name) => {
-    const backend = ctx.backends[name];
-    return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
-  });
+  const routed = selectRoute({ model: request.model, facts, sessionTier }, ctx.table, ctx.rules, (name) => backendAvailability(ctx, name));
   if (!routed.ok) {
     ctx.log(`${request.model} · no route · ${routed.message}`);
     return errorResponse(503, routed.message, { retry: false });
   }
-  const route = routed.route;
-  if (sessionId && route.tier) ctx.sessions.set(sessionId, route.tier);
+  if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
+  return dispatch(req, ctx, request, routed.route, facts.chars);
+}
+
+function backendAvailability(ctx: ServerContext, name: string): { ok: true } | { ok: false; reason: string } {
+  const backend = ctx.backends[name];
+  return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
+}
+
+async function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, charsIn: number): Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
   const routeLabel = `${request.model} → ${route.profile.name} (${route.reason})`;
-
   try {
     if (backend.kind === "anthropic") {
       ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
       return await forwardToAnthropic(backend, request, route.profile.model, req.headers, req.signal);
     }
-    return await callLocal(req, ctx, request, route, routeLabel, facts.chars);
+    return await callLocal(req, ctx, request, route, routeLabel, charsIn);
   } catch (error) {
     return failure(error, ctx, routeLabel);
   }
@@ -60,7 +64,9 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const backend = ctx.backends[route.profile.backend]!;
   const trimmed = trimRequest(request, trimPlanFor(ctx.table, route.profile), ctx.templates);
   if (!trimmed.ok) {
-    ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · refused: ${trimmed.error.message}`);
+    const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
+    ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
+    if (higher) return dispatch(req, ctx, request, higher, charsIn);
     return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false });
   }
   const options = profileTranslateOptions(route.profile, backend.flavor);
