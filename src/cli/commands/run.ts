@@ -14,6 +14,7 @@ export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
   args: {
     ...proxyArgs,
+    port: { ...proxyArgs.port, description: "Port to serve on (default: a free one; Claude Code is told which)" },
     setup: { type: "boolean", description: "Run `mallex init` first" },
   },
   async run({ args }) {
