@@ -5,15 +5,14 @@
  * gets SIGTERM or SIGINT, and a server kept after its mallex ended normally (on_exit: keep).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { pidfilePath, readPidfile, writePidfile } from "../src/supervisor/pidfile.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
-import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";
+import type { SupervisorEvent } from "../src/supervisor/types.js";
 import { PassThrough } from "node:stream";
 import { askYesNo } from "../src/cli/commands/run.js";
 import { runCli } from "./helpers/run-cli.js";
@@ -29,30 +28,16 @@ beforeAll(() => {
   }
 });
 
-const supervisors: ServerSupervisor[] = [];
+const processes = createProcessCleanup("mallex-server-cli-");
+const { supervisors, pids } = processes;
 const children: ChildProcess[] = [];
-const pids = new Set<number>();
-const homes: string[] = [];
 
 afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  pids.clear();
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+  await processes.cleanup();
 });
 
-function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), "mallex-server-cli-"));
-  homes.push(home);
-  return home;
-}
+const tempHome = (): string => processes.home();
 
 const alive = (pid: number | undefined) => pid !== undefined && systemProcessInspector.isAlive(pid);
 

@@ -3,10 +3,10 @@
  * command line (quoted paths, placeholders), told to load slowly, crash, wedge, print OOM or
  * download progress.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSupervisor, type SupervisorOptions } from "../src/supervisor/create-supervisor.js";
 import { pidfilePath, readPidfile } from "../src/supervisor/pidfile.js";
@@ -27,28 +27,12 @@ interface Harness {
   waitFor(predicate: (event: SupervisorEvent) => boolean, timeoutMs?: number): Promise<SupervisorEvent & { at: number }>;
 }
 
-const supervisors: ServerSupervisor[] = [];
-const pids = new Set<number>();
-const homes: string[] = [];
+const processes = createProcessCleanup("mallex-supervisor-");
+const { supervisors, pids } = processes;
 
-afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  pids.clear();
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+afterEach(() => processes.cleanup());
 
-function newHome(): string {
-  const home = mkdtempSync(join(tmpdir(), "mallex-supervisor-"));
-  homes.push(home);
-  return home;
-}
+const newHome = (): string => processes.home();
 
 function start(command: string, over: Partial<SupervisedServerSpec> = {}, options: Partial<SupervisorOptions> = {}, home = newHome()): Harness {
   const events: Harness["events"] = [];

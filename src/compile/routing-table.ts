@@ -26,6 +26,7 @@ export interface CompiledBackend {
     venv?: boolean | string;
     install: string[];
     readiness: { probe: "generate" | "health"; timeoutMs: number };
+    /** 0: never unload. */
     idleUnloadMs: number;
     wedgeTimeoutMs: number;
     maxRestarts: number;

@@ -2,12 +2,17 @@
  * Contract between the model-server supervisor (src/supervisor/) and its users: the proxy's request
  * path, `mallex run`, `mallex server`, `mallex doctor`.
  */
+import type { CompiledBackend } from "../compile/routing-table.js";
 
 /** starting: process launched, not ready yet; ready: answered a real 1-token generation. */
 export type SupervisorState = "stopped" | "starting" | "ready" | "stopping" | "failed";
 
+/** The compiled `supervise:` block: how to run and watch a server (see CompiledBackend). */
+type Supervision = NonNullable<CompiledBackend["supervise"]>;
+
 /** What to run and how to watch it; everything comes from the compiled backend + profile (or --server-command). */
-export interface SupervisedServerSpec {
+export interface SupervisedServerSpec
+  extends Pick<Supervision, "install" | "readiness" | "idleUnloadMs" | "wedgeTimeoutMs" | "maxRestarts" | "restartWindowMs"> {
   /** Stable key for this server (pidfile and log names): backend name + model, e.g. "mlx--qwen3-coder-30b". */
   key: string;
   /** Command line; placeholders {port} {model} {host} {venv} {draft_model} are filled in by the supervisor. */
@@ -16,14 +21,6 @@ export interface SupervisedServerSpec {
   draftModel?: string;
   /** Python venv to create under MALLEX_HOME and run from; true: MALLEX_HOME/venv. */
   venv?: boolean | string;
-  /** pip requirements installed into the venv on first use. */
-  install: string[];
-  readiness: { probe: "generate" | "health"; timeoutMs: number };
-  /** 0: never unload. */
-  idleUnloadMs: number;
-  wedgeTimeoutMs: number;
-  maxRestarts: number;
-  restartWindowMs: number;
 }
 
 /** Everything the user should see while a server starts or fails: never a silent terminal. */
