@@ -70,6 +70,37 @@ describe("Claude Code through mallex proxy", () => {
   });
 });
 
+describe("Claude Code through mallex, several tools in one task", () => {
+  it("reads a file, edits it and runs a command, each result going back to the model", async () => {
+    const project = makeProject();
+    const file = join(project, "greeting.txt");
+    writeFileSync(file, "hello world\n");
+    const seen: string[] = [];
+    respond = (request) => {
+      const messages = (request.body as { messages: Message[] }).messages;
+      const results = messages.filter((m) => m.role === "tool");
+      seen.push(...results.slice(seen.length).map((m) => text(m)));
+      switch (results.length) {
+        case 0:
+          return { toolCalls: [{ name: "Read", arguments: { file_path: file } }] };
+        case 1:
+          return { toolCalls: [{ name: "Edit", arguments: { file_path: file, old_string: "hello world", new_string: "hello mallex" } }] };
+        case 2:
+          return { toolCalls: [{ name: "Bash", arguments: { command: `cat ${file}`, description: "Show the file" } }] };
+        default:
+          return { text: "The file now greets mallex." };
+      }
+    };
+    const result = await runClaude(proxy.url, project, ["-p", "change the greeting", "--output-format", "json", "--allowedTools", "Read,Edit,Bash"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "The file now greets mallex.", num_turns: 4 });
+    expect(readFileSync(file, "utf8")).toBe("hello mallex\n");
+    expect(seen).toHaveLength(3);
+    expect(seen[0]).toContain("hello world"); // Read's numbered lines reached the model
+    expect(seen[2]).toContain("hello mallex"); // and so did Bash's output
+  });
+});
+
 describe("Claude Code through mallex on a small profile", () => {
   it("keeps the tool round trip working with the small tier's trimming, and every upstream prompt a byte prefix of the next", async () => {
     const config = join(makeProject(), "mallex.yaml");
