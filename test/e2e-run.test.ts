@@ -55,6 +55,10 @@ describe("mallex run --backend-url", () => {
     // Claude Code presented the session token, not a key of the user's.
     expect(mlx.requests.filter((r) => r.method === "POST").length).toBeGreaterThan(0);
 
+    // Claude Code owned the terminal: the request log went to MALLEX_HOME only.
+    expect(ok.stderr).not.toContain("→ qwen3-coder-30b");
+    expect(readFileSync(join(home, "mallex.log"), "utf8")).toMatch(/Z claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · /);
+
     const failed = await runMallex(["--backend-url", mlx.url, "--", "--no-such-flag"], project, home);
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain("unknown option '--no-such-flag'");

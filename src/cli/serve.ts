@@ -5,6 +5,7 @@ import { formatDiagnostic } from "../config/diagnostics.js";
 import { loadValidator } from "../load-validator.js";
 import { MallexError } from "../mallex-error.js";
 import { resolveMallexHome } from "../mallex-home.js";
+import { createLogWriter, logFilePath } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import { supervisionFor } from "../server/supervision-defaults.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
@@ -71,10 +72,12 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
 
   const mallexHome = resolveMallexHome(process.env);
+  // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
+  const logEvent = createLogWriter(logFilePath(mallexHome, compiled.table), options.print);
   const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults: await supervisionFor(serverCommand ?? "", options.packageRoot) };
   const supervisors = createSupervisorPool(compiled.table, {
     ...poolOptions,
-    create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => options.print(formatSupervisorEvent(spec.key, event)) }),
+    create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => logEvent(formatSupervisorEvent(spec.key, event)) }),
   });
   // Each server's on_exit, by supervisor key: that of the backend it runs for.
   const onExitByKey = new Map<string, OnExit>();

@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { toNodeHandler } from "h3";
 import { listen } from "listhen";
 import { resolveBackends } from "../backends/resolve-backends.js";
@@ -14,6 +12,7 @@ import { createSessionStore } from "../router/session-store.js";
 import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import type { ValidateFunction } from "../../generated/validate-messages.js";
 import { createApp } from "./create-app.js";
+import { createLogWriter, logFilePath } from "./log-file.js";
 import type { ServerContext } from "./server-context.js";
 
 export interface StartProxyOptions {
@@ -49,13 +48,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   if (!LOOPBACK.test(host) && !authToken) {
     throw new MallexError("E_USAGE", `server.host is ${host}, which other machines can reach: set server.auth_token (e.g. \${MALLEX_TOKEN}) first.`);
   }
-  mkdirSync(options.mallexHome, { recursive: true });
-  const logFile = join(options.mallexHome, table.observability.logFile ?? "mallex.log");
-  const log = (line: string) => {
-    const stamped = `${new Date().toISOString()} ${line}`;
-    appendFileSync(logFile, `${stamped}\n`);
+  const log = createLogWriter(logFilePath(options.mallexHome, table), (line) => {
     if (table.observability.requestLog) options.print(line);
-  };
+  });
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),

@@ -19,7 +19,12 @@ export default defineCommand({
   },
   async run({ args }) {
     const packageRoot = findPackageRoot();
-    const print = (line: string) => console.error(line);
+    // While Claude Code owns the terminal, mallex writes only to $MALLEX_HOME/mallex.log: a line of
+    // its own would tear through Claude Code's screen.
+    let claudeOwnsTerminal = false;
+    const print = (line: string) => {
+      if (!claudeOwnsTerminal) console.error(line);
+    };
     let config = args.config;
     if (args.setup) {
       config = await setUp(config, args["backend-url"], print);
@@ -47,6 +52,7 @@ export default defineCommand({
         // The per-conversation attribution line sits first in the prompt and defeats the prefix cache.
         CLAUDE_CODE_ATTRIBUTION_HEADER: "0",
       };
+      claudeOwnsTerminal = true;
       const child = execa(file, [...prefix, ...args._.map(String)], { stdio: "inherit", env, extendEnv: false, reject: false });
       // Ctrl-C belongs to Claude Code (it shares the terminal); mallex cleans up once it has exited.
       const ignore = () => undefined;
@@ -54,6 +60,7 @@ export default defineCommand({
       const forward = () => child.kill("SIGTERM");
       process.on("SIGTERM", forward);
       const result = await child;
+      claudeOwnsTerminal = false;
       process.off("SIGINT", ignore);
       process.off("SIGTERM", forward);
       exitCode = result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1);
