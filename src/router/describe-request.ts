@@ -20,6 +20,16 @@ export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 3.5);
 }
 
+/**
+ * The prompt a request carries — its system prompt, messages and tools as JSON — in characters and
+ * estimated tokens: the one measure routing, trimming, budgets and count_tokens all use. Fields the
+ * backend never sees (metadata, context_management…) do not count.
+ */
+export function measurePrompt(request: Pick<MessagesRequest, "system" | "messages" | "tools">): { chars: number; tokens: number } {
+  const chars = JSON.stringify(request.system ?? "").length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
+  return { chars, tokens: estimateTokens(chars) };
+}
+
 export function describeRequest(request: MessagesRequest): RequestFacts {
   const lastUser = [...request.messages].reverse().find((m) => m.role === "user");
   const blocks: AnthropicContentBlock[] = typeof lastUser?.content === "string" ? [{ type: "text", text: lastUser.content }] : (lastUser?.content ?? []);
@@ -31,6 +41,6 @@ export function describeRequest(request: MessagesRequest): RequestFacts {
   const hasImages = request.messages.some(
     (m) => typeof m.content !== "string" && m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
   );
-  const chars = JSON.stringify(request.system ?? "").length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
-  return { latestUserText, turn, hasImages, chars, estimatedTokens: estimateTokens(chars) };
+  const { chars, tokens } = measurePrompt(request);
+  return { latestUserText, turn, hasImages, chars, estimatedTokens: tokens };
 }

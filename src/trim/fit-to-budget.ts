@@ -1,7 +1,6 @@
-import { estimateTokens } from "../router/describe-request.js";
+import { estimateTokens, measurePrompt } from "../router/describe-request.js";
 import type { AnthropicToolResultBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import { joinTextBlocks } from "../translate/join-text-blocks.js";
-import { measurePrompt } from "./measure-prompt.js";
 import { TrimError } from "./trim-error.js";
 import type { PromptSize, TrimPlan, TrimRuleHit } from "./trim-types.js";
 

@@ -5,7 +5,7 @@ import { applyBlockFilters, originalPath } from "./apply-block-filters.js";
 import { buildSystemPrompt } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import { fitToBudget } from "./fit-to-budget.js";
-import { measurePrompt } from "./measure-prompt.js";
+import { measurePrompt } from "../router/describe-request.js";
 import { shapeTools } from "./shape-tools.js";
 import type { TrimPlan, TrimReport, TrimResult, TrimRuleHit } from "./trim-types.js";
 

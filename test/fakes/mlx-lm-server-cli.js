@@ -149,14 +149,17 @@ function numberFlag(value, fallback) {
   return typeof value === "string" && value.trim() !== "" ? Number(value) : fallback;
 }
 
+/** The real process as ProcessIO, for the scripts that run the fake as a server process. @type {ProcessIO} */
+export const processIO = {
+  stderr: process.stderr,
+  exit: (code) => process.exit(code),
+  kill: (signal) => {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  },
+  onSignal: (signal, handler) => void process.once(signal, handler),
+};
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2), {
-    stderr: process.stderr,
-    exit: (code) => process.exit(code),
-    kill: (signal) => {
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    },
-    onSignal: (signal, handler) => void process.once(signal, handler),
-  });
+  await main(process.argv.slice(2), processIO);
 }

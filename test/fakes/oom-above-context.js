@@ -6,19 +6,11 @@
  * OOM_ABOVE (default 4096), so it aborts with Metal's message on the first generation; with a
  * small enough context it serves normally.
  */
-import { main } from "./mlx-lm-server-cli.js";
+import { main, processIO } from "./mlx-lm-server-cli.js";
 
 const args = process.argv.slice(2);
 const at = args.indexOf("-c");
 const context = at >= 0 ? Number(args[at + 1]) : Number.POSITIVE_INFINITY;
 if (at >= 0) args.splice(at, 2);
 const limit = Number(process.env.OOM_ABOVE ?? 4096);
-await main(context > limit ? [...args, "--oom"] : args, {
-  stderr: process.stderr,
-  exit: (code) => process.exit(code),
-  kill: (signal) => {
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
-  },
-  onSignal: (signal, handler) => void process.once(signal, handler),
-});
+await main(context > limit ? [...args, "--oom"] : args, processIO);

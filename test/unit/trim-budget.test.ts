@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AnthropicMessageParam, AnthropicToolResultBlock, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { createTemplates } from "../../src/templates/load-templates.js";
 import { fitToBudget, shortenMiddle } from "../../src/trim/fit-to-budget.js";
-import { measurePrompt } from "../../src/trim/measure-prompt.js";
+import { measurePrompt } from "../../src/router/describe-request.js";
 import { TrimError } from "../../src/trim/trim-error.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import { request, testPlan, testProfile } from "../helpers/trim-helpers.js";

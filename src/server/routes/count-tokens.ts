@@ -1,12 +1,12 @@
 import { ofetch } from "ofetch";
-import { estimateTokens } from "../../router/describe-request.js";
+import { measurePrompt } from "../../router/describe-request.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import type { ServerContext } from "../server-context.js";
 
 /**
  * POST /v1/messages/count_tokens. llama-server counts with the model's own tokenizer (it serves this
  * endpoint natively); mlx-lm.server has no tokenizer endpoint, so the count is an estimate from the
- * request's characters (see estimateTokens), which is what Claude Code uses it for: budgeting.
+ * request's characters (see measurePrompt), which is what Claude Code uses it for: budgeting.
  */
 export async function countTokens(request: MessagesRequest, ctx: ServerContext): Promise<{ input_tokens: number }> {
   const tier = ctx.table.tiers[ctx.table.routing.defaultTier];
@@ -19,6 +19,5 @@ export async function countTokens(request: MessagesRequest, ctx: ServerContext):
       ctx.log(`count_tokens: ${backend.name} could not count (${(error as Error).message}); answering an estimate`);
     }
   }
-  const chars = JSON.stringify(request.system ?? "").length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
-  return { input_tokens: estimateTokens(chars) };
+  return { input_tokens: measurePrompt(request).tokens };
 }
