@@ -2,10 +2,13 @@
 import { cpus, totalmem } from "node:os";
 import { benchCompile } from "./compile.js";
 import { benchProxy } from "./proxy.js";
+import { benchProxyStart } from "./proxy-start.js";
 
 try {
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
   console.log(await benchCompile());
+  console.log();
+  console.log(await benchProxyStart());
   console.log();
   console.log(await benchProxy());
 } catch (error) {

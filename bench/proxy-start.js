@@ -1,0 +1,89 @@
+// How long `mallex proxy` takes from its process start to accepting requests (the wait before Claude
+// Code can talk to `mallex run`), against `node -e 0` as the floor, run by run in turn.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ms, summarize } from "./stats.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = join(root, "bin", "mallex.js");
+const START_TIMEOUT_MS = 20_000;
+
+export async function benchProxyStart({ runs = 15 } = {}) {
+  const home = mkdtempSync(join(tmpdir(), "mallex-bench-start-"));
+  try {
+    const proxy = [];
+    const node = [];
+    for (let i = 0; i < runs + 2; i++) {
+      const started = performance.now();
+      execFileSync(process.execPath, ["-e", "0"], { stdio: "ignore" });
+      const nodeMs = performance.now() - started;
+      const proxyMs = await timeProxyStart(home);
+      if (i >= 2) {
+        node.push(nodeMs);
+        proxy.push(proxyMs);
+      }
+    }
+    const p = summarize(proxy);
+    const n = summarize(node);
+    return [
+      "| start-up, default config, generated/ current | p50 | p99 | min |",
+      "|---|---|---|---|",
+      row("`mallex proxy --backend-url …` until it listens", p),
+      row("`node -e 0` (floor)", n),
+      "",
+      `proxy start ÷ bare node start: ${(p.p50 / n.p50).toFixed(2)}× at p50, +${ms(p.p50 - n.p50)}`,
+    ].join("\n");
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function timeProxyStart(home) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [bin, "proxy", "--port", String(port), "--backend-url", "http://127.0.0.1:9/v1"], {
+    cwd: root,
+    env: { ...process.env, MALLEX_HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`mallex proxy did not listen within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+      const onData = (chunk) => {
+        output += chunk;
+        if (output.includes(`listening on http://127.0.0.1:${port}`)) {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`mallex proxy exited with ${code} before listening:\n${output}`));
+      });
+    });
+  } finally {
+    child.removeAllListeners("exit");
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill();
+    await exited;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+const row = (label, s) => `| ${label} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.min)} |`;
