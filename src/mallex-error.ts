@@ -5,6 +5,7 @@ const MARKER = Symbol.for("mallex.error");
 export type MallexErrorCode =
   | "E_CONFIG_INVALID"
   | "E_GENERATED_STALE"
+  | "E_OUTPUT_UNWRITABLE"
   | "E_USAGE"
   | SupervisorErrorCode;
 

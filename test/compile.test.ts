@@ -120,6 +120,15 @@ describe("mallex compile (the CLI)", () => {
     );
   });
 
+  it("says clearly when the output folder cannot be written, and leaves no temporary file", async () => {
+    const dir = writeTree({ "mallex.yaml": BASE, "taken/generated": "a file, not a folder\n" });
+    const result = await runCli(["compile", "--out", "taken/generated/sub"], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^✗ could not write taken\/generated\/sub\/ \(ENOTDIR: not a directory, mkdir '.*'\): choose a folder you can write with --out$/);
+    expect(result.stdout).toBe("");
+    expect(readdirSync(join(dir, "taken"))).toEqual(["generated"]);
+  });
+
   it("falls back to the shipped default outside a project, and every command has --help", async () => {
     const dir = writeTree({});
     const check = await runCli(["compile", "--check"], { cwd: dir });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
@@ -7,6 +7,7 @@ import { compileConfig, loadConfigValidator } from "./compile-config.js";
 import { ROUTING_TABLE_FILE } from "./emit-generated.js";
 import { computeInputHash, sha256 } from "./input-hash.js";
 import { ROUTING_TABLE_FORMAT, type RoutingTable } from "./routing-table.js";
+import { writeGeneratedFiles } from "./write-generated.js";
 
 export interface EnsureCompiledOptions {
   configPath: string;
@@ -40,12 +41,8 @@ export async function ensureCompiled(options: EnsureCompiledOptions): Promise<En
     throw new MallexError("E_CONFIG_INVALID", `✗ the config has errors; fix them and start again`, { details: result.diagnostics.map(formatDiagnostic) });
   }
   const compiled: EnsureCompiledResult = { table: result.table, compiled: true, warnings: result.diagnostics };
-  try {
-    mkdirSync(outDir, { recursive: true });
-    for (const [name, content] of Object.entries(result.files)) writeFileSync(join(outDir, name), content);
-  } catch (error) {
-    compiled.writeError = `could not update ${outDir}: ${(error as Error).message}`;
-  }
+  const writeError = writeGeneratedFiles(outDir, result.files);
+  if (writeError) compiled.writeError = `could not update ${outDir}: ${writeError}`;
   return compiled;
 }
 

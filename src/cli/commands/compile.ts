@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { compileConfig, loadConfigValidator } from "../../compile/compile-config.js";
+import { writeGeneratedFiles } from "../../compile/write-generated.js";
 import { formatDiagnostic } from "../../config/diagnostics.js";
 import { displayPath } from "../../config/load-config.js";
 import { MallexError } from "../../mallex-error.js";
@@ -42,8 +43,8 @@ export default defineCommand({
       console.log(`✓ ${shownOut}/ is up to date (hash ${result.table.hash.slice(0, 12)})`);
       return;
     }
-    mkdirSync(outDir, { recursive: true });
-    for (const [name, content] of Object.entries(result.files)) writeFileSync(join(outDir, name), content);
+    const writeError = writeGeneratedFiles(outDir, result.files);
+    if (writeError) throw new MallexError("E_OUTPUT_UNWRITABLE", `✗ could not write ${shownOut}/ (${writeError}): choose a folder you can write with --out`);
     const includes = result.table.sources.filter((s) => s.path.endsWith(".yaml") || s.path.endsWith(".yml")).length - 1;
     const ms = Math.round(performance.now() - started);
     console.log(
