@@ -6,8 +6,9 @@
  * A server kept running after its `mallex run` ended (on_exit: keep) has `kept: true` and no owner
  * (mallexPid 0): it is no orphan, and the next supervisor with the same key and command adopts it.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../write-file-atomic.js";
 import { isSameProcess, systemProcessInspector, type ProcessInspector } from "./process-identity.js";
 
 export interface ServerPidfile {
@@ -47,9 +48,7 @@ export function pidfilePath(mallexHome: string, key: string): string {
 export function writePidfile(mallexHome: string, record: ServerPidfile): string {
   const file = pidfilePath(mallexHome, record.key);
   mkdirSync(serversDir(mallexHome), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(temp, file);
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }
 
