@@ -106,7 +106,7 @@ export interface Backend {
    */
   kind: "openai" | "anthropic";
   /**
-   * Which server this is, for its quirks: mlx-lm (max_tokens default 512, model name triggers downloads), llama-server (tokenizer endpoint), ollama, lmstudio, vllm, openrouter, generic.
+   * Which server this is, for its quirks and for what it enforces itself (what it cannot is asked for in the prompt): mlx-lm (max_tokens default 512, a model name triggers a download; enforces neither tool_choice nor response_format), llama-server (tokenizer endpoint; tool_choice "required", response_format), vllm and openrouter (tool_choice, response_format), ollama and lmstudio (response_format), generic (neither).
    */
   flavor?: "mlx-lm" | "llama-server" | "ollama" | "lmstudio" | "vllm" | "openrouter" | "generic";
   /**

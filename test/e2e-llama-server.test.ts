@@ -14,6 +14,9 @@ import { fixture } from "./helpers/test-proxy.js";
  */
 const LLAMA_SERVER = fileURLToPath(new URL("../.cache/llama.cpp/build/bin/llama-server", import.meta.url));
 const MODEL = fileURLToPath(new URL("../../shared/models/llama-2-tiny-random-chatml.gguf", import.meta.url));
+// The ChatML template's markers are not tokens of this tiny vocabulary, so llama-server cannot build a
+// grammar that starts with them; llama2's template adds no generation prompt, so grammars work.
+const PLAIN_MODEL = fileURLToPath(new URL("../../shared/models/llama-2-tiny-random.gguf", import.meta.url));
 const built = existsSync(LLAMA_SERVER);
 if (!built && process.env.CI) throw new Error(`${LLAMA_SERVER} is missing: .ci/run must run scripts/build-llama-server.sh first`);
 
@@ -34,6 +37,12 @@ describe.skipIf(!built)("mallex with a real llama-server (skipped until scripts/
         "  llama:",
         "    supervise:",
         `      command: "${LLAMA_SERVER} -m {model} --host 127.0.0.1 --port {port} --jinja -c 8192 -t 1"`,
+        "  llama-plain:",
+        "    kind: openai",
+        "    flavor: llama-server",
+        "    supervise:",
+        `      command: "${LLAMA_SERVER} -m {model} --host 127.0.0.1 --port {port} --jinja --chat-template llama2 -c 4096 -t 1"`,
+        "      readiness: { probe: health }",
         "profiles:",
         "  tiny:",
         "    backend: llama",
@@ -43,6 +52,17 @@ describe.skipIf(!built)("mallex with a real llama-server (skipped until scripts/
         "    input_budget: 6000",
         "    max_output_tokens: 16",
         "    sampling: { temperature: 0 }",
+        // A longer cap for the answers the server constrains: a random-weight model only ends them
+        // because the grammar makes it.
+        "  tiny-constrained:",
+        "    backend: llama-plain",
+        `    model: ${PLAIN_MODEL}`,
+        "    size: small",
+        "    context_window: 8192",
+        "    input_budget: 6000",
+        "    max_output_tokens: 64",
+        "    sampling: { temperature: 0 }",
+        "    aliases: [tiny-constrained]",
         "tiers:",
         "  low: { profile: tiny }",
         "  medium: { profile: tiny }",
@@ -81,6 +101,30 @@ describe.skipIf(!built)("mallex with a real llama-server (skipped until scripts/
     const usage = messageDelta(second).usage;
     expect(usage.cache_read_input_tokens).toBeGreaterThan(delta.usage.input_tokens * 0.8);
     expect(proxy.output()).toMatch(/→ tiny \(default → medium\) · \d+ → \d+ chars \(−9\d%\) .* prompt \d+ tok \([1-9]\d* cached\)/);
+  });
+
+  const textOf = (all: Event[]) =>
+    all
+      .filter((e) => e.type === "content_block_delta" && (e.delta as { type: string }).type === "text_delta")
+      .map((e) => (e.delta as { text: string }).text)
+      .join("");
+
+  it("has the server constrain a JSON answer (output_config.format, as in Claude Code's title request)", async () => {
+    const schema = { type: "object", properties: { title: { type: "string", maxLength: 12 } }, required: ["title"], additionalProperties: false };
+    const answer = await events(
+      await post("/v1/messages", {
+        model: "tiny-constrained",
+        max_tokens: 1000,
+        stream: true,
+        system: "Write a short title for this session.",
+        messages: [{ role: "user", content: "what is 2+2" }],
+        output_config: { format: { type: "json_schema", schema } },
+      }),
+    );
+    const value = JSON.parse(textOf(answer)) as { title: string };
+    expect(Object.keys(value)).toEqual(["title"]);
+    expect(value.title.length).toBeLessThanOrEqual(12);
+    expect(messageDelta(answer).delta.stop_reason).toBe("end_turn");
   });
 
   it("counts tokens with the model's own tokenizer", async () => {

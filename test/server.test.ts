@@ -207,6 +207,33 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(JSON.parse(json)).toEqual({ file_path: "/tmp/b.txt", content: "hello" });
   });
 
+  it("answers Claude Code's title request (output_config.format) from mlx-lm with the JSON alone, streamed or not", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    const request = fixture("title-request.json");
+    const fenced = ["Here", " is the title:\n```json\n", '{"title": ', '"What is', ' 2+2"}', "\n```"];
+    mlx.script({ text: fenced });
+    const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
+    const deltas = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { text: string }).text);
+    expect(deltas).toEqual(['{"title": "What is 2+2"}']);
+    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" } });
+
+    // mlx cannot constrain output: the schema is asked for in words, after everything that stays the same.
+    const sent = mlx.requests.at(-1)!.body as { messages: Array<{ role: string; content: string }>; response_format?: unknown };
+    expect(sent.response_format).toBeUndefined();
+    expect(sent.messages.at(-1)!.content).toMatch(/<system-reminder>\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: \{"type":"object","properties":\{"title":\{"type":"string"\}\}.*\n<\/system-reminder>$/);
+
+    mlx.script({ text: fenced.join("") });
+    const message = (await (await proxy.post("/v1/messages", { ...request, stream: false })).json()) as { content: unknown[] };
+    expect(message.content).toEqual([{ type: "text", text: '{"title": "What is 2+2"}' }]);
+  });
+
+  it("400 naming the field for an output_config.format mallex cannot honour", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    const response = await proxy.post("/v1/messages", userMessage("hi", { output_config: { format: { type: "regex", pattern: "a+" } } }));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/output_config\.format/);
+  });
+
   it("ends with an error event when the backend closes mid-stream (no [DONE])", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });

@@ -1,3 +1,4 @@
+import { serverFeaturesOf } from "../backends/server-features.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { ToolCallFormat } from "../tools/parsers/types.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
@@ -10,6 +11,7 @@ export function profileTranslateOptions(profile: CompiledProfile, flavor: string
     toolMode: profile.toolMode,
     vision: profile.vision,
     sampling: profile.sampling,
+    serverFeatures: serverFeaturesOf(flavor),
     profileName: profile.name,
   };
   // xml mode always parses mallex's own format unless the profile names the model's.

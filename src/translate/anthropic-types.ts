@@ -134,6 +134,12 @@ export type AnthropicThinkingConfig =
   | { type: "adaptive"; display?: string }
   | { type: "disabled" };
 
+/** `format`: the answer must be one JSON value matching `schema` (Claude Code's session titles). */
+export interface AnthropicOutputConfig {
+  effort?: string;
+  format?: { type: "json_schema"; schema: Record<string, unknown> };
+}
+
 export interface MessagesRequest {
   model: string;
   max_tokens: number;
@@ -148,9 +154,9 @@ export interface MessagesRequest {
   stream?: boolean;
   thinking?: AnthropicThinkingConfig;
   metadata?: { user_id?: string | null };
+  output_config?: AnthropicOutputConfig;
   // Beta / newer fields Claude Code sends; the local backend has no equivalent, so they are ignored.
   context_management?: unknown;
-  output_config?: unknown;
   cache_control?: unknown;
   container?: unknown;
   service_tier?: unknown;

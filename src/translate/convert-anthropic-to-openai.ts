@@ -5,6 +5,7 @@ import type {
   MessagesRequest,
 } from "./anthropic-types.js";
 import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./convert-anthropic-messages.js";
+import { jsonAskedInWords } from "./extract-json-text.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
 import type {
   OpenAIChatMessage,
@@ -13,7 +14,7 @@ import type {
   OpenAIFunctionTool,
 } from "./openai-types.js";
 import { customTools } from "./resolve-tool-call.js";
-import type { TranslateOptions } from "./translate-options.js";
+import type { ServerFeatures, TranslateOptions } from "./translate-options.js";
 
 /** Claude Code's per-conversation attribution block: it sits first and would defeat the KV cache. */
 const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
@@ -39,9 +40,13 @@ export function convertAnthropicToOpenAI(
   const tools = customTools(request.tools);
   const choice = request.tool_choice;
   const toolsOffered = tools.length > 0 && choice?.type !== "none";
-  const hint = toolsOffered ? toolChoiceHint(choice) : undefined;
-  // At the end, not in the system prompt: tool_choice varies per request, the prefix must not.
-  if (hint !== undefined) messages.push({ role: "user", content: wrapSystemReminder(hint) });
+  const native = toolsOffered && options.toolMode === "native";
+  const features = options.serverFeatures ?? NOTHING_ENFORCED;
+  const forced = toolsOffered ? forcedToolChoice(choice, native ? features : NOTHING_ENFORCED) : undefined;
+  const schema = request.output_config?.format?.schema;
+  const hints = [forced?.hint, schema !== undefined && jsonAskedInWords(request, options) ? jsonOutputHint(schema) : undefined].filter((hint) => hint !== undefined);
+  // At the end, not in the system prompt: these vary per request, the prefix must not.
+  if (hints.length > 0) messages.push({ role: "user", content: wrapSystemReminder(hints.join("\n")) });
 
   const out: OpenAIChatRequest = {
     messages: mergeAdjacentMessages(messages),
@@ -49,11 +54,15 @@ export function convertAnthropicToOpenAI(
     stream: request.stream === true,
   };
   if (options.upstreamModel !== undefined) out.model = options.upstreamModel;
-  if (toolsOffered && options.toolMode === "native") {
+  if (native) {
     out.tools = tools.map(convertTool);
+    if (forced?.toolChoice !== undefined) out.tool_choice = forced.toolChoice;
     if (choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true) {
       out.parallel_tool_calls = false;
     }
+  }
+  if (schema !== undefined && !jsonAskedInWords(request, options)) {
+    out.response_format = { type: "json_schema", json_schema: { name: "response", schema, strict: true } };
   }
   applySampling(out, request, options);
   if (request.stop_sequences !== undefined && request.stop_sequences.length > 0) {
@@ -84,13 +93,21 @@ function convertTool(tool: AnthropicCustomTool): OpenAIFunctionTool {
   return { type: "function", function: fn };
 }
 
-/** mlx ignores `tool_choice`, so a forced call can only be asked for in words. */
-function toolChoiceHint(choice: AnthropicToolChoice | undefined): string | undefined {
+const NOTHING_ENFORCED: ServerFeatures = { requiredToolChoice: false, namedToolChoice: false, jsonSchemaOutput: false };
+
+/**
+ * A forced tool call as the server can take it: OpenAI's `tool_choice` where it enforces one, else
+ * in words (mlx ignores `tool_choice`). "required" cannot name the tool, so the name goes in words.
+ */
+function forcedToolChoice(choice: AnthropicToolChoice | undefined, features: ServerFeatures): { toolChoice?: OpenAIChatRequest["tool_choice"]; hint?: string } | undefined {
   switch (choice?.type) {
     case "any":
-      return "You must call at least one of the available tools in your reply.";
-    case "tool":
-      return `You must call the tool "${choice.name}" in your reply.`;
+      return features.requiredToolChoice ? { toolChoice: "required" } : { hint: "You must call at least one of the available tools in your reply." };
+    case "tool": {
+      const hint = `You must call the tool "${choice.name}" in your reply.`;
+      if (features.namedToolChoice) return { toolChoice: { type: "function", function: { name: choice.name } } };
+      return features.requiredToolChoice ? { toolChoice: "required", hint } : { hint };
+    }
     case "auto":
     case "none":
     case undefined:
@@ -98,6 +115,11 @@ function toolChoiceHint(choice: AnthropicToolChoice | undefined): string | undef
     default:
       return choice satisfies never;
   }
+}
+
+/** For servers that cannot constrain the answer; `extractJsonObject` then digs the JSON out. */
+function jsonOutputHint(schema: Record<string, unknown>): string {
+  return `Reply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(schema)}`;
 }
 
 /** mlx defaults to 512 tokens when none is sent; the profile caps what Claude Code asks (64000). */
@@ -180,7 +202,9 @@ function reorderKeys(request: OpenAIChatRequest): OpenAIChatRequest {
     "model",
     "messages",
     "tools",
+    "tool_choice",
     "parallel_tool_calls",
+    "response_format",
     "max_tokens",
     "temperature",
     "top_p",

@@ -8,7 +8,7 @@
 // Request: Anthropic → OpenAI
 export { convertAnthropicToOpenAI } from "./convert-anthropic-to-openai.js";
 export { TranslateError, type TranslateErrorCode } from "./translate-error.js";
-export type { SamplingOptions, TranslateDeps, TranslateOptions } from "./translate-options.js";
+export type { SamplingOptions, ServerFeatures, TranslateDeps, TranslateOptions } from "./translate-options.js";
 
 // Stream: OpenAI SSE → Anthropic events → SSE text
 export { parseOpenAIEventStream } from "./parse-openai-sse.js";

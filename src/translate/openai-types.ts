@@ -64,7 +64,9 @@ export interface OpenAIChatRequest {
   model?: string;
   messages: OpenAIChatMessage[];
   tools?: OpenAIFunctionTool[];
+  tool_choice?: "required" | { type: "function"; function: { name: string } };
   parallel_tool_calls?: boolean;
+  response_format?: { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict: true } };
   max_tokens: number;
   temperature?: number;
   top_p?: number;

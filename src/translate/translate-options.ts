@@ -9,6 +9,19 @@ export interface SamplingOptions {
   repetition_penalty?: number;
 }
 
+/**
+ * What the model server enforces by itself. What it cannot enforce is asked for in words at the end
+ * of the prompt (and, for JSON, dug out of the answer), so absent means: ask for everything.
+ */
+export interface ServerFeatures {
+  /** Takes `tool_choice: "required"` and makes the model call a tool. */
+  requiredToolChoice: boolean;
+  /** Takes `tool_choice: {type: "function", function: {name}}` and makes the model call that tool. */
+  namedToolChoice: boolean;
+  /** Takes `response_format: {type: "json_schema"}` and constrains the answer to the schema. */
+  jsonSchemaOutput: boolean;
+}
+
 /** What the compiled model profile decides about one translation (request and response). */
 export interface TranslateOptions {
   /** The profile's output cap: `max_tokens` sent upstream is min(request, this). */
@@ -26,6 +39,8 @@ export interface TranslateOptions {
   enableThinking?: boolean;
   /** Sent as `model`; omit for mlx-lm, where any value makes it load that model. */
   upstreamModel?: string;
+  /** What the backend enforces itself (see {@link ServerFeatures}); absent: nothing. */
+  serverFeatures?: ServerFeatures;
   /** The profile's name, only used to make error messages actionable. */
   profileName?: string;
 }

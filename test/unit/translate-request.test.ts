@@ -381,6 +381,55 @@ describe("convertAnthropicToOpenAI: tools and tool_choice", () => {
   });
 });
 
+describe("convertAnthropicToOpenAI: what the server enforces (tool_choice, output_config.format)", () => {
+  const llamaServer = { requiredToolChoice: true, namedToolChoice: false, jsonSchemaOutput: true };
+  const vllm = { requiredToolChoice: true, namedToolChoice: true, jsonSchemaOutput: true };
+  const reminder = (text: string) => `hi\n\n<system-reminder>\n${text}\n</system-reminder>`;
+  const titleSchema = { type: "object", properties: { title: { type: "string" } }, required: ["title"], additionalProperties: false };
+
+  it("a server that forces calls gets tool_choice instead of words; a name it cannot take stays in words", () => {
+    const any = convert({ tools: [readTool], tool_choice: { type: "any" }, messages: [user("hi")] }, { serverFeatures: llamaServer });
+    expect(any.tool_choice).toBe("required");
+    expect(any.messages).toEqual([{ role: "user", content: "hi" }]);
+
+    const named = convert({ tools: [readTool, writeTool], tool_choice: { type: "tool", name: "Write" }, messages: [user("hi")] }, { serverFeatures: llamaServer });
+    expect(named.tool_choice).toBe("required");
+    expect(named.messages).toEqual([{ role: "user", content: reminder('You must call the tool "Write" in your reply.') }]);
+
+    const byName = convert({ tools: [readTool, writeTool], tool_choice: { type: "tool", name: "Write" }, messages: [user("hi")] }, { serverFeatures: vllm });
+    expect(byName.tool_choice).toEqual({ type: "function", function: { name: "Write" } });
+    expect(byName.messages).toEqual([{ role: "user", content: "hi" }]);
+    expect(Object.keys(byName)).toEqual(["messages", "tools", "tool_choice", "max_tokens", "stream"]);
+  });
+
+  it("xml tool mode asks in words whatever the server takes: the tools are not in the request", () => {
+    const out = convert({ tools: [readTool], tool_choice: { type: "any" }, messages: [user("hi")] }, { serverFeatures: vllm, toolMode: "xml" });
+    expect(out).not.toHaveProperty("tool_choice");
+    expect(out.messages).toEqual([{ role: "user", content: reminder("You must call at least one of the available tools in your reply.") }]);
+  });
+
+  it("output_config.format becomes response_format where the server constrains output, else a request in words", () => {
+    const request = { messages: [user("hi")], output_config: { effort: "high", format: { type: "json_schema" as const, schema: titleSchema } } };
+    const constrained = convert(request, { serverFeatures: llamaServer });
+    expect(constrained.response_format).toEqual({ type: "json_schema", json_schema: { name: "response", schema: titleSchema, strict: true } });
+    expect(constrained.messages).toEqual([{ role: "user", content: "hi" }]);
+
+    const mlx = convert(request);
+    expect(mlx).not.toHaveProperty("response_format");
+    expect(mlx.messages).toEqual([
+      { role: "user", content: reminder(`Reply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(titleSchema)}`) },
+    ]);
+    expect(convert({ messages: [user("hi")], output_config: { effort: "high" } }).messages).toEqual([{ role: "user", content: "hi" }]);
+  });
+
+  it("both requests in words share one reminder", () => {
+    const out = convert({ tools: [readTool], tool_choice: { type: "any" }, messages: [user("hi")], output_config: { format: { type: "json_schema", schema: titleSchema } } });
+    expect(out.messages.at(-1)?.content).toBe(
+      reminder(`You must call at least one of the available tools in your reply.\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(titleSchema)}`),
+    );
+  });
+});
+
 describe("convertAnthropicToOpenAI: parameters", () => {
   it("always sends max_tokens = min(request, profile cap)", () => {
     expect(convert({ max_tokens: 64000 }, { maxOutputTokens: 8192 }).max_tokens).toBe(8192);

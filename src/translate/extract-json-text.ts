@@ -1,0 +1,69 @@
+import type { AnthropicOutputBlock, AnthropicStreamEvent, MessagesRequest } from "./anthropic-types.js";
+import type { TranslateOptions } from "./translate-options.js";
+
+/**
+ * Whether the request wants its answer as JSON (`output_config.format`) from a server that cannot
+ * constrain it: the prompt then asks for it in words and the answer is dug out with the functions below.
+ */
+export function jsonAskedInWords(request: MessagesRequest, options: TranslateOptions): boolean {
+  return request.output_config?.format !== undefined && options.serverFeatures?.jsonSchemaOutput !== true;
+}
+
+/**
+ * The JSON object in a model's answer: the whole text, a fenced block, or the span from the first
+ * `{` to the last `}` (small models wrap JSON in prose or a code fence). Undefined when none parses.
+ */
+export function extractJsonObject(text: string): string | undefined {
+  const trimmed = text.trim();
+  const fenced = /```[\w-]*\s*([\s\S]*?)```/.exec(trimmed)?.[1]?.trim();
+  const start = trimmed.indexOf("{");
+  const end = trimmed.lastIndexOf("}");
+  const span = start >= 0 && end > start ? trimmed.slice(start, end + 1) : undefined;
+  return [trimmed, fenced, span].find((candidate) => candidate !== undefined && isJsonObject(candidate));
+}
+
+/** Non-streamed answers: each text block becomes its JSON object, or stays as it is when it has none. */
+export function extractJsonContent(content: readonly AnthropicOutputBlock[]): AnthropicOutputBlock[] {
+  return content.map((block) => (block.type === "text" ? { type: "text", text: extractJsonObject(block.text) ?? block.text } : block));
+}
+
+/**
+ * Streamed answers: holds each text block's deltas and sends the block's JSON object as one delta
+ * when the block stops (the text as it was when it has none). Other events pass at once; on an
+ * `error` event the held text goes out first, as it came, so nothing is lost.
+ */
+export function createJsonTextExtractor(): TransformStream<AnthropicStreamEvent, AnthropicStreamEvent> {
+  const held = new Map<number, string>();
+  const release = (index: number, text: string, controller: TransformStreamDefaultController<AnthropicStreamEvent>) => {
+    held.delete(index);
+    if (text !== "") controller.enqueue({ type: "content_block_delta", index, delta: { type: "text_delta", text } });
+  };
+  return new TransformStream({
+    transform(event, controller) {
+      if (event.type === "content_block_start" && event.content_block.type === "text") {
+        held.set(event.index, "");
+      } else if (event.type === "content_block_delta" && event.delta.type === "text_delta" && held.has(event.index)) {
+        held.set(event.index, held.get(event.index) + event.delta.text);
+        return;
+      } else if (event.type === "content_block_stop" && held.has(event.index)) {
+        const text = held.get(event.index) ?? "";
+        release(event.index, extractJsonObject(text) ?? text, controller);
+      } else if (event.type === "error") {
+        for (const [index, text] of held) release(index, text, controller);
+      }
+      controller.enqueue(event);
+    },
+    flush(controller) {
+      for (const [index, text] of held) release(index, text, controller);
+    },
+  });
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
