@@ -44,7 +44,8 @@ export function convertAnthropicToOpenAI(
   const features = options.serverFeatures ?? NOTHING_ENFORCED;
   const forced = toolsOffered ? forcedToolChoice(choice, native ? features : NOTHING_ENFORCED) : undefined;
   const schema = request.output_config?.format?.schema;
-  const hints = [forced?.hint, schema !== undefined && jsonAskedInWords(request, options) ? jsonOutputHint(schema) : undefined].filter((hint) => hint !== undefined);
+  const jsonInWords = schema !== undefined && jsonAskedInWords(request, options);
+  const hints = [forced?.hint, jsonInWords ? jsonOutputHint(schema) : undefined].filter((hint) => hint !== undefined);
   // At the end, not in the system prompt: these vary per request, the prefix must not.
   if (hints.length > 0) messages.push({ role: "user", content: wrapSystemReminder(hints.join("\n")) });
 
@@ -61,7 +62,7 @@ export function convertAnthropicToOpenAI(
       out.parallel_tool_calls = false;
     }
   }
-  if (schema !== undefined && !jsonAskedInWords(request, options)) {
+  if (schema !== undefined && !jsonInWords) {
     out.response_format = { type: "json_schema", json_schema: { name: "response", schema, strict: true } };
   }
   applySampling(out, request, options);
