@@ -39,7 +39,8 @@ export function convertAnthropicToOpenAI(
 
   const tools = customTools(request.tools);
   const choice = request.tool_choice;
-  const toolsOffered = tools.length > 0 && choice?.type !== "none";
+  // In xml mode the tools may already be in the system prompt (trimming put them there).
+  const toolsOffered = (tools.length > 0 || options.toolMode === "xml") && choice?.type !== "none";
   const native = toolsOffered && options.toolMode === "native";
   const features = options.serverFeatures ?? NOTHING_ENFORCED;
   const forced = toolsOffered ? forcedToolChoice(choice, native ? features : NOTHING_ENFORCED) : undefined;

@@ -42,9 +42,9 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
     hits.push({ rule: "tools-prompt", target: "tools", charsRemoved: JSON.stringify(shaped.tools).length - toolsPrompt.length });
   }
   if (xml || shaped.tools.length === 0) {
-    // The tools live in the prompt (or there are none left): a tool_choice without tools is invalid.
     delete out.tools;
-    delete out.tool_choice;
+    // A forced call stays when the tools live in the prompt: the translation asks for it in words.
+    if (toolsPrompt === "") delete out.tool_choice;
   } else if (request.tools !== undefined) {
     out.tools = shaped.tools;
   }

@@ -143,6 +143,16 @@ describe("prefix stability: turn N+1's upstream prompt starts with turn N's byte
     expect(trimmed.report.rules.find((r) => r.rule === "tools-prompt")).toBeDefined();
   });
 
+  it("xml mode keeps a forced call, asked for in words after the conversation", () => {
+    const profile = xmlProfile(firstProfileOfSize(table, "small"));
+    const { trimmed, upstream } = trimAndConvert({ ...followup, tool_choice: { type: "tool", name: "Read" } }, table, profile, templates);
+    expect(trimmed.request.tool_choice).toEqual({ type: "tool", name: "Read" });
+    expect(upstream).not.toHaveProperty("tool_choice");
+    expect(upstream.messages.at(-1)?.content).toMatch(/<system-reminder>\nYou must call the tool "Read" in your reply\.\n<\/system-reminder>$/);
+    const unforced = trimAndConvert(followup, table, profile, templates).upstream;
+    expect(JSON.stringify(unforced.messages)).not.toContain("You must call");
+  });
+
   it("a long tool result is shortened to fit the budget and reported by its path in Claude Code's request", () => {
     const long = structuredClone(followup);
     const result = long.messages[3]?.content as Array<{ content: string }>;
