@@ -3,7 +3,8 @@ import type { TranslateOptions } from "./translate-options.js";
 
 /**
  * Whether the request wants its answer as JSON (`output_config.format`) from a server that cannot
- * constrain it: the prompt then asks for it in words and the answer is dug out with the functions below.
+ * constrain it: the prompt then asks for it in words. Either way the answer goes through the
+ * functions below, which leave a bare JSON object as it is.
  */
 export function jsonAskedInWords(request: MessagesRequest, options: TranslateOptions): boolean {
   return request.output_config?.format !== undefined && options.serverFeatures?.jsonSchemaOutput !== true;

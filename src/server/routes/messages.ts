@@ -9,7 +9,7 @@ import { escalateForBudget, selectRoute, type RouteDecision } from "../../router
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { convertOpenAIResponse } from "../../translate/convert-openai-response.js";
-import { createJsonTextExtractor, extractJsonContent, jsonAskedInWords } from "../../translate/extract-json-text.js";
+import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
 import { formatSSE } from "../../translate/format-sse.js";
 import type { OpenAIChatResponse } from "../../translate/openai-types.js";
 import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
@@ -84,12 +84,13 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
   const translateContext = { model: request.model, tools: trimmed.offeredTools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
 
-  // Asked for JSON in words: the model may wrap it in prose or a code fence.
-  const jsonInWords = jsonAskedInWords(request, options);
+  // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
+  // that takes response_format without enforcing it.
+  const wantsJson = request.output_config?.format !== undefined;
 
   if (!request.stream) {
     const converted = convertOpenAIResponse((await upstream.response.json()) as OpenAIChatResponse, translateContext);
-    const message = jsonInWords ? { ...converted, content: extractJsonContent(converted.content) } : converted;
+    const message = wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
     Object.assign(metrics, {
       firstTokenAt: metrics.started,
       stopReason: message.stop_reason ?? undefined,
@@ -115,7 +116,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const events = withKeepalive(parseOpenAIEventStream(bytes), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs }).pipeThrough(
     createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }),
   );
-  const body = (jsonInWords ? events.pipeThrough(createJsonTextExtractor()) : events)
+  const body = (wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events)
     .pipeThrough(observeEvents(metrics, ctx.deps.now, end))
     .pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
   return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } });
