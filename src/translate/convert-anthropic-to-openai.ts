@@ -5,7 +5,6 @@ import type {
   MessagesRequest,
 } from "./anthropic-types.js";
 import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./convert-anthropic-messages.js";
-import { jsonAskedInWords } from "./extract-json-text.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
 import type {
   OpenAIChatMessage,
@@ -45,7 +44,7 @@ export function convertAnthropicToOpenAI(
   const features = options.serverFeatures ?? NOTHING_ENFORCED;
   const forced = toolsOffered ? forcedToolChoice(choice, native ? features : NOTHING_ENFORCED) : undefined;
   const schema = request.output_config?.format?.schema;
-  const jsonInWords = schema !== undefined && jsonAskedInWords(request, options);
+  const jsonInWords = schema !== undefined && !features.jsonSchemaOutput;
   const hints = [forced?.hint, jsonInWords ? jsonOutputHint(schema) : undefined].filter((hint) => hint !== undefined);
   // At the end, not in the system prompt: these vary per request, the prefix must not.
   if (hints.length > 0) messages.push({ role: "user", content: wrapSystemReminder(hints.join("\n")) });
@@ -119,7 +118,7 @@ function forcedToolChoice(choice: AnthropicToolChoice | undefined, features: Ser
   }
 }
 
-/** For servers that cannot constrain the answer; `extractJsonObject` then digs the JSON out. */
+/** For servers that cannot constrain the answer; `extractJsonObject` takes the JSON out of it. */
 function jsonOutputHint(schema: Record<string, unknown>): string {
   return `Reply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(schema)}`;
 }

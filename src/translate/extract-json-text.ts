@@ -1,16 +1,9 @@
-import type { AnthropicOutputBlock, AnthropicStreamEvent, MessagesRequest } from "./anthropic-types.js";
-import type { TranslateOptions } from "./translate-options.js";
+import type { AnthropicOutputBlock, AnthropicStreamEvent } from "./anthropic-types.js";
 
 /**
- * Whether the request wants its answer as JSON (`output_config.format`) from a server that cannot
- * constrain it: the prompt then asks for it in words. Either way the answer goes through the
- * functions below, which leave a bare JSON object as it is.
- */
-export function jsonAskedInWords(request: MessagesRequest, options: TranslateOptions): boolean {
-  return request.output_config?.format !== undefined && options.serverFeatures?.jsonSchemaOutput !== true;
-}
-
-/**
+ * For answers that must be JSON (`output_config.format`): servers that cannot constrain them are asked
+ * in words, and some that take `response_format` do not enforce it.
+ *
  * The JSON object in a model's answer: the whole text, a fenced block, or the span from the first
  * `{` to the last `}` (small models wrap JSON in prose or a code fence). Undefined when none parses.
  */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
-import { createJsonTextExtractor, extractJsonContent, extractJsonObject, jsonAskedInWords } from "../../src/translate/extract-json-text.js";
-import { baseOptions } from "../helpers/translate-helpers.js";
+import { createJsonTextExtractor, extractJsonContent, extractJsonObject } from "../../src/translate/extract-json-text.js";
 
 const TITLE = '{"title": "Add two numbers"}';
 
@@ -20,16 +19,6 @@ describe("extractJsonObject", () => {
     expect(extractJsonObject('["a", "b"]')).toBeUndefined();
     expect(extractJsonObject('{"title": "cut off')).toBeUndefined();
     expect(extractJsonObject("")).toBeUndefined();
-  });
-});
-
-describe("jsonAskedInWords", () => {
-  const format = { type: "json_schema" as const, schema: { type: "object" } };
-  const request = { model: "m", max_tokens: 10, messages: [], output_config: { format } };
-  it("is true only for a JSON answer the server will not constrain", () => {
-    expect(jsonAskedInWords(request, baseOptions)).toBe(true);
-    expect(jsonAskedInWords(request, { ...baseOptions, serverFeatures: { requiredToolChoice: false, namedToolChoice: false, jsonSchemaOutput: true } })).toBe(false);
-    expect(jsonAskedInWords({ ...request, output_config: { effort: "high" } }, baseOptions)).toBe(false);
   });
 });
 
