@@ -2,10 +2,10 @@
 // Code can talk to `mallex run`), against `node -e 0` as the floor, run by run in turn.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
 import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -43,7 +43,7 @@ export async function benchProxyStart({ runs = 15 } = {}) {
 }
 
 async function timeProxyStart(home) {
-  const port = await freePort();
+  const port = await findFreePort();
   const started = performance.now();
   const child = spawn(process.execPath, [bin, "proxy", "--port", String(port), "--backend-url", "http://127.0.0.1:9/v1"], {
     cwd: root,
@@ -74,16 +74,6 @@ async function timeProxyStart(home) {
     child.kill();
     await exited;
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 const row = (label, s) => `| ${label} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.min)} |`;

@@ -1,9 +1,9 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findFreePort } from "../src/supervisor/supervisor-deps.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { writeTree } from "./helpers/config-tree.js";
-import { freePort } from "./helpers/mallex-process.js";
 import { runCli } from "./helpers/run-cli.js";
 
 const CHECKS = ["config", "memory", "python", "mlx-lm", "model", "port", "backend", "claude code", "api key"];
@@ -72,7 +72,7 @@ describe("mallex doctor (CLI)", () => {
   });
 
   it("against a closed port: ✗ backend with the fix, exit 1", async () => {
-    const url = `http://127.0.0.1:${await freePort()}/v1`;
+    const url = `http://127.0.0.1:${await findFreePort()}/v1`;
     const result = await runCli(["doctor", "--config", config, "--backend-url", url]);
     expect(result.stdout).toContain(`✗ backend — ${url}: nothing listens there (connection refused) (fix: start the model server`);
     expect(result.stdout.trim().split("\n").at(-1)).toBe("1 check failed.");

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { loadValidator } from "../src/load-validator.js";
 import { loadTemplates } from "../src/templates/load-templates.js";
 import { startProxy } from "../src/server/start-proxy.js";
+import { findFreePort } from "../src/supervisor/supervisor-deps.js";
 import { packageRoot } from "./helpers/config-tree.js";
-import { freePort } from "./helpers/mallex-process.js";
 import { defaultTable } from "./helpers/test-proxy.js";
 
 const validateMessages = await loadValidator(packageRoot, "validate-messages");
@@ -40,7 +40,7 @@ describe("startProxy", () => {
   });
 
   it("fails clearly when the port is taken, instead of moving to another", async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const first = await startProxy({ table: defaultTable, validateMessages, templates, env: {}, mallexHome: home(), port, print: () => {} });
     try {
       await expect(startProxy({ table: defaultTable, validateMessages, templates, env: {}, mallexHome: home(), port, print: () => {} })).rejects.toThrow(

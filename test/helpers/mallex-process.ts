@@ -1,17 +1,9 @@
-import { createServer } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { findFreePort } from "../../src/supervisor/supervisor-deps.js";
 import { MALLEX_BIN } from "./run-cli.js";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface MallexProxyProcess {
   url: string;
@@ -22,7 +14,7 @@ export interface MallexProxyProcess {
 
 /** `mallex proxy --port N …args` as a real process; resolves once GET /health answers 200. */
 export async function startProxyProcess(args: string[], mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-"))): Promise<MallexProxyProcess> {
-  const port = await freePort();
+  const port = await findFreePort();
   const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), ...args], {
     env: { MALLEX_HOME: mallexHome },
     reject: false,
