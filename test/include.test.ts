@@ -1,6 +1,7 @@
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileIn, compileTree, BASE } from "./helpers/config-tree.js";
+import { compileIn, compileTree, BASE, packageRoot } from "./helpers/config-tree.js";
 
 const teamDir = fileURLToPath(new URL("./fixtures/team/", import.meta.url));
 
@@ -83,5 +84,22 @@ describe("include, override and disable with real rule files", () => {
     expect(result.lines).toEqual([]);
     expect(result.table!.tiers.low).toEqual({ profile: "qwen2.5-coder-7b" });
     expect(result.table!.tiers.high).toEqual({ profile: "claude-sonnet", fallback: "medium" });
+  });
+
+  it("`mallex` is the shipped default even beside a folder or a file named mallex; `./mallex` is that file", () => {
+    const config = "include: [mallex]\ntiers:\n  low: { profile: qwen2.5-coder-7b }\n";
+    const shipped = join(packageRoot, "mallex.yaml");
+    const includedBy = (result: ReturnType<typeof compileTree>) => result.table!.sources.map((s) => resolve(result.dir, "generated", s.path));
+    for (const beside of [{ "mallex/README.md": "the project's own notes\n" }, { mallex: "server: { port: 7001 }\n" }]) {
+      const result = compileTree({ "mallex.yaml": config, ...beside });
+      expect(result.lines).toEqual([]);
+      expect(includedBy(result)).toContain(shipped);
+      expect(result.table!.tiers.high).toEqual({ profile: "claude-sonnet", fallback: "medium" });
+      expect(result.table!.server.port).toBe(4141);
+    }
+    const local = compileTree({ "mallex.yaml": `include: [./mallex]\n${BASE}`, mallex: "server: { port: 7001 }\n" });
+    expect(local.lines).toEqual([]);
+    expect(includedBy(local)).not.toContain(shipped);
+    expect(local.table!.server.port).toBe(7001);
   });
 });

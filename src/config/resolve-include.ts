@@ -5,12 +5,14 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 export type IncludeResolution = { ok: true; path: string } | { ok: false; message: string; hint: string };
 
 /**
- * Finds an included rule file. A spec that starts with `.` or `/`, or names an existing file next to
- * the including file, is a path; anything else is an npm package (a team's published rule pack),
- * resolved from the including file's node_modules: its package.json `mallex` field, else its
- * mallex.yaml. The name `mallex` itself is this package's shipped default.
+ * Finds an included rule file. The name `mallex` is this package's shipped default, whatever sits
+ * beside the config (a project's own `mallex/` folder must not shadow it; `./mallex` names that). A
+ * spec that starts with `.` or `/`, or names an existing file next to the including file, is a path;
+ * anything else is an npm package (a team's published rule pack), resolved from the including file's
+ * node_modules: its package.json `mallex` field, else its mallex.yaml.
  */
 export function resolveInclude(spec: string, fromFile: string, packageRoot: string): IncludeResolution {
+  if (spec === "mallex") return { ok: true, path: join(packageRoot, "mallex.yaml") };
   const baseDir = dirname(fromFile);
   const asPath = isAbsolute(spec) ? spec : resolve(baseDir, spec);
   if (spec.startsWith(".") || isAbsolute(spec) || existsSync(asPath)) {
@@ -18,7 +20,6 @@ export function resolveInclude(spec: string, fromFile: string, packageRoot: stri
       ? { ok: true, path: asPath }
       : { ok: false, message: `included file "${spec}" does not exist`, hint: "include paths are relative to the file that includes them" };
   }
-  if (spec === "mallex") return { ok: true, path: join(packageRoot, "mallex.yaml") };
 
   const require = createRequire(join(baseDir, "noop.js"));
   const notFound: IncludeResolution = {
