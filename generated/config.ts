@@ -106,9 +106,9 @@ export interface Backend {
    */
   kind: "openai" | "anthropic";
   /**
-   * Which server this is, for its quirks and for what it enforces itself (what it cannot is asked for in the prompt): mlx-lm (max_tokens default 512, a model name triggers a download; enforces neither tool_choice nor response_format), llama-server (tokenizer endpoint; tool_choice "required", response_format), vllm and openrouter (tool_choice, response_format), ollama and lmstudio (response_format), generic (neither).
+   * Which server this is, for its quirks and for what it enforces itself (what it cannot is asked for in the prompt): mlx-lm (max_tokens default 512, a model name triggers a download; enforces neither tool_choice nor response_format), llama-server (tokenizer endpoint; tool_choice "required", response_format), vllm and openrouter (tool_choice, response_format), ollama and lmstudio (response_format), generic (neither), embedded (mallex's own llama.cpp engine, `{mallex} engine`: GGUF models with no server installed; tool_choice and response_format enforced by grammar).
    */
-  flavor?: "mlx-lm" | "llama-server" | "ollama" | "lmstudio" | "vllm" | "openrouter" | "generic";
+  flavor?: "mlx-lm" | "llama-server" | "ollama" | "lmstudio" | "vllm" | "openrouter" | "generic" | "embedded";
   /**
    * Base URL ending in /v1 for openai kinds (may use {port} when supervised); https://api.anthropic.com for anthropic.
    */
@@ -134,7 +134,7 @@ export interface Backend {
  */
 export interface Supervise {
   /**
-   * Command line that starts the server. Placeholders: {port}, {model}, {host}, {venv}, {draft_model}.
+   * Command line that starts the server. Placeholders: {port}, {model}, {host}, {venv}, {draft_model}, and {mallex} (this mallex, e.g. `{mallex} engine --model {model} --port {port}` for the embedded engine).
    */
   command: string;
   /**
@@ -188,7 +188,7 @@ export interface Profile {
    */
   backend: string;
   /**
-   * Model id as the backend knows it (Hugging Face repo for mlx-lm, model name for Anthropic).
+   * Model id as the backend knows it (Hugging Face repo for mlx-lm, a GGUF path or hf: URI for the embedded engine, model name for Anthropic).
    */
   model: string;
   /**
@@ -254,6 +254,7 @@ export interface Profile {
    * Model names (globs with *) Claude Code may send that select this profile directly.
    */
   aliases?: string[];
+  engine?: Engine;
 }
 /**
  * Sampling defaults sent when Claude Code does not set them.
@@ -279,6 +280,31 @@ export interface Sampling {
    * Repetition penalty (mlx-lm, llama-server).
    */
   repetition_penalty?: number;
+}
+/**
+ * How mallex's embedded engine (backend flavor embedded) runs this model; ignored by other backends.
+ */
+export interface Engine {
+  /**
+   * CPU threads for generation (default: the physical cores; on a 2-vCPU machine 1 is faster than 2).
+   */
+  threads?: number;
+  /**
+   * Tokens of KV cache per sequence: prompt and answer together (default: what fits in memory, up to the model's trained context).
+   */
+  context_size?: number;
+  /**
+   * Prompt tokens evaluated per batch (llama.cpp's n_batch).
+   */
+  batch_size?: number;
+  /**
+   * Layers offloaded to the GPU: a number, auto (what fits) or max; 0 runs on the CPU only.
+   */
+  gpu_layers?: number | ("auto" | "max");
+  /**
+   * Requests generated at once; more wait in a fair queue. Each keeps its own prefix cache.
+   */
+  sequences?: number;
 }
 /**
  * Effort tiers (low, medium, high) and the profile each one uses. Declare the ones you route to.

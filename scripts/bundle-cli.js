@@ -22,5 +22,7 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS dependencies still require() Node's built-ins.
   banner: { js: 'import { createRequire as __mallexCreateRequire } from "node:module";\nconst require = __mallexCreateRequire(import.meta.url);' },
+  // A native addon with prebuilt binaries per platform: loaded from node_modules, by `mallex engine` only.
+  external: ["node-llama-cpp"],
   logLevel: "warning",
 });

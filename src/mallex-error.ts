@@ -7,6 +7,10 @@ export type MallexErrorCode =
   | "E_GENERATED_STALE"
   | "E_OUTPUT_UNWRITABLE"
   | "E_USAGE"
+  /** The embedded engine cannot load or serve its model. */
+  | "E_ENGINE"
+  /** A model file cannot be found, downloaded or verified. */
+  | "E_MODEL_SOURCE"
   | SupervisorErrorCode;
 
 /**

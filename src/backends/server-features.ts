@@ -18,6 +18,8 @@ const BY_FLAVOR: Readonly<Record<string, ServerFeatures>> = {
   ollama: { ...NONE, jsonSchemaOutput: true },
   lmstudio: { ...NONE, jsonSchemaOutput: true },
   generic: NONE,
+  // mallex's own engine turns tool_choice and response_format into llama.cpp grammars.
+  embedded: { requiredToolChoice: true, namedToolChoice: true, jsonSchemaOutput: true },
 };
 
 export function serverFeaturesOf(flavor: string): ServerFeatures {

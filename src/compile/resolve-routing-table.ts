@@ -160,6 +160,15 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     sampling: { ...profile.sampling } as Record<string, number>,
     draftModel: profile.draft_model,
     chatTemplateArgs: profile.chat_template_args as Record<string, unknown> | undefined,
+    engine:
+      profile.engine &&
+      omitUndefined({
+        threads: profile.engine.threads,
+        contextSize: profile.engine.context_size,
+        batchSize: profile.engine.batch_size,
+        gpuLayers: profile.engine.gpu_layers,
+        sequences: profile.engine.sequences,
+      }),
   });
 }
 

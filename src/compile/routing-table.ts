@@ -1,7 +1,7 @@
 import type { Size, TierName } from "../../generated/config.js";
 
 /** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
-export const ROUTING_TABLE_FORMAT = 1;
+export const ROUTING_TABLE_FORMAT = 2;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
@@ -54,6 +54,17 @@ export interface CompiledProfile {
   sampling: Record<string, number>;
   draftModel?: string;
   chatTemplateArgs?: Record<string, unknown>;
+  /** The embedded engine's settings (flavor embedded); absent: its defaults. */
+  engine?: CompiledEngineOptions;
+}
+
+/** How `mallex engine` runs a model: passed to it as flags. */
+export interface CompiledEngineOptions {
+  threads?: number;
+  contextSize?: number;
+  batchSize?: number;
+  gpuLayers?: number | "auto" | "max";
+  sequences?: number;
 }
 
 export interface CompiledIntent {

@@ -1,4 +1,4 @@
-import type { CompiledBackend, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import type { ServerSupervisor, SupervisedServerSpec } from "../supervisor/types.js";
 
 /** The compiled `supervise:` block, as the backend declares it or as schema defaults give it. */
@@ -59,8 +59,11 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
     if (profile.draftModel && !command.includes("{draft_model}")) command += " --draft-model {draft_model}";
     if (profile.chatTemplateArgs) command += ` --chat-template-args '${JSON.stringify(profile.chatTemplateArgs)}'`;
   }
+  // The embedded engine takes the profile's engine settings as flags (llama-server's names, so the
+  // supervisor's out-of-memory retry with half the context works on it too).
+  if (options.serverCommand === undefined && backend.flavor === "embedded") command += engineFlags(profile.engine ?? {});
   const spec: SupervisedServerSpec = {
-    key: `${profile.backend}--${profile.model.replace(/[^A-Za-z0-9._-]+/g, "_")}`,
+    key: `${profile.backend}--${profile.model.replace(/[^A-Za-z0-9._-]+/g, "_")}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) : ""}`,
     command,
     model: profile.model,
     install: supervision.install,
@@ -73,4 +76,21 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   if (profile.draftModel) spec.draftModel = profile.draftModel;
   if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
   return spec;
+}
+
+function engineFlags(engine: CompiledEngineOptions): string {
+  const flags: Array<[string, unknown]> = [
+    ["--threads", engine.threads],
+    ["--ctx-size", engine.contextSize],
+    ["--batch-size", engine.batchSize],
+    ["--gpu-layers", engine.gpuLayers],
+    ["--parallel", engine.sequences],
+  ];
+  return flags.map(([flag, value]) => (value === undefined ? "" : ` ${flag} ${value}`)).join("");
+}
+
+/** Two profiles that run one GGUF with other engine settings need two engines; the same settings share one. */
+function engineKey(engine: CompiledEngineOptions): string {
+  const parts = [engine.threads, engine.contextSize, engine.batchSize, engine.gpuLayers, engine.sequences];
+  return parts.every((p) => p === undefined) ? "" : `--${parts.map((p) => p ?? "d").join("-")}`;
 }

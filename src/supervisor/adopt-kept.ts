@@ -21,6 +21,7 @@ import type { ExitInfo, LaunchedServer } from "./launch-server.js";
 import { livenessOf, pidfilePath, readPidfile, removePidfile, writePidfile, type ServerPidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
 import { isSameProcess } from "./process-identity.js";
+import { mallexArgv } from "../mallex-argv.js";
 import { buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
 import { unref, type SupervisorDeps } from "./supervisor-deps.js";
@@ -120,7 +121,7 @@ function matchingArgv(spec: SupervisedServerSpec, record: ServerPidfile, options
   let argv: string[];
   try {
     const venv = spec.venv ? resolveVenvDir(options.mallexHome, spec.venv) : undefined;
-    argv = buildServerArgv(spec.command, { port: record.port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel });
+    argv = buildServerArgv(spec.command, { port: record.port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel, mallex: mallexArgv() });
   } catch {
     return undefined;
   }

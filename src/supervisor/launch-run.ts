@@ -3,6 +3,7 @@
  * pidfile, output → log + progress + out-of-memory, a heartbeat while it is silent, and the
  * readiness probe raced against the process exiting (so a dead server fails fast, with its log tail).
  */
+import { mallexArgv } from "../mallex-argv.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
 import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
@@ -77,7 +78,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
 
   let argv: string[];
   try {
-    argv = buildServerArgv(spec.command, { port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel });
+    argv = buildServerArgv(spec.command, { port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel, mallex: mallexArgv() });
   } catch (error) {
     return { kind: "failed", run: undefined, error: new SupervisorError("E_SERVER_START", `The server command of ${spec.key} cannot be run: ${(error as Error).message}.`) };
   }

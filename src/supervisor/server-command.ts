@@ -11,6 +11,8 @@ export interface CommandValues {
   /** The venv directory, for `{venv}/bin/mlx_lm.server`. */
   venv?: string;
   draftModel?: string;
+  /** How to run this mallex (`node …/bin/mallex.js`): the program `{mallex}` stands for. */
+  mallex?: readonly string[];
 }
 
 /** Splits a command string into words: 'single' and "double" quotes, backslash escapes, no expansion. */
@@ -49,8 +51,9 @@ export function splitCommand(command: string): string[] {
 }
 
 /**
- * The argv to run: words with {port} {model} {host} {venv} {draft_model} replaced. A word that needs
- * {draft_model} or {venv} when there is none is dropped, with the flag before it.
+ * The argv to run: words with {port} {model} {host} {venv} {draft_model} replaced, and a word that is
+ * exactly {mallex} replaced by the words that run this mallex. A word that needs {draft_model} or
+ * {venv} when there is none is dropped, with the flag before it.
  */
 export function buildServerArgv(command: string, values: CommandValues): string[] {
   const known: Record<string, string | undefined> = {
@@ -62,6 +65,11 @@ export function buildServerArgv(command: string, values: CommandValues): string[
   };
   const argv: string[] = [];
   for (const word of splitCommand(command)) {
+    if (word === "{mallex}") {
+      if (!values.mallex) throw new Error("the server command uses {mallex}, which has no value here");
+      argv.push(...values.mallex);
+      continue;
+    }
     let missing: string | undefined;
     const filled = word.replace(/\{(port|model|host|venv|draft_model)\}/g, (_, name: string) => {
       const value = known[name];

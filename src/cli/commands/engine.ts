@@ -1,0 +1,51 @@
+import { defineCommand } from "citty";
+import { MallexError } from "../../mallex-error.js";
+import { resolveMallexHome } from "../../mallex-home.js";
+import { serveEngine } from "../../engine/serve-engine.js";
+import { waitForShutdown } from "../wait-for-shutdown.js";
+
+export default defineCommand({
+  meta: {
+    name: "engine",
+    description: "Serve one GGUF model over OpenAI Chat Completions with the embedded llama.cpp engine (what backends of flavor embedded run)",
+  },
+  args: {
+    model: { type: "string", alias: "m", description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models)", valueHint: "path|hf:uri", required: true },
+    host: { type: "string", description: "Address to listen on", default: "127.0.0.1" },
+    port: { type: "string", alias: "p", description: "Port to listen on (0: any free port)", default: "8080", valueHint: "n" },
+    threads: { type: "string", alias: "t", description: "CPU threads (default: the physical cores)", valueHint: "n" },
+    "ctx-size": { type: "string", alias: "c", description: "Context tokens per sequence (default: what fits, up to the model's trained context)", valueHint: "n" },
+    "batch-size": { type: "string", alias: "b", description: "Prompt tokens per batch", valueHint: "n" },
+    "gpu-layers": { type: "string", description: "Layers on the GPU: a number, auto or max (0: CPU only)", valueHint: "n|auto|max" },
+    parallel: { type: "string", alias: "np", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
+  },
+  async run({ args }) {
+    const gpuLayers = args["gpu-layers"];
+    const layers: number | "auto" | "max" | undefined = gpuLayers === "auto" || gpuLayers === "max" ? gpuLayers : count(gpuLayers, "--gpu-layers", 0);
+    const engine = await serveEngine({
+      model: args.model,
+      host: args.host,
+      port: count(args.port, "--port", 0)!,
+      mallexHome: resolveMallexHome(process.env),
+      print: (line) => console.error(line),
+      ...defined("threads", count(args.threads, "--threads", 1)),
+      ...defined("contextSize", count(args["ctx-size"], "--ctx-size", 256)),
+      ...defined("batchSize", count(args["batch-size"], "--batch-size", 1)),
+      ...defined("sequences", count(args.parallel, "--parallel", 1)),
+      ...defined("gpuLayers", layers),
+    });
+    await waitForShutdown();
+    await engine.close();
+  },
+});
+
+function count(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new MallexError("E_USAGE", `${flag} must be a whole number ≥ ${min}, got "${value}"`, { exitCode: 2 });
+  return n;
+}
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

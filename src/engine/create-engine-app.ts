@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import { H3, HTTPError } from "h3";
+import { EngineRequestError, parseEngineRequest } from "./engine-request.js";
+import { createChunkFormatter, createResponseCollector, type ResponseIdentity } from "./format-openai-response.js";
+import { generateCompletion, type CompletionEvent } from "./generate-completion.js";
+import type { LoadedEngine } from "./load-engine.js";
+
+export interface EngineAppOptions {
+  /** One line per request (the supervisor keeps the engine's output in server.log). */
+  log(line: string): void;
+  now(): number;
+}
+
+/** The engine's HTTP surface: the part of OpenAI Chat Completions that mallex (and any client) uses. */
+export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions): H3 {
+  const app = new H3({
+    onError(error) {
+      if (error.status === 404) return openAIError(404, "not_found_error", error.message || "no such route");
+      options.log(`internal error: ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : error.message}`);
+      return openAIError(500, "server_error", error.message);
+    },
+  });
+  app.get("/health", () => ({ status: "ok" }));
+  const models = () => ({ object: "list", data: [{ id: engine.modelId, object: "model", created: 0, owned_by: "mallex" }] });
+  app.get("/v1/models", models);
+  app.get("/models", models);
+  const completions = async (req: Request) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await req.text());
+    } catch {
+      return openAIError(400, "invalid_request_error", "the request body is not valid JSON");
+    }
+    let request;
+    try {
+      request = parseEngineRequest(body);
+    } catch (error) {
+      if (error instanceof EngineRequestError) return openAIError(400, "invalid_request_error", error.message, error.param);
+      throw error;
+    }
+    const identity: ResponseIdentity = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: engine.modelId };
+    const started = options.now();
+    const logDone = (event: Extract<CompletionEvent, { type: "done" }>) =>
+      options.log(`${request.stream ? "stream" : "request"} · prompt ${event.usage.promptTokens} tok (${event.usage.cachedTokens} cached) · out ${event.usage.completionTokens} tok · ${event.finishReason} · ${((options.now() - started) / 1000).toFixed(2)} s`);
+    return request.stream ? stream(engine, request, identity, req.signal, logDone, options) : whole(engine, request, identity, req.signal, logDone);
+  };
+  app.post("/v1/chat/completions", (event) => completions(event.req));
+  app.post("/chat/completions", (event) => completions(event.req));
+  app.all("/**", (event) => {
+    throw new HTTPError({ status: 404, message: `no route ${event.req.method} ${event.url.pathname}` });
+  });
+  return app;
+}
+
+async function whole(engine: LoadedEngine, request: ReturnType<typeof parseEngineRequest>, identity: ResponseIdentity, signal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void): Promise<Response> {
+  const collector = createResponseCollector(identity);
+  try {
+    await generateCompletion(engine, request, signal, (event) => {
+      collector.add(event);
+      if (event.type === "done") logDone(event);
+    });
+  } catch (error) {
+    if (error instanceof EngineRequestError) return openAIError(400, "invalid_request_error", error.message, error.param);
+    throw error;
+  }
+  return Response.json(collector.result());
+}
+
+/**
+ * SSE: the first chunk goes out at once (the client knows the engine took the request while it waits
+ * for a sequence or prefills); an error after that is an `error` chunk and the stream ends without
+ * `[DONE]`, which mallex (and the OpenAI SDKs) read as a failed stream.
+ */
+function stream(engine: LoadedEngine, request: ReturnType<typeof parseEngineRequest>, identity: ResponseIdentity, clientSignal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void, options: EngineAppOptions): Response {
+  const formatter = createChunkFormatter(identity, { includeUsage: request.includeUsage });
+  const encoder = new TextEncoder();
+  const abort = new AbortController();
+  const signal = AbortSignal.any([clientSignal, abort.signal]);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (data: object | string) => {
+        if (!signal.aborted) controller.enqueue(encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`));
+      };
+      send(formatter.start());
+      generateCompletion(engine, request, signal, (event) => {
+        for (const chunk of formatter.format(event)) send(chunk);
+        if (event.type === "done") logDone(event);
+      })
+        .then(() => send("[DONE]"))
+        .catch((error: unknown) => {
+          if (signal.aborted) {
+            options.log("stream · client went away: generation stopped");
+            return;
+          }
+          const message = error instanceof Error ? error.message : String(error);
+          options.log(`stream · failed: ${message}`);
+          send({ error: { message, type: error instanceof EngineRequestError ? "invalid_request_error" : "server_error" } });
+        })
+        .finally(() => {
+          try {
+            controller.close();
+          } catch {
+            // Already closed by a cancelled client.
+          }
+        });
+    },
+    cancel() {
+      abort.abort(new Error("client went away"));
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}
+
+function openAIError(status: number, type: string, message: string, param?: string): Response {
+  return Response.json({ error: { message, type, param: param ?? null, code: null } }, { status });
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import type { ChatHistoryItem, ChatModelFunctions, LlamaChatResponseChunk, LlamaGrammar, Token } from "node-llama-cpp";
+import { buildChatHistory } from "./build-chat-history.js";
+import { EngineRequestError, type EngineRequest, type EngineTool } from "./engine-request.js";
+import type { LoadedEngine } from "./load-engine.js";
+import { jsonSchemaToGbnf } from "./json-schema-to-gbnf.js";
+
+export type FinishReason = "stop" | "length" | "tool_calls";
+
+export interface CompletionUsage {
+  promptTokens: number;
+  /** Prompt tokens the sequence's KV cache already held (the previous turn's prefix). */
+  cachedTokens: number;
+  completionTokens: number;
+}
+
+export type CompletionEvent =
+  | { type: "text"; text: string }
+  | { type: "reasoning"; text: string }
+  | { type: "tool_call"; id: string; name: string; arguments: string }
+  | { type: "done"; finishReason: FinishReason; usage: CompletionUsage };
+
+/** llama-server's default when a client sends none (node-llama-cpp's own default is greedy). */
+const DEFAULT_TEMPERATURE = 0.8;
+
+/**
+ * One chat completion on the engine: render the conversation with the model's chat template, wait
+ * for a sequence (the one whose cache shares the longest prefix), generate, and report each piece
+ * as it comes. Tool calls are grammar-constrained: with `tool_choice` auto the model may call a
+ * function in its template's own syntax and the arguments are held to the tool's schema; with
+ * required or a named function the whole answer is a call, by grammar.
+ */
+export async function generateCompletion(engine: LoadedEngine, request: EngineRequest, signal: AbortSignal, emit: (event: CompletionEvent) => void): Promise<void> {
+  const history = buildChatHistory(request.messages);
+  const mode = await generationMode(engine, request, history);
+  const promptTokens = renderPromptTokens(engine, mode.history, mode.functions);
+  const room = engine.contextSize - promptTokens.length;
+  if (room < 1) {
+    throw new EngineRequestError("messages", `the prompt is ${promptTokens.length} tokens and this engine's context holds ${engine.contextSize} (--ctx-size): shorten the conversation or start the engine with a larger context`);
+  }
+  const maxTokens = Math.min(request.maxTokens ?? room, room);
+  if (maxTokens === 0) {
+    emit({ type: "done", finishReason: "length", usage: { promptTokens: promptTokens.length, cachedTokens: 0, completionTokens: 0 } });
+    return;
+  }
+
+  const { slot, release } = await engine.pool.acquire(promptTokens, signal);
+  try {
+    // At least the last prompt token is evaluated again to produce the first new one.
+    const cachedTokens = Math.min(slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptTokens.length - 1);
+    const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
+    let forcedText = "";
+    const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
+      if (chunk.text === "") return;
+      if (chunk.type === "segment") {
+        if (chunk.segmentType === "thought") emit({ type: "reasoning", text: chunk.text });
+      } else if (mode.kind === "forced-call") {
+        forcedText += chunk.text;
+      } else {
+        emit({ type: "text", text: chunk.text });
+      }
+    };
+    const sampling = {
+      maxTokens,
+      temperature: request.temperature ?? DEFAULT_TEMPERATURE,
+      ...(request.topK !== undefined ? { topK: request.topK } : {}),
+      ...(request.topP !== undefined ? { topP: request.topP } : {}),
+      ...(request.minP !== undefined ? { minP: request.minP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      // Only what the client asked for: node-llama-cpp's default penalty would change every answer.
+      repeatPenalty: request.repeatPenalty !== undefined && request.repeatPenalty !== 1 ? { penalty: request.repeatPenalty } : (false as const),
+      ...(request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
+      ...(request.enableThinking === false ? { budgets: { thoughtTokens: 0 } } : {}),
+      signal,
+      onResponseChunk,
+    };
+    const result =
+      mode.kind === "functions"
+        ? await slot.chat.generateResponse(mode.history, { ...sampling, functions: mode.functions, documentFunctionParams: true })
+        : await slot.chat.generateResponse(mode.history, { ...sampling, ...(mode.grammar ? { grammar: mode.grammar } : {}) });
+    const completionTokens = slot.sequence.tokenMeter.usedOutputTokens - outputBefore;
+    const usage = { promptTokens: promptTokens.length, cachedTokens, completionTokens };
+    const stopReason = result.metadata.stopReason;
+    if (stopReason === "abort") throw signal.reason ?? new Error("aborted");
+
+    if (mode.kind === "forced-call") {
+      const call = stopReason === "maxTokens" ? undefined : parseForcedCall(forcedText, mode.tools);
+      if (call) {
+        emit({ type: "tool_call", id: toolCallId(), ...call });
+        emit({ type: "done", finishReason: "tool_calls", usage });
+      } else {
+        // Cut off before the call was whole: what was written is all there is to show.
+        if (forcedText !== "") emit({ type: "text", text: forcedText });
+        emit({ type: "done", finishReason: "length", usage });
+      }
+      return;
+    }
+    const calls = result.functionCalls ?? [];
+    for (const call of calls) emit({ type: "tool_call", id: toolCallId(), name: call.functionName, arguments: JSON.stringify(call.params ?? {}) });
+    emit({ type: "done", finishReason: calls.length > 0 ? "tool_calls" : stopReason === "maxTokens" ? "length" : "stop", usage });
+  } finally {
+    release();
+  }
+}
+
+type GenerationMode =
+  | { kind: "functions"; history: ChatHistoryItem[]; functions: ChatModelFunctions }
+  | { kind: "forced-call"; history: ChatHistoryItem[]; functions?: undefined; grammar: LlamaGrammar; tools: EngineTool[] }
+  | { kind: "plain"; history: ChatHistoryItem[]; functions?: undefined; grammar?: LlamaGrammar };
+
+async function generationMode(engine: LoadedEngine, request: EngineRequest, history: ChatHistoryItem[]): Promise<GenerationMode> {
+  const choice = request.toolChoice;
+  if (choice.type === "required" || choice.type === "function") {
+    const tools = choice.type === "function" ? request.tools.filter((t) => t.name === choice.name) : request.tools;
+    const grammar = await engine.grammarFor(forcedCallSchema(tools));
+    return { kind: "forced-call", history: withInstruction(history, forcedCallInstruction(tools)), grammar, tools };
+  }
+  if (request.responseFormat) {
+    const grammar = request.responseFormat.type === "json_schema" ? await engine.grammarFor(jsonSchemaToGbnf(request.responseFormat.schema)) : await engine.jsonGrammar();
+    return { kind: "plain", history, grammar };
+  }
+  if (choice.type === "auto" && request.tools.length > 0) {
+    const functions: ChatModelFunctions = Object.fromEntries(
+      request.tools.map((tool) => [tool.name, { ...(tool.description ? { description: tool.description } : {}), params: jsonSchemaToGbnf(tool.parameters) }]),
+    );
+    return { kind: "functions", history, functions };
+  }
+  return { kind: "plain", history };
+}
+
+/** The tokens LlamaChat will evaluate: the history with the model's turn opened, as its chat wrapper renders it. */
+function renderPromptTokens(engine: LoadedEngine, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): Token[] {
+  const open: ChatHistoryItem[] = history.at(-1)?.type === "model" ? history : [...history, { type: "model", response: [] }];
+  const { contextText } = engine.chatWrapper.generateContextState({
+    chatHistory: open,
+    ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+  });
+  return contextText.tokenize(engine.model.tokenizer);
+}
+
+/** `{"name": …, "arguments": …}` for one of the tools, each with its own argument schema. */
+function forcedCallSchema(tools: EngineTool[]) {
+  const variants = tools.map((tool) => ({
+    type: "object" as const,
+    properties: { name: { const: tool.name }, arguments: jsonSchemaToGbnf(tool.parameters) },
+    required: ["name", "arguments"],
+    additionalProperties: false,
+  }));
+  return variants.length === 1 ? variants[0]! : { oneOf: variants };
+}
+
+function forcedCallInstruction(tools: EngineTool[]): string {
+  const list = tools.map((tool) => `- ${tool.name}${tool.description ? `: ${tool.description}` : ""}\n  arguments (JSON Schema): ${JSON.stringify(tool.parameters)}`).join("\n");
+  return `Answer with a single tool call, written as JSON {"name": <tool name>, "arguments": {…}}. Tools:\n${list}`;
+}
+
+/** The instruction goes into the system message (the first one, or a new one at the start). */
+function withInstruction(history: ChatHistoryItem[], instruction: string): ChatHistoryItem[] {
+  const first = history[0];
+  if (first?.type === "system" && typeof first.text === "string") return [{ type: "system", text: `${first.text}\n\n${instruction}` }, ...history.slice(1)];
+  return [{ type: "system", text: instruction }, ...history];
+}
+
+function parseForcedCall(text: string, tools: EngineTool[]): { name: string; arguments: string } | undefined {
+  try {
+    const parsed = JSON.parse(text) as { name?: unknown; arguments?: unknown };
+    if (typeof parsed.name !== "string" || !tools.some((t) => t.name === parsed.name)) return undefined;
+    return { name: parsed.name, arguments: JSON.stringify(parsed.arguments ?? {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function toolCallId(): string {
+  return `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`;
+}

@@ -1,0 +1,61 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { toNodeHandler } from "h3";
+import { MallexError } from "../mallex-error.js";
+import { createEngineApp } from "./create-engine-app.js";
+import { loadEngine, type EngineOptions } from "./load-engine.js";
+import { resolveModelSource } from "./resolve-model-source.js";
+
+export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "onLog"> {
+  /** A GGUF path or an hf: URI. */
+  model: string;
+  host: string;
+  port: number;
+  mallexHome: string;
+  /** Progress, status and request lines: the CLI writes them to stderr, where the supervisor reads them. */
+  print(line: string): void;
+}
+
+export interface RunningEngine {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `mallex engine`: resolve (download) the model, load it, then listen — so "listening" means ready,
+ * as the supervisor's readiness probe and anyone else pointing at the port expect.
+ */
+export async function serveEngine(options: ServeEngineOptions): Promise<RunningEngine> {
+  const say = (line: string) => options.print(`mallex engine: ${line}`);
+  const modelPath = await resolveModelSource(options.model, { modelsDir: join(options.mallexHome, "models"), onProgress: say });
+  say(`loading model ${modelPath}`);
+  const started = performance.now();
+  const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`) });
+  say(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${engine.description}`);
+  const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now() })));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    await engine.dispose();
+    throw new MallexError("E_USAGE", `the engine cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, { cause: error });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host}:${port}`;
+  say(`server is listening on ${url}/v1`);
+  return {
+    url,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await engine.dispose();
+    },
+  };
+}
