@@ -90,7 +90,8 @@ describe("include, override and disable with real rule files", () => {
     const config = "include: [mallex]\ntiers:\n  low: { profile: qwen2.5-coder-7b }\n";
     const shipped = join(packageRoot, "mallex.yaml");
     const includedBy = (result: ReturnType<typeof compileTree>) => result.table!.sources.map((s) => resolve(result.dir, "generated", s.path));
-    for (const beside of [{ "mallex/README.md": "the project's own notes\n" }, { mallex: "server: { port: 7001 }\n" }]) {
+    const besides: Array<Record<string, string>> = [{ "mallex/README.md": "the project's own notes\n" }, { mallex: "server: { port: 7001 }\n" }];
+    for (const beside of besides) {
       const result = compileTree({ "mallex.yaml": config, ...beside });
       expect(result.lines).toEqual([]);
       expect(includedBy(result)).toContain(shipped);
