@@ -22,4 +22,11 @@ export const proxyArgs = {
     description: "Supervise this command as the local model server; {port} and {model} are replaced",
     valueHint: "cmd",
   },
+  embedded: {
+    type: "string",
+    description: "Serve every local profile from this GGUF (a path or hf:user/repo:quant) with mallex's embedded llama.cpp engine; no model server needed",
+    valueHint: "gguf",
+  },
+  threads: { type: "string", description: "With --embedded: CPU threads (default: the physical cores)", valueHint: "n" },
+  "ctx-size": { type: "string", description: "With --embedded: context tokens per request; prompt budgets shrink to fit", valueHint: "n" },
 } as const satisfies ArgsDef;

@@ -7,6 +7,7 @@ import { MallexError } from "../mallex-error.js";
 import { resolveMallexHome } from "../mallex-home.js";
 import { createLogWriter, logFilePath } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
+import { ENGINE_COMMAND, withEmbeddedModel } from "../server/with-embedded-model.js";
 import { supervisionFor } from "../server/supervision-defaults.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
 import { createSupervisor } from "../supervisor/create-supervisor.js";
@@ -22,6 +23,9 @@ export interface ServeArgs {
   port?: string;
   "backend-url"?: string;
   "server-command"?: string;
+  embedded?: string;
+  threads?: string;
+  "ctx-size"?: string;
 }
 
 export interface Serving {
@@ -63,6 +67,19 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (serverCommand !== undefined && backendUrl !== undefined) {
     throw new MallexError("E_USAGE", "--backend-url (a server that is already running) and --server-command (a server mallex starts) exclude each other: pass one.", { exitCode: 2 });
   }
+  // mallex picks the port and waits for the server there: a command without {port} would listen elsewhere.
+  if (serverCommand !== undefined && !serverCommand.includes("{port}")) {
+    throw new MallexError("E_USAGE", `--server-command has no {port}: put {port} where the server takes its port (e.g. "${serverCommand} --port {port}"); mallex fills in a free one.`, { exitCode: 2 });
+  }
+
+  const embedded = args.embedded;
+  if (embedded !== undefined && (backendUrl !== undefined || serverCommand !== undefined)) {
+    throw new MallexError("E_USAGE", "--embedded (mallex runs the GGUF itself) excludes --backend-url and --server-command: pass one.", { exitCode: 2 });
+  }
+  if (embedded === undefined && (args.threads !== undefined || args["ctx-size"] !== undefined)) {
+    throw new MallexError("E_USAGE", "--threads and --ctx-size set the embedded engine: use them with --embedded PATH.gguf.", { exitCode: 2 });
+  }
+  const engine = { ...optionalCount(args.threads, "--threads", 1, "threads"), ...optionalCount(args["ctx-size"], "--ctx-size", 256, "contextSize") };
 
   const cwd = process.cwd();
   const configPath = findConfig(args.config, cwd, options.packageRoot);
@@ -70,26 +87,27 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const compiled = await ensureCompiled({ configPath, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
   for (const warning of compiled.warnings) options.print(formatDiagnostic(warning));
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
+  const table = embedded === undefined ? compiled.table : withEmbeddedModel(compiled.table, { model: embedded, engine, supervision: await supervisionFor(ENGINE_COMMAND, options.packageRoot) });
 
   const mallexHome = resolveMallexHome(process.env);
   // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
-  const logEvent = createLogWriter(logFilePath(mallexHome, compiled.table), options.print);
+  const logEvent = createLogWriter(logFilePath(mallexHome, table), options.print);
   const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults: await supervisionFor(serverCommand ?? "", options.packageRoot) };
-  const supervisors = createSupervisorPool(compiled.table, {
+  const supervisors = createSupervisorPool(table, {
     ...poolOptions,
     create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => logEvent(formatSupervisorEvent(spec.key, event)) }),
   });
   // Each server's on_exit, by supervisor key: that of the backend it runs for.
   const onExitByKey = new Map<string, OnExit>();
-  for (const profile of Object.values(compiled.table.profiles)) {
-    const backend = compiled.table.backends[profile.backend];
+  for (const profile of Object.values(table.profiles)) {
+    const backend = table.backends[profile.backend];
     if (!backend || !supervisors.backends.has(profile.backend)) continue;
     onExitByKey.set(supervisedSpec(profile, backend, poolOptions).key, (backend.supervise ?? poolOptions.defaults).onExit);
   }
   // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
   const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false });
   const proxy = await startProxy({
-    table: compiled.table,
+    table,
     templates: await loadTemplates(generatedDir),
     validateMessages: await loadValidator(options.packageRoot, "validate-messages"),
     env: process.env,
@@ -99,7 +117,6 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
     print: options.print,
   });
-  const table = compiled.table;
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
   const supervised = defaultProfile ? table.backends[defaultProfile.backend]?.supervise : undefined;
@@ -117,4 +134,11 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
       disposeExitHandlers();
     },
   };
+}
+
+function optionalCount<K extends string>(value: string | undefined, flag: string, min: number, key: K): { [P in K]?: number } {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new MallexError("E_USAGE", `${flag} must be a whole number ≥ ${min}, got "${value}"`, { exitCode: 2 });
+  return { [key]: n } as { [P in K]?: number };
 }

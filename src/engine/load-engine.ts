@@ -72,6 +72,9 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
     .createContext({
       sequences,
       threads,
+      // On the CPU, llama.cpp's flash attention makes each new token slower as the context fills
+      // (measured: 52 vs 265 tok/s at 4.4 K tokens); on a GPU it is the faster path.
+      flashAttention: llama.gpu !== false,
       ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     })

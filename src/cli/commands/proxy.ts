@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { findPackageRoot } from "../../package-root.js";
 import { proxyArgs } from "../common-args.js";
+import { formatClaudeHint } from "../format-claude-hint.js";
 import { serve } from "../serve.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
 
@@ -9,9 +10,9 @@ export default defineCommand({
   args: proxyArgs,
   async run({ args }) {
     const serving = await serve(args, { packageRoot: findPackageRoot(), print: (line) => console.error(line), stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"] });
-    const backend = args["backend-url"] ? ` → ${args["backend-url"]}` : args["server-command"] ? ` → ${args["server-command"]} (started on first request)` : "";
+    const backend = args["backend-url"] ? ` → ${args["backend-url"]}` : args["server-command"] ? ` → ${args["server-command"]} (started on first request)` : args.embedded ? ` → embedded engine with ${args.embedded} (started on first request)` : "";
     console.log(`mallex proxy listening on ${serving.proxy.url}${backend}`);
-    console.log(`  claude: ANTHROPIC_BASE_URL=${serving.proxy.url} claude`);
+    console.log(`  claude: ${formatClaudeHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);
     await waitForShutdown();
     await serving.close();
   },
