@@ -196,6 +196,13 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
     ],
   },
   {
+    name: "embedded engine backend without a supervise block",
+    files: { "mallex.yaml": BASE.replace("profiles:", "  engine:\n    kind: openai\n    flavor: embedded\nprofiles:") },
+    expected: [
+      "mallex.yaml:5:13: error [backend-embedded-unsupervised] backend \"engine\" is mallex's embedded engine, which mallex must start, but it has no supervise: block (hint: add supervise: { command: \"{mallex} engine --model {model} --host {host} --port {port}\" })",
+    ],
+  },
+  {
     name: "several errors at once, in file order",
     files: { "mallex.yaml": `${BASE.replace("size: small", "size: huge").replace("kind: openai", "kind: opnai")}observability: { log_level: loud }\n` },
     expected: [

@@ -39,7 +39,12 @@ describe("the shipped default config", () => {
       ["task-nag", 20],
     ]);
     expect(table.backends.anthropic!.apiKey).toBe("${ANTHROPIC_API_KEY}");
-    expect(Object.values(table.profiles).map((p) => p.minRamGb).filter(Boolean)).toEqual([8, 16, 32, 48, 64, 128]);
+    expect(Object.values(table.profiles).map((p) => p.minRamGb).filter(Boolean)).toEqual([8, 16, 32, 48, 64, 128, 4, 8, 16, 32]);
+    // The embedded engine's GGUF profiles: each allocates a KV cache that holds its budget and its answer.
+    expect(table.backends.embedded).toMatchObject({ kind: "openai", flavor: "embedded", supervise: { command: "{mallex} engine --model {model} --host {host} --port {port}" } });
+    for (const profile of Object.values(table.profiles).filter((p) => p.backend === "embedded")) {
+      expect(profile.engine!.contextSize, profile.name).toBeGreaterThanOrEqual(profile.inputBudget! + profile.maxOutputTokens);
+    }
   });
 
   it("compiles every regex it declares", () => {

@@ -56,7 +56,8 @@ describe("mallex doctor (CLI)", () => {
     mlx = await createFakeMlxServer();
     const dir = writeTree({});
     config = join(dir, "mallex.yaml");
-    expect((await runCli(["init", "--yes", "--out", config])).exitCode).toBe(0);
+    // An mlx-lm config whatever this machine is: the checks below run against a fake mlx-lm.server.
+    expect((await runCli(["init", "--yes", "--backend", "mlx", "--out", config])).exitCode).toBe(0);
     // Port 0, so a mallex already running on 4141 on this machine cannot fail the test.
     appendFileSync(config, "server:\n  port: 0\n");
   });

@@ -30,6 +30,7 @@ export type DiagnosticCode =
   | "template-unused"
   | "profile-tools-template-missing"
   | "backend-url-missing"
+  | "backend-embedded-unsupervised"
   | "trimming-template-missing";
 
 export type Severity = "error" | "warning";

@@ -7,7 +7,7 @@ export interface LocalProfile {
   minRamGb: number;
   model: string;
   backend: string;
-  /** The backend's flavor: "mlx-lm" profiles need macOS on Apple Silicon. */
+  /** The backend's flavor: "mlx-lm" profiles need macOS on Apple Silicon; "embedded" ones run anywhere. */
   flavor: string;
   size: Size;
   description?: string;
@@ -77,7 +77,7 @@ export function recommendProfile(profiles: readonly LocalProfile[], ramGb: numbe
   }
   if (options.appleSilicon === false && profile.flavor === "mlx-lm") {
     warnings.push(
-      `mlx-lm needs macOS on Apple Silicon: here, serve a GGUF build of the same model (${profile.description ?? profile.model}) with llama-server or Ollama and give mallex its --backend-url`,
+      `mlx-lm needs macOS on Apple Silicon: here, let mallex run a GGUF model itself (\`mallex init --backend embedded\`), or serve a GGUF build of the same model (${profile.description ?? profile.model}) with llama-server or Ollama and give mallex its --backend-url`,
     );
   }
   return { profile, reason, warnings };

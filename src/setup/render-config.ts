@@ -1,5 +1,6 @@
 import type { TierName } from "../../generated/config.js";
 import { TIER_ORDER } from "../compile/routing-table.js";
+import { EMBEDDED_FLAVOR } from "./choose-local-backend.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
 import { planTiers } from "./plan-tiers.js";
 import type { LocalProfile } from "./recommend-profile.js";
@@ -69,7 +70,7 @@ export function renderConfig(input: RenderConfigInput): string {
     add(
       "# --- This machine cannot run mlx-lm --------------------------------------------------------------",
       ...wrapComment(
-        `mlx-lm needs macOS on Apple Silicon, so mallex cannot start ${local.name} (${local.description ?? local.model}) here by itself. Serve a GGUF build of the same model with llama.cpp and point mallex at it:`,
+        `mlx-lm needs macOS on Apple Silicon, so mallex cannot start ${local.name} (${local.description ?? local.model}) here by itself. The simplest way out: \`mallex init --force --backend embedded\` rewrites this file for mallex's own engine, which runs GGUF models anywhere. Or serve a GGUF build of the same model with llama.cpp and point mallex at it:`,
       ),
       `#   llama-server -m <the model>.gguf --jinja -c 32768 --port 8080`,
       `#   mallex run --backend-url ${SUGGESTED_LLAMA_URL}`,
@@ -81,6 +82,22 @@ export function renderConfig(input: RenderConfigInput): string {
       "#       model: <name from `ollama list`>",
       `#       size: ${local.size}`,
       "#       tools: { mode: native }",
+      "",
+    );
+  }
+
+  if (local.flavor === EMBEDDED_FLAVOR) {
+    add(
+      "# --- The model server: mallex's embedded engine ---------------------------------------------------",
+      ...wrapComment(
+        `mallex runs ${local.name} in its own llama.cpp engine (\`mallex engine\`, installed with mallex by npm: no Python, no compiler), started on the first request and stopped when idle. Its first start downloads the model into $MALLEX_HOME/models:`,
+      ),
+      `#   ${local.model}`,
+      "# To change how the engine runs it (CPU threads, layers on the GPU, KV cache size), override the",
+      "# profile's engine block, e.g.:",
+      "#   profiles:",
+      `#     ${yamlScalar(local.name)}:`,
+      "#       engine: { threads: 4, gpu_layers: 0 }   # gpu_layers: 0 keeps it on the CPU",
       "",
     );
   }

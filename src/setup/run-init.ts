@@ -10,7 +10,9 @@ import type { EnvLookup } from "../config/interpolate-env.js";
 import { displayPath } from "../config/load-config.js";
 import { suggestName } from "../config/suggest-name.js";
 import { MallexError } from "../mallex-error.js";
+import { MIN_PYTHON, type PythonLookup } from "../supervisor/bootstrap-venv.js";
 import { askApiKeyEnv, askClaudeTiers, askProfile } from "./ask-choices.js";
+import { MLX_FLAVOR, chooseLocalBackend, type LocalBackendChoice } from "./choose-local-backend.js";
 import type { Ask } from "./create-prompt.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
 import { parseTierList } from "./plan-tiers.js";
@@ -29,6 +31,8 @@ export interface InitOptions {
   force?: boolean;
   /** Variable holding the Anthropic key (default ANTHROPIC_API_KEY). */
   apiKeyEnv?: string;
+  /** The local backend to use ("mlx", "embedded"); default: mlx on Apple Silicon with Python, else embedded. */
+  backend?: string;
 }
 
 export interface InitDeps {
@@ -36,6 +40,8 @@ export interface InitDeps {
   env: EnvLookup;
   packageRoot: string;
   detectHardware: () => Promise<Hardware>;
+  /** Python 3.10+ for mlx-lm's venv, found as the supervisor finds it; asked only on Apple Silicon. */
+  findPython: () => Promise<PythonLookup>;
   /** Absent: non-interactive (no TTY, or --yes); every choice takes its default. */
   ask?: Ask;
   print: (line: string) => void;
@@ -45,6 +51,8 @@ export interface InitResult {
   path: string;
   hardware: Hardware;
   profile: LocalProfile;
+  /** The local backend the tiers use, and why. */
+  backend: LocalBackendChoice;
   tiersToClaude: TierName[];
   apiKeyEnv: string;
   /** What to run next, one command a line (the CLI prints them; `mallex run --setup` may run them). */
@@ -53,7 +61,10 @@ export interface InitResult {
   backendUrl?: string;
 }
 
-/** detect → recommend → ask (or take flags) → render → validate → write. Writes nothing on any error. */
+/**
+ * detect → choose the model server (mlx-lm or the embedded engine) → recommend → ask (or take flags)
+ * → render → validate → write. Writes nothing on any error.
+ */
 export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {
   const path = resolve(deps.cwd, options.out ?? "mallex.yaml");
   const shown = displayPath(path, deps.cwd);
@@ -69,16 +80,30 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   }
 
   const table = await compileShippedDefault(deps);
-  const profiles = listLocalProfiles(table);
+  const allProfiles = listLocalProfiles(table);
+  const named = options.model === undefined ? undefined : pickNamedProfile(options.model, allProfiles, table);
   const hardware = await deps.detectHardware();
+  // The platform first: which server runs the model decides which profiles are candidates.
+  const requested = options.backend ?? named?.backend;
+  if (options.backend !== undefined && named !== undefined && named.backend !== options.backend) {
+    throw new MallexError("E_USAGE", `--model ${named.name} runs on the ${named.backend} backend, not ${options.backend}; leave out one of the two.`, { exitCode: 2 });
+  }
+  const python = hardware.appleSilicon ? await deps.findPython() : undefined;
+  const chosen = chooseLocalBackend(allProfiles, { hardware, ...(python ? { python } : {}), ...(requested !== undefined ? { requested } : {}) });
+  const backend = named !== undefined && options.backend === undefined ? { ...chosen, reason: `--model ${named.name} → ${named.backend}` } : chosen;
+  const profiles = allProfiles.filter((p) => p.backend === backend.backend);
   const recommendation = recommendProfile(profiles, hardware.ramGb, { appleSilicon: hardware.appleSilicon });
   deps.print(`This machine: ${describeHardware(hardware)}`);
+  deps.print(`Model server: ${backend.reason}`);
   deps.print(`Recommended: ${recommendation.reason}`);
   for (const warning of recommendation.warnings) deps.print(`  ! ${warning}`);
+  if (backend.flavor === MLX_FLAVOR && hardware.appleSilicon && python && !python.found) {
+    deps.print(`  ! mlx-lm needs Python ${MIN_PYTHON.join(".")} or newer to create its venv, and none is on PATH: install one (\`brew install python@3.12\`) before \`mallex run\``);
+  }
 
   const ask = options.yes ? undefined : deps.ask;
   let profile = recommendation.profile;
-  if (options.model !== undefined) profile = pickNamedProfile(options.model, profiles, table);
+  if (named !== undefined) profile = named;
   else if (ask) profile = await askProfile(ask, deps.print, profiles, recommendation.profile, hardware.ramGb);
   if (hardware.ramGb > 0 && !fitsInRam(profile, hardware.ramGb)) {
     deps.print(`  ! ${profile.name} needs ${profile.minRamGb} GB and this machine has ${Math.round(hardware.ramGb)} GB: expect swapping and slow answers`);
@@ -103,14 +128,14 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     apiKeyEnv,
     hardware,
     reason: profile.name === recommendation.profile.name ? recommendation.reason : `${profile.name} chosen (needs ${profile.minRamGb} GB); recommended was ${recommendation.reason}`,
-    alternatives: profiles,
+    alternatives: profiles.filter((p) => p.backend === profile.backend),
     ...(claudeProfile ? { claudeProfile } : {}),
     inheritedFallbacks: inheritedFallbacks(table),
     schemaUrl,
   });
   await writeValidated(path, text, deps);
 
-  const result: InitResult = { path, hardware, profile, tiersToClaude, apiKeyEnv, next: [] };
+  const result: InitResult = { path, hardware, profile, backend, tiersToClaude, apiKeyEnv, next: [] };
   const config = relative(deps.cwd, path) === "mallex.yaml" ? "" : ` --config ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
   if (profile.flavor === "mlx-lm" && !hardware.appleSilicon) {
     result.backendUrl = SUGGESTED_LLAMA_URL;

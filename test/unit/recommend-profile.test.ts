@@ -3,19 +3,41 @@ import { REPORTED_RAM_SLACK, listLocalProfiles, recommendProfile } from "../../s
 import { compileIn, packageRoot } from "../helpers/config-tree.js";
 
 const table = compileIn(packageRoot).table!;
-const profiles = listLocalProfiles(table);
+const all = listLocalProfiles(table);
+const profiles = all.filter((p) => p.backend === "mlx");
+const gguf = all.filter((p) => p.backend === "embedded");
 
 describe("listLocalProfiles", () => {
   it("lists the shipped default's local profiles by the memory they need, without the Anthropic one", () => {
-    expect(profiles.map((p) => [p.name, p.minRamGb])).toEqual([
-      ["qwen2.5-coder-7b", 8],
-      ["qwen2.5-coder-14b", 16],
-      ["qwen3-coder-30b", 32],
-      ["qwen3-coder-30b-8bit", 48],
-      ["qwen3-coder-next", 64],
-      ["qwen3-coder-next-8bit", 128],
+    expect(all.map((p) => [p.name, p.minRamGb, p.backend])).toEqual([
+      ["gguf-qwen2.5-coder-1.5b", 4, "embedded"],
+      ["qwen2.5-coder-7b", 8, "mlx"],
+      ["gguf-qwen2.5-coder-7b", 8, "embedded"],
+      ["qwen2.5-coder-14b", 16, "mlx"],
+      ["gguf-qwen2.5-coder-14b", 16, "embedded"],
+      ["qwen3-coder-30b", 32, "mlx"],
+      ["gguf-qwen3-coder-30b", 32, "embedded"],
+      ["qwen3-coder-30b-8bit", 48, "mlx"],
+      ["qwen3-coder-next", 64, "mlx"],
+      ["qwen3-coder-next-8bit", 128, "mlx"],
     ]);
     expect(profiles.every((p) => p.flavor === "mlx-lm")).toBe(true);
+    expect(gguf.every((p) => p.flavor === "embedded" && p.model.startsWith("hf:") && p.model.endsWith("-Q4_K_M.gguf"))).toBe(true);
+  });
+});
+
+describe("recommendProfile among the embedded engine's GGUF profiles", () => {
+  it.each([
+    [2, "gguf-qwen2.5-coder-1.5b"],
+    [7.6, "gguf-qwen2.5-coder-7b"],
+    [15.4, "gguf-qwen2.5-coder-14b"],
+    [23.5, "gguf-qwen2.5-coder-14b"],
+    [31, "gguf-qwen3-coder-30b"],
+    [256, "gguf-qwen3-coder-30b"],
+  ])("%s GB → %s, with no mlx-lm warning off Apple Silicon", (gb, name) => {
+    const rec = recommendProfile(gguf, gb, { appleSilicon: false });
+    expect(rec.profile.name).toBe(name);
+    expect(rec.warnings.some((w) => w.includes("mlx-lm"))).toBe(false);
   });
 });
 

@@ -7,8 +7,10 @@ import { renderConfig } from "../../src/setup/render-config.js";
 import { compileIn, compileTree, packageRoot } from "../helpers/config-tree.js";
 
 const shipped = compileIn(packageRoot).table!;
-const profiles = listLocalProfiles(shipped);
+const profiles = listLocalProfiles(shipped).filter((p) => p.backend === "mlx");
 const profile = profiles.find((p) => p.name === "qwen2.5-coder-14b")!;
+const ggufProfiles = listLocalProfiles(shipped).filter((p) => p.backend === "embedded");
+const gguf = ggufProfiles.find((p) => p.name === "gguf-qwen2.5-coder-14b")!;
 const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 24, chip: "Apple M4 Pro", appleSilicon: true };
 const linux: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, appleSilicon: false };
 const inheritedFallbacks = { high: "medium" } as const;
@@ -74,9 +76,26 @@ describe("renderConfig", () => {
     const text = renderConfig({ profile, tiersToClaude: [], hardware: linux, inheritedFallbacks });
     expect(text).toContain("# --- This machine cannot run mlx-lm");
     expect(text).toContain("#   mallex run --backend-url http://127.0.0.1:8080/v1");
+    expect(text.replace(/\n# /g, " ")).toContain("`mallex init --force --backend embedded` rewrites this file");
     expect(text).toContain("#       size: small");
     expect(text).toContain("#   Linux x64, 24 GB RAM, no GPU found");
     expect(compileTree({ "mallex.yaml": text }).lines).toEqual([]);
+  });
+
+  it("for the embedded engine: what it is, what its first start downloads, how to tune it; tiers on the GGUF profile", () => {
+    const text = renderConfig({ profile: gguf, tiersToClaude: ["high"], hardware: linux, alternatives: ggufProfiles, inheritedFallbacks });
+    expect(text).toContain("# --- The model server: mallex's embedded engine");
+    expect(text).toContain("into $MALLEX_HOME/models:\n#   hf:bartowski/Qwen2.5-Coder-14B-Instruct-GGUF/Qwen2.5-Coder-14B-Instruct-Q4_K_M.gguf\n");
+    expect(text).toContain("#     gguf-qwen2.5-coder-14b:\n#       engine: { threads: 4, gpu_layers: 0 }");
+    expect(text).not.toContain("This machine cannot run mlx-lm");
+    expect(text).toContain("gguf-qwen2.5-coder-7b (8 GB)");
+    expect(text).not.toMatch(/^# .*\bqwen3-coder-next\b/m);
+    const section = text.slice(text.indexOf("# --- The model server"), text.indexOf("# --- Effort tiers"));
+    expect(Math.max(...section.split("\n").map((l) => l.length))).toBeLessThanOrEqual(100);
+    const result = compileTree({ "mallex.yaml": text });
+    expect(result.lines).toEqual([]);
+    expect(result.table!.tiers).toEqual({ low: { profile: "gguf-qwen2.5-coder-14b" }, medium: { profile: "gguf-qwen2.5-coder-14b" }, high: { profile: "claude-sonnet", fallback: "medium" } });
+    expect(result.table!.backends[result.table!.profiles["gguf-qwen2.5-coder-14b"]!.backend]!.flavor).toBe("embedded");
   });
 
   it("wraps the list of other profiles at 100 columns", () => {

@@ -3,22 +3,30 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MallexError } from "../../src/mallex-error.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
+import type { PythonLookup } from "../../src/supervisor/bootstrap-venv.js";
 import { runInit, type InitDeps } from "../../src/setup/run-init.js";
 import { compileIn, packageRoot, writeTree } from "../helpers/config-tree.js";
 
 const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 36, chip: "Apple M3 Pro", appleSilicon: true };
 const linux: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, appleSilicon: false };
 
-function setup(options: { hardware?: Hardware; answers?: string[]; env?: Record<string, string> } = {}) {
+const python3: PythonLookup = { found: { command: "python3", version: "3.12.4" }, tooOld: [] };
+
+function setup(options: { hardware?: Hardware; python?: PythonLookup; answers?: string[]; env?: Record<string, string> } = {}) {
   const cwd = writeTree({});
   const printed: string[] = [];
   const questions: string[] = [];
+  const pythonLookups: string[] = [];
   const answers = options.answers ? [...options.answers] : undefined;
   const deps: InitDeps = {
     cwd,
     env: options.env ?? {},
     packageRoot,
     detectHardware: async () => options.hardware ?? mac,
+    findPython: async () => {
+      pythonLookups.push("python");
+      return options.python ?? python3;
+    },
     print: (line) => printed.push(line),
     ...(answers
       ? {
@@ -31,7 +39,7 @@ function setup(options: { hardware?: Hardware; answers?: string[]; env?: Record<
         }
       : {}),
   };
-  return { cwd, deps, printed, questions };
+  return { cwd, deps, printed, questions, pythonLookups };
 }
 
 describe("runInit, non-interactive", () => {
@@ -59,9 +67,9 @@ describe("runInit, non-interactive", () => {
     expect(existsSync(join(cwd, url))).toBe(true);
   });
 
-  it("off Apple Silicon gives the llama-server + --backend-url steps, with --config for another path", async () => {
+  it("--backend mlx off Apple Silicon gives the llama-server + --backend-url steps, with --config for another path", async () => {
     const { deps } = setup({ hardware: linux });
-    const result = await runInit({ yes: true, out: "conf/mine.yaml" }, { ...deps });
+    const result = await runInit({ yes: true, out: "conf/mine.yaml", backend: "mlx" }, { ...deps });
     expect(result.backendUrl).toBe("http://127.0.0.1:8080/v1");
     expect(result.next).toEqual([
       "llama-server -m <a GGUF of Qwen2.5-Coder 14B Instruct, 4-bit> --jinja -c 32768 --port 8080",
@@ -109,6 +117,92 @@ describe("runInit, non-interactive", () => {
     await expect(runInit({ yes: true, tiers: "hgh" }, deps)).rejects.toThrow('--tiers names "hgh"');
     await expect(runInit({ yes: true, tiers: "high", apiKeyEnv: "sk-ant-xyz" }, deps)).rejects.toThrow(/must name an environment variable/);
     expect(readdirSync(deps.cwd)).toEqual([]);
+  });
+});
+
+describe("runInit picks the model server by platform first", () => {
+  it("on a Mac with Apple Silicon and Python: mlx-lm, as before", async () => {
+    const { deps, printed, pythonLookups } = setup();
+    const result = await runInit({ yes: true }, deps);
+    expect(result.backend.backend).toBe("mlx");
+    expect(pythonLookups).toHaveLength(1);
+    expect(printed).toContain("Model server: Apple Silicon and Python 3.12.4 (python3) → mlx (mlx-lm, in its own venv under MALLEX_HOME)");
+  });
+
+  it("on Linux: the embedded engine and a GGUF coder by RAM, in a config that includes mallex and compiles", async () => {
+    const { cwd, deps, printed, pythonLookups } = setup({ hardware: linux });
+    const result = await runInit({ yes: true }, deps);
+    expect(result.backend).toMatchObject({ backend: "embedded", flavor: "embedded" });
+    expect(result.profile.name).toBe("gguf-qwen2.5-coder-14b");
+    expect(result.backendUrl).toBeUndefined();
+    expect(result.next).toEqual(["mallex doctor", "mallex run"]);
+    expect(pythonLookups).toEqual([]);
+    expect(printed).toContain("Model server: Linux x64, where mlx-lm does not run → embedded (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)");
+    expect(printed).toContain("Recommended: 24 GB RAM → gguf-qwen2.5-coder-14b (needs 16 GB; gguf-qwen3-coder-30b needs 32 GB)");
+    expect(printed.some((l) => l.includes("mlx-lm needs macOS"))).toBe(false);
+    const text = readFileSync(join(cwd, "mallex.yaml"), "utf8");
+    expect(text).toMatch(/^include: \[mallex\]$/m);
+    expect(text).not.toContain("This machine cannot run mlx-lm");
+    const compiled = compileIn(cwd);
+    expect(compiled.lines).toEqual([]);
+    expect(compiled.table!.tiers.medium.profile).toBe("gguf-qwen2.5-coder-14b");
+    expect(compiled.table!.backends[compiled.table!.profiles["gguf-qwen2.5-coder-14b"]!.backend]!.flavor).toBe("embedded");
+  });
+
+  it.each([
+    [{ platform: "linux", arch: "arm64", ramGb: 7.6, appleSilicon: false }, "gguf-qwen2.5-coder-7b"],
+    [{ platform: "win32", arch: "x64", ramGb: 63.8, gpu: "NVIDIA GeForce RTX 4090", gpuMemoryGb: 24, appleSilicon: false }, "gguf-qwen3-coder-30b"],
+    [{ platform: "darwin", arch: "x64", ramGb: 16, chip: "Intel(R) Core(TM) i7-9750H", appleSilicon: false }, "gguf-qwen2.5-coder-14b"],
+    [{ platform: "linux", arch: "x64", ramGb: 3.8, appleSilicon: false }, "gguf-qwen2.5-coder-1.5b"],
+  ] satisfies Array<[Hardware, string]>)("%o → %s", async (hardware, name) => {
+    const { deps } = setup({ hardware });
+    const result = await runInit({ yes: true }, deps);
+    expect(result.backend.backend).toBe("embedded");
+    expect(result.profile.name).toBe(name);
+  });
+
+  it("on a Mac without a usable Python: the embedded engine, saying why and how to get mlx-lm", async () => {
+    const { deps, printed } = setup({ python: { tooOld: [{ command: "python3", version: "3.9.6" }] } });
+    const result = await runInit({ yes: true }, deps);
+    expect(result.backend.backend).toBe("embedded");
+    expect(result.profile.name).toBe("gguf-qwen3-coder-30b");
+    expect(printed).toContain(
+      "Model server: no Python 3.10+ for mlx-lm (found only Python 3.9.6 as python3) → embedded (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models); install Python and run `mallex init --backend mlx` for mlx-lm",
+    );
+  });
+
+  it("--backend chooses either way; --model names the backend too", async () => {
+    const onMac = setup();
+    expect((await runInit({ yes: true, backend: "embedded" }, onMac.deps)).profile.name).toBe("gguf-qwen3-coder-30b");
+    expect(onMac.printed).toContain("Model server: --backend embedded");
+    const noPython = setup({ python: { tooOld: [] } });
+    const mlx = await runInit({ yes: true, backend: "mlx" }, noPython.deps);
+    expect(mlx.profile.name).toBe("qwen3-coder-30b");
+    expect(noPython.printed.some((l) => l.startsWith("  ! mlx-lm needs Python 3.10 or newer to create its venv"))).toBe(true);
+    const named = setup();
+    const result = await runInit({ yes: true, model: "gguf-qwen2.5-coder-7b" }, named.deps);
+    expect(result.backend.backend).toBe("embedded");
+    expect(named.printed).toContain("Model server: --model gguf-qwen2.5-coder-7b → embedded");
+  });
+
+  it("rejects an unknown --backend and a --model of another backend, writing nothing", async () => {
+    const { deps } = setup({ hardware: linux });
+    await expect(runInit({ yes: true, backend: "cuda" }, deps)).rejects.toThrow("--backend cuda is not a backend with local profiles in the shipped default; choose one of embedded, mlx.");
+    await expect(runInit({ yes: true, backend: "embedded", model: "qwen2.5-coder-7b" }, deps)).rejects.toThrow("--model qwen2.5-coder-7b runs on the mlx backend, not embedded; leave out one of the two.");
+    expect(readdirSync(deps.cwd)).toEqual([]);
+  });
+
+  it("asks among the chosen backend's profiles only", async () => {
+    const { deps, questions, printed } = setup({ hardware: linux, answers: ["1", ""] });
+    const result = await runInit({}, deps);
+    expect(questions[0]).toBe("Model [1-4 or a name, Enter for gguf-qwen2.5-coder-14b]: ");
+    expect(printed.filter((l) => /^ {2}\d\. /.test(l)).map((l) => l.trim().split(/\s+/)[1])).toEqual([
+      "gguf-qwen2.5-coder-1.5b",
+      "gguf-qwen2.5-coder-7b",
+      "gguf-qwen2.5-coder-14b",
+      "gguf-qwen3-coder-30b",
+    ]);
+    expect(result.profile.name).toBe("gguf-qwen2.5-coder-1.5b");
   });
 });
 

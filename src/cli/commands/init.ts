@@ -3,12 +3,18 @@ import { createPrompt, type Prompt } from "../../setup/create-prompt.js";
 import { detectHardware } from "../../setup/detect-hardware.js";
 import { runInit, type InitOptions, type InitResult } from "../../setup/run-init.js";
 import { findPackageRoot } from "../../package-root.js";
+import { lookupPython } from "../../supervisor/bootstrap-venv.js";
 
 export default defineCommand({
   meta: { name: "init", description: "Detect this machine, recommend a model and write a commented mallex.yaml" },
   args: {
     yes: { type: "boolean", alias: "y", description: "Accept the recommendation without asking" },
     model: { type: "string", description: "Profile to use instead of the recommended one", valueHint: "profile" },
+    backend: {
+      type: "string",
+      description: "Model server: mlx (mlx-lm; macOS on Apple Silicon, Python) or embedded (mallex's own llama.cpp engine; anywhere). Default: mlx where it runs, else embedded",
+      valueHint: "mlx|embedded",
+    },
     tiers: { type: "string", description: "Tiers that go to Claude, comma-separated (e.g. high)", valueHint: "list" },
     out: { type: "string", description: "Where to write the config (default: ./mallex.yaml)", valueHint: "file" },
     force: { type: "boolean", description: "Overwrite the file if it exists" },
@@ -19,6 +25,7 @@ export default defineCommand({
       yes: Boolean(args.yes),
       force: Boolean(args.force),
       ...(args.model !== undefined ? { model: args.model } : {}),
+      ...(args.backend !== undefined ? { backend: args.backend } : {}),
       ...(args.tiers !== undefined ? { tiers: args.tiers } : {}),
       ...(args.out !== undefined ? { out: args.out } : {}),
       ...(args["api-key-env"] !== undefined ? { apiKeyEnv: args["api-key-env"] } : {}),
@@ -36,6 +43,7 @@ export async function initFromTerminal(options: InitOptions): Promise<InitResult
       env: process.env,
       packageRoot: findPackageRoot(),
       detectHardware: () => detectHardware(),
+      findPython: () => lookupPython(),
       ...(prompt ? { ask: prompt.ask } : {}),
       print: (line) => console.log(line),
     });

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { defineCommand } from "citty";
 import { execa } from "execa";
 import { findPackageRoot } from "../../package-root.js";
 import { proxyArgs } from "../common-args.js";
 import { findClaude } from "../find-claude.js";
+import { setupConfigPath } from "../find-config.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 
@@ -76,13 +76,15 @@ export default defineCommand({
 });
 
 /**
- * `--setup`: writes a config with `mallex init` unless one exists, and returns its path; undefined
- * when the recommended model needs a server mallex cannot start here (init printed what to run).
+ * `--setup`: writes the user's config with `mallex init` unless it exists, and returns its path;
+ * undefined when the recommended model needs a server mallex cannot start here (init printed what to
+ * run). The user's config is `--config`, else $MALLEX_HOME/mallex.yaml — never the mallex.yaml of the
+ * folder mallex runs in, which may be a project's rules or a clone of mallex itself.
  */
 async function setUp(config: string | undefined, backendUrl: string | undefined, print: (line: string) => void): Promise<string | undefined> {
-  const path = resolve(config ?? "mallex.yaml");
+  const path = setupConfigPath(config, process.cwd(), process.env);
   if (existsSync(path)) {
-    print(`mallex: ${config ?? "mallex.yaml"} exists; using it (\`mallex init --force\` writes a new one)`);
+    print(`mallex: using ${path} (\`mallex init --force --out ${path}\` writes a new one)`);
     return path;
   }
   const { initFromTerminal } = await import("./init.js");
