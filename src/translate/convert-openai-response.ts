@@ -4,6 +4,7 @@ import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
 import type { AnthropicMessage, AnthropicTool } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
+import { outputCapNote } from "./output-cap-note.js";
 import type { OpenAIChatResponse } from "./openai-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
@@ -16,6 +17,8 @@ export interface AnthropicResponseContext {
   deps: TranslateDeps;
   /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
   schemaCache?: ToolSchemaCache;
+  /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
+  outputCap?: number;
 }
 
 /**
@@ -54,6 +57,8 @@ export function convertOpenAIResponse(
   message.tool_calls?.forEach((call, position) =>
     blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
   );
+  const cappedByMallex = choice?.finish_reason === "length" && ctx.outputCap !== undefined;
+  if (cappedByMallex) blocks.content(outputCapNote(ctx.outputCap!, ctx.options.profileName));
   blocks.finish();
 
   return {
@@ -62,7 +67,7 @@ export function convertOpenAIResponse(
     role: "assistant",
     model: ctx.model,
     content: accumulator.blocks(),
-    stop_reason: mapFinishReason(choice?.finish_reason, blocks.emittedToolUse),
+    stop_reason: mapFinishReason(cappedByMallex ? "stop" : choice?.finish_reason, blocks.emittedToolUse),
     stop_sequence: null,
     usage: convertOpenAIUsage(response.usage),
   };

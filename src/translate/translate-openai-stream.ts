@@ -3,6 +3,7 @@ import { createContentAssembler } from "./assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
+import { outputCapNote } from "./output-cap-note.js";
 import type { OpenAIChunk, OpenAIUsage } from "./openai-types.js";
 import type { TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
@@ -20,6 +21,8 @@ export interface AnthropicStreamContext {
   inputTokensEstimate?: number;
   /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
   schemaCache?: ToolSchemaCache;
+  /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
+  outputCap?: number;
 }
 
 /**
@@ -80,6 +83,10 @@ export function createAnthropicStreamTranslator(
     delta.tool_calls?.forEach((call, position) => blocks.toolCallDelta(call, position));
     if (choice.finish_reason) {
       finishReason = choice.finish_reason;
+      if (finishReason === "length" && ctx.outputCap !== undefined) {
+        blocks.content(outputCapNote(ctx.outputCap, ctx.options.profileName));
+        finishReason = "stop";
+      }
       finishContent();
     }
   }

@@ -133,6 +133,15 @@ describe("convertOpenAIResponse", () => {
     });
   });
 
+  it("length from the profile's own cap → end_turn with a line saying where the limit is", () => {
+    const message = convertOpenAIResponse(
+      { choices: [{ index: 0, finish_reason: "length", message: { role: "assistant", content: "Once upon" } }] },
+      { model: "m", tools: [], options: { ...baseOptions, profileName: "tiny" }, deps: createTestDeps(), outputCap: 48 },
+    );
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.content).toEqual([{ type: "text", text: "Once upon\n\n[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile tiny in mallex.yaml)]" }]);
+  });
+
   it("an error body throws with the upstream message", () => {
     expect(() => convert({ error: { message: "Model not loaded" } })).toThrow("The model server reported an error: Model not loaded");
     expect(() => convert({ error: "boom" } as OpenAIChatResponse)).toThrow("The model server reported an error: boom");

@@ -28,6 +28,7 @@ interface RunOptions {
   options?: Partial<TranslateOptions>;
   tools?: AnthropicTool[];
   splitEvery?: number;
+  outputCap?: number;
 }
 
 function createTranslator(run: RunOptions = {}) {
@@ -37,6 +38,7 @@ function createTranslator(run: RunOptions = {}) {
     options: { ...baseOptions, ...run.options },
     deps: createTestDeps(),
     schemaCache,
+    ...(run.outputCap !== undefined ? { outputCap: run.outputCap } : {}),
   });
 }
 
@@ -418,6 +420,19 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
         "delta 0 text_delta "[mallex: the model wrote a tool call that was not run: its arguments are not a JSON object]\\nRead {\\"file_path\\": \\"/a"",
         "stop 0",
         "message_delta max_tokens {"output_tokens":0}",
+        "message_stop",
+      ]
+    `);
+  });
+  it("an answer ended by the profile's own cap ends the turn with a line saying so (not max_tokens, which asks the user to raise Claude Code's limit)", async () => {
+    const events = await translateInputs([chunk({ content: "Once upon" }), chunk({}, "length"), { type: "done" }], { outputCap: 48, options: { profileName: "tiny" } });
+    expect(summarize(events).slice(2)).toMatchInlineSnapshot(`
+      [
+        "start 0 text",
+        "delta 0 text_delta "Once upon"",
+        "delta 0 text_delta "\\n\\n[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile tiny in mallex.yaml)]"",
+        "stop 0",
+        "message_delta end_turn {"output_tokens":0}",
         "message_stop",
       ]
     `);

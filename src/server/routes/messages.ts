@@ -49,7 +49,9 @@ function backendAvailability(ctx: ServerContext, name: string): { ok: true } | {
 
 async function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, charsIn: number): Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
-  const routeLabel = `${request.model} → ${route.profile.name} (${route.reason})`;
+  // A --server-command may run another model than the profile names: the log says which one answers.
+  const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
+  const routeLabel = `${request.model} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
   try {
     if (backend.kind === "anthropic") {
       ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
@@ -82,7 +84,8 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
     ctx.log(formatRequestLog(m));
   });
   // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
-  const translateContext = { model: request.model, tools: trimmed.offeredTools, options, deps: ctx.deps, schemaCache: ctx.schemaCache };
+  const outputCap = request.max_tokens > route.profile.maxOutputTokens ? { outputCap: route.profile.maxOutputTokens } : {};
+  const translateContext = { model: request.model, tools: trimmed.offeredTools, options, deps: ctx.deps, schemaCache: ctx.schemaCache, ...outputCap };
 
   // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
   // that takes response_format without enforcing it.

@@ -1,0 +1,131 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+import { execa } from "execa";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { parseSSE } from "./fakes/read-sse.js";
+import { makeProject } from "./helpers/claude-code.js";
+import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { MALLEX_BIN } from "./helpers/run-cli.js";
+import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
+
+/**
+ * `--embedded PATH.gguf` end to end, as processes: mallex supervises its own engine (node-llama-cpp's
+ * prebuilt CPU binary) running a tiny real model from ../shared/models; no model server installed.
+ */
+const STORIES = sharedPath("models", "stories260K-chatml.gguf");
+const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
+const BIN_DIR = fileURLToPath(new URL("../node_modules/.bin/", import.meta.url));
+
+type Event = { type: string; [key: string]: unknown };
+const processesMatching = async (pattern: string) => (await execa("pgrep", ["-f", pattern], { reject: false })).stdout.split("\n").filter(Boolean);
+
+async function messages(proxy: MallexProxyProcess, body: object) {
+  return fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "local", "anthropic-version": "2023-06-01" }, body: JSON.stringify(body) });
+}
+
+describeWithShared("mallex proxy --embedded (real tiny models)", () => {
+  let stories: MallexProxyProcess;
+  let random: MallexProxyProcess;
+  beforeAll(async () => {
+    [stories, random] = await Promise.all([
+      startProxyProcess(["--embedded", STORIES, "--threads", "1", "--ctx-size", "4096"]),
+      startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "4096"]),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([stories?.stop(), random?.stop()]);
+  });
+
+  const ask = (text: string, extra: object = {}) => ({ model: "qwen2.5-coder-7b", max_tokens: 24, temperature: 0, messages: [{ role: "user", content: text }], ...extra });
+
+  it("streams a real model's answer as Anthropic SSE, with usage and max_tokens, the same twice at temperature 0", async () => {
+    const run = async () => {
+      const response = await messages(stories, ask("Once upon a time", { stream: true }));
+      expect(response.status).toBe(200);
+      const events = parseSSE(await response.text()).map((e) => JSON.parse(e.data) as Event);
+      expect(events[0]!.type).toBe("message_start");
+      expect(events.at(-1)!.type).toBe("message_stop");
+      const text = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { text: string }).text).join("");
+      const delta = events.find((e) => e.type === "message_delta") as unknown as { delta: { stop_reason: string }; usage: { output_tokens: number; input_tokens: number; cache_read_input_tokens: number } };
+      return { text, delta };
+    };
+    const first = await run();
+    expect(first.text.length).toBeGreaterThan(5);
+    expect(first.delta.delta.stop_reason).toBe("max_tokens");
+    expect(first.delta.usage.output_tokens).toBe(24);
+    const second = await run();
+    expect(second.text).toBe(first.text);
+    // The whole prompt was cached by the first request but for the last token.
+    expect(second.delta.usage.cache_read_input_tokens).toBeGreaterThan(0);
+    expect(stories.output()).toMatch(/embedded--.*stories260K-chatml\.gguf.*: ready at http:\/\/127\.0\.0\.1:\d+\/v1/);
+  });
+
+  it("answers without streaming, and ends the turn at a stop sequence", async () => {
+    const response = await messages(stories, ask("Tom had a red ball.", { max_tokens: 400, stop_sequences: ["."] }));
+    expect(response.status).toBe(200);
+    const message = (await response.json()) as { content: Array<{ type: string; text: string }>; stop_reason: string; usage: { output_tokens: number } };
+    expect(message.content[0]!.type).toBe("text");
+    expect(message.content[0]!.text).not.toContain(".");
+    expect(["end_turn", "stop_sequence"]).toContain(message.stop_reason);
+    expect(message.usage.output_tokens).toBeLessThan(400);
+  });
+
+  it("a forced tool call from a random-weight model is a tool_use block valid against the tool's schema", async () => {
+    const schema = { type: "object", properties: { file_path: { type: "string", maxLength: 30 }, content: { type: "string", maxLength: 30 } }, required: ["file_path", "content"], additionalProperties: false };
+    const response = await messages(random, ask("write it", { max_tokens: 300, tools: [{ name: "Write", description: "Write a file", input_schema: schema }], tool_choice: { type: "tool", name: "Write" } }));
+    expect(response.status).toBe(200);
+    const message = (await response.json()) as { content: Array<{ type: string; name?: string; input?: unknown; id?: string }>; stop_reason: string };
+    const call = message.content.find((b) => b.type === "tool_use")!;
+    expect(call.name).toBe("Write");
+    expect(call.id).toMatch(/^toolu_/);
+    expect(new Ajv().compile(schema)(call.input)).toBe(true);
+    expect(message.stop_reason).toBe("tool_use");
+  });
+
+  it("stops the engine with mallex: no process left behind", async () => {
+    const proxy = await startProxyProcess(["--embedded", STORIES, "--threads", "1", "--ctx-size", "2048"]);
+    await messages(proxy, ask("Hi", { max_tokens: 2 }));
+    const engine = await processesMatching(`engine --model ${STORIES} .*--ctx-size 2048`);
+    expect(engine).toHaveLength(1);
+    await proxy.stop();
+    expect(await processesMatching(`engine --model ${STORIES} .*--ctx-size 2048`)).toEqual([]);
+  });
+});
+
+describeWithShared("mallex run --embedded with the real Claude Code CLI", () => {
+  it("prints the model's text, exits 0 and leaves no process behind", async () => {
+    const project = makeProject();
+    const config = join(mkdtempSync(join(tmpdir(), "mallex-embedded-")), "mallex.yaml");
+    // The tiny model never ends a turn by itself: a short answer cap keeps the test quick.
+    writeFileSync(config, ["include: [mallex]", "profiles:", "  qwen3-coder-30b: { max_output_tokens: 48 }", "  qwen2.5-coder-7b: { max_output_tokens: 48 }", ""].join("\n"));
+    const result = await execa("node", [MALLEX_BIN, "run", "--config", config, "--embedded", STORIES, "--threads", "1", "--ctx-size", "8192", "--", "-p", "what is 2+2", "--output-format", "json"], {
+      cwd: project,
+      reject: false,
+      stdin: "ignore",
+      timeout: 180_000,
+      extendEnv: false,
+      env: {
+        HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
+        PATH: `${BIN_DIR}:/usr/bin:/bin`,
+        TERM: "dumb",
+        LANG: "C.UTF-8",
+        MALLEX_HOME: mkdtempSync(join(tmpdir(), "mallex-state-")),
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_AUTOUPDATER: "1",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+      },
+    });
+    expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
+    const output = JSON.parse(result.stdout) as { is_error: boolean; result: string };
+    expect(output.is_error).toBe(false);
+    // The tiny model's own words, then the line saying mallex's cap ended them.
+    const [words] = output.result.split("\n\n[mallex: the answer was cut at 48 tokens");
+    expect(words!.trim().length).toBeGreaterThan(10);
+    expect(output.result).toContain("[mallex: the answer was cut at 48 tokens");
+    expect(await processesMatching(`engine --model ${STORIES} .*--ctx-size 8192`)).toEqual([]);
+  }, 240_000);
+});
