@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type FakeScript } from "./fakes/mlx-lm-server.js";
-import { makeProject, runClaude } from "./helpers/claude-code.js";
+import { makeProject, runClaude, runClaudeAsPrinted } from "./helpers/claude-code.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { closedBackendUrl } from "./helpers/test-proxy.js";
 
@@ -150,6 +150,44 @@ describe("Claude Code when the backend is down", () => {
       expect(existsSync(join(project, "hello.txt"))).toBe(false);
     } finally {
       await down.stop();
+    }
+  });
+});
+
+describe("the `claude:` line mallex proxy prints, run as printed", () => {
+  /** The command after `  claude: ` in the proxy's start-up lines. */
+  const printedLine = (proxy: MallexProxyProcess) => /^ {2}claude: (.*)$/m.exec(proxy.output())?.[1] ?? "";
+  const ask = ["-p", "what is 2+2", "--output-format", "json"];
+
+  it("without server.auth_token: gives Claude Code a key, so it is logged in (a bare ANTHROPIC_BASE_URL says \"Not logged in\")", async () => {
+    const line = printedLine(proxy);
+    expect(line).toBe(`ANTHROPIC_BASE_URL=${proxy.url} ANTHROPIC_API_KEY=local claude`);
+    respond = () => ({ text: "4" });
+    const result = await runClaudeAsPrinted(line, makeProject(), ask);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "4" });
+    const bare = await runClaudeAsPrinted(`ANTHROPIC_BASE_URL=${proxy.url} claude`, makeProject(), ask);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ is_error: true, result: expect.stringContaining("Not logged in") });
+  });
+
+  it("with server.auth_token from the environment: passes that token by reference, and the proxy lets it through", async () => {
+    const config = join(makeProject(), "mallex.yaml");
+    writeFileSync(config, 'include: [mallex]\nserver: { auth_token: "${MALLEX_TEST_TOKEN}" }\n');
+    const guarded = await startProxyProcess(["--backend-url", mlx.url, "--config", config], undefined, { MALLEX_TEST_TOKEN: "s3cret-token" });
+    try {
+      const line = printedLine(guarded);
+      expect(line).toBe(`ANTHROPIC_BASE_URL=${guarded.url} ANTHROPIC_AUTH_TOKEN="\${MALLEX_TEST_TOKEN}" claude`);
+      expect(guarded.output()).not.toContain("s3cret-token");
+      respond = () => ({ text: "4" });
+      // The user's shell has the variable the config reads, as the proxy's had.
+      const result = await runClaudeAsPrinted(line, makeProject(), ask, { MALLEX_TEST_TOKEN: "s3cret-token" });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "4" });
+      // Any other key is refused: the line works because it carries the token.
+      const wrong = await runClaudeAsPrinted(`ANTHROPIC_BASE_URL=${guarded.url} ANTHROPIC_API_KEY=local claude`, makeProject(), ask);
+      expect(JSON.parse(wrong.stdout)).toMatchObject({ is_error: true, api_error_status: 401 });
+    } finally {
+      await guarded.stop();
     }
   });
 });

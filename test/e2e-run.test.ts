@@ -171,4 +171,32 @@ describe("mallex proxy --server-command", () => {
     }
     expect(await servers()).toEqual([]);
   });
+
+  it("names the model the command runs (its --model), not the profile's, in the supervisor's messages and the request log", async () => {
+    const proxy = await startProxyProcess(["--server-command", `node ${FAKE_CLI} --model my-org/Tiny-Coder --port {port}`]);
+    try {
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-opus-4-8", max_tokens: 20, messages: [{ role: "user", content: "echo me" }] }),
+      });
+      expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "echo me" }] });
+      const output = proxy.output();
+      expect(output).toMatch(/^mallex: model server mlx--my-org_Tiny-Coder: starting on port \d+ \(node .* --model my-org\/Tiny-Coder --port \d+\)$/m);
+      expect(output).toContain("mallex: model server mlx--my-org_Tiny-Coder: listening on port ");
+      expect(output).toContain("; loading my-org/Tiny-Coder (the first request waits for it)");
+      expect(output).toMatch(/^claude-opus-4-8 → qwen3-coder-30b on my-org\/Tiny-Coder \(default → medium\) · /m);
+      // The default profile's model is what the command replaced; nothing may claim it runs.
+      expect(output).not.toContain("Qwen3-Coder-30B-A3B-Instruct-4bit");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("refuses a command without {port} (mallex could not tell the server where to listen)", async () => {
+    const result = await runCli(["proxy", "--server-command", `node ${FAKE_CLI} --model my-org/Tiny-Coder`]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`--server-command has no {port}: put {port} where the server takes its port (e.g. "node ${FAKE_CLI} --model my-org/Tiny-Coder --port {port}"); mallex fills in a free one.`);
+  });
 });

@@ -1,4 +1,5 @@
 import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { modelOfCommand } from "../supervisor/command-model.js";
 import type { ServerSupervisor, SupervisedServerSpec } from "../supervisor/types.js";
 
 /** The compiled `supervise:` block, as the backend declares it or as schema defaults give it. */
@@ -18,6 +19,8 @@ export interface SupervisorPool {
   readonly backends: ReadonlySet<string>;
   /** The supervisor for the server that runs this profile's model. */
   for(profile: CompiledProfile): ServerSupervisor;
+  /** The model that server runs: the profile's, or the one `--server-command` names (nothing is started). */
+  modelFor(profile: CompiledProfile): string;
   /** Every supervisor created so far. */
   all(): ServerSupervisor[];
 }
@@ -46,6 +49,7 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
       }
       return supervisor;
     },
+    modelFor: (profile) => supervisedSpec(profile, table.backends[profile.backend]!, options).model,
     all: () => [...supervisors.values()],
   };
 }
@@ -62,10 +66,13 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   // The embedded engine takes the profile's engine settings as flags (llama-server's names, so the
   // supervisor's out-of-memory retry with half the context works on it too).
   if (options.serverCommand === undefined && backend.flavor === "embedded") command += engineFlags(profile.engine ?? {});
+  // A --server-command without {model} runs its own model, whatever the profile says: the messages
+  // name that one, and the profiles of one backend share its single server.
+  const model = (options.serverCommand === undefined ? undefined : modelOfCommand(options.serverCommand)) ?? profile.model;
   const spec: SupervisedServerSpec = {
-    key: `${profile.backend}--${profile.model.replace(/[^A-Za-z0-9._-]+/g, "_")}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) : ""}`,
+    key: `${profile.backend}--${model.replace(/[^A-Za-z0-9._-]+/g, "_")}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) : ""}`,
     command,
-    model: profile.model,
+    model,
     install: supervision.install,
     readiness: supervision.readiness,
     idleUnloadMs: supervision.idleUnloadMs,

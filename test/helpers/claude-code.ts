@@ -22,25 +22,37 @@ export function makeProject(claudeMd = "# Project notes\n- Keep answers short.\n
  * retries, no nonessential traffic, stdin closed. Never throws; the result carries the exit code.
  */
 export function runClaude(baseUrl: string, cwd: string, args: string[]) {
-  const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
-  mkdirSync(home, { recursive: true });
   return execa(join(BIN, "claude"), args, {
     cwd,
     reject: false,
     stdin: "ignore",
     timeout: 60_000,
     extendEnv: false,
-    env: {
-      HOME: home,
-      PATH: `${BIN}:/usr/bin:/bin`,
-      TERM: "dumb",
-      LANG: "C.UTF-8",
-      ANTHROPIC_BASE_URL: baseUrl,
-      ANTHROPIC_API_KEY: "sk-test",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      DISABLE_AUTOUPDATER: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-    },
+    env: { ...offlineEnv(), ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: "sk-test" },
   });
+}
+
+/**
+ * Runs a command line as a user pastes it into a shell (`VAR=… claude`), with `args` appended and
+ * nothing of Anthropic's in the environment but what the line sets: whether it works as printed.
+ * `env` stands for what the user's shell has exported.
+ */
+export function runClaudeAsPrinted(line: string, cwd: string, args: string[], env: Record<string, string> = {}) {
+  return execa("sh", ["-c", `${line} "$@"`, "sh", ...args], { cwd, reject: false, stdin: "ignore", timeout: 60_000, extendEnv: false, env: { ...offlineEnv(), ...env } });
+}
+
+/** A fresh HOME, Claude Code on PATH, no retries and no traffic but the requests (docs/claude-code.md). */
+function offlineEnv(): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
+  mkdirSync(home, { recursive: true });
+  return {
+    HOME: home,
+    PATH: `${BIN}:/usr/bin:/bin`,
+    TERM: "dumb",
+    LANG: "C.UTF-8",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_TELEMETRY: "1",
+    DISABLE_AUTOUPDATER: "1",
+    CLAUDE_CODE_MAX_RETRIES: "0",
+  };
 }

@@ -12,11 +12,11 @@ export interface MallexProxyProcess {
   stop(): Promise<void>;
 }
 
-/** `mallex proxy --port N …args` as a real process; resolves once GET /health answers 200. */
-export async function startProxyProcess(args: string[], mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-"))): Promise<MallexProxyProcess> {
+/** `mallex proxy --port N …args` as a real process, with `env` added; resolves once GET /health answers 200. */
+export async function startProxyProcess(args: string[], mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-")), env: Record<string, string> = {}): Promise<MallexProxyProcess> {
   const port = await findFreePort();
   const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), ...args], {
-    env: { MALLEX_HOME: mallexHome },
+    env: { ...env, MALLEX_HOME: mallexHome },
     reject: false,
     stdin: "ignore",
     all: true,

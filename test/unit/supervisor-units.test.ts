@@ -8,6 +8,7 @@ import { classifyServerLine, createProgressFilter } from "../../src/supervisor/c
 import { describeExit, lastMeaningfulLine } from "../../src/supervisor/supervisor-messages.js";
 import { isSameProcess, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/process-identity.js";
 import { createRestartPolicy } from "../../src/supervisor/restart-policy.js";
+import { modelOfCommand } from "../../src/supervisor/command-model.js";
 import { buildServerArgv, contextSizeOf, formatArgv, splitCommand, withContextSize } from "../../src/supervisor/server-command.js";
 import { openServerLog, readLogTail } from "../../src/supervisor/server-log.js";
 import { stopAllOnExit, type ExitHandlingProcess } from "../../src/supervisor/stop-all-on-exit.js";
@@ -54,6 +55,16 @@ describe("server command", () => {
     expect(contextSizeOf(["x", "--port", "1"])).toBeUndefined();
     expect(withContextSize(["x", "--ctx-size", "32768", "-m", "c"], 16384)).toEqual(["x", "--ctx-size", "16384", "-m", "c"]);
     expect(withContextSize(["x", "--ctx-size=8192"], 4096)).toEqual(["x", "--ctx-size=4096"]);
+  });
+
+  it("names the model a --server-command runs: its --model / -m / -hf, else the command; none when it says {model}", () => {
+    expect(modelOfCommand("mlx_lm.server --model mlx-community/Tiny-4bit --port {port}")).toBe("mlx-community/Tiny-4bit");
+    expect(modelOfCommand("llama-server -m '/models/my model.gguf' --port {port}")).toBe("/models/my model.gguf");
+    expect(modelOfCommand("llama-server -hf ggml-org/gemma-3-1b-it-GGUF --port {port}")).toBe("ggml-org/gemma-3-1b-it-GGUF");
+    expect(modelOfCommand("srv --model=org/m --port {port}")).toBe("org/m");
+    expect(modelOfCommand("/opt/venv/bin/python3 -m mlx_lm.server --model org/m --port {port}")).toBe("org/m");
+    expect(modelOfCommand("python -m mlx_lm.server --port {port}")).toBe("python -m mlx_lm.server --port {port}");
+    expect(modelOfCommand("llama-server -m {model} --port {port}")).toBeUndefined();
   });
 });
 
