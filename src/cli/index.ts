@@ -1,6 +1,7 @@
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { MallexError } from "../mallex-error.js";
 import { findPackageRoot, packageVersion } from "../package-root.js";
+import { findUnknownOption } from "./find-unknown-option.js";
 
 const load = (loader: () => Promise<{ default: CommandDef<any> }>) => () => loader().then((m) => m.default);
 
@@ -50,6 +51,14 @@ export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promis
     }
   }
   try {
+  const unknown = findUnknownOption(rest, await resolveArgsDef(command));
+  if (unknown) {
+    // Under `mallex run` an unknown option is most likely Claude Code's, and those go after `--`.
+    const hint = unknown.suggestion ? `did you mean ${unknown.suggestion}?` : name === "run" ? `Claude Code's options go after --: mallex run -- ${unknown.option}` : `\`mallex ${name} --help\` lists them`;
+    console.error(`mallex: unknown option ${unknown.option} (${hint})`);
+    process.exitCode = 2;
+    return;
+  }
     await runCommand(command, { rawArgs: rest });
   } catch (error) {
     process.exitCode = report(error);
@@ -57,6 +66,12 @@ export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promis
 }
 
 function report(error: unknown): number {
+/** A command's `args`, which citty lets be a value, a promise or a function returning either. */
+async function resolveArgsDef(command: CommandDef<any>): Promise<ArgsDef> {
+  const args = command.args;
+  return (typeof args === "function" ? await args() : await args) ?? {};
+}
+
   if (MallexError.isInstance(error)) {
     for (const line of error.details) console.error(line);
     console.error(error.message);
