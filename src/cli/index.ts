@@ -50,7 +50,6 @@ export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promis
       return;
     }
   }
-  try {
   const unknown = findUnknownOption(rest, await resolveArgsDef(command));
   if (unknown) {
     // Under `mallex run` an unknown option is most likely Claude Code's, and those go after `--`.
@@ -59,19 +58,20 @@ export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promis
     process.exitCode = 2;
     return;
   }
+  try {
     await runCommand(command, { rawArgs: rest });
   } catch (error) {
     process.exitCode = report(error);
   }
 }
 
-function report(error: unknown): number {
 /** A command's `args`, which citty lets be a value, a promise or a function returning either. */
 async function resolveArgsDef(command: CommandDef<any>): Promise<ArgsDef> {
   const args = command.args;
   return (typeof args === "function" ? await args() : await args) ?? {};
 }
 
+function report(error: unknown): number {
   if (MallexError.isInstance(error)) {
     for (const line of error.details) console.error(line);
     console.error(error.message);
