@@ -2,10 +2,15 @@ import type { Explanation } from "../trim/explain-request.js";
 
 const number = (n: number) => n.toLocaleString("en-US");
 
-/** `mallex explain`'s readable report: rules table, what was kept, sizes, the upstream request. */
-export function formatExplanation(explanation: Explanation, source: string): string {
+/**
+ * `mallex explain`'s readable report: rules table, what was kept, sizes, the upstream request.
+ * `route`: how the proxy's routing picked the profile, when neither --profile nor --size did.
+ */
+export function formatExplanation(explanation: Explanation, source: string, route?: string): string {
   const { backend } = explanation;
-  const lines = [`mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`, ""];
+  const lines = [`mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`];
+  if (route !== undefined) lines.push(`Routed as the proxy would: ${route} (--profile or --size explains another profile)`);
+  lines.push("");
 
   if (explanation.rules.length === 0) {
     lines.push("No rule fired.");

@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { isLocal, profilesInUse, type ProfileInUse } from "./profiles-in-use.js";
-import type { CheckResult, DoctorContext } from "./types.js";
+import type { CheckResult, DoctorContext, DoctorDeps } from "./types.js";
 
 /** huggingface_hub's cache: HF_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME (~/.cache)/huggingface/hub. */
 export function huggingFaceHubCache(env: EnvLookup, homedir: string): string {
@@ -12,7 +12,18 @@ export function huggingFaceHubCache(env: EnvLookup, homedir: string): string {
   return join(env.XDG_CACHE_HOME || join(homedir, ".cache"), "huggingface", "hub");
 }
 
-const HF_REPO = /^[\w.-]+\/[\w.-]+$/;
+export const HF_REPO = /^[\w.-]+\/[\w.-]+$/;
+
+/** A profile's model as a path on this machine: `~/` expanded, relative to the working directory. */
+export function localModelPath(model: string, deps: Pick<DoctorDeps, "homedir" | "cwd">): string {
+  const expanded = model.startsWith("~/") ? join(deps.homedir, model.slice(2)) : model;
+  return isAbsolute(expanded) ? expanded : resolve(deps.cwd, expanded);
+}
+
+/** Where huggingface_hub keeps a repo's files: `<cache>/models--org--name`. */
+export function huggingFaceRepoDir(model: string, deps: Pick<DoctorDeps, "env" | "homedir">): string {
+  return join(huggingFaceHubCache(deps.env, deps.homedir), `models--${model.replace("/", "--")}`);
+}
 
 /** For every model mallex would start itself: in the Hugging Face cache (mlx-lm), or the file exists (GGUF). */
 export function checkModels(ctx: DoctorContext): CheckResult[] {
@@ -30,8 +41,7 @@ function checkModel(ctx: DoctorContext, entry: ProfileInUse): CheckResult {
   const { deps } = ctx;
   const model = entry.profile.model;
   const name = `model ${entry.profile.name}`;
-  const expanded = model.startsWith("~/") ? join(deps.homedir, model.slice(2)) : model;
-  const asPath = isAbsolute(expanded) ? expanded : resolve(deps.cwd, expanded);
+  const asPath = localModelPath(model, deps);
   // llama-server's -m takes a file; mlx-lm takes a Hugging Face repo id or a local folder.
   if (entry.backend.flavor !== "mlx-lm" || !HF_REPO.test(model) || deps.exists(asPath)) {
     return deps.exists(asPath)
@@ -39,7 +49,7 @@ function checkModel(ctx: DoctorContext, entry: ProfileInUse): CheckResult {
       : { name, ok: false, detail: `${model} does not exist`, fix: `download the model file, or set profiles.${entry.profile.name}.model to its path` };
   }
   const cache = huggingFaceHubCache(deps.env, deps.homedir);
-  const dir = join(cache, `models--${model.replace("/", "--")}`);
+  const dir = huggingFaceRepoDir(model, deps);
   const fix = `\`mallex run\` downloads it on first start, which takes a while; or fetch it now: hf download ${model}`;
   const snapshots = deps.readdir(join(dir, "snapshots"));
   if (snapshots.length === 0) return { name, ok: false, detail: `${model} is not in the Hugging Face cache (${cache})`, fix };

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import type { EnvLookup } from "../config/interpolate-env.js";
@@ -22,6 +22,10 @@ export function createDoctorDeps(options: { cwd: string; env: EnvLookup; package
     fetch: globalThis.fetch,
     checkPort: listenOnce,
     exists: existsSync,
+    fileSize: (path) => {
+      const stats = statSync(path, { throwIfNoEntry: false });
+      return stats?.isFile() ? stats.size : undefined;
+    },
     readdir: (path) => {
       try {
         return readdirSync(path);

@@ -33,6 +33,8 @@ export interface DoctorDeps {
   /** true, or why the port cannot be listened on (e.g. "EADDRINUSE"). */
   checkPort: (host: string, port: number) => Promise<true | string>;
   exists: (path: string) => boolean;
+  /** A file's size in bytes; undefined when it is no file (missing, a folder). */
+  fileSize: (path: string) => number | undefined;
   /** Entries of a folder; [] when it cannot be read. */
   readdir: (path: string) => string[];
   now: () => number;

@@ -24,6 +24,8 @@ interface Fake {
   env?: Record<string, string>;
   files?: string[];
   dirs?: Record<string, string[]>;
+  /** File sizes in bytes (each such path also exists). */
+  sizes?: Record<string, number>;
   commands?: Record<string, CommandResult>;
   port?: true | string;
   python?: PythonLookup;
@@ -33,7 +35,7 @@ interface Fake {
 }
 
 function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
-  const files = new Set(fake.files ?? []);
+  const files = new Set([...(fake.files ?? []), ...Object.keys(fake.sizes ?? {})]);
   return {
     cwd,
     env: fake.env ?? {},
@@ -46,7 +48,8 @@ function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
     findClaude: () => (fake.claude === null ? undefined : (fake.claude ?? CLAUDE)),
     fetch: fake.fetch ?? (async () => Promise.reject(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }))),
     checkPort: async () => fake.port ?? true,
-    exists: (path) => files.has(path),
+    exists: (path) => files.has(path) || fake.dirs?.[path] !== undefined,
+    fileSize: (path) => fake.sizes?.[path],
     readdir: (path) => fake.dirs?.[path] ?? [],
     now: () => 0,
   };
@@ -110,9 +113,15 @@ describe("mallex doctor on the shipped default", () => {
     expect(r.byName["model qwen3-coder-30b"]).toBe("- model qwen3-coder-30b — mlx-lm cannot run on this machine (see mlx-lm)");
   });
 
-  it("a taken port, and Claude Code missing", async () => {
+  it("a taken port is only a warning (`mallex run` picks a free one); Claude Code missing is a ✗", async () => {
     const r = await doctor({ port: "EADDRINUSE", claude: null });
-    expect(r.byName.port).toMatch(/^✗ port — 127.0.0.1:4141 is in use \(fix: stop what listens there .*lsof -i :4141/);
+    expect(r.byName.port).toBe(
+      "✓ port — 127.0.0.1:4141 is in use; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop what listens there (a mallex already running? `lsof -i :4141`), or pass --port / set server.port)",
+    );
+    expect(r.checks.find((c) => c.name === "port")).toMatchObject({ ok: true, warning: true });
+    const busy = await doctor({ port: "EADDRINUSE", files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
+    expect(busy.ok).toBe(true);
+    expect((await doctor({ port: "EADDRNOTAVAIL" })).byName.port).toBe("✗ port — 127.0.0.1:4141 cannot be listened on (EADDRNOTAVAIL) (fix: check server.host and server.port in the config)");
     expect(r.byName["claude code"]).toBe("✗ claude code — `claude` is not on PATH (`mallex run` would fetch it with npx every time) (fix: npm install -g @anthropic-ai/claude-code)");
     const broken = await doctor({ commands: { [CLAUDE]: { ok: false, stdout: "", stderr: "Segmentation fault\n", missing: false } } });
     expect(broken.byName["claude code"]).toBe(`✗ claude code — \`${CLAUDE} --version\` failed: Segmentation fault (fix: reinstall it: npm install -g @anthropic-ai/claude-code)`);
@@ -167,6 +176,20 @@ describe("mallex doctor on other configs", () => {
     expect(missing.byName.port).toBe("✓ port — server.port is 0: a free port is picked at start");
     const present = await doctor({ files: ["/models/q.gguf"] }, config);
     expect(present.byName["model q"]).toBe("✓ model q — /models/q.gguf exists");
+  });
+
+  it("memory for any supervised server: min_ram_gb when declared, else the weights on disk plus the context", async () => {
+    const GiB = 1024 ** 3;
+    const config = `backends:\n  llama:\n    kind: openai\n    flavor: llama-server\n    supervise: { command: "llama-server -m {model} --port {port}" }\n  mlx:\n    kind: openai\n    flavor: mlx-lm\n    supervise: { command: "mlx_lm.server --model {model} --port {port}" }\nprofiles:\n  q: { backend: llama, model: /models/q.gguf, size: small }\n  m: { backend: mlx, model: org/m-4bit, size: medium }\ntiers:\n  low: { profile: q }\n  medium: { profile: m }\nrouting:\n  models:\n    - { match: "*haiku*", tier: low }\n`;
+    const blobs = `${HOME}/.cache/huggingface/hub/models--org--m-4bit/blobs`;
+    const fits = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 4.5 * GiB, [`${blobs}/a`]: 8 * GiB, [`${blobs}/b`]: 2 * GiB }, dirs: { [blobs]: ["a", "b"] } }, config);
+    expect(fits.byName.memory).toBe("✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~5.4 GB (4.5 GB of weights, plus the context), m needs ~12.0 GB (10.0 GB of weights, plus the context)");
+    const tooBig = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 30 * GiB } }, config);
+    expect(tooBig.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~36.0 GB (30.0 GB of weights, plus the context) (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
+    const unknown = await doctor({ hardware: linux }, config);
+    expect(unknown.byName.memory).toBe("- memory — Linux x64, 24 GB RAM, no GPU found; cannot tell what q, m need (no min_ram_gb, and the model is not on disk yet)");
+    const declared = await doctor({ hardware: linux }, config.replace("size: small }", "size: small, min_ram_gb: 8 }"));
+    expect(declared.byName.memory).toBe("✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs 8 GB; cannot tell what m needs (no min_ram_gb, and the model is not on disk yet)");
   });
 });
 

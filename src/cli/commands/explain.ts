@@ -8,6 +8,9 @@ import { formatDiagnostic } from "../../config/diagnostics.js";
 import { loadValidator } from "../../load-validator.js";
 import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
+import type { EnvLookup } from "../../config/interpolate-env.js";
+import { routeOffline } from "../../router/route-offline.js";
+import type { RouteDecision } from "../../router/select-route.js";
 import { checkMessagesBody } from "../../server/validate-messages-body.js";
 import { loadTemplates } from "../../templates/load-templates.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
@@ -22,7 +25,7 @@ export default defineCommand({
   args: {
     ...configArgs,
     request: { type: "positional", description: "A captured Anthropic request (bare body, or an exchange holding it under `body`)", required: true, valueHint: "request.json" },
-    profile: { type: "string", description: "Profile to trim for", valueHint: "name" },
+    profile: { type: "string", description: "Profile to trim for (default: the one the proxy would route the request to)", valueHint: "name" },
     size: { type: "string", description: "Size class to trim for: small | medium | large", valueHint: "size" },
     json: { type: "boolean", description: "Print one JSON object (before.chars, after.chars, upstream, rules)" },
   },
@@ -35,8 +38,8 @@ export default defineCommand({
     const compiled = await ensureCompiled({ configPath, outDir, cwd, env: process.env, packageRoot });
     for (const warning of compiled.warnings) console.error(formatDiagnostic(warning));
     if (compiled.writeError) throw new MallexError("E_GENERATED_STALE", `${compiled.writeError}; its templates are out of date: run \`mallex compile\` where it can write`);
-    const profile = pickProfile(compiled.table, args.profile, size);
     const request = checkRequest(readRequest(args.request), args.request, await loadValidator(packageRoot, "validate-messages"));
+    const { profile, route } = chooseProfile(compiled.table, request, args.profile, size, process.env);
     const templates = await loadTemplates(outDir);
 
     let explanation;
@@ -46,7 +49,8 @@ export default defineCommand({
       if (TranslateError.isInstance(error)) throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);
       throw error;
     }
-    console.log(args.json ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation, args.request));
+    const routed = route ? { route: { ...(route.tier ? { tier: route.tier } : {}), reason: route.reason } } : {};
+    console.log(args.json ? JSON.stringify({ ...explanation, ...routed }, null, 2) : formatExplanation(explanation, args.request, route?.reason));
   },
 });
 
@@ -56,7 +60,18 @@ function parseSize(value: string | undefined): Size | undefined {
   throw new MallexError("E_USAGE", `--size must be one of ${SIZES.join(", ")}, got "${value}"`, { exitCode: 2 });
 }
 
-/** --profile NAME, else the first profile of --size (default small), local backends first. */
+/**
+ * --profile or --size when given; else the profile the proxy would route this request to, with the
+ * route, so the output can say why that one.
+ */
+function chooseProfile(table: RoutingTable, request: MessagesRequest, name: string | undefined, size: Size | undefined, env: EnvLookup): { profile: CompiledProfile; route?: RouteDecision } {
+  if (name !== undefined || size !== undefined) return { profile: pickProfile(table, name, size) };
+  const routed = routeOffline(request, table, env);
+  if (!routed.ok) throw new MallexError("E_USAGE", `${routed.message} Pick a profile with --profile.`, { exitCode: 2 });
+  return { profile: routed.route.profile, route: routed.route };
+}
+
+/** --profile NAME, else the first profile of --size, local backends first. */
 function pickProfile(table: RoutingTable, name: string | undefined, size: Size | undefined): CompiledProfile {
   const profiles = Object.values(table.profiles);
   if (name !== undefined) {
