@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 import { fixture } from "./helpers/test-proxy.js";
 
 /**
@@ -13,10 +14,10 @@ import { fixture } from "./helpers/test-proxy.js";
  * supervised by `mallex proxy`. Real tokens, real usage numbers, a real prefix cache.
  */
 const LLAMA_SERVER = fileURLToPath(new URL("../.cache/llama.cpp/build/bin/llama-server", import.meta.url));
-const MODEL = fileURLToPath(new URL("../../shared/models/llama-2-tiny-random-chatml.gguf", import.meta.url));
+const MODEL = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
 // The ChatML template's markers are not tokens of this tiny vocabulary, so llama-server cannot build a
 // grammar that starts with them; llama2's template adds no generation prompt, so grammars work.
-const PLAIN_MODEL = fileURLToPath(new URL("../../shared/models/llama-2-tiny-random.gguf", import.meta.url));
+const PLAIN_MODEL = sharedPath("models", "llama-2-tiny-random.gguf");
 const built = existsSync(LLAMA_SERVER);
 if (!built && process.env.CI) throw new Error(`${LLAMA_SERVER} is missing: .ci/run must run scripts/build-llama-server.sh first`);
 
@@ -24,7 +25,7 @@ type Event = { type: string; [key: string]: unknown };
 type Usage = { input_tokens: number; output_tokens: number; cache_read_input_tokens: number };
 const messageDelta = (events: Event[]) => events.find((e) => e.type === "message_delta") as unknown as { delta: { stop_reason: string }; usage: Usage };
 
-describe.skipIf(!built)("mallex with a real llama-server (skipped until scripts/build-llama-server.sh has run)", () => {
+describeWithShared("mallex with a real llama-server (skipped until scripts/build-llama-server.sh has run)", () => {
   let proxy: MallexProxyProcess;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "mallex-llama-"));
@@ -132,4 +133,4 @@ describe.skipIf(!built)("mallex with a real llama-server (skipped until scripts/
     expect(counted.input_tokens).toBeGreaterThan(0);
     expect(counted.input_tokens).toBeLessThan(100);
   });
-});
+}, describe.skipIf(!built));

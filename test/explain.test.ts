@@ -1,17 +1,19 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../src/translate/openai-types.js";
 import type { Explanation } from "../src/trim/explain-request.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
+import { describeWithShared, hasSharedDir, sharedPath } from "./helpers/shared-dir.js";
 
 // Runs the built CLI: `npm test` builds first (or run `npx tsc -p tsconfig.build.json`).
-const FIXTURE = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-2plus2.json", import.meta.url));
-const exchange = JSON.parse(readFileSync(FIXTURE, "utf8")) as { body: MessagesRequest };
+const FIXTURE = sharedPath("fixtures", "claude-code", "main-request-2plus2.json");
+const exchange = hasSharedDir ? (JSON.parse(readFileSync(FIXTURE, "utf8")) as { body: MessagesRequest }) : undefined;
+/** A minimal request: one user message, no system prompt, no tools. */
+const ask = (text: string): MessagesRequest => ({ model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: text }] });
 
 /** A copy of the shipped config and its templates, so these runs compile into a folder of their own. */
 let dir: string;
@@ -19,15 +21,19 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "mallex-explain-"));
   cpSync(join(packageRoot, "mallex.yaml"), join(dir, "mallex.yaml"));
   cpSync(join(packageRoot, "templates"), join(dir, "templates"), { recursive: true });
-  writeFileSync(join(dir, "bare.json"), JSON.stringify(exchange.body));
+  if (exchange) writeFileSync(join(dir, "bare.json"), JSON.stringify(exchange.body));
+  writeFileSync(join(dir, "tiny.json"), JSON.stringify(ask("what is 2+2")));
+  writeFileSync(join(dir, "hi.json"), JSON.stringify(ask("hi there")));
+  writeFileSync(join(dir, "design.json"), JSON.stringify(ask("design the architecture of a job queue")));
   writeFileSync(join(dir, "broken.json"), '{"model": ');
   writeFileSync(join(dir, "list.json"), "[1, 2]");
   writeFileSync(join(dir, "invalid.json"), JSON.stringify({ model: "m", max_tokens: 1, messages: [{ role: "user" }] }));
 });
 
-const explain = (args: string[]) => runCli(["explain", ...args], { cwd: dir });
+// No API key unless a case gives one: routing to the Claude tier depends on it.
+const explain = (args: string[], env: Record<string, string> = {}) => runCli(["explain", ...args], { cwd: dir, env: { ANTHROPIC_API_KEY: "", ...env } });
 
-describe("mallex explain --json", () => {
+describeWithShared("mallex explain --json", () => {
   it("the contract: `mallex explain FILE --size small --json` on a captured exchange prints one JSON object", async () => {
     const result = await runCli(["explain", FIXTURE, "--size", "small", "--json"], { cwd: packageRoot });
     expect(result.stderr).toBe("");
@@ -35,7 +41,7 @@ describe("mallex explain --json", () => {
     const out = JSON.parse(result.stdout) as Explanation;
     expect(out.profile).toBe("qwen2.5-coder-7b");
     expect(out.size).toBe("small");
-    expect(out.before.chars).toBe(JSON.stringify(exchange.body).length);
+    expect(out.before.chars).toBe(JSON.stringify(exchange!.body).length);
     expect(out.after.chars).toBe(JSON.stringify(out.upstream).length);
     expect(out.after.chars / out.before.chars).toBeLessThanOrEqual(0.06);
     expect(out.before.tokens).toBe(Math.ceil(out.before.chars / 3.5));
@@ -64,7 +70,7 @@ describe("mallex explain --json", () => {
   });
 });
 
-describe("mallex explain (readable)", () => {
+describeWithShared("mallex explain (readable)", () => {
   it("prints the rules table, what was kept, the sizes and the upstream request", async () => {
     const result = await explain([FIXTURE, "--size", "small"]);
     expect(result.exitCode).toBe(0);
@@ -86,9 +92,9 @@ describe("mallex explain errors: one sentence, a non-zero exit, no stack trace",
     ["a file that is not JSON", ["broken.json"], 1, "broken.json is not JSON: "],
     ["JSON that is no request", ["list.json"], 1, 'list.json holds neither an Anthropic Messages request nor a captured exchange with one under "body"'],
     ["an invalid request", ["invalid.json"], 1, "invalid.json is not a valid Messages API request: messages.0.content: Field required"],
-    ["an unknown profile", [FIXTURE, "--profile", "nope"], 2, 'there is no profile "nope"; the config has qwen2.5-coder-7b, '],
-    ["an unknown size", [FIXTURE, "--size", "huge"], 2, '--size must be one of small, medium, large, got "huge"'],
-    ["a profile and a size that disagree", [FIXTURE, "--profile", "qwen3-coder-30b", "--size", "small"], 2, "profile qwen3-coder-30b is medium, not small: give --profile or --size, not both"],
+    ["an unknown profile", ["tiny.json", "--profile", "nope"], 2, 'there is no profile "nope"; the config has qwen2.5-coder-7b, '],
+    ["an unknown size", ["tiny.json", "--size", "huge"], 2, '--size must be one of small, medium, large, got "huge"'],
+    ["a profile and a size that disagree", ["tiny.json", "--profile", "qwen3-coder-30b", "--size", "small"], 2, "profile qwen3-coder-30b is medium, not small: give --profile or --size, not both"],
   ];
   for (const [name, args, exitCode, message] of cases) {
     it(name, async () => {
@@ -100,4 +106,30 @@ describe("mallex explain errors: one sentence, a non-zero exit, no stack trace",
       expect(result.stderr).not.toMatch(/\bat .+:\d+:\d+/);
     });
   }
+});
+
+describe("mallex explain without --profile or --size: the profile the proxy would route the request to", () => {
+  it("the default tier for a plain question, said in the output with the rule that picked it", async () => {
+    const result = await explain(["tiny.json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [header, route, blank] = result.stdout.split("\n");
+    expect(header).toBe("mallex explain tiny.json · profile qwen3-coder-30b (medium, mlx-lm, native tools)");
+    expect(route).toBe("Routed as the proxy would: default → medium (--profile or --size explains another profile)");
+    expect(blank).toBe("");
+  });
+
+  it("an intent rule's tier, and the fallback when the Claude tier has no API key", async () => {
+    const hi = JSON.parse((await explain(["hi.json", "--json"])).stdout) as Explanation & { route: unknown };
+    expect(hi).toMatchObject({ profile: "qwen3-coder-30b", route: { tier: "low", reason: "intent chit_chat → low" } });
+    const local = JSON.parse((await explain(["design.json", "--json"])).stdout) as Explanation & { route: unknown };
+    expect(local).toMatchObject({ profile: "qwen3-coder-30b", route: { tier: "medium", reason: "intent hard_question → high → fallback medium" } });
+    const claude = JSON.parse((await explain(["design.json", "--json"], { ANTHROPIC_API_KEY: "sk-ant-test" })).stdout) as Explanation & { route: unknown };
+    expect(claude).toMatchObject({ profile: "claude-sonnet", backend: { kind: "anthropic" }, route: { tier: "high", reason: "intent hard_question → high" } });
+  });
+
+  it("--size still picks by size, and says nothing about routing", async () => {
+    const result = await explain(["tiny.json", "--size", "small"]);
+    expect(result.stdout.split("\n").slice(0, 2)).toEqual(["mallex explain tiny.json · profile qwen2.5-coder-7b (small, mlx-lm, native tools)", ""]);
+    expect(JSON.parse((await explain(["tiny.json", "--size", "small", "--json"])).stdout)).not.toHaveProperty("route");
+  });
 });

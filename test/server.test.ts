@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseSSE } from "./fakes/read-sse.js";
+import { describeWithShared } from "./helpers/shared-dir.js";
 import { closedBackendUrl, createTestProxy, defaultTable, fixture } from "./helpers/test-proxy.js";
 
 /** A stand-in for the Anthropic API that records what it receives and answers one text message. */
@@ -186,45 +187,47 @@ describe("translation against the fake mlx-lm.server", () => {
     });
   });
 
-  it("turns a native tool call into a tool_use block", async () => {
-    const proxy = createTestProxy({ backendUrl: mlx.url });
-    mlx.script({ toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/a.txt", content: "hi" } }] });
-    const request = fixture("tool-use-first-request.json");
-    const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
-    const start = events.find((e) => e.type === "content_block_start");
-    expect(start).toMatchObject({ content_block: { type: "tool_use", name: "Write", id: expect.stringMatching(/^toolu_/) } });
-    const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
-    expect(JSON.parse(json)).toEqual({ file_path: "/tmp/a.txt", content: "hi" });
-    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
-  });
+  describeWithShared("on Claude Code's captured requests", () => {
+    it("turns a native tool call into a tool_use block", async () => {
+      const proxy = createTestProxy({ backendUrl: mlx.url });
+      mlx.script({ toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/a.txt", content: "hi" } }] });
+      const request = fixture("tool-use-first-request.json");
+      const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
+      const start = events.find((e) => e.type === "content_block_start");
+      expect(start).toMatchObject({ content_block: { type: "tool_use", name: "Write", id: expect.stringMatching(/^toolu_/) } });
+      const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
+      expect(JSON.parse(json)).toEqual({ file_path: "/tmp/a.txt", content: "hi" });
+      expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
+    });
 
-  it("turns a Qwen3-Coder XML call that leaked into content into a tool_use block", async () => {
-    const proxy = createTestProxy({ backendUrl: mlx.url });
-    mlx.script({ rawText: "<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/b.txt\n</parameter>\n<parameter=content>\nhello\n</parameter>\n</function>\n</tool_call>" });
-    const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", fixture("tool-use-first-request.json")));
-    expect(events.filter((e) => e.type === "content_block_start").map((e) => (e.content_block as { type: string }).type)).toEqual(["tool_use"]);
-    const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
-    expect(JSON.parse(json)).toEqual({ file_path: "/tmp/b.txt", content: "hello" });
-  });
+    it("turns a Qwen3-Coder XML call that leaked into content into a tool_use block", async () => {
+      const proxy = createTestProxy({ backendUrl: mlx.url });
+      mlx.script({ rawText: "<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/b.txt\n</parameter>\n<parameter=content>\nhello\n</parameter>\n</function>\n</tool_call>" });
+      const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", fixture("tool-use-first-request.json")));
+      expect(events.filter((e) => e.type === "content_block_start").map((e) => (e.content_block as { type: string }).type)).toEqual(["tool_use"]);
+      const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
+      expect(JSON.parse(json)).toEqual({ file_path: "/tmp/b.txt", content: "hello" });
+    });
 
-  it("answers Claude Code's title request (output_config.format) from mlx-lm with the JSON alone, streamed or not", async () => {
-    const proxy = createTestProxy({ backendUrl: mlx.url });
-    const request = fixture("title-request.json");
-    const fenced = ["Here", " is the title:\n```json\n", '{"title": ', '"What is', ' 2+2"}', "\n```"];
-    mlx.script({ text: fenced });
-    const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
-    const deltas = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { text: string }).text);
-    expect(deltas).toEqual(['{"title": "What is 2+2"}']);
-    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" } });
+    it("answers Claude Code's title request (output_config.format) from mlx-lm with the JSON alone, streamed or not", async () => {
+      const proxy = createTestProxy({ backendUrl: mlx.url });
+      const request = fixture("title-request.json");
+      const fenced = ["Here", " is the title:\n```json\n", '{"title": ', '"What is', ' 2+2"}', "\n```"];
+      mlx.script({ text: fenced });
+      const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
+      const deltas = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { text: string }).text);
+      expect(deltas).toEqual(['{"title": "What is 2+2"}']);
+      expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" } });
 
-    // mlx cannot constrain output: the schema is asked for in words, after everything that stays the same.
-    const sent = mlx.requests.at(-1)!.body as { messages: Array<{ role: string; content: string }>; response_format?: unknown };
-    expect(sent.response_format).toBeUndefined();
-    expect(sent.messages.at(-1)!.content).toMatch(/<system-reminder>\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: \{"type":"object","properties":\{"title":\{"type":"string"\}\}.*\n<\/system-reminder>$/);
+      // mlx cannot constrain output: the schema is asked for in words, after everything that stays the same.
+      const sent = mlx.requests.at(-1)!.body as { messages: Array<{ role: string; content: string }>; response_format?: unknown };
+      expect(sent.response_format).toBeUndefined();
+      expect(sent.messages.at(-1)!.content).toMatch(/<system-reminder>\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: \{"type":"object","properties":\{"title":\{"type":"string"\}\}.*\n<\/system-reminder>$/);
 
-    mlx.script({ text: fenced.join("") });
-    const message = (await (await proxy.post("/v1/messages", { ...request, stream: false })).json()) as { content: unknown[] };
-    expect(message.content).toEqual([{ type: "text", text: '{"title": "What is 2+2"}' }]);
+      mlx.script({ text: fenced.join("") });
+      const message = (await (await proxy.post("/v1/messages", { ...request, stream: false })).json()) as { content: unknown[] };
+      expect(message.content).toEqual([{ type: "text", text: '{"title": "What is 2+2"}' }]);
+    });
   });
 
   it("400 naming the field for an output_config.format mallex cannot honour", async () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { resolveBackends } from "../../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/load-validator.js";
@@ -12,6 +11,7 @@ import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { createApp } from "../../src/server/create-app.js";
 import type { ServerContext } from "../../src/server/server-context.js";
 import { packageRoot } from "./config-tree.js";
+import { readCapture } from "./shared-dir.js";
 
 /** The shipped default routing table, as committed in generated/. */
 export const defaultTable = JSON.parse(readFileSync(`${packageRoot}/generated/routing-table.json`, "utf8")) as RoutingTable;
@@ -64,5 +64,5 @@ export async function closedBackendUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/v1`;
 }
 
-export const fixture = (name: string) =>
-  (JSON.parse(readFileSync(fileURLToPath(new URL(`../../../shared/fixtures/claude-code/${name}`, import.meta.url)), "utf8")) as { body: Record<string, unknown> }).body;
+/** A captured Claude Code request body from ../shared (use it inside describeWithShared). */
+export const fixture = (name: string) => readCapture(name).body;

@@ -1,5 +1,5 @@
 /** Shared helpers for the trim-* tests: the shipped config compiled, its templates loaded, captures read. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Size } from "../../generated/config.js";
@@ -13,6 +13,7 @@ import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import type { TrimPlan, TrimResult } from "../../src/trim/trim-types.js";
 import { compileIn, packageRoot } from "./config-tree.js";
+import { readCapture } from "./shared-dir.js";
 
 /** The shipped mallex.yaml, compiled fresh (so a stale generated/ cannot hide a change). */
 export function compileShipped(): { table: RoutingTable; templatesJs: string } {
@@ -28,10 +29,9 @@ export async function loadTemplatesFrom(templatesJs: string): Promise<Templates>
   return loadTemplates(dir);
 }
 
-/** A captured Claude Code request body (the shared folder sits beside the repository). */
+/** A captured Claude Code request body from ../shared (use it inside describeWithShared). */
 export function loadCapture(name: string): MessagesRequest {
-  const url = new URL(`../../../shared/fixtures/claude-code/${name}`, import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { body: MessagesRequest }).body;
+  return readCapture<MessagesRequest>(name).body;
 }
 
 export function firstProfileOfSize(table: RoutingTable, size: Size): CompiledProfile {

@@ -1,17 +1,13 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessageParam, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../src/translate/convert-anthropic-to-openai.js";
 import type { OpenAIChatRequest } from "../../src/translate/openai-types.js";
 import { TranslateError } from "../../src/translate/translate-error.js";
 import type { TranslateOptions } from "../../src/translate/translate-options.js";
+import { describeWithShared, readCapture } from "../helpers/shared-dir.js";
 import { baseOptions, readTool, writeTool } from "../helpers/translate-helpers.js";
 
-/** A captured Claude Code request body (the shared folder sits beside the repository). */
-function loadCapture(name: string): MessagesRequest {
-  const url = new URL(`../../../shared/fixtures/claude-code/${name}`, import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { body: MessagesRequest }).body;
-}
+const loadCapture = (name: string) => readCapture<MessagesRequest>(name).body;
 
 function convert(request: Partial<MessagesRequest>, options: Partial<TranslateOptions> = {}): OpenAIChatRequest {
   return convertAnthropicToOpenAI(
@@ -23,7 +19,7 @@ function convert(request: Partial<MessagesRequest>, options: Partial<TranslateOp
 const user = (content: AnthropicMessageParam["content"]): AnthropicMessageParam => ({ role: "user", content });
 const assistant = (content: AnthropicMessageParam["content"]): AnthropicMessageParam => ({ role: "assistant", content });
 
-describe("convertAnthropicToOpenAI on captured Claude Code requests", () => {
+describeWithShared("convertAnthropicToOpenAI on captured Claude Code requests", () => {
   it("main-request-2plus2: every message kept, billing block dropped, system-role message folded", () => {
     const request = loadCapture("main-request-2plus2.json");
     const out = convertAnthropicToOpenAI(request, { ...baseOptions, maxOutputTokens: 16384 });

@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { CompiledProfile, RoutingTable } from "../../src/compile/routing-table.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { summarizeTrimReport } from "../../src/trim/summarize-trim-report.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
+import { describeWithShared } from "../helpers/shared-dir.js";
 import { compileShipped, firstProfileOfSize, loadCapture, loadTemplatesFrom, renderChatML, trimAndConvert } from "../helpers/trim-helpers.js";
 
 let table: RoutingTable;
@@ -17,7 +18,7 @@ beforeAll(async () => {
 
 const reduction = (request: MessagesRequest, upstream: unknown) => 1 - JSON.stringify(upstream).length / JSON.stringify(request).length;
 
-describe("trimRequest on Claude Code's real \"what is 2+2\" request (main-request-2plus2.json)", () => {
+describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (main-request-2plus2.json)", () => {
   const request = loadCapture("main-request-2plus2.json");
 
   it("small: ≥ 94% fewer prompt characters, and the working directory, CLAUDE.md and the question survive", () => {
@@ -107,7 +108,7 @@ describe("trimRequest on Claude Code's real \"what is 2+2\" request (main-reques
   });
 });
 
-describe("prefix stability: turn N+1's upstream prompt starts with turn N's bytes", () => {
+describeWithShared("prefix stability: turn N+1's upstream prompt starts with turn N's bytes", () => {
   const first = loadCapture("tool-use-first-request.json");
   const followup = loadCapture("tool-use-followup.json");
   const xmlProfile = (profile: CompiledProfile): CompiledProfile => ({ ...profile, name: `${profile.name}-xml`, toolMode: "xml" });

@@ -8,12 +8,14 @@ import { renderXmlToolCall } from "../../src/translate/render-xml-tool-call.js";
 import { buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";
 import { shapeTools } from "../../src/trim/shape-tools.js";
 import { shortenDescription, simplifyToolSchema } from "../../src/trim/simplify-tool-schema.js";
+import { describeWithShared, hasSharedDir } from "../helpers/shared-dir.js";
 import { compileShipped, loadCapture, loadTemplatesFrom } from "../helpers/trim-helpers.js";
 
-const captured = loadCapture("main-request-2plus2.json").tools as AnthropicCustomTool[];
+// Claude Code's own tool definitions; the suites that use them are skipped without ../shared.
+const captured = hasSharedDir ? (loadCapture("main-request-2plus2.json").tools as AnthropicCustomTool[]) : [];
 const tool = (name: string) => captured.find((t) => t.name === name)!;
 
-describe("simplifyToolSchema", () => {
+describeWithShared("simplifyToolSchema", () => {
   it("drops $schema, additionalProperties:false and zod's ±2^53-1 bounds, keeping every property, type, bound and required", () => {
     expect(simplifyToolSchema(tool("Read").input_schema)).toEqual({
       type: "object",
@@ -65,7 +67,7 @@ describe("shortenDescription", () => {
   });
 });
 
-describe("shapeTools", () => {
+describeWithShared("shapeTools", () => {
   const policy: CompiledToolPolicy = { allow: ["Read", "Write", "Edit", "Bash", "Grep", "Glob"], stubDescriptions: true, maxDescriptionChars: 30, simplifySchemas: true };
 
   it("keeps allowed tools in request order (absent ones are fine), stubbed and simplified; reports each cut", () => {
@@ -124,19 +126,21 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
     expect(prompt).toContain("## T\nd\nArguments:\n- mode (string, required) One of: a, b.\n- paths (array of string)\n- n (integer or null)\n- any (any)\n");
   });
 
-  it("the call format the prompt teaches is the one renderXmlToolCall writes and the mallex-xml parser reads", () => {
-    const shaped = shapeTools([tool("Edit")], { stubDescriptions: true, simplifySchemas: true }, undefined);
-    const prompt = templates.render("tools-xml", buildToolsTemplateContext(shaped.tools as AnthropicCustomTool[], "mallex-xml"));
-    expect(prompt).toContain('<invoke name="TOOL_NAME">\n<parameter name="ARGUMENT_NAME">value</parameter>\n</invoke>');
-    const input = { file_path: "/repo/a.ts", old_string: "a <b> & c", new_string: "d\n  e", replace_all: true };
-    const written = renderXmlToolCall("Edit", input);
-    const taught = prompt.slice(prompt.indexOf("<invoke"), prompt.indexOf("</invoke>") + "</invoke>".length);
-    expect(taught.replace("TOOL_NAME", "Read").replace("ARGUMENT_NAME", "file_path").replace("value", "/a")).toBe(renderXmlToolCall("Read", { file_path: "/a" }));
-    const parser = createToolCallParser("mallex-xml");
-    const events = [...parser.feed(`Sure.\n${written}`), ...parser.end()];
-    const call = events.find((e) => e.type === "tool_call");
-    expect(call?.type === "tool_call" && call.call.name).toBe("Edit");
-    if (call?.type !== "tool_call") throw new Error("no call parsed");
-    expect(coerceToolArguments(call.call.arguments, tool("Edit").input_schema)).toEqual(input);
+  describeWithShared("on Claude Code's Edit tool", () => {
+    it("the call format the prompt teaches is the one renderXmlToolCall writes and the mallex-xml parser reads", () => {
+      const shaped = shapeTools([tool("Edit")], { stubDescriptions: true, simplifySchemas: true }, undefined);
+      const prompt = templates.render("tools-xml", buildToolsTemplateContext(shaped.tools as AnthropicCustomTool[], "mallex-xml"));
+      expect(prompt).toContain('<invoke name="TOOL_NAME">\n<parameter name="ARGUMENT_NAME">value</parameter>\n</invoke>');
+      const input = { file_path: "/repo/a.ts", old_string: "a <b> & c", new_string: "d\n  e", replace_all: true };
+      const written = renderXmlToolCall("Edit", input);
+      const taught = prompt.slice(prompt.indexOf("<invoke"), prompt.indexOf("</invoke>") + "</invoke>".length);
+      expect(taught.replace("TOOL_NAME", "Read").replace("ARGUMENT_NAME", "file_path").replace("value", "/a")).toBe(renderXmlToolCall("Read", { file_path: "/a" }));
+      const parser = createToolCallParser("mallex-xml");
+      const events = [...parser.feed(`Sure.\n${written}`), ...parser.end()];
+      const call = events.find((e) => e.type === "tool_call");
+      expect(call?.type === "tool_call" && call.call.name).toBe("Edit");
+      if (call?.type !== "tool_call") throw new Error("no call parsed");
+      expect(coerceToolArguments(call.call.arguments, tool("Edit").input_schema)).toEqual(input);
+    });
   });
 });
