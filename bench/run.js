@@ -1,6 +1,7 @@
 // `npm run bench`: prints markdown tables to paste into the README, with the machine they ran on.
 import { cpus, totalmem } from "node:os";
 import { benchCompile } from "./compile.js";
+import { benchEngineTtft } from "./engine-ttft.js";
 import { benchProxy } from "./proxy.js";
 import { benchProxyStart } from "./proxy-start.js";
 
@@ -11,6 +12,8 @@ try {
   console.log(await benchProxyStart());
   console.log();
   console.log(await benchProxy());
+  console.log();
+  console.log(await benchEngineTtft());
 } catch (error) {
   console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

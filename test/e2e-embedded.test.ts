@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseSSE } from "./fakes/read-sse.js";
 import { makeProject } from "./helpers/claude-code.js";
+import { startFakeHuggingFace } from "./fakes/fake-hugging-face.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { MALLEX_BIN } from "./helpers/run-cli.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
@@ -93,6 +94,31 @@ describeWithShared("mallex proxy --embedded (real tiny models)", () => {
     await proxy.stop();
     expect(await processesMatching(`engine --model ${STORIES} .*--ctx-size 2048`)).toEqual([]);
   });
+});
+
+describeWithShared("mallex proxy --embedded hf:… (a fake Hugging Face on loopback)", () => {
+  it("downloads the model on first use with progress the user sees, then serves it; the next start needs no network", async () => {
+    const hub = await startFakeHuggingFace({ "tiny/stories-GGUF": { files: { "stories260K-chatml.gguf": readFileSync(STORIES) }, tags: { Q4_K_M: "stories260K-chatml.gguf" } } });
+    hub.throttle(64 * 1024, 20);
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    try {
+      const proxy = await startProxyProcess(["--embedded", "hf:tiny/stories-GGUF:Q4_K_M", "--threads", "1", "--ctx-size", "2048"], home, { HF_ENDPOINT: hub.url });
+      const response = await messages(proxy, { model: "any", max_tokens: 3, messages: [{ role: "user", content: "Hi" }] });
+      expect(response.status).toBe(200);
+      await proxy.stop();
+      const progress = proxy.output().split("\n").filter((line) => /downloading hf:tiny\/stories-GGUF.*\d+%|\(\d+%\)/.test(line));
+      expect(progress.length, proxy.output()).toBeGreaterThan(2);
+      expect(proxy.output()).toMatch(/100%/);
+      expect(existsSync(join(home, "models"))).toBe(true);
+
+      await hub.stop();
+      const offline = await startProxyProcess(["--embedded", "hf:tiny/stories-GGUF:Q4_K_M", "--threads", "1", "--ctx-size", "2048"], home, { HF_ENDPOINT: hub.url });
+      expect((await messages(offline, { model: "any", max_tokens: 3, messages: [{ role: "user", content: "Hi" }] })).status).toBe(200);
+      await offline.stop();
+    } finally {
+      await hub.stop().catch(() => undefined);
+    }
+  }, 60_000);
 });
 
 describeWithShared("mallex run --embedded with the real Claude Code CLI", () => {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { H3, HTTPError } from "h3";
 import { EngineRequestError, parseEngineRequest } from "./engine-request.js";
 import { createChunkFormatter, createResponseCollector, type ResponseIdentity } from "./format-openai-response.js";
-import { generateCompletion, type CompletionEvent } from "./generate-completion.js";
+import { generateCompletion, prepareCompletion, type CompletionEvent, type PreparedCompletion } from "./generate-completion.js";
 import type { LoadedEngine } from "./load-engine.js";
 
 export interface EngineAppOptions {
@@ -31,18 +31,19 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
     } catch {
       return openAIError(400, "invalid_request_error", "the request body is not valid JSON");
     }
-    let request;
+    let prepared: PreparedCompletion;
     try {
-      request = parseEngineRequest(body);
+      prepared = await prepareCompletion(engine, parseEngineRequest(body));
     } catch (error) {
       if (error instanceof EngineRequestError) return openAIError(400, "invalid_request_error", error.message, error.param);
       throw error;
     }
+    const request = prepared.request;
     const identity: ResponseIdentity = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: engine.modelId };
     const started = options.now();
     const logDone = (event: Extract<CompletionEvent, { type: "done" }>) =>
       options.log(`${request.stream ? "stream" : "request"} · prompt ${event.usage.promptTokens} tok (${event.usage.cachedTokens} cached) · out ${event.usage.completionTokens} tok · ${event.finishReason} · ${((options.now() - started) / 1000).toFixed(2)} s`);
-    return request.stream ? stream(engine, request, identity, req.signal, logDone, options) : whole(engine, request, identity, req.signal, logDone);
+    return request.stream ? stream(engine, prepared, identity, req.signal, logDone, options) : whole(engine, prepared, identity, req.signal, logDone);
   };
   app.post("/v1/chat/completions", (event) => completions(event.req));
   app.post("/chat/completions", (event) => completions(event.req));
@@ -52,17 +53,12 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
   return app;
 }
 
-async function whole(engine: LoadedEngine, request: ReturnType<typeof parseEngineRequest>, identity: ResponseIdentity, signal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void): Promise<Response> {
+async function whole(engine: LoadedEngine, prepared: PreparedCompletion, identity: ResponseIdentity, signal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void): Promise<Response> {
   const collector = createResponseCollector(identity);
-  try {
-    await generateCompletion(engine, request, signal, (event) => {
-      collector.add(event);
-      if (event.type === "done") logDone(event);
-    });
-  } catch (error) {
-    if (error instanceof EngineRequestError) return openAIError(400, "invalid_request_error", error.message, error.param);
-    throw error;
-  }
+  await generateCompletion(engine, prepared, signal, (event) => {
+    collector.add(event);
+    if (event.type === "done") logDone(event);
+  });
   return Response.json(collector.result());
 }
 
@@ -71,8 +67,8 @@ async function whole(engine: LoadedEngine, request: ReturnType<typeof parseEngin
  * for a sequence or prefills); an error after that is an `error` chunk and the stream ends without
  * `[DONE]`, which mallex (and the OpenAI SDKs) read as a failed stream.
  */
-function stream(engine: LoadedEngine, request: ReturnType<typeof parseEngineRequest>, identity: ResponseIdentity, clientSignal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void, options: EngineAppOptions): Response {
-  const formatter = createChunkFormatter(identity, { includeUsage: request.includeUsage });
+function stream(engine: LoadedEngine, prepared: PreparedCompletion, identity: ResponseIdentity, clientSignal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void, options: EngineAppOptions): Response {
+  const formatter = createChunkFormatter(identity, { includeUsage: prepared.request.includeUsage });
   const encoder = new TextEncoder();
   const abort = new AbortController();
   const signal = AbortSignal.any([clientSignal, abort.signal]);
@@ -82,7 +78,7 @@ function stream(engine: LoadedEngine, request: ReturnType<typeof parseEngineRequ
         if (!signal.aborted) controller.enqueue(encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`));
       };
       send(formatter.start());
-      generateCompletion(engine, request, signal, (event) => {
+      generateCompletion(engine, prepared, signal, (event) => {
         for (const chunk of formatter.format(event)) send(chunk);
         if (event.type === "done") logDone(event);
       })
@@ -94,7 +90,7 @@ function stream(engine: LoadedEngine, request: ReturnType<typeof parseEngineRequ
           }
           const message = error instanceof Error ? error.message : String(error);
           options.log(`stream · failed: ${message}`);
-          send({ error: { message, type: error instanceof EngineRequestError ? "invalid_request_error" : "server_error" } });
+          send({ error: { message, type: "server_error" } });
         })
         .finally(() => {
           try {

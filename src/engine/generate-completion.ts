@@ -23,14 +23,19 @@ export type CompletionEvent =
 /** llama-server's default when a client sends none (node-llama-cpp's own default is greedy). */
 const DEFAULT_TEMPERATURE = 0.8;
 
+/** A request checked and rendered: what can be refused is refused before any answer starts. */
+export interface PreparedCompletion {
+  readonly request: EngineRequest;
+  readonly mode: GenerationMode;
+  readonly promptTokens: Token[];
+  readonly maxTokens: number;
+}
+
 /**
- * One chat completion on the engine: render the conversation with the model's chat template, wait
- * for a sequence (the one whose cache shares the longest prefix), generate, and report each piece
- * as it comes. Tool calls are grammar-constrained: with `tool_choice` auto the model may call a
- * function in its template's own syntax and the arguments are held to the tool's schema; with
- * required or a named function the whole answer is a call, by grammar.
+ * Renders the conversation with the model's chat template and checks that it fits the context.
+ * Throws EngineRequestError (a 400) for what the client must change, before any byte is streamed.
  */
-export async function generateCompletion(engine: LoadedEngine, request: EngineRequest, signal: AbortSignal, emit: (event: CompletionEvent) => void): Promise<void> {
+export async function prepareCompletion(engine: LoadedEngine, request: EngineRequest): Promise<PreparedCompletion> {
   const history = buildChatHistory(request.messages);
   const mode = await generationMode(engine, request, history);
   const promptTokens = renderPromptTokens(engine, mode.history, mode.functions);
@@ -38,7 +43,17 @@ export async function generateCompletion(engine: LoadedEngine, request: EngineRe
   if (room < 1) {
     throw new EngineRequestError("messages", `the prompt is ${promptTokens.length} tokens and this engine's context holds ${engine.contextSize} (--ctx-size): shorten the conversation or start the engine with a larger context`);
   }
-  const maxTokens = Math.min(request.maxTokens ?? room, room);
+  return { request, mode, promptTokens, maxTokens: Math.min(request.maxTokens ?? room, room) };
+}
+
+/**
+ * One chat completion on the engine: wait for a sequence (the one whose cache shares the longest
+ * prefix), generate, and report each piece as it comes. Tool calls are grammar-constrained: with
+ * `tool_choice` auto the model may call a function in its template's own syntax and the arguments
+ * are held to the tool's schema; with required or a named function the whole answer is a call.
+ */
+export async function generateCompletion(engine: LoadedEngine, prepared: PreparedCompletion, signal: AbortSignal, emit: (event: CompletionEvent) => void): Promise<void> {
+  const { request, mode, promptTokens, maxTokens } = prepared;
   if (maxTokens === 0) {
     emit({ type: "done", finishReason: "length", usage: { promptTokens: promptTokens.length, cachedTokens: 0, completionTokens: 0 } });
     return;

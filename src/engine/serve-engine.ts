@@ -15,6 +15,10 @@ export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "o
   mallexHome: string;
   /** Progress, status and request lines: the CLI writes them to stderr, where the supervisor reads them. */
   print(line: string): void;
+  /** HF_TOKEN and HF_ENDPOINT for downloads. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Stops a download in progress (the CLI's Ctrl-C / SIGTERM). */
+  signal?: AbortSignal;
 }
 
 export interface RunningEngine {
@@ -29,7 +33,8 @@ export interface RunningEngine {
  */
 export async function serveEngine(options: ServeEngineOptions): Promise<RunningEngine> {
   const say = (line: string) => options.print(`mallex engine: ${line}`);
-  const modelPath = await resolveModelSource(options.model, { modelsDir: join(options.mallexHome, "models"), onProgress: say });
+  // Progress lines go out as they are (tqdm-shaped): the supervisor reads them as a download bar.
+  const modelPath = await resolveModelSource(options.model, { modelsDir: join(options.mallexHome, "models"), onProgress: options.print, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
   say(`loading model ${modelPath}`);
   const started = performance.now();
   const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`) });

@@ -98,6 +98,7 @@ function engineFlags(engine: CompiledEngineOptions): string {
 
 /** Two profiles that run one GGUF with other engine settings need two engines; the same settings share one. */
 function engineKey(engine: CompiledEngineOptions): string {
-  const parts = [engine.threads, engine.contextSize, engine.batchSize, engine.gpuLayers, engine.sequences];
-  return parts.every((p) => p === undefined) ? "" : `--${parts.map((p) => p ?? "d").join("-")}`;
+  const parts = [["t", engine.threads], ["c", engine.contextSize], ["b", engine.batchSize], ["ngl", engine.gpuLayers], ["np", engine.sequences]] as const;
+  const set = parts.filter(([, value]) => value !== undefined).map(([flag, value]) => `${flag}${value}`);
+  return set.length === 0 ? "" : `--${set.join("-")}`;
 }

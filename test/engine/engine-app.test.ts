@@ -138,9 +138,11 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
   });
 
   it("refuses a prompt longer than its context with a sentence, not a silent cut", async () => {
-    const response = await post(app, { messages: [{ role: "user", content: "word ".repeat(5000) }], max_tokens: 4 });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/context holds 2048/);
+    for (const stream of [false, true]) {
+      const response = await post(app, { messages: [{ role: "user", content: "word ".repeat(5000) }], max_tokens: 4, stream });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/context holds 2048/);
+    }
   });
 
   it("lists its model and answers health", async () => {

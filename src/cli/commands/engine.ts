@@ -22,18 +22,33 @@ export default defineCommand({
   async run({ args }) {
     const gpuLayers = args["gpu-layers"];
     const layers: number | "auto" | "max" | undefined = gpuLayers === "auto" || gpuLayers === "max" ? gpuLayers : count(gpuLayers, "--gpu-layers", 0);
-    const engine = await serveEngine({
-      model: args.model,
-      host: args.host,
-      port: count(args.port, "--port", 0)!,
-      mallexHome: resolveMallexHome(process.env),
-      print: (line) => console.error(line),
-      ...defined("threads", count(args.threads, "--threads", 1)),
-      ...defined("contextSize", count(args["ctx-size"], "--ctx-size", 256)),
-      ...defined("batchSize", count(args["batch-size"], "--batch-size", 1)),
-      ...defined("sequences", count(args.parallel, "--parallel", 1)),
-      ...defined("gpuLayers", layers),
-    });
+    // A signal during a multi-GB download must stop it, not wait for it.
+    const stopping = new AbortController();
+    const stop = () => stopping.abort(new Error("stopped"));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    let engine;
+    try {
+      engine = await serveEngine({
+        env: process.env,
+        signal: stopping.signal,
+        model: args.model,
+        host: args.host,
+        port: count(args.port, "--port", 0)!,
+        mallexHome: resolveMallexHome(process.env),
+        print: (line) => console.error(line),
+        ...defined("threads", count(args.threads, "--threads", 1)),
+        ...defined("contextSize", count(args["ctx-size"], "--ctx-size", 256)),
+        ...defined("batchSize", count(args["batch-size"], "--batch-size", 1)),
+        ...defined("sequences", count(args.parallel, "--parallel", 1)),
+        ...defined("gpuLayers", layers),
+      });
+    } catch (error) {
+      if (stopping.signal.aborted) throw new MallexError("E_ENGINE", "mallex engine: stopped before the model was ready", { exitCode: 130 });
+      throw error;
+    }
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
     await waitForShutdown();
     await engine.close();
   },
