@@ -17,7 +17,7 @@ export default defineCommand({
     "ctx-size": { type: "string", alias: "c", description: "Context tokens per sequence (default: what fits, up to the model's trained context)", valueHint: "n" },
     "batch-size": { type: "string", alias: "b", description: "Prompt tokens per batch", valueHint: "n" },
     "gpu-layers": { type: "string", description: "Layers on the GPU: a number, auto or max (0: CPU only)", valueHint: "n|auto|max" },
-    parallel: { type: "string", alias: "np", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
+    parallel: { type: "string", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
   },
   async run({ args }) {
     const gpuLayers = args["gpu-layers"];
