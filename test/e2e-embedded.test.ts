@@ -1,15 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseSSE } from "./fakes/read-sse.js";
-import { makeProject } from "./helpers/claude-code.js";
+import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { startFakeHuggingFace } from "./fakes/fake-hugging-face.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
-import { MALLEX_BIN } from "./helpers/run-cli.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 
 /**
@@ -18,7 +16,6 @@ import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
  */
 const STORIES = sharedPath("models", "stories260K-chatml.gguf");
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
-const BIN_DIR = fileURLToPath(new URL("../node_modules/.bin/", import.meta.url));
 
 type Event = { type: string; [key: string]: unknown };
 const processesMatching = async (pattern: string) => (await execa("pgrep", ["-f", pattern], { reject: false })).stdout.split("\n").filter(Boolean);
@@ -127,24 +124,7 @@ describeWithShared("mallex run --embedded with the real Claude Code CLI", () => 
     const config = join(mkdtempSync(join(tmpdir(), "mallex-embedded-")), "mallex.yaml");
     // The tiny model never ends a turn by itself: a short answer cap keeps the test quick.
     writeFileSync(config, ["include: [mallex]", "profiles:", "  qwen3-coder-30b: { max_output_tokens: 48 }", "  qwen2.5-coder-7b: { max_output_tokens: 48 }", ""].join("\n"));
-    const result = await execa("node", [MALLEX_BIN, "run", "--config", config, "--embedded", STORIES, "--threads", "1", "--ctx-size", "8192", "--", "-p", "what is 2+2", "--output-format", "json"], {
-      cwd: project,
-      reject: false,
-      stdin: "ignore",
-      timeout: 180_000,
-      extendEnv: false,
-      env: {
-        HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
-        PATH: `${BIN_DIR}:/usr/bin:/bin`,
-        TERM: "dumb",
-        LANG: "C.UTF-8",
-        MALLEX_HOME: mkdtempSync(join(tmpdir(), "mallex-state-")),
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-      },
-    });
+    const result = await runMallex(["--config", config, "--embedded", STORIES, "--threads", "1", "--ctx-size", "8192", "--", "-p", "what is 2+2", "--output-format", "json"], project, mkdtempSync(join(tmpdir(), "mallex-state-")), 180_000);
     expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
     const output = JSON.parse(result.stdout) as { is_error: boolean; result: string };
     expect(output.is_error).toBe(false);

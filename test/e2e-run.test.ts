@@ -5,37 +5,15 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { makeProject } from "./helpers/claude-code.js";
+import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
-import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
+import { runCli } from "./helpers/run-cli.js";
 
 /**
  * `mallex run -- <claude args>` as a user runs it: mallex serves, (optionally) starts the model
  * server, launches the real Claude Code CLI with its terminal, and exits with Claude Code's code.
  */
 const FAKE_CLI = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
-const BIN_DIR = fileURLToPath(new URL("../node_modules/.bin/", import.meta.url));
-
-function runMallex(args: string[], cwd: string, mallexHome: string) {
-  return execa("node", [MALLEX_BIN, "run", ...args], {
-    cwd,
-    reject: false,
-    stdin: "ignore",
-    timeout: 90_000,
-    extendEnv: false,
-    env: {
-      HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
-      PATH: `${BIN_DIR}:/usr/bin:/bin`,
-      TERM: "dumb",
-      LANG: "C.UTF-8",
-      MALLEX_HOME: mallexHome,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      DISABLE_AUTOUPDATER: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-    },
-  });
-}
 
 const processesMatching = async (pattern: string) => (await execa("pgrep", ["-f", pattern], { reject: false })).stdout.split("\n").filter(Boolean);
 

@@ -3,8 +3,34 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, execaSync } from "execa";
+import { MALLEX_BIN } from "./run-cli.js";
 
 const BIN = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
+
+/**
+ * `mallex run …args` as a user runs it, with Claude Code set up to work offline (a fresh HOME, no
+ * nonessential traffic, no retries): mallex launches the real CLI from node_modules/.bin.
+ */
+export function runMallex(args: string[], cwd: string, mallexHome: string, timeout = 90_000) {
+  return execa("node", [MALLEX_BIN, "run", ...args], {
+    cwd,
+    reject: false,
+    stdin: "ignore",
+    timeout,
+    extendEnv: false,
+    env: {
+      HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
+      PATH: `${BIN}:/usr/bin:/bin`,
+      TERM: "dumb",
+      LANG: "C.UTF-8",
+      MALLEX_HOME: mallexHome,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+    },
+  });
+}
 
 /** A small git repository with a CLAUDE.md, like the one the captures were made in. */
 export function makeProject(claudeMd = "# Project notes\n- Keep answers short.\n"): string {
