@@ -7,7 +7,7 @@ import { MallexError } from "../mallex-error.js";
 import { resolveMallexHome } from "../mallex-home.js";
 import { createLogWriter, logFilePath } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
-import { ENGINE_COMMAND, withEmbeddedModel } from "../server/with-embedded-model.js";
+import { withEmbeddedModel } from "../server/with-embedded-model.js";
 import { supervisionFor } from "../server/supervision-defaults.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
 import { createSupervisor } from "../supervisor/create-supervisor.js";
@@ -15,6 +15,7 @@ import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
 import type { ServerSupervisor } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
 import { findConfig } from "./find-config.js";
+import { parseCount } from "./parse-count.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
@@ -79,7 +80,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (embedded === undefined && (args.threads !== undefined || args["ctx-size"] !== undefined)) {
     throw new MallexError("E_USAGE", "--threads and --ctx-size set the embedded engine: use them with --embedded PATH.gguf.", { exitCode: 2 });
   }
-  const engine = { ...optionalCount(args.threads, "--threads", 1, "threads"), ...optionalCount(args["ctx-size"], "--ctx-size", 256, "contextSize") };
+  const threads = parseCount(args.threads, "--threads", 1);
+  const contextSize = parseCount(args["ctx-size"], "--ctx-size", 256);
+  const engine = { ...(threads !== undefined ? { threads } : {}), ...(contextSize !== undefined ? { contextSize } : {}) };
 
   const cwd = process.cwd();
   const configPath = findConfig(args.config, cwd, options.packageRoot);
@@ -87,12 +90,14 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const compiled = await ensureCompiled({ configPath, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
   for (const warning of compiled.warnings) options.print(formatDiagnostic(warning));
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
-  const table = embedded === undefined ? compiled.table : withEmbeddedModel(compiled.table, { model: embedded, engine, supervision: await supervisionFor(ENGINE_COMMAND, options.packageRoot) });
+  // The schema's supervise: defaults, for the servers --server-command and --embedded start.
+  const defaults = await supervisionFor(serverCommand ?? "", options.packageRoot);
+  const table = embedded === undefined ? compiled.table : withEmbeddedModel(compiled.table, { model: embedded, engine, supervision: defaults });
 
   const mallexHome = resolveMallexHome(process.env);
   // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
   const logEvent = createLogWriter(logFilePath(mallexHome, table), options.print);
-  const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults: await supervisionFor(serverCommand ?? "", options.packageRoot) };
+  const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults };
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
     create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => logEvent(formatSupervisorEvent(spec.key, event)) }),
@@ -134,11 +139,4 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
       disposeExitHandlers();
     },
   };
-}
-
-function optionalCount<K extends string>(value: string | undefined, flag: string, min: number, key: K): { [P in K]?: number } {
-  if (value === undefined) return {};
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new MallexError("E_USAGE", `${flag} must be a whole number ≥ ${min}, got "${value}"`, { exitCode: 2 });
-  return { [key]: n } as { [P in K]?: number };
 }

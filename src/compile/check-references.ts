@@ -1,9 +1,7 @@
 import { suggestName } from "../config/suggest-name.js";
 import type { ConfigView } from "./config-view.js";
+import { ENGINE_COMMAND } from "../supervisor/server-command.js";
 import { SIZES, TIER_ORDER } from "./routing-table.js";
-
-/** How the shipped default starts the embedded engine; suggested when a flavor: embedded backend lacks it. */
-const EMBEDDED_COMMAND = "{mallex} engine --model {model} --host {host} --port {port}";
 
 /** Every name the config refers to (backend, profile, template) must be declared somewhere. */
 export function checkReferences(view: ConfigView): void {
@@ -48,7 +46,7 @@ export function checkReferences(view: ConfigView): void {
   for (const [name, backend] of Object.entries(config.backends ?? {})) {
     if (backend.kind === "openai" && backend.flavor === "embedded" && backend.supervise === undefined) {
       // The engine is a child of mallex's own: without supervise nothing starts it.
-      report("backend-embedded-unsupervised", ["backends", name, "flavor"], `backend "${name}" is mallex's embedded engine, which mallex must start, but it has no supervise: block`, `add supervise: { command: "${EMBEDDED_COMMAND}" }`);
+      report("backend-embedded-unsupervised", ["backends", name, "flavor"], `backend "${name}" is mallex's embedded engine, which mallex must start, but it has no supervise: block`, `add supervise: { command: "${ENGINE_COMMAND}" }`);
     } else if (backend.kind === "openai" && backend.base_url === undefined && backend.supervise === undefined) {
       report("backend-url-missing", ["backends", name], `backend "${name}" has no base_url and is not supervised`, "add base_url: http://127.0.0.1:8080/v1, or a supervise: block", { key: true });
     }

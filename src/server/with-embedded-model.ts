@@ -1,14 +1,12 @@
 import { resolve } from "node:path";
 import type { CompiledBackend, CompiledEngineOptions, RoutingTable } from "../compile/routing-table.js";
-
-/** The supervised command of the embedded engine; the supervisor appends each profile's engine flags. */
-export const ENGINE_COMMAND = "{mallex} engine --model {model} --host {host} --port {port}";
+import { ENGINE_COMMAND } from "../supervisor/server-command.js";
 
 export interface EmbeddedOverride {
   /** A GGUF path (made absolute: the engine runs in its own working directory) or an hf: URI. */
   model: string;
   engine: CompiledEngineOptions;
-  /** The schema's defaults for a `supervise:` block (supervisionFor). */
+  /** The schema's defaults for a `supervise:` block (supervisionFor); its command is replaced. */
   supervision: NonNullable<CompiledBackend["supervise"]>;
 }
 

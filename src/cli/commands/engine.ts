@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
+import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
 
 export default defineCommand({
@@ -21,7 +22,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const gpuLayers = args["gpu-layers"];
-    const layers: number | "auto" | "max" | undefined = gpuLayers === "auto" || gpuLayers === "max" ? gpuLayers : count(gpuLayers, "--gpu-layers", 0);
+    const layers: number | "auto" | "max" | undefined = gpuLayers === "auto" || gpuLayers === "max" ? gpuLayers : parseCount(gpuLayers, "--gpu-layers", 0);
     // A signal during a multi-GB download must stop it, not wait for it.
     const stopping = new AbortController();
     const stop = () => stopping.abort(new Error("stopped"));
@@ -34,13 +35,13 @@ export default defineCommand({
         signal: stopping.signal,
         model: args.model,
         host: args.host,
-        port: count(args.port, "--port", 0)!,
+        port: parseCount(args.port, "--port", 0)!,
         mallexHome: resolveMallexHome(process.env),
         print: (line) => console.error(line),
-        ...defined("threads", count(args.threads, "--threads", 1)),
-        ...defined("contextSize", count(args["ctx-size"], "--ctx-size", 256)),
-        ...defined("batchSize", count(args["batch-size"], "--batch-size", 1)),
-        ...defined("sequences", count(args.parallel, "--parallel", 1)),
+        ...defined("threads", parseCount(args.threads, "--threads", 1)),
+        ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),
+        ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
+        ...defined("sequences", parseCount(args.parallel, "--parallel", 1)),
         ...defined("gpuLayers", layers),
       });
     } catch (error) {
@@ -53,13 +54,6 @@ export default defineCommand({
     await engine.close();
   },
 });
-
-function count(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new MallexError("E_USAGE", `${flag} must be a whole number ≥ ${min}, got "${value}"`, { exitCode: 2 });
-  return n;
-}
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
