@@ -4,7 +4,7 @@ import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
 import type { AnthropicMessage, AnthropicTool } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
-import { outputCapNote } from "./output-cap-note.js";
+import { settleOutputCap } from "./output-cap-note.js";
 import type { OpenAIChatResponse } from "./openai-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
@@ -57,8 +57,7 @@ export function convertOpenAIResponse(
   message.tool_calls?.forEach((call, position) =>
     blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
   );
-  const cappedByMallex = choice?.finish_reason === "length" && ctx.outputCap !== undefined;
-  if (cappedByMallex) blocks.content(outputCapNote(ctx.outputCap!, ctx.options.profileName));
+  const finishReason = settleOutputCap(choice?.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.content(text));
   blocks.finish();
 
   return {
@@ -67,7 +66,7 @@ export function convertOpenAIResponse(
     role: "assistant",
     model: ctx.model,
     content: accumulator.blocks(),
-    stop_reason: mapFinishReason(cappedByMallex ? "stop" : choice?.finish_reason, blocks.emittedToolUse),
+    stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse),
     stop_sequence: null,
     usage: convertOpenAIUsage(response.usage),
   };

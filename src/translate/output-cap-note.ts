@@ -7,3 +7,13 @@
 export function outputCapNote(cap: number, profileName: string | undefined): string {
   return `\n\n[mallex: the answer was cut at ${cap} tokens, the local model's output limit (max_output_tokens${profileName ? ` of profile ${profileName}` : ""} in mallex.yaml)]`;
 }
+
+/**
+ * The finish reason to map, for the stream and the whole response alike: `length` under mallex's own
+ * cap becomes `stop`, after the note is added to the answer through `addText`.
+ */
+export function settleOutputCap<R extends string | null | undefined>(finishReason: R, cap: number | undefined, profileName: string | undefined, addText: (text: string) => void): R | "stop" {
+  if (finishReason !== "length" || cap === undefined) return finishReason;
+  addText(outputCapNote(cap, profileName));
+  return "stop";
+}

@@ -3,7 +3,7 @@ import { createContentAssembler } from "./assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
-import { outputCapNote } from "./output-cap-note.js";
+import { settleOutputCap } from "./output-cap-note.js";
 import type { OpenAIChunk, OpenAIUsage } from "./openai-types.js";
 import type { TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
@@ -82,11 +82,7 @@ export function createAnthropicStreamTranslator(
     if (delta.content) blocks.content(delta.content);
     delta.tool_calls?.forEach((call, position) => blocks.toolCallDelta(call, position));
     if (choice.finish_reason) {
-      finishReason = choice.finish_reason;
-      if (finishReason === "length" && ctx.outputCap !== undefined) {
-        blocks.content(outputCapNote(ctx.outputCap, ctx.options.profileName));
-        finishReason = "stop";
-      }
+      finishReason = settleOutputCap(choice.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.content(text));
       finishContent();
     }
   }
