@@ -525,15 +525,23 @@ export interface ToolPolicy {
    */
   template?: string;
   /**
-   * Tools the model sees (names as Claude Code sends them); absent: all.
+   * Claude Code's built-in tools the model sees (names as Claude Code sends them); absent: all. MCP servers' and other clients' tools are kept (see drop).
    */
   allow?: string[];
   /**
-   * Shorten tool descriptions to their first paragraph.
+   * Tools removed, built-in or not: names or globs, e.g. mcp__github__* (`*` is the only wildcard). A tool that tool_choice forces stays.
+   */
+  drop?: string[];
+  /**
+   * Shorten the descriptions of Claude Code's built-in tools to their first paragraph.
    */
   stub_descriptions?: boolean;
   /**
-   * Cut descriptions to this length.
+   * Also shorten the descriptions of MCP servers' and other clients' tools to their first paragraph.
+   */
+  stub_client_descriptions?: boolean;
+  /**
+   * Cut every tool's description to this length.
    */
   max_description_chars?: number;
   /**
@@ -550,15 +558,23 @@ export interface ToolPolicy1 {
    */
   template?: string;
   /**
-   * Tools the model sees (names as Claude Code sends them); absent: all.
+   * Claude Code's built-in tools the model sees (names as Claude Code sends them); absent: all. MCP servers' and other clients' tools are kept (see drop).
    */
   allow?: string[];
   /**
-   * Shorten tool descriptions to their first paragraph.
+   * Tools removed, built-in or not: names or globs, e.g. mcp__github__* (`*` is the only wildcard). A tool that tool_choice forces stays.
+   */
+  drop?: string[];
+  /**
+   * Shorten the descriptions of Claude Code's built-in tools to their first paragraph.
    */
   stub_descriptions?: boolean;
   /**
-   * Cut descriptions to this length.
+   * Also shorten the descriptions of MCP servers' and other clients' tools to their first paragraph.
+   */
+  stub_client_descriptions?: boolean;
+  /**
+   * Cut every tool's description to this length.
    */
   max_description_chars?: number;
   /**
@@ -575,15 +591,23 @@ export interface ToolPolicy2 {
    */
   template?: string;
   /**
-   * Tools the model sees (names as Claude Code sends them); absent: all.
+   * Claude Code's built-in tools the model sees (names as Claude Code sends them); absent: all. MCP servers' and other clients' tools are kept (see drop).
    */
   allow?: string[];
   /**
-   * Shorten tool descriptions to their first paragraph.
+   * Tools removed, built-in or not: names or globs, e.g. mcp__github__* (`*` is the only wildcard). A tool that tool_choice forces stays.
+   */
+  drop?: string[];
+  /**
+   * Shorten the descriptions of Claude Code's built-in tools to their first paragraph.
    */
   stub_descriptions?: boolean;
   /**
-   * Cut descriptions to this length.
+   * Also shorten the descriptions of MCP servers' and other clients' tools to their first paragraph.
+   */
+  stub_client_descriptions?: boolean;
+  /**
+   * Cut every tool's description to this length.
    */
   max_description_chars?: number;
   /**

@@ -33,6 +33,8 @@ export function formatExplanation(explanation: Explanation, source: string, rout
   );
   const offered = explanation.tools.offered;
   lines.push(`Tools (${explanation.tools.mode} mode): ${offered.length > 0 ? `${offered.length} offered: ${offered.join(", ")}.` : "none offered."}`);
+  const client = explanation.tools.client;
+  if (client.length > 0) lines.push(`Client tools (not Claude Code's built-ins, kept unless a drop glob names them): ${client.join(", ")}.`);
   const percent = explanation.before.chars === 0 ? 0 : (1 - explanation.after.chars / explanation.before.chars) * 100;
   const width = Math.max(number(explanation.before.chars).length, number(explanation.after.chars).length);
   const tokens = (n: number) => `~${number(n)}`;

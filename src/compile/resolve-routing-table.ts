@@ -101,7 +101,9 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       return omitUndefined({
         template: policy.template,
         allow: policy.allow,
+        drop: (policy.drop ?? []).map((glob) => ({ glob, pattern: globToRegex(glob) })),
         stubDescriptions: policy.stub_descriptions!,
+        stubClientDescriptions: policy.stub_client_descriptions!,
         maxDescriptionChars: policy.max_description_chars,
         simplifySchemas: policy.simplify_schemas!,
       });

@@ -1,7 +1,7 @@
 import type { Size, TierName } from "../../generated/config.js";
 
 /** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
-export const ROUTING_TABLE_FORMAT = 2;
+export const ROUTING_TABLE_FORMAT = 3;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
@@ -106,11 +106,22 @@ export interface CompiledFilter {
   sizes: Size[];
 }
 
+/**
+ * How one size shapes the tools: `allow` and `stubDescriptions` act on Claude Code's built-in tools
+ * only (src/trim/claude-code-tools.ts); every other tool is the client's and is kept unless a `drop`
+ * glob names it.
+ */
 export interface CompiledToolPolicy {
   template?: string;
-  /** Absent: every tool. */
+  /** Claude Code's built-in tools the model sees; absent: all of them. */
   allow?: string[];
+  /** Tools removed whatever they are, as written and as the regex the runtime matches names with. */
+  drop: Array<{ glob: string; pattern: CompiledRegex }>;
+  /** Built-in tools' descriptions cut to their first paragraph. */
   stubDescriptions: boolean;
+  /** Other tools' descriptions too. */
+  stubClientDescriptions: boolean;
+  /** Every tool's description. */
   maxDescriptionChars?: number;
   simplifySchemas: boolean;
 }

@@ -8,6 +8,7 @@ import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { customTools } from "../translate/resolve-tool-call.js";
+import { isClaudeCodeTool } from "./claude-code-tools.js";
 import { trimPlanFor } from "./plan-trim.js";
 import { trimRequest } from "./trim-request.js";
 import type { PromptSize, TrimReport, TrimRuleHit } from "./trim-types.js";
@@ -43,6 +44,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
   const before = sizeOf(request);
   if (backend?.kind === "anthropic") {
     const upstream: MessagesRequest = { ...stripUnsignedThinking(request), model: profile.model };
+    const offered = customTools(request.tools).map((tool) => tool.name);
     return {
       profile: profile.name,
       size: profile.size,
@@ -51,7 +53,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
       after: sizeOf(upstream),
       rules: [],
       system: { mode: "passthrough", reason: "the Anthropic API gets Claude Code's request as it is" },
-      tools: { mode: "native", offered: customTools(request.tools).map((tool) => tool.name) },
+      tools: { mode: "native", offered, client: offered.filter((name) => !isClaudeCodeTool(name)) },
       upstream,
     };
   }

@@ -4,10 +4,11 @@ const number = (n: number) => n.toLocaleString("en-US");
 
 /**
  * One log line saying what trimming did: sizes before and after, then each rule once (how often it
- * fired and the characters it removed), and the tool results the budget shortened, by path.
+ * fired and the characters it removed), the tool results the budget shortened, by path, and the
+ * client tools (MCP servers', other clients' own) the model was offered.
  *
  * @example
- * "trim 76,308 → 3,866 chars (−95%): billing-header −74 · tool-allowlist ×20 −62,913 · budget shortened messages.4.content.0 −2,017"
+ * "trim 76,308 → 3,866 chars (−95%): billing-header −74 · tool-allowlist ×20 −62,913 · budget shortened messages.4.content.0 −2,017 · client tools: mcp__github__* ×26"
  */
 export function summarizeTrimReport(report: TrimReport): string {
   const before = report.before.chars;
@@ -16,8 +17,39 @@ export function summarizeTrimReport(report: TrimReport): string {
   return `trim ${number(before)} → ${number(after)} chars (−${percent}%): ${describeTrimRules(report)}`;
 }
 
-/** Each rule that fired once, with how often and the characters it removed; "no rule fired" when none did. */
+/**
+ * Each rule that fired once, with how often and the characters it removed ("no rule fired" when none
+ * did), then the client tools kept, if any (see describeClientTools).
+ */
 export function describeTrimRules(report: TrimReport): string {
+  const rules = describeRules(report);
+  return report.tools.client.length === 0 ? rules : `${rules} · client tools: ${describeClientTools(report.tools.client)}`;
+}
+
+/** Most entries describeClientTools lists before "+N more": the log line stays one short line. */
+const CLIENT_TOOLS_SHOWN = 4;
+
+/**
+ * The client tools the model was offered, short: an MCP server's tools as one `mcp__<server>__* ×N`
+ * entry when it has several, at most CLIENT_TOOLS_SHOWN entries, then how many more.
+ *
+ * @example
+ * describeClientTools(["mcp__github__a", "mcp__github__b", "mcp__tickets__lookup_ticket", "search_docs"])
+ * // "mcp__github__* ×2, mcp__tickets__lookup_ticket, search_docs"
+ */
+export function describeClientTools(names: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const server = /^mcp__(.+?)__./.exec(name)?.[1];
+    const key = server === undefined ? name : `mcp__${server}__*`;
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  const entries = [...groups].map(([key, members]) => (members.length > 1 ? `${key} ×${members.length}` : (members[0] ?? key)));
+  const rest = entries.length - CLIENT_TOOLS_SHOWN;
+  return rest > 0 ? `${entries.slice(0, CLIENT_TOOLS_SHOWN).join(", ")} +${rest} more` : entries.join(", ");
+}
+
+function describeRules(report: TrimReport): string {
   const byRule = new Map<string, { count: number; chars: number; targets: string[] }>();
   for (const hit of report.rules) {
     const entry = byRule.get(hit.rule) ?? { count: 0, chars: 0, targets: [] };

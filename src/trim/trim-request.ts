@@ -12,7 +12,8 @@ import type { TrimPlan, TrimReport, TrimResult, TrimRuleHit } from "./trim-types
 /**
  * Makes a Claude Code request fit a local model, entirely by the rules of its plan (mallex.yaml):
  * 1. block filters over system blocks, reminders, role:"system" messages and tool results;
- * 2. tools: allowlist, description stubbing, schema simplification; in xml tool mode the tools
+ * 2. tools: explicit drops, the allowlist (Claude Code's built-ins only: MCP and other clients' tools
+ *    are kept), description stubbing, schema simplification; in xml tool mode the tools
  *    template is rendered into the system prompt and the `tools` field removed;
  * 3. the system prompt: the size's template over the kept sections, or passthrough;
  * 4. the input budget: oldest long tool results shortened first (see fitToBudget).
@@ -61,7 +62,7 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
     before,
     after: budget.size,
     system: system.report,
-    tools: { mode: plan.profile.toolMode, offered: customTools.map((tool) => tool.name) },
+    tools: { mode: plan.profile.toolMode, offered: customTools.map((tool) => tool.name), client: shaped.client },
   };
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
   const offeredTools: AnthropicCustomTool[] = shaped.offered;

@@ -15,8 +15,9 @@ export interface TrimPlan {
 
 /**
  * One thing a rule did. `rule` is a filter or keep-rule id from mallex.yaml, or a built-in step:
- * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist`, `tool-description`,
- * `tool-schema`, `tools-prompt`, `budget`.
+ * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist` (a Claude Code built-in the
+ * allowlist leaves out), `tool-drop` (a tool a `drop` glob names), `tool-description`, `tool-schema`,
+ * `tools-prompt`, `budget`.
  */
 export interface TrimRuleHit {
   rule: string;
@@ -40,8 +41,11 @@ export interface TrimReport {
   after: PromptSize;
   /** How the system prompt was made: rendered from a template, or Claude Code's own (filtered). */
   system: { mode: "template"; template: string; sections: string[] } | { mode: "passthrough"; reason: string };
-  /** The tools the model is offered, in request order, and how. */
-  tools: { mode: "native" | "xml"; offered: string[] };
+  /**
+   * The tools the model is offered, in request order, and how; `client`: those of them that are not
+   * Claude Code's built-ins (MCP servers', other clients' own), which no allowlist removes.
+   */
+  tools: { mode: "native" | "xml"; offered: string[]; client: string[] };
   /** The profile's input budget in tokens, when it has one. */
   budgetTokens?: number;
 }

@@ -97,7 +97,7 @@ export function testPlan(overrides: Partial<TrimPlan> = {}): TrimPlan {
     size: profile.size,
     trimming: { passthrough: true, keep: [] },
     filters: [],
-    tools: { stubDescriptions: false, simplifySchemas: false },
+    tools: { drop: [], stubDescriptions: false, stubClientDescriptions: false, simplifySchemas: false },
     profile,
     ...overrides,
   };

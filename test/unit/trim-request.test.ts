@@ -48,6 +48,7 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     expect(medium.trimmed.report.tools).toEqual({
       mode: "native",
       offered: ["Bash", "Edit", "NotebookEdit", "Read", "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "WebFetch", "WebSearch", "Write"],
+      client: [],
     });
     const system = medium.upstream.messages[0]?.content as string;
     expect(system).toContain("# How this terminal works\n - Text you output outside of tool use is displayed");

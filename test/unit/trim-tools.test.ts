@@ -1,19 +1,27 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CompiledToolPolicy } from "../../src/compile/routing-table.js";
+import { globToRegex } from "../../src/compile/glob-to-regex.js";
+import type { CompiledToolPolicy, RoutingTable } from "../../src/compile/routing-table.js";
 import { coerceToolArguments } from "../../src/tools/coerce-tool-arguments.js";
 import { createToolCallParser } from "../../src/tools/parsers/index.js";
 import type { Templates } from "../../src/templates/load-templates.js";
-import type { AnthropicCustomTool, AnthropicTool } from "../../src/translate/anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicTool, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { renderXmlToolCall } from "../../src/translate/render-xml-tool-call.js";
 import { buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";
-import { shapeTools } from "../../src/trim/shape-tools.js";
+import { CLAUDE_CODE_TOOLS } from "../../src/trim/claude-code-tools.js";
+import { shapeTools, type ShapedTools } from "../../src/trim/shape-tools.js";
 import { shortenDescription, simplifyToolSchema } from "../../src/trim/simplify-tool-schema.js";
+import { describeClientTools, describeTrimRules } from "../../src/trim/summarize-trim-report.js";
+import { trimRequest } from "../../src/trim/trim-request.js";
+import type { TrimReport } from "../../src/trim/trim-types.js";
 import { describeWithShared, hasSharedDir } from "../helpers/shared-dir.js";
-import { compileShipped, loadCapture, loadTemplatesFrom } from "../helpers/trim-helpers.js";
+import { compileShipped, loadCapture, loadTemplatesFrom, testPlan, testProfile } from "../helpers/trim-helpers.js";
 
 // Claude Code's own tool definitions; the suites that use them are skipped without ../shared.
 const captured = hasSharedDir ? (loadCapture("main-request-2plus2.json").tools as AnthropicCustomTool[]) : [];
 const tool = (name: string) => captured.find((t) => t.name === name)!;
+
+/** A tool policy that does nothing but what the case sets. */
+const toolPolicy = (overrides: Partial<CompiledToolPolicy> = {}): CompiledToolPolicy => ({ drop: [], stubDescriptions: false, stubClientDescriptions: false, simplifySchemas: false, ...overrides });
 
 describeWithShared("simplifyToolSchema", () => {
   it("drops $schema, additionalProperties:false and zod's ±2^53-1 bounds, keeping every property, type, bound and required", () => {
@@ -68,7 +76,7 @@ describe("shortenDescription", () => {
 });
 
 describeWithShared("shapeTools", () => {
-  const policy: CompiledToolPolicy = { allow: ["Read", "Write", "Edit", "Bash", "Grep", "Glob"], stubDescriptions: true, maxDescriptionChars: 30, simplifySchemas: true };
+  const policy = toolPolicy({ allow: ["Read", "Write", "Edit", "Bash", "Grep", "Glob"], stubDescriptions: true, maxDescriptionChars: 30, simplifySchemas: true });
 
   it("keeps allowed tools in request order (absent ones are fine), stubbed and simplified; reports each cut", () => {
     const shaped = shapeTools(captured, policy, undefined);
@@ -83,13 +91,13 @@ describeWithShared("shapeTools", () => {
   });
 
   it("an absent allowlist keeps every tool; a tool that tool_choice forces is always kept", () => {
-    expect(shapeTools(captured, { stubDescriptions: false, simplifySchemas: false }, undefined)).toEqual({ tools: captured, offered: captured, hits: [] });
+    expect(shapeTools(captured, toolPolicy(), undefined)).toEqual({ tools: captured, offered: captured, client: [], hits: [] });
     expect(shapeTools(captured, policy, { type: "tool", name: "WebFetch" }).tools.map((t) => t.name)).toEqual(["Bash", "Edit", "Read", "WebFetch", "Write"]);
   });
 
   it("passes allowed server tools through untouched and never offers them", () => {
     const server: AnthropicTool = { type: "web_search_20250305", name: "web_search", max_uses: 3 };
-    const shaped = shapeTools([server, tool("Read")], { allow: ["web_search", "Read"], stubDescriptions: true, simplifySchemas: true }, undefined);
+    const shaped = shapeTools([server, tool("Read")], toolPolicy({ allow: ["Read"], stubDescriptions: true, simplifySchemas: true }), undefined);
     expect(shaped.tools[0]).toBe(server);
     expect(shaped.offered.map((t) => t.name)).toEqual(["Read"]);
   });
@@ -128,7 +136,7 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
 
   describeWithShared("on Claude Code's Edit tool", () => {
     it("the call format the prompt teaches is the one renderXmlToolCall writes and the mallex-xml parser reads", () => {
-      const shaped = shapeTools([tool("Edit")], { stubDescriptions: true, simplifySchemas: true }, undefined);
+      const shaped = shapeTools([tool("Edit")], toolPolicy({ stubDescriptions: true, simplifySchemas: true }), undefined);
       const prompt = templates.render("tools-xml", buildToolsTemplateContext(shaped.tools as AnthropicCustomTool[], "mallex-xml"));
       expect(prompt).toContain('<invoke name="TOOL_NAME">\n<parameter name="ARGUMENT_NAME">value</parameter>\n</invoke>');
       const input = { file_path: "/repo/a.ts", old_string: "a <b> & c", new_string: "d\n  e", replace_all: true };
@@ -143,4 +151,110 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
       expect(coerceToolArguments(call.call.arguments, tool("Edit").input_schema)).toEqual(input);
     });
   });
+});
+
+describe("shapeTools: the allowlist is for Claude Code's built-in tools; a client's own tools are kept", () => {
+  const schema = { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { id: { type: "string", description: "Ticket id, e.g. OPS-12" } }, required: ["id"], additionalProperties: false };
+  const clientTool = (name: string, description = "Looks up a ticket by id.\n\nReturns its title, status and assignee."): AnthropicCustomTool => ({ name, description, input_schema: schema });
+  const lookup = clientTool("mcp__tickets__lookup_ticket");
+  const searchDocs = clientTool("search_docs", "Searches the team's docs.\n\nUse it before answering questions about the product.");
+  const builtIns = ["Read", "Write", "WebFetch", "Agent"].map((name) => clientTool(name, `${name}: the built-in.\n\nLong usage notes.`));
+  const request: AnthropicTool[] = [builtIns[0]!, lookup, builtIns[1]!, builtIns[2]!, searchDocs, builtIns[3]!];
+  let shipped: RoutingTable;
+  beforeAll(() => {
+    shipped = compileShipped().table;
+  });
+
+  it("keeps an MCP tool and an unknown client tool on the shipped small and medium policies, dropping the built-ins each leaves out", () => {
+    const small = shapeTools(request, shipped.tools.small, undefined);
+    expect(small.tools.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"]);
+    expect(small.client).toEqual(["mcp__tickets__lookup_ticket", "search_docs"]);
+    expect(small.hits.filter((h) => h.rule === "tool-allowlist").map((h) => h.target)).toEqual(["tools.WebFetch", "tools.Agent"]);
+    const medium = shapeTools(request, shipped.tools.medium, undefined);
+    expect(medium.tools.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "Write", "WebFetch", "search_docs"]);
+    expect(medium.offered).toEqual(request.filter((t) => t.name !== "Agent"));
+    expect(shapeTools(request, shipped.tools.large, undefined).tools).toEqual(request);
+  });
+
+  it("stubs only the built-ins' descriptions, unless stub_client_descriptions; max_description_chars and schema simplification apply to every tool, reported as before", () => {
+    const shaped = shapeTools([builtIns[0]!, lookup], toolPolicy({ stubDescriptions: true, simplifySchemas: true }), undefined);
+    const [read, mcp] = shaped.tools as AnthropicCustomTool[];
+    expect(read?.description).toBe("Read: the built-in.");
+    expect(mcp?.description).toBe(lookup.description);
+    expect(mcp?.input_schema).toEqual({ type: "object", properties: { id: { type: "string", description: "Ticket id, e.g. OPS-12" } }, required: ["id"] });
+    expect(shaped.hits.map((h) => `${h.rule} ${h.target}`)).toEqual(["tool-description tools.Read", "tool-schema tools.Read", "tool-schema tools.mcp__tickets__lookup_ticket"]);
+
+    const capped = shapeTools([lookup], toolPolicy({ stubDescriptions: true, maxDescriptionChars: 30 }), undefined);
+    expect((capped.tools[0] as AnthropicCustomTool).description).toBe("Looks up a ticket by id.…");
+    expect(capped.hits).toEqual([{ rule: "tool-description", target: "tools.mcp__tickets__lookup_ticket", charsRemoved: lookup.description!.length - 25 }]);
+
+    const stubbed = shapeTools([lookup], toolPolicy({ stubClientDescriptions: true }), undefined);
+    expect((stubbed.tools[0] as AnthropicCustomTool).description).toBe("Looks up a ticket by id.");
+  });
+
+  it("drops any tool a drop glob names, built-in or not, reported as tool-drop", () => {
+    const policy = toolPolicy({ allow: ["Read", "Write"], drop: [{ glob: "mcp__tickets__*", pattern: globToRegex("mcp__tickets__*") }, { glob: "Write", pattern: globToRegex("Write") }] });
+    const shaped = shapeTools(request, policy, undefined);
+    expect(shaped.tools.map((t) => t.name)).toEqual(["Read", "search_docs"]);
+    expect(shaped.client).toEqual(["search_docs"]);
+    expect(shaped.hits).toEqual([
+      { rule: "tool-drop", target: "tools.mcp__tickets__lookup_ticket", charsRemoved: JSON.stringify(lookup).length },
+      { rule: "tool-drop", target: "tools.Write", charsRemoved: JSON.stringify(builtIns[1]).length },
+      { rule: "tool-allowlist", target: "tools.WebFetch", charsRemoved: JSON.stringify(builtIns[2]).length },
+      { rule: "tool-allowlist", target: "tools.Agent", charsRemoved: JSON.stringify(builtIns[3]).length },
+    ]);
+    expect(describeTrimRules(report(shaped))).toBe(`tool-drop ×2 −${number(shaped.hits[0]!.charsRemoved + shaped.hits[1]!.charsRemoved)} · tool-allowlist ×2 −${number(shaped.hits[2]!.charsRemoved + shaped.hits[3]!.charsRemoved)} · client tools: search_docs`);
+  });
+
+  it("keeps a tool that tool_choice forces, even one a drop glob or the allowlist removes", () => {
+    const policy = toolPolicy({ allow: ["Read"], drop: [{ glob: "mcp__*", pattern: globToRegex("mcp__*") }] });
+    expect(shapeTools(request, policy, { type: "tool", name: "mcp__tickets__lookup_ticket" }).tools.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "search_docs"]);
+    expect(shapeTools(request, policy, { type: "tool", name: "Agent" }).tools.map((t) => t.name)).toEqual(["Read", "search_docs", "Agent"]);
+  });
+
+  it("is deterministic and per tool: the same tools shape to the same bytes, and a tool added later leaves the earlier ones' bytes alone", () => {
+    const first = shapeTools(request, shipped.tools.small, undefined);
+    expect(JSON.stringify(shapeTools(structuredClone(request), shipped.tools.small, undefined))).toBe(JSON.stringify(first));
+    const more = shapeTools([...request, clientTool("mcp__tickets__close_ticket")], shipped.tools.small, undefined);
+    expect(JSON.stringify(more.tools).startsWith(JSON.stringify(first.tools).slice(0, -1))).toBe(true);
+    expect(request[1]).toEqual(clientTool("mcp__tickets__lookup_ticket")); // the input is never changed
+  });
+
+  it("trimRequest offers the MCP tool in xml mode's prompt and natively, and reports it as a client tool", async () => {
+    const templates = await loadTemplatesFrom(compileShipped().templatesJs);
+    const messages: MessagesRequest["messages"] = [{ role: "user", content: "what is the status of OPS-12?" }];
+    const body: MessagesRequest = { model: "m", max_tokens: 100, messages, tools: request };
+    const xml = trimRequest(body, testPlan({ profile: testProfile({ toolMode: "xml", size: "small" }), tools: shipped.tools.small }), templates);
+    expect(xml.request.tools).toBeUndefined();
+    expect(JSON.stringify(xml.request.system)).toContain("## mcp__tickets__lookup_ticket\\nLooks up a ticket by id.");
+    expect(xml.report.tools).toEqual({ mode: "xml", offered: ["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"], client: ["mcp__tickets__lookup_ticket", "search_docs"] });
+    const native = trimRequest(body, testPlan({ tools: shipped.tools.small }), templates);
+    expect(native.request.tools?.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"]);
+    expect(native.offeredTools.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"]);
+    // The next turn's request trims to the same tools and system prompt: the upstream prefix holds.
+    const next = trimRequest({ ...body, messages: [...messages, { role: "assistant", content: "Let me look." }, { role: "user", content: "and OPS-13?" }] }, testPlan({ profile: testProfile({ toolMode: "xml", size: "small" }), tools: shipped.tools.small }), templates);
+    expect(JSON.stringify(next.request.system)).toBe(JSON.stringify(xml.request.system));
+  });
+});
+
+describe("describeClientTools", () => {
+  it("names each client tool, an MCP server's several tools as one glob with a count, at most four entries", () => {
+    expect(describeClientTools(["mcp__tickets__lookup_ticket"])).toBe("mcp__tickets__lookup_ticket");
+    expect(describeClientTools(["mcp__github__a", "search_docs", "mcp__github__b", "mcp__tickets__lookup_ticket"])).toBe("mcp__github__* ×2, search_docs, mcp__tickets__lookup_ticket");
+    expect(describeClientTools(["a", "b", "c", "d", "e", "f"])).toBe("a, b, c, d +2 more");
+  });
+
+  it("every name in CLAUDE_CODE_TOOLS is a plain tool name, none of them an MCP tool", () => {
+    for (const name of CLAUDE_CODE_TOOLS) expect(name).toMatch(/^[A-Z][A-Za-z]+$/);
+    if (hasSharedDir) for (const t of captured) expect(CLAUDE_CODE_TOOLS.has(t.name), t.name).toBe(true);
+  });
+});
+
+const number = (n: number) => n.toLocaleString("en-US");
+const report = (shaped: ShapedTools): TrimReport => ({
+  rules: shaped.hits,
+  before: { chars: 0, tokens: 0 },
+  after: { chars: 0, tokens: 0 },
+  system: { mode: "passthrough", reason: "test" },
+  tools: { mode: "native", offered: shaped.offered.map((t) => t.name), client: shaped.client },
 });
