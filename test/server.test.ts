@@ -32,6 +32,9 @@ async function anthropicEvents(response: Response) {
   return parsed.map((e) => e.data);
 }
 
+/** mallex's own request ids in these tests (createTestProxy numbers them per proxy). */
+const anyRequestId = expect.stringMatching(/^req_test\d{4}$/);
+
 const userMessage = (text: string, extra: Record<string, unknown> = {}) => ({
   model: "claude-opus-4-8",
   max_tokens: 32000,
@@ -63,13 +66,13 @@ describe("routes", () => {
     expect(await one.json()).toMatchObject({ type: "model", id: "qwen3-coder-30b", max_input_tokens: 262144, max_tokens: 16384 });
     const missing = await proxy.fetch("/v1/models/gpt-5");
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "model gpt-5 is not a profile in mallex's config" } });
+    expect(await missing.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "model: gpt-5" }, request_id: anyRequestId });
   });
 
   it("answers unknown routes with an Anthropic 404", async () => {
     const response = await proxy.fetch("/v2/complete", { method: "POST" });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "mallex has no route POST /v2/complete" } });
+    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "mallex has no route POST /v2/complete" }, request_id: anyRequestId });
   });
 
   it("counts tokens with llama-server's own endpoint when the default tier runs on it", async () => {
@@ -104,13 +107,13 @@ describe("request errors, in Anthropic's shape", async () => {
   const expectError = async (response: Response, status: number, type: string, message: string) => {
     expect(response.status).toBe(status);
     expect(response.headers.get("x-should-retry")).toBe("false");
-    expect(await response.json()).toEqual({ type: "error", error: { type, message } });
+    expect(await response.json()).toEqual({ type: "error", error: { type, message }, request_id: anyRequestId });
   };
 
   it("400 for a body that is not JSON", async () => {
     const response = await proxy.post("/v1/messages", "{not json");
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^The request body is not valid JSON: /) } });
+    expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^The request body is not valid JSON: /) }, request_id: anyRequestId });
   });
 
   it("400 naming the field for a body that breaks the Messages schema", async () => {
@@ -171,7 +174,7 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(sent.stream_options).toEqual({ include_usage: true });
     expect(mlx.modelLoadAttempts).toEqual([]);
     expect(proxy.logs).toHaveLength(1);
-    expect(proxy.logs[0]).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \([−+]\d+%\) · rules: no rule fired · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn$/);
+    expect(proxy.logs[0]).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \([−+]\d+%\) · rules: no rule fired · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn · req_test\d{4}$/);
   });
 
   it("answers a non-streaming request with a Message", async () => {
@@ -267,6 +270,7 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(await response.json()).toEqual({
       type: "error",
       error: { type: "invalid_request_error", message: "The model server rejected the request: mlx answered HTTP 404: Only 'text' content type is supported." },
+      request_id: anyRequestId,
     });
   });
 
@@ -279,6 +283,7 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(await response.json()).toEqual({
       type: "error",
       error: { type: "api_error", message: expect.stringMatching(/^The model server failed on this request: mlx at .* closed the connection without answering \(\w+\)\. Its log says why\.$/) },
+      request_id: anyRequestId,
     });
   });
 
@@ -287,7 +292,7 @@ describe("translation against the fake mlx-lm.server", () => {
     mlx.script({ failure: "hang" });
     const response = await proxy.post("/v1/messages", userMessage("x"));
     expect(response.status).toBe(529);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: `The model server is overloaded: mlx at ${mlx.url} did not answer within 0 s.` } });
+    expect(await response.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: `The model server is overloaded: mlx at ${mlx.url} did not answer within 0 s.` }, request_id: anyRequestId });
   });
 
   it("400 for an image sent to a profile without vision", async () => {
@@ -360,7 +365,7 @@ describe("routing", () => {
     const escalated = await withClaude.post("/v1/messages", long);
     expect(await escalated.json()).toMatchObject({ content: [{ type: "text", text: "from claude" }] });
     expect(anthropic.received).toHaveLength(1);
-    expect(withClaude.logs.at(-1)).toBe("claude-opus-4-8 → claude-sonnet (default → medium → too long for qwen3-coder-30b, escalated to high) · forwarded to the Anthropic API");
+    expect(withClaude.logs.at(-1)).toBe("claude-opus-4-8 → claude-sonnet (default → medium → too long for qwen3-coder-30b, escalated to high) · forwarded to the Anthropic API · req_test0001");
     anthropic.close();
   });
 });

@@ -21,17 +21,26 @@ export type RouteResult = { ok: true; route: RouteDecision } | { ok: false; mess
 
 export interface RouteInput {
   model: string;
-  facts: RequestFacts;
+  /** What the request says, for intents; absent: route on the model name alone (GET /v1/models/{id}). */
+  facts?: RequestFacts;
   /** The tier this conversation was on last, for escalation. */
   sessionTier?: TierName;
 }
 
 /**
- * Picks the profile for a request: a profile alias matching the model name, else a model-name rule,
- * else the first matching intent, else the default tier; then follows fallbacks past tiers whose
- * backend cannot serve (the Anthropic API without a key, an unreachable local server). Pure.
+ * Picks the profile for a request: the profile the model names, else a profile alias matching the
+ * model name, else a model-name rule, else the first matching intent, else the default tier; then
+ * follows fallbacks past tiers whose backend cannot serve (the Anthropic API without a key, an
+ * unreachable local server). A profile named outright is what the client asked for: when its backend
+ * cannot serve, the answer says so rather than routing elsewhere. Pure.
  */
 export function selectRoute(input: RouteInput, table: RoutingTable, rules: RouterRules, available: BackendAvailability): RouteResult {
+  if (Object.hasOwn(table.profiles, input.model)) {
+    const profile = table.profiles[input.model]!;
+    const status = available(profile.backend);
+    if (!status.ok) return { ok: false, message: `Profile ${profile.name} (named by the request's model) cannot serve this request: ${status.reason}.` };
+    return { ok: true, route: { profile, reason: `model ${input.model} is a profile`, skipped: [] } };
+  }
   const alias = rules.aliases.find((a) => a.pattern.test(input.model));
   if (alias) {
     const profile = table.profiles[alias.profile]!;
@@ -42,7 +51,7 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
   let tier: TierName;
   let reason: string;
   const modelRule = rules.models.find((m) => m.pattern.test(input.model));
-  const intent = modelRule ? undefined : matchIntent(rules.intents, input.facts);
+  const intent = modelRule || !input.facts ? undefined : matchIntent(rules.intents, input.facts);
   if (modelRule) {
     tier = modelRule.tier;
     reason = `model ${input.model} → ${tier}`;
@@ -71,6 +80,17 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
     current = entry.fallback;
   }
   return { ok: false, message: `No backend can serve this request: ${skipped.join("; ")}.` };
+}
+
+/**
+ * Where a model name alone routes (no request content, so no intent): a profile's name, a name an
+ * alias or a model-name rule matches, or a Claude model name (what the default tier is for: Claude
+ * Code sends those). Undefined for any other name: the models endpoint answers 404 for it, as the
+ * API does for a model it does not have.
+ */
+export function routeModelName(model: string, table: RoutingTable, rules: RouterRules, available: BackendAvailability): RouteResult | undefined {
+  const routes = Object.hasOwn(table.profiles, model) || [...rules.aliases, ...rules.models].some((rule) => rule.pattern.test(model)) || /^claude-/i.test(model);
+  return routes ? selectRoute({ model }, table, rules, available) : undefined;
 }
 
 const rank = (tier: TierName) => TIER_ORDER.indexOf(tier);

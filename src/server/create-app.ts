@@ -1,19 +1,32 @@
-import { H3, HTTPError } from "h3";
+import { H3, HTTPError, type H3Event } from "h3";
 import { isAuthorized } from "./check-auth.js";
 import { errorResponse } from "./error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
-import { handleMessages } from "./routes/messages.js";
-import { listModels, toModelObject } from "./routes/models.js";
-import type { ServerContext } from "./server-context.js";
+import { checkConversation } from "./check-conversation.js";
+import { backendAvailability, handleMessages } from "./routes/messages.js";
+import { listModels, retrieveModel } from "./routes/models.js";
+import { forRequest, type ServerContext } from "./server-context.js";
 import { checkMessagesBody } from "./validate-messages-body.js";
 
-/** The h3 app: routes only; each handler calls into the pure modules. */
+/**
+ * The h3 app: routes only; each handler calls into the pure modules. Every request gets an id
+ * (ctx.deps.requestId) that every response carries as `request-id`, error bodies as `request_id`,
+ * and the request's log lines at their end; a response forwarded from the Anthropic API keeps its own.
+ */
 export function createApp(ctx: ServerContext): H3 {
+  const scoped = (event: H3Event) => forRequest(ctx, requestIdOf(event));
   const app = new H3({
-    onError(error) {
-      if (error.status === 404) return errorResponse(404, `mallex has no ${error.message || "such route"}`, { retry: false });
-      ctx.log(`internal error: ${error.cause instanceof Error ? error.cause.stack : error.message}`);
-      return errorResponse(500, `mallex failed on this request: ${error.message}`, { type: "api_error", retry: false });
+    onRequest(event) {
+      event.context.requestId = ctx.deps.requestId();
+    },
+    onResponse(response, event) {
+      if (!response.headers.has("request-id")) response.headers.set("request-id", requestIdOf(event));
+    },
+    onError(error, event) {
+      const requestId = requestIdOf(event);
+      if (error.status === 404) return errorResponse(404, `mallex has no ${error.message || "such route"}`, { retry: false, requestId });
+      scoped(event).log(`internal error: ${error.cause instanceof Error ? error.cause.stack : error.message}`);
+      return errorResponse(500, `mallex failed on this request: ${error.message}`, { type: "api_error", retry: false, requestId });
     },
   });
 
@@ -23,22 +36,34 @@ export function createApp(ctx: ServerContext): H3 {
 
   app.use((event) => {
     if (event.url.pathname.startsWith("/v1/") && !isAuthorized(event.req.headers, ctx.authToken)) {
-      return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false });
+      return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
     }
   });
 
-  app.post("/v1/messages", (event) => handleMessages(event.req, ctx));
+  app.post("/v1/messages", (event) => handleMessages(event.req, scoped(event)));
   app.post("/v1/messages/count_tokens", async (event) => {
+    const requestId = requestIdOf(event);
     const check = checkMessagesBody(await event.req.text(), ctx.validateMessages, { forCounting: true });
-    return check.ok ? countTokens(check.request, ctx) : errorResponse(400, check.message, { retry: false });
+    if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
+    const broken = checkConversation(check.request, { forCounting: true });
+    return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, scoped(event));
   });
-  app.get("/v1/models", () => listModels(ctx));
+  app.get("/v1/models", (event) => {
+    const listed = listModels(ctx, event.url.searchParams);
+    return listed.ok ? listed.page : errorResponse(400, listed.message, { retry: false, requestId: requestIdOf(event) });
+  });
   app.get("/v1/models/:id", (event) => {
-    const profile = ctx.table.profiles[event.context.params?.id ?? ""];
-    return profile ? toModelObject(profile) : errorResponse(404, `model ${event.context.params?.id} is not a profile in mallex's config`, { retry: false });
+    const id = event.context.params?.id ?? "";
+    const model = retrieveModel(ctx, id, (name) => backendAvailability(ctx, name));
+    return model ?? errorResponse(404, `model: ${id}`, { retry: false, requestId: requestIdOf(event) });
   });
   app.all("/**", (event) => {
     throw new HTTPError({ status: 404, message: `route ${event.req.method} ${event.url.pathname}` });
   });
   return app;
+}
+
+/** The id onRequest gave this request (one is made up if a hook ran before it, which h3 does not do). */
+function requestIdOf(event: H3Event): string {
+  return (event.context.requestId as string | undefined) ?? "req_unknown";
 }

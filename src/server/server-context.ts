@@ -29,5 +29,18 @@ export interface ServerContext {
   requestTimeoutMs: number;
   /** One line per request and per notable event. */
   log: (line: string) => void;
-  deps: TranslateDeps & { now(): number };
+  /** Set in the copy each request gets (forRequest): its id, which that copy's log lines end with. */
+  requestId?: string;
+  /** RFC 3339 time the server loaded its routing table: the `created_at` of the models it lists. */
+  loadedAt: string;
+  /** `requestId`: the `request-id` of each response mallex answers itself. */
+  deps: TranslateDeps & { now(): number; requestId(): string };
+}
+
+/**
+ * The context one request is handled with: the server's, plus the request's id, which ends every
+ * line it logs (the same id as the `request-id` header and an error body's `request_id`).
+ */
+export function forRequest(ctx: ServerContext, requestId: string): ServerContext {
+  return { ...ctx, requestId, log: (line) => ctx.log(`${line} · ${requestId}`) };
 }

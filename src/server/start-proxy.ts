@@ -13,6 +13,7 @@ import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import type { ValidateFunction } from "../../generated/validate-messages.js";
 import { createApp } from "./create-app.js";
 import { createLogWriter, logFilePath } from "./log-file.js";
+import { generateRequestId } from "./request-id.js";
 import type { ServerContext } from "./server-context.js";
 
 export interface StartProxyOptions {
@@ -64,7 +65,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
     log,
-    deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}` },
+    loadedAt: new Date().toISOString(),
+    deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`, requestId: generateRequestId },
   };
   const port = options.port ?? table.server.port;
   let listener;

@@ -35,6 +35,10 @@ function describe(error: ErrorObject): string {
       return `${field}: Input should be a valid ${String(params.type)}`;
     case "anyOf":
       return `${field}: Input should be a string or a list of content blocks`;
+    case "minimum":
+      return `${field}: Input should be greater than or equal to ${String(params.limit)}`;
+    case "maximum":
+      return `${field}: Input should be less than or equal to ${String(params.limit)}`;
     default:
       return `${field}: ${error.message ?? "is invalid"}`;
   }

@@ -1,4 +1,4 @@
-import type { AnthropicErrorBody, AnthropicErrorType } from "./anthropic-types.js";
+import type { AnthropicErrorBody, AnthropicErrorObject, AnthropicErrorType } from "./anthropic-types.js";
 
 /**
  * HTTP status → Anthropic error type, per the documented table. Unlisted 4xx are
@@ -73,10 +73,11 @@ export function toAnthropicError(
   type: AnthropicErrorType | undefined,
   message: string,
   requestId?: string,
+  details?: AnthropicErrorObject["details"],
 ): AnthropicErrorBody {
   const body: AnthropicErrorBody = {
     type: "error",
-    error: { type: type ?? mapStatusToErrorType(status), message },
+    error: { type: type ?? mapStatusToErrorType(status), message, ...(details ? { details } : {}) },
   };
   if (requestId !== undefined) body.request_id = requestId;
   return body;

@@ -219,6 +219,8 @@ export type AnthropicErrorType =
 export interface AnthropicErrorObject {
   type: AnthropicErrorType;
   message: string;
+  /** Machine-readable specifics the SDK acts on, e.g. `{error_code: "thread_unsupported_request"}`. */
+  details?: { error_code: string; [key: string]: unknown };
 }
 
 export interface AnthropicErrorBody {

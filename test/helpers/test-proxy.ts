@@ -30,6 +30,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
   const table = options.table ?? defaultTable;
   const logs: string[] = [];
   let next = 0;
+  let nextRequest = 0;
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),
@@ -41,7 +42,12 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
     pingIntervalMs: 10_000,
     requestTimeoutMs: 30_000,
     log: (line) => logs.push(line),
-    deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_test${String(++next).padStart(4, "0")}` },
+    loadedAt: "2026-01-01T00:00:00.000Z",
+    deps: {
+      now: () => performance.now(),
+      generateId: (prefix) => `${prefix}_test${String(++next).padStart(4, "0")}`,
+      requestId: () => `req_test${String(++nextRequest).padStart(4, "0")}`,
+    },
     ...options.ctx,
   };
   const app = createApp(ctx);

@@ -17,7 +17,9 @@ import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTranslator } from "../../translate/translate-openai-stream.js";
 import type { RequestLease } from "../../supervisor/types.js";
 import { MallexError } from "../../mallex-error.js";
-import { errorResponse } from "../error-response.js";
+import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
+import { checkConversation, parseBetas } from "../check-conversation.js";
+import { declineThread } from "../decline-thread.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
 import { formatRequestLog, observeEvents, onceEnded, type RequestMetrics } from "../request-log.js";
 import type { ServerContext } from "../server-context.js";
@@ -27,8 +29,12 @@ import { withKeepalive } from "../with-keepalive.js";
 /** POST /v1/messages: validate → route → translate → call the backend → translate back (streamed). */
 export async function handleMessages(req: Request, ctx: ServerContext): Promise<Response> {
   const check = checkMessagesBody(await req.text(), ctx.validateMessages);
-  if (!check.ok) return errorResponse(400, check.message, { retry: false });
+  if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
+  const thread = declineThread(request);
+  if (thread) return errorResponse(400, thread.message, { retry: false, requestId: ctx.requestId, details: thread.details });
+  const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });
+  if (broken) return errorResponse(400, broken, { retry: false, requestId: ctx.requestId });
 
   const facts = describeRequest(request);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
@@ -36,13 +42,13 @@ export async function handleMessages(req: Request, ctx: ServerContext): Promise<
   const routed = selectRoute({ model: request.model, facts, sessionTier }, ctx.table, ctx.rules, (name) => backendAvailability(ctx, name));
   if (!routed.ok) {
     ctx.log(`${request.model} · no route · ${routed.message}`);
-    return errorResponse(503, routed.message, { retry: false });
+    return errorResponse(503, routed.message, { retry: false, requestId: ctx.requestId });
   }
   if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
   return dispatch(req, ctx, request, routed.route, facts.chars);
 }
 
-function backendAvailability(ctx: ServerContext, name: string): { ok: true } | { ok: false; reason: string } {
+export function backendAvailability(ctx: ServerContext, name: string): { ok: true } | { ok: false; reason: string } {
   const backend = ctx.backends[name];
   return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
 }
@@ -70,7 +76,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
     const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
     ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
     if (higher) return dispatch(req, ctx, request, higher, charsIn);
-    return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false });
+    return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId });
   }
   const options = profileTranslateOptions(route.profile, backend.flavor);
   const upstreamRequest = { ...convertAnthropicToOpenAI(trimmed.request, options), stream: request.stream === true };
@@ -158,29 +164,30 @@ async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: s
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
 function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {
+  const reply = (status: number, message: string, options: ErrorResponseOptions) => errorResponse(status, message, { ...options, requestId: ctx.requestId });
   if (TranslateError.isInstance(error)) {
     ctx.log(`${routeLabel} · rejected: ${error.message}`);
-    return errorResponse(400, `${error.path}: ${error.message}`, { retry: false });
+    return reply(400, `${error.path}: ${error.message}`, { retry: false });
   }
   if (BackendError.isInstance(error)) {
     ctx.log(`${routeLabel} · backend failed: ${error.message}`);
     switch (error.failure) {
       case "unreachable":
-        return errorResponse(503, `mallex could not reach the model server: ${error.message}. Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`, { retry: false });
+        return reply(503, `mallex could not reach the model server: ${error.message}. Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`, { retry: false });
       case "timeout":
-        return errorResponse(529, `The model server is overloaded: ${error.message}.`, { type: "overloaded_error" });
+        return reply(529, `The model server is overloaded: ${error.message}.`, { type: "overloaded_error" });
       case "http":
         return (error.status ?? 500) < 500
-          ? errorResponse(400, `The model server rejected the request: ${error.message}`, { retry: false })
-          : errorResponse(503, `The model server failed: ${error.message}`, { retry: false });
+          ? reply(400, `The model server rejected the request: ${error.message}`, { retry: false })
+          : reply(503, `The model server failed: ${error.message}`, { retry: false });
       case "closed":
-        return errorResponse(500, `The model server failed on this request: ${error.message}. Its log says why.`, { type: "api_error", retry: false });
+        return reply(500, `The model server failed on this request: ${error.message}. Its log says why.`, { type: "api_error", retry: false });
     }
   }
   if (MallexError.isInstance(error)) {
     ctx.log(`${routeLabel} · ${error.message}`);
-    return errorResponse(503, error.message, { retry: false });
+    return reply(503, error.message, { retry: false });
   }
   ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
-  return errorResponse(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
+  return reply(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
 }
