@@ -56,6 +56,7 @@ describe("routes", () => {
     const health = await proxy.fetch("/health");
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok", profiles: Object.keys(defaultTable.profiles).length, config: defaultTable.hash.slice(0, 12) });
+    expect(health.headers.get("request-id")).toMatch(/^req_test\d{4}$/);
   });
 
   it("lists the profiles as models, and one by id", async () => {
