@@ -14,6 +14,10 @@ export interface RequestMetrics {
   cachedTokens?: number;
   outputTokens?: number;
   stopReason?: string;
+  /** The stop sequence that ended the answer (stop reason `stop_sequence`). */
+  stopSequence?: string;
+  /** What mallex changed about the answer that the user should know, e.g. thinking stripped by the profile. */
+  notes?: string[];
   error?: string;
 }
 
@@ -36,6 +40,7 @@ export function observeEvents(metrics: RequestMetrics, now: () => number, end: (
       if (event.type === "content_block_start" || event.type === "content_block_delta") metrics.firstTokenAt ??= now();
       if (event.type === "message_delta") {
         metrics.stopReason = event.delta.stop_reason ?? undefined;
+        metrics.stopSequence = event.delta.stop_sequence ?? undefined;
         const usage = event.usage;
         metrics.outputTokens = usage.output_tokens;
         if (usage.input_tokens != null) metrics.promptTokens = usage.input_tokens + (usage.cache_read_input_tokens ?? 0);
@@ -53,7 +58,7 @@ export function observeEvents(metrics: RequestMetrics, now: () => number, end: (
 
 /**
  * `route · chars in → out · rules that trimmed · prompt tokens (cached) · time to first token ·
- * prefill and decode tokens/s · stop reason`: the numbers users tune their setup with.
+ * prefill and decode tokens/s · notes · stop reason`: the numbers users tune their setup with.
  */
 export function formatRequestLog(m: RequestMetrics): string {
   const cut = m.charsIn > 0 ? Math.round((1 - m.charsOut / m.charsIn) * 100) : 0;
@@ -68,6 +73,8 @@ export function formatRequestLog(m: RequestMetrics): string {
     const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
     if (m.outputTokens !== undefined) parts.push(`out ${m.outputTokens} tok${decodeMs > 0 ? ` at ${Math.round(m.outputTokens / (decodeMs / 1000))} tok/s` : ""}`);
   }
-  parts.push(m.error ? `error: ${m.error}` : `stop ${m.stopReason ?? "?"}`);
+  if (m.notes !== undefined) parts.push(...m.notes);
+  const stopSequence = m.stopSequence !== undefined ? ` ${JSON.stringify(m.stopSequence)}` : "";
+  parts.push(m.error ? `error: ${m.error}` : `stop ${m.stopReason ?? "?"}${stopSequence}`);
   return parts.join(" · ");
 }

@@ -11,6 +11,7 @@ import {
   resolveToolCall,
   type ResolvedToolCall,
 } from "./resolve-tool-call.js";
+import { createStopSequenceMatcher } from "./match-stop-sequences.js";
 import { createThinkTagSplitter, type ContentPart } from "./split-think-tags.js";
 import { textToolFormat } from "./text-tool-format.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
@@ -27,6 +28,8 @@ export interface ContentAssemblerContext {
   deps: TranslateDeps;
   /** Compiled tool schemas; pass one per server to compile Claude Code's tools once, not per response. */
   schemaCache?: ToolSchemaCache | undefined;
+  /** The request's `stop_sequences`, matched on text content (not on thinking or tool calls). */
+  stopSequences?: readonly string[] | undefined;
   emit(event: ContentBlockEvent): void;
 }
 
@@ -37,12 +40,16 @@ export interface ContentAssembler {
   content(text: string): void;
   /** A native tool call fragment (whole from mlx, incremental by index from vLLM/llama.cpp). */
   toolCallDelta(delta: OpenAIToolCallDelta, position: number): void;
+  /** Text mallex adds at the end (the output-cap note): after all held output, never matched against stop sequences. */
+  note(text: string): void;
   /** End of output: releases held text and unfinished calls, closes the open block. */
   finish(): void;
   /** The output failed: closes the open block, drops held text and unfinished calls. */
   abort(): void;
   /** Whether a tool_use block was emitted (decides stop_reason). */
   readonly emittedToolUse: boolean;
+  /** The stop sequence that ended the text, once one has: everything after it is dropped. */
+  readonly stopSequence: string | undefined;
 }
 
 /** A native tool call being assembled from fragments. */
@@ -62,7 +69,10 @@ interface PendingCall {
  *   until their arguments are complete (mlx sends them whole, so nothing waits there) and checked
  *   first: an invalid call must become a text note, which is impossible once a broken tool_use has
  *   been streamed. The client cannot run a tool before its block stops anyway;
- * - an invalid call, native or parsed from text, becomes its own text block with a note.
+ * - an invalid call, native or parsed from text, becomes its own text block with a note;
+ * - text is matched against the request's stop sequences ({@link createStopSequenceMatcher}): what
+ *   could begin one is held until it is decided or a non-text block comes (no sequence spans one);
+ *   at a match the text is cut before it and the output ends there: nothing after it is emitted.
  */
 export function createContentAssembler(ctx: ContentAssemblerContext): ContentAssembler {
   const tools = customTools(ctx.tools);
@@ -70,7 +80,10 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   // A call can only be valid against the request's tools; with none, text is left alone.
   const toolParser = format !== undefined && tools.length > 0 ? createToolCallParser(format) : undefined;
   const thinkSplitter = createThinkTagSplitter();
+  const stopMatcher = ctx.stopSequences?.length ? createStopSequenceMatcher(ctx.stopSequences) : undefined;
   const { emit } = ctx;
+  let stopSequence: string | undefined;
+  let drained = false;
 
   let openBlock: { kind: "text" | "thinking"; index: number } | undefined;
   let nextIndex = 0;
@@ -92,7 +105,22 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     openBlock = undefined;
   }
 
+  /** Model text, through the stop-sequence matcher. */
+  function appendText(text: string): void {
+    if (stopMatcher === undefined) return appendToBlock("text", text);
+    const match = stopMatcher.feed(text);
+    if (match.text !== "") appendToBlock("text", match.text);
+    if (match.stop !== undefined) stopSequence = match.stop;
+  }
+
+  /** Before a block that is not text: text held as a possible stop sequence start is text after all. */
+  function releaseHeldText(): void {
+    const held = stopMatcher?.release();
+    if (held) appendToBlock("text", held);
+  }
+
   function appendToBlock(kind: "text" | "thinking", text: string): void {
+    if (kind !== "text") releaseHeldText();
     if (openBlock?.kind !== kind) {
       // Newlines at the start of a block are template residue ("</think>\n\n"), not content;
       // dropping them keeps whitespace-only blocks from appearing between reasoning and a call.
@@ -114,6 +142,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   }
 
   function emitWholeBlock(resolved: ResolvedToolCall): void {
+    releaseHeldText();
     closeBlock();
     const index = nextIndex++;
     if (resolved.type === "invalid") {
@@ -136,19 +165,21 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   }
 
   function reasoning(text: string): void {
-    if (ctx.options.thinking === "expose") appendToBlock("thinking", text);
+    if (stopSequence === undefined && ctx.options.thinking === "expose") appendToBlock("thinking", text);
   }
 
   function handleContentPart(part: ContentPart): void {
+    if (stopSequence !== undefined) return;
     if (part.kind === "reasoning") return reasoning(part.text);
-    if (toolParser === undefined) return appendToBlock("text", part.text);
+    if (toolParser === undefined) return appendText(part.text);
     for (const event of toolParser.feed(part.text)) handleParseEvent(event);
   }
 
   function handleParseEvent(event: ToolParseEvent): void {
+    if (stopSequence !== undefined) return;
     switch (event.type) {
       case "text":
-        return appendToBlock("text", event.text);
+        return appendText(event.text);
       case "tool_call":
         return emitWholeBlock(resolveToolCall(event.call, tools, ctx.deps, schemas()));
       case "invalid_call":
@@ -159,6 +190,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   }
 
   function toolCallDelta(delta: OpenAIToolCallDelta, position: number): void {
+    if (stopSequence !== undefined) return;
     // mlx and vLLM send `index`; a server that sends whole calls without it is keyed by position.
     const key = delta.index ?? position;
     const name = delta.function?.name ?? undefined;
@@ -183,11 +215,20 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     emitWholeBlock(resolveNativeToolCall(call.name, call.args, tools, ctx.deps, schemas()));
   }
 
-  function finish(): void {
+  /** Releases everything held, once; after a stop sequence that is nothing. */
+  function drain(): void {
+    if (drained) return;
+    drained = true;
     for (const part of thinkSplitter.end()) handleContentPart(part);
     if (toolParser !== undefined) for (const event of toolParser.end()) handleParseEvent(event);
+    if (stopSequence !== undefined) return;
+    releaseHeldText();
     // Unfinished calls are shown, not dropped: cut by max_tokens, their JSON is incomplete.
     for (const call of pendingCalls) if (!call.done) finishCall(call);
+  }
+
+  function finish(): void {
+    drain();
     closeBlock();
   }
 
@@ -197,10 +238,17 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       for (const part of thinkSplitter.feed(text)) handleContentPart(part);
     },
     toolCallDelta,
+    note(text) {
+      drain();
+      appendToBlock("text", text);
+    },
     finish,
     abort: closeBlock,
     get emittedToolUse() {
       return emittedToolUse;
+    },
+    get stopSequence() {
+      return stopSequence;
     },
   };
 }

@@ -5,6 +5,7 @@ import type {
   MessagesRequest,
 } from "./anthropic-types.js";
 import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./convert-anthropic-messages.js";
+import { thinkingRequested } from "./decide-thinking.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
 import type {
   OpenAIChatMessage,
@@ -66,12 +67,12 @@ export function convertAnthropicToOpenAI(
     out.response_format = { type: "json_schema", json_schema: { name: "response", schema, strict: true } };
   }
   applySampling(out, request, options);
-  if (request.stop_sequences !== undefined && request.stop_sequences.length > 0) {
-    out.stop = [...request.stop_sequences];
-  }
+  // No `stop`: mlx-lm would swallow the sequence and say plain "stop", so no one could tell which
+  // sequence (or EOS) ended the answer. mallex matches `stop_sequences` on the answer itself and
+  // ends the generation there (createStopSequenceMatcher, the stream translator).
   // mlx only reports usage when asked, and then requires include_usage to be present.
   if (out.stream) out.stream_options = { include_usage: true };
-  const enableThinking = options.enableThinking ?? thinkingRequested(request);
+  const enableThinking = options.enableThinking ?? thinkingRequested(request.thinking);
   if (enableThinking !== undefined) out.chat_template_kwargs = { enable_thinking: enableThinking };
   return reorderKeys(out);
 }
@@ -140,20 +141,6 @@ function applySampling(out: OpenAIChatRequest, request: MessagesRequest, options
   if (topK !== undefined) out.top_k = topK;
   if (profile.min_p !== undefined) out.min_p = profile.min_p;
   if (profile.repetition_penalty !== undefined) out.repetition_penalty = profile.repetition_penalty;
-}
-
-function thinkingRequested(request: MessagesRequest): boolean | undefined {
-  switch (request.thinking?.type) {
-    case "enabled":
-    case "adaptive":
-      return true;
-    case "disabled":
-      return false;
-    case undefined:
-      return undefined;
-    default:
-      return request.thinking satisfies never;
-  }
 }
 
 /**

@@ -19,6 +19,8 @@ export interface AnthropicResponseContext {
   schemaCache?: ToolSchemaCache;
   /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
   outputCap?: number;
+  /** The request's `stop_sequences`: the text is cut at the first one (see createStopSequenceMatcher). */
+  stopSequences?: readonly string[] | undefined;
 }
 
 /**
@@ -45,6 +47,7 @@ export function convertOpenAIResponse(
     options: ctx.options,
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
+    stopSequences: ctx.stopSequences,
     emit: accumulator.push,
   });
 
@@ -57,8 +60,9 @@ export function convertOpenAIResponse(
   message.tool_calls?.forEach((call, position) =>
     blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
   );
-  const finishReason = settleOutputCap(choice?.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.content(text));
+  const finishReason = settleOutputCap(choice?.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.note(text));
   blocks.finish();
+  const stopSequence = blocks.stopSequence;
 
   return {
     id: ctx.deps.generateId("msg"),
@@ -66,8 +70,8 @@ export function convertOpenAIResponse(
     role: "assistant",
     model: ctx.model,
     content: accumulator.blocks(),
-    stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse),
-    stop_sequence: null,
+    stop_reason: stopSequence === undefined ? mapFinishReason(finishReason, blocks.emittedToolUse) : "stop_sequence",
+    stop_sequence: stopSequence ?? null,
     usage: convertOpenAIUsage(response.usage),
   };
 }

@@ -7,8 +7,9 @@ import type { OpenAIFinishReason } from "./openai-types.js";
  * `tool_use` wins whenever a tool_use block was actually emitted, even if the backend said `stop`
  * (mlx only says `tool_calls` when generation ended with `stop`), and never without one: when every
  * call was invalid and became a text note, `tool_use` would make Claude Code wait for calls that
- * are not there. mlx strips stop sequences and reports plain `stop`, so `stop_sequence` can never
- * be told apart from end of turn. `content_filter` → `end_turn` as upstream LiteLLM does.
+ * are not there. `stop_sequence` never comes from here: mlx reports a stop sequence as plain `stop`,
+ * so mallex matches them itself (createStopSequenceMatcher). `content_filter` → `end_turn` as
+ * upstream LiteLLM does.
  *
  * @see https://docs.claude.com/en/api/messages#response-stop-reason
  * @see /work/shared/docs/protocol.md §3.2

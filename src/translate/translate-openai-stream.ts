@@ -1,3 +1,4 @@
+import { estimateTokens } from "../router/describe-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler } from "./assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
@@ -23,6 +24,8 @@ export interface AnthropicStreamContext {
   schemaCache?: ToolSchemaCache;
   /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
   outputCap?: number;
+  /** The request's `stop_sequences`: mallex matches them on the text and ends the message itself. */
+  stopSequences?: readonly string[] | undefined;
 }
 
 /**
@@ -36,6 +39,10 @@ export interface AnthropicStreamContext {
  *   tool_use emitted whole after checking.
  * - `[DONE]`, or EOF after a finish_reason, sends message_delta (mapped stop_reason, usage from
  *   the usage chunk, output_tokens always present) and message_stop.
+ * - A stop sequence in the text ends the message at once (`stop_reason: "stop_sequence"`, the
+ *   sequence in `stop_sequence`, output tokens estimated from the characters generated, as no usage
+ *   chunk will come) and terminates the translator, which cancels the upstream body: the backend
+ *   stops generating, as it does when a client hangs up.
  *
  * Failures (EOF with neither `[DONE]` nor a finish_reason, a malformed chunk, an error chunk, an
  * `upstream-error` signal): the open block is closed and ONE `error` event ends the stream, with
@@ -55,12 +62,14 @@ export function createAnthropicStreamTranslator(
   let phase: "streaming" | "finished" | "closed" = "streaming";
   let finishReason: string | undefined;
   let usage: OpenAIUsage | undefined;
+  let generatedChars = 0;
   const emit = (event: AnthropicStreamEvent): void => out.enqueue(event);
   const blocks = createContentAssembler({
     tools: ctx.tools,
     options: ctx.options,
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
+    stopSequences: ctx.stopSequences,
     emit,
   });
 
@@ -81,10 +90,20 @@ export function createAnthropicStreamTranslator(
     // Content before finish_reason: some servers put the last text and the reason in one chunk.
     if (delta.content) blocks.content(delta.content);
     delta.tool_calls?.forEach((call, position) => blocks.toolCallDelta(call, position));
+    generatedChars += (reasoning?.length ?? 0) + (delta.content?.length ?? 0);
+    for (const call of delta.tool_calls ?? []) generatedChars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+    if (blocks.stopSequence !== undefined) return stopAtSequence();
     if (choice.finish_reason) {
-      finishReason = settleOutputCap(choice.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.content(text));
+      finishReason = settleOutputCap(choice.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.note(text));
       finishContent();
     }
+  }
+
+  /** The text reached a stop sequence: the answer is complete, the rest of the generation is not wanted. */
+  function stopAtSequence(): void {
+    finishContent();
+    finishMessage();
+    out.terminate();
   }
 
   function finishContent(): void {
@@ -93,12 +112,16 @@ export function createAnthropicStreamTranslator(
   }
 
   function finishMessage(): void {
+    const stopSequence = blocks.stopSequence;
     emit({
       type: "message_delta",
-      delta: { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null },
+      delta: stopSequence === undefined
+        ? { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null }
+        : { stop_reason: "stop_sequence", stop_sequence: stopSequence },
       // Without a usage chunk the count is unknown: output_tokens is required by the SDK, and
-      // leaving the input fields out keeps message_start's estimate.
-      usage: usage === undefined ? { output_tokens: 0 } : convertOpenAIUsage(usage),
+      // leaving the input fields out keeps message_start's estimate. Cut at a stop sequence, the
+      // generation was stopped before its usage chunk: the characters seen give an estimate.
+      usage: usage !== undefined ? convertOpenAIUsage(usage) : { output_tokens: stopSequence === undefined ? 0 : estimateTokens(generatedChars) },
     });
     emit({ type: "message_stop" });
     phase = "closed";

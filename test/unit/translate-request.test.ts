@@ -444,8 +444,8 @@ describe("convertAnthropicToOpenAI: parameters", () => {
     expect(convert({})).not.toHaveProperty("temperature");
   });
 
-  it("stop_sequences → stop", () => {
-    expect(convert({ stop_sequences: ["</answer>"] }).stop).toEqual(["</answer>"]);
+  it("stop_sequences are not sent as stop: mallex matches them on the answer itself", () => {
+    expect(convert({ stop_sequences: ["</answer>"] })).not.toHaveProperty("stop");
     expect(convert({ stop_sequences: [] })).not.toHaveProperty("stop");
   });
 

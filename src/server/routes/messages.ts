@@ -8,7 +8,9 @@ import { trimRequest } from "../../trim/trim-request.js";
 import { escalateForBudget, selectRoute, type RouteDecision } from "../../router/select-route.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
+import { collectStreamMessage } from "../../translate/collect-stream-message.js";
 import { convertOpenAIResponse } from "../../translate/convert-openai-response.js";
+import { decideThinking } from "../../translate/decide-thinking.js";
 import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
 import { formatSSE } from "../../translate/format-sse.js";
 import type { OpenAIChatResponse } from "../../translate/openai-types.js";
@@ -17,6 +19,7 @@ import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTranslator } from "../../translate/translate-openai-stream.js";
 import type { RequestLease } from "../../supervisor/types.js";
 import { MallexError } from "../../mallex-error.js";
+import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
 import { declineThread } from "../decline-thread.js";
@@ -79,25 +82,33 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
     return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId });
   }
   const options = profileTranslateOptions(route.profile, backend.flavor);
-  const upstreamRequest = { ...convertAnthropicToOpenAI(trimmed.request, options), stream: request.stream === true };
-  if (!request.stream) delete upstreamRequest.stream_options;
+  // Stop sequences are matched by mallex, which stops the generation there: only a streamed
+  // generation can be stopped, so it is streamed even when the client wants the whole message.
+  const stopSequences = request.stop_sequences?.filter((sequence) => sequence !== "") ?? [];
+  const streamUpstream = request.stream === true || stopSequences.length > 0;
+  const upstreamRequest = { ...convertAnthropicToOpenAI(trimmed.request, options), stream: streamUpstream };
+  if (streamUpstream) upstreamRequest.stream_options = { include_usage: true };
+  else delete upstreamRequest.stream_options;
   const upstreamBody = JSON.stringify(upstreamRequest);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, rules: describeTrimRules(trimmed.report), started: ctx.deps.now() };
+  const thinking = decideThinking(request.thinking, options.thinking);
+  if (thinking.strippedByProfile) metrics.notes = [`thinking stripped by profile ${route.profile.name}`];
 
-  const upstream = await connectUpstream(ctx, route, upstreamBody, req.signal, request.stream === true);
+  const upstream = await connectUpstream(ctx, route, upstreamBody, req.signal, streamUpstream);
   const end = onceEnded(metrics, ctx.deps.now, (m) => {
     upstream.release();
     ctx.log(formatRequestLog(m));
   });
   // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
   const outputCap = request.max_tokens > route.profile.maxOutputTokens ? { outputCap: route.profile.maxOutputTokens } : {};
-  const translateContext = { model: request.model, tools: trimmed.offeredTools, options, deps: ctx.deps, schemaCache: ctx.schemaCache, ...outputCap };
+  const responseOptions = { ...options, thinking: thinking.show ? "expose" : "strip" } as const;
+  const translateContext = { model: request.model, tools: trimmed.offeredTools, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap };
 
   // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
   // that takes response_format without enforcing it.
   const wantsJson = request.output_config?.format !== undefined;
 
-  if (!request.stream) {
+  if (!streamUpstream) {
     const converted = convertOpenAIResponse((await upstream.response.json()) as OpenAIChatResponse, translateContext);
     const message = wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
     Object.assign(metrics, {
@@ -125,9 +136,13 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const events = withKeepalive(parseOpenAIEventStream(bytes), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs }).pipeThrough(
     createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }),
   );
-  const body = (wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events)
-    .pipeThrough(observeEvents(metrics, ctx.deps.now, end))
-    .pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
+  const observed = (wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events).pipeThrough(observeEvents(metrics, ctx.deps.now, end));
+  if (!request.stream) {
+    const collected = await collectStreamMessage(observed);
+    if (!collected.ok) return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, requestId: ctx.requestId });
+    return Response.json(collected.message);
+  }
+  const body = observed.pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
   return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } });
 }
 
