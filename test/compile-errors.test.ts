@@ -220,3 +220,15 @@ describe("mallex compile on broken configs", () => {
     expect(result.lines).toEqual(expected);
   });
 });
+
+describe("mallex compile on a tool policy that names what allow does not act on", () => {
+  it("warns for each allow entry that is not a Claude Code built-in (a misspelling gets a suggestion), and still compiles", () => {
+    const result = compileTree({ "mallex.yaml": `${BASE}tools:\n  small: { allow: [Read, Wirte, mcp__github__create_issue], drop: ["mcp__slack__*"] }\n` });
+    expect(result.files).toBeDefined();
+    expect(result.lines).toEqual([
+      "mallex.yaml:8:26: warning [tools-allow-not-builtin] tools.small.allow names \"Wirte\", which is not one of Claude Code's built-in tools: allow acts on those only, and every other tool is kept (hint: did you mean \"Write\"?)",
+      "mallex.yaml:8:33: warning [tools-allow-not-builtin] tools.small.allow names \"mcp__github__create_issue\", which is not one of Claude Code's built-in tools: allow acts on those only, and every other tool is kept (hint: remove it (it is kept anyway), or remove the tool with drop: [\"mcp__github__create_issue\"])",
+    ]);
+    expect(result.table?.tools.small).toMatchObject({ allow: ["Read", "Wirte", "mcp__github__create_issue"], drop: [{ glob: "mcp__slack__*", pattern: { source: "^mcp__slack__.*$", flags: "i" } }], stubClientDescriptions: false });
+  });
+});

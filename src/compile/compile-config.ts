@@ -7,6 +7,7 @@ import { loadValidator } from "../load-validator.js";
 import { checkReferences } from "./check-references.js";
 import { checkRegexes } from "./check-regexes.js";
 import { checkTiers } from "./check-tiers.js";
+import { checkToolPolicy } from "./check-tool-policy.js";
 import { compileTemplates } from "./compile-templates.js";
 import { createConfigView } from "./config-view.js";
 import { renderGeneratedFiles } from "./emit-generated.js";
@@ -49,6 +50,7 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
   checkReferences(view);
   checkRegexes(view);
   checkTiers(view);
+  checkToolPolicy(view);
   const templates = compileTemplates(view, options.cwd);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...view.diagnostics]);
   if (hasErrors(diagnostics)) return { diagnostics };

@@ -31,7 +31,8 @@ export type DiagnosticCode =
   | "profile-tools-template-missing"
   | "backend-url-missing"
   | "backend-embedded-unsupervised"
-  | "trimming-template-missing";
+  | "trimming-template-missing"
+  | "tools-allow-not-builtin";
 
 export type Severity = "error" | "warning";
 
