@@ -3,14 +3,28 @@ import { createToolCallParser } from "../../src/tools/parsers/index.js";
 import type { ToolCallFormat, ToolParseEvent } from "../../src/tools/parsers/index.js";
 import { call, text } from "./tool-parser-corpus/corpus-entry.js";
 import type { Corpus } from "./tool-parser-corpus/corpus-entry.js";
+import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
+import { aprielCorpus } from "./tool-parser-corpus/apriel.js";
+import { commandRCorpus } from "./tool-parser-corpus/command-r.js";
 import { deepseekV3Corpus } from "./tool-parser-corpus/deepseek-v3.js";
+import { firefunctionV2Corpus } from "./tool-parser-corpus/firefunction-v2.js";
+import { functionGemmaCorpus } from "./tool-parser-corpus/function-gemma.js";
+import { functionaryV31Corpus } from "./tool-parser-corpus/functionary-v31.js";
+import { gemma4Corpus } from "./tool-parser-corpus/gemma4.js";
 import { glm45Corpus } from "./tool-parser-corpus/glm45.js";
+import { gptOssCorpus } from "./tool-parser-corpus/gpt-oss.js";
+import { graniteCorpus } from "./tool-parser-corpus/granite.js";
 import { hermesCorpus } from "./tool-parser-corpus/hermes.js";
 import { kimiK2Corpus } from "./tool-parser-corpus/kimi-k2.js";
 import { llama3JsonCorpus } from "./tool-parser-corpus/llama3-json.js";
+import { longcatCorpus } from "./tool-parser-corpus/longcat.js";
 import { mallexXmlCorpus } from "./tool-parser-corpus/mallex-xml.js";
+import { minimaxM2Corpus } from "./tool-parser-corpus/minimax-m2.js";
 import { mistralCorpus } from "./tool-parser-corpus/mistral.js";
+import { nemotronCorpus } from "./tool-parser-corpus/nemotron.js";
+import { pythonicCorpus } from "./tool-parser-corpus/pythonic.js";
 import { qwen3CoderCorpus } from "./tool-parser-corpus/qwen3-coder.js";
+import { seedOssCorpus } from "./tool-parser-corpus/seed-oss.js";
 
 const CORPUS: Corpus = {
   hermes: hermesCorpus,
@@ -21,6 +35,20 @@ const CORPUS: Corpus = {
   "deepseek-v3": deepseekV3Corpus,
   "kimi-k2": kimiK2Corpus,
   "mallex-xml": mallexXmlCorpus,
+  "minimax-m2": minimaxM2Corpus,
+  "gpt-oss": gptOssCorpus,
+  "seed-oss": seedOssCorpus,
+  pythonic: pythonicCorpus,
+  granite: graniteCorpus,
+  "functionary-v31": functionaryV31Corpus,
+  "command-r": commandRCorpus,
+  nemotron: nemotronCorpus,
+  apertus: apertusCorpus,
+  apriel: aprielCorpus,
+  "firefunction-v2": firefunctionV2Corpus,
+  longcat: longcatCorpus,
+  gemma4: gemma4Corpus,
+  "function-gemma": functionGemmaCorpus,
 };
 
 /** Feeds the chunks in order, then ends; checks no event is an empty text. */

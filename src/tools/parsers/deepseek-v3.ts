@@ -5,6 +5,8 @@
  * The bars are full-width (U+FF5C) and the spaces are U+2581, as in the tokenizer's special tokens.
  */
 import { invalidCall, jsonArgumentsCall } from "./internal/build-call-events.js";
+import { alwaysShaped } from "./internal/family-spec.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { mapTaggedCalls, readTaggedParts } from "./internal/read-tagged-parts.js";
@@ -50,6 +52,12 @@ function parseDeepSeek(scanned: ScannedBlock): ToolParseEvent[] {
   );
 }
 
+export const deepseekV3Spec: FamilySpec = {
+  blocks: [SECTION, LONE_CALL],
+  parse: parseDeepSeek,
+  callShaped: alwaysShaped,
+};
+
 export function createDeepSeekV3Parser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [SECTION, LONE_CALL], parse: parseDeepSeek });
+  return createMarkerScanner(deepseekV3Spec);
 }

@@ -4,6 +4,7 @@
  * input_schema, and kept byte for byte (a file's trailing newline is content).
  */
 import { invalidCall, jsonCalls, toolCall } from "./internal/build-call-events.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { endsWithAny, readTaggedArguments } from "./internal/read-tagged-parts.js";
@@ -31,7 +32,7 @@ const TOOL_CALL: CallBlock = {
 function parseGlm(scanned: ScannedBlock): ToolParseEvent[] {
   const { body, raw } = scanned;
   // GLM occasionally falls back to Hermes-style JSON inside the same markers.
-  if (looksLikeJson(body)) return jsonCalls(body, raw);
+  if (looksLikeJson(body)) return jsonCalls(body, raw, { cutOff: !scanned.terminated });
   const keyAt = body.indexOf("<arg_key>");
   // Without arguments or an end marker there is no telling whether the name itself was cut off.
   if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
@@ -40,6 +41,18 @@ function parseGlm(scanned: ScannedBlock): ToolParseEvent[] {
   return [read.ok ? toolCall(name, read.args, true, raw) : invalidCall(raw, read.reason)];
 }
 
+const NAME_THEN_ARGUMENT = /^[^\s<>{}[\]]+\s*<arg_key>/;
+
+export const glm45Spec: FamilySpec = {
+  blocks: [TOOL_CALL],
+  parse: parseGlm,
+  // A call without arguments is a bare word, which prose can be too: only a known tool counts.
+  callShaped: (_block, body, toolNames) => {
+    const trimmed = body.trim();
+    return looksLikeJson(trimmed) || NAME_THEN_ARGUMENT.test(trimmed) || toolNames.has(trimmed.toLowerCase());
+  },
+};
+
 export function createGlm45Parser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [TOOL_CALL], parse: parseGlm });
+  return createMarkerScanner(glm45Spec);
 }

@@ -4,6 +4,8 @@
  * since models often stop right after the JSON.
  */
 import { jsonCalls } from "./internal/build-call-events.js";
+import { bodyStartsWith } from "./internal/family-spec.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
@@ -15,9 +17,12 @@ const TOOL_CALL: CallBlock = {
   acceptsEnd: (body) => !endsInsideJsonString(body),
 };
 
+export const hermesSpec: FamilySpec = {
+  blocks: [TOOL_CALL],
+  parse: ({ body, raw, terminated }) => jsonCalls(body, raw, { cutOff: !terminated }),
+  callShaped: bodyStartsWith(/^[[{]/),
+};
+
 export function createHermesParser(): ToolCallTextParser {
-  return createMarkerScanner({
-    blocks: [TOOL_CALL],
-    parse: ({ body, raw }) => jsonCalls(body, raw),
-  });
+  return createMarkerScanner(hermesSpec);
 }

@@ -4,6 +4,8 @@
  * the `:index` suffix; the singular `tool_call_section` spelling also occurs (vLLM accepts both).
  */
 import { invalidCall, jsonArgumentsCall } from "./internal/build-call-events.js";
+import { alwaysShaped } from "./internal/family-spec.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { mapTaggedCalls, readTaggedParts } from "./internal/read-tagged-parts.js";
@@ -47,6 +49,12 @@ function parseKimi(scanned: ScannedBlock): ToolParseEvent[] {
   );
 }
 
+export const kimiK2Spec: FamilySpec = {
+  blocks: [...SECTIONS, LONE_CALL],
+  parse: parseKimi,
+  callShaped: alwaysShaped,
+};
+
 export function createKimiK2Parser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [...SECTIONS, LONE_CALL], parse: parseKimi });
+  return createMarkerScanner(kimiK2Spec);
 }

@@ -4,6 +4,7 @@
  * it (as vLLM does); a reply that merely opens with JSON that is not call-shaped stays text.
  */
 import { invalidCall, jsonCalls } from "./internal/build-call-events.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { readJsonSequence } from "./internal/read-json-sequence.js";
@@ -33,6 +34,13 @@ function parseLlama3(scanned: ScannedBlock): ToolParseEvent[] {
   return events;
 }
 
+export const llama3JsonSpec: FamilySpec = {
+  blocks: [PYTHON_TAG, BARE],
+  parse: parseLlama3,
+  // JSON, or the built-in tools' `brave_search.call(…)`, which is the family's even though unsupported.
+  callShaped: (block, body) => block === BARE || /^(?:\{|[\w.]+\s*\()/.test(body.trimStart()),
+};
+
 export function createLlama3JsonParser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [PYTHON_TAG, BARE], parse: parseLlama3 });
+  return createMarkerScanner(llama3JsonSpec);
 }

@@ -4,6 +4,7 @@
  * text, kept byte for byte and typed later from the tool's input_schema.
  */
 import { invalidCall, toolCall } from "./internal/build-call-events.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import {
@@ -15,12 +16,12 @@ import {
 import type { TagSyntax } from "./internal/read-tagged-parts.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-const INVOKE: TagSyntax = {
+export const INVOKE: TagSyntax = {
   open: /<invoke\s+name\s*=\s*["']([^"']*)["']\s*>/,
   close: "</invoke>",
   next: "<invoke",
 };
-const PARAMETER: TagSyntax = {
+export const PARAMETER: TagSyntax = {
   open: /<parameter\s+name\s*=\s*["']([^"']*)["']\s*>/,
   close: "</parameter>",
   next: "<parameter",
@@ -50,6 +51,13 @@ function parseMallexXml(scanned: ScannedBlock): ToolParseEvent[] {
   );
 }
 
+export const mallexXmlSpec: FamilySpec = {
+  blocks: [WRAPPER, LONE_INVOKE],
+  parse: parseMallexXml,
+  callShaped: (block, body) =>
+    block === WRAPPER ? /^(?:<invoke|$)/.test(body.trimStart()) : /^\s*["'][^"'<>]*["']\s*>/.test(body),
+};
+
 export function createMallexXmlParser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [WRAPPER, LONE_INVOKE], parse: parseMallexXml });
+  return createMarkerScanner(mallexXmlSpec);
 }

@@ -4,6 +4,8 @@
  * optional `[CALL_ID]id` before `[ARGS]`. There is no end marker, so calls are read at the end.
  */
 import { invalidCall, jsonArgumentsCall, jsonCalls } from "./internal/build-call-events.js";
+import { bodyStartsWith } from "./internal/family-spec.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { ScannedBlock } from "./internal/marker-scanner.js";
 import { readJsonSequence } from "./internal/read-json-sequence.js";
@@ -30,6 +32,12 @@ function parseMistral({ raw }: ScannedBlock): ToolParseEvent[] {
   return events;
 }
 
+export const mistralSpec: FamilySpec = {
+  blocks: [{ start: MARKER, end: null }],
+  parse: parseMistral,
+  callShaped: bodyStartsWith(new RegExp(`^(?:[[{]|${V11_HEAD.source})`)),
+};
+
 export function createMistralParser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [{ start: MARKER, end: null }], parse: parseMistral });
+  return createMarkerScanner(mistralSpec);
 }

@@ -4,6 +4,7 @@
  * Values are raw text, typed later from the tool's input_schema.
  */
 import { invalidCall, jsonCalls, toolCall } from "./internal/build-call-events.js";
+import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import {
@@ -16,8 +17,12 @@ import type { TagSyntax } from "./internal/read-tagged-parts.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-const FUNCTION: TagSyntax = { open: /<function=([^>\n]*)>/, close: "</function>", next: "<function=" };
-const PARAMETER: TagSyntax = { open: /<parameter=([^>\n]*)>/, close: "</parameter>", next: "<parameter=" };
+export const FUNCTION: TagSyntax = { open: /<function=([^>\n]*)>/, close: "</function>", next: "<function=" };
+export const PARAMETER: TagSyntax = {
+  open: /<parameter=([^>\n]*)>/,
+  close: "</parameter>",
+  next: "<parameter=",
+};
 
 const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
 
@@ -39,11 +44,12 @@ const BARE: CallBlock = {
 };
 
 /** The newline right after `<parameter=k>` and the one before `</parameter>` are layout, not value. */
-const trimLayoutNewlines = (value: string): string => value.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
+export const trimLayoutNewlines = (value: string): string => value.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
 
 function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {
   // Fine-tunes trained on both formats sometimes put Hermes JSON inside the wrapper.
-  if (scanned.block === WRAPPED && looksLikeJson(scanned.body)) return jsonCalls(scanned.body, scanned.raw);
+  if (scanned.block === WRAPPED && looksLikeJson(scanned.body))
+    return jsonCalls(scanned.body, scanned.raw, { cutOff: !scanned.terminated });
   const functions = readTaggedParts(scanned.block === BARE ? scanned.raw : scanned.body, FUNCTION);
   return mapTaggedCalls(functions, { raw: scanned.raw, strayIsText: scanned.block === BARE }, (part, raw) => {
     const read = readTaggedArguments(part.value, PARAMETER, trimLayoutNewlines);
@@ -51,6 +57,16 @@ function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {
   });
 }
 
+// A bare `<function=NAME>` followed by JSON is Functionary's, not ours.
+const BARE_SHAPE = /^[^>\n{}]*>\s*(?:<parameter=|$)/;
+
+export const qwen3CoderSpec: FamilySpec = {
+  blocks: [WRAPPED, BARE],
+  parse: parseQwen3Coder,
+  callShaped: (block, body) =>
+    block === WRAPPED ? /^(?:<function=|\{)/.test(body.trimStart()) : BARE_SHAPE.test(body),
+};
+
 export function createQwen3CoderParser(): ToolCallTextParser {
-  return createMarkerScanner({ blocks: [WRAPPED, BARE], parse: parseQwen3Coder });
+  return createMarkerScanner(qwen3CoderSpec);
 }

@@ -15,7 +15,29 @@ export type ToolCallFormat =
   | "glm45" // <tool_call>name\n<arg_key>k</arg_key>\n<arg_value>v</arg_value></tool_call>
   | "deepseek-v3" // <｜tool▁calls▁begin｜>… (V3/R1 and V3.1 forms)
   | "kimi-k2" // <|tool_calls_section_begin|><|tool_call_begin|>functions.X:0<|tool_call_argument_begin|>{…}…
-  | "mallex-xml"; // mallex's own template: <invoke name="X"><parameter name="k">v</parameter></invoke>
+  | "mallex-xml" // mallex's own template: <invoke name="X"><parameter name="k">v</parameter></invoke>
+  | "minimax-m2" // <minimax:tool_call><invoke name="X"><parameter name="k">v</parameter></invoke></minimax:tool_call>
+  | "gpt-oss" // harmony: <|channel|>commentary to=functions.X <|constrain|>json<|message|>{…}<|call|>
+  | "seed-oss" // <seed:tool_call><function=X><parameter=k>v</parameter></function></seed:tool_call>
+  | "pythonic" // Llama 3.2/4, LFM2: [f(a="x", b=1)] as the whole output, or in <|python_start|> / <|tool_call_start|>
+  | "granite" // Granite 3.x, Phi-4-mini: <|tool_call|>[{"name":…,"arguments":{…}}] (optional <|/tool_call|>)
+  | "functionary-v31" // <function=X>{…}</function>
+  | "command-r" // <|START_ACTION|>[{"tool_name":…,"parameters":{…}}]<|END_ACTION|>, Action: ```json […]```
+  | "nemotron" // <TOOLCALL>[{"name":…,"arguments":{…}}]</TOOLCALL>
+  | "apertus" // <|tools_prefix|>[{"X": {…}}]<|tools_suffix|>
+  | "apriel" // <tool_calls>[{"name":…,"arguments":{…}}]</tool_calls>
+  | "firefunction-v2" // functools[{"name":…,"arguments":{…}}]
+  | "longcat" // <longcat_tool_call>X<longcat_arg_key>k</longcat_arg_key><longcat_arg_value>v</longcat_arg_value>…
+  | "gemma4" // <|tool_call>call:X{k:<|"|>v<|"|>}<tool_call|>
+  | "function-gemma"; // <start_function_call>call:X{k:<escape>v<escape>}<end_function_call>
+
+export interface ToolCallParserOptions {
+  /**
+   * The request's tool names. `auto` takes a call that has no marker (Llama 3's bare JSON, a
+   * pythonic list) only when it names one of them; compared case-insensitively, `functions.` allowed.
+   */
+  readonly toolNames?: readonly string[];
+}
 
 /** A parsed call. `arguments` values are raw strings for formats that write untyped values (XML, GLM). */
 export interface ParsedToolCall {

@@ -13,6 +13,12 @@ const STRING_ARGS = '<tool_call>{"name": "Read", "arguments": "{\\"file_path\\":
 const ARRAY =
   '<tool_call>[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Read", "arguments": {"file_path": "/b"}}]</tool_call>';
 const NOT_A_CALL = '<tool_call>["Read"]</tool_call>';
+const TRAILING_COMMA = '<tool_call>{"name": "Grep", "arguments": {"pattern": "x", "path": "src",},}</tool_call>';
+const PYTHON_STYLE = "<tool_call>{'name': 'Bash', 'arguments': {'command': 'ls', 'run_in_background': False, 'timeout': None}}</tool_call>";
+const DOUBLE_ENCODED = '<tool_call>{"name": "Read", "arguments": "\\"{\\\\\\"file_path\\\\\\": \\\\\\"/a\\\\\\"}\\""}</tool_call>';
+const MISSING_CLOSERS = '<tool_call>\n{"name": "Edit", "arguments": {"file_path": "/a", "old_string": "x", "new_string": "y"}';
+const MISSING_VALUE = '<tool_call>\n{"name": "Edit", "arguments": {"file_path": ';
+const ENDS_ON_NUMBER = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a", "limit": 20';
 const NESTED =
   '<tool_call>{"type": "function", "function": {"name": "Bash", "parameters": {"command": "pwd"}}}</tool_call>';
 
@@ -84,5 +90,38 @@ export const hermesCorpus: readonly CorpusEntry[] = [
     name: "OpenAI-shaped nesting",
     input: NESTED,
     expected: [call("Bash", { command: "pwd" }, NESTED, false)],
+  },
+  {
+    name: "repair: trailing commas",
+    input: TRAILING_COMMA,
+    expected: [call("Grep", { pattern: "x", path: "src" }, TRAILING_COMMA, false)],
+  },
+  {
+    name: "repair: single quotes and Python literals",
+    input: PYTHON_STYLE,
+    expected: [call("Bash", { command: "ls", run_in_background: false, timeout: null }, PYTHON_STYLE, false)],
+  },
+  {
+    name: "repair: arguments encoded twice as a JSON string",
+    input: DOUBLE_ENCODED,
+    expected: [call("Read", { file_path: "/a" }, DOUBLE_ENCODED, false)],
+  },
+  {
+    name: "repair: output ends where only the closers are missing",
+    input: `Editing.${MISSING_CLOSERS}`,
+    expected: [
+      text("Editing."),
+      call("Edit", { file_path: "/a", old_string: "x", new_string: "y" }, MISSING_CLOSERS, false),
+    ],
+  },
+  {
+    name: "no repair: a value is missing, not just closers",
+    input: MISSING_VALUE,
+    expected: [invalid(MISSING_VALUE, "the tool call is not valid JSON")],
+  },
+  {
+    name: "no repair: a number at the cut may itself be cut short",
+    input: ENDS_ON_NUMBER,
+    expected: [invalid(ENDS_ON_NUMBER, "the tool call is not valid JSON")],
   },
 ];

@@ -1,5 +1,11 @@
-/** Builders for the events every format emits, with the JSON reading they share. */
+/**
+ * Builders for the events every format emits, with the JSON reading they share. JSON is repaired
+ * before it is refused (trailing commas, Python literals, arguments double-encoded as a string, and
+ * the closers of a call cut off at the end of the output), but never by inventing content.
+ */
+import { parseLenientJson } from "../../internal/parse-lenient-json.js";
 import type { ToolParseEvent } from "../types.js";
+import { closeTruncatedJson } from "./close-truncated-json.js";
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -21,13 +27,25 @@ export function toolCall(
   return { type: "tool_call", call: { name: trimmed, arguments: args, untyped, raw } };
 }
 
-/** JSON.parse that reports failure as a value: parsers must never throw. */
+/**
+ * JSON.parse that reports failure as a value (parsers must never throw), falling back to the Python
+ * literal style small models slip into (`'single quotes'`, `True`, `None`, trailing commas).
+ */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false };
-  }
+  return parseLenientJson(text);
+}
+
+/** How the text being read ended: `cutOff` when the output stopped inside the call (no end marker). */
+export interface JsonReadOptions {
+  readonly cutOff?: boolean;
+}
+
+/** Parses `text`, and when the output was cut off, the same text with only its closers added. */
+function parseCallJson(text: string, options: JsonReadOptions): { ok: true; value: unknown } | { ok: false } {
+  const parsed = parseJson(text);
+  if (parsed.ok || options.cutOff !== true) return parsed;
+  const closed = closeTruncatedJson(text);
+  return closed === null ? parsed : parseJson(closed);
 }
 
 /**
@@ -40,17 +58,24 @@ function readArguments(value: unknown): Record<string, unknown> | null {
   if (typeof value !== "string") return null;
   if (value.trim() === "") return {};
   const parsed = parseJson(value);
+  if (parsed.ok && typeof parsed.value === "string") return readArguments(parsed.value);
   return parsed.ok && isRecord(parsed.value) ? parsed.value : null;
 }
 
 /** A call written as a name plus JSON arguments text (Kimi, DeepSeek, Mistral v11). */
-export function jsonArgumentsCall(name: string, argumentsText: string, raw: string): ToolParseEvent {
+export function jsonArgumentsCall(
+  name: string,
+  argumentsText: string,
+  raw: string,
+  options: JsonReadOptions = {},
+): ToolParseEvent {
   const text = argumentsText.trim();
   if (text === "") return toolCall(name, {}, false, raw);
-  const parsed = parseJson(text);
+  const parsed = parseCallJson(text, options);
   if (!parsed.ok) return invalidCall(raw, "the tool call's arguments are not valid JSON");
-  if (!isRecord(parsed.value)) return invalidCall(raw, "the tool call's arguments are not a JSON object");
-  return toolCall(name, parsed.value, false, raw);
+  const args = readArguments(parsed.value);
+  if (args === null) return invalidCall(raw, "the tool call's arguments are not a JSON object");
+  return toolCall(name, args, false, raw);
 }
 
 /**
@@ -59,17 +84,19 @@ export function jsonArgumentsCall(name: string, argumentsText: string, raw: stri
  */
 export function jsonObjectCall(value: unknown, raw: string): ToolParseEvent {
   const call = isRecord(value) && isRecord(value["function"]) ? value["function"] : value;
-  if (!isRecord(call) || typeof call["name"] !== "string") {
+  // Command R writes `tool_name`; everyone else `name`.
+  const name = isRecord(call) ? (call["name"] ?? call["tool_name"]) : undefined;
+  if (!isRecord(call) || typeof name !== "string") {
     return invalidCall(raw, "the tool call is not a JSON object with a name");
   }
   const args = readArguments(call["arguments"] ?? call["parameters"]);
   if (args === null) return invalidCall(raw, "the tool call's arguments are not a JSON object");
-  return toolCall(call["name"], args, false, raw);
+  return toolCall(name, args, false, raw);
 }
 
 /** One or several calls from JSON text holding an object or an array of objects. */
-export function jsonCalls(text: string, raw: string): ToolParseEvent[] {
-  const parsed = parseJson(text.trim());
+export function jsonCalls(text: string, raw: string, options: JsonReadOptions = {}): ToolParseEvent[] {
+  const parsed = parseCallJson(text.trim(), options);
   if (!parsed.ok) return [invalidCall(raw, "the tool call is not valid JSON")];
   if (!Array.isArray(parsed.value)) return [jsonObjectCall(parsed.value, raw)];
   if (parsed.value.length === 0) return [invalidCall(raw, "the tool call list is empty")];

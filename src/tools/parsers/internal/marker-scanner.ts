@@ -4,7 +4,10 @@ import type { ToolCallTextParser, ToolParseEvent } from "../types.js";
 export interface CallBlock {
   /** Opening marker; it stays in the block's `raw`. */
   readonly start: string;
-  /** Closing marker; null when the block runs to the end of the output (Mistral, Llama 3). */
+  /**
+   * Closing marker; null when the block runs to the end of the output (Mistral, Llama 3). An empty
+   * string closes the block right after its start marker: a control token to strip (gpt-oss).
+   */
   readonly end: string | null;
   /** Recognise `start` only when nothing but whitespace came before it (Llama 3's bare `{`). */
   readonly atOutputStart?: boolean;
@@ -25,9 +28,12 @@ export interface ScannedBlock {
   readonly raw: string;
   /** Whether the end marker was seen (always false for blocks with `end: null`). */
   readonly terminated: boolean;
+  /** The character written just before the start marker ("" at the output start): a backtick means code. */
+  readonly precededBy: string;
 }
 
 export interface ScannerSpec {
+  /** Read on every search, so a spec may narrow it as the response goes (auto picks one family). */
   readonly blocks: readonly CallBlock[];
   /** Turns a block into events; must not throw (malformed input becomes `invalid_call`). */
   readonly parse: (scanned: ScannedBlock) => ToolParseEvent[];
@@ -41,6 +47,7 @@ interface StartHit {
 /** The block being read. Chunks are kept apart: re-searching one growing string is quadratic. */
 interface OpenBlock {
   readonly block: CallBlock;
+  readonly precededBy: string;
   chunks: string[];
   length: number;
   /** The last `end.length - 1` characters, so a marker split across chunks is still found. */
@@ -63,6 +70,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
   let open: OpenBlock | null = null;
   // Whether anything but whitespace has appeared, which disables `atOutputStart` markers.
   let sawContent = false;
+  // The last character of the output before the current position (text or a block).
+  let lastChar = "";
 
   const eligible = (block: CallBlock, before: string): boolean =>
     !block.atOutputStart || (!sawContent && isBlank(before));
@@ -103,6 +112,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
   const pushText = (events: ToolParseEvent[], text: string): void => {
     if (text === "") return;
     if (!isBlank(text)) sawContent = true;
+    lastChar = text.slice(-1);
     events.push({ type: "text", text });
   };
 
@@ -135,9 +145,11 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     return -1;
   };
 
-  const parseBlock = (block: CallBlock, raw: string, terminated: boolean): ToolParseEvent[] => {
+  const parseBlock = (state: OpenBlock, raw: string, terminated: boolean): ToolParseEvent[] => {
+    const { block, precededBy } = state;
     const bodyEnd = terminated && block.end !== null ? raw.length - block.end.length : raw.length;
-    return spec.parse({ block, body: raw.slice(block.start.length, bodyEnd), raw, terminated });
+    lastChar = raw.slice(-1);
+    return spec.parse({ block, body: raw.slice(block.start.length, bodyEnd), raw, terminated, precededBy });
   };
 
   const drain = (input: string, final: boolean): ToolParseEvent[] => {
@@ -150,12 +162,12 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         pending = "";
         if (closeAt === -1) {
           if (!final) return events;
-          events.push(...parseBlock(state.block, blockText(state), false));
+          events.push(...parseBlock(state, blockText(state), false));
           open = null;
           continue;
         }
         const text = blockText(state);
-        events.push(...parseBlock(state.block, text.slice(0, closeAt), true));
+        events.push(...parseBlock(state, text.slice(0, closeAt), true));
         pending = text.slice(closeAt);
         open = null;
         continue;
@@ -172,7 +184,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       pushText(events, text.slice(0, hit.index));
       held = "";
       sawContent = true;
-      open = { block: hit.block, chunks: [], length: 0, tail: "" };
+      open = { block: hit.block, precededBy: lastChar, chunks: [], length: 0, tail: "" };
       pending = text.slice(hit.index);
     }
   };

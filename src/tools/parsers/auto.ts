@@ -1,0 +1,129 @@
+/**
+ * `auto`: for a model whose family is not configured, watch every family's markers at once. The
+ * first block that is shaped like its family's call picks that family for the rest of the response;
+ * from then on only its markers count. Everything that merely mentions a marker stays text: a marker
+ * right after a backtick (code), or a block whose body is not call-shaped ("the `<tool_call>` tag").
+ * Families that share a start marker are told apart by the body. Markerless calls (Llama 3's bare
+ * JSON, a pythonic list) are only taken at the output start and only when they name a requested tool,
+ * since a reply may well open with JSON or `[`.
+ */
+import type { FamilySpec } from "./internal/family-spec.js";
+import { createMarkerScanner } from "./internal/marker-scanner.js";
+import type { CallBlock, ScannedBlock, ScannerSpec } from "./internal/marker-scanner.js";
+import type { ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "./types.js";
+
+interface Owner {
+  readonly family: FamilySpec;
+  readonly block: CallBlock;
+}
+
+/** A markerless call's opening, read step by step so a prefix of it can wait for more text. */
+type HeadStep = string | RegExp;
+const SPACE = /\s*/y;
+const LLAMA3_HEAD: readonly HeadStep[] = [SPACE, "{", SPACE, '"name"', SPACE, ":", SPACE, '"', /[^"\\]*/y, '"'];
+const PYTHONIC_HEAD: readonly HeadStep[] = [SPACE, "[", SPACE, /[A-Za-z_][\w.-]*/y, SPACE, "("];
+// Whitespace can pad a head forever; past this much it is not a call worth waiting for.
+const MAX_HEAD = 4096;
+
+type HeadMatch = { readonly kind: "partial" } | { readonly kind: "no" } | { readonly kind: "yes"; readonly name: string };
+
+/** Matches `steps` at the start of `text`; the name is what the last pattern step other than spaces read. */
+function matchHead(text: string, steps: readonly HeadStep[]): HeadMatch {
+  let at = 0;
+  let name = "";
+  for (const step of steps) {
+    if (typeof step === "string") {
+      const seen = text.slice(at, at + step.length);
+      if (!step.startsWith(seen)) return { kind: "no" };
+      if (seen.length < step.length) return { kind: "partial" };
+      at += step.length;
+      continue;
+    }
+    step.lastIndex = at;
+    const run = step.exec(text)?.[0] ?? "";
+    if (step !== SPACE) name = run;
+    at += run.length;
+    if (at === text.length) return { kind: "partial" };
+  }
+  return { kind: "yes", name };
+}
+
+const normalizeName = (name: string): string => name.toLowerCase().replace(/^functions\./, "");
+
+export function createAutoParser(
+  families: readonly FamilySpec[],
+  markerless: readonly { readonly family: FamilySpec; readonly head: "llama3" | "pythonic" }[],
+  options: ToolCallParserOptions,
+): ToolCallTextParser {
+  const toolNames: ReadonlySet<string> = new Set((options.toolNames ?? []).map(normalizeName));
+
+  const ownersOf = new Map<CallBlock, Owner[]>();
+  const byStart = new Map<string, Owner[]>();
+  for (const family of families) {
+    for (const block of family.blocks) {
+      if (block.atOutputStart === true) continue;
+      ownersOf.set(block, [{ family, block }]);
+      const shared = byStart.get(block.start) ?? [];
+      byStart.set(block.start, [...shared, { family, block }]);
+    }
+  }
+  const claim = (owners: readonly Owner[], body: string): Owner | undefined =>
+    owners.find((owner) => owner.family.callShaped(owner.block, body, toolNames));
+  const unionBlocks = [...byStart.values()].map((owners): CallBlock => {
+    const [first] = owners;
+    if (owners.length === 1 && first !== undefined) return first.block;
+    // Families sharing a start marker also share its end marker (`</tool_call>`, `</function>`).
+    const merged: CallBlock = {
+      start: first?.block.start ?? "",
+      end: first?.block.end ?? null,
+      acceptsEnd: (body) => claim(owners, body)?.block.acceptsEnd?.(body) ?? true,
+    };
+    ownersOf.set(merged, owners);
+    return merged;
+  });
+
+  let picked: FamilySpec | null = null;
+  let pickedBlocks: readonly CallBlock[] = [];
+  const spec: ScannerSpec = {
+    get blocks() {
+      return picked === null ? unionBlocks : pickedBlocks;
+    },
+    parse: (scanned: ScannedBlock): ToolParseEvent[] => {
+      const asText: ToolParseEvent[] = [{ type: "text", text: scanned.raw }];
+      if (scanned.precededBy === "`") return asText;
+      const owner = claim(ownersOf.get(scanned.block) ?? [], scanned.body);
+      if (owner === undefined) return asText;
+      if (picked === null) {
+        if (owner.family.picksFamily?.(owner.block) === false) return asText;
+        picked = owner.family;
+        pickedBlocks = owner.family.blocks.filter((block) => block.atOutputStart !== true);
+      }
+      return owner.family.parse({ ...scanned, block: owner.block });
+    },
+  };
+
+  /** Which parser the output start calls for, or null while its first characters could still go either way. */
+  const chooseAtStart = (start: string, final: boolean): ToolCallTextParser | null => {
+    for (const { family, head } of markerless) {
+      const match = matchHead(start, head === "llama3" ? LLAMA3_HEAD : PYTHONIC_HEAD);
+      if (match.kind === "partial" && !final && start.length < MAX_HEAD) return null;
+      if (match.kind === "yes" && toolNames.has(normalizeName(match.name))) return createMarkerScanner(family);
+    }
+    return createMarkerScanner(spec);
+  };
+
+  let start = "";
+  let parser: ToolCallTextParser | null = null;
+  const feed = (chunk: string, final: boolean): ToolParseEvent[] => {
+    if (parser !== null) return final ? parser.end() : parser.feed(chunk);
+    start += chunk;
+    parser = chooseAtStart(start, final);
+    if (parser === null) return [];
+    return final ? [...parser.feed(start), ...parser.end()] : parser.feed(start);
+  };
+
+  return {
+    feed: (chunk) => feed(chunk, false),
+    end: () => feed("", true),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * gpt-oss (OpenAI harmony) as it leaks into content when the server does not parse it:
+ *   <|channel|>analysis<|message|>…<|end|><|start|>assistant<|channel|>final<|message|>Answer<|return|>
+ *   <|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{…}<|call|>
+ * and the recipient may sit in the header instead: `<|start|>assistant to=functions.NAME<|channel|>…`.
+ *
+ * Choice: control tokens never reach the user. Final and commentary (preamble) text is kept as text;
+ * the analysis channel is the model's reasoning, which this layer cannot emit as thinking, so it is
+ * dropped, as `thinking: strip` drops other models' reasoning (llama.cpp also keeps it out of content).
+ *
+ * Every harmony token ends in `|>`, so a message is one block whose end is the `|>` that closes the
+ * right token: `<|message|>` for a plain header (its text then streams), `<|call|>` (or `<|end|>`)
+ * after a call's JSON, `<|end|>` after reasoning.
+ */
+import { invalidCall, jsonArgumentsCall } from "./internal/build-call-events.js";
+import { alwaysShaped } from "./internal/family-spec.js";
+import type { FamilySpec } from "./internal/family-spec.js";
+import { createMarkerScanner } from "./internal/marker-scanner.js";
+import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
+import { endsInsideJsonString } from "./internal/scan-json.js";
+import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
+
+const MESSAGE = "<|message|>";
+const RECIPIENT = /\bto=([^\s<]+)/;
+const CHANNEL_NAME = /<\|channel\|>\s*([\w-]*)/;
+/** Tokens that end a message's content (without their `|>`, which is the block's end marker). */
+const CONTENT_END = /<\|(?:call|end|return)$/;
+
+interface Header {
+  readonly recipient: string | null;
+  readonly channel: string;
+}
+
+function readHeader(block: CallBlock, header: string): Header {
+  // The CHANNEL block's own marker is not in its body: put it back so one pattern reads both forms.
+  const text = block === CHANNEL ? `<|channel|>${header}` : header;
+  return {
+    recipient: RECIPIENT.exec(text)?.[1] ?? null,
+    channel: CHANNEL_NAME.exec(text)?.[1] ?? "",
+  };
+}
+
+/** Where a message block ends; `body` runs up to (not including) a candidate `|>`. */
+function acceptsEnd(block: CallBlock, body: string): boolean {
+  const messageAt = body.indexOf(MESSAGE);
+  if (messageAt === -1) {
+    if (!body.endsWith("<|message")) return false;
+    const header = readHeader(block, body.slice(0, -"<|message".length));
+    return header.recipient === null && header.channel !== "analysis";
+  }
+  if (!CONTENT_END.test(body)) return false;
+  const header = readHeader(block, body.slice(0, messageAt));
+  const content = body.slice(messageAt + MESSAGE.length).replace(CONTENT_END, "");
+  return header.recipient === null || !endsInsideJsonString(content);
+}
+
+const START: CallBlock = { start: "<|start|>", end: "|>", acceptsEnd: (body) => acceptsEnd(START, body) };
+const CHANNEL: CallBlock = { start: "<|channel|>", end: "|>", acceptsEnd: (body) => acceptsEnd(CHANNEL, body) };
+// Stray end-of-message tokens after final text: stripped like the rest of the markup.
+const TOKENS: readonly CallBlock[] = ["<|end|>", "<|return|>", "<|call|>"].map((start) => ({ start, end: "" }));
+
+function parseGptOss(scanned: ScannedBlock): ToolParseEvent[] {
+  const { block, raw } = scanned;
+  if (TOKENS.includes(block)) return [];
+  // A terminated block's body stops before its last `|>`; put it back to read the whole message.
+  const body = scanned.terminated ? `${scanned.body}|>` : scanned.body;
+  const messageAt = body.indexOf(MESSAGE);
+  const header = readHeader(block, messageAt === -1 ? body : body.slice(0, messageAt));
+  if (header.recipient === null) return [];
+  if (messageAt === -1) return [invalidCall(raw, "the tool call is cut off")];
+  const name = header.recipient.replace(/^functions\./, "");
+  const content = body.slice(messageAt + MESSAGE.length).replace(/<\|(?:call|end|return)\|>$/, "");
+  return [jsonArgumentsCall(name, content, raw, { cutOff: !scanned.terminated })];
+}
+
+export const gptOssSpec: FamilySpec = {
+  blocks: [START, CHANNEL, ...TOKENS],
+  parse: parseGptOss,
+  callShaped: alwaysShaped,
+  picksFamily: (block) => block === START || block === CHANNEL,
+};
+
+export function createGptOssParser(): ToolCallTextParser {
+  return createMarkerScanner(gptOssSpec);
+}

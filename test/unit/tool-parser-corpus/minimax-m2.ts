@@ -1,0 +1,62 @@
+import { call, invalid, text } from "./corpus-entry.js";
+import type { CorpusEntry } from "./corpus-entry.js";
+
+const READ = '<invoke name="Read">\n<parameter name="file_path">/src/main.ts</parameter>\n</invoke>';
+const BASH = '<invoke name="Bash">\n<parameter name="command">npm test -- --run</parameter>\n</invoke>';
+const ONE = `<minimax:tool_call>\n${READ}\n</minimax:tool_call>`;
+const TWO = `<minimax:tool_call>\n${READ}\n${BASH}\n</minimax:tool_call>`;
+const CODE = 'const tag = "</minimax:tool_call>";\nif (a < b) return "</invoke>";\n';
+const WRITE = `<minimax:tool_call>\n<invoke name="Write">\n<parameter name="file_path">/t.ts</parameter>\n<parameter name="content">${CODE}</parameter>\n</invoke>\n</minimax:tool_call>`;
+const OPEN_COMPLETE = `<minimax:tool_call>\n${BASH}\n`;
+const OPEN_CUT = '<minimax:tool_call>\n<invoke name="Write">\n<parameter name="content">hal';
+const STRAY = `<minimax:tool_call>\nlet me\n${READ}\n</minimax:tool_call>`;
+
+export const minimaxM2Corpus: readonly CorpusEntry[] = [
+  {
+    name: "prose then one call",
+    input: `I'll read the entry point first.\n${ONE}`,
+    expected: [text("I'll read the entry point first.\n"), call("Read", { file_path: "/src/main.ts" }, ONE, true)],
+  },
+  {
+    name: "two calls in one section, text after",
+    input: `${TWO}\nRunning both.`,
+    expected: [
+      call("Read", { file_path: "/src/main.ts" }, READ, true),
+      call("Bash", { command: "npm test -- --run" }, BASH, true),
+      text("\nRunning both."),
+    ],
+  },
+  {
+    name: "a value holding the end markers",
+    input: WRITE,
+    expected: [call("Write", { file_path: "/t.ts", content: CODE }, WRITE, true)],
+  },
+  {
+    name: "unterminated but whole",
+    input: OPEN_COMPLETE,
+    expected: [call("Bash", { command: "npm test -- --run" }, OPEN_COMPLETE, true)],
+  },
+  {
+    name: "unterminated and cut off",
+    input: OPEN_CUT,
+    expected: [invalid(OPEN_CUT, 'parameter "content" of the tool call is not closed')],
+  },
+  {
+    name: "stray words inside the section",
+    input: STRAY,
+    expected: [
+      invalid("let me", "unexpected text between tool calls"),
+      call("Read", { file_path: "/src/main.ts" }, READ, true),
+    ],
+  },
+  {
+    name: "section without an invoke",
+    input: "<minimax:tool_call>\nRead /a\n</minimax:tool_call>",
+    expected: [invalid("<minimax:tool_call>\nRead /a\n</minimax:tool_call>", "the tool call block holds no call")],
+  },
+  {
+    name: "prose mentioning the tags",
+    input: 'MiniMax wraps calls in <minimax:tool and <invoke name="x"> tags.',
+    expected: [text('MiniMax wraps calls in <minimax:tool and <invoke name="x"> tags.')],
+  },
+];
