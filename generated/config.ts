@@ -227,7 +227,29 @@ export interface Profile {
     /**
      * Text format the model writes tool calls in, parsed when they leak into content.
      */
-    format?: "hermes" | "qwen3-coder" | "llama3-json" | "mistral" | "glm45" | "deepseek-v3" | "kimi-k2" | "mallex-xml";
+    format?:
+      | "hermes"
+      | "qwen3-coder"
+      | "llama3-json"
+      | "mistral"
+      | "glm45"
+      | "deepseek-v3"
+      | "kimi-k2"
+      | "mallex-xml"
+      | "minimax-m2"
+      | "gpt-oss"
+      | "seed-oss"
+      | "pythonic"
+      | "granite"
+      | "functionary-v31"
+      | "command-r"
+      | "nemotron"
+      | "apertus"
+      | "apriel"
+      | "firefunction-v2"
+      | "longcat"
+      | "gemma4"
+      | "function-gemma";
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.
