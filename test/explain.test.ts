@@ -133,3 +133,17 @@ describe("mallex explain without --profile or --size: the profile the proxy woul
     expect(JSON.parse((await explain(["tiny.json", "--size", "small", "--json"])).stdout)).not.toHaveProperty("route");
   });
 });
+
+describe("mallex explain on a request with a client's own tools", () => {
+  it("keeps an MCP tool the small allowlist does not name, lists it as a client tool, and drops the built-ins it leaves out", async () => {
+    const schema = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
+    const tools = ["Read", "mcp__tickets__lookup_ticket", "Agent"].map((name) => ({ name, description: `${name}.`, input_schema: schema }));
+    writeFileSync(join(dir, "mcp.json"), JSON.stringify({ ...ask("what is the status of OPS-12?"), tools }));
+    const result = await explain(["mcp.json", "--size", "small"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain("\nTools (native mode): 2 offered: Read, mcp__tickets__lookup_ticket.\nClient tools (not Claude Code's built-ins, kept unless a drop glob names them): mcp__tickets__lookup_ticket.\n");
+    expect(result.stdout).toMatch(/ {2}tool-allowlist +tools\.Agent +\d+/);
+    const json = JSON.parse((await explain(["mcp.json", "--size", "small", "--json"])).stdout) as Explanation;
+    expect(json.tools).toEqual({ mode: "native", offered: ["Read", "mcp__tickets__lookup_ticket"], client: ["mcp__tickets__lookup_ticket"] });
+  });
+});
