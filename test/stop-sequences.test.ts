@@ -97,6 +97,15 @@ describe("stop_sequences, matched by mallex", () => {
     expect(message.content[2]).toMatchObject({ name: "Write", input: { file_path: "/tmp/s.txt", content: "STOP" } });
   });
 
+  it("not streaming: a generation that breaks off or goes silent is an error response, not a partial message", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { requestTimeoutMs: 300 } });
+    const client = sdkClient(proxy);
+    mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
+    await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({ status: 500, error: { type: "error", error: { type: "api_error" } } });
+    mlx.script({ text: "late", prefillMs: 2000 });
+    await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({ status: 529, error: { error: { type: "overloaded_error" } } });
+  });
+
   it("releases the supervisor's lease of a generation it stopped", async () => {
     const leases: Array<{ ended: number; progress: number }> = [];
     const pool = {
