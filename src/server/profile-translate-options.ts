@@ -14,9 +14,8 @@ export function profileTranslateOptions(profile: CompiledProfile, flavor: string
     serverFeatures: serverFeaturesOf(flavor),
     profileName: profile.name,
   };
-  // xml mode always parses mallex's own format unless the profile names the model's.
-  const format = profile.toolFormat ?? (profile.toolMode === "xml" ? "mallex-xml" : undefined);
-  if (format !== undefined) options.toolFormat = format as ToolCallFormat;
+  // Absent: every family is watched for, mallex's own xml format included (see textToolFormat).
+  if (profile.toolFormat !== undefined) options.toolFormat = profile.toolFormat as ToolCallFormat;
   if (profile.enableThinking !== undefined) options.enableThinking = profile.enableThinking;
   if (flavor !== "mlx-lm") options.upstreamModel = profile.model;
   return options;

@@ -1,7 +1,7 @@
 import { createToolSchemaCache, type ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createToolCallParser } from "../tools/parsers/index.js";
 import type { ToolParseEvent } from "../tools/parsers/types.js";
-import type { AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
+import type { AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import type { OpenAIToolCallDelta } from "./openai-types.js";
 import {
   customTools,
@@ -24,6 +24,8 @@ export type ContentBlockEvent = Extract<
 
 export interface ContentAssemblerContext {
   tools: readonly AnthropicTool[] | undefined;
+  /** The request's tool_choice: `none` lets no call through, `tool` only a call to that tool. */
+  toolChoice?: AnthropicToolChoice | undefined;
   options: TranslateOptions;
   deps: TranslateDeps;
   /** Compiled tool schemas; pass one per server to compile Claude Code's tools once, not per response. */
@@ -78,7 +80,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   const tools = customTools(ctx.tools);
   const format = textToolFormat(ctx.options);
   // A call can only be valid against the request's tools; with none, text is left alone.
-  const toolParser = format !== undefined && tools.length > 0 ? createToolCallParser(format) : undefined;
+  const toolParser = tools.length > 0 ? createToolCallParser(format, { toolNames: tools.map((tool) => tool.name) }) : undefined;
   const thinkSplitter = createThinkTagSplitter();
   const stopMatcher = ctx.stopSequences?.length ? createStopSequenceMatcher(ctx.stopSequences) : undefined;
   const { emit } = ctx;
@@ -141,7 +143,8 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     });
   }
 
-  function emitWholeBlock(resolved: ResolvedToolCall): void {
+  function emitWholeBlock(call: ResolvedToolCall): void {
+    const resolved = enforceToolChoice(call, ctx.toolChoice);
     releaseHeldText();
     closeBlock();
     const index = nextIndex++;
@@ -251,4 +254,18 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       return stopSequence;
     },
   };
+}
+
+/**
+ * A call the request's tool_choice forbids is not a tool_use the client may run: `none` allows no
+ * call, and `tool` only the named one. It is shown as a note, like any call that cannot run.
+ */
+function enforceToolChoice(call: ResolvedToolCall, choice: AnthropicToolChoice | undefined): ResolvedToolCall {
+  if (call.type !== "tool_use") return call;
+  const raw = `${call.name} ${JSON.stringify(call.input)}`;
+  if (choice?.type === "none") return { type: "invalid", note: formatInvalidCallNote("the request's tool_choice is none", raw) };
+  if (choice?.type === "tool" && call.name !== choice.name) {
+    return { type: "invalid", note: formatInvalidCallNote(`the request's tool_choice requires a call to "${choice.name}"`, raw) };
+  }
+  return call;
 }

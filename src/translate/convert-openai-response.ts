@@ -1,7 +1,7 @@
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler } from "./assemble-content-blocks.js";
 import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
-import type { AnthropicMessage, AnthropicTool } from "./anthropic-types.js";
+import type { AnthropicMessage, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { settleOutputCap } from "./output-cap-note.js";
@@ -13,6 +13,8 @@ export interface AnthropicResponseContext {
   model: string;
   /** The request's tools: calls are checked against them. */
   tools: readonly AnthropicTool[] | undefined;
+  /** The request's tool_choice (see ContentAssemblerContext). */
+  toolChoice?: AnthropicToolChoice | undefined;
   options: TranslateOptions;
   deps: TranslateDeps;
   /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
@@ -44,6 +46,7 @@ export function convertOpenAIResponse(
   const accumulator = createContentBlockAccumulator();
   const blocks = createContentAssembler({
     tools: ctx.tools,
+    toolChoice: ctx.toolChoice,
     options: ctx.options,
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,

@@ -50,9 +50,21 @@ export function resolveNativeToolCall(
   return resolveToolCall({ name, arguments: args, untyped: false, raw }, tools, deps, schemaCache);
 }
 
+const NOTE_PREFIX = "[mallex: the model wrote a tool call that was not run: ";
+
 /** The note that replaces an invalid call. Plain text: it is what Claude Code shows. */
 export function formatInvalidCallNote(reason: string, raw: string): string {
-  return `[mallex: the model wrote a tool call that was not run: ${reason}]\n${raw}`;
+  return `${NOTE_PREFIX}${reason}]\n${raw}`;
+}
+
+/** The reasons of the notes {@link formatInvalidCallNote} wrote into a text block. */
+export function readInvalidCallReasons(text: string): string[] {
+  const reasons: string[] = [];
+  for (let at = text.indexOf(NOTE_PREFIX); at !== -1; at = text.indexOf(NOTE_PREFIX, at + 1)) {
+    const end = text.indexOf("]\n", at);
+    reasons.push(text.slice(at + NOTE_PREFIX.length, end === -1 ? undefined : end));
+  }
+  return reasons;
 }
 
 /** The request's tools that can run locally; server tools (web search…) cannot be called here. */

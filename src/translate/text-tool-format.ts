@@ -2,11 +2,10 @@ import type { ToolCallFormat } from "../tools/parsers/types.js";
 import type { TranslateOptions } from "./translate-options.js";
 
 /**
- * The text format to parse tool calls from in content, or undefined for none. XML mode always
- * parses (mallex's own format unless the profile names another); native mode parses too when the
- * profile names a format, because mlx leaks calls it could not parse as plain content.
+ * The text format to parse tool calls from in content: the one the profile declares, else every
+ * known family at once. Native mode parses too, because servers leak the calls their own parser
+ * missed as plain content, and `--backend-url` may point at a server running another family.
  */
-export function textToolFormat(options: TranslateOptions): ToolCallFormat | undefined {
-  if (options.toolFormat !== undefined) return options.toolFormat;
-  return options.toolMode === "xml" ? "mallex-xml" : undefined;
+export function textToolFormat(options: TranslateOptions): ToolCallFormat | "auto" {
+  return options.toolFormat ?? "auto";
 }

@@ -1,7 +1,7 @@
 import { estimateTokens } from "../router/describe-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler } from "./assemble-content-blocks.js";
-import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool } from "./anthropic-types.js";
+import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { settleOutputCap } from "./output-cap-note.js";
@@ -16,6 +16,8 @@ export interface AnthropicStreamContext {
   model: string;
   /** The request's tools: calls are checked against them. */
   tools: readonly AnthropicTool[] | undefined;
+  /** The request's tool_choice (see ContentAssemblerContext). */
+  toolChoice?: AnthropicToolChoice | undefined;
   options: TranslateOptions;
   deps: TranslateDeps;
   /** Reported in message_start until the usage chunk gives the real count in message_delta. */
@@ -66,6 +68,7 @@ export function createAnthropicStreamTranslator(
   const emit = (event: AnthropicStreamEvent): void => out.enqueue(event);
   const blocks = createContentAssembler({
     tools: ctx.tools,
+    toolChoice: ctx.toolChoice,
     options: ctx.options,
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,

@@ -30,7 +30,7 @@ export interface TranslateOptions {
   thinking: "strip" | "expose";
   /** `native`: OpenAI `tools`/`tool_calls`; `xml`: tools live in the prompt, calls come back as text. */
   toolMode: "native" | "xml";
-  /** Text format to parse tool calls from content (mlx leaks unparsed calls even in native mode). */
+  /** The one text format to parse tool calls from in content; absent: every family at once ("auto"). */
   toolFormat?: ToolCallFormat;
   /** Whether the backend accepts OpenAI `image_url` parts. */
   vision: boolean;

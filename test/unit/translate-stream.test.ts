@@ -299,12 +299,13 @@ describe("createAnthropicStreamTranslator: recorded streams", () => {
     ]);
   });
 
-  it("without a toolFormat in native mode, the same leaked call stays text", async () => {
+  it("without a toolFormat, auto-detection finds the same leaked call (any family's markers are watched)", async () => {
     const events = await translateFixture("mlx-qwen3-coder-leak");
-    const blocks = blocksOf(events);
-    expect(blocks).toHaveLength(1);
-    expect(blocks[0]).toMatchObject({ type: "text", text: expect.stringContaining("<function=Write>") });
-    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" } });
+    expect(blocksOf(events)).toEqual([
+      { type: "text", text: "I'll write it.\n" },
+      { type: "tool_use", id: "toolu_1", name: "Write", input: { file_path: "/tmp/hello.txt", content: "hi there" } },
+    ]);
+    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
   });
 
   it("gives the same blocks for any split of the bytes", async () => {

@@ -6,13 +6,15 @@ import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-tri
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimRequest } from "../../trim/trim-request.js";
 import { escalateForBudget, selectRoute, type RouteDecision } from "../../router/select-route.js";
-import type { MessagesRequest } from "../../translate/anthropic-types.js";
+import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { collectStreamMessage } from "../../translate/collect-stream-message.js";
 import { convertOpenAIResponse } from "../../translate/convert-openai-response.js";
 import { decideThinking } from "../../translate/decide-thinking.js";
 import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
+import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice } from "../../translate/forced-tool-call.js";
 import { formatSSE } from "../../translate/format-sse.js";
+import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
 import type { OpenAIChatResponse } from "../../translate/openai-types.js";
 import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
 import { TranslateError } from "../../translate/translate-error.js";
@@ -82,10 +84,12 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
     return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId });
   }
   const options = profileTranslateOptions(route.profile, backend.flavor);
+  // A forced call the server does not enforce is checked whole before the client sees it.
+  const forced = unenforcedForcedChoice(request.tool_choice, options.serverFeatures, options.toolMode);
   // Stop sequences are matched by mallex, which stops the generation there: only a streamed
   // generation can be stopped, so it is streamed even when the client wants the whole message.
   const stopSequences = request.stop_sequences?.filter((sequence) => sequence !== "") ?? [];
-  const streamUpstream = request.stream === true || stopSequences.length > 0;
+  const streamUpstream = (request.stream === true || stopSequences.length > 0) && forced === undefined;
   const upstreamRequest = { ...convertAnthropicToOpenAI(trimmed.request, options), stream: streamUpstream };
   if (streamUpstream) upstreamRequest.stream_options = { include_usage: true };
   else delete upstreamRequest.stream_options;
@@ -102,14 +106,31 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
   const outputCap = request.max_tokens > route.profile.maxOutputTokens ? { outputCap: route.profile.maxOutputTokens } : {};
   const responseOptions = { ...options, thinking: thinking.show ? "expose" : "strip" } as const;
-  const translateContext = { model: request.model, tools: trimmed.offeredTools, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap };
+  const translateContext = { model: request.model, tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap };
 
   // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
   // that takes response_format without enforcing it.
   const wantsJson = request.output_config?.format !== undefined;
 
   if (!streamUpstream) {
-    const converted = convertOpenAIResponse((await upstream.response.json()) as OpenAIChatResponse, translateContext);
+    let converted: AnthropicMessage;
+    try {
+      converted = convertOpenAIResponse((await upstream.response.json()) as OpenAIChatResponse, translateContext);
+      const problem = forced === undefined ? undefined : forcedCallProblem(converted, forced);
+      if (forced !== undefined && problem !== undefined) {
+        ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
+        const retryBody = JSON.stringify(correctiveRequest(upstreamRequest, converted, problem, forced, trimmed.offeredTools));
+        const retry = await connectUpstream(ctx, route, retryBody, req.signal, false);
+        try {
+          converted = convertOpenAIResponse((await retry.response.json()) as OpenAIChatResponse, translateContext);
+        } finally {
+          retry.release();
+        }
+      }
+    } catch (error) {
+      end(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
     const message = wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
     Object.assign(metrics, {
       firstTokenAt: metrics.started,
@@ -119,11 +140,10 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
       cachedTokens: message.usage.cache_read_input_tokens ?? 0,
     });
     end();
-    return Response.json(message);
+    return request.stream ? eventStreamResponse(ReadableStream.from(messageToStreamEvents(message))) : Response.json(message);
   }
 
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
-  const encoder = new TextEncoder();
   // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
   const bytes = upstream.response.body!.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
@@ -136,13 +156,16 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const events = withKeepalive(parseOpenAIEventStream(bytes), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs }).pipeThrough(
     createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }),
   );
-  const observed = (wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events).pipeThrough(observeEvents(metrics, ctx.deps.now, end));
-  if (!request.stream) {
-    const collected = await collectStreamMessage(observed);
-    if (!collected.ok) return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, requestId: ctx.requestId });
-    return Response.json(collected.message);
-  }
-  const body = observed.pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
+  const body = (wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events).pipeThrough(observeEvents(metrics, ctx.deps.now, end));
+  if (request.stream) return eventStreamResponse(body);
+  const collected = await collectStreamMessage(body);
+  if (!collected.ok) return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, requestId: ctx.requestId });
+  return Response.json(collected.message);
+}
+
+function eventStreamResponse(events: ReadableStream<AnthropicStreamEvent>): Response {
+  const encoder = new TextEncoder();
+  const body = events.pipeThrough(new TransformStream<AnthropicStreamEvent, Uint8Array>({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }));
   return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } });
 }
 
