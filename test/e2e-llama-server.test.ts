@@ -107,6 +107,8 @@ describeWithShared("mallex with a real llama-server (skipped until scripts/build
     expect(usage.cache_read_input_tokens).toBeGreaterThan(delta.usage.input_tokens * 0.8);
     // The log line reaches this process through the proxy's stderr pipe, which may lag the response.
     await expect.poll(() => proxy.output()).toMatch(/→ tiny \(default → medium\) · \d+ → \d+ chars \(−9\d%\) .* prompt \d+ tok \([1-9]\d* cached\)/);
+    // The log says who cut the answer, too.
+    expect(proxy.output()).toContain(" · cut at 16 tokens by max_output_tokens of profile tiny · stop end_turn");
   });
 
   const textOf = (all: Event[]) =>

@@ -191,6 +191,15 @@ describe("translation against the fake mlx-lm.server", () => {
     });
   });
 
+  it("says in the answer and in the log when the profile's output cap, not the client's max_tokens, ended the answer", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ text: "Once upon", finishReason: "length" });
+    const message = (await (await proxy.post("/v1/messages", userMessage("tell me a story"))).json()) as { content: Array<{ text: string }>; stop_reason: string };
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.content[0]!.text).toMatch(/^Once upon\n\n\[mallex: the answer was cut at 16384 tokens, the local model's output limit \(max_output_tokens of profile qwen3-coder-30b in mallex.yaml\)\]$/);
+    expect(proxy.logs.at(-1)).toMatch(/ · cut at 16384 tokens by max_output_tokens of profile qwen3-coder-30b · stop end_turn · req_test\d{4}$/);
+  });
+
   describeWithShared("on Claude Code's captured requests", () => {
     it("turns a native tool call into a tool_use block", async () => {
       const proxy = createTestProxy({ backendUrl: mlx.url });

@@ -21,6 +21,8 @@ export interface AnthropicResponseContext {
   schemaCache?: ToolSchemaCache;
   /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
   outputCap?: number;
+  /** Told when that cap ended the answer, for the request log. */
+  onOutputCap?: () => void;
   /** The request's `stop_sequences`: the text is cut at the first one (see createStopSequenceMatcher). */
   stopSequences?: readonly string[] | undefined;
 }
@@ -63,7 +65,10 @@ export function convertOpenAIResponse(
   message.tool_calls?.forEach((call, position) =>
     blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
   );
-  const finishReason = settleOutputCap(choice?.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.note(text));
+  const finishReason = settleOutputCap(choice?.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => {
+        ctx.onOutputCap?.();
+        blocks.note(text);
+      });
   blocks.finish();
   const stopSequence = blocks.stopSequence;
 

@@ -26,6 +26,8 @@ export interface AnthropicStreamContext {
   schemaCache?: ToolSchemaCache;
   /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
   outputCap?: number;
+  /** Told when that cap ended the answer, for the request log. */
+  onOutputCap?: () => void;
   /** The request's `stop_sequences`: mallex matches them on the text and ends the message itself. */
   stopSequences?: readonly string[] | undefined;
 }
@@ -97,7 +99,10 @@ export function createAnthropicStreamTranslator(
     for (const call of delta.tool_calls ?? []) generatedChars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
     if (blocks.stopSequence !== undefined) return stopAtSequence();
     if (choice.finish_reason) {
-      finishReason = settleOutputCap(choice.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => blocks.note(text));
+      finishReason = settleOutputCap(choice.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => {
+        ctx.onOutputCap?.();
+        blocks.note(text);
+      });
       finishContent();
     }
   }

@@ -104,7 +104,9 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
     ctx.log(formatRequestLog(m));
   });
   // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
-  const outputCap = request.max_tokens > route.profile.maxOutputTokens ? { outputCap: route.profile.maxOutputTokens } : {};
+  const cap = route.profile.maxOutputTokens;
+  const capNote = () => (metrics.notes = [...(metrics.notes ?? []), `cut at ${cap} tokens by max_output_tokens of profile ${route.profile.name}`]);
+  const outputCap = request.max_tokens > cap ? { outputCap: cap, onOutputCap: capNote } : {};
   const responseOptions = { ...options, thinking: thinking.show ? "expose" : "strip" } as const;
   const translateContext = { model: request.model, tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap };
 
