@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createToolCallParser } from "../../src/tools/parsers/index.js";
-import type { ToolCallFormat, ToolParseEvent } from "../../src/tools/parsers/index.js";
+import type { ToolCallFormat, ToolCallParserOptions, ToolParseEvent } from "../../src/tools/parsers/index.js";
 import { call, text } from "./tool-parser-corpus/corpus-entry.js";
-import type { Corpus } from "./tool-parser-corpus/corpus-entry.js";
+import type { Corpus, CorpusEntry } from "./tool-parser-corpus/corpus-entry.js";
+import { autoCorpus } from "./tool-parser-corpus/auto.js";
 import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
 import { aprielCorpus } from "./tool-parser-corpus/apriel.js";
 import { commandRCorpus } from "./tool-parser-corpus/command-r.js";
@@ -52,8 +53,12 @@ const CORPUS: Corpus = {
 };
 
 /** Feeds the chunks in order, then ends; checks no event is an empty text. */
-function run(format: ToolCallFormat, chunks: readonly string[]): ToolParseEvent[] {
-  const parser = createToolCallParser(format);
+function run(
+  format: ToolCallFormat | "auto",
+  chunks: readonly string[],
+  options?: ToolCallParserOptions,
+): ToolParseEvent[] {
+  const parser = createToolCallParser(format, options);
   const events = [...chunks.flatMap((chunk) => parser.feed(chunk)), ...parser.end()];
   expect(events.filter((event) => event.type === "text" && event.text === "")).toEqual([]);
   return events;
@@ -71,19 +76,27 @@ function mergeText(events: readonly ToolParseEvent[]): ToolParseEvent[] {
   return merged;
 }
 
+/** The same events whole, at every 2-way split, and char by char. */
+function expectEverySplit(
+  format: ToolCallFormat | "auto",
+  input: string,
+  expected: readonly ToolParseEvent[],
+  options?: ToolCallParserOptions,
+): void {
+  expect(mergeText(run(format, [input], options))).toEqual(expected);
+  for (let i = 0; i <= input.length; i++) {
+    const events = mergeText(run(format, [input.slice(0, i), input.slice(i)], options));
+    expect(events, `split at ${i}`).toEqual(expected);
+  }
+  expect(mergeText(run(format, input.split(""), options))).toEqual(expected);
+}
+
 describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>)(
   "%s parser",
   (format, entries) => {
     it.each(entries.map((entry) => [entry.name, entry] as const))(
       "%s: whole, every split, char by char",
-      (_, entry) => {
-        expect(mergeText(run(format, [entry.input]))).toEqual(entry.expected);
-        for (let i = 0; i <= entry.input.length; i++) {
-          const events = mergeText(run(format, [entry.input.slice(0, i), entry.input.slice(i)]));
-          expect(events, `split at ${i}`).toEqual(entry.expected);
-        }
-        expect(mergeText(run(format, entry.input.split("")))).toEqual(entry.expected);
-      },
+      (_, entry) => expectEverySplit(format, entry.input, entry.expected),
     );
 
     it("leaves unrelated prose untouched", () => {
@@ -93,6 +106,73 @@ describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFo
     });
   },
 );
+
+/**
+ * Where auto deliberately differs from the configured family: the block is not shaped like a call
+ * (or, markerless, names no requested tool), so auto keeps it as text where the family, which knows
+ * the model writes calls this way, reports a broken call.
+ */
+const TEXT_IN_AUTO = new Set([
+  "qwen3-coder: wrapper without a function", // `<tool_call>hello</tool_call>`: a word, and no tool
+  "mistral: marker followed by prose", // `[TOOL_CALLS] sorry, no`
+  "glm45: unterminated name only", // `<tool_call>TaskLi`: a cut-off word, and no tool
+  "pythonic: cut off at the end", // markerless, and no requested tool is named
+  "pythonic: a variable instead of a literal", // markerless, and no requested tool is named
+]);
+
+/** The request's tools for a family entry run through auto: the calls it expects. */
+const toolNamesOf = (entry: CorpusEntry): string[] =>
+  entry.expected.flatMap((event) => (event.type === "tool_call" ? [event.call.name] : []));
+
+describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>)(
+  "auto parser on the %s corpus",
+  (format, entries) => {
+    it.each(entries.map((entry) => [entry.name, entry] as const))("%s", (_, entry) => {
+      const differs = TEXT_IN_AUTO.has(`${format}: ${entry.name}`);
+      const expected = differs ? [text(entry.input)] : entry.expected;
+      expectEverySplit("auto", entry.input, expected, { toolNames: toolNamesOf(entry) });
+    });
+  },
+);
+
+describe("auto parser", () => {
+  it.each(autoCorpus.map((entry) => [entry.name, entry] as const))(
+    "%s: whole, every split, char by char",
+    (_, entry) => expectEverySplit("auto", entry.input, entry.expected, { toolNames: entry.toolNames }),
+  );
+
+  it("lists every deliberate difference from a family that still exists", () => {
+    const names = new Set(
+      Object.entries(CORPUS).flatMap(([format, entries]) =>
+        entries.map((entry) => `${format}: ${entry.name}`),
+      ),
+    );
+    expect([...TEXT_IN_AUTO].filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it("takes no options: markerless calls are then text", () => {
+    const parser = createToolCallParser("auto");
+    expect([...parser.feed('{"name": "Read"}'), ...parser.end()]).toEqual([text('{"name": "Read"}')]);
+  });
+
+  it("releases prose at once when the output does not open like a markerless call", () => {
+    const parser = createToolCallParser("auto", { toolNames: ["Read"] });
+    expect(parser.feed("Hello <b> <tool")).toEqual([text("Hello <b> ")]);
+  });
+
+  it("waits while the output start may still be a markerless call", () => {
+    const parser = createToolCallParser("auto", { toolNames: ["Read"] });
+    expect(parser.feed('  {"na')).toEqual([]);
+    expect(parser.feed('me": "Other", ')).toEqual([text('  {"name": "Other", ')]);
+  });
+
+  it("stays linear on text made of nothing but markers", () => {
+    const input = "<tool_call> ".repeat(20000);
+    const started = performance.now();
+    expect(mergeText(run("auto", [input], { toolNames: ["Read"] }))).toEqual([text(input)]);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+});
 
 describe("streaming behaviour", () => {
   it("releases text as soon as it cannot start a marker, holding back only a possible prefix", () => {

@@ -20,12 +20,25 @@ interface Owner {
 /** A markerless call's opening, read step by step so a prefix of it can wait for more text. */
 type HeadStep = string | RegExp;
 const SPACE = /\s*/y;
-const LLAMA3_HEAD: readonly HeadStep[] = [SPACE, "{", SPACE, '"name"', SPACE, ":", SPACE, '"', /[^"\\]*/y, '"'];
+const LLAMA3_HEAD: readonly HeadStep[] = [
+  SPACE,
+  "{",
+  SPACE,
+  '"name"',
+  SPACE,
+  ":",
+  SPACE,
+  '"',
+  /[^"\\]*/y,
+  '"',
+];
 const PYTHONIC_HEAD: readonly HeadStep[] = [SPACE, "[", SPACE, /[A-Za-z_][\w.-]*/y, SPACE, "("];
 // Whitespace can pad a head forever; past this much it is not a call worth waiting for.
 const MAX_HEAD = 4096;
+const MAX_RESCANS = 16;
 
-type HeadMatch = { readonly kind: "partial" } | { readonly kind: "no" } | { readonly kind: "yes"; readonly name: string };
+type HeadMatch =
+  { readonly kind: "partial" } | { readonly kind: "no" } | { readonly kind: "yes"; readonly name: string };
 
 /** Matches `steps` at the start of `text`; the name is what the last pattern step other than spaces read. */
 function matchHead(text: string, steps: readonly HeadStep[]): HeadMatch {
@@ -84,22 +97,39 @@ export function createAutoParser(
 
   let picked: FamilySpec | null = null;
   let pickedBlocks: readonly CallBlock[] = [];
+  let rescans = 0;
   const spec: ScannerSpec = {
     get blocks() {
       return picked === null ? unionBlocks : pickedBlocks;
     },
     parse: (scanned: ScannedBlock): ToolParseEvent[] => {
-      const asText: ToolParseEvent[] = [{ type: "text", text: scanned.raw }];
-      if (scanned.precededBy === "`") return asText;
-      const owner = claim(ownersOf.get(scanned.block) ?? [], scanned.body);
-      if (owner === undefined) return asText;
-      if (picked === null) {
-        if (owner.family.picksFamily?.(owner.block) === false) return asText;
+      const owner =
+        scanned.precededBy === "`" ? undefined : claim(ownersOf.get(scanned.block) ?? [], scanned.body);
+      if (owner !== undefined && picked === null && owner.family.picksFamily?.(owner.block) !== false) {
         picked = owner.family;
         pickedBlocks = owner.family.blocks.filter((block) => block.atOutputStart !== true);
       }
-      return owner.family.parse({ ...scanned, block: owner.block });
+      if (owner !== undefined && picked === owner.family)
+        return owner.family.parse({ ...scanned, block: owner.block });
+      return releaseMarker(scanned);
     },
+  };
+
+  /**
+   * A marker that opens no call is text, and the block it opened may hold a real call ("use
+   * <tool_call> tags: <tool_call>{…}</tool_call>"): keep the marker as text and scan the rest again.
+   * Nesting is bounded so text made of nothing but markers stays linear enough.
+   */
+  const releaseMarker = (scanned: ScannedBlock): ToolParseEvent[] => {
+    const marker: ToolParseEvent = { type: "text", text: scanned.block.start };
+    const rest = scanned.raw.slice(scanned.block.start.length);
+    if (rest === "") return [marker];
+    if (rescans >= MAX_RESCANS) return [marker, { type: "text", text: rest }];
+    rescans++;
+    const scanner = createMarkerScanner(spec);
+    const events = [marker, ...scanner.feed(rest), ...scanner.end()];
+    rescans--;
+    return events;
   };
 
   /** Which parser the output start calls for, or null while its first characters could still go either way. */
@@ -107,7 +137,8 @@ export function createAutoParser(
     for (const { family, head } of markerless) {
       const match = matchHead(start, head === "llama3" ? LLAMA3_HEAD : PYTHONIC_HEAD);
       if (match.kind === "partial" && !final && start.length < MAX_HEAD) return null;
-      if (match.kind === "yes" && toolNames.has(normalizeName(match.name))) return createMarkerScanner(family);
+      if (match.kind === "yes" && toolNames.has(normalizeName(match.name)))
+        return createMarkerScanner(family);
     }
     return createMarkerScanner(spec);
   };

@@ -17,13 +17,16 @@ const ACTION: CallBlock = {
   acceptsEnd: (body) => !endsInsideJsonString(body),
 };
 const JSON_START = /^[[{]/;
-const FENCED: CallBlock = { start: "Action: ```json", end: "```", acceptsEnd: (body) => !endsInsideJsonString(body) };
+const FENCED: CallBlock = {
+  start: "Action: ```json",
+  end: "```",
+  acceptsEnd: (body) => !endsInsideJsonString(body),
+};
 
 export const commandRSpec: FamilySpec = {
   blocks: [ACTION, FENCED],
   parse: ({ body, raw, terminated }) => jsonCalls(body, raw, { cutOff: !terminated }),
-  callShaped: (block, body) =>
-    block === ACTION ? alwaysShaped() : JSON_START.test(body.trimStart()),
+  callShaped: (block, body) => (block === ACTION ? alwaysShaped() : JSON_START.test(body.trimStart())),
 };
 
 export function createCommandRParser(): ToolCallTextParser {

@@ -55,9 +55,16 @@ function acceptsEnd(block: CallBlock, body: string): boolean {
 }
 
 const START: CallBlock = { start: "<|start|>", end: "|>", acceptsEnd: (body) => acceptsEnd(START, body) };
-const CHANNEL: CallBlock = { start: "<|channel|>", end: "|>", acceptsEnd: (body) => acceptsEnd(CHANNEL, body) };
+const CHANNEL: CallBlock = {
+  start: "<|channel|>",
+  end: "|>",
+  acceptsEnd: (body) => acceptsEnd(CHANNEL, body),
+};
 // Stray end-of-message tokens after final text: stripped like the rest of the markup.
-const TOKENS: readonly CallBlock[] = ["<|end|>", "<|return|>", "<|call|>"].map((start) => ({ start, end: "" }));
+const TOKENS: readonly CallBlock[] = ["<|end|>", "<|return|>", "<|call|>"].map((start) => ({
+  start,
+  end: "",
+}));
 
 function parseGptOss(scanned: ScannedBlock): ToolParseEvent[] {
   const { block, raw } = scanned;

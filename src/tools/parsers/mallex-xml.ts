@@ -51,11 +51,14 @@ function parseMallexXml(scanned: ScannedBlock): ToolParseEvent[] {
   );
 }
 
+// In prose, `<invoke name="x">` is followed by words; in a call, by a parameter or the closing tag.
+const INVOKE_SHAPE = /^\s*["'][^"'<>]*["']\s*>\s*(?:<parameter|<\/invoke>|$)/;
+
 export const mallexXmlSpec: FamilySpec = {
   blocks: [WRAPPER, LONE_INVOKE],
   parse: parseMallexXml,
   callShaped: (block, body) =>
-    block === WRAPPER ? /^(?:<invoke|$)/.test(body.trimStart()) : /^\s*["'][^"'<>]*["']\s*>/.test(body),
+    block === WRAPPER ? body.trim() === "" || body.includes("<invoke name=") : INVOKE_SHAPE.test(body),
 };
 
 export function createMallexXmlParser(): ToolCallTextParser {

@@ -4,11 +4,16 @@
  * and typed later from the tool's input_schema (MiniMax's server-side parser does the same).
  */
 import { invalidCall, toolCall } from "./internal/build-call-events.js";
-import { bodyStartsWith } from "./internal/family-spec.js";
+import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import { endsWithAny, mapTaggedCalls, readTaggedArguments, readTaggedParts } from "./internal/read-tagged-parts.js";
+import {
+  endsWithAny,
+  mapTaggedCalls,
+  readTaggedArguments,
+  readTaggedParts,
+} from "./internal/read-tagged-parts.js";
 import { INVOKE, PARAMETER } from "./mallex-xml.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
@@ -30,7 +35,7 @@ function parseMiniMax(scanned: ScannedBlock): ToolParseEvent[] {
 export const minimaxM2Spec: FamilySpec = {
   blocks: [SECTION],
   parse: parseMiniMax,
-  callShaped: bodyStartsWith(/^(?:<invoke|$)/),
+  callShaped: alwaysShaped,
 };
 
 export function createMiniMaxM2Parser(): ToolCallTextParser {

@@ -29,7 +29,8 @@ function parsePythonic(scanned: ScannedBlock): ToolParseEvent[] {
   const bracketed = block === BARE || trimmed.startsWith("[");
   const read = readPythonCalls(list, 0, bracketed);
   const clean = read.ok && list.slice(read.end).trim() === "";
-  if (block === BARE && !clean && !(PYTHONIC_HEAD.test(raw) && !read.ok)) return [{ type: "text", text: raw }];
+  if (block === BARE && !clean && !(PYTHONIC_HEAD.test(raw) && !read.ok))
+    return [{ type: "text", text: raw }];
   if (!read.ok) return [invalidCall(raw, read.reason)];
   if (!clean) return [invalidCall(raw, "the tool call list is followed by other text")];
   return read.calls.map((call) => toolCall(call.name, call.args, false, raw));

@@ -44,7 +44,8 @@ const BARE: CallBlock = {
 };
 
 /** The newline right after `<parameter=k>` and the one before `</parameter>` are layout, not value. */
-export const trimLayoutNewlines = (value: string): string => value.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
+export const trimLayoutNewlines = (value: string): string =>
+  value.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
 
 function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {
   // Fine-tunes trained on both formats sometimes put Hermes JSON inside the wrapper.

@@ -4,11 +4,16 @@
  * later from the tool's input_schema.
  */
 import { invalidCall, toolCall } from "./internal/build-call-events.js";
-import { bodyStartsWith } from "./internal/family-spec.js";
+import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import { endsWithAny, mapTaggedCalls, readTaggedArguments, readTaggedParts } from "./internal/read-tagged-parts.js";
+import {
+  endsWithAny,
+  mapTaggedCalls,
+  readTaggedArguments,
+  readTaggedParts,
+} from "./internal/read-tagged-parts.js";
 import { FUNCTION, PARAMETER, trimLayoutNewlines } from "./qwen3-coder.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
@@ -29,7 +34,7 @@ function parseSeedOss(scanned: ScannedBlock): ToolParseEvent[] {
 export const seedOssSpec: FamilySpec = {
   blocks: [SECTION],
   parse: parseSeedOss,
-  callShaped: bodyStartsWith(/^(?:<function=|$)/),
+  callShaped: alwaysShaped,
 };
 
 export function createSeedOssParser(): ToolCallTextParser {

@@ -8,12 +8,23 @@ export const aprielCorpus: readonly CorpusEntry[] = [
   {
     name: "prose then two calls",
     input: `On it.\n${TWO}`,
-    expected: [text("On it.\n"), call("Read", { file_path: "/a" }, TWO, false), call("Bash", { command: "ls" }, TWO, false)],
+    expected: [
+      text("On it.\n"),
+      call("Read", { file_path: "/a" }, TWO, false),
+      call("Bash", { command: "ls" }, TWO, false),
+    ],
   },
   {
     name: "unterminated, only closers missing",
     input: '<tool_calls>[{"name": "Read", "arguments": {"file_path": "/a"}}',
-    expected: [call("Read", { file_path: "/a" }, '<tool_calls>[{"name": "Read", "arguments": {"file_path": "/a"}}', false)],
+    expected: [
+      call(
+        "Read",
+        { file_path: "/a" },
+        '<tool_calls>[{"name": "Read", "arguments": {"file_path": "/a"}}',
+        false,
+      ),
+    ],
   },
   {
     name: "broken JSON",

@@ -3,7 +3,8 @@ import type { CorpusEntry } from "./corpus-entry.js";
 
 const R7B =
   '<|START_ACTION|>[\n    {"tool_call_id": "0", "tool_name": "Read", "parameters": {"file_path": "/a"}},\n    {"tool_call_id": "1", "tool_name": "Glob", "parameters": {"pattern": "*.md"}}\n]<|END_ACTION|>';
-const R_PLUS = 'Action: ```json\n[\n    {\n        "tool_name": "Bash",\n        "parameters": {"command": "ls ```"}\n    }\n]\n```';
+const R_PLUS =
+  'Action: ```json\n[\n    {\n        "tool_name": "Bash",\n        "parameters": {"command": "ls ```"}\n    }\n]\n```';
 
 export const commandRCorpus: readonly CorpusEntry[] = [
   {
@@ -24,13 +25,20 @@ export const commandRCorpus: readonly CorpusEntry[] = [
     name: "unterminated action, only closers missing",
     input: '<|START_ACTION|>[{"tool_name": "Read", "parameters": {"file_path": "/a"}}',
     expected: [
-      call("Read", { file_path: "/a" }, '<|START_ACTION|>[{"tool_name": "Read", "parameters": {"file_path": "/a"}}', false),
+      call(
+        "Read",
+        { file_path: "/a" },
+        '<|START_ACTION|>[{"tool_name": "Read", "parameters": {"file_path": "/a"}}',
+        false,
+      ),
     ],
   },
   {
     name: "broken action",
     input: "<|START_ACTION|>[{tool_name: Read}]<|END_ACTION|>",
-    expected: [invalid("<|START_ACTION|>[{tool_name: Read}]<|END_ACTION|>", "the tool call is not valid JSON")],
+    expected: [
+      invalid("<|START_ACTION|>[{tool_name: Read}]<|END_ACTION|>", "the tool call is not valid JSON"),
+    ],
   },
   {
     name: "prose mentioning a partial marker",

@@ -1,7 +1,8 @@
 import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
-const TWO = ' functools[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Glob", "arguments": {"pattern": "*"}}]';
+const TWO =
+  ' functools[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Glob", "arguments": {"pattern": "*"}}]';
 
 export const firefunctionV2Corpus: readonly CorpusEntry[] = [
   {
@@ -17,7 +18,12 @@ export const firefunctionV2Corpus: readonly CorpusEntry[] = [
     name: "text after the list",
     input: 'functools[{"name": "Read", "arguments": {"file_path": "/a"}}] then wait',
     expected: [
-      call("Read", { file_path: "/a" }, 'functools[{"name": "Read", "arguments": {"file_path": "/a"}}]', false),
+      call(
+        "Read",
+        { file_path: "/a" },
+        'functools[{"name": "Read", "arguments": {"file_path": "/a"}}]',
+        false,
+      ),
       text(" then wait"),
     ],
   },

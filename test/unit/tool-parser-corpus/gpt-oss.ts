@@ -2,9 +2,11 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 const ANALYSIS = "<|channel|>analysis<|message|>User wants the weather. Call get_weather.<|end|>";
-const CALL = '<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris"}<|call|>';
+const CALL =
+  '<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris"}<|call|>';
 const NO_CONSTRAIN = '<|channel|>commentary to=functions.Read<|message|>{"file_path": "/a.ts"}<|call|>';
-const HEADER_FORM = '<|start|>assistant to=functions.Bash<|channel|>commentary json<|message|>{"command": "echo \'<|call|>\'"}<|call|>';
+const HEADER_FORM =
+  '<|start|>assistant to=functions.Bash<|channel|>commentary json<|message|>{"command": "echo \'<|call|>\'"}<|call|>';
 const FINAL = "<|start|>assistant<|channel|>final<|message|>";
 
 export const gptOssCorpus: readonly CorpusEntry[] = [

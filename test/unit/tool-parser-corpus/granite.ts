@@ -29,12 +29,16 @@ export const graniteCorpus: readonly CorpusEntry[] = [
   {
     name: "missing closers at the end are added",
     input: `${T}[{"name": "Bash", "arguments": {"command": "ls"}`,
-    expected: [call("Bash", { command: "ls" }, `${T}[{"name": "Bash", "arguments": {"command": "ls"}`, false)],
+    expected: [
+      call("Bash", { command: "ls" }, `${T}[{"name": "Bash", "arguments": {"command": "ls"}`, false),
+    ],
   },
   {
     name: "cut off inside a string",
     input: `${T}[{"name": "Bash", "arguments": {"command": "l`,
-    expected: [invalid(`${T}[{"name": "Bash", "arguments": {"command": "l`, "the tool call is not valid JSON")],
+    expected: [
+      invalid(`${T}[{"name": "Bash", "arguments": {"command": "l`, "the tool call is not valid JSON"),
+    ],
   },
   {
     name: "not JSON after the marker",

@@ -13,10 +13,14 @@ const STRING_ARGS = '<tool_call>{"name": "Read", "arguments": "{\\"file_path\\":
 const ARRAY =
   '<tool_call>[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Read", "arguments": {"file_path": "/b"}}]</tool_call>';
 const NOT_A_CALL = '<tool_call>["Read"]</tool_call>';
-const TRAILING_COMMA = '<tool_call>{"name": "Grep", "arguments": {"pattern": "x", "path": "src",},}</tool_call>';
-const PYTHON_STYLE = "<tool_call>{'name': 'Bash', 'arguments': {'command': 'ls', 'run_in_background': False, 'timeout': None}}</tool_call>";
-const DOUBLE_ENCODED = '<tool_call>{"name": "Read", "arguments": "\\"{\\\\\\"file_path\\\\\\": \\\\\\"/a\\\\\\"}\\""}</tool_call>';
-const MISSING_CLOSERS = '<tool_call>\n{"name": "Edit", "arguments": {"file_path": "/a", "old_string": "x", "new_string": "y"}';
+const TRAILING_COMMA =
+  '<tool_call>{"name": "Grep", "arguments": {"pattern": "x", "path": "src",},}</tool_call>';
+const PYTHON_STYLE =
+  "<tool_call>{'name': 'Bash', 'arguments': {'command': 'ls', 'run_in_background': False, 'timeout': None}}</tool_call>";
+const DOUBLE_ENCODED =
+  '<tool_call>{"name": "Read", "arguments": "\\"{\\\\\\"file_path\\\\\\": \\\\\\"/a\\\\\\"}\\""}</tool_call>';
+const MISSING_CLOSERS =
+  '<tool_call>\n{"name": "Edit", "arguments": {"file_path": "/a", "old_string": "x", "new_string": "y"}';
 const MISSING_VALUE = '<tool_call>\n{"name": "Edit", "arguments": {"file_path": ';
 const ENDS_ON_NUMBER = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a", "limit": 20';
 const NESTED =

@@ -3,7 +3,8 @@ import type { CorpusEntry } from "./corpus-entry.js";
 
 const WEATHER =
   "<longcat_tool_call>get_weather\n<longcat_arg_key>city</longcat_arg_key>\n<longcat_arg_value>Beijing</longcat_arg_value>\n</longcat_tool_call>";
-const READ = "<longcat_tool_call>Read<longcat_arg_key>file_path</longcat_arg_key><longcat_arg_value>/a</longcat_arg_value></longcat_tool_call>";
+const READ =
+  "<longcat_tool_call>Read<longcat_arg_key>file_path</longcat_arg_key><longcat_arg_value>/a</longcat_arg_value></longcat_tool_call>";
 
 export const longcatCorpus: readonly CorpusEntry[] = [
   {

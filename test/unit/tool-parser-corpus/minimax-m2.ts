@@ -15,7 +15,10 @@ export const minimaxM2Corpus: readonly CorpusEntry[] = [
   {
     name: "prose then one call",
     input: `I'll read the entry point first.\n${ONE}`,
-    expected: [text("I'll read the entry point first.\n"), call("Read", { file_path: "/src/main.ts" }, ONE, true)],
+    expected: [
+      text("I'll read the entry point first.\n"),
+      call("Read", { file_path: "/src/main.ts" }, ONE, true),
+    ],
   },
   {
     name: "two calls in one section, text after",
@@ -52,7 +55,9 @@ export const minimaxM2Corpus: readonly CorpusEntry[] = [
   {
     name: "section without an invoke",
     input: "<minimax:tool_call>\nRead /a\n</minimax:tool_call>",
-    expected: [invalid("<minimax:tool_call>\nRead /a\n</minimax:tool_call>", "the tool call block holds no call")],
+    expected: [
+      invalid("<minimax:tool_call>\nRead /a\n</minimax:tool_call>", "the tool call block holds no call"),
+    ],
   },
   {
     name: "prose mentioning the tags",

@@ -17,12 +17,24 @@ export const nemotronCorpus: readonly CorpusEntry[] = [
   {
     name: "unterminated, only closers missing",
     input: '<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a"}}',
-    expected: [call("Read", { file_path: "/a" }, '<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a"}}', false)],
+    expected: [
+      call(
+        "Read",
+        { file_path: "/a" },
+        '<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a"}}',
+        false,
+      ),
+    ],
   },
   {
     name: "cut off after a comma: not repaired",
     input: '<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a",',
-    expected: [invalid('<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a",', "the tool call is not valid JSON")],
+    expected: [
+      invalid(
+        '<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a",',
+        "the tool call is not valid JSON",
+      ),
+    ],
   },
   {
     name: "prose mentioning a partial marker",

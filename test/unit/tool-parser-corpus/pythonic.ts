@@ -2,7 +2,8 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 const WEATHER = '[get_weather(city="Paris", days=3), other(x=[1, 2])]';
-const LITERALS = "[configure(flag=True, none=None, ratio=-1.5e3, opts={'a': 'x\\'y', 'b': (1, 2)}, path='C:\\\\tmp',)]";
+const LITERALS =
+  "[configure(flag=True, none=None, ratio=-1.5e3, opts={'a': 'x\\'y', 'b': (1, 2)}, path='C:\\\\tmp',)]";
 const LLAMA4 = '<|python_start|>[Read(file_path="/src/app.ts")]<|python_end|>';
 const LLAMA4_BARE = '<|python_start|>Bash(command="ls -la")<|python_end|>';
 const LFM2 = '<|tool_call_start|>[get_candidate_status(candidate_id="12345")]<|tool_call_end|>';
@@ -34,7 +35,9 @@ export const pythonicCorpus: readonly CorpusEntry[] = [
   {
     name: "triple-quoted multi-line string",
     input: MULTILINE,
-    expected: [call("Write", { file_path: "/a.py", content: 'def f():\n    return "x"\n' }, MULTILINE, false)],
+    expected: [
+      call("Write", { file_path: "/a.py", content: 'def f():\n    return "x"\n' }, MULTILINE, false),
+    ],
   },
   {
     name: "Llama 4 markers after prose",
@@ -84,7 +87,10 @@ export const pythonicCorpus: readonly CorpusEntry[] = [
     name: "a positional argument inside the markers",
     input: '<|python_start|>[get_weather("Paris")]<|python_end|>',
     expected: [
-      invalid('<|python_start|>[get_weather("Paris")]<|python_end|>', "the tool call has a positional argument"),
+      invalid(
+        '<|python_start|>[get_weather("Paris")]<|python_end|>',
+        "the tool call has a positional argument",
+      ),
     ],
   },
 ];

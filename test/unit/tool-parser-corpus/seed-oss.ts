@@ -2,7 +2,8 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 const GLOB = "<function=Glob>\n<parameter=pattern>src/**/*.ts</parameter>\n</function>";
-const GREP = "<function=Grep>\n<parameter=pattern>TODO</parameter>\n<parameter=path>src</parameter>\n</function>";
+const GREP =
+  "<function=Grep>\n<parameter=pattern>TODO</parameter>\n<parameter=path>src</parameter>\n</function>";
 const ONE = `<seed:tool_call>\n${GLOB}\n</seed:tool_call>`;
 const TWO = `<seed:tool_call>\n${GLOB}\n${GREP}\n</seed:tool_call>`;
 const PY = 'print("</seed:tool_call>")\nx = "</parameter>"\n';

@@ -13,7 +13,7 @@ function readArguments(text: string, from: number, quote: string): { json: strin
   let json = "";
   let depth = 0;
   let expectKey = false;
-  for (let at = from; at < text.length; ) {
+  for (let at = from; at < text.length;) {
     if (text.startsWith(quote, at)) {
       const close = text.indexOf(quote, at + quote.length);
       if (close === -1) return null;

@@ -137,7 +137,8 @@ class Reader {
       const entries: Array<[string, unknown]> = [];
       this.sequence("}", () => {
         const key = this.value();
-        if (typeof key !== "string" && typeof key !== "number") this.fail("a dict key in the tool call is not a string");
+        if (typeof key !== "string" && typeof key !== "number")
+          this.fail("a dict key in the tool call is not a string");
         this.expect(":", "a dict in the tool call has no value for a key");
         entries.push([String(key), this.value()]);
       });
@@ -152,7 +153,11 @@ class Reader {
     if (number !== null && number !== "-" && Number.isFinite(Number(number.replaceAll("_", "")))) {
       return Number(number.replaceAll("_", ""));
     }
-    return this.fail(this.position >= this.text.length ? "the tool call is cut off" : "the tool call's arguments are not Python literals");
+    return this.fail(
+      this.position >= this.text.length
+        ? "the tool call is cut off"
+        : "the tool call's arguments are not Python literals",
+    );
   }
 
   call(): PythonCall {
@@ -189,6 +194,9 @@ export function readPythonCalls(text: string, from: number, bracketed = true): P
     return { ok: true, calls, end: reader.position };
   } catch (error) {
     // Anything else is a stack overflow on absurd nesting: still not a call, and parsers never throw.
-    return { ok: false, reason: error instanceof Failure ? error.reason : "the tool call is nested too deeply" };
+    return {
+      ok: false,
+      reason: error instanceof Failure ? error.reason : "the tool call is nested too deeply",
+    };
   }
 }
