@@ -13,7 +13,6 @@
  * after a call's JSON, `<|end|>` after reasoning.
  */
 import { invalidCall, jsonArgumentsCall } from "./internal/build-call-events.js";
-import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
@@ -73,17 +72,25 @@ function parseGptOss(scanned: ScannedBlock): ToolParseEvent[] {
   const body = scanned.terminated ? `${scanned.body}|>` : scanned.body;
   const messageAt = body.indexOf(MESSAGE);
   const header = readHeader(block, messageAt === -1 ? body : body.slice(0, messageAt));
+  if (messageAt === -1) {
+    // A header the output ended in: a call cut short, or words that only mention a token.
+    return header.recipient === null
+      ? [{ type: "text", text: raw }]
+      : [invalidCall(raw, "the tool call is cut off")];
+  }
   if (header.recipient === null) return [];
-  if (messageAt === -1) return [invalidCall(raw, "the tool call is cut off")];
   const name = header.recipient.replace(/^functions\./, "");
   const content = body.slice(messageAt + MESSAGE.length).replace(/<\|(?:call|end|return)\|>$/, "");
   return [jsonArgumentsCall(name, content, raw, { cutOff: !scanned.terminated })];
 }
 
+// A header names a role or a channel right after its token; prose that mentions `<|channel|>` does not.
+const HEADER_SHAPE = /^\s*(?:assistant|analysis|commentary|final)\b/;
+
 export const gptOssSpec: FamilySpec = {
   blocks: [START, CHANNEL, ...TOKENS],
   parse: parseGptOss,
-  callShaped: alwaysShaped,
+  callShaped: (block, body) => TOKENS.includes(block) || HEADER_SHAPE.test(body),
   picksFamily: (block) => block === START || block === CHANNEL,
 };
 

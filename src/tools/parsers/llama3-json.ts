@@ -5,6 +5,7 @@
  */
 import { invalidCall, jsonCalls } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";
+import { closeTruncatedJson } from "./internal/close-truncated-json.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { readJsonSequence } from "./internal/read-json-sequence.js";
@@ -25,9 +26,9 @@ function parseLlama3(scanned: ScannedBlock): ToolParseEvent[] {
     return [invalidCall(scanned.raw, "the text after <|python_tag|> is not a JSON tool call")];
   const events = sequence.items.flatMap((item, index): ToolParseEvent[] => {
     const itemRaw = index === 0 ? prefix + text.slice(0, item.end) : text.slice(item.start, item.end);
-    return item.json === null
-      ? [invalidCall(itemRaw, "the tool call is cut off")]
-      : jsonCalls(item.json, itemRaw);
+    // The output ended inside the last call: whole if only its closing brackets are missing.
+    const json = item.json ?? closeTruncatedJson(text.slice(item.jsonStart));
+    return json === null ? [invalidCall(itemRaw, "the tool call is cut off")] : jsonCalls(json, itemRaw);
   });
   const rest = text.slice(sequence.restStart);
   if (rest.trim() !== "") events.push({ type: "text", text: rest });

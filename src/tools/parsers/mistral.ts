@@ -6,6 +6,7 @@
 import { invalidCall, jsonArgumentsCall, jsonCalls } from "./internal/build-call-events.js";
 import { bodyStartsWith } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
+import { closeTruncatedJson } from "./internal/close-truncated-json.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { ScannedBlock } from "./internal/marker-scanner.js";
 import { readJsonSequence } from "./internal/read-json-sequence.js";
@@ -21,10 +22,10 @@ function parseMistral({ raw }: ScannedBlock): ToolParseEvent[] {
   if (sequence.items.length === 0) return [invalidCall(raw, NOT_A_CALL)];
   const events = sequence.items.flatMap((item): ToolParseEvent[] => {
     const itemRaw = raw.slice(item.start, item.end);
-    if (item.json === null) return [invalidCall(itemRaw, "the tool call is cut off")];
-    return item.name === null
-      ? jsonCalls(item.json, itemRaw)
-      : [jsonArgumentsCall(item.name, item.json, itemRaw)];
+    // The output ended inside the last call: whole if only its closing brackets are missing.
+    const json = item.json ?? closeTruncatedJson(raw.slice(item.jsonStart));
+    if (json === null) return [invalidCall(itemRaw, "the tool call is cut off")];
+    return item.name === null ? jsonCalls(json, itemRaw) : [jsonArgumentsCall(item.name, json, itemRaw)];
   });
   const rest = raw.slice(sequence.restStart);
   if (rest.includes(MARKER)) events.push(invalidCall(rest.trim(), NOT_A_CALL));

@@ -72,6 +72,11 @@ export const gptOssCorpus: readonly CorpusEntry[] = [
     expected: [],
   },
   {
+    name: "prose mentioning a harmony token is kept",
+    input: "Harmony opens each message with <|channel|> and a name.",
+    expected: [text("Harmony opens each message with <|channel|> and a name.")],
+  },
+  {
     name: "plain text without harmony markup",
     input: "Pipes |> and <| brackets |> stay.",
     expected: [text("Pipes |> and <| brackets |> stay.")],

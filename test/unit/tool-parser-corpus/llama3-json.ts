@@ -69,4 +69,23 @@ export const llama3JsonCorpus: readonly CorpusEntry[] = [
       invalid(`${TAG}brave_search.call(query="x")`, "the text after <|python_tag|> is not a JSON tool call"),
     ],
   },
+  {
+    name: "repair: only the closers are missing at the end",
+    input: `${TAG}{"name": "Read", "parameters": {"file_path": "/a"`,
+    expected: [
+      call("Read", { file_path: "/a" }, `${TAG}{"name": "Read", "parameters": {"file_path": "/a"`, false),
+    ],
+  },
+  {
+    name: "repair: Python literals in the arguments",
+    input: `${TAG}{"name": "Bash", "parameters": {'command': 'ls', 'run_in_background': True,}}`,
+    expected: [
+      call(
+        "Bash",
+        { command: "ls", run_in_background: true },
+        `${TAG}{"name": "Bash", "parameters": {'command': 'ls', 'run_in_background': True,}}`,
+        false,
+      ),
+    ],
+  },
 ];

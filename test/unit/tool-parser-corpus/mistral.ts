@@ -105,4 +105,16 @@ ${M} oops`,
     input: "See [docs](http://x) and [TOOL",
     expected: [text("See [docs](http://x) and [TOOL")],
   },
+  {
+    name: "repair: only the closers are missing at the end",
+    input: `${M}Read[ARGS]{"file_path": "/a"`,
+    expected: [call("Read", { file_path: "/a" }, `${M}Read[ARGS]{"file_path": "/a"`, false)],
+  },
+  {
+    name: "repair: a pre-v11 list missing its closers",
+    input: `${M} [{"name": "Read", "arguments": {"file_path": "/a"}}`,
+    expected: [
+      call("Read", { file_path: "/a" }, `${M} [{"name": "Read", "arguments": {"file_path": "/a"}}`, false),
+    ],
+  },
 ];

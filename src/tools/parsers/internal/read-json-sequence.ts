@@ -12,6 +12,8 @@ export interface SequenceItem {
   readonly name: string | null;
   /** The item's JSON text; null when the text ends before the value closes. */
   readonly json: string | null;
+  /** Offset where the JSON value begins (after the head). */
+  readonly jsonStart: number;
 }
 
 export interface JsonSequence {
@@ -59,10 +61,10 @@ export function readJsonSequence(text: string, syntax: SequenceSyntax): JsonSequ
     }
     const jsonEnd = opensJson(text[jsonStart]) ? findJsonEnd(text, jsonStart) : -1;
     if (jsonEnd === -1) {
-      items.push({ start, end: text.length, name, json: null });
+      items.push({ start, end: text.length, name, json: null, jsonStart });
       return { items, restStart: text.length };
     }
-    items.push({ start, end: jsonEnd, name, json: text.slice(jsonStart, jsonEnd) });
+    items.push({ start, end: jsonEnd, name, json: text.slice(jsonStart, jsonEnd), jsonStart });
     restStart = jsonEnd;
     position = skipSpace(text, jsonEnd);
     if (syntax.separator !== undefined && text.startsWith(syntax.separator, position)) {
