@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createToolCallParser } from "../../src/tools/parsers/index.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolParseEvent } from "../../src/tools/parsers/index.js";
 import { call, text } from "./tool-parser-corpus/corpus-entry.js";
+import { TEXT_IN_AUTO } from "./tool-parser-corpus/text-in-auto.js";
 import type { Corpus, CorpusEntry } from "./tool-parser-corpus/corpus-entry.js";
 import { autoCorpus } from "./tool-parser-corpus/auto.js";
 import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
@@ -107,18 +108,6 @@ describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFo
   },
 );
 
-/**
- * Where auto deliberately differs from the configured family: the block is not shaped like a call
- * (or, markerless, names no requested tool), so auto keeps it as text where the family, which knows
- * the model writes calls this way, reports a broken call.
- */
-const TEXT_IN_AUTO = new Set([
-  "qwen3-coder: wrapper without a function", // `<tool_call>hello</tool_call>`: a word, and no tool
-  "mistral: marker followed by prose", // `[TOOL_CALLS] sorry, no`
-  "glm45: unterminated name only", // `<tool_call>TaskLi`: a cut-off word, and no tool
-  "pythonic: cut off at the end", // markerless, and no requested tool is named
-  "pythonic: a variable instead of a literal", // markerless, and no requested tool is named
-]);
 
 /** The request's tools for a family entry run through auto: the calls it expects. */
 const toolNamesOf = (entry: CorpusEntry): string[] =>

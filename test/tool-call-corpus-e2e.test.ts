@@ -1,0 +1,179 @@
+/**
+ * Every family's corpus through the real CLI with the shipped config and `--backend-url`: what a
+ * user gets who points mallex at LM Studio, Ollama or llama-server running any model. The server
+ * leaks the model's tool-call markup as content, cut into chunks of every size; what comes back
+ * must be the tool_use blocks the parser corpus expects, with no markup in any text.
+ */
+import { readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ToolParseEvent } from "../src/tools/parsers/index.js";
+import { formatInvalidCallNote } from "../src/translate/resolve-tool-call.js";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { parseSSE } from "./fakes/read-sse.js";
+import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import type { CorpusEntry } from "./unit/tool-parser-corpus/corpus-entry.js";
+import { TEXT_IN_AUTO } from "./unit/tool-parser-corpus/text-in-auto.js";
+
+const CORPUS_DIR = new URL("./unit/tool-parser-corpus/", import.meta.url);
+
+/** Every `…Corpus` array the corpus folder exports, by family file. */
+async function loadCorpora(): Promise<Array<[string, readonly CorpusEntry[]]>> {
+  const files = readdirSync(CORPUS_DIR).filter((file) => file.endsWith(".ts") && file !== "corpus-entry.ts");
+  const corpora: Array<[string, readonly CorpusEntry[]]> = [];
+  for (const file of files.sort()) {
+    const module = (await import(new URL(file, CORPUS_DIR).href)) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(module)) {
+      if (name.endsWith("Corpus") && Array.isArray(value)) corpora.push([file.replace(/\.ts$/, ""), value as CorpusEntry[]]);
+    }
+  }
+  return corpora;
+}
+
+/** The tool a call's name resolves to: OpenAI's `functions.` namespace off, then any case. */
+function toolName(name: string, tools: readonly string[] = []): string {
+  const bare = name.replace(/^functions\./, "");
+  return tools.find((tool) => tool.toLowerCase() === bare.toLowerCase()) ?? bare;
+}
+
+type Shape = { text: string } | { call: string; input: unknown };
+
+/** Adjacent texts joined and whitespace folded: block boundaries and leading newlines may move, calls may not. */
+function normalize(parts: Shape[]): Shape[] {
+  const out: Shape[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    // A block boundary may eat newlines (mallex drops them at a block's start): it counts as a space.
+    if ("text" in part && last !== undefined && "text" in last) last.text += ` ${part.text}`;
+    else out.push("text" in part ? { text: part.text } : part);
+  }
+  return out
+    .map((part) => ("text" in part ? { text: part.text.replace(/\s+/g, " ").trim() } : part))
+    .filter((part) => !("text" in part) || part.text !== "");
+}
+
+/** What the client must see for a corpus entry: calls as tool_use, broken calls as the note. */
+function expectedShape(events: readonly ToolParseEvent[], tools: readonly string[]): Shape[] {
+  return normalize(
+    events.map((event): Shape => {
+      switch (event.type) {
+        case "text":
+          return { text: event.text };
+        case "tool_call":
+          return { call: toolName(event.call.name, tools), input: event.call.arguments };
+        case "invalid_call":
+          return { text: formatInvalidCallNote(event.reason, event.raw) };
+      }
+    }),
+  );
+}
+
+interface Block {
+  type: string;
+  text?: string;
+  name?: string;
+  input?: unknown;
+}
+
+function responseShape(content: Block[]): Shape[] {
+  return normalize(content.map((block): Shape => (block.type === "tool_use" ? { call: block.name!, input: block.input } : { text: block.text ?? "" })));
+}
+
+/** The content a stream builds, folded the way the SDK's MessageStream does. */
+function foldStream(body: string): Block[] {
+  const blocks: Block[] = [];
+  const json = new Map<number, string>();
+  for (const event of parseSSE(body)) {
+    if (event.comment !== undefined) continue;
+    const data = JSON.parse(event.data);
+    if (data.type === "error") throw new Error(`stream error: ${JSON.stringify(data.error)}`);
+    if (data.type === "content_block_start") blocks[data.index] = { ...data.content_block };
+    if (data.type === "content_block_delta" && data.delta.type === "text_delta") blocks[data.index]!.text += data.delta.text;
+    if (data.type === "content_block_delta" && data.delta.type === "input_json_delta") json.set(data.index, (json.get(data.index) ?? "") + data.delta.partial_json);
+    if (data.type === "content_block_stop" && json.has(data.index)) blocks[data.index]!.input = JSON.parse(json.get(data.index)!);
+  }
+  return blocks;
+}
+
+/** A seeded generator (mulberry32), so a failing split can be reproduced. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Code points, never halves of a surrogate pair: a server streams whole characters. */
+function chunked(text: string, split: "whole" | "char" | number): string[] {
+  const chars = [...text];
+  if (split === "whole") return [text];
+  if (split === "char") return chars;
+  const next = random(split);
+  const chunks: string[] = [];
+  for (let at = 0; at < chars.length; ) {
+    const size = 1 + Math.floor(next() * 12);
+    chunks.push(chars.slice(at, at + size).join(""));
+    at += size;
+  }
+  return chunks;
+}
+
+const corpora = await loadCorpora();
+const MARKERS = /<tool_call>|<\/tool_call>|<function=|<invoke name=|<\|python_tag\|>|\[TOOL_CALLS\]|<arg_key>|<｜tool▁call|<\|tool_call|<minimax:tool_call>|<seed:tool_call>|<\|call\|>|<\|channel\|>/;
+
+let mlx: FakeMlxServer;
+let proxy: MallexProxyProcess;
+/** The chunks the fake server streams for a request, keyed by its user message. */
+const scripted = new Map<string, string[]>();
+
+beforeAll(async () => {
+  mlx = await createFakeMlxServer({
+    respond: (request) => {
+      const messages = (request.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+      const key = String(messages.findLast((message) => message.role === "user")?.content);
+      const chunks = scripted.get(key.trim());
+      return chunks === undefined ? undefined : { text: chunks };
+    },
+  });
+  proxy = await startProxyProcess(["--backend-url", mlx.url]);
+}, 30_000);
+afterAll(async () => {
+  await proxy?.stop();
+  await mlx?.close();
+});
+
+describe.each(corpora)("%s corpus through `mallex proxy --backend-url` and the shipped config", (family, entries) => {
+  it.each(entries.map((entry) => [entry.name, entry] as const))("%s", async (name, entry) => {
+    // The request's tools: what the entry was written for, else the tools it calls, and always some
+    // tool: without any, mallex rightly leaves the text alone (no call could be valid).
+    const calls = entry.expected.flatMap((event) => (event.type === "tool_call" ? [toolName(event.call.name)] : []));
+    const names = (entry as { toolNames?: readonly string[] }).toolNames ?? [...calls, "get_time"];
+    const tools = [...new Set(names)].map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
+    // Where auto deliberately reads a family's entry as plain text (see text-in-auto.ts).
+    const expected = TEXT_IN_AUTO.has(`${family}: ${name}`) ? [{ text: entry.input.replace(/\s+/g, " ").trim() }] : expectedShape(entry.expected, names);
+    const splits = ["whole", "char", 1, 2, 3] as const;
+    for (const [attempt, split] of [[false, "whole"] as const, ...splits.map((s) => [true, s] as const)].entries()) {
+      const [stream, how] = split;
+      const key = `${family} · ${name} · ${attempt}`;
+      scripted.set(key, chunked(entry.input, how));
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 4096, stream, messages: [{ role: "user", content: key }], tools }),
+      });
+      expect(response.status, key).toBe(200);
+      const content = stream ? foldStream(await response.text()) : ((await response.json()) as { content: Block[] }).content;
+      const got = responseShape(content);
+      expect(got, `${key} (split: ${String(how)})`).toEqual(expected);
+      // Markup reaches the client only inside a note that says the call was not run, or where the
+      // corpus says the text is just text (prose that mentions a tag).
+      for (const part of got) {
+        if ("text" in part && MARKERS.test(part.text) && !part.text.includes("[mallex: the model wrote a tool call")) {
+          expect(expected, `${key}: markup leaked`).toContainEqual(part);
+        }
+      }
+    }
+  });
+});
