@@ -225,9 +225,10 @@ export interface Profile {
      */
     mode?: "native" | "xml";
     /**
-     * Text format the model writes tool calls in, parsed when they leak into content.
+     * Text format the model writes tool calls in, parsed when they leak into content (native mode) or as its answer (xml mode). auto, the default: every known family's markers are watched at once and the first one seen picks the parser for that answer; name a format only to parse that one alone. In xml mode the tools template teaches mallex-xml unless a format is named.
      */
     format?:
+      | "auto"
       | "hermes"
       | "qwen3-coder"
       | "llama3-json"

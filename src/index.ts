@@ -15,7 +15,7 @@ export { loadTemplates, type Templates } from "./templates/load-templates.js";
 export { trimRequest } from "./trim/trim-request.js";
 export { trimPlanFor } from "./trim/plan-trim.js";
 export { convertAnthropicToOpenAI, parseOpenAIEventStream, createAnthropicStreamTranslator, formatSSE } from "./translate/index.js";
-export { createToolCallParser, type ToolCallFormat } from "./tools/parsers/index.js";
+export { createToolCallParser, type ToolCallFormat, type ToolCallParserOptions } from "./tools/parsers/index.js";
 
 // Errors
 export { MallexError, type MallexErrorCode } from "./mallex-error.js";

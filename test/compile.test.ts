@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
 import { templateHelpers } from "../src/templates/template-helpers.js";
-import { compileIn, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
+import { compileIn, compileTree, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
 
 describe("the shipped default config", () => {
@@ -45,6 +45,16 @@ describe("the shipped default config", () => {
     for (const profile of Object.values(table.profiles).filter((p) => p.backend === "embedded")) {
       expect(profile.engine!.contextSize, profile.name).toBeGreaterThanOrEqual(profile.inputBudget! + profile.maxOutputTokens);
     }
+  });
+
+  it("leaves the tool-call format to auto-detection on every profile, and `format: auto` means the same", () => {
+    // --backend-url may point at a server running any family: no shipped profile narrows the parser.
+    expect(Object.values(result.table!.profiles).filter((p) => p.toolFormat !== undefined)).toEqual([]);
+    const explicit = compileTree({ "mallex.yaml": BASE.replace("size: small }", "size: small, tools: { format: auto } }") });
+    expect(explicit.lines).toEqual([]);
+    expect(explicit.table!.profiles.small!.toolFormat).toBeUndefined();
+    const named = compileTree({ "mallex.yaml": BASE.replace("size: small }", "size: small, tools: { format: minimax-m2 } }") });
+    expect(named.table!.profiles.small!.toolFormat).toBe("minimax-m2");
   });
 
   it("compiles every regex it declares", () => {

@@ -155,7 +155,8 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     inputBudget: profile.input_budget,
     maxOutputTokens: profile.max_output_tokens!,
     toolMode: profile.tools!.mode!,
-    toolFormat: profile.tools?.format,
+    // auto is the absence of a format: the translator watches every family (textToolFormat).
+    toolFormat: profile.tools?.format === "auto" ? undefined : profile.tools?.format,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,
