@@ -177,3 +177,33 @@ describe.each(corpora)("%s corpus through `mallex proxy --backend-url` and the s
     }
   });
 });
+
+describe("calls mallex cannot run come back as readable text through `mallex proxy --backend-url`", () => {
+  const ticket = { name: "lookup_ticket", description: "Looks up a ticket.", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } };
+  const cases = [
+    {
+      name: "a call to a tool the request does not have",
+      input: 'Let me check.<tool_call>{"name": "delete_repo", "arguments": {"repo": "x"}}</tool_call>',
+      note: '[mallex: the model wrote a tool call that was not run: Tool "delete_repo" does not exist; the available tools are lookup_ticket]\n<tool_call>{"name": "delete_repo", "arguments": {"repo": "x"}}</tool_call>',
+    },
+    {
+      name: "a call whose input fails the tool's schema",
+      input: "<minimax:tool_call>\n<invoke name=\"lookup_ticket\">\n<parameter name=\"id\">forty-two</parameter>\n</invoke>\n</minimax:tool_call>",
+      note: '[mallex: the model wrote a tool call that was not run: Tool call to "lookup_ticket"',
+    },
+  ];
+  it.each(cases.map((c) => [c.name, c] as const))("%s", async (name, { input, note }) => {
+    for (const [attempt, stream] of [false, true].entries()) {
+      const key = `unrunnable · ${name} · ${attempt}`;
+      scripted.set(key, chunked(input, stream ? "char" : "whole"));
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 4096, stream, messages: [{ role: "user", content: key }], tools: [ticket] }),
+      });
+      const content = stream ? foldStream(await response.text()) : ((await response.json()) as { content: Block[] }).content;
+      expect(content.map((block) => block.type), key).not.toContain("tool_use");
+      expect(content.map((block) => block.text ?? "").join(""), key).toContain(note);
+    }
+  });
+});
