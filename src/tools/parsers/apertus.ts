@@ -10,19 +10,15 @@ import {
   parseJson,
   toolCall,
 } from "./internal/build-call-events.js";
+import { closeTruncatedJson } from "./internal/close-truncated-json.js";
 import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
+import { jsonBlock } from "./internal/json-block-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
-import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import { closeTruncatedJson } from "./internal/close-truncated-json.js";
-import { endsInsideJsonString } from "./internal/scan-json.js";
+import type { ScannedBlock } from "./internal/marker-scanner.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-const TOOLS: CallBlock = {
-  start: "<|tools_prefix|>",
-  end: "<|tools_suffix|>",
-  acceptsEnd: (body) => !endsInsideJsonString(body),
-};
+const TOOLS = jsonBlock("<|tools_prefix|>", "<|tools_suffix|>");
 
 function shortFormCall(value: unknown, raw: string): ToolParseEvent {
   const keys = isRecord(value) ? Object.keys(value) : [];

@@ -3,25 +3,12 @@
  * per call. An unterminated block is still parsed at the end of the output (vLLM does the same),
  * since models often stop right after the JSON.
  */
-import { jsonCalls } from "./internal/build-call-events.js";
-import { bodyStartsWith } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
+import { jsonBlockSpec } from "./internal/json-block-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
-import type { CallBlock } from "./internal/marker-scanner.js";
-import { endsInsideJsonString } from "./internal/scan-json.js";
 import type { ToolCallTextParser } from "./types.js";
 
-const TOOL_CALL: CallBlock = {
-  start: "<tool_call>",
-  end: "</tool_call>",
-  acceptsEnd: (body) => !endsInsideJsonString(body),
-};
-
-export const hermesSpec: FamilySpec = {
-  blocks: [TOOL_CALL],
-  parse: ({ body, raw, terminated }) => jsonCalls(body, raw, { cutOff: !terminated }),
-  callShaped: bodyStartsWith(/^[[{]/),
-};
+export const hermesSpec: FamilySpec = jsonBlockSpec("<tool_call>", "</tool_call>");
 
 export function createHermesParser(): ToolCallTextParser {
   return createMarkerScanner(hermesSpec);

@@ -3,28 +3,20 @@
  * `<invoke name="NAME"><parameter name="KEY">VALUE</parameter></invoke>` blocks. Values are raw
  * text, kept byte for byte and typed later from the tool's input_schema.
  */
-import { invalidCall, toolCall } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import {
-  endsWithAny,
-  mapTaggedCalls,
-  readTaggedArguments,
-  readTaggedParts,
-} from "./internal/read-tagged-parts.js";
-import type { TagSyntax } from "./internal/read-tagged-parts.js";
+import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
+import type { TaggedCallSyntax } from "./internal/read-tagged-parts.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-export const INVOKE: TagSyntax = {
-  open: /<invoke\s+name\s*=\s*["']([^"']*)["']\s*>/,
-  close: "</invoke>",
-  next: "<invoke",
-};
-export const PARAMETER: TagSyntax = {
-  open: /<parameter\s+name\s*=\s*["']([^"']*)["']\s*>/,
-  close: "</parameter>",
-  next: "<parameter",
+export const INVOKE_CALLS: TaggedCallSyntax = {
+  call: { open: /<invoke\s+name\s*=\s*["']([^"']*)["']\s*>/, close: "</invoke>", next: "<invoke" },
+  parameter: {
+    open: /<parameter\s+name\s*=\s*["']([^"']*)["']\s*>/,
+    close: "</parameter>",
+    next: "<parameter",
+  },
 };
 
 // End markers written inside a value (a file that itself mentions </invoke>) are not the end.
@@ -40,15 +32,9 @@ const LONE_INVOKE: CallBlock = {
 };
 
 function parseMallexXml(scanned: ScannedBlock): ToolParseEvent[] {
-  const invokes = readTaggedParts(scanned.block === LONE_INVOKE ? scanned.raw : scanned.body, INVOKE);
-  return mapTaggedCalls(
-    invokes,
-    { raw: scanned.raw, strayIsText: scanned.block === LONE_INVOKE },
-    (part, raw) => {
-      const read = readTaggedArguments(part.value, PARAMETER);
-      return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
-    },
-  );
+  const lone = scanned.block === LONE_INVOKE;
+  const text = lone ? scanned.raw : scanned.body;
+  return readTaggedCalls(text, INVOKE_CALLS, { raw: scanned.raw, strayIsText: lone });
 }
 
 // In prose, `<invoke name="x">` is followed by words; in a call, by a parameter or the closing tag.

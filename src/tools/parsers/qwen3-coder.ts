@@ -3,25 +3,20 @@
  * The wrapper is optional: the model sometimes writes a bare `<function=…>` (mlx-lm PR #1616).
  * Values are raw text, typed later from the tool's input_schema.
  */
-import { invalidCall, jsonCalls, toolCall } from "./internal/build-call-events.js";
+import { jsonCalls } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import {
-  endsWithAny,
-  mapTaggedCalls,
-  readTaggedArguments,
-  readTaggedParts,
-} from "./internal/read-tagged-parts.js";
-import type { TagSyntax } from "./internal/read-tagged-parts.js";
+import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
+import type { TaggedCallSyntax } from "./internal/read-tagged-parts.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-export const FUNCTION: TagSyntax = { open: /<function=([^>\n]*)>/, close: "</function>", next: "<function=" };
-export const PARAMETER: TagSyntax = {
-  open: /<parameter=([^>\n]*)>/,
-  close: "</parameter>",
-  next: "<parameter=",
+export const FUNCTION_CALLS: TaggedCallSyntax = {
+  call: { open: /<function=([^>\n]*)>/, close: "</function>", next: "<function=" },
+  parameter: { open: /<parameter=([^>\n]*)>/, close: "</parameter>", next: "<parameter=" },
+  // The newline right after `<parameter=k>` and the one before `</parameter>` are layout, not value.
+  cleanValue: (value) => value.replace(/^\r?\n/, "").replace(/\r?\n$/, ""),
 };
 
 const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
@@ -43,19 +38,13 @@ const BARE: CallBlock = {
   acceptsEnd: (body) => !body.includes("<parameter=") || endsWithAny(body, ["</parameter>"]),
 };
 
-/** The newline right after `<parameter=k>` and the one before `</parameter>` are layout, not value. */
-export const trimLayoutNewlines = (value: string): string =>
-  value.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
-
 function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {
   // Fine-tunes trained on both formats sometimes put Hermes JSON inside the wrapper.
   if (scanned.block === WRAPPED && looksLikeJson(scanned.body))
     return jsonCalls(scanned.body, scanned.raw, { cutOff: !scanned.terminated });
-  const functions = readTaggedParts(scanned.block === BARE ? scanned.raw : scanned.body, FUNCTION);
-  return mapTaggedCalls(functions, { raw: scanned.raw, strayIsText: scanned.block === BARE }, (part, raw) => {
-    const read = readTaggedArguments(part.value, PARAMETER, trimLayoutNewlines);
-    return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
-  });
+  const bare = scanned.block === BARE;
+  const text = bare ? scanned.raw : scanned.body;
+  return readTaggedCalls(text, FUNCTION_CALLS, { raw: scanned.raw, strayIsText: bare });
 }
 
 // A bare `<function=NAME>` followed by JSON is Functionary's, not ours.

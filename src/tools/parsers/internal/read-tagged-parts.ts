@@ -5,6 +5,7 @@
  * tag before the next sibling rather than at the first one.
  */
 import type { ToolParseEvent } from "../types.js";
+import { invalidCall, toolCall } from "./build-call-events.js";
 
 export interface TagSyntax {
   /** Opening tag; capture group 1, when present, is its key (a parameter or tool name). */
@@ -12,6 +13,15 @@ export interface TagSyntax {
   readonly close: string;
   /** Prefix of the next sibling's opening tag. */
   readonly next: string;
+}
+
+/** How a format tags its calls and their parameters (`<invoke name="x">`, `<function=x>`). */
+export interface TaggedCallSyntax {
+  /** The call's tag; its key is the tool name. */
+  readonly call: TagSyntax;
+  readonly parameter: TagSyntax;
+  /** Strips the format's layout around a parameter value. */
+  readonly cleanValue?: (value: string) => string;
 }
 
 export type TaggedPart =
@@ -126,5 +136,17 @@ export function mapTaggedCalls(
     if (part.kind === "tagged") return toEvent(part, parts.length === 1 ? block.raw : part.raw);
     if (block.strayIsText) return { type: "text", text: part.raw };
     return { type: "invalid_call", raw: part.raw.trim(), reason: "unexpected text between tool calls" };
+  });
+}
+
+/** Events for the tagged calls in `text`, each call's parameters read as its arguments. */
+export function readTaggedCalls(
+  text: string,
+  syntax: TaggedCallSyntax,
+  block: { readonly raw: string; readonly strayIsText: boolean },
+): ToolParseEvent[] {
+  return mapTaggedCalls(readTaggedParts(text, syntax.call), block, (part, raw) => {
+    const read = readTaggedArguments(part.value, syntax.parameter, syntax.cleanValue);
+    return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
   });
 }

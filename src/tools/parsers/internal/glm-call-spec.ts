@@ -1,0 +1,54 @@
+/**
+ * GLM-4.5's call layout, which LongCat copies under its own tag names:
+ * `<CALL>NAME<KEY>k</KEY><VALUE>v</VALUE></CALL>`. Values are raw text, typed later from the tool's
+ * input_schema, and kept byte for byte (a file's trailing newline is content).
+ */
+import type { ToolParseEvent } from "../types.js";
+import { invalidCall, jsonCalls, toolCall } from "./build-call-events.js";
+import type { FamilySpec } from "./family-spec.js";
+import type { CallBlock, ScannedBlock } from "./marker-scanner.js";
+import { endsWithAny, readTaggedArguments } from "./read-tagged-parts.js";
+import type { TagSyntax } from "./read-tagged-parts.js";
+import { endsInsideJsonString } from "./scan-json.js";
+
+/** The family's tag names, without angle brackets: `tool_call`, `arg_key`, `arg_value` for GLM. */
+export interface GlmTagNames {
+  readonly call: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
+
+/** A GLM-layout family's spec; only the call-shape test differs between families. */
+export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShaped"]): FamilySpec {
+  const keyOpen = `<${tags.key}>`;
+  const valueOpen = `<${tags.value}>`;
+  const argument: TagSyntax = {
+    open: new RegExp(`${keyOpen}([^<]*)</${tags.key}>\\s*${valueOpen}`),
+    close: `</${tags.value}>`,
+    next: keyOpen,
+  };
+  const block: CallBlock = {
+    start: `<${tags.call}>`,
+    end: `</${tags.call}>`,
+    acceptsEnd: (body) =>
+      looksLikeJson(body)
+        ? !endsInsideJsonString(body)
+        : !body.includes(valueOpen) || endsWithAny(body, [argument.close]),
+  };
+
+  const parse = (scanned: ScannedBlock): ToolParseEvent[] => {
+    const { body, raw } = scanned;
+    // The models occasionally fall back to Hermes-style JSON inside the same markers.
+    if (looksLikeJson(body)) return jsonCalls(body, raw, { cutOff: !scanned.terminated });
+    const keyAt = body.indexOf(keyOpen);
+    // Without arguments or an end marker there is no telling whether the name itself was cut off.
+    if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
+    const name = keyAt === -1 ? body : body.slice(0, keyAt);
+    const read = readTaggedArguments(keyAt === -1 ? "" : body.slice(keyAt), argument);
+    return [read.ok ? toolCall(name, read.args, true, raw) : invalidCall(raw, read.reason)];
+  };
+
+  return { blocks: [block], parse, callShaped };
+}
