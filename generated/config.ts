@@ -654,4 +654,12 @@ export interface Observability {
    * Also append logs here (relative to MALLEX_HOME).
    */
   log_file?: string;
+  /**
+   * Rotate the log file before it grows past this many bytes (0: never rotate).
+   */
+  log_max_bytes?: number;
+  /**
+   * Rotated log files kept beside it (mallex.log.1 is the newest).
+   */
+  log_max_files?: number;
 }

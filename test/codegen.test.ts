@@ -11,14 +11,14 @@ describe("code generated from schema/mallex.schema.json", () => {
     expect(read("generated/config.ts")).toBe(await renderConfigTypes());
   });
 
-  it("generated/validate-config.js is up to date (run `npm run codegen`)", () => {
-    expect(read("generated/validate-config.js")).toBe(renderConfigValidator());
-    expect(read("generated/validate-config.d.ts")).toBe(VALIDATOR_TYPES);
+  it("generated/validate-config.mjs is up to date (run `npm run codegen`)", () => {
+    expect(read("generated/validate-config.mjs")).toBe(renderConfigValidator());
+    expect(read("generated/validate-config.d.mts")).toBe(VALIDATOR_TYPES);
   });
 
-  it("generated/validate-messages.js is up to date (run `npm run codegen`)", () => {
-    expect(read("generated/validate-messages.js")).toBe(renderMessagesValidator());
-    expect(read("generated/validate-messages.d.ts")).toBe(VALIDATOR_TYPES);
+  it("generated/validate-messages.mjs is up to date (run `npm run codegen`)", () => {
+    expect(read("generated/validate-messages.mjs")).toBe(renderMessagesValidator());
+    expect(read("generated/validate-messages.d.mts")).toBe(VALIDATOR_TYPES);
   });
 
   it("the README's config reference is up to date (run `npm run codegen`)", () => {

@@ -68,10 +68,10 @@ describe("the shipped default config", () => {
     for (const { source, flags } of regexes) expect(() => new RegExp(source, flags)).not.toThrow();
   });
 
-  it("writes templates.js whose precompiled templates render with the runtime helpers", async () => {
+  it("writes templates.mjs whose precompiled templates render with the runtime helpers", async () => {
     const dir = writeTree({});
-    writeFileSync(join(dir, "templates.js"), result.files!["templates.js"]!);
-    const specs = (await import(pathToFileURL(join(dir, "templates.js")).href)).default as Record<string, TemplateSpecification>;
+    writeFileSync(join(dir, "templates.mjs"), result.files!["templates.mjs"]!);
+    const specs = (await import(pathToFileURL(join(dir, "templates.mjs")).href)).default as Record<string, TemplateSpecification>;
     expect(Object.keys(specs)).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
     const env = Handlebars.create();
     env.registerHelper(templateHelpers);
@@ -97,7 +97,7 @@ describe("mallex compile (the CLI)", () => {
     expect(first.stdout).toMatch(/^✓ compiled mallex\.yaml → generated\/ in \d+ ms \(hash [0-9a-f]{12}\)$/);
     const read = () => Object.fromEntries(readdirSync(join(dir, "generated")).map((f) => [f, readFileSync(join(dir, "generated", f), "utf8")]));
     const before = read();
-    expect(Object.keys(before).sort()).toEqual(["routing-table.json", "templates.js"]);
+    expect(Object.keys(before).sort()).toEqual(["routing-table.json", "templates.mjs"]);
     expect((await runCli(["compile"], { cwd: dir })).exitCode).toBe(0);
     expect(read()).toEqual(before);
   });
@@ -111,7 +111,7 @@ describe("mallex compile (the CLI)", () => {
     writeFileSync(join(dir, "conf/team.yaml"), BASE.replace("test-model", "other-model"));
     const stale = await runCli(["compile", "--config", "conf/team.yaml", "--out", "out", "--check"], { cwd: dir });
     expect(stale.exitCode).toBe(1);
-    expect(stale.stderr).toBe("✗ out/ is stale (routing-table.json, templates.js): run `mallex compile`");
+    expect(stale.stderr).toBe("✗ out/ is stale (routing-table.json, templates.mjs): run `mallex compile`");
     expect(readFileSync(join(dir, "out/routing-table.json"), "utf8")).toContain('"model": "test-model"');
   });
 

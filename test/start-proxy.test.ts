@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -33,10 +33,47 @@ describe("startProxy", () => {
       expect((await fetch(`${proxy.url}/v1/messages`, { method: "POST", body })).status).toBe(401);
       expect((await fetch(`${proxy.url}/v1/messages`, { method: "POST", body, headers: { authorization: "Bearer tok" } })).status).toBe(503);
       expect(printed).toHaveLength(1);
-      expect(readFileSync(join(mallexHome, "mallex.log"), "utf8")).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z m → qwen3-coder-30b \(intent chit_chat → low\) · backend failed: mlx at http:\/\/127\.0\.0\.1:1\/v1 is not reachable/);
     } finally {
       await proxy.close();
     }
+    // The file is written off the request path; close() has flushed it.
+    expect(readFileSync(join(mallexHome, "mallex.log"), "utf8")).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z m → qwen3-coder-30b \(intent chit_chat → low\) · backend failed: mlx at http:\/\/127\.0\.0\.1:1\/v1 is not reachable/);
+  });
+
+  it("writes a model name with CR/LF and ANSI sequences as one escaped line (no forged lines)", async () => {
+    const mallexHome = home();
+    const printed: string[] = [];
+    const proxy = await startProxy({ table: defaultTable, validateMessages, templates, env: {}, mallexHome, port: 0, backendUrl: "http://127.0.0.1:1/v1", print: (l) => printed.push(l) });
+    const model = "m\r\n2026-01-01T00:00:00.000Z forged → admin · stop end_turn\u001b[2K\u001b]0;title\u0007\u2028x";
+    try {
+      const body = JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
+      expect((await fetch(`${proxy.url}/v1/messages`, { method: "POST", body })).status).toBe(503);
+    } finally {
+      await proxy.close();
+    }
+    const lines = readFileSync(join(mallexHome, "mallex.log"), "utf8").split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("m\\r\\n2026-01-01T00:00:00.000Z forged → admin · stop end_turn\\x1b[2K\\x1b]0;title\\x07\\u2028x → qwen3-coder-30b");
+    expect(lines[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  });
+
+  it("rotates mallex.log by the table's observability.log_max_bytes", async () => {
+    const mallexHome = home();
+    const table = structuredClone(defaultTable);
+    table.observability.logMaxBytes = 300;
+    table.observability.logMaxFiles = 1;
+    const proxy = await startProxy({ table, validateMessages, templates, env: {}, mallexHome, port: 0, backendUrl: "http://127.0.0.1:1/v1", print: () => {} });
+    try {
+      const body = JSON.stringify({ model: "m", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
+      for (let i = 0; i < 4; i++) expect((await fetch(`${proxy.url}/v1/messages`, { method: "POST", body })).status).toBe(503);
+    } finally {
+      await proxy.close();
+    }
+    const all = [join(mallexHome, "mallex.log"), join(mallexHome, "mallex.log.1")].map((file) => readFileSync(file, "utf8"));
+    for (const text of all) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(300);
+    expect(existsSync(join(mallexHome, "mallex.log.2"))).toBe(false);
   });
 
   it("fails clearly when the port is taken, instead of moving to another", async () => {

@@ -5,7 +5,7 @@ import { formatDiagnostic } from "../config/diagnostics.js";
 import { loadValidator } from "../load-validator.js";
 import { MallexError } from "../mallex-error.js";
 import { resolveMallexHome } from "../mallex-home.js";
-import { createLogWriter, logFilePath } from "../server/log-file.js";
+import { createLogWriter, logFilePath, logRotationOf } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import { withEmbeddedModel } from "../server/with-embedded-model.js";
 import { supervisionFor } from "../server/supervision-defaults.js";
@@ -96,7 +96,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
 
   const mallexHome = resolveMallexHome(process.env);
   // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
-  const logEvent = createLogWriter(logFilePath(mallexHome, table), options.print);
+  // One writer for the file (it rotates it), shared with the proxy; closed last, so no line is lost.
+  const logWriter = createLogWriter(logFilePath(mallexHome, table), { rotation: logRotationOf(table), onError: options.print });
+  const logEvent = (line: string) => logWriter.write(line, options.print);
   const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults };
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
@@ -121,6 +123,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     ...(backendUrl !== undefined ? { backendUrl } : { supervisors }),
     ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
     print: options.print,
+    logWriter,
   });
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
@@ -137,6 +140,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
       await proxy.close();
       await Promise.all(supervisors.all().map((s) => s.stop()));
       disposeExitHandlers();
+      await logWriter.close();
     },
   };
 }

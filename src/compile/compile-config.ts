@@ -29,6 +29,8 @@ export interface CompileConfigResult {
   table?: RoutingTable;
   /** File name → content, ready to write into outDir. */
   files?: Record<string, string>;
+  /** Every config file read (absolute paths): the entry first, then its includes. */
+  configFiles?: string[];
   diagnostics: Diagnostic[];
 }
 
@@ -68,5 +70,5 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
     env: config.envUsed,
     templates: Object.fromEntries(templates.map((t) => [t.name, { source: rel(t.path), sha256: t.sha256 }])),
   });
-  return { table, files: renderGeneratedFiles(table, templates), diagnostics };
+  return { table, files: renderGeneratedFiles(table, templates), configFiles: config.files.map((file) => file.path), diagnostics };
 }

@@ -16,7 +16,7 @@ export interface CompiledTemplate {
   path: string;
   content: string;
   sha256: string;
-  /** Handlebars.precompile output: a JS object literal, written into generated/templates.js. */
+  /** Handlebars.precompile output: a JS object literal, written into generated/templates.mjs. */
   spec: string;
 }
 

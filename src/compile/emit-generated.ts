@@ -2,7 +2,10 @@ import type { CompiledTemplate } from "./compile-templates.js";
 import type { RoutingTable } from "./routing-table.js";
 
 export const ROUTING_TABLE_FILE = "routing-table.json";
-export const TEMPLATES_FILE = "templates.js";
+/** `.mjs`: an ES module whatever package.json sits above the config (`"type": "commonjs"`, or none). */
+export const TEMPLATES_FILE = "templates.mjs";
+/** What TEMPLATES_FILE was called before: removed when found, and never loaded. */
+export const LEGACY_TEMPLATES_FILE = "templates.js";
 
 /** The files `mallex compile` writes, by name. Pure, so `--check` can compare without writing. */
 export function renderGeneratedFiles(table: RoutingTable, templates: readonly CompiledTemplate[]): Record<string, string> {

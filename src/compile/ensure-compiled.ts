@@ -4,7 +4,7 @@ import type { EnvLookup } from "../config/interpolate-env.js";
 import { formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
 import { MallexError } from "../mallex-error.js";
 import { compileConfig, loadConfigValidator } from "./compile-config.js";
-import { ROUTING_TABLE_FILE } from "./emit-generated.js";
+import { ROUTING_TABLE_FILE, TEMPLATES_FILE } from "./emit-generated.js";
 import { computeInputHash, sha256 } from "./input-hash.js";
 import { ROUTING_TABLE_FORMAT, type RoutingTable } from "./routing-table.js";
 import { writeGeneratedFiles } from "./write-generated.js";
@@ -48,7 +48,8 @@ export async function ensureCompiled(options: EnsureCompiledOptions): Promise<En
 
 function readCurrentTable(outDir: string, configPath: string, env: EnvLookup): RoutingTable | undefined {
   const path = join(outDir, ROUTING_TABLE_FILE);
-  if (!existsSync(path)) return undefined;
+  // An older generated/ (templates.js, no templates.mjs) is compiled again, not loaded.
+  if (!existsSync(path) || !existsSync(join(outDir, TEMPLATES_FILE))) return undefined;
   try {
     const table = JSON.parse(readFileSync(path, "utf8")) as RoutingTable;
     // Another config in the same folder may have written generated/: the entry file must be this one.

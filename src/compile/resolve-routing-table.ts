@@ -113,6 +113,8 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       logLevel: observability.log_level!,
       requestLog: observability.request_log!,
       logFile: observability.log_file,
+      logMaxBytes: observability.log_max_bytes!,
+      logMaxFiles: observability.log_max_files!,
     }),
   };
 }

@@ -151,7 +151,14 @@ export interface RoutingTable {
   /** Highest priority first; equal priorities keep their declaration order. */
   filters: CompiledFilter[];
   tools: Record<Size, CompiledToolPolicy>;
-  /** Template names → their source file (relative to the output folder); code is in templates.js. */
+  /** Template names → their source file (relative to the output folder); code is in templates.mjs. */
   templates: Record<string, { source: string; sha256: string }>;
-  observability: { logLevel: "debug" | "info" | "warn" | "error" | "silent"; requestLog: boolean; logFile?: string };
+  observability: {
+    logLevel: "debug" | "info" | "warn" | "error" | "silent";
+    requestLog: boolean;
+    logFile?: string;
+    /** Rotation of the log file (absent in tables compiled before it was configurable). */
+    logMaxBytes?: number;
+    logMaxFiles?: number;
+  };
 }

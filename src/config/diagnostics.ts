@@ -10,6 +10,7 @@ export type DiagnosticCode =
   | "disable-unknown-id"
   | "env-unset"
   | "env-syntax"
+  | "env-secret-in-field"
   | "schema-unknown-key"
   | "schema-missing-key"
   | "schema-type"

@@ -18,11 +18,20 @@ export interface ParseYamlOptions {
 }
 
 /**
- * Secrets keep their `${VAR}` text: they are resolved at run time, so generated/ never holds a key.
- * Matched by the key that holds them (or, for headers, by the map they sit in).
+ * What generated/ may hold of the environment (generated/ is committed and shared, so it must never
+ * hold a secret):
+ * - the credential fields (api_key, auth_token, any headers value) keep their `${VAR}` text, whatever
+ *   the variable's name, and mallex resolves them when it starts;
+ * - any other field gets the variable's value compiled in, unless the variable's name looks like a
+ *   secret (SECRET_NAME): that is an error (env-secret-in-field), never a value written to disk.
+ * Resolving every field at start instead would make every string in the table a template (a literal
+ * `$${` could no longer be told apart) and leave numbers and enums unchecked until run time.
  */
 /** Syntax-checks a deferred secret's references without requiring the variables at compile time. */
 const EVERY_VARIABLE_SET: EnvLookup = new Proxy({}, { get: () => "set" });
+
+/** Variable names that hold credentials by convention (OPENAI_API_KEY, HF_TOKEN, DB_PASSWORD…). */
+export const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
 
 function isDeferredSecret(path: readonly string[]): boolean {
   const key = path.at(-1);
@@ -78,15 +87,31 @@ export function parseYamlFile(source: string, options: ParseYamlOptions): Parsed
   const convertScalar = (node: Scalar, path: string[]): unknown => {
     if (typeof node.value !== "string" || !node.value.includes("${")) return node.value;
     const text = node.value;
-    const result = interpolateEnv(text, isDeferredSecret(path) ? EVERY_VARIABLE_SET : options.env);
+    const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
+    const blockScalar = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
+    const at = (offset: number) => position((node.range?.[0] ?? 0) + (blockScalar ? 0 : quoted + offset));
+    const deferred = isDeferredSecret(path);
+    if (!deferred) {
+      const names = interpolateEnv(text, EVERY_VARIABLE_SET);
+      const secret = names.ok ? names.used.find((name) => SECRET_NAME.test(name)) : undefined;
+      if (secret !== undefined) {
+        diagnostics.push(
+          diagnostic(
+            "env-secret-in-field",
+            at(Math.max(0, text.indexOf(`\${${secret}`))),
+            `\${${secret}} looks like a secret, and ${path.join(".")} is compiled into generated/ with its value`,
+            `use it in api_key, auth_token or headers (kept as \${${secret}} and read when mallex starts); if it holds no secret, give the variable a name without KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL`,
+          ),
+        );
+        return text;
+      }
+    }
+    const result = interpolateEnv(text, deferred ? EVERY_VARIABLE_SET : options.env);
     if (!result.ok) {
-      const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
-      const blockScalar = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
-      const pos = position((node.range?.[0] ?? 0) + (blockScalar ? 0 : quoted + result.offset));
-      diagnostics.push(diagnostic(result.kind === "unset" ? "env-unset" : "env-syntax", pos, result.message, result.hint));
+      diagnostics.push(diagnostic(result.kind === "unset" ? "env-unset" : "env-syntax", at(result.offset), result.message, result.hint));
       return text;
     }
-    if (isDeferredSecret(path)) return text;
+    if (deferred) return text;
     for (const name of result.used) envUsed.add(name);
     return isWholeReference(text) ? coerceScalar(result.value) : result.value;
   };

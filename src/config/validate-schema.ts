@@ -1,11 +1,11 @@
 import type { ErrorObject } from "ajv";
-import type { ValidateFunction } from "../../generated/validate-config.js";
+import type { ValidateFunction } from "../../generated/validate-config.mjs";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { LoadedConfig } from "./load-config.js";
 import { originAt } from "./source-position.js";
 import { suggestName } from "./suggest-name.js";
 
-/** The schema's validator, precompiled by `npm run codegen` into generated/validate-config.js. */
+/** The schema's validator, precompiled by `npm run codegen` into generated/validate-config.mjs. */
 export type ConfigValidator = ValidateFunction;
 
 /** Runs the schema (filling in its defaults) and turns every ajv error into a diagnostic at the file:line:col that wrote the value. */

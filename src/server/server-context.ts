@@ -1,4 +1,4 @@
-import type { ValidateFunction } from "../../generated/validate-messages.js";
+import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouterRules } from "../router/compile-rules.js";

@@ -10,9 +10,9 @@ import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionStore } from "../router/session-store.js";
 import { createToolSchemaCache } from "../tools/check-tool-call.js";
-import type { ValidateFunction } from "../../generated/validate-messages.js";
+import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createApp } from "./create-app.js";
-import { createLogWriter, logFilePath } from "./log-file.js";
+import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import { generateRequestId } from "./request-id.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -31,6 +31,8 @@ export interface StartProxyOptions {
   authToken?: string;
   /** Where log lines go besides MALLEX_HOME's log file (the CLI passes stderr). */
   print: (line: string) => void;
+  /** The log file writer to share (the CLI's, which model-server events use too); else one of its own, closed with the proxy. */
+  logWriter?: LogWriter;
 }
 
 export interface RunningProxy {
@@ -49,9 +51,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   if (!LOOPBACK.test(host) && !authToken) {
     throw new MallexError("E_USAGE", `server.host is ${host}, which other machines can reach: set server.auth_token (e.g. \${MALLEX_TOKEN}) first.`);
   }
-  const log = createLogWriter(logFilePath(options.mallexHome, table), (line) => {
-    if (table.observability.requestLog) options.print(line);
-  });
+  const logWriter = options.logWriter ?? createLogWriter(logFilePath(options.mallexHome, table), { rotation: logRotationOf(table), onError: options.print });
+  const echo = table.observability.requestLog ? options.print : undefined;
+  const log = (line: string) => logWriter.write(line, echo);
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),
@@ -83,7 +85,12 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${(error as Error).message}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
   const address = new URL(listener.url);
-  return { url: `http://${host}:${address.port}`, port: Number(address.port), close: () => listener.close() };
+  const close = async () => {
+    await listener.close();
+    // Every request line is queued by now; the writer the caller passed is the caller's to close.
+    await (options.logWriter ? logWriter.flush() : logWriter.close());
+  };
+  return { url: `http://${host}:${address.port}`, port: Number(address.port), close };
 }
 
 function resolveSecret(text: string, env: EnvLookup): string | undefined {

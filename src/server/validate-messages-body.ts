@@ -1,5 +1,5 @@
 import type { ErrorObject } from "ajv";
-import type { ValidateFunction } from "../../generated/validate-messages.js";
+import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 
 export type MessagesBodyCheck = { ok: true; request: MessagesRequest } | { ok: false; message: string };

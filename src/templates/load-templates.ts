@@ -10,7 +10,7 @@ import { templateHelpers } from "./template-helpers.js";
 
 /** The templates of one compiled config, ready to render. */
 export interface Templates {
-  /** Template names, in the order generated/templates.js declares them. */
+  /** Template names, in the order generated/templates.mjs declares them. */
   readonly names: readonly string[];
   /**
    * Renders one template. Deterministic: the same context always gives the same bytes.
@@ -22,7 +22,7 @@ export interface Templates {
 type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
 
 /**
- * Imports `generated/templates.js` (the precompiled specs `mallex compile` wrote) and returns its
+ * Imports `generated/templates.mjs` (the precompiled specs `mallex compile` wrote) and returns its
  * templates, each backed by a private Handlebars environment with mallex's helpers registered.
  * The file is imported under its content hash, so a recompiled file is never served from the
  * module cache.
@@ -48,7 +48,7 @@ export async function loadTemplates(generatedDir: string): Promise<Templates> {
 }
 
 /**
- * Templates from precompiled specs (what generated/templates.js exports) or from template source
+ * Templates from precompiled specs (what generated/templates.mjs exports) or from template source
  * text, which is compiled with the options `mallex compile` uses (HANDLEBARS_COMPILE_OPTIONS:
  * nothing is escaped, prompts are not HTML).
  */

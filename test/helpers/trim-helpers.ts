@@ -19,13 +19,13 @@ import { readCapture } from "./shared-dir.js";
 export function compileShipped(): { table: RoutingTable; templatesJs: string } {
   const result = compileIn(packageRoot);
   if (!result.table || !result.files) throw new Error(`the shipped config does not compile:\n${result.lines.join("\n")}`);
-  return { table: result.table, templatesJs: result.files["templates.js"]! };
+  return { table: result.table, templatesJs: result.files["templates.mjs"]! };
 }
 
-/** Writes templates.js into a fresh folder and loads it the way the runtime does. */
+/** Writes templates.mjs into a fresh folder and loads it the way the runtime does. */
 export async function loadTemplatesFrom(templatesJs: string): Promise<Templates> {
   const dir = mkdtempSync(join(tmpdir(), "mallex-templates-"));
-  writeFileSync(join(dir, "templates.js"), templatesJs);
+  writeFileSync(join(dir, "templates.mjs"), templatesJs);
   return loadTemplates(dir);
 }
 

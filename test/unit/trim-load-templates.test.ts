@@ -9,7 +9,7 @@ import { buildSystemTemplateContext, buildToolsTemplateContext } from "../../src
 import { compileShipped, loadTemplatesFrom, testProfile } from "../helpers/trim-helpers.js";
 
 describe("loadTemplates", () => {
-  it("imports generated/templates.js and renders without escaping, as compiled", async () => {
+  it("imports generated/templates.mjs and renders without escaping, as compiled", async () => {
     const templates = await loadTemplatesFrom(compileShipped().templatesJs);
     expect(templates.names).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
     const text = templates.render("classifier", { prompt: 'fix "a" & <b>', intents: [{ id: "x", description: "y" }] });
@@ -19,18 +19,18 @@ describe("loadTemplates", () => {
   it("loads a recompiled file afresh, never from the module cache", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mallex-templates-"));
     const spec = (text: string) => `export default { "t": ${JSON.stringify({ compiler: [8, ">= 4.3.0"], main: null, useData: false }).replace('"main":null', `"main":function(){return ${JSON.stringify(text)}}`)} };\n`;
-    writeFileSync(join(dir, "templates.js"), spec("one"));
+    writeFileSync(join(dir, "templates.mjs"), spec("one"));
     expect((await loadTemplates(dir)).render("t", {})).toBe("one");
-    writeFileSync(join(dir, "templates.js"), spec("two"));
+    writeFileSync(join(dir, "templates.mjs"), spec("two"));
     expect((await loadTemplates(dir)).render("t", {})).toBe("two");
   });
 
-  it("says what to do when templates.js is missing or lacks a template", async () => {
+  it("says what to do when templates.mjs is missing or lacks a template", async () => {
     const empty = mkdtempSync(join(tmpdir(), "mallex-templates-"));
     const missing = await loadTemplates(empty).catch((error: unknown) => error);
     expect(MallexError.isInstance(missing) && missing.code).toBe("E_GENERATED_STALE");
-    expect((missing as Error).message).toBe(`${join(empty, "templates.js")} does not exist: run \`mallex compile\``);
-    expect(() => createTemplates({ a: "x" }).render("b", {})).toThrow('template "b" is not in generated/templates.js (it has a): run `mallex compile`');
+    expect((missing as Error).message).toBe(`${join(empty, "templates.mjs")} does not exist: run \`mallex compile\``);
+    expect(() => createTemplates({ a: "x" }).render("b", {})).toThrow('template "b" is not in generated/templates.mjs (it has a): run `mallex compile`');
   });
 });
 

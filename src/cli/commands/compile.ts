@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { compileConfig, loadConfigValidator } from "../../compile/compile-config.js";
+import { includesOutside } from "../../compile/includes-outside.js";
 import { writeGeneratedFiles } from "../../compile/write-generated.js";
 import { formatDiagnostic } from "../../config/diagnostics.js";
 import { displayPath } from "../../config/load-config.js";
@@ -31,6 +32,10 @@ export default defineCommand({
       throw new MallexError("E_CONFIG_INVALID", `✗ ${displayPath(configPath, cwd)}: ${errors} error${errors === 1 ? "" : "s"}, nothing written`, { details: lines });
     }
     for (const line of lines) console.error(line);
+    // Allowed, but said: a file outside the config's folder changes what this config does.
+    for (const file of includesOutside(configPath, result.configFiles ?? [], packageRoot)) {
+      console.log(`↳ includes ${displayPath(file, cwd)} (outside the folder of ${displayPath(configPath, cwd)})`);
+    }
     const shownOut = relative(cwd, outDir) || ".";
     if (args.check) {
       const stale = Object.entries(result.files).filter(([name, content]) => {
