@@ -96,6 +96,26 @@ export interface Server {
    * Longest a request may go without a byte from the backend before it is failed.
    */
   request_timeout_s?: number;
+  /**
+   * Host names (besides localhost, 127.0.0.1, [::1] and server.host) a request's Host header may name, e.g. the machine's LAN name; any other Host is refused (DNS rebinding).
+   */
+  allowed_hosts?: string[];
+  /**
+   * Browser origins (e.g. http://localhost:5173) allowed to call mallex, with CORS; a request from any other Origin is refused. mallex's own origin is always allowed.
+   */
+  cors_origins?: string[];
+  /**
+   * Largest request body in MB (the Anthropic API's own limit is 32); larger gets 413 request_too_large.
+   */
+  max_body_mb?: number;
+  /**
+   * Requests one local backend serves at once; more wait in its queue.
+   */
+  max_in_flight_per_backend?: number;
+  /**
+   * Requests that may wait for a local backend; past that a request gets 529 overloaded_error at once.
+   */
+  max_waiting_per_backend?: number;
 }
 /**
  * A model server.

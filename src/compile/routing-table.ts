@@ -1,7 +1,7 @@
 import type { Size, TierName } from "../../generated/config.js";
 
 /** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
-export const ROUTING_TABLE_FORMAT = 3;
+export const ROUTING_TABLE_FORMAT = 4;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
@@ -135,7 +135,20 @@ export interface RoutingTable {
   sources: Array<{ path: string; sha256: string }>;
   /** Environment variables read while compiling (their values are part of the hash). */
   env: string[];
-  server: { host: string; port: number; authToken?: string; requestTimeoutMs: number };
+  server: {
+    host: string;
+    port: number;
+    authToken?: string;
+    requestTimeoutMs: number;
+    /** Host names a request may name besides the loopback ones and `host` (DNS rebinding guard). */
+    allowedHosts: string[];
+    /** Browser origins allowed to call mallex (CORS); mallex's own origin always is. */
+    corsOrigins: string[];
+    maxBodyBytes: number;
+    /** The bounded queue in front of each local backend. */
+    maxInFlightPerBackend: number;
+    maxWaitingPerBackend: number;
+  };
   backends: Record<string, CompiledBackend>;
   profiles: Record<string, CompiledProfile>;
   tiers: Record<TierName, { profile: string; fallback?: TierName }>;

@@ -1,10 +1,12 @@
 import { H3, HTTPError, type H3Event } from "h3";
 import { isAuthorized } from "./check-auth.js";
+import { originPolicyOf } from "./check-request-origin.js";
 import { errorResponse } from "./error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
 import { checkConversation } from "./check-conversation.js";
 import { backendAvailability, handleMessages } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
+import { guardOrigin, limitBody } from "./guard-request.js";
 import { forRequest, type ServerContext } from "./server-context.js";
 import { checkMessagesBody } from "./validate-messages-body.js";
 
@@ -34,11 +36,14 @@ export function createApp(ctx: ServerContext): H3 {
   app.on("HEAD", "/", () => new Response(null, { status: 200 }));
   app.get("/health", () => ({ status: "ok", profiles: Object.keys(ctx.table.profiles).length, config: ctx.table.hash.slice(0, 12) }));
 
+  // Before anything else answers: a web page (a foreign Host or Origin) gets nothing, not even /health.
+  app.use(guardOrigin(originPolicyOf(ctx.table.server), requestIdOf));
   app.use((event) => {
     if (event.url.pathname.startsWith("/v1/") && !isAuthorized(event.req.headers, ctx.authToken)) {
       return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
     }
   });
+  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf));
 
   app.post("/v1/messages", (event) => handleMessages(event.req, scoped(event)));
   app.post("/v1/messages/count_tokens", async (event) => {

@@ -4,6 +4,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
 import type { Templates } from "../templates/load-templates.js";
+import type { BackendQueues } from "./backend-queue.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { TranslateDeps } from "../translate/translate-options.js";
@@ -21,6 +22,8 @@ export interface ServerContext {
   /** Compiled tool input schemas, shared by every response of this server (compiling one costs milliseconds). */
   schemaCache: ToolSchemaCache;
   validateMessages: ValidateFunction;
+  /** The bounded queue in front of each local backend (absent: requests go straight through). */
+  queues?: BackendQueues;
   /** Local token clients must present (x-api-key or Bearer); absent: no check. */
   authToken?: string;
   /** How often to send `ping` while the backend is silent (prefilling). */

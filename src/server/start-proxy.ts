@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
 import { toNodeHandler } from "h3";
 import { listen } from "listhen";
 import { resolveBackends } from "../backends/resolve-backends.js";
@@ -11,7 +12,9 @@ import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionStore } from "../router/session-store.js";
 import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
+import { createBackendQueues } from "./backend-queue.js";
 import { createApp } from "./create-app.js";
+import { hardenNodeServer } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import { generateRequestId } from "./request-id.js";
 import type { ServerContext } from "./server-context.js";
@@ -64,6 +67,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     schemaCache: createToolSchemaCache(),
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),
+    queues: createBackendQueues({ maxInFlight: table.server.maxInFlightPerBackend, maxWaiting: table.server.maxWaitingPerBackend }),
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
     log,
@@ -81,6 +85,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       autoClose: false,
       isTest: true, // keeps listhen quiet; mallex prints its own URL
     });
+    hardenNodeServer(listener.server as Server);
   } catch (error) {
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${(error as Error).message}. Is another mallex running? Pick another with --port.`, { cause: error });
   }

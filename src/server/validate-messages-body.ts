@@ -1,6 +1,7 @@
 import type { ErrorObject } from "ajv";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./check-json-depth.js";
 
 export type MessagesBodyCheck = { ok: true; request: MessagesRequest } | { ok: false; message: string };
 
@@ -9,6 +10,7 @@ export type MessagesBodyCheck = { ok: true; request: MessagesRequest } | { ok: f
  * count_tokens bodies are the same minus max_tokens.
  */
 export function checkMessagesBody(text: string, validate: ValidateFunction, options: { forCounting?: boolean } = {}): MessagesBodyCheck {
+  if (jsonDepthExceeds(text)) return { ok: false, message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` };
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -22,7 +22,8 @@ export function simplifyToolSchema(schema: Record<string, unknown>): Record<stri
 function simplifyNode(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(simplifyNode);
   if (!isPlainObject(node)) return node;
-  const out: Record<string, unknown> = {};
+  // No prototype while it is filled: a schema key named "__proto__" stays a key (the spread below keeps it one).
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(node)) {
     if (NOISE.has(key)) continue;
     if (key === "additionalProperties" && value === false) continue;
@@ -37,7 +38,7 @@ function simplifyNode(node: unknown): unknown {
       out[key] = value;
     }
   }
-  return out;
+  return { ...out };
 }
 
 /** The first paragraph of a description, cut at a word boundary to at most `max` characters ("…" included). */

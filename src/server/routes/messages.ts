@@ -22,6 +22,7 @@ import { createAnthropicStreamTranslator } from "../../translate/translate-opena
 import type { RequestLease } from "../../supervisor/types.js";
 import { MallexError } from "../../mallex-error.js";
 import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
+import { BackendQueueFullError } from "../backend-queue.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
 import { declineThread } from "../decline-thread.js";
@@ -122,6 +123,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
       if (forced !== undefined && problem !== undefined) {
         ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
         const retryBody = JSON.stringify(correctiveRequest(upstreamRequest, converted, problem, forced, trimmed.offeredTools));
+        upstream.release(); // the first answer is read whole: its backend slot goes to the retry
         const retry = await connectUpstream(ctx, route, retryBody, req.signal, false);
         try {
           converted = convertOpenAIResponse((await retry.response.json()) as OpenAIChatResponse, translateContext);
@@ -181,18 +183,23 @@ async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: s
   let backend = ctx.backends[route.profile.backend]!;
   let lease: RequestLease | undefined;
   let signal = clientSignal;
-  if (backend.supervised && ctx.supervisors) {
-    const supervisor = ctx.supervisors.for(route.profile);
-    backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
-    lease = supervisor.beginRequest({ watch: streamed });
-    signal = AbortSignal.any([clientSignal, lease.signal]);
-  }
+  // Waits its turn for the backend (or fails at once when too many already wait): see backend-queue.ts.
+  const slot = await ctx.queues?.acquire(backend.name, clientSignal);
   let released = false;
   const release = () => {
-    if (!released) lease?.end();
+    if (!released) {
+      lease?.end();
+      slot?.();
+    }
     released = true;
   };
   try {
+    if (backend.supervised && ctx.supervisors) {
+      const supervisor = ctx.supervisors.for(route.profile);
+      backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
+      lease = supervisor.beginRequest({ watch: streamed });
+      signal = AbortSignal.any([clientSignal, lease.signal]);
+    }
     const response = await postChatCompletions(backend, body, { signal, headersTimeoutMs: ctx.requestTimeoutMs });
     lease?.progress();
     return { response, progress: () => lease?.progress(), release };
@@ -208,6 +215,10 @@ function failure(error: unknown, ctx: ServerContext, routeLabel: string): Respon
   if (TranslateError.isInstance(error)) {
     ctx.log(`${routeLabel} · rejected: ${error.message}`);
     return reply(400, `${error.path}: ${error.message}`, { retry: false });
+  }
+  if (BackendQueueFullError.isInstance(error)) {
+    ctx.log(`${routeLabel} · refused: ${error.message}`);
+    return reply(529, error.message, { type: "overloaded_error" });
   }
   if (BackendError.isInstance(error)) {
     ctx.log(`${routeLabel} · backend failed: ${error.message}`);

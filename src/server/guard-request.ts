@@ -1,0 +1,55 @@
+import { handleCors, type H3Event, type Middleware } from "h3";
+import { checkRequestOrigin, type OriginPolicy } from "./check-request-origin.js";
+import { errorResponse } from "./error-response.js";
+import { readLimitedBody } from "./read-limited-body.js";
+
+type RequestIdOf = (event: H3Event) => string;
+
+/**
+ * Refuses (403 permission_error) a request for a Host that is not mallex's or from a browser origin
+ * that is not allowed; answers the CORS preflight of an allowed origin and adds CORS headers to its
+ * responses. 403 rather than 421: the request did reach the right server, which refuses it — and
+ * 403 is an error type Anthropic's clients know (permission_error), 421 is not.
+ */
+export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Middleware {
+  return (event) => {
+    const headers = event.req.headers;
+    const check = checkRequestOrigin({ host: headers.get("host") ?? event.url.host, origin: headers.get("origin"), secFetchSite: headers.get("sec-fetch-site") }, policy);
+    if (!check.ok) return errorResponse(403, check.message, { retry: false, requestId: requestIdOf(event) });
+    if (check.corsOrigin === undefined) return;
+    const preflight = handleCors(event, {
+      origin: [check.corsOrigin],
+      methods: ["GET", "HEAD", "POST", "OPTIONS"],
+      allowHeaders: "*",
+      exposeHeaders: ["request-id", "x-should-retry", "retry-after"],
+      maxAge: "600",
+    });
+    if (preflight !== false) return preflight;
+  };
+}
+
+/**
+ * Reads the body of every request that has one (after the token check), at most `maxBytes`; past
+ * that, 413 request_too_large and the connection is closed, so the rest is never read. Handlers then
+ * read the body from the request as before.
+ */
+export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middleware {
+  return async (event) => {
+    const { method } = event.req;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
+    const body = await readLimitedBody(event.req, maxBytes);
+    if (!body.ok) {
+      const response = errorResponse(413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`, {
+        retry: false,
+        requestId: requestIdOf(event),
+      });
+      response.headers.set("connection", "close");
+      return response;
+    }
+    const req = event.req;
+    // As h3's own assertBodySize does: the handlers read this request's body, already in memory.
+    (event as { req: Request }).req = new Request(req.url, { method, headers: req.headers, body: body.text, signal: req.signal });
+  };
+}
+
+const formatMB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;
