@@ -2,7 +2,8 @@
  * The supervisor seen from other processes: `mallex server status|stop|logs` from a second
  * terminal (the built CLI: `npx tsc -p tsconfig.build.json` first, as `npm test` does), a pidfile
  * whose pid now belongs to another program, no orphan server when the mallex that owns it
- * gets SIGTERM or SIGINT, and a server kept after its mallex ended normally (on_exit: keep).
+ * gets SIGTERM or SIGINT, nor when it is killed (SIGKILL) or crashes (its death watch), and a
+ * server kept after its mallex ended normally (on_exit: keep).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,6 +17,7 @@ import type { SupervisorEvent } from "../src/supervisor/types.js";
 import { PassThrough } from "node:stream";
 import { askYesNo } from "../src/cli/commands/run.js";
 import { runCli } from "./helpers/run-cli.js";
+import { eventually, liveGroupMembers, portAnswers, processesMatching as treeProcessesMatching } from "./helpers/process-tree.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
 const OWNER = fileURLToPath(new URL("./helpers/supervisor-owner.js", import.meta.url));
@@ -112,17 +114,15 @@ describe("mallex server (a second process)", () => {
       mallexPid: 999_999,
       processGroup: true,
     });
-    writePidfile(home, record("mlx--recycled", foreign.pid!));
     const dead = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
     await new Promise((resolve) => dead.once("exit", resolve));
-    writePidfile(home, record("mlx--dead", dead.pid!));
+    const writeBoth = () => {
+      writePidfile(home, record("mlx--recycled", foreign.pid!));
+      writePidfile(home, record("mlx--dead", dead.pid!));
+    };
     const env = { MALLEX_HOME: home };
 
-    const status = await runCli(["server", "status"], { env });
-    expect(status.stdout.split("\n")).toEqual([
-      `mlx--dead  pid ${dead.pid}  port 45678  ${MODEL}  stale (not running)  (mallex pid 999999)`,
-      `mlx--recycled  pid ${foreign.pid}  port 45678  ${MODEL}  stale (the pid now belongs to another program)  (mallex pid 999999)`,
-    ]);
+    writeBoth();
     const stop = await runCli(["server", "stop"], { env });
     expect(stop.stdout.split("\n")).toEqual([
       `mlx--dead: pid ${dead.pid} was not running; removed its pidfile`,
@@ -132,6 +132,37 @@ describe("mallex server (a second process)", () => {
     expect(foreign.exitCode).toBeNull();
     expect(existsSync(pidfilePath(home, "mlx--recycled"))).toBe(false);
     expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
+
+    // status shows such records once, their owner checked too (pid 999999 runs nothing), and removes them.
+    writeBoth();
+    const status = await runCli(["server", "status"], { env });
+    expect(status.stdout.split("\n")).toEqual([
+      `mlx--dead  pid ${dead.pid}  port 45678  ${MODEL}  stale (not running)  (its mallex pid 999999 is gone); pidfile removed`,
+      `mlx--recycled  pid ${foreign.pid}  port 45678  ${MODEL}  stale (the pid now belongs to another program)  (its mallex pid 999999 is gone); pidfile removed`,
+    ]);
+    expect(alive(foreign.pid)).toBe(true);
+    expect(existsSync(pidfilePath(home, "mlx--recycled"))).toBe(false);
+    expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
+    expect((await runCli(["server", "status"], { env })).stdout).toBe(`No supervised model server is running (MALLEX_HOME=${home}).`);
+  });
+
+  it("reports a live server whose mallex is gone (its pid dead, or recycled: another start time) as orphaned, not as that mallex's", async () => {
+    const home = tempHome();
+    const server = foreignProcess(); // stands in for the model server: its command line is recorded as is
+    const owner = foreignProcess(); // a live process under the recorded mallex pid, started at another time
+    await until(() => alive(server.pid) && alive(owner.pid));
+    const argv = [process.execPath, "-e", "setInterval(() => {}, 1000)"];
+    const base = { pid: server.pid!, port: 45679, baseUrl: "http://127.0.0.1:45679/v1", command: argv.join(" "), argv, model: MODEL, startedAt: new Date().toISOString(), processGroup: false };
+    writePidfile(home, { ...base, key: "mlx--dead-owner", mallexPid: 999_999 });
+    writePidfile(home, { ...base, key: "mlx--recycled-owner", mallexPid: owner.pid!, mallexStartTime: "1" });
+    writePidfile(home, { ...base, key: "mlx--live-owner", mallexPid: owner.pid!, mallexStartTime: systemProcessInspector.startTime!(owner.pid!)! });
+    const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
+    const lines = status.stdout.split("\n");
+    expect(lines[0]).toMatch(new RegExp(`^mlx--dead-owner  pid ${server.pid}  port 45679  ${MODEL}  up \\d+s  alive, orphaned  \\(its mallex pid 999999 is gone: \`mallex server stop\` stops it\\)$`));
+    expect(lines[1]).toMatch(new RegExp(`^mlx--live-owner  pid ${server.pid} .* up \\d+s  alive  \\(mallex pid ${owner.pid}\\)$`));
+    expect(lines[2]).toMatch(new RegExp(`^mlx--recycled-owner  pid ${server.pid} .* alive, orphaned  \\(its mallex pid ${owner.pid} is gone: `));
+    // A live server keeps its record: `mallex server stop` needs it.
+    expect(existsSync(pidfilePath(home, "mlx--dead-owner"))).toBe(true);
   });
 
   it("rejects an unknown action with a usage error", async () => {
@@ -182,6 +213,66 @@ describe("no orphan server when mallex is stopped by a signal", () => {
       expect(output.stderr).toContain('"type":"stopped"');
     });
   }
+});
+
+describe("no orphan server when mallex dies without stopping it", () => {
+  /** An owner with a ready server: the server's pid and port. */
+  async function ownedServer(home: string, ...args: string[]) {
+    const started = startOwner(home, ...args);
+    await until(() => /READY \d+/.test(started.output.stdout) || started.owner.exitCode !== null, 15_000).catch(() => {});
+    const pid = Number(/READY (\d+)/.exec(started.output.stdout)?.[1]);
+    expect(pid, started.output.stderr).toBeGreaterThan(0);
+    pids.add(pid);
+    const record = readPidfile(pidfilePath(home, "owner--fake"));
+    expect(record).toMatchObject({ pid, mallexPid: started.owner.pid, mallexStartTime: systemProcessInspector.startTime!(started.owner.pid!) });
+    return { ...started, pid, port: record!.port };
+  }
+
+  /** The server, its whole process group and its port are gone; its death watch too. */
+  async function expectGone(pid: number, port: number) {
+    await eventually(`the server (pid ${pid}) and its process group are gone`, () => liveGroupMembers(pid).length === 0);
+    await eventually(`nothing answers on port ${port}`, async () => !(await portAnswers(port)));
+    await eventually(`the death watch of ${pid} has exited`, () => treeProcessesMatching(`mallex-death-watch ${pid}`).length === 0);
+  }
+
+  it("SIGKILL of mallex: its death watch stops the server (its process group, its port); `mallex server status` then says stale and removes the record", async () => {
+    const home = tempHome();
+    const { owner, pid, port, exited } = await ownedServer(home);
+    await eventually("the owner watches the server", () => treeProcessesMatching(`mallex-death-watch ${pid}`).length === 1);
+    owner.kill("SIGKILL");
+    expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
+    await expectGone(pid, port);
+    const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
+    expect(status.stdout).toMatch(new RegExp(`^owner--fake  pid ${pid}  port ${port}  ${MODEL}  stale \\(not running\\)  \\(its mallex pid ${owner.pid} is gone\\); pidfile removed$`));
+    expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+  });
+
+  it("a crash of mallex (an uncaught exception) stops the server", async () => {
+    const home = tempHome();
+    const { pid, port, exited, output } = await ownedServer(home, "crash");
+    expect((await exited).code, output.stderr).toBe(1);
+    expect(output.stderr).toContain("the owner crashed");
+    await expectGone(pid, port);
+  });
+
+  it("SIGKILL of the mallex that adopted a kept server stops it too; a kept server outlives the mallex that kept it", async () => {
+    const home = tempHome();
+    const kept = startOwner(home, "keep");
+    expect(await kept.exited, kept.output.stderr).toEqual({ code: 0, signal: null });
+    const pid = Number(/KEPT (\d+)/.exec(kept.output.stdout)?.[1]);
+    pids.add(pid);
+    // Its death watch was disarmed when it was kept: well after the owner is gone, it still runs.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(alive(pid)).toBe(true);
+    expect(treeProcessesMatching(`mallex-death-watch ${pid}`)).toEqual([]);
+
+    const adopter = await ownedServer(home);
+    expect(adopter.output.stdout).toBe(`REUSED\nREADY ${pid}\n`);
+    await eventually("the adopter watches the server", () => treeProcessesMatching(`mallex-death-watch ${pid}`).length === 1);
+    adopter.owner.kill("SIGKILL");
+    await adopter.exited;
+    await expectGone(pid, adopter.port);
+  });
 });
 
 describe("a server kept after its mallex ended normally (on_exit: keep)", () => {

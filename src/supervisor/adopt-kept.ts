@@ -12,13 +12,14 @@
  * `mallex server stop`. A request in flight when it dies fails on its own (the connection drops) and
  * the wedge watch still aborts one that gets no token. Its output goes on into server.log through the
  * sink the keeping mallex started (output-sink.ts), so mallex reads none of it: an out-of-memory
- * line of an adopted server is only in the log.
+ * line of an adopted server is only in the log. Adopted, it is this mallex's again: a death watch
+ * (arm-death-watch.ts) stops it should this mallex die without stopping or keeping it.
  */
 import { renameSync, rmSync } from "node:fs";
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import type { Run } from "./launch-run.js";
 import type { ExitInfo, LaunchedServer } from "./launch-server.js";
-import { livenessOf, pidfilePath, readPidfile, removePidfile, writePidfile, type ServerPidfile } from "./pidfile.js";
+import { livenessOf, ownerIdentity, pidfilePath, readPidfile, removePidfile, writePidfile, type ServerPidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
 import { isSameProcess } from "./process-identity.js";
 import { mallexArgv } from "../mallex-argv.js";
@@ -102,11 +103,11 @@ export async function adoptKeptServer(options: AdoptOptions): Promise<Adopted | 
     }
     return undefined;
   }
-  const { kept: _kept, ...owned } = record;
-  writePidfile(options.mallexHome, { ...owned, mallexPid: deps.mallexPid });
+  const { kept: _kept, mallexStartTime: _previous, ...owned } = record;
+  writePidfile(options.mallexHome, { ...owned, ...ownerIdentity(deps.mallexPid, deps.inspector) });
   rmSync(claim, { force: true });
 
-  const server = watchAdopted(record, { pollMs: options.pollMs, deps });
+  const server = watchAdopted(record, { pollMs: options.pollMs, graceMs: options.stopTimeoutMs, deps });
   const run: Run = { server, port: record.port, baseUrl: record.baseUrl, argv: record.argv, ready: true, expected: false, wedged: false, oom: false, smallerContext: undefined, leases: new Set(), wedgeTimer: undefined };
   const recordedContext = contextSizeOf(record.argv);
   return { run, record, contextSize: recordedContext !== contextSizeOf(argv) ? recordedContext : undefined };
@@ -138,15 +139,20 @@ const sameWords = (a: readonly string[], b: readonly string[]) => a.length === b
  * A LaunchedServer for a process mallex did not start: `exited` settles when polling finds the pid
  * gone (or once stop()/killNow() ended it); it is signalled only while it still is the recorded program.
  */
-export function watchAdopted(record: ServerPidfile, options: { pollMs: number; deps: Pick<SupervisorDeps, "inspector" | "setTimeout" | "clearTimeout"> }): LaunchedServer {
+export function watchAdopted(
+  record: ServerPidfile,
+  options: { pollMs: number; graceMs?: number; deps: Pick<SupervisorDeps, "inspector" | "setTimeout" | "clearTimeout"> & Partial<Pick<SupervisorDeps, "armDeathWatch">> },
+): LaunchedServer {
   const { pid, processGroup: group, argv } = record;
   const { inspector, setTimeout, clearTimeout } = options.deps;
+  const watch = options.deps.armDeathWatch?.({ pid, group, graceMs: options.graceMs ?? 10_000 });
   let settle!: (info: ExitInfo) => void;
   const exited = new Promise<ExitInfo>((resolve) => (settle = resolve));
   let watching = true;
   let timer: unknown;
   const unwatch = () => {
     watching = false;
+    watch?.disarm();
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
   };

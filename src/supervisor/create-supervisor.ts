@@ -147,7 +147,8 @@ class Supervisor implements ServerSupervisor {
     if (record?.pid !== pid) return undefined; // stopped from outside (`mallex server stop`) a moment ago
     this._clearIdle();
     run.expected = true;
-    writePidfile(this._options.mallexHome, { ...record, mallexPid: 0, kept: true });
+    const { mallexStartTime: _owner, ...unowned } = record;
+    writePidfile(this._options.mallexHome, { ...unowned, mallexPid: 0, kept: true });
     run.server.release({ file: this._log.file, maxBytes: this._options.log?.maxBytes, keep: this._options.log?.keep });
     this._forget(run, { keepPidfile: true });
     this._state = "stopped";

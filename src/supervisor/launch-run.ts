@@ -8,7 +8,7 @@ import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./s
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
 import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
 import { resolveVenvDir } from "./bootstrap-venv.js";
-import { writePidfile } from "./pidfile.js";
+import { ownerIdentity, writePidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
 import { reapOrphan } from "./reap-orphan.js";
 import type { ServerLog } from "./server-log.js";
@@ -112,7 +112,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   };
   // Output arrives in later events, by when `run` is set.
   let run: Run | undefined = undefined;
-  const server = launchServer({ argv, env, execa: deps.execa, log, onLine: (line) => run && onLine(run, line) });
+  const server = launchServer({ argv, env, execa: deps.execa, log, onLine: (line) => run && onLine(run, line), armDeathWatch: deps.armDeathWatch, graceMs: options.stopTimeoutMs });
   run = { server, port, baseUrl, argv, ready: false, expected: false, wedged: false, oom: false, smallerContext: undefined, leases: new Set(), wedgeTimer: undefined };
 
   const pid = run.server.pid;
@@ -124,7 +124,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     return { kind: "exited", run: undefined, info, smallerContext: undefined, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} could not be started (${info.spawnError}): ${hint}`) };
   }
   options.onStarted(run);
-  writePidfile(options.mallexHome, { key: spec.key, pid, port, baseUrl, command, argv, model: spec.model, startedAt: new Date(started).toISOString(), mallexPid: deps.mallexPid, processGroup: true });
+  writePidfile(options.mallexHome, { key: spec.key, pid, port, baseUrl, command, argv, model: spec.model, startedAt: new Date(started).toISOString(), ...ownerIdentity(deps.mallexPid, deps.inspector), processGroup: true });
 
   const heartbeat = () => {
     const now = deps.now();

@@ -3,13 +3,15 @@
  * tqdm redraws with `\r`, so `\r` ends a line too. Every line goes to server.log and to `onLine`;
  * the last few are kept for error messages.
  *
- * Nothing here kills the server when mallex exits: it runs in its own process group and session
- * (`detached`), execa's `cleanup` is off, and the handle is only referenced while mallex watches it.
- * The supervisor stops it explicitly (stop(), killNow() from stopAllOnExit), or lets go of it
- * (release(): on_exit keep).
+ * The server runs in its own process group and session (`detached`), execa's `cleanup` is off, and
+ * the handle is only referenced while mallex watches it. The supervisor stops it explicitly (stop(),
+ * killNow() from stopAllOnExit), or lets go of it (release(): on_exit keep). Should mallex die
+ * without doing either (SIGKILL), the death watch armed here stops the group (arm-death-watch.ts);
+ * it is disarmed once the server has exited or is released.
  */
 import { StringDecoder } from "node:string_decoder";
 import type { execa as execaFunction } from "execa";
+import type { ArmDeathWatch } from "./arm-death-watch.js";
 import type { ServerLog } from "./server-log.js";
 import { startOutputSink, type OutputSinkOptions } from "./output-sink.js";
 import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
@@ -49,6 +51,10 @@ export interface LaunchOptions {
   onLine(line: string): void;
   /** Lines kept for tail() (default 60). */
   keepLines?: number;
+  /** Watches for mallex's death (none when omitted). */
+  armDeathWatch?: ArmDeathWatch;
+  /** The death watch's SIGTERM → SIGKILL grace (default 10 s). */
+  graceMs?: number;
 }
 
 export function launchServer(options: LaunchOptions): LaunchedServer {
@@ -93,7 +99,9 @@ export function launchServer(options: LaunchOptions): LaunchedServer {
     );
   });
   const pid = child.pid;
+  const watch = pid === undefined ? undefined : options.armDeathWatch?.({ pid, group: true, graceMs: options.graceMs ?? 10_000 });
   const exited: Promise<ExitInfo> = child.then(async (result) => {
+    watch?.disarm();
     await Promise.all(drained);
     if (pid === undefined) return { code: null, signal: null, spawnError: result.originalMessage || result.shortMessage || "could not start" };
     return { code: result.exitCode ?? null, signal: result.signal ?? null };
@@ -109,6 +117,7 @@ export function launchServer(options: LaunchOptions): LaunchedServer {
     },
     release: (sink) => {
       if (pid === undefined) return;
+      watch?.disarm(); // it is meant to outlive mallex
       startOutputSink({ stdout: child.stdout, stderr: child.stderr }, sink);
       // The sink holds its own copies of the pipes; mallex's ends close, and its event loop no longer waits for the server.
       child.stdout?.destroy();

@@ -2,9 +2,11 @@
  * `mallex server status|stop` from any terminal: what the pidfiles under MALLEX_HOME say, checked
  * against the live processes. A PID is only signalled after its command line matched the record.
  * Servers kept running after their session (on_exit: keep) are listed and stopped the same way.
+ * The owner is checked too: a server whose mallex is gone (killed without stopping it) is reported
+ * as orphaned, never as that mallex's; `status` removes the records of servers that no longer run.
  */
 import { rmSync } from "node:fs";
-import { livenessOf, readPidfiles, type ServerLiveness, type ServerPidfile } from "./pidfile.js";
+import { livenessOf, ownerLivenessOf, readPidfile, readPidfiles, type OwnerLiveness, type ServerLiveness, type ServerPidfile } from "./pidfile.js";
 import { systemProcessInspector, type ProcessInspector } from "./process-identity.js";
 import { stopProcess, type StopOutcome } from "./stop-process.js";
 
@@ -14,8 +16,12 @@ export interface ServerStatus {
   /** Why the file could not be read, when it could not. */
   error?: string;
   liveness: ServerLiveness | "unreadable";
+  /** Whether the mallex that supervises it still runs (none: kept, or unreadable; undefined: not checked). */
+  owner?: OwnerLiveness;
   /** Since startedAt, when alive. */
   uptimeMs?: number;
+  /** Its pidfile was removed (pruneStale): the server no longer runs. */
+  removed?: boolean;
 }
 
 export interface ManageDeps {
@@ -33,24 +39,49 @@ const defaultDeps: ManageDeps = {
 export function listServers(mallexHome: string, deps: Partial<ManageDeps> = {}): ServerStatus[] {
   const { inspector, now } = { ...defaultDeps, ...deps };
   return readPidfiles(mallexHome).map((entry): ServerStatus => {
-    if ("error" in entry) return { file: entry.file, error: entry.error, liveness: "unreadable" };
+    if ("error" in entry) return { file: entry.file, error: entry.error, liveness: "unreadable", owner: "none" };
     const liveness = livenessOf(entry.record, inspector);
+    const owner = ownerLivenessOf(entry.record, inspector);
     const started = Date.parse(entry.record.startedAt);
-    return { file: entry.file, record: entry.record, liveness, ...(liveness === "alive" && !Number.isNaN(started) ? { uptimeMs: now() - started } : {}) };
+    return { file: entry.file, record: entry.record, liveness, owner, ...(liveness === "alive" && !Number.isNaN(started) ? { uptimeMs: now() - started } : {}) };
+  });
+}
+
+/**
+ * Removes the pidfiles of servers that no longer run (stale, or their pid is another program's):
+ * records of a mallex that was killed before it could clean up. Only a file that still describes
+ * the same pid is removed (a server started since keeps its own).
+ */
+export function pruneStale(statuses: readonly ServerStatus[]): ServerStatus[] {
+  return statuses.map((status) => {
+    if (!status.record || (status.liveness !== "stale" && status.liveness !== "foreign")) return status;
+    if (readPidfile(status.file)?.pid !== status.record.pid) return status;
+    rmSync(status.file, { force: true });
+    return { ...status, removed: true };
   });
 }
 
 /**
  * One line per server: `KEY  pid N  port N  MODEL  up 3m12s  alive  (mallex pid N)`; a server kept
- * running after its session says so instead of naming a mallex.
+ * running after its session says so instead of naming a mallex, one whose mallex is gone says
+ * that, and a record pruned by pruneStale ends with `; pidfile removed`.
  */
 export function formatServerStatus(status: ServerStatus): string {
   if (!status.record) return `${status.file}: unreadable (${status.error})`;
   const r = status.record;
+  const orphaned = status.liveness === "alive" && status.owner === "gone";
   const state =
-    status.liveness === "alive" ? `up ${formatUptime(status.uptimeMs ?? 0)}  alive` : status.liveness === "stale" ? "stale (not running)" : "stale (the pid now belongs to another program)";
-  const owner = r.kept ? "kept: the next `mallex run` reuses it, `mallex server stop` stops it" : `mallex pid ${r.mallexPid}`;
-  return `${r.key}  pid ${r.pid}  port ${r.port}  ${r.model}  ${state}  (${owner})`;
+    status.liveness === "alive"
+      ? `up ${formatUptime(status.uptimeMs ?? 0)}  ${orphaned ? "alive, orphaned" : "alive"}`
+      : status.liveness === "stale"
+        ? "stale (not running)"
+        : "stale (the pid now belongs to another program)";
+  const owner = r.kept
+    ? "kept: the next `mallex run` reuses it, `mallex server stop` stops it"
+    : status.owner === "gone"
+      ? `its mallex pid ${r.mallexPid} is gone${orphaned ? ": `mallex server stop` stops it" : ""}`
+      : `mallex pid ${r.mallexPid}`;
+  return `${r.key}  pid ${r.pid}  port ${r.port}  ${r.model}  ${state}  (${owner})${status.removed ? "; pidfile removed" : ""}`;
 }
 
 export interface StopReport {

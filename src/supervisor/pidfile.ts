@@ -25,6 +25,8 @@ export interface ServerPidfile {
   startedAt: string;
   /** The mallex process that supervises it; 0 while it is kept with no owner. */
   mallexPid: number;
+  /** That mallex's start time (ProcessInspector.startTime): a recycled mallexPid is not the owner. */
+  mallexStartTime?: string;
   /** Started as a process-group leader: stop signals -pid. */
   processGroup: boolean;
   /** Kept running after its session (on_exit: keep): waiting to be adopted by the next mallex. */
@@ -35,6 +37,9 @@ export type PidfileEntry = { file: string; record: ServerPidfile } | { file: str
 
 /** alive: the recorded process runs; stale: nothing runs under that pid; foreign: the pid now belongs to another program. */
 export type ServerLiveness = "alive" | "stale" | "foreign";
+
+/** alive: the mallex that supervises it runs; gone: it died (or its pid is another process's now); none: kept, no owner. */
+export type OwnerLiveness = "alive" | "gone" | "none";
 
 export function serversDir(mallexHome: string): string {
   return join(mallexHome, "servers");
@@ -90,6 +95,21 @@ export function livenessOf(record: ServerPidfile, inspector: ProcessInspector = 
   return isSameProcess(record.pid, record.argv, inspector) ? "alive" : "foreign";
 }
 
+/** Whether the mallex recorded as the owner still runs: same pid and, when recorded, same start time. */
+export function ownerLivenessOf(record: ServerPidfile, inspector: ProcessInspector = systemProcessInspector): OwnerLiveness {
+  if (record.mallexPid <= 0) return "none";
+  if (!inspector.isAlive(record.mallexPid)) return "gone";
+  if (record.mallexStartTime === undefined || !inspector.startTime) return "alive";
+  const now = inspector.startTime(record.mallexPid);
+  return now === undefined || now === record.mallexStartTime ? "alive" : "gone";
+}
+
+/** This process's identity as an owner, for the pidfile. */
+export function ownerIdentity(mallexPid: number, inspector: ProcessInspector = systemProcessInspector): Pick<ServerPidfile, "mallexPid" | "mallexStartTime"> {
+  const startTime = mallexPid > 0 ? inspector.startTime?.(mallexPid) : undefined;
+  return { mallexPid, ...(startTime !== undefined ? { mallexStartTime: startTime } : {}) };
+}
+
 function parseRecord(value: unknown): ServerPidfile | undefined {
   const r = value as Partial<ServerPidfile> | null;
   if (typeof r !== "object" || r === null) return undefined;
@@ -105,6 +125,7 @@ function parseRecord(value: unknown): ServerPidfile | undefined {
     model: typeof r.model === "string" ? r.model : "",
     startedAt: typeof r.startedAt === "string" ? r.startedAt : "",
     mallexPid: Number.isInteger(r.mallexPid) ? (r.mallexPid as number) : 0,
+    ...(typeof r.mallexStartTime === "string" ? { mallexStartTime: r.mallexStartTime } : {}),
     processGroup: r.processGroup === true,
     ...(r.kept === true ? { kept: true } : {}),
   };

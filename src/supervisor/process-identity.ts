@@ -1,6 +1,8 @@
 /**
  * Is a PID read from disk still the process we started? PIDs are recycled: before signalling one,
- * check that it is alive and that its command line is the one recorded when it was started.
+ * check that it is alive and that its command line is the one recorded when it was started. A
+ * process whose command line is not known in advance (the mallex that owns a server) is told apart
+ * by its start time instead.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -11,6 +13,12 @@ export interface ProcessInspector {
   isAlive(pid: number): boolean;
   /** Its command line as argv (Linux: /proc/PID/cmdline), or as one string (elsewhere: `ps -o command=`); undefined when gone. */
   commandLine(pid: number): string[] | string | undefined;
+  /**
+   * When it started, as an opaque token equal for the same process and different for a later one
+   * with the same pid (Linux: clock ticks since boot from /proc/PID/stat; elsewhere `ps -o lstart=`);
+   * undefined when gone or unknown.
+   */
+  startTime?(pid: number): string | undefined;
 }
 
 export const systemProcessInspector: ProcessInspector = {
@@ -42,6 +50,23 @@ export const systemProcessInspector: ProcessInspector = {
     }
     try {
       const text = execFileSync("ps", ["-ww", "-o", "command=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      return text === "" ? undefined : text;
+    } catch {
+      return undefined;
+    }
+  },
+  startTime(pid) {
+    if (process.platform === "linux") {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        // Field 22 (starttime), counted from the state (field 3) after the parenthesised command.
+        return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+      } catch {
+        return undefined;
+      }
+    }
+    try {
+      const text = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
       return text === "" ? undefined : text;
     } catch {
       return undefined;

@@ -6,7 +6,7 @@
  * not answering); one still kept when a start gets here is stopped like an orphan.
  */
 import { rmSync } from "node:fs";
-import { livenessOf, pidfilePath, readPidfile, type ServerPidfile } from "./pidfile.js";
+import { livenessOf, ownerLivenessOf, pidfilePath, readPidfile, type ServerPidfile } from "./pidfile.js";
 import type { ProcessInspector } from "./process-identity.js";
 import { stopProcess } from "./stop-process.js";
 
@@ -15,7 +15,7 @@ export async function reapOrphan(mallexHome: string, key: string, inspector: Pro
   const file = pidfilePath(mallexHome, key);
   const record = readPidfile(file);
   if (!record || record.mallexPid === ownPid) return undefined;
-  if (record.mallexPid > 0 && inspector.isAlive(record.mallexPid)) return undefined; // another mallex runs it
+  if (ownerLivenessOf(record, inspector) === "alive") return undefined; // another mallex runs it
   const liveness = livenessOf(record, inspector);
   if (liveness === "alive") await stopProcess(record.pid, { group: record.processGroup, timeoutMs: 5000, deps: { inspector } });
   rmSync(file, { force: true });

@@ -1,6 +1,7 @@
 /** What the supervisor takes from the outside world, injectable for tests (house rule 8), and small async helpers. */
 import { createServer } from "node:net";
 import { execa as defaultExeca } from "execa";
+import { armDeathWatch, type ArmDeathWatch } from "./arm-death-watch.js";
 import { bootstrapVenv } from "./bootstrap-venv.js";
 import { systemProcessInspector, type ProcessInspector } from "./process-identity.js";
 import { httpProbeRequest, type ProbeRequest } from "./probe-readiness.js";
@@ -20,6 +21,8 @@ export interface SupervisorDeps {
   mallexPid: number;
   /** Base environment of the server (PATH); execa adds process.env. */
   env: Readonly<Record<string, string | undefined>>;
+  /** Stops a server when mallex dies without stopping it (SIGKILL): arm-death-watch.ts. */
+  armDeathWatch: ArmDeathWatch;
 }
 
 export function defaultSupervisorDeps(): SupervisorDeps {
@@ -34,6 +37,7 @@ export function defaultSupervisorDeps(): SupervisorDeps {
     inspector: systemProcessInspector,
     mallexPid: process.pid,
     env: process.env,
+    armDeathWatch: (target) => armDeathWatch(target),
   };
 }
 

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
-import { formatServerStatus, formatStopReport, listServers, stopServers } from "../../supervisor/manage-servers.js";
+import { formatServerStatus, formatStopReport, listServers, pruneStale, stopServers } from "../../supervisor/manage-servers.js";
 import { followLog, readLogTail, serverLogPath } from "../../supervisor/server-log.js";
 import { configArgs } from "../common-args.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
@@ -26,7 +26,8 @@ export default defineCommand({
     const key = typeof args.key === "string" && args.key !== "" ? args.key : undefined;
 
     if (action === "status") {
-      const servers = listServers(home).filter((s) => key === undefined || s.record?.key === key);
+      // A record whose server no longer runs (its mallex was killed) is shown once, then removed.
+      const servers = pruneStale(listServers(home).filter((s) => key === undefined || s.record?.key === key));
       if (servers.length === 0) console.log(`No supervised model server is running (MALLEX_HOME=${home}).`);
       for (const server of servers) console.log(formatServerStatus(server));
       return;
