@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Each test file in its own process with its own modules (vitest's defaults, relied on: helpers read
+    // fixtures in hooks, and no module state may carry from one file into another).
+    pool: "forks",
+    isolate: true,
     // CLI and end-to-end tests start real processes; a 2-core CI machine needs the headroom.
     testTimeout: 30_000,
     hookTimeout: 30_000,

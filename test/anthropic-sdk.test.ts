@@ -15,7 +15,8 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { createTestProxy, defaultTable, type TestProxy } from "./helpers/test-proxy.js";
 
 const requestId = /^req_test\d{4}$/;
-const profiles = Object.keys(defaultTable.profiles);
+/** The shipped table's profile names (read in a test: the table is loaded by test-proxy's beforeAll). */
+const profileNames = () => Object.keys(defaultTable.profiles);
 
 let mlx: FakeMlxServer;
 let proxy: TestProxy;
@@ -144,6 +145,7 @@ describe("request-id", () => {
 
 describe("models", () => {
   it("lists every profile through the SDK's auto-pagination, forward and backward", async () => {
+    const profiles = profileNames();
     const forward: string[] = [];
     for await (const model of client.models.list({ limit: 3 })) forward.push(model.id);
     expect(forward).toEqual(profiles);

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadValidator } from "../src/load-validator.js";
 import { loadTemplates } from "../src/templates/load-templates.js";
 import { startProxy } from "../src/server/start-proxy.js";
@@ -9,8 +9,13 @@ import { findFreePort } from "../src/supervisor/supervisor-deps.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { defaultTable } from "./helpers/test-proxy.js";
 
-const validateMessages = await loadValidator(packageRoot, "validate-messages");
-const templates = await loadTemplates(`${packageRoot}/generated`);
+// Read before the tests, not while the file is collected: a generated/ that cannot be read fails these tests, with its reason.
+let validateMessages: Awaited<ReturnType<typeof loadValidator>>;
+let templates: Awaited<ReturnType<typeof loadTemplates>>;
+beforeAll(async () => {
+  validateMessages = await loadValidator(packageRoot, "validate-messages");
+  templates = await loadTemplates(`${packageRoot}/generated`);
+});
 const home = () => mkdtempSync(join(tmpdir(), "mallex-home-"));
 
 describe("startProxy", () => {
