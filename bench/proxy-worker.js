@@ -28,6 +28,8 @@ async function startBackend() {
     script: ({ value }) => void (script = value),
     /** The body of the latest generation request, exactly as the fake parsed it. */
     lastPost: () => fake.requests.findLast((record) => record.method === "POST")?.body,
+    /** Its size on the wire (its Content-Length). */
+    lastPostBytes: () => Number(fake.requests.findLast((record) => record.method === "POST")?.headers["content-length"]),
     close: () => fake.close(),
   };
 }

@@ -22,7 +22,7 @@ const DROPPED_HEADERS = new Set(["host", "content-length", "connection", "accept
 
 /** Short tokens, as a coder model emits them. */
 const WORDS = [" the", " quick", " brown", " fox", " jumps", " over", " lazy", " dog", ",", " and", " then", " returns", " 42", ".", "\n", " const"];
-const longTokens = (n) => Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]);
+export const longTokens = (n) => Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]);
 
 export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, streamRuns = 9, translatorRuns = 30 } = {}) {
   const load = loadavg()[0];
@@ -128,7 +128,7 @@ export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, stre
 }
 
 /** Starts bench/proxy-worker.js in a role; resolves once it listens, with its URL, `call` and `close`. */
-function startWorker(data) {
+export function startWorker(data) {
   const worker = new Worker(new URL("./proxy-worker.js", import.meta.url), { workerData: data });
   const pending = new Map();
   let nextId = 0;
@@ -182,7 +182,7 @@ function startWorker(data) {
  * token (first `content_block_delta` for Anthropic, first chunk with `delta.content` for OpenAI),
  * and the end of the body.
  */
-function post(agent, url, body, headers, protocol) {
+export function post(agent, url, body, headers, protocol) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = httpRequest(url, { method: "POST", agent, headers: { ...headers, "content-length": body.length } }, (res) => {
@@ -264,7 +264,7 @@ async function withPeakRss(fn) {
 }
 
 /** The Anthropic stream is well-formed and says `text`. */
-function checkAnthropic(sse, text) {
+export function checkAnthropic(sse, text, who = "mallex") {
   const events = sse.split("\n\n").filter(Boolean).map((event) => {
     const [nameLine, dataLine] = event.split("\n");
     return { name: nameLine.slice(7), data: JSON.parse(dataLine.slice(6)) };
@@ -273,12 +273,12 @@ function checkAnthropic(sse, text) {
   const said = events.filter((event) => event.name === "content_block_delta").map((event) => event.data.delta.text ?? "").join("");
   const stop = events.find((event) => event.name === "message_delta")?.data.delta.stop_reason;
   if (names[0] !== "message_start" || names.at(-1) !== "message_stop" || said !== text || stop !== "end_turn") {
-    throw new Error(`mallex's stream is not the expected answer: events ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}; stop_reason ${stop}; text ${JSON.stringify(said.slice(0, 80))}`);
+    throw new Error(`${who}'s stream is not the expected answer: events ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}; stop_reason ${stop}; text ${JSON.stringify(said.slice(0, 80))}`);
   }
 }
 
 /** The OpenAI stream ends with [DONE] and says `text`. */
-function checkOpenAI(sse, text) {
+export function checkOpenAI(sse, text) {
   const data = sse.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice(6));
   const said = data.filter((d) => d.startsWith("{")).map((d) => JSON.parse(d).choices?.[0]?.delta?.content ?? "").join("");
   if (data.at(-1) !== "[DONE]" || said !== text) throw new Error(`the fake backend's stream is not the expected answer: ${JSON.stringify(sse.slice(0, 300))}`);
