@@ -30,6 +30,12 @@ function liveProcesses(): Stat[] {
     .filter((stat): stat is Stat => stat !== undefined && stat.state !== "Z");
 }
 
+/** The process runs (and is no zombie). */
+export function isLive(pid: number): boolean {
+  const stat = statOf(pid);
+  return stat !== undefined && stat.state !== "Z";
+}
+
 /** The live (non-zombie) members of process group `pgid`. */
 export function liveGroupMembers(pgid: number): number[] {
   return liveProcesses()

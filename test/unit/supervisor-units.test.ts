@@ -12,8 +12,9 @@ import { modelOfCommand } from "../../src/supervisor/command-model.js";
 import { buildServerArgv, contextSizeOf, formatArgv, splitCommand, withContextSize } from "../../src/supervisor/server-command.js";
 import { openServerLog, readLogTail } from "../../src/supervisor/server-log.js";
 import { stopAllOnExit, type ExitHandlingProcess } from "../../src/supervisor/stop-all-on-exit.js";
-import { formatServerStatus } from "../../src/supervisor/manage-servers.js";
-import { pidfilePath, readPidfile, writePidfile } from "../../src/supervisor/pidfile.js";
+import { formatServerStatus, pruneStale } from "../../src/supervisor/manage-servers.js";
+import { armDeathWatch, DEATH_WATCH_SOURCE } from "../../src/supervisor/arm-death-watch.js";
+import { ownerIdentity, ownerLivenessOf, pidfilePath, readPidfile, writePidfile } from "../../src/supervisor/pidfile.js";
 import { stopProcess } from "../../src/supervisor/stop-process.js";
 import type { ServerSupervisor } from "../../src/supervisor/types.js";
 
@@ -261,5 +262,97 @@ describe("kept servers in pidfiles and `mallex server status`", () => {
       "mlx--m  pid 4321  port 5123  m  up 1m01s  alive  (kept: the next `mallex run` reuses it, `mallex server stop` stops it)",
     );
     expect(formatServerStatus({ file: "f", record: { ...record, mallexPid: 77 }, liveness: "stale" })).toBe("mlx--m  pid 4321  port 5123  m  stale (not running)  (mallex pid 77)");
+  });
+});
+
+describe("the owner of a server record (the mallex that supervises it)", () => {
+  const record = { key: "mlx--m", pid: 4321, port: 5123, baseUrl: "http://127.0.0.1:5123/v1", command: "srv", argv: ["srv"], model: "m", startedAt: "", processGroup: true };
+  const inspector = (alive: boolean, startTime: string | undefined): ProcessInspector => ({ isAlive: () => alive, commandLine: () => undefined, startTime: () => startTime });
+
+  it("is alive only as the same process: same pid and, when recorded, same start time; kept records have none", () => {
+    expect(ownerLivenessOf({ ...record, mallexPid: 77, mallexStartTime: "100" }, inspector(true, "100"))).toBe("alive");
+    expect(ownerLivenessOf({ ...record, mallexPid: 77, mallexStartTime: "100" }, inspector(true, "250"))).toBe("gone"); // a recycled pid
+    expect(ownerLivenessOf({ ...record, mallexPid: 77, mallexStartTime: "100" }, inspector(false, undefined))).toBe("gone");
+    expect(ownerLivenessOf({ ...record, mallexPid: 77 }, inspector(true, "250"))).toBe("alive"); // recorded before start times were
+    expect(ownerLivenessOf({ ...record, mallexPid: 0, kept: true }, inspector(true, "1"))).toBe("none");
+    expect(ownerIdentity(77, inspector(true, "100"))).toEqual({ mallexPid: 77, mallexStartTime: "100" });
+    expect(ownerIdentity(77, { isAlive: () => true, commandLine: () => undefined })).toEqual({ mallexPid: 77 });
+  });
+
+  it("reads a real start time: stable for one process, undefined once it is gone", async () => {
+    const own = systemProcessInspector.startTime!(process.pid);
+    expect(own).toMatch(/\S/);
+    expect(systemProcessInspector.startTime!(process.pid)).toBe(own);
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(systemProcessInspector.startTime!(child.pid!)).toBeUndefined();
+  });
+
+  it("status says orphaned when the server runs but its mallex is gone, and notes a removed record", () => {
+    const owned = { ...record, mallexPid: 77 };
+    expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "gone", uptimeMs: 5000 })).toBe(
+      "mlx--m  pid 4321  port 5123  m  up 5s  alive, orphaned  (its mallex pid 77 is gone: `mallex server stop` stops it)",
+    );
+    expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 })).toBe("mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77)");
+    expect(formatServerStatus({ file: "f", record: owned, liveness: "stale", owner: "gone", removed: true })).toBe(
+      "mlx--m  pid 4321  port 5123  m  stale (not running)  (its mallex pid 77 is gone); pidfile removed",
+    );
+  });
+
+  it("pruneStale removes the records of servers that no longer run, and only those", () => {
+    const home = tempDir();
+    writePidfile(home, { ...record, key: "mlx--dead", mallexPid: 77 });
+    writePidfile(home, { ...record, key: "mlx--live", mallexPid: 77 });
+    const statuses = [
+      { file: pidfilePath(home, "mlx--dead"), record: { ...record, key: "mlx--dead", mallexPid: 77 }, liveness: "stale" as const },
+      { file: pidfilePath(home, "mlx--live"), record: { ...record, key: "mlx--live", mallexPid: 77 }, liveness: "alive" as const },
+    ];
+    expect(pruneStale(statuses).map((s) => s.removed ?? false)).toEqual([true, false]);
+    expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
+    expect(existsSync(pidfilePath(home, "mlx--live"))).toBe(true);
+  });
+});
+
+describe.skipIf(process.platform === "win32")("armDeathWatch", () => {
+  const gone = async (pid: number) => {
+    for (const deadline = Date.now() + 20_000; systemProcessInspector.isAlive(pid); await new Promise((r) => setTimeout(r, 25))) {
+      if (Date.now() > deadline) throw new Error(`pid ${pid} still runs`);
+    }
+  };
+  const sleeper = () => {
+    const target = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
+    children.push(target);
+    return target.pid!;
+  };
+
+  it("stops its target's process group when the process holding its pipe is SIGKILLed, then exits", async () => {
+    // A stand-in for mallex: starts a group leader and the watch's source on it, as armDeathWatch does.
+    const source = `
+      const { spawn } = require("node:child_process");
+      const target = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
+      const watch = spawn(process.execPath, ["-e", process.argv[1], String(target.pid), "group", "500", "1000"], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+      console.log(target.pid + " " + watch.pid);
+      setInterval(() => {}, 1000);`;
+    const owner = spawn(process.execPath, ["-e", source, DEATH_WATCH_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(owner);
+    const [target, watch] = await new Promise<number[]>((resolve) => owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))));
+    expect(systemProcessInspector.isAlive(target!)).toBe(true);
+    owner.kill("SIGKILL");
+    await gone(target!);
+    await gone(watch!);
+  });
+
+  it("disarm() ends the watch and leaves the target alone; a watch whose target is gone exits by itself", async () => {
+    const target = sleeper();
+    const watch = armDeathWatch({ pid: target, group: true, graceMs: 500 });
+    expect(watch.pid).toBeGreaterThan(0);
+    watch.disarm();
+    watch.disarm();
+    await gone(watch.pid!);
+    expect(systemProcessInspector.isAlive(target)).toBe(true);
+
+    const other = armDeathWatch({ pid: target, group: true, graceMs: 500 }, { pollMs: 50 });
+    process.kill(-target, "SIGKILL");
+    await gone(other.pid!);
   });
 });

@@ -4,6 +4,7 @@ import { createInterface } from "node:readline";
 import { defineCommand } from "citty";
 import { execa } from "execa";
 import { findPackageRoot } from "../../package-root.js";
+import { armDeathWatch } from "../../supervisor/arm-death-watch.js";
 import { proxyArgs } from "../common-args.js";
 import { findClaude } from "../find-claude.js";
 import { setupConfigPath } from "../find-config.js";
@@ -54,12 +55,16 @@ export default defineCommand({
       };
       claudeOwnsTerminal = true;
       const child = execa(file, [...prefix, ...args._.map(String)], { stdio: "inherit", env, extendEnv: false, reject: false });
+      // Should mallex die without cleaning up (SIGKILL), Claude Code goes too rather than sit on a dead
+      // proxy. The watch is a sibling: Claude Code keeps the terminal's foreground group (raw mode, Ctrl-C).
+      const watch = child.pid === undefined ? undefined : armDeathWatch({ pid: child.pid, group: false, graceMs: CLAUDE_GRACE_MS });
       // Ctrl-C belongs to Claude Code (it shares the terminal); mallex cleans up once it has exited.
       const ignore = () => undefined;
       process.on("SIGINT", ignore);
       const forward = () => child.kill("SIGTERM");
       process.on("SIGTERM", forward);
       const result = await child;
+      watch?.disarm();
       claudeOwnsTerminal = false;
       process.off("SIGINT", ignore);
       process.off("SIGTERM", forward);
@@ -74,6 +79,9 @@ export default defineCommand({
     process.exitCode = exitCode;
   },
 });
+
+/** Claude Code's time to restore the terminal after SIGTERM, when mallex died under it. */
+const CLAUDE_GRACE_MS = 5000;
 
 /**
  * `--setup`: writes the user's config with `mallex init` unless it exists, and returns its path;
