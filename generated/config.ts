@@ -144,9 +144,13 @@ export interface Backend {
     [k: string]: string;
   };
   /**
-   * Connect-and-first-byte timeout for this backend.
+   * Longest this backend may stay silent before a request fails with overloaded_error (HTTP 529): the wait for its response headers (a non-streamed answer sends them only when it is done) and every gap between two chunks of the body. Default: server.request_timeout_s.
    */
   timeout_s?: number;
+  /**
+   * Longest wait for the TCP (and TLS) connection to this backend; past it the backend is not reachable (HTTP 503). Default: 10, or timeout_s when that is shorter.
+   */
+  connect_timeout_s?: number;
   supervise?: Supervise;
 }
 /**

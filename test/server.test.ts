@@ -268,7 +268,7 @@ describe("translation against the fake mlx-lm.server", () => {
 
     mlx.script({ failure: "hang" });
     const hung = await anthropicEvents(await proxy.post("/v1/messages", userMessage("x", { stream: true })));
-    expect(hung.at(-1)).toMatchObject({ type: "error", error: { type: "overloaded_error", message: expect.stringContaining("sent nothing for 0 s") } });
+    expect(hung.at(-1)).toMatchObject({ type: "error", error: { type: "overloaded_error", message: expect.stringContaining("went silent for 0.4 s partway through its answer. If the model needs longer (a long prompt, a busy server), raise server.request_timeout_s (or backends.mlx.timeout_s) in mallex.yaml.") } });
     await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
   });
 
@@ -302,7 +302,12 @@ describe("translation against the fake mlx-lm.server", () => {
     mlx.script({ failure: "hang" });
     const response = await proxy.post("/v1/messages", userMessage("x"));
     expect(response.status).toBe(529);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: `The model server is overloaded: mlx at ${mlx.url} did not answer within 0 s.` }, request_id: anyRequestId });
+    expect(response.headers.get("x-should-retry")).toBe("true");
+    expect(await response.json()).toEqual({
+      type: "error",
+      error: { type: "overloaded_error", message: `mlx at ${mlx.url} sent no answer within 0.3 s. If the model needs longer (a long prompt, a busy server), raise server.request_timeout_s (or backends.mlx.timeout_s) in mallex.yaml.` },
+      request_id: anyRequestId,
+    });
   });
 
   it("400 for an image sent to a profile without vision", async () => {

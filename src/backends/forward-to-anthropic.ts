@@ -1,6 +1,8 @@
-import { ofetch } from "ofetch";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
+import { classifyBodyErrors, classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
+import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
 /**
@@ -20,10 +22,14 @@ export function stripUnsignedThinking(request: MessagesRequest): MessagesRequest
 
 /**
  * Sends the request on to the Anthropic API as it is (a gateway passes `anthropic-version` and
- * `anthropic-beta` through unchanged) and hands back its response, streamed, status and all.
+ * `anthropic-beta` through unchanged) and hands back its response, streamed, status and all. The
+ * backend's limits hold (connect, silence before the headers and between chunks); a stream that
+ * breaks or goes silent after its headers ends with an `error` event, as the API's own would.
+ * Aborting `signal` ends the upstream request whether its headers are in or not.
  */
-export async function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, signal: AbortSignal): Promise<Response> {
+export async function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, options: PostOptions): Promise<Response> {
   const url = `${backend.baseUrl}/v1/messages`;
+  const call: UpstreamCall = { backend: backend.name, baseUrl: backend.baseUrl ?? "", url, timeouts: options.timeouts, signal: options.signal };
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "anthropic-version": incoming.get("anthropic-version") ?? "2023-06-01",
@@ -32,24 +38,42 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
   };
   const beta = incoming.get("anthropic-beta");
   if (beta) headers["anthropic-beta"] = beta;
+  let response: Response;
   try {
-    const response = await ofetch.raw(url, {
-      method: "POST",
-      body: JSON.stringify({ ...stripUnsignedThinking(request), model }),
-      headers,
-      responseType: "stream",
-      signal,
-      retry: false,
-      ignoreResponseError: true,
-    });
-    const passed = new Headers();
-    for (const name of ["content-type", "request-id", "retry-after", "x-should-retry", "anthropic-ratelimit-requests-remaining"]) {
-      const value = response.headers.get(name);
-      if (value) passed.set(name, value);
-    }
-    return new Response(response.body, { status: response.status, headers: passed });
+    response = await options.client.post(url, { body: JSON.stringify({ ...stripUnsignedThinking(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
   } catch (error) {
-    if (signal.aborted) throw error;
-    throw new BackendError("unreachable", `the Anthropic API at ${backend.baseUrl} is not reachable (${(error as Error).message})`, { backend: backend.name, url, cause: error });
+    throw classifyUpstreamError(error, call, "headers");
   }
+  const passed = new Headers();
+  for (const name of ["content-type", "request-id", "retry-after", "x-should-retry", "anthropic-ratelimit-requests-remaining"]) {
+    const value = response.headers.get(name);
+    if (value) passed.set(name, value);
+  }
+  const body = response.body && classifyBodyErrors(response.body, call);
+  const streamed = body && passed.get("content-type")?.startsWith("text/event-stream") ? endWithErrorEvent(body) : body;
+  return new Response(streamed, { status: response.status, headers: passed });
+}
+
+/** An SSE body whose failure (a silence past the limit, a reset) becomes a last `error` event instead of a cut. */
+function endWithErrorEvent(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          if (!BackendError.isInstance(error)) return controller.error(error);
+          const type = error.failure === "timeout" ? "overloaded_error" : "api_error";
+          // A blank line first: the cut may have left an event half-written.
+          controller.enqueue(new TextEncoder().encode(`\n\n${formatSSE({ type: "error", error: { type, message: `${error.message}.` } })}`));
+          controller.close();
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -10,7 +10,10 @@ export interface RuntimeBackend {
   baseUrl?: string;
   apiKey?: string;
   headers: Record<string, string>;
+  /** Longest silence (headers, then between body chunks); absent: server.request_timeout_s. */
   timeoutMs?: number;
+  /** Longest wait for the connection; absent: see upstreamTimeouts. */
+  connectTimeoutMs?: number;
   /** Started by mallex: the base URL comes from its supervisor, per request. */
   supervised?: boolean;
   /** Set when the backend cannot take requests, said to the user in the error. */
@@ -39,6 +42,7 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
       }));
       const runtime: RuntimeBackend = { name, kind: backend.kind, flavor: backend.flavor, headers };
       if (backend.timeoutMs !== undefined) runtime.timeoutMs = backend.timeoutMs;
+      if (backend.connectTimeoutMs !== undefined) runtime.connectTimeoutMs = backend.connectTimeoutMs;
       const apiKey = secret(backend.apiKey);
       if (apiKey !== undefined) runtime.apiKey = apiKey;
       if (backend.kind === "anthropic") {

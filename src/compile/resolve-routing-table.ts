@@ -133,6 +133,7 @@ export function resolveBackend(backend: Backend): CompiledBackend {
     apiKey: backend.api_key,
     headers: backend.headers ?? {},
     timeoutMs: seconds(backend.timeout_s),
+    connectTimeoutMs: seconds(backend.connect_timeout_s),
     supervise:
       supervise &&
       omitUndefined({

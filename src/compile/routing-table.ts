@@ -20,7 +20,10 @@ export interface CompiledBackend {
   /** Unresolved `${VAR}` text or a literal; resolved from the environment at run time. */
   apiKey?: string;
   headers: Record<string, string>;
+  /** Longest silence (headers, then between body chunks); absent: server.requestTimeoutMs. */
   timeoutMs?: number;
+  /** Longest wait for the connection; absent: 10 s or timeoutMs when shorter. */
+  connectTimeoutMs?: number;
   supervise?: {
     command: string;
     venv?: boolean | string;

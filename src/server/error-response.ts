@@ -9,6 +9,8 @@ export interface ErrorResponseOptions {
   requestId?: string;
   /** `error.details`, e.g. the `error_code` the SDK picks its error class by. */
   details?: AnthropicErrorObject["details"];
+  /** `retry-after` (seconds or an HTTP date): when a rate-limited client may try again. */
+  retryAfter?: string;
 }
 
 /** An error in Anthropic's own envelope, so Claude Code shows the message instead of a parse failure. */
@@ -16,6 +18,7 @@ export function errorResponse(status: number, message: string, options: ErrorRes
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.retry !== undefined) headers["x-should-retry"] = String(options.retry);
   if (options.requestId) headers["request-id"] = options.requestId;
+  if (options.retryAfter !== undefined) headers["retry-after"] = options.retryAfter;
   const body = toAnthropicError(status, options.type ?? mapStatusToErrorType(status), message, options.requestId, options.details);
   return new Response(JSON.stringify(body), { status, headers });
 }

@@ -1,5 +1,6 @@
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
+import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
@@ -28,8 +29,10 @@ export interface ServerContext {
   authToken?: string;
   /** How often to send `ping` while the backend is silent (prefilling). */
   pingIntervalMs: number;
-  /** Longest the backend may stay silent before the request fails. */
+  /** Longest a backend may stay silent before the request fails (a backend's own timeout_s wins). */
   requestTimeoutMs: number;
+  /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
+  upstream: UpstreamClient;
   /** One line per request and per notable event. */
   log: (line: string) => void;
   /** Set in the copy each request gets (forRequest): its id, which that copy's log lines end with. */

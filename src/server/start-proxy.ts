@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { toNodeHandler } from "h3";
 import { listen } from "listhen";
 import { resolveBackends } from "../backends/resolve-backends.js";
+import { createUpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
@@ -70,6 +71,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     queues: createBackendQueues({ maxInFlight: table.server.maxInFlightPerBackend, maxWaiting: table.server.maxWaitingPerBackend }),
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
+    upstream: createUpstreamClient(),
     log,
     loadedAt: new Date().toISOString(),
     deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`, requestId: generateRequestId },
@@ -92,6 +94,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const address = new URL(listener.url);
   const close = async () => {
     await listener.close();
+    await ctx.upstream.close();
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };

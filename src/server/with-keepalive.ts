@@ -1,10 +1,15 @@
+import { BackendError } from "../backends/backend-error.js";
 import type { StreamSignal } from "../translate/stream-types.js";
 
 export interface KeepaliveOptions {
   /** Emit a `ping` signal after this long without an upstream part. */
   pingIntervalMs: number;
-  /** Emit an `upstream-error` (timeout) and stop reading after this long without an upstream part. */
-  idleTimeoutMs: number;
+  /**
+   * Emit an `upstream-error` (timeout) and stop reading after this long without an upstream part.
+   * Absent: no timer here; the backend's silence limit is then the HTTP client's (bytes count as
+   * life there, mlx's prefill keepalive comments included).
+   */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -24,12 +29,14 @@ export function withKeepalive<T>(upstream: ReadableStream<T>, options: Keepalive
     start(controller) {
       const armIdle = () => {
         clearTimeout(idleTimer);
+        const idleMs = options.idleTimeoutMs;
+        if (idleMs === undefined) return;
         idleTimer = setTimeout(() => {
           stopTimers();
-          controller.enqueue({ type: "upstream-error", kind: "timeout", message: `The model server sent nothing for ${Math.round(options.idleTimeoutMs / 1000)} s` });
+          controller.enqueue({ type: "upstream-error", kind: "timeout", message: `The model server sent nothing for ${Math.round(idleMs / 1000)} s` });
           controller.close();
           reader.cancel().catch(() => undefined); // the upstream is abandoned; its own errors no longer matter
-        }, options.idleTimeoutMs);
+        }, idleMs);
       };
       const armPing = () => {
         clearInterval(pingTimer);
@@ -52,7 +59,11 @@ export function withKeepalive<T>(upstream: ReadableStream<T>, options: Keepalive
           stopTimers();
           // After an idle timeout the stream is already closed; a late read error has nowhere to go.
           try {
-            controller.enqueue({ type: "upstream-error", kind: "network", message: `The connection to the model server broke: ${(error as Error).message}` });
+            controller.enqueue(
+              BackendError.isInstance(error)
+                ? { type: "upstream-error", kind: error.failure === "timeout" ? "timeout" : "network", message: `${error.message}.` }
+                : { type: "upstream-error", kind: "network", message: `The connection to the model server broke: ${(error as Error).message}` },
+            );
             controller.close();
           } catch {
             // closed already

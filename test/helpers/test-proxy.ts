@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolveBackends } from "../../src/backends/resolve-backends.js";
+import { createUpstreamClient } from "../../src/backends/upstream-client.js";
 import { beforeAll } from "vitest";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/load-validator.js";
@@ -67,6 +68,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
       validateMessages,
       pingIntervalMs: 10_000,
       requestTimeoutMs: 30_000,
+      upstream: createUpstreamClient(),
       log: (line) => logs.push(line),
       loadedAt: "2026-01-01T00:00:00.000Z",
       deps: {

@@ -1,6 +1,8 @@
 import { BackendError } from "../../backends/backend-error.js";
 import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
 import { postChatCompletions } from "../../backends/post-chat-completions.js";
+import { readChatCompletion } from "../../backends/read-chat-completion.js";
+import { upstreamTimeouts } from "../../backends/upstream-client.js";
 import { describeRequest } from "../../router/describe-request.js";
 import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
@@ -15,7 +17,6 @@ import { createJsonTextExtractor, extractJsonContent } from "../../translate/ext
 import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice } from "../../translate/forced-tool-call.js";
 import { formatSSE } from "../../translate/format-sse.js";
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
-import type { OpenAIChatResponse } from "../../translate/openai-types.js";
 import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTranslator } from "../../translate/translate-openai-stream.js";
@@ -24,6 +25,7 @@ import { MallexError } from "../../mallex-error.js";
 import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
 import { BackendQueueFullError } from "../backend-queue.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
+import { describeBackendFailure } from "../backend-error-response.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
 import { declineThread } from "../decline-thread.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
@@ -67,7 +69,7 @@ async function dispatch(req: Request, ctx: ServerContext, request: MessagesReque
   try {
     if (backend.kind === "anthropic") {
       ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
-      return await forwardToAnthropic(backend, request, route.profile.model, req.headers, req.signal);
+      return await forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
     }
     return await callLocal(req, ctx, request, route, routeLabel, charsIn);
   } catch (error) {
@@ -118,7 +120,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   if (!streamUpstream) {
     let converted: AnthropicMessage;
     try {
-      converted = convertOpenAIResponse((await upstream.response.json()) as OpenAIChatResponse, translateContext);
+      converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend), translateContext);
       const problem = forced === undefined ? undefined : forcedCallProblem(converted, forced);
       if (forced !== undefined && problem !== undefined) {
         ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
@@ -126,7 +128,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
         upstream.release(); // the first answer is read whole: its backend slot goes to the retry
         const retry = await connectUpstream(ctx, route, retryBody, req.signal, false);
         try {
-          converted = convertOpenAIResponse((await retry.response.json()) as OpenAIChatResponse, translateContext);
+          converted = convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
         } finally {
           retry.release();
         }
@@ -157,13 +159,16 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
       },
     }),
   );
-  const events = withKeepalive(parseOpenAIEventStream(bytes), { pingIntervalMs: ctx.pingIntervalMs, idleTimeoutMs: ctx.requestTimeoutMs }).pipeThrough(
+  const events = withKeepalive(parseOpenAIEventStream(bytes), { pingIntervalMs: ctx.pingIntervalMs }).pipeThrough(
     createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }),
   );
   const body = (wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events).pipeThrough(observeEvents(metrics, ctx.deps.now, end));
   if (request.stream) return eventStreamResponse(body);
   const collected = await collectStreamMessage(body);
-  if (!collected.ok) return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, requestId: ctx.requestId });
+  if (!collected.ok) {
+    const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
+    return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry, requestId: ctx.requestId });
+  }
   return Response.json(collected.message);
 }
 
@@ -200,7 +205,7 @@ async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: s
       lease = supervisor.beginRequest({ watch: streamed });
       signal = AbortSignal.any([clientSignal, lease.signal]);
     }
-    const response = await postChatCompletions(backend, body, { signal, headersTimeoutMs: ctx.requestTimeoutMs });
+    const response = await postChatCompletions(backend, body, { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
     lease?.progress();
     return { response, progress: () => lease?.progress(), release };
   } catch (error) {
@@ -222,18 +227,14 @@ function failure(error: unknown, ctx: ServerContext, routeLabel: string): Respon
   }
   if (BackendError.isInstance(error)) {
     ctx.log(`${routeLabel} · backend failed: ${error.message}`);
-    switch (error.failure) {
-      case "unreachable":
-        return reply(503, `mallex could not reach the model server: ${error.message}. Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`, { retry: false });
-      case "timeout":
-        return reply(529, `The model server is overloaded: ${error.message}.`, { type: "overloaded_error" });
-      case "http":
-        return (error.status ?? 500) < 500
-          ? reply(400, `The model server rejected the request: ${error.message}`, { retry: false })
-          : reply(503, `The model server failed: ${error.message}`, { retry: false });
-      case "closed":
-        return reply(500, `The model server failed on this request: ${error.message}. Its log says why.`, { type: "api_error", retry: false });
-    }
+    const backend = ctx.backends[error.backend];
+    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey });
+    return reply(described.status, described.message, { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+  }
+  // The client went away: nobody reads this answer, and it is no bug of mallex's.
+  if (error instanceof Error && error.name === "AbortError") {
+    ctx.log(`${routeLabel} · client disconnected`);
+    return reply(499, "The client closed the request.", { retry: false });
   }
   if (MallexError.isInstance(error)) {
     ctx.log(`${routeLabel} · ${error.message}`);

@@ -1,0 +1,32 @@
+import type { OpenAIChatResponse } from "../translate/openai-types.js";
+import { BackendError } from "./backend-error.js";
+import { describeErrorBody } from "./post-chat-completions.js";
+
+/**
+ * The body of a non-streamed completion, read whole (within the backend's silence limit: the body
+ * comes from {@link postChatCompletions}) and checked: a body that is not JSON, a JSON error object
+ * sent with 200, or an object without `choices` is a `malformed` {@link BackendError} that says
+ * which, never an exception from deep in the translator.
+ */
+export async function readChatCompletion(response: Response, backend: { name: string; baseUrl?: string | undefined }): Promise<OpenAIChatResponse> {
+  const text = await response.text();
+  const where = backend.baseUrl === undefined ? backend.name : `${backend.name} at ${backend.baseUrl}`;
+  const malformed = (what: string) => new BackendError("malformed", `${where} ${what}`, { backend: backend.name, url: response.url || `${backend.baseUrl ?? ""}/chat/completions`, body: text });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed(`answered with something that is not JSON: ${preview(text)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed(`answered with JSON that is not a completion object: ${preview(text)}`);
+  const completion = parsed as OpenAIChatResponse;
+  if (completion.error !== undefined && completion.error !== null) throw malformed(`reported an error instead of an answer: ${describeErrorBody(text)}`);
+  if (!Array.isArray(completion.choices) || completion.choices.length === 0) throw malformed(`answered without choices (no message in it): ${preview(text)}`);
+  return completion;
+}
+
+function preview(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === "") return "(an empty body)";
+  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
+}
