@@ -1,22 +1,9 @@
-import { cpSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { findFreePort } from "../../src/supervisor/supervisor-deps.js";
-import { packageRoot } from "./config-tree.js";
 import { MALLEX_BIN } from "./run-cli.js";
-
-/**
- * A folder holding a copy of the shipped config (mallex.yaml and its templates), for a proxy started
- * without --config: it compiles into a generated/ of its own, never the repository's, which other
- * test files read meanwhile.
- */
-function shippedConfigCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "mallex-project-"));
-  cpSync(join(packageRoot, "mallex.yaml"), join(dir, "mallex.yaml"));
-  cpSync(join(packageRoot, "templates"), join(dir, "templates"), { recursive: true });
-  return dir;
-}
 
 export interface MallexProxyProcess {
   url: string;
@@ -29,7 +16,6 @@ export interface MallexProxyProcess {
 export async function startProxyProcess(args: string[], mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-")), env: Record<string, string> = {}): Promise<MallexProxyProcess> {
   const port = await findFreePort();
   const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), ...args], {
-    cwd: shippedConfigCopy(),
     env: { ...env, MALLEX_HOME: mallexHome },
     reject: false,
     stdin: "ignore",
