@@ -152,7 +152,6 @@ export function watchAdopted(
   let timer: unknown;
   const unwatch = () => {
     watching = false;
-    watch?.disarm();
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
   };
@@ -182,6 +181,9 @@ export function watchAdopted(
       gone();
     },
     // Its output already goes to server.log through the first mallex's sink.
-    release: unwatch,
+    release: () => {
+      unwatch();
+      watch?.disarm(); // kept again: it is meant to outlive mallex
+    },
   };
 }

@@ -16,9 +16,10 @@
  * - Identity: the watch records the target's start time when it starts and signals nothing whose
  *   start time differs (a recycled pid). A group whose leader is gone but whose members live on is
  *   still the target's (a pid cannot be reused while a group carries its number).
- * - disarm(): the target is done with (it exited, or it is kept running past mallex: on_exit:
- *   keep): mallex ends the watch with SIGTERM, and nothing is signalled. A watch whose target is
- *   gone also exits on its own (checked every `pollMs`), so none outlives what it watches.
+ * - disarm(): the target is kept running past mallex (on_exit: keep), or it exited and was signalled
+ *   alone: mallex ends the watch with SIGTERM, and nothing is signalled. A watch whose target (for a
+ *   group: every member) is gone exits on its own (checked every `pollMs`), so none outlives what it
+ *   watches; a server's watch is left to do so, since what the server started may live on in its group.
  *
  * The watch is plain JavaScript passed to `node -e` (no file to find, from src/ or dist/), as the
  * output sink of kept servers is (output-sink.ts).

@@ -7,7 +7,7 @@
  * the handle is only referenced while mallex watches it. The supervisor stops it explicitly (stop(),
  * killNow() from stopAllOnExit), or lets go of it (release(): on_exit keep). Should mallex die
  * without doing either (SIGKILL), the death watch armed here stops the group (arm-death-watch.ts);
- * it is disarmed once the server has exited or is released.
+ * it is disarmed when the server is released.
  */
 import { StringDecoder } from "node:string_decoder";
 import type { execa as execaFunction } from "execa";
@@ -100,8 +100,9 @@ export function launchServer(options: LaunchOptions): LaunchedServer {
   });
   const pid = child.pid;
   const watch = pid === undefined ? undefined : options.armDeathWatch?.({ pid, group: true, graceMs: options.graceMs ?? 10_000 });
+  // Not disarmed when the leader exits: what it started may live on in its group, and the watch
+  // stays until the whole group is gone (it then exits by itself).
   const exited: Promise<ExitInfo> = child.then(async (result) => {
-    watch?.disarm();
     await Promise.all(drained);
     if (pid === undefined) return { code: null, signal: null, spawnError: result.originalMessage || result.shortMessage || "could not start" };
     return { code: result.exitCode ?? null, signal: result.signal ?? null };

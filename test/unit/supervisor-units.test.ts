@@ -17,6 +17,7 @@ import { armDeathWatch, DEATH_WATCH_SOURCE } from "../../src/supervisor/arm-deat
 import { ownerIdentity, ownerLivenessOf, pidfilePath, readPidfile, writePidfile } from "../../src/supervisor/pidfile.js";
 import { stopProcess } from "../../src/supervisor/stop-process.js";
 import type { ServerSupervisor } from "../../src/supervisor/types.js";
+import { liveGroupMembers } from "../helpers/process-tree.js";
 
 const temps: string[] = [];
 const children: ChildProcess[] = [];
@@ -339,6 +340,26 @@ describe.skipIf(process.platform === "win32")("armDeathWatch", () => {
     expect(systemProcessInspector.isAlive(target!)).toBe(true);
     owner.kill("SIGKILL");
     await gone(target!);
+    await gone(watch!);
+  });
+
+  it.skipIf(process.platform !== "linux")("stops what is left of the group after its leader exited (a crashed server's children)", async () => {
+    const source = `
+      const { spawn } = require("node:child_process");
+      const target = spawn("sh", ["-c", "sleep 60 & sleep 1"], { detached: true, stdio: "ignore" });
+      const watch = spawn(process.execPath, ["-e", process.argv[1], String(target.pid), "group", "500", "50"], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+      console.log(target.pid + " " + watch.pid);
+      setInterval(() => {}, 1000);`;
+    const owner = spawn(process.execPath, ["-e", source, DEATH_WATCH_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(owner);
+    const [leader, watch] = await new Promise<number[]>((resolve) => owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))));
+    await gone(leader!);
+    const left = liveGroupMembers(leader!);
+    expect(left).toHaveLength(1); // sleep 60
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(systemProcessInspector.isAlive(watch!)).toBe(true); // the group lives on: still watched
+    owner.kill("SIGKILL");
+    await gone(left[0]!);
     await gone(watch!);
   });
 
