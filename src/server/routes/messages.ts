@@ -134,7 +134,10 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
         }
       }
     } catch (error) {
-      end(error instanceof Error ? error.message : String(error));
+      // The client went away while the answer was read: logged once, as the request's line.
+      const aborted = error instanceof Error && error.name === "AbortError";
+      end(aborted ? "client disconnected" : error instanceof Error ? error.message : String(error));
+      if (aborted) return errorResponse(499, "The client closed the request.", { retry: false, requestId: ctx.requestId });
       throw error;
     }
     const message = wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
