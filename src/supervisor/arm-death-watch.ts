@@ -12,7 +12,8 @@
  *
  * - `group`: the target is a process-group leader (a supervised server): the whole group is
  *   signalled, so a wrapper script's children go too. Claude Code shares mallex's group (the
- *   terminal's foreground group), so it is signalled alone.
+ *   terminal's foreground group), so it is signalled alone; whatever it started (MCP servers, tool
+ *   commands) and left running once it is gone gets SIGTERM, then SIGKILL a second later.
  * - Identity: the watch records the target's start time when it starts and signals nothing whose
  *   start time differs (a recycled pid). A group whose leader is gone but whose members live on is
  *   still the target's (a pid cannot be reused while a group carries its number).
@@ -86,6 +87,29 @@ const groupLives = () => {
     });
   } catch { return true; }
 };
+// [pid, start time] of every live descendant of root (Linux: /proc; elsewhere: ps).
+const descendantsOf = (root) => {
+  let pairs = [];
+  if (process.platform === "linux") {
+    for (const name of fs.readdirSync("/proc")) {
+      if (!/^[0-9]+$/.test(name)) continue;
+      try {
+        const stat = fs.readFileSync("/proc/" + name + "/stat", "utf8");
+        pairs.push([Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])]);
+      } catch {}
+    }
+  } else {
+    try {
+      pairs = cp.execFileSync("ps", ["-A", "-o", "pid=,ppid="], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split("\\n").map((line) => line.trim().split(/\\s+/).map(Number));
+    } catch {}
+  }
+  const found = [];
+  for (let frontier = [root]; frontier.length > 0; ) {
+    frontier = pairs.filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...frontier);
+  }
+  return found.map((p) => [p, startTime(p)]).filter(([, time]) => time !== undefined);
+};
 const started = startTime(pid);
 // The target still runs: its pid with the recorded start time, or (group) its group after the leader.
 const running = () => {
@@ -106,11 +130,19 @@ const fire = () => {
   fired = true;
   clearInterval(idle);
   if (!running()) process.exit(0);
+  // A target signalled alone (not a group) may leave children behind: they are stopped after it.
+  const family = group ? [] : descendantsOf(pid);
   signal("SIGTERM");
   const deadline = Date.now() + graceMs;
+  const left = () => family.filter(([p, time]) => startTime(p) === time).map(([p]) => p);
+  const finish = () => {
+    if (left().length === 0) process.exit(0);
+    for (const p of left()) try { process.kill(p, "SIGTERM"); } catch {}
+    setTimeout(() => { for (const p of left()) try { process.kill(p, "SIGKILL"); } catch {} process.exit(0); }, 1000);
+  };
   const check = () => {
-    if (!running()) process.exit(0);
-    if (Date.now() >= deadline) { signal("SIGKILL"); process.exit(0); }
+    if (!running()) return finish();
+    if (Date.now() >= deadline) { signal("SIGKILL"); return finish(); }
     setTimeout(check, 100);
   };
   setTimeout(check, 100);

@@ -17,7 +17,7 @@ import { armDeathWatch, DEATH_WATCH_SOURCE } from "../../src/supervisor/arm-deat
 import { ownerIdentity, ownerLivenessOf, pidfilePath, readPidfile, writePidfile } from "../../src/supervisor/pidfile.js";
 import { stopProcess } from "../../src/supervisor/stop-process.js";
 import type { ServerSupervisor } from "../../src/supervisor/types.js";
-import { liveGroupMembers } from "../helpers/process-tree.js";
+import { childrenMatching, liveGroupMembers } from "../helpers/process-tree.js";
 
 const temps: string[] = [];
 const children: ChildProcess[] = [];
@@ -361,6 +361,32 @@ describe.skipIf(process.platform === "win32")("armDeathWatch", () => {
     owner.kill("SIGKILL");
     await gone(left[0]!);
     await gone(watch!);
+  });
+
+  it.skipIf(process.platform !== "linux")("a target signalled alone (Claude Code): what it started and left behind is stopped after it", async () => {
+    const source = `
+      const { spawn } = require("node:child_process");
+      const target = spawn("sh", ["-c", "sleep 60 & wait"], { stdio: "ignore" });
+      const watch = spawn(process.execPath, ["-e", process.argv[1], String(target.pid), "single", "2000", "1000"], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+      console.log(target.pid + " " + watch.pid);
+      setInterval(() => {}, 1000);`;
+    const owner = spawn(process.execPath, ["-e", source, DEATH_WATCH_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(owner);
+    const [target, watch] = await new Promise<number[]>((resolve) => owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))));
+    let sleeper: number | undefined;
+    for (const deadline = Date.now() + 10_000; sleeper === undefined; await new Promise((r) => setTimeout(r, 25))) {
+      sleeper = childrenMatching(target!, "sleep")[0];
+      if (Date.now() > deadline) throw new Error("sleep 60 did not start");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the watch has started
+    owner.kill("SIGKILL");
+    await gone(target!);
+    await gone(sleeper);
+    await gone(watch!);
+  });
+
+  it("its source is valid JavaScript, the branches for other platforms too", () => {
+    expect(() => new Function("require", DEATH_WATCH_SOURCE)).not.toThrow();
   });
 
   it("disarm() ends the watch and leaves the target alone; a watch whose target is gone exits by itself", async () => {
