@@ -6,6 +6,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { coerceToolArguments } from "./coerce-tool-arguments.js";
 import { describeSchemaErrors } from "./describe-schema-errors.js";
+import { dropSchemaPatterns } from "./drop-schema-patterns.js";
 import type { ParsedToolCall } from "./parsers/types.js";
 
 export interface CheckableTool {
@@ -100,11 +101,12 @@ function validatorFor(
   const cached = cache.validators.get(key);
   if (cached !== undefined) return cached;
   // Claude Code declares draft 2020-12; dropping `$schema`/`$id` lets one Ajv accept older drafts too
-  // and avoids "schema already exists" when two tools reuse an id.
+  // and avoids "schema already exists" when two tools reuse an id. Patterns are not run (see
+  // dropSchemaPatterns): a catastrophic one would stall every request behind this check.
   const { $schema: _draft, $id: _id, ...body } = schema as Record<string, unknown>;
   let compiled: ValidateFunction | { readonly problem: string };
   try {
-    compiled = cache.ajv.compile(body);
+    compiled = cache.ajv.compile(dropSchemaPatterns(body) as object);
   } catch (error) {
     compiled = { problem: error instanceof Error ? error.message : String(error) };
   }
