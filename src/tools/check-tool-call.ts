@@ -136,14 +136,14 @@ export function checkToolCall(
   if (tool === undefined) return { ok: false, reason: unknownToolReason(call.name, tools) };
   const input = coerceToolArguments(call.arguments, tool.input_schema);
   const validate = validatorFor(tool.input_schema, cache);
-  if (!("problem" in validate)) {
-    if (validate(input)) return { ok: true, name: tool.name, input };
-    return { ok: false, reason: describeSchemaErrors(tool.name, validate.errors ?? []) };
+  if ("problem" in validate) return { ok: true, name: tool.name, input, schemaProblem: `the input_schema of "${tool.name}" cannot be compiled: ${validate.problem}` };
+  let valid: boolean;
+  try {
+    valid = validate(input);
+  } catch (error) {
+    // A schema that compiles yet cannot be run ({"$ref": "#"} recurses without end) checks nothing.
+    return { ok: true, name: tool.name, input, schemaProblem: `the input_schema of "${tool.name}" cannot be applied: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return {
-    ok: true,
-    name: tool.name,
-    input,
-    schemaProblem: `the input_schema of "${tool.name}" cannot be compiled: ${validate.problem}`,
-  };
+  if (valid) return { ok: true, name: tool.name, input };
+  return { ok: false, reason: describeSchemaErrors(tool.name, validate.errors ?? []) };
 }
