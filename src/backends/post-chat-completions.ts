@@ -2,7 +2,7 @@ import { BackendError } from "./backend-error.js";
 import { classifyBodyErrors, classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
 import { readRetryAfter } from "./read-retry-after.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
-import type { UpstreamClient, UpstreamTimeouts } from "./upstream-client.js";
+import { closesEachConnection, type UpstreamClient, type UpstreamTimeouts } from "./upstream-client.js";
 
 export interface PostOptions {
   /** The client's abort signal: a client that hangs up stops the generation upstream, headers in or not. */
@@ -26,7 +26,7 @@ export async function postChatCompletions(backend: RuntimeBackend, body: string,
   if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
   let response: Response;
   try {
-    response = await options.client.post(url, { body, headers, signal: options.signal, timeouts: options.timeouts });
+    response = await options.client.post(url, { body, headers, signal: options.signal, timeouts: options.timeouts, preconnect: closesEachConnection(backend.flavor) });
   } catch (error) {
     throw classifyUpstreamError(error, call, "headers");
   }

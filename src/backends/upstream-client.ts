@@ -1,5 +1,6 @@
 import { createFetch, type $Fetch } from "ofetch";
-import type { Agent } from "undici";
+import type { Agent, buildConnector } from "undici";
+import { keepSpareConnection, type SpareConnections } from "./keep-spare-connection.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
 /** What a backend may take before mallex gives up on it; every one is finite and configured. */
@@ -34,6 +35,21 @@ export interface UpstreamPostInit {
   /** Aborting it ends the request at once, whether the headers or the body are still on their way. */
   signal: AbortSignal;
   timeouts: UpstreamTimeouts;
+  /**
+   * The backend closes the connection after each response (see {@link closesEachConnection}): the
+   * next request's connection is opened while this one runs, so it does not wait for a connect.
+   */
+  preconnect?: boolean;
+}
+
+/**
+ * Servers that answer HTTP/1.0-style, one response per connection: mlx-lm.server (Python's
+ * ThreadingHTTPServer; a streamed body ends when the socket closes). The others (llama-server,
+ * Ollama, LM Studio, vLLM, mallex's engine, the Anthropic API) keep connections alive, and undici
+ * reuses them.
+ */
+export function closesEachConnection(flavor: string): boolean {
+  return flavor === "mlx-lm";
 }
 
 /** The HTTP client every backend call goes through: one connection pool per set of timeouts. */
@@ -52,42 +68,53 @@ export interface UpstreamClient {
  * (between two body chunks; a paused stream, whose reader is slow, does not count).
  */
 export function createUpstreamClient(): UpstreamClient {
-  const agents = new Map<string, Agent>();
+  const agents = new Map<string, { agent: Agent; spares: SpareConnections }>();
+  // Origins whose backend closes each connection: they get a spare one opened ahead.
+  const preconnected = new Set<string>();
+  const wanted = (origin: string): boolean => preconnected.has(origin);
   // undici (~1 MB) loads with the first backend call, not with every mallex command. Its own fetch
   // goes with its own Agent: Node 20's built-in fetch is an older undici whose dispatcher interface
   // a newer Agent does not promise to match.
-  let undici: Promise<{ fetch: $Fetch; Agent: typeof Agent }> | undefined;
+  type Undici = { fetch: $Fetch; Agent: typeof Agent; buildConnector: typeof buildConnector };
+  let undici: Promise<Undici> | undefined;
   const load = () =>
     (undici ??= import("undici").then((module) => {
       // Bundled (dist/cli), the CommonJS package may come back as its `default` only.
       const lib = module.Agent === undefined ? (module as unknown as { default: typeof module }).default : module;
-      return { fetch: createFetch({ fetch: lib.fetch as unknown as typeof globalThis.fetch }), Agent: lib.Agent };
+      return { fetch: createFetch({ fetch: lib.fetch as unknown as typeof globalThis.fetch }), Agent: lib.Agent, buildConnector: lib.buildConnector };
     }));
-  const agentFor = (timeouts: UpstreamTimeouts, AgentClass: typeof Agent): Agent => {
+  const agentFor = (timeouts: UpstreamTimeouts, lib: Undici): Agent => {
     const key = `${timeouts.connectMs}/${timeouts.silenceMs}`;
-    let agent = agents.get(key);
-    if (agent === undefined) {
-      agent = new AgentClass({ connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.silenceMs, bodyTimeout: timeouts.silenceMs });
-      agents.set(key, agent);
+    let entry = agents.get(key);
+    if (entry === undefined) {
+      // undici's own connector (its connect timeout and errors), with a spare socket kept ahead for
+      // the origins that need one; keep-alive is undici's, for every other origin.
+      const spares = keepSpareConnection(lib.buildConnector({ timeout: timeouts.connectMs }), wanted);
+      entry = { agent: new lib.Agent({ connect: spares.connect, headersTimeout: timeouts.silenceMs, bodyTimeout: timeouts.silenceMs }), spares };
+      agents.set(key, entry);
     }
-    return agent;
+    return entry.agent;
   };
   return {
     post: async (url, init) => {
-      const { fetch, Agent: AgentClass } = await load();
-      return fetch.raw(url, {
+      const lib = await load();
+      if (init.preconnect === true) preconnected.add(new URL(url).origin);
+      return lib.fetch.raw(url, {
         method: "POST",
         body: init.body,
         headers: init.headers,
         signal: init.signal,
-        dispatcher: agentFor(init.timeouts, AgentClass),
+        dispatcher: agentFor(init.timeouts, lib),
         responseType: "stream",
         retry: false,
         ignoreResponseError: true,
       });
     },
     async close() {
-      const closing = [...agents.values()].map((agent) => agent.destroy());
+      const closing = [...agents.values()].map(({ agent, spares }) => {
+        spares.close();
+        return agent.destroy();
+      });
       agents.clear();
       await Promise.all(closing);
     },

@@ -62,6 +62,10 @@ export interface FakeRequestRecord {
   dropped?: string;
   /** Set when the client closed the connection before the response was complete. */
   aborted?: boolean;
+  /** The index in `FakeMlxServer.connections` of the connection the request came on. */
+  connection: number;
+  /** When the request's body had arrived (`performance.now()`). */
+  receivedAt: number;
   /** For a generation: the rendered prompt and its accounting. */
   prompt?: { text: string; tokens: number; cachedTokens: number };
 }
@@ -147,6 +151,8 @@ export interface FakeMlxServer {
   readonly port: number;
   /** Every request received, in order (mutated as requests arrive). */
   readonly requests: FakeRequestRecord[];
+  /** Every connection accepted, in order, with when it was (`performance.now()`); the server closes each after its response. */
+  readonly connections: readonly { openedAt: number }[];
   /** Model loads caused by a request's `model` field; empty while the client never names a model. */
   readonly modelLoadAttempts: ModelLoadAttempt[];
   /** Appends responses to the queue. */

@@ -51,6 +51,10 @@ export async function createFakeMlxServer(options = {}) {
   const queue = [...(options.script ?? [])];
   /** @type {Set<Socket>} */
   const sockets = new Set();
+  /** @type {{ openedAt: number }[]} every connection accepted, in order (`performance.now()`) */
+  const connections = [];
+  /** @type {WeakMap<import("node:stream").Duplex, number>} a socket's index in `connections` */
+  const connectionOf = new WeakMap();
   /** @type {Set<NodeJS.Timeout>} */
   const timers = new Set();
   let closed = false;
@@ -124,7 +128,7 @@ export async function createFakeMlxServer(options = {}) {
     const method = req.method ?? "GET";
     const path = req.url ?? "/";
     /** @type {FakeRequestRecord} */
-    const record = { method, path, headers: req.headers, body: parseLoosely(raw) };
+    const record = { method, path, headers: req.headers, body: parseLoosely(raw), connection: connectionOf.get(socket) ?? -1, receivedAt: performance.now() };
     requests.push(record);
     log(`${socket.remoteAddress ?? "127.0.0.1"} - - [${accessLogDate(now())}] "${method} ${path} HTTP/${req.httpVersion}"`);
     if (wedged === "all") return hang();
@@ -167,6 +171,7 @@ export async function createFakeMlxServer(options = {}) {
   });
   server.requestTimeout = 0;
   server.on("connection", (socket) => {
+    connectionOf.set(socket, connections.push({ openedAt: performance.now() }) - 1);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
@@ -191,6 +196,7 @@ export async function createFakeMlxServer(options = {}) {
     url: `http://${host}:${port}/v1`,
     port,
     requests,
+    connections,
     modelLoadAttempts,
     script: (...responses) => void queue.push(...responses.flat()),
     wedge: (scope = "all") => void (wedged = scope),
