@@ -8,9 +8,8 @@ import { resolveMallexHome } from "../mallex-home.js";
 import { createLogWriter, logFilePath, logRotationOf } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import { withEmbeddedModel } from "../server/with-embedded-model.js";
-import { supervisionFor } from "../server/supervision-defaults.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
-import { createSupervisor } from "../supervisor/create-supervisor.js";
+import type { createSupervisor } from "../supervisor/create-supervisor.js";
 import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
 import type { ServerSupervisor } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
@@ -90,26 +89,31 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const compiled = await ensureCompiled({ configPath, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
   for (const warning of compiled.warnings) options.print(formatDiagnostic(warning));
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
-  // The schema's supervise: defaults, for the servers --server-command and --embedded start.
-  const defaults = await supervisionFor(serverCommand ?? "", options.packageRoot);
-  const table = embedded === undefined ? compiled.table : withEmbeddedModel(compiled.table, { model: embedded, engine, supervision: defaults });
+  // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
+  // they have none of their own): the config validator that fills them in is loaded for them alone.
+  const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../server/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
+  const table = embedded === undefined ? compiled.table : withEmbeddedModel(compiled.table, { model: embedded, engine, supervision: defaults! });
 
   const mallexHome = resolveMallexHome(process.env);
   // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
   // One writer for the file (it rotates it), shared with the proxy; closed last, so no line is lost.
   const logWriter = createLogWriter(logFilePath(mallexHome, table), { rotation: logRotationOf(table), onError: options.print });
   const logEvent = (line: string) => logWriter.write(line, options.print);
-  const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), defaults };
+  const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), ...(defaults ? { defaults } : {}) };
+  let supervise: typeof createSupervisor | undefined;
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
-    create: (spec) => createSupervisor(spec, { mallexHome, onEvent: (event) => logEvent(formatSupervisorEvent(spec.key, event)) }),
+    // Loaded below before any request can get here: the pool creates supervisors for its backends only.
+    create: (spec) => supervise!(spec, { mallexHome, onEvent: (event) => logEvent(formatSupervisorEvent(spec.key, event)) }),
   });
+  // Process management (execa, pidfiles, death watches) is loaded only when mallex may start a server.
+  if (backendUrl === undefined && supervisors.backends.size > 0) supervise = (await import("../supervisor/create-supervisor.js")).createSupervisor;
   // Each server's on_exit, by supervisor key: that of the backend it runs for.
   const onExitByKey = new Map<string, OnExit>();
   for (const profile of Object.values(table.profiles)) {
     const backend = table.backends[profile.backend];
     if (!backend || !supervisors.backends.has(profile.backend)) continue;
-    onExitByKey.set(supervisedSpec(profile, backend, poolOptions).key, (backend.supervise ?? poolOptions.defaults).onExit);
+    onExitByKey.set(supervisedSpec(profile, backend, poolOptions).key, (backend.supervise ?? defaults!).onExit);
   }
   // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
   const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false });

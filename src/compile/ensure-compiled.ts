@@ -3,11 +3,9 @@ import { join, resolve } from "node:path";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
 import { MallexError } from "../mallex-error.js";
-import { compileConfig, loadConfigValidator } from "./compile-config.js";
 import { ROUTING_TABLE_FILE, TEMPLATES_FILE } from "./emit-generated.js";
 import { computeInputHash, sha256 } from "./input-hash.js";
 import { ROUTING_TABLE_FORMAT, type RoutingTable } from "./routing-table.js";
-import { writeGeneratedFiles } from "./write-generated.js";
 
 export interface EnsureCompiledOptions {
   configPath: string;
@@ -35,6 +33,8 @@ export async function ensureCompiled(options: EnsureCompiledOptions): Promise<En
   const current = readCurrentTable(outDir, resolve(options.cwd, options.configPath), options.env);
   if (current) return { table: current, compiled: false, warnings: [] };
 
+  // The compiler (yaml, the config validator, Handlebars' compiler) is loaded only to compile.
+  const [{ compileConfig, loadConfigValidator }, { writeGeneratedFiles }] = await Promise.all([import("./compile-config.js"), import("./write-generated.js")]);
   const validator = await loadConfigValidator(options.packageRoot);
   const result = compileConfig({ ...options, outDir, validator });
   if (!result.table || !result.files) {

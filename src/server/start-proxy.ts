@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "h3";
-import { listen } from "listhen";
 import { resolveBackends } from "../backends/resolve-backends.js";
 import { createUpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
@@ -12,10 +12,11 @@ import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionStore } from "../router/session-store.js";
 import { createToolSchemaCache } from "../tools/check-tool-call.js";
+import { createPrefixCache } from "../trim/prefix-cache.js";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createBackendQueues } from "./backend-queue.js";
 import { createApp } from "./create-app.js";
-import { hardenNodeServer } from "./harden-node-server.js";
+import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import { generateRequestId } from "./request-id.js";
 import type { ServerContext } from "./server-context.js";
@@ -47,7 +48,7 @@ export interface RunningProxy {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
-/** Builds the server context from the routing table and listens (listhen) on the configured address. */
+/** Builds the server context from the routing table and listens (node:http, hardened) on the configured address. */
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { table } = options;
   const host = table.server.host;
@@ -66,6 +67,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     sessions: createSessionStore(),
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
+    prefixCache: createPrefixCache(),
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),
     queues: createBackendQueues({ maxInFlight: table.server.maxInFlightPerBackend, maxWaiting: table.server.maxWaitingPerBackend }),
@@ -77,31 +79,51 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`, requestId: generateRequestId },
   };
   const port = options.port ?? table.server.port;
-  let listener;
+  // node:http directly: no TLS or certificate code is loaded (mallex serves plain HTTP on loopback),
+  // and the server gets its own maxHeaderSize.
+  const server = createServer({ maxHeaderSize: SERVER_LIMITS.maxHeaderSize }, toNodeHandler(createApp(ctx)));
+  hardenNodeServer(server);
+  let address: AddressInfo;
   try {
-    listener = await listen(toNodeHandler(createApp(ctx)), {
-      port: port === 0 ? { port: 0, random: true } : { port, portRange: [port, port], alternativePortRange: [port, port], random: false },
-      hostname: host,
-      public: !LOOPBACK.test(host),
-      showURL: false,
-      autoClose: false,
-      isTest: true, // keeps listhen quiet; mallex prints its own URL
-    });
-    hardenNodeServer(listener.server as Server);
+    address = await listenOn(server, port, host);
   } catch (error) {
-    throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${(error as Error).message}. Is another mallex running? Pick another with --port.`, { cause: error });
+    throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
-  const address = new URL(listener.url);
   const close = async () => {
-    await listener.close();
+    await closeServer(server);
     await ctx.upstream.close();
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };
-  return { url: `http://${host}:${address.port}`, port: Number(address.port), close };
+  return { url: `http://${host}:${address.port}`, port: address.port, close };
 }
 
 function resolveSecret(text: string, env: EnvLookup): string | undefined {
   const result = interpolateEnv(text, env);
   return result.ok && result.value !== "" ? result.value : undefined;
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): string {
+  if (error.code === "EADDRINUSE") return `port ${port} is already in use`;
+  if (error.code === "EACCES") return `permission denied for port ${port}`;
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") return `${host} is not an address of this machine`;
+  return error.message;
+}
+
+/** Stops accepting connections, ends idle keep-alive ones, and waits for the server to close (open streams end first). */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
 }

@@ -8,8 +8,8 @@ export type Supervision = NonNullable<CompiledBackend["supervise"]>;
 export interface SupervisorPoolOptions {
   /** `--server-command`: supervise this command instead of each backend's own. */
   serverCommand?: string;
-  /** The schema's defaults for a `supervise:` block, for backends `--server-command` supervises without one. */
-  defaults: Supervision;
+  /** The schema's defaults for a `supervise:` block, for backends `--server-command` supervises without one (required with it). */
+  defaults?: Supervision;
   create(spec: SupervisedServerSpec): ServerSupervisor;
 }
 
@@ -57,6 +57,7 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
 /** What to run for one profile: the backend's command (or --server-command) with the profile's model. */
 export function supervisedSpec(profile: CompiledProfile, backend: CompiledBackend, options: Pick<SupervisorPoolOptions, "serverCommand" | "defaults">): SupervisedServerSpec {
   const supervision = backend.supervise ?? options.defaults;
+  if (!supervision) throw new Error(`backend ${profile.backend} has no supervise: block and no defaults were given for it (a bug in mallex)`);
   let command = options.serverCommand ?? supervision.command;
   // mlx-lm.server takes these per process, not per request; the profile decides them.
   if (options.serverCommand === undefined && backend.flavor === "mlx-lm") {

@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import Handlebars from "handlebars";
-import { HANDLEBARS_COMPILE_OPTIONS } from "../compile/compile-templates.js";
+// The runtime only: generated/templates.mjs holds precompiled specs, so serving never loads
+// Handlebars' compiler (create-templates.ts does, for template source text).
+import type HandlebarsFull from "handlebars";
+import runtime from "handlebars/runtime.js";
 import { TEMPLATES_FILE } from "../compile/emit-generated.js";
 import { MallexError } from "../mallex-error.js";
 import { templateHelpers } from "./template-helpers.js";
@@ -18,6 +20,9 @@ export interface Templates {
    */
   render(name: string, context: object): string;
 }
+
+/** The runtime's own typings declare nothing; its API is the full package's, less the compiler. */
+const Handlebars = runtime as unknown as Pick<typeof HandlebarsFull, "create" | "template">;
 
 type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
 
@@ -44,25 +49,21 @@ export async function loadTemplates(generatedDir: string): Promise<Templates> {
   if (typeof loaded.default !== "object" || loaded.default === null) {
     throw new MallexError("E_GENERATED_STALE", `${path} has no default export of templates: run \`mallex compile\``);
   }
-  return createTemplates(loaded.default as Record<string, unknown>);
+  return templatesFromSpecs(loaded.default as Record<string, unknown>);
 }
 
 /**
- * Templates from precompiled specs (what generated/templates.mjs exports) or from template source
- * text, which is compiled with the options `mallex compile` uses (HANDLEBARS_COMPILE_OPTIONS:
- * nothing is escaped, prompts are not HTML).
+ * Templates from precompiled specs (what generated/templates.mjs exports), on the Handlebars runtime.
+ * `compile` turns a spec that is template source text into a template (create-templates.ts passes
+ * Handlebars' compiler); without it such a spec is stale generated/.
  */
-export function createTemplates(specs: Readonly<Record<string, unknown>>): Templates {
+export function templatesFromSpecs(specs: Readonly<Record<string, unknown>>, compile?: (source: string) => HandlebarsTemplateDelegate): Templates {
   const env = Handlebars.create();
   env.registerHelper(templateHelpers);
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const [name, spec] of Object.entries(specs)) {
-    compiled.set(
-      name,
-      typeof spec === "string"
-        ? env.compile(spec, { ...HANDLEBARS_COMPILE_OPTIONS, knownHelpers: { ...HANDLEBARS_COMPILE_OPTIONS.knownHelpers } })
-        : env.template(spec as TemplateSpecification),
-    );
+    if (typeof spec === "string" && !compile) throw new MallexError("E_GENERATED_STALE", `template "${name}" in generated/${TEMPLATES_FILE} is not precompiled: run \`mallex compile\``);
+    compiled.set(name, typeof spec === "string" ? compile!(spec) : env.template(spec as TemplateSpecification));
   }
   const names = [...compiled.keys()];
   return {

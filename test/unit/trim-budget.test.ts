@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessageParam, AnthropicToolResultBlock, MessagesRequest } from "../../src/translate/anthropic-types.js";
-import { createTemplates } from "../../src/templates/load-templates.js";
+import { createTemplates } from "../../src/templates/create-templates.js";
 import { fitToBudget, shortenMiddle } from "../../src/trim/fit-to-budget.js";
 import { measurePrompt } from "../../src/router/describe-request.js";
 import { TrimError } from "../../src/trim/trim-error.js";

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MallexError } from "../../src/mallex-error.js";
 import { templateContextShape, type ContextShape } from "../../src/templates/template-contexts.js";
-import { createTemplates, loadTemplates } from "../../src/templates/load-templates.js";
+import { createTemplates } from "../../src/templates/create-templates.js";
+import { loadTemplates } from "../../src/templates/load-templates.js";
 import { buildSystemTemplateContext, buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";
 import { compileShipped, loadTemplatesFrom, testProfile } from "../helpers/trim-helpers.js";
 

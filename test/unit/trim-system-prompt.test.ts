@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledKeepRule } from "../../src/compile/routing-table.js";
-import { createTemplates } from "../../src/templates/load-templates.js";
+import { createTemplates } from "../../src/templates/create-templates.js";
 import { buildSystemPrompt } from "../../src/trim/build-system-prompt.js";
 import { extractKeptSections } from "../../src/trim/extract-kept-sections.js";
 import { testPlan, testProfile } from "../helpers/trim-helpers.js";
