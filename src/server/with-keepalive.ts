@@ -21,14 +21,18 @@ export function withKeepalive<T>(upstream: ReadableStream<T>, options: Keepalive
   const reader = upstream.getReader();
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
   const stopTimers = () => {
+    stopped = true;
     clearInterval(pingTimer);
     clearTimeout(idleTimer);
   };
   return new ReadableStream<T | StreamSignal>({
     start(controller) {
+      // Re-armed on every part (each token): a refresh moves the same timer, no new one per token.
       const armIdle = () => {
-        clearTimeout(idleTimer);
+        if (stopped) return;
+        if (idleTimer !== undefined) return void idleTimer.refresh();
         const idleMs = options.idleTimeoutMs;
         if (idleMs === undefined) return;
         idleTimer = setTimeout(() => {
@@ -39,7 +43,8 @@ export function withKeepalive<T>(upstream: ReadableStream<T>, options: Keepalive
         }, idleMs);
       };
       const armPing = () => {
-        clearInterval(pingTimer);
+        if (stopped) return;
+        if (pingTimer !== undefined) return void pingTimer.refresh();
         pingTimer = setInterval(() => controller.enqueue({ type: "ping" }), options.pingIntervalMs);
       };
       armIdle();

@@ -69,14 +69,22 @@ function earliestMatch(text: string, sequences: readonly string[]): { at: number
 function longestPartialMatch(text: string, sequences: readonly string[]): number {
   let longest = 0;
   for (const sequence of sequences) {
-    for (let length = Math.min(sequence.length - 1, text.length); length > longest; length--) {
-      if (text.endsWith(sequence.slice(0, length))) {
-        longest = length;
+    // Earliest start first (the longest suffix); compared in place, nothing copied.
+    const first = sequence.charCodeAt(0);
+    for (let from = Math.max(0, text.length - (sequence.length - 1)); from < text.length - longest; from++) {
+      if (text.charCodeAt(from) === first && isPrefixAt(text, from, sequence)) {
+        longest = text.length - from;
         break;
       }
     }
   }
   return longest;
+}
+
+/** Whether `text` from `from` on is the beginning of `sequence`. */
+function isPrefixAt(text: string, from: number, sequence: string): boolean {
+  for (let i = from + 1; i < text.length; i++) if (text.charCodeAt(i) !== sequence.charCodeAt(i - from)) return false;
+  return true;
 }
 
 function isHighSurrogate(code: number): boolean {

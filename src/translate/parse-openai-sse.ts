@@ -1,39 +1,56 @@
-import { EventSourceParserStream, type EventSourceMessage } from "eventsource-parser/stream";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { OpenAIChunk } from "./openai-types.js";
 import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
 
 /**
- * An OpenAI-compatible SSE body → parsed chunks, as a pipeline (vercel/ai
- * `parse-json-event-stream`): bytes → text → SSE events → JSON.
+ * An OpenAI-compatible SSE body → parsed chunks (vercel/ai `parse-json-event-stream`: bytes → text
+ * → SSE events → JSON), in one stream stage: every stage of a web-stream pipeline costs each token
+ * a round of promises, so the decoder and the SSE parser run inside this stage's transform.
  *
  * - Comment lines (mlx's `: keepalive 2048/18231` during prefill) are dropped by the SSE parser.
  * - `[DONE]` is not a chunk; it becomes `{type: "done"}` so the translator can tell a finished
  *   stream from one cut off by an EOF (mlx just closes the socket on a mid-stream failure).
  * - A data line that is not a JSON object becomes `{success: false}`; nothing here throws.
  * - An `event: error` message becomes a chunk with `error`, which the translator reports.
+ * - An event not ended by a blank line when the body ends is not dispatched (as EventSource does).
  *
  * @see /work/shared/docs/protocol.md §1.5, §1.6
  */
 export function parseOpenAIEventStream(
   body: ReadableStream<Uint8Array>,
 ): ReadableStream<OpenAIStreamPart> {
-  return body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .pipeThrough(
-      new TransformStream<EventSourceMessage, OpenAIStreamPart>({
-        transform(message, controller) {
-          const data = message.data.trim();
-          if (data === "") return;
-          if (data === "[DONE]") {
-            controller.enqueue({ type: "done" });
-            return;
-          }
-          // llama.cpp and some proxies label failures `event: error` instead of an error chunk.
-          controller.enqueue(message.event === "error" ? errorChunk(data) : parseChunk(data));
-        },
-      }),
-    );
+  return body.pipeThrough(createOpenAIEventStreamParser());
+}
+
+/** The stage itself: bytes in, parsed chunks (and `done`) out. */
+export function createOpenAIEventStreamParser(): TransformStream<Uint8Array, OpenAIStreamPart> {
+  const decoder = new TextDecoder();
+  let out!: TransformStreamDefaultController<OpenAIStreamPart>;
+  const parser = createParser({
+    onEvent(message: EventSourceMessage) {
+      const data = message.data.trim();
+      if (data === "") return;
+      if (data === "[DONE]") {
+        out.enqueue({ type: "done" });
+        return;
+      }
+      // llama.cpp and some proxies label failures `event: error` instead of an error chunk.
+      out.enqueue(message.event === "error" ? errorChunk(data) : parseChunk(data));
+    },
+  });
+  return new TransformStream<Uint8Array, OpenAIStreamPart>({
+    start(controller) {
+      out = controller;
+    },
+    transform(bytes) {
+      parser.feed(decoder.decode(bytes, { stream: true }));
+    },
+    flush() {
+      // A character cut by the end of the body becomes U+FFFD, as TextDecoderStream does.
+      const rest = decoder.decode();
+      if (rest !== "") parser.feed(rest);
+    },
+  });
 }
 
 function parseChunk(data: string): ParseResult<OpenAIChunk> {

@@ -25,6 +25,8 @@ export function createThinkTagSplitter(): ThinkTagSplitter {
   let held = "";
 
   function feed(text: string): ContentPart[] {
+    // Most chunks hold no tag and can begin none: they pass as they are.
+    if (held === "" && !text.includes("<")) return text === "" ? [] : [{ kind: inReasoning ? "reasoning" : "text", text }];
     const parts: ContentPart[] = [];
     let buffer = held + text;
     held = "";
@@ -56,10 +58,13 @@ export function createThinkTagSplitter(): ThinkTagSplitter {
   return { feed, end };
 }
 
-/** Length of the longest proper prefix of `tag` that `text` ends with. */
+/**
+ * Length of the longest proper prefix of `tag` that `text` ends with. Both tags have their only `<`
+ * first, so the one candidate is the suffix from the last `<`: one search, no copies.
+ */
 function partialTagSuffixLength(text: string, tag: string): number {
-  for (let length = Math.min(tag.length - 1, text.length); length > 0; length--) {
-    if (text.endsWith(tag.slice(0, length))) return length;
-  }
-  return 0;
+  const from = text.lastIndexOf("<");
+  if (from === -1 || text.length - from >= tag.length) return 0;
+  for (let i = from + 1; i < text.length; i++) if (text.charCodeAt(i) !== tag.charCodeAt(i - from)) return 0;
+  return text.length - from;
 }

@@ -56,6 +56,43 @@ interface OpenBlock {
 
 const isBlank = (text: string): boolean => text.trim() === "";
 
+/**
+ * The blocks' start markers by their first character. Text is fed a token at a time and almost no
+ * token holds a marker's first character, so each chunk is read once, character by character,
+ * instead of being searched for each of the ~40 markers `auto` watches.
+ */
+interface MarkerIndex {
+  readonly byFirstChar: ReadonlyMap<number, readonly CallBlock[]>;
+  readonly longestStart: number;
+}
+
+// Per blocks array: a spec's arrays live as long as it does (auto narrows to another array once).
+const markerIndexes = new WeakMap<readonly CallBlock[], MarkerIndex>();
+
+function markerIndexOf(blocks: readonly CallBlock[]): MarkerIndex {
+  let index = markerIndexes.get(blocks);
+  if (index === undefined) {
+    const byFirstChar = new Map<number, CallBlock[]>();
+    let longestStart = 0;
+    for (const block of blocks) {
+      if (block.start === "") continue;
+      const first = block.start.charCodeAt(0);
+      byFirstChar.set(first, [...(byFirstChar.get(first) ?? []), block]);
+      longestStart = Math.max(longestStart, block.start.length);
+    }
+    index = { byFirstChar, longestStart };
+    markerIndexes.set(blocks, index);
+  }
+  return index;
+}
+
+/** Whether `text` from `from` on is the beginning of `marker` (without copying it out). */
+function isPrefixAt(text: string, from: number, marker: string): boolean {
+  if (text.length - from > marker.length) return false;
+  for (let i = from; i < text.length; i++) if (text.charCodeAt(i) !== marker.charCodeAt(i - from)) return false;
+  return true;
+}
+
 const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 /**
@@ -73,32 +110,40 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
   // The last character of the output before the current position (text or a block).
   let lastChar = "";
 
-  const eligible = (block: CallBlock, before: string): boolean =>
-    !block.atOutputStart || (!sawContent && isBlank(before));
+  /** Whether `block` may start at `at` in `text` (only `atOutputStart` blocks depend on what precedes). */
+  const eligible = (block: CallBlock, text: string, at: number): boolean =>
+    !block.atOutputStart || (!sawContent && isBlank(text.slice(0, at)));
 
+  /**
+   * The first start marker in `text`, the longest one where several begin there. (A marker whose
+   * first occurrence is not eligible has none later: markers are not blank, so text before the
+   * later one is not blank either.)
+   */
   const findStart = (text: string): StartHit | null => {
-    let best: StartHit | null = null;
-    for (const block of spec.blocks) {
-      const index = text.indexOf(block.start);
-      if (index === -1 || !eligible(block, text.slice(0, index))) continue;
-      const better =
-        best === null ||
-        index < best.index ||
-        (index === best.index && block.start.length > best.block.start.length);
-      if (better) best = { index, block };
+    const { byFirstChar } = markerIndexOf(spec.blocks);
+    for (let index = 0; index < text.length; index++) {
+      const candidates = byFirstChar.get(text.charCodeAt(index));
+      if (candidates === undefined) continue;
+      let best: CallBlock | null = null;
+      for (const block of candidates) {
+        if ((best === null || block.start.length > best.start.length) && text.startsWith(block.start, index) && eligible(block, text, index)) best = block;
+      }
+      if (best !== null) return { index, block: best };
     }
-    return best;
+    return null;
   };
 
   /** Length of the longest suffix of `text` that could still grow into a start marker. */
   const heldBackLength = (text: string): number => {
+    const { byFirstChar, longestStart } = markerIndexOf(spec.blocks);
     let keep = 0;
-    for (const block of spec.blocks) {
-      const longest = Math.min(block.start.length - 1, text.length);
-      for (let k = longest; k > keep; k--) {
-        const from = text.length - k;
-        if (text.endsWith(block.start.slice(0, k)) && eligible(block, text.slice(0, from))) {
-          keep = k;
+    // The longest such suffix starts earliest: the first position that begins a marker's proper prefix.
+    for (let from = Math.max(0, text.length - (longestStart - 1)); from < text.length && keep === 0; from++) {
+      const candidates = byFirstChar.get(text.charCodeAt(from));
+      if (candidates === undefined) continue;
+      for (const block of candidates) {
+        if (block.start.length > text.length - from && isPrefixAt(text, from, block.start) && eligible(block, text, from)) {
+          keep = text.length - from;
           break;
         }
       }
@@ -111,7 +156,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
 
   const pushText = (events: ToolParseEvent[], text: string): void => {
     if (text === "") return;
-    if (!isBlank(text)) sawContent = true;
+    if (!sawContent && !isBlank(text)) sawContent = true;
     lastChar = text.slice(-1);
     events.push({ type: "text", text });
   };
