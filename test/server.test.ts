@@ -5,6 +5,11 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { parseSSE } from "./fakes/read-sse.js";
 import { describeWithShared } from "./helpers/shared-dir.js";
 import { closedBackendUrl, createTestProxy, defaultTable, fixture } from "./helpers/test-proxy.js";
+import { profileTranslateOptions } from "../src/server/profile-translate-options.js";
+import type { MessagesRequest } from "../src/translate/anthropic-types.js";
+import { convertAnthropicToOpenAI } from "../src/translate/convert-anthropic-to-openai.js";
+import { trimPlanFor } from "../src/trim/plan-trim.js";
+import { trimRequest } from "../src/trim/trim-request.js";
 
 /** A stand-in for the Anthropic API that records what it receives and answers one text message. */
 async function startFakeAnthropic() {
@@ -220,6 +225,23 @@ describe("translation against the fake mlx-lm.server", () => {
       expect(events.filter((e) => e.type === "content_block_start").map((e) => (e.content_block as { type: string }).type)).toEqual(["tool_use"]);
       const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
       expect(JSON.parse(json)).toEqual({ file_path: "/tmp/b.txt", content: "hello" });
+    });
+
+    it("trims a repeated request's system prompt and tools from the prefix cache: the same upstream bytes as trimming anew", async () => {
+      const proxy = createTestProxy({ backendUrl: mlx.url });
+      const request = fixture("main-request-2plus2.json") as unknown as MessagesRequest;
+      const sent: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        mlx.script({ text: "4" });
+        await (await proxy.post("/v1/messages?beta=true", request)).text();
+        sent.push(JSON.stringify(mlx.requests.at(-1)!.body));
+      }
+      expect(proxy.ctx.prefixCache.stats()).toEqual({ hits: 1, misses: 1 });
+      const { table, templates, backends } = proxy.ctx;
+      const profile = table.profiles[table.tiers[table.routing.defaultTier]!.profile]!;
+      const anew = convertAnthropicToOpenAI(trimRequest(request, trimPlanFor(table, profile), templates).request, profileTranslateOptions(profile, backends[profile.backend]!.flavor));
+      expect(sent[0]).toBe(JSON.stringify({ ...anew, stream: true }));
+      expect(sent[1]).toBe(sent[0]);
     });
 
     it("answers Claude Code's title request (output_config.format) from mlx-lm with the JSON alone, streamed or not", async () => {

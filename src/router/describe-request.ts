@@ -21,17 +21,35 @@ export function estimateTokens(chars: number): number {
 }
 
 /**
+ * What a request body's text says about its prompt, read in the pass that checks its depth (see
+ * scanJsonBody): no part of the parsed request is serialised again to know it.
+ */
+export interface PromptSource {
+  /** The JSON text of `system` and of `tools` exactly as the client sent it (absent: the body has none): what caches key on. */
+  systemJson?: string;
+  toolsJson?: string;
+  /**
+   * Characters of `system`, `messages` and `tools` as compact JSON (an absent one as `""` / `[]`),
+   * the way measurePrompt counts them: the same number for a body written by JSON.stringify.
+   */
+  chars: { system: number; messages: number; tools: number };
+}
+
+/**
  * The prompt a request carries — its system prompt, messages and tools as JSON — in characters and
  * estimated tokens: the one measure routing, trimming, budgets and count_tokens all use. Fields the
- * backend never sees (metadata, context_management…) do not count.
+ * backend never sees (metadata, context_management…) do not count. With the body's `source`, the
+ * measure is read off its text instead of serialising the request again.
  */
-export function measurePrompt(request: Pick<MessagesRequest, "system" | "messages" | "tools">): { chars: number; tokens: number } {
-  const chars = JSON.stringify(request.system ?? "").length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
+export function measurePrompt(request: Pick<MessagesRequest, "system" | "messages" | "tools">, source?: PromptSource): { chars: number; tokens: number } {
+  const chars = source
+    ? source.chars.system + source.chars.messages + source.chars.tools
+    : JSON.stringify(request.system ?? "").length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
   return { chars, tokens: estimateTokens(chars) };
 }
 
-export function describeRequest(request: MessagesRequest): RequestFacts {
-  const lastUser = [...request.messages].reverse().find((m) => m.role === "user");
+export function describeRequest(request: MessagesRequest, source?: PromptSource): RequestFacts {
+  const lastUser = request.messages.findLast((m) => m.role === "user");
   const blocks: AnthropicContentBlock[] = typeof lastUser?.content === "string" ? [{ type: "text", text: lastUser.content }] : (lastUser?.content ?? []);
   const latestUserText = blocks
     .flatMap((b) => (b.type === "text" && !REMINDER.test(b.text) ? [b.text] : []))
@@ -41,6 +59,6 @@ export function describeRequest(request: MessagesRequest): RequestFacts {
   const hasImages = request.messages.some(
     (m) => typeof m.content !== "string" && m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
   );
-  const { chars, tokens } = measurePrompt(request);
+  const { chars, tokens } = measurePrompt(request, source);
   return { latestUserText, turn, hasImages, chars, estimatedTokens: tokens };
 }

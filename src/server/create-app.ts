@@ -48,10 +48,10 @@ export function createApp(ctx: ServerContext): H3 {
   app.post("/v1/messages", (event) => handleMessages(event.req, scoped(event)));
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
-    const check = checkMessagesBody(await event.req.text(), ctx.validateMessages, { forCounting: true });
+    const check = checkMessagesBody(await event.req.text(), ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
     if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
     const broken = checkConversation(check.request, { forCounting: true });
-    return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, scoped(event));
+    return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, scoped(event), check.source);
   });
   app.get("/v1/models", (event) => {
     const listed = listModels(ctx, event.url.searchParams);

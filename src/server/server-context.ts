@@ -8,6 +8,7 @@ import type { Templates } from "../templates/load-templates.js";
 import type { BackendQueues } from "./backend-queue.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
+import type { PrefixCache } from "../trim/prefix-cache.js";
 import type { TranslateDeps } from "../translate/translate-options.js";
 
 /** Everything a request handler may use; built once per server, never module-level. */
@@ -22,6 +23,8 @@ export interface ServerContext {
   templates: Templates;
   /** Compiled tool input schemas, shared by every response of this server (compiling one costs milliseconds). */
   schemaCache: ToolSchemaCache;
+  /** Trimmed system prompts and shaped tools by content: trimmed once per distinct prefix, not per request. */
+  prefixCache: PrefixCache;
   validateMessages: ValidateFunction;
   /** The bounded queue in front of each local backend (absent: requests go straight through). */
   queues?: BackendQueues;

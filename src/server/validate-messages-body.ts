@@ -1,16 +1,31 @@
 import type { ErrorObject } from "ajv";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
+import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./check-json-depth.js";
+import type { PrefixCache } from "../trim/prefix-cache.js";
+import { MAX_JSON_DEPTH } from "./check-json-depth.js";
+import { scanJsonBody, type FieldSpan } from "./scan-json-body.js";
 
-export type MessagesBodyCheck = { ok: true; request: MessagesRequest } | { ok: false; message: string };
+export type MessagesBodyCheck = { ok: true; request: MessagesRequest; source: PromptSource } | { ok: false; message: string };
+
+export interface MessagesBodyOptions {
+  /** count_tokens: `max_tokens` may be missing. */
+  forCounting?: boolean;
+  /**
+   * The server's prefix cache: tools whose JSON text it already holds passed this same validation
+   * when they came first, so their ~60 KB of definitions are not walked again.
+   */
+  cache?: PrefixCache;
+}
 
 /**
  * Parses and checks a POST /v1/messages body; the message names the field the way the API does.
- * count_tokens bodies are the same minus max_tokens.
+ * count_tokens bodies are the same minus max_tokens. One pass over the text before JSON.parse
+ * checks its depth and finds where `system`, `messages` and `tools` are (the request's `source`).
  */
-export function checkMessagesBody(text: string, validate: ValidateFunction, options: { forCounting?: boolean } = {}): MessagesBodyCheck {
-  if (jsonDepthExceeds(text)) return { ok: false, message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` };
+export function checkMessagesBody(text: string, validate: ValidateFunction, options: MessagesBodyOptions = {}): MessagesBodyCheck {
+  const scan = scanJsonBody(text, MAX_JSON_DEPTH);
+  if (scan.tooDeep) return { ok: false, message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -18,10 +33,23 @@ export function checkMessagesBody(text: string, validate: ValidateFunction, opti
     return { ok: false, message: `The request body is not valid JSON: ${(error as Error).message}` };
   }
   if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
-  if (validate(body)) return { ok: true, request: body as MessagesRequest };
+  const source = promptSource(text, scan.fields);
+  const knownTools = source.toolsJson !== undefined && options.cache?.knowsTools(source.toolsJson) === true;
+  // Known tools are left out of the walk: everything else in the body is checked as always.
+  if (validate(knownTools ? { ...(body as object), tools: undefined } : body)) return { ok: true, request: body as MessagesRequest, source };
   // Of the alternatives a failed anyOf tried, the deepest error is the one that names the real problem.
   const error = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   return { ok: false, message: error ? describe(error) : "The request body is not a valid Messages API request." };
+}
+
+/** Where the prompt's parts are in the body's text, and their sizes (an absent one measured as `""` / `[]`). */
+function promptSource(text: string, fields: ReadonlyMap<string, FieldSpan>): PromptSource {
+  const system = fields.get("system");
+  const tools = fields.get("tools");
+  const source: PromptSource = { chars: { system: system?.compactChars ?? 2, messages: fields.get("messages")?.compactChars ?? 0, tools: tools?.compactChars ?? 2 } };
+  if (system !== undefined) source.systemJson = text.slice(system.start, system.end);
+  if (tools !== undefined) source.toolsJson = text.slice(tools.start, tools.end);
+  return source;
 }
 
 function describe(error: ErrorObject): string {

@@ -47,19 +47,32 @@ export function originalPath(origins: readonly MessageOrigin[], message: number,
  */
 export function applyBlockFilters(request: MessagesRequest, plan: TrimPlan): FilteredRequest {
   const filters = compileFilters(plan.filters, plan.size);
+  const system = filterSystemPrompt(request.system, filters);
+  const conversation = filterMessages(request.messages, filters);
+  const out: MessagesRequest = { ...request, messages: conversation.messages };
+  if (system.system === undefined) delete out.system;
+  else out.system = system.system;
+  return { request: out, hits: [...system.hits, ...conversation.hits], origins: conversation.origins };
+}
+
+/** The `system` target alone: the same for every turn of a conversation (trimRequest caches it). */
+export function filterSystemPrompt(system: MessagesRequest["system"], filters: readonly RuntimeFilter[]): { system: MessagesRequest["system"]; hits: TrimRuleHit[] } {
   const hits: TrimRuleHit[] = [];
-  const out: MessagesRequest = { ...request, messages: [] };
+  return { system: filterSystem(system, filters, hits), hits };
+}
+
+/** The other three targets, over the messages: the per-turn part of applyBlockFilters. */
+export function filterMessages(messages: readonly AnthropicMessageParam[], filters: readonly RuntimeFilter[]): { messages: AnthropicMessageParam[]; hits: TrimRuleHit[]; origins: MessageOrigin[] } {
+  const hits: TrimRuleHit[] = [];
+  const out: AnthropicMessageParam[] = [];
   const origins: MessageOrigin[] = [];
-  const system = filterSystem(request.system, filters, hits);
-  if (system === undefined) delete out.system;
-  else out.system = system;
-  request.messages.forEach((message, index) => {
+  messages.forEach((message, index) => {
     const filtered = filterMessage(message, `messages.${index}`, filters, hits);
     if (filtered === undefined) return;
-    out.messages.push(filtered.message);
+    out.push(filtered.message);
     origins.push({ message: index, blocks: filtered.blocks });
   });
-  return { request: out, hits, origins };
+  return { messages: out, hits, origins };
 }
 
 function filterSystem(system: MessagesRequest["system"], filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): MessagesRequest["system"] {
@@ -124,6 +137,7 @@ function filterUserMessage(message: AnthropicMessageParam, path: string, filters
   }
   const content: AnthropicContentBlock[] = [];
   const blocks: number[] = [];
+  let changed = false;
   message.content.forEach((block, index) => {
     const blockPath = `${path}.content.${index}`;
     let kept: AnthropicContentBlock | undefined = block;
@@ -133,12 +147,14 @@ function filterUserMessage(message: AnthropicMessageParam, path: string, filters
     } else if (block.type === "tool_result") {
       kept = filterToolResult(block, blockPath, filters, hits);
     }
+    if (kept !== block) changed = true;
     if (kept === undefined) return;
     content.push(kept);
     blocks.push(index);
   });
   if (content.length === 0) return undefined;
-  return { message: { role: message.role, content }, blocks };
+  // Untouched: the same object, so measuring the trimmed conversation skips it (see trimRequest).
+  return { message: changed ? { role: message.role, content } : message, blocks };
 }
 
 /**

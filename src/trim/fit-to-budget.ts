@@ -25,14 +25,19 @@ export interface BudgetOutcome {
  * prefix cache is broken once per new cut, at that result, never before it.
  *
  * @param pathOf names a block in the report (trimRequest passes the path it had in Claude Code's request)
+ * @param chars the request's measurePrompt chars when the caller knows them already (trimRequest does)
  */
-export function fitToBudget(request: MessagesRequest, plan: TrimPlan, pathOf: (message: number, block: number) => string = (m, b) => `messages.${m}.content.${b}`): BudgetOutcome {
+export function fitToBudget(
+  request: MessagesRequest,
+  plan: TrimPlan,
+  pathOf: (message: number, block: number) => string = (m, b) => `messages.${m}.content.${b}`,
+  chars: number = measurePrompt(request).chars,
+): BudgetOutcome {
   const budget = plan.profile.inputBudget;
-  const size = measurePrompt(request);
+  const size = { chars, tokens: estimateTokens(chars) };
   const outcome: BudgetOutcome = { request, hits: [], size };
   if (budget === undefined || size.tokens <= budget) return outcome;
   const max = plan.trimming.toolResultMaxChars;
-  let chars = size.chars;
   let cuts = 0;
   if (max !== undefined) {
     const messages = [...request.messages];
@@ -56,7 +61,8 @@ export function fitToBudget(request: MessagesRequest, plan: TrimPlan, pathOf: (m
       if (changed) messages[index] = { ...message, content };
     }
     outcome.request = { ...request, messages };
-    outcome.size = measurePrompt(outcome.request);
+    // Each cut changed one block by `removed`: the rest of the prompt measures as before.
+    outcome.size = { chars, tokens: estimateTokens(chars) };
   }
   if (outcome.size.tokens > budget) {
     const shortened = cuts === 0 ? "" : `, even after shortening ${cuts} tool result${cuts === 1 ? "" : "s"} to ${max} characters`;

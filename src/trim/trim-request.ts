@@ -1,13 +1,19 @@
-import type { Templates } from "../templates/load-templates.js";
-import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropic-types.js";
-import { isCustomTool } from "../translate/resolve-tool-call.js";
-import { applyBlockFilters, originalPath } from "./apply-block-filters.js";
-import { buildSystemPrompt } from "./build-system-prompt.js";
-import { buildToolsTemplateContext } from "./build-template-contexts.js";
-import { fitToBudget } from "./fit-to-budget.js";
+import type { PromptSource } from "../router/describe-request.js";
 import { measurePrompt } from "../router/describe-request.js";
-import { shapeTools } from "./shape-tools.js";
-import type { TrimPlan, TrimReport, TrimResult, TrimRuleHit } from "./trim-types.js";
+import type { Templates } from "../templates/load-templates.js";
+import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import { filterMessages, originalPath, type MessageOrigin } from "./apply-block-filters.js";
+import { fitToBudget } from "./fit-to-budget.js";
+import type { PrefixCache } from "./prefix-cache.js";
+import { compileFilters } from "./run-filters.js";
+import { trimPrefix } from "./trim-prefix.js";
+import type { TrimPlan, TrimReport, TrimResult } from "./trim-types.js";
+
+/** What lets trimRequest work once per prefix: the server's cache, and what the body's text said. */
+export interface TrimCacheOptions {
+  cache: PrefixCache;
+  source: PromptSource;
+}
 
 /**
  * Makes a Claude Code request fit a local model, entirely by the rules of its plan (mallex.yaml):
@@ -23,50 +29,61 @@ import type { TrimPlan, TrimReport, TrimResult, TrimRuleHit } from "./trim-types
  * conversation prefix trims to the same bytes whatever comes after it, and the backend's prefix
  * cache keeps hitting. Nothing per-turn (counts, times, ids) is ever written into the prompt.
  *
+ * With `cached`, steps 1–3 for the system prompt and tools come from the server's PrefixCache
+ * (trimmed once per distinct prefix, the same bytes as trimming again), and sizes are read off the
+ * body's text and the cached parts rather than by serialising the request.
+ *
  * @returns `ok: false` with a TrimError (HTTP 400, "prompt is too long: …") when even that does
  *   not fit the budget; the trimmed request and report are still there to show.
  */
-export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates: Templates): TrimResult {
-  const before = measurePrompt(request);
-  const filtered = applyBlockFilters(request, plan);
-  const hits: TrimRuleHit[] = [...filtered.hits];
+export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates: Templates, cached?: TrimCacheOptions): TrimResult {
+  const before = measurePrompt(request, cached?.source);
+  const make = () => trimPrefix(request, plan, templates);
+  const prefix = cached ? cached.cache.prefix(plan, cached.source, request.tool_choice, make) : make();
+  const conversation = filterMessages(request.messages, compileFilters(plan.filters, plan.size));
 
-  const shaped = shapeTools(filtered.request.tools, plan.tools, filtered.request.tool_choice);
-  hits.push(...shaped.hits);
-  const customTools = shaped.tools.filter(isCustomTool);
-  const out: MessagesRequest = { ...filtered.request };
-  let toolsPrompt = "";
-  const xmlTemplate = plan.profile.toolMode === "xml" ? plan.tools.template : undefined;
-  const xml = xmlTemplate !== undefined;
-  if (xml && customTools.length > 0 && request.tool_choice?.type !== "none") {
-    toolsPrompt = templates.render(xmlTemplate, buildToolsTemplateContext(customTools, plan.profile.toolFormat ?? "mallex-xml"));
-    hits.push({ rule: "tools-prompt", target: "tools", charsRemoved: JSON.stringify(shaped.tools).length - toolsPrompt.length });
-  }
-  if (xml || shaped.tools.length === 0) {
+  const out: MessagesRequest = { ...request, messages: conversation.messages };
+  if (prefix.system === undefined) delete out.system;
+  else out.system = prefix.system;
+  if (prefix.tools === undefined) {
     delete out.tools;
-    // A forced call stays when the tools live in the prompt: the translation asks for it in words.
-    if (toolsPrompt === "") delete out.tool_choice;
-  } else if (request.tools !== undefined) {
-    out.tools = shaped.tools;
+    if (prefix.dropToolChoice) delete out.tool_choice;
+  } else {
+    out.tools = [...prefix.tools];
   }
 
-  const system = buildSystemPrompt({ original: request.system, filtered: filtered.request.system, tools: customTools, toolsPrompt }, plan, templates);
-  hits.push(...system.hits);
-  if (system.system === undefined) delete out.system;
-  else out.system = system.system;
-
-  const budget = fitToBudget(out, plan, (message, block) => originalPath(filtered.origins, message, block));
-  hits.push(...budget.hits);
+  const messagesChars = cached
+    ? measureFilteredMessages(request.messages, conversation.messages, conversation.origins, cached.source.chars.messages)
+    : JSON.stringify(conversation.messages).length;
+  const size = prefix.chars.system + messagesChars + prefix.chars.tools;
+  const budget = fitToBudget(out, plan, (message, block) => originalPath(conversation.origins, message, block), size);
   const report: TrimReport = {
-    rules: hits,
+    rules: [...prefix.systemFilterHits, ...conversation.hits, ...prefix.toolHits, ...prefix.systemHits, ...budget.hits],
     before,
     after: budget.size,
-    system: system.report,
-    tools: { mode: plan.profile.toolMode, offered: customTools.map((tool) => tool.name), client: shaped.client },
+    system: prefix.systemReport,
+    tools: { mode: plan.profile.toolMode, offered: [...prefix.offeredNames], client: [...prefix.client] },
   };
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
-  const offeredTools: AnthropicCustomTool[] = shaped.offered;
+  const offeredTools = [...prefix.offered];
   return budget.error === undefined
     ? { ok: true, request: budget.request, report, offeredTools }
     : { ok: false, error: budget.error, request: budget.request, report, offeredTools };
+}
+
+/**
+ * JSON.stringify(filtered).length, from the original messages' measure: only the messages the
+ * filters changed or removed are serialised (a long conversation's others are not touched).
+ */
+function measureFilteredMessages(original: readonly AnthropicMessageParam[], filtered: readonly AnthropicMessageParam[], origins: readonly MessageOrigin[], originalChars: number): number {
+  if (filtered.length === 0) return 2;
+  let chars = originalChars - (original.length - filtered.length); // the commas between them
+  let next = 0;
+  original.forEach((message, index) => {
+    const kept = origins[next]?.message === index ? filtered[next++] : undefined;
+    if (kept === message) return;
+    chars -= JSON.stringify(message).length;
+    if (kept !== undefined) chars += JSON.stringify(kept).length;
+  });
+  return chars;
 }

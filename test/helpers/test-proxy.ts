@@ -10,6 +10,7 @@ import { loadTemplates, type Templates } from "../../src/templates/load-template
 import { compileRouterRules } from "../../src/router/compile-rules.js";
 import { createSessionStore } from "../../src/router/session-store.js";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
+import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { createApp } from "../../src/server/create-app.js";
 import type { ServerContext } from "../../src/server/server-context.js";
 import { packageRoot } from "./config-tree.js";
@@ -65,6 +66,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
       sessions: createSessionStore(),
       templates,
       schemaCache: createToolSchemaCache(),
+      prefixCache: createPrefixCache(),
       validateMessages,
       pingIntervalMs: 10_000,
       requestTimeoutMs: 30_000,

@@ -1,5 +1,5 @@
 import { ofetch } from "ofetch";
-import { measurePrompt } from "../../router/describe-request.js";
+import { measurePrompt, type PromptSource } from "../../router/describe-request.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import type { ServerContext } from "../server-context.js";
 
@@ -8,7 +8,7 @@ import type { ServerContext } from "../server-context.js";
  * endpoint natively); mlx-lm.server has no tokenizer endpoint, so the count is an estimate from the
  * request's characters (see measurePrompt), which is what Claude Code uses it for: budgeting.
  */
-export async function countTokens(request: MessagesRequest, ctx: ServerContext): Promise<{ input_tokens: number }> {
+export async function countTokens(request: MessagesRequest, ctx: ServerContext, source?: PromptSource): Promise<{ input_tokens: number }> {
   const tier = ctx.table.tiers[ctx.table.routing.defaultTier];
   const backend = tier ? ctx.backends[ctx.table.profiles[tier.profile]!.backend] : undefined;
   if (backend?.flavor === "llama-server" && backend.baseUrl && !backend.unavailable) {
@@ -19,5 +19,5 @@ export async function countTokens(request: MessagesRequest, ctx: ServerContext):
       ctx.log(`count_tokens: ${backend.name} could not count (${(error as Error).message}); answering an estimate`);
     }
   }
-  return { input_tokens: measurePrompt(request).tokens };
+  return { input_tokens: measurePrompt(request, source).tokens };
 }
