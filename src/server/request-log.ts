@@ -35,25 +35,37 @@ export function onceEnded(metrics: RequestMetrics, now: () => number, log: (metr
 
 /** Watches the Anthropic events going out and fills in the metrics; passes every event through. */
 export function observeEvents(metrics: RequestMetrics, now: () => number, end: (error?: string) => void): TransformStream<AnthropicStreamEvent, AnthropicStreamEvent> {
+  const observe = createEventObserver(metrics, now, end);
   return new TransformStream({
     transform(event, controller) {
-      if (event.type === "content_block_start" || event.type === "content_block_delta") metrics.firstTokenAt ??= now();
-      if (event.type === "message_delta") {
-        metrics.stopReason = event.delta.stop_reason ?? undefined;
-        metrics.stopSequence = event.delta.stop_sequence ?? undefined;
-        const usage = event.usage;
-        metrics.outputTokens = usage.output_tokens;
-        if (usage.input_tokens != null) metrics.promptTokens = usage.input_tokens + (usage.cache_read_input_tokens ?? 0);
-        if (usage.cache_read_input_tokens != null) metrics.cachedTokens = usage.cache_read_input_tokens;
-      }
-      if (event.type === "error") metrics.error = event.error.message;
       controller.enqueue(event);
-      if (event.type === "message_stop" || event.type === "error") end();
+      observe(event);
     },
     flush() {
       end();
     },
   });
+}
+
+/**
+ * The watching of {@link observeEvents} alone, for a stage that does more with each event (the SSE
+ * response formats it in the same stage: a stage per token costs more than the work). Call it after
+ * the event went on: `message_stop` and `error` end the request.
+ */
+export function createEventObserver(metrics: RequestMetrics, now: () => number, end: (error?: string) => void): (event: AnthropicStreamEvent) => void {
+  return (event) => {
+    if (event.type === "content_block_start" || event.type === "content_block_delta") metrics.firstTokenAt ??= now();
+    if (event.type === "message_delta") {
+      metrics.stopReason = event.delta.stop_reason ?? undefined;
+      metrics.stopSequence = event.delta.stop_sequence ?? undefined;
+      const usage = event.usage;
+      metrics.outputTokens = usage.output_tokens;
+      if (usage.input_tokens != null) metrics.promptTokens = usage.input_tokens + (usage.cache_read_input_tokens ?? 0);
+      if (usage.cache_read_input_tokens != null) metrics.cachedTokens = usage.cache_read_input_tokens;
+    }
+    if (event.type === "error") metrics.error = event.error.message;
+    if (event.type === "message_stop" || event.type === "error") end();
+  };
 }
 
 /**

@@ -18,12 +18,19 @@ import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
  */
 export function parseOpenAIEventStream(
   body: ReadableStream<Uint8Array>,
+  options: ParseEventStreamOptions = {},
 ): ReadableStream<OpenAIStreamPart> {
-  return body.pipeThrough(createOpenAIEventStreamParser());
+  return body.pipeThrough(createOpenAIEventStreamParser(options));
+}
+
+export interface ParseEventStreamOptions {
+  /** Told of every piece of the body as it arrives (comments included): the backend is alive. */
+  onBytes?: () => void;
 }
 
 /** The stage itself: bytes in, parsed chunks (and `done`) out. */
-export function createOpenAIEventStreamParser(): TransformStream<Uint8Array, OpenAIStreamPart> {
+export function createOpenAIEventStreamParser(options: ParseEventStreamOptions = {}): TransformStream<Uint8Array, OpenAIStreamPart> {
+  const { onBytes } = options;
   const decoder = new TextDecoder();
   let out!: TransformStreamDefaultController<OpenAIStreamPart>;
   const parser = createParser({
@@ -43,6 +50,7 @@ export function createOpenAIEventStreamParser(): TransformStream<Uint8Array, Ope
       out = controller;
     },
     transform(bytes) {
+      onBytes?.();
       parser.feed(decoder.decode(bytes, { stream: true }));
     },
     flush() {
