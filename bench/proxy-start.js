@@ -1,5 +1,6 @@
 // How long `mallex proxy` takes from its process start to accepting requests (the wait before Claude
-// Code can talk to `mallex run`), against `node -e 0` as the floor, run by run in turn.
+// Code can talk to `mallex run`), against `node -e 0` as the floor and bench/reference-proxy.js (a
+// bare node:http proxy) as what any Node proxy costs, run by run in turn.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,42 +11,47 @@ import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "mallex.js");
+const referenceProxy = join(root, "bench", "reference-proxy.js");
 const START_TIMEOUT_MS = 20_000;
 
 export async function benchProxyStart({ runs = 15 } = {}) {
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-start-"));
   try {
     const proxy = [];
+    const reference = [];
     const node = [];
     for (let i = 0; i < runs + 2; i++) {
       const started = performance.now();
       execFileSync(process.execPath, ["-e", "0"], { stdio: "ignore" });
       const nodeMs = performance.now() - started;
-      const proxyMs = await timeProxyStart(home);
+      const proxyMs = await timeStart([bin, "proxy"], "listening on http://127.0.0.1:", home);
+      const referenceMs = await timeStart([referenceProxy], "reference proxy listening on http://127.0.0.1:", home);
       if (i >= 2) {
         node.push(nodeMs);
         proxy.push(proxyMs);
+        reference.push(referenceMs);
       }
     }
     const p = summarize(proxy);
+    const r = summarize(reference);
     const n = summarize(node);
     return [
-      "| start-up, default config, generated/ current | p50 | p99 | min |",
-      "|---|---|---|---|",
-      row("`mallex proxy --backend-url …` until it listens", p),
+      `| start-up, default config, generated/ current, ${p.n} runs | p50 | p99 | min | added to \`node -e 0\` (p50) |`,
+      "|---|---|---|---|---|",
+      row("`mallex proxy --backend-url …` until it listens", p, n),
+      row("`node bench/reference-proxy.js` until it listens", r, n),
       row("`node -e 0` (floor)", n),
-      "",
-      `proxy start ÷ bare node start: ${(p.p50 / n.p50).toFixed(2)}× at p50, +${ms(p.p50 - n.p50)}`,
     ].join("\n");
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
 }
 
-async function timeProxyStart(home) {
+/** Spawns `node ...args --port P --backend-url …` and resolves with the time until it prints `ready` + P. */
+async function timeStart(args, ready, home) {
   const port = await findFreePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [bin, "proxy", "--port", String(port), "--backend-url", "http://127.0.0.1:9/v1"], {
+  const child = spawn(process.execPath, [...args, "--port", String(port), "--backend-url", "http://127.0.0.1:9/v1"], {
     cwd: root,
     env: { ...process.env, MALLEX_HOME: home },
     stdio: ["ignore", "pipe", "pipe"],
@@ -53,10 +59,10 @@ async function timeProxyStart(home) {
   try {
     return await new Promise((resolve, reject) => {
       let output = "";
-      const timer = setTimeout(() => reject(new Error(`mallex proxy did not listen within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not listen within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
       const onData = (chunk) => {
         output += chunk;
-        if (output.includes(`listening on http://127.0.0.1:${port}`)) {
+        if (output.includes(`${ready}${port}`)) {
           clearTimeout(timer);
           resolve(performance.now() - started);
         }
@@ -65,7 +71,7 @@ async function timeProxyStart(home) {
       child.stderr.on("data", onData);
       child.on("exit", (code) => {
         clearTimeout(timer);
-        reject(new Error(`mallex proxy exited with ${code} before listening:\n${output}`));
+        reject(new Error(`${args.join(" ")} exited with ${code} before listening:\n${output}`));
       });
     });
   } finally {
@@ -76,4 +82,4 @@ async function timeProxyStart(home) {
   }
 }
 
-const row = (label, s) => `| ${label} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.min)} |`;
+const row = (label, s, floor) => `| ${label} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.min)} | ${floor ? `+${ms(s.p50 - floor.p50)}` : "floor"} |`;

@@ -24,7 +24,11 @@ const DROPPED_HEADERS = new Set(["host", "content-length", "connection", "accept
 const WORDS = [" the", " quick", " brown", " fox", " jumps", " over", " lazy", " dog", ",", " and", " then", " returns", " 42", ".", "\n", " const"];
 export const longTokens = (n) => Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]);
 
-export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, streamRuns = 9, translatorRuns = 30 } = {}) {
+/**
+ * `translatorOnly`: just the translator-alone line (bench/overhead.js measures mallex end to end
+ * against direct and the reference proxy, as real processes).
+ */
+export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, streamRuns = 9, translatorRuns = 30, translatorOnly = false } = {}) {
   const load = loadavg()[0];
   let fixture;
   try {
@@ -57,12 +61,12 @@ export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, stre
     checkOpenAI((await direct()).body.toString("utf8"), "4");
 
     // 1. Latency of a one-token answer, mallex and direct interleaved so background load hits both alike.
-    for (let i = 0; i < warmup; i++) {
+    for (let i = 0; i < (translatorOnly ? 0 : warmup); i++) {
       await viaMallex();
       await direct();
     }
     const short = { mallex: [], direct: [] };
-    for (let i = 0; i < samples; i++) {
+    for (let i = 0; i < (translatorOnly ? 0 : samples); i++) {
       short.mallex.push(await viaMallex());
       short.direct.push(await direct());
     }
@@ -76,7 +80,7 @@ export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, stre
     checkOpenAI(recordedText, expected.join(""));
     const long = { mallex: [], direct: [] };
     const rss = { mallex: [], direct: [] };
-    for (let i = 0; i < streamRuns; i++) {
+    for (let i = 0; i < (translatorOnly ? 0 : streamRuns); i++) {
       const [m, mRss] = await withPeakRss(viaMallex);
       const [d, dRss] = await withPeakRss(direct);
       long.mallex.push(m);
@@ -108,13 +112,15 @@ export async function benchProxy({ samples = 50, warmup = 5, tokens = 2000, stre
       if (i === 0) checkAnthropic(out, expected.join(""));
     }
 
+    const translator = summarize(translatorTimes);
+    if (translatorOnly) return translatorLine({ tokens, translator, events: events.length });
     return report({
       load,
       short,
       long,
       rss,
       tokens,
-      translator: summarize(translatorTimes),
+      translator,
       events: events.length,
       sizes: { anthropic: anthropicBody.length, openai: openaiBody.length },
       profile: profile.name,
@@ -284,6 +290,15 @@ export function checkOpenAI(sse, text) {
   if (data.at(-1) !== "[DONE]" || said !== text) throw new Error(`the fake backend's stream is not the expected answer: ${JSON.stringify(sse.slice(0, 300))}`);
 }
 
+const rateOf = (tokens, msValue) => `${Math.round(tokens / (msValue / 1000)).toLocaleString("en-US")} tok/s`;
+
+function translatorLine({ tokens, translator, events }) {
+  return (
+    `Translator alone, in-process (parseOpenAIEventStream → createAnthropicStreamTranslator → formatSSE), the recorded ${tokens.toLocaleString("en-US")}-token OpenAI stream fed one SSE event per chunk (${events} chunks), ${translator.n} runs: ` +
+    `p50 ${ms(translator.p50)} = **${rateOf(tokens, translator.p50)}**, p99 ${ms(translator.p99)}.`
+  );
+}
+
 function report({ load, short, long, rss, tokens, translator, events, sizes, profile }) {
   const pick = (runs, key) => summarize(runs.map((run) => run[key]));
   const row = (label, m, d) => `| ${label} | ${ms(m.p50)} | ${ms(m.p99)} | ${ms(d.p50)} | ${ms(d.p99)} | ${(m.p50 / d.p50).toFixed(2)}× |`;
@@ -318,7 +333,6 @@ function report({ load, short, long, rss, tokens, translator, events, sizes, pro
     `| first token to last byte | ${ms(sm.p50)} (${rate(sm.p50)}) | ${ms(sd.p50)} (${rate(sd.p50)}) | ${(sm.p50 / sd.p50).toFixed(2)}× |`,
     `| peak RSS rise of the whole process during a run (sampled every 2 ms, p50 / max) | ${mib(summarize(rss.mallex).p50)} / ${mib(Math.max(...rss.mallex))} | ${mib(summarize(rss.direct).p50)} / ${mib(Math.max(...rss.direct))} | |`,
     "",
-    `Translator alone, in-process (parseOpenAIEventStream → createAnthropicStreamTranslator → formatSSE), the recorded ${tokens.toLocaleString("en-US")}-token OpenAI stream fed one SSE event per chunk (${events} chunks), ${translator.n} runs: ` +
-      `p50 ${ms(translator.p50)} = **${rate(translator.p50)}**, p99 ${ms(translator.p99)}.`,
+    translatorLine({ tokens, translator, events }),
   ].join("\n");
 }

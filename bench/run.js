@@ -2,6 +2,7 @@
 import { cpus, totalmem } from "node:os";
 import { benchCompile } from "./compile.js";
 import { benchEngineTtft } from "./engine-ttft.js";
+import { benchOverhead } from "./overhead.js";
 import { benchProxy } from "./proxy.js";
 import { benchProxyStart } from "./proxy-start.js";
 
@@ -11,7 +12,9 @@ try {
   console.log();
   console.log(await benchProxyStart());
   console.log();
-  console.log(await benchProxy());
+  console.log(await benchOverhead());
+  console.log();
+  console.log(await benchProxy({ translatorOnly: true }));
   console.log();
   console.log(await benchEngineTtft());
 } catch (error) {

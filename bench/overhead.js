@@ -1,0 +1,188 @@
+// What mallex adds to a request, in one run: Claude Code's captured "what is 2+2" straight to a fake
+// mlx-lm.server (direct: the OpenAI request mallex sends), through bench/reference-proxy.js (the
+// least a parse-and-forward proxy does) and through `mallex proxy`, both real processes started as
+// a user starts them. Rounds are interleaved in a rotating order, so the machine's noise falls on all
+// three alike. Also each proxy's resident memory: idle after one request (before and after a full
+// GC, asked for with SIGUSR2 through bench/gc-on-signal.js) and at `concurrency` streams at once.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent } from "node:http";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { createChildren, readRss } from "./peer-process.js";
+import { checkAnthropic, checkOpenAI, longTokens, post, startWorker } from "./proxy.js";
+import { ms, summarize } from "./stats.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const fixturePath = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-2plus2.json", import.meta.url));
+// Claude Code's headers minus the ones that describe its own connection.
+const DROPPED_HEADERS = new Set(["host", "content-length", "connection", "accept-encoding"]);
+const GC_FLAGS = ["--expose-gc", "--import", join(root, "bench", "gc-on-signal.js")];
+const sleep = (msValue) => new Promise((resolve) => setTimeout(resolve, msValue));
+
+export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000, streamRuns = 15, concurrency = 50, loadRounds = 3 } = {}) {
+  const load = loadavg()[0];
+  let fixture;
+  try {
+    fixture = JSON.parse(readFileSync(fixturePath, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read the captured Claude Code request at ${fixturePath}: ${error.message}`);
+  }
+  const anthropicBody = Buffer.from(JSON.stringify(fixture.body));
+  const anthropicHeaders = { ...Object.fromEntries(Object.entries(fixture.headers).filter(([name]) => !DROPPED_HEADERS.has(name))), "content-type": "application/json" };
+  const anthropicPath = `/v1/messages${fixture.url.includes("?") ? fixture.url.slice(fixture.url.indexOf("?")) : ""}`;
+
+  const children = createChildren();
+  const home = mkdtempSync(join(tmpdir(), "mallex-bench-overhead-"));
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency + 4 });
+  let backend;
+  try {
+    backend = await startWorker({ role: "backend" });
+    const start = async (label, args, env) => {
+      const port = await findFreePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = await children.start(label, process.execPath, [...GC_FLAGS, ...args, "--port", String(port), "--backend-url", backend.url], { env: { ...process.env, ...env }, cwd: root, readyUrl: `${url}/health` });
+      const send = () => post(agent, `${url}${anthropicPath}`, anthropicBody, anthropicHeaders, "anthropic");
+      return { label, url, pid: child.pid, send };
+    };
+    // The shipped config, with room for `concurrency` requests at once to the one backend (its queue holds 1 + 16 by default).
+    const configDir = join(home, "config");
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, "mallex.yaml"), `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver:\n  max_in_flight_per_backend: ${concurrency}\n  max_waiting_per_backend: ${concurrency}\n`);
+    // Compiled first, as `mallex proxy` finds it on every start but the first.
+    execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", join(configDir, "mallex.yaml")], { cwd: root, stdio: "ignore" });
+    const mallex = await start("mallex proxy", [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml")], { MALLEX_HOME: join(home, "mallex") });
+    checkAnthropic((await mallex.send()).body.toString("utf8"), "4");
+    const upstream = await backend.call("lastPost");
+    const mallexBytes = await backend.call("lastPostBytes");
+    const reference = await start("reference proxy", [join(root, "bench", "reference-proxy.js"), ...(upstream.model ? ["--model", upstream.model] : [])]);
+    checkAnthropic((await reference.send()).body.toString("utf8"), "4", "the reference proxy");
+    const referenceBytes = await backend.call("lastPostBytes");
+    const openaiBody = Buffer.from(JSON.stringify(upstream));
+    const direct = { label: "direct to the fake backend", send: () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai") };
+    checkOpenAI((await direct.send()).body.toString("utf8"), "4");
+    const proxies = [reference, mallex];
+    const targets = [direct, ...proxies];
+
+    // Idle after one request: as it is a second later, then after a full GC.
+    await sleep(1_000);
+    for (const proxy of proxies) proxy.idleRss = readRss(proxy.pid);
+    for (const proxy of proxies) process.kill(proxy.pid, "SIGUSR2");
+    await sleep(500);
+    for (const proxy of proxies) proxy.idleGcRss = readRss(proxy.pid);
+
+    // 1. A one-token answer, one request at a time.
+    await interleave(targets, warmup, (target) => target.send());
+    const short = await interleave(targets, samples, (target) => target.send());
+
+    // 2. A long answer, one at a time: stream throughput.
+    const expected = longTokens(tokens);
+    await backend.call("script", { value: { text: expected } });
+    for (const proxy of proxies) checkAnthropic((await proxy.send()).body.toString("utf8"), expected.join(""), proxy.label);
+    checkOpenAI((await direct.send()).body.toString("utf8"), expected.join(""));
+    const long = await interleave(targets, streamRuns, (target) => target.send());
+
+    // 3. `concurrency` long answers at once, each proxy's RSS sampled every 10 ms.
+    const loaded = await interleave(targets, loadRounds, async (target) => {
+      const started = performance.now();
+      const peak = target.pid ? sampleRss(target.pid) : undefined;
+      let answers;
+      try {
+        answers = await Promise.all(Array.from({ length: concurrency }, () => target.send()));
+      } finally {
+        peak?.stop();
+      }
+      const wall = performance.now() - started;
+      for (const answer of answers) {
+        if (target.pid) checkAnthropic(answer.body.toString("utf8"), expected.join(""), target.label);
+        else checkOpenAI(answer.body.toString("utf8"), expected.join(""));
+      }
+      return { wall, peakRss: peak?.max() };
+    });
+    await sleep(2_000);
+    for (const proxy of proxies) proxy.afterRss = readRss(proxy.pid);
+    for (const proxy of proxies) process.kill(proxy.pid, "SIGUSR2");
+    await sleep(500);
+    for (const proxy of proxies) proxy.afterGcRss = readRss(proxy.pid);
+
+    return report({ load, targets, short, long, loaded, tokens, concurrency, sizes: { anthropic: anthropicBody.length, mallex: mallexBytes, reference: referenceBytes } });
+  } finally {
+    agent.destroy();
+    await children.stopAll();
+    await backend?.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` on every target `rounds` times, the order rotating each round; results per target, in the targets' order. */
+async function interleave(targets, rounds, fn) {
+  const results = targets.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (round + k) % targets.length;
+      results[i].push(await fn(targets[i]));
+    }
+  }
+  return results;
+}
+
+/** Samples a process's RSS every 10 ms until `stop`; `max` is the highest seen. */
+function sampleRss(pid) {
+  let max = readRss(pid);
+  const timer = setInterval(() => (max = Math.max(max, readRss(pid))), 10);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      max = Math.max(max, readRss(pid));
+    },
+    max: () => max,
+  };
+}
+
+function report({ load, targets, short, long, loaded, tokens, concurrency, sizes }) {
+  const pick = (runs, key) => summarize(runs.map((run) => run[key]));
+  const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const rate = (n, msValue) => `${Math.round(n / (msValue / 1000)).toLocaleString("en-US")} tok/s`;
+  const plus = (value, floor) => `${value >= floor ? "+" : "−"}${ms(Math.abs(value - floor))}`;
+  const bytes = (n) => n.toLocaleString("en-US");
+  const [direct, reference] = [0, 1].map((i) => ({ ttft: pick(short[i], "ttft").p50, total: pick(short[i], "total").p50 }));
+  const added = (i, key) => (i === 0 ? "floor" : i === 1 ? plus(pick(short[i], key).p50, direct[key]) : `${plus(pick(short[i], key).p50, direct[key])} / ${plus(pick(short[i], key).p50, reference[key])}`);
+  const floorStream = pick(long[0], "streaming").p50;
+  const floorWall = summarize(loaded[0].map((run) => run.wall)).p50;
+  return [
+    `### Proxy overhead: Claude Code's "what is 2+2" direct, through a reference proxy, through mallex`,
+    "",
+    `\`npm run bench\`. The fake mlx-lm.server runs on a worker thread of the benchmark, the client on its main thread; \`mallex proxy --backend-url …\` (shipped config) and \`bench/reference-proxy.js\` each run as their own process ` +
+      `(mallex with the shipped config plus \`server.max_in_flight_per_backend: ${concurrency}\`, so that all ${concurrency} streams run at once) ` +
+      `and with \`--expose-gc\`, to read RSS after a full GC. The reference proxy parses the Anthropic JSON, flattens system and messages to text (no trimming, no tools) and streams the answer back as Anthropic SSE: ` +
+      `the least any proxy does. Claude Code's request is ${bytes(sizes.anthropic)} bytes; mallex sends the backend ${bytes(sizes.mallex)} bytes of OpenAI JSON, the reference proxy ${bytes(sizes.reference)}; "direct" replays mallex's. ` +
+      `Rounds interleaved in a rotating order; 1-minute load average at start: ${load.toFixed(2)} on ${cpus().length} CPUs.`,
+    "",
+    `| ${short[0].length} requests each, answer "4", p50 / p99 | first token¹ | whole response | added at p50, first token: over direct / over reference | added at p50, whole response |`,
+    "|---|---|---|---|---|",
+    ...targets.map((target, i) => {
+      const [t, w] = ["ttft", "total"].map((key) => pick(short[i], key));
+      return `| ${target.label} | ${ms(t.p50)} / ${ms(t.p99)} | ${ms(w.p50)} / ${ms(w.p99)} | ${added(i, "ttft")} | ${added(i, "total")} |`;
+    }),
+    "",
+    `¹ The first \`content_block_delta\` through a proxy, the first chunk with \`delta.content\` direct. p99 of ${short[0].length} samples is the third slowest.`,
+    "",
+    `| ${tokens.toLocaleString("en-US")}-token streamed answer, ${long[0].length} runs each (p50) | request to last byte | first token to last byte | stream rate | ÷ direct |`,
+    "|---|---|---|---|---|",
+    ...targets.map((target, i) => {
+      const whole = pick(long[i], "total").p50;
+      const streaming = pick(long[i], "streaming").p50;
+      return `| ${target.label} | ${ms(whole)} | ${ms(streaming)} | ${rate(tokens, streaming)} | ${i === 0 ? "floor" : `${(streaming / floorStream).toFixed(2)}× the time`} |`;
+    }),
+    "",
+    `| memory, ${concurrency} concurrent ${tokens.toLocaleString("en-US")}-token streams (${loaded[0].length} rounds) | all ${concurrency} done (p50) | aggregate rate | RSS idle after one request / after GC | peak RSS at ${concurrency} streams (sampled every 10 ms) | RSS 2 s after / after GC |`,
+    "|---|---|---|---|---|---|",
+    ...targets.map((target, i) => {
+      const wall = summarize(loaded[i].map((run) => run.wall)).p50;
+      const memory = i === 0 ? "— | — | —" : `${mib(target.idleRss)} / ${mib(target.idleGcRss)} | ${mib(Math.max(...loaded[i].map((run) => run.peakRss)))} | ${mib(target.afterRss)} / ${mib(target.afterGcRss)}`;
+      return `| ${target.label} | ${ms(wall)}${i === 0 ? "" : ` (${(wall / floorWall).toFixed(2)}×)`} | ${rate(tokens * concurrency, wall)} | ${memory} |`;
+    }),
+  ].join("\n");
+}
