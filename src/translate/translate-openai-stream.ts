@@ -5,7 +5,7 @@ import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, Anthropic
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { settleOutputCap } from "./output-cap-note.js";
-import type { OpenAIChunk, OpenAIUsage } from "./openai-types.js";
+import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIUsage } from "./openai-types.js";
 import type { TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
@@ -87,16 +87,22 @@ export function createAnthropicStreamTranslator(
     if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
     if (phase !== "streaming") return; // after finish_reason only usage is expected
     // One completion is requested (n = 1): choice 0 is the answer.
-    const choice = chunk.choices?.find((candidate) => (candidate.index ?? 0) === 0);
+    const choice = firstChoice(chunk);
     if (choice === undefined) return;
-    const delta = choice.delta ?? {};
+    const delta = choice.delta ?? NO_DELTA;
     const reasoning = delta.reasoning ?? delta.reasoning_content;
     if (reasoning) blocks.reasoning(reasoning);
     // Content before finish_reason: some servers put the last text and the reason in one chunk.
     if (delta.content) blocks.content(delta.content);
-    delta.tool_calls?.forEach((call, position) => blocks.toolCallDelta(call, position));
     generatedChars += (reasoning?.length ?? 0) + (delta.content?.length ?? 0);
-    for (const call of delta.tool_calls ?? []) generatedChars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+    const calls = delta.tool_calls;
+    if (calls) {
+      for (let position = 0; position < calls.length; position++) {
+        const call = calls[position]!;
+        blocks.toolCallDelta(call, position);
+        generatedChars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+      }
+    }
     if (blocks.stopSequence !== undefined) return stopAtSequence();
     if (choice.finish_reason) {
       finishReason = settleOutputCap(choice.finish_reason, ctx.outputCap, ctx.options.profileName, (text) => {
@@ -202,6 +208,16 @@ export function createAnthropicStreamTranslator(
       );
     },
   });
+}
+
+const NO_DELTA: OpenAIChunkDelta = {};
+
+/** Choice 0 (a loop: this runs for every token). */
+function firstChoice(chunk: OpenAIChunk): OpenAIChunkChoice | undefined {
+  const { choices } = chunk;
+  if (!choices) return undefined;
+  for (const choice of choices) if ((choice.index ?? 0) === 0) return choice;
+  return undefined;
 }
 
 /**
