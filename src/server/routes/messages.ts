@@ -3,7 +3,7 @@ import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
 import { postChatCompletions } from "../../backends/post-chat-completions.js";
 import { readChatCompletion } from "../../backends/read-chat-completion.js";
 import { upstreamTimeouts } from "../../backends/upstream-client.js";
-import { describeRequest } from "../../router/describe-request.js";
+import { describeRequest, type PromptSource } from "../../router/describe-request.js";
 import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimRequest } from "../../trim/trim-request.js";
@@ -36,7 +36,7 @@ import { withKeepalive } from "../with-keepalive.js";
 
 /** POST /v1/messages: validate → route → translate → call the backend → translate back (streamed). */
 export async function handleMessages(req: Request, ctx: ServerContext): Promise<Response> {
-  const check = checkMessagesBody(await req.text(), ctx.validateMessages);
+  const check = checkMessagesBody(await req.text(), ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
   const thread = declineThread(request);
@@ -44,7 +44,7 @@ export async function handleMessages(req: Request, ctx: ServerContext): Promise<
   const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });
   if (broken) return errorResponse(400, broken, { retry: false, requestId: ctx.requestId });
 
-  const facts = describeRequest(request);
+  const facts = describeRequest(request, check.source);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
   const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
   const routed = selectRoute({ model: request.model, facts, sessionTier }, ctx.table, ctx.rules, (name) => backendAvailability(ctx, name));
@@ -53,7 +53,7 @@ export async function handleMessages(req: Request, ctx: ServerContext): Promise<
     return errorResponse(503, routed.message, { retry: false, requestId: ctx.requestId });
   }
   if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
-  return dispatch(req, ctx, request, routed.route, facts.chars);
+  return dispatch(req, ctx, request, check.source, routed.route, facts.chars);
 }
 
 export function backendAvailability(ctx: ServerContext, name: string): { ok: true } | { ok: false; reason: string } {
@@ -61,7 +61,7 @@ export function backendAvailability(ctx: ServerContext, name: string): { ok: tru
   return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
 }
 
-async function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, charsIn: number): Promise<Response> {
+async function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, charsIn: number): Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
   // A --server-command may run another model than the profile names: the log says which one answers.
   const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
@@ -71,19 +71,20 @@ async function dispatch(req: Request, ctx: ServerContext, request: MessagesReque
       ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
       return await forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
     }
-    return await callLocal(req, ctx, request, route, routeLabel, charsIn);
+    return await callLocal(req, ctx, request, source, route, routeLabel, charsIn);
   } catch (error) {
     return failure(error, ctx, routeLabel);
   }
 }
 
-async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number): Promise<Response> {
+async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
-  const trimmed = trimRequest(request, trimPlanFor(ctx.table, route.profile), ctx.templates);
+  // The system prompt and tools come trimmed from the prefix cache after the first request with them.
+  const trimmed = trimRequest(request, trimPlanFor(ctx.table, route.profile), ctx.templates, { cache: ctx.prefixCache, source });
   if (!trimmed.ok) {
     const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
     ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
-    if (higher) return dispatch(req, ctx, request, higher, charsIn);
+    if (higher) return dispatch(req, ctx, request, source, higher, charsIn);
     return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId });
   }
   const options = profileTranslateOptions(route.profile, backend.flavor);
