@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 import { coerceToolArguments } from "./coerce-tool-arguments.js";
 import { describeSchemaErrors } from "./describe-schema-errors.js";
+import { createLruMap, type LruMap } from "../lru-map.js";
 import { dropSchemaPatterns } from "./drop-schema-patterns.js";
 import type { ParsedToolCall } from "./parsers/types.js";
 
@@ -54,11 +55,18 @@ export const DEFAULT_TOOL_NAME_ALIASES: Readonly<Record<string, string>> = Objec
   todo_write: "TodoWrite",
 });
 
-/** Compiled validators, keyed by schema text. Owned by the caller (per server or per response). */
+/**
+ * Compiled validators, keyed by schema text. Owned by the caller (per server or per response), and
+ * bounded: every client may bring its own tools, and a proxy that runs for weeks must not keep each
+ * schema it ever saw compiled.
+ */
 export interface ToolSchemaCache {
   readonly ajv: Ajv2020;
-  readonly validators: Map<string, ValidateFunction | { readonly problem: string }>;
+  readonly validators: LruMap<string, ValidateFunction | { readonly problem: string }>;
 }
+
+/** Claude Code's ~24 tools and a few clients' own, with room to spare. */
+const MAX_CACHED_SCHEMAS = 256;
 
 /**
  * Ajv is loaded (from node_modules, by Node's own require, which the CLI bundle leaves alone) when
@@ -75,7 +83,7 @@ export function createToolSchemaCache(): ToolSchemaCache {
       ajv ??= new (requireAjv())({ strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false });
       return ajv;
     },
-    validators: new Map(),
+    validators: createLruMap(MAX_CACHED_SCHEMAS),
   };
 }
 
@@ -112,10 +120,14 @@ function validatorFor(
   // dropSchemaPatterns): a catastrophic one would stall every request behind this check.
   const { $schema: _draft, $id: _id, ...body } = schema as Record<string, unknown>;
   let compiled: ValidateFunction | { readonly problem: string };
+  const checked = dropSchemaPatterns(body) as object;
   try {
-    compiled = cache.ajv.compile(dropSchemaPatterns(body) as object);
+    compiled = cache.ajv.compile(checked);
   } catch (error) {
     compiled = { problem: error instanceof Error ? error.message : String(error) };
+  } finally {
+    // Ajv keeps every schema it compiled; the LRU above is the only cache, so an evicted schema is freed.
+    cache.ajv.removeSchema(checked);
   }
   cache.validators.set(key, compiled);
   return compiled;

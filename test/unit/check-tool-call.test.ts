@@ -232,6 +232,20 @@ describe("checkToolCall", () => {
     expect(cache.validators.size).toBe(1);
   });
 
+  it("keeps a bounded number of compiled schemas, and Ajv none of its own, however many clients' tools it sees", () => {
+    const cache = createToolSchemaCache();
+    const ajvSchemas = () => (cache.ajv as unknown as { _cache: Map<unknown, unknown> })._cache.size;
+    checkToolCall(parsed("T0", { n: "1" }), [{ name: "T0", input_schema: { type: "object" } }], undefined, cache);
+    const baseline = ajvSchemas(); // Ajv's meta-schemas
+    for (let i = 0; i < 1000; i++) {
+      const tools = [{ name: `T${i}`, input_schema: { type: "object", properties: { [`p${i}`]: { type: "integer" } }, required: [`p${i}`] } }];
+      expect(checkToolCall(parsed(`T${i}`, { [`p${i}`]: "7" }), tools, undefined, cache)).toMatchObject({ ok: true, input: { [`p${i}`]: 7 } });
+      expect(checkToolCall(parsed(`T${i}`, {}), tools, undefined, cache)).toMatchObject({ ok: false });
+    }
+    expect(cache.validators.size).toBe(256);
+    expect(ajvSchemas()).toBe(baseline);
+  });
+
   it("passes a call through, flagged, when the tool's own schema cannot be compiled", () => {
     const tools = [
       { name: "Broken", input_schema: { type: "object", properties: { a: { type: "strng" } } } },
