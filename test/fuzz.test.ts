@@ -22,7 +22,7 @@ const SEED = Number(process.env.MALLEX_FUZZ_SEED ?? 20_260_101);
 const STRUCTURED_RUNS = 1000;
 const RAW_RUNS = 1000;
 /** Growth of the process's resident memory allowed over a whole run, after a warm-up. */
-const MEMORY_BOUND_MB = 96;
+const MEMORY_BOUND_MB = 48;
 const MEMORY_RUNS = Number(process.env.MALLEX_FUZZ_MEMORY_RUNS ?? 600);
 
 const PATHS = ["/v1/messages", "/v1/messages/count_tokens"] as const;
