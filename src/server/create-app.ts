@@ -6,7 +6,7 @@ import { countTokens } from "./routes/count-tokens.js";
 import { checkConversation } from "./check-conversation.js";
 import { backendAvailability, handleMessages } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
-import { guardOrigin, limitBody } from "./guard-request.js";
+import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
 import { forRequest, type ServerContext } from "./server-context.js";
 import { checkMessagesBody } from "./validate-messages-body.js";
 
@@ -45,10 +45,10 @@ export function createApp(ctx: ServerContext): H3 {
   });
   app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf));
 
-  app.post("/v1/messages", (event) => handleMessages(event.req, scoped(event)));
+  app.post("/v1/messages", async (event) => handleMessages(event.req, await bodyTextOf(event), scoped(event)));
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
-    const check = checkMessagesBody(await event.req.text(), ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
+    const check = checkMessagesBody(await bodyTextOf(event), ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
     if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
     const broken = checkConversation(check.request, { forCounting: true });
     return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, scoped(event), check.source);

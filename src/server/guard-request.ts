@@ -30,14 +30,15 @@ export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Mid
 
 /**
  * Reads the body of every request that has one (after the token check), at most `maxBytes`; past
- * that, 413 request_too_large and the connection is closed, so the rest is never read. Handlers then
- * read the body from the request as before.
+ * that, 413 request_too_large and the connection is closed, so the rest is never read. The text is
+ * read once and kept in the event's context for the handler ({@link bodyTextOf}): not put back into
+ * a new Request, whose reading would copy and decode the 77 KB of a Claude Code request again.
  */
 export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middleware {
   return async (event) => {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
-    const body = await readLimitedBody(event.req, maxBytes);
+    const body = await readLimitedBody(event.req, maxBytes, event.runtime?.node?.req);
     if (!body.ok) {
       const response = errorResponse(413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`, {
         retry: false,
@@ -46,10 +47,16 @@ export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middlewar
       response.headers.set("connection", "close");
       return response;
     }
-    const req = event.req;
-    // As h3's own assertBodySize does: the handlers read this request's body, already in memory.
-    (event as { req: Request }).req = new Request(req.url, { method, headers: req.headers, body: body.text, signal: req.signal });
+    event.context[BODY_TEXT] = body.text;
   };
+}
+
+const BODY_TEXT = "mallex.bodyText";
+
+/** The body limitBody read; a request it did not read (no limitBody in front) is read here. */
+export function bodyTextOf(event: H3Event): string | Promise<string> {
+  const text = event.context[BODY_TEXT] as string | undefined;
+  return text ?? event.req.text();
 }
 
 const formatMB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;

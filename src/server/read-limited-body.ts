@@ -1,3 +1,6 @@
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
+
 export type LimitedBody = { ok: true; text: string } | { ok: false; reason: "declared" | "streamed" };
 
 /**
@@ -5,10 +8,15 @@ export type LimitedBody = { ok: true; text: string } | { ok: false; reason: "dec
  * before a byte is read; a chunked (or lying) body is counted as it arrives, and reading stops at
  * the first chunk past the limit: never more than the limit is held, and the rest is never read
  * (the caller answers 413 and closes the connection).
+ *
+ * On node:http (`node`, the request's IncomingMessage) the body is read from the socket's own
+ * chunks, without the web stream a Request's body would wrap them in; elsewhere (app.fetch in
+ * tests) from the Request.
  */
-export async function readLimitedBody(req: Request, maxBytes: number): Promise<LimitedBody> {
+export async function readLimitedBody(req: Request, maxBytes: number, node?: IncomingMessage | Http2ServerRequest): Promise<LimitedBody> {
   const declared = req.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return { ok: false, reason: "declared" };
+  if (node !== undefined) return readNodeBody(node, maxBytes);
   if (req.body === null) return { ok: true, text: "" };
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -26,4 +34,42 @@ export async function readLimitedBody(req: Request, maxBytes: number): Promise<L
     chunks.push(value);
   }
   return { ok: true, text: Buffer.concat(chunks, size).toString("utf8") };
+}
+
+/** {@link readLimitedBody} from node:http's request: its chunks as they come, paused (not destroyed) past the limit. */
+function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number): Promise<LimitedBody> {
+  if (node.readableEnded) return Promise.resolve({ ok: true, text: "" });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      node.off("data", onData);
+      node.off("end", onEnd);
+      node.off("error", onError);
+      node.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        cleanup();
+        node.pause();
+        resolve({ ok: false, reason: "streamed" });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ ok: true, text: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString("utf8") });
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(node.errored ?? new DOMException("The client closed the request before its body was read.", "AbortError"));
+    };
+    node.on("data", onData).once("end", onEnd).once("error", onError).once("close", onClose);
+  });
 }

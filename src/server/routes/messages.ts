@@ -35,8 +35,8 @@ import { checkMessagesBody } from "../validate-messages-body.js";
 import { withKeepalive } from "../with-keepalive.js";
 
 /** POST /v1/messages: validate → route → translate → call the backend → translate back (streamed). */
-export async function handleMessages(req: Request, ctx: ServerContext): Promise<Response> {
-  const check = checkMessagesBody(await req.text(), ctx.validateMessages, { cache: ctx.prefixCache });
+export async function handleMessages(req: Request, body: string, ctx: ServerContext): Promise<Response> {
+  const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
   const thread = declineThread(request);
