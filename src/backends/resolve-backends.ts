@@ -23,6 +23,8 @@ export interface RuntimeBackend {
 export interface BackendOverrides {
   /** `--backend-url`: every OpenAI-kind backend goes to this already-running server. */
   backendUrl?: string;
+  /** `--anthropic-url`: every anthropic-kind backend goes to this base URL (a gateway, a test double). */
+  anthropicUrl?: string;
   /** Backends mallex starts itself: their URL is known only once the supervisor has started them. */
   supervised?: ReadonlySet<string>;
 }
@@ -46,7 +48,7 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
       const apiKey = secret(backend.apiKey);
       if (apiKey !== undefined) runtime.apiKey = apiKey;
       if (backend.kind === "anthropic") {
-        runtime.baseUrl = backend.baseUrl;
+        runtime.baseUrl = overrides.anthropicUrl === undefined ? backend.baseUrl : overrides.anthropicUrl.replace(/\/+$/, "");
         if (apiKey === undefined) runtime.unavailable = `no API key (${backend.apiKey ?? "set api_key"} is not set)`;
       } else if (overrides.backendUrl) {
         runtime.baseUrl = overrides.backendUrl.replace(/\/+$/, "");

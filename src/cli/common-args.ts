@@ -17,6 +17,11 @@ export const proxyArgs = {
     description: "Send every local profile to this already-running OpenAI-compatible server (base URL ending in /v1); nothing is supervised",
     valueHint: "url",
   },
+  "anthropic-url": {
+    type: "string",
+    description: "Send every anthropic-kind backend (the Claude tier) to this base URL instead of the config's (default https://api.anthropic.com); the key is still api_key / ANTHROPIC_API_KEY",
+    valueHint: "url",
+  },
   "server-command": {
     type: "string",
     description: "Supervise this command as the local model server; {port} and {model} are replaced",

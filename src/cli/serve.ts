@@ -22,6 +22,7 @@ export interface ServeArgs {
   config?: string;
   port?: string;
   "backend-url"?: string;
+  "anthropic-url"?: string;
   "server-command"?: string;
   embedded?: string;
   threads?: string;
@@ -63,6 +64,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
   const backendUrl = args["backend-url"];
   if (backendUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(backendUrl)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${backendUrl}"`, { exitCode: 2 });
+  const anthropicUrl = args["anthropic-url"];
+  if (anthropicUrl !== undefined && !isHttpUrl(anthropicUrl)) throw new MallexError("E_USAGE", `--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${anthropicUrl}"`, { exitCode: 2 });
   const serverCommand = args["server-command"];
   if (serverCommand !== undefined && backendUrl !== undefined) {
     throw new MallexError("E_USAGE", "--backend-url (a server that is already running) and --server-command (a server mallex starts) exclude each other: pass one.", { exitCode: 2 });
@@ -125,6 +128,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     mallexHome,
     ...(port !== undefined ? { port } : {}),
     ...(backendUrl !== undefined ? { backendUrl } : { supervisors }),
+    ...(anthropicUrl !== undefined ? { anthropicUrl } : {}),
     ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
     print: options.print,
     logWriter,
@@ -147,4 +151,11 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
       await logWriter.close();
     },
   };
+}
+
+/** An absolute http(s) URL with a host: what a backend's base URL has to be. */
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
 }

@@ -30,6 +30,8 @@ export interface StartProxyOptions {
   /** Overrides server.port (0: any free port). */
   port?: number;
   backendUrl?: string;
+  /** `--anthropic-url`: the base URL of every anthropic-kind backend, instead of the config's. */
+  anthropicUrl?: string;
   /** The local servers mallex starts itself (ignored with backendUrl). */
   supervisors?: SupervisorPool;
   /** Overrides server.auth_token (`mallex run` gives Claude Code a token of its own). */
@@ -62,7 +64,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),
-    backends: resolveBackends(table, options.env, options.backendUrl ? { backendUrl: options.backendUrl } : { supervised: options.supervisors?.backends ?? new Set() }),
+    backends: resolveBackends(table, options.env, {
+      ...(options.backendUrl ? { backendUrl: options.backendUrl } : { supervised: options.supervisors?.backends ?? new Set() }),
+      ...(options.anthropicUrl ? { anthropicUrl: options.anthropicUrl } : {}),
+    }),
     ...(options.supervisors && !options.backendUrl ? { supervisors: options.supervisors } : {}),
     sessions: createSessionStore(),
     templates: options.templates,

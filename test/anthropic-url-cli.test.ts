@@ -1,0 +1,76 @@
+/**
+ * `mallex proxy --anthropic-url URL` as a real process: the config's Anthropic backend names the real
+ * API, the flag sends it to a fake one on loopback instead, which gets the key from ANTHROPIC_API_KEY
+ * and whose answer comes back. A URL that is not http(s) is a usage error, before anything listens.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTree } from "./helpers/config-tree.js";
+import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { runCli } from "./helpers/run-cli.js";
+
+const KEY = "sk-ant-test-anthropic-url";
+const received: Array<{ url: string; key: unknown; body: { model: string } }> = [];
+let api: Server;
+let apiUrl: string;
+let configPath: string;
+let proxy: MallexProxyProcess | undefined;
+
+beforeAll(async () => {
+  api = createServer((req, res) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    req.on("end", () => {
+      received.push({ url: req.url ?? "", key: req.headers["x-api-key"], body: JSON.parse(text) });
+      res.writeHead(200, { "content-type": "application/json", "request-id": "req_fake" });
+      res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "from the fake claude" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } }));
+    });
+  });
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  const dir = writeTree({
+    "mallex.yaml": `backends:
+  local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
+  anthropic: { kind: anthropic, base_url: https://api.anthropic.com, api_key: "\${ANTHROPIC_API_KEY}" }
+profiles:
+  small: { backend: local, model: test-model, size: small }
+  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
+tiers:
+  medium: { profile: small }
+  high: { profile: claude, fallback: medium }
+routing:
+  default_tier: high
+`,
+  });
+  configPath = join(dir, "mallex.yaml");
+}, 30_000);
+
+afterAll(async () => {
+  await proxy?.stop();
+  api?.closeAllConnections();
+  await new Promise((resolve) => api?.close(resolve));
+});
+
+describe("mallex proxy --anthropic-url", () => {
+  it("sends the Claude tier to that URL with the key, and the answer comes back", async () => {
+    proxy = await startProxyProcess(["--config", configPath, "--anthropic-url", `${apiUrl}/`], undefined, { ANTHROPIC_API_KEY: KEY });
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-opus-4-8", max_tokens: 16, messages: [{ role: "user", content: "hello" }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "from the fake claude" }] });
+    expect(received).toEqual([{ url: "/v1/messages", key: KEY, body: expect.objectContaining({ model: "claude-sonnet-4-5" }) }]);
+  }, 30_000);
+
+  it.each(["ftp://example.com", "api.anthropic.com", "http://"])("refuses %s with a usage error (proxy and run)", async (url) => {
+    for (const command of ["proxy", "run"]) {
+      const result = await runCli([command, "--config", configPath, "--anthropic-url", url], { env: { MALLEX_HOME: join(configPath, "..", "home") } });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${url}"`);
+    }
+  }, 30_000);
+});
