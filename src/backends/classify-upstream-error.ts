@@ -45,7 +45,7 @@ export function classifyUpstreamError(error: unknown, call: UpstreamCall, phase:
 
 /**
  * The body of a backend response whose read errors say what happened (a body timeout, a reset),
- * in place of undici's bare `TypeError: terminated`. Cancelling it cancels the upstream body.
+ * in place of the bare socket error (`ECONNRESET`). Cancelling it cancels the upstream body.
  */
 export function classifyBodyErrors(body: ReadableStream<Uint8Array>, call: UpstreamCall): ReadableStream<Uint8Array> {
   const reader = body.getReader();
@@ -76,7 +76,7 @@ function abortReason(signal: AbortSignal): unknown {
   return new DOMException("The client closed the request", "AbortError");
 }
 
-/** The most specific reason in the cause chain: ofetch wraps fetch's TypeError, which wraps the socket error. */
+/** The most specific reason in the cause chain (a fetch's TypeError wraps the socket error; node:http's errors carry their code). */
 export function causeCode(error: unknown): string {
   let current: unknown = error;
   let reason = error instanceof Error ? error.message : String(error);

@@ -1,10 +1,8 @@
 import type { Socket } from "node:net";
-import type { buildConnector } from "undici";
-
-type Connector = buildConnector.connector;
+import type { Connector, UpstreamConnectOptions } from "./connect-upstream-socket.js";
 
 export interface SpareConnections {
-  /** The connector to give an undici Agent (`connect`): it hands out a spare socket when one is ready. */
+  /** The connector for an upstream Agent: it hands out a spare socket when one is ready. */
   readonly connect: Connector;
   /** Destroys the spares; nothing is opened afterwards. */
   close(): void;
@@ -36,13 +34,13 @@ export function keepSpareConnection(connect: Connector, wanted: (origin: string)
     socket.destroy();
   };
 
-  const open = (origin: string, options: buildConnector.Options): void => {
+  const open = (origin: string, options: UpstreamConnectOptions): void => {
     if (closed || spares.has(origin) || opening.has(origin)) return;
     opening.add(origin);
     connect({ ...options }, (error, socket) => {
       opening.delete(origin);
       if (error !== null || socket === null) return;
-      // A late error of a socket nobody uses (or one undici has just taken) must not go unhandled.
+      // A late error of a socket nobody uses (or one a request has just taken) must not go unhandled.
       socket.on("error", ignore);
       if (closed || spares.has(origin)) {
         socket.destroy();
@@ -68,11 +66,11 @@ export function keepSpareConnection(connect: Connector, wanted: (origin: string)
 
   return {
     connect(options, callback) {
-      const origin = `${options.protocol}//${options.host ?? options.hostname}`;
+      const origin = `${options.protocol}//${options.hostname}:${options.port}`;
       const spare = take(origin);
       if (spare === undefined) connect(options, callback);
-      // Asynchronously, as a connect is (undici's client expects it). Its listeners go on the socket
-      // in the callback, before any I/O event of the socket can fire.
+      // Asynchronously, as a connect is. The request's listeners go on the socket in the callback,
+      // before any I/O event of the socket can fire.
       else process.nextTick(() => (canCarryRequest(spare) ? callback(null, spare.ref()) : (spare.destroy(), connect(options, callback))));
       if (wanted(origin)) open(origin, options);
     },

@@ -1,6 +1,9 @@
-import { createFetch, type $Fetch } from "ofetch";
-import type { Agent, buildConnector } from "undici";
+import { Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { Socket } from "node:net";
+import { createConnector, type UpstreamConnectOptions } from "./connect-upstream-socket.js";
 import { keepSpareConnection, type SpareConnections } from "./keep-spare-connection.js";
+import { sendUpstreamPost } from "./send-upstream-post.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
 /** What a backend may take before mallex gives up on it; every one is finite and configured. */
@@ -13,7 +16,7 @@ export interface UpstreamTimeouts {
   silenceSetting: string;
 }
 
-/** undici's own default (a local server connects in microseconds, a remote API in well under a second). */
+/** undici's default, kept (a local server connects in microseconds, a remote API in well under a second). */
 const DEFAULT_CONNECT_MS = 10_000;
 
 /**
@@ -45,14 +48,14 @@ export interface UpstreamPostInit {
 /**
  * Servers that answer HTTP/1.0-style, one response per connection: mlx-lm.server (Python's
  * ThreadingHTTPServer; a streamed body ends when the socket closes). The others (llama-server,
- * Ollama, LM Studio, vLLM, mallex's engine, the Anthropic API) keep connections alive, and undici
+ * Ollama, LM Studio, vLLM, mallex's engine, the Anthropic API) keep connections alive, and mallex
  * reuses them.
  */
 export function closesEachConnection(flavor: string): boolean {
   return flavor === "mlx-lm";
 }
 
-/** The HTTP client every backend call goes through: one connection pool per set of timeouts. */
+/** The HTTP client every backend call goes through: one connection pool per protocol and connect limit. */
 export interface UpstreamClient {
   /** POSTs and resolves once the headers are in, body unread; any status is returned, never retried. */
   post(url: string, init: UpstreamPostInit): Promise<Response>;
@@ -61,62 +64,51 @@ export interface UpstreamClient {
 }
 
 /**
- * Upstream calls go through undici Agents that mallex configures, not Node's global dispatcher,
- * whose defaults (5 min headers and body timeouts) would cut a long prefill short and let a silent
- * backend hold a request for 5 min whatever mallex.yaml says. undici's own timers do the work:
- * `connect.timeout`, `headersTimeout` (until the status line and headers) and `bodyTimeout`
- * (between two body chunks; a paused stream, whose reader is slow, does not count).
+ * Upstream calls go over node:http(s), through keep-alive Agents that mallex configures: its own
+ * connector (the connect limit, and a spare socket kept ahead for the origins that close each
+ * connection), and its own timers for the silence limit, before the headers and between two body
+ * chunks (a paused stream, whose reader is slow, does not count); see {@link sendUpstreamPost}.
+ * undici from npm (a second copy next to Node's own, WASM parser included) cost ~14 MiB of RSS
+ * idle after the first request, Node's built-in fetch ~10 MiB; node:http is loaded by every
+ * `mallex proxy` already.
  */
 export function createUpstreamClient(): UpstreamClient {
-  const agents = new Map<string, { agent: Agent; spares: SpareConnections }>();
+  const pools = new Map<string, { agent: Agent; spares: SpareConnections }>();
   // Origins whose backend closes each connection: they get a spare one opened ahead.
   const preconnected = new Set<string>();
   const wanted = (origin: string): boolean => preconnected.has(origin);
-  // undici (~1 MB) loads with the first backend call, not with every mallex command. Its own fetch
-  // goes with its own Agent: Node 20's built-in fetch is an older undici whose dispatcher interface
-  // a newer Agent does not promise to match.
-  type Undici = { fetch: $Fetch; Agent: typeof Agent; buildConnector: typeof buildConnector };
-  let undici: Promise<Undici> | undefined;
-  const load = () =>
-    (undici ??= import("undici").then((module) => {
-      // Bundled (dist/cli), the CommonJS package may come back as its `default` only.
-      const lib = module.Agent === undefined ? (module as unknown as { default: typeof module }).default : module;
-      return { fetch: createFetch({ fetch: lib.fetch as unknown as typeof globalThis.fetch }), Agent: lib.Agent, buildConnector: lib.buildConnector };
-    }));
-  const agentFor = (timeouts: UpstreamTimeouts, lib: Undici): Agent => {
-    const key = `${timeouts.connectMs}/${timeouts.silenceMs}`;
-    let entry = agents.get(key);
+  const agentFor = (timeouts: UpstreamTimeouts, protocol: "http:" | "https:"): Agent => {
+    const key = `${protocol}${timeouts.connectMs}`;
+    let entry = pools.get(key);
     if (entry === undefined) {
-      // undici's own connector (its connect timeout and errors), with a spare socket kept ahead for
-      // the origins that need one; keep-alive is undici's, for every other origin.
-      const spares = keepSpareConnection(lib.buildConnector({ timeout: timeouts.connectMs }), wanted);
-      entry = { agent: new lib.Agent({ connect: spares.connect, headersTimeout: timeouts.silenceMs, bodyTimeout: timeouts.silenceMs }), spares };
-      agents.set(key, entry);
+      const spares = keepSpareConnection(createConnector(timeouts.connectMs), wanted);
+      const agent = new (protocol === "https:" ? HttpsAgent : Agent)({ keepAlive: true });
+      // node:http hands createConnection its request options; the connector wants the origin.
+      agent.createConnection = ((options: { host?: string; hostname?: string; port?: number | string; servername?: string }, callback: (error: Error | null, socket: Socket | null) => void) => {
+        const connect: UpstreamConnectOptions = { protocol, hostname: unbracket(options.hostname ?? options.host ?? "localhost"), port: Number(options.port), servername: options.servername };
+        spares.connect(connect, callback);
+      }) as unknown as Agent["createConnection"];
+      entry = { agent, spares };
+      pools.set(key, entry);
     }
     return entry.agent;
   };
   return {
-    post: async (url, init) => {
-      const lib = await load();
-      if (init.preconnect === true) preconnected.add(new URL(url).origin);
-      return lib.fetch.raw(url, {
-        method: "POST",
-        body: init.body,
-        headers: init.headers,
-        signal: init.signal,
-        dispatcher: agentFor(init.timeouts, lib),
-        responseType: "stream",
-        retry: false,
-        ignoreResponseError: true,
-      });
+    post: (url, init) => {
+      const target = new URL(url);
+      if (init.preconnect === true) preconnected.add(`${target.protocol}//${unbracket(target.hostname)}:${target.port || (target.protocol === "https:" ? 443 : 80)}`);
+      const protocol = target.protocol === "https:" ? "https:" : "http:";
+      return sendUpstreamPost(target, { body: init.body, headers: init.headers, signal: init.signal, silenceMs: init.timeouts.silenceMs }, agentFor(init.timeouts, protocol));
     },
     async close() {
-      const closing = [...agents.values()].map(({ agent, spares }) => {
+      for (const { agent, spares } of pools.values()) {
         spares.close();
-        return agent.destroy();
-      });
-      agents.clear();
-      await Promise.all(closing);
+        agent.destroy();
+      }
+      pools.clear();
     },
   };
 }
+
+/** `[::1]` (a URL's IPv6 host) as a socket address. */
+const unbracket = (host: string): string => (host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host);

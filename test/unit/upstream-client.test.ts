@@ -1,0 +1,94 @@
+/**
+ * The upstream client's own timers (node:http, no undici): the silence limit runs while mallex waits
+ * for the backend, never while its own reader is slow; a timeout or an abort ends the upstream request.
+ */
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUpstreamClient } from "../../src/backends/upstream-client.js";
+
+const timeouts = { connectMs: 1000, silenceMs: 150, silenceSetting: "backends.x.timeout_s" };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("createUpstreamClient", () => {
+  let url: string;
+  const closed: boolean[] = [];
+  let handle: (res: ServerResponse) => void = () => undefined;
+  const server = createServer((req, res) => {
+    const index = closed.push(false) - 1;
+    res.on("close", () => (closed[index] = !res.writableFinished));
+    req.resume().on("end", () => handle(res));
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const post = (client: ReturnType<typeof createUpstreamClient>, signal = new AbortController().signal) =>
+    client.post(url, { body: "{}", headers: { "content-type": "application/json" }, signal, timeouts });
+
+  it("a reader slower than the silence limit is not a silent backend", async () => {
+    handle = (res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      for (let i = 0; i < 3; i++) res.write(`data: ${i}\n\n`);
+      res.end();
+    };
+    const client = createUpstreamClient();
+    try {
+      const reader = (await post(client)).body!.getReader();
+      let text = "";
+      for (;;) {
+        await sleep(200); // longer than silenceMs, between every read
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+      expect(text).toBe("data: 0\n\ndata: 1\n\ndata: 2\n\n");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("no headers within the limit: UND_ERR_HEADERS_TIMEOUT, and the request is ended", async () => {
+    handle = () => undefined;
+    const client = createUpstreamClient();
+    try {
+      await expect(post(client)).rejects.toMatchObject({ code: "UND_ERR_HEADERS_TIMEOUT" });
+      await expect.poll(() => closed.at(-1)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("silence between chunks past the limit: the body fails with UND_ERR_BODY_TIMEOUT", async () => {
+    handle = (res) => res.writeHead(200, { "content-type": "text/event-stream" }).write("data: 0\n\n");
+    const client = createUpstreamClient();
+    try {
+      const reader = (await post(client)).body!.getReader();
+      expect(Buffer.from((await reader.read()).value!).toString()).toBe("data: 0\n\n");
+      await expect(reader.read()).rejects.toMatchObject({ code: "UND_ERR_BODY_TIMEOUT" });
+      await expect.poll(() => closed.at(-1)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("an abort mid-body errors the body with the signal's reason and ends the upstream request", async () => {
+    handle = (res) => res.writeHead(200, { "content-type": "text/event-stream" }).write("data: 0\n\n");
+    const client = createUpstreamClient();
+    const controller = new AbortController();
+    try {
+      const reader = (await post(client, controller.signal)).body!.getReader();
+      await reader.read();
+      const reason = new Error("client went away");
+      controller.abort(reason);
+      await expect(reader.read()).rejects.toBe(reason);
+      await expect.poll(() => closed.at(-1)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
