@@ -1,4 +1,5 @@
 import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
 import { classifyBodyErrors, classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
@@ -6,23 +7,9 @@ import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
 /**
- * Thinking blocks a local model produced carry no valid signature; the real API answers 400 to them
- * (protocol.md §2.7), so they are dropped before the conversation goes to Claude.
- */
-export function stripUnsignedThinking(request: MessagesRequest): MessagesRequest {
-  return {
-    ...request,
-    messages: request.messages.map((message) =>
-      typeof message.content === "string"
-        ? message
-        : { ...message, content: message.content.filter((block) => !(block.type === "thinking" && !block.signature)) },
-    ),
-  };
-}
-
-/**
  * Sends the request on to the Anthropic API as it is (a gateway passes `anthropic-version` and
- * `anthropic-beta` through unchanged) and hands back its response, streamed, status and all. The
+ * `anthropic-beta` through unchanged), its history cleaned of what local models left in it that the API
+ * refuses (clean-history-for-claude.ts), and hands back its response, streamed, status and all. The
  * backend's limits hold (connect, silence before the headers and between chunks); a stream that
  * breaks or goes silent after its headers ends with an `error` event, as the API's own would.
  * Aborting `signal` ends the upstream request whether its headers are in or not.
@@ -40,7 +27,7 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
   if (beta) headers["anthropic-beta"] = beta;
   let response: Response;
   try {
-    response = await options.client.post(url, { body: JSON.stringify({ ...stripUnsignedThinking(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
+    response = await options.client.post(url, { body: JSON.stringify({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
   } catch (error) {
     throw classifyUpstreamError(error, call, "headers");
   }

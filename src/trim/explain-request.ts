@@ -1,5 +1,5 @@
 import type { Size } from "../../generated/config.js";
-import { stripUnsignedThinking } from "../backends/forward-to-anthropic.js";
+import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { estimateTokens } from "../router/describe-request.js";
 import { profileTranslateOptions } from "../server/profile-translate-options.js";
@@ -43,7 +43,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
   const flavor = backend?.flavor ?? "generic";
   const before = sizeOf(request);
   if (backend?.kind === "anthropic") {
-    const upstream: MessagesRequest = { ...stripUnsignedThinking(request), model: profile.model };
+    const upstream: MessagesRequest = { ...cleanHistoryForClaude(request), model: profile.model };
     const offered = customTools(request.tools).map((tool) => tool.name);
     return {
       profile: profile.name,
