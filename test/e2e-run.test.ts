@@ -43,6 +43,53 @@ describe("mallex run --backend-url", () => {
   });
 });
 
+describe("mallex run: the local context window told to Claude Code", () => {
+  let mlx: FakeMlxServer;
+  beforeAll(async () => {
+    mlx = await createFakeMlxServer({ respond: () => ({ text: "ok" }) });
+  });
+  afterAll(() => mlx.close());
+  const BIN = fileURLToPath(new URL("../node_modules/.bin/", import.meta.url));
+
+  it("launches the `claude` first on PATH with CLAUDE_CODE_AUTO_COMPACT_WINDOW no larger than the default profile's context_window", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mallex-fake-claude-"));
+    const recorded = join(dir, "env.txt");
+    writeFileSync(join(dir, "claude"), `#!/bin/sh\nenv > ${JSON.stringify(recorded)}\n`, { mode: 0o755 });
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const result = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin` });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const env = Object.fromEntries(readFileSync(recorded, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    // The default tier (medium) runs qwen3-coder-30b: context_window 262144.
+    expect(Number(env.CLAUDE_CODE_AUTO_COMPACT_WINDOW)).toBeGreaterThan(0);
+    expect(Number(env.CLAUDE_CODE_AUTO_COMPACT_WINDOW)).toBeLessThanOrEqual(262144);
+    expect(env.CLAUDE_CODE_MAX_CONTEXT_TOKENS).toBe("262144");
+    expect(result.stderr).toContain("mallex: Claude Code told qwen3-coder-30b's context window: CLAUDE_CODE_AUTO_COMPACT_WINDOW=262144");
+
+    const kept = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, CLAUDE_CODE_AUTO_COMPACT_WINDOW: "150000" });
+    expect(kept.exitCode, kept.stderr).toBe(0);
+    expect(readFileSync(recorded, "utf8")).toContain("CLAUDE_CODE_AUTO_COMPACT_WINDOW=150000\n");
+    expect(kept.stderr).toContain("mallex: CLAUDE_CODE_AUTO_COMPACT_WINDOW=150000 from your environment kept (qwen3-coder-30b's context_window is 262144)");
+  });
+
+  it("the real Claude Code CLI uses that window (/context), and the local model's name and window with --model", async () => {
+    const project = makeProject();
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const context = await runMallex(["--backend-url", mlx.url, "--", "-p", "/context", "--output-format", "json"], project, home);
+    expect(context.exitCode, context.stderr).toBe(0);
+    // Without mallex's variable Claude Code shows "/ 1m" for claude-opus-4-8[1m].
+    expect(JSON.parse(context.stdout).result).toMatch(/\*\*Model:\*\* claude-opus-4-8\[1m\]\s+\*\*Tokens:\*\* [\d.]+k \/ 262\.1k /);
+
+    const local = await runMallex(["--backend-url", mlx.url, "--", "--model", "qwen3-coder-30b", "-p", "/context", "--output-format", "json"], project, home);
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout).result).toMatch(/\*\*Model:\*\* qwen3-coder-30b\s+\*\*Tokens:\*\* [\d.]+k \/ 262\.1k /);
+
+    // A turn on the local name: Claude Code reports the local window in the result's model usage.
+    const turn = await runMallex(["--backend-url", mlx.url, "--", "--model", "qwen3-coder-30b", "-p", "what is 2+2", "--output-format", "json"], project, home);
+    expect(turn.exitCode, turn.stderr).toBe(0);
+    expect(JSON.parse(turn.stdout).modelUsage).toMatchObject({ "qwen3-coder-30b": { contextWindow: 262144 } });
+  });
+});
+
 describe("mallex run --server-command", () => {
   it("starts the fake mlx-lm.server, completes a Write round trip through Claude Code, and leaves no process behind", async () => {
     const project = makeProject();

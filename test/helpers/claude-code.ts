@@ -9,9 +9,10 @@ const BIN = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
 
 /**
  * `mallex run …args` as a user runs it, with Claude Code set up to work offline (a fresh HOME, no
- * nonessential traffic, no retries): mallex launches the real CLI from node_modules/.bin.
+ * nonessential traffic, no retries): mallex launches the real CLI from node_modules/.bin. `env` adds to
+ * (or replaces) that environment, e.g. a PATH with a fake `claude` first.
  */
-export function runMallex(args: string[], cwd: string, mallexHome: string, timeout = 90_000) {
+export function runMallex(args: string[], cwd: string, mallexHome: string, timeout = 90_000, env: Record<string, string> = {}) {
   return execa("node", [MALLEX_BIN, "run", ...args], {
     cwd,
     reject: false,
@@ -28,6 +29,7 @@ export function runMallex(args: string[], cwd: string, mallexHome: string, timeo
       DISABLE_TELEMETRY: "1",
       DISABLE_AUTOUPDATER: "1",
       CLAUDE_CODE_MAX_RETRIES: "0",
+      ...env,
     },
   });
 }

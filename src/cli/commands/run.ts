@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { findPackageRoot } from "../../package-root.js";
 import { armDeathWatch } from "../../supervisor/arm-death-watch.js";
 import { proxyArgs } from "../common-args.js";
+import { claudeContextEnv } from "../claude-context-env.js";
 import { findClaude } from "../find-claude.js";
 import { setupConfigPath } from "../find-config.js";
 import { serve, type Serving } from "../serve.js";
@@ -44,8 +45,12 @@ export default defineCommand({
       await warmUp(serving, args["backend-url"] !== undefined, print);
       const claude = findClaude(process.env, packageRoot);
       const [file, prefix] = claude ? [claude, []] : ["npx", ["--yes", "@anthropic-ai/claude-code"]];
+      // The local model's context window, so auto-compact fires before it overflows (not at Claude's).
+      const context = claudeContextEnv(serving.table, process.env);
+      for (const note of context.notes) print(`mallex: ${note}`);
       const env: Record<string, string | undefined> = {
         ...process.env,
+        ...context.env,
         ANTHROPIC_BASE_URL: serving.proxy.url,
         ANTHROPIC_AUTH_TOKEN: token,
         // mallex holds the real key for the Claude tiers; Claude Code must not send it to the proxy.
