@@ -53,10 +53,15 @@ export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middlewar
 
 const BODY_TEXT = "mallex.bodyText";
 
-/** The body limitBody read; a request it did not read (no limitBody in front) is read here. */
+/**
+ * The body limitBody read, taken out of the event (it then lives no longer than the handler keeps
+ * it); a request it did not read (no limitBody in front) is read here.
+ */
 export function bodyTextOf(event: H3Event): string | Promise<string> {
   const text = event.context[BODY_TEXT] as string | undefined;
-  return text ?? event.req.text();
+  if (text === undefined) return event.req.text();
+  delete event.context[BODY_TEXT];
+  return text;
 }
 
 const formatMB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;

@@ -11,10 +11,11 @@ import { escalateForBudget, selectRoute, type RouteDecision } from "../../router
 import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { collectStreamMessage } from "../../translate/collect-stream-message.js";
-import { convertOpenAIResponse } from "../../translate/convert-openai-response.js";
+import { convertOpenAIResponse, type AnthropicResponseContext } from "../../translate/convert-openai-response.js";
+import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { decideThinking } from "../../translate/decide-thinking.js";
 import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
-import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice } from "../../translate/forced-tool-call.js";
+import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice, type ForcedToolChoice } from "../../translate/forced-tool-call.js";
 import { formatSSE } from "../../translate/format-sse.js";
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
 import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
@@ -34,8 +35,14 @@ import type { ServerContext } from "../server-context.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
 import { withKeepalive } from "../with-keepalive.js";
 
-/** POST /v1/messages: validate → route → translate → call the backend → translate back (streamed). */
-export async function handleMessages(req: Request, body: string, ctx: ServerContext): Promise<Response> {
+/**
+ * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
+ *
+ * Everything up to the upstream body is synchronous and lives in {@link prepareLocalCall}'s frame:
+ * what awaits the backend, and then streams its answer, holds only the {@link PreparedCall} — never
+ * the body's text, the parsed request or the trimmed one, which GC frees while the answer streams.
+ */
+export function handleMessages(req: Request, body: string, ctx: ServerContext): Response | Promise<Response> {
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
@@ -61,23 +68,51 @@ export function backendAvailability(ctx: ServerContext, name: string): { ok: tru
   return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
 }
 
-async function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, charsIn: number): Promise<Response> {
+function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, charsIn: number): Response | Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
+  if (ctx.trace) ctx.trace.route = route;
   // A --server-command may run another model than the profile names: the log says which one answers.
   const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
   const routeLabel = `${request.model} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
+  if (backend.kind === "anthropic") {
+    ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
+    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) }).catch((error: unknown) =>
+      failure(error, ctx, routeLabel),
+    );
+  }
+  let prepared: PreparedCall | Response | Promise<Response>;
   try {
-    if (backend.kind === "anthropic") {
-      ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
-      return await forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
-    }
-    return await callLocal(req, ctx, request, source, route, routeLabel, charsIn);
+    prepared = prepareLocalCall(req, ctx, request, source, route, routeLabel, charsIn);
   } catch (error) {
     return failure(error, ctx, routeLabel);
   }
+  if (!("upstreamBody" in prepared)) return prepared;
+  return callLocal(req, ctx, prepared).catch((error: unknown) => failure(error, ctx, routeLabel));
 }
 
-async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): Promise<Response> {
+type TrimmedTools = Extract<ReturnType<typeof trimRequest>, { ok: true }>["offeredTools"];
+
+/** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
+interface PreparedCall {
+  route: RouteDecision;
+  routeLabel: string;
+  upstreamBody: string;
+  streamUpstream: boolean;
+  /** The client asked for a stream (`stream: true`). */
+  clientStream: boolean;
+  wantsJson: boolean;
+  metrics: RequestMetrics;
+  translateContext: AnthropicResponseContext;
+  inputTokensEstimate: number;
+  /** A forced tool call the server does not enforce, with what a corrective retry needs. */
+  forced?: { choice: ForcedToolChoice; upstreamRequest: OpenAIChatRequest; offeredTools: TrimmedTools };
+}
+
+/**
+ * Trims and translates the request, synchronously: the upstream body and what reading the answer
+ * needs, or the answer itself (a refusal, or the escalated route's call).
+ */
+function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): PreparedCall | Response | Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
   // The system prompt and tools come trimmed from the prefix cache after the first request with them.
   const trimmed = trimRequest(request, trimPlanFor(ctx.table, route.profile), ctx.templates, { cache: ctx.prefixCache, source });
@@ -100,32 +135,47 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
   const upstreamBody = JSON.stringify(upstreamRequest);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, rules: describeTrimRules(trimmed.report), started: ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
+  if (ctx.trace) ctx.trace.metrics = metrics;
   if (thinking.strippedByProfile) metrics.notes = [`thinking stripped by profile ${route.profile.name}`];
+  // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
+  const cap = route.profile.maxOutputTokens;
+  const capNote = `cut at ${cap} tokens by max_output_tokens of profile ${route.profile.name}`;
+  const outputCap = request.max_tokens > cap ? { outputCap: cap, onOutputCap: () => (metrics.notes = [...(metrics.notes ?? []), capNote]) } : {};
+  const responseOptions = { ...options, thinking: thinking.show ? "expose" : "strip" } as const;
+  const translateContext = { model: request.model, tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap };
+  return {
+    route,
+    routeLabel,
+    upstreamBody,
+    streamUpstream,
+    clientStream: request.stream === true,
+    // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
+    // that takes response_format without enforcing it.
+    wantsJson: request.output_config?.format !== undefined,
+    metrics,
+    translateContext,
+    inputTokensEstimate: trimmed.report.after.tokens,
+    ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools } }),
+  };
+}
 
-  const upstream = await connectUpstream(ctx, route, upstreamBody, req.signal, streamUpstream);
+async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): Promise<Response> {
+  const { route, routeLabel, metrics, translateContext, forced } = call;
+  const backend = ctx.backends[route.profile.backend]!;
+  const upstream = await connectUpstream(ctx, route, call.upstreamBody, req.signal, call.streamUpstream);
   const end = onceEnded(metrics, ctx.deps.now, (m) => {
     upstream.release();
     ctx.log(formatRequestLog(m));
   });
-  // Calls are checked against the tools as Claude Code declared them (the model saw them trimmed).
-  const cap = route.profile.maxOutputTokens;
-  const capNote = () => (metrics.notes = [...(metrics.notes ?? []), `cut at ${cap} tokens by max_output_tokens of profile ${route.profile.name}`]);
-  const outputCap = request.max_tokens > cap ? { outputCap: cap, onOutputCap: capNote } : {};
-  const responseOptions = { ...options, thinking: thinking.show ? "expose" : "strip" } as const;
-  const translateContext = { model: request.model, tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap };
 
-  // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
-  // that takes response_format without enforcing it.
-  const wantsJson = request.output_config?.format !== undefined;
-
-  if (!streamUpstream) {
+  if (!call.streamUpstream) {
     let converted: AnthropicMessage;
     try {
       converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend), translateContext);
-      const problem = forced === undefined ? undefined : forcedCallProblem(converted, forced);
+      const problem = forced === undefined ? undefined : forcedCallProblem(converted, forced.choice);
       if (forced !== undefined && problem !== undefined) {
         ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
-        const retryBody = JSON.stringify(correctiveRequest(upstreamRequest, converted, problem, forced, trimmed.offeredTools));
+        const retryBody = JSON.stringify(correctiveRequest(forced.upstreamRequest, converted, problem, forced.choice, forced.offeredTools));
         upstream.release(); // the first answer is read whole: its backend slot goes to the retry
         const retry = await connectUpstream(ctx, route, retryBody, req.signal, false);
         try {
@@ -141,7 +191,7 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
       if (aborted) return errorResponse(499, "The client closed the request.", { retry: false, requestId: ctx.requestId });
       throw error;
     }
-    const message = wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
+    const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
     Object.assign(metrics, {
       firstTokenAt: metrics.started,
       stopReason: message.stop_reason ?? undefined,
@@ -150,17 +200,17 @@ async function callLocal(req: Request, ctx: ServerContext, request: MessagesRequ
       cachedTokens: message.usage.cache_read_input_tokens ?? 0,
     });
     end();
-    return request.stream ? eventStreamResponse(ReadableStream.from(messageToStreamEvents(message))) : Response.json(message);
+    return call.clientStream ? eventStreamResponse(ReadableStream.from(messageToStreamEvents(message))) : Response.json(message);
   }
 
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
   const parts = parseOpenAIEventStream(upstream.response.body!, { onBytes: upstream.progress });
   const events = withKeepalive(parts, { pingIntervalMs: ctx.pingIntervalMs }).pipeThrough(
-    createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: trimmed.report.after.tokens }),
+    createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: call.inputTokensEstimate }),
   );
-  const answer = wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events;
-  if (request.stream) return eventStreamResponse(answer, { observe: createEventObserver(metrics, ctx.deps.now, end), end: () => end() });
+  const answer = call.wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events;
+  if (call.clientStream) return eventStreamResponse(answer, { observe: createEventObserver(metrics, ctx.deps.now, end), end: () => end() });
   const collected = await collectStreamMessage(answer.pipeThrough(observeEvents(metrics, ctx.deps.now, end)));
   if (!collected.ok) {
     const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
