@@ -7,6 +7,11 @@ export function isAuthorized(headers: Headers, token: string | undefined): boole
   return [headers.get("x-api-key"), bearer].some((presented) => presented != null && safeEqual(presented, token));
 }
 
+/** Addresses only this machine can reach (a token is optional there). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
+}
+
 function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);

@@ -1,5 +1,5 @@
 import { H3, HTTPError, type H3Event } from "h3";
-import { isAuthorized } from "./check-auth.js";
+import { isAuthorized, isLoopbackHost } from "./check-auth.js";
 import { originPolicyOf } from "./check-request-origin.js";
 import { errorResponse } from "./error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
@@ -7,6 +7,9 @@ import { checkConversation } from "./check-conversation.js";
 import { backendAvailability, handleMessages } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
+import { EXPOSITION_CONTENT_TYPE } from "./metrics.js";
+import { observeMessages, renderMetrics, type RequestTrace } from "./request-metrics.js";
+import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "./route-header.js";
 import { forRequest, type ServerContext } from "./server-context.js";
 import { checkMessagesBody } from "./validate-messages-body.js";
 
@@ -23,6 +26,9 @@ export function createApp(ctx: ServerContext): H3 {
     },
     onResponse(response, event) {
       if (!response.headers.has("request-id")) response.headers.set("request-id", requestIdOf(event));
+      // A routed /v1/messages answer says where it went, errors and forwarded answers included.
+      const route = (event.context.trace as RequestTrace | undefined)?.route;
+      if (route) response.headers.set(ROUTE_HEADER, formatRouteHeader(routeLabelsOf(route, ctx.table)));
     },
     onError(error, event) {
       const requestId = requestIdOf(event);
@@ -38,14 +44,20 @@ export function createApp(ctx: ServerContext): H3 {
 
   // Before anything else answers: a web page (a foreign Host or Origin) gets nothing, not even /health.
   app.use(guardOrigin(originPolicyOf(ctx.table.server), requestIdOf));
+  // /metrics needs the token too where other machines can reach it (a token is required there).
+  const metricsNeedToken = !isLoopbackHost(ctx.table.server.host);
   app.use((event) => {
-    if (event.url.pathname.startsWith("/v1/") && !isAuthorized(event.req.headers, ctx.authToken)) {
+    if ((event.url.pathname.startsWith("/v1/") || (metricsNeedToken && event.url.pathname === "/metrics")) && !isAuthorized(event.req.headers, ctx.authToken)) {
       return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
     }
   });
   app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf));
 
-  app.post("/v1/messages", async (event) => handleMessages(event.req, await bodyTextOf(event), scoped(event)));
+  app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, ctx.supervisors), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
+  app.post("/v1/messages", async (event) => {
+    const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
+    return observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal }, async () => handleMessages(event.req, await bodyTextOf(event), { ...scoped(event), trace }));
+  });
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
     const check = checkMessagesBody(await bodyTextOf(event), ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });

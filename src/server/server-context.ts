@@ -6,6 +6,8 @@ import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { BackendQueues } from "./backend-queue.js";
+import type { MetricsRegistry } from "./metrics.js";
+import type { RequestTrace } from "./request-metrics.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { PrefixCache } from "../trim/prefix-cache.js";
@@ -36,6 +38,10 @@ export interface ServerContext {
   requestTimeoutMs: number;
   /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
   upstream: UpstreamClient;
+  /** GET /metrics' counters and histograms, fed once per /v1/messages request as it ends. */
+  metrics: MetricsRegistry;
+  /** Set in the copy a /v1/messages request gets: the route it took and its numbers, for the metrics and x-mallex-route. */
+  trace?: RequestTrace;
   /** One line per request and per notable event. */
   log: (line: string) => void;
   /** Set in the copy each request gets (forRequest): its id, which that copy's log lines end with. */

@@ -15,10 +15,12 @@ import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import { createPrefixCache } from "../trim/prefix-cache.js";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createBackendQueues } from "./backend-queue.js";
+import { isLoopbackHost } from "./check-auth.js";
 import { createApp } from "./create-app.js";
 import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import { generateRequestId } from "./request-id.js";
+import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
 
 export interface StartProxyOptions {
@@ -48,14 +50,12 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
-
 /** Builds the server context from the routing table and listens (node:http, hardened) on the configured address. */
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { table } = options;
   const host = table.server.host;
   const authToken = options.authToken ?? (table.server.authToken === undefined ? undefined : resolveSecret(table.server.authToken, options.env));
-  if (!LOOPBACK.test(host) && !authToken) {
+  if (!isLoopbackHost(host) && !authToken) {
     throw new MallexError("E_USAGE", `server.host is ${host}, which other machines can reach: set server.auth_token (e.g. \${MALLEX_TOKEN}) first.`);
   }
   const logWriter = options.logWriter ?? createLogWriter(logFilePath(options.mallexHome, table), { rotation: logRotationOf(table), onError: options.print });
@@ -79,6 +79,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
     upstream: createUpstreamClient(),
+    metrics: createMallexMetrics(),
     log,
     loadedAt: new Date().toISOString(),
     deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`, requestId: generateRequestId },

@@ -12,6 +12,7 @@ import { createSessionStore } from "../../src/router/session-store.js";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { createApp } from "../../src/server/create-app.js";
+import { createMallexMetrics } from "../../src/server/request-metrics.js";
 import type { ServerContext } from "../../src/server/server-context.js";
 import { packageRoot } from "./config-tree.js";
 import { readCapture } from "./shared-dir.js";
@@ -71,6 +72,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
       pingIntervalMs: 10_000,
       requestTimeoutMs: 30_000,
       upstream: createUpstreamClient(),
+      metrics: createMallexMetrics(),
       log: (line) => logs.push(line),
       loadedAt: "2026-01-01T00:00:00.000Z",
       deps: {

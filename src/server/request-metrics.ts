@@ -1,0 +1,112 @@
+import type { RoutingTable } from "../compile/routing-table.js";
+import type { RouteDecision } from "../router/select-route.js";
+import type { SupervisorState } from "../supervisor/types.js";
+import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
+import type { RequestMetrics } from "./request-log.js";
+import { routeLabelsOf } from "./route-header.js";
+import type { SupervisorPool } from "./supervisor-pool.js";
+
+const ROUTE = ["tier", "profile", "backend"] as const;
+const STATES: readonly SupervisorState[] = ["stopped", "starting", "ready", "stopping", "failed"];
+
+/** Every metric mallex exposes on GET /metrics. */
+export const MALLEX_METRICS: readonly MetricDefinition[] = [
+  { name: "mallex_requests_total", help: "POST /v1/messages requests, counted once when each ends (tier none: refused before routing).", type: "counter", labels: [...ROUTE, "status", "outcome"] },
+  { name: "mallex_request_errors_total", help: "Requests that ended in an error: an error status or an error event in the stream.", type: "counter", labels: [...ROUTE, "status"] },
+  { name: "mallex_request_duration_seconds", help: "From the request's arrival to its last byte.", type: "histogram", labels: ROUTE },
+  { name: "mallex_time_to_first_token_seconds", help: "From the request's arrival to the first token of a streamed local answer.", type: "histogram", labels: ROUTE },
+  { name: "mallex_prompt_tokens_total", help: "Prompt tokens the local backend read, cached ones included.", type: "counter", labels: ROUTE },
+  { name: "mallex_cached_tokens_total", help: "Prompt tokens the local backend served from its prefix cache.", type: "counter", labels: ROUTE },
+  { name: "mallex_output_tokens_total", help: "Tokens the local backend generated.", type: "counter", labels: ROUTE },
+  { name: "mallex_trimmed_chars_total", help: "Characters trimming removed from requests before the local backend saw them.", type: "counter", labels: ROUTE },
+  { name: "mallex_model_server_state", help: "1 for the state each supervised model server is in, 0 for the others.", type: "gauge", labels: ["server", "model", "state"] },
+];
+
+export const createMallexMetrics = (): MetricsRegistry => createMetricsRegistry(MALLEX_METRICS);
+
+/** What one /v1/messages request did, filled in as it goes (messages.ts sets route and metrics). */
+export interface RequestTrace {
+  started: number;
+  /** The route it finally took (after any escalation); absent: refused before routing. */
+  route?: RouteDecision;
+  /** The request log's numbers (local backends). */
+  metrics?: RequestMetrics;
+}
+
+export type RequestOutcome = "ok" | "error" | "cancelled";
+
+/** Counts one ended request in every metric it concerns. */
+export function recordRequest(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, end: { status: number; outcome: RequestOutcome; finishedAt: number }): void {
+  const route = trace.route ? routeLabelsOf(trace.route, table) : { tier: "none", profile: "none", backend: "none" };
+  const labels = { tier: route.tier, profile: route.profile, backend: route.backend };
+  const status = String(end.status);
+  registry.inc("mallex_requests_total", { ...labels, status, outcome: end.outcome });
+  if (end.outcome === "error") registry.inc("mallex_request_errors_total", { ...labels, status });
+  registry.observe("mallex_request_duration_seconds", labels, Math.max(0, end.finishedAt - trace.started) / 1000);
+  const m = trace.metrics;
+  if (!m) return;
+  // A one-piece answer has no first token of its own: the request log puts it at the start.
+  if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started) registry.observe("mallex_time_to_first_token_seconds", labels, (m.firstTokenAt - trace.started) / 1000);
+  if (m.promptTokens !== undefined) registry.inc("mallex_prompt_tokens_total", labels, m.promptTokens);
+  if (m.cachedTokens !== undefined) registry.inc("mallex_cached_tokens_total", labels, m.cachedTokens);
+  if (m.outputTokens !== undefined) registry.inc("mallex_output_tokens_total", labels, m.outputTokens);
+  if (m.charsIn > m.charsOut) registry.inc("mallex_trimmed_chars_total", labels, m.charsIn - m.charsOut);
+}
+
+/** The exposition text, with each supervised model server's state read now. */
+export function renderMetrics(registry: MetricsRegistry, supervisors: SupervisorPool | undefined): string {
+  for (const supervisor of supervisors?.all() ?? []) {
+    for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
+  }
+  return registry.render();
+}
+
+/**
+ * Runs a /v1/messages handler and counts the request once when it ends: at once for an answer in one
+ * piece, at the last byte (or the client's cancel) for a stream, with status 500 when it throws.
+ */
+export async function observeMessages(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, deps: { now(): number; signal: AbortSignal }, handle: () => Promise<Response>): Promise<Response> {
+  let ended = false;
+  const finish = (status: number, outcome: RequestOutcome) => {
+    if (ended) return;
+    ended = true;
+    recordRequest(registry, table, trace, { status, outcome, finishedAt: deps.now() });
+  };
+  let response: Response;
+  try {
+    response = await handle();
+  } catch (error) {
+    finish(500, "error");
+    throw error;
+  }
+  const status = response.status;
+  const outcomeAtEnd = (): RequestOutcome => {
+    if (status === 499 || trace.metrics?.error === "client disconnected") return "cancelled";
+    return status >= 400 || trace.metrics?.error !== undefined ? "error" : "ok";
+  };
+  const streamed = response.body !== null && (response.headers.get("content-type")?.startsWith("text/event-stream") || trace.route?.profile.backend && table.backends[trace.route.profile.backend]?.kind === "anthropic");
+  if (!streamed || !response.body) {
+    finish(status, outcomeAtEnd());
+    return response;
+  }
+  deps.signal.addEventListener("abort", () => finish(status, "cancelled"), { once: true });
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (!done) return controller.enqueue(value);
+        finish(status, outcomeAtEnd());
+        controller.close();
+      } catch (error) {
+        finish(status, "error");
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      finish(status, "cancelled");
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status, statusText: response.statusText, headers: response.headers });
+}
