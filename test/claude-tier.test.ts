@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCircuitBreakers } from "../src/backends/circuit-breaker.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 
@@ -94,5 +95,62 @@ describe("a session moving local → Claude → local", () => {
     expect(third.status).toBe(200);
     expect(await third.json()).toMatchObject({ content: [{ type: "text", text: "Both files read." }] });
     expect(JSON.stringify(mlx.requests.at(-1)!.body)).toContain("export const b = 2;");
+  });
+});
+
+describe("the Anthropic API's circuit breaker", () => {
+  it("after N failures in a row sends the Claude tier to its fallback, honouring retry-after, then one probe closes it", async () => {
+    const clock = { t: 0 };
+    const breakers = createCircuitBreakers({ failureThreshold: 2, coolDownMs: 1_000, now: () => clock.t });
+    const table = structuredClone(defaultTable);
+    table.backends.anthropic!.baseUrl = anthropic.url;
+    const proxy = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" }, ctx: { breakers } });
+    const hard = { model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: "Find the root cause of this deadlock" }] };
+    const before = anthropic.received.length;
+    const sentToClaude = () => anthropic.received.length - before;
+
+    Object.assign(anthropic.state, { status: 529, retryAfter: "3" });
+    expect((await proxy.post("/v1/messages", hard)).status).toBe(529);
+    expect(breakers.state("anthropic")).toBe("closed");
+    expect((await proxy.post("/v1/messages", hard)).status).toBe(529);
+    expect(breakers.state("anthropic")).toBe("open");
+    expect(sentToClaude()).toBe(2);
+
+    // Open: the high tier's fallback (local) answers, and the API is not asked.
+    mlx.script({ text: "local answer" });
+    const fallback = await proxy.post("/v1/messages", hard);
+    expect(fallback.status).toBe(200);
+    expect(await fallback.json()).toMatchObject({ content: [{ type: "text", text: "local answer" }] });
+    expect(sentToClaude()).toBe(2);
+    expect(proxy.logs.at(-1)).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(intent hard_question → high → fallback medium\)/);
+
+    // retry-after (3 s) outlasts the cool-down (1 s).
+    clock.t += 2_000;
+    expect(breakers.state("anthropic")).toBe("open");
+    clock.t += 1_000;
+    expect(breakers.state("anthropic")).toBe("half-open");
+
+    // The API has recovered: the probe goes there, closes the breaker, and the tier is Claude's again.
+    Object.assign(anthropic.state, { status: 200, retryAfter: undefined });
+    expect((await proxy.post("/v1/messages", hard)).status).toBe(200);
+    expect(breakers.state("anthropic")).toBe("closed");
+    expect((await proxy.post("/v1/messages", hard)).status).toBe(200);
+    expect(sentToClaude()).toBe(4);
+  });
+
+  it("a failed probe opens it again", async () => {
+    const clock = { t: 0 };
+    const breakers = createCircuitBreakers({ failureThreshold: 1, coolDownMs: 1_000, now: () => clock.t });
+    const table = structuredClone(defaultTable);
+    table.backends.anthropic!.baseUrl = anthropic.url;
+    const proxy = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" }, ctx: { breakers } });
+    const hard = { model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: "Find the root cause of this deadlock" }] };
+    anthropic.state.status = 500;
+    expect((await proxy.post("/v1/messages", hard)).status).toBe(500);
+    expect(breakers.state("anthropic")).toBe("open");
+    clock.t += 1_000;
+    expect((await proxy.post("/v1/messages", hard)).status).toBe(500);
+    expect(breakers.state("anthropic")).toBe("open");
+    anthropic.state.status = 200;
   });
 });

@@ -1,4 +1,5 @@
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
+import type { CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
@@ -30,6 +31,8 @@ export interface ServerContext {
   validateMessages: ValidateFunction;
   /** The bounded queue in front of each local backend (absent: requests go straight through). */
   queues?: BackendQueues;
+  /** Each backend's circuit breaker (absent: none, every backend is always tried). */
+  breakers?: CircuitBreakers;
   /** Local token clients must present (x-api-key or Bearer); absent: no check. */
   authToken?: string;
   /** How often to send `ping` while the backend is silent (prefilling). */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "h3";
+import { createCircuitBreakers } from "../backends/circuit-breaker.js";
 import { resolveBackends } from "../backends/resolve-backends.js";
 import { createUpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
@@ -76,6 +77,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),
     queues: createBackendQueues({ maxInFlight: table.server.maxInFlightPerBackend, maxWaiting: table.server.maxWaitingPerBackend }),
+    breakers: createCircuitBreakers(),
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
     upstream: createUpstreamClient(),

@@ -1,4 +1,5 @@
 import { BackendError } from "../../backends/backend-error.js";
+import { isBackendFailureStatus, outcomeOfError, retryAfterOf } from "../../backends/circuit-breaker.js";
 import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
 import { postChatCompletions } from "../../backends/post-chat-completions.js";
 import { readChatCompletion } from "../../backends/read-chat-completion.js";
@@ -65,7 +66,8 @@ export function handleMessages(req: Request, body: string, ctx: ServerContext): 
 
 export function backendAvailability(ctx: ServerContext, name: string): { ok: true } | { ok: false; reason: string } {
   const backend = ctx.backends[name];
-  return backend && !backend.unavailable ? { ok: true } : { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
+  if (!backend || backend.unavailable) return { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
+  return ctx.breakers?.check(name) ?? { ok: true };
 }
 
 function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, charsIn: number): Response | Promise<Response> {
@@ -76,8 +78,17 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   const routeLabel = `${request.model} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
   if (backend.kind === "anthropic") {
     ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
-    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) }).catch((error: unknown) =>
-      failure(error, ctx, routeLabel),
+    // Begun before the first await: a half-open breaker's one probe is this request's, not the next one's.
+    const ticket = ctx.breakers?.begin(backend.name);
+    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) }).then(
+      (response) => {
+        ticket?.end(isBackendFailureStatus(response.status) ? { ok: false, ...retryAfterOf(response.headers.get("retry-after")) } : { ok: true });
+        return response;
+      },
+      (error: unknown) => {
+        ticket?.end(outcomeOfError(error));
+        return failure(error, ctx, routeLabel);
+      },
     );
   }
   let prepared: PreparedCall | Response | Promise<Response>;
