@@ -192,6 +192,13 @@ describe("routing by profile name", () => {
     expect(proxy.logs.at(-1)).toMatch(/^qwen3-coder-30b-8bit → qwen3-coder-30b-8bit \(model qwen3-coder-30b-8bit is a profile\) · /);
   });
 
+  it("a name under mallex/ (what mallex run gives Claude Code) is routed by tiers and intents, never pinned to the profile it names", async () => {
+    mlx.script({ text: "hi there" });
+    await client.messages.create(ask({ model: "mallex/qwen2.5-coder-7b" }));
+    expect(proxy.logs.at(-1)).toMatch(/^mallex\/qwen2\.5-coder-7b → qwen3-coder-30b \((default → medium|intent \w+ → \w+)\) · /);
+    expect((await client.models.retrieve("mallex/qwen2.5-coder-7b")).display_name).toMatch(/via mallex profile qwen3-coder-30b/);
+  });
+
   it("says so when the named profile's backend cannot serve, instead of answering from another", async () => {
     const error = await rejection(client.messages.create(ask({ model: "claude-sonnet" })));
     expect(error.status).toBe(503);

@@ -35,7 +35,7 @@ describe("mallex run --backend-url", () => {
 
     // Claude Code owned the terminal: the request log went to MALLEX_HOME only.
     expect(ok.stderr).not.toContain("→ qwen3-coder-30b");
-    expect(readFileSync(join(home, "mallex.log"), "utf8")).toMatch(/Z claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · /);
+    expect(readFileSync(join(home, "mallex.log"), "utf8")).toMatch(/Z mallex\/qwen3-coder-30b → qwen3-coder-30b \(default → medium\) · /);
 
     const failed = await runMallex(["--backend-url", mlx.url, "--", "--no-such-flag"], project, home);
     expect(failed.exitCode).toBe(1);
@@ -63,7 +63,8 @@ describe("mallex run: the local context window told to Claude Code", () => {
     expect(Number(env.CLAUDE_CODE_AUTO_COMPACT_WINDOW)).toBeGreaterThan(0);
     expect(Number(env.CLAUDE_CODE_AUTO_COMPACT_WINDOW)).toBeLessThanOrEqual(262144);
     expect(env.CLAUDE_CODE_MAX_CONTEXT_TOKENS).toBe("262144");
-    expect(result.stderr).toContain("mallex: Claude Code told qwen3-coder-30b's context window: CLAUDE_CODE_AUTO_COMPACT_WINDOW=262144");
+    expect(env.ANTHROPIC_MODEL).toBe("mallex/qwen3-coder-30b");
+    expect(result.stderr).toContain("mallex: Claude Code told qwen3-coder-30b's context window as model mallex/qwen3-coder-30b: CLAUDE_CODE_AUTO_COMPACT_WINDOW=262144");
 
     const kept = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, CLAUDE_CODE_AUTO_COMPACT_WINDOW: "150000" });
     expect(kept.exitCode, kept.stderr).toBe(0);
@@ -71,22 +72,18 @@ describe("mallex run: the local context window told to Claude Code", () => {
     expect(kept.stderr).toContain("mallex: CLAUDE_CODE_AUTO_COMPACT_WINDOW=150000 from your environment kept (qwen3-coder-30b's context_window is 262144)");
   });
 
-  it("the real Claude Code CLI uses that window (/context), and the local model's name and window with --model", async () => {
-    const project = makeProject();
+  it("the real Claude Code CLI shows the local model and uses its window, and mallex still routes its requests by tier", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
-    const context = await runMallex(["--backend-url", mlx.url, "--", "-p", "/context", "--output-format", "json"], project, home);
+    const context = await runMallex(["--backend-url", mlx.url, "--", "-p", "/context", "--output-format", "json"], makeProject(), home);
     expect(context.exitCode, context.stderr).toBe(0);
-    // Without mallex's variable Claude Code shows "/ 1m" for claude-opus-4-8[1m].
-    expect(JSON.parse(context.stdout).result).toMatch(/\*\*Model:\*\* claude-opus-4-8\[1m\]\s+\*\*Tokens:\*\* [\d.]+k \/ 262\.1k /);
+    // Without mallex's variables Claude Code shows "claude-opus-4-8[1m] … / 1m".
+    expect(JSON.parse(context.stdout).result).toMatch(/\*\*Model:\*\* mallex\/qwen3-coder-30b\s+\*\*Tokens:\*\* [\d.]+k \/ 262\.1k /);
 
-    const local = await runMallex(["--backend-url", mlx.url, "--", "--model", "qwen3-coder-30b", "-p", "/context", "--output-format", "json"], project, home);
-    expect(local.exitCode, local.stderr).toBe(0);
-    expect(JSON.parse(local.stdout).result).toMatch(/\*\*Model:\*\* qwen3-coder-30b\s+\*\*Tokens:\*\* [\d.]+k \/ 262\.1k /);
-
-    // A turn on the local name: Claude Code reports the local window in the result's model usage.
-    const turn = await runMallex(["--backend-url", mlx.url, "--", "--model", "qwen3-coder-30b", "-p", "what is 2+2", "--output-format", "json"], project, home);
+    const turn = await runMallex(["--backend-url", mlx.url, "--", "-p", "what is 2+2", "--output-format", "json"], makeProject(), home);
     expect(turn.exitCode, turn.stderr).toBe(0);
-    expect(JSON.parse(turn.stdout).modelUsage).toMatchObject({ "qwen3-coder-30b": { contextWindow: 262144 } });
+    expect(JSON.parse(turn.stdout).modelUsage).toMatchObject({ "mallex/qwen3-coder-30b": { contextWindow: 262144 } });
+    // The name is only for Claude Code: the request went through the tiers, not pinned to a profile.
+    expect(readFileSync(join(home, "mallex.log"), "utf8")).toMatch(/mallex\/qwen3-coder-30b → qwen3-coder-30b \((default → medium|intent \w+ → \w+)\)/);
   });
 });
 

@@ -24,9 +24,20 @@
  *   ("Opus 4.8 (1M context)") comes from Claude Code's built-in model table. Setting
  *   `ANTHROPIC_DEFAULT_OPUS_MODEL` to a local name makes the default model `<name>[1m]` (1M window)
  *   and pins mallex to that profile (no intents, no escalation), so mallex sets none of these.
- *   `ANTHROPIC_MODEL` / `--model` are passed through verbatim as the request's `model`.
+ *   `ANTHROPIC_MODEL` / `--model` are passed through verbatim as the request's `model`, and name the
+ *   model in the header.
+ *
+ * So for a window of 100,000 or more mallex gives Claude Code the model name `mallex/<profile>`
+ * (ANTHROPIC_MODEL, unless the user set one or passed --model): not a Claude name, so
+ * CLAUDE_CODE_MAX_CONTEXT_TOKENS is its window and the header shows the local model; and not a profile
+ * name, so mallex still routes it by tiers and intents (LOCAL_MODEL_PREFIX in select-route.ts).
+ * Under 100,000 it keeps the Claude name (window raised to 100,000): Claude Code counts its own whole
+ * prompt (~20,000 tokens of system prompt and tools, which mallex trims to a few thousand) against the
+ * window, and refuses with "Prompt is too long" before sending anything when that does not fit —
+ * seen with an 8,192-token profile.
  */
 import type { RoutingTable } from "../compile/routing-table.js";
+import { LOCAL_MODEL_PREFIX } from "../router/select-route.js";
 
 /** Claude Code raises a smaller CLAUDE_CODE_AUTO_COMPACT_WINDOW to this. */
 export const CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW = 100_000;
@@ -42,7 +53,7 @@ export interface ClaudeContextEnv {
  * The context variables for Claude Code from the default tier's profile; none when that profile has
  * no `context_window` (a Claude tier). A variable already in `userEnv` is left as the user set it.
  */
-export function claudeContextEnv(table: RoutingTable, userEnv: Readonly<Record<string, string | undefined>>): ClaudeContextEnv {
+export function claudeContextEnv(table: RoutingTable, userEnv: Readonly<Record<string, string | undefined>>, claudeArgs: readonly string[] = []): ClaudeContextEnv {
   const tier = table.tiers[table.routing.defaultTier];
   const profile = tier ? table.profiles[tier.profile] : undefined;
   const window = profile?.contextWindow;
@@ -54,11 +65,15 @@ export function claudeContextEnv(table: RoutingTable, userEnv: Readonly<Record<s
     if (set !== undefined && set !== "") notes.push(`${name}=${set} from your environment kept (${profile.name}'s context_window is ${window})`);
     else env[name] = String(window);
   }
+  const modelChosen = (userEnv.ANTHROPIC_MODEL ?? "") !== "" || claudeArgs.some((arg) => arg === "--model" || arg.startsWith("--model="));
+  const large = window >= CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW;
+  if (!modelChosen && large) env.ANTHROPIC_MODEL = `${LOCAL_MODEL_PREFIX}${profile.name}`;
   if (env.CLAUDE_CODE_AUTO_COMPACT_WINDOW !== undefined) {
-    notes.push(`Claude Code told ${profile.name}'s context window: CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`);
-    if (window < CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW) {
+    const named = env.ANTHROPIC_MODEL === undefined ? "" : ` as model ${env.ANTHROPIC_MODEL}`;
+    notes.push(`Claude Code told ${profile.name}'s context window${named}: CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`);
+    if (!large) {
       notes.push(
-        `Claude Code raises an auto-compact window under ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW} to ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW} for Claude model names; \`mallex run -- --model ${profile.name}\` makes it use ${window} (CLAUDE_CODE_MAX_CONTEXT_TOKENS applies to other names) but pins that profile`,
+        `Claude Code raises an auto-compact window under ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW} to ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW} for Claude model names, and counts its own untrimmed prompt against the window, so mallex keeps the Claude name; requests over ${profile.name}'s input budget still escalate or are refused as "prompt is too long"`,
       );
     }
   }

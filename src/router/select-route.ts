@@ -89,9 +89,21 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
  * API does for a model it does not have.
  */
 export function routeModelName(model: string, table: RoutingTable, rules: RouterRules, available: BackendAvailability): RouteResult | undefined {
-  const routes = Object.hasOwn(table.profiles, model) || [...rules.aliases, ...rules.models].some((rule) => rule.pattern.test(model)) || /^claude-/i.test(model);
+  const routes =
+    Object.hasOwn(table.profiles, model) ||
+    [...rules.aliases, ...rules.models].some((rule) => rule.pattern.test(model)) ||
+    /^claude-/i.test(model) ||
+    model.startsWith(LOCAL_MODEL_PREFIX);
   return routes ? selectRoute({ model }, table, rules, available) : undefined;
 }
+
+/**
+ * Names under this prefix (`mallex/qwen3-coder-30b`, what `mallex run` gives Claude Code as its
+ * model) are routed like any model name — tiers, intents, escalation — and never pin the profile
+ * they name, which is only there for Claude Code's header. They exist because Claude Code takes a
+ * local context window only for a name that is not a Claude one.
+ */
+export const LOCAL_MODEL_PREFIX = "mallex/";
 
 const rank = (tier: TierName) => TIER_ORDER.indexOf(tier);
 

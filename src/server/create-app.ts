@@ -70,7 +70,7 @@ export function createApp(ctx: ServerContext): H3 {
     return listed.ok ? listed.page : errorResponse(400, listed.message, { retry: false, requestId: requestIdOf(event) });
   });
   app.get("/v1/models/:id", (event) => {
-    const id = event.context.params?.id ?? "";
+    const id = decodeModelId(event.context.params?.id ?? "");
     const model = retrieveModel(ctx, id, (name) => backendAvailability(ctx, name));
     return model ?? errorResponse(404, `model: ${id}`, { retry: false, requestId: requestIdOf(event) });
   });
@@ -83,4 +83,13 @@ export function createApp(ctx: ServerContext): H3 {
 /** The id onRequest gave this request (one is made up if a hook ran before it, which h3 does not do). */
 function requestIdOf(event: H3Event): string {
   return (event.context.requestId as string | undefined) ?? "req_unknown";
+}
+
+/** The id as the client meant it: clients encode a `/` in a name (`mallex/qwen3-coder-30b`) as %2F. */
+function decodeModelId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }

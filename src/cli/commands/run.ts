@@ -46,7 +46,7 @@ export default defineCommand({
       const claude = findClaude(process.env, packageRoot);
       const [file, prefix] = claude ? [claude, []] : ["npx", ["--yes", "@anthropic-ai/claude-code"]];
       // The local model's context window, so auto-compact fires before it overflows (not at Claude's).
-      const context = claudeContextEnv(serving.table, process.env);
+      const context = claudeContextEnv(serving.table, process.env, args._.map(String));
       for (const note of context.notes) print(`mallex: ${note}`);
       const env: Record<string, string | undefined> = {
         ...process.env,
