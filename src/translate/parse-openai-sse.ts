@@ -20,7 +20,42 @@ export function parseOpenAIEventStream(
   body: ReadableStream<Uint8Array>,
   options: ParseEventStreamOptions = {},
 ): ReadableStream<OpenAIStreamPart> {
-  return body.pipeThrough(createOpenAIEventStreamParser(options));
+  // A pulled stream over the body's reader rather than body.pipeThrough(the stage below): the same
+  // parts, one stream object instead of a transform's three and its pipe (in Node 20 each web
+  // stream costs tens of microseconds to build, and a pipe some promises per chunk).
+  const reader = body.getReader();
+  let feed!: (bytes: Uint8Array) => void;
+  let finish!: () => void;
+  let enqueued = 0;
+  return new ReadableStream<OpenAIStreamPart>(
+    {
+      start(controller) {
+        const counted = {
+          enqueue(part: OpenAIStreamPart) {
+            enqueued++;
+            controller.enqueue(part);
+          },
+        };
+        ({ feed, finish } = createEventStreamFeeder(counted, options));
+      },
+      async pull(controller) {
+        // Reads until a part is out (a keepalive comment gives none): a pull that enqueues nothing
+        // is not called again.
+        for (const wanted = enqueued + 1; enqueued < wanted; ) {
+          const { done, value } = await reader.read();
+          if (done) {
+            finish();
+            controller.close();
+            return;
+          }
+          feed(value);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    // Nothing is read ahead of the consumer, as with a transform stage.
+    { highWaterMark: 0 },
+  );
 }
 
 export interface ParseEventStreamOptions {
@@ -30,9 +65,24 @@ export interface ParseEventStreamOptions {
 
 /** The stage itself: bytes in, parsed chunks (and `done`) out. */
 export function createOpenAIEventStreamParser(options: ParseEventStreamOptions = {}): TransformStream<Uint8Array, OpenAIStreamPart> {
+  let feeder!: ReturnType<typeof createEventStreamFeeder>;
+  return new TransformStream<Uint8Array, OpenAIStreamPart>({
+    start(controller) {
+      feeder = createEventStreamFeeder(controller, options);
+    },
+    transform(bytes) {
+      feeder.feed(bytes);
+    },
+    flush() {
+      feeder.finish();
+    },
+  });
+}
+
+/** Decoder and SSE parser writing the parts to `out`: `feed` each piece of the body, `finish` at its end. */
+function createEventStreamFeeder(out: { enqueue(part: OpenAIStreamPart): void }, options: ParseEventStreamOptions): { feed: (bytes: Uint8Array) => void; finish: () => void } {
   const { onBytes } = options;
   const decoder = new TextDecoder();
-  let out!: TransformStreamDefaultController<OpenAIStreamPart>;
   const parser = createParser({
     onEvent(message: EventSourceMessage) {
       const data = message.data.trim();
@@ -45,20 +95,17 @@ export function createOpenAIEventStreamParser(options: ParseEventStreamOptions =
       out.enqueue(message.event === "error" ? errorChunk(data) : parseChunk(data));
     },
   });
-  return new TransformStream<Uint8Array, OpenAIStreamPart>({
-    start(controller) {
-      out = controller;
-    },
-    transform(bytes) {
+  return {
+    feed(bytes) {
       onBytes?.();
       parser.feed(decoder.decode(bytes, { stream: true }));
     },
-    flush() {
+    finish() {
       // A character cut by the end of the body becomes U+FFFD, as TextDecoderStream does.
       const rest = decoder.decode();
       if (rest !== "") parser.feed(rest);
     },
-  });
+  };
 }
 
 function parseChunk(data: string): ParseResult<OpenAIChunk> {
