@@ -1,3 +1,4 @@
+import type { StreamTransformer } from "./pull-through.js";
 import { estimateTokens } from "../router/describe-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler } from "./assemble-content-blocks.js";
@@ -62,6 +63,14 @@ export interface AnthropicStreamContext {
 export function createAnthropicStreamTranslator(
   ctx: AnthropicStreamContext,
 ): TransformStream<TranslatorInput, AnthropicStreamEvent> {
+  return new TransformStream<TranslatorInput, AnthropicStreamEvent>(createAnthropicStreamTransformer(ctx));
+}
+
+/**
+ * The translator's transformer alone (start, transform, flush), for a stage built another way than
+ * a TransformStream (the server pulls it through its stream: see pullThrough).
+ */
+export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): StreamTransformer<TranslatorInput, AnthropicStreamEvent> {
   let out!: TransformStreamDefaultController<AnthropicStreamEvent>;
   let phase: "streaming" | "finished" | "closed" = "streaming";
   let finishReason: string | undefined;
@@ -155,7 +164,7 @@ export function createAnthropicStreamTranslator(
     if (terminate) out.terminate();
   }
 
-  return new TransformStream<TranslatorInput, AnthropicStreamEvent>({
+  return {
     start(controller) {
       out = controller;
       emit({
@@ -207,7 +216,7 @@ export function createAnthropicStreamTranslator(
         false,
       );
     },
-  });
+  };
 }
 
 const NO_DELTA: OpenAIChunkDelta = {};

@@ -21,7 +21,8 @@ import { formatSSE } from "../../translate/format-sse.js";
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
 import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
 import { TranslateError } from "../../translate/translate-error.js";
-import { createAnthropicStreamTranslator } from "../../translate/translate-openai-stream.js";
+import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
+import { pullThrough } from "../../translate/pull-through.js";
 import type { RequestLease } from "../../supervisor/types.js";
 import { MallexError } from "../../mallex-error.js";
 import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
@@ -217,8 +218,9 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
   const parts = parseOpenAIEventStream(upstream.response.body!, { onBytes: upstream.progress });
-  const events = withKeepalive(parts, { pingIntervalMs: ctx.pingIntervalMs }).pipeThrough(
-    createAnthropicStreamTranslator({ ...translateContext, inputTokensEstimate: call.inputTokensEstimate }),
+  const events = pullThrough(
+    withKeepalive(parts, { pingIntervalMs: ctx.pingIntervalMs }),
+    createAnthropicStreamTransformer({ ...translateContext, inputTokensEstimate: call.inputTokensEstimate }),
   );
   const answer = call.wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events;
   if (call.clientStream) return eventStreamResponse(answer, { observe: createEventObserver(metrics, ctx.deps.now, end), end: () => end() });
