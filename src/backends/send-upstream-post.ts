@@ -27,12 +27,20 @@ export class SilenceTimeoutError extends Error {
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /**
+ * A kept-alive socket the server closed while it sat idle fails the next request written on it
+ * before any answer (the race Node's docs describe for `request.reusedSocket`): the server never
+ * read that request, so it is sent once more, on a new connection. A reset on a new connection is
+ * the server's answer (mlx-lm hangs up on parameters it rejects) and is not retried.
+ */
+const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
+/**
  * POSTs over node:http(s) through `agent` and resolves with a web Response once the headers are in;
  * its body is read on demand (a reader that does not pull pauses the socket). The silence limit runs
  * from the connection until the headers, then between two chunks while the body is being read.
  * Aborting `signal` destroys the request, headers in or not; so does cancelling the body.
  */
-export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent): Promise<Response> {
+export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried = false): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     if (init.signal.aborted) return reject(abortError(init.signal));
     let req: ClientRequest;
@@ -60,8 +68,11 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent): Promis
       disarm();
       init.signal.removeEventListener("abort", onAbort);
     };
+    let answered = false;
     req.on("error", (error) => {
       done();
+      const stale = !answered && !retried && req.reusedSocket && STALE_SOCKET_CODES.has((error as NodeJS.ErrnoException).code ?? "");
+      if (stale && !init.signal.aborted) return resolve(sendUpstreamPost(url, init, agent, true));
       fail(error);
     });
     req.on("socket", (socket) => {
@@ -73,6 +84,7 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent): Promis
       else start();
     });
     req.on("response", (res) => {
+      answered = true;
       disarm();
       const headers = new Headers();
       for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);

@@ -57,7 +57,10 @@ export function closesEachConnection(flavor: string): boolean {
 
 /** The HTTP client every backend call goes through: one connection pool per protocol and connect limit. */
 export interface UpstreamClient {
-  /** POSTs and resolves once the headers are in, body unread; any status is returned, never retried. */
+  /**
+   * POSTs and resolves once the headers are in, body unread; any status is returned, never retried
+   * (but for a request a stale kept-alive socket lost before the server read it: see sendUpstreamPost).
+   */
   post(url: string, init: UpstreamPostInit): Promise<Response>;
   /** Closes every pool (in-flight requests are destroyed). */
   close(): Promise<void>;

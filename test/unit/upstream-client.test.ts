@@ -91,4 +91,30 @@ describe("createUpstreamClient", () => {
       await client.close();
     }
   });
+
+  it("a request a kept-alive socket loses before the server reads it (closed while idle) is sent again on a new connection, once", async () => {
+    // The server answers the first request on a connection and hangs up on the next one written on
+    // it, unread: what a backend closing an idle keep-alive socket looks like to the next request.
+    const served = new WeakMap<object, number>();
+    let connections = 0;
+    const flaky = createServer((req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      if (count > 1) return req.socket.destroy();
+      req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+    });
+    flaky.on("connection", () => connections++);
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    const flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/v1/chat/completions`;
+    const client = createUpstreamClient();
+    const send = () => client.post(flakyUrl, { body: "{}", headers: { "content-type": "application/json" }, signal: new AbortController().signal, timeouts });
+    try {
+      for (let i = 0; i < 3; i++) expect(await (await send()).json()).toEqual({ ok: true });
+      expect(connections).toBe(3); // each reused socket failed once, and its request went on a new one
+    } finally {
+      await client.close();
+      flaky.closeAllConnections();
+      flaky.close();
+    }
+  });
 });
