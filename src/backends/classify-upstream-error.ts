@@ -2,6 +2,7 @@ import { MallexError } from "../mallex-error.js";
 import { formatDuration } from "../supervisor/supervisor-messages.js";
 import { BackendError } from "./backend-error.js";
 import type { UpstreamTimeouts } from "./upstream-client.js";
+import { onBodyError } from "./on-body-error.js";
 
 /** One call to a backend, as much as an error about it needs to say. */
 export interface UpstreamCall {
@@ -48,22 +49,7 @@ export function classifyUpstreamError(error: unknown, call: UpstreamCall, phase:
  * in place of the bare socket error (`ECONNRESET`). Cancelling it cancels the upstream body.
  */
 export function classifyBodyErrors(body: ReadableStream<Uint8Array>, call: UpstreamCall): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
-        } catch (error) {
-          controller.error(classifyUpstreamError(error, call, "body"));
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
+  return onBodyError(body, (error, controller) => controller.error(classifyUpstreamError(error, call, "body")));
 }
 
 function raise(call: UpstreamCall): string {

@@ -3,6 +3,7 @@ import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js"
 import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
 import { classifyBodyErrors, classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
+import { onBodyError } from "./on-body-error.js";
 import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
@@ -43,24 +44,11 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
 
 /** An SSE body whose failure (a silence past the limit, a reset) becomes a last `error` event instead of a cut. */
 function endWithErrorEvent(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
-        } catch (error) {
-          if (!BackendError.isInstance(error)) return controller.error(error);
-          const type = error.failure === "timeout" ? "overloaded_error" : "api_error";
-          // A blank line first: the cut may have left an event half-written.
-          controller.enqueue(new TextEncoder().encode(`\n\n${formatSSE({ type: "error", error: { type, message: `${error.message}.` } })}`));
-          controller.close();
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
+  return onBodyError(body, (error, controller) => {
+    if (!BackendError.isInstance(error)) return controller.error(error);
+    const type = error.failure === "timeout" ? "overloaded_error" : "api_error";
+    // A blank line first: the cut may have left an event half-written.
+    controller.enqueue(new TextEncoder().encode(`\n\n${formatSSE({ type: "error", error: { type, message: `${error.message}.` } })}`));
+    controller.close();
+  });
 }
