@@ -12,7 +12,7 @@ import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock, ScannerSpec } from "./internal/marker-scanner.js";
 import type { ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-interface Owner {
+export interface Owner {
   readonly family: FamilySpec;
   readonly block: CallBlock;
 }
@@ -63,16 +63,39 @@ function matchHead(text: string, steps: readonly HeadStep[]): HeadMatch {
 
 const normalizeName = (name: string): string => name.toLowerCase().replace(/^functions\./, "");
 
-export function createAutoParser(
-  families: readonly FamilySpec[],
-  markerless: readonly { readonly family: FamilySpec; readonly head: "llama3" | "pythonic" }[],
-  options: ToolCallParserOptions,
-): ToolCallTextParser {
-  const toolNames: ReadonlySet<string> = new Set((options.toolNames ?? []).map(normalizeName));
+type Markerless = readonly { readonly family: FamilySpec; readonly head: "llama3" | "pythonic" }[];
 
+/**
+ * What auto watches, built once from the families: it depends on nothing in a request, and building
+ * it (and the scanner's marker index over its arrays) per response cost more than a short reply.
+ */
+export interface AutoFamilies {
+  /** The owners of each watched block; a merged block (a start marker families share) has several. */
+  readonly ownersOf: ReadonlyMap<CallBlock, readonly Owner[]>;
+  readonly unionBlocks: readonly CallBlock[];
+  /** Each family's blocks once it is picked, one array per family so its marker index is kept. */
+  readonly pickedBlocks: ReadonlyMap<FamilySpec, readonly CallBlock[]>;
+  readonly markerless: Markerless;
+}
+
+const NO_TOOLS: ReadonlySet<string> = new Set();
+
+const claim = (owners: readonly Owner[], body: string, toolNames: ReadonlySet<string>): Owner | undefined =>
+  owners.find((owner) => owner.family.callShaped(owner.block, body, toolNames));
+
+/** Whether an end marker after `body` closes `block`, asking the owner the body belongs to. */
+const acceptsEndOf = (owners: readonly Owner[], body: string, toolNames: ReadonlySet<string>): boolean =>
+  claim(owners, body, toolNames)?.block.acceptsEnd?.(body) ?? true;
+
+export function compileAutoFamilies(families: readonly FamilySpec[], markerless: Markerless): AutoFamilies {
   const ownersOf = new Map<CallBlock, Owner[]>();
   const byStart = new Map<string, Owner[]>();
+  const pickedBlocks = new Map<FamilySpec, readonly CallBlock[]>();
   for (const family of families) {
+    pickedBlocks.set(
+      family,
+      family.blocks.filter((block) => block.atOutputStart !== true),
+    );
     for (const block of family.blocks) {
       if (block.atOutputStart === true) continue;
       ownersOf.set(block, [{ family, block }]);
@@ -80,20 +103,28 @@ export function createAutoParser(
       byStart.set(block.start, [...shared, { family, block }]);
     }
   }
-  const claim = (owners: readonly Owner[], body: string): Owner | undefined =>
-    owners.find((owner) => owner.family.callShaped(owner.block, body, toolNames));
   const unionBlocks = [...byStart.values()].map((owners): CallBlock => {
     const [first] = owners;
     if (owners.length === 1 && first !== undefined) return first.block;
     // Families sharing a start marker also share its end marker (`</tool_call>`, `</function>`).
+    // The parser's spec answers acceptsEnd with the request's tool names; this one is its fallback.
     const merged: CallBlock = {
       start: first?.block.start ?? "",
       end: first?.block.end ?? null,
-      acceptsEnd: (body) => claim(owners, body)?.block.acceptsEnd?.(body) ?? true,
+      acceptsEnd: (body) => acceptsEndOf(owners, body, NO_TOOLS),
     };
     ownersOf.set(merged, owners);
     return merged;
   });
+  return { ownersOf, unionBlocks, pickedBlocks, markerless };
+}
+
+export function createAutoParser(compiled: AutoFamilies, options: ToolCallParserOptions): ToolCallTextParser {
+  const { ownersOf, unionBlocks, markerless } = compiled;
+  // Built on first use: a reply with no marker and no call-like start never needs it.
+  let toolNameSet: ReadonlySet<string> | undefined;
+  const toolNames = (): ReadonlySet<string> =>
+    (toolNameSet ??= new Set((options.toolNames ?? []).map(normalizeName)));
 
   let picked: FamilySpec | null = null;
   let pickedBlocks: readonly CallBlock[] = [];
@@ -104,14 +135,20 @@ export function createAutoParser(
     },
     parse: (scanned: ScannedBlock): ToolParseEvent[] => {
       const owner =
-        scanned.precededBy === "`" ? undefined : claim(ownersOf.get(scanned.block) ?? [], scanned.body);
+        scanned.precededBy === "`" ? undefined : claim(ownersOf.get(scanned.block) ?? [], scanned.body, toolNames());
       if (owner !== undefined && picked === null && owner.family.picksFamily?.(owner.block) !== false) {
         picked = owner.family;
-        pickedBlocks = owner.family.blocks.filter((block) => block.atOutputStart !== true);
+        pickedBlocks = compiled.pickedBlocks.get(owner.family) ?? [];
       }
       if (owner !== undefined && picked === owner.family)
         return owner.family.parse({ ...scanned, block: owner.block });
       return releaseMarker(scanned);
+    },
+    acceptsEnd: (block, body) => {
+      const owners = ownersOf.get(block);
+      // A block of one family (watched alone, or the picked family's) answers for itself.
+      if (owners === undefined || owners.length === 1) return block.acceptsEnd?.(body) ?? true;
+      return acceptsEndOf(owners, body, toolNames());
     },
   };
 
@@ -137,7 +174,7 @@ export function createAutoParser(
     for (const { family, head } of markerless) {
       const match = matchHead(start, head === "llama3" ? LLAMA3_HEAD : PYTHONIC_HEAD);
       if (match.kind === "partial" && !final && start.length < MAX_HEAD) return null;
-      if (match.kind === "yes" && toolNames.has(normalizeName(match.name)))
+      if (match.kind === "yes" && toolNames().has(normalizeName(match.name)))
         return createMarkerScanner(family);
     }
     return createMarkerScanner(spec);

@@ -16,7 +16,7 @@
  *   (`<|python_tag|>brave_search.call(…)`: not tools Claude Code has), DeepSeek's rarer section spellings,
  *   and Solar Open / EXAONE MoE / Nemotron V3 (PEG-only in llama.cpp; no stable text format to copy).
  */
-import { createAutoParser } from "./auto.js";
+import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolCallTextParser } from "./types.js";
@@ -28,6 +28,12 @@ export type {
   ToolCallTextParser,
   ToolParseEvent,
 } from "./types.js";
+
+// Immutable once built; what `auto` watches depends only on the families, so every response shares it.
+const AUTO_FAMILIES = compileAutoFamilies(Object.values(FAMILIES), [
+  { family: FAMILIES["llama3-json"], head: "llama3" },
+  { family: FAMILIES.pythonic, head: "pythonic" },
+]);
 
 /**
  * A fresh parser for one response. Parsers hold the response's state, so never share one.
@@ -43,14 +49,7 @@ export function createToolCallParser(
   options: ToolCallParserOptions = {},
 ): ToolCallTextParser {
   if (format === "auto") {
-    return createAutoParser(
-      Object.values(FAMILIES),
-      [
-        { family: FAMILIES["llama3-json"], head: "llama3" },
-        { family: FAMILIES.pythonic, head: "pythonic" },
-      ],
-      options,
-    );
+    return createAutoParser(AUTO_FAMILIES, options);
   }
   // Object.hasOwn: guards a format string that slipped past config validation ("toString" included).
   if (!Object.hasOwn(FAMILIES, format)) throw new TypeError(`Unknown tool call format "${String(format)}"`);

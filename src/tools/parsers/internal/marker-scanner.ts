@@ -37,6 +37,11 @@ export interface ScannerSpec {
   readonly blocks: readonly CallBlock[];
   /** Turns a block into events; must not throw (malformed input becomes `invalid_call`). */
   readonly parse: (scanned: ScannedBlock) => ToolParseEvent[];
+  /**
+   * Asked instead of `block.acceptsEnd` for blocks that have one. Lets blocks built once be shared
+   * by every response while the answer depends on the response (auto's tool names).
+   */
+  readonly acceptsEnd?: (block: CallBlock, body: string) => boolean;
 }
 
 interface StartHit {
@@ -182,7 +187,9 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     for (let at = window.indexOf(block.end); at !== -1; at = window.indexOf(block.end, at + 1)) {
       const index = windowStart + at;
       if (index < block.start.length) continue;
-      if (!block.acceptsEnd || block.acceptsEnd(blockText(state).slice(block.start.length, index))) {
+      if (!block.acceptsEnd) return index + block.end.length;
+      const body = blockText(state).slice(block.start.length, index);
+      if (spec.acceptsEnd ? spec.acceptsEnd(block, body) : block.acceptsEnd(body)) {
         return index + block.end.length;
       }
     }
