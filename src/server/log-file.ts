@@ -1,5 +1,5 @@
 import { appendFileSync, mkdirSync } from "node:fs";
-import { appendFile, rename, stat } from "node:fs/promises";
+import { open, rename, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RoutingTable } from "../compile/routing-table.js";
 import { escapeLogText } from "./escape-log-text.js";
@@ -64,6 +64,9 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
   let pending: string[] = [];
   let draining: Promise<void> | undefined;
   let size: number | undefined;
+  // Kept open between batches (an open and a close per batch cost more than the write); closed
+  // before a rotation renames the file and on close(); the process exit leaves it to the OS.
+  let handle: FileHandle | undefined;
   let failed = false;
   let closed = false;
 
@@ -81,7 +84,29 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
     }
   };
 
+  const append = async (text: string) => {
+    handle ??= await open(file, "a");
+    await handle.appendFile(text);
+  };
+
+  const closeHandle = async () => {
+    const kept = handle;
+    handle = undefined;
+    await kept?.close().catch(() => undefined);
+  };
+
+  /**
+   * Whether the kept handle still is `file` (another mallex sharing it may have rotated it): if not,
+   * it is closed so the next append opens the new file. Lines written since went to the rotated file.
+   */
+  const followRename = async () => {
+    if (handle === undefined) return;
+    const [onPath, onHandle] = await Promise.all([stat(file).catch(() => undefined), handle.stat()]);
+    if (onPath === undefined || onPath.ino !== onHandle.ino || onPath.dev !== onHandle.dev) await closeHandle();
+  };
+
   const rotate = async () => {
+    await closeHandle();
     for (let i = rotation.maxFiles - 1; i >= 1; i--) await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => undefined);
     if (rotation.maxFiles >= 1) await rename(file, `${file}.1`).catch(() => undefined);
     size = 0;
@@ -95,18 +120,19 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
     for (const line of lines) {
       const bytes = Buffer.byteLength(line);
       if (rotation.maxBytes > 0 && size + batchBytes > 0 && size + batchBytes + bytes > rotation.maxBytes) {
-        if (batch !== "") await appendFile(file, batch);
+        if (batch !== "") await append(batch);
         size += batchBytes;
         batch = "";
         batchBytes = 0;
         // Another mallex may share the file (and may have rotated it): look again before rotating.
+        await followRename();
         size = await currentSize();
         if (size > 0 && size + bytes > rotation.maxBytes) await rotate();
       }
       batch += line;
       batchBytes += bytes;
     }
-    if (batch !== "") await appendFile(file, batch);
+    if (batch !== "") await append(batch);
     size += batchBytes;
   };
 
@@ -120,6 +146,7 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
         await appendRotating(lines);
       } catch (error) {
         size = undefined;
+        await closeHandle();
         report(error);
       }
     }
@@ -153,6 +180,7 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
     async close() {
       await flush();
       closed = true;
+      await closeHandle();
       disposeExit();
     },
   };
