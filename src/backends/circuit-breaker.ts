@@ -18,6 +18,8 @@ export interface CircuitBreakerOptions {
   /** Longest cool-down a `retry-after` may ask for (a bogus header never disables a backend for hours). */
   maxCoolDownMs: number;
   now(): number;
+  /** Told when a breaker opens (again) or closes, for the log: mallex routing around a backend is news. */
+  onChange?(backend: string, change: { state: "open"; failures: number; forMs: number } | { state: "closed" }): void;
 }
 
 export const BREAKER_DEFAULTS = { failureThreshold: 5, coolDownMs: 30_000, maxCoolDownMs: 300_000 } as const;
@@ -35,6 +37,8 @@ export interface CircuitBreakers {
   /** Starts a call to `backend` (in half-open: takes the one probe); end the ticket once its outcome is known. */
   begin(backend: string): CallTicket;
   state(backend: string): BreakerState;
+  /** The backends a call has been made to, in the order first seen. */
+  known(): string[];
 }
 
 interface Breaker {
@@ -57,6 +61,7 @@ export function createCircuitBreakers(options: Partial<CircuitBreakerOptions> = 
 
   return {
     state: (name) => stateOf(breakers.get(name)),
+    known: () => [...breakers.keys()],
     check(name) {
       const breaker = breakers.get(name);
       const state = stateOf(breaker);
@@ -78,11 +83,14 @@ export function createCircuitBreakers(options: Partial<CircuitBreakerOptions> = 
           if (outcome.ok) {
             // A call that started before the breaker opened says nothing about now: only a probe closes it.
             if (stateOf(breaker) === "closed" || probe) Object.assign(breaker, { failures: 0, openUntil: undefined });
+            if (probe) options.onChange?.(name, { state: "closed" });
             return;
           }
           breaker.failures += 1;
           if (probe || (stateOf(breaker) === "closed" && breaker.failures >= failureThreshold)) {
-            breaker.openUntil = now() + Math.min(Math.max(coolDownMs, outcome.retryAfterMs ?? 0), maxCoolDownMs);
+            const forMs = Math.min(Math.max(coolDownMs, outcome.retryAfterMs ?? 0), maxCoolDownMs);
+            breaker.openUntil = now() + forMs;
+            options.onChange?.(name, { state: "open", failures: breaker.failures, forMs });
           }
         },
       };

@@ -1,3 +1,4 @@
+import type { BreakerState, CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { SupervisorState } from "../supervisor/types.js";
@@ -20,7 +21,10 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
   { name: "mallex_output_tokens_total", help: "Tokens the local backend generated.", type: "counter", labels: ROUTE },
   { name: "mallex_trimmed_chars_total", help: "Characters trimming removed from requests before the local backend saw them.", type: "counter", labels: ROUTE },
   { name: "mallex_model_server_state", help: "1 for the state each supervised model server is in, 0 for the others.", type: "gauge", labels: ["server", "model", "state"] },
+  { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
 ];
+
+const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half-open"];
 
 export const createMallexMetrics = (): MetricsRegistry => createMetricsRegistry(MALLEX_METRICS);
 
@@ -54,9 +58,13 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
 }
 
 /** The exposition text, with each supervised model server's state read now. */
-export function renderMetrics(registry: MetricsRegistry, supervisors: SupervisorPool | undefined): string {
+export function renderMetrics(registry: MetricsRegistry, supervisors: SupervisorPool | undefined, breakers?: CircuitBreakers): string {
   for (const supervisor of supervisors?.all() ?? []) {
     for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
+  }
+  for (const backend of breakers?.known() ?? []) {
+    const now = breakers!.state(backend);
+    for (const state of BREAKER_STATES) registry.set("mallex_circuit_state", { backend, state }, now === state ? 1 : 0);
   }
   return registry.render();
 }

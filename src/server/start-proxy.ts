@@ -77,7 +77,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),
     queues: createBackendQueues({ maxInFlight: table.server.maxInFlightPerBackend, maxWaiting: table.server.maxWaitingPerBackend }),
-    breakers: createCircuitBreakers(),
+    breakers: createCircuitBreakers({
+      onChange: (backend, change) =>
+        log(change.state === "open" ? `backend ${backend}: circuit open after ${change.failures} failures in a row; its tiers fall back for ${Math.round(change.forMs / 1000)} s` : `backend ${backend}: circuit closed, it answers again`),
+    }),
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
     upstream: createUpstreamClient(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../../src/backends/backend-error.js";
 import { createCircuitBreakers, outcomeOfError, retryAfterOf } from "../../src/backends/circuit-breaker.js";
+import { createMallexMetrics, renderMetrics } from "../../src/server/request-metrics.js";
 
 function setUp(options: { failureThreshold?: number; coolDownMs?: number; maxCoolDownMs?: number } = {}) {
   const clock = { t: 1_000 };
@@ -103,6 +104,26 @@ describe("circuit breaker", () => {
 describe("outcomes", () => {
   const error = (failure: "unreachable" | "timeout" | "http", status?: number, retryAfter?: string) =>
     new BackendError(failure, "x", { backend: "api", url: "http://x", ...(status === undefined ? {} : { status }), ...(retryAfter === undefined ? {} : { retryAfter }) });
+
+  it("tells onChange when it opens and when a probe closes it, lists the backends it knows, and /metrics shows each state", () => {
+    const clock = { t: 0 };
+    const changes: unknown[] = [];
+    const breakers = createCircuitBreakers({ failureThreshold: 2, coolDownMs: 5_000, now: () => clock.t, onChange: (backend, change) => changes.push([backend, change]) });
+    breakers.begin("api").end({ ok: true });
+    breakers.begin("api").end({ ok: false });
+    breakers.begin("api").end({ ok: false, retryAfterMs: 8_000 });
+    expect(changes).toEqual([["api", { state: "open", failures: 2, forMs: 8_000 }]]);
+    const metrics = createMallexMetrics();
+    expect(renderMetrics(metrics, undefined, breakers)).toContain('mallex_circuit_state{backend="api",state="open"} 1');
+    clock.t += 8_000;
+    expect(renderMetrics(metrics, undefined, breakers)).toContain('mallex_circuit_state{backend="api",state="half-open"} 1');
+    breakers.begin("api").end({ ok: true });
+    expect(changes.at(-1)).toEqual(["api", { state: "closed" }]);
+    const text = renderMetrics(metrics, undefined, breakers);
+    expect(text).toContain('mallex_circuit_state{backend="api",state="closed"} 1');
+    expect(text).toContain('mallex_circuit_state{backend="api",state="open"} 0');
+    expect(breakers.known()).toEqual(["api"]);
+  });
 
   it("counts connect errors, timeouts and 5xx, not 4xx or aborts", () => {
     expect(outcomeOfError(error("unreachable"))).toEqual({ ok: false });
