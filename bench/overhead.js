@@ -5,34 +5,24 @@
 // three alike. Also each proxy's resident memory: idle after one request (before and after a full
 // GC, asked for with SIGUSR2 through bench/gc-on-signal.js) and at `concurrency` streams at once.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { readCapturedRequest } from "./captured-request.js";
 import { createChildren, readRss } from "./peer-process.js";
 import { checkAnthropic, checkOpenAI, longTokens, post, startWorker } from "./proxy.js";
 import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const fixturePath = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-2plus2.json", import.meta.url));
-// Claude Code's headers minus the ones that describe its own connection.
-const DROPPED_HEADERS = new Set(["host", "content-length", "connection", "accept-encoding"]);
 const GC_FLAGS = ["--expose-gc", "--import", join(root, "bench", "gc-on-signal.js")];
 const sleep = (msValue) => new Promise((resolve) => setTimeout(resolve, msValue));
 
 export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000, streamRuns = 15, concurrency = 50, loadRounds = 3 } = {}) {
   const load = loadavg()[0];
-  let fixture;
-  try {
-    fixture = JSON.parse(readFileSync(fixturePath, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read the captured Claude Code request at ${fixturePath}: ${error.message}`);
-  }
-  const anthropicBody = Buffer.from(JSON.stringify(fixture.body));
-  const anthropicHeaders = { ...Object.fromEntries(Object.entries(fixture.headers).filter(([name]) => !DROPPED_HEADERS.has(name))), "content-type": "application/json" };
-  const anthropicPath = `/v1/messages${fixture.url.includes("?") ? fixture.url.slice(fixture.url.indexOf("?")) : ""}`;
+  const { body: anthropicBody, headers: anthropicHeaders, path: anthropicPath } = readCapturedRequest();
 
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-overhead-"));

@@ -11,16 +11,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
 import { DEFAULT_MODEL } from "../test/fakes/mlx-lm-server.js";
+import { readCapturedRequest } from "./captured-request.js";
 import { createChildren, installPeer, readRss } from "./peer-process.js";
 import { checkAnthropic, checkOpenAI, longTokens, post, startWorker } from "./proxy.js";
 import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const fixturePath = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-2plus2.json", import.meta.url));
 /** The newest claude-code-router that runs on Node 20 (3.x needs Node ≥ 22). */
 const PEER = { name: "@musistudio/claude-code-router", version: "2.0.0" };
-// Claude Code's headers minus the ones that describe its own connection.
-const DROPPED_HEADERS = new Set(["host", "content-length", "connection", "accept-encoding"]);
 const SETTINGS = { samples: 200, warmup: 10, tokens: 2000, streamRuns: 15, concurrency: 20, loadRounds: 3 };
 
 const children = createChildren();
@@ -36,15 +34,7 @@ try {
 
 async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, loadRounds }) {
   const load = loadavg()[0];
-  let fixture;
-  try {
-    fixture = JSON.parse(readFileSync(fixturePath, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read the captured Claude Code request at ${fixturePath}: ${error.message}`);
-  }
-  const anthropicBody = Buffer.from(JSON.stringify(fixture.body));
-  const anthropicHeaders = { ...Object.fromEntries(Object.entries(fixture.headers).filter(([name]) => !DROPPED_HEADERS.has(name))), "content-type": "application/json" };
-  const anthropicPath = `/v1/messages${fixture.url.includes("?") ? fixture.url.slice(fixture.url.indexOf("?")) : ""}`;
+  const { body: anthropicBody, headers: anthropicHeaders, path: anthropicPath } = readCapturedRequest();
 
   const peerDir = await installPeer({ ...PEER, prefix: join(root, ".cache", "peers") });
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-peers-"));

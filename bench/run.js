@@ -3,7 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { benchCompile } from "./compile.js";
 import { benchEngineTtft } from "./engine-ttft.js";
 import { benchOverhead } from "./overhead.js";
-import { benchProxy } from "./proxy.js";
+import { benchTranslator } from "./proxy.js";
 import { benchProxyStart } from "./proxy-start.js";
 
 try {
@@ -14,7 +14,7 @@ try {
   console.log();
   console.log(await benchOverhead());
   console.log();
-  console.log(await benchProxy({ translatorOnly: true }));
+  console.log(await benchTranslator());
   console.log();
   console.log(await benchEngineTtft());
 } catch (error) {
