@@ -30,7 +30,10 @@ export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Mid
 
 /**
  * Reads the body of every request that has one (after the token check), at most `maxBytes`; past
- * that, 413 request_too_large and the connection is closed, so the rest is never read. The text is
+ * that, 413 request_too_large, and the rest of the body is discarded as it arrives, never held. The
+ * connection is not closed under the client: a socket closed with the client's bytes still coming
+ * in is reset, and a reset can reach the client before the 413 does (it then sees EPIPE or
+ * ECONNRESET, not the answer); a client that got its 413 stops sending and hangs up. The text is
  * read once and kept in the event's context for the handler ({@link bodyTextOf}): not put back into
  * a new Request, whose reading would copy and decode the 77 KB of a Claude Code request again.
  */
@@ -38,14 +41,14 @@ export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middlewar
   return async (event) => {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
-    const body = await readLimitedBody(event.req, maxBytes, event.runtime?.node?.req);
+    const node = event.runtime?.node?.req;
+    const body = await readLimitedBody(event.req, maxBytes, node);
     if (!body.ok) {
-      const response = errorResponse(413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`, {
+      node?.resume();
+      return errorResponse(413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`, {
         retry: false,
         requestId: requestIdOf(event),
       });
-      response.headers.set("connection", "close");
-      return response;
     }
     event.context[BODY_TEXT] = body.text;
   };

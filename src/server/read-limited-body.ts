@@ -6,8 +6,8 @@ export type LimitedBody = { ok: true; text: string } | { ok: false; reason: "dec
 /**
  * The request body as text, if it is at most `maxBytes`. A Content-Length over the limit is refused
  * before a byte is read; a chunked (or lying) body is counted as it arrives, and reading stops at
- * the first chunk past the limit: never more than the limit is held, and the rest is never read
- * (the caller answers 413 and closes the connection).
+ * the first chunk past the limit: never more than the limit is held (the caller answers 413 and
+ * discards the rest as it arrives).
  *
  * On node:http (`node`, the request's IncomingMessage) the body is read from the socket's own
  * chunks, without the web stream a Request's body would wrap them in; elsewhere (app.fetch in
@@ -36,7 +36,7 @@ export async function readLimitedBody(req: Request, maxBytes: number, node?: Inc
   return { ok: true, text: Buffer.concat(chunks, size).toString("utf8") };
 }
 
-/** {@link readLimitedBody} from node:http's request: its chunks as they come, paused (not destroyed) past the limit. */
+/** {@link readLimitedBody} from node:http's request: its chunks as they come, paused (not destroyed) past the limit, for the caller to discard. */
 function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number): Promise<LimitedBody> {
   if (node.readableEnded) return Promise.resolve({ ok: true, text: "" });
   return new Promise((resolve, reject) => {
