@@ -373,6 +373,10 @@ export interface Tier {
    * Tier used when this one cannot serve (backend down, no API key, prompt over budget).
    */
   fallback?: "low" | "medium" | "high";
+  /**
+   * Longest time to first token this tier should take, as predicted from the prefill rate mallex learned for its profile and the prompt the backend has not cached; a request predicted slower escalates to a tier above. No learned rate yet: never escalated.
+   */
+  max_ttft_s?: number;
 }
 /**
  * How a request picks a tier before intents are checked.

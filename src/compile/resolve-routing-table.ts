@@ -51,7 +51,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
     tiers: Object.fromEntries(
       TIER_ORDER.flatMap((tier) => {
         const entry = config.tiers?.[tier];
-        return entry ? [[tier, omitUndefined({ profile: entry.profile, fallback: entry.fallback })]] : [];
+        return entry ? [[tier, omitUndefined({ profile: entry.profile, fallback: entry.fallback, maxTtftMs: seconds(entry.max_ttft_s) })]] : [];
       }),
     ) as RoutingTable["tiers"],
     routing: {

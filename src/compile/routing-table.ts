@@ -70,6 +70,13 @@ export interface CompiledEngineOptions {
   sequences?: number;
 }
 
+export interface CompiledTier {
+  profile: string;
+  fallback?: TierName;
+  /** `max_ttft_s`: a request predicted to wait longer for its first token escalates (see escalate-for-ttft.ts). */
+  maxTtftMs?: number;
+}
+
 export interface CompiledIntent {
   id: string;
   description?: string;
@@ -154,7 +161,7 @@ export interface RoutingTable {
   };
   backends: Record<string, CompiledBackend>;
   profiles: Record<string, CompiledProfile>;
-  tiers: Record<TierName, { profile: string; fallback?: TierName }>;
+  tiers: Record<TierName, CompiledTier>;
   routing: {
     defaultTier: TierName;
     models: Array<{ glob: string; pattern: CompiledRegex; tier: TierName }>;

@@ -53,7 +53,7 @@ export function createApp(ctx: ServerContext): H3 {
   });
   app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf));
 
-  app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, ctx.supervisors, ctx.breakers), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
+  app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, ctx.supervisors, ctx.breakers, ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
   app.post("/v1/messages", async (event) => {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
     return observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal }, async () => handleMessages(event.req, await bodyTextOf(event), { ...scoped(event), trace }));

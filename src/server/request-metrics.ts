@@ -1,11 +1,13 @@
 import type { BreakerState, CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RoutingTable } from "../compile/routing-table.js";
+import { rateOf } from "../router/predict-ttft.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { SupervisorState } from "../supervisor/types.js";
 import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
 import type { RequestMetrics } from "./request-log.js";
 import { routeLabelsOf } from "./route-header.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
+import type { TtftRates } from "./ttft-rates.js";
 
 const ROUTE = ["tier", "profile", "backend"] as const;
 const STATES: readonly SupervisorState[] = ["stopped", "starting", "ready", "stopping", "failed"];
@@ -22,6 +24,8 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
   { name: "mallex_trimmed_chars_total", help: "Characters trimming removed from requests before the local backend saw them.", type: "counter", labels: ROUTE },
   { name: "mallex_model_server_state", help: "1 for the state each supervised model server is in, 0 for the others.", type: "gauge", labels: ["server", "model", "state"] },
   { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
+  { name: "mallex_prefill_tokens_per_second", help: "Uncached prompt tokens each local profile prefills per second, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
+  { name: "mallex_decode_tokens_per_second", help: "Tokens each local profile generates per second after the first, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
 ];
 
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half-open"];
@@ -58,13 +62,21 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
 }
 
 /** The exposition text, with each supervised model server's state read now. */
-export function renderMetrics(registry: MetricsRegistry, supervisors: SupervisorPool | undefined, breakers?: CircuitBreakers): string {
+export function renderMetrics(registry: MetricsRegistry, supervisors: SupervisorPool | undefined, breakers?: CircuitBreakers, learned?: { table: RoutingTable; rates: TtftRates }): string {
   for (const supervisor of supervisors?.all() ?? []) {
     for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
   }
   for (const backend of breakers?.known() ?? []) {
     const now = breakers!.state(backend);
     for (const state of BREAKER_STATES) registry.set("mallex_circuit_state", { backend, state }, now === state ? 1 : 0);
+  }
+  // Only rates known well enough to predict with: a profile without one has no sample.
+  for (const profile of Object.values(learned?.table.profiles ?? {})) {
+    const rates = learned!.rates.get(profile);
+    const prefill = rateOf(rates?.prefill);
+    const decode = rateOf(rates?.decode);
+    if (prefill !== undefined) registry.set("mallex_prefill_tokens_per_second", { profile: profile.name }, prefill);
+    if (decode !== undefined) registry.set("mallex_decode_tokens_per_second", { profile: profile.name }, decode);
   }
   return registry.render();
 }

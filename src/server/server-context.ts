@@ -10,6 +10,7 @@ import type { BackendQueues } from "./backend-queue.js";
 import type { MetricsRegistry } from "./metrics.js";
 import type { RequestTrace } from "./request-metrics.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
+import type { TtftState } from "./ttft-routing.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { PrefixCache } from "../trim/prefix-cache.js";
 import type { TranslateDeps } from "../translate/translate-options.js";
@@ -20,6 +21,8 @@ export interface ServerContext {
   rules: RouterRules;
   backends: Record<string, RuntimeBackend>;
   sessions: SessionStore;
+  /** Learned prefill rates and each session's last prompt, for escalation on predicted time to first token (absent: no prediction). */
+  ttft?: TtftState;
   /** The local servers mallex starts itself (absent: none is supervised). */
   supervisors?: SupervisorPool;
   /** The config's precompiled templates (system prompts, tool list). */

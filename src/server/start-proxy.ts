@@ -11,6 +11,7 @@ import type { SupervisorPool } from "./supervisor-pool.js";
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
+import { createSessionPrompts } from "../router/session-prompts.js";
 import { createSessionStore } from "../router/session-store.js";
 import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import { createPrefixCache } from "../trim/prefix-cache.js";
@@ -23,6 +24,7 @@ import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./l
 import { generateRequestId } from "./request-id.js";
 import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
+import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
@@ -62,6 +64,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const logWriter = options.logWriter ?? createLogWriter(logFilePath(options.mallexHome, table), { rotation: logRotationOf(table), onError: options.print });
   const echo = table.observability.requestLog ? options.print : undefined;
   const log = (line: string) => logWriter.write(line, echo);
+  // What earlier runs learned about each profile's speed: a restart predicts as well as before it.
+  const ttftRates = createTtftRates({ file: ttftRatesPath(options.mallexHome), onError: log });
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),
@@ -71,6 +75,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     }),
     ...(options.supervisors && !options.backendUrl ? { supervisors: options.supervisors } : {}),
     sessions: createSessionStore(),
+    ttft: { rates: ttftRates, prompts: createSessionPrompts() },
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
     prefixCache: createPrefixCache(),
@@ -103,6 +108,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const close = async () => {
     await closeServer(server);
     await ctx.upstream.close();
+    ttftRates.flush();
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };

@@ -125,6 +125,8 @@ export interface FakeMlxServerOptions {
   trimmablePromptCache?: boolean;
   /** Delay before each token, for every script that does not set its own. Default 0. */
   tokenDelayMs?: number;
+  /** Prompt processing speed: a script without `prefillMs` prefills its uncached tokens at this rate. Default: instantly. */
+  prefillTokensPerSecond?: number;
   /** Other models a request may name that "exist locally" (they load, after `loadMs`). */
   availableModels?: string[];
   /** What `GET /v1/models` lists (the real list comes from the Hugging Face cache). Default: `[model]`. */

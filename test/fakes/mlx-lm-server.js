@@ -120,6 +120,7 @@ export async function createFakeMlxServer(options = {}) {
       prefillStepSize: options.prefillStepSize ?? 2048,
       tokenDelayMs: options.tokenDelayMs ?? 0,
       omitEmptyContent: options.omitEmptyContent ?? false,
+      prefillTokensPerSecond: options.prefillTokensPerSecond,
     },
   };
 

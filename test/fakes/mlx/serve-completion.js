@@ -32,7 +32,7 @@ import { completeResponse, formatToolCall, makeUsage, streamChunk, usageChunk } 
  *   takeScript: (record: FakeRequestRecord) => Promise<FakeScript>,
  *   onGeneration: (event: GenerationEvent) => void | Promise<void>,
  *   promptCache: ReturnType<createPromptCache>,
- *   settings: { systemFingerprint: string, prefillStepSize: number, tokenDelayMs: number, omitEmptyContent: boolean },
+ *   settings: { systemFingerprint: string, prefillStepSize: number, tokenDelayMs: number, omitEmptyContent: boolean, prefillTokensPerSecond: number | undefined },
  * }} ServerContext
  */
 
@@ -99,7 +99,9 @@ export async function serveCompletion(server, socket, record, body, params, endp
 
   if (params.stream) writeHead(socket, 200, STREAM_HEADERS, server.now());
   if (script.failure === "hang") return server.hang();
-  await prefill(server, socket, params.stream, promptCount - cached, script.prefillMs ?? 0, () => emit("prefill"));
+  const prefillRate = server.settings.prefillTokensPerSecond;
+  const prefillMs = script.prefillMs ?? (prefillRate === undefined ? 0 : ((promptCount - cached) / prefillRate) * 1000);
+  await prefill(server, socket, params.stream, promptCount - cached, prefillMs, () => emit("prefill"));
 
   let text = "";
   let reasoning = "";

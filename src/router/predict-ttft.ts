@@ -1,0 +1,70 @@
+/**
+ * What mallex learned about one profile's model on its backend, from the requests it served: recent
+ * per-request rates, newest last (see src/server/learn-rates.ts). Rates are in the backend's own
+ * tokens; `tokenRatio` turns mallex's estimate (characters / 3.5) into them.
+ */
+export interface LearnedRates {
+  /** Uncached prompt tokens prefilled per second (prompt − cached tokens over the time to first token). */
+  prefill: number[];
+  /** Tokens generated per second after the first one. */
+  decode: number[];
+  /** The backend's prompt tokens per token mallex estimated for the same prompt. */
+  tokenRatio: number[];
+}
+
+/** Fewer samples than this and a rate is not known yet: one request may have waited for a model to load. */
+export const MIN_SAMPLES = 3;
+
+/**
+ * A rate from its samples: the median of the recent ones, so that one request that waited (in the
+ * backend's queue, for a model load) or hit a warm cache cannot move it, as it would an average.
+ * Undefined below {@link MIN_SAMPLES}.
+ */
+export function rateOf(samples: readonly number[] | undefined): number | undefined {
+  if (samples === undefined || samples.length < MIN_SAMPLES) return undefined;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** A request's prompt as routing sees it, in mallex's estimated tokens. */
+export interface PromptToPrefill {
+  /** The whole prompt after trimming (the trim report's `after.tokens`). */
+  tokens: number;
+  /**
+   * The prompt of this session's previous request to the same profile: Claude Code's conversation grows
+   * by appending, so the backend's prefix cache likely holds that much of this one. Absent: a new
+   * session (or one that never ran on this profile), nothing is counted as cached.
+   */
+  previousTokens?: number;
+}
+
+export interface TtftPrediction {
+  /** Predicted milliseconds from the request to its first token. */
+  ms: number;
+  /** Prompt tokens the backend will have to prefill, in its own tokens. */
+  uncachedTokens: number;
+  /** The learned prefill rate the prediction used. */
+  prefillPerSecond: number;
+}
+
+/**
+ * The time to first token a request will likely see: its uncached prompt over the learned prefill
+ * rate. A prompt shorter than the session's previous one is no continuation of it (compacted, or
+ * another conversation under the same session): all of it counts. Undefined without a learned rate:
+ * routing never acts on a guess. Pure.
+ */
+export function predictTtft(rates: LearnedRates | undefined, prompt: PromptToPrefill): TtftPrediction | undefined {
+  const prefillPerSecond = rateOf(rates?.prefill);
+  if (prefillPerSecond === undefined || prefillPerSecond <= 0) return undefined;
+  const previous = prompt.previousTokens ?? 0;
+  const uncachedEstimate = previous > prompt.tokens ? prompt.tokens : prompt.tokens - previous;
+  const uncachedTokens = Math.round(uncachedEstimate * (rateOf(rates?.tokenRatio) ?? 1));
+  return { ms: (uncachedTokens / prefillPerSecond) * 1000, uncachedTokens, prefillPerSecond };
+}
+
+/** `42 s`, `1.5 s`: seconds as the log and route reasons write them. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s >= 10 ? Math.round(s) : Number(s.toFixed(1))} s`;
+}

@@ -1,0 +1,44 @@
+import type { LearnedRates } from "../router/predict-ttft.js";
+import type { RequestMetrics } from "./request-log.js";
+
+/** Recent samples kept per rate: enough for a stable median, few enough to follow a slower machine within a few requests. */
+export const RATE_WINDOW = 9;
+/** Below this many uncached prompt tokens, the request's fixed costs (HTTP, templating, scheduling) weigh too much in its time to first token. */
+export const MIN_PREFILL_TOKENS = 1024;
+/** Below this many generated tokens, the decode time is mostly the last chunk's way out. */
+export const MIN_DECODE_TOKENS = 32;
+
+/** What one finished local request says about its backend's speed; absent fields taught nothing. */
+export interface RateSample {
+  prefill?: number;
+  decode?: number;
+  tokenRatio?: number;
+}
+
+/**
+ * The rates one finished request shows, from the request log's numbers: prefill from the uncached
+ * prompt tokens (the backend's usage: prompt − cached) over mallex's measured time to first token,
+ * decode from the tokens after the first over the time after it. A failed request, an answer read in
+ * one piece (no first token of its own), a tiny prompt or a short answer teaches nothing of that rate.
+ * `estimatedTokens`: mallex's estimate of the same prompt (the trim report's), for the token ratio.
+ */
+export function sampleOf(m: RequestMetrics, estimatedTokens: number): RateSample | undefined {
+  if (m.error !== undefined || m.firstTokenAt === undefined || m.promptTokens === undefined) return undefined;
+  const sample: RateSample = {};
+  const ttftMs = m.firstTokenAt - m.started;
+  const prefilled = m.promptTokens - (m.cachedTokens ?? 0);
+  if (ttftMs > 0 && prefilled >= MIN_PREFILL_TOKENS) sample.prefill = prefilled / (ttftMs / 1000);
+  const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
+  if (ttftMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS) sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
+  if (estimatedTokens > 0 && m.promptTokens >= MIN_PREFILL_TOKENS) sample.tokenRatio = m.promptTokens / estimatedTokens;
+  return sample.prefill === undefined && sample.decode === undefined && sample.tokenRatio === undefined ? undefined : sample;
+}
+
+/** The rates with one request's sample added, the oldest beyond {@link RATE_WINDOW} dropped. Pure. */
+export function addSample(rates: LearnedRates | undefined, sample: RateSample): LearnedRates {
+  const push = (samples: readonly number[] | undefined, value: number | undefined) => {
+    const kept = samples ?? [];
+    return value === undefined || !Number.isFinite(value) || value <= 0 ? [...kept] : [...kept, value].slice(-RATE_WINDOW);
+  };
+  return { prefill: push(rates?.prefill, sample.prefill), decode: push(rates?.decode, sample.decode), tokenRatio: push(rates?.tokenRatio, sample.tokenRatio) };
+}

@@ -1,0 +1,106 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { CompiledProfile } from "../compile/routing-table.js";
+import type { LearnedRates } from "../router/predict-ttft.js";
+import { writeFileAtomic } from "../write-file-atomic.js";
+import { addSample, type RateSample } from "./learn-rates.js";
+
+/** The file in MALLEX_HOME that keeps what was learned across restarts. */
+export const TTFT_RATES_FILE = "ttft-rates.json";
+const FORMAT = 1;
+
+/**
+ * Each profile's learned prefill and decode rates, keyed by the profile's name and its model (a
+ * profile pointed at another model starts over), loaded when the proxy starts and written back to
+ * MALLEX_HOME at most once per `debounceMs` while requests teach it, and on flush().
+ */
+export interface TtftRates {
+  get(profile: Pick<CompiledProfile, "name" | "model">): LearnedRates | undefined;
+  learn(profile: Pick<CompiledProfile, "name" | "model">, sample: RateSample): void;
+  /** Writes what changed since the last write, now (the proxy's close). */
+  flush(): void;
+}
+
+export interface TtftRatesOptions {
+  /** Where the rates are kept (see {@link ttftRatesPath}). */
+  file: string;
+  debounceMs?: number;
+  /** Told when the file cannot be read or written: a log line, never a failed request. */
+  onError(message: string): void;
+}
+
+type Stored = Record<string, Record<string, LearnedRates>>;
+
+export const ttftRatesPath = (mallexHome: string) => join(mallexHome, TTFT_RATES_FILE);
+
+export function createTtftRates(options: TtftRatesOptions): TtftRates {
+  const rates = load(options.file, options.onError);
+  let timer: NodeJS.Timeout | undefined;
+  let dirty = false;
+  const write = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!dirty) return;
+    dirty = false;
+    try {
+      mkdirSync(dirname(options.file), { recursive: true });
+      writeFileAtomic(options.file, `${JSON.stringify({ format: FORMAT, profiles: rates }, null, 2)}\n`);
+    } catch (error) {
+      options.onError(`learned rates not saved to ${options.file}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    get: (profile) => rates[profile.name]?.[profile.model],
+    learn(profile, sample) {
+      const models = (rates[profile.name] ??= dictionary());
+      models[profile.model] = addSample(models[profile.model], sample);
+      dirty = true;
+      // One write per burst of requests, off the request path; the timer never holds the process open.
+      timer ??= setTimeout(write, options.debounceMs ?? 5_000).unref();
+    },
+    flush: write,
+  };
+}
+
+/**
+ * The stored rates; a missing file is a first start. A file that is not what mallex writes is
+ * reported and not used (mallex learns again), never a reason not to start.
+ */
+function load(file: string, onError: (message: string) => void): Stored {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") onError(`learned rates not read from ${file}: ${(error as Error).message}; learning again`);
+    return dictionary();
+  }
+  try {
+    const parsed = JSON.parse(text) as { format?: unknown; profiles?: unknown };
+    if (parsed.format !== FORMAT || !isRecord(parsed.profiles)) throw new Error(`not a format ${FORMAT} rates file`);
+    const stored: Stored = dictionary();
+    for (const [name, models] of Object.entries(parsed.profiles)) {
+      if (!isRecord(models)) throw new Error(`profile ${name} is not an object`);
+      const byModel = (stored[name] = dictionary<LearnedRates>());
+      for (const [model, learned] of Object.entries(models)) byModel[model] = parseRates(learned, `${name} (${model})`);
+    }
+    return stored;
+  } catch (error) {
+    onError(`learned rates in ${file} ignored, learning again: ${(error as Error).message}`);
+    return dictionary();
+  }
+}
+
+function parseRates(value: unknown, where: string): LearnedRates {
+  if (!isRecord(value)) throw new Error(`${where} is not an object`);
+  const samples = (key: keyof LearnedRates) => {
+    const list = value[key] ?? [];
+    if (!Array.isArray(list) || !list.every((n) => typeof n === "number" && Number.isFinite(n) && n > 0)) throw new Error(`${where}: ${key} is not a list of positive numbers`);
+    return list as number[];
+  };
+  return { prefill: samples("prefill"), decode: samples("decode"), tokenRatio: samples("tokenRatio") };
+}
+
+/** An object without a prototype: names from the file (`__proto__` included) are only keys. */
+const dictionary = <T = Record<string, LearnedRates>>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
