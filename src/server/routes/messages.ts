@@ -34,6 +34,7 @@ import { declineThread } from "../decline-thread.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
 import { createEventObserver, formatRequestLog, observeEvents, onceEnded, type RequestMetrics } from "../request-log.js";
 import type { ServerContext } from "../server-context.js";
+import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
 import { withKeepalive } from "../with-keepalive.js";
 
@@ -134,6 +135,10 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     if (higher) return dispatch(req, ctx, request, source, higher, charsIn);
     return errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId });
   }
+  const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: req.headers.get("x-claude-code-session-id") };
+  const slow = ctx.ttft && escalateOnTtft(ctx.ttft, ctx.table, route, prompt, (name) => backendAvailability(ctx, name));
+  if (slow) ctx.log(`${routeLabel} · ${slow.note}`);
+  if (slow?.route) return dispatch(req, ctx, request, source, slow.route, charsIn);
   const options = profileTranslateOptions(route.profile, backend.flavor);
   // A forced call the server does not enforce is checked whole before the client sees it.
   const forced = unenforcedForcedChoice(request.tool_choice, options.serverFeatures, options.toolMode);
@@ -178,6 +183,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
   const end = onceEnded(metrics, ctx.deps.now, (m) => {
     upstream.release();
     ctx.log(formatRequestLog(m));
+    if (ctx.ttft) learnFromRequest(ctx.ttft, route.profile, m, { estimatedTokens: call.inputTokensEstimate, sessionId: req.headers.get("x-claude-code-session-id") });
   });
 
   if (!call.streamUpstream) {
