@@ -2,7 +2,6 @@ import { MallexError } from "../mallex-error.js";
 import { formatDuration } from "../supervisor/supervisor-messages.js";
 import { BackendError } from "./backend-error.js";
 import type { UpstreamTimeouts } from "./upstream-client.js";
-import { onBodyError } from "./on-body-error.js";
 
 /** One call to a backend, as much as an error about it needs to say. */
 export interface UpstreamCall {
@@ -42,14 +41,6 @@ export function classifyUpstreamError(error: unknown, call: UpstreamCall, phase:
   if (UNREACHABLE.has(code)) return new BackendError("unreachable", `${where} is not reachable (${code})`, details);
   if (HUNG_UP.has(code) && phase === "headers") return new BackendError("closed", `${where} closed the connection without answering (${code})`, details);
   return new BackendError("broken", phase === "headers" ? `the connection to ${where} failed (${code})` : `the connection to ${where} broke before the answer was complete (${code})`, details);
-}
-
-/**
- * The body of a backend response whose read errors say what happened (a body timeout, a reset),
- * in place of the bare socket error (`ECONNRESET`). Cancelling it cancels the upstream body.
- */
-export function classifyBodyErrors(body: ReadableStream<Uint8Array>, call: UpstreamCall): ReadableStream<Uint8Array> {
-  return onBodyError(body, (error, controller) => controller.error(classifyUpstreamError(error, call, "body")));
 }
 
 function raise(call: UpstreamCall): string {

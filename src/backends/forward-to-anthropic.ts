@@ -1,11 +1,13 @@
+import { PassThrough, type Readable } from "node:stream";
+import { FastResponse } from "srvx";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
-import { classifyBodyErrors, classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
-import { onBodyError } from "./on-body-error.js";
+import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
 import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
+import type { UpstreamResponse } from "./send-upstream-post.js";
 
 /**
  * Sends the request on to the Anthropic API as it is (a gateway passes `anthropic-version` and
@@ -26,7 +28,7 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
   };
   const beta = incoming.get("anthropic-beta");
   if (beta) headers["anthropic-beta"] = beta;
-  let response: Response;
+  let response: UpstreamResponse;
   try {
     response = await options.client.post(url, { body: JSON.stringify({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
   } catch (error) {
@@ -37,18 +39,25 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
     const value = response.headers.get(name);
     if (value) passed.set(name, value);
   }
-  const body = response.body && classifyBodyErrors(response.body, call);
-  const streamed = body && passed.get("content-type")?.startsWith("text/event-stream") ? endWithErrorEvent(body) : body;
-  return new Response(streamed, { status: response.status, headers: passed });
+  const sse = passed.get("content-type")?.startsWith("text/event-stream") === true;
+  return new FastResponse(response.body && passOn(response.body, call, sse), { status: response.status, headers: passed });
 }
 
-/** An SSE body whose failure (a silence past the limit, a reset) becomes a last `error` event instead of a cut. */
-function endWithErrorEvent(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return onBodyError(body, (error, controller) => {
-    if (!BackendError.isInstance(error)) return controller.error(error);
+/**
+ * The API's body on its way to the client. A failure (a silence past the limit, a reset) of an SSE
+ * body becomes a last `error` event instead of a cut; a client that goes away ends the upstream request.
+ */
+function passOn(body: Readable, call: UpstreamCall, sse: boolean): Readable {
+  const out = new PassThrough();
+  body.on("error", (cause) => {
+    const error = classifyUpstreamError(cause, call, "body");
+    if (!sse || !BackendError.isInstance(error)) return void out.destroy(error as Error);
     const type = error.failure === "timeout" ? "overloaded_error" : "api_error";
     // A blank line first: the cut may have left an event half-written.
-    controller.enqueue(new TextEncoder().encode(`\n\n${formatSSE({ type: "error", error: { type, message: `${error.message}.` } })}`));
-    controller.close();
+    out.end(`\n\n${formatSSE({ type: "error", error: { type, message: `${error.message}.` } })}`);
   });
+  out.once("close", () => {
+    if (!body.readableEnded) body.destroy();
+  });
+  return body.pipe(out);
 }

@@ -1,6 +1,9 @@
 import { BackendError } from "./backend-error.js";
-import { classifyBodyErrors, classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
+import { Readable } from "node:stream";
+import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
+import { readBodyText } from "./read-body-text.js";
 import { readRetryAfter } from "./read-retry-after.js";
+import type { UpstreamResponse } from "./send-upstream-post.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 import { closesEachConnection, type UpstreamClient, type UpstreamTimeouts } from "./upstream-client.js";
 
@@ -13,26 +16,37 @@ export interface PostOptions {
   timeouts: UpstreamTimeouts;
 }
 
+/** A completion's answer, headers in, body unread. */
+export interface ChatCompletionResponse {
+  status: number;
+  headers: Headers;
+  /** Where it came from, for the messages about it. */
+  url: string;
+  /** The body as it arrives: SSE when streamed, JSON otherwise. */
+  body: Readable;
+  /** What a read failure of the body means: a {@link BackendError} (a silence past the limit, a reset), or the abort. */
+  bodyError(error: unknown): unknown;
+}
+
 /**
  * POSTs a serialised chat request to an OpenAI-compatible `/chat/completions` and returns the
- * response once its headers are in, body unread (streaming is the normal case); a read error of the
- * body is a {@link BackendError} too (a silence past the timeout, a reset). An error status throws,
- * with the backend's message. Never retries: the client decides that.
+ * answer once its headers are in, body unread (streaming is the normal case). An error status
+ * throws, with the backend's message. Never retries: the client decides that.
  */
-export async function postChatCompletions(backend: RuntimeBackend, body: string, options: PostOptions): Promise<Response> {
+export async function postChatCompletions(backend: RuntimeBackend, body: string, options: PostOptions): Promise<ChatCompletionResponse> {
   const url = `${backend.baseUrl}/chat/completions`;
   const call: UpstreamCall = { backend: backend.name, baseUrl: backend.baseUrl ?? "", url, timeouts: options.timeouts, signal: options.signal };
   const headers: Record<string, string> = { "content-type": "application/json", ...backend.headers };
   if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
-  let response: Response;
+  let response: UpstreamResponse;
   try {
     response = await options.client.post(url, { body, headers, signal: options.signal, timeouts: options.timeouts, preconnect: closesEachConnection(backend.flavor) });
   } catch (error) {
     throw classifyUpstreamError(error, call, "headers");
   }
-  const classified = response.body ? classifyBodyErrors(response.body, call) : null;
-  if (!response.ok) {
-    const text = classified ? await new Response(classified).text() : "";
+  const bodyError = (error: unknown) => classifyUpstreamError(error, call, "body");
+  if (response.status < 200 || response.status >= 300) {
+    const text = response.body ? await readBodyText(response.body).catch(() => "") : "";
     const retryAfter = readRetryAfter(response.headers);
     throw new BackendError("http", `${backend.name} answered HTTP ${response.status}: ${describeErrorBody(text)}`, {
       backend: backend.name,
@@ -42,7 +56,7 @@ export async function postChatCompletions(backend: RuntimeBackend, body: string,
       ...(retryAfter === undefined ? {} : { retryAfter }),
     });
   }
-  return new Response(classified, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return { status: response.status, headers: response.headers, url, body: response.body ?? Readable.from([]), bodyError };
 }
 
 /** mlx-lm answers `{"error": "…"}`, OpenAI-style servers `{"error": {"message": …}}`; show the message. */

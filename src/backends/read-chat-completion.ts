@@ -1,6 +1,7 @@
 import type { OpenAIChatResponse } from "../translate/openai-types.js";
 import { BackendError } from "./backend-error.js";
-import { describeErrorBody } from "./post-chat-completions.js";
+import { describeErrorBody, type ChatCompletionResponse } from "./post-chat-completions.js";
+import { readBodyText } from "./read-body-text.js";
 
 /**
  * The body of a non-streamed completion, read whole (within the backend's silence limit: the body
@@ -8,10 +9,15 @@ import { describeErrorBody } from "./post-chat-completions.js";
  * sent with 200, or an object without `choices` is a `malformed` {@link BackendError} that says
  * which, never an exception from deep in the translator.
  */
-export async function readChatCompletion(response: Response, backend: { name: string; baseUrl?: string | undefined }): Promise<OpenAIChatResponse> {
-  const text = await response.text();
+export async function readChatCompletion(response: ChatCompletionResponse, backend: { name: string; baseUrl?: string | undefined }): Promise<OpenAIChatResponse> {
+  let text: string;
+  try {
+    text = await readBodyText(response.body);
+  } catch (error) {
+    throw response.bodyError(error);
+  }
   const where = backend.baseUrl === undefined ? backend.name : `${backend.name} at ${backend.baseUrl}`;
-  const malformed = (what: string) => new BackendError("malformed", `${where} ${what}`, { backend: backend.name, url: response.url || `${backend.baseUrl ?? ""}/chat/completions`, body: text });
+  const malformed = (what: string) => new BackendError("malformed", `${where} ${what}`, { backend: backend.name, url: response.url, body: text });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,4 +1,5 @@
 import type { Agent, ClientRequest, IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 
@@ -23,7 +24,7 @@ export class SilenceTimeoutError extends Error {
   }
 }
 
-/** Statuses whose response has no body (a web Response refuses one). */
+/** Statuses whose response has no body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /**
@@ -34,14 +35,27 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
  */
 const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
 
+/** A backend's answer once its headers are in. */
+export interface UpstreamResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  /**
+   * The body as it arrives (null for a status without one): node:http's own stream, read by
+   * whoever needs it without a web stream in between. It fails with a {@link SilenceTimeoutError},
+   * the signal's reason, or the connection's error; destroying it ends the upstream request.
+   */
+  body: Readable | null;
+}
+
 /**
- * POSTs over node:http(s) through `agent` and resolves with a web Response once the headers are in;
- * its body is read on demand (a reader that does not pull pauses the socket). The silence limit runs
- * from the connection until the headers, then between two chunks while the body is being read.
- * Aborting `signal` destroys the request, headers in or not; so does cancelling the body.
+ * POSTs over node:http(s) through `agent` and resolves once the headers are in, body unread. The
+ * silence limit runs from the connection until the headers, then between two chunks while the body
+ * flows: a paused body (its reader is slow) is not a silent backend. Aborting `signal` ends the
+ * request, headers in or not, failing the body with the signal's reason.
  */
-export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried = false): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
+export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried = false): Promise<UpstreamResponse> {
+  return new Promise<UpstreamResponse>((resolve, reject) => {
     if (init.signal.aborted) return reject(abortError(init.signal));
     let req: ClientRequest;
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
@@ -52,7 +66,7 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
     }
     let timer: NodeJS.Timeout | undefined;
     const disarm = (): void => clearTimeout(timer);
-    // Until the response comes, a failure rejects; after it, it errors the body (set then).
+    // Until the response comes, a failure rejects; after it, it fails the body.
     let fail = (error: Error): void => {
       disarm();
       reject(error);
@@ -70,10 +84,13 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
     };
     let answered = false;
     req.on("error", (error) => {
-      done();
       const stale = !answered && !retried && req.reusedSocket && STALE_SOCKET_CODES.has((error as NodeJS.ErrnoException).code ?? "");
-      if (stale && !init.signal.aborted) return resolve(sendUpstreamPost(url, init, agent, true));
+      if (stale && !init.signal.aborted) {
+        done();
+        return resolve(sendUpstreamPost(url, init, agent, true));
+      }
       fail(error);
+      done();
     });
     req.on("socket", (socket) => {
       // The wait for the headers starts once connected (the connect has its own limit).
@@ -89,78 +106,51 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
       const headers = new Headers();
       for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
       const status = res.statusCode ?? 0;
+      const answer = { status, statusText: res.statusMessage ?? "", headers };
       if (NULL_BODY.has(status)) {
         res.resume();
         res.once("end", done);
-        return resolve(new Response(null, { status, statusText: res.statusMessage ?? "", headers }));
+        return resolve({ ...answer, body: null });
       }
-      resolve(new Response(readBody(req, res, init.silenceMs, done, stop, (failBody) => (fail = failBody)), { status, statusText: res.statusMessage ?? "", headers }));
+      fail = (error) => {
+        if (!res.destroyed) res.destroy(error);
+      };
+      watchSilence(res, init.silenceMs, stop);
+      res.once("close", done);
+      resolve({ ...answer, body: res });
     });
     req.end(init.body);
   });
 }
 
 /**
- * The response body as a web stream, one chunk queued at most: the socket is paused while the
- * reader does not pull (a slow reader is not a silent backend), and a pull that waits longer than
- * `silenceMs` for the next chunk ends it with a body timeout.
+ * The silence limit on a body: armed while it flows, refreshed by each piece that arrives, off
+ * while it is paused or once it is over.
  */
-function readBody(
-  req: ClientRequest,
-  res: IncomingMessage,
-  silenceMs: number,
-  done: () => void,
-  stop: (error: Error) => void,
-  onFailure: (fail: (error: Error) => void) => void,
-): ReadableStream<Uint8Array> {
+function watchSilence(res: IncomingMessage, silenceMs: number, stop: (error: Error) => void): void {
   let timer: NodeJS.Timeout | undefined;
-  let finished = false;
-  const arm = (): void => {
+  const disarm = (): void => {
     clearTimeout(timer);
+    timer = undefined;
+  };
+  res.on("resume", () => {
+    // 'resume' comes a tick after resume(): the body may have been paused again meanwhile.
+    if (res.readableFlowing !== true || res.readableEnded) return;
+    disarm();
     timer = setTimeout(() => stop(new SilenceTimeoutError("body", silenceMs)), silenceMs);
-  };
+  });
+  // Bytes are counted where they arrive, on the socket: a `data` listener on the body would start
+  // it flowing before its reader is there.
+  const socket = res.socket;
+  const refresh = (): void => void timer?.refresh();
+  socket?.on("data", refresh);
   const finish = (): void => {
-    finished = true;
-    clearTimeout(timer);
-    done();
+    disarm();
+    socket?.off("data", refresh);
   };
-  res.pause();
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const fail = (error: Error): void => {
-          if (finished) return;
-          finish();
-          controller.error(error);
-        };
-        onFailure(fail);
-        res.on("data", (chunk: Buffer) => {
-          clearTimeout(timer);
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) res.pause();
-          else arm();
-        });
-        res.on("end", () => {
-          if (finished) return;
-          finish();
-          controller.close();
-        });
-        res.on("error", fail);
-        // A socket that closes before the body's end (a reset, a destroy) without an error of its own.
-        res.on("close", () => fail(Object.assign(new Error("other side closed"), { code: "ECONNRESET" })));
-      },
-      pull() {
-        if (finished) return;
-        arm();
-        res.resume();
-      },
-      cancel() {
-        finish();
-        req.destroy();
-      },
-    },
-    { highWaterMark: 1 },
-  );
+  res.on("pause", disarm);
+  res.once("end", finish);
+  res.once("close", finish);
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { Socket } from "node:net";
 import { createConnector, type UpstreamConnectOptions } from "./connect-upstream-socket.js";
 import { keepSpareConnection, type SpareConnections } from "./keep-spare-connection.js";
-import { sendUpstreamPost } from "./send-upstream-post.js";
+import { sendUpstreamPost, type UpstreamResponse } from "./send-upstream-post.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 
 /** What a backend may take before mallex gives up on it; every one is finite and configured. */
@@ -61,7 +61,7 @@ export interface UpstreamClient {
    * POSTs and resolves once the headers are in, body unread; any status is returned, never retried
    * (but for a request a stale kept-alive socket lost before the server read it: see sendUpstreamPost).
    */
-  post(url: string, init: UpstreamPostInit): Promise<Response>;
+  post(url: string, init: UpstreamPostInit): Promise<UpstreamResponse>;
   /** Closes every pool (in-flight requests are destroyed). */
   close(): Promise<void>;
 }

@@ -56,7 +56,7 @@ export function createApp(ctx: ServerContext): H3 {
   app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, ctx.supervisors, ctx.breakers, ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
   app.post("/v1/messages", async (event) => {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
-    return observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal }, async () => handleMessages(event.req, await bodyTextOf(event), { ...scoped(event), trace }));
+    return observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, sent: event.runtime?.node?.res }, async () => handleMessages(event.req, await bodyTextOf(event), { ...scoped(event), trace }));
   });
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);

@@ -1,3 +1,4 @@
+import { FastResponse } from "srvx";
 import type { AnthropicErrorObject, AnthropicErrorType } from "../translate/anthropic-types.js";
 import { mapStatusToErrorType, toAnthropicError } from "../translate/anthropic-error.js";
 
@@ -20,5 +21,5 @@ export function errorResponse(status: number, message: string, options: ErrorRes
   if (options.requestId) headers["request-id"] = options.requestId;
   if (options.retryAfter !== undefined) headers["retry-after"] = options.retryAfter;
   const body = toAnthropicError(status, options.type ?? mapStatusToErrorType(status), message, options.requestId, options.details);
-  return new Response(JSON.stringify(body), { status, headers });
+  return new FastResponse(JSON.stringify(body), { status, headers });
 }

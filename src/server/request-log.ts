@@ -33,24 +33,9 @@ export function onceEnded(metrics: RequestMetrics, now: () => number, log: (metr
   };
 }
 
-/** Watches the Anthropic events going out and fills in the metrics; passes every event through. */
-export function observeEvents(metrics: RequestMetrics, now: () => number, end: (error?: string) => void): TransformStream<AnthropicStreamEvent, AnthropicStreamEvent> {
-  const observe = createEventObserver(metrics, now, end);
-  return new TransformStream({
-    transform(event, controller) {
-      controller.enqueue(event);
-      observe(event);
-    },
-    flush() {
-      end();
-    },
-  });
-}
-
 /**
- * The watching of {@link observeEvents} alone, for a stage that does more with each event (the SSE
- * response formats it in the same stage: a stage per token costs more than the work). Call it after
- * the event went on: `message_stop` and `error` end the request.
+ * Watches the Anthropic events going out and fills in the metrics. Call it after each event went
+ * on: `message_stop` and `error` end the request.
  */
 export function createEventObserver(metrics: RequestMetrics, now: () => number, end: (error?: string) => void): (event: AnthropicStreamEvent) => void {
   return (event) => {

@@ -81,11 +81,19 @@ export function renderMetrics(registry: MetricsRegistry, supervisors: Supervisor
   return registry.render();
 }
 
+/** node:http's response to the client, where the app runs on node:http: its `close` is the end of a stream. */
+export interface SentResponse {
+  readonly writableFinished: boolean;
+  once(event: "close", listener: () => void): unknown;
+}
+
 /**
  * Runs a /v1/messages handler and counts the request once when it ends: at once for an answer in one
  * piece, at the last byte (or the client's cancel) for a stream, with status 500 when it throws.
+ * On node:http (`sent`), a stream's end is its response's `close`, and the body is not touched;
+ * elsewhere (app.fetch) the body is passed through a stream that sees its end.
  */
-export async function observeMessages(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, deps: { now(): number; signal: AbortSignal }, handle: () => Promise<Response>): Promise<Response> {
+export async function observeMessages(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, deps: { now(): number; signal: AbortSignal; sent?: SentResponse | undefined }, handle: () => Promise<Response>): Promise<Response> {
   let ended = false;
   const finish = (status: number, outcome: RequestOutcome) => {
     if (ended) return;
@@ -104,7 +112,12 @@ export async function observeMessages(registry: MetricsRegistry, table: RoutingT
     if (status === 499 || trace.metrics?.error === "client disconnected") return "cancelled";
     return status >= 400 || trace.metrics?.error !== undefined ? "error" : "ok";
   };
-  const streamed = response.body !== null && (response.headers.get("content-type")?.startsWith("text/event-stream") || trace.route?.profile.backend && table.backends[trace.route.profile.backend]?.kind === "anthropic");
+  const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") || (trace.route?.profile.backend !== undefined && table.backends[trace.route.profile.backend]?.kind === "anthropic");
+  const { sent } = deps;
+  if (streamed && sent !== undefined) {
+    sent.once("close", () => finish(status, sent.writableFinished ? outcomeAtEnd() : "cancelled"));
+    return response;
+  }
   if (!streamed || !response.body) {
     finish(status, outcomeAtEnd());
     return response;

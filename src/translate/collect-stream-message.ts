@@ -9,10 +9,10 @@ export type CollectedMessage = { ok: true; message: AnthropicMessage } | { ok: f
  * from the backend anyway (to stop the generation at a stop sequence). An `error` event, or a stream
  * that ends before `message_stop`, is a failure; nothing here throws on the events' account.
  */
-export async function collectStreamMessage(events: ReadableStream<AnthropicStreamEvent>): Promise<CollectedMessage> {
+export function collectStreamMessage(events: Iterable<AnthropicStreamEvent>): CollectedMessage {
   const blocks = createContentBlockAccumulator();
   let message: AnthropicMessage | undefined;
-  for await (const event of events) {
+  for (const event of events) {
     switch (event.type) {
       case "message_start":
         message = { ...event.message, content: [], usage: { ...event.message.usage } };

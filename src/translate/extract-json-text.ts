@@ -24,33 +24,38 @@ export function extractJsonContent(content: readonly AnthropicOutputBlock[]): An
 /**
  * Streamed answers: holds each text block's deltas and sends the block's JSON object as one delta
  * when the block stops (the text as it was when it has none). Other events pass at once; on an
- * `error` event the held text goes out first, as it came, so nothing is lost.
+ * `error` event the held text goes out first, as it came, so nothing is lost. `push` gives the
+ * events to send for each one that comes, `flush` what is still held at the end.
  */
-export function createJsonTextExtractor(): TransformStream<AnthropicStreamEvent, AnthropicStreamEvent> {
+export function createJsonTextExtractor(): { push(event: AnthropicStreamEvent): AnthropicStreamEvent[]; flush(): AnthropicStreamEvent[] } {
   const held = new Map<number, string>();
-  const release = (index: number, text: string, controller: TransformStreamDefaultController<AnthropicStreamEvent>) => {
+  const release = (index: number, text: string, out: AnthropicStreamEvent[]) => {
     held.delete(index);
-    if (text !== "") controller.enqueue({ type: "content_block_delta", index, delta: { type: "text_delta", text } });
+    if (text !== "") out.push({ type: "content_block_delta", index, delta: { type: "text_delta", text } });
   };
-  return new TransformStream({
-    transform(event, controller) {
+  return {
+    push(event) {
+      const out: AnthropicStreamEvent[] = [];
       if (event.type === "content_block_start" && event.content_block.type === "text") {
         held.set(event.index, "");
       } else if (event.type === "content_block_delta" && event.delta.type === "text_delta" && held.has(event.index)) {
         held.set(event.index, held.get(event.index) + event.delta.text);
-        return;
+        return out;
       } else if (event.type === "content_block_stop" && held.has(event.index)) {
         const text = held.get(event.index) ?? "";
-        release(event.index, extractJsonObject(text) ?? text, controller);
+        release(event.index, extractJsonObject(text) ?? text, out);
       } else if (event.type === "error") {
-        for (const [index, text] of held) release(index, text, controller);
+        for (const [index, text] of held) release(index, text, out);
       }
-      controller.enqueue(event);
+      out.push(event);
+      return out;
     },
-    flush(controller) {
-      for (const [index, text] of held) release(index, text, controller);
+    flush() {
+      const out: AnthropicStreamEvent[] = [];
+      for (const [index, text] of held) release(index, text, out);
+      return out;
     },
-  });
+  };
 }
 
 function isJsonObject(text: string): boolean {

@@ -63,24 +63,8 @@ export interface ParseEventStreamOptions {
   onBytes?: () => void;
 }
 
-/** The stage itself: bytes in, parsed chunks (and `done`) out. */
-export function createOpenAIEventStreamParser(options: ParseEventStreamOptions = {}): TransformStream<Uint8Array, OpenAIStreamPart> {
-  let feeder!: ReturnType<typeof createEventStreamFeeder>;
-  return new TransformStream<Uint8Array, OpenAIStreamPart>({
-    start(controller) {
-      feeder = createEventStreamFeeder(controller, options);
-    },
-    transform(bytes) {
-      feeder.feed(bytes);
-    },
-    flush() {
-      feeder.finish();
-    },
-  });
-}
-
 /** Decoder and SSE parser writing the parts to `out`: `feed` each piece of the body, `finish` at its end. */
-function createEventStreamFeeder(out: { enqueue(part: OpenAIStreamPart): void }, options: ParseEventStreamOptions): { feed: (bytes: Uint8Array) => void; finish: () => void } {
+export function createEventStreamFeeder(out: { enqueue(part: OpenAIStreamPart): void }, options: ParseEventStreamOptions): { feed: (bytes: Uint8Array) => void; finish: () => void } {
   const { onBytes } = options;
   const decoder = new TextDecoder();
   const parser = createParser({

@@ -1,4 +1,3 @@
-import type { StreamTransformer } from "./pull-through.js";
 import { estimateTokens } from "../router/describe-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler } from "./assemble-content-blocks.js";
@@ -7,7 +6,7 @@ import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { settleOutputCap } from "./output-cap-note.js";
 import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIUsage } from "./openai-types.js";
-import type { TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+import type { StreamTransformer, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
 export type { StreamSignal, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
@@ -68,7 +67,7 @@ export function createAnthropicStreamTranslator(
 
 /**
  * The translator's transformer alone (start, transform, flush), for a stage built another way than
- * a TransformStream (the server pulls it through its stream: see pullThrough).
+ * a TransformStream (the server drives it from the backend's body: see src/server/pump-answer.ts).
  */
 export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): StreamTransformer<TranslatorInput, AnthropicStreamEvent> {
   let out!: TransformStreamDefaultController<AnthropicStreamEvent>;

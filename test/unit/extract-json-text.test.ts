@@ -40,15 +40,8 @@ describe("extractJsonContent (one-piece answers)", () => {
 
 describe("createJsonTextExtractor (streamed answers)", () => {
   async function run(events: AnthropicStreamEvent[]): Promise<AnthropicStreamEvent[]> {
-    const out: AnthropicStreamEvent[] = [];
-    const stream = new ReadableStream<AnthropicStreamEvent>({
-      start(controller) {
-        for (const event of events) controller.enqueue(event);
-        controller.close();
-      },
-    }).pipeThrough(createJsonTextExtractor());
-    for await (const event of stream) out.push(event);
-    return out;
+    const extractor = createJsonTextExtractor();
+    return [...events.flatMap((event) => extractor.push(event)), ...extractor.flush()];
   }
   const textDeltas = (index: number, text: string, size: number): AnthropicStreamEvent[] =>
     Array.from({ length: Math.ceil(text.length / size) }, (_, i) => ({ type: "content_block_delta", index, delta: { type: "text_delta", text: text.slice(i * size, (i + 1) * size) } }));

@@ -40,7 +40,7 @@ async function translate(inputs: TranslatorInput[], run: Run): Promise<Anthropic
 const contentStream = (pieces: string[]): TranslatorInput[] => [...pieces.map((content) => chunk({ content })), chunk({}, "stop"), usage, { type: "done" }];
 
 const textOf = async (events: AnthropicStreamEvent[]) => {
-  const collected = await collectStreamMessage(arrayToStream(events));
+  const collected = collectStreamMessage(events);
   if (!collected.ok) throw new Error(collected.error.message);
   return collected.message;
 };
@@ -159,7 +159,7 @@ describe("stop sequences in the whole-response converter", () => {
 describe("collectStreamMessage", () => {
   it("turns an error event into a failure, and a stream without message_stop too", async () => {
     const start: AnthropicStreamEvent = { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } };
-    expect(await collectStreamMessage(arrayToStream([start, { type: "error", error: { type: "overloaded_error", message: "busy" } }]))).toEqual({ ok: false, error: { type: "overloaded_error", message: "busy" } });
-    expect(await collectStreamMessage(arrayToStream([start]))).toMatchObject({ ok: false, error: { type: "api_error" } });
+    expect(collectStreamMessage([start, { type: "error", error: { type: "overloaded_error", message: "busy" } }])).toEqual({ ok: false, error: { type: "overloaded_error", message: "busy" } });
+    expect(collectStreamMessage([start])).toMatchObject({ ok: false, error: { type: "api_error" } });
   });
 });

@@ -1,3 +1,4 @@
+import { FastResponse } from "srvx";
 import { BackendError } from "../../backends/backend-error.js";
 import { isBackendFailureStatus, outcomeOfError, retryAfterOf } from "../../backends/circuit-breaker.js";
 import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
@@ -17,12 +18,9 @@ import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { decideThinking } from "../../translate/decide-thinking.js";
 import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
 import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice, type ForcedToolChoice } from "../../translate/forced-tool-call.js";
-import { formatSSE } from "../../translate/format-sse.js";
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
-import { parseOpenAIEventStream } from "../../translate/parse-openai-sse.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
-import { pullThrough } from "../../translate/pull-through.js";
 import type { RequestLease } from "../../supervisor/types.js";
 import { MallexError } from "../../mallex-error.js";
 import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
@@ -32,11 +30,12 @@ import { describeBackendFailure } from "../backend-error-response.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
 import { declineThread } from "../decline-thread.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
-import { createEventObserver, formatRequestLog, observeEvents, onceEnded, type RequestMetrics } from "../request-log.js";
+import { createEventObserver, formatRequestLog, onceEnded, type RequestMetrics } from "../request-log.js";
+import { pumpAnswer, type AnswerSink } from "../pump-answer.js";
+import { replaySSE, streamSSE } from "../sse-response.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
-import { withKeepalive } from "../with-keepalive.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
@@ -218,54 +217,61 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
       cachedTokens: message.usage.cache_read_input_tokens ?? 0,
     });
     end();
-    return call.clientStream ? eventStreamResponse(ReadableStream.from(messageToStreamEvents(message))) : Response.json(message);
+    return call.clientStream ? replaySSE(messageToStreamEvents(message)) : FastResponse.json(message);
   }
 
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
-  // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
-  const parts = parseOpenAIEventStream(upstream.response.body!, { onBytes: upstream.progress });
-  const events = pullThrough(
-    withKeepalive(parts, { pingIntervalMs: ctx.pingIntervalMs }),
-    createAnthropicStreamTransformer({ ...translateContext, inputTokensEstimate: call.inputTokensEstimate }),
-  );
-  const answer = call.wantsJson ? events.pipeThrough(createJsonTextExtractor()) : events;
-  if (call.clientStream) return eventStreamResponse(answer, { observe: createEventObserver(metrics, ctx.deps.now, end), end: () => end() });
-  const collected = await collectStreamMessage(answer.pipeThrough(observeEvents(metrics, ctx.deps.now, end)));
+  const observe = createEventObserver(metrics, ctx.deps.now, end);
+  const pump = (sink: AnswerSink) =>
+    pumpAnswer(
+      {
+        body: upstream.response.body,
+        bodyError: upstream.response.bodyError,
+        // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
+        onBytes: upstream.progress,
+        pingIntervalMs: ctx.pingIntervalMs,
+        transformer: createAnthropicStreamTransformer({ ...translateContext, inputTokensEstimate: call.inputTokensEstimate }),
+      },
+      call.wantsJson ? holdJsonText(sink) : sink,
+    );
+  if (call.clientStream) return streamSSE(pump, { observe, end: () => end() });
+  const events: AnthropicStreamEvent[] = [];
+  await new Promise<void>((resolve) => {
+    pump({
+      event(event) {
+        events.push(event);
+        observe(event);
+        return true;
+      },
+      end: resolve,
+      error(reason) {
+        events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
+        resolve();
+      },
+    });
+  });
+  end();
+  const collected = collectStreamMessage(events);
   if (!collected.ok) {
     const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
     return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry, requestId: ctx.requestId });
   }
-  return Response.json(collected.message);
+  return FastResponse.json(collected.message);
 }
 
-/**
- * The events as an SSE response; the request log's observer sees each one once it is on its way, in
- * the same step. A pulled stream over the events' reader, not a transform stage: one web stream
- * object instead of three and a pipe, and nothing is read ahead of the client.
- */
-function eventStreamResponse(events: ReadableStream<AnthropicStreamEvent>, log?: { observe: (event: AnthropicStreamEvent) => void; end: () => void }): Response {
-  const encoder = new TextEncoder();
-  const reader = events.getReader();
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) {
-          log?.end();
-          controller.close();
-          return;
-        }
-        controller.enqueue(encoder.encode(formatSSE(value)));
-        log?.observe(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
+/** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
+function holdJsonText(sink: AnswerSink): AnswerSink {
+  const extractor = createJsonTextExtractor();
+  const send = (events: AnthropicStreamEvent[]) => events.reduce((more, event) => sink.event(event) && more, true);
+  return {
+    event: (event) => send(extractor.push(event)),
+    end() {
+      send(extractor.flush());
+      sink.end();
     },
-    { highWaterMark: 0 },
-  );
-  return new Response(body, { headers: SSE_HEADERS });
+    error: (reason) => sink.error(reason),
+  };
 }
-
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } as const;
 
 /**
  * Sends the request to the profile's backend — starting it first when mallex supervises it — and

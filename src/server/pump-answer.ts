@@ -1,0 +1,146 @@
+import type { Readable } from "node:stream";
+import { BackendError } from "../backends/backend-error.js";
+import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import { createEventStreamFeeder } from "../translate/parse-openai-sse.js";
+import type { StreamSignal, StreamTransformer, TranslatorInput } from "../translate/stream-types.js";
+
+/** Where the pump's events go. */
+export interface AnswerSink {
+  /** One event; false asks the pump to hold the backend's body until {@link AnswerPump.resume}. */
+  event(event: AnthropicStreamEvent): boolean;
+  /** After the last event; called once, unless `error` is. */
+  end(): void;
+  /** The translator itself failed: the answer cannot be completed. Called once, instead of `end`. */
+  error(reason: unknown): void;
+}
+
+export interface AnswerPumpOptions {
+  /** The backend's SSE body, as node:http gives it. */
+  body: Readable;
+  /** What a read failure of the body means (ChatCompletionResponse.bodyError). */
+  bodyError(error: unknown): unknown;
+  /** Told of every piece of the body (keepalive comments too): the backend is alive. */
+  onBytes?: (() => void) | undefined;
+  /** A `ping` goes into the translator after this long without a part from the backend. */
+  pingIntervalMs: number;
+  /** The Anthropic stream translator (createAnthropicStreamTransformer). */
+  transformer: StreamTransformer<TranslatorInput, AnthropicStreamEvent>;
+}
+
+export interface AnswerPump {
+  /** The sink can take more: the backend's body flows again. */
+  resume(): void;
+  /** The sink is gone (the client hung up): the backend's body is let go, which ends its request. */
+  cancel(): void;
+}
+
+/**
+ * The backend's SSE body → parsed chunks → the translator → `sink`, pushed through in the same
+ * step as each piece of the body arrives: one `data` listener, no web stream and no promise per
+ * token (each web stream stage cost every token a round of promises, and ~25 µs to build in Node
+ * 20). The translator's input and ending are the ones a TransformStream would give it:
+ *
+ * - a `ping` signal after `pingIntervalMs` without a part (a long prefill), so the client sees life;
+ * - the body's end: the parser's rest, then `flush`, then `sink.end()`;
+ * - a read failure: an `upstream-error` signal (timeout or network), then `flush` and `sink.end()`;
+ * - the translator's `terminate()` (a stop sequence, a failure it reported): `sink.end()` at once
+ *   and the body let go, which stops the generation upstream.
+ *
+ * Backpressure: a sink that returns false pauses the body (the upstream client's silence limit does
+ * not run while it is paused) until `resume()`.
+ */
+export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): AnswerPump {
+  const { body, transformer } = options;
+  let closed = false;
+  let sourceDone = false;
+  let ping: NodeJS.Timeout | undefined;
+
+  const letGo = (): void => {
+    if (sourceDone) return;
+    sourceDone = true;
+    body.destroy();
+  };
+  const close = (failure?: { reason: unknown }): void => {
+    if (closed) return;
+    closed = true;
+    clearInterval(ping);
+    if (failure) sink.error(failure.reason);
+    else sink.end();
+  };
+  const controller: TransformStreamDefaultController<AnthropicStreamEvent> = {
+    desiredSize: 1,
+    enqueue(event) {
+      if (!closed && !sink.event(event!)) body.pause();
+    },
+    error(reason) {
+      close({ reason });
+      letGo();
+    },
+    terminate() {
+      close();
+      letGo();
+    },
+  };
+  const run = (step: () => void): void => {
+    try {
+      step();
+    } catch (error) {
+      controller.error(error);
+    }
+  };
+  const input = (part: TranslatorInput): void => {
+    if (!closed) run(() => transformer.transform?.(part, controller));
+  };
+  const armPing = (): void => {
+    // Moved on every part (each token): one timer refreshed, not one per token.
+    if (ping === undefined) ping = setInterval(() => input({ type: "ping" }), options.pingIntervalMs);
+    else ping.refresh();
+  };
+  const finish = (signal?: StreamSignal): void => {
+    if (sourceDone) return;
+    sourceDone = true;
+    if (signal) input(signal);
+    else feeder.finish();
+    if (!closed) run(() => transformer.flush?.(controller));
+    close();
+  };
+
+  const feeder = createEventStreamFeeder(
+    {
+      enqueue(part) {
+        armPing();
+        input(part);
+      },
+    },
+    { onBytes: options.onBytes },
+  );
+  run(() => transformer.start?.(controller));
+  if (closed) {
+    letGo();
+  } else {
+    armPing();
+    body.on("data", (chunk: Buffer) => {
+      if (!sourceDone) feeder.feed(chunk);
+    });
+    body.once("end", () => finish());
+    body.once("error", (error) => finish(failureSignal(options.bodyError(error))));
+    // Destroyed without an error of its own (its request was ended under it): nothing more comes.
+    body.once("close", () => finish(failureSignal(options.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" })))));
+  }
+  return {
+    resume() {
+      if (!sourceDone) body.resume();
+    },
+    cancel() {
+      closed = true;
+      clearInterval(ping);
+      letGo();
+    },
+  };
+}
+
+/** A read failure as the translator's `upstream-error` signal. */
+function failureSignal(error: unknown): StreamSignal {
+  if (BackendError.isInstance(error)) return { type: "upstream-error", kind: error.failure === "timeout" ? "timeout" : "network", message: `${error.message}.` };
+  return { type: "upstream-error", kind: "network", message: `The connection to the model server broke: ${error instanceof Error ? error.message : String(error)}` };
+}
