@@ -3,7 +3,8 @@
  * mlx-lm.server that prefills slowly teaches mallex its rate on Claude Code's own request, after
  * which a long prompt no cache holds goes to the Claude tier (a fake Anthropic API on loopback) and
  * says why, in the log and in x-mallex-route, while the next turn of a conversation the local server
- * has cached stays local. A restarted proxy still knows the rate (MALLEX_HOME/ttft-rates.json).
+ * has cached stays local, and so does a new session that brings little beyond what sessions share.
+ * A restarted proxy still knows the rate (MALLEX_HOME/ttft-rates.json).
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -125,6 +126,12 @@ routing:
     expect(continued.status).toBe(200);
     expect(continued.route).toMatch(/^tier=medium; profile=coder; backend=local; reason="default \\u2192 medium"$/);
     expect(mlx.requests.length).toBe(requestsBefore + 1);
+    expect(claudeAsked).toHaveLength(1);
+
+    // A new session with a short paste: most of its prompt is what every session shares, which the
+    // first one prefilled; mallex learned how much that is, so it stays local too.
+    const short = await send(firstTurn("foxtrot", 100), "fresh-short");
+    expect(short.route).toMatch(/^tier=medium; profile=coder; backend=local; reason="default \\u2192 medium"$/);
     expect(claudeAsked).toHaveLength(1);
     expect(proxy.output().match(/predicted ttft/g)).toHaveLength(2); // the long one's two lines only
 

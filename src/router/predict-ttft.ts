@@ -10,15 +10,20 @@ export interface LearnedRates {
   decode: number[];
   /** The backend's prompt tokens per token mallex estimated for the same prompt. */
   tokenRatio: number[];
+  /**
+   * Prompt tokens the backend had cached for a session's first request: what every session shares
+   * (the system prompt, the tools, the project's reminders), prefilled once by an earlier session.
+   */
+  sharedPrefix: number[];
 }
 
 /** Fewer samples than this and a rate is not known yet: one request may have waited for a model to load. */
 export const MIN_SAMPLES = 3;
 
 /**
- * A rate from its samples: the median of the recent ones, so that one request that waited (in the
- * backend's queue, for a model load) or hit a warm cache cannot move it, as it would an average.
- * Undefined below {@link MIN_SAMPLES}.
+ * A rate (or any learned number) from its samples: the median of the recent ones, so that one request
+ * that waited (in the backend's queue, for a model load) or hit a cold cache cannot move it, as it
+ * would an average. Undefined below {@link MIN_SAMPLES}.
  */
 export function rateOf(samples: readonly number[] | undefined): number | undefined {
   if (samples === undefined || samples.length < MIN_SAMPLES) return undefined;
@@ -34,7 +39,8 @@ export interface PromptToPrefill {
   /**
    * The prompt of this session's previous request to the same profile: Claude Code's conversation grows
    * by appending, so the backend's prefix cache likely holds that much of this one. Absent: a new
-   * session (or one that never ran on this profile), nothing is counted as cached.
+   * session (or one that never ran on this profile), of which only the learned shared prefix counts
+   * as cached.
    */
   previousTokens?: number;
 }
@@ -50,16 +56,20 @@ export interface TtftPrediction {
 
 /**
  * The time to first token a request will likely see: its uncached prompt over the learned prefill
- * rate. A prompt shorter than the session's previous one is no continuation of it (compacted, or
- * another conversation under the same session): all of it counts. Undefined without a learned rate:
- * routing never acts on a guess. Pure.
+ * rate. Uncached is what was appended since the session's previous prompt; for a new session, or a
+ * prompt shorter than the previous one (compacted, or another conversation under the same session),
+ * all of it less the prefix sessions share, once that is learned. Undefined without a learned
+ * prefill rate: routing never acts on a guess. Pure.
  */
 export function predictTtft(rates: LearnedRates | undefined, prompt: PromptToPrefill): TtftPrediction | undefined {
   const prefillPerSecond = rateOf(rates?.prefill);
   if (prefillPerSecond === undefined || prefillPerSecond <= 0) return undefined;
-  const previous = prompt.previousTokens ?? 0;
-  const uncachedEstimate = previous > prompt.tokens ? prompt.tokens : prompt.tokens - previous;
-  const uncachedTokens = Math.round(uncachedEstimate * (rateOf(rates?.tokenRatio) ?? 1));
+  const ratio = rateOf(rates?.tokenRatio) ?? 1;
+  const previous = prompt.previousTokens;
+  const uncachedTokens =
+    previous !== undefined && previous <= prompt.tokens
+      ? Math.round((prompt.tokens - previous) * ratio)
+      : Math.max(0, Math.round(prompt.tokens * ratio - (rateOf(rates?.sharedPrefix) ?? 0)));
   return { ms: (uncachedTokens / prefillPerSecond) * 1000, uncachedTokens, prefillPerSecond };
 }
 

@@ -13,6 +13,7 @@ export interface RateSample {
   prefill?: number;
   decode?: number;
   tokenRatio?: number;
+  sharedPrefix?: number;
 }
 
 /**
@@ -20,9 +21,11 @@ export interface RateSample {
  * prompt tokens (the backend's usage: prompt − cached) over mallex's measured time to first token,
  * decode from the tokens after the first over the time after it. A failed request, an answer read in
  * one piece (no first token of its own), a tiny prompt or a short answer teaches nothing of that rate.
- * `estimatedTokens`: mallex's estimate of the same prompt (the trim report's), for the token ratio.
+ * `estimatedTokens`: mallex's estimate of the same prompt (the trim report's), for the token ratio;
+ * `newSession`: the request is its session's first on this profile (or has no session), so what the
+ * backend had cached of it is what sessions share.
  */
-export function sampleOf(m: RequestMetrics, estimatedTokens: number): RateSample | undefined {
+export function sampleOf(m: RequestMetrics, estimatedTokens: number, newSession: boolean): RateSample | undefined {
   if (m.error !== undefined || m.firstTokenAt === undefined || m.promptTokens === undefined) return undefined;
   const sample: RateSample = {};
   const ttftMs = m.firstTokenAt - m.started;
@@ -31,14 +34,21 @@ export function sampleOf(m: RequestMetrics, estimatedTokens: number): RateSample
   const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
   if (ttftMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS) sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
   if (estimatedTokens > 0 && m.promptTokens >= MIN_PREFILL_TOKENS) sample.tokenRatio = m.promptTokens / estimatedTokens;
-  return sample.prefill === undefined && sample.decode === undefined && sample.tokenRatio === undefined ? undefined : sample;
+  if (newSession && m.cachedTokens !== undefined) sample.sharedPrefix = m.cachedTokens;
+  return Object.keys(sample).length === 0 ? undefined : sample;
 }
 
 /** The rates with one request's sample added, the oldest beyond {@link RATE_WINDOW} dropped. Pure. */
 export function addSample(rates: LearnedRates | undefined, sample: RateSample): LearnedRates {
-  const push = (samples: readonly number[] | undefined, value: number | undefined) => {
+  // A rate is positive; a shared prefix may be nothing (a model server that just started).
+  const push = (samples: readonly number[] | undefined, value: number | undefined, least = Number.MIN_VALUE) => {
     const kept = samples ?? [];
-    return value === undefined || !Number.isFinite(value) || value <= 0 ? [...kept] : [...kept, value].slice(-RATE_WINDOW);
+    return value === undefined || !Number.isFinite(value) || value < least ? [...kept] : [...kept, value].slice(-RATE_WINDOW);
   };
-  return { prefill: push(rates?.prefill, sample.prefill), decode: push(rates?.decode, sample.decode), tokenRatio: push(rates?.tokenRatio, sample.tokenRatio) };
+  return {
+    prefill: push(rates?.prefill, sample.prefill),
+    decode: push(rates?.decode, sample.decode),
+    tokenRatio: push(rates?.tokenRatio, sample.tokenRatio),
+    sharedPrefix: push(rates?.sharedPrefix, sample.sharedPrefix, 0),
+  };
 }

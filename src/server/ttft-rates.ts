@@ -92,12 +92,12 @@ function load(file: string, onError: (message: string) => void): Stored {
 
 function parseRates(value: unknown, where: string): LearnedRates {
   if (!isRecord(value)) throw new Error(`${where} is not an object`);
-  const samples = (key: keyof LearnedRates) => {
+  const samples = (key: keyof LearnedRates, least = Number.MIN_VALUE) => {
     const list = value[key] ?? [];
-    if (!Array.isArray(list) || !list.every((n) => typeof n === "number" && Number.isFinite(n) && n > 0)) throw new Error(`${where}: ${key} is not a list of positive numbers`);
+    if (!Array.isArray(list) || !list.every((n) => typeof n === "number" && Number.isFinite(n) && n >= least)) throw new Error(`${where}: ${key} is not a list of ${least > 0 ? "positive" : "non-negative"} numbers`);
     return list as number[];
   };
-  return { prefill: samples("prefill"), decode: samples("decode"), tokenRatio: samples("tokenRatio") };
+  return { prefill: samples("prefill"), decode: samples("decode"), tokenRatio: samples("tokenRatio"), sharedPrefix: samples("sharedPrefix", 0) };
 }
 
 /** An object without a prototype: names from the file (`__proto__` included) are only keys. */

@@ -38,7 +38,8 @@ export function escalateOnTtft(state: TtftState, table: RoutingTable, route: Rou
  * its prompt as what the profile's prefix cache now holds of the session.
  */
 export function learnFromRequest(state: TtftState, profile: CompiledProfile, metrics: RequestMetrics, prompt: PromptFacts): void {
-  const sample = sampleOf(metrics, prompt.estimatedTokens);
+  const newSession = !prompt.sessionId || state.prompts.get(prompt.sessionId, profile.name) === undefined;
+  const sample = sampleOf(metrics, prompt.estimatedTokens, newSession);
   if (sample) state.rates.learn(profile, sample);
   if (prompt.sessionId && metrics.error === undefined && metrics.firstTokenAt !== undefined) state.prompts.set(prompt.sessionId, profile.name, prompt.estimatedTokens);
 }

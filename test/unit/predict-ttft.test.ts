@@ -5,7 +5,7 @@ import { formatSeconds, predictTtft, rateOf, type LearnedRates } from "../../src
 import type { RouteDecision } from "../../src/router/select-route.js";
 import { compileTree } from "../helpers/config-tree.js";
 
-const learned = (prefill: number[], tokenRatio: number[] = []): LearnedRates => ({ prefill, decode: [], tokenRatio });
+const learned = (prefill: number[], tokenRatio: number[] = [], sharedPrefix: number[] = []): LearnedRates => ({ prefill, decode: [], tokenRatio, sharedPrefix });
 
 describe("rateOf", () => {
   it("is unknown below three samples, then the median: one request that waited moves nothing", () => {
@@ -35,6 +35,14 @@ describe("predictTtft", () => {
 
   it("counts all of a prompt shorter than the session's previous one (compacted: no prefix of it)", () => {
     expect(predictTtft(rates, { tokens: 8_000, previousTokens: 30_000 })).toMatchObject({ uncachedTokens: 8_000 });
+  });
+
+  it("counts a new session's prompt less the prefix sessions share, once that is learned", () => {
+    const shared = learned([1000, 1000, 1000], [], [6_000, 0, 6_200]);
+    expect(predictTtft(shared, { tokens: 20_000 })).toMatchObject({ uncachedTokens: 14_000, ms: 14_000 });
+    expect(predictTtft(shared, { tokens: 8_000, previousTokens: 30_000 })).toMatchObject({ uncachedTokens: 2_000 });
+    expect(predictTtft(shared, { tokens: 4_000 })).toMatchObject({ uncachedTokens: 0, ms: 0 });
+    expect(predictTtft(learned([1000, 1000, 1000], [], [6_000, 6_000]), { tokens: 20_000 })).toMatchObject({ uncachedTokens: 20_000 });
   });
 
   it("turns mallex's estimate into the backend's tokens with the learned ratio", () => {

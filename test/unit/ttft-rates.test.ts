@@ -28,15 +28,20 @@ const finished = (overrides: Partial<RequestMetrics> = {}): RequestMetrics => ({
 
 describe("sampleOf", () => {
   it("reads the prefill rate off the uncached tokens and the measured ttft, the decode rate off the rest", () => {
-    expect(sampleOf(finished(), 6_400)).toEqual({ prefill: 2_000, decode: 50, tokenRatio: 1.25 });
+    expect(sampleOf(finished(), 6_400, false)).toEqual({ prefill: 2_000, decode: 50, tokenRatio: 1.25 });
   });
 
   it("learns nothing from a failed request or an answer read in one piece; no prefill from a tiny prompt, no decode from a short answer", () => {
-    expect(sampleOf(finished({ error: "client disconnected" }), 6_400)).toBeUndefined();
-    expect(sampleOf(finished({ firstTokenAt: undefined }), 6_400)).toBeUndefined();
-    expect(sampleOf(finished({ cachedTokens: 7_500 }), 6_400)).toEqual({ decode: 50, tokenRatio: 1.25 });
-    expect(sampleOf(finished({ outputTokens: 3 }), 6_400)).toEqual({ prefill: 2_000, tokenRatio: 1.25 });
-    expect(sampleOf(finished({ promptTokens: 300, cachedTokens: 0, outputTokens: 3 }), 240)).toBeUndefined();
+    expect(sampleOf(finished({ error: "client disconnected" }), 6_400, true)).toBeUndefined();
+    expect(sampleOf(finished({ firstTokenAt: undefined }), 6_400, false)).toBeUndefined();
+    expect(sampleOf(finished({ cachedTokens: 7_500 }), 6_400, false)).toEqual({ decode: 50, tokenRatio: 1.25 });
+    expect(sampleOf(finished({ outputTokens: 3 }), 6_400, false)).toEqual({ prefill: 2_000, tokenRatio: 1.25 });
+    expect(sampleOf(finished({ promptTokens: 300, cachedTokens: 0, outputTokens: 3 }), 240, false)).toBeUndefined();
+  });
+
+  it("takes what the backend had cached of a session's first request as the prefix sessions share", () => {
+    expect(sampleOf(finished(), 6_400, true)).toMatchObject({ sharedPrefix: 2_000 });
+    expect(sampleOf(finished({ cachedTokens: 0 }), 6_400, true)).toMatchObject({ sharedPrefix: 0 });
   });
 });
 
@@ -48,6 +53,7 @@ describe("addSample", () => {
     expect(rates.prefill[0]).toBe(3);
     expect(rates.decode).toHaveLength(RATE_WINDOW);
     expect(rates.tokenRatio).toEqual([]);
+    expect(addSample(rates, { sharedPrefix: 0 }).sharedPrefix).toEqual([0]);
   });
 });
 
@@ -65,7 +71,7 @@ describe("createTtftRates", () => {
     for (const prefill of [900, 1000, 1100]) first.learn(profile, { prefill, decode: 40, tokenRatio: 1.2 });
     first.flush();
     const second = createTtftRates({ file, onError: (line) => errors.push(line) });
-    expect(second.get(profile)).toEqual({ prefill: [900, 1000, 1100], decode: [40, 40, 40], tokenRatio: [1.2, 1.2, 1.2] });
+    expect(second.get(profile)).toEqual({ prefill: [900, 1000, 1100], decode: [40, 40, 40], tokenRatio: [1.2, 1.2, 1.2], sharedPrefix: [] });
     expect(predictTtft(second.get(profile), { tokens: 10_000 })).toMatchObject({ uncachedTokens: 12_000, ms: 12_000 });
     expect(errors).toEqual([]);
   });
@@ -86,7 +92,7 @@ describe("createTtftRates", () => {
     rates.learn(profile, { prefill: 1200 });
     expect(() => readFileSync(file)).toThrow();
     vi.advanceTimersByTime(1_000);
-    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ format: 1, profiles: { coder: { "org/coder-30b": { prefill: [1000, 1200], decode: [], tokenRatio: [] } } } });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ format: 1, profiles: { coder: { "org/coder-30b": { prefill: [1000, 1200], decode: [], tokenRatio: [], sharedPrefix: [] } } } });
   });
 
   it("says so and learns again when the file is not one it wrote", () => {
@@ -111,7 +117,7 @@ describe("createTtftRates", () => {
 });
 
 describe("learnFromRequest", () => {
-  it("learns the rates and remembers the session's prompt once it was answered", () => {
+  it("learns the rates, what sessions share, and the session's prompt once it was answered", () => {
     const rates = createTtftRates({ file: ttftRatesPath(mkdtempSync(join(tmpdir(), "mallex-rates-"))), onError: () => undefined });
     const state = { rates, prompts: createSessionPrompts() };
     const profile = testProfile({ name: "coder" });
@@ -120,6 +126,10 @@ describe("learnFromRequest", () => {
     for (let i = 0; i < 3; i++) learnFromRequest(state, profile, finished(), { estimatedTokens: 6_400, sessionId: "s-1" });
     expect(state.prompts.get("s-1", "coder")).toBe(6_400);
     expect(state.prompts.get("s-1", "other")).toBeUndefined();
+    // Only the session's first request tells what sessions share; one without a session always does.
+    expect(rates.get(profile)?.sharedPrefix).toEqual([2_000]);
+    learnFromRequest(state, profile, finished({ cachedTokens: 1_500 }), { estimatedTokens: 6_400, sessionId: null });
+    expect(rates.get(profile)?.sharedPrefix).toEqual([2_000, 1_500]);
     const text = renderMetrics(createMallexMetrics(), undefined, undefined, { table: { profiles: { coder: profile } } as never, rates });
     expect(text).toContain('mallex_prefill_tokens_per_second{profile="coder"} 2000');
     expect(text).toContain('mallex_decode_tokens_per_second{profile="coder"} 50');
