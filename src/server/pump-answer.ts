@@ -6,9 +6,15 @@ import type { StreamSignal, StreamTransformer, TranslatorInput } from "../transl
 
 /** Where the pump's events go. */
 export interface AnswerSink {
-  /** One event; false asks the pump to hold the backend's body until {@link AnswerPump.resume}. */
-  event(event: AnthropicStreamEvent): boolean;
-  /** After the last event; called once, unless `error` is. */
+  /** One event, held until `flush` or `end`. */
+  event(event: AnthropicStreamEvent): void;
+  /**
+   * The events so far go out: called once per piece of the backend's body (and per ping), so the
+   * events one piece makes are written together. False asks the pump to hold the backend's body
+   * until {@link AnswerPump.resume}.
+   */
+  flush(): boolean;
+  /** After the last event (the held ones go out with it); called once, unless `error` is. */
   end(): void;
   /** The translator itself failed: the answer cannot be completed. Called once, instead of `end`. */
   error(reason: unknown): void;
@@ -41,13 +47,13 @@ export interface AnswerPump {
  * 20). The translator's input and ending are the ones a TransformStream would give it:
  *
  * - a `ping` signal after `pingIntervalMs` without a part (a long prefill), so the client sees life;
- * - the body's end: the parser's rest, then `flush`, then `sink.end()`;
- * - a read failure: an `upstream-error` signal (timeout or network), then `flush` and `sink.end()`;
+ * - the body's end: the parser's rest, then the translator's `flush`, then `sink.end()`;
+ * - a read failure: an `upstream-error` signal (timeout or network), then the translator's `flush` and `sink.end()`;
  * - the translator's `terminate()` (a stop sequence, a failure it reported): `sink.end()` at once
  *   and the body let go, which stops the generation upstream.
  *
- * Backpressure: a sink that returns false pauses the body (the upstream client's silence limit does
- * not run while it is paused) until `resume()`.
+ * Backpressure: a sink whose `flush` returns false pauses the body (the upstream client's silence
+ * limit does not run while it is paused) until `resume()`.
  */
 export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): AnswerPump {
   const { body, transformer } = options;
@@ -70,7 +76,7 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
   const controller: TransformStreamDefaultController<AnthropicStreamEvent> = {
     desiredSize: 1,
     enqueue(event) {
-      if (!closed && !sink.event(event!)) body.pause();
+      if (!closed) sink.event(event!);
     },
     error(reason) {
       close({ reason });
@@ -88,12 +94,19 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
       controller.error(error);
     }
   };
+  const flush = (): void => {
+    if (!closed && !sink.flush()) body.pause();
+  };
   const input = (part: TranslatorInput): void => {
     if (!closed) run(() => transformer.transform?.(part, controller));
   };
   const armPing = (): void => {
     // Moved on every part (each token): one timer refreshed, not one per token.
-    if (ping === undefined) ping = setInterval(() => input({ type: "ping" }), options.pingIntervalMs);
+    if (ping === undefined)
+      ping = setInterval(() => {
+        input({ type: "ping" });
+        flush();
+      }, options.pingIntervalMs);
     else ping.refresh();
   };
   const finish = (signal?: StreamSignal): void => {
@@ -119,8 +132,11 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
     letGo();
   } else {
     armPing();
+    flush();
     body.on("data", (chunk: Buffer) => {
-      if (!sourceDone) feeder.feed(chunk);
+      if (sourceDone) return;
+      feeder.feed(chunk);
+      flush();
     });
     body.once("end", () => finish());
     body.once("error", (error) => finish(failureSignal(options.bodyError(error))));

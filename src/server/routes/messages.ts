@@ -241,8 +241,8 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
       event(event) {
         events.push(event);
         observe(event);
-        return true;
       },
+      flush: () => true,
       end: resolve,
       error(reason) {
         events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
@@ -262,9 +262,12 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
 /** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
 function holdJsonText(sink: AnswerSink): AnswerSink {
   const extractor = createJsonTextExtractor();
-  const send = (events: AnthropicStreamEvent[]) => events.reduce((more, event) => sink.event(event) && more, true);
+  const send = (events: AnthropicStreamEvent[]) => {
+    for (const event of events) sink.event(event);
+  };
   return {
     event: (event) => send(extractor.push(event)),
+    flush: () => sink.flush(),
     end() {
       send(extractor.flush());
       sink.end();
