@@ -690,4 +690,8 @@ export interface Observability {
    * Rotated log files kept beside it (mallex.log.1 is the newest).
    */
   log_max_files?: number;
+  /**
+   * After each /v1/messages request, save it in MALLEX_HOME/last-request/ (the client's request, what mallex sent upstream, the route and trimming, how it ended; credentials redacted), replacing the one before: what to attach to a bug report.
+   */
+  save_last_request?: boolean;
 }

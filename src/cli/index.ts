@@ -80,6 +80,7 @@ function report(error: unknown): number {
   }
   const usage = error instanceof Error && error.name === "CLIError";
   console.error(usage ? `mallex: ${error.message}` : `mallex: unexpected error (a bug in mallex, please report it): ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.MALLEX_DEBUG && error instanceof Error) console.error(error.stack);
+  // MALLEX_DEBUG=0 is off, as it is for mallex proxy and mallex run (parse-debug-level.ts).
+  if (process.env.MALLEX_DEBUG && process.env.MALLEX_DEBUG !== "0" && error instanceof Error) console.error(error.stack);
   return usage ? 2 : 70;
 }

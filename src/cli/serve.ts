@@ -15,6 +15,7 @@ import type { ServerSupervisor } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
 import { findConfig } from "./find-config.js";
 import { parseCount } from "./parse-count.js";
+import { parseDebugLevel } from "./parse-debug-level.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
@@ -60,6 +61,8 @@ export interface ServeOptions {
 }
 
 export async function serve(args: ServeArgs, options: ServeOptions): Promise<Serving> {
+  // Before anything starts: a MALLEX_DEBUG the user mistyped fails here, not in silence.
+  const debugLevel = parseDebugLevel(process.env.MALLEX_DEBUG);
   const port = args.port === undefined ? undefined : Number(args.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
   const backendUrl = args["backend-url"];
@@ -132,6 +135,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
     print: options.print,
     logWriter,
+    debugLevel,
   });
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;

@@ -120,6 +120,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       logFile: observability.log_file,
       logMaxBytes: observability.log_max_bytes!,
       logMaxFiles: observability.log_max_files!,
+      saveLastRequest: observability.save_last_request!,
     }),
   };
 }

@@ -183,5 +183,7 @@ export interface RoutingTable {
     /** Rotation of the log file (absent in tables compiled before it was configurable). */
     logMaxBytes?: number;
     logMaxFiles?: number;
+    /** Save each request in MALLEX_HOME/last-request/ (absent in tables compiled before it was configurable: saved). */
+    saveLastRequest?: boolean;
   };
 }

@@ -9,6 +9,7 @@ import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics.js";
 import { observeMessages, renderMetrics, type RequestTrace } from "./request-metrics.js";
+import type { RequestWatch } from "./request-watch.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "./route-header.js";
 import { forRequest, type ServerContext } from "./server-context.js";
 import { checkMessagesBody } from "./validate-messages-body.js";
@@ -56,7 +57,14 @@ export function createApp(ctx: ServerContext): H3 {
   app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, ctx.supervisors, ctx.breakers, ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
   app.post("/v1/messages", async (event) => {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
-    return observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, sent: event.runtime?.node?.res }, async () => handleMessages(event.req, await bodyTextOf(event), { ...scoped(event), trace }));
+    // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
+    let watch: RequestWatch | undefined;
+    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => watch?.ended(end), sent: event.runtime?.node?.res }, async () => {
+      const body = await bodyTextOf(event);
+      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body, trace });
+      return handleMessages(event.req, body, { ...scoped(event), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
+    });
+    return watch === undefined ? response : watch.respond(response);
   });
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);

@@ -43,8 +43,17 @@ export interface RequestTrace {
 
 export type RequestOutcome = "ok" | "error" | "cancelled";
 
+/** How and when a request ended, as observeMessages tells it once. */
+export interface RequestEnd {
+  status: number;
+  outcome: RequestOutcome;
+  finishedAt: number;
+  /** What the handler threw (status 500). */
+  error?: unknown;
+}
+
 /** Counts one ended request in every metric it concerns. */
-export function recordRequest(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, end: { status: number; outcome: RequestOutcome; finishedAt: number }): void {
+export function recordRequest(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, end: RequestEnd): void {
   const route = trace.route ? routeLabelsOf(trace.route, table) : { tier: "none", profile: "none", backend: "none" };
   const labels = { tier: route.tier, profile: route.profile, backend: route.backend };
   const status = String(end.status);
@@ -90,21 +99,30 @@ export interface SentResponse {
 /**
  * Runs a /v1/messages handler and counts the request once when it ends: at once for an answer in one
  * piece, at the last byte (or the client's cancel) for a stream, with status 500 when it throws.
+ * `onEnd` is told the same end, after the metrics (the request's watch: see request-watch.ts).
  * On node:http (`sent`), a stream's end is its response's `close`, and the body is not touched;
  * elsewhere (app.fetch) the body is passed through a stream that sees its end.
  */
-export async function observeMessages(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, deps: { now(): number; signal: AbortSignal; sent?: SentResponse | undefined }, handle: () => Promise<Response>): Promise<Response> {
+export async function observeMessages(
+  registry: MetricsRegistry,
+  table: RoutingTable,
+  trace: RequestTrace,
+  deps: { now(): number; signal: AbortSignal; onEnd?: ((end: RequestEnd) => void) | undefined; sent?: SentResponse | undefined },
+  handle: () => Promise<Response>,
+): Promise<Response> {
   let ended = false;
-  const finish = (status: number, outcome: RequestOutcome) => {
+  const finish = (status: number, outcome: RequestOutcome, error?: unknown) => {
     if (ended) return;
     ended = true;
-    recordRequest(registry, table, trace, { status, outcome, finishedAt: deps.now() });
+    const end: RequestEnd = { status, outcome, finishedAt: deps.now(), ...(error === undefined ? {} : { error }) };
+    recordRequest(registry, table, trace, end);
+    deps.onEnd?.(end);
   };
   let response: Response;
   try {
     response = await handle();
   } catch (error) {
-    finish(500, "error");
+    finish(500, "error", error);
     throw error;
   }
   const status = response.status;

@@ -9,6 +9,7 @@ import type { Templates } from "../templates/load-templates.js";
 import type { BackendQueues } from "./backend-queue.js";
 import type { MetricsRegistry } from "./metrics.js";
 import type { RequestTrace } from "./request-metrics.js";
+import type { RequestWatch, WatchInit } from "./request-watch.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
 import type { TtftState } from "./ttft-routing.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
@@ -48,6 +49,10 @@ export interface ServerContext {
   metrics: MetricsRegistry;
   /** Set in the copy a /v1/messages request gets: the route it took and its numbers, for the metrics and x-mallex-route. */
   trace?: RequestTrace;
+  /** Builds each /v1/messages request's watch (MALLEX_DEBUG, the saved last request); absent: neither is on, nothing is watched. */
+  watchRequest?: (init: WatchInit) => RequestWatch;
+  /** Set in the copy a /v1/messages request gets when watchRequest is: messages.ts tells it the trimming. */
+  watch?: RequestWatch;
   /** One line per request and per notable event. */
   log: (line: string) => void;
   /** Set in the copy each request gets (forRequest): its id, which that copy's log lines end with. */

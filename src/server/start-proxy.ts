@@ -21,7 +21,11 @@ import { isLoopbackHost } from "./check-auth.js";
 import { createApp } from "./create-app.js";
 import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
+import type { DebugLevel } from "./debug-lines.js";
+import { collectSecrets, createRedactor } from "./redact-secrets.js";
 import { generateRequestId } from "./request-id.js";
+import { createRequestWatcher } from "./request-watch.js";
+import { createLastRequestSaver, lastRequestDir } from "./save-last-request.js";
 import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
@@ -45,6 +49,8 @@ export interface StartProxyOptions {
   print: (line: string) => void;
   /** The log file writer to share (the CLI's, which model-server events use too); else one of its own, closed with the proxy. */
   logWriter?: LogWriter;
+  /** MALLEX_DEBUG, as the CLI read it (default 0: off). */
+  debugLevel?: DebugLevel;
 }
 
 export interface RunningProxy {
@@ -94,6 +100,19 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     loadedAt: new Date().toISOString(),
     deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`, requestId: generateRequestId },
   };
+  const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
+  const watchRequest = createRequestWatcher({
+    level: options.debugLevel ?? 0,
+    // Asked for by MALLEX_DEBUG: shown on the terminal whatever observability.request_log says.
+    debug: (line) => logWriter.write(line, options.print),
+    redact: createRedactor(collectSecrets(table, ctx.backends, options.env, authToken)),
+    table,
+    upstream: ctx.upstream,
+    ...(saver === undefined ? {} : { saver }),
+    now: ctx.deps.now,
+    date: () => new Date(),
+  });
+  if (watchRequest !== undefined) ctx.watchRequest = watchRequest;
   const port = options.port ?? table.server.port;
   // node:http directly: no TLS or certificate code is loaded (mallex serves plain HTTP on loopback),
   // and the server gets its own maxHeaderSize.
@@ -108,6 +127,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const close = async () => {
     await closeServer(server);
     await ctx.upstream.close();
+    saver?.flush();
     ttftRates.flush();
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());

@@ -1,0 +1,174 @@
+import type { UpstreamClient } from "../backends/upstream-client.js";
+import type { RoutingTable } from "../compile/routing-table.js";
+import type { RouteDecision } from "../router/select-route.js";
+import type { TrimReport } from "../trim/trim-types.js";
+import { clip, describeResponse, describeRoute, describeTrim, type DebugLevel } from "./debug-lines.js";
+import { formatLastRequest } from "./format-last-request.js";
+import type { Redactor } from "./redact-secrets.js";
+import type { RequestEnd, RequestTrace } from "./request-metrics.js";
+import { summarizeResponse } from "./response-summary.js";
+import type { LastRequestSaver } from "./save-last-request.js";
+import { watchUpstream } from "./watch-upstream.js";
+
+/**
+ * One /v1/messages request as MALLEX_DEBUG and the saved last request see it. messages.ts calls
+ * `trimmed`; its backend calls go through `upstream`; create-app passes its response through
+ * `respond` and observeMessages its end to `ended`.
+ */
+export interface RequestWatch {
+  /** A local route's trimming is done (again for each profile an over-budget request escalates to). */
+  trimmed(route: RouteDecision, report: TrimReport): void;
+  /** The client the request's backend calls go through (see watch-upstream.ts). */
+  upstream: UpstreamClient;
+  /** The response on its way to the client: an error's body is kept for the summary, and from level 3 every byte is logged. */
+  respond(response: Response): Response;
+  /** The request ended: its summary is logged (level 1) and the last request saved, off its path. */
+  ended(end: RequestEnd): void;
+}
+
+/** What create-app knows of the request when it starts. */
+export interface WatchInit {
+  requestId: string;
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: Headers;
+  /** The client's body as it came. */
+  body: string;
+  trace: RequestTrace;
+}
+
+export interface RequestWatcherOptions {
+  level: DebugLevel;
+  /** Writes one debug line (the log file, and stderr); used from level 1. */
+  debug: (line: string) => void;
+  redact: Redactor;
+  table: RoutingTable;
+  upstream: UpstreamClient;
+  /** Absent: the last request is not saved (observability.save_last_request: false). */
+  saver?: LastRequestSaver;
+  now(): number;
+  /** The wall clock, for the saved request's `received_at`. */
+  date(): Date;
+}
+
+/**
+ * The watch each /v1/messages request gets, or undefined when there is nothing to watch for (debug
+ * off and the last request not saved): then no request pays for any of it.
+ */
+export function createRequestWatcher(options: RequestWatcherOptions): ((init: WatchInit) => RequestWatch) | undefined {
+  if (options.level === 0 && options.saver === undefined) return undefined;
+  return (init) => watchRequest(init, options);
+}
+
+function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestWatch {
+  const { level, redact, table, saver } = options;
+  const debug = (line: string) => options.debug(`debug ${line} · ${init.requestId}`);
+  const receivedAt = options.date().toISOString();
+  const upstream = watchUpstream(options.upstream, { level, debug, redact, now: options.now });
+  const trims: TrimReport[] = [];
+  let routeShown: RouteDecision | undefined;
+  let errorBody: Promise<string> | undefined;
+  let model: string | undefined;
+  const modelOf = () => (model ??= modelIn(init.body));
+  const showRoute = () => {
+    const route = init.trace.route;
+    if (level < 1 || route === undefined || route === routeShown) return;
+    routeShown = route;
+    debug(redact.text(describeRoute(modelOf(), route, table)));
+  };
+  if (level >= 3) debug(redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(init.body)}`));
+
+  const client: UpstreamClient = {
+    post(url, postInit) {
+      showRoute();
+      return upstream.client.post(url, postInit);
+    },
+    close: () => upstream.client.close(),
+  };
+
+  return {
+    trimmed(route, report) {
+      trims.push(report);
+      if (level < 1) return;
+      if (route !== routeShown) {
+        routeShown = route;
+        debug(redact.text(describeRoute(modelOf(), route, table)));
+      }
+      for (const line of describeTrim(report)) debug(redact.text(line));
+    },
+    upstream: client,
+    respond(response) {
+      if (response.status >= 400) errorBody = response.clone().text().catch(() => "");
+      if (level < 3 || response.body === null) return response;
+      return new Response(logBytes(response.body, (text) => debug(`sent: ${clip(redact.text(text))}`)), { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+    ended(end) {
+      // After the response's own work: the summary and the files are built off the request's path.
+      setImmediate(() => {
+        void (errorBody ?? Promise.resolve(undefined)).then((body) => {
+          const summary = summarizeResponse({
+            status: end.status,
+            outcome: end.outcome,
+            started: init.trace.started,
+            finishedAt: end.finishedAt,
+            ...(init.trace.metrics ? { metrics: init.trace.metrics } : {}),
+            ...(body === undefined ? {} : { errorBody: body }),
+            ...(upstream.forwarded() === undefined ? {} : { forwarded: upstream.forwarded()! }),
+            ...(end.error === undefined ? {} : { thrown: end.error }),
+          });
+          if (level >= 1) {
+            showRoute();
+            debug(redact.text(describeResponse(summary)));
+          }
+          saver?.save(() =>
+            formatLastRequest(
+              { requestId: init.requestId, receivedAt, method: init.method, path: init.path, headers: init.headers, body: init.body, ...(init.trace.route ? { route: init.trace.route } : {}), trims, calls: upstream.calls, summary },
+              table,
+              redact,
+            ),
+          );
+        });
+      });
+    },
+  };
+}
+
+/** The client's `model`, for the debug lines (a body that is not JSON has none). */
+function modelIn(body: string): string {
+  try {
+    const model = (JSON.parse(body) as { model?: unknown }).model;
+    return typeof model === "string" ? model : "(no model)";
+  } catch {
+    return "(no model)";
+  }
+}
+
+/** The body passed on as it is, each piece of it told to `log` as text, one SSE event at a time where it is SSE. */
+function logBytes(body: ReadableStream<Uint8Array>, log: (text: string) => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let pending = "";
+  const emit = (text: string) => {
+    pending += text;
+    let cut: number;
+    while ((cut = pending.indexOf("\n\n")) !== -1) {
+      log(pending.slice(0, cut));
+      pending = pending.slice(cut + 2);
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        emit(decoder.decode());
+        if (pending.trim() !== "") log(pending);
+        controller.close();
+        return;
+      }
+      controller.enqueue(value);
+      emit(decoder.decode(value, { stream: true }));
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../write-file-atomic.js";
+
+/** The folder under MALLEX_HOME that holds the last /v1/messages request (see format-last-request.ts). */
+export function lastRequestDir(mallexHome: string): string {
+  return join(mallexHome, "last-request");
+}
+
+export interface LastRequestSaver {
+  /**
+   * Queues the files of a request that ended; returns at once. Written after the current turn of
+   * the event loop, one set at a time: requests ending meanwhile replace the queued set (the latest wins).
+   */
+  save(files: () => Record<string, string>): void;
+  /** Writes what is queued now (the proxy closing). */
+  flush(): void;
+}
+
+export interface LastRequestSaverOptions {
+  /** Told once when the folder cannot be written. */
+  onError(message: string): void;
+  /** Runs the write later (default setImmediate): never on the request's own path. */
+  defer?: (run: () => void) => void;
+}
+
+/**
+ * Saves the last request into `dir`, each file atomically (write-file-atomic.ts: a reader, or a
+ * user attaching the folder to a bug report, never sees half a file). The files are built only when
+ * written, so a request replaced in the queue costs no formatting.
+ */
+export function createLastRequestSaver(dir: string, options: LastRequestSaverOptions): LastRequestSaver {
+  const defer = options.defer ?? ((run) => void setImmediate(run));
+  let queued: (() => Record<string, string>) | undefined;
+  let scheduled = false;
+  let failed = false;
+  const write = () => {
+    scheduled = false;
+    const build = queued;
+    queued = undefined;
+    if (build === undefined) return;
+    try {
+      const files = build();
+      mkdirSync(dir, { recursive: true });
+      for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text);
+    } catch (error) {
+      if (failed) return;
+      failed = true;
+      options.onError(`mallex: cannot save the last request in ${dir}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    save(files) {
+      queued = files;
+      if (scheduled) return;
+      scheduled = true;
+      defer(write);
+    },
+    flush: write,
+  };
+}
