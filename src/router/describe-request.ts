@@ -51,14 +51,22 @@ export function measurePrompt(request: Pick<MessagesRequest, "system" | "message
 export function describeRequest(request: MessagesRequest, source?: PromptSource): RequestFacts {
   const lastUser = request.messages.findLast((m) => m.role === "user");
   const blocks: AnthropicContentBlock[] = typeof lastUser?.content === "string" ? [{ type: "text", text: lastUser.content }] : (lastUser?.content ?? []);
-  const latestUserText = blocks
-    .flatMap((b) => (b.type === "text" && !REMINDER.test(b.text) ? [b.text] : []))
-    .join("\n")
-    .trim();
+  const latestUserText = ownText(blocks);
   const turn = blocks.some((b) => b.type === "tool_result") ? "tool_result" : "user";
   const hasImages = request.messages.some(
     (m) => typeof m.content !== "string" && m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
   );
   const { chars, tokens } = measurePrompt(request, source);
   return { latestUserText, turn, hasImages, chars, estimatedTokens: tokens };
+}
+
+/**
+ * The user's own words in a message's blocks: its text blocks without whole <system-reminder>
+ * blocks (Claude Code's context, not something the user typed), joined and trimmed.
+ */
+export function ownText(blocks: readonly AnthropicContentBlock[]): string {
+  return blocks
+    .flatMap((b) => (b.type === "text" && !REMINDER.test(b.text) ? [b.text] : []))
+    .join("\n")
+    .trim();
 }

@@ -1,6 +1,7 @@
 import type { TierName } from "../../generated/config.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { TIER_ORDER } from "../compile/routing-table.js";
+import type { ClassifierVerdict, TurnRoute } from "./classifier-verdict.js";
 import type { RouterRules } from "./compile-rules.js";
 import type { RequestFacts } from "./describe-request.js";
 import { matchIntent } from "./match-intent.js";
@@ -15,6 +16,13 @@ export interface RouteDecision {
   reason: string;
   /** Tiers skipped on the way, each with why. */
   skipped: string[];
+  /**
+   * No rule decided: the tier is the default (or sticky) one, and the request had content a model
+   * classifier could read. Absent once a classifier verdict or a turn's route was given.
+   */
+  unsure?: true;
+  /** The tier came from the user's words: an intent rule, or the classifier's verdict (whatever it was). */
+  byWords?: true;
 }
 
 export type RouteResult = { ok: true; route: RouteDecision } | { ok: false; message: string };
@@ -25,13 +33,18 @@ export interface RouteInput {
   facts?: RequestFacts;
   /** The tier this conversation was on last, for escalation. */
   sessionTier?: TierName;
+  /** The model classifier's verdict on this turn, asked because no rule decided (a first route was `unsure`). */
+  classified?: ClassifierVerdict;
+  /** Where this request's user turn went before (a tool round trip, the same words again): no rule decided this request, so it goes there too. */
+  turnRoute?: TurnRoute;
 }
 
 /**
  * Picks the profile for a request: the profile the model names, else a profile alias matching the
- * model name, else a model-name rule, else the first matching intent, else the default tier; then
- * follows fallbacks past tiers whose backend cannot serve (the Anthropic API without a key, an
- * unreachable local server). A profile named outright is what the client asked for: when its backend
+ * model name, else a model-name rule, else the first matching intent, else where the user turn
+ * went before (`turnRoute`), else the model classifier's intent when one was asked (`classified`),
+ * else the default tier; then follows fallbacks past tiers whose backend cannot serve (the Anthropic
+ * API without a key, an unreachable local server). A profile named outright is what the client asked for: when its backend
  * cannot serve, the answer says so rather than routing elsewhere. Pure.
  */
 export function selectRoute(input: RouteInput, table: RoutingTable, rules: RouterRules, available: BackendAvailability): RouteResult {
@@ -51,20 +64,31 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
   let tier: TierName;
   let reason: string;
   const modelRule = rules.models.find((m) => m.pattern.test(input.model));
-  const intent = modelRule || !input.facts ? undefined : matchIntent(rules.intents, input.facts);
+  const matched = modelRule || !input.facts ? undefined : matchIntent(rules.intents, input.facts);
+  // A turn's earlier route, then the classifier, only speak where no rule did.
+  const turnRoute = modelRule || matched ? undefined : input.turnRoute;
+  const verdict = modelRule || matched || turnRoute ? undefined : input.classified;
+  const intent = matched ?? (verdict?.ok && verdict.intent !== undefined ? rules.intents.find((i) => i.id === verdict.intent) : undefined);
+  const by = matched ? "intent" : "classifier intent";
   if (modelRule) {
     tier = modelRule.tier;
     reason = `model ${input.model} → ${tier}`;
+  } else if (turnRoute) {
+    tier = turnRoute.tier;
+    reason = `${turnRoute.reason} (cached)`;
   } else if (intent && "tier" in intent.route) {
     tier = intent.route.tier;
-    reason = `intent ${intent.id} → ${tier}`;
+    reason = `${by} ${intent.id} → ${tier}`;
   } else if (intent && "escalate" in intent.route) {
     tier = escalate(input.sessionTier ?? table.routing.defaultTier, intent.route.escalate, table);
-    reason = `intent ${intent.id} escalates ${input.sessionTier ?? table.routing.defaultTier} → ${tier}`;
+    reason = `${by} ${intent.id} escalates ${input.sessionTier ?? table.routing.defaultTier} → ${tier}`;
   } else {
     tier = table.routing.stickyEscalation && input.sessionTier && rank(input.sessionTier) > rank(table.routing.defaultTier) ? input.sessionTier : table.routing.defaultTier;
     reason = tier === table.routing.defaultTier ? `default → ${tier}` : `sticky escalation → ${tier}`;
+    if (verdict) reason += ` (classifier: ${verdict.ok ? "no intent fits" : verdict.problem})`;
   }
+  const unsure = !modelRule && !matched && !turnRoute && !verdict && input.facts !== undefined;
+  const flags = unsure ? { unsure: true as const } : matched || verdict ? { byWords: true as const } : {};
 
   const skipped: string[] = [];
   const visited = new Set<TierName>();
@@ -75,7 +99,7 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
     if (!entry) break;
     const profile = table.profiles[entry.profile]!;
     const status = available(profile.backend);
-    if (status.ok) return { ok: true, route: { profile, tier: current, reason: skipped.length ? `${reason} → fallback ${current}` : reason, skipped } };
+    if (status.ok) return { ok: true, route: { profile, tier: current, reason: skipped.length ? `${reason} → fallback ${current}` : reason, skipped, ...flags } };
     skipped.push(`${current} (${profile.name}): ${status.reason}`);
     current = entry.fallback;
   }

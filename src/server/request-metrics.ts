@@ -1,5 +1,6 @@
 import type { BreakerState, CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RoutingTable } from "../compile/routing-table.js";
+import type { ClassifierOutcome } from "../router/classify-with-model.js";
 import { rateOf } from "../router/predict-ttft.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { SupervisorState } from "../supervisor/types.js";
@@ -23,6 +24,12 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
   { name: "mallex_output_tokens_total", help: "Tokens the local backend generated.", type: "counter", labels: ROUTE },
   { name: "mallex_trimmed_chars_total", help: "Characters trimming removed from requests before the local backend saw them.", type: "counter", labels: ROUTE },
   { name: "mallex_model_server_state", help: "1 for the state each supervised model server is in, 0 for the others.", type: "gauge", labels: ["server", "model", "state"] },
+  {
+    name: "mallex_classifier_decisions_total",
+    help: "Requests the model classifier was consulted for (no rule decided): cached (no call: the route its user turn took before, a tool round trip), ok (the model named an intent or none), invalid (its answer named no intent), timeout (no answer within classifier.timeout_ms), error (the call failed), cancelled (the client went away). Every outcome but cached is one call.",
+    type: "counter",
+    labels: ["outcome"],
+  },
   { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
   { name: "mallex_prefill_tokens_per_second", help: "Uncached prompt tokens each local profile prefills per second, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
   { name: "mallex_decode_tokens_per_second", help: "Tokens each local profile generates per second after the first, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
@@ -39,6 +46,8 @@ export interface RequestTrace {
   route?: RouteDecision;
   /** The request log's numbers (local backends). */
   metrics?: RequestMetrics;
+  /** How the model classifier was consulted for it; absent: it was not (a rule decided, or mode rules). */
+  classifier?: ClassifierOutcome;
 }
 
 export type RequestOutcome = "ok" | "error" | "cancelled";
@@ -60,6 +69,7 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
   registry.inc("mallex_requests_total", { ...labels, status, outcome: end.outcome });
   if (end.outcome === "error") registry.inc("mallex_request_errors_total", { ...labels, status });
   registry.observe("mallex_request_duration_seconds", labels, Math.max(0, end.finishedAt - trace.started) / 1000);
+  if (trace.classifier !== undefined) registry.inc("mallex_classifier_decisions_total", { outcome: trace.classifier });
   const m = trace.metrics;
   if (!m) return;
   // A one-piece answer has no first token of its own: the request log puts it at the start.

@@ -3,6 +3,7 @@ import type { CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
+import type { ClassifierCache } from "../router/classifier-cache.js";
 import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
 import type { Templates } from "../templates/load-templates.js";
@@ -22,6 +23,8 @@ export interface ServerContext {
   rules: RouterRules;
   backends: Record<string, RuntimeBackend>;
   sessions: SessionStore;
+  /** Where each session's user turns went (classifier.mode model): a tool round trip goes there too, with no second classifier call. */
+  classifierCache: ClassifierCache;
   /** Learned prefill rates and each session's last prompt, for escalation on predicted time to first token (absent: no prediction). */
   ttft?: TtftState;
   /** The local servers mallex starts itself (absent: none is supervised). */

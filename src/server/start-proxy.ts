@@ -12,6 +12,7 @@ import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { MallexError } from "../mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionPrompts } from "../router/session-prompts.js";
+import { createClassifierCache } from "../router/classifier-cache.js";
 import { createSessionStore } from "../router/session-store.js";
 import { createToolSchemaCache } from "../tools/check-tool-call.js";
 import { createPrefixCache } from "../trim/prefix-cache.js";
@@ -81,6 +82,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     }),
     ...(options.supervisors && !options.backendUrl ? { supervisors: options.supervisors } : {}),
     sessions: createSessionStore(),
+    classifierCache: createClassifierCache(),
     ttft: { rates: ttftRates, prompts: createSessionPrompts() },
     templates: options.templates,
     schemaCache: createToolSchemaCache(),

@@ -8,6 +8,7 @@ import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/load-validator.js";
 import { loadTemplates, type Templates } from "../../src/templates/load-templates.js";
 import { compileRouterRules } from "../../src/router/compile-rules.js";
+import { createClassifierCache } from "../../src/router/classifier-cache.js";
 import { createSessionStore } from "../../src/router/session-store.js";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
@@ -65,6 +66,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
       rules: compileRouterRules(table),
       backends: resolveBackends(table, options.env ?? {}, options.backendUrl ? { backendUrl: options.backendUrl } : {}),
       sessions: createSessionStore(),
+      classifierCache: createClassifierCache(),
       templates,
       schemaCache: createToolSchemaCache(),
       prefixCache: createPrefixCache(),
