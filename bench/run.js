@@ -1,5 +1,6 @@
 // `npm run bench`: prints markdown tables to paste into the README, with the machine they ran on.
 import { cpus, totalmem } from "node:os";
+import { benchClassifier } from "./classifier.js";
 import { benchCompile } from "./compile.js";
 import { benchEngineTtft } from "./engine-ttft.js";
 import { benchOverhead } from "./overhead.js";
@@ -17,6 +18,8 @@ try {
   console.log(await benchTranslator());
   console.log();
   console.log(await benchEngineTtft());
+  console.log();
+  console.log(await benchClassifier());
 } catch (error) {
   console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

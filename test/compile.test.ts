@@ -29,7 +29,7 @@ describe("the shipped default config", () => {
     });
     expect(table.routing.defaultTier).toBe("medium");
     expect(table.routing.models).toEqual([{ glob: "*haiku*", pattern: { source: "^.*haiku.*$", flags: "i" }, tier: "low" }]);
-    expect(table.intents.map((i) => i.id)).toEqual(["chit_chat", "try_again", "hard_question", "simple_code"]);
+    expect(table.intents.map((i) => i.id)).toEqual(["chit_chat", "try_again", "hard_question", "simple_code", "run_command", "code_edit"]);
     expect(table.filters.map((f) => [f.id, f.priority])).toEqual([
       ["billing-header", 100],
       ["agent-and-skill-lists", 50],

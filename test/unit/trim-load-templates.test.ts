@@ -14,7 +14,7 @@ describe("loadTemplates", () => {
     const templates = await loadTemplatesFrom(compileShipped().templatesJs);
     expect(templates.names).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
     const text = templates.render("classifier", { prompt: 'fix "a" & <b>', intents: [{ id: "x", description: "y" }] });
-    expect(text).toBe('Sort the user\'s request below into exactly one of these categories:\n- x: y\n\nRequest:\n"""\nfix "a" & <b>\n"""\n\nAnswer with the category id only.\n');
+    expect(text).toBe('Which category fits this request to a coding assistant?\n- x: y\n- none: none of these\n\nRequest:\n"""\nfix "a" & <b>\n"""\n\nReply with JSON only: {"intent": "<category id>"}\n');
   });
 
   it("loads a recompiled file afresh, never from the module cache", async () => {
