@@ -9,7 +9,7 @@ import { describeRequest, type PromptSource } from "../../router/describe-reques
 import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimRequest } from "../../trim/trim-request.js";
-import { escalateForBudget, selectRoute, type RouteDecision } from "../../router/select-route.js";
+import { escalateForBudget, type RouteDecision } from "../../router/select-route.js";
 import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { collectStreamMessage } from "../../translate/collect-stream-message.js";
@@ -33,6 +33,7 @@ import { profileTranslateOptions } from "../profile-translate-options.js";
 import { createEventObserver, formatRequestLog, onceEnded, type RequestMetrics } from "../request-log.js";
 import { pumpAnswer, type AnswerSink } from "../pump-answer.js";
 import { replaySSE, streamSSE } from "../sse-response.js";
+import { routeRequest } from "../route-with-classifier.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
@@ -44,7 +45,7 @@ import { checkMessagesBody } from "../validate-messages-body.js";
  * what awaits the backend, and then streams its answer, holds only the {@link PreparedCall} — never
  * the body's text, the parsed request or the trimmed one, which GC frees while the answer streams.
  */
-export function handleMessages(req: Request, body: string, ctx: ServerContext): Response | Promise<Response> {
+export async function handleMessages(req: Request, body: string, ctx: ServerContext): Promise<Response> {
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
@@ -56,7 +57,9 @@ export function handleMessages(req: Request, body: string, ctx: ServerContext): 
   const facts = describeRequest(request, check.source);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
   const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
-  const routed = selectRoute({ model: request.model, facts, sessionTier }, ctx.table, ctx.rules, (name) => backendAvailability(ctx, name));
+  // Where no rule decides, the model classifier may be asked (classifier.mode model): only then is there an await.
+  const routing = routeRequest(ctx, { input: { model: request.model, facts, sessionTier }, request, sessionId, signal: req.signal, available: (name) => backendAvailability(ctx, name) });
+  const routed = routing instanceof Promise ? await routing : routing;
   if (!routed.ok) {
     ctx.log(`${request.model} · no route · ${routed.message}`);
     return errorResponse(503, routed.message, { retry: false, requestId: ctx.requestId });
