@@ -7,10 +7,17 @@ export function lastRequestDir(mallexHome: string): string {
   return join(mallexHome, "last-request");
 }
 
+/**
+ * How long a queued set waits before it is written: requests ending meanwhile replace it, so a busy
+ * proxy formats and writes at most one set per interval (a Claude Code request's set is ~100 KB of
+ * JSON, formatted and redacted in milliseconds that would otherwise follow every request).
+ */
+export const LAST_REQUEST_WRITE_DELAY_MS = 100;
+
 export interface LastRequestSaver {
   /**
-   * Queues the files of a request that ended; returns at once. Written after the current turn of
-   * the event loop, one set at a time: requests ending meanwhile replace the queued set (the latest wins).
+   * Queues the files of a request that ended; returns at once. Written after LAST_REQUEST_WRITE_DELAY_MS,
+   * one set at a time: requests ending meanwhile replace the queued set (the latest wins).
    */
   save(files: () => Record<string, string>): void;
   /** Writes what is queued now (the proxy closing). */
@@ -20,7 +27,7 @@ export interface LastRequestSaver {
 export interface LastRequestSaverOptions {
   /** Told once when the folder cannot be written. */
   onError(message: string): void;
-  /** Runs the write later (default setImmediate): never on the request's own path. */
+  /** Runs the write later (default: after LAST_REQUEST_WRITE_DELAY_MS, not keeping the process up): never on the request's own path. */
   defer?: (run: () => void) => void;
 }
 
@@ -30,7 +37,8 @@ export interface LastRequestSaverOptions {
  * written, so a request replaced in the queue costs no formatting.
  */
 export function createLastRequestSaver(dir: string, options: LastRequestSaverOptions): LastRequestSaver {
-  const defer = options.defer ?? ((run) => void setImmediate(run));
+  // Unref'd: a queued set does not keep mallex running; close() flushes it.
+  const defer = options.defer ?? ((run) => void setTimeout(run, LAST_REQUEST_WRITE_DELAY_MS).unref());
   let queued: (() => Record<string, string>) | undefined;
   let scheduled = false;
   let failed = false;
