@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../write-file-atomic.js";
+import { writeFileAtomicAsync } from "../write-file-atomic.js";
 
 /** The folder under MALLEX_HOME that holds the last /v1/messages request (see format-last-request.ts). */
 export function lastRequestDir(mallexHome: string): string {
@@ -10,9 +10,10 @@ export function lastRequestDir(mallexHome: string): string {
 /**
  * How long a queued set waits before it is written: requests ending meanwhile replace it, so a busy
  * proxy formats and writes at most one set per interval (a Claude Code request's set is ~100 KB of
- * JSON, formatted and redacted in milliseconds that would otherwise follow every request).
+ * JSON, formatted and redacted in a millisecond or two of the event loop, which a tenth of a second
+ * apart showed in the latency of the requests that waited behind it).
  */
-export const LAST_REQUEST_WRITE_DELAY_MS = 100;
+export const LAST_REQUEST_WRITE_DELAY_MS = 1_000;
 
 export interface LastRequestSaver {
   /**
@@ -20,21 +21,22 @@ export interface LastRequestSaver {
    * one set at a time: requests ending meanwhile replace the queued set (the latest wins).
    */
   save(files: () => Record<string, string>): void;
-  /** Writes what is queued now (the proxy closing). */
-  flush(): void;
+  /** Writes what is queued now (the proxy closing); resolves once it is written. */
+  flush(): Promise<void>;
 }
 
 export interface LastRequestSaverOptions {
   /** Told once when the folder cannot be written. */
   onError(message: string): void;
   /** Runs the write later (default: after LAST_REQUEST_WRITE_DELAY_MS, not keeping the process up): never on the request's own path. */
-  defer?: (run: () => void) => void;
+  defer?: (run: () => Promise<void>) => void;
 }
 
 /**
  * Saves the last request into `dir`, each file atomically (write-file-atomic.ts: a reader, or a
- * user attaching the folder to a bug report, never sees half a file). The files are built only when
- * written, so a request replaced in the queue costs no formatting.
+ * user attaching the folder to a bug report, never sees half a file) and off the event loop (a
+ * rename here took milliseconds). The files are built only when written, so a request replaced in
+ * the queue costs no formatting; one set is written at a time.
  */
 export function createLastRequestSaver(dir: string, options: LastRequestSaverOptions): LastRequestSaver {
   // Unref'd: a queued set does not keep mallex running; close() flushes it.
@@ -42,20 +44,25 @@ export function createLastRequestSaver(dir: string, options: LastRequestSaverOpt
   let queued: (() => Record<string, string>) | undefined;
   let scheduled = false;
   let failed = false;
-  const write = () => {
-    scheduled = false;
+  let writing: Promise<void> = Promise.resolve();
+  const writeQueued = async () => {
     const build = queued;
     queued = undefined;
     if (build === undefined) return;
     try {
       const files = build();
-      mkdirSync(dir, { recursive: true });
-      for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text);
+      await mkdir(dir, { recursive: true });
+      for (const [name, text] of Object.entries(files)) await writeFileAtomicAsync(join(dir, name), text);
     } catch (error) {
       if (failed) return;
       failed = true;
       options.onError(`mallex: cannot save the last request in ${dir}: ${(error as Error).message}`);
     }
+  };
+  const write = () => {
+    scheduled = false;
+    writing = writing.then(writeQueued);
+    return writing;
   };
   return {
     save(files) {

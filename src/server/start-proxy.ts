@@ -129,8 +129,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const close = async () => {
     await closeServer(server);
     await ctx.upstream.close();
-    saver?.flush();
-    ttftRates.flush();
+    await Promise.all([saver?.flush(), ttftRates.flush()]);
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };

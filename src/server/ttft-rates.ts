@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { LearnedRates } from "../router/predict-ttft.js";
-import { writeFileAtomic } from "../write-file-atomic.js";
+import { writeFileAtomicAsync } from "../write-file-atomic.js";
 import { addSample, type RateSample } from "./learn-rates.js";
 
 /** The file in MALLEX_HOME that keeps what was learned across restarts. */
@@ -18,7 +19,7 @@ export interface TtftRates {
   get(profile: Pick<CompiledProfile, "name" | "model">): LearnedRates | undefined;
   learn(profile: Pick<CompiledProfile, "name" | "model">, sample: RateSample): void;
   /** Writes what changed since the last write, now (the proxy's close). */
-  flush(): void;
+  flush(): Promise<void>;
 }
 
 export interface TtftRatesOptions {
@@ -37,17 +38,23 @@ export function createTtftRates(options: TtftRatesOptions): TtftRates {
   const rates = load(options.file, options.onError);
   let timer: NodeJS.Timeout | undefined;
   let dirty = false;
-  const write = () => {
-    clearTimeout(timer);
-    timer = undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const writeDirty = async () => {
     if (!dirty) return;
     dirty = false;
     try {
-      mkdirSync(dirname(options.file), { recursive: true });
-      writeFileAtomic(options.file, `${JSON.stringify({ format: FORMAT, profiles: rates }, null, 2)}\n`);
+      await mkdir(dirname(options.file), { recursive: true });
+      await writeFileAtomicAsync(options.file, `${JSON.stringify({ format: FORMAT, profiles: rates }, null, 2)}\n`);
     } catch (error) {
       options.onError(`learned rates not saved to ${options.file}: ${(error as Error).message}`);
     }
+  };
+  // Off the event loop, one write at a time (a rename took milliseconds here).
+  const write = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    writing = writing.then(writeDirty);
+    return writing;
   };
   return {
     get: (profile) => rates[profile.name]?.[profile.model],

@@ -95,25 +95,27 @@ describe("the saved last request", () => {
     expect(parsed["response.json"]).toMatchObject({ status: 200, stop_reason: "end_turn", usage: { output_tokens: 2 }, error: null });
   });
 
-  it("is written one set at a time after the turn, the latest queued winning, and a failure said once", () => {
+  it("is written one set at a time after the turn, the latest queued winning, and a failure said once", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "mallex-last-")), "last-request");
-    const deferred: Array<() => void> = [];
+    const deferred: Array<() => Promise<void>> = [];
     const errors: string[] = [];
     const saver = createLastRequestSaver(dir, { onError: (m) => errors.push(m), defer: (run) => deferred.push(run) });
     let built = 0;
     saver.save(() => (built++, { "a.json": "1" }));
     saver.save(() => (built++, { "a.json": "2" }));
     expect(deferred).toHaveLength(1);
-    deferred.shift()!();
+    await deferred.shift()!();
     expect(built).toBe(1);
     expect(readFileSync(join(dir, "a.json"), "utf8")).toBe("2");
     expect(readdirSync(dir)).toEqual(["a.json"]);
 
     const blocked = join(mkdtempSync(join(tmpdir(), "mallex-last-")), "file");
     writeFileSync(blocked, "not a folder");
-    const failing = createLastRequestSaver(join(blocked, "last-request"), { onError: (m) => errors.push(m), defer: (run) => run() });
+    const failing = createLastRequestSaver(join(blocked, "last-request"), { onError: (m) => errors.push(m), defer: (run) => void run() });
     failing.save(() => ({ "a.json": "1" }));
+    await failing.flush();
     failing.save(() => ({ "a.json": "2" }));
+    await failing.flush();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^mallex: cannot save the last request in .*last-request: /);
   });

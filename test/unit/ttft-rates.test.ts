@@ -64,12 +64,12 @@ describe("createTtftRates", () => {
   const home = () => mkdtempSync(join(tmpdir(), "mallex-rates-"));
   const profile = testProfile({ name: "coder", model: "org/coder-30b" });
 
-  it("keeps what was learned across a restart: written to MALLEX_HOME, loaded by the next start", () => {
+  it("keeps what was learned across a restart: written to MALLEX_HOME, loaded by the next start", async () => {
     const file = ttftRatesPath(home());
     const errors: string[] = [];
     const first = createTtftRates({ file, onError: (line) => errors.push(line) });
     for (const prefill of [900, 1000, 1100]) first.learn(profile, { prefill, decode: 40, tokenRatio: 1.2 });
-    first.flush();
+    await first.flush();
     const second = createTtftRates({ file, onError: (line) => errors.push(line) });
     expect(second.get(profile)).toEqual({ prefill: [900, 1000, 1100], decode: [40, 40, 40], tokenRatio: [1.2, 1.2, 1.2], sharedPrefix: [] });
     expect(predictTtft(second.get(profile), { tokens: 10_000 })).toMatchObject({ uncachedTokens: 12_000, ms: 12_000 });
@@ -84,7 +84,7 @@ describe("createTtftRates", () => {
     expect(rates.get(profile)?.prefill).toEqual([1000]);
   });
 
-  it("writes once per burst of requests, after the debounce, off the request path", () => {
+  it("writes once per burst of requests, after the debounce, off the request path", async () => {
     vi.useFakeTimers();
     const file = ttftRatesPath(home());
     const rates = createTtftRates({ file, debounceMs: 1_000, onError: () => undefined });
@@ -92,6 +92,8 @@ describe("createTtftRates", () => {
     rates.learn(profile, { prefill: 1200 });
     expect(() => readFileSync(file)).toThrow();
     vi.advanceTimersByTime(1_000);
+    vi.useRealTimers();
+    await rates.flush();
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ format: 1, profiles: { coder: { "org/coder-30b": { prefill: [1000, 1200], decode: [], tokenRatio: [], sharedPrefix: [] } } } });
   });
 
