@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "h3";
@@ -24,7 +23,7 @@ import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import type { DebugLevel } from "./debug-lines.js";
 import { collectSecrets, createRedactor } from "./redact-secrets.js";
-import { generateRequestId } from "./request-id.js";
+import { createIdGenerator } from "./request-id.js";
 import { createRequestWatcher } from "./request-watch.js";
 import { createLastRequestSaver, lastRequestDir } from "./save-last-request.js";
 import { createMallexMetrics } from "./request-metrics.js";
@@ -73,6 +72,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const log = (line: string) => logWriter.write(line, echo);
   // What earlier runs learned about each profile's speed: a restart predicts as well as before it.
   const ttftRates = createTtftRates({ file: ttftRatesPath(options.mallexHome), onError: log });
+  const ids = createIdGenerator();
   const ctx: ServerContext = {
     table,
     rules: compileRouterRules(table),
@@ -100,7 +100,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     metrics: createMallexMetrics(),
     log,
     loadedAt: new Date().toISOString(),
-    deps: { now: () => performance.now(), generateId: (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`, requestId: generateRequestId },
+    deps: { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId },
   };
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
