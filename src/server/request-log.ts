@@ -1,12 +1,14 @@
 import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import { describeTrimRules } from "../trim/summarize-trim-report.js";
+import type { TrimReport } from "../trim/trim-types.js";
 
 /** Numbers gathered while a response streams, for the one log line per request. */
 export interface RequestMetrics {
   route: string;
   charsIn: number;
   charsOut: number;
-  /** What trimming did (describeTrimRules). */
-  rules?: string;
+  /** What trimming did, described when the line is written (describeTrimRules), not on the request's path. */
+  trim?: TrimReport;
   started: number;
   firstTokenAt?: number;
   finishedAt?: number;
@@ -60,7 +62,7 @@ export function createEventObserver(metrics: RequestMetrics, now: () => number, 
 export function formatRequestLog(m: RequestMetrics): string {
   const cut = m.charsIn > 0 ? Math.round((1 - m.charsOut / m.charsIn) * 100) : 0;
   const parts = [m.route, `${m.charsIn} → ${m.charsOut} chars (${cut >= 0 ? "−" : "+"}${Math.abs(cut)}%)`];
-  if (m.rules !== undefined) parts.push(`rules: ${m.rules}`);
+  if (m.trim !== undefined) parts.push(`rules: ${describeTrimRules(m.trim)}`);
   if (m.promptTokens !== undefined) parts.push(`prompt ${m.promptTokens} tok (${m.cachedTokens ?? 0} cached)`);
   if (m.firstTokenAt !== undefined) {
     const ttft = m.firstTokenAt - m.started;

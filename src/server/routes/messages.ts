@@ -6,7 +6,7 @@ import { postChatCompletions } from "../../backends/post-chat-completions.js";
 import { readChatCompletion } from "../../backends/read-chat-completion.js";
 import { upstreamTimeouts } from "../../backends/upstream-client.js";
 import { describeRequest, type PromptSource } from "../../router/describe-request.js";
-import { describeTrimRules, summarizeTrimReport } from "../../trim/summarize-trim-report.js";
+import { summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimRequest } from "../../trim/trim-request.js";
 import { escalateForBudget, type RouteDecision } from "../../router/select-route.js";
@@ -153,7 +153,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   if (streamUpstream) upstreamRequest.stream_options = { include_usage: true };
   else delete upstreamRequest.stream_options;
   const upstreamBody = JSON.stringify(upstreamRequest);
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, rules: describeTrimRules(trimmed.report), started: ctx.deps.now() };
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, trim: trimmed.report, started: ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
   if (thinking.strippedByProfile) metrics.notes = [`thinking stripped by profile ${route.profile.name}`];
