@@ -47,6 +47,8 @@ export interface AnswerPump {
  * 20). The translator's input and ending are the ones a TransformStream would give it:
  *
  * - a `ping` signal after `pingIntervalMs` without a part (a long prefill), so the client sees life;
+ * - `message_stop` (or an `error` event) out: `sink.end()` then, without waiting for the body's end
+ *   (mlx-lm closes its connection after `[DONE]`; a kept-alive one is read to its end, unwatched);
  * - the body's end: the parser's rest, then the translator's `flush`, then `sink.end()`;
  * - a read failure: an `upstream-error` signal (timeout or network), then the translator's `flush` and `sink.end()`;
  * - the translator's `terminate()` (a stop sequence, a failure it reported): `sink.end()` at once
@@ -59,6 +61,8 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
   const { body, transformer } = options;
   let closed = false;
   let sourceDone = false;
+  // message_stop (or an error event) went out: the answer is complete, whatever the body still holds.
+  let complete = false;
   let ping: NodeJS.Timeout | undefined;
 
   const letGo = (): void => {
@@ -70,13 +74,17 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
     if (closed) return;
     closed = true;
     clearInterval(ping);
+    // Read to its end, unwatched: a kept-alive connection is then free for the next request.
+    if (!sourceDone) body.resume();
     if (failure) sink.error(failure.reason);
     else sink.end();
   };
   const controller: TransformStreamDefaultController<AnthropicStreamEvent> = {
     desiredSize: 1,
     enqueue(event) {
-      if (!closed) sink.event(event!);
+      if (closed) return;
+      sink.event(event!);
+      if (event!.type === "message_stop" || event!.type === "error") complete = true;
     },
     error(reason) {
       close({ reason });
@@ -95,7 +103,9 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
     }
   };
   const flush = (): void => {
-    if (!closed && !sink.flush()) body.pause();
+    if (closed) return;
+    if (complete) return close();
+    if (!sink.flush()) body.pause();
   };
   const input = (part: TranslatorInput): void => {
     if (!closed) run(() => transformer.transform?.(part, controller));
@@ -134,7 +144,7 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
     armPing();
     flush();
     body.on("data", (chunk: Buffer) => {
-      if (sourceDone) return;
+      if (sourceDone || closed) return;
       feeder.feed(chunk);
       flush();
     });

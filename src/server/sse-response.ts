@@ -14,46 +14,55 @@ export interface EventLog {
 }
 
 /**
- * An SSE response fed by a pump as the backend answers. Its body is a source with only `pipe`,
- * which srvx pipes into node:http's response as it is (or into a PassThrough where a web Response
- * is wanted): the pump starts then, writes the events of each piece of the backend's body in one
- * write, ends the response with the last ones in the same write, is held while the socket's buffer
- * is full, and is cancelled by a client that hangs up. Every write to the client socket wakes the
- * client: on loopback the writes, not the bytes, are what a short answer costs.
+ * An SSE response fed by a pump as the backend answers. The pump starts at once: what the backend
+ * sends while the response makes its way through the server is translated and held. Its body is a
+ * source with only `pipe`, which srvx pipes into node:http's response as it is (or into a
+ * PassThrough where a web Response is wanted): the held events go out then, and after that the
+ * events of each piece of the backend's body in one write, the last ones in the write that ends the
+ * response. The pump is held while the socket's buffer is full, and cancelled by a client that hangs
+ * up. Every write to the client socket wakes the client: on loopback the writes, not the bytes, are
+ * what a short answer costs.
  */
 export function streamSSE(start: (sink: AnswerSink) => AnswerPump, log?: EventLog): Response {
+  let destination: Writable | undefined;
+  let held = "";
+  let ended = false;
+  let failure: Error | undefined;
+  const take = () => {
+    const text = held;
+    held = "";
+    return text;
+  };
+  const pump = start({
+    event(event) {
+      held += formatSSE(event);
+      log?.observe(event);
+    },
+    flush: () => destination === undefined || held === "" || destination.write(take()),
+    end() {
+      ended = true;
+      destination?.end(take());
+      log?.end();
+    },
+    error(reason) {
+      failure = reason instanceof Error ? reason : new Error(String(reason));
+      destination?.destroy(failure);
+      log?.end();
+    },
+  });
   const body = {
-    pipe<T extends Writable>(destination: T): T {
-      let held = "";
-      let ended = false;
-      const pump = start({
-        event(event) {
-          held += formatSSE(event);
-          log?.observe(event);
-        },
-        flush() {
-          if (held === "") return true;
-          const text = held;
-          held = "";
-          return destination.write(text);
-        },
-        end() {
-          ended = true;
-          destination.end(held);
-          held = "";
-          log?.end();
-        },
-        error(reason) {
-          ended = true;
-          destination.destroy(reason instanceof Error ? reason : new Error(String(reason)));
-          log?.end();
-        },
-      });
-      destination.on("drain", () => pump.resume());
-      destination.once("close", () => {
-        if (!ended) pump.cancel();
-      });
-      return destination;
+    pipe<T extends Writable>(to: T): T {
+      destination = to;
+      if (failure !== undefined) to.destroy(failure);
+      else if (ended) to.end(take());
+      else {
+        to.on("drain", () => pump.resume());
+        to.once("close", () => {
+          if (!ended) pump.cancel();
+        });
+        if (held !== "") to.write(take());
+      }
+      return to;
     },
   };
   // srvx takes any source with `pipe` (its NodeResponse body check); the web types do not name one.
