@@ -1,6 +1,7 @@
 import type { Explanation } from "../trim/explain-request.js";
 
-const number = (n: number) => n.toLocaleString("en-US");
+// One formatter for every number: toLocaleString took ~3 µs a call in the proxy.
+const number = new Intl.NumberFormat("en-US").format;
 
 /**
  * `mallex explain`'s readable report: rules table, what was kept, sizes, the upstream request.

@@ -21,7 +21,8 @@ export function clip(text: string, max = DEBUG_TEXT_MAX): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (+${text.length - max} chars)`;
 }
 
-const number = (n: number) => n.toLocaleString("en-US");
+// One formatter for every number: toLocaleString took ~3 µs a call in the proxy.
+const number = new Intl.NumberFormat("en-US").format;
 
 /** `route: claude-opus-4-8 → tier medium → profile qwen3-coder-30b (model …, backend local: openai/mlx-lm) · why: … · skipped: …` */
 export function describeRoute(model: string, route: RouteDecision, table: RoutingTable): string {

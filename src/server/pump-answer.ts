@@ -149,9 +149,13 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
       flush();
     });
     body.once("end", () => finish());
-    body.once("error", (error) => finish(failureSignal(options.bodyError(error))));
+    body.once("error", (error) => {
+      if (!sourceDone) finish(failureSignal(options.bodyError(error)));
+    });
     // Destroyed without an error of its own (its request was ended under it): nothing more comes.
-    body.once("close", () => finish(failureSignal(options.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" })))));
+    body.once("close", () => {
+      if (!sourceDone) finish(failureSignal(options.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }))));
+    });
   }
   return {
     resume() {

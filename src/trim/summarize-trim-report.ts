@@ -1,6 +1,7 @@
 import type { TrimReport } from "./trim-types.js";
 
-const number = (n: number) => n.toLocaleString("en-US");
+// One formatter for every number: toLocaleString took ~3 µs a call in the proxy.
+const number = new Intl.NumberFormat("en-US").format;
 
 /**
  * One log line saying what trimming did: sizes before and after, then each rule once (how often it
