@@ -2,7 +2,7 @@ import type { ErrorObject } from "ajv";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import type { PrefixCache } from "../trim/prefix-cache.js";
+import type { PrefixCache, PromptPart } from "../trim/prefix-cache.js";
 import { MAX_JSON_DEPTH } from "./check-json-depth.js";
 import { scanJsonBody, type FieldSpan } from "./scan-json-body.js";
 
@@ -12,8 +12,8 @@ export interface MessagesBodyOptions {
   /** count_tokens: `max_tokens` may be missing. */
   forCounting?: boolean;
   /**
-   * The server's prefix cache: tools whose JSON text it already holds passed this same validation
-   * when they came first, so their ~60 KB of definitions are not walked again.
+   * The server's prefix cache: a system prompt or tools whose JSON text it already holds passed this
+   * same validation when they came first, so they are neither parsed nor walked again.
    */
   cache?: PrefixCache;
 }
@@ -26,20 +26,57 @@ export interface MessagesBodyOptions {
 export function checkMessagesBody(text: string, validate: ValidateFunction, options: MessagesBodyOptions = {}): MessagesBodyCheck {
   const scan = scanJsonBody(text, MAX_JSON_DEPTH);
   if (scan.tooDeep) return { ok: false, message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` };
+  const source = promptSource(text, scan.fields);
+  const known = knownParts(source, options.cache);
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(known.length === 0 ? text : withoutParts(text, scan.fields, known));
   } catch (error) {
     return { ok: false, message: `The request body is not valid JSON: ${(error as Error).message}` };
   }
   if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
-  const source = promptSource(text, scan.fields);
-  const knownTools = source.toolsJson !== undefined && options.cache?.knowsTools(source.toolsJson) === true;
-  // Known tools are left out of the walk: everything else in the body is checked as always.
-  if (validate(knownTools ? { ...(body as object), tools: undefined } : body)) return { ok: true, request: body as MessagesRequest, source };
+  // Known parts are left out of the walk: everything else in the body is checked as always.
+  const walked = known.length === 0 ? body : { ...(body as object), ...Object.fromEntries(known.map(({ part }) => [part, undefined])) };
+  if (validate(walked)) return { ok: true, request: (known.length === 0 ? body : { ...(body as object), ...Object.fromEntries(known.map(({ part, value }) => [part, value])) }) as MessagesRequest, source };
   // Of the alternatives a failed anyOf tried, the deepest error is the one that names the real problem.
   const error = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   return { ok: false, message: error ? describe(error) : "The request body is not a valid Messages API request." };
+}
+
+interface KnownPart {
+  part: PromptPart;
+  value: unknown;
+}
+
+/**
+ * The system prompt and tools whose exact text the prefix cache holds, parsed: a request before
+ * this one had them, validated and trimmed. Claude Code's ~75 KB body is ~60 KB of tools and ~12 KB
+ * of system prompt, the same on every turn: only the rest is parsed again.
+ */
+function knownParts(source: PromptSource, cache: PrefixCache | undefined): KnownPart[] {
+  const known: KnownPart[] = [];
+  if (cache === undefined) return known;
+  for (const [part, json] of [["system", source.systemJson], ["tools", source.toolsJson]] as const) {
+    const value = json === undefined ? undefined : cache.parsed(part, json);
+    if (value !== undefined) known.push({ part, value });
+  }
+  return known;
+}
+
+/**
+ * The body with the known parts' values replaced by `0`, for JSON.parse to build only the rest. A
+ * known part's text is a whole JSON value (it parsed as one before), so the body parses exactly
+ * when the text with `0` in its place does.
+ */
+function withoutParts(text: string, fields: ReadonlyMap<string, FieldSpan>, known: readonly KnownPart[]): string {
+  const spans = known.map(({ part }) => fields.get(part)!).sort((a, b) => a.start - b.start);
+  let lean = "";
+  let at = 0;
+  for (const span of spans) {
+    lean += `${text.slice(at, span.start)}0`;
+    at = span.end;
+  }
+  return lean + text.slice(at);
 }
 
 /** Where the prompt's parts are in the body's text, and their sizes (an absent one measured as `""` / `[]`). */

@@ -1,6 +1,6 @@
 import { createLruMap, type LruMap } from "../lru-map.js";
 import type { PromptSource } from "../router/describe-request.js";
-import type { AnthropicToolChoice } from "../translate/anthropic-types.js";
+import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { TrimmedPrefix } from "./trim-prefix.js";
 import type { TrimPlan } from "./trim-types.js";
 
@@ -11,14 +11,15 @@ import type { TrimPlan } from "./trim-types.js";
  * the client sent them, compared whole, so two prefixes never share an entry — and bounded (least
  * recently used out). One per server context (see ServerContext.prefixCache), never module-level.
  *
- * Only requests that passed validation are trimmed, so tools the cache knows have passed it too
- * (see checkMessagesBody's `cache`).
+ * Only requests that passed validation are trimmed, so parts the cache knows have passed it too, and
+ * their parsed values are kept (frozen: every request with the same text shares them) so that a
+ * body whose system prompt and tools are known parses only the rest (see checkMessagesBody's `cache`).
  */
 export interface PrefixCache {
-  /** Whether tools with exactly this JSON text were trimmed before (and so validated). */
-  knowsTools(toolsJson: string): boolean;
-  /** The prefix for this plan, request parts and tool_choice: the cached one, or `make()`'s, cached. */
-  prefix(plan: TrimPlan, source: PromptSource, toolChoice: AnthropicToolChoice | undefined, make: () => TrimmedPrefix): TrimmedPrefix;
+  /** The parsed `system` or `tools` of that exact JSON text, when a request with it was trimmed before (and so validated). */
+  parsed(part: PromptPart, json: string): unknown;
+  /** The prefix for this plan and the request's parts and tool_choice: the cached one, or `make()`'s, cached. */
+  prefix(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, PromptPart | "tool_choice">, make: () => TrimmedPrefix): TrimmedPrefix;
   /** Lookups answered from the cache, and those that had to trim. */
   stats(): { hits: number; misses: number };
 }
@@ -30,35 +31,43 @@ export interface PrefixCacheOptions {
   maxPrefixes?: number;
 }
 
+export type PromptPart = "system" | "tools";
+
 interface Entry {
   plan: TrimPlan;
   prefix: TrimmedPrefix;
+}
+
+/** A distinct JSON text of a part: a short id for the prefix keys, and its parsed value. */
+interface Part {
+  id: number;
+  value: unknown;
 }
 
 export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache {
   const maxParts = options.maxParts ?? 16;
   // A short id per distinct JSON text: entries are keyed on ids, not on 60 KB strings. Ids are
   // never reused, so a text that comes back after being dropped gets a new one.
-  const systemIds = createLruMap<string, number>(maxParts);
-  const toolsIds = createLruMap<string, number>(maxParts);
+  const parts: Record<PromptPart, LruMap<string, Part>> = { system: createLruMap(maxParts), tools: createLruMap(maxParts) };
   const prefixes = createLruMap<string, Entry>(options.maxPrefixes ?? 32);
   let nextId = 0;
   let hits = 0;
   let misses = 0;
-  const idOf = (ids: LruMap<string, number>, json: string | undefined): string => {
+  const idOf = (part: PromptPart, json: string | undefined, value: unknown): string => {
     if (json === undefined) return "-";
-    let id = ids.get(json);
-    if (id === undefined) {
-      id = ++nextId;
+    let known = parts[part].get(json);
+    if (known === undefined) {
+      known = { id: ++nextId, value: deepFreeze(value) };
       // A copy: the request body the text was sliced from is not kept alive by the cache.
-      ids.set(copyString(json), id);
+      parts[part].set(copyString(json), known);
     }
-    return String(id);
+    return String(known.id);
   };
   return {
-    knowsTools: (toolsJson) => toolsIds.has(toolsJson),
-    prefix(plan, source, toolChoice, make) {
-      const key = [plan.profile.name, idOf(systemIds, source.systemJson), idOf(toolsIds, source.toolsJson), toolChoice === undefined ? "" : JSON.stringify(toolChoice)].join("\u0000");
+    parsed: (part, json) => parts[part].get(json)?.value,
+    prefix(plan, source, request, make) {
+      const toolChoice = request.tool_choice;
+      const key = [plan.profile.name, idOf("system", source.systemJson, request.system), idOf("tools", source.toolsJson, request.tools), toolChoice === undefined ? "" : JSON.stringify(toolChoice)].join("\u0000");
       const cached = prefixes.get(key);
       // The same profile name from another routing table is another plan: trimmed again.
       if (cached !== undefined && samePlan(cached.plan, plan)) {
@@ -81,4 +90,13 @@ function samePlan(a: TrimPlan, b: TrimPlan): boolean {
 /** A string with its own storage (a slice of a larger string keeps the larger one alive). */
 function copyString(text: string): string {
   return Buffer.from(text, "utf16le").toString("utf16le");
+}
+
+/** Frozen through and through: a value every request with the same text shares must never change under one of them. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -39,7 +39,7 @@ export interface TrimCacheOptions {
 export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates: Templates, cached?: TrimCacheOptions): TrimResult {
   const before = measurePrompt(request, cached?.source);
   const make = () => trimPrefix(request, plan, templates);
-  const prefix = cached ? cached.cache.prefix(plan, cached.source, request.tool_choice, make) : make();
+  const prefix = cached ? cached.cache.prefix(plan, cached.source, request, make) : make();
   const conversation = filterMessages(request.messages, compileFilters(plan.filters, plan.size));
 
   const out: MessagesRequest = { ...request, messages: conversation.messages };

@@ -150,9 +150,14 @@ describe("the prefix cache", () => {
     const text = JSON.stringify(request);
     const check = checkMessagesBody(text, validate, { cache });
     if (!check.ok) throw new Error(check.message);
-    expect(cache.knowsTools(check.source.toolsJson!)).toBe(false);
+    expect(cache.parsed("tools", check.source.toolsJson!)).toBeUndefined();
     trimRequest(check.request, trimPlanFor(table, firstProfileOfSize(table, "small")), templates, { cache, source: check.source });
-    expect(cache.knowsTools(check.source.toolsJson!)).toBe(true);
+    expect(cache.parsed("tools", check.source.toolsJson!)).toEqual(request.tools);
+    // The next request with the same tools and system prompt parses only the rest, and gets the same request.
+    const again = checkMessagesBody(text, validate, { cache });
+    expect(again).toEqual(check);
+    // Around known parts, a body that is not JSON is still refused as one.
+    expect(checkMessagesBody(text.replace('"messages":', '"messages": x'), validate, { cache })).toMatchObject({ ok: false, message: expect.stringMatching(/^The request body is not valid JSON/) });
     // Known tools are not walked again; everything else still is.
     expect(checkMessagesBody(JSON.stringify({ ...request, max_tokens: -1 }), validate, { cache })).toEqual({ ok: false, message: "max_tokens: Input should be greater than or equal to 0" });
     expect(checkMessagesBody(JSON.stringify({ ...request, tools: [{ name: "" }] }), validate, { cache })).toEqual({ ok: false, message: "tools.0.name: must NOT have fewer than 1 characters" });
