@@ -7,11 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
+import { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
 import { routeOffline } from "../dist/src/router/route-offline.js";
 import { profileTranslateOptions } from "../dist/src/server/profile-translate-options.js";
-import { createAnthropicStreamTranslator, formatSSE, parseOpenAIEventStream } from "../dist/src/translate/index.js";
+import { pumpAnswer } from "../dist/src/server/pump-answer.js";
+import { formatSSE } from "../dist/src/translate/format-sse.js";
+import { createAnthropicStreamTransformer } from "../dist/src/translate/translate-openai-stream.js";
 import { readCapturedRequest } from "./captured-request.js";
 import { ms, summarize } from "./stats.js";
 
@@ -23,7 +26,7 @@ const WORDS = [" the", " quick", " brown", " fox", " jumps", " over", " lazy", "
 export const longTokens = (n) => Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]);
 
 /**
- * parseOpenAIEventStream → createAnthropicStreamTranslator → formatSSE over the recorded stream, fed
+ * The server's pump (SSE parser → translator → formatSSE) over the recorded stream, fed
  * one SSE event per chunk, with the options of the profile the shipped config routes the captured
  * request to (bench/overhead.js measures mallex end to end, as a real process).
  */
@@ -173,22 +176,15 @@ function findFirstToken(text, protocol) {
   return { token: false, rest };
 }
 
-/** parseOpenAIEventStream → createAnthropicStreamTranslator → formatSSE, over in-memory chunks. */
-async function translateAll(events, ctx) {
-  const encoder = new TextEncoder();
-  const source = new ReadableStream({
-    start(controller) {
-      for (const event of events) controller.enqueue(event);
-      controller.close();
-    },
+/** What the server runs on a streamed answer (pumpAnswer: SSE parser → translator → formatSSE), over in-memory chunks. */
+function translateAll(events, ctx) {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    pumpAnswer(
+      { body: Readable.from(events), bodyError: (error) => error, pingIntervalMs: 60_000, transformer: createAnthropicStreamTransformer(ctx) },
+      { event: (event) => (text += formatSSE(event)), flush: () => true, end: () => resolve(text), error: reject },
+    );
   });
-  const out = parseOpenAIEventStream(source)
-    .pipeThrough(createAnthropicStreamTranslator(ctx))
-    .pipeThrough(new TransformStream({ transform: (event, controller) => controller.enqueue(encoder.encode(formatSSE(event))) }))
-    .pipeThrough(new TextDecoderStream());
-  let text = "";
-  for await (const piece of out) text += piece;
-  return text;
 }
 
 /** The Anthropic stream is well-formed and says `text`. */
@@ -216,7 +212,7 @@ const rateOf = (tokens, msValue) => `${Math.round(tokens / (msValue / 1000)).toL
 
 function translatorLine({ tokens, translator, events }) {
   return (
-    `Translator alone, in-process (parseOpenAIEventStream → createAnthropicStreamTranslator → formatSSE), the recorded ${tokens.toLocaleString("en-US")}-token OpenAI stream fed one SSE event per chunk (${events} chunks), ${translator.n} runs: ` +
+    `Translator alone, in-process (the server's pumpAnswer: SSE parser → createAnthropicStreamTransformer → formatSSE), the recorded ${tokens.toLocaleString("en-US")}-token OpenAI stream fed one SSE event per chunk (${events} chunks), ${translator.n} runs: ` +
     `p50 ${ms(translator.p50)} = **${rateOf(tokens, translator.p50)}**, p99 ${ms(translator.p99)}.`
   );
 }
