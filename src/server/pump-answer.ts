@@ -131,6 +131,7 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
   const feeder = createEventStreamFeeder(
     {
       enqueue(part) {
+        if (closed) return;
         armPing();
         input(part);
       },
