@@ -1,0 +1,95 @@
+/**
+ * The server's push pipeline from a backend's SSE body to the client's events, on a PassThrough
+ * standing in for node:http's body: how it ends, fails, waits and lets go of the body.
+ */
+import { PassThrough } from "node:stream";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { pumpAnswer, type AnswerSink } from "../../src/server/pump-answer.js";
+import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
+import { createAnthropicStreamTransformer } from "../../src/translate/translate-openai-stream.js";
+import { baseOptions, createTestDeps } from "../helpers/translate-helpers.js";
+
+const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+function pump(options: { pingIntervalMs?: number; flushes?: () => boolean; stopSequences?: string[] } = {}) {
+  const body = new PassThrough();
+  const events: AnthropicStreamEvent[] = [];
+  const ended = vi.fn();
+  const failed = vi.fn();
+  const sink: AnswerSink = { event: (event) => void events.push(event), flush: options.flushes ?? (() => true), end: ended, error: failed };
+  const transformer = createAnthropicStreamTransformer({ model: "claude-x", tools: undefined, options: baseOptions, deps: createTestDeps(), stopSequences: options.stopSequences });
+  const handle = pumpAnswer({ body, bodyError: (error) => error, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer }, sink);
+  const types = () => events.map((event) => event.type);
+  return { body, events, types, ended, failed, handle };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("pumpAnswer", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("ends the answer at [DONE], before the body ends, and reads the rest without destroying it", async () => {
+    const { body, types, ended } = pump();
+    body.write(chunk({ content: "4" }));
+    body.write(`${chunk({}, "stop")}data: [DONE]\n\n`);
+    await tick();
+    expect(types()).toEqual(["message_start", "ping", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(ended).toHaveBeenCalledTimes(1);
+    body.end("data: {\"late\": true}\n\n");
+    await tick();
+    expect(body.readableEnded).toBe(true);
+    expect(body.errored).toBeNull(); // read to its end, not destroyed: a kept-alive connection stays usable
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it("sends an error event when the body breaks before the answer is complete", async () => {
+    const { body, events, ended } = pump();
+    body.write(chunk({ content: "par" }));
+    await tick();
+    body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    await tick();
+    expect(events.at(-1)).toMatchObject({ type: "error", error: { type: "api_error", message: expect.stringContaining("socket hang up") } });
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it("pings while the backend is silent (a long prefill), and stops once the answer ended", async () => {
+    vi.useFakeTimers();
+    const { body, types } = pump({ pingIntervalMs: 100 });
+    vi.advanceTimersByTime(250);
+    expect(types()).toEqual(["message_start", "ping", "ping", "ping"]);
+    body.end(`${chunk({ content: "ok" }, "stop")}data: [DONE]\n\n`);
+    vi.useRealTimers();
+    await tick();
+    const count = types().length;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(types()).toHaveLength(count);
+  });
+
+  it("pauses the body while the sink is full and reads on after resume()", async () => {
+    let room = false;
+    const { body, handle, types } = pump({ flushes: () => room });
+    body.write(chunk({ content: "a" }));
+    await tick();
+    expect(body.isPaused()).toBe(true);
+    room = true;
+    handle.resume();
+    body.write(`${chunk({ content: "b" }, "stop")}data: [DONE]\n\n`);
+    await tick();
+    expect(types().at(-1)).toBe("message_stop");
+  });
+
+  it("lets the body go at a stop sequence (the generation upstream stops) and when the client cancels", async () => {
+    const stopped = pump({ stopSequences: ["STOP"] });
+    stopped.body.write(chunk({ content: "one STOP two" }));
+    await tick();
+    expect(stopped.events.at(-2)).toMatchObject({ type: "message_delta", delta: { stop_reason: "stop_sequence", stop_sequence: "STOP" } });
+    expect(stopped.body.destroyed).toBe(true);
+
+    const cancelled = pump();
+    cancelled.body.write(chunk({ content: "a" }));
+    await tick();
+    cancelled.handle.cancel();
+    expect(cancelled.body.destroyed).toBe(true);
+    expect(cancelled.ended).not.toHaveBeenCalled();
+  });
+});
