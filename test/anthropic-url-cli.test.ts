@@ -3,33 +3,20 @@
  * API, the flag sends it to a fake one on loopback instead, which gets the key from ANTHROPIC_API_KEY
  * and whose answer comes back. A URL that is not http(s) is a usage error, before anything listens.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeAnthropicApi, type FakeAnthropicApi } from "./fakes/fake-anthropic-api.js";
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { runCli } from "./helpers/run-cli.js";
 
 const KEY = "sk-ant-test-anthropic-url";
-const received: Array<{ url: string; key: unknown; body: { model: string } }> = [];
-let api: Server;
-let apiUrl: string;
+let api: FakeAnthropicApi;
 let configPath: string;
 let proxy: MallexProxyProcess | undefined;
 
 beforeAll(async () => {
-  api = createServer((req, res) => {
-    let text = "";
-    req.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    req.on("end", () => {
-      received.push({ url: req.url ?? "", key: req.headers["x-api-key"], body: JSON.parse(text) });
-      res.writeHead(200, { "content-type": "application/json", "request-id": "req_fake" });
-      res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "from the fake claude" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } }));
-    });
-  });
-  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  api = await startFakeAnthropicApi();
   const dir = writeTree({
     "mallex.yaml": `backends:
   local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
@@ -49,13 +36,12 @@ routing:
 
 afterAll(async () => {
   await proxy?.stop();
-  api?.closeAllConnections();
-  await new Promise((resolve) => api?.close(resolve));
+  await api?.close();
 });
 
 describe("mallex proxy --anthropic-url", () => {
   it("sends the Claude tier to that URL with the key, and the answer comes back", async () => {
-    proxy = await startProxyProcess(["--config", configPath, "--anthropic-url", `${apiUrl}/`], undefined, { ANTHROPIC_API_KEY: KEY });
+    proxy = await startProxyProcess(["--config", configPath, "--anthropic-url", `${api.url}/`], undefined, { ANTHROPIC_API_KEY: KEY });
     const response = await fetch(`${proxy.url}/v1/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -63,7 +49,7 @@ describe("mallex proxy --anthropic-url", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "from the fake claude" }] });
-    expect(received).toEqual([{ url: "/v1/messages", key: KEY, body: expect.objectContaining({ model: "claude-sonnet-4-5" }) }]);
+    expect(api.received).toEqual([expect.objectContaining({ url: "/v1/messages", headers: expect.objectContaining({ "x-api-key": KEY }), body: expect.objectContaining({ model: "claude-sonnet-4-5" }) })]);
   }, 30_000);
 
   it.each(["ftp://example.com", "api.anthropic.com", "http://"])("refuses %s with a usage error (proxy and run)", async (url) => {

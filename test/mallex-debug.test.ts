@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { packageRoot, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { runCli } from "./helpers/run-cli.js";
 import { describeWithShared, readCapture } from "./helpers/shared-dir.js";
+import { filesUnder, secretLeakCheck } from "./helpers/secret-leaks.js";
 
 const LOCAL_KEY = "sk-local-backend-SECRET-5f1e9a7c3b2d4e6f";
 const CLAUDE_KEY = "sk-ant-test-CLAUDE-8d6b4f2a0c9e7a5c3e1f";
@@ -24,17 +25,7 @@ const CLIENT_KEY = "client-sent-key-7c2e9b4d1a6f";
 const FRAGMENTS = [LOCAL_KEY, CLAUDE_KEY, CLIENT_KEY, "SECRET-5f1e9a7c", "3b2d4e6f", "CLAUDE-8d6b4f2a", "0c9e7a5c3e1f", "7c2e9b4d1a6f"];
 const ENV = { LOCAL_BACKEND_API_KEY: LOCAL_KEY, ANTHROPIC_API_KEY: CLAUDE_KEY };
 
-function expectNoSecret(where: string, text: string) {
-  for (const fragment of FRAGMENTS) expect(text.includes(fragment), `${where} contains a key (${fragment})`).toBe(false);
-}
-
-/** Every file under `dir` with its text. */
-function filesUnder(dir: string): Array<[string, string]> {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => [path, readFileSync(path, "latin1")]);
-}
+const expectNoSecret = secretLeakCheck(FRAGMENTS);
 
 const sse = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 

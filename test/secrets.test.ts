@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,22 +16,13 @@ import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { runCli } from "./helpers/run-cli.js";
 import { wireRequest, type WireReply } from "./helpers/wire-client.js";
+import { filesUnder, secretLeakCheck } from "./helpers/secret-leaks.js";
 
 const SECRET = "sk-ant-test-SECRET-3f9a1c7e5b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a";
 /** Any recognisable part of it: a log that cut or escaped the key would still leak these. */
 const FRAGMENTS = [SECRET, "SECRET-3f9a1c7e", "5b2d4a6f8e0c1b3d", "c2e4b6d8f0a"];
 
-function expectNoSecret(where: string, text: string) {
-  for (const fragment of FRAGMENTS) expect(text.includes(fragment), `${where} contains the key (${fragment})`).toBe(false);
-}
-
-/** Every file under `dir`, read as text. */
-function filesUnder(dir: string): Array<[string, string]> {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => [path, readFileSync(path, "latin1")]);
-}
+const expectNoSecret = secretLeakCheck(FRAGMENTS);
 
 const sse = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 const apiError = (type: string, message: string) => JSON.stringify({ type: "error", error: { type, message }, request_id: "req_fakeapi" });

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startFakeAnthropicApi } from "./fakes/fake-anthropic-api.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseSSE } from "./fakes/read-sse.js";
 import { describeWithShared } from "./helpers/shared-dir.js";
@@ -10,22 +11,6 @@ import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../src/translate/convert-anthropic-to-openai.js";
 import { trimPlanFor } from "../src/trim/plan-trim.js";
 import { trimRequest } from "../src/trim/trim-request.js";
-
-/** A stand-in for the Anthropic API that records what it receives and answers one text message. */
-async function startFakeAnthropic() {
-  const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
-  const server = createServer((req, res) => {
-    let text = "";
-    req.on("data", (c) => (text += c));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body: JSON.parse(text) });
-      res.writeHead(200, { "content-type": "application/json", "request-id": "req_1" });
-      res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", content: [{ type: "text", text: "from claude" }], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 2 } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
 
 /** The Anthropic events of an SSE body, checked against the rules the SDK relies on. */
 async function anthropicEvents(response: Response) {
@@ -364,7 +349,7 @@ describe("routing", () => {
   });
 
   it("forwards the high tier to the Anthropic API with the key, the profile's model and no unsigned thinking", async () => {
-    const anthropic = await startFakeAnthropic();
+    const anthropic = await startFakeAnthropicApi();
     const received = anthropic.received;
     const table = structuredClone(defaultTable);
     table.backends.anthropic!.baseUrl = anthropic.url;
@@ -377,13 +362,13 @@ describe("routing", () => {
       ],
     });
     const response = await proxy.post("/v1/messages", request, { "anthropic-beta": "interleaved-thinking-2025-05-14", "anthropic-version": "2023-06-01" });
-    expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "from claude" }] });
-    expect(response.headers.get("request-id")).toBe("req_1");
+    expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "from the fake claude" }] });
+    expect(response.headers.get("request-id")).toBe("req_fake");
     expect(received[0]!.headers["x-api-key"]).toBe("sk-real");
     expect(received[0]!.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
     expect(received[0]!.body.model).toBe("claude-sonnet-4-5");
     expect((received[0]!.body.messages as Array<{ content: unknown }>)[1]!.content).toEqual([{ type: "text", text: "hello" }]);
-    anthropic.close();
+    await anthropic.close();
   });
 
   it("escalates a request too long for the local profile to the Claude tier, and refuses it clearly without one", async () => {
@@ -396,13 +381,13 @@ describe("routing", () => {
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^prompt is too long: \d+ tokens > 300 maximum of mallex profile "qwen3-coder-30b"/);
 
-    const anthropic = await startFakeAnthropic();
+    const anthropic = await startFakeAnthropicApi();
     table.backends.anthropic!.baseUrl = anthropic.url;
     const withClaude = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" } });
     const escalated = await withClaude.post("/v1/messages", long);
-    expect(await escalated.json()).toMatchObject({ content: [{ type: "text", text: "from claude" }] });
+    expect(await escalated.json()).toMatchObject({ content: [{ type: "text", text: "from the fake claude" }] });
     expect(anthropic.received).toHaveLength(1);
     expect(withClaude.logs.at(-1)).toBe("claude-opus-4-8 → claude-sonnet (default → medium → too long for qwen3-coder-30b, escalated to high) · forwarded to the Anthropic API · req_test0001");
-    anthropic.close();
+    await anthropic.close();
   });
 });

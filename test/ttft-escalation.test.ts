@@ -7,11 +7,10 @@
  * A restarted proxy still knows the rate (MALLEX_HOME/ttft-rates.json).
  */
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startFakeAnthropicApi, type FakeAnthropicApi } from "./fakes/fake-anthropic-api.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
@@ -42,26 +41,15 @@ describeWithShared("escalation on predicted time to first token (mallex proxy)",
   });
 
   let mlx: FakeMlxServer;
-  let api: Server;
-  let apiUrl: string;
+  let api: FakeAnthropicApi;
   let configPath: string;
   const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
-  const claudeAsked: string[] = [];
+  const claudeAsked = () => api.received.map((request) => request.body.model);
   let proxy: MallexProxyProcess | undefined;
 
   beforeAll(async () => {
     mlx = await createFakeMlxServer({ prefillTokensPerSecond: PREFILL_RATE });
-    api = createServer((req, res) => {
-      let text = "";
-      req.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      req.on("end", () => {
-        claudeAsked.push((JSON.parse(text) as { model: string }).model);
-        res.writeHead(200, { "content-type": "application/json", "request-id": "req_fake" });
-        res.end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "from the fake claude" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } }));
-      });
-    });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    api = await startFakeAnthropicApi();
     const dir = writeTree({
       "mallex.yaml": `backends:
   local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
@@ -84,11 +72,10 @@ routing:
   afterAll(async () => {
     await proxy?.stop();
     await mlx?.close();
-    api?.closeAllConnections();
-    await new Promise((resolve) => api?.close(resolve));
+    await api?.close();
   });
 
-  const start = () => startProxyProcess(["--config", configPath, "--backend-url", mlx.url, "--anthropic-url", apiUrl], home, { ANTHROPIC_API_KEY: "sk-ant-test" });
+  const start = () => startProxyProcess(["--config", configPath, "--backend-url", mlx.url, "--anthropic-url", api.url], home, { ANTHROPIC_API_KEY: "sk-ant-test" });
   const send = async (body: Body, session: string) => {
     const response = await fetch(`${proxy!.url}/v1/messages?beta=true`, { method: "POST", headers: { ...headers, "x-claude-code-session-id": session }, body: JSON.stringify(body) });
     const text = await response.text();
@@ -109,13 +96,13 @@ routing:
       learned.push(body);
     }
     expect(proxy.output()).not.toContain("predicted ttft");
-    expect(claudeAsked).toEqual([]);
+    expect(claudeAsked()).toEqual([]);
 
     // A new session with a long pasted log: nothing of it is cached, and the learned rate says it is slow.
     const long = await send(firstTurn("delta", 2_000), "fresh");
     expect(long.status).toBe(200);
     expect(long.text).toContain("from the fake claude");
-    expect(claudeAsked).toEqual(["claude-sonnet-4-5"]);
+    expect(claudeAsked()).toEqual(["claude-sonnet-4-5"]);
     expect(long.route).toMatch(/^tier=high; profile=claude; backend=anthropic; reason=/);
     expect(routeHeader(long)).toMatch(/^default → medium → predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalated to high$/);
     expect(proxy.output()).toMatch(/predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalating to high/);
@@ -126,13 +113,13 @@ routing:
     expect(continued.status).toBe(200);
     expect(continued.route).toMatch(/^tier=medium; profile=coder; backend=local; reason="default \\u2192 medium"$/);
     expect(mlx.requests.length).toBe(requestsBefore + 1);
-    expect(claudeAsked).toHaveLength(1);
+    expect(claudeAsked()).toHaveLength(1);
 
     // A new session with a short paste: most of its prompt is what every session shares, which the
     // first one prefilled; mallex learned how much that is, so it stays local too.
     const short = await send(firstTurn("foxtrot", 100), "fresh-short");
     expect(short.route).toMatch(/^tier=medium; profile=coder; backend=local; reason="default \\u2192 medium"$/);
-    expect(claudeAsked).toHaveLength(1);
+    expect(claudeAsked()).toHaveLength(1);
     expect(proxy.output().match(/predicted ttft/g)).toHaveLength(2); // the long one's two lines only
 
     const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
@@ -147,6 +134,6 @@ routing:
     const long = await send(firstTurn("echo", 2_000), "after-restart");
     expect(long.status).toBe(200);
     expect(routeHeader(long)).toContain("of tier medium, escalated to high");
-    expect(claudeAsked).toHaveLength(2);
+    expect(claudeAsked()).toHaveLength(2);
   }, 60_000);
 });
