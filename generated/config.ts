@@ -400,6 +400,10 @@ export interface Routing {
    * Once a conversation escalated, keep it on the higher tier.
    */
   sticky_escalation?: boolean;
+  /**
+   * When the history shows the model stuck since the user's last message (its last two tool calls the same and both failed, or the same tool calls or text in each of its last three turns), send the request one tier up from where it would go; with sticky_escalation the conversation stays there.
+   */
+  escalate_on_stall?: boolean;
 }
 /**
  * An intent rule: when `match` holds, route to `tier`, or `escalate` from the conversation's current tier (exactly one of the two).

@@ -162,7 +162,7 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
   },
   {
     name: "unreachable tier",
-    files: { "mallex.yaml": `${BASE}  high: { profile: small }\n` },
+    files: { "mallex.yaml": `${BASE}  high: { profile: small }\nrouting: { escalate_on_stall: false }\n` },
     expected: [
       "mallex.yaml:7:3: error [tier-unreachable] tier high is unreachable: no default_tier, model rule, intent, escalation or fallback leads to it (hint: route to it (an intent with tier: high, a routing.models rule, an escalate intent) or remove it)",
     ],

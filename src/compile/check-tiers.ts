@@ -43,7 +43,8 @@ export function checkTiers(view: ConfigView): void {
   const reachable = new Set<TierName>([config.routing?.default_tier ?? "medium"]);
   for (const rule of config.routing?.models ?? []) reachable.add(rule.tier);
   for (const intent of config.intents ?? []) if (intent.tier) reachable.add(intent.tier);
-  const escalates = (config.intents ?? []).some((intent) => intent.escalate !== undefined);
+  // A stalled model escalates one tier at a time (escalate_on_stall, on unless turned off), as an escalate intent does.
+  const escalates = config.routing?.escalate_on_stall !== false || (config.intents ?? []).some((intent) => intent.escalate !== undefined);
   let grew = true;
   while (grew) {
     grew = false;

@@ -61,6 +61,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
         (profile.aliases ?? []).map((glob) => ({ glob, pattern: globToRegex(glob), profile: name })),
       ),
       stickyEscalation: routing.sticky_escalation!,
+      escalateOnStall: routing.escalate_on_stall!,
     },
     intents: (config.intents ?? []).map((intent) => {
       const flags = intent.match.flags!;

@@ -1,7 +1,7 @@
 import type { Size, TierName } from "../../generated/config.js";
 
 /** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
-export const ROUTING_TABLE_FORMAT = 4;
+export const ROUTING_TABLE_FORMAT = 5;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
@@ -167,6 +167,8 @@ export interface RoutingTable {
     models: Array<{ glob: string; pattern: CompiledRegex; tier: TierName }>;
     aliases: Array<{ glob: string; pattern: CompiledRegex; profile: string }>;
     stickyEscalation: boolean;
+    /** `escalate_on_stall`: a request whose history shows the model stuck goes one tier up (see detect-stall.ts). */
+    escalateOnStall: boolean;
   };
   intents: CompiledIntent[];
   classifier: { mode: "rules" | "model"; profile?: string; template?: string; timeoutMs: number };

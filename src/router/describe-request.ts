@@ -1,4 +1,5 @@
 import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
+import { detectStall, type Stall } from "./detect-stall.js";
 
 /** The facts intent rules look at, read once from a request. */
 export interface RequestFacts {
@@ -11,6 +12,8 @@ export interface RequestFacts {
   chars: number;
   /** A rough token estimate (see estimateTokens). */
   estimatedTokens: number;
+  /** The model is stuck on this task (see detectStall); routing may escalate it (`routing.escalate_on_stall`). */
+  stall?: Stall;
 }
 
 const REMINDER = /^\s*<system-reminder>[\s\S]*<\/system-reminder>\s*$/;
@@ -57,7 +60,9 @@ export function describeRequest(request: MessagesRequest, source?: PromptSource)
     (m) => typeof m.content !== "string" && m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
   );
   const { chars, tokens } = measurePrompt(request, source);
-  return { latestUserText, turn, hasImages, chars, estimatedTokens: tokens };
+  // A new instruction from the user resets it: only a tool round trip can be stalled.
+  const stall = turn === "tool_result" ? detectStall(request.messages) : undefined;
+  return { latestUserText, turn, hasImages, chars, estimatedTokens: tokens, ...(stall && { stall }) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { TIER_ORDER } from "../compile/routing-table.js";
 import type { ClassifierVerdict, TurnRoute } from "./classifier-verdict.js";
 import type { RouterRules } from "./compile-rules.js";
 import type { RequestFacts } from "./describe-request.js";
+import type { Stall } from "./detect-stall.js";
 import { matchIntent } from "./match-intent.js";
 
 /** Whether a backend can take requests now, and if not, why (said to the user when nothing else can). */
@@ -44,7 +45,8 @@ export interface RouteInput {
  * model name, else a model-name rule, else the first matching intent, else where the user turn
  * went before (`turnRoute`), else the model classifier's intent when one was asked (`classified`),
  * else the default tier; then follows fallbacks past tiers whose backend cannot serve (the Anthropic
- * API without a key, an unreachable local server). A profile named outright is what the client asked for: when its backend
+ * API without a key, an unreachable local server); a request whose history shows the model stalled
+ * then goes one tier up (see escalateOnStall). A profile named outright is what the client asked for: when its backend
  * cannot serve, the answer says so rather than routing elsewhere. Pure.
  */
 export function selectRoute(input: RouteInput, table: RoutingTable, rules: RouterRules, available: BackendAvailability): RouteResult {
@@ -90,6 +92,17 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
   const unsure = !modelRule && !matched && !turnRoute && !verdict && input.facts !== undefined;
   const flags = unsure ? { unsure: true as const } : matched || verdict ? { byWords: true as const } : {};
 
+  const served = serveTier(tier, table, available);
+  if (!served.ok) return { ok: false, message: `No backend can serve this request: ${served.skipped.join("; ")}.` };
+  const route: RouteDecision & { tier: TierName } = { profile: served.profile, tier: served.tier, reason: served.skipped.length ? `${reason} → fallback ${served.tier}` : reason, skipped: served.skipped, ...flags };
+  const stall = table.routing.escalateOnStall ? input.facts?.stall : undefined;
+  return { ok: true, route: stall ? escalateOnStall(route, stall, table, available) : route };
+}
+
+type ServedTier = { ok: true; profile: CompiledProfile; tier: TierName; skipped: string[] } | { ok: false; skipped: string[] };
+
+/** The first tier along `tier`'s fallbacks whose backend can serve, with the tiers skipped on the way and why. */
+function serveTier(tier: TierName, table: RoutingTable, available: BackendAvailability): ServedTier {
   const skipped: string[] = [];
   const visited = new Set<TierName>();
   let current: TierName | undefined = tier;
@@ -99,11 +112,29 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
     if (!entry) break;
     const profile = table.profiles[entry.profile]!;
     const status = available(profile.backend);
-    if (status.ok) return { ok: true, route: { profile, tier: current, reason: skipped.length ? `${reason} → fallback ${current}` : reason, skipped, ...flags } };
+    if (status.ok) return { ok: true, profile, tier: current, skipped };
     skipped.push(`${current} (${profile.name}): ${status.reason}`);
     current = entry.fallback;
   }
-  return { ok: false, message: `No backend can serve this request: ${skipped.join("; ")}.` };
+  return { ok: false, skipped };
+}
+
+/**
+ * A stalled model's request (`routing.escalate_on_stall`) goes one declared tier up from where it was
+ * routed, along that tier's fallbacks, as an intent with `escalate: 1` would; the tier is the
+ * session's from then on (sticky_escalation), so the stronger model keeps the task. When nothing above
+ * can serve — no tier above, or the one above falls back to this one or lower — it stays, and the
+ * reason says so: the same route for a stuck model with nowhere to go must not look like a normal one.
+ */
+function escalateOnStall(route: RouteDecision & { tier: TierName }, stall: Stall, table: RoutingTable, available: BackendAvailability): RouteDecision {
+  const up = escalate(route.tier, 1, table);
+  if (up === route.tier) return { ...route, reason: `${route.reason}; stalled: ${stall.detail}, but no tier is above ${route.tier}` };
+  const served = serveTier(up, table, available);
+  const skipped = [...route.skipped, ...served.skipped];
+  if (served.ok && rank(served.tier) > rank(route.tier)) {
+    return { ...route, profile: served.profile, tier: served.tier, reason: `stalled: ${stall.detail} → ${up}${served.tier === up ? "" : ` → fallback ${served.tier}`}`, skipped };
+  }
+  return { ...route, reason: `${route.reason}; stalled: ${stall.detail}, but no tier above ${route.tier} can serve (${served.skipped.join("; ")})`, skipped };
 }
 
 /**
