@@ -401,7 +401,7 @@ export interface Routing {
    */
   sticky_escalation?: boolean;
   /**
-   * When the history shows the model stuck since the user's last message (its last two tool calls the same and both failed, or the same tool calls or text in each of its last three turns), send the request one tier up from where it would go; with sticky_escalation the conversation stays there.
+   * When the history shows the model stuck since the user's last message (its last two tool calls the same and both failed, or the same tool calls in each of its last three turns, or the same text in each with nothing done), send the request one tier up from where it would go; with sticky_escalation the conversation stays there.
    */
   escalate_on_stall?: boolean;
 }

@@ -4,8 +4,8 @@ import { ownText } from "./describe-request.js";
 /**
  * A model that is stuck, as the conversation shows it: `failing-call` — its last two tool calls were
  * the same call (tool and input) and both came back as errors; `no-progress` — it made the same tool
- * calls, or wrote the same text, in each of its last three turns. `detail` says which, in a few words,
- * for the route's reason.
+ * calls in each of its last three turns, or wrote the same text in each with nothing to show for it
+ * (no calls, or only failed ones). `detail` says which, in a few words, for the route's reason.
  */
 export interface Stall {
   kind: "failing-call" | "no-progress";
@@ -72,7 +72,7 @@ function failingCall([last, previous]: Turn[]): Stall | undefined {
   return undefined;
 }
 
-/** The same tool calls, or else the same text, in each of the last three turns, whatever the results. */
+/** The same tool calls in each of the last three turns, whatever the results; or else the same text and nothing done. */
 function noProgress(turns: Turn[]): Stall | undefined {
   if (turns.length < TURNS) return undefined;
   const [last, ...earlier] = turns as [Turn, ...Turn[]];
@@ -80,8 +80,11 @@ function noProgress(turns: Turn[]): Stall | undefined {
     const more = last.calls.length > 1 ? ` (and ${last.calls.length - 1} more call${last.calls.length > 2 ? "s" : ""})` : "";
     return { kind: "no-progress", detail: `${describeCall(last.calls[0]!)}${more} repeated with the same input ${TURNS} turns in a row` };
   }
-  if (last.text !== "" && earlier.every((turn) => turn.text === last.text)) {
-    return { kind: "no-progress", detail: `the same answer ${TURNS} times in a row ("${excerpt(last.text, 40)}")` };
+  // The same words over calls that got somewhere (reading one file after another) are only a habit of
+  // phrasing; over no calls, or calls that all failed, they are the model going round in circles.
+  if (last.text !== "" && turns.every((turn) => turn.text === last.text && turn.calls.every((call) => turn.failed.has(call.id)))) {
+    const failing = turns.some((turn) => turn.calls.length > 0) ? ", its calls failing" : "";
+    return { kind: "no-progress", detail: `the same text ${TURNS} turns in a row ("${excerpt(last.text, 40)}")${failing}` };
   }
   return undefined;
 }

@@ -79,10 +79,17 @@ describe("detectStall: no progress", () => {
     expect(detectStall([user("what is a?"), ...readA(), ...readA(), ...readA()])).toEqual({ kind: "no-progress", detail: "Read on src/a.ts repeated with the same input 3 turns in a row" });
   });
 
-  it("is the same text 3 times in a row", () => {
-    const look = (file: string) => round("Read", { file_path: file }, { content: "…" }, "Let me check the file.");
-    expect(detectStall([user("what is a?"), ...look("/r/a.ts"), ...look("/r/b.ts")])).toBeUndefined();
-    expect(detectStall([user("what is a?"), ...look("/r/a.ts"), ...look("/r/b.ts"), ...look("/r/c.ts")])).toEqual({ kind: "no-progress", detail: 'the same answer 3 times in a row ("Let me check the file.")' });
+  it("is the same text 3 times in a row over calls that all failed, not over calls that got somewhere", () => {
+    const look = (file: string, error: boolean) => round("Read", { file_path: file }, { content: error ? "File does not exist." : "1\tok", error }, "Let me check the file.");
+    expect(detectStall([user("what is a?"), ...look("/r/a.ts", true), ...look("/r/b.ts", true)])).toBeUndefined();
+    expect(detectStall([user("what is a?"), ...look("/r/a.ts", true), ...look("/r/b.ts", true), ...look("/r/c.ts", true)])).toEqual({
+      kind: "no-progress",
+      detail: 'the same text 3 turns in a row ("Let me check the file."), its calls failing',
+    });
+    expect(detectStall([user("what is a?"), ...look("/r/a.ts", false), ...look("/r/b.ts", false), ...look("/r/c.ts", false)])).toBeUndefined();
+    const said: AnthropicMessageParam = { role: "assistant", content: "Working on it." };
+    const reminded: AnthropicMessageParam = { role: "user", content: [REMINDER] };
+    expect(detectStall([user("go"), said, reminded, said, reminded, said])).toEqual({ kind: "no-progress", detail: 'the same text 3 turns in a row ("Working on it.")' });
   });
 
   it("is none when the turns differ, or a user message came between", () => {
