@@ -26,9 +26,9 @@ export function logRotationOf(table: RoutingTable): LogRotation {
 
 export interface LogWriter {
   /**
-   * Queues one timestamped line (control characters escaped, see escapeLogText), and the escaped
-   * line for `echo` (the terminal, or nothing). Touches neither the disk nor the terminal itself:
-   * the request path does not wait for the log (a line on a terminal costs ~30 µs).
+   * Queues one timestamped line (control characters escaped, see escapeLogText) and shows the
+   * escaped line through `echo` (the terminal, or nothing). Never touches the disk itself: the
+   * request path does not wait for the log.
    */
   write(line: string, echo?: (line: string) => void): void;
   /** Resolves once every line written so far is in the file. */
@@ -62,7 +62,6 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
   const now = options.now ?? (() => new Date());
   mkdirSync(dirname(file), { recursive: true });
   let pending: string[] = [];
-  let echoes: { echo: (line: string) => void; line: string }[] = [];
   let draining: Promise<void> | undefined;
   let size: number | undefined;
   // Kept open between batches (an open and a close per batch cost more than the write); closed
@@ -137,17 +136,10 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
     size += batchBytes;
   };
 
-  const showEchoes = () => {
-    const shown = echoes;
-    echoes = [];
-    for (const { echo, line } of shown) echo(line);
-  };
-
   const drain = async () => {
     // One batch per turn of the event loop: every line logged meanwhile goes in the same append.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (pending.length > 0) {
-      showEchoes();
       const lines = pending;
       pending = [];
       try {
@@ -162,7 +154,6 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
   };
 
   const flushSync = () => {
-    showEchoes();
     if (pending.length === 0) return;
     const chunk = pending.join("");
     pending = [];
@@ -180,8 +171,8 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
   return {
     write(line, echo) {
       const safe = escapeLogText(line);
-      if (closed) return echo?.(safe);
-      if (echo) echoes.push({ echo, line: safe });
+      echo?.(safe);
+      if (closed) return;
       pending.push(`${now().toISOString()} ${safe}\n`);
       draining ??= drain();
     },
