@@ -26,6 +26,9 @@ export interface EventLog {
 export function streamSSE(start: (sink: AnswerSink) => AnswerPump, log?: EventLog): Response {
   let destination: Writable | undefined;
   let held = "";
+  // The log sees each event once it is written (its line, written when the answer ends, then costs
+  // the client nothing).
+  let unlogged: AnthropicStreamEvent[] = [];
   let ended = false;
   let failure: Error | undefined;
   const take = () => {
@@ -33,15 +36,29 @@ export function streamSSE(start: (sink: AnswerSink) => AnswerPump, log?: EventLo
     held = "";
     return text;
   };
+  const logWritten = () => {
+    if (log === undefined || unlogged.length === 0) return;
+    const written = unlogged;
+    unlogged = [];
+    for (const event of written) log.observe(event);
+  };
+  const write = (): boolean => {
+    if (destination === undefined || held === "") return true;
+    const more = destination.write(take());
+    logWritten();
+    return more;
+  };
   const pump = start({
     event(event) {
       held += formatSSE(event);
-      log?.observe(event);
+      if (log !== undefined) unlogged.push(event);
     },
-    flush: () => destination === undefined || held === "" || destination.write(take()),
+    flush: write,
     end() {
       ended = true;
-      destination?.end(take());
+      if (destination === undefined) return;
+      destination.end(take());
+      logWritten();
       log?.end();
     },
     error(reason) {
@@ -54,13 +71,16 @@ export function streamSSE(start: (sink: AnswerSink) => AnswerPump, log?: EventLo
     pipe<T extends Writable>(to: T): T {
       destination = to;
       if (failure !== undefined) to.destroy(failure);
-      else if (ended) to.end(take());
-      else {
+      else if (ended) {
+        to.end(take());
+        logWritten();
+        log?.end();
+      } else {
         to.on("drain", () => pump.resume());
         to.once("close", () => {
           if (!ended) pump.cancel();
         });
-        if (held !== "") to.write(take());
+        write();
       }
       return to;
     },
