@@ -4,6 +4,7 @@
 // Rounds are interleaved, in a rotating order, so the machine's noise falls on all three alike.
 // Prints markdown tables for the README. The peer is installed from npm into the git-ignored
 // .cache/peers (not a devDependency: nothing else needs it, and `npm ci` should not fetch it).
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -43,7 +44,7 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
   let backend;
   try {
     backend = await startWorker({ role: "backend" });
-    const mallex = await startMallex(home, backend.url);
+    const mallex = await startMallex(home, backend.url, concurrency);
     const proxies = [
       { label: `mallex ${packageVersion(root)}`, ...mallex },
       { label: `claude-code-router ${PEER.version}`, ...(await startClaudeCodeRouter(peerDir, join(home, "ccr"), backend.url, {})) },
@@ -102,12 +103,19 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
   }
 }
 
-/** `mallex proxy --backend-url`, the built CLI as a user runs it, with its own MALLEX_HOME. */
-async function startMallex(home, backendUrl) {
+/**
+ * `mallex proxy --backend-url`, the built CLI as a user runs it, with its own MALLEX_HOME: the shipped
+ * config with room for `concurrency` requests at once to the one backend (its queue holds 1 + 16 by default).
+ */
+async function startMallex(home, backendUrl, concurrency) {
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, MALLEX_HOME: join(home, "mallex") };
-  const child = await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--port", String(port), "--backend-url", backendUrl], { env, cwd: root, readyUrl: url });
+  const config = join(home, "mallex.yaml");
+  writeFileSync(config, `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver:\n  max_in_flight_per_backend: ${concurrency}\n  max_waiting_per_backend: ${concurrency}\n`);
+  // Compiled first, as `mallex proxy` finds it on every start but the first.
+  execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", config], { cwd: root, stdio: "ignore" });
+  const child = await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--config", config, "--port", String(port), "--backend-url", backendUrl], { env, cwd: root, readyUrl: url });
   return { url, pid: child.pid };
 }
 
@@ -191,7 +199,7 @@ function report({ load, targets, short, long, loaded, tokens, concurrency, anthr
   return [
     `### mallex vs claude-code-router vs direct: Claude Code's "what is 2+2" through each to the same fake mlx-lm.server`,
     "",
-    `Each proxy runs as its own process as a user starts it: \`node bin/mallex.js proxy --backend-url …\` with the shipped config; \`ccr start\` with the fake as an OpenAI-compatible provider, transformers \`maxtoken\`, \`enhancetool\`, \`streamoptions\`, ` +
+    `Each proxy runs as its own process as a user starts it: \`node bin/mallex.js proxy --backend-url …\` with the shipped config plus \`server.max_in_flight_per_backend: ${concurrency}\` (so that all the streams run at once); \`ccr start\` with the fake as an OpenAI-compatible provider, transformers \`maxtoken\`, \`enhancetool\`, \`streamoptions\`, ` +
       `once with its default logging (on, level debug: its log file gets every request body in full) and once with \`"LOG": false\`. ` +
       `The fake backend runs on a worker thread of the benchmark, the client on its main thread; rounds are interleaved in a rotating order. ` +
       `Claude Code's request is ${bytes(anthropicBytes)} bytes; mallex sends the backend ${bytes(proxies[0].sentBytes)} bytes of OpenAI JSON, claude-code-router ${bytes(proxies[1].sentBytes)}; "direct" replays mallex's ${bytes(directBytes)}. 1-minute load average at start: ${load.toFixed(2)}.`,
