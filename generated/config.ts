@@ -698,4 +698,8 @@ export interface Observability {
    * After each /v1/messages request, save it in MALLEX_HOME/last-request/ (the client's request, what mallex sent upstream, the route and trimming, how it ended; credentials redacted), replacing the one before: what to attach to a bug report.
    */
   save_last_request?: boolean;
+  /**
+   * Show prompt text (messages, system prompt, tool inputs) in the dashboard at /ui. Off: the dashboard shows each request's numbers, route and rules, with every text replaced by its length.
+   */
+  dashboard_prompts?: boolean;
 }

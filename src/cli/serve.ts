@@ -7,6 +7,7 @@ import { MallexError } from "../mallex-error.js";
 import { resolveMallexHome } from "../mallex-home.js";
 import { createLogWriter, logFilePath, logRotationOf } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
+import type { DashboardFeed } from "../server/dashboard/dashboard-feed.js";
 import { withEmbeddedModel } from "../server/with-embedded-model.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
 import type { createSupervisor } from "../supervisor/create-supervisor.js";
@@ -107,10 +108,15 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const logEvent = (line: string) => logWriter.write(line, options.print);
   const poolOptions = { ...(serverCommand !== undefined ? { serverCommand } : {}), ...(defaults ? { defaults } : {}) };
   let supervise: typeof createSupervisor | undefined;
+  // The dashboard shows each server's progress and last error: its feed exists once the proxy does, before any server starts.
+  let dashboard: DashboardFeed | undefined;
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
     // Loaded below before any request can get here: the pool creates supervisors for its backends only.
-    create: (spec) => supervise!(spec, { mallexHome, onEvent: (event) => logEvent(formatSupervisorEvent(spec.key, event)) }),
+    create: (spec) => supervise!(spec, { mallexHome, onEvent: (event) => {
+        logEvent(formatSupervisorEvent(spec.key, event));
+        dashboard?.serverEvent(spec.key, event);
+      } }),
   });
   // Process management (execa, pidfiles, death watches) is loaded only when mallex may start a server.
   if (backendUrl === undefined && supervisors.backends.size > 0) supervise = (await import("../supervisor/create-supervisor.js")).createSupervisor;
@@ -137,6 +143,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     logWriter,
     debugLevel,
   });
+  dashboard = proxy.dashboard;
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
   const supervised = defaultProfile ? table.backends[defaultProfile.backend]?.supervise : undefined;

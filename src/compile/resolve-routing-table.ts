@@ -122,6 +122,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       logMaxBytes: observability.log_max_bytes!,
       logMaxFiles: observability.log_max_files!,
       saveLastRequest: observability.save_last_request!,
+      dashboardPrompts: observability.dashboard_prompts!,
     }),
   };
 }

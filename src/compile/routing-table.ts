@@ -187,5 +187,7 @@ export interface RoutingTable {
     logMaxFiles?: number;
     /** Save each request in MALLEX_HOME/last-request/ (absent in tables compiled before it was configurable: saved). */
     saveLastRequest?: boolean;
+    /** Show prompt text in the dashboard at /ui (absent in tables compiled before it existed: hidden). */
+    dashboardPrompts?: boolean;
   };
 }

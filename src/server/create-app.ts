@@ -3,6 +3,7 @@ import { isAuthorized, isLoopbackHost } from "./check-auth.js";
 import { originPolicyOf } from "./check-request-origin.js";
 import { errorResponse } from "./error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
+import { addDashboardRoutes } from "./routes/dashboard.js";
 import { checkConversation } from "./check-conversation.js";
 import { backendAvailability, handleMessages } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
@@ -59,7 +60,10 @@ export function createApp(ctx: ServerContext): H3 {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
     // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
     let watch: RequestWatch | undefined;
-    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => watch?.ended(end), sent: event.runtime?.node?.res }, async () => {
+    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => {
+      watch?.ended(end);
+      ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
+    }, sent: event.runtime?.node?.res }, async () => {
       const body = await bodyTextOf(event);
       watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body, trace });
       return handleMessages(event.req, body, { ...scoped(event), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
@@ -82,6 +86,7 @@ export function createApp(ctx: ServerContext): H3 {
     const model = retrieveModel(ctx, id, (name) => backendAvailability(ctx, name));
     return model ?? errorResponse(404, `model: ${id}`, { retry: false, requestId: requestIdOf(event) });
   });
+  addDashboardRoutes(app, ctx, requestIdOf);
   app.all("/**", (event) => {
     throw new HTTPError({ status: 404, message: `route ${event.req.method} ${event.url.pathname}` });
   });

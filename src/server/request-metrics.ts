@@ -42,6 +42,8 @@ export const createMallexMetrics = (): MetricsRegistry => createMetricsRegistry(
 /** What one /v1/messages request did, filled in as it goes (messages.ts sets route and metrics). */
 export interface RequestTrace {
   started: number;
+  /** The model the client asked for (absent: the body was refused before it was read). */
+  model?: string;
   /** The route it finally took (after any escalation); absent: refused before routing. */
   route?: RouteDecision;
   /** The request log's numbers (local backends). */

@@ -3,7 +3,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import { clip, describeResponse, describeRoute, describeTrim, type DebugLevel } from "./debug-lines.js";
-import { formatLastRequest } from "./format-last-request.js";
+import { formatLastRequest, type LastRequestFiles } from "./format-last-request.js";
 import type { Redactor } from "./redact-secrets.js";
 import type { RequestEnd, RequestTrace } from "./request-metrics.js";
 import { summarizeResponse } from "./response-summary.js";
@@ -47,6 +47,8 @@ export interface RequestWatcherOptions {
   upstream: UpstreamClient;
   /** Absent: the last request is not saved (observability.save_last_request: false). */
   saver?: LastRequestSaver;
+  /** Absent: no dashboard. Told each ended request's explanation, to build (redacted) only if someone asks. */
+  keep?: (requestId: string, files: () => LastRequestFiles) => void;
   now(): number;
   /** The wall clock, for the saved request's `received_at`. */
   date(): Date;
@@ -57,12 +59,12 @@ export interface RequestWatcherOptions {
  * off and the last request not saved): then no request pays for any of it.
  */
 export function createRequestWatcher(options: RequestWatcherOptions): ((init: WatchInit) => RequestWatch) | undefined {
-  if (options.level === 0 && options.saver === undefined) return undefined;
+  if (options.level === 0 && options.saver === undefined && options.keep === undefined) return undefined;
   return (init) => watchRequest(init, options);
 }
 
 function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestWatch {
-  const { level, redact, table, saver } = options;
+  const { level, redact, table, saver, keep } = options;
   const debug = (line: string) => options.debug(`debug ${line} · ${init.requestId}`);
   const receivedAt = options.date().toISOString();
   const upstream = watchUpstream(options.upstream, { level, debug, redact, now: options.now });
@@ -121,13 +123,14 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
             showRoute();
             debug(redact.text(describeResponse(summary)));
           }
-          saver?.save(() =>
+          const files = () =>
             formatLastRequest(
               { requestId: init.requestId, receivedAt, method: init.method, path: init.path, headers: init.headers, body: init.body, ...(init.trace.route ? { route: init.trace.route } : {}), trims, calls: upstream.calls, summary },
               table,
               redact,
-            ),
-          );
+            );
+          saver?.save(files);
+          keep?.(init.requestId, files);
         });
       });
     },

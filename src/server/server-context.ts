@@ -8,6 +8,7 @@ import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { BackendQueues } from "./backend-queue.js";
+import type { Dashboard } from "./routes/dashboard.js";
 import type { MetricsRegistry } from "./metrics.js";
 import type { RequestTrace } from "./request-metrics.js";
 import type { RequestWatch, WatchInit } from "./request-watch.js";
@@ -56,6 +57,8 @@ export interface ServerContext {
   watchRequest?: (init: WatchInit) => RequestWatch;
   /** Set in the copy a /v1/messages request gets when watchRequest is: messages.ts tells it the trimming. */
   watch?: RequestWatch;
+  /** The live dashboard at /ui: recent requests and model servers (absent: /ui answers 404). */
+  dashboard?: Dashboard;
   /** One line per request and per notable event. */
   log: (line: string) => void;
   /** Set in the copy each request gets (forRequest): its id, which that copy's log lines end with. */

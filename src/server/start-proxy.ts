@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "h3";
 import { createCircuitBreakers } from "../backends/circuit-breaker.js";
@@ -19,6 +20,7 @@ import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createBackendQueues } from "./backend-queue.js";
 import { isLoopbackHost } from "./check-auth.js";
 import { createApp } from "./create-app.js";
+import { createDashboardFeed, type DashboardFeed } from "./dashboard/dashboard-feed.js";
 import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import type { DebugLevel } from "./debug-lines.js";
@@ -28,6 +30,7 @@ import { createRequestWatcher } from "./request-watch.js";
 import { createLastRequestSaver, lastRequestDir } from "./save-last-request.js";
 import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
+import { findPackageRoot } from "../package-root.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
 
 export interface StartProxyOptions {
@@ -56,6 +59,8 @@ export interface StartProxyOptions {
 export interface RunningProxy {
   url: string;
   port: number;
+  /** The dashboard's feed: the CLI tells it each model-server event. */
+  dashboard: DashboardFeed;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,16 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     loadedAt: new Date().toISOString(),
     deps: { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId },
   };
+  const feed = createDashboardFeed({
+    table,
+    ...(ctx.supervisors ? { supervisors: ctx.supervisors } : {}),
+    maxRequests: 200,
+    maxExplanations: 50,
+    maxClients: 8,
+    pollMs: 250,
+    date: () => new Date(),
+  });
+  ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000 };
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
     level: options.debugLevel ?? 0,
@@ -111,6 +126,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     table,
     upstream: ctx.upstream,
     ...(saver === undefined ? {} : { saver }),
+    keep: feed.keepExplanation,
     now: ctx.deps.now,
     date: () => new Date(),
   });
@@ -133,7 +149,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };
-  return { url: `http://${host}:${address.port}`, port: address.port, close };
+  return { url: `http://${host}:${address.port}`, port: address.port, dashboard: feed, close };
 }
 
 function resolveSecret(text: string, env: EnvLookup): string | undefined {

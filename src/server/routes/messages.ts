@@ -49,6 +49,7 @@ export async function handleMessages(req: Request, body: string, ctx: ServerCont
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
+  if (ctx.trace) ctx.trace.model = request.model;
   const thread = declineThread(request);
   if (thread) return errorResponse(400, thread.message, { retry: false, requestId: ctx.requestId, details: thread.details });
   const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });

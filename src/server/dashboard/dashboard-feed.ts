@@ -1,0 +1,118 @@
+import type { RoutingTable } from "../../compile/routing-table.js";
+import type { SupervisorEvent } from "../../supervisor/types.js";
+import type { LastRequestFiles } from "../format-last-request.js";
+import type { RequestEnd, RequestTrace } from "../request-metrics.js";
+import type { SupervisorPool } from "../supervisor-pool.js";
+import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSummary } from "./server-summary.js";
+import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
+
+/** What /ui/events sends: the whole picture first, then each change. */
+export type DashboardMessage = { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[] } | { type: "request"; request: RequestSummary } | { type: "servers"; servers: ServerSummary[] };
+
+export interface DashboardFeedOptions {
+  table: RoutingTable;
+  supervisors?: SupervisorPool;
+  /** Recent requests kept (their summaries), and of those the explanations kept. */
+  maxRequests: number;
+  maxExplanations: number;
+  /** At most this many live /ui/events clients. */
+  maxClients: number;
+  /** How often server states are read while a client listens (a state change has no event of its own). */
+  pollMs: number;
+  date(): Date;
+}
+
+/**
+ * The recent requests and model servers, for /ui/events and `mallex status`: a bounded ring of
+ * request summaries (built off the request's path, after it ended) and each server's history.
+ * Created with the server context; nothing here is module-level.
+ */
+export interface DashboardFeed {
+  /** A /v1/messages request ended: summarized on the next turn of the event loop, not on its path. */
+  requestEnded(id: string, trace: RequestTrace, end: RequestEnd): void;
+  /** Its explanation (the saved-last-request files, redacted), built only if asked for. */
+  keepExplanation(id: string, files: () => LastRequestFiles): void;
+  explanation(id: string): LastRequestFiles | undefined;
+  /** A supervisor event (from the CLI, which creates the supervisors). */
+  serverEvent(key: string, event: SupervisorEvent): void;
+  snapshot(): Extract<DashboardMessage, { type: "snapshot" }>;
+  /** Undefined when maxClients already listen; else the way to stop listening. */
+  subscribe(listener: (message: DashboardMessage) => void): (() => void) | undefined;
+}
+
+export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
+  const requests: RequestSummary[] = [];
+  const explanations = new Map<string, () => LastRequestFiles>();
+  const histories = new Map<string, ServerHistory>();
+  const listeners = new Set<(message: DashboardMessage) => void>();
+  let poll: NodeJS.Timeout | undefined;
+  let lastServers = "";
+
+  const historyOf = (key: string): ServerHistory => {
+    let history = histories.get(key);
+    if (history === undefined) histories.set(key, (history = { since: options.date().toISOString(), restarts: 0 }));
+    return history;
+  };
+  const servers = (): ServerSummary[] =>
+    (options.supervisors?.all() ?? []).map((supervisor) => {
+      let history = historyOf(supervisor.spec.key);
+      if (history.seenState !== supervisor.state) {
+        history = { ...history, seenState: supervisor.state, since: options.date().toISOString() };
+        histories.set(supervisor.spec.key, history);
+      }
+      return summarizeServer(supervisor, history);
+    });
+  const broadcast = (message: DashboardMessage) => {
+    for (const listener of listeners) listener(message);
+  };
+  const sendServersIfChanged = () => {
+    const now = servers();
+    const text = JSON.stringify(now);
+    if (text === lastServers) return;
+    lastServers = text;
+    broadcast({ type: "servers", servers: now });
+  };
+
+  return {
+    requestEnded(id, trace, end) {
+      setImmediate(() => {
+        const at = options.date().toISOString();
+        const summary = summarizeRequest({ id, at, trace, end, table: options.table });
+        requests.push(summary);
+        if (requests.length > options.maxRequests) requests.splice(0, requests.length - options.maxRequests);
+        const profile = trace.route?.profile;
+        if (profile !== undefined && options.supervisors?.backends.has(profile.backend)) {
+          const key = options.supervisors.for(profile).spec.key;
+          histories.set(key, { ...historyOf(key), lastUsed: at });
+        }
+        broadcast({ type: "request", request: summary });
+      });
+    },
+    keepExplanation(id, files) {
+      explanations.set(id, files);
+      if (explanations.size > options.maxExplanations) explanations.delete(explanations.keys().next().value!);
+    },
+    explanation: (id) => explanations.get(id)?.(),
+    serverEvent(key, event) {
+      histories.set(key, applyServerEvent(historyOf(key), event));
+      if (listeners.size > 0) sendServersIfChanged();
+    },
+    snapshot: () => ({ type: "snapshot", requests: [...requests], servers: servers() }),
+    subscribe(listener) {
+      if (listeners.size >= options.maxClients) return undefined;
+      listeners.add(listener);
+      if (poll === undefined) {
+        lastServers = JSON.stringify(servers());
+        poll = setInterval(sendServersIfChanged, options.pollMs);
+        poll.unref();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && poll !== undefined) {
+          clearInterval(poll);
+          poll = undefined;
+        }
+      };
+    },
+  };
+}

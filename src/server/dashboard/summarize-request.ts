@@ -1,0 +1,73 @@
+import type { RoutingTable } from "../../compile/routing-table.js";
+import { describeTrimRules } from "../../trim/summarize-trim-report.js";
+import type { RequestEnd, RequestTrace } from "../request-metrics.js";
+import { routeLabelsOf } from "../route-header.js";
+
+/** One finished /v1/messages request as the dashboard and `mallex status` show it: numbers and words, never prompt text. */
+export interface RequestSummary {
+  id: string;
+  /** RFC 3339 wall-clock time the request ended. */
+  at: string;
+  /** The model name the client asked for (`(unread)`: refused before its body was read). */
+  model: string;
+  tier: string;
+  profile: string;
+  backend: string;
+  reason: string;
+  status: number;
+  outcome: RequestEnd["outcome"];
+  durationMs: number;
+  charsIn?: number;
+  charsOut?: number;
+  /** The rules that cut, in the request log's words. */
+  rules?: string;
+  promptTokens?: number;
+  cachedTokens?: number;
+  outputTokens?: number;
+  ttftMs?: number;
+  prefillTps?: number;
+  decodeTps?: number;
+  stopReason?: string;
+  error?: string;
+}
+
+/** Pure: the summary of a request from what the request log and the metrics already gathered. */
+export function summarizeRequest(input: { id: string; at: string; trace: RequestTrace; end: RequestEnd; table: RoutingTable }): RequestSummary {
+  const { trace, end } = input;
+  const labels = trace.route ? routeLabelsOf(trace.route, input.table) : { tier: "none", profile: "none", backend: "none", reason: "refused before routing" };
+  const summary: RequestSummary = {
+    id: input.id,
+    at: input.at,
+    model: trace.model ?? "(unread)",
+    tier: labels.tier,
+    profile: labels.profile,
+    backend: labels.backend,
+    reason: labels.reason,
+    status: end.status,
+    outcome: end.outcome,
+    durationMs: Math.max(0, Math.round(end.finishedAt - trace.started)),
+  };
+  const m = trace.metrics;
+  if (m) {
+    summary.charsIn = m.charsIn;
+    summary.charsOut = m.charsOut;
+    if (m.trim !== undefined) summary.rules = describeTrimRules(m.trim);
+    if (m.promptTokens !== undefined) summary.promptTokens = m.promptTokens;
+    if (m.cachedTokens !== undefined) summary.cachedTokens = m.cachedTokens;
+    if (m.outputTokens !== undefined) summary.outputTokens = m.outputTokens;
+    if (m.stopReason !== undefined) summary.stopReason = m.stopReason;
+    // As the request log reckons them: prefill over the uncached prompt until the first token, decode after it.
+    if (m.firstTokenAt !== undefined) {
+      const ttft = m.firstTokenAt - m.started;
+      summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
+      const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
+      if (prefilled > 0 && ttft > 0) summary.prefillTps = Math.round(prefilled / (ttft / 1000));
+      const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
+      if (m.outputTokens !== undefined && decodeMs > 0) summary.decodeTps = Math.round(m.outputTokens / (decodeMs / 1000));
+    }
+    if (m.error !== undefined) summary.error = m.error;
+  }
+  if (summary.error === undefined && end.outcome === "error") summary.error = end.error instanceof Error ? end.error.message : `status ${end.status}`;
+  if (summary.error === undefined && end.outcome === "cancelled") summary.error = "the client went away";
+  return summary;
+}

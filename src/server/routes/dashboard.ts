@@ -1,0 +1,134 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { H3, H3Event } from "h3";
+import { isAuthorized } from "../check-auth.js";
+import type { DashboardFeed, DashboardMessage } from "../dashboard/dashboard-feed.js";
+import { describeRoutingTable } from "../dashboard/describe-routing-table.js";
+import { maskPrompts } from "../dashboard/mask-prompts.js";
+import { errorResponse } from "../error-response.js";
+import type { ServerContext } from "../server-context.js";
+
+/** The dashboard's part of the server context (absent: no dashboard, /ui answers 404). */
+export interface Dashboard {
+  feed: DashboardFeed;
+  /** Where `npm run build` put the page: index.html, app.js, style.css. */
+  assetsDir: string;
+  /** observability.dashboard_prompts: explanations show prompt text. */
+  showPrompts: boolean;
+  /** Between two comments on an idle /ui/events stream, so proxies and the browser keep it open. */
+  heartbeatMs: number;
+}
+
+const ASSETS: Record<string, string> = {
+  "/ui": "index.html",
+  "/ui/": "index.html",
+  "/ui/app.js": "app.js",
+  "/ui/style.css": "style.css",
+};
+const CONTENT_TYPES: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };
+// The page loads its own script and style and talks to its own origin: nothing else, and no frame may embed it.
+const PAGE_HEADERS = {
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+/**
+ * GET /ui and its assets (the page holds no data, so it loads without the token and asks for it),
+ * then the data, each behind the same token as /v1/: /ui/events (SSE: a snapshot, then each change),
+ * /ui/api/snapshot, a request's explanation, the routing table, and stop/start of a model server.
+ */
+export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (event: H3Event) => string): void {
+  const dashboard = ctx.dashboard;
+  const off = (event: H3Event) => errorResponse(404, "mallex serves no dashboard here", { retry: false, requestId: requestIdOf(event) });
+  const refused = (event: H3Event) =>
+    isAuthorized(event.req.headers, ctx.authToken) ? undefined : errorResponse(401, "This mallex requires its token: send the token from mallex's config as Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
+  const assets = new Map<string, Promise<string>>();
+
+  for (const path of Object.keys(ASSETS)) {
+    app.get(path, async (event) => {
+      if (!dashboard) return off(event);
+      const name = ASSETS[path]!;
+      // Read once per server: the page does not change while mallex runs.
+      let text = assets.get(name);
+      if (text === undefined) assets.set(name, (text = readFile(join(dashboard.assetsDir, name), "utf8")));
+      try {
+        return new Response(await text, { headers: { "content-type": CONTENT_TYPES[name.split(".").pop()!]!, ...PAGE_HEADERS } });
+      } catch {
+        assets.delete(name);
+        return errorResponse(503, `The dashboard's files are missing from ${dashboard.assetsDir}: run npm run build in mallex's folder.`, { retry: false, requestId: requestIdOf(event) });
+      }
+    });
+  }
+
+  app.get("/ui/events", (event) => {
+    if (!dashboard) return off(event);
+    const refusal = refused(event);
+    if (refusal) return refusal;
+    return eventStream(dashboard, event.req.signal) ?? errorResponse(503, "Too many dashboards are open on this mallex: close one and reload.", { retry: false, requestId: requestIdOf(event) });
+  });
+  app.get("/ui/api/snapshot", (event) => {
+    if (!dashboard) return off(event);
+    return refused(event) ?? Response.json(dashboard.feed.snapshot());
+  });
+  app.get("/ui/api/config", (event) => {
+    if (!dashboard) return off(event);
+    return refused(event) ?? Response.json(describeRoutingTable(ctx.table));
+  });
+  app.get("/ui/api/requests/:id", (event) => {
+    if (!dashboard) return off(event);
+    const refusal = refused(event);
+    if (refusal) return refusal;
+    const id = event.context.params?.id ?? "";
+    const files = dashboard.feed.explanation(id);
+    if (files === undefined) return errorResponse(404, `mallex keeps no explanation of request ${id}: only the most recent requests are kept.`, { retry: false, requestId: requestIdOf(event) });
+    return Response.json({ id, prompts: dashboard.showPrompts, files: dashboard.showPrompts ? files : maskPrompts(files) });
+  });
+  app.post("/ui/api/servers/:key/:action", (event) => {
+    if (!dashboard) return off(event);
+    const refusal = refused(event);
+    if (refusal) return refusal;
+    const { key = "", action = "" } = event.context.params ?? {};
+    const supervisor = ctx.supervisors?.all().find((s) => s.spec.key === key);
+    if (supervisor === undefined) return errorResponse(404, `mallex supervises no model server ${key}`, { retry: false, requestId: requestIdOf(event) });
+    if (action !== "stop" && action !== "start") return errorResponse(404, `a model server can be stopped or started, not ${action}`, { retry: false, requestId: requestIdOf(event) });
+    ctx.log(`dashboard: ${action} model server ${key}`);
+    // The outcome shows as the server's state and last error (its events): the answer only says it began.
+    if (action === "stop") void supervisor.stop().catch((error: unknown) => ctx.log(`dashboard: stopping ${key} failed: ${(error as Error).message}`));
+    else void supervisor.ensureReady().catch((error: unknown) => ctx.log(`dashboard: starting ${key} failed: ${(error as Error).message}`));
+    return new Response(JSON.stringify({ key, action }), { status: 202, headers: { "content-type": "application/json" } });
+  });
+}
+
+/** SSE: the snapshot, then each message the feed sends, with a comment every heartbeat; undefined when the feed has no room. */
+function eventStream(dashboard: Dashboard, signal: AbortSignal): Response | undefined {
+  const encoder = new TextEncoder();
+  let stop = () => {};
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const send = (message: DashboardMessage) => controllerRef?.enqueue(encoder.encode(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`));
+  const unsubscribe = dashboard.feed.subscribe(send);
+  if (unsubscribe === undefined) return undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controllerRef = controller;
+      send(dashboard.feed.snapshot());
+      const heartbeat = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), dashboard.heartbeatMs);
+      stop = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        controllerRef = undefined;
+      };
+      signal.addEventListener("abort", () => {
+        stop();
+        try {
+          controller.close();
+        } catch {
+          // Already closed by the reader's cancel.
+        }
+      }, { once: true });
+    },
+    cancel: () => stop(),
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" } });
+}

@@ -1,0 +1,130 @@
+/**
+ * The dashboard at /ui in a real browser (chromium through playwright-core) against a real
+ * `mallex proxy` (the built CLI: `npm run build` first, as `npm test` does) supervising the fake
+ * mlx-lm.server: the page loads without a console error, a request shows in the table within a
+ * second of its end with the model asked for and the profile it went to, the server's states show
+ * as they change (starting → ready → stopped by idle unload), a request's explanation opens with its
+ * prompt text hidden, and a mallex with a token gives the page nothing until the token is entered.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { CHROMIUM, describeWithBrowser } from "./helpers/browser.js";
+import { writeTree } from "./helpers/config-tree.js";
+import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+
+const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
+const SECRET_PROMPT = "the words of a private prompt";
+
+function configWith(extra: string): string {
+  const dir = writeTree({
+    "mallex.yaml": `backends:
+  mlx:
+    kind: openai
+    flavor: mlx-lm
+    supervise:
+      command: "'${process.execPath}' '${FAKE}' --model {model} --host {host} --port {port} --load-ms 800"
+      idle_unload_minutes: 0.05
+profiles:
+  coder: { backend: mlx, model: mlx-community/Test-4bit, size: small }
+tiers:
+  medium: { profile: coder }
+${extra}`,
+  });
+  return join(dir, "mallex.yaml");
+}
+
+async function ask(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers },
+    body: JSON.stringify({ model: "claude-dashboard-test", max_tokens: 16, messages: [{ role: "user", content: SECRET_PROMPT }] }),
+  });
+}
+
+describeWithBrowser("the dashboard in a browser", () => {
+  let browser: Browser;
+  let proxy: MallexProxyProcess | undefined;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const openPage = async (url: string) => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    problems = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+    // The page may talk to its own mallex only.
+    page.on("request", (request) => {
+      if (!request.url().startsWith(url)) problems.push(`request off the machine: ${request.url()}`);
+    });
+    const response = await page.goto(`${url}/ui`);
+    expect(response?.status()).toBe(200);
+  };
+  afterEach(async () => {
+    await page?.close();
+    await proxy?.stop();
+    proxy = undefined;
+  });
+
+  it("shows a request within a second, the server's states as they change, and a request's explanation", async () => {
+    proxy = await startProxyProcess(["--config", configWith("")]);
+    await openPage(proxy.url);
+    await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
+
+    const answer = ask(proxy.url);
+    await page.locator('.server[data-state="starting"]').waitFor({ timeout: 5000 });
+    await page.locator('.server[data-state="ready"]').waitFor({ timeout: 10_000 });
+    const response = await answer;
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get("request-id")!;
+    const ended = Date.now();
+    const row = page.locator(`tr[data-id="${requestId}"]`);
+    await row.waitFor({ timeout: 1000 });
+    expect(Date.now() - ended).toBeLessThan(1000);
+    await expect(row.locator(".model").textContent()).resolves.toBe("claude-dashboard-test");
+    await expect(row.locator(".profile").textContent()).resolves.toBe("coder");
+
+    await row.click();
+    const panel = page.locator("#explanation");
+    await panel.locator("h2", { hasText: requestId }).waitFor({ timeout: 3000 });
+    const explanation = (await panel.textContent()) ?? "";
+    expect(explanation).toContain("Route and what every rule did");
+    expect(explanation).toContain("‹");
+    await panel.locator("summary", { hasText: "upstream request" }).click();
+    expect(await panel.textContent()).not.toContain(SECRET_PROMPT);
+
+    // Idle unload (0.05 min = 3 s after the request) shows without a reload.
+    await page.locator('.server[data-state="stopped"]').waitFor({ timeout: 10_000 });
+    expect(problems).toEqual([]);
+  });
+
+  it("gives a page without the token nothing but the token prompt, and everything with it", async () => {
+    const token = "dashboard-token-0123456789";
+    proxy = await startProxyProcess(["--config", configWith(`server: { auth_token: "${token}" }\n`)]);
+    expect((await fetch(`${proxy.url}/ui/events`)).status).toBe(401);
+    expect((await fetch(`${proxy.url}/ui/api/snapshot`)).status).toBe(401);
+    await openPage(proxy.url);
+    await page.locator("#login").waitFor({ state: "visible", timeout: 5000 });
+    await expect(page.locator("#status").textContent()).resolves.toBe("needs the token");
+    expect(await page.locator("#requests tr[data-id]").count()).toBe(0);
+
+    const response = await ask(proxy.url, { "x-api-key": token });
+    expect(response.status).toBe(200);
+    await page.locator("#token").fill(token);
+    await page.locator("#login button").click();
+    await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
+    await page.locator(`tr[data-id="${response.headers.get("request-id")}"]`).waitFor({ timeout: 3000 });
+    await expect(page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem("mallex-token"))).resolves.toBe(token);
+    // The 401 of the first try is the browser's console error for a failed fetch; nothing else is.
+    expect(problems.filter((p) => !p.includes("401"))).toEqual([]);
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * The dashboard's data without a browser: the request summaries (the request log's numbers), the
+ * bounded feed (requests, explanations, clients), server histories from supervisor events, prompt
+ * masking, and /ui's routes in process — the page, its SSE stream (a snapshot, then each request),
+ * the token, a request's explanation with its prompt hidden, and clear errors.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDashboardFeed } from "../src/server/dashboard/dashboard-feed.js";
+import { describeRoutingTable } from "../src/server/dashboard/describe-routing-table.js";
+import { maskPrompts } from "../src/server/dashboard/mask-prompts.js";
+import { applyServerEvent } from "../src/server/dashboard/server-summary.js";
+import { summarizeRequest } from "../src/server/dashboard/summarize-request.js";
+import type { LastRequestFiles } from "../src/server/format-last-request.js";
+import { createRedactor } from "../src/server/redact-secrets.js";
+import { createRequestWatcher } from "../src/server/request-watch.js";
+import type { RequestTrace } from "../src/server/request-metrics.js";
+import { createUpstreamClient } from "../src/backends/upstream-client.js";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
+
+// The shipped table is read in test-proxy's beforeAll: the medium tier's profile, once it is.
+const medium = () => defaultTable.profiles[defaultTable.tiers.medium.profile]!;
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("summarizeRequest", () => {
+  it("gives the request log's numbers: chars, tokens, ttft, prefill and decode rates, stop reason", () => {
+    const trace: RequestTrace = {
+      started: 1000,
+      model: "claude-sonnet-4-6",
+      route: { profile: medium(), tier: "medium", reason: "default → medium", skipped: [] },
+      metrics: { route: "x", charsIn: 1000, charsOut: 700, started: 1010, firstTokenAt: 1510, finishedAt: 2510, promptTokens: 1200, cachedTokens: 200, outputTokens: 50, stopReason: "end_turn" },
+    };
+    const summary = summarizeRequest({ id: "req_1", at: "2026-01-01T00:00:00.000Z", trace, end: { status: 200, outcome: "ok", finishedAt: 2520 }, table: defaultTable });
+    expect(summary).toMatchObject({ model: "claude-sonnet-4-6", tier: "medium", profile: medium().name, backend: "local", reason: "default → medium", charsIn: 1000, charsOut: 700, promptTokens: 1200, cachedTokens: 200, ttftMs: 510, prefillTps: 2000, decodeTps: 50, stopReason: "end_turn", durationMs: 1520 });
+    expect(summary.error).toBeUndefined();
+  });
+
+  it("says in words why a request refused before routing or cancelled ended so", () => {
+    const refused = summarizeRequest({ id: "r", at: "t", trace: { started: 0 }, end: { status: 400, outcome: "error", finishedAt: 5 }, table: defaultTable });
+    expect(refused).toMatchObject({ model: "(unread)", tier: "none", profile: "none", error: "status 400" });
+    const cancelled = summarizeRequest({ id: "r", at: "t", trace: { started: 0, model: "m" }, end: { status: 200, outcome: "cancelled", finishedAt: 5 }, table: defaultTable });
+    expect(cancelled.error).toBe("the client went away");
+  });
+});
+
+describe("the dashboard feed", () => {
+  const feedOf = (over: Partial<Parameters<typeof createDashboardFeed>[0]> = {}) =>
+    createDashboardFeed({ table: defaultTable, maxRequests: 3, maxExplanations: 2, maxClients: 1, pollMs: 50, date: () => new Date("2026-01-01T00:00:00Z"), ...over });
+
+  it("keeps the last requests, summarized after the request's turn, and tells each listener", async () => {
+    const feed = feedOf();
+    const heard: string[] = [];
+    const stop = feed.subscribe((message) => heard.push(message.type === "request" ? message.request.id : message.type))!;
+    for (const id of ["a", "b", "c", "d"]) feed.requestEnded(id, { started: 0, model: "m" }, { status: 200, outcome: "ok", finishedAt: 1 });
+    expect(feed.snapshot().requests).toEqual([]);
+    await nextTurn();
+    expect(feed.snapshot().requests.map((r) => r.id)).toEqual(["b", "c", "d"]);
+    expect(heard).toEqual(["a", "b", "c", "d"]);
+    stop();
+  });
+
+  it("refuses a client past its bound, and lets one in again when another leaves", () => {
+    const feed = feedOf();
+    const stop = feed.subscribe(() => {})!;
+    expect(feed.subscribe(() => {})).toBeUndefined();
+    stop();
+    expect(feed.subscribe(() => {})).toBeTypeOf("function");
+  });
+
+  it("keeps the explanations of the last requests only, built when asked", () => {
+    const feed = feedOf();
+    let built = 0;
+    const files = (): LastRequestFiles => (built++, { "request.json": "{}", "upstream.json": "{}", "route.json": "{}", "response.json": "{}" });
+    for (const id of ["a", "b", "c"]) feed.keepExplanation(id, files);
+    expect(built).toBe(0);
+    expect(feed.explanation("a")).toBeUndefined();
+    expect(feed.explanation("c")).toBeDefined();
+    expect(built).toBe(1);
+  });
+
+  it("tells a server's progress, restarts and last error (out of memory in words) from its events", () => {
+    let history = { since: "t", restarts: 0 };
+    history = applyServerEvent(history, { type: "progress", message: "downloading model", percent: 40 });
+    expect(history).toMatchObject({ progress: "downloading model", percent: 40 });
+    history = applyServerEvent(history, { type: "out-of-memory", message: "Insufficient Memory" });
+    history = applyServerEvent(history, { type: "restarting", attempt: 1, delayMs: 500 });
+    expect(history).toMatchObject({ restarts: 1, lastError: "ran out of memory: Insufficient Memory" });
+    history = applyServerEvent(history, { type: "ready", baseUrl: "http://127.0.0.1:1/v1", ms: 10 });
+    expect(history).not.toHaveProperty("progress");
+  });
+});
+
+describe("maskPrompts", () => {
+  it("replaces every prompt text by its length and keeps names, roles, numbers and the route", () => {
+    const body = { model: "m", max_tokens: 5, system: [{ type: "text", text: "be brief" }], messages: [{ role: "user", content: [{ type: "text", text: "secret words" }] }, { role: "assistant", content: "more secret" }], tools: [{ name: "Read", description: "reads", input_schema: { type: "object" } }] };
+    const files: LastRequestFiles = {
+      "request.json": JSON.stringify({ request_id: "r", body }),
+      "upstream.json": JSON.stringify({ request_id: "r", body: { model: "m", messages: [{ role: "user", content: "secret words" }] } }),
+      "route.json": JSON.stringify({ profile: "p", reason: "default" }),
+      "response.json": "{}",
+    };
+    const masked = maskPrompts(files);
+    const text = Object.values(masked).join("\n");
+    expect(text).not.toContain("secret");
+    expect(text).not.toContain("be brief");
+    expect(masked["request.json"]).toContain('"‹12 chars›"');
+    expect(masked["request.json"]).toContain('"role": "user"');
+    expect(masked["request.json"]).toContain('"name": "Read"');
+    expect(masked["route.json"]).toBe(files["route.json"]);
+  });
+});
+
+describe("describeRoutingTable", () => {
+  it("lists every tier with its profile, model and backend kind, and leaves the server block (its token) out", () => {
+    const view = describeRoutingTable(defaultTable);
+    expect(view.tiers.map((t) => t.tier)).toEqual(Object.keys(defaultTable.tiers));
+    expect(view.tiers[0]).toHaveProperty("backendKind");
+    expect(JSON.stringify(view)).not.toContain("auth");
+  });
+});
+
+describe("/ui in process", () => {
+  let mlx: FakeMlxServer;
+  let assetsDir: string;
+  beforeAll(async () => {
+    mlx = await createFakeMlxServer();
+    assetsDir = mkdtempSync(join(tmpdir(), "mallex-ui-"));
+    writeFileSync(join(assetsDir, "index.html"), "<!doctype html><title>mallex</title>");
+  });
+  afterAll(() => mlx.close());
+
+  const proxyWith = (extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string } = {}) => {
+    const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
+    const watchRequest = createRequestWatcher({ level: 0, debug: () => {}, redact: createRedactor([]), table: defaultTable, upstream: createUpstreamClient(), keep: feed.keepExplanation, now: () => performance.now(), date: () => new Date() });
+    return createTestProxy({
+      backendUrl: mlx.url,
+      ctx: { dashboard: { feed, assetsDir: extra.assetsDir ?? assetsDir, showPrompts: extra.showPrompts ?? false, heartbeatMs: 20 }, ...(watchRequest ? { watchRequest } : {}), ...(extra.authToken ? { authToken: extra.authToken } : {}) },
+    });
+  };
+  const ask = { model: "claude-sonnet-4-6", max_tokens: 16, messages: [{ role: "user", content: "a private prompt" }] };
+
+  it("serves the page with a policy that lets it load nothing from elsewhere", async () => {
+    const response = await proxyWith().fetch("/ui");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("content-security-policy")).toContain("connect-src 'self'");
+  });
+
+  it("says how to build the page when its files are missing, and 404s where no dashboard is served", async () => {
+    const missing = await proxyWith({ assetsDir: join(assetsDir, "nowhere") }).fetch("/ui/app.js");
+    expect(missing.status).toBe(503);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain("npm run build");
+    expect((await createTestProxy().fetch("/ui")).status).toBe(404);
+  });
+
+  it("streams a snapshot, then each request as it ends, with heartbeats", async () => {
+    const proxy = proxyWith();
+    const events = await proxy.fetch("/ui/events");
+    expect(events.headers.get("content-type")).toBe("text/event-stream");
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) text += (await reader.read()).value ?? "";
+    };
+    await readUntil("event: snapshot");
+    const answer = await proxy.post("/v1/messages", ask);
+    expect(answer.status).toBe(200);
+    await answer.text();
+    await readUntil('"model":"claude-sonnet-4-6"');
+    await readUntil(": ping");
+    expect(text).toContain("event: request");
+    expect(text).not.toContain("a private prompt");
+    await reader.cancel();
+  });
+
+  it("refuses the data without the token, and gives it with the token", async () => {
+    const proxy = proxyWith({ authToken: "tok-123" });
+    expect((await proxy.fetch("/ui")).status).toBe(200);
+    for (const path of ["/ui/events", "/ui/api/snapshot", "/ui/api/config", "/ui/api/requests/x"]) expect((await proxy.fetch(path)).status, path).toBe(401);
+    expect((await proxy.fetch("/ui/api/snapshot", { headers: { authorization: "Bearer tok-123" } })).status).toBe(200);
+  });
+
+  it("explains a recent request with its prompt hidden (or shown with dashboard_prompts), and says when one is not kept", async () => {
+    for (const showPrompts of [false, true]) {
+      const proxy = proxyWith({ showPrompts });
+      const answer = await proxy.post("/v1/messages", ask);
+      await answer.text();
+      const id = answer.headers.get("request-id")!;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const explained = (await (await proxy.fetch(`/ui/api/requests/${id}`)).json()) as { prompts: boolean; files: LastRequestFiles };
+      expect(explained.prompts).toBe(showPrompts);
+      expect(explained.files["upstream.json"].includes("a private prompt")).toBe(showPrompts);
+      expect(JSON.parse(explained.files["route.json"])).toMatchObject({ routed: true, profile: expect.any(String) });
+    }
+    const unknown = await proxyWith().fetch("/ui/api/requests/req_gone");
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain("only the most recent requests");
+  });
+
+  it("answers a stop or start of a server it does not supervise with a clear 404", async () => {
+    const response = await proxyWith().post("/ui/api/servers/nope/stop", "");
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe("mallex supervises no model server nope");
+  });
+});

@@ -1,0 +1,107 @@
+import { connectEvents, errorText, type ConnectionState } from "./connect-events.js";
+import { byId } from "./dom.js";
+import { renderCharts } from "./render-charts.js";
+import { renderConfig } from "./render-config.js";
+import { renderExplanation, type Explanation } from "./render-explanation.js";
+import { renderRequests } from "./render-requests.js";
+import { renderServers } from "./render-servers.js";
+import type { DashboardMessage, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
+
+/** The page's wiring: the token (session storage only), the live feed, the views and their actions. */
+const TOKEN_KEY = "mallex-token";
+const MAX_REQUESTS = 200;
+
+let requests: RequestSummary[] = [];
+let servers: ServerSummary[] = [];
+let stop: (() => void) | undefined;
+
+const headers = (): HeadersInit => {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+};
+const status = (text: string, kind: "ok" | "bad" | "wait") => {
+  const node = byId("status");
+  node.textContent = text;
+  node.className = kind;
+};
+const showError = (text: string) => {
+  const node = byId("error");
+  node.textContent = text;
+  node.hidden = text === "";
+};
+
+function render(): void {
+  renderRequests(byId<HTMLTableSectionElement>("requests"), requests, (r) => void explain(r.id));
+  renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action));
+  if (!byId("charts-view").hidden) renderCharts(byId("charts"), requests);
+}
+
+function onMessage(message: DashboardMessage): void {
+  if (message.type === "snapshot") {
+    requests = message.requests;
+    servers = message.servers;
+  } else if (message.type === "request") {
+    requests = [...requests, message.request].slice(-MAX_REQUESTS);
+  } else {
+    servers = message.servers;
+  }
+  render();
+}
+
+function onState(state: ConnectionState): void {
+  byId("login").hidden = state.type !== "unauthorized";
+  if (state.type === "open") status("live", "ok");
+  else if (state.type === "unauthorized") status("needs the token", "bad");
+  else status(`reconnecting: ${state.why}`, "wait");
+}
+
+async function explain(id: string): Promise<void> {
+  const panel = byId("explanation");
+  panel.hidden = false;
+  panel.textContent = "Loading…";
+  const response = await fetch(`/ui/api/requests/${encodeURIComponent(id)}`, { headers: headers() });
+  if (!response.ok) {
+    panel.textContent = await errorText(response);
+    return;
+  }
+  renderExplanation(panel, (await response.json()) as Explanation);
+}
+
+async function act(key: string, action: "stop" | "start"): Promise<void> {
+  const response = await fetch(`/ui/api/servers/${encodeURIComponent(key)}/${action}`, { method: "POST", headers: headers() });
+  showError(response.ok ? "" : await errorText(response));
+}
+
+async function loadConfig(): Promise<void> {
+  const response = await fetch("/ui/api/config", { headers: headers() });
+  if (!response.ok) return showError(await errorText(response));
+  renderConfig(byId("config"), (await response.json()) as RoutingTableView);
+}
+
+function connect(): void {
+  stop?.();
+  stop = connectEvents(headers, onMessage, onState);
+}
+
+function showTab(name: string): void {
+  for (const tab of document.querySelectorAll<HTMLButtonElement>("nav button")) {
+    const on = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(on));
+    byId(`${tab.dataset.tab}-view`).hidden = !on;
+  }
+  if (name === "charts") renderCharts(byId("charts"), requests);
+  if (name === "config") void loadConfig();
+}
+
+for (const tab of document.querySelectorAll<HTMLButtonElement>("nav button")) tab.addEventListener("click", () => showTab(tab.dataset.tab!));
+byId<HTMLFormElement>("login").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, byId<HTMLInputElement>("token").value.trim());
+  connect();
+});
+byId("explanation").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") byId("explanation").hidden = true;
+});
+// Uptimes and idle-unload countdowns move without a message.
+setInterval(() => renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action)), 1000);
+connect();
