@@ -19,6 +19,7 @@ export const main = defineCommand({
     init: load(() => import("./commands/init.js")),
     doctor: load(() => import("./commands/doctor.js")),
     explain: load(() => import("./commands/explain.js")),
+    status: load(() => import("./commands/status.js")),
     engine: load(() => import("./commands/engine.js")),
   },
 });

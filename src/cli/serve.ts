@@ -18,6 +18,7 @@ import { findConfig } from "./find-config.js";
 import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
+import { proxyAddressPath, removeProxyAddress, writeProxyAddress } from "./proxy-address.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -144,6 +145,12 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     debugLevel,
   });
   dashboard = proxy.dashboard;
+  // For `mallex status` in another terminal; a failure to write it costs that command only.
+  try {
+    writeProxyAddress(mallexHome, { url: proxy.url, pid: process.pid, startedAt: new Date().toISOString(), ...(options.authToken !== undefined ? { token: options.authToken } : {}) });
+  } catch (error) {
+    options.print(`mallex: cannot write ${proxyAddressPath(mallexHome)} (${(error as Error).message}); mallex status will need --url`);
+  }
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
   const supervised = defaultProfile ? table.backends[defaultProfile.backend]?.supervise : undefined;
@@ -156,6 +163,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     supervisors,
     mallexHome,
     async close() {
+      removeProxyAddress(mallexHome, process.pid);
       await proxy.close();
       await Promise.all(supervisors.all().map((s) => s.stop()));
       disposeExitHandlers();

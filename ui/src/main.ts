@@ -65,6 +65,7 @@ async function explain(id: string): Promise<void> {
     return;
   }
   renderExplanation(panel, (await response.json()) as Explanation);
+  panel.focus();
 }
 
 async function act(key: string, action: "stop" | "start"): Promise<void> {
@@ -99,7 +100,7 @@ byId<HTMLFormElement>("login").addEventListener("submit", (event) => {
   sessionStorage.setItem(TOKEN_KEY, byId<HTMLInputElement>("token").value.trim());
   connect();
 });
-byId("explanation").addEventListener("keydown", (event) => {
+document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("explanation").hidden = true;
 });
 // Uptimes and idle-unload countdowns move without a message.

@@ -10,7 +10,7 @@ export function renderRequests(body: HTMLTableSectionElement, requests: readonly
       { className: r.outcome === "ok" ? "" : `bad ${r.outcome}` },
       el("td", { text: clock(r.at), title: r.id }),
       el("td", { className: "model", text: r.model }),
-      el("td", { className: "route", title: r.reason }, el("span", { className: `tier ${r.tier}`, text: r.tier }), " ", el("span", { className: "profile", text: r.profile }), " ", el("span", { className: "kind", text: r.backend }), el("div", { className: "reason", text: r.reason })),
+      el("td", { className: "route", title: r.reason }, el("span", { className: `tier ${r.tier}`, text: r.tier }), " · ", el("span", { className: "profile", text: r.profile }), " · ", el("span", { className: "kind", text: r.backend }), el("div", { className: "reason", text: r.reason })),
       el("td", { className: "num" }, chars(r), r.rules === undefined ? "" : el("div", { className: "rules", text: r.rules })),
       el("td", { className: "num", text: promptTokens(r) }),
       el("td", { className: "num", text: seconds(r.ttftMs) }),

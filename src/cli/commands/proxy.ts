@@ -13,6 +13,7 @@ export default defineCommand({
     const backend = args["backend-url"] ? ` → ${args["backend-url"]}` : args["server-command"] ? ` → ${args["server-command"]} (started on first request)` : args.embedded ? ` → embedded engine with ${args.embedded} (started on first request)` : "";
     console.log(`mallex proxy listening on ${serving.proxy.url}${backend}`);
     console.log(`  claude: ${formatClaudeHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);
+    console.log(`  dashboard: ${serving.proxy.url}/ui`);
     await waitForShutdown();
     await serving.close();
   },

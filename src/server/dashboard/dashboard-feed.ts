@@ -1,5 +1,5 @@
 import type { RoutingTable } from "../../compile/routing-table.js";
-import type { SupervisorEvent } from "../../supervisor/types.js";
+import type { SupervisorEvent, SupervisorState } from "../../supervisor/types.js";
 import type { LastRequestFiles } from "../format-last-request.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import type { SupervisorPool } from "../supervisor-pool.js";
@@ -8,6 +8,9 @@ import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
 export type DashboardMessage = { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[] } | { type: "request"; request: RequestSummary } | { type: "servers"; servers: ServerSummary[] };
+
+/** The state a supervisor event puts its server in (the others leave it where it is). */
+const STATE_AFTER: Partial<Record<SupervisorEvent["type"], SupervisorState>> = { starting: "starting", ready: "ready", unloaded: "stopped", stopped: "stopped", failed: "failed" };
 
 export interface DashboardFeedOptions {
   table: RoutingTable;
@@ -45,7 +48,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const explanations = new Map<string, () => LastRequestFiles>();
   const histories = new Map<string, ServerHistory>();
   const listeners = new Set<(message: DashboardMessage) => void>();
-  let poll: NodeJS.Timeout | undefined;
+  let poll: ReturnType<typeof setInterval> | undefined;
   let lastServers = "";
 
   const historyOf = (key: string): ServerHistory => {
@@ -94,7 +97,10 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
     },
     explanation: (id) => explanations.get(id)?.(),
     serverEvent(key, event) {
-      histories.set(key, applyServerEvent(historyOf(key), event));
+      const history = applyServerEvent(historyOf(key), event);
+      // The time a state began, from the event that began it (the poll sees a change only while someone listens).
+      const state = STATE_AFTER[event.type];
+      histories.set(key, state === undefined ? history : { ...history, seenState: state, since: options.date().toISOString() });
       if (listeners.size > 0) sendServersIfChanged();
     },
     snapshot: () => ({ type: "snapshot", requests: [...requests], servers: servers() }),

@@ -1,0 +1,83 @@
+/**
+ * `mallex status` against a real `mallex proxy` (the built CLI: `npm run build` first, as `npm test`
+ * does): it finds the proxy through MALLEX_HOME/proxy.json, prints its model servers and last
+ * requests with the model asked for and the profile each went to, and says in words when no mallex
+ * runs or its token is missing.
+ */
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { proxyAddressPath, readProxyAddress } from "../src/cli/proxy-address.js";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { writeTree } from "./helpers/config-tree.js";
+import { startProxyProcess } from "./helpers/mallex-process.js";
+import { runCli } from "./helpers/run-cli.js";
+
+const CONFIG = `backends:
+  local: { kind: openai, base_url: "http://127.0.0.1:1/v1" }
+profiles:
+  coder: { backend: local, model: test-model, size: small }
+tiers:
+  medium: { profile: coder }
+`;
+
+let mlx: FakeMlxServer;
+beforeAll(async () => {
+  mlx = await createFakeMlxServer({ model: "test-model" });
+});
+afterAll(() => mlx.close());
+
+const ask = (url: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "claude-status-test", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+  });
+
+describe("mallex status", () => {
+  it("prints the running mallex's servers and last requests, found through MALLEX_HOME", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
+    const config = join(writeTree({ "mallex.yaml": CONFIG }), "mallex.yaml");
+    const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
+    try {
+      expect(readProxyAddress(home)).toMatchObject({ url: proxy.url });
+      const answer = await ask(proxy.url);
+      expect(answer.status, await answer.clone().text()).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const status = await runCli(["status"], { env: { MALLEX_HOME: home } });
+      expect(status.stderr).toBe("");
+      expect(status.exitCode).toBe(0);
+      expect(status.stdout).toContain(`mallex at ${proxy.url}`);
+      expect(status.stdout).toMatch(/claude-status-test → medium\/coder \(local, /);
+      expect(status.stdout).toContain("none started yet");
+    } finally {
+      await proxy.stop();
+    }
+    // A mallex that ended removes its address.
+    expect(existsSync(proxyAddressPath(home))).toBe(false);
+  });
+
+  it("says how to start one when none runs, and asks for the token where one is needed", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
+    const none = await runCli(["status"], { env: { MALLEX_HOME: home } });
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain("No running mallex found");
+    expect(none.stderr).not.toContain("    at ");
+
+    const config = join(writeTree({ "mallex.yaml": `${CONFIG}server: { auth_token: "status-token-42" }\n` }), "mallex.yaml");
+    const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
+    try {
+      const refused = await runCli(["status"], { env: { MALLEX_HOME: home } });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain("requires its token: pass --token");
+      const shown = await runCli(["status", "--token", "status-token-42"], { env: { MALLEX_HOME: home } });
+      expect(shown.exitCode).toBe(0);
+      expect(shown.stdout).toContain("Requests:");
+    } finally {
+      await proxy.stop();
+    }
+    const gone = await runCli(["status", "--url", proxy.url], { env: { MALLEX_HOME: home } });
+    expect(gone.stderr).toContain(`No mallex answers at ${proxy.url}`);
+  });
+});
