@@ -20,6 +20,8 @@ import type { RequestTrace } from "../src/server/request-metrics.js";
 import { createUpstreamClient } from "../src/backends/upstream-client.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
+import { BASE, packageRoot, validator, writeTree } from "./helpers/config-tree.js";
+import { compileConfig } from "../src/compile/compile-config.js";
 
 // The shipped table is read in test-proxy's beforeAll: the medium tier's profile, once it is.
 const medium = () => defaultTable.profiles[defaultTable.tiers.medium.profile]!;
@@ -114,6 +116,19 @@ describe("maskPrompts", () => {
 });
 
 describe("describeRoutingTable", () => {
+  it("says where each tier, profile and intent was written (file:line from the config's folder, includes too), whatever folder compiled it", () => {
+    const dir = writeTree({
+      "mallex.yaml": `include: [./rules/team.yaml]\n${BASE}`,
+      "rules/team.yaml": "intents:\n  - id: greet\n    tier: medium\n    match: { prompt: ['^hi$'] }\n",
+    });
+    const result = compileConfig({ configPath: join(dir, "mallex.yaml"), outDir: join(dir, "generated"), cwd: tmpdir(), env: {}, packageRoot, validator });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.table!.origins).toMatchObject({ "tiers.medium": "mallex.yaml:7", "profiles.small": "mallex.yaml:5", "intents.greet": "rules/team.yaml:2" });
+    const view = describeRoutingTable(result.table!);
+    expect(view.tiers[0]).toMatchObject({ tier: "medium", at: "mallex.yaml:7", profileAt: "mallex.yaml:5" });
+    expect(view.intents[0]).toMatchObject({ id: "greet", at: "rules/team.yaml:2" });
+  });
+
   it("lists every tier with its profile, model and backend kind, and leaves the server block (its token) out", () => {
     const view = describeRoutingTable(defaultTable);
     expect(view.tiers.map((t) => t.tier)).toEqual(Object.keys(defaultTable.tiers));
@@ -175,6 +190,14 @@ describe("/ui in process", () => {
     expect(text).toContain("event: request");
     expect(text).not.toContain("a private prompt");
     await reader.cancel();
+  });
+
+  it("answers no other web site: a page elsewhere gets neither the dashboard nor its data", async () => {
+    const proxy = proxyWith();
+    for (const path of ["/ui", "/ui/events", "/ui/api/snapshot"]) {
+      expect((await proxy.fetch(path, { headers: { origin: "http://evil.example" } })).status, path).toBe(403);
+      expect((await proxy.fetch(path, { headers: { "sec-fetch-site": "cross-site" } })).status, path).toBe(403);
+    }
   });
 
   it("refuses the data without the token, and gives it with the token", async () => {

@@ -1,4 +1,4 @@
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { loadConfig } from "../config/load-config.js";
@@ -12,6 +12,7 @@ import { compileTemplates } from "./compile-templates.js";
 import { createConfigView } from "./config-view.js";
 import { renderGeneratedFiles } from "./emit-generated.js";
 import { computeInputHash, sha256 } from "./input-hash.js";
+import { locateRules } from "./locate-rules.js";
 import { resolveRoutingTable } from "./resolve-routing-table.js";
 import type { RoutingTable } from "./routing-table.js";
 
@@ -64,11 +65,17 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
     ...templates.map((t) => ({ path: rel(t.path), sha256: t.sha256 })),
   ];
   const hash = computeInputHash(sources, config.envUsed, options.env);
-  const table = resolveRoutingTable(view.config, {
-    hash,
-    sources,
-    env: config.envUsed,
-    templates: Object.fromEntries(templates.map((t) => [t.name, { source: rel(t.path), sha256: t.sha256 }])),
-  });
+  // Relative to the config's folder: what the user opens, whatever folder mallex compiled it from.
+  const configDir = dirname(resolve(options.cwd, options.configPath));
+  const shownToPath = new Map(config.files.map((file) => [file.displayPath, relative(configDir, file.path).split("\\").join("/")]));
+  const table = {
+    ...resolveRoutingTable(view.config, {
+      hash,
+      sources,
+      env: config.envUsed,
+      templates: Object.fromEntries(templates.map((t) => [t.name, { source: rel(t.path), sha256: t.sha256 }])),
+    }),
+    origins: locateRules(view, (shown) => shownToPath.get(shown) ?? shown),
+  };
   return { table, files: renderGeneratedFiles(table, templates), configFiles: config.files.map((file) => file.path), diagnostics };
 }

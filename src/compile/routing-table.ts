@@ -190,4 +190,6 @@ export interface RoutingTable {
     /** Show prompt text in the dashboard at /ui (absent in tables compiled before it existed: hidden). */
     dashboardPrompts?: boolean;
   };
+  /** Where each tier, profile, intent and filter was written (`tiers.medium` → `mallex.yaml:42`, relative to the config's folder), for the dashboard; absent in tables compiled before it was kept. */
+  origins?: Record<string, string>;
 }

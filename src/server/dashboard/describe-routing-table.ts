@@ -5,16 +5,18 @@ export interface RoutingTableView {
   config: string;
   sources: string[];
   defaultTier: string;
-  tiers: Array<{ tier: string; profile: string; model: string; backend: string; backendKind: string; fallback?: string; maxTtftMs?: number }>;
+  tiers: Array<{ tier: string; profile: string; model: string; backend: string; backendKind: string; fallback?: string; maxTtftMs?: number; at?: string; profileAt?: string }>;
   models: Array<{ glob: string; tier: string }>;
   aliases: Array<{ glob: string; profile: string }>;
-  intents: Array<{ id: string; route: string; description?: string; prompt: string[] }>;
-  filters: Array<{ id: string; action: string; where: string[]; pattern: string; sizes: string[] }>;
+  intents: Array<{ id: string; route: string; description?: string; prompt: string[]; at?: string }>;
+  filters: Array<{ id: string; action: string; where: string[]; pattern: string; sizes: string[]; at?: string }>;
   classifier: string;
 }
 
 /** Pure: the view of the table (no secrets: it holds no resolved ${VAR}, and the server block is left out). */
 export function describeRoutingTable(table: RoutingTable): RoutingTableView {
+  // `file:line` where the table has it (tables compiled before it was kept have none).
+  const at = (key: string) => (table.origins?.[key] === undefined ? {} : { at: table.origins[key] });
   return {
     config: table.hash.slice(0, 12),
     sources: table.sources.map((s) => s.path),
@@ -30,6 +32,8 @@ export function describeRoutingTable(table: RoutingTable): RoutingTableView {
         backendKind: backend?.kind ?? "?",
         ...(t.fallback === undefined ? {} : { fallback: t.fallback }),
         ...(t.maxTtftMs === undefined ? {} : { maxTtftMs: t.maxTtftMs }),
+        ...at(`tiers.${tier}`),
+        ...(table.origins?.[`profiles.${t.profile}`] === undefined ? {} : { profileAt: table.origins[`profiles.${t.profile}`] }),
       };
     }),
     models: table.routing.models.map((m) => ({ glob: m.glob, tier: m.tier })),
@@ -39,8 +43,9 @@ export function describeRoutingTable(table: RoutingTable): RoutingTableView {
       route: "tier" in i.route ? `→ ${i.route.tier}` : `escalate ${i.route.escalate}`,
       ...(i.description === undefined ? {} : { description: i.description }),
       prompt: i.prompt.map((p) => p.source),
+      ...at(`intents.${i.id}`),
     })),
-    filters: table.filters.map((f) => ({ id: f.id, action: f.action, where: f.where.map(String), pattern: f.pattern.source, sizes: f.sizes })),
+    filters: table.filters.map((f) => ({ id: f.id, action: f.action, where: f.where.map(String), pattern: f.pattern.source, sizes: f.sizes, ...at(`filters.${f.id}`) })),
     classifier: table.classifier.mode === "model" ? `model (${table.classifier.profile ?? "?"})` : "rules",
   };
 }
