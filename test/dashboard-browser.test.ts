@@ -3,8 +3,9 @@
  * `mallex proxy` (the built CLI: `npm run build` first, as `npm test` does) supervising the fake
  * mlx-lm.server: the page loads without a console error, a request shows in the table within a
  * second of its end with the model asked for and the profile it went to, the server's states show
- * as they change (starting → ready → stopped by idle unload), a request's explanation opens with its
- * prompt text hidden, and a mallex with a token gives the page nothing until the token is entered.
+ * as they change (starting → ready → stopped by idle unload, then by its Start and Stop buttons), a
+ * request's explanation opens with its prompt text hidden, and a mallex with a token gives the page
+ * nothing until the token is entered.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,6 +105,12 @@ describeWithBrowser("the dashboard in a browser", () => {
 
     // Idle unload (0.05 min = 3 s after the request) shows without a reload.
     await page.locator('.server[data-state="stopped"]').waitFor({ timeout: 10_000 });
+    // Its Start and Stop buttons.
+    await page.locator(".server button", { hasText: "Start" }).click();
+    await page.locator('.server[data-state="ready"]').waitFor({ timeout: 10_000 });
+    await page.locator(".server button", { hasText: "Stop" }).click();
+    await page.locator('.server[data-state="stopped"]').waitFor({ timeout: 10_000 });
+    expect(proxy.output()).toContain("dashboard: stop model server");
     expect(problems).toEqual([]);
   });
 

@@ -25,6 +25,8 @@ const ASSETS: Record<string, string> = {
   "/ui/app.js": "app.js",
   "/ui/style.css": "style.css",
 };
+/** Unread messages a /ui/events client may fall behind by before it is disconnected (its page reconnects and gets a fresh snapshot). */
+const MAX_QUEUED = 1000;
 const CONTENT_TYPES: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };
 // The page loads its own script and style and talks to its own origin: nothing else, and no frame may embed it.
 const PAGE_HEADERS = {
@@ -106,14 +108,30 @@ function eventStream(dashboard: Dashboard, signal: AbortSignal): Response | unde
   const encoder = new TextEncoder();
   let stop = () => {};
   let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
-  const send = (message: DashboardMessage) => controllerRef?.enqueue(encoder.encode(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`));
+  // A stream that ended between two messages stops listening: the feed's other clients are not its
+  // concern. Nor is a client that stopped reading: past MAX_QUEUED unread messages it is let go.
+  const write = (text: string) => {
+    const controller = controllerRef;
+    if (controller === undefined) return;
+    try {
+      if ((controller.desiredSize ?? 0) < -MAX_QUEUED) {
+        stop();
+        controller.close();
+        return;
+      }
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      stop();
+    }
+  };
+  const send = (message: DashboardMessage) => write(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`);
   const unsubscribe = dashboard.feed.subscribe(send);
   if (unsubscribe === undefined) return undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controllerRef = controller;
       send(dashboard.feed.snapshot());
-      const heartbeat = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), dashboard.heartbeatMs);
+      const heartbeat = setInterval(() => write(": ping\n\n"), dashboard.heartbeatMs);
       stop = () => {
         clearInterval(heartbeat);
         unsubscribe();
