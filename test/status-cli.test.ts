@@ -1,8 +1,8 @@
 /**
  * `mallex status` against a real `mallex proxy` (the built CLI: `npm run build` first, as `npm test`
  * does): it finds the proxy through MALLEX_HOME/proxy.json, prints its model servers and last
- * requests with the model asked for and the profile each went to, and says in words when no mallex
- * runs or its token is missing.
+ * requests with the model asked for and the profile each went to (with -f, each new one as it ends),
+ * and says in words when no mallex runs or its token is missing.
  */
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,14 @@ import { proxyAddressPath, readProxyAddress } from "../src/cli/proxy-address.js"
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
-import { runCli } from "./helpers/run-cli.js";
+import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
+import { execa } from "execa";
+
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+  }
+}
 
 const CONFIG = `backends:
   local: { kind: openai, base_url: "http://127.0.0.1:1/v1" }
@@ -51,6 +58,16 @@ describe("mallex status", () => {
       expect(status.stdout).toContain(`mallex at ${proxy.url}`);
       expect(status.stdout).toMatch(/claude-status-test → medium\/coder \(local, /);
       expect(status.stdout).toContain("none started yet");
+
+      // -f: the summary, then each request as it ends, until Ctrl-C.
+      const follow = execa("node", [MALLEX_BIN, "status", "-f"], { env: { MALLEX_HOME: home }, reject: false, stdin: "ignore" });
+      let printed = "";
+      follow.stdout?.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+      await eventually(() => printed.includes("Requests:"));
+      await (await ask(proxy.url)).text();
+      await eventually(() => printed.split("claude-status-test → medium/coder").length === 3);
+      follow.kill("SIGINT");
+      expect((await follow).exitCode).toBe(0);
     } finally {
       await proxy.stop();
     }
