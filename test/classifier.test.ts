@@ -14,6 +14,7 @@ import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type F
 import { parseExposition, sumOf } from "./helpers/parse-exposition.js";
 import { describeWithShared } from "./helpers/shared-dir.js";
 import { closedBackendUrl, createTestProxy, defaultTable, fixture, type TestProxy } from "./helpers/test-proxy.js";
+import { routeReason } from "./helpers/route-reason.js";
 
 /** What the capture's user typed, and what these tests type instead: no rule decides it. */
 const TYPED = "create hello.txt containing hi";
@@ -56,11 +57,6 @@ async function routeOf(proxy: TestProxy, request: MessagesRequest, session = "se
   return response.headers.get("x-mallex-route") ?? "";
 }
 
-const reasonOf = (header: string): string => {
-  const raw = /; reason=(.*)$/.exec(header)?.[1] ?? "";
-  return raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
-};
-
 describeWithShared("the model classifier on Claude Code's requests", () => {
   it("is asked when no rule decides, and routes by the intent it names", async () => {
     classifierAnswer = { text: '{"intent": "simple_code"}' };
@@ -68,7 +64,7 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: classifierTable() });
     const header = await routeOf(proxy, turn("tool-use-first-request.json"));
     expect(header).toMatch(/^tier=low; profile=qwen2\.5-coder-7b; backend=local; /);
-    expect(reasonOf(header)).toBe("classifier intent simple_code → low");
+    expect(routeReason(header)).toBe("classifier intent simple_code → low");
     expect(proxy.logs.at(-1)).toMatch(/^claude-opus-4-8 → qwen2\.5-coder-7b \(classifier intent simple_code → low\) · /);
     const asked = classifications().slice(before);
     expect(asked).toHaveLength(1);
@@ -82,11 +78,11 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     classifierAnswer = { text: "simple_code" };
     const before = classifications().length;
     const proxy = createTestProxy({ backendUrl: mlx.url, table: classifierTable() });
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("classifier intent simple_code → low");
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-followup.json")))).toBe("classifier intent simple_code → low (cached)");
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("classifier intent simple_code → low (cached)");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("classifier intent simple_code → low");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-followup.json")))).toBe("classifier intent simple_code → low (cached)");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("classifier intent simple_code → low (cached)");
     expect(classifications().length - before).toBe(1);
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-followup.json"), "session-2"))).toBe("classifier intent simple_code → low");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-followup.json"), "session-2"))).toBe("classifier intent simple_code → low");
     expect(classifications().length - before).toBe(2);
 
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
@@ -97,9 +93,9 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
   it("is not asked when a rule decides, nor in mode rules", async () => {
     const before = classifications().length;
     const proxy = createTestProxy({ backendUrl: mlx.url, table: classifierTable() });
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json", "thanks!")))).toBe("intent chit_chat → low");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "thanks!")))).toBe("intent chit_chat → low");
     const rules = createTestProxy({ backendUrl: mlx.url });
-    expect(reasonOf(await routeOf(rules, turn("tool-use-first-request.json")))).toBe("default → medium");
+    expect(routeReason(await routeOf(rules, turn("tool-use-first-request.json")))).toBe("default → medium");
     expect(classifications().length).toBe(before);
     expect(parseExposition(await (await rules.fetch("/metrics")).text()).some((s) => s.name === "mallex_classifier_decisions_total")).toBe(false);
   });
@@ -111,10 +107,10 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     const header = await routeOf(proxy, turn("tool-use-first-request.json"));
     expect(performance.now() - started).toBeLessThan(5000);
     expect(header).toMatch(/^tier=medium; profile=qwen3-coder-30b; /);
-    expect(reasonOf(header)).toBe("default → medium (classifier: timed out after 200 ms)");
+    expect(routeReason(header)).toBe("default → medium (classifier: timed out after 200 ms)");
     expect(proxy.logs).toContainEqual(expect.stringMatching(/^classifier \(profile qwen3-coder-30b\): no answer within classifier\.timeout_ms \(200 ms\); routed by the rules · req_test0001$/));
     // The turn's tool round trip does not wait for the classifier again.
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-followup.json")))).toBe("default → medium (classifier: timed out after 200 ms) (cached)");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-followup.json")))).toBe("default → medium (classifier: timed out after 200 ms) (cached)");
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "timeout" })).toBe(1);
   });
@@ -122,11 +118,11 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
   it("keeps the default tier when the answer names no intent", async () => {
     classifierAnswer = { text: "This looks like a file creation task." };
     const proxy = createTestProxy({ backendUrl: mlx.url, table: classifierTable() });
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe('default → medium (classifier: its answer names no intent: "This looks like a file creation task.")');
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe('default → medium (classifier: its answer names no intent: "This looks like a file creation task.")');
     classifierAnswer = { text: '{"intent": "write_file"}' };
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json", "the signup page too")))).toMatch(/^default → medium \(classifier: its answer names no intent: /);
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "the signup page too")))).toMatch(/^default → medium \(classifier: its answer names no intent: /);
     classifierAnswer = { text: '{"intent": "none"}' };
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json", "and the settings page")))).toBe("default → medium (classifier: no intent fits)");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "and the settings page")))).toBe("default → medium (classifier: no intent fits)");
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "invalid" })).toBe(2);
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "ok" })).toBe(1);
@@ -140,7 +136,7 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     const backends = resolveBackends(table, {}, { backendUrl: mlx.url });
     backends["tiny"]!.baseUrl = table.backends["tiny"].baseUrl;
     const proxy = createTestProxy({ table, ctx: { backends } });
-    expect(reasonOf(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("default → medium (classifier: the call failed)");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("default → medium (classifier: the call failed)");
     expect(proxy.logs.find((line) => line.startsWith("classifier"))).toMatch(/^classifier \(profile tiny-classifier\): .*tiny.*; routed by the rules · req_test0001$/);
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "error" })).toBe(1);

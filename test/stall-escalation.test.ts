@@ -11,6 +11,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, readCapture } from "./helpers/shared-dir.js";
+import { postAsSession, routeReason } from "./helpers/route-reason.js";
 
 type Body = { messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
 
@@ -67,13 +68,7 @@ describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
   });
 
   const start = (file: string) => startProxyProcess(["--config", join(dir, file), "--backend-url", mlx.url, "--anthropic-url", api.url], undefined, { ANTHROPIC_API_KEY: "sk-ant-test" });
-  const send = async (body: Body, session: string) => {
-    const response = await fetch(`${proxy!.url}/v1/messages?beta=true`, { method: "POST", headers: { ...headers, "x-claude-code-session-id": session }, body: JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, route: response.headers.get("x-mallex-route") ?? "", text };
-  };
-  /** The reason x-mallex-route gives (a JSON string when it is not a plain token). */
-  const reasonOf = (reply: { route: string }) => JSON.parse(/reason=("(?:[^"\\]|\\.)*"|\S+)$/.exec(reply.route)![1]!) as string;
+  const send = (body: Body, session: string) => postAsSession(proxy!.url, headers, body, session);
 
   it("sends a conversation whose last two Edit calls failed the same way to the Claude tier, saying why, and the session stays there", async () => {
     proxy = await start("on.yaml");
@@ -81,7 +76,7 @@ describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
     expect(reply.status).toBe(200);
     expect(reply.text).toContain("from the fake claude");
     expect(reply.route).toMatch(/^tier=high; profile=claude; backend=anthropic; reason=/);
-    expect(reasonOf(reply)).toBe("stalled: Edit on tiny-repo/hello.txt failed twice with the same input → high");
+    expect(routeReason(reply.route)).toBe("stalled: Edit on tiny-repo/hello.txt failed twice with the same input → high");
     expect(api.received.map((request) => request.body.model)).toEqual(["claude-sonnet-4-5"]);
     expect(proxy.output()).toContain("(stalled: Edit on tiny-repo/hello.txt failed twice with the same input → high)");
 

@@ -15,6 +15,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, readCapture } from "./helpers/shared-dir.js";
+import { postAsSession, routeReason } from "./helpers/route-reason.js";
 
 type Body = { messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
 
@@ -76,13 +77,7 @@ routing:
   });
 
   const start = () => startProxyProcess(["--config", configPath, "--backend-url", mlx.url, "--anthropic-url", api.url], home, { ANTHROPIC_API_KEY: "sk-ant-test" });
-  const send = async (body: Body, session: string) => {
-    const response = await fetch(`${proxy!.url}/v1/messages?beta=true`, { method: "POST", headers: { ...headers, "x-claude-code-session-id": session }, body: JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, route: response.headers.get("x-mallex-route") ?? "", text };
-  };
-  /** The reason x-mallex-route gives (a JSON string when it is not a plain token). */
-  const routeHeader = (reply: { route: string }) => JSON.parse(/reason=("(?:[^"\\]|\\.)*"|\S+)$/.exec(reply.route)![1]!) as string;
+  const send = (body: Body, session: string) => postAsSession(proxy!.url, headers, body, session);
 
   it("learns the local server's prefill rate, escalates a long uncached prompt to Claude saying why, keeps a cached continuation local", async () => {
     proxy = await start();
@@ -104,7 +99,7 @@ routing:
     expect(long.text).toContain("from the fake claude");
     expect(claudeAsked()).toEqual(["claude-sonnet-4-5"]);
     expect(long.route).toMatch(/^tier=high; profile=claude; backend=anthropic; reason=/);
-    expect(routeHeader(long)).toMatch(/^default → medium → predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalated to high$/);
+    expect(routeReason(long.route)).toMatch(/^default → medium → predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalated to high$/);
     expect(proxy.output()).toMatch(/predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalating to high/);
 
     // The next turn of a conversation the local server just prefilled: only the new words are uncached.
@@ -133,7 +128,7 @@ routing:
     proxy = await start();
     const long = await send(firstTurn("echo", 2_000), "after-restart");
     expect(long.status).toBe(200);
-    expect(routeHeader(long)).toContain("of tier medium, escalated to high");
+    expect(routeReason(long.route)).toContain("of tier medium, escalated to high");
     expect(claudeAsked()).toHaveLength(2);
   }, 60_000);
 });
