@@ -134,6 +134,12 @@ export interface Backend {
    */
   base_url?: string;
   /**
+   * Several equivalent servers of an openai kind (the same model on each), instead of base_url: each a base URL ending in /v1. mallex keeps each Claude Code session on one server (its prompt cache keeps hitting), sends new sessions to the least loaded one, and moves sessions off a server that fails. Not with supervise.
+   *
+   * @minItems 1
+   */
+  urls?: [string, ...string[]];
+  /**
    * Key sent to the backend. Prefer ${ENV_VAR}; kept unresolved in generated/ and read at run time.
    */
   api_key?: string;

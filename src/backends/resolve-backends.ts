@@ -8,6 +8,8 @@ export interface RuntimeBackend {
   flavor: string;
   /** OpenAI kinds: base URL ending in /v1; Anthropic: the API origin. */
   baseUrl?: string;
+  /** Several equivalent servers (a pool, see backend-pool.ts): their base URLs; baseUrl is the first. */
+  urls?: string[];
   apiKey?: string;
   headers: Record<string, string>;
   /** Longest silence (headers, then between body chunks); absent: server.request_timeout_s. */
@@ -23,6 +25,8 @@ export interface RuntimeBackend {
 export interface BackendOverrides {
   /** `--backend-url`: every OpenAI-kind backend goes to this already-running server. */
   backendUrl?: string;
+  /** `--backend-url` given more than once: every OpenAI-kind backend goes to this pool of servers. */
+  backendUrls?: readonly string[];
   /** `--anthropic-url`: every anthropic-kind backend goes to this base URL (a gateway, a test double). */
   anthropicUrl?: string;
   /** Backends mallex starts itself: their URL is known only once the supervisor has started them. */
@@ -50,10 +54,14 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
       if (backend.kind === "anthropic") {
         runtime.baseUrl = overrides.anthropicUrl === undefined ? backend.baseUrl : overrides.anthropicUrl.replace(/\/+$/, "");
         if (apiKey === undefined) runtime.unavailable = `no API key (${backend.apiKey ?? "set api_key"} is not set)`;
+      } else if (overrides.backendUrls !== undefined && overrides.backendUrls.length > 0) {
+        setUrls(runtime, overrides.backendUrls);
       } else if (overrides.backendUrl) {
         runtime.baseUrl = overrides.backendUrl.replace(/\/+$/, "");
       } else if (overrides.supervised?.has(name)) {
         runtime.supervised = true;
+      } else if (backend.urls !== undefined && backend.urls.length > 0) {
+        setUrls(runtime, backend.urls);
       } else if (backend.baseUrl.includes("{port}")) {
         runtime.unavailable = `backend ${name} is started by mallex; use \`mallex run\`, or pass --backend-url to use a server that is already running`;
       } else {
@@ -62,4 +70,11 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
       return [name, runtime];
     }),
   );
+}
+
+/** One server: baseUrl alone; several: a pool (urls), baseUrl the first for what names one URL. */
+function setUrls(runtime: RuntimeBackend, urls: readonly string[]): void {
+  const trimmed = [...new Set(urls.map((url) => url.replace(/\/+$/, "")))];
+  runtime.baseUrl = trimmed[0]!;
+  if (trimmed.length > 1) runtime.urls = trimmed;
 }

@@ -14,7 +14,7 @@ export const proxyArgs = {
   port: { type: "string", alias: "p", description: "Port to serve on (default: server.port from the config)", valueHint: "n" },
   "backend-url": {
     type: "string",
-    description: "Send every local profile to this already-running OpenAI-compatible server (base URL ending in /v1); nothing is supervised",
+    description: "Send every local profile to this already-running OpenAI-compatible server (base URL ending in /v1); nothing is supervised. Given more than once: a pool of equivalent servers, each session kept on one",
     valueHint: "url",
   },
   "anthropic-url": {

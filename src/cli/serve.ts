@@ -25,6 +25,8 @@ export interface ServeArgs {
   config?: string;
   port?: string;
   "backend-url"?: string;
+  /** Every `--backend-url` when it was given more than once (repeatedOption): a pool of servers. */
+  backendUrls?: string[];
   "anthropic-url"?: string;
   "server-command"?: string;
   embedded?: string;
@@ -68,7 +70,10 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const port = args.port === undefined ? undefined : Number(args.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
   const backendUrl = args["backend-url"];
-  if (backendUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(backendUrl)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${backendUrl}"`, { exitCode: 2 });
+  for (const url of [...(args.backendUrls ?? []), ...(backendUrl === undefined ? [] : [backendUrl])]) {
+    if (!/^https?:\/\/[^/]+(\/.*)?$/.test(url)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${url}"`, { exitCode: 2 });
+  }
+  const backendUrls = args.backendUrls !== undefined && args.backendUrls.length > 1 ? args.backendUrls : undefined;
   const anthropicUrl = args["anthropic-url"];
   if (anthropicUrl !== undefined && !isHttpUrl(anthropicUrl)) throw new MallexError("E_USAGE", `--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${anthropicUrl}"`, { exitCode: 2 });
   const serverCommand = args["server-command"];
@@ -137,7 +142,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     env: process.env,
     mallexHome,
     ...(port !== undefined ? { port } : {}),
-    ...(backendUrl !== undefined ? { backendUrl } : { supervisors }),
+    ...(backendUrl !== undefined ? { backendUrl, ...(backendUrls !== undefined ? { backendUrls } : {}) } : { supervisors }),
     ...(anthropicUrl !== undefined ? { anthropicUrl } : {}),
     ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
     print: options.print,

@@ -47,7 +47,10 @@ export function checkReferences(view: ConfigView): void {
     if (backend.kind === "openai" && backend.flavor === "embedded" && backend.supervise === undefined) {
       // The engine is a child of mallex's own: without supervise nothing starts it.
       report("backend-embedded-unsupervised", ["backends", name, "flavor"], `backend "${name}" is mallex's embedded engine, which mallex must start, but it has no supervise: block`, `add supervise: { command: "${ENGINE_COMMAND}" }`);
-    } else if (backend.kind === "openai" && backend.base_url === undefined && backend.supervise === undefined) {
+    } else if (backend.urls !== undefined && (backend.kind !== "openai" || backend.supervise !== undefined || backend.base_url !== undefined)) {
+      // A pool is of servers mallex attaches to: a supervised backend is one server it starts.
+      report("backend-urls-conflict", ["backends", name, "urls"], `backend "${name}" has urls, which only an openai backend without base_url and supervise may have`, "keep urls: and remove base_url: and supervise: (or list one server in base_url)", { key: true });
+    } else if (backend.kind === "openai" && backend.base_url === undefined && backend.urls === undefined && backend.supervise === undefined) {
       report("backend-url-missing", ["backends", name], `backend "${name}" has no base_url and is not supervised`, "add base_url: http://127.0.0.1:8080/v1, or a supervise: block", { key: true });
     }
   }

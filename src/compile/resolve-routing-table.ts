@@ -132,7 +132,8 @@ export function resolveBackend(backend: Backend): CompiledBackend {
   return omitUndefined({
     kind: backend.kind,
     flavor: backend.flavor!,
-    baseUrl: backend.base_url ?? (backend.kind === "anthropic" ? "https://api.anthropic.com" : "http://127.0.0.1:{port}/v1"),
+    baseUrl: backend.base_url ?? backend.urls?.[0] ?? (backend.kind === "anthropic" ? "https://api.anthropic.com" : "http://127.0.0.1:{port}/v1"),
+    urls: backend.urls,
     apiKey: backend.api_key,
     headers: backend.headers ?? {},
     timeoutMs: seconds(backend.timeout_s),

@@ -17,6 +17,8 @@ export interface CompiledBackend {
   flavor: string;
   /** May contain {port} when supervised. */
   baseUrl: string;
+  /** Several equivalent servers (`urls:`), pooled; baseUrl is then the first. */
+  urls?: string[];
   /** Unresolved `${VAR}` text or a literal; resolved from the environment at run time. */
   apiKey?: string;
   headers: Record<string, string>;

@@ -31,6 +31,7 @@ export type DiagnosticCode =
   | "template-unused"
   | "profile-tools-template-missing"
   | "backend-url-missing"
+  | "backend-urls-conflict"
   | "backend-embedded-unsupervised"
   | "trimming-template-missing"
   | "tools-allow-not-builtin";

@@ -1,3 +1,4 @@
+import type { BackendPools } from "../backends/backend-pool.js";
 import type { BreakerState, CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { ClassifierOutcome } from "../router/classify-with-model.js";
@@ -31,6 +32,9 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
     labels: ["outcome"],
   },
   { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
+  { name: "mallex_pool_server_state", help: "Pooled backends (several servers): 1 for the state each server's breaker is in (closed, open: cooling down, half-open), 0 for the others.", type: "gauge", labels: ["backend", "server", "state"] },
+  { name: "mallex_pool_server_requests", help: "Pooled backends: requests mallex has on each server now, in flight or waiting in its queue.", type: "gauge", labels: ["backend", "server"] },
+  { name: "mallex_pool_server_queue_depth", help: "Pooled backends: requests waiting in each server's queue (server.max_in_flight_per_backend are in flight).", type: "gauge", labels: ["backend", "server"] },
   { name: "mallex_prefill_tokens_per_second", help: "Uncached prompt tokens each local profile prefills per second, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
   { name: "mallex_decode_tokens_per_second", help: "Tokens each local profile generates per second after the first, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
 ];
@@ -83,13 +87,27 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
 }
 
 /** The exposition text, with each supervised model server's state read now. */
-export function renderMetrics(registry: MetricsRegistry, supervisors: SupervisorPool | undefined, breakers?: CircuitBreakers, learned?: { table: RoutingTable; rates: TtftRates }): string {
+export function renderMetrics(
+  registry: MetricsRegistry,
+  supervisors: SupervisorPool | undefined,
+  breakers?: CircuitBreakers,
+  learned?: { table: RoutingTable; rates: TtftRates },
+  pools?: { pools: BackendPools; waiting(queue: string): number },
+): string {
   for (const supervisor of supervisors?.all() ?? []) {
     for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
   }
   for (const backend of breakers?.known() ?? []) {
     const now = breakers!.state(backend);
     for (const state of BREAKER_STATES) registry.set("mallex_circuit_state", { backend, state }, now === state ? 1 : 0);
+  }
+  for (const pool of pools?.pools.all() ?? []) {
+    for (const server of pool.stats()) {
+      const labels = { backend: pool.backend, server: server.url };
+      for (const state of BREAKER_STATES) registry.set("mallex_pool_server_state", { ...labels, state }, server.state === state ? 1 : 0);
+      registry.set("mallex_pool_server_requests", labels, server.load);
+      registry.set("mallex_pool_server_queue_depth", labels, pools!.waiting(poolQueueName(pool.backend, server.url)));
+    }
   }
   // Only rates known well enough to predict with: a profile without one has no sample.
   for (const profile of Object.values(learned?.table.profiles ?? {})) {
@@ -172,4 +190,9 @@ export async function observeMessages(
     },
   });
   return new Response(body, { status, statusText: response.statusText, headers: response.headers });
+}
+
+/** The backend queue (backend-queue.ts) of one server of a pool: its name is also what a full queue's message names. */
+export function poolQueueName(backend: string, server: string): string {
+  return `${backend} on ${server}`;
 }

@@ -1,4 +1,5 @@
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
+import type { BackendPools } from "../backends/backend-pool.js";
 import type { CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamClient } from "../backends/upstream-client.js";
@@ -41,6 +42,8 @@ export interface ServerContext {
   queues?: BackendQueues;
   /** Each backend's circuit breaker (absent: none, every backend is always tried). */
   breakers?: CircuitBreakers;
+  /** The backends with several servers: session affinity, load and health per server (absent: none is pooled). */
+  pools?: BackendPools;
   /** Local token clients must present (x-api-key or Bearer); absent: no check. */
   authToken?: string;
   /** How often to send `ping` while the backend is silent (prefilling). */

@@ -2,7 +2,9 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "h3";
+import { createBackendPools } from "../backends/backend-pool.js";
 import { createCircuitBreakers } from "../backends/circuit-breaker.js";
+import { probeServer } from "../backends/probe-server.js";
 import { resolveBackends } from "../backends/resolve-backends.js";
 import { createUpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
@@ -42,6 +44,8 @@ export interface StartProxyOptions {
   /** Overrides server.port (0: any free port). */
   port?: number;
   backendUrl?: string;
+  /** `--backend-url` given more than once: every local profile goes to this pool of servers. */
+  backendUrls?: string[];
   /** `--anthropic-url`: the base URL of every anthropic-kind backend, instead of the config's. */
   anthropicUrl?: string;
   /** The local servers mallex starts itself (ignored with backendUrl). */
@@ -82,10 +86,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     table,
     rules: compileRouterRules(table),
     backends: resolveBackends(table, options.env, {
-      ...(options.backendUrl ? { backendUrl: options.backendUrl } : { supervised: options.supervisors?.backends ?? new Set() }),
+      ...(options.backendUrls !== undefined && options.backendUrls.length > 1
+        ? { backendUrls: options.backendUrls }
+        : options.backendUrl
+          ? { backendUrl: options.backendUrl }
+          : { supervised: options.supervisors?.backends ?? new Set() }),
       ...(options.anthropicUrl ? { anthropicUrl: options.anthropicUrl } : {}),
     }),
-    ...(options.supervisors && !options.backendUrl ? { supervisors: options.supervisors } : {}),
+    ...(options.supervisors && !options.backendUrl && options.backendUrls === undefined ? { supervisors: options.supervisors } : {}),
     sessions: createSessionStore(),
     classifierCache: createClassifierCache(),
     ttft: { rates: ttftRates, prompts: createSessionPrompts() },
@@ -107,6 +115,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     loadedAt: new Date().toISOString(),
     deps: { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId },
   };
+  ctx.pools = createBackendPools(ctx.backends, { log, probe: probeServer });
   const feed = createDashboardFeed({
     table,
     ...(ctx.supervisors ? { supervisors: ctx.supervisors } : {}),
@@ -143,6 +152,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
   const close = async () => {
+    ctx.pools?.close();
     await closeServer(server);
     await ctx.upstream.close();
     await Promise.all([saver?.flush(), ttftRates.flush()]);

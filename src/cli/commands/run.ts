@@ -9,6 +9,7 @@ import { proxyArgs } from "../common-args.js";
 import { claudeContextEnv } from "../claude-context-env.js";
 import { findClaude } from "../find-claude.js";
 import { setupConfigPath } from "../find-config.js";
+import { repeatedOption } from "../repeated-option.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 
@@ -19,7 +20,7 @@ export default defineCommand({
     port: { ...proxyArgs.port, description: "Port to serve on (default: a free one; Claude Code is told which)" },
     setup: { type: "boolean", description: "Run `mallex init` first" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const packageRoot = findPackageRoot();
     // While Claude Code owns the terminal, mallex writes only to $MALLEX_HOME/mallex.log: a line of
     // its own would tear through Claude Code's screen.
@@ -34,7 +35,7 @@ export default defineCommand({
     }
     // Claude Code talks to mallex with a token only this session knows.
     const token = `mallex-${randomBytes(16).toString("hex")}`;
-    const serving = await serve({ ...args, config, port: args.port ?? "0" }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] });
+    const serving = await serve({ ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), config, port: args.port ?? "0" }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] });
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
     const interruption = new AbortController();
     const interrupt = () => interruption.abort();

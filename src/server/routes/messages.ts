@@ -2,6 +2,8 @@ import { FastResponse } from "srvx";
 import { BackendError } from "../../backends/backend-error.js";
 import { isBackendFailureStatus, outcomeOfError, retryAfterOf } from "../../backends/circuit-breaker.js";
 import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
+import type { BackendPool } from "../../backends/backend-pool.js";
+import { poolSessionKey } from "../../backends/pool-session-key.js";
 import { postChatCompletions } from "../../backends/post-chat-completions.js";
 import { readChatCompletion } from "../../backends/read-chat-completion.js";
 import { upstreamTimeouts } from "../../backends/upstream-client.js";
@@ -37,6 +39,7 @@ import { routeRequest } from "../route-with-classifier.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
+import { poolQueueName } from "../request-metrics.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
@@ -72,6 +75,8 @@ export async function handleMessages(req: Request, body: string, ctx: ServerCont
 export function backendAvailability(ctx: ServerContext, name: string): { ok: true } | { ok: false; reason: string } {
   const backend = ctx.backends[name];
   if (!backend || backend.unavailable) return { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
+  const pool = ctx.pools?.for(name);
+  if (pool !== undefined && !pool.healthy()) return { ok: false, reason: `every server of backend ${name} failed and is cooling down (${pool.urls.join(", ")})` };
   return ctx.breakers?.check(name) ?? { ok: true };
 }
 
@@ -120,6 +125,8 @@ interface PreparedCall {
   metrics: RequestMetrics;
   translateContext: AnthropicResponseContext;
   inputTokensEstimate: number;
+  /** The request's session as its backend's pool places it (absent: the backend has one server). */
+  poolSession?: string;
   /** A forced tool call the server does not enforce, with what a corrective retry needs. */
   forced?: { choice: ForcedToolChoice; upstreamRequest: OpenAIChatRequest; offeredTools: TrimmedTools };
 }
@@ -154,6 +161,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   if (streamUpstream) upstreamRequest.stream_options = { include_usage: true };
   else delete upstreamRequest.stream_options;
   const upstreamBody = JSON.stringify(upstreamRequest);
+  const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, trim: trimmed.report, started: ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
@@ -176,6 +184,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     metrics,
     translateContext,
     inputTokensEstimate: trimmed.report.after.tokens,
+    ...(poolSession === undefined ? {} : { poolSession }),
     ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools } }),
   };
 }
@@ -183,7 +192,9 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
 async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): Promise<Response> {
   const { route, routeLabel, metrics, translateContext, forced } = call;
   const backend = ctx.backends[route.profile.backend]!;
-  const upstream = await connectUpstream(ctx, route, call.upstreamBody, req.signal, call.streamUpstream);
+  const upstream = await connectUpstream(ctx, route, call.upstreamBody, req.signal, call.streamUpstream, call.poolSession);
+  // Which server of a pool answers: the request's log line says it.
+  if (upstream.server !== undefined) metrics.route = `${routeLabel} on ${upstream.server}`;
   const end = onceEnded(metrics, ctx.deps.now, (m) => {
     upstream.release();
     ctx.log(formatRequestLog(m));
@@ -199,7 +210,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
         ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
         const retryBody = JSON.stringify(correctiveRequest(forced.upstreamRequest, converted, problem, forced.choice, forced.offeredTools));
         upstream.release(); // the first answer is read whole: its backend slot goes to the retry
-        const retry = await connectUpstream(ctx, route, retryBody, req.signal, false);
+        const retry = await connectUpstream(ctx, route, retryBody, req.signal, false, call.poolSession);
         try {
           converted = convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
         } finally {
@@ -287,8 +298,10 @@ function holdJsonText(sink: AnswerSink): AnswerSink {
  * request that stops making progress gets its server restarted, and fails at once through the
  * lease's signal; a one-piece answer cannot show progress, so it is not watched.
  */
-async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: string, clientSignal: AbortSignal, streamed: boolean) {
+async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: string, clientSignal: AbortSignal, streamed: boolean, poolSession?: string): Promise<Upstream> {
   let backend = ctx.backends[route.profile.backend]!;
+  const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
+  if (pool !== undefined) return connectPooled(ctx, pool, body, clientSignal, poolSession);
   let lease: RequestLease | undefined;
   let signal = clientSignal;
   // Waits its turn for the backend (or fails at once when too many already wait): see backend-queue.ts.
@@ -316,6 +329,59 @@ async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: s
     throw error;
   }
 }
+
+/** A backend's answer, headers in; release gives back its queue slot (and its supervisor lease). */
+interface Upstream {
+  response: Awaited<ReturnType<typeof postChatCompletions>>;
+  progress(): void;
+  release(): void;
+  /** The pool server that answers (absent: the backend has one server). */
+  server?: string;
+}
+
+/**
+ * Sends the request to the server of the pool its session is on, waiting its turn in that server's
+ * queue. A failure before the answer's headers (refused, reset, timed out, 5xx) counts against the
+ * server and is retried once on another: a server that dies costs a request that had not started
+ * nothing the client sees, and its sessions move.
+ */
+async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
+  let failed: { server: string; error: unknown } | undefined;
+  for (;;) {
+    const server = pool.pick(session, failed?.server);
+    // The other servers are cooling down too: the first server's failure is the answer.
+    if (server === undefined && failed !== undefined) throw failed.error;
+    if (server === undefined) throw new MallexError("E_USAGE", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`);
+    const backend = pool.backendFor(server);
+    const uncount = pool.count(server);
+    let slot: (() => void) | undefined;
+    try {
+      slot = await ctx.queues?.acquire(poolQueueName(pool.backend, server), clientSignal);
+    } catch (error) {
+      uncount();
+      throw error;
+    }
+    const release = () => {
+      uncount();
+      slot?.();
+    };
+    const ticket = pool.begin(server);
+    try {
+      const response = await postChatCompletions(backend, body, { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
+      ticket.end({ ok: true });
+      return { response, progress: noProgress, release, server };
+    } catch (error) {
+      const outcome = outcomeOfError(error);
+      ticket.end(outcome);
+      release();
+      if (failed !== undefined || outcome === "neutral" || outcome.ok || clientSignal.aborted) throw error;
+      ctx.log(`backend ${pool.backend}: ${server} failed before answering (${(error as Error).message}); trying another server`);
+      failed = { server, error };
+    }
+  }
+}
+
+const noProgress = () => {};
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
 function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {
