@@ -159,3 +159,19 @@ describe("mallex compile (the CLI)", () => {
     expect(unknown.stderr).toContain('Unknown command "compiel"');
   });
 });
+
+describe("the README's pool example", () => {
+  it("compiles, and its backend lists both servers", () => {
+    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Several machines"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const result = compileTree({ "mallex.yaml": yaml });
+    expect(result.lines).toEqual([]);
+    expect(result.table?.backends.mlx).toMatchObject({ baseUrl: "http://studio-1.local:8080/v1", urls: ["http://studio-1.local:8080/v1", "http://studio-2.local:8080/v1"] });
+  });
+
+  it("refuses urls beside base_url or supervise", () => {
+    const both = compileTree({ "mallex.yaml": BASE.replace('base_url: "http://127.0.0.1:8080/v1"', 'base_url: "http://a:1/v1", urls: ["http://b:1/v1"]') });
+    expect(both.lines.join("\n")).toMatch(/backend "local" has urls, which only an openai backend without base_url and supervise may have/);
+  });
+});
