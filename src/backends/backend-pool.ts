@@ -128,6 +128,7 @@ function createPool(backend: RuntimeBackend, urls: readonly string[], options: B
       const chosen = pickPoolServer(views, current, balance, exclude === undefined ? undefined : indexOf.get(exclude));
       if (chosen === undefined) return undefined;
       if (session !== undefined && chosen !== current) {
+        // A session the map forgot (its oldest) is never subtracted: the count only breaks ties.
         if (current !== undefined) views[current]!.sessions--;
         views[chosen]!.sessions++;
         sessions.set(session, chosen);
