@@ -1,13 +1,11 @@
-import { postChatCompletions } from "../backends/post-chat-completions.js";
 import { readChatCompletion } from "../backends/read-chat-completion.js";
-import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { buildClassifierBody, renderClassifierPrompt, userTurnText } from "../router/classifier-prompt.js";
 import { classifyWithModel, type ClassifierCall, type ClassifierOutcome } from "../router/classify-with-model.js";
 import { selectRoute, type BackendAvailability, type RouteInput, type RouteResult } from "../router/select-route.js";
-import type { RequestLease } from "../supervisor/types.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatResponse } from "../translate/openai-types.js";
+import { connectUpstream } from "./connect-upstream.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -87,24 +85,15 @@ function askClassifier(ctx: ServerContext, text: string, signal: AbortSignal, av
 }
 
 /**
- * The classifier's call as any local call is made: a slot in the backend's queue, its server
- * started when mallex supervises it (an answer in one piece is not watched for progress).
+ * The classifier's call as any local call is made (connectUpstream): a slot in the backend's queue,
+ * its server started when mallex supervises it (an answer in one piece is not watched for progress).
  */
 async function completeOn(ctx: ServerContext, profile: CompiledProfile, body: string, signal: AbortSignal): Promise<OpenAIChatResponse> {
-  let backend = ctx.backends[profile.backend]!;
-  const release = await ctx.queues?.acquire(backend.name, signal);
-  let lease: RequestLease | undefined;
+  const upstream = await connectUpstream(ctx, profile, body, signal, { streamed: false });
   try {
-    if (backend.supervised && ctx.supervisors) {
-      const supervisor = ctx.supervisors.for(profile);
-      backend = { ...backend, baseUrl: await supervisor.ensureReady(signal) };
-      lease = supervisor.beginRequest({ watch: false });
-      signal = AbortSignal.any([signal, lease.signal]);
-    }
-    return await readChatCompletion(await postChatCompletions(backend, body, { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) }), backend);
+    return await readChatCompletion(upstream.response, ctx.backends[profile.backend]!);
   } finally {
-    lease?.end();
-    release?.();
+    upstream.release();
   }
 }
 

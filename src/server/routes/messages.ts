@@ -2,9 +2,7 @@ import { FastResponse } from "srvx";
 import { BackendError } from "../../backends/backend-error.js";
 import { isBackendFailureStatus, outcomeOfError, retryAfterOf } from "../../backends/circuit-breaker.js";
 import { forwardToAnthropic } from "../../backends/forward-to-anthropic.js";
-import type { BackendPool } from "../../backends/backend-pool.js";
 import { poolSessionKey } from "../../backends/pool-session-key.js";
-import { postChatCompletions } from "../../backends/post-chat-completions.js";
 import { readChatCompletion } from "../../backends/read-chat-completion.js";
 import { upstreamTimeouts } from "../../backends/upstream-client.js";
 import { describeRequest, type PromptSource } from "../../router/describe-request.js";
@@ -23,7 +21,6 @@ import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice, type Forc
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
-import type { RequestLease } from "../../supervisor/types.js";
 import { MallexError } from "../../mallex-error.js";
 import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
 import { BackendQueueFullError } from "../backend-queue.js";
@@ -36,10 +33,10 @@ import { createEventObserver, formatRequestLog, onceEnded, type RequestMetrics }
 import { pumpAnswer, type AnswerSink } from "../pump-answer.js";
 import { replaySSE, streamSSE } from "../sse-response.js";
 import { routeRequest } from "../route-with-classifier.js";
+import { connectUpstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
-import { poolQueueName } from "../request-metrics.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
@@ -192,7 +189,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
 async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): Promise<Response> {
   const { route, routeLabel, metrics, translateContext, forced } = call;
   const backend = ctx.backends[route.profile.backend]!;
-  const upstream = await connectUpstream(ctx, route, call.upstreamBody, req.signal, call.streamUpstream, call.poolSession);
+  const upstream = await connectUpstream(ctx, route.profile, call.upstreamBody, req.signal, { streamed: call.streamUpstream, poolSession: call.poolSession });
   // Which server of a pool answers: the request's log line says it.
   if (upstream.server !== undefined) metrics.route = `${routeLabel} on ${upstream.server}`;
   const end = onceEnded(metrics, ctx.deps.now, (m) => {
@@ -210,7 +207,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
         ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
         const retryBody = JSON.stringify(correctiveRequest(forced.upstreamRequest, converted, problem, forced.choice, forced.offeredTools));
         upstream.release(); // the first answer is read whole: its backend slot goes to the retry
-        const retry = await connectUpstream(ctx, route, retryBody, req.signal, false, call.poolSession);
+        const retry = await connectUpstream(ctx, route.profile, retryBody, req.signal, { streamed: false, poolSession: call.poolSession });
         try {
           converted = convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
         } finally {
@@ -291,97 +288,6 @@ function holdJsonText(sink: AnswerSink): AnswerSink {
     error: (reason) => sink.error(reason),
   };
 }
-
-/**
- * Sends the request to the profile's backend — starting it first when mallex supervises it — and
- * tells the supervisor about progress (its liveness check) until the request is released. A streamed
- * request that stops making progress gets its server restarted, and fails at once through the
- * lease's signal; a one-piece answer cannot show progress, so it is not watched.
- */
-async function connectUpstream(ctx: ServerContext, route: RouteDecision, body: string, clientSignal: AbortSignal, streamed: boolean, poolSession?: string): Promise<Upstream> {
-  let backend = ctx.backends[route.profile.backend]!;
-  const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
-  if (pool !== undefined) return connectPooled(ctx, pool, body, clientSignal, poolSession);
-  let lease: RequestLease | undefined;
-  let signal = clientSignal;
-  // Waits its turn for the backend (or fails at once when too many already wait): see backend-queue.ts.
-  const slot = await ctx.queues?.acquire(backend.name, clientSignal);
-  let released = false;
-  const release = () => {
-    if (!released) {
-      lease?.end();
-      slot?.();
-    }
-    released = true;
-  };
-  try {
-    if (backend.supervised && ctx.supervisors) {
-      const supervisor = ctx.supervisors.for(route.profile);
-      backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
-      lease = supervisor.beginRequest({ watch: streamed });
-      signal = AbortSignal.any([clientSignal, lease.signal]);
-    }
-    const response = await postChatCompletions(backend, body, { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
-    lease?.progress();
-    return { response, progress: () => lease?.progress(), release };
-  } catch (error) {
-    release();
-    throw error;
-  }
-}
-
-/** A backend's answer, headers in; release gives back its queue slot (and its supervisor lease). */
-interface Upstream {
-  response: Awaited<ReturnType<typeof postChatCompletions>>;
-  progress(): void;
-  release(): void;
-  /** The pool server that answers (absent: the backend has one server). */
-  server?: string;
-}
-
-/**
- * Sends the request to the server of the pool its session is on, waiting its turn in that server's
- * queue. A failure before the answer's headers (refused, reset, timed out, 5xx) counts against the
- * server and is retried once on another: a server that dies costs a request that had not started
- * nothing the client sees, and its sessions move.
- */
-async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
-  let failed: { server: string; error: unknown } | undefined;
-  for (;;) {
-    const server = pool.pick(session, failed?.server);
-    // The other servers are cooling down too: the first server's failure is the answer.
-    if (server === undefined && failed !== undefined) throw failed.error;
-    if (server === undefined) throw new MallexError("E_USAGE", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`);
-    const backend = pool.backendFor(server);
-    const uncount = pool.count(server);
-    let slot: (() => void) | undefined;
-    try {
-      slot = await ctx.queues?.acquire(poolQueueName(pool.backend, server), clientSignal);
-    } catch (error) {
-      uncount();
-      throw error;
-    }
-    const release = () => {
-      uncount();
-      slot?.();
-    };
-    const ticket = pool.begin(server);
-    try {
-      const response = await postChatCompletions(backend, body, { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
-      ticket.end({ ok: true });
-      return { response, progress: noProgress, release, server };
-    } catch (error) {
-      const outcome = outcomeOfError(error);
-      ticket.end(outcome);
-      release();
-      if (failed !== undefined || outcome === "neutral" || outcome.ok || clientSignal.aborted) throw error;
-      ctx.log(`backend ${pool.backend}: ${server} failed before answering (${(error as Error).message}); trying another server`);
-      failed = { server, error };
-    }
-  }
-}
-
-const noProgress = () => {};
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
 function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {

@@ -1,0 +1,102 @@
+import type { BackendPool } from "../backends/backend-pool.js";
+import { outcomeOfError } from "../backends/circuit-breaker.js";
+import { postChatCompletions } from "../backends/post-chat-completions.js";
+import { upstreamTimeouts } from "../backends/upstream-client.js";
+import type { CompiledProfile } from "../compile/routing-table.js";
+import { MallexError } from "../mallex-error.js";
+import type { RequestLease } from "../supervisor/types.js";
+import { poolQueueName } from "./request-metrics.js";
+import type { ServerContext } from "./server-context.js";
+
+/**
+ * Sends the request to the profile's backend — starting it first when mallex supervises it — and
+ * tells the supervisor about progress (its liveness check) until the request is released. A streamed
+ * request that stops making progress gets its server restarted, and fails at once through the
+ * lease's signal; a one-piece answer cannot show progress, so it is not watched.
+ */
+export async function connectUpstream(ctx: ServerContext, profile: CompiledProfile, body: string, clientSignal: AbortSignal, options: { streamed: boolean; poolSession?: string | undefined }): Promise<Upstream> {
+  const { streamed, poolSession } = options;
+  let backend = ctx.backends[profile.backend]!;
+  const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
+  if (pool !== undefined) return connectPooled(ctx, pool, body, clientSignal, poolSession);
+  let lease: RequestLease | undefined;
+  let signal = clientSignal;
+  // Waits its turn for the backend (or fails at once when too many already wait): see backend-queue.ts.
+  const slot = await ctx.queues?.acquire(backend.name, clientSignal);
+  let released = false;
+  const release = () => {
+    if (!released) {
+      lease?.end();
+      slot?.();
+    }
+    released = true;
+  };
+  try {
+    if (backend.supervised && ctx.supervisors) {
+      const supervisor = ctx.supervisors.for(profile);
+      backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
+      lease = supervisor.beginRequest({ watch: streamed });
+      signal = AbortSignal.any([clientSignal, lease.signal]);
+    }
+    const response = await postChatCompletions(backend, body, { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
+    lease?.progress();
+    return { response, progress: () => lease?.progress(), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** A backend's answer, headers in; release gives back its queue slot (and its supervisor lease). */
+export interface Upstream {
+  response: Awaited<ReturnType<typeof postChatCompletions>>;
+  progress(): void;
+  release(): void;
+  /** The pool server that answers (absent: the backend has one server). */
+  server?: string;
+}
+
+/**
+ * Sends the request to the server of the pool its session is on, waiting its turn in that server's
+ * queue. A failure before the answer's headers (refused, reset, timed out, 5xx) counts against the
+ * server and is retried once on another: a server that dies costs a request that had not started
+ * nothing the client sees, and its sessions move.
+ */
+async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
+  let failed: { server: string; error: unknown } | undefined;
+  for (;;) {
+    const server = pool.pick(session, failed?.server);
+    // The other servers are cooling down too: the first server's failure is the answer.
+    if (server === undefined && failed !== undefined) throw failed.error;
+    if (server === undefined) throw new MallexError("E_USAGE", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`);
+    const backend = pool.backendFor(server);
+    const uncount = pool.count(server);
+    let slot: (() => void) | undefined;
+    try {
+      slot = await ctx.queues?.acquire(poolQueueName(pool.backend, server), clientSignal);
+    } catch (error) {
+      uncount();
+      throw error;
+    }
+    const release = () => {
+      uncount();
+      slot?.();
+    };
+    const ticket = pool.begin(server);
+    try {
+      const response = await postChatCompletions(backend, body, { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
+      ticket.end({ ok: true });
+      return { response, progress: noProgress, release, server };
+    } catch (error) {
+      const outcome = outcomeOfError(error);
+      ticket.end(outcome);
+      release();
+      if (failed !== undefined || outcome === "neutral" || outcome.ok || clientSignal.aborted) throw error;
+      ctx.log(`backend ${pool.backend}: ${server} failed before answering (${(error as Error).message}); trying another server`);
+      failed = { server, error };
+    }
+  }
+}
+
+const noProgress = () => {};
+
