@@ -28,13 +28,13 @@ async function fakes(count: number, options: Parameters<typeof createFakeMlxServ
   return started;
 }
 
-function pooledProxy(urls: string[], options: { maxInFlight?: number; probeIntervalMs?: number } = {}): TestProxy {
+function pooledProxy(urls: string[], options: { maxInFlight?: number; maxWaiting?: number; probeIntervalMs?: number } = {}): TestProxy {
   const backends = resolveBackends(defaultTable, {}, { backendUrls: urls });
   const logs: string[] = [];
   const proxy = createTestProxy({
     ctx: {
       backends,
-      queues: createBackendQueues({ maxInFlight: options.maxInFlight ?? 4, maxWaiting: 16 }),
+      queues: createBackendQueues({ maxInFlight: options.maxInFlight ?? 4, maxWaiting: options.maxWaiting ?? 16 }),
       pools: createBackendPools(backends, { log: (line) => logs.push(line), probe: probeServer, probeIntervalMs: options.probeIntervalMs ?? 0 }),
     },
   });
@@ -133,5 +133,18 @@ describe("backend pool", () => {
     const served = generations(all[0]!);
     expect(served.map((r) => JSON.stringify(r.body).match(/Turn \d/g)?.at(-1) ?? "Turn 1")).toEqual(["Turn 1", "Turn 2", "Turn 3"]);
     expect(generations(all[1]!)).toHaveLength(0);
+  });
+
+  it("passes a request its server's full queue refuses to another server, once, without holding it against the first", async () => {
+    const all = await fakes(2, { tokenDelayMs: 40 });
+    const proxy = pooledProxy(all.map((s) => s.url), { maxInFlight: 1, maxWaiting: 0 });
+    const answers = await Promise.all([1, 2].map((n) => turn(proxy, "s1", n)));
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(all.map((server) => generations(server).length)).toEqual([1, 1]);
+    const metrics = await (await proxy.fetch("/metrics")).text();
+    for (const server of all) expect(metrics).toContain(`mallex_pool_server_state{backend="mlx",server="${server.url}",state="closed"} 1`);
+    // A third at once finds both queues full: the client hears it (529), no server is blamed.
+    const three = await Promise.all([1, 2, 3].map((n) => turn(proxy, "s2", n)));
+    expect(three.map((r) => r.status).sort()).toEqual([200, 200, 529]);
   });
 });

@@ -5,6 +5,7 @@ import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { MallexError } from "../mallex-error.js";
 import type { RequestLease } from "../supervisor/types.js";
+import { BackendQueueFullError } from "./backend-queue.js";
 import { poolQueueName } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -60,7 +61,8 @@ export interface Upstream {
  * Sends the request to the server of the pool its session is on, waiting its turn in that server's
  * queue. A failure before the answer's headers (refused, reset, timed out, 5xx) counts against the
  * server and is retried once on another: a server that dies costs a request that had not started
- * nothing the client sees, and its sessions move.
+ * nothing the client sees, and its sessions move. A server whose queue is full passes the request
+ * to another once, without counting against it.
  */
 async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
   let failed: { server: string; error: unknown } | undefined;
@@ -76,6 +78,11 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string
       slot = await ctx.queues?.acquire(poolQueueName(pool.backend, server), clientSignal);
     } catch (error) {
       uncount();
+      // A full queue says nothing against the server's health, but another server may have room.
+      if (failed === undefined && BackendQueueFullError.isInstance(error)) {
+        failed = { server, error };
+        continue;
+      }
       throw error;
     }
     const release = () => {
