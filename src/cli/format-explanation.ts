@@ -1,7 +1,5 @@
 import type { Explanation } from "../trim/explain-request.js";
-
-// One formatter for every number: toLocaleString took ~3 µs a call in the proxy.
-const number = new Intl.NumberFormat("en-US").format;
+import { formatNumber as number } from "../format-number.js";
 
 /**
  * `mallex explain`'s readable report: rules table, what was kept, sizes, the upstream request.

@@ -2,6 +2,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import type { ResponseSummary } from "./response-summary.js";
+import { formatNumber as number } from "../format-number.js";
 
 /**
  * `MALLEX_DEBUG`, each level including the one before:
@@ -20,9 +21,6 @@ export const DEBUG_TEXT_MAX = 4000;
 export function clip(text: string, max = DEBUG_TEXT_MAX): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (+${text.length - max} chars)`;
 }
-
-// One formatter for every number: toLocaleString took ~3 µs a call in the proxy.
-const number = new Intl.NumberFormat("en-US").format;
 
 /** `route: claude-opus-4-8 → tier medium → profile qwen3-coder-30b (model …, backend local: openai/mlx-lm) · why: … · skipped: …` */
 export function describeRoute(model: string, route: RouteDecision, table: RoutingTable): string {

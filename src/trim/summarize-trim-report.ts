@@ -1,7 +1,5 @@
 import type { TrimReport } from "./trim-types.js";
-
-// One formatter for every number: toLocaleString took ~3 µs a call in the proxy.
-const number = new Intl.NumberFormat("en-US").format;
+import { formatNumber as number } from "../format-number.js";
 
 /**
  * One log line saying what trimming did: sizes before and after, then each rule once (how often it
