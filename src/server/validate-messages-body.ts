@@ -35,9 +35,14 @@ export function checkMessagesBody(text: string, validate: ValidateFunction, opti
     return { ok: false, message: `The request body is not valid JSON: ${(error as Error).message}` };
   }
   if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
-  // Known parts are left out of the walk: everything else in the body is checked as always.
-  const walked = known.length === 0 ? body : { ...(body as object), ...Object.fromEntries(known.map(({ part }) => [part, undefined])) };
-  if (validate(walked)) return { ok: true, request: (known.length === 0 ? body : { ...(body as object), ...Object.fromEntries(known.map(({ part, value }) => [part, value])) }) as MessagesRequest, source };
+  // Known parts are left out of the walk (their `0` stand-ins too): everything else in the body is
+  // checked as always. The object is JSON.parse's own, so the parts are set on it in place.
+  const parsed = body as Record<PromptPart, unknown>;
+  for (const { part } of known) parsed[part] = undefined;
+  if (validate(body)) {
+    for (const { part, value } of known) parsed[part] = value;
+    return { ok: true, request: body as MessagesRequest, source };
+  }
   // Of the alternatives a failed anyOf tried, the deepest error is the one that names the real problem.
   const error = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   return { ok: false, message: error ? describe(error) : "The request body is not a valid Messages API request." };

@@ -121,7 +121,8 @@ interface PreparedCall {
   wantsJson: boolean;
   metrics: RequestMetrics;
   translateContext: AnthropicResponseContext;
-  inputTokensEstimate: number;
+  /** The trimmed prompt's estimated size (message_start's until usage comes) and its session, for the learned prefill rates. */
+  prompt: { estimatedTokens: number; sessionId: string | null };
   /** The request's session as its backend's pool places it (absent: the backend has one server). */
   poolSession?: string;
   /** A forced tool call the server does not enforce, with what a corrective retry needs. */
@@ -180,7 +181,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     wantsJson: request.output_config?.format !== undefined,
     metrics,
     translateContext,
-    inputTokensEstimate: trimmed.report.after.tokens,
+    prompt,
     ...(poolSession === undefined ? {} : { poolSession }),
     ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools } }),
   };
@@ -195,7 +196,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
   const end = onceEnded(metrics, ctx.deps.now, (m) => {
     upstream.release();
     ctx.log(formatRequestLog(m));
-    if (ctx.ttft) learnFromRequest(ctx.ttft, route.profile, m, { estimatedTokens: call.inputTokensEstimate, sessionId: req.headers.get("x-claude-code-session-id") });
+    if (ctx.ttft) learnFromRequest(ctx.ttft, route.profile, m, call.prompt);
   });
 
   if (!call.streamUpstream) {
@@ -243,7 +244,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
         // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
         onBytes: upstream.progress,
         pingIntervalMs: ctx.pingIntervalMs,
-        transformer: createAnthropicStreamTransformer({ ...translateContext, inputTokensEstimate: call.inputTokensEstimate }),
+        transformer: createAnthropicStreamTransformer({ ...translateContext, inputTokensEstimate: call.prompt.estimatedTokens }),
       },
       call.wantsJson ? holdJsonText(sink) : sink,
     );
