@@ -29,6 +29,12 @@ export async function loadTemplatesFrom(templatesJs: string): Promise<Templates>
   return loadTemplates(dir);
 }
 
+/** The shipped config's routing table and its templates, loaded as the runtime loads them. */
+export async function loadShipped(): Promise<{ table: RoutingTable; templates: Templates }> {
+  const shipped = compileShipped();
+  return { table: shipped.table, templates: await loadTemplatesFrom(shipped.templatesJs) };
+}
+
 /** A captured Claude Code request body from ../shared (use it inside describeWithShared). */
 export function loadCapture(name: string): MessagesRequest {
   return readCapture<MessagesRequest>(name).body;

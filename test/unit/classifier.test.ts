@@ -10,7 +10,7 @@ import { selectRoute, type RouteInput } from "../../src/router/select-route.js";
 import { profileTranslateOptions } from "../../src/server/profile-translate-options.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { OpenAIChatResponse } from "../../src/translate/openai-types.js";
-import { compileShipped, loadTemplatesFrom } from "../helpers/trim-helpers.js";
+import { compileShipped, loadShipped } from "../helpers/trim-helpers.js";
 
 const IDS = ["chit_chat", "try_again", "hard_question", "simple_code"];
 
@@ -69,9 +69,7 @@ describe("the classifier prompt", () => {
   let table: RoutingTable;
   let templates: Templates;
   beforeAll(async () => {
-    const shipped = compileShipped();
-    table = shipped.table;
-    templates = await loadTemplatesFrom(shipped.templatesJs);
+    ({ table, templates } = await loadShipped());
   });
 
   it("lists the intents and asks for a JSON answer, with the user's text only", () => {

@@ -16,15 +16,13 @@ import { trimRequest } from "../../src/trim/trim-request.js";
 import type { TrimPlan } from "../../src/trim/trim-types.js";
 import { packageRoot } from "../helpers/config-tree.js";
 import { describeWithShared, readCapture, sharedPath } from "../helpers/shared-dir.js";
-import { compileShipped, firstProfileOfSize, loadTemplatesFrom } from "../helpers/trim-helpers.js";
+import { firstProfileOfSize, loadShipped } from "../helpers/trim-helpers.js";
 
 let table: RoutingTable;
 let templates: Templates;
 let validate: ValidateFunction;
 beforeAll(async () => {
-  const shipped = compileShipped();
-  table = shipped.table;
-  templates = await loadTemplatesFrom(shipped.templatesJs);
+  ({ table, templates } = await loadShipped());
   validate = await loadValidator(packageRoot, "validate-messages");
 });
 

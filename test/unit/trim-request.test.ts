@@ -6,14 +6,12 @@ import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { summarizeTrimReport } from "../../src/trim/summarize-trim-report.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import { describeWithShared } from "../helpers/shared-dir.js";
-import { compileShipped, firstProfileOfSize, loadCapture, loadTemplatesFrom, renderChatML, trimAndConvert } from "../helpers/trim-helpers.js";
+import { firstProfileOfSize, loadCapture, loadShipped, renderChatML, trimAndConvert } from "../helpers/trim-helpers.js";
 
 let table: RoutingTable;
 let templates: Templates;
 beforeAll(async () => {
-  const shipped = compileShipped();
-  table = shipped.table;
-  templates = await loadTemplatesFrom(shipped.templatesJs);
+  ({ table, templates } = await loadShipped());
 });
 
 const reduction = (request: MessagesRequest, upstream: unknown) => 1 - JSON.stringify(upstream).length / JSON.stringify(request).length;
