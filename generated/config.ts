@@ -158,6 +158,7 @@ export interface Backend {
    */
   connect_timeout_s?: number;
   supervise?: Supervise;
+  pool?: Pool;
 }
 /**
  * Let mallex start, watch and stop this backend's server process.
@@ -208,6 +209,56 @@ export interface Supervise {
    * What `mallex run` does with the server when Claude Code exits.
    */
   on_exit?: "stop" | "keep" | "ask";
+  /**
+   * Serve the model across several Macs with mlx-lm ≥ 0.30.6 (flavor mlx-lm): mallex runs `mlx.launch --hostfile … --backend … -- <command>`, and rank 0 (the hostfile's first host) serves the HTTP API.
+   */
+  distributed?: {
+    /**
+     * mlx.launch's JSON hostfile (a list of {"ssh": host, "ips": [...]}, as `mlx.distributed_config` writes it); relative to this YAML file, or absolute; ~ is your home.
+     */
+    hostfile: string;
+    /**
+     * mlx.launch's --backend: ring (TCP over Ethernet or Thunderbolt) or jaccl (RDMA over Thunderbolt 5).
+     */
+    backend?: "ring" | "jaccl";
+    /**
+     * mlx_lm.server --pipeline: split the model's layers across the machines (pipeline parallelism) instead of splitting each layer (tensor parallelism).
+     */
+    pipeline?: boolean;
+    /**
+     * The mlx.launch program; default {venv}/bin/mlx.launch with a venv, else mlx.launch on PATH. Every host runs the same server command, so its paths must exist on every host.
+     */
+    launcher?: string;
+    /**
+     * Where mallex reaches rank 0's HTTP server when rank 0 (the hostfile's first host) is another machine; the server then listens on 0.0.0.0. Absent: rank 0 is this machine (127.0.0.1).
+     */
+    rank0_host?: string;
+  };
+}
+/**
+ * How mallex shares a backend's servers (urls:, or --backend-url given more than once): when a server is set aside after failing, how it is probed, and when a session leaves its server for a less loaded one. Only beside urls:.
+ */
+export interface Pool {
+  /**
+   * Failures in a row (5xx, connection refused or reset, timeout) after which a server cools down: its sessions move to the other servers (as LiteLLM's allowed_fails).
+   */
+  allowed_fails?: number;
+  /**
+   * Seconds a failed server is left out before one request tries it again (as LiteLLM's cooldown_time); longer when the server's retry-after asks for more.
+   */
+  cooldown_s?: number;
+  /**
+   * While a server cools down, mallex asks it GET /models this often and takes it back as soon as it answers (as SGLang's router health checks); 0: no probe, it is tried again after cooldown_s.
+   */
+  probe_interval_s?: number;
+  /**
+   * A session leaves its server (and that server's prefix cache) only when the server has at least this many more requests than the least loaded one (as SGLang's balance_abs_threshold) …
+   */
+  move_margin?: number;
+  /**
+   * … and more than this many times as many (as SGLang's balance_rel_threshold).
+   */
+  move_ratio?: number;
 }
 /**
  * A model and how to talk to it.

@@ -175,3 +175,43 @@ describe("the README's pool example", () => {
     expect(both.lines.join("\n")).toMatch(/backend "local" has urls, which only an openai backend without base_url and supervise may have/);
   });
 });
+
+describe("a pool: block", () => {
+  const pooled = (pool: string) => BASE.replace('local: { kind: openai, base_url: "http://127.0.0.1:8080/v1" }', `local:\n    kind: openai\n    urls: ["http://a:1/v1", "http://b:1/v1"]\n    pool:\n${pool}`);
+
+  it("compiles into the routing table in ms, the fields not written taking their defaults", () => {
+    const result = compileTree({ "mallex.yaml": pooled("      allowed_fails: 3\n      cooldown_s: 1.5\n      move_ratio: 1.5\n") });
+    expect(result.lines).toEqual([]);
+    expect(result.table!.backends.local!.pool).toEqual({ allowedFails: 3, cooldownMs: 1500, probeIntervalMs: 2000, moveMargin: 4, moveRatio: 1.5 });
+    const none = compileTree({ "mallex.yaml": pooled("      probe_interval_s: 0\n") });
+    expect(none.table!.backends.local!.pool!.probeIntervalMs).toBe(0);
+    expect(compileTree({ "mallex.yaml": BASE }).table!.backends.local!.pool).toBeUndefined();
+  });
+
+  it("has the defaults the pools use when it is absent", async () => {
+    const { POOL_DEFAULTS } = await import("../src/backends/backend-pool.js");
+    const { POOL_BALANCE_DEFAULTS } = await import("../src/backends/pick-pool-server.js");
+    const result = compileTree({ "mallex.yaml": pooled("      {}\n") });
+    expect(result.table!.backends.local!.pool).toEqual({
+      allowedFails: POOL_DEFAULTS.failureThreshold,
+      cooldownMs: POOL_DEFAULTS.coolDownMs,
+      probeIntervalMs: POOL_DEFAULTS.probeIntervalMs,
+      moveMargin: POOL_BALANCE_DEFAULTS.absolute,
+      moveRatio: POOL_BALANCE_DEFAULTS.relative,
+    });
+  });
+
+  it("names the file, line and column of a bad value", () => {
+    expect(compileTree({ "mallex.yaml": pooled("      allowed_fails: 0\n") }).lines).toEqual([
+      "mallex.yaml:6:22: error [schema-value] backends.local.pool.allowed_fails must be >= 1",
+    ]);
+    expect(compileTree({ "mallex.yaml": pooled("      cooldown: 5\n") }).lines[0]).toMatch(/^mallex\.yaml:6:7: error \[schema-unknown-key\] unknown key "cooldown" in backends\.local\.pool \(hint: did you mean "cooldown_s"\?\)/);
+  });
+
+  it("is refused on a backend with one server", () => {
+    const single = compileTree({ "mallex.yaml": BASE.replace('base_url: "http://127.0.0.1:8080/v1" }', 'base_url: "http://127.0.0.1:8080/v1", pool: { cooldown_s: 5 } }') });
+    expect(single.lines).toEqual([
+      'mallex.yaml:2:64: error [backend-pool-without-urls] backend "local" has pool: but no urls:, so it has one server to share (hint: list its servers in urls: (instead of base_url:), or remove pool:)',
+    ]);
+  });
+});

@@ -27,7 +27,8 @@ export interface BackendPool {
   begin(url: string): CallTicket;
   /** Whether any server may take a request now. */
   healthy(): boolean;
-  stats(): Array<{ url: string; load: number; state: ReturnType<CircuitBreakers["state"]> }>;
+  /** Each server now: requests counted on it (in flight or waiting), its breaker's state, the sessions placed on it. */
+  stats(): Array<{ url: string; load: number; state: ReturnType<CircuitBreakers["state"]>; sessions: number }>;
 }
 
 export interface BackendPools {
@@ -75,8 +76,10 @@ interface ServerState {
 }
 
 function createPool(backend: RuntimeBackend, urls: readonly string[], options: BackendPoolOptions): BackendPool & { stop(): void } {
-  const balance = options.balance ?? POOL_BALANCE_DEFAULTS;
-  const probeIntervalMs = options.probeIntervalMs ?? POOL_DEFAULTS.probeIntervalMs;
+  // The backend's own `pool:` settings come before the proxy-wide options.
+  const settings = backend.pool;
+  const balance = settings === undefined ? (options.balance ?? POOL_BALANCE_DEFAULTS) : { absolute: settings.moveMargin, relative: settings.moveRatio };
+  const probeIntervalMs = settings?.probeIntervalMs ?? options.probeIntervalMs ?? POOL_DEFAULTS.probeIntervalMs;
   const servers: ServerState[] = urls.map((url) => ({ view: { load: 0, sessions: 0, healthy: true }, backend: { ...backend, baseUrl: url } }));
   const views = servers.map((server) => server.view);
   const indexOf = new Map(urls.map((url, i) => [url, i]));
@@ -107,6 +110,7 @@ function createPool(backend: RuntimeBackend, urls: readonly string[], options: B
     failureThreshold: POOL_DEFAULTS.failureThreshold,
     coolDownMs: POOL_DEFAULTS.coolDownMs,
     ...options.breaker,
+    ...(settings === undefined ? {} : { failureThreshold: settings.allowedFails, coolDownMs: settings.cooldownMs }),
     onChange(url, change) {
       const server = servers[indexOf.get(url)!]!;
       if (change.state === "open") {
@@ -147,7 +151,7 @@ function createPool(backend: RuntimeBackend, urls: readonly string[], options: B
     },
     begin: (url) => breakers.begin(url),
     healthy: () => urls.some((url) => breakers.check(url).ok),
-    stats: () => urls.map((url, i) => ({ url, load: views[i]!.load, state: breakers.state(url) })),
+    stats: () => urls.map((url, i) => ({ url, load: views[i]!.load, state: breakers.state(url), sessions: views[i]!.sessions })),
     stop() {
       stopped = true;
       for (const server of servers) stopProbe(server);

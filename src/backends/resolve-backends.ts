@@ -1,4 +1,4 @@
-import type { RoutingTable } from "../compile/routing-table.js";
+import type { CompiledPoolSettings, RoutingTable } from "../compile/routing-table.js";
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 
 /** A backend as the server uses it: URLs and secrets resolved, or the reason it cannot serve. */
@@ -10,6 +10,8 @@ export interface RuntimeBackend {
   baseUrl?: string;
   /** Several equivalent servers (a pool, see backend-pool.ts): their base URLs; baseUrl is the first. */
   urls?: string[];
+  /** The backend's `pool:` settings; they hold for its servers whether they come from urls: or --backend-url. */
+  pool?: CompiledPoolSettings;
   apiKey?: string;
   headers: Record<string, string>;
   /** Longest silence (headers, then between body chunks); absent: server.request_timeout_s. */
@@ -49,6 +51,7 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
       const runtime: RuntimeBackend = { name, kind: backend.kind, flavor: backend.flavor, headers };
       if (backend.timeoutMs !== undefined) runtime.timeoutMs = backend.timeoutMs;
       if (backend.connectTimeoutMs !== undefined) runtime.connectTimeoutMs = backend.connectTimeoutMs;
+      if (backend.pool !== undefined) runtime.pool = backend.pool;
       const apiKey = secret(backend.apiKey);
       if (apiKey !== undefined) runtime.apiKey = apiKey;
       if (backend.kind === "anthropic") {

@@ -50,6 +50,9 @@ export function checkReferences(view: ConfigView): void {
     } else if (backend.urls !== undefined && (backend.kind !== "openai" || backend.supervise !== undefined || backend.base_url !== undefined)) {
       // A pool is of servers mallex attaches to: a supervised backend is one server it starts.
       report("backend-urls-conflict", ["backends", name, "urls"], `backend "${name}" has urls, which only an openai backend without base_url and supervise may have`, "keep urls: and remove base_url: and supervise: (or list one server in base_url)", { key: true });
+    } else if (backend.pool !== undefined && backend.urls === undefined) {
+      // One server has nothing to share: settings that would never apply are a mistake to say, not to ignore.
+      report("backend-pool-without-urls", ["backends", name, "pool"], `backend "${name}" has pool: but no urls:, so it has one server to share`, "list its servers in urls: (instead of base_url:), or remove pool:", { key: true });
     } else if (backend.kind === "openai" && backend.base_url === undefined && backend.urls === undefined && backend.supervise === undefined) {
       report("backend-url-missing", ["backends", name], `backend "${name}" has no base_url and is not supervised`, "add base_url: http://127.0.0.1:8080/v1, or a supervise: block", { key: true });
     }

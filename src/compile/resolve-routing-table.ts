@@ -134,6 +134,13 @@ export function resolveBackend(backend: Backend): CompiledBackend {
     flavor: backend.flavor!,
     baseUrl: backend.base_url ?? backend.urls?.[0] ?? (backend.kind === "anthropic" ? "https://api.anthropic.com" : "http://127.0.0.1:{port}/v1"),
     urls: backend.urls,
+    pool: backend.pool && {
+      allowedFails: backend.pool.allowed_fails!,
+      cooldownMs: seconds(backend.pool.cooldown_s)!,
+      probeIntervalMs: seconds(backend.pool.probe_interval_s)!,
+      moveMargin: backend.pool.move_margin!,
+      moveRatio: backend.pool.move_ratio!,
+    },
     apiKey: backend.api_key,
     headers: backend.headers ?? {},
     timeoutMs: seconds(backend.timeout_s),

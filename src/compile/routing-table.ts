@@ -19,6 +19,8 @@ export interface CompiledBackend {
   baseUrl: string;
   /** Several equivalent servers (`urls:`), pooled; baseUrl is then the first. */
   urls?: string[];
+  /** `pool:` as written (its defaults applied); absent: the pool's defaults (POOL_DEFAULTS, POOL_BALANCE_DEFAULTS). */
+  pool?: CompiledPoolSettings;
   /** Unresolved `${VAR}` text or a literal; resolved from the environment at run time. */
   apiKey?: string;
   headers: Record<string, string>;
@@ -37,7 +39,34 @@ export interface CompiledBackend {
     maxRestarts: number;
     restartWindowMs: number;
     onExit: "stop" | "keep" | "ask";
+    /** mlx-lm across several Macs through mlx.launch (see src/backends/mlx-distributed.ts). */
+    distributed?: CompiledDistributed;
   };
+}
+
+/** The compiled `supervise.distributed:` block. */
+export interface CompiledDistributed {
+  /** Absolute path of mlx.launch's JSON hostfile. */
+  hostfile: string;
+  backend: "ring" | "jaccl";
+  pipeline: boolean;
+  /** The mlx.launch program (may use {venv}). */
+  launcher: string;
+  /** Where rank 0's HTTP server is reached when it runs on another machine; absent: this machine. */
+  rank0Host?: string;
+}
+
+/** How a backend's servers are shared (see src/backends/backend-pool.ts). */
+export interface CompiledPoolSettings {
+  /** Failures in a row that cool a server down. */
+  allowedFails: number;
+  cooldownMs: number;
+  /** GET /models while cooling; 0: no probe. */
+  probeIntervalMs: number;
+  /** A session moves only when its server has this many more requests than the least loaded… */
+  moveMargin: number;
+  /** …and more than this many times as many. */
+  moveRatio: number;
 }
 
 export interface CompiledProfile {

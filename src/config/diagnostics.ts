@@ -32,6 +32,7 @@ export type DiagnosticCode =
   | "profile-tools-template-missing"
   | "backend-url-missing"
   | "backend-urls-conflict"
+  | "backend-pool-without-urls"
   | "backend-embedded-unsupervised"
   | "trimming-template-missing"
   | "tools-allow-not-builtin";

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createBackendPools, type BackendPools } from "../../src/backends/backend-pool.js";
 import { pickPoolServer, POOL_BALANCE_DEFAULTS, type PoolServerView } from "../../src/backends/pick-pool-server.js";
-import type { RuntimeBackend } from "../../src/backends/resolve-backends.js";
+import { resolveBackends, type RuntimeBackend } from "../../src/backends/resolve-backends.js";
+import type { RoutingTable } from "../../src/compile/routing-table.js";
 
 const server = (load: number, sessions = 0, healthy = true): PoolServerView => ({ load, sessions, healthy });
 
@@ -83,6 +84,35 @@ describe("backend pools", () => {
     pool.begin("http://a/v1").end({ ok: true });
     expect(pool.stats()[0]!.state).toBe("closed");
     expect(pool.healthy()).toBe(true);
+  });
+
+  it("follows the backend's pool: settings (allowed_fails, cooldown_s, move_margin, move_ratio) over the defaults", () => {
+    const clock = { t: 0 };
+    const configured: RuntimeBackend = { ...backend, pool: { allowedFails: 3, cooldownMs: 500, probeIntervalMs: 0, moveMargin: 1, moveRatio: 1 } };
+    pools = createBackendPools({ mlx: configured }, { log: () => {}, breaker: { now: () => clock.t } });
+    const pool = pools.for("mlx")!;
+    for (let i = 0; i < 2; i++) pool.begin("http://a/v1").end({ ok: false });
+    expect(pool.stats()[0]!.state).toBe("closed");
+    pool.begin("http://a/v1").end({ ok: false });
+    expect(pool.stats()[0]!.state).toBe("open");
+    clock.t += 499;
+    expect(pool.stats()[0]!.state).toBe("open");
+    clock.t += 1;
+    expect(pool.stats()[0]!.state).toBe("half-open");
+    pool.begin("http://a/v1").end({ ok: true });
+    // One request more than the other server is enough to move a session (the defaults want 4, and twice as many).
+    expect(pool.pick("s1")).toBe("http://a/v1");
+    const busy = pool.count("http://a/v1");
+    expect(pool.pick("s1")).toBe("http://b/v1");
+    busy();
+    expect(pool.stats().map((s) => s.sessions)).toEqual([0, 1]);
+  });
+
+  it("keeps a backend's pool: settings when --backend-url, given more than once, names its servers instead", () => {
+    const pool = { allowedFails: 5, cooldownMs: 1_000, probeIntervalMs: 0, moveMargin: 2, moveRatio: 1.5 };
+    const table = { backends: { mlx: { kind: "openai", flavor: "mlx-lm", baseUrl: "http://x/v1", urls: ["http://x/v1", "http://y/v1"], headers: {}, pool } } } as unknown as RoutingTable;
+    expect(resolveBackends(table, {}).mlx).toMatchObject({ urls: ["http://x/v1", "http://y/v1"], pool });
+    expect(resolveBackends(table, {}, { backendUrls: ["http://a/v1", "http://b/v1"] }).mlx).toMatchObject({ urls: ["http://a/v1", "http://b/v1"], pool });
   });
 
   it("is unhealthy when every server cools down", () => {
