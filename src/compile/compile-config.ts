@@ -1,9 +1,11 @@
+import { homedir } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { loadConfig } from "../config/load-config.js";
 import { validateSchema, type ConfigValidator } from "../config/validate-schema.js";
 import { loadValidator } from "../load-validator.js";
+import { checkDistributed } from "./check-distributed.js";
 import { checkReferences } from "./check-references.js";
 import { checkRegexes } from "./check-regexes.js";
 import { checkTiers } from "./check-tiers.js";
@@ -54,6 +56,7 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
   checkRegexes(view);
   checkTiers(view);
   checkToolPolicy(view);
+  checkDistributed(view);
   const templates = compileTemplates(view, options.cwd);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...view.diagnostics]);
   if (hasErrors(diagnostics)) return { diagnostics };
@@ -74,6 +77,7 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
       sources,
       env: config.envUsed,
       templates: Object.fromEntries(templates.map((t) => [t.name, { source: rel(t.path), sha256: t.sha256 }])),
+      paths: { configDir, home: homedir() },
     }),
     origins: locateRules(view, (shown) => shownToPath.get(shown) ?? shown),
   };

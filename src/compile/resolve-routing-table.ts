@@ -1,4 +1,5 @@
 import type { Backend, MallexConfig, Profile, Size } from "../../generated/config.js";
+import { compileDistributed, type PathBase } from "../backends/mlx-distributed.js";
 import { globToRegex } from "./glob-to-regex.js";
 import {
   ROUTING_TABLE_FORMAT,
@@ -15,6 +16,8 @@ export interface TableInputs {
   sources: RoutingTable["sources"];
   env: string[];
   templates: RoutingTable["templates"];
+  /** What relative paths in the config (a distributed backend's hostfile) are relative to. */
+  paths: PathBase;
 }
 
 const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : Math.round(s * 1000));
@@ -46,7 +49,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       maxInFlightPerBackend: server.max_in_flight_per_backend!,
       maxWaitingPerBackend: server.max_waiting_per_backend!,
     }),
-    backends: mapValues(config.backends ?? {}, resolveBackend),
+    backends: mapValues(config.backends ?? {}, (backend) => resolveBackend(backend, inputs.paths)),
     profiles: mapValues(config.profiles ?? {}, resolveProfile),
     tiers: Object.fromEntries(
       TIER_ORDER.flatMap((tier) => {
@@ -127,7 +130,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
   };
 }
 
-export function resolveBackend(backend: Backend): CompiledBackend {
+export function resolveBackend(backend: Backend, paths?: PathBase): CompiledBackend {
   const supervise = backend.supervise;
   return omitUndefined({
     kind: backend.kind,
@@ -157,6 +160,7 @@ export function resolveBackend(backend: Backend): CompiledBackend {
         maxRestarts: supervise.max_restarts!,
         restartWindowMs: seconds(supervise.restart_window_s)!,
         onExit: supervise.on_exit!,
+        distributed: supervise.distributed && paths && compileDistributed(supervise.distributed, supervise.venv, paths),
       }),
   });
 }

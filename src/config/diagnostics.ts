@@ -34,6 +34,8 @@ export type DiagnosticCode =
   | "backend-urls-conflict"
   | "backend-pool-without-urls"
   | "backend-embedded-unsupervised"
+  | "backend-distributed-flavor"
+  | "profile-distributed-draft"
   | "trimming-template-missing"
   | "tools-allow-not-builtin";
 

@@ -1,4 +1,5 @@
 import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { distributedCommand } from "../backends/mlx-distributed.js";
 import { modelOfCommand } from "../supervisor/command-model.js";
 import type { ServerSupervisor, SupervisedServerSpec } from "../supervisor/types.js";
 
@@ -67,6 +68,9 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   // The embedded engine takes the profile's engine settings as flags (llama-server's names, so the
   // supervisor's out-of-memory retry with half the context works on it too).
   if (options.serverCommand === undefined && backend.flavor === "embedded") command += engineFlags(profile.engine ?? {});
+  // Across several Macs: mlx.launch runs the server command on every host; rank 0 answers.
+  const distributed = options.serverCommand === undefined && supervision.distributed ? distributedCommand(command, supervision.distributed) : undefined;
+  if (distributed) command = distributed.command;
   // A --server-command without {model} runs its own model, whatever the profile says: the messages
   // name that one, and the profiles of one backend share its single server.
   const model = (options.serverCommand === undefined ? undefined : modelOfCommand(options.serverCommand)) ?? profile.model;
@@ -83,6 +87,7 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   };
   if (profile.draftModel) spec.draftModel = profile.draftModel;
   if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
+  if (distributed?.reachHost !== undefined) spec.reachHost = distributed.reachHost;
   return spec;
 }
 

@@ -84,7 +84,8 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   }
   if (options.contextSize !== undefined) argv = withContextSize(argv, options.contextSize);
   const command = formatArgv(argv);
-  const baseUrl = `http://127.0.0.1:${port}/v1`;
+  const reach = spec.reachHost ?? "127.0.0.1";
+  const baseUrl = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/v1`;
   const env: Record<string, string> = { PYTHONUNBUFFERED: "1" };
   if (venv) Object.assign(env, { VIRTUAL_ENV: venv, PATH: `${venv}/bin:${deps.env.PATH ?? ""}` });
 

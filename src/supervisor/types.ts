@@ -21,6 +21,8 @@ export interface SupervisedServerSpec
   draftModel?: string;
   /** Python venv to create under MALLEX_HOME and run from; true: MALLEX_HOME/venv. */
   venv?: boolean | string;
+  /** The host the server's HTTP API is reached at, when it runs on another machine (rank 0 of mlx distributed); absent: 127.0.0.1. */
+  reachHost?: string;
 }
 
 /** Everything the user should see while a server starts or fails: never a silent terminal. */
