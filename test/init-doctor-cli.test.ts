@@ -80,6 +80,18 @@ describe("mallex doctor (CLI)", () => {
     expect(result.exitCode).toBe(1);
   });
 
+  it("--backend-url given twice: one line per server, the one that is down named, exit 1", async () => {
+    const down = `http://127.0.0.1:${await findFreePort()}/v1`;
+    const result = await runCli(["doctor", "--config", config, "--backend-url", mlx.url, "--backend-url", down]);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines.filter((line) => / backend /.test(line))).toEqual([
+      expect.stringMatching(new RegExp(`^✓ backend \\(server 1 of 2\\) — ${mlx.url} lists 1 model and generated a token in \\d+ ms$`)),
+      expect.stringContaining(`✗ backend (server 2 of 2) — ${down}: nothing listens there (connection refused) (fix: start the model server`),
+    ]);
+    expect(lines.at(-1)).toBe("1 check failed.");
+    expect(result.exitCode).toBe(1);
+  });
+
   it("--json prints the checks as data", async () => {
     const result = await runCli(["doctor", "--config", config, "--backend-url", mlx.url, "--json"]);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean | "skip" }> };

@@ -13,6 +13,8 @@ interface Target {
  * Each local backend that has a URL now (or the one `--backend-url` names): GET /models, then a real
  * 1-token generation — mlx-lm says ok on /health before its model has loaded, so only a token proves
  * it serves. Supervised backends without --backend-url only exist while `mallex run` runs them.
+ * A pool (`urls:`, or --backend-url given more than once) gets one line per server: a pool that
+ * still answers through one server hides the other's failure, which is what doctor is asked to find.
  */
 export async function checkBackends(ctx: DoctorContext): Promise<CheckResult[]> {
   const local = profilesInUse(ctx.table).filter(isLocal);
@@ -22,10 +24,13 @@ export async function checkBackends(ctx: DoctorContext): Promise<CheckResult[]> 
   if (ctx.options.backendUrl) {
     // The proxy sends the default tier's profile there; probe it the same way (model field or not).
     const first = preferredProfile(ctx, local);
-    targets.push({ name: "backend", baseUrl: ctx.options.backendUrl, flavor: first.backend.flavor, model: first.profile.model });
+    const urls = ctx.options.backendUrls !== undefined && ctx.options.backendUrls.length > 1 ? ctx.options.backendUrls : [ctx.options.backendUrl];
+    targets.push(...urls.map((baseUrl, i) => ({ name: serverName("backend", i, urls.length), baseUrl, flavor: first.backend.flavor, model: first.profile.model })));
   } else {
+    const seen = new Set<string>();
     for (const entry of local) {
-      if (targets.some((t) => t.name === `backend ${entry.backendName}`) || skipped.some((s) => s.name === `backend ${entry.backendName}`)) continue;
+      if (seen.has(entry.backendName)) continue;
+      seen.add(entry.backendName);
       if (entry.backend.baseUrl.includes("{port}")) {
         skipped.push({
           name: `backend ${entry.backendName}`,
@@ -33,12 +38,18 @@ export async function checkBackends(ctx: DoctorContext): Promise<CheckResult[]> 
           detail: "started by `mallex run` when needed; to probe a server you run, pass --backend-url",
         });
       } else {
-        targets.push({ name: `backend ${entry.backendName}`, baseUrl: entry.backend.baseUrl, flavor: entry.backend.flavor, model: entry.profile.model });
+        const urls = entry.backend.urls ?? [entry.backend.baseUrl];
+        targets.push(...urls.map((baseUrl, i) => ({ name: serverName(`backend ${entry.backendName}`, i, urls.length), baseUrl, flavor: entry.backend.flavor, model: entry.profile.model })));
       }
     }
   }
   const probed = await Promise.all(targets.map((target) => probeBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, ctx.options.generateTimeoutMs ?? 30_000)));
   return [...probed, ...skipped];
+}
+
+/** `backend mlx`, or `backend mlx (server 2 of 3)` for one server of a pool. */
+function serverName(name: string, index: number, count: number): string {
+  return count === 1 ? name : `${name} (server ${index + 1} of ${count})`;
 }
 
 function preferredProfile(ctx: DoctorContext, local: ProfileInUse[]): ProfileInUse {

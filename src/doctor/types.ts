@@ -45,6 +45,8 @@ export interface DoctorOptions {
   configPath: string;
   /** `--backend-url`: every local profile goes to this running server; nothing is supervised. */
   backendUrl?: string;
+  /** Every `--backend-url` when it was given more than once (a pool): each server is probed. */
+  backendUrls?: string[];
   /** Per probe request; generation gets `generateTimeoutMs`. */
   requestTimeoutMs?: number;
   generateTimeoutMs?: number;

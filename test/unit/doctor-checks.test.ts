@@ -238,3 +238,36 @@ describe("backend probe", () => {
     expect(r.byName.model).toBe("- model — mallex starts no model server for this config");
   });
 });
+
+describe("backend probe of a pool", () => {
+  let servers: FakeMlxServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+  /** Two fake mlx-lm.servers, the second stopped: its port refuses connections. */
+  async function oneUpOneDown(): Promise<[string, string]> {
+    servers = [await createFakeMlxServer(), await createFakeMlxServer()];
+    await servers[1]!.close();
+    return [servers[0]!.url, servers[1]!.url];
+  }
+  const down = (url: string) => `${url}: nothing listens there (connection refused) (fix: start the model server`;
+
+  it("--backend-url given twice: each server on its own line, the one that is down named", async () => {
+    const [up, gone] = await oneUpOneDown();
+    const r = await doctor({ fetch: globalThis.fetch, hardware: linux }, undefined, { backendUrl: gone, backendUrls: [up, gone] });
+    expect(r.byName["backend (server 1 of 2)"]).toBe(`✓ backend (server 1 of 2) — ${up} lists 1 model and generated a token in 0 ms`);
+    expect(r.byName["backend (server 2 of 2)"]).toContain(`✗ backend (server 2 of 2) — ${down(gone)}`);
+    expect(r.checks.filter((c) => c.name.startsWith("backend"))).toHaveLength(2);
+    expect(r.ok).toBe(false);
+  });
+
+  it("every server of a backend's urls:", async () => {
+    const [up, gone] = await oneUpOneDown();
+    const config = `backends:\n  lan: { kind: openai, flavor: mlx-lm, urls: ["${up}", "${gone}"] }\nprofiles:\n  q: { backend: lan, model: m, size: small }\ntiers:\n  medium: { profile: q }\n`;
+    const r = await doctor({ fetch: globalThis.fetch }, config);
+    expect(r.byName["backend lan (server 1 of 2)"]).toBe(`✓ backend lan (server 1 of 2) — ${up} lists 1 model and generated a token in 0 ms`);
+    expect(r.byName["backend lan (server 2 of 2)"]).toContain(`✗ backend lan (server 2 of 2) — ${down(gone)}`);
+    expect(servers[0]!.requests.map((req) => `${req.method} ${req.path}`)).toEqual(["GET /v1/models", "POST /v1/chat/completions"]);
+  });
+});

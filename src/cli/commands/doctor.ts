@@ -5,6 +5,7 @@ import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
 import { configArgs, proxyArgs } from "../common-args.js";
 import { findConfig } from "../find-config.js";
+import { repeatedOption } from "../repeated-option.js";
 
 export default defineCommand({
   meta: { name: "doctor", description: "Check config, Python/mlx-lm, model, ports, backend, Claude Code and API keys; one line each with the fix" },
@@ -13,15 +14,17 @@ export default defineCommand({
     "backend-url": proxyArgs["backend-url"],
     json: { type: "boolean", description: "Print the checks as JSON" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const backendUrl = args["backend-url"];
-    if (backendUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(backendUrl)) {
-      throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${backendUrl}"`, { exitCode: 2 });
+    // Given more than once, a pool as `mallex proxy` would use it: each server is probed.
+    const backendUrls = repeatedOption(rawArgs, "backend-url");
+    for (const url of [...backendUrls, ...(backendUrl === undefined ? [] : [backendUrl])]) {
+      if (!/^https?:\/\/[^/]+(\/.*)?$/.test(url)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${url}"`, { exitCode: 2 });
     }
     const cwd = process.cwd();
     const packageRoot = findPackageRoot();
     const configPath = findConfig(args.config, cwd, packageRoot);
-    const report = await runDoctor({ configPath, ...(backendUrl ? { backendUrl } : {}) }, createDoctorDeps({ cwd, env: process.env, packageRoot }));
+    const report = await runDoctor({ configPath, ...(backendUrl ? { backendUrl } : {}), ...(backendUrls.length > 1 ? { backendUrls } : {}) }, createDoctorDeps({ cwd, env: process.env, packageRoot }));
     if (args.json) {
       console.log(JSON.stringify(report, null, 2));
     } else {
