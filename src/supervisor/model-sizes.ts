@@ -1,0 +1,153 @@
+/**
+ * How much memory each supervised server takes, best known first: measured (its process tree's RSS
+ * once ready, remembered here and in MALLEX_HOME/model-sizes.json for the next session), else its
+ * weights on disk (a GGUF file, a local model folder, or an mlx repo's *.safetensors in the Hugging
+ * Face cache) plus the context's share, else the profile's min_ram_gb, else an estimate from params_b.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../doctor/check-models.js";
+import type { ServerSize, SizeSource } from "./memory-budget.js";
+import { measureProcessTree } from "./measure-process-memory.js";
+
+/** What a profile says about its model's size. */
+export interface ModelFacts {
+  model: string;
+  minRamGb?: number;
+  paramsB?: number;
+}
+
+export interface ModelSizeDeps {
+  /** RSS in bytes of the process tree under pid (measure-process-memory.ts). */
+  measure(pid: number): Promise<number | undefined>;
+  /** Bytes of the model's weights on this machine; undefined when not there (not downloaded yet, or not a path). */
+  weightsBytes(model: string): number | undefined;
+  /** Sizes measured by earlier sessions, by server key; writes them back. */
+  load(): Record<string, number>;
+  save(sizes: Record<string, number>): void;
+}
+
+export interface ModelSizes extends SizeSource {
+  /** The profile a server runs, for its sizes before it is measured (the first profile seen for a key). */
+  register(key: string, facts: ModelFacts): void;
+}
+
+const GB = 1024 ** 3;
+/** The context's KV cache and the runtime on top of the weights (as estimate-model-memory.ts counts them). */
+const OVERHEAD = 1.2;
+/** A 4-bit quantization takes about half a byte per parameter; mallex's profiles are mostly 4-bit. */
+const GB_PER_BILLION_PARAMS = 0.5 * OVERHEAD;
+
+export function createModelSizes(deps: ModelSizeDeps): ModelSizes {
+  const facts = new Map<string, ModelFacts>();
+  // Weights on disk do not shrink while mallex runs; a model not there yet is looked for again.
+  const weightsFound = new Map<string, number>();
+  const weightsOf = (model: string) => {
+    const bytes = weightsFound.get(model) ?? deps.weightsBytes(model);
+    if (bytes !== undefined) weightsFound.set(model, bytes);
+    return bytes;
+  };
+  let measured: Record<string, number> | undefined;
+  const remembered = () => (measured ??= safeLoad(deps));
+  return {
+    register(key, model) {
+      if (!facts.has(key)) facts.set(key, model);
+    },
+    of(key): ServerSize | undefined {
+      const model = facts.get(key);
+      const weights = model ? weightsOf(model.model) : undefined;
+      const rss = remembered()[key];
+      // The weights are a floor: a mixture-of-experts model has touched only some experts when it
+      // first answers, so its RSS then is below what it grows to.
+      if (rss !== undefined) return { bytes: Math.max(rss, weights ?? 0), source: "measured" };
+      if (weights !== undefined) return { bytes: weights * OVERHEAD, source: "weights on disk" };
+      if (model?.minRamGb !== undefined) return { bytes: model.minRamGb * GB, source: "min_ram_gb" };
+      if (model?.paramsB !== undefined) return { bytes: model.paramsB * GB_PER_BILLION_PARAMS * GB, source: "params_b" };
+      return undefined;
+    },
+    async measure(key, pid) {
+      const bytes = await deps.measure(pid);
+      if (bytes === undefined || bytes <= 0) return undefined;
+      const sizes = remembered();
+      sizes[key] = bytes;
+      try {
+        deps.save(sizes);
+      } catch {
+        // Remembering for the next session is a convenience: this session has the size.
+      }
+      return bytes;
+    },
+  };
+}
+
+function safeLoad(deps: ModelSizeDeps): Record<string, number> {
+  try {
+    const loaded = deps.load();
+    return Object.fromEntries(Object.entries(loaded).filter(([, bytes]) => typeof bytes === "number" && bytes > 0));
+  } catch {
+    return {}; // none yet, or unreadable: sizes are measured again
+  }
+}
+
+/** The real machine: ps or /proc for RSS, the file system for weights, MALLEX_HOME/model-sizes.json. */
+export function defaultModelSizeDeps(mallexHome: string, env: Readonly<Record<string, string | undefined>> = process.env): ModelSizeDeps {
+  const file = join(mallexHome, "model-sizes.json");
+  return {
+    measure: (pid) => measureProcessTree(pid),
+    weightsBytes: (model) => weightsOnDisk(model, { env, homedir: homedir(), cwd: process.cwd() }),
+    load: () => JSON.parse(readFileSync(file, "utf8")) as Record<string, number>,
+    save: (sizes) => {
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(sizes, null, 2)}\n`);
+      renameSync(`${file}.tmp`, file);
+    },
+  };
+}
+
+/**
+ * A GGUF (or any) file's size; a local folder's *.safetensors and *.gguf; a Hugging Face repo's
+ * *.safetensors in its cached snapshot (the one refs/main names, else any).
+ */
+export function weightsOnDisk(model: string, where: { env: Readonly<Record<string, string | undefined>>; homedir: string; cwd: string }): number | undefined {
+  const path = localModelPath(model, where);
+  const stat = statOf(path);
+  if (stat?.isFile()) return stat.size;
+  if (stat?.isDirectory()) return sumWeights(path, /\.(safetensors|gguf)$/);
+  if (!HF_REPO.test(model)) return undefined;
+  const repo = huggingFaceRepoDir(model, where);
+  const snapshots = join(repo, "snapshots");
+  const main = readText(join(repo, "refs", "main"))?.trim();
+  const revision = main && statOf(join(snapshots, main))?.isDirectory() ? main : listDir(snapshots)[0];
+  return revision === undefined ? undefined : sumWeights(join(snapshots, revision), /\.safetensors$/);
+}
+
+function sumWeights(folder: string, pattern: RegExp): number | undefined {
+  const total = listDir(folder)
+    .filter((name) => pattern.test(name))
+    .reduce((sum, name) => sum + (statOf(join(folder, name))?.size ?? 0), 0);
+  return total > 0 ? total : undefined;
+}
+
+function statOf(path: string) {
+  try {
+    return statSync(path); // follows the snapshot's symlinks into blobs/
+  } catch {
+    return undefined;
+  }
+}
+
+function listDir(path: string): string[] {
+  try {
+    return readdirSync(path).sort();
+  } catch {
+    return [];
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
