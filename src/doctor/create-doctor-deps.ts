@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import type { EnvLookup } from "../config/interpolate-env.js";
@@ -25,6 +25,13 @@ export function createDoctorDeps(options: { cwd: string; env: EnvLookup; package
     fileSize: (path) => {
       const stats = statSync(path, { throwIfNoEntry: false });
       return stats?.isFile() ? stats.size : undefined;
+    },
+    readText: (path) => {
+      try {
+        return readFileSync(path, "utf8");
+      } catch {
+        return undefined;
+      }
     },
     readdir: (path) => {
       try {

@@ -2,6 +2,7 @@ import { checkApiKeys } from "./check-api-keys.js";
 import { checkBackends } from "./check-backends.js";
 import { checkClaudeCode } from "./check-claude-code.js";
 import { checkConfig } from "./check-config.js";
+import { checkDistributed } from "./check-distributed.js";
 import { checkMemory } from "./check-memory.js";
 import { checkModels } from "./check-models.js";
 import { checkPort } from "./check-port.js";
@@ -32,8 +33,8 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   const ctx: DoctorContext = { options, deps, table, hardware: await deps.detectHardware() };
   checks.push(checkMemory(ctx));
   // Probes that wait on the network or a process run together; the lines keep their fixed order.
-  const [python, port, backends, claude] = await Promise.all([checkPython(ctx), checkPort(ctx), checkBackends(ctx), checkClaudeCode(ctx)]);
-  checks.push(python, ...checkVenvs(ctx), ...checkModels(ctx), port, ...backends, claude, ...checkApiKeys(ctx));
+  const [python, distributed, port, backends, claude] = await Promise.all([checkPython(ctx), checkDistributed(ctx), checkPort(ctx), checkBackends(ctx), checkClaudeCode(ctx)]);
+  checks.push(python, ...checkVenvs(ctx), ...distributed, ...checkModels(ctx), port, ...backends, claude, ...checkApiKeys(ctx));
   return finish(checks, config.lines);
 }
 

@@ -35,6 +35,8 @@ export interface DoctorDeps {
   exists: (path: string) => boolean;
   /** A file's size in bytes; undefined when it is no file (missing, a folder). */
   fileSize: (path: string) => number | undefined;
+  /** A text file's content; undefined when it cannot be read (missing, a folder). */
+  readText: (path: string) => string | undefined;
   /** Entries of a folder; [] when it cannot be read. */
   readdir: (path: string) => string[];
   now: () => number;

@@ -50,6 +50,7 @@ function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
     checkPort: async () => fake.port ?? true,
     exists: (path) => files.has(path) || fake.dirs?.[path] !== undefined,
     fileSize: (path) => fake.sizes?.[path],
+    readText: () => undefined,
     readdir: (path) => fake.dirs?.[path] ?? [],
     now: () => 0,
   };
