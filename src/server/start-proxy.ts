@@ -23,6 +23,7 @@ import { createBackendQueues } from "./backend-queue.js";
 import { isLoopbackHost } from "./check-auth.js";
 import { createApp } from "./create-app.js";
 import { createDashboardFeed, type DashboardFeed } from "./dashboard/dashboard-feed.js";
+import { summarizePools } from "./dashboard/pool-summary.js";
 import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import type { DebugLevel } from "./debug-lines.js";
@@ -119,6 +120,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const feed = createDashboardFeed({
     table,
     ...(ctx.supervisors ? { supervisors: ctx.supervisors } : {}),
+    ...(ctx.pools.all().length > 0 ? { pools: () => summarizePools(ctx.pools, ctx.queues) } : {}),
     maxRequests: 200,
     maxExplanations: 50,
     maxClients: 8,

@@ -3,9 +3,10 @@ import { byId } from "./dom.js";
 import { renderCharts } from "./render-charts.js";
 import { renderConfig } from "./render-config.js";
 import { renderExplanation, type Explanation } from "./render-explanation.js";
+import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
 import { renderServers } from "./render-servers.js";
-import type { DashboardMessage, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
+import type { DashboardMessage, PoolSummary, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
 
 /** The page's wiring: the token (session storage only), the live feed, the views and their actions. */
 const TOKEN_KEY = "mallex-token";
@@ -13,6 +14,7 @@ const MAX_REQUESTS = 200;
 
 let requests: RequestSummary[] = [];
 let servers: ServerSummary[] = [];
+let pools: PoolSummary[] = [];
 let stop: (() => void) | undefined;
 
 const headers = (): HeadersInit => {
@@ -33,6 +35,7 @@ const showError = (text: string) => {
 function render(): void {
   renderRequests(byId<HTMLTableSectionElement>("requests"), requests, (r) => void explain(r.id));
   renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action));
+  renderPools(byId("pools-panel"), byId("pools"), pools);
   if (!byId("charts-view").hidden) renderCharts(byId("charts"), requests);
 }
 
@@ -40,8 +43,11 @@ function onMessage(message: DashboardMessage): void {
   if (message.type === "snapshot") {
     requests = message.requests;
     servers = message.servers;
+    pools = message.pools;
   } else if (message.type === "request") {
     requests = [...requests, message.request].slice(-MAX_REQUESTS);
+  } else if (message.type === "pools") {
+    pools = message.pools;
   } else {
     servers = message.servers;
   }

@@ -1,9 +1,10 @@
 /**
  * What the server sends, as the page reads it. The shapes are those of src/server/dashboard/
- * (RequestSummary, ServerSummary, DashboardMessage, RoutingTableView), imported as types only:
+ * (RequestSummary, ServerSummary, PoolSummary, DashboardMessage, RoutingTableView), imported as types only:
  * nothing of the server is bundled into the page.
  */
 export type { RequestSummary } from "../../src/server/dashboard/summarize-request.js";
 export type { ServerSummary } from "../../src/server/dashboard/server-summary.js";
+export type { PoolSummary } from "../../src/server/dashboard/pool-summary.js";
 export type { DashboardMessage } from "../../src/server/dashboard/dashboard-feed.js";
 export type { RoutingTableView } from "../../src/server/dashboard/describe-routing-table.js";

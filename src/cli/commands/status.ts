@@ -55,6 +55,8 @@ function formatMessage(url: string, message: DashboardMessage, count: number): s
   const now = Date.now();
   if (message.type === "snapshot") return formatStatus(url, message, { requests: count, now });
   if (message.type === "request") return [formatRequest(message.request)];
+  // Pool servers' load changes with every request: the dashboard and /metrics show them, the terminal would scroll.
+  if (message.type === "pools") return [];
   return message.servers.flatMap((s) => formatServer(s, now));
 }
 

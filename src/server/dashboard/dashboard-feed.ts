@@ -3,11 +3,16 @@ import type { SupervisorEvent, SupervisorState } from "../../supervisor/types.js
 import type { LastRequestFiles } from "../format-last-request.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import type { SupervisorPool } from "../supervisor-pool.js";
+import type { PoolSummary } from "./pool-summary.js";
 import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSummary } from "./server-summary.js";
 import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
-export type DashboardMessage = { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[] } | { type: "request"; request: RequestSummary } | { type: "servers"; servers: ServerSummary[] };
+export type DashboardMessage =
+  | { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[]; pools: PoolSummary[] }
+  | { type: "request"; request: RequestSummary }
+  | { type: "servers"; servers: ServerSummary[] }
+  | { type: "pools"; pools: PoolSummary[] };
 
 /** The state a supervisor event puts its server in (the others leave it where it is). */
 const STATE_AFTER: Partial<Record<SupervisorEvent["type"], SupervisorState>> = { starting: "starting", ready: "ready", unloaded: "stopped", stopped: "stopped", failed: "failed" };
@@ -15,12 +20,14 @@ const STATE_AFTER: Partial<Record<SupervisorEvent["type"], SupervisorState>> = {
 export interface DashboardFeedOptions {
   table: RoutingTable;
   supervisors?: SupervisorPool;
+  /** The backend pools' servers now (summarizePools); absent: no pool. */
+  pools?: () => PoolSummary[];
   /** Recent requests kept (their summaries), and of those the explanations kept. */
   maxRequests: number;
   maxExplanations: number;
   /** At most this many live /ui/events clients. */
   maxClients: number;
-  /** How often server states are read while a client listens (a state change has no event of its own). */
+  /** How often server and pool states are read while a client listens (a state change has no event of its own). */
   pollMs: number;
   date(): Date;
 }
@@ -50,6 +57,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const listeners = new Set<(message: DashboardMessage) => void>();
   let poll: ReturnType<typeof setInterval> | undefined;
   let lastServers = "";
+  let lastPools = "";
 
   const historyOf = (key: string): ServerHistory => {
     let history = histories.get(key);
@@ -74,6 +82,19 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
     if (text === lastServers) return;
     lastServers = text;
     broadcast({ type: "servers", servers: now });
+  };
+  const pools = (): PoolSummary[] => options.pools?.() ?? [];
+  // A breaker opening, a queue growing or a cool-down ending (which is only the clock) have no event: read on each poll.
+  const sendPoolsIfChanged = () => {
+    const now = pools();
+    const text = JSON.stringify(now);
+    if (text === lastPools) return;
+    lastPools = text;
+    broadcast({ type: "pools", pools: now });
+  };
+  const pollOnce = () => {
+    sendServersIfChanged();
+    sendPoolsIfChanged();
   };
 
   return {
@@ -103,13 +124,14 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       histories.set(key, state === undefined ? history : { ...history, seenState: state, since: options.date().toISOString() });
       if (listeners.size > 0) sendServersIfChanged();
     },
-    snapshot: () => ({ type: "snapshot", requests: [...requests], servers: servers() }),
+    snapshot: () => ({ type: "snapshot", requests: [...requests], servers: servers(), pools: pools() }),
     subscribe(listener) {
       if (listeners.size >= options.maxClients) return undefined;
       listeners.add(listener);
       if (poll === undefined) {
         lastServers = JSON.stringify(servers());
-        poll = setInterval(sendServersIfChanged, options.pollMs);
+        lastPools = JSON.stringify(pools());
+        poll = setInterval(pollOnce, options.pollMs);
         poll.unref();
       }
       return () => {
