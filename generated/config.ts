@@ -5,13 +5,13 @@
  */
 export type Size = "small" | "medium" | "large";
 /**
- * An effort tier.
- */
-export type TierName = "low" | "medium" | "high";
-/**
  * A name: letters, digits, '.', '_' or '-'.
  */
 export type Name = string;
+/**
+ * An effort tier.
+ */
+export type TierName = "low" | "medium" | "high";
 
 /**
  * mallex configuration: model profiles, effort tiers, intent rules, prompt trimming, filters and tool templates. Compiled by `mallex compile` into generated/.
@@ -38,6 +38,7 @@ export interface MallexConfig {
   profiles?: {
     [k: string]: Profile;
   };
+  memory?: Memory;
   tiers?: Tiers;
   routing?: Routing;
   /**
@@ -126,9 +127,9 @@ export interface Backend {
    */
   kind: "openai" | "anthropic";
   /**
-   * Which server this is, for its quirks and for what it enforces itself (what it cannot is asked for in the prompt): mlx-lm (max_tokens default 512, a model name triggers a download; enforces neither tool_choice nor response_format), llama-server (tokenizer endpoint; tool_choice "required", response_format), vllm and openrouter (tool_choice, response_format), ollama and lmstudio (response_format), generic (neither), embedded (mallex's own llama.cpp engine, `{mallex} engine`: GGUF models with no server installed; tool_choice and response_format enforced by grammar).
+   * Which server this is, for its quirks and for what it enforces itself (what it cannot is asked for in the prompt): mlx-lm (max_tokens default 512, a model name triggers a download; enforces neither tool_choice nor response_format), llama-server (tokenizer endpoint; tool_choice "required", response_format), vllm and openrouter (tool_choice, response_format), ollama and lmstudio (response_format), generic (neither), embedded (mallex's own llama.cpp engine, `{mallex} engine`: GGUF models with no server installed; tool_choice and response_format enforced by grammar), exo (an exo cluster, one model split across several Macs, base_url http://<host>:52415/v1; mallex attaches to it, and places the profile's model on the cluster before its first request; enforces neither).
    */
-  flavor?: "mlx-lm" | "llama-server" | "ollama" | "lmstudio" | "vllm" | "openrouter" | "generic" | "embedded";
+  flavor?: "mlx-lm" | "llama-server" | "ollama" | "lmstudio" | "vllm" | "openrouter" | "generic" | "embedded" | "exo";
   /**
    * Base URL ending in /v1 for openai kinds (may use {port} when supervised); https://api.anthropic.com for anthropic.
    */
@@ -409,6 +410,19 @@ export interface Engine {
    * Requests generated at once; more wait in a fair queue. Each keeps its own prefix cache.
    */
   sequences?: number;
+}
+/**
+ * Memory on one machine: the model servers mallex starts share a budget (like llama-swap's groups, with measured sizes). Before a server starts, the least recently used idle servers are stopped until the loaded ones plus it fit; when the others are busy, the start waits for one to finish. A server's size is measured (its processes' RSS once ready, remembered in MALLEX_HOME/model-sizes.json), else its weights on disk, else the profile's min_ram_gb or params_b. A server's own idle unload (supervise.idle_unload_s, llama-swap's ttl) still applies.
+ */
+export interface Memory {
+  /**
+   * GB the model servers may hold at once. Default: 75% of this machine's RAM (macOS's default GPU working-set limit); `mallex init` writes the value it detected. A model larger than the budget alone fails with its size.
+   */
+  budget_gb?: number;
+  /**
+   * Profiles that may stay loaded at the same time, in groups, e.g. [[fast, classifier]]: a server stays loaded beside another only when a group lists both of their profiles (the rest are unloaded first, like llama-swap's exclusive groups). Absent: any servers whose sizes fit the budget.
+   */
+  together?: [Name, Name, ...Name[]][];
 }
 /**
  * Effort tiers (low, medium, high) and the profile each one uses. Declare the ones you route to.

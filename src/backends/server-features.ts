@@ -20,6 +20,9 @@ const BY_FLAVOR: Readonly<Record<string, ServerFeatures>> = {
   generic: NONE,
   // mallex's own engine turns tool_choice and response_format into llama.cpp grammars.
   embedded: { requiredToolChoice: true, namedToolChoice: true, jsonSchemaOutput: true },
+  // exo's chat adapter drops tool_choice, and passes response_format to no sampler (only DeepSeek's
+  // prompt template writes it into the prompt).
+  exo: NONE,
 };
 
 export function serverFeaturesOf(flavor: string): ServerFeatures {

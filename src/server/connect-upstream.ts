@@ -1,5 +1,6 @@
 import type { BackendPool } from "../backends/backend-pool.js";
 import { outcomeOfError } from "../backends/circuit-breaker.js";
+import { postToExo } from "../backends/exo-instances.js";
 import { postChatCompletions } from "../backends/post-chat-completions.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
@@ -19,11 +20,13 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
   const { streamed, poolSession } = options;
   let backend = ctx.backends[profile.backend]!;
   const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
-  if (pool !== undefined) return connectPooled(ctx, pool, body, clientSignal, poolSession);
+  if (pool !== undefined) return connectPooled(ctx, pool, profile.model, body, clientSignal, poolSession);
   let lease: RequestLease | undefined;
   let signal = clientSignal;
+  const asked = ctx.deps.now();
   // Waits its turn for the backend (or fails at once when too many already wait): see backend-queue.ts.
   const slot = await ctx.queues?.acquire(backend.name, clientSignal);
+  const granted = ctx.deps.now();
   let released = false;
   const release = () => {
     if (!released) {
@@ -39,9 +42,13 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
       lease = supervisor.beginRequest({ watch: streamed });
       signal = AbortSignal.any([clientSignal, lease.signal]);
     }
-    const response = await postChatCompletions(backend, body, { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
+    // An exo cluster serves a model once it is placed there (exo-instances.ts): that wait is loading, not prefill.
+    if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, profile.model, signal);
+    const sentAt = ctx.deps.now();
+    const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
+    const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, profile.model, body, post) : postChatCompletions(backend, body, post));
     lease?.progress();
-    return { response, progress: () => lease?.progress(), release };
+    return { response, progress: () => lease?.progress(), release, queuedMs: granted - asked, loadingMs: sentAt - granted, sentAt };
   } catch (error) {
     release();
     throw error;
@@ -55,6 +62,12 @@ export interface Upstream {
   release(): void;
   /** The pool server that answers (absent: the backend has one server). */
   server?: string;
+  /** How long the request waited for its turn in the backend's queue (all the servers it tried, for a pool). */
+  queuedMs: number;
+  /** How long it then waited for the server to be ready (started by mallex, a model loaded). */
+  loadingMs: number;
+  /** When the request went to the backend (ServerContext.deps.now): its prefill is timed from here. */
+  sentAt: number;
 }
 
 /**
@@ -64,8 +77,9 @@ export interface Upstream {
  * nothing the client sees, and its sessions move. A server whose queue is full passes the request
  * to another once, without counting against it.
  */
-async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
+async function connectPooled(ctx: ServerContext, pool: BackendPool, model: string, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
   let failed: { server: string; error: unknown } | undefined;
+  let queuedMs = 0;
   for (;;) {
     const server = pool.pick(session, failed?.server);
     // The other servers are cooling down too: the first server's failure is the answer.
@@ -74,9 +88,11 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string
     const backend = pool.backendFor(server);
     const uncount = pool.count(server);
     let slot: (() => void) | undefined;
+    const asked = ctx.deps.now();
     try {
       slot = await ctx.queues?.acquire(poolQueueName(pool.backend, server), clientSignal);
     } catch (error) {
+      queuedMs += ctx.deps.now() - asked;
       uncount();
       // A full queue says nothing against the server's health, but another server may have room.
       if (failed === undefined && BackendQueueFullError.isInstance(error)) {
@@ -89,11 +105,15 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, body: string
       uncount();
       slot?.();
     };
+    const sentAt = ctx.deps.now();
+    queuedMs += sentAt - asked;
     const ticket = pool.begin(server);
     try {
-      const response = await postChatCompletions(backend, body, { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) });
+      const post = { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
+      // Each exo server of a pool is a cluster of its own, where the model is placed once.
+      const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, model, body, post) : postChatCompletions(backend, body, post));
       ticket.end({ ok: true });
-      return { response, progress: noProgress, release, server };
+      return { response, progress: noProgress, release, server, queuedMs, loadingMs: 0, sentAt };
     } catch (error) {
       const outcome = outcomeOfError(error);
       ticket.end(outcome);

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { BackendPools } from "../backends/backend-pool.js";
 import type { CircuitBreakers } from "../backends/circuit-breaker.js";
+import type { ExoInstances } from "../backends/exo-instances.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
@@ -44,6 +45,8 @@ export interface ServerContext {
   breakers?: CircuitBreakers;
   /** The backends with several servers: session affinity, load and health per server (absent: none is pooled). */
   pools?: BackendPools;
+  /** Which models are placed on each exo backend's cluster, and the placements under way (absent: none is placed, requests go straight through). */
+  exoInstances?: ExoInstances;
   /** Local token clients must present (x-api-key or Bearer); absent: no check. */
   authToken?: string;
   /** How often to send `ping` while the backend is silent (prefilling). */

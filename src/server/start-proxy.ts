@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "h3";
 import { createBackendPools } from "../backends/backend-pool.js";
 import { createCircuitBreakers } from "../backends/circuit-breaker.js";
+import { createExoInstances } from "../backends/exo-instances.js";
 import { probeServer } from "../backends/probe-server.js";
 import { resolveBackends } from "../backends/resolve-backends.js";
 import { createUpstreamClient } from "../backends/upstream-client.js";
@@ -117,6 +118,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     deps: { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId },
   };
   ctx.pools = createBackendPools(ctx.backends, { log, probe: probeServer });
+  if (Object.values(ctx.backends).some((backend) => backend.flavor === "exo")) ctx.exoInstances = createExoInstances({ log });
   const feed = createDashboardFeed({
     table,
     ...(ctx.supervisors ? { supervisors: ctx.supervisors } : {}),
@@ -155,6 +157,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   }
   const close = async () => {
     ctx.pools?.close();
+    ctx.exoInstances?.close();
     await closeServer(server);
     await ctx.upstream.close();
     await Promise.all([saver?.flush(), ttftRates.flush()]);
