@@ -1,5 +1,5 @@
 import type { LearnedRates } from "../router/predict-ttft.js";
-import type { RequestMetrics } from "./request-log.js";
+import { prefillTimeOf, type RequestMetrics } from "./request-log.js";
 
 /** Recent samples kept per rate: enough for a stable median, few enough to follow a slower machine within a few requests. */
 export const RATE_WINDOW = 9;
@@ -18,7 +18,7 @@ export interface RateSample {
 
 /**
  * The rates one finished request shows, from the request log's numbers: prefill from the uncached
- * prompt tokens (the backend's usage: prompt − cached) over mallex's measured time to first token,
+ * prompt tokens (the backend's usage: prompt − cached) over the time from sending it to its first token,
  * decode from the tokens after the first over the time after it. A failed request, an answer read in
  * one piece (no first token of its own), a tiny prompt or a short answer teaches nothing of that rate.
  * `estimatedTokens`: mallex's estimate of the same prompt (the trim report's), for the token ratio;
@@ -28,11 +28,12 @@ export interface RateSample {
 export function sampleOf(m: RequestMetrics, estimatedTokens: number, newSession: boolean): RateSample | undefined {
   if (m.error !== undefined || m.firstTokenAt === undefined || m.promptTokens === undefined) return undefined;
   const sample: RateSample = {};
-  const ttftMs = m.firstTokenAt - m.started;
+  // Timed from the request's way to the backend: a wait in its queue or for its model to load is no prefill.
+  const prefillMs = prefillTimeOf(m)!;
   const prefilled = m.promptTokens - (m.cachedTokens ?? 0);
-  if (ttftMs > 0 && prefilled >= MIN_PREFILL_TOKENS) sample.prefill = prefilled / (ttftMs / 1000);
+  if (prefillMs > 0 && prefilled >= MIN_PREFILL_TOKENS) sample.prefill = prefilled / (prefillMs / 1000);
   const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
-  if (ttftMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS) sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
+  if (prefillMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS) sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
   if (estimatedTokens > 0 && m.promptTokens >= MIN_PREFILL_TOKENS) sample.tokenRatio = m.promptTokens / estimatedTokens;
   if (newSession && m.cachedTokens !== undefined) sample.sharedPrefix = m.cachedTokens;
   return Object.keys(sample).length === 0 ? undefined : sample;

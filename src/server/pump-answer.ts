@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { BackendError } from "../backends/backend-error.js";
-import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import type { AnthropicErrorType, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { createEventStreamFeeder } from "../translate/parse-openai-sse.js";
 import type { StreamSignal, StreamTransformer, TranslatorInput } from "../translate/stream-types.js";
 
@@ -20,13 +20,17 @@ export interface AnswerSink {
   error(reason: unknown): void;
 }
 
-export interface AnswerPumpOptions {
+/** The backend's answer, headers in. */
+export interface AnswerSource {
   /** The backend's SSE body, as node:http gives it. */
   body: Readable;
   /** What a read failure of the body means (ChatCompletionResponse.bodyError). */
   bodyError(error: unknown): unknown;
   /** Told of every piece of the body (keepalive comments too): the backend is alive. */
   onBytes?: (() => void) | undefined;
+}
+
+export interface AnswerPumpOptions {
   /** A `ping` goes into the translator after this long without a part from the backend. */
   pingIntervalMs: number;
   /** The Anthropic stream translator (createAnthropicStreamTransformer). */
@@ -38,6 +42,14 @@ export interface AnswerPump {
   resume(): void;
   /** The sink is gone (the client hung up): the backend's body is let go, which ends its request. */
   cancel(): void;
+}
+
+/** An answer begun before its backend answered (startAnswer): pings go out until one of these. */
+export interface PendingAnswer extends AnswerPump {
+  /** The backend answered: its body flows into the answer. After a cancel, the body is let go at once. */
+  attach(source: AnswerSource): void;
+  /** The backend could not be reached: the answer ends with this error event. */
+  fail(error: { type: AnthropicErrorType; message: string }): void;
 }
 
 /**
@@ -57,8 +69,20 @@ export interface AnswerPump {
  * Backpressure: a sink whose `flush` returns false pauses the body (the upstream client's silence
  * limit does not run while it is paused) until `resume()`.
  */
-export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): AnswerPump {
-  const { body, transformer } = options;
+export function pumpAnswer(options: AnswerPumpOptions & AnswerSource, sink: AnswerSink): AnswerPump {
+  const answer = startAnswer(options, sink);
+  answer.attach(options);
+  return answer;
+}
+
+/**
+ * The answer begins now (`message_start`, then a `ping` every `pingIntervalMs`) and the backend's
+ * body joins it when it comes: a request that waits for its turn in a backend's queue, or for its
+ * model server to load, shows life to the client the way a long prefill does.
+ */
+export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): PendingAnswer {
+  const { transformer } = options;
+  let body: Readable | undefined;
   let closed = false;
   let sourceDone = false;
   // message_stop (or an error event) went out: the answer is complete, whatever the body still holds.
@@ -68,14 +92,14 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
   const letGo = (): void => {
     if (sourceDone) return;
     sourceDone = true;
-    body.destroy();
+    body?.destroy();
   };
   const close = (failure?: { reason: unknown }): void => {
     if (closed) return;
     closed = true;
     clearInterval(ping);
     // Read to its end, unwatched: a kept-alive connection is then free for the next request.
-    if (!sourceDone) body.resume();
+    if (!sourceDone) body?.resume();
     if (failure) sink.error(failure.reason);
     else sink.end();
   };
@@ -105,7 +129,7 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
   const flush = (): void => {
     if (closed) return;
     if (complete) return close();
-    if (!sink.flush()) body.pause();
+    if (!sink.flush()) body?.pause();
   };
   const input = (part: TranslatorInput): void => {
     if (!closed) run(() => transformer.transform?.(part, controller));
@@ -119,48 +143,59 @@ export function pumpAnswer(options: AnswerPumpOptions, sink: AnswerSink): Answer
       }, options.pingIntervalMs);
     else ping.refresh();
   };
-  const finish = (signal?: StreamSignal): void => {
-    if (sourceDone) return;
-    sourceDone = true;
-    if (signal) input(signal);
-    else feeder.finish();
-    if (!closed) run(() => transformer.flush?.(controller));
-    close();
-  };
-
-  const feeder = createEventStreamFeeder(
-    {
-      enqueue(part) {
-        if (closed) return;
-        armPing();
-        input(part);
-      },
-    },
-    { onBytes: options.onBytes },
-  );
   run(() => transformer.start?.(controller));
-  if (closed) {
-    letGo();
-  } else {
+  if (closed) letGo();
+  else {
     armPing();
     flush();
-    body.on("data", (chunk: Buffer) => {
-      if (sourceDone || closed) return;
-      feeder.feed(chunk);
-      flush();
-    });
-    body.once("end", () => finish());
-    body.once("error", (error) => {
-      if (!sourceDone) finish(failureSignal(options.bodyError(error)));
-    });
-    // Destroyed without an error of its own (its request was ended under it): nothing more comes.
-    body.once("close", () => {
-      if (!sourceDone) finish(failureSignal(options.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }))));
-    });
   }
   return {
+    attach(source) {
+      if (sourceDone || closed) {
+        source.body.destroy();
+        return;
+      }
+      body = source.body;
+      const feeder = createEventStreamFeeder(
+        {
+          enqueue(part) {
+            if (closed) return;
+            armPing();
+            input(part);
+          },
+        },
+        { onBytes: source.onBytes },
+      );
+      const finish = (signal?: StreamSignal): void => {
+        if (sourceDone) return;
+        sourceDone = true;
+        if (signal) input(signal);
+        else feeder.finish();
+        if (!closed) run(() => transformer.flush?.(controller));
+        close();
+      };
+      body.on("data", (chunk: Buffer) => {
+        if (sourceDone || closed) return;
+        feeder.feed(chunk);
+        flush();
+      });
+      body.once("end", () => finish());
+      body.once("error", (error) => {
+        if (!sourceDone) finish(failureSignal(source.bodyError(error)));
+      });
+      // Destroyed without an error of its own (its request was ended under it): nothing more comes.
+      body.once("close", () => {
+        if (!sourceDone) finish(failureSignal(source.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }))));
+      });
+    },
+    fail(error) {
+      if (closed) return;
+      sourceDone = true;
+      sink.event({ type: "error", error });
+      close();
+    },
     resume() {
-      if (!sourceDone) body.resume();
+      if (!sourceDone) body?.resume();
     },
     cancel() {
       closed = true;

@@ -10,6 +10,11 @@ export interface RequestMetrics {
   /** What trimming did, described when the line is written (describeTrimRules), not on the request's path. */
   trim?: TrimReport;
   started: number;
+  /** How long the request waited for its turn in the backend's queue, then for its server to be ready. */
+  queuedMs?: number;
+  loadingMs?: number;
+  /** When it went to the backend: the time to its first token from here is the backend's prefill. */
+  sentAt?: number;
   firstTokenAt?: number;
   finishedAt?: number;
   promptTokens?: number;
@@ -55,20 +60,25 @@ export function createEventObserver(metrics: RequestMetrics, now: () => number, 
   };
 }
 
+/** Waits shorter than this are not worth a word in the log line. */
+const NOTABLE_WAIT_MS = 10;
+
 /**
- * `route · chars in → out · rules that trimmed · prompt tokens (cached) · time to first token ·
- * prefill and decode tokens/s · notes · stop reason`: the numbers users tune their setup with.
+ * `route · chars in → out · rules that trimmed · prompt tokens (cached) · waits · time to first
+ * token · prefill and decode tokens/s · notes · stop reason`: the numbers users tune their setup with.
  */
 export function formatRequestLog(m: RequestMetrics): string {
   const cut = m.charsIn > 0 ? Math.round((1 - m.charsOut / m.charsIn) * 100) : 0;
   const parts = [m.route, `${m.charsIn} → ${m.charsOut} chars (${cut >= 0 ? "−" : "+"}${Math.abs(cut)}%)`];
   if (m.trim !== undefined) parts.push(`rules: ${describeTrimRules(m.trim)}`);
   if (m.promptTokens !== undefined) parts.push(`prompt ${m.promptTokens} tok (${m.cachedTokens ?? 0} cached)`);
+  if ((m.queuedMs ?? 0) >= NOTABLE_WAIT_MS) parts.push(`queued ${seconds(m.queuedMs!)}`);
+  if ((m.loadingMs ?? 0) >= NOTABLE_WAIT_MS) parts.push(`waited ${seconds(m.loadingMs!)} for the model server`);
   if (m.firstTokenAt !== undefined) {
-    const ttft = m.firstTokenAt - m.started;
-    parts.push(`ttft ${(ttft / 1000).toFixed(2)} s`);
+    parts.push(`ttft ${seconds(m.firstTokenAt - m.started)}`);
+    const prefillMs = prefillTimeOf(m)!;
     const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
-    if (prefilled > 0 && ttft > 0) parts.push(`prefill ${Math.round(prefilled / (ttft / 1000))} tok/s`);
+    if (prefilled > 0 && prefillMs > 0) parts.push(`prefill ${Math.round(prefilled / (prefillMs / 1000))} tok/s`);
     const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
     if (m.outputTokens !== undefined) parts.push(`out ${m.outputTokens} tok${decodeMs > 0 ? ` at ${Math.round(m.outputTokens / (decodeMs / 1000))} tok/s` : ""}`);
   }
@@ -77,3 +87,10 @@ export function formatRequestLog(m: RequestMetrics): string {
   parts.push(m.error ? `error: ${m.error}` : `stop ${m.stopReason ?? "?"}${stopSequence}`);
   return parts.join(" · ");
 }
+
+/** From the request's way to the backend to its first token: its prefill, without any wait before. */
+export function prefillTimeOf(m: RequestMetrics): number | undefined {
+  return m.firstTokenAt === undefined ? undefined : m.firstTokenAt - (m.sentAt ?? m.started);
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -19,6 +19,8 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
   { name: "mallex_requests_total", help: "POST /v1/messages requests, counted once when each ends (tier none: refused before routing).", type: "counter", labels: [...ROUTE, "status", "outcome"] },
   { name: "mallex_request_errors_total", help: "Requests that ended in an error: an error status or an error event in the stream.", type: "counter", labels: [...ROUTE, "status"] },
   { name: "mallex_request_duration_seconds", help: "From the request's arrival to its last byte.", type: "histogram", labels: ROUTE },
+  { name: "mallex_queue_wait_seconds", help: "How long each local request waited for its turn in its backend's queue (server.max_in_flight_per_backend are served at once).", type: "histogram", labels: ROUTE },
+  { name: "mallex_model_load_wait_seconds", help: "How long each local request then waited for its model server to be ready (started by mallex, its model loaded or placed).", type: "histogram", labels: ROUTE },
   { name: "mallex_time_to_first_token_seconds", help: "From the request's arrival to the first token of a streamed local answer.", type: "histogram", labels: ROUTE },
   { name: "mallex_prompt_tokens_total", help: "Prompt tokens the local backend read, cached ones included.", type: "counter", labels: ROUTE },
   { name: "mallex_cached_tokens_total", help: "Prompt tokens the local backend served from its prefix cache.", type: "counter", labels: ROUTE },
@@ -80,6 +82,8 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
   if (!m) return;
   // A one-piece answer has no first token of its own: the request log puts it at the start.
   if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started) registry.observe("mallex_time_to_first_token_seconds", labels, (m.firstTokenAt - trace.started) / 1000);
+  if (m.queuedMs !== undefined) registry.observe("mallex_queue_wait_seconds", labels, m.queuedMs / 1000);
+  if (m.loadingMs !== undefined) registry.observe("mallex_model_load_wait_seconds", labels, m.loadingMs / 1000);
   if (m.promptTokens !== undefined) registry.inc("mallex_prompt_tokens_total", labels, m.promptTokens);
   if (m.cachedTokens !== undefined) registry.inc("mallex_cached_tokens_total", labels, m.cachedTokens);
   if (m.outputTokens !== undefined) registry.inc("mallex_output_tokens_total", labels, m.outputTokens);

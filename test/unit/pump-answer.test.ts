@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { pumpAnswer, type AnswerSink } from "../../src/server/pump-answer.js";
+import { pumpAnswer, startAnswer, type AnswerSink } from "../../src/server/pump-answer.js";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import { createAnthropicStreamTransformer } from "../../src/translate/translate-openai-stream.js";
 import { baseOptions, createTestDeps } from "../helpers/translate-helpers.js";
@@ -91,5 +91,51 @@ describe("pumpAnswer", () => {
     cancelled.handle.cancel();
     expect(cancelled.body.destroyed).toBe(true);
     expect(cancelled.ended).not.toHaveBeenCalled();
+  });
+});
+
+describe("startAnswer", () => {
+  afterEach(() => vi.useRealTimers());
+
+  function begin() {
+    const events: AnthropicStreamEvent[] = [];
+    const ended = vi.fn();
+    const sink: AnswerSink = { event: (event) => void events.push(event), flush: () => true, end: ended, error: vi.fn() };
+    const transformer = createAnthropicStreamTransformer({ model: "claude-x", tools: undefined, options: baseOptions, deps: createTestDeps(), stopSequences: undefined });
+    const answer = startAnswer({ pingIntervalMs: 100, transformer }, sink);
+    return { answer, ended, types: () => events.map((event) => event.type), events };
+  }
+
+  it("pings until the backend's body is attached, then streams it into the same answer", async () => {
+    vi.useFakeTimers();
+    const { answer, types, ended } = begin();
+    vi.advanceTimersByTime(250);
+    expect(types()).toEqual(["message_start", "ping", "ping", "ping"]);
+    vi.useRealTimers();
+    const body = new PassThrough();
+    answer.attach({ body, bodyError: (error) => error });
+    body.end(`${chunk({ content: "ok" }, "stop")}data: [DONE]\n\n`);
+    await tick();
+    expect(types().slice(4)).toEqual(["content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it("ends with the error event it is given when the backend cannot be reached, and pings no more", () => {
+    vi.useFakeTimers();
+    const { answer, events, ended, types } = begin();
+    answer.fail({ type: "overloaded_error", message: "Backend mlx is busy." });
+    vi.advanceTimersByTime(500);
+    expect(types()).toEqual(["message_start", "ping", "error"]);
+    expect(events.at(-1)).toEqual({ type: "error", error: { type: "overloaded_error", message: "Backend mlx is busy." } });
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it("lets go of a body that arrives after the client went away", () => {
+    const { answer, ended } = begin();
+    answer.cancel();
+    const body = new PassThrough();
+    answer.attach({ body, bodyError: (error) => error });
+    expect(body.destroyed).toBe(true);
+    expect(ended).not.toHaveBeenCalled();
   });
 });

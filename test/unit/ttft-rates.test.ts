@@ -31,6 +31,11 @@ describe("sampleOf", () => {
     expect(sampleOf(finished(), 6_400, false)).toEqual({ prefill: 2_000, decode: 50, tokenRatio: 1.25 });
   });
 
+  it("times the prefill from the request's way to the backend: a wait in its queue or for its model to load is no prefill", () => {
+    // Sent 2 s after it arrived (queued 1.5 s, then 0.5 s for the server): 6,000 tokens in 1 s.
+    expect(sampleOf(finished({ queuedMs: 1_500, loadingMs: 500, sentAt: 3_000 }), 6_400, false)).toEqual({ prefill: 6_000, decode: 50, tokenRatio: 1.25 });
+  });
+
   it("learns nothing from a failed request or an answer read in one piece; no prefill from a tiny prompt, no decode from a short answer", () => {
     expect(sampleOf(finished({ error: "client disconnected" }), 6_400, true)).toBeUndefined();
     expect(sampleOf(finished({ firstTokenAt: undefined }), 6_400, false)).toBeUndefined();

@@ -22,7 +22,7 @@ import { messageToStreamEvents } from "../../translate/message-to-stream-events.
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
 import { MallexError } from "../../mallex-error.js";
-import { mapErrorTypeToStatus } from "../../translate/anthropic-error.js";
+import { mapErrorTypeToStatus, mapStatusToErrorType } from "../../translate/anthropic-error.js";
 import { BackendQueueFullError } from "../backend-queue.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
 import { describeBackendFailure } from "../backend-error-response.js";
@@ -30,10 +30,10 @@ import { checkConversation, parseBetas } from "../check-conversation.js";
 import { declineThread } from "../decline-thread.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
 import { createEventObserver, formatRequestLog, onceEnded, type RequestMetrics } from "../request-log.js";
-import { pumpAnswer, type AnswerSink } from "../pump-answer.js";
+import { pumpAnswer, startAnswer, type AnswerPumpOptions, type AnswerSink, type AnswerSource } from "../pump-answer.js";
 import { replaySSE, streamSSE } from "../sse-response.js";
 import { routeRequest } from "../route-with-classifier.js";
-import { connectUpstream } from "../connect-upstream.js";
+import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
@@ -189,15 +189,11 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
 
 async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): Promise<Response> {
   const { route, routeLabel, metrics, translateContext, forced } = call;
+  const connecting = connectUpstream(ctx, route.profile, call.upstreamBody, req.signal, { streamed: call.streamUpstream, poolSession: call.poolSession });
+  if (call.clientStream && call.streamUpstream) return streamLocal(req, ctx, call, (await settledWithin(connecting, ctx.pingIntervalMs)) ?? connecting);
+  const upstream = await connecting;
+  const end = endOfCall(ctx, call, upstream);
   const backend = ctx.backends[route.profile.backend]!;
-  const upstream = await connectUpstream(ctx, route.profile, call.upstreamBody, req.signal, { streamed: call.streamUpstream, poolSession: call.poolSession });
-  // Which server of a pool answers: the request's log line says it.
-  if (upstream.server !== undefined) metrics.route = `${routeLabel} on ${upstream.server}`;
-  const end = onceEnded(metrics, ctx.deps.now, (m) => {
-    upstream.release();
-    ctx.log(formatRequestLog(m));
-    if (ctx.ttft) learnFromRequest(ctx.ttft, route.profile, m, call.prompt);
-  });
 
   if (!call.streamUpstream) {
     let converted: AnthropicMessage;
@@ -234,35 +230,26 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
     return call.clientStream ? replaySSE(messageToStreamEvents(message)) : FastResponse.json(message);
   }
 
+  // Streamed from the backend (stop sequences) but answered in one piece.
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const observe = createEventObserver(metrics, ctx.deps.now, end);
-  const pump = (sink: AnswerSink) =>
-    pumpAnswer(
-      {
-        body: upstream.response.body,
-        bodyError: upstream.response.bodyError,
-        // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
-        onBytes: upstream.progress,
-        pingIntervalMs: ctx.pingIntervalMs,
-        transformer: createAnthropicStreamTransformer({ ...translateContext, inputTokensEstimate: call.prompt.estimatedTokens }),
-      },
-      call.wantsJson ? holdJsonText(sink) : sink,
-    );
-  if (call.clientStream) return streamSSE(pump, { observe, end: () => end() });
   const events: AnthropicStreamEvent[] = [];
   await new Promise<void>((resolve) => {
-    pump({
-      event(event) {
-        events.push(event);
-        observe(event);
+    pumpAnswer(
+      { ...answerOptions(ctx, call), ...sourceOf(upstream) },
+      {
+        event(event) {
+          events.push(event);
+          observe(event);
+        },
+        flush: () => true,
+        end: resolve,
+        error(reason) {
+          events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
+          resolve();
+        },
       },
-      flush: () => true,
-      end: resolve,
-      error(reason) {
-        events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
-        resolve();
-      },
-    });
+    );
   });
   end();
   const collected = collectStreamMessage(events);
@@ -271,6 +258,73 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
     return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry, requestId: ctx.requestId });
   }
   return FastResponse.json(collected.message);
+}
+
+/**
+ * A streamed answer. When the backend took longer than a ping interval to answer (the request waited
+ * its turn in the queue, or for its model server to load), the answer begins without it and pings
+ * until it comes, as during a long prefill; a failure then is the stream's `error` event.
+ */
+function streamLocal(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream | Promise<Upstream>): Response {
+  let end: ((error?: string) => void) | undefined;
+  req.signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
+  const observe = createEventObserver(call.metrics, ctx.deps.now, (error) => end?.(error));
+  const arrived = (answer: Upstream): AnswerSource => {
+    end = endOfCall(ctx, call, answer);
+    return sourceOf(answer);
+  };
+  const sinkFor = (sink: AnswerSink) => (call.wantsJson ? holdJsonText(sink) : sink);
+  const log = { observe, end: () => end?.() };
+  if (!(upstream instanceof Promise)) return streamSSE((sink) => pumpAnswer({ ...answerOptions(ctx, call), ...arrived(upstream) }, sinkFor(sink)), log);
+  return streamSSE((sink) => {
+    const answer = startAnswer(answerOptions(ctx, call), sinkFor(sink));
+    upstream.then(
+      (connected) => {
+        const source = arrived(connected);
+        if (req.signal.aborted) end!("client disconnected");
+        answer.attach(source);
+      },
+      (error: unknown) => {
+        const reply = describeFailure(error, ctx, call.routeLabel);
+        answer.fail({ type: reply.options.type ?? mapStatusToErrorType(reply.status), message: reply.message });
+      },
+    );
+    return answer;
+  }, log);
+}
+
+/** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
+function endOfCall(ctx: ServerContext, call: PreparedCall, upstream: Upstream): (error?: string) => void {
+  const { metrics } = call;
+  // Which server of a pool answers: the request's log line says it.
+  if (upstream.server !== undefined) metrics.route = `${call.routeLabel} on ${upstream.server}`;
+  metrics.queuedMs = upstream.queuedMs;
+  metrics.loadingMs = upstream.loadingMs;
+  metrics.sentAt = upstream.sentAt;
+  return onceEnded(metrics, ctx.deps.now, (m) => {
+    upstream.release();
+    ctx.log(formatRequestLog(m));
+    if (ctx.ttft) learnFromRequest(ctx.ttft, call.route.profile, m, call.prompt);
+  });
+}
+
+const answerOptions = (ctx: ServerContext, call: PreparedCall): AnswerPumpOptions => ({
+  pingIntervalMs: ctx.pingIntervalMs,
+  transformer: createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens }),
+});
+
+// Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
+const sourceOf = (upstream: Upstream): AnswerSource => ({ body: upstream.response.body, bodyError: upstream.response.bodyError, onBytes: upstream.progress });
+
+/** The promise's value when it settles within `ms`; undefined when it takes longer (it goes on). A rejection within `ms` is thrown. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
@@ -292,7 +346,13 @@ function holdJsonText(sink: AnswerSink): AnswerSink {
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
 function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {
-  const reply = (status: number, message: string, options: ErrorResponseOptions) => errorResponse(status, message, { ...options, requestId: ctx.requestId });
+  const reply = describeFailure(error, ctx, routeLabel);
+  return errorResponse(reply.status, reply.message, { ...reply.options, requestId: ctx.requestId });
+}
+
+/** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */
+function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string): { status: number; message: string; options: ErrorResponseOptions } {
+  const reply = (status: number, message: string, options: ErrorResponseOptions) => ({ status, message, options });
   if (TranslateError.isInstance(error)) {
     ctx.log(`${routeLabel} · rejected: ${error.message}`);
     return reply(400, `${error.path}: ${error.message}`, { retry: false });

@@ -1,0 +1,173 @@
+/**
+ * Waiting you can see: a streamed request that waits for its turn in a backend's queue (or for its
+ * model server) longer than a ping interval begins its answer and pings until the backend answers;
+ * the log line and /metrics say how long it waited, and the learned prefill rate leaves the wait out.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveBackends } from "../src/backends/resolve-backends.js";
+import { packageRoot } from "./helpers/config-tree.js";
+import { createBackendQueues } from "../src/server/backend-queue.js";
+import { supervisionFor } from "../src/server/supervision-defaults.js";
+import { createSupervisorPool } from "../src/server/supervisor-pool.js";
+import { createSupervisor } from "../src/supervisor/create-supervisor.js";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { parseSSE } from "./fakes/read-sse.js";
+import { parseExposition } from "./helpers/parse-exposition.js";
+import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
+
+let closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+
+async function fakeMlx(options: Parameters<typeof createFakeMlxServer>[0]): Promise<FakeMlxServer> {
+  const server = await createFakeMlxServer(options);
+  closers.push(() => server.close());
+  return server;
+}
+
+function queuedProxy(backendUrl: string, options: { maxWaiting?: number } = {}) {
+  return createTestProxy({ backendUrl, ctx: { pingIntervalMs: 40, queues: createBackendQueues({ maxInFlight: 1, maxWaiting: options.maxWaiting ?? 4 }) } });
+}
+
+const ask = (text: string, stream = true) => ({ model: "claude-opus-4-8", max_tokens: 64, stream, messages: [{ role: "user", content: text }] });
+
+interface Timed {
+  type: string;
+  at: number;
+  error?: { type: string; message: string };
+}
+
+/** The stream's events with the time each arrived (performance.now()). */
+async function timedEvents(response: Response): Promise<Timed[]> {
+  expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  const events: Timed[] = [];
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of response.body!) {
+    text += decoder.decode(chunk, { stream: true });
+    const complete = text.slice(0, text.lastIndexOf("\n\n") + 2);
+    text = text.slice(complete.length);
+    for (const event of parseSSE(complete)) if (event.comment === undefined) events.push({ ...(JSON.parse(event.data) as Omit<Timed, "at">), at: performance.now() });
+  }
+  return events;
+}
+
+describe("a request waiting for its backend", () => {
+  it("begins its answer and pings while it waits in the queue, then streams the answer; the log and /metrics say how long it waited", async () => {
+    const mlx = await fakeMlx({ tokenDelayMs: 50 });
+    const proxy = queuedProxy(mlx.url);
+    const first = await proxy.post("/v1/messages", ask("Say hello to the first one."));
+    const firstDone = timedEvents(first).then((events) => events.at(-1)!.at);
+    const second = await proxy.post("/v1/messages", ask("Say hello to the second one."));
+    const events = await timedEvents(second);
+    const firstEnded = await firstDone;
+
+    // message_start and pings went out before the first request let go of the backend…
+    expect(events[0]!.type).toBe("message_start");
+    const waiting = events.filter((event) => event.at < firstEnded);
+    expect(waiting.filter((event) => event.type === "ping").length).toBeGreaterThanOrEqual(2);
+    expect(waiting.every((event) => event.type === "message_start" || event.type === "ping")).toBe(true);
+    // …then its own answer, once, complete.
+    expect(events.filter((event) => event.type === "message_start")).toHaveLength(1);
+    expect(events.map((event) => event.type).filter((type) => type !== "ping")).toEqual(["message_start", "content_block_start", ...events.filter((e) => e.type === "content_block_delta").map(() => "content_block_delta"), "content_block_stop", "message_delta", "message_stop"]);
+
+    const lines = proxy.logs.filter((line) => line.includes("claude-opus-4-8 →"));
+    expect(lines).toHaveLength(2);
+    const waited = lines.map((line) => Number(/queued (\d+\.\d+) s/.exec(line)?.[1] ?? 0));
+    expect(waited[0]).toBe(0); // the first did not wait: its line says nothing of it
+    expect(waited[1]).toBeGreaterThan(0.1);
+
+    const metrics = parseExposition(await (await proxy.fetch("/metrics")).text());
+    const count = metrics.find((s) => s.name === "mallex_queue_wait_seconds_count");
+    const sum = metrics.find((s) => s.name === "mallex_queue_wait_seconds_sum");
+    expect(count?.value).toBe(2);
+    expect(sum?.value).toBeGreaterThan(0.1);
+    expect(metrics.find((s) => s.name === "mallex_model_load_wait_seconds_count")?.value).toBe(2);
+  });
+
+  it("answers at once, with no ping before its answer, when it did not wait", async () => {
+    const mlx = await fakeMlx({});
+    const proxy = queuedProxy(mlx.url);
+    const events = await timedEvents(await proxy.post("/v1/messages", ask("Say hello.")));
+    expect(events.map((event) => event.type).slice(0, 3)).toEqual(["message_start", "ping", "content_block_start"]);
+    expect(proxy.logs.join("\n")).not.toMatch(/queued|waited/);
+  });
+
+  it("ends a begun answer with the backend's error as the stream's error event, and frees the queue", async () => {
+    // A server that takes 200 ms to refuse (a model server failing while it loads).
+    const server: Server = createServer((_req, res) => {
+      setTimeout(() => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "model is still loading" } })), 200);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    closers.push(() => {
+      server.closeAllConnections(); // mallex keeps its connection to a backend alive
+      return new Promise((resolve) => server.close(() => resolve()));
+    });
+    const proxy = queuedProxy(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+
+    const events = await timedEvents(await proxy.post("/v1/messages", ask("Say hello.")));
+    expect(events[0]!.type).toBe("message_start");
+    expect(events.some((event) => event.type === "ping")).toBe(true);
+    const last = events.at(-1)!;
+    expect(last.type).toBe("error");
+    expect(last.error!.type).toBe("api_error");
+    expect(last.error!.message).toMatch(/503|loading/i);
+    expect(proxy.logs.join("\n")).not.toMatch(/internal error|mallex failed/);
+    expect(proxy.ctx.queues!.stats("mlx")).toEqual({ inFlight: 0, waiting: 0 });
+  });
+
+  it("leaves the queue when its client goes away while it waits; the next request is served", async () => {
+    const mlx = await fakeMlx({ tokenDelayMs: 40 });
+    const proxy = queuedProxy(mlx.url);
+    const first = await proxy.post("/v1/messages", ask("Say hello to the first one."));
+    const abort = new AbortController();
+    const second = await proxy.fetch("/v1/messages", { method: "POST", body: JSON.stringify(ask("Say hello to the second one.")), headers: { "content-type": "application/json" }, signal: abort.signal });
+    const reader = second.body!.getReader();
+    await reader.read(); // message_start: it waits
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    await timedEvents(first);
+    const third = await timedEvents(await proxy.post("/v1/messages", ask("Say hello to the third one.")));
+    expect(third.at(-1)!.type).toBe("message_stop");
+    // The second never reached the backend.
+    const asked = mlx.requests.filter((r) => r.path.startsWith("/v1/chat/completions")).map((r) => JSON.stringify(r.body));
+    expect(asked.some((body) => body.includes("second one"))).toBe(false);
+    expect(proxy.ctx.queues!.stats("mlx")).toEqual({ inFlight: 0, waiting: 0 });
+  });
+
+  it("pings while its model server starts, and says how long it waited for it", async () => {
+    const command = `node ${join(packageRoot, "test/fakes/mlx-lm-server-cli.js")} --model my-org/Tiny-Coder --port {port} --load-ms 400`;
+    const supervisors = createSupervisorPool(defaultTable, {
+      serverCommand: command,
+      defaults: await supervisionFor(command, packageRoot),
+      create: (spec) => createSupervisor(spec, { mallexHome: mkdtempSync(join(tmpdir(), "mallex-wait-")), onEvent: () => {} }),
+    });
+    closers.push(() => Promise.all(supervisors.all().map((supervisor) => supervisor.stop())).then(() => {}));
+    const proxy = createTestProxy({ ctx: { pingIntervalMs: 40, supervisors, backends: resolveBackends(defaultTable, {}, { supervised: supervisors.backends }) } });
+
+    const events = await timedEvents(await proxy.post("/v1/messages", ask("Say hello.")));
+    const firstContent = events.findIndex((event) => event.type === "content_block_start");
+    expect(events[0]!.type).toBe("message_start");
+    expect(events.slice(1, firstContent).filter((event) => event.type === "ping").length).toBeGreaterThanOrEqual(3);
+    expect(events.at(-1)!.type).toBe("message_stop");
+    const line = proxy.logs.find((l) => l.includes("claude-opus-4-8 →"))!;
+    expect(Number(/waited (\d+\.\d+) s for the model server/.exec(line)?.[1])).toBeGreaterThanOrEqual(0.4);
+  });
+
+  it("answers a request that asked for no stream in one piece after its wait", async () => {
+    const mlx = await fakeMlx({ tokenDelayMs: 30 });
+    const proxy = queuedProxy(mlx.url);
+    const first = proxy.post("/v1/messages", ask("Say hello to the first one."));
+    const second = await proxy.post("/v1/messages", ask("Say hello to the second one.", false));
+    expect(second.status).toBe(200);
+    expect(((await second.json()) as { type: string }).type).toBe("message");
+    await timedEvents(await first);
+  });
+});
