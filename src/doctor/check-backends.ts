@@ -1,3 +1,4 @@
+import { checkExoBackend } from "./check-exo.js";
 import { isLocal, profilesInUse, type ProfileInUse } from "./profiles-in-use.js";
 import type { CheckResult, DoctorContext, DoctorDeps } from "./types.js";
 
@@ -43,7 +44,9 @@ export async function checkBackends(ctx: DoctorContext): Promise<CheckResult[]> 
       }
     }
   }
-  const probed = await Promise.all(targets.map((target) => probeBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, ctx.options.generateTimeoutMs ?? 30_000)));
+  const probe = (target: Target) => probeBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, ctx.options.generateTimeoutMs ?? 30_000);
+  // exo serves a model only once it is placed on its cluster: see check-exo.ts.
+  const probed = await Promise.all(targets.map((target) => (target.flavor === "exo" ? checkExoBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, () => probe(target)) : probe(target))));
   return [...probed, ...skipped];
 }
 
