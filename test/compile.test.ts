@@ -168,6 +168,7 @@ describe("the README's pool example", () => {
     const result = compileTree({ "mallex.yaml": yaml });
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.mlx).toMatchObject({ baseUrl: "http://studio-1.local:8080/v1", urls: ["http://studio-1.local:8080/v1", "http://studio-2.local:8080/v1"] });
+    expect(result.table?.backends.mlx!.pool).toEqual({ allowedFails: 2, cooldownMs: 30_000, probeIntervalMs: 2_000, moveMargin: 4, moveRatio: 2 });
   });
 
   it("refuses urls beside base_url or supervise", () => {
