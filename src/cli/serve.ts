@@ -1,3 +1,4 @@
+import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
@@ -12,7 +13,8 @@ import { withEmbeddedModel } from "../server/with-embedded-model.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
 import type { createSupervisor } from "../supervisor/create-supervisor.js";
 import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
-import type { ServerSupervisor } from "../supervisor/types.js";
+import { createModelSizes, defaultModelSizeDeps } from "../supervisor/model-sizes.js";
+import type { ServerSupervisor, SupervisorEvent } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
 import { findConfig } from "./find-config.js";
 import { parseCount } from "./parse-count.js";
@@ -116,13 +118,19 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   let supervise: typeof createSupervisor | undefined;
   // The dashboard shows each server's progress and last error: its feed exists once the proxy does, before any server starts.
   let dashboard: DashboardFeed | undefined;
+  const serverEvent = (key: string, event: SupervisorEvent) => {
+    logEvent(formatSupervisorEvent(key, event));
+    dashboard?.serverEvent(key, event);
+  };
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
     // Loaded below before any request can get here: the pool creates supervisors for its backends only.
-    create: (spec) => supervise!(spec, { mallexHome, onEvent: (event) => {
-        logEvent(formatSupervisorEvent(spec.key, event));
-        dashboard?.serverEvent(spec.key, event);
+    create: (spec, observe) => supervise!(spec, { mallexHome, onEvent: (event) => {
+        observe(event);
+        serverEvent(spec.key, event);
       } }),
+    // Why a server waits for room or was unloaded to make some: a line of that server's events.
+    memory: { totalBytes: totalmem(), sizes: createModelSizes(defaultModelSizeDeps(mallexHome)), note: (key, message) => serverEvent(key, { type: "progress", message }) },
   });
   // Process management (execa, pidfiles, death watches) is loaded only when mallex may start a server.
   if (backendUrl === undefined && supervisors.backends.size > 0) supervise = (await import("../supervisor/create-supervisor.js")).createSupervisor;

@@ -28,6 +28,7 @@ export function checkReferences(view: ConfigView): void {
     const entry = config.tiers?.[tier];
     if (entry) expect("profile", entry.profile, profiles, ["tiers", tier, "profile"]);
   }
+  (config.memory?.together ?? []).forEach((group, i) => group.forEach((name, j) => expect("profile", name, profiles, ["memory", "together", i, j])));
   const classifier = config.classifier ?? {};
   if (classifier.profile !== undefined) expect("profile", classifier.profile, profiles, ["classifier", "profile"]);
   if (classifier.template !== undefined) expect("template", classifier.template, templates, ["classifier", "template"]);

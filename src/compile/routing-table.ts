@@ -192,6 +192,13 @@ export interface RoutingTable {
   };
   backends: Record<string, CompiledBackend>;
   profiles: Record<string, CompiledProfile>;
+  /** `memory:` (supervisor/memory-budget.ts); absent when the config sets neither key. */
+  memory?: {
+    /** Absent: 75% of this machine's RAM, decided when mallex starts. */
+    budgetGb?: number;
+    /** Groups of profile names that may stay loaded together; absent: any that fit. */
+    together?: string[][];
+  };
   tiers: Record<TierName, CompiledTier>;
   routing: {
     defaultTier: TierName;

@@ -1,7 +1,9 @@
 import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { distributedCommand } from "../backends/mlx-distributed.js";
 import { modelOfCommand } from "../supervisor/command-model.js";
-import type { ServerSupervisor, SupervisedServerSpec } from "../supervisor/types.js";
+import type { ModelSizes } from "../supervisor/model-sizes.js";
+import { createTableMemoryBudget, type TableMemoryOptions } from "../supervisor/table-memory-budget.js";
+import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../supervisor/types.js";
 
 /** The compiled `supervise:` block, as the backend declares it or as schema defaults give it. */
 export type Supervision = NonNullable<CompiledBackend["supervise"]>;
@@ -11,7 +13,10 @@ export interface SupervisorPoolOptions {
   serverCommand?: string;
   /** The schema's defaults for a `supervise:` block, for backends `--server-command` supervises without one (required with it). */
   defaults?: Supervision;
-  create(spec: SupervisedServerSpec): ServerSupervisor;
+  /** observe: pass it the supervisor's events (the memory budget measures a ready server, and learns of stops). */
+  create(spec: SupervisedServerSpec, observe: (event: SupervisorEvent) => void): ServerSupervisor;
+  /** Memory-aware swapping (memory: in mallex.yaml, supervisor/memory-budget.ts); absent: servers start with no budget. */
+  memory?: TableMemoryOptions & { sizes: ModelSizes };
 }
 
 /** The local servers mallex runs, one per backend and model, created on first use. */
@@ -38,6 +43,12 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
       .map(([name]) => name),
   );
   const supervisors = new Map<string, ServerSupervisor>();
+  const keyOf = (name: string) => {
+    const profile = table.profiles[name];
+    return profile && backends.has(profile.backend) ? supervisedSpec(profile, table.backends[profile.backend]!, options).key : undefined;
+  };
+  const memory = options.memory;
+  const budget = memory && createTableMemoryBudget(table, memory, keyOf);
   return {
     backends,
     for(profile) {
@@ -45,7 +56,12 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
       const spec = supervisedSpec(profile, backend, options);
       let supervisor = supervisors.get(spec.key);
       if (!supervisor) {
-        supervisor = options.create(spec);
+        supervisor = options.create(spec, (event) => budget?.observe(spec.key, event));
+        // Behind the budget, a start first makes room and each request marks the server used.
+        if (budget) {
+          memory!.sizes.register(spec.key, { model: spec.model, ...(profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}), ...(profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}) });
+          supervisor = budget.guard(supervisor);
+        }
         supervisors.set(spec.key, supervisor);
       }
       return supervisor;

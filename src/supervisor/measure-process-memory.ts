@@ -5,7 +5,6 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { platform } from "node:os";
-import { execa } from "execa";
 
 /** One process as `ps -A -o pid=,ppid=,pgid=,rss=` shows it; rss in bytes. */
 export interface ProcessRow {
@@ -27,7 +26,8 @@ export const defaultMeasureProcessDeps = (): MeasureProcessDeps => ({
   platform: platform(),
   readdir: (path) => readdir(path),
   readFile: (path) => readFile(path, "utf8"),
-  ps: async () => (await execa("ps", ["-A", "-o", "pid=,ppid=,pgid=,rss="])).stdout,
+  // execa is loaded when a server is measured, not when mallex starts.
+  ps: async () => (await (await import("execa")).execa("ps", ["-A", "-o", "pid=,ppid=,pgid=,rss="])).stdout,
 });
 
 /** RSS in bytes of the process and its descendants (and its process group, when it leads one); undefined when unknown. */

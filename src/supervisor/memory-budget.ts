@@ -64,6 +64,14 @@ export function createMemoryBudget(options: MemoryBudgetOptions): MemoryBudget {
 
 const GB = 1024 ** 3;
 
+/** The budget when memory.budget_gb is absent: macOS lets the GPU wire about this share of unified memory by default. */
+export const DEFAULT_MEMORY_SHARE = 0.75;
+
+/** 64 GB of RAM → 48: the default budget, in whole GB (what `mallex init` writes). */
+export function defaultMemoryBudgetGb(ramGb: number): number {
+  return Math.floor(ramGb * DEFAULT_MEMORY_SHARE);
+}
+
 /** 12_992_276_480 → "12.1 GB" (GiB, as Activity Monitor and the budget count them). */
 export function formatGb(bytes: number): string {
   return `${Number((bytes / GB).toFixed(1))} GB`;

@@ -1,0 +1,34 @@
+/**
+ * The memory budget a routing table asks for: memory.budget_gb (else 75% of this machine's RAM), and
+ * memory.together's profile names turned into the keys of the servers that run them.
+ */
+import type { RoutingTable } from "../compile/routing-table.js";
+import { createMemoryBudget, defaultMemoryBudgetGb, type MemoryBudget, type SizeSource } from "./memory-budget.js";
+
+export interface TableMemoryOptions {
+  /** This machine's RAM in bytes (os.totalmem()), for the default budget. */
+  totalBytes: number;
+  sizes: SizeSource;
+  note(key: string, text: string): void;
+  now?(): number;
+}
+
+const GB = 1024 ** 3;
+
+/** keyOf: the key of the server that runs a profile; undefined for a profile mallex does not supervise. */
+export function createTableMemoryBudget(table: RoutingTable, options: TableMemoryOptions, keyOf: (profile: string) => string | undefined): MemoryBudget {
+  const declared = table.memory?.budgetGb;
+  const ramGb = options.totalBytes / GB;
+  const budgetGb = declared ?? defaultMemoryBudgetGb(ramGb);
+  const budgetSource =
+    declared !== undefined ? `memory.budget_gb: ${declared}` : `75% of this machine's ${Math.round(ramGb)} GB, as memory.budget_gb is not set`;
+  const together = table.memory?.together?.map((group) => group.map(keyOf).filter((key): key is string => key !== undefined));
+  return createMemoryBudget({
+    budgetBytes: budgetGb * GB,
+    budgetSource,
+    ...(together ? { together } : {}),
+    sizes: options.sizes,
+    note: options.note,
+    now: options.now ?? Date.now,
+  });
+}
