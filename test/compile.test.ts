@@ -171,6 +171,25 @@ describe("the README's pool example", () => {
     expect(result.table?.backends.mlx!.pool).toEqual({ allowedFails: 2, cooldownMs: 30_000, probeIntervalMs: 2_000, moveMargin: 4, moveRatio: 2 });
   });
 
+  it("and its exo example compile, with the backend's flavor and timeout", () => {
+    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("**exo.**", readme.indexOf("### Several machines")));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const result = compileTree({ "mallex.yaml": yaml });
+    expect(result.lines).toEqual([]);
+    expect(result.table?.backends.cluster).toMatchObject({ kind: "openai", flavor: "exo", baseUrl: "http://studio-1.local:52415/v1", timeoutMs: 120_000 });
+    expect(result.table?.profiles.kimi).toMatchObject({ backend: "cluster", model: "mlx-community/Kimi-K2-Instruct-4bit" });
+  });
+
+  it("its mlx distributed example compiles, the hostfile beside the config", () => {
+    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("**mlx distributed.**"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const result = compileTree({ "mallex.yaml": yaml });
+    expect(result.lines).toEqual([]);
+    expect(result.table?.backends.cluster?.supervise?.distributed).toEqual({ hostfile: join(result.dir, "mlx-hosts.json"), backend: "ring", pipeline: true, launcher: "{venv}/bin/mlx.launch" });
+  });
+
   it("refuses urls beside base_url or supervise", () => {
     const both = compileTree({ "mallex.yaml": BASE.replace('base_url: "http://127.0.0.1:8080/v1"', 'base_url: "http://a:1/v1", urls: ["http://b:1/v1"]') });
     expect(both.lines.join("\n")).toMatch(/backend "local" has urls, which only an openai backend without base_url and supervise may have/);
