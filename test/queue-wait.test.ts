@@ -3,6 +3,8 @@
  * model server) longer than a ping interval begins its answer and pings until the backend answers;
  * the log line and /metrics say how long it waited, and the learned prefill rate leaves the wait out.
  */
+import Anthropic from "@anthropic-ai/sdk";
+import { toNodeHandler } from "h3";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,13 +14,14 @@ import { join } from "node:path";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { createBackendQueues } from "../src/server/backend-queue.js";
+import { createApp } from "../src/server/create-app.js";
 import { supervisionFor } from "../src/server/supervision-defaults.js";
 import { createSupervisorPool } from "../src/server/supervisor-pool.js";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseSSE } from "./fakes/read-sse.js";
 import { parseExposition } from "./helpers/parse-exposition.js";
-import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
+import { createTestProxy, defaultTable, type TestProxy } from "./helpers/test-proxy.js";
 
 let closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -59,6 +62,30 @@ async function timedEvents(response: Response): Promise<Timed[]> {
   return events;
 }
 
+/** The proxy served on a port, as clients meet it (its base URL). */
+async function listen(proxy: TestProxy): Promise<string> {
+  const server = createServer(toNodeHandler(createApp(proxy.ctx)));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  closers.push(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A server that takes 200 ms to refuse every request (a model server failing while it loads): its base URL. */
+async function slowlyRefusingBackend(): Promise<string> {
+  const server: Server = createServer((_req, res) => {
+    setTimeout(() => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "model is still loading" } })), 200);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  closers.push(() => {
+    server.closeAllConnections(); // mallex keeps its connection to a backend alive
+    return new Promise((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+}
+
 describe("a request waiting for its backend", () => {
   it("begins its answer and pings while it waits in the queue, then streams the answer; the log and /metrics say how long it waited", async () => {
     const mlx = await fakeMlx({ tokenDelayMs: 50 });
@@ -92,6 +119,21 @@ describe("a request waiting for its backend", () => {
     expect(metrics.find((s) => s.name === "mallex_model_load_wait_seconds_count")?.value).toBe(2);
   });
 
+  it("is an ordinary stream to the Anthropic SDK over a socket: the queued answer arrives whole, a failure after the wait is its APIError", async () => {
+    const mlx = await fakeMlx({ tokenDelayMs: 40 });
+    const proxy = queuedProxy(mlx.url);
+    const client = new Anthropic({ apiKey: "test-key", baseURL: await listen(proxy), maxRetries: 0 });
+    const first = client.messages.stream(ask("Say hello to the first one.") as never).finalMessage();
+    const second = await client.messages.stream(ask("Say hello to the second one.") as never).finalMessage();
+    expect(second.stop_reason).toBe("end_turn");
+    expect(second.content).toEqual([{ type: "text", text: expect.stringContaining("second one") }]);
+    expect((await first).stop_reason).toBe("end_turn");
+    expect(proxy.logs.some((line) => /queued \d+\.\d+ s/.test(line))).toBe(true);
+
+    const failing = new Anthropic({ apiKey: "test-key", baseURL: await listen(queuedProxy(await slowlyRefusingBackend())), maxRetries: 0 });
+    await expect(failing.messages.stream(ask("Say hello.") as never).finalMessage()).rejects.toThrow(/model is still loading/);
+  });
+
   it("answers at once, with no ping before its answer, when it did not wait", async () => {
     const mlx = await fakeMlx({});
     const proxy = queuedProxy(mlx.url);
@@ -101,16 +143,7 @@ describe("a request waiting for its backend", () => {
   });
 
   it("ends a begun answer with the backend's error as the stream's error event, and frees the queue", async () => {
-    // A server that takes 200 ms to refuse (a model server failing while it loads).
-    const server: Server = createServer((_req, res) => {
-      setTimeout(() => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "model is still loading" } })), 200);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    closers.push(() => {
-      server.closeAllConnections(); // mallex keeps its connection to a backend alive
-      return new Promise((resolve) => server.close(() => resolve()));
-    });
-    const proxy = queuedProxy(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+    const proxy = queuedProxy(await slowlyRefusingBackend());
 
     const events = await timedEvents(await proxy.post("/v1/messages", ask("Say hello.")));
     expect(events[0]!.type).toBe("message_start");
