@@ -57,9 +57,13 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
       let supervisor = supervisors.get(spec.key);
       if (!supervisor) {
         supervisor = options.create(spec, (event) => budget?.observe(spec.key, event));
-        // Behind the budget, a start first makes room and each request marks the server used.
-        if (budget) {
-          memory!.sizes.register(spec.key, { model: spec.model, ...(profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}), ...(profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}) });
+        // Behind the budget, a start first makes room and each request marks the server used. Not an
+        // mlx distributed server: its model is spread over several Macs, and what the budget knows of
+        // its size (weights on disk, min_ram_gb, params_b) is the whole model, not this Mac's share.
+        if (budget && (options.serverCommand !== undefined || backend.supervise?.distributed === undefined)) {
+          // The profile's figures describe its model, not the one a --server-command runs instead.
+          const own = spec.model === profile.model;
+          memory!.sizes.register(spec.key, { model: spec.model, ...(own && profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}), ...(own && profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}) });
           supervisor = budget.guard(supervisor);
         }
         supervisors.set(spec.key, supervisor);

@@ -93,6 +93,28 @@ describe("supervisedSpec of a distributed backend", () => {
   });
 });
 
+describe("the memory budget", () => {
+  it("does not guard a distributed server (its model is spread over several Macs), as it guards one on this Mac", () => {
+    const yaml = config("{ hostfile: hosts.json }", ", params_b: 1000").replace("profiles:", "  single:\n    kind: openai\n    flavor: mlx-lm\n    supervise: { command: \"mlx_lm.server --model {model} --port {port}\" }\nprofiles:\n  small: { backend: single, model: m, size: small }");
+    const tree = compileTree({ "mallex.yaml": `${yaml}  low: { profile: small }\nrouting: { models: [{ match: "*haiku*", tier: low }] }\n` });
+    expect(tree.lines).toEqual([]);
+    const registered: string[] = [];
+    const sizes = { register: (key: string) => void registered.push(key), of: () => ({ bytes: 600 * 1024 ** 3, source: "params_b" }), measure: async () => undefined };
+    const created: unknown[] = [];
+    const pool = createSupervisorPool(tree.table!, {
+      memory: { totalBytes: 64 * 1024 ** 3, sizes, note: () => {} },
+      create: (spec) => {
+        const supervisor = { spec } as never;
+        created.push(supervisor);
+        return supervisor;
+      },
+    });
+    expect(pool.for(tree.table!.profiles.big!)).toBe(created[0]);
+    expect(pool.for(tree.table!.profiles.small!)).not.toBe(created[1]);
+    expect(registered).toEqual(["single--m"]);
+  });
+});
+
 describe("parseHostfile", () => {
   const path = "/h.json";
   it("reads mlx.launch's two shapes: a list of hosts, or {backend, envs, hosts}", () => {
