@@ -77,6 +77,9 @@ export function formatGb(bytes: number): string {
   return `${Number((bytes / GB).toFixed(1))} GB`;
 }
 
+/** Sizes a profile declares rather than measures (model-sizes.ts). */
+const ESTIMATES = new Set(["min_ram_gb", "params_b"]);
+
 interface Entry {
   key: string;
   supervisor: ServerSupervisor;
@@ -353,6 +356,15 @@ class Budget implements MemoryBudget {
 
   private _size(entry: Entry): ServerSize {
     const size = this._options.sizes.of(entry.key);
+    // A declared figure (min_ram_gb is "comfortable", params_b a guess) over the budget is no reason
+    // to refuse a model that may well fit: it runs alone, and its measured size decides from then on.
+    if (size && ESTIMATES.has(size.source) && size.bytes > this._options.budgetBytes) {
+      if (!this._unknownNoted.has(entry.key)) {
+        this._unknownNoted.add(entry.key);
+        this._options.note(entry.key, `${entry.key} may need ${formatGb(size.bytes)} (${size.source}), more than the budget of ${formatGb(this._options.budgetBytes)}: it runs alone until measured`);
+      }
+      return { bytes: this._options.budgetBytes, source: `${size.source} ${formatGb(size.bytes)}, capped to the budget until measured` };
+    }
     if (size) return size;
     if (!this._unknownNoted.has(entry.key)) {
       this._unknownNoted.add(entry.key);

@@ -89,7 +89,7 @@ interface World {
   check(): void;
 }
 
-function world(budgetGb: number, sizesGb: Record<string, number>, options: { together?: string[][]; measured?: Record<string, number> } = {}): World {
+function world(budgetGb: number, sizesGb: Record<string, number>, options: { together?: string[][]; measured?: Record<string, number>; onDisk?: string[] } = {}): World {
   const measured = new Map<string, number>();
   const w = {
     notes: [] as string[],
@@ -104,7 +104,7 @@ function world(budgetGb: number, sizesGb: Record<string, number>, options: { tog
     budgetSource: `memory.budget_gb: ${budgetGb}`,
     ...(options.together ? { together: options.together } : {}),
     sizes: {
-      of: (key) => (measured.has(key) ? { bytes: measured.get(key)!, source: "measured" } : sizesGb[key] === undefined ? undefined : { bytes: sizesGb[key]! * GB, source: "min_ram_gb" }),
+      of: (key) => (measured.has(key) ? { bytes: measured.get(key)!, source: "measured" } : sizesGb[key] === undefined ? undefined : { bytes: sizesGb[key]! * GB, source: options.onDisk?.includes(key) ? "weights on disk" : "min_ram_gb" }),
       measure: async (key) => {
         const gb = options.measured?.[key];
         if (gb === undefined) return undefined;
@@ -238,13 +238,24 @@ describe("memory budget", () => {
   });
 
   it("refuses a model larger than the whole budget, naming its size, the budget and the setting", async () => {
-    const w = world(48, { a: 20, huge: 60 });
+    const w = world(48, { a: 20, huge: 60 }, { onDisk: ["huge"] });
     await request(w, "a", 1);
     await expect(w.servers.huge!.ensureReady()).rejects.toThrow(
-      "The model server huge needs 60 GB (min_ram_gb), more than the whole memory budget of 48 GB (memory.budget_gb: 48): raise memory.budget_gb in mallex.yaml",
+      "The model server huge needs 60 GB (weights on disk), more than the whole memory budget of 48 GB (memory.budget_gb: 48): raise memory.budget_gb in mallex.yaml",
     );
     expect(w.fakes.a!.state).toBe("ready");
     expect(w.fakes.huge!.starts).toBe(0);
+  });
+
+  it("runs a model whose declared min_ram_gb exceeds the budget alone, rather than refusing an estimate", async () => {
+    const w = world(48, { a: 20, big: 60 });
+    await request(w, "a", 1);
+    w.check = () => {};
+    await request(w, "big", 2);
+    expect(w.fakes.a!.state).toBe("stopped");
+    expect(w.fakes.big!.state).toBe("ready");
+    expect(w.notes[0]).toBe("big may need 60 GB (min_ram_gb), more than the budget of 48 GB: it runs alone until measured");
+    expect(w.notes[1]).toMatch(/^unloaded a \(20 GB, idle 0 s\) to make room for big \(48 GB\); budget 48 GB$/);
   });
 
   it("keeps only servers declared together loaded at once, even when more would fit", async () => {
