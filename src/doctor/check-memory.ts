@@ -12,7 +12,11 @@ export function checkMemory(ctx: DoctorContext): CheckResult {
   const name = "memory";
   const machine = describeHardware(ctx.hardware);
   if (ctx.options.backendUrl) return { name, ok: "skip", detail: `${machine}; the server at --backend-url holds the model` };
-  const supervised = profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise);
+  // An mlx distributed model is spread over the hosts of its hostfile: its whole size says nothing of this Mac's share.
+  const local = profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise);
+  const supervised = local.filter((p) => !p.backend.supervise!.distributed);
+  const spread = local.filter((p) => p.backend.supervise!.distributed).map((p) => p.profile.name);
+  if (supervised.length === 0 && spread.length > 0) return { name, ok: "skip", detail: `${machine}; ${spread.join(", ")} is spread over several Macs (mlx distributed), this one holds only its share` };
   if (supervised.length === 0) return { name, ok: "skip", detail: `${machine}; mallex starts no model server for this config` };
   if (!(ctx.hardware.ramGb > 0)) return { name, ok: "skip", detail: "could not read this machine's memory" };
   const needs = supervised.map((entry) => ({ profile: entry.profile.name, memory: estimateModelMemory(entry, ctx.deps) }));
