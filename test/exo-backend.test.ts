@@ -21,11 +21,13 @@ beforeAll(async () => {
 });
 
 const running: Array<{ exo: FakeExo; proxy: RunningProxy }> = [];
+const moreExos: FakeExo[] = [];
 afterEach(async () => {
   for (const { exo, proxy } of running.splice(0)) {
     await proxy.close();
     await exo.close();
   }
+  await Promise.all(moreExos.splice(0).map((exo) => exo.close()));
 });
 
 /** The config a user writes for an exo cluster: one backend, one profile every tier uses. */
@@ -44,9 +46,9 @@ interface Setup {
   logs: string[];
 }
 
-async function setup(options: FakeExoOptions = {}, backendExtra = ""): Promise<Setup> {
+async function setup(options: FakeExoOptions = {}, backendExtra = "", config = exoConfig): Promise<Setup> {
   const exo = await createFakeExo(options);
-  const compiled = compileTree({ "mallex.yaml": exoConfig(exo.url, backendExtra) });
+  const compiled = compileTree({ "mallex.yaml": config(exo.url, backendExtra) });
   expect(compiled.lines).toEqual([]);
   const table = compiled.table!;
   table.observability.requestLog = true;
@@ -149,6 +151,33 @@ describe("backend flavor exo", () => {
     expect(await stream.finalText()).toBe("Through the comments.");
     expect(count(exo, "POST /place_instance")).toBe(1);
     expect(logs.filter((line) => line.startsWith(`backend cluster: waiting for exo to place ${EXO_MODEL} (`)).length).toBeGreaterThan(2);
+  });
+
+  it("places the model on each exo cluster of a pool, once each", async () => {
+    const second = await createFakeExo();
+    moreExos.push(second);
+    const pooled = (url: string) => exoConfig(url).replace(`base_url: "${url}"`, `urls: ["${url}", "${second.url}"]`);
+    const { exo, client } = await setup({}, "", pooled);
+    for (const session of ["s1", "s2", "s1", "s2"]) {
+      const message = await client.messages.create(ask(`Hello ${session}.`), { headers: { "x-claude-code-session-id": session } });
+      expect(text(message)).toBe(`Hello ${session}.`);
+    }
+    for (const cluster of [exo, second]) {
+      expect(routes(cluster)).toEqual(["GET /state/instances", "GET /instance/previews", "POST /place_instance", "GET /instance/await", "POST /v1/chat/completions", "POST /v1/chat/completions"]);
+    }
+  });
+
+  it("lets a client that hangs up during the placement go, and the placement goes on for the next request", async () => {
+    const { exo, client, logs } = await setup({ placeMs: 200 });
+    const gone = new AbortController();
+    const first = client.messages.create(ask(), { signal: gone.signal });
+    await expect.poll(() => count(exo, "GET /instance/await")).toBe(1);
+    gone.abort();
+    await expect(first).rejects.toThrow(/abort/i);
+    expect(text(await client.messages.create(ask("Still placed once.")))).toBe("Still placed once.");
+    expect(count(exo, "POST /place_instance")).toBe(1);
+    expect(count(exo, "GET /instance/await")).toBe(1);
+    expect(logs.filter((line) => line.includes("client disconnected"))).toHaveLength(1);
   });
 
   it("places the model again when exo says its instance went away, and the request still gets its answer", async () => {
