@@ -40,6 +40,18 @@ describe("summarizeRequest", () => {
     expect(summary.error).toBeUndefined();
   });
 
+  it("shows the waits before the backend saw the request, and times the prefill after them", () => {
+    const trace: RequestTrace = {
+      started: 1000,
+      model: "claude-sonnet-4-6",
+      route: { profile: medium(), tier: "medium", reason: "default → medium", skipped: [] },
+      metrics: { route: "x", charsIn: 1000, charsOut: 700, started: 1010, queuedMs: 1200, loadingMs: 4, sentAt: 2214, firstTokenAt: 2714, finishedAt: 3714, promptTokens: 1200, cachedTokens: 200, outputTokens: 50 },
+    };
+    const summary = summarizeRequest({ id: "req_1", at: "2026-01-01T00:00:00.000Z", trace, end: { status: 200, outcome: "ok", finishedAt: 3720 }, table: defaultTable });
+    expect(summary).toMatchObject({ ttftMs: 1714, queuedMs: 1200, prefillTps: 2000 });
+    expect(summary.loadingMs).toBeUndefined(); // 4 ms: not worth showing
+  });
+
   it("says in words why a request refused before routing or cancelled ended so", () => {
     const refused = summarizeRequest({ id: "r", at: "t", trace: { started: 0 }, end: { status: 400, outcome: "error", finishedAt: 5 }, table: defaultTable });
     expect(refused).toMatchObject({ model: "(unread)", tier: "none", profile: "none", error: "status 400" });

@@ -37,6 +37,8 @@ export function formatRequest(r: RequestSummary): string {
   }
   if (r.rules !== undefined) parts.push(`rules: ${r.rules}`);
   if (r.promptTokens !== undefined) parts.push(`prompt ${r.promptTokens} tok (${r.cachedTokens ?? 0} cached)`);
+  if (r.queuedMs !== undefined) parts.push(`queued ${(r.queuedMs / 1000).toFixed(2)} s`);
+  if (r.loadingMs !== undefined) parts.push(`waited ${(r.loadingMs / 1000).toFixed(2)} s for the model server`);
   if (r.ttftMs !== undefined) parts.push(`ttft ${(r.ttftMs / 1000).toFixed(2)} s`);
   if (r.prefillTps !== undefined) parts.push(`prefill ${r.prefillTps} tok/s`);
   if (r.decodeTps !== undefined) parts.push(`decode ${r.decodeTps} tok/s`);

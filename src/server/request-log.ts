@@ -60,8 +60,8 @@ export function createEventObserver(metrics: RequestMetrics, now: () => number, 
   };
 }
 
-/** Waits shorter than this are not worth a word in the log line. */
-const NOTABLE_WAIT_MS = 10;
+/** Waits shorter than this are not worth a word in the log line (or the dashboard). */
+export const NOTABLE_WAIT_MS = 10;
 
 /**
  * `route · chars in → out · rules that trimmed · prompt tokens (cached) · waits · time to first

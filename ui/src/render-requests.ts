@@ -13,7 +13,7 @@ export function renderRequests(body: HTMLTableSectionElement, requests: readonly
       el("td", { className: "route", title: r.reason }, el("span", { className: `tier ${r.tier}`, text: r.tier }), " · ", el("span", { className: "profile", text: r.profile }), " · ", el("span", { className: "kind", text: r.backend }), el("div", { className: "reason", text: r.reason })),
       el("td", { className: "num" }, chars(r), r.rules === undefined ? "" : el("div", { className: "rules", text: r.rules })),
       el("td", { className: "num", text: promptTokens(r) }),
-      el("td", { className: "num", text: seconds(r.ttftMs) }),
+      el("td", { className: "num" }, seconds(r.ttftMs), waits(r) === "" ? "" : el("div", { className: "waits", text: waits(r) })),
       el("td", { className: "num", text: perSecond(r.prefillTps) }),
       el("td", { className: "num", text: perSecond(r.decodeTps) }),
       el("td", { className: r.error === undefined ? "stop" : "error", text: outcome(r) }),
@@ -28,4 +28,10 @@ export function renderRequests(body: HTMLTableSectionElement, requests: readonly
   });
   body.replaceChildren(...rows);
   if (rows.length === 0) body.append(el("tr", {}, Object.assign(el("td", { className: "empty", text: "No requests yet: point Claude Code at this mallex." }), { colSpan: 9 })));
+}
+
+/** What the time to first token spent waiting before the backend saw the request. */
+function waits(r: RequestSummary): string {
+  const parts = [r.queuedMs === undefined ? "" : `queued ${seconds(r.queuedMs)}`, r.loadingMs === undefined ? "" : `loading ${seconds(r.loadingMs)}`];
+  return parts.filter((part) => part !== "").join(" · ");
 }

@@ -1,5 +1,6 @@
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { describeTrimRules } from "../../trim/summarize-trim-report.js";
+import { NOTABLE_WAIT_MS, prefillTimeOf } from "../request-log.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import { routeLabelsOf } from "../route-header.js";
 
@@ -25,6 +26,9 @@ export interface RequestSummary {
   cachedTokens?: number;
   outputTokens?: number;
   ttftMs?: number;
+  /** Its wait for a turn in its backend's queue, then for its model server, when long enough to matter. */
+  queuedMs?: number;
+  loadingMs?: number;
   prefillTps?: number;
   decodeTps?: number;
   stopReason?: string;
@@ -56,12 +60,14 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.cachedTokens !== undefined) summary.cachedTokens = m.cachedTokens;
     if (m.outputTokens !== undefined) summary.outputTokens = m.outputTokens;
     if (m.stopReason !== undefined) summary.stopReason = m.stopReason;
-    // As the request log reckons them: prefill over the uncached prompt until the first token, decode after it.
+    if (m.queuedMs !== undefined && m.queuedMs >= NOTABLE_WAIT_MS) summary.queuedMs = Math.round(m.queuedMs);
+    if (m.loadingMs !== undefined && m.loadingMs >= NOTABLE_WAIT_MS) summary.loadingMs = Math.round(m.loadingMs);
+    // As the request log reckons them: prefill over the uncached prompt from its way to the backend until the first token, decode after it.
     if (m.firstTokenAt !== undefined) {
-      const ttft = m.firstTokenAt - m.started;
+      const prefillMs = prefillTimeOf(m)!;
       summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
       const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
-      if (prefilled > 0 && ttft > 0) summary.prefillTps = Math.round(prefilled / (ttft / 1000));
+      if (prefilled > 0 && prefillMs > 0) summary.prefillTps = Math.round(prefilled / (prefillMs / 1000));
       const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
       if (m.outputTokens !== undefined && decodeMs > 0) summary.decodeTps = Math.round(m.outputTokens / (decodeMs / 1000));
     }
