@@ -412,7 +412,7 @@ export interface Engine {
   sequences?: number;
 }
 /**
- * Memory on one machine: the model servers mallex starts share a budget (like llama-swap's groups, with measured sizes). Before a server starts, the least recently used idle servers are stopped until the loaded ones plus it fit; when the others are busy, the start waits for one to finish. A server's size is measured (its processes' RSS once ready, remembered in MALLEX_HOME/model-sizes.json), else its weights on disk, else the profile's min_ram_gb or params_b. A server's own idle unload (supervise.idle_unload_s, llama-swap's ttl) still applies.
+ * Memory on one machine: the model servers mallex starts share a budget (like llama-swap's groups, with measured sizes). Before a server starts, the least recently used idle servers are stopped until the loaded ones plus it fit; when the others are busy, the start waits for one to finish. A server's size is measured (its processes' RSS once ready, remembered in MALLEX_HOME/model-sizes.json), else its weights on disk, else the profile's min_ram_gb or params_b. A server's own idle unload (supervise.idle_unload_minutes, llama-swap's ttl) still applies.
  */
 export interface Memory {
   /**
