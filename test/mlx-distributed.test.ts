@@ -5,6 +5,7 @@
  * request answered through mallex, stop leaving no process, and a bad hostfile failing the start.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -112,6 +113,18 @@ describe("mlx distributed, supervised", () => {
     await supervisor.stop();
     await eventually("the launcher and rank 0 are gone", () => liveGroupMembers(launcher).length === 0, 5000);
     expect(supervisor.state).toBe("stopped");
+  });
+
+  it("rank 0 on another machine (rank0_host): its server listens on 0.0.0.0 and mallex probes and calls it at that host", async (context) => {
+    // This machine's own non-loopback address stands in for the other Mac.
+    const address = Object.values(networkInterfaces()).flat().find((i) => i?.family === "IPv4" && !i.internal)?.address;
+    if (address === undefined) return context.skip("no non-loopback IPv4 address on this machine");
+    const c = cluster({ hostfile: JSON.stringify([{ ssh: "127.0.0.1", ips: [address] }]), distributed: `, rank0_host: "${address}"` });
+    const baseUrl = await c.pool.for(c.table.profiles.big!).ensureReady();
+    const starting = c.events.find((e): e is Extract<SupervisorEvent, { type: "starting" }> => e.type === "starting")!;
+    expect(starting.command).toContain(`--model ${MODEL} --host 0.0.0.0 --port ${starting.port} `);
+    expect(baseUrl).toBe(`http://${address}:${starting.port}/v1`);
+    expect(c.maxTokens()).toEqual([1]);
   });
 
   it("a hostfile that is missing, not JSON, or without the ring's IPs fails the start with mlx.launch's own message", async () => {
