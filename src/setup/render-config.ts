@@ -2,6 +2,7 @@ import type { TierName } from "../../generated/config.js";
 import { TIER_ORDER } from "../compile/routing-table.js";
 import { EMBEDDED_FLAVOR } from "./choose-local-backend.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
+import { DEFAULT_MEMORY_SHARE, defaultMemoryBudgetGb } from "../supervisor/memory-budget.js";
 import { planTiers } from "./plan-tiers.js";
 import type { LocalProfile } from "./recommend-profile.js";
 
@@ -149,6 +150,19 @@ export function renderConfig(input: RenderConfigInput): string {
     }
     add("");
   }
+
+  // The budget written is the default's own value, so the file shows what mallex used and where to change it.
+  const budgetGb = defaultMemoryBudgetGb(input.hardware.ramGb);
+  add(
+    "# --- Memory on this machine ------------------------------------------------------------------------",
+    ...wrapComment(
+      "The model servers mallex starts share this budget: before one starts, the least recently used idle ones are stopped until it fits, and a request waits while the others are busy (README: Memory on one machine).",
+    ),
+    ...(budgetGb > 0
+      ? [`# ${DEFAULT_MEMORY_SHARE * 100}% of the ${input.hardware.ramGb} GB this machine reports (macOS's default GPU limit); more if you close other apps.`, "memory:", `  budget_gb: ${budgetGb}`]
+      : ["# This machine's RAM is unknown: mallex takes 75% of what the OS reports when it starts. To set it:", "# memory:", "#   budget_gb: 48"]),
+    "",
+  );
 
   add(
     "# --- The local server Claude Code talks to (default: 127.0.0.1:4141) --------------------------------",

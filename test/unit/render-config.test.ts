@@ -52,8 +52,10 @@ describe("renderConfig", () => {
     expect(text).toContain("export ANTHROPIC_API_KEY=sk-ant-…");
     expect(text).not.toMatch(/^backends:/m);
     expect(text).not.toContain("This machine cannot run mlx-lm");
-    // Only tiers are overridden: no other top-level key is written.
-    expect(text.split("\n").filter((l) => /^[a-z_]+:/.test(l))).toEqual(["include: [mallex]", "tiers:"]);
+    // Only tiers and the memory budget mallex detected are written: no other top-level key.
+    expect(text.split("\n").filter((l) => /^[a-z_]+:/.test(l))).toEqual(["include: [mallex]", "tiers:", "memory:"]);
+    expect(text).toMatch(/^# 75% of the 24 GB this machine reports \(macOS's default GPU limit\); more if you close other apps\.\nmemory:\n {2}budget_gb: 18$/m);
+    expect(compileTree({ "mallex.yaml": text }).table!.memory).toEqual({ budgetGb: 18 });
   });
 
   it("with no Claude tier says how to add one, and writes no API section", () => {
