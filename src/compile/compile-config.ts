@@ -77,7 +77,11 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
       sources,
       env: config.envUsed,
       templates: Object.fromEntries(templates.map((t) => [t.name, { source: rel(t.path), sha256: t.sha256 }])),
-      paths: { configDir, home: homedir() },
+      pathsOf: (backend) => {
+        const declaredIn = view.at(["backends", backend, "supervise", "distributed", "hostfile"]).file;
+        const file = config.files.find((f) => f.displayPath === declaredIn);
+        return { configDir: file ? dirname(file.path) : configDir, home: homedir() };
+      },
     }),
     origins: locateRules(view, (shown) => shownToPath.get(shown) ?? shown),
   };

@@ -16,8 +16,8 @@ export interface TableInputs {
   sources: RoutingTable["sources"];
   env: string[];
   templates: RoutingTable["templates"];
-  /** What relative paths in the config (a distributed backend's hostfile) are relative to. */
-  paths: PathBase;
+  /** What a backend's relative paths (a distributed hostfile) are relative to: the folder of the file that declares it. */
+  pathsOf(backendName: string): PathBase;
 }
 
 const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : Math.round(s * 1000));
@@ -49,7 +49,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       maxInFlightPerBackend: server.max_in_flight_per_backend!,
       maxWaitingPerBackend: server.max_waiting_per_backend!,
     }),
-    backends: mapValues(config.backends ?? {}, (backend) => resolveBackend(backend, inputs.paths)),
+    backends: mapValues(config.backends ?? {}, (backend, name) => resolveBackend(backend, inputs.pathsOf(name))),
     profiles: mapValues(config.profiles ?? {}, resolveProfile),
     // Absent when the config says nothing: the budget is then 75% of the RAM of the machine that runs it.
     ...(config.memory?.budget_gb !== undefined || config.memory?.together !== undefined ? { memory: omitUndefined({ budgetGb: config.memory.budget_gb, together: config.memory.together }) } : {}),

@@ -44,6 +44,13 @@ describe("the distributed: block compiled", () => {
     expect(result.table!.backends.cluster!.supervise!.distributed).toEqual({ hostfile: join(result.dir, "hosts.json"), backend: "ring", pipeline: true, launcher: "{venv}/bin/mlx.launch" });
   });
 
+  it("a hostfile declared in an included file is relative to that file", () => {
+    const [backends, rest] = config("{ hostfile: hosts.json }").split("profiles:\n");
+    const result = compileTree({ "mallex.yaml": `include: [./cluster/backends.yaml]\nprofiles:\n${rest}`, "cluster/backends.yaml": backends! });
+    expect(result.lines).toEqual([]);
+    expect(result.table!.backends.cluster!.supervise!.distributed!.hostfile).toBe(join(result.dir, "cluster", "hosts.json"));
+  });
+
   it("compile refuses an unknown mlx.launch backend, a non-mlx-lm flavor, and a draft model (mlx-lm refuses it distributed)", () => {
     expect(compileTree({ "mallex.yaml": config("{ hostfile: hosts.json, backend: mpi }") }).lines.join("\n")).toMatch(/backend.*ring, jaccl/);
     const flavor = compileTree({ "mallex.yaml": config("{ hostfile: hosts.json }").replace("flavor: mlx-lm", "flavor: llama-server") });
