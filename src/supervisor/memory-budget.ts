@@ -262,6 +262,12 @@ class Budget implements MemoryBudget {
     while (this._waiters.length > 0) {
       this._again = false;
       const waiter = this._waiters[0]!;
+      // Started meanwhile (a request to the dashboard's start, say): its room is held already.
+      if (this._running(waiter.entry)) {
+        this._waiters.shift();
+        waiter.resolve();
+        continue;
+      }
       // Measured larger than the budget while it waited: it would wait for ever.
       const tooBig = this._tooBig(waiter.entry);
       if (tooBig) {
