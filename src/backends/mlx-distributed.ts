@@ -8,8 +8,9 @@
  *
  * - `mlx.launch [--hostfile FILE] [--backend ring|jaccl|jaccl-ring|mpi|nccl] [--env K=V]…
  *   [--cwd DIR] [--python PY] [--starting-port N] [--verbose] [--] COMMAND…` parses its own options
- *   with argparse `parse_known_args`; everything else is the command, a leading `--` dropped. Errors
- *   are argparse's: `mlx.launch: error: …`, exit status 2 (e.g. "Hostfile X doesn't exist",
+ *   with argparse `parse_known_args`; everything else is the command, a leading `--` dropped. The
+ *   `--` matters: without it argparse would take mlx_lm.server's `--host X` as an abbreviation of its
+ *   own `--hosts X`. Errors are argparse's: `mlx.launch: error: …`, exit status 2 (e.g. "Hostfile X doesn't exist",
  *   "Failed to parse hostfile X (…)", "The ring backend requires IPs to be provided instead of
  *   hostnames", "Rank 0 should have an IP reachable from all other ranks", "Malformed hostfile for
  *   jaccl backend").
