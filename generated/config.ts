@@ -151,7 +151,7 @@ export interface Backend {
     [k: string]: string;
   };
   /**
-   * Longest this backend may stay silent before a request fails with overloaded_error (HTTP 529): the wait for its response headers (a non-streamed answer sends them only when it is done) and every gap between two chunks of the body. Default: server.request_timeout_s.
+   * Longest this backend may stay silent before a request fails with overloaded_error (HTTP 529): the wait for its response headers (a non-streamed answer sends them only when it is done) and every gap between two chunks of the body. Default: server.request_timeout_s. For flavor exo, also the longest placing the profile's model on the cluster may take (default 60).
    */
   timeout_s?: number;
   /**
