@@ -137,6 +137,16 @@ describe("backend flavor exo", () => {
     expect(body.error.message).toMatch(/answered HTTP 400 to GET \/instance\/previews: Failed to load model card: .*; check that mlx-community\/Kimi-K2-Instruct-4bit is a model id exo lists at \/v1\/models\.$/);
   });
 
+  it("says exo is not reachable when nothing listens at the backend's URL", async () => {
+    const { exo, proxy } = await setup();
+    await exo.close();
+    const response = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask()) });
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("api_error");
+    expect(body.error.message).toContain(`cluster at ${exo.url.replace(/\/v1$/, "")} is not reachable (ECONNREFUSED)`);
+  });
+
   it("fails, rather than hangs, when exo accepts the placement but never creates the instance", async () => {
     const { exo, client } = await setup({ dropPlacement: true }, ", timeout_s: 1");
     const started = performance.now();
