@@ -416,7 +416,7 @@ export interface Engine {
  */
 export interface Memory {
   /**
-   * GB the model servers may hold at once. Default: 75% of this machine's RAM (macOS's default GPU working-set limit); `mallex init` writes the value it detected. A model larger than the budget alone fails with its size.
+   * GB the model servers may hold at once. Default: 75% of this machine's RAM (macOS's default GPU working-set limit); `mallex init` writes the value it detected. A model measured (or on disk) larger than the budget fails with its size; one whose declared min_ram_gb is larger runs alone.
    */
   budget_gb?: number;
   /**
