@@ -26,6 +26,7 @@ import { createApp } from "./create-app.js";
 import { createDashboardFeed, type DashboardFeed } from "./dashboard/dashboard-feed.js";
 import { summarizePools } from "./dashboard/pool-summary.js";
 import { hardenNodeServer, SERVER_LIMITS } from "./harden-node-server.js";
+import { serverCloser } from "./close-server.js";
 import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./log-file.js";
 import type { DebugLevel } from "./debug-lines.js";
 import { collectSecrets, createRedactor } from "./redact-secrets.js";
@@ -148,6 +149,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // node:http directly: no TLS or certificate code is loaded (mallex serves plain HTTP on loopback),
   // and the server gets its own maxHeaderSize.
   const server = createServer({ maxHeaderSize: SERVER_LIMITS.maxHeaderSize }, toNodeHandler(createApp(ctx)));
+  const closeServer = serverCloser(server);
   hardenNodeServer(server);
   let address: AddressInfo;
   try {
@@ -158,7 +160,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const close = async () => {
     ctx.pools?.close();
     ctx.exoInstances?.close();
-    await closeServer(server);
+    await closeServer();
     await ctx.upstream.close();
     await Promise.all([saver?.flush(), ttftRates.flush()]);
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
@@ -190,9 +192,3 @@ function describeListenError(error: NodeJS.ErrnoException, host: string, port: n
 }
 
 /** Stops accepting connections, ends idle keep-alive ones, and waits for the server to close (open streams end first). */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
-  });
-}
