@@ -203,6 +203,13 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
     ],
   },
   {
+    name: "exo backend with a supervise block",
+    files: { "mallex.yaml": BASE.replace("profiles:", "  cluster:\n    kind: openai\n    flavor: exo\n    supervise: { command: \"exo\" }\nprofiles:") },
+    expected: [
+      "mallex.yaml:6:5: error [backend-exo-supervised] backend \"cluster\" is an exo cluster, which mallex attaches to, but it has a supervise: block (hint: remove supervise: and set base_url: to exo's API (http://HOST:52415/v1); start exo on each machine yourself)",
+    ],
+  },
+  {
     name: "several errors at once, in file order",
     files: { "mallex.yaml": `${BASE.replace("size: small", "size: huge").replace("kind: openai", "kind: opnai")}observability: { log_level: loud }\n` },
     expected: [

@@ -48,6 +48,9 @@ export function checkReferences(view: ConfigView): void {
     if (backend.kind === "openai" && backend.flavor === "embedded" && backend.supervise === undefined) {
       // The engine is a child of mallex's own: without supervise nothing starts it.
       report("backend-embedded-unsupervised", ["backends", name, "flavor"], `backend "${name}" is mallex's embedded engine, which mallex must start, but it has no supervise: block`, `add supervise: { command: "${ENGINE_COMMAND}" }`);
+    } else if (backend.flavor === "exo" && backend.supervise !== undefined) {
+      // exo runs on its cluster's machines under its own control; mallex places models on it, never starts it.
+      report("backend-exo-supervised", ["backends", name, "supervise"], `backend "${name}" is an exo cluster, which mallex attaches to, but it has a supervise: block`, "remove supervise: and set base_url: to exo's API (http://HOST:52415/v1); start exo on each machine yourself", { key: true });
     } else if (backend.urls !== undefined && (backend.kind !== "openai" || backend.supervise !== undefined || backend.base_url !== undefined)) {
       // A pool is of servers mallex attaches to: a supervised backend is one server it starts.
       report("backend-urls-conflict", ["backends", name, "urls"], `backend "${name}" has urls, which only an openai backend without base_url and supervise may have`, "keep urls: and remove base_url: and supervise: (or list one server in base_url)", { key: true });

@@ -34,6 +34,7 @@ export type DiagnosticCode =
   | "backend-urls-conflict"
   | "backend-pool-without-urls"
   | "backend-embedded-unsupervised"
+  | "backend-exo-supervised"
   | "backend-distributed-flavor"
   | "profile-distributed-draft"
   | "trimming-template-missing"
