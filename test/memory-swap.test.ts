@@ -122,6 +122,10 @@ describe("memory-aware swapping", () => {
 
     // At no moment did more than two servers run.
     expect(s.peak()).toBe(9 * GB);
+    // /metrics shows the budget and what the two servers running hold (4.5 GB measured each).
+    const exposition = await (await s.proxy.fetch("/metrics")).text();
+    expect(exposition).toContain(`mallex_memory_budget_bytes ${10 * GB}`);
+    expect(exposition).toContain(`mallex_memory_held_bytes ${9 * GB}`);
     const unloads = s.events.filter((e) => e.event.type === "stopped").map((e) => e.key);
     expect(unloads).toEqual(["local--test-org_Fast-4bit", "local--test-org_Mid-4bit"]);
   }, 30_000);

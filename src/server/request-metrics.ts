@@ -33,6 +33,8 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
     type: "counter",
     labels: ["outcome"],
   },
+  { name: "mallex_memory_budget_bytes", help: "The memory the model servers mallex starts may take together (memory.budget_gb, else 75% of RAM).", type: "gauge", labels: [] },
+  { name: "mallex_memory_held_bytes", help: "The memory held now by the model servers mallex runs or is starting, by their measured (else estimated) sizes.", type: "gauge", labels: [] },
   { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
   { name: "mallex_pool_server_state", help: "Pooled backends (several servers): 1 for the state each server's breaker is in (closed, open: cooling down, half-open), 0 for the others.", type: "gauge", labels: ["backend", "server", "state"] },
   { name: "mallex_pool_server_requests", help: "Pooled backends: requests mallex has on each server now, in flight or waiting in its queue.", type: "gauge", labels: ["backend", "server"] },
@@ -100,6 +102,10 @@ export function renderMetrics(
 ): string {
   for (const supervisor of supervisors?.all() ?? []) {
     for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
+  }
+  if (supervisors?.memory !== undefined) {
+    registry.set("mallex_memory_budget_bytes", {}, supervisors.memory.budgetBytes);
+    registry.set("mallex_memory_held_bytes", {}, supervisors.memory.heldBytes());
   }
   for (const backend of breakers?.known() ?? []) {
     const now = breakers!.state(backend);

@@ -2,6 +2,7 @@ import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTa
 import { distributedCommand } from "../backends/mlx-distributed.js";
 import { modelOfCommand } from "../supervisor/command-model.js";
 import type { ModelSizes } from "../supervisor/model-sizes.js";
+import type { MemoryBudget } from "../supervisor/memory-budget.js";
 import { createTableMemoryBudget, type TableMemoryOptions } from "../supervisor/table-memory-budget.js";
 import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../supervisor/types.js";
 
@@ -29,6 +30,8 @@ export interface SupervisorPool {
   modelFor(profile: CompiledProfile): string;
   /** Every supervisor created so far. */
   all(): ServerSupervisor[];
+  /** The memory budget the servers start within (absent: none). */
+  readonly memory?: Pick<MemoryBudget, "budgetBytes" | "heldBytes">;
 }
 
 /**
@@ -72,6 +75,7 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
     },
     modelFor: (profile) => supervisedSpec(profile, table.backends[profile.backend]!, options).model,
     all: () => [...supervisors.values()],
+    ...(budget ? { memory: budget } : {}),
   };
 }
 
