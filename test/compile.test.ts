@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
 import { templateHelpers } from "../src/templates/template-helpers.js";
-import { compileIn, compileTree, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
+import { compileIn, compileReadmeExample, compileTree, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
 
 describe("the shipped default config", () => {
@@ -162,30 +162,21 @@ describe("mallex compile (the CLI)", () => {
 
 describe("the README's pool example", () => {
   it("compiles, and its backend lists both servers", () => {
-    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("### Several machines"));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const result = compileTree({ "mallex.yaml": yaml });
+    const result = compileReadmeExample("### Several machines");
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.mlx).toMatchObject({ baseUrl: "http://studio-1.local:8080/v1", urls: ["http://studio-1.local:8080/v1", "http://studio-2.local:8080/v1"] });
     expect(result.table?.backends.mlx!.pool).toEqual({ allowedFails: 2, cooldownMs: 30_000, probeIntervalMs: 2_000, moveMargin: 4, moveRatio: 2 });
   });
 
   it("and its exo example compile, with the backend's flavor and timeout", () => {
-    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("**exo.**", readme.indexOf("### Several machines")));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const result = compileTree({ "mallex.yaml": yaml });
+    const result = compileReadmeExample("**exo.**");
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.cluster).toMatchObject({ kind: "openai", flavor: "exo", baseUrl: "http://studio-1.local:52415/v1", timeoutMs: 120_000 });
     expect(result.table?.profiles.kimi).toMatchObject({ backend: "cluster", model: "mlx-community/Kimi-K2-Instruct-4bit" });
   });
 
   it("its mlx distributed example compiles, the hostfile beside the config", () => {
-    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("**mlx distributed.**"));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const result = compileTree({ "mallex.yaml": yaml });
+    const result = compileReadmeExample("**mlx distributed.**");
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.cluster?.supervise?.distributed).toEqual({ hostfile: join(result.dir, "mlx-hosts.json"), backend: "ring", pipeline: true, launcher: "{venv}/bin/mlx.launch" });
   });

@@ -5,7 +5,7 @@
  * tier in turn: every one is answered, the least recently used server is unloaded to make room, and
  * the servers running never hold more than the budget.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import { createSupervisorPool } from "../src/server/supervisor-pool.js";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { createModelSizes } from "../src/supervisor/model-sizes.js";
 import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";
-import { BASE, compileIn, compileTree, packageRoot, writeTree } from "./helpers/config-tree.js";
+import { BASE, compileIn, compileReadmeExample, compileTree, writeTree } from "./helpers/config-tree.js";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { createTestProxy } from "./helpers/test-proxy.js";
 
@@ -157,10 +157,7 @@ function tableProfile(s: ReturnType<typeof swapping>, name: string) {
 
 describe("the README's memory example", () => {
   it("compiles into the table's memory block", () => {
-    const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("**Memory on one machine.**"));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const result = compileTree({ "mallex.yaml": yaml });
+    const result = compileReadmeExample("**Memory on one machine.**");
     expect(result.lines).toEqual([]);
     expect(result.table!.memory).toEqual({ budgetGb: 48, together: [["qwen2.5-coder-7b", "qwen3-coder-30b"]] });
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { compileConfig, loadConfigValidator, type CompileConfigResult } from "../../src/compile/compile-config.js";
@@ -42,4 +42,13 @@ export function compileIn(dir: string, entry = "mallex.yaml", env: EnvLookup = {
 
 export function compileTree(files: Record<string, string>, env: EnvLookup = {}): CompiledTree {
   return compileIn(writeTree(files), "mallex.yaml", env);
+}
+
+/** The README's first YAML example after `marker` (a heading or a bold lead-in), compiled as a mallex.yaml of its own. */
+export function compileReadmeExample(marker: string): CompiledTree {
+  const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+  const at = readme.indexOf(marker);
+  if (at === -1) throw new Error(`the README has no ${marker}`);
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))![1]!;
+  return compileTree({ "mallex.yaml": yaml });
 }
