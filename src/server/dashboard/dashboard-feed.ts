@@ -56,8 +56,6 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const histories = new Map<string, ServerHistory>();
   const listeners = new Set<(message: DashboardMessage) => void>();
   let poll: ReturnType<typeof setInterval> | undefined;
-  let lastServers = "";
-  let lastPools = "";
 
   const historyOf = (key: string): ServerHistory => {
     let history = histories.get(key);
@@ -76,25 +74,13 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const broadcast = (message: DashboardMessage) => {
     for (const listener of listeners) listener(message);
   };
-  const sendServersIfChanged = () => {
-    const now = servers();
-    const text = JSON.stringify(now);
-    if (text === lastServers) return;
-    lastServers = text;
-    broadcast({ type: "servers", servers: now });
-  };
+  const serverChanges = watchChanges(servers, (now) => broadcast({ type: "servers", servers: now }));
   const pools = (): PoolSummary[] => options.pools?.() ?? [];
   // A breaker opening, a queue growing or a cool-down ending (which is only the clock) have no event: read on each poll.
-  const sendPoolsIfChanged = () => {
-    const now = pools();
-    const text = JSON.stringify(now);
-    if (text === lastPools) return;
-    lastPools = text;
-    broadcast({ type: "pools", pools: now });
-  };
+  const poolChanges = watchChanges(pools, (now) => broadcast({ type: "pools", pools: now }));
   const pollOnce = () => {
-    sendServersIfChanged();
-    sendPoolsIfChanged();
+    serverChanges.send();
+    poolChanges.send();
   };
 
   return {
@@ -122,15 +108,15 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       // The time a state began, from the event that began it (the poll sees a change only while someone listens).
       const state = STATE_AFTER[event.type];
       histories.set(key, state === undefined ? history : { ...history, seenState: state, since: options.date().toISOString() });
-      if (listeners.size > 0) sendServersIfChanged();
+      if (listeners.size > 0) serverChanges.send();
     },
     snapshot: () => ({ type: "snapshot", requests: [...requests], servers: servers(), pools: pools() }),
     subscribe(listener) {
       if (listeners.size >= options.maxClients) return undefined;
       listeners.add(listener);
       if (poll === undefined) {
-        lastServers = JSON.stringify(servers());
-        lastPools = JSON.stringify(pools());
+        serverChanges.reset();
+        poolChanges.reset();
         poll = setInterval(pollOnce, options.pollMs);
         poll.unref();
       }
@@ -141,6 +127,23 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
           poll = undefined;
         }
       };
+    },
+  };
+}
+
+/** `send` is told what `read` gives when it differs from what it was told last (or from the state at `reset`). */
+function watchChanges<T>(read: () => T, send: (now: T) => void): { send(): void; reset(): void } {
+  let last = "";
+  return {
+    send() {
+      const now = read();
+      const text = JSON.stringify(now);
+      if (text === last) return;
+      last = text;
+      send(now);
+    },
+    reset() {
+      last = JSON.stringify(read());
     },
   };
 }
