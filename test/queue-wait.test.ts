@@ -93,6 +93,10 @@ describe("a request waiting for its backend", () => {
     const first = await proxy.post("/v1/messages", ask("Say hello to the first one."));
     const firstDone = timedEvents(first).then((events) => events.at(-1)!.at);
     const second = await proxy.post("/v1/messages", ask("Say hello to the second one."));
+    // While the second waits, /metrics shows it in the backend's queue.
+    const during = parseExposition(await (await proxy.fetch("/metrics")).text());
+    expect(during.find((s) => s.name === "mallex_backend_in_flight" && s.labels.backend === "mlx")?.value).toBe(1);
+    expect(during.find((s) => s.name === "mallex_backend_queue_depth" && s.labels.backend === "mlx")?.value).toBe(1);
     const events = await timedEvents(second);
     const firstEnded = await firstDone;
 
@@ -117,6 +121,7 @@ describe("a request waiting for its backend", () => {
     expect(count?.value).toBe(2);
     expect(sum?.value).toBeGreaterThan(0.1);
     expect(metrics.find((s) => s.name === "mallex_model_load_wait_seconds_count")?.value).toBe(2);
+    expect(metrics.find((s) => s.name === "mallex_backend_queue_depth" && s.labels.backend === "mlx")?.value).toBe(0);
   });
 
   it("is an ordinary stream to the Anthropic SDK over a socket: the queued answer arrives whole, a failure after the wait is its APIError", async () => {

@@ -1,10 +1,12 @@
 import type { BackendPools } from "../backends/backend-pool.js";
+import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { BreakerState, CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { ClassifierOutcome } from "../router/classify-with-model.js";
 import { rateOf } from "../router/predict-ttft.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { SupervisorState } from "../supervisor/types.js";
+import type { BackendQueues } from "./backend-queue.js";
 import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
 import type { RequestMetrics } from "./request-log.js";
 import { routeLabelsOf } from "./route-header.js";
@@ -36,6 +38,8 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
   { name: "mallex_memory_budget_bytes", help: "The memory the model servers mallex starts may take together (memory.budget_gb, else 75% of RAM).", type: "gauge", labels: [] },
   { name: "mallex_memory_held_bytes", help: "The memory held now by the model servers mallex runs or is starting, by their measured (else estimated) sizes.", type: "gauge", labels: [] },
   { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
+  { name: "mallex_backend_in_flight", help: "Local backends of one server: requests it serves now (at most server.max_in_flight_per_backend).", type: "gauge", labels: ["backend"] },
+  { name: "mallex_backend_queue_depth", help: "Local backends of one server: requests waiting in its queue for their turn.", type: "gauge", labels: ["backend"] },
   { name: "mallex_pool_server_state", help: "Pooled backends (several servers): 1 for the state each server's breaker is in (closed, open: cooling down, half-open), 0 for the others.", type: "gauge", labels: ["backend", "server", "state"] },
   { name: "mallex_pool_server_requests", help: "Pooled backends: requests mallex has on each server now, in flight or waiting in its queue.", type: "gauge", labels: ["backend", "server"] },
   { name: "mallex_pool_server_queue_depth", help: "Pooled backends: requests waiting in each server's queue (server.max_in_flight_per_backend are in flight).", type: "gauge", labels: ["backend", "server"] },
@@ -92,14 +96,20 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
   if (m.charsIn > m.charsOut) registry.inc("mallex_trimmed_chars_total", labels, m.charsIn - m.charsOut);
 }
 
-/** The exposition text, with each supervised model server's state read now. */
-export function renderMetrics(
-  registry: MetricsRegistry,
-  supervisors: SupervisorPool | undefined,
-  breakers?: CircuitBreakers,
-  learned?: { table: RoutingTable; rates: TtftRates },
-  pools?: { pools: BackendPools; waiting(queue: string): number },
-): string {
+/** What /metrics reads at the moment it is asked (the counters are recorded as requests end). */
+export interface MetricSources {
+  supervisors?: SupervisorPool | undefined;
+  breakers?: CircuitBreakers | undefined;
+  learned?: { table: RoutingTable; rates: TtftRates } | undefined;
+  pools?: BackendPools | undefined;
+  /** The backends' queues: a pool's servers each have their own, the other local backends one. */
+  queues?: BackendQueues | undefined;
+  backends?: Readonly<Record<string, RuntimeBackend>> | undefined;
+}
+
+/** The exposition text, with each supervised model server's state, each queue and each breaker read now. */
+export function renderMetrics(registry: MetricsRegistry, sources: MetricSources): string {
+  const { supervisors, breakers, learned, pools, queues } = sources;
   for (const supervisor of supervisors?.all() ?? []) {
     for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
   }
@@ -111,13 +121,19 @@ export function renderMetrics(
     const now = breakers!.state(backend);
     for (const state of BREAKER_STATES) registry.set("mallex_circuit_state", { backend, state }, now === state ? 1 : 0);
   }
-  for (const pool of pools?.pools.all() ?? []) {
+  for (const pool of pools?.all() ?? []) {
     for (const server of pool.stats()) {
       const labels = { backend: pool.backend, server: server.url };
       for (const state of BREAKER_STATES) registry.set("mallex_pool_server_state", { ...labels, state }, server.state === state ? 1 : 0);
       registry.set("mallex_pool_server_requests", labels, server.load);
-      registry.set("mallex_pool_server_queue_depth", labels, pools!.waiting(poolQueueName(pool.backend, server.url)));
+      registry.set("mallex_pool_server_queue_depth", labels, queues?.stats(poolQueueName(pool.backend, server.url)).waiting ?? 0);
     }
+  }
+  for (const backend of Object.values(sources.backends ?? {})) {
+    if (queues === undefined || backend.kind !== "openai" || pools?.for(backend.name) !== undefined) continue;
+    const { inFlight, waiting } = queues.stats(backend.name);
+    registry.set("mallex_backend_in_flight", { backend: backend.name }, inFlight);
+    registry.set("mallex_backend_queue_depth", { backend: backend.name }, waiting);
   }
   // Only rates known well enough to predict with: a profile without one has no sample.
   for (const profile of Object.values(learned?.table.profiles ?? {})) {

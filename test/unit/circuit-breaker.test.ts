@@ -114,12 +114,12 @@ describe("outcomes", () => {
     breakers.begin("api").end({ ok: false, retryAfterMs: 8_000 });
     expect(changes).toEqual([["api", { state: "open", failures: 2, forMs: 8_000 }]]);
     const metrics = createMallexMetrics();
-    expect(renderMetrics(metrics, undefined, breakers)).toContain('mallex_circuit_state{backend="api",state="open"} 1');
+    expect(renderMetrics(metrics, { breakers })).toContain('mallex_circuit_state{backend="api",state="open"} 1');
     clock.t += 8_000;
-    expect(renderMetrics(metrics, undefined, breakers)).toContain('mallex_circuit_state{backend="api",state="half-open"} 1');
+    expect(renderMetrics(metrics, { breakers })).toContain('mallex_circuit_state{backend="api",state="half-open"} 1');
     breakers.begin("api").end({ ok: true });
     expect(changes.at(-1)).toEqual(["api", { state: "closed" }]);
-    const text = renderMetrics(metrics, undefined, breakers);
+    const text = renderMetrics(metrics, { breakers });
     expect(text).toContain('mallex_circuit_state{backend="api",state="closed"} 1');
     expect(text).toContain('mallex_circuit_state{backend="api",state="open"} 0');
     expect(breakers.known()).toEqual(["api"]);

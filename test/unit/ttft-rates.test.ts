@@ -137,7 +137,7 @@ describe("learnFromRequest", () => {
     expect(rates.get(profile)?.sharedPrefix).toEqual([2_000]);
     learnFromRequest(state, profile, finished({ cachedTokens: 1_500 }), { estimatedTokens: 6_400, sessionId: null });
     expect(rates.get(profile)?.sharedPrefix).toEqual([2_000, 1_500]);
-    const text = renderMetrics(createMallexMetrics(), undefined, undefined, { table: { profiles: { coder: profile } } as never, rates });
+    const text = renderMetrics(createMallexMetrics(), { learned: { table: { profiles: { coder: profile } } as never, rates } });
     expect(text).toContain('mallex_prefill_tokens_per_second{profile="coder"} 2000');
     expect(text).toContain('mallex_decode_tokens_per_second{profile="coder"} 50');
   });
