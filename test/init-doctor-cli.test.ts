@@ -6,7 +6,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { writeTree } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
 
-const CHECKS = ["config", "memory", "python", "mlx-lm", "model", "port", "backend", "claude code", "api key"];
+const CHECKS = ["config", "memory", "memory budget", "python", "mlx-lm", "model", "port", "backend", "claude code", "api key"];
 
 describe("mallex init (CLI)", () => {
   it("--yes writes a config that `mallex compile` accepts, and refuses to overwrite it", async () => {

@@ -31,7 +31,8 @@ export function estimateModelMemory(entry: ProfileInUse, deps: DoctorDeps): Mode
   return { gb: diskGb * OVERHEAD, source: "on disk", diskGb };
 }
 
-function weightsOnDisk(model: string, deps: DoctorDeps): number | undefined {
+/** Bytes of a model's weights as doctor sees them (deps' file system); undefined when not there. */
+export function weightsOnDisk(model: string, deps: DoctorDeps): number | undefined {
   const path = localModelPath(model, deps);
   const file = deps.fileSize(path);
   if (file !== undefined) return file;

@@ -4,6 +4,7 @@ import { checkClaudeCode } from "./check-claude-code.js";
 import { checkConfig } from "./check-config.js";
 import { checkDistributed } from "./check-distributed.js";
 import { checkMemory } from "./check-memory.js";
+import { checkMemoryBudget } from "./check-memory-budget.js";
 import { checkModels } from "./check-models.js";
 import { checkPort } from "./check-port.js";
 import { checkPython } from "./check-python.js";
@@ -25,13 +26,13 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   const table = config.table;
   if (!table) {
     const reason = "the config does not compile";
-    for (const name of ["memory", "python", "mlx-lm", "model", "port", "backend"]) checks.push({ name, ok: "skip", detail: reason });
+    for (const name of ["memory", "memory budget", "python", "mlx-lm", "model", "port", "backend"]) checks.push({ name, ok: "skip", detail: reason });
     checks.push(await checkClaudeCode({ deps }));
     checks.push({ name: "api key", ok: "skip", detail: reason });
     return finish(checks, config.lines);
   }
   const ctx: DoctorContext = { options, deps, table, hardware: await deps.detectHardware() };
-  checks.push(checkMemory(ctx));
+  checks.push(checkMemory(ctx), checkMemoryBudget(ctx));
   // Probes that wait on the network or a process run together; the lines keep their fixed order.
   const [python, distributed, port, backends, claude] = await Promise.all([checkPython(ctx), checkDistributed(ctx), checkPort(ctx), checkBackends(ctx), checkClaudeCode(ctx)]);
   checks.push(python, ...checkVenvs(ctx), ...distributed, ...checkModels(ctx), port, ...backends, claude, ...checkApiKeys(ctx));

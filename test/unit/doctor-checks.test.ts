@@ -71,6 +71,7 @@ describe("mallex doctor on the shipped default", () => {
     expect(r.lines).toEqual([
       "✓ config — mallex's shipped default (no ./mallex.yaml here) compiles (0 errors, 0 warnings) (run `mallex init` to write a config for this machine)",
       "✓ memory — Apple M3 Pro, 36 GB unified memory; qwen3-coder-30b needs 32 GB",
+      "✓ memory budget — budget 27 GB (75% of this machine's 36 GB, as memory.budget_gb is not set); low/medium 32 GB (min_ram_gb); low/medium may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
       "✓ python — python3 3.12.4 (for the venv of mlx)",
       `✓ mlx-lm — installed in ${MALLEX_HOME}/venv`,
       "✓ model qwen3-coder-30b — mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit is in the Hugging Face cache",
@@ -153,6 +154,7 @@ describe("mallex doctor on other configs", () => {
     expect(report.checks.map(formatCheck)).toEqual([
       "✗ config — nope.yaml does not exist (fix: run `mallex init` to write one, or pass --config)",
       "- memory — the config does not compile",
+      "- memory budget — the config does not compile",
       "- python — the config does not compile",
       "- mlx-lm — the config does not compile",
       "- model — the config does not compile",
