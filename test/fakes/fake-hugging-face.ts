@@ -183,8 +183,13 @@ export async function startFakeHuggingFace(repos: Record<string, FakeRepo>): Pro
   let cdnUrl = "";
   const listen = (server: Server, port: number) =>
     new Promise<number>((resolve, reject) => {
+      // Started again while it runs (tests restart a hub another test may have stopped): nothing to do.
+      if (server.listening) return resolve(port);
       server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve((server.address() as AddressInfo).port);
+      });
     });
   const close = (server: Server) =>
     new Promise<void>((resolve) => {
