@@ -106,6 +106,14 @@ describe("stop_sequences, matched by mallex", () => {
     await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({ status: 529, error: { error: { type: "overloaded_error" } } });
   });
 
+  it("a JSON answer (output_config.format) with stop sequences, not streamed: the JSON alone, cut before the sequence", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ text: ["Here it is:\n```json\n", '{"title": ', '"Hello"}', "\n```\n", "EN", "D and then more"] });
+    const message = await sdkClient(proxy).messages.create(ask({ stop_sequences: ["END"], output_config: { format: { type: "json_schema", schema: { type: "object", properties: { title: { type: "string" } } } } } }));
+    expect(message.stop_reason).toBe("stop_sequence");
+    expect(message.content).toEqual([{ type: "text", text: '{"title": "Hello"}' }]);
+  });
+
   it("releases the supervisor's lease of a generation it stopped", async () => {
     const leases: Array<{ ended: number; progress: number }> = [];
     const pool = {

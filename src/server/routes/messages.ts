@@ -235,21 +235,19 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
   const observe = createEventObserver(metrics, ctx.deps.now, end);
   const events: AnthropicStreamEvent[] = [];
   await new Promise<void>((resolve) => {
-    pumpAnswer(
-      { ...answerOptions(ctx, call), ...sourceOf(upstream) },
-      {
-        event(event) {
-          events.push(event);
-          observe(event);
-        },
-        flush: () => true,
-        end: resolve,
-        error(reason) {
-          events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
-          resolve();
-        },
+    const collect: AnswerSink = {
+      event(event) {
+        events.push(event);
+        observe(event);
       },
-    );
+      flush: () => true,
+      end: resolve,
+      error(reason) {
+        events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
+        resolve();
+      },
+    };
+    pumpAnswer({ ...answerOptions(ctx, call), ...sourceOf(upstream) }, sinkFor(call, collect));
   });
   end();
   const collected = collectStreamMessage(events);
@@ -273,11 +271,10 @@ function streamLocal(req: Request, ctx: ServerContext, call: PreparedCall, upstr
     end = endOfCall(ctx, call, answer);
     return sourceOf(answer);
   };
-  const sinkFor = (sink: AnswerSink) => (call.wantsJson ? holdJsonText(sink) : sink);
   const log = { observe, end: () => end?.() };
-  if (!(upstream instanceof Promise)) return streamSSE((sink) => pumpAnswer({ ...answerOptions(ctx, call), ...arrived(upstream) }, sinkFor(sink)), log);
+  if (!(upstream instanceof Promise)) return streamSSE((sink) => pumpAnswer({ ...answerOptions(ctx, call), ...arrived(upstream) }, sinkFor(call, sink)), log);
   return streamSSE((sink) => {
-    const answer = startAnswer(answerOptions(ctx, call), sinkFor(sink));
+    const answer = startAnswer(answerOptions(ctx, call), sinkFor(call, sink));
     upstream.then(
       (connected) => {
         const source = arrived(connected);
@@ -326,6 +323,9 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | un
     clearTimeout(timer);
   }
 }
+
+/** A JSON answer may come wrapped in prose or a code fence: its text blocks are held and cut to the JSON. */
+const sinkFor = (call: PreparedCall, sink: AnswerSink): AnswerSink => (call.wantsJson ? holdJsonText(sink) : sink);
 
 /** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
 function holdJsonText(sink: AnswerSink): AnswerSink {
