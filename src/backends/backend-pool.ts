@@ -27,8 +27,8 @@ export interface BackendPool {
   begin(url: string): CallTicket;
   /** Whether any server may take a request now. */
   healthy(): boolean;
-  /** Each server now: requests counted on it (in flight or waiting), its breaker's state, the sessions placed on it. */
-  stats(): Array<{ url: string; load: number; state: ReturnType<CircuitBreakers["state"]>; sessions: number }>;
+  /** Each server now: requests counted on it (in flight or waiting), its breaker's state (and while open, ms until its cool-down ends), the sessions placed on it. */
+  stats(): Array<{ url: string; load: number; state: ReturnType<CircuitBreakers["state"]>; coolDownLeftMs?: number; sessions: number }>;
 }
 
 export interface BackendPools {
@@ -151,7 +151,11 @@ function createPool(backend: RuntimeBackend, urls: readonly string[], options: B
     },
     begin: (url) => breakers.begin(url),
     healthy: () => urls.some((url) => breakers.check(url).ok),
-    stats: () => urls.map((url, i) => ({ url, load: views[i]!.load, state: breakers.state(url), sessions: views[i]!.sessions })),
+    stats: () =>
+      urls.map((url, i) => {
+        const left = breakers.coolDownLeftMs(url);
+        return { url, load: views[i]!.load, state: breakers.state(url), ...(left === undefined ? {} : { coolDownLeftMs: left }), sessions: views[i]!.sessions };
+      }),
     stop() {
       stopped = true;
       for (const server of servers) stopProbe(server);

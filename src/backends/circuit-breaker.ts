@@ -37,6 +37,8 @@ export interface CircuitBreakers {
   /** Starts a call to `backend` (in half-open: takes the one probe); end the ticket once its outcome is known. */
   begin(backend: string): CallTicket;
   state(backend: string): BreakerState;
+  /** While `backend` cools down (open): ms until a probe may try it; undefined when it is not open. */
+  coolDownLeftMs(backend: string): number | undefined;
   /** The backends a call has been made to, in the order first seen. */
   known(): string[];
   /** An active probe found `backend` answering while it cooled down: closed now, no request spent on finding out. */
@@ -63,6 +65,10 @@ export function createCircuitBreakers(options: Partial<CircuitBreakerOptions> = 
 
   return {
     state: (name) => stateOf(breakers.get(name)),
+    coolDownLeftMs(name) {
+      const breaker = breakers.get(name);
+      return stateOf(breaker) === "open" ? breaker!.openUntil! - now() : undefined;
+    },
     known: () => [...breakers.keys()],
     close(name) {
       const breaker = breakers.get(name);

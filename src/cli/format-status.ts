@@ -1,14 +1,21 @@
 import type { DashboardMessage } from "../server/dashboard/dashboard-feed.js";
+import type { MemorySummary, ServerMemory } from "../server/dashboard/memory-summary.js";
+import type { PoolSummary } from "../server/dashboard/pool-summary.js";
 import type { ServerSummary } from "../server/dashboard/server-summary.js";
 import type { RequestSummary } from "../server/dashboard/summarize-request.js";
+import { formatGb } from "../supervisor/memory-budget.js";
 
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 
-/** Pure: `mallex status`'s summary, the dashboard's in lines: the model servers, then the last requests. */
+/** Pure: `mallex status`'s summary, the dashboard's in lines: the model servers and their memory budget, the pools' servers, then the last requests. */
 export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number }): string[] {
   const lines = [`mallex at ${url}`, "", "Model servers:"];
   if (snapshot.servers.length === 0) lines.push("  none started yet (one starts on the first request that needs it)");
-  for (const server of snapshot.servers) lines.push(...formatServer(server, options.now));
+  for (const server of snapshot.servers) lines.push(...formatServer(server, options.now, snapshot.memory));
+  if (snapshot.memory !== undefined) lines.push(formatMemory(snapshot.memory));
+  // A mallex from before pools sends none.
+  const pools = snapshot.pools ?? [];
+  if (pools.length > 0) lines.push("", "Pools:", ...pools.flatMap(formatPool));
   const recent = snapshot.requests.slice(-options.requests);
   lines.push("", recent.length === snapshot.requests.length ? "Requests:" : `Last ${recent.length} of ${snapshot.requests.length} requests:`);
   if (recent.length === 0) lines.push("  none yet");
@@ -16,16 +23,38 @@ export function formatStatus(url: string, snapshot: Snapshot, options: { request
   return lines;
 }
 
-export function formatServer(s: ServerSummary, now: number): string[] {
+/** memory: the budget's sizes, for the server's own (how much it takes, and how that is known). */
+export function formatServer(s: ServerSummary, now: number, memory?: MemorySummary): string[] {
   const facts = [s.state, s.port === undefined ? "" : `port ${s.port}`, s.pid === undefined ? "" : `pid ${s.pid}`, `for ${minutes(now - Date.parse(s.since))}`, `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`];
   if (s.state === "ready" && s.idleUnloadMs > 0) {
     const left = Date.parse(s.lastUsed ?? s.since) + s.idleUnloadMs - now;
     facts.push(left > 0 ? `unloads in ${minutes(left)} if idle` : "unloading when idle");
   }
+  const size = memory?.servers.find((m) => m.key === s.key);
+  if (size !== undefined) facts.push(formatSize(size));
   const lines = [`  ${s.key} (${s.model}): ${facts.filter((f) => f !== "").join(" · ")}`];
   if (s.progress !== undefined) lines.push(`    ${s.progress}${s.percent === undefined ? "" : ` (${Math.round(s.percent)}%)`}`);
   if (s.lastError !== undefined) lines.push(`    last error: ${s.lastError}`);
   return lines;
+}
+
+/** `  memory: 12 GB held of the budget of 48 GB (25%)`. */
+export function formatMemory(memory: MemorySummary): string {
+  const share = memory.budgetBytes > 0 ? ` (${Math.round((memory.heldBytes / memory.budgetBytes) * 100)}%)` : "";
+  return `  memory: ${formatGb(memory.heldBytes)} held of the budget of ${formatGb(memory.budgetBytes)}${share}`;
+}
+
+/** `12 GB (weights on disk)`; a server nothing tells the size of yet: counted as 0 until measured. */
+function formatSize(size: ServerMemory): string {
+  return size.bytes === undefined ? "size unknown until measured" : `${formatGb(size.bytes)} (${size.source})`;
+}
+
+/** One line per server of a pool, as the dashboard's Pools panel: `  mlx http://a:8080/v1: closed · 2 requests (1 in flight, 1 queued) · 1 session`. */
+export function formatPool(pool: PoolSummary): string[] {
+  return pool.servers.map((s) => {
+    const state = s.state === "open" && s.coolDownLeftS !== undefined ? `open, cooling down ${minutes(s.coolDownLeftS * 1000)} more` : s.state;
+    return `  ${pool.backend} ${s.url}: ${state} · ${plural(s.requests, "request")} (${s.inFlight} in flight, ${s.waiting} queued) · ${plural(s.sessions, "session")}`;
+  });
 }
 
 /** One request in the request log's words: `12:00:01 claude-sonnet-4-6 → medium/coder (local) · … · stop end_turn`. */
@@ -50,3 +79,5 @@ function minutes(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

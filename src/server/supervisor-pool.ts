@@ -31,7 +31,7 @@ export interface SupervisorPool {
   /** Every supervisor created so far. */
   all(): ServerSupervisor[];
   /** The memory budget the servers start within (absent: none). */
-  readonly memory?: Pick<MemoryBudget, "budgetBytes" | "heldBytes">;
+  readonly memory?: Pick<MemoryBudget, "budgetBytes" | "heldBytes" | "sizes">;
 }
 
 /**

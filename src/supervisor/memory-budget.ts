@@ -56,6 +56,8 @@ export interface MemoryBudget {
   observe(key: string, event: SupervisorEvent): void;
   /** Bytes held now by servers loaded, starting, stopping or admitted to start. */
   heldBytes(): number;
+  /** Each guarded server's size as best known now, and how (its sizes' source; undefined: nothing known yet). */
+  sizes(): Array<{ key: string; size: ServerSize | undefined }>;
 }
 
 export function createMemoryBudget(options: MemoryBudgetOptions): MemoryBudget {
@@ -119,6 +121,10 @@ class Budget implements MemoryBudget {
 
   heldBytes(): number {
     return [...this._entries.values()].filter((e) => this._holds(e)).reduce((sum, e) => sum + this._size(e).bytes, 0);
+  }
+
+  sizes(): Array<{ key: string; size: ServerSize | undefined }> {
+    return [...this._entries.keys()].map((key) => ({ key, size: this._options.sizes.of(key) }));
   }
 
   guard(supervisor: ServerSupervisor): ServerSupervisor {

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import type { DashboardMessage } from "../../server/dashboard/dashboard-feed.js";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
-import { formatRequest, formatServer, formatStatus } from "../format-status.js";
+import { formatMemory, formatRequest, formatServer, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
 import { proxyAddressPath, readProxyAddress } from "../proxy-address.js";
 
@@ -57,7 +57,7 @@ function formatMessage(url: string, message: DashboardMessage, count: number): s
   if (message.type === "request") return [formatRequest(message.request)];
   // Pool servers' load changes with every request: the dashboard and /metrics show them, the terminal would scroll.
   if (message.type === "pools") return [];
-  return message.servers.flatMap((s) => formatServer(s, now));
+  return [...message.servers.flatMap((s) => formatServer(s, now, message.memory)), ...(message.memory ? [formatMemory(message.memory)] : [])];
 }
 
 /** GET with every failure in words: nothing listening, a refused token, a mallex without a dashboard. */

@@ -3,15 +3,17 @@ import type { SupervisorEvent, SupervisorState } from "../../supervisor/types.js
 import type { LastRequestFiles } from "../format-last-request.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import type { SupervisorPool } from "../supervisor-pool.js";
+import { summarizeMemory, type MemorySummary } from "./memory-summary.js";
 import type { PoolSummary } from "./pool-summary.js";
 import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSummary } from "./server-summary.js";
 import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
 export type DashboardMessage =
-  | { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[]; pools: PoolSummary[] }
+  | { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[]; pools: PoolSummary[]; memory?: MemorySummary }
   | { type: "request"; request: RequestSummary }
-  | { type: "servers"; servers: ServerSummary[] }
+  /** memory: the budget the servers share, when there is one (it changes as they start, stop and are measured). */
+  | { type: "servers"; servers: ServerSummary[]; memory?: MemorySummary }
   | { type: "pools"; pools: PoolSummary[] };
 
 /** The state a supervisor event puts its server in (the others leave it where it is). */
@@ -74,7 +76,11 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const broadcast = (message: DashboardMessage) => {
     for (const listener of listeners) listener(message);
   };
-  const serverChanges = watchChanges(servers, (now) => broadcast({ type: "servers", servers: now }));
+  const serversAndMemory = () => {
+    const memory = summarizeMemory(options.supervisors);
+    return { servers: servers(), ...(memory ? { memory } : {}) };
+  };
+  const serverChanges = watchChanges(serversAndMemory, (now) => broadcast({ type: "servers", ...now }));
   const pools = (): PoolSummary[] => options.pools?.() ?? [];
   // A breaker opening, a queue growing or a cool-down ending (which is only the clock) have no event: read on each poll.
   const poolChanges = watchChanges(pools, (now) => broadcast({ type: "pools", pools: now }));
@@ -110,7 +116,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       histories.set(key, state === undefined ? history : { ...history, seenState: state, since: options.date().toISOString() });
       if (listeners.size > 0) serverChanges.send();
     },
-    snapshot: () => ({ type: "snapshot", requests: [...requests], servers: servers(), pools: pools() }),
+    snapshot: () => ({ type: "snapshot", requests: [...requests], ...serversAndMemory(), pools: pools() }),
     subscribe(listener) {
       if (listeners.size >= options.maxClients) return undefined;
       listeners.add(listener);

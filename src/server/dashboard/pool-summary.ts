@@ -8,6 +8,8 @@ export interface PoolServerSummary {
   url: string;
   /** Its breaker: closed (takes requests), open (cooling down after failing), half-open (one request tries it). */
   state: BreakerState;
+  /** While open: whole seconds until its cool-down ends and one request may probe it. */
+  coolDownLeftS?: number;
   /** Requests the pool counts on it: in flight and waiting for its queue. */
   requests: number;
   /** Of those, the ones its queue lets through now… */
@@ -30,7 +32,9 @@ export function summarizePools(pools: BackendPools | undefined, queues: BackendQ
     backend: pool.backend,
     servers: pool.stats().map((server) => {
       const queue = queues?.stats(poolQueueName(pool.backend, server.url)) ?? { inFlight: 0, waiting: 0 };
-      return { url: server.url, state: server.state, requests: server.load, inFlight: queue.inFlight, waiting: queue.waiting, sessions: server.sessions };
+      // Whole seconds: the poll sends the pools when they change, and a count in ms would change on every poll.
+      const coolDown = server.coolDownLeftMs === undefined ? {} : { coolDownLeftS: Math.ceil(server.coolDownLeftMs / 1000) };
+      return { url: server.url, state: server.state, ...coolDown, requests: server.load, inFlight: queue.inFlight, waiting: queue.waiting, sessions: server.sessions };
     }),
   }));
 }
