@@ -86,6 +86,9 @@ describeWithBrowser("the dashboard in a browser", () => {
     await page.locator('.server[data-state="ready"]').waitFor({ timeout: 10_000 });
     const response = await answer;
     expect(response.status).toBe(200);
+    // The memory budget's bar, and the server's size once measured (its processes' RSS when ready).
+    await page.locator("#memory", { hasText: /memory: [\d.]+ GB held of the budget of [\d.]+ GB/ }).waitFor({ timeout: 5000 });
+    await page.locator(".server .facts", { hasText: /[\d.]+ GB \(measured\)/ }).waitFor({ timeout: 5000 });
     const requestId = response.headers.get("request-id")!;
     const ended = Date.now();
     const row = page.locator(`tr[data-id="${requestId}"]`);

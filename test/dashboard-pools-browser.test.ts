@@ -75,6 +75,8 @@ describeWithBrowser("the dashboard's pools in a browser", () => {
     // The second session is placed on the dead server: it fails over to the other, and one failure (allowed_fails: 1) opens its breaker.
     expect((await ask(proxy.url, "s2")).status).toBe(200);
     await card(b, "open").waitFor({ timeout: 3000 });
+    // Its cool-down (cooldown_time: 60 s) counts down on the card.
+    await expect(card(b, "open").locator(".facts").textContent()).resolves.toMatch(/^cooling down, (1 min 0 s|5\d s) left · /);
     await expect(card(a, "closed").locator(".facts").textContent()).resolves.toContain("2 sessions");
     expect(proxy.output()).toMatch(new RegExp(`server ${b.replace(/[.]/g, "\\.")} failed 1 times in a row; its sessions move to the other servers for 60 s`));
     expect(problems).toEqual([]);

@@ -75,6 +75,29 @@ describe("mallex status", () => {
     expect(existsSync(proxyAddressPath(home))).toBe(false);
   });
 
+  it("prints one line per pool server: its URL, breaker state, requests and sessions", async () => {
+    const other = await createFakeMlxServer({ model: "test-model" });
+    const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
+    const config = join(writeTree({ "mallex.yaml": CONFIG }), "mallex.yaml");
+    const proxy = await startProxyProcess(["--config", config, "--backend-url", mlx.url, "--backend-url", other.url], home);
+    try {
+      const answer = await ask(proxy.url, { "x-claude-code-session-id": "pooled" });
+      expect(answer.status, await answer.clone().text()).toBe(200);
+      const status = await runCli(["status"], { env: { MALLEX_HOME: home } });
+      expect(status.exitCode).toBe(0);
+      const pools = status.stdout.split("\n").filter((line) => /^ {2}local http:/.test(line));
+      expect(pools).toEqual([
+        expect.stringMatching(new RegExp(`^  local ${mlx.url}: closed · 0 requests \\(0 in flight, 0 queued\\) · [01] sessions?$`)),
+        expect.stringMatching(new RegExp(`^  local ${other.url}: closed · 0 requests \\(0 in flight, 0 queued\\) · [01] sessions?$`)),
+      ]);
+      expect(status.stdout).toContain("\nPools:\n");
+      expect(status.stdout).toContain("1 session");
+    } finally {
+      await proxy.stop();
+      await other.close();
+    }
+  });
+
   it("says how to start one when none runs, and asks for the token where one is needed", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
     const none = await runCli(["status"], { env: { MALLEX_HOME: home } });

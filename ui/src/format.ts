@@ -34,6 +34,11 @@ export function duration(ms: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/** 12_884_901_888 → "12 GB" (GiB with one decimal at most, as mallex's budget messages count). */
+export function gigabytes(bytes: number): string {
+  return `${Number((bytes / 1024 ** 3).toFixed(1))} GB`;
+}
+
 /** `unloads in 4 min 10 s` while ready and idle unload is on; empty otherwise. */
 export function idleCountdown(server: ServerSummary, now: number): string {
   if (server.state !== "ready" || server.idleUnloadMs <= 0) return "";

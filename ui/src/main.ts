@@ -3,10 +3,11 @@ import { byId } from "./dom.js";
 import { renderCharts } from "./render-charts.js";
 import { renderConfig } from "./render-config.js";
 import { renderExplanation, type Explanation } from "./render-explanation.js";
+import { renderMemory } from "./render-memory.js";
 import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
 import { renderServers } from "./render-servers.js";
-import type { DashboardMessage, PoolSummary, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
+import type { DashboardMessage, MemorySummary, PoolSummary, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
 
 /** The page's wiring: the token (session storage only), the live feed, the views and their actions. */
 const TOKEN_KEY = "mallex-token";
@@ -15,6 +16,7 @@ const MAX_REQUESTS = 200;
 let requests: RequestSummary[] = [];
 let servers: ServerSummary[] = [];
 let pools: PoolSummary[] = [];
+let memory: MemorySummary | undefined;
 let stop: (() => void) | undefined;
 
 const headers = (): HeadersInit => {
@@ -34,7 +36,8 @@ const showError = (text: string) => {
 
 function render(): void {
   renderRequests(byId<HTMLTableSectionElement>("requests"), requests, (r) => void explain(r.id));
-  renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action));
+  renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action), memory);
+  renderMemory(byId("memory"), memory);
   renderPools(byId("pools-panel"), byId("pools"), pools);
   if (!byId("charts-view").hidden) renderCharts(byId("charts"), requests);
 }
@@ -43,6 +46,7 @@ function onMessage(message: DashboardMessage): void {
   if (message.type === "snapshot") {
     requests = message.requests;
     servers = message.servers;
+    memory = message.memory;
     pools = message.pools;
   } else if (message.type === "request") {
     requests = [...requests, message.request].slice(-MAX_REQUESTS);
@@ -50,6 +54,7 @@ function onMessage(message: DashboardMessage): void {
     pools = message.pools;
   } else {
     servers = message.servers;
+    memory = message.memory;
   }
   render();
 }
@@ -110,5 +115,5 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("explanation").hidden = true;
 });
 // Uptimes and idle-unload countdowns move without a message.
-setInterval(() => renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action)), 1000);
+setInterval(() => renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action), memory), 1000);
 connect();

@@ -1,4 +1,5 @@
 import { el } from "./dom.js";
+import { duration } from "./format.js";
 import type { PoolSummary } from "./types.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -9,7 +10,8 @@ export function renderPools(panel: HTMLElement, root: HTMLElement, pools: readon
   root.replaceChildren(
     ...pools.flatMap((pool) =>
       pool.servers.map((s) => {
-        const facts = [`${plural(s.requests, "request")} (${s.inFlight} in flight, ${s.waiting} queued)`, plural(s.sessions, "session")];
+        const coolDown = s.state === "open" && s.coolDownLeftS !== undefined ? `cooling down, ${duration(s.coolDownLeftS * 1000)} left` : "";
+        const facts = [coolDown, `${plural(s.requests, "request")} (${s.inFlight} in flight, ${s.waiting} queued)`, plural(s.sessions, "session")].filter((f) => f !== "");
         const card = el(
           "div",
           { className: `server pool-server ${s.state}` },

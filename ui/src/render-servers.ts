@@ -1,9 +1,9 @@
 import { el } from "./dom.js";
-import { duration, idleCountdown } from "./format.js";
-import type { ServerSummary } from "./types.js";
+import { duration, gigabytes, idleCountdown } from "./format.js";
+import type { MemorySummary, ServerSummary } from "./types.js";
 
-/** One card per supervised model server, with stop and start. */
-export function renderServers(root: HTMLElement, servers: readonly ServerSummary[], now: number, act: (key: string, action: "stop" | "start") => void): void {
+/** One card per supervised model server, with stop and start, and its size as the memory budget counts it. */
+export function renderServers(root: HTMLElement, servers: readonly ServerSummary[], now: number, act: (key: string, action: "stop" | "start") => void, memory?: MemorySummary): void {
   if (servers.length === 0) {
     root.replaceChildren(el("p", { className: "empty", text: "No model server started by this mallex yet (it starts one on the first request that needs it)." }));
     return;
@@ -15,7 +15,9 @@ export function renderServers(root: HTMLElement, servers: readonly ServerSummary
       button.type = "button";
       button.disabled = s.state === "stopping";
       button.addEventListener("click", () => act(s.key, running ? "stop" : "start"));
-      const facts = [s.port === undefined ? "" : `port ${s.port}`, s.pid === undefined ? "" : `pid ${s.pid}`, `${s.state} for ${duration(now - Date.parse(s.since))}`, `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`, idleCountdown(s, now)].filter((f) => f !== "");
+      const size = memory?.servers.find((m) => m.key === s.key);
+      const sizeText = size === undefined ? "" : size.bytes === undefined ? "size unknown until measured" : `${gigabytes(size.bytes)} (${size.source})`;
+      const facts = [s.port === undefined ? "" : `port ${s.port}`, s.pid === undefined ? "" : `pid ${s.pid}`, `${s.state} for ${duration(now - Date.parse(s.since))}`, `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`, idleCountdown(s, now), sizeText].filter((f) => f !== "");
       const card = el(
         "div",
         { className: `server ${s.state}` },
