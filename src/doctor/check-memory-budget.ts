@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { supervisedSpec } from "../server/supervisor-pool.js";
 import { defaultMemoryBudgetGb, formatGb, type ServerSize } from "../supervisor/memory-budget.js";
 import { createModelSizes, type ModelSizeDeps } from "../supervisor/model-sizes.js";
-import { weightsOnDisk } from "./estimate-model-memory.js";
+import { weightsOnDisk } from "../supervisor/model-sizes.js";
 import { isLocal, profilesInUse } from "./profiles-in-use.js";
 import type { CheckResult, DoctorContext, DoctorDeps } from "./types.js";
 
@@ -113,7 +113,7 @@ function describeUnknown(servers: ReadonlyArray<BudgetedServer>): string {
 export function doctorModelSizeDeps(deps: DoctorDeps): ModelSizeDeps {
   return {
     measure: async () => undefined, // doctor starts no server
-    weightsBytes: (model) => weightsOnDisk(model, deps),
+    weightsBytes: (model) => weightsOnDisk(model, deps, deps),
     load: () => {
       const text = deps.readText(join(deps.mallexHome, "model-sizes.json"));
       if (text === undefined) throw new Error("no sizes measured yet");

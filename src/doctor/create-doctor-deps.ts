@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { nodeModelFiles } from "../supervisor/model-sizes.js";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import type { EnvLookup } from "../config/interpolate-env.js";
@@ -21,25 +21,7 @@ export function createDoctorDeps(options: { cwd: string; env: EnvLookup; package
     findClaude: () => findClaude(options.env, options.packageRoot),
     fetch: globalThis.fetch,
     checkPort: listenOnce,
-    exists: existsSync,
-    fileSize: (path) => {
-      const stats = statSync(path, { throwIfNoEntry: false });
-      return stats?.isFile() ? stats.size : undefined;
-    },
-    readText: (path) => {
-      try {
-        return readFileSync(path, "utf8");
-      } catch {
-        return undefined;
-      }
-    },
-    readdir: (path) => {
-      try {
-        return readdirSync(path);
-      } catch {
-        return [];
-      }
-    },
+    ...nodeModelFiles,
     now: () => performance.now(),
   };
 }

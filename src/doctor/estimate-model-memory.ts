@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { HF_REPO, huggingFaceRepoDir, localModelPath } from "./check-models.js";
+import { weightsOnDisk } from "../supervisor/model-sizes.js";
 import type { ProfileInUse } from "./profiles-in-use.js";
 import type { DoctorDeps } from "./types.js";
 
@@ -25,20 +24,8 @@ const GB = 1024 ** 3;
  */
 export function estimateModelMemory(entry: ProfileInUse, deps: DoctorDeps): ModelMemory | undefined {
   if (entry.profile.minRamGb !== undefined) return { gb: entry.profile.minRamGb, source: "declared" };
-  const bytes = weightsOnDisk(entry.profile.model, deps);
+  const bytes = weightsOnDisk(entry.profile.model, deps, deps);
   if (bytes === undefined) return undefined;
   const diskGb = bytes / GB;
   return { gb: diskGb * OVERHEAD, source: "on disk", diskGb };
-}
-
-/** Bytes of a model's weights as doctor sees them (deps' file system); undefined when not there. */
-export function weightsOnDisk(model: string, deps: DoctorDeps): number | undefined {
-  const path = localModelPath(model, deps);
-  const file = deps.fileSize(path);
-  if (file !== undefined) return file;
-  // A folder: a local mlx model (safetensors), or a repo in the Hugging Face cache, whose blobs are its files.
-  const folder = deps.exists(path) ? path : HF_REPO.test(model) ? join(huggingFaceRepoDir(model, deps), "blobs") : undefined;
-  const sizes = folder === undefined ? [] : deps.readdir(folder).map((name) => deps.fileSize(join(folder, name)) ?? 0);
-  const total = sizes.reduce((sum, size) => sum + size, 0);
-  return total > 0 ? total : undefined;
 }

@@ -4,7 +4,7 @@
  * weights on disk (a GGUF file, a local model folder, or an mlx repo's *.safetensors in the Hugging
  * Face cache) plus the context's share, else the profile's min_ram_gb, else an estimate from params_b.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../doctor/check-models.js";
@@ -104,50 +104,67 @@ export function defaultModelSizeDeps(mallexHome: string, env: Readonly<Record<st
   };
 }
 
+/** The file system as weightsOnDisk reads it (doctor passes its own, which tests fake). */
+export interface ModelFiles {
+  exists(path: string): boolean;
+  /** A file's size (following symlinks, as a snapshot's files point into blobs/); undefined for a folder or nothing. */
+  fileSize(path: string): number | undefined;
+  readdir(path: string): string[];
+  readText(path: string): string | undefined;
+}
+
+/** Where a model name is looked for: ~ and relative paths, and the Hugging Face cache (HF_HUB_CACHE, HF_HOME). */
+export interface ModelPlace {
+  env: Readonly<Record<string, string | undefined>>;
+  homedir: string;
+  cwd: string;
+}
+
 /**
  * A GGUF (or any) file's size; a local folder's *.safetensors and *.gguf; a Hugging Face repo's
- * *.safetensors in its cached snapshot (the one refs/main names, else any).
+ * *.safetensors in its cached snapshot (the one refs/main names, else any): other revisions still in
+ * the cache are not what the server loads.
  */
-export function weightsOnDisk(model: string, where: { env: Readonly<Record<string, string | undefined>>; homedir: string; cwd: string }): number | undefined {
+export function weightsOnDisk(model: string, where: ModelPlace, files: ModelFiles = nodeModelFiles): number | undefined {
   const path = localModelPath(model, where);
-  const stat = statOf(path);
-  if (stat?.isFile()) return stat.size;
-  if (stat?.isDirectory()) return sumWeights(path, /\.(safetensors|gguf)$/);
+  const file = files.fileSize(path);
+  if (file !== undefined) return file;
+  if (files.exists(path)) return sumWeights(files, path, /\.(safetensors|gguf)$/);
   if (!HF_REPO.test(model)) return undefined;
   const repo = huggingFaceRepoDir(model, where);
   const snapshots = join(repo, "snapshots");
-  const main = readText(join(repo, "refs", "main"))?.trim();
-  const revision = main && statOf(join(snapshots, main))?.isDirectory() ? main : listDir(snapshots)[0];
-  return revision === undefined ? undefined : sumWeights(join(snapshots, revision), /\.safetensors$/);
+  const main = files.readText(join(repo, "refs", "main"))?.trim();
+  const revision = main && files.exists(join(snapshots, main)) ? main : [...files.readdir(snapshots)].sort()[0];
+  return revision === undefined ? undefined : sumWeights(files, join(snapshots, revision), /\.safetensors$/);
 }
 
-function sumWeights(folder: string, pattern: RegExp): number | undefined {
-  const total = listDir(folder)
+function sumWeights(files: ModelFiles, folder: string, pattern: RegExp): number | undefined {
+  const total = files
+    .readdir(folder)
     .filter((name) => pattern.test(name))
-    .reduce((sum, name) => sum + (statOf(join(folder, name))?.size ?? 0), 0);
+    .reduce((sum, name) => sum + (files.fileSize(join(folder, name)) ?? 0), 0);
   return total > 0 ? total : undefined;
 }
 
-function statOf(path: string) {
-  try {
-    return statSync(path); // follows the snapshot's symlinks into blobs/
-  } catch {
-    return undefined;
-  }
-}
-
-function listDir(path: string): string[] {
-  try {
-    return readdirSync(path).sort();
-  } catch {
-    return [];
-  }
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
+/** ModelFiles on this machine's file system. */
+export const nodeModelFiles: ModelFiles = {
+  exists: existsSync,
+  fileSize(path) {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    return stats?.isFile() ? stats.size : undefined;
+  },
+  readdir(path) {
+    try {
+      return readdirSync(path);
+    } catch {
+      return [];
+    }
+  },
+  readText(path) {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  },
+};

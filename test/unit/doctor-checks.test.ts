@@ -184,8 +184,12 @@ describe("mallex doctor on other configs", () => {
   it("memory for any supervised server: min_ram_gb when declared, else the weights on disk plus the context", async () => {
     const GiB = 1024 ** 3;
     const config = `backends:\n  llama:\n    kind: openai\n    flavor: llama-server\n    supervise: { command: "llama-server -m {model} --port {port}" }\n  mlx:\n    kind: openai\n    flavor: mlx-lm\n    supervise: { command: "mlx_lm.server --model {model} --port {port}" }\nprofiles:\n  q: { backend: llama, model: /models/q.gguf, size: small }\n  m: { backend: mlx, model: org/m-4bit, size: medium }\ntiers:\n  low: { profile: q }\n  medium: { profile: m }\nrouting:\n  models:\n    - { match: "*haiku*", tier: low }\n`;
-    const blobs = `${HOME}/.cache/huggingface/hub/models--org--m-4bit/blobs`;
-    const fits = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 4.5 * GiB, [`${blobs}/a`]: 8 * GiB, [`${blobs}/b`]: 2 * GiB }, dirs: { [blobs]: ["a", "b"] } }, config);
+    // The Hugging Face cache's layout: the snapshot's files (links into blobs/) are what mlx-lm loads.
+    const repo = `${HOME}/.cache/huggingface/hub/models--org--m-4bit`;
+    const snapshot = `${repo}/snapshots/0123abc`;
+    const files = { [`${snapshot}/model-00001-of-00002.safetensors`]: 8 * GiB, [`${snapshot}/model-00002-of-00002.safetensors`]: 2 * GiB, [`${snapshot}/config.json`]: 2_000 };
+    const dirs = { [`${repo}/snapshots`]: ["0123abc"], [snapshot]: Object.keys(files).map((path) => path.slice(snapshot.length + 1)) };
+    const fits = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 4.5 * GiB, ...files }, dirs }, config);
     expect(fits.byName.memory).toBe("✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~5.4 GB (4.5 GB of weights, plus the context), m needs ~12.0 GB (10.0 GB of weights, plus the context)");
     const tooBig = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 30 * GiB } }, config);
     expect(tooBig.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~36.0 GB (30.0 GB of weights, plus the context) (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
