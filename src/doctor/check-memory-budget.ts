@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { supervisedSpec } from "../server/supervisor-pool.js";
-import { defaultMemoryBudgetGb, formatGb, type ServerSize } from "../supervisor/memory-budget.js";
+import { formatGb, type ServerSize } from "../supervisor/memory-budget.js";
+import { memoryBudgetOf } from "../supervisor/table-memory-budget.js";
 import { createModelSizes, type ModelSizeDeps } from "../supervisor/model-sizes.js";
 import { weightsOnDisk } from "../supervisor/model-sizes.js";
 import { isLocal, profilesInUse } from "./profiles-in-use.js";
@@ -27,12 +28,9 @@ export function checkMemoryBudget(ctx: DoctorContext, sizeDeps: ModelSizeDeps = 
   if (ctx.options.backendUrl) return { name, ok: "skip", detail: "the server at --backend-url holds the model; mallex starts none" };
   const servers = budgetedServers(ctx, sizeDeps);
   if (servers.length === 0) return { name, ok: "skip", detail: "mallex starts no model server on this machine for this config" };
-  const declared = ctx.table.memory?.budgetGb;
-  const ramGb = ctx.hardware.ramGb;
-  if (declared === undefined && !(ramGb > 0)) return { name, ok: "skip", detail: "could not read this machine's memory, and memory.budget_gb is not set" };
-  const budgetGb = declared ?? defaultMemoryBudgetGb(ramGb);
+  if (ctx.table.memory?.budgetGb === undefined && !(ctx.hardware.ramGb > 0)) return { name, ok: "skip", detail: "could not read this machine's memory, and memory.budget_gb is not set" };
+  const { budgetGb, source } = memoryBudgetOf(ctx.table, ctx.hardware.ramGb);
   const budget = budgetGb * GB;
-  const source = declared !== undefined ? `memory.budget_gb: ${declared}` : `75% of this machine's ${Math.round(ramGb)} GB, as memory.budget_gb is not set`;
   const head = `budget ${formatGb(budget)} (${source}); ${servers.map(describeSize).join(", ")}`;
 
   const over = servers.filter((s) => s.size !== undefined && s.size.bytes > budget);

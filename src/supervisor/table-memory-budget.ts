@@ -17,11 +17,7 @@ const GB = 1024 ** 3;
 
 /** keyOf: the key of the server that runs a profile; undefined for a profile mallex does not supervise. */
 export function createTableMemoryBudget(table: RoutingTable, options: TableMemoryOptions, keyOf: (profile: string) => string | undefined): MemoryBudget {
-  const declared = table.memory?.budgetGb;
-  const ramGb = options.totalBytes / GB;
-  const budgetGb = declared ?? defaultMemoryBudgetGb(ramGb);
-  const budgetSource =
-    declared !== undefined ? `memory.budget_gb: ${declared}` : `75% of this machine's ${Math.round(ramGb)} GB, as memory.budget_gb is not set`;
+  const { budgetGb, source: budgetSource } = memoryBudgetOf(table, options.totalBytes / GB);
   const together = table.memory?.together?.map((group) => group.map(keyOf).filter((key): key is string => key !== undefined));
   return createMemoryBudget({
     budgetBytes: budgetGb * GB,
@@ -31,4 +27,11 @@ export function createTableMemoryBudget(table: RoutingTable, options: TableMemor
     note: options.note,
     now: options.now ?? Date.now,
   });
+}
+
+/** The budget in GB and where it comes from, in words: memory.budget_gb, else a share of `ramGb`. */
+export function memoryBudgetOf(table: RoutingTable, ramGb: number): { budgetGb: number; source: string } {
+  const declared = table.memory?.budgetGb;
+  if (declared !== undefined) return { budgetGb: declared, source: `memory.budget_gb: ${declared}` };
+  return { budgetGb: defaultMemoryBudgetGb(ramGb), source: `75% of this machine's ${Math.round(ramGb)} GB, as memory.budget_gb is not set` };
 }
