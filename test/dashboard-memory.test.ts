@@ -11,7 +11,7 @@ import { createDashboardFeed, type DashboardMessage } from "../src/server/dashbo
 import { summarizePools } from "../src/server/dashboard/pool-summary.js";
 import { createSupervisorPool } from "../src/server/supervisor-pool.js";
 import { createModelSizes } from "../src/supervisor/model-sizes.js";
-import type { RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorState } from "../src/supervisor/types.js";
+import { instantSupervisor } from "./fakes/instant-supervisor.js";
 import { compileTree } from "./helpers/config-tree.js";
 import { defaultTable } from "./helpers/test-proxy.js";
 
@@ -37,38 +37,13 @@ memory:
   budget_gb: 40
 `;
 
-/** A server that starts and stops at once (the budget reads its state, nothing else). */
-function instant(spec: SupervisedServerSpec): ServerSupervisor {
-  let state: SupervisorState = "stopped";
-  return {
-    spec,
-    get state() {
-      return state;
-    },
-    pid: undefined,
-    get baseUrl() {
-      return state === "ready" ? `http://127.0.0.1:9/${spec.key}/v1` : undefined;
-    },
-    ensureReady: async () => {
-      state = "ready";
-      return `http://127.0.0.1:9/${spec.key}/v1`;
-    },
-    beginRequest: (): RequestLease => ({ signal: new AbortController().signal, progress() {}, end() {} }),
-    stop: async () => {
-      state = "stopped";
-    },
-    killNow() {},
-    keep: () => undefined,
-  };
-}
-
 /** Supervisors behind a 40 GB budget: org/Deep has 10 GB of weights on disk, org/Fast was measured at 7 GB by an earlier session. */
 function supervised() {
   const result = compileTree({ "mallex.yaml": CONFIG });
   expect(result.lines).toEqual([]);
   const table = result.table!;
   const sizes = createModelSizes({ measure: async () => undefined, weightsBytes: (model) => (model === "org/Deep" ? 10 * GB : undefined), load: () => ({ "local--org_Fast": 7 * GB }), save: () => {} });
-  const supervisors = createSupervisorPool(table, { create: (spec) => instant(spec), memory: { totalBytes: 64 * GB, sizes, note: () => {} } });
+  const supervisors = createSupervisorPool(table, { create: (spec) => instantSupervisor(spec), memory: { totalBytes: 64 * GB, sizes, note: () => {} } });
   const feed = createDashboardFeed({ table, supervisors, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 10, date: () => new Date() });
   const use = async (name: string) => {
     const supervisor = supervisors.for(table.profiles[name]!);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createSupervisorPool } from "../../src/server/supervisor-pool.js";
 import { createModelSizes } from "../../src/supervisor/model-sizes.js";
-import type { RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorState } from "../../src/supervisor/types.js";
+import { instantSupervisor } from "../fakes/instant-supervisor.js";
 import { compileTree } from "../helpers/config-tree.js";
 
 const GB = 1024 ** 3;
@@ -23,38 +23,13 @@ tiers:
 ${memory}`;
 }
 
-/** A server that starts and stops at once. */
-function instant(spec: SupervisedServerSpec): ServerSupervisor {
-  let state: SupervisorState = "stopped";
-  return {
-    spec,
-    get state() {
-      return state;
-    },
-    pid: undefined,
-    get baseUrl() {
-      return state === "ready" ? `http://127.0.0.1/${spec.key}/v1` : undefined;
-    },
-    ensureReady: async () => {
-      state = "ready";
-      return `http://127.0.0.1/${spec.key}/v1`;
-    },
-    beginRequest: (): RequestLease => ({ signal: new AbortController().signal, progress() {}, end() {} }),
-    stop: async () => {
-      state = "stopped";
-    },
-    killNow() {},
-    keep: () => undefined,
-  };
-}
-
 function pool(memory: string, totalGb = 64) {
   const result = compileTree({ "mallex.yaml": config(memory) });
   expect(result.lines).toEqual([]);
   const table = result.table!;
   const notes: string[] = [];
   const supervisors = createSupervisorPool(table, {
-    create: (spec) => instant(spec),
+    create: (spec) => instantSupervisor(spec),
     // org/Huge has 20 GB of weights on disk (counted with a fifth more for its context: 24 GB).
     memory: { totalBytes: totalGb * GB, sizes: createModelSizes({ measure: async () => undefined, weightsBytes: (model) => (model === "org/Huge" ? 20 * GB : undefined), load: () => ({}), save: () => {} }), note: (_key, text) => notes.push(text) },
   });
@@ -99,7 +74,7 @@ describe("the supervisor pool's memory budget", () => {
     const supervisors = createSupervisorPool(result.table!, {
       serverCommand: "other-server --model org/Tiny --port {port}",
       defaults: result.table!.backends.local!.supervise!,
-      create: (spec) => instant(spec),
+      create: (spec) => instantSupervisor(spec),
       memory: { totalBytes: 64 * GB, sizes: createModelSizes({ measure: async () => undefined, weightsBytes: () => undefined, load: () => ({}), save: () => {} }), note: (_key, text) => notes.push(text) },
     });
     await supervisors.for(result.table!.profiles.fast!).ensureReady();
