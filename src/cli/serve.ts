@@ -142,7 +142,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     onExitByKey.set(supervisedSpec(profile, backend, poolOptions).key, (backend.supervise ?? defaults!).onExit);
   }
   // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
-  const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false });
+  // On a signal no server may start any more: a request waiting for memory would start one while the others stop.
+  const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false, onSignal: () => supervisors.close() });
   const proxy = await startProxy({
     table,
     templates: await loadTemplates(generatedDir),
@@ -177,6 +178,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     mallexHome,
     async close() {
       removeProxyAddress(mallexHome, process.pid);
+      supervisors.close();
       await proxy.close();
       await Promise.all(supervisors.all().map((s) => s.stop()));
       disposeExitHandlers();

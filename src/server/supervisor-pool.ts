@@ -30,6 +30,8 @@ export interface SupervisorPool {
   modelFor(profile: CompiledProfile): string;
   /** Every supervisor created so far. */
   all(): ServerSupervisor[];
+  /** mallex is stopping: no server starts from now on (a request waiting for memory is refused). */
+  close(): void;
   /** The memory budget the servers start within (absent: none). */
   readonly memory?: Pick<MemoryBudget, "budgetBytes" | "heldBytes" | "sizes">;
 }
@@ -75,6 +77,7 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
     },
     modelFor: (profile) => supervisedSpec(profile, table.backends[profile.backend]!, options).model,
     all: () => [...supervisors.values()],
+    close: () => budget?.close(),
     ...(budget ? { memory: budget } : {}),
   };
 }

@@ -58,6 +58,8 @@ export interface MemoryBudget {
   heldBytes(): number;
   /** Each guarded server's size as best known now, and how (its sizes' source; undefined: nothing known yet). */
   sizes(): Array<{ key: string; size: ServerSize | undefined }>;
+  /** mallex is stopping: waiting starts are refused (their servers would start during the shutdown), and so are new ones. */
+  close(): void;
 }
 
 export function createMemoryBudget(options: MemoryBudgetOptions): MemoryBudget {
@@ -102,9 +104,11 @@ interface Waiter {
   reject(error: unknown): void;
   /** The reason it waits, once said (not repeated while nothing changes). */
   said?: string;
+  /** The busy servers it waits for: their new requests queue behind it, so it is not starved by overlapping ones. */
+  blockers?: ReadonlySet<Entry>;
 }
 
-type Plan = { kind: "fits" } | { kind: "unload"; victims: Entry[] } | { kind: "wait"; why: string };
+type Plan = { kind: "fits" } | { kind: "unload"; victims: Entry[] } | { kind: "wait"; why: string; blockers: Entry[] };
 
 class Budget implements MemoryBudget {
   private readonly _entries = new Map<string, Entry>();
@@ -112,6 +116,7 @@ class Budget implements MemoryBudget {
   private readonly _unknownNoted = new Set<string>();
   private _draining = false;
   private _again = false;
+  private _closed = false;
 
   constructor(private readonly _options: MemoryBudgetOptions) {}
 
@@ -152,6 +157,11 @@ class Budget implements MemoryBudget {
     };
   }
 
+  close(): void {
+    this._closed = true;
+    for (const waiter of this._waiters.splice(0)) waiter.reject(stoppingError(waiter.entry.key));
+  }
+
   observe(key: string, event: SupervisorEvent): void {
     const entry = this._entries.get(key);
     if (!entry) return;
@@ -164,8 +174,9 @@ class Budget implements MemoryBudget {
   private async _ensureReady(entry: Entry, signal: AbortSignal | undefined): Promise<string> {
     signal?.throwIfAborted();
     entry.lastUsed = this._options.now();
-    // Loaded or loading: its room is held already; the supervisor shares the one start.
-    if (!this._running(entry)) await this._admit(entry, signal);
+    // Loaded or loading: its room is held already; the supervisor shares the one start. Unless a
+    // request for another server waits for this one to turn idle: then this one queues behind it.
+    if (!this._running(entry) || this._waitedFor(entry)) await this._admit(entry, signal);
     entry.entering++;
     try {
       const url = await entry.supervisor.ensureReady(signal);
@@ -213,6 +224,10 @@ class Budget implements MemoryBudget {
     if (this._busy(entry) === 0) this._pump();
   }
 
+  private _waitedFor(entry: Entry): boolean {
+    return this._waiters.some((waiter) => waiter.blockers?.has(entry));
+  }
+
   private _busy(entry: Entry): number {
     return entry.inFlight + entry.claims.length + entry.entering;
   }
@@ -221,6 +236,7 @@ class Budget implements MemoryBudget {
 
   /** Resolves once this server's room is held (entry.admitted); rejects when it can never fit, or on abort. */
   private _admit(entry: Entry, signal: AbortSignal | undefined): Promise<void> {
+    if (this._closed) return Promise.reject(stoppingError(entry.key));
     const tooBig = this._tooBig(entry);
     if (tooBig) return Promise.reject(tooBig);
     return new Promise<void>((resolve, reject) => {
@@ -263,9 +279,16 @@ class Budget implements MemoryBudget {
     });
   }
 
-  /** Serves the waiters in arrival order: the first one that cannot start yet holds up the rest. */
+  /** Serves the waiters, then stops idle servers while more is held than the budget (a server measured larger than thought). */
   private async _drain(): Promise<void> {
-    while (this._waiters.length > 0) {
+    if (this._closed) return;
+    await this._serveWaiters();
+    await this._enforce();
+  }
+
+  /** Serves the waiters in arrival order: the first one that cannot start yet holds up the rest. */
+  private async _serveWaiters(): Promise<void> {
+    while (this._waiters.length > 0 && !this._closed) {
       this._again = false;
       const waiter = this._waiters[0]!;
       // Started meanwhile (a request to the dashboard's start, say): its room is held already.
@@ -291,6 +314,7 @@ class Budget implements MemoryBudget {
       if (plan.kind === "wait") {
         if (waiter.said !== plan.why) this._options.note(waiter.entry.key, plan.why);
         waiter.said = plan.why;
+        waiter.blockers = new Set(plan.blockers);
         return;
       }
       const target = this._size(waiter.entry);
@@ -325,9 +349,10 @@ class Budget implements MemoryBudget {
     }
     const blocked = victims.filter((e) => !this._idle(e));
     if (used + size <= budget && blocked.length === 0) return { kind: "unload", victims };
-    const busy = (blocked.length > 0 ? blocked : kept.filter((e) => !this._idle(e))).map((e) => `${e.key} (${formatGb(this._size(e).bytes)}, ${this._doing(e)})`);
+    const blockers = blocked.length > 0 ? blocked : kept.filter((e) => !this._idle(e));
+    const busy = blockers.map((e) => `${e.key} (${formatGb(this._size(e).bytes)}, ${this._doing(e)})`);
     const because = blocked.length > 0 ? "may not stay loaded with it (memory.together)" : `hold ${formatGb(this.heldBytes())} of the budget of ${formatGb(budget)}`;
-    return { kind: "wait", why: `${target.key} (${formatGb(size)}) waits for room: ${busy.join(", ")} ${because}` };
+    return { kind: "wait", why: `${target.key} (${formatGb(size)}) waits for room: ${busy.join(", ")} ${because}`, blockers };
   }
 
   /** Never a silent overcommit: a server that cannot fit even alone is an error that names the setting. */
@@ -387,25 +412,44 @@ class Budget implements MemoryBudget {
 
   // ── measuring ─────────────────────────────────────────────────────────────────────────────
 
-  /** A server just got ready: its size is measured, and a larger one than thought makes room at once. */
+  /** A server just got ready: its size is measured; one larger than thought makes room (see _enforce). */
   private async _measure(entry: Entry): Promise<void> {
-    const pid = entry.supervisor.pid;
-    if (pid === undefined) return;
-    const before = this._options.sizes.of(entry.key);
-    const bytes = await this._options.sizes.measure(entry.key, pid).catch(() => undefined);
-    if (bytes === undefined) return;
-    const held = this.heldBytes();
-    if (held <= this._options.budgetBytes) return this._pump();
-    const idle = [...this._entries.values()].filter((e) => e !== entry && this._holds(e) && this._idle(e)).sort((a, b) => a.lastUsed - b.lastUsed);
-    let over = held - this._options.budgetBytes;
+    try {
+      const pid = entry.supervisor.pid;
+      if (pid === undefined) return;
+      const before = this._options.sizes.of(entry.key);
+      const bytes = await this._options.sizes.measure(entry.key, pid).catch((error: unknown) => {
+        this._options.note(entry.key, `could not measure ${entry.key} (${(error as Error).message}); its size stays ${before ? `${formatGb(before.bytes)} (${before.source})` : "unknown"}`);
+        return undefined;
+      });
+      if (bytes === undefined) return;
+      const held = this.heldBytes();
+      if (held <= this._options.budgetBytes) return;
+      const was = before ? `, ${before.source} ${formatGb(before.bytes)}` : "";
+      this._options.note(entry.key, `measured ${entry.key} at ${formatGb(bytes)}${was}: ${formatGb(held)} held, over the budget of ${formatGb(this._options.budgetBytes)}; idle servers are unloaded, least recently used first, as they turn idle`);
+    } finally {
+      // Whatever the measurement: a server that just got ready may be what a waiter waited for.
+      this._pump();
+    }
+  }
+
+  /** More held than the budget (a server measured larger than thought): idle servers go, least recently used first, as few as needed. */
+  private async _enforce(): Promise<void> {
+    let over = this.heldBytes() - this._options.budgetBytes;
+    if (over <= 0) return;
+    const idle = [...this._entries.values()].filter((e) => this._holds(e) && this._idle(e)).sort((a, b) => a.lastUsed - b.lastUsed);
     const victims = idle.filter((e) => {
       if (over <= 0) return false;
       over -= this._size(e).bytes;
       return true;
     });
-    const was = before ? `, ${before.source} ${formatGb(before.bytes)}` : "";
-    this._options.note(entry.key, `measured ${entry.key} at ${formatGb(bytes)}${was}: ${formatGb(held)} held, over the budget of ${formatGb(this._options.budgetBytes)}${victims.length ? `; unloading ${victims.map((v) => `${v.key} (${formatGb(this._size(v).bytes)})`).join(", ")}` : "; nothing idle to unload yet"}`);
-    await Promise.all(victims.map((victim) => victim.supervisor.stop().catch(() => {})));
-    this._pump();
+    const stops = victims.map((victim) => {
+      this._options.note(victim.key, `unloaded ${victim.key} (${formatGb(this._size(victim).bytes)}, idle ${formatDuration(this._options.now() - victim.lastUsed)}): ${formatGb(this.heldBytes())} held, over the budget of ${formatGb(this._options.budgetBytes)}`);
+      return victim.supervisor.stop().catch((error: unknown) => this._options.note(victim.key, `stopping it to bring the memory held under the budget failed: ${(error as Error).message}`));
+    });
+    await Promise.all(stops);
   }
+
 }
+
+const stoppingError = (key: string) => new SupervisorError("E_SERVER_STOPPED", `mallex is stopping: the model server ${key} is not started.`);

@@ -41,13 +41,10 @@ const GB_PER_BILLION_PARAMS = 0.5 * OVERHEAD;
 
 export function createModelSizes(deps: ModelSizeDeps): ModelSizes {
   const facts = new Map<string, ModelFacts>();
-  // Weights on disk do not shrink while mallex runs; a model not there yet is looked for again.
-  const weightsFound = new Map<string, number>();
-  const weightsOf = (model: string) => {
-    const bytes = weightsFound.get(model) ?? deps.weightsBytes(model);
-    if (bytes !== undefined) weightsFound.set(model, bytes);
-    return bytes;
-  };
+  // A loaded model's weights are all on disk and stay as they are: read once, after its server was
+  // measured. Before that they may be downloading (a figure read then would be a few shards' worth).
+  const weightsLoaded = new Map<string, number>();
+  const weightsOf = (model: string) => weightsLoaded.get(model) ?? deps.weightsBytes(model);
   let measured: Record<string, number> | undefined;
   const remembered = () => (measured ??= safeLoad(deps));
   return {
@@ -69,6 +66,9 @@ export function createModelSizes(deps: ModelSizeDeps): ModelSizes {
     async measure(key, pid) {
       const bytes = await deps.measure(pid);
       if (bytes === undefined || bytes <= 0) return undefined;
+      const model = facts.get(key)?.model;
+      const weights = model === undefined ? undefined : deps.weightsBytes(model);
+      if (model !== undefined && weights !== undefined) weightsLoaded.set(model, weights);
       const sizes = remembered();
       sizes[key] = bytes;
       try {

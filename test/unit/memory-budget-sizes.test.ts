@@ -84,6 +84,21 @@ describe("model sizes", () => {
     expect(sizes.of("junk")).toBeUndefined();
   });
 
+  it("reads the weights again while a model downloads, and keeps them once its server was measured", async () => {
+    let onDisk = 1 * GB;
+    let reads = 0;
+    const sizes = createModelSizes(fakeDeps({ measure: async () => 5 * GB, weightsBytes: () => (reads++, onDisk) }));
+    sizes.register("a", { model: "org/m" });
+    expect(sizes.of("a")!.bytes).toBeCloseTo(1.2 * GB); // a shard so far
+    onDisk = 10 * GB; // the download finished
+    expect(sizes.of("a")!.bytes).toBeCloseTo(12 * GB);
+    await sizes.measure("a", 123);
+    const before = reads;
+    expect(sizes.of("a")).toEqual({ bytes: 10 * GB, source: "measured" }); // the weights are the floor
+    expect(sizes.of("a")).toEqual({ bytes: 10 * GB, source: "measured" });
+    expect(reads).toBe(before); // loaded: its weights are known for good
+  });
+
   it("finds a GGUF file, a local folder's weights and an mlx repo's safetensors in the Hugging Face cache", () => {
     const root = tempDir();
     writeFileSync(join(root, "model.gguf"), Buffer.alloc(3000));

@@ -292,7 +292,79 @@ describe("memory budget", () => {
     await request(w, "b", 2);
     await settle();
     expect(w.fakes.a!.state).toBe("stopped");
-    expect(w.notes.at(-1)).toBe("measured b at 25 GB, min_ram_gb 10 GB: 35 GB held, over the budget of 30 GB; unloading a (10 GB)");
+    expect(w.notes.slice(-2)).toEqual([
+      "measured b at 25 GB, min_ram_gb 10 GB: 35 GB held, over the budget of 30 GB; idle servers are unloaded, least recently used first, as they turn idle",
+      "unloaded a (10 GB, idle 0 s): 35 GB held, over the budget of 30 GB",
+    ]);
     expect(w.budget.heldBytes()).toBe(25 * GB);
+  });
+
+  it("a server measured larger than thought while the others are busy: the budget holds again as soon as one turns idle", async () => {
+    const w = world(30, { a: 10, b: 10 }, { measured: { b: 25 } });
+    w.check = () => {};
+    await w.servers.a!.ensureReady();
+    const leaseA = w.servers.a!.beginRequest();
+    w.clock.now = 2;
+    await w.servers.b!.ensureReady();
+    const leaseB = w.servers.b!.beginRequest();
+    await settle();
+    // Both busy: nothing is stopped under a request, and 35 GB are held for now.
+    expect([w.fakes.a!.state, w.fakes.b!.state]).toEqual(["ready", "ready"]);
+    w.clock.now = 3;
+    leaseA.end();
+    await settle();
+    expect([w.fakes.a!.state, w.fakes.b!.state]).toEqual(["stopped", "ready"]);
+    expect(w.notes.at(-1)).toBe("unloaded a (10 GB, idle 0 s): 35 GB held, over the budget of 30 GB");
+    expect(w.budget.heldBytes()).toBe(25 * GB);
+    leaseB.end();
+  });
+
+  it("is not starved by overlapping requests to the server it waits for: their new ones queue behind it", async () => {
+    const w = world(30, { a: 20, b: 20 });
+    await w.servers.a!.ensureReady();
+    let lease = w.servers.a!.beginRequest();
+    let served = false;
+    const b = w.servers.b!.ensureReady().then(() => (served = true));
+    await settle();
+    // Two sessions on a: each new request arrives before the one before it ends.
+    const queued: Array<Promise<string>> = [];
+    for (let i = 0; i < 5; i++) {
+      queued.push(w.servers.a!.ensureReady());
+      lease.end();
+      await tick();
+      lease = { signal: new AbortController().signal, progress() {}, end() {} };
+    }
+    await b;
+    expect(served).toBe(true);
+    // a's requests waited behind b, then a started again (b idle by then: unloaded to make room).
+    await Promise.all(queued);
+    expect(w.startOrder).toEqual(["a", "b", "a"]);
+  });
+
+  it("serves a waiter once the server it waited for is ready and idle again, even when it cannot be measured", async () => {
+    const w = world(30, { a: 20, b: 20 });
+    await request(w, "a", 1);
+    // a restarts on its own after a crash (no caller): it holds its room while it starts.
+    w.fakes.a!.gate = new Promise((resolve) => setTimeout(resolve, 30));
+    void w.fakes.a!.stop().then(() => w.fakes.a!.ensureReady());
+    await settle();
+    const b = w.servers.b!.ensureReady(AbortSignal.timeout(2_000));
+    await expect(b).resolves.toBe("http://127.0.0.1/b/v1");
+    expect(w.fakes.a!.state).toBe("stopped");
+  });
+
+  it("starts nothing once closed: a waiting start is refused, so no server starts while mallex stops", async () => {
+    const w = world(30, { a: 20, b: 20 });
+    await w.servers.a!.ensureReady();
+    const lease = w.servers.a!.beginRequest();
+    const waiting = w.servers.b!.ensureReady(); // the dashboard's Start: no signal
+    await settle();
+    w.budget.close();
+    await expect(waiting).rejects.toThrow("mallex is stopping: the model server b is not started.");
+    await Promise.all(Object.values(w.servers).map((server) => server.stop()));
+    lease.end();
+    await settle();
+    expect(w.fakes.b!.starts).toBe(0);
+    await expect(w.servers.b!.ensureReady()).rejects.toThrow(/mallex is stopping/);
   });
 });
