@@ -163,11 +163,11 @@ describe("backend flavor exo", () => {
     expect(logs.filter((line) => line.startsWith(`backend cluster: waiting for exo to place ${EXO_MODEL} (`)).length).toBeGreaterThan(2);
   });
 
-  it("places the model on each exo cluster of a pool, once each", async () => {
-    const second = await createFakeExo();
+  it("places the model on each exo cluster of a pool, once each, the placement counted as waiting for the model server", async () => {
+    const second = await createFakeExo({ placeMs: 150 });
     moreExos.push(second);
     const pooled = (url: string) => exoConfig(url).replace(`base_url: "${url}"`, `urls: ["${url}", "${second.url}"]`);
-    const { exo, client } = await setup({}, "", pooled);
+    const { exo, client, logs } = await setup({ placeMs: 150 }, "", pooled);
     for (const session of ["s1", "s2", "s1", "s2"]) {
       const message = await client.messages.create(ask(`Hello ${session}.`), { headers: { "x-claude-code-session-id": session } });
       expect(text(message)).toBe(`Hello ${session}.`);
@@ -175,6 +175,10 @@ describe("backend flavor exo", () => {
     for (const cluster of [exo, second]) {
       expect(routes(cluster)).toEqual(["GET /state/instances", "GET /instance/previews", "POST /place_instance", "GET /instance/await", "POST /v1/chat/completions", "POST /v1/chat/completions"]);
     }
+    const lines = logs.filter((line) => line.startsWith("claude-opus-4-8 →"));
+    expect(lines).toHaveLength(4);
+    for (const first of lines.slice(0, 2)) expect(Number(/waited (\d+\.\d+) s for the model server/.exec(first)?.[1])).toBeGreaterThanOrEqual(0.15);
+    for (const placed of lines.slice(2)) expect(placed).not.toMatch(/waited/);
   });
 
   it("lets a client that hangs up during the placement go, and the placement goes on for the next request", async () => {

@@ -73,10 +73,10 @@ async function listen(proxy: TestProxy): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** A server that takes 200 ms to refuse every request (a model server failing while it loads): its base URL. */
-async function slowlyRefusingBackend(): Promise<string> {
+/** A server that takes 200 ms to refuse every request (by default a model server failing while it loads): its base URL. */
+async function slowlyRefusingBackend(status = 503, message = "model is still loading", headers: Record<string, string> = {}): Promise<string> {
   const server: Server = createServer((_req, res) => {
-    setTimeout(() => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "model is still loading" } })), 200);
+    setTimeout(() => res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify({ error: { message } })), 200);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(() => {
@@ -155,10 +155,18 @@ describe("a request waiting for its backend", () => {
     expect(events.some((event) => event.type === "ping")).toBe(true);
     const last = events.at(-1)!;
     expect(last.type).toBe("error");
-    expect(last.error!.type).toBe("api_error");
-    expect(last.error!.message).toMatch(/503|loading/i);
+    // Its HTTP status (503, worth a retry) cannot be sent any more: an overloaded_error, which Claude Code retries from a stream.
+    expect(last.error!.type).toBe("overloaded_error");
+    expect(last.error!.message).toMatch(/model is still loading/);
     expect(proxy.logs.join("\n")).not.toMatch(/internal error|mallex failed/);
     expect(proxy.ctx.queues!.stats("mlx")).toEqual({ inFlight: 0, waiting: 0 });
+  });
+
+  it("keeps a failure's meaning in a begun answer: retry advice as overloaded_error with the wait asked for, a refusal as it was", async () => {
+    const limited = await timedEvents(await queuedProxy(await slowlyRefusingBackend(429, "too many requests", { "retry-after": "3" })).post("/v1/messages", ask("Say hello.")));
+    expect(limited.at(-1)!.error).toEqual({ type: "overloaded_error", message: expect.stringMatching(/too many requests.*\(retry after 3 s\)$/) });
+    const refused = await timedEvents(await queuedProxy(await slowlyRefusingBackend(400, "prompt is too long: 40000 tokens > 32768")).post("/v1/messages", ask("Say hello.")));
+    expect(refused.at(-1)!.error).toEqual({ type: "invalid_request_error", message: expect.stringContaining("prompt is too long") });
   });
 
   it("leaves the queue when its client goes away while it waits; the next request is served", async () => {

@@ -105,15 +105,17 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, model: strin
       uncount();
       slot?.();
     };
-    const sentAt = ctx.deps.now();
-    queuedMs += sentAt - asked;
+    const granted = ctx.deps.now();
+    queuedMs += granted - asked;
     const ticket = pool.begin(server);
     try {
+      // Each exo server of a pool is a cluster of its own, where the model is placed once: that wait is loading, not prefill.
+      if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, model, clientSignal);
+      const sentAt = ctx.deps.now();
       const post = { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
-      // Each exo server of a pool is a cluster of its own, where the model is placed once.
       const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, model, body, post) : postChatCompletions(backend, body, post));
       ticket.end({ ok: true });
-      return { response, progress: noProgress, release, server, queuedMs, loadingMs: 0, sentAt };
+      return { response, progress: noProgress, release, server, queuedMs, loadingMs: sentAt - granted, sentAt };
     } catch (error) {
       const outcome = outcomeOfError(error);
       ticket.end(outcome);

@@ -46,8 +46,11 @@ export interface AnswerPump {
 
 /** An answer begun before its backend answered (startAnswer): pings go out until one of these. */
 export interface PendingAnswer extends AnswerPump {
-  /** The backend answered: its body flows into the answer. After a cancel, the body is let go at once. */
-  attach(source: AnswerSource): void;
+  /**
+   * The backend answered: its body flows into the answer. False when the answer is already over (the
+   * client went away, or the answer failed): the body is let go at once, and the caller ends the request.
+   */
+  attach(source: AnswerSource): boolean;
   /** The backend could not be reached: the answer ends with this error event. */
   fail(error: { type: AnthropicErrorType; message: string }): void;
 }
@@ -153,7 +156,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
     attach(source) {
       if (sourceDone || closed) {
         source.body.destroy();
-        return;
+        return false;
       }
       body = source.body;
       const feeder = createEventStreamFeeder(
@@ -187,6 +190,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
       body.once("close", () => {
         if (!sourceDone) finish(failureSignal(source.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }))));
       });
+      return true;
     },
     fail(error) {
       if (closed) return;

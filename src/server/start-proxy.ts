@@ -190,5 +190,3 @@ function describeListenError(error: NodeJS.ErrnoException, host: string, port: n
   if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") return `${host} is not an address of this machine`;
   return error.message;
 }
-
-/** Stops accepting connections, ends idle keep-alive ones, and waits for the server to close (open streams end first). */

@@ -10,7 +10,7 @@ import { summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimRequest } from "../../trim/trim-request.js";
 import { escalateForBudget, type RouteDecision } from "../../router/select-route.js";
-import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../translate/anthropic-types.js";
+import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { collectStreamMessage } from "../../translate/collect-stream-message.js";
 import { convertOpenAIResponse, type AnthropicResponseContext } from "../../translate/convert-openai-response.js";
@@ -277,17 +277,25 @@ function streamLocal(req: Request, ctx: ServerContext, call: PreparedCall, upstr
     const answer = startAnswer(answerOptions(ctx, call), sinkFor(call, sink));
     upstream.then(
       (connected) => {
-        const source = arrived(connected);
-        if (req.signal.aborted) end!("client disconnected");
-        answer.attach(source);
+        // Over before the backend answered (the client went away): its slot and lease go back now.
+        if (!answer.attach(arrived(connected))) end!(req.signal.aborted ? "client disconnected" : "the answer ended before the backend answered");
       },
-      (error: unknown) => {
-        const reply = describeFailure(error, ctx, call.routeLabel);
-        answer.fail({ type: reply.options.type ?? mapStatusToErrorType(reply.status), message: reply.message });
-      },
+      (error: unknown) => answer.fail(streamedFailure(describeFailure(error, ctx, call.routeLabel))),
     );
     return answer;
   }, log);
+}
+
+/**
+ * A failure as a begun stream's error event. Its HTTP status and retry advice cannot be sent any more:
+ * a failure worth retrying (a busy, loading or rate-limited backend) is an `overloaded_error`, which
+ * Claude Code retries from a stream as well, with the wait the backend asked for in its sentence.
+ */
+function streamedFailure(reply: ReturnType<typeof describeFailure>): { type: AnthropicErrorType; message: string } {
+  const { options } = reply;
+  if (options.retry !== true) return { type: options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
+  const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;
+  return { type: "overloaded_error", message: `${reply.message}${after}` };
 }
 
 /** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
