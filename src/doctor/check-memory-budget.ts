@@ -1,15 +1,12 @@
 import { join } from "node:path";
 import { supervisedSpec } from "../server/supervisor-pool.js";
-import { formatGb, type ServerSize } from "../supervisor/memory-budget.js";
+import { ESTIMATES, formatGb, type ServerSize } from "../supervisor/memory-budget.js";
 import { memoryBudgetOf } from "../supervisor/table-memory-budget.js";
-import { createModelSizes, type ModelSizeDeps } from "../supervisor/model-sizes.js";
-import { weightsOnDisk } from "../supervisor/model-sizes.js";
+import { createModelSizes, weightsOnDisk, type ModelSizeDeps } from "../supervisor/model-sizes.js";
 import { isLocal, profilesInUse } from "./profiles-in-use.js";
 import type { CheckResult, DoctorContext, DoctorDeps } from "./types.js";
 
 const GB = 1024 ** 3;
-/** Sizes a profile declares rather than measures: over the budget they are a warning (the model runs alone until measured). */
-const ESTIMATES = new Set(["min_ram_gb", "params_b"]);
 
 interface BudgetedServer {
   /** The tiers (and classifier) whose requests it serves, e.g. "medium/high". */

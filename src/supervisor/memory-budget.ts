@@ -82,7 +82,7 @@ export function formatGb(bytes: number): string {
 }
 
 /** Sizes a profile declares rather than measures (model-sizes.ts). */
-const ESTIMATES = new Set(["min_ram_gb", "params_b"]);
+export const ESTIMATES: ReadonlySet<string> = new Set(["min_ram_gb", "params_b"]);
 
 interface Entry {
   key: string;
