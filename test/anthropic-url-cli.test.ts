@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropicApi, type FakeAnthropicApi } from "./fakes/fake-anthropic-api.js";
-import { writeTree } from "./helpers/config-tree.js";
+import { localAndClaudeConfig, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { runCli } from "./helpers/run-cli.js";
 
@@ -17,20 +17,8 @@ let proxy: MallexProxyProcess | undefined;
 
 beforeAll(async () => {
   api = await startFakeAnthropicApi();
-  const dir = writeTree({
-    "mallex.yaml": `backends:
-  local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
-  anthropic: { kind: anthropic, base_url: https://api.anthropic.com, api_key: "\${ANTHROPIC_API_KEY}" }
-profiles:
-  small: { backend: local, model: test-model, size: small }
-  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
-tiers:
-  medium: { profile: small }
-  high: { profile: claude, fallback: medium }
-routing:
-  default_tier: high
-`,
-  });
+  // An opus request goes to the default tier: Claude.
+  const dir = writeTree({ "mallex.yaml": localAndClaudeConfig({ defaultTier: "high" }) });
   configPath = join(dir, "mallex.yaml");
 }, 30_000);
 

@@ -8,26 +8,12 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startFakeAnthropicApi, type FakeAnthropicApi } from "./fakes/fake-anthropic-api.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { writeTree } from "./helpers/config-tree.js";
+import { localAndClaudeConfig, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, readCapture } from "./helpers/shared-dir.js";
 import { postAsSession, routeReason } from "./helpers/route-reason.js";
 
 type Body = { messages: Array<{ role: string; content: unknown }>; [key: string]: unknown };
-
-const config = (routing: string) => `backends:
-  local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
-  anthropic: { kind: anthropic, base_url: https://api.anthropic.com, api_key: "\${ANTHROPIC_API_KEY}" }
-profiles:
-  coder: { backend: local, model: test-coder, size: medium }
-  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
-tiers:
-  medium: { profile: coder }
-  high: { profile: claude, fallback: medium }
-routing:
-  default_tier: medium
-  models: [{ match: "*sonnet*", tier: high }]
-${routing}`;
 
 describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
   const capture = readCapture<Body>("tool-use-first-request.json");
@@ -52,7 +38,7 @@ describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
   let mlx: FakeMlxServer;
   let api: FakeAnthropicApi;
   let proxy: MallexProxyProcess | undefined;
-  const dir = writeTree({ "on.yaml": config(""), "off.yaml": config("  escalate_on_stall: false\n") });
+  const dir = writeTree({ "on.yaml": localAndClaudeConfig(), "off.yaml": localAndClaudeConfig({ routing: "  escalate_on_stall: false\n" }) });
 
   beforeAll(async () => {
     mlx = await createFakeMlxServer();

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startFakeAnthropicApi, type FakeAnthropicApi } from "./fakes/fake-anthropic-api.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { writeTree } from "./helpers/config-tree.js";
+import { localAndClaudeConfig, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, readCapture } from "./helpers/shared-dir.js";
 import { postAsSession, routeReason } from "./helpers/route-reason.js";
@@ -51,22 +51,7 @@ describeWithShared("escalation on predicted time to first token (mallex proxy)",
   beforeAll(async () => {
     mlx = await createFakeMlxServer({ prefillTokensPerSecond: PREFILL_RATE });
     api = await startFakeAnthropicApi();
-    const dir = writeTree({
-      "mallex.yaml": `backends:
-  local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
-  anthropic: { kind: anthropic, base_url: https://api.anthropic.com, api_key: "\${ANTHROPIC_API_KEY}" }
-profiles:
-  coder: { backend: local, model: test-coder, size: medium }
-  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
-tiers:
-  medium: { profile: coder, max_ttft_s: 0.5 }
-  high: { profile: claude, fallback: medium }
-routing:
-  default_tier: medium
-  models: [{ match: "*sonnet*", tier: high }]
-  sticky_escalation: false
-`,
-    });
+    const dir = writeTree({ "mallex.yaml": localAndClaudeConfig({ medium: ", max_ttft_s: 0.5", routing: "  sticky_escalation: false\n" }) });
     configPath = join(dir, "mallex.yaml");
   }, 30_000);
 

@@ -18,6 +18,27 @@ tiers:
   medium: { profile: small }
 `;
 
+/**
+ * A local model (profile coder, medium) with Claude above it (high, falling back to medium), routing
+ * `*sonnet*` to Claude: the config of the tests that run the two tiers side by side. `medium` adds to
+ * the medium tier's fields, `routing` to the routing block (lines indented by two spaces).
+ */
+export function localAndClaudeConfig(options: { defaultTier?: "medium" | "high"; medium?: string; routing?: string } = {}): string {
+  return `backends:
+  local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
+  anthropic: { kind: anthropic, base_url: https://api.anthropic.com, api_key: "\${ANTHROPIC_API_KEY}" }
+profiles:
+  coder: { backend: local, model: test-coder, size: medium }
+  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
+tiers:
+  medium: { profile: coder${options.medium ?? ""} }
+  high: { profile: claude, fallback: medium }
+routing:
+  default_tier: ${options.defaultTier ?? "medium"}
+  models: [{ match: "*sonnet*", tier: high }]
+${options.routing ?? ""}`;
+}
+
 /** Writes files (path → content) into a fresh temp folder and returns the folder. */
 export function writeTree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "mallex-config-"));
