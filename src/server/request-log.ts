@@ -76,16 +76,29 @@ export function formatRequestLog(m: RequestMetrics): string {
   if ((m.loadingMs ?? 0) >= NOTABLE_WAIT_MS) parts.push(`waited ${seconds(m.loadingMs!)} for the model server`);
   if (m.firstTokenAt !== undefined) {
     parts.push(`ttft ${seconds(m.firstTokenAt - m.started)}`);
-    const prefillMs = prefillTimeOf(m)!;
-    const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
-    if (prefilled > 0 && prefillMs > 0) parts.push(`prefill ${Math.round(prefilled / (prefillMs / 1000))} tok/s`);
-    const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
-    if (m.outputTokens !== undefined) parts.push(`out ${m.outputTokens} tok${decodeMs > 0 ? ` at ${Math.round(m.outputTokens / (decodeMs / 1000))} tok/s` : ""}`);
+    const { prefillTps, decodeTps } = speedsOf(m);
+    if (prefillTps !== undefined) parts.push(`prefill ${prefillTps} tok/s`);
+    if (m.outputTokens !== undefined) parts.push(`out ${m.outputTokens} tok${decodeTps === undefined ? "" : ` at ${decodeTps} tok/s`}`);
   }
   if (m.notes !== undefined) parts.push(...m.notes);
   const stopSequence = m.stopSequence !== undefined ? ` ${JSON.stringify(m.stopSequence)}` : "";
   parts.push(m.error ? `error: ${m.error}` : `stop ${m.stopReason ?? "?"}${stopSequence}`);
   return parts.join(" · ");
+}
+
+/**
+ * Tokens per second, rounded, as the log line, the dashboard and `mallex status` show them: prefill
+ * over the uncached prompt from the request's way to the backend to its first token, decode after it.
+ */
+export function speedsOf(m: RequestMetrics): { prefillTps?: number; decodeTps?: number } {
+  if (m.firstTokenAt === undefined) return {};
+  const speeds: { prefillTps?: number; decodeTps?: number } = {};
+  const prefillMs = prefillTimeOf(m)!;
+  const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
+  if (prefilled > 0 && prefillMs > 0) speeds.prefillTps = Math.round(prefilled / (prefillMs / 1000));
+  const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
+  if (m.outputTokens !== undefined && decodeMs > 0) speeds.decodeTps = Math.round(m.outputTokens / (decodeMs / 1000));
+  return speeds;
 }
 
 /** From the request's way to the backend to its first token: its prefill, without any wait before. */

@@ -1,6 +1,6 @@
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { describeTrimRules } from "../../trim/summarize-trim-report.js";
-import { NOTABLE_WAIT_MS, prefillTimeOf } from "../request-log.js";
+import { NOTABLE_WAIT_MS, speedsOf } from "../request-log.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import { routeLabelsOf } from "../route-header.js";
 
@@ -62,15 +62,8 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.stopReason !== undefined) summary.stopReason = m.stopReason;
     if (m.queuedMs !== undefined && m.queuedMs >= NOTABLE_WAIT_MS) summary.queuedMs = Math.round(m.queuedMs);
     if (m.loadingMs !== undefined && m.loadingMs >= NOTABLE_WAIT_MS) summary.loadingMs = Math.round(m.loadingMs);
-    // As the request log reckons them: prefill over the uncached prompt from its way to the backend until the first token, decode after it.
-    if (m.firstTokenAt !== undefined) {
-      const prefillMs = prefillTimeOf(m)!;
-      summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
-      const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
-      if (prefilled > 0 && prefillMs > 0) summary.prefillTps = Math.round(prefilled / (prefillMs / 1000));
-      const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
-      if (m.outputTokens !== undefined && decodeMs > 0) summary.decodeTps = Math.round(m.outputTokens / (decodeMs / 1000));
-    }
+    if (m.firstTokenAt !== undefined) summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
+    Object.assign(summary, speedsOf(m));
     if (m.error !== undefined) summary.error = m.error;
   }
   if (summary.error === undefined && end.outcome === "error") summary.error = end.error instanceof Error ? end.error.message : `status ${end.status}`;
