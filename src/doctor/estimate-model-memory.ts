@@ -1,4 +1,4 @@
-import { weightsOnDisk } from "../supervisor/model-sizes.js";
+import { OVERHEAD, weightsOnDisk } from "../supervisor/model-sizes.js";
 import type { ProfileInUse } from "./profiles-in-use.js";
 import type { DoctorDeps } from "./types.js";
 
@@ -9,11 +9,6 @@ export interface ModelMemory {
   diskGb?: number;
 }
 
-/**
- * The context's KV cache and the runtime on top of the weights: a fifth covers the shipped profiles'
- * context sizes (their min_ram_gb are about 1.2× their weights).
- */
-const OVERHEAD = 1.2;
 const GB = 1024 ** 3;
 
 /**

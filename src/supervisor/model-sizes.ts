@@ -34,8 +34,11 @@ export interface ModelSizes extends SizeSource {
 }
 
 const GB = 1024 ** 3;
-/** The context's KV cache and the runtime on top of the weights (as estimate-model-memory.ts counts them). */
-const OVERHEAD = 1.2;
+/**
+ * The context's KV cache and the runtime on top of the weights: a fifth covers the shipped profiles'
+ * context sizes (their min_ram_gb are about 1.2× their weights). Doctor's estimate counts it too.
+ */
+export const OVERHEAD = 1.2;
 /** A 4-bit quantization takes about half a byte per parameter; mallex's profiles are mostly 4-bit. */
 const GB_PER_BILLION_PARAMS = 0.5 * OVERHEAD;
 
