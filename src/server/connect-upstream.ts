@@ -1,7 +1,8 @@
 import type { BackendPool } from "../backends/backend-pool.js";
 import { outcomeOfError } from "../backends/circuit-breaker.js";
 import { postToExo } from "../backends/exo-instances.js";
-import { postChatCompletions } from "../backends/post-chat-completions.js";
+import { postChatCompletions, type ChatCompletionResponse } from "../backends/post-chat-completions.js";
+import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { MallexError } from "../mallex-error.js";
@@ -42,11 +43,7 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
       lease = supervisor.beginRequest({ watch: streamed });
       signal = AbortSignal.any([clientSignal, lease.signal]);
     }
-    // An exo cluster serves a model once it is placed there (exo-instances.ts): that wait is loading, not prefill.
-    if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, profile.model, signal);
-    const sentAt = ctx.deps.now();
-    const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
-    const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, profile.model, body, post) : postChatCompletions(backend, body, post));
+    const { response, sentAt } = await send(ctx, backend, profile.model, body, signal);
     lease?.progress();
     return { response, progress: () => lease?.progress(), release, queuedMs: granted - asked, loadingMs: sentAt - granted, sentAt };
   } catch (error) {
@@ -109,11 +106,7 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, model: strin
     queuedMs += granted - asked;
     const ticket = pool.begin(server);
     try {
-      // Each exo server of a pool is a cluster of its own, where the model is placed once: that wait is loading, not prefill.
-      if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, model, clientSignal);
-      const sentAt = ctx.deps.now();
-      const post = { signal: clientSignal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
-      const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, model, body, post) : postChatCompletions(backend, body, post));
+      const { response, sentAt } = await send(ctx, backend, model, body, clientSignal);
       ticket.end({ ok: true });
       return { response, progress: noProgress, release, server, queuedMs, loadingMs: sentAt - granted, sentAt };
     } catch (error) {
@@ -125,6 +118,19 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, model: strin
       failed = { server, error };
     }
   }
+}
+
+/**
+ * Posts the request, when it is sent (`sentAt`: its prefill is timed from there). An exo cluster
+ * serves a model once it is placed there (exo-instances.ts; each server of a pool is a cluster of its
+ * own): that wait comes first, as loading, not prefill.
+ */
+async function send(ctx: ServerContext, backend: RuntimeBackend, model: string, body: string, signal: AbortSignal): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
+  if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, model, signal);
+  const sentAt = ctx.deps.now();
+  const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
+  const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, model, body, post) : postChatCompletions(backend, body, post));
+  return { response, sentAt };
 }
 
 const noProgress = () => {};
