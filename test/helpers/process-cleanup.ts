@@ -29,7 +29,8 @@ export function createProcessCleanup(prefix: string) {
         }
       }
       pids.clear();
-      for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+      // A kept server's log sink (its own process) writes its last lines as the server it logs dies: retried, not raced.
+      for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }
