@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startProxyProcess } from "./helpers/mallex-process.js";
 import { runCli } from "./helpers/run-cli.js";
 
 // Runs the built CLI: `npm test` builds first.
@@ -20,5 +21,27 @@ describe("mallex run: a model server that fails to start is reported once", () =
     expect(lines[0]).toBe("mallex: starting my-org/Tiny-Coder for the medium tier…");
     expect(result.stderr).not.toMatch(/mlx--|Qwen3/);
     expect(result.stderr).not.toMatch(/Claude Code/);
+  });
+
+  it("mallex proxy: a request whose model server fails to start gets the sentence, and the log says it once", async () => {
+    const command = `${process.execPath} -e "console.error('boom: no such ' + 'model'); process.exit(3)" -- --model my-org/Tiny-Coder {port}`;
+    const proxy = await startProxyProcess(["--server-command", command]);
+    try {
+      for (const stream of [false, true]) {
+        const response = await fetch(`${proxy.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "x", max_tokens: 10, stream, messages: [{ role: "user", content: "hi" }] }),
+        });
+        // The client is told the whole sentence, whichever way it asked.
+        expect(await response.text()).toContain("exited while starting (code 3): boom: no such model.");
+      }
+    } finally {
+      await proxy.stop();
+    }
+    const lines = proxy.output().split("\n");
+    // One start (and one "gave up") per request; the request's own line points at it instead of repeating it.
+    expect(lines.filter((line) => line.includes("exited while starting (code 3)"))).toEqual([expect.stringContaining(": gave up: "), expect.stringContaining(": gave up: ")]);
+    expect(lines.filter((line) => line.includes("refused: its model server gave up (the line above says why)"))).toHaveLength(2);
   });
 });

@@ -240,6 +240,7 @@ class Supervisor implements ServerSupervisor {
       const failure = SupervisorError.isInstance(error) ? error : new SupervisorError("E_SERVER_START", `The model server ${this.spec.key} could not be started: ${(error as Error).message}`, { cause: error });
       this._state = "failed";
       this._emit({ type: "failed", message: failure.message });
+      failure.announced = true;
       throw failure;
     }
   }

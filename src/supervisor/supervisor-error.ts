@@ -17,6 +17,11 @@ export type SupervisorErrorCode =
  */
 export class SupervisorError extends MallexError {
   override readonly code: SupervisorErrorCode;
+  /**
+   * True once the supervisor printed this sentence as its "gave up" event: a request that fails with
+   * it then names the failure without repeating the sentence, so a start failure is said once.
+   */
+  announced = false;
 
   constructor(code: SupervisorErrorCode, message: string, options: { details?: readonly string[]; cause?: unknown } = {}) {
     super(code, message, options);

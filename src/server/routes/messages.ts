@@ -25,6 +25,7 @@ import { messageToStreamEvents } from "../../translate/message-to-stream-events.
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
 import { MallexError } from "../../mallex-error.js";
+import { SupervisorError } from "../../supervisor/supervisor-error.js";
 import { mapErrorTypeToStatus, mapStatusToErrorType } from "../../translate/anthropic-error.js";
 import { BackendQueueFullError } from "../backend-queue.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
@@ -400,7 +401,8 @@ function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string)
     return reply(499, "The client closed the request.", { retry: false });
   }
   if (MallexError.isInstance(error)) {
-    ctx.log(`${routeLabel} · ${error.message}`);
+    // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
+    ctx.log(`${routeLabel} · ${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
     return reply(503, error.message, { retry: false });
   }
   ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
