@@ -13,6 +13,8 @@ export type MallexErrorCode =
   | "E_MODEL_SOURCE"
   /** Claude Code is not installed and cannot be fetched, or cannot be started. */
   | "E_CLAUDE_CODE"
+  /** An eval suite (`mallex eval --suite`) that cannot be read: a task folder without a prompt or checker. */
+  | "E_EVAL_SUITE"
   | SupervisorErrorCode;
 
 /**

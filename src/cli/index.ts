@@ -24,6 +24,7 @@ export const main = defineCommand({
     explain: load(() => import("./commands/explain.js")),
     status: load(() => import("./commands/status.js")),
     engine: load(() => import("./commands/engine.js")),
+    eval: load(() => import("./commands/eval.js")),
   },
 });
 

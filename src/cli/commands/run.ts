@@ -124,7 +124,7 @@ const NPX_FETCH_MS = 10 * 60_000;
  * failure (no npx, no network) is mallex's own sentence instead of npm's error lines after
  * mallex's start-up lines.
  */
-async function fetchClaudeCode(claude: ClaudeCommand, print: (line: string) => void): Promise<void> {
+export async function fetchClaudeCode(claude: ClaudeCommand, print: (line: string) => void): Promise<void> {
   const version = claude.npx!.version;
   print(`mallex: no \`claude\` on PATH: fetching Claude Code ${version} (the release mallex is tested with) through npx; \`${installClaudeHint(version)}\` installs it for good`);
   const result = await execa(claude.file, [...claude.prefix, "--version"], { reject: false, stdin: "ignore", all: true, timeout: NPX_FETCH_MS });
@@ -168,7 +168,7 @@ async function setUp(config: string | undefined, backendUrl: string | undefined,
  * False when the server gave up: its supervisor printed why ("gave up: …", in the log file too), and
  * the error it rejects with says the same, so it is not printed a second time.
  */
-async function warmUp(serving: Serving, external: boolean, print: (line: string) => void): Promise<boolean> {
+export async function warmUp(serving: Serving, external: boolean, print: (line: string) => void): Promise<boolean> {
   if (external) return true;
   const profile = serving.defaultProfile;
   if (!profile || !serving.supervisors.backends.has(profile.backend)) return true;

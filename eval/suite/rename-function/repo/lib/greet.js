@@ -1,0 +1,3 @@
+import { getUserName } from "./users.js";
+
+export const greet = (user) => `Hello, ${getUserName(user)}!`;

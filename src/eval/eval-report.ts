@@ -1,0 +1,119 @@
+import type { ClaudeTranscript } from "./read-claude-stream.js";
+import type { TaskRequestMetrics } from "./summarize-task-requests.js";
+
+/** One task's outcome: passed is the checker's verdict, never the model's claim. */
+export interface TaskResult {
+  task: string;
+  passed: boolean;
+  /** Why it failed, in words (absent when it passed). */
+  why?: string;
+  about?: string;
+  wallMs: number;
+  /** Claude Code's account: turns, tool calls made and failed. */
+  turns: number;
+  toolCalls: number;
+  toolCallsByName: Record<string, number>;
+  failedToolCalls: number;
+  /** Calls the model wrote that mallex could not turn into a tool_use (shown to it as a note instead). */
+  rejectedToolCalls: number;
+  /** Files the run changed, added or removed in the working copy (git status). */
+  changedFiles: string[];
+  /** Claude Code's exit code and result subtype (error_max_turns, …); timedOut: the task's time limit ended it. */
+  claudeExitCode?: number;
+  resultSubtype?: string;
+  timedOut: boolean;
+  checker: { exitCode?: number; output: string; timedOut: boolean };
+  /** The model's final answer, clipped. */
+  answer?: string;
+  /** mallex's own numbers for the task's requests. */
+  metrics: TaskRequestMetrics;
+  /** Wall time outside model requests: Claude Code itself and the tools it ran. */
+  toolsAndClientMs: number;
+}
+
+export interface EvalReport {
+  /** Passed tasks over tasks run (0 when none ran). */
+  pass_rate: number;
+  passed: number;
+  total: number;
+  /** Tasks the suite has; more than total when the run was interrupted. */
+  planned: number;
+  interrupted: boolean;
+  suite: string;
+  backend: string;
+  claudeCode: string;
+  startedAt: string;
+  wallMs: number;
+  tasks: TaskResult[];
+  totals: TaskRequestMetrics & { turns: number; toolCalls: number; failedToolCalls: number; rejectedToolCalls: number };
+}
+
+/** Pure: the overall report from the tasks that ran. */
+export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; interrupted: boolean; suite: string; backend: string; claudeCode: string; startedAt: string; wallMs: number }): EvalReport {
+  const { tasks } = input;
+  const passed = tasks.filter((t) => t.passed).length;
+  const sum = (pick: (t: TaskResult) => number) => tasks.reduce((total, t) => total + pick(t), 0);
+  const ttfts = tasks.flatMap((t) => (t.metrics.meanTtftMs === undefined ? [] : [[t.metrics.meanTtftMs, t.metrics.requests] as const]));
+  const weighted = ttfts.reduce((total, [ms, n]) => total + ms * n, 0);
+  const counted = ttfts.reduce((total, [, n]) => total + n, 0);
+  const totals: EvalReport["totals"] = {
+    requests: sum((t) => t.metrics.requests),
+    escalations: sum((t) => t.metrics.escalations),
+    failedRequests: sum((t) => t.metrics.failedRequests),
+    promptTokens: sum((t) => t.metrics.promptTokens),
+    cachedTokens: sum((t) => t.metrics.cachedTokens),
+    outputTokens: sum((t) => t.metrics.outputTokens),
+    prefillMs: sum((t) => t.metrics.prefillMs),
+    decodeMs: sum((t) => t.metrics.decodeMs),
+    waitMs: sum((t) => t.metrics.waitMs),
+    modelMs: sum((t) => t.metrics.modelMs),
+    turns: sum((t) => t.turns),
+    toolCalls: sum((t) => t.toolCalls),
+    failedToolCalls: sum((t) => t.failedToolCalls),
+    rejectedToolCalls: sum((t) => t.rejectedToolCalls),
+  };
+  if (counted > 0) totals.meanTtftMs = Math.round(weighted / counted);
+  return {
+    pass_rate: tasks.length === 0 ? 0 : passed / tasks.length,
+    passed,
+    total: tasks.length,
+    planned: input.planned,
+    interrupted: input.interrupted,
+    suite: input.suite,
+    backend: input.backend,
+    claudeCode: input.claudeCode,
+    startedAt: input.startedAt,
+    wallMs: input.wallMs,
+    tasks,
+    totals,
+  };
+}
+
+/**
+ * Pure: why a task failed, in the order a reader needs it — the run's own failure first (time
+ * limit, turn limit, no edits, rejected calls), then what the checker said.
+ */
+export function explainFailure(input: { transcript: ClaudeTranscript; changedFiles: readonly string[]; timedOut: boolean; claudeExitCode?: number; claudeError?: string; checkerOutput: string; checkerExitCode?: number; checkerTimedOut: boolean; requestErrors: readonly string[] }): string {
+  const parts: string[] = [];
+  const t = input.transcript;
+  if (input.claudeError !== undefined) parts.push(`Claude Code did not run: ${input.claudeError}`);
+  if (input.timedOut) parts.push("stopped at the task's time limit");
+  if (t.resultSubtype === "error_max_turns") parts.push("stopped at the turn limit");
+  const calls = Object.values(t.toolCalls).reduce((a, b) => a + b, 0);
+  if (calls === 0) parts.push("the model made no tool calls");
+  if (input.changedFiles.length === 0) parts.push("no edits made");
+  if (t.rejectedToolCalls > 0) parts.push(`${t.rejectedToolCalls} tool call${t.rejectedToolCalls === 1 ? "" : "s"} mallex could not use`);
+  if (t.failedToolCalls > 0) parts.push(`${t.failedToolCalls} tool call${t.failedToolCalls === 1 ? "" : "s"} failed (last: ${t.toolErrors.at(-1) ?? "?"})`);
+  if (input.requestErrors.length > 0) parts.push(`mallex: ${input.requestErrors.at(-1)}`);
+  if (input.claudeError === undefined && input.claudeExitCode !== undefined && input.claudeExitCode !== 0 && !input.timedOut) parts.push(`Claude Code exited with ${input.claudeExitCode}`);
+  const checker = input.checkerTimedOut ? "the checker timed out" : `checker (exit ${input.checkerExitCode ?? "?"}): ${lastLines(input.checkerOutput) || "(no output)"}`;
+  parts.push(checker);
+  return parts.join("; ");
+}
+
+/** A checker's last words: its final lines that say something (a stack's frames do not), at most 300 characters. */
+function lastLines(output: string): string {
+  const lines = output.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^at /.test(line) && !/^Node\.js v\d/.test(line));
+  const text = lines.slice(-3).join(" ⏎ ");
+  return text.length > 300 ? `…${text.slice(-300)}` : text;
+}

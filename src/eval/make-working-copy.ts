@@ -1,0 +1,42 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+
+/** A throwaway working copy: the task's repo/ files in a fresh git repository with one commit. */
+export interface WorkingCopy {
+  /** The repository (Claude Code's working directory). */
+  dir: string;
+  /** Beside it, outside the repository: Claude Code's fresh HOME and the answer file for the checker. */
+  scratch: string;
+  remove(): void;
+}
+
+/** The commit's identity: set per command, so neither the user's git config nor its absence matters. */
+const GIT_IDENTITY = ["-c", "user.name=mallex eval", "-c", "user.email=eval@mallex.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"];
+
+export async function makeWorkingCopy(repoDir: string, taskName: string): Promise<WorkingCopy> {
+  const root = mkdtempSync(join(tmpdir(), `mallex-eval-${taskName.replace(/[^\w.-]/g, "_").slice(0, 40)}-`));
+  const remove = () => rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  try {
+    const dir = join(root, "repo");
+    const scratch = join(root, "scratch");
+    cpSync(repoDir, dir, { recursive: true });
+    mkdirSync(scratch);
+    const git = (args: string[]) => execa("git", [...GIT_IDENTITY, ...args], { cwd: dir, stdin: "ignore", env: { GIT_CONFIG_NOSYSTEM: "1" } });
+    await git(["init", "-q"]);
+    await git(["add", "-A"]);
+    await git(["commit", "-q", "-m", `${taskName}: the task's starting point`]);
+    return { dir, scratch, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+/** The paths the run changed, added or removed since the starting commit (git status, untracked files included). */
+export async function changedFiles(dir: string): Promise<string[]> {
+  const result = await execa("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir, stdin: "ignore", reject: false });
+  if (result.failed) return [];
+  return result.stdout.split("\n").filter(Boolean).map((line) => line.slice(3));
+}

@@ -1,0 +1,52 @@
+import type { RoutingTable } from "../compile/routing-table.js";
+import type { RequestSummary } from "../server/dashboard/summarize-request.js";
+
+/** What mallex measured of one task's requests: the same numbers as its log lines and /metrics. */
+export interface TaskRequestMetrics {
+  /** POST /v1/messages requests the task made through mallex. */
+  requests: number;
+  /** Of those, the ones that went to a Claude (anthropic) backend: escalations off the local model. */
+  escalations: number;
+  /** Requests that ended in an error (status or error event) or that the client abandoned. */
+  failedRequests: number;
+  promptTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+  /** Time to first token: of the task's first request, and the mean over those that had one. */
+  firstTtftMs?: number;
+  meanTtftMs?: number;
+  /** Up to each first token, less queue and model-load waits (prompt processing, mostly). */
+  prefillMs: number;
+  /** From each first token to the answer's end. */
+  decodeMs: number;
+  /** Waiting: for a turn in the backend's queue, for the model server to load. */
+  waitMs: number;
+  /** Every request from arrival to last byte, summed. */
+  modelMs: number;
+}
+
+/** Pure: the task's numbers from the summaries of its requests (dashboard-feed's, one per request). */
+export function summarizeTaskRequests(requests: readonly RequestSummary[], table: RoutingTable): TaskRequestMetrics {
+  const metrics: TaskRequestMetrics = { requests: requests.length, escalations: 0, failedRequests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, prefillMs: 0, decodeMs: 0, waitMs: 0, modelMs: 0 };
+  const ttfts: number[] = [];
+  for (const r of requests) {
+    if (table.backends[r.backend]?.kind === "anthropic") metrics.escalations++;
+    if (r.outcome !== "ok") metrics.failedRequests++;
+    metrics.promptTokens += r.promptTokens ?? 0;
+    metrics.cachedTokens += r.cachedTokens ?? 0;
+    metrics.outputTokens += r.outputTokens ?? 0;
+    metrics.modelMs += r.durationMs;
+    const waits = (r.queuedMs ?? 0) + (r.loadingMs ?? 0);
+    metrics.waitMs += waits;
+    if (r.ttftMs !== undefined) {
+      ttfts.push(r.ttftMs);
+      metrics.prefillMs += Math.max(0, r.ttftMs - waits);
+      metrics.decodeMs += Math.max(0, r.durationMs - r.ttftMs);
+    }
+  }
+  if (ttfts.length > 0) {
+    metrics.firstTtftMs = ttfts[0]!;
+    metrics.meanTtftMs = Math.round(ttfts.reduce((a, b) => a + b, 0) / ttfts.length);
+  }
+  return metrics;
+}
