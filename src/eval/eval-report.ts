@@ -111,9 +111,13 @@ export function explainFailure(input: { transcript: ClaudeTranscript; changedFil
   return parts.join("; ");
 }
 
-/** A checker's last words: its final lines that say something (a stack's frames do not), at most 300 characters. */
+/**
+ * A checker's words: the error line it threw and what follows it (Python's and Node's assertion
+ * errors say what was expected there), else its last lines; never a stack's frames; at most 300 characters.
+ */
 function lastLines(output: string): string {
-  const lines = output.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^at /.test(line) && !/^Node\.js v\d/.test(line));
-  const text = lines.slice(-3).join(" ⏎ ");
-  return text.length > 300 ? `…${text.slice(-300)}` : text;
+  const lines = output.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^at |^File "|^\^+$|^Traceback/.test(line) && !/^Node\.js v\d/.test(line));
+  const error = lines.findIndex((line) => /^\w*(Error|Exception)\b/.test(line));
+  const text = (error === -1 ? lines.slice(-3) : lines.slice(error, error + 4)).join(" ⏎ ");
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

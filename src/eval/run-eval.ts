@@ -57,7 +57,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
     // A task cut short by Ctrl-C is not a verdict on the model: the report keeps only finished ones.
     if (options.signal.aborted) break;
     results.push(result);
-    options.progress(`${label}: ${result.passed ? "passed" : `FAILED — ${result.why ?? "?"}`} (${(result.wallMs / 1000).toFixed(1)} s, ${result.turns} turns)`);
+    options.progress(`${label}: ${result.passed ? "passed" : `FAILED — ${result.why ?? "?"}`} (${(result.wallMs / 1000).toFixed(1)} s, ${result.turns} turn${result.turns === 1 ? "" : "s"})`);
     options.onReport?.(report());
   }
   return report();
