@@ -1,4 +1,5 @@
 import type { ClaudeTranscript } from "./read-claude-stream.js";
+import type { ProxyMetricsTotals } from "./read-proxy-metrics.js";
 import type { TaskRequestMetrics } from "./summarize-task-requests.js";
 
 /** One task's outcome: passed is the checker's verdict, never the model's claim. */
@@ -46,6 +47,8 @@ export interface EvalReport {
   wallMs: number;
   tasks: TaskResult[];
   totals: TaskRequestMetrics & { turns: number; toolCalls: number; failedToolCalls: number; rejectedToolCalls: number };
+  /** The proxy's GET /metrics at the end (absent: it could not be read), to check the totals against. */
+  proxyMetrics?: ProxyMetricsTotals;
 }
 
 /** Pure: the overall report from the tasks that ran. */

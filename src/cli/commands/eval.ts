@@ -7,6 +7,7 @@ import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
 import { formatEvalReport } from "../../eval/format-eval-report.js";
 import { loadSuite } from "../../eval/load-suite.js";
+import { readProxyMetrics } from "../../eval/read-proxy-metrics.js";
 import { runEval } from "../../eval/run-eval.js";
 import { claudeCommand } from "../claude-command.js";
 import { claudeContextEnv } from "../claude-context-env.js";
@@ -94,6 +95,8 @@ export default defineCommand({
         ...(jsonOut !== undefined ? { onReport: (partial) => writeJson(jsonOut, partial) } : {}),
       });
       quiet = false;
+      const proxyMetrics = await readProxyMetrics(serving.proxy.url, token);
+      if (proxyMetrics !== undefined) report.proxyMetrics = proxyMetrics;
       console.log(formatEvalReport(report, { colour: wantsColour(process.stdout, process.env) }));
       if (jsonOut !== undefined) {
         writeJson(jsonOut, report);

@@ -1,0 +1,133 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EvalReport } from "../src/eval/eval-report.js";
+import { loadSuite } from "../src/eval/load-suite.js";
+import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { competentCoder, talkingCoder } from "./fakes/scripted-coder.js";
+import { PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
+import { MALLEX_BIN } from "./helpers/run-cli.js";
+import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
+
+/**
+ * `mallex eval` end to end, as a user runs it: the built CLI serves, launches the pinned real Claude
+ * Code on each shipped task in a throwaway git repository, and scores it by the task's checker.
+ */
+const SUITE = loadSuite(join(dirname(MALLEX_BIN), "..", "eval", "suite"));
+
+/** The pinned `claude` first on PATH; node and python3 (the checkers', and the model's Bash calls') after it. */
+async function toolPath(): Promise<string> {
+  const python = (await execa("python3", ["-c", "import sys; print(sys.executable)"])).stdout.trim();
+  return [PINNED_CLAUDE_CODE.binDir, dirname(process.execPath), dirname(python), "/usr/bin", "/bin"].join(delimiter);
+}
+
+async function runEval(args: string[], env: Record<string, string> = {}, timeout = 400_000) {
+  const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
+  const out = join(home, "report.json");
+  const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-")));
+  const result = await execa("node", [MALLEX_BIN, "eval", ...args, "--json", out], {
+    reject: false,
+    stdin: "ignore",
+    timeout,
+    extendEnv: false,
+    env: { HOME: home, MALLEX_HOME: home, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", DISABLE_TELEMETRY: "1", CLAUDE_CODE_MAX_RETRIES: "0", ...env },
+  });
+  const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+  const report = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as EvalReport) : undefined;
+  const log = existsSync(join(home, "mallex.log")) ? readFileSync(join(home, "mallex.log"), "utf8") : "";
+  return { result, report, log, leftWorkingCopies: left };
+}
+
+/** The request lines of mallex.log: prompt (cached) and output tokens, and the ttft each says. */
+function logTotals(log: string) {
+  const lines = log.split("\n").filter((line) => / · stop | · error: /.test(line) && line.includes(" → "));
+  let promptTokens = 0;
+  let cachedTokens = 0;
+  let outputTokens = 0;
+  let ttftSeconds = 0;
+  for (const line of lines) {
+    const prompt = / · prompt (\d+) tok \((\d+) cached\)/.exec(line);
+    if (prompt) {
+      promptTokens += Number(prompt[1]);
+      cachedTokens += Number(prompt[2]);
+    }
+    const out = / · out (\d+) tok/.exec(line);
+    if (out) outputTokens += Number(out[1]);
+    const ttft = / · ttft (\d+\.\d+) s/.exec(line);
+    if (ttft) ttftSeconds += Number(ttft[1]);
+  }
+  return { requests: lines.length, promptTokens, cachedTokens, outputTokens, ttftSeconds };
+}
+
+describe("mallex eval --backend-url (a scripted model through the real Claude Code)", () => {
+  let competent: FakeMlxServer;
+  let talking: FakeMlxServer;
+  beforeAll(async () => {
+    competent = await createFakeMlxServer({ respond: competentCoder });
+    talking = await createFakeMlxServer({ respond: talkingCoder });
+  });
+  afterAll(async () => {
+    await competent.close();
+    await talking.close();
+  });
+
+  it("scores a model that does each task 100%, with figures that agree with mallex.log, /metrics and the server's own counts", async () => {
+    const { result, report, log, leftWorkingCopies } = await runEval(["--backend-url", competent.url]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(report, result.stderr).toBeDefined();
+    const failures = report!.tasks.filter((t) => !t.passed).map((t) => `${t.task}: ${t.why}`);
+    expect(failures).toEqual([]);
+    expect(report!.pass_rate).toBe(1);
+    expect(report!.tasks.map((t) => t.task)).toEqual(SUITE.map((t) => t.name));
+    expect(SUITE.length).toBeGreaterThanOrEqual(12);
+    for (const task of report!.tasks) {
+      expect(task).toMatchObject({ passed: true, checker: { exitCode: 0 } });
+      // Every task needed the model's tools: none passes on a claim.
+      expect(task.toolCalls, task.task).toBeGreaterThan(0);
+      expect(task.failedToolCalls, `${task.task}: ${JSON.stringify(task)}`).toBe(0);
+      // Claude Code's num_turns counts its own way; each of its model turns is one request through mallex.
+      expect(task.turns).toBeGreaterThan(0);
+      expect(task.metrics.requests).toBeGreaterThanOrEqual(task.turns);
+    }
+    expect(report!.tasks.find((t) => t.task === "rename-function")!.changedFiles.sort()).toEqual(["lib/greet.js", "lib/users.js", "main.js"]);
+
+    // The same run, three ways: mallex's log lines, its /metrics at the end, the backend's own usage.
+    const totals = report!.totals;
+    const fromLog = logTotals(log);
+    expect({ requests: fromLog.requests, promptTokens: fromLog.promptTokens, cachedTokens: fromLog.cachedTokens, outputTokens: fromLog.outputTokens }).toEqual({ requests: totals.requests, promptTokens: totals.promptTokens, cachedTokens: totals.cachedTokens, outputTokens: totals.outputTokens });
+    const scraped = report!.proxyMetrics!;
+    expect({ requests: scraped.requests, promptTokens: scraped.promptTokens, cachedTokens: scraped.cachedTokens, outputTokens: scraped.outputTokens }).toEqual({ requests: totals.requests, promptTokens: totals.promptTokens, cachedTokens: totals.cachedTokens, outputTokens: totals.outputTokens });
+    const generations = competent.requests.filter((r) => r.prompt !== undefined);
+    expect(generations.length).toBe(totals.requests);
+    expect(generations.reduce((sum, r) => sum + r.prompt!.tokens, 0)).toBe(totals.promptTokens);
+    // Time to first token: each request's is rounded to a millisecond in the report, to 10 in the log.
+    const ttftMsSum = report!.tasks.reduce((sum, t) => sum + (t.metrics.meanTtftMs ?? 0) * t.metrics.requests, 0);
+    expect(scraped.ttftCount).toBe(totals.requests);
+    expect(Math.abs(ttftMsSum - scraped.ttftSecondsSum * 1000)).toBeLessThanOrEqual(totals.requests);
+    expect(Math.abs(ttftMsSum - fromLog.ttftSeconds * 1000)).toBeLessThanOrEqual(10 * totals.requests);
+
+    // Progress while it ran, the table at the end, and no working copy left behind.
+    expect(result.stderr).toContain(`[1/${SUITE.length}] ${SUITE[0]!.name}: running`);
+    expect(result.stderr).toMatch(/: turn 2\n/);
+    expect(result.stdout).toContain(`passed ${SUITE.length} of ${SUITE.length} (100%)`);
+    expect(result.stdout).not.toContain("\u001b[");
+    expect(leftWorkingCopies).toEqual([]);
+  }, 600_000);
+
+  it("scores a model that only talks 0%, saying why: no tool calls, no edits, the checker's words", async () => {
+    const { result, report, leftWorkingCopies } = await runEval(["--backend-url", talking.url]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(report!.pass_rate).toBe(0);
+    expect(report!.tasks).toHaveLength(SUITE.length);
+    for (const task of report!.tasks) {
+      expect(task.passed).toBe(false);
+      expect(task.why, task.task).toMatch(/^the model made no tool calls; no edits made; checker \(exit [1-9]\d*\): ./);
+    }
+    expect(report!.tasks.find((t) => t.task === "run-command")!.why).toContain('got: "Done: I fixed the problem and everything works now."');
+    expect(result.stdout).toContain(`passed 0 of ${SUITE.length} (0%)`);
+    expect(result.stdout).toContain("run-command: the model made no tool calls; no edits made; checker (exit 1): expected ");
+    expect(leftWorkingCopies).toEqual([]);
+  }, 600_000);
+});
