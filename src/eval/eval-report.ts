@@ -10,7 +10,7 @@ export interface TaskResult {
   why?: string;
   about?: string;
   wallMs: number;
-  /** Claude Code's account: turns, tool calls made and failed. */
+  /** Claude Code's account: model turns (its assistant messages), tool calls made and failed. */
   turns: number;
   toolCalls: number;
   toolCallsByName: Record<string, number>;

@@ -5,8 +5,10 @@ import { readInvalidCallReasons } from "../translate/resolve-tool-call.js";
  * account of the turns and tool calls (mallex's request metrics say nothing of what a tool did).
  */
 export interface ClaudeTranscript {
-  /** Assistant messages seen: one per model turn. */
+  /** Model turns: distinct assistant messages (Claude Code prints a message's blocks as separate lines with its id). */
   turns: number;
+  /** The id of the last assistant message seen. */
+  lastMessageId?: string;
   /** tool_use blocks the model emitted (what Claude Code was asked to run), by tool name. */
   toolCalls: Record<string, number>;
   /** tool_result blocks that came back with is_error: a denied, malformed or failing call. */
@@ -20,8 +22,6 @@ export interface ClaudeTranscript {
   /** The result line's subtype ("success", "error_max_turns", …) and its is_error. */
   resultSubtype?: string;
   isError?: boolean;
-  /** num_turns as Claude Code counted them. */
-  numTurns?: number;
 }
 
 export const emptyTranscript = (): ClaudeTranscript => ({ turns: 0, toolCalls: {}, failedToolCalls: 0, rejectedToolCalls: 0, toolErrors: [] });
@@ -38,7 +38,7 @@ export function foldClaudeLine(transcript: ClaudeTranscript, line: string): Clau
     return transcript;
   }
   if (typeof event !== "object" || event === null) return transcript;
-  const e = event as { type?: unknown; message?: { content?: unknown }; subtype?: unknown; is_error?: unknown; result?: unknown; num_turns?: unknown };
+  const e = event as { type?: unknown; message?: { content?: unknown; id?: unknown }; subtype?: unknown; is_error?: unknown; result?: unknown };
   const blocks = Array.isArray(e.message?.content) ? (e.message.content as Record<string, unknown>[]) : [];
   if (e.type === "assistant") {
     const toolCalls = { ...transcript.toolCalls };
@@ -47,7 +47,10 @@ export function foldClaudeLine(transcript: ClaudeTranscript, line: string): Clau
       if (block.type === "tool_use" && typeof block.name === "string") toolCalls[block.name] = (toolCalls[block.name] ?? 0) + 1;
       if (block.type === "text" && typeof block.text === "string") rejected += readInvalidCallReasons(block.text).length;
     }
-    return { ...transcript, turns: transcript.turns + 1, toolCalls, rejectedToolCalls: rejected };
+    const id = typeof e.message?.id === "string" ? e.message.id : undefined;
+    const next: ClaudeTranscript = { ...transcript, turns: id !== undefined && id === transcript.lastMessageId ? transcript.turns : transcript.turns + 1, toolCalls, rejectedToolCalls: rejected };
+    if (id !== undefined) next.lastMessageId = id;
+    return next;
   }
   if (e.type === "user") {
     const failed = blocks.filter((block) => block.type === "tool_result" && block.is_error === true);
@@ -60,7 +63,6 @@ export function foldClaudeLine(transcript: ClaudeTranscript, line: string): Clau
     if (typeof e.result === "string") next.answer = e.result;
     if (typeof e.subtype === "string") next.resultSubtype = e.subtype;
     if (typeof e.is_error === "boolean") next.isError = e.is_error;
-    if (typeof e.num_turns === "number") next.numTurns = e.num_turns;
     return next;
   }
   return transcript;

@@ -97,7 +97,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
       task: task.name,
       passed,
       wallMs,
-      turns: transcript.numTurns ?? transcript.turns,
+      turns: transcript.turns,
       toolCalls: totalToolCalls(transcript),
       toolCallsByName: transcript.toolCalls,
       failedToolCalls: transcript.failedToolCalls,
