@@ -86,10 +86,13 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
       expect(task).toMatchObject({ passed: true, checker: { exitCode: 0 } });
       // Every task needed the model's tools: none passes on a claim.
       expect(task.toolCalls, task.task).toBeGreaterThan(0);
-      expect(task.failedToolCalls, `${task.task}: ${JSON.stringify(task)}`).toBe(0);
+      expect(task.rejectedToolCalls, task.task).toBe(0);
       // Each model turn Claude Code printed was one request through mallex.
       expect(task.metrics.requests).toBe(task.turns);
     }
+    // The failed calls are the failing commands the model ran on purpose (the test, the crash), once each.
+    const failed = Object.fromEntries(report!.tasks.filter((t) => t.failedToolCalls > 0).map((t) => [t.task, t.failedToolCalls]));
+    expect(failed).toEqual({ "fix-crash-config": 1, "fix-js-test": 1, "fix-python-test": 1, "multi-step-fix": 1 });
     expect(report!.tasks.find((t) => t.task === "rename-function")!.changedFiles.sort()).toEqual(["lib/greet.js", "lib/users.js", "main.js"]);
 
     // The same run, three ways: mallex's log lines, its /metrics at the end, the backend's own usage.
@@ -129,4 +132,23 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(result.stdout).toContain("run-command: the model made no tool calls; no edits made; checker (exit 1): expected ");
     expect(leftWorkingCopies).toEqual([]);
   }, 600_000);
+});
+
+describeWithShared("mallex eval --embedded (the tiny random GGUF in the embedded engine)", () => {
+  it("scores a random-weight model 0%, and says why", async () => {
+    const model = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
+    const { result, report, leftWorkingCopies } = await runEval(["--embedded", model, "--threads", "1", "--ctx-size", "16384", "--task", "answer-question", "--max-turns", "3"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(report!.pass_rate).toBe(0);
+    expect(report!.tasks).toHaveLength(1);
+    const [task] = report!.tasks;
+    expect(task!.passed).toBe(false);
+    // Real tokens went through the engine: the report counts them as mallex did.
+    expect(task!.metrics.requests).toBeGreaterThan(0);
+    expect(task!.metrics.promptTokens).toBeGreaterThan(0);
+    expect(report!.proxyMetrics!.promptTokens).toBe(task!.metrics.promptTokens);
+    expect(task!.why).toMatch(/checker \(exit 1\): expected 3\.5 in the answer/);
+    expect(result.stdout).toContain("passed 0 of 1 (0%)");
+    expect(leftWorkingCopies).toEqual([]);
+  }, 300_000);
 });

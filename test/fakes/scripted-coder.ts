@@ -152,7 +152,7 @@ const PLANS: Plan[] = [
         return [read(s.cwd, "package.json"), read(s.cwd, "CHANGELOG.md")];
       },
       (s) => {
-        const version = /"version": "(\d+)\.(\d+)\.(\d+)"/.exec(unnumbered(s.results[0]!))!;
+        const version = /"version": "(\d+)\.(\d+)\.(\d+)"/.exec(unnumbered(s.results.join("\n")))!;
         const old = `${version[1]}.${version[2]}.${version[3]}`;
         const next = `${version[1]}.${version[2]}.${Number(version[3]) + 1}`;
         return [edit(s.cwd, "package.json", `"version": "${old}"`, `"version": "${next}"`), edit(s.cwd, "CHANGELOG.md", `- ${old}: released`, `- ${next}: released\n- ${old}: released`)];
