@@ -118,6 +118,36 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(leftWorkingCopies).toEqual([]);
   }, 600_000);
 
+  it("Ctrl-C stops the task that runs, keeps the report of those that finished and removes every working copy", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
+    const out = join(home, "report.json");
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-")));
+    const child = execa("node", [MALLEX_BIN, "eval", "--backend-url", competent.url, "--task", "fix-js-test", "--task", "multi-step-fix", "--task", "rename-function", "--json", out], {
+      reject: false,
+      stdin: "ignore",
+      timeout: 120_000,
+      extendEnv: false,
+      env: { HOME: home, MALLEX_HOME: home, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
+    });
+    let stderr = "";
+    await new Promise<void>((resolve) => {
+      child.stderr!.on("data", (data: Buffer) => {
+        stderr += data.toString();
+        // The second task is under way: its first turn has begun.
+        if (/\[2\/3\] multi-step-fix: turn 1\n/.test(stderr)) resolve();
+      });
+    });
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode, stderr).toBe(130);
+    const report = JSON.parse(readFileSync(out, "utf8")) as EvalReport;
+    expect(report).toMatchObject({ interrupted: true, total: 1, planned: 3, pass_rate: 1 });
+    expect(report.tasks.map((t) => t.task)).toEqual(["fix-js-test"]);
+    expect(result.stdout).toContain("passed 1 of 1 (100%) — interrupted: 1 of 3 tasks ran");
+    const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+    expect(left).toEqual([]);
+  }, 180_000);
+
   it("scores a model that only talks 0%, saying why: no tool calls, no edits, the checker's words", async () => {
     const { result, report, leftWorkingCopies } = await runEval(["--backend-url", talking.url]);
     expect(result.exitCode, result.stderr).toBe(0);
