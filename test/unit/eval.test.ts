@@ -1,0 +1,123 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaultTable } from "../helpers/test-proxy.js";
+import { buildEvalReport, explainFailure, type TaskResult } from "../../src/eval/eval-report.js";
+import { formatEvalReport } from "../../src/eval/format-eval-report.js";
+import { loadSuite } from "../../src/eval/load-suite.js";
+import { emptyTranscript, foldClaudeLine } from "../../src/eval/read-claude-stream.js";
+import { sumProxyMetrics } from "../../src/eval/read-proxy-metrics.js";
+import { summarizeTaskRequests } from "../../src/eval/summarize-task-requests.js";
+import { formatInvalidCallNote } from "../../src/translate/resolve-tool-call.js";
+import type { RequestSummary } from "../../src/server/dashboard/summarize-request.js";
+
+function suiteWith(tasks: Record<string, Record<string, string>>): string {
+  const dir = mkdtempSync(join(tmpdir(), "mallex-suite-"));
+  for (const [name, files] of Object.entries(tasks)) {
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, file, ".."), { recursive: true });
+      writeFileSync(join(dir, name, file), text);
+    }
+  }
+  return dir;
+}
+
+describe("loadSuite", () => {
+  it("reads each task folder, sorted, with its limits", () => {
+    const dir = suiteWith({ b: { "task.yaml": "check: node check.js\nmax_turns: 4\ntimeout_s: 30\nabout: a thing", "prompt.md": "Do b.\n", "repo/a.txt": "x" }, a: { "task.yaml": "check: 'true'", "prompt.md": "Do a.", "repo/x": "" } });
+    const tasks = loadSuite(dir);
+    expect(tasks.map((t) => t.name)).toEqual(["a", "b"]);
+    expect(tasks[1]).toMatchObject({ prompt: "Do b.", check: "node check.js", maxTurns: 4, timeoutS: 30, about: "a thing", repoDir: join(dir, "b", "repo") });
+    expect(loadSuite(dir, ["b"]).map((t) => t.name)).toEqual(["b"]);
+  });
+
+  it("stops with the file and what to write when a task is incomplete or mistyped", () => {
+    const noCheck = suiteWith({ t: { "task.yaml": "about: x", "prompt.md": "p", "repo/f": "" } });
+    expect(() => loadSuite(noCheck)).toThrow(/task t: .*task\.yaml needs check: <command>/);
+    const noPrompt = suiteWith({ t: { "task.yaml": "check: 'true'", "repo/f": "" } });
+    expect(() => loadSuite(noPrompt)).toThrow(/task t: .*prompt\.md is missing/);
+    const noRepo = suiteWith({ t: { "task.yaml": "check: 'true'", "prompt.md": "p" } });
+    expect(() => loadSuite(noRepo)).toThrow(/task t: .*repo is missing/);
+    const typo = suiteWith({ t: { "task.yaml": "check: 'true'\nmax_turn: 3", "prompt.md": "p", "repo/f": "" } });
+    expect(() => loadSuite(typo)).toThrow(/unknown field max_turn/);
+    const badTurns = suiteWith({ t: { "task.yaml": "check: 'true'\nmax_turns: -1", "prompt.md": "p", "repo/f": "" } });
+    expect(() => loadSuite(badTurns)).toThrow(/max_turns must be a whole number above 0, got -1/);
+    expect(() => loadSuite(badTurns, ["nope"])).toThrow(/no task "nope" in .* \(it has t\)/);
+    expect(() => loadSuite(join(badTurns, "missing"))).toThrow(/is not a folder/);
+  });
+});
+
+describe("foldClaudeLine", () => {
+  const fold = (lines: object[]) => lines.map((l) => JSON.stringify(l)).reduce(foldClaudeLine, emptyTranscript());
+
+  it("counts model turns by message id, tool calls by name, failed results and mallex's rejected calls", () => {
+    const t = fold([
+      { type: "system", subtype: "init" },
+      { type: "assistant", message: { id: "m1", content: [{ type: "text", text: "Let me look." }] } },
+      { type: "assistant", message: { id: "m1", content: [{ type: "tool_use", name: "Read", input: {} }] } },
+      { type: "user", message: { content: [{ type: "tool_result", is_error: true, content: "File does not exist." }] } },
+      { type: "assistant", message: { id: "m2", content: [{ type: "text", text: formatInvalidCallNote("no tool named Reed", "Reed {}") }, { type: "tool_use", name: "Bash", input: {} }, { type: "tool_use", name: "Read", input: {} }] } },
+      { type: "user", message: { content: [{ type: "tool_result", content: [{ type: "text", text: "ok" }] }] } },
+      { type: "result", subtype: "success", is_error: false, result: "Done." },
+    ]);
+    expect(t).toMatchObject({ turns: 2, toolCalls: { Read: 2, Bash: 1 }, failedToolCalls: 1, rejectedToolCalls: 1, toolErrors: ["File does not exist."], answer: "Done.", resultSubtype: "success", isError: false });
+  });
+
+  it("ignores lines that are not JSON", () => {
+    expect(foldClaudeLine(emptyTranscript(), "warning: something")).toEqual(emptyTranscript());
+  });
+});
+
+describe("the task's numbers", () => {
+  const request = (r: Partial<RequestSummary>): RequestSummary => ({ id: "r", at: "", model: "m", tier: "medium", profile: "qwen3-coder-30b", backend: "mlx", reason: "default", status: 200, outcome: "ok", durationMs: 1000, ...r });
+
+  it("adds up tokens and splits time into waits, prefill and decode; a Claude backend's request is an escalation", () => {
+    const table = defaultTable;
+    const m = summarizeTaskRequests(
+      [request({ promptTokens: 1000, cachedTokens: 0, outputTokens: 50, ttftMs: 400, queuedMs: 100, durationMs: 900 }), request({ promptTokens: 1200, cachedTokens: 1000, outputTokens: 20, ttftMs: 100, durationMs: 300 }), request({ backend: "anthropic", tier: "high", durationMs: 2000, outcome: "error", status: 529 })],
+      table,
+    );
+    expect(m).toEqual({ requests: 3, escalations: 1, failedRequests: 1, promptTokens: 2200, cachedTokens: 1000, outputTokens: 70, firstTtftMs: 400, meanTtftMs: 250, prefillMs: 300 + 100, decodeMs: 500 + 200, waitMs: 100, modelMs: 3200 });
+  });
+
+  it("reads the proxy's /metrics counters summed over routes", () => {
+    const text = ['mallex_prompt_tokens_total{tier="medium",profile="a",backend="b"} 100', 'mallex_prompt_tokens_total{tier="low",profile="c",backend="b"} 20', "# HELP x", 'mallex_time_to_first_token_seconds_sum{tier="medium"} 0.5', 'mallex_time_to_first_token_seconds_count{tier="medium"} 2', 'mallex_time_to_first_token_seconds_bucket{le="1"} 2'].join("\n");
+    expect(sumProxyMetrics(text)).toEqual({ requests: 0, promptTokens: 120, cachedTokens: 0, outputTokens: 0, ttftCount: 2, ttftSecondsSum: 0.5 });
+  });
+});
+
+describe("the report", () => {
+  const result = (task: string, passed: boolean, why?: string): TaskResult => ({
+    task,
+    passed,
+    ...(why ? { why } : {}),
+    wallMs: 2000,
+    turns: 2,
+    toolCalls: 1,
+    toolCallsByName: { Bash: 1 },
+    failedToolCalls: 0,
+    rejectedToolCalls: 0,
+    changedFiles: [],
+    timedOut: false,
+    checker: { exitCode: passed ? 0 : 1, output: "", timedOut: false },
+    metrics: { requests: 2, escalations: 0, failedRequests: 0, promptTokens: 1000, cachedTokens: 500, outputTokens: 10, meanTtftMs: 300, firstTtftMs: 300, prefillMs: 600, decodeMs: 100, waitMs: 0, modelMs: 700 },
+    toolsAndClientMs: 1300,
+  });
+
+  it("is a plain table without colour codes, then why each failure failed, then the pass rate", () => {
+    const report = buildEvalReport({ tasks: [result("a", true), result("b", false, "no edits made; checker (exit 1): nope")], planned: 3, interrupted: true, suite: "/s", backend: "http://x/v1", claudeCode: "2.1.197", startedAt: "t", wallMs: 4000 });
+    expect(report).toMatchObject({ pass_rate: 0.5, passed: 1, total: 2, planned: 3, totals: { requests: 4, promptTokens: 2000, meanTtftMs: 300 } });
+    const text = formatEvalReport(report, { colour: false });
+    expect(text).not.toContain("\u001b[");
+    expect(text.split("\n")[2]).toMatch(/^a\s+pass\s+2\s+1 \(0\/0\)\s+1,000 \(500\)\s+10\s+0\.3 s/);
+    expect(text).toContain("why:\n  b: no edits made; checker (exit 1): nope");
+    expect(text).toContain("passed 1 of 2 (50%) — interrupted: 2 of 3 tasks ran");
+    expect(formatEvalReport(report, { colour: true })).toContain("\u001b[32mpass\u001b[39m");
+  });
+
+  it("explains a failure: the run's own failure first, then the checker's error line", () => {
+    const why = explainFailure({ transcript: { ...emptyTranscript(), resultSubtype: "error_max_turns", toolCalls: { Bash: 2 }, failedToolCalls: 1, toolErrors: ["Exit code 1"] }, changedFiles: [], timedOut: false, claudeExitCode: 1, checkerOutput: "Traceback (most recent call last):\n  File \"x.py\", line 3\nAssertionError: to_roman(4) = 'IIII'\n", checkerExitCode: 1, checkerTimedOut: false, requestErrors: [] });
+    expect(why).toBe("stopped at the turn limit; no edits made; 1 tool call failed (last: Exit code 1); Claude Code exited with 1; checker (exit 1): AssertionError: to_roman(4) = 'IIII'");
+  });
+});
