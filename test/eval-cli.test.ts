@@ -118,6 +118,26 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(leftWorkingCopies).toEqual([]);
   }, 600_000);
 
+  it("--profile A --profile B --repeat 2: the suite per profile and run, each pinned to its profile, with the spread", async () => {
+    const { result, report, log } = await runEval(["--backend-url", competent.url, "--task", "run-command", "--profile", "qwen3-coder-30b", "--profile", "qwen2.5-coder-7b", "--repeat", "2"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(report!.tasks.map((t) => [t.task, t.profile, t.run, t.passed])).toEqual([
+      ["run-command", "qwen3-coder-30b", 1, true],
+      ["run-command", "qwen3-coder-30b", 2, true],
+      ["run-command", "qwen2.5-coder-7b", 1, true],
+      ["run-command", "qwen2.5-coder-7b", 2, true],
+    ]);
+    expect(report!.groups).toEqual([
+      { profile: "qwen3-coder-30b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
+      { profile: "qwen2.5-coder-7b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
+    ]);
+    // Each run's requests went to its profile, which trimmed to its own size: the small one sends less.
+    expect(log.match(/ → qwen2\.5-coder-7b \(model qwen2\.5-coder-7b is a profile\)/g)).toHaveLength(report!.tasks.filter((t) => t.profile === "qwen2.5-coder-7b").reduce((n, t) => n + t.metrics.requests, 0));
+    const prompt = (profile: string) => report!.tasks.find((t) => t.profile === profile)!.metrics.promptTokens;
+    expect(prompt("qwen2.5-coder-7b")).toBeLessThan(prompt("qwen3-coder-30b"));
+    expect(result.stdout).toContain("qwen3-coder-30b: passed 2 of 2 (100%) over 2 runs: 100%–100%");
+  }, 300_000);
+
   it("Ctrl-C stops the task that runs, keeps the report of those that finished and removes every working copy", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
     const out = join(home, "report.json");

@@ -6,6 +6,10 @@ import type { TaskRequestMetrics } from "./summarize-task-requests.js";
 export interface TaskResult {
   task: string;
   passed: boolean;
+  /** The profile Claude Code was pinned to (`--profile`); absent: the config's routing decided. */
+  profile?: string;
+  /** Which of the `--repeat` runs (1-based); absent when the suite ran once. */
+  run?: number;
   /** Why it failed, in words (absent when it passed). */
   why?: string;
   about?: string;
@@ -47,8 +51,35 @@ export interface EvalReport {
   wallMs: number;
   tasks: TaskResult[];
   totals: TaskRequestMetrics & { turns: number; toolCalls: number; failedToolCalls: number; rejectedToolCalls: number };
+  /** Per profile (or the one routing) when compared or repeated: pass rate, and its spread over the runs. */
+  groups?: EvalGroup[];
   /** The proxy's GET /metrics at the end (absent: it could not be read), to check the totals against. */
   proxyMetrics?: ProxyMetricsTotals;
+}
+
+export interface EvalGroup {
+  /** Absent: the config's own routing. */
+  profile?: string;
+  pass_rate: number;
+  passed: number;
+  total: number;
+  /** Each run's pass rate, in order; min and max are the spread. */
+  runs: number[];
+  min: number;
+  max: number;
+}
+
+/** Pure: pass rates per profile and run (tasks of a run interrupted half-way count as they finished). */
+export function groupResults(tasks: readonly TaskResult[]): EvalGroup[] {
+  const byProfile = new Map<string | undefined, TaskResult[]>();
+  for (const t of tasks) byProfile.set(t.profile, [...(byProfile.get(t.profile) ?? []), t]);
+  return [...byProfile].map(([profile, results]) => {
+    const byRun = new Map<number, TaskResult[]>();
+    for (const t of results) byRun.set(t.run ?? 1, [...(byRun.get(t.run ?? 1) ?? []), t]);
+    const runs = [...byRun.values()].map((run) => run.filter((t) => t.passed).length / run.length);
+    const passed = results.filter((t) => t.passed).length;
+    return { ...(profile !== undefined ? { profile } : {}), pass_rate: passed / results.length, passed, total: results.length, runs, min: Math.min(...runs), max: Math.max(...runs) };
+  });
 }
 
 /** Pure: the overall report from the tasks that ran. */
@@ -76,6 +107,7 @@ export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; i
     rejectedToolCalls: sum((t) => t.rejectedToolCalls),
   };
   if (counted > 0) totals.meanTtftMs = Math.round(weighted / counted);
+  const grouped = tasks.some((t) => t.profile !== undefined || t.run !== undefined);
   return {
     pass_rate: tasks.length === 0 ? 0 : passed / tasks.length,
     passed,
@@ -89,6 +121,7 @@ export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; i
     wallMs: input.wallMs,
     tasks,
     totals,
+    ...(grouped ? { groups: groupResults(tasks) } : {}),
   };
 }
 

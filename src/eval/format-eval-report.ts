@@ -16,7 +16,14 @@ export function formatEvalReport(report: EvalReport, options: { colour: boolean 
   const failed = report.tasks.filter((t) => !t.passed);
   if (failed.length > 0) {
     out.push("", "why:");
-    for (const t of failed) out.push(`  ${t.task}: ${t.why ?? "?"}`);
+    for (const t of failed) out.push(`  ${t.task}${t.profile !== undefined ? ` (${t.profile})` : ""}${t.run !== undefined ? ` #${t.run}` : ""}: ${t.why ?? "?"}`);
+  }
+  if (report.groups !== undefined) {
+    out.push("");
+    for (const g of report.groups) {
+      const spread = g.runs.length > 1 ? ` over ${g.runs.length} runs: ${percent(g.min)}–${percent(g.max)}` : "";
+      out.push(`${g.profile ?? "routing"}: passed ${g.passed} of ${g.total} (${percent(g.pass_rate)})${spread}`);
+    }
   }
   const rate = `${Math.round(report.pass_rate * 100)}%`;
   const partial = report.interrupted ? ` — interrupted: ${report.total} of ${report.planned} tasks ran` : "";
@@ -32,7 +39,7 @@ function row(t: TaskResult, colour: boolean): string[] {
   const m = t.metrics;
   const verdict = t.passed ? "pass" : "FAIL";
   return [
-    t.task,
+    `${t.task}${t.profile !== undefined ? ` (${t.profile})` : ""}${t.run !== undefined ? ` #${t.run}` : ""}`,
     colour ? paint(verdict, t.passed) : verdict,
     String(t.turns),
     `${t.toolCalls} (${t.failedToolCalls}/${t.rejectedToolCalls})`,
@@ -47,6 +54,7 @@ function row(t: TaskResult, colour: boolean): string[] {
   ];
 }
 
+const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const paint = (text: string, good: boolean) => `\u001b[${good ? 32 : 31}m${text}\u001b[39m`;
 // eslint-disable-next-line no-control-regex

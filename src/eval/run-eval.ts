@@ -5,11 +5,19 @@ import { buildEvalReport, type EvalReport, type TaskResult } from "./eval-report
 import type { EvalTask } from "./load-suite.js";
 import { runEvalTask, type EvalTaskDeps, type EvalTaskLimits } from "./run-eval-task.js";
 
+/** One way to run the suite: the config's routing, or Claude Code pinned to one profile. */
+export interface EvalVariant {
+  profile?: string;
+  env: EvalTaskDeps["env"];
+}
+
 export interface RunEvalOptions {
   tasks: readonly EvalTask[];
+  /** Each is run over the whole suite, `repeat` times, one after another. */
+  variants: readonly EvalVariant[];
+  repeat: number;
   limits: EvalTaskLimits;
   claude: EvalTaskDeps["claude"];
-  env: EvalTaskDeps["env"];
   table: RoutingTable;
   /** The proxy's request feed: each task's requests are the ones that end while it runs (tasks run one at a time). */
   feed: DashboardFeed;
@@ -30,11 +38,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const started = performance.now();
   const startedAt = (options.date ?? (() => new Date()))().toISOString();
   const results: TaskResult[] = [];
-  const n = options.tasks.length;
   const report = () =>
     buildEvalReport({
       tasks: results,
-      planned: n,
+      planned: options.variants.length * options.repeat * options.tasks.length,
       interrupted: options.signal.aborted,
       suite: options.suite,
       backend: options.backend,
@@ -42,23 +49,31 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
       startedAt,
       wallMs: Math.round(performance.now() - started),
     });
-  for (const [index, task] of options.tasks.entries()) {
-    if (options.signal.aborted) break;
-    const label = `[${index + 1}/${n}] ${task.name}`;
-    options.progress(`${label}: running${task.about ? ` (${task.about})` : ""}`);
-    const result = await runEvalTask(task, options.limits, {
-      claude: options.claude,
-      env: options.env,
-      table: options.table,
-      watchRequests: () => watchRequests(options.feed),
-      onTurn: (turn) => options.progress(`${label}: turn ${turn}`),
-      signal: options.signal,
-    });
-    // A task cut short by Ctrl-C is not a verdict on the model: the report keeps only finished ones.
-    if (options.signal.aborted) break;
-    results.push(result);
-    options.progress(`${label}: ${result.passed ? "passed" : `FAILED — ${result.why ?? "?"}`} (${(result.wallMs / 1000).toFixed(1)} s, ${result.turns} turn${result.turns === 1 ? "" : "s"})`);
-    options.onReport?.(report());
+  const runs = options.variants.flatMap((variant) => Array.from({ length: options.repeat }, (_, i) => ({ variant, run: i + 1 })));
+  const n = runs.length * options.tasks.length;
+  let index = 0;
+  for (const { variant, run } of runs) {
+    for (const task of options.tasks) {
+      if (options.signal.aborted) break;
+      index++;
+      const label = `[${index}/${n}] ${task.name}${variant.profile !== undefined ? ` (${variant.profile})` : ""}${options.repeat > 1 ? ` #${run}` : ""}`;
+      options.progress(`${label}: running${task.about ? ` — ${task.about}` : ""}`);
+      const result = await runEvalTask(task, options.limits, {
+        claude: options.claude,
+        env: variant.env,
+        table: options.table,
+        watchRequests: () => watchRequests(options.feed),
+        onTurn: (turn) => options.progress(`${label}: turn ${turn}`),
+        signal: options.signal,
+      });
+      // A task cut short by Ctrl-C is not a verdict on the model: the report keeps only finished ones.
+      if (options.signal.aborted) break;
+      if (variant.profile !== undefined) result.profile = variant.profile;
+      if (options.repeat > 1) result.run = run;
+      results.push(result);
+      options.progress(`${label}: ${result.passed ? "passed" : `FAILED — ${result.why ?? "?"}`} (${(result.wallMs / 1000).toFixed(1)} s, ${result.turns} turn${result.turns === 1 ? "" : "s"})`);
+      options.onReport?.(report());
+    }
   }
   return report();
 }

@@ -116,6 +116,26 @@ describe("the report", () => {
     expect(formatEvalReport(report, { colour: true })).toContain("\u001b[32mpass\u001b[39m");
   });
 
+  it("with profiles compared or runs repeated: each profile's pass rate and its spread over the runs", () => {
+    const tasks = [
+      { ...result("a", true), profile: "p1", run: 1 },
+      { ...result("b", false, "x"), profile: "p1", run: 1 },
+      { ...result("a", true), profile: "p1", run: 2 },
+      { ...result("b", true), profile: "p1", run: 2 },
+      { ...result("a", false, "y"), profile: "p2", run: 1 },
+      { ...result("b", false, "z"), profile: "p2", run: 1 },
+    ];
+    const report = buildEvalReport({ tasks, planned: 8, interrupted: true, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 });
+    expect(report.groups).toEqual([
+      { profile: "p1", pass_rate: 0.75, passed: 3, total: 4, runs: [0.5, 1], min: 0.5, max: 1 },
+      { profile: "p2", pass_rate: 0, passed: 0, total: 2, runs: [0], min: 0, max: 0 },
+    ]);
+    const text = formatEvalReport(report, { colour: false });
+    expect(text).toContain("p1: passed 3 of 4 (75%) over 2 runs: 50%–100%\np2: passed 0 of 2 (0%)");
+    expect(text).toContain("  b (p1) #1: x");
+    expect(buildEvalReport({ tasks: [result("a", true)], planned: 1, interrupted: false, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 }).groups).toBeUndefined();
+  });
+
   it("explains a failure: the run's own failure first, then the checker's error line", () => {
     const why = explainFailure({ transcript: { ...emptyTranscript(), resultSubtype: "error_max_turns", toolCalls: { Bash: 2 }, failedToolCalls: 1, toolErrors: ["Exit code 1"] }, changedFiles: [], timedOut: false, claudeExitCode: 1, checkerOutput: "Traceback (most recent call last):\n  File \"x.py\", line 3\nAssertionError: to_roman(4) = 'IIII'\n", checkerExitCode: 1, checkerTimedOut: false, requestErrors: [] });
     expect(why).toBe("stopped at the turn limit; no edits made; 1 tool call failed (last: Exit code 1); Claude Code exited with 1; checker (exit 1): AssertionError: to_roman(4) = 'IIII'");

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { execa } from "execa";
+import type { RoutingTable } from "../../compile/routing-table.js";
 import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
 import { formatEvalReport } from "../../eval/format-eval-report.js";
@@ -29,6 +30,8 @@ export default defineCommand({
     json: { type: "string", description: "Also write the report as JSON to this file (written as each task ends, and on Ctrl-C)", valueHint: "file" },
     "max-turns": { type: "string", description: "Claude Code's turn limit per task, unless the task sets one (default 20)", valueHint: "n" },
     timeout: { type: "string", description: "Seconds a task may take, unless the task sets its own (default 300)", valueHint: "s" },
+    profile: { type: "string", description: "Pin Claude Code to this profile of the config instead of its routing; given more than once: the suite runs once per profile, compared", valueHint: "name" },
+    repeat: { type: "string", description: "Run the suite this many times (per profile): the pass rate's spread over the runs", valueHint: "n" },
   },
   async run({ args, rawArgs }) {
     const packageRoot = findPackageRoot();
@@ -36,6 +39,8 @@ export default defineCommand({
     const tasks = loadSuite(suiteDir, repeatedOption(rawArgs, "task"));
     const maxTurns = parseCount(args["max-turns"], "--max-turns", 1) ?? 20;
     const timeoutS = parseCount(args.timeout, "--timeout", 1) ?? 300;
+    const repeat = parseCount(args.repeat, "--repeat", 1) ?? 1;
+    const profiles = repeatedOption(rawArgs, "profile");
     const jsonOut = args.json === undefined ? undefined : resolve(args.json);
     // Before anything starts: a report that cannot be written must not cost a whole run.
     if (jsonOut !== undefined) writeJson(jsonOut, { pass_rate: 0, tasks: [], note: "mallex eval is running" });
@@ -62,11 +67,14 @@ export default defineCommand({
       const claude = claudeCommand(process.env, packageRoot);
       if (claude.npx) await fetchClaudeCode(claude, print);
       const version = (await execa(claude.file, [...claude.prefix, "--version"], { reject: false, stdin: "ignore", timeout: 60_000 })).stdout.trim().split(/\s/)[0] || "unknown";
-      const context = claudeContextEnv(serving.proxy.table(), process.env, []);
+      const unknown = profiles.filter((name) => serving.table.profiles[name] === undefined);
+      if (unknown.length > 0) throw new MallexError("E_USAGE", `mallex eval: no profile ${unknown.join(", ")} in the config (it has ${Object.keys(serving.table.profiles).join(", ")})`, { exitCode: 2 });
       const toolSearch = claudeToolSearchEnv(serving.table, process.env);
-      const env: Record<string, string | undefined> = {
+      const envFor = (profile: string | undefined): Record<string, string | undefined> => ({
         ...process.env,
-        ...context.env,
+        ...claudeContextEnv(pinned(serving.proxy.table(), profile), process.env, []).env,
+        // A profile's own name as the model pins the request to it (no tiers, no intents).
+        ...(profile !== undefined ? { ANTHROPIC_MODEL: profile } : {}),
         ...toolSearch.env,
         ANTHROPIC_BASE_URL: serving.proxy.url,
         ANTHROPIC_AUTH_TOKEN: token,
@@ -75,16 +83,18 @@ export default defineCommand({
         // Only the task's own requests: no title or update traffic in its numbers.
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         DISABLE_AUTOUPDATER: "1",
-      };
+      });
       const backend = args["backend-url"] ?? (args.embedded !== undefined ? `embedded ${args.embedded}` : (serving.defaultProfile?.name ?? "the config's default tier"));
-      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")})`);
+      const times = profiles.length > 1 || repeat > 1 ? ` × ${profiles.length > 1 ? `${profiles.length} profiles` : ""}${profiles.length > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}` : "";
+      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")})`);
       // From here on each request's line goes to mallex.log only: the progress lines are the terminal's.
       quiet = true;
       const report = await runEval({
         tasks,
         limits: { maxTurns, timeoutS, checkTimeoutS: 60 },
         claude,
-        env,
+        variants: profiles.length > 0 ? profiles.map((profile) => ({ profile, env: envFor(profile) })) : [{ env: envFor(undefined) }],
+        repeat,
         table: serving.table,
         feed: serving.proxy.dashboard,
         suite: suiteDir,
@@ -118,4 +128,11 @@ function writeJson(file: string, value: unknown): void {
   } catch (error) {
     throw new MallexError("E_OUTPUT_UNWRITABLE", `mallex eval: cannot write the report to ${file}: ${(error as Error).message}`, { exitCode: 2 });
   }
+}
+
+/** The table with `profile` as the default tier's: the context Claude Code is told is that profile's. */
+function pinned(table: RoutingTable, profile: string | undefined): RoutingTable {
+  const tier = table.tiers[table.routing.defaultTier];
+  if (profile === undefined || tier === undefined) return table;
+  return { ...table, tiers: { ...table.tiers, [table.routing.defaultTier]: { ...tier, profile } } };
 }
