@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { MallexError } from "../mallex-error.js";
 
 /** A throwaway working copy: the task's repo/ files in a fresh git repository with one commit. */
 export interface WorkingCopy {
@@ -30,7 +31,8 @@ export async function makeWorkingCopy(repoDir: string, taskName: string): Promis
     return { dir, scratch, remove };
   } catch (error) {
     remove();
-    throw error;
+    const why = (error as { code?: string }).code === "ENOENT" ? "git is not installed (each task's working copy is a git repository): install git" : ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message);
+    throw new MallexError("E_EVAL_SUITE", `mallex eval: cannot make task ${taskName}'s working copy: ${why}`, { cause: error });
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { defaultTable } from "../helpers/test-proxy.js";
 import { buildEvalReport, explainFailure, type TaskResult } from "../../src/eval/eval-report.js";
 import { formatEvalReport } from "../../src/eval/format-eval-report.js";
 import { loadSuite } from "../../src/eval/load-suite.js";
+import { changedFiles, makeWorkingCopy } from "../../src/eval/make-working-copy.js";
 import { emptyTranscript, foldClaudeLine } from "../../src/eval/read-claude-stream.js";
 import { sumProxyMetrics } from "../../src/eval/read-proxy-metrics.js";
 import { summarizeTaskRequests } from "../../src/eval/summarize-task-requests.js";
@@ -139,5 +140,34 @@ describe("the report", () => {
   it("explains a failure: the run's own failure first, then the checker's error line", () => {
     const why = explainFailure({ transcript: { ...emptyTranscript(), resultSubtype: "error_max_turns", toolCalls: { Bash: 2 }, failedToolCalls: 1, toolErrors: ["Exit code 1"] }, changedFiles: [], timedOut: false, claudeExitCode: 1, checkerOutput: "Traceback (most recent call last):\n  File \"x.py\", line 3\nAssertionError: to_roman(4) = 'IIII'\n", checkerExitCode: 1, checkerTimedOut: false, requestErrors: [] });
     expect(why).toBe("stopped at the turn limit; no edits made; 1 tool call failed (last: Exit code 1); Claude Code exited with 1; checker (exit 1): AssertionError: to_roman(4) = 'IIII'");
+  });
+});
+
+describe("makeWorkingCopy", () => {
+  it("makes a git repository of the task's files with one commit, whose later changes git status lists", async () => {
+    const repo = suiteWith({ t: { "repo/a.txt": "a", "repo/sub/b.txt": "b" } });
+    const copy = await makeWorkingCopy(join(repo, "t", "repo"), "t");
+    try {
+      expect(await changedFiles(copy.dir)).toEqual([]);
+      writeFileSync(join(copy.dir, "sub", "b.txt"), "changed");
+      writeFileSync(join(copy.dir, "new.txt"), "new");
+      expect((await changedFiles(copy.dir)).sort()).toEqual(["new.txt", "sub/b.txt"]);
+    } finally {
+      copy.remove();
+    }
+    expect(existsSync(copy.dir)).toBe(false);
+  });
+
+  it("says git is needed when there is none, and leaves nothing behind", async () => {
+    const repo = suiteWith({ t: { "repo/a.txt": "a" } });
+    const path = process.env.PATH;
+    const before = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-t-")).length;
+    process.env.PATH = mkdtempSync(join(tmpdir(), "mallex-empty-path-"));
+    try {
+      await expect(makeWorkingCopy(join(repo, "t", "repo"), "t")).rejects.toThrow("mallex eval: cannot make task t's working copy: git is not installed (each task's working copy is a git repository): install git");
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-t-")).length).toBe(before);
   });
 });

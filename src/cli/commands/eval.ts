@@ -86,7 +86,7 @@ export default defineCommand({
       });
       const backend = args["backend-url"] ?? (args.embedded !== undefined ? `embedded ${args.embedded}` : (serving.defaultProfile?.name ?? "the config's default tier"));
       const times = profiles.length > 1 || repeat > 1 ? ` × ${profiles.length > 1 ? `${profiles.length} profiles` : ""}${profiles.length > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}` : "";
-      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")})`);
+      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${serving.proxy.url}/ui)`);
       // From here on each request's line goes to mallex.log only: the progress lines are the terminal's.
       quiet = true;
       const report = await runEval({
