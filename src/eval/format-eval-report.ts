@@ -29,7 +29,7 @@ export function formatEvalReport(report: EvalReport, options: { colour: boolean 
   const partial = report.interrupted ? ` — interrupted: ${report.total} of ${report.planned} tasks ran` : "";
   out.push(
     "",
-    `passed ${report.passed} of ${report.total} (${options.colour ? paint(rate, report.passed === report.total && report.total > 0) : rate})${partial} · ${(report.wallMs / 1000).toFixed(1)} s · ${formatNumber(totals.requests)} requests, ${formatNumber(totals.promptTokens)} prompt tok (${formatNumber(totals.cachedTokens)} cached), ${formatNumber(totals.outputTokens)} out tok${totals.meanTtftMs === undefined ? "" : `, mean ttft ${seconds(totals.meanTtftMs)}`} · ${formatNumber(totals.toolCalls)} tool calls (${totals.failedToolCalls} failed, ${totals.rejectedToolCalls} rejected) · ${totals.escalations} to Claude`,
+    `passed ${report.passed} of ${report.total} (${options.colour ? paint(rate, report.passed === report.total && report.total > 0) : rate})${partial} · ${(report.wallMs / 1000).toFixed(1)} s · ${formatNumber(totals.requests)} requests, ${formatNumber(totals.promptTokens)} prompt tok (${formatNumber(totals.cachedTokens)} cached), ${formatNumber(totals.outputTokens)} out tok${totals.meanTtftMs === undefined ? "" : `, mean ttft ${seconds(totals.meanTtftMs)}`} · ${formatNumber(totals.toolCalls)} tool call${totals.toolCalls === 1 ? "" : "s"} (${totals.failedToolCalls} failed, ${totals.rejectedToolCalls} rejected) · ${totals.escalations} to Claude`,
     `suite ${report.suite} · backend ${report.backend} · Claude Code ${report.claudeCode}`,
   );
   return out.join("\n");

@@ -74,6 +74,8 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
       forceKillAfterDelay: 5000,
       ...(deps.signal ? { cancelSignal: deps.signal } : {}),
       stderr: "pipe",
+      // Its stream is read line by line as it comes (the transcript keeps what matters): not buffered whole.
+      buffer: { stdout: false, stderr: true },
     });
     let transcript: ClaudeTranscript = emptyTranscript();
     const lines = createInterface({ input: child.stdout! });

@@ -6,6 +6,7 @@ import { execa } from "execa";
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
+import type { EvalReport } from "../../eval/eval-report.js";
 import { formatEvalReport } from "../../eval/format-eval-report.js";
 import { loadSuite } from "../../eval/load-suite.js";
 import { readProxyMetrics } from "../../eval/read-proxy-metrics.js";
@@ -51,6 +52,7 @@ export default defineCommand({
     };
     const token = `mallex-${randomBytes(16).toString("hex")}`;
     const serving = await serve({ ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), port: args.port ?? "0" }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] });
+    let lastReport: EvalReport | undefined;
     const interruption = new AbortController();
     const interrupt = () => {
       if (!interruption.signal.aborted) console.error("mallex eval: interrupted: stopping the task that runs; the report keeps the tasks that finished");
@@ -61,6 +63,8 @@ export default defineCommand({
     process.on("SIGHUP", interrupt);
     try {
       if (!(await warmUp(serving, args["backend-url"] !== undefined, print))) {
+        // The supervisor said why on the terminal; the report must not stay "running".
+        if (jsonOut !== undefined) writeJson(jsonOut, { pass_rate: 0, tasks: [], error: "the model server did not start (see mallex.log)" });
         process.exitCode = 1;
         return;
       }
@@ -102,7 +106,14 @@ export default defineCommand({
         claudeCode: version,
         progress: (line) => console.error(line),
         signal: interruption.signal,
-        ...(jsonOut !== undefined ? { onReport: (partial) => writeJson(jsonOut, partial) } : {}),
+        ...(jsonOut !== undefined
+          ? {
+              onReport: (partial: EvalReport) => {
+                lastReport = partial;
+                writeJson(jsonOut, partial);
+              },
+            }
+          : {}),
       });
       quiet = false;
       const proxyMetrics = await readProxyMetrics(serving.proxy.url, token);
@@ -113,6 +124,10 @@ export default defineCommand({
         console.error(`mallex eval: report written to ${jsonOut}`);
       }
       if (report.interrupted) process.exitCode = 130;
+    } catch (error) {
+      // What finished stays in the report, with what stopped the rest.
+      if (jsonOut !== undefined) writeJson(jsonOut, { ...(lastReport ?? { pass_rate: 0, tasks: [] }), error: (error as Error).message });
+      throw error;
     } finally {
       process.off("SIGINT", interrupt);
       process.off("SIGTERM", interrupt);
