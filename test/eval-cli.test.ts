@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
@@ -37,6 +37,7 @@ async function runEval(args: string[], env: Record<string, string> = {}, timeout
   const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
   const report = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as EvalReport) : undefined;
   const log = existsSync(join(home, "mallex.log")) ? readFileSync(join(home, "mallex.log"), "utf8") : "";
+  rmSync(home, { recursive: true, force: true });
   return { result, report, log, leftWorkingCopies: left };
 }
 
@@ -165,6 +166,7 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(report.tasks.map((t) => t.task)).toEqual(["fix-js-test"]);
     expect(result.stdout).toContain("passed 1 of 1 (100%) — interrupted: 1 of 3 tasks ran");
     const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+    rmSync(home, { recursive: true, force: true });
     expect(left).toEqual([]);
   }, 180_000);
 
