@@ -19,7 +19,8 @@ import { parseCount } from "../parse-count.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve } from "../serve.js";
 import { wantsColour } from "../show-usage.js";
-import { fetchClaudeCode, warmUp } from "./run.js";
+import { fetchClaudeCode } from "../fetch-claude-code.js";
+import { warmUp } from "../warm-up.js";
 
 export default defineCommand({
   meta: { name: "eval", description: "Score Claude Code on this model: run a suite of small coding tasks through the real CLI and mallex, each checked by its own checker" },

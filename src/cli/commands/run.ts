@@ -10,7 +10,9 @@ import { stopAllOnExit } from "../../supervisor/stop-all-on-exit.js";
 import { proxyArgs } from "../common-args.js";
 import { claudeContextEnv } from "../claude-context-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
-import { CLAUDE_CODE_PACKAGE, claudeCommand, installClaudeHint, type ClaudeCommand } from "../claude-command.js";
+import { claudeCommand } from "../claude-command.js";
+import { fetchClaudeCode } from "../fetch-claude-code.js";
+import { warmUp } from "../warm-up.js";
 import { setupConfigPath } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve, type Serving } from "../serve.js";
@@ -117,32 +119,6 @@ export default defineCommand({
 });
 
 /** The longest npx may take to download Claude Code before mallex gives up on it. */
-const NPX_FETCH_MS = 10 * 60_000;
-
-/**
- * No `claude` on PATH: npx fetches the tested release once, before it gets the terminal, so a
- * failure (no npx, no network) is mallex's own sentence instead of npm's error lines after
- * mallex's start-up lines.
- */
-export async function fetchClaudeCode(claude: ClaudeCommand, print: (line: string) => void): Promise<void> {
-  const version = claude.npx!.version;
-  print(`mallex: no \`claude\` on PATH: fetching Claude Code ${version} (the release mallex is tested with) through npx; \`${installClaudeHint(version)}\` installs it for good`);
-  const result = await execa(claude.file, [...claude.prefix, "--version"], { reject: false, stdin: "ignore", all: true, timeout: NPX_FETCH_MS });
-  if (!result.failed) return;
-  const why = result.code === "ENOENT" ? "there is no npx on PATH either" : result.timedOut ? `npx took longer than ${NPX_FETCH_MS / 60_000} minutes` : (npmReason(result.all ?? "") ?? result.shortMessage);
-  throw new MallexError("E_CLAUDE_CODE", `mallex: Claude Code is not installed (no \`claude\` on PATH) and npx could not fetch ${CLAUDE_CODE_PACKAGE}@${version}: ${why}. Install it: ${installClaudeHint(version)}`);
-}
-
-/**
- * npm's reason among its `npm error` lines: the first that is not a field (code, errno, syscall),
- * a stack frame or the log's path ("FetchError: request to … failed, reason: connect ECONNREFUSED",
- * "notarget No matching version found for …"), else its code line.
- */
-function npmReason(output: string): string | undefined {
-  const lines = output.split("\n").flatMap((line) => (line.startsWith("npm error ") ? [line.slice("npm error ".length).trim()] : []));
-  return lines.find((line) => line !== "" && !/^(code|errno|syscall|path|A complete log)\b|^at /.test(line)) ?? lines.find((line) => line.startsWith("code "));
-}
-
 /** Claude Code's time to restore the terminal after SIGTERM, when mallex died under it. */
 const CLAUDE_GRACE_MS = 5000;
 
@@ -161,27 +137,6 @@ async function setUp(config: string | undefined, backendUrl: string | undefined,
   const { initFromTerminal } = await import("./init.js");
   const result = await initFromTerminal({ out: path });
   return result.backendUrl !== undefined && backendUrl === undefined ? undefined : result.path;
-}
-
-/**
- * Starts the default tier's model server before Claude Code opens, with its progress on the terminal.
- * False when the server gave up: its supervisor printed why ("gave up: …", in the log file too), and
- * the error it rejects with says the same, so it is not printed a second time.
- */
-export async function warmUp(serving: Serving, external: boolean, print: (line: string) => void): Promise<boolean> {
-  if (external) return true;
-  const profile = serving.defaultProfile;
-  if (!profile || !serving.supervisors.backends.has(profile.backend)) return true;
-  // The model the server runs: a --server-command's own, not the profile's it replaces.
-  print(`mallex: starting ${serving.supervisors.modelFor(profile)} for the ${serving.table.routing.defaultTier} tier…`);
-  const supervisor = serving.supervisors.for(profile);
-  try {
-    await serving.proxy.learnServer(profile, await supervisor.ensureReady());
-    return true;
-  } catch (error) {
-    if (supervisor.state !== "failed") throw error;
-    return false;
-  }
 }
 
 /**
