@@ -1,3 +1,5 @@
+import { createPartialMarkerMatcher } from "./match-partial-marker.js";
+
 export interface TrailingTokenDropper {
   /** The next piece of content; what could still be the output's closing tokens is held. */
   feed(text: string): string;
@@ -5,7 +7,7 @@ export interface TrailingTokenDropper {
   end(): string;
 }
 
-const escape = (token: string): string => token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const isSpace = (ch: string): boolean => ch === " " || ch === "\n" || ch === "\t" || ch === "\r";
 
 /**
  * Drops the end-of-turn tokens an answer ends with (`…</tool_call><|im_end|>`, a DeepSeek call
@@ -18,40 +20,40 @@ const escape = (token: string): string => token.replace(/[.*+?^${}()|[\]\\]/g, "
  * whether the output goes on; nothing else is delayed.
  */
 export function createTrailingTokenDropper(tokens: readonly string[]): TrailingTokenDropper {
-  if (tokens.length === 0) return { feed: (text) => text, end: () => "" };
-  const alternatives = tokens.map(escape).join("|");
-  // The closing run: a token, then only whitespace and tokens to the end of what has come so far.
-  const closingRun = new RegExp(`(?:${alternatives})(?:\\s|${alternatives})*$`);
+  const byLastChar = new Map<string, string[]>();
+  for (const token of tokens) byLastChar.set(token.slice(-1), [...(byLastChar.get(token.slice(-1)) ?? []), token]);
   const firstChars = new Set(tokens.map((token) => token.charAt(0)));
+  const partialLength = createPartialMarkerMatcher(tokens);
   let held = "";
+
+  /** Where a run of whole tokens (and whitespace between them) ending at `end` starts; -1: none. */
+  function runStartBefore(text: string, end: number): number {
+    let start = -1;
+    let at = end;
+    for (;;) {
+      let before = at;
+      while (before > 0 && isSpace(text.charAt(before - 1))) before--;
+      const token = byLastChar.get(text.charAt(before - 1))?.find((candidate) => text.startsWith(candidate, before - candidate.length));
+      if (token === undefined) return start;
+      start = before - token.length;
+      at = start;
+    }
+  }
+
+  /** Where the held closing run starts: whole tokens to the end, or up to a token's possible beginning. */
+  function closingRunStart(buffer: string): number {
+    const whole = runStartBefore(buffer, buffer.length);
+    if (whole !== -1) return whole;
+    const partial = partialLength(buffer);
+    if (partial === 0) return buffer.length;
+    const beforePartial = runStartBefore(buffer, buffer.length - partial);
+    return beforePartial === -1 ? buffer.length - partial : beforePartial;
+  }
 
   // Most pieces hold no token's first character: they pass without a search.
   function mayHoldToken(text: string): boolean {
     for (let i = 0; i < text.length; i++) if (firstChars.has(text.charAt(i))) return true;
     return false;
-  }
-
-  function partialLength(text: string): number {
-    let longest = 0;
-    for (const token of tokens) {
-      for (let length = Math.min(token.length - 1, text.length); length > longest; length--) {
-        if (text.endsWith(token.slice(0, length))) {
-          longest = length;
-          break;
-        }
-      }
-    }
-    return longest;
-  }
-
-  /** Where the closing run starts: whole tokens to the end, or up to a token's possible beginning. */
-  function closingRunStart(buffer: string): number {
-    const whole = closingRun.exec(buffer);
-    if (whole !== null) return whole.index;
-    const partial = partialLength(buffer);
-    if (partial === 0) return buffer.length;
-    const beforePartial = closingRun.exec(buffer.slice(0, buffer.length - partial));
-    return beforePartial === null ? buffer.length - partial : beforePartial.index;
   }
 
   return {
@@ -63,8 +65,9 @@ export function createTrailingTokenDropper(tokens: readonly string[]): TrailingT
       return buffer.slice(0, heldFrom);
     },
     end() {
-      // What is held is a closing run, then perhaps a token's beginning, which is text the output ended in.
-      const rest = closingRun.test(held) ? "" : held.slice(held.length - partialLength(held));
+      // What is held is a closing run, then perhaps a token's beginning: text the output ended in.
+      const partial = runStartBefore(held, held.length) === 0 ? 0 : partialLength(held);
+      const rest = held.slice(held.length - partial);
       held = "";
       return rest;
     },

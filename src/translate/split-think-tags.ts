@@ -1,4 +1,5 @@
 import type { ReasoningMarkers } from "./family-markup.js";
+import { createPartialMarkerMatcher } from "./match-partial-marker.js";
 
 /** A piece of model content: visible text, or reasoning the model wrapped in its reasoning markup. */
 export interface ContentPart {
@@ -29,6 +30,8 @@ const DEFAULT_MARKERS: readonly ReasoningMarkers[] = [{ open: ["<think>"], close
  */
 export function createReasoningSplitter(markers: readonly ReasoningMarkers[] = DEFAULT_MARKERS): ReasoningSplitter {
   const opens = markers.flatMap((pair) => pair.open.map((open) => ({ open, pair })));
+  // Per pair: what could begin the marker that ends it.
+  const partialEnd = new Map(markers.map((pair) => [pair, createPartialMarkerMatcher([pair.close, ...(pair.endsBefore ?? [])])]));
   let inReasoning: ReasoningMarkers | undefined;
   // Nothing but whitespace and reasoning so far: a reasoning marker here is the model's own.
   let atAnswerStart = true;
@@ -88,7 +91,7 @@ export function createReasoningSplitter(markers: readonly ReasoningMarkers[] = D
       }
     }
     if (at === -1) {
-      const keep = partialSuffixLength(buffer, [pair.close, ...(pair.endsBefore ?? [])]);
+      const keep = partialEnd.get(pair)?.(buffer) ?? 0;
       held = buffer.slice(buffer.length - keep);
       return { parts: [{ kind: "reasoning", text: buffer.slice(0, buffer.length - keep) }] };
     }
@@ -121,18 +124,4 @@ export function createReasoningSplitter(markers: readonly ReasoningMarkers[] = D
   }
 
   return { feed, end };
-}
-
-/** Length of the longest proper prefix of any of `markers` that `text` ends with. */
-export function partialSuffixLength(text: string, markers: readonly string[]): number {
-  let longest = 0;
-  for (const marker of markers) {
-    for (let length = Math.min(marker.length - 1, text.length); length > longest; length--) {
-      if (text.endsWith(marker.slice(0, length))) {
-        longest = length;
-        break;
-      }
-    }
-  }
-  return longest;
 }

@@ -22,6 +22,7 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
     const first = token.charAt(0);
     byFirstChar.set(first, [...(byFirstChar.get(first) ?? []), token]);
   }
+  const longest = tokens.reduce((max, token) => Math.max(max, token.length), 0);
   let held = "";
   // Code state carried from one piece to the next.
   let atLineStart = true;
@@ -30,15 +31,15 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
 
   function scan(text: string, final: boolean): string {
     let out = "";
+    let from = 0; // start of the text not yet copied to out
     let i = 0;
     while (i < text.length) {
       const ch = text.charAt(i);
       if (ch === "`") {
         let run = 1;
         while (text.charAt(i + run) === "`") run++;
-        if (i + run === text.length && !final) return keep(out, text.slice(i));
+        if (i + run === text.length && !final) return keep(out + text.slice(from, i), text.slice(i));
         readBackticks(run);
-        out += text.slice(i, i + run);
         i += run;
         continue;
       }
@@ -51,19 +52,20 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
         if (candidates !== undefined) {
           const token = candidates.find((candidate) => text.startsWith(candidate, i));
           if (token !== undefined) {
+            out += text.slice(from, i);
             i += token.length;
+            from = i;
             continue;
           }
-          const rest = text.slice(i);
-          if (!final && candidates.some((candidate) => candidate.length > rest.length && candidate.startsWith(rest)))
-            return keep(out, rest);
+          const left = text.length - i;
+          if (!final && left < longest && candidates.some((candidate) => candidate.length > left && candidate.startsWith(text.slice(i))))
+            return keep(out + text.slice(from, i), text.slice(i));
         }
       }
-      out += ch;
       i++;
     }
     held = "";
-    return out;
+    return out + text.slice(from);
   }
 
   function keep(out: string, rest: string): string {
