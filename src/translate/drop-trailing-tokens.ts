@@ -25,28 +25,35 @@ export function createTrailingTokenDropper(tokens: readonly string[]): TrailingT
   const firstChars = new Set(tokens.map((token) => token.charAt(0)));
   const partialLength = createPartialMarkerMatcher(tokens);
   let held = "";
+  // Whether `held` is a whole closing run (no partial token at its end).
+  let heldIsRun = false;
 
-  /** Where a run of whole tokens (and whitespace between them) ending at `end` starts; -1: none. */
-  function runStartBefore(text: string, end: number): number {
+  /**
+   * Where a run of whole tokens (and whitespace between them) ending at `end` starts; -1: none.
+   * `floor`: where a run already held ends, so a long run is read once, not again with each piece.
+   */
+  function runStartBefore(text: string, end: number, floor: number): number {
     let start = -1;
     let at = end;
     for (;;) {
       let before = at;
-      while (before > 0 && isSpace(text.charAt(before - 1))) before--;
+      while (before > floor && isSpace(text.charAt(before - 1))) before--;
+      if (floor > 0 && before === floor) return 0;
       const token = byLastChar.get(text.charAt(before - 1))?.find((candidate) => text.startsWith(candidate, before - candidate.length));
-      if (token === undefined) return start;
+      if (token === undefined || before - token.length < floor) return start;
       start = before - token.length;
       at = start;
     }
   }
 
   /** Where the held closing run starts: whole tokens to the end, or up to a token's possible beginning. */
-  function closingRunStart(buffer: string): number {
-    const whole = runStartBefore(buffer, buffer.length);
+  function closingRunStart(buffer: string, floor: number): number {
+    const whole = runStartBefore(buffer, buffer.length, floor);
+    heldIsRun = whole !== -1;
     if (whole !== -1) return whole;
     const partial = partialLength(buffer);
     if (partial === 0) return buffer.length;
-    const beforePartial = runStartBefore(buffer, buffer.length - partial);
+    const beforePartial = runStartBefore(buffer, buffer.length - partial, floor);
     return beforePartial === -1 ? buffer.length - partial : beforePartial;
   }
 
@@ -60,15 +67,15 @@ export function createTrailingTokenDropper(tokens: readonly string[]): TrailingT
     feed(text) {
       if (held === "" && !mayHoldToken(text)) return text;
       const buffer = held + text;
-      const heldFrom = closingRunStart(buffer);
+      const heldFrom = closingRunStart(buffer, heldIsRun ? held.length : 0);
       held = buffer.slice(heldFrom);
       return buffer.slice(0, heldFrom);
     },
     end() {
       // What is held is a closing run, then perhaps a token's beginning: text the output ended in.
-      const partial = runStartBefore(held, held.length) === 0 ? 0 : partialLength(held);
-      const rest = held.slice(held.length - partial);
+      const rest = heldIsRun ? "" : held.slice(held.length - partialLength(held));
       held = "";
+      heldIsRun = false;
       return rest;
     },
   };

@@ -62,18 +62,17 @@ export function createReasoningSplitter(markers: readonly ReasoningMarkers[] = D
   function readAnswerStart(buffer: string): Step {
     const lead = buffer.length - buffer.trimStart().length;
     const head = buffer.slice(lead);
-    if (head === "") {
-      held = buffer;
-      return { parts: [] };
-    }
+    // Whitespace goes out as text at once (holding it would make a run of newlines quadratic).
+    const space: ContentPart[] = [{ kind: "text", text: buffer.slice(0, lead) }];
+    if (head === "") return { parts: space };
     const hit = longestOpenAtStart(head);
     if (hit !== undefined) {
       inReasoning = hit.pair;
-      return { parts: [{ kind: "text", text: buffer.slice(0, lead) }], rest: head.slice(hit.open.length) };
+      return { parts: space, rest: head.slice(hit.open.length) };
     }
     if (opens.some(({ open }) => open.length > head.length && open.startsWith(head))) {
-      held = buffer;
-      return { parts: [] };
+      held = head;
+      return { parts: space };
     }
     atAnswerStart = false;
     return { parts: [{ kind: "text", text: buffer }] };

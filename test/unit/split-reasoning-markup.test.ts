@@ -63,6 +63,10 @@ describe("createReasoningSplitter", () => {
     expectSplit("  <seed:thi", [answer("  <seed:thi")]);
   });
 
+  it("whitespace before reasoning goes out at once; a long run of it changes nothing", () => {
+    expect(split([..."\n".repeat(2000), ..."<think>a</think>b"])).toEqual([answer("\n".repeat(2000)), reasoning("a"), answer("b")]);
+  });
+
   it("plain-word markers are only watched when the family is declared (Apriel)", () => {
     const text = "Here are my reasoning steps:\nplan\n[BEGIN FINAL RESPONSE]\nHi";
     expectSplit(text, [reasoning("\nplan\n"), answer("\nHi")], "apriel");
@@ -124,6 +128,12 @@ describe("createTrailingTokenDropper", () => {
   it("passes a token that more text follows, and a partial token at the end", () => {
     expectDropped("a<|im_end|>b", "a<|im_end|>b");
     expectDropped("a <|im_e", "a <|im_e");
+  });
+
+  it("a long closing run fed a character at a time is dropped whole, and text after it releases it all", () => {
+    const run = `${"<|im_end|>\n".repeat(50)}${" ".repeat(500)}`;
+    expect(dropTrailing([..."Hi.", ...run], tokens)).toBe("Hi.");
+    expect(dropTrailing([..."Hi.", ...run, ..."more"], tokens)).toBe(`Hi.${run}more`);
   });
 
   it("leaves alone the tokens a parser reads as its markers (gpt-oss's <|call|>)", () => {
