@@ -87,8 +87,13 @@ export const FAMILY_MARKUP: Readonly<Record<ToolCallFormat, FamilyMarkup>> = {
   "seed-oss": { reasoning: [{ open: ["<seed:think>"], close: "</seed:think>" }], controlTokens: ["<seed:eos>"] },
   // Llama 3.2 / 4 and LFM2 (which thinks in <think>).
   pythonic: { reasoning: [THINK], controlTokens: [...LLAMA3_END, "<|eot|>", "<|im_end|>"] },
-  // Granite 3.x's end of text; Phi-4-mini's `<|end|>`.
-  granite: { reasoning: [THINK], controlTokens: ["<|end_of_text|>", "<|end|>"] },
+  // Granite 3.x's end of text; Phi-4-mini's `<|end|>`. Granite 3.3 thinking wraps its answer in
+  // <response>…</response> (its template's instruction): plain tags, so only when declared.
+  granite: {
+    reasoning: [THINK],
+    controlTokens: ["<|end_of_text|>", "<|end|>"],
+    declaredOnly: { controlTokens: ["<response>", "</response>"] },
+  },
   "command-r": {
     reasoning: [{ open: ["<|START_THINKING|>"], close: "<|END_THINKING|>" }],
     controlTokens: ["<|START_RESPONSE|>", "<|END_RESPONSE|>", "<|END_OF_TURN_TOKEN|>"],

@@ -255,3 +255,12 @@ describe.each(families)("%s: reasoning and control tokens", (format, sample) => 
     });
   }
 });
+
+describe("granite (declared): Granite 3.3's <response> wrapper", () => {
+  it("is removed around the answer, streamed or not", async () => {
+    await expectEveryDelivery("<think>Simple sum.</think><response>It is 4.</response><|end_of_text|>", { format: "granite", thinking: "expose" }, [
+      thought("Simple sum."),
+      said("It is 4."),
+    ]);
+  });
+});
