@@ -84,8 +84,9 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   const format = textToolFormat(ctx.options);
   // A call can only be valid against the request's tools; with none, text is left alone.
   const toolParser = tools.length > 0 ? createToolCallParser(format, { toolNames: tools.map((tool) => tool.name) }) : undefined;
-  // The family's own markup (every family's in auto): reasoning split out before calls are looked
-  // for, control tokens removed from the text that is left.
+  // Content goes through the family's own markup (every family's in auto; family-markup.ts): the
+  // tokens the output ends with dropped, reasoning split out, then calls parsed, then control tokens
+  // removed from the text that is left (never from a call's arguments).
   const markup = markupFor(format);
   const thinkSplitter = createReasoningSplitter(markup.reasoning);
   const tokenStripper = createControlTokenStripper(markup.controlTokens);
