@@ -336,7 +336,8 @@ export interface Profile {
       | "firefunction-v2"
       | "longcat"
       | "gemma4"
-      | "function-gemma";
+      | "function-gemma"
+      | "gemma3";
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

@@ -132,3 +132,63 @@ describe("Claude Code 2.1.330's thinking and context_management: mapped or dropp
     }
   });
 });
+
+describe("each family's reasoning markup left in content, through the Anthropic SDK", () => {
+  /** As a server with no reasoning parser streams it: the family's own markup in the content. */
+  const outputs = {
+    "Seed-OSS": "<seed:think>The user wants a greeting.</seed:think>Hello!<seed:eos>",
+    Magistral: "[THINK]The user wants a greeting.[/THINK]Hello!",
+    "Command R7B": "<|START_THINKING|>The user wants a greeting.<|END_THINKING|><|START_RESPONSE|>Hello!<|END_RESPONSE|><|END_OF_TURN_TOKEN|>",
+    "gpt-oss": "<|channel|>analysis<|message|>The user wants a greeting.<|end|><|start|>assistant<|channel|>final<|message|>Hello!<|return|>",
+    "Gemma 4": "<|channel>thought\nThe user wants a greeting.<channel|>Hello!<turn|>",
+    Apertus: "<|inner_prefix|>The user wants a greeting.<|inner_suffix|>Hello!<|assistant_end|>",
+  };
+  const readTool = {
+    name: "Read",
+    description: "Reads a file.",
+    input_schema: { type: "object" as const, properties: { file_path: { type: "string" } }, required: ["file_path"] },
+  };
+
+  async function send(text: string, profile: "strip" | "expose", stream: boolean) {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: tableWith(profile) });
+    mlx.script({ text });
+    const params = {
+      model: "claude-opus-4-8",
+      max_tokens: 4096,
+      messages: [{ role: "user" as const, content: "Say hello, or read /a.ts." }],
+      thinking: { type: "enabled" as const, budget_tokens: 1024 },
+      tools: [readTool],
+    };
+    const client = sdkClient(proxy);
+    return stream ? await client.messages.stream(params).finalMessage() : await client.messages.create(params);
+  }
+
+  for (const stream of [true, false]) {
+    const mode = stream ? "streaming" : "not streaming";
+    for (const [family, text] of Object.entries(outputs)) {
+      it(`${mode}: ${family}'s reasoning comes back as a thinking block, and no control token is in the text`, async () => {
+        const message = await send(text, "expose", stream);
+        expect(message.content).toEqual([
+          { type: "thinking", thinking: expect.stringContaining("The user wants a greeting.") as string, signature: "" },
+          { type: "text", text: "Hello!" },
+        ]);
+        expect(message.stop_reason).toBe("end_turn");
+      });
+
+      it(`${mode}: ${family}'s reasoning is dropped on a strip profile`, async () => {
+        const message = await send(text, "strip", stream);
+        expect(message.content).toEqual([{ type: "text", text: "Hello!" }]);
+      });
+    }
+
+    it(`${mode}: DeepSeek's end of sentence after a call is not a text block of its own`, async () => {
+      const call = '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>Read<｜tool▁sep｜>{"file_path": "/a.ts"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>';
+      const message = await send(`<think>Read it.</think>\n\n${call}<｜end▁of▁sentence｜>`, "expose", stream);
+      expect(message.content).toEqual([
+        { type: "thinking", thinking: "Read it.", signature: "" },
+        { type: "tool_use", id: expect.stringMatching(/^toolu_/) as string, name: "Read", input: { file_path: "/a.ts" } },
+      ]);
+      expect(message.stop_reason).toBe("tool_use");
+    });
+  }
+});

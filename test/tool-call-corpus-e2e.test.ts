@@ -144,6 +144,16 @@ afterAll(async () => {
   await mlx?.close();
 });
 
+/**
+ * Entries whose text the parser leaves alone and the translation cleans: an end-of-turn token outside
+ * code is not part of the answer (src/translate/family-markup.ts), whichever family wrote it.
+ */
+const CLEANED_IN_TRANSLATION: Readonly<Record<string, string>> = {
+  "auto: prose mentioning many families' markers stays text":
+    'Formats: <tool_call> tag, <invoke name="x"> element, [TOOL_CALLS] token, `<|tool_calls_section_begin|>`,  and <function=name> heads.',
+  "auto: a stray harmony end token before any family is text": "Done.",
+};
+
 describe.each(corpora)("%s corpus through `mallex proxy --backend-url` and the shipped config", (family, entries) => {
   it.each(entries.map((entry) => [entry.name, entry] as const))("%s", async (name, entry) => {
     // The request's tools: what the entry was written for, else the tools it calls, and always some
@@ -152,7 +162,13 @@ describe.each(corpora)("%s corpus through `mallex proxy --backend-url` and the s
     const names = (entry as { toolNames?: readonly string[] }).toolNames ?? [...calls, "get_time"];
     const tools = [...new Set(names)].map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
     // Where auto deliberately reads a family's entry as plain text (see text-in-auto.ts).
-    const expected = TEXT_IN_AUTO.has(`${family}: ${name}`) ? [{ text: entry.input.replace(/\s+/g, " ").trim() }] : expectedShape(entry.expected, names);
+    const cleaned = CLEANED_IN_TRANSLATION[`${family}: ${name}`];
+    const expected =
+      cleaned !== undefined
+        ? [{ text: cleaned.replace(/\s+/g, " ").trim() }]
+        : TEXT_IN_AUTO.has(`${family}: ${name}`)
+          ? [{ text: entry.input.replace(/\s+/g, " ").trim() }]
+          : expectedShape(entry.expected, names);
     const splits = ["whole", "char", 1, 2, 3] as const;
     for (const [attempt, split] of [[false, "whole"] as const, ...splits.map((s) => [true, s] as const)].entries()) {
       const [stream, how] = split;

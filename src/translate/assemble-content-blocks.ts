@@ -12,7 +12,10 @@ import {
   type ResolvedToolCall,
 } from "./resolve-tool-call.js";
 import { createStopSequenceMatcher } from "./match-stop-sequences.js";
-import { createThinkTagSplitter, type ContentPart } from "./split-think-tags.js";
+import { markupFor } from "./family-markup.js";
+import { createReasoningSplitter, type ContentPart } from "./split-think-tags.js";
+import { createControlTokenStripper } from "./strip-control-tokens.js";
+import { createTrailingTokenDropper } from "./drop-trailing-tokens.js";
 import { textToolFormat } from "./text-tool-format.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
@@ -38,7 +41,7 @@ export interface ContentAssemblerContext {
 export interface ContentAssembler {
   /** Model reasoning (`reasoning` / `reasoning_content`): a thinking block, or dropped. */
   reasoning(text: string): void;
-  /** Model content: `<think>` tags and text tool calls are split out of it. */
+  /** Model content: reasoning markup, text tool calls and control tokens are split out of it. */
   content(text: string): void;
   /** A native tool call fragment (whole from mlx, incremental by index from vLLM/llama.cpp). */
   toolCallDelta(delta: OpenAIToolCallDelta, position: number): void;
@@ -81,7 +84,13 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   const format = textToolFormat(ctx.options);
   // A call can only be valid against the request's tools; with none, text is left alone.
   const toolParser = tools.length > 0 ? createToolCallParser(format, { toolNames: tools.map((tool) => tool.name) }) : undefined;
-  const thinkSplitter = createThinkTagSplitter();
+  // Content goes through the family's own markup (every family's in auto; family-markup.ts): the
+  // tokens the output ends with dropped, reasoning split out, then calls parsed, then control tokens
+  // removed from the text that is left (never from a call's arguments).
+  const markup = markupFor(format);
+  const thinkSplitter = createReasoningSplitter(markup.reasoning);
+  const tokenStripper = createControlTokenStripper(markup.controlTokens);
+  const trailingTokens = createTrailingTokenDropper(markup.trailingTokens);
   const stopMatcher = ctx.stopSequences?.length ? createStopSequenceMatcher(ctx.stopSequences) : undefined;
   const { emit } = ctx;
   let stopSequence: string | undefined;
@@ -107,6 +116,12 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     openBlock = undefined;
   }
 
+  /** The model's answer text: control tokens removed, then on to the stop-sequence matcher. */
+  function appendModelText(text: string): void {
+    const kept = tokenStripper.feed(text);
+    if (kept !== "") appendText(kept);
+  }
+
   /** Model text, through the stop-sequence matcher. */
   function appendText(text: string): void {
     if (stopMatcher === undefined) return appendToBlock("text", text);
@@ -117,6 +132,8 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
 
   /** Before a block that is not text: text held as a possible stop sequence start is text after all. */
   function releaseHeldText(): void {
+    const partialToken = tokenStripper.release();
+    if (partialToken !== "") appendText(partialToken);
     const held = stopMatcher?.release();
     if (held) appendToBlock("text", held);
   }
@@ -174,7 +191,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   function handleContentPart(part: ContentPart): void {
     if (stopSequence !== undefined) return;
     if (part.kind === "reasoning") return reasoning(part.text);
-    if (toolParser === undefined) return appendText(part.text);
+    if (toolParser === undefined) return appendModelText(part.text);
     for (const event of toolParser.feed(part.text)) handleParseEvent(event);
   }
 
@@ -182,7 +199,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     if (stopSequence !== undefined) return;
     switch (event.type) {
       case "text":
-        return appendText(event.text);
+        return appendModelText(event.text);
       case "tool_call":
         return emitWholeBlock(resolveToolCall(event.call, tools, ctx.deps, schemas()));
       case "invalid_call":
@@ -222,6 +239,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   function drain(): void {
     if (drained) return;
     drained = true;
+    for (const part of thinkSplitter.feed(trailingTokens.end())) handleContentPart(part);
     for (const part of thinkSplitter.end()) handleContentPart(part);
     if (toolParser !== undefined) for (const event of toolParser.end()) handleParseEvent(event);
     if (stopSequence !== undefined) return;
@@ -238,7 +256,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   return {
     reasoning,
     content(text) {
-      for (const part of thinkSplitter.feed(text)) handleContentPart(part);
+      for (const part of thinkSplitter.feed(trailingTokens.feed(text))) handleContentPart(part);
     },
     toolCallDelta,
     note(text) {

@@ -12,6 +12,7 @@ import { deepseekV3Corpus } from "./tool-parser-corpus/deepseek-v3.js";
 import { firefunctionV2Corpus } from "./tool-parser-corpus/firefunction-v2.js";
 import { functionGemmaCorpus } from "./tool-parser-corpus/function-gemma.js";
 import { functionaryV31Corpus } from "./tool-parser-corpus/functionary-v31.js";
+import { gemma3Corpus } from "./tool-parser-corpus/gemma3.js";
 import { gemma4Corpus } from "./tool-parser-corpus/gemma4.js";
 import { glm45Corpus } from "./tool-parser-corpus/glm45.js";
 import { gptOssCorpus } from "./tool-parser-corpus/gpt-oss.js";
@@ -51,6 +52,7 @@ const CORPUS: Corpus = {
   longcat: longcatCorpus,
   gemma4: gemma4Corpus,
   "function-gemma": functionGemmaCorpus,
+  gemma3: gemma3Corpus,
 };
 
 /** Feeds the chunks in order, then ends; checks no event is an empty text. */

@@ -9,6 +9,7 @@ import { deepseekV3Spec } from "./deepseek-v3.js";
 import { firefunctionV2Spec } from "./firefunction-v2.js";
 import { functionGemmaSpec } from "./function-gemma.js";
 import { functionaryV31Spec } from "./functionary-v31.js";
+import { gemma3Spec } from "./gemma3.js";
 import { gemma4Spec } from "./gemma4.js";
 import { glm45Spec } from "./glm45.js";
 import { gptOssSpec } from "./gpt-oss.js";
@@ -50,4 +51,5 @@ export const FAMILIES: Readonly<Record<ToolCallFormat, FamilySpec>> = {
   longcat: longcatSpec,
   gemma4: gemma4Spec,
   "function-gemma": functionGemmaSpec,
+  gemma3: gemma3Spec,
 };

@@ -5,8 +5,9 @@
  * and the recipient may sit in the header instead: `<|start|>assistant to=functions.NAME<|channel|>…`.
  *
  * Choice: control tokens never reach the user. Final and commentary (preamble) text is kept as text;
- * the analysis channel is the model's reasoning, which this layer cannot emit as thinking, so it is
- * dropped, as `thinking: strip` drops other models' reasoning (llama.cpp also keeps it out of content).
+ * the analysis channel is the model's reasoning: at the answer's start the translation splits it out
+ * as thinking before this parser runs (src/translate/family-markup.ts); one later in the answer
+ * reaches this layer, which cannot emit thinking, and is dropped (llama.cpp keeps it out of content too).
  *
  * Every harmony token ends in `|>`, so a message is one block whose end is the `|>` that closes the
  * right token: `<|message|>` for a plain header (its text then streams), `<|call|>` (or `<|end|>`)

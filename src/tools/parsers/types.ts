@@ -29,7 +29,8 @@ export type ToolCallFormat =
   | "firefunction-v2" // functools[{"name":…,"arguments":{…}}]
   | "longcat" // <longcat_tool_call>X<longcat_arg_key>k</longcat_arg_key><longcat_arg_value>v</longcat_arg_value>…
   | "gemma4" // <|tool_call>call:X{k:<|"|>v<|"|>}<tool_call|>
-  | "function-gemma"; // <start_function_call>call:X{k:<escape>v<escape>}<end_function_call>
+  | "function-gemma" // <start_function_call>call:X{k:<escape>v<escape>}<end_function_call>
+  | "gemma3"; // ```tool_code\nX(k="v")\n```
 
 export interface ToolCallParserOptions {
   /**

@@ -1,0 +1,120 @@
+export interface ControlTokenStripper {
+  /** The next piece of answer text, with control tokens removed; a possible partial token is held. */
+  feed(text: string): string;
+  /** No more text continues what is held (a block that is not text comes, or the answer ends): release it. */
+  release(): string;
+}
+
+/**
+ * Removes a family's end-of-turn and framing tokens (`<|im_end|>`, `<｜end▁of▁sentence｜>`,
+ * `<|END_RESPONSE|>`…) from answer text, as a server rendering special tokens away would. Runs on
+ * text only, after the tool-call parser, so a tool call's arguments (a chat template being written
+ * to a file) keep every character.
+ *
+ * Tokens in code are the model quoting them and stay: inside inline backticks, or in a fenced
+ * block (a line opening with three or more backticks, up to a line closing it). A token, or a run of
+ * backticks, that the text ends in may continue in the next piece, so it is held until then: the
+ * result is the same for any split of the same text.
+ */
+export function createControlTokenStripper(tokens: readonly string[]): ControlTokenStripper {
+  const byFirstChar = new Map<string, string[]>();
+  for (const token of tokens) {
+    const first = token.charAt(0);
+    byFirstChar.set(first, [...(byFirstChar.get(first) ?? []), token]);
+  }
+  const longest = tokens.reduce((max, token) => Math.max(max, token.length), 0);
+  let held = "";
+  // Code state carried from one piece to the next.
+  let atLineStart = true;
+  let fence = 0; // backticks of the open fence; 0 outside one
+  let inline = 0; // backticks of the open inline code span; 0 outside one
+
+  function scan(text: string, final: boolean): string {
+    let out = "";
+    let from = 0; // start of the text not yet copied to out
+    let i = 0;
+    while (i < text.length) {
+      const ch = text.charAt(i);
+      if (ch === "`") {
+        let run = 1;
+        while (text.charAt(i + run) === "`") run++;
+        if (i + run === text.length && !final) return keep(out + text.slice(from, i), text.slice(i));
+        readBackticks(run);
+        i += run;
+        continue;
+      }
+      if (ch === "\n") {
+        atLineStart = true;
+        inline = 0; // an unclosed span ends with its line
+      } else if (ch !== " " && ch !== "\t") {
+        atLineStart = false;
+        const candidates = fence === 0 && inline === 0 ? byFirstChar.get(ch) : undefined;
+        if (candidates !== undefined) {
+          const token = candidates.find((candidate) => text.startsWith(candidate, i));
+          if (token !== undefined) {
+            out += text.slice(from, i);
+            i += token.length;
+            from = i;
+            continue;
+          }
+          const left = text.length - i;
+          if (!final && left < longest && candidates.some((candidate) => candidate.length > left && candidate.startsWith(text.slice(i))))
+            return keep(out + text.slice(from, i), text.slice(i));
+        }
+      }
+      i++;
+    }
+    held = "";
+    return out + text.slice(from);
+  }
+
+  function keep(out: string, rest: string): string {
+    held = rest;
+    return out;
+  }
+
+  function readBackticks(run: number): void {
+    if (atLineStart && run >= 3 && inline === 0) {
+      if (fence === 0) fence = run;
+      else if (run >= fence) fence = 0;
+    } else if (fence === 0) {
+      if (inline === 0) inline = run;
+      else if (run === inline) inline = 0;
+    }
+    atLineStart = false;
+  }
+
+  return {
+    feed(text) {
+      if (held === "" && !mayMatter(text)) {
+        trackPlain(text);
+        return text;
+      }
+      const buffer = held + text;
+      held = "";
+      return scan(buffer, false);
+    },
+    release() {
+      const buffer = held;
+      held = "";
+      return buffer === "" ? "" : scan(buffer, true);
+    },
+  };
+
+  /** Most pieces hold no backtick and no token's first character: only the line state moves. */
+  function mayMatter(text: string): boolean {
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charAt(i);
+      if (ch === "`" || byFirstChar.has(ch)) return true;
+    }
+    return false;
+  }
+
+  function trackPlain(text: string): void {
+    const newline = text.lastIndexOf("\n");
+    if (newline !== -1) inline = 0;
+    const tail = newline === -1 ? text : text.slice(newline + 1);
+    if (newline !== -1) atLineStart = tail.trim() === "";
+    else if (tail.trim() !== "") atLineStart = false;
+  }
+}

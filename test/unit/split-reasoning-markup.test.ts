@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { createTrailingTokenDropper } from "../../src/translate/drop-trailing-tokens.js";
+import { markupFor } from "../../src/translate/family-markup.js";
+import { createReasoningSplitter, type ContentPart } from "../../src/translate/split-think-tags.js";
+import { createControlTokenStripper } from "../../src/translate/strip-control-tokens.js";
+
+/** Every 2-way split and 1-character pieces, against the text fed whole. */
+function everySplit(text: string): string[][] {
+  const splits = [[text], [...text]];
+  for (let at = 1; at < text.length; at++) splits.push([text.slice(0, at), text.slice(at)]);
+  return splits;
+}
+
+function split(pieces: readonly string[], format: Parameters<typeof markupFor>[0] = "auto"): ContentPart[] {
+  const splitter = createReasoningSplitter(markupFor(format).reasoning);
+  const parts = [...pieces.flatMap((piece) => splitter.feed(piece)), ...splitter.end()];
+  const merged: ContentPart[] = [];
+  for (const part of parts) {
+    const last = merged.at(-1);
+    if (last?.kind === part.kind) last.text += part.text;
+    else merged.push({ ...part });
+  }
+  return merged;
+}
+
+const expectSplit = (text: string, expected: ContentPart[], format: Parameters<typeof markupFor>[0] = "auto"): void => {
+  for (const pieces of everySplit(text)) expect(split(pieces, format), JSON.stringify(pieces)).toEqual(expected);
+};
+
+const reasoning = (text: string): ContentPart => ({ kind: "reasoning", text });
+const answer = (text: string): ContentPart => ({ kind: "text", text });
+
+describe("createReasoningSplitter", () => {
+  it("reads each family's markers at the answer's start, after whitespace", () => {
+    expectSplit("\n<seed:think>plan</seed:think>Done.", [answer("\n"), reasoning("plan"), answer("Done.")]);
+    expectSplit("[THINK]plan[/THINK]Done.", [reasoning("plan"), answer("Done.")], "mistral");
+    expectSplit("<|START_THINKING|>plan<|END_THINKING|><|START_RESPONSE|>Hi", [reasoning("plan"), answer("<|START_RESPONSE|>Hi")]);
+    expectSplit("<|channel>thought\nplan<channel|>Hi", [reasoning("\nplan"), answer("Hi")]);
+  });
+
+  it("takes the longest spelling of an open marker (harmony's header before its analysis channel)", () => {
+    expectSplit(
+      "<|channel|>analysis<|message|>a<|end|><|start|>assistant<|channel|>analysis<|message|>b<|end|><|start|>assistant<|channel|>final<|message|>Hi",
+      [reasoning("ab"), answer("<|start|>assistant<|channel|>final<|message|>Hi")],
+    );
+  });
+
+  it("reads several reasoning blocks in a row, and none once the answer has begun", () => {
+    expectSplit("<think>a</think>\n<think>b</think>Hi <think>c</think>", [reasoning("a"), answer("\n"), reasoning("b"), answer("Hi <think>c</think>")]);
+  });
+
+  it("inside reasoning, only its own close marker ends it", () => {
+    expectSplit("<seed:think>not </think> yet</seed:think>Hi", [reasoning("not </think> yet"), answer("Hi")]);
+  });
+
+  it("a call the model starts from unclosed thoughts ends them and is left for the parser (Qwen3, Kimi K2)", () => {
+    expectSplit("<think>I will read it.<tool_call>{}</tool_call>", [reasoning("I will read it."), answer("<tool_call>{}</tool_call>")], "hermes");
+    expectSplit("<think>go<|tool_calls_section_begin|>x", [reasoning("go"), answer("<|tool_calls_section_begin|>x")], "kimi-k2");
+  });
+
+  it("an unterminated block stays reasoning; a partial marker at the end is text", () => {
+    expectSplit("<think>still thinking", [reasoning("still thinking")]);
+    expectSplit("  <seed:thi", [answer("  <seed:thi")]);
+  });
+
+  it("whitespace before reasoning goes out at once; a long run of it changes nothing", () => {
+    expect(split([..."\n".repeat(2000), ..."<think>a</think>b"])).toEqual([answer("\n".repeat(2000)), reasoning("a"), answer("b")]);
+  });
+
+  it("plain-word markers are only watched when the family is declared (Apriel)", () => {
+    const text = "Here are my reasoning steps:\nplan\n[BEGIN FINAL RESPONSE]\nHi";
+    expectSplit(text, [reasoning("\nplan\n"), answer("\nHi")], "apriel");
+    expectSplit(text, [answer(text)], "auto");
+  });
+});
+
+function strip(pieces: readonly string[], tokens: readonly string[]): string {
+  const stripper = createControlTokenStripper(tokens);
+  return pieces.map((piece) => stripper.feed(piece)).join("") + stripper.release();
+}
+
+describe("createControlTokenStripper", () => {
+  const tokens = markupFor("auto").controlTokens;
+  const expectStripped = (text: string, expected: string): void => {
+    for (const pieces of everySplit(text)) expect(strip(pieces, tokens), JSON.stringify(pieces)).toBe(expected);
+  };
+
+  it("removes every family's end-of-turn and framing tokens from text", () => {
+    expectStripped("Hi.<|im_end|>", "Hi.");
+    expectStripped("<|START_RESPONSE|>Hi.<|END_RESPONSE|><|END_OF_TURN_TOKEN|>", "Hi.");
+    expectStripped("a<｜end▁of▁sentence｜>b<seed:eos>c<turn|>d[e~[e", "abcde");
+  });
+
+  it("removes a stray reasoning close marker (reasoning the template opened in the prompt)", () => {
+    expectStripped("planned</think>\n\nHi", "planned\n\nHi");
+  });
+
+  it("keeps tokens quoted in inline code or a fenced block", () => {
+    const text = "End with `<|im_end|>` or ``<|eot_id|>``.\n```jinja\n{{ '<|im_end|>' }}\n<|eot_id|>\n```\nok<|im_end|>";
+    expectStripped(text, text.slice(0, -"<|im_end|>".length));
+  });
+
+  it("leaves a partial token at the end as text", () => {
+    expectStripped("a < b <|im_en", "a < b <|im_en");
+  });
+
+  it("a span left open by its line does not shelter the next line", () => {
+    expectStripped("an odd ` here\nthen<|im_end|>", "an odd ` here\nthen");
+  });
+});
+
+function dropTrailing(pieces: readonly string[], tokens: readonly string[]): string {
+  const dropper = createTrailingTokenDropper(tokens);
+  return pieces.map((piece) => dropper.feed(piece)).join("") + dropper.end();
+}
+
+describe("createTrailingTokenDropper", () => {
+  const tokens = markupFor("auto").trailingTokens;
+  const expectDropped = (text: string, expected: string): void => {
+    for (const pieces of everySplit(text)) expect(dropTrailing(pieces, tokens), JSON.stringify(pieces)).toBe(expected);
+  };
+
+  it("drops the tokens the output ends with, and the whitespace among them", () => {
+    expectDropped('[TOOL_CALLS]Read[ARGS]{"a": 1}<|eot_id|>\n', '[TOOL_CALLS]Read[ARGS]{"a": 1}');
+    expectDropped("Hi.[e~[\n<|im_end|> \n", "Hi.");
+  });
+
+  it("passes a token that more text follows, and a partial token at the end", () => {
+    expectDropped("a<|im_end|>b", "a<|im_end|>b");
+    expectDropped("a <|im_e", "a <|im_e");
+  });
+
+  it("a long closing run fed a character at a time is dropped whole, and text after it releases it all", () => {
+    const run = `${"<|im_end|>\n".repeat(50)}${" ".repeat(500)}`;
+    expect(dropTrailing([..."Hi.", ...run], tokens)).toBe("Hi.");
+    expect(dropTrailing([..."Hi.", ...run, ..."more"], tokens)).toBe(`Hi.${run}more`);
+  });
+
+  it("leaves alone the tokens a parser reads as its markers (gpt-oss's <|call|>)", () => {
+    expect(tokens).not.toContain("<|call|>");
+    expectDropped('{"a": 1}<|call|>', '{"a": 1}<|call|>');
+  });
+});
