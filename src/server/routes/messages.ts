@@ -16,11 +16,11 @@ import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent, Messag
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { collectStreamMessage } from "../../translate/collect-stream-message.js";
 import { convertOpenAIResponse, type AnthropicResponseContext } from "../../translate/convert-openai-response.js";
-import type { OpenAIChatRequest, OpenAIUsage } from "../../translate/openai-types.js";
+import type { OpenAIUsage } from "../../translate/openai-types.js";
 import { decideThinking } from "../../translate/decide-thinking.js";
 import { describeRequestFields } from "../../translate/describe-request-fields.js";
 import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
-import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice, type ForcedToolChoice } from "../../translate/forced-tool-call.js";
+import { unenforcedForcedChoice } from "../../translate/forced-tool-call.js";
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
@@ -40,6 +40,7 @@ import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
+import { keepForcedCall, type ForcedCall } from "../keep-forced-call.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
@@ -111,8 +112,6 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   return callLocal(req, ctx, prepared).catch((error: unknown) => failure(error, ctx, routeLabel));
 }
 
-type TrimmedTools = Extract<ReturnType<typeof trimRequest>, { ok: true }>["offeredTools"];
-
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 interface PreparedCall {
   route: RouteDecision;
@@ -131,7 +130,7 @@ interface PreparedCall {
   /** Its session for its turn in a busy backend's queue: the pool's, or the same key computed when the request has to wait. */
   queueSession: string | (() => string);
   /** A forced tool call the server does not enforce, with what a corrective retry needs. */
-  forced?: { choice: ForcedToolChoice; upstreamRequest: OpenAIChatRequest; offeredTools: TrimmedTools };
+  forced?: ForcedCall;
 }
 
 /**
@@ -202,7 +201,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     prompt,
     ...(poolSession === undefined ? {} : { poolSession }),
     queueSession,
-    ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools } }),
+    ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries, where: { profile: route.profile.name, flavor: backend.flavor } } }),
   };
 }
 
@@ -218,17 +217,23 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
     let converted: AnthropicMessage;
     try {
       converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend), translateContext);
-      const problem = forced === undefined ? undefined : forcedCallProblem(converted, forced.choice);
-      if (forced !== undefined && problem !== undefined) {
-        ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
-        const retryBody = JSON.stringify(correctiveRequest(forced.upstreamRequest, converted, problem, forced.choice, forced.offeredTools));
-        upstream.release(); // the first answer is read whole: its backend slot goes to the retry
-        const retry = await connectUpstream(ctx, route.profile, retryBody, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
-        try {
-          converted = convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
-        } finally {
-          retry.release();
+      if (forced !== undefined) {
+        upstream.release(); // the first answer is read whole: its backend slot goes to a retry
+        const ask = async (body: string) => {
+          const retry = await connectUpstream(ctx, route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
+          try {
+            return convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
+          } finally {
+            retry.release();
+          }
+        };
+        const kept = await keepForcedCall(converted, forced, ask, (line) => ctx.log(`${routeLabel} · ${line}`));
+        if (!kept.ok) {
+          end(kept.message);
+          // Not the client's mistake, and asking again is what mallex already did: no SDK retry.
+          return errorResponse(500, kept.message, { type: "api_error", retry: false, requestId: ctx.requestId });
         }
+        converted = kept.message;
       }
     } catch (error) {
       // The client went away while the answer was read: logged once, as the request's line.
