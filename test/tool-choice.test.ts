@@ -171,6 +171,44 @@ describe("a forced tool_choice on a server that enforces it (llama-server)", () 
     // Enforced by the server: the answer streams as it comes, nothing is held back to be checked.
     expect(sent.stream).toBe(stream);
   });
+
+  // The promise of a tool_use holds even where the server should have kept it (the embedded engine
+  // answers in text when its grammar's output does not parse): the fake here ignores tool_choice.
+  const missing = /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile qwen3-coder-30b ended its answer \(end_turn\) without one, although its llama-server server was asked to enforce it\.$/;
+
+  it("an answer that ends without the call anyway is an api_error, not an end_turn", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    mlx.script({ text: "No tool today." });
+    const response = await proxy.post("/v1/messages", ask({ tool_choice: { type: "tool", name: "lookup_ticket" } }));
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("api_error");
+    expect(body.error.message).toMatch(missing);
+  });
+
+  it("streamed, the text goes out as it comes and the stream ends with an api_error event instead of end_turn", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    mlx.script({ text: "No tool today." });
+    const response = await proxy.post("/v1/messages", ask({ stream: true, tool_choice: { type: "tool", name: "lookup_ticket" } }));
+    expect(response.status).toBe(200);
+    const events = parseSSE(await response.text()).filter((event) => event.comment === undefined).map((event) => JSON.parse(event.data) as { type: string; delta?: { text?: string }; error?: { type: string; message: string } });
+    const types = events.map((event) => event.type);
+    expect(types).not.toContain("message_delta");
+    expect(types).not.toContain("message_stop");
+    expect(events.flatMap((event) => (event.delta?.text === undefined ? [] : [event.delta.text])).join("")).toBe("No tool today.");
+    const last = events.at(-1)!;
+    expect(last.type).toBe("error");
+    expect(last.error!.type).toBe("api_error");
+    expect(last.error!.message).toMatch(missing);
+  });
+
+  it("an answer cut at max_tokens stays the API's own outcome, max_tokens", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    mlx.script({ text: "Looking it up for you right now, one moment please." });
+    const response = await proxy.post("/v1/messages", ask({ max_tokens: 3, tool_choice: { type: "any" } }));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Message).stop_reason).toBe("max_tokens");
+  });
 });
 
 describe("tool_choice none", () => {

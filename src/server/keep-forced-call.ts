@@ -1,4 +1,5 @@
-import type { AnthropicCustomTool, AnthropicMessage } from "../translate/anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from "../translate/anthropic-types.js";
+import type { EnforcedCall } from "./check-enforced-call.js";
 import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 
@@ -34,4 +35,13 @@ export async function keepForcedCall(first: AnthropicMessage, forced: ForcedCall
   if (problem === undefined) return { ok: true, message: answer };
   const cut = answer.stop_reason === "max_tokens" ? `${problem}, cut at max_tokens` : problem;
   return { ok: false, message: forcedCallFailure(forced.choice, attempts, cut, forced.where) };
+}
+
+/**
+ * How a forced tool_choice is kept: asked again by mallex where the server cannot enforce it
+ * (`unenforced`, from unenforcedForcedChoice), else checked at the answer's end (check-enforced-call).
+ */
+export function forcedCallPlan(choice: AnthropicToolChoice | undefined, unenforced: ForcedToolChoice | undefined, retry: Omit<ForcedCall, "choice" | "where">, where: ForcedCall["where"]): { forced?: ForcedCall; enforced?: EnforcedCall } {
+  if (unenforced !== undefined) return { forced: { ...retry, choice: unenforced, where } };
+  return choice?.type === "any" || choice?.type === "tool" ? { enforced: { choice, where } } : {};
 }

@@ -76,3 +76,17 @@ export function correctiveRequest(
   const assistant: OpenAIChatMessage = { role: "assistant", content: said === "" ? "(no reply)" : said };
   return { ...request, messages: [...request.messages, assistant, correction] };
 }
+
+/**
+ * Why an answer from a server that enforces the forced choice still breaks the promise of a
+ * `tool_use`, or undefined when it keeps it. A call cut at max_tokens or by a full context is the
+ * API's own outcome too (its stop_reason says so), so only an answer that ended otherwise without
+ * the call is wrong: the
+ * embedded engine answers in text when its grammar's output does not parse, and a server that says
+ * it enforces tool_choice may not for every model.
+ */
+export function enforcedCallMissing(choice: ForcedToolChoice, calledTools: readonly string[], stopReason: string | null, where: { profile: string; flavor: string }): string | undefined {
+  if (stopReason === "max_tokens" || stopReason === "model_context_window_exceeded" || calledTools.some((name) => choice.type === "any" || name === choice.name)) return undefined;
+  const call = choice.type === "tool" ? `a call to the tool "${choice.name}"` : "a tool call";
+  return `tool_choice ${choice.type} requires ${call}, and the model of profile ${where.profile} ended its answer (${stopReason ?? "no stop reason"}) without one, although its ${where.flavor} server was asked to enforce it.`;
+}

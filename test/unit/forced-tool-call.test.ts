@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
 import { keepForcedCall, type ForcedCall } from "../../src/server/keep-forced-call.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
-import { unenforcedForcedChoice } from "../../src/translate/forced-tool-call.js";
+import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/forced-tool-call.js";
 
 const any = { type: "any" } as const;
 const named = { type: "tool", name: "Read" } as const;
@@ -97,5 +97,21 @@ describe("keepForcedCall", () => {
     const outcome = await keepForcedCall(message([{ type: "text", text: "long…" }], "max_tokens"), forced(0), scripted([]).ask, () => {});
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.message).toContain('made none in 1 attempt (last: the reply did not call "Read", cut at max_tokens)');
+  });
+});
+
+describe("enforcedCallMissing: an enforcing server's answer still checked for the call", () => {
+  const where = { profile: "p", flavor: "llama-server" };
+  it("passes the call asked for, and a cut answer (the API's own max_tokens or full context)", () => {
+    expect(enforcedCallMissing(any, ["Write"], "tool_use", where)).toBeUndefined();
+    expect(enforcedCallMissing(named, ["Write", "Read"], "tool_use", where)).toBeUndefined();
+    expect(enforcedCallMissing(named, [], "max_tokens", where)).toBeUndefined();
+    expect(enforcedCallMissing(any, [], "model_context_window_exceeded", where)).toBeUndefined();
+  });
+  it("names what is missing otherwise", () => {
+    expect(enforcedCallMissing(named, ["Write"], "tool_use", where)).toBe(
+      'tool_choice tool requires a call to the tool "Read", and the model of profile p ended its answer (tool_use) without one, although its llama-server server was asked to enforce it.',
+    );
+    expect(enforcedCallMissing(any, [], "end_turn", where)).toMatch(/^tool_choice any requires a tool call, .* \(end_turn\) without one/);
   });
 });

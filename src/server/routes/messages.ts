@@ -40,7 +40,8 @@ import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
-import { keepForcedCall, type ForcedCall } from "../keep-forced-call.js";
+import { forcedCallPlan, keepForcedCall, type ForcedCall } from "../keep-forced-call.js";
+import { checkEnforcedCall, missingEnforcedCall, type EnforcedCall } from "../check-enforced-call.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
@@ -131,6 +132,8 @@ interface PreparedCall {
   queueSession: string | (() => string);
   /** A forced tool call the server does not enforce, with what a corrective retry needs. */
   forced?: ForcedCall;
+  /** A forced tool call the server enforces: its answer is still checked for the call, as it streams. */
+  enforced?: EnforcedCall;
 }
 
 /**
@@ -201,7 +204,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     prompt,
     ...(poolSession === undefined ? {} : { poolSession }),
     queueSession,
-    ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries, where: { profile: route.profile.name, flavor: backend.flavor } } }),
+    ...forcedCallPlan(request.tool_choice, forced, { upstreamRequest, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries }, { profile: route.profile.name, flavor: backend.flavor }),
   };
 }
 
@@ -241,6 +244,11 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
       end(aborted ? "client disconnected" : error instanceof Error ? error.message : String(error));
       if (aborted) return errorResponse(499, "The client closed the request.", { retry: false, requestId: ctx.requestId });
       throw error;
+    }
+    const missing = call.enforced && missingEnforcedCall(converted, call.enforced);
+    if (missing) {
+      end(missing);
+      return errorResponse(500, missing, { type: "api_error", requestId: ctx.requestId });
     }
     const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
     Object.assign(metrics, {
@@ -357,7 +365,11 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | un
 }
 
 /** A JSON answer may come wrapped in prose or a code fence: its text blocks are held and cut to the JSON. */
-const sinkFor = (call: PreparedCall, sink: AnswerSink): AnswerSink => (call.wantsJson ? holdJsonText(sink) : sink);
+const sinkFor = (call: PreparedCall, sink: AnswerSink): AnswerSink => {
+  const checked = call.enforced === undefined ? sink : checkEnforcedCall(sink, call.enforced);
+  return call.wantsJson ? holdJsonText(checked) : checked;
+};
+
 
 /** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
 function holdJsonText(sink: AnswerSink): AnswerSink {
