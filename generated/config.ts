@@ -338,6 +338,10 @@ export interface Profile {
       | "gemma4"
       | "function-gemma"
       | "gemma3";
+    /**
+     * Corrective retries for a forced tool_choice (any, or tool with a name) on a server that cannot enforce one (mlx-lm, Ollama, LM Studio, exo; any server in xml mode): the answer is checked, and one that makes no such call is asked for again, stating what was wrong, up to this many times. When none makes the call, the client gets an api_error (HTTP 500, x-should-retry: false) naming the tool and the attempts, never an answer without the call. Where the server enforces tool_choice (llama-server, vLLM, the embedded engine) no retry is needed.
+     */
+    forced_call_retries?: number;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

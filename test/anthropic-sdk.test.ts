@@ -243,3 +243,44 @@ describe("the SDK's tool runner", () => {
     expect(error.apiMessage).toBe("thread: mallex does not hold message threads; send the whole conversation without `thread`.");
   });
 });
+
+describe("a forced tool_choice on mlx-lm, which cannot enforce one", () => {
+  const lookup: Anthropic.Tool = { name: "lookup_ticket", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } };
+  const forced = ask({ messages: [{ role: "user", content: "Look up ticket 7." }], tools: [lookup], tool_choice: { type: "tool", name: "lookup_ticket" } });
+  const generationsSince = (seen: number) => mlx.requests.slice(seen).filter((r) => r.path === "/v1/chat/completions").length;
+  /** What the SDK throws when the model never makes the call: its InternalServerError, an api_error naming the tool and the attempts. */
+  async function neverCalled(call: Promise<unknown>) {
+    const error = await rejection(call);
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(error.status).toBe(500);
+    expect(error.type).toBe("api_error");
+    expect(error.apiMessage).toMatch(/^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile \S+ made none in 3 attempts \(last: the reply did not call "lookup_ticket"\)\. Its mlx-lm server cannot enforce tool_choice/);
+  }
+
+  it("never complying: messages.create throws the SDK's InternalServerError, which its default retries leave alone (x-should-retry: false)", async () => {
+    // The SDK's own default of 2 retries: mallex has asked 3 times already, and says a retry cannot help.
+    const retrying = new Anthropic({ baseURL: client.baseURL, apiKey: "local" });
+    const seen = mlx.requests.length;
+    // Nothing scripted: the fake echoes the prompt, which calls no tool.
+    await neverCalled(retrying.messages.create(forced));
+    expect(generationsSince(seen)).toBe(3);
+  });
+
+  it("never complying, streamed: messages.stream and create({stream: true}) throw the same error before any event", async () => {
+    await neverCalled(client.messages.stream(forced).finalMessage());
+    const events: string[] = [];
+    await neverCalled(
+      (async () => {
+        for await (const event of await client.messages.create({ ...forced, stream: true })) events.push(event.type);
+      })(),
+    );
+    expect(events).toEqual([]);
+  });
+
+  it.each([false, true])("complying on the retry: the SDK gets the call as its only block (stream: %s)", async (stream) => {
+    mlx.script({ text: "Ticket 7? Probably billing." }, { toolCalls: [{ name: "lookup_ticket", arguments: { id: 7 } }] });
+    const message = stream ? await client.messages.stream(forced).finalMessage() : await client.messages.create(forced);
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "lookup_ticket", input: { id: 7 } }]);
+    expect(message.stop_reason).toBe("tool_use");
+  });
+});

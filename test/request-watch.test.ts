@@ -33,6 +33,7 @@ function watchedProxy(backendUrl: string, level: 0 | 1 | 2 | 3) {
   const env = { LOCAL_KEY: KEY };
   const dir = join(mkdtempSync(join(tmpdir(), "mallex-watch-")), "last-request");
   const debug: string[] = [];
+  const saver = createLastRequestSaver(dir, { onError: (message) => debug.push(message), defer: (run) => run() });
   const upstream = createUpstreamClient();
   const watchRequest = createRequestWatcher({
     level,
@@ -40,13 +41,15 @@ function watchedProxy(backendUrl: string, level: 0 | 1 | 2 | 3) {
     redact: createRedactor(collectSecrets(table, resolveBackends(table, env, { backendUrl }), env, undefined)),
     table,
     upstream,
-    saver: createLastRequestSaver(dir, { onError: (message) => debug.push(message), defer: (run) => run() }),
+    saver,
     now: () => performance.now(),
     date: () => new Date("2026-11-22T12:00:00Z"),
   });
   const proxy = createTestProxy({ backendUrl, table, env, ctx: { upstream, ...(watchRequest ? { watchRequest } : {}) } });
   const saved = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
-  return { proxy, debug, saved };
+  /** Once the files queued so far are on disk (each is written atomically, which a loaded machine makes slow). */
+  const written = () => saver.flush();
+  return { proxy, debug, saved, written };
 }
 
 /** The saved files and the debug lines are written after the request's end, off its path. */
@@ -55,11 +58,12 @@ const settled = () => new Promise((resolve) => setTimeout(resolve, 50));
 describe("the request watch", () => {
   it("says why a backend that cannot be reached failed: the call, its error, the answer's status", async () => {
     const down = await closedBackendUrl();
-    const { proxy, debug, saved } = watchedProxy(down, 1);
+    const { proxy, debug, saved, written } = watchedProxy(down, 1);
     const response = await proxy.post("/v1/messages", ask());
     expect(response.status).toBe(503);
     await response.text();
     await settled();
+    await written();
     expect(debug.find((line) => line.startsWith("debug upstream → POST"))).toContain(`${down}/chat/completions`);
     expect(debug.find((line) => line.startsWith("debug upstream ✗ after"))).toMatch(/ms: .+ · req_test\d+$/);
     expect(debug.at(-1)).toMatch(/^debug response: 503 error after \d+ ms · error: .*not reachable/);
@@ -69,19 +73,20 @@ describe("the request watch", () => {
   });
 
   it("keeps both calls of a forced tool call asked again, the last as the call and the first under earlier_calls", async () => {
-    const { proxy, debug, saved } = watchedProxy(mlx.url, 2);
+    const { proxy, debug, saved, written } = watchedProxy(mlx.url, 2);
     mlx.script({ text: "Ticket 42 is about a login bug." }, { toolCalls: [{ name: "lookup_ticket", arguments: { id: 42 } }] });
     const response = await proxy.post("/v1/messages", ask({ tools: [lookup], tool_choice: { type: "tool", name: "lookup_ticket" } }));
     expect(response.status).toBe(200);
     await response.json();
     await settled();
+    await written();
     expect(debug.filter((line) => line.startsWith("debug upstream → POST"))).toHaveLength(2);
     expect(debug.filter((line) => line.startsWith("debug upstream request body: "))).toHaveLength(2);
     // A one-piece answer, as it came: the JSON of the completion.
     expect(debug.some((line) => /^debug upstream answer: \{.*"finish_reason": "tool_calls"/.test(line))).toBe(true);
     const upstream = saved("upstream.json") as { headers: Record<string, string>; body: { messages: Array<{ content: string }> }; earlier_calls: unknown[] };
     expect(upstream.earlier_calls).toHaveLength(1);
-    expect(upstream.body.messages.at(-1)!.content).toContain('your reply did not call "lookup_ticket"');
+    expect(upstream.body.messages.at(-1)!.content).toContain('the reply did not call "lookup_ticket"');
     expect(saved("response.json")).toMatchObject({ status: 200, stop_reason: "tool_use" });
     for (const text of [...debug, JSON.stringify(upstream)]) expect(text).not.toContain(KEY);
     expect(upstream.headers.authorization).toBe("[redacted]");
@@ -100,6 +105,7 @@ describe("the request watch", () => {
     mlx.script({ text: "Four." });
     await (await quiet.proxy.post("/v1/messages", ask())).json();
     await settled();
+    await quiet.written();
     expect(quiet.debug).toEqual([]);
     expect(quiet.saved("response.json")).toMatchObject({ status: 200, stop_reason: "end_turn" });
     expect(quiet.saved("request.json")).toMatchObject({ received_at: "2026-11-22T12:00:00.000Z", body: { messages: [{ content: "What does ticket 42 say?" }] } });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseSSE } from "./fakes/read-sse.js";
-import { createTestProxy, type TestProxy } from "./helpers/test-proxy.js";
+import type { RoutingTable } from "../src/compile/routing-table.js";
+import { createTestProxy, defaultTable, type TestProxy } from "./helpers/test-proxy.js";
 
 const lookup = {
   name: "lookup_ticket",
@@ -45,13 +46,26 @@ beforeAll(async () => {
 });
 afterAll(() => mlx.close());
 
+const generationsSince = (seen: number) => mlx.requests.slice(seen).filter((r) => r.path === "/v1/chat/completions");
+
+/** The error body of a forced call the model never made, checked against the API's envelope. */
+async function forcedCallError(response: Response) {
+  expect(response.status).toBe(500);
+  // Not worth an SDK retry: mallex has already asked the model again, as often as the profile allows.
+  expect(response.headers.get("x-should-retry")).toBe("false");
+  const body = (await response.json()) as { type: string; error: { type: string; message: string }; request_id: string };
+  expect(body.type).toBe("error");
+  expect(body.error.type).toBe("api_error");
+  return body.error.message;
+}
+
 describe("a forced tool_choice on a server that does not enforce it (mlx-lm)", () => {
   let proxy: TestProxy;
   beforeAll(() => {
     proxy = createTestProxy({ backendUrl: mlx.url });
   });
 
-  it.each([false, true])("asks again once, stating the problem, when the answer calls no tool (stream: %s)", async (stream) => {
+  it.each([false, true])("asks again, stating the problem, when the answer calls no tool (stream: %s)", async (stream) => {
     const seen = mlx.requests.length;
     mlx.script({ text: "Ticket 42 is about a login bug." }, { toolCalls: [{ name: "lookup_ticket", arguments: { id: 42 } }] });
     const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "tool", name: "lookup_ticket" } }));
@@ -60,28 +74,47 @@ describe("a forced tool_choice on a server that does not enforce it (mlx-lm)", (
     expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "lookup_ticket", input: { id: 42 } }]);
     expect(message.stop_reason).toBe("tool_use");
 
-    const generations = mlx.requests.slice(seen).filter((r) => r.path === "/v1/chat/completions");
+    const generations = generationsSince(seen);
     expect(generations).toHaveLength(2);
     // Both attempts are whole answers: a stream could not be taken back once sent.
     expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([false, false]);
     const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
     expect(retry.at(-2)).toEqual({ role: "assistant", content: "Ticket 42 is about a login bug." });
-    expect(retry.at(-1)!.content).toContain('your reply did not call "lookup_ticket"');
+    expect(retry.at(-1)!.content).toContain('the reply did not call "lookup_ticket"');
     expect(retry.at(-1)!.content).toContain('lookup_ticket: {"type":"object","properties":{"id":{"type":"integer"}},"required":["id"]}');
-    expect(proxy.logs.at(-2)).toMatch(/ · forced tool call asked again: your reply did not call "lookup_ticket" · req_test\d+$/);
+    expect(proxy.logs.at(-2)).toMatch(/ · forced tool call asked again \(2 of 3\): the reply did not call "lookup_ticket" · req_test\d+$/);
   });
 
-  it("states the schema error of an invalid call, and a call to another tool never comes back as tool_use", async () => {
-        mlx.script({ toolCalls: [{ name: "lookup_ticket", arguments: { id: "forty-two" } }] }, { toolCalls: [{ name: "close_ticket", arguments: { id: 42 } }] });
-    const message = (await (await proxy.post("/v1/messages", ask({ tool_choice: { type: "tool", name: "lookup_ticket" } }))).json()) as Message;
-    const retry = (mlx.requests.at(-1)!.body as { messages: Array<{ content: string }> }).messages.at(-1)!.content;
-    expect(retry).toContain("your tool call could not be run:");
-    expect(retry).toContain('"id"');
-    // The second answer is what the client gets, but it cannot run a tool the request did not allow.
-    expect(message.content).toHaveLength(1);
-    expect(message.content[0]).toMatchObject({ type: "text" });
-    expect(message.content[0]!.text).toMatch(/^\[mallex: the model wrote a tool call that was not run: the request's tool_choice requires a call to "lookup_ticket"\]\nclose_ticket \{"id":42\}$/);
-    expect(message.stop_reason).toBe("end_turn");
+  it("states each wrong answer's problem to the next attempt; a call to another tool never comes back as tool_use", async () => {
+    const seen = mlx.requests.length;
+    mlx.script(
+      { toolCalls: [{ name: "lookup_ticket", arguments: { id: "forty-two" } }] },
+      { toolCalls: [{ name: "close_ticket", arguments: { id: 42 } }] },
+      { text: "I would rather not." },
+    );
+    const message = await forcedCallError(await proxy.post("/v1/messages", ask({ tool_choice: { type: "tool", name: "lookup_ticket" } })));
+    expect(message).toBe(
+      'tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile qwen3-coder-30b made none in 3 attempts (last: the reply did not call "lookup_ticket"). ' +
+        "Its mlx-lm server cannot enforce tool_choice; a profile on llama-server, vLLM or the embedded engine can, or raise tools.forced_call_retries.",
+    );
+    const generations = generationsSince(seen);
+    expect(generations).toHaveLength(3);
+    const corrections = generations.slice(1).map((r) => (r.body as { messages: Array<{ role: string; content: string }> }).messages);
+    // Each retry is the first request plus the last wrong answer only: the prompt does not grow with the attempts.
+    expect(corrections.map((messages) => messages.length)).toEqual([3, 3]);
+    expect(corrections[0]!.at(-1)!.content).toContain("the tool call could not be run:");
+    expect(corrections[0]!.at(-1)!.content).toContain('"id"');
+    expect(corrections[1]!.at(-1)!.content).toContain(`the tool call could not be run: the request's tool_choice requires a call to "lookup_ticket"`);
+    expect(proxy.logs.at(-1)).toContain(message);
+  });
+
+  it.each([false, true])("a model that never calls gives the client an api_error, never an end_turn without the call (stream: %s)", async (stream) => {
+    const seen = mlx.requests.length;
+    // Nothing scripted: the fake echoes the prompt, which calls no tool, however often it is asked.
+    const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "any" } }));
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await forcedCallError(response)).toMatch(/^tool_choice any requires a tool call, and the model of profile qwen3-coder-30b made none in 3 attempts \(last: the reply called no tool\)\. /);
+    expect(generationsSince(seen)).toHaveLength(3);
   });
 
   it("takes a right first answer as it is, with no second request", async () => {
@@ -89,7 +122,92 @@ describe("a forced tool_choice on a server that does not enforce it (mlx-lm)", (
     mlx.script({ toolCalls: [{ name: "close_ticket", arguments: { id: 7 } }] });
     const message = (await (await proxy.post("/v1/messages", ask({ tool_choice: { type: "any" } }))).json()) as Message;
     expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "close_ticket", input: { id: 7 } }]);
-    expect(mlx.requests.slice(seen).filter((r) => r.path === "/v1/chat/completions")).toHaveLength(1);
+    expect(generationsSince(seen)).toHaveLength(1);
+  });
+});
+
+describe("a forced tool_choice with the retries mallex.yaml allows (tools.forced_call_retries)", () => {
+  const withRetries = (retries: number): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, forcedCallRetries: retries }])),
+  });
+
+  it.each([0, 4])("asks %i more times, then answers with the error", async (retries) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: withRetries(retries) });
+    const seen = mlx.requests.length;
+    const message = await forcedCallError(await proxy.post("/v1/messages", ask({ tool_choice: { type: "tool", name: "close_ticket" } })));
+    expect(message).toContain(`made none in ${retries === 0 ? "1 attempt" : `${retries + 1} attempts`} (last: the reply did not call "close_ticket")`);
+    expect(generationsSince(seen)).toHaveLength(retries + 1);
+  });
+
+  it("a call on the last allowed attempt is the answer", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: withRetries(1) });
+    mlx.script({ text: "No." }, { toolCalls: [{ name: "close_ticket", arguments: { id: 3 } }] });
+    const message = (await (await proxy.post("/v1/messages", ask({ tool_choice: { type: "tool", name: "close_ticket" } }))).json()) as Message;
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "close_ticket", input: { id: 3 } }]);
+    expect(message.stop_reason).toBe("tool_use");
+  });
+});
+
+describe("a forced tool_choice on a server that enforces it (llama-server)", () => {
+  const llamaTable = (): RoutingTable => ({
+    ...defaultTable,
+    backends: Object.fromEntries(Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" ? { ...backend, flavor: "llama-server" } : backend])),
+  });
+
+  it.each([false, true])("a named tool is the one tool offered under tool_choice required, checked by the server's grammar, not retried (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    const seen = mlx.requests.length;
+    mlx.script({ toolCalls: [{ name: "lookup_ticket", arguments: { id: 42 } }] });
+    const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "tool", name: "lookup_ticket" } }));
+    const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "lookup_ticket", input: { id: 42 } }]);
+    const generations = generationsSince(seen);
+    expect(generations).toHaveLength(1);
+    const sent = generations[0]!.body as { tool_choice?: unknown; tools?: Array<{ function: { name: string } }>; messages: Array<{ content: unknown }>; stream?: boolean };
+    expect(sent.tool_choice).toBe("required");
+    expect(sent.tools?.map((tool) => tool.function.name)).toEqual(["lookup_ticket"]);
+    expect(JSON.stringify(sent.messages)).not.toContain("You must call");
+    // Enforced by the server: the answer streams as it comes, nothing is held back to be checked.
+    expect(sent.stream).toBe(stream);
+  });
+
+  // The promise of a tool_use holds even where the server should have kept it (the embedded engine
+  // answers in text when its grammar's output does not parse): the fake here ignores tool_choice.
+  const missing = /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile qwen3-coder-30b ended its answer \(end_turn\) without one, although its llama-server server was asked to enforce it\.$/;
+
+  it("an answer that ends without the call anyway is an api_error, not an end_turn", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    mlx.script({ text: "No tool today." });
+    const response = await proxy.post("/v1/messages", ask({ tool_choice: { type: "tool", name: "lookup_ticket" } }));
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("api_error");
+    expect(body.error.message).toMatch(missing);
+  });
+
+  it("streamed, the text goes out as it comes and the stream ends with an api_error event instead of end_turn", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    mlx.script({ text: "No tool today." });
+    const response = await proxy.post("/v1/messages", ask({ stream: true, tool_choice: { type: "tool", name: "lookup_ticket" } }));
+    expect(response.status).toBe(200);
+    const events = parseSSE(await response.text()).filter((event) => event.comment === undefined).map((event) => JSON.parse(event.data) as { type: string; delta?: { text?: string }; error?: { type: string; message: string } });
+    const types = events.map((event) => event.type);
+    expect(types).not.toContain("message_delta");
+    expect(types).not.toContain("message_stop");
+    expect(events.flatMap((event) => (event.delta?.text === undefined ? [] : [event.delta.text])).join("")).toBe("No tool today.");
+    const last = events.at(-1)!;
+    expect(last.type).toBe("error");
+    expect(last.error!.type).toBe("api_error");
+    expect(last.error!.message).toMatch(missing);
+  });
+
+  it("an answer cut at max_tokens stays the API's own outcome, max_tokens", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+    mlx.script({ text: "Looking it up for you right now, one moment please." });
+    const response = await proxy.post("/v1/messages", ask({ max_tokens: 3, tool_choice: { type: "any" } }));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Message).stop_reason).toBe("max_tokens");
   });
 });
 

@@ -185,6 +185,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     toolMode: profile.tools!.mode!,
     // auto is the absence of a format: the translator watches every family (textToolFormat).
     toolFormat: profile.tools?.format === "auto" ? undefined : profile.tools?.format,
+    forcedCallRetries: profile.tools!.forced_call_retries!,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

@@ -82,6 +82,8 @@ export interface CompiledProfile {
   maxOutputTokens: number;
   toolMode: "native" | "xml";
   toolFormat?: string;
+  /** Corrective retries for a forced tool_choice the server cannot enforce (see forced-tool-call.ts). */
+  forcedCallRetries: number;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

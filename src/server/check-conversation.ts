@@ -80,10 +80,21 @@ function checkToolResults(messages: readonly AnthropicMessageParam[]): string | 
   return undefined;
 }
 
-/** `tool_choice: {type: "none"}` without tools says nothing contradictory, so only the others fail. */
+/**
+ * `tool_choice: {type: "none"}` without tools says nothing contradictory, so only the others fail.
+ * A forced tool the request does not offer could never be called: a server that enforces the choice
+ * would be given no tool to enforce, one that cannot would be asked in vain. The API refuses it too;
+ * its sentence for that is not on record, so this one is mallex's.
+ */
 function checkToolChoice(request: MessagesRequest): string | undefined {
-  if (!request.tool_choice || request.tool_choice.type === "none" || (request.tools?.length ?? 0) > 0) return undefined;
-  return "tool_choice: tool_choice may only be specified while providing tools.";
+  const choice = request.tool_choice;
+  if (!choice || choice.type === "none") return undefined;
+  const tools = request.tools ?? [];
+  if (tools.length === 0) return "tool_choice: tool_choice may only be specified while providing tools.";
+  if (choice.type === "tool" && !tools.some((tool) => tool.name === choice.name)) {
+    return `tool_choice.name: the tool "${choice.name}" that tool_choice forces is not one of the request's tools.`;
+  }
+  return undefined;
 }
 
 function checkThinkingBudget(request: MessagesRequest, betas: readonly string[]): string | undefined {

@@ -57,7 +57,9 @@ export function convertAnthropicToOpenAI(
   };
   if (options.upstreamModel !== undefined) out.model = options.upstreamModel;
   if (native) {
-    out.tools = tools.map(convertTool);
+    // A named tool on a server that only enforces "required" is the one tool it is offered.
+    const only = forced?.onlyTool;
+    out.tools = (only === undefined ? tools : tools.filter((tool) => tool.name === only)).map(convertTool);
     if (forced?.toolChoice !== undefined) out.tool_choice = forced.toolChoice;
     if (choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true) {
       out.parallel_tool_calls = false;
@@ -99,16 +101,19 @@ const NOTHING_ENFORCED: ServerFeatures = { requiredToolChoice: false, namedToolC
 
 /**
  * A forced tool call as the server can take it: OpenAI's `tool_choice` where it enforces one, else
- * in words (mlx ignores `tool_choice`). "required" cannot name the tool, so the name goes in words.
+ * in words (mlx ignores `tool_choice`). "required" cannot name the tool (llama-server reads an object
+ * tool_choice as "auto"), so a named tool is enforced there by offering it alone: its grammar then
+ * admits a call to that tool only. That prompt differs from the others in its tools, a prefix-cache
+ * miss paid only by forced calls.
  */
-function forcedToolChoice(choice: AnthropicToolChoice | undefined, features: ServerFeatures): { toolChoice?: OpenAIChatRequest["tool_choice"]; hint?: string } | undefined {
+function forcedToolChoice(choice: AnthropicToolChoice | undefined, features: ServerFeatures): { toolChoice?: OpenAIChatRequest["tool_choice"]; hint?: string; onlyTool?: string } | undefined {
   switch (choice?.type) {
     case "any":
       return features.requiredToolChoice ? { toolChoice: "required" } : { hint: "You must call at least one of the available tools in your reply." };
     case "tool": {
-      const hint = `You must call the tool "${choice.name}" in your reply.`;
       if (features.namedToolChoice) return { toolChoice: { type: "function", function: { name: choice.name } } };
-      return features.requiredToolChoice ? { toolChoice: "required", hint } : { hint };
+      if (features.requiredToolChoice) return { toolChoice: "required", onlyTool: choice.name };
+      return { hint: `You must call the tool "${choice.name}" in your reply.` };
     }
     case "auto":
     case "none":

@@ -89,6 +89,7 @@ export function testProfile(overrides: Partial<CompiledProfile> = {}): CompiledP
     size: "small",
     maxOutputTokens: 4096,
     toolMode: "native",
+    forcedCallRetries: 2,
     thinking: "strip",
     vision: false,
     sampling: {},

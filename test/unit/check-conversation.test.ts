@@ -62,6 +62,13 @@ describe("checkConversation", () => {
     expect(checkConversation(request([user("hi")], { tool_choice: { type: "none" } }))).toBeUndefined();
   });
 
+  it("refuses a forced tool the request does not offer (no server could be made to call it)", () => {
+    expect(checkConversation(request([user("hi")], { tool_choice: { type: "tool", name: "Write" }, tools: [read] }))).toBe(
+      'tool_choice.name: the tool "Write" that tool_choice forces is not one of the request\'s tools.',
+    );
+    expect(checkConversation(request([user("hi")], { tool_choice: { type: "tool", name: read.name }, tools: [read] }))).toBeUndefined();
+  });
+
   it("refuses a thinking budget that is not below max_tokens, unless interleaved thinking spreads it over the turn", () => {
     const over = request([user("hi")], { max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 2048 } });
     expect(checkConversation(over)).toMatch(/^`max_tokens` must be greater than `thinking.budget_tokens`\. Please consult our documentation at https:\/\//);

@@ -432,14 +432,17 @@ describe("convertAnthropicToOpenAI: what the server enforces (tool_choice, outpu
   const reminder = (text: string) => `hi\n\n<system-reminder>\n${text}\n</system-reminder>`;
   const titleSchema = { type: "object", properties: { title: { type: "string" } }, required: ["title"], additionalProperties: false };
 
-  it("a server that forces calls gets tool_choice instead of words; a name it cannot take stays in words", () => {
-    const any = convert({ tools: [readTool], tool_choice: { type: "any" }, messages: [user("hi")] }, { serverFeatures: llamaServer });
+  it("a server that forces calls gets tool_choice instead of words; one that cannot take a name is offered that tool alone", () => {
+    const any = convert({ tools: [readTool, writeTool], tool_choice: { type: "any" }, messages: [user("hi")] }, { serverFeatures: llamaServer });
     expect(any.tool_choice).toBe("required");
+    expect(any.tools?.map((tool) => tool.function.name)).toEqual(["Read", "Write"]);
     expect(any.messages).toEqual([{ role: "user", content: "hi" }]);
 
+    // llama-server reads an object tool_choice as "auto": "required" over the one tool is what its grammar enforces.
     const named = convert({ tools: [readTool, writeTool], tool_choice: { type: "tool", name: "Write" }, messages: [user("hi")] }, { serverFeatures: llamaServer });
     expect(named.tool_choice).toBe("required");
-    expect(named.messages).toEqual([{ role: "user", content: reminder('You must call the tool "Write" in your reply.') }]);
+    expect(named.tools?.map((tool) => tool.function.name)).toEqual(["Write"]);
+    expect(named.messages).toEqual([{ role: "user", content: "hi" }]);
 
     const byName = convert({ tools: [readTool, writeTool], tool_choice: { type: "tool", name: "Write" }, messages: [user("hi")] }, { serverFeatures: vllm });
     expect(byName.tool_choice).toEqual({ type: "function", function: { name: "Write" } });

@@ -16,11 +16,11 @@ import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent, Messag
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
 import { collectStreamMessage } from "../../translate/collect-stream-message.js";
 import { convertOpenAIResponse, type AnthropicResponseContext } from "../../translate/convert-openai-response.js";
-import type { OpenAIChatRequest, OpenAIUsage } from "../../translate/openai-types.js";
+import type { OpenAIUsage } from "../../translate/openai-types.js";
 import { decideThinking } from "../../translate/decide-thinking.js";
 import { describeRequestFields } from "../../translate/describe-request-fields.js";
 import { createJsonTextExtractor, extractJsonContent } from "../../translate/extract-json-text.js";
-import { correctiveRequest, forcedCallProblem, unenforcedForcedChoice, type ForcedToolChoice } from "../../translate/forced-tool-call.js";
+import { unenforcedForcedChoice } from "../../translate/forced-tool-call.js";
 import { messageToStreamEvents } from "../../translate/message-to-stream-events.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
@@ -41,6 +41,8 @@ import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
+import { forcedCallPlan, keepForcedCall, type ForcedCall } from "../keep-forced-call.js";
+import { checkEnforcedCall, missingEnforcedCall, type EnforcedCall } from "../check-enforced-call.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
@@ -112,8 +114,6 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   return callLocal(req, ctx, prepared).catch((error: unknown) => failure(error, ctx, routeLabel));
 }
 
-type TrimmedTools = Extract<ReturnType<typeof trimRequest>, { ok: true }>["offeredTools"];
-
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 interface PreparedCall {
   route: RouteDecision;
@@ -132,7 +132,9 @@ interface PreparedCall {
   /** Its session for its turn in a busy backend's queue: the pool's, or the same key computed when the request has to wait. */
   queueSession: string | (() => string);
   /** A forced tool call the server does not enforce, with what a corrective retry needs. */
-  forced?: { choice: ForcedToolChoice; upstreamRequest: OpenAIChatRequest; offeredTools: TrimmedTools };
+  forced?: ForcedCall;
+  /** A forced tool call the server enforces: its answer is still checked for the call, as it streams. */
+  enforced?: EnforcedCall;
 }
 
 /**
@@ -203,7 +205,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     prompt,
     ...(poolSession === undefined ? {} : { poolSession }),
     queueSession,
-    ...(forced === undefined ? {} : { forced: { choice: forced, upstreamRequest, offeredTools: trimmed.offeredTools } }),
+    ...forcedCallPlan(request.tool_choice, forced, { upstreamRequest, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries }, { profile: route.profile.name, flavor: backend.flavor }),
   };
 }
 
@@ -219,17 +221,23 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
     let converted: AnthropicMessage;
     try {
       converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend), translateContext);
-      const problem = forced === undefined ? undefined : forcedCallProblem(converted, forced.choice);
-      if (forced !== undefined && problem !== undefined) {
-        ctx.log(`${routeLabel} · forced tool call asked again: ${problem}`);
-        const retryBody = JSON.stringify(correctiveRequest(forced.upstreamRequest, converted, problem, forced.choice, forced.offeredTools));
-        upstream.release(); // the first answer is read whole: its backend slot goes to the retry
-        const retry = await connectUpstream(ctx, route.profile, retryBody, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
-        try {
-          converted = convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
-        } finally {
-          retry.release();
+      if (forced !== undefined) {
+        upstream.release(); // the first answer is read whole: its backend slot goes to a retry
+        const ask = async (body: string) => {
+          const retry = await connectUpstream(ctx, route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
+          try {
+            return convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
+          } finally {
+            retry.release();
+          }
+        };
+        const kept = await keepForcedCall(converted, forced, ask, (line) => ctx.log(`${routeLabel} · ${line}`));
+        if (!kept.ok) {
+          end(kept.message);
+          // Not the client's mistake, and asking again is what mallex already did: no SDK retry.
+          return errorResponse(500, kept.message, { type: "api_error", retry: false, requestId: ctx.requestId });
         }
+        converted = kept.message;
       }
     } catch (error) {
       // The client went away while the answer was read: logged once, as the request's line.
@@ -237,6 +245,11 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
       end(aborted ? "client disconnected" : error instanceof Error ? error.message : String(error));
       if (aborted) return errorResponse(499, "The client closed the request.", { retry: false, requestId: ctx.requestId });
       throw error;
+    }
+    const missing = call.enforced && missingEnforcedCall(converted, call.enforced);
+    if (missing) {
+      end(missing);
+      return errorResponse(500, missing, { type: "api_error", requestId: ctx.requestId });
     }
     const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
     Object.assign(metrics, {
@@ -353,7 +366,11 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | un
 }
 
 /** A JSON answer may come wrapped in prose or a code fence: its text blocks are held and cut to the JSON. */
-const sinkFor = (call: PreparedCall, sink: AnswerSink): AnswerSink => (call.wantsJson ? holdJsonText(sink) : sink);
+const sinkFor = (call: PreparedCall, sink: AnswerSink): AnswerSink => {
+  const checked = call.enforced === undefined ? sink : checkEnforcedCall(sink, call.enforced);
+  return call.wantsJson ? holdJsonText(checked) : checked;
+};
+
 
 /** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
 function holdJsonText(sink: AnswerSink): AnswerSink {
