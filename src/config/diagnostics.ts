@@ -24,6 +24,7 @@ export type DiagnosticCode =
   | "tier-fallback-cycle"
   | "tier-unreachable"
   | "regex-invalid"
+  | "regex-not-linear"
   | "template-not-found"
   | "template-syntax"
   | "template-unknown-variable"
