@@ -4,6 +4,8 @@ import { formatPosition, type SourcePosition } from "./source-position.js";
 export type DiagnosticCode =
   | "config-not-found"
   | "yaml-syntax"
+  | "yaml-alias-limit"
+  | "config-unreadable"
   | "include-invalid"
   | "include-not-found"
   | "include-cycle"
