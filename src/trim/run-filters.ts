@@ -10,7 +10,7 @@ import type { TrimRuleHit } from "./trim-types.js";
  * so (rule `filter-limit`). Claude Code's own units are far shorter (its CLAUDE.md reminder is the
  * longest, a few KB to tens of KB); the limit is there so a client's megabytes of text cost nothing.
  */
-export const FILTER_MAX_UNIT_CHARS = 256 * 1024;
+export const FILTER_MAX_UNIT_CHARS = 64 * 1024;
 
 /**
  * What all filters together may scan in one request, in characters: a filter testing a unit costs
@@ -18,7 +18,7 @@ export const FILTER_MAX_UNIT_CHARS = 256 * 1024;
  * NFA than a test in its DFA) eight times its length. Past it, units pass unfiltered (`filter-limit`).
  * With linear-time regexes this bounds the time one request holds the event loop (see the README).
  */
-export const FILTER_BUDGET_CHARS = 16 * 1024 * 1024;
+export const FILTER_BUDGET_CHARS = 4 * 1024 * 1024;
 const REPLACE_COST = 8;
 
 /** What the filters of one request have left to scan; shared by the filters compileFilters returns. */
@@ -85,13 +85,10 @@ export interface FilterOutcome {
  */
 export function runFilters(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): FilterOutcome {
   const outcome: FilterOutcome = { text, unwrapped: false, matched: false, hits: [] };
+  if (text.length > FILTER_MAX_UNIT_CHARS) return skip(outcome, path);
   for (const filter of filters) {
     if (!filter.where.has(target)) continue;
-    if (!spend(filter.budget, outcome.text.length)) {
-      outcome.skipped = true;
-      outcome.hits.push({ rule: "filter-limit", target: path, charsRemoved: 0 });
-      return outcome;
-    }
+    if (!spend(filter.budget, outcome.text.length)) return skip(outcome, path);
     if (!filter.regex.test(outcome.text)) continue;
     outcome.matched = true;
     if (filter.inactive) continue;
@@ -106,11 +103,7 @@ export function runFilters(text: string, target: FilterTarget, filters: readonly
         }
         break;
       case "replace": {
-        if (!spend(filter.budget, outcome.text.length * REPLACE_COST)) {
-          outcome.skipped = true;
-          outcome.hits.push({ rule: "filter-limit", target: path, charsRemoved: 0 });
-          return outcome;
-        }
+        if (!spend(filter.budget, outcome.text.length * REPLACE_COST)) return skip(outcome, path);
         const next = filter.regex.replace(outcome.text, filter.replacement);
         if (next !== outcome.text) outcome.hits.push({ rule: filter.id, target: path, charsRemoved: outcome.text.length - next.length });
         outcome.text = next;
@@ -123,9 +116,16 @@ export function runFilters(text: string, target: FilterTarget, filters: readonly
   return outcome;
 }
 
-/** Takes `chars` from the budget when the unit is short enough and the budget holds them. */
+/** Takes `chars` from the budget when it holds them. */
 function spend(budget: FilterBudget, chars: number): boolean {
-  if (chars > FILTER_MAX_UNIT_CHARS * REPLACE_COST || chars > budget.left) return false;
+  if (chars > budget.left) return false;
   budget.left -= chars;
   return true;
+}
+
+/** No (further) filter looks at the unit: what earlier filters did stands, and the report says why. */
+function skip(outcome: FilterOutcome, path: string): FilterOutcome {
+  outcome.skipped = true;
+  outcome.hits.push({ rule: "filter-limit", target: path, charsRemoved: 0 });
+  return outcome;
 }
