@@ -18,7 +18,7 @@ export const FILTER_MAX_UNIT_CHARS = 64 * 1024;
  * NFA than a test in its DFA) eight times its length. Past it, units pass unfiltered (`filter-limit`).
  * With linear-time regexes this bounds the time one request holds the event loop (see the README).
  */
-export const FILTER_BUDGET_CHARS = 4 * 1024 * 1024;
+export const FILTER_BUDGET_CHARS = 1024 * 1024;
 const REPLACE_COST = 8;
 
 /** What the filters of one request have left to scan; shared by the filters compileFilters returns. */

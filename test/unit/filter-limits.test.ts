@@ -28,7 +28,7 @@ describe("filter limits: what one request's filters may scan", () => {
 
   it("stops filtering once the request's budget is spent: later units pass unfiltered, earlier ones stay filtered", () => {
     const filters = compileFilters([disclaimer, nag], "small");
-    const unit = `${" ".repeat(50_000)}${TEXT}`;
+    const unit = `${" ".repeat(20_000)}${TEXT}`;
     const outcomes = Array.from({ length: 16 }, (_, index) => runFilters(unit, "reminder", filters, `r${index}`, 0));
     const filtered = outcomes.filter((outcome) => outcome.skipped !== true);
     // Each unit costs a test per filter plus a replace at eight times its length.
