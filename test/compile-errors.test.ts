@@ -91,6 +91,30 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
     ],
   },
   {
+    name: "template reaches JavaScript's prototypes",
+    files: {
+      "mallex.yaml": `${BASE}trimming:\n  small:\n    system_template: sys\n    keep:\n      - { id: environment, heading: Environment }\ntemplates:\n  sys: sys.hbs\n`,
+      "sys.hbs": "{{constructor}}\n{{sections.__proto__}}\n{{#each tools}}{{constructor.name}}{{/each}}\n{{#with sections}}{{toString}}{{/with}}",
+    },
+    expected: [
+      "sys.hbs:1:3: error [template-unknown-variable] {{constructor}} reaches JavaScript's object prototype (\"constructor\"), which no template may read (hint: read only the variables mallex provides)",
+      "sys.hbs:2:3: error [template-unknown-variable] {{sections.__proto__}} reaches JavaScript's object prototype (\"__proto__\"), which no template may read (hint: read only the variables mallex provides)",
+      "sys.hbs:3:18: error [template-unknown-variable] {{constructor.name}} reaches JavaScript's object prototype (\"constructor\"), which no template may read (hint: read only the variables mallex provides)",
+      "sys.hbs:4:21: error [template-unknown-variable] {{toString}} is not provided to trimming.small system templates (hint: available here: environment)",
+    ],
+  },
+  {
+    name: "a team rule whose regex needs backtracking",
+    files: {
+      "mallex.yaml": `include: [./team.yaml]\n${BASE}`,
+      "team.yaml": `filters:\n  - { id: slow, where: [reminder], pattern: '(\\w+)\\s\\1', action: drop }\n  - { id: ahead, where: [reminder], pattern: 'foo(?=bar)', action: drop }\n`,
+    },
+    expected: [
+      "team.yaml:2:45: error [regex-not-linear] regex \"(\\\\w+)\\\\s\\\\1\" cannot run in linear time: backreference \\1 needs a backtracking engine (hint: mallex runs rules with RE2 semantics (no backreferences or lookahead), so no input can freeze it; rewrite the pattern without them)",
+      "team.yaml:3:46: error [regex-not-linear] regex \"foo(?=bar)\" cannot run in linear time: lookahead (?=…) needs a backtracking engine; match the text itself, or a character class of what may follow (hint: mallex runs rules with RE2 semantics (no backreferences or lookahead), so no input can freeze it; rewrite the pattern without them)",
+    ],
+  },
+  {
     name: "template calls an unknown helper",
     files: {
       "mallex.yaml": `${BASE}trimming:\n  small: { system_template: sys }\ntemplates:\n  sys: sys.hbs\n`,

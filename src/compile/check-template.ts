@@ -15,6 +15,18 @@ export interface TemplateProblem {
 const HELPERS = new Set<string>([...BUILTIN_HELPERS, ...TEMPLATE_HELPER_NAMES]);
 const DATA_VARIABLES = new Set(["index", "key", "first", "last", "root"]);
 
+/**
+ * Names that lead from any object to its prototype and constructor (`{{constructor}}`,
+ * `{{sections.__proto__}}`): never a variable mallex provides, refused wherever they appear in a path.
+ */
+const PROTOTYPE_NAMES = new Set(["__proto__", "constructor", "prototype", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"]);
+
+/** `shape`'s own member `part` (never one inherited from Object.prototype), or undefined. */
+function memberOf(shape: ContextShape, part: string): ContextShape | undefined {
+  if (shape === true || Array.isArray(shape) || !Object.hasOwn(shape, part)) return undefined;
+  return (shape as Record<string, ContextShape>)[part];
+}
+
 /** Parses a template once; the AST is both checked and precompiled. */
 export function parseTemplate(source: string): { ok: true; program: hbs.AST.Program } | { ok: false; problem: TemplateProblem } {
   try {
@@ -43,7 +55,10 @@ export function checkTemplate(program: hbs.AST.Program, shape: ContextShape, kin
   const resolve = (path: hbs.AST.PathExpression, parts: readonly string[], scope: ContextShape): void => {
     let shape: ContextShape = scope;
     for (const part of parts) {
-      const next: ContextShape | undefined = shape === true || Array.isArray(shape) ? undefined : (shape as Record<string, ContextShape>)[part];
+      if (PROTOTYPE_NAMES.has(part)) {
+        return report(path, `{{${path.original}}} reaches JavaScript's object prototype ("${part}"), which no template may read`, "read only the variables mallex provides");
+      }
+      const next = memberOf(shape, part);
       if (next === undefined) {
         const available = shape === true || Array.isArray(shape) ? [] : Object.keys(shape);
         return report(path, `{{${path.original}}} is not provided to ${kindLabel} templates`, available.length ? `available here: ${available.join(", ")}` : undefined);
@@ -58,7 +73,7 @@ export function checkTemplate(program: hbs.AST.Program, shape: ContextShape, kin
     if (path.data) return true;
     let shape: ContextShape | undefined = scopes[scopes.length - 1 - path.depth];
     for (const part of path.parts) {
-      shape = shape === undefined || shape === true || Array.isArray(shape) ? undefined : (shape as Record<string, ContextShape>)[part];
+      shape = shape === undefined ? undefined : memberOf(shape, part);
     }
     return shape ?? true;
   };

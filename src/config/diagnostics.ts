@@ -4,6 +4,8 @@ import { formatPosition, type SourcePosition } from "./source-position.js";
 export type DiagnosticCode =
   | "config-not-found"
   | "yaml-syntax"
+  | "yaml-alias-limit"
+  | "config-unreadable"
   | "include-invalid"
   | "include-not-found"
   | "include-cycle"
@@ -24,6 +26,7 @@ export type DiagnosticCode =
   | "tier-fallback-cycle"
   | "tier-unreachable"
   | "regex-invalid"
+  | "regex-not-linear"
   | "template-not-found"
   | "template-syntax"
   | "template-unknown-variable"

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { EnvLookup } from "./interpolate-env.js";
 import { disableRules, isPlainObject, mergeLayers } from "./merge-layers.js";
 import { parseYamlFile } from "./parse-yaml-file.js";
+import { readRuleFile, RULE_FILE_MAX_BYTES } from "./read-rule-file.js";
 import { resolveInclude } from "./resolve-include.js";
 import { originAt, recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
 
@@ -46,16 +46,17 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
 
   const loadFile = (path: string, stack: readonly string[], includedAt?: SourcePosition): unknown => {
     const shown = displayPath(path, options.cwd);
-    let content: string;
-    try {
-      content = readFileSync(path, "utf8");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
+    const read = readRuleFile(path);
+    if (!read.ok) {
+      const at = includedAt ?? { file: shown, line: 1, col: 1 };
       diagnostics.push(
-        diagnostic("config-not-found", includedAt ?? { file: shown, line: 1, col: 1 }, `config file ${shown} ${reason}`, "check the path, or run `mallex init` to write one"),
+        read.code === "ENOENT"
+          ? diagnostic("config-not-found", at, `config file ${shown} ${read.reason}`, "check the path, or run `mallex init` to write one")
+          : diagnostic("config-unreadable", at, `config file ${shown} ${read.reason}`, `a config or rule file must be a readable regular YAML file of at most ${RULE_FILE_MAX_BYTES / (1024 * 1024)} MiB`),
       );
       return undefined;
     }
+    const content = read.content;
     if (!files.some((file) => file.path === path)) files.push({ path, displayPath: shown, content });
     const parsed = parseYamlFile(content, { displayPath: shown, env: options.env, origins });
     diagnostics.push(...parsed.diagnostics);

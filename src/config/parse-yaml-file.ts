@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from "yaml";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { coerceScalar, interpolateEnv, isWholeReference, type EnvLookup } from "./interpolate-env.js";
 import { recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
@@ -38,6 +38,12 @@ function isDeferredSecret(path: readonly string[]): boolean {
   return key === "api_key" || key === "auth_token" || path.at(-2) === "headers";
 }
 
+/**
+ * yaml's `maxAliasCount` (its default, 100): an alias may be resolved at most this many times, each
+ * weighted by the nodes it copies. The shipped config's anchors (&environment-pattern…) use a handful.
+ */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parses one YAML file into plain data, recording where every value was written. */
 export function parseYamlFile(source: string, options: ParseYamlOptions): ParsedYamlFile {
   const lineCounter = new LineCounter();
@@ -53,6 +59,15 @@ export function parseYamlFile(source: string, options: ParseYamlOptions): Parsed
     diagnostics.push(diagnostic("yaml-syntax", pos, firstLine(error.message), "fix the YAML syntax at this position"));
   }
   if (diagnostics.length > 0) return { value: undefined, diagnostics, envUsed: [] };
+  // The walk below expands aliases itself; yaml's own toJS counts them first and stops a "billion
+  // laughs" file (each alias doubling the last) after a few hundred nodes, not gigabytes later.
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = `the file's aliases (*name) expand to too much data (yaml's limit: ${MAX_ALIAS_COUNT})`;
+    return { value: undefined, diagnostics: [diagnostic("yaml-alias-limit", firstAliasAt(doc, position) ?? position(0), message, "write the repeated values out, or use fewer nested aliases")], envUsed: [] };
+  }
 
   const envUsed = new Set<string>();
   const convert = (node: Node | null | undefined, path: string[]): unknown => {
@@ -118,6 +133,17 @@ export function parseYamlFile(source: string, options: ParseYamlOptions): Parsed
 
   const value = convert(doc.contents as Node | null, []);
   return { value: value ?? {}, diagnostics, envUsed: [...envUsed].sort() };
+}
+
+function firstAliasAt(doc: Document, position: (offset: number) => SourcePosition): SourcePosition | undefined {
+  let at: SourcePosition | undefined;
+  visit(doc, {
+    Alias: (_key, node) => {
+      at = position(node.range?.[0] ?? 0);
+      return visit.BREAK;
+    },
+  });
+  return at;
 }
 
 function firstLine(message: string): string {

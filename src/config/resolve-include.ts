@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readRuleFile } from "./read-rule-file.js";
 
 export type IncludeResolution = { ok: true; path: string } | { ok: false; message: string; hint: string };
 
@@ -40,8 +41,8 @@ export function resolveInclude(spec: string, fromFile: string, packageRoot: stri
   } catch {
     return notFound;
   }
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { mallex?: unknown };
-  const entry = typeof manifest.mallex === "string" ? manifest.mallex : "mallex.yaml";
+  const entry = ruleFileOf(manifestPath);
+  if (entry === undefined) return { ok: false, message: `rule pack "${spec}" has a package.json that is not a readable JSON file`, hint: "reinstall the package" };
   const path = join(dirname(manifestPath), entry);
   return existsSync(path)
     ? { ok: true, path }
@@ -52,4 +53,16 @@ export function resolveInclude(spec: string, fromFile: string, packageRoot: stri
 function packageName(spec: string): string {
   const parts = spec.split("/");
   return spec.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? spec);
+}
+
+/** The rule file a package.json names in its `mallex` field, else mallex.yaml; undefined when it cannot be read. */
+function ruleFileOf(manifestPath: string): string | undefined {
+  const read = readRuleFile(manifestPath);
+  if (!read.ok) return undefined;
+  try {
+    const manifest = JSON.parse(read.content) as { mallex?: unknown } | null;
+    return typeof manifest?.mallex === "string" ? manifest.mallex : "mallex.yaml";
+  } catch {
+    return undefined;
+  }
 }

@@ -23,6 +23,13 @@ function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
   );
 }
 
+/**
+ * What an error may quote as a key: a name as configs write them. Anything else is some other file's
+ * content (`include: [/etc/shadow]` parses as keys such as "root:$6$…"), which must never reach a
+ * terminal or a CI log.
+ */
+const KEY_NAME = /^[A-Za-z_][\w.-]{0,63}$/;
+
 function toDiagnostic(error: ErrorObject, config: LoadedConfig): Diagnostic {
   const path = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   const at = (segments: string[]) => originAt(config.value, config.origins, segments, config.entry);
@@ -36,7 +43,7 @@ function toDiagnostic(error: ErrorObject, config: LoadedConfig): Diagnostic {
       return diagnostic(
         "schema-unknown-key",
         at([...path, key]).key ?? at([...path, key]).value,
-        `unknown key "${key}" in ${where}`,
+        KEY_NAME.test(key) ? `unknown key "${key}" in ${where}` : `unknown key in ${where} (not quoted: it does not look like a key name; is this a mallex config?)`,
         guess ? `did you mean "${guess}"?` : known.length ? `allowed keys: ${known.join(", ")}` : undefined,
       );
     }
@@ -56,7 +63,7 @@ function toDiagnostic(error: ErrorObject, config: LoadedConfig): Diagnostic {
       return diagnostic("schema-value", at(path).value, `${where} must be ${alternativesOf(error)}, got ${describeValue(error.data)}`);
     case "propertyNames": {
       const name = String(params.propertyName);
-      return diagnostic("schema-value", at([...path, name]).key ?? at(path).value, `"${name}" is not a valid name in ${where}`, "use letters, digits, '.', '_' or '-'");
+      return diagnostic("schema-value", at([...path, name]).key ?? at(path).value, KEY_NAME.test(name) ? `"${name}" is not a valid name in ${where}` : `a name in ${where} is not valid (not quoted: it does not look like a name)`, "use letters, digits, '.', '_' or '-'");
     }
     default:
       return diagnostic("schema-value", at(path).value, `${where} ${error.message ?? "is not valid"}`);

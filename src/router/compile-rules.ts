@@ -1,18 +1,23 @@
-import type { CompiledIntent, CompiledRegex, RoutingTable } from "../compile/routing-table.js";
+import type { CompiledIntent, RoutingTable } from "../compile/routing-table.js";
+import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
+import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
 
 export interface IntentRule extends Omit<CompiledIntent, "prompt" | "notPrompt"> {
-  prompt: RegExp[];
-  notPrompt: RegExp[];
+  prompt: LinearRegex[];
+  notPrompt: LinearRegex[];
 }
 
-/** The routing table's regexes, compiled once when the server loads it (they were checked at compile time). */
+/**
+ * The routing table's regexes, compiled once when the server loads it (they were checked at compile
+ * time), in linear time: a client's 30 MB model name against a glob such as `*a*a*a*` is one pass.
+ */
 export interface RouterRules {
-  aliases: Array<{ pattern: RegExp; profile: string }>;
-  models: Array<{ pattern: RegExp; tier: RoutingTable["routing"]["defaultTier"] }>;
+  aliases: Array<{ pattern: LinearRegex; profile: string }>;
+  models: Array<{ pattern: LinearRegex; tier: RoutingTable["routing"]["defaultTier"] }>;
   intents: IntentRule[];
 }
 
-const toRegExp = ({ source, flags }: CompiledRegex): RegExp => new RegExp(source, flags);
+const toRegExp = linearRegexOf;
 
 export function compileRouterRules(table: RoutingTable): RouterRules {
   return {

@@ -1,4 +1,5 @@
-import type { CompiledKeepRule } from "../compile/routing-table.js";
+import type { CompiledKeepRule, CompiledRegex } from "../compile/routing-table.js";
+import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
 
 /** A reminder or role:"system" message that opens a conversation (see collectPreamble). */
 export interface ContextUnit {
@@ -59,7 +60,7 @@ interface Found {
 
 function find(text: string, rule: CompiledKeepRule): Found | undefined {
   if (rule.heading !== undefined) return findHeadingSection(text, rule.heading);
-  if (rule.pattern !== undefined) return findPattern(text, rule.pattern.source, rule.pattern.flags);
+  if (rule.pattern !== undefined) return findPattern(text, rule.pattern);
   return undefined;
 }
 
@@ -85,12 +86,11 @@ function findHeadingSection(text: string, heading: string): Found | undefined {
   return start >= 0 ? found(lines.length) : undefined;
 }
 
-function findPattern(text: string, source: string, flags: string): Found | undefined {
-  const match = new RegExp(source, flags.replace(/[gy]/g, "")).exec(text);
+function findPattern(text: string, pattern: CompiledRegex): Found | undefined {
+  const match = linearRegexOf(pattern).exec(text);
   if (match === null) return undefined;
-  const named = match.groups === undefined ? [] : Object.keys(match.groups);
-  const first = named[0];
-  return { kept: first === undefined ? match[0] : (match.groups?.[first] ?? ""), whole: match[0] };
+  const first = Object.keys(match.groups)[0];
+  return { kept: first === undefined ? match.text : (match.groups[first] ?? ""), whole: match.text };
 }
 
 function trimBlankLines(text: string): string {

@@ -1,3 +1,5 @@
+import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
+import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
 import type { CompiledToolPolicy } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "../translate/anthropic-types.js";
 import { isCustomTool } from "../translate/resolve-tool-call.js";
@@ -44,7 +46,7 @@ const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
 export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: CompiledToolPolicy, toolChoice: AnthropicToolChoice | undefined, context: ToolContext = NO_CONTEXT): ShapedTools {
   const shaped: ShapedTools = { tools: [], offered: [], client: [], newBuiltIns: [], hits: [] };
   const allow = policy.allow === undefined ? undefined : new Set(policy.allow);
-  const drop = policy.drop.map(({ pattern }) => new RegExp(pattern.source, pattern.flags));
+  const drop = policy.drop.map(({ pattern }) => linearRegexOf(pattern));
   const forced = toolChoice?.type === "tool" ? toolChoice.name : undefined;
   for (const tool of tools ?? []) {
     const target = `tools.${tool.name}`;
@@ -68,7 +70,7 @@ export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: 
 }
 
 /** The rule that removes a tool: an explicit `drop` glob, or the allowlist for a built-in it leaves out; undefined: kept. */
-function removingRule(name: string, builtIn: boolean, drop: readonly RegExp[], allow: ReadonlySet<string> | undefined): "tool-drop" | "tool-allowlist" | undefined {
+function removingRule(name: string, builtIn: boolean, drop: readonly LinearRegex[], allow: ReadonlySet<string> | undefined): "tool-drop" | "tool-allowlist" | undefined {
   if (drop.some((glob) => glob.test(name))) return "tool-drop";
   if (builtIn && allow !== undefined && !allow.has(name)) return "tool-allowlist";
   return undefined;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
+import { compileLinearRegex, type LinearRegex } from "../../src/linear-regex/compile-linear-regex.js";
 import { classifierIntents } from "../../src/router/classifier-prompt.js";
 import { compileRouterRules, type RouterRules } from "../../src/router/compile-rules.js";
 import { describeRequest, requestEffort } from "../../src/router/describe-request.js";
@@ -39,7 +40,7 @@ describe("requestEffort: the effort a request asks for", () => {
 });
 
 describe("intents on the request's effort (match.effort)", () => {
-  const intent = (effort: RoutingTable["intents"][number]["effort"], prompt: RegExp[] = []) =>
+  const intent = (effort: RoutingTable["intents"][number]["effort"], prompt: LinearRegex[] = []) =>
     ({ id: "quick", route: { tier: "low" as const }, prompt, notPrompt: [], ...(effort ? { effort } : {}) }) as RouterRules["intents"][number];
 
   it("match when the effort is one of those listed, never without an effort", () => {
@@ -51,14 +52,14 @@ describe("intents on the request's effort (match.effort)", () => {
   });
 
   it("hold together with the other conditions", () => {
-    const rule = intent(["max"], [/\brefactor\b/i]);
+    const rule = intent(["max"], [compileLinearRegex("\\brefactor\\b", "i")]);
     expect(matchIntent([rule], describeRequest(request("max", "refactor the parser")))).toBe(rule);
     expect(matchIntent([rule], describeRequest(request("max", "what is this?")))).toBeUndefined();
     expect(matchIntent([rule], describeRequest(request("low", "refactor the parser")))).toBeUndefined();
   });
 
   it("are never offered to the model classifier, which cannot see the effort", () => {
-    const rules = [intent(["low"]), { ...intent(undefined, [/x/]), id: "words" }];
+    const rules = [intent(["low"]), { ...intent(undefined, [compileLinearRegex("x", "")]), id: "words" }];
     expect(classifierIntents(rules).map((i) => i.id)).toEqual(["words"]);
   });
 });
