@@ -116,7 +116,7 @@ describe("the dashboard feed", () => {
     const feed = feedOf();
     let built = 0;
     const files = (): LastRequestFiles => (built++, { "request.json": "{}", "upstream.json": "{}", "route.json": "{}", "response.json": "{}" });
-    for (const id of ["a", "b", "c"]) feed.keepExplanation(id, files);
+    for (const id of ["a", "b", "c"]) feed.keepExplanation(id, files, 100);
     expect(built).toBe(0);
     expect(feed.explanation("a")).toBeUndefined();
     expect(feed.explanation("c")).toBeDefined();

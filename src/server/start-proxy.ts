@@ -47,6 +47,7 @@ import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
 import { findPackageRoot } from "../package-root.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
+import { RETENTION_LIMITS } from "../retention-limits.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
@@ -156,6 +157,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     claudeCodeDrift: () => ctx.claudeCodeDrift?.last(),
     maxRequests: 200,
     maxExplanations: 50,
+    maxExplanationChars: RETENTION_LIMITS.explanationChars,
     maxClients: 8,
     pollMs: 250,
     date: () => new Date(),

@@ -25,6 +25,7 @@ import { messageToStreamEvents } from "../../translate/message-to-stream-events.
 import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
 import { MallexError } from "../../mallex-error.js";
+import { clipText, RETENTION_LIMITS } from "../../retention-limits.js";
 import { mapErrorTypeToStatus, mapStatusToErrorType } from "../../translate/anthropic-error.js";
 import { BackendQueueFullError } from "../backend-queue.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
@@ -52,7 +53,8 @@ export async function handleMessages(req: Request, body: string, ctx: ServerCont
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
-  if (ctx.trace) ctx.trace.model = request.model;
+  // What the summaries, logs and metrics keep of the client's model: a name, not whatever it sent.
+  if (ctx.trace) ctx.trace.model = clipText(request.model, RETENTION_LIMITS.modelChars);
   const thread = declineThread(request);
   if (thread) return errorResponse(400, thread.message, { retry: false, requestId: ctx.requestId, details: thread.details });
   const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });
@@ -65,7 +67,7 @@ export async function handleMessages(req: Request, body: string, ctx: ServerCont
   const routing = routeRequest(ctx, { input: { model: request.model, facts, sessionTier }, request, sessionId, signal: req.signal, available: (name) => backendAvailability(ctx, name) });
   const routed = routing instanceof Promise ? await routing : routing;
   if (!routed.ok) {
-    ctx.log(`${request.model} · no route · ${routed.message}`);
+    ctx.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
     return errorResponse(503, routed.message, { retry: false, requestId: ctx.requestId });
   }
   if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
@@ -85,7 +87,7 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   if (ctx.trace) ctx.trace.route = route;
   // A --server-command may run another model than the profile names: the log says which one answers.
   const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
-  const routeLabel = `${request.model} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
+  const routeLabel = `${clipText(request.model, RETENTION_LIMITS.modelChars)} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
   if (backend.kind === "anthropic") {
     ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
     // Begun before the first await: a half-open breaker's one probe is this request's, not the next one's.
