@@ -66,19 +66,23 @@ export function createRequestWatcher(options: RequestWatcherOptions): ((init: Wa
 
 function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestWatch {
   const { level, redact, table, saver, keep } = options;
-  const debug = (line: string) => options.debug(`debug ${line} · ${init.requestId}`);
+  // What the closures below keep of the request: never `init` itself, whose body may be 30 MB and
+  // would then live as long as the request (and its explanation) does.
+  const { requestId, method, path, trace } = init;
+  const headers = [...init.headers];
+  const clientBody = clipText(init.body, RETENTION_LIMITS.bodyChars);
+  const model = level >= 1 ? modelIn(init.body) : "";
+  const debug = (line: string) => options.debug(`debug ${line} · ${requestId}`);
   const receivedAt = options.date().toISOString();
   const upstream = watchUpstream(options.upstream, { level, debug, redact, now: options.now });
   const trims: TrimReport[] = [];
   let routeShown: RouteDecision | undefined;
   let errorBody: Promise<string> | undefined;
-  let model: string | undefined;
-  const modelOf = () => (model ??= modelIn(init.body));
   const showRoute = () => {
-    const route = init.trace.route;
+    const route = trace.route;
     if (level < 1 || route === undefined || route === routeShown) return;
     routeShown = route;
-    debug(redact.text(describeRoute(modelOf(), route, table)));
+    debug(redact.text(describeRoute(model, route, table)));
   };
   if (level >= 3) debug(redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(init.body)}`));
 
@@ -96,7 +100,7 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
       if (level < 1) return;
       if (route !== routeShown) {
         routeShown = route;
-        debug(redact.text(describeRoute(modelOf(), route, table)));
+        debug(redact.text(describeRoute(model, route, table)));
       }
       for (const line of describeTrim(report)) debug(redact.text(line));
     },
@@ -113,9 +117,9 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
           const summary = summarizeResponse({
             status: end.status,
             outcome: end.outcome,
-            started: init.trace.started,
+            started: trace.started,
             finishedAt: end.finishedAt,
-            ...(init.trace.metrics ? { metrics: init.trace.metrics } : {}),
+            ...(trace.metrics ? { metrics: trace.metrics } : {}),
             ...(body === undefined ? {} : { errorBody: body }),
             ...(upstream.forwarded() === undefined ? {} : { forwarded: upstream.forwarded()! }),
             ...(end.error === undefined ? {} : { thrown: end.error }),
@@ -124,10 +128,10 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
             showRoute();
             debug(redact.text(describeResponse(summary)));
           }
-          const capture = boundedCapture({ requestId: init.requestId, receivedAt, method: init.method, path: init.path, headers: init.headers, body: init.body, ...(init.trace.route ? { route: init.trace.route } : {}), trims, calls: upstream.calls, summary });
+          const capture = boundedCapture({ requestId, receivedAt, method, path, headers, body: clientBody, ...(trace.route ? { route: trace.route } : {}), trims, calls: upstream.calls, summary });
           const files = filesOf(capture.capture, table, redact);
           saver?.save(files);
-          keep?.(init.requestId, files, capture.chars);
+          keep?.(requestId, files, capture.chars);
         });
       });
     },

@@ -163,12 +163,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     date: () => new Date(),
   });
   ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000 };
+  ctx.redact = createRedactor(collectSecrets(table, ctx.backends, options.env, authToken));
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
     level: options.debugLevel ?? 0,
     // Asked for by MALLEX_DEBUG: shown on the terminal whatever observability.request_log says.
     debug: (line) => logWriter.write(line, options.print),
-    redact: createRedactor(collectSecrets(table, ctx.backends, options.env, authToken)),
+    redact: ctx.redact,
     table,
     upstream: ctx.upstream,
     ...(saver === undefined ? {} : { saver }),

@@ -39,6 +39,7 @@ import { replaySSE, streamSSE } from "../sse-response.js";
 import { routeRequest } from "../route-with-classifier.js";
 import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
+import { createRedactor, type Redactor } from "../redact-secrets.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
 
@@ -92,7 +93,7 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
     ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
     // Begun before the first await: a half-open breaker's one probe is this request's, not the next one's.
     const ticket = ctx.breakers?.begin(backend.name);
-    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) }).then(
+    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs), redact: redactorOf(ctx).text }).then(
       (response) => {
         ticket?.end(isBackendFailureStatus(response.status) ? { ok: false, ...retryAfterOf(response.headers.get("retry-after")) } : { ok: true });
         return response;
@@ -189,7 +190,8 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];
   };
   const limits = { contextWindow: window, maxTokens: upstreamRequest.max_tokens, onContextFull };
-  const translateContext = { model: request.model, tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap, ...limits };
+  // The answer names the model asked for, as a name: no real one is longer than the cap.
+  const translateContext = { model: clipText(request.model, RETENTION_LIMITS.modelChars), tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap, ...limits };
   return {
     route,
     routeLabel,
@@ -374,6 +376,12 @@ function holdJsonText(sink: AnswerSink): AnswerSink {
 }
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
+/** The server's redactor; a context built without one (tests of the app alone) still keeps each backend's key and headers out. */
+function redactorOf(ctx: ServerContext): Redactor {
+  // Short values (a local server's placeholder key, `none`) are no secrets: see collectSecrets.
+  return ctx.redact ?? createRedactor(Object.values(ctx.backends).flatMap((backend) => [backend.apiKey ?? "", ...Object.values(backend.headers)].filter((value) => value.length >= 6)));
+}
+
 function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {
   const reply = describeFailure(error, ctx, routeLabel);
   return errorResponse(reply.status, reply.message, { ...reply.options, requestId: ctx.requestId });
@@ -394,7 +402,8 @@ function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string)
     ctx.log(`${routeLabel} · backend failed: ${error.message}`);
     const backend = ctx.backends[error.backend];
     const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey });
-    return reply(described.status, described.message, { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+    // The server's own words are in the message: a key it echoed is not the client's to see.
+    return reply(described.status, redactorOf(ctx).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
   if (error instanceof Error && error.name === "AbortError") {
