@@ -153,6 +153,27 @@ describe("maskPrompts", () => {
     expect(masked["request.json"]).toContain('"name": "Read"');
     expect(masked["route.json"]).toBe(files["route.json"]);
   });
+
+  it("hides tool enum values, tool input keys and metadata.user_id too (issue 24)", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      metadata: { user_id: "user_alice_account_42" },
+      tools: [{ name: "Deploy", input_schema: { type: "object", properties: { target: { type: "string", enum: ["prod-secret-host", "staging-host"], default: "staging-host" } } } }],
+      messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Deploy", input: { "private-key-path": "/home/alice/.ssh/id", target: "prod-secret-host" } }] }],
+    };
+    const files: LastRequestFiles = { "request.json": JSON.stringify({ request_id: "r", body }), "upstream.json": "{}", "route.json": "{}", "response.json": "{}" };
+    const masked = maskPrompts(files)["request.json"];
+    for (const secret of ["user_alice", "prod-secret-host", "staging-host", "private-key-path", "/home/alice"]) expect(masked).not.toContain(secret);
+    // The shape stays: the tool's name, its schema's structure, how many values and keys there were.
+    expect(JSON.parse(masked)).toMatchObject({
+      body: {
+        metadata: { "‹key 1›": "‹21 chars›" },
+        tools: [{ name: "Deploy", input_schema: { properties: { target: { type: "string", enum: ["‹16 chars›", "‹12 chars›"] } } } }],
+        messages: [{ content: [{ type: "tool_use", name: "Deploy", input: { "‹key 1›": "‹19 chars›", "‹key 2›": "‹16 chars›" } }] }],
+      },
+    });
+  });
 });
 
 describe("describeRoutingTable", () => {
