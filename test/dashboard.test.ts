@@ -104,7 +104,23 @@ describe("the dashboard feed", () => {
     }
   });
 
-  it("refuses a client past its bound, and lets one in again when another leaves", () => {
+  it("lets the newest client in past its bound by letting the oldest go, never the other way round (issue 24)", () => {
+    const feed = feedOf({ maxClients: 2 });
+    const evicted: string[] = [];
+    const subscribe = (name: string) => feed.subscribe(() => {}, () => evicted.push(name))!;
+    subscribe("squatter-1");
+    subscribe("squatter-2");
+    const stopUser = subscribe("user");
+    expect(evicted).toEqual(["squatter-1"]);
+    subscribe("squatter-3");
+    expect(evicted).toEqual(["squatter-1", "squatter-2"]);
+    // One that left is not let go again, and makes room.
+    stopUser();
+    subscribe("second-user");
+    expect(evicted).toEqual(["squatter-1", "squatter-2"]);
+  });
+
+  it("refuses a client past its bound when none can be let go, and lets one in again when another leaves", () => {
     const feed = feedOf();
     const stop = feed.subscribe(() => {})!;
     expect(feed.subscribe(() => {})).toBeUndefined();

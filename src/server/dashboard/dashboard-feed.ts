@@ -66,8 +66,13 @@ export interface DashboardFeed {
   /** A supervisor event (from the CLI, which creates the supervisors). */
   serverEvent(key: string, event: SupervisorEvent): void;
   snapshot(): Extract<DashboardMessage, { type: "snapshot" }>;
-  /** Undefined when maxClients already listen; else the way to stop listening. */
-  subscribe(listener: (message: DashboardMessage) => void): (() => void) | undefined;
+  /**
+   * The way to stop listening. When maxClients already listen, the oldest that can be let go (it
+   * gave `evict`) is told so and dropped: every client here presented the one mallex token (or
+   * none is needed), so the newest page is the user's, not the one that came first and squats.
+   * Undefined only when none of them can be let go.
+   */
+  subscribe(listener: (message: DashboardMessage) => void, evict?: () => void): (() => void) | undefined;
 }
 
 export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
@@ -76,7 +81,8 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   let explanationChars = 0;
   const maxExplanationChars = options.maxExplanationChars ?? RETENTION_LIMITS.explanationChars;
   const histories = new Map<string, ServerHistory>();
-  const listeners = new Set<(message: DashboardMessage) => void>();
+  // In the order they came: the first is the oldest. Each with how to let it go, when it can be.
+  const listeners = new Map<(message: DashboardMessage) => void, (() => void) | undefined>();
   let poll: ReturnType<typeof setInterval> | undefined;
 
   const historyOf = (key: string): ServerHistory => {
@@ -94,7 +100,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       return summarizeServer(supervisor, history);
     });
   const broadcast = (message: DashboardMessage) => {
-    for (const listener of listeners) listener(message);
+    for (const listener of [...listeners.keys()]) listener(message);
   };
   const serversAndMemory = () => {
     const memory = summarizeMemory(options.supervisors);
@@ -161,9 +167,14 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       ...(options.contexts ? { contexts: options.contexts() } : {}),
       supervises: (options.supervisors?.backends.size ?? 0) > 0,
     }),
-    subscribe(listener) {
-      if (listeners.size >= options.maxClients) return undefined;
-      listeners.add(listener);
+    subscribe(listener, evict) {
+      while (listeners.size >= options.maxClients) {
+        const oldest = [...listeners].find(([, canEvict]) => canEvict !== undefined);
+        if (oldest === undefined) return undefined;
+        listeners.delete(oldest[0]);
+        oldest[1]!();
+      }
+      listeners.set(listener, evict);
       if (poll === undefined) {
         serverChanges.reset();
         poolChanges.reset();
