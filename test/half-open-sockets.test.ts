@@ -18,7 +18,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(limits = SERVER_LIMITS, hold?: Promise<void>): Promise<string> {
+async function start(limits: Parameters<typeof hardenNodeServer>[1] = SERVER_LIMITS, hold?: Promise<void>): Promise<string> {
   server = createServer((req, res) => {
     if (req.url === "/hold") return void hold?.then(() => res.end("held"));
     res.end("ok");

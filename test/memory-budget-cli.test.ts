@@ -75,10 +75,13 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
     const hugeModel = (tier: "local" | "claude") => JSON.stringify({ model: `${tier === "claude" ? "sonnet" : "local"}-${"m".repeat(HUGE)}`, max_tokens: 16, messages: [{ role: "user", content: "hello" }] });
     const hugePrompt = (tier: "local" | "claude") => JSON.stringify({ model: tier === "claude" ? "claude-sonnet-4-5" : "local-coder", max_tokens: 16, stream: true, messages: [{ role: "user", content: `scenario:brief ${"p".repeat(HUGE)}` }] });
 
+    const began = performance.now();
+    const phase = (name: string) => console.log(`memory budget: ${name} after ${((performance.now() - began) / 1000).toFixed(0)} s, RSS ${(procBytes(pid, "VmRSS") / 2 ** 20).toFixed(0)} MiB, peak ${(procBytes(pid, "VmHWM") / 2 ** 20).toFixed(0)} MiB`);
     for (const tier of ["local", "claude"] as const) {
       const body = Buffer.from(hugeModel(tier));
       for (let i = 0; i < 50; i++) count(await post(body));
       expect(alive()).toBe(true);
+      phase(`50 × 30 MB model, ${tier}`);
     }
     // The outside contract: 60 and more 30 MB models later, alive and well under 500 MB.
     expect(procBytes(pid, "VmRSS")).toBeLessThan(CONTRACT_RSS_BYTES);
@@ -87,6 +90,7 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
       const body = Buffer.from(hugePrompt(tier));
       for (let i = 0; i < 50; i++) count(await post(body));
       expect(alive()).toBe(true);
+      phase(`50 × 30 MB prompt, ${tier}`);
     }
 
     const normal = (i: number) => JSON.stringify({ model: i % 2 === 0 ? "claude-sonnet-4-5" : "local-coder", max_tokens: 16, stream: i % 4 < 2, messages: [{ role: "user", content: `question ${i}` }] });
@@ -97,6 +101,7 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
       }),
     );
     expect(alive()).toBe(true);
+    phase(`${NORMAL_REQUESTS} normal`);
 
     const snapshot = await fetch(`${proxy.url}/ui/api/snapshot`);
     expect(snapshot.status).toBe(200);
@@ -110,5 +115,5 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
     // Every request was answered by mallex, none with a server error of its own.
     expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(200 + NORMAL_REQUESTS);
-  }, 480_000);
+  }, 900_000);
 });
