@@ -1,7 +1,8 @@
 /**
  * Done when (issue 24): whatever clients send, a real `mallex proxy` process keeps its memory within
- * a budget. 100 requests carry a 30 MB `model` and 100 a 30 MB prompt, to the local tier (a fake
- * mlx-lm.server behind --backend-url) and to the Claude tier (a fake Anthropic API behind
+ * a budget. 100 requests carry a 30 MB `model` (each read, parsed and refused: a model name has at
+ * most MAX_MODEL_CHARS) and 100 a 30 MB prompt, to the local tier (an OpenAI-compatible fake in its
+ * own process behind --backend-url) and to the Claude tier (a fake Anthropic API behind
  * --anthropic-url), then 5,000 normal ones: the proxy never dies, its peak RSS (VmHWM, read from
  * /proc) stays under RSS_CEILING_BYTES, and /ui/api/snapshot under 1 MB. The contract checked from
  * outside is stricter in time, looser in size: after 60 requests with a 30 MB model, alive and under 500 MB.

@@ -92,14 +92,14 @@ describe("an upstream error body", () => {
   });
 });
 
-describe("a 2 MB model name through the proxy (in process)", () => {
+describe("a long model name through the proxy (in process)", () => {
   let mlx: FakeMlxServer;
   beforeAll(async () => {
     mlx = await createFakeMlxServer();
   });
   afterAll(() => mlx.close());
 
-  it("is kept clipped in the dashboard's summary and explanation, the route header and the log; the answer names it clipped", async () => {
+  const proxyWithFeed = () => {
     const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 1, pollMs: 50, date: () => new Date() });
     const kept: number[] = [];
     const watchRequest = createRequestWatcher({
@@ -112,23 +112,36 @@ describe("a 2 MB model name through the proxy (in process)", () => {
       now: () => performance.now(),
       date: () => new Date(),
     });
-    const lines: string[] = [];
-    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { dashboard: { feed, assetsDir: tmpdir(), showPrompts: true, heartbeatMs: 1_000 }, ...(watchRequest ? { watchRequest } : {}), log: (line: string) => lines.push(line) } });
-    const model = `claude-${"x".repeat(2 * 1024 * 1024)}`;
+    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { dashboard: { feed, assetsDir: tmpdir(), showPrompts: true, heartbeatMs: 1_000 }, ...(watchRequest ? { watchRequest } : {}) } });
+    return { feed, kept, proxy };
+  };
+
+  it("over MAX_MODEL_CHARS (2 MB) is refused with a clear 400, and the dashboard keeps only a bounded trace of it", async () => {
+    const { feed, kept, proxy } = proxyWithFeed();
+    const answer = await proxy.post("/v1/messages", { model: `claude-${"x".repeat(2 * 1024 * 1024)}`, max_tokens: 16, messages: [{ role: "user", content: "hi" }] });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toBe(`model: a model name has at most 1,024 characters; this one has ${(2 * 1024 * 1024 + 7).toLocaleString("en-US")}.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(JSON.stringify(feed.snapshot()).length).toBeLessThan(10_000);
+    // The client's body is kept to bodyChars, not whole.
+    expect(kept[0]).toBeLessThan(RETENTION_LIMITS.bodyChars + 100_000);
+    const id = feed.snapshot().requests[0]!.id;
+    expect(feed.explanation(id)!["request.json"]).toContain("more chars cut by mallex");
+  });
+
+  it("within it is kept clipped to modelChars in the summary, the route header, the log and the answer", async () => {
+    const { feed, proxy } = proxyWithFeed();
+    const model = `claude-${"x".repeat(1_000)}`;
     const answer = await proxy.post("/v1/messages", { model, max_tokens: 16, messages: [{ role: "user", content: "hi" }] });
     const text = await answer.text();
     expect(answer.status).toBe(200);
-    expect(text.length).toBeLessThan(10_000);
-    expect((answer.headers.get("x-mallex-route") ?? "").length).toBeLessThan(2_000);
+    expect(text).not.toContain(model);
+    expect(text).toContain("cut by mallex");
+    expect(answer.headers.get("x-mallex-route") ?? "").not.toContain(model);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const snapshot = JSON.stringify(feed.snapshot());
-    expect(snapshot.length).toBeLessThan(10_000);
-    expect(snapshot).toContain("more chars cut by mallex");
-    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(RETENTION_LIMITS.modelChars + 1_000);
-    // The client's body is kept to bodyChars, not whole.
-    expect(kept[0]).toBeLessThan(RETENTION_LIMITS.bodyChars + 100_000);
-    const id = JSON.parse(snapshot).requests[0].id as string;
-    expect(feed.explanation(id)!["request.json"]).toContain("more chars cut by mallex");
+    const summary = feed.snapshot().requests[0]!;
+    expect(summary.model.length).toBeLessThan(RETENTION_LIMITS.modelChars + 60);
+    expect(Math.max(...proxy.logs.map((line) => line.length))).toBeLessThan(RETENTION_LIMITS.modelChars + 1_000);
   });
 });
 
