@@ -129,6 +129,17 @@ describe("a long model name through the proxy (in process)", () => {
     expect(feed.explanation(id)!["request.json"]).toContain("more chars cut by mallex");
   });
 
+  it("never becomes a metrics label: /metrics has as many series after a hundred client-chosen models as after one", async () => {
+    const { proxy } = proxyWithFeed();
+    const series = async () => (await (await proxy.fetch("/metrics")).text()).split("\n").filter((line) => line.startsWith("mallex_requests_total")).length;
+    await (await proxy.post("/v1/messages", { model: "claude-first", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })).text();
+    const after = await series();
+    expect(after).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i++) await (await proxy.post("/v1/messages", { model: `client-model-${i}`, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })).text();
+    expect(await series()).toBe(after);
+    expect(await (await proxy.fetch("/metrics")).text()).not.toContain("client-model-");
+  });
+
   it("within it is kept clipped to modelChars in the summary, the route header, the log and the answer", async () => {
     const { feed, proxy } = proxyWithFeed();
     const model = `claude-${"x".repeat(1_000)}`;
