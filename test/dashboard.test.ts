@@ -269,6 +269,23 @@ describe("/ui in process", () => {
     await reader.cancel();
   });
 
+  it("gives a third /ui/events client the oldest one's place: the oldest is told and its stream ends (issue 24)", async () => {
+    const proxy = proxyWith();
+    const open = async () => (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    const oldest = await open();
+    const second = await open();
+    const newest = await open();
+    let text = "";
+    for (;;) {
+      const { done, value } = await oldest.read();
+      if (done) break;
+      text += value;
+    }
+    expect(text).toContain("event: evicted");
+    expect((await newest.read()).value).toContain("event: snapshot");
+    await Promise.all([second.cancel(), newest.cancel()]);
+  });
+
   it("answers no other web site: a page elsewhere gets neither the dashboard nor its data", async () => {
     const proxy = proxyWith();
     for (const path of ["/ui", "/ui/events", "/ui/api/snapshot"]) {
