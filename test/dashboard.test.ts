@@ -104,7 +104,23 @@ describe("the dashboard feed", () => {
     }
   });
 
-  it("refuses a client past its bound, and lets one in again when another leaves", () => {
+  it("lets the newest client in past its bound by letting the oldest go, never the other way round (issue 24)", () => {
+    const feed = feedOf({ maxClients: 2 });
+    const evicted: string[] = [];
+    const subscribe = (name: string) => feed.subscribe(() => {}, () => evicted.push(name))!;
+    subscribe("squatter-1");
+    subscribe("squatter-2");
+    const stopUser = subscribe("user");
+    expect(evicted).toEqual(["squatter-1"]);
+    subscribe("squatter-3");
+    expect(evicted).toEqual(["squatter-1", "squatter-2"]);
+    // One that left is not let go again, and makes room.
+    stopUser();
+    subscribe("second-user");
+    expect(evicted).toEqual(["squatter-1", "squatter-2"]);
+  });
+
+  it("refuses a client past its bound when none can be let go, and lets one in again when another leaves", () => {
     const feed = feedOf();
     const stop = feed.subscribe(() => {})!;
     expect(feed.subscribe(() => {})).toBeUndefined();
@@ -116,7 +132,7 @@ describe("the dashboard feed", () => {
     const feed = feedOf();
     let built = 0;
     const files = (): LastRequestFiles => (built++, { "request.json": "{}", "upstream.json": "{}", "route.json": "{}", "response.json": "{}" });
-    for (const id of ["a", "b", "c"]) feed.keepExplanation(id, files);
+    for (const id of ["a", "b", "c"]) feed.keepExplanation(id, files, 100);
     expect(built).toBe(0);
     expect(feed.explanation("a")).toBeUndefined();
     expect(feed.explanation("c")).toBeDefined();
@@ -152,6 +168,27 @@ describe("maskPrompts", () => {
     expect(masked["request.json"]).toContain('"role": "user"');
     expect(masked["request.json"]).toContain('"name": "Read"');
     expect(masked["route.json"]).toBe(files["route.json"]);
+  });
+
+  it("hides tool enum values, tool input keys and metadata.user_id too (issue 24)", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      metadata: { user_id: "user_alice_account_42" },
+      tools: [{ name: "Deploy", input_schema: { type: "object", properties: { target: { type: "string", enum: ["prod-secret-host", "staging-host"], default: "staging-host" } } } }],
+      messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Deploy", input: { "private-key-path": "/home/alice/.ssh/id", target: "prod-secret-host" } }] }],
+    };
+    const files: LastRequestFiles = { "request.json": JSON.stringify({ request_id: "r", body }), "upstream.json": "{}", "route.json": "{}", "response.json": "{}" };
+    const masked = maskPrompts(files)["request.json"];
+    for (const secret of ["user_alice", "prod-secret-host", "staging-host", "private-key-path", "/home/alice"]) expect(masked).not.toContain(secret);
+    // The shape stays: the tool's name, its schema's structure, how many values and keys there were.
+    expect(JSON.parse(masked)).toMatchObject({
+      body: {
+        metadata: { "‹key 1›": "‹21 chars›" },
+        tools: [{ name: "Deploy", input_schema: { properties: { target: { type: "string", enum: ["‹16 chars›", "‹12 chars›"] } } } }],
+        messages: [{ content: [{ type: "tool_use", name: "Deploy", input: { "‹key 1›": "‹19 chars›", "‹key 2›": "‹16 chars›" } }] }],
+      },
+    });
   });
 });
 
@@ -230,6 +267,23 @@ describe("/ui in process", () => {
     expect(text).toContain("event: request");
     expect(text).not.toContain("a private prompt");
     await reader.cancel();
+  });
+
+  it("gives a third /ui/events client the oldest one's place: the oldest is told and its stream ends (issue 24)", async () => {
+    const proxy = proxyWith();
+    const open = async () => (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    const oldest = await open();
+    const second = await open();
+    const newest = await open();
+    let text = "";
+    for (;;) {
+      const { done, value } = await oldest.read();
+      if (done) break;
+      text += value;
+    }
+    expect(text).toContain("event: evicted");
+    expect((await newest.read()).value).toContain("event: snapshot");
+    await Promise.all([second.cancel(), newest.cancel()]);
   });
 
   it("answers no other web site: a page elsewhere gets neither the dashboard nor its data", async () => {

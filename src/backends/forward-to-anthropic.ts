@@ -4,10 +4,18 @@ import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
+import { readBodyStart } from "./read-body-text.js";
+import { RETENTION_LIMITS } from "../retention-limits.js";
+import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
 import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 import type { UpstreamResponse } from "./send-upstream-post.js";
+
+export interface ForwardOptions extends PostOptions {
+  /** Takes known secrets out of an error answer's text before the client gets it (the key mallex sent may come back in it). */
+  redact(text: string): string;
+}
 
 /**
  * Sends the request on to the Anthropic API as it is (a gateway passes `anthropic-version` and
@@ -17,7 +25,7 @@ import type { UpstreamResponse } from "./send-upstream-post.js";
  * breaks or goes silent after its headers ends with an `error` event, as the API's own would.
  * Aborting `signal` ends the upstream request whether its headers are in or not.
  */
-export async function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, options: PostOptions): Promise<Response> {
+export async function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, options: ForwardOptions): Promise<Response> {
   const url = `${backend.baseUrl}/v1/messages`;
   const call: UpstreamCall = { backend: backend.name, baseUrl: backend.baseUrl ?? "", url, timeouts: options.timeouts, signal: options.signal };
   const headers: Record<string, string> = {
@@ -39,8 +47,22 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
     const value = response.headers.get(name);
     if (value) passed.set(name, value);
   }
+  if (response.status >= 400 && response.body !== null) return errorAnswer(response.status, response.body, passed, options.redact);
   const sse = passed.get("content-type")?.startsWith("text/event-stream") === true;
   return new FastResponse(response.body && passOn(response.body, call, sse), { status: response.status, headers: passed });
+}
+
+/**
+ * An error answer as the client gets it: its first RETENTION_LIMITS.errorBodyBytes, redacted (an
+ * API behind a gateway may echo the request's headers, x-api-key included). One longer than that is
+ * no envelope Claude Code needs whole: it gets one of mallex's, with the start of the API's text.
+ */
+async function errorAnswer(status: number, body: Readable, headers: Headers, redact: (text: string) => string): Promise<Response> {
+  const { text, cut } = await readBodyStart(body, RETENTION_LIMITS.errorBodyBytes).catch(() => ({ text: "", cut: true }));
+  if (!cut) return new FastResponse(redact(text), { status, headers });
+  headers.set("content-type", "application/json");
+  const message = `The Anthropic API answered HTTP ${status} with a body of more than ${RETENTION_LIMITS.errorBodyBytes / 1024} KiB; it began: ${redact(text.slice(0, 1000))}`;
+  return new FastResponse(JSON.stringify({ type: "error", error: { type: mapStatusToErrorType(status), message } }), { status, headers });
 }
 
 /**

@@ -1,7 +1,8 @@
 import { BackendError } from "./backend-error.js";
 import { Readable } from "node:stream";
 import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
-import { readBodyText } from "./read-body-text.js";
+import { readBodyStart } from "./read-body-text.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
 import { readRetryAfter } from "./read-retry-after.js";
 import type { UpstreamResponse } from "./send-upstream-post.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
@@ -46,7 +47,8 @@ export async function postChatCompletions(backend: RuntimeBackend, body: string,
   }
   const bodyError = (error: unknown) => classifyUpstreamError(error, call, "body");
   if (response.status < 200 || response.status >= 300) {
-    const text = response.body ? await readBodyText(response.body).catch(() => "") : "";
+    // Its start only: a server's error body is shown and kept, never read whole.
+    const text = response.body ? (await readBodyStart(response.body, RETENTION_LIMITS.errorBodyBytes).catch(() => ({ text: "" }))).text : "";
     const retryAfter = readRetryAfter(response.headers);
     throw new BackendError("http", `${backend.name} answered HTTP ${response.status}: ${describeErrorBody(text)}`, {
       backend: backend.name,
@@ -63,8 +65,9 @@ export async function postChatCompletions(backend: RuntimeBackend, body: string,
 export function describeErrorBody(text: string): string {
   try {
     const parsed = JSON.parse(text) as { error?: string | { message?: string } };
-    if (typeof parsed.error === "string") return parsed.error;
-    if (parsed.error?.message) return parsed.error.message;
+    // Clipped: the message goes to the client, the log and the dashboard.
+    if (typeof parsed.error === "string") return clipText(parsed.error, RETENTION_LIMITS.messageChars);
+    if (typeof parsed.error?.message === "string" && parsed.error.message !== "") return clipText(parsed.error.message, RETENTION_LIMITS.messageChars);
   } catch {
     // not JSON: show it as it is
   }

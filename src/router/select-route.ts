@@ -6,6 +6,7 @@ import type { IntentRule, RouterRules } from "./compile-rules.js";
 import type { RequestFacts } from "./describe-request.js";
 import type { Stall } from "./detect-stall.js";
 import { matchIntent } from "./match-intent.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
 
 /** Whether a backend can take requests now, and if not, why (said to the user when nothing else can). */
 export type BackendAvailability = (backend: string) => { ok: true } | { ok: false; reason: string };
@@ -54,13 +55,13 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
     const profile = table.profiles[input.model]!;
     const status = available(profile.backend);
     if (!status.ok) return { ok: false, message: `Profile ${profile.name} (named by the request's model) cannot serve this request: ${status.reason}.` };
-    return { ok: true, route: { profile, reason: `model ${input.model} is a profile`, skipped: [] } };
+    return { ok: true, route: { profile, reason: `model ${named(input.model)} is a profile`, skipped: [] } };
   }
   const alias = rules.aliases.find((a) => a.pattern.test(input.model));
   if (alias) {
     const profile = table.profiles[alias.profile]!;
     const status = available(profile.backend);
-    if (status.ok) return { ok: true, route: { profile, reason: `model ${input.model} is an alias of ${profile.name}`, skipped: [] } };
+    if (status.ok) return { ok: true, route: { profile, reason: `model ${named(input.model)} is an alias of ${profile.name}`, skipped: [] } };
   }
 
   let tier: TierName;
@@ -74,7 +75,7 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
   const by = matched ? "intent" : "classifier intent";
   if (modelRule) {
     tier = modelRule.tier;
-    reason = `model ${input.model} → ${tier}`;
+    reason = `model ${named(input.model)} → ${tier}`;
   } else if (turnRoute) {
     tier = turnRoute.tier;
     reason = `${turnRoute.reason} (cached)`;
@@ -191,4 +192,9 @@ export function escalateForBudget(route: RouteDecision, table: RoutingTable, ava
     if (longer) return { profile, tier, reason: `${route.reason} → too long for ${route.profile.name}, escalated to ${tier}`, skipped: [] };
   }
   return undefined;
+}
+
+/** The client's model as a reason quotes it: the route header, the log, the metrics and 200 dashboard summaries carry reasons. */
+function named(model: string): string {
+  return clipText(model, RETENTION_LIMITS.modelChars);
 }

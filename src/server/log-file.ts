@@ -3,6 +3,7 @@ import { open, rename, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RoutingTable } from "../compile/routing-table.js";
 import { escapeLogText } from "./escape-log-text.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
 
 /** Where mallex's one-line-per-event log goes: observability.log_file under MALLEX_HOME. */
 export function logFilePath(mallexHome: string, table: RoutingTable): string {
@@ -170,7 +171,8 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
   };
   return {
     write(line, echo) {
-      const safe = escapeLogText(line);
+      // Clipped before it is escaped: a 30 MB model name in a line costs 16 KiB here, not a rotation.
+      const safe = escapeLogText(clipText(line, RETENTION_LIMITS.logLineChars));
       echo?.(safe);
       if (closed) return;
       pending.push(`${now().toISOString()} ${safe}\n`);

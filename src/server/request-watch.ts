@@ -3,11 +3,12 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import { clip, describeResponse, describeRoute, describeTrim, type DebugLevel } from "./debug-lines.js";
-import { formatLastRequest, type LastRequestFiles } from "./format-last-request.js";
+import { formatLastRequest, type LastRequestCapture, type LastRequestFiles } from "./format-last-request.js";
 import type { Redactor } from "./redact-secrets.js";
 import type { RequestEnd, RequestTrace } from "./request-metrics.js";
 import { summarizeResponse } from "./response-summary.js";
 import type { LastRequestSaver } from "./save-last-request.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
 import { watchUpstream } from "./watch-upstream.js";
 
 /**
@@ -47,8 +48,8 @@ export interface RequestWatcherOptions {
   upstream: UpstreamClient;
   /** Absent: the last request is not saved (observability.save_last_request: false). */
   saver?: LastRequestSaver;
-  /** Absent: no dashboard. Told each ended request's explanation, to build (redacted) only if someone asks. */
-  keep?: (requestId: string, files: () => LastRequestFiles) => void;
+  /** Absent: no dashboard. Told each ended request's explanation, to build (redacted) only if someone asks, and about how many characters it keeps. */
+  keep?: (requestId: string, files: () => LastRequestFiles, chars: number) => void;
   now(): number;
   /** The wall clock, for the saved request's `received_at`. */
   date(): Date;
@@ -65,19 +66,23 @@ export function createRequestWatcher(options: RequestWatcherOptions): ((init: Wa
 
 function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestWatch {
   const { level, redact, table, saver, keep } = options;
-  const debug = (line: string) => options.debug(`debug ${line} · ${init.requestId}`);
+  // What the closures below keep of the request: never `init` itself, whose body may be 30 MB and
+  // would then live as long as the request (and its explanation) does.
+  const { requestId, method, path, trace } = init;
+  const headers = [...init.headers];
+  const clientBody = clipText(init.body, RETENTION_LIMITS.bodyChars);
+  const model = level >= 1 ? modelIn(init.body) : "";
+  const debug = (line: string) => options.debug(`debug ${line} · ${requestId}`);
   const receivedAt = options.date().toISOString();
   const upstream = watchUpstream(options.upstream, { level, debug, redact, now: options.now });
   const trims: TrimReport[] = [];
   let routeShown: RouteDecision | undefined;
   let errorBody: Promise<string> | undefined;
-  let model: string | undefined;
-  const modelOf = () => (model ??= modelIn(init.body));
   const showRoute = () => {
-    const route = init.trace.route;
+    const route = trace.route;
     if (level < 1 || route === undefined || route === routeShown) return;
     routeShown = route;
-    debug(redact.text(describeRoute(modelOf(), route, table)));
+    debug(redact.text(describeRoute(model, route, table)));
   };
   if (level >= 3) debug(redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(init.body)}`));
 
@@ -95,7 +100,7 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
       if (level < 1) return;
       if (route !== routeShown) {
         routeShown = route;
-        debug(redact.text(describeRoute(modelOf(), route, table)));
+        debug(redact.text(describeRoute(model, route, table)));
       }
       for (const line of describeTrim(report)) debug(redact.text(line));
     },
@@ -112,9 +117,9 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
           const summary = summarizeResponse({
             status: end.status,
             outcome: end.outcome,
-            started: init.trace.started,
+            started: trace.started,
             finishedAt: end.finishedAt,
-            ...(init.trace.metrics ? { metrics: init.trace.metrics } : {}),
+            ...(trace.metrics ? { metrics: trace.metrics } : {}),
             ...(body === undefined ? {} : { errorBody: body }),
             ...(upstream.forwarded() === undefined ? {} : { forwarded: upstream.forwarded()! }),
             ...(end.error === undefined ? {} : { thrown: end.error }),
@@ -123,25 +128,41 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
             showRoute();
             debug(redact.text(describeResponse(summary)));
           }
-          const files = () =>
-            formatLastRequest(
-              { requestId: init.requestId, receivedAt, method: init.method, path: init.path, headers: init.headers, body: init.body, ...(init.trace.route ? { route: init.trace.route } : {}), trims, calls: upstream.calls, summary },
-              table,
-              redact,
-            );
+          const capture = boundedCapture({ requestId, receivedAt, method, path, headers, body: clientBody, ...(trace.route ? { route: trace.route } : {}), trims, calls: upstream.calls, summary });
+          const files = filesOf(capture.capture, table, redact);
           saver?.save(files);
-          keep?.(init.requestId, files);
+          keep?.(requestId, files, capture.chars);
         });
       });
     },
   };
 }
 
+/**
+ * What is kept of a request once it ended: each body (the client's, every upstream call's) cut at
+ * RETENTION_LIMITS.bodyChars, in strings of their own, so that neither the dashboard's last
+ * explanations nor the queued saved request hold a 30 MB prompt; and about how many characters that is.
+ */
+function boundedCapture(capture: LastRequestCapture): { capture: LastRequestCapture; chars: number } {
+  const max = RETENTION_LIMITS.bodyChars;
+  const body = clipText(capture.body, max);
+  const calls = capture.calls.map((call) => ({ ...call, body: clipText(call.body, max) }));
+  // Headers are bounded by the server's maxHeaderSize; a copy, so the request's Headers object goes.
+  const headers = [...capture.headers];
+  const chars = body.length + calls.reduce((sum, call) => sum + call.body.length, 0) + headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+  return { capture: { ...capture, body, calls, headers }, chars };
+}
+
+/** Built here, not in watchRequest: a closure made there would keep its whole scope (the request's body among it) alive. */
+function filesOf(capture: LastRequestCapture, table: RoutingTable, redact: Redactor): () => LastRequestFiles {
+  return () => formatLastRequest(capture, table, redact);
+}
+
 /** The client's `model`, for the debug lines (a body that is not JSON has none). */
 function modelIn(body: string): string {
   try {
     const model = (JSON.parse(body) as { model?: unknown }).model;
-    return typeof model === "string" ? model : "(no model)";
+    return typeof model === "string" ? clipText(model, RETENTION_LIMITS.modelChars) : "(no model)";
   } catch {
     return "(no model)";
   }

@@ -1,5 +1,6 @@
 import type { RequestMetrics } from "./request-log.js";
 import type { RequestOutcome } from "./request-metrics.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
 
 /** How a /v1/messages request ended, as the debug log and the saved last request tell it. */
 export interface ResponseSummary {
@@ -45,6 +46,7 @@ export function summarizeResponse(input: SummaryInput): ResponseSummary {
   }
   if (summary.error === undefined && input.errorBody !== undefined) summary.error = errorMessageOf(input.errorBody);
   if (summary.error === undefined && input.thrown !== undefined) summary.error = input.thrown instanceof Error ? input.thrown.message : String(input.thrown);
+  if (summary.error !== undefined) summary.error = clipText(summary.error, RETENTION_LIMITS.messageChars);
   return summary;
 }
 

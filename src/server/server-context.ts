@@ -12,6 +12,7 @@ import type { Templates } from "../templates/load-templates.js";
 import type { BackendCapacities } from "./backend-capacities.js";
 import type { BackendQueues } from "./backend-queue.js";
 import type { ServerFactsStore } from "./server-facts-store.js";
+import type { Redactor } from "./redact-secrets.js";
 import type { ClaudeCodeDriftAlarm } from "./claude-code-drift.js";
 import type { Dashboard } from "./routes/dashboard.js";
 import type { MetricsRegistry } from "./metrics.js";
@@ -42,6 +43,8 @@ export interface ServerContext {
   /** Trimmed system prompts and shaped tools by content: trimmed once per distinct prefix, not per request. */
   prefixCache: PrefixCache;
   validateMessages: ValidateFunction;
+  /** Keeps known secrets (backend keys, the token, credential-like env values) out of what an upstream error hands the client; absent: each backend's own key and headers only. */
+  redact?: Redactor;
   /** What each local backend's server said about itself: its context and how many requests it runs at once (absent: nothing is read). */
   serverFacts?: ServerFactsStore;
   /** Each local backend's queue limits and where they come from (backend-capacity.ts); absent: no queue. */

@@ -47,6 +47,7 @@ import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
 import { findPackageRoot } from "../package-root.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
+import { RETENTION_LIMITS } from "../retention-limits.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
@@ -156,17 +157,19 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     claudeCodeDrift: () => ctx.claudeCodeDrift?.last(),
     maxRequests: 200,
     maxExplanations: 50,
+    maxExplanationChars: RETENTION_LIMITS.explanationChars,
     maxClients: 8,
     pollMs: 250,
     date: () => new Date(),
   });
   ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000 };
+  ctx.redact = createRedactor(collectSecrets(table, ctx.backends, options.env, authToken));
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
     level: options.debugLevel ?? 0,
     // Asked for by MALLEX_DEBUG: shown on the terminal whatever observability.request_log says.
     debug: (line) => logWriter.write(line, options.print),
-    redact: createRedactor(collectSecrets(table, ctx.backends, options.env, authToken)),
+    redact: ctx.redact,
     table,
     upstream: ctx.upstream,
     ...(saver === undefined ? {} : { saver }),

@@ -5,6 +5,13 @@ import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { PrefixCache, PromptPart } from "../trim/prefix-cache.js";
 import { MAX_JSON_DEPTH } from "./check-json-depth.js";
 import { scanJsonBody, type FieldSpan } from "./scan-json-body.js";
+import { formatNumber } from "../format-number.js";
+
+/**
+ * The longest `model` a request may name (real ones are under 100 characters; a local one may be a
+ * long repository path): a 30 MB one cost a second of the event loop in the routing rules' globs.
+ */
+export const MAX_MODEL_CHARS = 1024;
 
 export type MessagesBodyCheck = { ok: true; request: MessagesRequest; source: PromptSource } | { ok: false; message: string };
 
@@ -34,6 +41,9 @@ export function checkMessagesBody(text: string, validate: ValidateFunction, opti
   } catch (error) {
     return { ok: false, message: `The request body is not valid JSON: ${(error as Error).message}` };
   }
+  const model = body !== null && typeof body === "object" ? (body as { model?: unknown }).model : undefined;
+  // Before anything matches it against the routing rules: a model name is a name.
+  if (typeof model === "string" && model.length > MAX_MODEL_CHARS) return { ok: false, message: `model: a model name has at most ${formatNumber(MAX_MODEL_CHARS)} characters; this one has ${formatNumber(model.length)}.` };
   if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
   // Known parts are left out of the walk (their `0` stand-ins too): everything else in the body is
   // checked as always. The object is JSON.parse's own, so the parts are set on it in place.

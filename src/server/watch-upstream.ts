@@ -3,6 +3,7 @@ import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { UpstreamResponse } from "../backends/send-upstream-post.js";
 import { clip, describeUpstreamRequest, type DebugLevel } from "./debug-lines.js";
 import type { Redactor } from "./redact-secrets.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
 
 /** One call a request made to its backend, as sent (headers and body unredacted: redact before showing). */
 export interface UpstreamCall {
@@ -49,7 +50,8 @@ export function watchUpstream(client: UpstreamClient, options: UpstreamWatchOpti
   const calls: UpstreamCall[] = [];
   let forwarded: ForwardedText | undefined;
   const post: UpstreamClient["post"] = async (url, init) => {
-    const call: UpstreamCall = { url, headers: init.headers, body: init.body };
+    // Its start only: the whole body is the request's to send, not the record's to keep.
+    const call: UpstreamCall = { url, headers: init.headers, body: clipText(init.body, RETENTION_LIMITS.bodyChars) };
     calls.push(call);
     if (level >= 1) debug(redact.text(describeUpstreamRequest(url, init.body)));
     if (level >= 2) debug(`upstream request body: ${clip(redact.text(init.body))}`);

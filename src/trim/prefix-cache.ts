@@ -1,4 +1,5 @@
 import { createLruMap, type LruMap } from "../lru-map.js";
+import { copyString, RETENTION_LIMITS } from "../retention-limits.js";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
@@ -30,6 +31,11 @@ export interface PrefixCacheOptions {
   maxParts?: number;
   /** Trimmed prefixes remembered (one per part combination, profile and tool_choice). Default 32. */
   maxPrefixes?: number;
+  /**
+   * Longest JSON text of a part remembered (default RETENTION_LIMITS.prefixPartChars): a larger one
+   * is trimmed on each request, not kept, so the cache holds at most maxParts × 3 of these.
+   */
+  maxPartChars?: number;
 }
 
 export type PromptPart = "system" | "tools";
@@ -57,8 +63,14 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   let nextId = 0;
   let hits = 0;
   let misses = 0;
+  const maxPartChars = options.maxPartChars ?? RETENTION_LIMITS.prefixPartChars;
+  let uncached = false;
   const idOf = (part: KeyedPart, json: string | undefined, value: unknown): string => {
     if (json === undefined) return "-";
+    if (json.length > maxPartChars) {
+      uncached = true;
+      return "";
+    }
     let known = parts[part].get(json);
     if (known === undefined) {
       known = { id: ++nextId, value: deepFreeze(value) };
@@ -68,9 +80,10 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
     return String(known.id);
   };
   return {
-    parsed: (part, json) => parts[part].get(json)?.value,
+    parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
     prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;
+      uncached = false;
       const preamble = context.preamble.length === 0 ? undefined : preambleKey(context.preamble);
       const key = [
         plan.profile.name,
@@ -90,7 +103,8 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
       }
       misses += 1;
       const prefix = make();
-      prefixes.set(key, { plan, prefix });
+      // A part too long to keep has no id: its prefix (which holds its trimmed text) is not kept either.
+      if (!uncached) prefixes.set(key, { plan, prefix });
       return prefix;
     },
     stats: () => ({ hits, misses }),
@@ -99,11 +113,6 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
 
 function samePlan(a: TrimPlan, b: TrimPlan): boolean {
   return a.profile === b.profile && a.trimming === b.trimming && a.filters === b.filters && a.tools === b.tools && a.size === b.size;
-}
-
-/** A string with its own storage (a slice of a larger string keeps the larger one alive). */
-function copyString(text: string): string {
-  return Buffer.from(text, "utf16le").toString("utf16le");
 }
 
 /** Frozen through and through: a value every request with the same text shares must never change under one of them. */

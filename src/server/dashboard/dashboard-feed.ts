@@ -4,6 +4,7 @@ import type { ClaudeCodeDrift } from "../claude-code-drift.js";
 import type { LastRequestFiles } from "../format-last-request.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import type { SupervisorPool } from "../supervisor-pool.js";
+import { RETENTION_LIMITS } from "../../retention-limits.js";
 import { summarizeMemory, type MemorySummary } from "./memory-summary.js";
 import type { CapacitySummary } from "./capacity-summary.js";
 import type { ContextSummary } from "./context-summary.js";
@@ -39,9 +40,11 @@ export interface DashboardFeedOptions {
   contexts?: () => ContextSummary[];
   /** The drift alarm's latest warning (ServerContext.claudeCodeDrift); absent: none. */
   claudeCodeDrift?: () => ClaudeCodeDrift | undefined;
-  /** Recent requests kept (their summaries), and of those the explanations kept. */
+  /** Recent requests kept (their summaries), and of those the explanations kept, at most maxExplanationChars of them together. */
   maxRequests: number;
   maxExplanations: number;
+  /** Default RETENTION_LIMITS.explanationChars. */
+  maxExplanationChars?: number;
   /** At most this many live /ui/events clients. */
   maxClients: number;
   /** How often server and pool states are read while a client listens (a state change has no event of its own). */
@@ -57,21 +60,29 @@ export interface DashboardFeedOptions {
 export interface DashboardFeed {
   /** A /v1/messages request ended: summarized on the next turn of the event loop, not on its path. */
   requestEnded(id: string, trace: RequestTrace, end: RequestEnd): void;
-  /** Its explanation (the saved-last-request files, redacted), built only if asked for. */
-  keepExplanation(id: string, files: () => LastRequestFiles): void;
+  /** Its explanation (the saved-last-request files, redacted), built only if asked for; `chars`: about how much it keeps. */
+  keepExplanation(id: string, files: () => LastRequestFiles, chars: number): void;
   explanation(id: string): LastRequestFiles | undefined;
   /** A supervisor event (from the CLI, which creates the supervisors). */
   serverEvent(key: string, event: SupervisorEvent): void;
   snapshot(): Extract<DashboardMessage, { type: "snapshot" }>;
-  /** Undefined when maxClients already listen; else the way to stop listening. */
-  subscribe(listener: (message: DashboardMessage) => void): (() => void) | undefined;
+  /**
+   * The way to stop listening. When maxClients already listen, the oldest that can be let go (it
+   * gave `evict`) is told so and dropped: every client here presented the one mallex token (or
+   * none is needed), so the newest page is the user's, not the one that came first and squats.
+   * Undefined only when none of them can be let go.
+   */
+  subscribe(listener: (message: DashboardMessage) => void, evict?: () => void): (() => void) | undefined;
 }
 
 export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
   const requests: RequestSummary[] = [];
-  const explanations = new Map<string, () => LastRequestFiles>();
+  const explanations = new Map<string, { files: () => LastRequestFiles; chars: number }>();
+  let explanationChars = 0;
+  const maxExplanationChars = options.maxExplanationChars ?? RETENTION_LIMITS.explanationChars;
   const histories = new Map<string, ServerHistory>();
-  const listeners = new Set<(message: DashboardMessage) => void>();
+  // In the order they came: the first is the oldest. Each with how to let it go, when it can be.
+  const listeners = new Map<(message: DashboardMessage) => void, (() => void) | undefined>();
   let poll: ReturnType<typeof setInterval> | undefined;
 
   const historyOf = (key: string): ServerHistory => {
@@ -89,7 +100,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       return summarizeServer(supervisor, history);
     });
   const broadcast = (message: DashboardMessage) => {
-    for (const listener of listeners) listener(message);
+    for (const listener of [...listeners.keys()]) listener(message);
   };
   const serversAndMemory = () => {
     const memory = summarizeMemory(options.supervisors);
@@ -124,11 +135,22 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
         broadcast({ type: "request", request: summary });
       });
     },
-    keepExplanation(id, files) {
-      explanations.set(id, files);
-      if (explanations.size > options.maxExplanations) explanations.delete(explanations.keys().next().value!);
+    keepExplanation(id, files, chars) {
+      const before = explanations.get(id);
+      if (before !== undefined) explanationChars -= before.chars;
+      explanations.delete(id);
+      // One too large for the whole budget is not kept at all (its summary still is).
+      if (chars > maxExplanationChars) return;
+      explanations.set(id, { files, chars });
+      explanationChars += chars;
+      // Oldest out, until both the count and the characters fit.
+      for (const [oldest, kept] of explanations) {
+        if (explanations.size <= options.maxExplanations && explanationChars <= maxExplanationChars) break;
+        explanations.delete(oldest);
+        explanationChars -= kept.chars;
+      }
     },
-    explanation: (id) => explanations.get(id)?.(),
+    explanation: (id) => explanations.get(id)?.files(),
     serverEvent(key, event) {
       const history = applyServerEvent(historyOf(key), event);
       // The time a state began, from the event that began it (the poll sees a change only while someone listens).
@@ -145,9 +167,14 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       ...(options.contexts ? { contexts: options.contexts() } : {}),
       supervises: (options.supervisors?.backends.size ?? 0) > 0,
     }),
-    subscribe(listener) {
-      if (listeners.size >= options.maxClients) return undefined;
-      listeners.add(listener);
+    subscribe(listener, evict) {
+      while (listeners.size >= options.maxClients) {
+        const oldest = [...listeners].find(([, canEvict]) => canEvict !== undefined);
+        if (oldest === undefined) return undefined;
+        listeners.delete(oldest[0]);
+        oldest[1]!();
+      }
+      listeners.set(listener, evict);
       if (poll === undefined) {
         serverChanges.reset();
         poolChanges.reset();

@@ -3,6 +3,7 @@ import { describeTrimRules } from "../../trim/summarize-trim-report.js";
 import { NOTABLE_WAIT_MS, speedsOf } from "../request-log.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import { routeLabelsOf } from "../route-header.js";
+import { clipText, RETENTION_LIMITS } from "../../retention-limits.js";
 
 /** One finished /v1/messages request as the dashboard and `mallex status` show it: numbers and words, never prompt text. */
 export interface RequestSummary {
@@ -68,5 +69,7 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
   }
   if (summary.error === undefined && end.outcome === "error") summary.error = end.error instanceof Error ? end.error.message : `status ${end.status}`;
   if (summary.error === undefined && end.outcome === "cancelled") summary.error = "the client went away";
+  // A message may quote what the client sent (its model, a tool's name): 200 of these are kept.
+  if (summary.error !== undefined) summary.error = clipText(summary.error, RETENTION_LIMITS.messageChars);
   return summary;
 }

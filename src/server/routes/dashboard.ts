@@ -125,7 +125,18 @@ function eventStream(dashboard: Dashboard, signal: AbortSignal): Response | unde
     }
   };
   const send = (message: DashboardMessage) => write(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`);
-  const unsubscribe = dashboard.feed.subscribe(send);
+  // Let go for a newer client (the feed's bound): told why, then closed; its page may reconnect.
+  const evict = () => {
+    write(`event: evicted\ndata: ${JSON.stringify({ type: "evicted", message: "A newer dashboard took this one's place." })}\n\n`);
+    const controller = controllerRef;
+    stop();
+    try {
+      controller?.close();
+    } catch {
+      // Already closed by the reader's cancel.
+    }
+  };
+  const unsubscribe = dashboard.feed.subscribe(send, evict);
   if (unsubscribe === undefined) return undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {

@@ -26,6 +26,7 @@ import { TranslateError } from "../../translate/translate-error.js";
 import { createAnthropicStreamTransformer } from "../../translate/translate-openai-stream.js";
 import { MallexError } from "../../mallex-error.js";
 import { SupervisorError } from "../../supervisor/supervisor-error.js";
+import { clipText, RETENTION_LIMITS } from "../../retention-limits.js";
 import { mapErrorTypeToStatus, mapStatusToErrorType } from "../../translate/anthropic-error.js";
 import { BackendQueueFullError } from "../backend-queue.js";
 import { errorResponse, type ErrorResponseOptions } from "../error-response.js";
@@ -39,6 +40,7 @@ import { replaySSE, streamSSE } from "../sse-response.js";
 import { routeRequest } from "../route-with-classifier.js";
 import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import type { ServerContext } from "../server-context.js";
+import { createRedactor, type Redactor } from "../redact-secrets.js";
 import { escalateOnTtft, learnFromRequest } from "../ttft-routing.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
 import { forcedCallPlan, keepForcedCall, type ForcedCall } from "../keep-forced-call.js";
@@ -55,7 +57,8 @@ export async function handleMessages(req: Request, body: string, ctx: ServerCont
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
   const request = check.request;
-  if (ctx.trace) ctx.trace.model = request.model;
+  // What the summaries, logs and metrics keep of the client's model: a name, not whatever it sent.
+  if (ctx.trace) ctx.trace.model = clipText(request.model, RETENTION_LIMITS.modelChars);
   const thread = declineThread(request);
   if (thread) return errorResponse(400, thread.message, { retry: false, requestId: ctx.requestId, details: thread.details });
   const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });
@@ -68,7 +71,7 @@ export async function handleMessages(req: Request, body: string, ctx: ServerCont
   const routing = routeRequest(ctx, { input: { model: request.model, facts, sessionTier }, request, sessionId, signal: req.signal, available: (name) => backendAvailability(ctx, name) });
   const routed = routing instanceof Promise ? await routing : routing;
   if (!routed.ok) {
-    ctx.log(`${request.model} · no route · ${routed.message}`);
+    ctx.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
     return errorResponse(503, routed.message, { retry: false, requestId: ctx.requestId });
   }
   if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
@@ -88,12 +91,12 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   if (ctx.trace) ctx.trace.route = route;
   // A --server-command may run another model than the profile names: the log says which one answers.
   const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
-  const routeLabel = `${request.model} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
+  const routeLabel = `${clipText(request.model, RETENTION_LIMITS.modelChars)} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
   if (backend.kind === "anthropic") {
     ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
     // Begun before the first await: a half-open breaker's one probe is this request's, not the next one's.
     const ticket = ctx.breakers?.begin(backend.name);
-    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) }).then(
+    return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs), redact: redactorOf(ctx).text }).then(
       (response) => {
         ticket?.end(isBackendFailureStatus(response.status) ? { ok: false, ...retryAfterOf(response.headers.get("retry-after")) } : { ok: true });
         return response;
@@ -190,7 +193,8 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
     metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];
   };
   const limits = { contextWindow: window, maxTokens: upstreamRequest.max_tokens, onContextFull };
-  const translateContext = { model: request.model, tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap, ...limits };
+  // The answer names the model asked for, as a name: no real one is longer than the cap.
+  const translateContext = { model: clipText(request.model, RETENTION_LIMITS.modelChars), tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap, ...limits };
   return {
     route,
     routeLabel,
@@ -390,6 +394,12 @@ function holdJsonText(sink: AnswerSink): AnswerSink {
 }
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
+/** The server's redactor; a context built without one (tests of the app alone) still keeps each backend's key and headers out. */
+function redactorOf(ctx: ServerContext): Redactor {
+  // Short values (a local server's placeholder key, `none`) are no secrets: see collectSecrets.
+  return ctx.redact ?? createRedactor(Object.values(ctx.backends).flatMap((backend) => [backend.apiKey ?? "", ...Object.values(backend.headers)].filter((value) => value.length >= 6)));
+}
+
 function failure(error: unknown, ctx: ServerContext, routeLabel: string): Response {
   const reply = describeFailure(error, ctx, routeLabel);
   return errorResponse(reply.status, reply.message, { ...reply.options, requestId: ctx.requestId });
@@ -410,7 +420,8 @@ function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string)
     ctx.log(`${routeLabel} · backend failed: ${error.message}`);
     const backend = ctx.backends[error.backend];
     const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey });
-    return reply(described.status, described.message, { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+    // The server's own words are in the message: a key it echoed is not the client's to see.
+    return reply(described.status, redactorOf(ctx).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
   if (error instanceof Error && error.name === "AbortError") {

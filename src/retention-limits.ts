@@ -1,0 +1,42 @@
+import { formatNumber } from "./format-number.js";
+
+/**
+ * How much of what clients send mallex keeps once a request is done (and how much it writes to its
+ * log): every retained string is capped, one by one and in total, so that no request — a 30 MB
+ * `model` name, a 30 MB prompt — can grow the proxy's memory or its files past these. The README's
+ * "Memory budget" table states them; change both together.
+ */
+export const RETENTION_LIMITS = Object.freeze({
+  /** A client's `model` as request summaries, log lines and debug lines keep it (real ones are under 100). */
+  modelChars: 256,
+  /** Each body (the client's, each upstream call's) in a dashboard explanation or the saved last request. */
+  bodyChars: 1024 * 1024,
+  /** All the dashboard's kept explanations together (each is at most a few bodies of bodyChars). */
+  explanationChars: 16 * 1024 * 1024,
+  /** An error message a request summary keeps (the dashboard's, the saved response.json). */
+  messageChars: 4096,
+  /** One line of mallex.log (and of the terminal's echo of it). */
+  logLineChars: 16 * 1024,
+  /** An upstream error body read, passed on to the client or kept in a summary. */
+  errorBodyBytes: 64 * 1024,
+  /** A system prompt, tool list or conversation opening the prefix cache keeps by its JSON text (larger ones are trimmed each time). */
+  prefixPartChars: 2 * 1024 * 1024,
+});
+
+/**
+ * `text` when it has at most `max` characters; else its first `max` with how many more there were,
+ * in a string of its own (a slice would keep the whole of a 30 MB original alive for as long as
+ * the short one is kept).
+ *
+ * @example
+ * clipText("a".repeat(10), 4) // "aaaa… [6 more chars cut by mallex]"
+ */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return copyString(`${text.slice(0, max)}… [${formatNumber(text.length - max)} more chars cut by mallex]`);
+}
+
+/** A string with its own storage (V8 keeps a slice of a larger string as a view of it). */
+export function copyString(text: string): string {
+  return Buffer.from(text, "utf16le").toString("utf16le");
+}
