@@ -202,10 +202,14 @@ function requestBody(protocol, prompt, maxTokens) {
   return { model: "claude-sonnet-4-5", messages, max_tokens: maxTokens, temperature: 0, stream: true };
 }
 
-/** Prefill: the prompt tokens the server computed (not a reused prefix) over the time to the first token. Decode: the tokens after the first over the time from the first to the last. */
-function rates({ ttft, lastToken, usage }) {
+/**
+ * Prefill: the prompt tokens the server computed (not a reused prefix) over the time to the first token.
+ * Decode: the tokens after the first read over the time from the first read to the last (a piece is a
+ * token on every server here, so a server whose writes carry several tokens gains nothing by it).
+ */
+function rates({ ttft, lastToken, firstPieces = 1, usage }) {
   const computed = usage.prompt - usage.cached;
-  return { prefill: computed / (ttft / 1000), decode: (usage.completion - 1) / ((lastToken - ttft) / 1000), promptTokens: computed, completion: usage.completion };
+  return { prefill: computed / (ttft / 1000), decode: (usage.completion - firstPieces) / ((lastToken - ttft) / 1000), promptTokens: computed, completion: usage.completion };
 }
 
 async function untilServed(send) {
@@ -221,7 +225,8 @@ async function untilServed(send) {
 }
 
 const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
+  // NaN: a decode with no time between its first read and its last (the whole answer in one read).
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
