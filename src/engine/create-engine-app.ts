@@ -81,8 +81,12 @@ function stream(engine: LoadedEngine, prepared: PreparedCompletion, identity: Re
       });
       const sse = (data: object | string) => `data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
       controller.enqueue(encoder.encode(sse(formatter.start())));
+      let answered = false;
       generateCompletion(engine, prepared, signal, (event) => {
         for (const chunk of formatter.format(event)) writer.push(sse(chunk));
+        // The first piece of the answer goes out at once: the time to the first token is not deferred.
+        if (!answered) writer.flush();
+        answered = true;
         if (event.type === "done") logDone(event);
       })
         .then(() => writer.push(sse("[DONE]")))
