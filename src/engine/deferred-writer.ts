@@ -1,12 +1,13 @@
 /**
  * Text written now but handed to the socket a moment later, all that came meanwhile in one piece.
  *
- * Why: node-llama-cpp hands each new token to JavaScript, which then asks for the next token; that
- * decode is dispatched to the native threads in the same run of promise callbacks (one sequence) or
- * on setImmediate (several: node-llama-cpp's LlamaContext `_scheduleDecode`). A socket write made
- * when the token arrives runs first, on the critical path of every token; on a timer it runs after
- * the dispatch, while the native threads compute the next token, and tokens that came within the
- * same millisecond leave in one write. The bytes, and their order, are the same.
+ * Why: node-llama-cpp hands each new token to JavaScript, which then asks for the next token; with
+ * one sequence that decode is dispatched to the native threads in the same run of promise callbacks
+ * (node-llama-cpp's LlamaContext `_scheduleDecode`). A socket write made when the token arrives runs
+ * before it, on the critical path of every token; on setImmediate it runs in the same event-loop
+ * turn right after those callbacks, while the native threads compute the next token. Not on a timer:
+ * that costs the main thread a wake-up of its own per token, and on a busy machine every wake-up
+ * waits for a core. The bytes, and their order, are the same.
  */
 export interface DeferredWriter {
   /** Queues text; it is written by the next flush. */
@@ -22,10 +23,10 @@ export interface DeferredWriterOptions {
   schedule(flush: () => void): () => void;
 }
 
-/** setTimeout(…, 0): after this turn's promise callbacks and its check phase, where node-llama-cpp dispatches the next decode. */
+/** setImmediate: the check phase of this turn, after its promise callbacks. */
 export const afterThisTurn: DeferredWriterOptions["schedule"] = (flush) => {
-  const timer = setTimeout(flush, 0);
-  return () => clearTimeout(timer);
+  const immediate = setImmediate(flush);
+  return () => clearImmediate(immediate);
 };
 
 export function createDeferredWriter(write: (text: string) => void, { schedule }: DeferredWriterOptions = { schedule: afterThisTurn }): DeferredWriter {

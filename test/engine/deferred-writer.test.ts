@@ -60,12 +60,13 @@ describe("createDeferredWriter", () => {
     expect(writes).toEqual([]);
   });
 
-  it("by default writes after the current event-loop turn: after setImmediate work queued in the same turn", async () => {
+  it("by default writes after the promise callbacks that dispatch the next decode, not when pushed", async () => {
     const order: string[] = [];
     const writer = createDeferredWriter((text) => order.push(text));
     writer.push("written");
-    // node-llama-cpp dispatches its next decode with setImmediate: that must come first.
-    setImmediate(() => order.push("decode dispatched"));
+    expect(order).toEqual([]);
+    // node-llama-cpp dispatches the next decode in a promise callback after the token was handed out.
+    void Promise.resolve().then(() => order.push("decode dispatched"));
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(order).toEqual(["decode dispatched", "written"]);
   });
