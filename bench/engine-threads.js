@@ -234,7 +234,7 @@ const median = (values) => {
 };
 
 const SHAPES = {
-  tiny: "stories260K (trained weights; embedding 64, 8 heads 8 wide, 5 layers, 512-token vocabulary)",
+  tiny: "stories260K (trained weights; embedding 64, 8 heads 8 wide, 4 kv heads, 5 layers, 512-token vocabulary)",
   realistic: "a small real model's shape with random weights (scripts/make-bench-gguf.py: embedding 1024, 16 heads 64 wide, 4 kv heads, 4 layers, feed-forward 2816, Q8_0, llama-2's 32,000-token vocabulary)",
 };
 
@@ -270,7 +270,7 @@ function report({ models, results, runs, loadedRuns, llamaServers }) {
     const all = rows.flatMap((result) => Object.values(result.byTarget).flat());
     const promptTokens = median(all.map((sample) => sample.promptTokens));
     const short = rows.flatMap((result) => Object.values(result.byTarget).flat().filter((sample) => sample.completion < result.answerTokens));
-    const loads = spec.loads.includes("loaded") ? `idle: up to ${runs} runs each; loaded: up to ${loadedRuns} runs each while the bench keeps one busy-looping process on every CPU (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)` : `idle only, ${runs} runs each`;
+    const loads = spec.loads.includes("loaded") ? `idle: up to ${runs} runs each; loaded: up to ${loadedRuns} runs each while the bench keeps one busy-looping process on every CPU (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)` : `idle only, up to ${runs} runs each (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)`;
     return [
       `#### ${basename(spec.model)}: ${SHAPES[spec.name] ?? "as given"}`,
       "",
