@@ -27,7 +27,10 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, ".cache", "llama.cpp", "src", "gguf-py"))
+GGUF_PY = os.path.join(ROOT, ".cache", "llama.cpp", "src", "gguf-py")
+if not os.path.isdir(GGUF_PY):
+    raise SystemExit(f"{GGUF_PY} is missing: run `npm run build:llama-server` first (it unpacks llama.cpp's source there)")
+sys.path.insert(0, GGUF_PY)
 import gguf  # noqa: E402
 
 TOKENIZER_SOURCE = os.path.join(ROOT, "..", "shared", "models", "llama-2-tiny-random-chatml.gguf")
