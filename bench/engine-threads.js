@@ -15,11 +15,20 @@
 // binary with the AVX-512 variants removed prefilled as fast as llama-server. Heads 64 or 128 wide, as
 // in real models, take tinyBLAS on both, so the prefill gap here belongs to this model, not to mallex.
 //
-//   node bench/engine-threads.js [--model FILE.gguf] [--threads 1,2,4] [--runs 5] [--loaded-runs 3]
+// So the default run measures a second model too: a GGUF of a small real model's shape (embedding 1024,
+// 16 heads 64 wide, 4 layers, Q8_0) with random weights and llama-2's tokenizer, written at bench time
+// by scripts/make-bench-gguf.py (llama.cpp's gguf-py) and cached in .cache/bench-models. Its tokens
+// cost milliseconds, not the ~1.4 ms of stories260K, so per-token overhead weighs what it would on a
+// real model; it runs idle only. And where .cache/llama.cpp/build-native has a llama-server built for
+// this CPU (`npm run build:llama-server-native`: GGML_NATIVE, AVX-512 here), it is measured beside the
+// portable one CI builds (AVX2): node-llama-cpp's prebuilt binary loads its best CPU variant, so the
+// native build is the like-for-like one on a CPU with AVX-512.
+//
+//   node bench/engine-threads.js [--model FILE.gguf | --only tiny|realistic] [--threads 1,2,4] [--runs 5] [--loaded-runs 3]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
@@ -28,10 +37,18 @@ import { createChildren } from "./peer-process.js";
 import { timedStream } from "./timed-stream.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const LLAMA_SERVER = join(root, ".cache", "llama.cpp", "build", "bin", "llama-server");
+const LLAMA_SERVERS = [
+  { label: "llama-server", path: join(root, ".cache", "llama.cpp", "build", "bin", "llama-server") },
+  { label: "llama-server native", path: join(root, ".cache", "llama.cpp", "build-native", "bin", "llama-server") },
+];
+const GGUF_GENERATOR = join(root, "scripts", "make-bench-gguf.py");
+const REALISTIC_MODEL = join(root, ".cache", "bench-models", "llama-1024x4-h64-q8_0.gguf");
 // The largest model in ../shared/models with trained weights: it writes real text, so decoding runs
 // the whole answer (llama-2-tiny-random is bigger on disk but random).
 const DEFAULT_MODEL = fileURLToPath(new URL("../../shared/models/stories260K-chatml.gguf", import.meta.url));
+const TINY = { name: "tiny", model: DEFAULT_MODEL, promptChars: 3_400, loads: ["idle", "loaded"] };
+// ~500 tokens of llama-2's vocabulary: a prefill of about a second at one thread.
+const REALISTIC = { name: "realistic", model: REALISTIC_MODEL, promptChars: 2_000, loads: ["idle"] };
 // stories260K was trained on 2,048 tokens; the prompt and the answer fit in twice that.
 const CONTEXT = 4096;
 const DECODE_TOKENS = 128;
@@ -61,63 +78,78 @@ function promptFor(n, chars) {
   return text.trim();
 }
 
-export async function benchEngineThreads({ model = DEFAULT_MODEL, threadCounts, runs = 5, loadedRuns = 3, promptChars = 3_400 } = {}) {
-  threadCounts ??= Array.from({ length: cpus().length }, (_, i) => i + 1);
-  const hasLlamaServer = existsSync(LLAMA_SERVER);
+/** The realistic-shaped GGUF, written once by scripts/make-bench-gguf.py and then read from the cache. */
+export function ensureRealisticModel(path = REALISTIC_MODEL) {
+  if (existsSync(path)) return path;
+  mkdirSync(dirname(path), { recursive: true });
+  console.error(`writing ${path} (scripts/make-bench-gguf.py, once)`);
+  execFileSync("python3", [GGUF_GENERATOR, "--out", path], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  return path;
+}
+
+export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCounts, runs = 5, loadedRuns = 3 } = {}) {
+  // 1, 2, 4, … up to the CPUs (and the CPU count itself): every count on a small machine, and a run
+  // that still ends in minutes on a 16-core one.
+  threadCounts ??= [...new Set([...Array.from({ length: Math.floor(Math.log2(cpus().length)) + 1 }, (_, i) => 2 ** i), cpus().length])];
+  const llamaServers = LLAMA_SERVERS.filter((server) => existsSync(server.path));
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-threads-"));
   const mallex = join(root, "bin", "mallex.js");
   const results = [];
   let nextRun = 0;
   try {
-    for (const threads of threadCounts) {
-      const targets = [];
-      const start = async (label, protocol, command, args, { env, readyPath }) => {
-        const port = await findFreePort();
-        const url = `http://127.0.0.1:${port}`;
-        await children.start(label, command, [...args, "--port", String(port)], { env: { ...process.env, ...env }, cwd: root, readyUrl: `${url}${readyPath}` });
-        const path = protocol === "openai" ? "/v1/chat/completions" : "/v1/messages";
-        targets.push({ label, protocol, send: (n, answerTokens = PROBE_TOKENS) => timedStream(`${url}${path}`, requestBody(protocol, promptFor(n, promptChars), answerTokens), { protocol, headers: protocol === "anthropic" ? { "anthropic-version": "2023-06-01" } : {} }) });
-      };
-      await start("engine direct", "openai", process.execPath, [mallex, "engine", "--model", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], { readyPath: "/v1/models" });
-      await start("through mallex", "anthropic", process.execPath, [mallex, "proxy", "--embedded", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], { env: { MALLEX_HOME: join(home, `mallex-${threads}`) }, readyPath: "/health" });
-      if (hasLlamaServer) {
-        // As the engine runs: one slot, flash attention off (the engine turns it off on the CPU;
-        // llama-server's default, auto, turns it on, and decodes this model ~4× slower with it here).
-        await start("llama-server", "openai", LLAMA_SERVER, ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"], { readyPath: "/health" });
-      }
-      const alone = await startInProcess(model, threads, promptChars);
-      targets.push(alone);
-      // The first request loads the engine behind mallex; llama-server answers 503 while it loads.
-      for (const target of targets) await untilServed(() => target.send(nextRun++));
-
-      for (const load of ["idle", "loaded"]) {
-        const background = load === "loaded" ? startBackgroundLoad() : undefined;
-        try {
-          if (background) await new Promise((resolve) => setTimeout(resolve, 1_000));
-          // Two threads on a busy 2-vCPU machine decode at ~1 token/s: the answer is as long as the
-          // engine decodes in DECODE_SECONDS (16 to 128 tokens), so that every cell gets its runs.
-          const probe = rates(await targets[0].send(nextRun++, PROBE_TOKENS));
-          const answerTokens = Math.max(PROBE_TOKENS, Math.min(DECODE_TOKENS, Math.round(probe.decode * DECODE_SECONDS)));
-          const samples = targets.map(() => []);
-          const wanted = load === "idle" ? runs : loadedRuns;
-          const started = Date.now();
-          for (let round = 0; round < wanted && (round < MIN_ROUNDS || Date.now() - started < CELL_BUDGET_MS); round++) {
-            for (let k = 0; k < targets.length; k++) {
-              const i = (round + k) % targets.length;
-              samples[i].push(rates(await targets[i].send(nextRun++, answerTokens)));
-            }
-          }
-          // At the end of the phase: the 1-minute average lags, and by then it has seen the phase.
-          results.push({ threads, load, loadAverage: loadavg()[0], answerTokens, rounds: samples[0].length, byTarget: Object.fromEntries(targets.map((target, i) => [target.label, samples[i]])) });
-        } finally {
-          await background?.stop();
+    for (const spec of models) {
+      const { model, promptChars } = spec;
+      if (model === REALISTIC_MODEL) ensureRealisticModel();
+      for (const threads of threadCounts) {
+        const targets = [];
+        const start = async (label, protocol, command, args, { env, readyPath }) => {
+          const port = await findFreePort();
+          const url = `http://127.0.0.1:${port}`;
+          await children.start(label, command, [...args, "--port", String(port)], { env: { ...process.env, ...env }, cwd: root, readyUrl: `${url}${readyPath}` });
+          const path = protocol === "openai" ? "/v1/chat/completions" : "/v1/messages";
+          targets.push({ label, protocol, send: (n, answerTokens = PROBE_TOKENS) => timedStream(`${url}${path}`, requestBody(protocol, promptFor(n, promptChars), answerTokens), { protocol, headers: protocol === "anthropic" ? { "anthropic-version": "2023-06-01" } : {} }) });
+        };
+        await start("engine direct", "openai", process.execPath, [mallex, "engine", "--model", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], { readyPath: "/v1/models" });
+        await start("through mallex", "anthropic", process.execPath, [mallex, "proxy", "--embedded", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], { env: { MALLEX_HOME: join(home, `mallex-${spec.name}-${threads}`) }, readyPath: "/health" });
+        for (const server of llamaServers) {
+          // As the engine runs: one slot, flash attention off (the engine turns it off on the CPU;
+          // llama-server's default, auto, turns it on, and decodes stories260K ~4× slower with it here).
+          await start(server.label, "openai", server.path, ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"], { readyPath: "/health" });
         }
+        const alone = await startInProcess(model, threads, promptChars);
+        targets.push(alone);
+        // The first request loads the engine behind mallex; llama-server answers 503 while it loads.
+        for (const target of targets) await untilServed(() => target.send(nextRun++));
+
+        for (const load of spec.loads) {
+          const background = load === "loaded" ? startBackgroundLoad() : undefined;
+          try {
+            if (background) await new Promise((resolve) => setTimeout(resolve, 1_000));
+            // Two threads on a busy 2-vCPU machine decode at ~1 token/s: the answer is as long as the
+            // engine decodes in DECODE_SECONDS (16 to 128 tokens), so that every cell gets its runs.
+            const probe = rates(await targets[0].send(nextRun++, PROBE_TOKENS));
+            const answerTokens = Math.max(PROBE_TOKENS, Math.min(DECODE_TOKENS, Math.round(probe.decode * DECODE_SECONDS)));
+            const samples = targets.map(() => []);
+            const wanted = load === "idle" ? runs : loadedRuns;
+            const started = Date.now();
+            for (let round = 0; round < wanted && (round < MIN_ROUNDS || Date.now() - started < CELL_BUDGET_MS); round++) {
+              for (let k = 0; k < targets.length; k++) {
+                const i = (round + k) % targets.length;
+                samples[i].push(rates(await targets[i].send(nextRun++, answerTokens)));
+              }
+            }
+            // At the end of the phase: the 1-minute average lags, and by then it has seen the phase.
+            results.push({ spec, threads, load, loadAverage: loadavg()[0], answerTokens, rounds: samples[0].length, byTarget: Object.fromEntries(targets.map((target, i) => [target.label, samples[i]])) });
+          } finally {
+            await background?.stop();
+          }
+        }
+        await children.stopAll();
+        await alone.dispose();
       }
-      await children.stopAll();
-      await alone.dispose();
     }
-    return report({ model, results, runs, loadedRuns, hasLlamaServer });
+    return report({ models, results, runs, loadedRuns, llamaServers });
   } finally {
     await children.stopAll();
     rmSync(home, { recursive: true, force: true });
@@ -172,10 +204,14 @@ function requestBody(protocol, prompt, maxTokens) {
   return { model: "claude-sonnet-4-5", messages, max_tokens: maxTokens, temperature: 0, stream: true };
 }
 
-/** Prefill: the prompt tokens the server computed (not a reused prefix) over the time to the first token. Decode: the tokens after the first over the time from the first to the last. */
-function rates({ ttft, lastToken, usage }) {
+/**
+ * Prefill: the prompt tokens the server computed (not a reused prefix) over the time to the first token.
+ * Decode: the tokens after the first read over the time from the first read to the last (a piece is a
+ * token on every server here, so a server whose writes carry several tokens gains nothing by it).
+ */
+function rates({ ttft, lastToken, firstPieces = 1, usage }) {
   const computed = usage.prompt - usage.cached;
-  return { prefill: computed / (ttft / 1000), decode: (usage.completion - 1) / ((lastToken - ttft) / 1000), promptTokens: computed, completion: usage.completion };
+  return { prefill: computed / (ttft / 1000), decode: (usage.completion - firstPieces) / ((lastToken - ttft) / 1000), promptTokens: computed, completion: usage.completion };
 }
 
 async function untilServed(send) {
@@ -191,65 +227,86 @@ async function untilServed(send) {
 }
 
 const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
+  // NaN: a decode with no time between its first read and its last (the whole answer in one read).
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-function report({ model, results, runs, loadedRuns, hasLlamaServer }) {
+const SHAPES = {
+  tiny: "stories260K (trained weights; embedding 64, 8 heads 8 wide, 4 kv heads, 5 layers, 512-token vocabulary)",
+  realistic: "a small real model's shape with random weights (scripts/make-bench-gguf.py: embedding 1024, 16 heads 64 wide, 4 kv heads, 4 layers, feed-forward 2816, Q8_0, llama-2's 32,000-token vocabulary)",
+};
+
+function report({ models, results, runs, loadedRuns, llamaServers }) {
   const cell = (result, label, key) => median(result.byTarget[label].map((sample) => sample[key]));
   const num = (value) => Math.round(value).toLocaleString("en-US");
   const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
-  const all = results.flatMap((result) => Object.values(result.byTarget).flat());
-  const promptTokens = median(all.map((sample) => sample.promptTokens));
-  const short = results.flatMap((result) => Object.values(result.byTarget).flat().filter((sample) => sample.completion < result.answerTokens).map(() => result));
   const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
   const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8" }).trim() !== "";
   const signed = (value, digits) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(digits)}`;
   const perToken = { decode: { unit: "ms", format: (seconds) => `${signed(seconds * 1000, 2)} ms` }, prefill: { unit: "µs", format: (seconds) => `${signed(seconds * 1e6, 0)} µs` } };
   const loadOf = (result) => `${result.load === "idle" ? "idle" : `${cpus().length} busy loops`} (${result.loadAverage.toFixed(1)})`;
+  const servers = llamaServers.map((server) => server.label);
 
-  const table = (key, what) => [
-    `| ${what}, median | load (load avg) | runs × answer tokens | engine direct | through mallex | node-llama-cpp alone | llama-server | engine ÷ llama-server (${perToken[key].unit} a token more) | through mallex ÷ direct |`,
-    "|---|---|---|---|---|---|---|---|---|",
-    ...results.map((result) => {
+  const table = (rows, key, what) => [
+    `| ${what}, median | load (load avg) | runs × answer tokens | engine direct | through mallex | node-llama-cpp alone | ${servers.join(" | ")}${servers.length ? " | " : ""}${servers.map((label) => `engine ÷ ${label} (${perToken[key].unit} a token more)`).join(" | ")}${servers.length ? " | " : ""}through mallex ÷ direct |`,
+    `|---|---|---|---|---|---|${servers.map(() => "---|---|").join("")}---|`,
+    ...rows.map((result) => {
       const direct = cell(result, "engine direct", key);
       const through = cell(result, "through mallex", key);
       const alone = cell(result, "node-llama-cpp alone", key);
-      const llama = hasLlamaServer ? cell(result, "llama-server", key) : undefined;
-      const more = llama === undefined ? "" : ` (${perToken[key].format(1 / direct - 1 / llama)})`;
-      return `| ${result.threads} thread${result.threads === 1 ? "" : "s"} | ${loadOf(result)} | ${result.rounds} × ${result.answerTokens} | ${num(direct)} tok/s | ${num(through)} tok/s | ${num(alone)} tok/s | ${llama === undefined ? "—" : `${num(llama)} tok/s`} | ${llama === undefined ? "—" : `${ratio(direct, llama)}${more}`} | ${ratio(through, direct)} |`;
+      const llamas = servers.map((label) => cell(result, label, key));
+      const versus = llamas.map((llama) => `${ratio(direct, llama)} (${perToken[key].format(1 / direct - 1 / llama)})`);
+      return `| ${result.threads} thread${result.threads === 1 ? "" : "s"} | ${loadOf(result)} | ${result.rounds} × ${result.answerTokens} | ${num(direct)} tok/s | ${num(through)} tok/s | ${num(alone)} tok/s | ${llamas.map((llama) => `${num(llama)} tok/s | `).join("")}${versus.map((v) => `${v} | `).join("")}${ratio(through, direct)} |`;
     }),
   ];
-  const fastest = (load, key) => {
-    const rows = results.filter((result) => result.load === load);
-    const best = rows.reduce((a, b) => (cell(b, "engine direct", key) > cell(a, "engine direct", key) ? b : a));
+  const fastest = (rows, load, key) => {
+    const best = rows.filter((result) => result.load === load).reduce((a, b) => (cell(b, "engine direct", key) > cell(a, "engine direct", key) ? b : a));
     return `${best.threads} thread${best.threads === 1 ? "" : "s"}`;
+  };
+  const section = (spec) => {
+    const rows = results.filter((result) => result.spec === spec);
+    const all = rows.flatMap((result) => Object.values(result.byTarget).flat());
+    const promptTokens = median(all.map((sample) => sample.promptTokens));
+    const short = rows.flatMap((result) => Object.values(result.byTarget).flat().filter((sample) => sample.completion < result.answerTokens));
+    const loads = spec.loads.includes("loaded") ? `idle: up to ${runs} runs each; loaded: up to ${loadedRuns} runs each while the bench keeps one busy-looping process on every CPU (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)` : `idle only, up to ${runs} runs each (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)`;
+    return [
+      `#### ${basename(spec.model)}: ${SHAPES[spec.name] ?? "as given"}`,
+      "",
+      `A ~${num(promptTokens)}-token prompt, then an answer of up to ${DECODE_TOKENS} tokens; ${loads}.` + (short.length > 0 ? ` ${short.length} answers ended before their length (the model's end of text).` : ""),
+      "",
+      ...table(rows, "decode", "decode"),
+      "",
+      ...table(rows, "prefill", "prefill"),
+      "",
+      `Fastest engine decode: ${spec.loads.map((load) => `${fastest(rows, load, "decode")} ${load}`).join(", ")}; fastest prefill: ${spec.loads.map((load) => `${fastest(rows, load, "prefill")} ${load}`).join(", ")}.`,
+    ];
   };
   return [
     "### The embedded engine by thread count, idle and under load, against llama-server",
     "",
     `\`npm run bench:engine-threads\` at commit ${commit}${dirty ? " (with uncommitted changes in src/)" : ""}. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB. ` +
-      `Model ${basename(model)}, context ${CONTEXT}, one request at a time: a ~${num(promptTokens)}-token prompt whose first words are unique to the run (so no server reuses a cached prefix), then an answer of ${DECODE_TOKENS} tokens, or fewer where the engine decodes too slowly for ${DECODE_TOKENS} in ${DECODE_SECONDS} s (measured first with a ${PROBE_TOKENS}-token answer, the same length for all four). ` +
-      `Per thread count: \`mallex engine --threads N\` (OpenAI API), \`mallex proxy --embedded --threads N\` (Anthropic API, through the engine it starts), node-llama-cpp alone in the bench's process (its prebuilt binary loaded as the engine loads it, LlamaChat on a fresh context per request) and ${hasLlamaServer ? "`llama-server -t N -np 1 -fa off --jinja` (built by `npm run build:llama-server`, as CI builds it; one slot and no flash attention, as the engine runs)" : "**no llama-server: .cache/llama.cpp/build/bin/llama-server is not built (`npm run build:llama-server`), so its column is empty**"}, ` +
-      `all with context ${CONTEXT}. Idle (the bench adds no load; the 1-minute load average at the end of each phase shows what else ran): up to ${runs} runs each; loaded: up to ${loadedRuns} runs each while the bench keeps one busy-looping process on every CPU (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s). ` +
-      "Runs interleaved in a rotating order. Rates as the client sees them: prefill is the prompt tokens over the time to the first token, decode the answer's tokens after the first over the time from the first to the last." +
-      (short.length > 0 ? ` ${short.length} answers ended before their length (the model's end of text).` : ""),
+      `Context ${CONTEXT}, one request at a time: a prompt whose first words are unique to the run (so no server reuses a cached prefix), then an answer of ${DECODE_TOKENS} tokens, or fewer where the engine decodes too slowly for ${DECODE_TOKENS} in ${DECODE_SECONDS} s (measured first with a ${PROBE_TOKENS}-token answer, the same length for all). ` +
+      `Per thread count: \`mallex engine --threads N\` (OpenAI API), \`mallex proxy --embedded --threads N\` (Anthropic API, through the engine it starts), node-llama-cpp alone in the bench's process (its prebuilt binary loaded as the engine loads it, LlamaChat on a fresh context per request) and ` +
+      (servers.length > 0
+        ? `${llamaServers.map((server) => `\`${server.label}\``).join(" and ")} with \`-t N -np 1 -fa off --jinja\` (one slot and no flash attention, as the engine runs; \`llama-server\`: \`npm run build:llama-server\`, GGML_NATIVE off, AVX2, as CI builds it${servers.includes("llama-server native") ? "; `llama-server native`: `npm run build:llama-server-native`, GGML_NATIVE on, this CPU's own instructions" : ""}), `
+        : "**no llama-server: .cache/llama.cpp/build/bin/llama-server is not built (`npm run build:llama-server`), so its columns are missing**, ") +
+      `all with context ${CONTEXT}. The 1-minute load average at the end of each phase shows what else ran. ` +
+      "Runs interleaved in a rotating order. Rates as the client sees them: prefill is the prompt tokens over the time to the first token, decode the answer's tokens after the first over the time from the first to the last.",
     "",
-    ...table("decode", "decode"),
-    "",
-    ...table("prefill", "prefill"),
-    "",
-    `Fastest engine decode: ${fastest("idle", "decode")} idle, ${fastest("loaded", "decode")} under load; fastest prefill: ${fastest("idle", "prefill")} idle, ${fastest("loaded", "prefill")} under load.`,
+    ...models.flatMap((spec) => [...section(spec), ""]),
   ].join("\n");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { model: { type: "string" }, threads: { type: "string" }, runs: { type: "string" }, "loaded-runs": { type: "string" } } });
+  const { values } = parseArgs({ options: { model: { type: "string" }, only: { type: "string" }, threads: { type: "string" }, runs: { type: "string" }, "loaded-runs": { type: "string" } } });
   try {
+    const models = values.model ? [{ ...TINY, name: "given", model: values.model }] : values.only === "tiny" ? [TINY] : values.only === "realistic" ? [REALISTIC] : [TINY, REALISTIC];
+    if (values.only !== undefined && !["tiny", "realistic"].includes(values.only)) throw new Error(`--only takes tiny or realistic, not ${values.only}`);
     console.log(
       await benchEngineThreads({
-        ...(values.model ? { model: values.model } : {}),
+        models,
         ...(values.threads ? { threadCounts: values.threads.split(",").map(Number) } : {}),
         ...(values.runs ? { runs: Number(values.runs) } : {}),
         ...(values["loaded-runs"] ? { loadedRuns: Number(values["loaded-runs"]) } : {}),

@@ -6,8 +6,9 @@ import { StringDecoder } from "node:string_decoder";
 
 /**
  * POSTs `body` (an object; streamed) and resolves with `{ ttft, lastToken, total }` (ms from just
- * before the request is written) and `usage: { prompt, cached, completion }`, read from the OpenAI
- * usage chunk or the Anthropic message_start / message_delta events.
+ * before the request is written), `firstPieces` (the text pieces that arrived with the first) and
+ * `usage: { prompt, cached, completion }`, read from the OpenAI usage chunk or the Anthropic
+ * message_start / message_delta events.
  */
 export function timedStream(url, body, { protocol, headers = {}, timeoutMs = 300_000 }) {
   const payload = Buffer.from(JSON.stringify(body));
@@ -19,6 +20,9 @@ export function timedStream(url, body, { protocol, headers = {}, timeoutMs = 300
       let raw = "";
       let firstToken;
       let lastToken;
+      // Text pieces that came in the same read as the first: a server that writes several tokens at
+      // once must not look faster for it (decode is timed from the first read, so those are not counted).
+      let firstPieces = 0;
       const usage = { prompt: undefined, cached: 0, completion: undefined };
       res.on("data", (chunk) => {
         const now = performance.now();
@@ -33,6 +37,7 @@ export function timedStream(url, body, { protocol, headers = {}, timeoutMs = 300
           const parsed = JSON.parse(data);
           if (protocol === "openai" ? readOpenAI(parsed, usage) : readAnthropic(parsed, usage)) {
             firstToken ??= now;
+            if (now === firstToken) firstPieces++;
             lastToken = now;
           }
         }
@@ -42,7 +47,7 @@ export function timedStream(url, body, { protocol, headers = {}, timeoutMs = 300
         if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}: ${raw.slice(0, 500)}`));
         if (firstToken === undefined) return reject(new Error(`${url} streamed no token`));
         if (usage.prompt === undefined || usage.completion === undefined) return reject(new Error(`${url} reported no usage`));
-        resolve({ ttft: firstToken - started, lastToken: lastToken - started, total, usage });
+        resolve({ ttft: firstToken - started, lastToken: lastToken - started, firstPieces, total, usage });
       });
       res.on("error", reject);
     });

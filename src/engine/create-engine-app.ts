@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { H3, HTTPError } from "h3";
 import { EngineRequestError, parseEngineRequest } from "./engine-request.js";
+import { createDeferredWriter } from "./deferred-writer.js";
 import { createChunkFormatter, createResponseCollector, type ResponseIdentity } from "./format-openai-response.js";
 import { generateCompletion, prepareCompletion, type CompletionEvent, type PreparedCompletion } from "./generate-completion.js";
 import type { LoadedEngine } from "./load-engine.js";
@@ -75,25 +76,32 @@ function stream(engine: LoadedEngine, prepared: PreparedCompletion, identity: Re
   const signal = AbortSignal.any([clientSignal, abort.signal]);
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (data: object | string) => {
-        if (!signal.aborted) controller.enqueue(encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`));
-      };
-      send(formatter.start());
+      const writer = createDeferredWriter((text) => {
+        if (!signal.aborted) controller.enqueue(encoder.encode(text));
+      });
+      const sse = (data: object | string) => `data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+      controller.enqueue(encoder.encode(sse(formatter.start())));
+      let answered = false;
       generateCompletion(engine, prepared, signal, (event) => {
-        for (const chunk of formatter.format(event)) send(chunk);
+        for (const chunk of formatter.format(event)) writer.push(sse(chunk));
+        // The first piece of the answer goes out at once: the time to the first token is not deferred.
+        if (!answered) writer.flush();
+        answered = true;
         if (event.type === "done") logDone(event);
       })
-        .then(() => send("[DONE]"))
+        .then(() => writer.push(sse("[DONE]")))
         .catch((error: unknown) => {
           if (signal.aborted) {
+            writer.discard();
             options.log("stream · client went away: generation stopped");
             return;
           }
           const message = error instanceof Error ? error.message : String(error);
           options.log(`stream · failed: ${message}`);
-          send({ error: { message, type: "server_error" } });
+          writer.push(sse({ error: { message, type: "server_error" } }));
         })
         .finally(() => {
+          writer.flush();
           try {
             controller.close();
           } catch {
