@@ -82,6 +82,8 @@ interface OpenBlock {
   length: number;
   /** The last `end.length - 1` characters, so a marker split across chunks is still found. */
   tail: string;
+  /** The block's first characters, enough to decide its head and a doubtful wait without joining it all. */
+  prefix: string;
   /** Whether the body has matched the block's head (always true without one). */
   opened: boolean;
   /**
@@ -111,7 +113,35 @@ const MAX_HEAD = 4096;
 // How long a doubtful block waits for its end marker; a blank line ends the wait too.
 const MAX_DOUBTFUL_BODY = 200;
 
-const tooLongForDoubt = (body: string): boolean => body.length > MAX_DOUBTFUL_BODY || body.includes("\n\n");
+const FENCE_CLOSE = "\n```";
+
+/** Whether text right after a call goes on with the same line (so the call was part of a sentence). */
+function continuesLine(events: readonly ToolParseEvent[]): boolean {
+  const firstCall = events.findIndex((event) => event.type !== "text");
+  for (const event of events.slice(firstCall + 1)) {
+    if (event.type !== "text") continue;
+    const next = /[^ \t\r]/.exec(event.text)?.[0];
+    if (next !== undefined) return next !== "\n";
+  }
+  return false;
+}
+
+const PREFIX_CAP = MAX_HEAD + MAX_DOUBTFUL_BODY + 256;
+
+/**
+ * Where a doubtful block ends: just past its end marker when that comes within the wait and before
+ * a blank line, -2 when it cannot any more (the marker was named in prose), -1 to keep waiting.
+ * Read from the block's start each time, so that every split of the text decides the same.
+ */
+function doubtfulEnd(prefix: string, block: CallBlock): number {
+  const end = block.end ?? "";
+  const body = prefix.slice(block.start.length);
+  const at = body.indexOf(end);
+  const blank = body.indexOf("\n\n");
+  if (at !== -1 && at <= MAX_DOUBTFUL_BODY && (blank === -1 || blank + 2 > at)) return block.start.length + at + end.length;
+  if (blank !== -1 || body.length > MAX_DOUBTFUL_BODY + end.length) return -2;
+  return -1;
+}
 
 /**
  * The blocks' start markers by their first character. Text is fed a token at a time and almost no
@@ -313,8 +343,9 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     const window = state.tail + chunk;
     state.chunks.push(chunk);
     state.length += chunk.length;
+    if (state.prefix.length < PREFIX_CAP) state.prefix += chunk.slice(0, PREFIX_CAP - state.prefix.length);
     if (!state.opened && !state.doubtful && block.head !== undefined) {
-      const body = blockText(state).slice(block.start.length);
+      const body = state.prefix.slice(block.start.length);
       const match = matchHeads(body, block.head);
       if (match === "yes") state.opened = true;
       else if (match === "no" || body.length > MAX_HEAD) {
@@ -323,19 +354,24 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         state.doubtful = true;
       }
     }
-    if (block.end === null) return -1;
+    if (state.doubtful) return doubtfulEnd(state.prefix, block);
+    if (block.end === null) {
+      if (state.position !== "fence") return -1;
+      // A call without an end marker that fills a fence ends where the fence does.
+      const at = window.indexOf(FENCE_CLOSE);
+      if (at !== -1 && windowStart + at >= block.start.length) return windowStart + at;
+      state.tail = window.slice(Math.max(0, window.length - (FENCE_CLOSE.length - 1)));
+      return -1;
+    }
     for (let at = window.indexOf(block.end); at !== -1; at = window.indexOf(block.end, at + 1)) {
       const index = windowStart + at;
       if (index < block.start.length) continue;
-      const body = blockText(state).slice(block.start.length, index);
-      // Decided on the body before the end, so that every split of the text decides the same.
-      if (state.doubtful && tooLongForDoubt(body)) return -2;
       if (!block.acceptsEnd) return index + block.end.length;
+      const body = blockText(state).slice(block.start.length, index);
       if (spec.acceptsEnd ? spec.acceptsEnd(block, body) : block.acceptsEnd(body)) {
         return index + block.end.length;
       }
     }
-    if (state.doubtful && tooLongForDoubt(blockText(state).slice(block.start.length))) return -2;
     state.tail = window.slice(Math.max(0, window.length - (block.end.length - 1)));
     return -1;
   };
@@ -359,7 +395,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     if (events === null) return rejectBlock(state, raw);
     const broken = events.some((event) => event.type === "invalid_call");
     // Prose never gets a note: a broken call in the middle of a sentence is just the sentence.
-    if (position === "sentence" && broken && candidate === null) return rejectBlock(state, raw);
+    if (position === "sentence" && candidate === null && (broken || continuesLine(events))) return rejectBlock(state, raw);
     lastChar = raw.slice(-1);
     advanceContextOver(context, state.lead);
     afterCall(context, raw.length);
@@ -394,7 +430,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         }
         const text = blockText(state);
         open = null;
-        const again = finishBlock(state, text.slice(0, closeAt), true);
+        const again = finishBlock(state, text.slice(0, closeAt), state.block.end !== null);
         pending = (again ?? "") + text.slice(closeAt);
         continue;
       }
@@ -420,6 +456,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         chunks: [],
         length: 0,
         tail: "",
+        prefix: "",
         opened: hit.block.head === undefined,
         doubtful: false,
       };
