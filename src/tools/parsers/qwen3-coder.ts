@@ -21,7 +21,7 @@ export const FUNCTION_CALLS: TaggedCallSyntax = {
 };
 
 /** The name in `<function=NAME>`, up to its `>`. */
-export const FUNCTION_NAME = /[^>\n{}<]+/y;
+export const FUNCTION_NAME = /[^>\s{}<]+/y;
 
 const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
 
