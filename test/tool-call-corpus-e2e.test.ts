@@ -239,3 +239,25 @@ describe("issue 23 contract: quoted calls come back as the exact text through `m
     }
   });
 });
+
+describe("short answers stream through `mallex proxy --backend-url`: nothing waits that cannot become a call", () => {
+  it("sends a prose answer that quotes markers token by token, not in one burst at the end", async () => {
+    const tokens = ["Sure", ":", " the", " `<tool_call>`", " tag", " wraps", " a", " call", ",", " and", " <b>", "bold", "</b>", " is", " HTML", "."];
+    const key = "streaming · short answer";
+    scripted.set(key, tokens);
+    const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, stream: true, messages: [{ role: "user", content: key }], tools }),
+    });
+    const deltas = parseSSE(await response.text())
+      .filter((event) => event.comment === undefined)
+      .map((event) => JSON.parse(event.data) as { type: string; delta?: { type: string; text?: string } })
+      .filter((event) => event.type === "content_block_delta" && event.delta?.type === "text_delta")
+      .map((event) => event.delta?.text ?? "");
+    expect(deltas.join("")).toBe(tokens.join(""));
+    // One delta per backend token, give or take the few characters held while a `<` might open a marker.
+    expect(deltas.length).toBeGreaterThanOrEqual(tokens.length - 3);
+  });
+});

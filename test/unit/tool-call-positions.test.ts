@@ -55,3 +55,64 @@ describe("the matrix", () => {
     expect(cases.filter((entry) => entry.negative).length).toBe(5 * 22);
   });
 });
+
+describe("hold-back: text waits only while it could still become a call", () => {
+  const texts = (events: ReturnType<ReturnType<typeof createToolCallParser>["feed"]>): string =>
+    events.map((event) => (event.type === "text" ? event.text : "")).join("");
+
+  it("releases a marker named mid-sentence as soon as its body stops opening a call", () => {
+    const parser = createToolCallParser("minimax-m2");
+    expect(texts(parser.feed("The <minimax:tool_call>"))).toBe("The ");
+    // One character that cannot open `<invoke` settles it, long before any end marker.
+    expect(texts(parser.feed(" m"))).toBe("<minimax:tool_call> m");
+    expect(texts(parser.feed("arker is how calls open."))).toBe("arker is how calls open.");
+    expect(parser.end()).toEqual([]);
+  });
+
+  it("holds a fence's opening line only until its first content shows whether a call fills it", () => {
+    const parser = createToolCallParser("auto", { toolNames: TOOL_NAMES });
+    expect(texts(parser.feed("Code:\n```ts\n"))).toBe("Code:\n");
+    expect(texts(parser.feed("const a = 1;"))).toBe("```ts\nconst a = 1;");
+  });
+
+  it("drops the fences of a call that fills a fence at the end of the answer", () => {
+    const parser = createToolCallParser("hermes");
+    const events = [
+      ...parser.feed('Running it:\n```json\n<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>\n```\n'),
+      ...parser.end(),
+    ];
+    expect(shapeOf(events)).toEqual([
+      { type: "text", text: "Running it:\n" },
+      { type: "tool_call", call: { name: "get_weather", arguments: { city: "Paris" }, untyped: false } },
+    ]);
+  });
+
+  it("holds a mid-sentence call until its line ends, then lets it go as a call", () => {
+    const parser = createToolCallParser("hermes");
+    const call = '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>';
+    expect(shapeOf(parser.feed(`I will check ${call}`))).toEqual([{ type: "text", text: "I will check " }]);
+    expect(shapeOf(parser.feed("\nDone."))).toEqual([
+      { type: "tool_call", call: { name: "get_weather", arguments: { city: "Paris" }, untyped: false } },
+      { type: "text", text: "\nDone." },
+    ]);
+  });
+
+  it("keeps the note for a broken call in call position, and none for the same call mid-sentence", () => {
+    const broken = '<tool_call>{"name": "get_weather", "arguments": {"city": }}</tool_call>';
+    const atLine = createToolCallParser("hermes");
+    expect(shapeOf([...atLine.feed(`Checking.\n${broken}`), ...atLine.end()])).toEqual([
+      { type: "text", text: "Checking.\n" },
+      { type: "invalid_call", reason: "the tool call is not valid JSON" },
+    ]);
+    const inSentence = createToolCallParser("hermes");
+    const sentence = `A reply like ${broken} is malformed.`;
+    expect(shapeOf([...inSentence.feed(sentence), ...inSentence.end()])).toEqual([{ type: "text", text: sentence }]);
+  });
+
+  // Quadratic rescanning took minutes here; the test's own timeout is the guard, not a timing assertion.
+  it("stays linear on markers named over and over in a configured family", () => {
+    const input = "<minimax:tool_call> word ".repeat(20000);
+    const parser = createToolCallParser("minimax-m2");
+    expect(shapeOf([...parser.feed(input), ...parser.end()])).toEqual([{ type: "text", text: input }]);
+  });
+});
