@@ -36,6 +36,8 @@
  *   compared do not judge position at all: llama.cpp's PEG parsers read content up to the first start
  *   marker and then only calls and whitespace to the end (common/chat.cpp), mlx-lm and vLLM match
  *   the markers anywhere (we could not read their current sources here: PyPI was unreachable).
+ * Only backtick fences are tracked: a `~~~` fence or a 4-space indented block reads as prose, so a call
+ * at the start of one of its lines is taken.
  * Formats without an end marker (Mistral, Granite, Llama 3's python tag, FireFunction) end at a closing
  * fence, and mid-sentence they are text when the sentence goes on after the call's JSON. Text is held
  * back only while it could still become a call: a possible marker prefix, an undecided head, a
