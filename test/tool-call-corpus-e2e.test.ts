@@ -13,6 +13,7 @@ import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import type { CorpusEntry } from "./unit/tool-parser-corpus/corpus-entry.js";
 import { TEXT_IN_AUTO } from "./unit/tool-parser-corpus/text-in-auto.js";
+import { positionCases, TOOL_NAMES } from "./unit/tool-parser-corpus/call-positions.js";
 
 const CORPUS_DIR = new URL("./unit/tool-parser-corpus/", import.meta.url);
 
@@ -221,5 +222,58 @@ describe("calls mallex cannot run come back as readable text through `mallex pro
       expect(content.map((block) => block.type), key).not.toContain("tool_use");
       expect(content.map((block) => block.text ?? "").join(""), key).toContain(note);
     }
+  });
+});
+
+describe("issue 23 contract: quoted calls come back as the exact text through `mallex proxy --backend-url`", () => {
+  const cases = positionCases();
+  const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
+  it.each(cases.map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", async (_, entry) => {
+    for (const [attempt, [stream, how]] of ([[false, "whole"], [true, "char"], [true, 7]] as const).entries()) {
+      const key = `positions · ${entry.family} · ${entry.kind} · ${attempt}`;
+      scripted.set(key, chunked(entry.input, how));
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 4096, stream, messages: [{ role: "user", content: key }], tools }),
+      });
+      expect(response.status, key).toBe(200);
+      const body = stream ? await response.text() : undefined;
+      const message = stream ? undefined : ((await response.json()) as { content: Block[]; stop_reason: string });
+      const content = stream ? foldStream(body ?? "") : (message?.content ?? []);
+      const stopReason = stream ? /"stop_reason":"(\w+)"/.exec(body ?? "")?.[1] : message?.stop_reason;
+      if (entry.negative) {
+        expect(stopReason, key).toBe("end_turn");
+        expect(content.map((block) => block.type), key).toEqual(["text"]);
+        // Unchanged: the exact text, no note (leading newlines aside, which mallex drops at a block start).
+        expect(content[0]?.text, key).toBe(entry.input.replace(/^[\r\n]+/, ""));
+      } else {
+        expect(stopReason, key).toBe("tool_use");
+        const calls = content.filter((block) => block.type === "tool_use").map((block) => block.name);
+        expect(calls, key).toEqual(entry.expected.flatMap((event) => (event.type === "tool_call" ? [event.call.name] : [])));
+      }
+    }
+  });
+});
+
+describe("short answers stream through `mallex proxy --backend-url`: nothing waits that cannot become a call", () => {
+  it("sends a prose answer that quotes markers token by token, not in one burst at the end", async () => {
+    const tokens = ["Sure", ":", " the", " `<tool_call>`", " tag", " wraps", " a", " call", ",", " and", " <b>", "bold", "</b>", " is", " HTML", "."];
+    const key = "streaming · short answer";
+    scripted.set(key, tokens);
+    const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, stream: true, messages: [{ role: "user", content: key }], tools }),
+    });
+    const deltas = parseSSE(await response.text())
+      .filter((event) => event.comment === undefined)
+      .map((event) => JSON.parse(event.data) as { type: string; delta?: { type: string; text?: string } })
+      .filter((event) => event.type === "content_block_delta" && event.delta?.type === "text_delta")
+      .map((event) => event.delta?.text ?? "");
+    expect(deltas.join("")).toBe(tokens.join(""));
+    // One delta per backend token, give or take the few characters held while a `<` might open a marker.
+    expect(deltas.length).toBeGreaterThanOrEqual(tokens.length - 3);
   });
 });

@@ -124,7 +124,7 @@ const SAMPLES: Readonly<Record<ToolCallFormat, FamilySample>> = {
     end: "<end_of_turn>",
     auto: true,
   },
-  gemma3: { think: THINK, call: '```tool_code\nRead(file_path="/src/a.ts")\n```', end: "<end_of_turn>", auto: true },
+  gemma3: { think: THINK, call: '```tool_code\nRead(file_path="/src/a.ts")\n```', end: "<end_of_turn>", auto: false },
 };
 
 /** What the model wrote: reasoning, then a short answer and a call (gpt-oss: its commentary message). */

@@ -115,7 +115,8 @@ describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFo
 const toolNamesOf = (entry: CorpusEntry): string[] =>
   entry.expected.flatMap((event) => (event.type === "tool_call" ? [event.call.name] : []));
 
-describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>)(
+// Gemma 3's fences are read only where a profile names gemma3 (see parsers/index.ts).
+describe.each((Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>).filter(([format]) => format !== "gemma3"))(
   "auto parser on the %s corpus",
   (format, entries) => {
     it.each(entries.map((entry) => [entry.name, entry] as const))("%s", (_, entry) => {

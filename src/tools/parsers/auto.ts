@@ -2,7 +2,7 @@
  * `auto`: for a model whose family is not configured, watch every family's markers at once. The
  * first block that is shaped like its family's call picks that family for the rest of the response;
  * from then on only its markers count. Everything that merely mentions a marker stays text: a marker
- * right after a backtick (code), or a block whose body is not call-shaped ("the `<tool_call>` tag").
+ * in code or prose (see the scanner), or a block whose body is not call-shaped ("the `<tool_call>` tag").
  * Families that share a start marker are told apart by the body. Markerless calls (Llama 3's bare
  * JSON, a pythonic list) are only taken at the output start and only when they name a requested tool,
  * since a reply may well open with JSON or `[`.
@@ -10,6 +10,7 @@
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock, ScannerSpec } from "./internal/marker-scanner.js";
+import { matchHead, SPACE, type HeadAlternatives, type HeadStep } from "./internal/match-head.js";
 import type { ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 export interface Owner {
@@ -17,49 +18,10 @@ export interface Owner {
   readonly block: CallBlock;
 }
 
-/** A markerless call's opening, read step by step so a prefix of it can wait for more text. */
-type HeadStep = string | RegExp;
-const SPACE = /\s*/y;
-const LLAMA3_HEAD: readonly HeadStep[] = [
-  SPACE,
-  "{",
-  SPACE,
-  '"name"',
-  SPACE,
-  ":",
-  SPACE,
-  '"',
-  /[^"\\]*/y,
-  '"',
-];
+const LLAMA3_HEAD: readonly HeadStep[] = [SPACE, "{", SPACE, '"name"', SPACE, ":", SPACE, '"', /[^"\\]*/y, '"'];
 const PYTHONIC_HEAD: readonly HeadStep[] = [SPACE, "[", SPACE, /[A-Za-z_][\w.-]*/y, SPACE, "("];
 // Whitespace can pad a head forever; past this much it is not a call worth waiting for.
 const MAX_HEAD = 4096;
-const MAX_RESCANS = 16;
-
-type HeadMatch =
-  { readonly kind: "partial" } | { readonly kind: "no" } | { readonly kind: "yes"; readonly name: string };
-
-/** Matches `steps` at the start of `text`; the name is what the last pattern step other than spaces read. */
-function matchHead(text: string, steps: readonly HeadStep[]): HeadMatch {
-  let at = 0;
-  let name = "";
-  for (const step of steps) {
-    if (typeof step === "string") {
-      const seen = text.slice(at, at + step.length);
-      if (!step.startsWith(seen)) return { kind: "no" };
-      if (seen.length < step.length) return { kind: "partial" };
-      at += step.length;
-      continue;
-    }
-    step.lastIndex = at;
-    const run = step.exec(text)?.[0] ?? "";
-    if (step !== SPACE) name = run;
-    at += run.length;
-    if (at === text.length) return { kind: "partial" };
-  }
-  return { kind: "yes", name };
-}
 
 const normalizeName = (name: string): string => name.toLowerCase().replace(/^functions\./, "");
 
@@ -108,10 +70,13 @@ export function compileAutoFamilies(families: readonly FamilySpec[], markerless:
     if (owners.length === 1 && first !== undefined) return first.block;
     // Families sharing a start marker also share its end marker (`</tool_call>`, `</function>`).
     // The parser's spec answers acceptsEnd with the request's tool names; this one is its fallback.
+    const heads = owners.map((owner) => owner.block.head);
     const merged: CallBlock = {
       start: first?.block.start ?? "",
       end: first?.block.end ?? null,
       acceptsEnd: (body) => acceptsEndOf(owners, body, NO_TOOLS),
+      // Any owner's opening will do; one owner without a head takes any body.
+      ...(heads.every((head) => head !== undefined) ? { head: heads.flat() as HeadAlternatives } : {}),
     };
     ownersOf.set(merged, owners);
     return merged;
@@ -128,21 +93,19 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
 
   let picked: FamilySpec | null = null;
   let pickedBlocks: readonly CallBlock[] = [];
-  let rescans = 0;
   const spec: ScannerSpec = {
     get blocks() {
       return picked === null ? unionBlocks : pickedBlocks;
     },
-    parse: (scanned: ScannedBlock): ToolParseEvent[] => {
-      const owner =
-        scanned.precededBy === "`" ? undefined : claim(ownersOf.get(scanned.block) ?? [], scanned.body, toolNames());
+    // A block no family claims is no call: the scanner keeps its marker as text and reads on.
+    parse: (scanned: ScannedBlock): ToolParseEvent[] | null => {
+      const owner = claim(ownersOf.get(scanned.block) ?? [], scanned.body, toolNames());
       if (owner !== undefined && picked === null && owner.family.picksFamily?.(owner.block) !== false) {
         picked = owner.family;
         pickedBlocks = compiled.pickedBlocks.get(owner.family) ?? [];
       }
-      if (owner !== undefined && picked === owner.family)
-        return owner.family.parse({ ...scanned, block: owner.block });
-      return releaseMarker(scanned);
+      if (owner !== undefined && picked === owner.family) return owner.family.parse({ ...scanned, block: owner.block });
+      return null;
     },
     acceptsEnd: (block, body) => {
       const owners = ownersOf.get(block);
@@ -150,23 +113,6 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
       if (owners === undefined || owners.length === 1) return block.acceptsEnd?.(body) ?? true;
       return acceptsEndOf(owners, body, toolNames());
     },
-  };
-
-  /**
-   * A marker that opens no call is text, and the block it opened may hold a real call ("use
-   * <tool_call> tags: <tool_call>{…}</tool_call>"): keep the marker as text and scan the rest again.
-   * Nesting is bounded so text made of nothing but markers stays linear enough.
-   */
-  const releaseMarker = (scanned: ScannedBlock): ToolParseEvent[] => {
-    const marker: ToolParseEvent = { type: "text", text: scanned.block.start };
-    const rest = scanned.raw.slice(scanned.block.start.length);
-    if (rest === "") return [marker];
-    if (rescans >= MAX_RESCANS) return [marker, { type: "text", text: rest }];
-    rescans++;
-    const scanner = createMarkerScanner(spec);
-    const events = [marker, ...scanner.feed(rest), ...scanner.end()];
-    rescans--;
-    return events;
   };
 
   /** Which parser the output start calls for, or null while its first characters could still go either way. */

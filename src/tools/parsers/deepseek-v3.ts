@@ -11,11 +11,20 @@ import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { mapTaggedCalls, readTaggedParts } from "./internal/read-tagged-parts.js";
 import type { TagSyntax } from "./internal/read-tagged-parts.js";
+import { NAME, SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-const SECTION: CallBlock = { start: "<｜tool▁calls▁begin｜>", end: "<｜tool▁calls▁end｜>" };
+const SECTION: CallBlock = {
+  start: "<｜tool▁calls▁begin｜>",
+  end: "<｜tool▁calls▁end｜>",
+  head: [[SPACE, "<｜tool▁call▁begin｜>"]],
+};
 // Models sometimes skip the section marker and open a call directly.
-const LONE_CALL: CallBlock = { start: "<｜tool▁call▁begin｜>", end: "<｜tool▁call▁end｜>" };
+const LONE_CALL: CallBlock = {
+  start: "<｜tool▁call▁begin｜>",
+  end: "<｜tool▁call▁end｜>",
+  head: [[SPACE, NAME, SPACE, "<｜tool▁sep｜>"]],
+};
 const CALL: TagSyntax = { open: /<｜tool▁call▁begin｜>/, close: LONE_CALL.end ?? "", next: LONE_CALL.start };
 const SEPARATOR = "<｜tool▁sep｜>";
 

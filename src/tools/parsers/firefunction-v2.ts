@@ -7,9 +7,17 @@ import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { readJsonAfterMarker } from "./internal/read-json-after-marker.js";
+import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser } from "./types.js";
 
-const MARKER: CallBlock = { start: "functools[", end: null };
+const MARKER: CallBlock = {
+  start: "functools[",
+  end: null,
+  head: [
+    [SPACE, "{"],
+    [SPACE, "]"],
+  ],
+};
 
 export const firefunctionV2Spec: FamilySpec = {
   blocks: [MARKER],

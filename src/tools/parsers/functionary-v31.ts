@@ -8,6 +8,8 @@ import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
+import { SPACE } from "./internal/match-head.js";
+import { FUNCTION_NAME } from "./qwen3-coder.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 const HEAD = /^([^>\n{}]*)>/;
@@ -16,6 +18,7 @@ const FUNCTION: CallBlock = {
   start: "<function=",
   end: "</function>",
   acceptsEnd: (body) => !endsInsideJsonString(body.replace(HEAD, "")),
+  head: [[FUNCTION_NAME, ">", SPACE, "{"]],
 };
 
 function parseFunctionary({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] {

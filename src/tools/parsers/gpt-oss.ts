@@ -18,6 +18,7 @@ import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
+import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 const MESSAGE = "<|message|>";
@@ -54,11 +55,19 @@ function acceptsEnd(block: CallBlock, body: string): boolean {
   return header.recipient === null || !endsInsideJsonString(content);
 }
 
-const START: CallBlock = { start: "<|start|>", end: "|>", acceptsEnd: (body) => acceptsEnd(START, body) };
+// A header names a role or a channel right after its token; prose that mentions `<|channel|>` does not.
+const HEADER_HEAD = ["assistant", "analysis", "commentary", "final"].map((word) => [SPACE, word]);
+const START: CallBlock = {
+  start: "<|start|>",
+  end: "|>",
+  acceptsEnd: (body) => acceptsEnd(START, body),
+  head: HEADER_HEAD,
+};
 const CHANNEL: CallBlock = {
   start: "<|channel|>",
   end: "|>",
   acceptsEnd: (body) => acceptsEnd(CHANNEL, body),
+  head: HEADER_HEAD,
 };
 // Stray end-of-message tokens after final text: stripped like the rest of the markup.
 const TOKENS: readonly CallBlock[] = ["<|end|>", "<|return|>", "<|call|>"].map((start) => ({

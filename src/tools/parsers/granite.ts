@@ -8,9 +8,10 @@ import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { readJsonAfterMarker } from "./internal/read-json-after-marker.js";
+import { JSON_HEAD } from "./internal/match-head.js";
 import type { ToolCallTextParser } from "./types.js";
 
-const MARKER: CallBlock = { start: "<|tool_call|>", end: null };
+const MARKER: CallBlock = { start: "<|tool_call|>", end: null, head: JSON_HEAD };
 
 export const graniteSpec: FamilySpec = {
   blocks: [MARKER],

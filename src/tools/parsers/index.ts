@@ -15,6 +15,33 @@
  *   `<response>`, ```json fences: ordinary words in prose), Llama 3.x built-in tools
  *   (`<|python_tag|>brave_search.call(…)`: not tools Claude Code has), DeepSeek's rarer section spellings,
  *   and Solar Open / EXAONE MoE / Nemotron V3 (PEG-only in llama.cpp; no stable text format to copy).
+ *
+ * Where a call is a call (issue 23). Models quote and explain call markup as often as they write it,
+ * and an agent that runs tools must not run an example. A family's start marker opens a call only:
+ * - outside Markdown code: a marker inside an inline code span (any backtick count, the outer marker
+ *   and every inner one alike) is text, and so is one on a fence's opening line or after other code
+ *   in a fenced block;
+ * - with a body that opens the way the family's calls do (its `head`: `{`, `<function=`, `call:`, a
+ *   name then `<arg_key>`…). Otherwise the marker was named, not used: it is released as text as soon
+ *   as the body stops matching, with no note. At the start of a line (a marker "in call position")
+ *   a block with an end marker that closes within 200 characters and before a blank line is still
+ *   read, and a broken call there keeps its note: the model wrapped something and clearly meant a call;
+ * - mid-sentence (after a word and a space on the same line) only if the line ends right after the
+ *   call; "a reply such as <tool_call>…</tool_call> would run" is text, and a broken call there is
+ *   text too (prose never gets a note);
+ * - in a fenced block only if the call (or calls) fill the block and the fence ends the answer: the
+ *   fences are then dropped with the call. Some models wrap their real final call in ```json/```xml
+ *   fences (llama.cpp's Hermes 2 Pro parser accepts such wrappers), while an example is followed by
+ *   the prose that explains it; a fenced call followed by more prose is kept verbatim. The parsers we
+ *   compared do not judge position at all: llama.cpp's PEG parsers read content up to the first start
+ *   marker and then only calls and whitespace to the end (common/chat.cpp), mlx-lm and vLLM match
+ *   the markers anywhere (we could not read their current sources here: PyPI was unreachable).
+ * Only backtick fences are tracked: a `~~~` fence or a 4-space indented block reads as prose, so a call
+ * at the start of one of its lines is taken.
+ * Formats without an end marker (Mistral, Granite, Llama 3's python tag, FireFunction) end at a closing
+ * fence, and mid-sentence they are text when the sentence goes on after the call's JSON. Text is held
+ * back only while it could still become a call: a possible marker prefix, an undecided head, a
+ * fence's opening line until its first content, a mid-sentence call until its line ends.
  */
 import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
@@ -30,7 +57,9 @@ export type {
 } from "./types.js";
 
 // Immutable once built; what `auto` watches depends only on the families, so every response shares it.
-const AUTO_FAMILIES = compileAutoFamilies(Object.values(FAMILIES), [
+// Gemma 3's calls are Markdown fences (```tool_code), which auto must read as an answer's own code
+// blocks (a fenced call of another family, a code sample): only a profile that names gemma3 reads them.
+const AUTO_FAMILIES = compileAutoFamilies(Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), [
   { family: FAMILIES["llama3-json"], head: "llama3" },
   { family: FAMILIES.pythonic, head: "pythonic" },
 ]);

@@ -8,16 +8,22 @@ import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
+import { NAME, SPACE } from "./internal/match-head.js";
 import { mapTaggedCalls, readTaggedParts } from "./internal/read-tagged-parts.js";
 import type { TagSyntax } from "./internal/read-tagged-parts.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
+const SECTION_HEAD = [[SPACE, "<|tool_call_begin|>"]];
 const SECTIONS: readonly CallBlock[] = [
-  { start: "<|tool_calls_section_begin|>", end: "<|tool_calls_section_end|>" },
-  { start: "<|tool_call_section_begin|>", end: "<|tool_call_section_end|>" },
+  { start: "<|tool_calls_section_begin|>", end: "<|tool_calls_section_end|>", head: SECTION_HEAD },
+  { start: "<|tool_call_section_begin|>", end: "<|tool_call_section_end|>", head: SECTION_HEAD },
 ];
 // A call written without its section, which the chat template never does but models sometimes do.
-const LONE_CALL: CallBlock = { start: "<|tool_call_begin|>", end: "<|tool_call_end|>" };
+const LONE_CALL: CallBlock = {
+  start: "<|tool_call_begin|>",
+  end: "<|tool_call_end|>",
+  head: [[SPACE, NAME, SPACE, "<|tool_call_argument_begin|>"]],
+};
 const CALL: TagSyntax = {
   open: /<\|tool_call_begin\|>/,
   close: "<|tool_call_end|>",

@@ -9,10 +9,23 @@ import { closeTruncatedJson } from "./internal/close-truncated-json.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { readJsonSequence } from "./internal/read-json-sequence.js";
+import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-const PYTHON_TAG: CallBlock = { start: "<|python_tag|>", end: null };
-const BARE: CallBlock = { start: "{", end: null, atOutputStart: true };
+const PYTHON_TAG: CallBlock = {
+  start: "<|python_tag|>",
+  end: null,
+  head: [[SPACE, "{"], [SPACE, /[\w.]+/y, SPACE, "("]],
+};
+const BARE: CallBlock = {
+  start: "{",
+  end: null,
+  atOutputStart: true,
+  head: [
+    [SPACE, '"name"'],
+    [SPACE, '"type"'],
+  ],
+};
 
 const CALL_SHAPED = /^\{\s*(?:"name"\s*:|"type"\s*:\s*"function")/;
 

@@ -8,6 +8,7 @@ import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
 import type { TaggedCallSyntax } from "./internal/read-tagged-parts.js";
+import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 export const INVOKE_CALLS: TaggedCallSyntax = {
@@ -24,11 +25,18 @@ const WRAPPER: CallBlock = {
   start: "<function_calls>",
   end: "</function_calls>",
   acceptsEnd: (body) => !body.includes("<invoke") || endsWithAny(body, ["</invoke>"]),
+  head: [
+    [SPACE, "<invoke"],
+    [SPACE, "</function_calls>"],
+  ],
 };
 const LONE_INVOKE: CallBlock = {
   start: "<invoke name=",
   end: "</invoke>",
   acceptsEnd: (body) => !body.includes("<parameter") || endsWithAny(body, ["</parameter>"]),
+  head: ['"', "'"].flatMap((quote) =>
+    ["<parameter", "</invoke>"].map((next) => [SPACE, quote, /[^"'<>\n]*/y, quote, SPACE, ">", SPACE, next]),
+  ),
 };
 
 function parseMallexXml(scanned: ScannedBlock): ToolParseEvent[] {

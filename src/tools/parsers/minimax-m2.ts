@@ -9,6 +9,7 @@ import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
 import { INVOKE_CALLS } from "./mallex-xml.js";
+import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser } from "./types.js";
 
 // An end marker inside a value (a file that mentions </minimax:tool_call>) is not the end.
@@ -16,6 +17,7 @@ const SECTION: CallBlock = {
   start: "<minimax:tool_call>",
   end: "</minimax:tool_call>",
   acceptsEnd: (body) => !body.includes("<invoke") || endsWithAny(body, ["</invoke>"]),
+  head: [[SPACE, "<invoke"]],
 };
 
 export const minimaxM2Spec: FamilySpec = {

@@ -10,6 +10,7 @@ import { closeTruncatedJson } from "./internal/close-truncated-json.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { ScannedBlock } from "./internal/marker-scanner.js";
 import { readJsonSequence } from "./internal/read-json-sequence.js";
+import { JSON_HEAD, SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 const MARKER = "[TOOL_CALLS]";
@@ -34,7 +35,13 @@ function parseMistral({ raw }: ScannedBlock): ToolParseEvent[] {
 }
 
 export const mistralSpec: FamilySpec = {
-  blocks: [{ start: MARKER, end: null }],
+  blocks: [
+    {
+      start: MARKER,
+      end: null,
+      head: [...JSON_HEAD, ...["[ARGS]", "[CALL_ID]"].map((next) => [SPACE, /[^\s[\]{}]+/y, next])],
+    },
+  ],
   parse: parseMistral,
   callShaped: bodyStartsWith(new RegExp(`^(?:[[{]|${V11_HEAD.source})`)),
 };

@@ -11,11 +11,14 @@ import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
 import { readPythonCalls } from "./internal/read-python-calls.js";
+import { JSON_HEAD, SPACE, type HeadAlternatives } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
-const BARE: CallBlock = { start: "[", end: null, atOutputStart: true };
-const LLAMA4: CallBlock = { start: "<|python_start|>", end: "<|python_end|>" };
-const LFM2: CallBlock = { start: "<|tool_call_start|>", end: "<|tool_call_end|>" };
+const CALL_HEAD: HeadAlternatives = [[SPACE, /[A-Za-z_][\w.-]*/y, SPACE, "("]];
+const BARE: CallBlock = { start: "[", end: null, atOutputStart: true, head: CALL_HEAD };
+const LIST_HEAD: HeadAlternatives = [...JSON_HEAD, ...CALL_HEAD];
+const LLAMA4: CallBlock = { start: "<|python_start|>", end: "<|python_end|>", head: LIST_HEAD };
+const LFM2: CallBlock = { start: "<|tool_call_start|>", end: "<|tool_call_end|>", head: LIST_HEAD };
 
 /** `[name(` followed by a keyword argument or `)`: a call, even if a broken one, not a Markdown link. */
 export const PYTHONIC_HEAD = /^\[\s*[A-Za-z_][\w.-]*\(\s*(?:\)|[A-Za-z_]\w*\s*=)/;

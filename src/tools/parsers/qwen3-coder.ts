@@ -7,6 +7,7 @@ import { jsonCalls } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
+import { JSON_HEAD, SPACE } from "./internal/match-head.js";
 import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
 import type { TaggedCallSyntax } from "./internal/read-tagged-parts.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
@@ -19,6 +20,9 @@ export const FUNCTION_CALLS: TaggedCallSyntax = {
   cleanValue: (value) => value.replace(/^\r?\n/, "").replace(/\r?\n$/, ""),
 };
 
+/** The name in `<function=NAME>`, up to its `>`. */
+export const FUNCTION_NAME = /[^>\s{}<]+/y;
+
 const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
 
 // An end marker inside a parameter value (say, a file being written that mentions </tool_call>)
@@ -30,12 +34,17 @@ const WRAPPED: CallBlock = {
     looksLikeJson(body)
       ? !endsInsideJsonString(body)
       : !body.includes("<parameter=") || endsWithAny(body, ["</function>", "</parameter>"]),
+  head: [[SPACE, "<function="], ...JSON_HEAD],
 };
 
 const BARE: CallBlock = {
   start: "<function=",
   end: "</function>",
   acceptsEnd: (body) => !body.includes("<parameter=") || endsWithAny(body, ["</parameter>"]),
+  head: [
+    [FUNCTION_NAME, ">", SPACE, "<parameter="],
+    [FUNCTION_NAME, ">", SPACE, "</function>"],
+  ],
 };
 
 function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {

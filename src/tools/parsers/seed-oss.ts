@@ -9,12 +9,14 @@ import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
 import { FUNCTION_CALLS } from "./qwen3-coder.js";
+import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser } from "./types.js";
 
 const SECTION: CallBlock = {
   start: "<seed:tool_call>",
   end: "</seed:tool_call>",
   acceptsEnd: (body) => !body.includes("<parameter=") || endsWithAny(body, ["</function>", "</parameter>"]),
+  head: [[SPACE, "<function="]],
 };
 
 export const seedOssSpec: FamilySpec = {

@@ -41,9 +41,10 @@ export const graniteCorpus: readonly CorpusEntry[] = [
     ],
   },
   {
+    // Without an end marker, words after the marker read like the marker named in prose: text, no note.
     name: "not JSON after the marker",
     input: `${T}get_weather(Boston)`,
-    expected: [invalid(`${T}get_weather(Boston)`, "the text after <|tool_call|> is not a JSON tool call")],
+    expected: [text(`${T}get_weather(Boston)`)],
   },
   {
     name: "prose mentioning a partial marker",

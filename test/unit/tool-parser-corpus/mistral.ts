@@ -75,9 +75,10 @@ export const mistralCorpus: readonly CorpusEntry[] = [
     expected: [invalid(`${M}Write[ARGS]{"content": "abc`, "the tool call is cut off")],
   },
   {
+    // No end marker to wait for, and no call opening: the marker was named, so no note (issue 23).
     name: "marker followed by prose",
     input: `${M} sorry, no`,
-    expected: [invalid(`${M} sorry, no`, "the text after [TOOL_CALLS] is not a tool call")],
+    expected: [text(`${M} sorry, no`)],
   },
   {
     name: "the marker inside a JSON value",

@@ -5,7 +5,6 @@
  */
 export const TEXT_IN_AUTO: ReadonlySet<string> = new Set([
   "qwen3-coder: wrapper without a function", // `<tool_call>hello</tool_call>`: a word, and no tool
-  "mistral: marker followed by prose", // `[TOOL_CALLS] sorry, no`
   "glm45: unterminated name only", // `<tool_call>TaskLi`: a cut-off word, and no tool
   "pythonic: cut off at the end", // markerless, and no requested tool is named
   "pythonic: a variable instead of a literal", // markerless, and no requested tool is named

@@ -4,6 +4,7 @@
  */
 import { alwaysShaped } from "./family-spec.js";
 import type { FamilySpec } from "./family-spec.js";
+import { SPACE } from "./match-head.js";
 import { readGemmaCalls } from "./read-gemma-calls.js";
 
 export interface GemmaTokens {
@@ -15,7 +16,7 @@ export interface GemmaTokens {
 
 export const gemmaCallSpec = ({ start, end, quote }: GemmaTokens): FamilySpec => ({
   // An end marker inside a string value does not end the call: strings come in pairs of delimiters.
-  blocks: [{ start, end, acceptsEnd: (body) => body.split(quote).length % 2 === 1 }],
+  blocks: [{ start, end, acceptsEnd: (body) => body.split(quote).length % 2 === 1, head: [[SPACE, "call:"]] }],
   parse: ({ body, raw }) => readGemmaCalls(body, raw, quote),
   callShaped: alwaysShaped,
 });

@@ -7,6 +7,7 @@ import type { ToolParseEvent } from "../types.js";
 import { invalidCall, jsonCalls, toolCall } from "./build-call-events.js";
 import type { FamilySpec } from "./family-spec.js";
 import type { CallBlock, ScannedBlock } from "./marker-scanner.js";
+import { SPACE } from "./match-head.js";
 import { endsWithAny, readTaggedArguments } from "./read-tagged-parts.js";
 import type { TagSyntax } from "./read-tagged-parts.js";
 import { endsInsideJsonString } from "./scan-json.js";
@@ -17,6 +18,8 @@ export interface GlmTagNames {
   readonly key: string;
   readonly value: string;
 }
+
+const CALL_NAME = /[^\s<>{}[\]]+/y;
 
 const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
 
@@ -36,6 +39,12 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
       looksLikeJson(body)
         ? !endsInsideJsonString(body)
         : !body.includes(valueOpen) || endsWithAny(body, [argument.close]),
+    // JSON, or a name followed by its first argument or by the end of a call that takes none.
+    head: [
+      [SPACE, "{"],
+      [SPACE, CALL_NAME, SPACE, keyOpen],
+      [SPACE, CALL_NAME, SPACE, `</${tags.call}>`],
+    ],
   };
 
   const parse = (scanned: ScannedBlock): ToolParseEvent[] => {

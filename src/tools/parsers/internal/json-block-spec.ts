@@ -8,6 +8,7 @@ import { jsonCalls } from "./build-call-events.js";
 import { bodyStartsWith } from "./family-spec.js";
 import type { FamilySpec } from "./family-spec.js";
 import type { CallBlock, ScannedBlock } from "./marker-scanner.js";
+import { JSON_HEAD } from "./match-head.js";
 import { endsInsideJsonString } from "./scan-json.js";
 
 /** A block of JSON: an end marker written inside a JSON string does not end it. */
@@ -15,6 +16,7 @@ export const jsonBlock = (start: string, end: string): CallBlock => ({
   start,
   end,
   acceptsEnd: (body) => !endsInsideJsonString(body),
+  head: JSON_HEAD,
 });
 
 export const parseJsonBlock = ({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] =>

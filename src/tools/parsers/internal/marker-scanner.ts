@@ -1,4 +1,16 @@
 import type { ToolCallTextParser, ToolParseEvent } from "../types.js";
+import { matchHeads, type HeadAlternatives } from "./match-head.js";
+import {
+  advanceContext,
+  advanceContextOver,
+  afterCall,
+  copyContext,
+  createTextContext,
+  fenceClosed,
+  fenceLeadStart,
+  markerPosition,
+  type MarkerPosition,
+} from "./text-context.js";
 
 /** One kind of call region a format knows: where it starts and where it ends. */
 export interface CallBlock {
@@ -17,6 +29,12 @@ export interface CallBlock {
    * marker that sits inside an open value or string.
    */
   readonly acceptsEnd?: (body: string) => boolean;
+  /**
+   * How a call opens right after the start marker. When the body stops matching every alternative
+   * the marker was only named in prose: it is released as text at once, with no note, and the text
+   * after it is scanned again. Without a head any body is the family's (special tokens).
+   */
+  readonly head?: HeadAlternatives;
 }
 
 /** A block handed to the format's parser: complete, or cut short by the end of the output. */
@@ -28,15 +46,18 @@ export interface ScannedBlock {
   readonly raw: string;
   /** Whether the end marker was seen (always false for blocks with `end: null`). */
   readonly terminated: boolean;
-  /** The character written just before the start marker ("" at the output start): a backtick means code. */
+  /** The character written just before the start marker ("" at the output start). */
   readonly precededBy: string;
 }
 
 export interface ScannerSpec {
   /** Read on every search, so a spec may narrow it as the response goes (auto picks one family). */
   readonly blocks: readonly CallBlock[];
-  /** Turns a block into events; must not throw (malformed input becomes `invalid_call`). */
-  readonly parse: (scanned: ScannedBlock) => ToolParseEvent[];
+  /**
+   * Turns a block into events; must not throw (malformed input becomes `invalid_call`). Null means
+   * the block is no call at all: its marker is text and the text after it is scanned again.
+   */
+  readonly parse: (scanned: ScannedBlock) => ToolParseEvent[] | null;
   /**
    * Asked instead of `block.acceptsEnd` for blocks that have one. Lets blocks built once be shared
    * by every response while the answer depends on the response (auto's tool names).
@@ -47,19 +68,80 @@ export interface ScannerSpec {
 interface StartHit {
   readonly index: number;
   readonly block: CallBlock;
+  readonly position: MarkerPosition;
 }
 
 /** The block being read. Chunks are kept apart: re-searching one growing string is quadratic. */
 interface OpenBlock {
   readonly block: CallBlock;
   readonly precededBy: string;
+  readonly position: MarkerPosition;
+  /** Text before the marker that belongs to the call if it is one (a fence's opening line). */
+  readonly lead: string;
   chunks: string[];
   length: number;
   /** The last `end.length - 1` characters, so a marker split across chunks is still found. */
   tail: string;
+  /** The block's first characters, enough to decide its head and a doubtful wait without joining it all. */
+  prefix: string;
+  /** Whether the body has matched the block's head (always true without one). */
+  opened: boolean;
+  /**
+   * The body does not open like a call, but the marker stands where a call would: it is a broken
+   * call if the end marker follows soon (the model wrapped something), else the marker was named.
+   */
+  doubtful: boolean;
+}
+
+/**
+ * Calls read where the answer may still turn out to be quoting them: mid-sentence (a call only if
+ * the line ends after it) or in a fenced block (a call only if the fence ends the answer). Until
+ * that is known, the calls and the text around them wait here; then they go out as calls, or
+ * everything goes out as the exact text the model wrote.
+ */
+interface Candidate {
+  readonly kind: "sentence" | "fence";
+  /** The verbatim text, for when it is no call after all. */
+  verbatim: string;
+  /** The events, for when it is. */
+  events: ToolParseEvent[];
 }
 
 const isBlank = (text: string): boolean => text.trim() === "";
+// A head that is still undecided after this much text is not a call worth waiting for.
+const MAX_HEAD = 4096;
+// How long a doubtful block waits for its end marker; a blank line ends the wait too.
+const MAX_DOUBTFUL_BODY = 200;
+
+const FENCE_CLOSE = "\n```";
+
+/** Whether text right after a call goes on with the same line (so the call was part of a sentence). */
+function continuesLine(events: readonly ToolParseEvent[]): boolean {
+  const firstCall = events.findIndex((event) => event.type !== "text");
+  for (const event of events.slice(firstCall + 1)) {
+    if (event.type !== "text") continue;
+    const next = /[^ \t\r]/.exec(event.text)?.[0];
+    if (next !== undefined) return next !== "\n";
+  }
+  return false;
+}
+
+const PREFIX_CAP = MAX_HEAD + MAX_DOUBTFUL_BODY + 256;
+
+/**
+ * Where a doubtful block ends: just past its end marker when that comes within the wait and before
+ * a blank line, -2 when it cannot any more (the marker was named in prose), -1 to keep waiting.
+ * Read from the block's start each time, so that every split of the text decides the same.
+ */
+function doubtfulEnd(prefix: string, block: CallBlock): number {
+  const end = block.end ?? "";
+  const body = prefix.slice(block.start.length);
+  const at = body.indexOf(end);
+  const blank = body.indexOf("\n\n");
+  if (at !== -1 && at <= MAX_DOUBTFUL_BODY && (blank === -1 || blank + 2 > at)) return block.start.length + at + end.length;
+  if (blank !== -1 || body.length > MAX_DOUBTFUL_BODY + end.length) return -2;
+  return -1;
+}
 
 /**
  * The blocks' start markers by their first character. Text is fed a token at a time and almost no
@@ -100,70 +182,147 @@ function isPrefixAt(text: string, from: number, marker: string): boolean {
 
 const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
+/** What one pass over text found: the first marker that may open a block, or how much to hold. */
+type Scan = { readonly hit: StartHit; readonly leadStart: number } | { readonly hit: null; readonly keep: number };
+
 /**
  * Builds an incremental parser from a format's block markers. Text outside blocks is released as
- * soon as it can no longer be the beginning of a start marker; a block is buffered whole and parsed
- * once its end marker arrives (or at `end()`). Decisions depend only on the text, never on how it
- * was chunked, which is what makes every split of the same output give the same events.
+ * soon as it can no longer be the beginning of a call; a block is buffered whole and parsed once
+ * its end marker arrives (or at `end()`). A start marker opens a block only where the answer's
+ * Markdown lets it be a call (see {@link markerPosition}) and only while the body opens the way the
+ * format's calls do. Decisions depend only on the text, never on how it was chunked, which is what
+ * makes every split of the same output give the same events.
  */
 export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
-  // Text outside any block that may still begin a start marker.
+  // Text outside any block that may still begin a call.
   let held = "";
   let open: OpenBlock | null = null;
+  let candidate: Candidate | null = null;
   // Whether anything but whitespace has appeared, which disables `atOutputStart` markers.
   let sawContent = false;
   // The last character of the output before the current position (text or a block).
   let lastChar = "";
+  // The Markdown context of everything released so far (held text is read again each time).
+  const context = createTextContext();
+  let out: ToolParseEvent[] = [];
 
   /** Whether `block` may start at `at` in `text` (only `atOutputStart` blocks depend on what precedes). */
-  const eligible = (block: CallBlock, text: string, at: number): boolean =>
+  const eligibleAtStart = (block: CallBlock, text: string, at: number): boolean =>
     !block.atOutputStart || (!sawContent && isBlank(text.slice(0, at)));
 
   /**
-   * The first start marker in `text`, the longest one where several begin there. (A marker whose
-   * first occurrence is not eligible has none later: markers are not blank, so text before the
-   * later one is not blank either.)
+   * One pass over `text` (which follows the released text): the first start marker at a position
+   * where a call may be (the longest one where several begin there), else the length of the
+   * longest suffix that could still grow into one, or that holds a fence's opening.
    */
-  const findStart = (text: string): StartHit | null => {
-    const { byFirstChar } = markerIndexOf(spec.blocks);
-    for (let index = 0; index < text.length; index++) {
-      const candidates = byFirstChar.get(text.charCodeAt(index));
-      if (candidates === undefined) continue;
-      let best: CallBlock | null = null;
-      for (const block of candidates) {
-        if ((best === null || block.start.length > best.start.length) && text.startsWith(block.start, index) && eligible(block, text, index)) best = block;
-      }
-      if (best !== null) return { index, block: best };
-    }
-    return null;
-  };
-
-  /** Length of the longest suffix of `text` that could still grow into a start marker. */
-  const heldBackLength = (text: string): number => {
+  const scan = (text: string): Scan => {
     const { byFirstChar, longestStart } = markerIndexOf(spec.blocks);
-    let keep = 0;
-    // The longest such suffix starts earliest: the first position that begins a marker's proper prefix.
-    for (let from = Math.max(0, text.length - (longestStart - 1)); from < text.length && keep === 0; from++) {
-      const candidates = byFirstChar.get(text.charCodeAt(from));
-      if (candidates === undefined) continue;
-      for (const block of candidates) {
-        if (block.start.length > text.length - from && isPrefixAt(text, from, block.start) && eligible(block, text, from)) {
-          keep = text.length - from;
-          break;
+    const ctx = copyContext(context);
+    const base = ctx.offset;
+    let keepFrom = text.length;
+    const holdFrom = Math.max(0, text.length - (longestStart - 1));
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      const candidates = byFirstChar.get(code);
+      if (candidates !== undefined) {
+        const position = markerPosition(ctx);
+        if (position !== "code") {
+          let best: CallBlock | null = null;
+          for (const block of candidates) {
+            if (
+              (best === null || block.start.length > best.start.length) &&
+              text.startsWith(block.start, index) &&
+              eligibleAtStart(block, text, index)
+            )
+              best = block;
+          }
+          if (best !== null) {
+            const lead = position === "fence" ? fenceLeadStart(ctx) : null;
+            const leadStart = lead === null ? index : Math.max(0, Math.min(index, lead - base));
+            return { hit: { index, block: best, position }, leadStart };
+          }
+          if (index >= holdFrom && keepFrom === text.length) {
+            for (const block of candidates) {
+              if (
+                block.start.length > text.length - index &&
+                isPrefixAt(text, index, block.start) &&
+                eligibleAtStart(block, text, index)
+              ) {
+                const lead = position === "fence" ? fenceLeadStart(ctx) : null;
+                keepFrom = lead === null ? index : Math.max(0, Math.min(index, lead - base));
+                break;
+              }
+            }
+          }
         }
       }
+      advanceContext(ctx, code);
     }
+    const lead = fenceLeadStart(ctx);
+    if (lead !== null) keepFrom = Math.min(keepFrom, Math.max(0, lead - base));
+    let keep = text.length - keepFrom;
     // Never split a surrogate pair across two text events: downstream would emit a lone half.
     const last = text.length - keep - 1;
     if (last >= 0 && isHighSurrogate(text.charCodeAt(last))) keep += 1;
-    return keep;
+    return { hit: null, keep };
   };
 
-  const pushText = (events: ToolParseEvent[], text: string): void => {
+  const emit = (event: ToolParseEvent): void => {
+    const last = out.at(-1);
+    if (event.type === "text" && last?.type === "text") out[out.length - 1] = { type: "text", text: last.text + event.text };
+    else out.push(event);
+  };
+
+  const settle = (accepted: boolean): void => {
+    const settled = candidate;
+    if (settled === null) return;
+    candidate = null;
+    if (accepted) for (const event of settled.events) emit(event);
+    else if (settled.verbatim !== "") emit({ type: "text", text: settled.verbatim });
+  };
+
+  /**
+   * Text outside blocks, through the Markdown context; a waiting candidate is decided by it: a
+   * sentence call by what follows it on its line, a fenced call by whether anything follows the fence.
+   */
+  const pushText = (text: string): void => {
     if (text === "") return;
     if (!sawContent && !isBlank(text)) sawContent = true;
     lastChar = text.slice(-1);
-    events.push({ type: "text", text });
+    let index = 0;
+    if (candidate !== null) {
+      let decision: boolean | null = null;
+      for (; index < text.length; index++) {
+        const code = text.charCodeAt(index);
+        decision = decide(candidate, code);
+        if (decision !== null) break;
+        advanceContext(context, code);
+      }
+      const waited = text.slice(0, index);
+      candidate.verbatim += waited;
+      // Around a fenced call only its fences and whitespace wait here; they go with the fence.
+      if (candidate.kind === "sentence" && waited !== "") candidate.events.push({ type: "text", text: waited });
+      if (decision === null) return;
+      settle(decision);
+    }
+    const rest = text.slice(index);
+    advanceContextOver(context, rest);
+    emit({ type: "text", text: rest });
+  };
+
+  /** Whether the character `code` accepts (true) or rejects (false) the candidate, or null to go on. */
+  const decide = (waiting: Candidate, code: number): boolean | null => {
+    const space = code === 32 || code === 9 || code === 13;
+    if (waiting.kind === "sentence") {
+      if (space) return null;
+      return code === 10;
+    }
+    if (!fenceClosed(context)) {
+      // Inside the fence only whitespace and the closing backticks may follow the calls.
+      return space || code === 10 || code === 96 ? null : false;
+    }
+    // After the closing fence: its line, then nothing but whitespace until the answer ends.
+    return space || code === 10 ? null : false;
   };
 
   /** The block's whole text so far, collapsed so later joins are free. */
@@ -175,7 +334,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
 
   /**
    * Adds `chunk` to the open block. Returns the offset just past an accepted end marker (the
-   * block's text ends there), or -1 while the block is still open.
+   * block's text ends there), -1 while the block is still open, or -2 when its body shows that the
+   * marker opened no call.
    */
   const appendToBlock = (state: OpenBlock, chunk: string): number => {
     const { block } = state;
@@ -183,7 +343,26 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     const window = state.tail + chunk;
     state.chunks.push(chunk);
     state.length += chunk.length;
-    if (block.end === null) return -1;
+    if (state.prefix.length < PREFIX_CAP) state.prefix += chunk.slice(0, PREFIX_CAP - state.prefix.length);
+    if (!state.opened && !state.doubtful && block.head !== undefined) {
+      const body = state.prefix.slice(block.start.length);
+      const match = matchHeads(body, block.head);
+      if (match === "yes") state.opened = true;
+      else if (match === "no" || body.length > MAX_HEAD) {
+        // Only a marker in call position may still be a broken call, and only one that has an end.
+        if (state.position !== "call" || block.end === null) return -2;
+        state.doubtful = true;
+      }
+    }
+    if (state.doubtful) return doubtfulEnd(state.prefix, block);
+    if (block.end === null) {
+      if (state.position !== "fence") return -1;
+      // A call without an end marker that fills a fence ends where the fence does.
+      const at = window.indexOf(FENCE_CLOSE);
+      if (at !== -1 && windowStart + at >= block.start.length) return windowStart + at;
+      state.tail = window.slice(Math.max(0, window.length - (FENCE_CLOSE.length - 1)));
+      return -1;
+    }
     for (let at = window.indexOf(block.end); at !== -1; at = window.indexOf(block.end, at + 1)) {
       const index = windowStart + at;
       if (index < block.start.length) continue;
@@ -197,52 +376,102 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     return -1;
   };
 
-  const parseBlock = (state: OpenBlock, raw: string, terminated: boolean): ToolParseEvent[] => {
-    const { block, precededBy } = state;
-    const bodyEnd = terminated && block.end !== null ? raw.length - block.end.length : raw.length;
-    lastChar = raw.slice(-1);
-    return spec.parse({ block, body: raw.slice(block.start.length, bodyEnd), raw, terminated, precededBy });
+  /** The marker opened no call: it is text, and what followed it is read again. */
+  const rejectBlock = (state: OpenBlock, raw: string): string => {
+    pushText(state.lead + state.block.start);
+    return raw.slice(state.block.start.length);
   };
 
-  const drain = (input: string, final: boolean): ToolParseEvent[] => {
-    const events: ToolParseEvent[] = [];
+  /** Parses a finished block; returns the text to read again when it was no call. */
+  const finishBlock = (state: OpenBlock, raw: string, terminated: boolean): string | null => {
+    const { block, precededBy, position } = state;
+    const bodyEnd = terminated && block.end !== null ? raw.length - block.end.length : raw.length;
+    const body = raw.slice(block.start.length, bodyEnd);
+    // A marker at the very end of the answer, with nothing after it, was named, not used.
+    if (!state.opened && block.head !== undefined && isBlank(body) && !terminated) return rejectBlock(state, raw);
+    // A doubtful marker whose end never came was named in a last line of prose.
+    if (state.doubtful && !terminated) return rejectBlock(state, raw);
+    const events = spec.parse({ block, body, raw, terminated, precededBy });
+    if (events === null) return rejectBlock(state, raw);
+    const broken = events.some((event) => event.type === "invalid_call");
+    // Prose never gets a note: a broken call in the middle of a sentence is just the sentence.
+    if (position === "sentence" && candidate === null && (broken || continuesLine(events))) return rejectBlock(state, raw);
+    lastChar = raw.slice(-1);
+    advanceContextOver(context, state.lead);
+    afterCall(context, raw.length);
+    if (candidate !== null) {
+      candidate.verbatim += state.lead + raw;
+      candidate.events.push(...events);
+    } else if (position === "sentence" || position === "fence") {
+      candidate = { kind: position, verbatim: state.lead + raw, events };
+    } else {
+      for (const event of events) emit(event);
+    }
+    return null;
+  };
+
+  const drain = (input: string, final: boolean): void => {
     let pending = input;
     for (;;) {
       if (open !== null) {
         const state: OpenBlock = open;
         const closeAt = appendToBlock(state, pending);
         pending = "";
-        if (closeAt === -1) {
-          if (!final) return events;
-          events.push(...parseBlock(state, blockText(state), false));
+        if (closeAt === -2) {
           open = null;
+          pending = rejectBlock(state, blockText(state));
+          continue;
+        }
+        if (closeAt === -1) {
+          if (!final) return;
+          open = null;
+          pending = finishBlock(state, blockText(state), false) ?? "";
           continue;
         }
         const text = blockText(state);
-        events.push(...parseBlock(state, text.slice(0, closeAt), true));
-        pending = text.slice(closeAt);
         open = null;
+        const again = finishBlock(state, text.slice(0, closeAt), state.block.end !== null);
+        pending = (again ?? "") + text.slice(closeAt);
         continue;
       }
       const text = held + pending;
       pending = "";
-      const hit = findStart(text);
-      if (hit === null) {
-        const keep = final ? 0 : heldBackLength(text);
-        pushText(events, text.slice(0, text.length - keep));
+      const found = scan(text);
+      if (found.hit === null) {
+        const keep = final ? 0 : found.keep;
+        pushText(text.slice(0, text.length - keep));
         held = text.slice(text.length - keep);
-        return events;
+        if (final && open === null) settle(true);
+        return;
       }
-      pushText(events, text.slice(0, hit.index));
+      const { hit, leadStart } = found;
+      pushText(text.slice(0, leadStart));
       held = "";
       sawContent = true;
-      open = { block: hit.block, precededBy: lastChar, chunks: [], length: 0, tail: "" };
+      open = {
+        block: hit.block,
+        precededBy: lastChar,
+        position: hit.position,
+        lead: text.slice(leadStart, hit.index),
+        chunks: [],
+        length: 0,
+        tail: "",
+        prefix: "",
+        opened: hit.block.head === undefined,
+        doubtful: false,
+      };
       pending = text.slice(hit.index);
     }
   };
 
+  const run = (input: string, final: boolean): ToolParseEvent[] => {
+    out = [];
+    drain(input, final);
+    return out;
+  };
+
   return {
-    feed: (chunk) => drain(chunk, false),
-    end: () => drain("", true),
+    feed: (chunk) => run(chunk, false),
+    end: () => run("", true),
   };
 }

@@ -1,0 +1,133 @@
+// `npm run bench:tool-calls`: the issue 23 matrix as rates, per family: how many real calls come back
+// exact (positives) and how many quoted ones come back as the exact text (negatives), streamed in
+// seeded random chunks and one character at a time, through the family's parser and through `auto`;
+// and how much text each holds back before releasing it. Prints a markdown table for the README.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { createToolCallParser } from "../dist/src/tools/parsers/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const RANDOM_SEEDS = 20;
+
+/** The case generator lives with the unit tests (TypeScript): bundled once for this run. */
+async function loadCases() {
+  const dir = mkdtempSync(join(tmpdir(), "mallex-bench-tool-calls-"));
+  try {
+    const outfile = join(dir, "call-positions.mjs");
+    await build({ entryPoints: [join(root, "test/unit/tool-parser-corpus/call-positions.ts")], bundle: true, format: "esm", platform: "node", outfile, logLevel: "error" });
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** mulberry32, as the tests use, so a split can be reproduced. */
+function random(seed) {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function split(input, how) {
+  const chars = [...input];
+  if (how === "char") return chars;
+  const next = random(how);
+  const chunks = [];
+  for (let at = 0; at < chars.length; ) {
+    const size = 1 + Math.floor(next() * 12);
+    chunks.push(chars.slice(at, at + size).join(""));
+    at += size;
+  }
+  return chunks;
+}
+
+/**
+ * Feeds the chunks and records, after each, how many characters were fed but not yet given back:
+ * as text, or as the raw text of a call (parallel calls read from one block share it).
+ */
+function run(format, chunks, toolNames) {
+  const parser = createToolCallParser(format, { toolNames });
+  const events = [];
+  let fed = 0;
+  let released = 0;
+  let lastRaw;
+  let maxHeld = 0;
+  let heldSum = 0;
+  const account = (out) => {
+    for (const event of out) {
+      events.push(event);
+      if (event.type === "text") released += event.text.length;
+      else {
+        const raw = event.type === "tool_call" ? event.call.raw : event.raw;
+        if (raw !== lastRaw) released += raw.length;
+        lastRaw = raw;
+      }
+    }
+  };
+  const started = performance.now();
+  for (const chunk of chunks) {
+    fed += chunk.length;
+    account(parser.feed(chunk));
+    const held = Math.max(0, fed - released);
+    maxHeld = Math.max(maxHeld, held);
+    heldSum += held;
+  }
+  account(parser.end());
+  return { events, maxHeld, meanHeld: heldSum / chunks.length, ms: performance.now() - started };
+}
+
+function main(module) {
+  const { positionCases, shapeOf, TOOL_NAMES } = module;
+  const cases = positionCases();
+  const families = [...new Set(cases.map((entry) => entry.family))];
+  const splits = ["char", ...Array.from({ length: RANDOM_SEEDS }, (_, i) => i + 1)];
+  const prose = "Sure. The answer is 42: see `src/app.ts` (line 3) and the <b>bold</b> note; a < b, {\"k\": 1}.\n".repeat(4);
+  const rows = [];
+  for (const family of families) {
+    const row = { family, positive: [0, 0], negative: [0, 0], autoPositive: [0, 0], autoNegative: [0, 0], held: [], heldMarker: [], heldProse: 0, heldProseAuto: 0 };
+    for (const entry of cases.filter((c) => c.family === family)) {
+      for (const how of splits) {
+        for (const through of ["family", "auto"]) {
+          const result = run(through === "auto" ? "auto" : family, split(entry.input, how), TOOL_NAMES);
+          const ok = JSON.stringify(shapeOf(result.events)) === JSON.stringify(entry.expected);
+          const tally = row[through === "auto" ? (entry.negative ? "autoNegative" : "autoPositive") : entry.negative ? "negative" : "positive"];
+          tally[0] += ok ? 1 : 0;
+          tally[1] += 1;
+          if (entry.negative && how === "char" && through === "family") {
+            (entry.kind === "marker named in prose" ? row.heldMarker : row.held).push(result.maxHeld);
+          }
+        }
+      }
+    }
+    row.heldProse = run(family, split(prose, "char"), TOOL_NAMES).maxHeld;
+    row.heldProseAuto = run("auto", split(prose, "char"), TOOL_NAMES).maxHeld;
+    rows.push(row);
+  }
+  // Parse cost once warm, on a long prose answer through auto, 1 character at a time.
+  const long = prose.repeat(50);
+  for (let i = 0; i < 3; i++) run("auto", split(long, "char"), TOOL_NAMES);
+  const costs = Array.from({ length: 5 }, () => run("auto", split(long, "char"), TOOL_NAMES).ms).sort((a, b) => a - b);
+  const pct = ([ok, n]) => `${((100 * ok) / n).toFixed(1)}% (${ok}/${n})`;
+  const lines = [
+    `Tool-call positions (bench/tool-calls.js): per family, 5 call cases and 5 quoted cases (inline code, fence then prose, marker named in prose, backticked marker, a sentence discussing the format), each streamed 1 character at a time and in ${RANDOM_SEEDS} seeded random splits (1–12 characters), through the family's parser and through \`auto\` (the default). Positives: every call exact; negatives: the exact text, no call, no note. Held back: the most characters fed but not yet released, streaming 1 character at a time: on a prose answer with \`<\`, backticks and JSON (family / auto), on the marker named in prose, and on the quoted whole calls (worst of inline code, fence then prose, backticked marker, discussion: a fenced or mid-sentence call is held until what follows it shows it is an example). Parse cost through \`auto\`, warm, 1 character at a time over ${long.length.toLocaleString("en")} characters of prose: ${((1000 * costs[2]) / long.length).toFixed(2)} µs/char (median of 5).`,
+    "",
+    "| family | positives (family) | negatives (family) | positives (auto) | negatives (auto) | held back: prose (family / auto) | marker named in prose | quoted whole call (max) |",
+    "|---|---|---|---|---|---|---|---|",
+    ...rows.map((row) => `| ${row.family} | ${pct(row.positive)} | ${pct(row.negative)} | ${pct(row.autoPositive)} | ${pct(row.autoNegative)} | ${row.heldProse} / ${row.heldProseAuto} chars | ${Math.max(...row.heldMarker)} chars | ${Math.max(...row.held)} chars |`),
+  ];
+  return lines.join("\n");
+}
+
+try {
+  console.log(main(await loadCases()));
+} catch (error) {
+  console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+}

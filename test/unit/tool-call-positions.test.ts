@@ -1,0 +1,121 @@
+/**
+ * Issue 23: a call is a call only where the model's own format puts one. Every family, every
+ * position, whole, in seeded random chunks and one character at a time, through the family's own
+ * parser and through `auto` (the default).
+ */
+import { describe, expect, it } from "vitest";
+import { createToolCallParser, type ToolCallFormat } from "../../src/tools/parsers/index.js";
+import { positionCases, shapeOf, TOOL_NAMES } from "./tool-parser-corpus/call-positions.js";
+
+/** A seeded generator (mulberry32), so a failing split can be reproduced. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Whole code points, as a server streams them. */
+export function split(input: string, how: "whole" | "char" | number): string[] {
+  const chars = [...input];
+  if (how === "whole") return [input];
+  if (how === "char") return chars;
+  const next = random(how);
+  const chunks: string[] = [];
+  for (let at = 0; at < chars.length; ) {
+    const size = 1 + Math.floor(next() * 12);
+    chunks.push(chars.slice(at, at + size).join(""));
+    at += size;
+  }
+  return chunks;
+}
+
+const SPLITS = ["whole", "char", 1, 2, 3, 4, 5] as const;
+const cases = positionCases();
+
+describe.each(["family", "auto"] as const)("call positions through the %s parser", (through) => {
+  // Gemma 3 is read only where a profile names it (auto takes its fences for code blocks), and its
+  // calls are fences already: a fence around one is not a shape it has.
+  const applies = (entry: (typeof cases)[number]) => entry.family !== "gemma3" || (through === "family" && entry.kind !== "call in a fence that ends the answer");
+  it.each(cases.filter(applies).map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", (_, entry) => {
+    for (const how of SPLITS) {
+      const parser = createToolCallParser(through === "auto" ? "auto" : (entry.family as ToolCallFormat), { toolNames: TOOL_NAMES });
+      const events = [...split(entry.input, how).flatMap((chunk) => parser.feed(chunk)), ...parser.end()];
+      expect(shapeOf(events), `split: ${String(how)}`).toEqual(entry.expected);
+    }
+  });
+});
+
+describe("the matrix", () => {
+  it("covers every family in every kind", () => {
+    const kinds = new Set(cases.map((entry) => entry.kind));
+    const families = new Set(cases.map((entry) => entry.family));
+    expect(families.size).toBe(23);
+    expect(cases.length).toBe(kinds.size * families.size);
+    expect(cases.filter((entry) => entry.negative).length).toBe(5 * 23);
+  });
+});
+
+describe("hold-back: text waits only while it could still become a call", () => {
+  const texts = (events: ReturnType<ReturnType<typeof createToolCallParser>["feed"]>): string =>
+    events.map((event) => (event.type === "text" ? event.text : "")).join("");
+
+  it("releases a marker named mid-sentence as soon as its body stops opening a call", () => {
+    const parser = createToolCallParser("minimax-m2");
+    expect(texts(parser.feed("The <minimax:tool_call>"))).toBe("The ");
+    // One character that cannot open `<invoke` settles it, long before any end marker.
+    expect(texts(parser.feed(" m"))).toBe("<minimax:tool_call> m");
+    expect(texts(parser.feed("arker is how calls open."))).toBe("arker is how calls open.");
+    expect(parser.end()).toEqual([]);
+  });
+
+  it("holds a fence's opening line only until its first content shows whether a call fills it", () => {
+    const parser = createToolCallParser("auto", { toolNames: TOOL_NAMES });
+    expect(texts(parser.feed("Code:\n```ts\n"))).toBe("Code:\n");
+    expect(texts(parser.feed("const a = 1;"))).toBe("```ts\nconst a = 1;");
+  });
+
+  it("drops the fences of a call that fills a fence at the end of the answer", () => {
+    const parser = createToolCallParser("hermes");
+    const events = [
+      ...parser.feed('Running it:\n```json\n<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>\n```\n'),
+      ...parser.end(),
+    ];
+    expect(shapeOf(events)).toEqual([
+      { type: "text", text: "Running it:\n" },
+      { type: "tool_call", call: { name: "get_weather", arguments: { city: "Paris" }, untyped: false } },
+    ]);
+  });
+
+  it("holds a mid-sentence call until its line ends, then lets it go as a call", () => {
+    const parser = createToolCallParser("hermes");
+    const call = '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>';
+    expect(shapeOf(parser.feed(`I will check ${call}`))).toEqual([{ type: "text", text: "I will check " }]);
+    expect(shapeOf(parser.feed("\nDone."))).toEqual([
+      { type: "tool_call", call: { name: "get_weather", arguments: { city: "Paris" }, untyped: false } },
+      { type: "text", text: "\nDone." },
+    ]);
+  });
+
+  it("keeps the note for a broken call in call position, and none for the same call mid-sentence", () => {
+    const broken = '<tool_call>{"name": "get_weather", "arguments": {"city": }}</tool_call>';
+    const atLine = createToolCallParser("hermes");
+    expect(shapeOf([...atLine.feed(`Checking.\n${broken}`), ...atLine.end()])).toEqual([
+      { type: "text", text: "Checking.\n" },
+      { type: "invalid_call", reason: "the tool call is not valid JSON" },
+    ]);
+    const inSentence = createToolCallParser("hermes");
+    const sentence = `A reply like ${broken} is malformed.`;
+    expect(shapeOf([...inSentence.feed(sentence), ...inSentence.end()])).toEqual([{ type: "text", text: sentence }]);
+  });
+
+  // Quadratic rescanning took minutes here; the test's own timeout is the guard, not a timing assertion.
+  it("stays linear on markers named over and over in a configured family", () => {
+    const input = "<minimax:tool_call> word ".repeat(20000);
+    const parser = createToolCallParser("minimax-m2");
+    expect(shapeOf([...parser.feed(input), ...parser.end()])).toEqual([{ type: "text", text: input }]);
+  });
+});
