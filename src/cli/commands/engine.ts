@@ -6,6 +6,7 @@ import { planEngineContext } from "../../engine/plan-engine-context.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
+import { printErr } from "../terminal-text.js";
 
 export default defineCommand({
   meta: {
@@ -51,7 +52,7 @@ export default defineCommand({
         host: args.host,
         port: parseCount(args.port, "--port", 0)!,
         mallexHome: resolveMallexHome(process.env),
-        print: (line) => console.error(line),
+        print: printErr,
         ...defined("threads", parseCount(args.threads, "--threads", 1)),
         ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
