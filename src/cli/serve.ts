@@ -25,6 +25,7 @@ import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 import { proxyAddressPath, removeProxyAddress, writeProxyAddress } from "./proxy-address.js";
+import { securePrivateHome } from "../private-files.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -122,6 +123,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const table = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
 
   const mallexHome = resolveMallexHome(process.env);
+  const tightened = securePrivateHome(mallexHome);
+  if (tightened !== undefined) options.print(tightened);
   // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
   // One writer for the file (it rotates it), shared with the proxy; closed last, so no line is lost.
   const logWriter = createLogWriter(logFilePath(mallexHome, table), { rotation: logRotationOf(table), onError: options.print });

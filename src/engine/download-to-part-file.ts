@@ -12,6 +12,7 @@ import { createHash, type Hash } from "node:crypto";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { asUnreachable, fetchOrUnreachable, HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.js";
 import { feedHash } from "./inspect-local-copy.js";
+import { PRIVATE_FILE_MODE } from "../private-files.js";
 
 export interface PartDownload {
   url: string;
@@ -42,7 +43,7 @@ export async function downloadToPartFile(download: PartDownload): Promise<PartRe
   } catch (error) {
     throw download.signal?.aborted ? download.signal.reason : error;
   }
-  const handle = await open(download.partPath, state.offset > 0 ? "r+" : "w");
+  const handle = await open(download.partPath, state.offset > 0 ? "r+" : "w", PRIVATE_FILE_MODE);
   try {
     download.onProgress(state.offset, download.size);
     for (let attempt = 1; download.size === undefined || state.offset < download.size; attempt++) {

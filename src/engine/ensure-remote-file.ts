@@ -4,7 +4,7 @@
  * published sha256 and size, then the file is downloaded (resuming a part left by an interrupted
  * run), checked against that sha256 and the GGUF magic, and only then renamed into place.
  */
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MallexError } from "../mallex-error.js";
 import { describeMagic, isGgufMagic, readMagic } from "./check-gguf-file.js";
@@ -14,6 +14,7 @@ import { HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.
 import { fetchRemoteFileInfo, type RemoteFileInfo } from "./fetch-remote-file-info.js";
 import { createDownloadProgress } from "./format-download-progress.js";
 import { hashFile, inspectLocalCopy, removeLocalCopy, writeSidecar } from "./inspect-local-copy.js";
+import { makePrivateDirAsync } from "../private-files.js";
 
 export interface RemoteFile {
   /** How progress lines and errors name it: `hf:user/repo/x.gguf`. */
@@ -63,7 +64,7 @@ export async function ensureRemoteFile(file: RemoteFile, context: RemoteContext)
 }
 
 async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteContext): Promise<void> {
-  await mkdir(dirname(file.localPath), { recursive: true });
+  await makePrivateDirAsync(dirname(file.localPath));
   // Named after the sha256 it should end with: a part of an older version of the file is never resumed.
   const partPath = `${file.localPath}.${(info.sha256 ?? "unverified").slice(0, 16)}.part`;
   await removeStaleParts(file.localPath, partPath);

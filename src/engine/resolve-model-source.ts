@@ -10,13 +10,14 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { MallexError } from "../mallex-error.js";
 import { writeFileAtomic } from "../write-file-atomic.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { ensureRemoteFile, explainFailure, type RemoteContext, type RemoteFile } from "./ensure-remote-file.js";
 import { fetchHubManifest } from "./fetch-hub-manifest.js";
 import { DEFAULT_REVISION, parseModelSource, type ModelSource } from "./parse-model-source.js";
+import { makePrivateDirAsync } from "../private-files.js";
 
 export interface ResolveModelSourceOptions {
   /** Where downloads go: MALLEX_HOME/models (the caller passes it). */
@@ -107,7 +108,7 @@ async function resolveTag(source: Extract<ModelSource, { kind: "hf-tag" }>, endp
   } catch (error) {
     throw explainFailure(error, { label: source.uri, repo: `${source.user}/${source.repo}`, file: "", revision: DEFAULT_REVISION }, context);
   }
-  await mkdir(join(repoDir, ".tags"), { recursive: true });
+  await makePrivateDirAsync(join(repoDir, ".tags"));
   writeFileAtomic(tagFile, `${file}\n`);
   return file;
 }
