@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
+import { ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
@@ -43,6 +44,10 @@ export default defineCommand({
     const stop = () => stopping.abort(new Error("stopped"));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
+    // The token mallex made for this start: taken out of the environment, so nothing the engine
+    // starts inherits it.
+    const token = process.env[ENGINE_TOKEN_ENV] || undefined;
+    delete process.env[ENGINE_TOKEN_ENV];
     let engine;
     try {
       engine = await serveEngine({
@@ -53,6 +58,7 @@ export default defineCommand({
         port: parseCount(args.port, "--port", 0)!,
         mallexHome: resolveMallexHome(process.env),
         print: printErr,
+        ...defined("token", token),
         ...defined("threads", parseCount(args.threads, "--threads", 1)),
         ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
