@@ -15,6 +15,7 @@ import { fetchRemoteFileInfo, type RemoteFileInfo } from "./fetch-remote-file-in
 import { createDownloadProgress } from "./format-download-progress.js";
 import { hashFile, inspectLocalCopy, removeLocalCopy, writeSidecar } from "./inspect-local-copy.js";
 import { makePrivateDirAsync } from "../private-files.js";
+import { checkFreeSpace } from "./check-free-space.js";
 
 export interface RemoteFile {
   /** How progress lines and errors name it: `hf:user/repo/x.gguf`. */
@@ -35,6 +36,8 @@ export interface RemoteContext {
   hostName: string;
   onProgress(line: string): void;
   signal?: AbortSignal;
+  /** Longest silence of a download (default DOWNLOAD_SILENCE_MS). */
+  silenceMs?: number;
 }
 
 export async function ensureRemoteFile(file: RemoteFile, context: RemoteContext): Promise<void> {
@@ -68,6 +71,7 @@ async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteC
   // Named after the sha256 it should end with: a part of an older version of the file is never resumed.
   const partPath = `${file.localPath}.${(info.sha256 ?? "unverified").slice(0, 16)}.part`;
   await removeStaleParts(file.localPath, partPath);
+  await checkFreeSpace({ label: file.label, dir: dirname(file.localPath), size: info.size, alreadyHave: (await stat(partPath).catch(() => undefined))?.size ?? 0 });
   let result: Awaited<ReturnType<typeof downloadToPartFile>>;
   try {
     result = await downloadToPartFile({
@@ -77,6 +81,7 @@ async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteC
       headers: new URL(info.downloadUrl).origin === context.hubOrigin ? context.hubHeaders : {},
       onProgress: createDownloadProgress(file.label, context.onProgress),
       ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.silenceMs !== undefined ? { silenceMs: context.silenceMs } : {}),
     });
   } catch (error) {
     if (context.signal?.aborted || !(error instanceof HostUnreachableError)) throw explainFailure(error, file, context);
