@@ -12,6 +12,8 @@ import { readLimitedBody } from "../server/read-limited-body.js";
 export interface EngineGuard {
   /** Where the engine listens (its --host): named as an allowed Host unless a wildcard. */
   host: string;
+  /** Host names besides the loopback ones and `host` (--allowed-hosts: the machine's LAN name, for an engine run by hand for other machines). */
+  allowedHosts?: readonly string[];
   /** The per-start secret mallex gave the engine (MALLEX_ENGINE_TOKEN); absent: no token asked for. */
   token?: string;
   /** Largest request body read; past it 413 before more is held. */
@@ -29,7 +31,8 @@ export const ENGINE_TOKEN_ENV = "MALLEX_ENGINE_TOKEN";
  * the limit: a refused request is answered before its body is read.
  */
 export function guardEngineRequest(guard: EngineGuard): Middleware {
-  const policy: OriginPolicy = { allowedHosts: WILDCARDS.has(guard.host) ? [] : [guard.host.includes(":") && !guard.host.startsWith("[") ? `[${guard.host}]` : guard.host], corsOrigins: [] };
+  const own = WILDCARDS.has(guard.host) ? [] : [guard.host.includes(":") && !guard.host.startsWith("[") ? `[${guard.host}]` : guard.host];
+  const policy: OriginPolicy = { allowedHosts: [...own, ...(guard.allowedHosts ?? [])], corsOrigins: [] };
   const expected = guard.token === undefined ? undefined : Buffer.from(guard.token);
   return async (event) => {
     const headers = event.req.headers;
@@ -41,7 +44,7 @@ export function guardEngineRequest(guard: EngineGuard): Middleware {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
     const body = await readLimitedBody(event.req, guard.maxBodyBytes, event.runtime?.node?.req);
-    if (!body.ok) return refuse(event, 413, "invalid_request_error", `the request body is larger than the mallex engine accepts (${guard.maxBodyBytes / 1024 / 1024} MB)`);
+    if (!body.ok) return refuse(event, 413, "invalid_request_error", `the request body is larger than the mallex engine accepts (${formatLimit(guard.maxBodyBytes)})`);
     event.context[BODY_TEXT] = body.text;
   };
 }
@@ -55,6 +58,8 @@ export function engineBodyText(event: H3Event): string | Promise<string> {
 }
 
 const BODY_TEXT = "mallex.engineBodyText";
+const MIB = 1024 * 1024;
+const formatLimit = (bytes: number) => (bytes >= MIB ? `${Math.round((bytes / MIB) * 100) / 100} MB` : `${bytes} bytes`);
 const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
 
 function tokenMatches(authorization: string | null, expected: Buffer): boolean {

@@ -24,6 +24,8 @@ export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "o
   token?: string;
   /** Default ENGINE_MAX_BODY_BYTES. */
   maxBodyBytes?: number;
+  /** Host names a request may name besides the loopback ones and `host` (--allowed-hosts). */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningEngine {
@@ -44,7 +46,7 @@ export async function serveEngine(options: ServeEngineOptions): Promise<RunningE
   const started = performance.now();
   const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`) });
   say(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${engine.description}`);
-  const guard = { host: options.host, maxBodyBytes: options.maxBodyBytes ?? ENGINE_MAX_BODY_BYTES, ...(options.token !== undefined ? { token: options.token } : {}) };
+  const guard = { host: options.host, maxBodyBytes: options.maxBodyBytes ?? ENGINE_MAX_BODY_BYTES, ...(options.token !== undefined ? { token: options.token } : {}), ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) };
   const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now(), guard })));
   try {
     await new Promise<void>((resolve, reject) => {

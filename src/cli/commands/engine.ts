@@ -17,6 +17,7 @@ export default defineCommand({
   args: {
     model: { type: "string", alias: "m", description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models)", valueHint: "path|hf:uri", required: true },
     host: { type: "string", description: "Address to listen on", default: "127.0.0.1" },
+    "allowed-hosts": { type: "string", description: "Host names requests may name besides localhost and --host, comma-separated (the machine's LAN name when other machines call it)", valueHint: "names" },
     port: { type: "string", alias: "p", description: "Port to listen on (0: any free port)", default: "8080", valueHint: "n" },
     threads: { type: "string", alias: "t", description: "CPU threads (default: the physical cores but one, at least 1)", valueHint: "n" },
     "ctx-size": { type: "string", alias: "c", description: "Context tokens per sequence (default: what fits, up to the model's trained context)", valueHint: "n" },
@@ -59,6 +60,7 @@ export default defineCommand({
         mallexHome: resolveMallexHome(process.env),
         print: printErr,
         ...defined("token", token),
+        ...defined("allowedHosts", args["allowed-hosts"]?.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean)),
         ...defined("threads", parseCount(args.threads, "--threads", 1)),
         ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
