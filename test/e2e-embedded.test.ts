@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { execa } from "execa";
+import { execa, execaSync } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseSSE } from "./fakes/read-sse.js";
 import { makeProject, runMallex } from "./helpers/claude-code.js";
@@ -18,6 +18,18 @@ const STORIES = sharedPath("models", "stories260K-chatml.gguf");
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
 
 type Event = { type: string; [key: string]: unknown };
+
+/** The token mallex gave the engine listening at `url`: its environment in /proc (Linux, this user's own process). */
+function engineToken(url: string): string {
+  const port = new URL(url).port;
+  const pids = execaSync("pgrep", ["-f", `engine --model .*--port ${port}( |$)`], { reject: false }).stdout.split("\n").filter(Boolean);
+  for (const pid of pids) {
+    const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const token = environ.find((entry) => entry.startsWith("MALLEX_ENGINE_TOKEN="));
+    if (token !== undefined) return token.slice("MALLEX_ENGINE_TOKEN=".length);
+  }
+  throw new Error(`no engine process with a token listens on ${url}`);
+}
 const processesMatching = async (pattern: string) => (await execa("pgrep", ["-f", pattern], { reject: false })).stdout.split("\n").filter(Boolean);
 
 async function messages(proxy: MallexProxyProcess, body: object) {
@@ -59,6 +71,16 @@ describeWithShared("mallex proxy --embedded (real tiny models)", () => {
     // The whole prompt was cached by the first request but for the last token.
     expect(second.delta.usage.cache_read_input_tokens).toBeGreaterThan(0);
     expect(stories.output()).toMatch(/embedded--.*stories260K-chatml\.gguf.*: ready at http:\/\/127\.0\.0\.1:\d+\/v1/);
+  });
+
+  it("the engine it started answers mallex (readiness, /props, requests all carry its token) and refuses anyone else", async () => {
+    expect((await messages(stories, ask("Once upon a time"))).status).toBe(200);
+    const engineUrl = /: ready at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stories.output())![1]!;
+    const refused = await fetch(`${engineUrl}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask("hi")) });
+    expect(refused.status).toBe(401);
+    expect((await fetch(`${engineUrl}/props`)).status).toBe(401);
+    // The token is in no line mallex printed.
+    expect(stories.output()).not.toMatch(/Bearer [A-Za-z0-9_-]{20,}/);
   });
 
   it("answers without streaming, and ends the turn at a stop sequence", async () => {
@@ -111,7 +133,8 @@ describeWithShared("mallex proxy --embedded with no --ctx-size: the context plan
         // The engine itself, asked the way mallex asks llama-server.
         expect((await messages(proxy, { model: local[0]!.id, max_tokens: 4, messages: [{ role: "user", content: "Hi" }] })).status).toBe(200);
         const engineUrl = /: ready at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(proxy.output())![1]!;
-        const props = (await (await fetch(`${engineUrl}/props`)).json()) as { default_generation_settings: { n_ctx: number }; total_slots: number };
+        // With the token mallex gave it: the engine's own environment, readable to this user alone.
+        const props = (await (await fetch(`${engineUrl}/props`, { headers: { authorization: `Bearer ${engineToken(engineUrl)}` } })).json()) as { default_generation_settings: { n_ctx: number }; total_slots: number };
         expect(props.default_generation_settings.n_ctx).toBe(trained);
         expect(proxy.output()).toMatch(new RegExp(`--ctx-size ${trained}\\b`));
       } finally {

@@ -2,10 +2,12 @@ import type { Explanation } from "../trim/explain-request.js";
 import { formatNumber as number, formatRemoved } from "../format-number.js";
 
 /**
- * `mallex explain`'s readable report: rules table, what was kept, sizes, the upstream request.
+ * `mallex explain`'s readable report, one string per line (a client's tool name with a newline in it
+ * stays inside its line, for terminalText to escape): rules table, what was kept, sizes, the upstream
+ * request.
  * `route`: how the proxy's routing picked the profile, when neither --profile nor --size did.
  */
-export function formatExplanation(explanation: Explanation, source: string, route?: string): string {
+export function formatExplanation(explanation: Explanation, source: string, route?: string): string[] {
   const { backend } = explanation;
   const lines = [`mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`];
   if (route !== undefined) lines.push(`Routed as the proxy would: ${route} (--profile or --size explains another profile)`);
@@ -53,6 +55,6 @@ export function formatExplanation(explanation: Explanation, source: string, rout
   if (explanation.budgetTokens !== undefined) lines.push(`Budget  ${number(explanation.budgetTokens)} tokens (input_budget of ${explanation.profile})`);
   if (explanation.error !== undefined) lines.push("", `The proxy would refuse this request (HTTP 400): ${explanation.error}`);
   const endpoint = backend.kind === "anthropic" ? "POST /v1/messages" : "POST /v1/chat/completions";
-  lines.push("", `Upstream request (${endpoint} on backend ${backend.name}):`, JSON.stringify(explanation.upstream, null, 2));
-  return lines.join("\n");
+  lines.push("", `Upstream request (${endpoint} on backend ${backend.name}):`, ...JSON.stringify(explanation.upstream, null, 2).split("\n"));
+  return lines;
 }

@@ -5,6 +5,7 @@ import { findPackageRoot, packageVersion } from "../package-root.js";
 import { findMissingValue } from "./find-missing-value.js";
 import { findUnknownOption } from "./find-unknown-option.js";
 import { showUsage, wantsColour } from "./show-usage.js";
+import { printErr } from "./terminal-text.js";
 
 const load = (loader: () => Promise<{ default: CommandDef<any> }>) => () => loader().then((m) => m.default);
 
@@ -86,14 +87,17 @@ async function resolveArgsDef(command: CommandDef<any>): Promise<ArgsDef> {
 
 function report(error: unknown): number {
   if (MallexError.isInstance(error)) {
-    for (const line of error.details) console.error(line);
-    console.error(error.message);
+    // A message may quote what a server or a client said (a model name, an error body).
+    for (const line of error.details) printErr(line);
+    printErr(error.message);
     return error.exitCode;
   }
   const usage = error instanceof Error && error.name === "CLIError";
   // citty colours the option names in its messages; a log file gets them plain.
   if (usage && !wantsColour(process.stderr, process.env)) error.message = stripVTControlCharacters(error.message);
-  console.error(usage ? `mallex: ${error.message}` : `mallex: unexpected error (a bug in mallex, please report it): ${error instanceof Error ? error.message : String(error)}`);
+  // citty's usage message holds only the user's own argv, and may be coloured on purpose.
+  if (usage) console.error(`mallex: ${error.message}`);
+  else printErr(`mallex: unexpected error (a bug in mallex, please report it): ${error instanceof Error ? error.message : String(error)}`);
   // MALLEX_DEBUG=0 is off, as it is for mallex proxy and mallex run (parse-debug-level.ts).
   if (process.env.MALLEX_DEBUG && process.env.MALLEX_DEBUG !== "0" && error instanceof Error) console.error(error.stack);
   return usage ? 2 : 70;

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { makePrivateDir } from "../private-files.js";
 import { writeFileAtomic } from "../write-file-atomic.js";
 
 /**
@@ -18,10 +19,8 @@ export interface ProxyAddress {
 export const proxyAddressPath = (home: string): string => join(home, "proxy.json");
 
 export function writeProxyAddress(home: string, address: ProxyAddress): void {
-  mkdirSync(home, { recursive: true });
-  const file = proxyAddressPath(home);
-  writeFileAtomic(file, `${JSON.stringify(address, null, 2)}\n`);
-  chmodSync(file, 0o600);
+  makePrivateDir(home);
+  writeFileAtomic(proxyAddressPath(home), `${JSON.stringify(address, null, 2)}\n`);
 }
 
 /** The address, or undefined when no mallex wrote one (or the file is not one). */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
@@ -25,6 +26,8 @@ import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 import { proxyAddressPath, removeProxyAddress, writeProxyAddress } from "./proxy-address.js";
+import { securePrivateHome } from "../private-files.js";
+import { withEngineToken } from "../server/with-engine-token.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -119,9 +122,13 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
   // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on
   // it (with --backend-url none starts).
-  const table = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
+  const planned = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
+  // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
+  const table = withEngineToken(planned, randomBytes(32).toString("base64url"));
 
   const mallexHome = resolveMallexHome(process.env);
+  const tightened = securePrivateHome(mallexHome);
+  if (tightened !== undefined) options.print(tightened);
   // Model-server events go to the log file too: while Claude Code owns the terminal they are shown nowhere else.
   // One writer for the file (it rotates it), shared with the proxy; closed last, so no line is lost.
   const logWriter = createLogWriter(logFilePath(mallexHome, table), { rotation: logRotationOf(table), onError: options.print });

@@ -41,6 +41,8 @@ export interface CompiledBackend {
     onExit: "stop" | "keep" | "ask";
     /** mlx-lm across several Macs through mlx.launch (see src/backends/mlx-distributed.ts). */
     distributed?: CompiledDistributed;
+    /** Set at run time only, never compiled: the embedded engine's per-start secret (with-engine-token.ts). */
+    engineToken?: string;
   };
 }
 

@@ -12,7 +12,8 @@ export function writeGeneratedFiles(outDir: string, files: Readonly<Record<strin
   const names = Object.keys(files).sort((a, b) => Number(a === ROUTING_TABLE_FILE) - Number(b === ROUTING_TABLE_FILE));
   try {
     mkdirSync(outDir, { recursive: true });
-    for (const name of names) writeFileAtomic(join(outDir, name), files[name] ?? "");
+    // Project files, not MALLEX_HOME's: the usual mode, as the umask has it.
+    for (const name of names) writeFileAtomic(join(outDir, name), files[name] ?? "", { mode: 0o666 });
     removeLegacyTemplates(outDir);
     return undefined;
   } catch (error) {

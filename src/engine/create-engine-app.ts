@@ -1,15 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { H3, HTTPError } from "h3";
+import { H3, HTTPError, type H3Event } from "h3";
 import { EngineRequestError, parseEngineRequest } from "./engine-request.js";
 import { createDeferredWriter } from "./deferred-writer.js";
 import { createChunkFormatter, createResponseCollector, type ResponseIdentity } from "./format-openai-response.js";
 import { generateCompletion, prepareCompletion, type CompletionEvent, type PreparedCompletion } from "./generate-completion.js";
+import { engineBodyText, guardEngineRequest, type EngineGuard } from "./guard-engine-request.js";
 import type { LoadedEngine } from "./load-engine.js";
 
 export interface EngineAppOptions {
   /** One line per request (the supervisor keeps the engine's output in server.log). */
   log(line: string): void;
   now(): number;
+  /** Host/Origin, token and body limit (guard-engine-request.ts); `mallex engine` always has one. */
+  guard?: EngineGuard;
 }
 
 /** The engine's HTTP surface: the part of OpenAI Chat Completions that mallex (and any client) uses. */
@@ -21,15 +24,17 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
       return openAIError(500, "server_error", error.message);
     },
   });
+  if (options.guard !== undefined) app.use(guardEngineRequest(options.guard));
   app.get("/health", () => ({ status: "ok" }));
   const models = () => ({ object: "list", data: [{ id: engine.modelId, object: "model", created: 0, owned_by: "mallex" }] });
   app.get("/v1/models", models);
   app.get("/models", models);
   app.get("/props", () => describeProps(engine));
-  const completions = async (req: Request) => {
+  const completions = async (event: H3Event) => {
+    const req = event.req;
     let body: unknown;
     try {
-      body = JSON.parse(await req.text());
+      body = JSON.parse(await engineBodyText(event));
     } catch {
       return openAIError(400, "invalid_request_error", "the request body is not valid JSON");
     }
@@ -47,8 +52,8 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
       options.log(`${request.stream ? "stream" : "request"} · prompt ${event.usage.promptTokens} tok (${event.usage.cachedTokens} cached) · out ${event.usage.completionTokens} tok · ${event.finishReason} · ${((options.now() - started) / 1000).toFixed(2)} s`);
     return request.stream ? stream(engine, prepared, identity, req.signal, logDone, options) : whole(engine, prepared, identity, req.signal, logDone);
   };
-  app.post("/v1/chat/completions", (event) => completions(event.req));
-  app.post("/chat/completions", (event) => completions(event.req));
+  app.post("/v1/chat/completions", completions);
+  app.post("/chat/completions", completions);
   app.all("/**", (event) => {
     throw new HTTPError({ status: 404, message: `no route ${event.req.method} ${event.url.pathname}` });
   });

@@ -12,6 +12,8 @@ import { createHash, type Hash } from "node:crypto";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { asUnreachable, fetchOrUnreachable, HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.js";
 import { feedHash } from "./inspect-local-copy.js";
+import { PRIVATE_FILE_MODE } from "../private-files.js";
+import { DOWNLOAD_SILENCE_MS, watchSilence, type SilenceWatch } from "./watch-silence.js";
 
 export interface PartDownload {
   url: string;
@@ -22,6 +24,8 @@ export interface PartDownload {
   signal?: AbortSignal;
   /** Called at the start (with what a resume already has) and after every chunk. */
   onProgress(done: number, total: number | undefined): void;
+  /** Longest wait for the headers or the next chunk (default DOWNLOAD_SILENCE_MS). */
+  silenceMs?: number;
 }
 
 export interface PartResult {
@@ -42,7 +46,7 @@ export async function downloadToPartFile(download: PartDownload): Promise<PartRe
   } catch (error) {
     throw download.signal?.aborted ? download.signal.reason : error;
   }
-  const handle = await open(download.partPath, state.offset > 0 ? "r+" : "w");
+  const handle = await open(download.partPath, state.offset > 0 ? "r+" : "w", PRIVATE_FILE_MODE);
   try {
     download.onProgress(state.offset, download.size);
     for (let attempt = 1; download.size === undefined || state.offset < download.size; attempt++) {
@@ -68,11 +72,28 @@ async function usableLength(download: PartDownload): Promise<number> {
   return download.size !== undefined && length > download.size ? 0 : length;
 }
 
-/** One GET from `state.offset` to the end. Resolves true when the body ended where the file does. */
+/**
+ * One GET from `state.offset` to the end, given up as a HostUnreachableError when the headers or the
+ * next chunk take longer than the silence limit (a stalled CDN). Resolves true when the body ended
+ * where the file does.
+ */
 async function fetchRest(handle: FileHandle, state: { offset: number; hash: Hash }, download: PartDownload): Promise<boolean> {
+  const watch = watchSilence(download.silenceMs ?? DOWNLOAD_SILENCE_MS, download.signal);
+  try {
+    return await fetchRestWatched(handle, state, download, watch);
+  } catch (error) {
+    const silence = watch.timedOut();
+    throw silence === undefined ? error : new HostUnreachableError(silence, { cause: error });
+  } finally {
+    watch.stop();
+  }
+}
+
+async function fetchRestWatched(handle: FileHandle, state: { offset: number; hash: Hash }, download: PartDownload, watch: SilenceWatch): Promise<boolean> {
   const headers: Record<string, string> = { ...download.headers, "Accept-Encoding": "identity" };
   if (state.offset > 0) headers.Range = `bytes=${state.offset}-`;
-  const response = await fetchOrUnreachable(download.url, { headers, ...(download.signal ? { signal: download.signal } : {}) });
+  const response = await fetchOrUnreachable(download.url, { headers, signal: watch.signal });
+  watch.touch();
   if (!response.ok || !response.body) throw new RemoteStatusError(response);
   if (state.offset > 0 && (response.status !== 206 || !response.headers.get("content-range")?.startsWith(`bytes ${state.offset}-`))) {
     // The server sent the whole file, or another range: appending it would splice two copies together.
@@ -80,10 +101,11 @@ async function fetchRest(handle: FileHandle, state: { offset: number; hash: Hash
     state.offset = 0;
     state.hash = createHash("sha256");
     await handle.truncate(0);
-    return fetchRest(handle, state, download);
+    return fetchRestWatched(handle, state, download, watch);
   }
   try {
     for await (const chunk of response.body) {
+      watch.touch();
       // Hash what is on disk, in order: a retry after a break continues the same hash.
       await handle.write(chunk, 0, chunk.length, state.offset);
       state.offset += chunk.length;
@@ -91,7 +113,7 @@ async function fetchRest(handle: FileHandle, state: { offset: number; hash: Hash
       download.onProgress(state.offset, download.size);
     }
   } catch (error) {
-    throw asUnreachable(error, download.signal);
+    throw asUnreachable(error, watch.signal);
   }
   return download.size === undefined || state.offset >= download.size;
 }

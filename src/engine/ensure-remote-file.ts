@@ -4,7 +4,7 @@
  * published sha256 and size, then the file is downloaded (resuming a part left by an interrupted
  * run), checked against that sha256 and the GGUF magic, and only then renamed into place.
  */
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MallexError } from "../mallex-error.js";
 import { describeMagic, isGgufMagic, readMagic } from "./check-gguf-file.js";
@@ -14,6 +14,8 @@ import { HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.
 import { fetchRemoteFileInfo, type RemoteFileInfo } from "./fetch-remote-file-info.js";
 import { createDownloadProgress } from "./format-download-progress.js";
 import { hashFile, inspectLocalCopy, removeLocalCopy, writeSidecar } from "./inspect-local-copy.js";
+import { makePrivateDirAsync } from "../private-files.js";
+import { checkFreeSpace } from "./check-free-space.js";
 
 export interface RemoteFile {
   /** How progress lines and errors name it: `hf:user/repo/x.gguf`. */
@@ -34,6 +36,8 @@ export interface RemoteContext {
   hostName: string;
   onProgress(line: string): void;
   signal?: AbortSignal;
+  /** Longest silence of a download (default DOWNLOAD_SILENCE_MS). */
+  silenceMs?: number;
 }
 
 export async function ensureRemoteFile(file: RemoteFile, context: RemoteContext): Promise<void> {
@@ -63,10 +67,11 @@ export async function ensureRemoteFile(file: RemoteFile, context: RemoteContext)
 }
 
 async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteContext): Promise<void> {
-  await mkdir(dirname(file.localPath), { recursive: true });
+  await makePrivateDirAsync(dirname(file.localPath));
   // Named after the sha256 it should end with: a part of an older version of the file is never resumed.
   const partPath = `${file.localPath}.${(info.sha256 ?? "unverified").slice(0, 16)}.part`;
   await removeStaleParts(file.localPath, partPath);
+  await checkFreeSpace({ label: file.label, dir: dirname(file.localPath), size: info.size, alreadyHave: (await stat(partPath).catch(() => undefined))?.size ?? 0 });
   let result: Awaited<ReturnType<typeof downloadToPartFile>>;
   try {
     result = await downloadToPartFile({
@@ -76,6 +81,7 @@ async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteC
       headers: new URL(info.downloadUrl).origin === context.hubOrigin ? context.hubHeaders : {},
       onProgress: createDownloadProgress(file.label, context.onProgress),
       ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.silenceMs !== undefined ? { silenceMs: context.silenceMs } : {}),
     });
   } catch (error) {
     if (context.signal?.aborted || !(error instanceof HostUnreachableError)) throw explainFailure(error, file, context);

@@ -1,3 +1,5 @@
+import { DOWNLOAD_SILENCE_MS, watchSilence } from "./watch-silence.js";
+
 /**
  * fetch, with "the host could not be reached" as its own error: undici says only `fetch failed` or
  * `terminated` and keeps the reason a user can act on (ECONNREFUSED, ENOTFOUND, a reset) in `cause`.
@@ -23,12 +25,19 @@ export class RemoteStatusError extends Error {
   }
 }
 
-/** `fetch`, with a connection failure turned into a HostUnreachableError (an abort stays an abort). */
-export async function fetchOrUnreachable(url: string, init: RequestInit): Promise<Response> {
+/**
+ * `fetch`, with a connection failure turned into a HostUnreachableError (an abort stays an abort),
+ * and so are headers that do not come within `silenceMs` (a host that accepts and then says nothing).
+ */
+export async function fetchOrUnreachable(url: string, init: RequestInit, silenceMs = DOWNLOAD_SILENCE_MS): Promise<Response> {
+  const watch = watchSilence(silenceMs, init.signal ?? undefined);
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, signal: watch.signal });
   } catch (error) {
-    throw asUnreachable(error, init.signal);
+    const silence = watch.timedOut();
+    throw silence === undefined ? asUnreachable(error, init.signal) : new HostUnreachableError(silence, { cause: error });
+  } finally {
+    watch.stop();
   }
 }
 

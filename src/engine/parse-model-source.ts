@@ -59,6 +59,7 @@ function parseHubPath(path: string, source: string): ModelSource {
 
 function hubFile(user: string, repo: string, file: string, revision: string, source: string): ModelSource {
   checkNames(user, repo, source);
+  checkRevision(revision, source);
   checkRelativePath(file, source);
   if (!file.toLowerCase().endsWith(".gguf")) throw invalid(source, `${file} is not a .gguf file`);
   const uri = `hf:${user}/${repo}/${file}${revision === DEFAULT_REVISION ? "" : `#${revision}`}`;
@@ -67,6 +68,17 @@ function hubFile(user: string, repo: string, file: string, revision: string, sou
 
 function checkNames(user: string, repo: string, source: string): void {
   if (!NAME.test(user) || !NAME.test(repo)) throw invalid(source, "expected hf:user/repo:quant or hf:user/repo/file.gguf");
+}
+
+/**
+ * A revision (a branch, a tag, `refs/pr/1`, a commit sha) names a folder under the models folder
+ * too: only the characters git refs and shas are made of, and no empty, `.` or `..` segment, so
+ * `#..` cannot store a file where another URI's file is expected.
+ */
+function checkRevision(revision: string, source: string): void {
+  if (revision.length > 200 || !/^[\w.\-/]+$/.test(revision) || revision.split("/").some((part) => part === "" || part === "." || part === "..")) {
+    throw invalid(source, `"${revision}" is not a revision (a branch, a tag or a commit sha, like main or refs/pr/1)`);
+  }
 }
 
 /**

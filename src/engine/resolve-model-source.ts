@@ -9,14 +9,15 @@
  * `<modelsDir>/hf/<user>/<repo>/<revision>/<path in repo>`, beside a `.sha256` sidecar.
  */
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
-import { mkdir, readFile } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
 import { MallexError } from "../mallex-error.js";
 import { writeFileAtomic } from "../write-file-atomic.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { ensureRemoteFile, explainFailure, type RemoteContext, type RemoteFile } from "./ensure-remote-file.js";
 import { fetchHubManifest } from "./fetch-hub-manifest.js";
-import { DEFAULT_REVISION, parseModelSource, type ModelSource } from "./parse-model-source.js";
+import { checkRelativePath, DEFAULT_REVISION, parseModelSource, type ModelSource } from "./parse-model-source.js";
+import { makePrivateDirAsync } from "../private-files.js";
 
 export interface ResolveModelSourceOptions {
   /** Where downloads go: MALLEX_HOME/models (the caller passes it). */
@@ -28,6 +29,8 @@ export interface ResolveModelSourceOptions {
   endpoints?: { huggingFace?: string };
   /** Read for HF_ENDPOINT and HF_TOKEN (gated and private repositories); nothing is read from process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Longest silence of a download before it counts as broken (default DOWNLOAD_SILENCE_MS, 60 s). */
+  silenceMs?: number;
 }
 
 const HUB = "https://huggingface.co";
@@ -55,8 +58,11 @@ export async function resolveModelSource(source: string, options: ResolveModelSo
     hostName: parsed.kind === "url" ? new URL(parsed.url).host : endpoint === HUB ? "Hugging Face" : `Hugging Face (${endpoint})`,
     onProgress: options.onProgress,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.silenceMs !== undefined ? { silenceMs: options.silenceMs } : {}),
   };
   const files = await remoteFiles(parsed, endpoint, options.modelsDir, context);
+  // Every name was checked where it was parsed; this holds the class whatever a later change lets through.
+  for (const file of files) checkInside(options.modelsDir, file.localPath, source);
   for (const file of files) {
     await ensureRemoteFile(file, context).catch((error: unknown) => {
       throw options.signal?.aborted ? options.signal.reason : error;
@@ -100,14 +106,17 @@ async function remoteFiles(source: Exclude<ModelSource, { kind: "local" }>, endp
 async function resolveTag(source: Extract<ModelSource, { kind: "hf-tag" }>, endpoint: string, repoDir: string, context: RemoteContext): Promise<string> {
   const tagFile = join(repoDir, ".tags", source.tag);
   const known = (await readFile(tagFile, "utf8").catch(() => "")).trim();
-  if (known !== "") return known;
+  if (known !== "") {
+    checkRelativePath(known, source.uri);
+    return known;
+  }
   let file: string;
   try {
     file = await fetchHubManifest({ endpoint, user: source.user, repo: source.repo, tag: source.tag, uri: source.uri, headers: context.hubHeaders, ...(context.signal ? { signal: context.signal } : {}) });
   } catch (error) {
     throw explainFailure(error, { label: source.uri, repo: `${source.user}/${source.repo}`, file: "", revision: DEFAULT_REVISION }, context);
   }
-  await mkdir(join(repoDir, ".tags"), { recursive: true });
+  await makePrivateDirAsync(join(repoDir, ".tags"));
   writeFileAtomic(tagFile, `${file}\n`);
   return file;
 }
@@ -118,6 +127,12 @@ function splitParts(file: string): string[] {
   if (!split) return [file];
   const count = Number(split[3]);
   return Array.from({ length: count }, (_, i) => `${split[1]}-${String(i + 1).padStart(5, "0")}-of-${split[3]}.gguf`);
+}
+
+/** A download's place must be under the models folder, never beside or above it. */
+function checkInside(modelsDir: string, localPath: string, source: string): void {
+  const path = relative(resolve(modelsDir), resolve(localPath));
+  if (path === "" || path.startsWith("..") || isAbsolute(path)) throw new MallexError("E_MODEL_SOURCE", `${source} would be stored outside the models folder (${localPath}): not downloaded`);
 }
 
 /** A URL path segment as a file name: no separators, no `.`/`..`. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { toNodeHandler } from "h3";
 import { MallexError } from "../mallex-error.js";
 import { createEngineApp } from "./create-engine-app.js";
+import { ENGINE_MAX_BODY_BYTES } from "./guard-engine-request.js";
 import { loadEngine, type EngineOptions } from "./load-engine.js";
 import { resolveModelSource } from "./resolve-model-source.js";
 
@@ -19,6 +20,12 @@ export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "o
   env: Readonly<Record<string, string | undefined>>;
   /** Stops a download in progress (the CLI's Ctrl-C / SIGTERM). */
   signal?: AbortSignal;
+  /** The token every request must carry (what mallex gave it in MALLEX_ENGINE_TOKEN); absent: none asked for. */
+  token?: string;
+  /** Default ENGINE_MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /** Host names a request may name besides the loopback ones and `host` (--allowed-hosts). */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningEngine {
@@ -39,7 +46,8 @@ export async function serveEngine(options: ServeEngineOptions): Promise<RunningE
   const started = performance.now();
   const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`) });
   say(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${engine.description}`);
-  const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now() })));
+  const guard = { host: options.host, maxBodyBytes: options.maxBodyBytes ?? ENGINE_MAX_BODY_BYTES, ...(options.token !== undefined ? { token: options.token } : {}), ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) };
+  const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now(), guard })));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

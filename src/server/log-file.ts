@@ -1,9 +1,10 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { open, rename, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RoutingTable } from "../compile/routing-table.js";
 import { escapeLogText } from "./escape-log-text.js";
 import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../private-files.js";
 
 /** Where mallex's one-line-per-event log goes: observability.log_file under MALLEX_HOME. */
 export function logFilePath(mallexHome: string, table: RoutingTable): string {
@@ -61,7 +62,7 @@ export interface LogWriterOptions {
 export function createLogWriter(file: string, options: LogWriterOptions = {}): LogWriter {
   const rotation = options.rotation ?? LOG_ROTATION_DEFAULTS;
   const now = options.now ?? (() => new Date());
-  mkdirSync(dirname(file), { recursive: true });
+  makePrivateDir(dirname(file));
   let pending: string[] = [];
   let draining: Promise<void> | undefined;
   let size: number | undefined;
@@ -86,7 +87,7 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
   };
 
   const append = async (text: string) => {
-    handle ??= await open(file, "a");
+    handle ??= await open(file, "a", PRIVATE_FILE_MODE);
     await handle.appendFile(text);
   };
 
@@ -159,7 +160,7 @@ export function createLogWriter(file: string, options: LogWriterOptions = {}): L
     const chunk = pending.join("");
     pending = [];
     try {
-      appendFileSync(file, chunk);
+      appendFileSync(file, chunk, { mode: PRIVATE_FILE_MODE });
     } catch (error) {
       report(error);
     }

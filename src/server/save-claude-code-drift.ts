@@ -1,7 +1,7 @@
-import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { writeFileAtomicAsync } from "../write-file-atomic.js";
 import type { ClaudeCodeDrift } from "./claude-code-drift.js";
+import { makePrivateDirAsync } from "../private-files.js";
 
 /** Where the last Claude Code drift a proxy saw is kept, for `mallex doctor`. */
 export function claudeCodeDriftPath(mallexHome: string): string {
@@ -17,7 +17,7 @@ export function createClaudeCodeDriftSaver(file: string, options: { onError(mess
   let failed = false;
   const write = async (drift: ClaudeCodeDrift) => {
     try {
-      await mkdir(dirname(file), { recursive: true });
+      await makePrivateDirAsync(dirname(file));
       await writeFileAtomicAsync(file, `${JSON.stringify(drift, null, 2)}\n`);
     } catch (error) {
       if (failed) return;

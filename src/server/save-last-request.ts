@@ -1,6 +1,6 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomicAsync } from "../write-file-atomic.js";
+import { makePrivateDirAsync } from "../private-files.js";
 
 /** The folder under MALLEX_HOME that holds the last /v1/messages request (see format-last-request.ts). */
 export function lastRequestDir(mallexHome: string): string {
@@ -51,7 +51,7 @@ export function createLastRequestSaver(dir: string, options: LastRequestSaverOpt
     if (build === undefined) return;
     try {
       const files = build();
-      await mkdir(dir, { recursive: true });
+      await makePrivateDirAsync(dir);
       for (const [name, text] of Object.entries(files)) await writeFileAtomicAsync(join(dir, name), text);
     } catch (error) {
       if (failed) return;

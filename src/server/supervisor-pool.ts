@@ -5,6 +5,7 @@ import type { ModelSizes } from "../supervisor/model-sizes.js";
 import type { MemoryBudget } from "../supervisor/memory-budget.js";
 import { createTableMemoryBudget, type TableMemoryOptions } from "../supervisor/table-memory-budget.js";
 import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../supervisor/types.js";
+import { ENGINE_TOKEN_ENV } from "../engine/guard-engine-request.js";
 
 /** The compiled `supervise:` block, as the backend declares it or as schema defaults give it. */
 export type Supervision = NonNullable<CompiledBackend["supervise"]>;
@@ -118,6 +119,11 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   if (profile.draftModel) spec.draftModel = profile.draftModel;
   if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
   if (distributed?.reachHost !== undefined) spec.reachHost = distributed.reachHost;
+  const token = options.serverCommand === undefined ? supervision.engineToken : undefined;
+  if (token !== undefined) {
+    spec.env = { [ENGINE_TOKEN_ENV]: token };
+    spec.probeHeaders = { authorization: `Bearer ${token}` };
+  }
   return spec;
 }
 

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { LearnedRates } from "../router/predict-ttft.js";
 import { writeFileAtomicAsync } from "../write-file-atomic.js";
 import { addSample, type RateSample } from "./learn-rates.js";
+import { makePrivateDirAsync } from "../private-files.js";
 
 /** The file in MALLEX_HOME that keeps what was learned across restarts. */
 export const TTFT_RATES_FILE = "ttft-rates.json";
@@ -43,7 +43,7 @@ export function createTtftRates(options: TtftRatesOptions): TtftRates {
     if (!dirty) return;
     dirty = false;
     try {
-      await mkdir(dirname(options.file), { recursive: true });
+      await makePrivateDirAsync(dirname(options.file));
       await writeFileAtomicAsync(options.file, `${JSON.stringify({ format: FORMAT, profiles: rates }, null, 2)}\n`);
     } catch (error) {
       options.onError(`learned rates not saved to ${options.file}: ${(error as Error).message}`);

@@ -83,6 +83,9 @@ export async function adoptKeptServer(options: AdoptOptions): Promise<Adopted | 
     signal,
     request: deps.request,
     now: deps.now,
+    // An engine kept by an earlier mallex holds that one's token: it refuses this probe (401), is
+    // dropped and started fresh with this start's.
+    ...(spec.probeHeaders ? { headers: spec.probeHeaders } : {}),
   });
   if (signal.aborted) return undefined; // still kept, for whoever comes next
   if (!probe.ok) return drop(`it did not answer the readiness probe (${probe.message})`);

@@ -88,7 +88,7 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
       throw new SupervisorError("E_SERVER_INSTALL", `pip could not install ${options.requirements.join(" ")} into ${options.venvDir} (${result.shortMessage}); see the lines above. Check the network, then try again.`, { details: tail });
     }
   }
-  writeFileSync(marker, `${wanted}\n`);
+  writeFileSync(marker, `${wanted}\n`, { mode: 0o600 });
   return { python, changed: true };
 }
 

@@ -92,7 +92,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   const command = formatArgv(argv);
   const reach = spec.reachHost ?? "127.0.0.1";
   const baseUrl = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/v1`;
-  const env: Record<string, string> = { PYTHONUNBUFFERED: "1" };
+  const env: Record<string, string> = { PYTHONUNBUFFERED: "1", ...spec.env };
   if (venv) Object.assign(env, { VIRTUAL_ENV: venv, PATH: `${venv}/bin:${deps.env.PATH ?? ""}` });
 
   emit({ type: "starting", port, command });
@@ -150,7 +150,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   const onAbort = () => probeAbort.abort();
   options.signal.addEventListener("abort", onAbort, { once: true });
   const result = await Promise.race([
-    probeReadiness({ baseUrl, probe: spec.readiness.probe, timeoutMs: spec.readiness.timeoutMs, signal: probeAbort.signal, request: deps.request, now: deps.now }),
+    probeReadiness({ baseUrl, probe: spec.readiness.probe, timeoutMs: spec.readiness.timeoutMs, signal: probeAbort.signal, request: deps.request, now: deps.now, ...(spec.probeHeaders ? { headers: spec.probeHeaders } : {}) }),
     run.server.exited,
   ]);
   deps.clearTimeout(timer);

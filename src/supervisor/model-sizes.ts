@@ -4,12 +4,14 @@
  * weights on disk (a GGUF file, a local model folder, or an mlx repo's *.safetensors in the Hugging
  * Face cache) plus the context's share, else the profile's min_ram_gb, else an estimate from params_b.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../doctor/check-models.js";
 import type { ServerSize, SizeSource } from "./memory-budget.js";
 import { measureProcessTree } from "./measure-process-memory.js";
+import { makePrivateDir } from "../private-files.js";
+import { writeFileAtomic } from "../write-file-atomic.js";
 
 /** What a profile says about its model's size. */
 export interface ModelFacts {
@@ -101,8 +103,8 @@ export function defaultModelSizeDeps(mallexHome: string, env: Readonly<Record<st
     weightsBytes: (model) => weightsOnDisk(model, { env, homedir: homedir(), cwd: process.cwd() }),
     load: () => JSON.parse(readFileSync(file, "utf8")) as Record<string, number>,
     save: (sizes) => {
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(sizes, null, 2)}\n`);
-      renameSync(`${file}.tmp`, file);
+      makePrivateDir(mallexHome);
+      writeFileAtomic(file, `${JSON.stringify(sizes, null, 2)}\n`);
     },
   };
 }

@@ -36,7 +36,7 @@ const rotate = () => {
 const write = (text) => {
   try {
     if (sizeOf() + Buffer.byteLength(text) > maxBytes) rotate();
-    fs.appendFileSync(file, text);
+    fs.appendFileSync(file, text, { mode: 0o600 });
   } catch {}
 };
 let open = 0;

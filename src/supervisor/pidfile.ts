@@ -6,10 +6,11 @@
  * A server kept running after its `mallex run` ended (on_exit: keep) has `kept: true` and no owner
  * (mallexPid 0): it is no orphan, and the next supervisor with the same key and command adopts it.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../write-file-atomic.js";
 import { isSameProcess, systemProcessInspector, type ProcessInspector } from "./process-identity.js";
+import { makePrivateDir } from "../private-files.js";
 
 export interface ServerPidfile {
   key: string;
@@ -52,7 +53,7 @@ export function pidfilePath(mallexHome: string, key: string): string {
 /** Written atomically (temp file + rename): a reader never sees half a record. */
 export function writePidfile(mallexHome: string, record: ServerPidfile): string {
   const file = pidfilePath(mallexHome, record.key);
-  mkdirSync(serversDir(mallexHome), { recursive: true });
+  makePrivateDir(serversDir(mallexHome));
   writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }

@@ -24,6 +24,8 @@ export interface ReadinessOptions {
   now(): number;
   /** Pause between attempts while the port is not open or the server says "loading" (default 200 ms). */
   retryMs?: number;
+  /** Sent with each attempt (the embedded engine's token). */
+  headers?: Record<string, string>;
 }
 
 export const READINESS_REQUEST = { messages: [{ role: "user", content: "Say OK." }], max_tokens: 1 } as const;
@@ -32,6 +34,7 @@ export async function probeReadiness(options: ReadinessOptions): Promise<Readine
   const deadline = options.now() + options.timeoutMs;
   const retryMs = options.retryMs ?? 200;
   const root = options.baseUrl.replace(/\/v1\/?$/, "");
+  const headers = options.headers ? { headers: options.headers } : {};
   for (;;) {
     if (options.signal.aborted) return { ok: false, reason: "aborted", message: "stopped while starting" };
     const remaining = deadline - options.now();
@@ -41,9 +44,11 @@ export async function probeReadiness(options: ReadinessOptions): Promise<Readine
       const request = options.request ?? httpProbeRequest;
       const response =
         options.probe === "generate"
-          ? await request(`${options.baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify(READINESS_REQUEST), signal: attempt })
-          : await request(`${root}/health`, { method: "GET", signal: attempt });
+          ? await request(`${options.baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify(READINESS_REQUEST), signal: attempt, ...headers })
+          : await request(`${root}/health`, { method: "GET", signal: attempt, ...headers });
       if (response.status >= 200 && response.status < 300) return { ok: true };
+      // A refused token or origin is not "loading": no retry makes it ready.
+      if (response.status === 401 || response.status === 403) return { ok: false, reason: "rejected", message: `it refused the readiness probe with ${response.status}: ${errorText(response.body)}` };
       // 503 (llama-server "Loading model"), 5xx, 408, 429: not yet. Other 4xx: the server refused the model or the request.
       if (response.status < 500 && response.status !== 408 && response.status !== 429 && options.probe === "generate") {
         return { ok: false, reason: "rejected", message: `it answered the test request with ${response.status}: ${errorText(response.body)}` };
@@ -84,11 +89,11 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** One HTTP request and its whole body; rejects on connection errors and on abort. */
-export type ProbeRequest = (url: string, init: { method: "GET" | "POST"; body?: string; signal: AbortSignal }) => Promise<{ status: number; body: string }>;
+export type ProbeRequest = (url: string, init: { method: "GET" | "POST"; body?: string; signal: AbortSignal; headers?: Record<string, string> }) => Promise<{ status: number; body: string }>;
 
 export const httpProbeRequest: ProbeRequest = (url, init) =>
   new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = init.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(init.body) };
+    const headers: Record<string, string | number> = { ...init.headers, ...(init.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(init.body) }) };
     const req = httpRequest(url, { method: init.method, headers, signal: init.signal, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));

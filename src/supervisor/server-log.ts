@@ -3,8 +3,9 @@
  * rotated by size (server.log → server.log.1 → … → server.log.N). Synchronous appends: the lines are
  * few (startup, progress, one access line per request) and must be on disk when a start fails.
  */
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../private-files.js";
 
 export const SERVER_LOG_NAME = "server.log";
 
@@ -42,8 +43,8 @@ export function openServerLog(file: string, options: ServerLogOptions = {}): Ser
           rotate(file, keep);
           size = 0;
         }
-        if (size === 0) mkdirSync(dirname(file), { recursive: true });
-        appendFileSync(file, text);
+        if (size === 0) makePrivateDir(dirname(file));
+        appendFileSync(file, text, { mode: PRIVATE_FILE_MODE });
         size += bytes;
       } catch (error) {
         if (!failed) options.onError?.(error);

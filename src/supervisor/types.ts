@@ -23,6 +23,10 @@ export interface SupervisedServerSpec
   venv?: boolean | string;
   /** The host the server's HTTP API is reached at, when it runs on another machine (rank 0 of mlx distributed); absent: 127.0.0.1. */
   reachHost?: string;
+  /** Added to the server's environment (the embedded engine's token). */
+  env?: Record<string, string>;
+  /** Sent with the readiness probe (the embedded engine's token). */
+  probeHeaders?: Record<string, string>;
 }
 
 /** Everything the user should see while a server starts or fails: never a silent terminal. */

@@ -10,6 +10,7 @@ import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
 import { configArgs } from "../common-args.js";
 import { findConfig } from "../find-config.js";
+import { printErr } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "compile", description: "Validate mallex.yaml (and its includes) and compile it into generated/" },
@@ -31,7 +32,7 @@ export default defineCommand({
       const errors = result.diagnostics.filter((d) => d.severity === "error").length;
       throw new MallexError("E_CONFIG_INVALID", `✗ ${displayPath(configPath, cwd)}: ${errors} error${errors === 1 ? "" : "s"}, nothing written`, { details: lines });
     }
-    for (const line of lines) console.error(line);
+    for (const line of lines) printErr(line);
     // Allowed, but said: a file outside the config's folder changes what this config does.
     for (const file of includesOutside(configPath, result.configFiles ?? [], packageRoot)) {
       console.log(`↳ includes ${displayPath(file, cwd)} (outside the folder of ${displayPath(configPath, cwd)})`);

@@ -6,6 +6,7 @@ import { findPackageRoot } from "../../package-root.js";
 import { configArgs, proxyArgs } from "../common-args.js";
 import { findConfig } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";
+import { printErr, printOut, terminalJson } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "doctor", description: "Check config, Python/mlx-lm, model, ports, backend, Claude Code and API keys; one line each with the fix" },
@@ -26,10 +27,10 @@ export default defineCommand({
     const configPath = findConfig(args.config, cwd, packageRoot);
     const report = await runDoctor({ configPath, ...(backendUrl ? { backendUrl } : {}), ...(backendUrls.length > 1 ? { backendUrls } : {}) }, createDoctorDeps({ cwd, env: process.env, packageRoot }));
     if (args.json) {
-      console.log(JSON.stringify(report, null, 2));
+      printOut(terminalJson(report));
     } else {
-      for (const line of report.diagnostics) console.error(line);
-      for (const check of report.checks) console.log(formatCheck(check));
+      for (const line of report.diagnostics) printErr(line);
+      for (const check of report.checks) printOut([formatCheck(check)]);
       const failed = report.checks.filter((c) => c.ok === false).length;
       console.log(failed === 0 ? "All checks passed." : `${failed} check${failed === 1 ? "" : "s"} failed.`);
     }

@@ -2,10 +2,12 @@ import { defineCommand } from "citty";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
+import { ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
+import { printErr } from "../terminal-text.js";
 
 export default defineCommand({
   meta: {
@@ -15,6 +17,7 @@ export default defineCommand({
   args: {
     model: { type: "string", alias: "m", description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models)", valueHint: "path|hf:uri", required: true },
     host: { type: "string", description: "Address to listen on", default: "127.0.0.1" },
+    "allowed-hosts": { type: "string", description: "Host names requests may name besides localhost and --host, comma-separated (the machine's LAN name when other machines call it)", valueHint: "names" },
     port: { type: "string", alias: "p", description: "Port to listen on (0: any free port)", default: "8080", valueHint: "n" },
     threads: { type: "string", alias: "t", description: "CPU threads (default: the physical cores but one, at least 1)", valueHint: "n" },
     "ctx-size": { type: "string", alias: "c", description: "Context tokens per sequence (default: what fits, up to the model's trained context)", valueHint: "n" },
@@ -42,6 +45,10 @@ export default defineCommand({
     const stop = () => stopping.abort(new Error("stopped"));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
+    // The token mallex made for this start: taken out of the environment, so nothing the engine
+    // starts inherits it.
+    const token = process.env[ENGINE_TOKEN_ENV] || undefined;
+    delete process.env[ENGINE_TOKEN_ENV];
     let engine;
     try {
       engine = await serveEngine({
@@ -51,7 +58,9 @@ export default defineCommand({
         host: args.host,
         port: parseCount(args.port, "--port", 0)!,
         mallexHome: resolveMallexHome(process.env),
-        print: (line) => console.error(line),
+        print: printErr,
+        ...defined("token", token),
+        ...defined("allowedHosts", args["allowed-hosts"]?.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean)),
         ...defined("threads", parseCount(args.threads, "--threads", 1)),
         ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),

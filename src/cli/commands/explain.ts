@@ -19,6 +19,7 @@ import { explainRequest, profileForSize } from "../../trim/explain-request.js";
 import { configArgs } from "../common-args.js";
 import { findConfig } from "../find-config.js";
 import { formatExplanation } from "../format-explanation.js";
+import { printErr, printOut, terminalJson } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "explain", description: "Show what every trimming rule does to one captured request, and the exact upstream request" },
@@ -36,7 +37,7 @@ export default defineCommand({
     const configPath = findConfig(args.config, cwd, packageRoot);
     const outDir = join(dirname(configPath), "generated");
     const compiled = await ensureCompiled({ configPath, outDir, cwd, env: process.env, packageRoot });
-    for (const warning of compiled.warnings) console.error(formatDiagnostic(warning));
+    for (const warning of compiled.warnings) printErr(formatDiagnostic(warning));
     if (compiled.writeError) throw new MallexError("E_GENERATED_STALE", `${compiled.writeError}; its templates are out of date: run \`mallex compile\` where it can write`);
     const captured = readRequest(args.request);
     const request = checkRequest(captured.body, args.request, await loadValidator(packageRoot, "validate-messages"));
@@ -51,7 +52,7 @@ export default defineCommand({
       throw error;
     }
     const routed = route ? { route: { ...(route.tier ? { tier: route.tier } : {}), reason: route.reason } } : {};
-    console.log(args.json ? JSON.stringify({ ...explanation, ...routed }, null, 2) : formatExplanation(explanation, args.request, route?.reason));
+    printOut(args.json ? terminalJson({ ...explanation, ...routed }) : formatExplanation(explanation, args.request, route?.reason));
   },
 });
 

@@ -4,6 +4,7 @@ import { detectHardware } from "../../setup/detect-hardware.js";
 import { runInit, type InitOptions, type InitResult } from "../../setup/run-init.js";
 import { findPackageRoot } from "../../package-root.js";
 import { lookupPython } from "../../supervisor/bootstrap-venv.js";
+import { printOut } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "init", description: "Detect this machine, recommend a model and write a commented mallex.yaml" },
@@ -45,7 +46,7 @@ export async function initFromTerminal(options: InitOptions): Promise<InitResult
       detectHardware: () => detectHardware(),
       findPython: () => lookupPython(),
       ...(prompt ? { ask: prompt.ask } : {}),
-      print: (line) => console.log(line),
+      print: printOut,
     });
   } finally {
     prompt?.close();

@@ -5,13 +5,14 @@ import { formatClaudeHint } from "../format-claude-hint.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve } from "../serve.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
+import { printErr } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "proxy", description: "Serve the Anthropic Messages API on 127.0.0.1 and route to the configured backends (no Claude Code launch)" },
   args: proxyArgs,
   async run({ args, rawArgs }) {
     const backendUrls = repeatedOption(rawArgs, "backend-url");
-    const serving = await serve({ ...args, backendUrls }, { packageRoot: findPackageRoot(), print: (line) => console.error(line), stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"] });
+    const serving = await serve({ ...args, backendUrls }, { packageRoot: findPackageRoot(), print: printErr, stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"] });
     const backend = args["backend-url"] ? ` → ${backendUrls.length > 1 ? backendUrls.join(", ") : args["backend-url"]}` : args["server-command"] ? ` → ${args["server-command"]} (started on first request)` : args.embedded ? ` → embedded engine with ${args.embedded} (started on first request)` : "";
     console.log(`mallex proxy listening on ${serving.proxy.url}${backend}`);
     console.log(`  claude: ${formatClaudeHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);

@@ -17,6 +17,7 @@ import { setupConfigPath } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
+import { printErr } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -31,7 +32,7 @@ export default defineCommand({
     // its own would tear through Claude Code's screen.
     let claudeOwnsTerminal = false;
     const print = (line: string) => {
-      if (!claudeOwnsTerminal) console.error(line);
+      if (!claudeOwnsTerminal) printErr(line);
     };
     let config = args.config;
     if (args.setup) {

@@ -4,6 +4,7 @@ import { resolveMallexHome } from "../../mallex-home.js";
 import { formatServerStatus, formatStopReport, listServers, pruneStale, stopServers } from "../../supervisor/manage-servers.js";
 import { followLog, readLogTail, serverLogPath } from "../../supervisor/server-log.js";
 import { configArgs } from "../common-args.js";
+import { printOut, terminalText } from "../terminal-text.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
 
 const ACTIONS = ["status", "stop", "logs"] as const;
@@ -28,15 +29,15 @@ export default defineCommand({
     if (action === "status") {
       // A record whose server no longer runs (its mallex was killed) is shown once, then removed.
       const servers = pruneStale(listServers(home).filter((s) => key === undefined || s.record?.key === key));
-      if (servers.length === 0) console.log(`No supervised model server is running (MALLEX_HOME=${home}).`);
-      for (const server of servers) console.log(formatServerStatus(server));
+      if (servers.length === 0) printOut(`No supervised model server is running (MALLEX_HOME=${home}).`);
+      for (const server of servers) printOut(formatServerStatus(server));
       return;
     }
 
     if (action === "stop") {
       const reports = await stopServers(home, key === undefined ? {} : { keys: [key] });
-      if (reports.length === 0) console.log(`No supervised model server to stop (MALLEX_HOME=${home}).`);
-      for (const report of reports) console.log(formatStopReport(report));
+      if (reports.length === 0) printOut(`No supervised model server to stop (MALLEX_HOME=${home}).`);
+      for (const report of reports) printOut(formatStopReport(report));
       return;
     }
 
@@ -44,11 +45,12 @@ export default defineCommand({
     if (!Number.isInteger(count) || count < 0) throw new MallexError("E_USAGE", `--lines must be a whole number, got "${args.lines}"`, { exitCode: 2 });
     const file = serverLogPath(home);
     const tail = readLogTail(file, count);
-    if (tail.length === 0 && !args.follow) console.log(`No server log yet (${file}).`);
-    for (const line of tail) console.log(line);
+    if (tail.length === 0 && !args.follow) printOut(`No server log yet (${file}).`);
+    printOut(tail);
     if (!args.follow) return;
     const abort = new AbortController();
     void waitForShutdown().then(() => abort.abort());
-    await followLog(file, (text) => process.stdout.write(text), abort.signal);
+    // A chunk may end mid-line: escaping is per character, so its pieces escape the same either way.
+    await followLog(file, (text) => process.stdout.write(terminalText(text)), abort.signal);
   },
 });

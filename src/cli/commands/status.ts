@@ -4,6 +4,7 @@ import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
+import { printOut } from "../terminal-text.js";
 import { proxyAddressPath, readProxyAddress } from "../proxy-address.js";
 
 export default defineCommand({
@@ -26,7 +27,7 @@ export default defineCommand({
     if (!args.follow) {
       const response = await ask(`${url}/ui/api/snapshot`, headers, url, address?.pid);
       const snapshot = (await response.json()) as Extract<DashboardMessage, { type: "snapshot" }>;
-      console.log(formatStatus(url, snapshot, { requests: count, now: Date.now() }).join("\n"));
+      printOut(formatStatus(url, snapshot, { requests: count, now: Date.now() }));
       return;
     }
     const abort = new AbortController();
@@ -41,7 +42,7 @@ export default defineCommand({
         while ((cut = pending.indexOf("\n\n")) !== -1) {
           const data = pending.slice(0, cut).split("\n").find((line) => line.startsWith("data:"));
           pending = pending.slice(cut + 2);
-          if (data !== undefined) console.log(format(JSON.parse(data.slice(5)) as DashboardMessage).join("\n"));
+          if (data !== undefined) printOut(format(JSON.parse(data.slice(5)) as DashboardMessage));
         }
       }
     } catch (error) {
