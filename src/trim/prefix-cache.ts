@@ -3,6 +3,7 @@ import { copyString, RETENTION_LIMITS } from "../retention-limits.js";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
+import { createFilterMemo, type FilterMemo } from "./run-filters.js";
 import type { PrefixContext, TrimmedPrefix } from "./trim-prefix.js";
 import type { TrimPlan } from "./trim-types.js";
 
@@ -24,6 +25,8 @@ export interface PrefixCache {
   prefix(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, PromptPart | "tool_choice">, context: PrefixContext, make: () => TrimmedPrefix): TrimmedPrefix;
   /** Lookups answered from the cache, and those that had to trim. */
   stats(): { hits: number; misses: number };
+  /** The conversation's filter outcomes by unit (see FilterMemo): the same reminders come every turn. */
+  readonly filterOutcomes: FilterMemo;
 }
 
 export interface PrefixCacheOptions {
@@ -80,6 +83,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
     return String(known.id);
   };
   return {
+    filterOutcomes: createFilterMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
     prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;

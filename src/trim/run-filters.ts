@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import type { Size } from "../../generated/config.js";
 import type { CompiledFilter, FilterTarget } from "../compile/routing-table.js";
 import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
 import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
+import { createLruMap, type LruMap } from "../lru-map.js";
+import { copyString } from "../retention-limits.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
 /**
@@ -20,6 +23,23 @@ export const FILTER_MAX_UNIT_CHARS = 64 * 1024;
  */
 export const FILTER_BUDGET_CHARS = 1024 * 1024;
 const REPLACE_COST = 8;
+
+/**
+ * Outcomes of earlier requests, by unit: Claude Code resends the same reminders (its skill and agent
+ * lists, CLAUDE.md) on every turn of every session, and RE2's automaton, linear as it is, takes
+ * ~0.5 µs a character to find a match's bounds: remembered, a turn pays only for its new text.
+ * Units up to MEMO_MAX_UNIT_CHARS, keyed by a digest (the key holds no text); what it keeps is
+ * bounded by MEMO_ENTRIES × that.
+ */
+export type FilterMemo = LruMap<string, MemoizedOutcome>;
+type MemoizedOutcome = Omit<FilterOutcome, "hits" | "skipped"> & { hits: ReadonlyArray<Omit<TrimRuleHit, "target">> };
+
+export const MEMO_ENTRIES = 256;
+export const MEMO_MAX_UNIT_CHARS = 32 * 1024;
+
+export function createFilterMemo(): FilterMemo {
+  return createLruMap(MEMO_ENTRIES);
+}
 
 /** What the filters of one request have left to scan; shared by the filters compileFilters returns. */
 export interface FilterBudget {
@@ -41,16 +61,18 @@ export interface RuntimeFilter {
   regex: LinearRegex;
   /** The request's scan budget, the same object for every filter of the request. */
   budget: FilterBudget;
+  /** The server's remembered outcomes and this filter set's key in it (which filters, which inactive), shared like the budget. */
+  memo?: { outcomes: FilterMemo; key: string };
 }
 
 /**
  * The filters that apply to a size, highest priority first (the order the table keeps them in);
  * a filter whose `unless_offered` tools are offered (or not known: no `offered`) is inactive.
  */
-export function compileFilters(filters: readonly CompiledFilter[], size: Size, offered?: ReadonlySet<string>, budget: FilterBudget = { left: FILTER_BUDGET_CHARS }): RuntimeFilter[] {
-  return filters
+export function compileFilters(filters: readonly CompiledFilter[], size: Size, offered?: ReadonlySet<string>, budget: FilterBudget = { left: FILTER_BUDGET_CHARS }, outcomes?: FilterMemo): RuntimeFilter[] {
+  const runtime = filters
     .filter((filter) => filter.sizes.includes(size))
-    .map((filter) => ({
+    .map((filter): RuntimeFilter => ({
       inactive: filter.unlessOffered !== undefined && (offered === undefined || filter.unlessOffered.some((name) => offered.has(name))),
       id: filter.id,
       where: new Set(filter.where),
@@ -59,6 +81,10 @@ export function compileFilters(filters: readonly CompiledFilter[], size: Size, o
       regex: linearRegexOf(filter.pattern),
       budget,
     }));
+  if (outcomes === undefined) return runtime;
+  // Patterns are compiled from the table, so ids and inactive flags name the set.
+  const memo = { outcomes, key: runtime.map((filter) => `${filter.id}${filter.inactive ? "!" : ""}`).join("\u0000") };
+  return runtime.map((filter) => ({ ...filter, memo }));
 }
 
 export interface FilterOutcome {
@@ -84,6 +110,18 @@ export interface FilterOutcome {
  * @param wrapperChars what an unwrap removes (the `<system-reminder>` tags around the unit)
  */
 export function runFilters(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): FilterOutcome {
+  const memo = filters[0]?.memo;
+  if (memo === undefined || text.length > MEMO_MAX_UNIT_CHARS) return runEachFilter(text, target, filters, path, wrapperChars);
+  const key = `${target}\u0000${wrapperChars}\u0000${memo.key}\u0000${createHash("sha256").update(text).digest("base64")}`;
+  const known = memo.outcomes.get(key);
+  if (known !== undefined) return { ...known, hits: known.hits.map((hit) => ({ ...hit, target: path })) };
+  const outcome = runEachFilter(text, target, filters, path, wrapperChars);
+  // A unit the budget cut short is filtered again next time, when the budget may reach it.
+  if (outcome.skipped !== true) memo.outcomes.set(key, { ...outcome, text: copyString(outcome.text), hits: outcome.hits.map(({ target: _, ...hit }) => hit) });
+  return outcome;
+}
+
+function runEachFilter(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): FilterOutcome {
   const outcome: FilterOutcome = { text, unwrapped: false, matched: false, hits: [] };
   if (text.length > FILTER_MAX_UNIT_CHARS) return skip(outcome, path);
   for (const filter of filters) {

@@ -61,7 +61,7 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
   const prefix = cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make();
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
-  const conversation = filterMessages(request.messages, compileFilters(plan.filters, plan.size, offered), prefix.moved, removed);
+  const conversation = filterMessages(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
 
   const out: MessagesRequest = { ...request, messages: conversation.messages };
   if (prefix.system === undefined) delete out.system;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledFilter } from "../../src/compile/routing-table.js";
-import { compileFilters, FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS, runFilters } from "../../src/trim/run-filters.js";
+import { compileFilters, createFilterMemo, FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS, MEMO_MAX_UNIT_CHARS, runFilters } from "../../src/trim/run-filters.js";
 
 const disclaimer: CompiledFilter = {
   id: "relevance-disclaimer",
@@ -37,5 +37,29 @@ describe("filter limits: what one request's filters may scan", () => {
     expect(outcomes.slice(filtered.length).every((outcome) => outcome.skipped === true && outcome.text === unit)).toBe(true);
     // Another request (another compileFilters) has its own budget.
     expect(runFilters(unit, "reminder", compileFilters([disclaimer, nag], "small"), "r", 0).skipped).toBeUndefined();
+  });
+});
+
+describe("remembered outcomes: a unit resent on the next turn is not filtered again", () => {
+  it("gives the same outcome as filtering, at the new unit's path, spends none of the next request's budget, and keys on the active filters", () => {
+    const memo = createFilterMemo();
+    const first = runFilters(TEXT, "reminder", compileFilters([disclaimer, nag], "small", undefined, undefined, memo), "r1", 0);
+    expect(first).toEqual(runFilters(TEXT, "reminder", compileFilters([disclaimer, nag], "small"), "r1", 0));
+    expect(memo.size).toBe(1);
+    const budget = { left: FILTER_BUDGET_CHARS };
+    const again = runFilters(TEXT, "reminder", compileFilters([disclaimer, nag], "small", undefined, budget, memo), "messages.4.content.0", 0);
+    expect(again).toEqual({ ...first, hits: first.hits.map((hit) => ({ ...hit, target: "messages.4.content.0" })) });
+    expect(budget.left).toBe(FILTER_BUDGET_CHARS);
+    // Another set of filters (here: the disclaimer alone) is another entry, not the first one's outcome.
+    runFilters(TEXT, "reminder", compileFilters([disclaimer], "small", undefined, undefined, memo), "r1", 0);
+    expect(memo.size).toBe(2);
+  });
+
+  it("remembers neither a unit over its limit nor one the budget cut short", () => {
+    const memo = createFilterMemo();
+    runFilters(`${" ".repeat(MEMO_MAX_UNIT_CHARS)}${TEXT}`, "reminder", compileFilters([disclaimer], "small", undefined, undefined, memo), "r1", 0);
+    const spent = runFilters(TEXT, "reminder", compileFilters([disclaimer], "small", undefined, { left: 1 }, memo), "r2", 0);
+    expect(spent.skipped).toBe(true);
+    expect(memo.size).toBe(0);
   });
 });
