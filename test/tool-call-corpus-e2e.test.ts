@@ -146,16 +146,16 @@ afterAll(async () => {
 });
 
 /**
- * Entries whose text the parser leaves alone and the translation cleans: an end-of-turn token outside
- * code is not part of the answer (src/translate/family-markup.ts), whichever family wrote it.
+ * Entries whose text the parser leaves alone and the translation cleans: an end-of-turn token that
+ * ends the answer, outside code, is not part of it (src/translate/strip-control-tokens.ts), whichever
+ * family wrote it; one named inside a sentence stays.
  */
 const CLEANED_IN_TRANSLATION: Readonly<Record<string, string>> = {
-  "auto: prose mentioning many families' markers stays text":
-    'Formats: <tool_call> tag, <invoke name="x"> element, [TOOL_CALLS] token, `<|tool_calls_section_begin|>`,  and <function=name> heads.',
   "auto: a stray harmony end token before any family is text": "Done.",
 };
 
-describe.each(corpora)("%s corpus through `mallex proxy --backend-url` and the shipped config", (family, entries) => {
+// The shipped config's auto reads fences as code: Gemma 3's tool_code calls need `tools.format: gemma3`.
+describe.each(corpora.filter(([family]) => family !== "gemma3"))("%s corpus through `mallex proxy --backend-url` and the shipped config", (family, entries) => {
   it.each(entries.map((entry) => [entry.name, entry] as const))("%s", async (name, entry) => {
     // The request's tools: what the entry was written for, else the tools it calls, and always some
     // tool: without any, mallex rightly leaves the text alone (no call could be valid).
@@ -226,7 +226,8 @@ describe("calls mallex cannot run come back as readable text through `mallex pro
 });
 
 describe("issue 23 contract: quoted calls come back as the exact text through `mallex proxy --backend-url`", () => {
-  const cases = positionCases();
+  // Gemma 3's calls need `tools.format: gemma3` (see above); its quoted ones are text under auto too.
+  const cases = positionCases().filter((entry) => entry.family !== "gemma3" || entry.negative);
   const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
   it.each(cases.map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", async (_, entry) => {
     for (const [attempt, [stream, how]] of ([[false, "whole"], [true, "char"], [true, 7]] as const).entries()) {

@@ -11,7 +11,9 @@ export interface ControlTokenStripper {
  * text only, after the tool-call parser, so a tool call's arguments (a chat template being written
  * to a file) keep every character.
  *
- * Tokens in code are the model quoting them and stay: inside inline backticks, or in a fenced
+ * Only a token that frames the turn goes: one that opens a line, or ends a line or the answer (or
+ * stands right before another token); inside a sentence it is the model naming it, and stays.
+ * Tokens in code are the model quoting them and stay too: inside inline backticks, or in a fenced
  * block (a line opening with three or more backticks, up to a line closing it). A token, or a run of
  * backticks, that the text ends in may continue in the next piece, so it is held until then: the
  * result is the same for any split of the same text.
@@ -47,25 +49,53 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
         atLineStart = true;
         inline = 0; // an unclosed span ends with its line
       } else if (ch !== " " && ch !== "\t") {
+        const lineStart = atLineStart;
         atLineStart = false;
         const candidates = fence === 0 && inline === 0 ? byFirstChar.get(ch) : undefined;
         if (candidates !== undefined) {
           const token = candidates.find((candidate) => text.startsWith(candidate, i));
           if (token !== undefined) {
-            out += text.slice(from, i);
-            i += token.length;
-            from = i;
+            const after = i + token.length;
+            let next = after;
+            while (text.charAt(next) === " " || text.charAt(next) === "\t") next++;
+            // Whether the line ends after it decides, so a token the piece ends with waits for more.
+            if (!final && (next === text.length || mayStartToken(text, next))) {
+              atLineStart = lineStart;
+              return keep(out + text.slice(from, i), text.slice(i));
+            }
+            // A token the model ends a line or the answer with, or opens a line with, frames the turn;
+            // one inside a sentence is the model naming it ("calls close with <|call|>, so …"): text.
+            if (lineStart || next === text.length || text.charAt(next) === "\n" || startsToken(text, next)) {
+              out += text.slice(from, i);
+              atLineStart = lineStart;
+              i = after;
+              from = i;
+              continue;
+            }
+            i = after;
             continue;
           }
           const left = text.length - i;
-          if (!final && left < longest && candidates.some((candidate) => candidate.length > left && candidate.startsWith(text.slice(i))))
+          if (!final && left < longest && candidates.some((candidate) => candidate.length > left && candidate.startsWith(text.slice(i)))) {
+            atLineStart = lineStart;
             return keep(out + text.slice(from, i), text.slice(i));
+          }
         }
       }
       i++;
     }
     held = "";
     return out + text.slice(from);
+  }
+
+  /** The piece ends in what may be the start of a token (`<|END_` of `<|END_OF_TURN_TOKEN|>`). */
+  function mayStartToken(text: string, at: number): boolean {
+    const rest = text.slice(at);
+    return rest.length < longest && (byFirstChar.get(rest.charAt(0))?.some((token) => token.length > rest.length && token.startsWith(rest)) ?? false);
+  }
+
+  function startsToken(text: string, at: number): boolean {
+    return byFirstChar.get(text.charAt(at))?.some((token) => text.startsWith(token, at)) ?? false;
   }
 
   function keep(out: string, rest: string): string {

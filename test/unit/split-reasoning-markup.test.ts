@@ -88,7 +88,13 @@ describe("createControlTokenStripper", () => {
   it("removes every family's end-of-turn and framing tokens from text", () => {
     expectStripped("Hi.<|im_end|>", "Hi.");
     expectStripped("<|START_RESPONSE|>Hi.<|END_RESPONSE|><|END_OF_TURN_TOKEN|>", "Hi.");
-    expectStripped("a<｜end▁of▁sentence｜>b<seed:eos>c<turn|>d[e~[e", "abcde");
+    expectStripped("a<｜end▁of▁sentence｜>\nb<seed:eos> \nc<turn|>\nd[e~[", "a\nb \nc\nd");
+  });
+
+  it("keeps a token the model names inside a sentence", () => {
+    const text = "Calls close with <|call|>, and <|im_end|> ends a turn.";
+    expectStripped(text, text);
+    expectStripped(`${text}<|im_end|>`, text);
   });
 
   it("removes a stray reasoning close marker (reasoning the template opened in the prompt)", () => {
