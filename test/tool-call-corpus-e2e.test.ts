@@ -13,6 +13,7 @@ import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import type { CorpusEntry } from "./unit/tool-parser-corpus/corpus-entry.js";
 import { TEXT_IN_AUTO } from "./unit/tool-parser-corpus/text-in-auto.js";
+import { splitText as chunked } from "./helpers/split-text.js";
 import { positionCases, TOOL_NAMES } from "./unit/tool-parser-corpus/call-positions.js";
 
 const CORPUS_DIR = new URL("./unit/tool-parser-corpus/", import.meta.url);
@@ -95,31 +96,7 @@ function foldStream(body: string): Block[] {
   return blocks;
 }
 
-/** A seeded generator (mulberry32), so a failing split can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Code points, never halves of a surrogate pair: a server streams whole characters. */
-function chunked(text: string, split: "whole" | "char" | number): string[] {
-  const chars = [...text];
-  if (split === "whole") return [text];
-  if (split === "char") return chars;
-  const next = random(split);
-  const chunks: string[] = [];
-  for (let at = 0; at < chars.length; ) {
-    const size = 1 + Math.floor(next() * 12);
-    chunks.push(chars.slice(at, at + size).join(""));
-    at += size;
-  }
-  return chunks;
-}
 
 const corpora = await loadCorpora();
 const MARKERS = /<tool_call>|<\/tool_call>|<function=|<invoke name=|<\|python_tag\|>|\[TOOL_CALLS\]|<arg_key>|<｜tool▁call|<\|tool_call|<minimax:tool_call>|<seed:tool_call>|<\|call\|>|<\|channel\|>/;

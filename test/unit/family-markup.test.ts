@@ -5,6 +5,7 @@
  * The calls, markers and tokens are each family's own, as its chat template writes them.
  */
 import { describe, expect, it } from "vitest";
+import { splitText } from "../helpers/split-text.js";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import type { ToolCallFormat } from "../../src/tools/parsers/index.js";
 import { createContentBlockAccumulator } from "../../src/translate/accumulate-content-blocks.js";
@@ -188,31 +189,13 @@ async function streamed(pieces: readonly string[], run: Run): Promise<AnthropicO
   return accumulator.blocks();
 }
 
-/** A seeded generator (mulberry32), so a failing split can be reproduced. */
-function randomPieces(text: string, seed: number): string[] {
-  let state = seed;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const chars = [...text]; // never split a surrogate pair: a server sends whole characters
-  const pieces: string[] = [];
-  for (let at = 0; at < chars.length; ) {
-    const size = 1 + Math.floor(next() * 12);
-    pieces.push(chars.slice(at, at + size).join(""));
-    at += size;
-  }
-  return pieces;
-}
 
 /** The same blocks not streamed, streamed whole, one character at a time and in random pieces. */
 async function expectEveryDelivery(content: string, run: Run, expected: readonly AnthropicOutputBlock[]): Promise<void> {
   expect(notStreamed(content, run), "not streamed").toEqual(expected);
   expect(await streamed([content], run), "streamed whole").toEqual(expected);
   expect(await streamed([...content], run), "1-character pieces").toEqual(expected);
-  for (const seed of [1, 2, 3, 4, 5]) expect(await streamed(randomPieces(content, seed), run), `random pieces, seed ${seed}`).toEqual(expected);
+  for (const seed of [1, 2, 3, 4, 5]) expect(await streamed(splitText(content, seed), run), `random pieces, seed ${seed}`).toEqual(expected);
 }
 
 const families = Object.entries(SAMPLES) as Array<[ToolCallFormat, FamilySample]>;

@@ -5,33 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { createToolCallParser, type ToolCallFormat } from "../../src/tools/parsers/index.js";
+import { splitText as split } from "../helpers/split-text.js";
 import { positionCases, shapeOf, TOOL_NAMES } from "./tool-parser-corpus/call-positions.js";
 
-/** A seeded generator (mulberry32), so a failing split can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Whole code points, as a server streams them. */
-export function split(input: string, how: "whole" | "char" | number): string[] {
-  const chars = [...input];
-  if (how === "whole") return [input];
-  if (how === "char") return chars;
-  const next = random(how);
-  const chunks: string[] = [];
-  for (let at = 0; at < chars.length; ) {
-    const size = 1 + Math.floor(next() * 12);
-    chunks.push(chars.slice(at, at + size).join(""));
-    at += size;
-  }
-  return chunks;
-}
 
 const SPLITS = ["whole", "char", 1, 2, 3, 4, 5] as const;
 const cases = positionCases();
