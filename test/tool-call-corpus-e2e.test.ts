@@ -14,7 +14,7 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
 import type { CorpusEntry } from "./unit/tool-parser-corpus/corpus-entry.js";
 import { TEXT_IN_AUTO } from "./unit/tool-parser-corpus/text-in-auto.js";
 import { splitText as chunked } from "./helpers/split-text.js";
-import { positionCases, TOOL_NAMES } from "./unit/tool-parser-corpus/call-positions.js";
+import { caseApplies, positionCases, TOOL_NAMES } from "./unit/tool-parser-corpus/call-positions.js";
 
 const CORPUS_DIR = new URL("./unit/tool-parser-corpus/", import.meta.url);
 
@@ -203,8 +203,8 @@ describe("calls mallex cannot run come back as readable text through `mallex pro
 });
 
 describe("issue 23 contract: quoted calls come back as the exact text through `mallex proxy --backend-url`", () => {
-  // Gemma 3's calls need `tools.format: gemma3` (see above); its quoted ones are text under auto too.
-  const cases = positionCases().filter((entry) => entry.family !== "gemma3" || entry.negative);
+  // The shipped config reads with auto.
+  const cases = positionCases().filter((entry) => caseApplies(entry, "auto"));
   const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
   it.each(cases.map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", async (_, entry) => {
     for (const [attempt, [stream, how]] of ([[false, "whole"], [true, "char"], [true, 7]] as const).entries()) {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { createToolCallParser, type ToolCallFormat } from "../../src/tools/parsers/index.js";
 import { splitText as split } from "../helpers/split-text.js";
-import { positionCases, shapeOf, TOOL_NAMES } from "./tool-parser-corpus/call-positions.js";
+import { caseApplies, positionCases, shapeOf, TOOL_NAMES } from "./tool-parser-corpus/call-positions.js";
 
 
 
@@ -14,10 +14,7 @@ const SPLITS = ["whole", "char", 1, 2, 3, 4, 5] as const;
 const cases = positionCases();
 
 describe.each(["family", "auto"] as const)("call positions through the %s parser", (through) => {
-  // Gemma 3 is read only where a profile names it (auto takes its fences for code blocks), and its
-  // calls are fences already: a fence around one is not a shape it has.
-  const applies = (entry: (typeof cases)[number]) => entry.family !== "gemma3" || (through === "family" && entry.kind !== "call in a fence that ends the answer");
-  it.each(cases.filter(applies).map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", (_, entry) => {
+  it.each(cases.filter((entry) => caseApplies(entry, through)).map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", (_, entry) => {
     for (const how of SPLITS) {
       const parser = createToolCallParser(through === "auto" ? "auto" : (entry.family as ToolCallFormat), { toolNames: TOOL_NAMES });
       const events = [...split(entry.input, how).flatMap((chunk) => parser.feed(chunk)), ...parser.end()];

@@ -335,3 +335,13 @@ export function shapeOf(events: readonly ToolParseEvent[]): Array<PositionEvent 
   }
   return shaped;
 }
+
+/**
+ * Whether a case is one the parser is asked to read: Gemma 3 is read only where a profile names it
+ * (auto takes its fences for code blocks; its quoted cases stay text there too), and its calls are
+ * fences already, so a fence around one is not a shape it has.
+ */
+export function caseApplies(entry: { readonly family: string; readonly kind: string; readonly negative: boolean }, through: "family" | "auto"): boolean {
+  if (entry.family !== "gemma3") return true;
+  return through === "family" ? entry.kind !== "call in a fence that ends the answer" : entry.negative;
+}
