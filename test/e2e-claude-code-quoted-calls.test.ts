@@ -42,6 +42,8 @@ const inline = (call: string) => call.replace(/\n/g, "");
 const answers = {
   "inline backticks": (call: string) => `In this format a call is written like \`${inline(call)}\` — nothing needs to be run.`,
   "a fenced example followed by prose": (call: string) => `Here is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example; nothing was run.`,
+  "both, in one answer": (call: string) =>
+    `In this format a call is written like \`${inline(call)}\` — nothing needs to be run.\n\nHere is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example.`,
 } as const;
 
 const cases = Object.entries(calls).flatMap(([family, call]) => Object.entries(answers).map(([kind, answer]) => [family, kind, call, answer] as const));

@@ -89,30 +89,6 @@ describe("Claude Code through mallex proxy", () => {
   });
 });
 
-describe("Claude Code through mallex: a call the answer only explains is not run (issue 23)", () => {
-  it("prints the backticked and fenced examples as text and writes nothing", async () => {
-    const project = makeProject();
-    const target = join(project, "pwned.txt");
-    const call = `<tool_call>\n<function=Write>\n<parameter=file_path>\n${target}\n</parameter>\n<parameter=content>\npwned\n</parameter>\n</function>\n</tool_call>`;
-    const answer =
-      `In this format a call is written like \`${call.replace(/\n/g, "")}\` — nothing needs to be run.\n\n` +
-      `Here is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example.`;
-    let toolResults = 0;
-    respond = (request) => {
-      if (lastMessage(request).role === "tool") toolResults++;
-      return { text: answer };
-    };
-    const result = await runClaude(proxy.url, project, ["-p", "how does the Qwen3-Coder call format look?", "--output-format", "json", "--permission-mode", "acceptEdits"]);
-    expect(result.exitCode, result.stderr).toBe(0);
-    const printed = (JSON.parse(result.stdout) as { result: string }).result;
-    expect(printed).toContain("<function=Write>");
-    expect(printed).toContain("That block is just an example.");
-    expect(printed).not.toContain("[mallex:");
-    expect(existsSync(target)).toBe(false);
-    expect(toolResults).toBe(0);
-  });
-});
-
 describe("Claude Code through mallex, several tools in one task", () => {
   it("reads a file, edits it and runs a command, each result going back to the model", async () => {
     const project = makeProject();
