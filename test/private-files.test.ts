@@ -17,7 +17,7 @@ import { defaultModelSizeDeps } from "../src/supervisor/model-sizes.js";
 import { openServerLog } from "../src/supervisor/server-log.js";
 import { writeFileAtomic, writeFileAtomicAsync } from "../src/write-file-atomic.js";
 import { createFakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { writeTree } from "./helpers/config-tree.js";
+import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
 
 const modes = process.platform !== "win32";
@@ -34,14 +34,6 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const CONFIG = `backends:
-  local: { kind: openai, base_url: "http://127.0.0.1:1/v1" }
-profiles:
-  coder: { backend: local, model: test-model, size: small }
-tiers:
-  medium: { profile: coder }
-`;
-
 async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((resolve) => setTimeout(resolve, 20))) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
@@ -54,7 +46,7 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
     mkdirSync(home, { mode: 0o755 });
     chmodSync(home, 0o755);
     const mlx = await createFakeMlxServer({ model: "test-model" });
-    const config = join(writeTree({ "mallex.yaml": CONFIG }), "mallex.yaml");
+    const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
     const proxy = await startProxyProcess(["--config", config, "--backend-url", mlx.url], home);
     try {
       const answer = await fetch(`${proxy.url}/v1/messages`, {

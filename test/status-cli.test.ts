@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proxyAddressPath, readProxyAddress } from "../src/cli/proxy-address.js";
 import { llamaServerProps, startFactsServer } from "./fakes/fake-facts-servers.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { writeTree } from "./helpers/config-tree.js";
+import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
 import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
 import { execa } from "execa";
@@ -21,14 +21,6 @@ async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void>
     if (Date.now() > deadline) throw new Error("condition not met in time");
   }
 }
-
-const CONFIG = `backends:
-  local: { kind: openai, base_url: "http://127.0.0.1:1/v1" }
-profiles:
-  coder: { backend: local, model: test-model, size: small }
-tiers:
-  medium: { profile: coder }
-`;
 
 let mlx: FakeMlxServer;
 beforeAll(async () => {
@@ -46,7 +38,7 @@ const ask = (url: string, headers: Record<string, string> = {}) =>
 describe("mallex status", () => {
   it("prints the running mallex's servers and last requests, found through MALLEX_HOME", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
-    const config = join(writeTree({ "mallex.yaml": CONFIG }), "mallex.yaml");
+    const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
     const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
     try {
       expect(readProxyAddress(home)).toMatchObject({ url: proxy.url });
@@ -81,7 +73,7 @@ describe("mallex status", () => {
   it("prints one line per pool server: its URL, breaker state, requests and sessions", async () => {
     const other = await createFakeMlxServer({ model: "test-model" });
     const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
-    const config = join(writeTree({ "mallex.yaml": CONFIG }), "mallex.yaml");
+    const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
     const proxy = await startProxyProcess(["--config", config, "--backend-url", mlx.url, "--backend-url", other.url], home);
     try {
       const answer = await ask(proxy.url, { "x-claude-code-session-id": "pooled" });
@@ -140,7 +132,7 @@ tiers:
     expect(none.stderr).toContain("No running mallex found");
     expect(none.stderr).not.toContain("    at ");
 
-    const config = join(writeTree({ "mallex.yaml": `${CONFIG}server: { auth_token: "status-token-42" }\n` }), "mallex.yaml");
+    const config = join(writeTree({ "mallex.yaml": `${ONE_LOCAL_PROFILE}server: { auth_token: "status-token-42" }\n` }), "mallex.yaml");
     const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
     try {
       const refused = await runCli(["status"], { env: { MALLEX_HOME: home } });

@@ -11,17 +11,9 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServerLog, serverLogPath } from "../src/supervisor/server-log.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { writeTree } from "./helpers/config-tree.js";
+import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
 import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
-
-const CONFIG = `backends:
-  local: { kind: openai, base_url: "http://127.0.0.1:1/v1" }
-profiles:
-  coder: { backend: local, model: test-model, size: small }
-tiers:
-  medium: { profile: coder }
-`;
 
 /** OSC 0 (window title), ED 2 (clear screen), CSI via C1, a CR that rewinds and a LF that forges a line. */
 const HOSTILE = "claude-\u001b]0;pwned\u0007\u001b[2J\u009b31mred\rFAKE\nmallex: all good\u2028";
@@ -46,7 +38,7 @@ afterAll(() => mlx.close());
 describe("terminal output is escaped", () => {
   it("mallex status (and -f) prints a client's hostile model name as visible escapes, on one line", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-escape-"));
-    const config = join(writeTree({ "mallex.yaml": CONFIG }), "mallex.yaml");
+    const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
     const proxy = await startProxyProcess(["--config", config, "--backend-url", mlx.url], home);
     const ask = () =>
       fetch(`${proxy.url}/v1/messages`, {

@@ -18,6 +18,15 @@ tiers:
   medium: { profile: small }
 `;
 
+/** One local profile whose server never answers (port 1): for the CLI tests that need a proxy, not a model. */
+export const ONE_LOCAL_PROFILE = `backends:
+  local: { kind: openai, base_url: "http://127.0.0.1:1/v1" }
+profiles:
+  coder: { backend: local, model: test-model, size: small }
+tiers:
+  medium: { profile: coder }
+`;
+
 /**
  * A local model (profile coder, medium) with Claude above it (high, falling back to medium), routing
  * `*sonnet*` to Claude: the config of the tests that run the two tiers side by side. `medium` adds to
