@@ -80,6 +80,26 @@ function responseShape(content: Block[]): Shape[] {
   return normalize(content.map((block): Shape => (block.type === "tool_use" ? { call: block.name!, input: block.input } : { text: block.text ?? "" })));
 }
 
+/** Scripts the backend's answer to `key` as these pieces, and asks the proxy for it. */
+function ask(key: string, pieces: string[], stream: boolean, tools: readonly unknown[], maxTokens = 4096): Promise<Response> {
+  scripted.set(key, pieces);
+  return fetch(`${proxy.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: maxTokens, stream, messages: [{ role: "user", content: key }], tools }),
+  });
+}
+
+/** The answer's content and stop reason, from the stream (folded) or the whole message. */
+async function readAnswer(response: Response, stream: boolean): Promise<{ content: Block[]; stopReason: string | undefined }> {
+  if (stream) {
+    const body = await response.text();
+    return { content: foldStream(body), stopReason: /"stop_reason":"(\w+)"/.exec(body)?.[1] };
+  }
+  const message = (await response.json()) as { content: Block[]; stop_reason: string };
+  return { content: message.content, stopReason: message.stop_reason };
+}
+
 /** The content a stream builds, folded the way the SDK's MessageStream does. */
 function foldStream(body: string): Block[] {
   const blocks: Block[] = [];
@@ -151,14 +171,9 @@ describe.each(corpora.filter(([family]) => family !== "gemma3"))("%s corpus thro
     for (const [attempt, split] of [[false, "whole"] as const, ...splits.map((s) => [true, s] as const)].entries()) {
       const [stream, how] = split;
       const key = `${family} · ${name} · ${attempt}`;
-      scripted.set(key, chunked(entry.input, how));
-      const response = await fetch(`${proxy.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 4096, stream, messages: [{ role: "user", content: key }], tools }),
-      });
+      const response = await ask(key, chunked(entry.input, how), stream, tools);
       expect(response.status, key).toBe(200);
-      const content = stream ? foldStream(await response.text()) : ((await response.json()) as { content: Block[] }).content;
+      const { content } = await readAnswer(response, stream);
       const got = responseShape(content);
       expect(got, `${key} (split: ${String(how)})`).toEqual(expected);
       // Markup reaches the client only inside a note that says the call was not run, or where the
@@ -189,13 +204,7 @@ describe("calls mallex cannot run come back as readable text through `mallex pro
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (name, { input, note }) => {
     for (const [attempt, stream] of [false, true].entries()) {
       const key = `unrunnable · ${name} · ${attempt}`;
-      scripted.set(key, chunked(input, stream ? "char" : "whole"));
-      const response = await fetch(`${proxy.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 4096, stream, messages: [{ role: "user", content: key }], tools: [ticket] }),
-      });
-      const content = stream ? foldStream(await response.text()) : ((await response.json()) as { content: Block[] }).content;
+      const { content } = await readAnswer(await ask(key, chunked(input, stream ? "char" : "whole"), stream, [ticket]), stream);
       expect(content.map((block) => block.type), key).not.toContain("tool_use");
       expect(content.map((block) => block.text ?? "").join(""), key).toContain(note);
     }
@@ -209,17 +218,9 @@ describe("issue 23 contract: quoted calls come back as the exact text through `m
   it.each(cases.map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", async (_, entry) => {
     for (const [attempt, [stream, how]] of ([[false, "whole"], [true, "char"], [true, 7]] as const).entries()) {
       const key = `positions · ${entry.family} · ${entry.kind} · ${attempt}`;
-      scripted.set(key, chunked(entry.input, how));
-      const response = await fetch(`${proxy.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 4096, stream, messages: [{ role: "user", content: key }], tools }),
-      });
+      const response = await ask(key, chunked(entry.input, how), stream, tools);
       expect(response.status, key).toBe(200);
-      const body = stream ? await response.text() : undefined;
-      const message = stream ? undefined : ((await response.json()) as { content: Block[]; stop_reason: string });
-      const content = stream ? foldStream(body ?? "") : (message?.content ?? []);
-      const stopReason = stream ? /"stop_reason":"(\w+)"/.exec(body ?? "")?.[1] : message?.stop_reason;
+      const { content, stopReason } = await readAnswer(response, stream);
       if (entry.negative) {
         expect(stopReason, key).toBe("end_turn");
         expect(content.map((block) => block.type), key).toEqual(["text"]);
@@ -238,13 +239,8 @@ describe("short answers stream through `mallex proxy --backend-url`: nothing wai
   it("sends a prose answer that quotes markers token by token, not in one burst at the end", async () => {
     const tokens = ["Sure", ":", " the", " `<tool_call>`", " tag", " wraps", " a", " call", ",", " and", " <b>", "bold", "</b>", " is", " HTML", "."];
     const key = "streaming · short answer";
-    scripted.set(key, tokens);
     const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, stream: true, messages: [{ role: "user", content: key }], tools }),
-    });
+    const response = await ask(key, tokens, true, tools, 256);
     const deltas = parseSSE(await response.text())
       .filter((event) => event.comment === undefined)
       .map((event) => JSON.parse(event.data) as { type: string; delta?: { type: string; text?: string } })
