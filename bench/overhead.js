@@ -6,14 +6,14 @@
 // GC, asked for with SIGUSR2 through bench/gc-on-signal.js) and at `concurrency` streams at once.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
 import { readCapturedRequest } from "./captured-request.js";
 import { createChildren, readRss } from "./peer-process.js";
-import { checkAnthropic, checkOpenAI, longTokens, post, startWorker } from "./proxy.js";
+import { createKeepAliveAgent, post } from "./http-post.js";
+import { checkAnthropic, checkOpenAI, longTokens, startWorker } from "./proxy.js";
 import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -26,7 +26,7 @@ export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000,
 
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-overhead-"));
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency + 4 });
+  const agent = createKeepAliveAgent({ maxSockets: concurrency + 4 });
   let backend;
   try {
     backend = await startWorker({ role: "backend" });

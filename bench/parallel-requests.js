@@ -8,14 +8,14 @@
 //   node bench/parallel-requests.js [--concurrency 1,4,16] [--rounds 3] [--delay-ms 1000]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent } from "node:http";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
 import { createChildren } from "./peer-process.js";
-import { checkAnthropic, checkOpenAI, longTokens, post, startWorker } from "./proxy.js";
+import { createKeepAliveAgent, post } from "./http-post.js";
+import { checkAnthropic, checkOpenAI, longTokens, startWorker } from "./proxy.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -23,7 +23,7 @@ export async function benchParallelRequests({ concurrency = [1, 4, 16], rounds =
   const load = loadavg()[0];
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-parallel-"));
-  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...concurrency) * 2 + 4 });
+  const agent = createKeepAliveAgent({ maxSockets: Math.max(...concurrency) * 2 + 4 });
   let backend;
   try {
     backend = await startWorker({ role: "backend" });

@@ -75,7 +75,9 @@ export function createChildren() {
   return {
     /**
      * Spawns `command args` and resolves once `readyUrl` answers any HTTP response, with
-     * `{ pid, stop }`; rejects with the process's output if it exits or stays silent too long.
+     * `{ pid, stop, output, describe }` (describe: whether it still runs or how it exited, and its
+     * last output lines, for a request to it that failed); rejects with the process's output if it
+     * exits or stays silent too long.
      */
     async start(label, command, args, { env, cwd, readyUrl }) {
       const child = spawn(command, args, { env, cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -94,7 +96,7 @@ export function createChildren() {
           exited.then(({ code, signal }) => `exited (${signal ?? `code ${code}`})`),
           spawnError.then((error) => `could not be started: ${error.message}`),
         ]);
-        if (outcome === "ready") return { pid: child.pid, stop: () => stop(child), output: () => output };
+        if (outcome === "ready") return { pid: child.pid, stop: () => stop(child), output: () => output, describe: (waitMs) => describeProcess(label, child.pid, exited, () => output, waitMs) };
         if (outcome !== "not yet" || Date.now() > deadline) {
           await stop(child);
           const why = outcome === "not yet" ? `did not answer ${readyUrl} within ${START_TIMEOUT_MS / 1000} s` : outcome;
@@ -105,6 +107,23 @@ export function createChildren() {
     },
     stopAll: () => Promise.all([...live].map(stop)),
   };
+}
+
+/** Lines of output a failure shows of the process behind it. */
+const FAILURE_OUTPUT_LINES = 20;
+
+/**
+ * A process a request failed on: still running, or how it ended (exit code or signal), and its last
+ * lines of stdout and stderr. A process that died under the request may not have been reaped when
+ * its client saw the connection close: its exit is waited for a moment (`waitMs`).
+ */
+async function describeProcess(label, pid, exited, output, waitMs = 1_000) {
+  let timer;
+  const exit = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
+  const state = exit === undefined ? "is still running" : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const lines = output().split("\n").filter((line) => line.trim() !== "").slice(-FAILURE_OUTPUT_LINES);
+  return `${label} (pid ${pid}) ${state}; its last ${lines.length} lines of output:\n${lines.length > 0 ? lines.map((line) => `  ${line}`).join("\n") : "  (none)"}`;
 }
 
 /** Whether `url` answers a GET with any HTTP status. */

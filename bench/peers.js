@@ -4,28 +4,33 @@
 // Rounds are interleaved, in a rotating order, so the machine's noise falls on all three alike.
 // Prints markdown tables for the README. The peer is installed from npm into the git-ignored
 // .cache/peers (not a devDependency: nothing else needs it, and `npm ci` should not fetch it).
+// A request that fails names its target and, for a proxy, whether its process still runs or how it
+// exited, with its last lines of output. Smaller runs: --samples, --warmup, --tokens, --stream-runs,
+// --concurrency, --load-rounds (the defaults are the README's).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent } from "node:http";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
 import { DEFAULT_MODEL } from "../test/fakes/mlx-lm-server.js";
 import { readCapturedRequest } from "./captured-request.js";
+import { createKeepAliveAgent, post } from "./http-post.js";
 import { createChildren, installPeer, readRss } from "./peer-process.js";
-import { checkAnthropic, checkOpenAI, longTokens, post, startWorker } from "./proxy.js";
+import { checkAnthropic, checkOpenAI, longTokens, startWorker } from "./proxy.js";
 import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** The newest claude-code-router that runs on Node 20 (3.x needs Node ≥ 22). */
 const PEER = { name: "@musistudio/claude-code-router", version: "2.0.0" };
-const SETTINGS = { samples: 200, warmup: 10, tokens: 2000, streamRuns: 15, concurrency: 20, loadRounds: 3 };
+const DEFAULTS = { samples: 200, warmup: 10, tokens: 2000, streamRuns: 15, concurrency: 20, loadRounds: 3 };
 
 const children = createChildren();
 try {
+  const settings = readSettings(process.argv.slice(2));
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
-  console.log(await benchPeers(SETTINGS));
+  console.log(await benchPeers(settings));
 } catch (error) {
   console.error(`\nbench:peers failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
@@ -40,7 +45,7 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
   const peerDir = await installPeer({ ...PEER, prefix: join(root, ".cache", "peers") });
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-peers-"));
   process.once("exit", () => rmSync(home, { recursive: true, force: true })); // also on Ctrl-C, after the children are killed
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency + 4 });
+  const agent = createKeepAliveAgent({ maxSockets: concurrency + 4 });
   let backend;
   try {
     backend = await startWorker({ role: "backend" });
@@ -52,14 +57,15 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
     ];
     for (const proxy of proxies) {
       proxy.idleRss = readRss(proxy.pid);
-      proxy.send = () => post(agent, `${proxy.url}${anthropicPath}`, anthropicBody, anthropicHeaders, "anthropic");
+      proxy.send = sender(proxy, () => post(agent, `${proxy.url}${anthropicPath}`, anthropicBody, anthropicHeaders, "anthropic"), () => proxy.child.describe());
       checkAnthropic((await proxy.send()).body.toString("utf8"), "4", proxy.label);
       proxy.sentBytes = await backend.call("lastPostBytes");
     }
     // The floor: the OpenAI request mallex sent (the latest one, from the first proxy above), straight to the fake.
     await proxies[0].send();
     const openaiBody = Buffer.from(JSON.stringify(await backend.call("lastPost")));
-    const direct = { label: "direct to the fake backend", send: () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai") };
+    const direct = { label: "direct to the fake backend" };
+    direct.send = sender(direct, () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai"), () => describeBackend(backend));
     checkOpenAI((await direct.send()).body.toString("utf8"), "4");
     const targets = [direct, ...proxies];
 
@@ -116,7 +122,7 @@ async function startMallex(home, backendUrl, concurrency) {
   // Compiled first, as `mallex proxy` finds it on every start but the first.
   execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", config], { cwd: root, stdio: "ignore" });
   const child = await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--config", config, "--port", String(port), "--backend-url", backendUrl], { env, cwd: root, readyUrl: url });
-  return { url, pid: child.pid };
+  return { url, pid: child.pid, child };
 }
 
 /**
@@ -148,7 +154,49 @@ async function startClaudeCodeRouter(peerDir, ccrHome, backendUrl, settings) {
   const bin = join(peerDir, JSON.parse(readFileSync(join(peerDir, "package.json"), "utf8")).bin.ccr);
   const env = { ...process.env, HOME: ccrHome, USERPROFILE: ccrHome };
   const child = await children.start(`claude-code-router (ccr start, HOME=${ccrHome})`, process.execPath, [bin, "start"], { env, cwd: ccrHome, readyUrl: `${url}/health` });
-  return { url, pid: child.pid };
+  return { url, pid: child.pid, child };
+}
+
+/**
+ * A target's send: each request it had to send again (its keep-alive connection closed under it,
+ * see http-post.js) counted in `target.resent`; a failure that names the target and says what its
+ * process (`describe`) did.
+ */
+function sender(target, send, describe) {
+  target.resent = 0;
+  return async () => {
+    try {
+      const answer = await send();
+      if (answer.resent) target.resent++;
+      return answer;
+    } catch (error) {
+      throw new Error(`a request to ${target.label} failed: ${error.message}\n${await describe()}`, { cause: error });
+    }
+  };
+}
+
+/** The fake backend's side of a failed direct request: the worker's state and the requests it closed without an answer. */
+async function describeBackend(backend) {
+  try {
+    const dropped = await backend.call("dropped");
+    return `the fake backend (a worker thread of this process) is running; ${dropped.length === 0 ? "it closed no request without an answer" : `requests it closed without an answer:\n${dropped.map((line) => `  ${line}`).join("\n")}`}`;
+  } catch (error) {
+    return `the fake backend's worker is gone: ${error.message}`;
+  }
+}
+
+/** The run's sizes: the README's by default, smaller with --samples N and the like. */
+function readSettings(args) {
+  const names = { samples: "samples", warmup: "warmup", tokens: "tokens", "stream-runs": "streamRuns", concurrency: "concurrency", "load-rounds": "loadRounds" };
+  const { values } = parseArgs({ args, options: Object.fromEntries(Object.keys(names).map((name) => [name, { type: "string" }])) });
+  const settings = { ...DEFAULTS };
+  for (const [flag, key] of Object.entries(names)) {
+    if (values[flag] === undefined) continue;
+    const n = Number(values[flag]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} takes a whole number of at least 1, not ${JSON.stringify(values[flag])}`);
+    settings[key] = n;
+  }
+  return settings;
 }
 
 /**
@@ -228,5 +276,7 @@ function report({ load, targets, short, long, loaded, tokens, concurrency, anthr
       const memory = i === 0 ? "— | — | —" : `${mib(target.idleRss)} | ${mib(Math.max(...loaded[i].map((run) => run.peakRss)))} | ${mib(target.afterRss)}`;
       return `| ${target.label} | ${ms(wall)} | ${rate(total, wall)} | ${i === 0 ? "floor" : `${(wall / floorWall).toFixed(2)}× the time`} | ${memory} |`;
     }),
+    "",
+    `Requests sent again on a new connection because their server closed the idle keep-alive connection they were written on (bench/http-post.js): ${targets.map((target) => `${target.label} ${target.resent}`).join(", ")}.`,
   ].join("\n");
 }

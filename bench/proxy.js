@@ -1,11 +1,10 @@
 // The stream translator alone, in-process, on a 2,000-token answer the fake mlx-lm.server recorded;
 // and the helpers the process benchmarks share (bench/overhead.js, bench/peers.js): the fake backend
-// on a worker thread (bench/proxy-worker.js), a timed streamed POST, and checks of both protocols.
+// on a worker thread (bench/proxy-worker.js) and checks of both protocols (their timed POST is
+// bench/http-post.js).
 import { mkdtempSync, rmSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
@@ -16,10 +15,10 @@ import { pumpAnswer } from "../dist/src/server/pump-answer.js";
 import { formatSSE } from "../dist/src/translate/format-sse.js";
 import { createAnthropicStreamTransformer } from "../dist/src/translate/translate-openai-stream.js";
 import { readCapturedRequest } from "./captured-request.js";
+import { createKeepAliveAgent, post } from "./http-post.js";
 import { ms, summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Short tokens, as a coder model emits them. */
 const WORDS = [" the", " quick", " brown", " fox", " jumps", " over", " lazy", " dog", ",", " and", " then", " returns", " 42", ".", "\n", " const"];
@@ -33,7 +32,7 @@ export const longTokens = (n) => Array.from({ length: n }, (_, i) => WORDS[i % W
 export async function benchTranslator({ tokens = 2000, translatorRuns = 30 } = {}) {
   const { fixture } = readCapturedRequest();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-translator-"));
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = createKeepAliveAgent({ maxSockets: 1 });
   let backend;
   try {
     const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
@@ -120,60 +119,6 @@ export function startWorker(data) {
       else entry.reject(new Error(`the ${data.role} worker failed: ${message.error}`));
     });
   });
-}
-
-/**
- * One streamed POST, timed from just before the request is written: first body byte, first
- * token (first `content_block_delta` for Anthropic, first chunk with `delta.content` for OpenAI),
- * and the end of the body.
- */
-export function post(agent, url, body, headers, protocol) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = httpRequest(url, { method: "POST", agent, headers: { ...headers, "content-length": body.length } }, (res) => {
-      const chunks = [];
-      const decoder = new StringDecoder("utf8");
-      let pending = "";
-      let firstByte;
-      let firstToken;
-      res.on("data", (chunk) => {
-        const now = performance.now();
-        firstByte ??= now;
-        chunks.push(chunk);
-        if (firstToken === undefined) {
-          pending += decoder.write(chunk);
-          const found = findFirstToken(pending, protocol);
-          if (found.token) firstToken = now;
-          pending = found.rest;
-        }
-      });
-      res.on("end", () => {
-        const ended = performance.now();
-        const text = Buffer.concat(chunks);
-        if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}: ${text.toString("utf8").slice(0, 500)}`));
-        if (firstToken === undefined) return reject(new Error(`${url} streamed no token: ${text.toString("utf8").slice(0, 500)}`));
-        resolve({ ttfb: firstByte - started, ttft: firstToken - started, total: ended - started, streaming: ended - firstToken, body: text });
-      });
-      res.on("error", reject);
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${url} did not finish within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** Scans complete SSE events; returns whether one carries the first token, and the unparsed rest. */
-function findFirstToken(text, protocol) {
-  const parts = text.split("\n\n");
-  const rest = parts.pop();
-  for (const event of parts) {
-    if (protocol === "anthropic" && event.startsWith("event: content_block_delta\n")) return { token: true, rest: "" };
-    if (protocol === "openai" && event.startsWith("data: {")) {
-      const chunk = JSON.parse(event.slice(6));
-      if (chunk.choices?.[0]?.delta?.content) return { token: true, rest: "" };
-    }
-  }
-  return { token: false, rest };
 }
 
 /** What the server runs on a streamed answer (pumpAnswer: SSE parser → translator → formatSSE), over in-memory chunks. */

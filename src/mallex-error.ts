@@ -1,6 +1,18 @@
-import type { SupervisorErrorCode } from "./supervisor/supervisor-error.js";
-
 const MARKER = Symbol.for("mallex.error");
+
+/**
+ * The model-server supervisor's codes (SupervisorError's). Declared here with every other code: the
+ * base error knows the whole union, and supervisor/ imports it from here, never the other way round.
+ */
+export type SupervisorErrorCode =
+  /** The server could not be started or never became ready. */
+  | "E_SERVER_START"
+  /** The server crashed or wedged more often than the restart policy allows. */
+  | "E_SERVER_FAILED"
+  /** stop() was called while a caller waited for the server. */
+  | "E_SERVER_STOPPED"
+  /** No usable Python (3.10+) to create the venv, or pip failed. */
+  | "E_SERVER_INSTALL";
 
 export type MallexErrorCode =
   | "E_CONFIG_INVALID"

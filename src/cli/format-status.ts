@@ -6,7 +6,7 @@ import type { MemorySummary, ServerMemory } from "../server/dashboard/memory-sum
 import type { PoolSummary } from "../server/dashboard/pool-summary.js";
 import type { ServerSummary } from "../server/dashboard/server-summary.js";
 import type { RequestSummary } from "../server/dashboard/summarize-request.js";
-import { formatGb } from "../supervisor/memory-budget.js";
+import { formatGb } from "../supervisor/server-size.js";
 
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 

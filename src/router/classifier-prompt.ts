@@ -3,7 +3,7 @@ import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
-import { ownText } from "./describe-request.js";
+import { ownText } from "./own-text.js";
 
 /**
  * The classifier prompt's budget in estimated tokens (estimateTokens: 3.5 characters a token),

@@ -1,5 +1,6 @@
 import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import { detectStall, type Stall } from "./detect-stall.js";
+import { ownText } from "./own-text.js";
 
 /** The facts intent rules look at, read once from a request. */
 export interface RequestFacts {
@@ -17,8 +18,6 @@ export interface RequestFacts {
   /** The effort the request asks for (see requestEffort); absent when it names none. */
   effort?: string;
 }
-
-const REMINDER = /^\s*<system-reminder>[\s\S]*<\/system-reminder>\s*$/;
 
 /** ~3.5 characters per token for English prose and code with BPE tokenizers; documented in the README. */
 export function estimateTokens(chars: number): number {
@@ -77,15 +76,4 @@ export function describeRequest(request: MessagesRequest, source?: PromptSource)
 export function requestEffort(request: Pick<MessagesRequest, "messages" | "output_config">): string | undefined {
   const turn = request.messages.findLast((m) => m.role === "system" && typeof m.output_config?.effort === "string");
   return turn?.output_config?.effort ?? request.output_config?.effort;
-}
-
-/**
- * The user's own words in a message's blocks: its text blocks without whole <system-reminder>
- * blocks (Claude Code's context, not something the user typed), joined and trimmed.
- */
-export function ownText(blocks: readonly AnthropicContentBlock[]): string {
-  return blocks
-    .flatMap((b) => (b.type === "text" && !REMINDER.test(b.text) ? [b.text] : []))
-    .join("\n")
-    .trim();
 }

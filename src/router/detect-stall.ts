@@ -1,5 +1,5 @@
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from "../translate/anthropic-types.js";
-import { ownText } from "./describe-request.js";
+import { ownText } from "./own-text.js";
 
 /**
  * A model that is stuck, as the conversation shows it: `failing-call` — its last two tool calls were

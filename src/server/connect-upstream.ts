@@ -8,7 +8,7 @@ import type { CompiledProfile } from "../compile/routing-table.js";
 import { MallexError } from "../mallex-error.js";
 import type { RequestLease } from "../supervisor/types.js";
 import { BackendQueueFullError } from "./backend-queue.js";
-import { poolQueueName } from "./request-metrics.js";
+import { poolQueueName } from "./pool-queue-name.js";
 import type { ServerContext } from "./server-context.js";
 
 /**

@@ -2,7 +2,7 @@ import type { DiscoverServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { fitToServerFacts } from "../router/fit-to-server-facts.js";
 import type { ServerContext } from "./server-context.js";
-import { poolQueueName } from "./request-metrics.js";
+import { poolQueueName } from "./pool-queue-name.js";
 import { createServerFactsStore } from "./server-facts-store.js";
 
 export interface ServerFactsLearning {

@@ -9,6 +9,7 @@ import type { SupervisorState } from "../supervisor/types.js";
 import type { BackendCapacities } from "./backend-capacities.js";
 import type { BackendQueues } from "./backend-queue.js";
 import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
+import { poolQueueName } from "./pool-queue-name.js";
 import type { RequestMetrics } from "./request-log.js";
 import { routeLabelsOf } from "./route-header.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
@@ -232,9 +233,4 @@ export async function observeMessages(
     },
   });
   return new Response(body, { status, statusText: response.statusText, headers: response.headers });
-}
-
-/** The backend queue (backend-queue.ts) of one server of a pool: its name is also what a full queue's message names. */
-export function poolQueueName(backend: string, server: string): string {
-  return `${backend} on ${server}`;
 }

@@ -14,7 +14,7 @@ import type { BackendQueues } from "./backend-queue.js";
 import type { ServerFactsStore } from "./server-facts-store.js";
 import type { Redactor } from "./redact-secrets.js";
 import type { ClaudeCodeDriftAlarm } from "./claude-code-drift.js";
-import type { Dashboard } from "./routes/dashboard.js";
+import type { Dashboard } from "./dashboard/dashboard-context.js";
 import type { MetricsRegistry } from "./metrics.js";
 import type { RequestTrace } from "./request-metrics.js";
 import type { RequestWatch, WatchInit } from "./request-watch.js";

@@ -5,7 +5,11 @@ import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { formatSSE } from "../translate/format-sse.js";
 import type { AnswerPump, AnswerSink } from "./pump-answer.js";
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" } as const;
+// No `connection` header: node:http writes `Connection: keep-alive` itself, and with it `Keep-Alive:
+// timeout=N`, which tells a client how long the connection may idle before the server closes it. A
+// `connection` set here made node leave that out, and a keep-alive client that does not know the
+// timeout reuses a connection just as the server closes it: "socket hang up" (issue 26).
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } as const;
 
 /** Told of each event once it is on its way, and of the answer's end. */
 export interface EventLog {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../doctor/check-models.js";
-import type { ServerSize, SizeSource } from "./memory-budget.js";
+import type { ServerSize, SizeSource } from "./server-size.js";
 import { measureProcessTree } from "./measure-process-memory.js";
 import { makePrivateDir } from "../private-files.js";
 import { writeFileAtomic } from "../write-file-atomic.js";

@@ -1,14 +1,4 @@
-import { MallexError } from "../mallex-error.js";
-
-export type SupervisorErrorCode =
-  /** The server could not be started or never became ready. */
-  | "E_SERVER_START"
-  /** The server crashed or wedged more often than the restart policy allows. */
-  | "E_SERVER_FAILED"
-  /** stop() was called while a caller waited for the server. */
-  | "E_SERVER_STOPPED"
-  /** No usable Python (3.10+) to create the venv, or pip failed. */
-  | "E_SERVER_INSTALL";
+import { MallexError, type SupervisorErrorCode } from "../mallex-error.js";
 
 /**
  * What ensureReady and the venv bootstrap reject with: one sentence that says what went wrong and

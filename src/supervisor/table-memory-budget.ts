@@ -3,7 +3,9 @@
  * memory.together's profile names turned into the keys of the servers that run them.
  */
 import type { RoutingTable } from "../compile/routing-table.js";
-import { createMemoryBudget, defaultMemoryBudgetGb, type MemoryBudget, type SizeSource } from "./memory-budget.js";
+import { defaultMemoryBudgetGb } from "./default-memory-budget.js";
+import { createMemoryBudget, type MemoryBudget } from "./memory-budget.js";
+import type { SizeSource } from "./server-size.js";
 
 export interface TableMemoryOptions {
   /** This machine's RAM in bytes (os.totalmem()), for the default budget. */

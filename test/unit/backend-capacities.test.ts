@@ -3,7 +3,8 @@ import { createBackendPools } from "../../src/backends/backend-pool.js";
 import { resolveBackends } from "../../src/backends/resolve-backends.js";
 import type { ServerFacts } from "../../src/backends/server-facts.js";
 import { createBackendCapacities } from "../../src/server/backend-capacities.js";
-import { poolQueueName, renderMetrics, createMallexMetrics } from "../../src/server/request-metrics.js";
+import { poolQueueName } from "../../src/server/pool-queue-name.js";
+import { renderMetrics, createMallexMetrics } from "../../src/server/request-metrics.js";
 import { compileTree } from "../helpers/config-tree.js";
 import { parseExposition, sumOf } from "../helpers/parse-exposition.js";
 

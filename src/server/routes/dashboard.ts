@@ -2,22 +2,12 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { H3, H3Event } from "h3";
 import { isAuthorized } from "../check-auth.js";
-import type { DashboardFeed, DashboardMessage } from "../dashboard/dashboard-feed.js";
+import type { Dashboard } from "../dashboard/dashboard-context.js";
+import type { DashboardMessage } from "../dashboard/dashboard-feed.js";
 import { describeRoutingTable } from "../dashboard/describe-routing-table.js";
 import { maskPrompts } from "../dashboard/mask-prompts.js";
 import { errorResponse } from "../error-response.js";
 import type { ServerContext } from "../server-context.js";
-
-/** The dashboard's part of the server context (absent: no dashboard, /ui answers 404). */
-export interface Dashboard {
-  feed: DashboardFeed;
-  /** Where `npm run build` put the page: index.html, app.js, style.css. */
-  assetsDir: string;
-  /** observability.dashboard_prompts: explanations show prompt text. */
-  showPrompts: boolean;
-  /** Between two comments on an idle /ui/events stream, so proxies and the browser keep it open. */
-  heartbeatMs: number;
-}
 
 const ASSETS: Record<string, string> = {
   "/ui": "index.html",

@@ -1,0 +1,52 @@
+import type { CompiledProfile } from "../compile/routing-table.js";
+import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropic-types.js";
+import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
+import type { ThinkingDecision } from "../translate/decide-thinking.js";
+import type { OpenAIUsage } from "../translate/openai-types.js";
+import type { TranslateOptions } from "../translate/translate-options.js";
+import type { UpstreamRequest } from "./build-upstream-request.js";
+import type { RequestMetrics } from "./request-log.js";
+import type { ServerContext } from "./server-context.js";
+
+/** What reading a local call's answer needs to know of its request, besides the answer. */
+export interface AnswerContextInput {
+  /** The request as the client sent it. */
+  request: MessagesRequest;
+  profile: CompiledProfile;
+  options: TranslateOptions;
+  thinking: ThinkingDecision;
+  /** The tools the model was offered, as the client declared them: calls are checked against these (the model saw them trimmed). */
+  offeredTools: readonly AnthropicCustomTool[];
+  upstream: UpstreamRequest;
+  /** The request's metrics: a cut at the profile's cap or a full context adds its note there. */
+  metrics: RequestMetrics;
+}
+
+/** The context the answer is translated in, whole or streamed. */
+export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache">, input: AnswerContextInput): AnthropicResponseContext {
+  const { request, profile, metrics } = input;
+  const cap = profile.maxOutputTokens;
+  const capNote = `cut at ${cap} tokens by max_output_tokens of profile ${profile.name}`;
+  const outputCap = request.max_tokens > cap ? { outputCap: cap, onOutputCap: () => (metrics.notes = [...(metrics.notes ?? []), capNote]) } : {};
+  const responseOptions = { ...input.options, thinking: input.thinking.show ? "expose" : "strip" } as const;
+  // A `length` finish short of max_tokens, or with the context filled, is the context's doing: said so, not blamed on max_tokens.
+  const window = profile.contextWindow;
+  const onContextFull = (usage: OpenAIUsage | null | undefined) => {
+    const counts = usage?.prompt_tokens !== undefined && usage.completion_tokens !== undefined ? ` (${usage.prompt_tokens} + ${usage.completion_tokens} tokens${window === undefined ? "" : ` of ${window}`})` : "";
+    metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];
+  };
+  const limits = { contextWindow: window, maxTokens: input.upstream.request.max_tokens, onContextFull };
+  // The answer names the model asked for, as a name: no real one is longer than the cap.
+  return {
+    model: clipText(request.model, RETENTION_LIMITS.modelChars),
+    tools: input.offeredTools,
+    toolChoice: request.tool_choice,
+    options: responseOptions,
+    deps: ctx.deps,
+    schemaCache: ctx.schemaCache,
+    stopSequences: input.upstream.stopSequences,
+    ...outputCap,
+    ...limits,
+  };
+}

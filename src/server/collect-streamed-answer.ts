@@ -1,0 +1,44 @@
+import { FastResponse } from "srvx";
+import { mapErrorTypeToStatus } from "../translate/anthropic-error.js";
+import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import { collectStreamMessage } from "../translate/collect-stream-message.js";
+import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
+import type { Upstream } from "./connect-upstream.js";
+import { errorResponse } from "./error-response.js";
+import type { PreparedCall } from "./prepare-local-call.js";
+import { pumpAnswer, type AnswerSink } from "./pump-answer.js";
+import { createEventObserver } from "./request-log.js";
+import type { ServerContext } from "./server-context.js";
+
+/**
+ * A local call streamed from the backend (so that mallex can stop it at a stop sequence) but answered
+ * in one piece: the stream's events collected into the message, or its error. `end` writes the
+ * request's log line.
+ */
+export async function collectStreamedAnswer(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
+  req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
+  const observe = createEventObserver(call.metrics, ctx.deps.now, end);
+  const events: AnthropicStreamEvent[] = [];
+  await new Promise<void>((resolve) => {
+    const collect: AnswerSink = {
+      event(event) {
+        events.push(event);
+        observe(event);
+      },
+      flush: () => true,
+      end: resolve,
+      error(reason) {
+        events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
+        resolve();
+      },
+    };
+    pumpAnswer({ ...answerOptions(ctx, call), ...sourceOf(upstream) }, sinkFor(call, collect));
+  });
+  end();
+  const collected = collectStreamMessage(events);
+  if (!collected.ok) {
+    const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
+    return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry, requestId: ctx.requestId });
+  }
+  return FastResponse.json(collected.message);
+}

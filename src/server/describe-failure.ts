@@ -1,0 +1,68 @@
+import { BackendError } from "../backends/backend-error.js";
+import { MallexError } from "../mallex-error.js";
+import { SupervisorError } from "../supervisor/supervisor-error.js";
+import type { AnthropicErrorType } from "../translate/anthropic-types.js";
+import { mapStatusToErrorType } from "../translate/anthropic-error.js";
+import { TranslateError } from "../translate/translate-error.js";
+import { describeBackendFailure } from "./backend-error-response.js";
+import { BackendQueueFullError } from "./backend-queue.js";
+import { redactorOf } from "./context-redactor.js";
+import { errorResponse, type ErrorResponseOptions } from "./error-response.js";
+import type { ServerContext } from "./server-context.js";
+
+/** What the client is told of a failure: its HTTP status, the sentence, and the error envelope's options. */
+export interface FailureReply {
+  status: number;
+  message: string;
+  options: ErrorResponseOptions;
+}
+
+/** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
+export function failureResponse(error: unknown, ctx: ServerContext, routeLabel: string): Response {
+  const reply = describeFailure(error, ctx, routeLabel);
+  return errorResponse(reply.status, reply.message, { ...reply.options, requestId: ctx.requestId });
+}
+
+/** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */
+export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string): FailureReply {
+  const reply = (status: number, message: string, options: ErrorResponseOptions) => ({ status, message, options });
+  if (TranslateError.isInstance(error)) {
+    ctx.log(`${routeLabel} · rejected: ${error.message}`);
+    return reply(400, `${error.path}: ${error.message}`, { retry: false });
+  }
+  if (BackendQueueFullError.isInstance(error)) {
+    ctx.log(`${routeLabel} · refused: ${error.message}`);
+    return reply(529, error.message, { type: "overloaded_error" });
+  }
+  if (BackendError.isInstance(error)) {
+    ctx.log(`${routeLabel} · backend failed: ${error.message}`);
+    const backend = ctx.backends[error.backend];
+    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey });
+    // The server's own words are in the message: a key it echoed is not the client's to see.
+    return reply(described.status, redactorOf(ctx).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+  }
+  // The client went away: nobody reads this answer, and it is no bug of mallex's.
+  if (error instanceof Error && error.name === "AbortError") {
+    ctx.log(`${routeLabel} · client disconnected`);
+    return reply(499, "The client closed the request.", { retry: false });
+  }
+  if (MallexError.isInstance(error)) {
+    // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
+    ctx.log(`${routeLabel} · ${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
+    return reply(503, error.message, { retry: false });
+  }
+  ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
+  return reply(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
+}
+
+/**
+ * A failure as a begun stream's error event. Its HTTP status and retry advice cannot be sent any more:
+ * a failure worth retrying (a busy, loading or rate-limited backend) is an `overloaded_error`, which
+ * Claude Code retries from a stream as well, with the wait the backend asked for in its sentence.
+ */
+export function streamedFailure(reply: FailureReply): { type: AnthropicErrorType; message: string } {
+  const { options } = reply;
+  if (options.retry !== true) return { type: options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
+  const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;
+  return { type: "overloaded_error", message: `${reply.message}${after}` };
+}

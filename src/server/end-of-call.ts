@@ -1,0 +1,20 @@
+import type { Upstream } from "./connect-upstream.js";
+import type { PreparedCall } from "./prepare-local-call.js";
+import { formatRequestLog, onceEnded } from "./request-log.js";
+import type { ServerContext } from "./server-context.js";
+import { learnFromRequest } from "./ttft-routing.js";
+
+/** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
+export function endOfCall(ctx: ServerContext, call: PreparedCall, upstream: Upstream): (error?: string) => void {
+  const { metrics } = call;
+  // Which server of a pool answers: the request's log line says it.
+  if (upstream.server !== undefined) metrics.route = `${call.routeLabel} on ${upstream.server}`;
+  metrics.queuedMs = upstream.queuedMs;
+  metrics.loadingMs = upstream.loadingMs;
+  metrics.sentAt = upstream.sentAt;
+  return onceEnded(metrics, ctx.deps.now, (m) => {
+    upstream.release();
+    ctx.log(formatRequestLog(m));
+    if (ctx.ttft) learnFromRequest(ctx.ttft, call.route.profile, m, call.prompt);
+  });
+}

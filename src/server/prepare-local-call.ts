@@ -1,0 +1,97 @@
+import { poolSessionKey } from "../backends/pool-session-key.js";
+import type { PromptSource } from "../router/describe-request.js";
+import { escalateForBudget, type RouteDecision } from "../router/select-route.js";
+import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
+import type { TrimResult } from "../trim/trim-types.js";
+import type { MessagesRequest } from "../translate/anthropic-types.js";
+import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
+import { decideThinking } from "../translate/decide-thinking.js";
+import { answerContextFor } from "./answer-context.js";
+import { backendAvailability } from "./backend-availability.js";
+import { buildUpstreamRequest } from "./build-upstream-request.js";
+import { callNotes } from "./call-notes.js";
+import type { EnforcedCall } from "./check-enforced-call.js";
+import { errorResponse } from "./error-response.js";
+import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
+import { profileTranslateOptions } from "./profile-translate-options.js";
+import type { RequestMetrics } from "./request-log.js";
+import type { ServerContext } from "./server-context.js";
+import { trimForRoute } from "./trim-for-route.js";
+import { escalateOnTtft } from "./ttft-routing.js";
+
+/** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
+export interface PreparedCall {
+  route: RouteDecision;
+  routeLabel: string;
+  upstreamBody: string;
+  streamUpstream: boolean;
+  /** The client asked for a stream (`stream: true`). */
+  clientStream: boolean;
+  wantsJson: boolean;
+  metrics: RequestMetrics;
+  translateContext: AnthropicResponseContext;
+  /** The trimmed prompt's estimated size (message_start's until usage comes) and its session, for the learned prefill rates. */
+  prompt: { estimatedTokens: number; sessionId: string | null };
+  /** The request's session as its backend's pool places it (absent: the backend has one server). */
+  poolSession?: string;
+  /** Its session for its turn in a busy backend's queue: the pool's, or the same key computed when the request has to wait. */
+  queueSession: string | (() => string);
+  /** A forced tool call the server does not enforce, with what a corrective retry needs. */
+  forced?: ForcedCall;
+  /** A forced tool call the server enforces: its answer is still checked for the call, as it streams. */
+  enforced?: EnforcedCall;
+}
+
+/** A local call ready to send, another route to send the request to instead, or the request's refusal. */
+export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; response: Response };
+
+/**
+ * Trims and translates the request, synchronously: the upstream body and what reading the answer
+ * needs — or a higher route when it does not fit this one's budget or this one is too slow to start
+ * answering it, or a refusal. Throws TranslateError for what the profile cannot take.
+ */
+export function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): LocalCallPlan {
+  const backend = ctx.backends[route.profile.backend]!;
+  const { trimmed, smaller } = trimForRoute(req, ctx, request, source, route);
+  if (!trimmed.ok) return overBudget(ctx, route, routeLabel, trimmed);
+  const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: req.headers.get("x-claude-code-session-id") };
+  const slow = ctx.ttft && escalateOnTtft(ctx.ttft, ctx.table, route, prompt, (name) => backendAvailability(ctx, name));
+  if (slow) ctx.log(`${routeLabel} · ${slow.note}`);
+  if (slow?.route) return { kind: "escalate", route: slow.route };
+
+  const options = profileTranslateOptions(route.profile, backend.flavor);
+  const upstream = buildUpstreamRequest(request, trimmed.request, options);
+  const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
+  const queueSession = poolSession ?? (() => poolSessionKey(prompt.sessionId, request));
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstream.body.length, trim: trimmed.report, started: ctx.deps.now() };
+  const thinking = decideThinking(request.thinking, options.thinking);
+  if (ctx.trace) ctx.trace.metrics = metrics;
+  const notes = callNotes(request, options, route.profile, smaller, thinking);
+  if (notes.length > 0) metrics.notes = notes;
+  const translateContext = answerContextFor(ctx, { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics });
+  const call: PreparedCall = {
+    route,
+    routeLabel,
+    upstreamBody: upstream.body,
+    streamUpstream: upstream.streamed,
+    clientStream: request.stream === true,
+    // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
+    // that takes response_format without enforcing it.
+    wantsJson: request.output_config?.format !== undefined,
+    metrics,
+    translateContext,
+    prompt,
+    ...(poolSession === undefined ? {} : { poolSession }),
+    queueSession,
+    ...forcedCallPlan(request.tool_choice, upstream.forced, { upstreamRequest: upstream.request, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries }, { profile: route.profile.name, flavor: backend.flavor }),
+  };
+  return { kind: "call", call };
+}
+
+/** Over its route's budget after every cut: a higher route that can take it, else the refusal. Said on the request's log line either way. */
+function overBudget(ctx: ServerContext, route: RouteDecision, routeLabel: string, trimmed: TrimResult & { ok: false }): LocalCallPlan {
+  const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
+  ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
+  if (higher) return { kind: "escalate", route: higher };
+  return { kind: "refuse", response: errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId }) };
+}

@@ -1,0 +1,37 @@
+import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
+import type { Upstream } from "./connect-upstream.js";
+import { describeFailure, streamedFailure } from "./describe-failure.js";
+import { endOfCall } from "./end-of-call.js";
+import type { PreparedCall } from "./prepare-local-call.js";
+import { pumpAnswer, startAnswer, type AnswerSource } from "./pump-answer.js";
+import { createEventObserver } from "./request-log.js";
+import type { ServerContext } from "./server-context.js";
+import { streamSSE } from "./sse-response.js";
+
+/**
+ * A streamed answer. When the backend took longer than a ping interval to answer (the request waited
+ * its turn in the queue, or for its model server to load), the answer begins without it and pings
+ * until it comes, as during a long prefill; a failure then is the stream's `error` event.
+ */
+export function streamAnswer(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream | Promise<Upstream>): Response {
+  let end: ((error?: string) => void) | undefined;
+  req.signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
+  const observe = createEventObserver(call.metrics, ctx.deps.now, (error) => end?.(error));
+  const arrived = (answer: Upstream): AnswerSource => {
+    end = endOfCall(ctx, call, answer);
+    return sourceOf(answer);
+  };
+  const log = { observe, end: () => end?.() };
+  if (!(upstream instanceof Promise)) return streamSSE((sink) => pumpAnswer({ ...answerOptions(ctx, call), ...arrived(upstream) }, sinkFor(call, sink)), log);
+  return streamSSE((sink) => {
+    const answer = startAnswer(answerOptions(ctx, call), sinkFor(call, sink));
+    upstream.then(
+      (connected) => {
+        // Over before the backend answered (the client went away): its slot and lease go back now.
+        if (!answer.attach(arrived(connected))) end!(req.signal.aborted ? "client disconnected" : "the answer ended before the backend answered");
+      },
+      (error: unknown) => answer.fail(streamedFailure(describeFailure(error, ctx, call.routeLabel))),
+    );
+    return answer;
+  }, log);
+}
