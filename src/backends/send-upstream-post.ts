@@ -119,9 +119,16 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
       res.once("close", done);
       resolve({ ...answer, body: res });
     });
+    // node:http prepends its header block to a string body written with them: for a large body that
+    // is a second copy of it (30 MB for a 30 MB prompt), made only to be encoded once more. Sent
+    // first on their own, the headers leave the body to be encoded straight from the string.
+    if (init.body.length > SEPARATE_HEADERS_CHARS) req.flushHeaders();
     req.end(init.body);
   });
 }
+
+/** A body longer than this is written after the headers rather than with them (see sendUpstreamPost). */
+const SEPARATE_HEADERS_CHARS = 1024 * 1024;
 
 /**
  * The silence limit on a body: armed while it flows, refreshed by each piece that arrives, off
