@@ -50,8 +50,9 @@ import { checkEnforcedCall, missingEnforcedCall, type EnforcedCall } from "../ch
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
  *
  * Everything up to the upstream body is synchronous and lives in {@link prepareLocalCall}'s frame:
- * what awaits the backend, and then streams its answer, holds only the {@link PreparedCall} — never
- * the body's text, the parsed request or the trimmed one, which GC frees while the answer streams.
+ * what awaits the backend, and then streams its answer, holds only the {@link AnsweringCall} — never
+ * the body's text, the parsed request, the trimmed one or (once its headers are in) the upstream
+ * body, which GC frees while the answer streams.
  */
 export async function handleMessages(req: Request, body: string, ctx: ServerContext): Promise<Response> {
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
@@ -114,8 +115,22 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
     return failure(error, ctx, routeLabel);
   }
   if (!("upstreamBody" in prepared)) return prepared;
-  return callLocal(req, ctx, prepared).catch((error: unknown) => failure(error, ctx, routeLabel));
+  // Sent from here, not from callLocal: what awaits the answer (callLocal, for as long as it streams)
+  // holds neither the upstream body nor, through the queue's session key, the request (a 30 MB
+  // prompt was both, for the whole answer). A forced call keeps its key: its retries queue again.
+  const { upstreamBody, queueSession, ...rest } = prepared;
+  const call: AnsweringCall = rest.forced === undefined ? rest : { ...rest, queueSession };
+  let connecting: Promise<Upstream>;
+  try {
+    connecting = connectUpstream(ctx, call.route.profile, upstreamBody, req.signal, { streamed: call.streamUpstream, poolSession: call.poolSession, queueSession });
+  } catch (error) {
+    connecting = Promise.reject(error as Error);
+  }
+  return callLocal(req, ctx, call, connecting).catch((error: unknown) => failure(error, ctx, routeLabel));
 }
+
+/** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
+type AnsweringCall = Omit<PreparedCall, "upstreamBody" | "queueSession"> & { queueSession?: PreparedCall["queueSession"] };
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 interface PreparedCall {
@@ -147,8 +162,7 @@ interface PreparedCall {
 function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): PreparedCall | Response | Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
   // The system prompt and tools come trimmed from the prefix cache after the first request with them.
-  const trim = (size: Size) => trimRequest(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
-  const { trimmed, smaller } = trimToFit(trim, route.profile.size);
+  const { trimmed, smaller } = trimToFit(trimmerFor(req, ctx, request, source, route), route.profile.size);
   ctx.watch?.trimmed(route, trimmed.report);
   ctx.claudeCodeDrift?.observe(trimmed.report);
   if (!trimmed.ok) {
@@ -173,7 +187,7 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   else delete upstreamRequest.stream_options;
   const upstreamBody = JSON.stringify(upstreamRequest);
   const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
-  const queueSession = poolSession ?? (() => poolSessionKey(prompt.sessionId, request));
+  const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, trim: trimmed.report, started: ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
@@ -213,9 +227,22 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   };
 }
 
-async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): Promise<Response> {
+/**
+ * The request trimmed for a model of a given size (the system prompt and tools from the prefix cache
+ * after the first request with them). A function of its own: a closure made in prepareLocalCall
+ * would keep the request alive for as long as any closure made there does (the answer's callbacks).
+ */
+function trimmerFor(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision): (size: Size) => ReturnType<typeof trimRequest> {
+  return (size) => trimRequest(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
+}
+
+/** The request's session key, computed only when a busy backend's queue asks for it (see trimmerFor for why not inline). */
+function sessionKeyWhenAsked(sessionId: string | null, request: MessagesRequest): () => string {
+  return () => poolSessionKey(sessionId, request);
+}
+
+async function callLocal(req: Request, ctx: ServerContext, call: AnsweringCall, connecting: Promise<Upstream>): Promise<Response> {
   const { route, routeLabel, metrics, translateContext, forced } = call;
-  const connecting = connectUpstream(ctx, route.profile, call.upstreamBody, req.signal, { streamed: call.streamUpstream, poolSession: call.poolSession, queueSession: call.queueSession });
   if (call.clientStream && call.streamUpstream) return streamLocal(req, ctx, call, (await settledWithin(connecting, ctx.pingIntervalMs)) ?? connecting);
   const upstream = await connecting;
   const end = endOfCall(ctx, call, upstream);
@@ -300,7 +327,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
  * its turn in the queue, or for its model server to load), the answer begins without it and pings
  * until it comes, as during a long prefill; a failure then is the stream's `error` event.
  */
-function streamLocal(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream | Promise<Upstream>): Response {
+function streamLocal(req: Request, ctx: ServerContext, call: AnsweringCall, upstream: Upstream | Promise<Upstream>): Response {
   let end: ((error?: string) => void) | undefined;
   req.signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
   const observe = createEventObserver(call.metrics, ctx.deps.now, (error) => end?.(error));
@@ -336,7 +363,7 @@ function streamedFailure(reply: ReturnType<typeof describeFailure>): { type: Ant
 }
 
 /** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
-function endOfCall(ctx: ServerContext, call: PreparedCall, upstream: Upstream): (error?: string) => void {
+function endOfCall(ctx: ServerContext, call: AnsweringCall, upstream: Upstream): (error?: string) => void {
   const { metrics } = call;
   // Which server of a pool answers: the request's log line says it.
   if (upstream.server !== undefined) metrics.route = `${call.routeLabel} on ${upstream.server}`;
@@ -350,7 +377,7 @@ function endOfCall(ctx: ServerContext, call: PreparedCall, upstream: Upstream): 
   });
 }
 
-const answerOptions = (ctx: ServerContext, call: PreparedCall): AnswerPumpOptions => ({
+const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPumpOptions => ({
   pingIntervalMs: ctx.pingIntervalMs,
   transformer: createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens }),
 });
@@ -370,7 +397,7 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | un
 }
 
 /** A JSON answer may come wrapped in prose or a code fence: its text blocks are held and cut to the JSON. */
-const sinkFor = (call: PreparedCall, sink: AnswerSink): AnswerSink => {
+const sinkFor = (call: AnsweringCall, sink: AnswerSink): AnswerSink => {
   const checked = call.enforced === undefined ? sink : checkEnforcedCall(sink, call.enforced);
   return call.wantsJson ? holdJsonText(checked) : checked;
 };
