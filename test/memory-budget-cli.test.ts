@@ -17,14 +17,17 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
 
 /**
  * The ceilings the README states. Peak: while one 30 MB body is in flight it exists several times
- * over (the socket's chunks, their concatenation, the string, the parsed request, the upstream body
- * and its bytes) and V8 frees them lazily: 483 and 518 MiB measured, so not the issue's 300 MB. Settled: what
- * the process holds once the huge requests are over and normal traffic has run, which is what a
- * retained string would grow (232 and 239 MiB measured).
+ * over — the bytes read, the text, the parsed request, the upstream body and the buffer it is written
+ * from — each needed for part of the request (see the README's "Memory budget"); the process
+ * collects them once the request ends (collect-after-large-body.ts). Measured 382 and 386 MiB
+ * (483–518 before the copies were cut): not the issue's 300 MB, so the test holds the outside
+ * contract, under 500 MB. Settled: what the process holds once
+ * the huge requests are over and normal traffic has run, which is what a retained string would grow
+ * (235 and 242 MiB measured).
  */
-const PEAK_RSS_BYTES = 600 * 1024 * 1024;
-const SETTLED_RSS_BYTES = 300 * 1024 * 1024;
 const CONTRACT_RSS_BYTES = 500 * 1024 * 1024;
+const PEAK_RSS_BYTES = CONTRACT_RSS_BYTES;
+const SETTLED_RSS_BYTES = 300 * 1024 * 1024;
 const SNAPSHOT_MAX_BYTES = 1024 * 1024;
 const HUGE = 30 * 1024 * 1024;
 const NORMAL_REQUESTS = 5_000;

@@ -25,7 +25,7 @@ export interface ForwardOptions extends PostOptions {
  * breaks or goes silent after its headers ends with an `error` event, as the API's own would.
  * Aborting `signal` ends the upstream request whether its headers are in or not.
  */
-export async function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, options: ForwardOptions): Promise<Response> {
+export function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, options: ForwardOptions): Promise<Response> {
   const url = `${backend.baseUrl}/v1/messages`;
   const call: UpstreamCall = { backend: backend.name, baseUrl: backend.baseUrl ?? "", url, timeouts: options.timeouts, signal: options.signal };
   const headers: Record<string, string> = {
@@ -36,9 +36,22 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
   };
   const beta = incoming.get("anthropic-beta");
   if (beta) headers["anthropic-beta"] = beta;
+  // Sent before anything awaits: what waits for the API's answer holds the body it sent, not the
+  // parsed request as well (a 30 MB prompt is both until its answer comes).
+  let sent: Promise<UpstreamResponse>;
+  try {
+    sent = options.client.post(url, { body: JSON.stringify({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
+  } catch (error) {
+    sent = Promise.reject(error as Error);
+  }
+  return answerOf(sent, call, options.redact);
+}
+
+/** The API's answer as the client gets it, once its headers are in (see {@link forwardToAnthropic}). */
+async function answerOf(sent: Promise<UpstreamResponse>, call: UpstreamCall, redact: (text: string) => string): Promise<Response> {
   let response: UpstreamResponse;
   try {
-    response = await options.client.post(url, { body: JSON.stringify({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
+    response = await sent;
   } catch (error) {
     throw classifyUpstreamError(error, call, "headers");
   }
@@ -47,7 +60,7 @@ export async function forwardToAnthropic(backend: RuntimeBackend, request: Messa
     const value = response.headers.get(name);
     if (value) passed.set(name, value);
   }
-  if (response.status >= 400 && response.body !== null) return errorAnswer(response.status, response.body, passed, options.redact);
+  if (response.status >= 400 && response.body !== null) return errorAnswer(response.status, response.body, passed, redact);
   const sse = passed.get("content-type")?.startsWith("text/event-stream") === true;
   return new FastResponse(response.body && passOn(response.body, call, sse), { status: response.status, headers: passed });
 }

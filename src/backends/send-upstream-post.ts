@@ -55,12 +55,17 @@ export interface UpstreamResponse {
  * request, headers in or not, failing the body with the signal's reason.
  */
 export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried = false): Promise<UpstreamResponse> {
+  // No closure below refers to `init`: the body is held (by `unanswered`) only until the answer's
+  // headers are in, when it can no longer be sent again — not for as long as a streamed answer lasts.
+  const { signal, silenceMs } = init;
+  const headers = { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) };
+  let unanswered: SendInit | undefined = init;
   return new Promise<UpstreamResponse>((resolve, reject) => {
-    if (init.signal.aborted) return reject(abortError(init.signal));
+    if (signal.aborted) return reject(abortError(signal));
     let req: ClientRequest;
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     try {
-      req = send(url, { method: "POST", agent, headers: { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) } });
+      req = send(url, { method: "POST", agent, headers });
     } catch (error) {
       return reject(error as Error);
     }
@@ -76,18 +81,18 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
       fail(error);
       req.destroy(error);
     };
-    const onAbort = (): void => stop(abortError(init.signal));
-    init.signal.addEventListener("abort", onAbort, { once: true });
+    const onAbort = (): void => stop(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
     const done = (): void => {
       disarm();
-      init.signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
     };
     let answered = false;
     req.on("error", (error) => {
       const stale = !answered && !retried && req.reusedSocket && STALE_SOCKET_CODES.has((error as NodeJS.ErrnoException).code ?? "");
-      if (stale && !init.signal.aborted) {
+      if (stale && !signal.aborted && unanswered !== undefined) {
         done();
-        return resolve(sendUpstreamPost(url, init, agent, true));
+        return resolve(sendUpstreamPost(url, unanswered, agent, true));
       }
       fail(error);
       done();
@@ -95,13 +100,14 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
     req.on("socket", (socket) => {
       // The wait for the headers starts once connected (the connect has its own limit).
       const start = (): void => {
-        if (timer === undefined) timer = setTimeout(() => stop(new SilenceTimeoutError("headers", init.silenceMs)), init.silenceMs);
+        if (timer === undefined) timer = setTimeout(() => stop(new SilenceTimeoutError("headers", silenceMs)), silenceMs);
       };
       if (socket.connecting) socket.once("connect", start);
       else start();
     });
     req.on("response", (res) => {
       answered = true;
+      unanswered = undefined;
       disarm();
       const headers = new Headers();
       for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
@@ -115,13 +121,21 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
       fail = (error) => {
         if (!res.destroyed) res.destroy(error);
       };
-      watchSilence(res, init.silenceMs, stop);
+      watchSilence(res, silenceMs, stop);
       res.once("close", done);
       resolve({ ...answer, body: res });
     });
-    req.end(init.body);
+    // node:http prepends its header block to a string body written with them: for a large body that
+    // is a second copy of it (30 MB for a 30 MB prompt), made only to be encoded once more. Sent
+    // first on their own, the headers leave the body to be encoded straight from the string.
+    const body = unanswered!.body; // still `init`: nothing is answered yet
+    if (body.length > SEPARATE_HEADERS_CHARS) req.flushHeaders();
+    req.end(body);
   });
 }
+
+/** A body longer than this is written after the headers rather than with them (see sendUpstreamPost). */
+const SEPARATE_HEADERS_CHARS = 1024 * 1024;
 
 /**
  * The silence limit on a body: armed while it flows, refreshed by each piece that arrives, off

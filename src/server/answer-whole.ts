@@ -9,7 +9,7 @@ import { missingEnforcedCall } from "./check-enforced-call.js";
 import { connectUpstream, type Upstream } from "./connect-upstream.js";
 import { errorResponse } from "./error-response.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
-import type { PreparedCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./prepare-local-call.js";
 import { replaySSE } from "./sse-response.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -18,7 +18,7 @@ import type { ServerContext } from "./server-context.js";
  * checked whole, and asked again until it is made): the message, or replayed as a stream when the
  * client asked for one. `end` writes the request's log line.
  */
-export async function answerWhole(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
+export async function answerWhole(req: Request, ctx: ServerContext, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
   const { route, metrics, translateContext, forced } = call;
   const backend = ctx.backends[route.profile.backend]!;
   let converted: AnthropicMessage;
@@ -59,7 +59,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Prepar
 }
 
 /** The first answer when it makes the forced call, else the model asked again, each retry a whole generation of its own backend slot. */
-function keepForcedAnswer(req: Request, ctx: ServerContext, call: PreparedCall, backend: RuntimeBackend, forced: ForcedCall, first: AnthropicMessage): Promise<ForcedCallOutcome> {
+function keepForcedAnswer(req: Request, ctx: ServerContext, call: AnsweringCall, backend: RuntimeBackend, forced: ForcedCall, first: AnthropicMessage): Promise<ForcedCallOutcome> {
   const ask = async (body: string) => {
     const retry = await connectUpstream(ctx, call.route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {

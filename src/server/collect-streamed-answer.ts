@@ -5,7 +5,7 @@ import { collectStreamMessage } from "../translate/collect-stream-message.js";
 import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
 import type { Upstream } from "./connect-upstream.js";
 import { errorResponse } from "./error-response.js";
-import type { PreparedCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./prepare-local-call.js";
 import { pumpAnswer, type AnswerSink } from "./pump-answer.js";
 import { createEventObserver } from "./request-log.js";
 import type { ServerContext } from "./server-context.js";
@@ -15,7 +15,7 @@ import type { ServerContext } from "./server-context.js";
  * in one piece: the stream's events collected into the message, or its error. `end` writes the
  * request's log line.
  */
-export async function collectStreamedAnswer(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
+export async function collectStreamedAnswer(req: Request, ctx: ServerContext, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
   req.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const observe = createEventObserver(call.metrics, ctx.deps.now, end);
   const events: AnthropicStreamEvent[] = [];

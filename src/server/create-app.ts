@@ -61,11 +61,14 @@ export function createApp(ctx: ServerContext): H3 {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
     // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
     let watch: RequestWatch | undefined;
+    let bodyChars = 0;
     const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => {
       watch?.ended(end);
       ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
+      ctx.collectAfter?.(bodyChars);
     }, sent: event.runtime?.node?.res }, async () => {
       const body = await bodyTextOf(event);
+      bodyChars = body.length;
       watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body, trace });
       return handleMessages(event.req, body, { ...scoped(event), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
     });
@@ -73,7 +76,10 @@ export function createApp(ctx: ServerContext): H3 {
   });
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
-    const check = checkMessagesBody(await bodyTextOf(event), ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
+    const body = await bodyTextOf(event);
+    // A large body's garbage is collected once this turn of the event loop is over.
+    const check = checkMessagesBody(body, ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
+    ctx.collectAfter?.(body.length);
     if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
     const broken = checkConversation(check.request, { forCounting: true });
     return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, scoped(event), check.source);

@@ -1,11 +1,11 @@
 import type { Upstream } from "./connect-upstream.js";
-import type { PreparedCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./prepare-local-call.js";
 import { formatRequestLog, onceEnded } from "./request-log.js";
 import type { ServerContext } from "./server-context.js";
 import { learnFromRequest } from "./ttft-routing.js";
 
 /** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
-export function endOfCall(ctx: ServerContext, call: PreparedCall, upstream: Upstream): (error?: string) => void {
+export function endOfCall(ctx: ServerContext, call: AnsweringCall, upstream: Upstream): (error?: string) => void {
   const { metrics } = call;
   // Which server of a pool answers: the request's log line says it.
   if (upstream.server !== undefined) metrics.route = `${call.routeLabel} on ${upstream.server}`;

@@ -42,6 +42,9 @@ export interface PreparedCall {
   enforced?: EnforcedCall;
 }
 
+/** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
+export type AnsweringCall = Omit<PreparedCall, "upstreamBody" | "queueSession"> & { queueSession?: PreparedCall["queueSession"] };
+
 /** A local call ready to send, another route to send the request to instead, or the request's refusal. */
 export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; response: Response };
 
@@ -62,7 +65,7 @@ export function prepareLocalCall(req: Request, ctx: ServerContext, request: Mess
   const options = profileTranslateOptions(route.profile, backend.flavor);
   const upstream = buildUpstreamRequest(request, trimmed.request, options);
   const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
-  const queueSession = poolSession ?? (() => poolSessionKey(prompt.sessionId, request));
+  const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstream.body.length, trim: trimmed.report, started: ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
@@ -94,4 +97,13 @@ function overBudget(ctx: ServerContext, route: RouteDecision, routeLabel: string
   ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
   if (higher) return { kind: "escalate", route: higher };
   return { kind: "refuse", response: errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId }) };
+}
+
+/**
+ * The request's session key, computed only when a busy backend's queue asks for it. A function of its
+ * own: a closure made in prepareLocalCall would share that frame's context, and keep the request alive
+ * for as long as any closure made there does.
+ */
+function sessionKeyWhenAsked(sessionId: string | null, request: MessagesRequest): () => string {
+  return () => poolSessionKey(sessionId, request);
 }

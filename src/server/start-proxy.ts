@@ -40,6 +40,7 @@ import { createLogWriter, logFilePath, logRotationOf, type LogWriter } from "./l
 import type { DebugLevel } from "./debug-lines.js";
 import { collectSecrets, createRedactor } from "./redact-secrets.js";
 import { createIdGenerator } from "./request-id.js";
+import { createLargeBodyCollector } from "./collect-after-large-body.js";
 import { createRequestWatcher } from "./request-watch.js";
 import { claudeCodeDriftPath, createClaudeCodeDriftSaver } from "./save-claude-code-drift.js";
 import { createLastRequestSaver, lastRequestDir } from "./save-last-request.js";
@@ -178,6 +179,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     date: () => new Date(),
   });
   if (watchRequest !== undefined) ctx.watchRequest = watchRequest;
+  ctx.collectAfter = createLargeBodyCollector();
   // Servers mallex does not start are asked what they hold before the first request is trimmed.
   const facts = learnServerFacts(ctx, options.discoverFacts ?? discoverServerFacts);
   await facts.learnExternal();

@@ -2,7 +2,7 @@ import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
 import type { Upstream } from "./connect-upstream.js";
 import { describeFailure, streamedFailure } from "./describe-failure.js";
 import { endOfCall } from "./end-of-call.js";
-import type { PreparedCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./prepare-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSource } from "./pump-answer.js";
 import { createEventObserver } from "./request-log.js";
 import type { ServerContext } from "./server-context.js";
@@ -13,7 +13,7 @@ import { streamSSE } from "./sse-response.js";
  * its turn in the queue, or for its model server to load), the answer begins without it and pings
  * until it comes, as during a long prefill; a failure then is the stream's `error` event.
  */
-export function streamAnswer(req: Request, ctx: ServerContext, call: PreparedCall, upstream: Upstream | Promise<Upstream>): Response {
+export function streamAnswer(req: Request, ctx: ServerContext, call: AnsweringCall, upstream: Upstream | Promise<Upstream>): Response {
   let end: ((error?: string) => void) | undefined;
   req.signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
   const observe = createEventObserver(call.metrics, ctx.deps.now, (error) => end?.(error));

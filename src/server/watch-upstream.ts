@@ -49,16 +49,28 @@ export function watchUpstream(client: UpstreamClient, options: UpstreamWatchOpti
   const { level, debug, redact, now } = options;
   const calls: UpstreamCall[] = [];
   let forwarded: ForwardedText | undefined;
-  const post: UpstreamClient["post"] = async (url, init) => {
+  const post: UpstreamClient["post"] = (url, init) => {
     // Its start only: the whole body is the request's to send, not the record's to keep.
     const call: UpstreamCall = { url, headers: init.headers, body: clipText(init.body, RETENTION_LIMITS.bodyChars) };
     calls.push(call);
     if (level >= 1) debug(redact.text(describeUpstreamRequest(url, init.body)));
     if (level >= 2) debug(`upstream request body: ${clip(redact.text(init.body))}`);
     const started = now();
+    // Anthropic's API is the one called with anthropic-version (forward-to-anthropic.ts).
+    const anthropic = Object.keys(init.headers).some((name) => name.toLowerCase() === "anthropic-version");
+    let sent: Promise<UpstreamResponse>;
+    try {
+      sent = client.post(url, init);
+    } catch (error) {
+      sent = Promise.reject(error as Error);
+    }
+    // Awaited apart: what waits for the answer does not hold `init`, whose body may be 30 MB.
+    return watchAnswer(sent, call, started, anthropic);
+  };
+  const watchAnswer = async (sent: Promise<UpstreamResponse>, call: UpstreamCall, started: number, anthropic: boolean): Promise<UpstreamResponse> => {
     let response: UpstreamResponse;
     try {
-      response = await client.post(url, init);
+      response = await sent;
     } catch (error) {
       call.error = error instanceof Error ? error.message : String(error);
       if (level >= 1) debug(redact.text(`upstream ✗ after ${Math.round(now() - started)} ms: ${call.error}`));
@@ -67,8 +79,6 @@ export function watchUpstream(client: UpstreamClient, options: UpstreamWatchOpti
     call.status = response.status;
     call.headersMs = Math.round(now() - started);
     if (level >= 1) debug(`upstream ← ${response.status} after ${call.headersMs} ms (headers)`);
-    // Anthropic's API is the one called with anthropic-version (forward-to-anthropic.ts).
-    const anthropic = Object.keys(init.headers).some((name) => name.toLowerCase() === "anthropic-version");
     if (anthropic) forwarded = createForwardedText();
     const keep = anthropic ? forwarded : undefined;
     if (response.body === null || (level < 2 && keep === undefined)) {

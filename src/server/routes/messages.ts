@@ -6,13 +6,13 @@ import { answerWhole } from "../answer-whole.js";
 import { backendAvailability } from "../backend-availability.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
 import { collectStreamedAnswer } from "../collect-streamed-answer.js";
-import { connectUpstream } from "../connect-upstream.js";
+import { connectUpstream, type Upstream } from "../connect-upstream.js";
 import { declineThread } from "../decline-thread.js";
 import { failureResponse } from "../describe-failure.js";
 import { endOfCall } from "../end-of-call.js";
 import { errorResponse } from "../error-response.js";
 import { passThroughToAnthropic } from "../pass-through-to-anthropic.js";
-import { prepareLocalCall, type PreparedCall } from "../prepare-local-call.js";
+import { prepareLocalCall, type AnsweringCall, type PreparedCall } from "../prepare-local-call.js";
 import { routeRequest } from "../route-with-classifier.js";
 import type { ServerContext } from "../server-context.js";
 import { settledWithin } from "../settled-within.js";
@@ -23,8 +23,9 @@ import { checkMessagesBody } from "../validate-messages-body.js";
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
  *
  * Everything up to the upstream body is synchronous and lives in {@link prepareLocalCall}'s frame:
- * what awaits the backend, and then streams its answer, holds only the {@link PreparedCall} — never
- * the body's text, the parsed request or the trimmed one, which GC frees while the answer streams.
+ * what awaits the backend, and then streams its answer, holds only the {@link AnsweringCall} — never
+ * the body's text, the parsed request, the trimmed one or (once its headers are in) the upstream
+ * body, which GC frees while the answer streams.
  */
 export async function handleMessages(req: Request, body: string, ctx: ServerContext): Promise<Response> {
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
@@ -68,12 +69,22 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   } catch (error) {
     return failureResponse(error, ctx, routeLabel);
   }
-  return callLocal(req, ctx, call).catch((error: unknown) => failureResponse(error, ctx, routeLabel));
+  // Sent from here, not from callLocal: what awaits the answer (callLocal, for as long as it streams)
+  // holds neither the upstream body nor, through the queue's session key, the request (a 30 MB
+  // prompt was both, for the whole answer). A forced call keeps its key: its retries queue again.
+  const { upstreamBody, queueSession, ...rest } = call;
+  const answering: AnsweringCall = rest.forced === undefined ? rest : { ...rest, queueSession };
+  let connecting: Promise<Upstream>;
+  try {
+    connecting = connectUpstream(ctx, answering.route.profile, upstreamBody, req.signal, { streamed: answering.streamUpstream, poolSession: answering.poolSession, queueSession });
+  } catch (error) {
+    connecting = Promise.reject(error as Error);
+  }
+  return callLocal(req, ctx, answering, connecting).catch((error: unknown) => failureResponse(error, ctx, routeLabel));
 }
 
-/** The prepared call sent to its backend, and its answer read: streamed to the client, or whole. */
-async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): Promise<Response> {
-  const connecting = connectUpstream(ctx, call.route.profile, call.upstreamBody, req.signal, { streamed: call.streamUpstream, poolSession: call.poolSession, queueSession: call.queueSession });
+/** The sent call's answer read: streamed to the client, or whole. */
+async function callLocal(req: Request, ctx: ServerContext, call: AnsweringCall, connecting: Promise<Upstream>): Promise<Response> {
   if (call.clientStream && call.streamUpstream) return streamAnswer(req, ctx, call, (await settledWithin(connecting, ctx.pingIntervalMs)) ?? connecting);
   const upstream = await connecting;
   const end = endOfCall(ctx, call, upstream);

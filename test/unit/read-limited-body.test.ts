@@ -1,0 +1,72 @@
+/**
+ * The proxy's body reader on node:http (issue 24: a body with a Content-Length is copied into one
+ * buffer of that size as it arrives, not kept as chunks and concatenated): the same text whatever
+ * the framing and however the bytes are split, a multi-byte character across two chunks included.
+ */
+import { createServer, request, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readLimitedBody, type LimitedBody } from "../../src/server/read-limited-body.js";
+
+const MAX = 64 * 1024;
+let url: string;
+const read: Promise<LimitedBody>[] = [];
+const server = createServer((req, res) => {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+  const body = readLimitedBody(new Request("http://127.0.0.1/", { method: "POST", headers }), MAX, req);
+  read.push(body);
+  void body.then((result) => {
+    if (!result.ok) req.resume();
+    res.end(result.ok ? "read" : "refused");
+  });
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+/** Posts `pieces` as separate writes, some time apart, declared with a Content-Length or chunked; resolves with what the reader made of them. */
+async function post(pieces: Buffer[], framing: "content-length" | "chunked"): Promise<LimitedBody> {
+  const size = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+  const req = request(url, { method: "POST", headers: framing === "content-length" ? { "content-length": String(size) } : { "transfer-encoding": "chunked" } });
+  const answered = new Promise<IncomingMessage>((resolve) => req.once("response", resolve));
+  for (const piece of pieces) {
+    req.write(piece);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  req.end();
+  (await answered).resume();
+  return read.at(-1)!;
+}
+
+describe("readLimitedBody on node:http", () => {
+  const text = `{"messages":[{"role":"user","content":"naïve — ${"x".repeat(20_000)} 日本語 🙂"}]}`;
+  const bytes = Buffer.from(text);
+  // Cuts inside the two-byte ï, the three-byte 日 and the four-byte emoji.
+  const cuts = [bytes.indexOf("ï") + 1, bytes.indexOf("日") + 2, bytes.length - 5];
+  const pieces = [0, ...cuts, bytes.length].slice(1).map((end, i, ends) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+
+  it("reads a body declared by Content-Length, split anywhere, as the text that was sent", async () => {
+    expect(pieces.length).toBe(4);
+    expect(await post(pieces, "content-length")).toEqual({ ok: true, text });
+  });
+
+  it("reads a chunked body the same way", async () => {
+    expect(await post(pieces, "chunked")).toEqual({ ok: true, text });
+  });
+
+  it("reads an empty body with a Content-Length of 0", async () => {
+    expect(await post([], "content-length")).toEqual({ ok: true, text: "" });
+  });
+
+  it("refuses a declared body over the limit before reading it, and a chunked one at the first chunk past it", async () => {
+    expect(await post([Buffer.alloc(MAX + 1, 0x61)], "content-length")).toEqual({ ok: false, reason: "declared" });
+    expect(await post([Buffer.alloc(MAX / 2, 0x61), Buffer.alloc(MAX / 2, 0x62), Buffer.alloc(10, 0x63)], "chunked")).toEqual({ ok: false, reason: "streamed" });
+  });
+});
