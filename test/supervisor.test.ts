@@ -523,7 +523,7 @@ describe("createSupervisor: the embedded engine's GPU fallback chain (fake GPU m
     expect(crashed).toHaveLength(1);
     expect(crashed[0]!.signal).toBe("SIGABRT");
     expect(crashed[0]!.message).toBe(
-      "The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (`npx --no node-llama-cpp source build --gpu cuda`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it.",
+      `The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (\`npx --no node-llama-cpp source build --gpu cuda\`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it. Its log: ${serverLogPath(h.home)} (\`mallex server logs\`).`,
     );
     expect(h.events.some((e) => e.type === "progress" && e.message === "embedded--q.gguf starts on Vulkan")).toBe(true);
     expect((await chat(baseUrl)).status).toBe(200);
@@ -538,7 +538,7 @@ describe("createSupervisor: the embedded engine's GPU fallback chain (fake GPU m
     const crashed = h.events.filter((e) => e.type === "crashed") as Array<{ message: string }>;
     expect(crashed.map((e) => /\(([^)]*)\)/.exec(e.message)?.[1])).toEqual(["CUDA error: the provided PTX was compiled with an unsupported toolchain", "vk::DeviceLostError'"]);
     // A source build that fails is not offered again.
-    expect(crashed[1]!.message).toMatch(/: mallex restarts it on the CPU \(--gpu-layers 0\)\.$/);
+    expect(crashed[1]!.message).toMatch(/: mallex restarts it on the CPU \(--gpu-layers 0\)\. Its log: /);
     expect(h.events.some((e) => e.type === "progress" && e.message === "embedded--q.gguf starts on the CPU")).toBe(true);
     expect((await chat(baseUrl)).status).toBe(200);
   });

@@ -52,7 +52,7 @@ export async function getEngineLlama(options: EngineLlamaOptions, loader?: Llama
       throw noBinary(error);
     }
   }
-  const supported = await load.supportedGpus().catch(() => [false] as const);
+  const supported: ReadonlyArray<GpuName | false> = await load.supportedGpus().catch(() => [false]);
   const passed: string[] = [];
   for (const step of options.backends) {
     if (step.gpu !== false && !supported.includes(step.gpu)) {
