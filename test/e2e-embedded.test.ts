@@ -9,6 +9,7 @@ import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { startFakeHuggingFace } from "./fakes/fake-hugging-face.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
+import { compactWindowFor } from "../src/cli/claude-context-env.js";
 
 /**
  * `--embedded PATH.gguf` end to end, as processes: mallex supervises its own engine (node-llama-cpp's
@@ -203,5 +204,22 @@ describeWithShared("mallex run --embedded with the real Claude Code CLI", () => 
     expect(words!.trim().length).toBeGreaterThan(10);
     expect(output.result).toContain("[mallex: the answer was cut at 48 tokens");
     expect(await processesMatching(`engine --model ${STORIES} .*--ctx-size 8192`)).toEqual([]);
+  }, 240_000);
+});
+
+describeWithShared("mallex run --embedded with no --ctx-size: the window Claude Code is told comes from the engine's context", () => {
+  it("a 2,048-token engine under profiles that declare 262,144: Claude Code gets the window for its 1,536-token prompt budget, never the profile's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mallex-fake-claude-"));
+    const recorded = join(dir, "env.txt");
+    // A `claude` that records what it was given: the contract is the environment, not Claude Code's behaviour.
+    writeFileSync(join(dir, "claude"), `#!/bin/sh\nenv > ${JSON.stringify(recorded)}\n`, { mode: 0o755 });
+    const result = await runMallex(["--embedded", STORIES, "--threads", "1", "--", "-p", "hi"], makeProject(), mkdtempSync(join(tmpdir(), "mallex-state-")), 180_000, { PATH: `${dir}:/usr/bin:/bin` });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const env = Object.fromEntries(readFileSync(recorded, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    const window = String(compactWindowFor(1536, {}));
+    expect(env.CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBe(window);
+    expect(env.CLAUDE_CODE_MAX_CONTEXT_TOKENS).toBe(window);
+    expect(result.stderr).toContain(`mallex: embedded engine ${STORIES}: context 2048 tokens (the model's trained context; CPU,`);
+    expect(result.stderr).toMatch(/of the 1536 prompt tokens mallex sends \S+ at most \(its context holds 2048\)/);
   }, 240_000);
 });

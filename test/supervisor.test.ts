@@ -10,9 +10,15 @@ import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSupervisor, type SupervisorOptions } from "../src/supervisor/create-supervisor.js";
 import { pidfilePath, readPidfile } from "../src/supervisor/pidfile.js";
+import { serverLogPath } from "../src/supervisor/server-log.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
 import { SupervisorError } from "../src/supervisor/supervisor-error.js";
 import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../src/supervisor/types.js";
+import { discoverServerFacts } from "../src/backends/discover-server-facts.js";
+import type { RoutingTable } from "../src/compile/routing-table.js";
+import { learnServerFacts } from "../src/server/learn-server-facts.js";
+import type { ServerContext } from "../src/server/server-context.js";
+import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
 const OOM_WRAPPER = fileURLToPath(new URL("./fakes/oom-above-context.js", import.meta.url));
@@ -498,4 +504,70 @@ describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
     expect(await third.waitFor((e) => e.type === "unloaded")).toMatchObject({ reason: "stopped by `mallex server stop`" });
     expect(types(third)).not.toContain("crashed");
   });
+});
+
+describe("createSupervisor: the embedded engine's GPU fallback chain (fake GPU machine: test/fakes/gpu-engine/mallex.js)", () => {
+  const GPU_ENGINE = fileURLToPath(new URL("./fakes/gpu-engine/mallex.js", import.meta.url));
+  const engineCommand = (flags: string) => `${quote(process.execPath)} ${quote(GPU_ENGINE)} engine --model {model} --host {host} --port {port} ${flags}`;
+  const startsOf = (h: Harness) => h.events.filter((e) => e.type === "starting").map((e) => (e as { command: string }).command);
+  const flagOf = (command: string, flag: string) => new RegExp(`${flag} (\\S+)`).exec(command)?.[1];
+
+  it("CUDA's prebuilt aborts: its source build is looked for, Vulkan (where it runs) is next, and the planned context is planned again there", async () => {
+    const h = start(engineCommand("--ctx-size 65536 --fake-gpus cuda,vulkan --fake-broken cuda:prebuilt"), { key: "embedded--q.gguf", plannedContext: true });
+    const baseUrl = await h.supervisor.ensureReady();
+    const commands = startsOf(h);
+    expect(commands).toHaveLength(2);
+    expect(commands.map((c) => flagOf(c, "--gpu-backends"))).toEqual([undefined, "cuda:local,vulkan,cpu"]);
+    expect(commands.map((c) => [flagOf(c, "--ctx-size"), flagOf(c, "--max-ctx-size")])).toEqual([["65536", undefined], [undefined, "65536"]]);
+    const crashed = h.events.filter((e) => e.type === "crashed") as Array<{ message: string; signal: string | null }>;
+    expect(crashed).toHaveLength(1);
+    expect(crashed[0]!.signal).toBe("SIGABRT");
+    expect(crashed[0]!.message).toBe(
+      `The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (\`npx --no node-llama-cpp source build --gpu cuda\`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it. Its log: ${serverLogPath(h.home)} (\`mallex server logs\`).`,
+    );
+    expect(h.events.some((e) => e.type === "progress" && e.message === "embedded--q.gguf starts on Vulkan")).toBe(true);
+    expect((await chat(baseUrl)).status).toBe(200);
+  });
+
+  it("every GPU binary aborts: one start per step, down to the CPU, and no more (never a loop)", async () => {
+    const h = start(engineCommand("--fake-gpus cuda,vulkan --fake-local-builds vulkan --fake-broken cuda:prebuilt,vulkan:local"), { key: "embedded--q.gguf" });
+    const baseUrl = await h.supervisor.ensureReady();
+    const commands = startsOf(h);
+    // No source build for CUDA: that step is passed over inside the second start, without a restart of its own.
+    expect(commands.map((c) => flagOf(c, "--gpu-backends") ?? `--gpu-layers ${flagOf(c, "--gpu-layers") ?? "auto"}`)).toEqual(["--gpu-layers auto", "cuda:local,vulkan,cpu", "--gpu-layers 0"]);
+    const crashed = h.events.filter((e) => e.type === "crashed") as Array<{ message: string }>;
+    expect(crashed.map((e) => /\(([^)]*)\)/.exec(e.message)?.[1])).toEqual(["CUDA error: the provided PTX was compiled with an unsupported toolchain", "vk::DeviceLostError'"]);
+    // A source build that fails is not offered again.
+    expect(crashed[1]!.message).toMatch(/: mallex restarts it on the CPU \(--gpu-layers 0\)\. Its log: /);
+    expect(h.events.some((e) => e.type === "progress" && e.message === "embedded--q.gguf starts on the CPU")).toBe(true);
+    expect((await chat(baseUrl)).status).toBe(200);
+  });
+});
+
+describeWithShared("createSupervisor: the real engine after a GPU fallback plans its context again (needs npm run build)", () => {
+  const GPU_ENGINE = fileURLToPath(new URL("./fakes/gpu-engine/mallex.js", import.meta.url));
+  const STORIES = sharedPath("models", "stories260K-chatml.gguf");
+
+  it("the CPU engine holds what fits there, up to the planned context, and the proxy's facts and prompt budget follow it", async () => {
+    // A context planned for the GPU (8192 here) that the CPU cannot hold: stories260K was trained on
+    // 2048, which bounds node-llama-cpp's plan as free RAM would on a machine with less of it.
+    const command = `${quote(process.execPath)} ${quote(GPU_ENGINE)} engine --model {model} --host {host} --port {port} --threads 1 --ctx-size 8192 --fake-gpus cuda --fake-broken cuda:prebuilt --real-engine`;
+    const h = start(command, { key: "embedded--stories", model: STORIES, plannedContext: true, readiness: { probe: "generate", timeoutMs: 60_000 } });
+    const baseUrl = await h.supervisor.ensureReady();
+    const commands = h.events.filter((e) => e.type === "starting").map((e) => (e as { command: string }).command);
+    expect(commands[1]).toMatch(/--gpu-backends cuda:local,vulkan,cpu --max-ctx-size 8192$/);
+    // The real engine passed over what this machine lacks and said where it runs.
+    const log = readFileSync(serverLogPath(h.home), "utf8");
+    expect(log).toMatch(/mallex engine: passed over a local source build of node-llama-cpp for CUDA: /);
+    expect(log).toContain("mallex engine: llama.cpp backend: cpu");
+
+    const table = { profiles: { local: { name: "local", backend: "embedded", model: STORIES, maxOutputTokens: 4096, contextWindow: 8192, inputBudget: 6144 } }, backends: { embedded: { kind: "openai", flavor: "embedded" } } } as unknown as RoutingTable;
+    const lines: string[] = [];
+    const ctx = { table, backends: { embedded: { name: "embedded", kind: "openai", flavor: "embedded", headers: {}, supervised: true } }, log: (line: string) => lines.push(line) } as unknown as ServerContext;
+    const learning = learnServerFacts(ctx, discoverServerFacts);
+    await learning.learnServed(table.profiles.local!, baseUrl);
+    expect(ctx.serverFacts?.get("embedded")).toMatchObject({ contextWindow: 2048, parallel: 1, source: "mallex engine GET /props" });
+    expect(ctx.table.profiles.local).toMatchObject({ contextWindow: 2048, inputBudget: 1536, maxOutputTokens: 2048 });
+    expect(lines).toEqual(["profile local: context_window 8192 lowered to 2048 tokens, what its server holds (mallex engine GET /props); prompt budget 1536"]);
+  }, 90_000);
 });

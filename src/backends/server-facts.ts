@@ -12,6 +12,12 @@ export interface ServerFacts {
   model?: string;
   /** Where the facts were read, for log lines, doctor and status: e.g. "llama-server GET /props". */
   source: string;
+  /**
+   * The server settles its context later (Ollama, when it loads the model): contextWindow is only
+   * the most it can hold, which lowers a larger declared window but sets none, and the facts are
+   * read again at the next request.
+   */
+  provisional?: true;
 }
 
 /** The server to ask: a backend's flavor, its OpenAI base URL (…/v1) and headers, and the model a profile names. */

@@ -103,6 +103,8 @@ export interface CompiledEngineOptions {
   batchSize?: number;
   gpuLayers?: number | "auto" | "max";
   sequences?: number;
+  /** contextSize was planned for this machine (with-embedded-model.ts), not given: a GPU fallback may plan it again, smaller. */
+  contextPlanned?: boolean;
 }
 
 export interface CompiledTier {

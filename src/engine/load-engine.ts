@@ -3,6 +3,8 @@ import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel } fro
 import { MallexError } from "../mallex-error.js";
 import { defaultThreads } from "./default-threads.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
+import type { GpuStep } from "./gpu-steps.js";
+import { padContextDown } from "./plan-engine-context.js";
 import { createSequencePool, type SequencePool } from "./sequence-pool.js";
 
 export interface EngineOptions {
@@ -10,15 +12,25 @@ export interface EngineOptions {
   modelPath: string;
   /** Default: defaultThreads (the physical cores but one, at least one). */
   threads?: number;
-  /** KV cache tokens per sequence. Default: what fits in memory, up to the model's trained context. */
+  /** KV cache tokens per sequence. Default: what fits in memory, up to the model's trained context (and maxContextSize). */
   contextSize?: number;
+  /**
+   * With no contextSize: hold what fits on the backend it loads, up to this. The supervisor gives a
+   * planned context this way after a GPU backend failed, so the fallback's context is planned again
+   * from its own memory (RAM for the CPU) instead of the VRAM the first plan saw.
+   */
+  maxContextSize?: number;
   batchSize?: number;
   /** 0: CPU only. Default: auto (what fits on the GPU, if there is one). */
   gpuLayers?: number | "auto" | "max";
+  /** The backends to try in order (`--gpu-backends`, see gpu-steps.ts); absent: node-llama-cpp's choice. */
+  backends?: readonly GpuStep[];
   /** Requests generated at once (default 1); more wait in a queue. */
   sequences?: number;
   /** llama.cpp's own log lines worth showing (warnings and errors). */
   onLog?(line: string): void;
+  /** mallex's own lines about the backend it chose (get-engine-llama.ts). */
+  onNote?(line: string): void;
 }
 
 /** A model loaded into one context, ready to serve requests. */
@@ -64,7 +76,7 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
       sequences,
       threads,
       flashAttention: usesFlashAttention(llama),
-      ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+      ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : options.maxContextSize !== undefined ? { contextSize: { max: padContextDown(options.maxContextSize) } } : {}),
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     })
     .catch(async (error: unknown) => {

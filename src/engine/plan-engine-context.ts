@@ -60,7 +60,7 @@ export async function planEngineContext(options: ContextPlanOptions): Promise<Co
     const trainContextSize = insights.trainContextSize ?? 4096;
     // A cap below the trained context is padded down, or the engine would pad it up past what mallex reports.
     const cap = options.maxContextSize ?? Infinity;
-    const max = cap < trainContextSize ? padDown(cap) : trainContextSize;
+    const max = cap < trainContextSize ? padContextDown(cap) : trainContextSize;
     let resolved: number;
     try {
       resolved = await resolver.resolveContextContextSize(
@@ -78,7 +78,7 @@ export async function planEngineContext(options: ContextPlanOptions): Promise<Co
     } catch (error) {
       throw new MallexError("E_ENGINE", `${options.modelPath} leaves no room for a context on this machine (${(error as Error).message}): free memory, or give a smaller --ctx-size / --parallel`, { cause: error });
     }
-    const contextSize = resolved >= max ? max : padDown(resolved);
+    const contextSize = resolved >= max ? max : padContextDown(resolved);
     return {
       contextSize,
       trainContextSize,
@@ -94,6 +94,7 @@ export async function planEngineContext(options: ContextPlanOptions): Promise<Co
   }
 }
 
-function padDown(size: number): number {
+/** A context size llama.cpp holds as it is (node-llama-cpp pads any other up, past what was asked for). */
+export function padContextDown(size: number): number {
   return Math.max(CONTEXT_PAD, Math.floor(size / CONTEXT_PAD) * CONTEXT_PAD);
 }

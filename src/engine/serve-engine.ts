@@ -8,7 +8,7 @@ import { ENGINE_MAX_BODY_BYTES } from "./guard-engine-request.js";
 import { loadEngine, type EngineOptions } from "./load-engine.js";
 import { resolveModelSource } from "./resolve-model-source.js";
 
-export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "onLog"> {
+export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "onLog" | "onNote"> {
   /** A GGUF path or an hf: URI. */
   model: string;
   host: string;
@@ -44,7 +44,7 @@ export async function serveEngine(options: ServeEngineOptions): Promise<RunningE
   const modelPath = await resolveModelSource(options.model, { modelsDir: join(options.mallexHome, "models"), onProgress: options.print, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
   say(`loading model ${modelPath}`);
   const started = performance.now();
-  const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`) });
+  const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`), onNote: say });
   say(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${engine.description}`);
   const guard = { host: options.host, maxBodyBytes: options.maxBodyBytes ?? ENGINE_MAX_BODY_BYTES, ...(options.token !== undefined ? { token: options.token } : {}), ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) };
   const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now(), guard })));

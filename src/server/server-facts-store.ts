@@ -15,7 +15,8 @@ export interface ServerFactsStore {
   all(): Record<string, ServerFacts>;
   /**
    * Reads the server's facts unless they were read for this base URL already (a restarted supervised
-   * server listens on a new port, so it is read again); resolves with what is known once read.
+   * server listens on a new port, so it is read again) and were not provisional (Ollama before it
+   * loads the model: read again until it has); resolves with what is known once read.
    */
   learn(backend: string, target: FactsTarget): Promise<ServerFacts | undefined>;
   /** Facts made of others' (a pool's, from its servers'): kept as if read. */
@@ -35,7 +36,8 @@ export function createServerFactsStore(options: ServerFactsOptions): ServerFacts
   // Backends whose facts were recorded whole (a pool's), not read for one of their models.
   const whole = new Set<string>();
   // One reading per backend, model and base URL, shared by the requests that arrive while it runs.
-  const readings = new Map<string, { baseUrl: string; done: Promise<ServerFacts | undefined> }>();
+  // `settled` false: what was read is provisional (the server settles it later), so the next learn reads again.
+  const readings = new Map<string, { baseUrl: string; done: Promise<ServerFacts | undefined>; settled?: boolean }>();
   const keyOf = (backend: string, model: string | undefined) => (model === undefined ? backend : `${backend}\u0000${model}`);
   return {
     get: (backend, model) => (model === undefined ? facts.get(backend) : (facts.get(keyOf(backend, model)) ?? (whole.has(backend) ? facts.get(backend) : undefined))),
@@ -43,9 +45,11 @@ export function createServerFactsStore(options: ServerFactsOptions): ServerFacts
     learn(backend, target) {
       const key = keyOf(backend, target.model);
       const reading = readings.get(key);
-      if (reading?.baseUrl === target.baseUrl) return reading.done;
+      if (reading?.baseUrl === target.baseUrl && reading.settled !== false) return reading.done;
       const done = options.discover(target).then((read) => {
-        if (readings.get(key)?.done !== done) return facts.get(key);
+        const current = readings.get(key);
+        if (current?.done !== done) return facts.get(key);
+        current.settled = read?.provisional !== true;
         if (read !== undefined && !sameFacts(read, facts.get(key))) {
           facts.set(key, read);
           facts.set(backend, read);
@@ -69,5 +73,5 @@ export function createServerFactsStore(options: ServerFactsOptions): ServerFacts
 }
 
 function sameFacts(a: ServerFacts, b: ServerFacts | undefined): boolean {
-  return b !== undefined && a.contextWindow === b.contextWindow && a.parallel === b.parallel && a.model === b.model && a.source === b.source;
+  return b !== undefined && a.contextWindow === b.contextWindow && a.parallel === b.parallel && a.model === b.model && a.source === b.source && a.provisional === b.provisional;
 }

@@ -117,6 +117,7 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
     restartWindowMs: supervision.restartWindowMs,
   };
   if (profile.draftModel) spec.draftModel = profile.draftModel;
+  if (options.serverCommand === undefined && backend.flavor === "embedded" && profile.engine?.contextPlanned === true) spec.plannedContext = true;
   if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
   if (distributed?.reachHost !== undefined) spec.reachHost = distributed.reachHost;
   const token = options.serverCommand === undefined ? supervision.engineToken : undefined;

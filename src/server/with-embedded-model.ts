@@ -77,7 +77,7 @@ export async function withPlannedContexts(table: RoutingTable, options: PlanCont
     options.print(`mallex: embedded engine ${first.model}: context ${plan.contextSize} tokens${plan.sequences > 1 ? ` × ${plan.sequences} sequences` : ""} (${describeLimit(plan)}; ${plan.backend === "cpu" ? `CPU, ${gigabytes(plan.freeRamBytes)} RAM free` : `${plan.backend}, ${plan.gpuLayers} layers on the GPU, ${gigabytes(plan.freeVramBytes)} VRAM free`} after the weights)`);
     for (const key of keys) {
       const profile = profiles[key]!;
-      profiles[key] = fitProfileToContext({ ...profile, engine: { ...profile.engine, contextSize: plan.contextSize } }, plan.contextSize);
+      profiles[key] = fitProfileToContext({ ...profile, engine: { ...profile.engine, contextSize: plan.contextSize, contextPlanned: true } }, plan.contextSize);
     }
   }
   return { ...table, profiles };

@@ -111,7 +111,7 @@ export async function adoptKeptServer(options: AdoptOptions): Promise<Adopted | 
   rmSync(claim, { force: true });
 
   const server = watchAdopted(record, { pollMs: options.pollMs, graceMs: options.stopTimeoutMs, deps });
-  const run: Run = { server, port: record.port, baseUrl: record.baseUrl, argv: record.argv, ready: true, expected: false, wedged: false, oom: false, smallerContext: undefined, gpuFailure: undefined, leases: new Set(), wedgeTimer: undefined };
+  const run: Run = { server, port: record.port, baseUrl: record.baseUrl, argv: record.argv, ready: true, expected: false, wedged: false, oom: false, smallerContext: undefined, gpuFailure: undefined, backend: undefined, gpuSteps: undefined, leases: new Set(), wedgeTimer: undefined };
   const recordedContext = contextSizeOf(record.argv);
   return { run, record, contextSize: recordedContext !== contextSizeOf(argv) ? recordedContext : undefined };
 }

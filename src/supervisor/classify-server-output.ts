@@ -3,6 +3,7 @@
  * huggingface_hub), the HTTP server listening, the model loading, Metal/CUDA out-of-memory, a GPU
  * backend that cannot run. Pure: a line in, a classification out.
  */
+import { readEngineBackend, type EngineBackend } from "../engine/gpu-steps.js";
 import { readGpuFailure, type GpuFailure } from "./gpu-fallback.js";
 
 export type ServerLine =
@@ -10,7 +11,9 @@ export type ServerLine =
   | { kind: "listening"; port: number }
   | { kind: "loading"; message: string }
   | { kind: "out-of-memory"; text: string }
-  | { kind: "gpu-failure"; failure: GpuFailure };
+  | { kind: "gpu-failure"; failure: GpuFailure }
+  /** mallex's engine says which llama.cpp binary it loaded (gpu-steps.ts engineBackendLine). */
+  | { kind: "engine-backend"; backend: EngineBackend };
 
 /** `label:  42%|████      | 2.23G/5.30G [00:02<00:03, 1.06GB/s]` (tqdm; the bar may be empty). */
 const TQDM = /^\s*(.*?):\s*(\d{1,3})%\|[^|]*\|\s*(\S+)/;
@@ -34,6 +37,8 @@ export function classifyServerLine(line: string): ServerLine | undefined {
   if (OUT_OF_MEMORY.some((pattern) => pattern.test(line))) return { kind: "out-of-memory", text: line.trim() };
   const gpu = readGpuFailure(line);
   if (gpu) return { kind: "gpu-failure", failure: gpu };
+  const backend = readEngineBackend(line);
+  if (backend) return { kind: "engine-backend", backend };
   const bar = TQDM.exec(line);
   if (bar) return { kind: "download", label: bar[1]!.trim(), percent: Math.min(100, Number(bar[2])), detail: bar[3]! };
   for (const pattern of LISTENING) {

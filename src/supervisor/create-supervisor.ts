@@ -29,7 +29,8 @@ import { launchRun, type Run, type RunLease } from "./launch-run.js";
 import { watchForWedge } from "./watch-for-wedge.js";
 import { pidfilePath, readPidfile, removePidfile, writePidfile } from "./pidfile.js";
 import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
-import { cpuOnlyArgv, gpuFailureSentence } from "./gpu-fallback.js";
+import { gpuFailureSentence, nextGpuSteps } from "./gpu-fallback.js";
+import type { GpuStep } from "../engine/gpu-steps.js";
 import { openServerLog, serverLogPath, type ServerLog, type ServerLogOptions } from "./server-log.js";
 import { describeExit, formatDuration, lastMeaningfulLine } from "./supervisor-messages.js";
 import { SupervisorError } from "./supervisor-error.js";
@@ -69,8 +70,8 @@ class Supervisor implements ServerSupervisor {
   private _stopping: Promise<void> | undefined;
   private _idleTimer: unknown;
   private _contextSize: number | undefined;
-  /** Its GPU backend could not run: every later start is on the CPU (gpu-fallback.ts). */
-  private _cpuOnly = false;
+  /** Its GPU backend could not run: every later start tries these backends (gpu-fallback.ts). */
+  private _gpuSteps: GpuStep[] | undefined;
   private readonly _leases = new Set<Lease>();
   private readonly _policy: RestartPolicy;
   private readonly _log: ServerLog;
@@ -192,7 +193,7 @@ class Supervisor implements ServerSupervisor {
           spec: this.spec,
           mallexHome: this._options.mallexHome,
           contextSize: this._contextSize,
-          cpuOnly: this._cpuOnly,
+          ...(this._gpuSteps ? { gpuSteps: this._gpuSteps } : {}),
           minContextSize: this._options.minContextSize ?? 2048,
           heartbeatMs: this._options.heartbeatMs ?? 10_000,
           stopTimeoutMs: this._options.stopTimeoutMs ?? 10_000,
@@ -213,9 +214,9 @@ class Supervisor implements ServerSupervisor {
           return outcome.run.baseUrl;
         }
         this._forget(outcome.run);
-        if (outcome.kind === "exited" && outcome.cpuFallback) {
+        if (outcome.kind === "exited" && outcome.gpuFallback) {
           // Not a crash to retry as it was: the same start would fail the same way.
-          this._cpuOnly = true;
+          this._gpuSteps = outcome.gpuFallback;
           this._emit({ type: "crashed", message: outcome.error.message, code: outcome.info.code, signal: outcome.info.signal });
           pending = { attempt: (pending?.attempt ?? 0) + 1, delayMs: 0 };
           continue;
@@ -286,9 +287,9 @@ class Supervisor implements ServerSupervisor {
       return;
     }
     if (run.gpuFailure && !run.oom && !run.wedged) {
-      const fallback = !this._cpuOnly && cpuOnlyArgv(run.argv) !== undefined;
-      if (fallback) this._cpuOnly = true;
-      const sentence = gpuFailureSentence(this.spec.key, run.gpuFailure, fallback);
+      const next = nextGpuSteps(run.argv, run.gpuSteps, run.gpuFailure, run.backend);
+      if (next) this._gpuSteps = next;
+      const sentence = gpuFailureSentence(this.spec.key, run.gpuFailure, next, run.backend);
       this._note(sentence);
       this._emit({ type: "crashed", message: sentence, code: info.code, signal: info.signal });
     } else if (!run.wedged) {

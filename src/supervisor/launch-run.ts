@@ -6,7 +6,8 @@
 import { mallexArgv } from "../mallex-argv.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
-import { cpuOnlyArgv, gpuFailureSentence, type GpuFailure } from "./gpu-fallback.js";
+import { gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";
+import { describeGpuStep, type EngineBackend, type GpuStep } from "../engine/gpu-steps.js";
 import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import { ownerIdentity, writePidfile } from "./pidfile.js";
@@ -41,13 +42,17 @@ export interface Run {
   smallerContext: number | undefined;
   /** Its GPU backend failed (gpu-fallback.ts): the line that said so. */
   gpuFailure: GpuFailure | undefined;
+  /** The llama.cpp binary mallex's engine said it loaded (absent for other servers). */
+  backend: EngineBackend | undefined;
+  /** The GPU backends this start was given (a fallback's: gpu-fallback.ts); undefined: its own choice. */
+  gpuSteps: GpuStep[] | undefined;
   leases: Set<RunLease>;
   wedgeTimer: unknown;
 }
 
 export type RunOutcome =
   | { kind: "ready"; run: Run; ms: number }
-  | { kind: "exited"; run: Run | undefined; info: ExitInfo; error: SupervisorError; smallerContext: number | undefined; cpuFallback?: boolean }
+  | { kind: "exited"; run: Run | undefined; info: ExitInfo; error: SupervisorError; smallerContext: number | undefined; gpuFallback?: GpuStep[] }
   | { kind: "failed"; run: Run | undefined; error: SupervisorError }
   | { kind: "aborted"; run: Run | undefined };
 
@@ -55,8 +60,8 @@ export interface LaunchRunOptions {
   spec: SupervisedServerSpec;
   mallexHome: string;
   contextSize: number | undefined;
-  /** A GPU backend failed before: start it with --gpu-layers 0. */
-  cpuOnly?: boolean;
+  /** A GPU backend failed before: the backends this start tries (gpu-fallback.ts withGpuSteps). */
+  gpuSteps?: GpuStep[];
   minContextSize: number;
   heartbeatMs: number;
   stopTimeoutMs: number;
@@ -88,7 +93,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     return { kind: "failed", run: undefined, error: new SupervisorError("E_SERVER_START", `The server command of ${spec.key} cannot be run: ${(error as Error).message}.`) };
   }
   if (options.contextSize !== undefined) argv = withContextSize(argv, options.contextSize);
-  if (options.cpuOnly) argv = cpuOnlyArgv(argv) ?? argv;
+  if (options.gpuSteps) argv = withGpuSteps(argv, options.gpuSteps, spec.plannedContext === true);
   const command = formatArgv(argv);
   const reach = spec.reachHost ?? "127.0.0.1";
   const baseUrl = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/v1`;
@@ -105,7 +110,16 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     const classified = classifyServerLine(line);
     if (!classified) return;
     if (classified.kind === "gpu-failure") {
+      // An engine on the CPU has no GPU to fail: such a line is one of the backends it passed over.
+      if (run.backend?.gpu === false) return;
       if (classified.failure.rank > (run.gpuFailure?.rank ?? 0)) run.gpuFailure = classified.failure;
+      return;
+    }
+    if (classified.kind === "engine-backend") {
+      run.backend = classified.backend;
+      if (classified.backend.gpu === false) run.gpuFailure = undefined;
+      // After a fallback the user sees where it landed; a first start's backend is in the engine's own line.
+      if (options.gpuSteps) emit({ type: "progress", message: `${spec.key} starts on ${describeGpuStep(classified.backend.gpu === false ? { gpu: false } : { gpu: classified.backend.gpu, localOnly: classified.backend.localBuild })}` });
       return;
     }
     if (classified.kind === "out-of-memory") {
@@ -124,7 +138,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   // Output arrives in later events, by when `run` is set.
   let run: Run | undefined = undefined;
   const server = launchServer({ argv, env, execa: deps.execa, log, onLine: (line) => run && onLine(run, line), armDeathWatch: deps.armDeathWatch, graceMs: options.stopTimeoutMs });
-  run = { server, port, baseUrl, argv, ready: false, expected: false, wedged: false, oom: false, smallerContext: undefined, gpuFailure: undefined, leases: new Set(), wedgeTimer: undefined };
+  run = { server, port, baseUrl, argv, ready: false, expected: false, wedged: false, oom: false, smallerContext: undefined, gpuFailure: undefined, backend: undefined, gpuSteps: options.gpuSteps, leases: new Set(), wedgeTimer: undefined };
 
   const pid = run.server.pid;
   if (pid === undefined) {
@@ -174,10 +188,10 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   }
   note(`exited while starting (${describeExit(result)})`);
   if (run.gpuFailure && !run.oom) {
-    const cpuFallback = !options.cpuOnly && cpuOnlyArgv(argv) !== undefined;
-    const sentence = gpuFailureSentence(spec.key, run.gpuFailure, cpuFallback);
+    const next = nextGpuSteps(argv, options.gpuSteps, run.gpuFailure, run.backend);
+    const sentence = gpuFailureSentence(spec.key, run.gpuFailure, next, run.backend);
     note(sentence);
-    return { kind: "exited", run, info: result, smallerContext: undefined, cpuFallback, error: new SupervisorError("E_SERVER_START", `${sentence} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
+    return { kind: "exited", run, info: result, smallerContext: undefined, ...(next ? { gpuFallback: next } : {}), error: new SupervisorError("E_SERVER_START", `${sentence} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
   }
   const why = run.oom ? outOfMemorySentence(spec.model) : `The model server ${spec.key} exited while starting (${describeExit(result)}): ${lastMeaningfulLine(tail) ?? "it printed nothing"}.`;
   return { kind: "exited", run, info: result, smallerContext: run.smallerContext, error: new SupervisorError("E_SERVER_START", `${why} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };

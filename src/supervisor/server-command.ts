@@ -87,7 +87,7 @@ export function buildServerArgv(command: string, values: CommandValues): string[
   return argv;
 }
 
-const CONTEXT_FLAGS = ["-c", "--ctx-size"];
+export const CONTEXT_FLAGS = ["-c", "--ctx-size"];
 
 /** The context size the command asks for (`-c N`, `--ctx-size N`, `--ctx-size=N`), if any. */
 export function contextSizeOf(argv: readonly string[]): number | undefined {

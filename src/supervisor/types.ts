@@ -27,6 +27,11 @@ export interface SupervisedServerSpec
   env?: Record<string, string>;
   /** Sent with the readiness probe (the embedded engine's token). */
   probeHeaders?: Record<string, string>;
+  /**
+   * Its `--ctx-size` was planned for the backend it first starts on (with-embedded-model.ts): after
+   * a GPU fallback the engine plans it again, up to that size (gpu-fallback.ts withGpuSteps).
+   */
+  plannedContext?: boolean;
 }
 
 /** Everything the user should see while a server starts or fails: never a silent terminal. */

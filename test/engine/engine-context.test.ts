@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createEngineApp } from "../../src/engine/create-engine-app.js";
 import { loadEngine, type LoadedEngine } from "../../src/engine/load-engine.js";
 import { planEngineContext } from "../../src/engine/plan-engine-context.js";
+import { parseGpuSteps } from "../../src/engine/gpu-steps.js";
 import { describeWithShared, sharedPath } from "../helpers/shared-dir.js";
 
 /**
@@ -32,6 +33,31 @@ describeWithShared("embedded engine context: planned before the start, held exac
       const props = (await (await app.fetch(new Request("http://engine/props"))).json()) as Record<string, unknown>;
       // llama-server's own fields (tools/server/server-context.cpp get_res_props).
       expect(props).toMatchObject({ default_generation_settings: { n_ctx: 768 }, total_slots: 2, model_alias: "llama-2-tiny-random-chatml.gguf", model_path: RANDOM });
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describeWithShared("embedded engine after a GPU fallback: the backends it was given, its context planned again", () => {
+  it("passes over a CUDA source build that is not there, loads the CPU, and holds what fits there up to --max-ctx-size, padded down", async () => {
+    const notes: string[] = [];
+    const engine = await loadEngine({ modelPath: RANDOM, threads: 1, backends: parseGpuSteps("cuda:local,cpu"), maxContextSize: 1000, onNote: (line) => notes.push(line) });
+    try {
+      // Planned on the backend it landed on, as `mallex engine --plan` plans it: 1000 is padded down to llama.cpp's 256.
+      expect(engine.contextSize).toBe(768);
+      expect(notes[0]).toMatch(/^passed over a local source build of node-llama-cpp for CUDA: /);
+      expect(notes.at(-1)).toBe("llama.cpp backend: cpu");
+      expect(engine.description).toBe("llama-2-tiny-random-chatml.gguf · CPU · 1 thread · context 768 × 1 · ChatML template");
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("a ceiling above the trained context holds the trained context, not the ceiling", async () => {
+    const engine = await loadEngine({ modelPath: STORIES, threads: 1, backends: parseGpuSteps("cpu"), maxContextSize: 65536 });
+    try {
+      expect(engine.contextSize).toBe(2048);
     } finally {
       await engine.dispose();
     }

@@ -120,9 +120,14 @@ describe("Ollama: the context it really uses", () => {
     expect(ollama.requests.filter((request) => request.path === "/api/show").map((request) => request.body)).toEqual([{ model: "llama3.2" }, { model: "tiny" }]);
   });
 
-  it("not loaded and no num_ctx: Ollama picks the context at load time, so none is said; an unknown model says nothing", async () => {
+  it("not loaded and no num_ctx: Ollama picks the context at load time, clamped to the trained context, so that is said as a provisional ceiling; an unknown model says nothing", async () => {
     const ollama = await started(startFakeOllama(models));
-    expect(await discoverServerFacts(target("ollama", ollama.url, "gemma3:27b"))).toEqual({ model: "gemma3:27b", source: "ollama POST /api/show (no num_ctx: Ollama picks the context when it loads the model)" });
+    expect(await discoverServerFacts(target("ollama", ollama.url, "gemma3:27b"))).toEqual({
+      contextWindow: 131072,
+      model: "gemma3:27b",
+      source: "ollama POST /api/show model_info gemma3.context_length (not loaded: Ollama picks its context, at most this, when it loads the model)",
+      provisional: true,
+    });
     expect(await discoverServerFacts(target("ollama", ollama.url, "missing:1b"))).toBeUndefined();
     expect(await discoverServerFacts(target("ollama", ollama.url))).toBeUndefined();
   });

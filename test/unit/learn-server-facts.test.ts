@@ -41,6 +41,31 @@ describe("learnServerFacts", () => {
     expect(ctx.serverFacts?.get("own")).toMatchObject({ contextWindow: 65536, parallel: 2 });
   });
 
+  it("Ollama before it loads the model: the trained context lowers a larger declared window but sets none, and is read again until the loaded context is known", async () => {
+    const answers: ServerFacts[] = [
+      { contextWindow: 131072, model: "org/big", source: "ollama POST /api/show model_info llama.context_length (not loaded)", provisional: true },
+      { contextWindow: 131072, model: "org/big", source: "ollama POST /api/show model_info llama.context_length (not loaded)", provisional: true },
+      { contextWindow: 8192, model: "org/big", source: "ollama GET /api/ps context_length" },
+    ];
+    let reads = 0;
+    const { ctx, lines } = context({ ollama: { baseUrl: "http://127.0.0.1:11434/v1" } }, [profile("big", "ollama", { contextWindow: 262144, inputBudget: 32000 }), profile("open", "ollama", { contextWindow: undefined, inputBudget: undefined })]);
+    ctx.table.profiles.open = { ...ctx.table.profiles.open!, model: "org/big" };
+    const learning = learnServerFacts(ctx, async () => answers[Math.min(reads++, answers.length - 1)]);
+    await learning.learnExternal();
+    expect(ctx.table.profiles.big).toMatchObject({ contextWindow: 131072 });
+    expect(ctx.table.profiles.open?.contextWindow).toBeUndefined();
+    // Each request asks again while the facts are provisional (the same base URL), once they are not, never.
+    const target = { flavor: "llama-server", baseUrl: "http://127.0.0.1:11434/v1", headers: {}, model: "org/big" };
+    await ctx.serverFacts!.learn("ollama", target);
+    await ctx.serverFacts!.learn("ollama", target);
+    expect(reads).toBe(3);
+    expect(ctx.table.profiles.big).toMatchObject({ contextWindow: 8192, inputBudget: 6144 });
+    expect(ctx.table.profiles.open).toMatchObject({ contextWindow: 8192 });
+    await ctx.serverFacts!.learn("ollama", target);
+    expect(reads).toBe(3);
+    expect(lines.at(-1)).toMatch(/^profile open: no context_window declared to 8192 tokens/);
+  });
+
   it("a model's facts fit only that model's profiles: another model on the same backend keeps its own until its server is read", async () => {
     const contexts: Record<string, number> = { "org/small": 32768, "org/big": 262144 };
     const { ctx } = context({ mlx: { supervised: true } }, [profile("small", "mlx", { contextWindow: 65536 }), profile("big", "mlx", { contextWindow: 262144, inputBudget: 32000 })]);

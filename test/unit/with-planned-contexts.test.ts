@@ -3,6 +3,7 @@ import type { RoutingTable } from "../../src/compile/routing-table.js";
 import type { ContextPlan, ContextPlanOptions } from "../../src/engine/plan-engine-context.js";
 import { defaultThreads } from "../../src/engine/default-threads.js";
 import { withEmbeddedModel, withPlannedContexts } from "../../src/server/with-embedded-model.js";
+import { supervisedSpec } from "../../src/server/supervisor-pool.js";
 import { compileTree } from "../helpers/config-tree.js";
 
 const CONFIG = `backends:
@@ -47,9 +48,13 @@ describe("withPlannedContexts: the embedded engine's context chosen before it st
     const table = await withPlannedContexts(withEmbeddedModel(compiled(), { model: "/models/m.gguf", engine: { threads: 1, gpuLayers: "auto" }, supervision }), p.options);
     expect(p.asked).toEqual([{ modelPath: "/models/m.gguf", gpuLayers: "auto", maxContextSize: 65536 }]);
     const fitted = (name: string) => ({ window: table.profiles[name]!.contextWindow, budget: table.profiles[name]!.inputBudget, engine: table.profiles[name]!.engine });
-    expect(fitted("coder")).toEqual({ window: 12288, budget: 8000, engine: { threads: 1, gpuLayers: "auto", contextSize: 12288 } });
-    expect(fitted("spare")).toEqual({ window: 12288, budget: 9216, engine: { threads: 1, gpuLayers: "auto", contextSize: 12288 } });
+    expect(fitted("coder")).toEqual({ window: 12288, budget: 8000, engine: { threads: 1, gpuLayers: "auto", contextSize: 12288, contextPlanned: true } });
+    expect(fitted("spare")).toEqual({ window: 12288, budget: 9216, engine: { threads: 1, gpuLayers: "auto", contextSize: 12288, contextPlanned: true } });
     expect(table.profiles.claude!.contextWindow).toBeUndefined();
+    // The engine is started with that size, marked as planned: after a GPU fallback it is planned again (gpu-fallback.ts).
+    const spec = supervisedSpec(table.profiles.coder!, table.backends[table.profiles.coder!.backend]!, {});
+    expect(spec.command).toContain(" --ctx-size 12288");
+    expect(spec.plannedContext).toBe(true);
     expect(p.lines).toEqual(["mallex: embedded engine /models/m.gguf: context 12288 tokens (what fits in memory; the model was trained on 131072; CPU, 3.2 GB RAM free after the weights)"]);
   });
 
@@ -57,6 +62,8 @@ describe("withPlannedContexts: the embedded engine's context chosen before it st
     const p = planner(4096);
     const given = withEmbeddedModel(compiled(), { model: "/models/m.gguf", engine: { contextSize: 8192 }, supervision });
     expect(await withPlannedContexts(given, p.options)).toEqual(given);
+    // A size the user gave stays what it is, on any backend.
+    expect(supervisedSpec(given.profiles.coder!, given.backends[given.profiles.coder!.backend]!, {}).plannedContext).toBeUndefined();
     const remote = withEmbeddedModel(compiled(), { model: "hf:user/repo:Q4_K_M", engine: {}, supervision });
     expect(await withPlannedContexts(remote, p.options)).toEqual(remote);
     expect(p.asked).toEqual([]);

@@ -16,7 +16,11 @@ import { contextTokens, nameOf } from "./plausible-numbers.js";
  * Otherwise Ollama picks the context when it loads the model: `OLLAMA_CONTEXT_LENGTH` if set, else
  * (since v0.15.5, server/routes.go `Serve`) by the machine's VRAM: 4096 under 23 GiB, 32768 under
  * 47 GiB, 262144 above (envconfig/config.go: 4096 from v0.6.7 to v0.15.4, 2048 before). No endpoint
- * publishes that choice before the model loads, so the context stays unsaid until /api/ps has it.
+ * publishes that choice before the model loads; what is sure is its ceiling: whatever num_ctx it
+ * picks is clamped to the trained context (llm/server.go, "requested context size too large for
+ * model"), and a prompt over the context is cut silently ("truncating input prompt"). So before
+ * load the trained context stands as a provisional ceiling (a larger declared window is lowered to
+ * it) and the facts are read again at the next request, until /api/ps has the loaded context.
  * Ollama serves many models: without a profile model there is nothing to read. Parallel requests
  * (`OLLAMA_NUM_PARALLEL`) are published nowhere.
  */
@@ -36,11 +40,9 @@ export async function readOllamaModel(target: FactsTarget, io: FactsIo): Promise
   const numCtx = contextTokens(numCtxOf(shown.parameters));
   const architecture = shown.model_info?.["general.architecture"];
   const trained = typeof architecture === "string" ? contextTokens(shown.model_info?.[`${architecture}.context_length`]) : undefined;
-  return someFacts({
-    contextWindow: numCtx === undefined ? undefined : Math.min(numCtx, trained ?? numCtx),
-    model,
-    source: numCtx === undefined ? "ollama POST /api/show (no num_ctx: Ollama picks the context when it loads the model)" : "ollama POST /api/show parameters num_ctx",
-  });
+  if (numCtx !== undefined) return { contextWindow: Math.min(numCtx, trained ?? numCtx), model, source: "ollama POST /api/show parameters num_ctx" };
+  if (trained !== undefined) return { contextWindow: trained, model, source: `ollama POST /api/show model_info ${architecture as string}.context_length (not loaded: Ollama picks its context, at most this, when it loads the model)`, provisional: true };
+  return someFacts({ model, source: "ollama POST /api/show (no num_ctx: Ollama picks the context when it loads the model)", provisional: true });
 }
 
 /** `num_ctx` in /api/show's `parameters` text. */

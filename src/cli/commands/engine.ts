@@ -4,6 +4,7 @@ import { resolveMallexHome } from "../../mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
 import { ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
+import { parseGpuSteps, type GpuStep } from "../../engine/gpu-steps.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
@@ -24,18 +25,21 @@ export default defineCommand({
     "batch-size": { type: "string", alias: "b", description: "Prompt tokens per batch", valueHint: "n" },
     "gpu-layers": { type: "string", description: "Layers on the GPU: a number, auto or max (0: CPU only)", valueHint: "n|auto|max" },
     parallel: { type: "string", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
+    "gpu-backends": { type: "string", description: "llama.cpp backends to try in order, the first that loads is used: cuda, vulkan, metal (:local: its source build only), cpu. mallex sets it after a GPU backend failed", valueHint: "list" },
     plan: { type: "boolean", description: "Print the context (per sequence) the engine would hold on this machine as JSON, and exit (mallex proxy/run ask this before starting it)" },
-    "max-ctx-size": { type: "string", description: "With --plan: hold no more than this many tokens per sequence", valueHint: "n" },
+    "max-ctx-size": { type: "string", description: "With no --ctx-size: hold what fits on the backend it loads, but no more than this many tokens per sequence (with --plan too)", valueHint: "n" },
   },
   async run({ args }) {
     const layers = parseGpuLayers(args["gpu-layers"]);
+    const backends = parseBackends(args["gpu-backends"]);
+    const maxContextSize = parseCount(args["max-ctx-size"], "--max-ctx-size", 256);
     if (args.plan) {
       const plan = await planEngineContext({
         modelPath: args.model,
         ...defined("sequences", parseCount(args.parallel, "--parallel", 1)),
         ...defined("gpuLayers", layers),
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
-        ...defined("maxContextSize", parseCount(args["max-ctx-size"], "--max-ctx-size", 256)),
+        ...defined("maxContextSize", maxContextSize),
       });
       process.stdout.write(`${JSON.stringify(plan)}\n`);
       return;
@@ -66,6 +70,8 @@ export default defineCommand({
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
         ...defined("sequences", parseCount(args.parallel, "--parallel", 1)),
         ...defined("gpuLayers", layers),
+        ...defined("backends", backends),
+        ...defined("maxContextSize", maxContextSize),
       });
     } catch (error) {
       if (stopping.signal.aborted) throw new MallexError("E_ENGINE", "mallex engine: stopped before the model was ready", { exitCode: 130 });
@@ -77,6 +83,15 @@ export default defineCommand({
     await engine.close();
   },
 });
+
+function parseBackends(value: string | undefined): GpuStep[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseGpuSteps(value);
+  } catch (error) {
+    throw new MallexError("E_USAGE", (error as Error).message, { exitCode: 2 });
+  }
+}
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
