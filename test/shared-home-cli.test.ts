@@ -175,6 +175,11 @@ describe.skipIf(process.platform === "win32")("two mallex sharing one MALLEX_HOM
 
     writeFileSync(legacyProxyPath(home), "{ half a file");
     expect((await runCli(["status"], { env })).stderr).toContain("No running mallex found");
+    for (const args of [["--port", "70000"], ["--port", "x"], ["--port", "4000", "--url", "http://127.0.0.1:4000"]]) {
+      const refused = await runCli(["status", ...args], { env });
+      expect(refused.exitCode, args.join(" ")).toBe(2);
+      expect(refused.stderr).toMatch(/--port must be|exclude each other/);
+    }
 
     // A proxy of this version, and beside it the file an older one (still running) wrote.
     const proxy = await startOn(home, config);

@@ -23,6 +23,7 @@ export default defineCommand({
     const home = resolveMallexHome(process.env);
     const port = parseCount(args.port, "--port", 1);
     if (port !== undefined && port > 65535) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
+    if (port !== undefined && args.url !== undefined) throw new MallexError("E_USAGE", "--url (any mallex) and --port (a running one of this MALLEX_HOME) exclude each other: pass one.", { exitCode: 2 });
     const count = parseCount(args.requests, "--requests", 1) ?? 10;
     const targets = pickProxies(
       liveProxies(home),
