@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { listServers } from "../../src/supervisor/manage-servers.js";
+import { listServers, stopServers } from "../../src/supervisor/manage-servers.js";
 import { ownerIdentity, pidfilePath, pidfilesOf, removePidfile, serversDir, writePidfile, type ServerPidfile } from "../../src/supervisor/pidfile.js";
 import { systemProcessInspector } from "../../src/supervisor/process-identity.js";
 import { reapOrphans } from "../../src/supervisor/reap-orphan.js";
@@ -75,6 +75,18 @@ describe("server records of two mallex on one MALLEX_HOME", () => {
     ].sort());
     removePidfile(home, "mlx--same", serverA);
     expect(pidfilesOf(home, "mlx--same").map((entry) => entry.record.pid)).toEqual([serverB]);
+  });
+
+  it("`mallex server stop PID` stops that one server of a key; `stop KEY` every server of it", async () => {
+    const home = tempHome();
+    const [serverA, serverB, serverC, owner] = [await sleeper(), await sleeper(), await sleeper(), await sleeper()];
+    for (const pid of [serverA, serverB]) writePidfile(home, recordOf(pid, ownerIdentity(owner)));
+    writePidfile(home, recordOf(serverC, ownerIdentity(owner), { key: "mlx--other" }));
+    expect(await stopServers(home, { keys: [String(serverA)] })).toEqual([{ key: "mlx--same", pid: serverA, outcome: "terminated" }]);
+    expect([alive(serverA), alive(serverB), alive(serverC)]).toEqual([false, true, true]);
+    expect((await stopServers(home, { keys: ["mlx--same"] })).map((report) => report.pid)).toEqual([serverB]);
+    expect([alive(serverB), alive(serverC)]).toEqual([false, true]);
+    expect(listServers(home).map((status) => status.record?.pid)).toEqual([serverC]);
   });
 
   it("reaping before a start stops the servers whose mallex is gone (or that were kept), never one whose mallex runs", async () => {

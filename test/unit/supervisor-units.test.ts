@@ -295,6 +295,10 @@ describe("the owner of a server record (the mallex that supervises it)", () => {
       "mlx--m  pid 4321  port 5123  m  up 5s  alive, orphaned  (its mallex pid 77 is gone: `mallex server stop` stops it)",
     );
     expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 })).toBe("mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77)");
+    // Several mallex may share MALLEX_HOME: where each listens names it (from its proxy record).
+    expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 }, new Map([[77, "http://127.0.0.1:4141"]]))).toBe(
+      "mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77 at http://127.0.0.1:4141)",
+    );
     expect(formatServerStatus({ file: "f", record: owned, liveness: "stale", owner: "gone", removed: true })).toBe(
       "mlx--m  pid 4321  port 5123  m  stale (not running)  (its mallex pid 77 is gone); pidfile removed",
     );
