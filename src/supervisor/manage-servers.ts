@@ -64,9 +64,10 @@ export function pruneStale(statuses: readonly ServerStatus[]): ServerStatus[] {
   });
 }
 
-/** The server `selector` names: its key (every server of that key) or its pid. */
+/** The server `selector` names: its key (every server of that key) or its pid; an unreadable record, its file. */
 export function isSelected(status: ServerStatus, selector: string): boolean {
-  return status.record !== undefined && (status.record.key === selector || String(status.record.pid) === selector);
+  if (status.record === undefined) return status.file === selector;
+  return status.record.key === selector || String(status.record.pid) === selector;
 }
 
 /**
