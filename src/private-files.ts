@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 
 /**
- * MALLEX_HOME holds prompts (last-request/, mallex.log), tokens (proxy.json) and what servers
+ * MALLEX_HOME holds prompts (last-request/, mallex.log), tokens (proxies/) and what servers
  * printed: other local users must not read it. Every directory mallex makes there is 0700 and every
  * file 0600 (on systems without modes, Windows, these do nothing).
  */

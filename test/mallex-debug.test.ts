@@ -129,13 +129,13 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     expect(log).toContain("debug trim rule billing-header at system.0: −74 chars");
     expect(log).toMatch(/debug trim rule tool-allowlist at tools\.\w+: −[\d,]+ chars/);
     expect(log).toMatch(new RegExp(`debug upstream → POST ${mlx.url}/chat/completions · no model \\(the server's loaded one\\) · streamed · [\\d,]+ bytes`));
-    expect(log).toMatch(/debug upstream ← 200 after \d+ ms \(headers\)/);
-    expect(log).toMatch(/debug upstream answer ended after \d+ ms/);
-    expect(log).toMatch(/debug response: 200 ok after \d+ ms · ttft \d+ ms · stop end_turn · in [\d,]+ tok \(\d+ cached\) · out \d+ tok/);
+    expect(log).toMatch(/debug upstream ← 200 after [\d,]+ ms \(headers\)/);
+    expect(log).toMatch(/debug upstream answer ended after [\d,]+ ms/);
+    expect(log).toMatch(/debug response: 200 ok after [\d,]+ ms · ttft [\d,]+ ms · stop end_turn · in [\d,]+ tok \(\d+ cached\) · out \d+ tok/);
     // The Claude tier: the model sent, the API's status, and its stop reason and usage read from the stream.
     expect(log).toContain("debug route: claude-sonnet → profile claude-sonnet (model claude-sonnet-4-5, large size, backend anthropic: anthropic/generic) · why: model claude-sonnet is a profile");
     expect(log).toMatch(new RegExp(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-4-5 · streamed`));
-    expect(log).toMatch(/debug response: 200 ok after \d+ ms · stop end_turn · in 21 tok \(0 cached\) · out 3 tok/);
+    expect(log).toMatch(/debug response: 200 ok after [\d,]+ ms · stop end_turn · in 21 tok \(0 cached\) · out 3 tok/);
     for (const higher of ["debug upstream request body:", "debug upstream answer:", "debug client request:", "debug sent:"]) expect(log).not.toContain(higher);
     // On stderr too, like every other line.
     expect(output).toContain("debug trim rule billing-header at system.0");

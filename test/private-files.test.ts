@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeProxyAddress } from "../src/cli/proxy-address.js";
+import { proxyRecordPath, writeProxyRecord } from "../src/cli/proxy-records.js";
 import { securePrivateHome } from "../src/private-files.js";
 import { createLogWriter } from "../src/server/log-file.js";
 import { createLastRequestSaver } from "../src/server/save-last-request.js";
@@ -41,7 +41,7 @@ async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void>
 }
 
 describe.runIf(modes)("MALLEX_HOME is private", () => {
-  it("a real proxy tightens a 0755 home (said once) and saves mallex.log, last-request/ and proxy.json 0600 in 0700 folders", async () => {
+  it("a real proxy tightens a 0755 home (said once) and saves mallex.log, last-request/ and its proxies/ record 0600 in 0700 folders", async () => {
     const home = join(mkdtempSync(join(tmpdir(), "mallex-private-")), "home");
     mkdirSync(home, { mode: 0o755 });
     chmodSync(home, 0o755);
@@ -63,7 +63,8 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
         }
       });
       const listed = walk(home);
-      expect(listed).toContain(`${join(home, "proxy.json")} 0600`);
+      expect(listed).toContain(`${proxyRecordPath(home, proxy.process.pid!)} 0600`);
+      expect(listed).toContain(`${join(home, "proxies")} 0700`);
       expect(listed).toContain(`${join(home, "last-request")} 0700`);
       await proxy.stop();
       const after = walk(home);
@@ -81,7 +82,7 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
 
   it("every writer in MALLEX_HOME makes its folders 0700 and its files 0600, rotations included", async () => {
     const home = join(mkdtempSync(join(tmpdir(), "mallex-private-")), "home");
-    writeProxyAddress(home, { url: "http://127.0.0.1:1", pid: process.pid, startedAt: new Date().toISOString() });
+    writeProxyRecord(home, { url: "http://127.0.0.1:1", pid: process.pid, startedAt: new Date().toISOString() });
     writePidfile(home, { key: "mlx--m", pid: process.pid, port: 1, baseUrl: "http://127.0.0.1:1", command: "x", argv: ["x"], model: "m", startedAt: new Date().toISOString(), mallexPid: process.pid, processGroup: false });
     defaultModelSizeDeps(home).save({ m: 1 });
     const serverLog = openServerLog(join(home, "server.log"), { maxBytes: 64, keep: 2 });
@@ -96,7 +97,7 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
     writeFileAtomic(join(home, "drift.json"), "{}");
 
     const listed = walk(home);
-    for (const name of ["server.log.1", "server.log.2", join("logs", "mallex.log.1"), join("logs", "mallex.log.2"), join("servers", "mlx--m.json"), "model-sizes.json", join("last-request", "request.json")]) {
+    for (const name of ["server.log.1", "server.log.2", join("logs", "mallex.log.1"), join("logs", "mallex.log.2"), join("servers", `mlx--m@${process.pid}.json`), join("proxies", `${process.pid}.json`), "model-sizes.json", join("last-request", "request.json")]) {
       expect(listed).toContain(`${join(home, name)} 0600`);
     }
     for (const line of listed) expect(line).toMatch(/ 0(600|700)$/);

@@ -1,6 +1,6 @@
 /**
  * `mallex status` against a real `mallex proxy` (the built CLI: `npm run build` first, as `npm test`
- * does): it finds the proxy through MALLEX_HOME/proxy.json, prints its model servers and last
+ * does): it finds the proxy through its record in MALLEX_HOME/proxies/, prints its model servers and last
  * requests with the model asked for and the profile each went to (with -f, each new one as it ends),
  * and says in words when no mallex runs or its token is missing.
  */
@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { proxyAddressPath, readProxyAddress } from "../src/cli/proxy-address.js";
+import { liveProxies, proxyRecordPath } from "../src/cli/proxy-records.js";
 import { llamaServerProps, startFactsServer } from "./fakes/fake-facts-servers.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";
@@ -41,14 +41,14 @@ describe("mallex status", () => {
     const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
     const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
     try {
-      expect(readProxyAddress(home)).toMatchObject({ url: proxy.url });
+      expect(liveProxies(home).map((entry) => entry.record)).toEqual([expect.objectContaining({ url: proxy.url, pid: proxy.process.pid })]);
       const answer = await ask(proxy.url);
       expect(answer.status, await answer.clone().text()).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const status = await runCli(["status"], { env: { MALLEX_HOME: home } });
       expect(status.stderr).toBe("");
       expect(status.exitCode).toBe(0);
-      expect(status.stdout).toContain(`mallex at ${proxy.url}`);
+      expect(status.stdout).toContain(`mallex at ${proxy.url} (pid ${proxy.process.pid})\n`);
       expect(status.stdout).toMatch(/claude-status-test → medium\/coder \(local, /);
       // --backend-url: the server runs already, and no request starts one.
       expect(status.stdout).toContain("Model servers:\n  none: this mallex starts no model server (its backends are servers that run already)\n");
@@ -66,8 +66,8 @@ describe("mallex status", () => {
     } finally {
       await proxy.stop();
     }
-    // A mallex that ended removes its address.
-    expect(existsSync(proxyAddressPath(home))).toBe(false);
+    // A mallex that ended removes its record.
+    expect(existsSync(proxyRecordPath(home, proxy.process.pid!))).toBe(false);
   });
 
   it("prints one line per pool server: its URL, breaker state, requests and sessions", async () => {

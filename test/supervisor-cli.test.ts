@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
-import { pidfilePath, readPidfile, writePidfile } from "../src/supervisor/pidfile.js";
+import { pidfilesOf, writePidfile } from "../src/supervisor/pidfile.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
 import type { SupervisorEvent } from "../src/supervisor/types.js";
 import { PassThrough } from "node:stream";
@@ -84,7 +84,7 @@ describe("mallex server (a second process)", () => {
     expect(stop.exitCode).toBe(0);
     expect(stop.stdout).toBe(`stopped mlx--test (pid ${pid})`);
     expect(alive(pid)).toBe(false);
-    expect(existsSync(pidfilePath(home, "mlx--test"))).toBe(false);
+    expect(pidfilesOf(home, "mlx--test")).toEqual([]);
     await until(() => supervisor.state === "stopped");
     expect(events.at(-1)).toEqual({ type: "unloaded", reason: "stopped by `mallex server stop`" });
     await new Promise((r) => setTimeout(r, 200));
@@ -130,8 +130,8 @@ describe("mallex server (a second process)", () => {
     ]);
     expect(alive(foreign.pid)).toBe(true);
     expect(foreign.exitCode).toBeNull();
-    expect(existsSync(pidfilePath(home, "mlx--recycled"))).toBe(false);
-    expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
+    expect(pidfilesOf(home, "mlx--recycled")).toEqual([]);
+    expect(pidfilesOf(home, "mlx--dead")).toEqual([]);
 
     // status shows such records once, their owner checked too (pid 999999 runs nothing), and removes them.
     writeBoth();
@@ -141,8 +141,8 @@ describe("mallex server (a second process)", () => {
       `mlx--recycled  pid ${foreign.pid}  port 45678  ${MODEL}  stale (the pid now belongs to another program)  (its mallex pid 999999 is gone); pidfile removed`,
     ]);
     expect(alive(foreign.pid)).toBe(true);
-    expect(existsSync(pidfilePath(home, "mlx--recycled"))).toBe(false);
-    expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
+    expect(pidfilesOf(home, "mlx--recycled")).toEqual([]);
+    expect(pidfilesOf(home, "mlx--dead")).toEqual([]);
     expect((await runCli(["server", "status"], { env })).stdout).toBe(`No supervised model server is running (MALLEX_HOME=${home}).`);
   });
 
@@ -162,7 +162,7 @@ describe("mallex server (a second process)", () => {
     expect(lines[1]).toMatch(new RegExp(`^mlx--live-owner  pid ${server.pid} .* up \\d+s  alive  \\(mallex pid ${owner.pid}\\)$`));
     expect(lines[2]).toMatch(new RegExp(`^mlx--recycled-owner  pid ${server.pid} .* alive, orphaned  \\(its mallex pid ${owner.pid} is gone: `));
     // A live server keeps its record: `mallex server stop` needs it.
-    expect(existsSync(pidfilePath(home, "mlx--dead-owner"))).toBe(true);
+    expect(pidfilesOf(home, "mlx--dead-owner")).toHaveLength(1);
   });
 
   it("rejects an unknown action with a usage error", async () => {
@@ -203,13 +203,13 @@ describe("no orphan server when mallex is stopped by a signal", () => {
       expect(serverPid, stderr).toBeGreaterThan(0);
       pids.add(serverPid);
       expect(alive(serverPid)).toBe(true);
-      expect(readPidfile(pidfilePath(home, "owner--fake"))?.mallexPid).toBe(owner.pid);
+      expect(pidfilesOf(home, "owner--fake")[0]?.record.mallexPid).toBe(owner.pid);
 
       owner.kill(signal);
       // The signal is raised again once the server is stopped: the owner dies of it, as it would have.
       expect(await exited).toEqual({ code: null, signal });
       expect(alive(serverPid)).toBe(false);
-      expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+      expect(pidfilesOf(home, "owner--fake")).toEqual([]);
       expect(output.stderr).toContain('"type":"stopped"');
     });
   }
@@ -223,7 +223,7 @@ describe("no orphan server when mallex dies without stopping it", () => {
     const pid = Number(/READY (\d+)/.exec(started.output.stdout)?.[1]);
     expect(pid, started.output.stderr).toBeGreaterThan(0);
     pids.add(pid);
-    const record = readPidfile(pidfilePath(home, "owner--fake"));
+    const record = pidfilesOf(home, "owner--fake")[0]?.record;
     expect(record).toMatchObject({ pid, mallexPid: started.owner.pid, mallexStartTime: systemProcessInspector.startTime!(started.owner.pid!) });
     return { ...started, pid, port: record!.port };
   }
@@ -244,7 +244,7 @@ describe("no orphan server when mallex dies without stopping it", () => {
     await expectGone(pid, port);
     const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
     expect(status.stdout).toMatch(new RegExp(`^owner--fake  pid ${pid}  port ${port}  ${MODEL}  stale \\(not running\\)  \\(its mallex pid ${owner.pid} is gone\\); pidfile removed$`));
-    expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+    expect(pidfilesOf(home, "owner--fake")).toEqual([]);
   });
 
   it("a crash of mallex (an uncaught exception) stops the server", async () => {
@@ -291,7 +291,7 @@ describe("a server kept after its mallex ended normally (on_exit: keep)", () => 
     const home = tempHome();
     const pid = await keptByOwner(home);
     expect(alive(pid)).toBe(true);
-    expect(readPidfile(pidfilePath(home, "owner--fake"))).toMatchObject({ pid, kept: true, mallexPid: 0 });
+    expect(pidfilesOf(home, "owner--fake")[0]?.record).toMatchObject({ pid, kept: true, mallexPid: 0 });
     const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
     expect(status.stdout).toMatch(new RegExp(`^owner--fake  pid ${pid}  port \\d+  ${MODEL}  up \\d+s  alive  \\(kept: the next \`mallex run\` reuses it, \`mallex server stop\` stops it\\)$`));
 
@@ -299,12 +299,12 @@ describe("a server kept after its mallex ended normally (on_exit: keep)", () => 
     await until(() => /READY \d+/.test(next.output.stdout) || next.owner.exitCode !== null, 15_000).catch(() => {});
     expect(next.output.stdout, next.output.stderr).toBe(`REUSED\nREADY ${pid}\n`);
     expect(next.output.stderr).not.toContain('"type":"starting"');
-    expect(readPidfile(pidfilePath(home, "owner--fake"))).toMatchObject({ pid, mallexPid: next.owner.pid });
+    expect(pidfilesOf(home, "owner--fake")[0]?.record).toMatchObject({ pid, mallexPid: next.owner.pid });
 
     next.owner.kill("SIGTERM");
     expect(await next.exited).toEqual({ code: null, signal: "SIGTERM" });
     expect(alive(pid)).toBe(false);
-    expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+    expect(pidfilesOf(home, "owner--fake")).toEqual([]);
     await until(() => processesMatching(home).length === 0);
   });
 
@@ -315,7 +315,7 @@ describe("a server kept after its mallex ended normally (on_exit: keep)", () => 
     const stop = await runCli(["server", "stop"], { env: { MALLEX_HOME: home } });
     expect(stop.stdout).toBe(`stopped owner--fake (pid ${pid})`);
     expect(alive(pid)).toBe(false);
-    expect(existsSync(pidfilePath(home, "owner--fake"))).toBe(false);
+    expect(pidfilesOf(home, "owner--fake")).toEqual([]);
     await until(() => processesMatching(home).length === 0);
   });
 });

@@ -3,13 +3,14 @@
  * command line (quoted paths, placeholders), told to load slowly, crash, wedge, print OOM or
  * download progress.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSupervisor, type SupervisorOptions } from "../src/supervisor/create-supervisor.js";
-import { pidfilePath, readPidfile } from "../src/supervisor/pidfile.js";
+import { pidfilePath, pidfilesOf } from "../src/supervisor/pidfile.js";
 import { serverLogPath } from "../src/supervisor/server-log.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
 import { SupervisorError } from "../src/supervisor/supervisor-error.js";
@@ -127,7 +128,7 @@ describe("createSupervisor: start and readiness", () => {
     const answer = (await (await chat(baseUrl)).json()) as { choices: Array<{ message: { content: string } }> };
     expect(answer.choices[0]!.message.content).toBe("hi");
 
-    const pidfile = readPidfile(pidfilePath(h.home, "mlx--test"));
+    const pidfile = pidfilesOf(h.home, "mlx--test")[0]?.record;
     expect(pidfile).toMatchObject({ key: "mlx--test", pid: h.supervisor.pid, port: starting.port, baseUrl, model: MODEL, mallexPid: process.pid, processGroup: true });
     const log = readFileSync(join(h.home, "server.log"), "utf8");
     expect(log).toContain(`Starting httpd at 127.0.0.1 on port ${starting.port}...`);
@@ -137,7 +138,7 @@ describe("createSupervisor: start and readiness", () => {
     await h.supervisor.stop();
     expect(alive(pid)).toBe(false);
     expect(h.supervisor.state).toBe("stopped");
-    expect(existsSync(pidfilePath(h.home, "mlx--test"))).toBe(false);
+    expect(pidfilesOf(h.home, "mlx--test")).toEqual([]);
     expect(types(h).at(-1)).toBe("stopped");
   });
 
@@ -289,7 +290,7 @@ describe("createSupervisor: crash, wedge, out of memory", () => {
     expect(error.message).toContain("ran out of GPU memory");
     expect(error.message).toContain("server.log");
     expect(h.supervisor.state).toBe("failed");
-    expect(existsSync(pidfilePath(h.home, "mlx--test"))).toBe(false);
+    expect(pidfilesOf(h.home, "mlx--test")).toEqual([]);
   });
 
   it("after out-of-memory, retries with half the context when the command has -c N", async () => {
@@ -364,7 +365,7 @@ describe("createSupervisor: idle unload", () => {
     expect(unloaded).toMatchObject({ reason: "idle for 0.4 s" });
     expect(h.supervisor.state).toBe("stopped");
     expect(alive(pid1)).toBe(false);
-    expect(existsSync(pidfilePath(h.home, "mlx--test"))).toBe(false);
+    expect(pidfilesOf(h.home, "mlx--test")).toEqual([]);
 
     await h.supervisor.ensureReady();
     expect(h.supervisor.state).toBe("ready");
@@ -374,7 +375,7 @@ describe("createSupervisor: idle unload", () => {
 });
 
 describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
-  const pidfileOf = (h: Harness) => readPidfile(pidfilePath(h.home, "mlx--test"));
+  const pidfileOf = (h: Harness) => pidfilesOf(h.home, "mlx--test")[0]?.record;
 
   /** A ready server, kept: it runs on with a kept pidfile and the supervisor lets go of it. */
   async function keptServer(command = fakeCommand("")) {
@@ -418,7 +419,7 @@ describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
     const record = pidfileOf(second);
     expect(record).toMatchObject({ pid, mallexPid: process.pid });
     expect(record?.kept).toBeUndefined();
-    expect(existsSync(`${pidfilePath(first.home, "mlx--test")}.${process.pid}.adopting`)).toBe(false);
+    expect(existsSync(`${pidfilePath(first.home, "mlx--test", pid)}.${process.pid}.adopting`)).toBe(false);
     expect((await chat(baseUrl)).status).toBe(200);
 
     await second.supervisor.stop();
@@ -499,7 +500,7 @@ describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
     const external = await keptServer();
     const third = start(fakeCommand(""), {}, { adoptedPollMs: 50 }, external.first.home);
     await third.supervisor.ensureReady();
-    rmSync(pidfilePath(external.first.home, "mlx--test"));
+    rmSync(pidfilePath(external.first.home, "mlx--test", external.pid));
     process.kill(external.pid, "SIGTERM");
     expect(await third.waitFor((e) => e.type === "unloaded")).toMatchObject({ reason: "stopped by `mallex server stop`" });
     expect(types(third)).not.toContain("crashed");
@@ -570,4 +571,46 @@ describeWithShared("createSupervisor: the real engine after a GPU fallback plans
     expect(ctx.table.profiles.local).toMatchObject({ contextWindow: 2048, inputBudget: 1536, maxOutputTokens: 2048 });
     expect(lines).toEqual(["profile local: context_window 8192 lowered to 2048 tokens, what its server holds (mallex engine GET /props); prompt budget 1536"]);
   }, 90_000);
+});
+
+describe("createSupervisor: two mallex on one MALLEX_HOME, same key", () => {
+  /** Another mallex's pid for the second supervisor: a live process of its own (so it is no orphan's owner). */
+  function otherMallex(): number {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    pids.add(child.pid!);
+    return child.pid!;
+  }
+
+  it("each keeps its own pidfile; neither reaps the other's server; a crash of one's server is restarted (not taken for `mallex server stop`); stopping one leaves the other's", async () => {
+    const home = newHome();
+    const first = start(fakeCommand(""), {}, {}, home);
+    await first.supervisor.ensureReady();
+    const firstPid = first.supervisor.pid!;
+    const otherPid = otherMallex();
+    await until(() => alive(otherPid));
+    const second = start(fakeCommand(""), {}, { deps: { mallexPid: otherPid } }, home);
+    await second.supervisor.ensureReady();
+    const secondPid = second.supervisor.pid!;
+    expect(secondPid).not.toBe(firstPid);
+    expect(alive(firstPid)).toBe(true);
+    expect(pidfilesOf(home, "mlx--test").map((entry) => [entry.record.pid, entry.record.mallexPid]).sort()).toEqual([
+      [firstPid, process.pid],
+      [secondPid, otherPid],
+    ].sort());
+    expect(second.events.filter((e) => e.type === "progress" && e.message.includes("left running by"))).toEqual([]); // the first's server is no orphan
+
+    process.kill(firstPid, "SIGKILL");
+    expect(await first.waitFor((e) => e.type === "crashed")).toMatchObject({ type: "crashed" });
+    await until(() => first.events.filter((e) => e.type === "ready").length === 2, 10_000);
+    expect(types(first)).not.toContain("unloaded");
+    expect(alive(secondPid)).toBe(true);
+    expect(pidfilesOf(home, "mlx--test")).toHaveLength(2);
+
+    const restarted = first.supervisor.pid!;
+    await second.supervisor.stop();
+    expect(alive(secondPid)).toBe(false);
+    expect(alive(restarted)).toBe(true);
+    expect(pidfilesOf(home, "mlx--test").map((entry) => entry.record.pid)).toEqual([restarted]);
+    expect((await chat(first.supervisor.baseUrl!)).status).toBe(200);
+  });
 });

@@ -11,8 +11,8 @@ import { formatGb } from "../supervisor/server-size.js";
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 
 /** Pure: `mallex status`'s summary, the dashboard's in lines: the model servers and their memory budget, the pools' servers, the queues' capacity, each profile's context, a Claude Code drift, then the last requests. */
-export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number }): string[] {
-  const lines = [`mallex at ${url}`, "", "Model servers:"];
+export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number; pid?: number }): string[] {
+  const lines = [`mallex at ${url}${options.pid !== undefined ? ` (pid ${options.pid})` : ""}`, "", "Model servers:"];
   // With --backend-url (or only servers that run already) no request starts one: nothing to promise.
   if (snapshot.servers.length === 0) lines.push(snapshot.supervises === false ? "  none: this mallex starts no model server (its backends are servers that run already)" : "  none started yet (one starts on the first request that needs it)");
   for (const server of snapshot.servers) lines.push(...formatServer(server, options.now, snapshot.memory));
@@ -36,7 +36,7 @@ export function formatStatus(url: string, snapshot: Snapshot, options: { request
 }
 
 /** `mallex status -f`: each message of /ui/events in lines; a profile's context is printed again only when it changed (a server said what it holds). */
-export function createMessageFormatter(url: string, count: number, now: () => number): (message: DashboardMessage) => string[] {
+export function createMessageFormatter(url: string, count: number, now: () => number, pid?: number): (message: DashboardMessage) => string[] {
   const contextShown = new Map<string, string>();
   const changedContexts = (contexts: ContextSummary[]) =>
     contexts.map((c) => [c.profile, formatContext(c)] as const).flatMap(([profile, line]) => {
@@ -47,7 +47,7 @@ export function createMessageFormatter(url: string, count: number, now: () => nu
   return (message) => {
     if (message.type === "snapshot") {
       changedContexts(message.contexts ?? []);
-      return formatStatus(url, message, { requests: count, now: now() });
+      return formatStatus(url, message, { requests: count, now: now(), ...(pid !== undefined ? { pid } : {}) });
     }
     if (message.type === "request") return [formatRequest(message.request)];
     // Pool servers' and queues' load changes with every request: the dashboard and /metrics show them, the terminal would scroll.

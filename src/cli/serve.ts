@@ -25,7 +25,8 @@ import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
-import { proxyAddressPath, removeProxyAddress, writeProxyAddress } from "./proxy-address.js";
+import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "./proxy-records.js";
+import { stampOf } from "../supervisor/process-identity.js";
 import { securePrivateHome } from "../private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
 
@@ -178,11 +179,14 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     debugLevel,
   });
   dashboard = proxy.dashboard;
-  // For `mallex status` in another terminal; a failure to write it costs that command only.
+  // For `mallex status` in another terminal, beside those of other mallex on this MALLEX_HOME (whose
+  // stale ones, left by a mallex that was killed, go now); a failure to write it costs that command only.
+  const self = stampOf(process.pid);
   try {
-    writeProxyAddress(mallexHome, { url: proxy.url, pid: process.pid, startedAt: new Date().toISOString(), ...(options.authToken !== undefined ? { token: options.authToken } : {}) });
+    liveProxies(mallexHome);
+    writeProxyRecord(mallexHome, { url: proxy.url, ...self, startedAt: new Date().toISOString(), ...(options.authToken !== undefined ? { token: options.authToken } : {}) });
   } catch (error) {
-    options.print(`mallex: cannot write ${proxyAddressPath(mallexHome)} (${(error as Error).message}); mallex status will need --url`);
+    options.print(`mallex: cannot write ${proxyRecordPath(mallexHome, process.pid)} (${(error as Error).message}); mallex status will need --url`);
   }
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
@@ -196,7 +200,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     supervisors,
     mallexHome,
     async close() {
-      removeProxyAddress(mallexHome, process.pid);
+      removeProxyRecord(mallexHome, self);
       supervisors.close();
       await proxy.close();
       await Promise.all(supervisors.all().map((s) => s.stop()));

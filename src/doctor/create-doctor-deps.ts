@@ -8,14 +8,16 @@ import { detectHardware } from "../setup/detect-hardware.js";
 import { runCommand } from "../setup/run-command.js";
 import { lookupPython } from "../supervisor/bootstrap-venv.js";
 import { findClaude } from "../cli/find-claude.js";
+import { liveProxies } from "../cli/proxy-records.js";
 import type { DoctorDeps } from "./types.js";
 
 /** The real machine: the CLI passes its cwd, environment and package root. */
 export function createDoctorDeps(options: { cwd: string; env: EnvLookup; packageRoot: string }): DoctorDeps {
+  const mallexHome = resolveMallexHome(options.env);
   return {
     ...options,
     homedir: homedir(),
-    mallexHome: resolveMallexHome(options.env),
+    mallexHome,
     detectHardware: () => detectHardware(),
     run: runCommand,
     findPython: () => lookupPython(),
@@ -25,6 +27,7 @@ export function createDoctorDeps(options: { cwd: string; env: EnvLookup; package
     ...nodeModelFiles,
     now: () => performance.now(),
     discoverFacts: discoverServerFacts,
+    runningProxies: () => liveProxies(mallexHome).map(({ record }) => ({ url: record.url, pid: record.pid })),
   };
 }
 

@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { writeFileAtomicAsync } from "../write-file-atomic.js";
-import { makePrivateDirAsync } from "../private-files.js";
+import { writeFolderAtomicAsync } from "../write-folder-atomic.js";
 
 /** The folder under MALLEX_HOME that holds the last /v1/messages request (see format-last-request.ts). */
 export function lastRequestDir(mallexHome: string): string {
@@ -33,10 +32,11 @@ export interface LastRequestSaverOptions {
 }
 
 /**
- * Saves the last request into `dir`, each file atomically (write-file-atomic.ts: a reader, or a
- * user attaching the folder to a bug report, never sees half a file) and off the event loop (a
- * rename here took milliseconds). The files are built only when written, so a request replaced in
- * the queue costs no formatting; one set is written at a time.
+ * Saves the last request into `dir`, the set as a whole (write-folder-atomic.ts: a reader, a user
+ * attaching the folder to a bug report, or another mallex on the same MALLEX_HOME saving its own
+ * last request at the same moment never leaves files of two requests mixed there) and off the event
+ * loop (a rename here took milliseconds). The files are built only when written, so a request
+ * replaced in the queue costs no formatting; one set is written at a time.
  */
 export function createLastRequestSaver(dir: string, options: LastRequestSaverOptions): LastRequestSaver {
   // Unref'd: a queued set does not keep mallex running; close() flushes it.
@@ -50,9 +50,7 @@ export function createLastRequestSaver(dir: string, options: LastRequestSaverOpt
     queued = undefined;
     if (build === undefined) return;
     try {
-      const files = build();
-      await makePrivateDirAsync(dir);
-      for (const [name, text] of Object.entries(files)) await writeFileAtomicAsync(join(dir, name), text);
+      await writeFolderAtomicAsync(dir, build());
     } catch (error) {
       if (failed) return;
       failed = true;

@@ -19,7 +19,7 @@ import { renameSync, rmSync } from "node:fs";
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import type { Run } from "./launch-run.js";
 import type { ExitInfo, LaunchedServer } from "./launch-server.js";
-import { livenessOf, ownerIdentity, pidfilePath, readPidfile, removePidfile, writePidfile, type ServerPidfile } from "./pidfile.js";
+import { livenessOf, ownerIdentity, pidfilesOf, readPidfile, removePidfileAt, writePidfile, type ServerPidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
 import { isSameProcess } from "./process-identity.js";
 import { mallexArgv } from "../mallex-argv.js";
@@ -53,22 +53,32 @@ export interface Adopted {
   contextSize: number | undefined;
 }
 
-/** Adopts the kept server of `spec.key`, or clears the way for a fresh start; undefined when there is none to adopt. */
+/**
+ * Adopts a kept server of `spec.key`, or clears the way for a fresh start; undefined when there is
+ * none to adopt. Several can wait (two sessions on one MALLEX_HOME each kept theirs): the first that
+ * answers is adopted, the ones met before it that cannot be are stopped, those after it stay kept.
+ */
 export async function adoptKeptServer(options: AdoptOptions): Promise<Adopted | undefined> {
-  const { spec, deps, signal } = options;
-  const file = pidfilePath(options.mallexHome, spec.key);
-  const record = readPidfile(file);
-  if (!record?.kept) return undefined;
+  for (const { file, record } of pidfilesOf(options.mallexHome, options.spec.key)) {
+    if (!record.kept) continue;
+    if (options.signal.aborted) return undefined;
+    const adopted = await adoptOne(file, record, options);
+    if (adopted) return adopted;
+  }
+  return undefined;
+}
 
+async function adoptOne(file: string, record: ServerPidfile, options: AdoptOptions): Promise<Adopted | undefined> {
+  const { spec, deps, signal } = options;
   const liveness = livenessOf(record, deps.inspector);
   if (liveness !== "alive") {
-    removePidfile(options.mallexHome, spec.key, record.pid);
+    removePidfileAt(file, record.pid);
     options.note(`the server kept by an earlier session (pid ${record.pid}) is ${liveness === "stale" ? "no longer running" : "gone (its pid belongs to another program now)"}; starting a fresh one`);
     return undefined;
   }
   const drop = async (why: string): Promise<undefined> => {
     if (livenessOf(record, deps.inspector) === "alive") await stopProcess(record.pid, { group: record.processGroup, timeoutMs: options.stopTimeoutMs, deps: { inspector: deps.inspector } });
-    removePidfile(options.mallexHome, spec.key, record.pid);
+    removePidfileAt(file, record.pid);
     options.note(`stopped the server kept by an earlier session (pid ${record.pid}): ${why}`);
     options.emit({ type: "progress", message: `stopped ${spec.key} (pid ${record.pid}) kept running by an earlier session: ${why}; starting a fresh one` });
     return undefined;
@@ -107,6 +117,7 @@ export async function adoptKeptServer(options: AdoptOptions): Promise<Adopted | 
     return undefined;
   }
   const { kept: _kept, mallexStartTime: _previous, ...owned } = record;
+  // Under this server's own name (a record an older mallex named `<key>.json` moves to it).
   writePidfile(options.mallexHome, { ...owned, ...ownerIdentity(deps.mallexPid, deps.inspector) });
   rmSync(claim, { force: true });
 

@@ -147,7 +147,7 @@ class Supervisor implements ServerSupervisor {
     const run = this._run;
     const pid = run?.server.pid;
     if (!run || pid === undefined || this._state !== "ready" || this._stopping || this._starting) return undefined;
-    const record = readPidfile(pidfilePath(this._options.mallexHome, this.spec.key));
+    const record = readPidfile(pidfilePath(this._options.mallexHome, this.spec.key, pid));
     if (record?.pid !== pid) return undefined; // stopped from outside (`mallex server stop`) a moment ago
     this._clearIdle();
     run.expected = true;
@@ -279,7 +279,8 @@ class Supervisor implements ServerSupervisor {
   /** An exit nobody asked for, after the server was ready: crash, wedge kill, or `mallex server stop`. */
   private _onExit(run: Run, info: { code: number | null; signal: string | null }): void {
     if (run.expected || !run.ready || this._run !== run) return;
-    const external = readPidfile(pidfilePath(this._options.mallexHome, this.spec.key))?.pid !== run.server.pid;
+    const pid = run.server.pid;
+    const external = pid !== undefined && readPidfile(pidfilePath(this._options.mallexHome, this.spec.key, pid))?.pid !== pid;
     this._forget(run);
     if (external) {
       this._state = "stopped";

@@ -12,7 +12,7 @@ import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-serve
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import { ownerIdentity, writePidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
-import { reapOrphan } from "./reap-orphan.js";
+import { reapOrphans } from "./reap-orphan.js";
 import type { ServerLog } from "./server-log.js";
 import { SupervisorError } from "./supervisor-error.js";
 import { describeExit, lastMeaningfulLine, outOfMemorySentence } from "./supervisor-messages.js";
@@ -81,8 +81,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     await deps.bootstrapVenv({ venvDir: venv, requirements: spec.install, onEvent: emit, signal: options.signal, deps: { execa: deps.execa } });
     if (options.signal.aborted) return { kind: "aborted", run: undefined };
   }
-  const orphan = await reapOrphan(options.mallexHome, spec.key, deps.inspector, deps.mallexPid);
-  if (orphan) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by ${orphan.kept ? "an earlier session (kept)" : `an earlier mallex (pid ${orphan.mallexPid})`}` });
+  for (const orphan of await reapOrphans(options.mallexHome, spec.key, deps.inspector, deps.mallexPid)) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by ${orphan.kept ? "an earlier session (kept)" : `an earlier mallex (pid ${orphan.mallexPid})`}` });
   const port = await deps.findFreePort();
   if (options.signal.aborted) return { kind: "aborted", run: undefined };
 

@@ -4,6 +4,9 @@
  * Servers kept running after their session (on_exit: keep) are listed and stopped the same way.
  * The owner is checked too: a server whose mallex is gone (killed without stopping it) is reported
  * as orphaned, never as that mallex's; `status` removes the records of servers that no longer run.
+ * Several mallex can share MALLEX_HOME, each with its own servers (of the same key, when they run the
+ * same config): every record is listed with its mallex, and a key selects all of its servers, a
+ * server's pid just that one.
  */
 import { rmSync } from "node:fs";
 import { livenessOf, ownerLivenessOf, readPidfile, readPidfiles, type OwnerLiveness, type ServerLiveness, type ServerPidfile } from "./pidfile.js";
@@ -61,12 +64,19 @@ export function pruneStale(statuses: readonly ServerStatus[]): ServerStatus[] {
   });
 }
 
+/** The server `selector` names: its key (every server of that key) or its pid; an unreadable record, its file. */
+export function isSelected(status: ServerStatus, selector: string): boolean {
+  if (status.record === undefined) return status.file === selector;
+  return status.record.key === selector || String(status.record.pid) === selector;
+}
+
 /**
- * One line per server: `KEY  pid N  port N  MODEL  up 3m12s  alive  (mallex pid N)`; a server kept
- * running after its session says so instead of naming a mallex, one whose mallex is gone says
- * that, and a record pruned by pruneStale ends with `; pidfile removed`.
+ * One line per server: `KEY  pid N  port N  MODEL  up 3m12s  alive  (mallex pid N)`, with where
+ * that mallex listens when `proxyUrls` (by mallex pid) knows; a server kept running after its
+ * session says so instead of naming a mallex, one whose mallex is gone says that, and a record
+ * pruned by pruneStale ends with `; pidfile removed`.
  */
-export function formatServerStatus(status: ServerStatus): string {
+export function formatServerStatus(status: ServerStatus, proxyUrls: ReadonlyMap<number, string> = new Map()): string {
   if (!status.record) return `${status.file}: unreadable (${status.error})`;
   const r = status.record;
   const orphaned = status.liveness === "alive" && status.owner === "gone";
@@ -80,7 +90,7 @@ export function formatServerStatus(status: ServerStatus): string {
     ? "kept: the next `mallex run` reuses it, `mallex server stop` stops it"
     : status.owner === "gone"
       ? `its mallex pid ${r.mallexPid} is gone${orphaned ? ": `mallex server stop` stops it" : ""}`
-      : `mallex pid ${r.mallexPid}`;
+      : `mallex pid ${r.mallexPid}${proxyUrls.has(r.mallexPid) ? ` at ${proxyUrls.get(r.mallexPid)}` : ""}`;
   return `${r.key}  pid ${r.pid}  port ${r.port}  ${r.model}  ${state}  (${owner})${status.removed ? "; pidfile removed" : ""}`;
 }
 
@@ -91,7 +101,7 @@ export interface StopReport {
 }
 
 /**
- * Stops every server (or those whose key is given): the pidfile goes first, which tells the
+ * Stops every server (or those whose key or pid is given): the pidfile goes first, which tells the
  * mallex that supervises it not to restart it; then SIGTERM → wait → SIGKILL, identity-checked.
  */
 export async function stopServers(mallexHome: string, options: { keys?: readonly string[]; timeoutMs?: number; deps?: Partial<ManageDeps> } = {}): Promise<StopReport[]> {
@@ -99,7 +109,7 @@ export async function stopServers(mallexHome: string, options: { keys?: readonly
   const reports: StopReport[] = [];
   for (const status of listServers(mallexHome, deps)) {
     const key = status.record?.key ?? status.file;
-    if (options.keys && options.keys.length > 0 && !options.keys.includes(key)) continue;
+    if (options.keys && options.keys.length > 0 && !options.keys.some((selector) => isSelected(status, selector))) continue;
     rmSync(status.file, { force: true });
     if (!status.record || status.liveness === "unreadable") {
       reports.push({ key, outcome: "unreadable" });

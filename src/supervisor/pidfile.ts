@@ -1,7 +1,13 @@
 /**
- * MALLEX_HOME/servers/<key>.json: one file per running supervised server, so another terminal
+ * MALLEX_HOME/servers/<key>@<pid>.json: one file per running supervised server, so another terminal
  * (`mallex server status|stop`) can find it. Written once the process is started, removed when it
  * stops; a pidfile that disappears while the server runs means "stopped from outside".
+ *
+ * Named by the server's own pid as well as its key: two mallex sharing a MALLEX_HOME (two `mallex
+ * run` in two terminals, same config) each run a server of the same key, and each needs its own
+ * record. Which mallex supervises a server is in the record (mallexPid and its start time), so that
+ * one mallex's cleanup and orphan reaping never touches a server whose owner still runs. A record an
+ * older mallex wrote as `<key>.json` is read like the others.
  *
  * A server kept running after its `mallex run` ended (on_exit: keep) has `kept: true` and no owner
  * (mallexPid 0): it is no orphan, and the next supervisor with the same key and command adopts it.
@@ -9,7 +15,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../write-file-atomic.js";
-import { isSameProcess, systemProcessInspector, type ProcessInspector } from "./process-identity.js";
+import { isSameProcess, isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "./process-identity.js";
 import { makePrivateDir } from "../private-files.js";
 
 export interface ServerPidfile {
@@ -46,13 +52,14 @@ export function serversDir(mallexHome: string): string {
   return join(mallexHome, "servers");
 }
 
-export function pidfilePath(mallexHome: string, key: string): string {
-  return join(serversDir(mallexHome), `${key.replace(/[^A-Za-z0-9._-]+/g, "_")}.json`);
+/** The record of the server `pid` runs for `key` (`@` never occurs in a key made safe for a name). */
+export function pidfilePath(mallexHome: string, key: string, pid: number): string {
+  return join(serversDir(mallexHome), `${key.replace(/[^A-Za-z0-9._-]+/g, "_")}@${pid}.json`);
 }
 
 /** Written atomically (temp file + rename): a reader never sees half a record. */
 export function writePidfile(mallexHome: string, record: ServerPidfile): string {
-  const file = pidfilePath(mallexHome, record.key);
+  const file = pidfilePath(mallexHome, record.key, record.pid);
   makePrivateDir(serversDir(mallexHome));
   writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
@@ -66,10 +73,19 @@ export function readPidfile(file: string): ServerPidfile | undefined {
   }
 }
 
-/** Removes the pidfile, only if it still describes `pid` (a newer server's file is left alone). */
+/** Removes the pidfile of `key`'s server `pid`, only if it still describes that server. */
 export function removePidfile(mallexHome: string, key: string, pid: number): void {
-  const file = pidfilePath(mallexHome, key);
+  removePidfileAt(pidfilePath(mallexHome, key, pid), pid);
+}
+
+/** Removes `file` only if it still describes `pid` (one written since, for another server, is left alone). */
+export function removePidfileAt(file: string, pid: number): void {
   if (readPidfile(file)?.pid === pid) rmSync(file, { force: true });
+}
+
+/** The readable records of `key`'s servers, whichever mallex wrote them (several can run one each). */
+export function pidfilesOf(mallexHome: string, key: string): { file: string; record: ServerPidfile }[] {
+  return readPidfiles(mallexHome).flatMap((entry) => ("record" in entry && entry.record.key === key ? [entry] : []));
 }
 
 /** Every pidfile under MALLEX_HOME/servers, in key order; unreadable ones are reported, not skipped. */
@@ -99,15 +115,13 @@ export function livenessOf(record: ServerPidfile, inspector: ProcessInspector = 
 /** Whether the mallex recorded as the owner still runs: same pid and, when recorded, same start time. */
 export function ownerLivenessOf(record: ServerPidfile, inspector: ProcessInspector = systemProcessInspector): OwnerLiveness {
   if (record.mallexPid <= 0) return "none";
-  if (!inspector.isAlive(record.mallexPid)) return "gone";
-  if (record.mallexStartTime === undefined || !inspector.startTime) return "alive";
-  const now = inspector.startTime(record.mallexPid);
-  return now === undefined || now === record.mallexStartTime ? "alive" : "gone";
+  const stamp = { pid: record.mallexPid, ...(record.mallexStartTime !== undefined ? { startTime: record.mallexStartTime } : {}) };
+  return isStampAlive(stamp, inspector) ? "alive" : "gone";
 }
 
 /** This process's identity as an owner, for the pidfile. */
 export function ownerIdentity(mallexPid: number, inspector: ProcessInspector = systemProcessInspector): Pick<ServerPidfile, "mallexPid" | "mallexStartTime"> {
-  const startTime = mallexPid > 0 ? inspector.startTime?.(mallexPid) : undefined;
+  const { startTime } = stampOf(mallexPid, inspector);
   return { mallexPid, ...(startTime !== undefined ? { mallexStartTime: startTime } : {}) };
 }
 

@@ -93,3 +93,31 @@ export function isSameProcess(pid: number, argv: readonly string[], inspector: P
   if (!args.every((arg, i) => actual[offset + i] === arg)) return false;
   return actual.slice(0, offset).some((word) => basename(word) === program || basename(word).startsWith(`${program}.`));
 }
+
+/**
+ * A process as recorded on disk by a mallex about itself (its proxy record, the owner of a server):
+ * its pid, and its start time where the system gives one, so that a later process that got the same
+ * pid is not taken for it.
+ */
+export interface ProcessStamp {
+  pid: number;
+  /** ProcessInspector.startTime when it was recorded; absent where unknown (an older record). */
+  startTime?: string;
+}
+
+/** `pid`'s stamp now: what a process writes about itself. */
+export function stampOf(pid: number, inspector: ProcessInspector = systemProcessInspector): ProcessStamp {
+  const startTime = pid > 0 ? inspector.startTime?.(pid) : undefined;
+  return { pid, ...(startTime !== undefined ? { startTime } : {}) };
+}
+
+/**
+ * The stamped process still runs: its pid is alive and, where a start time was recorded and can be
+ * read now, it is the same (else the pid was recycled for another process).
+ */
+export function isStampAlive(stamp: ProcessStamp, inspector: ProcessInspector = systemProcessInspector): boolean {
+  if (stamp.pid <= 0 || !inspector.isAlive(stamp.pid)) return false;
+  if (stamp.startTime === undefined || !inspector.startTime) return true;
+  const now = inspector.startTime(stamp.pid);
+  return now === undefined || now === stamp.startTime;
+}

@@ -33,6 +33,8 @@ interface Fake {
   /** Claude Code's path; null: not found. */
   claude?: string | null;
   fetch?: typeof globalThis.fetch;
+  /** The mallex running on MALLEX_HOME (their records). */
+  proxies?: { url: string; pid: number }[];
 }
 
 function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
@@ -54,6 +56,7 @@ function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
     readText: () => undefined,
     readdir: (path) => fake.dirs?.[path] ?? [],
     now: () => 0,
+    ...(fake.proxies ? { runningProxies: () => fake.proxies! } : {}),
   };
 }
 
@@ -146,6 +149,11 @@ describe("mallex doctor on the shipped default", () => {
       "✓ port — 127.0.0.1:4141 is in use; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop what listens there (a mallex already running? `lsof -i :4141`), or pass --port / set server.port)",
     );
     expect(r.checks.find((c) => c.name === "port")).toMatchObject({ ok: true, warning: true });
+    // A mallex of this MALLEX_HOME listening there is named (several may run: the one on that port).
+    const ours = await doctor({ port: "EADDRINUSE", proxies: [{ url: "http://127.0.0.1:50123", pid: 11 }, { url: "http://127.0.0.1:4141", pid: 22 }] });
+    expect(ours.byName.port).toBe(
+      "✓ port — 127.0.0.1:4141 is in use by mallex pid 22; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop mallex pid 22, which listens there (`mallex status --port 4141` shows it), or pass --port / set server.port)",
+    );
     const busy = await doctor({ port: "EADDRINUSE", files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
     expect(busy.ok).toBe(true);
     expect((await doctor({ port: "EADDRNOTAVAIL" })).byName.port).toBe("✗ port — 127.0.0.1:4141 cannot be listened on (EADDRNOTAVAIL) (fix: check server.host and server.port in the config)");

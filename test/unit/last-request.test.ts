@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -118,5 +118,23 @@ describe("the saved last request", () => {
     await failing.flush();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^mallex: cannot save the last request in .*last-request: /);
+  });
+
+  it("two savers on one folder (two mallex on one MALLEX_HOME) never leave files of two requests mixed, nor anything of theirs beside it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-last-"));
+    const dir = join(home, "last-request");
+    const savers = ["a", "b"].map((who) => ({ who, saver: createLastRequestSaver(dir, { onError: (m) => expect.fail(m), defer: () => {} }) }));
+    const set = (id: string) => Object.fromEntries(["request.json", "upstream.json", "route.json", "response.json"].map((name) => [name, `{"request_id":"${id}","file":"${name}"}\n`]));
+    for (let round = 0; round < 40; round++) {
+      for (const { who, saver } of savers) saver.save(() => set(`${who}-${round}`));
+      await Promise.all(savers.map(({ saver }) => saver.flush()));
+      const files = readdirSync(dir).sort();
+      expect(files).toEqual(["request.json", "response.json", "route.json", "upstream.json"]);
+      const ids = new Set(files.map((name) => (JSON.parse(readFileSync(join(dir, name), "utf8")) as { request_id: string }).request_id));
+      expect(ids.size, [...ids].join(", ")).toBe(1);
+      expect([...ids][0]).toMatch(new RegExp(`^[ab]-${round}$`));
+    }
+    expect(readdirSync(home)).toEqual(["last-request"]);
+    if (process.platform !== "win32") expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

@@ -14,7 +14,7 @@ import { openServerLog, readLogTail } from "../../src/supervisor/server-log.js";
 import { stopAllOnExit, type ExitHandlingProcess } from "../../src/supervisor/stop-all-on-exit.js";
 import { formatServerStatus, pruneStale } from "../../src/supervisor/manage-servers.js";
 import { armDeathWatch, DEATH_WATCH_SOURCE } from "../../src/supervisor/arm-death-watch.js";
-import { ownerIdentity, ownerLivenessOf, pidfilePath, readPidfile, writePidfile } from "../../src/supervisor/pidfile.js";
+import { ownerIdentity, ownerLivenessOf, pidfilePath, pidfilesOf, writePidfile } from "../../src/supervisor/pidfile.js";
 import { stopProcess } from "../../src/supervisor/stop-process.js";
 import type { ServerSupervisor } from "../../src/supervisor/types.js";
 import { childrenMatching, liveGroupMembers } from "../helpers/process-tree.js";
@@ -256,9 +256,9 @@ describe("kept servers in pidfiles and `mallex server status`", () => {
     const home = tempDir();
     const record = { key: "mlx--m", pid: 4321, port: 5123, baseUrl: "http://127.0.0.1:5123/v1", command: "srv --port 5123", argv: ["srv", "--port", "5123"], model: "m", startedAt: "", mallexPid: 0, processGroup: true };
     writePidfile(home, { ...record, kept: true });
-    expect(readPidfile(pidfilePath(home, "mlx--m"))).toEqual({ ...record, kept: true });
+    expect(pidfilesOf(home, "mlx--m")[0]?.record).toEqual({ ...record, kept: true });
     writePidfile(home, { ...record, mallexPid: 77 });
-    expect(readPidfile(pidfilePath(home, "mlx--m"))).not.toHaveProperty("kept");
+    expect(pidfilesOf(home, "mlx--m")[0]?.record).not.toHaveProperty("kept");
     expect(formatServerStatus({ file: "f", record: { ...record, kept: true }, liveness: "alive", uptimeMs: 61_000 })).toBe(
       "mlx--m  pid 4321  port 5123  m  up 1m01s  alive  (kept: the next `mallex run` reuses it, `mallex server stop` stops it)",
     );
@@ -295,6 +295,10 @@ describe("the owner of a server record (the mallex that supervises it)", () => {
       "mlx--m  pid 4321  port 5123  m  up 5s  alive, orphaned  (its mallex pid 77 is gone: `mallex server stop` stops it)",
     );
     expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 })).toBe("mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77)");
+    // Several mallex may share MALLEX_HOME: where each listens names it (from its proxy record).
+    expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 }, new Map([[77, "http://127.0.0.1:4141"]]))).toBe(
+      "mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77 at http://127.0.0.1:4141)",
+    );
     expect(formatServerStatus({ file: "f", record: owned, liveness: "stale", owner: "gone", removed: true })).toBe(
       "mlx--m  pid 4321  port 5123  m  stale (not running)  (its mallex pid 77 is gone); pidfile removed",
     );
@@ -305,12 +309,12 @@ describe("the owner of a server record (the mallex that supervises it)", () => {
     writePidfile(home, { ...record, key: "mlx--dead", mallexPid: 77 });
     writePidfile(home, { ...record, key: "mlx--live", mallexPid: 77 });
     const statuses = [
-      { file: pidfilePath(home, "mlx--dead"), record: { ...record, key: "mlx--dead", mallexPid: 77 }, liveness: "stale" as const },
-      { file: pidfilePath(home, "mlx--live"), record: { ...record, key: "mlx--live", mallexPid: 77 }, liveness: "alive" as const },
+      { file: pidfilePath(home, "mlx--dead", record.pid), record: { ...record, key: "mlx--dead", mallexPid: 77 }, liveness: "stale" as const },
+      { file: pidfilePath(home, "mlx--live", record.pid), record: { ...record, key: "mlx--live", mallexPid: 77 }, liveness: "alive" as const },
     ];
     expect(pruneStale(statuses).map((s) => s.removed ?? false)).toEqual([true, false]);
-    expect(existsSync(pidfilePath(home, "mlx--dead"))).toBe(false);
-    expect(existsSync(pidfilePath(home, "mlx--live"))).toBe(true);
+    expect(pidfilesOf(home, "mlx--dead")).toEqual([]);
+    expect(pidfilesOf(home, "mlx--live")).toHaveLength(1);
   });
 });
 

@@ -1,9 +1,10 @@
 import { defineCommand } from "citty";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
-import { formatServerStatus, formatStopReport, listServers, pruneStale, stopServers } from "../../supervisor/manage-servers.js";
+import { formatServerStatus, formatStopReport, isSelected, listServers, pruneStale, stopServers } from "../../supervisor/manage-servers.js";
 import { followLog, readLogTail, serverLogPath } from "../../supervisor/server-log.js";
 import { configArgs } from "../common-args.js";
+import { liveProxies } from "../proxy-records.js";
 import { printOut, terminalText } from "../terminal-text.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
 
@@ -14,7 +15,7 @@ export default defineCommand({
   args: {
     ...configArgs,
     action: { type: "positional", description: "status | stop | logs", required: true, valueHint: "action" },
-    key: { type: "positional", description: "Only this server (a key from `mallex server status`)", required: false, valueHint: "key" },
+    key: { type: "positional", description: "Only this server (a key from `mallex server status`: every server of that key; or a server's pid)", required: false, valueHint: "key|pid" },
     follow: { type: "boolean", alias: "f", description: "logs: keep printing new lines until Ctrl-C" },
     lines: { type: "string", alias: "n", description: "logs: how many lines of the tail (default 50)", valueHint: "n" },
   },
@@ -28,9 +29,11 @@ export default defineCommand({
 
     if (action === "status") {
       // A record whose server no longer runs (its mallex was killed) is shown once, then removed.
-      const servers = pruneStale(listServers(home).filter((s) => key === undefined || s.record?.key === key));
+      const servers = pruneStale(listServers(home).filter((s) => key === undefined || isSelected(s, key)));
       if (servers.length === 0) printOut(`No supervised model server is running (MALLEX_HOME=${home}).`);
-      for (const server of servers) printOut(formatServerStatus(server));
+      // Which mallex runs each: several may share this MALLEX_HOME.
+      const proxyUrls = new Map(liveProxies(home).map((entry) => [entry.record.pid, entry.record.url]));
+      for (const server of servers) printOut(formatServerStatus(server, proxyUrls));
       return;
     }
 

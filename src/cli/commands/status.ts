@@ -4,37 +4,50 @@ import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
-import { printOut } from "../terminal-text.js";
-import { proxyAddressPath, readProxyAddress } from "../proxy-address.js";
+import { pickProxies, type ProxyTarget } from "../pick-proxies.js";
+import { liveProxies, proxiesDir } from "../proxy-records.js";
+import { printErr, printOut } from "../terminal-text.js";
+
+type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 
 export default defineCommand({
-  meta: { name: "status", description: "Show the running mallex's model servers and last requests (the dashboard's summary, in the terminal)" },
+  meta: { name: "status", description: "Show the running mallex's model servers and last requests (the dashboard's summary, in the terminal); every running mallex, when several share MALLEX_HOME" },
   args: {
-    url: { type: "string", description: "The mallex to ask (default: the last one started, from MALLEX_HOME/proxy.json)", valueHint: "url" },
+    url: { type: "string", description: "The mallex to ask (default: those that run, from MALLEX_HOME/proxies)", valueHint: "url" },
+    port: { type: "string", description: "Only the running mallex that listens on this port (when several run)", valueHint: "port" },
     token: { type: "string", description: "Its token, where it has one (default: the one `mallex run` made, else $MALLEX_TOKEN)", valueHint: "token" },
     requests: { type: "string", alias: "n", description: "How many of the last requests to show (default 10)", valueHint: "n" },
     follow: { type: "boolean", alias: "f", description: "Keep printing each request and server change until Ctrl-C" },
   },
   async run({ args }) {
     const home = resolveMallexHome(process.env);
-    const address = readProxyAddress(home);
-    const url = (args.url ?? address?.url)?.replace(/\/+$/, "");
-    if (url === undefined) throw new MallexError("E_USAGE", `No running mallex found: ${proxyAddressPath(home)} is missing. Start one with \`mallex proxy\` or \`mallex run\`, or pass --url.`);
-    const token = args.token ?? (args.url === undefined ? address?.token : undefined) ?? process.env.MALLEX_TOKEN;
-    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const port = parseCount(args.port, "--port", 1);
+    if (port !== undefined && port > 65535) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
+    if (port !== undefined && args.url !== undefined) throw new MallexError("E_USAGE", "--url (any mallex) and --port (a running one of this MALLEX_HOME) exclude each other: pass one.", { exitCode: 2 });
     const count = parseCount(args.requests, "--requests", 1) ?? 10;
+    const targets = pickProxies(
+      liveProxies(home),
+      { ...(args.url !== undefined ? { url: args.url } : {}), ...(port !== undefined ? { port } : {}), ...(args.token !== undefined ? { token: args.token } : {}), follow: args.follow === true },
+      { dir: proxiesDir(home), ...(process.env.MALLEX_TOKEN ? { envToken: process.env.MALLEX_TOKEN } : {}) },
+    );
 
     if (!args.follow) {
-      const response = await ask(`${url}/ui/api/snapshot`, headers, url, address?.pid);
-      const snapshot = (await response.json()) as Extract<DashboardMessage, { type: "snapshot" }>;
-      printOut(formatStatus(url, snapshot, { requests: count, now: Date.now() }));
+      const shown = await Promise.allSettled(targets.map(async (target) => formatStatus(target.url, await snapshotOf(target), { requests: count, now: Date.now(), ...(target.pid !== undefined ? { pid: target.pid } : {}) })));
+      const failures = shown.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+      if (failures.length === targets.length) throw failures[0];
+      const blocks = shown.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+      if (targets.length > 1) printOut([`${targets.length} mallex run on this MALLEX_HOME (--port N shows one):`, ""]);
+      printOut(blocks.flatMap((lines, i) => (i === 0 ? lines : ["", ...lines])));
+      for (const failure of failures) printErr((failure as Error).message);
+      if (failures.length > 0) process.exitCode = 1;
       return;
     }
+    const target = targets[0]!;
     const abort = new AbortController();
     process.once("SIGINT", () => abort.abort());
-    const response = await ask(`${url}/ui/events`, headers, url, address?.pid, abort.signal);
+    const response = await ask(`${target.url}/ui/events`, target, abort.signal);
     let pending = "";
-    const format = createMessageFormatter(url, count, () => Date.now());
+    const format = createMessageFormatter(target.url, count, () => Date.now(), target.pid);
     try {
       for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
         pending += chunk;
@@ -46,20 +59,30 @@ export default defineCommand({
         }
       }
     } catch (error) {
-      if (!abort.signal.aborted) throw new MallexError("E_USAGE", `The connection to mallex at ${url} broke: ${(error as Error).message}`);
+      if (!abort.signal.aborted) throw new MallexError("E_USAGE", `The connection to mallex at ${target.url} broke: ${(error as Error).message}`);
       return;
     }
-    if (!abort.signal.aborted) throw new MallexError("E_USAGE", `mallex at ${url} ended the stream (it stopped?)`);
+    if (!abort.signal.aborted) throw new MallexError("E_USAGE", `mallex at ${target.url} ended the stream (it stopped?)`);
   },
 });
 
+/** A mallex that takes this long for its snapshot is stuck (stopped with Ctrl-Z?): say so rather than wait. */
+const SNAPSHOT_TIMEOUT_MS = 10_000;
+
+async function snapshotOf(target: ProxyTarget): Promise<Snapshot> {
+  const response = await ask(`${target.url}/ui/api/snapshot`, target, AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS));
+  return (await response.json()) as Snapshot;
+}
+
 /** GET with every failure in words: nothing listening, a refused token, a mallex without a dashboard. */
-async function ask(target: string, headers: Record<string, string>, url: string, pid: number | undefined, signal?: AbortSignal): Promise<Response> {
+async function ask(path: string, target: ProxyTarget, signal?: AbortSignal): Promise<Response> {
+  const { url, pid } = target;
+  const headers: Record<string, string> = target.token ? { authorization: `Bearer ${target.token}` } : {};
   let response: Response;
   try {
-    response = await fetch(target, { headers, ...(signal ? { signal } : {}) });
+    response = await fetch(path, { headers, ...(signal ? { signal } : {}) });
   } catch {
-    const whose = pid === undefined ? "" : ` (MALLEX_HOME/proxy.json says pid ${pid} started it; it may have ended without removing it)`;
+    const whose = pid === undefined ? "" : ` (MALLEX_HOME records it as pid ${pid}, which still runs but does not answer)`;
     throw new MallexError("E_USAGE", `No mallex answers at ${url}${whose}. Start one with \`mallex proxy\` or \`mallex run\`, or pass --url.`);
   }
   if (response.status === 401) throw new MallexError("E_USAGE", `mallex at ${url} requires its token: pass --token (or set MALLEX_TOKEN).`);
