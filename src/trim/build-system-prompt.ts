@@ -3,7 +3,8 @@ import type { AnthropicCustomTool, AnthropicTextBlock, MessagesRequest } from ".
 import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
-import { extractKeptSections, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
+import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
+import type { Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
 export interface SystemPromptInput {
@@ -39,8 +40,9 @@ export interface SystemPromptResult {
  * or the conversation's opening reminders and system messages (moved from there into the
  * template). The result depends only on the system prompt, the preamble, the profile and the
  * tools, which do not change within a conversation, so it is the same bytes on every turn.
+ * As Steps: it pauses between the keep rules' searches (see run-steps.ts).
  */
-export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, templates: Templates): SystemPromptResult {
+export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan, templates: Templates): Steps<SystemPromptResult> {
   const { trimming } = plan;
   if (trimming.passthrough || trimming.systemTemplate === undefined) {
     const reason = trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
@@ -49,7 +51,7 @@ export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, temp
   const originalText = systemText(input.original);
   const claudeCode = input.claudeCode === true;
   if (originalText.trim() === "" && !claudeCode) return passthrough(input, "the request has no system prompt");
-  const sections = extractKeptSections(originalText, trimming.keep, claudeCode ? (input.preamble ?? []) : []);
+  const sections = yield* extractKeptSectionsSteps(originalText, trimming.keep, claudeCode ? (input.preamble ?? []) : []);
   if (sections.length === 0 && trimming.keep.length > 0 && !claudeCode) {
     return passthrough(input, `no keep rule of trimming.${plan.size} matched: not a Claude Code agent's system prompt`);
   }

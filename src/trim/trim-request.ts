@@ -2,7 +2,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import { measurePrompt } from "../router/describe-request.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
-import { filterMessages, originalPath, type MessageOrigin } from "./apply-block-filters.js";
+import { filterMessagesSteps, originalPath, type MessageOrigin } from "./apply-block-filters.js";
 import { isBuiltInTool } from "./claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
@@ -11,7 +11,8 @@ import { loadedTools } from "./loaded-tools.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode } from "./recognize-claude-code.js";
 import { compileFilters } from "./run-filters.js";
-import { trimPrefix, type PrefixContext } from "./trim-prefix.js";
+import { runSteps, type Steps } from "./run-steps.js";
+import { trimPrefixSteps, type PrefixContext } from "./trim-prefix.js";
 import type { TrimPlan, TrimReport, TrimResult } from "./trim-types.js";
 
 export interface TrimOptions {
@@ -50,6 +51,14 @@ export interface TrimOptions {
  *   not fit the budget; the trimmed request and report are still there to show.
  */
 export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates: Templates, options: TrimOptions = {}): TrimResult {
+  return runSteps(trimRequestSteps(request, plan, templates, options));
+}
+
+/**
+ * trimRequest as Steps: it pauses before each regex a block filter runs (see run-steps.ts), so the
+ * proxy can give the event loop a turn while a request's filters work through megabytes of text.
+ */
+export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, templates: Templates, options: TrimOptions = {}): Steps<TrimResult> {
   const cached = options.cache !== undefined && options.source !== undefined ? { cache: options.cache, source: options.source } : undefined;
   const before = measurePrompt(request, cached?.source);
   const client = recognizeClaudeCode(request, options.userAgent);
@@ -57,11 +66,11 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
   // and keep their own instructions.
   const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
   const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble: agent ? collectPreamble(request.messages) : [], loaded: loadedTools(request.messages) };
-  const make = () => trimPrefix(request, plan, templates, context);
-  const prefix = cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make();
+  const make = () => trimPrefixSteps(request, plan, templates, context);
+  const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
-  const conversation = filterMessages(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
+  const conversation = yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
 
   const out: MessagesRequest = { ...request, messages: conversation.messages };
   if (prefix.system === undefined) delete out.system;

@@ -10,7 +10,9 @@ import { summarizeTrimReport } from "../../trim/summarize-trim-report.js";
 import { trimPlanFor } from "../../trim/plan-trim.js";
 import { trimToFit } from "../../trim/trim-to-fit.js";
 import type { Size } from "../../../generated/config.js";
-import { trimRequest } from "../../trim/trim-request.js";
+import { trimRequestSteps } from "../../trim/trim-request.js";
+import { runStepsYielding, STEP_SLICE_MS } from "../../trim/run-steps.js";
+import type { TrimResult } from "../../trim/trim-types.js";
 import { escalateForBudget, type RouteDecision } from "../../router/select-route.js";
 import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../translate/convert-anthropic-to-openai.js";
@@ -49,9 +51,10 @@ import { checkEnforcedCall, missingEnforcedCall, type EnforcedCall } from "../ch
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
  *
- * Everything up to the upstream body is synchronous and lives in {@link prepareLocalCall}'s frame:
- * what awaits the backend, and then streams its answer, holds only the {@link PreparedCall} — never
- * the body's text, the parsed request or the trimmed one, which GC frees while the answer streams.
+ * Everything up to the upstream body lives in {@link prepareLocalCall}'s frame (synchronous, but for
+ * the event-loop turns a long trim gives other clients): what awaits the backend, and then streams its
+ * answer, holds only the {@link PreparedCall} — never the body's text, the parsed request or the
+ * trimmed one, which GC frees while the answer streams.
  */
 export async function handleMessages(req: Request, body: string, ctx: ServerContext): Promise<Response> {
   const check = checkMessagesBody(body, ctx.validateMessages, { cache: ctx.prefixCache });
@@ -107,15 +110,21 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
       },
     );
   }
-  let prepared: PreparedCall | Response | Promise<Response>;
+  let prepared: Prepared | Promise<Prepared>;
   try {
     prepared = prepareLocalCall(req, ctx, request, source, route, routeLabel, charsIn);
   } catch (error) {
     return failure(error, ctx, routeLabel);
   }
+  const call = (ready: Prepared) => ("upstreamBody" in ready ? callLocal(req, ctx, ready) : ready);
+  // A trim that gave the event loop turns comes as a promise; a normal one is ready now.
+  if (prepared instanceof Promise) return prepared.then(call).catch((error: unknown) => failure(error, ctx, routeLabel));
   if (!("upstreamBody" in prepared)) return prepared;
   return callLocal(req, ctx, prepared).catch((error: unknown) => failure(error, ctx, routeLabel));
 }
+
+/** What preparing a local call comes to: the call, a refusal, or the answer of the route it escalated to. */
+type Prepared = PreparedCall | Response | Promise<Response>;
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 interface PreparedCall {
@@ -141,14 +150,24 @@ interface PreparedCall {
 }
 
 /**
- * Trims and translates the request, synchronously: the upstream body and what reading the answer
- * needs, or the answer itself (a refusal, or the escalated route's call).
+ * Trims and translates the request: the upstream body and what reading the answer needs, or the
+ * answer itself (a refusal, or the escalated route's call). Trimming runs as Steps: a request whose
+ * filters take longer than STEP_SLICE_MS gives the event loop a turn every slice (so /health and
+ * other clients are answered meanwhile) and comes back as a promise; a normal one stays synchronous.
  */
-function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): PreparedCall | Response | Promise<Response> {
-  const backend = ctx.backends[route.profile.backend]!;
+function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): Prepared | Promise<Prepared> {
   // The system prompt and tools come trimmed from the prefix cache after the first request with them.
-  const trim = (size: Size) => trimRequest(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
-  const { trimmed, smaller } = trimToFit(trim, route.profile.size);
+  const trim = (size: Size) => trimRequestSteps(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
+  const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
+  const translate = (fit: Fitted) => prepareTrimmedCall(req, ctx, request, source, route, routeLabel, charsIn, fit);
+  return fitted instanceof Promise ? fitted.then(translate) : translate(fitted);
+}
+
+type Fitted = { trimmed: TrimResult; smaller?: Size };
+
+/** The rest of prepareLocalCall, once the request is trimmed: synchronous. */
+function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number, { trimmed, smaller }: Fitted): Prepared {
+  const backend = ctx.backends[route.profile.backend]!;
   ctx.watch?.trimmed(route, trimmed.report);
   ctx.claudeCodeDrift?.observe(trimmed.report);
   if (!trimmed.ok) {
