@@ -4,7 +4,7 @@ import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
-import type { Steps } from "./run-steps.js";
+import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
 export interface SystemPromptInput {
@@ -40,8 +40,12 @@ export interface SystemPromptResult {
  * or the conversation's opening reminders and system messages (moved from there into the
  * template). The result depends only on the system prompt, the preamble, the profile and the
  * tools, which do not change within a conversation, so it is the same bytes on every turn.
- * As Steps: it pauses between the keep rules' searches (see run-steps.ts).
  */
+export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, templates: Templates): SystemPromptResult {
+  return runSteps(buildSystemPromptSteps(input, plan, templates));
+}
+
+/** buildSystemPrompt as Steps: it pauses between the keep rules' searches (see run-steps.ts). */
 export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan, templates: Templates): Steps<SystemPromptResult> {
   const { trimming } = plan;
   if (trimming.passthrough || trimming.systemTemplate === undefined) {
