@@ -7,7 +7,7 @@ import type {
 } from "../translate/anthropic-types.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
-import { compileFilters, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
+import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { joinSegments, reminderPath, splitSystemReminders, type TextSegment } from "./split-system-reminders.js";
 import type { TrimPlan, TrimRuleHit } from "./trim-types.js";
@@ -152,7 +152,8 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
   const outcome = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
   units.hits.push(...outcome.hits);
-  if (units.removed !== undefined && outcome.droppedBy === undefined) {
+  // A unit too long for the filters is not searched for tool names either (V8's regex: 150 ms at 30 MB).
+  if (units.removed !== undefined && outcome.droppedBy === undefined && outcome.text.length <= FILTER_MAX_UNIT_CHARS) {
     for (const tool of new Set(outcome.text.match(units.removed))) units.mentions.push({ target: path, tool });
   }
   return { ...outcome, blank: outcome.droppedBy === undefined && outcome.text.trim() === "", movedFrom };

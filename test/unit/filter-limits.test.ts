@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledFilter, CompiledKeepRule } from "../../src/compile/routing-table.js";
+import { compileLinearRegex, type LinearRegex } from "../../src/linear-regex/compile-linear-regex.js";
+import type { IntentRule } from "../../src/router/compile-rules.js";
+import { INTENT_MAX_TEXT_CHARS, matchIntent } from "../../src/router/match-intent.js";
 import { extractKeptSections, extractKeptSectionsSteps, KEEP_BUDGET_CHARS, KEEP_MAX_SOURCE_CHARS } from "../../src/trim/extract-kept-sections.js";
 import { compileFilters, createFilterMemo, FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS, MEMO_MAX_UNIT_CHARS, runFilters } from "../../src/trim/run-filters.js";
 
@@ -91,5 +94,27 @@ describe("keep rules' limits: what one request's keep rules may search", () => {
     // the thousand units is not reached.
     expect(searches).toBe(1 + Math.floor(KEEP_BUDGET_CHARS / 60_000) + 1);
     expect(step.value).toEqual([]);
+  });
+});
+
+describe("intents' limit: what the prompt regexes read of a long user text", () => {
+  const stillFailing = compileLinearRegex("\\b(still failing|try again)\\b", "i");
+  const intent = (prompt: LinearRegex[], notPrompt: LinearRegex[] = []): IntentRule => ({ id: "try_again", route: { escalate: 1 }, prompt, notPrompt });
+  const facts = (latestUserText: string) => ({ latestUserText, turn: "user" as const, hasImages: false, chars: latestUserText.length, estimatedTokens: latestUserText.length / 4 });
+  const paste = "log line\n".repeat(1024 * 1024 / 9);
+
+  it("reads the text's start: words before a 1 MB paste still route, words past INTENT_MAX_TEXT_CHARS do not, and no regex sees more", () => {
+    const seen: number[] = [];
+    const counting: LinearRegex = { ...stillFailing, test: (text) => (seen.push(text.length), stillFailing.test(text)) };
+    expect(matchIntent([intent([counting])], facts(`still failing:\n${paste}`))?.id).toBe("try_again");
+    expect(matchIntent([intent([counting])], facts(`${paste}\nstill failing`))).toBeUndefined();
+    expect(matchIntent([intent([counting])], facts(`${"x".repeat(INTENT_MAX_TEXT_CHARS - 20)} still failing`))?.id).toBe("try_again");
+    expect(Math.max(...seen)).toBe(INTENT_MAX_TEXT_CHARS);
+    // not_prompt reads the same start.
+    expect(matchIntent([intent([stillFailing], [compileLinearRegex("\\bbut\\b", "i")])], facts(`still failing, but ${paste}`))).toBeUndefined();
+  });
+
+  it("max_chars still counts the whole text", () => {
+    expect(matchIntent([{ ...intent([stillFailing]), maxChars: INTENT_MAX_TEXT_CHARS }], facts(`still failing ${paste}`))).toBeUndefined();
   });
 });
