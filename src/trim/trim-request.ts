@@ -104,17 +104,41 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
 
 /**
  * JSON.stringify(filtered).length, from the original messages' measure: only the messages the
- * filters changed or removed are serialised (a long conversation's others are not touched).
+ * filters changed or removed are serialised (a long conversation's others are not touched), and of
+ * a changed message only the blocks that changed (its 30 MB paste next to a filtered reminder is not
+ * serialised twice per size tried).
  */
 function measureFilteredMessages(original: readonly AnthropicMessageParam[], filtered: readonly AnthropicMessageParam[], origins: readonly MessageOrigin[], originalChars: number): number {
   if (filtered.length === 0) return 2;
   let chars = originalChars - (original.length - filtered.length); // the commas between them
   let next = 0;
   original.forEach((message, index) => {
-    const kept = origins[next]?.message === index ? filtered[next++] : undefined;
+    const origin = origins[next];
+    const kept = origin?.message === index ? filtered[next++] : undefined;
     if (kept === message) return;
-    chars -= JSON.stringify(message).length;
-    if (kept !== undefined) chars += JSON.stringify(kept).length;
+    if (kept !== undefined && origin !== undefined) chars += changedChars(message, kept, origin.blocks);
+    else chars -= JSON.stringify(message).length;
   });
   return chars;
+}
+
+/**
+ * JSON.stringify(kept).length − JSON.stringify(message).length. When both hold only role and content
+ * and their content is a list, that is the kept blocks' changes less the removed blocks (each with
+ * its comma); otherwise the two are serialised.
+ */
+function changedChars(message: AnthropicMessageParam, kept: AnthropicMessageParam, blocks: readonly number[]): number {
+  const plain = (m: AnthropicMessageParam) => Object.keys(m).length === 2 && "role" in m && "content" in m && Array.isArray(m.content);
+  if (!plain(message) || !plain(kept) || message.role !== kept.role || blocks.length !== kept.content.length) return JSON.stringify(kept).length - JSON.stringify(message).length;
+  const before = message.content as readonly unknown[];
+  const after = kept.content as readonly unknown[];
+  let delta = 0;
+  const stays = new Set(blocks);
+  blocks.forEach((from, at) => {
+    if (after[at] !== before[from]) delta += JSON.stringify(after[at]).length - JSON.stringify(before[from]).length;
+  });
+  before.forEach((block, at) => {
+    if (!stays.has(at)) delta -= JSON.stringify(block).length + 1;
+  });
+  return delta;
 }
