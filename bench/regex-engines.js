@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export function shippedPatterns() {
   const config = parse(readFileSync(`${root}mallex.yaml`, "utf8"), { merge: true, maxAliasCount: 100 });
   const out = [];
-  for (const filter of config.filters ?? []) out.push({ id: `filter ${filter.id}`, source: filter.pattern, flags: filter.flags ?? "", replacement: filter.action === "replace" ? (filter.replacement ?? "") : undefined });
+  for (const filter of config.filters ?? []) out.push({ id: `filter ${filter.id}`, source: filter.pattern, flags: filter.flags ?? "", replacement: filter.action === "replace" ? (filter.replacement ?? "") : undefined, where: filter.where });
   for (const intent of config.intents ?? []) {
     const flags = intent.match?.flags ?? "i";
     for (const source of [...(intent.match?.prompt ?? []), ...(intent.match?.not_prompt ?? [])]) out.push({ id: `intent ${intent.id}`, source, flags });
@@ -95,9 +95,8 @@ function requestUnits(file) {
   return units;
 }
 
-/** 1 MB inputs that make a backtracking engine try every start: runs of spaces, the pattern's own start repeated. */
-function adversarialInputs(pattern) {
-  const size = 1 << 20;
+/** 1 MB inputs (or `size`) that make a backtracking engine try every start: runs of spaces, the pattern's own start repeated. */
+export function adversarialInputs(pattern, size = 1 << 20) {
   const repeat = (unit) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
   const literal = /[A-Za-z][A-Za-z ':,-]{3,}/.exec(pattern.source.replace(/\\[a-z]/gi, " "))?.[0] ?? "a";
   return [

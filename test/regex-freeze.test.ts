@@ -4,7 +4,8 @@
  * /health is polled throughout. Before the rules ran in linear time, 300 KB of spaces held every
  * client, /health included, for 83 s, and a team rule `(\w+\s?)+ZZZQQQ` hung the proxy for good.
  * The bound asserted is the contract's (1 s, a freeze detector on a loaded CI machine); the measured
- * worst latency is printed, and the README's numbers come from this test.
+ * worst latency is printed. The README's latency table comes from `npm run bench:health`, which runs
+ * every shipped regex against 1 MB inputs (a benchmark: tests assert no timings beyond the contract).
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -83,6 +84,8 @@ const CASES: Array<[string, string[]]> = [
   ["sixteen 60 KB runs of spaces, each ending in the disclaimer (under the per-unit limit: the budget is spent)", Array(16).fill(reminder(`${" ".repeat(60_000)}${DISCLAIMER}`))],
   ["1 MB of words for a catastrophic pattern", [reminder(fill("word ", MB))]],
   ["sixteen 60 KB runs of words (under the per-unit limit)", Array(16).fill(reminder(fill("word ", 60_000)))],
+  // Not a rule's regex: the reminder splitter's own (it scanned to the end from every unclosed tag).
+  ["1 MB of opening tags with no closing one", [fill("<system-reminder>", MB)]],
 ];
 
 describeWithShared("mallex proxy stays responsive while rules read adversarial text", () => {

@@ -19,6 +19,7 @@ import { createRedactor } from "../src/server/redact-secrets.js";
 import { createRequestWatcher } from "../src/server/request-watch.js";
 import { createUpstreamClient } from "../src/backends/upstream-client.js";
 import { createPrefixCache } from "../src/trim/prefix-cache.js";
+import { runSteps, type Steps } from "../src/trim/run-steps.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 import { packageRoot, validator, writeTree } from "./helpers/config-tree.js";
@@ -55,12 +56,16 @@ describe("the prefix cache", () => {
     const plan = { profile: { name: "p" }, size: "small" } as never;
     const context = { preamble: [], loaded: new Set<string>(), claudeCode: false, agent: false } as never;
     let made = 0;
-    const make = () => (made++, {} as never);
-    for (let i = 0; i < 2; i++) cache.prefix(plan, { systemJson: long } as never, { system: "s".repeat(200) } as never, context, make);
+    // A make() that trims without pausing.
+    const make = function* (): Steps<never> {
+      made += 1;
+      return {} as never;
+    };
+    for (let i = 0; i < 2; i++) runSteps(cache.prefix(plan, { systemJson: long } as never, { system: "s".repeat(200) } as never, context, make));
     expect(made).toBe(2);
     expect(cache.parsed("system", long)).toBeUndefined();
     const short = JSON.stringify("short");
-    for (let i = 0; i < 2; i++) cache.prefix(plan, { systemJson: short } as never, { system: "short" } as never, context, make);
+    for (let i = 0; i < 2; i++) runSteps(cache.prefix(plan, { systemJson: short } as never, { system: "short" } as never, context, make));
     expect(made).toBe(3);
   });
 });

@@ -43,6 +43,8 @@ export interface CompiledBackend {
     distributed?: CompiledDistributed;
     /** Set at run time only, never compiled: the embedded engine's per-start secret (with-engine-token.ts). */
     engineToken?: string;
+    /** Set at run time only, with engineToken: the engine's body limit, from the proxy's server.max_body_mb (with-engine-token.ts). */
+    engineMaxBodyBytes?: number;
   };
 }
 

@@ -20,8 +20,23 @@ export interface EngineGuard {
   maxBodyBytes: number;
 }
 
-/** 32 MB: the proxy's own default body limit; mallex never sends the engine more than it accepted. */
+/** 32 MB: the proxy's own default body limit, for an engine run by hand (mallex passes its own limit, see engineMaxBodyBytes). */
 export const ENGINE_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** The environment variable mallex passes the engine's body limit in, in bytes. */
+export const ENGINE_MAX_BODY_ENV = "MALLEX_ENGINE_MAX_BODY_BYTES";
+
+/**
+ * What the translation of an accepted request may add on its way to the engine (the tools prompt
+ * and system template rendered into the body, OpenAI's message wrappers): a request the proxy took
+ * is never refused by the engine it started.
+ */
+export const ENGINE_BODY_HEADROOM_BYTES = 1024 * 1024;
+
+/** The body limit of an engine mallex starts: the proxy's own (server.max_body_mb) and the headroom. */
+export function engineMaxBodyBytes(proxyMaxBodyBytes: number): number {
+  return proxyMaxBodyBytes + ENGINE_BODY_HEADROOM_BYTES;
+}
 
 /** The environment variable mallex passes the token in (not argv: `ps` shows argv to every user). */
 export const ENGINE_TOKEN_ENV = "MALLEX_ENGINE_TOKEN";

@@ -16,7 +16,7 @@ import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "./request-log.js";
 import type { ServerContext } from "./server-context.js";
-import { trimForRoute } from "./trim-for-route.js";
+import { trimForRoute, type FittedTrim } from "./trim-for-route.js";
 import { escalateOnTtft } from "./ttft-routing.js";
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
@@ -49,13 +49,20 @@ export type AnsweringCall = Omit<PreparedCall, "upstreamBody" | "queueSession"> 
 export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; response: Response };
 
 /**
- * Trims and translates the request, synchronously: the upstream body and what reading the answer
- * needs — or a higher route when it does not fit this one's budget or this one is too slow to start
- * answering it, or a refusal. Throws TranslateError for what the profile cannot take.
+ * Trims and translates the request: the upstream body and what reading the answer needs — or a
+ * higher route when it does not fit this one's budget or this one is too slow to start answering it,
+ * or a refusal. Synchronous but for a long trim, which gives the event loop turns (trimForRoute) and
+ * so comes as a promise. Throws TranslateError for what the profile cannot take.
  */
-export function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): LocalCallPlan {
+export function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): LocalCallPlan | Promise<LocalCallPlan> {
+  const fitted = trimForRoute(req, ctx, request, source, route);
+  if (!(fitted instanceof Promise)) return prepareTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fitted);
+  return fitted.then((fit) => prepareTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fit));
+}
+
+/** The rest of prepareLocalCall once the request is trimmed: synchronous. */
+function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number, { trimmed, smaller }: FittedTrim): LocalCallPlan {
   const backend = ctx.backends[route.profile.backend]!;
-  const { trimmed, smaller } = trimForRoute(req, ctx, request, source, route);
   if (!trimmed.ok) return overBudget(ctx, route, routeLabel, trimmed);
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: req.headers.get("x-claude-code-session-id") };
   const slow = ctx.ttft && escalateOnTtft(ctx.ttft, ctx.table, route, prompt, (name) => backendAvailability(ctx, name));

@@ -5,7 +5,7 @@ import type { ModelSizes } from "../supervisor/model-sizes.js";
 import type { MemoryBudget } from "../supervisor/memory-budget.js";
 import { createTableMemoryBudget, type TableMemoryOptions } from "../supervisor/table-memory-budget.js";
 import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../supervisor/types.js";
-import { ENGINE_TOKEN_ENV } from "../engine/guard-engine-request.js";
+import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../engine/guard-engine-request.js";
 
 /** The compiled `supervise:` block, as the backend declares it or as schema defaults give it. */
 export type Supervision = NonNullable<CompiledBackend["supervise"]>;
@@ -125,6 +125,8 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
     spec.env = { [ENGINE_TOKEN_ENV]: token };
     spec.probeHeaders = { authorization: `Bearer ${token}` };
   }
+  const maxBody = options.serverCommand === undefined ? supervision.engineMaxBodyBytes : undefined;
+  if (maxBody !== undefined) spec.env = { ...spec.env, [ENGINE_MAX_BODY_ENV]: String(maxBody) };
   return spec;
 }
 

@@ -2,20 +2,30 @@ import type { Size } from "../../generated/config.js";
 import type { PromptSource } from "../router/describe-request.js";
 import type { RouteDecision } from "../router/select-route.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
-import { trimRequest } from "../trim/trim-request.js";
+import { trimRequestSteps } from "../trim/trim-request.js";
+import { runStepsYielding, STEP_SLICE_MS } from "../trim/run-steps.js";
 import { trimToFit } from "../trim/trim-to-fit.js";
 import type { TrimResult } from "../trim/trim-types.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { ServerContext } from "./server-context.js";
 
+export type FittedTrim = { trimmed: TrimResult; smaller?: Size };
+
 /**
  * The request trimmed for its route's profile — as a smaller size's when only that fits the budget
  * (see trimToFit) — with its report shown to the request's watch and to the Claude Code drift alarm.
+ * Trimming runs as steps: one whose filters take longer than STEP_SLICE_MS gives the event loop a turn
+ * every slice (so /health and other clients are answered meanwhile) and comes back as a promise; a
+ * normal one stays synchronous.
  */
-export function trimForRoute(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision): { trimmed: TrimResult; smaller?: Size } {
+export function trimForRoute(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision): FittedTrim | Promise<FittedTrim> {
   // The system prompt and tools come trimmed from the prefix cache after the first request with them.
-  const trim = (size: Size) => trimRequest(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
-  const fitted = trimToFit(trim, route.profile.size);
+  const trim = (size: Size) => trimRequestSteps(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
+  const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
+  return fitted instanceof Promise ? fitted.then((fit) => observed(ctx, route, fit)) : observed(ctx, route, fitted);
+}
+
+function observed(ctx: ServerContext, route: RouteDecision, fitted: FittedTrim): FittedTrim {
   ctx.watch?.trimmed(route, fitted.trimmed.report);
   ctx.claudeCodeDrift?.observe(fitted.trimmed.report);
   return fitted;

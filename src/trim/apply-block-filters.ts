@@ -7,7 +7,8 @@ import type {
 } from "../translate/anthropic-types.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
-import { compileFilters, runFilters, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
+import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
+import { runSteps, type Steps } from "./run-steps.js";
 import { joinSegments, reminderPath, splitSystemReminders, type TextSegment } from "./split-system-reminders.js";
 import type { TrimPlan, TrimRuleHit } from "./trim-types.js";
 
@@ -48,37 +49,38 @@ export function originalPath(origins: readonly MessageOrigin[], message: number,
  */
 export function applyBlockFilters(request: MessagesRequest, plan: TrimPlan): FilteredRequest {
   const filters = compileFilters(plan.filters, plan.size);
-  const system = filterSystemPrompt(request.system, filters);
-  const conversation = filterMessages(request.messages, filters);
+  const system = runSteps(filterSystemPromptSteps(request.system, filters));
+  const conversation = runSteps(filterMessagesSteps(request.messages, filters));
   const out: MessagesRequest = { ...request, messages: conversation.messages };
   if (system.system === undefined) delete out.system;
   else out.system = system.system;
   return { request: out, hits: [...system.hits, ...conversation.hits], origins: conversation.origins };
 }
 
-/** The `system` target alone: the same for every turn of a conversation (trimRequest caches it). */
-export function filterSystemPrompt(system: MessagesRequest["system"], filters: readonly RuntimeFilter[]): { system: MessagesRequest["system"]; hits: TrimRuleHit[] } {
+/** The `system` target alone: the same for every turn of a conversation (trimRequest caches it). As Steps: it pauses between filters (see run-steps.ts). */
+export function* filterSystemPromptSteps(system: MessagesRequest["system"], filters: readonly RuntimeFilter[]): Steps<{ system: MessagesRequest["system"]; hits: TrimRuleHit[] }> {
   const hits: TrimRuleHit[] = [];
-  return { system: filterSystem(system, filters, hits), hits };
+  return { system: yield* filterSystem(system, filters, hits), hits };
 }
 
 /**
  * The other three targets, over the messages: the per-turn part of applyBlockFilters. `moved`: the
  * facts the keep rules took from the preamble into the template, each removed from the reminder or
  * system message it was found in (`from`) before the filters run; a unit left blank is removed.
+ * As Steps: it pauses between filters (see run-steps.ts).
  */
-export function filterMessages(messages: readonly AnthropicMessageParam[], filters: readonly RuntimeFilter[], moved: readonly KeptSection[] = [], removedTools: readonly string[] = []): FilteredMessages {
+export function* filterMessagesSteps(messages: readonly AnthropicMessageParam[], filters: readonly RuntimeFilter[], moved: readonly KeptSection[] = [], removedTools: readonly string[] = []): Steps<FilteredMessages> {
   const hits: TrimRuleHit[] = [];
   const out: AnthropicMessageParam[] = [];
   const origins: MessageOrigin[] = [];
   const mentions: ToolMention[] = [];
   const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions };
-  messages.forEach((message, index) => {
-    const filtered = filterMessage(message, `messages.${index}`, units);
-    if (filtered === undefined) return;
+  for (const [index, message] of messages.entries()) {
+    const filtered = yield* filterMessage(message, `messages.${index}`, units);
+    if (filtered === undefined) continue;
     out.push(filtered.message);
     origins.push({ message: index, blocks: filtered.blocks });
-  });
+  }
   return { messages: out, hits, origins, mentions };
 }
 
@@ -102,13 +104,13 @@ function toolNamesPattern(names: readonly string[]): RegExp | undefined {
   return new RegExp(`(?<![\\w-])(?:${escaped.join("|")})(?![\\w-])`, "g");
 }
 
-function filterSystem(system: MessagesRequest["system"], filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): MessagesRequest["system"] {
+function* filterSystem(system: MessagesRequest["system"], filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): Steps<MessagesRequest["system"]> {
   if (system === undefined) return undefined;
   const blocks: AnthropicTextBlock[] = typeof system === "string" ? [{ type: "text", text: system }] : system;
   const kept: AnthropicTextBlock[] = [];
-  blocks.forEach((block, index) => {
+  for (const [index, block] of blocks.entries()) {
     const path = typeof system === "string" ? "system" : `system.${index}`;
-    const outcome = runFilters(block.text, "system", filters, path, 0);
+    const outcome = yield* filterUnitSteps(block.text, "system", filters, path, 0);
     hits.push(...outcome.hits);
     if (outcome.droppedBy !== undefined) {
       hits.push({ rule: outcome.droppedBy, target: path, charsRemoved: outcome.text.length });
@@ -117,7 +119,7 @@ function filterSystem(system: MessagesRequest["system"], filters: readonly Runti
     } else {
       kept.push(outcome.text === block.text ? block : { ...block, text: outcome.text });
     }
-  });
+  }
   if (typeof system !== "string") return kept;
   return kept.length === 0 ? undefined : joinTextBlocks(kept.map((block) => block.text));
 }
@@ -136,7 +138,7 @@ interface Units {
  * The filters' outcome for one unit (a reminder's or a system message's text), after the facts moved
  * from it into the template are taken out. `blank`: nothing is left of it.
  */
-function filterUnit(text: string, target: "reminder" | "system_message", path: string, wrapperChars: number, units: Units): FilterOutcome & { blank: boolean; movedFrom: boolean } {
+function* filterUnit(text: string, target: "reminder" | "system_message", path: string, wrapperChars: number, units: Units): Steps<FilterOutcome & { blank: boolean; movedFrom: boolean }> {
   let rest = text;
   let movedFrom = false;
   for (const section of units.moved) {
@@ -148,9 +150,10 @@ function filterUnit(text: string, target: "reminder" | "system_message", path: s
     units.hits.push({ rule: section.id, target: path, charsRemoved: section.moved.length });
   }
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
-  const outcome = runFilters(rest, target, units.filters, path, wrapperChars);
+  const outcome = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
   units.hits.push(...outcome.hits);
-  if (units.removed !== undefined && outcome.droppedBy === undefined) {
+  // A unit too long for the filters is not searched for tool names either (V8's regex: 150 ms at 30 MB).
+  if (units.removed !== undefined && outcome.droppedBy === undefined && outcome.text.length <= FILTER_MAX_UNIT_CHARS) {
     for (const tool of new Set(outcome.text.match(units.removed))) units.mentions.push({ target: path, tool });
   }
   return { ...outcome, blank: outcome.droppedBy === undefined && outcome.text.trim() === "", movedFrom };
@@ -162,14 +165,14 @@ interface FilteredMessage {
   blocks: number[];
 }
 
-function filterMessage(message: AnthropicMessageParam, path: string, units: Units): FilteredMessage | undefined {
+function* filterMessage(message: AnthropicMessageParam, path: string, units: Units): Steps<FilteredMessage | undefined> {
   switch (message.role) {
     case "system": {
-      const filtered = filterSystemMessage(message, path, units);
+      const filtered = yield* filterSystemMessage(message, path, units);
       return filtered === undefined ? undefined : { message: filtered, blocks: [] };
     }
     case "user":
-      return filterUserMessage(message, path, units);
+      return yield* filterUserMessage(message, path, units);
     case "assistant":
       return { message, blocks: typeof message.content === "string" ? [] : message.content.map((_, index) => index) };
     default:
@@ -177,12 +180,12 @@ function filterMessage(message: AnthropicMessageParam, path: string, units: Unit
   }
 }
 
-function filterSystemMessage(message: AnthropicMessageParam, path: string, units: Units): AnthropicMessageParam | undefined {
+function* filterSystemMessage(message: AnthropicMessageParam, path: string, units: Units): Steps<AnthropicMessageParam | undefined> {
   const text = messageText(message.content);
   // What is not text (tool_addition / tool_removal: the tools changed) is no filter's business and always stays.
   const other = typeof message.content === "string" ? [] : message.content.filter((b) => b.type !== "text");
   if (text === "" && other.length > 0) return message;
-  const outcome = filterUnit(text, "system_message", path, SYSTEM_MESSAGE_WRAPPER_CHARS, units);
+  const outcome = yield* filterUnit(text, "system_message", path, SYSTEM_MESSAGE_WRAPPER_CHARS, units);
   if (outcome.droppedBy !== undefined || outcome.blank) {
     units.hits.push({ rule: outcome.droppedBy ?? "emptied", target: path, charsRemoved: outcome.text.length + SYSTEM_MESSAGE_WRAPPER_CHARS });
     return other.length > 0 ? { role: "system", content: other } : undefined;
@@ -194,29 +197,29 @@ function filterSystemMessage(message: AnthropicMessageParam, path: string, units
   return outcome.text === text ? message : { role: "system", content: outcome.text };
 }
 
-function filterUserMessage(message: AnthropicMessageParam, path: string, units: Units): FilteredMessage | undefined {
+function* filterUserMessage(message: AnthropicMessageParam, path: string, units: Units): Steps<FilteredMessage | undefined> {
   if (typeof message.content === "string") {
-    const text = filterReminders(message.content, path, units);
+    const text = yield* filterReminders(message.content, path, units);
     if (text === message.content) return { message, blocks: [] };
     return text.trim() === "" ? undefined : { message: { role: message.role, content: text }, blocks: [] };
   }
   const content: AnthropicContentBlock[] = [];
   const blocks: number[] = [];
   let changed = false;
-  message.content.forEach((block, index) => {
+  for (const [index, block] of message.content.entries()) {
     const blockPath = `${path}.content.${index}`;
     let kept: AnthropicContentBlock | undefined = block;
     if (block.type === "text") {
-      const text = filterReminders(block.text, blockPath, units);
+      const text = yield* filterReminders(block.text, blockPath, units);
       kept = text === block.text ? block : text.trim() === "" ? undefined : { ...block, text };
     } else if (block.type === "tool_result") {
-      kept = filterToolResult(block, blockPath, units.filters, units.hits);
+      kept = yield* filterToolResult(block, blockPath, units.filters, units.hits);
     }
     if (kept !== block) changed = true;
-    if (kept === undefined) return;
+    if (kept === undefined) continue;
     content.push(kept);
     blocks.push(index);
-  });
+  }
   if (content.length === 0) return undefined;
   // Untouched: the same object, so measuring the trimmed conversation skips it (see trimRequest).
   return { message: changed ? { role: message.role, content } : message, blocks };
@@ -227,24 +230,24 @@ function filterUserMessage(message: AnthropicMessageParam, path: string, units: 
  * unknown. Unwrapped content gets a line break of its own where the text around it had none, so it
  * never runs into the user's words.
  */
-function filterReminders(text: string, path: string, units: Units): string {
+function* filterReminders(text: string, path: string, units: Units): Steps<string> {
   const segments = splitSystemReminders(text);
   if (!segments.some((segment) => segment.kind === "reminder")) return text;
   const out: TextSegment[] = [];
   let count = 0;
-  segments.forEach((segment, index) => {
+  for (const [index, segment] of segments.entries()) {
     if (segment.kind === "text") {
       out.push(segment);
-      return;
+      continue;
     }
     count += 1;
     const target = reminderPath(path, count);
     const wrapperChars = segment.open.length + segment.close.length;
-    const outcome = filterUnit(segment.inner, "reminder", target, wrapperChars, units);
+    const outcome = yield* filterUnit(segment.inner, "reminder", target, wrapperChars, units);
     if (outcome.droppedBy !== undefined || outcome.blank) {
       const wrapper = outcome.unwrapped ? 0 : wrapperChars;
       units.hits.push({ rule: outcome.droppedBy ?? "emptied", target, charsRemoved: outcome.text.length + wrapper + segment.after.length });
-      return;
+      continue;
     }
     let unwrapped = outcome.unwrapped;
     if (!outcome.matched && !outcome.movedFrom) {
@@ -257,38 +260,45 @@ function filterReminders(text: string, path: string, units: Units): string {
     }
     if (!unwrapped) {
       out.push({ ...segment, inner: outcome.text });
-      return;
+      continue;
     }
     const before = joinSegments(out);
     const next = segments[index + 1];
     const lead = before !== "" && !before.endsWith("\n") ? "\n" : "";
     const trail = segment.after === "" && next !== undefined && !joinSegments([next]).startsWith("\n") ? "\n" : segment.after;
     out.push({ kind: "text", text: `${lead}${outcome.text}${trail}` });
-  });
+  }
   return joinSegments(out);
 }
 
-function filterToolResult(block: AnthropicToolResultBlock, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): AnthropicToolResultBlock {
+function* filterToolResult(block: AnthropicToolResultBlock, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): Steps<AnthropicToolResultBlock> {
   const content = block.content;
   if (content === undefined) return block;
   if (typeof content === "string") {
-    const text = filterToolText(content, path, filters, hits);
+    const text = yield* filterToolText(content, path, filters, hits);
     return text === content ? block : { ...block, content: text };
   }
   let changed = false;
-  const parts = content.map((part, index) => {
-    if (part.type !== "text") return part;
-    const text = filterToolText(part.text, `${path}.content.${index}`, filters, hits);
-    if (text === part.text) return part;
+  const parts: Exclude<AnthropicToolResultBlock["content"], string | undefined> = [];
+  for (const [index, part] of content.entries()) {
+    if (part.type !== "text") {
+      parts.push(part);
+      continue;
+    }
+    const text = yield* filterToolText(part.text, `${path}.content.${index}`, filters, hits);
+    if (text === part.text) {
+      parts.push(part);
+      continue;
+    }
     changed = true;
-    return { ...part, text };
-  });
+    parts.push({ ...part, text });
+  }
   return changed ? { ...block, content: parts } : block;
 }
 
 /** The filtered text of a tool result; a dropped one becomes a placeholder, so the model knows output existed. */
-function filterToolText(text: string, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): string {
-  const outcome = runFilters(text, "tool_result", filters, path, 0);
+function* filterToolText(text: string, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): Steps<string> {
+  const outcome = yield* filterUnitSteps(text, "tool_result", filters, path, 0);
   hits.push(...outcome.hits);
   if (outcome.droppedBy === undefined) return outcome.text;
   const placeholder = `[tool output removed by mallex rule ${outcome.droppedBy}]`;

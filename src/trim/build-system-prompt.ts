@@ -3,7 +3,8 @@ import type { AnthropicCustomTool, AnthropicTextBlock, MessagesRequest } from ".
 import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
-import { extractKeptSections, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
+import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
+import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
 export interface SystemPromptInput {
@@ -41,6 +42,11 @@ export interface SystemPromptResult {
  * tools, which do not change within a conversation, so it is the same bytes on every turn.
  */
 export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, templates: Templates): SystemPromptResult {
+  return runSteps(buildSystemPromptSteps(input, plan, templates));
+}
+
+/** buildSystemPrompt as Steps: it pauses between the keep rules' searches (see run-steps.ts). */
+export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan, templates: Templates): Steps<SystemPromptResult> {
   const { trimming } = plan;
   if (trimming.passthrough || trimming.systemTemplate === undefined) {
     const reason = trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
@@ -49,7 +55,7 @@ export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, temp
   const originalText = systemText(input.original);
   const claudeCode = input.claudeCode === true;
   if (originalText.trim() === "" && !claudeCode) return passthrough(input, "the request has no system prompt");
-  const sections = extractKeptSections(originalText, trimming.keep, claudeCode ? (input.preamble ?? []) : []);
+  const sections = yield* extractKeptSectionsSteps(originalText, trimming.keep, claudeCode ? (input.preamble ?? []) : []);
   if (sections.length === 0 && trimming.keep.length > 0 && !claudeCode) {
     return passthrough(input, `no keep rule of trimming.${plan.size} matched: not a Claude Code agent's system prompt`);
   }

@@ -1,5 +1,7 @@
 import type { CompiledKeepRule, CompiledRegex } from "../compile/routing-table.js";
 import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
+import { FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS } from "./run-filters.js";
+import { runSteps, type Steps } from "./run-steps.js";
 
 /** A reminder or role:"system" message that opens a conversation (see collectPreamble). */
 export interface ContextUnit {
@@ -19,8 +21,20 @@ export interface KeptSection {
   moved?: string;
 }
 
-const HEADING = /^(#{1,6})[ \t]+(.*?)[ \t#]*$/;
+// The heading's text is what follows the hashes and a space, less its closing `#`s (headingText).
+// As one regex, `[ \t]+(.*?)[ \t#]*$` tried every split of a line of spaces: quadratic in its length.
+const HEADING = /^(#{1,6})[ \t](.*)$/;
 const FENCE = /^[ \t]{0,3}(```|~~~)/;
+
+/**
+ * The longest text (the system prompt, or one preamble unit) keep rules look in, as filters look at a
+ * unit: Claude Code's system prompt is 6–27 KB, its opening reminders shorter. A longer one is not
+ * searched (its facts are reported missing); and what one request's keep rules search together is
+ * bounded like its filters' scan (KEEP_BUDGET_CHARS), so a conversation opening with thousands of
+ * reminders costs no more than one with a few.
+ */
+export const KEEP_MAX_SOURCE_CHARS = FILTER_MAX_UNIT_CHARS;
+export const KEEP_BUDGET_CHARS = FILTER_BUDGET_CHARS;
 
 /**
  * The facts keep rules find, in rule order; a rule that finds nothing (or only blank text) is left
@@ -33,12 +47,22 @@ const FENCE = /^[ \t]{0,3}(```|~~~)/;
  *   (plain groups only group: `( - (Platform|Shell):[^\n]*)*` keeps the whole match).
  * - `max_chars`: cut to that length, at the last line break when one is in the second half.
  * Blank lines around the text are trimmed; leading spaces are kept (" - " list items).
+ * A text over KEEP_MAX_SOURCE_CHARS is not searched; once KEEP_BUDGET_CHARS are searched, no more.
  */
 export function extractKeptSections(text: string, rules: readonly CompiledKeepRule[], units: readonly ContextUnit[] = []): KeptSection[] {
-  const sources: ContextUnit[] = [{ path: "system", text }, ...units];
+  return runSteps(extractKeptSectionsSteps(text, rules, units));
+}
+
+/** extractKeptSections as Steps: it pauses before each search of one rule in one text (see run-steps.ts). */
+export function* extractKeptSectionsSteps(text: string, rules: readonly CompiledKeepRule[], units: readonly ContextUnit[] = []): Steps<KeptSection[]> {
+  const sources: ContextUnit[] = [{ path: "system", text }, ...units].filter((source) => source.text.length <= KEEP_MAX_SOURCE_CHARS);
   const sections: KeptSection[] = [];
+  let budget = KEEP_BUDGET_CHARS;
   for (const rule of rules) {
     for (const source of sources) {
+      if (source.text.length > budget) break;
+      budget -= source.text.length;
+      yield;
       const found = find(source.text, rule);
       const clean = trimBlankLines(found?.kept ?? "");
       if (found === undefined || clean === "") continue;
@@ -78,12 +102,22 @@ function findHeadingSection(text: string, heading: string): Found | undefined {
     if (match === null) continue;
     const lineLevel = match[1]?.length ?? 0;
     if (start >= 0 && lineLevel <= level) return found(index);
-    if (start < 0 && (match[2] ?? "").trim().toLowerCase() === wanted) {
+    if (start < 0 && headingText(match[2] ?? "").trim().toLowerCase() === wanted) {
       level = lineLevel;
       start = index + 1;
     }
   }
   return start >= 0 ? found(lines.length) : undefined;
+}
+
+/** A heading's text: without the spaces and tabs before it and the ones and `#`s that close it (` Harness ##` → `Harness`). */
+function headingText(rest: string): string {
+  const isClosing = (char: string | undefined) => char === " " || char === "\t" || char === "#";
+  let start = 0;
+  while (rest[start] === " " || rest[start] === "\t") start += 1;
+  let end = rest.length;
+  while (end > start && isClosing(rest[end - 1])) end -= 1;
+  return rest.slice(start, end);
 }
 
 function findPattern(text: string, pattern: CompiledRegex): Found | undefined {

@@ -4,6 +4,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
+import type { Steps } from "./run-steps.js";
 import type { PrefixContext, TrimmedPrefix } from "./trim-prefix.js";
 import type { TrimPlan } from "./trim-types.js";
 
@@ -21,8 +22,11 @@ import type { TrimPlan } from "./trim-types.js";
 export interface PrefixCache {
   /** The parsed `system` or `tools` of that exact JSON text, when a request with it was trimmed before (and so validated). */
   parsed(part: PromptPart, json: string): unknown;
-  /** The prefix for this plan, the request's parts, tool_choice and context: the cached one, or `make()`'s, cached. */
-  prefix(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, PromptPart | "tool_choice">, context: PrefixContext, make: () => TrimmedPrefix): TrimmedPrefix;
+  /**
+   * The prefix for this plan, the request's parts, tool_choice and context: the cached one, or what
+   * `make()` comes to, cached. As Steps, so that trimming a new prefix can pause between its filters.
+   */
+  prefix(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, PromptPart | "tool_choice">, context: PrefixContext, make: () => Steps<TrimmedPrefix>): Steps<TrimmedPrefix>;
   /** Lookups answered from the cache, and those that had to trim. */
   stats(): { hits: number; misses: number };
   /** The conversation's filter outcomes by unit (see FilterMemo): the same reminders come every turn. */
@@ -67,13 +71,10 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   let hits = 0;
   let misses = 0;
   const maxPartChars = options.maxPartChars ?? RETENTION_LIMITS.prefixPartChars;
-  let uncached = false;
+  // A part too long to keep gets no id (""): nothing keyed on it is kept.
   const idOf = (part: KeyedPart, json: string | undefined, value: unknown): string => {
     if (json === undefined) return "-";
-    if (json.length > maxPartChars) {
-      uncached = true;
-      return "";
-    }
+    if (json.length > maxPartChars) return "";
     let known = parts[part].get(json);
     if (known === undefined) {
       known = { id: ++nextId, value: deepFreeze(value) };
@@ -85,18 +86,20 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   return {
     filterOutcomes: createFilterMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
-    prefix(plan, source, request, context, make) {
+    *prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;
-      uncached = false;
       const preamble = context.preamble.length === 0 ? undefined : preambleKey(context.preamble);
+      // Computed before make() runs: while it pauses, other requests' prefixes are looked up.
+      const ids = [idOf("system", source.systemJson, request.system), idOf("tools", source.toolsJson, request.tools), idOf("preamble", preamble, null)];
+      const uncached = ids.includes("");
       const key = [
         plan.profile.name,
         plan.size,
-        idOf("system", source.systemJson, request.system),
-        idOf("tools", source.toolsJson, request.tools),
+        ids[0],
+        ids[1],
         toolChoice === undefined ? "" : JSON.stringify(toolChoice),
         context.agent ? "agent" : context.claudeCode ? "cc" : "",
-        idOf("preamble", preamble, null),
+        ids[2],
         [...context.loaded].sort().join(","),
       ].join("\u0000");
       const cached = prefixes.get(key);
@@ -106,7 +109,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
         return cached.prefix;
       }
       misses += 1;
-      const prefix = make();
+      const prefix = yield* make();
       // A part too long to keep has no id: its prefix (which holds its trimmed text) is not kept either.
       if (!uncached) prefixes.set(key, { plan, prefix });
       return prefix;

@@ -5,6 +5,7 @@ import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
 import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
 import { createLruMap, type LruMap } from "../lru-map.js";
 import { copyString } from "../retention-limits.js";
+import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
 /**
@@ -110,23 +111,32 @@ export interface FilterOutcome {
  * @param wrapperChars what an unwrap removes (the `<system-reminder>` tags around the unit)
  */
 export function runFilters(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): FilterOutcome {
+  return runSteps(filterUnitSteps(text, target, filters, path, wrapperChars));
+}
+
+/**
+ * runFilters as Steps: it pauses before each regex a filter runs, so the longest uninterrupted piece
+ * is one filter's test (and replace) over one unit of at most FILTER_MAX_UNIT_CHARS.
+ */
+export function* filterUnitSteps(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): Steps<FilterOutcome> {
   const memo = filters[0]?.memo;
-  if (memo === undefined || text.length > MEMO_MAX_UNIT_CHARS) return runEachFilter(text, target, filters, path, wrapperChars);
+  if (memo === undefined || text.length > MEMO_MAX_UNIT_CHARS) return yield* eachFilterSteps(text, target, filters, path, wrapperChars);
   const key = `${target}\u0000${wrapperChars}\u0000${memo.key}\u0000${createHash("sha256").update(text).digest("base64")}`;
   const known = memo.outcomes.get(key);
   if (known !== undefined) return { ...known, hits: known.hits.map((hit) => ({ ...hit, target: path })) };
-  const outcome = runEachFilter(text, target, filters, path, wrapperChars);
+  const outcome = yield* eachFilterSteps(text, target, filters, path, wrapperChars);
   // A unit the budget cut short is filtered again next time, when the budget may reach it.
   if (outcome.skipped !== true) memo.outcomes.set(key, { ...outcome, text: copyString(outcome.text), hits: outcome.hits.map(({ target: _, ...hit }) => hit) });
   return outcome;
 }
 
-function runEachFilter(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): FilterOutcome {
+function* eachFilterSteps(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): Steps<FilterOutcome> {
   const outcome: FilterOutcome = { text, unwrapped: false, matched: false, hits: [] };
   if (text.length > FILTER_MAX_UNIT_CHARS) return skip(outcome, path);
   for (const filter of filters) {
     if (!filter.where.has(target)) continue;
     if (!spend(filter.budget, outcome.text.length)) return skip(outcome, path);
+    yield;
     if (!filter.regex.test(outcome.text)) continue;
     outcome.matched = true;
     if (filter.inactive) continue;
@@ -142,6 +152,7 @@ function runEachFilter(text: string, target: FilterTarget, filters: readonly Run
         break;
       case "replace": {
         if (!spend(filter.budget, outcome.text.length * REPLACE_COST)) return skip(outcome, path);
+        yield;
         const next = filter.regex.replace(outcome.text, filter.replacement);
         if (next !== outcome.text) outcome.hits.push({ rule: filter.id, target: path, charsRemoved: outcome.text.length - next.length });
         outcome.text = next;

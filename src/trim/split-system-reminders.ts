@@ -13,27 +13,35 @@ export type TextSegment =
       after: string;
     };
 
-const REMINDER_SOURCE = "<system-reminder>(\\n?)([\\s\\S]*?)(\\n?)</system-reminder>(\\n*)";
+const OPEN = "<system-reminder>";
+const CLOSE = "</system-reminder>";
 
 /**
  * Splits text into plain text and `<system-reminder>` segments (a text block may hold several
  * reminders and other text). An opening tag without a closing one stays plain text.
  * `joinSegments(splitSystemReminders(text)) === text` always holds.
+ *
+ * What `/<system-reminder>(\n?)([\s\S]*?)(\n?)<\/system-reminder>(\n*)/g` finds, found with indexOf:
+ * that regex scans to the end of the text from every opening tag that has no closing one, so a
+ * client's 1 MB of opening tags held the event loop for minutes; this reads each character once.
  */
 export function splitSystemReminders(text: string): TextSegment[] {
   const segments: TextSegment[] = [];
   let at = 0;
-  for (const match of text.matchAll(new RegExp(REMINDER_SOURCE, "g"))) {
-    const start = match.index;
+  for (;;) {
+    const start = text.indexOf(OPEN, at);
+    if (start < 0) break;
+    const lead = text[start + OPEN.length] === "\n" ? "\n" : "";
+    const innerStart = start + OPEN.length + lead.length;
+    const close = text.indexOf(CLOSE, innerStart);
+    // No closing tag after the first opening one: none after any later one either.
+    if (close < 0) break;
+    const trail = close > innerStart && text[close - 1] === "\n" ? "\n" : "";
+    let end = close + CLOSE.length;
+    while (text[end] === "\n") end += 1;
     if (start > at) segments.push({ kind: "text", text: text.slice(at, start) });
-    segments.push({
-      kind: "reminder",
-      open: `<system-reminder>${match[1] ?? ""}`,
-      inner: match[2] ?? "",
-      close: `${match[3] ?? ""}</system-reminder>`,
-      after: match[4] ?? "",
-    });
-    at = start + match[0].length;
+    segments.push({ kind: "reminder", open: `${OPEN}${lead}`, inner: text.slice(innerStart, close - trail.length), close: `${trail}${CLOSE}`, after: text.slice(close + CLOSE.length, end) });
+    at = end;
   }
   if (at < text.length) segments.push({ kind: "text", text: text.slice(at) });
   return segments;

@@ -1,11 +1,12 @@
 import type { Templates } from "../templates/load-templates.js";
 import type { AnthropicCustomTool, AnthropicTool, MessagesRequest } from "../translate/anthropic-types.js";
 import { isCustomTool } from "../translate/resolve-tool-call.js";
-import { filterSystemPrompt } from "./apply-block-filters.js";
-import { buildSystemPrompt } from "./build-system-prompt.js";
+import { filterSystemPromptSteps } from "./apply-block-filters.js";
+import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import type { ContextUnit, KeptSection } from "./extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
+import { runSteps, type Steps } from "./run-steps.js";
 import { shapeTools } from "./shape-tools.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
@@ -61,9 +62,14 @@ const NO_CONTEXT: PrefixContext = { claudeCode: false, agent: false, preamble: [
  * grow), the plan and the templates, so the same prefix always trims to the same bytes.
  */
 export function trimPrefix(request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">, plan: TrimPlan, templates: Templates, context: PrefixContext = NO_CONTEXT): TrimmedPrefix {
+  return runSteps(trimPrefixSteps(request, plan, templates, context));
+}
+
+/** trimPrefix as Steps: it pauses between the system prompt's filters (see run-steps.ts). */
+export function* trimPrefixSteps(request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">, plan: TrimPlan, templates: Templates, context: PrefixContext = NO_CONTEXT): Steps<TrimmedPrefix> {
   const shaped = shapeTools(request.tools, plan.tools, request.tool_choice, context);
   const offeredNames = shaped.offered.map((tool) => tool.name);
-  const filtered = filterSystemPrompt(request.system, compileFilters(plan.filters, plan.size, new Set(offeredNames)));
+  const filtered = yield* filterSystemPromptSteps(request.system, compileFilters(plan.filters, plan.size, new Set(offeredNames)));
   const toolHits: TrimRuleHit[] = [...shaped.hits];
   const customTools = shaped.tools.filter(isCustomTool);
   let toolsPrompt = "";
@@ -76,7 +82,7 @@ export function trimPrefix(request: Pick<MessagesRequest, "system" | "tools" | "
   const removeTools = xml || shaped.tools.length === 0;
   // A forced call stays when the tools live in the prompt: the translation asks for it in words.
   const tools = removeTools ? undefined : shaped.tools;
-  const system = buildSystemPrompt({ original: request.system, filtered: filtered.system, tools: customTools, toolsPrompt, claudeCode: context.agent, preamble: context.preamble }, plan, templates);
+  const system = yield* buildSystemPromptSteps({ original: request.system, filtered: filtered.system, tools: customTools, toolsPrompt, claudeCode: context.agent, preamble: context.preamble }, plan, templates);
   return {
     systemFilterHits: filtered.hits,
     toolHits,

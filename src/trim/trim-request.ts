@@ -2,7 +2,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import { measurePrompt } from "../router/describe-request.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
-import { filterMessages, originalPath, type MessageOrigin } from "./apply-block-filters.js";
+import { filterMessagesSteps, originalPath, type MessageOrigin } from "./apply-block-filters.js";
 import { isBuiltInTool } from "./claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
@@ -11,7 +11,8 @@ import { loadedTools } from "./loaded-tools.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode } from "./recognize-claude-code.js";
 import { compileFilters } from "./run-filters.js";
-import { trimPrefix, type PrefixContext } from "./trim-prefix.js";
+import { runSteps, type Steps } from "./run-steps.js";
+import { trimPrefixSteps, type PrefixContext } from "./trim-prefix.js";
 import type { TrimPlan, TrimReport, TrimResult } from "./trim-types.js";
 
 export interface TrimOptions {
@@ -50,6 +51,14 @@ export interface TrimOptions {
  *   not fit the budget; the trimmed request and report are still there to show.
  */
 export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates: Templates, options: TrimOptions = {}): TrimResult {
+  return runSteps(trimRequestSteps(request, plan, templates, options));
+}
+
+/**
+ * trimRequest as Steps: it pauses before each regex a block filter runs (see run-steps.ts), so the
+ * proxy can give the event loop a turn while a request's filters work through megabytes of text.
+ */
+export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, templates: Templates, options: TrimOptions = {}): Steps<TrimResult> {
   const cached = options.cache !== undefined && options.source !== undefined ? { cache: options.cache, source: options.source } : undefined;
   const before = measurePrompt(request, cached?.source);
   const client = recognizeClaudeCode(request, options.userAgent);
@@ -57,11 +66,11 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
   // and keep their own instructions.
   const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
   const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble: agent ? collectPreamble(request.messages) : [], loaded: loadedTools(request.messages) };
-  const make = () => trimPrefix(request, plan, templates, context);
-  const prefix = cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make();
+  const make = () => trimPrefixSteps(request, plan, templates, context);
+  const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
-  const conversation = filterMessages(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
+  const conversation = yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
 
   const out: MessagesRequest = { ...request, messages: conversation.messages };
   if (prefix.system === undefined) delete out.system;
@@ -95,17 +104,41 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
 
 /**
  * JSON.stringify(filtered).length, from the original messages' measure: only the messages the
- * filters changed or removed are serialised (a long conversation's others are not touched).
+ * filters changed or removed are serialised (a long conversation's others are not touched), and of
+ * a changed message only the blocks that changed (its 30 MB paste next to a filtered reminder is not
+ * serialised twice per size tried).
  */
 function measureFilteredMessages(original: readonly AnthropicMessageParam[], filtered: readonly AnthropicMessageParam[], origins: readonly MessageOrigin[], originalChars: number): number {
   if (filtered.length === 0) return 2;
   let chars = originalChars - (original.length - filtered.length); // the commas between them
   let next = 0;
   original.forEach((message, index) => {
-    const kept = origins[next]?.message === index ? filtered[next++] : undefined;
+    const origin = origins[next];
+    const kept = origin?.message === index ? filtered[next++] : undefined;
     if (kept === message) return;
-    chars -= JSON.stringify(message).length;
-    if (kept !== undefined) chars += JSON.stringify(kept).length;
+    if (kept !== undefined && origin !== undefined) chars += changedChars(message, kept, origin.blocks);
+    else chars -= JSON.stringify(message).length;
   });
   return chars;
+}
+
+/**
+ * JSON.stringify(kept).length − JSON.stringify(message).length. When both hold only role and content
+ * and their content is a list, that is the kept blocks' changes less the removed blocks (each with
+ * its comma); otherwise the two are serialised.
+ */
+function changedChars(message: AnthropicMessageParam, kept: AnthropicMessageParam, blocks: readonly number[]): number {
+  const plain = (m: AnthropicMessageParam) => Object.keys(m).length === 2 && "role" in m && "content" in m && Array.isArray(m.content);
+  if (!plain(message) || !plain(kept) || message.role !== kept.role || blocks.length !== kept.content.length) return JSON.stringify(kept).length - JSON.stringify(message).length;
+  const before = message.content as readonly unknown[];
+  const after = kept.content as readonly unknown[];
+  let delta = 0;
+  const stays = new Set(blocks);
+  blocks.forEach((from, at) => {
+    if (after[at] !== before[from]) delta += JSON.stringify(after[at]).length - JSON.stringify(before[from]).length;
+  });
+  before.forEach((block, at) => {
+    if (!stays.has(at)) delta -= JSON.stringify(block).length + 1;
+  });
+  return delta;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ENGINE_TOKEN_ENV } from "../../src/engine/guard-engine-request.js";
+import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../../src/engine/guard-engine-request.js";
 import { MALLEX_BIN } from "../helpers/run-cli.js";
 import { describeWithShared, sharedPath } from "../helpers/shared-dir.js";
 
@@ -10,6 +10,7 @@ import { describeWithShared, sharedPath } from "../helpers/shared-dir.js";
  * `mallex engine` as a process (the built CLI), guarded like the proxy: a foreign Host or a browser's
  * foreign Origin (a page's `text/plain` form POST) gets a 403 and no generation, a request without the
  * token mallex gave it a 401, and a 200 MB body a 413 before it is held: the engine's RSS stays small.
+ * Its body limit is the one mallex passes (the proxy's server.max_body_mb), 32 MB when run by hand.
  */
 const TOKEN = "engine-guard-test-token-0123456789";
 const chat = JSON.stringify({ messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 4, temperature: 0 });
@@ -17,33 +18,41 @@ const chat = JSON.stringify({ messages: [{ role: "user", content: "Once upon a t
 /** VmRSS of a process, in MB (Linux). */
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
+interface StartedEngine {
+  process: ResultPromise;
+  url: string;
+  output(): string;
+}
+
+const startEngine = (env: Record<string, string>) => execa("node", [MALLEX_BIN, "engine", "--model", sharedPath("models", "stories260K-chatml.gguf"), "--port", "0", "--threads", "1", "--ctx-size", "512"], { env, reject: false, stdin: "ignore", all: true });
+
+/** `mallex engine` with this environment, once it listens. */
+async function startListening(env: Record<string, string>): Promise<StartedEngine> {
+  const engine = startEngine(env);
+  let output = "";
+  engine.all?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  for (const deadline = Date.now() + 60_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const listening = /server is listening on (http:\/\/\S+)\/v1/.exec(output);
+    if (listening) return { process: engine, url: listening[1]!, output: () => output };
+    if (engine.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start:\n${output}`);
+  }
+}
+
 describeWithShared("mallex engine refuses what mallex did not send", () => {
   let engine: ResultPromise;
   let url = "";
-  let output = "";
+  let started: StartedEngine;
   beforeAll(async () => {
-    engine = execa("node", [MALLEX_BIN, "engine", "--model", sharedPath("models", "stories260K-chatml.gguf"), "--port", "0", "--threads", "1", "--ctx-size", "512"], {
-      env: { [ENGINE_TOKEN_ENV]: TOKEN },
-      reject: false,
-      stdin: "ignore",
-      all: true,
-    });
-    engine.all?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    for (const deadline = Date.now() + 60_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const listening = /server is listening on (http:\/\/\S+)\/v1/.exec(output);
-      if (listening) {
-        url = listening[1]!;
-        break;
-      }
-      if (engine.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start:\n${output}`);
-    }
+    started = await startListening({ [ENGINE_TOKEN_ENV]: TOKEN });
+    engine = started.process;
+    url = started.url;
   }, 70_000);
   afterAll(async () => {
     engine?.kill("SIGTERM");
     await engine;
   });
 
-  const generations = () => output.split("\n").filter((line) => / · prompt \d+ tok/.test(line)).length;
+  const generations = () => started.output().split("\n").filter((line) => / · prompt \d+ tok/.test(line)).length;
 
   it("answers the token's bearer: health, props and a generation", async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
@@ -93,6 +102,31 @@ describeWithShared("mallex engine refuses what mallex did not send", () => {
     // It still serves.
     expect((await fetch(`${url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   }, 60_000);
+});
+
+describeWithShared("mallex engine's body limit is the one mallex passes it", () => {
+  let started: StartedEngine | undefined;
+  afterAll(async () => {
+    started?.process.kill("SIGTERM");
+    await started?.process;
+  });
+
+  it("MALLEX_ENGINE_MAX_BODY_BYTES (the proxy's server.max_body_mb, as mallex starts it): a body over it is a 413 naming it, one under it is read", async () => {
+    started = await startListening({ [ENGINE_MAX_BODY_ENV]: String(2 * 1024 * 1024) });
+    const json = { "content-type": "application/json" };
+    const over = await streamPost(started.url, json, 3 * 1024 * 1024);
+    expect(over.status).toBe(413);
+    expect(over.body).toContain("larger than the mallex engine accepts (2 MB)");
+    // 1.5 MB under it (in a field the engine ignores, so the prompt stays short): read and answered.
+    const under = await fetch(`${started.url}/v1/chat/completions`, { method: "POST", headers: json, body: JSON.stringify({ messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 1, padding: "a".repeat(1536 * 1024) }) });
+    expect(under.status).toBe(200);
+  }, 70_000);
+
+  it("a limit that is not a whole number of bytes is a usage error, not a silent default", async () => {
+    const result = await startEngine({ [ENGINE_MAX_BODY_ENV]: "32MB" });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toContain(`${ENGINE_MAX_BODY_ENV} must be a whole number ≥ 1, got "32MB"`);
+  }, 30_000);
 });
 
 /** A POST with a Host header of the caller's choosing (fetch does not let a caller set Host). */

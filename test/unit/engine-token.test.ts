@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ENGINE_BODY_HEADROOM_BYTES } from "../../src/engine/guard-engine-request.js";
 import { supervisedSpec } from "../../src/server/supervisor-pool.js";
 import { withEngineToken } from "../../src/server/with-engine-token.js";
 import { probeReadiness, type ProbeRequest } from "../../src/supervisor/probe-readiness.js";
@@ -22,12 +23,24 @@ describe("the embedded engine's per-start token", () => {
     expect(table.backends.engine!.headers.authorization).toBe("Bearer tok-1");
     expect(table.backends.engine!.apiKey).toBeUndefined();
     const spec = supervisedSpec(table.profiles.tiny!, table.backends.engine!, {});
-    expect(spec.env).toEqual({ MALLEX_ENGINE_TOKEN: "tok-1" });
+    expect(spec.env).toEqual({ MALLEX_ENGINE_TOKEN: "tok-1", MALLEX_ENGINE_MAX_BODY_BYTES: String(32 * 1024 * 1024 + ENGINE_BODY_HEADROOM_BYTES) });
     expect(spec.probeHeaders).toEqual({ authorization: "Bearer tok-1" });
     // Not an engine, and nothing in the compiled table itself.
     expect(table.backends.mlx!.headers.authorization).toBeUndefined();
     expect(supervisedSpec(table.profiles.big!, table.backends.mlx!, {}).env).toBeUndefined();
     expect(JSON.stringify(compiled.table)).not.toContain("tok-1");
+  });
+
+  it("goes with the proxy's own body limit (server.max_body_mb), not a fixed 32 MB; a --server-command is not mallex's engine and gets neither", () => {
+    for (const mb of [1, 8, 100]) {
+      const compiled = compileTree({ "mallex.yaml": `server: { max_body_mb: ${mb} }\n${CONFIG}` });
+      expect(compiled.lines.join("\n")).toBe("");
+      const table = withEngineToken(compiled.table!, "tok-1");
+      expect(table.server.maxBodyBytes).toBe(mb * 1024 * 1024);
+      const spec = supervisedSpec(table.profiles.tiny!, table.backends.engine!, {});
+      expect(spec.env?.MALLEX_ENGINE_MAX_BODY_BYTES).toBe(String(mb * 1024 * 1024 + ENGINE_BODY_HEADROOM_BYTES));
+      expect(supervisedSpec(table.profiles.tiny!, table.backends.engine!, { serverCommand: "llama-server -m /m/tiny.gguf --port {port}" }).env).toBeUndefined();
+    }
   });
 
   it("the readiness probe sends the headers, and a 401 (an engine holding another mallex's token) is a refusal at once, not a wait", async () => {

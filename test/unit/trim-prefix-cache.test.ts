@@ -105,6 +105,21 @@ describeWithShared("the prefix cache on Claude Code's captured requests", () => 
     }
   });
 
+  it("measures a message whose reminders the filters changed, next to a long text they did not, as trimming anew does", () => {
+    const request = structuredClone(readCapture<MessagesRequest>("main-request-2plus2.json").body);
+    const last = request.messages.findLast((message) => message.role === "user")!;
+    const blocks = typeof last.content === "string" ? [{ type: "text" as const, text: last.content }] : last.content;
+    const reminder = "<system-reminder>\nThe TodoWrite tool hasn't been used recently.\n</system-reminder>";
+    last.content = [...blocks, { type: "text", text: "x".repeat(1 << 20) }, { type: "text", text: reminder }, { type: "text", text: `before ${reminder} after` }];
+    for (const size of SIZES) {
+      const plan = trimPlanFor(table, firstProfileOfSize(table, size));
+      const cached = upstreamOf(plan, request, { cache: createPrefixCache(), text: JSON.stringify(request) });
+      const uncached = upstreamOf(plan, request);
+      expect(cached.report).toEqual(uncached.report);
+      expect(cached.bytes).toBe(uncached.bytes);
+    }
+  });
+
   it("measures a pretty-printed body as its compact JSON", () => {
     const request = readCapture<MessagesRequest>("tool-use-followup.json").body;
     const check = checkMessagesBody(JSON.stringify(request, null, 2), validate);

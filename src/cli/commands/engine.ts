@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { MallexError } from "../../mallex-error.js";
 import { resolveMallexHome } from "../../mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
-import { ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
+import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
 import { parseGpuSteps, type GpuStep } from "../../engine/gpu-steps.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
@@ -53,6 +53,9 @@ export default defineCommand({
     // starts inherits it.
     const token = process.env[ENGINE_TOKEN_ENV] || undefined;
     delete process.env[ENGINE_TOKEN_ENV];
+    // The body limit of the mallex that started it (its server.max_body_mb); by hand, the default.
+    const maxBodyBytes = parseCount(process.env[ENGINE_MAX_BODY_ENV] || undefined, ENGINE_MAX_BODY_ENV, 1);
+    delete process.env[ENGINE_MAX_BODY_ENV];
     let engine;
     try {
       engine = await serveEngine({
@@ -64,6 +67,7 @@ export default defineCommand({
         mallexHome: resolveMallexHome(process.env),
         print: printErr,
         ...defined("token", token),
+        ...defined("maxBodyBytes", maxBodyBytes),
         ...defined("allowedHosts", args["allowed-hosts"]?.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean)),
         ...defined("threads", parseCount(args.threads, "--threads", 1)),
         ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),

@@ -12,7 +12,7 @@ import { failureResponse } from "../describe-failure.js";
 import { endOfCall } from "../end-of-call.js";
 import { errorResponse } from "../error-response.js";
 import { passThroughToAnthropic } from "../pass-through-to-anthropic.js";
-import { prepareLocalCall, type AnsweringCall, type PreparedCall } from "../prepare-local-call.js";
+import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../prepare-local-call.js";
 import { routeRequest } from "../route-with-classifier.js";
 import type { ServerContext } from "../server-context.js";
 import { settledWithin } from "../settled-within.js";
@@ -60,15 +60,27 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
   const routeLabel = `${clipText(request.model, RETENTION_LIMITS.modelChars)} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
   if (backend.kind === "anthropic") return passThroughToAnthropic(req, ctx, request, route, routeLabel);
-  let call: PreparedCall;
+  let plan: LocalCallPlan | Promise<LocalCallPlan>;
   try {
-    const plan = prepareLocalCall(req, ctx, request, source, route, routeLabel, charsIn);
-    if (plan.kind === "escalate") return dispatch(req, ctx, request, source, plan.route, charsIn);
-    if (plan.kind === "refuse") return plan.response;
-    call = plan.call;
+    plan = prepareLocalCall(req, ctx, request, source, route, routeLabel, charsIn);
   } catch (error) {
     return failureResponse(error, ctx, routeLabel);
   }
+  const follow = (ready: LocalCallPlan): Response | Promise<Response> => {
+    if (ready.kind === "escalate") return dispatch(req, ctx, request, source, ready.route, charsIn);
+    if (ready.kind === "refuse") return ready.response;
+    return send(req, ctx, ready.call, routeLabel);
+  };
+  // A trim that gave the event loop turns comes as a promise; a normal one is ready now.
+  // Its failure handler is made outside this frame, whose context holds the request: it lives as long as the answer.
+  if (plan instanceof Promise) return plan.then(follow).catch(failureHandler(ctx, routeLabel));
+  return follow(plan);
+}
+
+const failureHandler = (ctx: ServerContext, routeLabel: string) => (error: unknown) => failureResponse(error, ctx, routeLabel);
+
+/** The prepared call sent to its backend, and its answer read. */
+function send(req: Request, ctx: ServerContext, call: PreparedCall, routeLabel: string): Promise<Response> {
   // Sent from here, not from callLocal: what awaits the answer (callLocal, for as long as it streams)
   // holds neither the upstream body nor, through the queue's session key, the request (a 30 MB
   // prompt was both, for the whole answer). A forced call keeps its key: its retries queue again.
@@ -80,7 +92,7 @@ function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, so
   } catch (error) {
     connecting = Promise.reject(error as Error);
   }
-  return callLocal(req, ctx, answering, connecting).catch((error: unknown) => failureResponse(error, ctx, routeLabel));
+  return callLocal(req, ctx, answering, connecting).catch(failureHandler(ctx, routeLabel));
 }
 
 /** The sent call's answer read: streamed to the client, or whole. */
