@@ -43,7 +43,7 @@ export interface SystemPromptResult {
 export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, templates: Templates): SystemPromptResult {
   const { trimming } = plan;
   if (trimming.passthrough || trimming.systemTemplate === undefined) {
-    const reason = trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
+    const reason = plan.profile.trim === false ? `trim: false in profile ${plan.profile.name}` : trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
     return passthrough(input, reason);
   }
   const originalText = systemText(input.original);
