@@ -34,7 +34,8 @@ import { describeBackendFailure } from "../backend-error-response.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
 import { declineThread } from "../decline-thread.js";
 import { profileTranslateOptions } from "../profile-translate-options.js";
-import { createEventObserver, formatRequestLog, onceEnded, type RequestMetrics } from "../request-log.js";
+import { countToolCall, createEventObserver, formatRequestLog, onceEnded, type RequestMetrics } from "../request-log.js";
+import type { ToolCallOutcome } from "../../translate/assemble-content-blocks.js";
 import { pumpAnswer, startAnswer, type AnswerPumpOptions, type AnswerSink, type AnswerSource } from "../pump-answer.js";
 import { replaySSE, streamSSE } from "../sse-response.js";
 import { routeRequest } from "../route-with-classifier.js";
@@ -150,7 +151,8 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   const trim = (size: Size) => trimRequest(request, trimPlanFor(ctx.table, route.profile, size), ctx.templates, { cache: ctx.prefixCache, source, userAgent: req.headers.get("user-agent") ?? undefined });
   const { trimmed, smaller } = trimToFit(trim, route.profile.size);
   ctx.watch?.trimmed(route, trimmed.report);
-  ctx.claudeCodeDrift?.observe(trimmed.report);
+  // Untrimmed, no rule places anything: that is the profile's choice, not a Claude Code release that changed.
+  if (route.profile.trim !== false) ctx.claudeCodeDrift?.observe(trimmed.report);
   if (!trimmed.ok) {
     const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
     ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
@@ -194,7 +196,8 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   };
   const limits = { contextWindow: window, maxTokens: upstreamRequest.max_tokens, onContextFull };
   // The answer names the model asked for, as a name: no real one is longer than the cap.
-  const translateContext = { model: clipText(request.model, RETENTION_LIMITS.modelChars), tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, ...outputCap, ...limits };
+  const onToolCall = (outcome: ToolCallOutcome) => countToolCall(metrics, outcome);
+  const translateContext = { model: clipText(request.model, RETENTION_LIMITS.modelChars), tools: trimmed.offeredTools, toolChoice: request.tool_choice, options: responseOptions, deps: ctx.deps, schemaCache: ctx.schemaCache, stopSequences, onToolCall, ...outputCap, ...limits };
   return {
     route,
     routeLabel,
@@ -228,6 +231,7 @@ async function callLocal(req: Request, ctx: ServerContext, call: PreparedCall): 
       if (forced !== undefined) {
         upstream.release(); // the first answer is read whole: its backend slot goes to a retry
         const ask = async (body: string) => {
+          metrics.forcedCallRetries = (metrics.forcedCallRetries ?? 0) + 1;
           const retry = await connectUpstream(ctx, route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
           try {
             return convertOpenAIResponse(await readChatCompletion(retry.response, backend), translateContext);
