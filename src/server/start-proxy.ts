@@ -48,6 +48,7 @@ import type { ServerContext } from "./server-context.js";
 import { findPackageRoot } from "../package-root.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
 import { RETENTION_LIMITS } from "../retention-limits.js";
+import { lastEvalPath } from "../eval/save-last-eval.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
@@ -162,7 +163,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     pollMs: 250,
     date: () => new Date(),
   });
-  ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000 };
+  ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000, lastEvalFile: lastEvalPath(options.mallexHome) };
   ctx.redact = createRedactor(collectSecrets(table, ctx.backends, options.env, authToken));
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({

@@ -6,6 +6,7 @@ import type { DashboardFeed, DashboardMessage } from "../dashboard/dashboard-fee
 import { describeRoutingTable } from "../dashboard/describe-routing-table.js";
 import { maskPrompts } from "../dashboard/mask-prompts.js";
 import { errorResponse } from "../error-response.js";
+import { maskEvalView, type EvalView } from "../../eval/eval-view.js";
 import type { ServerContext } from "../server-context.js";
 
 /** The dashboard's part of the server context (absent: no dashboard, /ui answers 404). */
@@ -17,6 +18,8 @@ export interface Dashboard {
   showPrompts: boolean;
   /** Between two comments on an idle /ui/events stream, so proxies and the browser keep it open. */
   heartbeatMs: number;
+  /** The last `mallex eval` report saved under MALLEX_HOME: shown when this proxy runs no eval of its own. */
+  lastEvalFile?: string;
 }
 
 const ASSETS: Record<string, string> = {
@@ -74,6 +77,17 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (!dashboard) return off(event);
     return refused(event) ?? Response.json(dashboard.feed.snapshot());
   });
+  app.get("/ui/api/eval", async (event) => {
+    if (!dashboard) return off(event);
+    const refusal = refused(event);
+    if (refusal) return refusal;
+    const live = dashboard.feed.evalView();
+    if (live !== undefined) return Response.json({ source: "live", eval: live });
+    const saved = dashboard.lastEvalFile === undefined ? undefined : await readLastEval(dashboard.lastEvalFile);
+    if (saved === undefined) return Response.json({ source: "none" });
+    if ("unreadable" in saved) return errorResponse(500, saved.unreadable, { retry: false, requestId: requestIdOf(event) });
+    return Response.json({ source: "saved", eval: dashboard.showPrompts ? saved.view : maskEvalView(saved.view) });
+  });
   app.get("/ui/api/config", (event) => {
     if (!dashboard) return off(event);
     return refused(event) ?? Response.json(describeRoutingTable(ctx.table));
@@ -101,6 +115,23 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     else void supervisor.ensureReady().catch((error: unknown) => ctx.log(`dashboard: starting ${key} failed: ${(error as Error).message}`));
     return new Response(JSON.stringify({ key, action }), { status: 202, headers: { "content-type": "application/json" } });
   });
+}
+
+/** The saved last eval (saveLastEval's file); undefined: none saved; `unreadable`: one that cannot be shown, said why. */
+async function readLastEval(file: string): Promise<{ view: EvalView } | { unreadable: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : { unreadable: `cannot read the last eval report ${file}: ${(error as Error).message}` };
+  }
+  try {
+    const view = JSON.parse(text) as EvalView;
+    if (typeof view !== "object" || view === null || typeof view.report !== "object" || view.report === null || !Array.isArray(view.report.tasks)) throw new Error("not an eval report");
+    return { view };
+  } catch (error) {
+    return { unreadable: `the last eval report ${file} is not one mallex wrote (${(error as Error).message}): run mallex eval again` };
+  }
 }
 
 /** SSE: the snapshot, then each message the feed sends, with a comment every heartbeat; undefined when the feed has no room. */
