@@ -227,14 +227,29 @@ describe("/ui in process", () => {
   });
   afterAll(() => mlx.close());
 
-  const proxyWith = (extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string; lastEvalFile?: string; feed?: DashboardFeed } = {}) => {
+  const proxyWith = (extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string; lastEvalFile?: string; feed?: DashboardFeed; closing?: AbortSignal } = {}) => {
     const feed = extra.feed ?? createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
     const watchRequest = createRequestWatcher({ level: 0, debug: () => {}, redact: createRedactor([]), table: defaultTable, upstream: createUpstreamClient(), keep: feed.keepExplanation, now: () => performance.now(), date: () => new Date() });
     return createTestProxy({
       backendUrl: mlx.url,
-      ctx: { dashboard: { feed, assetsDir: extra.assetsDir ?? assetsDir, showPrompts: extra.showPrompts ?? false, heartbeatMs: 20, ...(extra.lastEvalFile ? { lastEvalFile: extra.lastEvalFile } : {}) }, ...(watchRequest ? { watchRequest } : {}), ...(extra.authToken ? { authToken: extra.authToken } : {}) },
+      ctx: { dashboard: { feed, assetsDir: extra.assetsDir ?? assetsDir, showPrompts: extra.showPrompts ?? false, heartbeatMs: 20, ...(extra.lastEvalFile ? { lastEvalFile: extra.lastEvalFile } : {}), ...(extra.closing ? { closing: extra.closing } : {}) }, ...(watchRequest ? { watchRequest } : {}), ...(extra.authToken ? { authToken: extra.authToken } : {}) },
     });
   };
+
+  it("ends every /ui/events stream when the server closes: an open dashboard must not hold its close (mallex eval closes one proxy per variant)", async () => {
+    const closing = new AbortController();
+    const proxy = proxyWith({ closing: closing.signal });
+    const reader = (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toContain("event: snapshot");
+    closing.abort();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    // A page that connects while the server closes gets its snapshot and the end at once.
+    const late = (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    for (let chunk = await late.read(); !chunk.done; chunk = await late.read()) text += chunk.value;
+    expect(text).toContain("event: snapshot");
+  });
 
   it("/ui/api/eval: this mallex's own eval run, else the last one saved (its answers hidden), else none; a broken file said so", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-home-"));

@@ -20,6 +20,11 @@ export interface Dashboard {
   heartbeatMs: number;
   /** The last `mallex eval` report saved under MALLEX_HOME: shown when this proxy runs no eval of its own. */
   lastEvalFile?: string;
+  /**
+   * Aborted when the server closes: each /ui/events stream then ends (its page reconnects). An
+   * open stream never finishes on its own, and the server's close waits for answers under way.
+   */
+  closing?: AbortSignal;
 }
 
 const ASSETS: Record<string, string> = {
@@ -174,19 +179,24 @@ function eventStream(dashboard: Dashboard, signal: AbortSignal): Response | unde
       controllerRef = controller;
       send(dashboard.feed.snapshot());
       const heartbeat = setInterval(() => write(": ping\n\n"), dashboard.heartbeatMs);
-      stop = () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        controllerRef = undefined;
-      };
-      signal.addEventListener("abort", () => {
+      const end = () => {
         stop();
         try {
           controller.close();
         } catch {
           // Already closed by the reader's cancel.
         }
-      }, { once: true });
+      };
+      stop = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        controllerRef = undefined;
+        // The server outlives its streams: a stream gone must not stay among its listeners.
+        dashboard.closing?.removeEventListener("abort", end);
+      };
+      signal.addEventListener("abort", end, { once: true });
+      if (dashboard.closing?.aborted) end();
+      else dashboard.closing?.addEventListener("abort", end, { once: true });
     },
     cancel: () => stop(),
   });
