@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
@@ -27,15 +27,17 @@ async function toolPath(): Promise<string> {
 async function runEval(args: string[], env: Record<string, string> = {}, timeout = 400_000) {
   const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
   const out = join(home, "report.json");
-  const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-")));
+  // The run's own temporary folder: other evals on the machine (other checkouts' tests) make working copies too.
+  const temp = join(home, "tmp");
+  mkdirSync(temp);
   const result = await execa("node", [MALLEX_BIN, "eval", ...args, "--json", out], {
     reject: false,
     stdin: "ignore",
     timeout,
     extendEnv: false,
-    env: { HOME: home, MALLEX_HOME: home, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", DISABLE_TELEMETRY: "1", CLAUDE_CODE_MAX_RETRIES: "0", ...env },
+    env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", DISABLE_TELEMETRY: "1", CLAUDE_CODE_MAX_RETRIES: "0", ...env },
   });
-  const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+  const left = readdirSync(temp).filter((name) => name.startsWith("mallex-eval-"));
   const report = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as EvalReport) : undefined;
   const log = existsSync(join(home, "mallex.log")) ? readFileSync(join(home, "mallex.log"), "utf8") : "";
   // What a later mallex's dashboard shows of the run.
@@ -176,13 +178,14 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
   it("Ctrl-C stops the task that runs, keeps the report of those that finished and removes every working copy", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
     const out = join(home, "report.json");
-    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-")));
+    const temp = join(home, "tmp");
+    mkdirSync(temp);
     const child = execa("node", [MALLEX_BIN, "eval", "--backend-url", competent.url, "--task", "fix-js-test", "--task", "multi-step-fix", "--task", "rename-function", "--json", out], {
       reject: false,
       stdin: "ignore",
       timeout: 120_000,
       extendEnv: false,
-      env: { HOME: home, MALLEX_HOME: home, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
+      env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
     });
     let stderr = "";
     await new Promise<void>((resolve) => {
@@ -199,7 +202,7 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(report).toMatchObject({ interrupted: true, total: 1, planned: 3, pass_rate: 1 });
     expect(report.tasks.map((t) => t.task)).toEqual(["fix-js-test"]);
     expect(result.stdout).toContain("passed 1 of 1 (100%) — interrupted: 1 of 3 tasks ran");
-    const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+    const left = readdirSync(temp).filter((name) => name.startsWith("mallex-eval-"));
     rmSync(home, { recursive: true, force: true });
     expect(left).toEqual([]);
   }, 180_000);

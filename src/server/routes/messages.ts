@@ -176,7 +176,9 @@ function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesReq
   const upstreamBody = JSON.stringify(upstreamRequest);
   const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? (() => poolSessionKey(prompt.sessionId, request));
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, trim: trimmed.report, started: ctx.deps.now() };
+  // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
+  // mallex's own trimming included (on a loaded machine it is not nothing).
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstreamBody.length, trim: trimmed.report, started: ctx.trace?.started ?? ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
   // Said once per request: what became of the Anthropic-only settings (thinking, context_management), and what the profile hid.
