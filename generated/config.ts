@@ -299,6 +299,10 @@ export interface Profile {
    */
   input_budget?: number;
   /**
+   * false: Claude Code's request goes to this model as it came (no filters, no system template, every tool with its full description and schema, no input budget): to measure what trimming does (mallex eval --trim on,off). The model's context must hold the whole request.
+   */
+  trim?: boolean;
+  /**
    * Cap on max_tokens sent upstream (Claude Code asks for 32000+).
    */
   max_output_tokens?: number;

@@ -27,6 +27,8 @@ export type MallexErrorCode =
   | "E_CLAUDE_CODE"
   /** An eval suite (`mallex eval --suite`) that cannot be read: a task folder without a prompt or checker. */
   | "E_EVAL_SUITE"
+  /** `mallex eval`'s model server did not start (the supervisor said why, in mallex.log and on the terminal). */
+  | "E_EVAL_SERVER"
   | SupervisorErrorCode;
 
 /**

@@ -8,7 +8,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardFeed, type DashboardMessage } from "../src/server/dashboard/dashboard-feed.js";
+import { createDashboardFeed, type DashboardFeed, type DashboardMessage } from "../src/server/dashboard/dashboard-feed.js";
+import { buildEvalReport } from "../src/eval/eval-report.js";
+import type { EvalView } from "../src/eval/eval-view.js";
+import { saveLastEval } from "../src/eval/save-last-eval.js";
 import { summarizeContexts } from "../src/server/dashboard/context-summary.js";
 import { fitToServerFacts } from "../src/router/fit-to-server-facts.js";
 import { describeRoutingTable } from "../src/server/dashboard/describe-routing-table.js";
@@ -224,14 +227,51 @@ describe("/ui in process", () => {
   });
   afterAll(() => mlx.close());
 
-  const proxyWith = (extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string } = {}) => {
-    const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
+  const proxyWith = (extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string; lastEvalFile?: string; feed?: DashboardFeed; closing?: AbortSignal } = {}) => {
+    const feed = extra.feed ?? createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
     const watchRequest = createRequestWatcher({ level: 0, debug: () => {}, redact: createRedactor([]), table: defaultTable, upstream: createUpstreamClient(), keep: feed.keepExplanation, now: () => performance.now(), date: () => new Date() });
     return createTestProxy({
       backendUrl: mlx.url,
-      ctx: { dashboard: { feed, assetsDir: extra.assetsDir ?? assetsDir, showPrompts: extra.showPrompts ?? false, heartbeatMs: 20 }, ...(watchRequest ? { watchRequest } : {}), ...(extra.authToken ? { authToken: extra.authToken } : {}) },
+      ctx: { dashboard: { feed, assetsDir: extra.assetsDir ?? assetsDir, showPrompts: extra.showPrompts ?? false, heartbeatMs: 20, ...(extra.lastEvalFile ? { lastEvalFile: extra.lastEvalFile } : {}), ...(extra.closing ? { closing: extra.closing } : {}) }, ...(watchRequest ? { watchRequest } : {}), ...(extra.authToken ? { authToken: extra.authToken } : {}) },
     });
   };
+
+  it("ends every /ui/events stream when the server closes: an open dashboard must not hold its close (mallex eval closes one proxy per variant)", async () => {
+    const closing = new AbortController();
+    const proxy = proxyWith({ closing: closing.signal });
+    const reader = (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toContain("event: snapshot");
+    closing.abort();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    // A page that connects while the server closes gets its snapshot and the end at once.
+    const late = (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    for (let chunk = await late.read(); !chunk.done; chunk = await late.read()) text += chunk.value;
+    expect(text).toContain("event: snapshot");
+  });
+
+  it("/ui/api/eval: this mallex's own eval run, else the last one saved (its answers hidden), else none; a broken file said so", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
+    const file = join(home, "last-eval.json");
+    const report = buildEvalReport({ tasks: [], planned: 2, interrupted: false, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 });
+    const get = async (proxy: ReturnType<typeof proxyWith>) => (await proxy.fetch("/ui/api/eval")).json() as Promise<{ source: string; eval?: EvalView }>;
+    await expect(get(proxyWith({ lastEvalFile: file }))).resolves.toEqual({ source: "none" });
+    const task = { task: "a", passed: true, answer: "the model's words", wallMs: 1, turns: 1, toolCalls: 1, toolCallsByName: {}, failedToolCalls: 0, rejectedToolCalls: 0, repairedToolCalls: 0, changedFiles: [], timedOut: false, checker: { exitCode: 0, output: "ok", timedOut: false }, metrics: report.totals, toolsAndClientMs: 0 };
+    saveLastEval(home, { state: "finished", report: { ...report, tasks: [task] } });
+    const saved = await get(proxyWith({ lastEvalFile: file }));
+    expect(saved).toMatchObject({ source: "saved", eval: { state: "finished", report: { tasks: [{ task: "a", passed: true, checker: { output: "" } }] } } });
+    expect(JSON.stringify(saved)).not.toContain("the model's words");
+    const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
+    feed.showEval({ state: "running", current: { index: 1, of: 2, task: "a", turn: 3 }, report });
+    await expect(get(proxyWith({ lastEvalFile: file, feed }))).resolves.toMatchObject({ source: "live", eval: { state: "running", current: { turn: 3 } } });
+    expect(feed.snapshot().eval).toMatchObject({ state: "running" });
+    writeFileSync(file, "{ not json");
+    const broken = await proxyWith({ lastEvalFile: file }).fetch("/ui/api/eval");
+    expect(broken.status).toBe(500);
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/^the last eval report .*last-eval\.json is not one mallex wrote \(.*\): run mallex eval again$/);
+    expect((await proxyWith({ authToken: "t", lastEvalFile: file }).fetch("/ui/api/eval")).status).toBe(401);
+  });
   const ask = { model: "claude-sonnet-4-6", max_tokens: 16, messages: [{ role: "user", content: "a private prompt" }] };
 
   it("serves the page with a policy that lets it load nothing from elsewhere", async () => {

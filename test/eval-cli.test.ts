@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EvalReport } from "../src/eval/eval-report.js";
 import { loadSuite } from "../src/eval/load-suite.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
-import { competentCoder, talkingCoder } from "./fakes/scripted-coder.js";
+import { competentCoder, sloppyCoder, talkingCoder } from "./fakes/scripted-coder.js";
+import type { EvalView } from "../src/eval/eval-view.js";
 import { PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
 import { MALLEX_BIN } from "./helpers/run-cli.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
@@ -26,19 +27,23 @@ async function toolPath(): Promise<string> {
 async function runEval(args: string[], env: Record<string, string> = {}, timeout = 400_000) {
   const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
   const out = join(home, "report.json");
-  const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-")));
+  // The run's own temporary folder: other evals on the machine (other checkouts' tests) make working copies too.
+  const temp = join(home, "tmp");
+  mkdirSync(temp);
   const result = await execa("node", [MALLEX_BIN, "eval", ...args, "--json", out], {
     reject: false,
     stdin: "ignore",
     timeout,
     extendEnv: false,
-    env: { HOME: home, MALLEX_HOME: home, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", DISABLE_TELEMETRY: "1", CLAUDE_CODE_MAX_RETRIES: "0", ...env },
+    env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", DISABLE_TELEMETRY: "1", CLAUDE_CODE_MAX_RETRIES: "0", ...env },
   });
-  const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+  const left = readdirSync(temp).filter((name) => name.startsWith("mallex-eval-"));
   const report = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as EvalReport) : undefined;
   const log = existsSync(join(home, "mallex.log")) ? readFileSync(join(home, "mallex.log"), "utf8") : "";
+  // What a later mallex's dashboard shows of the run.
+  const lastEval = existsSync(join(home, "last-eval.json")) ? (JSON.parse(readFileSync(join(home, "last-eval.json"), "utf8")) as EvalView) : undefined;
   rmSync(home, { recursive: true, force: true });
-  return { result, report, log, leftWorkingCopies: left };
+  return { result, report, log, lastEval, leftWorkingCopies: left };
 }
 
 /** The request lines of mallex.log: prompt (cached) and output tokens, and the ttft each says. */
@@ -65,13 +70,16 @@ function logTotals(log: string) {
 describe("mallex eval --backend-url (a scripted model through the real Claude Code)", () => {
   let competent: FakeMlxServer;
   let talking: FakeMlxServer;
+  let sloppy: FakeMlxServer;
   beforeAll(async () => {
     competent = await createFakeMlxServer({ respond: competentCoder });
     talking = await createFakeMlxServer({ respond: talkingCoder });
+    sloppy = await createFakeMlxServer({ respond: sloppyCoder });
   });
   afterAll(async () => {
     await competent.close();
     await talking.close();
+    await sloppy.close();
   });
 
   it("scores a model that does each task 100%, with figures that agree with mallex.log, /metrics and the server's own counts", async () => {
@@ -128,27 +136,56 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
       ["run-command", "qwen2.5-coder-7b", 1, true],
       ["run-command", "qwen2.5-coder-7b", 2, true],
     ]);
-    expect(report!.groups).toEqual([
-      { profile: "qwen3-coder-30b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
-      { profile: "qwen2.5-coder-7b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
+    expect(report!.groups!.map(({ totals: _totals, ...g }) => g)).toEqual([
+      { variant: "qwen3-coder-30b", profile: "qwen3-coder-30b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
+      { variant: "qwen2.5-coder-7b", profile: "qwen2.5-coder-7b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
     ]);
     // Each run's requests went to its profile, which trimmed to its own size: the small one sends less.
     expect(log.match(/ → qwen2\.5-coder-7b \(model qwen2\.5-coder-7b is a profile\)/g)).toHaveLength(report!.tasks.filter((t) => t.profile === "qwen2.5-coder-7b").reduce((n, t) => n + t.metrics.requests, 0));
     const prompt = (profile: string) => report!.tasks.find((t) => t.profile === profile)!.metrics.promptTokens;
     expect(prompt("qwen2.5-coder-7b")).toBeLessThan(prompt("qwen3-coder-30b"));
-    expect(result.stdout).toContain("qwen3-coder-30b: passed 2 of 2 (100%) over 2 runs: 100%–100%");
+    expect(result.stdout).toMatch(/\nqwen3-coder-30b\s+2 of 2 \(100%\)\s+100%–100% over 2 runs\s/);
+  }, 300_000);
+
+  it("--trim on,off: the same tasks trimmed and untrimmed to the same model, compared, with the calls mallex repaired", async () => {
+    const { result, report, log, lastEval } = await runEval(["--backend-url", sloppy.url, "--task", "run-command", "--task", "find-function", "--trim", "on,off"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(report!.tasks.map((t) => [t.task, t.variant, t.trim, t.passed])).toEqual([
+      ["find-function", "trim on", "on", true],
+      ["run-command", "trim on", "on", true],
+      ["find-function", "trim off", "off", true],
+      ["run-command", "trim off", "off", true],
+    ]);
+    // The contract outside checks read stays at the top level.
+    expect(report!.pass_rate).toBe(1);
+    const [on, off] = report!.groups!;
+    expect([on!.variant, off!.variant]).toEqual(["trim on", "trim off"]);
+    // Untrimmed, Claude Code's whole prompt went to the model: far more prompt tokens for the same work.
+    expect(off!.totals.promptTokens).toBeGreaterThan(2 * on!.totals.promptTokens);
+    expect(off!.totals.turns).toBe(on!.totals.turns);
+    // Each untrimmed request's log line: the system prompt passed through, no rule fired.
+    const offRequests = off!.totals.requests;
+    expect(log.match(/ → qwen3-coder-30b \([^)]*\) · \d+ → \d+ chars \([^)]*\) · rules: no rule fired · /g)).toHaveLength(offRequests);
+    // Every call was Python-style JSON: mallex repaired each one, and says so in the report and /metrics alike.
+    for (const task of report!.tasks) expect([task.task, task.repairedToolCalls, task.rejectedToolCalls]).toEqual([task.task, task.toolCalls, 0]);
+    expect(report!.proxyMetrics).toMatchObject({ requests: report!.totals.requests, promptTokens: report!.totals.promptTokens, repairedToolCalls: report!.totals.repairedToolCalls, rejectedToolCalls: 0 });
+    expect(result.stdout).toMatch(/\ntrim on\s+2 of 2 \(100%\)\s+–\s+[\d.]+ s\s+\d+\s+(\d+) \(0\/\1\/0\)/);
+    expect(result.stdout).toMatch(/\ntrim off\s+2 of 2 \(100%\)/);
+    // The run, saved for the dashboard of any later mallex.
+    expect(lastEval).toMatchObject({ state: "finished", report: { pass_rate: 1, total: 4 } });
   }, 300_000);
 
   it("Ctrl-C stops the task that runs, keeps the report of those that finished and removes every working copy", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
     const out = join(home, "report.json");
-    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-")));
+    const temp = join(home, "tmp");
+    mkdirSync(temp);
     const child = execa("node", [MALLEX_BIN, "eval", "--backend-url", competent.url, "--task", "fix-js-test", "--task", "multi-step-fix", "--task", "rename-function", "--json", out], {
       reject: false,
       stdin: "ignore",
       timeout: 120_000,
       extendEnv: false,
-      env: { HOME: home, MALLEX_HOME: home, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
+      env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
     });
     let stderr = "";
     await new Promise<void>((resolve) => {
@@ -165,7 +202,7 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(report).toMatchObject({ interrupted: true, total: 1, planned: 3, pass_rate: 1 });
     expect(report.tasks.map((t) => t.task)).toEqual(["fix-js-test"]);
     expect(result.stdout).toContain("passed 1 of 1 (100%) — interrupted: 1 of 3 tasks ran");
-    const left = readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-") && !name.startsWith("mallex-eval-home-") && !before.has(name));
+    const left = readdirSync(temp).filter((name) => name.startsWith("mallex-eval-"));
     rmSync(home, { recursive: true, force: true });
     expect(left).toEqual([]);
   }, 180_000);

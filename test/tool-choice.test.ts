@@ -83,6 +83,8 @@ describe("a forced tool_choice on a server that does not enforce it (mlx-lm)", (
     expect(retry.at(-1)!.content).toContain('the reply did not call "lookup_ticket"');
     expect(retry.at(-1)!.content).toContain('lookup_ticket: {"type":"object","properties":{"id":{"type":"integer"}},"required":["id"]}');
     expect(proxy.logs.at(-2)).toMatch(/ · forced tool call asked again \(2 of 3\): the reply did not call "lookup_ticket" · req_test\d+$/);
+    // The request's line counts the retry: mallex eval and /metrics read it from there.
+    expect(proxy.logs.at(-1)).toContain(" · 1 forced-call retry · ");
   });
 
   it("states each wrong answer's problem to the next attempt; a call to another tool never comes back as tool_use", async () => {

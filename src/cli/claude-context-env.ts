@@ -73,8 +73,10 @@ export interface ClaudeContextEnv {
  */
 export function trimmedPromptLimit(profile: CompiledProfile): number | undefined {
   const window = profile.contextWindow;
-  if (window === undefined) return profile.inputBudget;
-  return Math.min(profile.inputBudget ?? Infinity, Math.floor(window * (1 - ANSWER_RESERVE)));
+  // Untrimmed (trim: false), the budget is not applied: only the context bounds the prompt.
+  const budget = profile.trim === false ? undefined : profile.inputBudget;
+  if (window === undefined) return budget;
+  return Math.min(budget ?? Infinity, Math.floor(window * (1 - ANSWER_RESERVE)));
 }
 
 /**

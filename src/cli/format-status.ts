@@ -52,6 +52,8 @@ export function createMessageFormatter(url: string, count: number, now: () => nu
     if (message.type === "request") return [formatRequest(message.request)];
     // Pool servers' and queues' load changes with every request: the dashboard and /metrics show them, the terminal would scroll.
     if (message.type === "pools") return [];
+    // An eval's progress is printed by the eval itself, and shown on the dashboard's Eval tab.
+    if (message.type === "eval") return [];
     if (message.type === "capacity") {
       const changed = changedContexts(message.contexts);
       return changed.length === 0 ? [] : ["Context now:", ...changed];

@@ -73,6 +73,8 @@ export interface ServeOptions {
    * to Claude Code, which shares the terminal, and the servers run in their own process groups.
    */
   stopSignals: NodeJS.Signals[];
+  /** The compiled table, changed as a caller means to serve it (`mallex eval`'s variants: trimming off, no escalation). */
+  adjustTable?: (table: RoutingTable) => RoutingTable;
 }
 
 export async function serve(args: ServeArgs, options: ServeOptions): Promise<Serving> {
@@ -118,7 +120,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
   // they have none of their own): the config validator that fills them in is loaded for them alone.
   const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../server/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
-  const served = embedded === undefined ? compiled.table : withEmbeddedModel(compiled.table, { model: embedded, engine, supervision: defaults! });
+  const adjusted = options.adjustTable ? options.adjustTable(compiled.table) : compiled.table;
+  const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
   // With --backend-url no engine starts: the running server has the model.
   if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
   // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on

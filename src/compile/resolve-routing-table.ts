@@ -182,6 +182,8 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     contextWindow: profile.context_window,
     inputBudget: profile.input_budget,
     maxOutputTokens: profile.max_output_tokens!,
+    // Only when switched off: tables compiled before the key existed read as trimmed, as they were.
+    trim: profile.trim === false ? false : undefined,
     toolMode: profile.tools!.mode!,
     // auto is the absence of a format: the translator watches every family (textToolFormat).
     toolFormat: profile.tools?.format === "auto" ? undefined : profile.tools?.format,

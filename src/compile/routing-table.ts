@@ -84,6 +84,8 @@ export interface CompiledProfile {
   contextWindow?: number;
   inputBudget?: number;
   maxOutputTokens: number;
+  /** `trim: false`: the request goes to the model untrimmed (see untrimmedPlan); absent: trimmed. */
+  trim?: false;
   toolMode: "native" | "xml";
   toolFormat?: string;
   /** Corrective retries for a forced tool_choice the server cannot enforce (see forced-tool-call.ts). */

@@ -6,8 +6,16 @@ import type { TaskRequestMetrics } from "./summarize-task-requests.js";
 export interface TaskResult {
   task: string;
   passed: boolean;
+  /** The variant it ran in (see EvalVariantSpec), in words: "qwen3-coder-30b · trim off"; absent: the only one. */
+  variant?: string;
   /** The profile Claude Code was pinned to (`--profile`); absent: the config's routing decided. */
   profile?: string;
+  /** The config file of the run (`--config` given more than once). */
+  config?: string;
+  /** Trimming (`--trim`): off sends Claude Code's request untrimmed to the same model (profile `trim: false`). */
+  trim?: "on" | "off";
+  /** Claude escalation (`--escalation`): off runs each tier that goes to Claude on its fallback's local profile. */
+  escalation?: "on" | "off";
   /** Which of the `--repeat` runs (1-based); absent when the suite ran once. */
   run?: number;
   /** Why it failed, in words (absent when it passed). */
@@ -21,6 +29,8 @@ export interface TaskResult {
   failedToolCalls: number;
   /** Calls the model wrote that mallex could not turn into a tool_use (shown to it as a note instead). */
   rejectedToolCalls: number;
+  /** Calls mallex repaired so they could run (JSON fixed, tool name mapped, arguments converted): its own count. */
+  repairedToolCalls: number;
   /** Files the run changed, added or removed in the working copy (git status). */
   changedFiles: string[];
   /** Claude Code's exit code and result subtype (error_max_turns, …); timedOut: the task's time limit ended it. */
@@ -36,6 +46,9 @@ export interface TaskResult {
   toolsAndClientMs: number;
 }
 
+/** The sums over a set of tasks: the whole run's, or one variant's. */
+export type EvalTotals = TaskRequestMetrics & { wallMs: number; toolsAndClientMs: number; turns: number; toolCalls: number; failedToolCalls: number; rejectedToolCalls: number; repairedToolCalls: number };
+
 export interface EvalReport {
   /** Passed tasks over tasks run (0 when none ran). */
   pass_rate: number;
@@ -50,16 +63,21 @@ export interface EvalReport {
   startedAt: string;
   wallMs: number;
   tasks: TaskResult[];
-  totals: TaskRequestMetrics & { turns: number; toolCalls: number; failedToolCalls: number; rejectedToolCalls: number };
-  /** Per profile (or the one routing) when compared or repeated: pass rate, and its spread over the runs. */
+  /** Over every task (wallMs: the tasks' own, not the run's, which includes starting proxies). */
+  totals: EvalTotals;
+  /** Per variant when compared or repeated: pass rate, its spread over the runs, and the variant's totals. */
   groups?: EvalGroup[];
   /** The proxy's GET /metrics at the end (absent: it could not be read), to check the totals against. */
   proxyMetrics?: ProxyMetricsTotals;
 }
 
 export interface EvalGroup {
-  /** Absent: the config's own routing. */
+  /** The variant in words ("routing" when nothing was varied but the runs). */
+  variant: string;
   profile?: string;
+  config?: string;
+  trim?: "on" | "off";
+  escalation?: "on" | "off";
   pass_rate: number;
   passed: number;
   total: number;
@@ -67,30 +85,16 @@ export interface EvalGroup {
   runs: number[];
   min: number;
   max: number;
+  totals: EvalTotals;
 }
 
-/** Pure: pass rates per profile and run (tasks of a run interrupted half-way count as they finished). */
-export function groupResults(tasks: readonly TaskResult[]): EvalGroup[] {
-  const byProfile = new Map<string | undefined, TaskResult[]>();
-  for (const t of tasks) byProfile.set(t.profile, [...(byProfile.get(t.profile) ?? []), t]);
-  return [...byProfile].map(([profile, results]) => {
-    const byRun = new Map<number, TaskResult[]>();
-    for (const t of results) byRun.set(t.run ?? 1, [...(byRun.get(t.run ?? 1) ?? []), t]);
-    const runs = [...byRun.values()].map((run) => run.filter((t) => t.passed).length / run.length);
-    const passed = results.filter((t) => t.passed).length;
-    return { ...(profile !== undefined ? { profile } : {}), pass_rate: passed / results.length, passed, total: results.length, runs, min: Math.min(...runs), max: Math.max(...runs) };
-  });
-}
-
-/** Pure: the overall report from the tasks that ran. */
-export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; interrupted: boolean; suite: string; backend: string; claudeCode: string; startedAt: string; wallMs: number }): EvalReport {
-  const { tasks } = input;
-  const passed = tasks.filter((t) => t.passed).length;
+/** Pure: the sums over these tasks; meanTtftMs is weighted by each task's requests. */
+export function sumTasks(tasks: readonly TaskResult[]): EvalTotals {
   const sum = (pick: (t: TaskResult) => number) => tasks.reduce((total, t) => total + pick(t), 0);
   const ttfts = tasks.flatMap((t) => (t.metrics.meanTtftMs === undefined ? [] : [[t.metrics.meanTtftMs, t.metrics.requests] as const]));
   const weighted = ttfts.reduce((total, [ms, n]) => total + ms * n, 0);
   const counted = ttfts.reduce((total, [, n]) => total + n, 0);
-  const totals: EvalReport["totals"] = {
+  const totals: EvalTotals = {
     requests: sum((t) => t.metrics.requests),
     escalations: sum((t) => t.metrics.escalations),
     failedRequests: sum((t) => t.metrics.failedRequests),
@@ -101,13 +105,51 @@ export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; i
     decodeMs: sum((t) => t.metrics.decodeMs),
     waitMs: sum((t) => t.metrics.waitMs),
     modelMs: sum((t) => t.metrics.modelMs),
+    forcedCallRetries: sum((t) => t.metrics.forcedCallRetries),
+    wallMs: sum((t) => t.wallMs),
+    toolsAndClientMs: sum((t) => t.toolsAndClientMs),
     turns: sum((t) => t.turns),
     toolCalls: sum((t) => t.toolCalls),
     failedToolCalls: sum((t) => t.failedToolCalls),
     rejectedToolCalls: sum((t) => t.rejectedToolCalls),
+    repairedToolCalls: sum((t) => t.repairedToolCalls),
   };
   if (counted > 0) totals.meanTtftMs = Math.round(weighted / counted);
-  const grouped = tasks.some((t) => t.profile !== undefined || t.run !== undefined);
+  return totals;
+}
+
+/** Pure: pass rates and totals per variant and run (tasks of a run interrupted half-way count as they finished). */
+export function groupResults(tasks: readonly TaskResult[]): EvalGroup[] {
+  const byVariant = new Map<string, TaskResult[]>();
+  for (const t of tasks) byVariant.set(t.variant ?? "routing", [...(byVariant.get(t.variant ?? "routing") ?? []), t]);
+  return [...byVariant].map(([variant, results]) => {
+    const byRun = new Map<number, TaskResult[]>();
+    for (const t of results) byRun.set(t.run ?? 1, [...(byRun.get(t.run ?? 1) ?? []), t]);
+    const runs = [...byRun.values()].map((run) => run.filter((t) => t.passed).length / run.length);
+    const passed = results.filter((t) => t.passed).length;
+    const first = results[0]!;
+    return {
+      variant,
+      ...(first.profile !== undefined ? { profile: first.profile } : {}),
+      ...(first.config !== undefined ? { config: first.config } : {}),
+      ...(first.trim !== undefined ? { trim: first.trim } : {}),
+      ...(first.escalation !== undefined ? { escalation: first.escalation } : {}),
+      pass_rate: passed / results.length,
+      passed,
+      total: results.length,
+      runs,
+      min: Math.min(...runs),
+      max: Math.max(...runs),
+      totals: sumTasks(results),
+    };
+  });
+}
+
+/** Pure: the overall report from the tasks that ran. */
+export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; interrupted: boolean; suite: string; backend: string; claudeCode: string; startedAt: string; wallMs: number }): EvalReport {
+  const { tasks } = input;
+  const passed = tasks.filter((t) => t.passed).length;
+  const grouped = tasks.some((t) => t.variant !== undefined || t.run !== undefined);
   return {
     pass_rate: tasks.length === 0 ? 0 : passed / tasks.length,
     passed,
@@ -120,7 +162,7 @@ export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; i
     startedAt: input.startedAt,
     wallMs: input.wallMs,
     tasks,
-    totals,
+    totals: sumTasks(tasks),
     ...(grouped ? { groups: groupResults(tasks) } : {}),
   };
 }

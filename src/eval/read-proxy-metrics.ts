@@ -11,6 +11,9 @@ export interface ProxyMetricsTotals {
   /** The time-to-first-token histogram's count and sum. */
   ttftCount: number;
   ttftSecondsSum: number;
+  /** mallex_tool_calls_total's repaired and rejected outcomes. */
+  repairedToolCalls: number;
+  rejectedToolCalls: number;
 }
 
 const WANTED: Readonly<Record<string, keyof ProxyMetricsTotals>> = {
@@ -24,14 +27,17 @@ const WANTED: Readonly<Record<string, keyof ProxyMetricsTotals>> = {
 
 /** Pure: the totals from an exposition text (samples of the wanted names, summed over their labels). */
 export function sumProxyMetrics(exposition: string): ProxyMetricsTotals {
-  const totals: ProxyMetricsTotals = { requests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, ttftCount: 0, ttftSecondsSum: 0 };
+  const totals: ProxyMetricsTotals = { requests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, ttftCount: 0, ttftSecondsSum: 0, repairedToolCalls: 0, rejectedToolCalls: 0 };
   for (const line of exposition.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{.*\})? (\S+)$/.exec(line);
-    const key = match ? WANTED[match[1]!] : undefined;
-    if (key !== undefined) totals[key] += Number(match![2]);
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match === null) continue;
+    const key = match[1] === "mallex_tool_calls_total" ? CALL_OUTCOMES[/(?:^|,)outcome="(\w+)"/.exec(match[2] ?? "")?.[1] ?? ""] : WANTED[match[1]!];
+    if (key !== undefined) totals[key] += Number(match[3]);
   }
   return totals;
 }
+
+const CALL_OUTCOMES: Readonly<Record<string, keyof ProxyMetricsTotals>> = { repaired: "repairedToolCalls", rejected: "rejectedToolCalls" };
 
 export async function readProxyMetrics(baseUrl: string, token: string): Promise<ProxyMetricsTotals | undefined> {
   try {
@@ -40,4 +46,10 @@ export async function readProxyMetrics(baseUrl: string, token: string): Promise<
   } catch {
     return undefined;
   }
+}
+
+/** Pure: two proxies' totals together (a run with several setups reads each proxy before it closes); undefined stays unknown only when both are. */
+export function addProxyMetrics(a: ProxyMetricsTotals | undefined, b: ProxyMetricsTotals | undefined): ProxyMetricsTotals | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value + b[key as keyof ProxyMetricsTotals]])) as unknown as ProxyMetricsTotals;
 }

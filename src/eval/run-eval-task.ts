@@ -104,6 +104,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
       toolCallsByName: transcript.toolCalls,
       failedToolCalls: transcript.failedToolCalls,
       rejectedToolCalls: transcript.rejectedToolCalls,
+      repairedToolCalls: metrics.repairedToolCalls,
       changedFiles: changed,
       timedOut: result.timedOut,
       checker,

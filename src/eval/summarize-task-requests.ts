@@ -23,11 +23,16 @@ export interface TaskRequestMetrics {
   waitMs: number;
   /** Every request from arrival to last byte, summed. */
   modelMs: number;
+  /** mallex's own count of the calls the model wrote: repaired to run, and not run (shown as a note). */
+  repairedToolCalls: number;
+  rejectedToolCalls: number;
+  /** Corrective retries of a forced tool_choice. */
+  forcedCallRetries: number;
 }
 
 /** Pure: the task's numbers from the summaries of its requests (dashboard-feed's, one per request). */
 export function summarizeTaskRequests(requests: readonly RequestSummary[], table: RoutingTable): TaskRequestMetrics {
-  const metrics: TaskRequestMetrics = { requests: requests.length, escalations: 0, failedRequests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, prefillMs: 0, decodeMs: 0, waitMs: 0, modelMs: 0 };
+  const metrics: TaskRequestMetrics = { requests: requests.length, escalations: 0, failedRequests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, prefillMs: 0, decodeMs: 0, waitMs: 0, modelMs: 0, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 };
   const ttfts: number[] = [];
   for (const r of requests) {
     if (table.backends[r.backend]?.kind === "anthropic") metrics.escalations++;
@@ -36,6 +41,9 @@ export function summarizeTaskRequests(requests: readonly RequestSummary[], table
     metrics.cachedTokens += r.cachedTokens ?? 0;
     metrics.outputTokens += r.outputTokens ?? 0;
     metrics.modelMs += r.durationMs;
+    metrics.repairedToolCalls += r.repairedToolCalls ?? 0;
+    metrics.rejectedToolCalls += r.rejectedToolCalls ?? 0;
+    metrics.forcedCallRetries += r.forcedCallRetries ?? 0;
     const waits = (r.queuedMs ?? 0) + (r.loadingMs ?? 0);
     metrics.waitMs += waits;
     if (r.ttftMs !== undefined) {

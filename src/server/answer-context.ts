@@ -6,7 +6,8 @@ import type { ThinkingDecision } from "../translate/decide-thinking.js";
 import type { OpenAIUsage } from "../translate/openai-types.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
 import type { UpstreamRequest } from "./build-upstream-request.js";
-import type { RequestMetrics } from "./request-log.js";
+import { countToolCall, type RequestMetrics } from "./request-log.js";
+import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
 
 /** What reading a local call's answer needs to know of its request, besides the answer. */
@@ -46,6 +47,7 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
     stopSequences: input.upstream.stopSequences,
+    onToolCall: (outcome: ToolCallOutcome) => countToolCall(metrics, outcome),
     ...outputCap,
     ...limits,
   };

@@ -61,6 +61,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Answer
 /** The first answer when it makes the forced call, else the model asked again, each retry a whole generation of its own backend slot. */
 function keepForcedAnswer(req: Request, ctx: ServerContext, call: AnsweringCall, backend: RuntimeBackend, forced: ForcedCall, first: AnthropicMessage): Promise<ForcedCallOutcome> {
   const ask = async (body: string) => {
+    call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
     const retry = await connectUpstream(ctx, call.route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {
       return convertOpenAIResponse(await readChatCompletion(retry.response, backend), call.translateContext);

@@ -42,15 +42,15 @@ const MAX_VERSIONS = 16;
  *
  * Besides `report.claudeCode.unplaced`, one of its agents' requests (it offers tools; a title or
  * summary request offers none and keeps its own prompt on every release) whose system prompt was
- * passed through for a reason the config did not choose (reasons `trimming.<size>.…` are the
- * config's: passthrough set, no system_template) counts: the size's template was not applied.
+ * passed through for a reason the config did not choose (reasons `trimming.<size>.…` and `trim: false …`
+ * are the config's: passthrough set, no system_template, a profile's trimming off) counts: the size's template was not applied.
  */
 export function findClaudeCodeDrift(report: TrimReport, checked: CheckedReleases = CHECKED_CLAUDE_CODE): { version: string; unplaced: string[] } | undefined {
   const version = report.claudeCode?.version;
   if (version === undefined || compareVersions(version, checked.newest) <= 0) return undefined;
   const unplaced = [...report.claudeCode!.unplaced];
   const system = report.system;
-  if (system.mode === "passthrough" && !system.reason.startsWith("trimming.") && report.tools.offered.length > 0) {
+  if (system.mode === "passthrough" && !/^(trimming\.|trim: false )/.test(system.reason) && report.tools.offered.length > 0) {
     unplaced.unshift(`system: the size's template was not applied (${system.reason})`);
   }
   return unplaced.length === 0 ? undefined : { version, unplaced };

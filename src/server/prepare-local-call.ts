@@ -73,7 +73,9 @@ function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesR
   const upstream = buildUpstreamRequest(request, trimmed.request, options);
   const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstream.body.length, trim: trimmed.report, started: ctx.deps.now() };
+  // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
+  // mallex's own trimming included (on a loaded machine it is not nothing).
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstream.body.length, trim: trimmed.report, started: ctx.trace?.started ?? ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
   const notes = callNotes(request, options, route.profile, smaller, thinking);

@@ -1,3 +1,4 @@
+import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { describeTrimRules } from "../trim/summarize-trim-report.js";
 import type { TrimReport } from "../trim/trim-types.js";
@@ -25,8 +26,34 @@ export interface RequestMetrics {
   stopSequence?: string;
   /** What mallex changed about the answer that the user should know, e.g. thinking stripped by the profile. */
   notes?: string[];
+  /** The tool calls the model wrote (see countToolCall); absent: none. */
+  toolCalls?: ToolCallCounts;
+  /** Corrective retries of a forced tool_choice the server did not enforce. */
+  forcedCallRetries?: number;
   error?: string;
 }
+
+/** The calls one answer held: made = ran as written + repaired + rejected; `repairs`: the kinds of repair seen, once each. */
+export interface ToolCallCounts {
+  made: number;
+  repaired: number;
+  rejected: number;
+  repairs: string[];
+}
+
+/** Counts one call of the answer in its metrics (the assembler's onToolCall). */
+export function countToolCall(metrics: RequestMetrics, call: ToolCallOutcome): void {
+  const counts = (metrics.toolCalls ??= { made: 0, repaired: 0, rejected: 0, repairs: [] });
+  counts.made++;
+  if (call.rejected) counts.rejected++;
+  else if (call.repairs.length > 0) {
+    counts.repaired++;
+    // Kinds, not instances: "tool name read_file → Read" once however often the model slips.
+    for (const repair of call.repairs) if (!counts.repairs.includes(repair) && counts.repairs.length < MAX_REPAIR_KINDS) counts.repairs.push(repair);
+  }
+}
+
+const MAX_REPAIR_KINDS = 5;
 
 /** Calls `log` once, however the request ends (finished, failed, or abandoned by the client). */
 export function onceEnded(metrics: RequestMetrics, now: () => number, log: (metrics: RequestMetrics) => void): (error?: string) => void {
@@ -81,9 +108,23 @@ export function formatRequestLog(m: RequestMetrics): string {
     if (m.outputTokens !== undefined) parts.push(`out ${m.outputTokens} tok${decodeTps === undefined ? "" : ` at ${decodeTps} tok/s`}`);
   }
   if (m.notes !== undefined) parts.push(...m.notes);
+  const fixes = describeToolCallFixes(m);
+  if (fixes !== undefined) parts.push(fixes);
   const stopSequence = m.stopSequence !== undefined ? ` ${JSON.stringify(m.stopSequence)}` : "";
   parts.push(m.error ? `error: ${m.error}` : `stop ${m.stopReason ?? "?"}${stopSequence}`);
   return parts.join(" · ");
+}
+
+/** `tool calls 3: 1 repaired (tool name read_file → Read), 1 not run · 2 forced-call retries`, only when something needed fixing. */
+export function describeToolCallFixes(m: Pick<RequestMetrics, "toolCalls" | "forcedCallRetries">): string | undefined {
+  const calls = m.toolCalls;
+  const parts: string[] = [];
+  if (calls !== undefined && (calls.repaired > 0 || calls.rejected > 0)) {
+    const fixed = [calls.repaired > 0 ? `${calls.repaired} repaired (${calls.repairs.join("; ")})` : "", calls.rejected > 0 ? `${calls.rejected} not run` : ""].filter((part) => part !== "");
+    parts.push(`tool calls ${calls.made}: ${fixed.join(", ")}`);
+  }
+  if ((m.forcedCallRetries ?? 0) > 0) parts.push(`${m.forcedCallRetries} forced-call ${m.forcedCallRetries === 1 ? "retry" : "retries"}`);
+  return parts.length === 0 ? undefined : parts.join(" · ");
 }
 
 /**

@@ -30,6 +30,8 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
   { name: "mallex_cached_tokens_total", help: "Prompt tokens the local backend served from its prefix cache.", type: "counter", labels: ROUTE },
   { name: "mallex_output_tokens_total", help: "Tokens the local backend generated.", type: "counter", labels: ROUTE },
   { name: "mallex_trimmed_chars_total", help: "Characters trimming removed from requests before the local backend saw them.", type: "counter", labels: ROUTE },
+  { name: "mallex_tool_calls_total", help: "Tool calls local models wrote, by what became of them: ran as written, repaired (JSON fixed, tool name mapped, arguments converted to the schema's types) or rejected (shown as a note, not run).", type: "counter", labels: [...ROUTE, "outcome"] },
+  { name: "mallex_forced_call_retries_total", help: "Corrective retries of a forced tool_choice the server could not enforce (tools.forced_call_retries).", type: "counter", labels: ROUTE },
   { name: "mallex_model_server_state", help: "1 for the state each supervised model server is in, 0 for the others.", type: "gauge", labels: ["server", "model", "state"] },
   {
     name: "mallex_classifier_decisions_total",
@@ -99,6 +101,13 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
   if (m.cachedTokens !== undefined) registry.inc("mallex_cached_tokens_total", labels, m.cachedTokens);
   if (m.outputTokens !== undefined) registry.inc("mallex_output_tokens_total", labels, m.outputTokens);
   if (m.charsIn > m.charsOut) registry.inc("mallex_trimmed_chars_total", labels, m.charsIn - m.charsOut);
+  const calls = m.toolCalls;
+  if (calls !== undefined) {
+    for (const [outcome, n] of [["ran", calls.made - calls.repaired - calls.rejected], ["repaired", calls.repaired], ["rejected", calls.rejected]] as const) {
+      if (n > 0) registry.inc("mallex_tool_calls_total", { ...labels, outcome }, n);
+    }
+  }
+  if (m.forcedCallRetries !== undefined) registry.inc("mallex_forced_call_retries_total", labels, m.forcedCallRetries);
 }
 
 /** What /metrics reads at the moment it is asked (the counters are recorded as requests end). */
@@ -150,7 +159,7 @@ export function renderMetrics(registry: MetricsRegistry, sources: MetricSources)
   for (const profile of Object.values(sources.table?.profiles ?? {})) {
     if (sources.table!.backends[profile.backend]?.kind !== "openai") continue;
     if (profile.contextWindow !== undefined) registry.set("mallex_profile_context_tokens", { profile: profile.name }, profile.contextWindow);
-    if (profile.inputBudget !== undefined) registry.set("mallex_profile_prompt_budget_tokens", { profile: profile.name }, profile.inputBudget);
+    if (profile.inputBudget !== undefined && profile.trim !== false) registry.set("mallex_profile_prompt_budget_tokens", { profile: profile.name }, profile.inputBudget);
   }
   // Only rates known well enough to predict with: a profile without one has no sample.
   for (const profile of Object.values(learned?.table.profiles ?? {})) {

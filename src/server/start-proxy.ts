@@ -49,6 +49,7 @@ import type { ServerContext } from "./server-context.js";
 import { findPackageRoot } from "../package-root.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
 import { RETENTION_LIMITS } from "../retention-limits.js";
+import { lastEvalPath } from "../eval/save-last-eval.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
@@ -163,7 +164,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     pollMs: 250,
     date: () => new Date(),
   });
-  ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000 };
+  const closing = new AbortController();
+  ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000, lastEvalFile: lastEvalPath(options.mallexHome), closing: closing.signal };
   ctx.redact = createRedactor(collectSecrets(table, ctx.backends, options.env, authToken));
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
@@ -196,6 +198,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
   const close = async () => {
+    // Dashboards' event streams end first: the server's close waits for answers under way, and theirs never end.
+    closing.abort();
     ctx.pools?.close();
     ctx.exoInstances?.close();
     await closeServer();

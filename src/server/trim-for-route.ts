@@ -27,6 +27,7 @@ export function trimForRoute(req: Request, ctx: ServerContext, request: Messages
 
 function observed(ctx: ServerContext, route: RouteDecision, fitted: FittedTrim): FittedTrim {
   ctx.watch?.trimmed(route, fitted.trimmed.report);
-  ctx.claudeCodeDrift?.observe(fitted.trimmed.report);
+  // Untrimmed, no rule places anything: that is the profile's choice, not a Claude Code release that changed.
+  if (route.profile.trim !== false) ctx.claudeCodeDrift?.observe(fitted.trimmed.report);
   return fitted;
 }

@@ -35,7 +35,15 @@ export interface ContentAssemblerContext {
   schemaCache?: ToolSchemaCache | undefined;
   /** The request's `stop_sequences`, matched on text content (not on thinking or tool calls). */
   stopSequences?: readonly string[] | undefined;
+  /** Told of each call the model wrote, as it is emitted: shown as a note instead (rejected), or run, with what was repaired. */
+  onToolCall?: ((call: ToolCallOutcome) => void) | undefined;
   emit(event: ContentBlockEvent): void;
+}
+
+/** One call the model wrote, for the request's counters: repairs empty when it ran as written. */
+export interface ToolCallOutcome {
+  rejected: boolean;
+  repairs: readonly string[];
 }
 
 export interface ContentAssembler {
@@ -162,6 +170,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
 
   function emitWholeBlock(call: ResolvedToolCall): void {
     const resolved = enforceToolChoice(call, ctx.toolChoice);
+    ctx.onToolCall?.(resolved.type === "invalid" ? { rejected: true, repairs: [] } : { rejected: false, repairs: resolved.repairs ?? [] });
     releaseHeldText();
     closeBlock();
     const index = nextIndex++;

@@ -1,5 +1,5 @@
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
-import { createContentAssembler } from "./assemble-content-blocks.js";
+import { createContentAssembler, type ContentAssemblerContext } from "./assemble-content-blocks.js";
 import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
 import type { AnthropicMessage, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
@@ -21,6 +21,8 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
   schemaCache?: ToolSchemaCache;
   /** The request's `stop_sequences`: the text is cut at the first one (see createStopSequenceMatcher). */
   stopSequences?: readonly string[] | undefined;
+  /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
+  onToolCall?: ContentAssemblerContext["onToolCall"];
 }
 
 /**
@@ -49,6 +51,7 @@ export function convertOpenAIResponse(
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
     stopSequences: ctx.stopSequences,
+    onToolCall: ctx.onToolCall,
     emit: accumulator.push,
   });
 

@@ -2,10 +2,12 @@ import { checkToolCall, type ToolSchemaCache } from "../tools/check-tool-call.js
 import type { ParsedToolCall } from "../tools/parsers/types.js";
 import type { AnthropicCustomTool, AnthropicTool } from "./anthropic-types.js";
 import type { TranslateDeps } from "./translate-options.js";
+import { describeCallRepairs } from "./describe-call-repairs.js";
 
 /** A model's tool call after checking: a tool_use block to emit, or a note to show as text. */
 export type ResolvedToolCall =
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
+  /** repairs: what mallex fixed for the call to run (describeCallRepairs); absent: it ran as written. */
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown>; repairs?: string[] }
   | { type: "invalid"; note: string };
 
 /**
@@ -22,7 +24,8 @@ export function resolveToolCall(
   // The default name aliases apply (read_file → Read…): models trained on other agents use them.
   const checked = checkToolCall(call, tools, undefined, schemaCache);
   if (!checked.ok) return { type: "invalid", note: formatInvalidCallNote(checked.reason, call.raw) };
-  return { type: "tool_use", id: deps.generateId("toolu"), name: checked.name, input: checked.input };
+  const repairs = describeCallRepairs(call, checked.name, checked.input);
+  return { type: "tool_use", id: deps.generateId("toolu"), name: checked.name, input: checked.input, ...(repairs.length > 0 ? { repairs } : {}) };
 }
 
 /**

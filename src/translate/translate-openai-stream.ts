@@ -1,6 +1,6 @@
 import { estimateTokens } from "../router/describe-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
-import { createContentAssembler } from "./assemble-content-blocks.js";
+import { createContentAssembler, type ContentAssemblerContext } from "./assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
@@ -26,6 +26,8 @@ export interface AnthropicStreamContext extends Omit<LengthContext, "profileName
   schemaCache?: ToolSchemaCache;
   /** The request's `stop_sequences`: mallex matches them on the text and ends the message itself. */
   stopSequences?: readonly string[] | undefined;
+  /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
+  onToolCall?: ContentAssemblerContext["onToolCall"];
 }
 
 /**
@@ -80,6 +82,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
     stopSequences: ctx.stopSequences,
+    onToolCall: ctx.onToolCall,
     emit,
   });
 

@@ -49,7 +49,7 @@ export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, temp
 export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan, templates: Templates): Steps<SystemPromptResult> {
   const { trimming } = plan;
   if (trimming.passthrough || trimming.systemTemplate === undefined) {
-    const reason = trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
+    const reason = plan.profile.trim === false ? `trim: false in profile ${plan.profile.name}` : trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
     return passthrough(input, reason);
   }
   const originalText = systemText(input.original);

@@ -2,7 +2,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import { measurePrompt } from "../router/describe-request.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
-import { filterMessagesSteps, originalPath, type MessageOrigin } from "./apply-block-filters.js";
+import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageOrigin } from "./apply-block-filters.js";
 import { isBuiltInTool } from "./claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
@@ -70,7 +70,9 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
-  const conversation = yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
+  // Untrimmed (a profile's trim: false), the conversation goes as it came: no reminder is even unwrapped.
+  const conversation =
+    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
 
   const out: MessagesRequest = { ...request, messages: conversation.messages };
   if (prefix.system === undefined) delete out.system;
@@ -100,6 +102,11 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   return budget.error === undefined
     ? { ok: true, request: budget.request, report, offeredTools }
     : { ok: false, error: budget.error, request: budget.request, report, offeredTools };
+}
+
+/** The messages as they are, each its own origin. */
+function untouched(messages: readonly AnthropicMessageParam[]): FilteredMessages {
+  return { messages: [...messages], hits: [], origins: messages.map((message, index) => ({ message: index, blocks: typeof message.content === "string" ? [] : message.content.map((_, block) => block) })), mentions: [] };
 }
 
 /**

@@ -217,6 +217,32 @@ export function competentCoder(record: FakeRequestRecord): FakeScript {
   return typeof answer === "string" ? { text: answer } : { rawText: answer.map(qwen3CoderCall).join("\n") };
 }
 
+/**
+ * The same competent model, but it writes each call as Hermes JSON in Python's literal style
+ * (`{'name': 'Bash', 'arguments': {'command': …}}`), the slip small Qwen2.5 fine-tunes make: the
+ * calls are right, and mallex has to repair each one before it can run.
+ */
+export function sloppyCoder(record: FakeRequestRecord): FakeScript {
+  const script = competentCoder(record);
+  const calls = "rawText" in script && typeof script.rawText === "string" ? [...script.rawText.matchAll(/<function=(\w+)>([\s\S]*?)<\/function>/g)] : [];
+  if (calls.length === 0) return script;
+  const written = calls.map(([, name, body]) => {
+    const input = Object.fromEntries([...body!.matchAll(/<parameter=(\w+)>\n([\s\S]*?)\n<\/parameter>/g)].map(([, key, value]) => [key!, key === "replace_all" ? value === "true" : value!]));
+    return `<tool_call>\n${pythonLiteral({ name, arguments: input })}\n</tool_call>`;
+  });
+  return { rawText: written.join("\n") };
+}
+
+/** Python's repr of a JSON value: single-quoted strings, True/False/None. */
+function pythonLiteral(value: unknown): string {
+  if (typeof value === "string") return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`;
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (value === null || value === undefined) return "None";
+  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
+  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `${pythonLiteral(k)}: ${pythonLiteral(v)}`).join(", ")}}`;
+  return String(value);
+}
+
 /** A model that only talks: it claims success and calls no tool. */
 export const talkingCoder = (): FakeScript => ({ text: "Done: I fixed the problem and everything works now." });
 

@@ -8,7 +8,11 @@ import { formatEvalReport } from "../../src/eval/format-eval-report.js";
 import { loadSuite } from "../../src/eval/load-suite.js";
 import { changedFiles, makeWorkingCopy } from "../../src/eval/make-working-copy.js";
 import { emptyTranscript, foldClaudeLine } from "../../src/eval/read-claude-stream.js";
-import { sumProxyMetrics } from "../../src/eval/read-proxy-metrics.js";
+import { addProxyMetrics, sumProxyMetrics } from "../../src/eval/read-proxy-metrics.js";
+import { maskEvalView } from "../../src/eval/eval-view.js";
+import { parseSwitchList, planEvalSetups } from "../../src/eval/plan-eval-setups.js";
+import { variantLabel } from "../../src/eval/run-eval.js";
+import { withLocalTiers, withTrimOff } from "../../src/eval/variant-tables.js";
 import { summarizeTaskRequests } from "../../src/eval/summarize-task-requests.js";
 import { formatInvalidCallNote } from "../../src/translate/resolve-tool-call.js";
 import type { RequestSummary } from "../../src/server/dashboard/summarize-request.js";
@@ -79,12 +83,21 @@ describe("the task's numbers", () => {
       [request({ promptTokens: 1000, cachedTokens: 0, outputTokens: 50, ttftMs: 400, queuedMs: 100, durationMs: 900 }), request({ promptTokens: 1200, cachedTokens: 1000, outputTokens: 20, ttftMs: 100, durationMs: 300 }), request({ backend: "anthropic", tier: "high", durationMs: 2000, outcome: "error", status: 529 })],
       table,
     );
-    expect(m).toEqual({ requests: 3, escalations: 1, failedRequests: 1, promptTokens: 2200, cachedTokens: 1000, outputTokens: 70, firstTtftMs: 400, meanTtftMs: 250, prefillMs: 300 + 100, decodeMs: 500 + 200, waitMs: 100, modelMs: 3200 });
+    expect(m).toEqual({ requests: 3, escalations: 1, failedRequests: 1, promptTokens: 2200, cachedTokens: 1000, outputTokens: 70, firstTtftMs: 400, meanTtftMs: 250, prefillMs: 300 + 100, decodeMs: 500 + 200, waitMs: 100, modelMs: 3200, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 });
+  });
+
+  it("adds up the calls mallex repaired or could not run, and its forced-call retries, from each request's summary", () => {
+    const m = summarizeTaskRequests([request({ toolCalls: 3, repairedToolCalls: 2, rejectedToolCalls: 1 }), request({ toolCalls: 1, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 2 }), request({})], defaultTable);
+    expect(m).toMatchObject({ repairedToolCalls: 2, rejectedToolCalls: 1, forcedCallRetries: 2 });
   });
 
   it("reads the proxy's /metrics counters summed over routes", () => {
-    const text = ['mallex_prompt_tokens_total{tier="medium",profile="a",backend="b"} 100', 'mallex_prompt_tokens_total{tier="low",profile="c",backend="b"} 20', "# HELP x", 'mallex_time_to_first_token_seconds_sum{tier="medium"} 0.5', 'mallex_time_to_first_token_seconds_count{tier="medium"} 2', 'mallex_time_to_first_token_seconds_bucket{le="1"} 2'].join("\n");
-    expect(sumProxyMetrics(text)).toEqual({ requests: 0, promptTokens: 120, cachedTokens: 0, outputTokens: 0, ttftCount: 2, ttftSecondsSum: 0.5 });
+    const text = ['mallex_prompt_tokens_total{tier="medium",profile="a",backend="b"} 100', 'mallex_prompt_tokens_total{tier="low",profile="c",backend="b"} 20', "# HELP x", 'mallex_tool_calls_total{tier="medium",profile="a",backend="b",outcome="repaired"} 3', 'mallex_tool_calls_total{tier="medium",profile="a",backend="b",outcome="ran"} 5', 'mallex_tool_calls_total{tier="low",profile="c",backend="b",outcome="rejected"} 1', 'mallex_time_to_first_token_seconds_sum{tier="medium"} 0.5', 'mallex_time_to_first_token_seconds_count{tier="medium"} 2', 'mallex_time_to_first_token_seconds_bucket{le="1"} 2'].join("\n");
+    expect(sumProxyMetrics(text)).toEqual({ requests: 0, promptTokens: 120, cachedTokens: 0, outputTokens: 0, ttftCount: 2, ttftSecondsSum: 0.5, repairedToolCalls: 3, rejectedToolCalls: 1 });
+    // A run of several setups reads each proxy before it closes: the sum is the run's.
+    const one = { requests: 2, promptTokens: 10, cachedTokens: 4, outputTokens: 3, ttftCount: 2, ttftSecondsSum: 0.25, repairedToolCalls: 1, rejectedToolCalls: 0 };
+    expect(addProxyMetrics(one, one)).toEqual({ requests: 4, promptTokens: 20, cachedTokens: 8, outputTokens: 6, ttftCount: 4, ttftSecondsSum: 0.5, repairedToolCalls: 2, rejectedToolCalls: 0 });
+    expect(addProxyMetrics(undefined, one)).toBe(one);
   });
 });
 
@@ -99,10 +112,11 @@ describe("the report", () => {
     toolCallsByName: { Bash: 1 },
     failedToolCalls: 0,
     rejectedToolCalls: 0,
+    repairedToolCalls: 0,
     changedFiles: [],
     timedOut: false,
     checker: { exitCode: passed ? 0 : 1, output: "", timedOut: false },
-    metrics: { requests: 2, escalations: 0, failedRequests: 0, promptTokens: 1000, cachedTokens: 500, outputTokens: 10, meanTtftMs: 300, firstTtftMs: 300, prefillMs: 600, decodeMs: 100, waitMs: 0, modelMs: 700 },
+    metrics: { requests: 2, escalations: 0, failedRequests: 0, promptTokens: 1000, cachedTokens: 500, outputTokens: 10, meanTtftMs: 300, firstTtftMs: 300, prefillMs: 600, decodeMs: 100, waitMs: 0, modelMs: 700, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 },
     toolsAndClientMs: 1300,
   });
 
@@ -111,29 +125,35 @@ describe("the report", () => {
     expect(report).toMatchObject({ pass_rate: 0.5, passed: 1, total: 2, planned: 3, totals: { requests: 4, promptTokens: 2000, meanTtftMs: 300 } });
     const text = formatEvalReport(report, { colour: false });
     expect(text).not.toContain("\u001b[");
-    expect(text.split("\n")[2]).toMatch(/^a\s+pass\s+2\s+1 \(0\/0\)\s+1,000 \(500\)\s+10\s+0\.3 s/);
+    expect(text.split("\n")[2]).toMatch(/^a\s+pass\s+2\s+1 \(0\/0\/0\)\s+1,000 \(500\)\s+10\s+0\.3 s/);
     expect(text).toContain("why:\n  b: no edits made; checker (exit 1): nope");
     expect(text).toContain("passed 1 of 2 (50%) — interrupted: 2 of 3 tasks ran");
     expect(formatEvalReport(report, { colour: true })).toContain("\u001b[32mpass\u001b[39m");
   });
 
-  it("with profiles compared or runs repeated: each profile's pass rate and its spread over the runs", () => {
+  it("with variants compared or runs repeated: each variant's pass rate, its spread over the runs and its totals", () => {
     const tasks = [
-      { ...result("a", true), profile: "p1", run: 1 },
-      { ...result("b", false, "x"), profile: "p1", run: 1 },
-      { ...result("a", true), profile: "p1", run: 2 },
-      { ...result("b", true), profile: "p1", run: 2 },
-      { ...result("a", false, "y"), profile: "p2", run: 1 },
-      { ...result("b", false, "z"), profile: "p2", run: 1 },
+      { ...result("a", true), variant: "p1 · trim on", profile: "p1", trim: "on" as const, run: 1 },
+      { ...result("b", false, "x"), variant: "p1 · trim on", profile: "p1", trim: "on" as const, run: 1 },
+      { ...result("a", true), variant: "p1 · trim on", profile: "p1", trim: "on" as const, run: 2 },
+      { ...result("b", true), variant: "p1 · trim on", profile: "p1", trim: "on" as const, run: 2, repairedToolCalls: 1 },
+      { ...result("a", false, "y"), variant: "p1 · trim off", profile: "p1", trim: "off" as const, run: 1 },
+      { ...result("b", false, "z"), variant: "p1 · trim off", profile: "p1", trim: "off" as const, run: 1 },
     ];
     const report = buildEvalReport({ tasks, planned: 8, interrupted: true, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 });
-    expect(report.groups).toEqual([
-      { profile: "p1", pass_rate: 0.75, passed: 3, total: 4, runs: [0.5, 1], min: 0.5, max: 1 },
-      { profile: "p2", pass_rate: 0, passed: 0, total: 2, runs: [0], min: 0, max: 0 },
+    expect(report.groups!.map(({ totals: _totals, ...g }) => g)).toEqual([
+      { variant: "p1 · trim on", profile: "p1", trim: "on", pass_rate: 0.75, passed: 3, total: 4, runs: [0.5, 1], min: 0.5, max: 1 },
+      { variant: "p1 · trim off", profile: "p1", trim: "off", pass_rate: 0, passed: 0, total: 2, runs: [0], min: 0, max: 0 },
     ]);
+    expect(report.groups![0]!.totals).toMatchObject({ requests: 8, turns: 8, toolCalls: 4, repairedToolCalls: 1, promptTokens: 4000, cachedTokens: 2000, wallMs: 8000, toolsAndClientMs: 5200, prefillMs: 2400, decodeMs: 400, meanTtftMs: 300 });
+    expect(report.groups![1]!.totals).toMatchObject({ requests: 4, wallMs: 4000 });
     const text = formatEvalReport(report, { colour: false });
-    expect(text).toContain("p1: passed 3 of 4 (75%) over 2 runs: 50%–100%\np2: passed 0 of 2 (0%)");
-    expect(text).toContain("  b (p1) #1: x");
+    const lines = text.split("\n");
+    const header = lines.findIndex((line) => line.startsWith("variant "));
+    expect(lines[header]).toMatch(/^variant\s+passed\s+spread\s+wall\s+turns\s+tools \(failed\/repaired\/rejected\)/);
+    expect(lines[header + 2]).toMatch(/^p1 · trim on\s+3 of 4 \(75%\)\s+50%–100% over 2 runs\s+8\.0 s\s+8\s+4 \(0\/1\/0\)\s+4,000 \(2,000\)/);
+    expect(lines[header + 3]).toMatch(/^p1 · trim off\s+0 of 2 \(0%\)\s+–\s+4\.0 s/);
+    expect(text).toContain("  b (p1 · trim on) #1: x");
     expect(buildEvalReport({ tasks: [result("a", true)], planned: 1, interrupted: false, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 }).groups).toBeUndefined();
   });
 
@@ -169,5 +189,55 @@ describe("makeWorkingCopy", () => {
       process.env.PATH = path;
     }
     expect(readdirSync(tmpdir()).filter((name) => name.startsWith("mallex-eval-t-")).length).toBe(before);
+  });
+});
+
+describe("variants", () => {
+  it("reads --trim and --escalation as the values to compare, once each, and refuses anything else", () => {
+    expect(parseSwitchList([], "--trim")).toBeUndefined();
+    expect(parseSwitchList(["on,off"], "--trim")).toEqual(["on", "off"]);
+    expect(parseSwitchList(["off", "ON", "off"], "--trim")).toEqual(["off", "on"]);
+    expect(() => parseSwitchList(["of"], "--trim")).toThrow('--trim takes on, off or on,off (to compare both), got "of"');
+  });
+
+  it("plans one proxy per config × trimming × escalation, in that order", () => {
+    expect(planEvalSetups({ configs: [] })).toEqual([{}]);
+    expect(planEvalSetups({ configs: ["a.yaml", "b.yaml"], trim: ["on", "off"] })).toEqual([
+      { config: "a.yaml", trim: "on" },
+      { config: "a.yaml", trim: "off" },
+      { config: "b.yaml", trim: "on" },
+      { config: "b.yaml", trim: "off" },
+    ]);
+    expect(planEvalSetups({ configs: [], escalation: ["off"] })).toEqual([{ escalation: "off" }]);
+    expect(() => planEvalSetups({ configs: ["a.yaml", "a.yaml"] })).toThrow("--config a.yaml is given twice");
+  });
+
+  it("names a variant by what varies in the run", () => {
+    expect(variantLabel({ profile: "p", trim: "off", config: "a.yaml" }, new Set(["trim"]))).toBe("trim off");
+    expect(variantLabel({ profile: "p", trim: "off", config: "a.yaml" }, new Set(["config", "profile", "trim"]))).toBe("a.yaml · p · trim off");
+    expect(variantLabel({ escalation: "off" }, new Set(["profile", "escalation"]))).toBe("routing · escalation off");
+    expect(variantLabel({}, new Set())).toBe("routing");
+  });
+
+  it("trim off: every local profile as with trim: false; escalation off: each tier that goes to Claude on its fallback's local profile", () => {
+    const untrimmed = withTrimOff(defaultTable);
+    for (const profile of Object.values(untrimmed.profiles)) expect(profile.trim, profile.name).toBe(defaultTable.backends[profile.backend]!.kind === "anthropic" ? undefined : false);
+    expect(defaultTable.tiers.high.profile).toBe("claude-sonnet");
+    const local = withLocalTiers(defaultTable);
+    expect(local.tiers.high).toEqual({ ...defaultTable.tiers.high, profile: defaultTable.tiers.medium.profile });
+    expect(local.tiers.medium).toBe(defaultTable.tiers.medium);
+    const noFallback = { ...defaultTable, tiers: { ...defaultTable.tiers, high: { profile: "claude-sonnet" } } };
+    expect(() => withLocalTiers(noFallback)).toThrow("tier high goes to Claude (profile claude-sonnet) and no fallback of it is a local profile");
+  });
+});
+
+describe("the dashboard's view of a run", () => {
+  it("leaves out the model's answers and the checkers' output, keeping each failure's why", () => {
+    const report = buildEvalReport({ tasks: [{ task: "a", passed: false, why: "checker (exit 1): expected 4", answer: "secret words", wallMs: 1, turns: 1, toolCalls: 0, toolCallsByName: {}, failedToolCalls: 0, rejectedToolCalls: 0, repairedToolCalls: 0, changedFiles: [], timedOut: false, checker: { exitCode: 1, output: "long output", timedOut: false }, metrics: summarizeTaskRequests([], defaultTable), toolsAndClientMs: 1 }], planned: 1, interrupted: false, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 });
+    const masked = maskEvalView({ state: "finished", report });
+    expect(masked.report.tasks[0]).not.toHaveProperty("answer");
+    expect(masked.report.tasks[0]!.checker).toEqual({ exitCode: 1, output: "", timedOut: false });
+    expect(masked.report.tasks[0]!.why).toBe("checker (exit 1): expected 4");
+    expect(report.tasks[0]!.answer).toBe("secret words");
   });
 });

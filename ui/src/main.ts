@@ -6,15 +6,24 @@ import { renderConfig } from "./render-config.js";
 import { renderContexts } from "./render-contexts.js";
 import { renderExplanation, type Explanation } from "./render-explanation.js";
 import { renderDrift } from "./render-drift.js";
+import { renderEval } from "./render-eval.js";
 import { renderMemory } from "./render-memory.js";
 import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
 import { renderServers } from "./render-servers.js";
-import type { CapacitySummary, ClaudeCodeDrift, ContextSummary, DashboardMessage, MemorySummary, PoolSummary, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
+import type { CapacitySummary, ClaudeCodeDrift, ContextSummary, DashboardMessage, EvalView, MemorySummary, PoolSummary, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
 
 /** The page's wiring: the token (session storage only), the live feed, the views and their actions. */
 const TOKEN_KEY = "mallex-token";
 const MAX_REQUESTS = 200;
+
+// A link with the token in its fragment (`mallex eval` prints one for its own proxy, whose token is
+// made per run): kept like a typed one, and taken out of the address bar. A fragment never reaches a server.
+const linked = /^#token=([^&]+)$/.exec(location.hash);
+if (linked !== null) {
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(linked[1]!));
+  history.replaceState(null, "", location.pathname + location.search);
+}
 
 let requests: RequestSummary[] = [];
 let servers: ServerSummary[] = [];
@@ -24,6 +33,9 @@ let contexts: ContextSummary[] = [];
 let memory: MemorySummary | undefined;
 let drift: ClaudeCodeDrift | undefined;
 let supervises = true;
+/** The eval run: this mallex's own (live, from the feed), else the last one saved under MALLEX_HOME (asked for when the tab opens). */
+let evalView: EvalView | undefined;
+let evalSource: "live" | "saved" | "none" | "loading" = "loading";
 let stop: (() => void) | undefined;
 
 const headers = (): HeadersInit => {
@@ -50,6 +62,7 @@ function render(): void {
   renderCapacity(byId("capacity-panel"), byId("capacity"), capacity);
   renderContexts(byId("contexts-panel"), byId("contexts"), contexts);
   if (!byId("charts-view").hidden) renderCharts(byId("charts"), requests);
+  if (!byId("eval-view").hidden) renderEval(byId("eval"), evalView, evalSource === "loading" ? "live" : evalSource);
 }
 
 function onMessage(message: DashboardMessage): void {
@@ -63,6 +76,13 @@ function onMessage(message: DashboardMessage): void {
     capacity = message.capacity ?? [];
     contexts = message.contexts ?? [];
     supervises = message.supervises !== false;
+    if (message.eval !== undefined) {
+      evalView = message.eval;
+      evalSource = "live";
+    }
+  } else if (message.type === "eval") {
+    evalView = message.eval;
+    evalSource = "live";
   } else if (message.type === "request") {
     requests = [...requests, message.request].slice(-MAX_REQUESTS);
   } else if (message.type === "pools") {
@@ -103,6 +123,21 @@ async function act(key: string, action: "stop" | "start"): Promise<void> {
   showError(response.ok ? "" : await errorText(response));
 }
 
+// A function, not the variable: the feed may change it while a fetch is awaited.
+const evalIsLive = () => evalSource === "live";
+
+async function loadEval(): Promise<void> {
+  if (evalIsLive()) return;
+  const response = await fetch("/ui/api/eval", { headers: headers() });
+  if (!response.ok) return showError(await errorText(response));
+  const body = (await response.json()) as { source: "live" | "saved" | "none"; eval?: EvalView };
+  // The feed may have brought the live run meanwhile: it wins.
+  if (evalIsLive()) return;
+  evalView = body.eval;
+  evalSource = body.source;
+  render();
+}
+
 async function loadConfig(): Promise<void> {
   const response = await fetch("/ui/api/config", { headers: headers() });
   if (!response.ok) return showError(await errorText(response));
@@ -122,6 +157,10 @@ function showTab(name: string): void {
   }
   if (name === "charts") renderCharts(byId("charts"), requests);
   if (name === "config") void loadConfig();
+  if (name === "eval") {
+    renderEval(byId("eval"), evalView, evalSource === "loading" ? "live" : evalSource);
+    void loadEval();
+  }
 }
 
 for (const tab of document.querySelectorAll<HTMLButtonElement>("nav button")) tab.addEventListener("click", () => showTab(tab.dataset.tab!));

@@ -12,3 +12,5 @@ export type { ContextSummary } from "../../src/server/dashboard/context-summary.
 export type { ClaudeCodeDrift } from "../../src/server/claude-code-drift.js";
 export type { DashboardMessage } from "../../src/server/dashboard/dashboard-feed.js";
 export type { RoutingTableView } from "../../src/server/dashboard/describe-routing-table.js";
+export type { EvalView } from "../../src/eval/eval-view.js";
+export type { EvalGroup, TaskResult as EvalTaskResult } from "../../src/eval/eval-report.js";

@@ -7,17 +7,21 @@ import type { RoutingTable } from "../../compile/routing-table.js";
 import { MallexError } from "../../mallex-error.js";
 import { findPackageRoot } from "../../package-root.js";
 import type { EvalReport } from "../../eval/eval-report.js";
+import { maskEvalView, type EvalView } from "../../eval/eval-view.js";
 import { formatEvalReport } from "../../eval/format-eval-report.js";
 import { loadSuite } from "../../eval/load-suite.js";
-import { readProxyMetrics } from "../../eval/read-proxy-metrics.js";
-import { runEval } from "../../eval/run-eval.js";
+import { parseSwitchList, planEvalSetups } from "../../eval/plan-eval-setups.js";
+import { addProxyMetrics, readProxyMetrics, type ProxyMetricsTotals } from "../../eval/read-proxy-metrics.js";
+import { runEval, type EvalSetup, type OpenSetup, type VariantFields } from "../../eval/run-eval.js";
+import { saveLastEval } from "../../eval/save-last-eval.js";
+import { withLocalTiers, withTrimOff } from "../../eval/variant-tables.js";
 import { claudeCommand } from "../claude-command.js";
 import { claudeContextEnv } from "../claude-context-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
 import { proxyArgs } from "../common-args.js";
 import { parseCount } from "../parse-count.js";
 import { repeatedOption } from "../repeated-option.js";
-import { serve } from "../serve.js";
+import { serve, type Serving } from "../serve.js";
 import { wantsColour } from "../show-usage.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
@@ -26,6 +30,7 @@ export default defineCommand({
   meta: { name: "eval", description: "Score Claude Code on this model: run a suite of small coding tasks through the real CLI and mallex, each checked by its own checker" },
   args: {
     ...proxyArgs,
+    config: { ...proxyArgs.config, description: "Config file (default: ./mallex.yaml, else the shipped default); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)" },
     port: { ...proxyArgs.port, description: "Port to serve on (default: a free one)" },
     suite: { type: "string", description: "A folder with one folder per task (task.yaml, prompt.md, repo/); default: the shipped suite", valueHint: "dir" },
     task: { type: "string", description: "Run only this task (given more than once: these tasks)", valueHint: "name" },
@@ -33,7 +38,9 @@ export default defineCommand({
     "max-turns": { type: "string", description: "Claude Code's turn limit per task, unless the task sets one (default 20)", valueHint: "n" },
     timeout: { type: "string", description: "Seconds a task may take, unless the task sets its own (default 300)", valueHint: "s" },
     profile: { type: "string", description: "Pin Claude Code to this profile of the config instead of its routing; given more than once: the suite runs once per profile, compared", valueHint: "name" },
-    repeat: { type: "string", description: "Run the suite this many times (per profile): the pass rate's spread over the runs", valueHint: "n" },
+    trim: { type: "string", description: "on, off, or on,off to compare: off sends Claude Code's request untrimmed to the same model (each local profile as with trim: false)", valueHint: "on,off" },
+    escalation: { type: "string", description: "on, off, or on,off to compare: off runs each tier that goes to Claude on its fallback's local profile (all local)", valueHint: "on,off" },
+    repeat: { type: "string", description: "Run the suite this many times (per variant): the pass rate's spread over the runs", valueHint: "n" },
   },
   async run({ args, rawArgs }) {
     const packageRoot = findPackageRoot();
@@ -43,6 +50,10 @@ export default defineCommand({
     const timeoutS = parseCount(args.timeout, "--timeout", 1) ?? 300;
     const repeat = parseCount(args.repeat, "--repeat", 1) ?? 1;
     const profiles = repeatedOption(rawArgs, "profile");
+    const trim = parseSwitchList(repeatedOption(rawArgs, "trim"), "--trim");
+    const escalation = parseSwitchList(repeatedOption(rawArgs, "escalation"), "--escalation");
+    const configs = repeatedOption(rawArgs, "config");
+    const plans = planEvalSetups({ configs, ...(trim ? { trim } : {}), ...(escalation ? { escalation } : {}) });
     const jsonOut = args.json === undefined ? undefined : resolve(args.json);
     // Before anything starts: a report that cannot be written must not cost a whole run.
     if (jsonOut !== undefined) writeJson(jsonOut, { pass_rate: 0, tasks: [], note: "mallex eval is running" });
@@ -52,7 +63,62 @@ export default defineCommand({
       if (!quiet) console.error(line);
     };
     const token = `mallex-${randomBytes(16).toString("hex")}`;
-    const serving = await serve({ ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), port: args.port ?? "0" }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] });
+    let port = args.port ?? "0";
+    let current: Serving | undefined;
+    let view: EvalView | undefined;
+    let proxyMetrics: ProxyMetricsTotals | undefined;
+    const show = (next: EvalView) => {
+      view = next;
+      current?.proxy.dashboard.showEval(current.table.observability.dashboardPrompts === true ? next : maskEvalView(next));
+    };
+    /** One proxy for a setup; later setups take the first one's port, so an open dashboard reconnects to the run. */
+    const open = async (fields: Omit<VariantFields, "profile">): Promise<OpenSetup> => {
+      const adjust = (table: RoutingTable) => {
+        const untrimmed = fields.trim === "off" ? withTrimOff(table) : table;
+        return fields.escalation === "off" ? withLocalTiers(untrimmed) : untrimmed;
+      };
+      const serving = await serve({ ...args, ...(fields.config !== undefined ? { config: fields.config } : {}), backendUrls: repeatedOption(rawArgs, "backend-url"), port }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"], adjustTable: adjust });
+      current = serving;
+      let closed: Promise<void> | undefined;
+      const close = () =>
+        (closed ??= (async () => {
+          // Each proxy's /metrics covers its own variants: the report's cross-check is their sum.
+          proxyMetrics = addProxyMetrics(proxyMetrics, await readProxyMetrics(serving.proxy.url, token));
+          await serving.close();
+          if (current === serving) current = undefined;
+        })());
+      try {
+        if (!(await warmUp(serving, args["backend-url"] !== undefined, print))) throw new MallexError("E_EVAL_SERVER", `mallex eval: the model server did not start (see ${join(serving.mallexHome, "mallex.log")})`, { exitCode: 1 });
+        const unknown = profiles.filter((name) => serving.table.profiles[name] === undefined);
+        if (unknown.length > 0) throw new MallexError("E_USAGE", `mallex eval: no profile ${unknown.join(", ")} in the config${fields.config !== undefined ? ` ${fields.config}` : ""} (it has ${Object.keys(serving.table.profiles).join(", ")})`, { exitCode: 2 });
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      port = String(serving.proxy.port);
+      if (view !== undefined) show(view);
+      const toolSearch = claudeToolSearchEnv(serving.table, process.env);
+      return {
+        table: serving.table,
+        feed: serving.proxy.dashboard,
+        envFor: (profile) => ({
+          ...process.env,
+          ...claudeContextEnv(pinned(serving.proxy.table(), profile), process.env, []).env,
+          // A profile's own name as the model pins the request to it (no tiers, no intents).
+          ...(profile !== undefined ? { ANTHROPIC_MODEL: profile } : {}),
+          ...toolSearch.env,
+          ANTHROPIC_BASE_URL: serving.proxy.url,
+          ANTHROPIC_AUTH_TOKEN: token,
+          ANTHROPIC_API_KEY: undefined,
+          CLAUDE_CODE_ATTRIBUTION_HEADER: "0",
+          // Only the task's own requests: no title or update traffic in its numbers.
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          DISABLE_AUTOUPDATER: "1",
+        }),
+        close,
+      };
+    };
+
     let lastReport: EvalReport | undefined;
     const interruption = new AbortController();
     const interrupt = () => {
@@ -62,81 +128,79 @@ export default defineCommand({
     process.on("SIGINT", interrupt);
     process.on("SIGTERM", interrupt);
     process.on("SIGHUP", interrupt);
+    // The first proxy opens before the run: the start line names its backend and dashboard, and a config that cannot serve stops here.
+    let first: OpenSetup | undefined;
+    let mallexHome: string | undefined;
     try {
-      if (!(await warmUp(serving, args["backend-url"] !== undefined, print))) {
-        // The supervisor said why on the terminal; the report must not stay "running".
-        if (jsonOut !== undefined) writeJson(jsonOut, { pass_rate: 0, tasks: [], error: "the model server did not start (see mallex.log)" });
-        process.exitCode = 1;
-        return;
-      }
+      first = await open(plans[0]!);
+      const serving = current!;
+      mallexHome = serving.mallexHome;
       const claude = claudeCommand(process.env, packageRoot);
       if (claude.npx) await fetchClaudeCode(claude, print);
       const version = (await execa(claude.file, [...claude.prefix, "--version"], { reject: false, stdin: "ignore", timeout: 60_000 })).stdout.trim().split(/\s/)[0] || "unknown";
-      const unknown = profiles.filter((name) => serving.table.profiles[name] === undefined);
-      if (unknown.length > 0) throw new MallexError("E_USAGE", `mallex eval: no profile ${unknown.join(", ")} in the config (it has ${Object.keys(serving.table.profiles).join(", ")})`, { exitCode: 2 });
-      const toolSearch = claudeToolSearchEnv(serving.table, process.env);
-      const envFor = (profile: string | undefined): Record<string, string | undefined> => ({
-        ...process.env,
-        ...claudeContextEnv(pinned(serving.proxy.table(), profile), process.env, []).env,
-        // A profile's own name as the model pins the request to it (no tiers, no intents).
-        ...(profile !== undefined ? { ANTHROPIC_MODEL: profile } : {}),
-        ...toolSearch.env,
-        ANTHROPIC_BASE_URL: serving.proxy.url,
-        ANTHROPIC_AUTH_TOKEN: token,
-        ANTHROPIC_API_KEY: undefined,
-        CLAUDE_CODE_ATTRIBUTION_HEADER: "0",
-        // Only the task's own requests: no title or update traffic in its numbers.
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-      });
       const backend = args["backend-url"] ?? (args.embedded !== undefined ? `embedded ${args.embedded}` : (serving.defaultProfile?.name ?? "the config's default tier"));
-      const times = profiles.length > 1 || repeat > 1 ? ` × ${profiles.length > 1 ? `${profiles.length} profiles` : ""}${profiles.length > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}` : "";
-      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${serving.proxy.url}/ui)`);
+      const variants = plans.length * Math.max(1, profiles.length);
+      const times = variants > 1 || repeat > 1 ? ` × ${variants > 1 ? `${variants} variants` : ""}${variants > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}` : "";
+      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${serving.proxy.url}/ui#token=${token})`);
       // From here on each request's line goes to mallex.log only: the progress lines are the terminal's.
       quiet = true;
+      const opened = first;
+      const setups: EvalSetup[] = plans.map((fields, i) => ({
+        fields,
+        profiles: profiles.length > 0 ? profiles : [undefined],
+        open: i === 0 ? () => Promise.resolve(opened) : () => open(fields),
+      }));
       const report = await runEval({
         tasks,
         limits: { maxTurns, timeoutS, checkTimeoutS: 60 },
         claude,
-        variants: profiles.length > 0 ? profiles.map((profile) => ({ profile, env: envFor(profile) })) : [{ env: envFor(undefined) }],
+        setups,
         repeat,
-        table: serving.table,
-        feed: serving.proxy.dashboard,
         suite: suiteDir,
         backend,
         claudeCode: version,
         progress: (line) => console.error(line),
         signal: interruption.signal,
-        ...(jsonOut !== undefined
-          ? {
-              onReport: (partial: EvalReport) => {
-                lastReport = partial;
-                writeJson(jsonOut, partial);
-              },
-            }
-          : {}),
+        onView: show,
+        onReport: (partial: EvalReport) => {
+          lastReport = partial;
+          if (jsonOut !== undefined) writeJson(jsonOut, partial);
+        },
       });
       quiet = false;
-      const proxyMetrics = await readProxyMetrics(serving.proxy.url, token);
       if (proxyMetrics !== undefined) report.proxyMetrics = proxyMetrics;
       console.log(formatEvalReport(report, { colour: wantsColour(process.stdout, process.env) }));
       if (jsonOut !== undefined) {
         writeJson(jsonOut, report);
         console.error(`mallex eval: report written to ${jsonOut}`);
       }
+      keepLastEval(mallexHome, { state: report.interrupted ? "interrupted" : "finished", report });
       if (report.interrupted) process.exitCode = 130;
     } catch (error) {
+      quiet = false;
       // What finished stays in the report, with what stopped the rest.
       if (jsonOut !== undefined) writeJson(jsonOut, { ...(lastReport ?? { pass_rate: 0, tasks: [] }), error: (error as Error).message });
+      if (mallexHome !== undefined && lastReport !== undefined) keepLastEval(mallexHome, { state: "failed", report: lastReport, error: (error as Error).message });
       throw error;
     } finally {
       process.off("SIGINT", interrupt);
       process.off("SIGTERM", interrupt);
       process.off("SIGHUP", interrupt);
-      await serving.close();
+      // runEval closes each proxy it opened; one left open by a failure before or between them closes here.
+      await first?.close();
+      await current?.close();
     }
   },
 });
+
+/** The run for any later mallex's dashboard; a failure to save costs only that. */
+function keepLastEval(mallexHome: string, view: EvalView): void {
+  try {
+    saveLastEval(mallexHome, view);
+  } catch (error) {
+    console.error(`mallex eval: cannot save the report for the dashboard under ${mallexHome}: ${(error as Error).message}`);
+  }
+}
 
 function writeJson(file: string, value: unknown): void {
   try {

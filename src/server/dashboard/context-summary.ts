@@ -50,7 +50,8 @@ export function summarizeContexts(input: ContextSummaryInput): ContextSummary[] 
       profile: profile.name,
       backend: profile.backend,
       ...(window === undefined ? {} : { contextWindow: window }),
-      ...(profile.inputBudget === undefined ? {} : { inputBudget: profile.inputBudget }),
+      // Untrimmed (trim: false), no budget applies: the dashboard and `mallex status` must not claim one.
+      ...(profile.inputBudget === undefined || profile.trim === false ? {} : { inputBudget: profile.inputBudget }),
     };
     if (facts !== undefined && held !== undefined && held === window) return [{ ...base, source: facts.source, ...(declared !== undefined && declared > held ? { declared } : {}) }];
     const more = held !== undefined && window !== undefined && held > window ? { serverHolds: held } : {};

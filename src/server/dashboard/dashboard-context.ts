@@ -12,4 +12,11 @@ export interface Dashboard {
   showPrompts: boolean;
   /** Between two comments on an idle /ui/events stream, so proxies and the browser keep it open. */
   heartbeatMs: number;
+  /** The last `mallex eval` report saved under MALLEX_HOME: shown when this proxy runs no eval of its own. */
+  lastEvalFile?: string;
+  /**
+   * Aborted when the server closes: each /ui/events stream then ends (its page reconnects). An
+   * open stream never finishes on its own, and the server's close waits for answers under way.
+   */
+  closing?: AbortSignal;
 }

@@ -11,6 +11,7 @@ import type { ContextSummary } from "./context-summary.js";
 import type { PoolSummary } from "./pool-summary.js";
 import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSummary } from "./server-summary.js";
 import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
+import type { EvalView } from "../../eval/eval-view.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
 export type DashboardMessage =
@@ -18,7 +19,10 @@ export type DashboardMessage =
   /** capacity: each local backend's queue limits and their sources (absent: a mallex from before they were read). */
   /** supervises: whether this mallex starts model servers at all (not with --backend-url, nor for a config of running servers only); absent from a mallex before it: yes. */
   /** contexts: each reachable local profile's window and prompt budget in effect, and where the window comes from (absent: a mallex from before they were shown). */
-  | { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[]; pools: PoolSummary[]; memory?: MemorySummary; claudeCodeDrift?: ClaudeCodeDrift; capacity?: CapacitySummary[]; contexts?: ContextSummary[]; supervises?: boolean }
+  /** eval: the `mallex eval` run this proxy serves, when it is one's (absent: none). */
+  | { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[]; pools: PoolSummary[]; memory?: MemorySummary; claudeCodeDrift?: ClaudeCodeDrift; capacity?: CapacitySummary[]; contexts?: ContextSummary[]; supervises?: boolean; eval?: EvalView }
+  /** The eval run moved on: a task began, a turn, a verdict, its end. */
+  | { type: "eval"; eval: EvalView }
   | { type: "request"; request: RequestSummary }
   /** memory: the budget the servers share, when there is one (it changes as they start, stop and are measured). */
   | { type: "servers"; servers: ServerSummary[]; memory?: MemorySummary; claudeCodeDrift?: ClaudeCodeDrift }
@@ -66,6 +70,10 @@ export interface DashboardFeed {
   /** A supervisor event (from the CLI, which creates the supervisors). */
   serverEvent(key: string, event: SupervisorEvent): void;
   snapshot(): Extract<DashboardMessage, { type: "snapshot" }>;
+  /** `mallex eval`'s run, as it goes (the eval masks what the dashboard may not show); the latest is kept for the next snapshot. */
+  showEval(view: EvalView): void;
+  /** The eval run this proxy serves, if any. */
+  evalView(): EvalView | undefined;
   /**
    * The way to stop listening. When maxClients already listen, the oldest that can be let go (it
    * gave `evict`) is told so and dropped: every client here presented the one mallex token (or
@@ -84,6 +92,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   // In the order they came: the first is the oldest. Each with how to let it go, when it can be.
   const listeners = new Map<(message: DashboardMessage) => void, (() => void) | undefined>();
   let poll: ReturnType<typeof setInterval> | undefined;
+  let evalView: EvalView | undefined;
 
   const historyOf = (key: string): ServerHistory => {
     let history = histories.get(key);
@@ -166,7 +175,13 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       ...(options.capacity ? { capacity: options.capacity() } : {}),
       ...(options.contexts ? { contexts: options.contexts() } : {}),
       supervises: (options.supervisors?.backends.size ?? 0) > 0,
+      ...(evalView !== undefined ? { eval: evalView } : {}),
     }),
+    showEval(view) {
+      evalView = view;
+      broadcast({ type: "eval", eval: view });
+    },
+    evalView: () => evalView,
     subscribe(listener, evict) {
       while (listeners.size >= options.maxClients) {
         const oldest = [...listeners].find(([, canEvict]) => canEvict !== undefined);

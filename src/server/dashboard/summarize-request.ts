@@ -33,6 +33,12 @@ export interface RequestSummary {
   prefillTps?: number;
   decodeTps?: number;
   stopReason?: string;
+  /** Tool calls the model wrote, and of those the ones mallex repaired or could not run (absent: none written). */
+  toolCalls?: number;
+  repairedToolCalls?: number;
+  rejectedToolCalls?: number;
+  /** Forced-call retries (absent: none). */
+  forcedCallRetries?: number;
   error?: string;
 }
 
@@ -65,6 +71,8 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.loadingMs !== undefined && m.loadingMs >= NOTABLE_WAIT_MS) summary.loadingMs = Math.round(m.loadingMs);
     if (m.firstTokenAt !== undefined) summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
     Object.assign(summary, speedsOf(m));
+    if (m.toolCalls !== undefined) Object.assign(summary, { toolCalls: m.toolCalls.made, repairedToolCalls: m.toolCalls.repaired, rejectedToolCalls: m.toolCalls.rejected });
+    if (m.forcedCallRetries !== undefined) summary.forcedCallRetries = m.forcedCallRetries;
     if (m.error !== undefined) summary.error = m.error;
   }
   if (summary.error === undefined && end.outcome === "error") summary.error = end.error instanceof Error ? end.error.message : `status ${end.status}`;

@@ -7,6 +7,7 @@ import type { DashboardMessage } from "../dashboard/dashboard-feed.js";
 import { describeRoutingTable } from "../dashboard/describe-routing-table.js";
 import { maskPrompts } from "../dashboard/mask-prompts.js";
 import { errorResponse } from "../error-response.js";
+import { maskEvalView, type EvalView } from "../../eval/eval-view.js";
 import type { ServerContext } from "../server-context.js";
 
 const ASSETS: Record<string, string> = {
@@ -64,6 +65,17 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (!dashboard) return off(event);
     return refused(event) ?? Response.json(dashboard.feed.snapshot());
   });
+  app.get("/ui/api/eval", async (event) => {
+    if (!dashboard) return off(event);
+    const refusal = refused(event);
+    if (refusal) return refusal;
+    const live = dashboard.feed.evalView();
+    if (live !== undefined) return Response.json({ source: "live", eval: live });
+    const saved = dashboard.lastEvalFile === undefined ? undefined : await readLastEval(dashboard.lastEvalFile);
+    if (saved === undefined) return Response.json({ source: "none" });
+    if ("unreadable" in saved) return errorResponse(500, saved.unreadable, { retry: false, requestId: requestIdOf(event) });
+    return Response.json({ source: "saved", eval: dashboard.showPrompts ? saved.view : maskEvalView(saved.view) });
+  });
   app.get("/ui/api/config", (event) => {
     if (!dashboard) return off(event);
     return refused(event) ?? Response.json(describeRoutingTable(ctx.table));
@@ -91,6 +103,23 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     else void supervisor.ensureReady().catch((error: unknown) => ctx.log(`dashboard: starting ${key} failed: ${(error as Error).message}`));
     return new Response(JSON.stringify({ key, action }), { status: 202, headers: { "content-type": "application/json" } });
   });
+}
+
+/** The saved last eval (saveLastEval's file); undefined: none saved; `unreadable`: one that cannot be shown, said why. */
+async function readLastEval(file: string): Promise<{ view: EvalView } | { unreadable: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : { unreadable: `cannot read the last eval report ${file}: ${(error as Error).message}` };
+  }
+  try {
+    const view = JSON.parse(text) as EvalView;
+    if (typeof view !== "object" || view === null || typeof view.report !== "object" || view.report === null || !Array.isArray(view.report.tasks)) throw new Error("not an eval report");
+    return { view };
+  } catch (error) {
+    return { unreadable: `the last eval report ${file} is not one mallex wrote (${(error as Error).message}): run mallex eval again` };
+  }
 }
 
 /** SSE: the snapshot, then each message the feed sends, with a comment every heartbeat; undefined when the feed has no room. */
@@ -133,19 +162,24 @@ function eventStream(dashboard: Dashboard, signal: AbortSignal): Response | unde
       controllerRef = controller;
       send(dashboard.feed.snapshot());
       const heartbeat = setInterval(() => write(": ping\n\n"), dashboard.heartbeatMs);
-      stop = () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        controllerRef = undefined;
-      };
-      signal.addEventListener("abort", () => {
+      const end = () => {
         stop();
         try {
           controller.close();
         } catch {
           // Already closed by the reader's cancel.
         }
-      }, { once: true });
+      };
+      stop = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        controllerRef = undefined;
+        // The server outlives its streams: a stream gone must not stay among its listeners.
+        dashboard.closing?.removeEventListener("abort", end);
+      };
+      signal.addEventListener("abort", end, { once: true });
+      if (dashboard.closing?.aborted) end();
+      else dashboard.closing?.addEventListener("abort", end, { once: true });
     },
     cancel: () => stop(),
   });

@@ -48,6 +48,8 @@ export interface ParsedToolCall {
   untyped: boolean;
   /** The exact text the call was parsed from (markers included), to show the user if the call is invalid. */
   raw: string;
+  /** What the parser had to repair to read it (JSON in Python style, closers of a call cut off); absent: read as written. */
+  repaired?: string;
 }
 
 export type ToolParseEvent =

@@ -23,6 +23,7 @@ export const aprielCorpus: readonly CorpusEntry[] = [
         { file_path: "/a" },
         '<tool_calls>[{"name": "Read", "arguments": {"file_path": "/a"}}',
         false,
+        "JSON cut off, closed",
       ),
     ],
   },

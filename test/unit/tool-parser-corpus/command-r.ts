@@ -30,6 +30,7 @@ export const commandRCorpus: readonly CorpusEntry[] = [
         { file_path: "/a" },
         '<|START_ACTION|>[{"tool_name": "Read", "parameters": {"file_path": "/a"}}',
         false,
+        "JSON cut off, closed",
       ),
     ],
   },

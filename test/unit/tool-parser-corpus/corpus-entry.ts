@@ -16,7 +16,9 @@ export const call = (
   args: Record<string, unknown>,
   raw: string,
   untyped: boolean,
-): ToolParseEvent => ({ type: "tool_call", call: { name, arguments: args, untyped, raw } });
+  /** What the parser had to repair to read it (see ParsedToolCall.repaired). */
+  repaired?: string,
+): ToolParseEvent => ({ type: "tool_call", call: { name, arguments: args, untyped, raw, ...(repaired !== undefined ? { repaired } : {}) } });
 
 export const invalid = (raw: string, reason: string): ToolParseEvent => ({
   type: "invalid_call",

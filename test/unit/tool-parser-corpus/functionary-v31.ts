@@ -18,7 +18,7 @@ export const functionaryV31Corpus: readonly CorpusEntry[] = [
   {
     name: "unterminated, only closers missing",
     input: '<function=Read>{"file_path": "/a.ts"',
-    expected: [call("Read", { file_path: "/a.ts" }, '<function=Read>{"file_path": "/a.ts"', false)],
+    expected: [call("Read", { file_path: "/a.ts" }, '<function=Read>{"file_path": "/a.ts"', false, "JSON cut off, closed")],
   },
   {
     name: "broken JSON",
@@ -30,7 +30,7 @@ export const functionaryV31Corpus: readonly CorpusEntry[] = [
   {
     name: "trailing comma and single quotes are repaired",
     input: "<function=Read>{'file_path': '/a', }</function>",
-    expected: [call("Read", { file_path: "/a" }, "<function=Read>{'file_path': '/a', }</function>", false)],
+    expected: [call("Read", { file_path: "/a" }, "<function=Read>{'file_path': '/a', }</function>", false, "JSON repaired")],
   },
   {
     name: "prose mentioning a partial marker",

@@ -48,6 +48,7 @@ export const gptOssCorpus: readonly CorpusEntry[] = [
         { file_path: "/a" },
         '<|channel|>commentary to=functions.Read <|constrain|>json<|message|>{"file_path": "/a"',
         false,
+        "JSON cut off, closed",
       ),
     ],
   },

@@ -30,7 +30,7 @@ export const graniteCorpus: readonly CorpusEntry[] = [
     name: "missing closers at the end are added",
     input: `${T}[{"name": "Bash", "arguments": {"command": "ls"}`,
     expected: [
-      call("Bash", { command: "ls" }, `${T}[{"name": "Bash", "arguments": {"command": "ls"}`, false),
+      call("Bash", { command: "ls" }, `${T}[{"name": "Bash", "arguments": {"command": "ls"}`, false, "JSON cut off, closed"),
     ],
   },
   {

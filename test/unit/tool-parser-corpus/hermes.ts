@@ -98,12 +98,12 @@ export const hermesCorpus: readonly CorpusEntry[] = [
   {
     name: "repair: trailing commas",
     input: TRAILING_COMMA,
-    expected: [call("Grep", { pattern: "x", path: "src" }, TRAILING_COMMA, false)],
+    expected: [call("Grep", { pattern: "x", path: "src" }, TRAILING_COMMA, false, "JSON repaired")],
   },
   {
     name: "repair: single quotes and Python literals",
     input: PYTHON_STYLE,
-    expected: [call("Bash", { command: "ls", run_in_background: false, timeout: null }, PYTHON_STYLE, false)],
+    expected: [call("Bash", { command: "ls", run_in_background: false, timeout: null }, PYTHON_STYLE, false, "JSON repaired")],
   },
   {
     name: "repair: arguments encoded twice as a JSON string",
@@ -115,7 +115,7 @@ export const hermesCorpus: readonly CorpusEntry[] = [
     input: `Editing.${MISSING_CLOSERS}`,
     expected: [
       text("Editing."),
-      call("Edit", { file_path: "/a", old_string: "x", new_string: "y" }, MISSING_CLOSERS, false),
+      call("Edit", { file_path: "/a", old_string: "x", new_string: "y" }, MISSING_CLOSERS, false, "JSON cut off, closed"),
     ],
   },
   {

@@ -85,6 +85,7 @@ export const llama3JsonCorpus: readonly CorpusEntry[] = [
         { command: "ls", run_in_background: true },
         `${TAG}{"name": "Bash", "parameters": {'command': 'ls', 'run_in_background': True,}}`,
         false,
+        "JSON repaired",
       ),
     ],
   },

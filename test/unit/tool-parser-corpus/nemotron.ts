@@ -23,6 +23,7 @@ export const nemotronCorpus: readonly CorpusEntry[] = [
         { file_path: "/a" },
         '<TOOLCALL>[{"name": "Read", "arguments": {"file_path": "/a"}}',
         false,
+        "JSON cut off, closed",
       ),
     ],
   },

@@ -21,10 +21,11 @@ export function toolCall(
   args: Record<string, unknown>,
   untyped: boolean,
   raw: string,
+  repaired?: string,
 ): ToolParseEvent {
   const trimmed = name.trim();
   if (trimmed === "") return invalidCall(raw, "the tool call has no tool name");
-  return { type: "tool_call", call: { name: trimmed, arguments: args, untyped, raw } };
+  return { type: "tool_call", call: { name: trimmed, arguments: args, untyped, raw, ...(repaired !== undefined ? { repaired } : {}) } };
 }
 
 /**
@@ -40,12 +41,24 @@ export interface JsonReadOptions {
   readonly cutOff?: boolean;
 }
 
-/** Parses `text`, and when the output was cut off, the same text with only its closers added. */
-function parseCallJson(text: string, options: JsonReadOptions): { ok: true; value: unknown } | { ok: false } {
+type CallJson = { ok: true; value: unknown; repaired?: string } | { ok: false };
+
+/**
+ * Parses `text`, and when the output was cut off, the same text with only its closers added.
+ * `repaired` says what it took beyond JSON.parse (the request's counters of repaired calls read it).
+ */
+function parseCallJson(text: string, options: JsonReadOptions): CallJson {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    // repaired below, or refused
+  }
   const parsed = parseJson(text);
-  if (parsed.ok || options.cutOff !== true) return parsed;
+  if (parsed.ok) return { ...parsed, repaired: "JSON repaired" };
+  if (options.cutOff !== true) return parsed;
   const closed = closeTruncatedJson(text);
-  return closed === null ? parsed : parseJson(closed);
+  const reparsed = closed === null ? parsed : parseJson(closed);
+  return reparsed.ok ? { ...reparsed, repaired: "JSON cut off, closed" } : reparsed;
 }
 
 /**
@@ -75,14 +88,14 @@ export function jsonArgumentsCall(
   if (!parsed.ok) return invalidCall(raw, "the tool call's arguments are not valid JSON");
   const args = readArguments(parsed.value);
   if (args === null) return invalidCall(raw, "the tool call's arguments are not a JSON object");
-  return toolCall(name, args, false, raw);
+  return toolCall(name, args, false, raw, parsed.repaired);
 }
 
 /**
  * A call written as one JSON object: `{"name", "arguments" | "parameters"}`, also nested as
  * `{"function": {…}}` the way some fine-tunes copy OpenAI's message shape.
  */
-export function jsonObjectCall(value: unknown, raw: string): ToolParseEvent {
+export function jsonObjectCall(value: unknown, raw: string, repaired?: string): ToolParseEvent {
   const call = isRecord(value) && isRecord(value["function"]) ? value["function"] : value;
   // Command R writes `tool_name`; everyone else `name`.
   const name = isRecord(call) ? (call["name"] ?? call["tool_name"]) : undefined;
@@ -91,14 +104,14 @@ export function jsonObjectCall(value: unknown, raw: string): ToolParseEvent {
   }
   const args = readArguments(call["arguments"] ?? call["parameters"]);
   if (args === null) return invalidCall(raw, "the tool call's arguments are not a JSON object");
-  return toolCall(name, args, false, raw);
+  return toolCall(name, args, false, raw, repaired);
 }
 
 /** One or several calls from JSON text holding an object or an array of objects. */
 export function jsonCalls(text: string, raw: string, options: JsonReadOptions = {}): ToolParseEvent[] {
   const parsed = parseCallJson(text.trim(), options);
   if (!parsed.ok) return [invalidCall(raw, "the tool call is not valid JSON")];
-  if (!Array.isArray(parsed.value)) return [jsonObjectCall(parsed.value, raw)];
+  if (!Array.isArray(parsed.value)) return [jsonObjectCall(parsed.value, raw, parsed.repaired)];
   if (parsed.value.length === 0) return [invalidCall(raw, "the tool call list is empty")];
-  return parsed.value.map((item) => jsonObjectCall(item, raw));
+  return parsed.value.map((item) => jsonObjectCall(item, raw, parsed.repaired));
 }
