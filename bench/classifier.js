@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
-import { loadValidator } from "../dist/src/load-validator.js";
+import { loadValidator } from "../dist/src/shared/load-validator.js";
 import { CLASSIFIER_MAX_TOKENS } from "../dist/src/router/classifier-prompt.js";
 import { estimateTokens } from "../dist/src/router/describe-request.js";
 import { startProxy } from "../dist/src/server/start-proxy.js";

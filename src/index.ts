@@ -18,4 +18,4 @@ export { convertAnthropicToOpenAI, parseOpenAIEventStream, createAnthropicStream
 export { createToolCallParser, type ToolCallFormat, type ToolCallParserOptions } from "./tools/parsers/index.js";
 
 // Errors
-export { MallexError, type MallexErrorCode } from "./mallex-error.js";
+export { MallexError, type MallexErrorCode } from "./shared/mallex-error.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadValidator } from "../src/load-validator.js";
+import { loadValidator } from "../src/shared/load-validator.js";
 import { startProxy, type RunningProxy } from "../src/server/start-proxy.js";
 import { createFakeExo, EXO_MODEL, type FakeExo, type FakeExoOptions } from "./fakes/fake-exo.js";
 import { compileTree, packageRoot } from "./helpers/config-tree.js";

@@ -3,7 +3,7 @@ import { Agent, request, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadValidator } from "../src/load-validator.js";
+import { loadValidator } from "../src/shared/load-validator.js";
 import { startProxy, type RunningProxy } from "../src/server/start-proxy.js";
 import { loadTemplates } from "../src/templates/load-templates.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";

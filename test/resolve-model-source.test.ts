@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resolveModelSource, type ResolveModelSourceOptions } from "../src/engine/resolve-model-source.js";
-import { MallexError } from "../src/mallex-error.js";
+import { MallexError } from "../src/shared/mallex-error.js";
 import { classifyServerLine } from "../src/supervisor/classify-server-output.js";
 import { startFakeHuggingFace, type FakeHuggingFace } from "./fakes/fake-hugging-face.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";

@@ -1,6 +1,6 @@
 /**
  * Issue 24: what mallex keeps of a request once it is done is capped, one by one and in total
- * (src/retention-limits.ts): a client's model, each body, the dashboard's explanations, a log line,
+ * (src/shared/retention-limits.ts): a client's model, each body, the dashboard's explanations, a log line,
  * an upstream error body, the prefix cache's parts.
  */
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBodyStart } from "../src/backends/read-body-text.js";
-import { clipText, RETENTION_LIMITS } from "../src/retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../src/shared/retention-limits.js";
 import { createDashboardFeed } from "../src/server/dashboard/dashboard-feed.js";
 import type { LastRequestFiles } from "../src/server/format-last-request.js";
 import { createLogWriter } from "../src/server/log-file.js";

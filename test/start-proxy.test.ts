@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadValidator } from "../src/load-validator.js";
+import { loadValidator } from "../src/shared/load-validator.js";
 import { loadTemplates } from "../src/templates/load-templates.js";
 import { startProxy } from "../src/server/start-proxy.js";
 import { findFreePort } from "../src/supervisor/supervisor-deps.js";

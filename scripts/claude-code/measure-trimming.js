@@ -27,7 +27,7 @@ export async function loadShippedTrimming(root = ROOT) {
     lib("templates/load-templates.js"),
     lib("trim/explain-request.js"),
     lib("server/validate-messages-body.js"),
-    lib("load-validator.js"),
+    lib("shared/load-validator.js"),
   ]);
   const configPath = join(root, "mallex.yaml");
   const outDir = mkdtempSync(join(tmpdir(), "mallex-check-generated-"));

@@ -1,4 +1,4 @@
-import { createLruMap, type LruMap } from "../lru-map.js";
+import { createLruMap, type LruMap } from "../shared/lru-map.js";
 import { createCircuitBreakers, type CallTicket, type CircuitBreakers, type CircuitBreakerOptions } from "./circuit-breaker.js";
 import { pickPoolServer, POOL_BALANCE_DEFAULTS, type PoolBalance, type PoolServerView } from "./pick-pool-server.js";
 import type { RuntimeBackend } from "./resolve-backends.js";

@@ -1,4 +1,4 @@
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { formatDuration } from "../supervisor/supervisor-messages.js";
 import { BackendError } from "./backend-error.js";
 import type { UpstreamTimeouts } from "./upstream-client.js";

@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { BackendError } from "./backend-error.js";
 import { exoOrigin, instancesOfModel, parseAwaitMessage, pickPlacement, type ExoAwaitMessage } from "./exo-api.js";
 import { describeErrorBody } from "./post-chat-completions.js";

@@ -5,7 +5,7 @@ import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js"
 import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
 import { readBodyStart } from "./read-body-text.js";
-import { RETENTION_LIMITS } from "../retention-limits.js";
+import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
 import type { PostOptions } from "./post-chat-completions.js";

@@ -4,7 +4,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import { profilesInUse } from "../doctor/profiles-in-use.js";
 import { checkGgufFile } from "../engine/check-gguf-file.js";
 import { parseModelSource } from "../engine/parse-model-source.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 /**
  * `--embedded SOURCE` checked before anything starts: the engine starts on the first request (or

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { findClaude } from "./find-claude.js";
 
 export const CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code";

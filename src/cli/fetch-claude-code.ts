@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { CLAUDE_CODE_PACKAGE, installClaudeHint, type ClaudeCommand } from "./claude-command.js";
 
 const NPX_FETCH_MS = 10 * 60_000;

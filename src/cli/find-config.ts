@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { resolveMallexHome } from "../mallex-home.js";
+import { resolveMallexHome } from "../shared/mallex-home.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

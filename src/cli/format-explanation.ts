@@ -1,5 +1,5 @@
 import type { Explanation } from "../trim/explain-request.js";
-import { formatNumber as number, formatRemoved } from "../format-number.js";
+import { formatNumber as number, formatRemoved } from "../shared/format-number.js";
 
 /**
  * `mallex explain`'s readable report, one string per line (a client's tool name with a newline in it

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from "node:util";
 import { defineCommand, runCommand, type ArgsDef, type CommandDef } from "citty";
-import { MallexError } from "../mallex-error.js";
-import { findPackageRoot, packageVersion } from "../package-root.js";
+import { MallexError } from "../shared/mallex-error.js";
+import { findPackageRoot, packageVersion } from "../shared/package-root.js";
 import { findMissingValue } from "./find-missing-value.js";
 import { findUnknownOption } from "./find-unknown-option.js";
 import { showUsage, wantsColour } from "./show-usage.js";

@@ -1,4 +1,4 @@
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import type { DebugLevel } from "../server/debug-lines.js";
 
 /**

@@ -1,4 +1,4 @@
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import type { ProxyEntry } from "./proxy-records.js";
 
 /** A mallex `mallex status` asks: where, with which token, and which process the record says it is. */

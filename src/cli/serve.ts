@@ -4,15 +4,15 @@ import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
-import { loadValidator } from "../load-validator.js";
-import { MallexError } from "../mallex-error.js";
-import { resolveMallexHome } from "../mallex-home.js";
+import { loadValidator } from "../shared/load-validator.js";
+import { MallexError } from "../shared/mallex-error.js";
+import { resolveMallexHome } from "../shared/mallex-home.js";
 import { createLogWriter, logFilePath, logRotationOf } from "../server/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import type { DashboardFeed } from "../server/dashboard/dashboard-feed.js";
 import { withEmbeddedModel, withPlannedContexts } from "../server/with-embedded-model.js";
 import { askContextPlan } from "../engine/ask-context-plan.js";
-import { mallexArgv } from "../mallex-argv.js";
+import { mallexArgv } from "../shared/mallex-argv.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
 import type { createSupervisor } from "../supervisor/create-supervisor.js";
 import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
@@ -27,7 +27,7 @@ import { parseGpuLayers } from "./parse-gpu-layers.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "./proxy-records.js";
 import { stampOf } from "../supervisor/process-identity.js";
-import { securePrivateHome } from "../private-files.js";
+import { securePrivateHome } from "../shared/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */

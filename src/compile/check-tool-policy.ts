@@ -1,5 +1,5 @@
 import { suggestName } from "../config/suggest-name.js";
-import { CLAUDE_CODE_TOOLS, isClaudeCodeTool } from "../trim/claude-code-tools.js";
+import { CLAUDE_CODE_TOOLS, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import type { ConfigView } from "./config-view.js";
 import { SIZES } from "./routing-table.js";
 

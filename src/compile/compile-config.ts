@@ -4,7 +4,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from "../config/diagnosti
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { loadConfig } from "../config/load-config.js";
 import { validateSchema, type ConfigValidator } from "../config/validate-schema.js";
-import { loadValidator } from "../load-validator.js";
+import { loadValidator } from "../shared/load-validator.js";
 import { checkDistributed } from "./check-distributed.js";
 import { checkReferences } from "./check-references.js";
 import { checkRegexes } from "./check-regexes.js";

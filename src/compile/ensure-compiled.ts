@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { ROUTING_TABLE_FILE, TEMPLATES_FILE } from "./emit-generated.js";
 import { computeInputHash, sha256 } from "./input-hash.js";
 import { ROUTING_TABLE_FORMAT, type RoutingTable } from "./routing-table.js";

@@ -163,7 +163,7 @@ export interface CompiledFilter {
 
 /**
  * How one size shapes the tools: `allow` and `stubDescriptions` act on Claude Code's built-in tools
- * only (src/trim/claude-code-tools.ts); every other tool is the client's and is kept unless a `drop`
+ * only (src/shared/claude-code-tools.ts); every other tool is the client's and is kept unless a `drop`
  * glob names it.
  */
 export interface CompiledToolPolicy {

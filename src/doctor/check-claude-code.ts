@@ -1,7 +1,7 @@
 import { formatDriftLine } from "../server/claude-code-drift.js";
 import { claudeCodeDriftPath, parseClaudeCodeDrift } from "../server/save-claude-code-drift.js";
 import { CHECKED_CLAUDE_CODE } from "../trim/claude-code-versions.js";
-import { compareVersions } from "../compare-versions.js";
+import { compareVersions } from "../shared/compare-versions.js";
 import { installClaudeHint, testedClaudeCodeVersion } from "../cli/claude-command.js";
 import type { CheckResult, DoctorContext } from "./types.js";
 

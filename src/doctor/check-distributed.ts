@@ -3,7 +3,7 @@ import { parseHostfile, MIN_MLX_LM_DISTRIBUTED, type HostfileHost } from "../bac
 import type { CompiledDistributed } from "../compile/routing-table.js";
 import { isLoopbackHost } from "../server/check-auth.js";
 import { resolveVenvDir } from "../supervisor/bootstrap-venv.js";
-import { compareVersions } from "../compare-versions.js";
+import { compareVersions } from "../shared/compare-versions.js";
 import { describeVersions, readVersions, type HostVersions } from "./check-distributed-versions.js";
 import { isLocal, profilesInUse } from "./profiles-in-use.js";
 import type { CheckResult, DoctorContext } from "./types.js";

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import type { ContextPlan, ContextPlanOptions } from "./plan-engine-context.js";
 
 export interface AskContextPlanOptions extends ContextPlanOptions {

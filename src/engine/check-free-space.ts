@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 /** Left free beyond the file itself: a disk filled to the last byte breaks everything else on it. */
 export const FREE_SPACE_MARGIN_BYTES = 512 * 1024 * 1024;

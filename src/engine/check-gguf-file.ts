@@ -1,5 +1,5 @@
 import { open, stat } from "node:fs/promises";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 /** Every GGUF file (each part of a split one too) starts with these four bytes. */
 const GGUF_MAGIC = Buffer.from("GGUF", "latin1");

@@ -6,7 +6,7 @@
  */
 import { readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { describeMagic, isGgufMagic, readMagic } from "./check-gguf-file.js";
 import { describeHubStatus } from "./describe-hub-status.js";
 import { downloadToPartFile } from "./download-to-part-file.js";
@@ -14,7 +14,7 @@ import { HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.
 import { fetchRemoteFileInfo, type RemoteFileInfo } from "./fetch-remote-file-info.js";
 import { createDownloadProgress } from "./format-download-progress.js";
 import { hashFile, inspectLocalCopy, removeLocalCopy, writeSidecar } from "./inspect-local-copy.js";
-import { makePrivateDirAsync } from "../private-files.js";
+import { makePrivateDirAsync } from "../shared/private-files.js";
 import { checkFreeSpace } from "./check-free-space.js";
 
 export interface RemoteFile {

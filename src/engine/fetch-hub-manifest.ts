@@ -4,7 +4,7 @@
  * field (the repository path of the GGUF, the first part of a split one). "latest" is Q4_K_M when
  * the repository has it, else the Hub's pick. An unknown tag is a 400 with `{"error": "…"}`.
  */
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { describeHubStatus } from "./describe-hub-status.js";
 import { fetchOrUnreachable } from "./fetch-or-unreachable.js";
 import { checkRelativePath } from "./parse-model-source.js";

@@ -1,5 +1,5 @@
 import type { Llama, LlamaOptions } from "node-llama-cpp";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { describeGpuStep, engineBackendLine, type GpuName, type GpuStep } from "./gpu-steps.js";
 
 export interface EngineLlamaOptions {

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel } from "node-llama-cpp";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { defaultThreads } from "./default-threads.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
 import type { GpuStep } from "./gpu-steps.js";

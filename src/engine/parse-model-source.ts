@@ -4,7 +4,7 @@
  * repository and quantization tag (`hf:user/repo[:tag]`) or any other http(s) URL. Pure.
  * @see https://node-llama-cpp.withcat.ai/guide/downloading-models#model-uris
  */
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 export type ModelSource =
   | { kind: "local"; path: string }

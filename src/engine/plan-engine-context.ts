@@ -1,4 +1,4 @@
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
 

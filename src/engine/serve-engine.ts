@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { toNodeHandler } from "h3";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { createEngineApp } from "./create-engine-app.js";
 import { ENGINE_MAX_BODY_BYTES } from "./guard-engine-request.js";
 import { loadEngine, type EngineOptions } from "./load-engine.js";

@@ -1,4 +1,4 @@
-import { formatNumber } from "../format-number.js";
+import { formatNumber } from "../shared/format-number.js";
 import type { EvalGroup, EvalReport, TaskResult } from "./eval-report.js";
 
 const HEADERS = ["task", "result", "turns", "tools (failed/repaired/rejected)", "prompt tok (cached)", "out tok", "ttft", "prefill", "decode", "tools+client", "wall", "to Claude"] as const;

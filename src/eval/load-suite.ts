@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 /** One task of a suite: a folder with `task.yaml`, `prompt.md` and `repo/` (the files of its git repository). */
 export interface EvalTask {

@@ -1,4 +1,4 @@
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import type { VariantFields } from "./run-eval.js";
 
 export type Switch = "on" | "off";

@@ -1,6 +1,6 @@
 import type { TierName } from "../../generated/config.js";
 import type { RoutingTable } from "../compile/routing-table.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 /**
  * Pure: the table as if every local profile said `trim: false` in the config: Claude Code's

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createLruMap } from "../lru-map.js";
+import { createLruMap } from "../shared/lru-map.js";
 import type { TurnRoute } from "./classifier-verdict.js";
 
 /**

@@ -6,7 +6,7 @@ import type { IntentRule, RouterRules } from "./compile-rules.js";
 import type { RequestFacts } from "./describe-request.js";
 import type { Stall } from "./detect-stall.js";
 import { matchIntent } from "./match-intent.js";
-import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 
 /** Whether a backend can take requests now, and if not, why (said to the user when nothing else can). */
 export type BackendAvailability = (backend: string) => { ok: true } | { ok: false; reason: string };

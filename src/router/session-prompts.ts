@@ -1,4 +1,4 @@
-import { createLruMap } from "../lru-map.js";
+import { createLruMap } from "../shared/lru-map.js";
 
 /**
  * Each session's last prompt per profile (x-claude-code-session-id), in mallex's estimated tokens:

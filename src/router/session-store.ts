@@ -1,5 +1,5 @@
 import type { TierName } from "../../generated/config.js";
-import { createLruMap } from "../lru-map.js";
+import { createLruMap } from "../shared/lru-map.js";
 
 /** What mallex remembers per Claude Code session (x-claude-code-session-id): the tier it is on. */
 export interface SessionStore {

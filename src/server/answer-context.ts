@@ -1,5 +1,5 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropic-types.js";
 import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
 import type { ThinkingDecision } from "../translate/decide-thinking.js";

@@ -5,7 +5,7 @@ import { postChatCompletions, type ChatCompletionResponse } from "../backends/po
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import type { RequestLease } from "../supervisor/types.js";
 import { BackendQueueFullError } from "./backend-queue.js";
 import { poolQueueName } from "./pool-queue-name.js";

@@ -2,7 +2,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import type { ResponseSummary } from "./response-summary.js";
-import { formatNumber as number } from "../format-number.js";
+import { formatNumber as number } from "../shared/format-number.js";
 
 /**
  * `MALLEX_DEBUG`, each level including the one before:

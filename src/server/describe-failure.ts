@@ -1,5 +1,5 @@
 import { BackendError } from "../backends/backend-error.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { SupervisorError } from "../supervisor/supervisor-error.js";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
 import { mapStatusToErrorType } from "../translate/anthropic-error.js";

@@ -3,8 +3,8 @@ import { open, rename, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RoutingTable } from "../compile/routing-table.js";
 import { escapeLogText } from "./escape-log-text.js";
-import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
-import { makePrivateDir, PRIVATE_FILE_MODE } from "../private-files.js";
+import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../shared/private-files.js";
 
 /** Where mallex's one-line-per-event log goes: observability.log_file under MALLEX_HOME. */
 export function logFilePath(mallexHome: string, table: RoutingTable): string {

@@ -8,7 +8,7 @@ import type { Redactor } from "./redact-secrets.js";
 import type { RequestEnd, RequestTrace } from "./request-metrics.js";
 import { summarizeResponse } from "./response-summary.js";
 import type { LastRequestSaver } from "./save-last-request.js";
-import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { watchUpstream } from "./watch-upstream.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { RequestMetrics } from "./request-log.js";
 import type { RequestOutcome } from "./request-metrics.js";
-import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 
 /** How a /v1/messages request ended, as the debug log and the saved last request tell it. */
 export interface ResponseSummary {

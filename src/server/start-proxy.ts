@@ -12,7 +12,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionPrompts } from "../router/session-prompts.js";
 import { createClassifierCache } from "../router/classifier-cache.js";
@@ -46,9 +46,9 @@ import { claudeCodeDriftPath, createClaudeCodeDriftSaver } from "./save-claude-c
 import { createLastRequestSaver, lastRequestDir } from "./save-last-request.js";
 import { createMallexMetrics } from "./request-metrics.js";
 import type { ServerContext } from "./server-context.js";
-import { findPackageRoot } from "../package-root.js";
+import { findPackageRoot } from "../shared/package-root.js";
 import { createTtftRates, ttftRatesPath } from "./ttft-rates.js";
-import { RETENTION_LIMITS } from "../retention-limits.js";
+import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { lastEvalPath } from "../eval/save-last-eval.js";
 
 export interface StartProxyOptions {

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { LearnedRates } from "../router/predict-ttft.js";
-import { writeFileAtomicAsync } from "../write-file-atomic.js";
+import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
 import { addSample, type RateSample } from "./learn-rates.js";
-import { makePrivateDirAsync } from "../private-files.js";
+import { makePrivateDirAsync } from "../shared/private-files.js";
 
 /** The file in MALLEX_HOME that keeps what was learned across restarts. */
 export const TTFT_RATES_FILE = "ttft-rates.json";

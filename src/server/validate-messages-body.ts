@@ -5,7 +5,7 @@ import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { PrefixCache, PromptPart } from "../trim/prefix-cache.js";
 import { MAX_JSON_DEPTH } from "./check-json-depth.js";
 import { scanJsonBody, type FieldSpan } from "./scan-json-body.js";
-import { formatNumber } from "../format-number.js";
+import { formatNumber } from "../shared/format-number.js";
 
 /**
  * The longest `model` a request may name (real ones are under 100 characters; a local one may be a

@@ -3,7 +3,7 @@ import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { UpstreamResponse } from "../backends/send-upstream-post.js";
 import { clip, describeUpstreamRequest, type DebugLevel } from "./debug-lines.js";
 import type { Redactor } from "./redact-secrets.js";
-import { clipText, RETENTION_LIMITS } from "../retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 
 /** One call a request made to its backend, as sent (headers and body unredacted: redact before showing). */
 export interface UpstreamCall {

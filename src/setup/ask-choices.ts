@@ -1,5 +1,5 @@
 import type { TierName } from "../../generated/config.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import type { Ask } from "./create-prompt.js";
 import { parseTierList } from "./plan-tiers.js";
 import { fitsInRam, type LocalProfile } from "./recommend-profile.js";

@@ -1,4 +1,4 @@
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { MIN_PYTHON, type PythonLookup } from "../supervisor/bootstrap-venv.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
 import type { LocalProfile } from "./recommend-profile.js";

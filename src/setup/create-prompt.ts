@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 
 /** One question, one answer line. Throws a MallexError when the user cancels (Ctrl-C, Ctrl-D). */
 export type Ask = (question: string) => Promise<string>;

@@ -9,7 +9,7 @@ import { formatDiagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { displayPath } from "../config/load-config.js";
 import { suggestName } from "../config/suggest-name.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { MIN_PYTHON, type PythonLookup } from "../supervisor/bootstrap-venv.js";
 import { askApiKeyEnv, askClaudeTiers, askProfile } from "./ask-choices.js";
 import { MLX_FLAVOR, chooseLocalBackend, type LocalBackendChoice } from "./choose-local-backend.js";

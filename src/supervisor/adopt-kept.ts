@@ -22,7 +22,7 @@ import type { ExitInfo, LaunchedServer } from "./launch-server.js";
 import { livenessOf, ownerIdentity, pidfilesOf, readPidfile, removePidfileAt, writePidfile, type ServerPidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
 import { isSameProcess } from "./process-identity.js";
-import { mallexArgv } from "../mallex-argv.js";
+import { mallexArgv } from "../shared/mallex-argv.js";
 import { buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
 import { unref, type SupervisorDeps } from "./supervisor-deps.js";

@@ -3,7 +3,7 @@
  * pidfile, output → log + progress + out-of-memory, a heartbeat while it is silent, and the
  * readiness probe raced against the process exiting (so a dead server fails fast, with its log tail).
  */
-import { mallexArgv } from "../mallex-argv.js";
+import { mallexArgv } from "../shared/mallex-argv.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
 import { gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";

@@ -1,4 +1,4 @@
-import { MallexError, type SupervisorErrorCode } from "../mallex-error.js";
+import { MallexError, type SupervisorErrorCode } from "../shared/mallex-error.js";
 
 /**
  * What ensureReady and the venv bootstrap reject with: one sentence that says what went wrong and

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import type HandlebarsFull from "handlebars";
 import runtime from "handlebars/runtime.js";
 import { TEMPLATES_FILE } from "../compile/emit-generated.js";
-import { MallexError } from "../mallex-error.js";
+import { MallexError } from "../shared/mallex-error.js";
 import { templateHelpers } from "./template-helpers.js";
 
 /** The templates of one compiled config, ready to render. */

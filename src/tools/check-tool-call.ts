@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 import { coerceToolArguments } from "./coerce-tool-arguments.js";
 import { describeSchemaErrors } from "./describe-schema-errors.js";
-import { createLruMap, type LruMap } from "../lru-map.js";
+import { createLruMap, type LruMap } from "../shared/lru-map.js";
 import { dropSchemaPatterns } from "./drop-schema-patterns.js";
 import type { ParsedToolCall } from "./parsers/types.js";
 

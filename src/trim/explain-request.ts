@@ -8,7 +8,7 @@ import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { customTools } from "../translate/resolve-tool-call.js";
-import { isBuiltInTool } from "./claude-code-tools.js";
+import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "./plan-trim.js";
 import { recognizeClaudeCode } from "./recognize-claude-code.js";
 import { trimRequest } from "./trim-request.js";

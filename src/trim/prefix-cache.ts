@@ -1,5 +1,5 @@
-import { createLruMap, type LruMap } from "../lru-map.js";
-import { copyString, RETENTION_LIMITS } from "../retention-limits.js";
+import { createLruMap, type LruMap } from "../shared/lru-map.js";
+import { copyString, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";

@@ -3,7 +3,7 @@ import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
 import type { CompiledToolPolicy } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "../translate/anthropic-types.js";
 import { isCustomTool } from "../translate/resolve-tool-call.js";
-import { isBuiltInTool, isClaudeCodeTool } from "./claude-code-tools.js";
+import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import { dropOptionalParams, shortenDescription, simplifyToolSchema } from "./simplify-tool-schema.js";
 import type { TrimRuleHit } from "./trim-types.js";
 

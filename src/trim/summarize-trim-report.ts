@@ -1,5 +1,5 @@
 import type { TrimReport } from "./trim-types.js";
-import { formatNumber as number, formatPercentChange, formatRemoved } from "../format-number.js";
+import { formatNumber as number, formatPercentChange, formatRemoved } from "../shared/format-number.js";
 
 /**
  * One log line saying what trimming did: sizes before and after, then each rule once (how often it

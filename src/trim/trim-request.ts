@@ -3,7 +3,7 @@ import { measurePrompt } from "../router/describe-request.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageOrigin } from "./apply-block-filters.js";
-import { isBuiltInTool } from "./claude-code-tools.js";
+import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
 import { fitToBudget } from "./fit-to-budget.js";

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { compileConfig, loadConfigValidator, type CompileConfigResult } from "../../src/compile/compile-config.js";
 import { formatDiagnostic } from "../../src/config/diagnostics.js";
 import type { EnvLookup } from "../../src/config/interpolate-env.js";
-import { findPackageRoot } from "../../src/package-root.js";
+import { findPackageRoot } from "../../src/shared/package-root.js";
 
 export const packageRoot = findPackageRoot();
 export const validator = await loadConfigValidator(packageRoot);

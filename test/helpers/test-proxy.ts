@@ -5,7 +5,7 @@ import { resolveBackends } from "../../src/backends/resolve-backends.js";
 import { createUpstreamClient } from "../../src/backends/upstream-client.js";
 import { beforeAll } from "vitest";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
-import { loadValidator } from "../../src/load-validator.js";
+import { loadValidator } from "../../src/shared/load-validator.js";
 import { loadTemplates, type Templates } from "../../src/templates/load-templates.js";
 import { compileRouterRules } from "../../src/router/compile-rules.js";
 import { createClassifierCache } from "../../src/router/classifier-cache.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BackendError } from "../../src/backends/backend-error.js";
 import { classifyUpstreamError, type UpstreamCall } from "../../src/backends/classify-upstream-error.js";
 import { upstreamTimeouts } from "../../src/backends/upstream-client.js";
-import { MallexError } from "../../src/mallex-error.js";
+import { MallexError } from "../../src/shared/mallex-error.js";
 
 const call = (signal = new AbortController().signal): UpstreamCall => ({
   backend: "llama",

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { parseGpuLayers } from "../../src/cli/parse-gpu-layers.js";
-import { MallexError } from "../../src/mallex-error.js";
+import { MallexError } from "../../src/shared/mallex-error.js";
 
 it("--gpu-layers takes a count, auto or max (llama-server's values); anything else is a usage error naming them", () => {
   expect([undefined, "0", "33", "auto", "max"].map(parseGpuLayers)).toEqual([undefined, 0, 33, "auto", "max"]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseModelSource } from "../../src/engine/parse-model-source.js";
-import { MallexError } from "../../src/mallex-error.js";
+import { MallexError } from "../../src/shared/mallex-error.js";
 
 const HUB = "https://huggingface.co";
 const parse = (source: string, endpoint = HUB) => parseModelSource(source, endpoint);

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MallexError } from "../../src/mallex-error.js";
+import { MallexError } from "../../src/shared/mallex-error.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
 import type { PythonLookup } from "../../src/supervisor/bootstrap-venv.js";
 import { runInit, type InitDeps } from "../../src/setup/run-init.js";

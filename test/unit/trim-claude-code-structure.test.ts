@@ -6,7 +6,7 @@ import type { AnthropicCustomTool, MessagesRequest } from "../../src/translate/a
 import { explainRequest } from "../../src/trim/explain-request.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";
-import { compareVersions } from "../../src/compare-versions.js";
+import { compareVersions } from "../../src/shared/compare-versions.js";
 import { recognizeClaudeCode } from "../../src/trim/recognize-claude-code.js";
 import { dropOptionalParams } from "../../src/trim/simplify-tool-schema.js";
 import { trimRequest } from "../../src/trim/trim-request.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MallexError } from "../../src/mallex-error.js";
+import { MallexError } from "../../src/shared/mallex-error.js";
 import { templateContextShape, type ContextShape } from "../../src/templates/template-contexts.js";
 import { createTemplates } from "../../src/templates/create-templates.js";
 import { loadTemplates } from "../../src/templates/load-templates.js";

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Size } from "../../generated/config.js";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
-import { loadValidator } from "../../src/load-validator.js";
+import { loadValidator } from "../../src/shared/load-validator.js";
 import { measurePrompt } from "../../src/router/describe-request.js";
 import { profileTranslateOptions } from "../../src/server/profile-translate-options.js";
 import { checkMessagesBody } from "../../src/server/validate-messages-body.js";

@@ -7,7 +7,7 @@ import type { Templates } from "../../src/templates/load-templates.js";
 import type { AnthropicCustomTool, AnthropicTool, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { renderXmlToolCall } from "../../src/translate/render-xml-tool-call.js";
 import { buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";
-import { CLAUDE_CODE_TOOLS } from "../../src/trim/claude-code-tools.js";
+import { CLAUDE_CODE_TOOLS } from "../../src/shared/claude-code-tools.js";
 import { shapeTools, type ShapedTools } from "../../src/trim/shape-tools.js";
 import { shortenDescription, simplifyToolSchema } from "../../src/trim/simplify-tool-schema.js";
 import { describeClientTools, describeTrimRules } from "../../src/trim/summarize-trim-report.js";

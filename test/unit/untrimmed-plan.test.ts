@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from "vitest";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
-import { loadValidator } from "../../src/load-validator.js";
+import { loadValidator } from "../../src/shared/load-validator.js";
 import { checkMessagesBody } from "../../src/server/validate-messages-body.js";
 import { packageRoot } from "../helpers/config-tree.js";
 import { findClaudeCodeDrift } from "../../src/server/claude-code-drift.js";

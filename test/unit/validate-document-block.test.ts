@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadValidator } from "../../src/load-validator.js";
-import { findPackageRoot } from "../../src/package-root.js";
+import { loadValidator } from "../../src/shared/load-validator.js";
+import { findPackageRoot } from "../../src/shared/package-root.js";
 import { checkMessagesBody } from "../../src/server/validate-messages-body.js";
 
 const validate = await loadValidator(findPackageRoot(), "validate-messages");

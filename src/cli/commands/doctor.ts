@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { createDoctorDeps } from "../../doctor/create-doctor-deps.js";
 import { formatCheck, runDoctor } from "../../doctor/run-doctor.js";
-import { MallexError } from "../../mallex-error.js";
-import { findPackageRoot } from "../../package-root.js";
+import { MallexError } from "../../shared/mallex-error.js";
+import { findPackageRoot } from "../../shared/package-root.js";
 import { configArgs, proxyArgs } from "../common-args.js";
 import { findConfig } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";

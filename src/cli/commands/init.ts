@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { createPrompt, type Prompt } from "../../setup/create-prompt.js";
 import { detectHardware } from "../../setup/detect-hardware.js";
 import { runInit, type InitOptions, type InitResult } from "../../setup/run-init.js";
-import { findPackageRoot } from "../../package-root.js";
+import { findPackageRoot } from "../../shared/package-root.js";
 import { lookupPython } from "../../supervisor/bootstrap-venv.js";
 import { printOut } from "../terminal-text.js";
 

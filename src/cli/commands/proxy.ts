@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { findPackageRoot } from "../../package-root.js";
+import { findPackageRoot } from "../../shared/package-root.js";
 import { proxyArgs } from "../common-args.js";
 import { formatClaudeHint } from "../format-claude-hint.js";
 import { repeatedOption } from "../repeated-option.js";

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { DashboardMessage } from "../../server/dashboard/dashboard-feed.js";
-import { MallexError } from "../../mallex-error.js";
-import { resolveMallexHome } from "../../mallex-home.js";
+import { MallexError } from "../../shared/mallex-error.js";
+import { resolveMallexHome } from "../../shared/mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
 import { pickProxies, type ProxyTarget } from "../pick-proxies.js";

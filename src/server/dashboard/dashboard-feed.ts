@@ -4,7 +4,7 @@ import type { ClaudeCodeDrift } from "../claude-code-drift.js";
 import type { LastRequestFiles } from "../format-last-request.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import type { SupervisorPool } from "../supervisor-pool.js";
-import { RETENTION_LIMITS } from "../../retention-limits.js";
+import { RETENTION_LIMITS } from "../../shared/retention-limits.js";
 import { summarizeMemory, type MemorySummary } from "./memory-summary.js";
 import type { CapacitySummary } from "./capacity-summary.js";
 import type { ContextSummary } from "./context-summary.js";

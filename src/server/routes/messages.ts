@@ -1,7 +1,7 @@
 import { describeRequest, type PromptSource } from "../../router/describe-request.js";
 import type { RouteDecision } from "../../router/select-route.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
-import { clipText, RETENTION_LIMITS } from "../../retention-limits.js";
+import { clipText, RETENTION_LIMITS } from "../../shared/retention-limits.js";
 import { answerWhole } from "../answer-whole.js";
 import { backendAvailability } from "../backend-availability.js";
 import { checkConversation, parseBetas } from "../check-conversation.js";
@@ -15,7 +15,7 @@ import { passThroughToAnthropic } from "../pass-through-to-anthropic.js";
 import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../prepare-local-call.js";
 import { routeRequest } from "../route-with-classifier.js";
 import type { ServerContext } from "../server-context.js";
-import { settledWithin } from "../settled-within.js";
+import { settledWithin } from "../../shared/settled-within.js";
 import { streamAnswer } from "../stream-answer.js";
 import { checkMessagesBody } from "../validate-messages-body.js";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ValidateFunction } from "../generated/validate-config.mjs";
+import type { ValidateFunction } from "../../generated/validate-config.mjs";
 
 /**
  * A validator `npm run codegen` precompiled into the package's generated/ folder. `.mjs`: an ES
