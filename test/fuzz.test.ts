@@ -10,7 +10,7 @@
 import { Agent } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jsonDepthExceeds } from "../src/server/check-json-depth.js";
+import { jsonDepthExceeds } from "../src/http/check-json-depth.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { errorEnvelopeProblem, messageProblem, streamProblem, vmRssMB, wireRequest, type WireReply } from "./helpers/wire-client.js";

@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { hardenNodeServer, SERVER_LIMITS } from "../src/server/harden-node-server.js";
+import { hardenNodeServer, SERVER_LIMITS } from "../src/http/harden-node-server.js";
 
 let server: Server | undefined;
 const sockets: Socket[] = [];

@@ -36,7 +36,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { Supervise } from "../../generated/config.js";
 import type { CompiledDistributed } from "../compile/routing-table.js";
-import { isLoopbackHost } from "../server/check-auth.js";
+import { isLoopbackHost } from "../http/check-auth.js";
 
 /** The first mlx-lm whose server runs under mlx.launch. */
 export const MIN_MLX_LM_DISTRIBUTED = "0.30.6";

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { parseHostfile, MIN_MLX_LM_DISTRIBUTED, type HostfileHost } from "../backends/mlx-distributed.js";
 import type { CompiledDistributed } from "../compile/routing-table.js";
-import { isLoopbackHost } from "../server/check-auth.js";
+import { isLoopbackHost } from "../http/check-auth.js";
 import { resolveVenvDir } from "../supervisor/bootstrap-venv.js";
 import { compareVersions } from "../shared/compare-versions.js";
 import { describeVersions, readVersions, type HostVersions } from "./check-distributed-versions.js";

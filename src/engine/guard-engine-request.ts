@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { H3Event, Middleware } from "h3";
-import { checkRequestOrigin, type OriginPolicy } from "../server/check-request-origin.js";
-import { readLimitedBody } from "../server/read-limited-body.js";
+import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
+import { readLimitedBody } from "../http/read-limited-body.js";
 
 /**
  * The engine is a local HTTP server like the proxy, so anything on the machine (a web page through

@@ -1,6 +1,6 @@
 import { H3, HTTPError, type H3Event } from "h3";
-import { isAuthorized, isLoopbackHost } from "./check-auth.js";
-import { originPolicyOf } from "./check-request-origin.js";
+import { isAuthorized, isLoopbackHost } from "../http/check-auth.js";
+import { originPolicyOf } from "../http/check-request-origin.js";
 import { errorResponse } from "./error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";

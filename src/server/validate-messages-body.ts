@@ -3,8 +3,8 @@ import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { PrefixCache, PromptPart } from "../trim/prefix-cache.js";
-import { MAX_JSON_DEPTH } from "./check-json-depth.js";
-import { scanJsonBody, type FieldSpan } from "./scan-json-body.js";
+import { MAX_JSON_DEPTH } from "../http/check-json-depth.js";
+import { scanJsonBody, type FieldSpan } from "../http/scan-json-body.js";
 import { formatNumber } from "../shared/format-number.js";
 
 /**

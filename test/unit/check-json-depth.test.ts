@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../../src/server/check-json-depth.js";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../../src/http/check-json-depth.js";
 
 const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 

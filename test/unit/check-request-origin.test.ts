@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkRequestOrigin, originPolicyOf } from "../../src/server/check-request-origin.js";
+import { checkRequestOrigin, originPolicyOf } from "../../src/http/check-request-origin.js";
 
 const policy = originPolicyOf({ host: "127.0.0.1", allowedHosts: ["mac-studio.local"], corsOrigins: ["http://localhost:5173"] });
 const check = (host: string, origin: string | null = null, secFetchSite: string | null = null) => checkRequestOrigin({ host, origin, secFetchSite }, policy);

@@ -6,7 +6,7 @@
 import { createServer, request, Agent, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { serverCloser } from "../../src/server/close-server.js";
+import { serverCloser } from "../../src/http/close-server.js";
 
 let agent: Agent | undefined;
 afterEach(() => agent?.destroy());

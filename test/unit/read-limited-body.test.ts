@@ -6,7 +6,7 @@
 import { createServer, request, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readLimitedBody, type LimitedBody } from "../../src/server/read-limited-body.js";
+import { readLimitedBody, type LimitedBody } from "../../src/http/read-limited-body.js";
 
 const MAX = 64 * 1024;
 let url: string;

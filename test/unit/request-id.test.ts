@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createIdGenerator } from "../../src/server/request-id.js";
+import { createIdGenerator } from "../../src/http/request-id.js";
 
 describe("createIdGenerator", () => {
   it("makes API-shaped ids, all different across refills of its pool", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { scanJsonBody } from "../../src/server/scan-json-body.js";
+import { scanJsonBody } from "../../src/http/scan-json-body.js";
 
 /** Each top-level field as scanJsonBody found it: its text parsed, and its compact length. */
 function fieldsOf(text: string) {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { H3, H3Event } from "h3";
-import { isAuthorized } from "../check-auth.js";
+import { isAuthorized } from "../../http/check-auth.js";
 import type { Dashboard } from "../dashboard/dashboard-context.js";
 import type { DashboardMessage } from "../dashboard/dashboard-feed.js";
 import { describeRoutingTable } from "../dashboard/describe-routing-table.js";
