@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
-import { templateHelpers } from "../src/templates/template-helpers.js";
+import { templateHelpers } from "../src/compile/template-helpers.js";
 import { compileIn, compileReadmeExample, compileTree, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
 

@@ -1,6 +1,6 @@
 import Handlebars from "handlebars";
-import { BUILTIN_HELPERS, type ContextShape } from "../templates/template-contexts.js";
-import { TEMPLATE_HELPER_NAMES } from "../templates/template-helpers.js";
+import { BUILTIN_HELPERS, type ContextShape } from "./template-contexts.js";
+import { TEMPLATE_HELPER_NAMES } from "./template-helpers.js";
 
 type Node = hbs.AST.Node;
 

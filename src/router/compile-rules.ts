@@ -1,6 +1,6 @@
 import type { CompiledIntent, RoutingTable } from "../compile/routing-table.js";
 import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
-import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
+import { linearRegexOf } from "../compile/linear-regex-of.js";
 
 export interface IntentRule extends Omit<CompiledIntent, "prompt" | "notPrompt"> {
   prompt: LinearRegex[];

@@ -1,7 +1,7 @@
 import Handlebars from "handlebars";
 import { HANDLEBARS_COMPILE_OPTIONS } from "../compile/compile-templates.js";
 import { templatesFromSpecs, type Templates } from "./load-templates.js";
-import { templateHelpers } from "./template-helpers.js";
+import { templateHelpers } from "../compile/template-helpers.js";
 
 /**
  * Templates from precompiled specs or from template source text, which is compiled with the options

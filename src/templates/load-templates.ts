@@ -8,7 +8,7 @@ import type HandlebarsFull from "handlebars";
 import runtime from "handlebars/runtime.js";
 import { TEMPLATES_FILE } from "../compile/emit-generated.js";
 import { MallexError } from "../shared/mallex-error.js";
-import { templateHelpers } from "./template-helpers.js";
+import { templateHelpers } from "../compile/template-helpers.js";
 
 /** The templates of one compiled config, ready to render. */
 export interface Templates {

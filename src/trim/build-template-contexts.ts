@@ -1,5 +1,5 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { templateHelpers } from "../templates/template-helpers.js";
+import { templateHelpers } from "../compile/template-helpers.js";
 import type { AnthropicCustomTool } from "../translate/anthropic-types.js";
 
 /** What a `tools` template receives (template-contexts.ts, kind "tools"). */

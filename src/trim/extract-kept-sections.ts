@@ -1,5 +1,5 @@
 import type { CompiledKeepRule, CompiledRegex } from "../compile/routing-table.js";
-import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
+import { linearRegexOf } from "../compile/linear-regex-of.js";
 import { FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Size } from "../../generated/config.js";
 import type { CompiledFilter, FilterTarget } from "../compile/routing-table.js";
 import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
-import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
+import { linearRegexOf } from "../compile/linear-regex-of.js";
 import { createLruMap, type LruMap } from "../shared/lru-map.js";
 import { copyString } from "../shared/retention-limits.js";
 import { runSteps, type Steps } from "./run-steps.js";

@@ -1,5 +1,5 @@
 import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
-import { linearRegexOf } from "../linear-regex/linear-regex-of.js";
+import { linearRegexOf } from "../compile/linear-regex-of.js";
 import type { CompiledToolPolicy } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "../translate/anthropic-types.js";
 import { isCustomTool } from "../translate/resolve-tool-call.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MallexError } from "../../src/shared/mallex-error.js";
-import { templateContextShape, type ContextShape } from "../../src/templates/template-contexts.js";
+import { templateContextShape, type ContextShape } from "../../src/compile/template-contexts.js";
 import { createTemplates } from "../../src/templates/create-templates.js";
 import { loadTemplates } from "../../src/templates/load-templates.js";
 import { buildSystemTemplateContext, buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";

@@ -1,5 +1,5 @@
-import type { CompiledRegex } from "../compile/routing-table.js";
-import { compileLinearRegex, type LinearRegex } from "./compile-linear-regex.js";
+import type { CompiledRegex } from "./routing-table.js";
+import { compileLinearRegex, type LinearRegex } from "../linear-regex/compile-linear-regex.js";
 
 /**
  * Compiled once per regex of a loaded routing table, not once per request: re2js compiles a rule in
