@@ -12,7 +12,7 @@ import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics.js";
 import { observeMessages, renderMetrics, type RequestTrace } from "./request-metrics.js";
 import type { RequestWatch } from "./request-watch.js";
-import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "./route-header.js";
+import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
 import { forRequest, type ServerContext } from "./server-context.js";
 import { checkMessagesBody } from "./validate-messages-body.js";
 

@@ -11,7 +11,7 @@ import type { BackendQueues } from "./backend-queue.js";
 import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
 import { poolQueueName } from "./pool-queue-name.js";
 import type { RequestMetrics } from "./request-log.js";
-import { routeLabelsOf } from "./route-header.js";
+import { routeLabelsOf } from "../router/route-header.js";
 import type { SupervisorPool } from "./supervisor-pool.js";
 import type { TtftRates } from "./ttft-rates.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createMetricsRegistry, escapeHelp, escapeLabelValue, formatLabels, formatValue } from "../../src/server/metrics.js";
-import { formatRouteHeader } from "../../src/server/route-header.js";
+import { formatRouteHeader } from "../../src/router/route-header.js";
 
 describe("Prometheus text exposition", () => {
   it("escapes label values (backslash, quote, line feed) and HELP text (backslash, line feed)", () => {

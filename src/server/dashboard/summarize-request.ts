@@ -2,7 +2,7 @@ import type { RoutingTable } from "../../compile/routing-table.js";
 import { describeTrimRules } from "../../trim/summarize-trim-report.js";
 import { NOTABLE_WAIT_MS, speedsOf } from "../request-log.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
-import { routeLabelsOf } from "../route-header.js";
+import { routeLabelsOf } from "../../router/route-header.js";
 import { clipText, RETENTION_LIMITS } from "../../shared/retention-limits.js";
 
 /** One finished /v1/messages request as the dashboard and `mallex status` show it: numbers and words, never prompt text. */

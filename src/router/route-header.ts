@@ -1,6 +1,6 @@
 import type { TierName } from "../../generated/config.js";
 import { TIER_ORDER, type RoutingTable } from "../compile/routing-table.js";
-import type { RouteDecision } from "../router/select-route.js";
+import type { RouteDecision } from "./select-route.js";
 
 /** The header every /v1/messages response that was routed carries. */
 export const ROUTE_HEADER = "x-mallex-route";
