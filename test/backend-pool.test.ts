@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createBackendPools } from "../src/backends/backend-pool.js";
 import { probeServer } from "../src/backends/probe-server.js";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
-import { createBackendQueues } from "../src/server/backend-queue.js";
+import { createBackendQueues } from "../src/backends/backend-queue.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable, type TestProxy } from "./helpers/test-proxy.js";
 

@@ -9,7 +9,7 @@ import { createCircuitBreakers } from "../src/backends/circuit-breaker.js";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createDashboardFeed, type DashboardMessage } from "../src/server/dashboard/dashboard-feed.js";
 import { summarizePools } from "../src/server/dashboard/pool-summary.js";
-import { createSupervisorPool } from "../src/server/supervisor-pool.js";
+import { createSupervisorPool } from "../src/backends/supervisor-pool.js";
 import { createModelSizes } from "../src/supervisor/model-sizes.js";
 import { instantSupervisor } from "./fakes/instant-supervisor.js";
 import { compileTree } from "./helpers/config-tree.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
-import { createSupervisorPool } from "../src/server/supervisor-pool.js";
+import { createSupervisorPool } from "../src/backends/supervisor-pool.js";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { createModelSizes } from "../src/supervisor/model-sizes.js";
 import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
-import { createSupervisorPool, type SupervisorPool } from "../src/server/supervisor-pool.js";
+import { createSupervisorPool, type SupervisorPool } from "../src/backends/supervisor-pool.js";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { SupervisorError } from "../src/supervisor/supervisor-error.js";
 import type { SupervisorEvent } from "../src/supervisor/types.js";

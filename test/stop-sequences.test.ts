@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SupervisorPool } from "../src/server/supervisor-pool.js";
+import type { SupervisorPool } from "../src/backends/supervisor-pool.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord } from "./fakes/mlx-lm-server.js";
 import { sdkClient } from "./helpers/sdk-client.js";
 import { createTestProxy } from "./helpers/test-proxy.js";

@@ -13,7 +13,7 @@ import type { DashboardFeed } from "../server/dashboard/dashboard-feed.js";
 import { withEmbeddedModel, withPlannedContexts } from "../server/with-embedded-model.js";
 import { askContextPlan } from "../engine/ask-context-plan.js";
 import { mallexArgv } from "../shared/mallex-argv.js";
-import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../server/supervisor-pool.js";
+import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../backends/supervisor-pool.js";
 import type { createSupervisor } from "../supervisor/create-supervisor.js";
 import { stopAllOnExit } from "../supervisor/stop-all-on-exit.js";
 import { createModelSizes, defaultModelSizeDeps } from "../supervisor/model-sizes.js";
@@ -119,7 +119,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
   // they have none of their own): the config validator that fills them in is loaded for them alone.
-  const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../server/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
+  const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
   const adjusted = options.adjustTable ? options.adjustTable(compiled.table) : compiled.table;
   const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
   // With --backend-url no engine starts: the running server has the model.

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { supervisedSpec } from "../server/supervisor-pool.js";
+import { supervisedSpec } from "../backends/supervisor-pool.js";
 import { ESTIMATES, formatGb, type ServerSize } from "../supervisor/server-size.js";
 import { memoryBudgetOf } from "../supervisor/table-memory-budget.js";
 import { createModelSizes, weightsOnDisk, type ModelSizeDeps } from "../supervisor/model-sizes.js";

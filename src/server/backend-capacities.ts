@@ -3,7 +3,7 @@ import type { BackendPools } from "../backends/backend-pool.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { ServerFacts } from "../backends/server-facts.js";
 import type { RoutingTable } from "../compile/routing-table.js";
-import { poolQueueName } from "./pool-queue-name.js";
+import { poolQueueName } from "../backends/pool-queue-name.js";
 
 /** One queue's capacity as doctor, status, /metrics and the dashboard show it. */
 export interface QueueCapacity extends BackendCapacity {

@@ -7,8 +7,8 @@ import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { MallexError } from "../shared/mallex-error.js";
 import type { RequestLease } from "../supervisor/types.js";
-import { BackendQueueFullError } from "./backend-queue.js";
-import { poolQueueName } from "./pool-queue-name.js";
+import { BackendQueueFullError } from "../backends/backend-queue.js";
+import { poolQueueName } from "../backends/pool-queue-name.js";
 import type { ServerContext } from "./server-context.js";
 
 /**

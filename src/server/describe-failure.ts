@@ -5,7 +5,7 @@ import type { AnthropicErrorType } from "../translate/anthropic-types.js";
 import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { TranslateError } from "../translate/translate-error.js";
 import { describeBackendFailure } from "./backend-error-response.js";
-import { BackendQueueFullError } from "./backend-queue.js";
+import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { redactorOf } from "./context-redactor.js";
 import { errorResponse, type ErrorResponseOptions } from "./error-response.js";
 import type { ServerContext } from "./server-context.js";

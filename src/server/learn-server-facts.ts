@@ -2,8 +2,8 @@ import type { DiscoverServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { fitToServerFacts } from "../router/fit-to-server-facts.js";
 import type { ServerContext } from "./server-context.js";
-import { poolQueueName } from "./pool-queue-name.js";
-import { createServerFactsStore } from "./server-facts-store.js";
+import { poolQueueName } from "../backends/pool-queue-name.js";
+import { createServerFactsStore } from "../backends/server-facts-store.js";
 
 export interface ServerFactsLearning {
   /** Reads the servers mallex does not start (a `--backend-url`, a config's base_url), before the proxy listens. */

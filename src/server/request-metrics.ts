@@ -7,12 +7,12 @@ import { rateOf } from "../router/predict-ttft.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { SupervisorState } from "../supervisor/types.js";
 import type { BackendCapacities } from "./backend-capacities.js";
-import type { BackendQueues } from "./backend-queue.js";
+import type { BackendQueues } from "../backends/backend-queue.js";
 import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
-import { poolQueueName } from "./pool-queue-name.js";
+import { poolQueueName } from "../backends/pool-queue-name.js";
 import type { RequestMetrics } from "./request-log.js";
 import { routeLabelsOf } from "../router/route-header.js";
-import type { SupervisorPool } from "./supervisor-pool.js";
+import type { SupervisorPool } from "../backends/supervisor-pool.js";
 import type { TtftRates } from "./ttft-rates.js";
 
 const ROUTE = ["tier", "profile", "backend"] as const;

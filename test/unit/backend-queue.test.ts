@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BackendQueueFullError, createBackendQueues, type BackendQueueLimits } from "../../src/server/backend-queue.js";
+import { BackendQueueFullError, createBackendQueues, type BackendQueueLimits } from "../../src/backends/backend-queue.js";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const fixed = (limits: BackendQueueLimits) => () => limits;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ENGINE_BODY_HEADROOM_BYTES } from "../../src/engine/guard-engine-request.js";
-import { supervisedSpec } from "../../src/server/supervisor-pool.js";
+import { supervisedSpec } from "../../src/backends/supervisor-pool.js";
 import { withEngineToken } from "../../src/server/with-engine-token.js";
 import { probeReadiness, type ProbeRequest } from "../../src/supervisor/probe-readiness.js";
 import { compileTree } from "../helpers/config-tree.js";

@@ -1,5 +1,5 @@
 import type { BackendCapacities } from "../backend-capacities.js";
-import type { BackendQueues } from "../backend-queue.js";
+import type { BackendQueues } from "../../backends/backend-queue.js";
 
 /** One local backend's queue (one pool server's) as the dashboard and `mallex status` show it. */
 export interface CapacitySummary {

@@ -3,7 +3,7 @@ import type { SupervisorEvent, SupervisorState } from "../../supervisor/types.js
 import type { ClaudeCodeDrift } from "../claude-code-drift.js";
 import type { LastRequestFiles } from "../format-last-request.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
-import type { SupervisorPool } from "../supervisor-pool.js";
+import type { SupervisorPool } from "../../backends/supervisor-pool.js";
 import { RETENTION_LIMITS } from "../../shared/retention-limits.js";
 import { summarizeMemory, type MemorySummary } from "./memory-summary.js";
 import type { CapacitySummary } from "./capacity-summary.js";

@@ -1,4 +1,4 @@
-import type { SupervisorPool } from "../supervisor-pool.js";
+import type { SupervisorPool } from "../../backends/supervisor-pool.js";
 
 /** One model server's size as the memory budget counts it. */
 export interface ServerMemory {

@@ -1,4 +1,4 @@
-import type { DiscoverServerFacts, FactsTarget, ServerFacts } from "../backends/server-facts.js";
+import type { DiscoverServerFacts, FactsTarget, ServerFacts } from "./server-facts.js";
 
 /**
  * The facts each backend's server gave, read once per server start. A backend's facts are what its

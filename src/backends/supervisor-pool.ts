@@ -1,5 +1,5 @@
 import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { distributedCommand } from "../backends/mlx-distributed.js";
+import { distributedCommand } from "./mlx-distributed.js";
 import { modelOfCommand } from "../supervisor/command-model.js";
 import type { ModelSizes } from "../supervisor/model-sizes.js";
 import type { MemoryBudget } from "../supervisor/memory-budget.js";
