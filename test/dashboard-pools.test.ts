@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createBackendPools } from "../src/backends/backend-pool.js";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createBackendQueues } from "../src/backends/backend-queue.js";
-import { createDashboardFeed, type DashboardMessage } from "../src/server/dashboard/dashboard-feed.js";
-import { summarizePools, type PoolSummary } from "../src/server/dashboard/pool-summary.js";
+import { createDashboardFeed, type DashboardMessage } from "../src/observe/dashboard/dashboard-feed.js";
+import { summarizePools, type PoolSummary } from "../src/observe/dashboard/pool-summary.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 

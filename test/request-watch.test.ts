@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createUpstreamClient } from "../src/backends/upstream-client.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
-import { collectSecrets, createRedactor } from "../src/server/redact-secrets.js";
-import { createRequestWatcher } from "../src/server/request-watch.js";
-import { createLastRequestSaver } from "../src/server/save-last-request.js";
+import { collectSecrets, createRedactor } from "../src/observe/redact-secrets.js";
+import { createRequestWatcher } from "../src/observe/request-watch.js";
+import { createLastRequestSaver } from "../src/observe/save-last-request.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { closedBackendUrl, createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 

@@ -10,7 +10,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { parseExposition, sumOf } from "./helpers/parse-exposition.js";
 import { createTestProxy, type TestProxy } from "./helpers/test-proxy.js";
 import { describeCallRepairs } from "../src/translate/describe-call-repairs.js";
-import { countToolCall, describeToolCallFixes, type RequestMetrics } from "../src/server/request-log.js";
+import { countToolCall, describeToolCallFixes, type RequestMetrics } from "../src/observe/request-log.js";
 
 const read = {
   name: "Read",

@@ -1,11 +1,11 @@
-import { formatDriftLine } from "../server/claude-code-drift.js";
-import type { DashboardMessage } from "../server/dashboard/dashboard-feed.js";
-import type { CapacitySummary } from "../server/dashboard/capacity-summary.js";
-import type { ContextSummary } from "../server/dashboard/context-summary.js";
-import type { MemorySummary, ServerMemory } from "../server/dashboard/memory-summary.js";
-import type { PoolSummary } from "../server/dashboard/pool-summary.js";
-import type { ServerSummary } from "../server/dashboard/server-summary.js";
-import type { RequestSummary } from "../server/dashboard/summarize-request.js";
+import { formatDriftLine } from "../observe/claude-code-drift.js";
+import type { DashboardMessage } from "../observe/dashboard/dashboard-feed.js";
+import type { CapacitySummary } from "../observe/dashboard/capacity-summary.js";
+import type { ContextSummary } from "../observe/dashboard/context-summary.js";
+import type { MemorySummary, ServerMemory } from "../observe/dashboard/memory-summary.js";
+import type { PoolSummary } from "../observe/dashboard/pool-summary.js";
+import type { ServerSummary } from "../observe/dashboard/server-summary.js";
+import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import { formatGb } from "../supervisor/server-size.js";
 
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;

@@ -1,4 +1,4 @@
-import { escapeLogText } from "../server/escape-log-text.js";
+import { escapeLogText } from "../observe/escape-log-text.js";
 
 /**
  * What mallex prints to a terminal, made unable to drive it: each line's control characters (ESC,

@@ -1,5 +1,5 @@
-import { formatDriftLine } from "../server/claude-code-drift.js";
-import { claudeCodeDriftPath, parseClaudeCodeDrift } from "../server/save-claude-code-drift.js";
+import { formatDriftLine } from "../observe/claude-code-drift.js";
+import { claudeCodeDriftPath, parseClaudeCodeDrift } from "../observe/save-claude-code-drift.js";
 import { CHECKED_CLAUDE_CODE } from "../trim/claude-code-versions.js";
 import { compareVersions } from "../shared/compare-versions.js";
 import { installClaudeHint, testedClaudeCodeVersion } from "../cli/claude-command.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
 import type { RoutingTable } from "../compile/routing-table.js";
-import type { RequestSummary } from "../server/dashboard/summarize-request.js";
+import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import type { EvalTask } from "./load-suite.js";
 import { explainFailure, type TaskResult } from "./eval-report.js";
 import { changedFiles, makeWorkingCopy } from "./make-working-copy.js";

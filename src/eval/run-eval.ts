@@ -1,6 +1,6 @@
 import type { RoutingTable } from "../compile/routing-table.js";
-import type { DashboardFeed } from "../server/dashboard/dashboard-feed.js";
-import type { RequestSummary } from "../server/dashboard/summarize-request.js";
+import type { DashboardFeed } from "../observe/dashboard/dashboard-feed.js";
+import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import { buildEvalReport, type EvalReport, type TaskResult } from "./eval-report.js";
 import type { EvalView } from "./eval-view.js";
 import type { EvalTask } from "./load-suite.js";

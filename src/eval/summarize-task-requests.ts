@@ -1,5 +1,5 @@
 import type { RoutingTable } from "../compile/routing-table.js";
-import type { RequestSummary } from "../server/dashboard/summarize-request.js";
+import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 
 /** What mallex measured of one task's requests: the same numbers as its log lines and /metrics. */
 export interface TaskRequestMetrics {

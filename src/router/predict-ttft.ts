@@ -1,6 +1,6 @@
 /**
  * What mallex learned about one profile's model on its backend, from the requests it served: recent
- * per-request rates, newest last (see src/server/learn-rates.ts). Rates are in the backend's own
+ * per-request rates, newest last (see src/observe/learn-rates.ts). Rates are in the backend's own
  * tokens; `tokenRatio` turns mallex's estimate (characters / 3.5) into them.
  */
 export interface LearnedRates {

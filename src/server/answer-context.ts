@@ -6,7 +6,7 @@ import type { ThinkingDecision } from "../translate/decide-thinking.js";
 import type { OpenAIUsage } from "../translate/openai-types.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
 import type { UpstreamRequest } from "./build-upstream-request.js";
-import { countToolCall, type RequestMetrics } from "./request-log.js";
+import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
 

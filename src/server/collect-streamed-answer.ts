@@ -7,7 +7,7 @@ import type { Upstream } from "./connect-upstream.js";
 import { errorResponse } from "./error-response.js";
 import type { AnsweringCall } from "./prepare-local-call.js";
 import { pumpAnswer, type AnswerSink } from "./pump-answer.js";
-import { createEventObserver } from "./request-log.js";
+import { createEventObserver } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
 
 /**

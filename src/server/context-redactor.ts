@@ -1,4 +1,4 @@
-import { createRedactor, type Redactor } from "./redact-secrets.js";
+import { createRedactor, type Redactor } from "../observe/redact-secrets.js";
 import type { ServerContext } from "./server-context.js";
 
 /** The server's redactor; a context built without one (tests of the app alone) still keeps each backend's key and headers out. */

@@ -14,10 +14,10 @@ import type { EnforcedCall } from "./check-enforced-call.js";
 import { errorResponse } from "./error-response.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
-import type { RequestMetrics } from "./request-log.js";
+import type { RequestMetrics } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
 import { trimForRoute, type FittedTrim } from "./trim-for-route.js";
-import { escalateOnTtft } from "./ttft-routing.js";
+import { escalateOnTtft } from "../observe/ttft-routing.js";
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 export interface PreparedCall {

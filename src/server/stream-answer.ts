@@ -4,7 +4,7 @@ import { describeFailure, streamedFailure } from "./describe-failure.js";
 import { endOfCall } from "./end-of-call.js";
 import type { AnsweringCall } from "./prepare-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSource } from "./pump-answer.js";
-import { createEventObserver } from "./request-log.js";
+import { createEventObserver } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
 import { streamSSE } from "./sse-response.js";
 

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import type { ServerFacts } from "../../src/backends/server-facts.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { fitToServerFacts } from "../../src/router/fit-to-server-facts.js";
-import { summarizeContexts } from "../../src/server/dashboard/context-summary.js";
-import { reachableBackends } from "../../src/server/dashboard/reachable-profiles.js";
+import { summarizeContexts } from "../../src/observe/dashboard/context-summary.js";
+import { reachableBackends } from "../../src/observe/dashboard/reachable-profiles.js";
 import { withEmbeddedModel } from "../../src/server/with-embedded-model.js";
 import { compileTree } from "../helpers/config-tree.js";
 

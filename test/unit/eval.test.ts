@@ -15,7 +15,7 @@ import { variantLabel } from "../../src/eval/run-eval.js";
 import { withLocalTiers, withTrimOff } from "../../src/eval/variant-tables.js";
 import { summarizeTaskRequests } from "../../src/eval/summarize-task-requests.js";
 import { formatInvalidCallNote } from "../../src/translate/resolve-tool-call.js";
-import type { RequestSummary } from "../../src/server/dashboard/summarize-request.js";
+import type { RequestSummary } from "../../src/observe/dashboard/summarize-request.js";
 
 function suiteWith(tasks: Record<string, Record<string, string>>): string {
   const dir = mkdtempSync(join(tmpdir(), "mallex-suite-"));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createMessageFormatter, formatRequest, formatStatus } from "../../src/cli/format-status.js";
-import type { CapacitySummary } from "../../src/server/dashboard/capacity-summary.js";
-import type { ContextSummary } from "../../src/server/dashboard/context-summary.js";
+import type { CapacitySummary } from "../../src/observe/dashboard/capacity-summary.js";
+import type { ContextSummary } from "../../src/observe/dashboard/context-summary.js";
 
 describe("formatRequest (mallex status)", () => {
   it("says a request's waits in the request log's words", () => {

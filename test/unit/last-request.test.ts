@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDebugLevel } from "../../src/cli/parse-debug-level.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
-import { clip, describeResponse, describeTrim, describeUpstreamRequest } from "../../src/server/debug-lines.js";
-import { formatLastRequest } from "../../src/server/format-last-request.js";
-import { createRedactor, REDACTED } from "../../src/server/redact-secrets.js";
-import { readForwardedAnswer, summarizeResponse } from "../../src/server/response-summary.js";
-import { createLastRequestSaver } from "../../src/server/save-last-request.js";
+import { clip, describeResponse, describeTrim, describeUpstreamRequest } from "../../src/observe/debug-lines.js";
+import { formatLastRequest } from "../../src/observe/format-last-request.js";
+import { createRedactor, REDACTED } from "../../src/observe/redact-secrets.js";
+import { readForwardedAnswer, summarizeResponse } from "../../src/observe/response-summary.js";
+import { createLastRequestSaver } from "../../src/observe/save-last-request.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";
 
 describe("parseDebugLevel (MALLEX_DEBUG)", () => {

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { escapeLogText } from "../../src/server/escape-log-text.js";
-import { createLogWriter, type LogWriterOptions } from "../../src/server/log-file.js";
+import { escapeLogText } from "../../src/observe/escape-log-text.js";
+import { createLogWriter, type LogWriterOptions } from "../../src/observe/log-file.js";
 
 const fixedNow = () => new Date("2026-01-01T00:00:00.000Z");
 /** A writer in a fresh folder that registers no process 'exit' listener. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMetricsRegistry, escapeHelp, escapeLabelValue, formatLabels, formatValue } from "../../src/server/metrics.js";
+import { createMetricsRegistry, escapeHelp, escapeLabelValue, formatLabels, formatValue } from "../../src/observe/metrics.js";
 import { formatRouteHeader } from "../../src/router/route-header.js";
 
 describe("Prometheus text exposition", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RuntimeBackend } from "../../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
-import { collectSecrets, createRedactor, REDACTED } from "../../src/server/redact-secrets.js";
+import { collectSecrets, createRedactor, REDACTED } from "../../src/observe/redact-secrets.js";
 
 const table = {
   backends: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRequestLog, type RequestMetrics } from "../../src/server/request-log.js";
+import { formatRequestLog, type RequestMetrics } from "../../src/observe/request-log.js";
 
 const metrics = (overrides: Partial<RequestMetrics> = {}): RequestMetrics => ({
   route: "claude-opus-4-8 → coder (default → medium)",

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { predictTtft } from "../../src/router/predict-ttft.js";
 import { createSessionPrompts } from "../../src/router/session-prompts.js";
-import { addSample, RATE_WINDOW, sampleOf } from "../../src/server/learn-rates.js";
-import type { RequestMetrics } from "../../src/server/request-log.js";
-import { createMallexMetrics, renderMetrics } from "../../src/server/request-metrics.js";
-import { createTtftRates, ttftRatesPath } from "../../src/server/ttft-rates.js";
-import { learnFromRequest } from "../../src/server/ttft-routing.js";
+import { addSample, RATE_WINDOW, sampleOf } from "../../src/observe/learn-rates.js";
+import type { RequestMetrics } from "../../src/observe/request-log.js";
+import { createMallexMetrics, renderMetrics } from "../../src/observe/request-metrics.js";
+import { createTtftRates, ttftRatesPath } from "../../src/observe/ttft-rates.js";
+import { learnFromRequest } from "../../src/observe/ttft-routing.js";
 import { testProfile } from "../helpers/trim-helpers.js";
 
 /** A streamed local request: 8,000 prompt tokens (2,000 cached) to the first token in 3 s, then 201 tokens in 4 s. */

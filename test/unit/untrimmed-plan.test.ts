@@ -4,7 +4,7 @@ import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/shared/load-validator.js";
 import { checkMessagesBody } from "../../src/server/validate-messages-body.js";
 import { packageRoot } from "../helpers/config-tree.js";
-import { findClaudeCodeDrift } from "../../src/server/claude-code-drift.js";
+import { findClaudeCodeDrift } from "../../src/observe/claude-code-drift.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";

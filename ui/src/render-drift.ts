@@ -2,7 +2,7 @@ import type { ClaudeCodeDrift } from "./types.js";
 
 /**
  * One banner: a Claude Code newer than the releases mallex's trimming was checked against sent a
- * request that matched no rule (src/server/claude-code-drift.ts). Hidden when none did.
+ * request that matched no rule (src/observe/claude-code-drift.ts). Hidden when none did.
  */
 export function renderDrift(root: HTMLElement, drift: ClaudeCodeDrift | undefined): void {
   root.hidden = drift === undefined;

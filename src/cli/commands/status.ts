@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import type { DashboardMessage } from "../../server/dashboard/dashboard-feed.js";
+import type { DashboardMessage } from "../../observe/dashboard/dashboard-feed.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { resolveMallexHome } from "../../shared/mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
