@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
 import { createEngineApp } from "../dist/src/engine/create-engine-app.js";
 import { loadEngine } from "../dist/src/engine/load-engine.js";
-import { profileTranslateOptions } from "../dist/src/server/profile-translate-options.js";
+import { profileTranslateOptions } from "../dist/src/pipeline/profile-translate-options.js";
 import { loadTemplates } from "../dist/src/templates/load-templates.js";
 import { convertAnthropicToOpenAI } from "../dist/src/translate/convert-anthropic-to-openai.js";
-import { explainRequest } from "../dist/src/trim/explain-request.js";
+import { explainRequest } from "../dist/src/pipeline/explain-request.js";
 import { summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../src/translate/openai-types.js";
-import type { Explanation } from "../src/trim/explain-request.js";
+import type { Explanation } from "../src/pipeline/explain-request.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
 import { describeWithShared, hasSharedDir, sharedPath } from "./helpers/shared-dir.js";

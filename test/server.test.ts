@@ -6,7 +6,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { parseSSE } from "./fakes/read-sse.js";
 import { describeWithShared } from "./helpers/shared-dir.js";
 import { closedBackendUrl, createTestProxy, defaultTable, fixture } from "./helpers/test-proxy.js";
-import { profileTranslateOptions } from "../src/server/profile-translate-options.js";
+import { profileTranslateOptions } from "../src/pipeline/profile-translate-options.js";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../src/translate/convert-anthropic-to-openai.js";
 import { trimPlanFor } from "../src/trim/plan-trim.js";

@@ -18,7 +18,7 @@ import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "..
 import { discoverServerFacts } from "../src/backends/discover-server-facts.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import { learnServerFacts } from "../src/server/learn-server-facts.js";
-import type { ServerContext } from "../src/server/server-context.js";
+import type { ServerContext } from "../src/pipeline/server-context.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import type { Templates } from "../src/templates/load-templates.js";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
-import { explainRequest, type Explanation } from "../src/trim/explain-request.js";
+import { explainRequest, type Explanation } from "../src/pipeline/explain-request.js";
 import { CLAUDE_CODE_MATRIX, captureFirstRequest } from "./helpers/claude-code-versions.js";
 import { firstProfileOfSize, loadShipped } from "./helpers/trim-helpers.js";
 

@@ -25,8 +25,8 @@ export async function loadShippedTrimming(root = ROOT) {
     lib("compile/compile-config.js"),
     lib("compile/write-generated.js"),
     lib("templates/load-templates.js"),
-    lib("trim/explain-request.js"),
-    lib("server/validate-messages-body.js"),
+    lib("pipeline/explain-request.js"),
+    lib("pipeline/validate-messages-body.js"),
     lib("shared/load-validator.js"),
   ]);
   const configPath = join(root, "mallex.yaml");

@@ -1,4 +1,4 @@
-import type { Explanation } from "../trim/explain-request.js";
+import type { Explanation } from "../pipeline/explain-request.js";
 import { formatNumber as number, formatRemoved } from "../shared/format-number.js";
 
 /**

@@ -1,11 +1,11 @@
 import { H3, HTTPError, type H3Event } from "h3";
 import { isAuthorized, isLoopbackHost } from "../http/check-auth.js";
 import { originPolicyOf } from "../http/check-request-origin.js";
-import { errorResponse } from "./error-response.js";
+import { errorResponse } from "../pipeline/error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";
-import { checkConversation } from "./check-conversation.js";
-import { backendAvailability } from "./backend-availability.js";
+import { checkConversation } from "../pipeline/check-conversation.js";
+import { backendAvailability } from "../pipeline/backend-availability.js";
 import { handleMessages } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
@@ -13,8 +13,8 @@ import { EXPOSITION_CONTENT_TYPE } from "../observe/metrics.js";
 import { observeMessages, renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
 import type { RequestWatch } from "../observe/request-watch.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
-import { forRequest, type ServerContext } from "./server-context.js";
-import { checkMessagesBody } from "./validate-messages-body.js";
+import { forRequest, type ServerContext } from "../pipeline/server-context.js";
+import { checkMessagesBody } from "../pipeline/validate-messages-body.js";
 
 /**
  * The h3 app: routes only; each handler calls into the pure modules. Every request gets an id

@@ -1,6 +1,6 @@
 import { handleCors, type H3Event, type Middleware } from "h3";
 import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
-import { errorResponse } from "./error-response.js";
+import { errorResponse } from "../pipeline/error-response.js";
 import { readLimitedBody } from "../http/read-limited-body.js";
 
 type RequestIdOf = (event: H3Event) => string;

@@ -1,7 +1,7 @@
 import type { DiscoverServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { fitToServerFacts } from "../router/fit-to-server-facts.js";
-import type { ServerContext } from "./server-context.js";
+import type { ServerContext } from "../pipeline/server-context.js";
 import { poolQueueName } from "../backends/pool-queue-name.js";
 import { createServerFactsStore } from "../backends/server-facts-store.js";
 

@@ -35,7 +35,7 @@ export type TranslatorInput = ParseResult<OpenAIChunk> | StreamSignal;
 /**
  * A stream stage's work, run synchronously: what a TransformStream is built from (the web streams
  * `Transformer`, which Node's types do not name globally), and what the server's push pipeline
- * (src/server/pump-answer.ts) drives without a web stream.
+ * (src/pipeline/pump-answer.ts) drives without a web stream.
  */
 export interface StreamTransformer<I, O> {
   start?(controller: TransformStreamDefaultController<O>): void;

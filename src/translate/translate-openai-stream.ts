@@ -65,7 +65,7 @@ export function createAnthropicStreamTranslator(
 
 /**
  * The translator's transformer alone (start, transform, flush), for a stage built another way than
- * a TransformStream (the server drives it from the backend's body: see src/server/pump-answer.ts).
+ * a TransformStream (the server drives it from the backend's body: see src/pipeline/pump-answer.ts).
  */
 export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): StreamTransformer<TranslatorInput, AnthropicStreamEvent> {
   let out!: TransformStreamDefaultController<AnthropicStreamEvent>;

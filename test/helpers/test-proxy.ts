@@ -14,7 +14,7 @@ import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { createApp } from "../../src/server/create-app.js";
 import { createMallexMetrics } from "../../src/observe/request-metrics.js";
-import type { ServerContext } from "../../src/server/server-context.js";
+import type { ServerContext } from "../../src/pipeline/server-context.js";
 import { packageRoot } from "./config-tree.js";
 import { readCapture } from "./shared-dir.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Size } from "../../generated/config.js";
 import type { CompiledFilter, CompiledProfile, RoutingTable } from "../../src/compile/routing-table.js";
-import { profileTranslateOptions } from "../../src/server/profile-translate-options.js";
+import { profileTranslateOptions } from "../../src/pipeline/profile-translate-options.js";
 import { loadTemplates, type Templates } from "../../src/templates/load-templates.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../src/translate/convert-anthropic-to-openai.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkConversation, parseBetas } from "../../src/server/check-conversation.js";
+import { checkConversation, parseBetas } from "../../src/pipeline/check-conversation.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../../src/translate/anthropic-types.js";
 
 const request = (messages: AnthropicMessageParam[], extra: Partial<MessagesRequest> = {}): MessagesRequest => ({ model: "m", max_tokens: 1024, messages, ...extra });

@@ -7,7 +7,7 @@ import { compileRouterRules } from "../../src/router/compile-rules.js";
 import { estimateTokens } from "../../src/router/describe-request.js";
 import { parseClassifierAnswer } from "../../src/router/parse-classifier-answer.js";
 import { selectRoute, type RouteInput } from "../../src/router/select-route.js";
-import { profileTranslateOptions } from "../../src/server/profile-translate-options.js";
+import { profileTranslateOptions } from "../../src/pipeline/profile-translate-options.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { OpenAIChatResponse } from "../../src/translate/openai-types.js";
 import { compileShipped, loadShipped } from "../helpers/trim-helpers.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
-import { keepForcedCall, type ForcedCall } from "../../src/server/keep-forced-call.js";
+import { keepForcedCall, type ForcedCall } from "../../src/pipeline/keep-forced-call.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
 import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/forced-tool-call.js";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FactsTarget, ServerFacts } from "../../src/backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../../src/compile/routing-table.js";
 import { learnServerFacts } from "../../src/server/learn-server-facts.js";
-import type { ServerContext } from "../../src/server/server-context.js";
+import type { ServerContext } from "../../src/pipeline/server-context.js";
 
 const profile = (name: string, backend: string, extra: Partial<CompiledProfile> = {}) => ({ name, backend, model: `org/${name}`, maxOutputTokens: 1024, contextWindow: 32768, inputBudget: 20000, ...extra }) as CompiledProfile;
 

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { pumpAnswer, startAnswer, type AnswerSink } from "../../src/server/pump-answer.js";
+import { pumpAnswer, startAnswer, type AnswerSink } from "../../src/pipeline/pump-answer.js";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import { createAnthropicStreamTransformer } from "../../src/translate/translate-openai-stream.js";
 import { baseOptions, createTestDeps } from "../helpers/translate-helpers.js";

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { AnthropicCustomTool, MessagesRequest } from "../../src/translate/anthropic-types.js";
-import { explainRequest } from "../../src/trim/explain-request.js";
+import { explainRequest } from "../../src/pipeline/explain-request.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { compareVersions } from "../../src/shared/compare-versions.js";

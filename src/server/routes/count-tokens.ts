@@ -1,7 +1,7 @@
 import { ofetch } from "ofetch";
 import { measurePrompt, type PromptSource } from "../../router/describe-request.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
-import type { ServerContext } from "../server-context.js";
+import type { ServerContext } from "../../pipeline/server-context.js";
 
 /**
  * POST /v1/messages/count_tokens. llama-server counts with the model's own tokenizer (it serves this

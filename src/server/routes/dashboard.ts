@@ -6,9 +6,9 @@ import type { Dashboard } from "../../observe/dashboard/dashboard-context.js";
 import type { DashboardMessage } from "../../observe/dashboard/dashboard-feed.js";
 import { describeRoutingTable } from "../../observe/dashboard/describe-routing-table.js";
 import { maskPrompts } from "../../observe/dashboard/mask-prompts.js";
-import { errorResponse } from "../error-response.js";
+import { errorResponse } from "../../pipeline/error-response.js";
 import { maskEvalView, type EvalView } from "../../eval/eval-view.js";
-import type { ServerContext } from "../server-context.js";
+import type { ServerContext } from "../../pipeline/server-context.js";
 
 const ASSETS: Record<string, string> = {
   "/ui": "index.html",

@@ -2,22 +2,22 @@ import { describeRequest, type PromptSource } from "../../router/describe-reques
 import type { RouteDecision } from "../../router/select-route.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { clipText, RETENTION_LIMITS } from "../../shared/retention-limits.js";
-import { answerWhole } from "../answer-whole.js";
-import { backendAvailability } from "../backend-availability.js";
-import { checkConversation, parseBetas } from "../check-conversation.js";
-import { collectStreamedAnswer } from "../collect-streamed-answer.js";
-import { connectUpstream, type Upstream } from "../connect-upstream.js";
-import { declineThread } from "../decline-thread.js";
-import { failureResponse } from "../describe-failure.js";
-import { endOfCall } from "../end-of-call.js";
-import { errorResponse } from "../error-response.js";
-import { passThroughToAnthropic } from "../pass-through-to-anthropic.js";
-import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../prepare-local-call.js";
-import { routeRequest } from "../route-with-classifier.js";
-import type { ServerContext } from "../server-context.js";
+import { answerWhole } from "../../pipeline/answer-whole.js";
+import { backendAvailability } from "../../pipeline/backend-availability.js";
+import { checkConversation, parseBetas } from "../../pipeline/check-conversation.js";
+import { collectStreamedAnswer } from "../../pipeline/collect-streamed-answer.js";
+import { connectUpstream, type Upstream } from "../../pipeline/connect-upstream.js";
+import { declineThread } from "../../pipeline/decline-thread.js";
+import { failureResponse } from "../../pipeline/describe-failure.js";
+import { endOfCall } from "../../pipeline/end-of-call.js";
+import { errorResponse } from "../../pipeline/error-response.js";
+import { passThroughToAnthropic } from "../../pipeline/pass-through-to-anthropic.js";
+import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../../pipeline/prepare-local-call.js";
+import { routeRequest } from "../../pipeline/route-with-classifier.js";
+import type { ServerContext } from "../../pipeline/server-context.js";
 import { settledWithin } from "../../shared/settled-within.js";
-import { streamAnswer } from "../stream-answer.js";
-import { checkMessagesBody } from "../validate-messages-body.js";
+import { streamAnswer } from "../../pipeline/stream-answer.js";
+import { checkMessagesBody } from "../../pipeline/validate-messages-body.js";
 
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).

@@ -1,6 +1,6 @@
 import type { CompiledProfile } from "../../compile/routing-table.js";
 import { routeModelName, type BackendAvailability } from "../../router/select-route.js";
-import type { ServerContext } from "../server-context.js";
+import type { ServerContext } from "../../pipeline/server-context.js";
 
 /**
  * GET /v1/models and GET /v1/models/{id}, as the API answers them (SDK `ModelInfo`, `Page`): the list

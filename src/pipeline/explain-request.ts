@@ -2,17 +2,17 @@ import type { Size } from "../../generated/config.js";
 import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { estimateTokens } from "../router/describe-request.js";
-import { profileTranslateOptions } from "../server/profile-translate-options.js";
+import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { customTools } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
-import { trimPlanFor } from "./plan-trim.js";
-import { recognizeClaudeCode } from "./recognize-claude-code.js";
-import { trimRequest } from "./trim-request.js";
-import type { PromptSize, TrimReport, TrimRuleHit } from "./trim-types.js";
+import { trimPlanFor } from "../trim/plan-trim.js";
+import { recognizeClaudeCode } from "../trim/recognize-claude-code.js";
+import { trimRequest } from "../trim/trim-request.js";
+import type { PromptSize, TrimReport, TrimRuleHit } from "../trim/trim-types.js";
 
 /** What `mallex explain` shows for one request and one profile. */
 export interface Explanation {
