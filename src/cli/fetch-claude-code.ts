@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { MallexError } from "../shared/mallex-error.js";
-import { CLAUDE_CODE_PACKAGE, installClaudeHint, type ClaudeCommand } from "./claude-command.js";
+import { CLAUDE_CODE_PACKAGE, installClaudeHint, type ClaudeCommand } from "../setup/claude-command.js";
 
 const NPX_FETCH_MS = 10 * 60_000;
 

@@ -7,7 +7,7 @@ import { resolveMallexHome } from "../shared/mallex-home.js";
 import { detectHardware } from "../setup/detect-hardware.js";
 import { runCommand } from "../setup/run-command.js";
 import { lookupPython } from "../supervisor/bootstrap-venv.js";
-import { findClaude } from "../cli/find-claude.js";
+import { findClaude } from "../setup/find-claude.js";
 import { liveProxies } from "../cli/proxy-records.js";
 import type { DoctorDeps } from "./types.js";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { testedClaudeCodeVersion } from "../../src/cli/claude-command.js";
+import { testedClaudeCodeVersion } from "../../src/setup/claude-command.js";
 import { runDoctor, formatCheck, type DoctorReport } from "../../src/doctor/run-doctor.js";
 import type { DoctorDeps, DoctorOptions } from "../../src/doctor/types.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";

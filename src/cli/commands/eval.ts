@@ -15,7 +15,7 @@ import { addProxyMetrics, readProxyMetrics, type ProxyMetricsTotals } from "../.
 import { runEval, type EvalSetup, type OpenSetup, type VariantFields } from "../../eval/run-eval.js";
 import { saveLastEval } from "../../eval/save-last-eval.js";
 import { withLocalTiers, withTrimOff } from "../../eval/variant-tables.js";
-import { claudeCommand } from "../claude-command.js";
+import { claudeCommand } from "../../setup/claude-command.js";
 import { claudeContextEnv } from "../claude-context-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
 import { proxyArgs } from "../common-args.js";

@@ -10,7 +10,7 @@ import { stopAllOnExit } from "../../supervisor/stop-all-on-exit.js";
 import { proxyArgs } from "../common-args.js";
 import { claudeContextEnv } from "../claude-context-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
-import { claudeCommand } from "../claude-command.js";
+import { claudeCommand } from "../../setup/claude-command.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
 import { setupConfigPath } from "../find-config.js";
