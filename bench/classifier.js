@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
 import { loadValidator } from "../dist/src/shared/load-validator.js";
 import { CLASSIFIER_MAX_TOKENS } from "../dist/src/router/classifier-prompt.js";
-import { estimateTokens } from "../dist/src/router/describe-request.js";
+import { estimateTokens } from "../dist/src/translate/estimate-tokens.js";
 import { startProxy } from "../dist/src/server/start-proxy.js";
 import { loadTemplates } from "../dist/src/templates/load-templates.js";
 import { readCapturedRequest } from "./captured-request.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import { CLASSIFIER_MAX_TOKENS } from "../src/router/classifier-prompt.js";
-import { estimateTokens } from "../src/router/describe-request.js";
+import { estimateTokens } from "../src/translate/estimate-tokens.js";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type FakeScript } from "./fakes/mlx-lm-server.js";
 import { parseExposition, sumOf } from "./helpers/parse-exposition.js";

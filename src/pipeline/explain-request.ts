@@ -1,7 +1,7 @@
 import type { Size } from "../../generated/config.js";
 import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { estimateTokens } from "../router/describe-request.js";
+import { estimateTokens } from "../translate/estimate-tokens.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";

@@ -1,6 +1,7 @@
 import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import { detectStall, type Stall } from "./detect-stall.js";
 import { ownText } from "./own-text.js";
+import { estimateTokens } from "../translate/estimate-tokens.js";
 
 /** The facts intent rules look at, read once from a request. */
 export interface RequestFacts {
@@ -17,11 +18,6 @@ export interface RequestFacts {
   stall?: Stall;
   /** The effort the request asks for (see requestEffort); absent when it names none. */
   effort?: string;
-}
-
-/** ~3.5 characters per token for English prose and code with BPE tokenizers; documented in the README. */
-export function estimateTokens(chars: number): number {
-  return Math.ceil(chars / 3.5);
 }
 
 /**

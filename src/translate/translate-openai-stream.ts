@@ -1,4 +1,4 @@
-import { estimateTokens } from "../router/describe-request.js";
+import { estimateTokens } from "./estimate-tokens.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler, type ContentAssemblerContext } from "./assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";

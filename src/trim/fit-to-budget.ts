@@ -1,4 +1,5 @@
-import { estimateTokens, measurePrompt } from "../router/describe-request.js";
+import { measurePrompt } from "../router/describe-request.js";
+import { estimateTokens } from "../translate/estimate-tokens.js";
 import type { AnthropicToolResultBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { TrimError } from "./trim-error.js";

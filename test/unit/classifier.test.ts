@@ -4,7 +4,7 @@ import { createClassifierCache } from "../../src/router/classifier-cache.js";
 import { buildClassifierBody, CLASSIFIER_MAX_TOKENS, renderClassifierPrompt, shorten, userTurnText } from "../../src/router/classifier-prompt.js";
 import { classifyWithModel } from "../../src/router/classify-with-model.js";
 import { compileRouterRules } from "../../src/router/compile-rules.js";
-import { estimateTokens } from "../../src/router/describe-request.js";
+import { estimateTokens } from "../../src/translate/estimate-tokens.js";
 import { parseClassifierAnswer } from "../../src/router/parse-classifier-answer.js";
 import { selectRoute, type RouteInput } from "../../src/router/select-route.js";
 import { profileTranslateOptions } from "../../src/pipeline/profile-translate-options.js";
