@@ -1,5 +1,5 @@
 import type { Backend, MallexConfig, Profile, Size } from "../../generated/config.js";
-import { compileDistributed, type PathBase } from "../backends/mlx-distributed.js";
+import { compileDistributed, type PathBase } from "./compile-distributed.js";
 import { globToRegex } from "./glob-to-regex.js";
 import {
   ROUTING_TABLE_FORMAT,

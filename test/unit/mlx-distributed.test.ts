@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileDistributed, distributedCommand, parseHostfile, resolveHostfilePath } from "../../src/backends/mlx-distributed.js";
+import { distributedCommand, parseHostfile } from "../../src/backends/mlx-distributed.js";
+import { compileDistributed, resolveHostfilePath } from "../../src/compile/compile-distributed.js";
 import type { CompiledDistributed } from "../../src/compile/routing-table.js";
 import { createSupervisorPool, supervisedSpec } from "../../src/backends/supervisor-pool.js";
 import { buildServerArgv } from "../../src/supervisor/server-command.js";
