@@ -1,6 +1,6 @@
 import { suggestName } from "../config/suggest-name.js";
 import type { ConfigView } from "./config-view.js";
-import { ENGINE_COMMAND } from "../supervisor/server-command.js";
+import { ENGINE_COMMAND } from "./engine-command.js";
 import { SIZES, TIER_ORDER } from "./routing-table.js";
 
 /** Every name the config refers to (backend, profile, template) must be declared somewhere. */

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { CompiledBackend, CompiledEngineOptions, RoutingTable } from "../compile/routing-table.js";
 import type { ContextPlan, ContextPlanOptions } from "../engine/plan-engine-context.js";
 import { fitProfileToContext } from "../router/fit-to-server-facts.js";
-import { ENGINE_COMMAND } from "../supervisor/server-command.js";
+import { ENGINE_COMMAND } from "../compile/engine-command.js";
 
 export interface EmbeddedOverride {
   /** A GGUF path (made absolute: the engine runs in its own working directory) or an hf: URI. */

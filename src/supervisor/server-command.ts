@@ -15,9 +15,6 @@ export interface CommandValues {
   mallex?: readonly string[];
 }
 
-/** How mallex starts its embedded engine; the supervisor appends each profile's engine flags. */
-export const ENGINE_COMMAND = "{mallex} engine --model {model} --host {host} --port {port}";
-
 /** Splits a command string into words: 'single' and "double" quotes, backslash escapes, no expansion. */
 export function splitCommand(command: string): string[] {
   const words: string[] = [];
