@@ -1,31 +1,9 @@
-import { isAbsolute, join, resolve } from "node:path";
-import type { EnvLookup } from "../config/interpolate-env.js";
+import { join } from "node:path";
 import { downloadedModelPath } from "./downloaded-model-path.js";
 import { huggingFaceEndpoint, probeHuggingFace, type HubAnswer } from "./probe-hugging-face.js";
 import { isLocal, profilesInUse, type ProfileInUse } from "./profiles-in-use.js";
-import type { CheckResult, DoctorContext, DoctorDeps } from "./types.js";
-
-/** huggingface_hub's cache: HF_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME (~/.cache)/huggingface/hub. */
-export function huggingFaceHubCache(env: EnvLookup, homedir: string): string {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  // The older name, still read by huggingface_hub.
-  if (env.HUGGINGFACE_HUB_CACHE) return env.HUGGINGFACE_HUB_CACHE;
-  if (env.HF_HOME) return join(env.HF_HOME, "hub");
-  return join(env.XDG_CACHE_HOME || join(homedir, ".cache"), "huggingface", "hub");
-}
-
-export const HF_REPO = /^[\w.-]+\/[\w.-]+$/;
-
-/** A profile's model as a path on this machine: `~/` expanded, relative to the working directory. */
-export function localModelPath(model: string, deps: Pick<DoctorDeps, "homedir" | "cwd">): string {
-  const expanded = model.startsWith("~/") ? join(deps.homedir, model.slice(2)) : model;
-  return isAbsolute(expanded) ? expanded : resolve(deps.cwd, expanded);
-}
-
-/** Where huggingface_hub keeps a repo's files: `<cache>/models--org--name`. */
-export function huggingFaceRepoDir(model: string, deps: Pick<DoctorDeps, "env" | "homedir">): string {
-  return join(huggingFaceHubCache(deps.env, deps.homedir), `models--${model.replace("/", "--")}`);
-}
+import { HF_REPO, huggingFaceHubCache, huggingFaceRepoDir, localModelPath } from "../supervisor/locate-model.js";
+import type { CheckResult, DoctorContext } from "./types.js";
 
 /** A model's state on this machine; `download`: absent, fetched from `repo` (or a URL) on first start. */
 type ModelHere =

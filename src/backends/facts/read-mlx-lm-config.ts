@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../../doctor/check-models.js";
+import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../../supervisor/locate-model.js";
 import type { ModelFiles, ModelPlace } from "../../supervisor/model-sizes.js";
 import type { FactsTarget, ServerFacts } from "../server-facts.js";
 import { someFacts, type FactsIo } from "./facts-io.js";
