@@ -171,7 +171,16 @@ function closePath(graph, members, start) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf("--src");
   const srcDir = at >= 0 ? process.argv[at + 1] : fileURLToPath(new URL("../src", import.meta.url));
-  const { files, problems } = checkLayout({ srcDir });
+  let result;
+  try {
+    if (!srcDir) throw new Error("--src needs a folder");
+    if (!statSync(srcDir).isDirectory()) throw new Error(`${srcDir} is not a folder`);
+    result = checkLayout({ srcDir });
+  } catch (error) {
+    console.error(`layout: cannot check ${srcDir ?? "src/"}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+  const { files, problems } = result;
   if (problems.length === 0) console.log(`layout: ${files} files, no import circle, every import allowed by scripts/layout-rules.js`);
   else {
     console.error(`layout: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} files (the map: ARCHITECTURE.md; the table: scripts/layout-rules.js)`);
