@@ -66,7 +66,7 @@ describe("the request watch", () => {
     await written();
     expect(debug.find((line) => line.startsWith("debug upstream → POST"))).toContain(`${down}/chat/completions`);
     expect(debug.find((line) => line.startsWith("debug upstream ✗ after"))).toMatch(/ms: .+ · req_test\d+$/);
-    expect(debug.at(-1)).toMatch(/^debug response: 503 error after \d+ ms · error: .*not reachable/);
+    expect(debug.at(-1)).toMatch(/^debug response: 503 error after [\d,]+ ms · error: .*not reachable/);
     expect(saved("upstream.json")).toMatchObject({ url: `${down}/chat/completions`, error: expect.any(String) });
     expect(saved("upstream.json")).not.toHaveProperty("status");
     expect(saved("response.json")).toMatchObject({ status: 503, outcome: "error", error: expect.stringContaining("not reachable") });
