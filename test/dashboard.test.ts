@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardFeed, type DashboardFeed, type DashboardMessage } from "../src/observe/dashboard/dashboard-feed.js";
 import { buildEvalReport } from "../src/eval/eval-report.js";
 import type { EvalView } from "../src/eval/eval-view.js";
-import { saveLastEval } from "../src/eval/save-last-eval.js";
+import { saveLastEval } from "../src/observe/dashboard/save-last-eval.js";
 import { summarizeContexts } from "../src/observe/dashboard/context-summary.js";
 import { fitToServerFacts } from "../src/router/fit-to-server-facts.js";
 import { describeRoutingTable } from "../src/observe/dashboard/describe-routing-table.js";

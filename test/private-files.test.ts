@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { proxyRecordPath, writeProxyRecord } from "../src/cli/proxy-records.js";
+import { proxyRecordPath, writeProxyRecord } from "../src/supervisor/proxy-records.js";
 import { securePrivateHome } from "../src/shared/private-files.js";
 import { createLogWriter } from "../src/observe/log-file.js";
 import { createLastRequestSaver } from "../src/observe/save-last-request.js";

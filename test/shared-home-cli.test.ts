@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords } from "../src/cli/proxy-records.js";
+import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords } from "../src/supervisor/proxy-records.js";
 import { pidfilesOf } from "../src/supervisor/pidfile.js";
 import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveProxies, proxyRecordPath } from "../src/cli/proxy-records.js";
+import { liveProxies, proxyRecordPath } from "../src/supervisor/proxy-records.js";
 import { llamaServerProps, startFactsServer } from "./fakes/fake-facts-servers.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";

@@ -25,7 +25,7 @@ import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
-import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "./proxy-records.js";
+import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "../supervisor/proxy-records.js";
 import { stampOf } from "../supervisor/process-identity.js";
 import { securePrivateHome } from "../shared/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";

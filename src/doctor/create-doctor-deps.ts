@@ -8,7 +8,7 @@ import { detectHardware } from "../setup/detect-hardware.js";
 import { runCommand } from "../setup/run-command.js";
 import { lookupPython } from "../supervisor/bootstrap-venv.js";
 import { findClaude } from "../setup/find-claude.js";
-import { liveProxies } from "../cli/proxy-records.js";
+import { liveProxies } from "../supervisor/proxy-records.js";
 import type { DoctorDeps } from "./types.js";
 
 /** The real machine: the CLI passes its cwd, environment and package root. */

@@ -1,6 +1,6 @@
 import type { Llama, LlamaOptions } from "node-llama-cpp";
 import { MallexError } from "../shared/mallex-error.js";
-import { describeGpuStep, engineBackendLine, type GpuName, type GpuStep } from "./gpu-steps.js";
+import { describeGpuStep, engineBackendLine, type GpuName, type GpuStep } from "../shared/gpu-steps.js";
 
 export interface EngineLlamaOptions {
   /** 0: the CPU backend only; anything else lets node-llama-cpp pick a GPU backend when one works here. */

@@ -3,7 +3,7 @@ import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel } fro
 import { MallexError } from "../shared/mallex-error.js";
 import { defaultThreads } from "./default-threads.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
-import type { GpuStep } from "./gpu-steps.js";
+import type { GpuStep } from "../shared/gpu-steps.js";
 import { padContextDown } from "./plan-engine-context.js";
 import { createSequencePool, type SequencePool } from "./sequence-pool.js";
 

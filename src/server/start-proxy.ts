@@ -49,7 +49,7 @@ import type { ServerContext } from "../pipeline/server-context.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { createTtftRates, ttftRatesPath } from "../observe/ttft-rates.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
-import { lastEvalPath } from "../eval/save-last-eval.js";
+import { lastEvalPath } from "../observe/dashboard/save-last-eval.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;

@@ -3,7 +3,7 @@
  * huggingface_hub), the HTTP server listening, the model loading, Metal/CUDA out-of-memory, a GPU
  * backend that cannot run. Pure: a line in, a classification out.
  */
-import { readEngineBackend, type EngineBackend } from "../engine/gpu-steps.js";
+import { readEngineBackend, type EngineBackend } from "../shared/gpu-steps.js";
 import { readGpuFailure, type GpuFailure } from "./gpu-fallback.js";
 
 export type ServerLine =

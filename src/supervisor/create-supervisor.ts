@@ -30,7 +30,7 @@ import { watchForWedge } from "./watch-for-wedge.js";
 import { pidfilePath, readPidfile, removePidfile, writePidfile } from "./pidfile.js";
 import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
 import { gpuFailureSentence, nextGpuSteps } from "./gpu-fallback.js";
-import type { GpuStep } from "../engine/gpu-steps.js";
+import type { GpuStep } from "../shared/gpu-steps.js";
 import { openServerLog, serverLogPath, type ServerLog, type ServerLogOptions } from "./server-log.js";
 import { describeExit, formatDuration, lastMeaningfulLine } from "./supervisor-messages.js";
 import { SupervisorError } from "./supervisor-error.js";

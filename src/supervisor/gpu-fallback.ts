@@ -15,7 +15,7 @@
  * cannot load without a restart. Each failure moves past the step that failed, so the chain ends on
  * the CPU: never a loop. llama-server takes no such list: it gets the CPU (--gpu-layers 0).
  */
-import { CPU_STEP, GPU_ORDER, describeGpuStep, formatGpuSteps, gpuLabel, type EngineBackend, type GpuName, type GpuStep } from "../engine/gpu-steps.js";
+import { CPU_STEP, GPU_ORDER, describeGpuStep, formatGpuSteps, gpuLabel, type EngineBackend, type GpuName, type GpuStep } from "../shared/gpu-steps.js";
 import { CONTEXT_FLAGS } from "./server-command.js";
 
 /** The sentence worth quoting, most specific first; out of memory is not a broken backend (classify-server-output.ts). */

@@ -7,7 +7,7 @@ import { mallexArgv } from "../shared/mallex-argv.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
 import { gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";
-import { describeGpuStep, type EngineBackend, type GpuStep } from "../engine/gpu-steps.js";
+import { describeGpuStep, type EngineBackend, type GpuStep } from "../shared/gpu-steps.js";
 import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import { ownerIdentity, writePidfile } from "./pidfile.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createEngineApp } from "../../src/engine/create-engine-app.js";
 import { loadEngine, type LoadedEngine } from "../../src/engine/load-engine.js";
 import { planEngineContext } from "../../src/engine/plan-engine-context.js";
-import { parseGpuSteps } from "../../src/engine/gpu-steps.js";
+import { parseGpuSteps } from "../../src/shared/gpu-steps.js";
 import { describeWithShared, sharedPath } from "../helpers/shared-dir.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { Llama, LlamaOptions } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
 import { getEngineLlama, type LlamaLoader } from "../../src/engine/get-engine-llama.js";
-import { parseGpuSteps } from "../../src/engine/gpu-steps.js";
+import { parseGpuSteps } from "../../src/shared/gpu-steps.js";
 
 /**
  * The engine's choice of llama.cpp backend with node-llama-cpp faked at its seam: getLlama (which

@@ -9,7 +9,7 @@ import { loadSuite } from "../../src/eval/load-suite.js";
 import { changedFiles, makeWorkingCopy } from "../../src/eval/make-working-copy.js";
 import { emptyTranscript, foldClaudeLine } from "../../src/eval/read-claude-stream.js";
 import { addProxyMetrics, sumProxyMetrics } from "../../src/eval/read-proxy-metrics.js";
-import { maskEvalView } from "../../src/eval/eval-view.js";
+import { maskEvalView } from "../../src/observe/dashboard/eval-view.js";
 import { parseSwitchList, planEvalSetups } from "../../src/eval/plan-eval-setups.js";
 import { variantLabel } from "../../src/eval/run-eval.js";
 import { withLocalTiers, withTrimOff } from "../../src/eval/variant-tables.js";

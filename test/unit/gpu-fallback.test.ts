@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyServerLine } from "../../src/supervisor/classify-server-output.js";
 import { cpuOnlyArgv, gpuFailureSentence, nextGpuSteps, readGpuFailure, withGpuSteps, type GpuFailure } from "../../src/supervisor/gpu-fallback.js";
-import { formatGpuSteps, parseGpuSteps, readEngineBackend, engineBackendLine, type GpuStep } from "../../src/engine/gpu-steps.js";
+import { formatGpuSteps, parseGpuSteps, readEngineBackend, engineBackendLine, type GpuStep } from "../../src/shared/gpu-steps.js";
 
 describe("readGpuFailure: llama.cpp's lines for a GPU backend that cannot run", () => {
   it("reads ggml_cuda_error's message (through the engine's logger) above ggml_abort's line", () => {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pickProxies } from "../../src/cli/pick-proxies.js";
-import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords, removeProxyRecord, writeProxyRecord, type ProxyEntry } from "../../src/cli/proxy-records.js";
+import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords, removeProxyRecord, writeProxyRecord, type ProxyEntry } from "../../src/supervisor/proxy-records.js";
 import { isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/process-identity.js";
 
 const temps: string[] = [];

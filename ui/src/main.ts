@@ -77,11 +77,12 @@ function onMessage(message: DashboardMessage): void {
     contexts = message.contexts ?? [];
     supervises = message.supervises !== false;
     if (message.eval !== undefined) {
-      evalView = message.eval;
+      // The feed carries the view generic in its report (the proxy does not know what an eval is); an eval's proxy sends mallex eval's.
+      evalView = message.eval as EvalView;
       evalSource = "live";
     }
   } else if (message.type === "eval") {
-    evalView = message.eval;
+    evalView = message.eval as EvalView;
     evalSource = "live";
   } else if (message.type === "request") {
     requests = [...requests, message.request].slice(-MAX_REQUESTS);

@@ -4,7 +4,7 @@ import { resolveMallexHome } from "../../shared/mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
 import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
-import { parseGpuSteps, type GpuStep } from "../../engine/gpu-steps.js";
+import { parseGpuSteps, type GpuStep } from "../../shared/gpu-steps.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";

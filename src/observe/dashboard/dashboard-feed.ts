@@ -11,7 +11,7 @@ import type { ContextSummary } from "./context-summary.js";
 import type { PoolSummary } from "./pool-summary.js";
 import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSummary } from "./server-summary.js";
 import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
-import type { EvalView } from "../../eval/eval-view.js";
+import type { EvalView } from "./eval-view.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
 export type DashboardMessage =

@@ -7,7 +7,7 @@ import type { DashboardMessage } from "../../observe/dashboard/dashboard-feed.js
 import { describeRoutingTable } from "../../observe/dashboard/describe-routing-table.js";
 import { maskPrompts } from "../../observe/dashboard/mask-prompts.js";
 import { errorResponse } from "../../pipeline/error-response.js";
-import { maskEvalView, type EvalView } from "../../eval/eval-view.js";
+import { maskEvalView, type EvalView } from "../../observe/dashboard/eval-view.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
 
 const ASSETS: Record<string, string> = {

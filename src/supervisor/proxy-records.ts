@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { makePrivateDir } from "../shared/private-files.js";
-import { isStampAlive, type ProcessInspector, type ProcessStamp, systemProcessInspector } from "../supervisor/process-identity.js";
+import { isStampAlive, type ProcessInspector, type ProcessStamp, systemProcessInspector } from "./process-identity.js";
 import { writeFileAtomic } from "../shared/write-file-atomic.js";
 
 /**
