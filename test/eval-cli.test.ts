@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EvalReport } from "../src/eval/eval-report.js";
 import { loadSuite } from "../src/eval/load-suite.js";
-import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
+import { createFakeMlxServer, DEFAULT_MODEL, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { competentCoder, sloppyCoder, talkingCoder } from "./fakes/scripted-coder.js";
 import type { EvalView } from "../src/eval/eval-view.js";
 import { PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
+import { ONE_LOCAL_PROFILE } from "./helpers/config-tree.js";
 import { MALLEX_BIN } from "./helpers/run-cli.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 
@@ -145,6 +146,34 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     const prompt = (profile: string) => report!.tasks.find((t) => t.profile === profile)!.metrics.promptTokens;
     expect(prompt("qwen2.5-coder-7b")).toBeLessThan(prompt("qwen3-coder-30b"));
     expect(result.stdout).toMatch(/\nqwen3-coder-30b\s+2 of 2 \(100%\)\s+100%–100% over 2 runs\s/);
+  }, 300_000);
+
+  it("--config A --config B: the suite once per config, compared, each served as its config says (here: trim: false in one)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mallex-eval-configs-"));
+    const small = join(dir, "small.yaml");
+    const untrimmed = join(dir, "untrimmed.yaml");
+    // The model the fake mlx-lm.server holds (any other name is a Hugging Face 404, as with the real one).
+    const config = ONE_LOCAL_PROFILE.replace("model: test-model", `model: ${DEFAULT_MODEL}`);
+    writeFileSync(small, config);
+    writeFileSync(untrimmed, config.replace("size: small", "size: small, trim: false"));
+    try {
+      const { result, report, log } = await runEval(["--backend-url", competent.url, "--task", "run-command", "--config", small, "--config", untrimmed]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(report!.tasks.map((t) => [t.task, t.variant, t.passed])).toEqual([
+        ["run-command", small, true],
+        ["run-command", untrimmed, true],
+      ]);
+      expect(report!.groups!.map((g) => [g.variant, g.pass_rate])).toEqual([
+        [small, 1],
+        [untrimmed, 1],
+      ]);
+      // Each config's proxy served its own profile: the one that trims sent less for the same work.
+      const [trimmed, whole] = report!.groups!.map((g) => g.totals.promptTokens / g.totals.requests);
+      expect(trimmed).toBeLessThan(whole!);
+      expect(log.match(/ → coder \(/g)).toHaveLength(report!.totals.requests);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it("--trim on,off: the same tasks trimmed and untrimmed to the same model, compared, with the calls mallex repaired", async () => {
