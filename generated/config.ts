@@ -416,7 +416,7 @@ export interface Engine {
    */
   batch_size?: number;
   /**
-   * Layers offloaded to the GPU: a number, auto (what fits) or max; 0 runs on the CPU only. A GPU backend that cannot run here (a prebuilt CUDA binary newer than the driver) is named in one line and the engine restarted with 0.
+   * Layers offloaded to the GPU: a number, auto (what fits) or max; 0 runs on the CPU only. A GPU backend that cannot run here (a prebuilt CUDA binary newer than the driver) is named in one line and the engine restarted on the next backend: a local source build, Vulkan, then the CPU (see The embedded engine).
    */
   gpu_layers?: number | ("auto" | "max");
   /**
