@@ -105,6 +105,13 @@ async function startBackend() {
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
     req.on("end", () => {
+      // What mallex asks a server about itself (its model list, llama-server's /props, Ollama's /api/ps)
+      // gets what an OpenAI-compatible server without those endpoints answers.
+      if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
+        return;
+      }
       const body = JSON.parse(raw);
       const classifying = body.max_tokens === CLASSIFIER_MAX_TOKENS && body.messages.length === 1;
       if (classifying) prompts.push(body.messages[0].content);
