@@ -5,26 +5,16 @@
  * mallex's single proxy.json is read while its pid runs and removed once it does not; and which of
  * them `mallex status` asks (pickProxies).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pickProxies } from "../../src/cli/pick-proxies.js";
 import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords, removeProxyRecord, writeProxyRecord, type ProxyEntry } from "../../src/supervisor/proxy-records.js";
 import { isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/process-identity.js";
+import { useTempsAndChildren } from "../helpers/temps-and-children.js";
 
-const temps: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-const tempHome = () => {
-  const dir = mkdtempSync(join(tmpdir(), "mallex-proxies-"));
-  temps.push(dir);
-  return dir;
-};
+const { tempDir: tempHome, children } = useTempsAndChildren("mallex-proxies-");
 
 /** A live process that is not this test: what another mallex (or a recycled pid) looks like. */
 async function otherProcess(): Promise<number> {

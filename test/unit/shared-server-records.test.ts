@@ -4,27 +4,17 @@
  * other's; orphan reaping before a start stops only servers whose mallex is gone (or that were kept),
  * never one whose mallex still runs; and a record an older mallex named `<key>.json` is still read.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listServers, stopServers } from "../../src/supervisor/manage-servers.js";
 import { ownerIdentity, pidfilePath, pidfilesOf, removePidfile, serversDir, writePidfile, type ServerPidfile } from "../../src/supervisor/pidfile.js";
 import { systemProcessInspector } from "../../src/supervisor/process-identity.js";
 import { reapOrphans } from "../../src/supervisor/reap-orphan.js";
+import { useTempsAndChildren } from "../helpers/temps-and-children.js";
 
-const temps: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-const tempHome = () => {
-  const dir = mkdtempSync(join(tmpdir(), "mallex-shared-"));
-  temps.push(dir);
-  return dir;
-};
+const { tempDir: tempHome, children } = useTempsAndChildren("mallex-shared-");
 
 const alive = (pid: number) => systemProcessInspector.isAlive(pid);
 const SLEEPER = [process.execPath, "-e", "setInterval(() => {}, 1000)"];

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bootstrapVenv, lookupPython, missingPythonSentence, resolveVenvDir } from "../../src/supervisor/bootstrap-venv.js";
 import { classifyServerLine, createProgressFilter } from "../../src/supervisor/classify-server-output.js";
 import { describeExit, lastMeaningfulLine } from "../../src/supervisor/supervisor-messages.js";
@@ -18,18 +17,9 @@ import { ownerIdentity, ownerLivenessOf, pidfilePath, pidfilesOf, writePidfile }
 import { stopProcess } from "../../src/supervisor/stop-process.js";
 import type { ServerSupervisor } from "../../src/supervisor/types.js";
 import { childrenMatching, liveGroupMembers } from "../helpers/process-tree.js";
+import { useTempsAndChildren } from "../helpers/temps-and-children.js";
 
-const temps: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "mallex-units-"));
-  temps.push(dir);
-  return dir;
-};
+const { tempDir, children } = useTempsAndChildren("mallex-units-");
 
 describe("server command", () => {
   it("splits like a shell (quotes, backslashes) without running one, and fills placeholders per word", () => {
