@@ -22,8 +22,8 @@ import { checkMessagesBody } from "../../pipeline/validate-messages-body.js";
 /**
  * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
  *
- * Everything up to the upstream body is synchronous and lives in {@link prepareLocalCall}'s frame:
- * what awaits the backend, and then streams its answer, holds only the {@link AnsweringCall} — never
+ * Everything up to the upstream body lives in {@link prepareLocalCall}'s frame (synchronous, but for
+ * the event-loop turns a long trim gives other clients): what awaits the backend, and then streams its answer, holds only the {@link AnsweringCall} — never
  * the body's text, the parsed request, the trimmed one or (once its headers are in) the upstream
  * body, which GC frees while the answer streams.
  */
