@@ -5,33 +5,16 @@
  * mallex's single proxy.json is read while its pid runs and removed once it does not; and which of
  * them `mallex status` asks (pickProxies).
  */
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pickProxies } from "../../src/cli/pick-proxies.js";
 import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords, removeProxyRecord, writeProxyRecord, type ProxyEntry } from "../../src/supervisor/proxy-records.js";
 import { isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/process-identity.js";
-import { useTempsAndChildren } from "../helpers/temps-and-children.js";
+import { deadPid, useTempsAndChildren } from "../helpers/temps-and-children.js";
 
-const { tempDir: tempHome, children } = useTempsAndChildren("mallex-proxies-");
-
-/** A live process that is not this test: what another mallex (or a recycled pid) looks like. */
-async function otherProcess(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
-  children.push(child);
-  for (const deadline = Date.now() + 5000; !systemProcessInspector.isAlive(child.pid!); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > deadline) throw new Error("the child did not start");
-  }
-  return child.pid!;
-}
-
-/** The pid of a process that ran and ended. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  await new Promise((resolve) => child.once("exit", resolve));
-  return child.pid!;
-}
+// A live process that is not this test: what another mallex (or a recycled pid) looks like.
+const { tempDir: tempHome, sleeper: otherProcess } = useTempsAndChildren("mallex-proxies-");
 
 describe("proxy records (MALLEX_HOME/proxies/<pid>.json)", () => {
   it("two mallex write a record each, 0600 in a 0700 folder; each removes only its own", async () => {

@@ -4,7 +4,6 @@
  * other's; orphan reaping before a start stops only servers whose mallex is gone (or that were kept),
  * never one whose mallex still runs; and a record an older mallex named `<key>.json` is still read.
  */
-import { spawn } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,28 +11,11 @@ import { listServers, stopServers } from "../../src/supervisor/manage-servers.js
 import { ownerIdentity, pidfilePath, pidfilesOf, removePidfile, serversDir, writePidfile, type ServerPidfile } from "../../src/supervisor/pidfile.js";
 import { systemProcessInspector } from "../../src/supervisor/process-identity.js";
 import { reapOrphans } from "../../src/supervisor/reap-orphan.js";
-import { useTempsAndChildren } from "../helpers/temps-and-children.js";
+import { deadPid, SLEEPER, useTempsAndChildren } from "../helpers/temps-and-children.js";
 
-const { tempDir: tempHome, children } = useTempsAndChildren("mallex-shared-");
+const { tempDir: tempHome, sleeper } = useTempsAndChildren("mallex-shared-");
 
 const alive = (pid: number) => systemProcessInspector.isAlive(pid);
-const SLEEPER = [process.execPath, "-e", "setInterval(() => {}, 1000)"];
-
-/** A live process standing for a model server (its argv is what the record holds) or for a mallex. */
-async function sleeper(): Promise<number> {
-  const child = spawn(SLEEPER[0]!, SLEEPER.slice(1), { stdio: "ignore" });
-  children.push(child);
-  for (const deadline = Date.now() + 5000; !alive(child.pid!); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > deadline) throw new Error("the child did not start");
-  }
-  return child.pid!;
-}
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  await new Promise((resolve) => child.once("exit", resolve));
-  return child.pid!;
-}
 
 const recordOf = (pid: number, owner: Pick<ServerPidfile, "mallexPid" | "mallexStartTime">, extra: Partial<ServerPidfile> = {}): ServerPidfile => ({
   key: "mlx--same",
@@ -41,7 +23,7 @@ const recordOf = (pid: number, owner: Pick<ServerPidfile, "mallexPid" | "mallexS
   port: 40_000 + (pid % 1000),
   baseUrl: "http://127.0.0.1:1/v1",
   command: SLEEPER.join(" "),
-  argv: SLEEPER,
+  argv: [...SLEEPER],
   model: "m",
   startedAt: new Date().toISOString(),
   ...owner,
