@@ -16,14 +16,17 @@ export const LARGE_BODY_CHARS = 4 * 1024 * 1024;
  * milliseconds of the event loop, once per large request: normal requests never trigger one.
  *
  * `gc` is V8's own, reached the way --expose-gc exposes it but only inside a context of its own, so
- * nothing is added to mallex's global object; where it cannot be had, nothing is collected.
+ * nothing is added to mallex's global object; where it cannot be had, nothing is collected. It is
+ * looked up at the first large body, not at start-up: most proxies never see one, and need neither
+ * the flag set nor the extra context.
  */
-export function createLargeBodyCollector(gc: (() => void) | undefined = exposeGc()): (bodyChars: number) => void {
-  if (gc === undefined) return () => undefined;
+export function createLargeBodyCollector(findGc: () => (() => void) | undefined = exposeGc): (bodyChars: number) => void {
+  let gc: (() => void) | null | undefined = null;
   return (bodyChars) => {
     if (bodyChars < LARGE_BODY_CHARS) return;
+    if (gc === null) gc = findGc();
     // After the request's own end work (its log line, summary, explanation) has run.
-    setImmediate(gc);
+    if (gc !== undefined) setImmediate(gc);
   };
 }
 

@@ -10,7 +10,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 describe("createLargeBodyCollector", () => {
   it("collects once per large body, after the current turn of the event loop, and never for a normal one", async () => {
     let collections = 0;
-    const collectAfter = createLargeBodyCollector(() => collections++);
+    const collectAfter = createLargeBodyCollector(() => () => collections++);
     collectAfter(LARGE_BODY_CHARS - 1);
     collectAfter(80_000);
     collectAfter(LARGE_BODY_CHARS);
@@ -23,7 +23,7 @@ describe("createLargeBodyCollector", () => {
   });
 
   it("does nothing where V8's collector cannot be had", async () => {
-    const collectAfter = createLargeBodyCollector(undefined);
+    const collectAfter = createLargeBodyCollector(() => undefined);
     expect(() => collectAfter(LARGE_BODY_CHARS)).not.toThrow();
     await nextTurn();
   });
