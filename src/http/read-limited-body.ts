@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
+import { StringDecoder } from "node:string_decoder";
 
 export type LimitedBody = { ok: true; text: string } | { ok: false; reason: "declared" | "streamed" };
 
@@ -17,7 +18,7 @@ export async function readLimitedBody(req: Request, maxBytes: number, node?: Inc
   const declared = req.headers.get("content-length");
   const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   if (length !== undefined && length > maxBytes) return { ok: false, reason: "declared" };
-  if (node !== undefined) return readNodeBody(node, maxBytes, length);
+  if (node !== undefined) return readNodeBody(node, maxBytes);
   if (req.body === null) return { ok: true, text: "" };
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -39,16 +40,19 @@ export async function readLimitedBody(req: Request, maxBytes: number, node?: Inc
 
 /**
  * {@link readLimitedBody} from node:http's request: its chunks as they come, paused (not destroyed)
- * past the limit, for the caller to discard. A body with a Content-Length is copied, chunk by chunk,
- * into one buffer of that size: no chunk outlives its copy, and there is no concatenation of them
- * all (a 30 MB body was otherwise held three times over when decoded: chunks, their concatenation,
- * the text).
+ * past the limit, for the caller to discard. Each chunk is decoded as it arrives and dropped: no
+ * buffer of the whole body is ever allocated. One was (a 30 MB prompt, then its text): glibc serves
+ * an allocation that large with mmap and, once it is freed, raises its mmap threshold to its size,
+ * so later large buffers came from its heap and stayed resident after they were freed. The text is
+ * joined once, in V8's heap, which hands its pages back when it collects them.
  */
-function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number, declared: number | undefined): Promise<LimitedBody> {
+function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number): Promise<LimitedBody> {
   if (node.readableEnded) return Promise.resolve({ ok: true, text: "" });
   return new Promise((resolve, reject) => {
-    let into = declared === undefined ? undefined : Buffer.allocUnsafe(declared);
-    const chunks: Buffer[] = [];
+    // StringDecoder keeps a character split across two chunks for the next one and replaces
+    // invalid bytes with U+FFFD, as Buffer#toString does.
+    const decoder = new StringDecoder("utf8");
+    const pieces: string[] = [];
     let size = 0;
     const cleanup = () => {
       node.off("data", onData);
@@ -64,15 +68,12 @@ function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: numb
         resolve({ ok: false, reason: "streamed" });
         return;
       }
-      if (into !== undefined && size <= into.byteLength) return void chunk.copy(into, size - chunk.byteLength);
-      // More than declared (node:http's parser lets no such body through): kept as chunks from here on.
-      if (into !== undefined) chunks.push(into.subarray(0, size - chunk.byteLength));
-      into = undefined;
-      chunks.push(chunk);
+      pieces.push(decoder.write(chunk));
     };
     const onEnd = () => {
       cleanup();
-      resolve({ ok: true, text: decode(into, chunks, size) });
+      pieces.push(decoder.end());
+      resolve({ ok: true, text: pieces.join("") });
     };
     const onError = (error: Error) => {
       cleanup();
@@ -84,10 +85,4 @@ function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: numb
     };
     node.on("data", onData).once("end", onEnd).once("error", onError).once("close", onClose);
   });
-}
-
-/** The body's text: what was copied into `into` (a body shorter than declared fills only its start), else its chunks. */
-function decode(into: Buffer | undefined, chunks: Buffer[], size: number): string {
-  if (into !== undefined) return into.toString("utf8", 0, size);
-  return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString("utf8");
 }

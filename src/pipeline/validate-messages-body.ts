@@ -6,6 +6,7 @@ import type { PrefixCache, PromptPart } from "../trim/prefix-cache.js";
 import { MAX_JSON_DEPTH } from "../http/check-json-depth.js";
 import { scanJsonBody, type FieldSpan } from "../http/scan-json-body.js";
 import { formatNumber } from "../shared/format-number.js";
+import { copyString } from "../shared/retention-limits.js";
 
 /**
  * The longest `model` a request may name (real ones are under 100 characters; a local one may be a
@@ -99,9 +100,15 @@ function promptSource(text: string, fields: ReadonlyMap<string, FieldSpan>): Pro
   const system = fields.get("system");
   const tools = fields.get("tools");
   const source: PromptSource = { chars: { system: system?.compactChars ?? 2, messages: fields.get("messages")?.compactChars ?? 0, tools: tools?.compactChars ?? 2 } };
-  if (system !== undefined) source.systemJson = text.slice(system.start, system.end);
-  if (tools !== undefined) source.toolsJson = text.slice(tools.start, tools.end);
+  if (system !== undefined) source.systemJson = ownSlice(text, system.start, system.end);
+  if (tools !== undefined) source.toolsJson = ownSlice(text, tools.start, tools.end);
   return source;
+}
+
+/** A part of the body that does not keep the rest of it alive: V8 keeps a slice as a view of the whole (a 30 MB prompt, for as long as the request lasts). */
+function ownSlice(text: string, start: number, end: number): string {
+  const slice = text.slice(start, end);
+  return slice.length * 2 < text.length ? copyString(slice) : slice;
 }
 
 function describe(error: ErrorObject): string {

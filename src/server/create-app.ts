@@ -54,7 +54,7 @@ export function createApp(ctx: ServerContext): H3 {
       return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
     }
   });
-  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf));
+  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (chars) => ctx.collectAfter?.(chars, "now")));
 
   app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, { supervisors: ctx.supervisors, breakers: ctx.breakers, learned: ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }, pools: ctx.pools, queues: ctx.queues, backends: ctx.backends, capacities: ctx.capacities, table: ctx.table }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
   app.post("/v1/messages", async (event) => {
@@ -67,9 +67,9 @@ export function createApp(ctx: ServerContext): H3 {
       ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
       ctx.collectAfter?.(bodyChars);
     }, sent: event.runtime?.node?.res }, async () => {
-      const body = await bodyTextOf(event);
-      bodyChars = body.length;
-      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body, trace });
+      const body = { text: await bodyTextOf(event) };
+      bodyChars = body.text.length;
+      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body: body.text, trace });
       return handleMessages(event.req, body, { ...scoped(event), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
     });
     return watch === undefined ? response : watch.respond(response);

@@ -36,7 +36,11 @@ export function clipText(text: string, max: number): string {
   return copyString(`${text.slice(0, max)}… [${formatNumber(text.length - max)} more chars cut by mallex]`);
 }
 
-/** A string with its own storage (V8 keeps a slice of a larger string as a view of it). */
+/**
+ * A string with its own storage (V8 keeps a slice of a larger string as a view of it). Copied
+ * through JSON, whose parse always builds a new string in V8's heap: no buffer outside it, which
+ * would be a malloc the size of the text.
+ */
 export function copyString(text: string): string {
-  return Buffer.from(text, "utf16le").toString("utf16le");
+  return JSON.parse(JSON.stringify(text)) as string;
 }

@@ -1,6 +1,7 @@
 /**
  * Issue 24: a request whose body is large leaves its copies as garbage that V8 would let pile up
- * (a 30 MB prompt took the proxy from 72 to 484 MiB); mallex collects once such a request has ended.
+ * (a 30 MB prompt took the proxy from 72 to 484 MiB); mallex collects once such a body is read, once
+ * it is parsed, and once its request has ended.
  */
 import { describe, expect, it } from "vitest";
 import { createLargeBodyCollector, exposeGc, LARGE_BODY_CHARS } from "../../src/server/collect-after-large-body.js";
@@ -20,6 +21,15 @@ describe("createLargeBodyCollector", () => {
     collectAfter(30 * 1024 * 1024);
     await nextTurn();
     expect(collections).toBe(2);
+  });
+
+  it("collects at once when told \"now\" (a large body just read, or just parsed), still never for a normal one", () => {
+    let collections = 0;
+    const collect = createLargeBodyCollector(() => () => collections++);
+    collect(80_000, "now");
+    expect(collections).toBe(0);
+    collect(LARGE_BODY_CHARS, "now");
+    expect(collections).toBe(1);
   });
 
   it("does nothing where V8's collector cannot be had", async () => {

@@ -1,7 +1,7 @@
 /**
- * The proxy's body reader on node:http (issue 24: a body with a Content-Length is copied into one
- * buffer of that size as it arrives, not kept as chunks and concatenated): the same text whatever
- * the framing and however the bytes are split, a multi-byte character across two chunks included.
+ * The proxy's body reader on node:http (issue 24: each chunk is decoded as it arrives, never a
+ * buffer of the whole body): the same text whatever the framing and however the bytes are split, a
+ * multi-byte character across two chunks included, and invalid bytes replaced as Buffer#toString does.
  */
 import { createServer, request, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -59,6 +59,12 @@ describe("readLimitedBody on node:http", () => {
 
   it("reads a chunked body the same way", async () => {
     expect(await post(pieces, "chunked")).toEqual({ ok: true, text });
+  });
+
+  it("replaces invalid and truncated UTF-8 with U+FFFD, as Buffer#toString does, wherever the chunks are cut", async () => {
+    const broken = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xc3]), Buffer.from("x"), Buffer.from("日").subarray(0, 2), Buffer.from('"}')]);
+    const split = [broken.subarray(0, 7), broken.subarray(7, 11), broken.subarray(11)];
+    expect(await post(split, "content-length")).toEqual({ ok: true, text: broken.toString("utf8") });
   });
 
   it("reads an empty body with a Content-Length of 0", async () => {
