@@ -96,6 +96,9 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-threads-"));
   const mallex = join(root, "bin", "mallex.js");
   const results = [];
+  // Which node-llama-cpp binary the engine and the in-process column ran: its prebuilt one, or a
+  // local source build (\`npx node-llama-cpp source download --gpu false\`), which both load first.
+  let binary = "prebuilt";
   let nextRun = 0;
   try {
     for (const spec of models) {
@@ -118,6 +121,7 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
           await start(server.label, "openai", server.path, ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"], { readyPath: "/health" });
         }
         const alone = await startInProcess(model, threads, promptChars);
+        binary = alone.binary;
         targets.push(alone);
         // The first request loads the engine behind mallex; llama-server answers 503 while it loads.
         for (const target of targets) await untilServed(() => target.send(nextRun++));
@@ -149,7 +153,7 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
         await alone.dispose();
       }
     }
-    return report({ models, results, runs, loadedRuns, llamaServers });
+    return report({ models, results, runs, loadedRuns, llamaServers, binary });
   } finally {
     await children.stopAll();
     rmSync(home, { recursive: true, force: true });
@@ -157,8 +161,8 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
 }
 
 /**
- * node-llama-cpp alone, in this process, loaded as src/engine/load-engine.ts loads it (prebuilt
- * binary, CPU, flash attention off): LlamaChat on a fresh context per request. What the engine's
+ * node-llama-cpp alone, in this process, loaded as src/engine/load-engine.ts loads it (its local
+ * source build if there is one, else the prebuilt binary; CPU, flash attention off): LlamaChat on a fresh context per request. What the engine's
  * binary does without mallex's server around it.
  */
 async function startInProcess(model, threads, promptChars) {
@@ -167,6 +171,7 @@ async function startInProcess(model, threads, promptChars) {
   const loaded = await llama.loadModel({ modelPath: model, gpuLayers: 0 });
   return {
     label: "node-llama-cpp alone",
+    binary: llama.buildType === "localBuild" ? "local" : "prebuilt",
     async send(n, answerTokens = PROBE_TOKENS) {
       const context = await loaded.createContext({ contextSize: CONTEXT, threads, flashAttention: false });
       try {
@@ -238,7 +243,7 @@ const SHAPES = {
   realistic: "a small real model's shape with random weights (scripts/make-bench-gguf.py: embedding 1024, 16 heads 64 wide, 4 kv heads, 4 layers, feed-forward 2816, Q8_0, llama-2's 32,000-token vocabulary)",
 };
 
-function report({ models, results, runs, loadedRuns, llamaServers }) {
+function report({ models, results, runs, loadedRuns, llamaServers, binary }) {
   const cell = (result, label, key) => median(result.byTarget[label].map((sample) => sample[key]));
   const num = (value) => Math.round(value).toLocaleString("en-US");
   const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
@@ -288,7 +293,7 @@ function report({ models, results, runs, loadedRuns, llamaServers }) {
     "",
     `\`npm run bench:engine-threads\` at commit ${commit}${dirty ? " (with uncommitted changes in src/)" : ""}. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB. ` +
       `Context ${CONTEXT}, one request at a time: a prompt whose first words are unique to the run (so no server reuses a cached prefix), then an answer of ${DECODE_TOKENS} tokens, or fewer where the engine decodes too slowly for ${DECODE_TOKENS} in ${DECODE_SECONDS} s (measured first with a ${PROBE_TOKENS}-token answer, the same length for all). ` +
-      `Per thread count: \`mallex engine --threads N\` (OpenAI API), \`mallex proxy --embedded --threads N\` (Anthropic API, through the engine it starts), node-llama-cpp alone in the bench's process (its prebuilt binary loaded as the engine loads it, LlamaChat on a fresh context per request) and ` +
+      `Per thread count: \`mallex engine --threads N\` (OpenAI API), \`mallex proxy --embedded --threads N\` (Anthropic API, through the engine it starts), node-llama-cpp alone in the bench's process (${binary === "local" ? "**its local source build** (node_modules/node-llama-cpp/llama/localBuilds: GGML_NATIVE and OpenMP on), which the engine loads before the prebuilt binary," : "its prebuilt binary"} loaded as the engine loads it, LlamaChat on a fresh context per request) and ` +
       (servers.length > 0
         ? `${llamaServers.map((server) => `\`${server.label}\``).join(" and ")} with \`-t N -np 1 -fa off --jinja\` (one slot and no flash attention, as the engine runs; \`llama-server\`: \`npm run build:llama-server\`, GGML_NATIVE off, AVX2, as CI builds it${servers.includes("llama-server native") ? "; `llama-server native`: `npm run build:llama-server-native`, GGML_NATIVE on, this CPU's own instructions" : ""}), `
         : "**no llama-server: .cache/llama.cpp/build/bin/llama-server is not built (`npm run build:llama-server`), so its columns are missing**, ") +

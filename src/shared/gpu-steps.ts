@@ -63,7 +63,9 @@ export function describeGpuStep(step: GpuStep): string {
  * broken GPU binary aborts): the supervisor reads which binary failed from it (gpu-fallback.ts).
  */
 export function engineBackendLine(gpu: GpuName | false, buildType: "localBuild" | "prebuilt"): string {
-  return gpu === false ? "llama.cpp backend: cpu" : `llama.cpp backend: ${gpu} (${buildType === "localBuild" ? "local source build" : "prebuilt binary"})`;
+  // The CPU's prebuilt binary is the everyday case, said in one word; a local build is worth naming (it is faster: README).
+  if (gpu === false) return buildType === "localBuild" ? "llama.cpp backend: cpu (local source build)" : "llama.cpp backend: cpu";
+  return `llama.cpp backend: ${gpu} (${buildType === "localBuild" ? "local source build" : "prebuilt binary"})`;
 }
 
 export interface EngineBackend {
@@ -75,5 +77,5 @@ export interface EngineBackend {
 export function readEngineBackend(line: string): EngineBackend | undefined {
   const match = /\bllama\.cpp backend: (cuda|vulkan|metal|cpu)(?: \((local source build|prebuilt binary)\))?\s*$/.exec(line.trim());
   if (!match) return undefined;
-  return match[1] === "cpu" ? { gpu: false, localBuild: false } : { gpu: match[1] as GpuName, localBuild: match[2] === "local source build" };
+  return { gpu: match[1] === "cpu" ? false : (match[1] as GpuName), localBuild: match[2] === "local source build" };
 }
