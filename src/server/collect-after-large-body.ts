@@ -1,5 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import type { ServerContext } from "../pipeline/server-context.js";
 
 /**
  * A body at least this long (in characters) is collected for as soon as its request ends. Claude
@@ -8,9 +9,10 @@ import { runInNewContext } from "node:vm";
 export const LARGE_BODY_CHARS = 4 * 1024 * 1024;
 
 /**
- * Runs V8's full garbage collection once a request whose body was large has ended. Such a request
- * leaves its body several times over (the bytes read, the text, the parsed request, the upstream
- * body), each a single large object that is garbage from then on; V8 would let its heap grow by
+ * Runs V8's full garbage collection once a request whose body was large has ended (and, told "now",
+ * at once: see {@link LargeBodyCollector}). Such a request leaves its body several times over (the
+ * text, the parsed request, the upstream body), each a single large object that is garbage once its
+ * step is done; V8 would let its heap grow by
  * 120 MB or more of such garbage before collecting it, and a 30 MB prompt took mallex's RSS from
  * 72 to 484 MiB that way (test/memory-budget-cli.test.ts). A collection then costs a few
  * milliseconds of the event loop, once per large request: normal requests never trigger one.
@@ -33,11 +35,12 @@ export function createLargeBodyCollector(findGc: () => (() => void) | undefined 
 }
 
 /**
- * Told a body's length: collects if it was large. "now" is for the moment a large body's text has
- * just been read: the chunks and pieces it was read in are garbage then, and collected before
- * JSON.parse makes the next copy (a 30 MB prompt's peak was ~30 MB lower for it).
+ * Told a body's length: collects if it was large. "now" is for the moments when a large body's
+ * earlier copies have just become garbage, before the next one is made: once its text is read (the
+ * pieces it was decoded in) and once it is parsed (the text). Without these, a 30 MB prompt's peak
+ * held them all at once.
  */
-export type LargeBodyCollector = (bodyChars: number, when?: "now" | "after this turn") => void;
+export type LargeBodyCollector = NonNullable<ServerContext["collectAfter"]>;
 
 /** V8's full collection as a function, or undefined where the flag cannot be set. */
 export function exposeGc(): (() => void) | undefined {
