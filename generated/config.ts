@@ -295,7 +295,7 @@ export interface Profile {
    */
   context_window?: number;
   /**
-   * Most prompt tokens mallex sends after trimming; the oldest tool results are shortened to fit.
+   * Most prompt tokens mallex sends after trimming; the oldest tool results are shortened to fit, and a prompt still over it is refused as "prompt is too long" (Claude Code compacts then). Default and ceiling: 75% of context_window (declared, or the context the server really holds), the rest kept for the answer.
    */
   input_budget?: number;
   /**

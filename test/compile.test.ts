@@ -70,6 +70,16 @@ describe("the shipped default config", () => {
     expect(named.table!.profiles.small!.toolFormat).toBe("minimax-m2");
   });
 
+  it("bounds the prompt by a declared context_window as by a discovered one: 75% of it, or a smaller input_budget", () => {
+    // Before: a profile with context_window 32768 and no input_budget sent a 571,000-token prompt to its server.
+    const budget = (extra: string) => compileTree({ "mallex.yaml": BASE.replace("size: small }", `size: small${extra} }`) }).table!.profiles.small!.inputBudget;
+    expect(budget(", context_window: 32768")).toBe(24_576);
+    expect(budget(", context_window: 8192, input_budget: 9000")).toBe(6144);
+    expect(budget(", context_window: 8192, input_budget: 4000")).toBe(4000);
+    expect(budget(", input_budget: 4000")).toBe(4000);
+    expect(budget("")).toBeUndefined();
+  });
+
   it("compiles every regex it declares", () => {
     const table = result.table!;
     const regexes = [

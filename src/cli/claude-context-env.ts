@@ -42,7 +42,7 @@
  * Code answers by compacting.
  */
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { ANSWER_RESERVE } from "../router/fit-to-server-facts.js";
+import { budgetForContext } from "../shared/answer-reserve.js";
 import { LOCAL_MODEL_PREFIX } from "../router/select-route.js";
 
 /** Claude Code raises a smaller CLAUDE_CODE_AUTO_COMPACT_WINDOW to this (for a Claude model name). */
@@ -76,7 +76,7 @@ export function trimmedPromptLimit(profile: CompiledProfile): number | undefined
   // Untrimmed (trim: false), the budget is not applied: only the context bounds the prompt.
   const budget = profile.trim === false ? undefined : profile.inputBudget;
   if (window === undefined) return budget;
-  return Math.min(budget ?? Infinity, Math.floor(window * (1 - ANSWER_RESERVE)));
+  return Math.min(budget ?? Infinity, budgetForContext(window));
 }
 
 /**

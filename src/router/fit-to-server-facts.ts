@@ -1,15 +1,14 @@
 import type { ServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { budgetForContext } from "../shared/answer-reserve.js";
 
-/** Share of a fitted context kept free for the answer: the prompt budget is the rest. */
-export const ANSWER_RESERVE = 0.25;
 
 /**
  * A profile whose window is `contextSize` tokens: the window, a prompt budget that leaves the answer
  * room, and an answer no longer than the context (what /v1/models says as `max_tokens`).
  */
 export function fitProfileToContext(profile: CompiledProfile, contextSize: number): CompiledProfile {
-  const inputBudget = Math.min(profile.inputBudget ?? Infinity, Math.floor(contextSize * (1 - ANSWER_RESERVE)));
+  const inputBudget = Math.min(profile.inputBudget ?? Infinity, budgetForContext(contextSize));
   return { ...profile, contextWindow: contextSize, inputBudget, maxOutputTokens: Math.min(profile.maxOutputTokens, contextSize) };
 }
 
