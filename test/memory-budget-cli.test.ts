@@ -18,11 +18,11 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
 /**
  * The ceilings the README states. Peak: while one 30 MB body is in flight it exists a few times
  * over — the text, the parsed request, the upstream body — each needed for one step, and the process
- * collects each once its step is done (collect-after-large-body.ts). Measured 293, 294 and 299 MiB
+ * collects each once its step is done (collect-after-large-body.ts). Measured 292, 295, 300 and 301 MiB
  * (382–386 before the text was decoded in pieces, dropped once parsed and the upstream body written
  * in pieces; 483–518 before that): the ceiling leaves room for a slower collector. Settled: what the
  * process holds once the huge requests are over and normal traffic has run, which is what a retained
- * string would grow (125–136 MiB measured).
+ * string would grow (125–135 MiB measured).
  */
 const CONTRACT_RSS_BYTES = 500 * 1024 * 1024;
 const PEAK_RSS_BYTES = 350 * 1024 * 1024;

@@ -71,7 +71,7 @@ export interface ServerContext {
   trace?: RequestTrace;
   /** Builds each /v1/messages request's watch (MALLEX_DEBUG, the saved last request); absent: neither is on, nothing is watched. */
   watchRequest?: (init: WatchInit) => RequestWatch;
-  /** Told a body's length once it is read and once parsed ("now"), and once its request has ended: a large one's garbage is collected then (collect-after-large-body.ts). */
+  /** Told a body's length once it is parsed ("now") and once its request has ended: a large one's garbage is collected then (collect-after-large-body.ts). */
   collectAfter?: (bodyChars: number, when?: "now" | "after this turn") => void;
   /** Set in the copy a /v1/messages request gets when watchRequest is: messages.ts tells it the trimming. */
   watch?: RequestWatch;

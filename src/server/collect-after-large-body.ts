@@ -35,10 +35,10 @@ export function createLargeBodyCollector(findGc: () => (() => void) | undefined 
 }
 
 /**
- * Told a body's length: collects if it was large. "now" is for the moments when a large body's
- * earlier copies have just become garbage, before the next one is made: once its text is read (the
- * pieces it was decoded in) and once it is parsed (the text). Without these, a 30 MB prompt's peak
- * held them all at once.
+ * Told a body's length: collects if it was large. "now" is for the moment a large body has just
+ * been parsed: its text is garbage then, and is collected before the upstream body is made (the
+ * memory test's peak: 292–301 MiB with it, 316–324 without). A collection once the text is read,
+ * of the pieces it was decoded in, made no difference there (292–300 MiB) and is not made.
  */
 export type LargeBodyCollector = NonNullable<ServerContext["collectAfter"]>;
 

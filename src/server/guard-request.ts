@@ -36,9 +36,8 @@ export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Mid
  * ECONNRESET, not the answer); a client that got its 413 stops sending and hangs up. The text is
  * read once and kept in the event's context for the handler ({@link bodyTextOf}): not put back into
  * a new Request, whose reading would copy and decode the 77 KB of a Claude Code request again.
- * `onRead` is told the text's length once it is read.
  */
-export function limitBody(maxBytes: number, requestIdOf: RequestIdOf, onRead?: (chars: number) => void): Middleware {
+export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middleware {
   return async (event) => {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
@@ -52,7 +51,6 @@ export function limitBody(maxBytes: number, requestIdOf: RequestIdOf, onRead?: (
       });
     }
     event.context[BODY_TEXT] = body.text;
-    onRead?.(body.text.length);
   };
 }
 

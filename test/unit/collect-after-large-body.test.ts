@@ -1,7 +1,7 @@
 /**
  * Issue 24: a request whose body is large leaves its copies as garbage that V8 would let pile up
- * (a 30 MB prompt took the proxy from 72 to 484 MiB); mallex collects once such a body is read, once
- * it is parsed, and once its request has ended.
+ * (a 30 MB prompt took the proxy from 72 to 484 MiB); mallex collects once such a body is parsed,
+ * and once its request has ended.
  */
 import { describe, expect, it } from "vitest";
 import { createLargeBodyCollector, exposeGc, LARGE_BODY_CHARS } from "../../src/server/collect-after-large-body.js";
@@ -23,7 +23,7 @@ describe("createLargeBodyCollector", () => {
     expect(collections).toBe(2);
   });
 
-  it("collects at once when told \"now\" (a large body just read, or just parsed), still never for a normal one", () => {
+  it("collects at once when told \"now\" (a large body just parsed), still never for a normal one", () => {
     let collections = 0;
     const collect = createLargeBodyCollector(() => () => collections++);
     collect(80_000, "now");
