@@ -2,6 +2,7 @@ import type { Agent, ClientRequest, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isHighSurrogate } from "../shared/is-high-surrogate.js";
 
 /** What one POST needs: the body, its headers, the client's signal and the silence limit. */
 export interface SendInit {
@@ -154,10 +155,6 @@ function writeBody(req: ClientRequest, body: string): void {
     }
   };
   next();
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isHighSurrogate } from "../shared/is-high-surrogate.js";
+
 /** What one piece of text gave: the text that is safe to show, and the sequence it completed, if any. */
 export interface StopMatch {
   /** Text that can no longer be part of a stop sequence (everything before the match, once matched). */
@@ -85,8 +87,4 @@ function longestPartialMatch(text: string, sequences: readonly string[]): number
 function isPrefixAt(text: string, from: number, sequence: string): boolean {
   for (let i = from + 1; i < text.length; i++) if (text.charCodeAt(i) !== sequence.charCodeAt(i - from)) return false;
   return true;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -4,6 +4,7 @@ import type { AnthropicToolResultBlock, MessagesRequest } from "../translate/ant
 import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { TrimError } from "./trim-error.js";
 import type { PromptSize, TrimPlan, TrimRuleHit } from "./trim-types.js";
+import { isHighSurrogate } from "../shared/is-high-surrogate.js";
 
 export interface BudgetOutcome {
   request: MessagesRequest;
@@ -108,8 +109,4 @@ export function shortenMiddle(text: string, max: number): string {
 
 function marker(cut: number): string {
   return `\n[… ${cut} chars cut by mallex …]\n`;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -11,6 +11,7 @@ import {
   markerPosition,
   type MarkerPosition,
 } from "./text-context.js";
+import { isHighSurrogate } from "../../../shared/is-high-surrogate.js";
 
 /** One kind of call region a format knows: where it starts and where it ends. */
 export interface CallBlock {
@@ -179,8 +180,6 @@ function isPrefixAt(text: string, from: number, marker: string): boolean {
   for (let i = from; i < text.length; i++) if (text.charCodeAt(i) !== marker.charCodeAt(i - from)) return false;
   return true;
 }
-
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 /** What one pass over text found: the first marker that may open a block, or how much to hold. */
 type Scan = { readonly hit: StartHit; readonly leadStart: number } | { readonly hit: null; readonly keep: number };
