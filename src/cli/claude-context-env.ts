@@ -42,7 +42,7 @@
  * Code answers by compacting.
  */
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { budgetForContext } from "../shared/answer-reserve.js";
+import { budgetWithin } from "../shared/answer-reserve.js";
 import { LOCAL_MODEL_PREFIX } from "../router/select-route.js";
 
 /** Claude Code raises a smaller CLAUDE_CODE_AUTO_COMPACT_WINDOW to this (for a Claude model name). */
@@ -72,11 +72,8 @@ export interface ClaudeContextEnv {
  * more than its context less the answer's share.
  */
 export function trimmedPromptLimit(profile: CompiledProfile): number | undefined {
-  const window = profile.contextWindow;
   // Untrimmed (trim: false), the budget is not applied: only the context bounds the prompt.
-  const budget = profile.trim === false ? undefined : profile.inputBudget;
-  if (window === undefined) return budget;
-  return Math.min(budget ?? Infinity, budgetForContext(window));
+  return budgetWithin(profile.contextWindow, profile.trim === false ? undefined : profile.inputBudget);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Backend, MallexConfig, Profile, Size } from "../../generated/config.js";
 import { compileDistributed, type PathBase } from "./compile-distributed.js";
 import { globToRegex } from "./glob-to-regex.js";
-import { budgetForContext } from "../shared/answer-reserve.js";
+import { budgetWithin } from "../shared/answer-reserve.js";
 import {
   ROUTING_TABLE_FORMAT,
   SIZES,
@@ -183,7 +183,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     contextWindow: profile.context_window,
     // A declared window bounds the prompt as a discovered one does (fit-to-server-facts.ts): a prompt
     // past 75% of it is trimmed or refused as "prompt is too long", never sent to a server that cannot hold it.
-    inputBudget: profile.context_window === undefined ? profile.input_budget : Math.min(profile.input_budget ?? Infinity, budgetForContext(profile.context_window)),
+    inputBudget: budgetWithin(profile.context_window, profile.input_budget),
     maxOutputTokens: profile.max_output_tokens!,
     // Only when switched off: tables compiled before the key existed read as trimmed, as they were.
     trim: profile.trim === false ? false : undefined,

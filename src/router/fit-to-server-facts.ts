@@ -1,6 +1,6 @@
 import type { ServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { budgetForContext } from "../shared/answer-reserve.js";
+import { budgetWithin } from "../shared/answer-reserve.js";
 
 
 /**
@@ -8,7 +8,7 @@ import { budgetForContext } from "../shared/answer-reserve.js";
  * room, and an answer no longer than the context (what /v1/models says as `max_tokens`).
  */
 export function fitProfileToContext(profile: CompiledProfile, contextSize: number): CompiledProfile {
-  const inputBudget = Math.min(profile.inputBudget ?? Infinity, budgetForContext(contextSize));
+  const inputBudget = budgetWithin(contextSize, profile.inputBudget);
   return { ...profile, contextWindow: contextSize, inputBudget, maxOutputTokens: Math.min(profile.maxOutputTokens, contextSize) };
 }
 
