@@ -152,6 +152,22 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     for (const line of log.split("\n")) expect(line.length).toBeLessThan(4500);
   });
 
+  it("2, a request too large to serialize whole (sent in pieces, issue 24): its model, its size as sent, and its start, cut with the whole's length", async () => {
+    const { proxy, home } = await startProxy(configDir, { MALLEX_DEBUG: "2" });
+    const large = { ...claudeTier, messages: [{ role: "user", content: `naïve 🙂 ${"p".repeat(2 * 1024 * 1024)}` }] };
+    expect((await sendClaudeCode(proxy, large)).status).toBe(200);
+    const sentBytes = Number(api.received.at(-1)!["content-length"]);
+    const sentText = JSON.stringify({ ...large, model: "claude-sonnet-4-5" });
+    expect(sentBytes).toBe(Buffer.byteLength(sentText));
+    const logFile = join(home, "mallex.log");
+    await eventually(() => expect(readFileSync(logFile, "utf8")).toContain("debug response: "));
+    const log = readFileSync(logFile, "utf8");
+    expect(log).toContain(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-4-5 · streamed · ${sentBytes.toLocaleString("en-US")} bytes`);
+    expect(log).toContain(`debug upstream request body: {"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"naïve 🙂 ppp`);
+    expect(log).toContain(`… (+${sentText.length - 4000} chars)`);
+    for (const line of log.split("\n")) expect(line.length).toBeLessThan(4500);
+  });
+
   it("3: also the client's request and every event sent back, credentials redacted", async () => {
     const { log } = await run("3");
     expect(log).toMatch(/debug client request: POST \/v1\/messages\?beta=true · headers \{[^}]*"x-api-key":"\[redacted\]"[^}]*\} · body \{"model":"claude-opus-4-8"/);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBodyStart } from "../src/backends/read-body-text.js";
-import { clipText, RETENTION_LIMITS } from "../src/shared/retention-limits.js";
+import { clipText, heldBytes, RETENTION_LIMITS } from "../src/shared/retention-limits.js";
 import { createDashboardFeed } from "../src/observe/dashboard/dashboard-feed.js";
 import type { LastRequestFiles } from "../src/observe/format-last-request.js";
 import { createLogWriter } from "../src/observe/log-file.js";
@@ -32,11 +32,24 @@ describe("clipText", () => {
     expect(clipText("claude-sonnet-4-5", 256)).toBe("claude-sonnet-4-5");
     expect(clipText("a".repeat(10), 4)).toBe("aaaa… [6 more chars cut by mallex]");
   });
+
+  it("given the whole's length, says how much was cut of the whole when it is handed only a start", () => {
+    expect(clipText("a".repeat(10), 4, 1_000)).toBe("aaaa… [996 more chars cut by mallex]");
+    expect(clipText("abc", 4, 3)).toBe("abc");
+  });
+});
+
+describe("heldBytes", () => {
+  it("counts a character as V8 holds it: one byte while all are Latin-1, two once one is not", () => {
+    expect(heldBytes("abc é")).toBe(5);
+    expect(heldBytes("abc…")).toBe(8);
+    expect(heldBytes("")).toBe(0);
+  });
 });
 
 describe("the dashboard's explanations", () => {
-  it("are bounded in characters as well as in number: the oldest go first, one larger than the budget is not kept", () => {
-    const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxExplanationChars: 1_000, maxClients: 1, pollMs: 50, date: () => new Date() });
+  it("are bounded in bytes as well as in number: the oldest go first, one larger than the budget is not kept", () => {
+    const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxExplanationBytes: 1_000, maxClients: 1, pollMs: 50, date: () => new Date() });
     feed.keepExplanation("a", () => FILES, 400);
     feed.keepExplanation("b", () => FILES, 400);
     feed.keepExplanation("c", () => FILES, 400);
@@ -113,7 +126,7 @@ describe("a long model name through the proxy (in process)", () => {
       redact: createRedactor([]),
       table: defaultTable,
       upstream: createUpstreamClient(),
-      keep: (id, files, chars) => (kept.push(chars), feed.keepExplanation(id, files, chars)),
+      keep: (id, files, bytes) => (kept.push(bytes), feed.keepExplanation(id, files, bytes)),
       now: () => performance.now(),
       date: () => new Date(),
     });
@@ -128,8 +141,9 @@ describe("a long model name through the proxy (in process)", () => {
     expect(((await answer.json()) as { error: { message: string } }).error.message).toBe(`model: a model name has at most 1,024 characters; this one has ${(2 * 1024 * 1024 + 7).toLocaleString("en-US")}.`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(JSON.stringify(feed.snapshot()).length).toBeLessThan(10_000);
-    // The client's body is kept to bodyChars, not whole.
-    expect(kept[0]).toBeLessThan(RETENTION_LIMITS.bodyChars + 100_000);
+    // The client's body is kept to bodyChars, not whole; clipped, it ends in "…", so V8 holds it two bytes a character.
+    expect(kept[0]).toBeGreaterThan(2 * RETENTION_LIMITS.bodyChars);
+    expect(kept[0]).toBeLessThan(2 * RETENTION_LIMITS.bodyChars + 100_000);
     const id = feed.snapshot().requests[0]!.id;
     expect(feed.explanation(id)!["request.json"]).toContain("more chars cut by mallex");
   });

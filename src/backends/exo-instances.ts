@@ -2,6 +2,7 @@ import { isNoInstanceError } from "./exo-api.js";
 import { placeModel } from "./exo-place-model.js";
 import { postChatCompletions, type ChatCompletionResponse, type PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
+import type { UpstreamBody } from "./upstream-body.js";
 
 /**
  * Backends of flavor `exo`: a cluster of Macs running exo (exo-explore/exo), which splits one model
@@ -109,7 +110,7 @@ export function createExoInstances(options: ExoInstancesOptions): ExoInstances {
  * a request exo refuses because the instance went away places it again and is sent once more (exo
  * refused it before generating anything). Without `exo` (a context built without it) it only posts.
  */
-export async function postToExo(exo: ExoInstances | undefined, backend: RuntimeBackend, model: string, body: string, options: PostOptions): Promise<ChatCompletionResponse> {
+export async function postToExo(exo: ExoInstances | undefined, backend: RuntimeBackend, model: string, body: UpstreamBody, options: PostOptions): Promise<ChatCompletionResponse> {
   if (exo === undefined) return postChatCompletions(backend, body, options);
   const first = exo.ready(backend, model, options.signal);
   if (first !== undefined) await first;

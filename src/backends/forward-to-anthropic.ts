@@ -11,6 +11,7 @@ import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-er
 import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
 import type { UpstreamResponse } from "./send-upstream-post.js";
+import { upstreamBody } from "./upstream-body.js";
 
 export interface ForwardOptions extends PostOptions {
   /** Takes known secrets out of an error answer's text before the client gets it (the key mallex sent may come back in it). */
@@ -40,7 +41,7 @@ export function forwardToAnthropic(backend: RuntimeBackend, request: MessagesReq
   // parsed request as well (a 30 MB prompt is both until its answer comes).
   let sent: Promise<UpstreamResponse>;
   try {
-    sent = options.client.post(url, { body: JSON.stringify({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
+    sent = options.client.post(url, { body: upstreamBody({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
   } catch (error) {
     sent = Promise.reject(error as Error);
   }

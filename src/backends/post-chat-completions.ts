@@ -6,6 +6,7 @@ import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { readRetryAfter } from "./read-retry-after.js";
 import type { UpstreamResponse } from "./send-upstream-post.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
+import type { UpstreamBody } from "./upstream-body.js";
 import { closesEachConnection, type UpstreamClient, type UpstreamTimeouts } from "./upstream-client.js";
 
 export interface PostOptions {
@@ -34,7 +35,7 @@ export interface ChatCompletionResponse {
  * answer once its headers are in, body unread (streaming is the normal case). An error status
  * throws, with the backend's message. Never retries: the client decides that.
  */
-export async function postChatCompletions(backend: RuntimeBackend, body: string, options: PostOptions): Promise<ChatCompletionResponse> {
+export async function postChatCompletions(backend: RuntimeBackend, body: UpstreamBody, options: PostOptions): Promise<ChatCompletionResponse> {
   const url = `${backend.baseUrl}/chat/completions`;
   const call: UpstreamCall = { backend: backend.name, baseUrl: backend.baseUrl ?? "", url, timeouts: options.timeouts, signal: options.signal };
   const headers: Record<string, string> = { "content-type": "application/json", ...backend.headers };

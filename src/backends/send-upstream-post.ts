@@ -2,11 +2,12 @@ import type { Agent, ClientRequest, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { isHighSurrogate } from "../shared/is-high-surrogate.js";
+import { JSON_PIECE_CHARS, textSlices } from "../shared/json-pieces.js";
+import { bodyBytes, type UpstreamBody } from "./upstream-body.js";
 
 /** What one POST needs: the body, its headers, the client's signal and the silence limit. */
 export interface SendInit {
-  body: string;
+  body: UpstreamBody;
   headers: Record<string, string>;
   signal: AbortSignal;
   silenceMs: number;
@@ -59,7 +60,7 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
   // No closure below refers to `init`: the body is held (by `unanswered`) only until the answer's
   // headers are in, when it can no longer be sent again — not for as long as a streamed answer lasts.
   const { signal, silenceMs } = init;
-  const headers = { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) };
+  const headers = { ...init.headers, "content-length": String(bodyBytes(init.body)) };
   let unanswered: SendInit | undefined = init;
   return new Promise<UpstreamResponse>((resolve, reject) => {
     if (signal.aborted) return reject(abortError(signal));
@@ -131,27 +132,21 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
 }
 
 /**
- * Characters a body is written in, at most. Node encodes each write into a buffer of its own: a 30 MB
- * prompt written whole was one 30 MB allocation, and glibc then raises its mmap threshold to that
- * size, so every later large buffer came from its heap and stayed resident when freed (measured:
- * RSS settling ~80 MB higher after each large request). Pieces of 32 Ki characters (at most 96 KiB
- * of UTF-8, under glibc's initial 128 KiB threshold), written as the socket drains, never hold more
- * than a piece or two encoded at once.
+ * Writes the body in pieces as the socket drains. Node encodes each write into a buffer of its own: a
+ * 30 MB prompt written whole was one 30 MB allocation, and glibc then raises its mmap threshold to
+ * that size, so every later large buffer came from its heap and stayed resident when freed
+ * (measured: RSS settling ~80 MB higher after each large request). Pieces of 32 Ki characters (at
+ * most 96 KiB of UTF-8, under glibc's initial 128 KiB threshold) never hold more than a piece or two
+ * encoded at once; a piecewise body's are made only as they are written.
  */
-const PIECE_CHARS = 32 * 1024;
-
-function writeBody(req: ClientRequest, body: string): void {
-  if (body.length <= PIECE_CHARS) return void req.end(body);
-  let at = 0;
+function writeBody(req: ClientRequest, body: UpstreamBody): void {
+  if (typeof body === "string" && body.length <= JSON_PIECE_CHARS) return void req.end(body);
+  const pieces = (typeof body === "string" ? textSlices(body, JSON_PIECE_CHARS) : body.pieces())[Symbol.iterator]();
   const next = (): void => {
-    while (at < body.length && !req.destroyed) {
-      let end = at + PIECE_CHARS;
-      // A surrogate pair split across two writes would be encoded as two U+FFFD.
-      if (isHighSurrogate(body.charCodeAt(end - 1))) end++;
-      const piece = body.slice(at, end);
-      at = end;
-      if (at >= body.length) return void req.end(piece);
-      if (!req.write(piece)) return void req.once("drain", next);
+    while (!req.destroyed) {
+      const piece = pieces.next();
+      if (piece.done === true) return void req.end();
+      if (!req.write(piece.value)) return void req.once("drain", next);
     }
   };
   next();

@@ -5,6 +5,7 @@ import { createConnector, type UpstreamConnectOptions } from "./connect-upstream
 import { keepSpareConnection, type SpareConnections } from "./keep-spare-connection.js";
 import { sendUpstreamPost, type UpstreamResponse } from "./send-upstream-post.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
+import type { UpstreamBody } from "./upstream-body.js";
 
 /** What a backend may take before mallex gives up on it; every one is finite and configured. */
 export interface UpstreamTimeouts {
@@ -33,7 +34,7 @@ export function upstreamTimeouts(backend: Pick<RuntimeBackend, "name" | "timeout
 }
 
 export interface UpstreamPostInit {
-  body: string;
+  body: UpstreamBody;
   headers: Record<string, string>;
   /** Aborting it ends the request at once, whether the headers or the body are still on their way. */
   signal: AbortSignal;

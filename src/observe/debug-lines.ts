@@ -3,6 +3,7 @@ import type { RouteDecision } from "../router/select-route.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import type { ResponseSummary } from "./response-summary.js";
 import { formatNumber as number } from "../shared/format-number.js";
+import { bodyBytes, type UpstreamBody } from "../backends/upstream-body.js";
 
 /**
  * `MALLEX_DEBUG`, each level including the one before:
@@ -17,9 +18,9 @@ export type DebugLevel = 0 | 1 | 2 | 3;
 /** Most characters of a body or chunk one debug line shows; the saved last request has the whole. */
 export const DEBUG_TEXT_MAX = 4000;
 
-/** `text`, cut at `max` characters with how many more there were. */
-export function clip(text: string, max = DEBUG_TEXT_MAX): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (+${text.length - max} chars)`;
+/** `text`, cut at `max` characters with how many more there were (`total`: the whole's length, when `text` is its start). */
+export function clip(text: string, max = DEBUG_TEXT_MAX, total = text.length): string {
+  return total <= max ? text : `${text.slice(0, max)}… (+${total - max} chars)`;
 }
 
 /** `route: claude-opus-4-8 → tier medium → profile qwen3-coder-30b (model …, backend local: openai/mlx-lm) · why: … · skipped: …` */
@@ -41,16 +42,16 @@ export function describeTrim(report: TrimReport): string[] {
 }
 
 /** `upstream → POST url · model m · streamed · N bytes`: the model and stream flag as the body has them. */
-export function describeUpstreamRequest(url: string, body: string): string {
+export function describeUpstreamRequest(url: string, body: UpstreamBody): string {
   let fields: { model?: unknown; stream?: unknown } = {};
   try {
-    fields = JSON.parse(body) as typeof fields;
+    fields = (typeof body === "string" ? JSON.parse(body) : body.value) as typeof fields;
   } catch {
     // described without them
   }
   // A server mallex did not start (--backend-url) is sent no model: it answers with the one it has loaded.
   const model = typeof fields.model === "string" ? ` · model ${fields.model}` : " · no model (the server's loaded one)";
-  return `upstream → POST ${url}${model} · ${fields.stream === true ? "streamed" : "one piece"} · ${number(Buffer.byteLength(body))} bytes`;
+  return `upstream → POST ${url}${model} · ${fields.stream === true ? "streamed" : "one piece"} · ${number(bodyBytes(body))} bytes`;
 }
 
 /** `response: 200 ok after 356 ms · ttft … · stop end_turn · in 3,207 tok (0 cached) · out 6 tok` */

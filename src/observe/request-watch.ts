@@ -8,7 +8,7 @@ import type { Redactor } from "./redact-secrets.js";
 import type { RequestEnd, RequestTrace } from "./request-metrics.js";
 import { summarizeResponse } from "./response-summary.js";
 import type { LastRequestSaver } from "./save-last-request.js";
-import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
+import { clipText, heldBytes, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { watchUpstream } from "./watch-upstream.js";
 
 /**
@@ -48,8 +48,8 @@ export interface RequestWatcherOptions {
   upstream: UpstreamClient;
   /** Absent: the last request is not saved (observability.save_last_request: false). */
   saver?: LastRequestSaver;
-  /** Absent: no dashboard. Told each ended request's explanation, to build (redacted) only if someone asks, and about how many characters it keeps. */
-  keep?: (requestId: string, files: () => LastRequestFiles, chars: number) => void;
+  /** Absent: no dashboard. Told each ended request's explanation, to build (redacted) only if someone asks, and about how many bytes of memory it keeps. */
+  keep?: (requestId: string, files: () => LastRequestFiles, bytes: number) => void;
   now(): number;
   /** The wall clock, for the saved request's `received_at`. */
   date(): Date;
@@ -131,7 +131,7 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
           const capture = boundedCapture({ requestId, receivedAt, method, path, headers, body: clientBody, ...(trace.route ? { route: trace.route } : {}), trims, calls: upstream.calls, summary });
           const files = filesOf(capture.capture, table, redact);
           saver?.save(files);
-          keep?.(requestId, files, capture.chars);
+          keep?.(requestId, files, capture.bytes);
         });
       });
     },
@@ -141,16 +141,16 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
 /**
  * What is kept of a request once it ended: each body (the client's, every upstream call's) cut at
  * RETENTION_LIMITS.bodyChars, in strings of their own, so that neither the dashboard's last
- * explanations nor the queued saved request hold a 30 MB prompt; and about how many characters that is.
+ * explanations nor the queued saved request hold a 30 MB prompt; and about how many bytes of memory that is.
  */
-function boundedCapture(capture: LastRequestCapture): { capture: LastRequestCapture; chars: number } {
+function boundedCapture(capture: LastRequestCapture): { capture: LastRequestCapture; bytes: number } {
   const max = RETENTION_LIMITS.bodyChars;
   const body = clipText(capture.body, max);
   const calls = capture.calls.map((call) => ({ ...call, body: clipText(call.body, max) }));
   // Headers are bounded by the server's maxHeaderSize; a copy, so the request's Headers object goes.
   const headers = [...capture.headers];
-  const chars = body.length + calls.reduce((sum, call) => sum + call.body.length, 0) + headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
-  return { capture: { ...capture, body, calls, headers }, chars };
+  const bytes = heldBytes(body) + calls.reduce((sum, call) => sum + heldBytes(call.body), 0) + headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+  return { capture: { ...capture, body, calls, headers }, bytes };
 }
 
 /** Built here, not in watchRequest: a closure made there would keep its whole scope (the request's body among it) alive. */

@@ -1,9 +1,10 @@
 import { pipeline, Transform, type Readable } from "node:stream";
 import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { UpstreamResponse } from "../backends/send-upstream-post.js";
-import { clip, describeUpstreamRequest, type DebugLevel } from "./debug-lines.js";
+import { clip, DEBUG_TEXT_MAX, describeUpstreamRequest, type DebugLevel } from "./debug-lines.js";
+import { bodyChars, bodyStart, clipBody } from "../backends/upstream-body.js";
 import type { Redactor } from "./redact-secrets.js";
-import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
+import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 
 /** One call a request made to its backend, as sent (headers and body unredacted: redact before showing). */
 export interface UpstreamCall {
@@ -51,10 +52,11 @@ export function watchUpstream(client: UpstreamClient, options: UpstreamWatchOpti
   let forwarded: ForwardedText | undefined;
   const post: UpstreamClient["post"] = (url, init) => {
     // Its start only: the whole body is the request's to send, not the record's to keep.
-    const call: UpstreamCall = { url, headers: init.headers, body: clipText(init.body, RETENTION_LIMITS.bodyChars) };
+    const call: UpstreamCall = { url, headers: init.headers, body: clipBody(init.body, RETENTION_LIMITS.bodyChars) };
     calls.push(call);
     if (level >= 1) debug(redact.text(describeUpstreamRequest(url, init.body)));
-    if (level >= 2) debug(`upstream request body: ${clip(redact.text(init.body))}`);
+    // A secret cut at the end of the start could escape redaction: redacted with room past what is shown.
+    if (level >= 2) debug(`upstream request body: ${clip(redact.text(bodyStart(init.body, 2 * DEBUG_TEXT_MAX)), DEBUG_TEXT_MAX, bodyChars(init.body))}`);
     const started = now();
     // Anthropic's API is the one called with anthropic-version (forward-to-anthropic.ts).
     const anthropic = Object.keys(init.headers).some((name) => name.toLowerCase() === "anthropic-version");

@@ -12,6 +12,7 @@ import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-
 import type { AnsweringCall } from "./prepare-local-call.js";
 import { replaySSE } from "./sse-response.js";
 import type { ServerContext } from "./server-context.js";
+import type { UpstreamBody } from "../backends/upstream-body.js";
 
 /**
  * A local call asked of the backend in one piece (a forced tool call the server does not enforce is
@@ -60,7 +61,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Answer
 
 /** The first answer when it makes the forced call, else the model asked again, each retry a whole generation of its own backend slot. */
 function keepForcedAnswer(req: Request, ctx: ServerContext, call: AnsweringCall, backend: RuntimeBackend, forced: ForcedCall, first: AnthropicMessage): Promise<ForcedCallOutcome> {
-  const ask = async (body: string) => {
+  const ask = async (body: UpstreamBody) => {
     call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
     const retry = await connectUpstream(ctx, call.route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {

@@ -3,13 +3,14 @@ import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-open
 import { unenforcedForcedChoice, type ForcedToolChoice } from "../translate/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
+import { upstreamBody, type UpstreamBody } from "../backends/upstream-body.js";
 
 /** The OpenAI request a local call sends, and how it is asked for. */
 export interface UpstreamRequest {
   /** As sent: a forced call's corrective retry is built on it. */
   request: OpenAIChatRequest;
-  /** Its bytes, written once. */
-  body: string;
+  /** What is sent: its JSON text, or a large request's pieces. */
+  body: UpstreamBody;
   /** Asked of the backend as a stream. */
   streamed: boolean;
   /** The client's stop sequences that mallex matches (empty ones left out). */
@@ -33,5 +34,5 @@ export function buildUpstreamRequest(client: MessagesRequest, trimmed: MessagesR
   const request = { ...convertAnthropicToOpenAI(trimmed, options), stream: streamed };
   if (streamed) request.stream_options = { include_usage: true };
   else delete request.stream_options;
-  return { request, body: JSON.stringify(request), streamed, stopSequences, forced };
+  return { request, body: upstreamBody(request), streamed, stopSequences, forced };
 }

@@ -3,6 +3,7 @@ import { outcomeOfError } from "../backends/circuit-breaker.js";
 import { postToExo } from "../backends/exo-instances.js";
 import { postChatCompletions, type ChatCompletionResponse } from "../backends/post-chat-completions.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
+import type { UpstreamBody } from "../backends/upstream-body.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { MallexError } from "../shared/mallex-error.js";
@@ -17,7 +18,7 @@ import type { ServerContext } from "./server-context.js";
  * request that stops making progress gets its server restarted, and fails at once through the
  * lease's signal; a one-piece answer cannot show progress, so it is not watched.
  */
-export async function connectUpstream(ctx: ServerContext, profile: CompiledProfile, body: string, clientSignal: AbortSignal, options: ConnectOptions): Promise<Upstream> {
+export async function connectUpstream(ctx: ServerContext, profile: CompiledProfile, body: UpstreamBody, clientSignal: AbortSignal, options: ConnectOptions): Promise<Upstream> {
   const { streamed, poolSession } = options;
   let backend = ctx.backends[profile.backend]!;
   const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
@@ -85,7 +86,7 @@ export interface Upstream {
  * nothing the client sees, and its sessions move. A server whose queue is full passes the request
  * to another once, without counting against it.
  */
-async function connectPooled(ctx: ServerContext, pool: BackendPool, model: string, body: string, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
+async function connectPooled(ctx: ServerContext, pool: BackendPool, model: string, body: UpstreamBody, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
   let failed: { server: string; error: unknown } | undefined;
   let queuedMs = 0;
   for (;;) {
@@ -136,7 +137,7 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, model: strin
  * serves a model once it is placed there (exo-instances.ts; each server of a pool is a cluster of its
  * own): that wait comes first, as loading, not prefill.
  */
-async function send(ctx: ServerContext, backend: RuntimeBackend, model: string, body: string, signal: AbortSignal): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
+async function send(ctx: ServerContext, backend: RuntimeBackend, model: string, body: UpstreamBody, signal: AbortSignal): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
   if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, model, signal);
   const sentAt = ctx.deps.now();
   const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };

@@ -2,6 +2,7 @@ import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from 
 import type { EnforcedCall } from "./check-enforced-call.js";
 import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import { upstreamBody, type UpstreamBody } from "../backends/upstream-body.js";
 
 export interface ForcedCall {
   choice: ForcedToolChoice;
@@ -22,13 +23,13 @@ export type ForcedCallOutcome = { ok: true; message: AnthropicMessage } | { ok: 
  * or the retries are spent; then the sentence the client's error carries. Only the last wrong answer
  * goes back to the model, so a retry's prompt stays the first one's size plus one exchange.
  */
-export async function keepForcedCall(first: AnthropicMessage, forced: ForcedCall, ask: (body: string) => Promise<AnthropicMessage>, log: (line: string) => void): Promise<ForcedCallOutcome> {
+export async function keepForcedCall(first: AnthropicMessage, forced: ForcedCall, ask: (body: UpstreamBody) => Promise<AnthropicMessage>, log: (line: string) => void): Promise<ForcedCallOutcome> {
   let answer = first;
   let problem = forcedCallProblem(answer, forced.choice);
   let attempts = 1;
   while (problem !== undefined && attempts <= forced.retries) {
     log(`forced tool call asked again (${attempts + 1} of ${forced.retries + 1}): ${problem}`);
-    answer = await ask(JSON.stringify(correctiveRequest(forced.upstreamRequest, answer, problem, forced.choice, forced.offeredTools)));
+    answer = await ask(upstreamBody(correctiveRequest(forced.upstreamRequest, answer, problem, forced.choice, forced.offeredTools)));
     problem = forcedCallProblem(answer, forced.choice);
     attempts++;
   }

@@ -1,4 +1,5 @@
 import { poolSessionKey } from "../backends/pool-session-key.js";
+import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
 import type { PromptSource } from "../router/describe-request.js";
 import { escalateForBudget, type RouteDecision } from "../router/select-route.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
@@ -23,7 +24,7 @@ import { escalateOnTtft } from "../observe/ttft-routing.js";
 export interface PreparedCall {
   route: RouteDecision;
   routeLabel: string;
-  upstreamBody: string;
+  upstreamBody: UpstreamBody;
   streamUpstream: boolean;
   /** The client asked for a stream (`stream: true`). */
   clientStream: boolean;
@@ -75,7 +76,7 @@ function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesR
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
   // mallex's own trimming included (on a loaded machine it is not nothing).
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: upstream.body.length, trim: trimmed.report, started: ctx.trace?.started ?? ctx.deps.now() };
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: bodyChars(upstream.body), trim: trimmed.report, started: ctx.trace?.started ?? ctx.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (ctx.trace) ctx.trace.metrics = metrics;
   const notes = callNotes(request, options, route.profile, smaller, thinking);

@@ -159,7 +159,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     claudeCodeDrift: () => ctx.claudeCodeDrift?.last(),
     maxRequests: 200,
     maxExplanations: 50,
-    maxExplanationChars: RETENTION_LIMITS.explanationChars,
+    maxExplanationBytes: RETENTION_LIMITS.explanationBytes,
     maxClients: 8,
     pollMs: 250,
     date: () => new Date(),

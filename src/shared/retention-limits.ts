@@ -11,8 +11,8 @@ export const RETENTION_LIMITS = Object.freeze({
   modelChars: 256,
   /** Each body (the client's, each upstream call's) in a dashboard explanation or the saved last request. */
   bodyChars: 1024 * 1024,
-  /** All the dashboard's kept explanations together (each is at most a few bodies of bodyChars). */
-  explanationChars: 16 * 1024 * 1024,
+  /** All the dashboard's kept explanations together, in bytes of memory as {@link heldBytes} counts them (each is at most a few bodies of bodyChars). */
+  explanationBytes: 16 * 1024 * 1024,
   /** An error message a request summary keeps (the dashboard's, the saved response.json). */
   messageChars: 4096,
   /** One line of mallex.log (and of the terminal's echo of it). */
@@ -26,14 +26,22 @@ export const RETENTION_LIMITS = Object.freeze({
 /**
  * `text` when it has at most `max` characters; else its first `max` with how many more there were,
  * in a string of its own (a slice would keep the whole of a 30 MB original alive for as long as
- * the short one is kept).
+ * the short one is kept). `total`: the length of the whole when `text` is only its start.
  *
  * @example
  * clipText("a".repeat(10), 4) // "aaaa… [6 more chars cut by mallex]"
  */
-export function clipText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return copyString(`${text.slice(0, max)}… [${formatNumber(text.length - max)} more chars cut by mallex]`);
+export function clipText(text: string, max: number, total = text.length): string {
+  if (total <= max) return text;
+  return copyString(`${text.slice(0, max)}… [${formatNumber(total - max)} more chars cut by mallex]`);
+}
+
+/**
+ * About the bytes V8 holds `text` in: one a character while every character is Latin-1, else two (a
+ * clipped body's "…" alone makes it two-byte).
+ */
+export function heldBytes(text: string): number {
+  return /[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length;
 }
 
 /**

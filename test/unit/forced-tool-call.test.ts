@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
 import { keepForcedCall, type ForcedCall } from "../../src/pipeline/keep-forced-call.js";
+import type { UpstreamBody } from "../../src/backends/upstream-body.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
 import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/forced-tool-call.js";
 
@@ -58,8 +59,8 @@ const forced = (retries: number): ForcedCall => ({
 /** An ask that answers from a list, recording the bodies it was given. */
 function scripted(answers: AnthropicMessage[]) {
   const bodies: Array<{ messages: Array<{ role: string; content: string }> }> = [];
-  const ask = async (body: string) => {
-    bodies.push(JSON.parse(body));
+  const ask = async (body: UpstreamBody) => {
+    bodies.push(JSON.parse(typeof body === "string" ? body : [...body.pieces()].join("")));
     const answer = answers.shift();
     if (answer === undefined) throw new Error("asked more often than scripted");
     return answer;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import { readBodyText } from "../../src/backends/read-body-text.js";
 import { createUpstreamClient } from "../../src/backends/upstream-client.js";
+import { upstreamBody, type UpstreamBody } from "../../src/backends/upstream-body.js";
 
 const timeouts = { connectMs: 1000, silenceMs: 150, silenceSetting: "backends.x.timeout_s" };
 
@@ -126,7 +127,15 @@ describe("createUpstreamClient", () => {
 });
 
 describe("a large body", () => {
-  it("(written in pieces as the socket drains, issue 24) arrives whole, its byte length declared, and is sent again as it was after a lost socket", async () => {
+  // Many pieces; non-ASCII, so characters and bytes differ; an emoji's surrogate pair straddles
+  // the first boundary between pieces (32 Ki characters), which splitting there would break.
+  const text = `${"a".repeat(32 * 1024 - 1)}🙂 naïve 日本語 "quoted"\n ${"p".repeat(3 * 1024 * 1024)} 🙂`;
+  const value = { model: "m", messages: [{ role: "user", content: text }, { role: "assistant", content: "ok" }], stream: true };
+  it.each([
+    { kind: "as text", body: text as UpstreamBody, sent: text },
+    // Never serialized whole (json-pieces.ts): each piece made as the socket drains.
+    { kind: "as a JSON value in pieces", body: upstreamBody(value), sent: JSON.stringify(value) },
+  ])("($kind, written in pieces as the socket drains, issue 24) arrives whole, its byte length declared, and is sent again as it was after a lost socket", async ({ body, sent }) => {
     const received: { length: string | undefined; text: string }[] = [];
     let requests = 0;
     const echo = createServer((req, res) => {
@@ -144,15 +153,12 @@ describe("a large body", () => {
     await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
     const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/chat/completions`;
     const client = createUpstreamClient();
-    // Many pieces; non-ASCII, so characters and bytes differ; an emoji's surrogate pair straddles
-    // the first boundary between pieces (32 Ki characters), which splitting there would break.
-    const body = `${"a".repeat(32 * 1024 - 1)}🙂 naïve 日本語 ${"p".repeat(3 * 1024 * 1024)} 🙂`;
     try {
       for (let i = 0; i < 2; i++) await readBodyText((await client.post(echoUrl, { body, headers: { "content-type": "application/json" }, signal: new AbortController().signal, timeouts: { ...timeouts, silenceMs: 10_000 } })).body!);
       expect(received).toHaveLength(2);
       for (const { length, text } of received) {
-        expect(length).toBe(String(Buffer.byteLength(body)));
-        expect(text === body).toBe(true);
+        expect(length).toBe(String(Buffer.byteLength(sent)));
+        expect(text === sent).toBe(true);
       }
     } finally {
       await client.close();

@@ -44,11 +44,11 @@ export interface DashboardFeedOptions {
   contexts?: () => ContextSummary[];
   /** The drift alarm's latest warning (ServerContext.claudeCodeDrift); absent: none. */
   claudeCodeDrift?: () => ClaudeCodeDrift | undefined;
-  /** Recent requests kept (their summaries), and of those the explanations kept, at most maxExplanationChars of them together. */
+  /** Recent requests kept (their summaries), and of those the explanations kept, at most maxExplanationBytes of them together. */
   maxRequests: number;
   maxExplanations: number;
-  /** Default RETENTION_LIMITS.explanationChars. */
-  maxExplanationChars?: number;
+  /** Default RETENTION_LIMITS.explanationBytes. */
+  maxExplanationBytes?: number;
   /** At most this many live /ui/events clients. */
   maxClients: number;
   /** How often server and pool states are read while a client listens (a state change has no event of its own). */
@@ -64,8 +64,8 @@ export interface DashboardFeedOptions {
 export interface DashboardFeed {
   /** A /v1/messages request ended: summarized on the next turn of the event loop, not on its path. */
   requestEnded(id: string, trace: RequestTrace, end: RequestEnd): void;
-  /** Its explanation (the saved-last-request files, redacted), built only if asked for; `chars`: about how much it keeps. */
-  keepExplanation(id: string, files: () => LastRequestFiles, chars: number): void;
+  /** Its explanation (the saved-last-request files, redacted), built only if asked for; `bytes`: about how much memory it keeps. */
+  keepExplanation(id: string, files: () => LastRequestFiles, bytes: number): void;
   explanation(id: string): LastRequestFiles | undefined;
   /** A supervisor event (from the CLI, which creates the supervisors). */
   serverEvent(key: string, event: SupervisorEvent): void;
@@ -85,9 +85,9 @@ export interface DashboardFeed {
 
 export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
   const requests: RequestSummary[] = [];
-  const explanations = new Map<string, { files: () => LastRequestFiles; chars: number }>();
-  let explanationChars = 0;
-  const maxExplanationChars = options.maxExplanationChars ?? RETENTION_LIMITS.explanationChars;
+  const explanations = new Map<string, { files: () => LastRequestFiles; bytes: number }>();
+  let explanationBytes = 0;
+  const maxExplanationBytes = options.maxExplanationBytes ?? RETENTION_LIMITS.explanationBytes;
   const histories = new Map<string, ServerHistory>();
   // In the order they came: the first is the oldest. Each with how to let it go, when it can be.
   const listeners = new Map<(message: DashboardMessage) => void, (() => void) | undefined>();
@@ -144,19 +144,19 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
         broadcast({ type: "request", request: summary });
       });
     },
-    keepExplanation(id, files, chars) {
+    keepExplanation(id, files, bytes) {
       const before = explanations.get(id);
-      if (before !== undefined) explanationChars -= before.chars;
+      if (before !== undefined) explanationBytes -= before.bytes;
       explanations.delete(id);
       // One too large for the whole budget is not kept at all (its summary still is).
-      if (chars > maxExplanationChars) return;
-      explanations.set(id, { files, chars });
-      explanationChars += chars;
-      // Oldest out, until both the count and the characters fit.
+      if (bytes > maxExplanationBytes) return;
+      explanations.set(id, { files, bytes });
+      explanationBytes += bytes;
+      // Oldest out, until both the count and the bytes fit.
       for (const [oldest, kept] of explanations) {
-        if (explanations.size <= options.maxExplanations && explanationChars <= maxExplanationChars) break;
+        if (explanations.size <= options.maxExplanations && explanationBytes <= maxExplanationBytes) break;
         explanations.delete(oldest);
-        explanationChars -= kept.chars;
+        explanationBytes -= kept.bytes;
       }
     },
     explanation: (id) => explanations.get(id)?.files(),
