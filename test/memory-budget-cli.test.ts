@@ -19,11 +19,11 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
  * The ceilings the README states. Peak: the issue's 300 MB, in decimal megabytes (286 MiB). While one
  * 30 MB body is in flight it exists twice at most — the text and the parsed request, or the parsed
  * request alone while its upstream body is written in pieces (json-pieces.ts) — and the process
- * collects each copy once its step is done (collect-after-large-body.ts). Measured 217 and 229 MiB
+ * collects each copy once its step is done (collect-after-large-body.ts). Measured 236 and 237 MiB
  * (292–301 while the upstream body was one string, 382–386 before the text was decoded in pieces;
  * 483–518 before that): the ceiling leaves room for a slower collector. Settled: what the process
  * holds once the huge requests are over and normal traffic has run, which is what a retained string
- * would grow (125–137 MiB measured).
+ * would grow (123–137 MiB measured).
  */
 const CONTRACT_RSS_BYTES = 500 * 1024 * 1024;
 const PEAK_RSS_BYTES = 300 * 1000 * 1000;

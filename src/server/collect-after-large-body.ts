@@ -15,7 +15,7 @@ export const LARGE_BODY_CHARS = 4 * 1024 * 1024;
  * step is done; V8 would let its heap grow by
  * 120 MB or more of such garbage before collecting it, and a 30 MB prompt took mallex's RSS from
  * 72 to 484 MiB that way (test/memory-budget-cli.test.ts). A collection then costs a few
- * milliseconds of the event loop, three times per large request: normal requests never trigger one.
+ * milliseconds of the event loop, twice per large request: normal requests never trigger one.
  *
  * `gc` is V8's own, reached the way --expose-gc exposes it but only inside a context of its own, so
  * nothing is added to mallex's global object; where it cannot be had, nothing is collected. It is
@@ -35,11 +35,13 @@ export function createLargeBodyCollector(findGc: () => (() => void) | undefined 
 }
 
 /**
- * Told a body's length: collects if it was large. "now" is for the two moments a large body's
- * garbage is largest: its text just read (the pieces it was decoded in), and just parsed (the text).
- * The memory test's peak fell from 252 to 225 MiB with the first, now that the upstream body is
- * written in pieces (json-pieces.ts) and no longer the largest moment; from 316–324 to 292–301 MiB
- * with the second, before that.
+ * Told a body's length: collects if it was large. "now" is for the moment a large body has just
+ * been parsed: its text is garbage then (the memory test's peak: 292–301 MiB with it, 316–324
+ * without, while the upstream body was one string). A collection once the text is read, of the
+ * pieces it was decoded in, lowered that peak further (225 against 236 MiB, the upstream body now
+ * written in pieces) but not the fuzz test's memory: there the extra full collections, which promote
+ * whatever young objects are live at that moment, let RSS climb round after round (to 352 MiB where
+ * it holds about 220 without), so it is not made.
  */
 export type LargeBodyCollector = NonNullable<ServerContext["collectAfter"]>;
 

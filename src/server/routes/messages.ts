@@ -34,10 +34,9 @@ export interface BodyText {
  */
 export async function handleMessages(req: Request, body: BodyText, ctx: ServerContext): Promise<Response> {
   const chars = body.text.length;
-  // Read, the pieces it was decoded in are garbage (collected before the parse makes its copy), and
-  // parsed, the text is: nothing holds it while the request is routed and serialized again.
-  ctx.collectAfter?.(chars, "now");
   const check = checkMessagesBody(body.text, ctx.validateMessages, { cache: ctx.prefixCache });
+  // Parsed, the text is garbage: nothing holds it while the request is routed and serialized again,
+  // and a large one is collected before the upstream body is made.
   body.text = "";
   ctx.collectAfter?.(chars, "now");
   if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
