@@ -10,8 +10,10 @@ export const JSON_PIECE_CHARS = 32 * 1024;
  * whole first (its UTF-8 length, a slice) flattens it into a copy: a 30 MB prompt on its way to a
  * backend was the parsed request, the parts and the copy at once, 90 MB (test/memory-budget-cli.test.ts).
  *
- * For JSON data: what JSON.parse makes, and objects built from it. A subtree under `pieceChars` is one `JSON.stringify`; a longer string is cut between characters,
- * never inside a surrogate pair, whose halves would each be escaped.
+ * For JSON data: what JSON.parse makes, and objects built from it. A subtree of less text than
+ * `pieceChars` is one `JSON.stringify`; a longer string is cut between characters, never inside a
+ * surrogate pair, whose halves would each be escaped. A piece is at most `pieceChars` (one more
+ * where a pair would be cut) but for escapes, which JSON writes in up to six characters.
  *
  * @example
  * [...jsonPieces({ a: "x".repeat(5) }, 4)].join("") === JSON.stringify({ a: "x".repeat(5) }) // true
@@ -19,11 +21,11 @@ export const JSON_PIECE_CHARS = 32 * 1024;
 export function* jsonPieces(value: unknown, pieceChars = JSON_PIECE_CHARS): Generator<string, void, undefined> {
   let pending = "";
   for (const text of tokens(value, pieceChars)) {
-    pending += text;
-    if (pending.length >= pieceChars) {
+    if (pending !== "" && pending.length + text.length > pieceChars) {
       yield pending;
       pending = "";
     }
+    pending += text;
   }
   if (pending !== "") yield pending;
 }
