@@ -2,7 +2,6 @@ import type { ServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { budgetWithin } from "../shared/answer-reserve.js";
 
-
 /**
  * A profile whose window is `contextSize` tokens: the window, a prompt budget that leaves the answer
  * room, and an answer no longer than the context (what /v1/models says as `max_tokens`).

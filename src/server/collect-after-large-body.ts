@@ -39,9 +39,9 @@ export function createLargeBodyCollector(findGc: () => (() => void) | undefined 
  * been parsed: its text is garbage then (the memory test's peak: 292–301 MiB with it, 316–324
  * without, while the upstream body was one string). A collection once the text is read, of the
  * pieces it was decoded in, lowered that peak further (225 against 236 MiB, the upstream body now
- * written in pieces) but not the fuzz test's memory: there the extra full collections, which promote
- * whatever young objects are live at that moment, let RSS climb round after round (to 352 MiB where
- * it holds about 220 without), so it is not made.
+ * written in pieces), but it made the fuzz test's RSS climb round after round (to 352 MiB where it
+ * holds about 220 without): a full collection promotes whatever young objects are live at that
+ * moment. So it is not made.
  */
 export type LargeBodyCollector = NonNullable<ServerContext["collectAfter"]>;
 
