@@ -10,7 +10,7 @@ export default defineConfig({
     // CLI and end-to-end tests start real processes; a 2-core CI machine needs the headroom.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Says once per run when ../shared (captures, models) is missing and its suites are skipped.
-    globalSetup: ["test/helpers/shared-dir.ts"],
+    // Says once per run when ../shared (captures, models) or the model kit is missing and its suites are skipped.
+    globalSetup: ["test/helpers/shared-dir.ts", "test/helpers/model-kit.ts"],
   },
 });

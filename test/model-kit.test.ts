@@ -1,0 +1,124 @@
+/**
+ * The model kit (npm run models, scripts/model-kit): its outside contract, and proof that the MLX
+ * folder it converts is the GGUF's model — the same tokens for the same text, the same prompt from
+ * the chat template, and the same greedy answer from mlx as from llama.cpp (node-llama-cpp).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithModelKit, kit, MODEL_KIT_DIR } from "./helpers/model-kit.js";
+
+const ROOT = join(import.meta.dirname, "..");
+
+const TEXTS = [
+  "def add(a, b):\n    return a + b\n",
+  "Hello, world! 12345 + 678 = 13023",
+  "  indented\n\n\ttabs\r\nand CRLF   trailing   ",
+  "Ünïcödé — 日本語のテキスト, emoji 🚀🔥 and العربية",
+  "const x = `template ${literal}`; // comment\nfn main() -> Result<(), Box<dyn Error>> {}",
+  '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/tmp/a.txt"}}\n</tool_call>',
+  "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n",
+];
+
+const CHATS = [
+  [{ role: "user", content: "Write a Python function that returns the factorial of n." }],
+  [
+    { role: "system", content: "You are a terse assistant. Answer in one sentence." },
+    { role: "user", content: "What does the `ls -la` command show?" },
+  ],
+];
+
+interface MlxAnswer {
+  tokenized: number[][];
+  rendered: string[];
+  prompt_ids: number[][];
+  greedy: number[][];
+}
+
+describeWithModelKit("npm run models: the contract", () => {
+  it("prints one JSON object of absolute paths as its last line, from the cache alone once filled", () => {
+    const out = execFileSync("npm", ["run", "--silent", "models"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+    const last = out.trim().split("\n").at(-1)!;
+    const printed = JSON.parse(last) as Record<string, unknown>;
+    expect(Object.keys(printed)).toEqual(expect.arrayContaining(["python", "mlx_model", "chat_gguf", "coder_gguf"]));
+    for (const key of ["python", "mlx_model", "chat_gguf", "coder_gguf"]) {
+      const path = printed[key] as string;
+      expect(path.startsWith("/"), `${key} is absolute`).toBe(true);
+      expect(existsSync(path), `${key} exists`).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(MODEL_KIT_DIR, "kit.json"), "utf8"))).toEqual(printed);
+  }, 150_000);
+
+  it("converts into the folder mlx_lm.server loads: config, float32 safetensors, tokenizer with the GGUF's chat template", () => {
+    const folder = kit().mlx_model;
+    const config = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config).toMatchObject({ model_type: "qwen2", num_hidden_layers: 24, hidden_size: 896, tie_word_embeddings: false, eos_token_id: [151645] });
+    expect(existsSync(join(folder, "model.safetensors"))).toBe(true);
+    const tokenizerConfig = JSON.parse(readFileSync(join(folder, "tokenizer_config.json"), "utf8")) as { chat_template: string; eos_token: string };
+    expect(tokenizerConfig.eos_token).toBe("<|im_end|>");
+    // Qwen2.5's template, whose `<tool_call>` markup makes mlx-lm parse tool calls into tool_calls.
+    expect(tokenizerConfig.chat_template).toContain("<tool_call>");
+    expect(tokenizerConfig.chat_template).toContain("tool_call.name");
+  });
+});
+
+describeWithModelKit("the MLX folder against llama.cpp on the GGUF it came from", () => {
+  let mlx: MlxAnswer;
+  let llamaTokens: { texts: Token[][]; rendered: Token[][]; greedy: Token[][] };
+  const maxTokens = 32;
+
+  beforeAll(async () => {
+    const request = JSON.stringify({ texts: TEXTS, chats: CHATS, max_tokens: maxTokens });
+    const out = execFileSync(kit().python, [join(ROOT, "scripts/model-kit/mlx_greedy.py"), kit().mlx_model], {
+      input: request,
+      encoding: "utf8",
+      env: { ...process.env, HF_HUB_OFFLINE: "1" },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    mlx = JSON.parse(out) as MlxAnswer;
+
+    const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
+    const model = await llama.loadModel({ modelPath: kit().mlx_model_gguf });
+    const context = await model.createContext({ contextSize: 1024 });
+    const greedy: Token[][] = [];
+    for (const ids of mlx.prompt_ids) {
+      const sequence = context.getSequence();
+      const tokens: Token[] = [];
+      for await (const token of sequence.evaluate(ids as Token[], { temperature: 0 })) {
+        if (model.isEogToken(token) || tokens.length === maxTokens) break;
+        tokens.push(token);
+      }
+      greedy.push(tokens);
+      sequence.dispose();
+    }
+    llamaTokens = {
+      texts: TEXTS.map((text) => model.tokenize(text, true)),
+      rendered: mlx.rendered.map((text) => model.tokenize(text, true)),
+      greedy,
+    };
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
+  }, 300_000);
+
+  afterAll(() => undefined);
+
+  it("tokenizes code, whitespace, digits, Unicode and special tokens as llama.cpp does", () => {
+    expect(mlx.tokenized).toEqual(llamaTokens.texts);
+  });
+
+  it("renders each chat with the GGUF's template into the tokens llama.cpp reads from that text", () => {
+    expect(mlx.rendered[0]).toMatch(/^<\|im_start\|>system\n[\s\S]*<\|im_start\|>assistant\n$/);
+    expect(mlx.prompt_ids).toEqual(llamaTokens.rendered);
+  });
+
+  it("answers each chat with the same greedy tokens as llama.cpp", () => {
+    for (const [index, tokens] of mlx.greedy.entries()) {
+      expect(tokens.length, `chat ${index} answered`).toBeGreaterThan(8);
+      expect(tokens, `chat ${index}`).toEqual(llamaTokens.greedy[index]);
+    }
+  });
+});
