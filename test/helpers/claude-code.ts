@@ -32,12 +32,12 @@ export { makeCaptureProject as makeProject };
  * that environment (e.g. one HOME for several runs, so `--continue` finds the session). Never throws;
  * the result carries the exit code.
  */
-export function runClaude(baseUrl: string, cwd: string, args: string[], claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE, env: Record<string, string> = {}) {
+export function runClaude(baseUrl: string, cwd: string, args: string[], claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE, env: Record<string, string> = {}, timeout = 60_000) {
   return execa(join(claudeCode.binDir, "claude"), args, {
     cwd,
     reject: false,
     stdin: "ignore",
-    timeout: 60_000,
+    timeout,
     extendEnv: false,
     env: { ...offlineEnv(claudeCode), ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: "sk-test", ...env },
   });

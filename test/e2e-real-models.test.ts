@@ -1,0 +1,121 @@
+/**
+ * The real Claude Code CLI through mallex to real instruct models (the model kit: npm run models),
+ * on both engines mallex runs: its embedded llama.cpp engine on the GGUFs, and the real
+ * mlx_lm.server on the MLX folder converted from one. Sampling is greedy (temperature 0) so each
+ * answer is the model's most likely one, the same on every run.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { makeProject, runClaude, runMallex } from "./helpers/claude-code.js";
+import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { describeWithModelKit, kit } from "./helpers/model-kit.js";
+
+interface ClaudeResult {
+  is_error: boolean;
+  result: string;
+  stop_reason: string;
+  usage: { input_tokens: number; cache_read_input_tokens: number; output_tokens: number };
+}
+
+/** One local profile every tier uses, greedy: `backend` embedded (a GGUF) or mlx (an MLX folder). */
+function kitConfig(backend: "embedded" | "mlx", model: string, extra: string[] = []): string {
+  const file = join(mkdtempSync(join(tmpdir(), "mallex-real-")), "mallex.yaml");
+  const lines = [
+    "include: [mallex]",
+    ...(backend === "mlx" ? ["backends:", "  mlx:", "    supervise:", `      venv: ${JSON.stringify(dirname(dirname(kit().python)))}`] : []),
+    "profiles:",
+    `  kit-model: { backend: ${backend}, model: ${JSON.stringify(model)}, size: small, context_window: 16384, input_budget: 8000, max_output_tokens: 1024, tools: { mode: native }, sampling: { temperature: 0 } }`,
+    "tiers:",
+    "  low: { profile: kit-model }",
+    "  medium: { profile: kit-model }",
+    "  high: { profile: kit-model }",
+    ...extra,
+    "",
+  ];
+  writeFileSync(file, lines.join("\n"));
+  return file;
+}
+
+function parseResult(stdout: string): ClaudeResult {
+  return JSON.parse(stdout) as ClaudeResult;
+}
+
+/** Three `claude -p` turns of one session (`--continue`) against `proxy`: the usage of each. */
+async function threeTurns(proxy: MallexProxyProcess): Promise<ClaudeResult[]> {
+  const project = makeProject();
+  const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
+  const turns: ClaudeResult[] = [];
+  for (const [index, prompt] of ["My name is Ada. Reply with one short sentence.", "What is my name? Reply with one short sentence.", "Thank you. Reply with one short sentence."].entries()) {
+    const args = ["-p", prompt, "--output-format", "json", ...(index > 0 ? ["--continue"] : [])];
+    const result = await runClaude(proxy.url, project, args, undefined, { HOME: home, ENABLE_TOOL_SEARCH: "false" }, 180_000);
+    expect(result.exitCode, `turn ${index + 1}: ${result.stderr}\n${result.stdout}`).toBe(0);
+    turns.push(parseResult(result.stdout));
+  }
+  return turns;
+}
+
+/** Turns after the first are served from the server's prompt cache: nearly all their prompt was cached. */
+function expectLaterTurnsCached(turns: ClaudeResult[]): void {
+  expect(turns[0]!.usage.cache_read_input_tokens).toBeLessThan(turns[0]!.usage.input_tokens / 10);
+  for (const turn of turns.slice(1)) {
+    const prompt = turn.usage.input_tokens + turn.usage.cache_read_input_tokens;
+    expect(prompt).toBeGreaterThan(1000);
+    expect(turn.usage.cache_read_input_tokens / prompt).toBeGreaterThan(0.9);
+  }
+}
+
+describeWithModelKit("Claude Code on real models: the embedded engine", () => {
+  it("SmolLM2-135M-Instruct answers a question in its own words, ends its turn itself, and Claude Code exits 0", async () => {
+    const config = kitConfig("embedded", kit().chat_gguf);
+    const result = await runMallex(["--config", config, "--embedded", kit().chat_gguf, "--threads", "2", "--", "-p", "What is the capital of France? Answer in one word.", "--output-format", "json"], makeProject(), mkdtempSync(join(tmpdir(), "mallex-state-")), 240_000);
+    expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
+    const output = parseResult(result.stdout);
+    expect(output.is_error).toBe(false);
+    // A real model stops by itself: no cap or full context ended it, and mallex added no note.
+    expect(output.stop_reason).toBe("end_turn");
+    expect(output.result).not.toContain("[mallex:");
+    expect(output.result).toMatch(/Paris/);
+  }, 300_000);
+
+  describeWithModelKit("one session of three turns (Qwen2.5-Coder-0.5B-Instruct)", () => {
+    let proxy: MallexProxyProcess;
+    beforeAll(async () => {
+      proxy = await startProxyProcess(["--config", kitConfig("embedded", kit().mlx_model_gguf), "--embedded", kit().mlx_model_gguf, "--threads", "2"]);
+    }, 120_000);
+    afterAll(async () => {
+      await proxy?.stop();
+    });
+
+    it("serves the later turns from the engine's prompt cache", async () => {
+      const turns = await threeTurns(proxy);
+      expect(turns.map((turn) => turn.is_error)).toEqual([false, false, false]);
+      expectLaterTurnsCached(turns);
+    }, 400_000);
+  });
+});
+
+describeWithModelKit("Claude Code on real models: the real mlx_lm.server", () => {
+  let proxy: MallexProxyProcess;
+  beforeAll(async () => {
+    proxy = await startProxyProcess(["--config", kitConfig("mlx", kit().mlx_model)], undefined, { HF_HUB_OFFLINE: "1" });
+  }, 300_000);
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  it("Qwen2.5-Coder-0.5B-Instruct (MLX, converted from its GGUF) answers, and Claude Code exits 0", async () => {
+    const result = await runClaude(proxy.url, makeProject(), ["-p", "What is the capital of France? Answer in one word.", "--output-format", "json"], undefined, { ENABLE_TOOL_SEARCH: "false" }, 240_000);
+    expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
+    const output = parseResult(result.stdout);
+    expect(output).toMatchObject({ is_error: false, stop_reason: "end_turn" });
+    expect(output.result).toMatch(/Paris/);
+  }, 300_000);
+
+  it("serves the later turns of a session from mlx-lm's prompt cache", async () => {
+    const turns = await threeTurns(proxy);
+    expect(turns.map((turn) => turn.is_error)).toEqual([false, false, false]);
+    expectLaterTurnsCached(turns);
+  }, 600_000);
+});
