@@ -49,7 +49,8 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
   const python = join(options.venvDir, "bin", "python");
   const marker = join(options.venvDir, MARKER);
   const wanted = JSON.stringify([...options.requirements]);
-  if (existsSync(python) && readMarker(marker) === wanted) return { python, changed: false };
+  // Nothing to install into a venv that exists (one made elsewhere, named by its absolute path): use it as it is, and write nothing into it.
+  if (existsSync(python) && (options.requirements.length === 0 || readMarker(marker) === wanted)) return { python, changed: false };
 
   if (!existsSync(python)) {
     const lookup = await findPython();
