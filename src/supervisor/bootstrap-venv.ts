@@ -49,8 +49,9 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
   const python = join(options.venvDir, "bin", "python");
   const marker = join(options.venvDir, MARKER);
   const wanted = JSON.stringify([...options.requirements]);
-  // Nothing to install into a venv that exists (one made elsewhere, named by its absolute path): use it as it is, and write nothing into it.
-  if (existsSync(python) && (options.requirements.length === 0 || readMarker(marker) === wanted)) return { python, changed: false };
+  const recorded = readMarker(marker);
+  // A venv mallex did not make (no marker: one named by its absolute path) with nothing to install is used as it is, and nothing is written into it.
+  if (existsSync(python) && (recorded === wanted || (recorded === undefined && options.requirements.length === 0))) return { python, changed: false };
 
   if (!existsSync(python)) {
     const lookup = await findPython();
