@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFakeMlxServer } from "./fakes/mlx-lm-server.js";
 import type { FakeMlxServer, FakeMlxServerOptions } from "./fakes/mlx-lm-server.js";
-import { headerOf, rawRequest } from "./fakes/raw-http.js";
+import { headerOf, rawExchange, rawRequest } from "./fakes/raw-http.js";
 import { dataPayloads, readSSE } from "./fakes/read-sse.js";
 
 interface Delta { role: string; content?: string; reasoning?: string; tool_calls?: ToolCall[] }
@@ -107,7 +107,7 @@ describe("malformed requests", () => {
   it.each([
     ['"max_tokens": "10"', "max_tokens must be of type int"],
     ['"max_tokens": 100.0', "max_tokens must be of type int"],
-    ['"max_tokens": -1', "max_tokens must be at least 0"],
+    ['"max_tokens": 0', "max_tokens must be at least 1"],
     ['"temperature": -0.5', "temperature must be at least 0"],
     ['"top_p": 1.5', "top_p must be at most 1"],
     ['"top_k": 2.5', "top_k must be of type int"],
@@ -117,11 +117,18 @@ describe("malformed requests", () => {
     ['"model": 7', "requested_model must be of type str"],
     ['"logit_bias": {"a": 1}', "logit_bias must be a dict of int to float"],
     ['"prompt": "no messages"', "Request did not contain messages"],
-  ])("closes the socket without any response for {%s}", async (field, reason) => {
+  ])("answers 400 {\"error\"} for {%s}, as the real 0.32.2 does (0.32.0's source closed the socket)", async (field, reason) => {
     const messages = field.startsWith('"prompt"') ? "" : '"messages": [{"role": "user", "content": "x"}], ';
     const res = await rawRequest(mlx.port, { path: "/v1/chat/completions", body: `{${messages}${field}}` });
+    expect([res.status, JSON.parse(res.body)]).toEqual([400, { error: reason }]);
+    expect(mlx.requests.at(-1)?.dropped).toBeUndefined();
+  });
+
+  it("still closes the socket without any response for a body that is not UTF-8 (an uncaught UnicodeDecodeError)", async () => {
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${mlx.port}\r\nContent-Length: 3\r\n\r\n`;
+    const res = await rawExchange(mlx.port, Buffer.concat([Buffer.from(head), Buffer.from([0x7b, 0xff, 0x7d])]));
     expect([res.raw.length, res.ended]).toEqual([0, "end"]);
-    expect(mlx.requests.at(-1)?.dropped).toContain(reason);
+    expect(mlx.requests.at(-1)?.dropped).toContain("UnicodeDecodeError");
   });
 
   it("accepts what Python accepts: float xtc values, a bool as an int", async () => {

@@ -119,6 +119,7 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   if (profile.draftModel) spec.draftModel = profile.draftModel;
   if (options.serverCommand === undefined && backend.flavor === "embedded" && profile.engine?.contextPlanned === true) spec.plannedContext = true;
   if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
+  if (options.serverCommand === undefined && backend.flavor === "mlx-lm") spec.flavor = backend.flavor;
   if (distributed?.reachHost !== undefined) spec.reachHost = distributed.reachHost;
   const token = options.serverCommand === undefined ? supervision.engineToken : undefined;
   if (token !== undefined) {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { downloadedModelPath } from "./downloaded-model-path.js";
 import { huggingFaceEndpoint, probeHuggingFace, type HubAnswer } from "./probe-hugging-face.js";
 import { isLocal, profilesInUse, type ProfileInUse } from "./profiles-in-use.js";
@@ -21,7 +22,7 @@ export async function checkModels(ctx: DoctorContext): Promise<CheckResult[]> {
   const supervised = profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise);
   if (supervised.length === 0) return [{ name: "model", ok: "skip", detail: "mallex starts no model server for this config" }];
   const here = supervised.map((entry): ModelHere =>
-    entry.backend.flavor === "mlx-lm" && !ctx.hardware.appleSilicon
+    entry.backend.flavor === "mlx-lm" && !mlxLmRunsOn(ctx.hardware)
       ? { kind: "done", result: { name: `model ${entry.profile.name}`, ok: "skip", detail: "mlx-lm cannot run on this machine (see mlx-lm)" } }
       : checkModel(ctx, entry),
   );
@@ -91,6 +92,6 @@ function hubLine(ctx: DoctorContext, answers: HubAnswer[], asked: number): Check
 
 /** A model the Hub serves: an mlx-lm repository id, or an embedded engine's `hf:` URI. */
 function fromHuggingFace(ctx: DoctorContext, entry: ProfileInUse): boolean {
-  if (entry.backend.flavor === "mlx-lm") return ctx.hardware.appleSilicon && HF_REPO.test(entry.profile.model) && !ctx.deps.exists(localModelPath(entry.profile.model, ctx.deps));
+  if (entry.backend.flavor === "mlx-lm") return mlxLmRunsOn(ctx.hardware) && HF_REPO.test(entry.profile.model) && !ctx.deps.exists(localModelPath(entry.profile.model, ctx.deps));
   return entry.backend.flavor === "embedded" && downloadedModelPath(entry.profile.model, ctx.deps)?.repo !== undefined;
 }

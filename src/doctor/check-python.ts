@@ -1,4 +1,5 @@
 import { MIN_PYTHON } from "../supervisor/bootstrap-venv.js";
+import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { isLocal, profilesInUse } from "./profiles-in-use.js";
 import type { CheckResult, DoctorContext } from "./types.js";
 
@@ -8,7 +9,7 @@ export async function checkPython(ctx: DoctorContext): Promise<CheckResult> {
   if (ctx.options.backendUrl) return { name, ok: "skip", detail: "--backend-url: mallex starts no model server" };
   const venvBackends = [...new Set(profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise?.venv).map((p) => p.backendName))];
   if (venvBackends.length === 0) return { name, ok: "skip", detail: "no backend in use runs from a Python venv" };
-  const runnable = venvBackends.filter((backend) => ctx.table.backends[backend]?.flavor !== "mlx-lm" || ctx.hardware.appleSilicon);
+  const runnable = venvBackends.filter((backend) => ctx.table.backends[backend]?.flavor !== "mlx-lm" || mlxLmRunsOn(ctx.hardware));
   if (runnable.length === 0) return { name, ok: "skip", detail: "only for mlx-lm's venv, and mlx-lm cannot run on this machine (see mlx-lm)" };
   const need = MIN_PYTHON.join(".");
   const lookup = await ctx.deps.findPython();

@@ -52,7 +52,7 @@ export function fitsInRam(profile: LocalProfile, ramGb: number): boolean {
  * unknown): the smallest, with a warning. Pure: `appleSilicon` only adds the warning that mlx-lm
  * profiles cannot run here, and keeps the same model family (its trimming and tool settings still fit).
  */
-export function recommendProfile(profiles: readonly LocalProfile[], ramGb: number, options: { appleSilicon?: boolean } = {}): Recommendation {
+export function recommendProfile(profiles: readonly LocalProfile[], ramGb: number, options: { appleSilicon?: boolean; platform?: NodeJS.Platform } = {}): Recommendation {
   const sorted = [...profiles].sort((a, b) => a.minRamGb - b.minRamGb || (a.paramsB ?? 0) - (b.paramsB ?? 0));
   const smallest = sorted[0];
   if (!smallest) throw new Error("recommendProfile needs at least one local profile with min_ram_gb");
@@ -75,7 +75,8 @@ export function recommendProfile(profiles: readonly LocalProfile[], ramGb: numbe
       warnings.push(`${ram} is below what ${smallest.name} needs (${smallest.minRamGb} GB): expect swapping and slow answers, or use the Anthropic API for every tier`);
     }
   }
-  if (options.appleSilicon === false && profile.flavor === "mlx-lm") {
+  // Linux runs mlx-lm on mlx's CPU backend: asked for by name (`--backend mlx`), it is no mistake.
+  if (options.appleSilicon === false && options.platform !== "linux" && profile.flavor === "mlx-lm") {
     warnings.push(
       `mlx-lm needs macOS on Apple Silicon: here, let mallex run a GGUF model itself (\`mallex init --backend embedded\`), or serve a GGUF build of the same model (${profile.description ?? profile.model}) with llama-server or Ollama and give mallex its --backend-url`,
     );

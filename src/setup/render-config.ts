@@ -3,6 +3,7 @@ import { TIER_ORDER } from "../compile/routing-table.js";
 import { EMBEDDED_FLAVOR } from "./choose-local-backend.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
 import { DEFAULT_MEMORY_SHARE, defaultMemoryBudgetGb } from "../supervisor/default-memory-budget.js";
+import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { planTiers } from "./plan-tiers.js";
 import type { LocalProfile } from "./recommend-profile.js";
 
@@ -44,7 +45,7 @@ export function renderConfig(input: RenderConfigInput): string {
     ...(input.inheritedFallbacks ? { inheritedFallbacks: input.inheritedFallbacks } : {}),
   });
   const local = input.profile;
-  const mlxElsewhere = local.flavor === "mlx-lm" && !input.hardware.appleSilicon;
+  const mlxElsewhere = local.flavor === "mlx-lm" && !mlxLmRunsOn(input.hardware);
   const anyClaude = input.tiersToClaude.length > 0;
   const lines: string[] = [];
   const add = (...more: string[]) => lines.push(...more);

@@ -11,6 +11,7 @@ import { displayPath } from "../config/load-config.js";
 import { suggestName } from "../config/suggest-name.js";
 import { MallexError } from "../shared/mallex-error.js";
 import { MIN_PYTHON, type PythonLookup } from "../supervisor/bootstrap-venv.js";
+import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { askApiKeyEnv, askClaudeTiers, askProfile } from "./ask-choices.js";
 import { MLX_FLAVOR, chooseLocalBackend, type LocalBackendChoice } from "./choose-local-backend.js";
 import type { Ask } from "./create-prompt.js";
@@ -93,7 +94,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   const chosen = chooseLocalBackend(allProfiles, { hardware, ...(python ? { python } : {}), ...(requested !== undefined ? { requested } : {}) });
   const backend = named !== undefined && options.backend === undefined ? { ...chosen, reason: `--model ${named.name} → ${named.backend}` } : chosen;
   const profiles = allProfiles.filter((p) => p.backend === backend.backend);
-  const recommendation = recommendProfile(profiles, hardware.ramGb, { appleSilicon: hardware.appleSilicon });
+  const recommendation = recommendProfile(profiles, hardware.ramGb, { appleSilicon: hardware.appleSilicon, platform: hardware.platform });
   deps.print(`This machine: ${describeHardware(hardware)}`);
   deps.print(`Model server: ${backend.reason}`);
   deps.print(`Recommended: ${recommendation.reason}`);
@@ -140,7 +141,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   const config = relative(deps.cwd, path) === "mallex.yaml" ? "" : ` --config ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
   // Commands that run as printed: from a clone there is no `mallex` on PATH.
   const mallex = mallexCommand(deps);
-  if (profile.flavor === "mlx-lm" && !hardware.appleSilicon) {
+  if (profile.flavor === "mlx-lm" && !mlxLmRunsOn(hardware)) {
     result.backendUrl = SUGGESTED_LLAMA_URL;
     result.next = [
       `llama-server -m <a GGUF of ${profile.description ?? profile.model}> --jinja -c 32768 --port 8080`,

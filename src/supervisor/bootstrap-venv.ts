@@ -49,7 +49,9 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
   const python = join(options.venvDir, "bin", "python");
   const marker = join(options.venvDir, MARKER);
   const wanted = JSON.stringify([...options.requirements]);
-  if (existsSync(python) && readMarker(marker) === wanted) return { python, changed: false };
+  const recorded = readMarker(marker);
+  // A venv mallex did not make (no marker: one named by its absolute path) with nothing to install is used as it is, and nothing is written into it.
+  if (existsSync(python) && (recorded === wanted || (recorded === undefined && options.requirements.length === 0))) return { python, changed: false };
 
   if (!existsSync(python)) {
     const lookup = await findPython();

@@ -10,6 +10,8 @@ import { gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from 
 import { describeGpuStep, type EngineBackend, type GpuStep } from "../shared/gpu-steps.js";
 import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
 import { resolveVenvDir } from "./bootstrap-venv.js";
+import { mlxLmRequirements } from "./mlx-lm-platform.js";
+import { planOpenBlasPreload } from "./preload-openblas.js";
 import { ownerIdentity, writePidfile } from "./pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
 import { reapOrphans } from "./reap-orphan.js";
@@ -78,7 +80,8 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   const note = (text: string) => log.write(`[mallex] ${new Date(deps.now()).toISOString()} ${spec.key} ${text}`);
   const venv = spec.venv ? resolveVenvDir(options.mallexHome, spec.venv) : undefined;
   if (venv) {
-    await deps.bootstrapVenv({ venvDir: venv, requirements: spec.install, onEvent: emit, signal: options.signal, deps: { execa: deps.execa } });
+    const requirements = spec.flavor === "mlx-lm" ? mlxLmRequirements(spec.install, deps.platform) : spec.install;
+    await deps.bootstrapVenv({ venvDir: venv, requirements, onEvent: emit, signal: options.signal, deps: { execa: deps.execa } });
     if (options.signal.aborted) return { kind: "aborted", run: undefined };
   }
   for (const orphan of await reapOrphans(options.mallexHome, spec.key, deps.inspector, deps.mallexPid)) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by ${orphan.kept ? "an earlier session (kept)" : `an earlier mallex (pid ${orphan.mallexPid})`}` });
@@ -98,9 +101,16 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   const baseUrl = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/v1`;
   const env: Record<string, string> = { PYTHONUNBUFFERED: "1", ...spec.env };
   if (venv) Object.assign(env, { VIRTUAL_ENV: venv, PATH: `${venv}/bin:${deps.env.PATH ?? ""}` });
+  const blas = spec.flavor === "mlx-lm" ? planOpenBlasPreload({ platform: deps.platform, arch: deps.arch, exists: deps.exists, ldPreload: env.LD_PRELOAD ?? deps.env.LD_PRELOAD }) : undefined;
+  if (blas?.kind === "preload") env.LD_PRELOAD = blas.ldPreload;
 
   emit({ type: "starting", port, command });
   note(`starting: ${command}`);
+  if (blas) {
+    // Said at every start, in the terminal and in server.log: a missing OpenBLAS is the difference between seconds and minutes.
+    emit({ type: "progress", message: `${spec.key}: ${blas.message}` });
+    note(blas.message);
+  }
   const started = deps.now();
   let lastSaid = started;
   const progress = createProgressFilter(spec.model);

@@ -1,4 +1,5 @@
 /** What the supervisor takes from the outside world, injectable for tests (house rule 8), and small async helpers. */
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { execa as defaultExeca } from "execa";
 import { armDeathWatch, type ArmDeathWatch } from "./arm-death-watch.js";
@@ -23,6 +24,10 @@ export interface SupervisorDeps {
   env: Readonly<Record<string, string | undefined>>;
   /** Stops a server when mallex dies without stopping it (SIGKILL): arm-death-watch.ts. */
   armDeathWatch: ArmDeathWatch;
+  /** This machine, for what a server needs here (mlx-lm's pip extra, the OpenBLAS it preloads on Linux). */
+  platform: NodeJS.Platform;
+  arch: string;
+  exists(path: string): boolean;
 }
 
 export function defaultSupervisorDeps(): SupervisorDeps {
@@ -38,6 +43,9 @@ export function defaultSupervisorDeps(): SupervisorDeps {
     mallexPid: process.pid,
     env: process.env,
     armDeathWatch: (target) => armDeathWatch(target),
+    platform: process.platform,
+    arch: process.arch,
+    exists: existsSync,
   };
 }
 

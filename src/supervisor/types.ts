@@ -25,6 +25,11 @@ export interface SupervisedServerSpec
   reachHost?: string;
   /** Added to the server's environment (the embedded engine's token). */
   env?: Record<string, string>;
+  /**
+   * The backend's flavor when it decides how the server is installed and run: mlx-lm gets its
+   * platform's pip extra and, on Linux, a preloaded OpenBLAS (mlx-lm-platform.ts, preload-openblas.ts).
+   */
+  flavor?: string;
   /** Sent with the readiness probe (the embedded engine's token). */
   probeHeaders?: Record<string, string>;
   /**

@@ -1,10 +1,15 @@
 // @ts-check
 /**
- * A scriptable fake of `mlx_lm.server` 0.32 (see docs/protocol.md §1), for tests: same
- * endpoints, same wire format (HTTP/1.0, close-delimited streams, Python JSON spacing),
- * same quirks (silent socket close on validation errors, 404 on template errors, a model
- * "download" when a request names another model, `max_tokens` 512 by default, keepalive
- * comments while prefilling) and a prompt-prefix cache that reports `cached_tokens`.
+ * A scriptable fake of `mlx_lm.server` 0.32, for fault injection only: crashes, hangs, wedges,
+ * resets, scripted tool calls and timings that the real server (test/real-mlx-server.test.ts,
+ * docs/mlx-lm-server.md) cannot be made to produce on demand. What a request really gets is
+ * checked against the real 0.32.2; this fake follows it: same endpoints, same wire format (HTTP/1.0,
+ * close-delimited streams, Python JSON spacing), same quirks (400 `{"error"}` for a wrong
+ * parameter or missing messages, a socket closed with no response for a body that is not UTF-8,
+ * no `[DONE]` after `stream_options` without `include_usage`, 404 on template errors, a model
+ * "download" when a request names another model, `max_tokens` 512 by default, keepalive comments
+ * while prefilling) and a prompt-prefix cache that reports `cached_tokens`. Not modelled: /health's
+ * 503 once the generation thread died, /v1/models' empty body without a Hugging Face cache.
  *
  * @example
  * const mlx = await createFakeMlxServer();

@@ -52,7 +52,10 @@ export function kit(): ModelKit {
  * skipped test that says why, or under CI one failing test.
  */
 export function describeWithModelKit(name: string, fn: () => void): void {
-  if (modelKit) return describe(name, fn);
+  if (modelKit) {
+    describe(name, fn);
+    return;
+  }
   describe(name, () => {
     if (!inCI) return it.skip(MODEL_KIT_MISSING, () => undefined);
     it(MODEL_KIT_MISSING, () => {

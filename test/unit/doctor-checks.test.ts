@@ -11,6 +11,7 @@ import { BASE, packageRoot, writeTree } from "../helpers/config-tree.js";
 
 const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 36, chip: "Apple M3 Pro", appleSilicon: true };
 const linux: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, appleSilicon: false };
+const intelMac: Hardware = { platform: "darwin", arch: "x64", ramGb: 16, chip: "Intel(R) Core(TM) i7-9750H", appleSilicon: false };
 const HOME = "/home/u";
 const MALLEX_HOME = "/home/u/.mallex";
 const VENV_FILES = [`${MALLEX_HOME}/venv/bin/python`, `${MALLEX_HOME}/venv/bin/mlx_lm.server`];
@@ -135,12 +136,27 @@ describe("mallex doctor on the shipped default", () => {
     expect(none.byName.python).toMatch(/^✗ python — no python3 on PATH; the venv of mlx needs 3.10 or newer/);
   });
 
-  it("on Linux: too little memory for the default, mlx-lm cannot run, Python and model do not apply", async () => {
-    const r = await doctor({ hardware: linux });
-    expect(r.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; qwen3-coder-30b needs 32 GB (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
-    expect(r.byName["mlx-lm"]).toMatch(/^✗ mlx-lm — mlx-lm needs macOS on Apple Silicon; this machine is Linux x64.*\(fix: .*--backend-url http:\/\/127.0.0.1:8080\/v1\)$/);
+  it("on an Intel Mac: mlx-lm cannot run, Python and model do not apply", async () => {
+    const r = await doctor({ hardware: intelMac });
+    expect(r.byName["mlx-lm"]).toMatch(/^✗ mlx-lm — mlx-lm needs macOS on Apple Silicon, or Linux; this machine is .*Intel.*\(fix: .*--backend-url http:\/\/127.0.0.1:8080\/v1\)$/);
     expect(r.byName.python).toMatch(/^- python — only for mlx-lm's venv/);
     expect(r.byName["model qwen3-coder-30b"]).toBe("- model qwen3-coder-30b — mlx-lm cannot run on this machine (see mlx-lm)");
+    expect(r.byName.openblas).toBeUndefined();
+  });
+
+  it("on Linux: too little memory for the default; mlx-lm runs on mlx's CPU backend, installed with its cpu extra, with the system OpenBLAS preloaded", async () => {
+    const r = await doctor({ hardware: linux });
+    expect(r.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; qwen3-coder-30b needs 32 GB (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
+    // Plain mlx-lm on Linux installs no mlx at all (its wheel needs mlx only on Darwin): the fix names the cpu extra.
+    expect(r.byName["mlx-lm"]).toBe("✗ mlx-lm — no venv at /home/u/.mallex/venv yet (fix: `mallex run` creates it on first start; or now: python3 -m venv /home/u/.mallex/venv && /home/u/.mallex/venv/bin/pip install 'mlx-lm[cpu]>=0.32')");
+    expect(r.byName.python).toMatch(/^✓ python — .* \(for the venv of mlx\)$/);
+    expect(r.byName.openblas).toBe(
+      "✓ openblas — no system OpenBLAS found, so mlx's CPU matrix products use the reference BLAS its wheel bundles (about 30 times slower; prompts about 8 times slower) (install OpenBLAS and mallex preloads it: Debian/Ubuntu: `sudo apt install libopenblas0-pthread`; Fedora: `sudo dnf install openblas-threads`; Arch: `sudo pacman -S openblas`)",
+    );
+    expect(r.checks.find((c) => c.name === "openblas")).toMatchObject({ ok: true, warning: true });
+    const withBlas = await doctor({ hardware: linux, files: ["/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", ...VENV_FILES] });
+    expect(withBlas.byName.openblas).toBe("✓ openblas — mlx_lm.server starts with LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0");
+    expect(withBlas.byName["mlx-lm"]).toBe("✓ mlx-lm — installed in /home/u/.mallex/venv (Linux: mlx's CPU backend, no GPU)");
   });
 
   it("a taken port is only a warning (`mallex run` picks a free one); Claude Code missing is a ✗", async () => {

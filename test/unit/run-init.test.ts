@@ -70,8 +70,16 @@ describe("runInit, non-interactive", () => {
     expect(existsSync(join(cwd, url))).toBe(true);
   });
 
-  it("--backend mlx off Apple Silicon gives the llama-server + --backend-url steps, with --config for another path", async () => {
+  it("--backend mlx on Linux is taken as asked (mlx-lm on mlx's CPU backend): doctor and run, no detour", async () => {
     const { deps } = setup({ hardware: linux });
+    const result = await runInit({ yes: true, out: "conf/mine.yaml", backend: "mlx" }, { ...deps });
+    expect(result.backend.flavor).toBe("mlx-lm");
+    expect(result.backendUrl).toBeUndefined();
+    expect(result.next).toEqual([`${BY_PATH} doctor --config conf/mine.yaml`, `${BY_PATH} run --config conf/mine.yaml`]);
+  });
+
+  it("--backend mlx on an Intel Mac gives the llama-server + --backend-url steps, with --config for another path", async () => {
+    const { deps } = setup({ hardware: { platform: "darwin", arch: "x64", ramGb: 23.5, chip: "Intel(R) Core(TM) i7-9750H", appleSilicon: false } });
     const result = await runInit({ yes: true, out: "conf/mine.yaml", backend: "mlx" }, { ...deps });
     expect(result.backendUrl).toBe("http://127.0.0.1:8080/v1");
     expect(result.next).toEqual([

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bootstrapVenv, lookupPython, missingPythonSentence, resolveVenvDir } from "../../src/supervisor/bootstrap-venv.js";
@@ -236,6 +236,10 @@ describe("bootstrapVenv", () => {
     expect(events).toHaveLength(1);
     writeFileSync(join(venvDir, ".mallex-install.json"), '["old"]\n');
     expect((await bootstrapVenv({ venvDir, requirements: [], onEvent: () => {} })).changed).toBe(true);
+    // A venv made elsewhere (no marker), named with nothing to install: used as it is, nothing written into it.
+    rmSync(join(venvDir, ".mallex-install.json"));
+    expect(await bootstrapVenv({ venvDir, requirements: [], onEvent: () => {} })).toEqual({ python: first.python, changed: false });
+    expect(existsSync(join(venvDir, ".mallex-install.json"))).toBe(false);
     expect(resolveVenvDir(home, "envs/mlx")).toBe(join(home, "envs/mlx"));
     expect(resolveVenvDir(home, "/opt/venv")).toBe("/opt/venv");
   });

@@ -1,8 +1,10 @@
 // @ts-check
 /**
- * Body parsing and parameter validation of `APIHandler.do_POST` in mlx_lm/server.py (0.32).
- * Outcomes: a JSON error reply (400), a "drop" (an uncaught Python exception: the
- * socket is closed with no HTTP response at all) or the parsed generation parameters.
+ * Body parsing and parameter validation of `APIHandler.do_POST` in mlx_lm/server.py (0.32.2).
+ * Outcomes: a JSON error reply (400: bad JSON, not an object, a wrong parameter, no messages), a
+ * "drop" (an uncaught Python exception — a body that is not UTF-8 — closes the socket with no HTTP
+ * response at all) or the parsed generation parameters. 0.32.0 let a wrong parameter escape as an
+ * uncaught exception (a drop); the real 0.32.2 answers 400 `{"error": …}` (test/real-mlx-server.test.ts).
  */
 import { isTruthyPython, topLevelNumberKinds } from "./python-json.js";
 
@@ -21,7 +23,7 @@ import { isTruthyPython, topLevelNumberKinds } from "./python-json.js";
  */
 const CHECKS = [
   ["stream", "bool"],
-  ["max_tokens", "int", 0],
+  ["max_tokens", "int", 1],
   ["temperature", "number", 0],
   ["top_p", "number", 0, 1],
   ["top_k", "int", 0],
@@ -118,21 +120,22 @@ export function parseCompletionRequest(raw, endpoint, defaults) {
     if (optional && value === null) continue;
     const name = key === "model" ? "requested_model" : key === "adapters" ? "adapter" : key;
     if (!hasPythonType(value, type, kindOf(key))) {
-      return { kind: "drop", reason: `ValueError: ${name} must be of type ${TYPE_NAMES[type]}`, body };
+      return { kind: "reply", status: 400, error: `${name} must be of type ${TYPE_NAMES[type]}`, body };
     }
     if (allowed !== undefined && value === allowed) continue;
     const n = Number(value);
-    if (min !== undefined && n < min) return { kind: "drop", reason: `ValueError: ${name} must be at least ${min}`, body };
-    if (max !== undefined && n > max) return { kind: "drop", reason: `ValueError: ${name} must be at most ${max}`, body };
+    if (min !== undefined && n < min) return { kind: "reply", status: 400, error: `${name} must be at least ${min}`, body };
+    if (max !== undefined && n > max) return { kind: "reply", status: 400, error: `${name} must be at most ${max}`, body };
   }
   const bias = values.logit_bias;
   if (bias !== null && !isValidLogitBias(/** @type {Record<string, unknown>} */ (bias))) {
-    return { kind: "drop", reason: "ValueError: logit_bias must be a dict of int to float", body };
+    return { kind: "reply", status: 400, error: "logit_bias must be a dict of int to float", body };
   }
   const required = endpoint === "chat" ? "messages" : "prompt";
   if (!(required in fields)) {
     const what = endpoint === "chat" ? "messages" : "a prompt";
-    return { kind: "drop", reason: `AssertionError: Request did not contain ${what}`, body };
+    // The request factory's assert is caught with every other exception there: a 400.
+    return { kind: "reply", status: 400, error: `Request did not contain ${what}`, body };
   }
 
   const stop = get("stop", null);
