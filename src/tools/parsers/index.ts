@@ -45,7 +45,10 @@
  */
 import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
+import { FENCED_JSON_BLOCKS, fencedJsonSpec, withFencedJsonCalls } from "./internal/fenced-json-spec.js";
+import type { CallBlock } from "./internal/marker-scanner.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
+import { toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolCallTextParser } from "./types.js";
 
 export type {
@@ -59,10 +62,19 @@ export type {
 // Immutable once built; what `auto` watches depends only on the families, so every response shares it.
 // Gemma 3's calls are Markdown fences (```tool_code), which auto must read as an answer's own code
 // blocks (a fenced call of another family, a code sample): only a profile that names gemma3 reads them.
-const AUTO_FAMILIES = compileAutoFamilies(Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), [
-  { family: FAMILIES["llama3-json"], head: "llama3" },
-  { family: FAMILIES.pythonic, head: "pythonic" },
-]);
+const AUTO_FAMILIES = compileAutoFamilies(
+  [...Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), fencedJsonSpec],
+  [
+    { family: FAMILIES["llama3-json"], head: "llama3" },
+    { family: FAMILIES.pythonic, head: "pythonic" },
+  ],
+);
+
+// Each family's blocks with the fenced JSON call's, one array per family for the life of the process
+// (the scanner indexes its markers once per array).
+const WITH_FENCED_JSON = new Map<ToolCallFormat, readonly CallBlock[]>(
+  (Object.keys(FAMILIES) as ToolCallFormat[]).map((format) => [format, [...FAMILIES[format].blocks, ...FENCED_JSON_BLOCKS]]),
+);
 
 /**
  * A fresh parser for one response. Parsers hold the response's state, so never share one.
@@ -82,5 +94,9 @@ export function createToolCallParser(
   }
   // Object.hasOwn: guards a format string that slipped past config validation ("toString" included).
   if (!Object.hasOwn(FAMILIES, format)) throw new TypeError(`Unknown tool call format "${String(format)}"`);
-  return createMarkerScanner(FAMILIES[format]);
+  const family = FAMILIES[format];
+  const toolNames = toolNameSet(options.toolNames);
+  // Fenced JSON calls are only ever calls to requested tools: with none, the family alone is read.
+  if (toolNames.size === 0) return createMarkerScanner(family);
+  return createMarkerScanner(withFencedJsonCalls(family, WITH_FENCED_JSON.get(format) ?? family.blocks, toolNames));
 }
