@@ -128,6 +128,7 @@ const MAX_HEAD = 4096;
 const MAX_DOUBTFUL_BODY = 200;
 
 const FENCE_CLOSE = "\n```";
+const BACKTICK = 96;
 
 /** Whether text right after a call goes on with the same line (so the call was part of a sentence). */
 function continuesLine(events: readonly ToolParseEvent[]): boolean {
@@ -254,7 +255,9 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
       const candidates = byFirstChar.get(code);
-      if (candidates !== undefined) {
+      // A marker opens at the first backtick of a run (Gemma 3's ```tool_code), never inside one:
+      // asking where the run stands before it ends would settle it as too short to open a fence.
+      if (candidates !== undefined && !(code === BACKTICK && ctx.tickRun > 0)) {
         const at = markerPosition(ctx);
         const position = at === "fence" && introducedAsExample(ctx, text, base) ? "code" : at;
         if (position !== "code") {
