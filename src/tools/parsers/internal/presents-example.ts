@@ -15,7 +15,7 @@ export const MAX_INTRO = 400;
  * "Let me read it:" and "I'll create the file:" carry none of them.
  */
 const EXAMPLE_CUES =
-  /\b(?:examples?|for instance|e\.g\.|samples?|illustrat\w*|demonstrat\w*|looks? like|would|could|formats?|syntax|templates?|such as)\b/i;
+  /\b(?:examples?|for instance|samples?|illustrat\w*|demonstrat\w*|looks? like|would|could|formats?|syntax|templates?|such as)\b|\be\.g\./i;
 
 /** The paragraph that introduces a fence: after the last blank line and the last earlier fence. */
 export function introductionOf(before: string): string {
