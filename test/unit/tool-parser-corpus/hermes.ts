@@ -151,4 +151,10 @@ export const hermesCorpus: readonly CorpusEntry[] = [
     input: "<tool_call>\n```python\nprint(1)\n```\n</tool_call>",
     expected: [invalid("<tool_call>\n```python\nprint(1)\n```\n</tool_call>", "the tool call is not valid JSON")],
   },
+  {
+    // The fence around the quoted call closes in the answer's Markdown, so the call after it is in call position.
+    name: "a call after a fenced call that prose showed to be quoted",
+    input: `\`\`\`\n${READ}\n\`\`\`\nThat is the shape. Running it:\n${READ}`,
+    expected: [text(`\`\`\`\n${READ}\n\`\`\`\nThat is the shape. Running it:\n`), call("Read", { file_path: "/src/app.ts" }, READ, false)],
+  },
 ];

@@ -119,7 +119,16 @@ interface Candidate {
   verbatim: string;
   /** The events, for when it is. */
   events: ToolParseEvent[];
+  /** What of a stray closing tag after a fenced call has been read (see {@link STRAY_END}). */
+  stray: string;
 }
+
+/**
+ * A closing tag Qwen2.5-Coder writes after a fenced call it never opened with a tag (```` ```json
+ * {…} ``` ```` then `</tool_call>`): it belongs to the call, so it neither stops the fence from ending
+ * the answer nor goes out as text.
+ */
+const STRAY_END = "</tool_call>";
 
 const isBlank = (text: string): boolean => text.trim() === "";
 // A head that is still undecided after this much text is not a call worth waiting for.
@@ -341,12 +350,20 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       if (space) return null;
       return code === 10;
     }
+    // A backtick may still belong to the closing run: asking whether the fence is closed would settle
+    // the run before it ends, too short to close it, and leave the context inside the fence for good.
+    if (code === BACKTICK && context.fence > 0) return null;
     if (!fenceClosed(context)) {
       // Inside the fence only whitespace and the closing backticks may follow the calls.
-      return space || code === 10 || code === 96 ? null : false;
+      return space || code === 10 ? null : false;
     }
-    // After the closing fence: its line, then nothing but whitespace until the answer ends.
-    return space || code === 10 ? null : false;
+    // After the closing fence: its line, then nothing but whitespace until the answer ends, but for
+    // one stray closing tag.
+    if (space || code === 10) return waiting.stray === "" || waiting.stray === STRAY_END ? null : false;
+    const stray = waiting.stray + String.fromCharCode(code);
+    if (!STRAY_END.startsWith(stray)) return false;
+    waiting.stray = stray;
+    return null;
   };
 
   /** The block's whole text so far, collapsed so later joins are free. */
@@ -431,7 +448,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       candidate.verbatim += state.lead + raw;
       candidate.events.push(...events);
     } else if (position === "sentence" || position === "fence") {
-      candidate = { kind: position, verbatim: state.lead + raw, events };
+      candidate = { kind: position, verbatim: state.lead + raw, events, stray: "" };
     } else {
       for (const event of events) emit(event);
     }
@@ -469,7 +486,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         const keep = final ? 0 : found.keep;
         pushText(text.slice(0, text.length - keep));
         held = text.slice(text.length - keep);
-        if (final && open === null) settle(true);
+        // A closing tag cut short is not the stray one: the answer went on after the fence.
+        if (final && open === null) settle(candidate === null || candidate.stray === "" || candidate.stray === STRAY_END);
         return;
       }
       const { hit, leadStart } = found;
