@@ -10,7 +10,8 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
  * The real Claude Code CLI, both versions, with Bash and Write allowed, against `mallex proxy
  * --backend-url` (the default config: profile qwen3-coder-30b, native tools, tools.format auto, so
  * every family's markers are watched) → the fake mlx-lm.server, whose model answers a question about
- * the tool-call format by quoting one: inline in backticks, or as a fenced example followed by prose.
+ * the tool-call format by quoting one: inline in backticks, or as a fenced example followed by prose
+ * or introduced as one with nothing after it.
  * That is an explanation, not a call: no tool may run, and what Claude Code prints is the answer,
  * example included, as the model wrote it. Each quoted call would create a file in the project if it
  * ran, so a false positive shows as that file, as a second turn, and as a different printed result.
@@ -42,6 +43,8 @@ const inline = (call: string) => call.replace(/\n/g, "");
 const answers = {
   "inline backticks": (call: string) => `In this format a call is written like \`${inline(call)}\` — nothing needs to be run.`,
   "a fenced example followed by prose": (call: string) => `Here is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example; nothing was run.`,
+  // Nothing after the fence: only the words that introduce it say it is an example.
+  "a fenced example that ends the answer": (call: string) => `Here is an example of what such a tool call looks like:\n\n\`\`\`\n${call}\n\`\`\``,
   "both, in one answer": (call: string) =>
     `In this format a call is written like \`${inline(call)}\` — nothing needs to be run.\n\nHere is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example.`,
 } as const;
@@ -74,6 +77,18 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s: a tool call the model only ex
     const project = makeProject();
     const marker = join(project, "tool-was-run.txt");
     respond = (request) => (lastMessage(request).role === "tool" ? { text: "The tool ran." } : { text: call(marker) });
+    const result = await runClaude(proxy.url, project, ["-p", "Create the marker file.", "--output-format", "json", "--allowedTools", "Bash,Write"], claudeCode);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, num_turns: 2, result: "The tool ran." });
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  // What the real Qwen2.5-Coder-1.5B answered to "Create a file named hello.txt…": bare JSON in a fence.
+  it("Qwen2.5-Coder's fenced JSON call as the answer itself: run, as a real call", async () => {
+    const project = makeProject();
+    const marker = join(project, "tool-was-run.txt");
+    const answer = `\`\`\`json\n${JSON.stringify({ name: "Write", arguments: { file_path: marker, content: "ran" } }, null, 2)}\n\`\`\``;
+    respond = (request) => (lastMessage(request).role === "tool" ? { text: "The tool ran." } : { text: answer });
     const result = await runClaude(proxy.url, project, ["-p", "Create the marker file.", "--output-format", "json", "--allowedTools", "Bash,Write"], claudeCode);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, num_turns: 2, result: "The tool ran." });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { createToolCallParser, type ToolCallFormat } from "../../src/tools/parsers/index.js";
 import { splitText as split } from "../helpers/split-text.js";
-import { caseApplies, positionCases, shapeOf, TOOL_NAMES } from "./tool-parser-corpus/call-positions.js";
+import { caseApplies, positionCases, shapeOf, TOOL_NAMES, WEATHER, WRITERS } from "./tool-parser-corpus/call-positions.js";
 
 
 
@@ -19,6 +19,28 @@ describe.each(["family", "auto"] as const)("call positions through the %s parser
       const parser = createToolCallParser(through === "auto" ? "auto" : (entry.family as ToolCallFormat), { toolNames: TOOL_NAMES });
       const events = [...split(entry.input, how).flatMap((chunk) => parser.feed(chunk)), ...parser.end()];
       expect(shapeOf(events), `split: ${String(how)}`).toEqual(entry.expected);
+    }
+  });
+});
+
+// The other side of "a fenced call that ends the answer is run": the same fence, introduced as an
+// example (what a user asking how the format looks gets), is quoted, in every family. Running it could
+// do anything the example does (rm -rf build).
+describe.each(["family", "auto"] as const)("a fenced call introduced as an example, through the %s parser", (through) => {
+  const intros = [
+    "Here is an example of what such a tool call looks like:\n\n",
+    "For instance:\n",
+    "A reply in this format would be:\n",
+  ];
+  const families = (Object.keys(WRITERS) as ToolCallFormat[]).filter((family) => caseApplies({ family, kind: "call in a fence that ends the answer", negative: false }, through));
+  it.each(families)("%s: the exact text, no call", (family) => {
+    for (const intro of intros) {
+      const input = `${intro}\`\`\`\n${WRITERS[family].write([WEATHER])}\n\`\`\`\n`;
+      for (const how of SPLITS) {
+        const parser = createToolCallParser(through === "auto" ? "auto" : family, { toolNames: TOOL_NAMES });
+        const events = [...split(input, how).flatMap((chunk) => parser.feed(chunk)), ...parser.end()];
+        expect(shapeOf(events), `${JSON.stringify(intro)}, split: ${String(how)}`).toEqual([{ type: "text", text: input }]);
+      }
     }
   });
 });
@@ -84,6 +106,28 @@ describe("hold-back: text waits only while it could still become a call", () => 
     const inSentence = createToolCallParser("hermes");
     const sentence = `A reply like ${broken} is malformed.`;
     expect(shapeOf([...inSentence.feed(sentence), ...inSentence.end()])).toEqual([{ type: "text", text: sentence }]);
+  });
+
+  it("releases a JSON code block at its first key when it names no requested tool", () => {
+    const parser = createToolCallParser("hermes", { toolNames: TOOL_NAMES });
+    expect(texts(parser.feed('Config:\n```json\n{\n  "name": "my-'))).toBe("Config:\n");
+    expect(texts(parser.feed('app",'))).toBe('```json\n{\n  "name": "my-app",');
+    expect(texts(parser.feed('\n  "version": "1.0.0"'))).toBe('\n  "version": "1.0.0"');
+  });
+
+  it("streams a fence introduced as an example from its first content on", () => {
+    const parser = createToolCallParser("auto", { toolNames: TOOL_NAMES });
+    expect(texts(parser.feed("Here is an example:\n```json\n"))).toBe("Here is an example:\n");
+    expect(texts(parser.feed('{"name": "get_weather"'))).toBe('```json\n{"name": "get_weather"');
+  });
+
+  it("holds a fenced JSON call only until the answer shows the fence ends it", () => {
+    const parser = createToolCallParser("hermes", { toolNames: TOOL_NAMES });
+    expect(texts(parser.feed('Checking:\n```json\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```'))).toBe("Checking:\n");
+    expect(shapeOf(parser.end())).toEqual([{ type: "tool_call", call: { name: "get_weather", arguments: { city: "Paris" }, untyped: false } }]);
+    const quoted = createToolCallParser("hermes", { toolNames: TOOL_NAMES });
+    quoted.feed('```json\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```');
+    expect(texts(quoted.feed("\nThat is the shape."))).toBe('```json\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```\nThat is the shape.');
   });
 
   // Quadratic rescanning took minutes here; the test's own timeout is the guard, not a timing assertion.

@@ -5,6 +5,7 @@ import { call, text } from "./tool-parser-corpus/corpus-entry.js";
 import { TEXT_IN_AUTO } from "./tool-parser-corpus/text-in-auto.js";
 import type { Corpus, CorpusEntry } from "./tool-parser-corpus/corpus-entry.js";
 import { autoCorpus } from "./tool-parser-corpus/auto.js";
+import { fencedJsonCorpus } from "./tool-parser-corpus/fenced-json.js";
 import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
 import { aprielCorpus } from "./tool-parser-corpus/apriel.js";
 import { commandRCorpus } from "./tool-parser-corpus/command-r.js";
@@ -163,6 +164,18 @@ describe("auto parser", () => {
     const started = performance.now();
     expect(mergeText(run("auto", [input], { toolNames: ["Read"] }))).toEqual([text(input)]);
     expect(performance.now() - started).toBeLessThan(3000);
+  });
+});
+
+// Any family's model may fence a bare JSON call (Qwen2.5-Coder does it often), so every parser reads it.
+describe.each(["auto", ...Object.keys(CORPUS)] as Array<ToolCallFormat | "auto">)("fenced JSON calls through the %s parser", (format) => {
+  it.each(fencedJsonCorpus.map((entry) => [entry.name, entry] as const))("%s: whole, every split, char by char", (_, entry) =>
+    expectEverySplit(format, entry.input, entry.expected, { toolNames: entry.toolNames }),
+  );
+
+  it("reads none without the request's tool names", () => {
+    const input = fencedJsonCorpus[0]?.input ?? "";
+    expect(mergeText(run(format, [input]))).toEqual([text(input)]);
   });
 });
 

@@ -370,6 +370,27 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
     expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
   });
 
+  // What the real Qwen2.5-Coder-1.5B answered under `mallex run --embedded`: the engine returned it as content.
+  it("native mode: a fenced JSON call as the whole content → tool_use, on any split", async () => {
+    const content = '```json\n{\n  "name": "Write",\n  "arguments": {\n    "file_path": "/tmp/cc-proj/hello.txt",\n    "content": "Hello from mallex"\n  }\n}\n```';
+    for (const size of [1, 2, 7, content.length]) {
+      const inputs: TranslatorInput[] = [];
+      for (let at = 0; at < content.length; at += size) inputs.push(chunk({ content: content.slice(at, at + size) }));
+      const events = await translateInputs([...inputs, chunk({}, "stop"), { type: "done" }]);
+      expect(blocksOf(events), `chunks of ${size}`).toEqual([
+        { type: "tool_use", id: "toolu_1", name: "Write", input: { file_path: "/tmp/cc-proj/hello.txt", content: "Hello from mallex" } },
+      ]);
+      expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
+    }
+  });
+
+  it("native mode: the same call in a fence introduced as an example stays text", async () => {
+    const text = 'Here is an example of a Write call:\n\n```json\n{"name": "Write", "arguments": {"file_path": "/x", "content": "y"}}\n```';
+    const events = await translateInputs([chunk({ content: text }, "stop"), { type: "done" }]);
+    expect(blocksOf(events)).toEqual([{ type: "text", text }]);
+    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" } });
+  });
+
   it("text is not parsed for calls when the request has no tools", async () => {
     const text = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"}}</tool_call>';
     const events = await translateInputs([chunk({ content: text }, "stop"), { type: "done" }], {

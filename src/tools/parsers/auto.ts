@@ -10,7 +10,9 @@
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock, ScannerSpec } from "./internal/marker-scanner.js";
+import { isFencedJsonBlock, namesRequestedTool } from "./internal/fenced-json-spec.js";
 import { matchHead, SPACE, type HeadAlternatives, type HeadStep } from "./internal/match-head.js";
+import { normalizeToolName, toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 export interface Owner {
@@ -23,7 +25,6 @@ const PYTHONIC_HEAD: readonly HeadStep[] = [SPACE, "[", SPACE, /[A-Za-z_][\w.-]*
 // Whitespace can pad a head forever; past this much it is not a call worth waiting for.
 const MAX_HEAD = 4096;
 
-const normalizeName = (name: string): string => name.toLowerCase().replace(/^functions\./, "");
 
 type Markerless = readonly { readonly family: FamilySpec; readonly head: "llama3" | "pythonic" }[];
 
@@ -53,11 +54,13 @@ export function compileAutoFamilies(families: readonly FamilySpec[], markerless:
   const ownersOf = new Map<CallBlock, Owner[]>();
   const byStart = new Map<string, Owner[]>();
   const pickedBlocks = new Map<FamilySpec, readonly CallBlock[]>();
+  // Shapes of no family stay watched once a family is picked.
+  const anyFamilyBlocks = families.filter((family) => family.anyFamily === true).flatMap((family) => family.blocks);
   for (const family of families) {
-    pickedBlocks.set(
-      family,
-      family.blocks.filter((block) => block.atOutputStart !== true),
-    );
+    pickedBlocks.set(family, [
+      ...family.blocks.filter((block) => block.atOutputStart !== true),
+      ...(family.anyFamily === true ? [] : anyFamilyBlocks),
+    ]);
     for (const block of family.blocks) {
       if (block.atOutputStart === true) continue;
       ownersOf.set(block, [{ family, block }]);
@@ -87,9 +90,8 @@ export function compileAutoFamilies(families: readonly FamilySpec[], markerless:
 export function createAutoParser(compiled: AutoFamilies, options: ToolCallParserOptions): ToolCallTextParser {
   const { ownersOf, unionBlocks, markerless } = compiled;
   // Built on first use: a reply with no marker and no call-like start never needs it.
-  let toolNameSet: ReadonlySet<string> | undefined;
-  const toolNames = (): ReadonlySet<string> =>
-    (toolNameSet ??= new Set((options.toolNames ?? []).map(normalizeName)));
+  let requested: ReadonlySet<string> | undefined;
+  const toolNames = (): ReadonlySet<string> => (requested ??= toolNameSet(options.toolNames));
 
   let picked: FamilySpec | null = null;
   let pickedBlocks: readonly CallBlock[] = [];
@@ -100,13 +102,17 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
     // A block no family claims is no call: the scanner keeps its marker as text and reads on.
     parse: (scanned: ScannedBlock): ToolParseEvent[] | null => {
       const owner = claim(ownersOf.get(scanned.block) ?? [], scanned.body, toolNames());
-      if (owner !== undefined && picked === null && owner.family.picksFamily?.(owner.block) !== false) {
+      if (owner === undefined) return null;
+      const anyFamily = owner.family.anyFamily === true;
+      if (picked === null && !anyFamily && owner.family.picksFamily?.(owner.block) !== false) {
         picked = owner.family;
         pickedBlocks = compiled.pickedBlocks.get(owner.family) ?? [];
       }
-      if (owner !== undefined && picked === owner.family) return owner.family.parse({ ...scanned, block: owner.block });
+      if (picked === owner.family || anyFamily) return owner.family.parse({ ...scanned, block: owner.block });
       return null;
     },
+    // A call without markers opens only on a requested tool (see fenced-json-spec.ts).
+    acceptsHead: (block, name) => !isFencedJsonBlock(block) || namesRequestedTool(toolNames(), name),
     acceptsEnd: (block, body) => {
       const owners = ownersOf.get(block);
       // A block of one family (watched alone, or the picked family's) answers for itself.
@@ -120,7 +126,7 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
     for (const { family, head } of markerless) {
       const match = matchHead(start, head === "llama3" ? LLAMA3_HEAD : PYTHONIC_HEAD);
       if (match.kind === "partial" && !final && start.length < MAX_HEAD) return null;
-      if (match.kind === "yes" && toolNames().has(normalizeName(match.name)))
+      if (match.kind === "yes" && toolNames().has(normalizeToolName(match.name)))
         return createMarkerScanner(family);
     }
     return createMarkerScanner(spec);

@@ -7,11 +7,13 @@ import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { jsonBlock, parseJsonBlock } from "./internal/json-block-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
+import { JSON_HEAD } from "./internal/match-head.js";
 import type { ToolCallTextParser } from "./types.js";
 
 const ACTION = jsonBlock("<|START_ACTION|>", "<|END_ACTION|>");
 const JSON_START = /^[[{]/;
-const FENCED = jsonBlock("Action: ```json", "```");
+// Its marker opens the fence already: the JSON follows bare.
+const FENCED = { ...jsonBlock("Action: ```json", "```"), head: JSON_HEAD };
 
 export const commandRSpec: FamilySpec = {
   blocks: [ACTION, FENCED],

@@ -12,7 +12,7 @@
  * - skipped: Functionary v3.2 (`>>>name\n{…}` and a bare `name\n{` at the start: `>>>` is every Python
  *   REPL transcript), llama.cpp's Generic (`{"tool_call": …}` / `{"response": …}` as the whole output,
  *   only produced under its own grammar), Hermes 2 Pro's loose wrappers (`<tool>`, `<json>`, `<xml>`,
- *   `<response>`, ```json fences: ordinary words in prose), Llama 3.x built-in tools
+ *   `<response>`: ordinary words in prose; its ```json fence is read, below), Llama 3.x built-in tools
  *   (`<|python_tag|>brave_search.call(…)`: not tools Claude Code has), DeepSeek's rarer section spellings,
  *   and Solar Open / EXAONE MoE / Nemotron V3 (PEG-only in llama.cpp; no stable text format to copy).
  *
@@ -35,7 +35,24 @@
  *   the prose that explains it; a fenced call followed by more prose is kept verbatim. The parsers we
  *   compared do not judge position at all: llama.cpp's PEG parsers read content up to the first start
  *   marker and then only calls and whitespace to the end (common/chat.cpp), mlx-lm and vLLM match
- *   the markers anywhere (we could not read their current sources here: PyPI was unreachable).
+ *   the markers anywhere (we could not read their current sources here: PyPI was unreachable). A
+ *   stray `</tool_call>` after the closing fence belongs to the call (Qwen2.5-Coder adds one);
+ * - in a fenced block only if the prose that introduces the fence (the paragraph before it, after any
+ *   earlier fence) does not present it as an example: "example", "for instance", "e.g.", "sample",
+ *   "illustrate", "demonstrate", "looks like", "would", "could", "format", "syntax", "template",
+ *   "such as" make it quoted, released as text from its first content on. A fence is how Markdown
+ *   shows code, so a model asked what a call looks like fences it exactly as some models fence their
+ *   real call, often with nothing after it; only these words tell the two apart, and since running an
+ *   example (`rm -rf build`) is far worse than showing a real call as text, any one of them is enough
+ *   ("I'll create the example config:" is then text too). The user's question is not consulted: the
+ *   parser sees only the answer.
+ * Calls without markers are read in one place besides the output start (Llama 3's bare JSON, a
+ * pythonic list, in auto): bare JSON as the whole content of a fence labelled `json`, `tool_call` or
+ * nothing, `{"name": N, "arguments" | "parameters": {…}}` or a list of them, with `"name"` first and N
+ * one of the request's tools (so a fenced package.json is released at its first key, never held),
+ * under the rules above, in every parser (fenced-json-spec.ts): Qwen2.5-Coder writes its calls so,
+ * whatever its template asked for, and llama.cpp's Hermes 2 Pro parser accepts the same fence. JSON
+ * fenced again inside a family's tags (`<tool_call>\n```json\n{…}\n```\n</tool_call>`) is that call.
  * Only backtick fences are tracked: a `~~~` fence or a 4-space indented block reads as prose, so a call
  * at the start of one of its lines is taken.
  * Formats without an end marker (Mistral, Granite, Llama 3's python tag, FireFunction) end at a closing
@@ -45,7 +62,10 @@
  */
 import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
+import { FENCED_JSON_BLOCKS, fencedJsonSpec, withFencedJsonCalls } from "./internal/fenced-json-spec.js";
+import type { CallBlock } from "./internal/marker-scanner.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
+import { toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolCallTextParser } from "./types.js";
 
 export type {
@@ -59,10 +79,19 @@ export type {
 // Immutable once built; what `auto` watches depends only on the families, so every response shares it.
 // Gemma 3's calls are Markdown fences (```tool_code), which auto must read as an answer's own code
 // blocks (a fenced call of another family, a code sample): only a profile that names gemma3 reads them.
-const AUTO_FAMILIES = compileAutoFamilies(Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), [
-  { family: FAMILIES["llama3-json"], head: "llama3" },
-  { family: FAMILIES.pythonic, head: "pythonic" },
-]);
+const AUTO_FAMILIES = compileAutoFamilies(
+  [...Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), fencedJsonSpec],
+  [
+    { family: FAMILIES["llama3-json"], head: "llama3" },
+    { family: FAMILIES.pythonic, head: "pythonic" },
+  ],
+);
+
+// Each family's blocks with the fenced JSON call's, one array per family for the life of the process
+// (the scanner indexes its markers once per array).
+const WITH_FENCED_JSON = new Map<ToolCallFormat, readonly CallBlock[]>(
+  (Object.keys(FAMILIES) as ToolCallFormat[]).map((format) => [format, [...FAMILIES[format].blocks, ...FENCED_JSON_BLOCKS]]),
+);
 
 /**
  * A fresh parser for one response. Parsers hold the response's state, so never share one.
@@ -82,5 +111,9 @@ export function createToolCallParser(
   }
   // Object.hasOwn: guards a format string that slipped past config validation ("toString" included).
   if (!Object.hasOwn(FAMILIES, format)) throw new TypeError(`Unknown tool call format "${String(format)}"`);
-  return createMarkerScanner(FAMILIES[format]);
+  const family = FAMILIES[format];
+  const toolNames = toolNameSet(options.toolNames);
+  // Fenced JSON calls are only ever calls to requested tools: with none, the family alone is read.
+  if (toolNames.size === 0) return createMarkerScanner(family);
+  return createMarkerScanner(withFencedJsonCalls(family, WITH_FENCED_JSON.get(format) ?? family.blocks, toolNames));
 }

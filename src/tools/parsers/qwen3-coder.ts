@@ -7,10 +7,11 @@ import { jsonCalls } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import { JSON_HEAD, SPACE } from "./internal/match-head.js";
+import { SPACE } from "./internal/match-head.js";
 import { endsWithAny, readTaggedCalls } from "./internal/read-tagged-parts.js";
 import type { TaggedCallSyntax } from "./internal/read-tagged-parts.js";
 import { endsInsideJsonString } from "./internal/scan-json.js";
+import { JSON_OR_FENCED_HEAD, opensAsJson } from "./internal/strip-json-fence.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 export const FUNCTION_CALLS: TaggedCallSyntax = {
@@ -23,7 +24,7 @@ export const FUNCTION_CALLS: TaggedCallSyntax = {
 /** The name in `<function=NAME>`, up to its `>`. */
 export const FUNCTION_NAME = /[^>\s{}<]+/y;
 
-const looksLikeJson = (body: string): boolean => body.trimStart().startsWith("{");
+const looksLikeJson = opensAsJson;
 
 // An end marker inside a parameter value (say, a file being written that mentions </tool_call>)
 // does not end the call: the real one follows a closed parameter or function.
@@ -34,7 +35,7 @@ const WRAPPED: CallBlock = {
     looksLikeJson(body)
       ? !endsInsideJsonString(body)
       : !body.includes("<parameter=") || endsWithAny(body, ["</function>", "</parameter>"]),
-  head: [[SPACE, "<function="], ...JSON_HEAD],
+  head: [[SPACE, "<function="], ...JSON_OR_FENCED_HEAD],
 };
 
 const BARE: CallBlock = {
@@ -63,7 +64,7 @@ export const qwen3CoderSpec: FamilySpec = {
   blocks: [WRAPPED, BARE],
   parse: parseQwen3Coder,
   callShaped: (block, body) =>
-    block === WRAPPED ? /^(?:<function=|\{)/.test(body.trimStart()) : BARE_SHAPE.test(body),
+    block === WRAPPED ? body.trimStart().startsWith("<function=") || opensAsJson(body) : BARE_SHAPE.test(body),
 };
 
 export function createQwen3CoderParser(): ToolCallTextParser {

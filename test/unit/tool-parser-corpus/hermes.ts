@@ -9,6 +9,9 @@ const UNICODE = '<tool_call>{"name": "WebSearch", "arguments": {"query": "東京
 const BAD = '<tool_call>\n{"name": "Read", "arguments": {"file_path": }\n</tool_call>';
 const OPEN_COMPLETE = '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls -la"}}\n';
 const OPEN_CUT = '<tool_call>\n{"name": "Bash", "argu';
+// Qwen2.5-Coder fences the JSON inside the tags, and fences the tags too.
+const FENCED_INSIDE = '<tool_call>\n```json\n{"name": "Read", "arguments": {"file_path": "/a"}}\n```\n</tool_call>';
+const FENCED_INSIDE_CUT = '<tool_call>\n```json\n{"name": "Read", "arguments": {"file_path": "/a"}}';
 const STRING_ARGS = '<tool_call>{"name": "Read", "arguments": "{\\"file_path\\": \\"/a\\"}"}</tool_call>';
 const ARRAY =
   '<tool_call>[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Read", "arguments": {"file_path": "/b"}}]</tool_call>';
@@ -127,5 +130,31 @@ export const hermesCorpus: readonly CorpusEntry[] = [
     name: "no repair: a number at the cut may itself be cut short",
     input: ENDS_ON_NUMBER,
     expected: [invalid(ENDS_ON_NUMBER, "the tool call is not valid JSON")],
+  },
+  {
+    name: "JSON fenced inside the tags",
+    input: `Reading.\n${FENCED_INSIDE}`,
+    expected: [text("Reading.\n"), call("Read", { file_path: "/a" }, FENCED_INSIDE, false)],
+  },
+  {
+    name: "JSON fenced inside the tags, the answer ending before the fence closes",
+    input: FENCED_INSIDE_CUT,
+    expected: [call("Read", { file_path: "/a" }, FENCED_INSIDE_CUT, false)],
+  },
+  {
+    name: "tags fenced, the JSON in them fenced again",
+    input: `\`\`\`\n${FENCED_INSIDE}\n\`\`\``,
+    expected: [call("Read", { file_path: "/a" }, FENCED_INSIDE, false)],
+  },
+  {
+    name: "a fenced snippet of other code between the tags stays a broken call, not a call",
+    input: "<tool_call>\n```python\nprint(1)\n```\n</tool_call>",
+    expected: [invalid("<tool_call>\n```python\nprint(1)\n```\n</tool_call>", "the tool call is not valid JSON")],
+  },
+  {
+    // The fence around the quoted call closes in the answer's Markdown, so the call after it is in call position.
+    name: "a call after a fenced call that prose showed to be quoted",
+    input: `\`\`\`\n${READ}\n\`\`\`\nThat is the shape. Running it:\n${READ}`,
+    expected: [text(`\`\`\`\n${READ}\n\`\`\`\nThat is the shape. Running it:\n`), call("Read", { file_path: "/src/app.ts" }, READ, false)],
   },
 ];

@@ -8,4 +8,5 @@ export const TEXT_IN_AUTO: ReadonlySet<string> = new Set([
   "glm45: unterminated name only", // `<tool_call>TaskLi`: a cut-off word, and no tool
   "pythonic: cut off at the end", // markerless, and no requested tool is named
   "pythonic: a variable instead of a literal", // markerless, and no requested tool is named
+  "hermes: a fenced snippet of other code between the tags stays a broken call, not a call", // no family's body: Python in a fence
 ]);

@@ -6,6 +6,7 @@
 import { parseLenientJson } from "../../internal/parse-lenient-json.js";
 import type { ToolParseEvent } from "../types.js";
 import { closeTruncatedJson } from "./close-truncated-json.js";
+import { stripJsonFence } from "./strip-json-fence.js";
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -109,7 +110,7 @@ export function jsonObjectCall(value: unknown, raw: string, repaired?: string): 
 
 /** One or several calls from JSON text holding an object or an array of objects. */
 export function jsonCalls(text: string, raw: string, options: JsonReadOptions = {}): ToolParseEvent[] {
-  const parsed = parseCallJson(text.trim(), options);
+  const parsed = parseCallJson(stripJsonFence(text).trim(), options);
   if (!parsed.ok) return [invalidCall(raw, "the tool call is not valid JSON")];
   if (!Array.isArray(parsed.value)) return [jsonObjectCall(parsed.value, raw, parsed.repaired)];
   if (parsed.value.length === 0) return [invalidCall(raw, "the tool call list is empty")];

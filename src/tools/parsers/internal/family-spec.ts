@@ -14,6 +14,8 @@ export interface FamilySpec extends ScannerSpec {
   readonly callShaped: (block: CallBlock, body: string, toolNames: ReadonlySet<string>) => boolean;
   /** Whether a block may pick the family in auto mode; control tokens only count once it is picked. */
   readonly picksFamily?: (block: CallBlock) => boolean;
+  /** A shape of no family that any family's model may write (a fenced JSON call): read whichever family is picked, and picks none. */
+  readonly anyFamily?: boolean;
 }
 
 /** Special tokens never occur in prose, so anything after them is the family's, broken or not. */

@@ -5,18 +5,17 @@
  */
 import type { ToolParseEvent } from "../types.js";
 import { jsonCalls } from "./build-call-events.js";
-import { bodyStartsWith } from "./family-spec.js";
 import type { FamilySpec } from "./family-spec.js";
 import type { CallBlock, ScannedBlock } from "./marker-scanner.js";
-import { JSON_HEAD } from "./match-head.js";
 import { endsInsideJsonString } from "./scan-json.js";
+import { JSON_OR_FENCED_HEAD, opensAsJson } from "./strip-json-fence.js";
 
 /** A block of JSON: an end marker written inside a JSON string does not end it. */
 export const jsonBlock = (start: string, end: string): CallBlock => ({
   start,
   end,
   acceptsEnd: (body) => !endsInsideJsonString(body),
-  head: JSON_HEAD,
+  head: JSON_OR_FENCED_HEAD,
 });
 
 export const parseJsonBlock = ({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] =>
@@ -26,5 +25,5 @@ export const parseJsonBlock = ({ body, raw, terminated }: ScannedBlock): ToolPar
 export const jsonBlockSpec = (start: string, end: string): FamilySpec => ({
   blocks: [jsonBlock(start, end)],
   parse: parseJsonBlock,
-  callShaped: bodyStartsWith(/^[[{]/),
+  callShaped: (_block, body) => opensAsJson(body),
 });

@@ -10,7 +10,9 @@ import {
   fenceLeadStart,
   markerPosition,
   type MarkerPosition,
+  type TextContext,
 } from "./text-context.js";
+import { MAX_INTRO, presentsExample } from "./presents-example.js";
 import { isHighSurrogate } from "../../../shared/is-high-surrogate.js";
 
 /** One kind of call region a format knows: where it starts and where it ends. */
@@ -24,6 +26,11 @@ export interface CallBlock {
   readonly end: string | null;
   /** Recognise `start` only when nothing but whitespace came before it (Llama 3's bare `{`). */
   readonly atOutputStart?: boolean;
+  /**
+   * Recognise `start` only as a fenced block's first content (or after calls in it), in a fence whose
+   * info string, trimmed, matches: a call without markers (bare JSON) is marked off by its fence alone.
+   */
+  readonly fenceInfo?: RegExp;
   /**
    * Whether an end marker found after `body` really closes the block. Values may legitimately
    * contain the end marker (a model writing this very parser's tests), so formats reject an end
@@ -64,6 +71,12 @@ export interface ScannerSpec {
    * by every response while the answer depends on the response (auto's tool names).
    */
   readonly acceptsEnd?: (block: CallBlock, body: string) => boolean;
+  /**
+   * Whether a head that matched, naming `name` (what its last regex step read), opens `block`; false
+   * releases the marker at once like a head that does not match. Lets a call without markers open only
+   * on one of the request's tools, so a fenced `{"name": "my-app", …}` is not held to its end.
+   */
+  readonly acceptsHead?: (block: CallBlock, name: string) => boolean;
 }
 
 interface StartHit {
@@ -106,7 +119,16 @@ interface Candidate {
   verbatim: string;
   /** The events, for when it is. */
   events: ToolParseEvent[];
+  /** What of a stray closing tag after a fenced call has been read (see {@link STRAY_END}). */
+  stray: string;
 }
+
+/**
+ * A closing tag Qwen2.5-Coder writes after a fenced call it never opened with a tag (```` ```json
+ * {…} ``` ```` then `</tool_call>`): it belongs to the call, so it neither stops the fence from ending
+ * the answer nor goes out as text.
+ */
+const STRAY_END = "</tool_call>";
 
 const isBlank = (text: string): boolean => text.trim() === "";
 // A head that is still undecided after this much text is not a call worth waiting for.
@@ -115,6 +137,7 @@ const MAX_HEAD = 4096;
 const MAX_DOUBTFUL_BODY = 200;
 
 const FENCE_CLOSE = "\n```";
+const BACKTICK = 96;
 
 /** Whether text right after a call goes on with the same line (so the call was part of a sentence). */
 function continuesLine(events: readonly ToolParseEvent[]): boolean {
@@ -203,11 +226,29 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
   let lastChar = "";
   // The Markdown context of everything released so far (held text is read again each time).
   const context = createTextContext();
+  // The last characters of text read since the last call: what introduces a fence that may follow.
+  let recent = "";
   let out: ToolParseEvent[] = [];
 
   /** Whether `block` may start at `at` in `text` (only `atOutputStart` blocks depend on what precedes). */
   const eligibleAtStart = (block: CallBlock, text: string, at: number): boolean =>
     !block.atOutputStart || (!sawContent && isBlank(text.slice(0, at)));
+
+  /** Whether `block` may start at `at` in `text`, where the answer's Markdown puts it at `position`. */
+  const eligible = (block: CallBlock, text: string, at: number, position: MarkerPosition, ctx: TextContext): boolean =>
+    eligibleAtStart(block, text, at) &&
+    (block.fenceInfo === undefined || (position === "fence" && block.fenceInfo.test(ctx.fenceInfo.trim())));
+
+  /**
+   * At a fence's first content: whether the prose that introduces the fence presents it as an
+   * example, so that what is in it is quoted, not called. `text` is the unreleased text, whose first
+   * character is at stream offset `base`; the fence's opening is still in it (held until now).
+   * After calls in the same fence (no lead) the first call has already passed this test.
+   */
+  const introducedAsExample = (ctx: TextContext, text: string, base: number): boolean => {
+    const lead = fenceLeadStart(ctx);
+    return lead !== null && presentsExample(recent + text.slice(0, Math.max(0, lead - base)));
+  };
 
   /**
    * One pass over `text` (which follows the released text): the first start marker at a position
@@ -223,36 +264,28 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
       const candidates = byFirstChar.get(code);
-      if (candidates !== undefined) {
-        const position = markerPosition(ctx);
+      // A marker opens at the first backtick of a run (Gemma 3's ```tool_code), never inside one:
+      // asking where the run stands before it ends would settle it as too short to open a fence.
+      if (candidates !== undefined && !(code === BACKTICK && ctx.tickRun > 0)) {
+        const at = markerPosition(ctx);
+        const position = at === "fence" && introducedAsExample(ctx, text, base) ? "code" : at;
         if (position !== "code") {
           let best: CallBlock | null = null;
+          // A longer marker the text ends inside of (`[TOOL_CALLS]` while `[` opens a fenced list).
+          let longerMayFollow = false;
           for (const block of candidates) {
-            if (
-              (best === null || block.start.length > best.start.length) &&
-              text.startsWith(block.start, index) &&
-              eligibleAtStart(block, text, index)
-            )
-              best = block;
-          }
-          if (best !== null) {
-            const lead = position === "fence" ? fenceLeadStart(ctx) : null;
-            const leadStart = lead === null ? index : Math.max(0, Math.min(index, lead - base));
-            return { hit: { index, block: best, position }, leadStart };
-          }
-          if (index >= holdFrom && keepFrom === text.length) {
-            for (const block of candidates) {
-              if (
-                block.start.length > text.length - index &&
-                isPrefixAt(text, index, block.start) &&
-                eligibleAtStart(block, text, index)
-              ) {
-                const lead = position === "fence" ? fenceLeadStart(ctx) : null;
-                keepFrom = lead === null ? index : Math.max(0, Math.min(index, lead - base));
-                break;
-              }
+            if (!eligible(block, text, index, position, ctx)) continue;
+            if (text.startsWith(block.start, index)) {
+              if (best === null || block.start.length > best.start.length) best = block;
+            } else if (index >= holdFrom && block.start.length > text.length - index && isPrefixAt(text, index, block.start)) {
+              longerMayFollow = true;
             }
           }
+          const lead = position === "fence" ? fenceLeadStart(ctx) : null;
+          const leadStart = lead === null ? index : Math.max(0, Math.min(index, lead - base));
+          // The longest marker that may start here opens the block: a shorter one waits for it.
+          if (best !== null && !longerMayFollow) return { hit: { index, block: best, position }, leadStart };
+          if (longerMayFollow && keepFrom === text.length) keepFrom = leadStart;
         }
       }
       advanceContext(ctx, code);
@@ -287,6 +320,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
   const pushText = (text: string): void => {
     if (text === "") return;
     if (!sawContent && !isBlank(text)) sawContent = true;
+    recent = (text.length >= MAX_INTRO ? text : recent + text).slice(-MAX_INTRO);
     lastChar = text.slice(-1);
     let index = 0;
     if (candidate !== null) {
@@ -316,12 +350,20 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       if (space) return null;
       return code === 10;
     }
+    // A backtick may still belong to the closing run: asking whether the fence is closed would settle
+    // the run before it ends, too short to close it, and leave the context inside the fence for good.
+    if (code === BACKTICK && context.fence > 0) return null;
     if (!fenceClosed(context)) {
       // Inside the fence only whitespace and the closing backticks may follow the calls.
-      return space || code === 10 || code === 96 ? null : false;
+      return space || code === 10 ? null : false;
     }
-    // After the closing fence: its line, then nothing but whitespace until the answer ends.
-    return space || code === 10 ? null : false;
+    // After the closing fence: its line, then nothing but whitespace until the answer ends, but for
+    // one stray closing tag.
+    if (space || code === 10) return waiting.stray === "" || waiting.stray === STRAY_END ? null : false;
+    const stray = waiting.stray + String.fromCharCode(code);
+    if (!STRAY_END.startsWith(stray)) return false;
+    waiting.stray = stray;
+    return null;
   };
 
   /** The block's whole text so far, collapsed so later joins are free. */
@@ -346,8 +388,9 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     if (!state.opened && !state.doubtful && block.head !== undefined) {
       const body = state.prefix.slice(block.start.length);
       const match = matchHeads(body, block.head);
-      if (match === "yes") state.opened = true;
-      else if (match === "no" || body.length > MAX_HEAD) {
+      const refused = match.kind === "yes" && spec.acceptsHead?.(block, match.name) === false;
+      if (match.kind === "yes" && !refused) state.opened = true;
+      else if (match.kind === "no" || refused || body.length > MAX_HEAD) {
         // Only a marker in call position may still be a broken call, and only one that has an end.
         if (state.position !== "call" || block.end === null) return -2;
         state.doubtful = true;
@@ -390,6 +433,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     if (!state.opened && block.head !== undefined && isBlank(body) && !terminated) return rejectBlock(state, raw);
     // A doubtful marker whose end never came was named in a last line of prose.
     if (state.doubtful && !terminated) return rejectBlock(state, raw);
+    // Without markers only a head that opened makes a call: a fence closed on `{"na` is data.
+    if (!state.opened && block.fenceInfo !== undefined) return rejectBlock(state, raw);
     const events = spec.parse({ block, body, raw, terminated, precededBy });
     if (events === null) return rejectBlock(state, raw);
     const broken = events.some((event) => event.type === "invalid_call");
@@ -398,11 +443,12 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     lastChar = raw.slice(-1);
     advanceContextOver(context, state.lead);
     afterCall(context, raw.length);
+    recent = "";
     if (candidate !== null) {
       candidate.verbatim += state.lead + raw;
       candidate.events.push(...events);
     } else if (position === "sentence" || position === "fence") {
-      candidate = { kind: position, verbatim: state.lead + raw, events };
+      candidate = { kind: position, verbatim: state.lead + raw, events, stray: "" };
     } else {
       for (const event of events) emit(event);
     }
@@ -440,7 +486,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         const keep = final ? 0 : found.keep;
         pushText(text.slice(0, text.length - keep));
         held = text.slice(text.length - keep);
-        if (final && open === null) settle(true);
+        // A closing tag cut short is not the stray one: the answer went on after the fence.
+        if (final && open === null) settle(candidate === null || candidate.stray === "" || candidate.stray === STRAY_END);
         return;
       }
       const { hit, leadStart } = found;

@@ -42,15 +42,15 @@ export function matchHead(text: string, steps: readonly HeadStep[]): HeadMatch {
   return { kind: "yes", name };
 }
 
-/** The best of the alternatives: yes over partial over no. */
-export function matchHeads(text: string, alternatives: HeadAlternatives): HeadMatch["kind"] {
+/** The best of the alternatives: yes (the first, with its name) over partial over no. */
+export function matchHeads(text: string, alternatives: HeadAlternatives): HeadMatch {
   let partial = false;
   for (const steps of alternatives) {
     const match = matchHead(text, steps);
-    if (match.kind === "yes") return "yes";
+    if (match.kind === "yes") return match;
     if (match.kind === "partial") partial = true;
   }
-  return partial ? "partial" : "no";
+  return { kind: partial ? "partial" : "no" };
 }
 
 /** JSON (an object or a list of them) right after the marker: Hermes, Granite, Nemotron, Apriel… */

@@ -37,6 +37,11 @@ export interface TextContext {
   fenceState: FenceState;
   /** Stream offset of the open fence's first backtick. */
   fenceAt: number;
+  /**
+   * The open fence's info string as far as it is read (```` ```json ```` gives "json"), capped: a
+   * call without markers counts only in a fence labelled for data, never in one labelled as code.
+   */
+  fenceInfo: string;
   /** The stream offset of the next character. */
   offset: number;
 }
@@ -52,12 +57,15 @@ export const createTextContext = (): TextContext => ({
   fence: 0,
   fenceState: "info",
   fenceAt: 0,
+  fenceInfo: "",
   offset: 0,
 });
 
 export const copyContext = (ctx: TextContext): TextContext => ({ ...ctx });
 
 const BACKTICK = 96;
+// Longer info strings are not labels a call is written under (```json, ```tool_call).
+const MAX_FENCE_INFO = 32;
 const NEWLINE = 10;
 const isSpace = (code: number): boolean => code === 32 || code === 9 || code === 13 || code === 12 || code === 0xa0;
 
@@ -75,6 +83,7 @@ function settleRun(ctx: TextContext): void {
     ctx.fence = run;
     ctx.fenceState = "info";
     ctx.fenceAt = ctx.tickRunAt;
+    ctx.fenceInfo = "";
     return;
   }
   if (ctx.codeSpan === 0) ctx.codeSpan = run;
@@ -106,6 +115,7 @@ export function advanceContext(ctx: TextContext, code: number): void {
     ctx.prevNonSpace = "";
     return;
   }
+  if (ctx.fence > 0 && ctx.fenceState === "info" && ctx.fenceInfo.length < MAX_FENCE_INFO) ctx.fenceInfo += char;
   if (isSpace(code)) return;
   if (ctx.fence > 0 && (ctx.fenceState === "empty" || ctx.fenceState === "calls")) ctx.fenceState = "content";
   ctx.lineStart = false;
