@@ -61,7 +61,7 @@ function expectLaterTurnsCached(turns: ClaudeResult[]): void {
   expect(turns[0]!.usage.cache_read_input_tokens).toBeLessThan(turns[0]!.usage.input_tokens / 10);
   for (const turn of turns.slice(1)) {
     const prompt = turn.usage.input_tokens + turn.usage.cache_read_input_tokens;
-    expect(prompt).toBeGreaterThan(1000);
+    expect(prompt).toBeGreaterThan(500);
     expect(turn.usage.cache_read_input_tokens / prompt).toBeGreaterThan(0.9);
   }
 }
