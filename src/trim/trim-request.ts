@@ -106,7 +106,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     tools: { mode: plan.profile.toolMode, offered: [...prefix.offeredNames], client: [...prefix.client] },
   };
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
-  if (compaction !== undefined) report.compaction = { carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools), rewritten: budget !== fitted };
+  if (compaction !== undefined) report.compaction = { carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)), rewritten: budget !== fitted };
   if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions);
   const offeredTools = [...prefix.offered];
   return budget.error === undefined
@@ -123,6 +123,24 @@ function fitCompactionToBudget(over: BudgetOutcome, compaction: CompactionReques
   const rewritten = fitCompaction(over.request, compaction, budget);
   if (rewritten === undefined) return { ...over, error: compactionTooLong(over, plan) };
   return { request: rewritten.request, size: rewritten.size, hits: [...over.hits, { rule: "compaction", target: "messages", charsRemoved: over.size.chars - rewritten.size.chars }] };
+}
+
+/**
+ * Claude Code's continuation after a compaction wraps the summary in ~900 characters of its own
+ * ("This session is being continued from a previous conversation…", 2.1.330).
+ */
+const SUMMARY_WRAPPER_CHARS = 1000;
+
+/**
+ * Characters of a compaction's conversation that the request after it carries again, besides the
+ * summary: the opening user turn (its reminders: CLAUDE.md, git status, re-sent as they were), the
+ * last answer (2.1.330 keeps "the most recent messages from before compaction, kept verbatim"), and
+ * the wrapper around the summary.
+ */
+function carriedMessageChars(messages: readonly AnthropicMessageParam[]): number {
+  const first = messages[0];
+  const lastAnswer = messages.findLast((message) => message.role === "assistant");
+  return (first === undefined ? 0 : JSON.stringify(first).length) + (lastAnswer === undefined ? 0 : JSON.stringify(lastAnswer).length) + SUMMARY_WRAPPER_CHARS;
 }
 
 /** The messages as they are, each its own origin. */

@@ -57,9 +57,9 @@ export interface TrimReport {
   /** Set when Claude Code sent the request (see recognizeClaudeCode). */
   claudeCode?: ClaudeCodeReport;
   /**
-   * Set for Claude Code's compaction request (recognizeCompaction): the tokens of the trimmed system
-   * prompt and tools, which its next request carries again besides the summary, and whether mallex
-   * rewrote it to fit (fitCompaction).
+   * Set for Claude Code's compaction request (recognizeCompaction): the tokens its next request
+   * carries again besides the summary (the trimmed system prompt and tools, the opening reminders,
+   * the last answer), and whether mallex rewrote it to fit (fitCompaction).
    */
   compaction?: { carriedTokens: number; rewritten: boolean };
 }
