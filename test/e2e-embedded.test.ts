@@ -150,7 +150,9 @@ describeWithShared("mallex proxy --embedded: an answer the full context stopped"
     // A random-weight model rambles until something stops it: here the 512-token context, long before max_tokens.
     const proxy = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "512"]);
     try {
-      const body = { model: "qwen2.5-coder-7b", max_tokens: 4000, temperature: 0, messages: [{ role: "user", content: "Tell me a long story. ".repeat(20) }] };
+      // mallex caps an answer in a small context to what its estimate of the prompt leaves (answerCapFor);
+      // a prompt the estimate undercounts still fills the context: a rare CJK character is 3 tokens here, estimated at 0.3.
+      const body = { model: "qwen2.5-coder-7b", max_tokens: 4000, temperature: 0, messages: [{ role: "user", content: "龘".repeat(120) }] };
       const whole = (await (await messages(proxy, body)).json()) as { stop_reason: string; usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number } };
       expect(whole.stop_reason).toBe("model_context_window_exceeded");
       expect(whole.usage.input_tokens + whole.usage.cache_read_input_tokens + whole.usage.output_tokens).toBe(512);

@@ -22,17 +22,21 @@ export interface AnswerContextInput {
   upstream: UpstreamRequest;
   /** The request's metrics: a cut at the profile's cap or a full context adds its note there. */
   metrics: RequestMetrics;
+  /** The small context's cap on this answer (answerCapFor), when it is below the profile's max_output_tokens. */
+  contextCap?: number | undefined;
 }
 
 /** The context the answer is translated in, whole or streamed. */
 export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache">, input: AnswerContextInput): AnthropicResponseContext {
   const { request, profile, metrics } = input;
-  const cap = profile.maxOutputTokens;
-  const capNote = `cut at ${cap} tokens by max_output_tokens of profile ${profile.name}`;
-  const outputCap = request.max_tokens > cap ? { outputCap: cap, onOutputCap: () => (metrics.notes = [...(metrics.notes ?? []), capNote]) } : {};
+  const window = profile.contextWindow;
+  const contextCap = input.contextCap;
+  const cap = contextCap ?? profile.maxOutputTokens;
+  const capNote = contextCap === undefined ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name}` : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
+  const byContext = contextCap === undefined ? {} : { outputCapContext: window };
+  const outputCap = request.max_tokens > cap ? { outputCap: cap, ...byContext, onOutputCap: () => (metrics.notes = [...(metrics.notes ?? []), capNote]) } : {};
   const responseOptions = { ...input.options, thinking: input.thinking.show ? "expose" : "strip" } as const;
   // A `length` finish short of max_tokens, or with the context filled, is the context's doing: said so, not blamed on max_tokens.
-  const window = profile.contextWindow;
   const onContextFull = (usage: OpenAIUsage | null | undefined) => {
     const counts = usage?.prompt_tokens !== undefined && usage.completion_tokens !== undefined ? ` (${usage.prompt_tokens} + ${usage.completion_tokens} tokens${window === undefined ? "" : ` of ${window}`})` : "";
     metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];

@@ -1,6 +1,7 @@
 import { readContextOverflow, type ContextOverflow } from "../backends/context-overflow.js";
 import type { BackendError } from "../backends/backend-error.js";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
+import { contextFix, largerContext } from "../shared/context-fix.js";
 
 /** What the client is told about a failed backend: HTTP status, Anthropic error type, sentence, retry advice. */
 export interface BackendFailureReply {
@@ -18,6 +19,8 @@ export interface BackendFailureContext {
   kind: "openai" | "anthropic";
   /** The backend's api_key as written in the config (`${VAR}` or a literal); named, never shown when literal. */
   apiKeySource?: string | undefined;
+  /** Its flavor, so a prompt over its context names the server's own way to a larger one (contextFix). */
+  flavor?: string | undefined;
 }
 
 /**
@@ -74,15 +77,15 @@ export function describeBackendFailure(error: BackendError, context: BackendFail
  * The API's own wording ("prompt is too long: N tokens > M maximum"), which Claude Code answers by
  * compacting the conversation; the server's sentence follows.
  */
-function promptTooLong(overflow: ContextOverflow, error: BackendError): string {
+function promptTooLong(overflow: ContextOverflow, error: BackendError, flavor: string | undefined): string {
   const numbers = overflow.promptTokens !== undefined && overflow.contextTokens !== undefined ? `: ${overflow.promptTokens} tokens > ${overflow.contextTokens} maximum` : "";
-  return `prompt is too long${numbers} for the context of the model server behind backend ${error.backend} (it said: ${error.message}). Run /compact or /clear.`;
+  return `prompt is too long${numbers} for the context of the model server behind backend ${error.backend} (it said: ${error.message}). Run /compact or /clear; for room to work in, ${contextFix(flavor, largerContext(overflow.contextTokens))}.`;
 }
 
 function describeHttpFailure(error: BackendError, context: BackendFailureContext): BackendFailureReply {
   const status = error.status ?? 500;
   const overflow = status >= 400 && status < 500 ? readContextOverflow(`${error.message} ${error.body ?? ""}`) : undefined;
-  if (overflow !== undefined) return { status: 400, type: "invalid_request_error", message: promptTooLong(overflow, error), retry: false };
+  if (overflow !== undefined) return { status: 400, type: "invalid_request_error", message: promptTooLong(overflow, error, context.flavor), retry: false };
   const key = `backends.${error.backend}.api_key in mallex.yaml${/^\$\{\w+\}$/.test(context.apiKeySource ?? "") ? ` (now ${context.apiKeySource})` : context.apiKeySource === undefined ? " (not set)" : ""}`;
   switch (status) {
     case 401:

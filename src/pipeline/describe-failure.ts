@@ -37,7 +37,7 @@ export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: 
   if (BackendError.isInstance(error)) {
     ctx.log(`${routeLabel} · backend failed: ${error.message}`);
     const backend = ctx.backends[error.backend];
-    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey });
+    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey, flavor: ctx.table.backends[error.backend]?.flavor });
     // The server's own words are in the message: a key it echoed is not the client's to see.
     return reply(described.status, redactorOf(ctx).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
   }

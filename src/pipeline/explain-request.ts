@@ -3,6 +3,7 @@ import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js"
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
+import { profileForAnswer } from "./answer-cap.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
@@ -68,7 +69,8 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     };
   }
   const trimmed = trimRequest(request, trimPlanFor(table, profile), templates, userAgent === undefined ? {} : { userAgent });
-  const upstream = convertAnthropicToOpenAI(trimmed.request, profileTranslateOptions(profile, flavor));
+  // Its max_tokens as a small context caps it (see profileForAnswer).
+  const upstream = convertAnthropicToOpenAI(trimmed.request, profileTranslateOptions(profileForAnswer(profile, trimmed.report.after.tokens, trimmed.report.compaction?.carriedTokens).profile, flavor));
   return {
     profile: profile.name,
     size: profile.size,

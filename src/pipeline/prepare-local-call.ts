@@ -19,6 +19,7 @@ import type { RequestMetrics } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
 import { trimForRoute, type FittedTrim } from "./trim-for-route.js";
 import { escalateOnTtft } from "../observe/ttft-routing.js";
+import { profileForAnswer } from "./answer-cap.js";
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 export interface PreparedCall {
@@ -70,7 +71,9 @@ function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesR
   if (slow) ctx.log(`${routeLabel} · ${slow.note}`);
   if (slow?.route) return { kind: "escalate", route: slow.route };
 
-  const options = profileTranslateOptions(route.profile, backend.flavor);
+  // A small context holds the answer to what leaves the next request room.
+  const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report.compaction?.carriedTokens);
+  const options = profileTranslateOptions(answering.profile, backend.flavor);
   const upstream = buildUpstreamRequest(request, trimmed.request, options);
   const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -81,7 +84,7 @@ function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesR
   if (ctx.trace) ctx.trace.metrics = metrics;
   const notes = callNotes(request, options, route.profile, smaller, thinking);
   if (notes.length > 0) metrics.notes = notes;
-  const translateContext = answerContextFor(ctx, { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics });
+  const translateContext = answerContextFor(ctx, { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics, contextCap: answering.contextCap });
   const call: PreparedCall = {
     route,
     routeLabel,

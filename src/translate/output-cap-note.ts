@@ -7,14 +7,17 @@ import type { OpenAIUsage } from "./openai-types.js";
  * CLAUDE_CODE_MAX_OUTPUT_TOKENS, which changes nothing. It ends the turn instead, with a line saying
  * where the limit is.
  */
-export function outputCapNote(cap: number, profileName: string | undefined): string {
-  return `\n\n[mallex: the answer was cut at ${cap} tokens, the local model's output limit (max_output_tokens${profileName ? ` of profile ${profileName}` : ""} in mallex.yaml)]`;
+export function outputCapNote(cap: number, profileName: string | undefined, contextSize?: number): string {
+  const why = contextSize === undefined ? `max_output_tokens${profileName ? ` of profile ${profileName}` : ""} in mallex.yaml` : `what leaves room for the next request in ${profileName ? `profile ${profileName}'s ` : "the "}${contextSize}-token context; a larger context raises it`;
+  return `\n\n[mallex: the answer was cut at ${cap} tokens, the local model's output limit (${why})]`;
 }
 
 /** What settles a `length` finish: the limits of the answer, and who is told which one ended it. */
 export interface LengthContext extends AnswerLimits {
   /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
   outputCap?: number | undefined;
+  /** Set when the cap is the small context's (answerCapFor), not the profile's max_output_tokens: that context's size. */
+  outputCapContext?: number | undefined;
   profileName?: string | undefined;
   /** Told when the cap ended the answer, for the request log. */
   onOutputCap?: (() => void) | undefined;
@@ -35,6 +38,6 @@ export function settleLength<R extends string | null | undefined>(finishReason: 
   }
   if (limits.outputCap === undefined) return finishReason;
   limits.onOutputCap?.();
-  addText(outputCapNote(limits.outputCap, limits.profileName));
+  addText(outputCapNote(limits.outputCap, limits.profileName, limits.outputCapContext));
   return "stop";
 }

@@ -5,6 +5,8 @@ import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { TrimError } from "./trim-error.js";
 import type { PromptSize, TrimPlan, TrimRuleHit } from "./trim-types.js";
 import { isHighSurrogate } from "../shared/is-high-surrogate.js";
+import { budgetWithin } from "../shared/answer-reserve.js";
+import { contextFix, largerContext } from "../shared/context-fix.js";
 
 export interface BudgetOutcome {
   request: MessagesRequest;
@@ -68,13 +70,50 @@ export function fitToBudget(
   }
   if (outcome.size.tokens > budget) {
     const shortened = cuts === 0 ? "" : `, even after shortening ${cuts} tool result${cuts === 1 ? "" : "s"} to ${max} characters`;
-    outcome.error = new TrimError(
-      "E_OVER_BUDGET",
-      `prompt is too long: ${outcome.size.tokens} tokens > ${budget} maximum of mallex profile "${plan.profile.name}" (its input_budget)${shortened}. Run /compact or /clear, or use a profile with a larger input_budget.`,
-      { profileName: plan.profile.name, budgetTokens: budget, estimatedTokens: outcome.size.tokens },
-    );
+    outcome.error = new TrimError("E_OVER_BUDGET", `${tooLong(outcome.size.tokens, plan)}${shortened}. ${remedy(plan)}`, { profileName: plan.profile.name, budgetTokens: budget, estimatedTokens: outcome.size.tokens });
   }
   return outcome;
+}
+
+/**
+ * The refusal of Claude Code's compaction request when even its instructions, with the conversation
+ * cut to nothing, are over the budget: /compact cannot help there, only a larger context can.
+ */
+export function compactionTooLong(over: BudgetOutcome, plan: TrimPlan): TrimError {
+  const budget = plan.profile.inputBudget!;
+  return new TrimError(
+    "E_OVER_BUDGET",
+    `${tooLong(over.size.tokens, plan)}: Claude Code's compaction request does not fit even with its conversation cut, its summary instructions alone being too long. /compact cannot work in this context: run /clear, and for room to work in, ${fixOf(plan)}.`,
+    { profileName: plan.profile.name, budgetTokens: budget, estimatedTokens: over.size.tokens },
+  );
+}
+
+/**
+ * The API's own opening ("prompt is too long: N tokens > M maximum"), which Claude Code recognises
+ * (it shows "Prompt is too long" and compacts), then where the maximum comes from: a context too small
+ * is a different fix from a declared input_budget.
+ */
+function tooLong(tokens: number, plan: TrimPlan): string {
+  const { profile } = plan;
+  const window = profile.contextWindow;
+  const why = budgetFromContext(plan) ? `75% of the ${window}-token context its model holds; the rest is the answer's` : `its input_budget${window === undefined ? "" : `; its model's context holds ${window}`}`;
+  return `prompt is too long: ${tokens} tokens > ${profile.inputBudget} maximum of mallex profile "${profile.name}" (${why})`;
+}
+
+/** What the user can do: make room in the conversation, and — what actually lifts the limit — a larger context or budget. */
+function remedy(plan: TrimPlan): string {
+  if (budgetFromContext(plan)) return `Run /compact or /clear; for room to work in, ${fixOf(plan)}.`;
+  return `Run /compact or /clear, or raise input_budget of profile "${plan.profile.name}" in mallex.yaml.`;
+}
+
+function fixOf(plan: TrimPlan): string {
+  return plan.contextFix ?? contextFix(undefined, largerContext(plan.profile.contextWindow));
+}
+
+/** The budget is what the context leaves (budgetWithin), not a smaller input_budget the config declared. */
+function budgetFromContext(plan: TrimPlan): boolean {
+  const window = plan.profile.contextWindow;
+  return window !== undefined && plan.profile.inputBudget === budgetWithin(window, undefined);
 }
 
 /** The tool result cut to `max` characters of text (head and tail kept), or the same block when it fits. */

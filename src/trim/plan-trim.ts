@@ -1,16 +1,19 @@
 import type { Size } from "../../generated/config.js";
 import type { CompiledProfile, CompiledToolPolicy, CompiledTrimming, RoutingTable } from "../compile/routing-table.js";
 import type { TrimPlan } from "./trim-types.js";
+import { contextFix, largerContext } from "../shared/context-fix.js";
 
 /** The trimming, filters and tool policy the routing table holds for a profile's size (or a smaller size, when its context is too small for its own). */
 export function trimPlanFor(table: RoutingTable, profile: CompiledProfile, size: Size = profile.size): TrimPlan {
-  if (profile.trim === false) return untrimmedPlan(table, profile, size);
+  const fix = contextFix(table.backends[profile.backend]?.flavor, largerContext(profile.contextWindow));
+  if (profile.trim === false) return { ...untrimmedPlan(table, profile, size), contextFix: fix };
   return {
     size,
     trimming: table.trimming[size],
     filters: table.filters,
     tools: table.tools[size],
     profile,
+    contextFix: fix,
   };
 }
 

@@ -6,7 +6,10 @@ import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageO
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
-import { fitToBudget } from "./fit-to-budget.js";
+import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
+import { fitCompaction } from "./fit-compaction.js";
+import { recognizeCompaction, type CompactionRequest } from "./recognize-compaction.js";
+import { estimateTokens } from "../translate/estimate-tokens.js";
 import { loadedTools } from "./loaded-tools.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode } from "./recognize-claude-code.js";
@@ -30,7 +33,8 @@ export interface TrimOptions {
  *    are kept), description stubbing, schema simplification; in xml tool mode the tools
  *    template is rendered into the system prompt and the `tools` field removed;
  * 3. the system prompt: the size's template over the kept sections, or passthrough;
- * 4. the input budget: oldest long tool results shortened first (see fitToBudget).
+ * 4. the input budget: oldest long tool results shortened first (see fitToBudget); Claude Code's
+ *    compaction request, still over, rewritten to fit (see fitCompaction).
  *
  * Pure and deterministic, and turn-by-turn append-only: every step works on one block at a time
  * or on what is constant within a conversation (system prompt, tools, profile), so the same
@@ -88,7 +92,12 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     ? measureFilteredMessages(request.messages, conversation.messages, conversation.origins, cached.source.chars.messages)
     : JSON.stringify(conversation.messages).length;
   const size = prefix.chars.system + messagesChars + prefix.chars.tools;
-  const budget = fitToBudget(out, plan, (message, block) => originalPath(conversation.origins, message, block), size);
+  const fitted = fitToBudget(out, plan, (message, block) => originalPath(conversation.origins, message, block), size);
+  // Claude Code's compaction request carries the whole conversation: cut to fit rather than refused, since
+  // a refused compaction leaves the session nothing to go on with. What its next request carries again
+  // besides the summary is the agent's system prompt and tools (see profileForAnswer).
+  const compaction = client === undefined ? undefined : recognizeCompaction(fitted.request);
+  const budget = compaction === undefined || fitted.error === undefined ? fitted : fitCompactionToBudget(fitted, compaction, plan);
   const report: TrimReport = {
     rules: [...prefix.systemFilterHits, ...conversation.hits, ...prefix.toolHits, ...prefix.systemHits, ...budget.hits],
     before,
@@ -97,11 +106,41 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     tools: { mode: plan.profile.toolMode, offered: [...prefix.offeredNames], client: [...prefix.client] },
   };
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
+  if (compaction !== undefined) report.compaction = { carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)), rewritten: budget !== fitted };
   if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions);
   const offeredTools = [...prefix.offered];
   return budget.error === undefined
     ? { ok: true, request: budget.request, report, offeredTools }
     : { ok: false, error: budget.error, request: budget.request, report, offeredTools };
+}
+
+/**
+ * A compaction over the budget, rewritten by fitCompaction; still over (its instructions alone do not
+ * fit), the refusal says /compact cannot work in this context, and what would.
+ */
+function fitCompactionToBudget(over: BudgetOutcome, compaction: CompactionRequest, plan: TrimPlan): BudgetOutcome {
+  const budget = plan.profile.inputBudget!;
+  const rewritten = fitCompaction(over.request, compaction, budget);
+  if (rewritten === undefined) return { ...over, error: compactionTooLong(over, plan) };
+  return { request: rewritten.request, size: rewritten.size, hits: [...over.hits, { rule: "compaction", target: "messages", charsRemoved: over.size.chars - rewritten.size.chars }] };
+}
+
+/**
+ * Claude Code's continuation after a compaction wraps the summary in ~900 characters of its own
+ * ("This session is being continued from a previous conversation…", 2.1.330).
+ */
+const SUMMARY_WRAPPER_CHARS = 1000;
+
+/**
+ * Characters of a compaction's conversation that the request after it carries again, besides the
+ * summary: the opening user turn (its reminders: CLAUDE.md, git status, re-sent as they were), the
+ * last answer (2.1.330 keeps "the most recent messages from before compaction, kept verbatim"), and
+ * the wrapper around the summary.
+ */
+function carriedMessageChars(messages: readonly AnthropicMessageParam[]): number {
+  const first = messages[0];
+  const lastAnswer = messages.findLast((message) => message.role === "assistant");
+  return (first === undefined ? 0 : JSON.stringify(first).length) + (lastAnswer === undefined ? 0 : JSON.stringify(lastAnswer).length) + SUMMARY_WRAPPER_CHARS;
 }
 
 /** The messages as they are, each its own origin. */

@@ -11,13 +11,15 @@ export interface TrimPlan {
   filters: readonly CompiledFilter[];
   tools: CompiledToolPolicy;
   profile: CompiledProfile;
+  /** How to give the profile's model a larger context, in its server's words (contextFix): what a refusal names. */
+  contextFix?: string;
 }
 
 /**
  * One thing a rule did. `rule` is a filter or keep-rule id from mallex.yaml, or a built-in step:
  * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist` (a Claude Code built-in the
  * allowlist leaves out), `tool-drop` (a tool a `drop` glob names), `tool-deferred` (a `defer_loading`
- * tool no `tool_reference` has loaded), `tool-description`, `tool-schema`, `tools-prompt`, `budget`.
+ * tool no `tool_reference` has loaded), `tool-description`, `tool-schema`, `tools-prompt`, `budget`, `compaction` (fitCompaction).
  * A keep rule's id also names the fact it moved out of a reminder or system message into the template.
  */
 export interface TrimRuleHit {
@@ -54,6 +56,12 @@ export interface TrimReport {
   budgetTokens?: number;
   /** Set when Claude Code sent the request (see recognizeClaudeCode). */
   claudeCode?: ClaudeCodeReport;
+  /**
+   * Set for Claude Code's compaction request (recognizeCompaction): the tokens its next request
+   * carries again besides the summary (the trimmed system prompt and tools, the opening reminders,
+   * the last answer), and whether mallex rewrote it to fit (fitCompaction).
+   */
+  compaction?: { carriedTokens: number; rewritten: boolean };
 }
 
 /**

@@ -27,6 +27,10 @@ describe("describeBackendFailure: a server's context refusal is the API's 'promp
     const reply = describeBackendFailure(error, { kind: "openai" });
     expect(reply).toMatchObject({ status: 400, type: "invalid_request_error", retry: false });
     expect(reply.message).toMatch(/^prompt is too long: 9412 tokens > 8192 maximum for the context of the model server behind backend local/);
+    // The fix that lifts the limit, in the server's own words: llama-server's -c, the engine's --ctx-size.
+    expect(reply.message).toMatch(/Run \/compact or \/clear; for room to work in, serve a model whose context holds 32768 tokens/);
+    expect(describeBackendFailure(error, { kind: "openai", flavor: "llama-server" }).message).toMatch(/Run \/compact or \/clear; for room to work in, start llama-server with -c 32768 \(--ctx-size\)\.$/);
+    expect(describeBackendFailure(error, { kind: "openai", flavor: "embedded" }).message).toMatch(/start mallex with --ctx-size 32768/);
   });
 
   it("another 400 stays the server's rejection", () => {

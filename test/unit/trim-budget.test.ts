@@ -6,6 +6,7 @@ import { measurePrompt } from "../../src/router/describe-request.js";
 import { TrimError } from "../../src/trim/trim-error.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import { request, testPlan, testProfile } from "../helpers/trim-helpers.js";
+import { contextFix, largerContext } from "../../src/shared/context-fix.js";
 
 describe("shortenMiddle", () => {
   it("keeps 60% head and 40% tail around a marker, within the limit", () => {
@@ -79,12 +80,23 @@ describe("fitToBudget", () => {
     expect(TrimError.isInstance(out.error)).toBe(true);
     expect(out.error).toMatchObject({ status: 400, type: "invalid_request_error", code: "E_OVER_BUDGET", profileName: "test-7b", budgetTokens: 500, estimatedTokens: out.size.tokens });
     expect(out.error?.message).toBe(
-      `prompt is too long: ${out.size.tokens} tokens > 500 maximum of mallex profile "test-7b" (its input_budget), even after shortening 3 tool results to 1000 characters. Run /compact or /clear, or use a profile with a larger input_budget.`,
+      `prompt is too long: ${out.size.tokens} tokens > 500 maximum of mallex profile "test-7b" (its input_budget), even after shortening 3 tool results to 1000 characters. Run /compact or /clear, or raise input_budget of profile "test-7b" in mallex.yaml.`,
     );
     // The pattern Claude Code 2.1.197 parses the overage with.
     const match = /prompt is too long[^0-9]*(\d+)\s*tokens?\s*>\s*(\d+)/i.exec(out.error?.message ?? "");
     expect(match?.slice(1)).toEqual([String(out.size.tokens), "500"]);
     expect(fitToBudget(input, planWith(500, null)).error?.message).toMatch(/^prompt is too long: \d+ tokens > 500 maximum of mallex profile "test-7b" \(its input_budget\)\. Run/);
+  });
+
+  it("a budget the small context sets (75% of it) is refused with the fix that lifts it: a larger context, in its server's words", () => {
+    const input = conversation(3);
+    const plan = testPlan({ profile: testProfile({ contextWindow: 4096, inputBudget: 3072 }), trimming: { passthrough: true, keep: [] }, contextFix: contextFix("embedded", largerContext(4096)) });
+    const message = fitToBudget({ ...input, messages: [...input.messages, { role: "assistant", content: "x".repeat(12_000) }] }, plan).error?.message;
+    expect(message).toMatch(/^prompt is too long: \d+ tokens > 3072 maximum of mallex profile "test-7b" \(75% of the 4096-token context its model holds; the rest is the answer's\)\. /);
+    expect(message).toContain("Run /compact or /clear; for room to work in, start mallex with --ctx-size 32768 (mallex run --embedded MODEL.gguf --ctx-size 32768)");
+    // A declared input_budget under what the context leaves is the config's choice: that is what to raise.
+    const declared = testPlan({ profile: testProfile({ contextWindow: 32768, inputBudget: 8000 }), trimming: { passthrough: true, keep: [] } });
+    expect(fitToBudget(conversation(12), declared).error?.message).toMatch(/\(its input_budget; its model's context holds 32768\)\. Run \/compact or \/clear, or raise input_budget of profile "test-7b" in mallex\.yaml\.$/);
   });
 
   it("trimRequest returns ok: false with the error, the trimmed request and the report", () => {

@@ -10,6 +10,7 @@ import { stopAllOnExit } from "../../supervisor/stop-all-on-exit.js";
 import { proxyArgs } from "../common-args.js";
 import { claudeContextEnv } from "../claude-context-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
+import { smallContextWarnings } from "../small-context-warning.js";
 import { claudeCommand } from "../../setup/claude-command.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
@@ -72,6 +73,8 @@ export default defineCommand({
       ownCtrlC();
       // The local model's context window, so auto-compact fires before it overflows (not at Claude's).
       // From the table as the servers are: a server holding less than a profile declares sets the window.
+      // Before Claude Code has the terminal: a context too small for it, and how to give it a larger one.
+      for (const warning of smallContextWarnings(serving.proxy.table())) print(warning);
       const context = claudeContextEnv(serving.proxy.table(), process.env, args._.map(String));
       for (const note of context.notes) print(`mallex: ${note}`);
       // Every tool up front when a tier's local model cannot search for deferred ones (ToolSearch).

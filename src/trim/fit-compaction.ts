@@ -1,0 +1,118 @@
+import { measurePrompt } from "../router/describe-request.js";
+import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
+import { estimateTokens } from "../translate/estimate-tokens.js";
+import { shortenMiddle } from "./fit-to-budget.js";
+import type { CompactionRequest } from "./recognize-compaction.js";
+import { renderTranscript, type TranscriptEntry } from "./render-transcript.js";
+import type { PromptSize } from "./trim-types.js";
+
+/**
+ * The system prompt of a compaction mallex rewrote: the model has one job, and Claude Code's own
+ * prompt (its identity, its tools, its environment) would take room the conversation needs.
+ */
+export const COMPACTION_SYSTEM =
+  "You write the summary from which a coding assistant (Claude Code) continues a session whose conversation outgrew the model's context. " +
+  "The session so far is quoted between <conversation> tags; mallex shortened its oldest parts to fit. Answer in plain text only.";
+
+/** Past this many characters a body is shortened first, oldest first: a turn's gist stays. */
+const GIST_CHARS = 300;
+
+export interface FittedCompaction {
+  request: MessagesRequest;
+  size: PromptSize;
+}
+
+/**
+ * Claude Code's compaction request made to fit `budget` tokens, when its conversation no longer does:
+ * the conversation becomes one quoted transcript (renderTranscript), followed by Claude Code's summary
+ * instructions exactly as sent; tools and the system prompt give way to COMPACTION_SYSTEM. The
+ * transcript is cut oldest first, each step only as far as needed: bodies shortened to their gist,
+ * then to a marker, then the oldest entries dropped, then the newest entry shortened in the middle.
+ * The newest turns are what Claude Code's summary is asked to keep most exactly, so they go last.
+ *
+ * Undefined when even the instructions with an empty transcript are over the budget.
+ */
+export function fitCompaction(request: MessagesRequest, compaction: CompactionRequest, budget: number): FittedCompaction | undefined {
+  const last = request.messages.at(-1)!;
+  const blocks: AnthropicContentBlock[] = typeof last.content === "string" ? [{ type: "text", text: last.content }] : last.content;
+  const instruction = blocks[compaction.instructionBlock]!;
+  const rest = blocks.filter((_, index) => index !== compaction.instructionBlock);
+  const entries = renderTranscript([...request.messages.slice(0, -1), ...(rest.length > 0 ? [{ role: last.role, content: rest }] : [])]);
+
+  const build = (transcript: string): MessagesRequest => {
+    const out: MessagesRequest = {
+      ...request,
+      system: COMPACTION_SYSTEM,
+      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }],
+    };
+    delete out.tools;
+    delete out.tool_choice;
+    return out;
+  };
+  const most = Math.floor(budget * 3.5);
+  let room = most - measurePrompt(build("")).chars;
+  // A body shortened by characters can still be over by its escapes (a tool call's quoted JSON): then again, that much shorter.
+  for (let tries = 0; room >= 0 && tries < 4; tries++) {
+    const fitted = build(fitTranscript(entries, room));
+    const { chars } = measurePrompt(fitted);
+    if (chars <= most) return { request: fitted, size: { chars, tokens: estimateTokens(chars) } };
+    room -= chars - most;
+  }
+  return undefined;
+}
+
+/** The entries as one text of at most `room` characters once JSON-escaped, cut as fitCompaction says. */
+function fitTranscript(original: readonly TranscriptEntry[], room: number): string {
+  const entries = [...original];
+  const lengths = entries.map(entryLength);
+  let total = lengths.reduce((sum, length) => sum + length + SEPARATOR, -SEPARATOR);
+  const replace = (index: number, entry: TranscriptEntry) => {
+    const length = entryLength(entry);
+    total += length - lengths[index]!;
+    entries[index] = entry;
+    lengths[index] = length;
+  };
+  for (const limit of [GIST_CHARS, 0]) {
+    for (let index = 0; index < entries.length && total > room; index++) {
+      const entry = entries[index]!;
+      if (entry.body.length > limit) replace(index, { head: entry.head, body: shortenMiddle(entry.body, limit) });
+    }
+  }
+  // Still over: the oldest entries go whole, one marker standing for them.
+  let dropped = 0;
+  while (total > room && dropped < entries.length - 1) {
+    total -= lengths[dropped]! + SEPARATOR;
+    dropped++;
+  }
+  const kept = entries.slice(dropped);
+  if (dropped > 0) {
+    const marker = { head: `[… ${dropped} earlier part${dropped === 1 ? "" : "s"} of the conversation cut by mallex …]`, body: "" };
+    kept.unshift(marker);
+    total += entryLength(marker) + SEPARATOR;
+  }
+  // The newest entry alone is too long: its middle goes.
+  const newest = kept.at(-1);
+  if (total > room && newest !== undefined) {
+    const over = total - room;
+    kept[kept.length - 1] = { head: newest.head, body: shortenMiddle(newest.body, Math.max(0, escapedLength(newest.body) - over - MARKER_ROOM)) };
+  }
+  return kept.map(formatEntry).join("\n\n");
+}
+
+/** "\n\n" between entries, as JSON writes it. */
+const SEPARATOR = 4;
+/** shortenMiddle's marker, once escaped: "\n[… 1234567 chars cut by mallex …]\n". */
+const MARKER_ROOM = 48;
+
+function formatEntry(entry: TranscriptEntry): string {
+  return entry.body === "" ? entry.head : `${entry.head}\n${entry.body}`;
+}
+
+function entryLength(entry: TranscriptEntry): number {
+  return escapedLength(formatEntry(entry));
+}
+
+/** Characters of `text` inside a JSON string. */
+function escapedLength(text: string): number {
+  return JSON.stringify(text).length - 2;
+}

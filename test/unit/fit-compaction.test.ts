@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { COMPACTION_SYSTEM, fitCompaction } from "../../src/trim/fit-compaction.js";
+import { recognizeCompaction } from "../../src/trim/recognize-compaction.js";
+import { renderTranscript } from "../../src/trim/render-transcript.js";
+import { measurePrompt } from "../../src/router/describe-request.js";
+import type { AnthropicMessageParam, AnthropicTextBlock, MessagesRequest } from "../../src/translate/anthropic-types.js";
+import { request } from "../helpers/trim-helpers.js";
+
+/** The instructions' shape (recognizeCompaction), not Claude Code's whole text: the test that runs the real CLI checks that. */
+const INSTRUCTIONS = "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.\n\nYour task is to create a detailed summary of the conversation so far.\n" + "Wrap it in a <summary> block. ".repeat(40);
+
+/** `n` tool round trips of `size`-character results, then the compaction instructions. */
+function compaction(n: number, size = 2000): MessagesRequest {
+  const messages: AnthropicMessageParam[] = [{ role: "user", content: "Fix the failing test in src/a.ts" }];
+  for (let i = 0; i < n; i++) {
+    messages.push({ role: "assistant", content: [{ type: "text", text: `Reading part ${i}.` }, { type: "tool_use", id: `t${i}`, name: "Read", input: { file_path: `/p/f${i}.ts` } }] });
+    messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: `t${i}`, content: `result ${i} `.repeat(size / 10) }] });
+  }
+  messages.push({ role: "assistant", content: "The newest answer: the bug is on line 12." });
+  messages.push({ role: "user", content: [{ type: "text", text: INSTRUCTIONS }] });
+  return request(messages, { tools: [{ name: "Read", description: "Read a file", input_schema: { type: "object" } }], system: "Claude Code's own prompt. ".repeat(100) });
+}
+
+const transcriptOf = (fitted: MessagesRequest) => ((fitted.messages[0]!.content as AnthropicTextBlock[])[0]!).text;
+
+describe("fitCompaction", () => {
+  it("writes the conversation as a transcript with every call named beside its result, then the instructions as sent", () => {
+    const input = compaction(2, 100);
+    const at = recognizeCompaction(input)!;
+    const fitted = fitCompaction(input, at, 100_000)!;
+    expect(fitted.request.tools).toBeUndefined();
+    expect(fitted.request.system).toBe(COMPACTION_SYSTEM);
+    expect(fitted.request.messages).toHaveLength(1);
+    expect((fitted.request.messages[0]!.content as AnthropicTextBlock[])[1]).toEqual({ type: "text", text: INSTRUCTIONS });
+    const transcript = transcriptOf(fitted.request);
+    expect(transcript).toContain('[assistant called Read]\n{"file_path":"/p/f0.ts"}\n\n[result of Read]\nresult 0');
+    expect(transcript).toMatch(/\[assistant\]\nThe newest answer: the bug is on line 12\.\n<\/conversation>$/);
+    expect(fitted.size).toEqual(measurePrompt(fitted.request));
+  });
+
+  it("cuts oldest first, only as far as the budget needs: the newest turn and the user's request stay whole while they can", () => {
+    const input = compaction(12);
+    const at = recognizeCompaction(input)!;
+    const whole = fitCompaction(input, at, 100_000)!.size.tokens;
+    const budget = Math.floor(whole * 0.6);
+    const fitted = fitCompaction(input, at, budget)!;
+    expect(fitted.size.tokens).toBeLessThanOrEqual(budget);
+    const transcript = transcriptOf(fitted.request);
+    expect(transcript).toContain("The newest answer: the bug is on line 12.");
+    // The oldest result was cut, the newest one not.
+    expect(transcript).toMatch(/\[result of Read\]\nresult 0 [^\n]*\n\[… \d+ chars cut by mallex …\]/);
+    expect(transcript).toContain(`result 11 `.repeat(200).trim());
+  });
+
+  it("drops the oldest entries whole when cutting their bodies is not enough, and shortens the newest last", () => {
+    const input = compaction(40);
+    const at = recognizeCompaction(input)!;
+    const instructionsOnly = fitCompaction({ ...input, messages: [input.messages.at(-1)!] }, at, 100_000)!.size.tokens;
+    const fitted = fitCompaction(input, at, instructionsOnly + 60)!;
+    expect(fitted.size.tokens).toBeLessThanOrEqual(instructionsOnly + 60);
+    expect(transcriptOf(fitted.request)).toMatch(/^<conversation>\n\[… \d+ earlier parts of the conversation cut by mallex …\]/);
+    expect(fitCompaction(input, at, instructionsOnly - 1)).toBeUndefined();
+  });
+
+  it("a transcript of every block kind: thinking left out, an image named", () => {
+    expect(
+      renderTranscript([
+        { role: "assistant", content: [{ type: "thinking", thinking: "hmm", signature: "s" }, { type: "text", text: "ok" }] },
+        { role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } }, { type: "tool_result", tool_use_id: "x", content: [{ type: "text", text: "boom" }], is_error: true }] },
+      ]),
+    ).toEqual([
+      { head: "[assistant]", body: "ok" },
+      { head: "[user: an image]", body: "" },
+      { head: "[result of a tool call, an error]", body: "boom" },
+    ]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/shared/small-context.js";
+import { budgetWithin } from "../../src/shared/answer-reserve.js";
+import { contextFix, largerContext } from "../../src/shared/context-fix.js";
+import { profileForAnswer } from "../../src/pipeline/answer-cap.js";
+import { smallContextWarnings } from "../../src/cli/small-context-warning.js";
+import { withEmbeddedModel } from "../../src/server/with-embedded-model.js";
+import { compileShipped, testProfile } from "../helpers/trim-helpers.js";
+
+const SUPERVISION = { command: "", readiness: { probe: "health" as const, timeoutS: 60 }, idleUnloadMinutes: 0, wedgeTimeoutS: 0, onExit: "stop" as const, venv: false, install: [] } as never;
+
+describe("answerCapFor: an answer in a small context leaves Claude Code's next request room", () => {
+  it("holds prompt + answer (counted as the next estimate counts it) + 1/16 of the context within the budget", () => {
+    for (const context of [4096, 8192, 16384]) {
+      const budget = budgetWithin(context, undefined);
+      for (const prompt of [1400, 2000, Math.floor(budget * 0.6)]) {
+        const cap = answerCapFor(context, budget, prompt)!;
+        expect(cap, `${context}/${prompt}`).toBeGreaterThanOrEqual(context / 16);
+        // What the next request carries: this prompt, this answer at up to 1.5 estimated tokens a token, the next message's room.
+        if (cap > context / 16) expect(prompt + cap * 1.5 + context / 16).toBeLessThanOrEqual(budget + 1);
+        // And prompt + answer always within the context, with room for the estimate to fall short.
+        expect(prompt + cap).toBeLessThanOrEqual(context - context / 16);
+      }
+    }
+    // The first turn Claude Code 2.1.197 sends at 4 K: ~1,700 tokens trimmed.
+    expect(answerCapFor(4096, 3072, 1700)).toBe(744);
+  });
+
+  it("never under 1/16 of the context: a prompt past Claude Code's compaction point still gets an answer", () => {
+    expect(answerCapFor(4096, 3072, 3000)).toBe(256);
+    expect(answerCapFor(8192, 6144, 6144)).toBe(512);
+  });
+
+  it("a compaction's answer is held by what its next request carries (system prompt and tools), and by the context", () => {
+    // A compaction fitted to the budget: its summary may take what the context leaves, not the budget's last 1/16.
+    expect(answerCapFor(4096, 3072, 3072, 1000)).toBe(4096 - 3072 - 256);
+    expect(answerCapFor(4096, 3072, 3072, 1000)).toBeGreaterThan(answerCapFor(4096, 3072, 3072)!);
+  });
+
+  it("leaves a context that is not small alone, and one not known", () => {
+    expect(isSmallContext(SMALL_CONTEXT_TOKENS)).toBe(false);
+    expect(isSmallContext(SMALL_CONTEXT_TOKENS - 1)).toBe(true);
+    expect(answerCapFor(32768, 24576, 20000)).toBeUndefined();
+    expect(answerCapFor(undefined, 8000, 7000)).toBeUndefined();
+  });
+
+  it("profileForAnswer lowers max_output_tokens only where the cap is lower, and says so", () => {
+    const small = testProfile({ contextWindow: 4096, inputBudget: 3072, maxOutputTokens: 4096 });
+    expect(profileForAnswer(small, 1700)).toEqual({ profile: { ...small, maxOutputTokens: 744 }, contextCap: 744 });
+    const capped = testProfile({ contextWindow: 4096, inputBudget: 3072, maxOutputTokens: 48 });
+    expect(profileForAnswer(capped, 1700)).toEqual({ profile: capped });
+    const large = testProfile({ contextWindow: 262144, inputBudget: 32000, maxOutputTokens: 16384 });
+    expect(profileForAnswer(large, 31000)).toEqual({ profile: large });
+  });
+});
+
+describe("contextFix: the way to a larger context, in the words of what serves the model", () => {
+  it("the embedded engine takes --ctx-size; each server its own flag", () => {
+    expect(contextFix("embedded", 32768)).toMatch(/^start mallex with --ctx-size 32768 /);
+    expect(contextFix("llama-server", 32768)).toBe("start llama-server with -c 32768 (--ctx-size)");
+    expect(contextFix("vllm", 65536)).toBe("start vLLM with --max-model-len 65536");
+    expect(contextFix("ollama", 32768)).toMatch(/OLLAMA_CONTEXT_LENGTH=32768/);
+    expect(contextFix("mlx-lm", 32768)).toMatch(/context_window: 32768/);
+    expect([largerContext(4096), largerContext(undefined), largerContext(32768)]).toEqual([32768, 32768, 65536]);
+  });
+});
+
+describe("smallContextWarnings: said at start-up, with the fix", () => {
+  it("the shipped config under --embedded --ctx-size 4096: one line for the engine's context, naming profile, tiers and --ctx-size", () => {
+    const { table } = compileShipped();
+    const served = withEmbeddedModel(table, { model: "/models/tiny.gguf", engine: { contextSize: 4096 }, supervision: SUPERVISION });
+    expect(smallContextWarnings(served)).toEqual([
+      "mallex: warning: a 4096-token context is small for Claude Code (under 32768): profile qwen3-coder-30b (tiers low, medium): Claude Code will compact often, and mallex cuts each answer short to leave room for the next request. To fix it, start mallex with --ctx-size 32768 (mallex run --embedded MODEL.gguf --ctx-size 32768), or set engine.context_size: 32768 in the profile.",
+    ]);
+  });
+
+  it("nothing for a context that is not small, nor for the Claude tier", () => {
+    const { table } = compileShipped();
+    expect(smallContextWarnings(table)).toEqual([]);
+    expect(smallContextWarnings(withEmbeddedModel(table, { model: "/models/tiny.gguf", engine: { contextSize: 32768 }, supervision: SUPERVISION }))).toEqual([]);
+  });
+});
