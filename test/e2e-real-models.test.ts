@@ -4,7 +4,7 @@
  * mlx_lm.server on the MLX folder converted from one. Sampling is greedy (temperature 0) so each
  * answer is the model's most likely one, the same on every run.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -56,13 +56,18 @@ async function threeTurns(proxy: MallexProxyProcess): Promise<ClaudeResult[]> {
   return turns;
 }
 
-/** Turns after the first are served from the server's prompt cache: nearly all their prompt was cached. */
-function expectLaterTurnsCached(turns: ClaudeResult[]): void {
-  expect(turns[0]!.usage.cache_read_input_tokens).toBeLessThan(turns[0]!.usage.input_tokens / 10);
+/**
+ * Turns after the first are served from the server's prompt cache: nearly all their prompt was
+ * cached. The first turn's conversation is new; only a prefix shared with an earlier request of the
+ * same server (the system prompt's start) can be cached there.
+ */
+function expectLaterTurnsCached(name: string, turns: ClaudeResult[]): void {
+  const share = (turn: ClaudeResult) => turn.usage.cache_read_input_tokens / (turn.usage.input_tokens + turn.usage.cache_read_input_tokens);
+  console.log(`${name}: ${turns.map((t, i) => `turn ${i + 1} ${t.usage.input_tokens + t.usage.cache_read_input_tokens} prompt tokens, ${t.usage.cache_read_input_tokens} cached`).join("; ")}`);
+  expect(share(turns[0]!)).toBeLessThan(0.5);
   for (const turn of turns.slice(1)) {
-    const prompt = turn.usage.input_tokens + turn.usage.cache_read_input_tokens;
-    expect(prompt).toBeGreaterThan(500);
-    expect(turn.usage.cache_read_input_tokens / prompt).toBeGreaterThan(0.9);
+    expect(turn.usage.input_tokens + turn.usage.cache_read_input_tokens).toBeGreaterThan(500);
+    expect(share(turn)).toBeGreaterThan(0.9);
   }
 }
 
@@ -91,9 +96,42 @@ describeWithModelKit("Claude Code on real models: the embedded engine", () => {
     it("serves the later turns from the engine's prompt cache", async () => {
       const turns = await threeTurns(proxy);
       expect(turns.map((turn) => turn.is_error)).toEqual([false, false, false]);
-      expectLaterTurnsCached(turns);
+      expectLaterTurnsCached("embedded engine", turns);
     }, 400_000);
   });
+});
+
+describeWithModelKit("Claude Code on real models: a tool round trip with Qwen2.5-Coder-1.5B-Instruct", () => {
+  let proxy: MallexProxyProcess;
+  beforeAll(async () => {
+    const coder = kit().coder_gguf!;
+    proxy = await startProxyProcess(["--config", kitConfig("embedded", coder), "--embedded", coder, "--threads", "2"]);
+  }, 120_000);
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  it("writes a file with the Write tool Claude Code runs, then reads it back with Read", async () => {
+    const project = makeProject();
+    const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
+    const turn = async (prompt: string, more: string[] = []) => {
+      const result = await runClaude(proxy.url, project, ["-p", prompt, "--allowedTools", "Write", "Read", "--output-format", "stream-json", "--verbose", ...more], undefined, { HOME: home, ENABLE_TOOL_SEARCH: "false" }, 300_000);
+      expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-2000)}`).toBe(0);
+      const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; message?: { content: { type: string; name?: string; input?: Record<string, unknown> }[] }; result?: string });
+      const calls = events.filter((e) => e.type === "assistant").flatMap((e) => e.message!.content).filter((c) => c.type === "tool_use");
+      return { calls, result: events.find((e) => e.type === "result")!.result ?? "" };
+    };
+
+    // The 1.5B coder writes its calls as a fenced JSON object: mallex runs it as a real tool_use.
+    const written = await turn("Create a file named hello.txt containing exactly: Hello from mallex");
+    expect(written.calls.map((c) => c.name)).toContain("Write");
+    expect(readFileSync(join(project, "hello.txt"), "utf8").trim()).toBe("Hello from mallex");
+
+    // A new session, so the file's words are not in the conversation: only a Read can bring them.
+    const read = await turn("Read hello.txt and tell me what it says.");
+    expect(read.calls.map((c) => c.name)).toContain("Read");
+    expect(read.result).toContain("Hello from mallex");
+  }, 700_000);
 });
 
 describeWithModelKit("Claude Code on real models: the real mlx_lm.server", () => {
@@ -116,6 +154,6 @@ describeWithModelKit("Claude Code on real models: the real mlx_lm.server", () =>
   it("serves the later turns of a session from mlx-lm's prompt cache", async () => {
     const turns = await threeTurns(proxy);
     expect(turns.map((turn) => turn.is_error)).toEqual([false, false, false]);
-    expectLaterTurnsCached(turns);
+    expectLaterTurnsCached("mlx_lm.server", turns);
   }, 600_000);
 });
