@@ -1,4 +1,5 @@
 import type { BackendPool } from "../backends/backend-pool.js";
+import { BackendError } from "../backends/backend-error.js";
 import { outcomeOfError } from "../backends/circuit-breaker.js";
 import { postToExo } from "../backends/exo-instances.js";
 import { postChatCompletions, type ChatCompletionResponse } from "../backends/post-chat-completions.js";
@@ -38,18 +39,29 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
     released = true;
   };
   try {
-    if (backend.supervised && ctx.supervisors) {
-      const supervisor = ctx.supervisors.for(profile);
-      backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
-      lease = supervisor.beginRequest({ watch: streamed });
-      signal = AbortSignal.any([clientSignal, lease.signal]);
+    const supervisor = backend.supervised && ctx.supervisors ? ctx.supervisors.for(profile) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (supervisor) {
+        backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
+        lease = supervisor.beginRequest({ watch: streamed });
+        signal = AbortSignal.any([clientSignal, lease.signal]);
+      }
+      // Read once per server start (a restart listens on a new port; a server that failed is forgotten
+      // when its circuit opens): the requests after this one are fitted to it.
+      if (backend.baseUrl !== undefined) void ctx.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model: profile.model });
+      try {
+        const { response, sentAt } = await send(ctx, backend, profile.model, body, signal);
+        lease?.progress();
+        return { response, progress: () => lease?.progress(), release, queuedMs: granted - asked, loadingMs: sentAt - granted, sentAt };
+      } catch (error) {
+        // No answer began: refused, or a kept-open socket closed, because the server died a moment
+        // ago, before its supervisor saw the exit. Once it has, ensureReady starts it again, and the
+        // request goes there instead of failing (a completion has no effect to repeat).
+        const beforeAnswer = BackendError.isInstance(error) && (error.failure === "unreachable" || error.failure === "closed" || error.failure === "broken");
+        if (attempt > 1 || !supervisor || !beforeAnswer || !(await supervisor.exitedSince(backend.baseUrl!))) throw error;
+        lease?.end();
+      }
     }
-    // Read once per server start (a restart listens on a new port; a server that failed is forgotten
-    // when its circuit opens): the requests after this one are fitted to it.
-    if (backend.baseUrl !== undefined) void ctx.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model: profile.model });
-    const { response, sentAt } = await send(ctx, backend, profile.model, body, signal);
-    lease?.progress();
-    return { response, progress: () => lease?.progress(), release, queuedMs: granted - asked, loadingMs: sentAt - granted, sentAt };
   } catch (error) {
     release();
     throw error;

@@ -1,5 +1,6 @@
 import { MallexError } from "../shared/mallex-error.js";
 import { MIN_PYTHON, type PythonLookup } from "../supervisor/bootstrap-venv.js";
+import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
 import type { LocalProfile } from "./recommend-profile.js";
 
@@ -51,7 +52,11 @@ export function chooseLocalBackend(profiles: readonly LocalProfile[], facts: Loc
     return { backend: name, flavor, reason: `${name}, the only local backend of the shipped default` };
   }
   const engine = `${embedded} (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)`;
-  if (!facts.hardware.appleSilicon) return { backend: embedded, flavor: EMBEDDED_FLAVOR, reason: `${osName(facts.hardware)}, where mlx-lm does not run → ${engine}` };
+  if (!facts.hardware.appleSilicon) {
+    // mlx-lm runs on Linux too, on mlx's CPU backend, several times slower than llama.cpp there: taken only when asked.
+    const where = mlxLmRunsOn(facts.hardware) ? `where mlx-lm runs only on the CPU, slower than llama.cpp (\`mallex init --backend ${mlx ?? "mlx"}\` to use it anyway)` : "where mlx-lm does not run";
+    return { backend: embedded, flavor: EMBEDDED_FLAVOR, reason: `${osName(facts.hardware)}, ${where} → ${engine}` };
+  }
   const old = (facts.python?.tooOld ?? []).map((p) => `Python ${p.version} as ${p.command}`).join(", ");
   return {
     backend: embedded,

@@ -110,6 +110,17 @@ class Supervisor implements ServerSupervisor {
     return signal ? raceAbort(starting, signal) : starting;
   }
 
+  async exitedSince(baseUrl: string, timeoutMs = 2000): Promise<boolean> {
+    const run = this._run;
+    if (run === undefined || run.baseUrl !== baseUrl) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    // `exited`'s own handler (_onExit) was attached first, so it has run when this one does.
+    const exited = await Promise.race([run.server.exited.then(() => true as const), timedOut]);
+    clearTimeout(timer);
+    return exited;
+  }
+
   beginRequest(options: { watch?: boolean } = {}): RequestLease {
     const run = this._state === "ready" ? this._run : undefined;
     const lease: Lease = { lastProgress: this._deps.now(), controller: new AbortController(), watched: options.watch ?? true, run };

@@ -115,6 +115,7 @@ class Budget implements MemoryBudget {
       },
       ensureReady: (signal) => budget._ensureReady(entry, signal),
       beginRequest: (requestOptions) => budget._beginRequest(entry, requestOptions),
+      exitedSince: (baseUrl, timeoutMs) => supervisor.exitedSince(baseUrl, timeoutMs),
       stop: () => supervisor.stop().finally(() => budget._pump()),
       killNow: () => supervisor.killNow(),
       keep: () => supervisor.keep(),

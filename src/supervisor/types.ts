@@ -86,6 +86,14 @@ export interface ServerSupervisor {
    * progress, so it is not checked for wedging (default true).
    */
   beginRequest(options?: { watch?: boolean }): RequestLease;
+  /**
+   * A request to `baseUrl` (what ensureReady gave) failed before its answer began: refused, or its
+   * socket closed. True once that server's exit has been handled — it had died, and the next
+   * ensureReady starts it again — or when another server already took its place; false when it still
+   * runs after `timeoutMs` (the failure was something else). A process's exit reaches mallex a moment
+   * after its sockets close: a request sent in between waits for it here instead of failing.
+   */
+  exitedSince(baseUrl: string, timeoutMs?: number): Promise<boolean>;
   /** Stops the server (SIGTERM, wait, SIGKILL) and removes its pidfile. */
   stop(): Promise<void>;
   /** Last resort for a process 'exit' handler, where nothing can be awaited: SIGKILL the server now, remove its pidfile. */

@@ -18,6 +18,7 @@ export function instantSupervisor(spec: SupervisedServerSpec): ServerSupervisor 
       return url;
     },
     beginRequest: (): RequestLease => ({ signal: new AbortController().signal, progress() {}, end() {} }),
+    exitedSince: async () => false,
     stop: async () => {
       state = "stopped";
     },

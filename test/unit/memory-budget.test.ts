@@ -52,6 +52,10 @@ class FakeSupervisor implements ServerSupervisor {
     return { signal: new AbortController().signal, progress() {}, end() {} };
   }
 
+  async exitedSince(): Promise<boolean> {
+    return false;
+  }
+
   async stop(): Promise<void> {
     if (this._state === "stopped") return;
     this._set("stopping");

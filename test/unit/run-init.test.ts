@@ -148,7 +148,7 @@ describe("runInit picks the model server by platform first", () => {
     expect(result.backendUrl).toBeUndefined();
     expect(result.next).toEqual([`${BY_PATH} doctor`, `${BY_PATH} run`]);
     expect(pythonLookups).toEqual([]);
-    expect(printed).toContain("Model server: Linux x64, where mlx-lm does not run → embedded (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)");
+    expect(printed).toContain("Model server: Linux x64, where mlx-lm runs only on the CPU, slower than llama.cpp (`mallex init --backend mlx` to use it anyway) → embedded (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)");
     expect(printed).toContain("Recommended: 24 GB RAM → gguf-qwen2.5-coder-14b (needs 16 GB; gguf-qwen3-coder-30b needs 32 GB)");
     expect(printed.some((l) => l.includes("mlx-lm needs macOS"))).toBe(false);
     const text = readFileSync(join(cwd, "mallex.yaml"), "utf8");
