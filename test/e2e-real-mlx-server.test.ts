@@ -75,6 +75,10 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
       expect(message.content[0]).toMatchObject({ type: "text", text: expect.stringMatching(/\S/) });
       expect(message.usage.output_tokens).toBeGreaterThan(0);
 
+      // The API's prompt-cache pre-warm (max_tokens 0), which the real server would refuse with a 400.
+      const warm = await client(proxy).messages.create({ model: "claude-sonnet-4-5", max_tokens: 0, messages: [{ role: "user", content: "Say hello in three words." }] });
+      expect(warm).toMatchObject({ content: [], stop_reason: "max_tokens", usage: { output_tokens: 0 } });
+
       const record = serverRecord(home)!;
       expect(record.argv).toEqual([`${kitVenv()}/bin/mlx_lm.server`, "--model", kit().mlx_model, "--host", "127.0.0.1", "--port", String(record.port)]);
       const log = readFileSync(join(home, "server.log"), "utf8");

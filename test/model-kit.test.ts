@@ -4,8 +4,10 @@
  * the chat template, and the same greedy answer from mlx as from llama.cpp (node-llama-cpp).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { beforeAll, expect, it } from "vitest";
 import { planOpenBlasPreload } from "../src/supervisor/preload-openblas.js";
@@ -30,6 +32,8 @@ const CHATS = [
     { role: "user", content: "What does the `ls -la` command show?" },
   ],
 ];
+
+const MAX_TOKENS = 32;
 
 interface MlxAnswer {
   tokenized: number[][];
@@ -65,61 +69,74 @@ describeWithModelKit("npm run models: the contract", () => {
   });
 });
 
-describeWithModelKit("the MLX folder against llama.cpp on the GGUF it came from", () => {
-  let mlx: MlxAnswer;
-  let llamaTokens: { texts: Token[][]; rendered: Token[][]; greedy: Token[][] };
-  const maxTokens = 32;
+/** The MLX folder's tokens and greedy answers (mlx, as mallex runs it), and llama.cpp's on the GGUF it came from. */
+async function compareWithLlamaCpp(folder: string, gguf: string): Promise<{ mlx: MlxAnswer; llamaCpp: { texts: Token[][]; rendered: Token[][]; greedy: Token[][] } }> {
+  const request = JSON.stringify({ texts: TEXTS, chats: CHATS, max_tokens: MAX_TOKENS });
+  // mlx as mallex runs it on Linux: with the system's OpenBLAS when there is one (same tokens, faster).
+  const blas = planOpenBlasPreload({ platform: process.platform, arch: process.arch, exists: existsSync, ldPreload: process.env.LD_PRELOAD });
+  const { stdout } = await execa(kit().python, [join(ROOT, "scripts/model-kit/mlx_greedy.py"), folder], {
+    input: request,
+    env: { HF_HUB_OFFLINE: "1", ...(blas?.kind === "preload" ? { LD_PRELOAD: blas.ldPreload } : {}) },
+    timeout: 540_000,
+  });
+  const mlx = JSON.parse(stdout) as MlxAnswer;
 
-  beforeAll(async () => {
-    const request = JSON.stringify({ texts: TEXTS, chats: CHATS, max_tokens: maxTokens });
-    // mlx as mallex runs it on Linux: with the system's OpenBLAS when there is one (same tokens, faster).
-    const blas = planOpenBlasPreload({ platform: process.platform, arch: process.arch, exists: existsSync, ldPreload: process.env.LD_PRELOAD });
-    const out = execFileSync(kit().python, [join(ROOT, "scripts/model-kit/mlx_greedy.py"), kit().mlx_model], {
-      input: request,
-      encoding: "utf8",
-      env: { ...process.env, HF_HUB_OFFLINE: "1", ...(blas?.kind === "preload" ? { LD_PRELOAD: blas.ldPreload } : {}) },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 240_000,
+  const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: gguf });
+  const context = await model.createContext({ contextSize: 1024 });
+  const greedy: Token[][] = [];
+  for (const ids of mlx.prompt_ids) {
+    const sequence = context.getSequence();
+    const tokens: Token[] = [];
+    for await (const token of sequence.evaluate(ids as Token[], { temperature: 0 })) {
+      if (model.isEogToken(token) || tokens.length === MAX_TOKENS) break;
+      tokens.push(token);
+    }
+    greedy.push(tokens);
+    sequence.dispose();
+  }
+  const llamaCpp = { texts: TEXTS.map((text) => model.tokenize(text, true)), rendered: mlx.rendered.map((text) => model.tokenize(text, true)), greedy };
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return { mlx, llamaCpp };
+}
+
+/** The three proofs that `folder` is `gguf`'s model, as one suite per converted model. */
+function sameModelAsGguf(name: string, paths: () => { folder: string; gguf: string }): void {
+  describeWithModelKit(name, () => {
+    let mlx: MlxAnswer;
+    let llamaCpp: { texts: Token[][]; rendered: Token[][]; greedy: Token[][] };
+    beforeAll(async () => {
+      const { folder, gguf } = paths();
+      ({ mlx, llamaCpp } = await compareWithLlamaCpp(folder, gguf));
+      // Minutes when the suite's other files load both cores (a model on each side).
+    }, 600_000);
+
+    it("tokenizes code, whitespace, digits, Unicode and special tokens as llama.cpp does", () => {
+      expect(mlx.tokenized).toEqual(llamaCpp.texts);
     });
-    mlx = JSON.parse(out) as MlxAnswer;
 
-    const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
-    const model = await llama.loadModel({ modelPath: kit().mlx_model_gguf });
-    const context = await model.createContext({ contextSize: 1024 });
-    const greedy: Token[][] = [];
-    for (const ids of mlx.prompt_ids) {
-      const sequence = context.getSequence();
-      const tokens: Token[] = [];
-      for await (const token of sequence.evaluate(ids as Token[], { temperature: 0 })) {
-        if (model.isEogToken(token) || tokens.length === maxTokens) break;
-        tokens.push(token);
+    it("renders each chat with the GGUF's template into the tokens llama.cpp reads from that text", () => {
+      expect(mlx.rendered[0]).toMatch(/^<\|im_start\|>system\n[\s\S]*<\|im_start\|>assistant\n$/);
+      expect(mlx.prompt_ids).toEqual(llamaCpp.rendered);
+    });
+
+    it("answers each chat with the same greedy tokens as llama.cpp", () => {
+      for (const [index, tokens] of mlx.greedy.entries()) {
+        expect(tokens.length, `chat ${index} answered`).toBeGreaterThan(8);
+        expect(tokens, `chat ${index}`).toEqual(llamaCpp.greedy[index]);
       }
-      greedy.push(tokens);
-      sequence.dispose();
-    }
-    llamaTokens = {
-      texts: TEXTS.map((text) => model.tokenize(text, true)),
-      rendered: mlx.rendered.map((text) => model.tokenize(text, true)),
-      greedy,
-    };
-    await context.dispose();
-    await model.dispose();
-    await llama.dispose();
-  }, 300_000);
-
-  it("tokenizes code, whitespace, digits, Unicode and special tokens as llama.cpp does", () => {
-    expect(mlx.tokenized).toEqual(llamaTokens.texts);
+    });
   });
+}
 
-  it("renders each chat with the GGUF's template into the tokens llama.cpp reads from that text", () => {
-    expect(mlx.rendered[0]).toMatch(/^<\|im_start\|>system\n[\s\S]*<\|im_start\|>assistant\n$/);
-    expect(mlx.prompt_ids).toEqual(llamaTokens.rendered);
-  });
+sameModelAsGguf("the kit's MLX folder (qwen2) against llama.cpp on the GGUF it came from", () => ({ folder: kit().mlx_model, gguf: kit().mlx_model_gguf }));
 
-  it("answers each chat with the same greedy tokens as llama.cpp", () => {
-    for (const [index, tokens] of mlx.greedy.entries()) {
-      expect(tokens.length, `chat ${index} answered`).toBeGreaterThan(8);
-      expect(tokens, `chat ${index}`).toEqual(llamaTokens.greedy[index]);
-    }
-  });
+// The converter's llama path (q and k rows un-permuted, the smollm pre-tokenizer, tied embeddings),
+// on the kit's SmolLM2, converted here into a temporary folder.
+sameModelAsGguf("a llama-architecture GGUF (SmolLM2-135M-Instruct) converted, against llama.cpp", () => {
+  const folder = join(mkdtempSync(join(tmpdir(), "mallex-mlx-")), "smollm2");
+  execFileSync(kit().python, [join(ROOT, "scripts/model-kit/gguf_to_mlx.py"), kit().chat_gguf, folder], { env: { ...process.env, HF_HUB_OFFLINE: "1" }, stdio: "ignore", timeout: 300_000 });
+  return { folder, gguf: kit().chat_gguf };
 });

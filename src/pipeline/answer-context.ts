@@ -41,7 +41,7 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     const counts = usage?.prompt_tokens !== undefined && usage.completion_tokens !== undefined ? ` (${usage.prompt_tokens} + ${usage.completion_tokens} tokens${window === undefined ? "" : ` of ${window}`})` : "";
     metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];
   };
-  const limits = { contextWindow: window, maxTokens: input.upstream.request.max_tokens, onContextFull };
+  const limits = { contextWindow: window, maxTokens: input.upstream.request.max_tokens, onContextFull, prewarm: request.max_tokens === 0 };
   // The answer names the model asked for, as a name: no real one is longer than the cap.
   return {
     model: clipText(request.model, RETENTION_LIMITS.modelChars),

@@ -52,7 +52,8 @@ export function convertAnthropicToOpenAI(
 
   const out: OpenAIChatRequest = {
     messages: mergeAdjacentMessages(messages),
-    max_tokens: clampMaxTokens(request.max_tokens, options.maxOutputTokens),
+    // A pre-warm (max_tokens 0) asks for the least every server takes; its token is not answered (LengthContext.prewarm).
+    max_tokens: request.max_tokens === 0 ? 1 : clampMaxTokens(request.max_tokens, options.maxOutputTokens),
     stream: request.stream === true,
   };
   if (options.upstreamModel !== undefined) out.model = options.upstreamModel;

@@ -14,6 +14,12 @@ export function outputCapNote(cap: number, profileName: string | undefined, cont
 
 /** What settles a `length` finish: the limits of the answer, and who is told which one ended it. */
 export interface LengthContext extends AnswerLimits {
+  /**
+   * The client sent `max_tokens: 0`, the API's prompt-cache pre-warm: the prompt is read, nothing is
+   * answered. mlx-lm.server (and vLLM, and OpenAI) refuse 0, so the server is asked for one token
+   * (convert-anthropic-to-openai.ts), which the answer leaves out: no content, `max_tokens`, 0 out.
+   */
+  prewarm?: boolean | undefined;
   /** The profile's output cap, when it (not the client's max_tokens) bounds this answer. */
   outputCap?: number | undefined;
   /** Set when the cap is the small context's (answerCapFor), not the profile's max_output_tokens: that context's size. */

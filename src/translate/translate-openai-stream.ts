@@ -92,12 +92,17 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
       return fail("api_error", `The model server reported an error: ${reported ?? JSON.stringify(chunk.error)}`);
     }
     // mlx sends usage in its own chunk with `choices: []`; others with `choices: null` or inline.
-    if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
+    if (chunk.usage !== undefined && chunk.usage !== null) usage = ctx.prewarm ? { ...chunk.usage, completion_tokens: 0 } : chunk.usage;
     if (phase === "length" && usage !== undefined) return settleFinish();
     if (phase !== "streaming") return; // after finish_reason only usage is expected
     // One completion is requested (n = 1): choice 0 is the answer.
     const choice = firstChoice(chunk);
     if (choice === undefined) return;
+    if (ctx.prewarm) {
+      // The one token a pre-warm asked for is not the client's: only the end is.
+      if (choice.finish_reason) settlePrewarm();
+      return;
+    }
     const delta = choice.delta ?? NO_DELTA;
     const reasoning = delta.reasoning ?? delta.reasoning_content;
     if (reasoning) blocks.reasoning(reasoning);
@@ -119,6 +124,12 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
       if (finishReason === "length" && usage === undefined) phase = "length";
       else settleFinish();
     }
+  }
+
+  function settlePrewarm(): void {
+    finishReason = "length";
+    if (usage !== undefined) usage = { ...usage, completion_tokens: 0 };
+    finishContent();
   }
 
   function settleFinish(): void {
