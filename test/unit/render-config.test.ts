@@ -74,12 +74,19 @@ describe("renderConfig", () => {
     expect(() => renderConfig({ profile, tiersToClaude: ["high"], apiKeyEnv: "sk-ant-123", hardware: mac })).toThrow();
   });
 
-  it("off Apple Silicon explains llama-server/Ollama with --backend-url, keeping the profile", () => {
-    const text = renderConfig({ profile, tiersToClaude: [], hardware: linux, inheritedFallbacks });
+  it("where mlx-lm cannot run (an Intel Mac) explains llama-server/Ollama with --backend-url, keeping the profile", () => {
+    const intelMac: Hardware = { ...linux, platform: "darwin" };
+    const text = renderConfig({ profile, tiersToClaude: [], hardware: intelMac, inheritedFallbacks });
     expect(text).toContain("# --- This machine cannot run mlx-lm");
     expect(text).toContain("#   mallex run --backend-url http://127.0.0.1:8080/v1");
     expect(text.replace(/\n# /g, " ")).toContain("`mallex init --force --backend embedded` rewrites this file");
     expect(text).toContain("#       size: small");
+    expect(compileTree({ "mallex.yaml": text }).lines).toEqual([]);
+  });
+
+  it("on Linux an mlx-lm profile, asked for, is written as it is: mlx-lm runs there on its CPU backend", () => {
+    const text = renderConfig({ profile, tiersToClaude: [], hardware: linux, inheritedFallbacks });
+    expect(text).not.toContain("# --- This machine cannot run mlx-lm");
     expect(text).toContain("#   Linux x64, 24 GB RAM, no GPU found");
     expect(compileTree({ "mallex.yaml": text }).lines).toEqual([]);
   });
