@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { beforeAll, expect, it } from "vitest";
+import { defaultThreads } from "../src/engine/default-threads.js";
+import { usesFlashAttention } from "../src/engine/get-engine-llama.js";
 import { planOpenBlasPreload } from "../src/supervisor/preload-openblas.js";
 import { describeWithModelKit, kit, MODEL_KIT_DIR } from "./helpers/model-kit.js";
 
@@ -34,12 +36,15 @@ const CHATS = [
 ];
 
 const MAX_TOKENS = 32;
+/** Log-probability margins under this are ties that the two engines' rounding may break either way. */
+const NEAR_TIE = 0.1;
 
 interface MlxAnswer {
   tokenized: number[][];
   rendered: string[];
   prompt_ids: number[][];
   greedy: number[][];
+  margins: number[][];
 }
 
 describeWithModelKit("npm run models: the contract", () => {
@@ -83,7 +88,8 @@ async function compareWithLlamaCpp(folder: string, gguf: string): Promise<{ mlx:
 
   const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: gguf });
-  const context = await model.createContext({ contextSize: 1024 });
+  // Threads and flash attention as mallex's engine sets them: node-llama-cpp's defaults oversubscribe a small machine.
+  const context = await model.createContext({ contextSize: 1024, threads: defaultThreads(llama.cpuMathCores), flashAttention: usesFlashAttention(llama) });
   const greedy: Token[][] = [];
   for (const ids of mlx.prompt_ids) {
     const sequence = context.getSequence();
@@ -122,10 +128,20 @@ function sameModelAsGguf(name: string, paths: () => { folder: string; gguf: stri
       expect(mlx.prompt_ids).toEqual(llamaCpp.rendered);
     });
 
-    it("answers each chat with the same greedy tokens as llama.cpp", () => {
+    // llama.cpp multiplies quantized weights by activations it quantizes too (Q8), mlx the dequantized
+    // weights in float32: where the best two tokens are within NEAR_TIE of each other, rounding can
+    // pick either. So the answers must agree token for token up to the end, or up to a step where
+    // mlx's margin was such a tie.
+    it("answers each chat with the same greedy tokens as llama.cpp, up to the end or to a near tie", () => {
       for (const [index, tokens] of mlx.greedy.entries()) {
+        const theirs = llamaCpp.greedy[index]!;
         expect(tokens.length, `chat ${index} answered`).toBeGreaterThan(8);
-        expect(tokens, `chat ${index}`).toEqual(llamaCpp.greedy[index]);
+        const split = tokens.findIndex((token, at) => token !== theirs[at]);
+        if (split === -1 && tokens.length === theirs.length) continue;
+        const at = split === -1 ? tokens.length : split;
+        console.log(`chat ${index}: the same ${at} tokens, then mlx's margin ${mlx.margins[index]![at]?.toFixed(3)} (log-probability over the runner-up)`);
+        expect(at, `chat ${index}: agreed for ${at} tokens`).toBeGreaterThanOrEqual(4);
+        expect(mlx.margins[index]![at], `chat ${index}: split at token ${at}, not at a near tie`).toBeLessThan(NEAR_TIE);
       }
     });
   });
