@@ -36,7 +36,7 @@ def say(message):
 
 
 def fail(message):
-    print(f"models: {message}", file=sys.stderr, flush=True)
+    say(message)
     raise SystemExit(1)
 
 
