@@ -43,6 +43,8 @@ export function convertOpenAIResponse(
     const reported = typeof response.error === "string" ? response.error : response.error.message;
     throw new Error(`The model server reported an error: ${reported ?? JSON.stringify(response.error)}`);
   }
+  // A pre-warm's one token is not the client's (LengthContext.prewarm): no content, max_tokens, 0 out.
+  if (ctx.prewarm) return { id: ctx.deps.generateId("msg"), type: "message", role: "assistant", model: ctx.model, content: [], stop_reason: "max_tokens", stop_sequence: null, usage: convertOpenAIUsage(response.usage && { ...response.usage, completion_tokens: 0 }) };
   const accumulator = createContentBlockAccumulator();
   const blocks = createContentAssembler({
     tools: ctx.tools,
@@ -57,8 +59,6 @@ export function convertOpenAIResponse(
 
   // One completion is requested (n = 1): choice 0 is the answer.
   const choice = response.choices?.find((candidate) => (candidate.index ?? 0) === 0);
-  // A pre-warm's one token is not the client's (LengthContext.prewarm): no content, max_tokens, 0 out.
-  if (ctx.prewarm) return { id: ctx.deps.generateId("msg"), type: "message", role: "assistant", model: ctx.model, content: [], stop_reason: "max_tokens", stop_sequence: null, usage: convertOpenAIUsage(response.usage && { ...response.usage, completion_tokens: 0 }) };
   const message = choice?.message ?? {};
   const reasoning = message.reasoning ?? message.reasoning_content;
   if (reasoning) blocks.reasoning(reasoning);

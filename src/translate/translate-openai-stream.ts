@@ -126,9 +126,9 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     }
   }
 
+  /** A pre-warm's usage was zeroed as it came (above): only its end remains to settle. */
   function settlePrewarm(): void {
     finishReason = "length";
-    if (usage !== undefined) usage = { ...usage, completion_tokens: 0 };
     finishContent();
   }
 
