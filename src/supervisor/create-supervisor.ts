@@ -24,6 +24,7 @@
  * // … lease.progress() on every upstream byte, lease.end() when done …
  * await supervisor.stop();
  */
+import { settledWithin } from "../shared/settled-within.js";
 import { adoptKeptServer } from "./adopt-kept.js";
 import { launchRun, type Run, type RunLease } from "./launch-run.js";
 import { watchForWedge } from "./watch-for-wedge.js";
@@ -113,12 +114,8 @@ class Supervisor implements ServerSupervisor {
   async exitedSince(baseUrl: string, timeoutMs = 2000): Promise<boolean> {
     const run = this._run;
     if (run === undefined || run.baseUrl !== baseUrl) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     // `exited`'s own handler (_onExit) was attached first, so it has run when this one does.
-    const exited = await Promise.race([run.server.exited.then(() => true as const), timedOut]);
-    clearTimeout(timer);
-    return exited;
+    return (await settledWithin(run.server.exited.then(() => true), timeoutMs)) ?? false;
   }
 
   beginRequest(options: { watch?: boolean } = {}): RequestLease {
