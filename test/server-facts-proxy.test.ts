@@ -9,7 +9,8 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
  * A server that holds less than its profile declares, read by the real `mallex proxy` process before it
  * listens: the profile's window and prompt budget follow the server, /v1/models and the route header
  * say so, a prompt over it is refused as "prompt is too long" before it reaches the server, and a
- * refusal the server makes itself reads the same.
+ * refusal the server makes itself reads the same — in the answer and in the request's summary (the
+ * dashboard, `mallex status`, `mallex eval`'s "why"), never as its bare status.
  */
 describe("mallex proxy fitted to what its server holds", () => {
   let server: FakeFactsServer;
@@ -56,6 +57,11 @@ describe("mallex proxy fitted to what its server holds", () => {
     await server?.close();
   });
 
+  /** The newest request summary's error, as the dashboard and `mallex status` read it. */
+  const lastError = async () => {
+    const snapshot = (await (await fetch(`${proxy.url}/ui/api/snapshot`)).json()) as { requests: Array<{ error?: string }> };
+    return snapshot.requests.at(-1)?.error;
+  };
   const post = (body: unknown) => fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
   it("reads the server before listening: /v1/models reports its 4,096 tokens, and the log says the declared window was lowered", async () => {
@@ -76,6 +82,7 @@ describe("mallex proxy fitted to what its server holds", () => {
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.message).toMatch(/^prompt is too long: \d+ tokens > 3072 maximum/);
     expect(server.requests.length).toBe(before);
+    await expect.poll(lastError).toMatch(/^prompt is too long: \d+ tokens > 3072 maximum/);
   });
 
   it("a prompt the server itself refuses for its context is 'prompt is too long' too, never the server's 400 passed on", async () => {
@@ -86,6 +93,7 @@ describe("mallex proxy fitted to what its server holds", () => {
       const body = (await response.json()) as { error: { type: string; message: string } };
       expect(body.error).toMatchObject({ type: "invalid_request_error" });
       expect(body.error.message).toMatch(/^prompt is too long: 5120 tokens > 4096 maximum for the context of the model server behind backend ext/);
+      await expect.poll(lastError).toMatch(/^prompt is too long: 5120 tokens > 4096 maximum/);
     } finally {
       refuse = false;
     }

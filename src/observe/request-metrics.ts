@@ -69,6 +69,8 @@ export interface RequestTrace {
   metrics?: RequestMetrics;
   /** How the model classifier was consulted for it; absent: it was not (a rule decided, or mode rules). */
   classifier?: ClassifierOutcome;
+  /** The sentence of the error mallex answered it with (absent: none, or one sent inside a stream, which its metrics keep). */
+  failure?: string;
 }
 
 export type RequestOutcome = "ok" | "error" | "cancelled";

@@ -7,7 +7,7 @@ import { extractJsonContent } from "../translate/extract-json-text.js";
 import { messageToStreamEvents } from "../translate/message-to-stream-events.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
 import { connectUpstream, type Upstream } from "./connect-upstream.js";
-import { errorResponse } from "./error-response.js";
+import { answerError, errorResponse } from "./error-response.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
 import type { AnsweringCall } from "./prepare-local-call.js";
 import { replaySSE } from "./sse-response.js";
@@ -31,7 +31,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Answer
       if (!kept.ok) {
         end(kept.message);
         // Not the client's mistake, and asking again is what mallex already did: no SDK retry.
-        return errorResponse(500, kept.message, { type: "api_error", retry: false, requestId: ctx.requestId });
+        return answerError(ctx, 500, kept.message, { type: "api_error", retry: false });
       }
       converted = kept.message;
     }
@@ -45,7 +45,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Answer
   const missing = call.enforced && missingEnforcedCall(converted, call.enforced);
   if (missing) {
     end(missing);
-    return errorResponse(500, missing, { type: "api_error", requestId: ctx.requestId });
+    return answerError(ctx, 500, missing, { type: "api_error" });
   }
   const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
   Object.assign(metrics, {

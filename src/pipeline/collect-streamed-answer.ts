@@ -4,7 +4,7 @@ import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { collectStreamMessage } from "../translate/collect-stream-message.js";
 import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
 import type { Upstream } from "./connect-upstream.js";
-import { errorResponse } from "./error-response.js";
+import { answerError } from "./error-response.js";
 import type { AnsweringCall } from "./prepare-local-call.js";
 import { pumpAnswer, type AnswerSink } from "./pump-answer.js";
 import { createEventObserver } from "../observe/request-log.js";
@@ -38,7 +38,7 @@ export async function collectStreamedAnswer(req: Request, ctx: ServerContext, ca
   const collected = collectStreamMessage(events);
   if (!collected.ok) {
     const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
-    return errorResponse(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry, requestId: ctx.requestId });
+    return answerError(ctx, mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry });
   }
   return FastResponse.json(collected.message);
 }

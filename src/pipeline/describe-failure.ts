@@ -7,7 +7,7 @@ import { TranslateError } from "../translate/translate-error.js";
 import { describeBackendFailure } from "./backend-error-response.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { redactorOf } from "./context-redactor.js";
-import { errorResponse, type ErrorResponseOptions } from "./error-response.js";
+import { answerError, type ErrorResponseOptions } from "./error-response.js";
 import type { ServerContext } from "./server-context.js";
 
 /** What the client is told of a failure: its HTTP status, the sentence, and the error envelope's options. */
@@ -20,7 +20,7 @@ export interface FailureReply {
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
 export function failureResponse(error: unknown, ctx: ServerContext, routeLabel: string): Response {
   const reply = describeFailure(error, ctx, routeLabel);
-  return errorResponse(reply.status, reply.message, { ...reply.options, requestId: ctx.requestId });
+  return answerError(ctx, reply.status, reply.message, reply.options);
 }
 
 /** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */

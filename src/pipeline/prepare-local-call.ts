@@ -12,7 +12,7 @@ import { backendAvailability } from "./backend-availability.js";
 import { buildUpstreamRequest } from "./build-upstream-request.js";
 import { callNotes } from "./call-notes.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
-import { errorResponse } from "./error-response.js";
+import { answerError } from "./error-response.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
@@ -109,7 +109,7 @@ function overBudget(ctx: ServerContext, route: RouteDecision, routeLabel: string
   const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
   ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
   if (higher) return { kind: "escalate", route: higher };
-  return { kind: "refuse", response: errorResponse(trimmed.error.status, trimmed.error.message, { retry: false, requestId: ctx.requestId }) };
+  return { kind: "refuse", response: answerError(ctx, trimmed.error.status, trimmed.error.message, { retry: false }) };
 }
 
 /**

@@ -75,6 +75,7 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.forcedCallRetries !== undefined) summary.forcedCallRetries = m.forcedCallRetries;
     if (m.error !== undefined) summary.error = m.error;
   }
+  if (summary.error === undefined && trace.failure !== undefined) summary.error = trace.failure;
   if (summary.error === undefined && end.outcome === "error") summary.error = end.error instanceof Error ? end.error.message : `status ${end.status}`;
   if (summary.error === undefined && end.outcome === "cancelled") summary.error = "the client went away";
   // A message may quote what the client sent (its model, a tool's name): 200 of these are kept.

@@ -10,7 +10,7 @@ import { connectUpstream, type Upstream } from "../../pipeline/connect-upstream.
 import { declineThread } from "../../pipeline/decline-thread.js";
 import { failureResponse } from "../../pipeline/describe-failure.js";
 import { endOfCall } from "../../pipeline/end-of-call.js";
-import { errorResponse } from "../../pipeline/error-response.js";
+import { answerError } from "../../pipeline/error-response.js";
 import { passThroughToAnthropic } from "../../pipeline/pass-through-to-anthropic.js";
 import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../../pipeline/prepare-local-call.js";
 import { routeRequest } from "../../pipeline/route-with-classifier.js";
@@ -39,14 +39,14 @@ export async function handleMessages(req: Request, body: BodyText, ctx: ServerCo
   // and a large one is collected before the upstream body is made.
   body.text = "";
   ctx.collectAfter?.(chars, "now");
-  if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId: ctx.requestId });
+  if (!check.ok) return answerError(ctx, 400, check.message, { retry: false });
   const request = check.request;
   // What the summaries, logs and metrics keep of the client's model: a name, not whatever it sent.
   if (ctx.trace) ctx.trace.model = clipText(request.model, RETENTION_LIMITS.modelChars);
   const thread = declineThread(request);
-  if (thread) return errorResponse(400, thread.message, { retry: false, requestId: ctx.requestId, details: thread.details });
+  if (thread) return answerError(ctx, 400, thread.message, { retry: false, details: thread.details });
   const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });
-  if (broken) return errorResponse(400, broken, { retry: false, requestId: ctx.requestId });
+  if (broken) return answerError(ctx, 400, broken, { retry: false });
 
   const facts = describeRequest(request, check.source);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
@@ -56,7 +56,7 @@ export async function handleMessages(req: Request, body: BodyText, ctx: ServerCo
   const routed = routing instanceof Promise ? await routing : routing;
   if (!routed.ok) {
     ctx.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
-    return errorResponse(503, routed.message, { retry: false, requestId: ctx.requestId });
+    return answerError(ctx, 503, routed.message, { retry: false });
   }
   if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
   return dispatch(req, ctx, request, check.source, routed.route, facts.chars);
