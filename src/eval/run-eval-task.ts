@@ -143,7 +143,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
  * The task's checker, in the working copy: `MALLEX_EVAL_TASK` is the task's folder (where its check
  * scripts live, out of the model's reach) and `MALLEX_EVAL_ANSWER` a file with the model's final answer.
  */
-async function runChecker(task: EvalTask, cwd: string, answerFile: string, timeoutS: number): Promise<TaskResult["checker"]> {
+export async function runChecker(task: EvalTask, cwd: string, answerFile: string, timeoutS: number): Promise<TaskResult["checker"]> {
   const result = await execa("sh", ["-c", task.check], {
     cwd,
     env: { MALLEX_EVAL_TASK: task.dir, MALLEX_EVAL_ANSWER: answerFile },
