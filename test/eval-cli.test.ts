@@ -84,8 +84,9 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
   });
 
   it("scores a model that does each task 100%, with figures that agree with mallex.log, /metrics and the server's own counts", async () => {
-    const { result, report, log, leftWorkingCopies } = await runEval(["--backend-url", competent.url]);
+    const { result, report, log, leftWorkingCopies } = await runEval(["--backend-url", competent.url, "--min-pass-rate", "100%"]);
     expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain("--min-pass-rate");
     expect(report, result.stderr).toBeDefined();
     const failures = report!.tasks.filter((t) => !t.passed).map((t) => `${t.task}: ${t.why}`);
     expect(failures).toEqual([]);
@@ -236,9 +237,10 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(left).toEqual([]);
   }, 180_000);
 
-  it("scores a model that only talks 0%, saying why: no tool calls, no edits, the checker's words", async () => {
-    const { result, report, leftWorkingCopies } = await runEval(["--backend-url", talking.url]);
-    expect(result.exitCode, result.stderr).toBe(0);
+  it("scores a model that only talks 0%, saying why: no tool calls, no edits, the checker's words; --min-pass-rate fails the run", async () => {
+    const { result, report, leftWorkingCopies } = await runEval(["--backend-url", talking.url, "--min-pass-rate", "0.5"]);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`mallex eval: below --min-pass-rate 0.5: the run: 0 of ${SUITE.length} passed (0%)`);
     expect(report!.pass_rate).toBe(0);
     expect(report!.tasks).toHaveLength(SUITE.length);
     for (const task of report!.tasks) {

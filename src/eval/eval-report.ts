@@ -1,3 +1,4 @@
+import { errorGist } from "./error-gist.js";
 import type { ClaudeTranscript } from "./read-claude-stream.js";
 import type { ProxyMetricsTotals } from "./read-proxy-metrics.js";
 import type { TaskRequestMetrics } from "./summarize-task-requests.js";
@@ -184,18 +185,7 @@ export function explainFailure(input: { transcript: ClaudeTranscript; changedFil
   if (t.failedToolCalls > 0) parts.push(`${t.failedToolCalls} tool call${t.failedToolCalls === 1 ? "" : "s"} failed (last: ${t.toolErrors.at(-1) ?? "?"})`);
   if (input.requestErrors.length > 0) parts.push(`mallex: ${input.requestErrors.at(-1)}`);
   if (input.claudeError === undefined && input.claudeExitCode !== undefined && input.claudeExitCode !== 0 && !input.timedOut) parts.push(`Claude Code exited with ${input.claudeExitCode}`);
-  const checker = input.checkerTimedOut ? "the checker timed out" : `checker (exit ${input.checkerExitCode ?? "?"}): ${lastLines(input.checkerOutput) || "(no output)"}`;
+  const checker = input.checkerTimedOut ? "the checker timed out" : `checker (exit ${input.checkerExitCode ?? "?"}): ${errorGist(input.checkerOutput, 300) || "(no output)"}`;
   parts.push(checker);
   return parts.join("; ");
-}
-
-/**
- * A checker's words: the error line it threw and what follows it (Python's and Node's assertion
- * errors say what was expected there), else its last lines; never a stack's frames; at most 300 characters.
- */
-function lastLines(output: string): string {
-  const lines = output.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^at |^File "|^\^+$|^Traceback/.test(line) && !/^Node\.js v\d/.test(line));
-  const error = lines.findIndex((line) => /^\w*(Error|Exception)\b/.test(line));
-  const text = (error === -1 ? lines.slice(-3) : lines.slice(error, error + 4)).join(" ⏎ ");
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

@@ -1,3 +1,4 @@
+import { errorGist } from "./error-gist.js";
 import { readInvalidCallReasons } from "../translate/resolve-tool-call.js";
 
 /**
@@ -27,7 +28,7 @@ export interface ClaudeTranscript {
 export const emptyTranscript = (): ClaudeTranscript => ({ turns: 0, toolCalls: {}, failedToolCalls: 0, rejectedToolCalls: 0, toolErrors: [] });
 
 const MAX_TOOL_ERRORS = 3;
-const MAX_TEXT = 400;
+const MAX_TEXT = 300;
 
 /** Pure: the transcript after one more line (lines that are not JSON objects, e.g. a stray log line, change nothing). */
 export function foldClaudeLine(transcript: ClaudeTranscript, line: string): ClaudeTranscript {
@@ -55,7 +56,7 @@ export function foldClaudeLine(transcript: ClaudeTranscript, line: string): Clau
   if (e.type === "user") {
     const failed = blocks.filter((block) => block.type === "tool_result" && block.is_error === true);
     if (failed.length === 0) return transcript;
-    const errors = [...transcript.toolErrors, ...failed.map((block) => clip(textOf(block.content)))].slice(-MAX_TOOL_ERRORS);
+    const errors = [...transcript.toolErrors, ...failed.map((block) => errorGist(textOf(block.content), MAX_TEXT))].slice(-MAX_TOOL_ERRORS);
     return { ...transcript, failedToolCalls: transcript.failedToolCalls + failed.length, toolErrors: errors };
   }
   if (e.type === "result") {
@@ -76,8 +77,3 @@ function textOf(content: unknown): string {
   if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "")).join("");
   return "";
 }
-
-const clip = (text: string) => {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT)}…` : flat;
-};

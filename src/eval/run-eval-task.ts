@@ -5,6 +5,7 @@ import { execa } from "execa";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import type { EvalTask } from "./load-suite.js";
+import { errorGist } from "./error-gist.js";
 import { explainFailure, type TaskResult } from "./eval-report.js";
 import { changedFiles, makeWorkingCopy } from "./make-working-copy.js";
 import { emptyTranscript, foldClaudeLine, totalToolCalls, type ClaudeTranscript } from "./read-claude-stream.js";
@@ -125,7 +126,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
             changedFiles: changed,
             timedOut: result.timedOut,
             ...(result.exitCode !== undefined ? { claudeExitCode: result.exitCode } : {}),
-            ...(claudeError !== undefined ? { claudeError } : claudeStderr !== "" && transcript.resultSubtype === undefined ? { claudeError: clip(claudeStderr, 300) } : {}),
+            ...(claudeError !== undefined ? { claudeError } : claudeStderr !== "" && transcript.resultSubtype === undefined ? { claudeError: errorGist(claudeStderr, 300) } : {}),
             checkerOutput: checker.output,
             ...(checker.exitCode !== undefined ? { checkerExitCode: checker.exitCode } : {}),
             checkerTimedOut: checker.timedOut,

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +7,7 @@ import { defaultTable } from "../helpers/test-proxy.js";
 import { buildEvalReport, explainFailure, type TaskResult } from "../../src/eval/eval-report.js";
 import { formatEvalReport } from "../../src/eval/format-eval-report.js";
 import { loadSuite } from "../../src/eval/load-suite.js";
+import { belowMinPassRate, parseMinPassRate } from "../../src/eval/min-pass-rate.js";
 import { changedFiles, makeWorkingCopy } from "../../src/eval/make-working-copy.js";
 import { emptyTranscript, foldClaudeLine } from "../../src/eval/read-claude-stream.js";
 import { addProxyMetrics, sumProxyMetrics } from "../../src/eval/read-proxy-metrics.js";
@@ -69,6 +71,12 @@ describe("foldClaudeLine", () => {
     expect(t).toMatchObject({ turns: 2, toolCalls: { Read: 2, Bash: 1 }, failedToolCalls: 1, rejectedToolCalls: 1, toolErrors: ["File does not exist."], answer: "Done.", resultSubtype: "success", isError: false });
   });
 
+  it("keeps a failed tool's error line, not the stack Node printed with it", () => {
+    const crash = spawnSync(process.execPath, ["-e", 'JSON.parse("{ \\"port\\": 8080, }")'], { encoding: "utf8" }).stderr;
+    const t = fold([{ type: "user", message: { content: [{ type: "tool_result", is_error: true, content: `Exit code 1\n${crash}` }] } }]);
+    expect(t.toolErrors).toEqual([expect.stringMatching(/^Exit code 1 ⏎ SyntaxError: .*JSON at position \d+$/)]);
+  });
+
   it("ignores lines that are not JSON", () => {
     expect(foldClaudeLine(emptyTranscript(), "warning: something")).toEqual(emptyTranscript());
   });
@@ -101,25 +109,26 @@ describe("the task's numbers", () => {
   });
 });
 
-describe("the report", () => {
-  const result = (task: string, passed: boolean, why?: string): TaskResult => ({
-    task,
-    passed,
-    ...(why ? { why } : {}),
-    wallMs: 2000,
-    turns: 2,
-    toolCalls: 1,
-    toolCallsByName: { Bash: 1 },
-    failedToolCalls: 0,
-    rejectedToolCalls: 0,
-    repairedToolCalls: 0,
-    changedFiles: [],
-    timedOut: false,
-    checker: { exitCode: passed ? 0 : 1, output: "", timedOut: false },
-    metrics: { requests: 2, escalations: 0, failedRequests: 0, promptTokens: 1000, cachedTokens: 500, outputTokens: 10, meanTtftMs: 300, firstTtftMs: 300, prefillMs: 600, decodeMs: 100, waitMs: 0, modelMs: 700, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 },
-    toolsAndClientMs: 1300,
-  });
+/** A task's result with round figures. */
+const result = (task: string, passed: boolean, why?: string): TaskResult => ({
+  task,
+  passed,
+  ...(why ? { why } : {}),
+  wallMs: 2000,
+  turns: 2,
+  toolCalls: 1,
+  toolCallsByName: { Bash: 1 },
+  failedToolCalls: 0,
+  rejectedToolCalls: 0,
+  repairedToolCalls: 0,
+  changedFiles: [],
+  timedOut: false,
+  checker: { exitCode: passed ? 0 : 1, output: "", timedOut: false },
+  metrics: { requests: 2, escalations: 0, failedRequests: 0, promptTokens: 1000, cachedTokens: 500, outputTokens: 10, meanTtftMs: 300, firstTtftMs: 300, prefillMs: 600, decodeMs: 100, waitMs: 0, modelMs: 700, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 },
+  toolsAndClientMs: 1300,
+});
 
+describe("the report", () => {
   it("is a plain table without colour codes, then why each failure failed, then the pass rate", () => {
     const report = buildEvalReport({ tasks: [result("a", true), result("b", false, "no edits made; checker (exit 1): nope")], planned: 3, interrupted: true, suite: "/s", backend: "http://x/v1", claudeCode: "2.1.197", startedAt: "t", wallMs: 4000 });
     expect(report).toMatchObject({ pass_rate: 0.5, passed: 1, total: 2, planned: 3, totals: { requests: 4, promptTokens: 2000, meanTtftMs: 300 } });
@@ -160,6 +169,28 @@ describe("the report", () => {
   it("explains a failure: the run's own failure first, then the checker's error line", () => {
     const why = explainFailure({ transcript: { ...emptyTranscript(), resultSubtype: "error_max_turns", toolCalls: { Bash: 2 }, failedToolCalls: 1, toolErrors: ["Exit code 1"] }, changedFiles: [], timedOut: false, claudeExitCode: 1, checkerOutput: "Traceback (most recent call last):\n  File \"x.py\", line 3\nAssertionError: to_roman(4) = 'IIII'\n", checkerExitCode: 1, checkerTimedOut: false, requestErrors: [] });
     expect(why).toBe("stopped at the turn limit; no edits made; 1 tool call failed (last: Exit code 1); Claude Code exited with 1; checker (exit 1): AssertionError: to_roman(4) = 'IIII'");
+  });
+});
+
+describe("--min-pass-rate", () => {
+  it("takes a fraction or a percentage, and refuses a bare number above 1 (0.6 or 60?)", () => {
+    expect(parseMinPassRate(undefined)).toBeUndefined();
+    expect(parseMinPassRate("0.6")).toBe(0.6);
+    expect(parseMinPassRate(".5")).toBe(0.5);
+    expect(parseMinPassRate("60%")).toBe(0.6);
+    expect(parseMinPassRate("100%")).toBe(1);
+    expect(parseMinPassRate("0")).toBe(0);
+    for (const bad of ["60", "1.5", "-0.1", "abc", "", "110%"]) expect(() => parseMinPassRate(bad), bad).toThrow(`--min-pass-rate takes a fraction from 0 to 1 or a percentage: 0.6 or 60%, got "${bad}"`);
+  });
+
+  it("holds the run to it, or with variants compared each variant on its own", () => {
+    const task = (name: string, passed: boolean, variant?: string): TaskResult => ({ ...result(name, passed), ...(variant === undefined ? {} : { variant }) });
+    const single = buildEvalReport({ tasks: [task("a", true), task("b", false), task("c", false)], planned: 3, interrupted: false, suite: "s", backend: "b", claudeCode: "2", startedAt: "t", wallMs: 1 });
+    expect(belowMinPassRate(single, 0.3)).toEqual([]);
+    expect(belowMinPassRate(single, 0.5)).toEqual(["the run: 1 of 3 passed (33.3%)"]);
+    const compared = buildEvalReport({ tasks: [task("a", true, "trim on"), task("b", true, "trim on"), task("a", false, "trim off"), task("b", true, "trim off")], planned: 4, interrupted: false, suite: "s", backend: "b", claudeCode: "2", startedAt: "t", wallMs: 1 });
+    // 75% over the run, but one side of the comparison is at 50%.
+    expect(belowMinPassRate(compared, 0.6)).toEqual(["variant trim off: 1 of 2 passed (50%)"]);
   });
 });
 

@@ -11,6 +11,7 @@ import type { EvalView } from "../../eval/eval-view.js";
 import { maskEvalView } from "../../observe/dashboard/eval-view.js";
 import { formatEvalReport } from "../../eval/format-eval-report.js";
 import { loadSuite } from "../../eval/load-suite.js";
+import { belowMinPassRate, parseMinPassRate } from "../../eval/min-pass-rate.js";
 import { parseSwitchList, planEvalSetups } from "../../eval/plan-eval-setups.js";
 import { addProxyMetrics, readProxyMetrics, type ProxyMetricsTotals } from "../../eval/read-proxy-metrics.js";
 import { runEval, type EvalSetup, type OpenSetup, type VariantFields } from "../../eval/run-eval.js";
@@ -42,6 +43,7 @@ export default defineCommand({
     trim: { type: "string", description: "on, off, or on,off to compare: off sends Claude Code's request untrimmed to the same model (each local profile as with trim: false)", valueHint: "on,off" },
     escalation: { type: "string", description: "on, off, or on,off to compare: off runs each tier that goes to Claude on its fallback's local profile (all local)", valueHint: "on,off" },
     repeat: { type: "string", description: "Run the suite this many times (per variant): the pass rate's spread over the runs", valueHint: "n" },
+    "min-pass-rate": { type: "string", description: "Exit 1 when the pass rate (with variants: any variant's) is below this: 0.6 or 60% (for CI)", valueHint: "rate" },
   },
   async run({ args, rawArgs }) {
     const packageRoot = findPackageRoot();
@@ -50,6 +52,7 @@ export default defineCommand({
     const maxTurns = parseCount(args["max-turns"], "--max-turns", 1) ?? 20;
     const timeoutS = parseCount(args.timeout, "--timeout", 1) ?? 300;
     const repeat = parseCount(args.repeat, "--repeat", 1) ?? 1;
+    const minPassRate = parseMinPassRate(args["min-pass-rate"]);
     const profiles = repeatedOption(rawArgs, "profile");
     const trim = parseSwitchList(repeatedOption(rawArgs, "trim"), "--trim");
     const escalation = parseSwitchList(repeatedOption(rawArgs, "escalation"), "--escalation");
@@ -177,6 +180,13 @@ export default defineCommand({
       }
       keepLastEval(mallexHome, { state: report.interrupted ? "interrupted" : "finished", report });
       if (report.interrupted) process.exitCode = 130;
+      else if (minPassRate !== undefined) {
+        const short = belowMinPassRate(report, minPassRate);
+        if (short.length > 0) {
+          console.error(`mallex eval: below --min-pass-rate ${args["min-pass-rate"]}: ${short.join("; ")}`);
+          process.exitCode = 1;
+        }
+      }
     } catch (error) {
       quiet = false;
       // What finished stays in the report, with what stopped the rest.
