@@ -15,9 +15,9 @@ export interface TaskRequestMetrics {
   /** Time to first token: of the task's first request, and the mean over those that had one. */
   firstTtftMs?: number;
   meanTtftMs?: number;
-  /** Up to each first token, less queue and model-load waits (prompt processing, mostly). */
+  /** Up to the model's first token of each request, less queue and model-load waits (prompt processing). */
   prefillMs: number;
-  /** From each first token to the answer's end. */
+  /** From the model's first token of each request to the answer's end. */
   decodeMs: number;
   /** Waiting: for a turn in the backend's queue, for the model server to load. */
   waitMs: number;
@@ -46,11 +46,9 @@ export function summarizeTaskRequests(requests: readonly RequestSummary[], table
     metrics.forcedCallRetries += r.forcedCallRetries ?? 0;
     const waits = (r.queuedMs ?? 0) + (r.loadingMs ?? 0);
     metrics.waitMs += waits;
-    if (r.ttftMs !== undefined) {
-      ttfts.push(r.ttftMs);
-      metrics.prefillMs += Math.max(0, r.ttftMs - waits);
-      metrics.decodeMs += Math.max(0, r.durationMs - r.ttftMs);
-    }
+    if (r.ttftMs !== undefined) ttfts.push(r.ttftMs);
+    metrics.prefillMs += r.prefillMs ?? 0;
+    metrics.decodeMs += r.decodeMs ?? 0;
   }
   if (ttfts.length > 0) {
     metrics.firstTtftMs = ttfts[0]!;

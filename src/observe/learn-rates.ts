@@ -1,5 +1,5 @@
 import type { LearnedRates } from "../router/predict-ttft.js";
-import { prefillTimeOf, type RequestMetrics } from "./request-log.js";
+import { phasesOf, type RequestMetrics } from "./request-log.js";
 
 /** Recent samples kept per rate: enough for a stable median, few enough to follow a slower machine within a few requests. */
 export const RATE_WINDOW = 9;
@@ -29,10 +29,9 @@ export function sampleOf(m: RequestMetrics, estimatedTokens: number, newSession:
   if (m.error !== undefined || m.firstTokenAt === undefined || m.promptTokens === undefined) return undefined;
   const sample: RateSample = {};
   // Timed from the request's way to the backend: a wait in its queue or for its model to load is no prefill.
-  const prefillMs = prefillTimeOf(m)!;
+  const { prefillMs, decodeMs } = phasesOf(m)!;
   const prefilled = m.promptTokens - (m.cachedTokens ?? 0);
   if (prefillMs > 0 && prefilled >= MIN_PREFILL_TOKENS) sample.prefill = prefilled / (prefillMs / 1000);
-  const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
   if (prefillMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS) sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
   if (estimatedTokens > 0 && m.promptTokens >= MIN_PREFILL_TOKENS) sample.tokenRatio = m.promptTokens / estimatedTokens;
   if (newSession && m.cachedTokens !== undefined) sample.sharedPrefix = m.cachedTokens;

@@ -16,7 +16,13 @@ export interface RequestMetrics {
   loadingMs?: number;
   /** When it went to the backend: the time to its first token from here is the backend's prefill. */
   sentAt?: number;
+  /** The client's first content block: its time to first token. */
   firstTokenAt?: number;
+  /**
+   * The backend's first generated token (text, reasoning or a piece of a tool call), which can come
+   * long before the client's first block: a tool call is held until it is whole. Prefill ends here.
+   */
+  modelTokenAt?: number;
   finishedAt?: number;
   promptTokens?: number;
   cachedTokens?: number;
@@ -132,19 +138,25 @@ export function describeToolCallFixes(m: Pick<RequestMetrics, "toolCalls" | "for
  * over the uncached prompt from the request's way to the backend to its first token, decode after it.
  */
 export function speedsOf(m: RequestMetrics): { prefillTps?: number; decodeTps?: number } {
-  if (m.firstTokenAt === undefined) return {};
+  const phases = phasesOf(m);
+  if (phases === undefined) return {};
   const speeds: { prefillTps?: number; decodeTps?: number } = {};
-  const prefillMs = prefillTimeOf(m)!;
   const prefilled = (m.promptTokens ?? 0) - (m.cachedTokens ?? 0);
-  if (prefilled > 0 && prefillMs > 0) speeds.prefillTps = Math.round(prefilled / (prefillMs / 1000));
-  const decodeMs = (m.finishedAt ?? m.firstTokenAt) - m.firstTokenAt;
-  if (m.outputTokens !== undefined && decodeMs > 0) speeds.decodeTps = Math.round(m.outputTokens / (decodeMs / 1000));
+  if (prefilled > 0 && phases.prefillMs > 0) speeds.prefillTps = Math.round(prefilled / (phases.prefillMs / 1000));
+  if (m.outputTokens !== undefined && phases.decodeMs > 0) speeds.decodeTps = Math.round(m.outputTokens / (phases.decodeMs / 1000));
   return speeds;
 }
 
-/** From the request's way to the backend to its first token: its prefill, without any wait before. */
-export function prefillTimeOf(m: RequestMetrics): number | undefined {
-  return m.firstTokenAt === undefined ? undefined : m.firstTokenAt - (m.sentAt ?? m.started);
+/**
+ * The backend's prefill (from the request's way to it, after any wait, to its first generated token)
+ * and decode (from there to the end). Timed by the model's first token, not the client's first block:
+ * an answer that is one tool call reaches the client whole, and timed by that its decode would count
+ * as prefill (prefill 30 tok/s, "out 45 tok at 2369793 tok/s").
+ */
+export function phasesOf(m: RequestMetrics): { prefillMs: number; decodeMs: number } | undefined {
+  const first = m.modelTokenAt ?? m.firstTokenAt;
+  if (first === undefined) return undefined;
+  return { prefillMs: first - (m.sentAt ?? m.started), decodeMs: (m.finishedAt ?? first) - first };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -5,12 +5,32 @@ import { holdJsonText } from "./hold-json-text.js";
 import type { AnsweringCall } from "./prepare-local-call.js";
 import type { AnswerPumpOptions, AnswerSink, AnswerSource } from "./pump-answer.js";
 import type { ServerContext } from "./server-context.js";
+import type { TranslatorInput } from "../translate/stream-types.js";
 
-/** How a local call's streamed answer is pumped: the ping interval, and its translator. */
-export const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPumpOptions => ({
-  pingIntervalMs: ctx.pingIntervalMs,
-  transformer: createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens }),
-});
+/** How a local call's streamed answer is pumped: the ping interval, and its translator, which notes when the model's first token came. */
+export const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPumpOptions => {
+  const translator = createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens });
+  const { metrics } = call;
+  return {
+    pingIntervalMs: ctx.pingIntervalMs,
+    transformer: {
+      ...translator,
+      transform(input, controller) {
+        if (metrics.modelTokenAt === undefined && carriesGeneratedToken(input)) metrics.modelTokenAt = ctx.deps.now();
+        translator.transform!(input, controller);
+      },
+    },
+  };
+};
+
+/** Pure: a chunk with something the model generated in it — not a role-only first chunk, a usage chunk or a signal. */
+export function carriesGeneratedToken(input: TranslatorInput): boolean {
+  if (!("success" in input) || !input.success) return false;
+  const delta = input.value.choices?.[0]?.delta as { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: unknown } | undefined;
+  if (delta === undefined) return false;
+  const text = (value: unknown) => typeof value === "string" && value !== "";
+  return text(delta.content) || text(delta.reasoning_content) || text(delta.reasoning) || (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0);
+}
 
 // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
 export const sourceOf = (upstream: Upstream): AnswerSource => ({ body: upstream.response.body, bodyError: upstream.response.bodyError, onBytes: upstream.progress });

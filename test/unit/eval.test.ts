@@ -88,7 +88,7 @@ describe("the task's numbers", () => {
   it("adds up tokens and splits time into waits, prefill and decode; a Claude backend's request is an escalation", () => {
     const table = defaultTable;
     const m = summarizeTaskRequests(
-      [request({ promptTokens: 1000, cachedTokens: 0, outputTokens: 50, ttftMs: 400, queuedMs: 100, durationMs: 900 }), request({ promptTokens: 1200, cachedTokens: 1000, outputTokens: 20, ttftMs: 100, durationMs: 300 }), request({ backend: "anthropic", tier: "high", durationMs: 2000, outcome: "error", status: 529 })],
+      [request({ promptTokens: 1000, cachedTokens: 0, outputTokens: 50, ttftMs: 400, queuedMs: 100, durationMs: 900, prefillMs: 300, decodeMs: 500 }), request({ promptTokens: 1200, cachedTokens: 1000, outputTokens: 20, ttftMs: 100, durationMs: 300, prefillMs: 100, decodeMs: 200 }), request({ backend: "anthropic", tier: "high", durationMs: 2000, outcome: "error", status: 529 })],
       table,
     );
     expect(m).toEqual({ requests: 3, escalations: 1, failedRequests: 1, promptTokens: 2200, cachedTokens: 1000, outputTokens: 70, firstTtftMs: 400, meanTtftMs: 250, prefillMs: 300 + 100, decodeMs: 500 + 200, waitMs: 100, modelMs: 3200, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 });

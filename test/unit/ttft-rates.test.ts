@@ -31,6 +31,10 @@ describe("sampleOf", () => {
     expect(sampleOf(finished(), 6_400, false)).toEqual({ prefill: 2_000, decode: 50, tokenRatio: 1.25 });
   });
 
+  it("ends the prefill at the model's first token when it came before the client's first block (a tool call is sent whole)", () => {
+    expect(sampleOf(finished({ modelTokenAt: 2_000 }), 6_400, false)).toEqual({ prefill: 6_000, decode: 200 / 6, tokenRatio: 1.25 });
+  });
+
   it("times the prefill from the request's way to the backend: a wait in its queue or for its model to load is no prefill", () => {
     // Sent 2 s after it arrived (queued 1.5 s, then 0.5 s for the server): 6,000 tokens in 1 s.
     expect(sampleOf(finished({ queuedMs: 1_500, loadingMs: 500, sentAt: 3_000 }), 6_400, false)).toEqual({ prefill: 6_000, decode: 50, tokenRatio: 1.25 });

@@ -1,6 +1,6 @@
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { describeTrimRules } from "../../trim/summarize-trim-report.js";
-import { NOTABLE_WAIT_MS, speedsOf } from "../request-log.js";
+import { NOTABLE_WAIT_MS, phasesOf, speedsOf } from "../request-log.js";
 import type { RequestEnd, RequestTrace } from "../request-metrics.js";
 import { routeLabelsOf } from "../../router/route-header.js";
 import { clipText, RETENTION_LIMITS } from "../../shared/retention-limits.js";
@@ -32,6 +32,9 @@ export interface RequestSummary {
   loadingMs?: number;
   prefillTps?: number;
   decodeTps?: number;
+  /** The backend's prefill (after any wait, to the model's first token) and decode (from it to the end). */
+  prefillMs?: number;
+  decodeMs?: number;
   stopReason?: string;
   /** Tool calls the model wrote, and of those the ones mallex repaired or could not run (absent: none written). */
   toolCalls?: number;
@@ -71,6 +74,8 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.loadingMs !== undefined && m.loadingMs >= NOTABLE_WAIT_MS) summary.loadingMs = Math.round(m.loadingMs);
     if (m.firstTokenAt !== undefined) summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
     Object.assign(summary, speedsOf(m));
+    const phases = phasesOf(m);
+    if (phases !== undefined) Object.assign(summary, { prefillMs: Math.max(0, Math.round(phases.prefillMs)), decodeMs: Math.max(0, Math.round(phases.decodeMs)) });
     if (m.toolCalls !== undefined) Object.assign(summary, { toolCalls: m.toolCalls.made, repairedToolCalls: m.toolCalls.repaired, rejectedToolCalls: m.toolCalls.rejected });
     if (m.forcedCallRetries !== undefined) summary.forcedCallRetries = m.forcedCallRetries;
     if (m.error !== undefined) summary.error = m.error;
