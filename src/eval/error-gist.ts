@@ -14,7 +14,8 @@ export function errorGist(output: string, max: number): string {
       i++;
       continue;
     }
-    if (line === "" || /^at |^File "|^\^+$|^Traceback|^Node\.js v\d|^[{}]$/.test(line)) continue;
+    // Frames, carets, rules (unittest's ----), and a line said twice (an error a failed command re-raised).
+    if (line === "" || /^at |^File "|^\^+$|^Traceback|^Node\.js v\d|^[{}]$|^[-=_]{5,}$/.test(line) || lines.includes(line)) continue;
     lines.push(line);
   }
   const error = lines.findIndex((line) => /^[\w.]*(Error|Exception)\b/.test(line));
@@ -23,7 +24,9 @@ export function errorGist(output: string, max: number): string {
   else {
     const after = lines.slice(error + 1);
     const expectation = after.filter((line) => /^(actual|expected): /.test(line)).map((line) => line.replace(/,$/, ""));
-    picked = [lines[error]!, ...(expectation.length > 0 ? expectation : after.filter((line) => !/^\w+: .*,$/.test(line)).slice(0, 3))];
+    // Node prints the error's own fields after it (`code: 'ERR_…',`, `output: [`): the words end there.
+    const fields = after.findIndex((line) => /^\w+: .*[,[{]$/.test(line));
+    picked = [lines[error]!, ...(expectation.length > 0 ? expectation : after.slice(0, fields === -1 ? 3 : Math.min(fields, 3)))];
   }
   return clipAtWord([exit, ...picked].filter((part) => part !== undefined).join(" ⏎ "), max);
 }

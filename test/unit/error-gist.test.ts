@@ -26,6 +26,14 @@ describe("errorGist", () => {
     expect(errorGist(stderrOf("python3", ["-c", "assert 1 == 2, 'to_roman(4) = IIII'"]), 300)).toBe("AssertionError: to_roman(4) = IIII");
   });
 
+  it("says a line once, and leaves out unittest's rules", () => {
+    const failing = "import unittest\nclass T(unittest.TestCase):\n    def test_median(self):\n        self.assertEqual(3.5, 2.5)\nunittest.main()";
+    expect(errorGist(stderrOf("python3", ["-c", failing]), 300)).toBe("AssertionError: 3.5 != 2.5 ⏎ Ran 1 test in 0.000s ⏎ FAILED (failures=1)");
+    // execFileSync's error repeats the child's own error line after its "Command failed".
+    const child = 'import { execFileSync } from "node:child_process"; execFileSync(process.execPath, ["-e", "throw new SyntaxError(\'no export named sumBy\')"]);';
+    expect(errorGist(node(child), 300)).toBe(`SyntaxError: no export named sumBy ⏎ Error: Command failed: ${process.execPath} -e throw new SyntaxError('no export named sumBy')`);
+  });
+
   it("keeps a tool result's exit code before the error", () => {
     expect(errorGist(`Exit code 1\n${node('throw new Error("config.json: port missing")')}`, 300)).toBe("Exit code 1 ⏎ Error: config.json: port missing");
   });
