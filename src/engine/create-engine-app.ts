@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { H3, HTTPError, type H3Event } from "h3";
 import { EngineRequestError, parseEngineRequest } from "./engine-request.js";
 import { createDeferredWriter } from "./deferred-writer.js";
-import { createChunkFormatter, createResponseCollector, type ResponseIdentity } from "./format-openai-response.js";
+import { createChunkFormatter, createResponseCollector, formatPrefillComment, type ResponseIdentity } from "./format-openai-response.js";
 import { generateCompletion, prepareCompletion, type CompletionEvent, type PreparedCompletion } from "./generate-completion.js";
 import { engineBodyText, guardEngineRequest, type EngineGuard } from "./guard-engine-request.js";
 import type { LoadedEngine } from "./load-engine.js";
@@ -88,6 +88,11 @@ function stream(engine: LoadedEngine, prepared: PreparedCompletion, identity: Re
       controller.enqueue(encoder.encode(sse(formatter.start())));
       let answered = false;
       generateCompletion(engine, prepared, signal, (event) => {
+        if (event.type === "prefill") {
+          writer.push(formatPrefillComment(event));
+          writer.flush();
+          return;
+        }
         for (const chunk of formatter.format(event)) writer.push(sse(chunk));
         // The first piece of the answer goes out at once: the time to the first token is not deferred.
         if (!answered) writer.flush();

@@ -36,12 +36,18 @@ export function createChunkFormatter(identity: ResponseIdentity, options: { incl
           return [chunk({ reasoning_content: event.text })];
         case "tool_call":
           return [chunk({ tool_calls: [{ index: toolIndex++, id: event.id, type: "function", function: { name: event.name, arguments: event.arguments } }] })];
+        case "prefill":
+          // Not a chunk: the stream says it as a comment (formatPrefillComment).
+          return [];
         case "done":
           return [chunk({}, event.finishReason), ...(options.includeUsage ? [{ ...base, choices: [], usage: usageObject(event.usage) }] : [])];
       }
     },
   };
 }
+
+/** A prefill's progress as an SSE comment, as mlx-lm's `: keepalive 2048/18231`: clients skip it, a watcher sees life. */
+export const formatPrefillComment = (event: Extract<CompletionEvent, { type: "prefill" }>) => `: prefill ${event.evaluated}/${event.total}\n\n`;
 
 /** Collects the events of a non-streamed request into one `chat.completion` object. */
 export function createResponseCollector(identity: ResponseIdentity) {
@@ -54,7 +60,7 @@ export function createResponseCollector(identity: ResponseIdentity) {
       if (event.type === "text") content += event.text;
       else if (event.type === "reasoning") reasoning += event.text;
       else if (event.type === "tool_call") toolCalls.push({ id: event.id, type: "function", function: { name: event.name, arguments: event.arguments } });
-      else done = event;
+      else if (event.type === "done") done = event;
     },
     result() {
       if (!done) throw new Error("the generation ended without a finish reason");

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ChatHistoryItem, ChatModelFunctions, LlamaChatResponseChunk, LlamaGrammar, Token } from "node-llama-cpp";
+import type { ChatHistoryItem, ChatModelFunctions, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar, Token } from "node-llama-cpp";
 import { buildChatHistory } from "./build-chat-history.js";
 import { EngineRequestError, type EngineRequest, type EngineTool } from "./engine-request.js";
 import type { LoadedEngine } from "./load-engine.js";
@@ -18,6 +18,8 @@ export type CompletionEvent =
   | { type: "text"; text: string }
   | { type: "reasoning"; text: string }
   | { type: "tool_call"; id: string; name: string; arguments: string }
+  /** Prompt tokens evaluated so far (cached ones included), between pieces of a long prefill: the engine is alive. */
+  | { type: "prefill"; evaluated: number; total: number }
   | { type: "done"; finishReason: FinishReason; usage: CompletionUsage };
 
 /** llama-server's default when a client sends none (node-llama-cpp's own default is greedy). */
@@ -68,6 +70,7 @@ export async function generateCompletion(engine: LoadedEngine, prepared: Prepare
   try {
     // At least the last prompt token is evaluated again to produce the first new one.
     const cachedTokens = Math.min(slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptTokens.length - 1);
+    await prefillInPieces(slot.sequence, promptTokens, cachedTokens, engine.prefillPieceTokens, signal, (evaluated) => emit({ type: "prefill", evaluated, total: promptTokens.length }));
     const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
     let forcedText = "";
     const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
@@ -120,6 +123,24 @@ export async function generateCompletion(engine: LoadedEngine, prepared: Prepare
     emit({ type: "done", finishReason: calls.length > 0 ? "tool_calls" : stopReason === "maxTokens" ? "length" : "stop", usage });
   } finally {
     release();
+  }
+}
+
+/**
+ * A long prompt is evaluated here, a piece at a time, before LlamaChat sees it (it then finds all but
+ * the last token in the cache and evaluates that one): a 20,000-token prompt on a CPU prefills for
+ * minutes, and each piece is a sign of life to whoever watches the stream for silence — mallex's
+ * supervisor restarts a server whose request goes 3 minutes without a byte, as mlx-lm's keepalive
+ * comments during its prefill prevent. A prompt of one piece or less goes to LlamaChat as it is.
+ */
+async function prefillInPieces(sequence: LlamaContextSequence, tokens: readonly Token[], cached: number, piece: number, signal: AbortSignal, onPiece: (evaluated: number) => void): Promise<void> {
+  const end = tokens.length - 1;
+  if (end - cached <= piece) return;
+  if (sequence.nextTokenIndex > cached) await sequence.eraseContextTokenRanges([{ start: cached, end: sequence.nextTokenIndex }]);
+  for (let at = cached; at < end; at += piece) {
+    if (signal.aborted) throw signal.reason ?? new Error("aborted");
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(at, Math.min(end, at + piece)));
+    onPiece(Math.min(end, at + piece));
   }
 }
 

@@ -21,6 +21,8 @@ export interface EngineOptions {
    */
   maxContextSize?: number;
   batchSize?: number;
+  /** A prompt longer than this is prefilled in pieces of it, each reported (generate-completion.ts). Default 512. */
+  prefillPieceTokens?: number;
   /** 0: CPU only. Default: auto (what fits on the GPU, if there is one). */
   gpuLayers?: number | "auto" | "max";
   /** The backends to try in order (`--gpu-backends`, see gpu-steps.ts); absent: node-llama-cpp's choice. */
@@ -45,6 +47,8 @@ export interface LoadedEngine {
   readonly sequences: number;
   /** Tokens each sequence holds (prompt + answer). */
   readonly contextSize: number;
+  /** A longer prompt's prefill is evaluated and reported in pieces of this many tokens. */
+  readonly prefillPieceTokens: number;
   readonly pool: SequencePool;
   /** What the engine runs on, for its start-up line. */
   readonly description: string;
@@ -109,6 +113,7 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
     modelPath: options.modelPath,
     sequences,
     contextSize: context.contextSize,
+    prefillPieceTokens: options.prefillPieceTokens ?? 512,
     pool: createSequencePool(slots),
     description: `${basename(options.modelPath)} · ${describeDevice(llama, model)} · ${threads} thread${threads === 1 ? "" : "s"} · context ${context.contextSize} × ${sequences} · ${chatWrapper.wrapperName} template`,
     grammarFor(schema) {

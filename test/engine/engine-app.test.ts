@@ -91,6 +91,32 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
     expect(second.usage!.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(first.usage!.prompt_tokens);
   });
 
+  it("prefills a long prompt in pieces, each said as an SSE comment before the answer, and answers as one prefill would", async () => {
+    // A second engine whose pieces are larger than any prompt here: LlamaChat prefills alone.
+    const whole = await loadEngine({ modelPath: sharedPath("models", "stories260K-chatml.gguf"), threads: 1, contextSize: 2048, gpuLayers: 0, prefillPieceTokens: 4096 });
+    try {
+      const long = { ...story(`Tom had a red ball. ${"He kicked it far and ran after it. ".repeat(60)}What did Tom do?`), max_tokens: 16, stream: true };
+      const response = await post(app, long);
+      const text = await response.text();
+      const progress = [...text.matchAll(/^: prefill (\d+)\/(\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+      const total = progress[0]![1]!;
+      expect(total).toBeGreaterThan(1024);
+      // Every 512 tokens (the default piece) after what was cached, up to all but the last token, which LlamaChat evaluates.
+      const done = progress.map(([evaluated]) => evaluated!);
+      expect(done.at(-1)).toBe(total - 1);
+      expect(done.slice(1).map((n, i) => n - done[i]!).slice(0, -1)).toEqual(Array(done.length - 2).fill(512));
+      expect(done.length).toBeGreaterThanOrEqual(2);
+      expect(text.indexOf(": prefill")).toBeLessThan(text.indexOf('"content":"', text.indexOf('"content":""') + 12));
+      const pieced = await streamed(app, { ...long, stream: undefined });
+      const alone = await streamed(createEngineApp(whole, { log: () => {}, now: () => performance.now() }), { ...long, stream: undefined });
+      expect(alone.usage!.prompt_tokens_details.cached_tokens).toBe(0);
+      expect(pieced.text).toBe(alone.text);
+      expect(pieced.text.length).toBeGreaterThan(0);
+    } finally {
+      await whole.dispose();
+    }
+  });
+
   it("queues requests beyond its one sequence and serves them all", async () => {
     const answers = await Promise.all(["A dog ran.", "A bird sang.", "A fish swam."].map((p) => streamed(app, { ...story(p), max_tokens: 10 })));
     for (const answer of answers) expect(answer.usage!.completion_tokens).toBe(10);
