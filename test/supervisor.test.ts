@@ -253,8 +253,12 @@ describe("createSupervisor: crash, wedge, out of memory", () => {
       () => "failed",
     );
     const wedged = await h.waitFor((e) => e.type === "wedged");
+    // Asked at once, while the wedged process is still being stopped: never its port (it refuses from
+    // now on; a busy engine took 2 s to exit, and a retry in between got ECONNREFUSED), the restart's.
+    const next = h.supervisor.ensureReady();
     expect((wedged as { message: string }).message).toMatch(/no token for 0\.3 s/);
     expect(lease.signal.aborted).toBe(true);
+    expect(await next).not.toBe(first);
     expect(await request).toBe("failed");
     lease.end();
     await h.waitFor((e) => e.type === "ready" && e !== h.events.find((x) => x.type === "ready"));

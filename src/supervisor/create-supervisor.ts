@@ -97,13 +97,17 @@ class Supervisor implements ServerSupervisor {
   }
 
   get baseUrl(): string | undefined {
-    return this._state === "ready" ? this._run?.baseUrl : undefined;
+    return this._state === "ready" && this._run?.wedged !== true ? this._run?.baseUrl : undefined;
   }
 
   async ensureReady(signal?: AbortSignal): Promise<string> {
     signal?.throwIfAborted();
     while (this._stopping) await this._stopping;
-    if (this._state === "ready" && this._run) {
+    // A wedged run is being stopped: its port refuses from now on (a busy engine takes seconds to
+    // exit), and its restart begins once it has exited.
+    const doomed = this._run?.wedged ? this._run : undefined;
+    if (doomed) await (signal ? raceAbort(doomed.server.exited, signal) : doomed.server.exited);
+    if (this._state === "ready" && this._run && !this._run.wedged) {
       this._armIdle();
       return this._run.baseUrl;
     }
