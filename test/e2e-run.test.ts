@@ -70,6 +70,8 @@ describe("mallex run: the local context window told to Claude Code", () => {
     // The shipped local tiers are not offered ToolSearch: Claude Code must send its tools up front.
     expect(env.ENABLE_TOOL_SEARCH).toBe("false");
     expect(result.stderr).toContain("mallex: Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tiers low (qwen3-coder-30b), medium (qwen3-coder-30b) are not offered ToolSearch");
+    // Its stream watchdog, which counts no pings, waits past any local prefill.
+    expect(env.CLAUDE_STREAM_IDLE_TIMEOUT_MS).toBe("3600000");
 
     const kept = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, CLAUDE_CODE_AUTO_COMPACT_WINDOW: "150000", ENABLE_TOOL_SEARCH: "auto" });
     expect(kept.exitCode, kept.stderr).toBe(0);

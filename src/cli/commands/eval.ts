@@ -19,6 +19,7 @@ import { saveLastEval } from "../../observe/dashboard/save-last-eval.js";
 import { withLocalTiers, withTrimOff } from "../../eval/variant-tables.js";
 import { claudeCommand } from "../../setup/claude-command.js";
 import { claudeContextEnv } from "../claude-context-env.js";
+import { claudeStreamIdleEnv } from "../claude-stream-idle-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
 import { proxyArgs } from "../common-args.js";
 import { parseCount } from "../parse-count.js";
@@ -102,6 +103,7 @@ export default defineCommand({
       port = String(serving.proxy.port);
       if (view !== undefined) show(view);
       const toolSearch = claudeToolSearchEnv(serving.table, process.env);
+      const streamIdle = claudeStreamIdleEnv(serving.table, process.env);
       return {
         table: serving.table,
         feed: serving.proxy.dashboard,
@@ -111,6 +113,7 @@ export default defineCommand({
           // A profile's own name as the model pins the request to it (no tiers, no intents).
           ...(profile !== undefined ? { ANTHROPIC_MODEL: profile } : {}),
           ...toolSearch.env,
+          ...streamIdle.env,
           ANTHROPIC_BASE_URL: serving.proxy.url,
           ANTHROPIC_AUTH_TOKEN: token,
           ANTHROPIC_API_KEY: undefined,

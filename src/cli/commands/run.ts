@@ -9,6 +9,7 @@ import { armDeathWatch } from "../../supervisor/arm-death-watch.js";
 import { stopAllOnExit } from "../../supervisor/stop-all-on-exit.js";
 import { proxyArgs } from "../common-args.js";
 import { claudeContextEnv } from "../claude-context-env.js";
+import { claudeStreamIdleEnv } from "../claude-stream-idle-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
 import { smallContextWarnings } from "../small-context-warning.js";
 import { claudeCommand } from "../../setup/claude-command.js";
@@ -80,10 +81,14 @@ export default defineCommand({
       // Every tool up front when a tier's local model cannot search for deferred ones (ToolSearch).
       const toolSearch = claudeToolSearchEnv(serving.table, process.env);
       for (const note of toolSearch.notes) print(`mallex: ${note}`);
+      // A local model's long prefill sends no event Claude Code counts: its own watchdog would hang up.
+      const streamIdle = claudeStreamIdleEnv(serving.table, process.env);
+      for (const note of streamIdle.notes) print(`mallex: ${note}`);
       const env: Record<string, string | undefined> = {
         ...process.env,
         ...context.env,
         ...toolSearch.env,
+        ...streamIdle.env,
         ANTHROPIC_BASE_URL: serving.proxy.url,
         ANTHROPIC_AUTH_TOKEN: token,
         // mallex holds the real key for the Claude tiers; Claude Code must not send it to the proxy.
