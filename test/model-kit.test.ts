@@ -61,11 +61,17 @@ describeWithModelKit("npm run models: the contract", () => {
     expect(JSON.parse(readFileSync(join(MODEL_KIT_DIR, "kit.json"), "utf8"))).toEqual(printed);
   }, 150_000);
 
-  it("converts into the folder mlx_lm.server loads: config, float32 safetensors, tokenizer with the GGUF's chat template", () => {
+  it("converts into the folder mlx_lm.server loads: config, float32 safetensors with mlx_lm.convert's weight index, tokenizer with the GGUF's chat template", () => {
     const folder = kit().mlx_model;
     const config = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as Record<string, unknown>;
     expect(config).toMatchObject({ model_type: "qwen2", num_hidden_layers: 24, hidden_size: 896, tie_word_embeddings: false, eos_token_id: [151645] });
     expect(existsSync(join(folder, "model.safetensors"))).toBe(true);
+    // What mlx_lm.server --pipeline (mlx-lm's sharded_load) reads to find a rank's layers.
+    const index = JSON.parse(readFileSync(join(folder, "model.safetensors.index.json"), "utf8")) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    expect(Object.keys(index.weight_map)).toHaveLength(291);
+    expect(index.weight_map["model.layers.23.mlp.down_proj.weight"]).toBe("model.safetensors");
+    expect(new Set(Object.values(index.weight_map))).toEqual(new Set(["model.safetensors"]));
+    expect(index.metadata.total_size).toBeGreaterThan(2e9);
     const tokenizerConfig = JSON.parse(readFileSync(join(folder, "tokenizer_config.json"), "utf8")) as { chat_template: string; eos_token: string };
     expect(tokenizerConfig.eos_token).toBe("<|im_end|>");
     // Qwen2.5's template, whose `<tool_call>` markup makes mlx-lm parse tool calls into tool_calls.

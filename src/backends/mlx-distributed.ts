@@ -8,20 +8,24 @@
  *
  * - `mlx.launch [--hostfile FILE] [--backend ring|jaccl|jaccl-ring|mpi|nccl] [--env K=V]…
  *   [--cwd DIR] [--python PY] [--starting-port N] [--verbose] [--] COMMAND…` parses its own options
- *   with argparse `parse_known_args`; everything else is the command, a leading `--` dropped. The
- *   `--` matters: without it argparse would take mlx_lm.server's `--host X` as an abbreviation of its
- *   own `--hosts X`. Errors are argparse's: `mlx.launch: error: …`, exit status 2 (e.g. "Hostfile X doesn't exist",
- *   "Failed to parse hostfile X (…)", "The ring backend requires IPs to be provided instead of
- *   hostnames", "Rank 0 should have an IP reachable from all other ranks", "Malformed hostfile for
- *   jaccl backend").
+ *   with argparse `parse_known_args`, anywhere before a `--` and by any unique prefix; everything else
+ *   is the command, a leading `--` dropped. The `--` matters: without it mlx_lm.server's `--host X`
+ *   is refused as ambiguous (--hosts or --hostfile), and a `--verbose` would be the launcher's. Errors
+ *   are argparse's: `mlx.launch: error: …`, exit status 2 (e.g. "Hostfile X doesn't exist", "Failed
+ *   to parse hostfile X (…)", "The ring backend requires IPs to be provided instead of hostnames",
+ *   "Rank 0 should have an IP reachable from all other ranks", "The hostfile is malformed: …" for
+ *   jaccl's rdma matrix).
  * - The hostfile is JSON: a list of hosts `{"ssh": name, "ips": [...], "rdma": [...]}`, or an object
  *   `{"backend": …, "envs": [...], "hosts": [...]}` (what `mlx.distributed_config` writes). The
  *   host's index is its rank: the first host is rank 0. A `--backend` on the command line wins over
  *   the file's. ring needs `ips` on every host; jaccl needs rank 0's `ips` and an `rdma` matrix.
  * - Each rank runs the same command: over `ssh -tt HOST` (so a remote rank dies with its ssh
  *   connection), or locally when the host is exactly "127.0.0.1", in the launcher's working
- *   directory, with MLX_RANK and the backend's variables set. One rank exiting with an error stops
- *   the others. So every path in the command (the venv's mlx_lm.server) must exist on every host.
+ *   directory, with MLX_RANK and the backend's variables set (ring: MLX_HOSTFILE, a file of every
+ *   rank's address, rank r on --starting-port + r, 32323 by default). One rank exiting with an error
+ *   stops the others; the launcher itself then exits 0, whatever its ranks did. SIGTERM ends the
+ *   launcher alone (it passes no signal on): its local ranks keep running unless their process group
+ *   is signalled. So every path in the command (the venv's mlx_lm.server) must exist on every host.
  * - mlx_lm.server (distributed since mlx-lm 0.30.6, "Support distributed inference in the server")
  *   calls `mx.distributed.init()`: only rank 0 runs the HTTP server, on its own `--host`/`--port`;
  *   the other ranks receive each request from rank 0 and generate in lockstep. The model is sharded
@@ -32,6 +36,11 @@
  * one process group (stopping it stops the local ranks and drops the ssh connections of the remote
  * ones), and probes rank 0: 127.0.0.1 when rank 0 is this machine, else `rank0_host`, in which case
  * the server must listen beyond its loopback ({host} becomes 0.0.0.0).
+ *
+ * Run for real (test/real-mlx-distributed.test.ts): two loopback ranks of mlx_lm.server 0.32.2 under
+ * mlx 0.32.4's mlx.launch on Linux's CPU serve the kit's model, tensor parallel and --pipeline, with
+ * the single process's greedy answer. --pipeline needs model.safetensors.index.json in the model
+ * folder (mlx-lm's sharded_load reads it; mlx_lm.convert writes it).
  */
 import type { CompiledDistributed } from "../compile/routing-table.js";
 import { isLoopbackHost } from "../http/check-auth.js";

@@ -17,7 +17,7 @@ import { probeReadiness } from "./probe-readiness.js";
 import { reapOrphans } from "./reap-orphan.js";
 import type { ServerLog } from "./server-log.js";
 import { SupervisorError } from "./supervisor-error.js";
-import { describeExit, lastMeaningfulLine, outOfMemorySentence } from "./supervisor-messages.js";
+import { describeExit, lastErrorLine, lastMeaningfulLine, outOfMemorySentence } from "./supervisor-messages.js";
 import type { SupervisorDeps } from "./supervisor-deps.js";
 import type { SupervisedServerSpec, SupervisorEvent } from "./types.js";
 
@@ -193,7 +193,11 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     await run.server.stop(options.stopTimeoutMs);
     note(`not ready: ${result.message}`);
     const advice = result.reason === "timeout" ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again." : "Check the model id and the server's flags.";
-    return { kind: "failed", run, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${result.message}. ${advice} Its log: ${log.file}`, { details: tail }) };
+    // mlx-lm.server loads its model in a thread and then answers every request "generation thread
+    // died": the reason is only in its output.
+    const said = result.reason === "rejected" ? lastErrorLine(tail) : undefined;
+    const why = said === undefined || result.message.includes(said) ? result.message : `${result.message} (its output: ${said})`;
+    return { kind: "failed", run, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${why}. ${advice} Its log: ${log.file}`, { details: tail }) };
   }
   note(`exited while starting (${describeExit(result)})`);
   if (run.gpuFailure && !run.oom) {

@@ -24,8 +24,31 @@ export function outOfMemorySentence(model: string, retry?: { from: number; to: n
   return `${what} Pick a smaller model or quantization, lower the context size, or quit apps that use GPU memory.`;
 }
 
-/** The line worth quoting from a server's output: the last error-like line, else the last ordinary one. */
+/**
+ * The line worth quoting from a server's output: the last error-like line, else the last ordinary one.
+ * Colour codes are dropped (mlx.launch colours its `[WARN] Node with rank 1 exited with code -6`
+ * lines even into a file). "terminate called without an active exception" is never the reason: the
+ * C++ runtime prints it when a process ends with a thread still running, as a distributed mlx-lm
+ * rank does after its Python error (printed just before), so that error is quoted instead.
+ */
 export function lastMeaningfulLine(lines: readonly string[]): string | undefined {
-  const candidates = [...lines].reverse().filter((line) => line.trim() !== "" && !/^\s*(File |Traceback|warnings\.warn|Current thread|Thread 0x)/.test(line));
-  return (candidates.find((line) => /error|exception|fatal|abort|out of memory|insufficient memory/i.test(line)) ?? candidates[0])?.trim();
+  const candidates = quotable(lines);
+  return (candidates.find(isErrorLike) ?? candidates[0])?.trim();
+}
+
+/** The last error-like line of a server's output, or undefined when it printed none. */
+export function lastErrorLine(lines: readonly string[]): string | undefined {
+  return quotable(lines).find(isErrorLike)?.trim();
+}
+
+/** The lines that can be quoted, last first: no traceback frames, no blank lines, no colour codes. */
+function quotable(lines: readonly string[]): string[] {
+  return [...lines]
+    .reverse()
+    .map((line) => line.replace(/\u001b\[[\d;]*m/g, ""))
+    .filter((line) => line.trim() !== "" && !/^\s*(File |Traceback|warnings\.warn|Current thread|Thread 0x|terminate called without an active exception)/.test(line));
+}
+
+function isErrorLike(line: string): boolean {
+  return /error|exception|fatal|abort|out of memory|insufficient memory/i.test(line);
 }

@@ -93,6 +93,17 @@ describe("messages", () => {
     expect(lastMeaningfulLine(output)).toBe("Fatal Python error: Segmentation fault");
     expect(lastMeaningfulLine(["Starting httpd at 127.0.0.1 on port 1...", "bye"])).toBe("bye");
     expect(lastMeaningfulLine([])).toBeUndefined();
+    // Two ranks of mlx_lm.server --pipeline under the real mlx.launch, on a folder with no weight index:
+    // rank 1 aborts after its Python error, the launcher stops rank 0 and says so in colour.
+    const ranks = [
+      '    with open(model_path / "model.safetensors.index.json", "r") as fid:',
+      "FileNotFoundError: [Errno 2] No such file or directory: '/m/model.safetensors.index.json'",
+      "terminate called without an active exception",
+      "\u001b[33m[WARN] Node with rank 1 exited with code -6 \u001b[0m",
+      "\u001b[33m[WARN] Node with rank 0 exited with code -15 \u001b[0m",
+    ];
+    expect(lastMeaningfulLine(ranks)).toBe("FileNotFoundError: [Errno 2] No such file or directory: '/m/model.safetensors.index.json'");
+    expect(lastMeaningfulLine(ranks.slice(2))).toBe("[WARN] Node with rank 0 exited with code -15");
     expect([describeExit({ code: 139, signal: null }), describeExit({ code: null, signal: "SIGKILL" }), describeExit({ code: 3, signal: null })]).toEqual(["code 139 (segmentation fault)", "killed by SIGKILL", "code 3"]);
   });
 });

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * mlx_lm.server 0.32 when its model cannot be loaded: `node generation-thread-died.js --model M
+ * --host H --port P`. The real one loads the model in its generation thread, which dies; the HTTP
+ * server goes on, /health answers 503 and every completion 404 {"error": "generation thread died"}
+ * (server.py `_await_response`), so the reason is only in what it printed: these lines, mlx-lm
+ * 0.32.2's for a --model that is neither a folder nor a Hub id, with HF_HUB_OFFLINE=1.
+ */
+import { createServer } from "node:http";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({ options: { model: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string" } } });
+const model = values.model ?? "";
+const why = `Repo id must be in the form 'repo_name' or 'namespace/repo_name': '${model}'. Use \`repo_type\` argument if needed.`;
+const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+const server = createServer((request, response) => {
+  request.resume();
+  request.on("end", () => {
+    const health = request.url === "/health";
+    response.writeHead(health ? 503 : 404, { "content-type": "application/json" });
+    response.end(JSON.stringify(health ? { status: "unavailable" } : { error: "generation thread died" }));
+  });
+});
+server.listen(Number(values.port), values.host, () => {
+  log(`2026-11-23 21:54:22,190 - INFO - Starting httpd at ${values.host} on port ${values.port}...`);
+  log(`2026-11-23 21:54:22,214 - ERROR - mlx_lm.server generation thread died: ${why}`);
+  log("Traceback (most recent call last):");
+  log('  File "/venv/lib/python3.11/site-packages/mlx_lm/server.py", line 544, in _run_generate');
+  log("    self._generate()");
+  log(`huggingface_hub.errors.HFValidationError: ${why}`);
+});
