@@ -11,11 +11,11 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
-import { createSupervisorPool, type SupervisorPool } from "../src/backends/supervisor-pool.js";
-import { createSupervisor } from "../src/supervisor/create-supervisor.js";
+import type { SupervisorPool } from "../src/backends/supervisor-pool.js";
 import { SupervisorError } from "../src/supervisor/supervisor-error.js";
 import type { SupervisorEvent } from "../src/supervisor/types.js";
-import { compileIn, writeTree } from "./helpers/config-tree.js";
+import { compiledPool } from "./helpers/compiled-pool.js";
+import { writeTree } from "./helpers/config-tree.js";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { childrenMatching, eventually, liveGroupMembers } from "./helpers/process-tree.js";
 import { createTestProxy } from "./helpers/test-proxy.js";
@@ -65,23 +65,12 @@ tiers:
   medium: { profile: big }
 `,
   );
-  const tree = compileIn(dir);
-  expect(tree.lines).toEqual([]);
-  const table = tree.table!;
-  const events: SupervisorEvent[] = [];
-  const home = processes.home();
-  const pool = createSupervisorPool(table, {
-    create: (spec) => {
-      const supervisor = createSupervisor(spec, { mallexHome: home, stopTimeoutMs: 3000, onEvent: (event) => events.push(event) });
-      processes.supervisors.push(supervisor);
-      return supervisor;
-    },
-  });
+  const { table, pool, events, dir: treeDir } = compiledPool(dir, processes, 3000);
   return {
     table,
     pool,
     events,
-    hostfile: join(tree.dir, "hosts.json"),
+    hostfile: join(treeDir, "hosts.json"),
     maxTokens: () => readFileSync(record, "utf8").split("\n").filter(Boolean).map(Number),
   };
 }

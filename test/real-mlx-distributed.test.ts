@@ -12,12 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
-import { createSupervisorPool, type SupervisorPool } from "../src/backends/supervisor-pool.js";
+import type { SupervisorPool } from "../src/backends/supervisor-pool.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
-import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { SupervisorError } from "../src/supervisor/supervisor-error.js";
 import type { SupervisorEvent } from "../src/supervisor/types.js";
-import { compileIn, writeTree } from "./helpers/config-tree.js";
+import { compiledPool } from "./helpers/compiled-pool.js";
+import { writeTree } from "./helpers/config-tree.js";
 import { describeWithModelKit, kit } from "./helpers/model-kit.js";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { childrenMatching, eventually, liveGroupMembers } from "./helpers/process-tree.js";
@@ -95,19 +95,8 @@ routing:
   default_tier: medium
 `,
   );
-  const tree = compileIn(dir);
-  expect(tree.lines).toEqual([]);
-  const table = tree.table!;
-  const events: SupervisorEvent[] = [];
-  const home = processes.home();
-  const pool = createSupervisorPool(table, {
-    create: (spec) => {
-      const supervisor = createSupervisor(spec, { mallexHome: home, stopTimeoutMs: 5000, onEvent: (event) => events.push(event) });
-      processes.supervisors.push(supervisor);
-      return supervisor;
-    },
-  });
-  return { table, pool, events, home, hostfile: join(tree.dir, "hosts.json"), ringPort };
+  const { table, pool, events, home, dir: treeDir } = compiledPool(dir, processes, 5000);
+  return { table, pool, events, home, hostfile: join(treeDir, "hosts.json"), ringPort };
 }
 
 /** NAME=value pairs of a process's environment. */
