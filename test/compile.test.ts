@@ -43,6 +43,7 @@ describe("the shipped default config", () => {
       ["claude-md-source", 36],
       ["claude-md-preamble", 35],
       ["relevance-disclaimer", 30],
+      ["token-budget", 25],
       ["task-nag", 20],
     ]);
     // The lists for Claude Code's agents, skills and deferred tools go where those tools do.

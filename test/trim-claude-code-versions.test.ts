@@ -1,14 +1,15 @@
 /**
- * Trimming on what users install: the first request of the pinned and of the newest Claude Code,
- * captured here from the real CLIs (offline, against a fake API on loopback), through the shipped
- * config exactly as `mallex explain` trims it.
+ * Trimming on what users install: the first request of an older, the pinned and the newest Claude
+ * Code, captured here from the real CLIs (offline, against a fake API on loopback), through the
+ * shipped config exactly as `mallex explain` trims it. Trimming removes Claude Code's text and keeps
+ * the user's: a prompt the user appends reaches the model on every release and size.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import type { Templates } from "../src/templates/load-templates.js";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import { explainRequest, type Explanation } from "../src/pipeline/explain-request.js";
-import { CLAUDE_CODE_MATRIX, captureFirstRequest } from "./helpers/claude-code-versions.js";
+import { TRIM_MATRIX, captureFirstRequest } from "./helpers/claude-code-versions.js";
 import { firstProfileOfSize, loadShipped } from "./helpers/trim-helpers.js";
 
 let table: RoutingTable;
@@ -25,19 +26,23 @@ const mentions = (text: string, names: readonly string[]) => names.filter((name)
 
 const GOALS = { small: 0.94, medium: 0.9 } as const;
 
-describe.each(CLAUDE_CODE_MATRIX)("trimming Claude Code %s's first request", (_name, claudeCode) => {
-  for (const [variant, env] of [
-    ["as installed", {}],
-    ["with tool search off", { ENABLE_TOOL_SEARCH: "false" }],
+const APPENDED = "Always answer in French, and sign every answer with Ada.";
+
+describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, claudeCode) => {
+  for (const [variant, env, args] of [
+    ["as installed", {}, []],
+    ["with tool search off", { ENABLE_TOOL_SEARCH: "false" }, []],
     // As `mallex run` launches it for the shipped default tier: tool search off, and the model named
     // mallex/<profile> (claude-context-env.ts), which Claude Code then says it is powered by.
-    ["as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }],
+    ["as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, []],
+    ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED]],
+    ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, []],
   ] as const) {
     describe(variant, () => {
       let request: MessagesRequest;
       let userAgent: string | undefined;
       beforeAll(async () => {
-        const capture = await captureFirstRequest(claudeCode, { env });
+        const capture = await captureFirstRequest(claudeCode, { env, args: [...args] });
         request = capture.body;
         userAgent = capture.headers["user-agent"];
       }, 90_000);
@@ -51,6 +56,8 @@ describe.each(CLAUDE_CODE_MATRIX)("trimming Claude Code %s's first request", (_n
 
           const upstream = JSON.stringify(explanation.upstream);
           expect(upstream).toMatch(/ - Primary working directory: \/[^\s"]*mallex-capture-|Primary working directory: /);
+          // The whole environment, however the release indents its lines (2.1.100: "  - Is a git repository").
+          expect(upstream).toMatch(/- Is a git repository: true\\n {1,4}- Platform: linux/);
           expect(upstream).toContain("Keep answers short.");
           expect(upstream).toContain("what is 2+2");
           expect(upstream).toMatch(/Today's date is \d{4}-\d{2}-\d{2}/);
@@ -58,6 +65,12 @@ describe.each(CLAUDE_CODE_MATRIX)("trimming Claude Code %s's first request", (_n
           // (A reminder's opening tag, as JSON writes it: the medium harness itself mentions the tags in backticks.)
           for (const gone of ["x-anthropic-billing-header", "<system-reminder>\\n", "Available agent types", "The following skills are available", "deferred tools", "Co-Authored-By", "You are powered by the model"]) {
             expect(upstream).not.toContain(gone);
+          }
+          // Every line of Claude Code's own prompt is known; the user's sentence, and only it, goes on whole.
+          if (args.length === 0) expect(explanation.system).not.toHaveProperty("user");
+          else {
+            expect(explanation.system).toMatchObject({ user: { passages: 1, chars: APPENDED.length, placed: true } });
+            expect(upstream).toContain(APPENDED);
           }
           const notOffered = (request.tools ?? []).map((tool) => tool.name).filter((name) => !explanation.tools.offered.includes(name));
           expect(notOffered.length).toBeGreaterThan(0);

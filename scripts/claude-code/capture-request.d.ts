@@ -20,7 +20,7 @@ export interface FakeAnthropicApi {
   close(): Promise<void>;
 }
 
-export function startFakeAnthropicApi(): Promise<FakeAnthropicApi>;
+export function startFakeAnthropicApi(options?: { callTool?: (body: any) => { name: string; input: unknown } | undefined }): Promise<FakeAnthropicApi>;
 
 export function makeCaptureProject(claudeMd?: string): string;
 
@@ -30,6 +30,10 @@ export interface CaptureOptions {
   prompt?: string;
   /** Added to (or replacing) the offline environment. */
   env?: Record<string, string>;
+  /** CLI arguments after the prompt, e.g. ["--append-system-prompt", "…"]. */
+  args?: string[];
+  /** Capture the first request of this built-in subagent type (Explore, Plan, general-purpose…) instead. */
+  subagent?: string;
   timeoutMs?: number;
 }
 

@@ -42,9 +42,10 @@ export function offlineClaudeEnv(home, path = "/usr/bin:/bin") {
 }
 
 /**
- * A Claude Code installed in node_modules — the pinned `@anthropic-ai/claude-code`, or the newest as
- * its alias `claude-code-newest` — read from its own package.json: its version and its native binary
- * (never `node_modules/.bin/claude`, which both packages claim). Undefined when it is not installed.
+ * A Claude Code installed in node_modules — the pinned `@anthropic-ai/claude-code`, or the newest and
+ * an older release as their aliases `claude-code-newest`, `claude-code-older` — read from its own
+ * package.json: its version and its `claude` (a native binary since about 2.1.150, `cli.js` before;
+ * never `node_modules/.bin/claude`, which all of them claim). Undefined when it is not installed.
  * @param {string} packageName
  * @returns {{ version: string; bin: string } | undefined}
  */
@@ -56,7 +57,9 @@ export function installedClaudeCode(packageName) {
   } catch {
     return undefined;
   }
-  return { version: JSON.parse(text).version, bin: join(dir, "bin", "claude.exe") };
+  const manifest = JSON.parse(text);
+  const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin.claude;
+  return { version: manifest.version, bin: join(dir, bin) };
 }
 
 /** The answer the fake API gives every request. */
@@ -64,10 +67,12 @@ const ANSWER = "4";
 
 /**
  * A fake Anthropic Messages API on 127.0.0.1: records every POST (url, headers, parsed body) and
- * answers a short text, as an SSE stream when the request says `stream: true`, else as JSON. Anything
+ * answers a short text, as an SSE stream when the request says `stream: true`, else as JSON — or, to
+ * script a conversation, the tool call `callTool(body)` returns for it (`{ name, input }`). Anything
  * else (Claude Code's `HEAD /` warm-up) gets an empty 200.
+ * @param {{ callTool?: (body: any) => { name: string; input: unknown } | undefined }} [options]
  */
-export async function startFakeAnthropicApi() {
+export async function startFakeAnthropicApi({ callTool } = {}) {
   /** @type {{ method: string; url: string; headers: Record<string, string>; body: any }[]} */
   const requests = [];
   const server = createServer((req, res) => {
@@ -88,7 +93,7 @@ export async function startFakeAnthropicApi() {
         return;
       }
       requests.push({ method: req.method, url: req.url ?? "", headers: flatHeaders(req.headers), body });
-      answer(res, body, `msg_fake_${requests.length}`);
+      answer(res, body, `msg_fake_${requests.length}`, callTool?.(body));
     });
   });
   await new Promise((done) => server.listen(0, "127.0.0.1", () => done(undefined)));
@@ -104,9 +109,21 @@ export async function startFakeAnthropicApi() {
   };
 }
 
-function answer(res, body, id) {
+function answer(res, body, id, call) {
   const model = typeof body?.model === "string" ? body.model : "claude";
   const usage = { input_tokens: 1, output_tokens: 1 };
+  if (call !== undefined && body?.stream === true) {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const event = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    event("message_start", { message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage } });
+    event("content_block_start", { index: 0, content_block: { type: "tool_use", id: `toolu_${id}`, name: call.name, input: {} } });
+    event("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: JSON.stringify(call.input) } });
+    event("content_block_stop", { index: 0 });
+    event("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 1 } });
+    event("message_stop", {});
+    res.end();
+    return;
+  }
   if (body?.stream !== true) {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ id, type: "message", role: "assistant", model, content: [{ type: "text", text: ANSWER }], stop_reason: "end_turn", stop_sequence: null, usage }));
@@ -143,20 +160,31 @@ export function makeCaptureProject(claudeMd = "# Project notes\n- Keep answers s
 /**
  * Runs `bin -p <prompt> --output-format json` offline against a fresh fake API and returns the
  * first POST /v1/messages it received, with every request and the CLI's own output. `env` adds to
- * (or replaces) the offline environment. Throws when the CLI sent no Messages request.
- * @param {{ bin: string; prompt?: string; env?: Record<string, string>; timeoutMs?: number }} options
+ * (or replaces) the offline environment; `args` go after the prompt (`--append-system-prompt …`,
+ * `--permission-mode plan`). With `subagent` (a built-in agent type: Explore, Plan…), the fake answers
+ * the agent's first request with a call of its Agent tool (Task before 2.1.150) for that type, and the
+ * capture is that subagent's first request. Throws when the CLI sent no Messages request.
+ * @param {{ bin: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; timeoutMs?: number }} options
  */
-export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = {}, timeoutMs = 60_000 }) {
-  const api = await startFakeAnthropicApi();
+export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, timeoutMs = 60_000 }) {
+  let delegated = false;
+  const callTool = (body) => {
+    const tool = (body.tools ?? []).find((candidate) => candidate.name === "Agent" || candidate.name === "Task");
+    if (subagent === undefined || delegated || tool === undefined) return undefined;
+    delegated = true;
+    return { name: tool.name, input: { description: "look around", prompt: "List the files of this repository.", subagent_type: subagent } };
+  };
+  const api = await startFakeAnthropicApi({ callTool });
   const project = makeCaptureProject();
   const home = mkdtempSync(join(tmpdir(), "mallex-capture-home-"));
   try {
-    const run = await runCli(resolve(bin), ["-p", prompt, "--output-format", "json"], {
+    const run = await runCli(resolve(bin), ["-p", prompt, "--output-format", "json", ...args], {
       cwd: project,
       timeoutMs,
       env: { ...offlineClaudeEnv(home), ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-test", ...env },
     });
-    const first = api.requests.find((request) => new URL(request.url, api.url).pathname === "/v1/messages");
+    const messages = api.requests.filter((request) => new URL(request.url, api.url).pathname === "/v1/messages");
+    const first = subagent === undefined ? messages[0] : messages.find((request) => request.body.system !== undefined && JSON.stringify(request.body.system) !== JSON.stringify(messages[0]?.body.system) && (request.body.tools ?? []).length > 0);
     if (first === undefined) {
       throw new Error(`${bin} sent no POST /v1/messages (exit ${run.exitCode}${run.signal ? `, ${run.signal}` : ""}): ${(run.stderr || run.stdout).slice(0, 500)}`);
     }
@@ -171,7 +199,9 @@ export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = 
 /** Runs a command with stdin closed; resolves with its exit code and output, killing it past the timeout. */
 function runCli(bin, args, { cwd, env, timeoutMs }) {
   return new Promise((done, fail) => {
-    const child = spawn(bin, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // A release before the native binary is a script for node, which the offline PATH may not hold.
+    const [command, argv] = bin.endsWith(".js") ? [process.execPath, [bin, ...args]] : [bin, args];
+    const child = spawn(command, argv, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -191,16 +221,16 @@ function runCli(bin, args, { cwd, env, timeoutMs }) {
 /**
  * captureFirstRequest, cached on disk per (version, prompt, env, this file's text) in `cacheDir`, so
  * a test run captures each version once. Concurrent processes may both capture; the last rename wins.
- * @param {{ bin: string; version: string; prompt?: string; env?: Record<string, string>; cacheDir?: string }} options
+ * @param {{ bin: string; version: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; cacheDir?: string }} options
  */
-export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT_PROMPT, env = {}, cacheDir = CAPTURE_CACHE_DIR }) {
-  const file = join(cacheDir, `${version}-${captureKey(version, prompt, env)}.json`);
+export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, cacheDir = CAPTURE_CACHE_DIR }) {
+  const file = join(cacheDir, `${version}-${captureKey(version, prompt, env, args, subagent)}.json`);
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch {
     // not cached yet (or unreadable): capture it
   }
-  const { url, headers, body } = await captureFirstRequest({ bin, prompt, env });
+  const { url, headers, body } = await captureFirstRequest({ bin, prompt, env, args, subagent });
   const capture = { version, url, headers, body };
   mkdirSync(cacheDir, { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
@@ -209,10 +239,10 @@ export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT
   return capture;
 }
 
-function captureKey(version, prompt, env) {
+function captureKey(version, prompt, env, args, subagent) {
   const sortedEnv = Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
   const self = readFileSync(fileURLToPath(import.meta.url), "utf8");
-  return createHash("sha256").update(JSON.stringify({ version, prompt, env: sortedEnv, self })).digest("hex").slice(0, 16);
+  return createHash("sha256").update(JSON.stringify({ version, prompt, env: sortedEnv, args, subagent, self })).digest("hex").slice(0, 16);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -33,6 +33,11 @@ export function formatExplanation(explanation: Explanation, source: string, rout
       ? `System prompt: rendered from template ${system.template}, keeping ${system.sections.length > 0 ? system.sections.join(", ") : "no section"}${system.missing === undefined ? "" : ` (found nothing for ${system.missing.join(", ")})`}.`
       : `System prompt: passed through (${system.reason}).`,
   );
+  if (system.mode === "template" && system.user !== undefined) {
+    const { passages, chars, placed } = system.user;
+    const what = `${passages} passage${passages === 1 ? "" : "s"}, ${chars.toLocaleString("en-US")} characters`;
+    lines.push(placed ? `The user's own text in it (lines no Claude Code release writes: ${what}): kept whole.` : `The user's own text in it (${what}): NOT placed by template ${system.template} (it lacks {{user_instructions}}).`);
+  }
   const claudeCode = explanation.claudeCode;
   if (claudeCode !== undefined) {
     const who = `Claude Code${claudeCode.version === undefined ? "" : ` ${claudeCode.version}`}`;

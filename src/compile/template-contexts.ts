@@ -26,6 +26,7 @@ export function templateContextShape(kind: TemplateKind, sectionIds: readonly st
         tools: [tool],
         tool_mode: true,
         tools_prompt: true,
+        user_instructions: true,
       };
     case "tools":
       return { tools: [toolWithParameters], format: true };

@@ -142,12 +142,12 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
   let rest = text;
   let movedFrom = false;
   for (const section of units.moved) {
-    if (section.from !== path || section.moved === undefined) continue;
-    const at = rest.indexOf(section.moved);
+    if (section.from !== path) continue;
+    const at = rest.indexOf(section.matched);
     if (at < 0) continue;
-    rest = rest.slice(0, at) + rest.slice(at + section.moved.length);
+    rest = rest.slice(0, at) + rest.slice(at + section.matched.length);
     movedFrom = true;
-    units.hits.push({ rule: section.id, target: path, charsRemoved: section.moved.length });
+    units.hits.push({ rule: section.id, target: path, charsRemoved: section.matched.length });
   }
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
   const outcome = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);

@@ -4,6 +4,7 @@ import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
+import { findUserSystemText } from "./find-user-system-text.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
@@ -59,8 +60,11 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   if (sections.length === 0 && trimming.keep.length > 0 && !claudeCode) {
     return passthrough(input, `no keep rule of trimming.${plan.size} matched: not a Claude Code agent's system prompt`);
   }
-  const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt);
+  // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
+  const userText = findUserSystemText(originalText, sections.filter((s) => s.from === "system").map((s) => s.matched));
+  const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt, userText.join("\n\n"));
   const text = templates.render(trimming.systemTemplate, context);
+  const user = userText.length === 0 ? undefined : { passages: userText.length, chars: userText.reduce((sum, passage) => sum + passage.length, 0), placed: userText.every((passage) => text.includes(passage)) };
   const hits: TrimRuleHit[] = sections.filter((s) => s.charsCut > 0).map((s) => ({ rule: s.id, target: "system", charsRemoved: s.charsCut }));
   // The tools prompt is accounted for by the tools-prompt hit, not here.
   const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0);
@@ -70,8 +74,8 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   return {
     system: [{ type: "text", text }],
     hits,
-    report: { mode: "template", template: trimming.systemTemplate, sections: sections.map((s) => s.id), ...(missing.length > 0 ? { missing } : {}) },
-    moved: sections.filter((s) => s.moved !== undefined),
+    report: { mode: "template", template: trimming.systemTemplate, sections: sections.map((s) => s.id), ...(missing.length > 0 ? { missing } : {}), ...(user ? { user } : {}) },
+    moved: sections.filter((s) => s.from !== "system"),
   };
 }
 

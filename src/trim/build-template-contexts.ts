@@ -34,6 +34,8 @@ export interface SystemTemplateContext {
   tool_mode: "native" | "xml";
   /** The rendered tools template in xml tool mode, else "". */
   tools_prompt: string;
+  /** What the user wrote into the system prompt (findUserSystemText), its passages joined by blank lines; "" when nothing. */
+  user_instructions: string;
 }
 
 export function buildToolsTemplateContext(tools: readonly AnthropicCustomTool[], format: string): ToolsTemplateContext {
@@ -53,6 +55,7 @@ export function buildSystemTemplateContext(
   sections: Record<string, string>,
   tools: readonly AnthropicCustomTool[],
   toolsPrompt: string,
+  userInstructions = "",
 ): SystemTemplateContext {
   return {
     model: { name: profile.name, id: profile.model, size: profile.size, params_b: profile.paramsB },
@@ -60,6 +63,7 @@ export function buildSystemTemplateContext(
     tools: tools.map((tool) => ({ name: tool.name, description: tool.description ?? "" })),
     tool_mode: profile.toolMode,
     tools_prompt: toolsPrompt,
+    user_instructions: userInstructions,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ToolMention } from "./apply-block-filters.js";
 import type { ClaudeCodeClient } from "./recognize-claude-code.js";
-import type { ClaudeCodeReport, TrimRuleHit } from "./trim-types.js";
+import type { ClaudeCodeReport, TrimReport, TrimRuleHit } from "./trim-types.js";
 
 /**
  * What trimming made of a request Claude Code sent, for the report: each part no rule of
@@ -8,8 +8,11 @@ import type { ClaudeCodeReport, TrimRuleHit } from "./trim-types.js";
  * against; a newer release's new reminder, message, built-in or list shows up here (and in
  * `mallex explain`, the log's drift line, `npm run check:claude-code`).
  */
-export function describeClaudeCodeTrim(client: ClaudeCodeClient, rules: readonly TrimRuleHit[], newBuiltIns: readonly string[], mentions: readonly ToolMention[]): ClaudeCodeReport {
+export function describeClaudeCodeTrim(client: ClaudeCodeClient, rules: readonly TrimRuleHit[], newBuiltIns: readonly string[], mentions: readonly ToolMention[], system?: TrimReport["system"]): ClaudeCodeReport {
   const unplaced: string[] = [];
+  if (system?.mode === "template" && system.user?.placed === false) {
+    unplaced.push(`system: ${system.user.chars} characters of the user's own text (--append-system-prompt, an output style, an MCP server's instructions), which template ${system.template} does not place: add {{user_instructions}} to it`);
+  }
   for (const hit of rules) {
     if (hit.rule === "unknown-reminder") unplaced.push(`${hit.target}: a reminder no filter or keep rule knows, passed on unwrapped`);
     if (hit.rule === "unknown-system-message") unplaced.push(`${hit.target}: a system message no filter or keep rule knows, passed on as it is`);

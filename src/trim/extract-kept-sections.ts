@@ -17,8 +17,11 @@ export interface KeptSection {
   charsCut: number;
   /** Where it was found: `system`, or the path of a preamble unit. */
   from: string;
-  /** Found in a preamble unit: the text the rule matched there, which moves out of it into the template. */
-  moved?: string;
+  /**
+   * All the rule matched there: the heading line with its section, or the whole regex match. Found in
+   * a preamble unit, it moves out of that unit into the template.
+   */
+  matched: string;
 }
 
 // The heading's text is what follows the hashes and a space, less its closing `#`s (headingText).
@@ -67,9 +70,7 @@ export function* extractKeptSectionsSteps(text: string, rules: readonly Compiled
       const clean = trimBlankLines(found?.kept ?? "");
       if (found === undefined || clean === "") continue;
       const kept = rule.maxChars === undefined ? clean : cutAtLine(clean, rule.maxChars);
-      const section: KeptSection = { id: rule.id, text: kept, charsCut: clean.length - kept.length, from: source.path };
-      if (source.path !== "system") section.moved = found.whole;
-      sections.push(section);
+      sections.push({ id: rule.id, text: kept, charsCut: clean.length - kept.length, from: source.path, matched: found.whole });
       break;
     }
   }

@@ -4,6 +4,7 @@ import type { CompiledToolPolicy } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "../translate/anthropic-types.js";
 import { isCustomTool } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
+import { dropLinesNaming } from "./drop-lines-naming.js";
 import { dropOptionalParams, shortenDescription, simplifyToolSchema } from "./simplify-tool-schema.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
@@ -39,8 +40,9 @@ const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
  *    other tool is the client's (an MCP server's, another client's own) and is kept. In a request
  *    Claude Code sent, a built-in is any tool that is not an MCP server's (`mcp__*`), so a built-in a
  *    new release adds is never taken for the client's; elsewhere the names of claude-code-tools.ts;
- * 5. descriptions: built-ins stubbed to their first paragraph by `stubDescriptions`, client tools only
- *    by `stubClientDescriptions`; every description cut to `maxDescriptionChars`; schemas simplified.
+ * 5. descriptions: a built-in's lines that name a tool removed in 2–4 go (dropLinesNaming); built-ins
+ *    stubbed to their first paragraph by `stubDescriptions`, client tools only by
+ *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`; schemas simplified.
  * Deterministic: the same tools always shape to the same bytes.
  */
 export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: CompiledToolPolicy, toolChoice: AnthropicToolChoice | undefined, context: ToolContext = NO_CONTEXT): ShapedTools {
@@ -48,12 +50,15 @@ export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: 
   const allow = policy.allow === undefined ? undefined : new Set(policy.allow);
   const drop = policy.drop.map(({ pattern }) => linearRegexOf(pattern));
   const forced = toolChoice?.type === "tool" ? toolChoice.name : undefined;
-  for (const tool of tools ?? []) {
-    const target = `tools.${tool.name}`;
+  const decided = (tools ?? []).map((tool) => {
     const builtIn = isBuiltInTool(tool.name, context.claudeCode);
-    if (context.claudeCode && builtIn && !isClaudeCodeTool(tool.name)) shaped.newBuiltIns.push(tool.name);
     const deferred = isCustomTool(tool) && tool.defer_loading === true && !context.loaded.has(tool.name);
-    const removedBy = tool.name === forced ? undefined : deferred ? "tool-deferred" : removingRule(tool.name, builtIn, drop, allow);
+    return { tool, builtIn, removedBy: tool.name === forced ? undefined : deferred ? "tool-deferred" : removingRule(tool.name, builtIn, drop, allow) };
+  });
+  const removed = new Set(decided.flatMap(({ tool, removedBy }) => (removedBy === undefined ? [] : [tool.name])));
+  for (const { tool, builtIn, removedBy } of decided) {
+    const target = `tools.${tool.name}`;
+    if (context.claudeCode && builtIn && !isClaudeCodeTool(tool.name)) shaped.newBuiltIns.push(tool.name);
     if (removedBy !== undefined) {
       shaped.hits.push({ rule: removedBy, target, charsRemoved: JSON.stringify(tool).length });
       continue;
@@ -64,7 +69,7 @@ export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: 
     }
     shaped.offered.push(tool);
     if (!builtIn) shaped.client.push(tool.name);
-    shaped.tools.push(shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, target, shaped.hits));
+    shaped.tools.push(shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits));
   }
   return shaped;
 }
@@ -76,15 +81,17 @@ function removingRule(name: string, builtIn: boolean, drop: readonly LinearRegex
   return undefined;
 }
 
-function shapeTool(tool: AnthropicCustomTool, policy: CompiledToolPolicy, stub: boolean, target: string, hits: TrimRuleHit[]): AnthropicCustomTool {
+const NONE: ReadonlySet<string> = new Set();
+
+function shapeTool(tool: AnthropicCustomTool, policy: CompiledToolPolicy, stub: boolean, removed: ReadonlySet<string>, target: string, hits: TrimRuleHit[]): AnthropicCustomTool {
   let out = tool;
   if (tool.defer_loading !== undefined) {
     // Loaded: an ordinary tool from here on (no OpenAI server knows the field).
     const { defer_loading: _, ...rest } = tool;
     out = rest;
   }
-  if (tool.description !== undefined && (stub || policy.maxDescriptionChars !== undefined)) {
-    const description = shortenDescription(tool.description, policy.maxDescriptionChars, stub);
+  if (tool.description !== undefined && (stub || policy.maxDescriptionChars !== undefined || removed.size > 0)) {
+    const description = shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub);
     if (description !== tool.description) {
       hits.push({ rule: "tool-description", target, charsRemoved: tool.description.length - description.length });
       out = { ...out, description };

@@ -107,7 +107,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   };
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
   if (compaction !== undefined) report.compaction = { carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)), rewritten: budget !== fitted };
-  if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions);
+  if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions, report.system);
   const offeredTools = [...prefix.offered];
   return budget.error === undefined
     ? { ok: true, request: budget.request, report, offeredTools }

@@ -46,7 +46,7 @@ export interface TrimReport {
    * How the system prompt was made: rendered from a template (with the keep rules that found
    * something, and those that found nothing), or the request's own (filtered).
    */
-  system: { mode: "template"; template: string; sections: string[]; missing?: string[] } | { mode: "passthrough"; reason: string };
+  system: { mode: "template"; template: string; sections: string[]; missing?: string[]; user?: UserTextReport } | { mode: "passthrough"; reason: string };
   /**
    * The tools the model is offered, in request order, and how; `client`: those of them that are not
    * Claude Code's built-ins (MCP servers', other clients' own), which no allowlist removes.
@@ -62,6 +62,16 @@ export interface TrimReport {
    * the last answer), and whether mallex rewrote it to fit (fitCompaction).
    */
   compaction?: { carriedTokens: number; rewritten: boolean };
+}
+
+/**
+ * The user's own text in the system prompt (findUserSystemText) and what became of it: `placed`
+ * when the template's `{{user_instructions}}` put every passage into the prompt the model gets.
+ */
+export interface UserTextReport {
+  passages: number;
+  chars: number;
+  placed: boolean;
 }
 
 /**

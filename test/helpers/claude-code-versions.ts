@@ -11,7 +11,7 @@ import { captureFirstRequestCached, installedClaudeCode } from "../../scripts/cl
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 
 export interface ClaudeCodeVersion {
-  label: "pinned" | "newest";
+  label: "pinned" | "newest" | "older";
   /** From the package's own package.json, e.g. "2.1.197". */
   version: string;
   /** The native binary. */
@@ -46,6 +46,15 @@ export const CLAUDE_CODE_VERSIONS: readonly ClaudeCodeVersion[] = [claudeCodeVer
 export const CLAUDE_CODE_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCodeVersion])[] = CLAUDE_CODE_VERSIONS.map((v) => [`${v.version} (${v.label})`, v] as const);
 
 export const PINNED_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[0]!;
+
+/**
+ * A release older than 2.1.150 (`claude-code-older`, a `cli.js` run by node): trimming is checked on it
+ * too (its prompt is worded and indented differently), the end-to-end suites run the two above.
+ */
+export const OLDER_CLAUDE_CODE: ClaudeCodeVersion = claudeCodeVersion("older", "claude-code-older");
+
+/** The releases trimming is checked on: the older one, the pinned, the newest. */
+export const TRIM_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCodeVersion])[] = [[`${OLDER_CLAUDE_CODE.version} (older)`, OLDER_CLAUDE_CODE], ...CLAUDE_CODE_MATRIX];
 export const NEWEST_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[1]!;
 
 /**
@@ -53,7 +62,7 @@ export const NEWEST_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[1]!;
  * offline, against a fake Anthropic API (scripts/claude-code/capture-request.js). Cached on disk per
  * (version, options) under node_modules/.cache/mallex/claude-code-captures/: a run captures each once.
  */
-export async function captureFirstRequest(v: ClaudeCodeVersion, options: { prompt?: string; env?: Record<string, string> } = {}): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
+export async function captureFirstRequest(v: ClaudeCodeVersion, options: { prompt?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
   const { body, headers, url } = await captureFirstRequestCached({ bin: v.bin, version: v.version, ...options });
   return { body: body as MessagesRequest, headers, url };
 }

@@ -76,10 +76,10 @@ describe("keep rules' limits: what one request's keep rules may search", () => {
   it("finds a fact in the system prompt or a preamble unit up to the limit, and does not search a longer one", () => {
     const fact = "Today's date is 2026-11-23.";
     const under = `${" ".repeat(KEEP_MAX_SOURCE_CHARS - fact.length)}${fact}`;
-    expect(extractKeptSections(under, [date])).toEqual([{ id: "date", text: fact, charsCut: 0, from: "system" }]);
+    expect(extractKeptSections(under, [date])).toEqual([{ id: "date", text: fact, charsCut: 0, from: "system", matched: fact }]);
     expect(extractKeptSections(`${" ".repeat(KEEP_MAX_SOURCE_CHARS)}${fact}`, [date])).toEqual([]);
     // Past a long unit, the next one is still searched.
-    expect(extractKeptSections("", [date], [unit("messages.0", ` ${under}`), unit("messages.1", fact)])).toEqual([{ id: "date", text: fact, charsCut: 0, from: "messages.1", moved: fact }]);
+    expect(extractKeptSections("", [date], [unit("messages.0", ` ${under}`), unit("messages.1", fact)])).toEqual([{ id: "date", text: fact, charsCut: 0, from: "messages.1", matched: fact }]);
   });
 
   it("stops searching once the request's keep budget is spent: a thousand long preamble units cost no more than a few", () => {

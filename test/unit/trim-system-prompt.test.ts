@@ -37,7 +37,13 @@ const rx = (source: string, flags = "") => ({ source, flags });
 describe("extractKeptSections", () => {
   it("heading: the section up to the next heading of the same or higher level; fenced # lines do not count", () => {
     expect(extractKeptSections(PROMPT, [{ id: "harness", heading: "harness" }])).toEqual([
-      { id: "harness", text: " - Output is markdown.\n## Details\nNested detail.\n```markdown\n# not a heading (in a fence)\n```", charsCut: 0, from: "system" },
+      {
+        id: "harness",
+        text: " - Output is markdown.\n## Details\nNested detail.\n```markdown\n# not a heading (in a fence)\n```",
+        charsCut: 0,
+        from: "system",
+        matched: "# Harness\n - Output is markdown.\n## Details\nNested detail.\n```markdown\n# not a heading (in a fence)\n```",
+      },
     ]);
     expect(extractKeptSections(PROMPT, [{ id: "details", heading: "Details" }])[0]?.text).toBe("Nested detail.\n```markdown\n# not a heading (in a fence)\n```");
   });
@@ -45,14 +51,14 @@ describe("extractKeptSections", () => {
   it("pattern: the whole first match (plain groups only group), or its first named group", () => {
     const environment: CompiledKeepRule = { id: "environment", pattern: rx(" - Primary working directory:[^\\n]*(\\n - (Is a git repository|Platform|Shell|OS Version):[^\\n]*)*") };
     expect(extractKeptSections(PROMPT, [environment])).toEqual([
-      { id: "environment", text: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux", charsCut: 0, from: "system" },
+      { id: "environment", text: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux", charsCut: 0, from: "system", matched: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux" },
     ]);
     expect(extractKeptSections(PROMPT, [{ id: "branch", pattern: rx("Current (branch): (?<name>\\w+)") }])[0]?.text).toBe("main");
   });
 
   it("max_chars cuts at the last line break in the second half, else exactly; absent sections are left out", () => {
     const git: CompiledKeepRule = { id: "git", pattern: rx("Current branch: [\\s\\S]*$"), maxChars: 40 };
-    expect(extractKeptSections(PROMPT, [git])).toEqual([{ id: "git", text: "Current branch: main\n\nRecent commits:", charsCut: 14, from: "system" }]);
+    expect(extractKeptSections(PROMPT, [git])).toEqual([{ id: "git", text: "Current branch: main\n\nRecent commits:", charsCut: 14, from: "system", matched: PROMPT.slice(PROMPT.indexOf("Current branch")) }]);
     expect(extractKeptSections("x".repeat(50), [{ id: "x", pattern: rx("x+"), maxChars: 10 }])[0]?.text).toBe("x".repeat(10));
     expect(extractKeptSections(PROMPT, [{ id: "none", heading: "Nowhere" }, { id: "blank", pattern: rx("\\n\\n") }])).toEqual([]);
   });
@@ -72,7 +78,10 @@ describe("buildSystemPrompt", () => {
     const result = buildSystemPrompt({ original, filtered: [{ type: "text", text: "filtered away" }], tools, toolsPrompt: "" }, plan, templates);
     const text = "tiny (small, 3B, native) tools: Read \n# Env\n - Primary working directory: /repo\n<kept & unescaped>";
     expect(result.system).toEqual([{ type: "text", text }]);
-    expect(result.report).toEqual({ mode: "template", template: "system", sections: ["environment"] });
+    // Every line the keep rule did not place is text no Claude Code release writes: the user's, which this template does not place.
+    // (Headings such as "# Memory" and code fences are lines Claude Code writes too.)
+    const user = ["You are an agent.", " - Output is markdown.\n## Details\nNested detail.", "# not a heading (in a fence)", "Memory stuff."];
+    expect(result.report).toEqual({ mode: "template", template: "system", sections: ["environment"], user: { passages: 4, chars: user.join("").length, placed: false } });
     const environment = PROMPT.slice(PROMPT.indexOf(" - Primary"));
     expect(result.hits).toEqual([
       { rule: "environment", target: "system", charsRemoved: environment.length - " - Primary working directory: /repo".length },
@@ -111,15 +120,15 @@ describe("extractKeptSections over a Claude Code conversation's preamble", () =>
 
   it("takes the system prompt's fact first, else the first unit's, and says what moves out of that unit", () => {
     expect(extractKeptSections("You are Claude.", [environment, date], units)).toEqual([
-      { id: "environment", text: " - Primary working directory: /repo", charsCut: 0, from: "messages.1", moved: "# Environment\n - Primary working directory: /repo" },
-      { id: "date", text: "Today's date is 2026-11-22.", charsCut: 0, from: "messages.0.content.0 (reminder 1)", moved: "Today's date is 2026-11-22." },
+      { id: "environment", text: " - Primary working directory: /repo", charsCut: 0, from: "messages.1", matched: "# Environment\n - Primary working directory: /repo" },
+      { id: "date", text: "Today's date is 2026-11-22.", charsCut: 0, from: "messages.0.content.0 (reminder 1)", matched: "Today's date is 2026-11-22." },
     ]);
-    expect(extractKeptSections(PROMPT, [environment], units)).toEqual([{ id: "environment", text: " - Primary working directory: /repo", charsCut: 0, from: "system" }]);
+    expect(extractKeptSections(PROMPT, [environment], units)).toEqual([{ id: "environment", text: " - Primary working directory: /repo", charsCut: 0, from: "system", matched: "# Environment\n - Primary working directory: /repo" }]);
   });
 
   it("a heading rule moves its heading line with the section", () => {
     const found = extractKeptSections("", [{ id: "git", heading: "gitStatus" }], [{ path: "messages.0", text: "intro\n# gitStatus\nCurrent branch: main\n# other\nx" }]);
-    expect(found).toEqual([{ id: "git", text: "Current branch: main", charsCut: 0, from: "messages.0", moved: "# gitStatus\nCurrent branch: main" }]);
+    expect(found).toEqual([{ id: "git", text: "Current branch: main", charsCut: 0, from: "messages.0", matched: "# gitStatus\nCurrent branch: main" }]);
   });
 });
 
@@ -128,16 +137,24 @@ describe("buildSystemPrompt for one of Claude Code's agents", () => {
   const trimming = { passthrough: false, systemTemplate: "system", keep: [{ id: "environment", pattern: rx(" - Primary working directory:[^\\n]*") }] };
   const plan = testPlan({ trimming });
 
-  it("renders the template whatever the system prompt says, and names the keep rules that found nothing", () => {
+  it("renders the template whatever the system prompt says, names the keep rules that found nothing, and says what of the user's it could not place", () => {
     const result = buildSystemPrompt({ original: "A prompt in words no rule knows.", filtered: "A prompt in words no rule knows.", tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, templates);
     expect(result.system).toEqual([{ type: "text", text: "Coder." }]);
-    expect(result.report).toEqual({ mode: "template", template: "system", sections: [], missing: ["environment"] });
+    expect(result.report).toEqual({ mode: "template", template: "system", sections: [], missing: ["environment"], user: { passages: 1, chars: 32, placed: false } });
+  });
+
+  it("keeps the user's text where the template places {{user_instructions}}, and none of Claude Code's own", () => {
+    const placing = createTemplates({ system: "Coder.{{#if user_instructions}}\n\n{{user_instructions}}{{/if}}" });
+    const original = "You are an interactive agent that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.\n\nAlways answer in French.";
+    const result = buildSystemPrompt({ original, filtered: original, tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, placing);
+    expect(result.system).toEqual([{ type: "text", text: "Coder.\n\nAlways answer in French." }]);
+    expect(result.report).toMatchObject({ user: { passages: 1, chars: 24, placed: true } });
   });
 
   it("finds the facts in the preamble and reports them as moved", () => {
     const preamble = [{ path: "messages.1", text: "# Environment\n - Primary working directory: /repo" }];
     const result = buildSystemPrompt({ original: "Prompt.", filtered: "Prompt.", tools: [], toolsPrompt: "", claudeCode: true, preamble }, plan, templates);
     expect(result.system).toEqual([{ type: "text", text: "Coder.\n - Primary working directory: /repo" }]);
-    expect(result.moved.map((s) => [s.id, s.from, s.moved])).toEqual([["environment", "messages.1", " - Primary working directory: /repo"]]);
+    expect(result.moved.map((s) => [s.id, s.from, s.matched])).toEqual([["environment", "messages.1", " - Primary working directory: /repo"]]);
   });
 });

@@ -1,0 +1,74 @@
+// `npm run learn:claude-code`: learns which system-prompt lines are Claude Code's own, from the real
+// CLIs installed as devDependencies (the pinned, the newest and the older release), each captured
+// offline (capture-request.js) in the settings its users run it with, and writes their prints
+// (src/trim/line-print.ts) to src/trim/claude-code-own-lines.ts. Trimming keeps every other line
+// of a Claude Code system prompt as the user's (--append-system-prompt, --system-prompt, output
+// styles, MCP servers' instructions): it removes Claude Code's text, never the user's.
+// What is learned stops at "gitStatus:" (the repository's own state follows) and leaves out the
+// sentence the capture appends to learn how the SDK entry point words Claude Code's first line.
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { linePrint } from "../../dist/src/trim/line-print.js";
+import { captureFirstRequestCached, installedClaudeCode } from "./capture-request.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const OUT = `${ROOT}src/trim/claude-code-own-lines.ts`;
+const PACKAGES = ["@anthropic-ai/claude-code", "claude-code-newest", "claude-code-older"];
+const MARKER = "Reply in the language of the question, mallex-learning-marker.";
+
+/** The settings each release is captured in: as installed, and as users and mallex change it. */
+export const LEARNING_SETTINGS = [
+  { name: "as installed", env: {}, args: [] },
+  { name: "tool search off", env: { ENABLE_TOOL_SEARCH: "false" }, args: [] },
+  { name: "as mallex run launches it", env: { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, args: [] },
+  { name: "with an appended system prompt", env: {}, args: ["--append-system-prompt", MARKER] },
+  { name: "in plan mode", env: {}, args: ["--permission-mode", "plan"] },
+  { name: "with tools allowed by flag", env: {}, args: ["--allowedTools", "Agent,Task,Read"] },
+  // Claude Code's own subagents have prompts of their own; a user's agent (.claude/agents) stays the user's.
+  ...["Explore", "Plan", "general-purpose"].map((type) => ({ name: `its ${type} subagent`, env: {}, args: ["--allowedTools", "Agent,Task,Read,Glob,Grep,Bash"], subagent: type })),
+  // The prompt's wording follows the model the user picks (/model, --model).
+  ...["claude-sonnet-4-6", "claude-opus-4-6", "claude-haiku-4-5-20251001"].map((model) => ({ name: `on ${model}`, env: { ANTHROPIC_MODEL: model }, args: [] })),
+];
+
+const prints = new Set();
+const learned = [];
+for (const name of PACKAGES) {
+  const installed = installedClaudeCode(name);
+  if (installed === undefined) {
+    console.error(`${name} is not installed (npm ci): not learned`);
+    continue;
+  }
+  for (const setting of LEARNING_SETTINGS) {
+    const { body } = await captureFirstRequestCached({ bin: installed.bin, version: installed.version, env: setting.env, args: setting.args, subagent: setting.subagent });
+    const before = prints.size;
+    for (const line of ownText(body.system).split("\n")) {
+      if (line.includes(MARKER)) continue;
+      const print = linePrint(line);
+      if (print !== undefined) prints.add(print);
+    }
+    console.error(`${installed.version}, ${setting.name}: ${prints.size - before} new lines`);
+  }
+  learned.push(installed.version);
+}
+
+writeFileSync(
+  OUT,
+  `// Written by \`npm run learn:claude-code\` (scripts/claude-code/learn-own-lines.js): do not edit.
+/** The Claude Code releases whose system prompts were learned, in every setting the script lists. */
+export const LEARNED_CLAUDE_CODE_RELEASES = ${JSON.stringify(learned)} as const;
+
+/** The prints (linePrint) of every line those releases write in their system prompt before "gitStatus:". */
+export const CLAUDE_CODE_OWN_LINES: ReadonlySet<string> = new Set(
+  ${JSON.stringify([...prints].sort().join(" "))}.split(" "),
+);
+`,
+);
+console.error(`${OUT}: ${prints.size} lines of ${learned.join(", ")}`);
+
+/** The system prompt's text up to the repository's state, without the billing block. */
+function ownText(system) {
+  const blocks = typeof system === "string" ? [system] : (system ?? []).map((block) => block.text);
+  const text = blocks.filter((block) => !block.startsWith("x-anthropic-billing-header:")).join("\n\n");
+  const git = text.indexOf("\ngitStatus:");
+  return git === -1 ? text : text.slice(0, git);
+}
