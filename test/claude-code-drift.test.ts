@@ -72,7 +72,7 @@ describe("the Claude Code drift alarm", () => {
     await send();
     await until(() => driftLines().length > 0, "the drift line");
     const [line] = driftLines();
-    expect(line).toContain(`Claude Code ${VERSION} is newer than the releases mallex's trimming was checked against (2.1.197–2.1.330) and`);
+    expect(line).toContain(`Claude Code ${VERSION} is newer than the releases mallex's trimming was checked against (2.1.100–2.1.330) and`);
     expect(line).toContain("a reminder no filter or keep rule knows");
     expect(line).toContain("tools.BrandNewTool: a built-in tool mallex does not know yet");
     expect(line).toContain("run `npm run check:claude-code` or update mallex");
@@ -88,6 +88,6 @@ describe("the Claude Code drift alarm", () => {
 
     const file = join(home, "claude-code-drift.json");
     await until(() => existsSync(file), "claude-code-drift.json");
-    expect(parseClaudeCodeDrift(readFileSync(file, "utf8"))).toMatchObject({ version: VERSION, checked: { oldest: "2.1.197", newest: "2.1.330" } });
+    expect(parseClaudeCodeDrift(readFileSync(file, "utf8"))).toMatchObject({ version: VERSION, checked: { oldest: "2.1.100", newest: "2.1.330" } });
   });
 });

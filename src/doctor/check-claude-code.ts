@@ -9,8 +9,9 @@ const VERSION = /^(\d+\.\d+\.\d+)/;
 
 /**
  * The `claude` that `mallex run` would launch (PATH, else beside mallex), that it answers --version,
- * and whether that release is newer than the newest one mallex's trimming was checked against
- * (a warning: trimming may keep more than it should). The last drift a proxy saw
+ * and where that release stands against the ones mallex's trimming was checked against: within
+ * the range (said), newer or older (a warning: trimming may keep more than it should, or miss what an
+ * unchecked release writes). The last drift a proxy saw
  * (MALLEX_HOME/claude-code-drift.json) is told too, as a warning.
  */
 export async function checkClaudeCode(ctx: Pick<DoctorContext, "deps">): Promise<CheckResult> {
@@ -30,7 +31,15 @@ export async function checkClaudeCode(ctx: Pick<DoctorContext, "deps">): Promise
   }
   const answer = result.stdout.trim().split("\n")[0] || "claude";
   const version = VERSION.exec(answer)?.[1];
-  const { newest } = CHECKED_CLAUDE_CODE;
+  const { oldest, newest } = CHECKED_CLAUDE_CODE;
+  if (version !== undefined && compareVersions(version, oldest) < 0) {
+    return withDrift({
+      name,
+      ok: true,
+      warning: true,
+      detail: `${answer} at ${program} is older than the oldest release mallex's trimming was checked against (${oldest}–${newest}): its prompt may trim worse; update it (${fix})`,
+    });
+  }
   if (version !== undefined && compareVersions(version, newest) > 0) {
     return withDrift({
       name,
@@ -39,7 +48,7 @@ export async function checkClaudeCode(ctx: Pick<DoctorContext, "deps">): Promise
       detail: `${answer} at ${program} is newer than the newest release mallex's trimming was checked against (${newest}): trimming may keep more than it should; \`npm run check:claude-code\` shows what`,
     });
   }
-  return withDrift({ name, ok: true, detail: `${answer} at ${program}` });
+  return withDrift({ name, ok: true, detail: `${answer} at ${program}${version === undefined ? "" : `, within the releases mallex's trimming was checked against (${oldest}–${newest})`}` });
 }
 
 /** The drift a proxy last saw, in the log line's words with when; undefined when none was saved (or the file is not one). */

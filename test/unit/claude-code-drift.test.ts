@@ -7,6 +7,7 @@ import { checkClaudeCode } from "../../src/doctor/check-claude-code.js";
 import { createDoctorDeps } from "../../src/doctor/create-doctor-deps.js";
 import { createClaudeCodeDriftAlarm, findClaudeCodeDrift, formatDriftLine, type ClaudeCodeDrift } from "../../src/observe/claude-code-drift.js";
 import { claudeCodeDriftPath, createClaudeCodeDriftSaver, parseClaudeCodeDrift } from "../../src/observe/save-claude-code-drift.js";
+import { compareVersions } from "../../src/shared/compare-versions.js";
 import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code-versions.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";
 import { packageRoot } from "../helpers/config-tree.js";
@@ -35,8 +36,10 @@ function alarm() {
 }
 
 describe("CHECKED_CLAUDE_CODE", () => {
-  it("are the pinned devDependency and the claude-code-newest one", () => {
-    expect(CHECKED_CLAUDE_CODE.oldest).toBe(devDependencies["@anthropic-ai/claude-code"]);
+  it("are the claude-code-older devDependency and the claude-code-newest one, the pinned one between", () => {
+    expect(`npm:@anthropic-ai/claude-code@${CHECKED_CLAUDE_CODE.oldest}`).toBe(devDependencies["claude-code-older"]);
+    expect(compareVersions(devDependencies["@anthropic-ai/claude-code"]!, CHECKED_CLAUDE_CODE.oldest)).toBeGreaterThan(0);
+    expect(compareVersions(devDependencies["@anthropic-ai/claude-code"]!, CHECKED_CLAUDE_CODE.newest)).toBeLessThan(0);
     expect(`npm:@anthropic-ai/claude-code@${CHECKED_CLAUDE_CODE.newest}`).toBe(devDependencies["claude-code-newest"]);
   });
 });
@@ -46,9 +49,9 @@ describe("the drift alarm", () => {
     const { alarm: a, lines, saved } = alarm();
     a.observe(report({ version: "2.1.400", unplaced: UNPLACED }));
     expect(lines).toEqual([
-      `Claude Code 2.1.400 is newer than the releases mallex's trimming was checked against (2.1.197–2.1.330) and 2 parts of its request matched no rule: ${UNPLACED.join("; ")} — small models get a larger prompt; run \`npm run check:claude-code\` or update mallex`,
+      `Claude Code 2.1.400 is newer than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule: ${UNPLACED.join("; ")} — small models get a larger prompt; run \`npm run check:claude-code\` or update mallex`,
     ]);
-    expect(saved).toEqual([{ version: "2.1.400", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.197", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" }]);
+    expect(saved).toEqual([{ version: "2.1.400", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.100", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" }]);
     expect(a.last()).toEqual(saved[0]);
     // The same version again: nothing more; another newer version: its own line.
     a.observe(report({ version: "2.1.400", unplaced: [...UNPLACED, "tools.Other: a built-in tool mallex does not know yet, shaped as one"] }));
@@ -118,7 +121,7 @@ describe("doctor's claude code check", () => {
     return { dir, home, deps: createDoctorDeps({ cwd: dir, env: { PATH: dir, MALLEX_HOME: home }, packageRoot }) };
   }
 
-  it("warns when the claude it finds is newer than the newest release checked, and passes within the range", async () => {
+  it("warns when the claude it finds is newer than the newest release checked or older than the oldest, and says when it is within the range", async () => {
     const newer = fakeClaude("2.1.999");
     expect(await checkClaudeCode({ deps: newer.deps })).toEqual({
       name: "claude code",
@@ -127,7 +130,11 @@ describe("doctor's claude code check", () => {
       detail: `2.1.999 (Claude Code) at ${join(newer.dir, "claude")} is newer than the newest release mallex's trimming was checked against (2.1.330): trimming may keep more than it should; \`npm run check:claude-code\` shows what`,
     });
     const checked = fakeClaude(CHECKED_CLAUDE_CODE.newest);
-    expect(await checkClaudeCode({ deps: checked.deps })).toEqual({ name: "claude code", ok: true, detail: `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}` });
+    expect(await checkClaudeCode({ deps: checked.deps })).toEqual({ name: "claude code", ok: true, detail: `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330)` });
+    const older = fakeClaude("2.1.99");
+    const result = await checkClaudeCode({ deps: older.deps });
+    expect(result).toMatchObject({ ok: true, warning: true });
+    expect(result.detail).toMatch(/^2\.1\.99 \(Claude Code\) at .* is older than the oldest release mallex's trimming was checked against \(2\.1\.100–2\.1\.330\): its prompt may trim worse; update it \(npm install -g @anthropic-ai\/claude-code@2\.1\.197\)$/);
   });
 
   it("tells the drift a proxy saved in MALLEX_HOME", async () => {
@@ -136,6 +143,6 @@ describe("doctor's claude code check", () => {
     writeFileSync(claudeCodeDriftPath(checked.home), JSON.stringify(drift));
     const result = await checkClaudeCode({ deps: checked.deps });
     expect(result).toMatchObject({ ok: true, warning: true });
-    expect(result.detail).toBe(`2.1.330 (Claude Code) at ${join(checked.dir, "claude")}; a proxy saw on 2026-05-01T12:00:00.000Z: ${formatDriftLine(drift)}`);
+    expect(result.detail).toBe(`2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330); a proxy saw on 2026-05-01T12:00:00.000Z: ${formatDriftLine(drift)}`);
   });
 });

@@ -84,7 +84,7 @@ describe("mallex doctor on the shipped default", () => {
       "✓ port — 127.0.0.1:4141 is free",
       "- backend mlx — started by `mallex run` when needed; to probe a server you run, pass --backend-url",
       "✓ capacity mlx — 32 request(s) at once (default for mlx-lm), 128 may wait (4 × in flight, at least 16); what its server says is read when mallex starts it",
-      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude",
+      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (2.1.100–2.1.330)",
       "✓ api key — ANTHROPIC_API_KEY is not set: high falls back to medium (qwen3-coder-30b) (export ANTHROPIC_API_KEY=sk-ant-… in your shell profile to use Claude)",
     ]);
     expect(r.ok).toBe(true);
@@ -210,7 +210,7 @@ describe("mallex doctor on other configs", () => {
       "- model — the config does not compile",
       "- port — the config does not compile",
       "- backend — the config does not compile",
-      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude",
+      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (2.1.100–2.1.330)",
       "- api key — the config does not compile",
     ]);
   });
