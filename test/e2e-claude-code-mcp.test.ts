@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderXmlToolCall } from "../src/translate/render-xml-tool-call.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type FakeScript } from "./fakes/mlx-lm-server.js";
 import { makeProject, runClaude } from "./helpers/claude-code.js";
+import { NEWEST_CLAUDE_CODE, PINNED_CLAUDE_CODE, type ClaudeCodeVersion } from "./helpers/claude-code-versions.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 
 /**
@@ -41,7 +42,7 @@ function smallTierConfig(extra = ""): string {
 }
 
 /** Runs `claude -p` with the ticket MCP server; returns its result, the upstream requests it caused and the calls the MCP server got. */
-async function askAboutTicket(proxy: MallexProxyProcess, script: (request: FakeRequestRecord, results: Message[]) => FakeScript) {
+async function askAboutTicket(proxy: MallexProxyProcess, script: (request: FakeRequestRecord, results: Message[]) => FakeScript, claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE) {
   const project = makeProject();
   const calls = join(project, "mcp-calls.jsonl");
   const mcpConfig = join(project, "mcp.json");
@@ -49,7 +50,7 @@ async function askAboutTicket(proxy: MallexProxyProcess, script: (request: FakeR
   // Tool results come back as tool messages (native mode) or as <tool_result> text in a user message (xml mode).
   respond = (request) => script(request, messagesOf(request).filter((m) => m.role === "tool" || text(m).startsWith("<tool_result")));
   const before = mlx.requests.length;
-  const result = await runClaude(proxy.url, project, ["-p", "what is the status of ticket OPS-12?", "--output-format", "json", "--mcp-config", mcpConfig, "--strict-mcp-config", "--allowedTools", TOOL]);
+  const result = await runClaude(proxy.url, project, ["-p", "what is the status of ticket OPS-12?", "--output-format", "json", "--mcp-config", mcpConfig, "--strict-mcp-config", "--allowedTools", TOOL], claudeCode);
   const upstream = mlx.requests.slice(before).filter((r) => r.method === "POST");
   const received = existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n").map((line) => JSON.parse(line) as unknown) : [];
   return { result, upstream, received };
@@ -76,6 +77,36 @@ describe("Claude Code with an MCP server, through mallex on the small tier", () 
       expect(text(messagesOf(upstream[1]!).at(-1)!)).toContain(TICKET_MARK);
       // The log line says the MCP tool was kept, and the allowlist still cut the built-ins.
       await expect.poll(() => proxy.output(), { timeout: 5_000 }).toMatch(/→ qwen2\.5-coder-7b \(default → medium\) · .*tool-allowlist ×\d+ −[\d,]+ .*· client tools: mcp__tickets__lookup_ticket · /);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  // 2.1.330 as installed defers MCP tools behind its tool search: their names in a list, no schema
+  // until ToolSearch loads them. mallex offers ToolSearch with them, whatever the allowlist says.
+  it(`native tools, Claude Code ${NEWEST_CLAUDE_CODE.version} with its tool search on: the model is offered ToolSearch and the list naming the MCP tool, loads it, calls it, and the MCP server's answer comes back`, async () => {
+    const proxy = await startProxyProcess(["--backend-url", mlx.url, "--config", smallTierConfig()]);
+    try {
+      const { result, upstream, received } = await askAboutTicket(
+        proxy,
+        (request, results) => {
+          if (!toolNames(request).includes(TOOL)) return { toolCalls: [{ name: "ToolSearch", arguments: { query: `select:${TOOL}`, max_results: 1 } }] };
+          return results.some((message) => text(message).includes(TICKET_MARK)) ? { text: `Per the tracker: ${text(results.at(-1)!)}` } : { toolCalls: [{ name: TOOL, arguments: { id: "OPS-12" } }] };
+        },
+        NEWEST_CLAUDE_CODE,
+      );
+      expect(result.exitCode, result.stderr).toBe(0);
+      const output = JSON.parse(result.stdout) as { is_error: boolean; result: string; num_turns: number };
+      expect(output).toMatchObject({ is_error: false, num_turns: 3 });
+      expect(output.result).toContain(TICKET_MARK);
+      expect(upstream).toHaveLength(3);
+      // The first request: ToolSearch next to the allowed built-ins, and the list that names the MCP tool.
+      expect(toolNames(upstream[0]!)).toEqual(expect.arrayContaining(["ToolSearch", "Bash", "Read"]));
+      expect(toolNames(upstream[0]!)).not.toContain(TOOL);
+      expect(JSON.stringify(messagesOf(upstream[0]!))).toContain(`${TOOL}`);
+      // Loaded by ToolSearch, the tool is offered with its schema from then on.
+      expect(toolNames(upstream[1]!)).toContain(TOOL);
+      expect(received).toEqual([{ id: "OPS-12" }]);
     } finally {
       await proxy.stop();
     }

@@ -26,13 +26,15 @@ export interface ToolContext {
   claudeCode: boolean;
   /** Deferred tools (`defer_loading: true`) a `tool_reference` in the conversation has loaded. */
   loaded: ReadonlySet<string>;
+  /** Built-ins offered whatever the allowlist says: ToolSearch, when the user's MCP tools are only reachable through it. */
+  alsoOffer?: ReadonlySet<string>;
 }
 
 const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
 
 /**
  * Applies a size's tool policy, tool by tool:
- * 1. a tool that tool_choice forces is always kept;
+ * 1. a tool that tool_choice forces is always kept, and so are the built-ins of `context.alsoOffer`;
  * 2. a deferred tool (`defer_loading: true`) is not offered until a `tool_reference` loaded it
  *    (`tool-deferred`), as the Anthropic API does; once loaded it is an ordinary tool;
  * 3. a `drop` glob removes any tool (`tool-drop`);
@@ -53,7 +55,8 @@ export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: 
   const decided = (tools ?? []).map((tool) => {
     const builtIn = isBuiltInTool(tool.name, context.claudeCode);
     const deferred = isCustomTool(tool) && tool.defer_loading === true && !context.loaded.has(tool.name);
-    return { tool, builtIn, removedBy: tool.name === forced ? undefined : deferred ? "tool-deferred" : removingRule(tool.name, builtIn, drop, allow) };
+    const kept = tool.name === forced || context.alsoOffer?.has(tool.name) === true;
+    return { tool, builtIn, removedBy: kept ? undefined : deferred ? "tool-deferred" : removingRule(tool.name, builtIn, drop, allow) };
   });
   const removed = new Set(decided.flatMap(({ tool, removedBy }) => (removedBy === undefined ? [] : [tool.name])));
   for (const { tool, builtIn, removedBy } of decided) {

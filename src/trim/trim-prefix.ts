@@ -51,6 +51,8 @@ export interface PrefixContext {
   preamble: readonly ContextUnit[];
   /** Deferred tools a `tool_reference` in the conversation has loaded. */
   loaded: ReadonlySet<string>;
+  /** Built-ins offered whatever the allowlist says (drawn from the preamble, see trimRequest). */
+  alsoOffer?: ReadonlySet<string>;
 }
 
 const NO_CONTEXT: PrefixContext = { claudeCode: false, agent: false, preamble: [], loaded: new Set() };

@@ -5,6 +5,7 @@ import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthro
 import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageOrigin } from "./apply-block-filters.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
+import { deferredClientTools } from "./deferred-client-tools.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
@@ -17,6 +18,8 @@ import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { trimPrefixSteps, type PrefixContext } from "./trim-prefix.js";
 import type { TrimPlan, TrimReport, TrimResult } from "./trim-types.js";
+
+const TOOL_SEARCH = "ToolSearch";
 
 export interface TrimOptions {
   /** The server's prefix cache and what the body's text said: trimRequest then works once per prefix. */
@@ -69,7 +72,10 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   // Claude Code's agents carry its built-in tools; its side requests (a title, a summary) carry none
   // and keep their own instructions.
   const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
-  const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble: agent ? collectPreamble(request.messages) : [], loaded: loadedTools(request.messages) };
+  const preamble = agent ? collectPreamble(request.messages) : [];
+  // The user's MCP tools behind Claude Code's tool search are reachable only through ToolSearch: it is offered with them.
+  const searchable = deferredClientTools(preamble).length > 0 && (request.tools ?? []).some((tool) => tool.name === TOOL_SEARCH);
+  const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble, loaded: loadedTools(request.messages), ...(searchable ? { alsoOffer: new Set([TOOL_SEARCH]) } : {}) };
   const make = () => trimPrefixSteps(request, plan, templates, context);
   const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
   const offered = new Set(prefix.offeredNames);
