@@ -5,6 +5,7 @@ import type {
   AnthropicToolResultBlock,
   MessagesRequest,
 } from "../translate/anthropic-types.js";
+import { pruneDeferredList } from "./deferred-client-tools.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
@@ -67,14 +68,21 @@ export function* filterSystemPromptSteps(system: MessagesRequest["system"], filt
  * The other three targets, over the messages: the per-turn part of applyBlockFilters. `moved`: the
  * facts the keep rules took from the preamble into the template, each removed from the reminder or
  * system message it was found in (`from`) before the filters run; a unit left blank is removed.
- * As Steps: it pauses between filters (see run-steps.ts).
+ * `unlisted`: the built-ins the size's allowlist leaves out, which Claude Code's tool-search list
+ * then does not name (pruneDeferredList). As Steps: it pauses between filters (see run-steps.ts).
  */
-export function* filterMessagesSteps(messages: readonly AnthropicMessageParam[], filters: readonly RuntimeFilter[], moved: readonly KeptSection[] = [], removedTools: readonly string[] = []): Steps<FilteredMessages> {
+export function* filterMessagesSteps(
+  messages: readonly AnthropicMessageParam[],
+  filters: readonly RuntimeFilter[],
+  moved: readonly KeptSection[] = [],
+  removedTools: readonly string[] = [],
+  unlisted: (name: string) => boolean = () => false,
+): Steps<FilteredMessages> {
   const hits: TrimRuleHit[] = [];
   const out: AnthropicMessageParam[] = [];
   const origins: MessageOrigin[] = [];
   const mentions: ToolMention[] = [];
-  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions };
+  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions, unlisted };
   for (const [index, message] of messages.entries()) {
     const filtered = yield* filterMessage(message, `messages.${index}`, units);
     if (filtered === undefined) continue;
@@ -132,6 +140,7 @@ interface Units {
   /** The tools the request has that the model is not offered, as one regex (see toolNamesPattern). */
   removed: RegExp | undefined;
   mentions: ToolMention[];
+  unlisted: (name: string) => boolean;
 }
 
 /**
@@ -150,13 +159,22 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
     units.hits.push({ rule: section.id, target: path, charsRemoved: section.matched.length });
   }
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
-  const outcome = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
-  units.hits.push(...outcome.hits);
+  const filtered = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
+  units.hits.push(...filtered.hits);
+  const outcome = filtered.droppedBy === undefined ? pruneListed(filtered, path, units) : filtered;
   // A unit too long for the filters is not searched for tool names either (V8's regex: 150 ms at 30 MB).
   if (units.removed !== undefined && outcome.droppedBy === undefined && outcome.text.length <= FILTER_MAX_UNIT_CHARS) {
     for (const tool of new Set(outcome.text.match(units.removed))) units.mentions.push({ target: path, tool });
   }
   return { ...outcome, blank: outcome.droppedBy === undefined && outcome.text.trim() === "", movedFrom };
+}
+
+/** The tool-search list a filter kept (ToolSearch is offered) without the built-ins the size leaves out: the hit `deferred-built-ins`. */
+function pruneListed(outcome: FilterOutcome, path: string, units: Units): FilterOutcome {
+  const text = pruneDeferredList(outcome.text, units.unlisted);
+  if (text === outcome.text) return outcome;
+  units.hits.push({ rule: "deferred-built-ins", target: path, charsRemoved: outcome.text.length - text.length });
+  return { ...outcome, text };
 }
 
 interface FilteredMessage {

@@ -24,3 +24,19 @@ export function deferredClientTools(preamble: readonly ContextUnit[]): string[] 
   }
   return names;
 }
+
+/**
+ * Claude Code's tool-search list without the names `unlisted` says go (the built-ins the size's
+ * allowlist removes even once ToolSearch has loaded them: CronCreate, WebFetch… on a small model).
+ * The text as it is when it holds no list or none of its names goes.
+ */
+export function pruneDeferredList(text: string, unlisted: (name: string) => boolean): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(LIST_HEADER));
+  if (start < 0) return text;
+  let end = start + 1;
+  while (end < lines.length && lines[end]!.trim() !== "") end += 1;
+  const names = lines.slice(start + 1, end);
+  const kept = names.filter((line) => !unlisted(line.trim()));
+  return kept.length === names.length ? text : [...lines.slice(0, start + 1), ...kept, ...lines.slice(end)].join("\n");
+}

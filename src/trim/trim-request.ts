@@ -82,7 +82,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
   // Untrimmed (a profile's trim: false), the conversation goes as it came: no reminder is even unwrapped.
   const conversation =
-    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed);
+    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name));
 
   const out: MessagesRequest = { ...request, messages: conversation.messages };
   if (prefix.system === undefined) delete out.system;
