@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import type { Templates } from "../src/templates/load-templates.js";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
-import { explainRequest, type Explanation } from "../src/pipeline/explain-request.js";
+import { explainRequest } from "../src/pipeline/explain-request.js";
 import { TRIM_MATRIX, captureFirstRequest } from "./helpers/claude-code-versions.js";
 import { firstProfileOfSize, loadShipped } from "./helpers/trim-helpers.js";
 
@@ -18,9 +18,6 @@ beforeAll(async () => {
   ({ table, templates } = await loadShipped());
 });
 
-/** The share of the request's characters the upstream request does without (as `mallex explain` counts it). */
-const cut = (explanation: Explanation) => 1 - explanation.after.chars / explanation.before.chars;
-
 /** Whole-word mentions of `names` in `text`. */
 const mentions = (text: string, names: readonly string[]) => names.filter((name) => new RegExp(`(?<![\\w-])${name}(?![\\w-])`).test(text));
 
@@ -28,29 +25,36 @@ const GOALS = { small: 0.94, medium: 0.9 } as const;
 
 const APPENDED = "Always answer in French, and sign every answer with Ada.";
 
+/** A project's own agent and skill, which the small and medium sizes cannot run (no Agent or Skill tool). */
+const USER_AGENT_AND_SKILL = {
+  ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews a diff for bugs and style before commit.\ntools: Read, Grep\n---\nYou review code. Report bugs first.\n",
+  ".claude/skills/deploy/SKILL.md": "---\nname: deploy\ndescription: Deploys the app to staging with make deploy.\n---\nRun make deploy and report the URL.\n",
+};
+
 describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, claudeCode) => {
-  for (const [variant, env, args] of [
-    ["as installed", {}, []],
-    ["with tool search off", { ENABLE_TOOL_SEARCH: "false" }, []],
+  for (const [variant, env, args, files] of [
+    ["as installed", {}, [], {}],
+    ["with tool search off", { ENABLE_TOOL_SEARCH: "false" }, [], {}],
     // As `mallex run` launches it for the shipped default tier: tool search off, and the model named
     // mallex/<profile> (claude-context-env.ts), which Claude Code then says it is powered by.
-    ["as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, []],
-    ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED]],
-    ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, []],
+    ["as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, [], {}],
+    ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED], {}],
+    ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
+    ["with the project's own agent and skill", {}, [], USER_AGENT_AND_SKILL],
   ] as const) {
     describe(variant, () => {
       let request: MessagesRequest;
       let userAgent: string | undefined;
       beforeAll(async () => {
-        const capture = await captureFirstRequest(claudeCode, { env, args: [...args] });
+        const capture = await captureFirstRequest(claudeCode, { env, args: [...args], files });
         request = capture.body;
         userAgent = capture.headers["user-agent"];
       }, 90_000);
 
       for (const size of ["small", "medium"] as const) {
-        it(`${size}: ≥ ${GOALS[size] * 100}% cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
+        it(`${size}: ≥ ${GOALS[size] * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
           const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, userAgent);
-          expect(cut(explanation)).toBeGreaterThanOrEqual(GOALS[size]);
+          expect(explanation.cut.claudeCode).toBeGreaterThanOrEqual(GOALS[size]);
           expect(explanation.system).toMatchObject({ mode: "template", template: `system-${size}` });
           expect(explanation.claudeCode).toEqual({ version: claudeCode.version, unplaced: [] });
 
@@ -72,6 +76,14 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             expect(explanation.system).toMatchObject({ user: { passages: 1, chars: APPENDED.length, placed: true } });
             expect(upstream).toContain(APPENDED);
           }
+          // The user's agent and skill are named, so the model can point the user to them; Claude Code's own are not.
+          if (Object.keys(files).length > 0) {
+            expect(upstream).toMatch(/The user's own (agents and )?skills, which you cannot start \(if one fits the task, tell the user\):/);
+            expect(upstream).toContain("- skill deploy: Deploys the app to staging with make deploy.");
+            // 2.1.100 lists agents in the Agent tool's description, which goes with the tool.
+            if (claudeCode.label !== "older") expect(upstream).toContain("- agent reviewer: Reviews a diff for bugs and style before commit. (Tools: Read, Grep)");
+          }
+          expect(upstream).not.toContain("statusline-setup");
           const notOffered = (request.tools ?? []).map((tool) => tool.name).filter((name) => !explanation.tools.offered.includes(name));
           expect(notOffered.length).toBeGreaterThan(0);
           expect(mentions(upstream, notOffered)).toEqual([]);

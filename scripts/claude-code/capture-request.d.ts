@@ -34,6 +34,8 @@ export interface CaptureOptions {
   args?: string[];
   /** Capture the first request of this built-in subagent type (Explore, Plan, general-purpose…) instead. */
   subagent?: string;
+  /** Files written into the capture project first: path → text. */
+  files?: Record<string, string>;
   timeoutMs?: number;
 }
 

@@ -163,10 +163,11 @@ export function makeCaptureProject(claudeMd = "# Project notes\n- Keep answers s
  * (or replaces) the offline environment; `args` go after the prompt (`--append-system-prompt …`,
  * `--permission-mode plan`). With `subagent` (a built-in agent type: Explore, Plan…), the fake answers
  * the agent's first request with a call of its Agent tool (Task before 2.1.150) for that type, and the
- * capture is that subagent's first request. Throws when the CLI sent no Messages request.
- * @param {{ bin: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; timeoutMs?: number }} options
+ * capture is that subagent's first request. `files` are written into the project first (path → text:
+ * `.claude/agents/reviewer.md`, a skill's `SKILL.md`). Throws when the CLI sent no Messages request.
+ * @param {{ bin: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; files?: Record<string, string>; timeoutMs?: number }} options
  */
-export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, timeoutMs = 60_000 }) {
+export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, files = {}, timeoutMs = 60_000 }) {
   let delegated = false;
   const callTool = (body) => {
     const tool = (body.tools ?? []).find((candidate) => candidate.name === "Agent" || candidate.name === "Task");
@@ -176,6 +177,10 @@ export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = 
   };
   const api = await startFakeAnthropicApi({ callTool });
   const project = makeCaptureProject();
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(project, path)), { recursive: true });
+    writeFileSync(join(project, path), text);
+  }
   const home = mkdtempSync(join(tmpdir(), "mallex-capture-home-"));
   try {
     const run = await runCli(resolve(bin), ["-p", prompt, "--output-format", "json", ...args], {
@@ -221,16 +226,16 @@ function runCli(bin, args, { cwd, env, timeoutMs }) {
 /**
  * captureFirstRequest, cached on disk per (version, prompt, env, this file's text) in `cacheDir`, so
  * a test run captures each version once. Concurrent processes may both capture; the last rename wins.
- * @param {{ bin: string; version: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; cacheDir?: string }} options
+ * @param {{ bin: string; version: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; files?: Record<string, string>; cacheDir?: string }} options
  */
-export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, cacheDir = CAPTURE_CACHE_DIR }) {
-  const file = join(cacheDir, `${version}-${captureKey(version, prompt, env, args, subagent)}.json`);
+export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, files = {}, cacheDir = CAPTURE_CACHE_DIR }) {
+  const file = join(cacheDir, `${version}-${captureKey(version, prompt, env, args, subagent, files)}.json`);
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch {
     // not cached yet (or unreadable): capture it
   }
-  const { url, headers, body } = await captureFirstRequest({ bin, prompt, env, args, subagent });
+  const { url, headers, body } = await captureFirstRequest({ bin, prompt, env, args, subagent, files });
   const capture = { version, url, headers, body };
   mkdirSync(cacheDir, { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
@@ -239,10 +244,10 @@ export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT
   return capture;
 }
 
-function captureKey(version, prompt, env, args, subagent) {
+function captureKey(version, prompt, env, args, subagent, files) {
   const sortedEnv = Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
   const self = readFileSync(fileURLToPath(import.meta.url), "utf8");
-  return createHash("sha256").update(JSON.stringify({ version, prompt, env: sortedEnv, args, subagent, self })).digest("hex").slice(0, 16);
+  return createHash("sha256").update(JSON.stringify({ version, prompt, env: sortedEnv, args, subagent, files, self })).digest("hex").slice(0, 16);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OUT = `${ROOT}src/trim/claude-code-own-lines.ts`;
 const PACKAGES = ["@anthropic-ai/claude-code", "claude-code-newest", "claude-code-older"];
 const MARKER = "Reply in the language of the question, mallex-learning-marker.";
+const LIST_HEADERS = ["Available agent types for the Agent tool:", "The following skills are available for use with the Skill tool:"];
 
 /** The settings each release is captured in: as installed, and as users and mallex change it. */
 export const LEARNING_SETTINGS = [
@@ -41,7 +42,7 @@ for (const name of PACKAGES) {
   for (const setting of LEARNING_SETTINGS) {
     const { body } = await captureFirstRequestCached({ bin: installed.bin, version: installed.version, env: setting.env, args: setting.args, subagent: setting.subagent });
     const before = prints.size;
-    for (const line of ownText(body.system).split("\n")) {
+    for (const line of [...ownText(body.system).split("\n"), ...listedItems(body.messages)]) {
       if (line.includes(MARKER)) continue;
       const print = linePrint(line);
       if (print !== undefined) prints.add(print);
@@ -64,6 +65,27 @@ export const CLAUDE_CODE_OWN_LINES: ReadonlySet<string> = new Set(
 `,
 );
 console.error(`${OUT}: ${prints.size} lines of ${learned.join(", ")}`);
+
+/**
+ * The items of Claude Code's lists of its agents and skills (its own: the capture's project has none),
+ * wherever the release puts them (a reminder, a tool's description is not read).
+ */
+function listedItems(messages) {
+  const texts = messages.flatMap((message) => (typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []))));
+  return texts.flatMap((text) => {
+    const lines = text.split("\n");
+    return LIST_HEADERS.flatMap((header) => {
+      const start = lines.findIndex((line) => line.startsWith(header));
+      if (start < 0) return [];
+      const items = [];
+      for (const line of lines.slice(start + 1)) {
+        if (line.startsWith("- ")) items.push(line);
+        else if (line.trim() === "" && items.length > 0) break;
+      }
+      return items;
+    });
+  });
+}
 
 /** The system prompt's text up to the repository's state, without the billing block. */
 function ownText(system) {

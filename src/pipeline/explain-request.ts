@@ -24,6 +24,12 @@ export interface Explanation {
   before: PromptSize;
   /** The request mallex sends upstream, measured the same way. */
   after: PromptSize;
+  /**
+   * The share of the request trimming cut: of all of it, and of Claude Code's own text, the user's
+   * text it keeps whole (`userChars`: what the user wrote into the system prompt, their agents and
+   * skills it names) counted apart so that keeping it costs the measure nothing.
+   */
+  cut: { all: number; claudeCode: number; userChars: number };
   /** Every rule that fired, in the order the steps ran. */
   rules: TrimRuleHit[];
   system: TrimReport["system"];
@@ -62,6 +68,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
       backend: { name: profile.backend, kind: "anthropic", flavor },
       before,
       after: sizeOf(upstream),
+      cut: cutOf(before, sizeOf(upstream), 0),
       rules: [],
       system: { mode: "passthrough", reason: "the Anthropic API gets Claude Code's request as it is" },
       tools: { mode: "native", offered, client: offered.filter((name) => !isBuiltInTool(name, fromClaudeCode)) },
@@ -77,6 +84,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     backend: { name: profile.backend, kind: "openai", flavor },
     before,
     after: sizeOf(upstream),
+    cut: cutOf(before, sizeOf(upstream), userTextKept(trimmed.report)),
     rules: trimmed.report.rules,
     system: trimmed.report.system,
     tools: trimmed.report.tools,
@@ -85,6 +93,18 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     ...(trimmed.ok ? {} : { error: trimmed.error.message }),
     upstream,
   };
+}
+
+/** Characters of the user's own text a trimmed request keeps whole. */
+function userTextKept(report: TrimReport): number {
+  const system = report.system.mode === "template" && report.system.user?.placed === true ? report.system.user.chars : 0;
+  const named = report.rules.filter((hit) => hit.rule === "user-agents-named").reduce((sum, hit) => sum - hit.charsRemoved, 0);
+  return system + named;
+}
+
+function cutOf(before: PromptSize, after: PromptSize, userChars: number): Explanation["cut"] {
+  const share = (kept: number, all: number) => (all <= 0 ? 0 : Math.round((1 - kept / all) * 10_000) / 10_000);
+  return { all: share(after.chars, before.chars), claudeCode: share(after.chars - userChars, before.chars - userChars), userChars };
 }
 
 function sizeOf(body: unknown): PromptSize {

@@ -6,6 +6,7 @@ import type {
   MessagesRequest,
 } from "../translate/anthropic-types.js";
 import { pruneDeferredList } from "./deferred-client-tools.js";
+import { AGENT_SKILL_LISTS, describeUnreachableItems, findUserListItems, type UserListItems } from "./own-list-items.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
@@ -159,14 +160,29 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
     units.hits.push({ rule: section.id, target: path, charsRemoved: section.matched.length });
   }
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
+  const listed = findUserListItems(rest);
   const filtered = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
   units.hits.push(...filtered.hits);
-  const outcome = filtered.droppedBy === undefined ? pruneListed(filtered, path, units) : filtered;
+  const outcome = filtered.droppedBy === undefined ? nameUnreachable(pruneListed(filtered, path, units), listed, path, units) : filtered;
   // A unit too long for the filters is not searched for tool names either (V8's regex: 150 ms at 30 MB).
   if (units.removed !== undefined && outcome.droppedBy === undefined && outcome.text.length <= FILTER_MAX_UNIT_CHARS) {
     for (const tool of new Set(outcome.text.match(units.removed))) units.mentions.push({ target: path, tool });
   }
   return { ...outcome, blank: outcome.droppedBy === undefined && outcome.text.trim() === "", movedFrom };
+}
+
+/**
+ * The user's own agents and skills, named in one paragraph where a filter removed the list they were
+ * in (the tool that runs them is not offered): the hit `user-agents-named` (negative: text added).
+ */
+function nameUnreachable(outcome: FilterOutcome, listed: readonly UserListItems[], path: string, units: Units): FilterOutcome {
+  const gone = listed.filter((list) => !outcome.text.includes(AGENT_SKILL_LISTS.find((known) => known.what === list.what)!.header));
+  if (gone.length === 0) return outcome;
+  const named = describeUnreachableItems(gone);
+  const text = outcome.text.trim() === "" ? named : `${outcome.text.trimEnd()}\n\n${named}`;
+  units.hits.push({ rule: "user-agents-named", target: path, charsRemoved: outcome.text.length - text.length });
+  // mallex's own words, not a reminder of Claude Code's: plain text, as an unwrapped reminder is.
+  return { ...outcome, text, unwrapped: true };
 }
 
 /** The tool-search list a filter kept (ToolSearch is offered) without the built-ins the size leaves out: the hit `deferred-built-ins`. */

@@ -62,7 +62,7 @@ export const NEWEST_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[1]!;
  * offline, against a fake Anthropic API (scripts/claude-code/capture-request.js). Cached on disk per
  * (version, options) under node_modules/.cache/mallex/claude-code-captures/: a run captures each once.
  */
-export async function captureFirstRequest(v: ClaudeCodeVersion, options: { prompt?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
+export async function captureFirstRequest(v: ClaudeCodeVersion, options: { prompt?: string; env?: Record<string, string>; args?: string[]; files?: Record<string, string> } = {}): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
   const { body, headers, url } = await captureFirstRequestCached({ bin: v.bin, version: v.version, ...options });
   return { body: body as MessagesRequest, headers, url };
 }

@@ -35,8 +35,8 @@ function newerRequest(messages: MessagesRequest["messages"] = []): MessagesReque
       {
         role: "system",
         content:
-          "# Environment\nYou have been invoked in the following environment: \n - Primary working directory: /repo\n - Platform: linux\n\nAvailable agent types for the Agent tool:\n- Explore: searches\n\n" +
-          "The following skills are available for use with the Skill tool:\n\n- init: makes CLAUDE.md\n\nThe following deferred tools are now available via ToolSearch. Use ToolSearch to load them:\nWebFetch\n\nToday's date is 2026-11-22.",
+          "# Environment\nYou have been invoked in the following environment: \n - Primary working directory: /repo\n - Platform: linux\n\nAvailable agent types for the Agent tool:\n- statusline-setup: Use this agent to configure the user's Claude Code status line setting. (Tools: Read, Edit)\n\n" +
+          "The following skills are available for use with the Skill tool:\n\n- keybindings-help: Use when the user wants to customize keyboard shortcuts, rebind keys, add chord bindings, or modify ~/.claude/keybindings.json. Examples: \"rebind ctrl+s\", \"add a chord shortcut\", \"change the submit key\", \"customize keybindings\".\n\nThe following deferred tools are now available via ToolSearch. Use ToolSearch to load them:\nWebFetch\n\nToday's date is 2026-11-22.",
       },
       ...messages,
     ],
@@ -118,7 +118,7 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
     const changes = newerRequest([
       { role: "assistant", content: "ok" },
       { role: "system", content: [removal] },
-      { role: "system", content: [{ type: "text", text: "Available agent types for the Agent tool:\n- Plan: plans" }, removal] },
+      { role: "system", content: [{ type: "text", text: "Available agent types for the Agent tool:\n- statusline-setup: Use this agent to configure the user's Claude Code status line setting. (Tools: Read, Edit)" }, removal] },
     ]);
     const { request } = trim(changes);
     expect(request.messages.slice(-2)).toEqual([

@@ -1,0 +1,62 @@
+import { CLAUDE_CODE_OWN_LINES } from "./claude-code-own-lines.js";
+import { linePrint } from "./line-print.js";
+
+/** Claude Code's lists of what its Agent and Skill tools run, by the line that opens each. */
+export const AGENT_SKILL_LISTS = [
+  { header: "Available agent types for the Agent tool:", what: "agents", tool: "Agent" },
+  { header: "The following skills are available for use with the Skill tool:", what: "skills", tool: "Skill" },
+] as const;
+
+export interface UserListItems {
+  what: "agents" | "skills";
+  tool: "Agent" | "Skill";
+  /** The user's own items, as Claude Code lists them ("reviewer: Reviews a diff… (Tools: Read, Grep)"). */
+  items: string[];
+}
+
+/**
+ * The user's own agents (`.claude/agents`) and skills (`.claude/skills`, plugins) in Claude Code's
+ * lists in `text`: the `- ` items after a list's first line, up to the blank line that ends the list,
+ * whose line no checked release writes (its built-in agents and skills are learned with its prompt,
+ * see scripts/claude-code/learn-own-lines.js). An item's description may run on over lines that do
+ * not start with `- `; only its first line is taken.
+ */
+export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): UserListItems[] {
+  const found: UserListItems[] = [];
+  const lines = text.split("\n");
+  for (const list of AGENT_SKILL_LISTS) {
+    const start = lines.findIndex((line) => line.startsWith(list.header));
+    if (start < 0) continue;
+    const items: string[] = [];
+    let listed = false;
+    for (const line of lines.slice(start + 1)) {
+      if (line.trim() === "") {
+        if (listed) break;
+        continue;
+      }
+      if (!line.startsWith("- ")) continue;
+      listed = true;
+      const print = linePrint(line);
+      if (print !== undefined && !own.has(print)) items.push(line.slice(2).trim());
+    }
+    if (items.length > 0) found.push({ what: list.what, tool: list.tool, items });
+  }
+  return found;
+}
+
+/** At most this many characters of an item's description: enough to tell which one fits. */
+const ITEM_MAX_CHARS = 160;
+
+/**
+ * One paragraph naming the user's agents and skills whose lists went with the tools that run them,
+ * so the model can tell the user which one fits. It names no tool: the model is offered neither.
+ */
+export function describeUnreachableItems(lists: readonly UserListItems[]): string {
+  const what = lists.map((list) => list.what).join(" and ");
+  const items = lists.flatMap((list) => list.items.map((item) => `- ${list.what === "agents" ? "agent" : "skill"} ${clip(item)}`));
+  return [`The user's own ${what}, which you cannot start (if one fits the task, tell the user):`, ...items].join("\n");
+}
+
+function clip(item: string): string {
+  return item.length <= ITEM_MAX_CHARS ? item : `${item.slice(0, ITEM_MAX_CHARS - 1).trimEnd()}…`;
+}

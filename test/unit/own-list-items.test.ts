@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { describeUnreachableItems, findUserListItems } from "../../src/trim/own-list-items.js";
+import { linePrint } from "../../src/trim/line-print.js";
+
+const OWN = new Set(["- Explore: Read-only search agent. (Tools: All tools)", "- update-config: Use this skill to configure the harness."].map((line) => linePrint(line)!));
+const REMINDER = [
+  "Available agent types for the Agent tool:",
+  "- Explore: Read-only search agent. (Tools: All tools)",
+  "- reviewer: Reviews a diff for bugs. (Tools: Read, Grep)",
+  "",
+  "When you launch multiple agents, send them in one message.",
+  "",
+  "The following skills are available for use with the Skill tool:",
+  "",
+  "- update-config: Use this skill to configure the harness.",
+  "- deploy: Deploys the app.",
+  "TRIGGER when: the user says ship it",
+  "- lint: Runs the linter.",
+].join("\n");
+
+describe("findUserListItems: the user's own agents and skills in Claude Code's lists", () => {
+  it("takes the items no Claude Code release lists, up to the blank line that ends each list, first lines only", () => {
+    expect(findUserListItems(REMINDER, OWN)).toEqual([
+      { what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] },
+      { what: "skills", tool: "Skill", items: ["deploy: Deploys the app.", "lint: Runs the linter."] },
+    ]);
+  });
+
+  it("finds nothing in lists of Claude Code's own, or without the lists", () => {
+    expect(findUserListItems(REMINDER.replace(/- (reviewer|deploy|lint)[^\n]*\n?/g, ""), OWN)).toEqual([]);
+    expect(findUserListItems("- reviewer: a list of nothing in particular", OWN)).toEqual([]);
+  });
+});
+
+describe("describeUnreachableItems", () => {
+  it("names each item in one paragraph that names no tool, each description cut to 160 characters", () => {
+    const text = describeUnreachableItems([
+      { what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff."] },
+      { what: "skills", tool: "Skill", items: [`deploy: ${"x".repeat(300)}`] },
+    ]);
+    expect(text.split("\n")[0]).toBe("The user's own agents and skills, which you cannot start (if one fits the task, tell the user):");
+    expect(text.split("\n")[1]).toBe("- agent reviewer: Reviews a diff.");
+    expect(text.split("\n")[2]).toHaveLength("- skill ".length + 160);
+    expect(text).not.toMatch(/\b(Agent|Skill)\b/);
+  });
+});
