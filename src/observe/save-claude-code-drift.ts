@@ -47,5 +47,6 @@ export function parseClaudeCodeDrift(text: string): ClaudeCodeDrift | undefined 
   if (!Array.isArray(drift.unplaced) || !drift.unplaced.every((item) => typeof item === "string")) return undefined;
   const checked = drift.checked;
   if (typeof checked?.oldest !== "string" || typeof checked.newest !== "string") return undefined;
-  return { version: drift.version, unplaced: drift.unplaced, count: drift.count, checked: { oldest: checked.oldest, newest: checked.newest }, at: drift.at };
+  const where = drift.where === "older" || drift.where === "within" || drift.where === "newer" ? { where: drift.where } : {};
+  return { version: drift.version, ...where, unplaced: drift.unplaced, count: drift.count, checked: { oldest: checked.oldest, newest: checked.newest }, at: drift.at };
 }

@@ -83,6 +83,12 @@ export interface UserTextReport {
 export interface ClaudeCodeReport {
   version?: string;
   unplaced: string[];
+  /**
+   * Those of `unplaced` that say the release itself changed, whoever configured what (a built-in tool
+   * mallex does not know, the user's text a template could not place): the drift alarm raises them
+   * on every release. Absent when there are none.
+   */
+  structural?: string[];
 }
 
 interface TrimOutcome {

@@ -51,7 +51,7 @@ describe("the drift alarm", () => {
     expect(lines).toEqual([
       `Claude Code 2.1.400 is newer than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule: ${UNPLACED.join("; ")} — small models get a larger prompt; run \`npm run check:claude-code\` or update mallex`,
     ]);
-    expect(saved).toEqual([{ version: "2.1.400", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.100", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" }]);
+    expect(saved).toEqual([{ version: "2.1.400", where: "newer", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.100", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" }]);
     expect(a.last()).toEqual(saved[0]);
     // The same version again: nothing more; another newer version: its own line.
     a.observe(report({ version: "2.1.400", unplaced: [...UNPLACED, "tools.Other: a built-in tool mallex does not know yet, shaped as one"] }));
@@ -60,6 +60,17 @@ describe("the drift alarm", () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("Claude Code 2.2.0 is newer than");
     expect(lines[1]).toContain("and 1 part of its request matched no rule: tools.BrandNewTool");
+  });
+
+  it("reads structure on any release: an older one as a newer one, and within the checked ones what says the release changed", () => {
+    const { alarm: a, lines, saved } = alarm();
+    a.observe(report({ version: "2.1.50", unplaced: UNPLACED }));
+    expect(lines[0]).toContain("Claude Code 2.1.50 is older than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule:");
+    expect(saved[0]).toMatchObject({ version: "2.1.50", where: "older", count: 2 });
+    // Within the range the user's own reminder is not drift; a built-in mallex does not know is.
+    a.observe(report({ version: "2.1.250", unplaced: UNPLACED, structural: UNPLACED.slice(1) }));
+    expect(lines[1]).toContain("Claude Code 2.1.250 is one of the releases mallex's trimming was checked against (2.1.100–2.1.330) and 1 part of its request matched no rule: tools.BrandNewTool");
+    expect(saved[1]).toMatchObject({ where: "within", unplaced: UNPLACED.slice(1) });
   });
 
   it("stays quiet for the checked releases, a newer one that placed everything, and a request with no version", () => {
@@ -82,6 +93,7 @@ describe("the drift alarm", () => {
     const passed = (reason: string, offered = ["Read"]) => ({ ...report({ version: "2.1.400", unplaced: [] }, { mode: "passthrough", reason }), tools: { mode: "native" as const, offered, client: [] } });
     expect(findClaudeCodeDrift(passed("no keep rule of trimming.medium matched: not a Claude Code agent's system prompt"))).toEqual({
       version: "2.1.400",
+      where: "newer",
       unplaced: ["system: the size's template was not applied (no keep rule of trimming.medium matched: not a Claude Code agent's system prompt)"],
     });
     expect(findClaudeCodeDrift(passed("trimming.medium.passthrough is set"))).toBeUndefined();
