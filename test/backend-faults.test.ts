@@ -242,6 +242,26 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
     });
   }
 
+  it("an answer longer than any completion (past 64 MiB, toward V8's longest string): cut off unread, the proxy unharmed", async () => {
+    let closed = false;
+    raw = await startRawBackend((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1024 * 1024, " ");
+      res.on("close", () => (closed = true));
+      // An endless body: only a reader with a limit ever stops.
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on("drain", pump);
+      pump();
+    });
+    const proxy = createTestProxy({ backendUrl: raw.url });
+    await expectError(await proxy.post("/v1/messages", ask()), 502, "api_error", /^The model server's answer is not a chat completion: mlx at \S+ answered with more than 64 MiB, which is no chat completion: its answer was cut off unread\.$/, "false");
+    await expect.poll(() => closed).toBe(true);
+    expectNoInternalError(proxy);
+    expect((await proxy.fetch("/health")).status).toBe(200);
+  });
+
   it("a backend that answers again after a malformed answer is served normally", async () => {
     let calls = 0;
     raw = await startRawBackend((_req, res) => {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readBodyStart } from "../src/backends/read-body-text.js";
+import { readBodyStart } from "../src/shared/read-body-text.js";
 import { clipText, heldBytes, RETENTION_LIMITS } from "../src/shared/retention-limits.js";
 import { createDashboardFeed } from "../src/observe/dashboard/dashboard-feed.js";
 import type { LastRequestFiles } from "../src/observe/format-last-request.js";

@@ -4,7 +4,7 @@ import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
 import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
-import { readBodyStart } from "./read-body-text.js";
+import { readBodyStart } from "../shared/read-body-text.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";

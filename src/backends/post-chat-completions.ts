@@ -1,7 +1,7 @@
 import { BackendError } from "./backend-error.js";
 import { Readable } from "node:stream";
 import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
-import { readBodyStart } from "./read-body-text.js";
+import { readBodyStart } from "../shared/read-body-text.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { readRetryAfter } from "./read-retry-after.js";
 import type { UpstreamResponse } from "./send-upstream-post.js";

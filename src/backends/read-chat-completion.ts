@@ -1,7 +1,13 @@
 import type { OpenAIChatResponse } from "../translate/openai-types.js";
 import { BackendError } from "./backend-error.js";
 import { describeErrorBody, type ChatCompletionResponse } from "./post-chat-completions.js";
-import { readBodyText } from "./read-body-text.js";
+import { BodyTooLargeError, readBodyText } from "../shared/read-body-text.js";
+
+/**
+ * The longest non-streamed answer mallex reads: far above any completion (64,000 tokens of a
+ * 200 KB Write are under 2 MB of JSON), far below V8's longest string.
+ */
+export const MAX_COMPLETION_BYTES = 64 * 1024 * 1024;
 
 /**
  * The body of a non-streamed completion, read whole (within the backend's silence limit: the body
@@ -9,14 +15,17 @@ import { readBodyText } from "./read-body-text.js";
  * sent with 200, or an object without `choices` is a `malformed` {@link BackendError} that says
  * which, never an exception from deep in the translator.
  */
-export async function readChatCompletion(response: ChatCompletionResponse, backend: { name: string; baseUrl?: string | undefined }): Promise<OpenAIChatResponse> {
+export async function readChatCompletion(response: ChatCompletionResponse, backend: { name: string; baseUrl?: string | undefined }, maxBytes = MAX_COMPLETION_BYTES): Promise<OpenAIChatResponse> {
+  const where = backend.baseUrl === undefined ? backend.name : `${backend.name} at ${backend.baseUrl}`;
   let text: string;
   try {
-    text = await readBodyText(response.body);
+    text = await readBodyText(response.body, maxBytes);
   } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new BackendError("malformed", `${where} answered with more than ${formatMiB(maxBytes)} MiB, which is no chat completion: its answer was cut off unread`, { backend: backend.name, url: response.url });
+    }
     throw response.bodyError(error);
   }
-  const where = backend.baseUrl === undefined ? backend.name : `${backend.name} at ${backend.baseUrl}`;
   const malformed = (what: string) => new BackendError("malformed", `${where} ${what}`, { backend: backend.name, url: response.url, body: text });
   let parsed: unknown;
   try {
@@ -30,6 +39,8 @@ export async function readChatCompletion(response: ChatCompletionResponse, backe
   if (!Array.isArray(completion.choices) || completion.choices.length === 0) throw malformed(`answered without choices (no message in it): ${preview(text)}`);
   return completion;
 }
+
+const formatMiB = (bytes: number) => (bytes / 1024 / 1024).toLocaleString("en-US", { maximumFractionDigits: 1 });
 
 function preview(text: string): string {
   const trimmed = text.trim();

@@ -8,6 +8,7 @@
  * a request given up on and sent again leaves mlx-lm.server writing to a closed socket.
  */
 import { request as httpRequest } from "node:http";
+import { readBodyStart } from "../shared/read-body-text.js";
 import { formatDuration } from "./supervisor-messages.js";
 
 export type ReadinessResult =
@@ -88,17 +89,17 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** One HTTP request and its whole body; rejects on connection errors and on abort. */
+/** The most of a readiness answer read: a health check or a one-token answer is far shorter; the rest is never read. */
+const MAX_PROBE_BODY_BYTES = 64 * 1024;
+
+/** One HTTP request and the start of its body (MAX_PROBE_BODY_BYTES); rejects on connection errors and on abort. */
 export type ProbeRequest = (url: string, init: { method: "GET" | "POST"; body?: string; signal: AbortSignal; headers?: Record<string, string> }) => Promise<{ status: number; body: string }>;
 
 export const httpProbeRequest: ProbeRequest = (url, init) =>
   new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...init.headers, ...(init.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(init.body) }) };
     const req = httpRequest(url, { method: init.method, headers, signal: init.signal, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
+      readBodyStart(res, MAX_PROBE_BODY_BYTES).then(({ text }) => resolve({ status: res.statusCode ?? 0, body: text }), reject);
     });
     req.on("error", reject);
     req.end(init.body);

@@ -14,7 +14,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readBodyText } from "../../src/backends/read-body-text.js";
+import { readBodyText } from "../../src/shared/read-body-text.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeMlxServerOptions } from "./mlx-lm-server.js";
 
 export const EXO_MODEL = "mlx-community/Kimi-K2-Instruct-4bit";
@@ -80,7 +80,7 @@ export async function createFakeExo(options: FakeExoOptions = {}): Promise<FakeE
   };
 
   const server = createServer(async (req, res) => {
-    const raw = await readBodyText(req);
+    const raw = await readBodyText(req, 16 * 1024 * 1024);
     const url = new URL(req.url ?? "/", "http://exo");
     let body: unknown;
     try {

@@ -12,7 +12,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readBodyText } from "../../src/backends/read-body-text.js";
+import { readBodyText } from "../../src/shared/read-body-text.js";
 
 export interface FactsRequest {
   method: string;
@@ -39,7 +39,7 @@ export type FactsRoute = (request: FactsRequest) => FakeAnswer | undefined;
 export async function startFactsServer(route: FactsRoute, notFound: FakeAnswer = { status: 404, text: "Not Found", contentType: "text/plain" }): Promise<FakeFactsServer> {
   const requests: FactsRequest[] = [];
   const server = createServer(async (req, res) => {
-    const raw = await readBodyText(req);
+    const raw = await readBodyText(req, 16 * 1024 * 1024);
     const url = new URL(req.url ?? "/", "http://fake");
     let body: unknown = raw;
     try {

@@ -6,7 +6,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { once } from "node:events";
-import { readBodyText } from "../../src/backends/read-body-text.js";
+import { readBodyText } from "../../src/shared/read-body-text.js";
 import { createUpstreamClient } from "../../src/backends/upstream-client.js";
 import { upstreamBody, type UpstreamBody } from "../../src/backends/upstream-body.js";
 
@@ -116,7 +116,7 @@ describe("createUpstreamClient", () => {
     const client = createUpstreamClient();
     const send = () => client.post(flakyUrl, { body: "{}", headers: { "content-type": "application/json" }, signal: new AbortController().signal, timeouts });
     try {
-      for (let i = 0; i < 3; i++) expect(JSON.parse(await readBodyText((await send()).body!))).toEqual({ ok: true });
+      for (let i = 0; i < 3; i++) expect(JSON.parse(await readBodyText((await send()).body!, 1024 * 1024))).toEqual({ ok: true });
       expect(connections).toBe(3); // each reused socket failed once, and its request went on a new one
     } finally {
       await client.close();
@@ -154,7 +154,7 @@ describe("a large body", () => {
     const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/chat/completions`;
     const client = createUpstreamClient();
     try {
-      for (let i = 0; i < 2; i++) await readBodyText((await client.post(echoUrl, { body, headers: { "content-type": "application/json" }, signal: new AbortController().signal, timeouts: { ...timeouts, silenceMs: 10_000 } })).body!);
+      for (let i = 0; i < 2; i++) await readBodyText((await client.post(echoUrl, { body, headers: { "content-type": "application/json" }, signal: new AbortController().signal, timeouts: { ...timeouts, silenceMs: 10_000 } })).body!, 64 * 1024 * 1024);
       expect(received).toHaveLength(2);
       for (const { length, text } of received) {
         expect(length).toBe(String(Buffer.byteLength(sent)));

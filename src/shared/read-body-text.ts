@@ -1,13 +1,34 @@
 import type { Readable } from "node:stream";
 
+/** What {@link readBodyText} rejects with past its limit: the body was destroyed unread. */
+export class BodyTooLargeError extends Error {
+  readonly code = "E_BODY_TOO_LARGE";
+  constructor(readonly maxBytes: number) {
+    super(`the body is larger than ${maxBytes.toLocaleString("en-US")} bytes`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
 /**
- * A body read whole, as UTF-8 text. Read by its `data` events, so the body flows (and the upstream
- * client's silence limit runs while it does); rejects with the body's own error.
+ * A body read whole, as UTF-8 text, up to `maxBytes`: past it the body is destroyed and the read
+ * rejects with a {@link BodyTooLargeError} (a model server's answer past V8's longest string, ~512
+ * MiB, would otherwise throw where nothing catches it). Read by its `data` events, so the body flows
+ * (and the upstream client's silence limit runs while it does); rejects with the body's own error.
  */
-export function readBodyText(body: Readable): Promise<string> {
+export function readBodyText(body: Readable, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    body.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    body.on("data", (chunk: Buffer) => {
+      if (size > maxBytes) return;
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        reject(new BodyTooLargeError(maxBytes));
+        body.destroy();
+      }
+    });
     body.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     body.once("error", reject);
     // Destroyed without an error of its own (its request was ended under it): nothing more comes.
