@@ -1,4 +1,5 @@
 import { createToolSchemaCache, type ToolSchemaCache } from "../tools/check-tool-call.js";
+import { createJsonObjectTracker, MAX_ARGUMENT_DEPTH, type JsonObjectTracker } from "./track-json-object.js";
 import { createToolCallParser } from "../tools/parsers/index.js";
 import type { ToolParseEvent } from "../tools/parsers/types.js";
 import type { AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
@@ -6,7 +7,6 @@ import type { OpenAIToolCallDelta } from "./openai-types.js";
 import {
   customTools,
   formatInvalidCallNote,
-  parseArgumentsObject,
   resolveNativeToolCall,
   resolveToolCall,
   type ResolvedToolCall,
@@ -65,10 +65,11 @@ export interface ContentAssembler {
   readonly stopSequence: string | undefined;
 }
 
-/** A native tool call being assembled from fragments. */
+/** A native tool call being assembled from fragments: joined once, when it is whole. */
 interface PendingCall {
   name: string | undefined;
-  args: string;
+  parts: string[];
+  json: JsonObjectTracker;
   done: boolean;
 }
 
@@ -225,23 +226,26 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     const name = delta.function?.name ?? undefined;
     let call = callsByIndex.get(key);
     if (call === undefined || (call.done && (Boolean(name) || Boolean(delta.id)))) {
-      call = { name: undefined, args: "", done: false };
+      call = { name: undefined, parts: [], json: createJsonObjectTracker(), done: false };
       callsByIndex.set(key, call);
       pendingCalls.push(call);
     }
     if (call.done) return; // after complete JSON only whitespace can follow
     // The name comes once, on the first fragment; a server repeating it must not double it.
     if (call.name === undefined && name) call.name = name;
-    call.args += delta.function?.arguments ?? "";
-    // Cheap test first: a JSON object can only be complete when it ends with "}".
-    if (call.name !== undefined && call.args.trimEnd().endsWith("}") && parseArgumentsObject(call.args) !== undefined) {
-      finishCall(call);
+    const fragment = delta.function?.arguments ?? "";
+    if (fragment !== "") call.parts.push(fragment);
+    const state = call.json.feed(fragment);
+    if (state === "too-deep") {
+      call.done = true;
+      return emitWholeBlock({ type: "invalid", note: formatInvalidCallNote(`its arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`, `${call.name ?? "(no name)"} ${call.parts.join("").slice(0, 200)}…`) });
     }
+    if (state === "closed" && call.name !== undefined) finishCall(call);
   }
 
   function finishCall(call: PendingCall): void {
     call.done = true;
-    emitWholeBlock(resolveNativeToolCall(call.name, call.args, tools, ctx.deps, schemas()));
+    emitWholeBlock(resolveNativeToolCall(call.name, call.parts.join(""), tools, ctx.deps, schemas()));
   }
 
   /** Releases everything held, once; after a stop sequence that is nothing. */

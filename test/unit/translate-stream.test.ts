@@ -434,6 +434,31 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
     expect(blocksOf(events)).toEqual([{ type: "tool_use", id: "toolu_1", name: "TaskList", input: {} }]);
   });
 
+  it("a Write of 512 KB in 4-character fragments (how llama-server streams it) is read once, whole and exact", async () => {
+    const content = "line }\n".repeat(512 * 1024 / 8);
+    const args = JSON.stringify({ file_path: "/big.txt", content });
+    const fragments = Array.from({ length: Math.ceil(args.length / 4) }, (_, i) => args.slice(i * 4, i * 4 + 4));
+    const inputs = [
+      chunk({ tool_calls: [{ index: 0, id: "x", type: "function", function: { name: "Write", arguments: "" } }] }),
+      ...fragments.map((fragment) => chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] })),
+      chunk({}, "tool_calls"),
+      { type: "done" } as const,
+    ];
+    const events = await translateInputs(inputs);
+    expect(blocksOf(events)).toEqual([{ type: "tool_use", id: "toolu_1", name: "Write", input: { file_path: "/big.txt", content } }]);
+  });
+
+  it("arguments nested deeper than 256 levels are a note, not parsed", async () => {
+    const events = await translateInputs([
+      chunk({ tool_calls: [{ index: 0, id: "x", type: "function", function: { name: "Read", arguments: `{"file_path": ${"[".repeat(100_000)}` } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: "]".repeat(100_000) + "}" } }] }, "tool_calls"),
+      { type: "done" },
+    ]);
+    const blocks = blocksOf(events);
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]).toMatchObject({ type: "text", text: expect.stringMatching(/^\[mallex: the model wrote a tool call that was not run: its arguments nest deeper than 256 levels\]\nRead \{"file_path": \[{20}/) });
+  });
+
   it("a call cut off by max_tokens is shown as a note, never run", async () => {
     const events = await translateInputs([
       chunk({ tool_calls: [{ index: 0, id: "x", type: "function", function: { name: "Read", arguments: '{"file_path": "/a' } }] }),
