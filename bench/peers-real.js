@@ -12,6 +12,7 @@
 // Options: --rounds N (2), --max-tokens N (1024, in place of Claude Code's 64,000), --only a,b
 // (direct, mallex, litellm, ccr, vllm-mlx).
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, homedir, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -66,36 +67,47 @@ async function benchRealPeers({ rounds, maxTokens, only }) {
 
   const targets = [];
   const relays = [];
-  const viaRelay = async () => {
-    const relay = await startRelay(mlxOrigin);
-    relays.push(relay);
-    return relay;
-  };
-  if (only.includes("mallex") || only.includes("direct")) targets.push({ id: "mallex", label: `mallex ${packageVersion(root)}`, ...(await startMallex(home, await viaRelay(), kit)) });
-  if (only.includes("direct")) targets.push({ id: "direct", label: "direct to mlx_lm.server (the floor: mallex's OpenAI request)", protocol: "openai", url: `${mlxOrigin}/v1/chat/completions` });
-  if (litellmBin) targets.push({ id: "litellm", label: `LiteLLM ${LITELLM.version} proxy`, ...(await startLiteLlm(home, litellmBin, await viaRelay())) });
-  if (ccr) targets.push({ id: "ccr", label: `claude-code-router ${CCR.version}`, ...(await startClaudeCodeRouter3(home, ccr, await viaRelay(), roundTrip)) });
-  if (vllmBin) targets.push({ id: "vllm-mlx", label: `vllm-mlx ${VLLM_MLX.version} (its own server and /v1/messages)`, ...vllmMlx(vllmBin, kit, roundTrip, modelEnv) });
-  for (const target of targets) if (target.protocol === "anthropic") target.headers = roundTrip.headers;
-  const measured = targets.filter((target) => only.includes(target.id));
-
-  for (const target of targets) if (target.protocol === "anthropic" && !target.restart) await warmUp(target, roundTrip);
-
-  const results = new Map(measured.map((target) => [target.id, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < measured.length; k++) {
-      const target = measured[(round + k) % measured.length];
-      log(`round ${round + 1}/${rounds}: ${target.label}`);
-      if (target.restart) await target.restart();
-      else await flushPromptCache(mlxOrigin, FLUSH_REQUESTS);
-      results.get(target.id).push(await converse(target, roundTrip, targets));
-    }
+  try {
+    return await measure();
+  } finally {
+    // Open relays would keep the process alive after a failure.
+    for (const relay of relays) await relay.close();
   }
-  if (measured.some((target) => target.restart)) await measured.find((target) => target.restart).stop();
-  load.end = loadavg()[0];
-  for (const relay of relays) await relay.close();
-  await mlx.stop();
-  return report({ targets: measured, results, rounds, maxTokens, kit, load, minutes: (Date.now() - started) / 60_000, roundTrip, versions: versions(kit, vllmBin), blas });
+
+  async function measure() {
+    const viaRelay = async () => {
+      const relay = await startRelay(mlxOrigin);
+      relays.push(relay);
+      return relay;
+    };
+    if (only.includes("mallex") || only.includes("direct")) targets.push({ id: "mallex", label: `mallex ${packageVersion(root)}`, ...(await startMallex(home, await viaRelay(), kit)) });
+    if (only.includes("direct")) targets.push({ id: "direct", label: "direct to mlx_lm.server (the floor: mallex's OpenAI request)", protocol: "openai", url: `${mlxOrigin}/v1/chat/completions` });
+    if (litellmBin) targets.push({ id: "litellm", label: `LiteLLM ${LITELLM.version} proxy`, ...(await startLiteLlm(home, litellmBin, await viaRelay())) });
+    if (ccr) targets.push({ id: "ccr", label: `claude-code-router ${CCR.version}`, ...(await startClaudeCodeRouter3(home, ccr, await viaRelay(), roundTrip)) });
+    // Not spread: restart() sets the url on this very object.
+    if (vllmBin) targets.push(Object.assign(vllmMlx(vllmBin, kit, roundTrip, modelEnv), { id: "vllm-mlx", label: `vllm-mlx ${VLLM_MLX.version} (its own server and /v1/messages)` }));
+    for (const target of targets) if (target.protocol === "anthropic") target.headers = { ...roundTrip.headers, ...(target.apiKey ? { "x-api-key": target.apiKey } : {}) };
+    const measured = targets.filter((target) => only.includes(target.id));
+
+    for (const target of targets) if (target.protocol === "anthropic" && !target.restart) await warmUp(target, roundTrip);
+
+    const results = new Map(measured.map((target) => [target.id, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < measured.length; k++) {
+        const target = measured[(round + k) % measured.length];
+        log(`round ${round + 1}/${rounds}: ${target.label}`);
+        if (target.restart) await target.restart();
+        else await flushPromptCache(mlxOrigin, FLUSH_REQUESTS);
+        const result = await converse(target, roundTrip, targets);
+        results.get(target.id).push(result);
+        log(`${target.label}: ${summarize(result)}`);
+      }
+    }
+    if (measured.some((target) => target.restart)) await measured.find((target) => target.restart).stop();
+    load.end = loadavg()[0];
+    await mlx.stop();
+    return report({ targets: measured, results, rounds, maxTokens, kit, load, minutes: (Date.now() - started) / 60_000, roundTrip, versions: versions(kit, vllmBin), blas });
+  }
 }
 
 /** One conversation: the first request, then Claude Code's next one built around the answer. */
@@ -127,6 +139,12 @@ async function send(target, body) {
   return { ...result, message, calls: checkCalls(message, body.tools ?? []) };
 }
 
+/** One conversation in a line, logged as it ends, so that a run cut short still says what it measured. */
+function summarize({ first, later }) {
+  const one = (request) => (request ? `HTTP ${request.status}, first token ${(request.ttft / 1000).toFixed(1)} s, usage ${JSON.stringify(request.sent?.usage ?? request.openaiUsage ?? request.message?.usage)}, calls ${JSON.stringify(request.calls?.map((call) => [call.name, call.valid, call.expected]) ?? [])}` : "none");
+  return `first: ${one(first)}; later: ${one(later)}`;
+}
+
 /** The usage of an OpenAI stream (its final usage chunk), for the floor. */
 function lastUsage(text) {
   const chunk = text.split("\n\n").filter((event) => event.startsWith("data: {")).map((event) => JSON.parse(event.slice(6))).findLast((value) => value.usage);
@@ -145,7 +163,8 @@ async function flushPromptCache(origin, n) {
 /** A short request through a proxy once before measuring, so that its own first-request start-up is not counted. */
 async function warmUp(target, roundTrip) {
   const answer = await postStreamed(target.url, { model: roundTrip.first.model, max_tokens: 4, stream: true, messages: [{ role: "user", content: "Say OK." }] }, target.headers, "anthropic", 300_000);
-  if (answer.status !== 200) throw new Error(`${target.label} refused a warm-up request: HTTP ${answer.status} ${answer.text.slice(0, 400)}`);
+  const paths = target.relay ? ` (what it asked the server: ${target.relay.requests.map((request) => `${request.method} ${request.path} → ${request.status}`).join(", ") || "nothing"})` : "";
+  if (answer.status !== 200) throw new Error(`${target.label} refused a warm-up request: HTTP ${answer.status} ${answer.text.slice(0, 400)}${paths}`);
 }
 
 /** `mallex proxy --backend-url` (the built CLI) with the shipped config and a small-tier profile for the kit's model on every tier. */
@@ -181,16 +200,22 @@ tiers:
   return { protocol: "anthropic", url: `${url}/v1/messages?beta=true`, relay, child, command: `mallex proxy --config mallex.yaml --backend-url URL` };
 }
 
-/** LiteLLM's proxy: every model name to `openai/default_model` on the server (mlx_lm.server's name for the model it serves). */
+/**
+ * LiteLLM's proxy: every model name to `hosted_vllm/default_model` on the server (mlx_lm.server's name
+ * for the model it serves). Not `openai/`: for that provider LiteLLM 1.106.2 sends /v1/messages on to
+ * the server's /v1/responses, which mlx_lm.server does not have (404). It refuses to start without a
+ * master key, which Claude Code then sends as its API key.
+ */
 async function startLiteLlm(home, bin, relay) {
   const port = await findFreePort();
   const config = join(home, "litellm.yaml");
-  writeFileSync(config, `model_list:\n  - model_name: "*"\n    litellm_params:\n      model: openai/default_model\n      api_base: ${relay.url}/v1\n      api_key: local\nlitellm_settings:\n  request_timeout: 1800\n`);
+  const apiKey = `sk-${randomBytes(32).toString("hex")}`;
+  writeFileSync(config, `model_list:\n  - model_name: "*"\n    litellm_params:\n      model: hosted_vllm/default_model\n      api_base: ${relay.url}/v1\n      api_key: local\nlitellm_settings:\n  request_timeout: 1800\ngeneral_settings:\n  master_key: ${apiKey}\n`);
   const env = { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", HOME: join(home, "litellm-home") };
   mkdirSync(env.HOME, { recursive: true });
   const url = `http://127.0.0.1:${port}`;
   const child = await children.start("LiteLLM proxy", join(bin, "litellm"), ["--config", config, "--host", "127.0.0.1", "--port", String(port)], { env, cwd: home, readyUrl: `${url}/health/liveliness`, startTimeoutMs: 300_000 });
-  return { protocol: "anthropic", url: `${url}/v1/messages?beta=true`, relay, child, command: "litellm --config litellm.yaml" };
+  return { protocol: "anthropic", url: `${url}/v1/messages?beta=true`, relay, child, apiKey, command: "litellm --config litellm.yaml" };
 }
 
 /**
