@@ -27,6 +27,18 @@ function tokens(target, request) {
   return { text: `${count(prompt)} / ${count(usage.input_tokens)}`, prefilled: usage.input_tokens };
 }
 
+/** When the server sent the model's first token for a relayed request, counted from when the relay forwarded it. */
+function serverFirstToken(request) {
+  const sent = request?.sent;
+  return sent?.firstTokenAt === undefined ? undefined : sent.firstTokenAt - sent.forwardedAt;
+}
+
+function completionTokens(target, request) {
+  if (!request || request.status !== 200) return undefined;
+  if (target.protocol === "openai") return request.openaiUsage?.completionTokens;
+  return request.sent?.usage?.completionTokens ?? request.message?.usage?.output_tokens;
+}
+
 function fromServer(usage) {
   if (!usage) return { text: "not reported", prefilled: undefined };
   const prefilled = usage.cachedTokens === undefined ? undefined : usage.promptTokens - usage.cachedTokens;
@@ -80,7 +92,24 @@ export function report({ targets, results, rounds, maxTokens, kit, load, minutes
   }
   lines.push(
     "",
-    "Time to first token: from sending the request to the first `content_block_delta` (for the floor, the first chunk with `delta.content` or `delta.tool_calls`).",
+    "Time to first token: from sending the request to the first `content_block_delta` (for the floor, the first chunk with `delta.content` or `delta.tool_calls`). A proxy that turns text into tool_use blocks sends a call's first delta only once the call is whole, so for an answer that is a tool call this is nearer the end of the answer than its start; the next table separates the model's time from the proxy's.",
+    "",
+    "| target | the model's first token, first request (server clock) | later request | whole answer, first request (client clock) | ÷ floor | later request | ÷ floor | tokens generated (first · later) |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  const floorTotal = (key) => (floor ? median(results.get(floor.id).map((run) => run[key]?.total)) : undefined);
+  for (const target of targets) {
+    const runs = results.get(target.id);
+    const isFloor = target === floor;
+    const modelFirst = (key) => runs.map((run) => seconds(isFloor ? run[key]?.ttft : serverFirstToken(run[key]))).join(" / ");
+    const total = (key) => runs.map((run) => seconds(run[key]?.total)).join(" / ");
+    const generated = (key) => runs.map((run) => count(completionTokens(target, run[key]))).join(" / ");
+    const totalRatio = (key) => (isFloor ? "floor" : ratio(median(runs.map((run) => run[key]?.total)), floorTotal(key)));
+    lines.push(`| ${target.label} | ${modelFirst("first")} | ${modelFirst("later")} | ${total("first")} | ${totalRatio("first")} | ${total("later")} | ${totalRatio("later")} | ${generated("first")} · ${generated("later")} |`);
+  }
+  lines.push(
+    "",
+    "The model's first token: on the relay's clock, from forwarding the request to the server until the server's first chunk with content or tool_calls (for the floor, the client's time to first token; for vllm-mlx, which has no relay, \"—\"). Whole answer: from sending the request until the stream ended. With the same prompt and greedy sampling the floor's answer is mallex's answer, token for token, so its whole-answer ratio is mallex's own cost.",
     "",
     "| target | first request: prompt tokens / prefilled (each round) | later request: prompt tokens / prefilled | where the numbers come from |",
     "|---|---|---|---|",

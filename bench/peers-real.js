@@ -9,7 +9,7 @@
 // Per target and round: the cache emptied first (twelve small requests push the server's prompt-cache
 // entries out; vllm-mlx is restarted), the first request, then its follow-up built around the target's
 // own answer (bench/peers-real-conversation.js). Rounds go through the targets in a rotating order.
-// Options: --rounds N (2), --max-tokens N (1024, in place of Claude Code's 64,000), --only a,b
+// Options: --rounds N (2), --max-tokens N (256, in place of Claude Code's 64,000), --only a,b
 // (direct, mallex, litellm, ccr, vllm-mlx).
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -148,7 +148,7 @@ function summarize({ first, later }) {
 /** The usage of an OpenAI stream (its final usage chunk), for the floor. */
 function lastUsage(text) {
   const chunk = text.split("\n\n").filter((event) => event.startsWith("data: {")).map((event) => JSON.parse(event.slice(6))).findLast((value) => value.usage);
-  return chunk ? { promptTokens: chunk.usage.prompt_tokens, cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens } : undefined;
+  return chunk ? { promptTokens: chunk.usage.prompt_tokens, cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens, completionTokens: chunk.usage.completion_tokens } : undefined;
 }
 
 /** Pushes every earlier entry out of mlx_lm.server's prompt cache (10 entries by default): `n` distinct one-token requests. */
@@ -186,7 +186,7 @@ profiles:
     input_budget: 8000
     max_output_tokens: 4096
     tools: { mode: native }
-    sampling: { temperature: 0.2, top_p: 0.9 }
+    sampling: { temperature: 0 }
 tiers:
   low: { profile: kit-qwen2.5-coder-0.5b }
   medium: { profile: kit-qwen2.5-coder-0.5b }
@@ -289,7 +289,7 @@ function readSettings(args) {
   const unknown = only.filter((name) => !TARGETS.includes(name));
   if (unknown.length > 0) throw new Error(`--only takes ${TARGETS.join(", ")}; not ${unknown.join(", ")}`);
   if (only.includes("direct") && !only.includes("mallex")) throw new Error("--only direct needs mallex too: the floor replays mallex's requests");
-  return { rounds: whole("rounds", 2), maxTokens: whole("max-tokens", 1024), only };
+  return { rounds: whole("rounds", 2), maxTokens: whole("max-tokens", 256), only };
 }
 
 function packageVersion(dir) {
