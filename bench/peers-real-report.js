@@ -20,7 +20,8 @@ function median(values) {
 function tokens(target, request) {
   if (!request || request.status !== 200) return { text: "—", prefilled: undefined };
   if (target.protocol === "openai") return fromServer(request.openaiUsage);
-  if (target.relay) return fromServer(request.sent?.usage);
+  // A proxy that did not ask the server for usage (stream_options) has its own answer's usage to show.
+  if (target.relay && request.sent?.usage) return fromServer(request.sent.usage);
   const usage = request.message?.usage ?? {};
   const cached = usage.cache_read_input_tokens ?? 0;
   const prompt = usage.input_tokens === undefined ? undefined : usage.input_tokens + cached;
@@ -116,7 +117,8 @@ export function report({ targets, results, rounds, maxTokens, kit, load, minutes
   );
   for (const target of targets) {
     const runs = results.get(target.id);
-    const source = target.protocol === "openai" ? "mlx_lm.server's usage in its answer" : target.relay ? "mlx_lm.server's usage, read by the relay as it passed (prompt_tokens; prefilled = prompt_tokens − prompt_tokens_details.cached_tokens)" : "its Anthropic answer's usage (input_tokens + cache_read_input_tokens / input_tokens)";
+    const fromRelay = runs.some((run) => run.first?.sent?.usage);
+    const source = target.protocol === "openai" ? "mlx_lm.server's usage in its answer" : target.relay && fromRelay ? "mlx_lm.server's usage, read by the relay as it passed (prompt_tokens; prefilled = prompt_tokens − prompt_tokens_details.cached_tokens)" : "its Anthropic answer's usage (input_tokens + cache_read_input_tokens / input_tokens): it did not ask the server for usage";
     const cell = (key) => runs.map((run) => tokens(target, run[key]).text).join(" · ");
     lines.push(`| ${target.label} | ${cell("first")} | ${cell("later")} | ${source} |`);
   }

@@ -131,7 +131,8 @@ async function send(target, body) {
   const seen = target.relay?.requests.length ?? 0;
   const answer = await postStreamed(target.url, body, target.protocol === "anthropic" ? target.headers : { "content-type": "application/json" }, target.protocol, TIMEOUT_MS);
   const upstream = target.relay?.requests.slice(seen) ?? [];
-  const sent = upstream.at(-1);
+  // The generation itself: a proxy may also ask the server other things meanwhile (LiteLLM polls GET /v1/models).
+  const sent = upstream.findLast((request) => request.method === "POST" && request.path.includes("/chat/completions"));
   const result = { status: answer.status, ttft: answer.ttft, total: answer.total, upstream, sent };
   if (answer.status !== 200) return { ...result, error: answer.text.slice(0, 400) };
   if (target.protocol === "openai") return { ...result, openaiUsage: lastUsage(answer.text) };
