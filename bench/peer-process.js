@@ -77,9 +77,9 @@ export function createChildren() {
      * Spawns `command args` and resolves once `readyUrl` answers any HTTP response, with
      * `{ pid, stop, output, describe }` (describe: whether it still runs or how it exited, and its
      * last output lines, for a request to it that failed); rejects with the process's output if it
-     * exits or stays silent too long.
+     * exits or stays silent longer than `startTimeoutMs` (30 s unless given).
      */
-    async start(label, command, args, { env, cwd, readyUrl }) {
+    async start(label, command, args, { env, cwd, readyUrl, startTimeoutMs = START_TIMEOUT_MS }) {
       const child = spawn(command, args, { env, cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
       live.add(child);
       let output = "";
@@ -89,7 +89,7 @@ export function createChildren() {
       const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
       child.once("exit", () => live.delete(child));
       const spawnError = new Promise((resolve) => child.once("error", resolve));
-      const deadline = Date.now() + START_TIMEOUT_MS;
+      const deadline = Date.now() + startTimeoutMs;
       for (;;) {
         const outcome = await Promise.race([
           answers(readyUrl).then((ok) => (ok ? "ready" : "not yet")),
@@ -99,7 +99,7 @@ export function createChildren() {
         if (outcome === "ready") return { pid: child.pid, stop: () => stop(child), output: () => output, describe: (waitMs) => describeProcess(label, child.pid, exited, () => output, waitMs) };
         if (outcome !== "not yet" || Date.now() > deadline) {
           await stop(child);
-          const why = outcome === "not yet" ? `did not answer ${readyUrl} within ${START_TIMEOUT_MS / 1000} s` : outcome;
+          const why = outcome === "not yet" ? `did not answer ${readyUrl} within ${startTimeoutMs / 1000} s` : outcome;
           throw new Error(`${label} ${why}. Command: ${command} ${args.join(" ")}\nIts output:\n${output || "(none)"}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 50));

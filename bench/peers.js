@@ -245,7 +245,7 @@ function report({ load, targets, short, long, loaded, tokens, concurrency, anthr
   const proxies = targets.slice(1);
   const total = tokens * concurrency;
   return [
-    `### mallex vs claude-code-router vs direct: Claude Code's "what is 2+2" through each to the same fake mlx-lm.server`,
+    `### Proxy overhead alone (a fake backend, no model): mallex vs claude-code-router 2.0.0 vs direct`,
     "",
     `Each proxy runs as its own process as a user starts it: \`node bin/mallex.js proxy --backend-url …\` with the shipped config plus \`server.max_in_flight_per_backend: ${concurrency}\` (so that all the streams run at once); \`ccr start\` with the fake as an OpenAI-compatible provider, transformers \`maxtoken\`, \`enhancetool\`, \`streamoptions\`, ` +
       `once with its default logging (on, level debug: its log file gets every request body in full) and once with \`"LOG": false\`. ` +
