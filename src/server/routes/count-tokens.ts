@@ -1,12 +1,22 @@
-import { ofetch } from "ofetch";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { measurePrompt, type PromptSource } from "../../router/describe-request.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
+import { readBodyStart } from "../../shared/read-body-text.js";
+
+/** How long llama-server may take to count, its whole answer included. */
+const COUNT_TIMEOUT_MS = 5000;
+/** `{"input_tokens": N}` is a few dozen bytes; an answer longer than this is no count. */
+const MAX_COUNT_ANSWER_BYTES = 4096;
 
 /**
  * POST /v1/messages/count_tokens. llama-server counts with the model's own tokenizer (it serves this
  * endpoint natively); mlx-lm.server has no tokenizer endpoint, so the count is an estimate from the
- * request's characters (see measurePrompt), which is what Claude Code uses it for: budgeting.
+ * request's characters (see measurePrompt), which is what Claude Code uses it for: budgeting. What
+ * llama-server answers is taken only as `{input_tokens: a non-negative integer}`, read within 5 s
+ * and 4 KiB; anything else (an error, HTML, a negative count, a stream left open) is logged and
+ * answered with the estimate.
  */
 export async function countTokens(request: MessagesRequest, ctx: ServerContext, source?: PromptSource): Promise<{ input_tokens: number }> {
   const tier = ctx.table.tiers[ctx.table.routing.defaultTier];
@@ -14,10 +24,28 @@ export async function countTokens(request: MessagesRequest, ctx: ServerContext, 
   if (backend?.flavor === "llama-server" && backend.baseUrl && !backend.unavailable) {
     const origin = backend.baseUrl.replace(/\/v1$/, "");
     try {
-      return await ofetch<{ input_tokens: number }>(`${origin}/v1/messages/count_tokens`, { method: "POST", body: request, retry: false, timeout: 5000 });
+      return await askServer(`${origin}/v1/messages/count_tokens`, request);
     } catch (error) {
       ctx.log(`count_tokens: ${backend.name} could not count (${(error as Error).message}); answering an estimate`);
     }
   }
   return { input_tokens: measurePrompt(request, source).tokens };
+}
+
+async function askServer(url: string, request: MessagesRequest): Promise<{ input_tokens: number }> {
+  const signal = AbortSignal.timeout(COUNT_TIMEOUT_MS);
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request), signal });
+  if (response.body === null) throw new Error(`HTTP ${response.status} with no body`);
+  const body = Readable.fromWeb(response.body as NodeWebStream<Uint8Array>, { signal });
+  const { text, cut } = await readBodyStart(body, MAX_COUNT_ANSWER_BYTES);
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+  if (cut) throw new Error(`its answer is longer than ${MAX_COUNT_ANSWER_BYTES} bytes`);
+  let count: unknown;
+  try {
+    count = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens;
+  } catch {
+    throw new Error(`its answer is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) throw new Error(`its answer holds no count of tokens: ${text.slice(0, 200)}`);
+  return { input_tokens: count };
 }
