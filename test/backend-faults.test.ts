@@ -274,6 +274,29 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
   });
 });
 
+describe("a stream that never ends a line: bounded, and the client's stream still ends", () => {
+  it("a line past 16 M characters is a clear error event, the rest of the body unread, the proxy unharmed", async () => {
+    let closed = false;
+    raw = await startRawBackend((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.on("close", () => (closed = true));
+      res.write('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"');
+      const chunk = Buffer.alloc(1024 * 1024, "a");
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on("drain", pump);
+      pump();
+    });
+    const proxy = createTestProxy({ backendUrl: raw.url });
+    const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
+    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: expect.stringMatching(/^The model server sent a malformed stream chunk: a line or event longer than 16,777,216 characters \(the rest of the stream was not read\)/) } });
+    await expect.poll(() => closed).toBe(true);
+    expectNoInternalError(proxy);
+    expect((await proxy.fetch("/health")).status).toBe(200);
+  });
+});
+
 describe("connection failures", () => {
   it("a reset before any byte is 500 api_error (mlx-lm's way to refuse parameters), not 'not reachable'", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });

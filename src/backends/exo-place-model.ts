@@ -87,6 +87,8 @@ async function readJson(response: Response, route: string, init: PlaceModelInit,
   }
 }
 
+const MAX_AWAIT_MESSAGE_CHARS = 1024 * 1024;
+
 /**
  * Reads `/instance/await`'s SSE stream to its one terminal message. exo sends `: keep-alive`
  * comments first and every 10 s of silence: each but the first is a sign of waiting, shown as progress.
@@ -95,7 +97,12 @@ async function readAwait(response: Response, onWaiting: (seconds: number) => voi
   let message: ExoAwaitMessage | undefined;
   let comments = 0;
   const started = performance.now();
+  // Its one message is short: a line that never ends is no answer, and ends the wait.
   const parser = createParser({
+    maxBufferSize: MAX_AWAIT_MESSAGE_CHARS,
+    onError: (error) => {
+      if (error.type === "max-buffer-size-exceeded") message ??= { type: "unknown", data: `a line longer than ${MAX_AWAIT_MESSAGE_CHARS.toLocaleString("en-US")} characters` };
+    },
     onEvent: (event) => {
       message ??= parseAwaitMessage(event.data);
     },

@@ -13,6 +13,9 @@ import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
  * - A data line that is not a JSON object becomes `{success: false}`; nothing here throws.
  * - An `event: error` message becomes a chunk with `error`, which the translator reports.
  * - An event not ended by a blank line when the body ends is not dispatched (as EventSource does).
+ * - A line or an event longer than MAX_SSE_EVENT_CHARS (a server that never sends a newline, or one
+ *   data line of hundreds of megabytes) becomes one `{success: false}` part, and the rest of the body
+ *   is not parsed: memory stays bounded whatever the server sends.
  *
  * @see /work/shared/docs/protocol.md §1.5, §1.6
  */
@@ -63,11 +66,29 @@ export interface ParseEventStreamOptions {
   onBytes?: () => void;
 }
 
+/**
+ * The longest line or event of a model server's stream: far past any chunk (a whole tool call of a
+ * 200 KB Write is under 1 MB of JSON), far short of what would hold the event loop or the heap.
+ */
+export const MAX_SSE_EVENT_CHARS = 16 * 1024 * 1024;
+
 /** Decoder and SSE parser writing the parts to `out`: `feed` each piece of the body, `finish` at its end. */
-export function createEventStreamFeeder(out: { enqueue(part: OpenAIStreamPart): void }, options: ParseEventStreamOptions): { feed: (bytes: Uint8Array) => void; finish: () => void } {
+export function createEventStreamFeeder(
+  out: { enqueue(part: OpenAIStreamPart): void },
+  options: ParseEventStreamOptions,
+  maxEventChars = MAX_SSE_EVENT_CHARS,
+): { feed: (bytes: Uint8Array) => void; finish: () => void } {
   const { onBytes } = options;
   const decoder = new TextDecoder();
+  let overflowed = false;
   const parser = createParser({
+    maxBufferSize: maxEventChars,
+    onError(error) {
+      if (error.type !== "max-buffer-size-exceeded") return;
+      overflowed = true;
+      const size = maxEventChars.toLocaleString("en-US");
+      out.enqueue({ success: false, error: new Error(`a line or event longer than ${size} characters (the rest of the stream was not read)`), rawValue: "" });
+    },
     onEvent(message: EventSourceMessage) {
       const data = message.data.trim();
       if (data === "") return;
@@ -82,9 +103,10 @@ export function createEventStreamFeeder(out: { enqueue(part: OpenAIStreamPart): 
   return {
     feed(bytes) {
       onBytes?.();
-      parser.feed(decoder.decode(bytes, { stream: true }));
+      if (!overflowed) parser.feed(decoder.decode(bytes, { stream: true }));
     },
     finish() {
+      if (overflowed) return;
       // A character cut by the end of the body becomes U+FFFD, as TextDecoderStream does.
       const rest = decoder.decode();
       if (rest !== "") parser.feed(rest);
