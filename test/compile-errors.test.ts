@@ -80,6 +80,17 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
     ],
   },
   {
+    // Refused before Handlebars parses it (8,000 levels took its parser 56 s).
+    name: "template nested past 100 levels",
+    files: {
+      "mallex.yaml": `${BASE}trimming:\n  small: { system_template: sys }\ntemplates:\n  sys: sys.hbs\n`,
+      "sys.hbs": `You help.\n{{! {{#if not counted}} }}{{#if tools}}{{^}}{{/if}}\n${"{{#if tools}}".repeat(8000)}x${"{{/if}}".repeat(8000)}\n`,
+    },
+    expected: [
+      "sys.hbs:3:1301: error [template-syntax] blocks nested deeper than 100 levels (hint: a prompt template needs a few levels; split it or flatten its blocks)",
+    ],
+  },
+  {
     name: "template reads a variable the runtime does not provide",
     files: {
       "mallex.yaml": `${BASE}trimming:\n  small:\n    system_template: sys\n    keep:\n      - { id: environment, heading: Environment }\ntemplates:\n  sys: sys.hbs\n`,
