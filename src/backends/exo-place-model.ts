@@ -1,5 +1,6 @@
 import { createParser } from "eventsource-parser";
 import { MallexError } from "../shared/mallex-error.js";
+import { readResponseStart } from "../shared/read-body-text.js";
 import { BackendError } from "./backend-error.js";
 import { exoOrigin, instancesOfModel, parseAwaitMessage, pickPlacement, type ExoAwaitMessage } from "./exo-api.js";
 import { describeErrorBody } from "./post-chat-completions.js";
@@ -72,9 +73,13 @@ async function callExo(init: PlaceModelInit, url: string, options: RequestInit):
   }
 }
 
+/** The longest answer of exo's API read: its placement and state answers are kilobytes. */
+const MAX_EXO_ANSWER_BYTES = 4 * 1024 * 1024;
+
 /** The JSON of a 2xx answer; an error status becomes one sentence with exo's own message. */
 async function readJson(response: Response, route: string, init: PlaceModelInit, model?: string): Promise<unknown> {
-  const text = await response.text();
+  const { text, cut } = await readResponseStart(response, MAX_EXO_ANSWER_BYTES);
+  if (cut) throw new MallexError("E_USAGE", `exo at ${exoOrigin(init.baseUrl)} answered ${route} with more than ${MAX_EXO_ANSWER_BYTES / 1024 / 1024} MiB, which is no answer of its API.`);
   if (!response.ok) {
     // exo loads the model's card first: an unknown id fails there, with HTTP 400 or 500.
     const hint = model === undefined ? "" : `; check that ${model} is a model id exo lists at /v1/models`;

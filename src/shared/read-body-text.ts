@@ -71,3 +71,29 @@ export function readBodyStart(body: Readable, maxBytes: number): Promise<{ text:
     });
   });
 }
+
+/**
+ * At most `maxBytes` of a fetch Response's body, as UTF-8 text (a server's JSON answer: a facts
+ * probe, exo's API, a token count); the rest is not read and the body is cancelled. `cut`: there
+ * was more. Rejects with the body's error (an abort under the request's signal included).
+ */
+export async function readResponseStart(response: Response, maxBytes: number): Promise<{ text: string; cut: boolean }> {
+  if (response.body === null) return { text: "", cut: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: text + decoder.decode(), cut: false };
+    const room = maxBytes - size;
+    size += value.length;
+    if (value.length > room) {
+      // A cut may fall inside a character: its bytes are dropped, not shown as U+FFFD.
+      text += decoder.decode(value.subarray(0, room), { stream: true });
+      await reader.cancel().catch(() => undefined);
+      return { text, cut: true };
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}

@@ -6,7 +6,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { BodyTooLargeError, readBodyText } from "../../src/shared/read-body-text.js";
+import { createAskJson } from "../../src/backends/facts/ask-json.js";
+import { BodyTooLargeError, readBodyText, readResponseStart } from "../../src/shared/read-body-text.js";
 import { httpProbeRequest } from "../../src/supervisor/probe-readiness.js";
 
 /** A stream of `chunks` chunks of `size` bytes of "x". */
@@ -57,5 +58,42 @@ describe("a readiness probe's answer", () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toBe("y".repeat(64 * 1024));
     await expect.poll(() => closed).toBe(true);
+  });
+});
+
+/** A Response whose body is `text` once, then "x" without end (counted in `pulled`). */
+function endlessResponse(text: string) {
+  const state = { pulled: 0, cancelled: false };
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(state.pulled++ === 0 ? encoder.encode(text) : new Uint8Array(64 * 1024).fill(0x78));
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { response: new Response(body, { headers: { "content-type": "application/json" } }), state };
+}
+
+describe("readResponseStart: the start of a fetch answer", () => {
+  it("reads a short answer whole", async () => {
+    expect(await readResponseStart(new Response('{"n_ctx": 4096}'), 1024)).toEqual({ text: '{"n_ctx": 4096}', cut: false });
+  });
+
+  it("stops at its limit, never mid-character, and cancels the rest", async () => {
+    const { response, state } = endlessResponse("aaé");
+    // The limit falls between é's two bytes: the character is left out, not half shown.
+    expect(await readResponseStart(response, 3)).toEqual({ text: "aa", cut: true });
+    expect(state.cancelled).toBe(true);
+    expect(state.pulled).toBeLessThan(4);
+  });
+
+  it("gives a facts probe nothing for an answer of megabytes, reading no more than its limit", async () => {
+    const { response, state } = endlessResponse('{"default_generation_settings": {"n_ctx": ');
+    const ask = createAskJson(async () => response, {}, new AbortController().signal);
+    expect(await ask("http://server/props")).toBeUndefined();
+    expect(state.cancelled).toBe(true);
+    expect(state.pulled).toBeLessThanOrEqual(4 * 16 + 2);
   });
 });

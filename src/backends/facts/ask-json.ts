@@ -1,7 +1,13 @@
+import { readResponseStart } from "../../shared/read-body-text.js";
+
+/** The longest facts answer read: /props, /v1/models and /api/show are kilobytes; a server's list of hundreds of models, hundreds. */
+const MAX_FACTS_ANSWER_BYTES = 4 * 1024 * 1024;
+
 /**
  * How a facts reader asks a server: one JSON request, under the discovery's signal (its time limit
- * joined with the caller's). Any answer but a 2xx with JSON, or no answer in time, is undefined: a
- * server that does not say is not an error here, its declared values stand.
+ * joined with the caller's). Any answer but a 2xx with JSON of at most MAX_FACTS_ANSWER_BYTES, or no
+ * answer in time, is undefined: a server that does not say is not an error here, its declared values
+ * stand.
  */
 export type AskJson = (url: string, init?: { method?: "GET" | "POST"; body?: unknown }) => Promise<unknown>;
 
@@ -20,7 +26,8 @@ export function createAskJson(fetchFn: typeof fetch, headers: Readonly<Record<st
         return undefined;
       }
       // The body is read under the same signal: a server that sends headers and then stalls times out too.
-      return JSON.parse(await response.text()) as unknown;
+      const { text, cut } = await readResponseStart(response, MAX_FACTS_ANSWER_BYTES);
+      return cut ? undefined : (JSON.parse(text) as unknown);
     } catch {
       return undefined;
     }

@@ -1,9 +1,7 @@
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { measurePrompt, type PromptSource } from "../../router/describe-request.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
-import { readBodyStart } from "../../shared/read-body-text.js";
+import { readResponseStart } from "../../shared/read-body-text.js";
 
 /** How long llama-server may take to count, its whole answer included. */
 const COUNT_TIMEOUT_MS = 5000;
@@ -35,9 +33,7 @@ export async function countTokens(request: MessagesRequest, ctx: ServerContext, 
 async function askServer(url: string, request: MessagesRequest): Promise<{ input_tokens: number }> {
   const signal = AbortSignal.timeout(COUNT_TIMEOUT_MS);
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request), signal });
-  if (response.body === null) throw new Error(`HTTP ${response.status} with no body`);
-  const body = Readable.fromWeb(response.body as NodeWebStream<Uint8Array>, { signal });
-  const { text, cut } = await readBodyStart(body, MAX_COUNT_ANSWER_BYTES);
+  const { text, cut } = await readResponseStart(response, MAX_COUNT_ANSWER_BYTES);
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
   if (cut) throw new Error(`its answer is longer than ${MAX_COUNT_ANSWER_BYTES} bytes`);
   let count: unknown;
