@@ -38,6 +38,8 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     // As `mallex run` launches it for the shipped default tier: tool search off, and the model named
     // mallex/<profile> (claude-context-env.ts), which Claude Code then says it is powered by.
     ["as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, [], {}],
+    // mallex run on a small model (claude-context-env.ts for an 8,000-token budget): Claude Code then lists skills by name alone.
+    ["as mallex run launches it for a small model (input budget 8,000: a 38,600-token window)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600", CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600" }, [], {}],
     ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED], {}],
     ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
     ["with the project's own agent and skill", {}, [], USER_AGENT_AND_SKILL],

@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OUT = `${ROOT}src/trim/claude-code-own-lines.ts`;
 const PACKAGES = ["@anthropic-ai/claude-code", "claude-code-newest", "claude-code-older"];
 const MARKER = "Reply in the language of the question, mallex-learning-marker.";
+export const SMALL_CONTEXT_ENV = { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600", CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600" };
 const LIST_HEADERS = ["Available agent types for the Agent tool:", "The following skills are available for use with the Skill tool:"];
 
 /** The settings each release is captured in: as installed, and as users and mallex change it. */
@@ -22,6 +23,8 @@ export const LEARNING_SETTINGS = [
   { name: "as installed", env: {}, args: [] },
   { name: "tool search off", env: { ENABLE_TOOL_SEARCH: "false" }, args: [] },
   { name: "as mallex run launches it", env: { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, args: [] },
+  // A small model's window (claudeContextEnv for an 8,000-token budget) makes Claude Code list skills by name alone.
+  { name: "as mallex run launches it for a small model (input budget 8,000: a 38,600-token window)", env: SMALL_CONTEXT_ENV, args: [] },
   { name: "with an appended system prompt", env: {}, args: ["--append-system-prompt", MARKER] },
   { name: "in plan mode", env: {}, args: ["--permission-mode", "plan"] },
   { name: "with tools allowed by flag", env: {}, args: ["--allowedTools", "Agent,Task,Read"] },
@@ -79,12 +82,19 @@ function listedItems(messages) {
       if (start < 0) return [];
       const items = [];
       for (const line of lines.slice(start + 1)) {
-        if (line.startsWith("- ")) items.push(line);
+        // The item, and its name alone: Claude Code lists names without descriptions when its context is small.
+        if (line.startsWith("- ")) items.push(line, `- ${itemName(line)}`);
         else if (line.trim() === "" && items.length > 0) break;
       }
       return items;
     });
   });
+}
+
+/** An agent's or skill's name: what its list item says before the first colon. */
+function itemName(line) {
+  const colon = line.indexOf(":");
+  return (colon === -1 ? line.slice(2) : line.slice(2, colon)).trim();
 }
 
 /** The system prompt's text up to the repository's state, without the billing block. */

@@ -17,9 +17,10 @@ export interface UserListItems {
 /**
  * The user's own agents (`.claude/agents`) and skills (`.claude/skills`, plugins) in Claude Code's
  * lists in `text`: the `- ` items after a list's first line, up to the blank line that ends the list,
- * whose line no checked release writes (its built-in agents and skills are learned with its prompt,
- * see scripts/claude-code/learn-own-lines.js). An item's description may run on over lines that do
- * not start with `- `; only its first line is taken.
+ * that no checked release lists, by their line or by their name alone (its built-in agents and skills
+ * are learned with its prompt, see scripts/claude-code/learn-own-lines.js; with a small context it
+ * lists names without descriptions). An item's description may run on over lines that do not start
+ * with `- `; only its first line is taken.
  */
 export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): UserListItems[] {
   const found: UserListItems[] = [];
@@ -37,11 +38,18 @@ export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUD
       if (!line.startsWith("- ")) continue;
       listed = true;
       const print = linePrint(line);
-      if (print !== undefined && !own.has(print)) items.push(line.slice(2).trim());
+      const namePrint = linePrint(`- ${itemName(line)}`);
+      if (print !== undefined && !own.has(print) && (namePrint === undefined || !own.has(namePrint))) items.push(line.slice(2).trim());
     }
     if (items.length > 0) found.push({ what: list.what, tool: list.tool, items });
   }
   return found;
+}
+
+/** An agent's or skill's name: what its list item says before the first colon. */
+function itemName(line: string): string {
+  const colon = line.indexOf(":");
+  return (colon === -1 ? line.slice(2) : line.slice(2, colon)).trim();
 }
 
 /** At most this many characters of an item's description: enough to tell which one fits. */
