@@ -655,6 +655,10 @@ export interface Filter {
    */
   priority?: number;
   /**
+   * What this filter keeps is the user's own text (CLAUDE.md, memory): `mallex explain` counts it apart from Claude Code's, so that keeping it costs the cut nothing.
+   */
+  user_text?: boolean;
+  /**
    * Run only when none of these tools is offered to the model: for text meant for a tool the tier removed (Claude Code's agent list names Agent, its skill list Skill, its deferred-tool list ToolSearch).
    *
    * @minItems 1
@@ -684,9 +688,9 @@ export interface ToolPolicy {
    */
   drop?: string[];
   /**
-   * Shorten the descriptions of Claude Code's built-in tools to their first paragraph.
+   * Shorten the descriptions of Claude Code's built-in tools: true to their first paragraph, "sentence" to their first sentence or line ("Reads a file from the local filesystem.").
    */
-  stub_descriptions?: boolean;
+  stub_descriptions?: boolean | "sentence";
   /**
    * Also shorten the descriptions of MCP servers' and other clients' tools to their first paragraph.
    */
@@ -725,9 +729,9 @@ export interface ToolPolicy1 {
    */
   drop?: string[];
   /**
-   * Shorten the descriptions of Claude Code's built-in tools to their first paragraph.
+   * Shorten the descriptions of Claude Code's built-in tools: true to their first paragraph, "sentence" to their first sentence or line ("Reads a file from the local filesystem.").
    */
-  stub_descriptions?: boolean;
+  stub_descriptions?: boolean | "sentence";
   /**
    * Also shorten the descriptions of MCP servers' and other clients' tools to their first paragraph.
    */
@@ -766,9 +770,9 @@ export interface ToolPolicy2 {
    */
   drop?: string[];
   /**
-   * Shorten the descriptions of Claude Code's built-in tools to their first paragraph.
+   * Shorten the descriptions of Claude Code's built-in tools: true to their first paragraph, "sentence" to their first sentence or line ("Reads a file from the local filesystem.").
    */
-  stub_descriptions?: boolean;
+  stub_descriptions?: boolean | "sentence";
   /**
    * Also shorten the descriptions of MCP servers' and other clients' tools to their first paragraph.
    */

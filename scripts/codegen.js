@@ -70,7 +70,7 @@ export function renderConfigReference(readme = readFileSync(`${root}/README.md`,
   const rows = [];
   const typeOf = (node) => {
     if (node.enum) return node.enum.map((v) => `\`${v}\``).join(" \\| ");
-    if (node.oneOf) return node.oneOf.map((b) => b.type).join(" \\| ");
+    if (node.oneOf ?? node.anyOf) return (node.oneOf ?? node.anyOf).map((b) => ("const" in b ? `\`${b.const}\`` : b.type)).join(" \\| ");
     if (node.type === "array") return `list of ${node.items?.$ref ? node.items.$ref.split("/").pop() : (deref(node.items)?.type ?? "any")}`;
     return node.type ?? "any";
   };

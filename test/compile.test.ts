@@ -36,6 +36,9 @@ describe("the shipped default config", () => {
       ["agent-list", 50],
       ["skill-list", 50],
       ["deferred-tool-list", 50],
+      ["plan-mode", 48],
+      ["plan-mode-exit", 47],
+      ["plan-mode-repeat", 47],
       ["model-identity", 45],
       ["claude-md", 40],
       ["context-intro", 38],
@@ -51,6 +54,8 @@ describe("the shipped default config", () => {
       ["agent-list", ["Agent"]],
       ["skill-list", ["Skill"]],
       ["deferred-tool-list", ["ToolSearch"]],
+      // Plan mode's instructions end with ExitPlanMode's call only where it is offered.
+      ["plan-mode", ["ExitPlanMode"]],
     ]);
     expect(table.backends.anthropic!.apiKey).toBe("${ANTHROPIC_API_KEY}");
     expect(Object.values(table.profiles).map((p) => p.minRamGb).filter(Boolean)).toEqual([8, 16, 32, 48, 64, 128, 4, 8, 16, 32]);

@@ -43,6 +43,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED], {}],
     ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
     ["with the project's own agent and skill", {}, [], USER_AGENT_AND_SKILL],
+    ["in plan mode (--permission-mode plan)", {}, ["--permission-mode", "plan"], {}],
   ] as const) {
     describe(variant, () => {
       let request: MessagesRequest;
@@ -69,11 +70,13 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           expect(upstream).toMatch(/Today's date is \d{4}-\d{2}-\d{2}/);
           expect(upstream).toContain("Current branch: ");
           // (A reminder's opening tag, as JSON writes it: the medium harness itself mentions the tags in backticks.)
-          for (const gone of ["x-anthropic-billing-header", "<system-reminder>\\n", "Available agent types", "The following skills are available", "deferred tools", "Co-Authored-By", "You are powered by the model"]) {
+          // No reminder goes on but plan mode's, reduced.
+          expect(upstream.split("<system-reminder>\\n").length - 1).toBe((args as readonly string[]).includes("plan") ? 1 : 0);
+          for (const gone of ["x-anthropic-billing-header", "Available agent types", "The following skills are available", "deferred tools", "Co-Authored-By", "You are powered by the model"]) {
             expect(upstream).not.toContain(gone);
           }
           // Every line of Claude Code's own prompt is known; the user's sentence, and only it, goes on whole.
-          if (args.length === 0) expect(explanation.system).not.toHaveProperty("user");
+          if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).not.toHaveProperty("user");
           else {
             expect(explanation.system).toMatchObject({ user: { passages: 1, chars: APPENDED.length, placed: true } });
             expect(upstream).toContain(APPENDED);
@@ -84,6 +87,14 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             expect(upstream).toContain("- skill deploy: Deploys the app to staging with make deploy.");
             // 2.1.100 lists agents in the Agent tool's description, which goes with the tool.
             if (claudeCode.label !== "older") expect(upstream).toContain("- agent reviewer: Reviews a diff for bugs and style before commit. (Tools: Read, Grep)");
+          }
+          // Plan mode as the offered tools can follow it: the plan file named, ExitPlanMode offered where Claude Code sends it.
+          if ((args as readonly string[]).includes("plan")) {
+            expect(upstream).toMatch(/Plan mode is on: .* to \/[^,]*\/\.claude\/plans\/[\w-]+\.md, the only file you may write/);
+            expect(upstream).not.toContain("### Phase");
+            const exit = (request.tools ?? []).some((tool) => tool.name === "ExitPlanMode");
+            expect(explanation.tools.offered.includes("ExitPlanMode")).toBe(exit);
+            expect(upstream.includes("then call ExitPlanMode")).toBe(exit);
           }
           expect(upstream).not.toContain("statusline-setup");
           const notOffered = (request.tools ?? []).map((tool) => tool.name).filter((name) => !explanation.tools.offered.includes(name));

@@ -222,6 +222,7 @@ function resolveFilters(config: MallexConfig): CompiledFilter[] {
         priority: filter.priority!,
         sizes: filter.sizes ?? [...SIZES],
         unlessOffered: filter.unless_offered,
+        userText: filter.user_text === true ? (true as const) : undefined,
       }),
     )
     .sort((a, b) => b.priority - a.priority);

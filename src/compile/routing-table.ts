@@ -159,6 +159,8 @@ export interface CompiledFilter {
   sizes: Size[];
   /** The filter runs only when none of these tools is offered to the model. */
   unlessOffered?: string[];
+  /** What it keeps is the user's text (CLAUDE.md): its unit's kept length is reported on its hit. */
+  userText?: true;
 }
 
 /**
@@ -172,8 +174,8 @@ export interface CompiledToolPolicy {
   allow?: string[];
   /** Tools removed whatever they are, as written and as the regex the runtime matches names with. */
   drop: Array<{ glob: string; pattern: CompiledRegex }>;
-  /** Built-in tools' descriptions cut to their first paragraph. */
-  stubDescriptions: boolean;
+  /** Built-in tools' descriptions cut to their first paragraph (true) or their first sentence. */
+  stubDescriptions: boolean | "sentence";
   /** Other tools' descriptions too. */
   stubClientDescriptions: boolean;
   /** Every tool's description. */

@@ -12,6 +12,7 @@ import { customTools } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
 import { recognizeClaudeCode } from "../trim/recognize-claude-code.js";
+import { splitSystemReminders } from "../trim/split-system-reminders.js";
 import { trimRequest } from "../trim/trim-request.js";
 import type { PromptSize, TrimReport, TrimRuleHit } from "../trim/trim-types.js";
 
@@ -26,8 +27,8 @@ export interface Explanation {
   after: PromptSize;
   /**
    * The share of the request trimming cut: of all of it, and of Claude Code's own text, the user's
-   * text it keeps whole (`userChars`: what the user wrote into the system prompt, their agents and
-   * skills it names) counted apart so that keeping it costs the measure nothing.
+   * text it keeps whole (`userChars`: what the user wrote into the system prompt and the conversation,
+   * CLAUDE.md, their agents and skills it names) counted apart so that keeping it costs the measure nothing.
    */
   cut: { all: number; claudeCode: number; userChars: number };
   /** Every rule that fired, in the order the steps ran. */
@@ -84,7 +85,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     backend: { name: profile.backend, kind: "openai", flavor },
     before,
     after: sizeOf(upstream),
-    cut: cutOf(before, sizeOf(upstream), userTextKept(trimmed.report)),
+    cut: cutOf(before, sizeOf(upstream), userTextKept(trimmed.report) + userWords(request.messages)),
     rules: trimmed.report.rules,
     system: trimmed.report.system,
     tools: trimmed.report.tools,
@@ -95,11 +96,21 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
   };
 }
 
-/** Characters of the user's own text a trimmed request keeps whole. */
+/**
+ * Characters of the user's own text a trimmed request keeps whole: what they wrote into the system
+ * prompt, the agents and skills named for them, and what `user_text` filters kept (CLAUDE.md).
+ */
 function userTextKept(report: TrimReport): number {
   const system = report.system.mode === "template" && report.system.user?.placed === true ? report.system.user.chars : 0;
   const named = report.rules.filter((hit) => hit.rule === "user-agents-named").reduce((sum, hit) => sum - hit.charsRemoved, 0);
-  return system + named;
+  const kept = report.rules.reduce((sum, hit) => sum + (hit.userChars ?? 0), 0);
+  return system + named + kept;
+}
+
+/** The user's words in the conversation: the text of user messages outside Claude Code's reminders (tool results are not words). */
+function userWords(messages: MessagesRequest["messages"]): number {
+  const texts = messages.flatMap((message) => (message.role !== "user" ? [] : typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []))));
+  return texts.reduce((sum, text) => sum + splitSystemReminders(text).reduce((chars, segment) => chars + (segment.kind === "text" ? segment.text.trim().length : 0), 0), 0);
 }
 
 function cutOf(before: PromptSize, after: PromptSize, userChars: number): Explanation["cut"] {

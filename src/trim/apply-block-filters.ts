@@ -83,7 +83,7 @@ export function* filterMessagesSteps(
   const out: AnthropicMessageParam[] = [];
   const origins: MessageOrigin[] = [];
   const mentions: ToolMention[] = [];
-  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions, unlisted };
+  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions, unlisted, userText: new Set(filters.filter((filter) => filter.userText).map((filter) => filter.id)) };
   for (const [index, message] of messages.entries()) {
     const filtered = yield* filterMessage(message, `messages.${index}`, units);
     if (filtered === undefined) continue;
@@ -142,6 +142,8 @@ interface Units {
   removed: RegExp | undefined;
   mentions: ToolMention[];
   unlisted: (name: string) => boolean;
+  /** The ids of the filters whose kept text is the user's (`user_text`). */
+  userText: ReadonlySet<string>;
 }
 
 /**
@@ -162,8 +164,11 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
   const listed = findUserListItems(rest);
   const filtered = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
-  units.hits.push(...filtered.hits);
+  const at = units.hits.length;
   const outcome = filtered.droppedBy === undefined ? nameUnreachable(pruneListed(filtered, path, units), listed, path, units) : filtered;
+  // The filters' hits go first; a user_text filter's says how much of the user's text the unit kept
+  // (a new object: a remembered outcome's hits are shared between requests).
+  units.hits.splice(at, 0, ...filtered.hits.map((hit) => (outcome.droppedBy === undefined && units.userText.has(hit.rule) ? { ...hit, userChars: outcome.text.length } : hit)));
   // A unit too long for the filters is not searched for tool names either (V8's regex: 150 ms at 30 MB).
   if (units.removed !== undefined && outcome.droppedBy === undefined && outcome.text.length <= FILTER_MAX_UNIT_CHARS) {
     for (const tool of new Set(outcome.text.match(units.removed))) units.mentions.push({ target: path, tool });
@@ -228,7 +233,8 @@ function* filterSystemMessage(message: AnthropicMessageParam, path: string, unit
   if (other.length > 0) return outcome.text === text ? message : { role: "system", content: [{ type: "text", text: outcome.text }, ...other] };
   // Plain user text: the translator only wraps role:"system" messages in <system-reminder>.
   if (outcome.unwrapped) return { role: "user", content: outcome.text };
-  return outcome.text === text ? message : { role: "system", content: outcome.text };
+  // What the filters removed from its top would leave blank lines there.
+  return outcome.text === text ? message : { role: "system", content: outcome.text.replace(/^\n+/, "") };
 }
 
 function* filterUserMessage(message: AnthropicMessageParam, path: string, units: Units): Steps<FilteredMessage | undefined> {

@@ -101,6 +101,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
         context.agent ? "agent" : context.claudeCode ? "cc" : "",
         ids[2],
         [...context.loaded].sort().join(","),
+        [...(context.alsoOffer ?? [])].sort().join(","),
       ].join("\u0000");
       const cached = prefixes.get(key);
       // The same profile name from another routing table is another plan: trimmed again.

@@ -58,6 +58,7 @@ export interface RuntimeFilter {
   where: ReadonlySet<FilterTarget>;
   action: CompiledFilter["action"];
   replacement: string;
+  userText: boolean;
   /** The pattern with its declared flags: `replace` substitutes every match only with `g`. */
   regex: LinearRegex;
   /** The request's scan budget, the same object for every filter of the request. */
@@ -79,6 +80,7 @@ export function compileFilters(filters: readonly CompiledFilter[], size: Size, o
       where: new Set(filter.where),
       action: filter.action,
       replacement: filter.replacement ?? "",
+      userText: filter.userText === true,
       regex: linearRegexOf(filter.pattern),
       budget,
     }));

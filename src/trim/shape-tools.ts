@@ -43,7 +43,7 @@ const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
  *    Claude Code sent, a built-in is any tool that is not an MCP server's (`mcp__*`), so a built-in a
  *    new release adds is never taken for the client's; elsewhere the names of claude-code-tools.ts;
  * 5. descriptions: a built-in's lines that name a tool removed in 2–4 go (dropLinesNaming); built-ins
- *    stubbed to their first paragraph by `stubDescriptions`, client tools only by
+ *    stubbed to their first paragraph (or sentence) by `stubDescriptions`, client tools only by
  *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`; schemas simplified.
  * Deterministic: the same tools always shape to the same bytes.
  */
@@ -86,14 +86,14 @@ function removingRule(name: string, builtIn: boolean, drop: readonly LinearRegex
 
 const NONE: ReadonlySet<string> = new Set();
 
-function shapeTool(tool: AnthropicCustomTool, policy: CompiledToolPolicy, stub: boolean, removed: ReadonlySet<string>, target: string, hits: TrimRuleHit[]): AnthropicCustomTool {
+function shapeTool(tool: AnthropicCustomTool, policy: CompiledToolPolicy, stub: boolean | "sentence", removed: ReadonlySet<string>, target: string, hits: TrimRuleHit[]): AnthropicCustomTool {
   let out = tool;
   if (tool.defer_loading !== undefined) {
     // Loaded: an ordinary tool from here on (no OpenAI server knows the field).
     const { defer_loading: _, ...rest } = tool;
     out = rest;
   }
-  if (tool.description !== undefined && (stub || policy.maxDescriptionChars !== undefined || removed.size > 0)) {
+  if (tool.description !== undefined && (stub !== false || policy.maxDescriptionChars !== undefined || removed.size > 0)) {
     const description = shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub);
     if (description !== tool.description) {
       hits.push({ rule: "tool-description", target, charsRemoved: tool.description.length - description.length });

@@ -55,14 +55,51 @@ function simplifyNode(node: unknown, max: number): unknown {
   return { ...out };
 }
 
-/** The first paragraph of a description, cut at a word boundary to at most `max` characters ("…" included). */
-export function shortenDescription(text: string, max: number | undefined, firstParagraphOnly = true): string {
-  const paragraph = firstParagraphOnly ? (text.trim().split(/\n[ \t]*\n/)[0] ?? "").trim() : text.trim();
+/**
+ * A description stubbed (its first paragraph; with "sentence", its first sentence; with false, whole)
+ * and cut to at most `max` characters: at a sentence or clause end, else at a word boundary ("…" included).
+ */
+export function shortenDescription(text: string, max: number | undefined, stub: boolean | "sentence" = true): string {
+  const first = stub === false ? text.trim() : (text.trim().split(/\n[ \t]*\n/)[0] ?? "").trim();
+  const paragraph = stub === "sentence" ? firstSentence(first) : first;
   if (max === undefined || paragraph.length <= max) return paragraph;
+  // A whole sentence or clause where one ends past a third of the length: "The line number to start reading from."
+  // rather than "The line number to start reading from. Only provide if the…".
+  const clause = lastClauseEnd(paragraph.slice(0, max + 1), max / 3);
+  if (clause >= 0) return paragraph.slice(0, clause).trimEnd();
   const head = paragraph.slice(0, Math.max(0, max - 1));
   // Cut back to the last whole word, unless the head already ends at one.
   const wordEnd = /\s/.test(paragraph.charAt(head.length)) ? head.length : head.search(/\s+\S*$/);
   return `${(wordEnd >= max / 2 ? head.slice(0, wordEnd) : head).trimEnd()}…`;
+}
+
+/**
+ * Where the last sentence of `text` ends (after its full stop), else its last clause (before " (",
+ * ", ", "; ", " - "), outside parentheses and at `min` or later; -1 when none does.
+ */
+function lastClauseEnd(text: string, min: number): number {
+  let sentence = -1;
+  let clause = -1;
+  let depth = 0;
+  for (const match of text.matchAll(/(?<=[\w)"'`])\.(?=\s|$)| \(|, |; | - |[()]/g)) {
+    const mark = match[0];
+    if (mark === ")") depth = Math.max(0, depth - 1);
+    else if (mark === "(") depth += 1;
+    else if (depth === 0 && mark === ".") sentence = match.index + 1;
+    else if (depth === 0) clause = match.index;
+    if (mark === " (") depth += 1;
+  }
+  return sentence >= min ? sentence : clause >= min ? clause : -1;
+}
+
+/**
+ * A paragraph's first sentence, or its first line when that ends sooner (a list's first item, without
+ * its "- "): up to a full stop followed by a space and a capital letter, so "e.g. x" does not end it.
+ */
+function firstSentence(paragraph: string): string {
+  const line = paragraph.split("\n", 1)[0]!.replace(/^[-*] /, "");
+  const end = /\.\s+(?=[A-Z])/.exec(line);
+  return end === null ? line.trimEnd() : line.slice(0, end.index + 1);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -51,7 +51,7 @@ export interface PrefixContext {
   preamble: readonly ContextUnit[];
   /** Deferred tools a `tool_reference` in the conversation has loaded. */
   loaded: ReadonlySet<string>;
-  /** Built-ins offered whatever the allowlist says (drawn from the preamble, see trimRequest). */
+  /** Built-ins offered whatever the allowlist says (ToolSearch for deferred MCP tools, ExitPlanMode in plan mode: see trimRequest). */
   alsoOffer?: ReadonlySet<string>;
 }
 

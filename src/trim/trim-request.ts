@@ -12,6 +12,7 @@ import { fitCompaction } from "./fit-compaction.js";
 import { recognizeCompaction, type CompactionRequest } from "./recognize-compaction.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { loadedTools } from "./loaded-tools.js";
+import { EXIT_PLAN_MODE, planModeOn } from "./plan-mode.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode } from "./recognize-claude-code.js";
 import { compileFilters } from "./run-filters.js";
@@ -74,8 +75,12 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
   const preamble = agent ? collectPreamble(request.messages) : [];
   // The user's MCP tools behind Claude Code's tool search are reachable only through ToolSearch: it is offered with them.
-  const searchable = deferredClientTools(preamble).length > 0 && (request.tools ?? []).some((tool) => tool.name === TOOL_SEARCH);
-  const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble, loaded: loadedTools(request.messages), ...(searchable ? { alsoOffer: new Set([TOOL_SEARCH]) } : {}) };
+  const carries = (name: string) => (request.tools ?? []).some((tool) => tool.name === name);
+  const alsoOffer = new Set<string>();
+  if (deferredClientTools(preamble).length > 0 && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
+  // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
+  if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
+  const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble, loaded: loadedTools(request.messages), ...(alsoOffer.size > 0 ? { alsoOffer } : {}) };
   const make = () => trimPrefixSteps(request, plan, templates, context);
   const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
   const offered = new Set(prefix.offeredNames);

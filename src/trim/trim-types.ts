@@ -28,6 +28,8 @@ export interface TrimRuleHit {
   target: string;
   /** Characters of prompt text removed; negative where a rule adds text (a rendered tools prompt). */
   charsRemoved: number;
+  /** A `user_text` filter's hit: the characters of the user's own text its unit kept. */
+  userChars?: number;
 }
 
 /** A size in characters and estimated tokens (see estimateTokens). */

@@ -78,7 +78,8 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     expect(rules.slice(0, 11)).toEqual([
       { rule: "billing-header", target: "system.0", charsRemoved: 74 },
       { rule: "date", target: reminder, charsRemoved: "# currentDate\nToday's date is 2026-11-21.".length },
-      { rule: "claude-md", target: reminder, charsRemoved: "<system-reminder>\n\n</system-reminder>".length },
+      // A user_text filter: what the reminder kept (CLAUDE.md with its path) is the user's, counted apart from Claude Code's text.
+      { rule: "claude-md", target: reminder, charsRemoved: "<system-reminder>\n\n</system-reminder>".length, userChars: 205 },
       { rule: "context-intro", target: reminder, charsRemoved: "As you answer the user's questions, you can use the following context:\n".length },
       { rule: "claude-md-label", target: reminder, charsRemoved: "# claudeMd\n".length },
       { rule: "claude-md-source", target: reminder, charsRemoved: 50 },
@@ -101,12 +102,12 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,803 chars (−96%): billing-header −74 · date −41 · claude-md −37 · context-intro −71 · claude-md-label −11 · claude-md-source −50 · claude-md-preamble −195 · " +
-        "relevance-disclaimer −155 · agent-list −1,544 · skill-list −4,518 · emptied −37 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,738 · system-template −5,340",
+      "trim 76,308 → 2,708 chars (−96%): billing-header −74 · date −41 · claude-md −37 · context-intro −71 · claude-md-label −11 · claude-md-source −50 · claude-md-preamble −195 · " +
+        "relevance-disclaimer −155 · agent-list −1,544 · skill-list −4,518 · emptied −37 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,833 · system-template −5,340",
     );
     const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
-    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,803 chars (−96%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
-    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,803 chars (−96%): no rule fired");
+    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,708 chars (−96%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,708 chars (−96%): no rule fired");
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = { ...trimmed.report, before: { ...trimmed.report.before, chars: 242 }, after: { ...trimmed.report.after, chars: 575 }, rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }] };
     expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306");
@@ -159,7 +160,7 @@ describeWithShared("prefix stability: turn N+1's upstream prompt starts with tur
     expect(trimmed.request.tools).toBeUndefined();
     const system = upstream.messages[0]?.content as string;
     expect(system).toContain('# Tools\n\nYou can call the tools below. To call one, write exactly this, with one <parameter> per argument:\n\n<invoke name="TOOL_NAME">');
-    expect(system).toContain("## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required): The absolute path to the file to write (must be absolute,…\n- content (string, required): The content to write to the file");
+    expect(system).toContain("## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required): The absolute path to the file to write\n- content (string, required): The content to write to the file");
     expect(JSON.stringify(upstream.messages)).toContain('<invoke name=\\"Write\\">\\n<parameter name=\\"file_path\\">/home/dev/tiny-repo/hello.txt</parameter>\\n<parameter name=\\"content\\">hi</parameter>\\n</invoke>');
     expect(trimmed.report.rules.find((r) => r.rule === "tools-prompt")).toBeDefined();
   });

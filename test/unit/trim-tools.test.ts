@@ -73,6 +73,23 @@ describe("shortenDescription", () => {
     expect(shortenDescription("one two three four five six", 14)).toBe("one two three…");
     expect(shortenDescription("one two\n\nthree", 100, false)).toBe("one two\n\nthree");
   });
+
+  it("over the length, ends at a whole sentence, else a clause outside parentheses, where one ends past a third of it", () => {
+    expect(shortenDescription("The line number to start reading from. Only provide if the file is too large to read at once", 60)).toBe("The line number to start reading from.");
+    expect(shortenDescription("The absolute path to the file to write (must be absolute, not relative)", 60)).toBe("The absolute path to the file to write");
+    expect(shortenDescription("The directory to search in. If not specified, the current working directory is used", 60)).toBe("The directory to search in.");
+    // Not a full stop: a regex's dot, an abbreviation inside parentheses.
+    expect(shortenDescription("Enable multiline mode where . matches newlines and patterns can span lines", 60)).toBe("Enable multiline mode where . matches newlines and patterns…");
+    expect(shortenDescription("Glob pattern to filter files (e.g. \"*.js\") - maps to rg --glob", 45)).toBe("Glob pattern to filter files (e.g. \"*.js\")");
+    // No end past a third: the word cut.
+    expect(shortenDescription("Short. then a very long run of words without any stop at all", 30)).toBe("Short. then a very long run…");
+  });
+
+  it("stub \"sentence\": the first sentence, or the first line (a list's first item without its dash)", () => {
+    expect(shortenDescription("Reads a file from the local filesystem. You can access any file directly.\nAssume it works.", 400, "sentence")).toBe("Reads a file from the local filesystem.");
+    expect(shortenDescription("- Fast file pattern matching tool that works with any codebase size\n- Supports glob patterns", 400, "sentence")).toBe("Fast file pattern matching tool that works with any codebase size");
+    expect(shortenDescription("Runs a command (e.g. ls) and returns its output. Then more.", 400, "sentence")).toBe("Runs a command (e.g. ls) and returns its output.");
+  });
 });
 
 describeWithShared("shapeTools", () => {
@@ -185,8 +202,8 @@ describe("shapeTools: the allowlist is for Claude Code's built-in tools; a clien
     expect(shaped.hits.map((h) => `${h.rule} ${h.target}`)).toEqual(["tool-description tools.Read", "tool-schema tools.Read", "tool-schema tools.mcp__tickets__lookup_ticket"]);
 
     const capped = shapeTools([lookup], toolPolicy({ stubDescriptions: true, maxDescriptionChars: 30 }), undefined);
-    expect((capped.tools[0] as AnthropicCustomTool).description).toBe("Looks up a ticket by id.…");
-    expect(capped.hits).toEqual([{ rule: "tool-description", target: "tools.mcp__tickets__lookup_ticket", charsRemoved: lookup.description!.length - 25 }]);
+    expect((capped.tools[0] as AnthropicCustomTool).description).toBe("Looks up a ticket by id.");
+    expect(capped.hits).toEqual([{ rule: "tool-description", target: "tools.mcp__tickets__lookup_ticket", charsRemoved: lookup.description!.length - 24 }]);
 
     const stubbed = shapeTools([lookup], toolPolicy({ stubClientDescriptions: true }), undefined);
     expect((stubbed.tools[0] as AnthropicCustomTool).description).toBe("Looks up a ticket by id.");
