@@ -41,6 +41,7 @@ describe("the shipped default config", () => {
       ["plan-mode-repeat", 47],
       ["model-identity", 45],
       ["claude-md", 40],
+      ["hook-output", 40],
       ["context-intro", 38],
       ["claude-md-label", 37],
       ["claude-md-source", 36],

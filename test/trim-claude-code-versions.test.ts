@@ -31,6 +31,20 @@ const USER_AGENT_AND_SKILL = {
   ".claude/skills/deploy/SKILL.md": "---\nname: deploy\ndescription: Deploys the app to staging with make deploy.\n---\nRun make deploy and report the URL.\n",
 };
 
+/** The project's output style and two hooks that add context: the user's text, each kept on every release and size. */
+const STYLE = "Answer in one line with no preamble, and cite every claim as file:line.";
+const HOOK_SAYS = ["The staging database is read-only until Friday.", "Session note: run make check before any commit."];
+const STYLE_AND_HOOKS = {
+  ".claude/settings.json": JSON.stringify({
+    outputStyle: "Terse reviewer",
+    hooks: {
+      UserPromptSubmit: [{ hooks: [{ type: "command", command: `echo '${HOOK_SAYS[0]}'` }] }],
+      SessionStart: [{ hooks: [{ type: "command", command: `echo '${HOOK_SAYS[1]}'` }] }],
+    },
+  }),
+  ".claude/output-styles/terse.md": `---\nname: Terse reviewer\ndescription: One-line answers that cite file:line.\n---\n${STYLE}\n`,
+};
+
 describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, claudeCode) => {
   for (const [variant, env, args, files] of [
     ["as installed", {}, [], {}],
@@ -44,6 +58,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
     ["with the project's own agent and skill", {}, [], USER_AGENT_AND_SKILL],
     ["in plan mode (--permission-mode plan)", {}, ["--permission-mode", "plan"], {}],
+    ["with the project's output style and hooks", {}, [], STYLE_AND_HOOKS],
   ] as const) {
     describe(variant, () => {
       let request: MessagesRequest;
@@ -76,13 +91,18 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             expect(upstream).not.toContain(gone);
           }
           // Every line of Claude Code's own prompt is known; the user's sentence, and only it, goes on whole.
-          if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).not.toHaveProperty("user");
+          if (files === STYLE_AND_HOOKS) {
+            for (const said of [STYLE, ...HOOK_SAYS]) expect(upstream).toContain(said);
+            // Claude Code's sentence about output styles is its own: only the style goes on as the user's (where it is in the system prompt).
+            expect(upstream).not.toContain("helps users according to your");
+            if (explanation.system.mode === "template" && explanation.system.user !== undefined) expect(explanation.system.user).toEqual({ passages: 1, chars: STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true });
+          } else if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).not.toHaveProperty("user");
           else {
             expect(explanation.system).toMatchObject({ user: { passages: 1, chars: APPENDED.length, placed: true } });
             expect(upstream).toContain(APPENDED);
           }
           // The user's agent and skill are named, so the model can point the user to them; Claude Code's own are not.
-          if (Object.keys(files).length > 0) {
+          if (files === USER_AGENT_AND_SKILL) {
             expect(upstream).toMatch(/The user's own (agents and )?skills, which you cannot start \(if one fits the task, tell the user\):/);
             expect(upstream).toContain("- skill deploy: Deploys the app to staging with make deploy.");
             // 2.1.100 lists agents in the Agent tool's description, which goes with the tool.

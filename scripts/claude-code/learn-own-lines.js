@@ -28,6 +28,16 @@ export const LEARNING_SETTINGS = [
   { name: "with an appended system prompt", env: {}, args: ["--append-system-prompt", MARKER] },
   { name: "in plan mode", env: {}, args: ["--permission-mode", "plan"] },
   { name: "with tools allowed by flag", env: {}, args: ["--allowedTools", "Agent,Task,Read"] },
+  // An output style's own text is the user's (it holds only the marker); what Claude Code says around it is its own.
+  {
+    name: "with an output style",
+    env: {},
+    args: [],
+    files: {
+      ".claude/settings.json": JSON.stringify({ outputStyle: "Learned style" }),
+      ".claude/output-styles/learned.md": `---\nname: Learned style\ndescription: ${MARKER}\n---\n${MARKER}\n`,
+    },
+  },
   // Claude Code's own subagents have prompts of their own; a user's agent (.claude/agents) stays the user's.
   ...["Explore", "Plan", "general-purpose"].map((type) => ({ name: `its ${type} subagent`, env: {}, args: ["--allowedTools", "Agent,Task,Read,Glob,Grep,Bash"], subagent: type })),
   // The prompt's wording follows the model the user picks (/model, --model).
@@ -43,7 +53,7 @@ for (const name of PACKAGES) {
     continue;
   }
   for (const setting of LEARNING_SETTINGS) {
-    const { body } = await captureFirstRequestCached({ bin: installed.bin, version: installed.version, env: setting.env, args: setting.args, subagent: setting.subagent });
+    const { body } = await captureFirstRequestCached({ bin: installed.bin, version: installed.version, env: setting.env, args: setting.args, subagent: setting.subagent, files: setting.files });
     const before = prints.size;
     for (const line of [...ownText(body.system).split("\n"), ...listedItems(body.messages)]) {
       if (line.includes(MARKER)) continue;
