@@ -55,6 +55,9 @@
  * fenced again inside a family's tags (`<tool_call>\n```json\n{…}\n```\n</tool_call>`) is that call.
  * Only backtick fences are tracked: a `~~~` fence or a 4-space indented block reads as prose, so a call
  * at the start of one of its lines is taken.
+ * A closing tag or end-of-turn token right after a call, with only whitespace between (`</tool_call>`
+ * after a bare `<function=…>` call, Mistral's `</s>`, `<|im_end|>`), is the call's leftover and dropped
+ * in every family (drop-stray-closers.ts).
  * Formats without an end marker (Mistral, Granite, Llama 3's python tag, FireFunction) end at a closing
  * fence, and mid-sentence they are text when the sentence goes on after the call's JSON. Text is held
  * back only while it could still become a call: a possible marker prefix, an undecided head, a
@@ -64,6 +67,7 @@ import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
 import { FENCED_JSON_BLOCKS, fencedJsonSpec, withFencedJsonCalls } from "./internal/fenced-json-spec.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
+import { dropStrayClosers } from "./internal/drop-stray-closers.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import { toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolCallTextParser } from "./types.js";
@@ -106,6 +110,10 @@ export function createToolCallParser(
   format: ToolCallFormat | "auto",
   options: ToolCallParserOptions = {},
 ): ToolCallTextParser {
+  return dropStrayClosers(createParser(format, options));
+}
+
+function createParser(format: ToolCallFormat | "auto", options: ToolCallParserOptions): ToolCallTextParser {
   if (format === "auto") {
     return createAutoParser(AUTO_FAMILIES, options);
   }

@@ -8,6 +8,12 @@ const CODE = "fn main() { let v = [1, 2]; }\n// a < b > c ]]";
 
 export const mistralCorpus: readonly CorpusEntry[] = [
   {
+    // The end-of-sequence token printed as text by a server that does not strip it.
+    name: "</s> after a call is the call's leftover",
+    input: `${PRE_V11}</s>`,
+    expected: [call("get_weather", { location: "Boston" }, PRE_V11, false)],
+  },
+  {
     name: "pre-v11 array form after text",
     input: `Sure.${PRE_V11}`,
     expected: [text("Sure."), call("get_weather", { location: "Boston" }, PRE_V11, false)],

@@ -23,6 +23,22 @@ const KEEP_NEWLINES = "<function=Write>\n<parameter=content>\n\nline1\n\n</param
 
 export const qwen3CoderCorpus: readonly CorpusEntry[] = [
   {
+    // Ollama#17742: a bare call, then the wrapper's closing tag alone (about one tool turn in five).
+    name: "a stray </tool_call> after a bare call is the call's leftover",
+    input: `${BARE}\n</tool_call>`,
+    expected: [call("Bash", { command: "ls -la" }, BARE, true)],
+  },
+  {
+    name: "a stray </tool_call> and an end token after a wrapped call, then prose that goes on",
+    input: `${READ}\n</tool_call>\n<|im_end|>\nDone.`,
+    expected: [call("Read", { file_path: "/a.ts", offset: "10" }, READ, true), text("\nDone.")],
+  },
+  {
+    name: "a closing tag that is not right after a call stays text",
+    input: "The wrapper ends with </tool_call> in Qwen's format.",
+    expected: [text("The wrapper ends with </tool_call> in Qwen's format.")],
+  },
+  {
     name: "text then a wrapped call with multi-line HTML",
     input: `I'll write the file.\n${WRITE}`,
     expected: [
