@@ -325,6 +325,7 @@ export interface Profile {
       | "mistral"
       | "glm45"
       | "deepseek-v3"
+      | "deepseek-dsml"
       | "kimi-k2"
       | "mallex-xml"
       | "minimax-m2"

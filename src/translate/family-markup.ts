@@ -69,6 +69,10 @@ export const FAMILY_MARKUP: Readonly<Record<ToolCallFormat, FamilyMarkup>> = {
     reasoning: [thinkEndingBefore("<｜tool▁calls▁begin｜>")],
     controlTokens: ["<｜end▁of▁sentence｜>"],
   },
+  "deepseek-dsml": {
+    reasoning: [thinkEndingBefore("<｜DSML｜function_calls>")],
+    controlTokens: ["<｜end▁of▁sentence｜>"],
+  },
   "kimi-k2": {
     reasoning: [thinkEndingBefore("<|tool_calls_section_begin|>", "<|tool_call_begin|>")],
     controlTokens: ["<|im_end|>"],

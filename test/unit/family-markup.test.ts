@@ -65,6 +65,12 @@ const SAMPLES: Readonly<Record<ToolCallFormat, FamilySample>> = {
     auto: true,
   },
   "mallex-xml": { think: THINK, call: '<invoke name="Read">\n<parameter name="file_path">/src/a.ts</parameter>\n</invoke>', end: null, auto: true },
+  "deepseek-dsml": {
+    think: THINK,
+    call: '<｜DSML｜function_calls>\n<｜DSML｜invoke name="Read">\n<｜DSML｜parameter name="file_path" string="true">/src/a.ts</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>',
+    end: "<｜end▁of▁sentence｜>",
+    auto: true,
+  },
   "minimax-m2": {
     think: THINK,
     call: '<minimax:tool_call>\n<invoke name="Read">\n<parameter name="file_path">/src/a.ts</parameter>\n</invoke>\n</minimax:tool_call>',

@@ -9,6 +9,7 @@ import { fencedJsonCorpus } from "./tool-parser-corpus/fenced-json.js";
 import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
 import { aprielCorpus } from "./tool-parser-corpus/apriel.js";
 import { commandRCorpus } from "./tool-parser-corpus/command-r.js";
+import { deepseekDsmlCorpus } from "./tool-parser-corpus/deepseek-dsml.js";
 import { deepseekV3Corpus } from "./tool-parser-corpus/deepseek-v3.js";
 import { firefunctionV2Corpus } from "./tool-parser-corpus/firefunction-v2.js";
 import { functionGemmaCorpus } from "./tool-parser-corpus/function-gemma.js";
@@ -37,6 +38,7 @@ const CORPUS: Corpus = {
   mistral: mistralCorpus,
   glm45: glm45Corpus,
   "deepseek-v3": deepseekV3Corpus,
+  "deepseek-dsml": deepseekDsmlCorpus,
   "kimi-k2": kimiK2Corpus,
   "mallex-xml": mallexXmlCorpus,
   "minimax-m2": minimaxM2Corpus,

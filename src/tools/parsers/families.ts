@@ -5,6 +5,7 @@
 import { aprielSpec } from "./apriel.js";
 import { apertusSpec } from "./apertus.js";
 import { commandRSpec } from "./command-r.js";
+import { deepseekDsmlSpec } from "./deepseek-dsml.js";
 import { deepseekV3Spec } from "./deepseek-v3.js";
 import { firefunctionV2Spec } from "./firefunction-v2.js";
 import { functionGemmaSpec } from "./function-gemma.js";
@@ -36,6 +37,7 @@ export const FAMILIES: Readonly<Record<ToolCallFormat, FamilySpec>> = {
   "llama3-json": llama3JsonSpec,
   mistral: mistralSpec,
   "deepseek-v3": deepseekV3Spec,
+  "deepseek-dsml": deepseekDsmlSpec,
   "kimi-k2": kimiK2Spec,
   "mallex-xml": mallexXmlSpec,
   "minimax-m2": minimaxM2Spec,

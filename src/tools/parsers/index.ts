@@ -5,7 +5,7 @@
  * and what we do with each:
  * - covered: json_tools / Hermes 2 Pro / Xiaomi MiMo / Granite 4 (hermes), qwen3_coder, glm47 / GLM 4.5
  *   (glm45), kimi_k2, mistral / Mistral Nemo / Magistral, DeepSeek R1 / V3.1 (deepseek-v3), Llama 3.x
- *   (llama3-json), minimax_m2, GPT-OSS, Seed-OSS, pythonic / LFM2 (pythonic, which also reads LFM2's
+ *   (llama3-json), DeepSeek V3.2 / V4's DSML (deepseek-dsml), minimax_m2, GPT-OSS, Seed-OSS, pythonic / LFM2 (pythonic, which also reads LFM2's
  *   JSON list), Granite 3.x (granite, with Phi-4-mini's closing tag), Functionary v3.1, Command R7B
  *   (command-r, with Command R's `Action: ```json`), Nemotron V2, Apertus, Apriel 1.5, FireFunction v2,
  *   longcat, gemma4, function_gemma.

@@ -14,6 +14,7 @@ export type ToolCallFormat =
   | "mistral" // [TOOL_CALLS] [{…}] (pre-v11) and [TOOL_CALLS]name[ARGS]{…} (v11+)
   | "glm45" // <tool_call>name\n<arg_key>k</arg_key>\n<arg_value>v</arg_value></tool_call>
   | "deepseek-v3" // <｜tool▁calls▁begin｜>… (V3/R1 and V3.1 forms)
+  | "deepseek-dsml" // V3.2 / V4: <｜DSML｜function_calls><｜DSML｜invoke name="X"><｜DSML｜parameter name="k" string="true">v…
   | "kimi-k2" // <|tool_calls_section_begin|><|tool_call_begin|>functions.X:0<|tool_call_argument_begin|>{…}…
   | "mallex-xml" // mallex's own template: <invoke name="X"><parameter name="k">v</parameter></invoke>
   | "minimax-m2" // <minimax:tool_call><invoke name="X"><parameter name="k">v</parameter></invoke></minimax:tool_call>

@@ -116,6 +116,13 @@ export const WRITERS: Readonly<Record<ToolCallFormat, FamilyWriter>> = {
     start: "<function_calls>",
     end: "</function_calls>",
   },
+  "deepseek-dsml": {
+    write: (calls) =>
+      `<｜DSML｜function_calls>\n${each(calls, (call) => `<｜DSML｜invoke name="${call.name}">\n${xmlParams(call, (key) => `<｜DSML｜parameter name="${key}" string="true">`, "</｜DSML｜parameter>")}\n</｜DSML｜invoke>`)}\n</｜DSML｜function_calls>`,
+    untyped: true,
+    start: "<｜DSML｜function_calls>",
+    end: "</｜DSML｜function_calls>",
+  },
   "minimax-m2": {
     write: (calls) =>
       `<minimax:tool_call>\n${each(calls, (call) => `<invoke name="${call.name}">\n${xmlParams(call, (key) => `<parameter name="${key}">`, "</parameter>")}\n</invoke>`)}\n</minimax:tool_call>`,
