@@ -108,6 +108,9 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   let openBlock: { kind: "text" | "thinking"; index: number } | undefined;
   let nextIndex = 0;
   let emittedToolUse = false;
+  let emittedText = false;
+  // The reasoning's last characters: read for calls when the answer itself has none (see callsEndingReasoning).
+  let reasoningTail = "";
   const pendingCalls: PendingCall[] = [];
   const callsByIndex = new Map<number, PendingCall>();
   // Without a shared cache, one per response, created only when a call comes.
@@ -156,6 +159,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       if (text === "") return;
       closeBlock();
       openBlock = { kind, index: nextIndex++ };
+      if (kind === "text") emittedText = true;
       emit({
         type: "content_block_start",
         index: openBlock.index,
@@ -195,7 +199,9 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   }
 
   function reasoning(text: string): void {
-    if (stopSequence === undefined && ctx.options.thinking === "expose") appendToBlock("thinking", text);
+    if (stopSequence !== undefined) return;
+    if (toolParser !== undefined) reasoningTail = keepTail(reasoningTail + text);
+    if (ctx.options.thinking === "expose") appendToBlock("thinking", text);
   }
 
   function handleContentPart(part: ContentPart): void {
@@ -259,6 +265,11 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     releaseHeldText();
     // Unfinished calls are shown, not dropped: cut by max_tokens, their JSON is incomplete.
     for (const call of pendingCalls) if (!call.done) finishCall(call);
+    // Some models (Qwen3 under vLLM's and mlx-lm's reasoning parsers) write their call only in the
+    // reasoning: with no answer at all, the calls the reasoning ends with are the answer.
+    if (!emittedText && !emittedToolUse && pendingCalls.length === 0 && reasoningTail.trim() !== "") {
+      for (const call of callsEndingReasoning(reasoningTail, format, tools.map((tool) => tool.name))) handleParseEvent(call);
+    }
   }
 
   function finish(): void {
@@ -299,4 +310,22 @@ function enforceToolChoice(call: ResolvedToolCall, choice: AnthropicToolChoice |
     return { type: "invalid", note: formatInvalidCallNote(`the request's tool_choice requires a call to "${choice.name}"`, raw) };
   }
   return call;
+}
+
+/** The reasoning kept for calls at its end: its last characters, enough for any call a model writes whole. */
+const REASONING_TAIL_CHARS = 1 << 20;
+
+function keepTail(text: string): string {
+  return text.length > 2 * REASONING_TAIL_CHARS ? text.slice(-REASONING_TAIL_CHARS) : text;
+}
+
+/**
+ * The calls `reasoning` ends with: those after its last words (a call it considered and went on
+ * from is not one it made). None when it ends in words.
+ */
+function callsEndingReasoning(reasoning: string, format: ReturnType<typeof textToolFormat>, toolNames: string[]): ToolParseEvent[] {
+  const parser = createToolCallParser(format, { toolNames });
+  const events = [...parser.feed(reasoning.slice(-REASONING_TAIL_CHARS)), ...parser.end()];
+  const lastWords = events.findLastIndex((event) => event.type === "text" && event.text.trim() !== "");
+  return events.slice(lastWords + 1).filter((event) => event.type === "tool_call");
 }

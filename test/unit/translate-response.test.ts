@@ -83,6 +83,13 @@ describe("convertOpenAIResponse", () => {
     ]);
   });
 
+  it("a call written only in reasoning_content, with no answer, is the answer (Qwen3 under a reasoning parser)", () => {
+    const reasoning = 'I need the file.\n<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a.ts"}}\n</tool_call>';
+    const response = convert(mlxResponse({ content: "", reasoning_content: reasoning }), { thinking: "strip" });
+    expect(response.content).toEqual([{ type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a.ts" } }]);
+    expect(response.stop_reason).toBe("tool_use");
+  });
+
   it("<think> tags in content are split out (expose) or dropped (strip)", () => {
     const response = mlxResponse({ content: "<think>\nadd them\n</think>\n\nIt is 4." });
     expect(convert(response, { thinking: "expose" }).content).toEqual([

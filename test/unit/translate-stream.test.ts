@@ -515,6 +515,39 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
   });
 });
 
+/** `text` cut into pieces of `size` characters (the last may be shorter). */
+const pieces = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, at) => text.slice(at * size, (at + 1) * size));
+
+// Qwen3 under vLLM's and mlx-lm's reasoning parsers sometimes writes its call only in the reasoning
+// (Qwen3#1459, vllm#51679): the answer is then empty, and the call the reasoning ends with is it.
+describe("createAnthropicStreamTranslator: a call written only in the reasoning", () => {
+  const CALL = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/src/a.ts"}}\n</tool_call>';
+  for (const size of [1, 3, 7, 1000]) {
+    for (const thinking of ["expose", "strip"] as const) {
+      it(`with no answer, the call the reasoning ends with runs (reasoning_content in ${size}-character pieces, thinking ${thinking})`, async () => {
+        const reasoning = `The user wants the file. I will read it.\n${CALL}\n`;
+        const events = await translateInputs([...pieces(reasoning, size).map((piece) => chunk({ reasoning_content: piece })), chunk({}, "stop"), { type: "done" }], { options: { thinking } });
+        const blocks = blocksOf(events);
+        expect(blocks.filter((block) => block.type === "tool_use")).toEqual([expect.objectContaining({ type: "tool_use", name: "Read", input: { file_path: "/src/a.ts" } })]);
+        expect(blocks.filter((block) => block.type === "text")).toEqual([]);
+        expect(events.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "tool_use" } });
+      });
+    }
+  }
+
+  it("a call the reasoning considered and went on from does not run", async () => {
+    const reasoning = `Maybe ${CALL}\nNo: I know the answer already, it is 4.`;
+    const events = await translateInputs([chunk({ reasoning_content: reasoning }), chunk({}, "stop"), { type: "done" }], { options: { thinking: "strip" } });
+    expect(blocksOf(events)).toEqual([]);
+    expect(events.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "end_turn" } });
+  });
+
+  it("with an answer, a call in the reasoning stays reasoning", async () => {
+    const events = await translateInputs([chunk({ reasoning_content: `Let me think. ${CALL}` }), chunk({ content: "It is 4." }), chunk({}, "stop"), { type: "done" }], { options: { thinking: "strip" } });
+    expect(blocksOf(events)).toEqual([{ type: "text", text: "It is 4." }]);
+  });
+});
+
 describe("createAnthropicStreamTranslator: signals and failures", () => {
   it("emits message_start then ping at once, echoing the requested model and the input estimate", async () => {
     const translator = createAnthropicStreamTranslator({
