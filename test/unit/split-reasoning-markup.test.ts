@@ -58,6 +58,18 @@ describe("createReasoningSplitter", () => {
     expectSplit("<think>go<|tool_calls_section_begin|>x", [reasoning("go"), answer("<|tool_calls_section_begin|>x")], "kimi-k2");
   });
 
+  it("a call the thoughts weigh and then close on is theirs; the call after the close is the answer (vLLM: reasoning parser first)", () => {
+    const weighed = '<tool_call>{"name": "Bash", "arguments": {"command": "rm -rf build"}}</tool_call>';
+    const real = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"}}</tool_call>';
+    for (const format of ["hermes", "auto"] as const) {
+      expectSplit(`<think>I could ${weighed} but no, reading is enough.</think>\n${real}`, [reasoning(`I could ${weighed} but no, reading is enough.`), answer(`\n${real}`)], format);
+      // Even naming the tag in the thoughts.
+      expectSplit("<think>Use a <tool_call> block? Not yet.</think>It is 4.", [reasoning("Use a <tool_call> block? Not yet."), answer("It is 4.")], format);
+      // Thoughts that weigh a call and close with no answer after: all reasoning.
+      expectSplit(`<think>Not ${weighed} after all.</think>`, [reasoning(`Not ${weighed} after all.`)], format);
+    }
+  });
+
   it("an unterminated block stays reasoning; a partial marker at the end is text", () => {
     expectSplit("<think>still thinking", [reasoning("still thinking")]);
     expectSplit("  <seed:thi", [answer("  <seed:thi")]);

@@ -542,6 +542,15 @@ describe("createAnthropicStreamTranslator: a call written only in the reasoning"
     expect(events.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "end_turn" } });
   });
 
+  it("<think> in the content: a call the thoughts weigh and close on does not run, the one after them does (every chunking)", async () => {
+    const weighed = '<tool_call>\n{"name": "Write", "arguments": {"file_path": "/a", "content": "x"}}\n</tool_call>';
+    const content = `<think>I could ${weighed} but reading comes first.</think>\n\n${CALL}`;
+    for (const size of [1, 5, 1000]) {
+      const events = await translateInputs([...pieces(content, size).map((piece) => chunk({ content: piece })), chunk({}, "stop"), { type: "done" }], { options: { thinking: "strip" } });
+      expect(blocksOf(events)).toEqual([expect.objectContaining({ type: "tool_use", name: "Read", input: { file_path: "/src/a.ts" } })]);
+    }
+  });
+
   it("with an answer, a call in the reasoning stays reasoning", async () => {
     const events = await translateInputs([chunk({ reasoning_content: `Let me think. ${CALL}` }), chunk({ content: "It is 4." }), chunk({}, "stop"), { type: "done" }], { options: { thinking: "strip" } });
     expect(blocksOf(events)).toEqual([{ type: "text", text: "It is 4." }]);
