@@ -11,7 +11,15 @@ const WRITE = `<｜DSML｜function_calls>\n<｜DSML｜invoke name="Write">\n<｜
 const JSON_ARGS = '<｜DSML｜function_calls>\n<｜DSML｜invoke name="Grep">\n{"pattern": "TODO", "path": "/src"}\n</｜DSML｜invoke>\n</｜DSML｜function_calls>';
 const OPEN_CUT = '<｜DSML｜function_calls>\n<｜DSML｜invoke name="Write">\n<｜DSML｜parameter name="content" string="true">hal';
 
+const DOC = `Calls look like this:\n${ONE}\n`;
+const WRITE_DOC = `<｜DSML｜function_calls>\n<｜DSML｜invoke name="Write">\n<｜DSML｜parameter name="file_path" string="true">/calls.md</｜DSML｜parameter>\n<｜DSML｜parameter name="content" string="true">${DOC}</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>`;
+
 export const deepseekDsmlCorpus: readonly CorpusEntry[] = [
+  {
+    name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
+    input: WRITE_DOC,
+    expected: [call("Write", { file_path: "/calls.md", content: DOC }, WRITE_DOC, true)],
+  },
   {
     name: "prose then one call, a string and a JSON parameter",
     input: `I'll read the entry point first.\n\n${ONE}`,

@@ -11,7 +11,16 @@ const KEY_ONLY = "<tool_call>Read\n<arg_key>file_path</arg_key>\n</tool_call>";
 const UNICODE = "<tool_call>WebSearch<arg_key>query</arg_key><arg_value>北京天气 🌧</arg_value></tool_call>";
 const JSON_INSIDE = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"}}</tool_call>';
 
+// A file being written that documents a whole call of the same format (issue: cut at the inner call).
+const DOC = `# Calls\n${GLM47}\nThat is all.\n`;
+const WRITE_DOC = `<tool_call>Write\n<arg_key>file_path</arg_key>\n<arg_value>/calls.md</arg_value>\n<arg_key>content</arg_key>\n<arg_value>${DOC}</arg_value>\n</tool_call>`;
+
 export const glm45Corpus: readonly CorpusEntry[] = [
+  {
+    name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
+    input: `${WRITE_DOC}\nWritten.`,
+    expected: [call("Write", { file_path: "/calls.md", content: DOC }, WRITE_DOC, true), text("\nWritten.")],
+  },
   {
     name: "GLM-4.5 form with text before",
     input: `Let me check.\n${WEATHER}`,

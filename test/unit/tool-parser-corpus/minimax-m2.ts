@@ -11,7 +11,15 @@ const OPEN_COMPLETE = `<minimax:tool_call>\n${BASH}\n`;
 const OPEN_CUT = '<minimax:tool_call>\n<invoke name="Write">\n<parameter name="content">hal';
 const STRAY = `<minimax:tool_call>\nlet me\n${READ}\n</minimax:tool_call>`;
 
+const DOC = `Calls look like this:\n${ONE}\n`;
+const WRITE_DOC = `<minimax:tool_call>\n<invoke name="Write">\n<parameter name="file_path">/calls.md</parameter>\n<parameter name="content">${DOC}</parameter>\n</invoke>\n</minimax:tool_call>`;
+
 export const minimaxM2Corpus: readonly CorpusEntry[] = [
+  {
+    name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
+    input: WRITE_DOC,
+    expected: [call("Write", { file_path: "/calls.md", content: DOC }, WRITE_DOC, true)],
+  },
   {
     name: "prose then one call",
     input: `I'll read the entry point first.\n${ONE}`,

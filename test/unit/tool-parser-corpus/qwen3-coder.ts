@@ -21,7 +21,15 @@ const FN_A = "<function=Read>\n<parameter=file_path>\n/a\n</parameter>\n</functi
 const FN_B = "<function=Read>\n<parameter=file_path>\n/b\n</parameter>\n</function>";
 const KEEP_NEWLINES = "<function=Write>\n<parameter=content>\n\nline1\n\n</parameter>\n</function>";
 
+const DOC = `Calls look like this:\n${READ}\n`;
+const WRITE_DOC = `<tool_call>\n<function=Write>\n<parameter=file_path>\n/calls.md\n</parameter>\n<parameter=content>\n${DOC}\n</parameter>\n</function>\n</tool_call>`;
+
 export const qwen3CoderCorpus: readonly CorpusEntry[] = [
+  {
+    name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
+    input: WRITE_DOC,
+    expected: [call("Write", { file_path: "/calls.md", content: DOC }, WRITE_DOC, true)],
+  },
   {
     // Ollama#17742: a bare call, then the wrapper's closing tag alone (about one tool turn in five).
     name: "a stray </tool_call> after a bare call is the call's leftover",

@@ -410,6 +410,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       if (index < block.start.length) continue;
       if (!block.acceptsEnd) return index + block.end.length;
       const body = blockText(state).slice(block.start.length, index);
+      if (closesInnerCall(block, body)) continue;
       if (spec.acceptsEnd ? spec.acceptsEnd(block, body) : block.acceptsEnd(body)) {
         return index + block.end.length;
       }
@@ -521,3 +522,24 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     end: () => run("", true),
   };
 }
+
+/**
+ * Whether an end marker after `body` closes a call written inside one of the block's values (a Write
+ * of a file that holds a whole call of the same format) rather than the block: the body holds more
+ * start markers that open a call (their head matches: "the <tool_call> tag" does not) than end markers.
+ */
+function closesInnerCall(block: CallBlock, body: string): boolean {
+  const { end } = block;
+  if (end === null || end === "") return false;
+  let opened = 0;
+  for (let at = body.indexOf(block.start); at !== -1; at = body.indexOf(block.start, at + block.start.length)) {
+    if (block.head === undefined || matchHeads(body.slice(at + block.start.length, at + block.start.length + MAX_INNER_HEAD), block.head).kind === "yes") opened += 1;
+  }
+  if (opened === 0) return false;
+  let closed = 0;
+  for (let at = body.indexOf(end); at !== -1 && closed < opened; at = body.indexOf(end, at + end.length)) closed += 1;
+  return opened > closed;
+}
+
+/** How far past an inner start marker its head is looked for (heads are a name and a tag or two). */
+const MAX_INNER_HEAD = 512;

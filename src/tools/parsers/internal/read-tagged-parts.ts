@@ -37,13 +37,23 @@ export type TaggedPart =
   | { readonly kind: "stray"; readonly raw: string };
 
 /**
+ * A call's own tags (`<function=` … `</function>`): a value holding a whole call of the same format
+ * (a file that documents one) has sibling-looking tags inside it, which are the inner call's.
+ */
+export interface NestedCall {
+  readonly open: string;
+  readonly close: string;
+}
+
+/**
  * Where the value opened before `from` ends: the last closing tag before the next sibling's opening
  * tag (or the end). An opening tag with no closing tag before it is text inside the value, so the
- * search moves on to the following one. Returns -1 when the value is never closed.
+ * search moves on to the following one, and so is one inside a `nested` call. Returns -1 when the
+ * value is never closed.
  */
-function findClose(text: string, from: number, syntax: TagSyntax): number {
+function findClose(text: string, from: number, syntax: TagSyntax, nested?: NestedCall): number {
   for (let searchFrom = from; ;) {
-    const nextOpen = text.indexOf(syntax.next, searchFrom);
+    const nextOpen = nextSibling(text, from, searchFrom, syntax.next, nested);
     const latestStart = (nextOpen === -1 ? text.length : nextOpen) - syntax.close.length;
     const close = latestStart >= from ? text.lastIndexOf(syntax.close, latestStart) : -1;
     if (close >= from) return close;
@@ -52,7 +62,24 @@ function findClose(text: string, from: number, syntax: TagSyntax): number {
   }
 }
 
-export function readTaggedParts(text: string, syntax: TagSyntax): TaggedPart[] {
+/** The next `next` at or after `searchFrom` that is not inside a nested call opened since `from`. */
+function nextSibling(text: string, from: number, searchFrom: number, next: string, nested: NestedCall | undefined): number {
+  let at = text.indexOf(next, searchFrom);
+  if (nested === undefined) return at;
+  while (at !== -1 && nestingAt(text, from, at, nested) > 0) at = text.indexOf(next, at + 1);
+  return at;
+}
+
+/** How many nested calls are open at `at`, counting from `from`. */
+function nestingAt(text: string, from: number, at: number, nested: NestedCall): number {
+  let depth = 0;
+  for (let open = text.indexOf(nested.open, from); open !== -1 && open < at; open = text.indexOf(nested.open, open + nested.open.length)) depth += 1;
+  if (depth === 0) return 0;
+  for (let close = text.indexOf(nested.close, from); close !== -1 && close < at; close = text.indexOf(nested.close, close + nested.close.length)) depth -= 1;
+  return depth;
+}
+
+export function readTaggedParts(text: string, syntax: TagSyntax, nested?: NestedCall): TaggedPart[] {
   const parts: TaggedPart[] = [];
   // A private copy: a shared global RegExp would carry lastIndex between calls.
   const open = new RegExp(syntax.open.source, "g");
@@ -66,7 +93,7 @@ export function readTaggedParts(text: string, syntax: TagSyntax): TaggedPart[] {
     if (match === null) break;
     const key = (match[1] ?? "").trim();
     const valueStart = start + match[0].length;
-    const closeAt = findClose(text, valueStart, syntax);
+    const closeAt = findClose(text, valueStart, syntax, nested);
     if (closeAt === -1) {
       parts.push({
         kind: "tagged",
@@ -107,9 +134,10 @@ export function readTaggedArguments(
   text: string,
   syntax: TagSyntax,
   cleanValue: (value: string) => string = (value) => value,
+  nested?: NestedCall,
 ): TaggedArguments {
   const entries: Array<[string, string]> = [];
-  for (const part of readTaggedParts(text, syntax)) {
+  for (const part of readTaggedParts(text, syntax, nested)) {
     if (part.kind === "stray") return { ok: false, reason: "the tool call has text outside its parameters" };
     if (part.key === "") return { ok: false, reason: "a parameter of the tool call has no name" };
     if (!part.closed) return { ok: false, reason: `parameter "${part.key}" of the tool call is not closed` };
@@ -146,7 +174,7 @@ export function readTaggedCalls(
   block: { readonly raw: string; readonly strayIsText: boolean },
 ): ToolParseEvent[] {
   return mapTaggedCalls(readTaggedParts(text, syntax.call), block, (part, raw) => {
-    const read = readTaggedArguments(part.value, syntax.parameter, syntax.cleanValue);
+    const read = readTaggedArguments(part.value, syntax.parameter, syntax.cleanValue, { open: syntax.call.next, close: syntax.call.close });
     return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
   });
 }
