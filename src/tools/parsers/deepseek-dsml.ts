@@ -36,8 +36,8 @@ export const deepseekDsmlSpec: FamilySpec = {
     mapTaggedCalls(readTaggedParts(body, INVOKE), { raw, strayIsText: false }, (part, partRaw) => {
       // Its arguments as one JSON object (sglang's second form), or as parameter tags.
       if (part.value.trim().startsWith("{")) return jsonArgumentsCall(part.key, part.value, partRaw, { cutOff: !part.closed });
-      const read = readTaggedArguments(part.value, PARAMETER, undefined, { open: INVOKE.next, close: INVOKE.close });
-      return read.ok ? toolCall(part.key, read.args, true, partRaw) : invalidCall(partRaw, read.reason);
+      const read = readTaggedArguments(part.value, PARAMETER, { nested: { open: INVOKE.next, close: INVOKE.close }, callClosed: part.closed });
+      return read.ok ? toolCall(part.key, read.args, true, partRaw, read.repaired) : invalidCall(partRaw, read.reason);
     }),
   callShaped: alwaysShaped,
 };

@@ -24,7 +24,14 @@ const KEEP_NEWLINES = "<function=Write>\n<parameter=content>\n\nline1\n\n</param
 const DOC = `Calls look like this:\n${READ}\n`;
 const WRITE_DOC = `<tool_call>\n<function=Write>\n<parameter=file_path>\n/calls.md\n</parameter>\n<parameter=content>\n${DOC}\n</parameter>\n</function>\n</tool_call>`;
 
+const NO_PARAMETER_CLOSE = "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a.ts\n</function>\n</tool_call>";
+
 export const qwen3CoderCorpus: readonly CorpusEntry[] = [
+  {
+    name: "a closed call whose last parameter misses its </parameter>: the value ends with the call",
+    input: NO_PARAMETER_CLOSE,
+    expected: [call("Read", { file_path: "/a.ts" }, NO_PARAMETER_CLOSE, true, 'the missing </parameter> of parameter "file_path"')],
+  },
   {
     name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
     input: WRITE_DOC,

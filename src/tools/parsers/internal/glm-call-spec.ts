@@ -55,8 +55,8 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
     // Without arguments or an end marker there is no telling whether the name itself was cut off.
     if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
     const name = keyAt === -1 ? body : body.slice(0, keyAt);
-    const read = readTaggedArguments(keyAt === -1 ? "" : body.slice(keyAt), argument, undefined, { open: `<${tags.call}>`, close: `</${tags.call}>` });
-    return [read.ok ? toolCall(name, read.args, true, raw) : invalidCall(raw, read.reason)];
+    const read = readTaggedArguments(keyAt === -1 ? "" : body.slice(keyAt), argument, { nested: { open: `<${tags.call}>`, close: `</${tags.call}>` }, callClosed: scanned.terminated });
+    return [read.ok ? toolCall(name, read.args, true, raw, read.repaired) : invalidCall(raw, read.reason)];
   };
 
   return { blocks: [block], parse, callShaped };

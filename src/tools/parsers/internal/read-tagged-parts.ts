@@ -123,28 +123,41 @@ export const endsWithAny = (body: string, closers: readonly string[]): boolean =
 };
 
 export type TaggedArguments =
-  | { readonly ok: true; readonly args: Record<string, string> }
+  | { readonly ok: true; readonly args: Record<string, string>; readonly repaired?: string }
   | { readonly ok: false; readonly reason: string };
+
+export interface TaggedArgumentOptions {
+  /** Strips the format's layout around a value. */
+  readonly cleanValue?: (value: string) => string;
+  /** The call's own tags, for values that hold a whole call (see NestedCall). */
+  readonly nested?: NestedCall;
+  /**
+   * The call's closing tag was written: a last parameter left open then ends there (the model forgot
+   * its `</parameter>`, as vLLM's and llama.cpp's parsers recover), rather than being cut off.
+   */
+  readonly callClosed?: boolean;
+}
 
 /**
  * Reads a call's parameters. A truncated value is an error rather than a shorter value: running
- * Write with half a file is worse than asking the model again.
+ * Write with half a file is worse than asking the model again. Only a call whose own closing tag
+ * came (`callClosed`) may end its last value without one.
  */
-export function readTaggedArguments(
-  text: string,
-  syntax: TagSyntax,
-  cleanValue: (value: string) => string = (value) => value,
-  nested?: NestedCall,
-): TaggedArguments {
+export function readTaggedArguments(text: string, syntax: TagSyntax, options: TaggedArgumentOptions = {}): TaggedArguments {
+  const { cleanValue = (value: string) => value, nested, callClosed = false } = options;
   const entries: Array<[string, string]> = [];
+  let repaired: string | undefined;
   for (const part of readTaggedParts(text, syntax, nested)) {
     if (part.kind === "stray") return { ok: false, reason: "the tool call has text outside its parameters" };
     if (part.key === "") return { ok: false, reason: "a parameter of the tool call has no name" };
-    if (!part.closed) return { ok: false, reason: `parameter "${part.key}" of the tool call is not closed` };
-    entries.push([part.key, cleanValue(part.value)]);
+    if (!part.closed) {
+      if (!callClosed) return { ok: false, reason: `parameter "${part.key}" of the tool call is not closed` };
+      repaired = `the missing ${syntax.close} of parameter "${part.key}"`;
+    }
+    entries.push([part.key, cleanValue(part.closed ? part.value : part.value.replace(/\n$/, ""))]);
   }
   // fromEntries defines own properties, so a parameter named "__proto__" is kept, not swallowed.
-  return { ok: true, args: Object.fromEntries(entries) as Record<string, string> };
+  return { ok: true, args: Object.fromEntries(entries) as Record<string, string>, ...(repaired === undefined ? {} : { repaired }) };
 }
 
 /**
@@ -174,7 +187,11 @@ export function readTaggedCalls(
   block: { readonly raw: string; readonly strayIsText: boolean },
 ): ToolParseEvent[] {
   return mapTaggedCalls(readTaggedParts(text, syntax.call), block, (part, raw) => {
-    const read = readTaggedArguments(part.value, syntax.parameter, syntax.cleanValue, { open: syntax.call.next, close: syntax.call.close });
-    return read.ok ? toolCall(part.key, read.args, true, raw) : invalidCall(raw, read.reason);
+    const read = readTaggedArguments(part.value, syntax.parameter, {
+      ...(syntax.cleanValue === undefined ? {} : { cleanValue: syntax.cleanValue }),
+      nested: { open: syntax.call.next, close: syntax.call.close },
+      callClosed: part.closed,
+    });
+    return read.ok ? toolCall(part.key, read.args, true, raw, read.repaired) : invalidCall(raw, read.reason);
   });
 }
