@@ -53,8 +53,8 @@
  * under the rules above, in every parser (fenced-json-spec.ts): Qwen2.5-Coder writes its calls so,
  * whatever its template asked for, and llama.cpp's Hermes 2 Pro parser accepts the same fence. JSON
  * fenced again inside a family's tags (`<tool_call>\n```json\n{…}\n```\n</tool_call>`) is that call.
- * Only backtick fences are tracked: a `~~~` fence or a 4-space indented block reads as prose, so a call
- * at the start of one of its lines is taken.
+ * Only backtick fences can hold a real call: a `~~~` fence and an indented code block (4 columns after a
+ * blank line, CommonMark's rule) are quotes, and a marker in them is text.
  * A closing tag or end-of-turn token right after a call, with only whitespace between (`</tool_call>`
  * after a bare `<function=…>` call, Mistral's `</s>`, `<|im_end|>`), is the call's leftover and dropped
  * in every family (drop-stray-closers.ts).

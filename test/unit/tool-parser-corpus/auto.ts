@@ -18,7 +18,30 @@ const KIMI =
 const HARMONY_CALL =
   '<|channel|>commentary to=functions.Read <|constrain|>json<|message|>{"file_path": "/a"}<|call|>';
 
+const indent = (block: string) => block.split("\n").map((line) => `    ${line}`).join("\n");
+const RM = "<tool_call>\n<function=Bash>\n<parameter=command>\nrm -rf build\n</parameter>\n</function>\n</tool_call>";
+
 export const autoCorpus: readonly AutoCorpusEntry[] = [
+  {
+    // Models fence real calls in backticks; a ~~~ fence is Markdown's other code fence, and holds a quote.
+    name: "a call in a ~~~ fence is quoted, and the real call after the fence is taken",
+    input: `Here is the shape:\n~~~xml\n${RM}\n~~~\nNow the real one:\n${HERMES}`,
+    expected: [text(`Here is the shape:\n~~~xml\n${RM}\n~~~\nNow the real one:\n`), call("Read", { file_path: "/a" }, HERMES, false)],
+    toolNames: TOOLS,
+  },
+  {
+    name: "a call in an indented code block (after a blank line) is quoted, and the real call after it is taken",
+    input: `A Qwen3-Coder call looks like:\n\n${indent(RM)}\n\nReading now.\n${HERMES}`,
+    expected: [text(`A Qwen3-Coder call looks like:\n\n${indent(RM)}\n\nReading now.\n`), call("Read", { file_path: "/a" }, HERMES, false)],
+    toolNames: TOOLS,
+  },
+  {
+    // Without a blank line before it, an indented line continues the paragraph (CommonMark): a list item's call.
+    name: "an indented call right under a line of prose is a call",
+    input: `Reading it:\n    ${HERMES}`,
+    expected: [text("Reading it:\n    "), call("Read", { file_path: "/a" }, HERMES, false)],
+    toolNames: TOOLS,
+  },
   {
     name: "a marker in backticks is code, the call after it is taken",
     input: `The \`<tool_call>\` tag wraps a call:\n${HERMES}`,

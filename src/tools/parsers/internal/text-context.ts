@@ -44,6 +44,16 @@ export interface TextContext {
   fenceInfo: string;
   /** The stream offset of the next character. */
   offset: number;
+  /** Tilde count of the open `~~~` fence; 0 outside one. Markers in it are quoted: models fence real calls in backticks. */
+  tildeFence: number;
+  /** Length of the tilde run being read at a line start (-1: the line did not start with one). */
+  tildeRun: number;
+  /** Columns of whitespace before the current line's first character so far (a tab counts 4). */
+  indent: number;
+  /** The line before the current one was blank (or there was none): a 4-space indent there opens a code block. */
+  blankBefore: boolean;
+  /** The current line belongs to an indented code block. */
+  indentedCode: boolean;
 }
 
 export const createTextContext = (): TextContext => ({
@@ -59,11 +69,20 @@ export const createTextContext = (): TextContext => ({
   fenceAt: 0,
   fenceInfo: "",
   offset: 0,
+  tildeFence: 0,
+  tildeRun: 0,
+  indent: 0,
+  blankBefore: true,
+  indentedCode: false,
 });
 
 export const copyContext = (ctx: TextContext): TextContext => ({ ...ctx });
 
 const BACKTICK = 96;
+const TILDE = 126;
+const TAB = 9;
+/** CommonMark: four columns of indentation after a blank line start an indented code block. */
+const CODE_INDENT = 4;
 // Longer info strings are not labels a call is written under (```json, ```tool_call).
 const MAX_FENCE_INFO = 32;
 const NEWLINE = 10;
@@ -90,8 +109,30 @@ function settleRun(ctx: TextContext): void {
   else if (ctx.codeSpan === run) ctx.codeSpan = 0;
 }
 
+/** Settles a line's first non-space character: whether the line is indented code, a tilde fence's line. */
+function settleLineStart(ctx: TextContext, code: number): void {
+  if (ctx.fence === 0 && ctx.tildeFence === 0) ctx.indentedCode = ctx.indent >= CODE_INDENT && (ctx.blankBefore || ctx.indentedCode);
+  ctx.tildeRun = code === TILDE && ctx.fence === 0 && ctx.codeSpan === 0 && !ctx.indentedCode ? 0 : -1;
+}
+
+/** A tilde run at a line start: three or more open a `~~~` fence, and at least as many close it. */
+function trackTildes(ctx: TextContext, code: number): void {
+  if (ctx.tildeRun < 0) return;
+  if (code === TILDE) {
+    ctx.tildeRun += 1;
+    return;
+  }
+  if (ctx.tildeFence === 0 && ctx.tildeRun >= 3) ctx.tildeFence = ctx.tildeRun;
+  else if (ctx.tildeFence > 0 && ctx.tildeRun >= ctx.tildeFence && (code === NEWLINE || isSpace(code))) ctx.tildeFence = 0;
+  ctx.tildeRun = -1;
+}
+
 /** Advances `ctx` over one UTF-16 code unit of text. */
 export function advanceContext(ctx: TextContext, code: number): void {
+  if (ctx.lineStart && code !== NEWLINE && !isSpace(code)) settleLineStart(ctx, code);
+  else if (ctx.lineStart && code === TAB) ctx.indent += CODE_INDENT;
+  else if (ctx.lineStart && code !== NEWLINE) ctx.indent += 1;
+  trackTildes(ctx, code);
   const offset = ctx.offset++;
   if (code === BACKTICK) {
     if (ctx.tickRun === 0) {
@@ -111,6 +152,8 @@ export function advanceContext(ctx: TextContext, code: number): void {
     if (ctx.fence > 0 && ctx.fenceState === "info") ctx.fenceState = "empty";
     // A blank line ends a paragraph, and with it an inline code span that was never closed.
     if (ctx.lineStart) ctx.codeSpan = 0;
+    ctx.blankBefore = ctx.lineStart;
+    ctx.indent = 0;
     ctx.lineStart = true;
     ctx.prevNonSpace = "";
     return;
@@ -151,7 +194,9 @@ const IN_SENTENCE = /[\p{L}\p{N},'"’”`]/u;
 
 export function markerPosition(ctx: TextContext): MarkerPosition {
   settleRun(ctx);
-  if (ctx.codeSpan > 0) return "code";
+  if (ctx.codeSpan > 0 || ctx.tildeFence > 0) return "code";
+  // An indented code block: this line's (the marker would be its first character) or one already open.
+  if (ctx.fence === 0 && (ctx.lineStart ? ctx.indent >= CODE_INDENT && (ctx.blankBefore || ctx.indentedCode) : ctx.indentedCode)) return "code";
   if (ctx.fence > 0) return ctx.fenceState === "empty" || ctx.fenceState === "calls" ? "fence" : "code";
   if (ctx.lineStart || ctx.prevNonSpace === "") return "call";
   const spaced = ctx.lastChar === " " || ctx.lastChar === "\t" || ctx.lastChar === "\u00a0";
