@@ -45,7 +45,11 @@
  *   real call, often with nothing after it; only these words tell the two apart, and since running an
  *   example (`rm -rf build`) is far worse than showing a real call as text, any one of them is enough
  *   ("I'll create the example config:" is then text too). The user's question is not consulted: the
- *   parser sees only the answer.
+ *   parser sees only the answer;
+ * - at the start of a line, unfenced, only if the paragraph before it does not present a sample:
+ *   "example", "for instance", "e.g.", "sample", "illustrate", "demonstrate", "looks like", "such as"
+ *   (presentsSample). Most real calls are unfenced and follow a line of everyday prose, so the weaker
+ *   cues that quote a fence ("would", "could", "format", "syntax", "template") do not count here.
  * Calls without markers are read in one place besides the output start (Llama 3's bare JSON, a
  * pythonic list, in auto): bare JSON as the whole content of a fence labelled `json`, `tool_call` or
  * nothing, `{"name": N, "arguments" | "parameters": {…}}` or a list of them, with `"name"` first and N

@@ -36,6 +36,20 @@ export const autoCorpus: readonly AutoCorpusEntry[] = [
     toolNames: TOOLS,
   },
   {
+    // Issue 36 item 5: the user asked what a call looks like; the model shows one, unfenced.
+    name: "an unfenced call on the line after prose that presents a sample is quoted",
+    input: `Here is what a Qwen3-Coder call looks like:\n${RM}\nThe tags name the tool and each parameter.`,
+    expected: [text(`Here is what a Qwen3-Coder call looks like:\n${RM}\nThe tags name the tool and each parameter.`)],
+    toolNames: TOOLS,
+  },
+  {
+    // The other side: "format", "would", "could" present a fenced block as a sample, never an unfenced call.
+    name: "an unfenced call after everyday prose ('Let me format the file:') runs",
+    input: `Let me format the file first, then I could run the tests:\n${QWEN}`,
+    expected: [text("Let me format the file first, then I could run the tests:\n"), call("Bash", { command: "ls" }, QWEN, true)],
+    toolNames: TOOLS,
+  },
+  {
     // Without a blank line before it, an indented line continues the paragraph (CommonMark): a list item's call.
     name: "an indented call right under a line of prose is a call",
     input: `Reading it:\n    ${HERMES}`,

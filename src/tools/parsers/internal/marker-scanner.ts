@@ -12,7 +12,7 @@ import {
   type MarkerPosition,
   type TextContext,
 } from "./text-context.js";
-import { MAX_INTRO, presentsExample } from "./presents-example.js";
+import { MAX_INTRO, presentsExample, presentsSample } from "./presents-example.js";
 import { isHighSurrogate } from "../../../shared/is-high-surrogate.js";
 
 /** One kind of call region a format knows: where it starts and where it ends. */
@@ -268,7 +268,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       // asking where the run stands before it ends would settle it as too short to open a fence.
       if (candidates !== undefined && !(code === BACKTICK && ctx.tickRun > 0)) {
         const at = markerPosition(ctx);
-        const position = at === "fence" && introducedAsExample(ctx, text, base) ? "code" : at;
+        const position =
+          (at === "fence" && introducedAsExample(ctx, text, base)) || (at === "call" && ctx.lineStart && presentsSample(recent + text.slice(0, index))) ? "code" : at;
         if (position !== "code") {
           let best: CallBlock | null = null;
           // A longer marker the text ends inside of (`[TOOL_CALLS]` while `[` opens a fenced list).

@@ -28,3 +28,13 @@ export function introductionOf(before: string): string {
 
 /** Whether `before` (the answer's text up to a fence's opening) introduces the fence as an example. */
 export const presentsExample = (before: string): boolean => EXAMPLE_CUES.test(introductionOf(before));
+
+/**
+ * The cues that mark even an unfenced call as a sample: most real calls are unfenced and follow a
+ * line of prose ("Let me format the file:", "I could check the tests first:"), so only words that
+ * name an example count there, not "would", "could", "format", "syntax" or "template".
+ */
+const SAMPLE_CUES = /\b(?:examples?|for instance|samples?|illustrat\w*|demonstrat\w*|looks? like|such as)\b|\be\.g\./i;
+
+/** Whether `before` (the answer's text up to a call that starts a line) introduces it as a sample. */
+export const presentsSample = (before: string): boolean => SAMPLE_CUES.test(introductionOf(before));
