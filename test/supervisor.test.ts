@@ -181,8 +181,11 @@ describe("createSupervisor: start and readiness", () => {
     expect(h.supervisor.state).toBe("failed");
   });
 
-  it("mlx-lm 0.32, whose model loads in a thread: every request is a 404 \"generation thread died\", so the start fails quoting the error it printed", async () => {
-    const h = start(`${quote(process.execPath)} ${quote(THREAD_DIED)} --model /nowhere/model --host {host} --port {port}`);
+  it.each([
+    ["as the probe comes", ""],
+    ["only when stopped (still in the pipe when the probe is answered)", " --late"],
+  ])("mlx-lm 0.32, whose model loads in a thread: every request is a 404 \"generation thread died\", so the start fails quoting the error it printed %s", async (_when, flags) => {
+    const h = start(`${quote(process.execPath)} ${quote(THREAD_DIED)} --model /nowhere/model --host {host} --port {port}${flags}`);
     const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
     expect(error.message).toMatch(
       /^The model server mlx--test did not become ready: it answered the test request with 404: generation thread died \(its output: huggingface_hub\.errors\.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace\/repo_name': '\/nowhere\/model'\. Use `repo_type` argument if needed\.\)\. Check the model id/,

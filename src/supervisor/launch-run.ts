@@ -21,6 +21,9 @@ import { describeExit, lastErrorLine, lastMeaningfulLine, outOfMemorySentence } 
 import type { SupervisorDeps } from "./supervisor-deps.js";
 import type { SupervisedServerSpec, SupervisorEvent } from "./types.js";
 
+/** How long a stopped server's output may take to drain before its error is quoted anyway. */
+const DRAIN_WAIT_MS = 2000;
+
 export interface RunLease {
   lastProgress: number;
   controller: AbortController;
@@ -186,11 +189,15 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     note(`ready at ${baseUrl} (pid ${pid})`);
     return { kind: "ready", run, ms: deps.now() - started };
   }
-  const tail = run.server.tail(15);
   if ("ok" in result) {
     // Not ready in time, or the server refused the test request: it is no use running.
     run.expected = true;
     await run.server.stop(options.stopTimeoutMs);
+    // Read once it is stopped and its output drained (bounded: a stray grandchild may hold the
+    // pipe): what it printed about the refusal may still have been in the pipe when its answer
+    // came (mlx.launch relays its ranks' lines late).
+    await Promise.race([run.server.exited, new Promise<void>((resolve) => deps.setTimeout(resolve, DRAIN_WAIT_MS))]);
+    const tail = run.server.tail(15);
     note(`not ready: ${result.message}`);
     const advice = result.reason === "timeout" ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again." : "Check the model id and the server's flags.";
     // mlx-lm.server loads its model in a thread and then answers every request "generation thread
@@ -199,6 +206,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     const why = said === undefined || result.message.includes(said) ? result.message : `${result.message} (its output: ${said})`;
     return { kind: "failed", run, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${why}. ${advice} Its log: ${log.file}`, { details: tail }) };
   }
+  const tail = run.server.tail(15);
   note(`exited while starting (${describeExit(result)})`);
   if (run.gpuFailure && !run.oom) {
     const next = nextGpuSteps(argv, options.gpuSteps, run.gpuFailure, run.backend);

@@ -6,11 +6,13 @@
  * server goes on, /health answers 503 and every completion 404 {"error": "generation thread died"}
  * (server.py `_await_response`), so the reason is only in what it printed: these lines, mlx-lm
  * 0.32.2's for a --model that is neither a folder nor a Hub id, with HF_HUB_OFFLINE=1.
+ * With --late, the error is printed only as it is stopped: output still in the pipe when the
+ * probe's answer comes (mlx.launch relays its ranks' lines after their HTTP server answered).
  */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { model: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string" } } });
+const { values } = parseArgs({ options: { late: { type: "boolean", default: false }, model: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string" } } });
 const model = values.model ?? "";
 const why = `Repo id must be in the form 'repo_name' or 'namespace/repo_name': '${model}'. Use \`repo_type\` argument if needed.`;
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
@@ -22,11 +24,19 @@ const server = createServer((request, response) => {
     response.end(JSON.stringify(health ? { status: "unavailable" } : { error: "generation thread died" }));
   });
 });
-server.listen(Number(values.port), values.host, () => {
-  log(`2026-11-23 21:54:22,190 - INFO - Starting httpd at ${values.host} on port ${values.port}...`);
+const printError = () => {
   log(`2026-11-23 21:54:22,214 - ERROR - mlx_lm.server generation thread died: ${why}`);
   log("Traceback (most recent call last):");
   log('  File "/venv/lib/python3.11/site-packages/mlx_lm/server.py", line 544, in _run_generate');
   log("    self._generate()");
   log(`huggingface_hub.errors.HFValidationError: ${why}`);
+};
+server.listen(Number(values.port), values.host, () => {
+  log(`2026-11-23 21:54:22,190 - INFO - Starting httpd at ${values.host} on port ${values.port}...`);
+  if (!values.late) printError();
 });
+if (values.late)
+  process.once("SIGTERM", () => {
+    printError();
+    process.exit(143);
+  });
