@@ -102,6 +102,10 @@ export interface Server {
    */
   request_timeout_s?: number;
   /**
+   * Longest one answer from a backend may take in all, prefill and generation, however steadily its bytes come (a backend dripping a byte a second, one ignoring max_tokens): past it the answer ends with an error (overloaded_error) and the backend's request is closed.
+   */
+  answer_timeout_s?: number;
+  /**
    * Host names (besides localhost, 127.0.0.1, [::1] and server.host) a request's Host header may name, e.g. the machine's LAN name; any other Host is refused (DNS rebinding).
    */
   allowed_hosts?: string[];

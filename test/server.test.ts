@@ -308,6 +308,24 @@ describe("translation against the fake mlx-lm.server", () => {
     await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
   });
 
+  it("ends an answer still coming past server.answer_timeout_s, however steadily its tokens drip, and closes the backend's request", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { requestTimeoutMs: 30_000, answerTimeoutMs: 300 } });
+    const why = `mlx at ${mlx.url} was still answering after 0.3 s, the longest one answer may take (server.answer_timeout_s in mallex.yaml): it was stopped`;
+    const drip = () => ({ text: Array.from({ length: 400 }, (_, i) => `w${i} `), tokenDelayMs: 10 });
+
+    mlx.script(drip());
+    const streamed = await anthropicEvents(await proxy.post("/v1/messages", userMessage("x", { stream: true })));
+    expect(streamed.filter((e) => e.type === "content_block_delta").length).toBeGreaterThan(3);
+    expect(streamed.at(-1)).toMatchObject({ type: "error", error: { type: "overloaded_error", message: expect.stringContaining(why) } });
+    await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
+
+    mlx.script(drip());
+    const whole = await proxy.post("/v1/messages", userMessage("x"));
+    expect(whole.status).toBe(529);
+    expect(((await whole.json()) as { error: { type: string; message: string } }).error).toEqual({ type: "overloaded_error", message: expect.stringContaining(why) });
+    await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
+  });
+
   it("400 with the backend's message when mlx-lm refuses the request (its 404)", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     mlx.script({ status: 404, errorBody: { error: "Only 'text' content type is supported." } });

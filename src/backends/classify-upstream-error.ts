@@ -37,6 +37,8 @@ export function classifyUpstreamError(error: unknown, call: UpstreamCall, phase:
       return new BackendError("timeout", `${where} sent no answer within ${formatDuration(call.timeouts.silenceMs)}. ${raise(call)}`, details);
     case "UND_ERR_BODY_TIMEOUT":
       return new BackendError("timeout", `${where} went silent for ${formatDuration(call.timeouts.silenceMs)} partway through its answer. ${raise(call)}`, details);
+    case "MALLEX_ANSWER_DEADLINE":
+      return new BackendError("timeout", `${where} was still answering after ${formatDuration(call.timeouts.answerMs ?? 0)}, the longest one answer may take (server.answer_timeout_s in mallex.yaml): it was stopped`, details);
   }
   if (UNREACHABLE.has(code)) return new BackendError("unreachable", `${where} is not reachable (${code})`, details);
   if (HUNG_UP.has(code) && phase === "headers") return new BackendError("closed", `${where} closed the connection without answering (${code})`, details);

@@ -5,12 +5,23 @@ import { request as httpsRequest } from "node:https";
 import { JSON_PIECE_CHARS, textSlices } from "../shared/json-pieces.js";
 import { bodyBytes, type UpstreamBody } from "./upstream-body.js";
 
-/** What one POST needs: the body, its headers, the client's signal and the silence limit. */
+/** What one POST needs: the body, its headers, the client's signal and the limits. */
 export interface SendInit {
   body: UpstreamBody;
   headers: Record<string, string>;
   signal: AbortSignal;
   silenceMs: number;
+  /** Longest the whole answer may take, headers and body, however steadily its bytes come. */
+  answerMs?: number;
+}
+
+/** An answer still coming past its overall limit (a backend dripping bytes, one ignoring max_tokens). */
+export class AnswerDeadlineError extends Error {
+  readonly code = "MALLEX_ANSWER_DEADLINE";
+  constructor(readonly answerMs: number) {
+    super(`the answer took longer than ${answerMs}ms in all`);
+    this.name = "AnswerDeadlineError";
+  }
 }
 
 /**
@@ -59,7 +70,7 @@ export interface UpstreamResponse {
 export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried = false): Promise<UpstreamResponse> {
   // No closure below refers to `init`: the body is held (by `unanswered`) only until the answer's
   // headers are in, when it can no longer be sent again — not for as long as a streamed answer lasts.
-  const { signal, silenceMs } = init;
+  const { signal, silenceMs, answerMs } = init;
   const headers = { ...init.headers, "content-length": String(bodyBytes(init.body)) };
   let unanswered: SendInit | undefined = init;
   return new Promise<UpstreamResponse>((resolve, reject) => {
@@ -73,6 +84,7 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
     }
     let timer: NodeJS.Timeout | undefined;
     const disarm = (): void => clearTimeout(timer);
+    let deadline: NodeJS.Timeout | undefined;
     // Until the response comes, a failure rejects; after it, it fails the body.
     let fail = (error: Error): void => {
       disarm();
@@ -85,8 +97,11 @@ export function sendUpstreamPost(url: URL, init: SendInit, agent: Agent, retried
     };
     const onAbort = (): void => stop(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
+    // The overall limit runs from the request to the body's end, whatever arrives meanwhile.
+    if (answerMs !== undefined) deadline = setTimeout(() => stop(new AnswerDeadlineError(answerMs)), answerMs);
     const done = (): void => {
       disarm();
+      clearTimeout(deadline);
       signal.removeEventListener("abort", onAbort);
     };
     let answered = false;

@@ -15,6 +15,8 @@ export interface UpstreamTimeouts {
   silenceMs: number;
   /** The setting that holds `silenceMs`, named in the error that tells the user to raise it. */
   silenceSetting: string;
+  /** Longest the whole answer may take, from the request to the body's end, however steadily it comes. */
+  answerMs?: number;
 }
 
 /** undici's default, kept (a local server connects in microseconds, a remote API in well under a second). */
@@ -24,9 +26,10 @@ const DEFAULT_CONNECT_MS = 10_000;
  * The timeouts for one backend: its own `timeout_s`, else the server's `request_timeout_s`; its
  * `connect_timeout_s`, else 10 s (or the silence limit when that is shorter).
  */
-export function upstreamTimeouts(backend: Pick<RuntimeBackend, "name" | "timeoutMs" | "connectTimeoutMs">, requestTimeoutMs: number): UpstreamTimeouts {
+export function upstreamTimeouts(backend: Pick<RuntimeBackend, "name" | "timeoutMs" | "connectTimeoutMs">, requestTimeoutMs: number, answerMs?: number): UpstreamTimeouts {
   const silenceMs = backend.timeoutMs ?? requestTimeoutMs;
   return {
+    ...(answerMs === undefined ? {} : { answerMs }),
     connectMs: backend.connectTimeoutMs ?? Math.min(DEFAULT_CONNECT_MS, silenceMs),
     silenceMs,
     silenceSetting: backend.timeoutMs === undefined ? `server.request_timeout_s (or backends.${backend.name}.timeout_s)` : `backends.${backend.name}.timeout_s`,
@@ -102,7 +105,7 @@ export function createUpstreamClient(): UpstreamClient {
       const target = new URL(url);
       if (init.preconnect === true) preconnected.add(`${target.protocol}//${unbracket(target.hostname)}:${target.port || (target.protocol === "https:" ? 443 : 80)}`);
       const protocol = target.protocol === "https:" ? "https:" : "http:";
-      return sendUpstreamPost(target, { body: init.body, headers: init.headers, signal: init.signal, silenceMs: init.timeouts.silenceMs }, agentFor(init.timeouts, protocol));
+      return sendUpstreamPost(target, { body: init.body, headers: init.headers, signal: init.signal, silenceMs: init.timeouts.silenceMs, ...(init.timeouts.answerMs === undefined ? {} : { answerMs: init.timeouts.answerMs }) }, agentFor(init.timeouts, protocol));
     },
     async close() {
       for (const { agent, spares } of pools.values()) {

@@ -44,6 +44,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
       port: server.port!,
       authToken: server.auth_token,
       requestTimeoutMs: seconds(server.request_timeout_s!)!,
+      answerTimeoutMs: seconds(server.answer_timeout_s!)!,
       allowedHosts: server.allowed_hosts!,
       corsOrigins: server.cors_origins!,
       maxBodyBytes: Math.round(server.max_body_mb! * 1024 * 1024),

@@ -1,7 +1,7 @@
 import type { EffortLevel, Size, TierName } from "../../generated/config.js";
 
 /** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
-export const ROUTING_TABLE_FORMAT = 6;
+export const ROUTING_TABLE_FORMAT = 7;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
@@ -201,6 +201,8 @@ export interface RoutingTable {
     port: number;
     authToken?: string;
     requestTimeoutMs: number;
+    /** Longest one answer may take in all (server.answer_timeout_s). */
+    answerTimeoutMs: number;
     /** Host names a request may name besides the loopback ones and `host` (DNS rebinding guard). */
     allowedHosts: string[];
     /** Browser origins allowed to call mallex (CORS); mallex's own origin always is. */

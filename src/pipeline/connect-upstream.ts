@@ -152,7 +152,7 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, model: strin
 async function send(ctx: ServerContext, backend: RuntimeBackend, model: string, body: UpstreamBody, signal: AbortSignal): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
   if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, model, signal);
   const sentAt = ctx.deps.now();
-  const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs) };
+  const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs, ctx.answerTimeoutMs) };
   const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, model, body, post) : postChatCompletions(backend, body, post));
   return { response, sentAt };
 }

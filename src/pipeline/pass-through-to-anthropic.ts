@@ -13,7 +13,7 @@ export function passThroughToAnthropic(req: Request, ctx: ServerContext, request
   ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
   // Begun before the first await: a half-open breaker's one probe is this request's, not the next one's.
   const ticket = ctx.breakers?.begin(backend.name);
-  return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs), redact: redactorOf(ctx).text }).then(
+  return forwardToAnthropic(backend, request, route.profile.model, req.headers, { signal: req.signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs, ctx.answerTimeoutMs), redact: redactorOf(ctx).text }).then(
     (response) => {
       ticket?.end(isBackendFailureStatus(response.status) ? { ok: false, ...retryAfterOf(response.headers.get("retry-after")) } : { ok: true });
       return response;

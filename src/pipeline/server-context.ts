@@ -63,6 +63,8 @@ export interface ServerContext {
   pingIntervalMs: number;
   /** Longest a backend may stay silent before the request fails (a backend's own timeout_s wins). */
   requestTimeoutMs: number;
+  /** Longest one answer may take in all (server.answer_timeout_s). */
+  answerTimeoutMs: number;
   /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
   upstream: UpstreamClient;
   /** GET /metrics' counters and histograms, fed once per /v1/messages request as it ends. */

@@ -133,6 +133,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     }),
     pingIntervalMs: 10_000,
     requestTimeoutMs: table.server.requestTimeoutMs,
+    answerTimeoutMs: table.server.answerTimeoutMs,
     upstream: createUpstreamClient(),
     metrics: createMallexMetrics(),
     log,

@@ -73,6 +73,7 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
       validateMessages,
       pingIntervalMs: 10_000,
       requestTimeoutMs: 30_000,
+      answerTimeoutMs: 3_600_000,
       upstream: createUpstreamClient(),
       metrics: createMallexMetrics(),
       log: (line) => logs.push(line),
