@@ -24,7 +24,7 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
       return openAIError(500, "server_error", error.message);
     },
   });
-  if (options.guard !== undefined) app.use(guardEngineRequest(options.guard));
+  if (options.guard !== undefined) app.use(guardEngineRequest(options.guard, options.log));
   app.get("/health", () => ({ status: "ok" }));
   const models = () => ({ object: "list", data: [{ id: engine.modelId, object: "model", created: 0, owned_by: "mallex" }] });
   app.get("/v1/models", models);

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { H3Event, Middleware } from "h3";
 import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
-import { readLimitedBody } from "../http/read-limited-body.js";
+import { hungUpMessage, readLimitedBody } from "../http/read-limited-body.js";
 
 /**
  * The engine is a local HTTP server like the proxy, so anything on the machine (a web page through
@@ -45,7 +45,7 @@ export const ENGINE_TOKEN_ENV = "MALLEX_ENGINE_TOKEN";
  * Host/Origin check (check-request-origin.ts, as the proxy), then the token, then the body read under
  * the limit: a refused request is answered before its body is read.
  */
-export function guardEngineRequest(guard: EngineGuard): Middleware {
+export function guardEngineRequest(guard: EngineGuard, log: (line: string) => void): Middleware {
   const own = WILDCARDS.has(guard.host) ? [] : [guard.host.includes(":") && !guard.host.startsWith("[") ? `[${guard.host}]` : guard.host];
   const policy: OriginPolicy = { allowedHosts: [...own, ...(guard.allowedHosts ?? [])], corsOrigins: [] };
   const expected = guard.token === undefined ? undefined : Buffer.from(guard.token);
@@ -59,6 +59,11 @@ export function guardEngineRequest(guard: EngineGuard): Middleware {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
     const body = await readLimitedBody(event.req, guard.maxBodyBytes, event.runtime?.node?.req);
+    if (!body.ok && body.reason === "hung-up") {
+      const message = hungUpMessage(body.receivedBytes, headers.get("content-length"));
+      log(`${method} ${event.url.pathname} · ${message}`);
+      return refuse(event, 400, "invalid_request_error", message);
+    }
     if (!body.ok) return refuse(event, 413, "invalid_request_error", `the request body is larger than the mallex engine accepts (${formatLimit(guard.maxBodyBytes)})`);
     event.context[BODY_TEXT] = body.text;
   };

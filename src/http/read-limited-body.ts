@@ -2,13 +2,19 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import { StringDecoder } from "node:string_decoder";
 
-export type LimitedBody = { ok: true; text: string } | { ok: false; reason: "declared" | "streamed" };
+export type LimitedBody =
+  | { ok: true; text: string }
+  | { ok: false; reason: "declared" | "streamed" }
+  /** The client closed the connection (or it failed) before its body was all sent: nobody waits for an answer. */
+  | { ok: false; reason: "hung-up"; receivedBytes: number };
 
 /**
  * The request body as text, if it is at most `maxBytes`. A Content-Length over the limit is refused
  * before a byte is read; a chunked (or lying) body is counted as it arrives, and reading stops at
  * the first chunk past the limit: never more than the limit is held (the caller answers 413 and
  * discards the rest as it arrives).
+ *
+ * A client that hangs up partway is an outcome, not an error: it is said in one line, never a stack.
  *
  * On node:http (`node`, the request's IncomingMessage) the body is read from the socket's own
  * chunks, without the web stream a Request's body would wrap them in; elsewhere (app.fetch in
@@ -24,7 +30,12 @@ export async function readLimitedBody(req: Request, maxBytes: number, node?: Inc
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const read = await reader.read().then(
+      (result) => result,
+      () => undefined,
+    );
+    if (read === undefined) return { ok: false, reason: "hung-up", receivedBytes: size };
+    const { done, value } = read;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
@@ -48,7 +59,7 @@ export async function readLimitedBody(req: Request, maxBytes: number, node?: Inc
  */
 function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number): Promise<LimitedBody> {
   if (node.readableEnded) return Promise.resolve({ ok: true, text: "" });
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     // StringDecoder keeps a character split across two chunks for the next one and replaces
     // invalid bytes with U+FFFD, as Buffer#toString does.
     const decoder = new StringDecoder("utf8");
@@ -75,14 +86,18 @@ function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: numb
       pieces.push(decoder.end());
       resolve({ ok: true, text: pieces.join("") });
     };
-    const onError = (error: Error) => {
+    const hungUp = () => {
       cleanup();
-      reject(error);
+      resolve({ ok: false, reason: "hung-up", receivedBytes: size });
     };
-    const onClose = () => {
-      cleanup();
-      reject(node.errored ?? new DOMException("The client closed the request before its body was read.", "AbortError"));
-    };
+    const onError = hungUp;
+    const onClose = hungUp;
     node.on("data", onData).once("end", onEnd).once("error", onError).once("close", onClose);
   });
+}
+
+/** One sentence for a body cut short by its client: how much came of how much it announced. */
+export function hungUpMessage(receivedBytes: number, declared: string | null): string {
+  const of = declared !== null && /^\d+$/.test(declared) ? ` of ${declared}` : "";
+  return `the client hung up before its request body was all sent (${receivedBytes}${of} bytes)`;
 }

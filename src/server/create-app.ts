@@ -54,7 +54,7 @@ export function createApp(ctx: ServerContext): H3 {
       return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
     }
   });
-  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf));
+  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (event, line) => scoped(event).log(line)));
 
   app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, { supervisors: ctx.supervisors, breakers: ctx.breakers, learned: ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }, pools: ctx.pools, queues: ctx.queues, backends: ctx.backends, capacities: ctx.capacities, table: ctx.table }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
   app.post("/v1/messages", async (event) => {

@@ -1,7 +1,7 @@
 import { handleCors, type H3Event, type Middleware } from "h3";
 import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
 import { errorResponse } from "../pipeline/error-response.js";
-import { readLimitedBody } from "../http/read-limited-body.js";
+import { hungUpMessage, readLimitedBody } from "../http/read-limited-body.js";
 
 type RequestIdOf = (event: H3Event) => string;
 
@@ -37,12 +37,18 @@ export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Mid
  * read once and kept in the event's context for the handler ({@link bodyTextOf}): not put back into
  * a new Request, whose reading would copy and decode the 77 KB of a Claude Code request again.
  */
-export function limitBody(maxBytes: number, requestIdOf: RequestIdOf): Middleware {
+export function limitBody(maxBytes: number, requestIdOf: RequestIdOf, log: (event: H3Event, line: string) => void): Middleware {
   return async (event) => {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
     const node = event.runtime?.node?.req;
     const body = await readLimitedBody(event.req, maxBytes, node);
+    if (!body.ok && body.reason === "hung-up") {
+      // No one is left to read an answer; the line says what happened, without a stack.
+      const message = hungUpMessage(body.receivedBytes, event.req.headers.get("content-length"));
+      log(event, `${event.req.method} ${event.url.pathname} · ${message}`);
+      return errorResponse(400, message, { retry: false, requestId: requestIdOf(event) });
+    }
     if (!body.ok) {
       node?.resume();
       return errorResponse(413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`, {

@@ -4,7 +4,7 @@ import { engineBodyText, guardEngineRequest, type EngineGuard } from "../../src/
 
 /** The guard in front of a route that echoes the body it read: what the engine app's routes see. */
 function app(guard: EngineGuard) {
-  return new H3().use(guardEngineRequest(guard)).post("/v1/chat/completions", async (event) => ({ body: await engineBodyText(event) }));
+  return new H3().use(guardEngineRequest(guard, () => {})).post("/v1/chat/completions", async (event) => ({ body: await engineBodyText(event) }));
 }
 const post = (url: string, headers: Record<string, string> = {}, body = "{}") => ({ url, init: { method: "POST", headers: { "content-type": "application/json", ...headers }, body } });
 

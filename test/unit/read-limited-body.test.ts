@@ -76,3 +76,27 @@ describe("readLimitedBody on node:http", () => {
     expect(await post([Buffer.alloc(MAX / 2, 0x61), Buffer.alloc(MAX / 2, 0x62), Buffer.alloc(10, 0x63)], "chunked")).toEqual({ ok: false, reason: "streamed" });
   });
 });
+
+describe("readLimitedBody when the client hangs up partway", () => {
+  it("on node:http: an outcome with the bytes that came, not an error", async () => {
+    const req = request(url, { method: "POST", headers: { "content-length": "10000" } });
+    req.on("error", () => {});
+    req.write(Buffer.alloc(1000, 0x61));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    req.destroy();
+    await expect.poll(() => read.length).toBeGreaterThan(0);
+    expect(await read.at(-1)).toEqual({ ok: false, reason: "hung-up", receivedBytes: 1000 });
+  });
+
+  it("from a Request whose body stream fails", async () => {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(new Uint8Array(10));
+        else controller.error(new Error("aborted"));
+      },
+    });
+    const cut = new Request("http://127.0.0.1/", { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(await readLimitedBody(cut, MAX)).toEqual({ ok: false, reason: "hung-up", receivedBytes: 10 });
+  });
+});
