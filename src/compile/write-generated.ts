@@ -6,14 +6,17 @@ import { LEGACY_TEMPLATES_FILE, ROUTING_TABLE_FILE } from "./emit-generated.js";
 /**
  * Writes the rendered files into outDir, each atomically, so a mallex starting meanwhile never reads
  * half a file. The routing table goes last: it holds the input hash the runtime trusts, so it is only
- * current once everything it describes is. Returns why it could not write (the system's words).
+ * current once everything it describes is. Files holding values from the environment are 0600.
+ * Returns why it could not write (the system's words).
  */
-export function writeGeneratedFiles(outDir: string, files: Readonly<Record<string, string>>): string | undefined {
+export function writeGeneratedFiles(outDir: string, files: Readonly<Record<string, string>>, options: { holdsEnv: boolean }): string | undefined {
   const names = Object.keys(files).sort((a, b) => Number(a === ROUTING_TABLE_FILE) - Number(b === ROUTING_TABLE_FILE));
   try {
     mkdirSync(outDir, { recursive: true });
-    // Project files, not MALLEX_HOME's: the usual mode, as the umask has it.
-    for (const name of names) writeFileAtomic(join(outDir, name), files[name] ?? "", { mode: 0o666 });
+    // Project files, not MALLEX_HOME's: the usual mode, as the umask has it, unless they hold values
+    // read from the environment (settings only, never a credential: still, the user's alone).
+    const mode = options.holdsEnv ? 0o600 : 0o666;
+    for (const name of names) writeFileAtomic(join(outDir, name), files[name] ?? "", { mode });
     removeLegacyTemplates(outDir);
     return undefined;
   } catch (error) {

@@ -13,6 +13,7 @@ export type DiagnosticCode =
   | "env-unset"
   | "env-syntax"
   | "env-secret-in-field"
+  | "env-in-uncompiled-field"
   | "schema-unknown-key"
   | "schema-missing-key"
   | "schema-type"

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from "yaml";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { coerceScalar, interpolateEnv, isWholeReference, type EnvLookup } from "./interpolate-env.js";
+import { hasUrlPassword, takesEnvAtCompile } from "./env-compiled-fields.js";
 import { recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
 
 export interface ParsedYamlFile {
@@ -22,8 +23,10 @@ export interface ParseYamlOptions {
  * hold a secret):
  * - the credential fields (api_key, auth_token, any headers value) keep their `${VAR}` text, whatever
  *   the variable's name, and mallex resolves them when it starts;
- * - any other field gets the variable's value compiled in, unless the variable's name looks like a
- *   secret (SECRET_NAME): that is an error (env-secret-in-field), never a value written to disk.
+ * - the settings listed in env-compiled-fields.ts get the variable's value compiled in, unless the
+ *   variable's name looks like a secret (SECRET_NAME) or the value is a URL with a password: that is
+ *   an error (env-secret-in-field), never a value written to disk;
+ * - every other field refuses `${VAR}` (env-in-uncompiled-field): default deny.
  * Resolving every field at start instead would make every string in the table a template (a literal
  * `$${` could no longer be told apart) and leave numbers and enums unchecked until run time.
  */
@@ -106,6 +109,21 @@ export function parseYamlFile(source: string, options: ParseYamlOptions): Parsed
     const blockScalar = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
     const at = (offset: number) => position((node.range?.[0] ?? 0) + (blockScalar ? 0 : quoted + offset));
     const deferred = isDeferredSecret(path);
+    if (!deferred && !takesEnvAtCompile(path)) {
+      const names = interpolateEnv(text, EVERY_VARIABLE_SET);
+      const name = names.ok ? names.used[0] : undefined;
+      if (name !== undefined) {
+        diagnostics.push(
+          diagnostic(
+            "env-in-uncompiled-field",
+            at(Math.max(0, text.indexOf(`\${${name}`))),
+            `${path.join(".")} does not take \${${name}}: its value would be written into generated/, and only settings (addresses, paths, model ids, numbers) take the environment there`,
+            "write the text itself (a literal ${ is $${); credentials go in api_key, auth_token or headers, read when mallex starts",
+          ),
+        );
+        return text;
+      }
+    }
     if (!deferred) {
       const names = interpolateEnv(text, EVERY_VARIABLE_SET);
       const secret = names.ok ? names.used.find((name) => SECRET_NAME.test(name)) : undefined;
@@ -127,6 +145,17 @@ export function parseYamlFile(source: string, options: ParseYamlOptions): Parsed
       return text;
     }
     if (deferred) return text;
+    if (result.used.length > 0 && hasUrlPassword(result.value)) {
+      diagnostics.push(
+        diagnostic(
+          "env-secret-in-field",
+          at(Math.max(0, text.indexOf("${"))),
+          `${path.join(".")} would be compiled into generated/ with a password in its URL (from \${${result.used[0]}})`,
+          "leave the password out of the URL and send the credential with api_key or headers, read when mallex starts",
+        ),
+      );
+      return text;
+    }
     for (const name of result.used) envUsed.add(name);
     return isWholeReference(text) ? coerceScalar(result.value) : result.value;
   };
