@@ -52,6 +52,7 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     schemaCache: ctx.schemaCache,
     stopSequences: input.upstream.stopSequences,
     onToolCall: (outcome: ToolCallOutcome) => countToolCall(metrics, outcome),
+    onOverrun: () => (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),
     ...outputCap,
     ...limits,
   };

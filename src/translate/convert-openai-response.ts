@@ -4,6 +4,7 @@ import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
 import type { AnthropicMessage, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
+import { overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
 import type { OpenAIChatResponse } from "./openai-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
@@ -23,6 +24,8 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
   stopSequences?: readonly string[] | undefined;
   /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
   onToolCall?: ContentAssemblerContext["onToolCall"];
+  /** Told when mallex cut an answer the server let run far past max_tokens (see overrunChars). */
+  onOverrun?: (() => void) | undefined;
 }
 
 /**
@@ -60,13 +63,19 @@ export function convertOpenAIResponse(
   // One completion is requested (n = 1): choice 0 is the answer.
   const choice = response.choices?.find((candidate) => (candidate.index ?? 0) === 0);
   const message = choice?.message ?? {};
-  const reasoning = message.reasoning ?? message.reasoning_content;
-  if (reasoning) blocks.reasoning(reasoning);
-  if (message.content) blocks.content(message.content);
-  message.tool_calls?.forEach((call, position) =>
-    blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
-  );
-  const finishReason = settleLength(choice?.finish_reason, response.usage, { ...ctx, profileName: ctx.options.profileName }, (text) => blocks.note(text));
+  const reasoning = message.reasoning ?? message.reasoning_content ?? "";
+  const content = message.content ?? "";
+  // A server that ignored max_tokens: the answer is what fits under the overrun bound, as the stream's.
+  const limit = ctx.maxTokens === undefined ? Infinity : overrunChars(ctx.maxTokens);
+  const overran = reasoning.length + content.length > limit;
+  if (reasoning) blocks.reasoning(reasoning.slice(0, limit));
+  if (content) blocks.content(content.slice(0, Math.max(0, limit - reasoning.length)));
+  if (overran) ctx.onOverrun?.();
+  else
+    message.tool_calls?.forEach((call, position) =>
+      blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
+    );
+  const finishReason = overran ? "length" : settleLength(choice?.finish_reason, response.usage, { ...ctx, profileName: ctx.options.profileName }, (text) => blocks.note(text));
   blocks.finish();
   const stopSequence = blocks.stopSequence;
 

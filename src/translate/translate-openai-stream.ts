@@ -4,6 +4,7 @@ import { createContentAssembler, type ContentAssemblerContext } from "./assemble
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
+import { overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
 import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIUsage } from "./openai-types.js";
 import type { StreamTransformer, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
@@ -28,6 +29,8 @@ export interface AnthropicStreamContext extends Omit<LengthContext, "profileName
   stopSequences?: readonly string[] | undefined;
   /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
   onToolCall?: ContentAssemblerContext["onToolCall"];
+  /** Told when mallex ended an answer the server let run far past max_tokens (see {@link overrunChars}). */
+  onOverrun?: (() => void) | undefined;
 }
 
 /**
@@ -74,6 +77,8 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
   let finishReason: string | undefined;
   let usage: OpenAIUsage | undefined;
   let generatedChars = 0;
+  // mallex ended the generation (a stop sequence, an overrun): no usage chunk will come.
+  let stoppedByMallex = false;
   const emit = (event: AnthropicStreamEvent): void => out.enqueue(event);
   const blocks = createContentAssembler({
     tools: ctx.tools,
@@ -118,6 +123,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
       }
     }
     if (blocks.stopSequence !== undefined) return stopAtSequence();
+    if (ctx.maxTokens !== undefined && generatedChars > overrunChars(ctx.maxTokens)) return stopOverrun();
     if (choice.finish_reason) {
       finishReason = choice.finish_reason;
       // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
@@ -139,6 +145,17 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
 
   /** The text reached a stop sequence: the answer is complete, the rest of the generation is not wanted. */
   function stopAtSequence(): void {
+    stoppedByMallex = true;
+    finishContent();
+    finishMessage();
+    out.terminate();
+  }
+
+  /** The server went on far past max_tokens: the answer ends there, as max_tokens, and the generation is stopped. */
+  function stopOverrun(): void {
+    ctx.onOverrun?.();
+    finishReason = "length";
+    stoppedByMallex = true;
     finishContent();
     finishMessage();
     out.terminate();
@@ -157,9 +174,9 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
         ? { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null }
         : { stop_reason: "stop_sequence", stop_sequence: stopSequence },
       // Without a usage chunk the count is unknown: output_tokens is required by the SDK, and
-      // leaving the input fields out keeps message_start's estimate. Cut at a stop sequence, the
-      // generation was stopped before its usage chunk: the characters seen give an estimate.
-      usage: usage !== undefined ? convertOpenAIUsage(usage) : { output_tokens: stopSequence === undefined ? 0 : estimateTokens(generatedChars) },
+      // leaving the input fields out keeps message_start's estimate. Stopped by mallex, the
+      // generation ended before its usage chunk: the characters seen give an estimate.
+      usage: usage !== undefined ? convertOpenAIUsage(usage) : { output_tokens: stoppedByMallex ? estimateTokens(generatedChars) : 0 },
     });
     emit({ type: "message_stop" });
     phase = "closed";
