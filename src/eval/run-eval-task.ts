@@ -7,6 +7,7 @@ import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import type { EvalTask } from "./load-suite.js";
 import { errorGist } from "./error-gist.js";
 import { explainFailure, type TaskResult } from "./eval-report.js";
+import { limitProcessGroup } from "./limit-process-group.js";
 import { changedFiles, makeWorkingCopy } from "./make-working-copy.js";
 import { emptyTranscript, foldClaudeLine, totalToolCalls, type ClaudeTranscript } from "./read-claude-stream.js";
 import { summarizeTaskRequests } from "./summarize-task-requests.js";
@@ -71,13 +72,13 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
       extendEnv: false,
       stdin: "ignore",
       reject: false,
-      timeout: timeoutMs,
-      forceKillAfterDelay: 5000,
-      ...(deps.signal ? { cancelSignal: deps.signal } : {}),
+      // Its group (the tools' commands) is held to the task's limit and ended with it.
+      detached: true,
       stderr: "pipe",
       // Its stream is read line by line as it comes (the transcript keeps what matters): not buffered whole.
       buffer: { stdout: false, stderr: true },
     });
+    const group = limitProcessGroup(child, { timeoutMs, graceMs: 5000, signal: deps.signal });
     let transcript: ClaudeTranscript = emptyTranscript();
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
@@ -86,8 +87,10 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
       if (transcript.turns > before) deps.onTurn?.(transcript.turns);
     });
     const result = await child;
+    group.dispose();
     lines.close();
-    const claudeError = result.failed && result.exitCode === undefined && !result.timedOut && !result.isCanceled ? result.shortMessage : undefined;
+    const timedOut = group.timedOut;
+    const claudeError = result.failed && result.exitCode === undefined && !timedOut && !deps.signal?.aborted ? result.shortMessage : undefined;
     const changed = await changedFiles(copy.dir);
     const answerFile = join(copy.scratch, "answer.txt");
     writeFileSync(answerFile, transcript.answer ?? "");
@@ -95,7 +98,8 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
     const requests = await stopWatching();
     const metrics = summarizeTaskRequests(requests, deps.table);
     const wallMs = Math.round(now() - started);
-    const passed = !deps.signal?.aborted && checker.exitCode === 0;
+    // A task that ran out of time failed, whatever its checker makes of the half-done copy.
+    const passed = !deps.signal?.aborted && !timedOut && checker.exitCode === 0;
     const taskResult: TaskResult = {
       task: task.name,
       passed,
@@ -107,7 +111,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
       rejectedToolCalls: transcript.rejectedToolCalls,
       repairedToolCalls: metrics.repairedToolCalls,
       changedFiles: changed,
-      timedOut: result.timedOut,
+      timedOut,
       checker,
       metrics,
       toolsAndClientMs: Math.max(0, wallMs - metrics.modelMs),
@@ -124,7 +128,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
         : explainFailure({
             transcript,
             changedFiles: changed,
-            timedOut: result.timedOut,
+            timedOut,
             ...(result.exitCode !== undefined ? { claudeExitCode: result.exitCode } : {}),
             ...(claudeError !== undefined ? { claudeError } : claudeStderr !== "" && transcript.resultSubtype === undefined ? { claudeError: errorGist(claudeStderr, 300) } : {}),
             checkerOutput: checker.output,
@@ -143,19 +147,25 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
 /**
  * The task's checker, in the working copy: `MALLEX_EVAL_TASK` is the task's folder (where its check
  * scripts live, out of the model's reach) and `MALLEX_EVAL_ANSWER` a file with the model's final answer.
+ *
+ * It runs in a process group of its own, killed at its limit and once the shell exits
+ * (limitProcessGroup): a background process it left can no longer hold its output open and stall
+ * the eval past every limit.
  */
 export async function runChecker(task: EvalTask, cwd: string, answerFile: string, timeoutS: number): Promise<TaskResult["checker"]> {
-  const result = await execa("sh", ["-c", task.check], {
+  const child = execa("sh", ["-c", task.check], {
     cwd,
     env: { MALLEX_EVAL_TASK: task.dir, MALLEX_EVAL_ANSWER: answerFile },
     stdin: "ignore",
     reject: false,
     all: true,
-    timeout: timeoutS * 1000,
-    forceKillAfterDelay: 2000,
+    detached: true,
   });
+  const group = limitProcessGroup(child, { timeoutMs: timeoutS * 1000, graceMs: 2000 });
+  const result = await child;
+  group.dispose();
   const output = clip(typeof result.all === "string" ? result.all : "", MAX_OUTPUT);
-  return { ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}), output, timedOut: result.timedOut };
+  return { ...(result.exitCode !== undefined && !group.timedOut ? { exitCode: result.exitCode } : {}), output, timedOut: group.timedOut };
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
