@@ -14,6 +14,7 @@ import type { execa as execaFunction } from "execa";
 import type { ArmDeathWatch } from "./arm-death-watch.js";
 import type { ServerLog } from "./server-log.js";
 import { startOutputSink, type OutputSinkOptions } from "./output-sink.js";
+import { MAX_SERVER_LINE_CHARS } from "./server-line-limit.js";
 import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
 
 export interface ExitInfo {
@@ -87,6 +88,12 @@ export function launchServer(options: LaunchOptions): LaunchedServer {
     const take = (text: string) => {
       const parts = (partial + text).split(/\r\n|\r|\n/);
       partial = parts.pop() ?? "";
+      // A server that never ends its line (a progress bar gone wrong, a hostile one) is read in
+      // pieces: what it prints is never held whole.
+      if (partial.length > MAX_SERVER_LINE_CHARS) {
+        parts.push(partial);
+        partial = "";
+      }
       for (const part of parts) if (part.trim() !== "") line(part);
     };
     stream.on("data", (chunk: Buffer) => take(decoder.write(chunk)));

@@ -10,6 +10,7 @@
  * session, so closing the terminal does not stop it.
  */
 import { spawn } from "node:child_process";
+import { MAX_SERVER_LINE_CHARS } from "./server-line-limit.js";
 import type { Readable } from "node:stream";
 
 export interface OutputSinkOptions {
@@ -49,6 +50,8 @@ for (const fd of [3, 4]) {
   stream.on("data", (chunk) => {
     const parts = (partial + chunk).split(/\\r\\n|\\r|\\n/);
     partial = parts.pop();
+    // A line that never ends is written in pieces, never held whole.
+    if (partial.length > ${MAX_SERVER_LINE_CHARS}) { parts.push(partial); partial = ""; }
     const lines = parts.filter((line) => line.trim() !== "");
     if (lines.length > 0) write(lines.join("\\n") + "\\n");
   });
