@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { execa as defaultExeca } from "execa";
 import { SupervisorError } from "./supervisor-error.js";
+import { MAX_SERVER_LINE_CHARS } from "./server-line-limit.js";
 
 export const MIN_PYTHON: readonly [number, number] = [3, 10];
 const PYTHON_CANDIDATES = ["python3.13", "python3.12", "python3.11", "python3.10", "python3", "python"];
@@ -82,6 +83,7 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
     pip.all?.on("data", (chunk: Buffer) => {
       const lines = (partial + chunk.toString("utf8")).split(/\r?\n|\r/);
       partial = lines.pop() ?? "";
+      if (partial.length > MAX_SERVER_LINE_CHARS) partial = "";
       for (const line of lines) if (/^\s*(Collecting|Downloading|Installing|Successfully|Requirement already satisfied: mlx)/.test(line)) options.onEvent({ type: "installing", message: line.trim() });
     });
     const result = await pip;
