@@ -18,6 +18,8 @@ const KIMI =
 const HARMONY_CALL =
   '<|channel|>commentary to=functions.Read <|constrain|>json<|message|>{"file_path": "/a"}<|call|>';
 
+const TOOLS_WRAPPED = '<tools>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tools>';
+
 const indent = (block: string) => block.split("\n").map((line) => `    ${line}`).join("\n");
 const RM = "<tool_call>\n<function=Bash>\n<parameter=command>\nrm -rf build\n</parameter>\n</function>\n</tool_call>";
 
@@ -219,6 +221,13 @@ export const autoCorpus: readonly AutoCorpusEntry[] = [
         "the tool call is not valid JSON",
       ),
     ],
+    toolNames: TOOLS,
+  },
+  {
+    // Qwen2.5-Coder-1.5B through mallex, on a native-tools request its server did not parse.
+    name: "a Hermes call wrapped in <tools> picks Hermes and is taken",
+    input: `${TOOLS_WRAPPED}\n`,
+    expected: [call("Read", { file_path: "/a" }, TOOLS_WRAPPED, false), text("\n")],
     toolNames: TOOLS,
   },
 ];

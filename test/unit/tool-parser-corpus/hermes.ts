@@ -29,6 +29,10 @@ const ENDS_ON_NUMBER = '<tool_call>{"name": "Read", "arguments": {"file_path": "
 const NESTED =
   '<tool_call>{"type": "function", "function": {"name": "Bash", "parameters": {"command": "pwd"}}}</tool_call>';
 
+const TOOLS_WRAPPED = '<tools>\n{"name": "Write", "arguments": {"file_path": "/tmp/p/hello.txt", "content": "Hello from mallex"}}\n</tools>';
+const FUNCTION_CALL_WRAPPED = '<function_call>{"name": "Read", "arguments": {"file_path": "/a"}}</function_call>';
+const JSON_FENCED_WRAPPED = '<json>\n```json\n{"name": "Read", "arguments": {"file_path": "/a"}}\n```\n</json>';
+
 export const hermesCorpus: readonly CorpusEntry[] = [
   {
     name: "plain text with angle brackets",
@@ -156,5 +160,21 @@ export const hermesCorpus: readonly CorpusEntry[] = [
     name: "a call after a fenced call that prose showed to be quoted",
     input: `\`\`\`\n${READ}\n\`\`\`\nThat is the shape. Running it:\n${READ}`,
     expected: [text(`\`\`\`\n${READ}\n\`\`\`\nThat is the shape. Running it:\n`), call("Read", { file_path: "/src/app.ts" }, READ, false)],
+  },
+  {
+    // Qwen2.5-Coder-1.5B's own output through mallex, wrapped in the tag its prompt lists functions in.
+    name: "a call wrapped in <tools> (taken, as llama.cpp takes it)",
+    input: TOOLS_WRAPPED,
+    expected: [call("Write", { file_path: "/tmp/p/hello.txt", content: "Hello from mallex" }, TOOLS_WRAPPED, false)],
+  },
+  {
+    name: "the other wrappers llama.cpp takes, fenced JSON included",
+    input: `${FUNCTION_CALL_WRAPPED}\n${JSON_FENCED_WRAPPED}`,
+    expected: [call("Read", { file_path: "/a" }, FUNCTION_CALL_WRAPPED, false), text("\n"), call("Read", { file_path: "/a" }, JSON_FENCED_WRAPPED, false)],
+  },
+  {
+    name: "a wrapper tag around anything but a named call is text",
+    input: 'Put it in <json>{"port": 8080}</json> or <response>ok</response>; the <tools> tag lists them.',
+    expected: [text('Put it in <json>{"port": 8080}</json> or <response>ok</response>; the <tools> tag lists them.')],
   },
 ];
