@@ -598,6 +598,10 @@ export interface Trimming {
    * Tool results longer than this are shortened (head and tail kept) when over budget.
    */
   tool_result_max_chars?: number;
+  /**
+   * Write the path of each CLAUDE.md Claude Code shows ("Contents of /home/ada/app/CLAUDE.md:") relative to its working directory when it lies under it: a small model asked to read a file otherwise copies that absolute path, the one nearest the user's words.
+   */
+  relative_paths?: boolean;
 }
 /**
  * A fact of Claude Code's prompt to keep, found by `heading` or `pattern` (exactly one) in the system prompt or, in a request Claude Code sent, in the reminders and system messages that open the conversation (found there, it moves into the system prompt); exposed to the template as sections.<id>.

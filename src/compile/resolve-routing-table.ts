@@ -107,6 +107,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
           }),
         ),
         toolResultMaxChars: trimming?.tool_result_max_chars,
+        relativePaths: trimming?.relative_paths ?? false,
       });
     }),
     filters: resolveFilters(config),

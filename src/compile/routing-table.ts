@@ -145,6 +145,8 @@ export interface CompiledTrimming {
   systemTemplate?: string;
   keep: CompiledKeepRule[];
   toolResultMaxChars?: number;
+  /** CLAUDE.md labels' paths relative to the working directory (relativeContextPaths). */
+  relativePaths?: boolean;
 }
 
 export type FilterTarget = "system" | "reminder" | "system_message" | "tool_result";

@@ -15,6 +15,8 @@ import { loadedTools } from "./loaded-tools.js";
 import { EXIT_PLAN_MODE, planModeOn } from "./plan-mode.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode } from "./recognize-claude-code.js";
+import { relativeContextPaths, workingDirectoryOf } from "./relative-context-paths.js";
+import type { ContextUnit } from "./extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { trimPrefixSteps, type PrefixContext } from "./trim-prefix.js";
@@ -89,7 +91,9 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const conversation =
     plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name));
 
-  const out: MessagesRequest = { ...request, messages: conversation.messages };
+  const relative = agent && plan.profile.trim !== false && plan.trimming.relativePaths === true ? relativeTo(request, preamble, conversation.messages) : undefined;
+  const messages = relative?.messages ?? conversation.messages;
+  const out: MessagesRequest = { ...request, messages };
   if (prefix.system === undefined) delete out.system;
   else out.system = prefix.system;
   if (prefix.tools === undefined) {
@@ -100,8 +104,8 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   }
 
   const messagesChars = cached
-    ? measureFilteredMessages(request.messages, conversation.messages, conversation.origins, cached.source.chars.messages)
-    : JSON.stringify(conversation.messages).length;
+    ? measureFilteredMessages(request.messages, messages, conversation.origins, cached.source.chars.messages)
+    : JSON.stringify(messages).length;
   const size = prefix.chars.system + messagesChars + prefix.chars.tools;
   const fitted = fitToBudget(out, plan, (message, block) => originalPath(conversation.origins, message, block), size);
   // Claude Code's compaction request carries the whole conversation: cut to fit rather than refused, since
@@ -110,7 +114,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const compaction = client === undefined ? undefined : recognizeCompaction(fitted.request);
   const budget = compaction === undefined || fitted.error === undefined ? fitted : fitCompactionToBudget(fitted, compaction, plan);
   const report: TrimReport = {
-    rules: [...prefix.systemFilterHits, ...conversation.hits, ...prefix.toolHits, ...prefix.systemHits, ...budget.hits],
+    rules: [...prefix.systemFilterHits, ...conversation.hits, ...(relative?.hits ?? []), ...prefix.toolHits, ...prefix.systemHits, ...budget.hits],
     before,
     after: budget.size,
     system: prefix.systemReport,
@@ -152,6 +156,13 @@ function carriedMessageChars(messages: readonly AnthropicMessageParam[]): number
   const first = messages[0];
   const lastAnswer = messages.findLast((message) => message.role === "assistant");
   return (first === undefined ? 0 : JSON.stringify(first).length) + (lastAnswer === undefined ? 0 : JSON.stringify(lastAnswer).length) + SUMMARY_WRAPPER_CHARS;
+}
+
+/** The conversation with its CLAUDE.md labels relative to Claude Code's working directory, when its environment names one. */
+function relativeTo(request: MessagesRequest, preamble: readonly ContextUnit[], messages: readonly AnthropicMessageParam[]): ReturnType<typeof relativeContextPaths> | undefined {
+  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
+  const workingDirectory = workingDirectoryOf(system, preamble);
+  return workingDirectory === undefined ? undefined : relativeContextPaths(messages, workingDirectory);
 }
 
 /** The messages as they are, each its own origin. */

@@ -102,12 +102,12 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,708 chars (−96%): billing-header −74 · date −41 · claude-md −37 · context-intro −71 · claude-md-label −11 · claude-md-source −50 · claude-md-preamble −195 · " +
-        "relevance-disclaimer −155 · agent-list −1,544 · skill-list −4,518 · emptied −37 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,833 · system-template −5,340",
+      "trim 76,308 → 2,688 chars (−96%): billing-header −74 · date −41 · claude-md −37 · context-intro −71 · claude-md-label −11 · claude-md-source −50 · claude-md-preamble −195 · " +
+        "relevance-disclaimer −155 · agent-list −1,544 · skill-list −4,518 · emptied −37 · relative-paths −20 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,833 · system-template −5,340",
     );
     const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
-    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,708 chars (−96%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
-    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,708 chars (−96%): no rule fired");
+    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,688 chars (−96%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,688 chars (−96%): no rule fired");
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = { ...trimmed.report, before: { ...trimmed.report.before, chars: 242 }, after: { ...trimmed.report.after, chars: 575 }, rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }] };
     expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306");
