@@ -36,7 +36,7 @@ export async function loadShippedTrimming(root = ROOT) {
   try {
     const compiled = compileConfig({ configPath, outDir, cwd: root, env: process.env, packageRoot: root, validator: await loadConfigValidator(root) });
     if (!compiled.table || !compiled.files) throw new Error(`${configPath} has errors: ${compiled.diagnostics.map((d) => d.message).join("; ")}`);
-    const writeError = writeGeneratedFiles(outDir, compiled.files, { holdsEnv: compiled.table.env.length > 0 });
+    const writeError = writeGeneratedFiles(outDir, compiled.files);
     if (writeError) throw new Error(`cannot write ${outDir}: ${writeError}`);
     table = compiled.table;
     templates = await loadTemplates(outDir);

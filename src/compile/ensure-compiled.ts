@@ -41,7 +41,7 @@ export async function ensureCompiled(options: EnsureCompiledOptions): Promise<En
     throw new MallexError("E_CONFIG_INVALID", `✗ the config has errors; fix them and start again`, { details: result.diagnostics.map(formatDiagnostic) });
   }
   const compiled: EnsureCompiledResult = { table: result.table, compiled: true, warnings: result.diagnostics };
-  const writeError = writeGeneratedFiles(outDir, result.files, { holdsEnv: result.table.env.length > 0 });
+  const writeError = writeGeneratedFiles(outDir, result.files);
   if (writeError) compiled.writeError = `could not update ${outDir}: ${writeError}`;
   return compiled;
 }

@@ -9,19 +9,26 @@ import { LEGACY_TEMPLATES_FILE, ROUTING_TABLE_FILE } from "./emit-generated.js";
  * current once everything it describes is. Files holding values from the environment are 0600.
  * Returns why it could not write (the system's words).
  */
-export function writeGeneratedFiles(outDir: string, files: Readonly<Record<string, string>>, options: { holdsEnv: boolean }): string | undefined {
+export function writeGeneratedFiles(outDir: string, files: Readonly<Record<string, string>>): string | undefined {
   const names = Object.keys(files).sort((a, b) => Number(a === ROUTING_TABLE_FILE) - Number(b === ROUTING_TABLE_FILE));
   try {
     mkdirSync(outDir, { recursive: true });
     // Project files, not MALLEX_HOME's: the usual mode, as the umask has it, unless they hold values
     // read from the environment (settings only, never a credential: still, the user's alone).
-    const mode = options.holdsEnv ? 0o600 : 0o666;
+    const mode = holdsEnv(files[ROUTING_TABLE_FILE]) ? 0o600 : 0o666;
     for (const name of names) writeFileAtomic(join(outDir, name), files[name] ?? "", { mode });
     removeLegacyTemplates(outDir);
     return undefined;
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** Whether the routing table names environment variables it read (their values are then in generated/). */
+function holdsEnv(table: string | undefined): boolean {
+  if (table === undefined) return false;
+  const env = (JSON.parse(table) as { env?: unknown }).env;
+  return Array.isArray(env) && env.length > 0;
 }
 
 /** An older mallex's templates.js (ours by its banner) would only mislead: it is never loaded again. */

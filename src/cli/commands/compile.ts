@@ -49,7 +49,7 @@ export default defineCommand({
       console.log(`✓ ${shownOut}/ is up to date (hash ${result.table.hash.slice(0, 12)})`);
       return;
     }
-    const writeError = writeGeneratedFiles(outDir, result.files, { holdsEnv: result.table.env.length > 0 });
+    const writeError = writeGeneratedFiles(outDir, result.files);
     if (writeError) throw new MallexError("E_OUTPUT_UNWRITABLE", `✗ could not write ${shownOut}/ (${writeError}): choose a folder you can write with --out`);
     const includes = result.table.sources.filter((s) => s.path.endsWith(".yaml") || s.path.endsWith(".yml")).length - 1;
     const ms = Math.round(performance.now() - started);
