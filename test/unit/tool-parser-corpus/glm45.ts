@@ -15,6 +15,9 @@ const JSON_INSIDE = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"
 const DOC = `# Calls\n${GLM47}\nThat is all.\n`;
 const WRITE_DOC = `<tool_call>Write\n<arg_key>file_path</arg_key>\n<arg_value>/calls.md</arg_value>\n<arg_key>content</arg_key>\n<arg_value>${DOC}</arg_value>\n</tool_call>`;
 
+const NO_VALUE_OPENER = "<tool_call>WebSearch<arg_key>query</arg_key>how many vacation days left</arg_value><arg_key>count</arg_key><arg_value>3</arg_value></tool_call>";
+const NO_VALUE_TAGS = "<tool_call>WebSearch<arg_key>query</arg_key>vacation days</tool_call>";
+
 export const glm45Corpus: readonly CorpusEntry[] = [
   {
     name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
@@ -46,6 +49,17 @@ export const glm45Corpus: readonly CorpusEntry[] = [
       call("Read", { file_path: "/a.ts" }, GLM47, true),
       call("get_weather", { location: "Boston", days: "3" }, WEATHER, true),
     ],
+  },
+  {
+    // vllm#49248: GLM-4.7-family models under load drop the opening <arg_value> and keep the rest.
+    name: "a value whose opening <arg_value> is missing: put back, the call repaired",
+    input: NO_VALUE_OPENER,
+    expected: [call("WebSearch", { query: "how many vacation days left", count: "3" }, NO_VALUE_OPENER, true, 'the missing <arg_value> of parameter "query"')],
+  },
+  {
+    name: "a key with no value tags at all stays a broken call",
+    input: NO_VALUE_TAGS,
+    expected: [invalid(NO_VALUE_TAGS, "the tool call has text outside its parameters")],
   },
   {
     name: "call without arguments",

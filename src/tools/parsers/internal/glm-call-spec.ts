@@ -55,9 +55,45 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
     // Without arguments or an end marker there is no telling whether the name itself was cut off.
     if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
     const name = keyAt === -1 ? body : body.slice(0, keyAt);
-    const read = readTaggedArguments(keyAt === -1 ? "" : body.slice(keyAt), argument, { nested: { open: `<${tags.call}>`, close: `</${tags.call}>` }, callClosed: scanned.terminated });
-    return [read.ok ? toolCall(name, read.args, true, raw, read.repaired) : invalidCall(raw, read.reason)];
+    const restored = restoreValueOpeners(keyAt === -1 ? "" : body.slice(keyAt), tags);
+    const read = readTaggedArguments(restored.text, argument, { nested: { open: `<${tags.call}>`, close: `</${tags.call}>` }, callClosed: scanned.terminated });
+    const repaired = [restored.repaired, read.ok ? read.repaired : undefined].filter((note) => note !== undefined).join("; ");
+    return [read.ok ? toolCall(name, read.args, true, raw, repaired === "" ? undefined : repaired) : invalidCall(raw, read.reason)];
   };
 
   return { blocks: [block], parse, callShaped };
+}
+
+/**
+ * GLM-4.7-family models under load sometimes drop a value's opening tag and keep the rest:
+ * `<arg_key>query</arg_key>vacation days</arg_value>` (vllm#49248, where the call silently lost its
+ * arguments). Where a key is followed by text that its own `</arg_value>` closes before the next
+ * key, the opening tag is put back, and the call says it was repaired. A key with no closing value
+ * tag at all stays broken: nothing marks where its value ends.
+ */
+function restoreValueOpeners(args: string, tags: GlmTagNames): { text: string; repaired?: string } {
+  const keyClose = `</${tags.key}>`;
+  const valueOpen = `<${tags.value}>`;
+  const valueClose = `</${tags.value}>`;
+  const keyOpen = `<${tags.key}>`;
+  const missing: string[] = [];
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const close = args.indexOf(keyClose, at);
+    if (close === -1) break;
+    const after = close + keyClose.length;
+    out += args.slice(at, after);
+    at = after;
+    let first = after;
+    while (first < args.length && /\s/.test(args[first]!)) first++;
+    if (args.startsWith(valueOpen, first)) continue;
+    const end = args.indexOf(valueClose, after);
+    const nextKey = args.indexOf(keyOpen, after);
+    if (end === -1 || (nextKey !== -1 && nextKey < end)) continue;
+    missing.push(args.slice(args.lastIndexOf(keyOpen, close) + keyOpen.length, close));
+    out += valueOpen;
+  }
+  out += args.slice(at);
+  return missing.length === 0 ? { text: args } : { text: out, repaired: `the missing ${valueOpen} of ${missing.map((key) => `parameter "${key}"`).join(", ")}` };
 }
