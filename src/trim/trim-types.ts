@@ -19,7 +19,8 @@ export interface TrimPlan {
  * One thing a rule did. `rule` is a filter or keep-rule id from mallex.yaml, or a built-in step:
  * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist` (a Claude Code built-in the
  * allowlist leaves out), `tool-drop` (a tool a `drop` glob names), `tool-deferred` (a `defer_loading`
- * tool no `tool_reference` has loaded), `tool-description`, `tool-schema`, `tools-prompt`, `budget`, `compaction` (fitCompaction).
+ * tool no `tool_reference` has loaded), `tool-description`, `tool-schema`, `tools-prompt`, `budget`, `compaction` (fitCompaction),
+ * `relative-paths` (relativeContextPaths).
  * A keep rule's id also names the fact it moved out of a reminder or system message into the template.
  */
 export interface TrimRuleHit {
