@@ -25,8 +25,9 @@ const GOALS = { small: 0.94, medium: 0.9 } as const;
 
 const APPENDED = "Always answer in French, and sign every answer with Ada.";
 
-/** A project's own agent and skill, which the small and medium sizes cannot run (no Agent or Skill tool). */
+/** A project's own agent, skill and slash command (listed as a skill), which the small and medium sizes cannot run (no Agent or Skill tool). */
 const USER_AGENT_AND_SKILL = {
+  ".claude/commands/ship.md": "---\ndescription: Tags a release and pushes it with make ship.\n---\nRun make ship and report the tag.\n",
   ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews a diff for bugs and style before commit.\ntools: Read, Grep\n---\nYou review code. Report bugs first.\n",
   ".claude/skills/deploy/SKILL.md": "---\nname: deploy\ndescription: Deploys the app to staging with make deploy.\n---\nRun make deploy and report the URL.\n",
 };
@@ -56,7 +57,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     ["as mallex run launches it for a small model (input budget 8,000: a 38,600-token window)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600", CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600" }, [], {}],
     ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED], {}],
     ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
-    ["with the project's own agent and skill", {}, [], USER_AGENT_AND_SKILL],
+    ["with the project's own agent, skill and command", {}, [], USER_AGENT_AND_SKILL],
     ["in plan mode (--permission-mode plan)", {}, ["--permission-mode", "plan"], {}],
     ["with the project's output style and hooks", {}, [], STYLE_AND_HOOKS],
   ] as const) {
@@ -105,8 +106,9 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           if (files === USER_AGENT_AND_SKILL) {
             expect(upstream).toMatch(/The user's own (agents and )?skills, which you cannot start \(if one fits the task, tell the user\):/);
             expect(upstream).toContain("- skill deploy: Deploys the app to staging with make deploy.");
-            // 2.1.100 lists agents in the Agent tool's description, which goes with the tool.
-            if (claudeCode.label !== "older") expect(upstream).toContain("- agent reviewer: Reviews a diff for bugs and style before commit. (Tools: Read, Grep)");
+            expect(upstream).toContain("- skill ship: Tags a release and pushes it with make ship.");
+            // 2.1.100 lists agents in the Agent tool's description: named in the system prompt when the tool goes.
+            expect(upstream).toContain("- agent reviewer: Reviews a diff for bugs and style before commit. (Tools: Read, Grep)");
           }
           // Plan mode as the offered tools can follow it: the plan file named, ExitPlanMode offered where Claude Code sends it.
           if ((args as readonly string[]).includes("plan")) {
