@@ -36,6 +36,8 @@ describe("the shipped default config", () => {
       ["agent-list", 50],
       ["skill-list", 50],
       ["deferred-tool-list", 50],
+      ["deferred-tool-list-short", 49],
+      ["connecting-mcp-servers", 49],
       ["plan-mode", 48],
       ["plan-mode-exit", 47],
       ["plan-mode-repeat", 47],
