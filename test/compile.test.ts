@@ -37,6 +37,7 @@ describe("the shipped default config", () => {
       ["skill-list", 50],
       ["deferred-tool-list", 50],
       ["deferred-tool-list-short", 49],
+      ["mcp-instructions", 49],
       ["connecting-mcp-servers", 49],
       ["plan-mode", 48],
       ["plan-mode-exit", 47],
