@@ -1,11 +1,12 @@
 // `npm run check:claude-code [-- --version X] [-- --fail-on-drift]`: how mallex's shipped trimming
-// does on the Claude Code versions that matter — the pinned devDependency, the newest devDependency
-// (`claude-code-newest`) and the registry's latest (or --version X), deduplicated. The latest is
+// does on the Claude Code versions that matter — the older (`claude-code-older`), the pinned and the
+// newest (`claude-code-newest`) devDependencies and the registry's latest (or --version X), deduplicated. The latest is
 // installed into node_modules/.cache/mallex/claude-code/<version>/ when it is neither devDependency;
 // each version's first request is captured against a fake API on 127.0.0.1 (nothing leaves the
 // machine) and measured with the built library (dist/: the npm script builds first).
 //
-// Exit 0; with --fail-on-drift, 1 when a version's cut is below the goal (small 94%, medium 90%) or
+// Exit 0; with --fail-on-drift, 1 when a version's cut of Claude Code's own text (the user's kept text
+// counted apart, as `mallex explain` reports it) is below the goal (small 94%, medium 90%) or
 // trimming could not place something; 2 on a usage or setup error.
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -26,7 +27,7 @@ async function main() {
   }
   if (values.version !== undefined && !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(values.version)) throw new UsageError(`--version must be a version such as 2.1.330, got "${values.version}"`);
 
-  const installed = [installedVersion("pinned", "@anthropic-ai/claude-code"), installedVersion("newest", "claude-code-newest")];
+  const installed = [installedVersion("older", "claude-code-older"), installedVersion("pinned", "@anthropic-ai/claude-code"), installedVersion("newest", "claude-code-newest")];
   const wanted = values.version ?? registryLatest();
   const versions = withVersion(installed, wanted, values.version === undefined ? "latest" : "asked");
 
@@ -95,14 +96,14 @@ const number = (n) => (n === undefined ? "—" : n.toLocaleString("en-US"));
 
 function formatTable(rows, profiles) {
   const sizes = Object.keys(SIZE_GOALS);
-  const header = ["version", "", "request chars", ...sizes.flatMap((size) => [`${size} chars`, `${size} cut`, `${size} template`])];
+  const header = ["version", "", "request chars", ...sizes.flatMap((size) => [`${size} chars`, `${size} cut`, `${size} own-text cut`, `${size} template`])];
   const lines = rows.map((row) => [
     row.version,
     row.labels.join(", "),
     number(row.requestChars),
     ...sizes.flatMap((size) => {
       const figures = row.sizes[size];
-      return [number(figures.chars), percent(figures.cut), figures.template ? "yes" : "no"];
+      return [number(figures.chars), percent(figures.cut), percent(figures.ownCut), figures.template ? "yes" : "no"];
     }),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...lines].map((line) => line[i].length)));

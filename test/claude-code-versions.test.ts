@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { captureFirstRequestCached, startFakeAnthropicApi } from "../scripts/claude-code/capture-request.js";
 import { driftOf, figuresOf } from "../scripts/claude-code/measure-trimming.js";
-import { CLAUDE_CODE_MATRIX, CLAUDE_CODE_VERSIONS, captureFirstRequest, NEWEST_CLAUDE_CODE, PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
+import { CLAUDE_CODE_MATRIX, CLAUDE_CODE_VERSIONS, captureFirstRequest, NEWEST_CLAUDE_CODE, OLDER_CLAUDE_CODE, PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
 import { parseSSE } from "./fakes/read-sse.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -117,14 +117,19 @@ describe("check:claude-code's figures", () => {
     const figures = (cut: number, unplaced: string[] = []) => ({ chars: 1, cut, template: true, unplaced });
     expect(driftOf({ small: figures(0.94), medium: figures(0.9) })).toEqual([]);
     expect(driftOf({ small: figures(0.939), medium: figures(0.95, ["x"]) })).toEqual(["small: cut 93.9% < 94.0%", "medium: 1 unplaced"]);
+    // Claude Code's own text cut is what counts where the figures have it.
+    expect(driftOf({ small: { ...figures(0.95), ownCut: 0.939, userChars: 99 }, medium: { ...figures(0.89), ownCut: 0.9, userChars: 99 } })).toEqual(["small: own-text cut 93.9% < 94.0%"]);
+    expect(figuresOf({ ...explanation, cut: { claudeCode: 0.96, userChars: 99 } })).toMatchObject({ cut: 0.95, ownCut: 0.96, userChars: 99 });
   });
 
-  it("`node scripts/check-claude-code.js --version <newest>` measures the two devDependencies offline (no registry, no install) and exits 0; --fail-on-drift exits 1 exactly when it lists drift", async () => {
+  it("`node scripts/check-claude-code.js --version <newest>` measures the three devDependencies offline (no registry, no install) and exits 0; --fail-on-drift exits 1 exactly when it lists drift", async () => {
     const run = (...args: string[]) => execa("node", ["scripts/check-claude-code.js", "--version", NEWEST_CLAUDE_CODE.version, ...args], { cwd: ROOT, reject: false, stdin: "ignore" });
     const result = await run();
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^version +request chars +small chars +small cut +small template +medium chars +medium cut +medium template$/m);
-    expect(result.stdout).toMatch(new RegExp(`^${PINNED_CLAUDE_CODE.version.replaceAll(".", "\\.")} +pinned +[\\d,]+ +[\\d,]+ +\\d+\\.\\d% +(yes|no) +[\\d,]+ +\\d+\\.\\d% +(yes|no)$`, "m"));
+    expect(result.stdout).toMatch(/^version +request chars +small chars +small cut +small own-text cut +small template +medium chars +medium cut +medium own-text cut +medium template$/m);
+    for (const [v, label] of [[OLDER_CLAUDE_CODE, "older"], [PINNED_CLAUDE_CODE, "pinned"]] as const) {
+      expect(result.stdout).toMatch(new RegExp(`^${v.version.replaceAll(".", "\\.")} +${label} +[\\d,]+ +[\\d,]+ +\\d+\\.\\d% +\\d+\\.\\d% +(yes|no) +[\\d,]+ +\\d+\\.\\d% +\\d+\\.\\d% +(yes|no)$`, "m"));
+    }
     expect(result.stdout).toMatch(new RegExp(`^${NEWEST_CLAUDE_CODE.version.replaceAll(".", "\\.")} +newest, asked +[\\d,]+ `, "m"));
     expect(result.stdout).toMatch(/^(Trimming placed everything in every version's first request\.|Trimming could not place:)$/m);
     const strict = await run("--fail-on-drift");

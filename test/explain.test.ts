@@ -82,7 +82,7 @@ describeWithShared("mallex explain (readable)", () => {
     expect(result.stdout).toContain("\nSystem prompt: rendered from template system-small, keeping environment, git, date.\n");
     expect(result.stdout).toContain("\nClaude Code 2.1.197: every part of its request placed by a rule.\n");
     expect(result.stdout).toContain("\nTools (native mode): 4 offered: Bash, Edit, Read, Write.\n");
-    expect(result.stdout).toMatch(/\nBefore {2}76,733 chars {2}~21,924 tokens {2}\(Claude Code's request\)\nAfter +\d,\d{3} chars +~\d{3} tokens {2}\(upstream request: 9\d\.\d% fewer characters\)\n/);
+    expect(result.stdout).toMatch(/\nBefore {2}76,733 chars {2}~21,924 tokens {2}\(Claude Code's request\)\nAfter +\d,\d{3} chars +~\d{3} tokens {2}\(upstream request: 9\d\.\d% fewer characters\)\nCut {5}9\d\.\d% of Claude Code's own text; the user's text kept whole: \d+ chars \(/);
     expect(result.stdout).toContain("\nUpstream request (POST /v1/chat/completions on backend mlx):\n{\n  \"messages\": [");
   });
 });

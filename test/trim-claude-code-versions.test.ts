@@ -4,6 +4,7 @@
  * shipped config exactly as `mallex explain` trims it. Trimming removes Claude Code's text and keeps
  * the user's: a prompt the user appends reaches the model on every release and size.
  */
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import type { Templates } from "../src/templates/load-templates.js";
@@ -23,10 +24,26 @@ const mentions = (text: string, names: readonly string[]) => names.filter((name)
 
 const GOALS = { small: 0.94, medium: 0.9 } as const;
 
+/**
+ * Where ToolSearch is the way to the user's MCP tools (2.1.330 as installed), its schema (404 chars)
+ * and the list are Claude Code's text the model needs: the cut's goal on small is one point lower.
+ */
+const MCP_GOALS = { small: 0.93, medium: 0.9 } as const;
+
 const APPENDED = "Always answer in French, and sign every answer with Ada.";
 
-/** A project's own agent and skill, which the small and medium sizes cannot run (no Agent or Skill tool). */
+/** A real stdio MCP server with one tool and instructions (test/fakes/mcp-ticket-server.js). */
+const MCP_SERVER = fileURLToPath(new URL("./fakes/mcp-ticket-server.js", import.meta.url));
+const MCP_TOOL = "mcp__tickets__lookup_ticket";
+const MCP_INSTRUCTIONS = "Ticket ids look like OPS-12: for any question about one, call lookup_ticket with the id (tracker-instructions-5c1d).";
+const MCP_PROJECT = { "mcp.json": JSON.stringify({ mcpServers: { tickets: { type: "stdio", command: process.execPath, args: [MCP_SERVER] } } }) };
+
+/** A 6 KB CLAUDE.md: the user's, kept whole, and not counted against the cut. */
+const LONG_CLAUDE_MD = `# Project notes\n- Keep answers short.\n${Array.from({ length: 65 }, (_, i) => `- Rule ${i + 1}: modules under src/area${i + 1}/ keep their tests in test/area${i + 1}/ and run with npm test.`).join("\n")}\n`;
+
+/** A project's own agent, skill and slash command (listed as a skill), which the small and medium sizes cannot run (no Agent or Skill tool). */
 const USER_AGENT_AND_SKILL = {
+  ".claude/commands/ship.md": "---\ndescription: Tags a release and pushes it with make ship.\n---\nRun make ship and report the tag.\n",
   ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews a diff for bugs and style before commit.\ntools: Read, Grep\n---\nYou review code. Report bugs first.\n",
   ".claude/skills/deploy/SKILL.md": "---\nname: deploy\ndescription: Deploys the app to staging with make deploy.\n---\nRun make deploy and report the URL.\n",
 };
@@ -56,9 +73,11 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     ["as mallex run launches it for a small model (input budget 8,000: a 38,600-token window)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600", CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600" }, [], {}],
     ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED], {}],
     ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
-    ["with the project's own agent and skill", {}, [], USER_AGENT_AND_SKILL],
+    ["with the project's own agent, skill and command", {}, [], USER_AGENT_AND_SKILL],
     ["in plan mode (--permission-mode plan)", {}, ["--permission-mode", "plan"], {}],
     ["with the project's output style and hooks", {}, [], STYLE_AND_HOOKS],
+    ["with a stdio MCP server (--mcp-config)", {}, ["--mcp-config", "mcp.json", "--strict-mcp-config"], MCP_PROJECT],
+    ["with a 6 KB CLAUDE.md", {}, [], { "CLAUDE.md": LONG_CLAUDE_MD }],
   ] as const) {
     describe(variant, () => {
       let request: MessagesRequest;
@@ -70,9 +89,10 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
       }, 90_000);
 
       for (const size of ["small", "medium"] as const) {
-        it(`${size}: ≥ ${GOALS[size] * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
+        const goal = (files === MCP_PROJECT ? MCP_GOALS : GOALS)[size];
+        it(`${size}: ≥ ${goal * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
           const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, userAgent);
-          expect(explanation.cut.claudeCode).toBeGreaterThanOrEqual(GOALS[size]);
+          expect(explanation.cut.claudeCode).toBeGreaterThanOrEqual(goal);
           expect(explanation.system).toMatchObject({ mode: "template", template: `system-${size}` });
           expect(explanation.claudeCode).toEqual({ version: claudeCode.version, unplaced: [] });
 
@@ -86,8 +106,10 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           expect(upstream).toContain("Current branch: ");
           // (A reminder's opening tag, as JSON writes it: the medium harness itself mentions the tags in backticks.)
           // No reminder goes on but plan mode's, reduced.
-          expect(upstream.split("<system-reminder>\\n").length - 1).toBe((args as readonly string[]).includes("plan") ? 1 : 0);
-          for (const gone of ["x-anthropic-billing-header", "Available agent types", "The following skills are available", "deferred tools", "Co-Authored-By", "You are powered by the model"]) {
+          // (The MCP server's instructions, and the list ToolSearch loads from, go on where Claude Code put them.)
+          if (files !== MCP_PROJECT) expect(upstream.split("<system-reminder>\\n").length - 1).toBe((args as readonly string[]).includes("plan") ? 1 : 0);
+          // (The deferred-tool list stays where it names the user's MCP tools: ToolSearch is offered with it.)
+          for (const gone of ["x-anthropic-billing-header", "Available agent types", "The following skills are available", ...(explanation.tools.offered.includes("ToolSearch") ? [] : ["deferred tools"]), "Co-Authored-By", "You are powered by the model"]) {
             expect(upstream).not.toContain(gone);
           }
           // Every line of Claude Code's own prompt is known; the user's sentence, and only it, goes on whole.
@@ -96,6 +118,18 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             // Claude Code's sentence about output styles is its own: only the style goes on as the user's (where it is in the system prompt).
             expect(upstream).not.toContain("helps users according to your");
             if (explanation.system.mode === "template" && explanation.system.user !== undefined) expect(explanation.system.user).toEqual({ passages: 1, chars: STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true });
+          } else if (files === MCP_PROJECT) {
+            // The MCP server's tool is offered, or named in the list ToolSearch (offered) loads it from; its instructions go on whole where they came.
+            const offered = explanation.tools.offered;
+            if (offered.includes(MCP_TOOL)) expect(explanation.tools.client).toEqual([MCP_TOOL]);
+            else {
+              expect(offered).toContain("ToolSearch");
+              expect(upstream).toContain(`\\n${MCP_TOOL}\\n`);
+            }
+            if (JSON.stringify(request).includes(MCP_INSTRUCTIONS)) expect(upstream).toContain(MCP_INSTRUCTIONS);
+          } else if (files !== undefined && "CLAUDE.md" in files) {
+            expect(upstream).toContain(JSON.stringify(LONG_CLAUDE_MD.trim()).slice(1, -1));
+            expect(explanation.cut.userChars).toBeGreaterThan(6_000);
           } else if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).not.toHaveProperty("user");
           else {
             expect(explanation.system).toMatchObject({ user: { passages: 1, chars: APPENDED.length, placed: true } });
@@ -105,8 +139,9 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           if (files === USER_AGENT_AND_SKILL) {
             expect(upstream).toMatch(/The user's own (agents and )?skills, which you cannot start \(if one fits the task, tell the user\):/);
             expect(upstream).toContain("- skill deploy: Deploys the app to staging with make deploy.");
-            // 2.1.100 lists agents in the Agent tool's description, which goes with the tool.
-            if (claudeCode.label !== "older") expect(upstream).toContain("- agent reviewer: Reviews a diff for bugs and style before commit. (Tools: Read, Grep)");
+            expect(upstream).toContain("- skill ship: Tags a release and pushes it with make ship.");
+            // 2.1.100 lists agents in the Agent tool's description: named in the system prompt when the tool goes.
+            expect(upstream).toContain("- agent reviewer: Reviews a diff for bugs and style before commit. (Tools: Read, Grep)");
           }
           // Plan mode as the offered tools can follow it: the plan file named, ExitPlanMode offered where Claude Code sends it.
           if ((args as readonly string[]).includes("plan")) {

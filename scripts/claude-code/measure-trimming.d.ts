@@ -7,6 +7,9 @@ export interface SizeFigures {
   chars: number | undefined;
   /** The share of the request's characters cut (0.95: 95%). */
   cut: number | undefined;
+  /** The share of Claude Code's own text cut (`mallex explain`'s cut.claudeCode), and the user's characters kept whole. */
+  ownCut?: number;
+  userChars?: number;
   /** Whether the system prompt was rendered from a template. */
   template: boolean;
   /** What trimming could not place, one line each. */
@@ -29,6 +32,7 @@ export function figuresOf(explanation: {
   rules: { rule: string; target: string; charsRemoved: number }[];
   system?: { mode: "template" } | { mode: "passthrough"; reason: string };
   claudeCode?: { version?: string; unplaced: string[] };
+  cut?: { claudeCode: number; userChars: number };
   error?: string;
 }): SizeFigures;
 

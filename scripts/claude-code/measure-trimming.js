@@ -76,11 +76,12 @@ export async function loadShippedTrimming(root = ROOT) {
 }
 
 /**
- * @typedef {{ chars: number | undefined; cut: number | undefined; template: boolean; unplaced: string[]; error?: string }} SizeFigures
+ * @typedef {{ chars: number | undefined; cut: number | undefined; ownCut?: number; userChars?: number; template: boolean; unplaced: string[]; error?: string }} SizeFigures
  */
 
 /**
- * One explanation's figures: the trimmed size, the share of characters cut, whether the system prompt
+ * One explanation's figures: the trimmed size, the share of characters cut (and of Claude Code's own
+ * text, `ownCut`, with the user's characters kept whole), whether the system prompt
  * was rendered from a template, and what trimming could not place: `claudeCode.unplaced` for a
  * request recognised as Claude Code's (it names the unknown reminders itself), else every
  * `unknown-reminder` hit; and a system prompt passed through (with why).
@@ -95,19 +96,23 @@ export function figuresOf(explanation) {
   return {
     chars: explanation.after.chars,
     cut: 1 - explanation.after.chars / explanation.before.chars,
+    // The measure of trimming: Claude Code's own text cut, the user's kept text counted apart.
+    ...(explanation.cut === undefined ? {} : { ownCut: explanation.cut.claudeCode, userChars: explanation.cut.userChars }),
     template: explanation.system?.mode === "template",
     unplaced,
     ...(explanation.error === undefined ? {} : { error: explanation.error }),
   };
 }
 
-/** Why one version's figures count as drift (empty: none): a cut below its size's goal, anything unplaced. */
+/** Why one version's figures count as drift (empty: none): Claude Code's own text cut (else the whole cut) below its size's goal, anything unplaced. */
 export function driftOf(sizes) {
   return Object.entries(SIZE_GOALS).flatMap(([size, goal]) => {
     const figures = sizes[size];
     if (figures === undefined) return [];
     const reasons = [];
-    if (figures.cut === undefined || figures.cut < goal) reasons.push(`${size}: cut ${percent(figures.cut)} < ${percent(goal)}`);
+    // Claude Code's own text is what trimming is held to, where the figures have it.
+    const [what, cut] = figures.ownCut === undefined ? ["cut", figures.cut] : ["own-text cut", figures.ownCut];
+    if (cut === undefined || cut < goal) reasons.push(`${size}: ${what} ${percent(cut)} < ${percent(goal)}`);
     if (figures.unplaced.length > 0) reasons.push(`${size}: ${figures.unplaced.length} unplaced`);
     if (figures.error !== undefined) reasons.push(`${size}: ${figures.error}`);
     return reasons;

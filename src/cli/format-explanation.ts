@@ -57,6 +57,11 @@ export function formatExplanation(explanation: Explanation, source: string, rout
     `Before  ${number(explanation.before.chars).padStart(width)} chars  ${tokens(explanation.before.tokens).padStart(tokenWidth)} tokens  (Claude Code's request)`,
     `After   ${number(explanation.after.chars).padStart(width)} chars  ${tokens(explanation.after.tokens).padStart(tokenWidth)} tokens  (upstream request: ${percent >= 0 ? `${percent.toFixed(1)}% fewer` : `${(-percent).toFixed(1)}% more`} characters)`,
   );
+  // The measure of trimming: Claude Code's own text cut, the user's kept text counted apart.
+  if (explanation.claudeCode !== undefined) {
+    const { claudeCode: own, userChars } = explanation.cut;
+    lines.push(`Cut     ${(own * 100).toFixed(1)}% of Claude Code's own text; the user's text kept whole: ${number(userChars)} chars (not counted in the cut)`);
+  }
   if (explanation.budgetTokens !== undefined) lines.push(`Budget  ${number(explanation.budgetTokens)} tokens (input_budget of ${explanation.profile})`);
   if (explanation.error !== undefined) lines.push("", `The proxy would refuse this request (HTTP 400): ${explanation.error}`);
   const endpoint = backend.kind === "anthropic" ? "POST /v1/messages" : "POST /v1/chat/completions";

@@ -28,7 +28,7 @@ export interface Explanation {
   /**
    * The share of the request trimming cut: of all of it, and of Claude Code's own text, the user's
    * text it keeps whole (`userChars`: what the user wrote into the system prompt and the conversation,
-   * CLAUDE.md, their agents and skills it names) counted apart so that keeping it costs the measure nothing.
+   * CLAUDE.md, their agents and skills it names, their MCP servers' tools offered natively) counted apart so that keeping it costs the measure nothing.
    */
   cut: { all: number; claudeCode: number; userChars: number };
   /** Every rule that fired, in the order the steps ran. */
@@ -85,7 +85,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     backend: { name: profile.backend, kind: "openai", flavor },
     before,
     after: sizeOf(upstream),
-    cut: cutOf(before, sizeOf(upstream), userTextKept(trimmed.report) + userWords(request.messages)),
+    cut: cutOf(before, sizeOf(upstream), userTextKept(trimmed.report) + userWords(request.messages) + clientToolChars(upstream, trimmed.report.tools.client)),
     rules: trimmed.report.rules,
     system: trimmed.report.system,
     tools: trimmed.report.tools,
@@ -105,6 +105,16 @@ function userTextKept(report: TrimReport): number {
   const named = report.rules.filter((hit) => hit.rule === "user-agents-named").reduce((sum, hit) => sum - hit.charsRemoved, 0);
   const kept = report.rules.reduce((sum, hit) => sum + (hit.userChars ?? 0), 0);
   return system + named + kept;
+}
+
+/**
+ * Characters of the client's own tools (the user's MCP servers') the model is offered natively, as
+ * sent upstream: what the user configured, kept whatever the size, so not Claude Code's text either.
+ */
+function clientToolChars(upstream: OpenAIChatRequest, client: readonly string[]): number {
+  if (client.length === 0) return 0;
+  const names = new Set(client);
+  return (upstream.tools ?? []).reduce((sum, tool) => sum + (names.has(tool.function.name) ? JSON.stringify(tool).length : 0), 0);
 }
 
 /** The user's words in the conversation: the text of user messages outside Claude Code's reminders (tool results are not words). */

@@ -6,7 +6,7 @@ import type {
   MessagesRequest,
 } from "../translate/anthropic-types.js";
 import { pruneDeferredList } from "./deferred-client-tools.js";
-import { AGENT_SKILL_LISTS, describeUnreachableItems, findUserListItems, type UserListItems } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItems, type UserListItems } from "./own-list-items.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
@@ -181,7 +181,7 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
  * in (the tool that runs them is not offered): the hit `user-agents-named` (negative: text added).
  */
 function nameUnreachable(outcome: FilterOutcome, listed: readonly UserListItems[], path: string, units: Units): FilterOutcome {
-  const gone = listed.filter((list) => !outcome.text.includes(AGENT_SKILL_LISTS.find((known) => known.what === list.what)!.header));
+  const gone = listed.filter((list) => !outcome.text.includes(list.header));
   if (gone.length === 0) return outcome;
   const named = describeUnreachableItems(gone);
   const text = outcome.text.trim() === "" ? named : `${outcome.text.trimEnd()}\n\n${named}`;

@@ -21,6 +21,8 @@ export interface SystemPromptInput {
   claudeCode?: boolean;
   /** The conversation's opening reminders and system messages (a Claude Code request's), where keep rules look after the system prompt. */
   preamble?: readonly ContextUnit[];
+  /** The user's agents a removed tool listed, named in one paragraph (see trimPrefix): it goes with the user's instructions. */
+  named?: string;
 }
 
 export interface SystemPromptResult {
@@ -62,12 +64,13 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
   const userText = findUserSystemText(originalText, sections.filter((s) => s.from === "system").map((s) => s.matched));
-  const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt, userText.join("\n\n"));
+  const instructions = [...userText, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
+  const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt, instructions);
   const text = templates.render(trimming.systemTemplate, context);
   const user = userText.length === 0 ? undefined : { passages: userText.length, chars: userText.reduce((sum, passage) => sum + passage.length, 0), placed: userText.every((passage) => text.includes(passage)) };
   const hits: TrimRuleHit[] = sections.filter((s) => s.charsCut > 0).map((s) => ({ rule: s.id, target: "system", charsRemoved: s.charsCut }));
   // The tools prompt is accounted for by the tools-prompt hit, not here.
-  const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0);
+  const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0) - (input.named !== undefined && text.includes(input.named) ? input.named.length : 0);
   hits.push({ rule: "system-template", target: "system", charsRemoved: systemText(input.filtered).length - ownChars });
   const found = new Set(sections.map((s) => s.id));
   const missing = trimming.keep.filter((rule) => !found.has(rule.id)).map((rule) => rule.id);

@@ -1,13 +1,16 @@
 import { CLAUDE_CODE_OWN_LINES } from "./claude-code-own-lines.js";
 import { linePrint } from "./line-print.js";
 
-/** Claude Code's lists of what its Agent and Skill tools run, by the line that opens each. */
+/** Claude Code's lists of what its Agent and Skill tools run, by the line that opens each (2.1.100 lists agents in the Agent tool's description). */
 export const AGENT_SKILL_LISTS = [
   { header: "Available agent types for the Agent tool:", what: "agents", tool: "Agent" },
+  { header: "Available agent types and the tools they have access to:", what: "agents", tool: "Agent" },
   { header: "The following skills are available for use with the Skill tool:", what: "skills", tool: "Skill" },
 ] as const;
 
 export interface UserListItems {
+  /** The line that opens the list. */
+  header: string;
   what: "agents" | "skills";
   tool: "Agent" | "Skill";
   /** The user's own items, as Claude Code lists them ("reviewer: Reviews a diff… (Tools: Read, Grep)"). */
@@ -41,7 +44,7 @@ export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUD
       const namePrint = linePrint(`- ${itemName(line)}`);
       if (print !== undefined && !own.has(print) && (namePrint === undefined || !own.has(namePrint))) items.push(line.slice(2).trim());
     }
-    if (items.length > 0) found.push({ what: list.what, tool: list.tool, items });
+    if (items.length > 0) found.push({ header: list.header, what: list.what, tool: list.tool, items });
   }
   return found;
 }
@@ -59,7 +62,7 @@ const ITEM_MAX_CHARS = 160;
  * One paragraph naming the user's agents and skills whose lists went with the tools that run them,
  * so the model can tell the user which one fits. It names no tool: the model is offered neither.
  */
-export function describeUnreachableItems(lists: readonly UserListItems[]): string {
+export function describeUnreachableItems(lists: readonly Pick<UserListItems, "what" | "items">[]): string {
   const what = lists.map((list) => list.what).join(" and ");
   const items = lists.flatMap((list) => list.items.map((item) => `- ${list.what === "agents" ? "agent" : "skill"} ${clip(item)}`));
   return [`The user's own ${what}, which you cannot start (if one fits the task, tell the user):`, ...items].join("\n");

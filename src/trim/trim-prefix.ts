@@ -5,6 +5,7 @@ import { filterSystemPromptSteps } from "./apply-block-filters.js";
 import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import type { ContextUnit, KeptSection } from "./extract-kept-sections.js";
+import { describeUnreachableItems, findUserListItems } from "./own-list-items.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { shapeTools } from "./shape-tools.js";
@@ -84,11 +85,13 @@ export function* trimPrefixSteps(request: Pick<MessagesRequest, "system" | "tool
   const removeTools = xml || shaped.tools.length === 0;
   // A forced call stays when the tools live in the prompt: the translation asks for it in words.
   const tools = removeTools ? undefined : shaped.tools;
-  const system = yield* buildSystemPromptSteps({ original: request.system, filtered: filtered.system, tools: customTools, toolsPrompt, claudeCode: context.agent, preamble: context.preamble }, plan, templates);
+  const named = context.agent ? namedInRemovedTools(request.tools, new Set(offeredNames)) : undefined;
+  const system = yield* buildSystemPromptSteps({ original: request.system, filtered: filtered.system, tools: customTools, toolsPrompt, claudeCode: context.agent, preamble: context.preamble, ...(named ? { named: named.text } : {}) }, plan, templates);
+  const namedHits: TrimRuleHit[] = named !== undefined && system.report.mode === "template" ? [{ rule: "user-agents-named", target: named.target, charsRemoved: -named.text.length }] : [];
   return {
     systemFilterHits: filtered.hits,
     toolHits,
-    systemHits: system.hits,
+    systemHits: [...system.hits, ...namedHits],
     systemReport: system.report,
     system: system.system,
     tools,
@@ -100,4 +103,18 @@ export function* trimPrefixSteps(request: Pick<MessagesRequest, "system" | "tool
     moved: system.moved,
     newBuiltIns: shaped.newBuiltIns,
   };
+}
+
+/**
+ * The user's own agents listed in the description of a tool the model is not offered (2.1.100 lists
+ * them in the Agent tool's, not in a reminder): one paragraph naming them, for the system prompt, so
+ * they do not go silently with the tool. Undefined when no removed tool lists any.
+ */
+function namedInRemovedTools(tools: readonly AnthropicTool[] | undefined, offered: ReadonlySet<string>): { text: string; target: string } | undefined {
+  const removed = (tools ?? []).filter((tool): tool is AnthropicCustomTool => isCustomTool(tool) && !offered.has(tool.name) && tool.description !== undefined);
+  for (const tool of removed) {
+    const lists = findUserListItems(tool.description!).filter((list) => list.tool === tool.name);
+    if (lists.length > 0) return { text: describeUnreachableItems(lists), target: `tools.${tool.name}` };
+  }
+  return undefined;
 }

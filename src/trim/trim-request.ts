@@ -5,7 +5,7 @@ import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthro
 import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageOrigin } from "./apply-block-filters.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
-import { deferredClientTools } from "./deferred-client-tools.js";
+import { connectingMcpServers, deferredClientTools } from "./deferred-client-tools.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
@@ -76,10 +76,11 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   // and keep their own instructions.
   const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
   const preamble = agent ? collectPreamble(request.messages) : [];
-  // The user's MCP tools behind Claude Code's tool search are reachable only through ToolSearch: it is offered with them.
+  // The user's MCP tools behind Claude Code's tool search are reachable only through ToolSearch: it is
+  // offered with them, and with the MCP servers still connecting (whose tools nothing names yet).
   const carries = (name: string) => (request.tools ?? []).some((tool) => tool.name === name);
   const alsoOffer = new Set<string>();
-  if (deferredClientTools(preamble).length > 0 && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
+  if ((deferredClientTools(preamble).length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
   // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
   if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
   const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble, loaded: loadedTools(request.messages), ...(alsoOffer.size > 0 ? { alsoOffer } : {}) };

@@ -8,7 +8,9 @@
  *
  * It exposes one tool, `lookup_ticket` (Claude Code names it `mcp__<server>__lookup_ticket`), which
  * answers from a fixed table and appends each call's arguments to CALLS_FILE as one JSON line, so a
- * test can see that a model's call reached the server. Plain JavaScript: Claude Code spawns it with node.
+ * test can see that a model's call reached the server. It gives Claude Code instructions naming the
+ * tool (INSTRUCTIONS; test/e2e-claude-code-mcp.test.ts looks for the same text upstream), which Claude
+ * Code passes on to the model. Plain JavaScript: Claude Code spawns it with node.
  */
 import { appendFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -20,8 +22,11 @@ const TICKETS = /** @type {Record<string, string>} */ ({
   "OPS-12": "OPS-12: Rotate the staging TLS certificate. Status: in progress. Assignee: dana (ticket-server-7f3a).",
 });
 
+/** The server's instructions to the model; a test looks for them (and the tool they name) upstream. */
+const INSTRUCTIONS = "Ticket ids look like OPS-12: for any question about one, call lookup_ticket with the id (tracker-instructions-5c1d).";
+
 const callsFile = process.argv[2];
-const server = new McpServer({ name: "tickets", version: "1.0.0" });
+const server = new McpServer({ name: "tickets", version: "1.0.0" }, { instructions: INSTRUCTIONS });
 server.registerTool(
   "lookup_ticket",
   {

@@ -21,9 +21,14 @@ const REMINDER = [
 describe("findUserListItems: the user's own agents and skills in Claude Code's lists", () => {
   it("takes the items no Claude Code release lists, up to the blank line that ends each list, first lines only", () => {
     expect(findUserListItems(REMINDER, OWN)).toEqual([
-      { what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] },
-      { what: "skills", tool: "Skill", items: ["deploy: Deploys the app.", "lint: Runs the linter."] },
+      { header: "Available agent types for the Agent tool:", what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] },
+      { header: "The following skills are available for use with the Skill tool:", what: "skills", tool: "Skill", items: ["deploy: Deploys the app.", "lint: Runs the linter."] },
     ]);
+  });
+
+  it("reads 2.1.100's list in the Agent tool's description, worded otherwise", () => {
+    const description = "Launch a new agent.\n\nAvailable agent types and the tools they have access to:\n- Explore: Read-only search agent. (Tools: All tools)\n- reviewer: Reviews a diff for bugs. (Tools: Read, Grep)\n\nWhen using the Agent tool, specify a subagent_type.";
+    expect(findUserListItems(description, OWN)).toEqual([{ header: "Available agent types and the tools they have access to:", what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] }]);
   });
 
   it("finds nothing in lists of Claude Code's own, or without the lists", () => {
@@ -35,8 +40,8 @@ describe("findUserListItems: the user's own agents and skills in Claude Code's l
 describe("describeUnreachableItems", () => {
   it("names each item in one paragraph that names no tool, each description cut to 160 characters", () => {
     const text = describeUnreachableItems([
-      { what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff."] },
-      { what: "skills", tool: "Skill", items: [`deploy: ${"x".repeat(300)}`] },
+      { what: "agents", items: ["reviewer: Reviews a diff."] },
+      { what: "skills", items: [`deploy: ${"x".repeat(300)}`] },
     ]);
     expect(text.split("\n")[0]).toBe("The user's own agents and skills, which you cannot start (if one fits the task, tell the user):");
     expect(text.split("\n")[1]).toBe("- agent reviewer: Reviews a diff.");
