@@ -13,6 +13,7 @@ export const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPu
   const { metrics } = call;
   return {
     pingIntervalMs: ctx.pingIntervalMs,
+    now: ctx.deps.now,
     transformer: {
       ...translator,
       transform(input, controller) {

@@ -17,7 +17,7 @@ import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionPrompts } from "../router/session-prompts.js";
 import { createClassifierCache } from "../router/classifier-cache.js";
 import { createSessionStore } from "../router/session-store.js";
-import { createToolSchemaCache } from "../tools/check-tool-call.js";
+import { createToolSchemaCache, warmToolSchemaCache } from "../tools/check-tool-call.js";
 import { createPrefixCache } from "../trim/prefix-cache.js";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createBackendCapacities } from "../observe/backend-capacities.js";
@@ -143,6 +143,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // A Claude Code newer than the releases checked, whose request matched no rule: one line per version, kept for doctor.
   const driftSaver = createClaudeCodeDriftSaver(claudeCodeDriftPath(options.mallexHome), { onError: options.print });
   ctx.claudeCodeDrift = createClaudeCodeDriftAlarm({ log, save: driftSaver.save, date: () => new Date() });
+  // Before the first request: compiled inside a streamed answer, the first tool call's schema would hold every other request.
+  warmToolSchemaCache(ctx.schemaCache);
   ctx.pools = createBackendPools(ctx.backends, { log, probe: probeServer });
   // Each queue lets through what its server runs at once, read at every request: a server's facts
   // arrive once it has started, and change when it restarts.
