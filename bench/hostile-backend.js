@@ -22,9 +22,17 @@ const WRITE_TOOL = { name: "Write", description: "Write a file", input_schema: {
 const CASES = [
   { name: "honest", what: "a short honest answer (the baseline)", stream: true },
   { name: "whole-300mb", what: "a non-streamed answer of 300 MB", stream: false },
+  { name: "whole-63mb", what: "a valid non-streamed answer of 63 MB", stream: false },
+  // max_tokens 262,144: as high as the profile allows (its max_output_tokens, 16,384), which mallex's bounds follow.
+  { name: "whole-7mib", what: "a valid non-streamed answer of 7 MiB (max_tokens 16,384)", stream: false, maxTokens: 262_144 },
+  { name: "whole-objects", what: "a non-streamed answer holding 2 MB of empty objects", stream: false },
   { name: "whole-endless-sse", what: "an endless event stream to a non-streamed request", stream: false },
   { name: "stream-line-no-newline", what: "a stream line of 1.5 GB with no newline", stream: true },
   { name: "stream-event-100mb", what: "one valid 100 MB stream event", stream: true },
+  { name: "stream-event-15mb-content", what: "one valid 15 MB event of text", stream: true },
+  { name: "stream-event-15mb-arguments", what: "a Write's 15 MB of arguments in one valid event", stream: true },
+  { name: "stream-event-7mib-content", what: "one valid 7 MiB event of text (max_tokens 16,384)", stream: true, maxTokens: 262_144 },
+  { name: "stream-event-objects", what: "one event holding 2 MB of empty objects", stream: true },
   // max_tokens as high as the profile allows (its max_output_tokens, 16,384): mallex's own bound on it
   // (32 characters a token, 528 K characters) does not end the Write first.
   { name: "write-512kb-in-4-char-deltas", what: "a 512 KB Write in 4-character argument fragments", stream: true, maxTokens: 262_144 },
@@ -62,7 +70,7 @@ function ending(answer) {
   return `${answer.status}${stop ? `, stop_reason ${stop[1]}` : ""}`;
 }
 
-export async function benchHostileBackend({ onRow } = {}) {
+export async function benchHostileBackend({ onRow, only } = {}) {
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-hostile-"));
   const agents = { health: new Agent({ keepAlive: true, maxSockets: 1 }), post: new Agent({ keepAlive: false }) };
@@ -81,7 +89,7 @@ export async function benchHostileBackend({ onRow } = {}) {
       readyUrl: `${url}/health`,
     });
     const rows = [];
-    for (const test of CASES) {
+    for (const test of only === undefined ? CASES : CASES.filter((test) => only.includes(test.name))) {
       await send(undefined, `${backendUrl}/__case`, { method: "POST", body: { name: test.name } });
       const before = rssMb(proxy.pid);
       const latencies = [];
@@ -122,4 +130,5 @@ export async function benchHostileBackend({ onRow } = {}) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchHostileBackend({ onRow: (row) => process.stderr.write(`${row}\n`) }));
+// `node bench/hostile-backend.js [case,case…]`: only the cases named.
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchHostileBackend({ onRow: (row) => process.stderr.write(`${row}\n`), only: process.argv[2]?.split(",") }));

@@ -36,6 +36,8 @@ export interface AnswerPumpOptions {
   pingIntervalMs: number;
   /** The Anthropic stream translator (createAnthropicStreamTransformer). */
   transformer: StreamTransformer<TranslatorInput, AnthropicStreamEvent>;
+  /** The longest line or event of the body taken (MAX_SSE_EVENT_CHARS by default; see streamEventCharsFor). */
+  maxEventChars?: number;
   /** The clock the pump's time slices are measured with (gateAnswerBody); performance.now by default. */
   now?: () => number;
 }
@@ -176,6 +178,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
           },
         },
         { onBytes: source.onBytes },
+        options.maxEventChars,
       );
       const finish = (signal?: StreamSignal): void => {
         if (sourceDone) return;
