@@ -2,6 +2,7 @@ import type { OpenAIChatResponse } from "../translate/openai-types.js";
 import { BackendError } from "./backend-error.js";
 import { describeErrorBody, type ChatCompletionResponse } from "./post-chat-completions.js";
 import { answerJsonTooBusy, MAX_ANSWER_JSON_VALUES } from "../shared/json-values-exceed.js";
+import { nextTurn } from "../shared/next-turn.js";
 import { BodyTooLargeError, readBodyText } from "../shared/read-body-text.js";
 import { overrunJsonSize } from "../translate/max-tokens-overrun.js";
 
@@ -40,6 +41,9 @@ export async function readChatCompletion(response: ChatCompletionResponse, backe
     }
     throw response.bodyError(error);
   }
+  // A large answer's parse, and the caller's conversion after it, each get a turn of their own: other requests (/health) go between.
+  const large = text.length >= YIELD_FROM_CHARS;
+  if (large) await nextTurn();
   const malformed = (what: string) => new BackendError("malformed", `${where} ${what}`, { backend: backend.name, url: response.url, body: text });
   // Counted before JSON.parse builds them: a few megabytes of empty objects would hold the proxy for seconds.
   if (answerJsonTooBusy(text)) throw malformed(`answered with more than ${MAX_ANSWER_JSON_VALUES.toLocaleString("en-US")} JSON values, which is no chat completion: ${preview(text)}`);
@@ -53,8 +57,12 @@ export async function readChatCompletion(response: ChatCompletionResponse, backe
   const completion = parsed as OpenAIChatResponse;
   if (completion.error !== undefined && completion.error !== null) throw malformed(`reported an error instead of an answer: ${describeErrorBody(text)}`);
   if (!Array.isArray(completion.choices) || completion.choices.length === 0) throw malformed(`answered without choices (no message in it): ${preview(text)}`);
+  if (large) await nextTurn();
   return completion;
 }
+
+/** From this many characters an answer's JSON.parse takes milliseconds (~3 ms a MiB of plain text on a 2-vCPU machine, more for the conversion after it). */
+const YIELD_FROM_CHARS = 1024 * 1024;
 
 const formatMiB = (bytes: number) => (bytes / 1024 / 1024).toLocaleString("en-US", { maximumFractionDigits: 1 });
 
