@@ -143,8 +143,6 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // A Claude Code newer than the releases checked, whose request matched no rule: one line per version, kept for doctor.
   const driftSaver = createClaudeCodeDriftSaver(claudeCodeDriftPath(options.mallexHome), { onError: options.print });
   ctx.claudeCodeDrift = createClaudeCodeDriftAlarm({ log, save: driftSaver.save, date: () => new Date() });
-  // Before the first request: compiled inside a streamed answer, the first tool call's schema would hold every other request.
-  warmToolSchemaCache(ctx.schemaCache);
   ctx.pools = createBackendPools(ctx.backends, { log, probe: probeServer });
   // Each queue lets through what its server runs at once, read at every request: a server's facts
   // arrive once it has started, and change when it restarts.
@@ -200,7 +198,17 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   } catch (error) {
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
+  // Ajv and its meta-schema, built in a turn of their own once mallex listens, off its start-up (40–100 ms): built
+  // lazily, inside the first tool call's streamed answer, they held every other request that long.
+  const warming = setImmediate(() => {
+    try {
+      warmToolSchemaCache(ctx.schemaCache);
+    } catch (error) {
+      log(`tool calls cannot be checked against their schemas: Ajv failed to load (${error instanceof Error ? error.message : String(error)})`);
+    }
+  });
   const close = async () => {
+    clearImmediate(warming);
     // Dashboards' event streams end first: the server's close waits for answers under way, and theirs never end.
     closing.abort();
     ctx.pools?.close();
