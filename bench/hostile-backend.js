@@ -62,11 +62,12 @@ function send(agent, url, { method = "GET", body } = {}) {
   });
 }
 
-/** What the client was told at the end: the stream's error or stop, or the error body. */
-function ending(answer) {
-  const error = /"type":"error","error":\{"type":"(\w+)","message":"([^"]{0,110})/.exec(answer.tail) ?? /"error":\{"type":"(\w+)","message":"([^"]{0,110})/.exec(answer.tail);
+/** What the client was told at the end: the stream's error or stop, or the error body (the model server's address as …). */
+function ending(answer, backendUrl) {
+  const tail = answer.tail.replaceAll(`${backendUrl}/v1`, "…");
+  const error = /"type":"error","error":\{"type":"(\w+)","message":"([^"]{0,150})/.exec(tail) ?? /"error":\{"type":"(\w+)","message":"([^"]{0,150})/.exec(tail);
   if (error) return `${answer.status}, ${error[1]}: ${error[2]}…`;
-  const stop = /"stop_reason":"(\w+)"/.exec(answer.tail);
+  const stop = /"stop_reason":"(\w+)"/.exec(tail);
   return `${answer.status}${stop ? `, stop_reason ${stop[1]}` : ""}`;
 }
 
@@ -111,7 +112,7 @@ export async function benchHostileBackend({ onRow, only } = {}) {
       done = true;
       await poll;
       const alive = (await send(agents.health, `${url}/health`).catch(() => ({ status: "down" }))).status === 200;
-      const row = { what: test.what, p50: percentile(latencies, 50), max: Math.max(...latencies), before, peak, requestMs, ending: ending(answer), alive };
+      const row = { what: test.what, p50: percentile(latencies, 50), max: Math.max(...latencies), before, peak, requestMs, ending: ending(answer, backendUrl), alive };
       rows.push(row);
       onRow?.(`${test.name}: /health max ${ms(row.max)}, RSS ${before.toFixed(0)} → ${peak.toFixed(0)} MB, ${ms(requestMs)}, ${row.ending}`);
     }

@@ -14,7 +14,7 @@ export const MAX_COMPLETION_BYTES = 64 * 1024 * 1024;
 
 /**
  * The longest answer to a request of `maxTokens` mallex reads: what the overrun bound lets it hold
- * ({@link overrunJsonSize}: 2.6 MiB for 4,096 tokens), at most {@link MAX_COMPLETION_BYTES}. Read
+ * ({@link overrunJsonSize}: 2.5 MiB for 4,096 tokens), at most {@link MAX_COMPLETION_BYTES}. Read
  * whole, a 63 MB answer held the proxy's one thread ~450 ms (its UTF-8 decode and JSON.parse) and
  * added 300 MB to its RSS.
  */

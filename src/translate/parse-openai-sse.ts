@@ -78,7 +78,7 @@ export const MAX_SSE_EVENT_CHARS = 16 * 1024 * 1024;
 
 /**
  * The longest line or event of an answer to a request of `maxTokens`: what the overrun bound lets
- * one event hold ({@link overrunJsonSize}: 2.6 M characters for 4,096 tokens), at most
+ * one event hold ({@link overrunJsonSize}: 2.7 M characters for 4,096 tokens), at most
  * {@link MAX_SSE_EVENT_CHARS}. Parsing a 15 MB event held the proxy's one thread 350–800 ms.
  */
 export function streamEventCharsFor(maxTokens: number | undefined): number {
