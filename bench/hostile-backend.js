@@ -22,9 +22,17 @@ const WRITE_TOOL = { name: "Write", description: "Write a file", input_schema: {
 const CASES = [
   { name: "honest", what: "a short honest answer (the baseline)", stream: true },
   { name: "whole-300mb", what: "a non-streamed answer of 300 MB", stream: false },
+  { name: "whole-63mb", what: "a valid non-streamed answer of 63 MB", stream: false },
+  // max_tokens 262,144: as high as the profile allows (its max_output_tokens, 16,384), which mallex's bounds follow.
+  { name: "whole-7mib", what: "a valid non-streamed answer of 7 MiB (max_tokens 16,384)", stream: false, maxTokens: 262_144 },
+  { name: "whole-objects", what: "a non-streamed answer holding 2 MB of empty objects", stream: false },
   { name: "whole-endless-sse", what: "an endless event stream to a non-streamed request", stream: false },
   { name: "stream-line-no-newline", what: "a stream line of 1.5 GB with no newline", stream: true },
   { name: "stream-event-100mb", what: "one valid 100 MB stream event", stream: true },
+  { name: "stream-event-15mb-content", what: "one valid 15 MB event of text", stream: true },
+  { name: "stream-event-15mb-arguments", what: "a Write's 15 MB of arguments in one valid event", stream: true },
+  { name: "stream-event-7mib-content", what: "one valid 7 MiB event of text (max_tokens 16,384)", stream: true, maxTokens: 262_144 },
+  { name: "stream-event-objects", what: "one event holding 2 MB of empty objects", stream: true },
   // max_tokens as high as the profile allows (its max_output_tokens, 16,384): mallex's own bound on it
   // (32 characters a token, 528 K characters) does not end the Write first.
   { name: "write-512kb-in-4-char-deltas", what: "a 512 KB Write in 4-character argument fragments", stream: true, maxTokens: 262_144 },
@@ -54,15 +62,16 @@ function send(agent, url, { method = "GET", body } = {}) {
   });
 }
 
-/** What the client was told at the end: the stream's error or stop, or the error body. */
-function ending(answer) {
-  const error = /"type":"error","error":\{"type":"(\w+)","message":"([^"]{0,110})/.exec(answer.tail) ?? /"error":\{"type":"(\w+)","message":"([^"]{0,110})/.exec(answer.tail);
+/** What the client was told at the end: the stream's error or stop, or the error body (the model server's address as …). */
+function ending(answer, backendUrl) {
+  const tail = answer.tail.replaceAll(`${backendUrl}/v1`, "…");
+  const error = /"type":"error","error":\{"type":"(\w+)","message":"([^"]{0,150})/.exec(tail) ?? /"error":\{"type":"(\w+)","message":"([^"]{0,150})/.exec(tail);
   if (error) return `${answer.status}, ${error[1]}: ${error[2]}…`;
-  const stop = /"stop_reason":"(\w+)"/.exec(answer.tail);
+  const stop = /"stop_reason":"(\w+)"/.exec(tail);
   return `${answer.status}${stop ? `, stop_reason ${stop[1]}` : ""}`;
 }
 
-export async function benchHostileBackend({ onRow } = {}) {
+export async function benchHostileBackend({ onRow, only } = {}) {
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-hostile-"));
   const agents = { health: new Agent({ keepAlive: true, maxSockets: 1 }), post: new Agent({ keepAlive: false }) };
@@ -81,7 +90,7 @@ export async function benchHostileBackend({ onRow } = {}) {
       readyUrl: `${url}/health`,
     });
     const rows = [];
-    for (const test of CASES) {
+    for (const test of only === undefined ? CASES : CASES.filter((test) => only.includes(test.name))) {
       await send(undefined, `${backendUrl}/__case`, { method: "POST", body: { name: test.name } });
       const before = rssMb(proxy.pid);
       const latencies = [];
@@ -103,7 +112,7 @@ export async function benchHostileBackend({ onRow } = {}) {
       done = true;
       await poll;
       const alive = (await send(agents.health, `${url}/health`).catch(() => ({ status: "down" }))).status === 200;
-      const row = { what: test.what, p50: percentile(latencies, 50), max: Math.max(...latencies), before, peak, requestMs, ending: ending(answer), alive };
+      const row = { what: test.what, p50: percentile(latencies, 50), max: Math.max(...latencies), before, peak, requestMs, ending: ending(answer, backendUrl), alive };
       rows.push(row);
       onRow?.(`${test.name}: /health max ${ms(row.max)}, RSS ${before.toFixed(0)} → ${peak.toFixed(0)} MB, ${ms(requestMs)}, ${row.ending}`);
     }
@@ -122,4 +131,5 @@ export async function benchHostileBackend({ onRow } = {}) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchHostileBackend({ onRow: (row) => process.stderr.write(`${row}\n`) }));
+// `node bench/hostile-backend.js [case,case…]`: only the cases named.
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchHostileBackend({ onRow: (row) => process.stderr.write(`${row}\n`), only: process.argv[2]?.split(",") }));

@@ -46,6 +46,27 @@ const CASES = {
     const piece = Buffer.from(chunk({ content: "x".repeat(1000) }));
     await pour(res, () => piece);
   },
+  /** A valid non-streamed answer of 63 MB, just under the flat 64 MiB cap mallex had on a whole answer. */
+  async "whole-63mb"(res) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"id":"c","object":"chat.completion","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"');
+    const block = Buffer.alloc(MB, "a");
+    await pour(res, () => block, 63 * MB);
+    res.end('"}}]}');
+  },
+  /** A valid non-streamed answer of 7 MiB: just under what mallex reads for max_tokens 16,384 (7.05 MiB). */
+  async "whole-7mib"(res) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"id":"c","object":"chat.completion","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"');
+    const block = Buffer.alloc(MB, "a");
+    await pour(res, () => block, 7 * MB - 200);
+    res.end('"}}]}');
+  },
+  /** A non-streamed answer carrying 2 MB of empty objects. */
+  async "whole-objects"(res) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(`{"id":"c","object":"chat.completion","x":[${"{},".repeat(700_000)}{}],"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`);
+  },
   /** One stream line with no newline, 1.5 GB long. */
   async "stream-line-no-newline"(res) {
     sse(res);
@@ -61,6 +82,32 @@ const CASES = {
     const block = Buffer.alloc(MB, "a");
     await pour(res, () => block, 100 * MB);
     res.end(`"}}]}\n\n${chunk({}, "stop")}data: [DONE]\n\n`);
+  },
+  /** One valid event of 15 MB of text, just under the 16 M characters mallex takes in one event. */
+  async "stream-event-15mb-content"(res) {
+    sse(res);
+    await write(res, chunk({ role: "assistant", content: "" }));
+    await write(res, chunk({ content: "a".repeat(15 * MB) }));
+    res.end(`${chunk({}, "stop")}data: [DONE]\n\n`);
+  },
+  /** One valid event of 7 MiB of text: just under what mallex takes in one event for max_tokens 16,384. */
+  async "stream-event-7mib-content"(res) {
+    sse(res);
+    await write(res, chunk({ role: "assistant", content: "" }));
+    await write(res, chunk({ content: "a".repeat(7 * MB - 200) }));
+    res.end(`${chunk({}, "stop")}data: [DONE]\n\n`);
+  },
+  /** One event carrying 2 MB of empty objects. */
+  async "stream-event-objects"(res) {
+    sse(res);
+    res.end(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}],"x":[${"{},".repeat(700_000)}{}]}\n\n${chunk({}, "stop")}data: [DONE]\n\n`);
+  },
+  /** A Write whose 15 MB of arguments come in one valid event. */
+  async "stream-event-15mb-arguments"(res) {
+    sse(res);
+    const args = JSON.stringify({ file_path: "/tmp/x.txt", content: "a".repeat(15 * MB) });
+    await write(res, chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] }));
+    res.end(`${chunk({}, "tool_calls")}data: [DONE]\n\n`);
   },
   /** A Write of 512 KB streamed in 4-character argument fragments, as llama-server streams it. */
   async "write-512kb-in-4-char-deltas"(res) {

@@ -242,7 +242,7 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
     });
   }
 
-  it("an answer longer than any completion (past 64 MiB, toward V8's longest string): cut off unread, the proxy unharmed", async () => {
+  it("an answer longer than its max_tokens allows (1.4 MiB for 1,024 tokens; an endless one, toward V8's longest string): cut off unread, the proxy unharmed", async () => {
     let closed = false;
     raw = await startRawBackend((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
@@ -256,10 +256,21 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
       pump();
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
-    await expectError(await proxy.post("/v1/messages", ask()), 502, "api_error", /^The model server's answer is not a chat completion: mlx at \S+ answered with more than 64 MiB, which is no chat completion: its answer was cut off unread\.$/, "false");
+    await expectError(await proxy.post("/v1/messages", ask()), 502, "api_error", /^The model server's answer is not a chat completion: mlx at \S+ answered with more than 1\.4 MiB, more than an answer of max_tokens 1,024 can be: its answer was cut off unread\.$/, "false");
     await expect.poll(() => closed).toBe(true);
     expectNoInternalError(proxy);
     expect((await proxy.fetch("/health")).status).toBe(200);
+  });
+
+  it("an answer of more JSON values than any completion holds (1 MB of empty objects): 502 before JSON.parse builds them", async () => {
+    const objects = `[${"{},".repeat(350_000)}{}]`;
+    raw = await startRawBackend((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(`{"id":"c","object":"chat.completion","x":${objects},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`);
+    });
+    const proxy = createTestProxy({ backendUrl: raw.url });
+    await expectError(await proxy.post("/v1/messages", ask()), 502, "api_error", /answered with more than 16,384 JSON values, which is no chat completion: \{"id":"c"/, "false");
+    expectNoInternalError(proxy);
   });
 
   it("a backend that answers again after a malformed answer is served normally", async () => {
@@ -275,7 +286,7 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
 });
 
 describe("a stream that never ends a line: bounded, and the client's stream still ends", () => {
-  it("a line past 16 M characters is a clear error event, the rest of the body unread, the proxy unharmed", async () => {
+  it("a line past what max_tokens allows (1,490,944 characters for 1,024 tokens) is a clear error event, the rest of the body unread, the proxy unharmed", async () => {
     let closed = false;
     raw = await startRawBackend((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
@@ -290,10 +301,40 @@ describe("a stream that never ends a line: bounded, and the client's stream stil
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
     const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
-    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: expect.stringMatching(/^The model server sent a malformed stream chunk: a line or event longer than 16,777,216 characters \(the rest of the stream was not read\)/) } });
+    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: expect.stringMatching(/^The model server sent a malformed stream chunk: a line or event longer than 1,490,944 characters \(the rest of the stream was not read\)/) } });
     await expect.poll(() => closed).toBe(true);
     expectNoInternalError(proxy);
     expect((await proxy.fetch("/health")).status).toBe(200);
+  });
+});
+
+describe("one stream event past what its request's answer can hold: a clear error event", () => {
+  it("an event of more JSON values than any chunk holds (1 MB of empty objects), before JSON.parse builds them", async () => {
+    raw = await startRawBackend((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}],"x":[${"{},".repeat(350_000)}{}]}\n\ndata: [DONE]\n\n`);
+    });
+    const proxy = createTestProxy({ backendUrl: raw.url });
+    const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
+    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: expect.stringMatching(/^The model server sent a malformed stream chunk: a chunk of more than 16,384 JSON values, which no answer's chunk holds/) } });
+    expectNoInternalError(proxy);
+  });
+
+  it("text and arguments past max_tokens in one event end the answer at its bound, as max_tokens, the call not run", async () => {
+    const bound = 1024 * 32 + 4096; // overrunChars(1024)
+    const args = JSON.stringify({ file_path: "/tmp/x.txt", content: "a".repeat(bound) });
+    raw = await startRawBackend((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const chunk = (delta: object) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+      res.end(`${chunk({ role: "assistant", content: "b".repeat(bound - 10) })}${chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] })}data: [DONE]\n\n`);
+    });
+    const proxy = createTestProxy({ backendUrl: raw.url });
+    const tools = [{ name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } }];
+    const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true, tools })));
+    expect(events.at(-1)).toEqual({ type: "message_stop" });
+    expect(events.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "max_tokens" } });
+    expect(events.some((event) => event.type === "content_block_start" && (event as { content_block?: { type: string } }).content_block?.type === "tool_use")).toBe(false);
+    expectNoInternalError(proxy);
   });
 });
 

@@ -7,7 +7,7 @@ import { packageRoot } from "./helpers/config-tree.js";
 
 /**
  * `mallex run` installed where no Claude Code is: a copy of the built package (bin/, dist/ and
- * package.json; the rest linked) with no node_modules/.bin/claude beside it, and a PATH holding node
+ * package.json; the rest, and node_modules/ajv, linked) with no node_modules/.bin/claude beside it, and a PATH holding node
  * (and npx, where a case gives it) and nothing else. Runs the built CLI: `npm test` builds first.
  */
 const TESTED = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@anthropic-ai/claude-code"]!;
@@ -17,6 +17,9 @@ beforeAll(() => {
   install = mkdtempSync(join(tmpdir(), "mallex-install-"));
   for (const copied of ["bin", "dist", "package.json"]) cpSync(join(packageRoot, copied), join(install, copied), { recursive: true });
   for (const linked of ["generated", "schema", "templates", "mallex.yaml"]) symlinkSync(join(packageRoot, linked), join(install, linked));
+  // The one dependency the CLI bundle loads from node_modules when a proxy starts (as npm installs it; its own dependencies resolve from where it really is).
+  mkdirSync(join(install, "node_modules"));
+  symlinkSync(realpathSync(join(packageRoot, "node_modules", "ajv")), join(install, "node_modules", "ajv"));
 });
 
 /** A folder for PATH with only these programs in it. */

@@ -5,6 +5,8 @@
  * and says in words when no mallex runs or its token is missing.
  */
 import { existsSync, mkdtempSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -146,5 +148,53 @@ tiers:
     }
     const gone = await runCli(["status", "--url", proxy.url], { env: { MALLEX_HOME: home } });
     expect(gone.stderr).toContain(`No mallex answers at ${proxy.url}`);
+  });
+});
+
+describe("mallex status asking something that is not a well-behaved mallex", () => {
+  /** A server on a port `mallex status --url` is pointed at, that answers every request with `answer`. */
+  async function withPeer(answer: (res: ServerResponse) => Promise<void>, run: (url: string) => Promise<void>): Promise<void> {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": req.url === "/ui/events" ? "text/event-stream" : "application/json" });
+      void answer(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
+  /** Writes `piece` until the reader hangs up. */
+  const endless = (piece: string) => async (res: ServerResponse) => {
+    while (!res.destroyed) if (!res.write(piece)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+  };
+  const status = (args: string[]) => runCli(["status", ...args], { env: { MALLEX_HOME: mkdtempSync(join(tmpdir(), "mallex-status-")) } });
+
+  it("an endless snapshot: read up to 16 MiB, then one sentence, exit 1", async () => {
+    await withPeer(endless(`{"requests":[${"0,".repeat(32 * 1024)}`), async (url) => {
+      const result = await status(["--url", url]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim()).toBe(`mallex at ${url} answered with a snapshot larger than 16 MiB, which no mallex sends: stopped reading it`);
+    });
+  });
+
+  it("with -f, an event that never ends: read up to 16 MiB, then one sentence, exit 1", async () => {
+    await withPeer(endless(`data: ${"x".repeat(64 * 1024)}`), async (url) => {
+      const result = await status(["--url", url, "-f"]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim()).toBe(`mallex at ${url} sent an event longer than 16 MiB, which no mallex sends: stopped reading it`);
+    });
+  });
+
+  it("a snapshot that is not JSON: a sentence saying so, not a stack trace", async () => {
+    await withPeer(async (res) => void res.end("<html>not mallex</html>"), async (url) => {
+      const result = await status(["--url", url]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim()).toBe(`mallex at ${url} sent a snapshot that is not JSON (is another program listening there?): <html>not mallex</html>`);
+    });
   });
 });

@@ -1,5 +1,5 @@
-import { execa } from "execa";
 import { MallexError } from "../shared/mallex-error.js";
+import { runInOwnGroup } from "../shared/run-in-own-group.js";
 import { CLAUDE_CODE_PACKAGE, installClaudeHint, type ClaudeCommand } from "../setup/claude-command.js";
 
 const NPX_FETCH_MS = 10 * 60_000;
@@ -12,9 +12,15 @@ const NPX_FETCH_MS = 10 * 60_000;
 export async function fetchClaudeCode(claude: ClaudeCommand, print: (line: string) => void): Promise<void> {
   const version = claude.npx!.version;
   print(`mallex: no \`claude\` on PATH: fetching Claude Code ${version} (the release mallex is tested with) through npx; \`${installClaudeHint(version)}\` installs it for good`);
-  const result = await execa(claude.file, [...claude.prefix, "--version"], { reject: false, stdin: "ignore", all: true, timeout: NPX_FETCH_MS });
-  if (!result.failed) return;
-  const why = result.code === "ENOENT" ? "there is no npx on PATH either" : result.timedOut ? `npx took longer than ${NPX_FETCH_MS / 60_000} minutes` : (npmReason(result.all ?? "") ?? result.shortMessage);
+  // In a group of its own, its output bounded: a background process npm or the package leaves behind cannot keep mallex waiting.
+  const result = await runInOwnGroup(claude.file, [...claude.prefix, "--version"], { timeoutMs: NPX_FETCH_MS });
+  if (result.exitCode === 0 && !result.outputCut) return;
+  const why =
+    result.spawnError === "ENOENT"
+      ? "there is no npx on PATH either"
+      : result.timedOut
+        ? `npx took longer than ${NPX_FETCH_MS / 60_000} minutes`
+        : (npmReason(result.output) ?? (result.outputCut ? "it printed more than 64 Ki characters for --version" : result.spawnError !== undefined ? `it could not be started (${result.spawnError})` : `it exited with code ${result.exitCode ?? "unknown"}`));
   throw new MallexError("E_CLAUDE_CODE", `mallex: Claude Code is not installed (no \`claude\` on PATH) and npx could not fetch ${CLAUDE_CODE_PACKAGE}@${version}: ${why}. Install it: ${installClaudeHint(version)}`);
 }
 

@@ -7,7 +7,7 @@ import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import type { EvalTask } from "./load-suite.js";
 import { errorGist } from "./error-gist.js";
 import { explainFailure, type TaskResult } from "./eval-report.js";
-import { limitProcessGroup } from "./limit-process-group.js";
+import { limitProcessGroup } from "../shared/limit-process-group.js";
 import { changedFiles, makeWorkingCopy } from "./make-working-copy.js";
 import { emptyTranscript, foldClaudeLine, totalToolCalls, type ClaudeTranscript } from "./read-claude-stream.js";
 import { summarizeTaskRequests } from "./summarize-task-requests.js";

@@ -1,3 +1,5 @@
+import { jsonStringEnd } from "../shared/json-string-end.js";
+
 /** Where one top-level field's value sits in a JSON body's text. */
 export interface FieldSpan {
   /** The value's first and one-past-last character (whitespace around it excluded). */
@@ -43,7 +45,7 @@ export function scanJsonBody(text: string, maxDepth: number): JsonBodyScan {
       spaces = 0;
     }
     if (c === 0x22 /* " */) {
-      const end = stringEnd(text, i);
+      const end = jsonStringEnd(text, i);
       if (inTopLevel && key === undefined && valueStart < 0) key = readKey(text.slice(i, end + 1));
       i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
@@ -57,18 +59,6 @@ export function scanJsonBody(text: string, maxDepth: number): JsonBodyScan {
     }
   }
   return { tooDeep: false, fields };
-}
-
-/** The index of the quote that ends the string opening at `open` (the text's end when it never does). */
-function stringEnd(text: string, open: number): number {
-  let at = open;
-  for (;;) {
-    at = text.indexOf('"', at + 1);
-    if (at < 0) return text.length;
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === 0x5c /* \ */) backslashes++;
-    if (backslashes % 2 === 0) return at;
-  }
 }
 
 /** A key as JSON.parse reads it (escapes decoded); a malformed one is left to JSON.parse to refuse. */

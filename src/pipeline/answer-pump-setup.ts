@@ -1,3 +1,4 @@
+import { streamEventCharsFor } from "../translate/parse-openai-sse.js";
 import { createAnthropicStreamTransformer } from "../translate/translate-openai-stream.js";
 import { checkEnforcedCall } from "./check-enforced-call.js";
 import type { Upstream } from "./connect-upstream.js";
@@ -13,6 +14,8 @@ export const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPu
   const { metrics } = call;
   return {
     pingIntervalMs: ctx.pingIntervalMs,
+    maxEventChars: streamEventCharsFor(call.translateContext.maxTokens),
+    now: ctx.deps.now,
     transformer: {
       ...translator,
       transform(input, controller) {

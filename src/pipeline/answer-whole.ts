@@ -24,7 +24,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Answer
   const backend = ctx.backends[route.profile.backend]!;
   let converted: AnthropicMessage;
   try {
-    converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend), translateContext);
+    converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend, translateContext.maxTokens), translateContext);
     if (forced !== undefined) {
       upstream.release(); // the first answer is read whole: its backend slot goes to a retry
       const kept = await keepForcedAnswer(req, ctx, call, backend, forced, converted);
@@ -65,7 +65,7 @@ function keepForcedAnswer(req: Request, ctx: ServerContext, call: AnsweringCall,
     call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
     const retry = await connectUpstream(ctx, call.route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {
-      return convertOpenAIResponse(await readChatCompletion(retry.response, backend), call.translateContext);
+      return convertOpenAIResponse(await readChatCompletion(retry.response, backend, call.translateContext.maxTokens), call.translateContext);
     } finally {
       retry.release();
     }

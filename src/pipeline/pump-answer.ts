@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { BackendError } from "../backends/backend-error.js";
 import type { AnthropicErrorType, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { createEventStreamFeeder } from "../translate/parse-openai-sse.js";
+import { gateAnswerBody, type AnswerBodyGate } from "./gate-answer-body.js";
 import type { StreamSignal, StreamTransformer, TranslatorInput } from "../translate/stream-types.js";
 
 /** Where the pump's events go. */
@@ -35,6 +36,10 @@ export interface AnswerPumpOptions {
   pingIntervalMs: number;
   /** The Anthropic stream translator (createAnthropicStreamTransformer). */
   transformer: StreamTransformer<TranslatorInput, AnthropicStreamEvent>;
+  /** The longest line or event of the body taken (MAX_SSE_EVENT_CHARS by default; see streamEventCharsFor). */
+  maxEventChars?: number;
+  /** The clock the pump's time slices are measured with (gateAnswerBody); performance.now by default. */
+  now?: () => number;
 }
 
 export interface AnswerPump {
@@ -70,7 +75,9 @@ export interface PendingAnswer extends AnswerPump {
  *   and the body let go, which stops the generation upstream.
  *
  * Backpressure: a sink whose `flush` returns false pauses the body (the upstream client's silence
- * limit does not run while it is paused) until `resume()`.
+ * limit does not run while it is paused) until `resume()`. A body read for longer than a time slice
+ * in one turn of the event loop is paused until the next turn too (gateAnswerBody), so that a
+ * backend flooding the proxy with tiny events does not hold every other request.
  */
 export function pumpAnswer(options: AnswerPumpOptions & AnswerSource, sink: AnswerSink): AnswerPump {
   const answer = startAnswer(options, sink);
@@ -86,6 +93,7 @@ export function pumpAnswer(options: AnswerPumpOptions & AnswerSource, sink: Answ
 export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): PendingAnswer {
   const { transformer } = options;
   let body: Readable | undefined;
+  let gate: AnswerBodyGate | undefined;
   let closed = false;
   let sourceDone = false;
   // message_stop (or an error event) went out: the answer is complete, whatever the body still holds.
@@ -132,7 +140,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
   const flush = (): void => {
     if (closed) return;
     if (complete) return close();
-    if (!sink.flush()) body?.pause();
+    if (!sink.flush()) gate?.hold();
   };
   const input = (part: TranslatorInput): void => {
     if (!closed) run(() => transformer.transform?.(part, controller));
@@ -159,6 +167,8 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
         return false;
       }
       body = source.body;
+      const bodyGate = gateAnswerBody(body, { now: options.now ?? (() => performance.now()) });
+      gate = bodyGate;
       const feeder = createEventStreamFeeder(
         {
           enqueue(part) {
@@ -168,6 +178,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
           },
         },
         { onBytes: source.onBytes },
+        options.maxEventChars,
       );
       const finish = (signal?: StreamSignal): void => {
         if (sourceDone) return;
@@ -181,6 +192,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
         if (sourceDone || closed) return;
         feeder.feed(chunk);
         flush();
+        if (!closed) bodyGate.afterPiece();
       });
       body.once("end", () => finish());
       body.once("error", (error) => {
@@ -199,7 +211,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
       close();
     },
     resume() {
-      if (!sourceDone) body?.resume();
+      if (!sourceDone) gate?.release();
     },
     cancel() {
       closed = true;

@@ -1,6 +1,6 @@
 import { readChatCompletion } from "../backends/read-chat-completion.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { buildClassifierBody, classifierIntents, renderClassifierPrompt, userTurnText } from "../router/classifier-prompt.js";
+import { buildClassifierBody, CLASSIFIER_MAX_TOKENS, classifierIntents, renderClassifierPrompt, userTurnText } from "../router/classifier-prompt.js";
 import { classifyWithModel, type ClassifierCall, type ClassifierOutcome } from "../router/classify-with-model.js";
 import { selectRoute, type BackendAvailability, type RouteInput, type RouteResult } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
@@ -92,7 +92,7 @@ function askClassifier(ctx: ServerContext, text: string, signal: AbortSignal, av
 async function completeOn(ctx: ServerContext, profile: CompiledProfile, body: string, signal: AbortSignal): Promise<OpenAIChatResponse> {
   const upstream = await connectUpstream(ctx, profile, body, signal, { streamed: false });
   try {
-    return await readChatCompletion(upstream.response, ctx.backends[profile.backend]!);
+    return await readChatCompletion(upstream.response, ctx.backends[profile.backend]!, CLASSIFIER_MAX_TOKENS);
   } finally {
     upstream.release();
   }

@@ -17,7 +17,7 @@ import { compileRouterRules } from "../router/compile-rules.js";
 import { createSessionPrompts } from "../router/session-prompts.js";
 import { createClassifierCache } from "../router/classifier-cache.js";
 import { createSessionStore } from "../router/session-store.js";
-import { createToolSchemaCache } from "../tools/check-tool-call.js";
+import { createToolSchemaCache, warmToolSchemaCache } from "../tools/check-tool-call.js";
 import { createPrefixCache } from "../trim/prefix-cache.js";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createBackendCapacities } from "../observe/backend-capacities.js";
@@ -198,7 +198,17 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   } catch (error) {
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
+  // Ajv and its meta-schema, built in a turn of their own once mallex listens, off its start-up (40–100 ms): built
+  // lazily, inside the first tool call's streamed answer, they held every other request that long.
+  const warming = setImmediate(() => {
+    try {
+      warmToolSchemaCache(ctx.schemaCache);
+    } catch (error) {
+      log(`tool calls cannot be checked against their schemas: Ajv failed to load (${error instanceof Error ? error.message : String(error)})`);
+    }
+  });
   const close = async () => {
+    clearImmediate(warming);
     // Dashboards' event streams end first: the server's close waits for answers under way, and theirs never end.
     closing.abort();
     ctx.pools?.close();

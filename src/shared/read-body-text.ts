@@ -14,22 +14,27 @@ export class BodyTooLargeError extends Error {
  * rejects with a {@link BodyTooLargeError} (a model server's answer past V8's longest string, ~512
  * MiB, would otherwise throw where nothing catches it). Read by its `data` events, so the body flows
  * (and the upstream client's silence limit runs while it does); rejects with the body's own error.
+ * Each piece is decoded as it comes: decoded at the end, a 7 MiB answer's bytes were copied and
+ * decoded in one stretch of 10–20 ms, and held twice meanwhile.
  */
 export function readBodyText(body: Readable, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const decoder = new TextDecoder();
+    let text = "";
     let size = 0;
     body.on("data", (chunk: Buffer) => {
       if (size > maxBytes) return;
-      chunks.push(chunk);
       size += chunk.length;
       if (size > maxBytes) {
-        chunks.length = 0;
+        text = "";
         reject(new BodyTooLargeError(maxBytes));
         body.destroy();
+        return;
       }
+      text += decoder.decode(chunk, { stream: true });
     });
-    body.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    // A character cut by the end of the body becomes U+FFFD, as Buffer's toString made it.
+    body.once("end", () => resolve(text + decoder.decode()));
     body.once("error", reject);
     // Destroyed without an error of its own (its request was ended under it): nothing more comes.
     body.once("close", () => {

@@ -1,4 +1,6 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { answerJsonTooBusy, MAX_ANSWER_JSON_VALUES } from "../shared/json-values-exceed.js";
+import { overrunJsonSize } from "./max-tokens-overrun.js";
 import type { OpenAIChunk } from "./openai-types.js";
 import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
 
@@ -10,12 +12,14 @@ import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
  * - Comment lines (mlx's `: keepalive 2048/18231` during prefill) are dropped by the SSE parser.
  * - `[DONE]` is not a chunk; it becomes `{type: "done"}` so the translator can tell a finished
  *   stream from one cut off by an EOF (mlx just closes the socket on a mid-stream failure).
- * - A data line that is not a JSON object becomes `{success: false}`; nothing here throws.
+ * - A data line that is not a JSON object becomes `{success: false}`; nothing here throws. So does
+ *   one of more values than any chunk holds (answerJsonTooBusy), before JSON.parse builds them.
  * - An `event: error` message becomes a chunk with `error`, which the translator reports.
  * - An event not ended by a blank line when the body ends is not dispatched (as EventSource does).
- * - A line or an event longer than MAX_SSE_EVENT_CHARS (a server that never sends a newline, or one
- *   data line of hundreds of megabytes) becomes one `{success: false}` part, and the rest of the body
- *   is not parsed: memory stays bounded whatever the server sends.
+ * - A line or an event longer than its bound (MAX_SSE_EVENT_CHARS, or less for an answer's max_tokens:
+ *   streamEventCharsFor; a server that never sends a newline, or one data line of hundreds of
+ *   megabytes) becomes one `{success: false}` part, and the rest of the body is not parsed: memory
+ *   and the time one event takes stay bounded whatever the server sends.
  *
  * @see /work/shared/docs/protocol.md §1.5, §1.6
  */
@@ -72,6 +76,15 @@ export interface ParseEventStreamOptions {
  */
 export const MAX_SSE_EVENT_CHARS = 16 * 1024 * 1024;
 
+/**
+ * The longest line or event of an answer to a request of `maxTokens`: what the overrun bound lets
+ * one event hold ({@link overrunJsonSize}: 2.7 M characters for 4,096 tokens), at most
+ * {@link MAX_SSE_EVENT_CHARS}. Parsing a 15 MB event held the proxy's one thread 350–800 ms.
+ */
+export function streamEventCharsFor(maxTokens: number | undefined): number {
+  return maxTokens === undefined ? MAX_SSE_EVENT_CHARS : Math.min(MAX_SSE_EVENT_CHARS, overrunJsonSize(maxTokens));
+}
+
 /** Decoder and SSE parser writing the parts to `out`: `feed` each piece of the body, `finish` at its end. */
 export function createEventStreamFeeder(
   out: { enqueue(part: OpenAIStreamPart): void },
@@ -115,6 +128,10 @@ export function createEventStreamFeeder(
 }
 
 function parseChunk(data: string): ParseResult<OpenAIChunk> {
+  if (answerJsonTooBusy(data)) {
+    const most = MAX_ANSWER_JSON_VALUES.toLocaleString("en-US");
+    return { success: false, error: new Error(`a chunk of more than ${most} JSON values, which no answer's chunk holds: ${preview(data)}`), rawValue: data };
+  }
   let value: unknown;
   try {
     value = JSON.parse(data);

@@ -4,9 +4,9 @@ import { createContentAssembler, type ContentAssemblerContext } from "./assemble
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { mapFinishReason } from "./map-finish-reason.js";
-import { overrunChars } from "./max-tokens-overrun.js";
+import { cutToRoom, overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
-import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIUsage } from "./openai-types.js";
+import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
 import type { StreamTransformer, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
@@ -77,6 +77,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
   let finishReason: string | undefined;
   let usage: OpenAIUsage | undefined;
   let generatedChars = 0;
+  const overrunLimit = ctx.maxTokens === undefined ? Infinity : overrunChars(ctx.maxTokens);
   // mallex ended the generation (a stop sequence, an overrun): no usage chunk will come.
   let stoppedByMallex = false;
   const emit = (event: AnthropicStreamEvent): void => out.enqueue(event);
@@ -109,27 +110,46 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
       return;
     }
     const delta = choice.delta ?? NO_DELTA;
-    const reasoning = delta.reasoning ?? delta.reasoning_content;
+    const reasoning = admit(delta.reasoning ?? delta.reasoning_content);
     if (reasoning) blocks.reasoning(reasoning);
     // Content before finish_reason: some servers put the last text and the reason in one chunk.
-    if (delta.content) blocks.content(delta.content);
-    generatedChars += (reasoning?.length ?? 0) + (delta.content?.length ?? 0);
+    const content = admit(delta.content);
+    if (content) blocks.content(content);
     const calls = delta.tool_calls;
     if (calls) {
       for (let position = 0; position < calls.length; position++) {
-        const call = calls[position]!;
-        blocks.toolCallDelta(call, position);
-        generatedChars += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+        blocks.toolCallDelta(admitCall(calls[position]!), position);
       }
     }
     if (blocks.stopSequence !== undefined) return stopAtSequence();
-    if (ctx.maxTokens !== undefined && generatedChars > overrunChars(ctx.maxTokens)) return stopOverrun();
+    if (generatedChars > overrunLimit) return stopOverrun();
     if (choice.finish_reason) {
       finishReason = choice.finish_reason;
       // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
       if (finishReason === "length" && usage === undefined) phase = "length";
       else settleFinish();
     }
+  }
+
+  /**
+   * What of a piece of the answer fits under the overrun bound ("" for none), counted. A piece cut
+   * short puts the count past the bound, which ends the answer once the chunk's pieces are in. Cut
+   * before the blocks parse it, so that one event of megabytes costs what the bound allows.
+   */
+  function admit(text: string | null | undefined): string {
+    if (!text) return "";
+    const kept = cutToRoom(text, overrunLimit - generatedChars);
+    generatedChars = kept.length < text.length ? overrunLimit + 1 : generatedChars + kept.length;
+    return kept;
+  }
+
+  /** A tool call's delta with its name and arguments admitted (itself when nothing was cut). */
+  function admitCall(call: OpenAIToolCallDelta): OpenAIToolCallDelta {
+    const fn = call.function;
+    if (!fn) return call;
+    const name = fn.name ? admit(fn.name) : fn.name;
+    const args = fn.arguments ? admit(fn.arguments) : fn.arguments;
+    return name === fn.name && args === fn.arguments ? call : { ...call, function: { ...fn, name, arguments: args } };
   }
 
   /** A pre-warm's usage was zeroed as it came (above): only its end remains to settle. */

@@ -1,3 +1,5 @@
+import { nextTurn } from "../shared/next-turn.js";
+
 /**
  * A computation that says where it may pause: it `yield`s between pieces of work (the block filters
  * yield before each regex a filter runs over a unit) and returns its result. It stays a pure
@@ -54,4 +56,3 @@ async function continueLater<T>(steps: Steps<T>, options: YieldingOptions): Prom
   }
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

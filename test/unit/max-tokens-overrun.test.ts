@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import { collectStreamMessage } from "../../src/translate/collect-stream-message.js";
 import { convertOpenAIResponse } from "../../src/translate/convert-openai-response.js";
-import { overrunChars } from "../../src/translate/max-tokens-overrun.js";
+import { cutToRoom, overrunChars } from "../../src/translate/max-tokens-overrun.js";
 import type { OpenAIChunk } from "../../src/translate/openai-types.js";
 import type { TranslatorInput } from "../../src/translate/stream-types.js";
 import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
@@ -48,6 +48,48 @@ describe("an answer far past max_tokens", () => {
     expect(pulled * 100).toBeLessThan(LIMIT * 2);
     expect(cancelled).toBe(true);
     expect(told).toBe(1);
+  });
+
+  it("streamed in one event far past the bound: the text is cut to the bound before it is parsed, and ends as max_tokens", async () => {
+    let told = 0;
+    const one = new ReadableStream<TranslatorInput>({
+      start(controller) {
+        controller.enqueue(chunk({ content: "x".repeat(LIMIT * 3) }));
+        controller.close();
+      },
+    });
+    const events = await streamToArray(one.pipeThrough(createAnthropicStreamTranslator(context(() => told++))));
+    expectWellFormedStream(events);
+    const collected = collectStreamMessage(events);
+    if (!collected.ok) throw new Error(collected.error.message);
+    expect(collected.message.stop_reason).toBe("max_tokens");
+    expect(collected.message.content).toEqual([{ type: "text", text: "x".repeat(LIMIT) }]);
+    expect(told).toBe(1);
+  });
+
+  it("a call whose arguments come in one event far past the bound is not run: the answer ends as max_tokens", async () => {
+    const args = JSON.stringify({ file_path: "/tmp/x.txt", content: "a".repeat(LIMIT * 3) });
+    const one = new ReadableStream<TranslatorInput>({
+      start(controller) {
+        controller.enqueue(chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] }));
+        controller.close();
+      },
+    });
+    const events = await streamToArray(one.pipeThrough(createAnthropicStreamTranslator(context(() => undefined))));
+    expectWellFormedStream(events);
+    expect(events.some((event) => event.type === "content_block_start" && event.content_block.type === "tool_use")).toBe(false);
+    const collected = collectStreamMessage(events);
+    if (!collected.ok) throw new Error(collected.error.message);
+    expect(collected.message.stop_reason).toBe("max_tokens");
+  });
+
+  it("cuts a piece to the room left, never between the halves of a surrogate pair", () => {
+    expect(cutToRoom("abc", 5)).toBe("abc");
+    expect(cutToRoom("abc", 2)).toBe("ab");
+    expect(cutToRoom("abc", 0)).toBe("");
+    expect(cutToRoom("abc", -1)).toBe("");
+    expect(cutToRoom("a😀b", 2)).toBe("a");
+    expect(cutToRoom("a😀b", 3)).toBe("a😀");
   });
 
   it("up to the bound, an answer is untouched (a server that stopped on its own, with long tokens)", async () => {

@@ -4,6 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ANSWER_SLICE_MS } from "../../src/pipeline/gate-answer-body.js";
 import { pumpAnswer, startAnswer, type AnswerSink } from "../../src/pipeline/pump-answer.js";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import { createAnthropicStreamTransformer } from "../../src/translate/translate-openai-stream.js";
@@ -11,14 +12,14 @@ import { baseOptions, createTestDeps } from "../helpers/translate-helpers.js";
 
 const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
-function pump(options: { pingIntervalMs?: number; flushes?: () => boolean; stopSequences?: string[] } = {}) {
+function pump(options: { pingIntervalMs?: number; flushes?: () => boolean; stopSequences?: string[]; now?: () => number } = {}) {
   const body = new PassThrough();
   const events: AnthropicStreamEvent[] = [];
   const ended = vi.fn();
   const failed = vi.fn();
   const sink: AnswerSink = { event: (event) => void events.push(event), flush: options.flushes ?? (() => true), end: ended, error: failed };
   const transformer = createAnthropicStreamTransformer({ model: "claude-x", tools: undefined, options: baseOptions, deps: createTestDeps(), stopSequences: options.stopSequences });
-  const handle = pumpAnswer({ body, bodyError: (error) => error, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer }, sink);
+  const handle = pumpAnswer({ body, bodyError: (error) => error, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer, ...(options.now ? { now: options.now } : {}) }, sink);
   const types = () => events.map((event) => event.type);
   return { body, events, types, ended, failed, handle };
 }
@@ -76,6 +77,41 @@ describe("pumpAnswer", () => {
     body.write(`${chunk({ content: "b" }, "stop")}data: [DONE]\n\n`);
     await tick();
     expect(types().at(-1)).toBe("message_stop");
+  });
+
+  it("lets the event loop have a turn once it has read the body for a time slice, and reads on in the next turn", async () => {
+    let clock = 0;
+    const { body, events } = pump({ now: () => clock });
+    const texts = () => events.flatMap((event) => (event.type === "content_block_delta" && event.delta.type === "text_delta" ? [event.delta.text] : []));
+    body.write(chunk({ content: "a" }));
+    clock = ANSWER_SLICE_MS; // the second piece of the same turn ends the slice
+    body.write(chunk({ content: "b" }));
+    expect(body.isPaused()).toBe(true);
+    body.write(chunk({ content: "c" }));
+    expect(texts()).toEqual(["a", "b"]); // "c" waits for the next turn
+    await tick();
+    expect(texts()).toEqual(["a", "b", "c"]);
+    expect(body.isPaused()).toBe(false);
+  });
+
+  it("keeps the body paused for a full sink after its time slice ends, until resume()", async () => {
+    let clock = 0;
+    let room = true;
+    const { body, handle, events } = pump({ now: () => clock, flushes: () => room });
+    body.write(chunk({ content: "a" }));
+    clock = ANSWER_SLICE_MS;
+    room = false;
+    body.write(chunk({ content: "b" }));
+    await tick();
+    await tick();
+    expect(body.isPaused()).toBe(true); // the slice's end does not undo the client's backpressure
+    body.write(`${chunk({ content: "c" }, "stop")}data: [DONE]\n\n`);
+    await tick();
+    expect(events.at(-1)?.type).not.toBe("message_stop");
+    room = true;
+    handle.resume();
+    await tick();
+    expect(events.at(-1)?.type).toBe("message_stop");
   });
 
   it("lets the body go at a stop sequence (the generation upstream stops) and when the client cancels", async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { execa } from "execa";
+import { runInOwnGroup } from "../../shared/run-in-own-group.js";
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { findPackageRoot } from "../../shared/package-root.js";
@@ -144,7 +144,8 @@ export default defineCommand({
       mallexHome = serving.mallexHome;
       const claude = claudeCommand(process.env, packageRoot);
       if (claude.npx) await fetchClaudeCode(claude, print);
-      const version = (await execa(claude.file, [...claude.prefix, "--version"], { reject: false, stdin: "ignore", timeout: 60_000 })).stdout.trim().split(/\s/)[0] || "unknown";
+      // In a group of its own (runInOwnGroup): a background process it leaves cannot hold the eval at its start.
+      const version = /\d+\.\d+\.\d+\S*/.exec((await runInOwnGroup(claude.file, [...claude.prefix, "--version"], { timeoutMs: 60_000, maxOutputChars: 4096 })).output)?.[0] ?? "unknown";
       const backend = args["backend-url"] ?? (args.embedded !== undefined ? `embedded ${args.embedded}` : (serving.defaultProfile?.name ?? "the config's default tier"));
       const variants = plans.length * Math.max(1, profiles.length);
       const times = variants > 1 || repeat > 1 ? ` × ${variants > 1 ? `${variants} variants` : ""}${variants > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}` : "";

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { DashboardMessage } from "../../observe/dashboard/dashboard-feed.js";
 import { MallexError } from "../../shared/mallex-error.js";
+import { readResponseStart } from "../../shared/read-body-text.js";
 import { resolveMallexHome } from "../../shared/mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
@@ -47,18 +48,24 @@ export default defineCommand({
     process.once("SIGINT", () => abort.abort());
     const response = await ask(`${target.url}/ui/events`, target, abort.signal);
     let pending = "";
+    // Where "\n\n" may begin in `pending`: each piece is searched once, not the whole of it again.
+    let searchFrom = 0;
     const format = createMessageFormatter(target.url, count, () => Date.now(), target.pid);
     try {
       for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
         pending += chunk;
         let cut: number;
-        while ((cut = pending.indexOf("\n\n")) !== -1) {
+        while ((cut = pending.indexOf("\n\n", searchFrom)) !== -1) {
           const data = pending.slice(0, cut).split("\n").find((line) => line.startsWith("data:"));
           pending = pending.slice(cut + 2);
-          if (data !== undefined) printOut(format(JSON.parse(data.slice(5)) as DashboardMessage));
+          searchFrom = 0;
+          if (data !== undefined) printOut(format(parseAnswer(data.slice(5), target, "an event") as DashboardMessage));
         }
+        searchFrom = Math.max(0, pending.length - 1);
+        if (pending.length > MAX_SNAPSHOT_BYTES) throw new MallexError("E_USAGE", `mallex at ${target.url} sent an event longer than ${MAX_SNAPSHOT_MIB} MiB, which no mallex sends: stopped reading it`);
       }
     } catch (error) {
+      if (MallexError.isInstance(error)) throw error;
       if (!abort.signal.aborted) throw new MallexError("E_USAGE", `The connection to mallex at ${target.url} broke: ${(error as Error).message}`);
       return;
     }
@@ -69,9 +76,34 @@ export default defineCommand({
 /** A mallex that takes this long for its snapshot is stuck (stopped with Ctrl-Z?): say so rather than wait. */
 const SNAPSHOT_TIMEOUT_MS = 10_000;
 
+/**
+ * The most of a snapshot (or of one event, with -f) read: a mallex's holds at most 200 request
+ * summaries, each of a few clipped strings, and comes to well under a megabyte. What answers with
+ * more (another program on the port, a mallex gone wrong) is not held whole.
+ */
+const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+const MAX_SNAPSHOT_MIB = MAX_SNAPSHOT_BYTES / 1024 / 1024;
+
+/** What of an error answer is read: its message is all that is shown. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
 async function snapshotOf(target: ProxyTarget): Promise<Snapshot> {
   const response = await ask(`${target.url}/ui/api/snapshot`, target, AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS));
-  return (await response.json()) as Snapshot;
+  const { text, cut } = await readResponseStart(response, MAX_SNAPSHOT_BYTES).catch((error: unknown) => {
+    const late = error instanceof Error && error.name === "TimeoutError";
+    throw new MallexError("E_USAGE", late ? `mallex at ${target.url} did not send its snapshot within ${SNAPSHOT_TIMEOUT_MS / 1000} s (stopped with Ctrl-Z?)` : `The connection to mallex at ${target.url} broke: ${(error as Error).message}`);
+  });
+  if (cut) throw new MallexError("E_USAGE", `mallex at ${target.url} answered with a snapshot larger than ${MAX_SNAPSHOT_MIB} MiB, which no mallex sends: stopped reading it`);
+  return parseAnswer(text, target, "a snapshot") as Snapshot;
+}
+
+/** JSON from the mallex asked, or a sentence saying it sent something else (another program on its port?). */
+function parseAnswer(text: string, target: ProxyTarget, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new MallexError("E_USAGE", `mallex at ${target.url} sent ${what} that is not JSON (is another program listening there?): ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`);
+  }
 }
 
 /** GET with every failure in words: nothing listening, a refused token, a mallex without a dashboard. */
@@ -87,7 +119,14 @@ async function ask(path: string, target: ProxyTarget, signal?: AbortSignal): Pro
   }
   if (response.status === 401) throw new MallexError("E_USAGE", `mallex at ${url} requires its token: pass --token (or set MALLEX_TOKEN).`);
   if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+    const { text } = await readResponseStart(response, MAX_ERROR_BYTES).catch(() => ({ text: "" }));
+    const body = (() => {
+      try {
+        return JSON.parse(text) as { error?: { message?: string } };
+      } catch {
+        return {};
+      }
+    })();
     throw new MallexError("E_USAGE", `mallex at ${url} answered ${response.status}: ${body.error?.message ?? "no summary"}`);
   }
   return response;
