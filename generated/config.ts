@@ -602,6 +602,10 @@ export interface Trimming {
    * Write the path of each CLAUDE.md Claude Code shows ("Contents of /home/ada/app/CLAUDE.md:") relative to its working directory when it lies under it: a small model asked to read a file otherwise copies that absolute path, the one nearest the user's words.
    */
   relative_paths?: boolean;
+  /**
+   * Where the CLAUDE.md and memory files Claude Code shows in its opening reminder go: `conversation`, in the user's first turn as Claude Code sends them, or `system_prompt`, with the user's instructions in the size's template (a Claude Code agent's request only). A small model reads them there as instructions; in the user's turn, right above the question, SmolLM2-135M took them for text to continue.
+   */
+  claude_md?: "conversation" | "system_prompt";
 }
 /**
  * A fact of Claude Code's prompt to keep, found by `heading` or `pattern` (exactly one) in the system prompt or, in a request Claude Code sent, in the reminders and system messages that open the conversation (found there, it moves into the system prompt); exposed to the template as sections.<id>.

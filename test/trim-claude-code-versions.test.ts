@@ -38,6 +38,9 @@ const MCP_TOOL = "mcp__tickets__lookup_ticket";
 const MCP_INSTRUCTIONS = "Ticket ids look like OPS-12: for any question about one, call lookup_ticket with the id (tracker-instructions-5c1d).";
 const MCP_PROJECT = { "mcp.json": JSON.stringify({ mcpServers: { tickets: { type: "stdio", command: process.execPath, args: [MCP_SERVER] } } }) };
 
+/** The project's CLAUDE.md (makeProject's) as the system prompt shows it: moved there from the user's turn, its label relative. */
+const CLAUDE_MD_KEPT = "Contents of CLAUDE.md:\n\n# Project notes\n- Keep answers short.";
+
 /** A 6 KB CLAUDE.md: the user's, kept whole, and not counted against the cut. */
 const LONG_CLAUDE_MD = `# Project notes\n- Keep answers short.\n${Array.from({ length: 65 }, (_, i) => `- Rule ${i + 1}: modules under src/area${i + 1}/ keep their tests in test/area${i + 1}/ and run with npm test.`).join("\n")}\n`;
 
@@ -100,7 +103,11 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           expect(upstream).toMatch(/ - Primary working directory: \/[^\s"]*mallex-capture-|Primary working directory: /);
           // The whole environment, however the release indents its lines (2.1.100: "  - Is a git repository").
           expect(upstream).toMatch(/- Is a git repository: true\\n {1,4}- Platform: linux/);
-          expect(upstream).toContain("Keep answers short.");
+          // CLAUDE.md is in the system prompt, with the user's instructions, and the user's turn is theirs alone.
+          const [system, question] = explanation.upstream.messages;
+          expect(system).toMatchObject({ role: "system" });
+          expect(JSON.stringify(system)).toContain("Keep answers short.");
+          expect(JSON.stringify(question)).not.toContain("Keep answers short.");
           expect(upstream).toContain("what is 2+2");
           expect(upstream).toMatch(/Today's date is \d{4}-\d{2}-\d{2}/);
           expect(upstream).toContain("Current branch: ");
@@ -117,7 +124,9 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             for (const said of [STYLE, ...HOOK_SAYS]) expect(upstream).toContain(said);
             // Claude Code's sentence about output styles is its own: only the style goes on as the user's (where it is in the system prompt).
             expect(upstream).not.toContain("helps users according to your");
-            if (explanation.system.mode === "template" && explanation.system.user !== undefined) expect(explanation.system.user).toEqual({ passages: 1, chars: STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true });
+            // CLAUDE.md, and the style where the release puts it into the system prompt.
+            const user = explanation.system.mode === "template" ? explanation.system.user : undefined;
+            expect([{ passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true }, { passages: 2, chars: CLAUDE_MD_KEPT.length + STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true }]).toContainEqual(user);
           } else if (files === MCP_PROJECT) {
             // The MCP server's tool is offered, or named in the list ToolSearch (offered) loads it from; its instructions go on whole where they came.
             const offered = explanation.tools.offered;
@@ -130,9 +139,9 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           } else if (files !== undefined && "CLAUDE.md" in files) {
             expect(upstream).toContain(JSON.stringify(LONG_CLAUDE_MD.trim()).slice(1, -1));
             expect(explanation.cut.userChars).toBeGreaterThan(6_000);
-          } else if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).not.toHaveProperty("user");
+          } else if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).toMatchObject({ user: { passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true } });
           else {
-            expect(explanation.system).toMatchObject({ user: { passages: 1, chars: APPENDED.length, placed: true } });
+            expect(explanation.system).toMatchObject({ user: { passages: 2, chars: APPENDED.length + CLAUDE_MD_KEPT.length, placed: true } });
             expect(upstream).toContain(APPENDED);
           }
           // The user's agent and skill are named, so the model can point the user to them; Claude Code's own are not.

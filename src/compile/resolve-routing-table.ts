@@ -108,6 +108,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
         ),
         toolResultMaxChars: trimming?.tool_result_max_chars,
         relativePaths: trimming?.relative_paths ?? false,
+        claudeMd: trimming?.claude_md ?? "conversation",
       });
     }),
     filters: resolveFilters(config),

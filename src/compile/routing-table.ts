@@ -147,6 +147,8 @@ export interface CompiledTrimming {
   toolResultMaxChars?: number;
   /** CLAUDE.md labels' paths relative to the working directory (relativeContextPaths). */
   relativePaths?: boolean;
+  /** Where the CLAUDE.md files Claude Code shows go: as it sends them, or into the system prompt (findClaudeMd). */
+  claudeMd?: "conversation" | "system_prompt";
 }
 
 export type FilterTarget = "system" | "reminder" | "system_message" | "tool_result";

@@ -4,7 +4,9 @@ import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
+import { findClaudeMd } from "./find-claude-md.js";
 import { findUserSystemText } from "./find-user-system-text.js";
+import { workingDirectoryOf } from "./relative-context-paths.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
@@ -64,10 +66,12 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
   const userText = findUserSystemText(originalText, sections.filter((s) => s.from === "system").map((s) => s.matched));
-  const instructions = [...userText, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
+  const claudeMd = claudeCode && trimming.claudeMd === "system_prompt" ? findClaudeMd(input.preamble ?? [], trimming.relativePaths === true ? workingDirectoryOf(originalText, input.preamble ?? []) : undefined) : [];
+  const userPassages = [...userText, ...claudeMd.map((s) => s.text)];
+  const instructions = [...userPassages, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
   const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt, instructions);
   const text = templates.render(trimming.systemTemplate, context);
-  const user = userText.length === 0 ? undefined : { passages: userText.length, chars: userText.reduce((sum, passage) => sum + passage.length, 0), placed: userText.every((passage) => text.includes(passage)) };
+  const user = userPassages.length === 0 ? undefined : { passages: userPassages.length, chars: userPassages.reduce((sum, passage) => sum + passage.length, 0), placed: userPassages.every((passage) => text.includes(passage)) };
   const hits: TrimRuleHit[] = sections.filter((s) => s.charsCut > 0).map((s) => ({ rule: s.id, target: "system", charsRemoved: s.charsCut }));
   // The tools prompt is accounted for by the tools-prompt hit, not here.
   const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0) - (input.named !== undefined && text.includes(input.named) ? input.named.length : 0);
@@ -78,7 +82,7 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     system: [{ type: "text", text }],
     hits,
     report: { mode: "template", template: trimming.systemTemplate, sections: sections.map((s) => s.id), ...(missing.length > 0 ? { missing } : {}), ...(user ? { user } : {}) },
-    moved: sections.filter((s) => s.from !== "system"),
+    moved: [...sections.filter((s) => s.from !== "system"), ...claudeMd],
   };
 }
 

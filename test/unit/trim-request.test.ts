@@ -14,6 +14,8 @@ beforeAll(async () => {
   ({ table, templates } = await loadShipped());
 });
 
+/** The capture's CLAUDE.md as the small and medium system prompts show it: its label relative to the working directory. */
+const CLAUDE_MD = "Contents of CLAUDE.md:\n\n# Project notes for Claude\n\nThis is a tiny test repository used to capture Claude Code traffic.\n- Keep answers short.\n- Never touch files outside this directory.";
 const reduction = (request: MessagesRequest, upstream: unknown) => 1 - JSON.stringify(upstream).length / JSON.stringify(request).length;
 
 describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (main-request-2plus2.json)", () => {
@@ -34,7 +36,10 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     }
     expect(upstream.messages.map((m) => m.role)).toEqual(["system", "user"]);
     expect(upstream.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Write"]);
-    expect(trimmed.report.system).toEqual({ mode: "template", template: "system-small", sections: ["environment", "git", "date"] });
+    expect(trimmed.report.system).toEqual({ mode: "template", template: "system-small", sections: ["environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true } });
+    // CLAUDE.md moved into the system prompt with the user's instructions, its path relative: the user's turn is the question alone.
+    expect(upstream.messages[0]?.content).toContain(CLAUDE_MD);
+    expect(upstream.messages[1]?.content).toBe("what is 2+2");
     // The date moved out of its reminder into the system prompt: said once.
     expect(upstream.messages[0]?.content).toContain("Today's date is 2026-11-21.");
     expect(upstream.messages[1]?.content).not.toContain("Today's date");
@@ -47,7 +52,7 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     const medium = trimAndConvert(request, table, firstProfileOfSize(table, "medium"), templates);
     expect(JSON.stringify(medium.upstream).length).toBeGreaterThan(JSON.stringify(small.upstream).length);
     expect(reduction(request, medium.upstream)).toBeGreaterThanOrEqual(0.9);
-    expect(medium.trimmed.report.system).toEqual({ mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"] });
+    expect(medium.trimmed.report.system).toEqual({ mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true } });
     expect(medium.trimmed.report.tools).toEqual({
       mode: "native",
       offered: ["Bash", "Edit", "NotebookEdit", "Read", "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "WebFetch", "WebSearch", "Write"],
@@ -75,16 +80,15 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     const rules = trimmed.report.rules;
     const reminder = "messages.0.content.0 (reminder 1)";
-    expect(rules.slice(0, 11)).toEqual([
+    expect(rules.slice(0, 9)).toEqual([
       { rule: "billing-header", target: "system.0", charsRemoved: 74 },
       { rule: "date", target: reminder, charsRemoved: "# currentDate\nToday's date is 2026-11-21.".length },
-      // A user_text filter: what the reminder kept (CLAUDE.md with its path) is the user's, counted apart from Claude Code's text.
-      { rule: "claude-md", target: reminder, charsRemoved: "<system-reminder>\n\n</system-reminder>".length, userChars: 205 },
+      // CLAUDE.md, with Claude Code's heading and sentence over it, out of the reminder: its files go into the
+      // system prompt with the user's instructions (report.system.user counts them).
+      { rule: "claude-md-to-system", target: reminder, charsRemoved: 461 },
       { rule: "context-intro", target: reminder, charsRemoved: "As you answer the user's questions, you can use the following context:\n".length },
-      { rule: "claude-md-label", target: reminder, charsRemoved: "# claudeMd\n".length },
-      { rule: "claude-md-source", target: reminder, charsRemoved: 50 },
-      { rule: "claude-md-preamble", target: reminder, charsRemoved: 195 },
-      { rule: "relevance-disclaimer", target: reminder, charsRemoved: 155 },
+      { rule: "relevance-disclaimer", target: reminder, charsRemoved: 154 },
+      { rule: "emptied", target: reminder, charsRemoved: "<system-reminder>\n\n</system-reminder>".length + 2 },
       { rule: "agent-list", target: "messages.1", charsRemoved: 1544 },
       { rule: "skill-list", target: "messages.1", charsRemoved: 4518 },
       // Nothing left of the message: removed with the wrapper the translator would have put around it.
@@ -102,12 +106,12 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,688 chars (−96%): billing-header −74 · date −41 · claude-md −37 · context-intro −71 · claude-md-label −11 · claude-md-source −50 · claude-md-preamble −195 · " +
-        "relevance-disclaimer −155 · agent-list −1,544 · skill-list −4,518 · emptied −37 · relative-paths −20 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,833 · system-template −5,340",
+      "trim 76,308 → 2,662 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,833 · system-template −5,153",
     );
     const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
-    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,688 chars (−96%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
-    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,688 chars (−96%): no rule fired");
+    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,662 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,662 chars (−97%): no rule fired");
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = { ...trimmed.report, before: { ...trimmed.report.before, chars: 242 }, after: { ...trimmed.report.after, chars: 575 }, rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }] };
     expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306");
