@@ -3,6 +3,7 @@ import { createContentAssembler, type ContentAssemblerContext } from "./assemble
 import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
 import type { AnthropicMessage, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
+import { describeReportedError } from "./describe-reported-error.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
@@ -43,8 +44,7 @@ export function convertOpenAIResponse(
   ctx: AnthropicResponseContext,
 ): AnthropicMessage {
   if (response.error !== undefined && response.error !== null) {
-    const reported = typeof response.error === "string" ? response.error : response.error.message;
-    throw new Error(`The model server reported an error: ${reported ?? JSON.stringify(response.error)}`);
+    throw new Error(describeReportedError(response.error));
   }
   // A pre-warm's one token is not the client's (LengthContext.prewarm): no content, max_tokens, 0 out.
   if (ctx.prewarm) return { id: ctx.deps.generateId("msg"), type: "message", role: "assistant", model: ctx.model, content: [], stop_reason: "max_tokens", stop_sequence: null, usage: convertOpenAIUsage(response.usage && { ...response.usage, completion_tokens: 0 }) };

@@ -3,6 +3,7 @@ import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler, type ContentAssemblerContext } from "./assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
+import { describeReportedError } from "./describe-reported-error.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { cutToRoom, overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
@@ -94,8 +95,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
 
   function handleChunk(chunk: OpenAIChunk): void {
     if (chunk.error !== undefined && chunk.error !== null) {
-      const reported = typeof chunk.error === "string" ? chunk.error : chunk.error.message;
-      return fail("api_error", `The model server reported an error: ${reported ?? JSON.stringify(chunk.error)}`);
+      return fail("api_error", describeReportedError(chunk.error));
     }
     // mlx sends usage in its own chunk with `choices: []`; others with `choices: null` or inline.
     if (chunk.usage !== undefined && chunk.usage !== null) usage = ctx.prewarm ? { ...chunk.usage, completion_tokens: 0 } : chunk.usage;

@@ -161,6 +161,9 @@ describe("convertOpenAIResponse", () => {
   it("an error body throws with the upstream message", () => {
     expect(() => convert({ error: { message: "Model not loaded" } })).toThrow("The model server reported an error: Model not loaded");
     expect(() => convert({ error: "boom" } as OpenAIChatResponse)).toThrow("The model server reported an error: boom");
+    // No message: the error as JSON; megabytes of it: the first 2,000 characters.
+    expect(() => convert({ error: { type: "oom", code: 500 } })).toThrow('The model server reported an error: {"type":"oom","code":500}');
+    expect(() => convert({ error: { message: "y".repeat(100_000) } })).toThrow(`reported an error: ${"y".repeat(2000)}… [98,000 more chars cut by mallex]`);
   });
 
   it("builds the same content as the stream translator for the same output", async () => {

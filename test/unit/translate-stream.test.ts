@@ -642,6 +642,11 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
     `);
   });
 
+  it("an error event of megabytes is passed on as its first 2,000 characters and how many more there were", async () => {
+    const events = await translateInputs([{ success: true, value: { error: { message: "x".repeat(3_000_000) } } }]);
+    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: `The model server reported an error: ${"x".repeat(2000)}… [2,998,000 more chars cut by mallex]` } });
+  });
+
   it("a failure after finish_reason keeps the complete answer (message_stop, no usage)", async () => {
     const events = await translateInputs([
       chunk({ content: "Done." }, "stop"),
