@@ -13,6 +13,7 @@ import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
 import { recognizeClaudeCode } from "../trim/recognize-claude-code.js";
 import { splitSystemReminders } from "../trim/split-system-reminders.js";
+import { userTextKept } from "../trim/summarize-trim-report.js";
 import { trimRequest } from "../trim/trim-request.js";
 import type { PromptSize, TrimReport, TrimRuleHit } from "../trim/trim-types.js";
 
@@ -94,17 +95,6 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     ...(trimmed.ok ? {} : { error: trimmed.error.message }),
     upstream,
   };
-}
-
-/**
- * Characters of the user's own text a trimmed request keeps whole: what they wrote into the system
- * prompt, the agents and skills named for them, and what `user_text` filters kept (CLAUDE.md).
- */
-function userTextKept(report: TrimReport): number {
-  const system = report.system.mode === "template" && report.system.user?.placed === true ? report.system.user.chars : 0;
-  const named = report.rules.filter((hit) => hit.rule === "user-agents-named").reduce((sum, hit) => sum - hit.charsRemoved, 0);
-  const kept = report.rules.reduce((sum, hit) => sum + (hit.userChars ?? 0), 0);
-  return system + named + kept;
 }
 
 /**

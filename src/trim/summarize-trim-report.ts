@@ -7,7 +7,7 @@ import { formatNumber as number, formatPercentChange, formatRemoved } from "../s
  * client tools (MCP servers', other clients' own) the model was offered.
  *
  * @example
- * "trim 76,308 → 3,866 chars (−95%): billing-header −74 · tool-allowlist ×20 −62,913 · budget shortened messages.4.content.0 −2,017 · client tools: mcp__github__* ×26"
+ * "trim 76,308 → 3,866 chars (−95%): billing-header −74 · tool-allowlist ×20 −62,913 · budget shortened messages.4.content.0 −2,017 · client tools: mcp__github__* ×26 · the user's text kept whole: 196 chars"
  */
 export function summarizeTrimReport(report: TrimReport): string {
   const before = report.before.chars;
@@ -17,11 +17,25 @@ export function summarizeTrimReport(report: TrimReport): string {
 
 /**
  * Each rule that fired once, with how often and the characters it removed ("no rule fired" when none
- * did), then the client tools kept, if any (see describeClientTools).
+ * did), then the client tools kept, if any (see describeClientTools), and how much of the user's own
+ * text went on whole (see userTextKept).
  */
 export function describeTrimRules(report: TrimReport): string {
-  const rules = describeRules(report);
-  return report.tools.client.length === 0 ? rules : `${rules} · client tools: ${describeClientTools(report.tools.client)}`;
+  const client = report.tools.client.length === 0 ? "" : ` · client tools: ${describeClientTools(report.tools.client)}`;
+  const user = userTextKept(report);
+  return `${describeRules(report)}${client}${user > 0 ? ` · the user's text kept whole: ${number(user)} chars` : ""}`;
+}
+
+/**
+ * Characters of the user's own text a trimmed request keeps whole: what they wrote into the system
+ * prompt or CLAUDE.md moved there, the agents and skills named for them, and what `user_text`
+ * filters kept (hooks' output; CLAUDE.md where it stays in the conversation).
+ */
+export function userTextKept(report: TrimReport): number {
+  const system = report.system.mode === "template" && report.system.user?.placed === true ? report.system.user.chars : 0;
+  const named = report.rules.filter((hit) => hit.rule === "user-agents-named").reduce((sum, hit) => sum - hit.charsRemoved, 0);
+  const kept = report.rules.reduce((sum, hit) => sum + (hit.userChars ?? 0), 0);
+  return system + named + kept;
 }
 
 /** Most entries describeClientTools lists before "+N more": the log line stays one short line. */

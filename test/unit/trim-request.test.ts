@@ -106,15 +106,15 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,662 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
-        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −1,833 · system-template −5,153",
+      "trim 76,308 → 2,474 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,021 · system-template −5,153 · the user's text kept whole: 185 chars",
     );
     const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
-    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,662 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027");
-    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,662 chars (−97%): no rule fired");
+    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,474 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars");
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,474 chars (−97%): no rule fired · the user's text kept whole: 185 chars");
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = { ...trimmed.report, before: { ...trimmed.report.before, chars: 242 }, after: { ...trimmed.report.after, chars: 575 }, rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }] };
-    expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306");
+    expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306 · the user's text kept whole: 185 chars");
   });
 
   it("is deterministic and never changes its input", () => {

@@ -112,6 +112,18 @@ describeWithShared("shapeTools", () => {
     expect(shapeTools(captured, policy, { type: "tool", name: "WebFetch" }).tools.map((t) => t.name)).toEqual(["Bash", "Edit", "Read", "WebFetch", "Write"]);
   });
 
+  it("the shipped small policy offers Read with its file_path alone (a small model passed limit 1 to every read); medium keeps offset and limit; the model's call is still checked against the whole tool", () => {
+    const shipped = compileShipped().table;
+    const properties = (size: "small" | "medium") => {
+      const shaped = shapeTools(captured, shipped.tools[size], undefined);
+      const read = shaped.tools.find((t) => t.name === "Read") as AnthropicCustomTool;
+      return { offered: Object.keys(read.input_schema.properties as object), checked: shaped.offered.find((t) => t.name === "Read") };
+    };
+    expect(properties("small").offered).toEqual(["file_path"]);
+    expect(properties("small").checked).toEqual(tool("Read"));
+    expect(properties("medium").offered).toEqual(["file_path", "offset", "limit"]);
+  });
+
   it("passes allowed server tools through untouched and never offers them", () => {
     const server: AnthropicTool = { type: "web_search_20250305", name: "web_search", max_uses: 3 };
     const shaped = shapeTools([server, tool("Read")], toolPolicy({ allow: ["Read"], stubDescriptions: true, simplifySchemas: true }), undefined);
