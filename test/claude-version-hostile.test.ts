@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fetchClaudeCode } from "../src/cli/fetch-claude-code.js";
 import { runInOwnGroup } from "../src/shared/run-in-own-group.js";
+import { lookupPython } from "../src/supervisor/bootstrap-venv.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
 import { useTempsAndChildren } from "./helpers/temps-and-children.js";
 
@@ -54,5 +55,19 @@ describe("a `claude --version` mallex does not control", () => {
     expect(result).toMatchObject({ timedOut: true });
     expect(result.exitCode).toBeUndefined();
     await expect.poll(() => systemProcessInspector.isAlive(Number(readFileSync(join(dir, "bg.pid"), "utf8")))).toBe(false);
+  });
+});
+
+describe("a `python --version` mallex does not control (mlx-lm's venv)", () => {
+  it("answers, and what it left in the background holding its output neither keeps mallex waiting nor outlives it", async () => {
+    const { file, dir } = fakeProgram((folder) => `sleep 600 &\necho $! > ${JSON.stringify(join(folder, "bg.pid"))}\necho "Python 3.12.1"`);
+    expect(await lookupPython([file])).toEqual({ found: { command: file, version: "3.12.1" }, tooOld: [] });
+    await expect.poll(() => systemProcessInspector.isAlive(Number(readFileSync(join(dir, "bg.pid"), "utf8")))).toBe(false);
+  });
+
+  it("one that prints without end is ended past 4 Ki characters and passed over for the next", async () => {
+    const endless = fakeProgram(() => "yes 'Python 3.12.1'").file;
+    const python = fakeProgram(() => 'echo "Python 3.11.4"').file;
+    expect(await lookupPython([endless, python])).toEqual({ found: { command: python, version: "3.11.4" }, tooOld: [] });
   });
 });

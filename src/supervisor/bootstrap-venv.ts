@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { execa as defaultExeca } from "execa";
+import { runInOwnGroup } from "../shared/run-in-own-group.js";
 import { SupervisorError } from "./supervisor-error.js";
 import { MAX_SERVER_LINE_CHARS } from "./server-line-limit.js";
 
@@ -46,7 +47,7 @@ export function resolveVenvDir(mallexHome: string, venv: boolean | string): stri
 
 export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python: string; changed: boolean }> {
   const execa = options.deps?.execa ?? defaultExeca;
-  const findPython = options.deps?.findPython ?? (() => lookupPython(execa));
+  const findPython = options.deps?.findPython ?? (() => lookupPython());
   const python = join(options.venvDir, "bin", "python");
   const marker = join(options.venvDir, MARKER);
   const wanted = JSON.stringify([...options.requirements]);
@@ -102,13 +103,17 @@ export function missingPythonSentence(tooOld: readonly PythonFound[]): string {
   return `mallex needs Python ${MIN_PYTHON.join(".")} or newer to install mlx-lm, and none is on PATH${found}. Install one (macOS: \`brew install python@3.12\`, or the installer from python.org), then run mallex again.`;
 }
 
-/** Asks each candidate for `--version`; the first 3.10+ wins. */
-export async function lookupPython(execa: typeof defaultExeca = defaultExeca): Promise<PythonLookup> {
+/**
+ * Asks each candidate for `--version`; the first 3.10+ wins. Each is a program on the user's PATH that
+ * mallex does not control: in a process group of its own, 10 s and 4 Ki characters at most, so a
+ * wrapper that leaves a background process holding its output keeps nothing waiting (runInOwnGroup).
+ */
+export async function lookupPython(candidates: readonly string[] = PYTHON_CANDIDATES): Promise<PythonLookup> {
   const tooOld: PythonFound[] = [];
-  for (const command of PYTHON_CANDIDATES) {
-    const result = await execa(command, ["--version"], { reject: false, all: true, stdin: "ignore", timeout: 10_000 });
-    const match = /Python (\d+)\.(\d+)(\.\d+)?/.exec(String(result.all ?? ""));
-    if (result.failed || !match) continue;
+  for (const command of candidates) {
+    const result = await runInOwnGroup(command, ["--version"], { timeoutMs: 10_000, maxOutputChars: 4096 });
+    const match = /Python (\d+)\.(\d+)(\.\d+)?/.exec(result.output);
+    if (result.exitCode !== 0 || !match) continue;
     const found = { command, version: `${match[1]}.${match[2]}${match[3] ?? ""}` };
     const [major, minor] = [Number(match[1]), Number(match[2])];
     if (major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])) return { found, tooOld };
