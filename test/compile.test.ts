@@ -187,6 +187,10 @@ describe("mallex compile (the CLI)", () => {
       expect(help.exitCode, command).toBe(0);
       expect(help.stdout, command).toContain(`mallex ${command}`);
     }
+    // --config's default names the order findConfig follows, the user's config between the folder's and the shipped one.
+    for (const command of ["proxy", "run", "eval", "explain"]) {
+      expect((await runCli([command, "--help"])).stdout.replace(/\s+/g, " "), command).toContain("default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default");
+    }
     const unknown = await runCli(["compiel"]);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "compiel"');

@@ -4,7 +4,7 @@ export const configArgs = {
   config: {
     type: "string",
     alias: "c",
-    description: "Config file (default: ./mallex.yaml, else the shipped default)",
+    description: "Config file (default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default)",
     valueHint: "file",
   },
 } as const satisfies ArgsDef;

@@ -33,7 +33,7 @@ export default defineCommand({
   meta: { name: "eval", description: "Score Claude Code on this model: run a suite of small coding tasks through the real CLI and mallex, each checked by its own checker" },
   args: {
     ...proxyArgs,
-    config: { ...proxyArgs.config, description: "Config file (default: ./mallex.yaml, else the shipped default); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)" },
+    config: { ...proxyArgs.config, description: "Config file (default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)" },
     port: { ...proxyArgs.port, description: "Port to serve on (default: a free one)" },
     suite: { type: "string", description: "A folder with one folder per task (task.yaml, prompt.md, repo/); default: the shipped suite", valueHint: "dir" },
     task: { type: "string", description: "Run only this task (given more than once: these tasks)", valueHint: "name" },
