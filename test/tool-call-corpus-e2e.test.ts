@@ -170,7 +170,9 @@ describe.each(corpora.filter(([family]) => family !== "gemma3"))("%s corpus thro
     const splits = ["whole", "char", 1, 2, 3] as const;
     for (const [attempt, split] of [[false, "whole"] as const, ...splits.map((s) => [true, s] as const)].entries()) {
       const [stream, how] = split;
-      const key = `${family} · ${name} · ${attempt}`;
+      // A recorded answer is asked for with its user's prompt: the proxy reads it (asks-to-see-a-call.ts).
+      const prompt = (entry as { prompt?: string }).prompt;
+      const key = `${prompt === undefined ? "" : `${prompt}\n\n`}${family} · ${name} · ${attempt}`;
       const response = await ask(key, chunked(entry.input, how), stream, tools);
       expect(response.status, key).toBe(200);
       const { content } = await readAnswer(response, stream);
