@@ -15,7 +15,10 @@ const WRAPPERS = ["<tool_call>", "<tools>", "<function_call>", "<tool>", "<respo
 export function toolCallShape(text, tools, native = false) {
   if (native) return { shape: "native tool_calls" };
   const object = /\{\s*"name"\s*:\s*"([^"]*)"/.exec(text);
-  if (object === null) return { shape: /^```/m.test(text) ? "prose with code, no call object" : "prose only" };
+  if (object === null) {
+    if (/^```/m.test(text)) return { shape: "prose with code, no call object" };
+    return { shape: /\{\s*"/.test(text) ? "prose with a JSON object, no call object" : "prose only" };
+  }
   const named = object[1];
   const offered = tools.some((tool) => tool.toLowerCase() === named.toLowerCase());
   const before = text.slice(0, object.index);

