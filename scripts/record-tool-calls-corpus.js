@@ -77,9 +77,9 @@ for (const record of records) {
   const label = [shape.shape, shape.proseBefore ? "after prose" : "", shape.offered === false ? `of a tool not offered (${shape.named})` : ""].filter(Boolean).join(", ");
   const events = parse(record.text, record.tools, promptText(record.prompt));
   const outcome = outcomeOf(events);
-  const row = (counts[label] ??= { trimmed: 0, untrimmed: 0, outcomes: new Set() });
+  const row = (counts[label] ??= { trimmed: 0, untrimmed: 0, outcomes: new Map() });
   row[record.mode] += 1;
-  row.outcomes.add(outcome);
+  row.outcomes.set(outcome, (row.outcomes.get(outcome) ?? 0) + 1);
   if (!agrees(outcome, record.expect)) review.push(`${record.mode} ${record.prompt} ${record.sample}: asked for ${intentOf(record.expect)}, ${label}, parsed as ${outcome}: ${JSON.stringify(record.text.slice(0, 160))}`);
   const key = JSON.stringify([record.text, record.tools]);
   const entry = entries.get(key);
@@ -151,12 +151,17 @@ const source = [
 ].join("\n");
 writeFileSync(values.out, source);
 
+/** A shape's name in a table cell: fences and tags as code. */
+function markdown(label) {
+  return label.replace(/```([\w-]*)/g, "`` ```$1 ``").replace(/<\w+>/g, (tag) => `\`${tag}\``).replace(/\((ls[^)]*)\)/g, "(`$1`)");
+}
+
 const table = [
-  `| shape | trimmed (of ${records.filter((r) => r.mode === "trimmed").length}) | untrimmed (of ${records.filter((r) => r.mode === "untrimmed").length}) | mallex's outcome |`,
+  `| shape | trimmed (of ${records.filter((r) => r.mode === "trimmed").length}) | untrimmed (of ${records.filter((r) => r.mode === "untrimmed").length}) | what mallex made of them (both) |`,
   "|---|---|---|---|",
   ...Object.entries(counts)
     .sort(([, a], [, b]) => b.trimmed + b.untrimmed - (a.trimmed + a.untrimmed))
-    .map(([label, row]) => `| ${label} | ${row.trimmed} | ${row.untrimmed} | ${[...row.outcomes].join("; ")} |`),
+    .map(([label, row]) => `| ${markdown(label)} | ${row.trimmed} | ${row.untrimmed} | ${[...row.outcomes].map(([outcome, n]) => `${outcome} ×${n}`).join("; ")} |`),
 ];
 console.log(table.join("\n"));
 console.log(`\n${entries.size} distinct entries in ${values.out}`);
