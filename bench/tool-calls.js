@@ -1,23 +1,31 @@
 // `npm run bench:tool-calls`: the issue 23 matrix as rates, per family: how many real calls come back
 // exact (positives) and how many quoted ones come back as the exact text (negatives), streamed in
 // seeded random chunks and one character at a time, through the family's parser and through `auto`;
-// and how much text each holds back before releasing it. Prints a markdown table for the README.
+// and how much text each holds back before releasing it; then whole answers from the fenced-JSON
+// corpus and the one recorded from the real Qwen2.5-Coder-1.5B (bench/tool-call-corpora.js). Prints
+// markdown tables for the README.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { createToolCallParser } from "../dist/src/tools/parsers/index.js";
+import { corporaTable } from "./tool-call-corpora.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const RANDOM_SEEDS = 20;
 
-/** The case generator and the text splitter live with the tests (TypeScript): bundled once for this run. */
+/** The case generator, the corpora and the text splitter live with the tests (TypeScript): bundled once for this run. */
 async function loadCases() {
   const dir = mkdtempSync(join(tmpdir(), "mallex-bench-tool-calls-"));
   try {
     const outfile = join(dir, "call-positions.mjs");
-    const contents = 'export * from "./test/unit/tool-parser-corpus/call-positions.ts";\nexport { splitText } from "./test/helpers/split-text.ts";\n';
+    const contents = [
+      'export * from "./test/unit/tool-parser-corpus/call-positions.ts";',
+      'export { fencedJsonCorpus } from "./test/unit/tool-parser-corpus/fenced-json.ts";',
+      'export { recordedQwenCoderCorpus } from "./test/unit/tool-parser-corpus/recorded-qwen2.5-coder-1.5b.ts";',
+      'export { splitText } from "./test/helpers/split-text.ts";',
+    ].join("\n");
     await build({ stdin: { contents, resolveDir: root, loader: "ts" }, bundle: true, format: "esm", platform: "node", outfile, logLevel: "error" });
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -104,7 +112,8 @@ function main(module) {
 }
 
 try {
-  console.log(main(await loadCases()));
+  const module = await loadCases();
+  console.log(`${main(module)}\n\n${corporaTable(module)}`);
 } catch (error) {
   console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

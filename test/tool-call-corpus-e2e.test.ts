@@ -4,7 +4,9 @@
  * leaks the model's tool-call markup as content, cut into chunks of every size; what comes back
  * must be the tool_use blocks the parser corpus expects, with no markup in any text.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ToolParseEvent } from "../src/tools/parsers/index.js";
 import { formatInvalidCallNote } from "../src/translate/resolve-tool-call.js";
@@ -81,9 +83,9 @@ function responseShape(content: Block[]): Shape[] {
 }
 
 /** Scripts the backend's answer to `key` as these pieces, and asks the proxy for it. */
-function ask(key: string, pieces: string[], stream: boolean, tools: readonly unknown[], maxTokens = 4096): Promise<Response> {
+function ask(key: string, pieces: string[], stream: boolean, tools: readonly unknown[], maxTokens = 4096, through?: MallexProxyProcess): Promise<Response> {
   scripted.set(key, pieces);
-  return fetch(`${proxy.url}/v1/messages`, {
+  return fetch(`${(through ?? proxy).url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: maxTokens, stream, messages: [{ role: "user", content: key }], tools }),
@@ -123,6 +125,15 @@ const MARKERS = /<tool_call>|<\/tool_call>|<function=|<invoke name=|<\|python_ta
 
 let mlx: FakeMlxServer;
 let proxy: MallexProxyProcess;
+/** The same backend through a profile with `trim: false`: answers recorded untrimmed are read as they were asked. */
+let untrimmedProxy: MallexProxyProcess;
+const UNTRIMMED_CONFIG = `backends:
+  local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:1/v1" }
+profiles:
+  coder: { backend: local, model: recorded, size: small, trim: false, tools: { mode: native } }
+tiers:
+  medium: { profile: coder }
+`;
 /** The chunks the fake server streams for a request, keyed by its user message. */
 const scripted = new Map<string, string[]>();
 
@@ -135,10 +146,13 @@ beforeAll(async () => {
       return chunks === undefined ? undefined : { text: chunks };
     },
   });
-  proxy = await startProxyProcess(["--backend-url", mlx.url]);
+  const dir = mkdtempSync(join(tmpdir(), "mallex-corpus-untrimmed-"));
+  writeFileSync(join(dir, "mallex.yaml"), UNTRIMMED_CONFIG);
+  [proxy, untrimmedProxy] = await Promise.all([startProxyProcess(["--backend-url", mlx.url]), startProxyProcess(["--config", join(dir, "mallex.yaml"), "--backend-url", mlx.url])]);
 }, 30_000);
 afterAll(async () => {
   await proxy?.stop();
+  await untrimmedProxy?.stop();
   await mlx?.close();
 });
 
@@ -170,8 +184,11 @@ describe.each(corpora.filter(([family]) => family !== "gemma3"))("%s corpus thro
     const splits = ["whole", "char", 1, 2, 3] as const;
     for (const [attempt, split] of [[false, "whole"] as const, ...splits.map((s) => [true, s] as const)].entries()) {
       const [stream, how] = split;
-      const key = `${family} · ${name} · ${attempt}`;
-      const response = await ask(key, chunked(entry.input, how), stream, tools);
+      // A recorded answer is asked for with its user's prompt: the proxy reads it (asks-to-see-a-call.ts).
+      const prompt = (entry as { prompt?: string }).prompt;
+      const key = `${prompt === undefined ? "" : `${prompt}\n\n`}${family} · ${name} · ${attempt}`;
+      const untrimmed = (entry as { mode?: string }).mode === "untrimmed";
+      const response = await ask(key, chunked(entry.input, how), stream, tools, 4096, untrimmed ? untrimmedProxy : undefined);
       expect(response.status, key).toBe(200);
       const { content } = await readAnswer(response, stream);
       const got = responseShape(content);

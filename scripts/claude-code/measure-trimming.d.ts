@@ -20,6 +20,8 @@ export interface SizeFigures {
 
 export interface ShippedTrimming {
   profiles: Record<string, string>;
+  /** The exact upstream request a profile sends for one body; `trim: false` sends it untrimmed. */
+  upstream(body: unknown, profileName: string, options?: { trim?: boolean }): any;
   measure(body: unknown): { requestChars: number; sizes: Record<string, SizeFigures> };
 }
 

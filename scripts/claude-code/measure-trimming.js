@@ -53,6 +53,24 @@ export async function loadShippedTrimming(root = ROOT) {
   );
 
   return {
+    /**
+     * The exact request a profile of the shipped config sends upstream for one body (Claude Code's,
+     * as it sent it), as `mallex explain --profile` prints it; `trim: false` as the profile's
+     * `trim: false` (or `--trim off`) sends it, untrimmed. Throws for an unknown profile or an
+     * invalid body, and when trimming failed.
+     * @param {unknown} body
+     * @param {string} profileName
+     * @param {{ trim?: boolean }} [options]
+     */
+    upstream(body, profileName, { trim = true } = {}) {
+      const profile = table.profiles[profileName];
+      if (profile === undefined) throw new Error(`the shipped config has no profile ${profileName}`);
+      const check = checkMessagesBody(JSON.stringify(body), validateMessages);
+      if (!check.ok) throw new Error(`not a valid Messages request: ${check.message}`);
+      const explanation = explainRequest(check.request, table, trim ? profile : { ...profile, trim: false }, templates);
+      if (explanation.error !== undefined) throw new Error(`${profileName}${trim ? "" : " untrimmed"}: ${explanation.error}`);
+      return explanation.upstream;
+    },
     /** The profile measured for each size: `{ small: "qwen2.5-coder-7b", … }`. */
     profiles: Object.fromEntries(Object.entries(profiles).map(([size, profile]) => [size, profile.name])),
     /**

@@ -9,6 +9,7 @@ import type { UpstreamRequest } from "./build-upstream-request.js";
 import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
+import { asksToSeeACall } from "./asks-to-see-a-call.js";
 
 /** What reading a local call's answer needs to know of its request, besides the answer. */
 export interface AnswerContextInput {
@@ -51,6 +52,8 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
     stopSequences: input.upstream.stopSequences,
+    // Asked to be shown a call, the model's unmarked call is the example (asks-to-see-a-call.ts).
+    ...(asksToSeeACall(request) ? { ownMarkupOnly: true } : {}),
     onToolCall: (outcome: ToolCallOutcome) => countToolCall(metrics, outcome),
     onOverrun: () => (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),
     ...outputCap,

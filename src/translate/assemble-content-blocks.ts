@@ -1,7 +1,7 @@
 import { createToolSchemaCache, type ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createJsonObjectTracker, MAX_ARGUMENT_DEPTH, type JsonObjectTracker } from "./track-json-object.js";
 import { createToolCallParser } from "../tools/parsers/index.js";
-import type { ToolParseEvent } from "../tools/parsers/types.js";
+import type { ToolCallParserOptions, ToolParseEvent } from "../tools/parsers/types.js";
 import type { AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import type { OpenAIToolCallDelta } from "./openai-types.js";
 import {
@@ -35,6 +35,8 @@ export interface ContentAssemblerContext {
   schemaCache?: ToolSchemaCache | undefined;
   /** The request's `stop_sequences`, matched on text content (not on thinking or tool calls). */
   stopSequences?: readonly string[] | undefined;
+  /** `true`: only calls in a family's own markup are read; the rest stays text (ToolCallParserOptions.ownMarkupOnly). */
+  ownMarkupOnly?: boolean | undefined;
   /** Told of each call the model wrote, as it is emitted: shown as a note instead (rejected), or run, with what was repaired. */
   onToolCall?: ((call: ToolCallOutcome) => void) | undefined;
   emit(event: ContentBlockEvent): void;
@@ -92,7 +94,8 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   const tools = customTools(ctx.tools);
   const format = textToolFormat(ctx.options);
   // A call can only be valid against the request's tools; with none, text is left alone.
-  const toolParser = tools.length > 0 ? createToolCallParser(format, { toolNames: tools.map((tool) => tool.name) }) : undefined;
+  const parserOptions: ToolCallParserOptions = { toolNames: tools.map((tool) => tool.name), ...(ctx.ownMarkupOnly === true ? { ownMarkupOnly: true } : {}) };
+  const toolParser = tools.length > 0 ? createToolCallParser(format, parserOptions) : undefined;
   // Content goes through the family's own markup (every family's in auto; family-markup.ts): the
   // tokens the output ends with dropped, reasoning split out, then calls parsed, then control tokens
   // removed from the text that is left (never from a call's arguments).
@@ -268,7 +271,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     // Some models (Qwen3 under vLLM's and mlx-lm's reasoning parsers) write their call only in the
     // reasoning: with no answer at all, the calls the reasoning ends with are the answer.
     if (!emittedText && !emittedToolUse && pendingCalls.length === 0 && reasoningTail.trim() !== "") {
-      for (const call of callsEndingReasoning(reasoningTail, format, tools.map((tool) => tool.name))) handleParseEvent(call);
+      for (const call of callsEndingReasoning(reasoningTail, format, parserOptions)) handleParseEvent(call);
     }
   }
 
@@ -323,8 +326,8 @@ function keepTail(text: string): string {
  * The calls `reasoning` ends with: those after its last words (a call it considered and went on
  * from is not one it made). None when it ends in words.
  */
-function callsEndingReasoning(reasoning: string, format: ReturnType<typeof textToolFormat>, toolNames: string[]): ToolParseEvent[] {
-  const parser = createToolCallParser(format, { toolNames });
+function callsEndingReasoning(reasoning: string, format: ReturnType<typeof textToolFormat>, options: ToolCallParserOptions): ToolParseEvent[] {
+  const parser = createToolCallParser(format, options);
   const events = [...parser.feed(reasoning.slice(-REASONING_TAIL_CHARS)), ...parser.end()];
   const lastWords = events.findLastIndex((event) => event.type === "text" && event.text.trim() !== "");
   return events.slice(lastWords + 1).filter((event) => event.type === "tool_call");

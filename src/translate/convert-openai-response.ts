@@ -23,6 +23,8 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
   schemaCache?: ToolSchemaCache;
   /** The request's `stop_sequences`: the text is cut at the first one (see createStopSequenceMatcher). */
   stopSequences?: readonly string[] | undefined;
+  /** `true` when the user asked to be shown a call: only calls in a family's own markup are read (see ContentAssemblerContext). */
+  ownMarkupOnly?: boolean | undefined;
   /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
   onToolCall?: ContentAssemblerContext["onToolCall"];
   /** Told when mallex cut an answer the server let run far past max_tokens (see overrunChars). */
@@ -56,6 +58,7 @@ export function convertOpenAIResponse(
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
     stopSequences: ctx.stopSequences,
+    ownMarkupOnly: ctx.ownMarkupOnly,
     onToolCall: ctx.onToolCall,
     emit: accumulator.push,
   });

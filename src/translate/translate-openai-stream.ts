@@ -28,6 +28,8 @@ export interface AnthropicStreamContext extends Omit<LengthContext, "profileName
   schemaCache?: ToolSchemaCache;
   /** The request's `stop_sequences`: mallex matches them on the text and ends the message itself. */
   stopSequences?: readonly string[] | undefined;
+  /** `true` when the user asked to be shown a call: only calls in a family's own markup are read (see ContentAssemblerContext). */
+  ownMarkupOnly?: boolean | undefined;
   /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
   onToolCall?: ContentAssemblerContext["onToolCall"];
   /** Told when mallex ended an answer the server let run far past max_tokens (see {@link overrunChars}). */
@@ -89,6 +91,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     deps: ctx.deps,
     schemaCache: ctx.schemaCache,
     stopSequences: ctx.stopSequences,
+    ownMarkupOnly: ctx.ownMarkupOnly,
     onToolCall: ctx.onToolCall,
     emit,
   });

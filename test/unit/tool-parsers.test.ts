@@ -6,6 +6,8 @@ import { TEXT_IN_AUTO } from "./tool-parser-corpus/text-in-auto.js";
 import type { Corpus, CorpusEntry } from "./tool-parser-corpus/corpus-entry.js";
 import { autoCorpus } from "./tool-parser-corpus/auto.js";
 import { fencedJsonCorpus } from "./tool-parser-corpus/fenced-json.js";
+import { recordedQwenCoderCorpus } from "./tool-parser-corpus/recorded-qwen2.5-coder-1.5b.js";
+import { asksToSeeACall } from "../../src/pipeline/asks-to-see-a-call.js";
 import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
 import { aprielCorpus } from "./tool-parser-corpus/apriel.js";
 import { commandRCorpus } from "./tool-parser-corpus/command-r.js";
@@ -178,6 +180,44 @@ describe.each(["auto", ...Object.keys(CORPUS)] as Array<ToolCallFormat | "auto">
   it("reads none without the request's tool names", () => {
     const input = fencedJsonCorpus[0]?.input ?? "";
     expect(mergeText(run(format, [input]))).toEqual([text(input)]);
+  });
+});
+
+describe("answers recorded from the real Qwen2.5-Coder-1.5B under Claude Code's prompts, through auto", () => {
+  // With the options the proxy gives the parser for the entry's prompt (answer-context.ts).
+  it.each(recordedQwenCoderCorpus.map((entry) => [entry.name, entry] as const))("%s: whole, every split, char by char", (_, entry) =>
+    expectEverySplit("auto", entry.input, entry.expected, {
+      toolNames: entry.toolNames,
+      ...(asksToSeeACall({ messages: [{ role: "user", content: entry.prompt }] }) ? { ownMarkupOnly: true } : {}),
+    }),
+  );
+
+  it("runs no call where the user asked to be shown or told", () => {
+    const quoted = recordedQwenCoderCorpus.filter((entry) => entry.asked === "text");
+    expect(quoted.length).toBeGreaterThan(0);
+    for (const entry of quoted) expect(entry.expected.filter((event) => event.type === "tool_call"), entry.name).toEqual([]);
+  });
+});
+
+describe("ownMarkupOnly: only a family's own markup is read (the user asked to be shown a call)", () => {
+  const fencedCalls = fencedJsonCorpus.filter((entry) => entry.expected.some((event) => event.type !== "text"));
+  const wrapped = '<tools>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tools>';
+  const own = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tool_call>';
+
+  it.each(["auto", "hermes", "qwen3-coder"] as const)("%s: a JSON object filling a fence is text, every split", (format) => {
+    expect(fencedCalls.length).toBeGreaterThan(5);
+    for (const entry of fencedCalls) expectEverySplit(format, entry.input, [text(entry.input)], { toolNames: entry.toolNames, ownMarkupOnly: true });
+  });
+
+  it.each(["auto", "hermes"] as const)("%s: a call in another wrapper tag is text, Hermes' own <tool_call> still a call", (format) => {
+    expectEverySplit(format, `Like this:\n${wrapped}`, [text(`Like this:\n${wrapped}`)], { toolNames: ["Read"], ownMarkupOnly: true });
+    expectEverySplit(format, own, [call("Read", { file_path: "/a" }, own, false)], { toolNames: ["Read"], ownMarkupOnly: true });
+  });
+
+  it("auto: bare JSON and a pythonic list at the start are text", () => {
+    for (const input of ['{"name": "Read", "arguments": {"file_path": "/a"}}', '[Read(file_path="/a")]']) {
+      expectEverySplit("auto", input, [text(input)], { toolNames: ["Read"], ownMarkupOnly: true });
+    }
   });
 });
 

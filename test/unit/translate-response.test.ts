@@ -158,6 +158,20 @@ describe("convertOpenAIResponse", () => {
     expect(message.content).toEqual([{ type: "text", text: "Once upon" }]);
   });
 
+  it("ownMarkupOnly (the user asked to be shown a call): a fenced call is text, a <tool_call> still runs, whole and streamed", async () => {
+    const fenced = '```json\n{"name": "Read", "arguments": {"file_path": "/a.ts"}}\n```';
+    const tagged = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a.ts"}}\n</tool_call>';
+    const ctx = (ownMarkupOnly: boolean) => ({ model: "m", tools: [writeTool, readTool], options: baseOptions, deps: createTestDeps(), schemaCache, ...(ownMarkupOnly ? { ownMarkupOnly } : {}) });
+    const whole = (content: string, ownMarkupOnly: boolean) => convertOpenAIResponse(mlxResponse({ content }), ctx(ownMarkupOnly)).content.map((block) => block.type);
+    expect(whole(fenced, false)).toEqual(["tool_use"]);
+    expect(whole(fenced, true)).toEqual(["text"]);
+    expect(whole(tagged, true)).toEqual(["tool_use"]);
+    const chunks = [...fenced].map((char) => ({ success: true as const, value: { choices: [{ index: 0, delta: { content: char }, finish_reason: null }] } }));
+    const stop = { success: true as const, value: { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } };
+    const events = await streamToArray(arrayToStream([...chunks, stop]).pipeThrough(createAnthropicStreamTranslator(ctx(true))));
+    expect(events.flatMap((event) => (event.type === "content_block_start" ? [event.content_block.type] : []))).toEqual(["text"]);
+  });
+
   it("an error body throws with the upstream message", () => {
     expect(() => convert({ error: { message: "Model not loaded" } })).toThrow("The model server reported an error: Model not loaded");
     expect(() => convert({ error: "boom" } as OpenAIChatResponse)).toThrow("The model server reported an error: boom");

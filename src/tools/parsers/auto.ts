@@ -11,6 +11,7 @@ import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock, ScannerSpec } from "./internal/marker-scanner.js";
 import { isFencedJsonBlock, namesRequestedTool } from "./internal/fenced-json-spec.js";
+import { isLooseWrapperBlock } from "./hermes.js";
 import { matchHead, SPACE, type HeadAlternatives, type HeadStep } from "./internal/match-head.js";
 import { normalizeToolName, toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "./types.js";
@@ -92,6 +93,8 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
   // Built on first use: a reply with no marker and no call-like start never needs it.
   let requested: ReadonlySet<string> | undefined;
   const toolNames = (): ReadonlySet<string> => (requested ??= toolNameSet(options.toolNames));
+  // A call without markers opens only on a requested tool, and on none when only a family's own markup is read.
+  const markerlessNames = (): ReadonlySet<string> => (options.ownMarkupOnly === true ? NO_TOOLS : toolNames());
 
   let picked: FamilySpec | null = null;
   let pickedBlocks: readonly CallBlock[] = [];
@@ -102,7 +105,8 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
     // A block no family claims is no call: the scanner keeps its marker as text and reads on.
     parse: (scanned: ScannedBlock): ToolParseEvent[] | null => {
       const owner = claim(ownersOf.get(scanned.block) ?? [], scanned.body, toolNames());
-      if (owner === undefined) return null;
+      // Another wrapper tag is Hermes read loosely: with only a family's own markup read, no call.
+      if (owner === undefined || (options.ownMarkupOnly === true && isLooseWrapperBlock(owner.block))) return null;
       const anyFamily = owner.family.anyFamily === true;
       if (picked === null && !anyFamily && owner.family.picksFamily?.(owner.block) !== false) {
         picked = owner.family;
@@ -112,7 +116,7 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
       return null;
     },
     // A call without markers opens only on a requested tool (see fenced-json-spec.ts).
-    acceptsHead: (block, name) => !isFencedJsonBlock(block) || namesRequestedTool(toolNames(), name),
+    acceptsHead: (block, name) => !isFencedJsonBlock(block) || namesRequestedTool(markerlessNames(), name),
     acceptsEnd: (block, body) => {
       const owners = ownersOf.get(block);
       // A block of one family (watched alone, or the picked family's) answers for itself.
@@ -126,7 +130,7 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
     for (const { family, head } of markerless) {
       const match = matchHead(start, head === "llama3" ? LLAMA3_HEAD : PYTHONIC_HEAD);
       if (match.kind === "partial" && !final && start.length < MAX_HEAD) return null;
-      if (match.kind === "yes" && toolNames().has(normalizeToolName(match.name)))
+      if (match.kind === "yes" && markerlessNames().has(normalizeToolName(match.name)))
         return createMarkerScanner(family);
     }
     return createMarkerScanner(spec);

@@ -26,6 +26,9 @@ const wrapperBlocks: CallBlock[] = WRAPPERS.map((tag) => ({ ...jsonBlock(`<${tag
 
 const toolCall = jsonBlockSpec("<tool_call>", "</tool_call>");
 
+/** Whether a block is one of the other wrapper tags, not Hermes' own `<tool_call>` (ToolCallParserOptions.ownMarkupOnly). */
+export const isLooseWrapperBlock = (block: CallBlock): boolean => wrapperBlocks.includes(block);
+
 export const hermesSpec: FamilySpec = { ...toolCall, blocks: [...toolCall.blocks, ...wrapperBlocks] };
 
 export function createHermesParser(): ToolCallTextParser {

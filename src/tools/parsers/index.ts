@@ -69,6 +69,7 @@
  */
 import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
+import { isLooseWrapperBlock } from "./hermes.js";
 import { FENCED_JSON_BLOCKS, fencedJsonSpec, withFencedJsonCalls } from "./internal/fenced-json-spec.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { dropStrayClosers } from "./internal/drop-stray-closers.js";
@@ -126,6 +127,7 @@ function createParser(format: ToolCallFormat | "auto", options: ToolCallParserOp
   const family = FAMILIES[format];
   const toolNames = toolNameSet(options.toolNames);
   // Fenced JSON calls are only ever calls to requested tools: with none, the family alone is read.
+  if (options.ownMarkupOnly === true) return createMarkerScanner({ ...family, blocks: family.blocks.filter((block) => !isLooseWrapperBlock(block)) });
   if (toolNames.size === 0) return createMarkerScanner(family);
   return createMarkerScanner(withFencedJsonCalls(family, WITH_FENCED_JSON.get(format) ?? family.blocks, toolNames));
 }

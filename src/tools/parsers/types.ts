@@ -39,6 +39,14 @@ export interface ToolCallParserOptions {
    * pythonic list) only when it names one of them; compared case-insensitively, `functions.` allowed.
    */
   readonly toolNames?: readonly string[];
+  /**
+   * `true`: only calls in a family's own markup are read. A call with no marker — bare JSON, a
+   * pythonic list, a JSON object filling a fence — and a Hermes call in another wrapper tag (`<tools>`,
+   * `<json>`…) are text, whatever tool they name. For an answer to a user who asked to be shown a
+   * call, not for the work (see asksToSeeACall): the real Qwen2.5-Coder-1.5B writes the call it shows
+   * exactly as the calls it means (a ```json fence alone, or `<tools>`).
+   */
+  readonly ownMarkupOnly?: boolean;
 }
 
 /** A parsed call. `arguments` values are raw strings for formats that write untyped values (XML, GLM). */
