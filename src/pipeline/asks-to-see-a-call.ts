@@ -11,11 +11,18 @@ import { splitSystemReminders } from "../trim/split-system-reminders.js";
 const CUES: readonly RegExp[] = [
   /\bwithout (?:running|executing|calling) (?:it|them|anything|any tools?|the (?:tool|call|command)s?)\b/i,
   /\b(?:don't|dont|do not) (?:run|execute|call) (?:it|them|anything|any tools?|the (?:tool|call|command)s?)\b/i,
-  /\bexamples? (?:of|for)\b[^.?!\n]{0,40}\b(?:tool|function) ?calls?\b/i,
-  /\b(?:tool|function) ?calls?\b[^.?!\n]{0,40}\b(?:looks?|would look) like\b/i,
-  /\b(?:format|syntax|schema|shape)\b[^.?!\n]{0,40}\b(?:tool|function) ?calls?\b/i,
-  /\b(?:tool|function) ?calls?\b[^.?!\n]{0,40}\b(?:format|syntax|schema)\b/i,
+  // "Tool call", not "function call": code has function calls to fix and format.
+  /\bexamples? (?:of|for)\b[^.?!\n]{0,40}\btool ?calls?\b/i,
+  /\btool ?calls?\b[^.?!\n]{0,40}\b(?:looks?|would look) like\b/i,
+  /\b(?:format|syntax|schema|shape)\b[^.?!\n]{0,40}\b(?:of|for) (?:a |an |the |your |my )?tool ?calls?\b/i,
+  /\btool ?calls?\b[^.?!\n]{0,40}\b(?:format|syntax|schema)\b/i,
 ];
+
+/**
+ * Work on a file asked for in the same words ("Write fixtures/calls.json with an example of a tool
+ * call"): the call that does it is the work, whatever else they say about calls.
+ */
+const FILE_WORK = /(?:^|[.!?;\n]\s*)(?:please )?(?:create|write|add|save|put|update|edit|append|insert|fix|change)\b[^.?!\n]{0,200}?[\w/-]\.[A-Za-z]{1,5}\b/i;
 
 /**
  * Whether the user's latest words ask to see a tool call rather than for one: then a call the answer
@@ -30,7 +37,7 @@ export function asksToSeeACall(request: Pick<MessagesRequest, "messages">): bool
   const last = request.messages.at(-1);
   if (last?.role !== "user") return false;
   const words = userWords(last.content);
-  return words !== "" && CUES.some((cue) => cue.test(words));
+  return words !== "" && CUES.some((cue) => cue.test(words)) && !FILE_WORK.test(words);
 }
 
 /** The user's own text in a message: its text blocks, less Claude Code's reminders. */

@@ -11,7 +11,7 @@ describe("asksToSeeACall", () => {
     "Explain the JSON format you use for tool calls",
     "Without running anything, show me the tool call you would make to delete the build folder",
     "Don't run it, just show me the command",
-    "What does a function call look like in your output?",
+    "What does a tool call look like in your output?",
     "Give me some examples for tool calls to Read.",
     "What is the syntax of a tool call?",
   ])("sees a user asking to be shown a call: %s", (text) => expect(asking(text)).toBe(true));
@@ -26,6 +26,11 @@ describe("asksToSeeACall", () => {
     "Run the tests but do not run the slow suite",
     "Fix the function call on line 3 of main.ts",
     "Format the file, then show me an example of its output.",
+    "Format the function calls in utils.js consistently",
+    "Add examples of function calls to README.md",
+    "What does this function call look like after the refactor?",
+    "Write tests/fixtures/calls.json with an example of a tool call for our agent SDK",
+    "Create docs/tool-calls.md explaining the format of tool calls our API accepts",
   ])("sees a request for work: %s", (text) => expect(asking(text)).toBe(false));
 
   it("reads only the user's words, not Claude Code's reminders in the same message", () => {
