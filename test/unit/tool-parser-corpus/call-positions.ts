@@ -353,6 +353,47 @@ export function strayClosers(family: ToolCallFormat, writer: FamilyWriter): stri
   return [...GENERIC_CLOSERS, ...own];
 }
 
+/** What reasoning and the answer come back as: reasoning split out first, then calls read from the answer. */
+export type ReasoningEvent = PositionEvent | { type: "reasoning"; text: string };
+
+export interface ReasoningCase {
+  readonly family: ToolCallFormat;
+  readonly kind: string;
+  /** No call expected: the one in the input is the reasoning's. */
+  readonly negative: boolean;
+  readonly input: string;
+  readonly expected: readonly ReasoningEvent[];
+}
+
+/**
+ * Every family's call in `<think>…</think>`, which a declared family and auto both split out: weighed
+ * there and followed by a final answer (reasoning, no call: vLLM runs its reasoning parser first), and
+ * after the close (the call). A call the reasoning ends with and no answer follows is the answer's
+ * (split-think-tags.ts), so the weighed call always has an answer after it here.
+ */
+export function reasoningCases(): ReasoningCase[] {
+  return (Object.entries(WRITERS) as Array<[ToolCallFormat, FamilyWriter]>).flatMap(([family, writer]): ReasoningCase[] => {
+    const one = writer.write([WEATHER]);
+    const weighed = `I could check it:\n${one}\nbut I know it already.`;
+    return [
+      {
+        family,
+        kind: "call weighed in <think> before a final answer",
+        negative: true,
+        input: `<think>${weighed}</think>\nIt is sunny in Paris.`,
+        expected: [{ type: "reasoning", text: weighed }, text("\nIt is sunny in Paris.")],
+      },
+      {
+        family,
+        kind: "call after </think>",
+        negative: false,
+        input: `<think>I will check the weather.</think>\n${one}`,
+        expected: [{ type: "reasoning", text: "I will check the weather." }, text("\n"), ...calls(writer, [WEATHER])],
+      },
+    ];
+  });
+}
+
 function merge(events: readonly PositionEvent[]): PositionEvent[] {
   const merged: PositionEvent[] = [];
   for (const event of events) {
