@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { createToolCallParser, type ToolCallFormat } from "../../src/tools/parsers/index.js";
+import { markupFor } from "../../src/translate/family-markup.js";
+import { createReasoningSplitter } from "../../src/translate/split-think-tags.js";
 import { splitText as split } from "../helpers/split-text.js";
-import { caseApplies, positionCases, shapeOf, TOOL_NAMES, WEATHER, WRITERS } from "./tool-parser-corpus/call-positions.js";
+import { caseApplies, positionCases, reasoningCases, shapeOf, strayClosers, TOOL_NAMES, WEATHER, WRITERS } from "./tool-parser-corpus/call-positions.js";
 
 
 
@@ -45,13 +47,56 @@ describe.each(["family", "auto"] as const)("a fenced call introduced as an examp
   });
 });
 
+// Issue 36: a call the model weighs in its reasoning and closes its thoughts on is the reasoning's,
+// in every family; one after the close is the answer's. Reasoning is split out first, as the
+// translation does (assemble-content-blocks.ts), then calls are read from what is left.
+describe.each(["family", "auto"] as const)("calls and <think> through the %s parser", (through) => {
+  const entries = reasoningCases().filter((entry) => caseApplies(entry, through));
+  it.each(entries.map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", (_, entry) => {
+    const format = through === "auto" ? "auto" : entry.family;
+    for (const how of SPLITS) {
+      const splitter = createReasoningSplitter(markupFor(format).reasoning);
+      const parser = createToolCallParser(format, { toolNames: TOOL_NAMES });
+      const events: Array<ReturnType<typeof shapeOf>[number] | { type: "reasoning"; text: string }> = [];
+      const take = (parts: ReturnType<typeof splitter.feed>): void => {
+        for (const part of parts) {
+          if (part.kind === "reasoning") events.push({ type: "reasoning", text: part.text });
+          else events.push(...shapeOf(parser.feed(part.text)));
+        }
+      };
+      for (const chunk of split(entry.input, how)) take(splitter.feed(chunk));
+      take(splitter.end());
+      events.push(...shapeOf(parser.end()));
+      expect(mergeEvents(events), `split: ${String(how)}`).toEqual(entry.expected);
+    }
+  });
+});
+
+function mergeEvents<T extends { type: string; text?: string }>(events: readonly T[]): T[] {
+  const merged: T[] = [];
+  for (const event of events) {
+    const last = merged.at(-1);
+    if (last !== undefined && last.type === event.type && "text" in last && "text" in event && event.type !== "tool_call") merged[merged.length - 1] = { ...last, text: `${last.text ?? ""}${event.text ?? ""}` };
+    else merged.push(event);
+  }
+  return merged;
+}
+
 describe("the matrix", () => {
   it("covers every family in every kind", () => {
     const kinds = new Set(cases.map((entry) => entry.kind));
     const families = new Set(cases.map((entry) => entry.family));
+    const stray = (kind: string): boolean => kind.startsWith("call then a stray ");
     expect(families.size).toBe(24);
-    expect(cases.length).toBe(kinds.size * families.size);
-    expect(cases.filter((entry) => entry.negative).length).toBe(5 * 24);
+    // Every kind in every family but the stray closers, which are the 3 generic ones and the family's own.
+    const common = [...kinds].filter((kind) => !stray(kind));
+    expect(cases.filter((entry) => !stray(entry.kind)).length).toBe(common.length * families.size);
+    for (const family of families) {
+      const own = strayClosers(family, WRITERS[family]);
+      expect(cases.filter((entry) => entry.family === family && stray(entry.kind)).map((entry) => entry.kind)).toEqual(own.map((closer) => `call then a stray ${closer}`));
+    }
+    expect(cases.filter((entry) => entry.negative).length).toBe(8 * 24);
+    expect(reasoningCases().length).toBe(2 * 24);
   });
 });
 

@@ -61,7 +61,8 @@
  * blank line, CommonMark's rule) are quotes, and a marker in them is text.
  * A closing tag or end-of-turn token right after a call, with only whitespace between (`</tool_call>`
  * after a bare `<function=…>` call, Mistral's `</s>`, `<|im_end|>`), is the call's leftover and dropped
- * in every family (drop-stray-closers.ts).
+ * in every family (drop-stray-closers.ts), and so is the family's own closer written twice
+ * (`</TOOLCALL></TOOLCALL>`; in auto, any family's).
  * Formats without an end marker (Mistral, Granite, Llama 3's python tag, FireFunction) end at a closing
  * fence, and mid-sentence they are text when the sentence goes on after the call's JSON. Text is held
  * back only while it could still become a call: a possible marker prefix, an undecided head, a
@@ -72,7 +73,7 @@ import { FAMILIES } from "./families.js";
 import { isLooseWrapperBlock } from "./hermes.js";
 import { FENCED_JSON_BLOCKS, fencedJsonSpec, withFencedJsonCalls } from "./internal/fenced-json-spec.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
-import { dropStrayClosers } from "./internal/drop-stray-closers.js";
+import { dropStrayClosers, familyClosers } from "./internal/drop-stray-closers.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import { toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolCallTextParser } from "./types.js";
@@ -96,6 +97,12 @@ const AUTO_FAMILIES = compileAutoFamilies(
   ],
 );
 
+// The closers dropped right after a call: each family's own, and every family's for auto.
+const OWN_CLOSERS = new Map<ToolCallFormat | "auto", readonly string[]>([
+  ...(Object.keys(FAMILIES) as ToolCallFormat[]).map((format): [ToolCallFormat, string[]] => [format, familyClosers(FAMILIES[format].blocks)]),
+  ["auto", familyClosers(Object.values(FAMILIES).flatMap((family) => family.blocks))],
+]);
+
 // Each family's blocks with the fenced JSON call's, one array per family for the life of the process
 // (the scanner indexes its markers once per array).
 const WITH_FENCED_JSON = new Map<ToolCallFormat, readonly CallBlock[]>(
@@ -115,7 +122,7 @@ export function createToolCallParser(
   format: ToolCallFormat | "auto",
   options: ToolCallParserOptions = {},
 ): ToolCallTextParser {
-  return dropStrayClosers(createParser(format, options));
+  return dropStrayClosers(createParser(format, options), OWN_CLOSERS.get(format));
 }
 
 function createParser(format: ToolCallFormat | "auto", options: ToolCallParserOptions): ToolCallTextParser {

@@ -302,7 +302,26 @@ export function positionCases(): PositionCase[] {
         [text("Running it:\n\n"), ...calls(writer, [WEATHER])],
       ],
     ];
+    positives.push(
+      ...strayClosers(family, writer).map(
+        (closer): [string, string, PositionEvent[]] => [
+          `call then a stray ${closer}`,
+          `${one}\n${closer}`,
+          // gpt-oss's parser takes its own <|call|> as a token block and strips it before the
+          // closers are looked for, so the newline stays (the translation drops a newline-only block).
+          family === "gpt-oss" && closer === writer.end ? [...calls(writer, [WEATHER]), text("\n")] : calls(writer, [WEATHER]),
+        ],
+      ),
+      [
+        "call then a closer named in prose",
+        `${one}\nThat call ends with </tool_call> and the turn with </s>.`,
+        [...calls(writer, [WEATHER]), text("\nThat call ends with </tool_call> and the turn with </s>.")],
+      ],
+    );
     const negatives: Array<[string, string]> = [
+      ["call in a ~~~ fence that ends the answer", `Running it:\n\n~~~\n${one}\n~~~\n`],
+      ["call in an indented code block after prose", `The reply was:\n\n${indent(one)}\n\nThat is all.`],
+      ["call in an indented code block that ends the answer", `Running it:\n\n${indent(one)}\n`],
       ["inline-backticked call", `In this format a call is written like \`${one}\` — nothing needs to be run.`],
       ["fenced call followed by prose", `Here is what such output looks like:\n\n\`\`\`\n${one}\n\`\`\`\n\nThat block is just an example.`],
       ["marker named in prose", `The ${writer.start} marker is how the model opens a call; nothing is run here.`],
@@ -315,6 +334,62 @@ export function positionCases(): PositionCase[] {
     return [
       ...positives.map(([kind, input, expected]) => ({ family, kind, negative: false, input, expected: merge(expected) })),
       ...negatives.map(([kind, input]) => ({ family, kind, negative: true, input, expected: [text(input)] })),
+    ];
+  });
+}
+
+/** Four columns before every line: a CommonMark indented code block when a blank line comes before. */
+const indent = (block: string): string => block.replace(/^/gm, "    ");
+
+/** Closers a server or model leaves after a call, each dropped there (drop-stray-closers.ts). */
+const GENERIC_CLOSERS = ["</tool_call>", "</s>", "<|im_end|>"];
+
+/**
+ * The closers tried after a family's call: the generic ones and the family's own end marker written
+ * twice. Not Gemma 3's own: its end marker is a backtick fence, which opens a code block of its own.
+ */
+export function strayClosers(family: ToolCallFormat, writer: FamilyWriter): string[] {
+  const own = writer.end !== "" && family !== "gemma3" && !GENERIC_CLOSERS.includes(writer.end) ? [writer.end] : [];
+  return [...GENERIC_CLOSERS, ...own];
+}
+
+/** What reasoning and the answer come back as: reasoning split out first, then calls read from the answer. */
+export type ReasoningEvent = PositionEvent | { type: "reasoning"; text: string };
+
+export interface ReasoningCase {
+  readonly family: ToolCallFormat;
+  readonly kind: string;
+  /** No call expected: the one in the input is the reasoning's. */
+  readonly negative: boolean;
+  readonly input: string;
+  readonly expected: readonly ReasoningEvent[];
+}
+
+/**
+ * Every family's call in `<think>…</think>`, which a declared family and auto both split out: weighed
+ * there and followed by a final answer (reasoning, no call: vLLM runs its reasoning parser first), and
+ * after the close (the call). A call the reasoning ends with and no answer follows is the answer's
+ * (split-think-tags.ts), so the weighed call always has an answer after it here.
+ */
+export function reasoningCases(): ReasoningCase[] {
+  return (Object.entries(WRITERS) as Array<[ToolCallFormat, FamilyWriter]>).flatMap(([family, writer]): ReasoningCase[] => {
+    const one = writer.write([WEATHER]);
+    const weighed = `I could check it:\n${one}\nbut I know it already.`;
+    return [
+      {
+        family,
+        kind: "call weighed in <think> before a final answer",
+        negative: true,
+        input: `<think>${weighed}</think>\nIt is sunny in Paris.`,
+        expected: [{ type: "reasoning", text: weighed }, text("\nIt is sunny in Paris.")],
+      },
+      {
+        family,
+        kind: "call after </think>",
+        negative: false,
+        input: `<think>I will check the weather.</think>\n${one}`,
+        expected: [{ type: "reasoning", text: "I will check the weather." }, text("\n"), ...calls(writer, [WEATHER])],
+      },
     ];
   });
 }
