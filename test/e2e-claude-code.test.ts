@@ -53,8 +53,9 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s through mallex proxy", (_name,
     // This version ran: the log names the model its own requests name (2.1.197 claude-opus-4-8, 2.1.330 claude-opus-5-5).
     const { body } = await captureFirstRequest(claudeCode);
     expect(lastLogLine(proxy)).toMatch(new RegExp(`^${escapeRegExp(body.model)} → qwen3-coder-30b \\(default → medium\\) · \\d+ → \\d+ chars \\(−\\d+%\\) · rules: billing-header −74 · `));
-    // The medium profile's rules cut Claude Code's request to a tenth or less, on every version.
-    expect(lastLogLine(proxy)).toMatch(/ → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−9\d%\) · rules: billing-header −74 · .*tool-allowlist ×\d+ −[\d,]+ · .*system-template −[\d,]+ · prompt \d+ tok/);
+    // The medium profile's rules cut Claude Code's request to a tenth or less, on every version, and
+    // the line says how much of the user's own text (the project's CLAUDE.md) went on whole.
+    expect(lastLogLine(proxy)).toMatch(/ → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−9\d%\) · rules: billing-header −74 · .*tool-allowlist ×\d+ −[\d,]+ · .*system-template −[\d,]+ · the user's text kept whole: \d+ chars · prompt \d+ tok/);
   });
 
   it("completes a Write round trip for a native tool call", async () => {
