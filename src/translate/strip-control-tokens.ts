@@ -13,10 +13,12 @@ export interface ControlTokenStripper {
  *
  * Only a token that frames the turn goes: one that opens a line, or ends a line or the answer (or
  * stands right before another token); inside a sentence it is the model naming it, and stays.
- * Tokens in code are the model quoting them and stay too: inside inline backticks, or in a fenced
- * block (a line opening with three or more backticks, up to a line closing it). A token, or a run of
- * backticks, that the text ends in may continue in the next piece, so it is held until then: the
- * result is the same for any split of the same text.
+ * Tokens in code are the model quoting them and stay too: inside inline backticks, in a fenced
+ * block (a line opening with three or more backticks or tildes, up to a line closing it with as many
+ * of the same), or in an indented code block (a line indented four columns after a blank line or
+ * another such line: CommonMark's rule, as the tool-call parsers read it). A token, or a run of
+ * backticks or tildes, that the text ends in may continue in the next piece, so it is held until
+ * then: the result is the same for any split of the same text.
  */
 export function createControlTokenStripper(tokens: readonly string[]): ControlTokenStripper {
   const byFirstChar = new Map<string, string[]>();
@@ -28,8 +30,14 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
   let held = "";
   // Code state carried from one piece to the next.
   let atLineStart = true;
-  let fence = 0; // backticks of the open fence; 0 outside one
+  let fence = 0; // backticks or tildes of the open fence; 0 outside one
+  let fenceChar = "`";
   let inline = 0; // backticks of the open inline code span; 0 outside one
+  // Indented code blocks: the line's leading columns, whether it is code, and what the line before was.
+  let lineIndent = 0;
+  let indented = false;
+  let previousBlank = true;
+  let previousIndented = false;
 
   function scan(text: string, final: boolean): string {
     let out = "";
@@ -37,21 +45,23 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
     let i = 0;
     while (i < text.length) {
       const ch = text.charAt(i);
-      if (ch === "`") {
+      if (ch !== "\n" && ch !== " " && ch !== "\t") lineContent();
+      if (ch === "`" || (ch === "~" && atLineStart && !indented)) {
         let run = 1;
-        while (text.charAt(i + run) === "`") run++;
+        while (text.charAt(i + run) === ch) run++;
         if (i + run === text.length && !final) return keep(out + text.slice(from, i), text.slice(i));
-        readBackticks(run);
+        readFenceRun(ch, run);
         i += run;
         continue;
       }
       if (ch === "\n") {
-        atLineStart = true;
-        inline = 0; // an unclosed span ends with its line
-      } else if (ch !== " " && ch !== "\t") {
+        endLine();
+      } else if (ch === " " || ch === "\t") {
+        indent(ch);
+      } else {
         const lineStart = atLineStart;
         atLineStart = false;
-        const candidates = fence === 0 && inline === 0 ? byFirstChar.get(ch) : undefined;
+        const candidates = fence === 0 && inline === 0 && !indented ? byFirstChar.get(ch) : undefined;
         if (candidates !== undefined) {
           const token = candidates.find((candidate) => text.startsWith(candidate, i));
           if (token !== undefined) {
@@ -103,15 +113,40 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
     return out;
   }
 
-  function readBackticks(run: number): void {
-    if (atLineStart && run >= 3 && inline === 0) {
-      if (fence === 0) fence = run;
-      else if (run >= fence) fence = 0;
-    } else if (fence === 0) {
+  /** A run of backticks, or of tildes opening a line: a fence's opener or closer, or an inline span's edge. */
+  function readFenceRun(ch: string, run: number): void {
+    if (atLineStart && run >= 3 && inline === 0 && !indented) {
+      if (fence === 0) {
+        fence = run;
+        fenceChar = ch;
+      } else if (ch === fenceChar && run >= fence) fence = 0;
+    } else if (ch === "`" && fence === 0 && !indented) {
       if (inline === 0) inline = run;
       else if (run === inline) inline = 0;
     }
     atLineStart = false;
+  }
+
+  /** A space or tab: it counts towards the line's indentation while nothing else has come on it. */
+  function indent(ch: string): void {
+    if (atLineStart) lineIndent += ch === "\t" ? 4 - (lineIndent % 4) : 1;
+  }
+
+  /** The first character of a line that is not blank decides whether the line is indented code. */
+  function lineContent(): void {
+    if (atLineStart) indented = fence === 0 && lineIndent >= 4 && (previousBlank || previousIndented);
+  }
+
+  function endLine(): void {
+    if (atLineStart) previousBlank = true;
+    else {
+      previousBlank = false;
+      previousIndented = indented;
+    }
+    atLineStart = true;
+    inline = 0; // an unclosed span ends with its line
+    lineIndent = 0;
+    indented = false;
   }
 
   return {
@@ -131,20 +166,24 @@ export function createControlTokenStripper(tokens: readonly string[]): ControlTo
     },
   };
 
-  /** Most pieces hold no backtick and no token's first character: only the line state moves. */
+  /** Most pieces hold no backtick, tilde or token's first character: only the line state moves. */
   function mayMatter(text: string): boolean {
     for (let i = 0; i < text.length; i++) {
       const ch = text.charAt(i);
-      if (ch === "`" || byFirstChar.has(ch)) return true;
+      if (ch === "`" || ch === "~" || byFirstChar.has(ch)) return true;
     }
     return false;
   }
 
   function trackPlain(text: string): void {
-    const newline = text.lastIndexOf("\n");
-    if (newline !== -1) inline = 0;
-    const tail = newline === -1 ? text : text.slice(newline + 1);
-    if (newline !== -1) atLineStart = tail.trim() === "";
-    else if (tail.trim() !== "") atLineStart = false;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charAt(i);
+      if (ch === "\n") endLine();
+      else if (ch === " " || ch === "\t") indent(ch);
+      else {
+        lineContent();
+        atLineStart = false;
+      }
+    }
   }
 }

@@ -118,6 +118,19 @@ describe("createControlTokenStripper", () => {
     expectStripped(text, text.slice(0, -"<|im_end|>".length));
   });
 
+  it("keeps tokens quoted in a ~~~ fence or an indented code block, as the tool-call parsers read them", () => {
+    const call = "<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{}<|call|>";
+    expectStripped(`Running it:\n\n~~~\n${call}\n~~~\n`, `Running it:\n\n~~~\n${call}\n~~~\n`);
+    expectStripped(`It looks like this:\n\n    ${call}\n\nok<|im_end|>`, `It looks like this:\n\n    ${call}\n\nok`);
+    expectStripped(`    ${call}`, `    ${call}`);
+    // A ``` line inside a ~~~ fence is its content, not its end; after the fence, tokens frame the turn again.
+    expectStripped("~~~~\n```\n<|im_end|>\n~~~~\nok<|im_end|>", "~~~~\n```\n<|im_end|>\n~~~~\nok");
+    // Four columns right under prose continue the paragraph (no blank line): not code.
+    expectStripped("Done:\n    <|im_end|>", "Done:\n    ");
+    // A line of one or two tildes is text.
+    expectStripped("~~\n<|im_end|>", "~~\n");
+  });
+
   it("leaves a partial token at the end as text", () => {
     expectStripped("a < b <|im_en", "a < b <|im_en");
   });
