@@ -184,6 +184,7 @@ describe("createSupervisor: start and readiness", () => {
   it.each([
     ["as the probe comes", ""],
     ["only when stopped (still in the pipe when the probe is answered)", " --late"],
+    ["with 30 log lines after it (two ranks' output and the launcher's)", " --noise 30"],
   ])("mlx-lm 0.32, whose model loads in a thread: every request is a 404 \"generation thread died\", so the start fails quoting the error it printed %s", async (_when, flags) => {
     const h = start(`${quote(process.execPath)} ${quote(THREAD_DIED)} --model /nowhere/model --host {host} --port {port}${flags}`);
     const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;

@@ -202,7 +202,9 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     const advice = result.reason === "timeout" ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again." : "Check the model id and the server's flags.";
     // mlx-lm.server loads its model in a thread and then answers every request "generation thread
     // died": the reason is only in its output.
-    const said = result.reason === "rejected" ? lastErrorLine(tail) : undefined;
+    // Searched further back than the 15 lines shown: two ranks' interleaved tracebacks and the
+    // launcher's own lines on stopping them can bury the error line.
+    const said = result.reason === "rejected" ? lastErrorLine(run.server.tail(60)) : undefined;
     const why = said === undefined || result.message.includes(said) ? result.message : `${result.message} (its output: ${said})`;
     return { kind: "failed", run, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${why}. ${advice} Its log: ${log.file}`, { details: tail }) };
   }

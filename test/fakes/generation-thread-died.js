@@ -8,11 +8,12 @@
  * 0.32.2's for a --model that is neither a folder nor a Hub id, with HF_HUB_OFFLINE=1.
  * With --late, the error is printed only as it is stopped: output still in the pipe when the
  * probe's answer comes (mlx.launch relays its ranks' lines after their HTTP server answered).
+ * With --noise N, N log lines follow the error (another rank's, the launcher's on stopping them).
  */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { late: { type: "boolean", default: false }, model: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string" } } });
+const { values } = parseArgs({ options: { noise: { type: "string", default: "0" }, late: { type: "boolean", default: false }, model: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string" } } });
 const model = values.model ?? "";
 const why = `Repo id must be in the form 'repo_name' or 'namespace/repo_name': '${model}'. Use \`repo_type\` argument if needed.`;
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
@@ -30,6 +31,7 @@ const printError = () => {
   log('  File "/venv/lib/python3.11/site-packages/mlx_lm/server.py", line 544, in _run_generate');
   log("    self._generate()");
   log(`huggingface_hub.errors.HFValidationError: ${why}`);
+  for (let i = 0; i < Number(values.noise); i++) log(`2026-11-23 21:54:22,3${String(i).padStart(2, "0")} - INFO - Prompt Cache: 0 sequences, 0.00 GB`);
 };
 server.listen(Number(values.port), values.host, () => {
   log(`2026-11-23 21:54:22,190 - INFO - Starting httpd at ${values.host} on port ${values.port}...`);
