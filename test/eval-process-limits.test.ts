@@ -42,6 +42,15 @@ describe("an eval checker", () => {
   });
 });
 
+describe("Python in an eval task's copy", () => {
+  it("writes no bytecode: a same-length fix within the second of a test run is never read from a stale .pyc", async () => {
+    const copy = mkdtempSync(join(tmpdir(), "mallex-eval-copy-"));
+    writeFileSync(join(copy, "stats.py"), "VALUE = 1\n");
+    const result = await runChecker(task('python3 -c "import stats; print(stats.VALUE)" && test ! -e __pycache__'), copy, "/dev/null", 60);
+    expect(result).toMatchObject({ exitCode: 0, output: "1" });
+  });
+});
+
 describe("an eval task", () => {
   it("that runs out of time fails, though its checker passes; what Claude Code started is ended", async () => {
     const pidFile = join(mkdtempSync(join(tmpdir(), "mallex-eval-pid-")), "pid");

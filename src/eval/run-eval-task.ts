@@ -12,6 +12,14 @@ import { changedFiles, makeWorkingCopy } from "./make-working-copy.js";
 import { emptyTranscript, foldClaudeLine, totalToolCalls, type ClaudeTranscript } from "./read-claude-stream.js";
 import { summarizeTaskRequests } from "./summarize-task-requests.js";
 
+
+/**
+ * No .pyc in a task's copy: Python trusts one whose source has the same size and the same mtime to
+ * the second, so a fix of the same length made within a second of a test run (a fast model, a
+ * scripted one: "mid] + ordered[mid + 1" for "mid - 1] + ordered[mid") was tested, and checked,
+ * as the old code.
+ */
+const NO_STALE_BYTECODE = { PYTHONDONTWRITEBYTECODE: "1" };
 export interface EvalTaskDeps {
   /** How to start Claude Code (claudeCommand's file and prefix). */
   claude: { file: string; prefix: readonly string[] };
@@ -68,7 +76,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
     const child = execa(deps.claude.file, args, {
       cwd: copy.dir,
       // Claude Code's settings and sessions go to a throwaway folder: the user's own are neither read nor written.
-      env: { ...deps.env, CLAUDE_CONFIG_DIR: join(copy.scratch, "claude") },
+      env: { ...deps.env, CLAUDE_CONFIG_DIR: join(copy.scratch, "claude"), ...NO_STALE_BYTECODE },
       extendEnv: false,
       stdin: "ignore",
       reject: false,
@@ -155,7 +163,7 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
 export async function runChecker(task: EvalTask, cwd: string, answerFile: string, timeoutS: number): Promise<TaskResult["checker"]> {
   const child = execa("sh", ["-c", task.check], {
     cwd,
-    env: { MALLEX_EVAL_TASK: task.dir, MALLEX_EVAL_ANSWER: answerFile },
+    env: { MALLEX_EVAL_TASK: task.dir, MALLEX_EVAL_ANSWER: answerFile, ...NO_STALE_BYTECODE },
     stdin: "ignore",
     reject: false,
     all: true,
