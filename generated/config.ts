@@ -717,7 +717,7 @@ export interface ToolPolicy {
    */
   simplify_schemas?: boolean;
   /**
-   * With simplify_schemas: the longest description a property keeps (its first paragraph, cut at a word). Default 200.
+   * With simplify_schemas: the longest description a property keeps (its first paragraph, cut at a word); 0: none keeps one. Default 200.
    */
   property_description_max_chars?: number;
   /**
@@ -758,7 +758,7 @@ export interface ToolPolicy1 {
    */
   simplify_schemas?: boolean;
   /**
-   * With simplify_schemas: the longest description a property keeps (its first paragraph, cut at a word). Default 200.
+   * With simplify_schemas: the longest description a property keeps (its first paragraph, cut at a word); 0: none keeps one. Default 200.
    */
   property_description_max_chars?: number;
   /**
@@ -799,7 +799,7 @@ export interface ToolPolicy2 {
    */
   simplify_schemas?: boolean;
   /**
-   * With simplify_schemas: the longest description a property keeps (its first paragraph, cut at a word). Default 200.
+   * With simplify_schemas: the longest description a property keeps (its first paragraph, cut at a word); 0: none keeps one. Default 200.
    */
   property_description_max_chars?: number;
   /**

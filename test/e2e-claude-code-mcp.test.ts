@@ -116,7 +116,7 @@ describe("Claude Code with an MCP server, through mallex on the small tier", () 
         expect(toolNames(upstream[0]!)).not.toContain(TOOL);
         const opening = JSON.stringify(messagesOf(upstream[0]!));
         if (claudeCode === PINNED_CLAUDE_CODE) expect(opening).toContain("The following MCP servers are still connecting; ToolSearch waits for them and finds their tools by a keyword:\\ntickets\\n");
-        else expect(opening).toContain(`available via ToolSearch; load one with ToolSearch (query \\"select:<name>\\") before calling it:`);
+        else expect(opening).toContain(`available via ToolSearch: load one (query \\"select:<name>\\") before calling it:`);
         if (claudeCode === NEWEST_CLAUDE_CODE) expect(opening).toContain(`\\n${TOOL}\\n`);
         // Neither names the built-ins the small size leaves out even once loaded.
         expect(opening).not.toMatch(/\\n(CronCreate|WebFetch|NotebookEdit)\\n/);

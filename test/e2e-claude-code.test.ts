@@ -55,7 +55,7 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s through mallex proxy", (_name,
     expect(lastLogLine(proxy)).toMatch(new RegExp(`^${escapeRegExp(body.model)} → qwen3-coder-30b \\(default → medium\\) · \\d+ → \\d+ chars \\(−\\d+%\\) · rules: billing-header −74 · `));
     // The medium profile's rules cut Claude Code's request to a tenth or less, on every version, and
     // the line says how much of the user's own text (the project's CLAUDE.md) went on whole.
-    expect(lastLogLine(proxy)).toMatch(/ → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−9\d%\) · rules: billing-header −74 · .*tool-allowlist ×\d+ −[\d,]+ · .*system-template −[\d,]+ · the user's text kept whole: \d+ chars · prompt \d+ tok/);
+    expect(lastLogLine(proxy)).toMatch(/ → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−9\d%\) · rules: billing-header −74 · .*tool-allowlist ×\d+ −[\d,]+ · .*system-template −[\d,]+ · the user's text kept whole: \d+ chars \(CLAUDE.md \d+ in the system prompt\) · prompt \d+ tok/);
   });
 
   it("completes a Write round trip for a native tool call", async () => {

@@ -49,7 +49,7 @@ describeWithShared("mallex explain --json", () => {
     for (const kept of ["/home/dev/tiny-repo", "Keep answers short.", "what is 2+2"]) expect(upstream).toContain(kept);
     expect(out.rules[0]).toEqual({ rule: "billing-header", target: "system.0", charsRemoved: 74 });
     expect(out.rules.map((r) => r.rule)).toEqual(expect.arrayContaining(["agent-list", "skill-list", "claude-md-to-system", "relevance-disclaimer", "tool-allowlist", "system-template"]));
-    expect(Object.keys(out)).toEqual(["profile", "size", "backend", "before", "after", "cut", "rules", "system", "tools", "budgetTokens", "claudeCode", "upstream"].filter((k) => k in out));
+    expect(Object.keys(out)).toEqual(["profile", "size", "backend", "before", "after", "cut", "rules", "system", "tools", "user", "budgetTokens", "claudeCode", "upstream"].filter((k) => k in out));
   });
 
   it("takes a bare request body the same way as an exchange", async () => {

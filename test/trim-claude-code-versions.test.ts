@@ -22,13 +22,8 @@ beforeAll(async () => {
 /** Whole-word mentions of `names` in `text`. */
 const mentions = (text: string, names: readonly string[]) => names.filter((name) => new RegExp(`(?<![\\w-])${name}(?![\\w-])`).test(text));
 
-const GOALS = { small: 0.94, medium: 0.9 } as const;
-
-/**
- * Where ToolSearch is the way to the user's MCP tools (2.1.330 as installed), its schema (404 chars)
- * and the list are Claude Code's text the model needs: the cut's goal on small is one point lower.
- */
-const MCP_GOALS = { small: 0.93, medium: 0.9 } as const;
+/** The issue's goals for Claude Code's own text cut, on every release and setting (MCP tools behind ToolSearch too). */
+const GOALS = { small: 0.95, medium: 0.9 } as const;
 
 const APPENDED = "Always answer in French, and sign every answer with Ada.";
 
@@ -92,11 +87,11 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
       }, 90_000);
 
       for (const size of ["small", "medium"] as const) {
-        const goal = (files === MCP_PROJECT ? MCP_GOALS : GOALS)[size];
+        const goal = GOALS[size];
         it(`${size}: ≥ ${goal * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
           const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, userAgent);
           // The README's table of the own-text cut per release, setting and size is these lines.
-          console.log(`own-text cut | ${claudeCode.version} | ${variant} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars}`);
+          console.log(`own-text cut | ${claudeCode.version} | ${variant} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars} | ${explanation.before.chars} → ${explanation.after.chars} chars | ${(request.tools ?? []).length} tools sent`);
           expect(explanation.cut.claudeCode).toBeGreaterThanOrEqual(goal);
           expect(explanation.system).toMatchObject({ mode: "template", template: `system-${size}` });
           expect(explanation.claudeCode).toEqual({ version: claudeCode.version, unplaced: [] });
@@ -128,7 +123,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             expect(upstream).not.toContain("helps users according to your");
             // CLAUDE.md, and the style where the release puts it into the system prompt.
             const user = explanation.system.mode === "template" ? explanation.system.user : undefined;
-            expect([{ passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true }, { passages: 2, chars: CLAUDE_MD_KEPT.length + STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true }]).toContainEqual(user);
+            expect([{ passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true }, { passages: 2, chars: CLAUDE_MD_KEPT.length + STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true }]).toContainEqual({ ...user, parts: undefined });
           } else if (files === MCP_PROJECT) {
             // The MCP server's tool is offered, or named in the list ToolSearch (offered) loads it from; its instructions go on whole where they came.
             const offered = explanation.tools.offered;
@@ -161,6 +156,17 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             const exit = (request.tools ?? []).some((tool) => tool.name === "ExitPlanMode");
             expect(explanation.tools.offered.includes("ExitPlanMode")).toBe(exit);
             expect(upstream.includes("then call ExitPlanMode")).toBe(exit);
+          }
+          // Each part the user wrote or configured is named, with what became of it, and none is lost.
+          const parts = explanation.user.map((part) => `${part.part}: ${part.fate}`);
+          expect(parts).toContain("CLAUDE.md: system prompt");
+          expect(explanation.user.filter((part) => part.fate === "not placed" || part.fate === "not offered")).toEqual([]);
+          if ((args as readonly string[]).includes("--append-system-prompt")) expect(parts).toContain("their own system prompt lines: system prompt");
+          if (files === USER_AGENT_AND_SKILL) expect(parts).toContain("their agents and skills: named in one line");
+          if (files === STYLE_AND_HOOKS) expect(parts).toContain("the hooks' output: conversation");
+          if (files === MCP_PROJECT) {
+            expect(parts).toContainEqual(expect.stringMatching(new RegExp(`^${MCP_TOOL}: (offered|through ToolSearch)$`)));
+            if (JSON.stringify(request).includes(MCP_INSTRUCTIONS)) expect(explanation.user).toContainEqual({ part: "MCP server tickets: instructions", chars: MCP_INSTRUCTIONS.length, fate: "conversation" });
           }
           expect(upstream).not.toContain("statusline-setup");
           const notOffered = (request.tools ?? []).map((tool) => tool.name).filter((name) => !explanation.tools.offered.includes(name));

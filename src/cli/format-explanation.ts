@@ -1,6 +1,16 @@
 import type { Explanation } from "../pipeline/explain-request.js";
 import { formatNumber as number, formatRemoved } from "../shared/format-number.js";
 
+const USER_FATES: Readonly<Record<Explanation["user"][number]["fate"], string>> = {
+  "system prompt": "kept whole, in the system prompt",
+  conversation: "kept whole, in the conversation",
+  "named in one line": "named in one line (the tool that runs them is not offered)",
+  offered: "offered as a tool",
+  "through ToolSearch": "named in the deferred-tool list, loaded through ToolSearch",
+  "not placed": "NOT placed: the template lacks {{user_instructions}}",
+  "not offered": "NOT reachable: ToolSearch is not offered",
+};
+
 /**
  * `mallex explain`'s readable report, one string per line (a client's tool name with a newline in it
  * stays inside its line, for terminalText to escape): rules table, what was kept, sizes, the upstream
@@ -33,10 +43,9 @@ export function formatExplanation(explanation: Explanation, source: string, rout
       ? `System prompt: rendered from template ${system.template}, keeping ${system.sections.length > 0 ? system.sections.join(", ") : "no section"}${system.missing === undefined ? "" : ` (found nothing for ${system.missing.join(", ")})`}.`
       : `System prompt: passed through (${system.reason}).`,
   );
-  if (system.mode === "template" && system.user !== undefined) {
-    const { passages, chars, placed } = system.user;
-    const what = `${passages} passage${passages === 1 ? "" : "s"}, ${chars.toLocaleString("en-US")} characters`;
-    lines.push(placed ? `The user's own text in it (lines no Claude Code release writes: ${what}): kept whole.` : `The user's own text in it (${what}): NOT placed by template ${system.template} (it lacks {{user_instructions}}).`);
+  if (explanation.user.length > 0) {
+    lines.push("What the user wrote or configured, and what became of it:");
+    for (const part of explanation.user) lines.push(`  - ${part.part}${part.chars > 0 ? ` (${number(part.chars)} chars)` : ""}: ${USER_FATES[part.fate]}`);
   }
   const claudeCode = explanation.claudeCode;
   if (claudeCode !== undefined) {

@@ -36,6 +36,8 @@ export interface Explanation {
   rules: TrimRuleHit[];
   system: TrimReport["system"];
   tools: TrimReport["tools"];
+  /** Each part of the request the user wrote or configured, and what became of it. */
+  user: TrimReport["user"];
   budgetTokens?: number;
   /** Set when Claude Code sent the request: its version and what no rule placed (see ClaudeCodeReport). */
   claudeCode?: TrimReport["claudeCode"];
@@ -72,6 +74,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
       after: sizeOf(upstream),
       cut: cutOf(before, sizeOf(upstream), 0),
       rules: [],
+      user: [],
       system: { mode: "passthrough", reason: "the Anthropic API gets Claude Code's request as it is" },
       tools: { mode: "native", offered, client: offered.filter((name) => !isBuiltInTool(name, fromClaudeCode)) },
       upstream,
@@ -90,6 +93,7 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
     rules: trimmed.report.rules,
     system: trimmed.report.system,
     tools: trimmed.report.tools,
+    user: trimmed.report.user,
     ...(trimmed.report.budgetTokens === undefined ? {} : { budgetTokens: trimmed.report.budgetTokens }),
     ...(trimmed.report.claudeCode === undefined ? {} : { claudeCode: trimmed.report.claudeCode }),
     ...(trimmed.ok ? {} : { error: trimmed.error.message }),

@@ -71,7 +71,8 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   const instructions = [...userPassages, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
   const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt, instructions);
   const text = templates.render(trimming.systemTemplate, context);
-  const user = userPassages.length === 0 ? undefined : { passages: userPassages.length, chars: userPassages.reduce((sum, passage) => sum + passage.length, 0), placed: userPassages.every((passage) => text.includes(passage)) };
+  const parts = [...(userText.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(userText) }]), ...claudeMd.map((section) => ({ part: claudeMdFiles(section.text), chars: section.text.length }))];
+  const user = userPassages.length === 0 ? undefined : { passages: userPassages.length, chars: charsOf(userPassages), placed: userPassages.every((passage) => text.includes(passage)), parts };
   const hits: TrimRuleHit[] = sections.filter((s) => s.charsCut > 0).map((s) => ({ rule: s.id, target: "system", charsRemoved: s.charsCut }));
   // The tools prompt is accounted for by the tools-prompt hit, not here.
   const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0) - (input.named !== undefined && text.includes(input.named) ? input.named.length : 0);
@@ -84,6 +85,16 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     report: { mode: "template", template: trimming.systemTemplate, sections: sections.map((s) => s.id), ...(missing.length > 0 ? { missing } : {}), ...(user ? { user } : {}) },
     moved: [...sections.filter((s) => s.from !== "system"), ...claudeMd],
   };
+}
+
+function charsOf(passages: readonly string[]): number {
+  return passages.reduce((sum, passage) => sum + passage.length, 0);
+}
+
+/** The files a moved CLAUDE.md section shows, by their labels ("CLAUDE.md, ~/.claude/CLAUDE.md"). */
+function claudeMdFiles(text: string): string {
+  const files = [...text.matchAll(/^Contents of (.+):$/gm)].map((match) => match[1]);
+  return files.length === 0 ? "CLAUDE.md" : files.join(", ");
 }
 
 function passthrough(input: SystemPromptInput, reason: string): SystemPromptResult {

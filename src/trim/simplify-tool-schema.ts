@@ -47,7 +47,8 @@ function simplifyNode(node: unknown, max: number): unknown {
     } else if (SUBSCHEMAS.has(key)) {
       out[key] = simplifyNode(value, max);
     } else if (key === "description" && typeof value === "string") {
-      out[key] = shortenDescription(value, max);
+      // 0: the names say it (file_path, old_string, command) and the characters go to the task.
+      if (max > 0) out[key] = shortenDescription(value, max);
     } else {
       out[key] = value;
     }

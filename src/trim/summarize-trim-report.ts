@@ -1,4 +1,5 @@
-import type { TrimReport } from "./trim-types.js";
+import { userPartChars } from "./describe-user-parts.js";
+import type { TrimReport, UserPart } from "./trim-types.js";
 import { formatNumber as number, formatPercentChange, formatRemoved } from "../shared/format-number.js";
 
 /**
@@ -7,7 +8,7 @@ import { formatNumber as number, formatPercentChange, formatRemoved } from "../s
  * client tools (MCP servers', other clients' own) the model was offered.
  *
  * @example
- * "trim 76,308 → 3,866 chars (−95%): billing-header −74 · tool-allowlist ×20 −62,913 · budget shortened messages.4.content.0 −2,017 · client tools: mcp__github__* ×26 · the user's text kept whole: 196 chars"
+ * "trim 76,308 → 3,866 chars (−95%): billing-header −74 · tool-allowlist ×20 −62,913 · budget shortened messages.4.content.0 −2,017 · client tools: mcp__github__* ×26 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)"
  */
 export function summarizeTrimReport(report: TrimReport): string {
   const before = report.before.chars;
@@ -17,25 +18,34 @@ export function summarizeTrimReport(report: TrimReport): string {
 
 /**
  * Each rule that fired once, with how often and the characters it removed ("no rule fired" when none
- * did), then the client tools kept, if any (see describeClientTools), and how much of the user's own
- * text went on whole (see userTextKept).
+ * did), then the client tools kept, if any (see describeClientTools), and the user's own text that
+ * went on whole, by part (see describeUserParts).
  */
 export function describeTrimRules(report: TrimReport): string {
   const client = report.tools.client.length === 0 ? "" : ` · client tools: ${describeClientTools(report.tools.client)}`;
   const user = userTextKept(report);
-  return `${describeRules(report)}${client}${user > 0 ? ` · the user's text kept whole: ${number(user)} chars` : ""}`;
+  const lost = report.user.filter((part) => part.fate === "not placed" || part.fate === "not offered");
+  const kept = user > 0 ? ` · the user's text kept whole: ${number(user)} chars (${describeParts(report.user.filter((part) => part.chars > 0 && !lost.includes(part)))})` : "";
+  return `${describeRules(report)}${client}${kept}${lost.length > 0 ? ` · the user's text NOT kept: ${describeParts(lost)}` : ""}`;
 }
 
 /**
  * Characters of the user's own text a trimmed request keeps whole: what they wrote into the system
- * prompt or CLAUDE.md moved there, the agents and skills named for them, and what `user_text`
- * filters kept (hooks' output; CLAUDE.md where it stays in the conversation).
+ * prompt or CLAUDE.md moved there, the agents and skills named for them, what `user_text` filters
+ * kept (hooks' output; CLAUDE.md where it stays in the conversation), the MCP servers' instructions
+ * and the names of their tools behind ToolSearch.
  */
 export function userTextKept(report: TrimReport): number {
-  const system = report.system.mode === "template" && report.system.user?.placed === true ? report.system.user.chars : 0;
-  const named = report.rules.filter((hit) => hit.rule === "user-agents-named").reduce((sum, hit) => sum - hit.charsRemoved, 0);
-  const kept = report.rules.reduce((sum, hit) => sum + (hit.userChars ?? 0), 0);
-  return system + named + kept;
+  return userPartChars(report.user);
+}
+
+/** Most user parts the log line names before "+N more". */
+const USER_PARTS_SHOWN = 4;
+
+function describeParts(parts: readonly UserPart[]): string {
+  const named = parts.map((part) => `${part.part}${part.chars > 0 ? ` ${number(part.chars)}` : ""} ${part.fate === "conversation" ? "in the conversation" : part.fate === "system prompt" ? "in the system prompt" : part.fate}`);
+  const rest = named.length - USER_PARTS_SHOWN;
+  return rest > 0 ? `${named.slice(0, USER_PARTS_SHOWN).join(", ")} +${rest} more` : named.join(", ");
 }
 
 /** Most entries describeClientTools lists before "+N more": the log line stays one short line. */

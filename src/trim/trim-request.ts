@@ -6,6 +6,7 @@ import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageO
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { connectingMcpServers, deferredClientTools } from "./deferred-client-tools.js";
+import { describeUserParts } from "./describe-user-parts.js";
 import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
@@ -120,7 +121,16 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     after: budget.size,
     system: prefix.systemReport,
     tools: { mode: plan.profile.toolMode, offered: [...prefix.offeredNames], client: [...prefix.client] },
+    user: [],
   };
+  report.user = describeUserParts({
+    ...(report.system.mode === "template" && report.system.user !== undefined ? { system: report.system.user } : {}),
+    rules: report.rules,
+    client: report.tools.client,
+    deferred: deferredClientTools(preamble),
+    toolSearch: offered.has(TOOL_SEARCH),
+    messages: budget.request.messages,
+  });
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
   if (compaction !== undefined) report.compaction = { carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)), rewritten: budget !== fitted };
   if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions, report.system);

@@ -66,6 +66,20 @@ export interface TrimReport {
    * the last answer), and whether mallex rewrote it to fit (fitCompaction).
    */
   compaction?: { carriedTokens: number; rewritten: boolean };
+  /** Each part of the request the user wrote or configured, and what became of it (describeUserParts). */
+  user: UserPart[];
+}
+
+/**
+ * A part of the request the user wrote or configured — CLAUDE.md, an appended system prompt, the
+ * hooks' output, an MCP server's instructions or tool — and what trimming made of it.
+ */
+export interface UserPart {
+  /** As the request names it: "CLAUDE.md", "mcp__tickets__lookup_ticket", "MCP server tickets's instructions". */
+  part: string;
+  /** Characters of its text the model gets (0 for a tool offered: its schema is measured upstream). */
+  chars: number;
+  fate: "system prompt" | "conversation" | "named in one line" | "offered" | "through ToolSearch" | "not placed" | "not offered";
 }
 
 /**
@@ -76,6 +90,8 @@ export interface UserTextReport {
   passages: number;
   chars: number;
   placed: boolean;
+  /** The passages by what they are: each CLAUDE.md or memory file by its label, the rest as the system prompt's own lines. */
+  parts: { part: string; chars: number }[];
 }
 
 /**

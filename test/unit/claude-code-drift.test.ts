@@ -22,6 +22,7 @@ function report(claudeCode: TrimReport["claudeCode"], system: TrimReport["system
     after: { chars: 50, tokens: 12 },
     system,
     tools: { mode: "native", offered: ["Read"], client: [] },
+    user: [],
     ...(claudeCode === undefined ? {} : { claudeCode }),
   };
 }

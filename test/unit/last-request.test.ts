@@ -35,6 +35,7 @@ describe("debug lines", () => {
       after: { chars: 9895, tokens: 3200 },
       system: { mode: "template", template: "system-medium", sections: ["environment"] },
       tools: { mode: "native", offered: ["Bash"], client: [] },
+      user: [],
     };
     expect(describeTrim(report)).toEqual([
       "trim: 76,198 → 9,895 chars, ~19,000 → ~3,200 tok · system: template system-medium [environment] · tools: native, 1 offered [Bash] · 2 rule hits",

@@ -36,7 +36,7 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     }
     expect(upstream.messages.map((m) => m.role)).toEqual(["system", "user"]);
     expect(upstream.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Write"]);
-    expect(trimmed.report.system).toEqual({ mode: "template", template: "system-small", sections: ["environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true } });
+    expect(trimmed.report.system).toEqual({ mode: "template", template: "system-small", sections: ["environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] } });
     // CLAUDE.md moved into the system prompt with the user's instructions, its path relative: the user's turn is the question alone.
     expect(upstream.messages[0]?.content).toContain(CLAUDE_MD);
     expect(upstream.messages[1]?.content).toBe("what is 2+2");
@@ -52,7 +52,7 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     const medium = trimAndConvert(request, table, firstProfileOfSize(table, "medium"), templates);
     expect(JSON.stringify(medium.upstream).length).toBeGreaterThan(JSON.stringify(small.upstream).length);
     expect(reduction(request, medium.upstream)).toBeGreaterThanOrEqual(0.9);
-    expect(medium.trimmed.report.system).toEqual({ mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true } });
+    expect(medium.trimmed.report.system).toEqual({ mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] } });
     expect(medium.trimmed.report.tools).toEqual({
       mode: "native",
       offered: ["Bash", "Edit", "NotebookEdit", "Read", "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "WebFetch", "WebSearch", "Write"],
@@ -106,15 +106,15 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,474 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
-        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,021 · system-template −5,153 · the user's text kept whole: 185 chars",
+      "trim 76,308 → 1,981 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,153 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
-    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 2,474 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars");
-    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 2,474 chars (−97%): no rule fired · the user's text kept whole: 185 chars");
+    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 1,981 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)");
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 1,981 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)");
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = { ...trimmed.report, before: { ...trimmed.report.before, chars: 242 }, after: { ...trimmed.report.after, chars: 575 }, rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }] };
-    expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306 · the user's text kept whole: 185 chars");
+    expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)");
   });
 
   it("is deterministic and never changes its input", () => {
@@ -164,7 +164,7 @@ describeWithShared("prefix stability: turn N+1's upstream prompt starts with tur
     expect(trimmed.request.tools).toBeUndefined();
     const system = upstream.messages[0]?.content as string;
     expect(system).toContain('# Tools\n\nYou can call the tools below. To call one, write exactly this, with one <parameter> per argument:\n\n<invoke name="TOOL_NAME">');
-    expect(system).toContain("## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required): The absolute path to the file to write\n- content (string, required): The content to write to the file");
+    expect(system).toContain("## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required)\n- content (string, required)");
     expect(JSON.stringify(upstream.messages)).toContain('<invoke name=\\"Write\\">\\n<parameter name=\\"file_path\\">/home/dev/tiny-repo/hello.txt</parameter>\\n<parameter name=\\"content\\">hi</parameter>\\n</invoke>');
     expect(trimmed.report.rules.find((r) => r.rule === "tools-prompt")).toBeDefined();
   });

@@ -81,7 +81,7 @@ describe("buildSystemPrompt", () => {
     // Every line the keep rule did not place is text no Claude Code release writes: the user's, which this template does not place.
     // (Headings such as "# Memory" and code fences are lines Claude Code writes too.)
     const user = ["You are an agent.", " - Output is markdown.\n## Details\nNested detail.", "# not a heading (in a fence)", "Memory stuff."];
-    expect(result.report).toEqual({ mode: "template", template: "system", sections: ["environment"], user: { passages: 4, chars: user.join("").length, placed: false } });
+    expect(result.report).toEqual({ mode: "template", template: "system", sections: ["environment"], user: { passages: 4, chars: user.join("").length, placed: false, parts: [{ part: "their own system prompt lines", chars: user.join("").length }] } });
     const environment = PROMPT.slice(PROMPT.indexOf(" - Primary"));
     expect(result.hits).toEqual([
       { rule: "environment", target: "system", charsRemoved: environment.length - " - Primary working directory: /repo".length },
@@ -140,7 +140,7 @@ describe("buildSystemPrompt for one of Claude Code's agents", () => {
   it("renders the template whatever the system prompt says, names the keep rules that found nothing, and says what of the user's it could not place", () => {
     const result = buildSystemPrompt({ original: "A prompt in words no rule knows.", filtered: "A prompt in words no rule knows.", tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, templates);
     expect(result.system).toEqual([{ type: "text", text: "Coder." }]);
-    expect(result.report).toEqual({ mode: "template", template: "system", sections: [], missing: ["environment"], user: { passages: 1, chars: 32, placed: false } });
+    expect(result.report).toEqual({ mode: "template", template: "system", sections: [], missing: ["environment"], user: { passages: 1, chars: 32, placed: false, parts: [{ part: "their own system prompt lines", chars: 32 }] } });
   });
 
   it("keeps the user's text where the template places {{user_instructions}}, and none of Claude Code's own", () => {

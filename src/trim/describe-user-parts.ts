@@ -1,0 +1,79 @@
+import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { splitSystemReminders } from "./split-system-reminders.js";
+import type { TrimRuleHit, UserPart, UserTextReport } from "./trim-types.js";
+
+/** What each `user_text` filter keeps, in the words the log and `explain` use for it. */
+const USER_TEXT_PARTS: Readonly<Record<string, string>> = {
+  "hook-output": "the hooks' output",
+  "claude-md": "CLAUDE.md",
+};
+
+/** Claude Code's heading over the MCP servers' instructions (2.1.100–2.1.330), each server under `## name`. */
+const MCP_INSTRUCTIONS = "# MCP Server Instructions\n";
+
+export interface UserPartsInput {
+  /** The user's text the system prompt template placed (or could not), by part. */
+  system?: UserTextReport;
+  rules: readonly TrimRuleHit[];
+  /** The client tools (MCP servers', an SDK app's) offered to the model. */
+  client: readonly string[];
+  /** The client tools Claude Code defers behind ToolSearch (deferredClientTools), and whether ToolSearch is offered. */
+  deferred: readonly string[];
+  toolSearch: boolean;
+  /** The trimmed conversation: the MCP servers' instructions are found where they went on. */
+  messages: MessagesRequest["messages"];
+}
+
+/**
+ * Each part of the request the user wrote or configured, and what became of it: trimming removes
+ * Claude Code's text and keeps the user's, and says so part by part (the request log, `explain`, the
+ * dashboard). Found by structure: the template's placed passages (CLAUDE.md, appended prompts, output
+ * styles), what `user_text` filters kept, the agents and skills named in one line, the client tools
+ * offered or reachable through ToolSearch, the MCP servers' instructions left in the conversation.
+ */
+export function describeUserParts(input: UserPartsInput): UserPart[] {
+  const parts: UserPart[] = [];
+  for (const part of input.system?.parts ?? []) parts.push({ part: part.part, chars: part.chars, fate: input.system?.placed === true ? "system prompt" : "not placed" });
+  for (const hit of input.rules) {
+    if (hit.userChars !== undefined) parts.push({ part: USER_TEXT_PARTS[hit.rule] ?? `what ${hit.rule} keeps`, chars: hit.userChars, fate: "conversation" });
+    if (hit.rule === "user-agents-named") parts.push({ part: "their agents and skills", chars: -hit.charsRemoved, fate: "named in one line" });
+  }
+  parts.push(...mcpInstructions(input.messages));
+  for (const name of input.deferred) parts.push({ part: name, chars: name.length, fate: input.toolSearch ? "through ToolSearch" : "not offered" });
+  for (const name of input.client) parts.push({ part: name, chars: 0, fate: "offered" });
+  return parts;
+}
+
+/**
+ * Characters of the user's text the model gets whole, the client tools' schemas aside (they are
+ * measured as the upstream request carries them).
+ */
+export function userPartChars(parts: readonly UserPart[]): number {
+  return parts.reduce((sum, part) => sum + (part.fate === "not placed" || part.fate === "not offered" ? 0 : part.chars), 0);
+}
+
+/** Each MCP server's instructions left in the conversation's reminders, by server. */
+function mcpInstructions(messages: MessagesRequest["messages"]): UserPart[] {
+  const parts: UserPart[] = [];
+  for (const message of messages) {
+    // Claude Code 2.1.330 sends them in a system message, earlier releases in a user turn's reminder.
+    if (message.role === "assistant") continue;
+    const texts = typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []));
+    for (const text of texts) {
+      for (const segment of splitSystemReminders(text)) {
+        const said = segment.kind === "text" ? segment.text : segment.inner;
+        const at = said.indexOf(MCP_INSTRUCTIONS);
+        if (at < 0) continue;
+        // The servers' sections run to Claude Code's next top-level heading or the reminder's end.
+        const body = said.slice(at + MCP_INSTRUCTIONS.length).split(/\n# /)[0] ?? "";
+        for (const section of body.split(/^## /m).slice(1)) {
+          const newline = section.indexOf("\n");
+          const server = (newline < 0 ? section : section.slice(0, newline)).trim();
+          const instructions = newline < 0 ? "" : section.slice(newline + 1).trim();
+          if (instructions !== "") parts.push({ part: `MCP server ${server}: instructions`, chars: instructions.length, fate: "conversation" });
+        }
+      }
+    }
+  }
+  return parts;
+}
