@@ -142,7 +142,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // The dashboard shows each server's progress and last error: its feed exists once the proxy does, before any server starts.
   let dashboard: DashboardFeed | undefined;
   const serverEvent = (key: string, event: SupervisorEvent) => {
-    logEvent(formatSupervisorEvent(key, event));
+    for (const line of formatSupervisorEvent(key, event)) logEvent(line);
     dashboard?.serverEvent(key, event);
   };
   const supervisors = createSupervisorPool(table, {

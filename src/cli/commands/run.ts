@@ -19,7 +19,7 @@ import { setupConfigPath } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
-import { printErr } from "../terminal-text.js";
+import { printErr, printOut } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -143,9 +143,14 @@ async function setUp(config: string | undefined, backendUrl: string | undefined,
     print(`mallex: using ${path} (\`mallex init --force --out ${path}\` writes a new one)`);
     return path;
   }
-  const { initFromTerminal } = await import("./init.js");
-  const result = await initFromTerminal({ out: path });
-  return result.backendUrl !== undefined && backendUrl === undefined ? undefined : result.path;
+  const { initFromTerminal, printNext } = await import("./init.js");
+  const result = await initFromTerminal({ out: path, goesOn: true });
+  // A model server to start by hand first (mlx-lm off Apple Silicon): here it stops, and says what to run.
+  if (result.backendUrl !== undefined && backendUrl === undefined) {
+    printNext(result.next, printOut);
+    return undefined;
+  }
+  return result.path;
 }
 
 /**
