@@ -50,6 +50,7 @@ export async function handleMessages(req: Request, body: BodyText, ctx: ServerCo
 
   const facts = describeRequest(request, check.source);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
+  if (sessionId) ctx.onSession?.(sessionId);
   const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
   // Where no rule decides, the model classifier may be asked (classifier.mode model): only then is there an await.
   const routing = routeRequest(ctx, { input: { model: request.model, facts, sessionTier }, request, sessionId, signal: req.signal, available: (name) => backendAvailability(ctx, name) });
