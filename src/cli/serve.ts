@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
@@ -128,7 +128,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // it (with --backend-url none starts).
   const planned = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
-  const table = withEngineToken(planned, randomBytes(32).toString("base64url"));
+  // The notices that name a profile's setting say which file to change (in-config-file.ts).
+  const configFile = { path: resolve(configPath), shipped: resolve(configPath) === join(options.packageRoot, "mallex.yaml") };
+  const table = { ...withEngineToken(planned, randomBytes(32).toString("base64url")), configFile };
 
   const mallexHome = resolveMallexHome(process.env);
   const tightened = securePrivateHome(mallexHome);
