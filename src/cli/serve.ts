@@ -120,7 +120,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
   // they have none of their own): the config validator that fills them in is loaded for them alone.
   const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
-  const adjusted = options.adjustTable ? options.adjustTable(compiled.table) : compiled.table;
+  // The notices that name a profile's setting say which file to change (in-config-file.ts).
+  const withFile = { ...compiled.table, configFile: { path: resolve(configPath), shipped: resolve(configPath) === join(options.packageRoot, "mallex.yaml") } };
+  const adjusted = options.adjustTable ? options.adjustTable(withFile) : withFile;
   const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
   // With --backend-url no engine starts: the running server has the model.
   if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
@@ -128,9 +130,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // it (with --backend-url none starts).
   const planned = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
-  // The notices that name a profile's setting say which file to change (in-config-file.ts).
-  const configFile = { path: resolve(configPath), shipped: resolve(configPath) === join(options.packageRoot, "mallex.yaml") };
-  const table = { ...withEngineToken(planned, randomBytes(32).toString("base64url")), configFile };
+  const table = withEngineToken(planned, randomBytes(32).toString("base64url"));
 
   const mallexHome = resolveMallexHome(process.env);
   const tightened = securePrivateHome(mallexHome);
