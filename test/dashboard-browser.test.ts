@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { CHROMIUM, describeWithBrowser } from "./helpers/browser.js";
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { inConfigFile } from "../src/shared/in-config-file.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
 const SECRET_PROMPT = "the words of a private prompt";
@@ -79,7 +80,8 @@ describeWithBrowser("the dashboard in a browser", () => {
   });
 
   it("shows a request within a second, the server's states as they change, and a request's explanation", async () => {
-    proxy = await startProxyProcess(["--config", configWith("")]);
+    const config = configWith("");
+    proxy = await startProxyProcess(["--config", config]);
     await openPage(proxy.url);
     await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
 
@@ -120,7 +122,7 @@ describeWithBrowser("the dashboard in a browser", () => {
     expect(await panel.locator('[data-part="route"] .rules-table tbody tr, [data-part="route"] .trim .note').count()).toBeGreaterThan(0);
     await expect(fact("ending", "status")).resolves.toBe("200 ok");
     await expect(fact("ending", "stop")).resolves.toBe("max_tokens: cut at 4 tokens by mallex's cap (Claude Code was told end_turn)");
-    await expect(panel.locator('[data-part="ending"] .notes').textContent()).resolves.toContain("cut at 4 tokens by max_output_tokens of profile coder");
+    await expect(panel.locator('[data-part="ending"] .notes').textContent()).resolves.toContain(`cut at 4 tokens by max_output_tokens of profile coder ${inConfigFile({ path: config, shipped: false })}`);
     // The client's request first, in outline: how many messages, by role.
     await expect(fact("sent", "messages")).resolves.toBe("1 (user)");
     // The saved JSON stays a fold away, closed: none of it shows until asked for.

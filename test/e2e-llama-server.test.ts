@@ -112,7 +112,7 @@ describeWithShared("mallex with a real llama-server (skipped until scripts/build
     // The log line reaches this process through the proxy's stderr pipe, which may lag the response.
     await expect.poll(() => proxy.output()).toMatch(/→ tiny \(default → medium\) · \d+ → \d+ chars \(−9\d%\) .* prompt \d+ tok \([1-9]\d* cached\)/);
     // The log says who cut the answer, too.
-    expect(proxy.output()).toContain(" · cut at 16 tokens by max_output_tokens of profile tiny · stop end_turn");
+    expect(proxy.output()).toContain(` · cut at 16 tokens by max_output_tokens of profile tiny ${inConfigFile({ path: configFile, shipped: false })} · stop end_turn`);
   });
 
   const textOf = (all: Event[]) =>

@@ -34,13 +34,14 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
   const window = profile.contextWindow;
   const contextCap = input.contextCap;
   const cap = contextCap ?? profile.maxOutputTokens;
-  const capNote = contextCap === undefined ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name}` : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
+  const settingsIn = inConfigFile(ctx.table.configFile);
+  const capNote = contextCap === undefined ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name} ${settingsIn}` : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
   const byContext = contextCap === undefined ? {} : { outputCapContext: window };
   const onOutputCap = () => {
     metrics.notes = [...(metrics.notes ?? []), capNote];
     metrics.cutAtCap = cap;
   };
-  const outputCap = request.max_tokens > cap ? { outputCap: cap, ...byContext, settingsIn: inConfigFile(ctx.table.configFile), onOutputCap } : {};
+  const outputCap = request.max_tokens > cap ? { outputCap: cap, ...byContext, settingsIn, onOutputCap } : {};
   const responseOptions = { ...input.options, thinking: input.thinking.show ? "expose" : "strip" } as const;
   // A `length` finish short of max_tokens, or with the context filled, is the context's doing: said so, not blamed on max_tokens.
   const onContextFull = (usage: OpenAIUsage | null | undefined) => {
