@@ -10,7 +10,8 @@ export default defineConfig({
     // CLI and end-to-end tests start real processes; a 2-core CI machine needs the headroom.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Says once per run when ../shared (captures, models) or the model kit is missing and its suites are skipped.
+    // Says when ../shared (captures, models) or the model kit is missing and its suites are skipped: the
+    // shared folder at the start of the run and again after its summary, where a long run is read.
     globalSetup: ["test/helpers/shared-dir.ts", "test/helpers/model-kit.ts"],
   },
 });

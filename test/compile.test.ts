@@ -193,7 +193,7 @@ describe("mallex compile (the CLI)", () => {
     }
     const unknown = await runCli(["compiel"]);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain('Unknown command "compiel"');
+    expect(unknown.stderr).toBe('mallex: unknown command "compiel" (did you mean `mallex compile`? `mallex --help` lists the commands)');
   });
 });
 

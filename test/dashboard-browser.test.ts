@@ -3,9 +3,10 @@
  * `mallex proxy` (the built CLI: `npm run build` first, as `npm test` does) supervising the fake
  * mlx-lm.server: the page loads without a console error, a request shows in the table within a
  * second of its end with the model asked for and the profile it went to, the server's states show
- * as they change (starting → ready → stopped by idle unload, then by its Start and Stop buttons), a
- * request's explanation opens with its prompt text hidden, and a mallex with a token gives the page
- * nothing until the token is entered.
+ * as they change (starting → ready → stopped by idle unload, then by its Start and Stop buttons), an
+ * answer mallex's cap cut says so, the Context panel marks the profile no tier uses, a request's
+ * explanation opens in words (its JSON a fold away) with its prompt text hidden, and a mallex with a
+ * token gives the page nothing until the token is entered.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { CHROMIUM, describeWithBrowser } from "./helpers/browser.js";
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { inConfigFile } from "../src/shared/in-config-file.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
 const SECRET_PROMPT = "the words of a private prompt";
@@ -28,7 +30,8 @@ function configWith(extra: string): string {
       command: "'${process.execPath}' '${FAKE}' --model {model} --host {host} --port {port} --load-ms 800"
       idle_unload_minutes: 0.05
 profiles:
-  coder: { backend: mlx, model: mlx-community/Test-4bit, size: small }
+  coder: { backend: mlx, model: mlx-community/Test-4bit, size: small, max_output_tokens: 4 }
+  spare: { backend: mlx, model: mlx-community/Spare-4bit, size: small, aliases: ["spare*"] }
 tiers:
   medium: { profile: coder }
 ${extra}`,
@@ -77,7 +80,8 @@ describeWithBrowser("the dashboard in a browser", () => {
   });
 
   it("shows a request within a second, the server's states as they change, and a request's explanation", async () => {
-    proxy = await startProxyProcess(["--config", configWith("")]);
+    const config = configWith("");
+    proxy = await startProxyProcess(["--config", config]);
     await openPage(proxy.url);
     await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
 
@@ -96,15 +100,38 @@ describeWithBrowser("the dashboard in a browser", () => {
     expect(Date.now() - ended).toBeLessThan(1000);
     await expect(row.locator(".model").textContent()).resolves.toBe("claude-dashboard-test");
     await expect(row.locator(".profile").textContent()).resolves.toBe("coder");
+    // The profile's max_output_tokens (4) cut the answer: the model ran out of tokens, though Claude Code was told end_turn.
+    await expect(row.locator(".stop").textContent()).resolves.toBe("stop max_tokens (cut at 4 tokens by mallex's cap)");
+    await expect(row.locator(".stop").getAttribute("title")).resolves.toBe("Claude Code was told end_turn, with a note in the answer");
+
+    // The Context panel: the tier's profile, and the one only an alias reaches marked as no tier's.
+    await expect(page.locator('.context[data-profile="coder"] .used').textContent()).resolves.toBe("used by tier medium");
+    const spare = page.locator('.context[data-profile="spare"]');
+    await expect(spare.getAttribute("data-used")).resolves.toBe("no");
+    await expect(spare.locator(".used").textContent()).resolves.toBe("no tier uses it: only a model named like spare* reaches it");
 
     await row.click();
     const panel = page.locator("#explanation");
     await panel.locator("h2", { hasText: requestId }).waitFor({ timeout: 3000 });
-    const explanation = (await panel.textContent()) ?? "";
-    expect(explanation).toContain("Route and what every rule did");
-    expect(explanation).toContain("‹");
+    // In words, not JSON: the route as labelled facts, every rule as a table row, how it ended.
+    const fact = (part: string, label: string) => panel.locator(`[data-part="${part}"] dt`, { hasText: new RegExp(`^${label}$`) }).locator("xpath=following-sibling::dd[1]").first().textContent();
+    await expect(panel.locator('[data-part="route"] h3').textContent()).resolves.toBe("Route and what every rule did");
+    await expect(fact("route", "profile")).resolves.toBe("coder");
+    await expect(fact("route", "tier")).resolves.toBe("medium");
+    await expect(fact("route", "model")).resolves.toBe("mlx-community/Test-4bit");
+    expect(await panel.locator('[data-part="route"] .rules-table tbody tr, [data-part="route"] .trim .note').count()).toBeGreaterThan(0);
+    await expect(fact("ending", "status")).resolves.toBe("200 ok");
+    await expect(fact("ending", "stop")).resolves.toBe("max_tokens: cut at 4 tokens by mallex's cap (Claude Code was told end_turn)");
+    await expect(panel.locator('[data-part="ending"] .notes').textContent()).resolves.toContain(`cut at 4 tokens by max_output_tokens of profile coder ${inConfigFile({ path: config, shipped: false })}`);
+    // The client's request first, in outline: how many messages, by role.
+    await expect(fact("sent", "messages")).resolves.toBe("1 (user)");
+    // The saved JSON stays a fold away, closed: none of it shows until asked for.
+    expect(await panel.locator("details[open]").count()).toBe(0);
+    expect(await panel.locator("pre").first().isVisible()).toBe(false);
     await panel.locator("summary", { hasText: "upstream request" }).click();
-    expect(await panel.textContent()).not.toContain(SECRET_PROMPT);
+    const explanation = (await panel.textContent()) ?? "";
+    expect(explanation).toContain("‹");
+    expect(explanation).not.toContain(SECRET_PROMPT);
 
     // Idle unload (0.05 min = 3 s after the request) shows without a reload.
     await page.locator('.server[data-state="stopped"]').waitFor({ timeout: 10_000 });

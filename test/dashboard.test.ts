@@ -96,7 +96,7 @@ describe("the dashboard feed", () => {
       said = true;
       current = fitToServerFacts(table, factsOf).table;
       const lowered = () => heard.flatMap((m) => (m.type === "capacity" ? m.contexts : [])).find((c) => c.profile === medium().name);
-      await expect.poll(lowered).toEqual({ profile: medium().name, backend: medium().backend, contextWindow: 4096, inputBudget: 3072, source: `${medium().backend} GET /props`, declared: 32768 });
+      await expect.poll(lowered).toEqual({ profile: medium().name, backend: medium().backend, usedBy: expect.arrayContaining(["medium"]), contextWindow: 4096, inputBudget: 3072, source: `${medium().backend} GET /props`, declared: 32768 });
       expect(feed.snapshot().contexts).toContainEqual(lowered());
       // Nothing changed since: no message again.
       const count = heard.length;

@@ -10,6 +10,7 @@ import { startFakeHuggingFace } from "./fakes/fake-hugging-face.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 import { compactWindowFor } from "../src/cli/claude-context-env.js";
+import { inConfigFile } from "../src/shared/in-config-file.js";
 
 /**
  * `--embedded PATH.gguf` end to end, as processes: mallex supervises its own engine (node-llama-cpp's
@@ -72,6 +73,20 @@ describeWithShared("mallex proxy --embedded (real tiny models)", () => {
     // The whole prompt was cached by the first request but for the last token.
     expect(second.delta.usage.cache_read_input_tokens).toBeGreaterThan(0);
     expect(stories.output()).toMatch(/embedded--.*stories260K-chatml\.gguf.*: ready at http:\/\/127\.0\.0\.1:\d+\/v1/);
+  });
+
+  it("names the GGUF that answers, not the profile it stands in for: the request log, the dashboard's requests and contexts, /v1/models", async () => {
+    const response = await messages(random, ask("Hello"));
+    expect(response.status).toBe(200);
+    const id = response.headers.get("request-id")!;
+    await expect.poll(() => random.output()).toMatch(new RegExp(`qwen2\\.5-coder-7b → qwen2\\.5-coder-7b on llama-2-tiny-random-chatml \\(.* · ${id}`));
+    const snapshot = (await (await fetch(`${random.url}/ui/api/snapshot`)).json()) as { requests: Array<{ id: string; profile: string; served?: string }>; contexts: Array<{ profile: string; served?: string }> };
+    expect(snapshot.requests.find((r) => r.id === id)).toMatchObject({ profile: "qwen2.5-coder-7b", served: "llama-2-tiny-random-chatml" });
+    expect(snapshot.contexts.length).toBeGreaterThan(0);
+    for (const context of snapshot.contexts) expect(context.served).toBe("llama-2-tiny-random-chatml");
+    // The profile's description is of the model it declares: the one served is named instead.
+    const model = (await (await fetch(`${random.url}/v1/models/qwen2.5-coder-7b`, { headers: { "x-api-key": "local", "anthropic-version": "2023-06-01" } })).json()) as { display_name: string };
+    expect(model.display_name).toBe("llama-2-tiny-random-chatml");
   });
 
   it("the engine it started answers mallex (readiness, /props, requests all carry its token) and refuses anyone else", async () => {
@@ -197,14 +212,21 @@ describeWithShared("mallex run --embedded with the real Claude Code CLI", () => 
     const config = join(mkdtempSync(join(tmpdir(), "mallex-embedded-")), "mallex.yaml");
     // The tiny model never ends a turn by itself: a short answer cap keeps the test quick.
     writeFileSync(config, ["include: [mallex]", "profiles:", "  qwen3-coder-30b: { max_output_tokens: 48 }", "  qwen2.5-coder-7b: { max_output_tokens: 48 }", ""].join("\n"));
-    const result = await runMallex(["--config", config, "--embedded", STORIES, "--threads", "1", "--ctx-size", "8192", "--", "-p", "what is 2+2", "--output-format", "json"], project, mkdtempSync(join(tmpdir(), "mallex-state-")), 180_000);
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    const result = await runMallex(["--config", config, "--embedded", STORIES, "--threads", "1", "--ctx-size", "8192", "--", "-p", "what is 2+2", "--output-format", "json"], project, home, 180_000);
     expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
-    const output = JSON.parse(result.stdout) as { is_error: boolean; result: string };
+    const output = JSON.parse(result.stdout) as { is_error: boolean; result: string; modelUsage: Record<string, unknown> };
     expect(output.is_error).toBe(false);
-    // The tiny model's own words, then the line saying mallex's cap ended them.
+    // The tiny model's own words, then the line saying mallex's cap ended them, and in which file that cap is.
     const [words] = output.result.split("\n\n[mallex: the answer was cut at 48 tokens");
     expect(words!.trim().length).toBeGreaterThan(10);
-    expect(output.result).toContain("[mallex: the answer was cut at 48 tokens");
+    const configIn = inConfigFile({ path: config, shipped: false });
+    expect(output.result).toContain(`[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile qwen3-coder-30b ${configIn})]`);
+    // Claude Code names the model it talks to after the GGUF that answers, not the profile the GGUF stands in for.
+    expect(Object.keys(output.modelUsage)).toEqual(["mallex/stories260K-chatml"]);
+    // So does the request log, and the small-context warning names the file to change.
+    expect(readFileSync(join(home, "mallex.log"), "utf8")).toMatch(/Z mallex\/stories260K-chatml → qwen3-coder-30b on stories260K-chatml \(/);
+    expect(result.stderr).toContain(`or set engine.context_size: 32768 in profile qwen3-coder-30b ${configIn}.`);
     expect(await processesMatching(`engine --model ${STORIES} .*--ctx-size 8192`)).toEqual([]);
   }, 240_000);
 });

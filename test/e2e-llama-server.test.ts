@@ -7,6 +7,7 @@ import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 import { fixture } from "./helpers/test-proxy.js";
+import { inConfigFile } from "../src/shared/in-config-file.js";
 
 /**
  * mallex against a real model server: llama.cpp's llama-server (built by
@@ -27,9 +28,11 @@ const messageDelta = (events: Event[]) => events.find((e) => e.type === "message
 
 describeWithShared("mallex with a real llama-server (skipped until scripts/build-llama-server.sh has run)", () => {
   let proxy: MallexProxyProcess;
+  let configFile: string;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "mallex-llama-"));
     const config = join(dir, "mallex.yaml");
+    configFile = config;
     writeFileSync(
       config,
       [
@@ -93,7 +96,8 @@ describeWithShared("mallex with a real llama-server (skipped until scripts/build
     // mallex ends the turn and says where the limit is, rather than max_tokens, which Claude Code
     // takes for its own 64000-token limit.
     expect(delta.delta.stop_reason).toBe("end_turn");
-    expect(text.endsWith("\n\n[mallex: the answer was cut at 16 tokens, the local model's output limit (max_output_tokens of profile tiny in mallex.yaml)]")).toBe(true);
+    // It names the file the setting is in (its path, not "mallex.yaml": the shipped one, the user's, a project's).
+    expect(text.endsWith(`\n\n[mallex: the answer was cut at 16 tokens, the local model's output limit (max_output_tokens of profile tiny ${inConfigFile({ path: configFile, shipped: false })})]`)).toBe(true);
     expect(delta.usage.output_tokens).toBe(16);
     expect(delta.usage.input_tokens).toBeGreaterThan(300); // the trimmed prompt, tokenized by the real model
 
@@ -108,7 +112,7 @@ describeWithShared("mallex with a real llama-server (skipped until scripts/build
     // The log line reaches this process through the proxy's stderr pipe, which may lag the response.
     await expect.poll(() => proxy.output()).toMatch(/→ tiny \(default → medium\) · \d+ → \d+ chars \(−9\d%\) .* prompt \d+ tok \([1-9]\d* cached\)/);
     // The log says who cut the answer, too.
-    expect(proxy.output()).toContain(" · cut at 16 tokens by max_output_tokens of profile tiny · stop end_turn");
+    expect(proxy.output()).toContain(` · cut at 16 tokens by max_output_tokens of profile tiny ${inConfigFile({ path: configFile, shipped: false })} · stop end_turn`);
   });
 
   const textOf = (all: Event[]) =>

@@ -8,7 +8,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { CLAUDE_CODE_MATRIX, PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
-import { runCli } from "./helpers/run-cli.js";
+import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
 import { compactAt, compactWindowFor } from "../src/cli/claude-context-env.js";
 
 /**
@@ -42,6 +42,38 @@ describe("mallex run --backend-url", () => {
     const failed = await runMallex(["--backend-url", mlx.url, "--", "--no-such-flag"], project, home);
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain("unknown option '--no-such-flag'");
+    // No request, no session to go on with: no resume line.
+    expect(failed.stderr).not.toContain("--resume");
+  });
+
+  it("says last how to go on with the conversation through mallex, and that command resumes it there", async () => {
+    const project = makeProject();
+    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+    // One HOME for both runs: Claude Code keeps its sessions under ~/.claude.
+    const claudeHome = mkdtempSync(join(tmpdir(), "mallex-home-"));
+    const first = await runMallex(["--backend-url", mlx.url, "--", "-p", "what is 2+2", "--output-format", "json"], project, home, 90_000, { HOME: claudeHome });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const session = (JSON.parse(first.stdout) as { session_id: string }).session_id;
+    const last = first.stderr.trimEnd().split("\n").at(-1)!;
+    // mallex is not on PATH here, and the project is no clone of it: the bin by its path, which runs from anywhere.
+    expect(last).toBe(`mallex: to go on with this conversation through mallex: node ${MALLEX_BIN} run --backend-url ${mlx.url} -- --resume ${session}`);
+
+    // The printed command, as printed (its mallex options, then Claude Code's --resume), and a new turn.
+    const printed = last.slice(last.indexOf(" run ") + " run ".length).split(" ");
+    const before = mlx.requests.length;
+    const resumed = await runMallex([...printed, "-p", "and once more", "--output-format", "json"], project, home, 90_000, { HOME: claudeHome });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect((JSON.parse(resumed.stdout) as { session_id: string }).session_id).toBe(session);
+    // The model saw the first turn: the conversation went on through mallex, not from scratch.
+    const sent = JSON.stringify(mlx.requests.slice(before).filter((r) => r.method === "POST").map((r) => r.body));
+    expect(sent).toContain("what is 2+2");
+    expect(sent).toContain("and once more");
+    expect(resumed.stderr.trimEnd().split("\n").at(-1)).toBe(last);
+
+    // A session Claude Code keeps no transcript of cannot be resumed: nothing is offered.
+    const unsaved = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi", "--no-session-persistence"], project, home, 90_000, { HOME: mkdtempSync(join(tmpdir(), "mallex-home-")) });
+    expect(unsaved.exitCode, unsaved.stderr).toBe(0);
+    expect(unsaved.stderr).not.toContain("--resume");
   });
 });
 
@@ -58,7 +90,8 @@ describe("mallex run: the local context window told to Claude Code", () => {
     const recorded = join(dir, "env.txt");
     writeFileSync(join(dir, "claude"), `#!/bin/sh\nenv > ${JSON.stringify(recorded)}\n`, { mode: 0o755 });
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
-    const result = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin` });
+    // DISABLE_AUTOUPDATER empty, as if unset (the offline environment sets it): mallex sets it.
+    const result = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, DISABLE_AUTOUPDATER: "" });
     expect(result.exitCode, result.stderr).toBe(0);
     const env = Object.fromEntries(readFileSync(recorded, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
     // The default tier (medium) runs qwen3-coder-30b: context_window 262144, input_budget 32000.
@@ -72,6 +105,8 @@ describe("mallex run: the local context window told to Claude Code", () => {
     expect(result.stderr).toContain("mallex: Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tiers low (qwen3-coder-30b), medium (qwen3-coder-30b) are not offered ToolSearch");
     // Its stream watchdog, which counts no pings, waits past any local prefill.
     expect(env.CLAUDE_STREAM_IDLE_TIMEOUT_MS).toBe("3600000");
+    // No auto-update, which offline only fails (the pinned bundle reads DISABLE_AUTOUPDATER: "set by env: DISABLE_AUTOUPDATER").
+    expect(env.DISABLE_AUTOUPDATER).toBe("1");
 
     const kept = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, CLAUDE_CODE_AUTO_COMPACT_WINDOW: "150000", ENABLE_TOOL_SEARCH: "auto" });
     expect(kept.exitCode, kept.stderr).toBe(0);

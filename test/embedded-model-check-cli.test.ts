@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BASE, writeTree } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
+import { MODEL_SOURCE_EXIT_CODE } from "../src/shared/model-source-failure.js";
+import { inConfigFile } from "../src/shared/in-config-file.js";
 
 // Runs the built CLI: `npm test` builds first.
 describe("a missing or non-GGUF model fails at start, in one line, with no memory estimate", () => {
@@ -33,11 +35,11 @@ describe("a missing or non-GGUF model fails at start, in one line, with no memor
     expect(result.stderr).toBe(cases[0][1]);
   });
 
-  it("`mallex engine --model` exits before it listens", async () => {
+  it("`mallex engine --model` exits before it listens, with the exit and the marked lines a supervising mallex passes on as they are", async () => {
     const result = await runCli(["engine", "--model", html, "--port", "0"], { env });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(MODEL_SOURCE_EXIT_CODE);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe(cases[1][1].replace("mallex: --embedded: ", ""));
+    expect(result.stderr).toBe(cases[1][1].replace("mallex: --embedded: ", "mallex engine: "));
   });
 
   it("a config's embedded profile with a missing or foreign file: `mallex proxy` exits 1 naming the profile", async () => {
@@ -45,9 +47,10 @@ describe("a missing or non-GGUF model fails at start, in one line, with no memor
     const missing = writeTree({ "mallex.yaml": config("models/nope.gguf") });
     const result = await runCli(["proxy", "--port", "0"], { cwd: missing, env });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toBe(`mallex: profile tiny: there is no model file at ${join(missing, "models", "nope.gguf")}`);
+    // The profile and the file it is in: "mallex.yaml" alone could be the shipped one, the user's or this folder's.
+    expect(result.stderr).toBe(`mallex: profile tiny ${inConfigFile({ path: join(missing, "mallex.yaml"), shipped: false })}: there is no model file at ${join(missing, "models", "nope.gguf")}`);
     const foreign = writeTree({ "mallex.yaml": config(html) });
-    expect((await runCli(["proxy", "--port", "0"], { cwd: foreign, env })).stderr).toBe(`mallex: profile tiny: ${cases[1][1].replace("mallex: --embedded: ", "")}`);
+    expect((await runCli(["proxy", "--port", "0"], { cwd: foreign, env })).stderr).toBe(`mallex: profile tiny ${inConfigFile({ path: join(foreign, "mallex.yaml"), shipped: false })}: ${cases[1][1].replace("mallex: --embedded: ", "")}`);
   });
 });
 

@@ -11,10 +11,17 @@ const shell = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: proces
 const ESC = "\u001B";
 
 describe("--help has no colour codes when piped", () => {
-  it.each([[["--help"]], [["run", "--help"]], [["engine", "-h"]], [["nope"]]])("mallex %s", async (args) => {
+  it.each([[["--help"]], [["run", "--help"]], [["engine", "-h"]]])("mallex %s", async (args) => {
     const result = await execa("node", [MALLEX_BIN, ...args], { reject: false, stdin: "ignore", extendEnv: false, env: shell });
     expect(result.stdout).toMatch(/USAGE/);
     expect(result.stdout).not.toContain(ESC);
+    expect(result.stderr).not.toContain(ESC);
+  });
+
+  it("mallex nope: one plain line, no usage", async () => {
+    const result = await execa("node", [MALLEX_BIN, "nope"], { reject: false, stdin: "ignore", extendEnv: false, env: shell });
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^mallex: unknown command "nope" \(.*`mallex --help` lists the commands\)$/);
     expect(result.stderr).not.toContain(ESC);
   });
 });

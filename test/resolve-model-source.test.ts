@@ -213,11 +213,17 @@ describeWithShared("resolveModelSource: a real tiny GGUF (stories260K) from a fa
   it("says Hugging Face is not reachable when offline with no local copy", async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const byFile = await rejection(resolveModelSource("hf:tiny/stories-GGUF/stories260K.gguf", options({ endpoints: { huggingFace: endpoint } })));
-    expect(byFile.message).toBe(
-      `cannot download hf:tiny/stories-GGUF/stories260K.gguf: Hugging Face (${endpoint}) is not reachable (connect ECONNREFUSED ${endpoint.slice(7)}); download the GGUF yourself and pass its path instead (--embedded PATH, or --model PATH to mallex engine)`,
-    );
+    // Two lines: what failed, naming the file; what to do, with the address it downloads from.
+    expect(byFile.message.split("\n")).toEqual([
+      `cannot download stories260K.gguf: Hugging Face (${endpoint}) is not reachable (connect ECONNREFUSED ${endpoint.slice(7)})`,
+      `to fix it, download ${endpoint}/tiny/stories-GGUF/resolve/main/stories260K.gguf yourself, then start mallex with --embedded <that file>`,
+    ]);
+    // A tag names no file until the Hub is asked: the repository's page then.
     const byTag = await rejection(resolveModelSource("hf:tiny/stories-GGUF:Q4_K_M", options({ endpoints: { huggingFace: endpoint } })));
-    expect(byTag.message).toMatch(/^cannot download hf:tiny\/stories-GGUF:Q4_K_M: Hugging Face \(.+\) is not reachable \(connect ECONNREFUSED .+\); download the GGUF yourself/);
+    expect(byTag.message.split("\n")).toEqual([
+      `cannot download hf:tiny/stories-GGUF:Q4_K_M: Hugging Face (${endpoint}) is not reachable (connect ECONNREFUSED ${endpoint.slice(7)})`,
+      `to fix it, download its GGUF from ${endpoint}/tiny/stories-GGUF yourself, then start mallex with --embedded <that file>`,
+    ]);
   });
 
   it("stops promptly when aborted, keeping what it downloaded for the next call", async () => {

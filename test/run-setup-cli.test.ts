@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
@@ -24,15 +25,24 @@ const FAKE_CLAUDE = `#!/usr/bin/env node
 })();
 `;
 
-function runSetup(cwd: string, mallexHome: string, bin: string, backendUrl: string) {
-  return execa("node", [MALLEX_BIN, "run", "--setup", "--backend-url", backendUrl], {
+function runSetup(cwd: string, mallexHome: string, bin: string, backendUrl: string | undefined, env: Record<string, string> = {}) {
+  return execa("node", [MALLEX_BIN, "run", "--setup", ...(backendUrl === undefined ? [] : ["--backend-url", backendUrl])], {
     cwd,
     reject: false,
     stdin: "ignore",
     timeout: 60_000,
     extendEnv: false,
-    env: { HOME: mkdtempSync(join(tmpdir(), "mallex-home-")), PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, LANG: "C.UTF-8", MALLEX_HOME: mallexHome },
+    env: { HOME: mkdtempSync(join(tmpdir(), "mallex-home-")), PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, LANG: "C.UTF-8", MALLEX_HOME: mallexHome, ...env },
   });
+}
+
+/** A loopback port nothing listens on: Hugging Face as an offline machine sees it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 describe("mallex run --setup", () => {
@@ -56,6 +66,8 @@ describe("mallex run --setup", () => {
     expect(first.exitCode, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toContain(`✓ wrote ${userConfig} (it compiles)`);
     expect(first.stdout).toContain("fake claude: 200");
+    // It goes on by itself: no "Next: mallex run --config …" for what it is already doing.
+    expect(first.stdout).not.toContain("Next:");
     // The folder's file is untouched and was not compiled; the user's was, next to it.
     expect(readFileSync(join(folder, "mallex.yaml"), "utf8")).toBe(foreign);
     expect(existsSync(join(folder, "generated"))).toBe(false);
@@ -73,5 +85,27 @@ describe("mallex run --setup", () => {
     expect(second.stderr).toContain(`mallex: using ${userConfig}`);
     expect(second.stdout).not.toContain("✓ wrote");
     expect(readFileSync(userConfig, "utf8")).toMatch(/# kept\n$/);
+  }, 120_000);
+
+  // Off Apple Silicon --setup picks mallex's engine, whose first start downloads a GGUF from the Hub.
+  it.skipIf(process.platform === "darwin" && process.arch === "arm64")("offline, says in two short lines what failed and what to do, with the download's address", async () => {
+    const bin = writeTree({ claude: FAKE_CLAUDE });
+    chmodSync(join(bin, "claude"), 0o755);
+    const home = join(mkdtempSync(join(tmpdir(), "mallex-state-")), "state");
+    const hub = `http://127.0.0.1:${await closedPort()}`;
+    const result = await runSetup(writeTree({}), home, bin, undefined, { HF_ENDPOINT: hub });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stdout).not.toContain("fake claude");
+    expect(result.stdout).not.toContain("Next:");
+    const lines = result.stderr.split("\n");
+    const failed = lines.findIndex((line) => line.startsWith("mallex: cannot download "));
+    expect(failed, result.stderr).toBeGreaterThan(-1);
+    const file = /^mallex: cannot download (\S+\.gguf): Hugging Face \(http:\/\/127\.0\.0\.1:\d+\) is not reachable \(connect ECONNREFUSED [\d.:]+\)$/.exec(lines[failed]!)?.[1];
+    expect(file, lines[failed]).toBeDefined();
+    expect(lines[failed + 1]).toMatch(new RegExp(`^mallex: to fix it, download ${hub}/[^/\\s]+/[^/\\s]+/resolve/main/${file!.replace(/\./g, "\\.")} yourself, then start mallex with --embedded <that file>$`));
+    // Not wrapped in the server's long key, said once, and short.
+    expect(result.stderr).not.toContain("gave up");
+    expect(result.stderr.match(/cannot download/g)).toHaveLength(1);
+    for (const line of lines.slice(failed, failed + 2)) expect(line.length).toBeLessThan(220);
   }, 120_000);
 });

@@ -190,7 +190,7 @@ describe("translation against the fake mlx-lm.server", () => {
     const message = (await (await proxy.post("/v1/messages", userMessage("tell me a story"))).json()) as { content: Array<{ text: string }>; stop_reason: string };
     expect(message.stop_reason).toBe("end_turn");
     expect(message.content[0]!.text).toMatch(/^Once.*\n\n\[mallex: the answer was cut at 4 tokens, the local model's output limit \(max_output_tokens of profile qwen3-coder-30b in mallex.yaml\)\]$/s);
-    expect(proxy.logs.at(-1)).toMatch(/ · cut at 4 tokens by max_output_tokens of profile qwen3-coder-30b · stop end_turn · req_test\d{4}$/);
+    expect(proxy.logs.at(-1)).toMatch(/ · cut at 4 tokens by max_output_tokens of profile qwen3-coder-30b in mallex\.yaml · stop end_turn · req_test\d{4}$/);
   });
 
   it("an answer the server stopped because its context filled ends model_context_window_exceeded, and the log says so (not max_output_tokens)", async () => {

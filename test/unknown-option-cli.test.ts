@@ -30,4 +30,14 @@ describe("an unknown option is a usage error with a suggestion, for every comman
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe("mallex: unknown option --resume (Claude Code's options go after --: mallex run -- --resume)");
   });
+
+  it("`mallex serve` (no such command): one line with what it likely meant and where the list is, not the whole help", async () => {
+    const result = await runCli(["serve"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe('mallex: unknown command "serve" (did you mean `mallex proxy` or `mallex server`? `mallex --help` lists the commands)');
+    // Nothing close and no synonym: the way to the list alone; an option before any command is named as one.
+    expect((await runCli(["frobnicate"])).stderr).toBe('mallex: unknown command "frobnicate" (`mallex --help` lists the commands)');
+    expect((await runCli(["--verbose"])).stderr).toBe("mallex: unknown option --verbose (`mallex --help` lists the commands)");
+  });
 });

@@ -5,6 +5,7 @@ import { profilesInUse } from "../doctor/profiles-in-use.js";
 import { checkGgufFile } from "../engine/check-gguf-file.js";
 import { parseModelSource } from "../engine/parse-model-source.js";
 import { MallexError } from "../shared/mallex-error.js";
+import { inConfigFile } from "../shared/in-config-file.js";
 
 /**
  * `--embedded SOURCE` checked before anything starts: the engine starts on the first request (or
@@ -39,7 +40,7 @@ export async function checkEmbeddedProfiles(table: RoutingTable, env: Readonly<R
       await checkGgufFile(resolve(parsed.path.startsWith("~/") ? join(homedir(), parsed.path.slice(2)) : parsed.path));
     } catch (error) {
       if (!MallexError.isInstance(error)) throw error;
-      throw new MallexError(error.code, `mallex: profile ${profile.name}: ${error.message}`, { cause: error });
+      throw new MallexError(error.code, `mallex: profile ${profile.name} ${inConfigFile(table.configFile)}: ${error.message}`, { cause: error });
     }
   }
 }

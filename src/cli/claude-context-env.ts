@@ -35,7 +35,8 @@
  * So mallex picks the window W whose threshold W − min(max output, 20,000) − 13,000 is 70% of the
  * trimmed prompt's limit (the rest is room for the turn that crosses it and for the compaction request) (the profile's input_budget, at most 75% of its context): W is larger than a
  * small context on purpose, as the 33,000-token reserve is Claude Code's, not the model's. It names the
- * model `mallex/<profile>` (ANTHROPIC_MODEL, unless the user chose a model): not a Claude name, so
+ * model `mallex/<profile>` — `mallex/<the GGUF's name>` under `--embedded`, the model that answers —
+ * (ANTHROPIC_MODEL, unless the user chose a model): not a Claude name, so
  * CLAUDE_CODE_MAX_CONTEXT_TOKENS sets the window below 100,000 too, and the header shows the local
  * model; and not a profile name, so mallex still routes it by tiers and intents (LOCAL_MODEL_PREFIX in
  * select-route.ts). A turn that still crosses the limit is refused as "prompt is too long", which Claude
@@ -110,7 +111,8 @@ export function claudeContextEnv(table: RoutingTable, userEnv: Readonly<Record<s
     else env[name] = String(window);
   }
   const modelChosen = (userEnv.ANTHROPIC_MODEL ?? "") !== "" || claudeArgs.some((arg) => arg === "--model" || arg.startsWith("--model="));
-  if (!modelChosen) env.ANTHROPIC_MODEL = `${LOCAL_MODEL_PREFIX}${profile.name}`;
+  // The model that answers, as Claude Code's header shows it: the profile's own, or the GGUF --embedded serves it with.
+  if (!modelChosen) env.ANTHROPIC_MODEL = `${LOCAL_MODEL_PREFIX}${profile.servedName ?? profile.name}`;
   else if (window < CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW) {
     notes.push(`you chose the model Claude Code names: for a Claude name it takes no window under ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW}, so it may compact after ${profile.name}'s ${limit}-token prompt limit, and mallex then refuses a turn as "prompt is too long" (Claude Code compacts then)`);
   }

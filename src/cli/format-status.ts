@@ -105,7 +105,9 @@ export function formatCapacity(c: CapacitySummary): string {
 /** `  tiny (ext): 4096 tokens (llama-server GET /props; context_window 32768 lowered to it) · prompt budget 3072`. */
 export function formatContext(c: ContextSummary): string {
   const budget = c.inputBudget === undefined ? "no prompt budget" : `prompt budget ${c.inputBudget}`;
-  return `  ${c.profile} (${c.backend}): ${describeWindow(c)} · ${budget}`;
+  // Only an alias reaches it: said, so it is not taken for a tier's (an older mallex sends no usedBy).
+  const unused = c.usedBy !== undefined && c.usedBy.length === 0 ? ` · no tier uses it (only a model named like ${(c.aliases ?? []).join(", ")})` : "";
+  return `  ${c.profile} (${c.backend}${c.served === undefined ? "" : `, served by ${c.served}`}): ${describeWindow(c)} · ${budget}${unused}`;
 }
 
 /** The window and where it comes from, in the words of the log line that lowered it. */
@@ -119,7 +121,7 @@ function describeWindow(c: ContextSummary): string {
 
 /** One request in the request log's words: `12:00:01 claude-sonnet-4-6 → medium/coder (local) · … · stop end_turn`. */
 export function formatRequest(r: RequestSummary): string {
-  const parts = [`${r.at.slice(11, 19)} ${r.model} → ${r.tier}/${r.profile} (${r.backend}, ${r.reason})`];
+  const parts = [`${r.at.slice(11, 19)} ${r.model} → ${r.tier}/${r.profile}${r.served === undefined ? "" : ` on ${r.served}`} (${r.backend}, ${r.reason})`];
   if (r.charsIn !== undefined && r.charsOut !== undefined) {
     const cut = r.charsIn > 0 ? Math.round((1 - r.charsOut / r.charsIn) * 100) : 0;
     parts.push(`${r.charsIn} → ${r.charsOut} chars (${cut >= 0 ? "−" : "+"}${Math.abs(cut)}%)`);
@@ -131,7 +133,8 @@ export function formatRequest(r: RequestSummary): string {
   if (r.ttftMs !== undefined) parts.push(`ttft ${(r.ttftMs / 1000).toFixed(2)} s`);
   if (r.prefillTps !== undefined) parts.push(`prefill ${r.prefillTps} tok/s`);
   if (r.decodeTps !== undefined) parts.push(`decode ${r.decodeTps} tok/s`);
-  parts.push(r.error === undefined ? `stop ${r.stopReason ?? "?"}` : `error: ${r.error}`);
+  // An answer mallex's own cap cut ran out of tokens, whatever the client was told (the dashboard's words).
+  parts.push(r.error !== undefined ? `error: ${r.error}` : r.cutAtCap !== undefined ? `stop max_tokens (cut at ${r.cutAtCap} tokens by mallex's cap)` : `stop ${r.stopReason ?? "?"}`);
   return parts.join(" · ");
 }
 

@@ -1,7 +1,16 @@
 import type { SupervisorEvent } from "../supervisor/types.js";
 
-/** One line for the terminal per supervisor event, so a starting or failing server is never silent. */
-export function formatSupervisorEvent(key: string, event: SupervisorEvent): string {
+/**
+ * The terminal's lines for one supervisor event, so a starting or failing server is never silent: one
+ * line, but for a failure the server explained itself (needsUser: what failed, what to do), whose own
+ * lines are said as they are — they name the model, and the server's long key would bury them.
+ */
+export function formatSupervisorEvent(key: string, event: SupervisorEvent): string[] {
+  if (event.type === "failed" && event.needsUser) return event.message.split("\n").map((line) => `mallex: ${line}`);
+  return [formatOneLine(key, event)];
+}
+
+function formatOneLine(key: string, event: SupervisorEvent): string {
   const prefix = `mallex: model server ${key}:`;
   switch (event.type) {
     case "installing":

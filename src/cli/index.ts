@@ -3,6 +3,7 @@ import { defineCommand, runCommand, type ArgsDef, type CommandDef } from "citty"
 import { MallexError } from "../shared/mallex-error.js";
 import { findPackageRoot, packageVersion } from "../shared/package-root.js";
 import { findMissingValue } from "./find-missing-value.js";
+import { describeUnknownCommand } from "./describe-unknown-command.js";
 import { findUnknownOption } from "./find-unknown-option.js";
 import { showUsage, wantsColour } from "./show-usage.js";
 import { printErr } from "./terminal-text.js";
@@ -43,8 +44,8 @@ export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promis
   const subCommands = main.subCommands as Record<string, () => Promise<CommandDef<any>>>;
   const loader = name === undefined ? undefined : subCommands[name];
   if (!loader) {
-    await showUsage(main);
-    console.error(`Unknown command "${name}". Run \`mallex --help\` for the list.`);
+    // One line, not the whole help above it: the error would scroll out of sight behind the usage.
+    printErr(describeUnknownCommand(name ?? "", Object.keys(subCommands)));
     process.exitCode = 2;
     return;
   }

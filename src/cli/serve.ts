@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
@@ -120,7 +120,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
   // they have none of their own): the config validator that fills them in is loaded for them alone.
   const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
-  const adjusted = options.adjustTable ? options.adjustTable(compiled.table) : compiled.table;
+  // The notices that name a profile's setting say which file to change (in-config-file.ts).
+  const withFile = { ...compiled.table, configFile: { path: resolve(configPath), shipped: resolve(configPath) === join(options.packageRoot, "mallex.yaml") } };
+  const adjusted = options.adjustTable ? options.adjustTable(withFile) : withFile;
   const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
   // With --backend-url no engine starts: the running server has the model.
   if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
@@ -142,7 +144,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // The dashboard shows each server's progress and last error: its feed exists once the proxy does, before any server starts.
   let dashboard: DashboardFeed | undefined;
   const serverEvent = (key: string, event: SupervisorEvent) => {
-    logEvent(formatSupervisorEvent(key, event));
+    for (const line of formatSupervisorEvent(key, event)) logEvent(line);
     dashboard?.serverEvent(key, event);
   };
   const supervisors = createSupervisorPool(table, {

@@ -1,5 +1,6 @@
 import type { RoutingTable } from "../compile/routing-table.js";
 import { contextFix, largerContext } from "../shared/context-fix.js";
+import { inConfigFile } from "../shared/in-config-file.js";
 import { isSmallContext, SMALL_CONTEXT_TOKENS } from "../shared/small-context.js";
 
 /**
@@ -10,20 +11,21 @@ import { isSmallContext, SMALL_CONTEXT_TOKENS } from "../shared/small-context.js
  * every turn or two, capped answers, and at worst "Prompt is too long".
  */
 export function smallContextWarnings(table: RoutingTable): string[] {
-  const groups = new Map<string, { context: number; fix: string; profiles: Set<string>; tiers: string[] }>();
+  const groups = new Map<string, { context: number; flavor: string; profiles: Set<string>; tiers: string[] }>();
   for (const [tierName, tier] of Object.entries(table.tiers)) {
     const profile = table.profiles[tier.profile];
     const backend = profile === undefined ? undefined : table.backends[profile.backend];
     if (profile === undefined || backend === undefined || backend.kind === "anthropic" || !isSmallContext(profile.contextWindow)) continue;
-    const fix = contextFix(backend.flavor, largerContext(profile.contextWindow));
-    const key = `${profile.contextWindow}\0${fix}`;
-    const group = groups.get(key) ?? { context: profile.contextWindow, fix, profiles: new Set<string>(), tiers: [] };
+    const key = `${profile.contextWindow}\0${contextFix(backend.flavor, largerContext(profile.contextWindow))}`;
+    const group = groups.get(key) ?? { context: profile.contextWindow, flavor: backend.flavor, profiles: new Set<string>(), tiers: [] };
     group.profiles.add(profile.name);
     group.tiers.push(tierName);
     groups.set(key, group);
   }
-  return [...groups.values()].map(
-    ({ context, fix, profiles, tiers }) =>
-      `mallex: warning: a ${context}-token context is small for Claude Code (under ${SMALL_CONTEXT_TOKENS}): profile${profiles.size === 1 ? "" : "s"} ${[...profiles].join(", ")} (tier${tiers.length === 1 ? "" : "s"} ${tiers.join(", ")}): Claude Code will compact often, and mallex cuts each answer short to leave room for the next request. To fix it, ${fix}.`,
-  );
+  return [...groups.values()].map(({ context, flavor, profiles, tiers }) => {
+    const named = `profile${profiles.size === 1 ? "" : "s"} ${[...profiles].join(", ")}`;
+    // Which file holds those profiles: the shipped default, the user's, a project's are all "mallex.yaml".
+    const fix = contextFix(flavor, largerContext(context), `${named} ${inConfigFile(table.configFile)}`);
+    return `mallex: warning: a ${context}-token context is small for Claude Code (under ${SMALL_CONTEXT_TOKENS}): ${named} (tier${tiers.length === 1 ? "" : "s"} ${tiers.join(", ")}): Claude Code will compact often, and mallex cuts each answer short to leave room for the next request. To fix it, ${fix}.`;
+  });
 }

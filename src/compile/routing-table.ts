@@ -1,4 +1,5 @@
 import type { EffortLevel, Size, TierName } from "../../generated/config.js";
+import type { ConfigFileRef } from "../shared/in-config-file.js";
 
 /** Bumped whenever the compiler's output changes shape, so older generated/ folders are recompiled. */
 export const ROUTING_TABLE_FORMAT = 7;
@@ -98,6 +99,12 @@ export interface CompiledProfile {
   chatTemplateArgs?: Record<string, unknown>;
   /** The embedded engine's settings (flavor embedded); absent: its defaults. */
   engine?: CompiledEngineOptions;
+  /**
+   * Set at run time only, never compiled: the name of the model that serves this profile in place of
+   * the one it declares (`--embedded x.gguf`: `x`), which Claude Code's header, the request log and the
+   * dashboard show; absent, the profile's own name stands for its model.
+   */
+  servedName?: string;
 }
 
 /** How `mallex engine` runs a model: passed to it as flags. */
@@ -256,4 +263,9 @@ export interface RoutingTable {
   };
   /** Where each tier, profile, intent and filter was written (`tiers.medium` → `mallex.yaml:42`, relative to the config's folder), for the dashboard; absent in tables compiled before it was kept. */
   origins?: Record<string, string>;
+  /**
+   * Set at run time only, never compiled: the config file this table was compiled from, so that a
+   * notice naming a profile's setting says which file to change (shared/in-config-file.ts).
+   */
+  configFile?: ConfigFileRef;
 }

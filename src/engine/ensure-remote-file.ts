@@ -109,11 +109,19 @@ async function removeStaleParts(localPath: string, keep: string): Promise<void> 
   await Promise.all(stale.map((entry) => rm(join(dirname(localPath), entry), { force: true })));
 }
 
-/** Any failure as the one sentence the user reads (an abort stays the caller's own reason). */
-export function explainFailure(error: unknown, file: Pick<RemoteFile, "label" | "repo" | "file" | "revision">, context: Pick<RemoteContext, "hostName" | "hubHeaders" | "signal">): unknown {
+/**
+ * Any failure as the sentence the user reads (an abort stays the caller's own reason). Offline, it is
+ * two lines: what failed, naming the file; then what to do, with the address to download it from
+ * (`url`: the file's, or the repository's page when the file is not known yet).
+ */
+export function explainFailure(error: unknown, file: Pick<RemoteFile, "label" | "repo" | "file" | "revision" | "url">, context: Pick<RemoteContext, "hostName" | "hubHeaders" | "signal">): unknown {
   if (context.signal?.aborted) return context.signal.reason;
   if (error instanceof HostUnreachableError) {
-    return new MallexError("E_MODEL_SOURCE", `cannot download ${file.label}: ${context.hostName} is not reachable (${error.reason}); download the GGUF yourself and pass its path instead (--embedded PATH, or --model PATH to mallex engine)`, { cause: error });
+    const name = file.file === "" ? file.label : basename(file.file);
+    // The Hub's `?download=true` only sets the browser's disposition: the address reads better without it.
+    const from = file.url.replace(/\?download=true$/, "");
+    const what = file.file === "" ? `download its GGUF from ${from}` : `download ${from}`;
+    return new MallexError("E_MODEL_SOURCE", `cannot download ${name}: ${context.hostName} is not reachable (${error.reason})\nto fix it, ${what} yourself, then start mallex with --embedded <that file>`, { cause: error });
   }
   if (error instanceof RemoteStatusError && file.repo === "") {
     return new MallexError("E_MODEL_SOURCE", `cannot download ${file.label}: ${context.hostName} answered ${error.message.trimEnd()}`, { cause: error });

@@ -114,7 +114,7 @@ async function resolveTag(source: Extract<ModelSource, { kind: "hf-tag" }>, endp
   try {
     file = await fetchHubManifest({ endpoint, user: source.user, repo: source.repo, tag: source.tag, uri: source.uri, headers: context.hubHeaders, ...(context.signal ? { signal: context.signal } : {}) });
   } catch (error) {
-    throw explainFailure(error, { label: source.uri, repo: `${source.user}/${source.repo}`, file: "", revision: DEFAULT_REVISION }, context);
+    throw explainFailure(error, { label: source.uri, repo: `${source.user}/${source.repo}`, file: "", revision: DEFAULT_REVISION, url: `${endpoint}/${source.user}/${source.repo}` }, context);
   }
   await makePrivateDirAsync(join(repoDir, ".tags"));
   writeFileAtomic(tagFile, `${file}\n`);

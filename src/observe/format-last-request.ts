@@ -75,6 +75,7 @@ export function formatLastRequest(capture: LastRequestCapture, table: RoutingTab
       duration_ms: s.durationMs,
       ttft_ms: s.ttftMs ?? null,
       stop_reason: s.stopReason ?? null,
+      ...(s.cutAtCap === undefined ? {} : { cut_at_cap: s.cutAtCap }),
       stop_sequence: s.stopSequence ?? null,
       usage: { input_tokens: s.inputTokens ?? null, cache_read_input_tokens: s.cachedTokens ?? null, output_tokens: s.outputTokens ?? null },
       notes: s.notes ?? [],

@@ -28,6 +28,11 @@ export interface RequestMetrics {
   cachedTokens?: number;
   outputTokens?: number;
   stopReason?: string;
+  /**
+   * mallex's own output cap ended the answer at this many tokens (the profile's max_output_tokens, or
+   * what a small context leaves): the model hit max_tokens, though the client was told end_turn.
+   */
+  cutAtCap?: number;
   /** The stop sequence that ended the answer (stop reason `stop_sequence`). */
   stopSequence?: string;
   /** What mallex changed about the answer that the user should know, e.g. thinking stripped by the profile. */

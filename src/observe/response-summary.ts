@@ -10,6 +10,8 @@ export interface ResponseSummary {
   /** From the request's arrival to the first token of a streamed local answer. */
   ttftMs?: number;
   stopReason?: string;
+  /** mallex's own cap ended the answer at this many tokens (RequestMetrics.cutAtCap): max_tokens in truth, whatever stopReason says. */
+  cutAtCap?: number;
   stopSequence?: string;
   inputTokens?: number;
   cachedTokens?: number;
@@ -40,7 +42,7 @@ export function summarizeResponse(input: SummaryInput): ResponseSummary {
   const m = input.metrics;
   if (m) {
     if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started) summary.ttftMs = Math.round(m.firstTokenAt - input.started);
-    assign(summary, { stopReason: m.stopReason, stopSequence: m.stopSequence, inputTokens: m.promptTokens, cachedTokens: m.cachedTokens, outputTokens: m.outputTokens, notes: m.notes, error: m.error });
+    assign(summary, { stopReason: m.stopReason, cutAtCap: m.cutAtCap, stopSequence: m.stopSequence, inputTokens: m.promptTokens, cachedTokens: m.cachedTokens, outputTokens: m.outputTokens, notes: m.notes, error: m.error });
   } else if (input.forwarded !== undefined) {
     assign(summary, readForwardedAnswer(input.forwarded));
   }

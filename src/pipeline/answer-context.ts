@@ -10,6 +10,7 @@ import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
 import { asksToSeeACall } from "./asks-to-see-a-call.js";
+import { inConfigFile } from "../shared/in-config-file.js";
 
 /** What reading a local call's answer needs to know of its request, besides the answer. */
 export interface AnswerContextInput {
@@ -28,14 +29,19 @@ export interface AnswerContextInput {
 }
 
 /** The context the answer is translated in, whole or streamed. */
-export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache">, input: AnswerContextInput): AnthropicResponseContext {
+export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache" | "table">, input: AnswerContextInput): AnthropicResponseContext {
   const { request, profile, metrics } = input;
   const window = profile.contextWindow;
   const contextCap = input.contextCap;
   const cap = contextCap ?? profile.maxOutputTokens;
-  const capNote = contextCap === undefined ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name}` : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
+  const settingsIn = inConfigFile(ctx.table.configFile);
+  const capNote = contextCap === undefined ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name} ${settingsIn}` : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
   const byContext = contextCap === undefined ? {} : { outputCapContext: window };
-  const outputCap = request.max_tokens > cap ? { outputCap: cap, ...byContext, onOutputCap: () => (metrics.notes = [...(metrics.notes ?? []), capNote]) } : {};
+  const onOutputCap = () => {
+    metrics.notes = [...(metrics.notes ?? []), capNote];
+    metrics.cutAtCap = cap;
+  };
+  const outputCap = request.max_tokens > cap ? { outputCap: cap, ...byContext, settingsIn, onOutputCap } : {};
   const responseOptions = { ...input.options, thinking: input.thinking.show ? "expose" : "strip" } as const;
   // A `length` finish short of max_tokens, or with the context filled, is the context's doing: said so, not blamed on max_tokens.
   const onContextFull = (usage: OpenAIUsage | null | undefined) => {

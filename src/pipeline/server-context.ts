@@ -81,6 +81,11 @@ export interface ServerContext {
   claudeCodeDrift?: ClaudeCodeDriftAlarm;
   /** The live dashboard at /ui: recent requests and model servers (absent: /ui answers 404). */
   dashboard?: Dashboard;
+  /**
+   * Told the Claude Code session (x-claude-code-session-id) of each /v1/messages request, for
+   * `mallex run` to say how to go on with the conversation through mallex (absent: nobody asks).
+   */
+  onSession?: (sessionId: string) => void;
   /** One line per request and per notable event. */
   log: (line: string) => void;
   /** Set in the copy each request gets (forRequest): its id, which that copy's log lines end with. */

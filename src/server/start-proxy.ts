@@ -87,6 +87,8 @@ export interface RunningProxy {
   table(): RoutingTable;
   /** Reads the server now serving this profile (one mallex started), so table() follows it. */
   learnServer(profile: CompiledProfile, baseUrl: string): Promise<void>;
+  /** The Claude Code session of the latest request (a UUID, as Claude Code names them); undefined before any. */
+  lastSession(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     date: () => new Date(),
   });
   if (watchRequest !== undefined) ctx.watchRequest = watchRequest;
+  // Only a UUID is kept: `mallex run` prints it on the terminal as part of a command to run.
+  let lastSession: string | undefined;
+  ctx.onSession = (id) => {
+    if (SESSION_ID.test(id)) lastSession = id;
+  };
   ctx.collectAfter = createLargeBodyCollector();
   // Servers mallex does not start are asked what they hold before the first request is trimmed.
   const facts = learnServerFacts(ctx, options.discoverFacts ?? discoverServerFacts);
@@ -219,8 +226,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };
-  return { url: `http://${host}:${address.port}`, port: address.port, dashboard: feed, table: () => ctx.table, learnServer: facts.learnServed, close };
+  return { url: `http://${host}:${address.port}`, port: address.port, dashboard: feed, table: () => ctx.table, learnServer: facts.learnServed, lastSession: () => lastSession, close };
 }
+
+/** Claude Code's session ids: `1f37a622-74d8-4a9b-aa99-3092ac198c97`. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function resolveSecret(text: string, env: EnvLookup): string | undefined {
   const result = interpolateEnv(text, env);

@@ -3,6 +3,7 @@ import type { CompiledBackend, CompiledEngineOptions, RoutingTable } from "../co
 import type { ContextPlan, ContextPlanOptions } from "../engine/plan-engine-context.js";
 import { fitProfileToContext } from "../router/fit-to-server-facts.js";
 import { ENGINE_COMMAND } from "../compile/engine-command.js";
+import { modelShortName } from "../shared/model-short-name.js";
 
 export interface EmbeddedOverride {
   /** A GGUF path (made absolute: the engine runs in its own working directory) or an hf: URI. */
@@ -27,7 +28,9 @@ export function withEmbeddedModel(table: RoutingTable, override: EmbeddedOverrid
   const profiles = Object.fromEntries(
     Object.entries(table.profiles).map(([key, profile]) => {
       if (table.backends[profile.backend]?.kind !== "openai") return [key, profile];
-      const served = { ...profile, backend: name, model, engine: override.engine };
+      // The profile's description is of the model it declares, which no longer runs: the GGUF's name stands instead.
+      const { description: _declared, ...kept } = profile;
+      const served = { ...kept, backend: name, model, engine: override.engine, servedName: modelShortName(model) };
       return [key, contextSize === undefined ? served : fitProfileToContext(served, contextSize)];
     }),
   );

@@ -35,6 +35,11 @@ export interface InitOptions {
   apiKeyEnv?: string;
   /** The local backend to use ("mlx", "embedded"); default: mlx on Apple Silicon with Python, else embedded. */
   backend?: string;
+  /**
+   * `mallex run --setup`: the caller goes on to run the config at once, so no "Next:" is printed (a
+   * list of what it is already doing); `next` still holds the commands, for when it cannot go on.
+   */
+  goesOn?: boolean;
 }
 
 export interface InitDeps {
@@ -152,9 +157,14 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     result.next = [`${mallex} doctor${config}`, `${mallex} run${config}`];
   }
   deps.print(`✓ wrote ${shown} (it compiles)`);
-  deps.print("Next:");
-  for (const line of result.next) deps.print(`  ${line}`);
+  if (!options.goesOn) printNext(result.next, deps.print);
   return result;
+}
+
+/** "Next:" and the commands to run, one a line. */
+export function printNext(next: readonly string[], print: (line: string) => void): void {
+  print("Next:");
+  for (const line of next) print(`  ${line}`);
 }
 
 /** The profiles and tiers the written file inherits through `include: [mallex]`. */

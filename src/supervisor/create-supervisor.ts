@@ -239,7 +239,7 @@ class Supervisor implements ServerSupervisor {
           continue;
         }
         // A restart that dies before it is ready is one more crash; a first start fails at once.
-        const next = outcome.kind === "exited" && restart ? this._policy.next() : undefined;
+        const next = outcome.kind === "exited" && restart && !outcome.error.needsUser ? this._policy.next() : undefined;
         if (next && outcome.kind === "exited") {
           const why = lastMeaningfulLine(outcome.run?.server.tail(15) ?? []) ?? describeExit(outcome.info);
           this._emit({ type: "crashed", message: `while starting: ${why}`, code: outcome.info.code, signal: outcome.info.signal });
@@ -252,7 +252,7 @@ class Supervisor implements ServerSupervisor {
       if (signal.aborted) throw stoppedError(this.spec.key);
       const failure = SupervisorError.isInstance(error) ? error : new SupervisorError("E_SERVER_START", `The model server ${this.spec.key} could not be started: ${(error as Error).message}`, { cause: error });
       this._state = "failed";
-      this._emit({ type: "failed", message: failure.message });
+      this._emit({ type: "failed", message: failure.message, ...(failure.needsUser ? { needsUser: true as const } : {}) });
       failure.announced = true;
       throw failure;
     }

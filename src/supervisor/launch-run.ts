@@ -4,6 +4,7 @@
  * readiness probe raced against the process exiting (so a dead server fails fast, with its log tail).
  */
 import { mallexArgv } from "../shared/mallex-argv.js";
+import { MODEL_SOURCE_EXIT_CODE, readModelSourceFailure } from "../shared/model-source-failure.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
 import { gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";
@@ -216,6 +217,9 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     note(sentence);
     return { kind: "exited", run, info: result, smallerContext: undefined, ...(next ? { gpuFallback: next } : {}), error: new SupervisorError("E_SERVER_START", `${sentence} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
   }
+  // mallex's engine cannot have its model (offline, not on the Hub): its own two lines say what and what to do.
+  const ownWords = result.code === MODEL_SOURCE_EXIT_CODE ? readModelSourceFailure(tail) : undefined;
+  if (ownWords !== undefined) return { kind: "exited", run, info: result, smallerContext: undefined, error: new SupervisorError("E_SERVER_START", ownWords.join("\n"), { details: tail, needsUser: true }) };
   const why = run.oom ? outOfMemorySentence(spec.model) : `The model server ${spec.key} exited while starting (${describeExit(result)}): ${lastMeaningfulLine(tail) ?? "it printed nothing"}.`;
   return { kind: "exited", run, info: result, smallerContext: run.smallerContext, error: new SupervisorError("E_SERVER_START", `${why} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
 }

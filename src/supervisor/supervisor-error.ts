@@ -12,11 +12,18 @@ export class SupervisorError extends MallexError {
    * it then names the failure without repeating the sentence, so a start failure is said once.
    */
   announced = false;
+  /**
+   * The message is the server's own account of something the user must fix (mallex's engine cannot
+   * have its model: model-source-failure.ts): said as it is, and never retried, since a restart would
+   * fail the same way.
+   */
+  readonly needsUser: boolean;
 
-  constructor(code: SupervisorErrorCode, message: string, options: { details?: readonly string[]; cause?: unknown } = {}) {
+  constructor(code: SupervisorErrorCode, message: string, options: { details?: readonly string[]; cause?: unknown; needsUser?: boolean } = {}) {
     super(code, message, options);
     this.name = "SupervisorError";
     this.code = code;
+    this.needsUser = options.needsUser ?? false;
   }
 
   static override isInstance(error: unknown): error is SupervisorError {

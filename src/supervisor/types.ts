@@ -51,7 +51,8 @@ export type SupervisorEvent =
   | { type: "wedged"; message: string }
   | { type: "out-of-memory"; message: string }
   | { type: "restarting"; attempt: number; delayMs: number }
-  | { type: "failed"; message: string }
+  /** `needsUser`: the message is the server's own words on what the user must fix (SupervisorError.needsUser), whole lines. */
+  | { type: "failed"; message: string; needsUser?: true }
   | { type: "stopped" };
 
 /** One request the proxy sends to the supervised server: lets the supervisor see token progress. */

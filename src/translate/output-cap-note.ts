@@ -7,8 +7,8 @@ import type { OpenAIUsage } from "./openai-types.js";
  * CLAUDE_CODE_MAX_OUTPUT_TOKENS, which changes nothing. It ends the turn instead, with a line saying
  * where the limit is.
  */
-export function outputCapNote(cap: number, profileName: string | undefined, contextSize?: number): string {
-  const why = contextSize === undefined ? `max_output_tokens${profileName ? ` of profile ${profileName}` : ""} in mallex.yaml` : `what leaves room for the next request in ${profileName ? `profile ${profileName}'s ` : "the "}${contextSize}-token context; a larger context raises it`;
+export function outputCapNote(cap: number, profileName: string | undefined, contextSize?: number, settingsIn = "in mallex.yaml"): string {
+  const why = contextSize === undefined ? `max_output_tokens${profileName ? ` of profile ${profileName}` : ""} ${settingsIn}` : `what leaves room for the next request in ${profileName ? `profile ${profileName}'s ` : "the "}${contextSize}-token context; a larger context raises it`;
   return `\n\n[mallex: the answer was cut at ${cap} tokens, the local model's output limit (${why})]`;
 }
 
@@ -25,6 +25,8 @@ export interface LengthContext extends AnswerLimits {
   /** Set when the cap is the small context's (answerCapFor), not the profile's max_output_tokens: that context's size. */
   outputCapContext?: number | undefined;
   profileName?: string | undefined;
+  /** Where the profile's settings are changed, `in ~/.mallex/mallex.yaml` (shared/in-config-file.ts); absent: `in mallex.yaml`. */
+  settingsIn?: string | undefined;
   /** Told when the cap ended the answer, for the request log. */
   onOutputCap?: (() => void) | undefined;
   /** Told when the full context ended it, with the server's counts, for the request log. */
@@ -44,6 +46,6 @@ export function settleLength<R extends string | null | undefined>(finishReason: 
   }
   if (limits.outputCap === undefined) return finishReason;
   limits.onOutputCap?.();
-  addText(outputCapNote(limits.outputCap, limits.profileName, limits.outputCapContext));
+  addText(outputCapNote(limits.outputCap, limits.profileName, limits.outputCapContext, limits.settingsIn));
   return "stop";
 }

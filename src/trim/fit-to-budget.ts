@@ -103,7 +103,7 @@ function tooLong(tokens: number, plan: TrimPlan): string {
 /** What the user can do: make room in the conversation, and — what actually lifts the limit — a larger context or budget. */
 function remedy(plan: TrimPlan): string {
   if (budgetFromContext(plan)) return `Run /compact or /clear; for room to work in, ${fixOf(plan)}.`;
-  return `Run /compact or /clear, or raise input_budget of profile "${plan.profile.name}" in mallex.yaml.`;
+  return `Run /compact or /clear, or raise input_budget of profile "${plan.profile.name}" ${plan.settingsIn ?? "in mallex.yaml"}.`;
 }
 
 function fixOf(plan: TrimPlan): string {

@@ -2,11 +2,13 @@ import type { Size } from "../../generated/config.js";
 import type { CompiledProfile, CompiledToolPolicy, CompiledTrimming, RoutingTable } from "../compile/routing-table.js";
 import type { TrimPlan } from "./trim-types.js";
 import { contextFix, largerContext } from "../shared/context-fix.js";
+import { inConfigFile } from "../shared/in-config-file.js";
 
 /** The trimming, filters and tool policy the routing table holds for a profile's size (or a smaller size, when its context is too small for its own). */
 export function trimPlanFor(table: RoutingTable, profile: CompiledProfile, size: Size = profile.size): TrimPlan {
-  const fix = contextFix(table.backends[profile.backend]?.flavor, largerContext(profile.contextWindow));
-  if (profile.trim === false) return { ...untrimmedPlan(table, profile, size), contextFix: fix };
+  const settingsIn = inConfigFile(table.configFile);
+  const fix = contextFix(table.backends[profile.backend]?.flavor, largerContext(profile.contextWindow), `profile ${profile.name} ${settingsIn}`);
+  if (profile.trim === false) return { ...untrimmedPlan(table, profile, size), contextFix: fix, settingsIn };
   return {
     size,
     trimming: table.trimming[size],
@@ -14,6 +16,7 @@ export function trimPlanFor(table: RoutingTable, profile: CompiledProfile, size:
     tools: table.tools[size],
     profile,
     contextFix: fix,
+    settingsIn,
   };
 }
 

@@ -13,6 +13,8 @@ export interface TrimPlan {
   profile: CompiledProfile;
   /** How to give the profile's model a larger context, in its server's words (contextFix): what a refusal names. */
   contextFix?: string;
+  /** Where the profile's settings are changed, `in ~/.mallex/mallex.yaml` (inConfigFile); absent: `in mallex.yaml`. */
+  settingsIn?: string;
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
- * The `shared` folder beside this clone (../shared): Claude Code requests captured from the real CLI
- * and tiny GGUF models, reference data that is not committed here. A fresh clone has none, so the
- * suites that read it are skipped, named with the reason; under CI (CI=true) a missing folder fails
- * them instead, because a skip there would quietly drop their coverage.
+ * The `shared` folder beside this clone (../shared, or wherever MALLEX_SHARED_DIR points): Claude
+ * Code requests captured from the real CLI (fixtures/claude-code) and tiny GGUF models (models/),
+ * reference data that is not committed here. A fresh clone has none, so the suites that read it are
+ * skipped, named with the reason, and the run says so at its start and again at its end, where a
+ * 13-minute run's reader looks; under CI (CI=true) a missing folder fails them instead, because a
+ * skip there would quietly drop their coverage.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "vitest";
 
-export const SHARED_DIR = fileURLToPath(new URL("../../../shared", import.meta.url));
+export const SHARED_DIR = process.env.MALLEX_SHARED_DIR ? resolve(process.env.MALLEX_SHARED_DIR) : fileURLToPath(new URL("../../../shared", import.meta.url));
 export const hasSharedDir = existsSync(SHARED_DIR);
-export const SHARED_MISSING = `needs ../shared (not found beside this clone: ${SHARED_DIR})`;
+/** What the folder holds, for every message that says it is missing. */
+const WHAT_IT_HOLDS = "Claude Code requests captured from the real CLI, tiny GGUF models";
+export const SHARED_MISSING = `needs the shared test data at ${SHARED_DIR} (${WHAT_IT_HOLDS}): not found`;
 const inCI = process.env.CI === "true";
 
 /** A path inside ../shared, e.g. sharedPath("models", "stories260K.gguf"). */
@@ -34,15 +38,27 @@ export function describeWithShared(name: string, fn: () => void, suite: (name: s
   suite(name, () => {
     if (!inCI) return it.skip(SHARED_MISSING, () => undefined);
     it(SHARED_MISSING, () => {
-      throw new Error(`${SHARED_DIR} is missing: CI must provide the shared folder (captured requests, models) beside the repository`);
+      throw new Error(`${SHARED_DIR} is missing: CI must provide the shared folder (${WHAT_IT_HOLDS}) beside the repository`);
     });
   });
 }
 
 /**
- * Vitest's global setup: one line per run when the folder is missing, since the default reporter
- * only counts skipped tests. Under CI the suites above fail and say why themselves.
+ * The notice for a run without the folder: what is missing and what it holds, then what to do. Two
+ * lines, said when the run starts and again when it ends (the default reporter only counts skipped
+ * tests, and the first line is long gone after a full run).
  */
-export function setup(): void {
-  if (!hasSharedDir && !inCI) console.warn(`mallex tests: ${SHARED_DIR} is missing, so the suites that read its captured requests and models are skipped; put the shared folder there to run them`);
+export const SHARED_NOTICE = [
+  `mallex tests: no shared test data at ${SHARED_DIR} (${WHAT_IT_HOLDS}; not committed here), so the suites that need it were skipped.`,
+  "mallex tests: put the shared folder (fixtures/claude-code, models) beside this clone as ../shared, or set MALLEX_SHARED_DIR to it.",
+].join("\n");
+
+/**
+ * Vitest's global setup: the notice when the folder is missing, at the start, and from the teardown
+ * it returns, after the run's summary. Under CI the suites above fail and say why themselves.
+ */
+export function setup(): (() => void) | undefined {
+  if (hasSharedDir || inCI) return undefined;
+  console.warn(SHARED_NOTICE.replace("were skipped", "are skipped"));
+  return () => console.warn(`\n${SHARED_NOTICE}`);
 }

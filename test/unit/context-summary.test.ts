@@ -43,9 +43,10 @@ describe("summarizeContexts", () => {
   it("before any server has said anything: the declared windows, reachable local profiles only, in the config's order", () => {
     const table = compiled();
     expect(summarizeContexts({ declared: table, current: table })).toEqual([
-      { profile: "tiny", backend: "ext", contextWindow: 32768, inputBudget: 20000, source: "declared" },
-      { profile: "coder", backend: "mlx", contextWindow: 32768, inputBudget: 8000, source: "declared" },
-      { profile: "bare", backend: "ext", source: "unknown" },
+      { profile: "tiny", backend: "ext", usedBy: ["low"], contextWindow: 32768, inputBudget: 20000, source: "declared" },
+      { profile: "coder", backend: "mlx", usedBy: ["medium"], contextWindow: 32768, inputBudget: 8000, source: "declared" },
+      // Only its alias reaches it: shown, and marked as no tier's.
+      { profile: "bare", backend: "ext", usedBy: [], aliases: ["bare*"], source: "unknown" },
     ]);
   });
 
@@ -57,10 +58,10 @@ describe("summarizeContexts", () => {
     });
     const current = fitToServerFacts(declared, factsOf).table;
     expect(summarizeContexts({ declared, current, factsOf })).toEqual([
-      { profile: "tiny", backend: "ext", contextWindow: 4096, inputBudget: 3072, source: "llama-server GET /props", declared: 32768 },
-      { profile: "coder", backend: "mlx", contextWindow: 32768, inputBudget: 8000, source: "declared", serverHolds: 131072 },
+      { profile: "tiny", backend: "ext", usedBy: ["low"], contextWindow: 4096, inputBudget: 3072, source: "llama-server GET /props", declared: 32768 },
+      { profile: "coder", backend: "mlx", usedBy: ["medium"], contextWindow: 32768, inputBudget: 8000, source: "declared", serverHolds: 131072 },
       // No window declared: the server's is taken, and nothing was lowered.
-      { profile: "bare", backend: "ext", contextWindow: 4096, inputBudget: 3072, source: "llama-server GET /props" },
+      { profile: "bare", backend: "ext", usedBy: [], aliases: ["bare*"], contextWindow: 4096, inputBudget: 3072, source: "llama-server GET /props" },
     ]);
   });
 
@@ -69,17 +70,18 @@ describe("summarizeContexts", () => {
     const factsOf = factsFrom({ ext: { contextWindow: 32768, source: "llama-server GET /props" }, mlx: { parallel: 32, source: "mlx-lm config.json" } });
     const current = fitToServerFacts(declared, factsOf).table;
     const [tiny, coder] = summarizeContexts({ declared, current, factsOf });
-    expect(tiny).toEqual({ profile: "tiny", backend: "ext", contextWindow: 32768, inputBudget: 20000, source: "llama-server GET /props" });
-    expect(coder).toEqual({ profile: "coder", backend: "mlx", contextWindow: 32768, inputBudget: 8000, source: "declared" });
+    expect(tiny).toEqual({ profile: "tiny", backend: "ext", usedBy: ["low"], contextWindow: 32768, inputBudget: 20000, source: "llama-server GET /props" });
+    expect(coder).toEqual({ profile: "coder", backend: "mlx", usedBy: ["medium"], contextWindow: 32768, inputBudget: 8000, source: "declared" });
   });
 
   it("--embedded with a context size: the engine's until the engine says it holds it itself", () => {
     const supervision = { command: "", install: [], readiness: { probe: "health" as const, timeoutMs: 1000 }, idleUnloadMs: 0, wedgeTimeoutMs: 1000, maxRestarts: 1, restartWindowMs: 1000, onExit: "stop" as const };
     const declared = withEmbeddedModel(compiled(), { model: "/models/m.gguf", engine: { contextSize: 8192 }, supervision });
-    expect(summarizeContexts({ declared, current: declared }).map((c) => [c.profile, c.backend, c.contextWindow, c.inputBudget, c.source])).toEqual([
-      ["tiny", "embedded", 8192, 6144, "engine context size"],
-      ["coder", "embedded", 8192, 6144, "engine context size"],
-      ["bare", "embedded", 8192, 6144, "engine context size"],
+    // Each names the GGUF that serves it, not the model it declares.
+    expect(summarizeContexts({ declared, current: declared }).map((c) => [c.profile, c.backend, c.served, c.contextWindow, c.inputBudget, c.source])).toEqual([
+      ["tiny", "embedded", "m", 8192, 6144, "engine context size"],
+      ["coder", "embedded", "m", 8192, 6144, "engine context size"],
+      ["bare", "embedded", "m", 8192, 6144, "engine context size"],
     ]);
     const factsOf = factsFrom({ embedded: { contextWindow: 8192, parallel: 1, source: "mallex engine GET /props" } });
     const current = fitToServerFacts(declared, factsOf).table;

@@ -8,6 +8,11 @@ describe("formatRequest (mallex status)", () => {
     const line = formatRequest({ id: "req_1", at: "2026-11-22T12:00:01.000Z", model: "claude-sonnet-4-6", tier: "medium", profile: "coder", backend: "local", reason: "default → medium", status: 200, outcome: "ok", durationMs: 5000, queuedMs: 1250, loadingMs: 31020, ttftMs: 33000, stopReason: "end_turn" });
     expect(line).toBe("12:00:01 claude-sonnet-4-6 → medium/coder (local, default → medium) · queued 1.25 s · waited 31.02 s for the model server · ttft 33.00 s · stop end_turn");
   });
+
+  it("names the GGUF that served the profile, and an answer mallex's cap cut as the model's max_tokens, not the end_turn the client was told", () => {
+    const line = formatRequest({ id: "req_1", at: "2026-11-22T12:00:01.000Z", model: "mallex/tiny-chat", tier: "medium", profile: "coder", served: "tiny-chat", backend: "local", reason: "default → medium", status: 200, outcome: "ok", durationMs: 900, stopReason: "end_turn", cutAtCap: 48 });
+    expect(line).toBe("12:00:01 mallex/tiny-chat → medium/coder on tiny-chat (local, default → medium) · stop max_tokens (cut at 48 tokens by mallex's cap)");
+  });
 });
 
 const GB = 1024 ** 3;
@@ -110,15 +115,18 @@ describe("formatStatus (mallex status)", () => {
       { profile: "coder", backend: "mlx", contextWindow: 32768, inputBudget: 8000, source: "declared", serverHolds: 131072 },
       { profile: "gguf", backend: "embedded", contextWindow: 8192, inputBudget: 6144, source: "engine context size" },
       { profile: "bare", backend: "llama", source: "unknown" },
+      // Only an alias reaches it, and --embedded serves it with a GGUF of its own.
+      { profile: "spare", backend: "embedded", served: "tiny-chat", usedBy: [], aliases: ["spare*"], contextWindow: 8192, source: "engine context size" },
     ];
     const lines = formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [], contexts }, { requests: 10, now: NOW });
-    expect(lines.slice(4, 10)).toEqual([
+    expect(lines.slice(4, 11)).toEqual([
       "",
       "Context (tokens one request holds, and the prompt budget trimming aims for):",
       "  tiny (ext): 4096 tokens (llama-server GET /props; context_window 32768 lowered to it) · prompt budget 3072",
       "  coder (mlx): 32768 tokens (declared; its server holds 131072) · prompt budget 8000",
       "  gguf (embedded): 8192 tokens (engine context size) · prompt budget 6144",
       "  bare (llama): context unknown (no context_window declared, and its server has not said yet) · no prompt budget",
+      "  spare (embedded, served by tiny-chat): 8192 tokens (engine context size) · no prompt budget · no tier uses it (only a model named like spare*)",
     ]);
     // A mallex from before contexts were shown sends none: no section.
     expect(formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [] }, { requests: 10, now: NOW })).not.toContain("Context (tokens one request holds, and the prompt budget trimming aims for):");

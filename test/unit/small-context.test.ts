@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/shared/small-context.js";
 import { budgetWithin } from "../../src/shared/answer-reserve.js";
@@ -70,8 +72,14 @@ describe("smallContextWarnings: said at start-up, with the fix", () => {
     const { table } = compileShipped();
     const served = withEmbeddedModel(table, { model: "/models/tiny.gguf", engine: { contextSize: 4096 }, supervision: SUPERVISION });
     expect(smallContextWarnings(served)).toEqual([
-      "mallex: warning: a 4096-token context is small for Claude Code (under 32768): profile qwen3-coder-30b (tiers low, medium): Claude Code will compact often, and mallex cuts each answer short to leave room for the next request. To fix it, start mallex with --ctx-size 32768 (mallex run --embedded MODEL.gguf --ctx-size 32768), or set engine.context_size: 32768 in the profile.",
+      "mallex: warning: a 4096-token context is small for Claude Code (under 32768): profile qwen3-coder-30b (tiers low, medium): Claude Code will compact often, and mallex cuts each answer short to leave room for the next request. To fix it, start mallex with --ctx-size 32768 (mallex run --embedded MODEL.gguf --ctx-size 32768), or set engine.context_size: 32768 in profile qwen3-coder-30b in mallex.yaml.",
     ]);
+    // Running, mallex knows its config file: the fix names it (under the home folder as ~/…), and
+    // sends the user of the shipped default to a file of their own rather than into the package.
+    const own = smallContextWarnings({ ...served, configFile: { path: join(homedir(), ".mallex", "mallex.yaml"), shipped: false } });
+    expect(own[0]).toMatch(/, or set engine\.context_size: 32768 in profile qwen3-coder-30b in ~\/\.mallex\/mallex\.yaml\.$/);
+    const shipped = smallContextWarnings({ ...served, configFile: { path: "/usr/lib/node_modules/mallex/mallex.yaml", shipped: true } });
+    expect(shipped[0]).toMatch(/, or set engine\.context_size: 32768 in profile qwen3-coder-30b in a mallex\.yaml of your own \(`mallex init` writes one; mallex now runs its shipped default\)\.$/);
   });
 
   it("nothing for a context that is not small, nor for the Claude tier", () => {

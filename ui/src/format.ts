@@ -23,8 +23,15 @@ export function promptTokens(r: RequestSummary): string {
   return r.promptTokens === undefined ? "—" : `${r.promptTokens} (${r.cachedTokens ?? 0} cached)`;
 }
 
+/**
+ * `stop end_turn`; an answer mallex's own cap cut is `stop max_tokens (cut at 4 tokens by mallex's
+ * cap)`: the model ran out of tokens, though the client was told end_turn (with a note), so it ends
+ * the turn instead of asking to raise a limit that is not its own.
+ */
 export function outcome(r: RequestSummary): string {
-  return r.error ?? `stop ${r.stopReason ?? (r.outcome === "ok" ? "?" : r.outcome)}`;
+  if (r.error !== undefined) return r.error;
+  if (r.cutAtCap !== undefined) return `stop max_tokens (cut at ${r.cutAtCap} tokens by mallex's cap)`;
+  return `stop ${r.stopReason ?? (r.outcome === "ok" ? "?" : r.outcome)}`;
 }
 
 export function duration(ms: number): string {

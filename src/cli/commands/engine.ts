@@ -5,6 +5,7 @@ import { serveEngine } from "../../engine/serve-engine.js";
 import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
 import { parseGpuSteps, type GpuStep } from "../../shared/gpu-steps.js";
+import { markModelSourceFailure, MODEL_SOURCE_EXIT_CODE } from "../../shared/model-source-failure.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
@@ -79,6 +80,9 @@ export default defineCommand({
       });
     } catch (error) {
       if (stopping.signal.aborted) throw new MallexError("E_ENGINE", "mallex engine: stopped before the model was ready", { exitCode: 130 });
+      // The model cannot be had (offline, not on the Hub, not a GGUF): the user's to fix, in words the
+      // mallex that started this engine passes on as they are (model-source-failure.ts).
+      if (MallexError.isInstance(error) && error.code === "E_MODEL_SOURCE") throw new MallexError("E_MODEL_SOURCE", markModelSourceFailure(error.message), { exitCode: MODEL_SOURCE_EXIT_CODE, cause: error });
       throw error;
     }
     process.off("SIGINT", stop);

@@ -6,6 +6,9 @@ import { findPackageRoot } from "../../shared/package-root.js";
 import { lookupPython } from "../../supervisor/bootstrap-venv.js";
 import { printOut } from "../terminal-text.js";
 
+// For `mallex run --setup`, which loads this file only when it sets up.
+export { printNext } from "../../setup/run-init.js";
+
 export default defineCommand({
   meta: { name: "init", description: "Detect this machine, recommend a model and write a commented mallex.yaml" },
   args: {

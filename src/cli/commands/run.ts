@@ -13,13 +13,15 @@ import { claudeStreamIdleEnv } from "../claude-stream-idle-env.js";
 import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
 import { smallContextWarnings } from "../small-context-warning.js";
 import { claudeCommand } from "../../setup/claude-command.js";
+import { mallexCommand } from "../../setup/mallex-command.js";
+import { resumeHint } from "../resume-hint.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
 import { setupConfigPath } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
-import { printErr } from "../terminal-text.js";
+import { printErr, printOut } from "../terminal-text.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -58,6 +60,7 @@ export default defineCommand({
       process.off("SIGINT", interrupt);
     };
     let exitCode = 1;
+    let resume: string | undefined;
     try {
       const ready = await warmUp(serving, args["backend-url"] !== undefined, print).catch((error: unknown) => {
         if (interruption.signal.aborted) return false;
@@ -95,6 +98,8 @@ export default defineCommand({
         ANTHROPIC_API_KEY: undefined,
         // The per-conversation attribution line sits first in the prompt and defeats the prefix cache.
         CLAUDE_CODE_ATTRIBUTION_HEADER: "0",
+        // A local model is often run offline, where Claude Code's updater only fails; a value of the user's stands (0: updates on).
+        DISABLE_AUTOUPDATER: process.env.DISABLE_AUTOUPDATER || "1",
       };
       claudeOwnsTerminal = true;
       const child = execa(claude.file, [...claude.prefix, ...args._.map(String)], { stdio: "inherit", env, extendEnv: false, reject: false });
@@ -114,6 +119,8 @@ export default defineCommand({
       // Not started at all (execa says why): Claude Code printed nothing, so mallex does.
       if (result.failed && result.exitCode === undefined && result.signal === undefined) throw new MallexError("E_CLAUDE_CODE", `mallex: Claude Code did not start: ${result.shortMessage}`);
       exitCode = result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1);
+      // Claude Code's own parting `claude --resume <id>` would leave mallex out.
+      resume = resumeHint({ sessionId: serving.proxy.lastSession(), mallex: mallexCommand({ env: process.env, cwd: process.cwd(), packageRoot }), runArgs: rawArgs, env: process.env });
     } finally {
       ownCtrlC();
       const kept = interruption.signal.aborted ? [] : await keepServers(serving, print, interruption.signal);
@@ -121,6 +128,8 @@ export default defineCommand({
       process.off("SIGHUP", interrupt);
       await serving.close();
       for (const server of kept) print(`mallex: kept the model server ${server.key} running (pid ${server.pid}) for the next session; stop it with \`mallex server stop\``);
+      // Last, where Claude Code's own resume line was: what the user reads when the terminal is theirs again.
+      if (resume !== undefined) print(resume);
       // 1 when the server gave up before Claude Code started.
       process.exitCode = exitCode;
     }
@@ -143,9 +152,14 @@ async function setUp(config: string | undefined, backendUrl: string | undefined,
     print(`mallex: using ${path} (\`mallex init --force --out ${path}\` writes a new one)`);
     return path;
   }
-  const { initFromTerminal } = await import("./init.js");
-  const result = await initFromTerminal({ out: path });
-  return result.backendUrl !== undefined && backendUrl === undefined ? undefined : result.path;
+  const { initFromTerminal, printNext } = await import("./init.js");
+  const result = await initFromTerminal({ out: path, goesOn: true });
+  // A model server to start by hand first (mlx-lm off Apple Silicon): here it stops, and says what to run.
+  if (result.backendUrl !== undefined && backendUrl === undefined) {
+    printNext(result.next, printOut);
+    return undefined;
+  }
+  return result.path;
 }
 
 /**

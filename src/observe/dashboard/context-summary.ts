@@ -1,11 +1,21 @@
 import type { ServerFacts } from "../../backends/server-facts.js";
-import type { RoutingTable } from "../../compile/routing-table.js";
+import { TIER_ORDER, type RoutingTable } from "../../compile/routing-table.js";
 import { reachableProfiles } from "./reachable-profiles.js";
 
 /** One local profile's context as the dashboard and `mallex status` show it: what is in effect now, and why. */
 export interface ContextSummary {
   profile: string;
   backend: string;
+  /** The model that serves it in place of its own (`--embedded`: the GGUF's name); absent: its own. */
+  served?: string;
+  /**
+   * The tiers that use it, and `classifier` when it classifies; empty for a profile only an alias
+   * reaches (a client must name a model matching `aliases`: Claude Code under `mallex run` never does).
+   * Absent from an older mallex.
+   */
+  usedBy?: string[];
+  /** The alias globs that reach it, when no tier uses it. */
+  aliases?: string[];
   /** Tokens one request may hold, prompt and answer together (absent: none declared, and its server has said none yet). */
   contextWindow?: number;
   /** The prompt budget trimming aims for (absent: none). */
@@ -34,8 +44,9 @@ export interface ContextSummaryInput {
 
 /**
  * Pure: each local profile a request can reach (a tier's, the classifier's, an alias's), in the
- * config's order, with its window and prompt budget in effect and where the window comes from.
- * Unreachable profiles are left out: a shipped config lists a dozen for other machines.
+ * config's order, with its window and prompt budget in effect, where the window comes from, and who
+ * uses it: one only an alias reaches is marked so, not shown as if a tier ran it. Unreachable
+ * profiles are left out: a shipped config lists a dozen for other machines.
  */
 export function summarizeContexts(input: ContextSummaryInput): ContextSummary[] {
   const { current } = input;
@@ -46,9 +57,14 @@ export function summarizeContexts(input: ContextSummaryInput): ContextSummary[] 
     const facts = input.factsOf?.(profile.backend, profile.model);
     const held = facts?.contextWindow;
     const window = profile.contextWindow;
+    const usedBy = [...TIER_ORDER.filter((tier) => current.tiers[tier]?.profile === key), ...(current.classifier.mode === "model" && current.classifier.profile === key ? ["classifier"] : [])];
+    const aliases = current.routing.aliases.filter((alias) => alias.profile === key).map((alias) => alias.glob);
     const base = {
       profile: profile.name,
       backend: profile.backend,
+      ...(profile.servedName === undefined ? {} : { served: profile.servedName }),
+      usedBy,
+      ...(usedBy.length === 0 && aliases.length > 0 ? { aliases } : {}),
       ...(window === undefined ? {} : { contextWindow: window }),
       // Untrimmed (trim: false), no budget applies: the dashboard and `mallex status` must not claim one.
       ...(profile.inputBudget === undefined || profile.trim === false ? {} : { inputBudget: profile.inputBudget }),

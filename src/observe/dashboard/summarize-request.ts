@@ -14,6 +14,8 @@ export interface RequestSummary {
   model: string;
   tier: string;
   profile: string;
+  /** The model that served the profile in place of its own (`--embedded`: the GGUF's name); absent: the profile's own. */
+  served?: string;
   backend: string;
   reason: string;
   status: number;
@@ -36,6 +38,8 @@ export interface RequestSummary {
   prefillMs?: number;
   decodeMs?: number;
   stopReason?: string;
+  /** mallex's own output cap ended the answer at this many tokens: the model's real stop was max_tokens, whatever stopReason the client was told. */
+  cutAtCap?: number;
   /** Tool calls the model wrote, and of those the ones mallex repaired or could not run (absent: none written). */
   toolCalls?: number;
   repairedToolCalls?: number;
@@ -61,6 +65,8 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     outcome: end.outcome,
     durationMs: Math.max(0, Math.round(end.finishedAt - trace.started)),
   };
+  const served = trace.route?.profile.servedName;
+  if (served !== undefined) summary.served = served;
   const m = trace.metrics;
   if (m) {
     summary.charsIn = m.charsIn;
@@ -70,6 +76,7 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.cachedTokens !== undefined) summary.cachedTokens = m.cachedTokens;
     if (m.outputTokens !== undefined) summary.outputTokens = m.outputTokens;
     if (m.stopReason !== undefined) summary.stopReason = m.stopReason;
+    if (m.cutAtCap !== undefined) summary.cutAtCap = m.cutAtCap;
     if (m.queuedMs !== undefined && m.queuedMs >= NOTABLE_WAIT_MS) summary.queuedMs = Math.round(m.queuedMs);
     if (m.loadingMs !== undefined && m.loadingMs >= NOTABLE_WAIT_MS) summary.loadingMs = Math.round(m.loadingMs);
     if (m.firstTokenAt !== undefined) summary.ttftMs = Math.round(m.firstTokenAt - trace.started);

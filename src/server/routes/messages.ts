@@ -50,6 +50,7 @@ export async function handleMessages(req: Request, body: BodyText, ctx: ServerCo
 
   const facts = describeRequest(request, check.source);
   const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
+  if (sessionId) ctx.onSession?.(sessionId);
   const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
   // Where no rule decides, the model classifier may be asked (classifier.mode model): only then is there an await.
   const routing = routeRequest(ctx, { input: { model: request.model, facts, sessionTier }, request, sessionId, signal: req.signal, available: (name) => backendAvailability(ctx, name) });
@@ -66,9 +67,10 @@ export async function handleMessages(req: Request, body: BodyText, ctx: ServerCo
 function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, charsIn: number): Response | Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
   if (ctx.trace) ctx.trace.route = route;
-  // A --server-command may run another model than the profile names: the log says which one answers.
-  const served = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
-  const routeLabel = `${clipText(request.model, RETENTION_LIMITS.modelChars)} → ${route.profile.name}${served !== undefined && served !== route.profile.model ? ` on ${served}` : ""} (${route.reason})`;
+  // --embedded or a --server-command may run another model than the profile names: the log says which one answers.
+  const command = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
+  const served = route.profile.servedName ?? (command !== undefined && command !== route.profile.model ? command : undefined);
+  const routeLabel = `${clipText(request.model, RETENTION_LIMITS.modelChars)} → ${route.profile.name}${served !== undefined ? ` on ${served}` : ""} (${route.reason})`;
   if (backend.kind === "anthropic") return passThroughToAnthropic(req, ctx, request, route, routeLabel);
   let plan: LocalCallPlan | Promise<LocalCallPlan>;
   try {
