@@ -291,9 +291,17 @@ export interface Profile {
   params_b?: number;
   size: Size;
   /**
-   * Unified memory this model needs to run comfortably; `mallex init` recommends by it.
+   * Parameters used for each token, in billions, for a mixture-of-experts model (params_b counts every expert): decoding reads only this share of the weights, so `mallex init` estimates its speed from download_gb × active_params_b / params_b.
+   */
+  active_params_b?: number;
+  /**
+   * Unified memory this model needs to run comfortably; `mallex init` recommends among the profiles that fit in it (and decode fast enough: see download_gb).
    */
   min_ram_gb?: number;
+  /**
+   * Size of the model's files as the hub lists them, in GB (10^9 bytes). `mallex init` shows it with the time its download takes and estimates the model's decode speed from it: each generated token reads the weights once, so tokens/s is about the memory bandwidth divided by this.
+   */
+  download_gb?: number;
   /**
    * Tokens the model can attend to.
    */

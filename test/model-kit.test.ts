@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { beforeAll, expect, it } from "vitest";
-import { defaultThreads } from "../src/engine/default-threads.js";
+import { defaultThreads } from "../src/shared/default-threads.js";
 import { usesFlashAttention } from "../src/engine/get-engine-llama.js";
 import { planOpenBlasPreload } from "../src/supervisor/preload-openblas.js";
 import { describeWithModelKit, kit, MODEL_KIT_DIR } from "./helpers/model-kit.js";

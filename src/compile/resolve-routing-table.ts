@@ -181,8 +181,10 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     model: profile.model,
     description: profile.description,
     paramsB: profile.params_b,
+    activeParamsB: profile.active_params_b,
     size: profile.size,
     minRamGb: profile.min_ram_gb,
+    downloadGb: profile.download_gb,
     contextWindow: profile.context_window,
     // A declared window bounds the prompt as a discovered one does (fit-to-server-facts.ts): a prompt
     // past 75% of it is trimmed or refused as "prompt is too long", never sent to a server that cannot hold it.

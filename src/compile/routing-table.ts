@@ -80,8 +80,12 @@ export interface CompiledProfile {
   model: string;
   description?: string;
   paramsB?: number;
+  /** Parameters used per token (a mixture of experts); absent: all of paramsB. */
+  activeParamsB?: number;
   size: Size;
   minRamGb?: number;
+  /** The model's files as the hub lists them, in GB (10^9 bytes). */
+  downloadGb?: number;
   contextWindow?: number;
   inputBudget?: number;
   maxOutputTokens: number;

@@ -42,6 +42,8 @@ export const ENV_COMPILED_FIELDS = [
   "profiles.*.params_b",
   "profiles.*.size",
   "profiles.*.min_ram_gb",
+  "profiles.*.active_params_b",
+  "profiles.*.download_gb",
   "profiles.*.context_window",
   "profiles.*.input_budget",
   "profiles.*.max_output_tokens",

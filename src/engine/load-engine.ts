@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel } from "node-llama-cpp";
 import { MallexError } from "../shared/mallex-error.js";
-import { defaultThreads } from "./default-threads.js";
+import { defaultThreads } from "../shared/default-threads.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
 import type { GpuStep } from "../shared/gpu-steps.js";
 import { padContextDown } from "./plan-engine-context.js";

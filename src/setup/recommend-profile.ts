@@ -12,6 +12,10 @@ export interface LocalProfile {
   size: Size;
   description?: string;
   paramsB?: number;
+  /** Parameters per token, for a mixture of experts. */
+  activeParamsB?: number;
+  /** The model's files as the hub lists them, GB. */
+  downloadGb?: number;
 }
 
 export interface Recommendation {
@@ -37,6 +41,8 @@ export function listLocalProfiles(table: Pick<RoutingTable, "profiles" | "backen
     const local: LocalProfile = { name: profile.name, minRamGb: profile.minRamGb, model: profile.model, backend: profile.backend, flavor: backend.flavor, size: profile.size };
     if (profile.description !== undefined) local.description = profile.description;
     if (profile.paramsB !== undefined) local.paramsB = profile.paramsB;
+    if (profile.activeParamsB !== undefined) local.activeParamsB = profile.activeParamsB;
+    if (profile.downloadGb !== undefined) local.downloadGb = profile.downloadGb;
     out.push(local);
   }
   // A stable sort keeps declaration order among equal needs.
@@ -84,6 +90,6 @@ export function recommendProfile(profiles: readonly LocalProfile[], ramGb: numbe
   return { profile, reason, warnings };
 }
 
-function formatGb(gb: number): string {
+export function formatGb(gb: number): string {
   return Number.isInteger(gb) ? String(gb) : String(Math.round(gb));
 }

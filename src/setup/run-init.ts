@@ -15,10 +15,15 @@ import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { askApiKeyEnv, askClaudeTiers, askProfile } from "./ask-choices.js";
 import { MLX_FLAVOR, chooseLocalBackend, type LocalBackendChoice } from "./choose-local-backend.js";
 import type { Ask } from "./create-prompt.js";
+import { describeMachine, engineThreads } from "./describe-machine.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
+import { formatModelTable } from "./format-model-table.js";
+import { appleChipBandwidth } from "./known-bandwidth.js";
+import type { BandwidthProbe } from "./measure-memory-bandwidth.js";
 import { mallexCommand } from "./mallex-command.js";
 import { parseTierList } from "./plan-tiers.js";
-import { fitsInRam, listLocalProfiles, recommendProfile, type LocalProfile } from "./recommend-profile.js";
+import { ASSUMED_LINK_MBPS, recommendForMachine } from "./recommend-for-machine.js";
+import { fitsInRam, listLocalProfiles, type LocalProfile } from "./recommend-profile.js";
 import { DEFAULT_API_KEY_ENV, SUGGESTED_LLAMA_URL, renderConfig } from "./render-config.js";
 
 export interface InitOptions {
@@ -47,6 +52,11 @@ export interface InitDeps {
   env: EnvLookup;
   packageRoot: string;
   detectHardware: () => Promise<Hardware>;
+  /**
+   * Reads main memory's bandwidth with this many CPU threads (the engine's) for the speed estimates;
+   * absent, or undefined back: estimated from the core count instead, and said so.
+   */
+  measureBandwidth?: (threads: number) => Promise<BandwidthProbe | undefined>;
   /** Python 3.10+ for mlx-lm's venv, found as the supervisor finds it; asked only on Apple Silicon. */
   findPython: () => Promise<PythonLookup>;
   /** Absent: non-interactive (no TTY, or --yes); every choice takes its default. */
@@ -69,8 +79,9 @@ export interface InitResult {
 }
 
 /**
- * detect → choose the model server (mlx-lm or the embedded engine) → recommend → ask (or take flags)
- * → render → validate → write. Writes nothing on any error.
+ * detect (and measure the memory bandwidth) → choose the model server (mlx-lm or the embedded engine)
+ * → recommend by RAM and speed, shown as a table → ask (or take flags) → render → validate → write.
+ * Writes nothing on any error.
  */
 export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {
   const path = resolve(deps.cwd, options.out ?? "mallex.yaml");
@@ -99,9 +110,23 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   const chosen = chooseLocalBackend(allProfiles, { hardware, ...(python ? { python } : {}), ...(requested !== undefined ? { requested } : {}) });
   const backend = named !== undefined && options.backend === undefined ? { ...chosen, reason: `--model ${named.name} → ${named.backend}` } : chosen;
   const profiles = allProfiles.filter((p) => p.backend === backend.backend);
-  const recommendation = recommendProfile(profiles, hardware.ramGb, { appleSilicon: hardware.appleSilicon, platform: hardware.platform });
+  // An Apple chip's published bandwidth decides there; everywhere else the CPU's, measured as the engine's threads read.
+  const knownChip = hardware.appleSilicon && appleChipBandwidth(hardware.chip) !== undefined;
+  const probe = deps.measureBandwidth && !knownChip ? await deps.measureBandwidth(engineThreads(hardware.cpuCores) ?? 1) : undefined;
+  const machine = describeMachine(hardware, probe);
+  const recommendation = recommendForMachine(profiles, machine, { appleSilicon: hardware.appleSilicon, platform: hardware.platform });
   deps.print(`This machine: ${describeHardware(hardware)}`);
   deps.print(`Model server: ${backend.reason}`);
+  deps.print("");
+  const tableLines = formatModelTable({
+    rows: recommendation.rows,
+    recommended: recommendation.profile.name,
+    machine,
+    linkMbps: ASSUMED_LINK_MBPS,
+    ...(probe ? { probeMs: probe.ms } : {}),
+  });
+  for (const line of tableLines) deps.print(`  ${line}`);
+  deps.print("");
   deps.print(`Recommended: ${recommendation.reason}`);
   for (const warning of recommendation.warnings) deps.print(`  ! ${warning}`);
   if (backend.flavor === MLX_FLAVOR && hardware.appleSilicon && python && !python.found) {

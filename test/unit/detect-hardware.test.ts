@@ -1,11 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { describeHardware, detectHardware, parseMemTotalKib, parseNvidiaSmi, type DetectHardwareDeps } from "../../src/setup/detect-hardware.js";
+import { describeHardware, detectHardware, parseMemTotalKib, parseNvidiaSmi, parsePhysicalCores, type DetectHardwareDeps } from "../../src/setup/detect-hardware.js";
 import type { CommandResult } from "../../src/setup/run-command.js";
 
 const MEMINFO = `MemTotal:       24684096 kB
 MemFree:        23821840 kB
 MemAvailable:   24344180 kB
 `;
+
+/** A 2-vCPU VM (this project's test machine): one socket, core ids 0 and 1, no SMT. */
+const CPUINFO_2_VCPU = ["processor\t: 0\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 2\n", "processor\t: 1\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 1\ncpu cores\t: 2\n"].join("\n");
+
+/** `count` cores, each listed twice (SMT), on `sockets` sockets with the same core ids. */
+function cpuinfoWithSmt(count: number, sockets = 1): string {
+  const blocks: string[] = [];
+  for (let socket = 0; socket < sockets; socket++) {
+    for (let thread = 0; thread < 2; thread++) {
+      for (let core = 0; core < count; core++) blocks.push(`processor\t: ${blocks.length}\nphysical id\t: ${socket}\ncore id\t\t: ${core}\n`);
+    }
+  }
+  return blocks.join("\n");
+}
 
 const ok = (stdout: string): CommandResult => ({ ok: true, stdout, stderr: "", missing: false });
 const missing: CommandResult = { ok: false, stdout: "", stderr: "spawn ENOENT", missing: true };
@@ -85,6 +99,33 @@ describe("detectHardware", () => {
   it("ignores a failing nvidia-smi (driver not loaded)", async () => {
     const hw = await detectHardware(deps({ commands: { "nvidia-smi": { ok: false, stdout: "", stderr: "NVIDIA-SMI has failed", missing: false } } }));
     expect(hw.gpu).toBeUndefined();
+  });
+});
+
+describe("CPU cores", () => {
+  it("Linux counts physical cores from /proc/cpuinfo, hyperthread siblings once", async () => {
+    const read = (cpuinfo: string) => async (path: string) => (path === "/proc/cpuinfo" ? cpuinfo : MEMINFO);
+    const vm = await detectHardware(deps({ readFile: read(CPUINFO_2_VCPU), logicalCores: () => 2 }));
+    expect(vm.cpuCores).toBe(2);
+    expect(describeHardware(vm)).toBe("Linux x64, 2 cores, 24 GB RAM, no GPU found");
+    expect((await detectHardware(deps({ readFile: read(cpuinfoWithSmt(8)), logicalCores: () => 16 }))).cpuCores).toBe(8);
+    // No core ids (some ARM kernels): the logical count.
+    expect((await detectHardware(deps({ readFile: read("processor\t: 0\nBogoMIPS\t: 50.00\n"), logicalCores: () => 4 }))).cpuCores).toBe(4);
+  });
+
+  it("macOS takes the logical count (Apple Silicon has no SMT); without one the cores stay unknown", async () => {
+    const mac = await detectHardware(deps({ platform: "darwin", arch: "arm64", logicalCores: () => 12, commands: { sysctl: ok("Apple M4 Pro\n") } }));
+    expect(mac.cpuCores).toBe(12);
+    expect(describeHardware(mac)).toBe("Apple M4 Pro, 12 cores, 16 GB unified memory");
+    expect((await detectHardware(deps({ platform: "darwin", arch: "arm64", logicalCores: () => Number.NaN }))).cpuCores).toBeUndefined();
+    expect((await detectHardware(deps({ platform: "win32" }))).cpuCores).toBeUndefined();
+  });
+
+  it("parsePhysicalCores", () => {
+    expect(parsePhysicalCores(CPUINFO_2_VCPU)).toBe(2);
+    expect(parsePhysicalCores(cpuinfoWithSmt(8))).toBe(8);
+    expect(parsePhysicalCores(cpuinfoWithSmt(16, 2))).toBe(32);
+    expect(parsePhysicalCores("")).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { delimiter, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MallexError } from "../../src/shared/mallex-error.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
+import type { BandwidthProbe } from "../../src/setup/measure-memory-bandwidth.js";
 import type { PythonLookup } from "../../src/supervisor/bootstrap-venv.js";
 import { runInit, type InitDeps } from "../../src/setup/run-init.js";
 import { compileIn, packageRoot, writeTree } from "../helpers/config-tree.js";
@@ -15,11 +16,12 @@ const BY_PATH = `node ${join(packageRoot, "bin", "mallex.js")}`;
 
 const python3: PythonLookup = { found: { command: "python3", version: "3.12.4" }, tooOld: [] };
 
-function setup(options: { hardware?: Hardware; python?: PythonLookup; answers?: string[]; env?: Record<string, string> } = {}) {
+function setup(options: { hardware?: Hardware; python?: PythonLookup; answers?: string[]; env?: Record<string, string>; probe?: BandwidthProbe } = {}) {
   const cwd = writeTree({});
   const printed: string[] = [];
   const questions: string[] = [];
   const pythonLookups: string[] = [];
+  const probeThreads: number[] = [];
   const answers = options.answers ? [...options.answers] : undefined;
   const deps: InitDeps = {
     cwd,
@@ -31,6 +33,14 @@ function setup(options: { hardware?: Hardware; python?: PythonLookup; answers?: 
       return options.python ?? python3;
     },
     print: (line) => printed.push(line),
+    ...(options.probe
+      ? {
+          measureBandwidth: async (threads: number) => {
+            probeThreads.push(threads);
+            return options.probe;
+          },
+        }
+      : {}),
     ...(answers
       ? {
           ask: async (question: string) => {
@@ -42,7 +52,7 @@ function setup(options: { hardware?: Hardware; python?: PythonLookup; answers?: 
         }
       : {}),
   };
-  return { cwd, deps, printed, questions, pythonLookups };
+  return { cwd, deps, printed, questions, pythonLookups, probeThreads };
 }
 
 describe("runInit, non-interactive", () => {
@@ -128,6 +138,52 @@ describe("runInit, non-interactive", () => {
     await expect(runInit({ yes: true, tiers: "hgh" }, deps)).rejects.toThrow('--tiers names "hgh"');
     await expect(runInit({ yes: true, tiers: "high", apiKeyEnv: "sk-ant-xyz" }, deps)).rejects.toThrow(/must name an environment variable/);
     expect(readdirSync(deps.cwd)).toEqual([]);
+  });
+});
+
+describe("runInit recommends by what the machine can do", () => {
+  const twoCores: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, cpuCores: 2, appleSilicon: false };
+
+  it("2 cores, 23.5 GB, no GPU: the bandwidth is measured on the engine's one thread, the table shows why the 14B is not it", async () => {
+    const { cwd, deps, printed, probeThreads } = setup({ hardware: twoCores, probe: { gbps: 7.4, threads: 1, ms: 450 } });
+    const result = await runInit({ yes: true }, deps);
+    expect(probeThreads).toEqual([1]);
+    expect(result.profile.name).toBe("gguf-qwen2.5-coder-1.5b");
+    const start = printed.indexOf("  model                     download   at 100 Mbit/s   tokens/s   fits in RAM   recommended");
+    expect(printed.slice(start - 2, start + 8)).toEqual([
+      expect.stringMatching(/^Model server: Linux x64, /),
+      "",
+      "  model                     download   at 100 Mbit/s   tokens/s   fits in RAM   recommended",
+      "  gguf-qwen2.5-coder-1.5b   0.99 GB    ~1 min          ~4.9       yes (4 GB)    ✓",
+      "  gguf-qwen2.5-coder-7b     4.68 GB    ~6 min          ~1.0       yes (8 GB)",
+      "  gguf-qwen2.5-coder-14b    8.99 GB    ~12 min         ~0.5       yes (16 GB)",
+      "  gguf-qwen3-coder-30b      18.6 GB    ~25 min         ~2.4       no (32 GB)",
+      "  tokens/s: estimated, 65% of the 7.4 GB/s this machine read from memory just now on 1 thread (the engine's; 0.5 s probe) ÷ the GB each token reads (the whole file; a mixture of experts, its active share).",
+      "",
+      "Recommended: 24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b (needs 4 GB, ~4.9 tokens/s here: the fastest that fits)",
+    ]);
+    expect(printed[start + 8]).toMatch(/^ {2}! no local profile decodes 8 tokens\/s here/);
+    expect(printed[0]).toBe("This machine: Linux x64, 2 cores, 24 GB RAM, no GPU found");
+    // The written file says why, and its tiers run the 1.5B.
+    expect(readFileSync(join(cwd, "mallex.yaml"), "utf8")).toContain("#   24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b");
+    expect(compileIn(cwd).table!.tiers.medium.profile).toBe("gguf-qwen2.5-coder-1.5b");
+  });
+
+  it("--model still wins over the speed, with the table shown", async () => {
+    const { deps, printed } = setup({ hardware: twoCores, probe: { gbps: 7.4, threads: 1, ms: 450 } });
+    const result = await runInit({ yes: true, model: "gguf-qwen2.5-coder-14b" }, deps);
+    expect(result.profile.name).toBe("gguf-qwen2.5-coder-14b");
+    expect(printed.some((l) => l.startsWith("  gguf-qwen2.5-coder-14b    8.99 GB"))).toBe(true);
+  });
+
+  it("an Apple chip of known bandwidth needs no probe; an unknown machine gets one with a thread", async () => {
+    const mac = setup({ probe: { gbps: 60, threads: 10, ms: 400 } });
+    await runInit({ yes: true }, mac.deps);
+    expect(mac.probeThreads).toEqual([]);
+    expect(mac.printed).toContain("  tokens/s: estimated, 70% of the Apple M3 Pro's published 150 GB/s (not measured) ÷ the GB each token reads (the whole file; a mixture of experts, its active share).");
+    const blind = setup({ hardware: linux, probe: { gbps: 9, threads: 1, ms: 400 } });
+    await runInit({ yes: true }, blind.deps);
+    expect(blind.probeThreads).toEqual([1]);
   });
 });
 

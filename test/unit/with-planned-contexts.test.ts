@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import type { ContextPlan, ContextPlanOptions } from "../../src/engine/plan-engine-context.js";
-import { defaultThreads } from "../../src/engine/default-threads.js";
+import { defaultThreads } from "../../src/shared/default-threads.js";
 import { withEmbeddedModel, withPlannedContexts } from "../../src/server/with-embedded-model.js";
 import { supervisedSpec } from "../../src/backends/supervisor-pool.js";
 import { compileTree } from "../helpers/config-tree.js";

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { createPrompt, type Prompt } from "../../setup/create-prompt.js";
 import { detectHardware } from "../../setup/detect-hardware.js";
+import { measureMemoryBandwidth } from "../../setup/measure-memory-bandwidth.js";
 import { runInit, type InitOptions, type InitResult } from "../../setup/run-init.js";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { lookupPython } from "../../supervisor/bootstrap-venv.js";
@@ -47,6 +48,7 @@ export async function initFromTerminal(options: InitOptions): Promise<InitResult
       env: process.env,
       packageRoot: findPackageRoot(),
       detectHardware: () => detectHardware(),
+      measureBandwidth: (threads) => measureMemoryBandwidth({ threads }),
       findPython: () => lookupPython(),
       ...(prompt ? { ask: prompt.ask } : {}),
       print: printOut,
