@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
 import { createEngineApp } from "../dist/src/engine/create-engine-app.js";
 import { loadEngine } from "../dist/src/engine/load-engine.js";
+// node-llama-cpp from this checkout (its devDependency), as the engine's tests load it.
+import * as nodeLlamaCpp from "node-llama-cpp";
 import { profileTranslateOptions } from "../dist/src/pipeline/profile-translate-options.js";
 import { loadTemplates } from "../dist/src/templates/load-templates.js";
 import { convertAnthropicToOpenAI } from "../dist/src/translate/convert-anthropic-to-openai.js";
@@ -47,7 +49,7 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
       let promptTokens;
       let refused;
       for (let i = 0; i < runs && refused === undefined; i++) {
-        const engine = await loadEngine({ modelPath: join(shared, "models", model.file), threads: 1, contextSize: model.contextSize, gpuLayers: 0 });
+        const engine = await loadEngine({ nodeLlamaCpp, modelPath: join(shared, "models", model.file), threads: 1, contextSize: model.contextSize, gpuLayers: 0 });
         try {
           const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
           const body = { ...variant.body, stream: true, stream_options: { include_usage: true }, max_tokens: 1, temperature: 0 };

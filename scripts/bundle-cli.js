@@ -23,7 +23,8 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS dependencies still require() Node's built-ins.
   banner: { js: 'import { createRequire as __mallexCreateRequire } from "node:module";\nconst require = __mallexCreateRequire(import.meta.url);' },
-  // A native addon with prebuilt binaries per platform: loaded from node_modules, by `mallex engine` only.
+  // A native addon with prebuilt binaries per platform, never bundled: `mallex engine` loads it by
+  // path from where it is installed (src/engine/install/import-engine.ts); src/ names it in types only.
   external: ["node-llama-cpp"],
   plugins: [ofetchOnGlobalFetch()],
   logLevel: "warning",

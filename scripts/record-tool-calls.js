@@ -68,7 +68,8 @@ for (const prompt of RECORDING_PROMPTS) {
 
 const { createEngineApp } = await import(join(ROOT, "dist/src/engine/create-engine-app.js"));
 const { loadEngine } = await import(join(ROOT, "dist/src/engine/load-engine.js"));
-const engine = await loadEngine({ modelPath, threads: 1, contextSize: CONTEXT_SIZE, gpuLayers: 0 });
+// node-llama-cpp from this checkout (its devDependency), as the engine's tests load it.
+const engine = await loadEngine({ nodeLlamaCpp: await import("node-llama-cpp"), modelPath, threads: 1, contextSize: CONTEXT_SIZE, gpuLayers: 0 });
 const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
 try {
   for (const mode of values.modes.split(",")) {

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSupervisor, type SupervisorOptions } from "../src/supervisor/create-supervisor.js";
 import { pidfilePath, pidfilesOf } from "../src/supervisor/pidfile.js";
 import { serverLogPath } from "../src/supervisor/server-log.js";
+import { findPackageRoot } from "../src/shared/package-root.js";
 import { systemProcessInspector } from "../src/supervisor/process-identity.js";
 import { SupervisorError } from "../src/supervisor/supervisor-error.js";
 import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../src/supervisor/types.js";
@@ -542,7 +543,7 @@ describe("createSupervisor: the embedded engine's GPU fallback chain (fake GPU m
     expect(crashed).toHaveLength(1);
     expect(crashed[0]!.signal).toBe("SIGABRT");
     expect(crashed[0]!.message).toBe(
-      `The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (\`npx --no node-llama-cpp source build --gpu cuda\`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it. Its log: ${serverLogPath(h.home)} (\`mallex server logs\`).`,
+      `The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (\`npm exec --prefix ${findPackageRoot()} -- node-llama-cpp source build --gpu cuda\`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it. Its log: ${serverLogPath(h.home)} (\`mallex server logs\`).`,
     );
     expect(h.events.some((e) => e.type === "progress" && e.message === "embedded--q.gguf starts on Vulkan")).toBe(true);
     expect((await chat(baseUrl)).status).toBe(200);

@@ -20,6 +20,7 @@ import { createModelSizes, defaultModelSizeDeps } from "../supervisor/model-size
 import type { ServerSupervisor, SupervisorEvent } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
 import { checkEmbeddedModel, checkEmbeddedProfiles } from "./check-embedded-model.js";
+import { ensureEmbeddedEngine } from "./ensure-embedded-engine.js";
 import { findConfig } from "./find-config.js";
 import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
@@ -126,6 +127,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
   // With --backend-url no engine starts: the running server has the model.
   if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
+  // node-llama-cpp for those engines (installed the first time, from npm) before one is planned or started.
+  if (backendUrl === undefined) await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print: options.print });
   // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on
   // it (with --backend-url none starts).
   const planned = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });

@@ -1,6 +1,8 @@
 import type { Llama, LlamaOptions } from "node-llama-cpp";
 import { MallexError } from "../shared/mallex-error.js";
 import { describeGpuStep, engineBackendLine, type GpuName, type GpuStep } from "../shared/gpu-steps.js";
+import { INSTALL_COMMAND } from "./install/install-engine.js";
+import type { NodeLlamaCpp } from "./install/import-engine.js";
 
 export interface EngineLlamaOptions {
   /** 0: the CPU backend only; anything else lets node-llama-cpp pick a GPU backend when one works here. */
@@ -16,12 +18,8 @@ export interface EngineLlamaOptions {
   onNote?(line: string): void;
 }
 
-/** What node-llama-cpp can load here: getLlama and getLlamaGpuTypes (tests give fakes). */
-export interface LlamaLoader {
-  getLlama(options: LlamaOptions): Promise<Llama>;
-  /** getLlamaGpuTypes("supported"): the GPU types whose drivers and libraries this machine has. */
-  supportedGpus(): Promise<ReadonlyArray<GpuName | false>>;
-}
+/** What the engine uses of node-llama-cpp to load a backend: the module importEngine loaded (tests give fakes). */
+export type LlamaLoader = Pick<NodeLlamaCpp, "getLlama" | "getLlamaGpuTypes" | "LlamaLogLevel">;
 
 /**
  * node-llama-cpp's binary for this platform (CPU, Metal, CUDA or Vulkan: a local source build of it
@@ -29,10 +27,8 @@ export interface LlamaLoader {
  * minutes. The engine and its context plan load it the same way, so the plan sees the backend (and
  * the VRAM) the engine will run on.
  */
-export async function getEngineLlama(options: EngineLlamaOptions, loader?: LlamaLoader): Promise<Llama> {
-  const nodeLlamaCpp = await import("node-llama-cpp");
+export async function getEngineLlama(options: EngineLlamaOptions, nodeLlamaCpp: LlamaLoader): Promise<Llama> {
   const { LlamaLogLevel } = nodeLlamaCpp;
-  const load = loader ?? { getLlama: (o: LlamaOptions) => nodeLlamaCpp.getLlama(o), supportedGpus: () => nodeLlamaCpp.getLlamaGpuTypes("supported") };
   const common: LlamaOptions = {
     build: "never",
     logLevel: LlamaLogLevel.warn,
@@ -47,12 +43,12 @@ export async function getEngineLlama(options: EngineLlamaOptions, loader?: Llama
   };
   if (options.backends === undefined || options.gpuLayers === 0) {
     try {
-      return say(await load.getLlama({ ...common, gpu: options.gpuLayers === 0 ? false : "auto" }));
+      return say(await nodeLlamaCpp.getLlama({ ...common, gpu: options.gpuLayers === 0 ? false : "auto" }));
     } catch (error) {
       throw noBinary(error);
     }
   }
-  const supported: ReadonlyArray<GpuName | false> = await load.supportedGpus().catch(() => [false]);
+  const supported: ReadonlyArray<GpuName | false> = await nodeLlamaCpp.getLlamaGpuTypes("supported").catch(() => [false as const]);
   const passed: string[] = [];
   for (const step of options.backends) {
     if (step.gpu !== false && !supported.includes(step.gpu)) {
@@ -61,18 +57,18 @@ export async function getEngineLlama(options: EngineLlamaOptions, loader?: Llama
     }
     try {
       // progressLogs off: a step that is not there is said once, below, not in node-llama-cpp's words too.
-      const llama = await load.getLlama({ ...common, gpu: step.gpu, progressLogs: false, ...(step.gpu !== false && step.localOnly ? { usePrebuiltBinaries: false } : {}) });
+      const llama = await nodeLlamaCpp.getLlama({ ...common, gpu: step.gpu, progressLogs: false, ...(step.gpu !== false && step.localOnly ? { usePrebuiltBinaries: false } : {}) });
       for (const line of passed) options.onNote?.(`passed over ${line}`);
       return say(llama);
     } catch (error) {
       passed.push(`${describeGpuStep(step)}: ${firstLine(error)}`);
     }
   }
-  throw new MallexError("E_ENGINE", `the embedded engine can load none of the backends it was given (${passed.join("; ")}): reinstall mallex so npm installs node-llama-cpp's prebuilt package for this platform, or use another backend (--backend-url).`);
+  throw new MallexError("E_ENGINE", `the embedded engine can load none of the backends it was given (${passed.join("; ")}): \`${INSTALL_COMMAND}\` installs node-llama-cpp's prebuilt binaries for the GPUs it finds here, or use another backend (--backend-url).`);
 }
 
 function noBinary(error: unknown): MallexError {
-  return new MallexError("E_ENGINE", `the embedded engine has no llama.cpp binary for ${process.platform}-${process.arch} (${firstLine(error)}): reinstall mallex so npm installs node-llama-cpp's prebuilt package for this platform, or use another backend (--backend-url).`, { cause: error });
+  return new MallexError("E_ENGINE", `the embedded engine has no llama.cpp binary for ${process.platform}-${process.arch} (${firstLine(error)}): \`${INSTALL_COMMAND}\` installs node-llama-cpp's prebuilt binaries for this machine, or use another backend (--backend-url).`, { cause: error });
 }
 
 function firstLine(error: unknown): string {

@@ -4,10 +4,13 @@ import { MallexError } from "../shared/mallex-error.js";
 import { defaultThreads } from "../shared/default-threads.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
 import type { GpuStep } from "../shared/gpu-steps.js";
+import type { NodeLlamaCpp } from "./install/import-engine.js";
 import { padContextDown } from "./plan-engine-context.js";
 import { createSequencePool, type SequencePool } from "./sequence-pool.js";
 
 export interface EngineOptions {
+  /** node-llama-cpp, as importEngine loaded it (from beside mallex or MALLEX_HOME). */
+  nodeLlamaCpp: NodeLlamaCpp;
   /** A local GGUF file (hf: URIs are resolved to one before loading). */
   modelPath: string;
   /** Default: defaultThreads (the physical cores but one, at least one). */
@@ -64,8 +67,8 @@ const GRAMMAR_CACHE_SIZE = 32;
  * context with a sequence per parallel request.
  */
 export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> {
-  const { LlamaChat, resolveChatWrapper } = await import("node-llama-cpp");
-  const llama = await getEngineLlama(options);
+  const { LlamaChat, resolveChatWrapper } = options.nodeLlamaCpp;
+  const llama = await getEngineLlama(options, options.nodeLlamaCpp);
   let model: LlamaModel;
   try {
     model = await llama.loadModel({ modelPath: options.modelPath, ...(options.gpuLayers !== undefined ? { gpuLayers: options.gpuLayers } : {}) });

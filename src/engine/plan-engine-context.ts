@@ -1,6 +1,7 @@
 import { MallexError } from "../shared/mallex-error.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
+import type { NodeLlamaCpp } from "./install/import-engine.js";
 
 export interface ContextPlanOptions {
   modelPath: string;
@@ -39,10 +40,10 @@ const CONTEXT_PAD = 256;
  * It loads the same llama.cpp backend as the engine (a GPU's free VRAM is known only to it), which is
  * why it runs in a short-lived `mallex engine --plan` process and not in the proxy (see ask-context-plan.ts).
  */
-export async function planEngineContext(options: ContextPlanOptions): Promise<ContextPlan> {
+export async function planEngineContext(options: ContextPlanOptions, nodeLlamaCpp: NodeLlamaCpp): Promise<ContextPlan> {
   await checkGgufFile(options.modelPath);
-  const { readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
-  const llama = await getEngineLlama(options.gpuLayers === undefined ? {} : { gpuLayers: options.gpuLayers });
+  const { readGgufFileInfo, GgufInsights } = nodeLlamaCpp;
+  const llama = await getEngineLlama(options.gpuLayers === undefined ? {} : { gpuLayers: options.gpuLayers }, nodeLlamaCpp);
   try {
     const info = await readGgufFileInfo(options.modelPath, { logWarnings: false }).catch((error: unknown) => {
       throw new MallexError("E_MODEL_SOURCE", `cannot read the GGUF header of ${options.modelPath}: ${(error as Error).message}`, { cause: error });

@@ -21,6 +21,8 @@ export type MallexErrorCode =
   | "E_USAGE"
   /** The embedded engine cannot load or serve its model. */
   | "E_ENGINE"
+  /** npm could not install node-llama-cpp for the embedded engine (install-engine.ts). */
+  | "E_ENGINE_INSTALL"
   /** A model file cannot be found, downloaded or verified. */
   | "E_MODEL_SOURCE"
   /** Claude Code is not installed and cannot be fetched, or cannot be started. */

@@ -30,7 +30,7 @@ import { launchRun, type Run, type RunLease } from "./launch-run.js";
 import { watchForWedge } from "./watch-for-wedge.js";
 import { pidfilePath, readPidfile, removePidfile, writePidfile } from "./pidfile.js";
 import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
-import { gpuFailureSentence, nextGpuSteps } from "./gpu-fallback.js";
+import { engineCommand, gpuFailureSentence, nextGpuSteps } from "./gpu-fallback.js";
 import type { GpuStep } from "../shared/gpu-steps.js";
 import { openServerLog, serverLogPath, type ServerLog, type ServerLogOptions } from "./server-log.js";
 import { describeExit, formatDuration, lastMeaningfulLine } from "./supervisor-messages.js";
@@ -302,7 +302,7 @@ class Supervisor implements ServerSupervisor {
     if (run.gpuFailure && !run.oom && !run.wedged) {
       const next = nextGpuSteps(run.argv, run.gpuSteps, run.gpuFailure, run.backend);
       if (next) this._gpuSteps = next;
-      const sentence = gpuFailureSentence(this.spec.key, run.gpuFailure, next, run.backend);
+      const sentence = gpuFailureSentence(this.spec.key, run.gpuFailure, next, run.backend, engineCommand(this._options.mallexHome));
       this._note(sentence);
       this._emit({ type: "crashed", message: sentence, code: info.code, signal: info.signal });
     } else if (!run.wedged) {

@@ -15,7 +15,9 @@
  * cannot load without a restart. Each failure moves past the step that failed, so the chain ends on
  * the CPU: never a loop. llama-server takes no such list: it gets the CPU (--gpu-layers 0).
  */
+import { findEngine, nodeLlamaCppCommand } from "../shared/engine-location.js";
 import { CPU_STEP, GPU_ORDER, describeGpuStep, formatGpuSteps, gpuLabel, type EngineBackend, type GpuName, type GpuStep } from "../shared/gpu-steps.js";
+import { findPackageRoot } from "../shared/package-root.js";
 import { CONTEXT_FLAGS } from "./server-command.js";
 
 /** The sentence worth quoting, most specific first; out of memory is not a broken backend (classify-server-output.ts). */
@@ -118,13 +120,22 @@ function setFlag(argv: readonly string[], flag: string, value: string): string[]
   return at >= 0 && at + 1 < argv.length ? argv.map((word, i) => (i === at + 1 ? value : word)) : [...argv, flag, value];
 }
 
-/** One sentence for the user and the log: what failed in llama.cpp's words, and where it starts next. */
-export function gpuFailureSentence(key: string, failure: GpuFailure, next: readonly GpuStep[] | undefined, ran?: EngineBackend): string {
+/**
+ * One sentence for the user and the log: what failed in llama.cpp's words, and where it starts next.
+ * `nodeLlamaCpp`: the words that run the engine's own node-llama-cpp CLI (nodeLlamaCppCommand), whose
+ * source build the engine then loads.
+ */
+export function gpuFailureSentence(key: string, failure: GpuFailure, next: readonly GpuStep[] | undefined, ran: EngineBackend | undefined, nodeLlamaCpp: string): string {
   const what = `The GPU backend of ${key} cannot run here (${failure.text})`;
   const gpu = ran?.gpu === false ? undefined : (ran?.gpu ?? failure.gpu);
   // Only node-llama-cpp builds from source; a llama-server is the user's own build.
-  const build = next !== undefined && next.length > 1 && gpu !== undefined && ran?.localBuild !== true ? ` To use ${gpuLabel(gpu)} here, build node-llama-cpp for this machine once (\`npx --no node-llama-cpp source build --gpu ${gpu}\`; it needs cmake and the ${gpu === "cuda" ? "CUDA toolkit" : `${gpuLabel(gpu)} SDK`}, and takes minutes): the next mallex uses it.` : "";
+  const build = next !== undefined && next.length > 1 && gpu !== undefined && ran?.localBuild !== true ? ` To use ${gpuLabel(gpu)} here, build node-llama-cpp for this machine once (\`${nodeLlamaCpp} source build --gpu ${gpu}\`; it needs cmake and the ${gpu === "cuda" ? "CUDA toolkit" : `${gpuLabel(gpu)} SDK`}, and takes minutes): the next mallex uses it.` : "";
   if (next === undefined) return `${what}; start it on the CPU or with a GPU build that matches this driver.`;
   if (next.every((step) => step.gpu === false)) return `${what}: mallex restarts it on the CPU (--gpu-layers 0).${build}`;
   return `${what}: mallex restarts it on the first of these that loads here: ${next.map(describeGpuStep).join(", then ")} (--gpu-backends ${formatGpuSteps(next)}).${build}`;
+}
+
+/** The engine's node-llama-cpp CLI as this mallex finds it (beside it, or in MALLEX_HOME): for gpuFailureSentence. */
+export function engineCommand(mallexHome: string): string {
+  return nodeLlamaCppCommand(findEngine(findPackageRoot(), mallexHome).found, mallexHome);
 }

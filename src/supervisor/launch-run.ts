@@ -7,7 +7,7 @@ import { mallexArgv } from "../shared/mallex-argv.js";
 import { MODEL_SOURCE_EXIT_CODE, readModelSourceFailure } from "../shared/model-source-failure.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
-import { gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";
+import { engineCommand, gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";
 import { describeGpuStep, type EngineBackend, type GpuStep } from "../shared/gpu-steps.js";
 import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-server.js";
 import { resolveVenvDir } from "./bootstrap-venv.js";
@@ -213,7 +213,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   note(`exited while starting (${describeExit(result)})`);
   if (run.gpuFailure && !run.oom) {
     const next = nextGpuSteps(argv, options.gpuSteps, run.gpuFailure, run.backend);
-    const sentence = gpuFailureSentence(spec.key, run.gpuFailure, next, run.backend);
+    const sentence = gpuFailureSentence(spec.key, run.gpuFailure, next, run.backend, engineCommand(options.mallexHome));
     note(sentence);
     return { kind: "exited", run, info: result, smallerContext: undefined, ...(next ? { gpuFallback: next } : {}), error: new SupervisorError("E_SERVER_START", `${sentence} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
   }

@@ -1,4 +1,5 @@
 import { Ajv } from "ajv";
+import * as nodeLlamaCpp from "node-llama-cpp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createEngineApp } from "../../src/engine/create-engine-app.js";
 import { loadEngine, type LoadedEngine } from "../../src/engine/load-engine.js";
@@ -41,7 +42,7 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
   let app: ReturnType<typeof createEngineApp>;
   const lines: string[] = [];
   beforeAll(async () => {
-    engine = await loadEngine({ modelPath: sharedPath("models", "stories260K-chatml.gguf"), threads: 1, contextSize: 2048, gpuLayers: 0 });
+    engine = await loadEngine({ nodeLlamaCpp, modelPath: sharedPath("models", "stories260K-chatml.gguf"), threads: 1, contextSize: 2048, gpuLayers: 0 });
     app = createEngineApp(engine, { log: (line) => lines.push(line), now: () => performance.now() });
   });
   afterAll(() => engine?.dispose());
@@ -93,7 +94,7 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
 
   it("prefills a long prompt in pieces, each said as an SSE comment before the answer, and answers as one prefill would", async () => {
     // A second engine whose pieces are larger than any prompt here: LlamaChat prefills alone.
-    const whole = await loadEngine({ modelPath: sharedPath("models", "stories260K-chatml.gguf"), threads: 1, contextSize: 2048, gpuLayers: 0, prefillPieceTokens: 4096 });
+    const whole = await loadEngine({ nodeLlamaCpp, modelPath: sharedPath("models", "stories260K-chatml.gguf"), threads: 1, contextSize: 2048, gpuLayers: 0, prefillPieceTokens: 4096 });
     try {
       const long = { ...story(`Tom had a red ball. ${"He kicked it far and ran after it. ".repeat(60)}What did Tom do?`), max_tokens: 16, stream: true };
       const response = await post(app, long);
@@ -182,7 +183,7 @@ describeWithShared("embedded engine: grammar-constrained tool calls (llama-2-tin
   let engine: LoadedEngine;
   let app: ReturnType<typeof createEngineApp>;
   beforeAll(async () => {
-    engine = await loadEngine({ modelPath: sharedPath("models", "llama-2-tiny-random-chatml.gguf"), threads: 1, contextSize: 4096, gpuLayers: 0 });
+    engine = await loadEngine({ nodeLlamaCpp, modelPath: sharedPath("models", "llama-2-tiny-random-chatml.gguf"), threads: 1, contextSize: 4096, gpuLayers: 0 });
     app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
   });
   afterAll(() => engine?.dispose());

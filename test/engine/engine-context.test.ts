@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as nodeLlamaCpp from "node-llama-cpp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createEngineApp } from "../../src/engine/create-engine-app.js";
 import { loadEngine, type LoadedEngine } from "../../src/engine/load-engine.js";
@@ -19,12 +20,12 @@ type Completion = { choices: Array<{ finish_reason: string; message: { content: 
 
 describeWithShared("embedded engine context: planned before the start, held exactly", () => {
   it("plans the trained context when memory allows, and a capped one padded to llama.cpp's 256; the engine started with it holds exactly that", async () => {
-    const stories = await planEngineContext({ modelPath: STORIES, gpuLayers: 0 });
+    const stories = await planEngineContext({ modelPath: STORIES, gpuLayers: 0 }, nodeLlamaCpp);
     expect(stories).toMatchObject({ contextSize: 2048, trainContextSize: 2048, limitedBy: "trained context", backend: "cpu", gpuLayers: 0, sequences: 1 });
     expect(stories.freeRamBytes).toBeGreaterThan(0);
-    const capped = await planEngineContext({ modelPath: RANDOM, gpuLayers: 0, maxContextSize: 1000, sequences: 2 });
+    const capped = await planEngineContext({ modelPath: RANDOM, gpuLayers: 0, maxContextSize: 1000, sequences: 2 }, nodeLlamaCpp);
     expect(capped).toMatchObject({ contextSize: 768, trainContextSize: 4096, limitedBy: "profile window", sequences: 2 });
-    const engine = await loadEngine({ modelPath: RANDOM, threads: 1, gpuLayers: 0, contextSize: capped.contextSize, sequences: 2 });
+    const engine = await loadEngine({ nodeLlamaCpp, modelPath: RANDOM, threads: 1, gpuLayers: 0, contextSize: capped.contextSize, sequences: 2 });
     try {
       expect(engine.contextSize).toBe(768);
       // The engine's start line says what generates.
@@ -42,7 +43,7 @@ describeWithShared("embedded engine context: planned before the start, held exac
 describeWithShared("embedded engine after a GPU fallback: the backends it was given, its context planned again", () => {
   it("passes over a CUDA source build that is not there, loads the CPU, and holds what fits there up to --max-ctx-size, padded down", async () => {
     const notes: string[] = [];
-    const engine = await loadEngine({ modelPath: RANDOM, threads: 1, backends: parseGpuSteps("cuda:local,cpu"), maxContextSize: 1000, onNote: (line) => notes.push(line) });
+    const engine = await loadEngine({ nodeLlamaCpp, modelPath: RANDOM, threads: 1, backends: parseGpuSteps("cuda:local,cpu"), maxContextSize: 1000, onNote: (line) => notes.push(line) });
     try {
       // Planned on the backend it landed on, as `mallex engine --plan` plans it: 1000 is padded down to llama.cpp's 256.
       expect(engine.contextSize).toBe(768);
@@ -55,7 +56,7 @@ describeWithShared("embedded engine after a GPU fallback: the backends it was gi
   });
 
   it("a ceiling above the trained context holds the trained context, not the ceiling", async () => {
-    const engine = await loadEngine({ modelPath: STORIES, threads: 1, backends: parseGpuSteps("cpu"), maxContextSize: 65536 });
+    const engine = await loadEngine({ nodeLlamaCpp, modelPath: STORIES, threads: 1, backends: parseGpuSteps("cpu"), maxContextSize: 65536 });
     try {
       expect(engine.contextSize).toBe(2048);
     } finally {
@@ -67,7 +68,7 @@ describeWithShared("embedded engine after a GPU fallback: the backends it was gi
 it("a plan for a file that is not a GGUF says so, before llama.cpp sees it", async () => {
   const page = join(mkdtempSync(join(tmpdir(), "mallex-plan-")), "model.gguf");
   writeFileSync(page, "<!DOCTYPE html><html>rate limited</html>");
-  await expect(planEngineContext({ modelPath: page, gpuLayers: 0 })).rejects.toThrow(/is not a GGUF model file: it starts with "<!DO"/);
+  await expect(planEngineContext({ modelPath: page, gpuLayers: 0 }, nodeLlamaCpp)).rejects.toThrow(/is not a GGUF model file: it starts with "<!DO"/);
 });
 
 describeWithShared("embedded engine context: full and exceeded (llama-2-tiny-random, context 512)", () => {
@@ -75,7 +76,7 @@ describeWithShared("embedded engine context: full and exceeded (llama-2-tiny-ran
   let app: ReturnType<typeof createEngineApp>;
   const lines: string[] = [];
   beforeAll(async () => {
-    engine = await loadEngine({ modelPath: RANDOM, threads: 1, contextSize: 512, gpuLayers: 0 });
+    engine = await loadEngine({ nodeLlamaCpp, modelPath: RANDOM, threads: 1, contextSize: 512, gpuLayers: 0 });
     app = createEngineApp(engine, { log: (line) => lines.push(line), now: () => performance.now() });
   });
   afterAll(() => engine?.dispose());

@@ -1,4 +1,4 @@
-import type { Llama, LlamaOptions } from "node-llama-cpp";
+import { LlamaLogLevel, type Llama, type LlamaOptions } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
 import { getEngineLlama, type LlamaLoader } from "../../src/engine/get-engine-llama.js";
 import { parseGpuSteps } from "../../src/shared/gpu-steps.js";
@@ -11,8 +11,9 @@ import { parseGpuSteps } from "../../src/shared/gpu-steps.js";
 function fakeMachine(machine: { gpus: Array<"cuda" | "vulkan" | "metal">; localBuilds?: string[]; prebuilts?: string[] }) {
   const asked: LlamaOptions[] = [];
   const loader: LlamaLoader = {
-    supportedGpus: async () => [...machine.gpus, false],
-    async getLlama(options) {
+    LlamaLogLevel,
+    getLlamaGpuTypes: async () => [...machine.gpus, false],
+    getLlama: (async (options: LlamaOptions) => {
       asked.push(options);
       const gpu = options.gpu as "cuda" | "vulkan" | "metal" | false | "auto";
       if (gpu === false) return { gpu: false, buildType: "prebuilt" } as unknown as Llama;
@@ -20,7 +21,7 @@ function fakeMachine(machine: { gpus: Array<"cuda" | "vulkan" | "metal">; localB
       if (machine.localBuilds?.includes(gpu)) return { gpu, buildType: "localBuild" } as unknown as Llama;
       if (options.usePrebuiltBinaries !== false && (machine.prebuilts ?? machine.gpus).includes(gpu)) return { gpu, buildType: "prebuilt" } as unknown as Llama;
       throw new Error("No binary found");
-    },
+    }) as LlamaLoader["getLlama"],
   };
   return { loader, asked };
 }
@@ -64,7 +65,7 @@ describe("getEngineLlama with --gpu-backends: the first backend that loads here"
   it("none loads: one error naming each backend and why", async () => {
     const { loader } = fakeMachine({ gpus: ["cuda"], prebuilts: [] });
     await expect(getEngineLlama({ backends: parseGpuSteps("cuda,vulkan") }, loader)).rejects.toThrow(
-      "the embedded engine can load none of the backends it was given (CUDA: No binary found; Vulkan: node-llama-cpp finds no vulkan driver and libraries here): reinstall mallex",
+      "the embedded engine can load none of the backends it was given (CUDA: No binary found; Vulkan: node-llama-cpp finds no vulkan driver and libraries here): `mallex engine --install` installs",
     );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyServerLine } from "../../src/supervisor/classify-server-output.js";
+import { nodeLlamaCppCommand } from "../../src/shared/engine-location.js";
 import { cpuOnlyArgv, gpuFailureSentence, nextGpuSteps, readGpuFailure, withGpuSteps, type GpuFailure } from "../../src/supervisor/gpu-fallback.js";
 import { formatGpuSteps, parseGpuSteps, readEngineBackend, engineBackendLine, type GpuStep } from "../../src/shared/gpu-steps.js";
 
@@ -97,18 +98,26 @@ describe("withGpuSteps: the command of the next start", () => {
 });
 
 describe("gpuFailureSentence: one sentence with llama.cpp's error, the next step, and how to make a source build", () => {
+  // The engine's own node-llama-cpp, wherever it is (nodeLlamaCppCommand): mallex installs it in MALLEX_HOME.
+  const NLC = nodeLlamaCppCommand(undefined, "/home/u/.mallex");
+  it("runs the engine's node-llama-cpp CLI from any folder, quoted when its path needs it", () => {
+    expect(NLC).toBe("npm exec --prefix /home/u/.mallex/engine/node-llama-cpp-3.21.1 -- node-llama-cpp");
+    expect(nodeLlamaCppCommand(undefined, "/home/J Doe/.mallex")).toBe('npm exec --prefix "/home/J Doe/.mallex/engine/node-llama-cpp-3.21.1" -- node-llama-cpp');
+    expect(nodeLlamaCppCommand({ root: "/src/mallex", packageDir: "/src/mallex/node_modules/node-llama-cpp", source: "beside", binaries: [] }, "/home/u/.mallex")).toBe("npm exec --prefix /src/mallex -- node-llama-cpp");
+  });
+
   it("says the chain and the source-build command after a prebuilt fails", () => {
-    expect(gpuFailureSentence("embedded--q.gguf", PTX, steps("cuda:local,vulkan,cpu"), { gpu: "cuda", localBuild: false })).toBe(
-      "The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (`npx --no node-llama-cpp source build --gpu cuda`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it.",
+    expect(gpuFailureSentence("embedded--q.gguf", PTX, steps("cuda:local,vulkan,cpu"), { gpu: "cuda", localBuild: false }, NLC)).toBe(
+      "The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: a local source build of node-llama-cpp for CUDA, then Vulkan, then the CPU (--gpu-backends cuda:local,vulkan,cpu). To use CUDA here, build node-llama-cpp for this machine once (`npm exec --prefix /home/u/.mallex/engine/node-llama-cpp-3.21.1 -- node-llama-cpp source build --gpu cuda`; it needs cmake and the CUDA toolkit, and takes minutes): the next mallex uses it.",
     );
   });
 
   it("names no build after a local build failed, and keeps llama-server's CPU sentence", () => {
-    expect(gpuFailureSentence("embedded--q.gguf", PTX, steps("vulkan,cpu"), { gpu: "cuda", localBuild: true })).toBe(
+    expect(gpuFailureSentence("embedded--q.gguf", PTX, steps("vulkan,cpu"), { gpu: "cuda", localBuild: true }, NLC)).toBe(
       "The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: Vulkan, then the CPU (--gpu-backends vulkan,cpu).",
     );
-    expect(gpuFailureSentence("llama--x", PTX, steps("cpu"))).toBe("The GPU backend of llama--x cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the CPU (--gpu-layers 0).");
-    expect(gpuFailureSentence("vllm--x", PTX, undefined)).toMatch(/; start it on the CPU or with a GPU build that matches this driver\.$/);
+    expect(gpuFailureSentence("llama--x", PTX, steps("cpu"), undefined, NLC)).toBe("The GPU backend of llama--x cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the CPU (--gpu-layers 0).");
+    expect(gpuFailureSentence("vllm--x", PTX, undefined, undefined, NLC)).toMatch(/; start it on the CPU or with a GPU build that matches this driver\.$/);
   });
 });
 

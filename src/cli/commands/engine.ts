@@ -4,8 +4,12 @@ import { resolveMallexHome } from "../../shared/mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
 import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";
+import { defaultEnsureEngineDeps, ensureEngine } from "../../engine/install/ensure-engine.js";
+import { importEngine } from "../../engine/install/import-engine.js";
 import { parseGpuSteps, type GpuStep } from "../../shared/gpu-steps.js";
 import { markModelSourceFailure, MODEL_SOURCE_EXIT_CODE } from "../../shared/model-source-failure.js";
+import { findPackageRoot } from "../../shared/package-root.js";
+import { noteMissingGpuBinaries, runEngineInstall } from "../engine-install.js";
 import { parseGpuLayers } from "../parse-gpu-layers.js";
 import { parseCount } from "../parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
@@ -17,7 +21,7 @@ export default defineCommand({
     description: "Serve one GGUF model over OpenAI Chat Completions with the embedded llama.cpp engine (what backends of flavor embedded run)",
   },
   args: {
-    model: { type: "string", alias: "m", description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models)", valueHint: "path|hf:uri", required: true },
+    model: { type: "string", alias: "m", description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models); required, except with --install", valueHint: "path|hf:uri" },
     host: { type: "string", description: "Address to listen on", default: "127.0.0.1" },
     "allowed-hosts": { type: "string", description: "Host names requests may name besides localhost and --host, comma-separated (the machine's LAN name when other machines call it)", valueHint: "names" },
     port: { type: "string", alias: "p", description: "Port to listen on (0: any free port)", default: "8080", valueHint: "n" },
@@ -26,30 +30,52 @@ export default defineCommand({
     "batch-size": { type: "string", alias: "b", description: "Prompt tokens per batch", valueHint: "n" },
     "gpu-layers": { type: "string", description: "Layers on the GPU: a number, auto or max (0: CPU only)", valueHint: "n|auto|max" },
     parallel: { type: "string", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
-    "gpu-backends": { type: "string", description: "llama.cpp backends to try in order, the first that loads is used: cuda, vulkan, metal (:local: its source build only), cpu. mallex sets it after a GPU backend failed", valueHint: "list" },
+    "gpu-backends": { type: "string", description: "llama.cpp backends to try in order, the first that loads is used: cuda, vulkan, metal (:local: its source build only), cpu. mallex sets it after a GPU backend failed (with --install: the GPUs to install binaries for)", valueHint: "list" },
     plan: { type: "boolean", description: "Print the context (per sequence) the engine would hold on this machine as JSON, and exit (mallex proxy/run ask this before starting it)" },
     "max-ctx-size": { type: "string", description: "With no --ctx-size: hold what fits on the backend it loads, but no more than this many tokens per sequence (with --plan too)", valueHint: "n" },
+    install: { type: "boolean", description: "Install node-llama-cpp into MALLEX_HOME/engine with its binaries for the CPU and the GPUs found here (or those --gpu-backends names), from npm, and exit; the first engine start does the same when it is missing" },
   },
   async run({ args }) {
     const layers = parseGpuLayers(args["gpu-layers"]);
     const backends = parseBackends(args["gpu-backends"]);
     const maxContextSize = parseCount(args["max-ctx-size"], "--max-ctx-size", 256);
-    if (args.plan) {
-      const plan = await planEngineContext({
-        modelPath: args.model,
-        ...defined("sequences", parseCount(args.parallel, "--parallel", 1)),
-        ...defined("gpuLayers", layers),
-        ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
-        ...defined("maxContextSize", maxContextSize),
-      });
-      process.stdout.write(`${JSON.stringify(plan)}\n`);
-      return;
-    }
-    // A signal during a multi-GB download must stop it, not wait for it.
+    const mallexHome = resolveMallexHome(process.env);
+    const packageRoot = findPackageRoot();
+    // A signal during a download (the engine's packages, a multi-GB model) must stop it, not wait for it.
     const stopping = new AbortController();
     const stop = () => stopping.abort(new Error("stopped"));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
+    const unhook = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    };
+    if (args.install) {
+      await runEngineInstall({ packageRoot, mallexHome, print: printErr, signal: stopping.signal, ...defined("backends", backends) }).finally(unhook);
+      return;
+    }
+    if (!args.model) throw new MallexError("E_USAGE", "mallex engine: --model is required (a GGUF file or an hf: URI), unless --install", { exitCode: 2 });
+    // Installed by whoever starts the engine (mallex run/proxy) before it does; by hand, now.
+    const ensured = await ensureEngine({ packageRoot, mallexHome, print: printErr, signal: stopping.signal }, defaultEnsureEngineDeps());
+    if (ensured.gpuError) printErr(ensured.gpuError.message);
+    // Planning is short: its caller's timeout must be able to end it with SIGTERM.
+    if (args.plan) unhook();
+    const nodeLlamaCpp = await importEngine(ensured.found);
+    if (args.plan) {
+      const plan = await planEngineContext(
+        {
+          modelPath: args.model,
+          ...defined("sequences", parseCount(args.parallel, "--parallel", 1)),
+          ...defined("gpuLayers", layers),
+          ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
+          ...defined("maxContextSize", maxContextSize),
+        },
+        nodeLlamaCpp,
+      );
+      process.stdout.write(`${JSON.stringify(plan)}\n`);
+      return;
+    }
+    if (layers !== 0) await noteMissingGpuBinaries(ensured.found, nodeLlamaCpp, (line) => printErr(`mallex engine: ${line}`));
     // The token mallex made for this start: taken out of the environment, so nothing the engine
     // starts inherits it.
     const token = process.env[ENGINE_TOKEN_ENV] || undefined;
@@ -65,7 +91,8 @@ export default defineCommand({
         model: args.model,
         host: args.host,
         port: parseCount(args.port, "--port", 0)!,
-        mallexHome: resolveMallexHome(process.env),
+        mallexHome,
+        nodeLlamaCpp,
         print: printErr,
         ...defined("token", token),
         ...defined("maxBodyBytes", maxBodyBytes),
@@ -85,8 +112,7 @@ export default defineCommand({
       if (MallexError.isInstance(error) && error.code === "E_MODEL_SOURCE") throw new MallexError("E_MODEL_SOURCE", markModelSourceFailure(error.message), { exitCode: MODEL_SOURCE_EXIT_CODE, cause: error });
       throw error;
     }
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    unhook();
     await waitForShutdown();
     await engine.close();
   },

@@ -1,0 +1,22 @@
+import type { RoutingTable } from "../compile/routing-table.js";
+import { profilesInUse } from "../doctor/profiles-in-use.js";
+import { defaultEnsureEngineDeps, ensureEngine, type EnsureEngineDeps } from "../engine/install/ensure-engine.js";
+
+export interface EnsureEmbeddedEngineOptions {
+  packageRoot: string;
+  mallexHome: string;
+  print(line: string): void;
+}
+
+/**
+ * `mallex run` and `mallex proxy`, before an embedded engine is planned or started: node-llama-cpp
+ * installed for this machine when a profile a request can reach runs on one (the first time: its
+ * binaries from npm, with progress on the terminal, not inside a supervised engine whose readiness
+ * clock runs). GPU binaries that could not be installed are said, and the engines run on the CPU.
+ * Only files are read here when it is installed: the proxy never loads node-llama-cpp.
+ */
+export async function ensureEmbeddedEngine(table: RoutingTable, options: EnsureEmbeddedEngineOptions, deps: EnsureEngineDeps = defaultEnsureEngineDeps()): Promise<void> {
+  if (!profilesInUse(table).some(({ backend }) => backend.flavor === "embedded")) return;
+  const ensured = await ensureEngine(options, deps);
+  if (ensured.gpuError) options.print(ensured.gpuError.message);
+}
