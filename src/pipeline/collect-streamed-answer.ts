@@ -2,7 +2,7 @@ import { FastResponse } from "srvx";
 import { mapErrorTypeToStatus } from "../translate/anthropic-error.js";
 import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { collectStreamMessage } from "../translate/collect-stream-message.js";
-import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
+import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
 import type { Upstream } from "./connect-upstream.js";
 import { answerError } from "./error-response.js";
 import type { AnsweringCall } from "./prepare-local-call.js";

@@ -4,9 +4,9 @@ import { SupervisorError } from "../supervisor/supervisor-error.js";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
 import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { TranslateError } from "../translate/translate-error.js";
-import { describeBackendFailure } from "./backend-error-response.js";
+import { describeBackendFailure } from "./describe-backend-failure.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
-import { redactorOf } from "./context-redactor.js";
+import { redactorOf } from "./redactor-of.js";
 import { answerError, type ErrorResponseOptions } from "./error-response.js";
 import type { ServerContext } from "./server-context.js";
 

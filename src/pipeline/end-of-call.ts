@@ -2,7 +2,7 @@ import type { Upstream } from "./connect-upstream.js";
 import type { AnsweringCall } from "./prepare-local-call.js";
 import { formatRequestLog, onceEnded } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
-import { learnFromRequest } from "../observe/ttft-routing.js";
+import { learnFromRequest } from "../observe/learn-from-request.js";
 
 /** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
 export function endOfCall(ctx: ServerContext, call: AnsweringCall, upstream: Upstream): (error?: string) => void {

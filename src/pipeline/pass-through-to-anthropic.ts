@@ -3,7 +3,7 @@ import { forwardToAnthropic } from "../backends/forward-to-anthropic.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { redactorOf } from "./context-redactor.js";
+import { redactorOf } from "./redactor-of.js";
 import { failureResponse } from "./describe-failure.js";
 import type { ServerContext } from "./server-context.js";
 

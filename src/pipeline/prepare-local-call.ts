@@ -18,8 +18,8 @@ import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
 import { trimForRoute, type FittedTrim } from "./trim-for-route.js";
-import { escalateOnTtft } from "../observe/ttft-routing.js";
-import { profileForAnswer } from "./answer-cap.js";
+import { escalateOnTtft } from "../router/escalate-for-ttft.js";
+import { profileForAnswer } from "./profile-for-answer.js";
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 export interface PreparedCall {

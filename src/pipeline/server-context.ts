@@ -19,7 +19,7 @@ import type { MetricsRegistry } from "../observe/metrics.js";
 import type { RequestTrace } from "../observe/request-metrics.js";
 import type { RequestWatch, WatchInit } from "../observe/request-watch.js";
 import type { SupervisorPool } from "../backends/supervisor-pool.js";
-import type { TtftState } from "../observe/ttft-routing.js";
+import type { TtftState } from "../observe/learn-from-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { PrefixCache } from "../trim/prefix-cache.js";
 import type { TranslateDeps } from "../translate/translate-options.js";

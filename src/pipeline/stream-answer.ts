@@ -1,4 +1,4 @@
-import { answerOptions, sinkFor, sourceOf } from "./answer-pump-setup.js";
+import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
 import type { Upstream } from "./connect-upstream.js";
 import { describeFailure, streamedFailure } from "./describe-failure.js";
 import { endOfCall } from "./end-of-call.js";

@@ -14,7 +14,7 @@ import { observeMessages, renderMetrics, type RequestTrace } from "../observe/re
 import type { RequestWatch } from "../observe/request-watch.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
 import { forRequest, type ServerContext } from "../pipeline/server-context.js";
-import { checkMessagesBody } from "../pipeline/validate-messages-body.js";
+import { checkMessagesBody } from "../pipeline/check-messages-body.js";
 
 /**
  * The h3 app: routes only; each handler calls into the pure modules. Every request gets an id

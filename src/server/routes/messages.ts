@@ -13,11 +13,11 @@ import { endOfCall } from "../../pipeline/end-of-call.js";
 import { answerError } from "../../pipeline/error-response.js";
 import { passThroughToAnthropic } from "../../pipeline/pass-through-to-anthropic.js";
 import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../../pipeline/prepare-local-call.js";
-import { routeRequest } from "../../pipeline/route-with-classifier.js";
+import { routeRequest } from "../../pipeline/route-request.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
 import { settledWithin } from "../../shared/settled-within.js";
 import { streamAnswer } from "../../pipeline/stream-answer.js";
-import { checkMessagesBody } from "../../pipeline/validate-messages-body.js";
+import { checkMessagesBody } from "../../pipeline/check-messages-body.js";
 
 /** The body's text, handed over: handleMessages empties it once parsed (a 30 MB prompt is then one copy fewer while the request goes on). */
 export interface BodyText {
