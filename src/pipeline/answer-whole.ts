@@ -6,10 +6,10 @@ import { convertOpenAIResponse } from "../translate/convert-openai-response.js";
 import { extractJsonContent } from "../translate/extract-json-text.js";
 import { messageToStreamEvents } from "../translate/message-to-stream-events.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
-import { connectUpstream, type Upstream } from "./connect-upstream.js";
+import { callBackend, type Upstream } from "./call-backend.js";
 import { answerError, errorResponse } from "./error-response.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
-import type { AnsweringCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./plan-local-call.js";
 import { replaySSE } from "./sse-response.js";
 import type { ServerContext } from "./server-context.js";
 import type { UpstreamBody } from "../backends/upstream-body.js";
@@ -63,7 +63,7 @@ export async function answerWhole(req: Request, ctx: ServerContext, call: Answer
 function keepForcedAnswer(req: Request, ctx: ServerContext, call: AnsweringCall, backend: RuntimeBackend, forced: ForcedCall, first: AnthropicMessage): Promise<ForcedCallOutcome> {
   const ask = async (body: UpstreamBody) => {
     call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
-    const retry = await connectUpstream(ctx, call.route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
+    const retry = await callBackend(ctx, call.route.profile, body, req.signal, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {
       return convertOpenAIResponse(await readChatCompletion(retry.response, backend, call.translateContext.maxTokens), call.translateContext);
     } finally {

@@ -1,5 +1,5 @@
-import type { Upstream } from "./connect-upstream.js";
-import type { AnsweringCall } from "./prepare-local-call.js";
+import type { Upstream } from "./call-backend.js";
+import type { AnsweringCall } from "./plan-local-call.js";
 import { formatRequestLog, onceEnded } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";
 import { learnFromRequest } from "../observe/learn-from-request.js";

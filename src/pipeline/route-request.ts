@@ -5,7 +5,7 @@ import { classifyWithModel, type ClassifierCall, type ClassifierOutcome } from "
 import { selectRoute, type BackendAvailability, type RouteInput, type RouteResult } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatResponse } from "../translate/openai-types.js";
-import { connectUpstream } from "./connect-upstream.js";
+import { callBackend } from "./call-backend.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -86,11 +86,11 @@ function askClassifier(ctx: ServerContext, text: string, signal: AbortSignal, av
 }
 
 /**
- * The classifier's call as any local call is made (connectUpstream): a slot in the backend's queue,
+ * The classifier's call as any local call is made (callBackend): a slot in the backend's queue,
  * its server started when mallex supervises it (an answer in one piece is not watched for progress).
  */
 async function completeOn(ctx: ServerContext, profile: CompiledProfile, body: string, signal: AbortSignal): Promise<OpenAIChatResponse> {
-  const upstream = await connectUpstream(ctx, profile, body, signal, { streamed: false });
+  const upstream = await callBackend(ctx, profile, body, signal, { streamed: false });
   try {
     return await readChatCompletion(upstream.response, ctx.backends[profile.backend]!, CLASSIFIER_MAX_TOKENS);
   } finally {

@@ -1,8 +1,8 @@
 import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
-import type { Upstream } from "./connect-upstream.js";
+import type { Upstream } from "./call-backend.js";
 import { describeFailure, streamedFailure } from "./describe-failure.js";
 import { endOfCall } from "./end-of-call.js";
-import type { AnsweringCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSource } from "./pump-answer.js";
 import { createEventObserver } from "../observe/request-log.js";
 import type { ServerContext } from "./server-context.js";

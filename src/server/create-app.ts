@@ -6,12 +6,11 @@ import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";
 import { checkConversation } from "../pipeline/check-conversation.js";
 import { backendAvailability } from "../pipeline/backend-availability.js";
-import { handleMessages } from "./routes/messages.js";
+import { messagesRoute } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "../observe/metrics.js";
-import { observeMessages, renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
-import type { RequestWatch } from "../observe/request-watch.js";
+import { renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
 import { forRequest, type ServerContext } from "../pipeline/server-context.js";
 import { checkMessagesBody } from "../pipeline/check-messages-body.js";
@@ -57,23 +56,7 @@ export function createApp(ctx: ServerContext): H3 {
   app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (event, line) => scoped(event).log(line)));
 
   app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, { supervisors: ctx.supervisors, breakers: ctx.breakers, learned: ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }, pools: ctx.pools, queues: ctx.queues, backends: ctx.backends, capacities: ctx.capacities, table: ctx.table }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
-  app.post("/v1/messages", async (event) => {
-    const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
-    // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
-    let watch: RequestWatch | undefined;
-    let bodyChars = 0;
-    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => {
-      watch?.ended(end);
-      ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
-      ctx.collectAfter?.(bodyChars);
-    }, sent: event.runtime?.node?.res }, async () => {
-      const body = { text: await bodyTextOf(event) };
-      bodyChars = body.text.length;
-      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body: body.text, trace });
-      return handleMessages(event.req, body, { ...scoped(event), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
-    });
-    return watch === undefined ? response : watch.respond(response);
-  });
+  app.post("/v1/messages", messagesRoute(ctx, requestIdOf));
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
     const body = await bodyTextOf(event);

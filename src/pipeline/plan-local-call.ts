@@ -56,14 +56,14 @@ export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "esca
  * or a refusal. Synchronous but for a long trim, which gives the event loop turns (trimForRoute) and
  * so comes as a promise. Throws TranslateError for what the profile cannot take.
  */
-export function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): LocalCallPlan | Promise<LocalCallPlan> {
+export function planLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): LocalCallPlan | Promise<LocalCallPlan> {
   const fitted = trimForRoute(req, ctx, request, source, route);
-  if (!(fitted instanceof Promise)) return prepareTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fitted);
-  return fitted.then((fit) => prepareTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fit));
+  if (!(fitted instanceof Promise)) return planTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fitted);
+  return fitted.then((fit) => planTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fit));
 }
 
-/** The rest of prepareLocalCall once the request is trimmed: synchronous. */
-function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number, { trimmed, smaller }: FittedTrim): LocalCallPlan {
+/** The rest of planLocalCall once the request is trimmed: synchronous. */
+function planTrimmedCall(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number, { trimmed, smaller }: FittedTrim): LocalCallPlan {
   const backend = ctx.backends[route.profile.backend]!;
   if (!trimmed.ok) return overBudget(ctx, route, routeLabel, trimmed);
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: req.headers.get("x-claude-code-session-id") };
@@ -114,7 +114,7 @@ function overBudget(ctx: ServerContext, route: RouteDecision, routeLabel: string
 
 /**
  * The request's session key, computed only when a busy backend's queue asks for it. A function of its
- * own: a closure made in prepareLocalCall would share that frame's context, and keep the request alive
+ * own: a closure made in planLocalCall would share that frame's context, and keep the request alive
  * for as long as any closure made there does.
  */
 function sessionKeyWhenAsked(sessionId: string | null, request: MessagesRequest): () => string {

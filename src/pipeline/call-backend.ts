@@ -19,7 +19,7 @@ import type { ServerContext } from "./server-context.js";
  * request that stops making progress gets its server restarted, and fails at once through the
  * lease's signal; a one-piece answer cannot show progress, so it is not watched.
  */
-export async function connectUpstream(ctx: ServerContext, profile: CompiledProfile, body: UpstreamBody, clientSignal: AbortSignal, options: ConnectOptions): Promise<Upstream> {
+export async function callBackend(ctx: ServerContext, profile: CompiledProfile, body: UpstreamBody, clientSignal: AbortSignal, options: ConnectOptions): Promise<Upstream> {
   const { streamed, poolSession } = options;
   let backend = ctx.backends[profile.backend]!;
   const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
