@@ -18,24 +18,26 @@ export interface FailureReply {
 }
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
-export function failureResponse(error: unknown, ctx: ServerContext, routeLabel: string): Response {
+export function failureResponse(error: unknown, ctx: ServerContext, routeLabel: string | undefined): Response {
   const reply = describeFailure(error, ctx, routeLabel);
   return answerError(ctx, reply.status, reply.message, reply.options);
 }
 
 /** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */
-export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string): FailureReply {
+export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string | undefined): FailureReply {
   const reply = (status: number, message: string, options: ErrorResponseOptions) => ({ status, message, options });
+  // Before it is routed, a request's failure is mallex's own: its line says so without a route.
+  const log = (line: string) => ctx.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
   if (TranslateError.isInstance(error)) {
-    ctx.log(`${routeLabel} · rejected: ${error.message}`);
+    log(`rejected: ${error.message}`);
     return reply(400, `${error.path}: ${error.message}`, { retry: false });
   }
   if (BackendQueueFullError.isInstance(error)) {
-    ctx.log(`${routeLabel} · refused: ${error.message}`);
+    log(`refused: ${error.message}`);
     return reply(529, error.message, { type: "overloaded_error" });
   }
   if (BackendError.isInstance(error)) {
-    ctx.log(`${routeLabel} · backend failed: ${error.message}`);
+    log(`backend failed: ${error.message}`);
     const backend = ctx.backends[error.backend];
     const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey, flavor: ctx.table.backends[error.backend]?.flavor });
     // The server's own words are in the message: a key it echoed is not the client's to see.
@@ -43,15 +45,15 @@ export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: 
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
   if (error instanceof Error && error.name === "AbortError") {
-    ctx.log(`${routeLabel} · client disconnected`);
+    log(`client disconnected`);
     return reply(499, "The client closed the request.", { retry: false });
   }
   if (MallexError.isInstance(error)) {
     // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
-    ctx.log(`${routeLabel} · ${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
+    log(`${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
     return reply(503, error.message, { retry: false });
   }
-  ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
+  log(`internal error: ${(error as Error).stack ?? String(error)}`);
   return reply(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
 }
 

@@ -4,10 +4,9 @@ import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { redactorOf } from "./redactor-of.js";
-import { failureResponse } from "./describe-failure.js";
 import type { ServerContext } from "./server-context.js";
 
-/** A request routed to the real Anthropic API: sent on as the client wrote it, its answer passed back, its backend's circuit told how it went. */
+/** A request routed to the real Anthropic API: sent on as the client wrote it, its answer passed back, its backend's circuit told how it went (a failure then goes on to the failure reply). */
 export function passThroughToAnthropic(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string): Promise<Response> {
   const backend = ctx.backends[route.profile.backend]!;
   ctx.log(`${routeLabel} · forwarded to the Anthropic API`);
@@ -20,7 +19,7 @@ export function passThroughToAnthropic(req: Request, ctx: ServerContext, request
     },
     (error: unknown) => {
       ticket?.end(outcomeOfError(error));
-      return failureResponse(error, ctx, routeLabel);
+      throw error;
     },
   );
 }
