@@ -9,7 +9,7 @@ import type { ServerContext } from "./server-context.js";
 import type { TranslatorInput } from "../translate/stream-types.js";
 
 /** How a local call's streamed answer is pumped: the ping interval, and its translator, which notes when the model's first token came. */
-export const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPumpOptions => {
+export const answerOptions = (ctx: Pick<ServerContext, "pingIntervalMs" | "deps">, call: AnsweringCall): AnswerPumpOptions => {
   const translator = createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens });
   const { metrics } = call;
   return {

@@ -8,7 +8,7 @@ import { describeBackendFailure } from "./describe-backend-failure.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { redactorOf } from "./redactor-of.js";
 import { answerError, type ErrorResponseOptions } from "./error-response.js";
-import type { ServerContext } from "./server-context.js";
+import type { RequestScope } from "./request-scope.js";
 
 /** What the client is told of a failure: its HTTP status, the sentence, and the error envelope's options. */
 export interface FailureReply {
@@ -18,16 +18,17 @@ export interface FailureReply {
 }
 
 /** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
-export function failureResponse(error: unknown, ctx: ServerContext, routeLabel: string | undefined): Response {
-  const reply = describeFailure(error, ctx, routeLabel);
-  return answerError(ctx, reply.status, reply.message, reply.options);
+export function failureResponse(error: unknown, scope: RequestScope, routeLabel: string | undefined): Response {
+  const reply = describeFailure(error, scope, routeLabel);
+  return answerError(scope, reply.status, reply.message, reply.options);
 }
 
 /** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */
-export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string | undefined): FailureReply {
+export function describeFailure(error: unknown, scope: RequestScope, routeLabel: string | undefined): FailureReply {
+  const { server, table } = scope;
   const reply = (status: number, message: string, options: ErrorResponseOptions) => ({ status, message, options });
   // Before it is routed, a request's failure is mallex's own: its line says so without a route.
-  const log = (line: string) => ctx.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
+  const log = (line: string) => scope.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
   if (TranslateError.isInstance(error)) {
     log(`rejected: ${error.message}`);
     return reply(400, `${error.path}: ${error.message}`, { retry: false });
@@ -38,10 +39,10 @@ export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: 
   }
   if (BackendError.isInstance(error)) {
     log(`backend failed: ${error.message}`);
-    const backend = ctx.backends[error.backend];
-    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey, flavor: ctx.table.backends[error.backend]?.flavor });
+    const backend = server.backends[error.backend];
+    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: table.backends[error.backend]?.apiKey, flavor: table.backends[error.backend]?.flavor });
     // The server's own words are in the message: a key it echoed is not the client's to see.
-    return reply(described.status, redactorOf(ctx).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+    return reply(described.status, redactorOf(server).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
   if (error instanceof Error && error.name === "AbortError") {

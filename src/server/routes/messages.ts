@@ -2,13 +2,14 @@ import type { H3Event } from "h3";
 import { observeMessages, type RequestTrace } from "../../observe/request-metrics.js";
 import type { RequestWatch } from "../../observe/request-watch.js";
 import { handleMessages } from "../../pipeline/handle-messages.js";
-import { forRequest, type ServerContext } from "../../pipeline/server-context.js";
+import { scopeRequest } from "../../pipeline/request-scope.js";
+import type { ServerContext } from "../../pipeline/server-context.js";
 import { bodyTextOf } from "../guard-request.js";
 
 /**
  * POST /v1/messages, the HTTP binding of the pipeline (src/pipeline/handle-messages.ts): the
  * request's trace and metrics, its watch (MALLEX_DEBUG, the saved last request) and the dashboard's
- * line when it ends, and its body's text handed to the pipeline.
+ * line when it ends, and its body's text handed to the pipeline with the request's own scope.
  */
 export function messagesRoute(ctx: ServerContext, requestIdOf: (event: H3Event) => string) {
   return async (event: H3Event): Promise<Response> => {
@@ -24,7 +25,8 @@ export function messagesRoute(ctx: ServerContext, requestIdOf: (event: H3Event) 
       const body = { text: await bodyTextOf(event) };
       bodyChars = body.text.length;
       watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body: body.text, trace });
-      return handleMessages(event.req, body, { ...forRequest(ctx, requestIdOf(event)), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
+      const scope = scopeRequest(ctx, { id: requestIdOf(event), signal: event.req.signal, session: event.req.headers.get("x-claude-code-session-id") ?? undefined, trace, watch });
+      return handleMessages(scope, event.req.headers, body);
     });
     return watch === undefined ? response : watch.respond(response);
   };
