@@ -14,12 +14,10 @@ export class SupervisorError extends MallexError {
   announced = false;
 
   constructor(code: SupervisorErrorCode, message: string, options: { details?: readonly string[]; cause?: unknown } = {}) {
-    super(code, message, options);
+    super(code, message, { ...options, kind: "supervisor" });
     this.name = "SupervisorError";
     this.code = code;
   }
 
-  static override isInstance(error: unknown): error is SupervisorError {
-    return MallexError.isInstance(error) && error.name === "SupervisorError";
-  }
+  static override readonly isInstance = MallexError.kindCheck<SupervisorError>("supervisor");
 }
