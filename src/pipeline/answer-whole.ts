@@ -7,7 +7,7 @@ import { extractJsonContent } from "../translate/extract-json-text.js";
 import { messageToStreamEvents } from "../translate/message-to-stream-events.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
 import { callBackend, type Upstream } from "./call-backend.js";
-import { answerError, errorResponse } from "./error-response.js";
+import { refusal, type Refusal } from "./refusal.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { replaySSE } from "./sse-response.js";
@@ -19,7 +19,7 @@ import type { UpstreamBody } from "../backends/upstream-body.js";
  * checked whole, and asked again until it is made): the message, or replayed as a stream when the
  * client asked for one. `end` writes the request's log line.
  */
-export async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
+export async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
   const { route, metrics, translateContext, forced } = call;
   const backend = scope.server.backends[route.profile.backend]!;
   let converted: AnthropicMessage;
@@ -31,7 +31,7 @@ export async function answerWhole(scope: RequestScope, call: AnsweringCall, upst
       if (!kept.ok) {
         end(kept.message);
         // Not the client's mistake, and asking again is what mallex already did: no SDK retry.
-        return answerError(scope, 500, kept.message, { type: "api_error", retry: false });
+        return refusal(500, kept.message, { type: "api_error", retry: false });
       }
       converted = kept.message;
     }
@@ -39,13 +39,13 @@ export async function answerWhole(scope: RequestScope, call: AnsweringCall, upst
     // The client went away while the answer was read: logged once, as the request's line.
     const aborted = error instanceof Error && error.name === "AbortError";
     end(aborted ? "client disconnected" : error instanceof Error ? error.message : String(error));
-    if (aborted) return errorResponse(499, "The client closed the request.", { retry: false, requestId: scope.id });
+    if (aborted) return refusal(499, "The client closed the request.", { retry: false });
     throw error;
   }
   const missing = call.enforced && missingEnforcedCall(converted, call.enforced);
   if (missing) {
     end(missing);
-    return answerError(scope, 500, missing, { type: "api_error" });
+    return refusal(500, missing, { type: "api_error" });
   }
   const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
   Object.assign(metrics, {

@@ -4,7 +4,7 @@ import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { collectStreamMessage } from "../translate/collect-stream-message.js";
 import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
 import type { Upstream } from "./call-backend.js";
-import { answerError } from "./error-response.js";
+import { refusal, type Refusal } from "./refusal.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, type AnswerSink } from "./pump-answer.js";
 import { createEventObserver } from "../observe/request-log.js";
@@ -15,7 +15,7 @@ import type { RequestScope } from "./request-scope.js";
  * in one piece: the stream's events collected into the message, or its error. `end` writes the
  * request's log line.
  */
-export async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response> {
+export async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
   scope.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const observe = createEventObserver(call.metrics, scope.server.deps.now, end);
   const events: AnthropicStreamEvent[] = [];
@@ -38,7 +38,7 @@ export async function collectStreamedAnswer(scope: RequestScope, call: Answering
   const collected = collectStreamMessage(events);
   if (!collected.ok) {
     const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
-    return answerError(scope, mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry });
+    return refusal(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry });
   }
   return FastResponse.json(collected.message);
 }

@@ -7,26 +7,16 @@ import { TranslateError } from "../translate/translate-error.js";
 import { describeBackendFailure } from "./describe-backend-failure.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { redactorOf } from "./redactor-of.js";
-import { answerError, type ErrorResponseOptions } from "./error-response.js";
+import { refusal as reply, type Refusal } from "./refusal.js";
 import type { RequestScope } from "./request-scope.js";
 
-/** What the client is told of a failure: its HTTP status, the sentence, and the error envelope's options. */
-export interface FailureReply {
-  status: number;
-  message: string;
-  options: ErrorResponseOptions;
-}
-
-/** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
-export function failureResponse(error: unknown, scope: RequestScope, routeLabel: string | undefined): Response {
-  const reply = describeFailure(error, scope, routeLabel);
-  return answerError(scope, reply.status, reply.message, reply.options);
-}
-
-/** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */
-export function describeFailure(error: unknown, scope: RequestScope, routeLabel: string | undefined): FailureReply {
+/**
+ * What the client is told of whatever was thrown while its request was handled (logged once here):
+ * an Anthropic error the user can act on, never a stack trace. handleMessages answers it as a
+ * response; a stream that has begun, as its error event (streamedFailure).
+ */
+export function describeFailure(error: unknown, scope: RequestScope, routeLabel: string | undefined): Refusal {
   const { server, table } = scope;
-  const reply = (status: number, message: string, options: ErrorResponseOptions) => ({ status, message, options });
   // Before it is routed, a request's failure is mallex's own: its line says so without a route.
   const log = (line: string) => scope.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
   if (TranslateError.isInstance(error)) {
@@ -63,7 +53,7 @@ export function describeFailure(error: unknown, scope: RequestScope, routeLabel:
  * a failure worth retrying (a busy, loading or rate-limited backend) is an `overloaded_error`, which
  * Claude Code retries from a stream as well, with the wait the backend asked for in its sentence.
  */
-export function streamedFailure(reply: FailureReply): { type: AnthropicErrorType; message: string } {
+export function streamedFailure(reply: Refusal): { type: AnthropicErrorType; message: string } {
   const { options } = reply;
   if (options.retry !== true) return { type: options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
   const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;

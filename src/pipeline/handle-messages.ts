@@ -9,9 +9,10 @@ import { checkConversation, parseBetas } from "./check-conversation.js";
 import { checkMessagesBody } from "./check-messages-body.js";
 import { collectStreamedAnswer } from "./collect-streamed-answer.js";
 import { declineThread } from "./decline-thread.js";
-import { failureResponse } from "./describe-failure.js";
+import { describeFailure } from "./describe-failure.js";
 import { endOfCall } from "./end-of-call.js";
 import { answerError } from "./error-response.js";
+import { isRefusal, refusal, type Refusal } from "./refusal.js";
 import { passThroughToAnthropic } from "./pass-through-to-anthropic.js";
 import { planLocalCall, type AnsweringCall, type PreparedCall } from "./plan-local-call.js";
 import { routeRequest } from "./route-request.js";
@@ -25,14 +26,24 @@ export interface BodyText {
 
 /**
  * POST /v1/messages, in the order it happens: admit → route → plan the call → call the backend →
- * answer (streamed or whole); whatever fails on the way is answered once, by {@link failureResponse}.
- * Refusals the request earns (a bad body, no route, over every budget) are answers, not failures.
+ * answer (streamed or whole) → the failure reply. A step returns what the request earned (a
+ * {@link Refusal}: a bad body, no route, over every budget) and throws only what it could not do
+ * (a backend that failed, a profile that cannot take the request, a bug); both are answered here,
+ * once, as Anthropic's error.
  */
 export function handleMessages(scope: RequestScope, headers: Headers, body: BodyText): Promise<Response> {
   // Made here, not in messagesSequence: a closure made there would share that frame's context, which
-  // holds the request, and this one lives as long as the answer.
+  // holds the request, and these live as long as the answer.
   const at: RequestPlace = {};
-  return messagesSequence(scope, headers, body, at).catch((error: unknown) => failureResponse(error, scope, at.routeLabel));
+  return messagesSequence(scope, headers, body, at).then(
+    (answer) => (isRefusal(answer) ? failureReply(scope, answer) : answer),
+    (error: unknown) => failureReply(scope, describeFailure(error, scope, at.routeLabel)),
+  );
+}
+
+/** The one failure reply: the refusal as Anthropic's error, its sentence kept on the request's trace. */
+function failureReply(scope: RequestScope, { status, message, options }: Refusal): Response {
+  return answerError(scope, status, message, options);
 }
 
 /** Where a request got to: its route's words for the log, once it has one. */
@@ -47,7 +58,7 @@ interface RequestPlace {
  * never the body's text, the parsed request, the trimmed one or (once its headers are in) the
  * upstream body, which GC frees while the answer streams.
  */
-async function messagesSequence(scope: RequestScope, headers: Headers, body: BodyText, at: RequestPlace): Promise<Response> {
+async function messagesSequence(scope: RequestScope, headers: Headers, body: BodyText, at: RequestPlace): Promise<Response | Refusal> {
   const { server, trace, session } = scope;
   // 1. Admit: the body parsed and checked against the API's schema, a thread declined, the conversation's rules checked.
   const chars = body.text.length;
@@ -56,14 +67,14 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
   // and a large one is collected before the upstream body is made.
   body.text = "";
   server.collectAfter?.(chars, "now");
-  if (!check.ok) return answerError(scope, 400, check.message, { retry: false });
+  if (!check.ok) return refusal(400, check.message, { retry: false });
   const { request, source } = check;
   // What the summaries, logs and metrics keep of the client's model: a name, not whatever it sent.
   if (trace) trace.model = clipText(request.model, RETENTION_LIMITS.modelChars);
   const thread = declineThread(request);
-  if (thread) return answerError(scope, 400, thread.message, { retry: false, details: thread.details });
+  if (thread) return refusal(400, thread.message, { retry: false, details: thread.details });
   const broken = checkConversation(request, { betas: parseBetas(headers.get("anthropic-beta")) });
-  if (broken) return answerError(scope, 400, broken, { retry: false });
+  if (broken) return refusal(400, broken, { retry: false });
 
   // 2. Route: by the table's rules; where none decides, the model classifier may be asked (classifier.mode model).
   const facts = describeRequest(request, source);
@@ -71,7 +82,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
   const routed = await routeRequest(scope, { model: request.model, facts, sessionTier }, request);
   if (!routed.ok) {
     scope.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
-    return answerError(scope, 503, routed.message, { retry: false });
+    return refusal(503, routed.message, { retry: false });
   }
   if (session && routed.route.tier) server.sessions.set(session, routed.route.tier);
 
@@ -86,7 +97,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
       route = plan.route;
       continue;
     }
-    if (plan.kind === "refuse") return plan.response;
+    if (plan.kind === "refuse") return plan.refusal;
     // 4. Call the backend and 5. answer: from here on, nothing holds the request.
     return callAndAnswer(scope, plan.call);
   }
@@ -104,7 +115,7 @@ function labelOf({ server }: RequestScope, request: MessagesRequest, route: Rout
  * through the queue's session key, the request (a 30 MB prompt was both, for the whole answer). A
  * forced call keeps its key: its retries queue again.
  */
-function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Response> {
+function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Response | Refusal> {
   const { upstreamBody, queueSession, ...rest } = call;
   const answering: AnsweringCall = rest.forced === undefined ? rest : { ...rest, queueSession };
   const calling = callBackend(scope, answering.route.profile, upstreamBody, { streamed: answering.streamUpstream, poolSession: answering.poolSession, queueSession });
@@ -115,7 +126,7 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
  * The backend's answer read: streamed to the client (begun before the backend answers when it takes
  * longer than a ping interval: the client sees pings meanwhile), collected from a stream, or whole.
  */
-async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response> {
+async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response | Refusal> {
   if (call.clientStream && call.streamUpstream) return streamAnswer(scope, call, (await settledWithin(calling, scope.server.pingIntervalMs)) ?? calling);
   const upstream = await calling;
   const end = endOfCall(scope, call, upstream);

@@ -10,7 +10,7 @@ import { answerContextFor } from "./answer-context.js";
 import { buildUpstreamRequest } from "./build-upstream-request.js";
 import { callNotes } from "./call-notes.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
-import { answerError } from "./error-response.js";
+import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
@@ -46,7 +46,7 @@ export interface PreparedCall {
 export type AnsweringCall = Omit<PreparedCall, "upstreamBody" | "queueSession"> & { queueSession?: PreparedCall["queueSession"] };
 
 /** A local call ready to send, another route to send the request to instead, or the request's refusal. */
-export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; response: Response };
+export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; refusal: Refusal };
 
 /**
  * Trims and translates the request: the upstream body and what reading the answer needs — or a
@@ -116,7 +116,7 @@ function overBudget(scope: RequestScope, route: RouteDecision, routeLabel: strin
   const higher = escalateForBudget(route, scope.table, scope.available);
   scope.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
   if (higher) return { kind: "escalate", route: higher };
-  return { kind: "refuse", response: answerError(scope, trimmed.error.status, trimmed.error.message, { retry: false }) };
+  return { kind: "refuse", refusal: refusal(trimmed.error.status, trimmed.error.message, { retry: false }) };
 }
 
 /**
