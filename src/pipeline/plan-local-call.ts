@@ -1,6 +1,7 @@
 import { poolSessionKey } from "../backends/pool-session-key.js";
 import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
 import { escalateForBudget, type RouteDecision } from "../router/select-route.js";
+import { whenReady, type MaybePromise } from "../shared/maybe-promise.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
 import type { TrimResult } from "../trim/trim-types.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
@@ -54,10 +55,8 @@ export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "esca
  * or a refusal. Synchronous but for a long trim, which gives the event loop turns (trimForRoute) and
  * so comes as a promise. Throws TranslateError for what the profile cannot take.
  */
-export function planLocalCall(scope: RequestScope, routed: RoutedRequest): LocalCallPlan | Promise<LocalCallPlan> {
-  const fitted = trimForRoute(scope, routed);
-  if (!(fitted instanceof Promise)) return planTrimmedCall(scope, routed, fitted);
-  return fitted.then((fit) => planTrimmedCall(scope, routed, fit));
+export function planLocalCall(scope: RequestScope, routed: RoutedRequest): MaybePromise<LocalCallPlan> {
+  return whenReady(trimForRoute(scope, routed), (fitted) => planTrimmedCall(scope, routed, fitted));
 }
 
 /** A routed request: what planning its local call reads. */

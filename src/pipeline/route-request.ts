@@ -8,6 +8,7 @@ import type { OpenAIChatResponse } from "../translate/openai-types.js";
 import { callBackend } from "./call-backend.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestScope } from "./request-scope.js";
+import type { MaybePromise } from "../shared/maybe-promise.js";
 
 /**
  * Routes a request by the table's rules and, with `classifier.mode: model`, by user turn: where no
@@ -18,7 +19,7 @@ import type { RequestScope } from "./request-scope.js";
  * timeout or any failure the rules' tier stands, and the route's reason says why. The classifier's
  * cache is per session (the scope's) and user turn; a client that goes away ends its call.
  */
-export function routeRequest(scope: RequestScope, input: RouteInput, request: MessagesRequest): RouteResult | Promise<RouteResult> {
+export function routeRequest(scope: RequestScope, input: RouteInput, request: MessagesRequest): MaybePromise<RouteResult> {
   const { table, server, session: sessionId, available } = scope;
   const routed = selectRoute(input, table, server.rules, available);
   const facts = input.facts;

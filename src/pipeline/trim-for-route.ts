@@ -1,6 +1,7 @@
 import type { Size } from "../../generated/config.js";
 import type { PromptSource } from "../router/describe-request.js";
 import type { RouteDecision } from "../router/select-route.js";
+import { whenReady, type MaybePromise } from "../shared/maybe-promise.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
 import { trimRequestSteps } from "../trim/trim-request.js";
 import { runStepsYielding, STEP_SLICE_MS } from "../trim/run-steps.js";
@@ -29,12 +30,12 @@ export interface TrimInput {
  * every slice (so /health and other clients are answered meanwhile) and comes back as a promise; a
  * normal one stays synchronous.
  */
-export function trimForRoute(scope: RequestScope, { request, source, route, userAgent }: TrimInput): FittedTrim | Promise<FittedTrim> {
+export function trimForRoute(scope: RequestScope, { request, source, route, userAgent }: TrimInput): MaybePromise<FittedTrim> {
   const { templates, prefixCache } = scope.server;
   // The system prompt and tools come trimmed from the prefix cache after the first request with them.
   const trim = (size: Size) => trimRequestSteps(request, trimPlanFor(scope.table, route.profile, size), templates, { cache: prefixCache, source, userAgent });
   const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
-  return fitted instanceof Promise ? fitted.then((fit) => observed(scope, route, fit)) : observed(scope, route, fitted);
+  return whenReady(fitted, (fit) => observed(scope, route, fit));
 }
 
 function observed(scope: RequestScope, route: RouteDecision, fitted: FittedTrim): FittedTrim {
