@@ -127,7 +127,7 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
  * longer than a ping interval: the client sees pings meanwhile), collected from a stream, or whole.
  */
 async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response | Refusal> {
-  if (call.clientStream && call.streamUpstream) return streamAnswer(scope, call, (await settledWithin(calling, scope.server.pingIntervalMs)) ?? calling);
+  if (call.clientStream && call.streamUpstream) return streamAnswer(scope, call, { upstream: await settledWithin(calling, scope.server.pingIntervalMs), calling });
   const upstream = await calling;
   const end = endOfCall(scope, call, upstream);
   return call.streamUpstream ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);

@@ -9,11 +9,12 @@ import type { RequestScope } from "./request-scope.js";
 import { streamSSE } from "./sse-response.js";
 
 /**
- * A streamed answer. When the backend took longer than a ping interval to answer (the request waited
- * its turn in the queue, or for its model server to load), the answer begins without it and pings
- * until it comes, as during a long prefill; a failure then is the stream's `error` event.
+ * A streamed answer: `upstream` is the backend's answer when it came within a ping interval. When it
+ * took longer (the request waited its turn in the queue, or for its model server to load), the answer
+ * begins without it and pings until `calling` brings it, as during a long prefill; a failure then is
+ * the stream's `error` event.
  */
-export function streamAnswer(scope: RequestScope, call: AnsweringCall, upstream: Upstream | Promise<Upstream>): Response {
+export function streamAnswer(scope: RequestScope, call: AnsweringCall, { upstream, calling }: { upstream: Upstream | undefined; calling: Promise<Upstream> }): Response {
   const { server, signal } = scope;
   let end: ((error?: string) => void) | undefined;
   signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
@@ -23,10 +24,10 @@ export function streamAnswer(scope: RequestScope, call: AnsweringCall, upstream:
     return sourceOf(answer);
   };
   const log = { observe, end: () => end?.() };
-  if (!(upstream instanceof Promise)) return streamSSE((sink) => pumpAnswer({ ...answerOptions(server, call), ...arrived(upstream) }, sinkFor(call, sink)), log);
+  if (upstream !== undefined) return streamSSE((sink) => pumpAnswer({ ...answerOptions(server, call), ...arrived(upstream) }, sinkFor(call, sink)), log);
   return streamSSE((sink) => {
     const answer = startAnswer(answerOptions(server, call), sinkFor(call, sink));
-    upstream.then(
+    calling.then(
       (connected) => {
         // Over before the backend answered (the client went away): its slot and lease go back now.
         if (!answer.attach(arrived(connected))) end!(signal.aborted ? "client disconnected" : "the answer ended before the backend answered");
