@@ -26,7 +26,7 @@ export async function loadShippedTrimming(root = ROOT) {
     lib("compile/write-generated.js"),
     lib("templates/load-templates.js"),
     lib("pipeline/explain-request.js"),
-    lib("pipeline/validate-messages-body.js"),
+    lib("pipeline/check-messages-body.js"),
     lib("shared/load-validator.js"),
   ]);
   const configPath = join(root, "mallex.yaml");

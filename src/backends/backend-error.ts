@@ -1,4 +1,4 @@
-const MARKER = Symbol.for("mallex.backend-error");
+import { MallexError } from "../shared/mallex-error.js";
 
 /**
  * - `unreachable`: no connection (refused, no such host, no connection within connect_timeout_s);
@@ -11,8 +11,7 @@ const MARKER = Symbol.for("mallex.backend-error");
 export type BackendFailure = "unreachable" | "timeout" | "http" | "closed" | "broken" | "malformed";
 
 /** A backend could not answer; carries what the client should be told and whether a retry can help. */
-export class BackendError extends Error {
-  readonly [MARKER] = true;
+export class BackendError extends MallexError {
   readonly failure: BackendFailure;
   readonly backend: string;
   readonly url: string;
@@ -22,7 +21,7 @@ export class BackendError extends Error {
   readonly retryAfter?: string;
 
   constructor(failure: BackendFailure, message: string, details: { backend: string; url: string; status?: number; body?: string; retryAfter?: string; cause?: unknown }) {
-    super(message, { cause: details.cause });
+    super("E_BACKEND", message, { cause: details.cause, kind: "backend" });
     this.name = "BackendError";
     this.failure = failure;
     this.backend = details.backend;
@@ -32,7 +31,5 @@ export class BackendError extends Error {
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
   }
 
-  static isInstance(error: unknown): error is BackendError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
-  }
+  static override readonly isInstance = MallexError.kindCheck<BackendError>("backend");
 }

@@ -1,23 +1,22 @@
-const MARKER = Symbol.for("mallex.backend-queue-full");
+import { MallexError } from "../shared/mallex-error.js";
 
 /** A request found its backend's queue full: answered 529 overloaded_error at once. */
-export class BackendQueueFullError extends Error {
-  readonly [MARKER] = true;
+export class BackendQueueFullError extends MallexError {
   readonly backend: string;
 
   constructor(backend: string, limits: BackendQueueLimits) {
     const from = (source: string | undefined, key: string) => (source === undefined ? key : source === "set" ? `set by ${key}` : `${source}; ${key} sets it`);
     super(
+      "E_BACKEND_BUSY",
       `Backend ${backend} is busy: it serves ${limits.maxInFlight} request(s) at a time (${from(limits.source, "server.max_in_flight_per_backend")}) ` +
         `and ${limits.maxWaiting} more are already waiting (${from(limits.waitingSource, "server.max_waiting_per_backend")}). Retry when one finishes.`,
+      { kind: "backend-queue-full" },
     );
     this.name = "BackendQueueFullError";
     this.backend = backend;
   }
 
-  static isInstance(error: unknown): error is BackendQueueFullError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
-  }
+  static override readonly isInstance = MallexError.kindCheck<BackendQueueFullError>("backend-queue-full");
 }
 
 export interface BackendQueueLimits {

@@ -4,7 +4,7 @@ import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthro
  * The Messages API's rules about a conversation that a JSON schema cannot say: what the real API
  * answers 400 to once the body has the right shape. Messages are the API's own wording (as clients
  * and users have reported them), so a client written against the API reads the same sentence.
- * Pure; the schema (validate-messages-body.ts) has already checked field types.
+ * Pure; the schema (check-messages-body.ts) has already checked field types.
  *
  * Deliberately accepted, as the API does:
  * - a first message from the assistant (the API has taken one since late 2024; only some

@@ -4,54 +4,47 @@ import { SupervisorError } from "../supervisor/supervisor-error.js";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
 import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { TranslateError } from "../translate/translate-error.js";
-import { describeBackendFailure } from "./backend-error-response.js";
+import { describeBackendFailure } from "./describe-backend-failure.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
-import { redactorOf } from "./context-redactor.js";
-import { answerError, type ErrorResponseOptions } from "./error-response.js";
-import type { ServerContext } from "./server-context.js";
+import { redactorOf } from "./redactor-of.js";
+import { refusal as reply, type Refusal } from "./refusal.js";
+import type { RequestScope } from "./request-scope.js";
 
-/** What the client is told of a failure: its HTTP status, the sentence, and the error envelope's options. */
-export interface FailureReply {
-  status: number;
-  message: string;
-  options: ErrorResponseOptions;
-}
-
-/** Every failure becomes an Anthropic error the user can act on; nothing escapes as a stack trace. */
-export function failureResponse(error: unknown, ctx: ServerContext, routeLabel: string): Response {
-  const reply = describeFailure(error, ctx, routeLabel);
-  return answerError(ctx, reply.status, reply.message, reply.options);
-}
-
-/** What the client is told of a failure (logged once here): as a response, or as a begun stream's error event. */
-export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: string): FailureReply {
-  const reply = (status: number, message: string, options: ErrorResponseOptions) => ({ status, message, options });
+/**
+ * What the client is told of whatever was thrown while its request was handled (logged once here):
+ * an Anthropic error the user can act on, never a stack trace. handleMessages answers it as a
+ * response; a stream that has begun, as its error event (streamedFailure).
+ */
+export function describeFailure(error: unknown, scope: RequestScope, routeLabel: string | undefined): Refusal {
+  const { server, table } = scope;
+  // Before it is routed, a request's failure is mallex's own: its line says so without a route.
+  const log = (line: string) => scope.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
   if (TranslateError.isInstance(error)) {
-    ctx.log(`${routeLabel} · rejected: ${error.message}`);
+    log(`rejected: ${error.message}`);
     return reply(400, `${error.path}: ${error.message}`, { retry: false });
   }
   if (BackendQueueFullError.isInstance(error)) {
-    ctx.log(`${routeLabel} · refused: ${error.message}`);
+    log(`refused: ${error.message}`);
     return reply(529, error.message, { type: "overloaded_error" });
   }
   if (BackendError.isInstance(error)) {
-    ctx.log(`${routeLabel} · backend failed: ${error.message}`);
-    const backend = ctx.backends[error.backend];
-    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: ctx.table.backends[error.backend]?.apiKey, flavor: ctx.table.backends[error.backend]?.flavor });
+    log(`backend failed: ${error.message}`);
+    const backend = server.backends[error.backend];
+    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: table.backends[error.backend]?.apiKey, flavor: table.backends[error.backend]?.flavor });
     // The server's own words are in the message: a key it echoed is not the client's to see.
-    return reply(described.status, redactorOf(ctx).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+    return reply(described.status, redactorOf(server).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
   if (error instanceof Error && error.name === "AbortError") {
-    ctx.log(`${routeLabel} · client disconnected`);
+    log(`client disconnected`);
     return reply(499, "The client closed the request.", { retry: false });
   }
   if (MallexError.isInstance(error)) {
     // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
-    ctx.log(`${routeLabel} · ${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
+    log(`${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
     return reply(503, error.message, { retry: false });
   }
-  ctx.log(`${routeLabel} · internal error: ${(error as Error).stack ?? String(error)}`);
+  log(`internal error: ${(error as Error).stack ?? String(error)}`);
   return reply(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
 }
 
@@ -60,7 +53,7 @@ export function describeFailure(error: unknown, ctx: ServerContext, routeLabel: 
  * a failure worth retrying (a busy, loading or rate-limited backend) is an `overloaded_error`, which
  * Claude Code retries from a stream as well, with the wait the backend asked for in its sentence.
  */
-export function streamedFailure(reply: FailureReply): { type: AnthropicErrorType; message: string } {
+export function streamedFailure(reply: Refusal): { type: AnthropicErrorType; message: string } {
   const { options } = reply;
   if (options.retry !== true) return { type: options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
   const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;

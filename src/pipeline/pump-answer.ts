@@ -1,25 +1,13 @@
 import type { Readable } from "node:stream";
 import { BackendError } from "../backends/backend-error.js";
-import type { AnthropicErrorType, AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import type { AnthropicErrorType } from "../translate/anthropic-types.js";
+import { driveStreamTranslator, type DriveOptions, type TranslationSink } from "../translate/drive-stream-translator.js";
 import { createEventStreamFeeder } from "../translate/parse-openai-sse.js";
+import type { StreamSignal } from "../translate/stream-types.js";
 import { gateAnswerBody, type AnswerBodyGate } from "./gate-answer-body.js";
-import type { StreamSignal, StreamTransformer, TranslatorInput } from "../translate/stream-types.js";
 
-/** Where the pump's events go. */
-export interface AnswerSink {
-  /** One event, held until `flush` or `end`. */
-  event(event: AnthropicStreamEvent): void;
-  /**
-   * The events so far go out: called once per piece of the backend's body (and per ping), so the
-   * events one piece makes are written together. False asks the pump to hold the backend's body
-   * until {@link AnswerPump.resume}.
-   */
-  flush(): boolean;
-  /** After the last event (the held ones go out with it); called once, unless `error` is. */
-  end(): void;
-  /** The translator itself failed: the answer cannot be completed. Called once, instead of `end`. */
-  error(reason: unknown): void;
-}
+/** Where the pump's events go (the driver's sink). */
+export type AnswerSink = TranslationSink;
 
 /** The backend's answer, headers in. */
 export interface AnswerSource {
@@ -31,11 +19,9 @@ export interface AnswerSource {
   onBytes?: (() => void) | undefined;
 }
 
-export interface AnswerPumpOptions {
+export interface AnswerPumpOptions extends DriveOptions {
   /** A `ping` goes into the translator after this long without a part from the backend. */
   pingIntervalMs: number;
-  /** The Anthropic stream translator (createAnthropicStreamTransformer). */
-  transformer: StreamTransformer<TranslatorInput, AnthropicStreamEvent>;
   /** The longest line or event of the body taken (MAX_SSE_EVENT_CHARS by default; see streamEventCharsFor). */
   maxEventChars?: number;
   /** The clock the pump's time slices are measured with (gateAnswerBody); performance.now by default. */
@@ -62,17 +48,17 @@ export interface PendingAnswer extends AnswerPump {
 
 /**
  * The backend's SSE body → parsed chunks → the translator → `sink`, pushed through in the same
- * step as each piece of the body arrives: one `data` listener, no web stream and no promise per
- * token (each web stream stage cost every token a round of promises, and ~25 µs to build in Node
- * 20). The translator's input and ending are the ones a TransformStream would give it:
+ * step as each piece of the body arrives: one `data` listener feeding the SSE parser
+ * (createEventStreamFeeder) and the driver (driveStreamTranslator, which the exported web translator
+ * runs too), no web stream and no promise per token (each web stream stage cost every token a round
+ * of promises, and ~25 µs to build in Node 20). Pings, the answer's end at `message_stop` and the
+ * translator's `terminate()` are the driver's; here, the body:
  *
- * - a `ping` signal after `pingIntervalMs` without a part (a long prefill), so the client sees life;
- * - `message_stop` (or an `error` event) out: `sink.end()` then, without waiting for the body's end
- *   (mlx-lm closes its connection after `[DONE]`; a kept-alive one is read to its end, unwatched);
- * - the body's end: the parser's rest, then the translator's `flush`, then `sink.end()`;
- * - a read failure: an `upstream-error` signal (timeout or network), then the translator's `flush` and `sink.end()`;
- * - the translator's `terminate()` (a stop sequence, a failure it reported): `sink.end()` at once
- *   and the body let go, which stops the generation upstream.
+ * - its end: the parser's rest, then the driver's finish; a read failure: an `upstream-error` signal
+ *   (timeout or network) instead;
+ * - the answer complete before the body ended: the rest is read to its end, unwatched (a kept-alive
+ *   connection is then free for the next request); ended early (a stop sequence, a failure, a client
+ *   gone): the body is destroyed, which stops the generation upstream.
  *
  * Backpressure: a sink whose `flush` returns false pauses the body (the upstream client's silence
  * limit does not run while it is paused) until `resume()`. A body read for longer than a time slice
@@ -91,108 +77,41 @@ export function pumpAnswer(options: AnswerPumpOptions & AnswerSource, sink: Answ
  * model server to load, shows life to the client the way a long prefill does.
  */
 export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): PendingAnswer {
-  const { transformer } = options;
   let body: Readable | undefined;
   let gate: AnswerBodyGate | undefined;
-  let closed = false;
   let sourceDone = false;
-  // message_stop (or an error event) went out: the answer is complete, whatever the body still holds.
-  let complete = false;
-  let ping: NodeJS.Timeout | undefined;
-
-  const letGo = (): void => {
-    if (sourceDone) return;
-    sourceDone = true;
-    body?.destroy();
-  };
-  const close = (failure?: { reason: unknown }): void => {
-    if (closed) return;
-    closed = true;
-    clearInterval(ping);
-    // Read to its end, unwatched: a kept-alive connection is then free for the next request.
-    if (!sourceDone) body?.resume();
-    if (failure) sink.error(failure.reason);
-    else sink.end();
-  };
-  const controller: TransformStreamDefaultController<AnthropicStreamEvent> = {
-    desiredSize: 1,
-    enqueue(event) {
-      if (closed) return;
-      sink.event(event!);
-      if (event!.type === "message_stop" || event!.type === "error") complete = true;
+  const driver = driveStreamTranslator(options, sink, {
+    hold: () => gate?.hold(),
+    drain: () => {
+      if (!sourceDone) body?.resume();
     },
-    error(reason) {
-      close({ reason });
-      letGo();
+    letGo: () => {
+      if (sourceDone) return;
+      sourceDone = true;
+      body?.destroy();
     },
-    terminate() {
-      close();
-      letGo();
-    },
-  };
-  const run = (step: () => void): void => {
-    try {
-      step();
-    } catch (error) {
-      controller.error(error);
-    }
-  };
-  const flush = (): void => {
-    if (closed) return;
-    if (complete) return close();
-    if (!sink.flush()) gate?.hold();
-  };
-  const input = (part: TranslatorInput): void => {
-    if (!closed) run(() => transformer.transform?.(part, controller));
-  };
-  const armPing = (): void => {
-    // Moved on every part (each token): one timer refreshed, not one per token.
-    if (ping === undefined)
-      ping = setInterval(() => {
-        input({ type: "ping" });
-        flush();
-      }, options.pingIntervalMs);
-    else ping.refresh();
-  };
-  run(() => transformer.start?.(controller));
-  if (closed) letGo();
-  else {
-    armPing();
-    flush();
-  }
+  });
   return {
     attach(source) {
-      if (sourceDone || closed) {
+      if (sourceDone || driver.closed) {
         source.body.destroy();
         return false;
       }
       body = source.body;
       const bodyGate = gateAnswerBody(body, { now: options.now ?? (() => performance.now()) });
       gate = bodyGate;
-      const feeder = createEventStreamFeeder(
-        {
-          enqueue(part) {
-            if (closed) return;
-            armPing();
-            input(part);
-          },
-        },
-        { onBytes: source.onBytes },
-        options.maxEventChars,
-      );
+      const feeder = createEventStreamFeeder({ enqueue: driver.part }, { onBytes: source.onBytes }, options.maxEventChars);
       const finish = (signal?: StreamSignal): void => {
         if (sourceDone) return;
         sourceDone = true;
-        if (signal) input(signal);
-        else feeder.finish();
-        if (!closed) run(() => transformer.flush?.(controller));
-        close();
+        if (!signal) feeder.finish();
+        driver.finish(signal);
       };
       body.on("data", (chunk: Buffer) => {
-        if (sourceDone || closed) return;
+        if (sourceDone || driver.closed) return;
         feeder.feed(chunk);
-        flush();
-        if (!closed) bodyGate.afterPiece();
+        driver.flush();
+        if (!driver.closed) bodyGate.afterPiece();
       });
       body.once("end", () => finish());
       body.once("error", (error) => {
@@ -205,19 +124,14 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
       return true;
     },
     fail(error) {
-      if (closed) return;
+      if (driver.closed) return;
       sourceDone = true;
-      sink.event({ type: "error", error });
-      close();
+      driver.fail(error);
     },
     resume() {
       if (!sourceDone) gate?.release();
     },
-    cancel() {
-      closed = true;
-      clearInterval(ping);
-      letGo();
-    },
+    cancel: driver.cancel,
   };
 }
 

@@ -2,7 +2,7 @@ import type { TierName } from "../../generated/config.js";
 
 /**
  * What the model classifier said about a user turn, as routing takes it (selectRoute's
- * `classified`). Only asked when no rule decides; see src/pipeline/route-with-classifier.ts.
+ * `classified`). Only asked when no rule decides; see src/pipeline/route-request.ts.
  */
 export type ClassifierVerdict =
   /** The model answered: an intent id the table declares, or no intent (it said none fits). */

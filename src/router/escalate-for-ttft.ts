@@ -1,7 +1,8 @@
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { TIER_ORDER } from "../compile/routing-table.js";
-import { formatSeconds, type TtftPrediction } from "./predict-ttft.js";
+import { formatSeconds, predictTtft, type LearnedRates, type TtftPrediction } from "./predict-ttft.js";
 import type { BackendAvailability, RouteDecision } from "./select-route.js";
+import type { SessionPrompts } from "./session-prompts.js";
 
 /** What a profile would take to the first token of this request; undefined: its rate is not learned yet. */
 export type PredictFor = (profile: CompiledProfile) => TtftPrediction | undefined;
@@ -39,4 +40,30 @@ export function escalateForTtft(route: RouteDecision, predict: PredictFor, table
     return { route: { profile, tier, reason: `${route.reason} → ${why}, escalated to ${tier}`, skipped: [] }, note: `${why}, escalating to ${tier}` };
   }
   return { note: `${why}, but no tier above is predicted faster: staying` };
+}
+
+/** What predicting the time to first token reads: each profile's learned rates, and each session's last prompt. */
+export interface TtftKnowledge {
+  rates: { get(profile: Pick<CompiledProfile, "name" | "model">): LearnedRates | undefined };
+  prompts: Pick<SessionPrompts, "get">;
+}
+
+/** A local request's prompt as mallex knows it before sending it. */
+export interface PromptFacts {
+  /** The trimmed prompt, in mallex's estimated tokens (the trim report's `after.tokens`). */
+  estimatedTokens: number;
+  /** `x-claude-code-session-id`, when the client sent one. */
+  sessionId: string | null | undefined;
+}
+
+/**
+ * Where a trimmed local request goes when its tier's `max_ttft_s` is predicted to be exceeded (see
+ * escalateForTtft), with the words for the log; undefined: it stays, and nothing is said.
+ */
+export function escalateOnTtft(state: TtftKnowledge, table: RoutingTable, route: RouteDecision, prompt: PromptFacts, available: BackendAvailability): TtftEscalation | undefined {
+  const predict = (profile: CompiledProfile) => {
+    const previousTokens = prompt.sessionId ? state.prompts.get(prompt.sessionId, profile.name) : undefined;
+    return predictTtft(state.rates.get(profile), { tokens: prompt.estimatedTokens, ...(previousTokens === undefined ? {} : { previousTokens }) });
+  };
+  return escalateForTtft(route, predict, table, available);
 }

@@ -6,15 +6,15 @@ import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";
 import { checkConversation } from "../pipeline/check-conversation.js";
 import { backendAvailability } from "../pipeline/backend-availability.js";
-import { handleMessages } from "./routes/messages.js";
+import { messagesRoute } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "../observe/metrics.js";
-import { observeMessages, renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
-import type { RequestWatch } from "../observe/request-watch.js";
+import { renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
-import { forRequest, type ServerContext } from "../pipeline/server-context.js";
-import { checkMessagesBody } from "../pipeline/validate-messages-body.js";
+import { requestLog } from "../pipeline/request-scope.js";
+import type { ServerContext } from "../pipeline/server-context.js";
+import { checkMessagesBody } from "../pipeline/check-messages-body.js";
 
 /**
  * The h3 app: routes only; each handler calls into the pure modules. Every request gets an id
@@ -22,7 +22,7 @@ import { checkMessagesBody } from "../pipeline/validate-messages-body.js";
  * and the request's log lines at their end; a response forwarded from the Anthropic API keeps its own.
  */
 export function createApp(ctx: ServerContext): H3 {
-  const scoped = (event: H3Event) => forRequest(ctx, requestIdOf(event));
+  const logFor = (event: H3Event) => requestLog(ctx, requestIdOf(event));
   const app = new H3({
     onRequest(event) {
       event.context.requestId = ctx.deps.requestId();
@@ -36,7 +36,7 @@ export function createApp(ctx: ServerContext): H3 {
     onError(error, event) {
       const requestId = requestIdOf(event);
       if (error.status === 404) return errorResponse(404, `mallex has no ${error.message || "such route"}`, { retry: false, requestId });
-      scoped(event).log(`internal error: ${error.cause instanceof Error ? error.cause.stack : error.message}`);
+      logFor(event)(`internal error: ${error.cause instanceof Error ? error.cause.stack : error.message}`);
       return errorResponse(500, `mallex failed on this request: ${error.message}`, { type: "api_error", retry: false, requestId });
     },
   });
@@ -54,26 +54,10 @@ export function createApp(ctx: ServerContext): H3 {
       return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
     }
   });
-  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (event, line) => scoped(event).log(line)));
+  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (event, line) => logFor(event)(line)));
 
   app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, { supervisors: ctx.supervisors, breakers: ctx.breakers, learned: ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }, pools: ctx.pools, queues: ctx.queues, backends: ctx.backends, capacities: ctx.capacities, table: ctx.table }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
-  app.post("/v1/messages", async (event) => {
-    const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
-    // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
-    let watch: RequestWatch | undefined;
-    let bodyChars = 0;
-    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => {
-      watch?.ended(end);
-      ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
-      ctx.collectAfter?.(bodyChars);
-    }, sent: event.runtime?.node?.res }, async () => {
-      const body = { text: await bodyTextOf(event) };
-      bodyChars = body.text.length;
-      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body: body.text, trace });
-      return handleMessages(event.req, body, { ...scoped(event), trace, ...(watch === undefined ? {} : { watch, upstream: watch.upstream }) });
-    });
-    return watch === undefined ? response : watch.respond(response);
-  });
+  app.post("/v1/messages", messagesRoute(ctx, requestIdOf));
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
     const body = await bodyTextOf(event);
@@ -82,7 +66,7 @@ export function createApp(ctx: ServerContext): H3 {
     ctx.collectAfter?.(body.length);
     if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
     const broken = checkConversation(check.request, { forCounting: true });
-    return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, scoped(event), check.source);
+    return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, { table: ctx.table, backends: ctx.backends, log: logFor(event) }, check.source);
   });
   app.get("/v1/models", (event) => {
     const listed = listModels(ctx, event.url.searchParams);

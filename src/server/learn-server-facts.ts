@@ -1,9 +1,9 @@
 import type { DiscoverServerFacts } from "../backends/server-facts.js";
-import type { CompiledProfile } from "../compile/routing-table.js";
+import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { fitToServerFacts } from "../router/fit-to-server-facts.js";
-import type { ServerContext } from "../pipeline/server-context.js";
+import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import { poolQueueName } from "../backends/pool-queue-name.js";
-import { createServerFactsStore } from "../backends/server-facts-store.js";
+import { createServerFactsStore, type ServerFactsStore } from "../backends/server-facts-store.js";
 
 export interface ServerFactsLearning {
   /** Reads the servers mallex does not start (a `--backend-url`, a config's base_url), before the proxy listens. */
@@ -13,36 +13,49 @@ export interface ServerFactsLearning {
 }
 
 /**
- * Gives the context a store of server facts, and keeps `ctx.table` fitted to them: each time a
+ * The one part of a running proxy that changes after start: the table requests are routed by,
+ * refitted to what the model servers report, and the store of those reports. Held apart from the
+ * server's context (frozen once built, whose `table` reads this holder's); learning reads the
+ * backends and writes to the log.
+ */
+export interface LiveTable {
+  table: RoutingTable;
+  serverFacts?: ServerFactsStore;
+  readonly backends: Readonly<Record<string, RuntimeBackend>>;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Gives the holder a store of server facts, and keeps its table fitted to them: each time a
  * server says something new, the table is refitted from the compiled one (so a server restarted
  * with a larger context gets its profiles' declared windows back), and each lowered window is
  * logged once. Requests take the table as it is when they arrive.
  */
-export function learnServerFacts(ctx: ServerContext, discover: DiscoverServerFacts): ServerFactsLearning {
-  const compiled = ctx.table;
+export function learnServerFacts(live: LiveTable, discover: DiscoverServerFacts): ServerFactsLearning {
+  const compiled = live.table;
   const said = new Set<string>();
   const store = createServerFactsStore({
     discover,
     onChange: () => {
       const fitted = fitToServerFacts(compiled, store.get);
-      ctx.table = fitted.table;
+      live.table = fitted.table;
       for (const note of fitted.notes) {
         if (said.has(note)) continue;
         said.add(note);
-        ctx.log(note);
+        live.log(note);
       }
     },
   });
-  ctx.serverFacts = store;
+  live.serverFacts = store;
   const learn = async (backendName: string, baseUrl: string, model: string | undefined) => {
-    const backend = ctx.backends[backendName];
+    const backend = live.backends[backendName];
     if (backend === undefined || backend.kind !== "openai") return;
     await store.learn(backendName, { flavor: backend.flavor, baseUrl, headers: backend.headers, ...(model === undefined ? {} : { model }) });
   };
   // Each server of a pool under its queue's name (its own queue follows it); the backend holds what
   // all of them can: the smallest context and the fewest requests at once.
   const learnPool = async (backendName: string, servers: readonly string[], model: string) => {
-    const backend = ctx.backends[backendName]!;
+    const backend = live.backends[backendName]!;
     const read = await Promise.all(servers.map((url) => store.learn(poolQueueName(backendName, url), { flavor: backend.flavor, baseUrl: url, headers: backend.headers, model })));
     const known = read.filter((facts) => facts !== undefined);
     if (known.length === 0) return;
@@ -58,7 +71,7 @@ export function learnServerFacts(ctx: ServerContext, discover: DiscoverServerFac
   return {
     async learnExternal() {
       const reads = Object.values(compiled.profiles).flatMap((profile) => {
-        const backend = ctx.backends[profile.backend];
+        const backend = live.backends[profile.backend];
         if (backend?.kind !== "openai" || backend.supervised || backend.baseUrl === undefined || backend.unavailable !== undefined) return [];
         const servers = backend.urls ?? [];
         return [servers.length > 1 ? learnPool(profile.backend, servers, profile.model) : learn(profile.backend, backend.baseUrl, profile.model)];

@@ -25,7 +25,7 @@ import { createBackendQueues } from "../backends/backend-queue.js";
 import { discoverServerFacts } from "../backends/discover-server-facts.js";
 import type { DiscoverServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { learnServerFacts } from "./learn-server-facts.js";
+import { learnServerFacts, type LiveTable } from "./learn-server-facts.js";
 import { isLoopbackHost } from "../http/check-auth.js";
 import { createClaudeCodeDriftAlarm } from "../observe/claude-code-drift.js";
 import { createApp } from "./create-app.js";
@@ -106,60 +106,45 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // What earlier runs learned about each profile's speed: a restart predicts as well as before it.
   const ttftRates = createTtftRates({ file: ttftRatesPath(options.mallexHome), onError: log });
   const ids = createIdGenerator();
-  const ctx: ServerContext = {
-    table,
-    rules: compileRouterRules(table),
-    backends: resolveBackends(table, options.env, {
-      ...(options.backendUrls !== undefined && options.backendUrls.length > 1
-        ? { backendUrls: options.backendUrls }
-        : options.backendUrl
-          ? { backendUrl: options.backendUrl }
-          : { supervised: options.supervisors?.backends ?? new Set() }),
-      ...(options.anthropicUrl ? { anthropicUrl: options.anthropicUrl } : {}),
-    }),
-    ...(options.supervisors && !options.backendUrl && options.backendUrls === undefined ? { supervisors: options.supervisors } : {}),
-    sessions: createSessionStore(),
-    classifierCache: createClassifierCache(),
-    ttft: { rates: ttftRates, prompts: createSessionPrompts() },
-    templates: options.templates,
-    schemaCache: createToolSchemaCache(),
-    prefixCache: createPrefixCache(),
-    validateMessages: options.validateMessages,
-    ...(authToken ? { authToken } : {}),
-    breakers: createCircuitBreakers({
-      onChange: (backend, change) => {
-        // What comes back may be another server, or the same one restarted with other settings.
-        if (change.state === "open") ctx.serverFacts?.forget(backend);
-        log(change.state === "open" ? `backend ${backend}: circuit open after ${change.failures} failures in a row; its tiers fall back for ${Math.round(change.forMs / 1000)} s` : `backend ${backend}: circuit closed, it answers again`);
-      },
-    }),
-    pingIntervalMs: 10_000,
-    requestTimeoutMs: table.server.requestTimeoutMs,
-    answerTimeoutMs: table.server.answerTimeoutMs,
-    upstream: createUpstreamClient(),
-    metrics: createMallexMetrics(),
-    log,
-    loadedAt: new Date().toISOString(),
-    deps: { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId },
-  };
+  const deps = { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId };
+  const backends = resolveBackends(table, options.env, {
+    ...(options.backendUrls !== undefined && options.backendUrls.length > 1
+      ? { backendUrls: options.backendUrls }
+      : options.backendUrl
+        ? { backendUrl: options.backendUrl }
+        : { supervised: options.supervisors?.backends ?? new Set() }),
+    ...(options.anthropicUrl ? { anthropicUrl: options.anthropicUrl } : {}),
+  });
+  const supervisors = options.supervisors && !options.backendUrl && options.backendUrls === undefined ? options.supervisors : undefined;
+  // The one part that changes while the proxy runs: the table, refitted each time a model server
+  // says what it holds (learn-server-facts.ts). The context below reads it from here.
+  const live: LiveTable = { table, backends, log };
+  const facts = learnServerFacts(live, options.discoverFacts ?? discoverServerFacts);
+  const breakers = createCircuitBreakers({
+    onChange: (backend, change) => {
+      // What comes back may be another server, or the same one restarted with other settings.
+      if (change.state === "open") live.serverFacts?.forget(backend);
+      log(change.state === "open" ? `backend ${backend}: circuit open after ${change.failures} failures in a row; its tiers fall back for ${Math.round(change.forMs / 1000)} s` : `backend ${backend}: circuit closed, it answers again`);
+    },
+  });
   // A Claude Code newer than the releases checked, whose request matched no rule: one line per version, kept for doctor.
   const driftSaver = createClaudeCodeDriftSaver(claudeCodeDriftPath(options.mallexHome), { onError: options.print });
-  ctx.claudeCodeDrift = createClaudeCodeDriftAlarm({ log, save: driftSaver.save, date: () => new Date() });
-  ctx.pools = createBackendPools(ctx.backends, { log, probe: probeServer });
+  const claudeCodeDrift = createClaudeCodeDriftAlarm({ log, save: driftSaver.save, date: () => new Date() });
+  const pools = createBackendPools(backends, { log, probe: probeServer });
   // Each queue lets through what its server runs at once, read at every request: a server's facts
   // arrive once it has started, and change when it restarts.
-  ctx.capacities = createBackendCapacities({ table, backends: ctx.backends, pools: ctx.pools, serverFacts: () => ctx.serverFacts });
-  ctx.queues = createBackendQueues(ctx.capacities.limitsFor);
-  if (Object.values(ctx.backends).some((backend) => backend.flavor === "exo")) ctx.exoInstances = createExoInstances({ log });
+  const capacities = createBackendCapacities({ table, backends, pools, serverFacts: () => live.serverFacts });
+  const queues = createBackendQueues(capacities.limitsFor);
+  const exoInstances = Object.values(backends).some((backend) => backend.flavor === "exo") ? createExoInstances({ log }) : undefined;
   const feed = createDashboardFeed({
     table,
-    ...(ctx.supervisors ? { supervisors: ctx.supervisors } : {}),
-    ...(ctx.pools.all().length > 0 ? { pools: () => summarizePools(ctx.pools, ctx.queues) } : {}),
+    ...(supervisors ? { supervisors } : {}),
+    ...(pools.all().length > 0 ? { pools: () => summarizePools(pools, queues) } : {}),
     // The backends a request can reach: a shipped config's others would show empty queues.
-    capacity: () => summarizeCapacity(ctx.capacities, ctx.queues, reachableBackends(ctx.table)),
-    // ctx.table, not `table`: it is refitted each time a server says what it holds.
-    contexts: () => summarizeContexts({ declared: table, current: ctx.table, ...(ctx.serverFacts ? { factsOf: ctx.serverFacts.get } : {}) }),
-    claudeCodeDrift: () => ctx.claudeCodeDrift?.last(),
+    capacity: () => summarizeCapacity(capacities, queues, reachableBackends(live.table)),
+    // The live table, not `table`: it is refitted each time a server says what it holds.
+    contexts: () => summarizeContexts({ declared: table, current: live.table, ...(live.serverFacts ? { factsOf: live.serverFacts.get } : {}) }),
+    claudeCodeDrift: () => claudeCodeDrift.last(),
     maxRequests: 200,
     maxExplanations: 50,
     maxExplanationBytes: RETENTION_LIMITS.explanationBytes,
@@ -168,30 +153,63 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     date: () => new Date(),
   });
   const closing = new AbortController();
-  ctx.dashboard = { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000, lastEvalFile: lastEvalPath(options.mallexHome), closing: closing.signal };
-  ctx.redact = createRedactor(collectSecrets(table, ctx.backends, options.env, authToken));
+  const redact = createRedactor(collectSecrets(table, backends, options.env, authToken));
+  const upstream = createUpstreamClient();
   const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
     level: options.debugLevel ?? 0,
     // Asked for by MALLEX_DEBUG: shown on the terminal whatever observability.request_log says.
     debug: (line) => logWriter.write(line, options.print),
-    redact: ctx.redact,
+    redact,
     table,
-    upstream: ctx.upstream,
+    upstream,
     ...(saver === undefined ? {} : { saver }),
     keep: feed.keepExplanation,
-    now: ctx.deps.now,
+    now: deps.now,
     date: () => new Date(),
   });
-  if (watchRequest !== undefined) ctx.watchRequest = watchRequest;
   // Only a UUID is kept: `mallex run` prints it on the terminal as part of a command to run.
   let lastSession: string | undefined;
-  ctx.onSession = (id) => {
-    if (SESSION_ID.test(id)) lastSession = id;
-  };
-  ctx.collectAfter = createLargeBodyCollector();
+  // Built once, then frozen: nothing of the server changes under a request but the table, read from its holder.
+  const ctx: ServerContext = Object.freeze({
+    get table() {
+      return live.table;
+    },
+    rules: compileRouterRules(table),
+    backends,
+    ...(supervisors ? { supervisors } : {}),
+    sessions: createSessionStore(),
+    classifierCache: createClassifierCache(),
+    ttft: { rates: ttftRates, prompts: createSessionPrompts() },
+    templates: options.templates,
+    schemaCache: createToolSchemaCache(),
+    prefixCache: createPrefixCache(),
+    validateMessages: options.validateMessages,
+    ...(authToken ? { authToken } : {}),
+    redact,
+    ...(live.serverFacts ? { serverFacts: live.serverFacts } : {}),
+    capacities,
+    queues,
+    breakers,
+    pools,
+    ...(exoInstances ? { exoInstances } : {}),
+    pingIntervalMs: 10_000,
+    requestTimeoutMs: table.server.requestTimeoutMs,
+    answerTimeoutMs: table.server.answerTimeoutMs,
+    upstream,
+    metrics: createMallexMetrics(),
+    ...(watchRequest === undefined ? {} : { watchRequest }),
+    collectAfter: createLargeBodyCollector(),
+    claudeCodeDrift,
+    onSession: (id: string) => {
+      if (SESSION_ID.test(id)) lastSession = id;
+    },
+    dashboard: { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000, lastEvalFile: lastEvalPath(options.mallexHome), closing: closing.signal },
+    log,
+    loadedAt: new Date().toISOString(),
+    deps,
+  });
   // Servers mallex does not start are asked what they hold before the first request is trimmed.
-  const facts = learnServerFacts(ctx, options.discoverFacts ?? discoverServerFacts);
   await facts.learnExternal();
   const port = options.port ?? table.server.port;
   // node:http directly: no TLS or certificate code is loaded (mallex serves plain HTTP on loopback),
@@ -218,15 +236,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     clearImmediate(warming);
     // Dashboards' event streams end first: the server's close waits for answers under way, and theirs never end.
     closing.abort();
-    ctx.pools?.close();
-    ctx.exoInstances?.close();
+    pools.close();
+    exoInstances?.close();
     await closeServer();
-    await ctx.upstream.close();
+    await upstream.close();
     await Promise.all([saver?.flush(), ttftRates.flush(), driftSaver.flush()]);
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };
-  return { url: `http://${host}:${address.port}`, port: address.port, dashboard: feed, table: () => ctx.table, learnServer: facts.learnServed, lastSession: () => lastSession, close };
+  return { url: `http://${host}:${address.port}`, port: address.port, dashboard: feed, table: () => live.table, learnServer: facts.learnServed, lastSession: () => lastSession, close };
 }
 
 /** Claude Code's session ids: `1f37a622-74d8-4a9b-aa99-3092ac198c97`. */

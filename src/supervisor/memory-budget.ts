@@ -145,7 +145,7 @@ class Budget implements MemoryBudget {
     entry.entering++;
     try {
       const url = await entry.supervisor.ensureReady(signal);
-      // The caller is about to begin its request (connect-upstream does, right after): the server
+      // The caller is about to begin its request (callBackend does, right after): the server
       // is busy until it does, or until the next turn of the event loop when it does not.
       const claim = { done: false };
       entry.claims.push(claim);

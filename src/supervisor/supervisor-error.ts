@@ -20,13 +20,11 @@ export class SupervisorError extends MallexError {
   readonly needsUser: boolean;
 
   constructor(code: SupervisorErrorCode, message: string, options: { details?: readonly string[]; cause?: unknown; needsUser?: boolean } = {}) {
-    super(code, message, options);
+    super(code, message, { ...options, kind: "supervisor" });
     this.name = "SupervisorError";
     this.code = code;
     this.needsUser = options.needsUser ?? false;
   }
 
-  static override isInstance(error: unknown): error is SupervisorError {
-    return MallexError.isInstance(error) && error.name === "SupervisorError";
-  }
+  static override readonly isInstance = MallexError.kindCheck<SupervisorError>("supervisor");
 }

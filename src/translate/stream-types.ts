@@ -33,12 +33,23 @@ export type OpenAIStreamPart = ParseResult<OpenAIChunk> | DoneSignal;
 export type TranslatorInput = ParseResult<OpenAIChunk> | StreamSignal;
 
 /**
- * A stream stage's work, run synchronously: what a TransformStream is built from (the web streams
- * `Transformer`, which Node's types do not name globally), and what the server's push pipeline
- * (src/pipeline/pump-answer.ts) drives without a web stream.
+ * What a stream stage's work writes to: the part of the web streams' TransformStreamDefaultController
+ * it uses. A TransformStream's own controller is one; so is the driver's (drive-stream-translator.ts),
+ * which is what the server and the exported translator both run.
+ */
+export interface StreamStageController<O> {
+  enqueue(chunk: O): void;
+  error(reason?: unknown): void;
+  terminate(): void;
+}
+
+/**
+ * A stream stage's work, run synchronously: the shape of the web streams `Transformer` (which Node's
+ * types do not name globally), driven by driveStreamTranslator for the server and for the exported
+ * TransformStream alike.
  */
 export interface StreamTransformer<I, O> {
-  start?(controller: TransformStreamDefaultController<O>): void;
-  transform?(chunk: I, controller: TransformStreamDefaultController<O>): void;
-  flush?(controller: TransformStreamDefaultController<O>): void;
+  start?(controller: StreamStageController<O>): void;
+  transform?(chunk: I, controller: StreamStageController<O>): void;
+  flush?(controller: StreamStageController<O>): void;
 }

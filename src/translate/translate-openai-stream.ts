@@ -4,11 +4,12 @@ import { createContentAssembler, type ContentAssemblerContext } from "./assemble
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { describeReportedError } from "./describe-reported-error.js";
+import { driveStreamTranslator, type StreamTranslatorDriver, type TranslationSource } from "./drive-stream-translator.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { cutToRoom, overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
 import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
-import type { StreamTransformer, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+import type { StreamStageController, StreamTransformer, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
 export type { StreamSignal, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
@@ -65,16 +66,50 @@ export interface AnthropicStreamContext extends Omit<LengthContext, "profileName
  */
 export function createAnthropicStreamTranslator(
   ctx: AnthropicStreamContext,
+  options: StreamTranslatorOptions = {},
 ): TransformStream<TranslatorInput, AnthropicStreamEvent> {
-  return new TransformStream<TranslatorInput, AnthropicStreamEvent>(createAnthropicStreamTransformer(ctx));
+  const transformer = createAnthropicStreamTransformer(ctx);
+  let driver!: StreamTranslatorDriver;
+  // The driver the server runs on the backend's body (src/pipeline/pump-answer.ts), here between a
+  // TransformStream's two sides: the stream's own backpressure holds the writer, its end lets go of
+  // what is piped into it, and a reader's cancel stops the pings (`cancel`, which Node's types do not name yet).
+  const stage = {
+    start(controller: TransformStreamDefaultController<AnthropicStreamEvent>) {
+      const sink = { event: (event: AnthropicStreamEvent) => controller.enqueue(event), flush: () => true, end: () => controller.terminate(), error: (reason: unknown) => controller.error(reason) };
+      driver = driveStreamTranslator({ transformer, pingIntervalMs: options.pingIntervalMs }, sink, WEB_SOURCE);
+    },
+    transform(part: TranslatorInput) {
+      driver.part(part);
+      driver.flush();
+    },
+    flush() {
+      driver.finish();
+    },
+    cancel() {
+      driver.cancel();
+    },
+  };
+  return new TransformStream<TranslatorInput, AnthropicStreamEvent>(stage);
 }
 
+export interface StreamTranslatorOptions {
+  /**
+   * A `ping` event after this long without a part, as the server sends them while a model prefills
+   * (absent: only the `ping` signals written into the stream).
+   */
+  pingIntervalMs?: number;
+}
+
+/** A TransformStream's writable side needs no hold or drain of the driver's: backpressure and cancellation are the streams' own. */
+const WEB_SOURCE: TranslationSource = { hold() {}, drain() {}, letGo() {} };
+
 /**
- * The translator's transformer alone (start, transform, flush), for a stage built another way than
- * a TransformStream (the server drives it from the backend's body: see src/pipeline/pump-answer.ts).
+ * The translator's transformer alone (start, transform, flush), which driveStreamTranslator runs: on
+ * the backend's body in the server (src/pipeline/pump-answer.ts), in createAnthropicStreamTranslator
+ * between a TransformStream's sides.
  */
 export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): StreamTransformer<TranslatorInput, AnthropicStreamEvent> {
-  let out!: TransformStreamDefaultController<AnthropicStreamEvent>;
+  let out!: StreamStageController<AnthropicStreamEvent>;
   // "length": finish_reason was length, and the usage chunk that tells the context from max_tokens is awaited.
   let phase: "streaming" | "length" | "finished" | "closed" = "streaming";
   let finishReason: string | undefined;

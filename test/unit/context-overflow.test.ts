@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../../src/backends/backend-error.js";
 import { readContextOverflow } from "../../src/backends/context-overflow.js";
-import { describeBackendFailure } from "../../src/pipeline/backend-error-response.js";
+import { describeBackendFailure } from "../../src/pipeline/describe-backend-failure.js";
 
 describe("readContextOverflow: each server's refusal of a prompt over its context", () => {
   it.each([

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/shared/small-context.js";
 import { budgetWithin } from "../../src/shared/answer-reserve.js";
 import { contextFix, largerContext } from "../../src/shared/context-fix.js";
-import { profileForAnswer } from "../../src/pipeline/answer-cap.js";
+import { profileForAnswer } from "../../src/pipeline/profile-for-answer.js";
 import { smallContextWarnings } from "../../src/cli/small-context-warning.js";
 import { withEmbeddedModel } from "../../src/server/with-embedded-model.js";
 import { compileShipped, testProfile } from "../helpers/trim-helpers.js";

@@ -6,7 +6,7 @@ import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/shared/load-validator.js";
 import { measurePrompt } from "../../src/router/describe-request.js";
 import { profileTranslateOptions } from "../../src/pipeline/profile-translate-options.js";
-import { checkMessagesBody } from "../../src/pipeline/validate-messages-body.js";
+import { checkMessagesBody } from "../../src/pipeline/check-messages-body.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../../src/translate/convert-anthropic-to-openai.js";

@@ -8,7 +8,7 @@ import { addSample, RATE_WINDOW, sampleOf } from "../../src/observe/learn-rates.
 import type { RequestMetrics } from "../../src/observe/request-log.js";
 import { createMallexMetrics, renderMetrics } from "../../src/observe/request-metrics.js";
 import { createTtftRates, ttftRatesPath } from "../../src/observe/ttft-rates.js";
-import { learnFromRequest } from "../../src/observe/ttft-routing.js";
+import { learnFromRequest } from "../../src/observe/learn-from-request.js";
 import { testProfile } from "../helpers/trim-helpers.js";
 
 /** A streamed local request: 8,000 prompt tokens (2,000 cached) to the first token in 3 s, then 201 tokens in 4 s. */

@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { loadValidator } from "../../src/shared/load-validator.js";
-import { checkMessagesBody } from "../../src/pipeline/validate-messages-body.js";
+import { checkMessagesBody } from "../../src/pipeline/check-messages-body.js";
 import { packageRoot } from "../helpers/config-tree.js";
 import { findClaudeCodeDrift } from "../../src/observe/claude-code-drift.js";
 import type { Templates } from "../../src/templates/load-templates.js";

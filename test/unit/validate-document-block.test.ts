@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadValidator } from "../../src/shared/load-validator.js";
 import { findPackageRoot } from "../../src/shared/package-root.js";
-import { checkMessagesBody } from "../../src/pipeline/validate-messages-body.js";
+import { checkMessagesBody } from "../../src/pipeline/check-messages-body.js";
 
 const validate = await loadValidator(findPackageRoot(), "validate-messages");
 const withContent = (content: unknown[]) => JSON.stringify({ model: "m", max_tokens: 8, messages: [{ role: "user", content }] });

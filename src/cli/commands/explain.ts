@@ -11,7 +11,7 @@ import { findPackageRoot } from "../../shared/package-root.js";
 import type { EnvLookup } from "../../config/interpolate-env.js";
 import { routeOffline } from "../../router/route-offline.js";
 import type { RouteDecision } from "../../router/select-route.js";
-import { checkMessagesBody } from "../../pipeline/validate-messages-body.js";
+import { checkMessagesBody } from "../../pipeline/check-messages-body.js";
 import { loadTemplates } from "../../templates/load-templates.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { TranslateError } from "../../translate/translate-error.js";

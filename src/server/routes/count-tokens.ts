@@ -16,7 +16,7 @@ const MAX_COUNT_ANSWER_BYTES = 4096;
  * and 4 KiB; anything else (an error, HTML, a negative count, a stream left open) is logged and
  * answered with the estimate.
  */
-export async function countTokens(request: MessagesRequest, ctx: ServerContext, source?: PromptSource): Promise<{ input_tokens: number }> {
+export async function countTokens(request: MessagesRequest, ctx: Pick<ServerContext, "table" | "backends" | "log">, source?: PromptSource): Promise<{ input_tokens: number }> {
   const tier = ctx.table.tiers[ctx.table.routing.defaultTier];
   const backend = tier ? ctx.backends[ctx.table.profiles[tier.profile]!.backend] : undefined;
   if (backend?.flavor === "llama-server" && backend.baseUrl && !backend.unavailable) {

@@ -1,116 +1,33 @@
-import { describeRequest, type PromptSource } from "../../router/describe-request.js";
-import type { RouteDecision } from "../../router/select-route.js";
-import type { MessagesRequest } from "../../translate/anthropic-types.js";
-import { clipText, RETENTION_LIMITS } from "../../shared/retention-limits.js";
-import { answerWhole } from "../../pipeline/answer-whole.js";
-import { backendAvailability } from "../../pipeline/backend-availability.js";
-import { checkConversation, parseBetas } from "../../pipeline/check-conversation.js";
-import { collectStreamedAnswer } from "../../pipeline/collect-streamed-answer.js";
-import { connectUpstream, type Upstream } from "../../pipeline/connect-upstream.js";
-import { declineThread } from "../../pipeline/decline-thread.js";
-import { failureResponse } from "../../pipeline/describe-failure.js";
-import { endOfCall } from "../../pipeline/end-of-call.js";
-import { answerError } from "../../pipeline/error-response.js";
-import { passThroughToAnthropic } from "../../pipeline/pass-through-to-anthropic.js";
-import { prepareLocalCall, type AnsweringCall, type LocalCallPlan, type PreparedCall } from "../../pipeline/prepare-local-call.js";
-import { routeRequest } from "../../pipeline/route-with-classifier.js";
+import type { H3Event } from "h3";
+import { observeMessages, type RequestTrace } from "../../observe/request-metrics.js";
+import type { RequestWatch } from "../../observe/request-watch.js";
+import { handleMessages } from "../../pipeline/handle-messages.js";
+import { scopeRequest } from "../../pipeline/request-scope.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
-import { settledWithin } from "../../shared/settled-within.js";
-import { streamAnswer } from "../../pipeline/stream-answer.js";
-import { checkMessagesBody } from "../../pipeline/validate-messages-body.js";
-
-/** The body's text, handed over: handleMessages empties it once parsed (a 30 MB prompt is then one copy fewer while the request goes on). */
-export interface BodyText {
-  text: string;
-}
+import { bodyTextOf } from "../guard-request.js";
 
 /**
- * POST /v1/messages: validate → route → translate → call the backend → translate back (streamed).
- *
- * Everything up to the upstream body lives in {@link prepareLocalCall}'s frame (synchronous, but for
- * the event-loop turns a long trim gives other clients): what awaits the backend, and then streams its answer, holds only the {@link AnsweringCall} — never
- * the body's text, the parsed request, the trimmed one or (once its headers are in) the upstream
- * body, which GC frees while the answer streams.
+ * POST /v1/messages, the HTTP binding of the pipeline (src/pipeline/handle-messages.ts): the
+ * request's trace and metrics, its watch (MALLEX_DEBUG, the saved last request) and the dashboard's
+ * line when it ends, and its body's text handed to the pipeline with the request's own scope.
  */
-export async function handleMessages(req: Request, body: BodyText, ctx: ServerContext): Promise<Response> {
-  const chars = body.text.length;
-  const check = checkMessagesBody(body.text, ctx.validateMessages, { cache: ctx.prefixCache });
-  // Parsed, the text is garbage: nothing holds it while the request is routed and serialized again,
-  // and a large one is collected before the upstream body is made.
-  body.text = "";
-  ctx.collectAfter?.(chars, "now");
-  if (!check.ok) return answerError(ctx, 400, check.message, { retry: false });
-  const request = check.request;
-  // What the summaries, logs and metrics keep of the client's model: a name, not whatever it sent.
-  if (ctx.trace) ctx.trace.model = clipText(request.model, RETENTION_LIMITS.modelChars);
-  const thread = declineThread(request);
-  if (thread) return answerError(ctx, 400, thread.message, { retry: false, details: thread.details });
-  const broken = checkConversation(request, { betas: parseBetas(req.headers.get("anthropic-beta")) });
-  if (broken) return answerError(ctx, 400, broken, { retry: false });
-
-  const facts = describeRequest(request, check.source);
-  const sessionId = req.headers.get("x-claude-code-session-id") ?? undefined;
-  if (sessionId) ctx.onSession?.(sessionId);
-  const sessionTier = sessionId ? ctx.sessions.get(sessionId) : undefined;
-  // Where no rule decides, the model classifier may be asked (classifier.mode model): only then is there an await.
-  const routing = routeRequest(ctx, { input: { model: request.model, facts, sessionTier }, request, sessionId, signal: req.signal, available: (name) => backendAvailability(ctx, name) });
-  const routed = routing instanceof Promise ? await routing : routing;
-  if (!routed.ok) {
-    ctx.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
-    return answerError(ctx, 503, routed.message, { retry: false });
-  }
-  if (sessionId && routed.route.tier) ctx.sessions.set(sessionId, routed.route.tier);
-  return dispatch(req, ctx, request, check.source, routed.route, facts.chars);
-}
-
-/** The routed request to its backend: passed through to the Anthropic API, or prepared and called locally (its route may escalate while it is prepared). */
-function dispatch(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, charsIn: number): Response | Promise<Response> {
-  const backend = ctx.backends[route.profile.backend]!;
-  if (ctx.trace) ctx.trace.route = route;
-  // --embedded or a --server-command may run another model than the profile names: the log says which one answers.
-  const command = backend.supervised ? ctx.supervisors?.modelFor(route.profile) : undefined;
-  const served = route.profile.servedName ?? (command !== undefined && command !== route.profile.model ? command : undefined);
-  const routeLabel = `${clipText(request.model, RETENTION_LIMITS.modelChars)} → ${route.profile.name}${served !== undefined ? ` on ${served}` : ""} (${route.reason})`;
-  if (backend.kind === "anthropic") return passThroughToAnthropic(req, ctx, request, route, routeLabel);
-  let plan: LocalCallPlan | Promise<LocalCallPlan>;
-  try {
-    plan = prepareLocalCall(req, ctx, request, source, route, routeLabel, charsIn);
-  } catch (error) {
-    return failureResponse(error, ctx, routeLabel);
-  }
-  const follow = (ready: LocalCallPlan): Response | Promise<Response> => {
-    if (ready.kind === "escalate") return dispatch(req, ctx, request, source, ready.route, charsIn);
-    if (ready.kind === "refuse") return ready.response;
-    return send(req, ctx, ready.call, routeLabel);
+export function messagesRoute(ctx: ServerContext, requestIdOf: (event: H3Event) => string) {
+  return async (event: H3Event): Promise<Response> => {
+    const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
+    // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
+    let watch: RequestWatch | undefined;
+    let bodyChars = 0;
+    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => {
+      watch?.ended(end);
+      ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
+      ctx.collectAfter?.(bodyChars);
+    }, sent: event.runtime?.node?.res }, async () => {
+      const body = { text: await bodyTextOf(event) };
+      bodyChars = body.text.length;
+      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body: body.text, trace });
+      const scope = scopeRequest(ctx, { id: requestIdOf(event), signal: event.req.signal, session: event.req.headers.get("x-claude-code-session-id") ?? undefined, trace, watch });
+      return handleMessages(scope, event.req.headers, body);
+    });
+    return watch === undefined ? response : watch.respond(response);
   };
-  // A trim that gave the event loop turns comes as a promise; a normal one is ready now.
-  // Its failure handler is made outside this frame, whose context holds the request: it lives as long as the answer.
-  if (plan instanceof Promise) return plan.then(follow).catch(failureHandler(ctx, routeLabel));
-  return follow(plan);
-}
-
-const failureHandler = (ctx: ServerContext, routeLabel: string) => (error: unknown) => failureResponse(error, ctx, routeLabel);
-
-/** The prepared call sent to its backend, and its answer read. */
-function send(req: Request, ctx: ServerContext, call: PreparedCall, routeLabel: string): Promise<Response> {
-  // Sent from here, not from callLocal: what awaits the answer (callLocal, for as long as it streams)
-  // holds neither the upstream body nor, through the queue's session key, the request (a 30 MB
-  // prompt was both, for the whole answer). A forced call keeps its key: its retries queue again.
-  const { upstreamBody, queueSession, ...rest } = call;
-  const answering: AnsweringCall = rest.forced === undefined ? rest : { ...rest, queueSession };
-  let connecting: Promise<Upstream>;
-  try {
-    connecting = connectUpstream(ctx, answering.route.profile, upstreamBody, req.signal, { streamed: answering.streamUpstream, poolSession: answering.poolSession, queueSession });
-  } catch (error) {
-    connecting = Promise.reject(error as Error);
-  }
-  return callLocal(req, ctx, answering, connecting).catch(failureHandler(ctx, routeLabel));
-}
-
-/** The sent call's answer read: streamed to the client, or whole. */
-async function callLocal(req: Request, ctx: ServerContext, call: AnsweringCall, connecting: Promise<Upstream>): Promise<Response> {
-  if (call.clientStream && call.streamUpstream) return streamAnswer(req, ctx, call, (await settledWithin(connecting, ctx.pingIntervalMs)) ?? connecting);
-  const upstream = await connecting;
-  const end = endOfCall(ctx, call, upstream);
-  return call.streamUpstream ? collectStreamedAnswer(req, ctx, call, upstream, end) : answerWhole(req, ctx, call, upstream, end);
 }

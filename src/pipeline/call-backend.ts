@@ -11,25 +11,27 @@ import { MallexError } from "../shared/mallex-error.js";
 import type { RequestLease } from "../supervisor/types.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { poolQueueName } from "../backends/pool-queue-name.js";
-import type { ServerContext } from "./server-context.js";
+import type { RequestScope } from "./request-scope.js";
 
 /**
- * Sends the request to the profile's backend — starting it first when mallex supervises it — and
- * tells the supervisor about progress (its liveness check) until the request is released. A streamed
+ * Calls the profile's backend, in order: waits the request's turn in the backend's queue (or its pool
+ * server's), starts the server when mallex supervises it, has the server's facts learned once per
+ * start, and posts the request; resolves once the answer's headers are in. Tells the supervisor about progress (its liveness check) until the request is released. A streamed
  * request that stops making progress gets its server restarted, and fails at once through the
  * lease's signal; a one-piece answer cannot show progress, so it is not watched.
  */
-export async function connectUpstream(ctx: ServerContext, profile: CompiledProfile, body: UpstreamBody, clientSignal: AbortSignal, options: ConnectOptions): Promise<Upstream> {
-  const { streamed, poolSession } = options;
-  let backend = ctx.backends[profile.backend]!;
-  const pool = poolSession === undefined ? undefined : ctx.pools?.for(backend.name);
-  if (pool !== undefined) return connectPooled(ctx, pool, profile.model, body, clientSignal, poolSession);
+export async function callBackend(scope: RequestScope, profile: CompiledProfile, body: UpstreamBody, options: CallOptions): Promise<Upstream> {
+  const { streamed, poolSession, signal: clientSignal = scope.signal } = options;
+  const { server } = scope;
+  let backend = server.backends[profile.backend]!;
+  const pool = poolSession === undefined ? undefined : server.pools?.for(backend.name);
+  if (pool !== undefined) return callPooled(scope, pool, { model: profile.model, body, signal: clientSignal, session: poolSession });
   let lease: RequestLease | undefined;
   let signal = clientSignal;
-  const asked = ctx.deps.now();
+  const asked = server.deps.now();
   // Waits its turn for the backend (or fails at once when too many already wait): see backend-queue.ts.
-  const slot = await ctx.queues?.acquire(backend.name, { signal: clientSignal, session: options.queueSession });
-  const granted = ctx.deps.now();
+  const slot = await server.queues?.acquire(backend.name, { signal: clientSignal, session: options.queueSession });
+  const granted = server.deps.now();
   let released = false;
   const release = () => {
     if (!released) {
@@ -39,7 +41,7 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
     released = true;
   };
   try {
-    const supervisor = backend.supervised && ctx.supervisors ? ctx.supervisors.for(profile) : undefined;
+    const supervisor = backend.supervised && server.supervisors ? server.supervisors.for(profile) : undefined;
     for (let attempt = 1; ; attempt++) {
       if (supervisor) {
         backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
@@ -48,9 +50,9 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
       }
       // Read once per server start (a restart listens on a new port; a server that failed is forgotten
       // when its circuit opens): the requests after this one are fitted to it.
-      if (backend.baseUrl !== undefined) void ctx.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model: profile.model });
+      if (backend.baseUrl !== undefined) void server.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model: profile.model });
       try {
-        const { response, sentAt } = await send(ctx, backend, profile.model, body, signal);
+        const { response, sentAt } = await post(scope, backend, { model: profile.model, body, signal });
         lease?.progress();
         return { response, progress: () => lease?.progress(), release, queuedMs: granted - asked, loadingMs: sentAt - granted, sentAt };
       } catch (error) {
@@ -68,7 +70,9 @@ export async function connectUpstream(ctx: ServerContext, profile: CompiledProfi
   }
 }
 
-export interface ConnectOptions {
+export interface CallOptions {
+  /** Ends the call when it aborts: the client's (the scope's) unless given (the classifier's call has a deadline of its own). */
+  signal?: AbortSignal | undefined;
   streamed: boolean;
   /** The request's session as its backend's pool places it (absent: the backend has one server, or the request is mallex's own). */
   poolSession?: string | undefined;
@@ -98,26 +102,27 @@ export interface Upstream {
  * nothing the client sees, and its sessions move. A server whose queue is full passes the request
  * to another once, without counting against it.
  */
-async function connectPooled(ctx: ServerContext, pool: BackendPool, model: string, body: UpstreamBody, clientSignal: AbortSignal, session: string | undefined): Promise<Upstream> {
+async function callPooled(scope: RequestScope, pool: BackendPool, { model, body, signal: clientSignal, session }: PostInput & { session: string | undefined }): Promise<Upstream> {
+  const { deps, queues } = scope.server;
   let failed: { server: string; error: unknown } | undefined;
   let queuedMs = 0;
   for (;;) {
-    const server = pool.pick(session, failed?.server);
+    const url = pool.pick(session, failed?.server);
     // The other servers are cooling down too: the first server's failure is the answer.
-    if (server === undefined && failed !== undefined) throw failed.error;
-    if (server === undefined) throw new MallexError("E_USAGE", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`);
-    const backend = pool.backendFor(server);
-    const uncount = pool.count(server);
+    if (url === undefined && failed !== undefined) throw failed.error;
+    if (url === undefined) throw new MallexError("E_USAGE", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`);
+    const backend = pool.backendFor(url);
+    const uncount = pool.count(url);
     let slot: (() => void) | undefined;
-    const asked = ctx.deps.now();
+    const asked = deps.now();
     try {
-      slot = await ctx.queues?.acquire(poolQueueName(pool.backend, server), { signal: clientSignal, session });
+      slot = await queues?.acquire(poolQueueName(pool.backend, url), { signal: clientSignal, session });
     } catch (error) {
-      queuedMs += ctx.deps.now() - asked;
+      queuedMs += deps.now() - asked;
       uncount();
       // A full queue says nothing against the server's health, but another server may have room.
       if (failed === undefined && BackendQueueFullError.isInstance(error)) {
-        failed = { server, error };
+        failed = { server: url, error };
         continue;
       }
       throw error;
@@ -126,36 +131,43 @@ async function connectPooled(ctx: ServerContext, pool: BackendPool, model: strin
       uncount();
       slot?.();
     };
-    const granted = ctx.deps.now();
+    const granted = deps.now();
     queuedMs += granted - asked;
-    const ticket = pool.begin(server);
+    const ticket = pool.begin(url);
     try {
-      const { response, sentAt } = await send(ctx, backend, model, body, clientSignal);
+      const { response, sentAt } = await post(scope, backend, { model, body, signal: clientSignal });
       ticket.end({ ok: true });
-      return { response, progress: noProgress, release, server, queuedMs, loadingMs: sentAt - granted, sentAt };
+      return { response, progress: noProgress, release, server: url, queuedMs, loadingMs: sentAt - granted, sentAt };
     } catch (error) {
       const outcome = outcomeOfError(error);
       ticket.end(outcome);
       release();
       if (failed !== undefined || outcome === "neutral" || outcome.ok || clientSignal.aborted) throw error;
-      ctx.log(`backend ${pool.backend}: ${server} failed before answering (${(error as Error).message}); trying another server`);
-      failed = { server, error };
+      scope.log(`backend ${pool.backend}: ${url} failed before answering (${(error as Error).message}); trying another server`);
+      failed = { server: url, error };
     }
   }
 }
 
+/** What is posted, to which model, ended by which signal. */
+interface PostInput {
+  model: string;
+  body: UpstreamBody;
+  signal: AbortSignal;
+}
+
 /**
- * Posts the request, when it is sent (`sentAt`: its prefill is timed from there). An exo cluster
- * serves a model once it is placed there (exo-instances.ts; each server of a pool is a cluster of its
- * own): that wait comes first, as loading, not prefill.
+ * Posts the request, when it is sent (`sentAt`: its prefill is timed from there), through the
+ * request's HTTP client. An exo cluster serves a model once it is placed there (exo-instances.ts;
+ * each server of a pool is a cluster of its own): that wait comes first, as loading, not prefill.
  */
-async function send(ctx: ServerContext, backend: RuntimeBackend, model: string, body: UpstreamBody, signal: AbortSignal): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
-  if (backend.flavor === "exo") await ctx.exoInstances?.ready(backend, model, signal);
-  const sentAt = ctx.deps.now();
-  const post = { signal, client: ctx.upstream, timeouts: upstreamTimeouts(backend, ctx.requestTimeoutMs, ctx.answerTimeoutMs) };
-  const response = await (backend.flavor === "exo" ? postToExo(ctx.exoInstances, backend, model, body, post) : postChatCompletions(backend, body, post));
+async function post(scope: RequestScope, backend: RuntimeBackend, { model, body, signal }: PostInput): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
+  const { exoInstances, deps, requestTimeoutMs, answerTimeoutMs } = scope.server;
+  if (backend.flavor === "exo") await exoInstances?.ready(backend, model, signal);
+  const sentAt = deps.now();
+  const options = { signal, client: scope.upstream, timeouts: upstreamTimeouts(backend, requestTimeoutMs, answerTimeoutMs) };
+  const response = await (backend.flavor === "exo" ? postToExo(exoInstances, backend, model, body, options) : postChatCompletions(backend, body, options));
   return { response, sentAt };
 }
 
 const noProgress = () => {};
-

@@ -1,25 +1,24 @@
 import { poolSessionKey } from "../backends/pool-session-key.js";
 import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
-import type { PromptSource } from "../router/describe-request.js";
 import { escalateForBudget, type RouteDecision } from "../router/select-route.js";
+import { whenReady, type MaybePromise } from "../shared/maybe-promise.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
 import type { TrimResult } from "../trim/trim-types.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
 import { decideThinking } from "../translate/decide-thinking.js";
 import { answerContextFor } from "./answer-context.js";
-import { backendAvailability } from "./backend-availability.js";
 import { buildUpstreamRequest } from "./build-upstream-request.js";
 import { callNotes } from "./call-notes.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
-import { answerError } from "./error-response.js";
+import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
-import type { ServerContext } from "./server-context.js";
-import { trimForRoute, type FittedTrim } from "./trim-for-route.js";
-import { escalateOnTtft } from "../observe/ttft-routing.js";
-import { profileForAnswer } from "./answer-cap.js";
+import type { RequestScope } from "./request-scope.js";
+import { trimForRoute, type FittedTrim, type TrimInput } from "./trim-for-route.js";
+import { escalateOnTtft } from "../router/escalate-for-ttft.js";
+import { profileForAnswer } from "./profile-for-answer.js";
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 export interface PreparedCall {
@@ -48,7 +47,7 @@ export interface PreparedCall {
 export type AnsweringCall = Omit<PreparedCall, "upstreamBody" | "queueSession"> & { queueSession?: PreparedCall["queueSession"] };
 
 /** A local call ready to send, another route to send the request to instead, or the request's refusal. */
-export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; response: Response };
+export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; refusal: Refusal };
 
 /**
  * Trims and translates the request: the upstream body and what reading the answer needs — or a
@@ -56,35 +55,42 @@ export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "esca
  * or a refusal. Synchronous but for a long trim, which gives the event loop turns (trimForRoute) and
  * so comes as a promise. Throws TranslateError for what the profile cannot take.
  */
-export function prepareLocalCall(req: Request, ctx: ServerContext, request: MessagesRequest, source: PromptSource, route: RouteDecision, routeLabel: string, charsIn: number): LocalCallPlan | Promise<LocalCallPlan> {
-  const fitted = trimForRoute(req, ctx, request, source, route);
-  if (!(fitted instanceof Promise)) return prepareTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fitted);
-  return fitted.then((fit) => prepareTrimmedCall(req, ctx, request, route, routeLabel, charsIn, fit));
+export function planLocalCall(scope: RequestScope, routed: RoutedRequest): MaybePromise<LocalCallPlan> {
+  return whenReady(trimForRoute(scope, routed), (fitted) => planTrimmedCall(scope, routed, fitted));
 }
 
-/** The rest of prepareLocalCall once the request is trimmed: synchronous. */
-function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesRequest, route: RouteDecision, routeLabel: string, charsIn: number, { trimmed, smaller }: FittedTrim): LocalCallPlan {
-  const backend = ctx.backends[route.profile.backend]!;
-  if (!trimmed.ok) return overBudget(ctx, route, routeLabel, trimmed);
-  const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: req.headers.get("x-claude-code-session-id") };
-  const slow = ctx.ttft && escalateOnTtft(ctx.ttft, ctx.table, route, prompt, (name) => backendAvailability(ctx, name));
-  if (slow) ctx.log(`${routeLabel} · ${slow.note}`);
+/** A routed request: what planning its local call reads. */
+export interface RoutedRequest extends TrimInput {
+  /** The route as the request's log lines name it. */
+  routeLabel: string;
+  /** The prompt's size in characters as it came, for the log line. */
+  charsIn: number;
+}
+
+/** The rest of planLocalCall once the request is trimmed: synchronous. */
+function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, charsIn }: RoutedRequest, { trimmed, smaller }: FittedTrim): LocalCallPlan {
+  const { server } = scope;
+  const backend = server.backends[route.profile.backend]!;
+  if (!trimmed.ok) return overBudget(scope, route, routeLabel, trimmed);
+  const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: scope.session ?? null };
+  const slow = server.ttft && escalateOnTtft(server.ttft, scope.table, route, prompt, scope.available);
+  if (slow) scope.log(`${routeLabel} · ${slow.note}`);
   if (slow?.route) return { kind: "escalate", route: slow.route };
 
   // A small context holds the answer to what leaves the next request room.
   const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report.compaction?.carriedTokens);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
   const upstream = buildUpstreamRequest(request, trimmed.request, options);
-  const poolSession = ctx.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
+  const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
   // mallex's own trimming included (on a loaded machine it is not nothing).
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: bodyChars(upstream.body), trim: trimmed.report, started: ctx.trace?.started ?? ctx.deps.now() };
+  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: bodyChars(upstream.body), trim: trimmed.report, started: scope.trace?.started ?? server.deps.now() };
   const thinking = decideThinking(request.thinking, options.thinking);
-  if (ctx.trace) ctx.trace.metrics = metrics;
+  if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, options, route.profile, smaller, thinking);
   if (notes.length > 0) metrics.notes = notes;
-  const translateContext = answerContextFor(ctx, { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics, contextCap: answering.contextCap });
+  const translateContext = answerContextFor({ deps: server.deps, schemaCache: server.schemaCache, table: scope.table }, { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics, contextCap: answering.contextCap });
   const call: PreparedCall = {
     route,
     routeLabel,
@@ -105,16 +111,16 @@ function prepareTrimmedCall(req: Request, ctx: ServerContext, request: MessagesR
 }
 
 /** Over its route's budget after every cut: a higher route that can take it, else the refusal. Said on the request's log line either way. */
-function overBudget(ctx: ServerContext, route: RouteDecision, routeLabel: string, trimmed: TrimResult & { ok: false }): LocalCallPlan {
-  const higher = escalateForBudget(route, ctx.table, (name) => backendAvailability(ctx, name));
-  ctx.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
+function overBudget(scope: RequestScope, route: RouteDecision, routeLabel: string, trimmed: TrimResult & { ok: false }): LocalCallPlan {
+  const higher = escalateForBudget(route, scope.table, scope.available);
+  scope.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
   if (higher) return { kind: "escalate", route: higher };
-  return { kind: "refuse", response: answerError(ctx, trimmed.error.status, trimmed.error.message, { retry: false }) };
+  return { kind: "refuse", refusal: refusal(trimmed.error.status, trimmed.error.message, { retry: false }) };
 }
 
 /**
  * The request's session key, computed only when a busy backend's queue asks for it. A function of its
- * own: a closure made in prepareLocalCall would share that frame's context, and keep the request alive
+ * own: a closure made in planLocalCall would share that frame's context, and keep the request alive
  * for as long as any closure made there does.
  */
 function sessionKeyWhenAsked(sessionId: string | null, request: MessagesRequest): () => string {

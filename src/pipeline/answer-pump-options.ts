@@ -1,15 +1,15 @@
 import { streamEventCharsFor } from "../translate/parse-openai-sse.js";
 import { createAnthropicStreamTransformer } from "../translate/translate-openai-stream.js";
 import { checkEnforcedCall } from "./check-enforced-call.js";
-import type { Upstream } from "./connect-upstream.js";
+import type { Upstream } from "./call-backend.js";
 import { holdJsonText } from "./hold-json-text.js";
-import type { AnsweringCall } from "./prepare-local-call.js";
+import type { AnsweringCall } from "./plan-local-call.js";
 import type { AnswerPumpOptions, AnswerSink, AnswerSource } from "./pump-answer.js";
 import type { ServerContext } from "./server-context.js";
 import type { TranslatorInput } from "../translate/stream-types.js";
 
 /** How a local call's streamed answer is pumped: the ping interval, and its translator, which notes when the model's first token came. */
-export const answerOptions = (ctx: ServerContext, call: AnsweringCall): AnswerPumpOptions => {
+export const answerOptions = (ctx: Pick<ServerContext, "pingIntervalMs" | "deps">, call: AnsweringCall): AnswerPumpOptions => {
   const translator = createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens });
   const { metrics } = call;
   return {
