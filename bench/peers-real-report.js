@@ -1,4 +1,4 @@
-// The markdown bench/peers-real.js prints for the README: what ran where, then per target the time to
+// The markdown bench/peers-real.js prints for docs/benchmarks.md: what ran where, then per target the time to
 // first token of Claude Code's first and later request (each round, and the median over the floor's),
 // the tokens the model was given and had to prefill (and where each number comes from), and the tool
 // round trip: the first answer's tool_use blocks checked against the request's tool schemas, and

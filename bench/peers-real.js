@@ -5,7 +5,7 @@
 // the server) and claude-code-router 3.1.1, each through its own port of a pass-through relay that
 // reads what the server was sent and its usage (bench/peers-real-relay.js). vllm-mlx serves the same
 // folder itself, with its own Anthropic endpoint. The floor is the OpenAI request mallex sent, straight
-// to mlx_lm.server. mlx-omni-server is not among them: it does not start off Apple Silicon (README).
+// to mlx_lm.server. mlx-omni-server is not among them: it does not start off Apple Silicon (docs/benchmarks.md).
 // Per target and round: the cache emptied first (twelve small requests push the server's prompt-cache
 // entries out; vllm-mlx is restarted), the first request, then its follow-up built around the target's
 // own answer (bench/peers-real-conversation.js). Rounds go through the targets in a rotating order.

@@ -2,11 +2,11 @@
 // and through claude-code-router (the most used peer), each a real process in front of the same fake
 // mlx-lm.server, against the OpenAI request mallex sends going straight to that fake (the floor).
 // Rounds are interleaved, in a rotating order, so the machine's noise falls on all three alike.
-// Prints markdown tables for the README. The peer is installed from npm into the git-ignored
+// Prints markdown tables for docs/benchmarks.md. The peer is installed from npm into the git-ignored
 // .cache/peers (not a devDependency: nothing else needs it, and `npm ci` should not fetch it).
 // A request that fails names its target and, for a proxy, whether its process still runs or how it
 // exited, with its last lines of output. Smaller runs: --samples, --warmup, --tokens, --stream-runs,
-// --concurrency, --load-rounds (the defaults are the README's).
+// --concurrency, --load-rounds (the defaults are docs/benchmarks.md's).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -185,7 +185,7 @@ async function describeBackend(backend) {
   }
 }
 
-/** The run's sizes: the README's by default, smaller with --samples N and the like. */
+/** The run's sizes: docs/benchmarks.md's by default, smaller with --samples N and the like. */
 function readSettings(args) {
   const names = { samples: "samples", warmup: "warmup", tokens: "tokens", "stream-runs": "streamRuns", concurrency: "concurrency", "load-rounds": "loadRounds" };
   const { values } = parseArgs({ args, options: Object.fromEntries(Object.keys(names).map((name) => [name, { type: "string" }])) });

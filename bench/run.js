@@ -1,4 +1,4 @@
-// `npm run bench`: prints markdown tables to paste into the README, with the machine they ran on.
+// `npm run bench`: prints markdown tables to paste into docs/benchmarks.md, with the machine they ran on.
 import { cpus, totalmem } from "node:os";
 import { benchClassifier } from "./classifier.js";
 import { benchCompile } from "./compile.js";

@@ -3,7 +3,7 @@
 // seeded random chunks and one character at a time, through the family's parser and through `auto`;
 // and how much text each holds back before releasing it; then whole answers from the fenced-JSON
 // corpus and the one recorded from the real Qwen2.5-Coder-1.5B (bench/tool-call-corpora.js). Prints
-// markdown tables for the README.
+// markdown tables for docs/benchmarks.md.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -6,7 +6,7 @@
 //
 // Each entry's expected events are drafted from mallex's parser (auto, with the request's tools) and
 // printed beside what the prompt asked for: every entry where the two disagree is listed for review
-// against the README's rules (a quote stays text; a call of a tool the request lacks stays text or
+// against the tool-call rules of docs/proxy.md (a quote stays text; a call of a tool the request lacks stays text or
 // gets a note), and a wrong draft is a parser defect to fix, not a label to keep.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -112,7 +112,7 @@ const source = [
   ` * ${modes.join(" and ")}, on ${values.date}: per prompt one greedy answer and three at temperature 0.7`,
   ` * (seeds 1–3), max_tokens 384; ${records.length} answers, ${entries.size} distinct. Written by \`npm run record:tool-calls\``,
   " * (scripts/record-tool-calls.js, then scripts/record-tool-calls-corpus.js). Each expectation follows",
-  " * the README's tool-call rules, checked by hand where it differs from what the prompt asked for",
+  " * the tool-call rules of docs/proxy.md, checked by hand where it differs from what the prompt asked for",
   " * (`asked`): the model answered in prose or called a tool the request lacks (`ls`), and nothing runs;",
   " * asked to be shown a call, its call outside Hermes' own <tool_call> stays text (asks-to-see-a-call.ts).",
   " */",
@@ -165,5 +165,5 @@ const table = [
 ];
 console.log(table.join("\n"));
 console.log(`\n${entries.size} distinct entries in ${values.out}`);
-console.log(`\n${review.length} answers where the outcome differs from what the prompt asked for (review each against the README's rules):`);
+console.log(`\n${review.length} answers where the outcome differs from what the prompt asked for (review each against the tool-call rules of docs/proxy.md):`);
 for (const line of review) console.log(`- ${line}`);

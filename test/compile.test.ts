@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
 import { templateHelpers } from "../src/compile/template-helpers.js";
-import { compileIn, compileReadmeExample, compileTree, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
+import { compileIn, compileDocsExample, compileTree, packageRoot, writeTree, BASE } from "./helpers/config-tree.js";
 import { runCli } from "./helpers/run-cli.js";
 
 describe("the shipped default config", () => {
@@ -197,23 +197,23 @@ describe("mallex compile (the CLI)", () => {
   });
 });
 
-describe("the README's pool example", () => {
+describe("the pool example of docs/several-machines.md", () => {
   it("compiles, and its backend lists both servers", () => {
-    const result = compileReadmeExample("### Several machines");
+    const result = compileDocsExample("docs/several-machines.md", "**Pools.**");
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.mlx).toMatchObject({ baseUrl: "http://studio-1.local:8080/v1", urls: ["http://studio-1.local:8080/v1", "http://studio-2.local:8080/v1"] });
     expect(result.table?.backends.mlx!.pool).toEqual({ allowedFails: 2, cooldownMs: 30_000, probeIntervalMs: 2_000, moveMargin: 4, moveRatio: 2 });
   });
 
   it("and its exo example compile, with the backend's flavor and timeout", () => {
-    const result = compileReadmeExample("**exo.**");
+    const result = compileDocsExample("docs/several-machines.md", "**exo.**");
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.cluster).toMatchObject({ kind: "openai", flavor: "exo", baseUrl: "http://studio-1.local:52415/v1", timeoutMs: 120_000 });
     expect(result.table?.profiles.kimi).toMatchObject({ backend: "cluster", model: "mlx-community/Kimi-K2-Instruct-4bit" });
   });
 
   it("its mlx distributed example compiles, the hostfile beside the config", () => {
-    const result = compileReadmeExample("**mlx distributed.**");
+    const result = compileDocsExample("docs/several-machines.md", "**mlx distributed.**");
     expect(result.lines).toEqual([]);
     expect(result.table?.backends.cluster?.supervise?.distributed).toEqual({ hostfile: join(result.dir, "mlx-hosts.json"), backend: "ring", pipeline: true, launcher: "{venv}/bin/mlx.launch" });
   });

@@ -81,7 +81,7 @@ intents:
     expect(lines.join("\n")).not.toContain(SECRET);
   });
 
-  it("lists settings the schema has, and the README lists them", () => {
+  it("lists settings the schema has, and docs/configuration.md lists them", () => {
     const schema = JSON.parse(readFileSync(join(import.meta.dirname, "..", "schema", "mallex.schema.json"), "utf8"));
     const defs = schema.$defs ?? schema.definitions ?? {};
     const resolve = (node: Record<string, any>): Record<string, any> => (node.$ref ? resolve(defs[node.$ref.split("/").at(-1)]) : node);
@@ -95,8 +95,8 @@ intents:
       );
     };
     for (const field of ENV_COMPILED_FIELDS) expect(exists(schema, field.split(".")), field).toBe(true);
-    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
-    const listed = readme.slice(readme.indexOf("<!-- env-fields:start -->"), readme.indexOf("<!-- env-fields:end -->"));
+    const page = readFileSync(join(import.meta.dirname, "..", "docs", "configuration.md"), "utf8");
+    const listed = page.slice(page.indexOf("<!-- env-fields:start -->"), page.indexOf("<!-- env-fields:end -->"));
     expect([...listed.matchAll(/`([^`]+)`/g)].map((m) => m[1])).toEqual([...ENV_COMPILED_FIELDS]);
     expect(takesEnvAtCompile(["backends", "mlx", "urls", "2"])).toBe(true);
     expect(takesEnvAtCompile(["backends", "mlx", "urls", "x"])).toBe(false);

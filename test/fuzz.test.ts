@@ -285,7 +285,7 @@ async function answerProblem(path: FuzzPath, body: Uint8Array | string, type: st
   const key = `${path === "/v1/messages" ? "messages" : "count"} ${reply.status}`;
   tally.set(key, (tally.get(key) ?? 0) + 1);
   if (reply.status >= 400 && reply.status < 500) return errorEnvelopeProblem(reply);
-  // The one 5xx a valid request may get: a forced tool_choice the (echoing) model never made (README, "Forced tool calls").
+  // The one 5xx a valid request may get: a forced tool_choice the (echoing) model never made (docs/proxy.md, "Forced tool calls").
   if (reply.status === 500 && /^\{"type":"error","error":\{"type":"api_error","message":"tool_choice (any|tool) requires .* made none in \d+ attempts? /.test(reply.body)) return errorEnvelopeProblem(reply);
   if (reply.status !== 200) return `status ${reply.status}: ${reply.body.slice(0, 500)}`;
   if (typeof reply.headers["request-id"] !== "string") return "a 200 without a request-id header";
@@ -349,7 +349,7 @@ describe("mallex proxy under fuzzed requests", () => {
         }),
         { seed, numRuns: MEMORY_RUNS, endOnFailure: true },
       );
-    // RSS moves with when V8 collects (±30 MB with megabyte bodies, README): a leak grows again with the
+    // RSS moves with when V8 collects (±30 MB with megabyte bodies, docs/reliability.md): a leak grows again with the
     // next round, a late collection does not. So a growth over the bound is measured over one more round.
     const before = vmRssMB(pid);
     await fuzzRound(SEED + 2);

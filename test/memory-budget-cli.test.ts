@@ -16,7 +16,7 @@ import { localAndClaudeConfig, writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 
 /**
- * The ceilings the README states. Peak: the issue's 300 MB, in decimal megabytes (286 MiB). While one
+ * The ceilings docs/reliability.md states. Peak: the issue's 300 MB, in decimal megabytes (286 MiB). While one
  * 30 MB body is in flight it exists twice at most — the text and the parsed request, or the parsed
  * request alone while its upstream body is written in pieces (json-pieces.ts) — and the process
  * collects each copy once its step is done (collect-after-large-body.ts). Measured 236 and 237 MiB
@@ -125,7 +125,7 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
       await new Promise((resolve) => setTimeout(resolve, 500));
       now = Math.min(now, procBytes(pid, "VmRSS"));
     }
-    // Shown with the run: the numbers the README quotes come from here.
+    // Shown with the run: the numbers docs/reliability.md quotes come from here.
     console.log(`memory budget: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB, RSS at the end ${(now / 2 ** 20).toFixed(0)} MiB, snapshot ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(Buffer.byteLength(text)).toBeLessThan(SNAPSHOT_MAX_BYTES);
     expect(peak).toBeLessThan(PEAK_RSS_BYTES);

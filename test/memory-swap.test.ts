@@ -14,7 +14,7 @@ import { createSupervisorPool } from "../src/backends/supervisor-pool.js";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 import { createModelSizes } from "../src/supervisor/model-sizes.js";
 import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";
-import { BASE, compileIn, compileReadmeExample, compileTree, writeTree } from "./helpers/config-tree.js";
+import { BASE, compileIn, compileDocsExample, compileTree, writeTree } from "./helpers/config-tree.js";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { createTestProxy } from "./helpers/test-proxy.js";
 
@@ -155,9 +155,9 @@ function tableProfile(s: ReturnType<typeof swapping>, name: string) {
   return s.proxy.ctx.table.profiles[name]!;
 }
 
-describe("the README's memory example", () => {
+describe("the memory example of docs/reliability.md", () => {
   it("compiles into the table's memory block", () => {
-    const result = compileReadmeExample("**Memory on one machine.**");
+    const result = compileDocsExample("docs/reliability.md", "**Memory on one machine.**");
     expect(result.lines).toEqual([]);
     expect(result.table!.memory).toEqual({ budgetGb: 48, together: [["qwen2.5-coder-7b", "qwen3-coder-30b"]] });
   });

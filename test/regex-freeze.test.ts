@@ -4,8 +4,8 @@
  * /health is polled throughout. Before the rules ran in linear time, 300 KB of spaces held every
  * client, /health included, for 83 s, and a team rule `(\w+\s?)+ZZZQQQ` hung the proxy for good.
  * The bound asserted is the contract's (1 s, a freeze detector on a loaded CI machine); the measured
- * worst latency is printed. The README's latency table comes from `npm run bench:health`, which runs
- * every shipped regex against 1 MB inputs (a benchmark: tests assert no timings beyond the contract).
+ * worst latency is printed. docs/configuration.md's latency table comes from `npm run bench:health`,
+ * which runs every shipped regex against 1 MB inputs (a benchmark: tests assert no timings beyond the contract).
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -90,7 +90,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
         const goal = GOALS[size];
         it(`${size}: ≥ ${goal * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
           const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, userAgent);
-          // The README's table of the own-text cut per release, setting and size is these lines.
+          // docs/proxy.md's table of the own-text cut per release, setting and size is these lines.
           console.log(`own-text cut | ${claudeCode.version} | ${variant} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars} | ${explanation.before.chars} → ${explanation.after.chars} chars | ${(request.tools ?? []).length} tools sent`);
           expect(explanation.cut.claudeCode).toBeGreaterThanOrEqual(goal);
           expect(explanation.system).toMatchObject({ mode: "template", template: `system-${size}` });

@@ -189,7 +189,7 @@ def write_weight_index(folder):
 
 
 def describe(model):
-    """A model as the README and the tests name it: title, quantization and the packages it came from."""
+    """A model as the docs and the tests name it: title, quantization and the packages it came from."""
     names = [package["name"] for package in model["packages"]]
     source = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]}"
     return {"title": model["title"], "quantization": model["quantization"], "source": f"{source} {model['packages'][0]['version']} (PyPI)"}

@@ -4,7 +4,8 @@
  * `x-ratelimit-reset-tokens` (`"1s"`, `"6m0s"`, `"250ms"`; the later of the two). Undefined when
  * none says.
  *
- * @see https://platform.openai.com/docs/guides/rate-limits#rate-limits-in-headers
+ * @see docs/reliability.md, "Timeouts and errors" (a backend's 429); "Rate limits in headers" in
+ *   OpenAI's rate-limit guide.
  */
 export function readRetryAfter(headers: Headers): string | undefined {
   const given = headers.get("retry-after")?.trim();

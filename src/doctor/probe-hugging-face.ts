@@ -18,7 +18,8 @@ export function huggingFaceEndpoint(env: DoctorDeps["env"]): string {
  * `{endpoint}/api/models/{repo_id}`, 200 with its JSON, `siblings` listing the files; a missing or
  * private one is a 401/404 with `X-Error-Code`). Through deps.fetch and HF_ENDPOINT, so tests point
  * it at a fake Hub.
- * @see https://huggingface.co/docs/hub/api#get-apimodelsrepoid-or-apimodelsrepoidrevisionrevision
+ * @see test/fakes/fake-hugging-face.ts, the fake Hub the tests answer it with; the endpoint is
+ *   `GET /api/models/{repo_id}` (or `…/revision/{revision}`) of Hugging Face's Hub API.
  */
 export async function probeHuggingFace(repo: string, deps: Pick<DoctorDeps, "env" | "fetch">, timeoutMs: number): Promise<HubAnswer> {
   const token = deps.env.HF_TOKEN;

@@ -2,7 +2,8 @@
  * Why Hugging Face refused a request, from its status and `X-Error-Code` header (the codes
  * huggingface_hub's hf_raise_for_status reads). A 401 without a token means "private, gated or
  * missing": the Hub does not say which to someone not logged in.
- * @see https://huggingface.co/docs/huggingface_hub/package_reference/utilities#huggingface_hub.utils.hf_raise_for_status
+ * @see test/fakes/fake-hugging-face.ts, which answers with those codes; `hf_raise_for_status` in the
+ *   huggingface_hub Python package (`huggingface_hub.utils`).
  */
 export function describeHubStatus(response: Response, what: { repo: string; file?: string; revision?: string; withToken: boolean }): string {
   const code = response.headers.get("x-error-code");

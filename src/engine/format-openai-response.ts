@@ -3,7 +3,8 @@ import type { CompletionEvent, CompletionUsage, FinishReason } from "./generate-
 /**
  * The engine's answer in OpenAI Chat Completions' shapes, as llama-server writes them: one chunk per
  * piece, the finish reason in its own chunk, then the usage chunk (`choices: []`) when asked for.
- * @see https://platform.openai.com/docs/api-reference/chat/streaming
+ * @see src/translate/openai-types.ts, the chunk shapes mallex reads back; the streaming chunk object of
+ *   OpenAI's Chat Completions API reference.
  */
 export interface ResponseIdentity {
   id: string;

@@ -2,7 +2,8 @@
  * What a model source string names, in node-llama-cpp's syntax: a local path, a file in a Hugging
  * Face repository (`hf:user/repo/path/file.gguf[#revision]`, or its huggingface.co URL), a
  * repository and quantization tag (`hf:user/repo[:tag]`) or any other http(s) URL. Pure.
- * @see https://node-llama-cpp.withcat.ai/guide/downloading-models#model-uris
+ * @see README.md, "The embedded engine" (the sources `--embedded` takes); "Model URIs" in
+ *   node-llama-cpp's guide to downloading models.
  */
 import { MallexError } from "../shared/mallex-error.js";
 

@@ -2,7 +2,8 @@
  * A small Prometheus registry: counters, gauges and histograms with labels, written out in the text
  * exposition format 0.0.4. One registry per server, held by its context (never module-level).
  *
- * @see https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format
+ * @see docs/proxy.md, the metrics mallex exports; Prometheus' text-based exposition format (0.0.4) in
+ *   its documentation of exposition formats.
  */
 
 export type MetricType = "counter" | "gauge" | "histogram";

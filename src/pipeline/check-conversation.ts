@@ -16,7 +16,8 @@ import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthro
  * - `budget_tokens` ≥ `max_tokens` under the interleaved-thinking beta, where the budget spans the
  *   whole assistant turn (Claude Code always sends that beta).
  *
- * @see https://docs.claude.com/en/api/messages
+ * @see schema/anthropic-messages.schema.json, the request's shape; the Messages API in Anthropic's API
+ *   reference.
  */
 export interface ConversationOptions {
   /** count_tokens: no `max_tokens`, so nothing is checked against it. */

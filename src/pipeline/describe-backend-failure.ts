@@ -44,7 +44,8 @@ export interface BackendFailureContext {
  * 502 is the gateway's status for "the server behind me failed", which keeps 500 for mallex's own
  * bugs; the SDK retries both. A 503 stays 503: a server that is loading or draining says so on purpose.
  *
- * @see https://docs.claude.com/en/api/errors
+ * @see docs/reliability.md, "Timeouts and errors" (this table, for users); "Errors" in Anthropic's API
+ *   reference.
  */
 export function describeBackendFailure(error: BackendError, context: BackendFailureContext): BackendFailureReply {
   switch (error.failure) {

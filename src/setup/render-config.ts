@@ -157,7 +157,7 @@ export function renderConfig(input: RenderConfigInput): string {
   add(
     "# --- Memory on this machine ------------------------------------------------------------------------",
     ...wrapComment(
-      "The model servers mallex starts share this budget: before one starts, the least recently used idle ones are stopped until it fits, and a request waits while the others are busy (README: Memory on one machine).",
+      "The model servers mallex starts share this budget: before one starts, the least recently used idle ones are stopped until it fits, and a request waits while the others are busy (mallex's docs/reliability.md: Memory on one machine).",
     ),
     ...(budgetGb > 0
       ? [`# ${DEFAULT_MEMORY_SHARE * 100}% of the ${input.hardware.ramGb} GB this machine reports (macOS's default GPU limit); more if you close other apps.`, "memory:", `  budget_gb: ${budgetGb}`]

@@ -5,7 +5,7 @@
  * every token. Measured on 2 vCPUs with other work running: 2 threads decoded 1–2 tokens/s where 1 thread
  * decoded 74–905; on 16 cores, 16 threads ran 2–5× slower through mallex than called directly, while
  * the tiny models there decoded fastest at 1 thread and prefilled no faster at 16 than at 4. The
- * README's benchmarks have the table.
+ * table is in docs/benchmarks.md.
  */
 export function defaultThreads(physicalCores: number): number {
   return Math.max(1, Math.floor(physicalCores) - 1);

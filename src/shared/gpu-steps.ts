@@ -63,7 +63,7 @@ export function describeGpuStep(step: GpuStep): string {
  * broken GPU binary aborts): the supervisor reads which binary failed from it (gpu-fallback.ts).
  */
 export function engineBackendLine(gpu: GpuName | false, buildType: "localBuild" | "prebuilt"): string {
-  // The CPU's prebuilt binary is the everyday case, said in one word; a local build is worth naming (it is faster: README).
+  // The CPU's prebuilt binary is the everyday case, said in one word; a local build is worth naming (it is faster: docs/running.md).
   if (gpu === false) return buildType === "localBuild" ? "llama.cpp backend: cpu (local source build)" : "llama.cpp backend: cpu";
   return `llama.cpp backend: ${gpu} (${buildType === "localBuild" ? "local source build" : "prebuilt binary"})`;
 }

@@ -3,8 +3,8 @@ import { formatNumber } from "./format-number.js";
 /**
  * How much of what clients send mallex keeps once a request is done (and how much it writes to its
  * log): every retained string is capped, one by one and in total, so that no request — a 30 MB
- * `model` name, a 30 MB prompt — can grow the proxy's memory or its files past these. The README's
- * "Memory budget" table states them; change both together.
+ * `model` name, a 30 MB prompt — can grow the proxy's memory or its files past these. The
+ * "Memory budget" table of docs/reliability.md states them; change both together.
  */
 export const RETENTION_LIMITS = Object.freeze({
   /** A client's `model` as request summaries, log lines and debug lines keep it (real ones are under 100). */

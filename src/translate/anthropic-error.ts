@@ -4,7 +4,8 @@ import type { AnthropicErrorBody, AnthropicErrorObject, AnthropicErrorType } fro
  * HTTP status → Anthropic error type, per the documented table. Unlisted 4xx are
  * `invalid_request_error` and unlisted 5xx `api_error`, as the API itself does.
  *
- * @see https://docs.claude.com/en/api/errors
+ * @see docs/reliability.md, "Timeouts and errors"; "Errors" in Anthropic's API reference (HTTP status
+ *   and error type).
  */
 export function mapStatusToErrorType(status: number): AnthropicErrorType {
   switch (status) {
@@ -35,7 +36,8 @@ export function mapStatusToErrorType(status: number): AnthropicErrorType {
  * Anthropic error type → the HTTP status to answer with. Exhaustive: a new error type fails to
  * compile here. The SDK retries 408/409/429/≥500, so only transient kinds get a retryable status.
  *
- * @see https://docs.claude.com/en/api/errors
+ * @see docs/reliability.md, "Timeouts and errors"; "Errors" in Anthropic's API reference (HTTP status
+ *   and error type).
  */
 export function mapErrorTypeToStatus(type: AnthropicErrorType): number {
   switch (type) {

@@ -3,7 +3,8 @@
  * resource). Incoming shapes are lenient where Claude Code is known to send more than the public
  * API documents (a `role: "system"` message mid-conversation, beta-only request fields).
  *
- * @see https://docs.claude.com/en/api/messages
+ * @see schema/anthropic-messages.schema.json, the request's shape as mallex checks it; the Messages API
+ *   in Anthropic's API reference.
  * @see /work/shared/docs/protocol.md §2
  */
 
@@ -186,7 +187,7 @@ export interface MessagesRequest {
 // Response
 // ---------------------------------------------------------------------------------------------
 
-/** @see https://docs.claude.com/en/api/messages#response-stop-reason */
+/** @see map-finish-reason.ts; the response's `stop_reason` in Anthropic's Messages API reference. */
 export type AnthropicStopReason =
   | "end_turn"
   | "max_tokens"
@@ -220,7 +221,7 @@ export interface AnthropicMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors (@see https://docs.claude.com/en/api/errors)
+// Errors ("Errors" in Anthropic's API reference; docs/reliability.md, "Timeouts and errors")
 // ---------------------------------------------------------------------------------------------
 
 export type AnthropicErrorType =
@@ -249,7 +250,7 @@ export interface AnthropicErrorBody {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stream events (@see https://docs.claude.com/en/docs/build-with-claude/streaming)
+// Stream events ("Streaming Messages" in Anthropic's API documentation)
 // ---------------------------------------------------------------------------------------------
 
 /** `message_delta.usage`: output_tokens is required (the SDK overwrites its total); the rest optional. */

@@ -11,7 +11,8 @@ import type { AnthropicContentBlock, AnthropicMessageParam, MessagesRequest } fr
  *   output cap) were for the user, not words of the model: Claude would take them as its own;
  * - text blocks left empty by that (the API refuses empty text blocks), and assistant turns left with
  *   nothing (the API refuses empty content but for a final assistant turn, the prefill).
- * @see https://docs.claude.com/en/api/messages
+ * @see docs/proxy.md, "Routing and escalation" (what a Claude tier is sent); the Messages API in
+ *   Anthropic's API reference.
  */
 export function cleanHistoryForClaude(request: MessagesRequest): MessagesRequest {
   const ids = toolUseIdMap(request.messages);

@@ -16,7 +16,7 @@ export interface ThinkingDecision {
  * `display: "omitted"` asks for no thinking text, which an unsigned local block could not honour
  * other than by leaving the block out.
  *
- * @see https://docs.claude.com/en/docs/build-with-claude/extended-thinking
+ * @see docs/proxy.md, "Translation and tool calls"; "Extended thinking" in Anthropic's API documentation.
  */
 export function decideThinking(requested: AnthropicThinkingConfig | undefined, profile: "strip" | "expose"): ThinkingDecision {
   const omitted = requested !== undefined && "display" in requested && requested.display === "omitted";

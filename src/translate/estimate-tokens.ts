@@ -1,5 +1,5 @@
 /**
- * ~3.5 characters per token for English prose and code with BPE tokenizers; documented in the README.
+ * ~3.5 characters per token for English prose and code with BPE tokenizers; documented in docs/proxy.md.
  * The one estimate every stage uses: the router's prompt size, trimming's budget, the translated
  * answer's usage when a server reports none.
  */

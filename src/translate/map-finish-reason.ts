@@ -13,7 +13,7 @@ import type { OpenAIFinishReason } from "./openai-types.js";
  * upstream LiteLLM does. A `length` that the context caused was settled to CONTEXT_FULL before
  * (settleLength): the API's `model_context_window_exceeded`.
  *
- * @see https://docs.claude.com/en/api/messages#response-stop-reason
+ * @see the response's `stop_reason` in Anthropic's Messages API reference.
  * @see /work/shared/docs/protocol.md §3.2
  */
 export function mapFinishReason(

@@ -26,7 +26,8 @@ export interface StopSequenceMatcher {
  * with the Anthropic API. The result is the same for any split of the same text, and a held or
  * returned piece never ends between the two halves of a surrogate pair. Empty sequences never match.
  *
- * @see https://docs.claude.com/en/api/messages#body-stop-sequences
+ * @see docs/proxy.md, "Translation and tool calls"; the Messages API's `stop_sequences` parameter in
+ *   Anthropic's API reference.
  */
 export function createStopSequenceMatcher(sequences: readonly string[]): StopSequenceMatcher {
   const wanted = [...new Set(sequences.filter((sequence) => sequence !== ""))];

@@ -5,7 +5,7 @@
  * llama.cpp/vLLM send `reasoning_content`, some backends send usage with `choices: null` or put
  * content and `finish_reason` in one chunk.
  *
- * @see https://platform.openai.com/docs/api-reference/chat
+ * @see docs/mlx-lm-server.md, what the real mlx-lm.server sends; OpenAI's Chat Completions API reference.
  * @see /work/shared/docs/protocol.md §1.5, §3.1
  */
 

@@ -20,7 +20,8 @@ export const FILTER_MAX_UNIT_CHARS = 64 * 1024;
  * What all filters together may scan in one request, in characters: a filter testing a unit costs
  * its length, a replace (which finds every match's bounds and groups, several times slower in RE2's
  * NFA than a test in its DFA) eight times its length. Past it, units pass unfiltered (`filter-limit`).
- * With linear-time regexes this bounds the time one request holds the event loop (see the README).
+ * With linear-time regexes this bounds the time one request holds the event loop (see
+ * docs/configuration.md, "Rules that cannot freeze mallex").
  */
 export const FILTER_BUDGET_CHARS = 1024 * 1024;
 const REPLACE_COST = 8;

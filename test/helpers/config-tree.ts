@@ -74,11 +74,11 @@ export function compileTree(files: Record<string, string>, env: EnvLookup = {}):
   return compileIn(writeTree(files), "mallex.yaml", env);
 }
 
-/** The README's first YAML example after `marker` (a heading or a bold lead-in), compiled as a mallex.yaml of its own. */
-export function compileReadmeExample(marker: string): CompiledTree {
-  const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
-  const at = readme.indexOf(marker);
-  if (at === -1) throw new Error(`the README has no ${marker}`);
-  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))![1]!;
+/** The first YAML example after `marker` (a heading or a bold lead-in) in a page of the docs (`docs/several-machines.md`), compiled as a mallex.yaml of its own. */
+export function compileDocsExample(page: string, marker: string): CompiledTree {
+  const text = readFileSync(join(packageRoot, page), "utf8");
+  const at = text.indexOf(marker);
+  if (at === -1) throw new Error(`${page} has no ${marker}`);
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(text.slice(at))![1]!;
   return compileTree({ "mallex.yaml": yaml });
 }

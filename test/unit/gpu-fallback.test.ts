@@ -126,7 +126,7 @@ describe("the engine's backend line and --gpu-backends", () => {
     expect(readEngineBackend(`mallex engine: ${engineBackendLine("cuda", "prebuilt")}`)).toEqual({ gpu: "cuda", localBuild: false });
     expect(readEngineBackend(`mallex engine: ${engineBackendLine("vulkan", "localBuild")}`)).toEqual({ gpu: "vulkan", localBuild: true });
     expect(readEngineBackend(`mallex engine: ${engineBackendLine(false, "prebuilt")}`)).toEqual({ gpu: false, localBuild: false });
-    // A CPU build of node-llama-cpp made here (faster than the prebuilt one: README) is named as such.
+    // A CPU build of node-llama-cpp made here (faster than the prebuilt one: docs/running.md) is named as such.
     expect(engineBackendLine(false, "localBuild")).toBe("llama.cpp backend: cpu (local source build)");
     expect(readEngineBackend(`mallex engine: ${engineBackendLine(false, "localBuild")}`)).toEqual({ gpu: false, localBuild: true });
     expect(readEngineBackend("mallex engine: loading model /m/q.gguf")).toBeUndefined();

@@ -7,7 +7,8 @@ import type { ServerContext } from "../../pipeline/server-context.js";
  * is the config's profiles (Claude Code can select one with --model); one model answers for every
  * name that routes somewhere, its display_name saying to which profile and why.
  *
- * @see https://docs.claude.com/en/api/models-list
+ * @see docs/proxy.md, its table of routes; the shapes are those of the Models API ("List Models") in
+ *   Anthropic's API reference.
  */
 export type ModelInfo = ReturnType<typeof toModelObject>;
 

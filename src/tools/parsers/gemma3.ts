@@ -9,7 +9,8 @@
  * Some answers wrap the call in `print(…)` and prefix it with `default_api.` (the Gemini code-execution
  * habit); both are unwrapped. Arguments are keyword Python literals, read by the pythonic reader.
  *
- * @see https://ai.google.dev/gemma/docs/capabilities/function-calling
+ * @see test/unit/tool-parser-corpus/gemma3.ts, the calls it reads; "Function calling" in Google's Gemma
+ *   documentation.
  */
 import { invalidCall, toolCall } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";

@@ -6,7 +6,7 @@
  * trimmed and untrimmed, on 2026-11-25: per prompt one greedy answer and three at temperature 0.7
  * (seeds 1–3), max_tokens 384; 42 answers, 40 distinct. Written by `npm run record:tool-calls`
  * (scripts/record-tool-calls.js, then scripts/record-tool-calls-corpus.js). Each expectation follows
- * the README's tool-call rules, checked by hand where it differs from what the prompt asked for
+ * the tool-call rules of docs/proxy.md, checked by hand where it differs from what the prompt asked for
  * (`asked`): the model answered in prose or called a tool the request lacks (`ls`), and nothing runs;
  * asked to be shown a call, its call outside Hermes' own <tool_call> stays text (asks-to-see-a-call.ts).
  */
