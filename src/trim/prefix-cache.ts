@@ -4,6 +4,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
+import { createUserListMemo, type UserListMemo } from "./own-list-items.js";
 import type { Steps } from "./run-steps.js";
 import type { ShapedTools } from "./shape-tools.js";
 import type { PrefixContext, TrimmedPrefix } from "./trim-prefix.js";
@@ -39,6 +40,8 @@ export interface PrefixCache {
   stats(): { hits: number; misses: number };
   /** The conversation's filter outcomes by unit (see FilterMemo): the same reminders come every turn. */
   readonly filterOutcomes: FilterMemo;
+  /** The user's agents and skills in Claude Code's lists, by unit (see findUserListItemsOnce). */
+  readonly userLists: UserListMemo;
 }
 
 export interface PrefixCacheOptions {
@@ -94,6 +97,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   };
   return {
     filterOutcomes: createFilterMemo(),
+    userLists: createUserListMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
     *prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;

@@ -5,7 +5,7 @@ import { filterSystemPromptSteps } from "./apply-block-filters.js";
 import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import type { ContextUnit, KeptSection } from "./extract-kept-sections.js";
-import { describeUnreachableItems, findUserListItems } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce } from "./own-list-items.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { shapeTools, type ShapedTools } from "./shape-tools.js";
@@ -122,7 +122,7 @@ export function* trimPrefixSteps(
 function namedInRemovedTools(tools: readonly AnthropicTool[] | undefined, offered: ReadonlySet<string>): { text: string; target: string } | undefined {
   const removed = (tools ?? []).filter((tool): tool is AnthropicCustomTool => isCustomTool(tool) && !offered.has(tool.name) && tool.description !== undefined);
   for (const tool of removed) {
-    const lists = findUserListItems(tool.description!).filter((list) => list.tool === tool.name);
+    const lists = findUserListItemsOnce(tool.description!).filter((list) => list.tool === tool.name);
     if (lists.length > 0) return { text: describeUnreachableItems(lists), target: `tools.${tool.name}` };
   }
   return undefined;

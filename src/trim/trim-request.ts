@@ -91,7 +91,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
   // Untrimmed (a profile's trim: false), the conversation goes as it came: no reminder is even unwrapped.
   const conversation =
-    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name));
+    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name), cached?.cache.userLists);
 
   const relative = agent && plan.profile.trim !== false && plan.trimming.relativePaths === true ? relativeTo(request, preamble, conversation.messages) : undefined;
   const messages = relative?.messages ?? conversation.messages;
