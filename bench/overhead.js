@@ -2,7 +2,9 @@
 // mlx-lm.server (direct: the OpenAI request mallex sends), through bench/reference-proxy.js (the
 // least a parse-and-forward proxy does) and through `mallex proxy`, both real processes started as
 // a user starts them. Rounds are interleaved in a rotating order, so the machine's noise falls on all
-// three alike. Also each proxy's resident memory: idle after one request (before and after a full
+// three alike. Then Claude Code's first request of a new session, a new project's each time (its path in
+// the system prompt and the reminders): the prompt mallex has not trimmed before, where the repeated
+// request meets its prefix cache. Also each proxy's resident memory: idle after one request (before and after a full
 // GC, asked for with SIGUSR2 through bench/gc-on-signal.js) and at `concurrency` streams at once.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +22,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const GC_FLAGS = ["--expose-gc", "--import", join(root, "bench", "gc-on-signal.js")];
 const sleep = (msValue) => new Promise((resolve) => setTimeout(resolve, msValue));
 
-export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000, streamRuns = 15, concurrency = 50, loadRounds = 3 } = {}) {
+export async function benchOverhead({ samples = 200, sessions = 100, warmup = 10, tokens = 2000, streamRuns = 15, concurrency = 50, loadRounds = 3 } = {}) {
   const load = loadavg()[0];
   const { body: anthropicBody, headers: anthropicHeaders, path: anthropicPath } = readCapturedRequest();
 
@@ -34,7 +36,7 @@ export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000,
       const port = await findFreePort();
       const url = `http://127.0.0.1:${port}`;
       const child = await children.start(label, process.execPath, [...GC_FLAGS, ...args, "--port", String(port), "--backend-url", backend.url], { env: { ...process.env, ...env }, cwd: root, readyUrl: `${url}/health` });
-      const send = () => post(agent, `${url}${anthropicPath}`, anthropicBody, anthropicHeaders, "anthropic");
+      const send = (body = anthropicBody) => post(agent, `${url}${anthropicPath}`, body, anthropicHeaders, "anthropic");
       return { label, url, pid: child.pid, send };
     };
     // The shipped config, with room for `concurrency` requests at once to the one backend (its queue holds 1 + 16 by default).
@@ -97,7 +99,16 @@ export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000,
     await sleep(500);
     for (const proxy of proxies) proxy.afterGcRss = readRss(proxy.pid);
 
-    return report({ load, targets, short, long, loaded, tokens, concurrency, sizes: { anthropic: anthropicBody.length, mallex: mallexBytes, reference: referenceBytes } });
+    // 4. The first request of a new session, one at a time: each round another project, the same for all targets.
+    // Last, so that the memory above is read after the same requests as before this table was added
+    // (a hundred new sessions fill the prefix cache and the dashboard's explanations).
+    await backend.call("script", { value: { text: ["4"] } });
+    for (const proxy of proxies) checkAnthropic((await proxy.send()).body.toString("utf8"), "4", proxy.label);
+    const newSessions = newSessionBodies(anthropicBody, warmup + sessions);
+    await interleave(targets, warmup, (target, round) => target.send(newSessions[round]));
+    const fresh = await interleave(targets, sessions, (target, round) => target.send(newSessions[warmup + round]));
+
+    return report({ load, targets, short, fresh, long, loaded, tokens, concurrency, sizes: { anthropic: anthropicBody.length, mallex: mallexBytes, reference: referenceBytes } });
   } finally {
     agent.destroy();
     await children.stopAll();
@@ -106,13 +117,25 @@ export async function benchOverhead({ samples = 200, warmup = 10, tokens = 2000,
   }
 }
 
+/**
+ * Claude Code's request as the first of `count` new sessions: the capture's project folder
+ * (/home/dev/tiny-repo, in the system prompt's environment and memory paths and in the CLAUDE.md
+ * reminder) renamed for each, so mallex meets a system prompt and reminders it has not trimmed. Direct
+ * to the backend it is the same request as any other (mallex's upstream body differs by the name only).
+ */
+function newSessionBodies(body, count) {
+  const text = body.toString("utf8");
+  if (!text.includes("tiny-repo")) throw new Error("the captured request no longer names its project folder tiny-repo: pick another name to vary per session");
+  return Array.from({ length: count }, (_, i) => Buffer.from(text.replaceAll("tiny-repo", `tiny-repo-session-${i}`)));
+}
+
 /** Runs `fn` on every target `rounds` times, the order rotating each round; results per target, in the targets' order. */
 async function interleave(targets, rounds, fn) {
   const results = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < targets.length; k++) {
       const i = (round + k) % targets.length;
-      results[i].push(await fn(targets[i]));
+      results[i].push(await fn(targets[i], round));
     }
   }
   return results;
@@ -131,14 +154,23 @@ function sampleRss(pid) {
   };
 }
 
-function report({ load, targets, short, long, loaded, tokens, concurrency, sizes }) {
+function report({ load, targets, short, fresh, long, loaded, tokens, concurrency, sizes }) {
   const pick = (runs, key) => summarize(runs.map((run) => run[key]));
   const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   const rate = (n, msValue) => `${Math.round(n / (msValue / 1000)).toLocaleString("en-US")} tok/s`;
   const plus = (value, floor) => `${value >= floor ? "+" : "−"}${ms(Math.abs(value - floor))}`;
   const bytes = (n) => n.toLocaleString("en-US");
-  const [direct, reference] = [0, 1].map((i) => ({ ttft: pick(short[i], "ttft").p50, total: pick(short[i], "total").p50 }));
-  const added = (i, key) => (i === 0 ? "floor" : i === 1 ? plus(pick(short[i], key).p50, direct[key]) : `${plus(pick(short[i], key).p50, direct[key])} / ${plus(pick(short[i], key).p50, reference[key])}`);
+  const addedIn = (runs) => {
+    const [direct, reference] = [0, 1].map((i) => ({ ttft: pick(runs[i], "ttft").p50, total: pick(runs[i], "total").p50 }));
+    return (i, key) => (i === 0 ? "floor" : i === 1 ? plus(pick(runs[i], key).p50, direct[key]) : `${plus(pick(runs[i], key).p50, direct[key])} / ${plus(pick(runs[i], key).p50, reference[key])}`);
+  };
+  const latencyRows = (runs) => {
+    const added = addedIn(runs);
+    return targets.map((target, i) => {
+      const [t, w] = ["ttft", "total"].map((key) => pick(runs[i], key));
+      return `| ${target.label} | ${ms(t.p50)} / ${ms(t.p99)} | ${ms(w.p50)} / ${ms(w.p99)} | ${added(i, "ttft")} | ${added(i, "total")} |`;
+    });
+  };
   const floorStream = pick(long[0], "streaming").p50;
   const floorWall = summarize(loaded[0].map((run) => run.wall)).p50;
   return [
@@ -152,12 +184,15 @@ function report({ load, targets, short, long, loaded, tokens, concurrency, sizes
     "",
     `| ${short[0].length} requests each, answer "4", p50 / p99 | first token¹ | whole response | added at p50, first token: over direct / over reference | added at p50, whole response |`,
     "|---|---|---|---|---|",
-    ...targets.map((target, i) => {
-      const [t, w] = ["ttft", "total"].map((key) => pick(short[i], key));
-      return `| ${target.label} | ${ms(t.p50)} / ${ms(t.p99)} | ${ms(w.p50)} / ${ms(w.p99)} | ${added(i, "ttft")} | ${added(i, "total")} |`;
-    }),
+    ...latencyRows(short),
     "",
     `¹ The first \`content_block_delta\` through a proxy, the first chunk with \`delta.content\` direct. p99 of ${short[0].length} samples is the third slowest.`,
+    "",
+    `| ${fresh[0].length} requests each, the first of a new session² (answer "4"), p50 / p99 | first token | whole response | added at p50, first token: over direct / over reference | added at p50, whole response |`,
+    "|---|---|---|---|---|",
+    ...latencyRows(fresh),
+    "",
+    `² Each request another project's (its folder's name changed in the system prompt and the reminders), the same for every target: mallex trims a system prompt and reminders it has not seen, where the table above meets its prefix cache. Direct, it is the same request as any other.`,
     "",
     `| ${tokens.toLocaleString("en-US")}-token streamed answer, ${long[0].length} runs each (p50) | request to last byte | first token to last byte | stream rate | ÷ direct |`,
     "|---|---|---|---|---|",

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { MallexConfig, Profile } from "../generated/config.js";
 // @ts-expect-error scripts/codegen.js is plain JavaScript without types
-import { renderConfigReference, renderConfigTypes, renderConfigValidator, renderMessagesValidator, VALIDATOR_TYPES } from "../scripts/codegen.js";
+import { renderConfigReference, renderConfigTypes, renderConfigValidator, renderJsonSchemaValidator, renderMessagesValidator, TOOL_SCHEMA_AJV_OPTIONS as CODEGEN_TOOL_SCHEMA_OPTIONS, VALIDATOR_TYPES } from "../scripts/codegen.js";
+import { TOOL_SCHEMA_AJV_OPTIONS } from "../src/tools/create-tool-schema-ajv.js";
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 
@@ -19,6 +20,11 @@ describe("code generated from schema/mallex.schema.json", () => {
   it("generated/validate-messages.mjs is up to date (run `npm run codegen`)", () => {
     expect(read("generated/validate-messages.mjs")).toBe(renderMessagesValidator());
     expect(read("generated/validate-messages.d.mts")).toBe(VALIDATOR_TYPES);
+  });
+
+  it("generated/validate-json-schema.cjs is up to date, compiled with the tool-call checker's Ajv options (run `npm run codegen`)", () => {
+    expect(read("generated/validate-json-schema.cjs")).toBe(renderJsonSchemaValidator());
+    expect(CODEGEN_TOOL_SCHEMA_OPTIONS).toEqual(TOOL_SCHEMA_AJV_OPTIONS);
   });
 
   it("docs/configuration-reference.md is up to date (run `npm run codegen`)", () => {

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { nodeModelFiles, type ModelFiles, type ModelPlace } from "../supervisor/model-sizes.js";
-import { createAskJson } from "./facts/ask-json.js";
+import { createAskJson, type SendText } from "./facts/ask-json.js";
+import { sendTextRequest } from "../shared/send-text-request.js";
 import type { FactsReader } from "./facts/facts-io.js";
 import { readExoModels } from "./facts/read-exo-models.js";
 import { readLlamaServerProps } from "./facts/read-llama-server-props.js";
@@ -15,7 +16,8 @@ import type { DiscoverServerFacts } from "./server-facts.js";
 export const FACTS_TIMEOUT_MS = 2_000;
 
 export interface DiscoveryDeps {
-  fetch: typeof fetch;
+  /** How each request is sent (default sendTextRequest: node:http, not fetch, whose undici costs ~14 MiB of RSS). */
+  send: SendText;
   timeoutMs: number;
   /** The file system mlx-lm's model config is read from, and where the model is looked for. */
   files: ModelFiles;
@@ -34,7 +36,7 @@ export function createServerFactsDiscovery(deps: Partial<DiscoveryDeps> = {}): D
     const deadline = AbortSignal.timeout(deps.timeoutMs ?? FACTS_TIMEOUT_MS);
     const joined = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
     const io = {
-      ask: createAskJson(deps.fetch ?? fetch, target.headers, joined),
+      ask: createAskJson(deps.send ?? sendTextRequest, target.headers, joined),
       files: deps.files ?? nodeModelFiles,
       place: (deps.place ?? placeHere)(),
     };

@@ -3,6 +3,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { coerceScalar, interpolateEnv, isWholeReference, type EnvLookup } from "./interpolate-env.js";
 import { hasUrlPassword, takesEnvAtCompile } from "./env-compiled-fields.js";
 import { recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
+import { SECRET_NAME } from "./secret-name.js";
 
 export interface ParsedYamlFile {
   value: unknown;
@@ -33,8 +34,6 @@ export interface ParseYamlOptions {
 /** Syntax-checks a deferred secret's references without requiring the variables at compile time. */
 const EVERY_VARIABLE_SET: EnvLookup = new Proxy({}, { get: () => "set" });
 
-/** Variable names that hold credentials by convention (OPENAI_API_KEY, HF_TOKEN, DB_PASSWORD…). */
-export const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
 
 function isDeferredSecret(path: readonly string[]): boolean {
   const key = path.at(-1);

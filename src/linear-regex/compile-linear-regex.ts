@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import { findRequiredLiteral, windowStart } from "./find-required-literal.js";
 import { translateJsRegex } from "./translate-js-regex.js";
 
 /**
@@ -55,16 +56,25 @@ export function compileLinearRegex(source: string, flags: string): LinearRegex {
     throw new LinearRegexError(describeSyntaxError(error));
   }
   const global = flags.includes("g");
+  const required = findRequiredLiteral(source, flags);
   return {
     source,
     flags,
     test: (text) => re.test(text),
     exec: (text) => {
-      const match = re.exec(text);
-      if (match === null) return null;
+      // No match starts before the window (see findRequiredLiteral): the search for the first one
+      // begins there, seeing the text before it as context (^, \b), and finds the same match.
+      let from = 0;
+      if (required !== undefined) {
+        const at = text.indexOf(required.literal);
+        if (at < 0) return null;
+        from = windowStart(text, at, required.breaksBefore);
+      }
+      const matcher = re.matcher(text);
+      if (!matcher.find(from)) return null;
       const groups: Record<string, string | undefined> = Object.create(null);
-      for (const [name, value] of Object.entries((match as { groups?: Record<string, string | undefined> }).groups ?? {})) groups[name] = value;
-      return { text: String(match[0] ?? ""), groups };
+      for (const [name, value] of Object.entries(matcher.getNamedGroups())) groups[name] = value ?? undefined;
+      return { text: matcher.group(0) ?? "", groups };
     },
     replace: (text, replacement) => (global ? re.matcher(text).replaceAll(replacement) : re.matcher(text).replaceFirst(replacement)),
   };

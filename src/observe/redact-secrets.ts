@@ -1,7 +1,7 @@
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
-import { SECRET_NAME } from "../config/parse-yaml-file.js";
+import { SECRET_NAME } from "../config/secret-name.js";
 
 /** What a redacted value reads as, in debug lines and the saved last request. */
 export const REDACTED = "[redacted]";

@@ -14,6 +14,7 @@ import type { SupervisorPool } from "../backends/supervisor-pool.js";
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { MallexError } from "../shared/mallex-error.js";
 import { compileRouterRules } from "../router/compile-rules.js";
+import { regexWarmSteps } from "../compile/linear-regex-of.js";
 import { createSessionPrompts } from "../router/session-prompts.js";
 import { createClassifierCache } from "../router/classifier-cache.js";
 import { createSessionStore } from "../router/session-store.js";
@@ -223,17 +224,30 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   } catch (error) {
     throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
   }
-  // Ajv and its meta-schema, built in a turn of their own once mallex listens, off its start-up (40–100 ms): built
-  // lazily, inside the first tool call's streamed answer, they held every other request that long.
-  const warming = setImmediate(() => {
-    try {
-      warmToolSchemaCache(ctx.schemaCache);
-    } catch (error) {
-      log(`tool calls cannot be checked against their schemas: Ajv failed to load (${error instanceof Error ? error.message : String(error)})`);
-    }
-  });
+  // What a fresh proxy's first requests would otherwise build on their way, each in a turn of its own
+  // once mallex listens, off its start-up: Ajv (30–60 ms, built inside the first tool call's streamed
+  // answer it held every other request that long), then the trim's regexes (~50 ms for the shipped
+  // rules, which the first request compiled before its first token).
+  const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const warming = runInTurns([
+    () => {
+      try {
+        warmToolSchemaCache(ctx.schemaCache);
+      } catch (error) {
+        log(`tool calls cannot be checked against their schemas: Ajv failed to load (${describe(error)})`);
+      }
+    },
+    ...regexWarmSteps(table).map((step) => () => {
+      try {
+        step();
+      } catch (error) {
+        // A request that needs this regex compiles it again, and fails there as it would have.
+        log(`a rule's regex could not be compiled ahead of the first request (${describe(error)})`);
+      }
+    }),
+  ]);
   const close = async () => {
-    clearImmediate(warming);
+    warming.cancel();
     // Dashboards' event streams end first: the server's close waits for answers under way, and theirs never end.
     closing.abort();
     pools.close();
@@ -249,6 +263,18 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
 
 /** Claude Code's session ids: `1f37a622-74d8-4a9b-aa99-3092ac198c97`. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Runs each step in a turn of the event loop of its own (setImmediate), in order, until cancelled. */
+function runInTurns(steps: ReadonlyArray<() => void>): { cancel(): void } {
+  let next = 0;
+  let timer: NodeJS.Immediate | undefined;
+  const turn = () => {
+    steps[next++]?.();
+    timer = next < steps.length ? setImmediate(turn) : undefined;
+  };
+  if (steps.length > 0) timer = setImmediate(turn);
+  return { cancel: () => clearImmediate(timer) };
+}
 
 function resolveSecret(text: string, env: EnvLookup): string | undefined {
   const result = interpolateEnv(text, env);

@@ -2,8 +2,8 @@
  * The last gate before a parsed call becomes a tool_use block: map the model's tool name to a real
  * tool, give untyped values their schema types, and validate the input against the tool's schema.
  */
-import { createRequire } from "node:module";
 import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
+import { createToolSchemaAjv } from "./create-tool-schema-ajv.js";
 import { coerceToolArguments } from "./coerce-tool-arguments.js";
 import { describeSchemaErrors } from "./describe-schema-errors.js";
 import { createLruMap, type LruMap } from "../shared/lru-map.js";
@@ -69,18 +69,14 @@ export interface ToolSchemaCache {
 const MAX_CACHED_SCHEMAS = 256;
 
 /**
- * Ajv is loaded (from node_modules, by Node's own require, which the CLI bundle leaves alone) when
- * it is first needed: about 8 MB of resident memory that a caller checking no tool call does
- * without. The proxy asks for it at start (warmToolSchemaCache).
+ * Ajv is loaded (createToolSchemaAjv) when it is first needed, which a caller checking no tool call
+ * does without. The proxy asks for it once it listens (warmToolSchemaCache).
  */
-const requireAjv = () => (createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js")).Ajv2020;
-
 export function createToolSchemaCache(): ToolSchemaCache {
   let ajv: Ajv2020 | undefined;
   return {
     get ajv() {
-      // Formats are not checked: a strict "uri" check would reject inputs Claude Code itself accepts.
-      ajv ??= new (requireAjv())({ strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false });
+      ajv ??= createToolSchemaAjv();
       return ajv;
     },
     validators: createLruMap(MAX_CACHED_SCHEMAS),
@@ -88,10 +84,11 @@ export function createToolSchemaCache(): ToolSchemaCache {
 }
 
 /**
- * Loads Ajv and compiles its meta-schema now: the first schema compiled pays for both (60–100 ms of
- * synchronous work, measured on a 2-vCPU machine), and in a proxy that first schema is the first tool
- * call's, checked while its answer streams in, holding every other request that long. Each later
- * schema takes about a millisecond.
+ * Loads Ajv and compiles a first schema now: the first schema compiled pays for loading Ajv and for
+ * V8's first run of its compiler (30–60 ms of synchronous work on a loaded 2-vCPU machine; its
+ * meta-schema check is precompiled, see createToolSchemaAjv), and in a proxy that first schema is the
+ * first tool call's, checked while its answer streams in, holding every other request that long.
+ * Each later schema takes about a millisecond.
  */
 export function warmToolSchemaCache(cache: ToolSchemaCache): void {
   const schema = { type: "object" };

@@ -6,7 +6,7 @@ import type {
   MessagesRequest,
 } from "../translate/anthropic-types.js";
 import { pruneDeferredList } from "./deferred-client-tools.js";
-import { describeUnreachableItems, findUserListItems, type UserListItems } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./own-list-items.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
@@ -78,12 +78,13 @@ export function* filterMessagesSteps(
   moved: readonly KeptSection[] = [],
   removedTools: readonly string[] = [],
   unlisted: (name: string) => boolean = () => false,
+  userLists?: UserListMemo,
 ): Steps<FilteredMessages> {
   const hits: TrimRuleHit[] = [];
   const out: AnthropicMessageParam[] = [];
   const origins: MessageOrigin[] = [];
   const mentions: ToolMention[] = [];
-  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions, unlisted, userText: new Set(filters.filter((filter) => filter.userText).map((filter) => filter.id)) };
+  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions, unlisted, userText: new Set(filters.filter((filter) => filter.userText).map((filter) => filter.id)), ...(userLists === undefined ? {} : { userLists }) };
   for (const [index, message] of messages.entries()) {
     const filtered = yield* filterMessage(message, `messages.${index}`, units);
     if (filtered === undefined) continue;
@@ -144,6 +145,8 @@ interface Units {
   unlisted: (name: string) => boolean;
   /** The ids of the filters whose kept text is the user's (`user_text`). */
   userText: ReadonlySet<string>;
+  /** The server's remembered user lists (see findUserListItemsOnce). */
+  userLists?: UserListMemo;
 }
 
 /**
@@ -162,7 +165,7 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
     units.hits.push({ rule: section.id, target: path, charsRemoved: section.matched.length });
   }
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
-  const listed = findUserListItems(rest);
+  const listed = findUserListItemsOnce(rest, units.userLists);
   const filtered = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
   const at = units.hits.length;
   const outcome = filtered.droppedBy === undefined ? nameUnreachable(pruneListed(filtered, path, units), listed, path, units) : filtered;

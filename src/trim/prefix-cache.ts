@@ -4,7 +4,9 @@ import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
+import { createUserListMemo, type UserListMemo } from "./own-list-items.js";
 import type { Steps } from "./run-steps.js";
+import type { ShapedTools } from "./shape-tools.js";
 import type { PrefixContext, TrimmedPrefix } from "./trim-prefix.js";
 import type { TrimPlan } from "./trim-types.js";
 
@@ -27,10 +29,19 @@ export interface PrefixCache {
    * `make()` comes to, cached. As Steps, so that trimming a new prefix can pause between its filters.
    */
   prefix(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, PromptPart | "tool_choice">, context: PrefixContext, make: () => Steps<TrimmedPrefix>): Steps<TrimmedPrefix>;
+  /**
+   * The tools shaped for this plan (shapeTools): the cached ones, or what `make()` returns, cached. A
+   * new session's first request (another project: another system prompt) brings the same tools as
+   * the sessions before it, so they are shaped once per distinct tools text, plan, tool_choice and
+   * context, whatever the system prompt (~0.8 ms of its trim). Shared like the prefixes: read-only.
+   */
+  tools(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, "tools" | "tool_choice">, context: PrefixContext, make: () => ShapedTools): ShapedTools;
   /** Lookups answered from the cache, and those that had to trim. */
   stats(): { hits: number; misses: number };
   /** The conversation's filter outcomes by unit (see FilterMemo): the same reminders come every turn. */
   readonly filterOutcomes: FilterMemo;
+  /** The user's agents and skills in Claude Code's lists, by unit (see findUserListItemsOnce). */
+  readonly userLists: UserListMemo;
 }
 
 export interface PrefixCacheOptions {
@@ -67,6 +78,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   // never reused, so a text that comes back after being dropped gets a new one.
   const parts: Record<KeyedPart, LruMap<string, Part>> = { system: createLruMap(maxParts), tools: createLruMap(maxParts), preamble: createLruMap(maxParts) };
   const prefixes = createLruMap<string, Entry>(options.maxPrefixes ?? 32);
+  const shapedTools = createLruMap<string, { plan: TrimPlan; shaped: ShapedTools }>(options.maxPrefixes ?? 32);
   let nextId = 0;
   let hits = 0;
   let misses = 0;
@@ -85,6 +97,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   };
   return {
     filterOutcomes: createFilterMemo(),
+    userLists: createUserListMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
     *prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;
@@ -114,6 +127,25 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
       // A part too long to keep has no id: its prefix (which holds its trimmed text) is not kept either.
       if (!uncached) prefixes.set(key, { plan, prefix });
       return prefix;
+    },
+    tools(plan, source, request, context, make) {
+      const toolsId = idOf("tools", source.toolsJson, request.tools);
+      if (toolsId === "") return make();
+      const toolChoice = request.tool_choice;
+      const key = [
+        plan.profile.name,
+        plan.size,
+        toolsId,
+        toolChoice === undefined ? "" : JSON.stringify(toolChoice),
+        context.claudeCode ? "cc" : "",
+        [...context.loaded].sort().join(","),
+        [...(context.alsoOffer ?? [])].sort().join(","),
+      ].join("\u0000");
+      const cached = shapedTools.get(key);
+      if (cached !== undefined && samePlan(cached.plan, plan)) return cached.shaped;
+      const shaped = make();
+      shapedTools.set(key, { plan, shaped });
+      return shaped;
     },
     stats: () => ({ hits, misses }),
   };

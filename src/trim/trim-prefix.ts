@@ -5,10 +5,10 @@ import { filterSystemPromptSteps } from "./apply-block-filters.js";
 import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import type { ContextUnit, KeptSection } from "./extract-kept-sections.js";
-import { describeUnreachableItems, findUserListItems } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce } from "./own-list-items.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
-import { shapeTools } from "./shape-tools.js";
+import { shapeTools, type ShapedTools } from "./shape-tools.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
 
 /**
@@ -68,9 +68,18 @@ export function trimPrefix(request: Pick<MessagesRequest, "system" | "tools" | "
   return runSteps(trimPrefixSteps(request, plan, templates, context));
 }
 
-/** trimPrefix as Steps: it pauses between the system prompt's filters (see run-steps.ts). */
-export function* trimPrefixSteps(request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">, plan: TrimPlan, templates: Templates, context: PrefixContext = NO_CONTEXT): Steps<TrimmedPrefix> {
-  const shaped = shapeTools(request.tools, plan.tools, request.tool_choice, context);
+/**
+ * trimPrefix as Steps: it pauses between the system prompt's filters (see run-steps.ts). `shape`
+ * gives the shaped tools (the prefix cache's, see PrefixCache.tools); by default they are shaped here.
+ */
+export function* trimPrefixSteps(
+  request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">,
+  plan: TrimPlan,
+  templates: Templates,
+  context: PrefixContext = NO_CONTEXT,
+  shape: (make: () => ShapedTools) => ShapedTools = (make) => make(),
+): Steps<TrimmedPrefix> {
+  const shaped = shape(() => shapeTools(request.tools, plan.tools, request.tool_choice, context));
   const offeredNames = shaped.offered.map((tool) => tool.name);
   const filtered = yield* filterSystemPromptSteps(request.system, compileFilters(plan.filters, plan.size, new Set(offeredNames)));
   const toolHits: TrimRuleHit[] = [...shaped.hits];
@@ -113,7 +122,7 @@ export function* trimPrefixSteps(request: Pick<MessagesRequest, "system" | "tool
 function namedInRemovedTools(tools: readonly AnthropicTool[] | undefined, offered: ReadonlySet<string>): { text: string; target: string } | undefined {
   const removed = (tools ?? []).filter((tool): tool is AnthropicCustomTool => isCustomTool(tool) && !offered.has(tool.name) && tool.description !== undefined);
   for (const tool of removed) {
-    const lists = findUserListItems(tool.description!).filter((list) => list.tool === tool.name);
+    const lists = findUserListItemsOnce(tool.description!).filter((list) => list.tool === tool.name);
     if (lists.length > 0) return { text: describeUnreachableItems(lists), target: `tools.${tool.name}` };
   }
   return undefined;

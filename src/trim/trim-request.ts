@@ -85,13 +85,13 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
   if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
   const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble, loaded: loadedTools(request.messages), ...(alsoOffer.size > 0 ? { alsoOffer } : {}) };
-  const make = () => trimPrefixSteps(request, plan, templates, context);
+  const make = () => trimPrefixSteps(request, plan, templates, context, cached ? (shape) => cached.cache.tools(plan, cached.source, request, context, shape) : undefined);
   const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
   // Untrimmed (a profile's trim: false), the conversation goes as it came: no reminder is even unwrapped.
   const conversation =
-    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name));
+    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name), cached?.cache.userLists);
 
   const relative = agent && plan.profile.trim !== false && plan.trimming.relativePaths === true ? relativeTo(request, preamble, conversation.messages) : undefined;
   const messages = relative?.messages ?? conversation.messages;

@@ -247,7 +247,7 @@ describe("checkToolCall", () => {
     expect(ajvSchemas()).toBe(baseline);
   });
 
-  it("warms a cache (Ajv and its meta-schema, the first compile's cost) without keeping any tool's schema", () => {
+  it("warms a cache (Ajv and a first compile's cost) without keeping any tool's schema", () => {
     const cache = createToolSchemaCache();
     const ajvSchemas = () => (cache.ajv as unknown as { _cache: Map<unknown, unknown> })._cache.size;
     warmToolSchemaCache(cache);
@@ -255,7 +255,7 @@ describe("checkToolCall", () => {
     expect(cache.validators.size).toBe(0);
     const tools = [{ name: "Write", input_schema: object({ file_path: { type: "string" } }, ["file_path"]) }];
     expect(checkToolCall(parsed("Write", {}), tools, undefined, cache)).toMatchObject({ ok: false });
-    expect(ajvSchemas()).toBe(warmed); // the meta-schema was already compiled: nothing of it is left to build in an answer
+    expect(ajvSchemas()).toBe(warmed); // the meta-schema check is precompiled: nothing of it is left to build in an answer
   });
 
   it("passes a call through, flagged, when the tool's own schema cannot be compiled", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeUnreachableItems, findUserListItems } from "../../src/trim/own-list-items.js";
+import { createUserListMemo, describeUnreachableItems, findUserListItems, findUserListItemsOnce } from "../../src/trim/own-list-items.js";
 import { linePrint } from "../../src/trim/line-print.js";
 
 const OWN = new Set(["- Explore: Read-only search agent. (Tools: All tools)", "- update-config: Use this skill to configure the harness."].map((line) => linePrint(line)!));
@@ -34,6 +34,19 @@ describe("findUserListItems: the user's own agents and skills in Claude Code's l
   it("finds nothing in lists of Claude Code's own, or without the lists", () => {
     expect(findUserListItems(REMINDER.replace(/- (reviewer|deploy|lint)[^\n]*\n?/g, ""), OWN)).toEqual([]);
     expect(findUserListItems("- reviewer: a list of nothing in particular", OWN)).toEqual([]);
+  });
+});
+
+describe("findUserListItemsOnce: the same, remembered per text", () => {
+  it("answers as findUserListItems, from the memo the second time, and without a memo or a list header at all", () => {
+    const memo = createUserListMemo();
+    const first = findUserListItemsOnce(REMINDER, memo);
+    expect(first).toEqual(findUserListItems(REMINDER));
+    expect(memo.size).toBe(1);
+    expect(findUserListItemsOnce(`${REMINDER}`, memo)).toBe(first);
+    expect(findUserListItemsOnce(REMINDER)).toEqual(first);
+    expect(findUserListItemsOnce("Available agents: none.\n- reviewer: Reviews.", memo)).toEqual([]);
+    expect(memo.size).toBe(1);
   });
 });
 

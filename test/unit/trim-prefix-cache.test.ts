@@ -149,6 +149,21 @@ describe("the prefix cache", () => {
     expect(cache.stats()).toEqual({ hits: 2, misses: 3 });
   });
 
+  it("shapes a tool list once for every system prompt that comes with it (each new session's first request), apart per tool_choice and profile", () => {
+    const cache = createPrefixCache();
+    let shaped = 0;
+    const counting: PrefixCache = { ...cache, tools: (plan, source, tools, context, make) => cache.tools(plan, source, tools, context, () => (shaped++, make())) };
+    const session = (n: number, extra: Partial<MessagesRequest> = {}): MessagesRequest => ({ ...request, system: `You work in /home/dev/project-${n}.`, ...extra });
+    const small = trimPlanFor(table, firstProfileOfSize(table, "small"));
+    const medium = trimPlanFor(table, firstProfileOfSize(table, "medium"));
+    const forced = { tool_choice: { type: "tool" as const, name: "lookup" } };
+    for (const [plan, variant] of [[small, session(1)], [small, session(2)], [small, session(3, forced)], [small, session(4, forced)], [medium, session(5)]] as const) {
+      expect(upstreamOf(plan, variant, { cache: counting, text: JSON.stringify(variant) }).bytes).toBe(upstreamOf(plan, variant).bytes);
+    }
+    expect(cache.stats()).toEqual({ hits: 0, misses: 5 });
+    expect(shaped).toBe(3);
+  });
+
   it("is bounded: the least recently used prefix is trimmed again", () => {
     const cache = createPrefixCache({ maxParts: 2, maxPrefixes: 2 });
     const plan = trimPlanFor(table, firstProfileOfSize(table, "small"));

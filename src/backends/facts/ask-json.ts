@@ -1,7 +1,10 @@
-import { readResponseStart } from "../../shared/read-body-text.js";
+import type { TextRequestInit, TextResponse } from "../../shared/send-text-request.js";
 
 /** The longest facts answer read: /props, /v1/models and /api/show are kilobytes; a server's list of hundreds of models, hundreds. */
-const MAX_FACTS_ANSWER_BYTES = 4 * 1024 * 1024;
+export const MAX_FACTS_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** How a request reaches the server: sendTextRequest (node:http), or a test's stand-in. */
+export type SendText = (url: string, init: TextRequestInit) => Promise<TextResponse>;
 
 /**
  * How a facts reader asks a server: one JSON request, under the discovery's signal (its time limit
@@ -11,23 +14,20 @@ const MAX_FACTS_ANSWER_BYTES = 4 * 1024 * 1024;
  */
 export type AskJson = (url: string, init?: { method?: "GET" | "POST"; body?: unknown }) => Promise<unknown>;
 
-export function createAskJson(fetchFn: typeof fetch, headers: Readonly<Record<string, string>>, signal: AbortSignal): AskJson {
+export function createAskJson(send: SendText, headers: Readonly<Record<string, string>>, signal: AbortSignal): AskJson {
   return async (url, init = {}) => {
     try {
       const body = init.body === undefined ? undefined : JSON.stringify(init.body);
-      const response = await fetchFn(url, {
+      // The body is read under the same signal: a server that sends headers and then stalls times out too.
+      const response = await send(url, {
         method: init.method ?? "GET",
         headers: body === undefined ? { ...headers, accept: "application/json" } : { ...headers, accept: "application/json", "content-type": "application/json" },
         ...(body === undefined ? {} : { body }),
         signal,
+        maxBytes: MAX_FACTS_ANSWER_BYTES,
+        maxErrorBytes: 0,
       });
-      if (!response.ok) {
-        await response.body?.cancel().catch(() => undefined);
-        return undefined;
-      }
-      // The body is read under the same signal: a server that sends headers and then stalls times out too.
-      const { text, cut } = await readResponseStart(response, MAX_FACTS_ANSWER_BYTES);
-      return cut ? undefined : (JSON.parse(text) as unknown);
+      return !response.ok || response.cut ? undefined : (JSON.parse(response.text) as unknown);
     } catch {
       return undefined;
     }

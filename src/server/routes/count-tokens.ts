@@ -1,7 +1,7 @@
 import { measurePrompt, type PromptSource } from "../../router/describe-request.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
-import { readResponseStart } from "../../shared/read-body-text.js";
+import { sendTextRequest } from "../../shared/send-text-request.js";
 
 /** How long llama-server may take to count, its whole answer included. */
 const COUNT_TIMEOUT_MS = 5000;
@@ -32,9 +32,8 @@ export async function countTokens(request: MessagesRequest, ctx: Pick<ServerCont
 
 async function askServer(url: string, request: MessagesRequest): Promise<{ input_tokens: number }> {
   const signal = AbortSignal.timeout(COUNT_TIMEOUT_MS);
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request), signal });
-  const { text, cut } = await readResponseStart(response, MAX_COUNT_ANSWER_BYTES);
-  if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+  const { ok, status, text, cut } = await sendTextRequest(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request), signal, maxBytes: MAX_COUNT_ANSWER_BYTES });
+  if (!ok) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   if (cut) throw new Error(`its answer is longer than ${MAX_COUNT_ANSWER_BYTES} bytes`);
   let count: unknown;
   try {
