@@ -13,7 +13,9 @@ export function startBackgroundLoad(count = cpus().length) {
   return {
     count,
     async stop() {
-      const exited = children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined));
+      const exited = children.map((child) =>
+        child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined,
+      );
       kill();
       await Promise.all(exited);
       process.off("exit", kill);

@@ -45,7 +45,13 @@ export async function benchClassifier({ corpusPath = join(root, "bench", "classi
         for (let r = 0; r <= turn.roundTrips; r++) {
           if (r > 0) {
             const id = `toolu_bench_${s}_${t}_${r}`;
-            messages.push({ role: "assistant", content: [{ type: "text", text: "Let me look." }, { type: "tool_use", id, name: "Read", input: { file_path: `/home/dev/project/src/file${r}.ts` } }] });
+            messages.push({
+              role: "assistant",
+              content: [
+                { type: "text", text: "Let me look." },
+                { type: "tool_use", id, name: "Read", input: { file_path: `/home/dev/project/src/file${r}.ts` } },
+              ],
+            });
             messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content: `export const answer${r} = ${r};\n`.repeat(20) }] });
           }
           const reason = await routeReason(proxy.url, path, sessionHeaders, { ...fixture.body, stream: false, messages });
@@ -117,7 +123,14 @@ async function startBackend() {
       if (classifying) prompts.push(body.messages[0].content);
       const content = classifying ? '{"intent": "none"}' : "ok";
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1 } }));
+      res.end(
+        JSON.stringify({
+          id: "chatcmpl-bench",
+          object: "chat.completion",
+          choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1, completion_tokens: 1 },
+        }),
+      );
     });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -31,7 +31,12 @@ export async function benchCompile({ runs = 30 } = {}) {
   const ratios = [];
   // Node 20 reads NODE_EXTRA_CA_CERTS' whole file at start-up, before any of mallex runs: where it is
   // set, both settings are measured so the floor the command stands on is plain.
-  const settings = process.env.NODE_EXTRA_CA_CERTS ? [["with NODE_EXTRA_CA_CERTS set", process.env], ["without NODE_EXTRA_CA_CERTS", withoutExtraCaCerts()]] : [["", process.env]];
+  const settings = process.env.NODE_EXTRA_CA_CERTS
+    ? [
+        ["with NODE_EXTRA_CA_CERTS set", process.env],
+        ["without NODE_EXTRA_CA_CERTS", withoutExtraCaCerts()],
+      ]
+    : [["", process.env]];
   for (const [label, env] of settings) {
     const [command, node] = timeInterleaved([commandArgs, ["-e", "0"]], { env, runs });
     const suffix = label ? `, ${label}` : "";

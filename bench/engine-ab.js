@@ -22,7 +22,8 @@ import { timedStream } from "./timed-stream.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const LLAMA_SERVER = join(root, ".cache", "llama.cpp", "build", "bin", "llama-server");
 const CONTEXT = 4096;
-const WORDS = "Once upon a time there was a little girl named Lily who liked to play in the park with her red ball and one day she saw a big dog under a tree".split(" ");
+const WORDS =
+  "Once upon a time there was a little girl named Lily who liked to play in the park with her red ball and one day she saw a big dog under a tree".split(" ");
 
 /** A prompt of about `chars` characters whose first words are unique to run `n` (no cached prefix). */
 function promptFor(n, chars) {
@@ -50,16 +51,41 @@ export async function engineAB({ a, b, model, threads = 1, rounds = 30, answer =
     targets.push({
       label,
       send: (k, maxTokens) =>
-        timedStream(url, { model: "bench", messages: [{ role: "user", content: promptFor(k, promptChars) }], max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } }, { protocol: "openai" }),
+        timedStream(
+          url,
+          {
+            model: "bench",
+            messages: [{ role: "user", content: promptFor(k, promptChars) }],
+            max_tokens: maxTokens,
+            temperature: 0,
+            stream: true,
+            stream_options: { include_usage: true },
+          },
+          { protocol: "openai" },
+        ),
     });
   };
   try {
-    for (const [label, dir] of [["A", a], ["B", b]]) {
+    for (const [label, dir] of [
+      ["A", a],
+      ["B", b],
+    ]) {
       const bin = join(resolve(dir), "bin", "mallex.js");
       if (!existsSync(join(resolve(dir), "dist"))) throw new Error(`${dir} has no dist: run npm run build in it`);
-      await add(`${label} (${dir})`, process.execPath, [bin, "engine", "--model", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], "/v1/models");
+      await add(
+        `${label} (${dir})`,
+        process.execPath,
+        [bin, "engine", "--model", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)],
+        "/v1/models",
+      );
     }
-    if (llamaServer) await add("llama-server", LLAMA_SERVER, ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"], "/health");
+    if (llamaServer)
+      await add(
+        "llama-server",
+        LLAMA_SERVER,
+        ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"],
+        "/health",
+      );
     for (const target of targets) for (let i = 0; i < 2; i++) await target.send(n++, 8);
     const samples = targets.map(() => ({ decode: [], prefill: [] }));
     for (let round = 0; round < rounds; round++) {
@@ -70,11 +96,16 @@ export async function engineAB({ a, b, model, threads = 1, rounds = 30, answer =
         samples[i].prefill.push((usage.prompt - usage.cached) / (ttft / 1000));
       }
     }
-    const lines = targets.map((target, i) => `${target.label}: decode ${quantile(samples[i].decode, 0.5).toFixed(1)} tok/s, prefill ${quantile(samples[i].prefill, 0.5).toFixed(1)} tok/s (medians of ${rounds})`);
+    const lines = targets.map(
+      (target, i) =>
+        `${target.label}: decode ${quantile(samples[i].decode, 0.5).toFixed(1)} tok/s, prefill ${quantile(samples[i].prefill, 0.5).toFixed(1)} tok/s (medians of ${rounds})`,
+    );
     for (let i = 1; i < targets.length; i++) {
       for (const key of ["decode", "prefill"]) {
         const ratios = samples[i][key].map((value, round) => value / samples[0][key][round]);
-        lines.push(`${targets[i].label.split(" ")[0]} ÷ A, ${key}, per round: median ${quantile(ratios, 0.5).toFixed(3)}, quartiles ${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)}`);
+        lines.push(
+          `${targets[i].label.split(" ")[0]} ÷ A, ${key}, per round: median ${quantile(ratios, 0.5).toFixed(3)}, quartiles ${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)}`,
+        );
       }
     }
     return lines.join("\n");
@@ -97,7 +128,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   try {
-    if (!values.a || !values.b) throw new Error("usage: node bench/engine-ab.js --a DIR --b DIR [--model FILE.gguf] [--threads N] [--rounds N] [--answer N] [--prompt-chars N] [--llama-server]");
+    if (!values.a || !values.b)
+      throw new Error(
+        "usage: node bench/engine-ab.js --a DIR --b DIR [--model FILE.gguf] [--threads N] [--rounds N] [--answer N] [--prompt-chars N] [--llama-server]",
+      );
     console.log(
       await engineAB({
         a: values.a,

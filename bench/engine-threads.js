@@ -109,16 +109,46 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
         const start = async (label, protocol, command, args, { env, readyPath }) => {
           const port = await findFreePort();
           const url = `http://127.0.0.1:${port}`;
-          await children.start(label, command, [...args, "--port", String(port)], { env: { ...process.env, ...env }, cwd: root, readyUrl: `${url}${readyPath}` });
+          await children.start(label, command, [...args, "--port", String(port)], {
+            env: { ...process.env, ...env },
+            cwd: root,
+            readyUrl: `${url}${readyPath}`,
+          });
           const path = protocol === "openai" ? "/v1/chat/completions" : "/v1/messages";
-          targets.push({ label, protocol, send: (n, answerTokens = PROBE_TOKENS) => timedStream(`${url}${path}`, requestBody(protocol, promptFor(n, promptChars), answerTokens), { protocol, headers: protocol === "anthropic" ? { "anthropic-version": "2023-06-01" } : {} }) });
+          targets.push({
+            label,
+            protocol,
+            send: (n, answerTokens = PROBE_TOKENS) =>
+              timedStream(`${url}${path}`, requestBody(protocol, promptFor(n, promptChars), answerTokens), {
+                protocol,
+                headers: protocol === "anthropic" ? { "anthropic-version": "2023-06-01" } : {},
+              }),
+          });
         };
-        await start("engine direct", "openai", process.execPath, [mallex, "engine", "--model", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], { readyPath: "/v1/models" });
-        await start("through mallex", "anthropic", process.execPath, [mallex, "proxy", "--embedded", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)], { env: { MALLEX_HOME: join(home, `mallex-${spec.name}-${threads}`) }, readyPath: "/health" });
+        await start(
+          "engine direct",
+          "openai",
+          process.execPath,
+          [mallex, "engine", "--model", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)],
+          { readyPath: "/v1/models" },
+        );
+        await start(
+          "through mallex",
+          "anthropic",
+          process.execPath,
+          [mallex, "proxy", "--embedded", model, "--threads", String(threads), "--ctx-size", String(CONTEXT)],
+          { env: { MALLEX_HOME: join(home, `mallex-${spec.name}-${threads}`) }, readyPath: "/health" },
+        );
         for (const server of llamaServers) {
           // As the engine runs: one slot, flash attention off (the engine turns it off on the CPU;
           // llama-server's default, auto, turns it on, and decodes stories260K ~4× slower with it here).
-          await start(server.label, "openai", server.path, ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"], { readyPath: "/health" });
+          await start(
+            server.label,
+            "openai",
+            server.path,
+            ["-m", model, "-t", String(threads), "-c", String(CONTEXT), "-np", "1", "-fa", "off", "--jinja", "--host", "127.0.0.1"],
+            { readyPath: "/health" },
+          );
         }
         const alone = await startInProcess(model, threads, promptChars);
         binary = alone.binary;
@@ -144,7 +174,15 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
               }
             }
             // At the end of the phase: the 1-minute average lags, and by then it has seen the phase.
-            results.push({ spec, threads, load, loadAverage: loadavg()[0], answerTokens, rounds: samples[0].length, byTarget: Object.fromEntries(targets.map((target, i) => [target.label, samples[i]])) });
+            results.push({
+              spec,
+              threads,
+              load,
+              loadAverage: loadavg()[0],
+              answerTokens,
+              rounds: samples[0].length,
+              byTarget: Object.fromEntries(targets.map((target, i) => [target.label, samples[i]])),
+            });
           } finally {
             await background?.stop();
           }
@@ -181,17 +219,27 @@ async function startInProcess(model, threads, promptChars) {
         let lastToken;
         let completion = 0;
         const started = performance.now();
-        await chat.generateResponse([{ type: "user", text: promptFor(n, promptChars) }, { type: "model", response: [] }], {
-          maxTokens: answerTokens,
-          temperature: 0,
-          onToken: (tokens) => {
-            firstToken ??= performance.now();
-            lastToken = performance.now();
-            completion += tokens.length;
+        await chat.generateResponse(
+          [
+            { type: "user", text: promptFor(n, promptChars) },
+            { type: "model", response: [] },
+          ],
+          {
+            maxTokens: answerTokens,
+            temperature: 0,
+            onToken: (tokens) => {
+              firstToken ??= performance.now();
+              lastToken = performance.now();
+              completion += tokens.length;
+            },
           },
-        });
+        );
         // The sequence holds the prompt and every answer token but the last, which is never evaluated.
-        return { ttft: firstToken - started, lastToken: lastToken - started, usage: { prompt: sequence.nextTokenIndex - completion + 1, cached: 0, completion } };
+        return {
+          ttft: firstToken - started,
+          lastToken: lastToken - started,
+          usage: { prompt: sequence.nextTokenIndex - completion + 1, cached: 0, completion },
+        };
       } finally {
         await context.dispose();
       }
@@ -216,7 +264,12 @@ function requestBody(protocol, prompt, maxTokens) {
  */
 function rates({ ttft, lastToken, firstPieces = 1, usage }) {
   const computed = usage.prompt - usage.cached;
-  return { prefill: computed / (ttft / 1000), decode: (usage.completion - firstPieces) / ((lastToken - ttft) / 1000), promptTokens: computed, completion: usage.completion };
+  return {
+    prefill: computed / (ttft / 1000),
+    decode: (usage.completion - firstPieces) / ((lastToken - ttft) / 1000),
+    promptTokens: computed,
+    completion: usage.completion,
+  };
 }
 
 async function untilServed(send) {
@@ -240,7 +293,8 @@ const median = (values) => {
 
 const SHAPES = {
   tiny: "stories260K (trained weights; embedding 64, 8 heads 8 wide, 4 kv heads, 5 layers, 512-token vocabulary)",
-  realistic: "a small real model's shape with random weights (scripts/make-bench-gguf.py: embedding 1024, 16 heads 64 wide, 4 kv heads, 4 layers, feed-forward 2816, Q8_0, llama-2's 32,000-token vocabulary)",
+  realistic:
+    "a small real model's shape with random weights (scripts/make-bench-gguf.py: embedding 1024, 16 heads 64 wide, 4 kv heads, 4 layers, feed-forward 2816, Q8_0, llama-2's 32,000-token vocabulary)",
 };
 
 function report({ models, results, runs, loadedRuns, llamaServers, binary }) {
@@ -250,7 +304,10 @@ function report({ models, results, runs, loadedRuns, llamaServers, binary }) {
   const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
   const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8" }).trim() !== "";
   const signed = (value, digits) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(digits)}`;
-  const perToken = { decode: { unit: "ms", format: (seconds) => `${signed(seconds * 1000, 2)} ms` }, prefill: { unit: "µs", format: (seconds) => `${signed(seconds * 1e6, 0)} µs` } };
+  const perToken = {
+    decode: { unit: "ms", format: (seconds) => `${signed(seconds * 1000, 2)} ms` },
+    prefill: { unit: "µs", format: (seconds) => `${signed(seconds * 1e6, 0)} µs` },
+  };
   const loadOf = (result) => `${result.load === "idle" ? "idle" : `${cpus().length} busy loops`} (${result.loadAverage.toFixed(1)})`;
   const servers = llamaServers.map((server) => server.label);
 
@@ -274,12 +331,19 @@ function report({ models, results, runs, loadedRuns, llamaServers, binary }) {
     const rows = results.filter((result) => result.spec === spec);
     const all = rows.flatMap((result) => Object.values(result.byTarget).flat());
     const promptTokens = median(all.map((sample) => sample.promptTokens));
-    const short = rows.flatMap((result) => Object.values(result.byTarget).flat().filter((sample) => sample.completion < result.answerTokens));
-    const loads = spec.loads.includes("loaded") ? `idle: up to ${runs} runs each; loaded: up to ${loadedRuns} runs each while the bench keeps one busy-looping process on every CPU (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)` : `idle only, up to ${runs} runs each (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)`;
+    const short = rows.flatMap((result) =>
+      Object.values(result.byTarget)
+        .flat()
+        .filter((sample) => sample.completion < result.answerTokens),
+    );
+    const loads = spec.loads.includes("loaded")
+      ? `idle: up to ${runs} runs each; loaded: up to ${loadedRuns} runs each while the bench keeps one busy-looping process on every CPU (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)`
+      : `idle only, up to ${runs} runs each (at least ${MIN_ROUNDS}; no new round after ${CELL_BUDGET_MS / 1000} s)`;
     return [
       `#### ${basename(spec.model)}: ${SHAPES[spec.name] ?? "as given"}`,
       "",
-      `A ~${num(promptTokens)}-token prompt, then an answer of up to ${DECODE_TOKENS} tokens; ${loads}.` + (short.length > 0 ? ` ${short.length} answers ended before their length (the model's end of text).` : ""),
+      `A ~${num(promptTokens)}-token prompt, then an answer of up to ${DECODE_TOKENS} tokens; ${loads}.` +
+        (short.length > 0 ? ` ${short.length} answers ended before their length (the model's end of text).` : ""),
       "",
       ...table(rows, "decode", "decode"),
       "",
@@ -305,9 +369,17 @@ function report({ models, results, runs, loadedRuns, llamaServers, binary }) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { model: { type: "string" }, only: { type: "string" }, threads: { type: "string" }, runs: { type: "string" }, "loaded-runs": { type: "string" } } });
+  const { values } = parseArgs({
+    options: { model: { type: "string" }, only: { type: "string" }, threads: { type: "string" }, runs: { type: "string" }, "loaded-runs": { type: "string" } },
+  });
   try {
-    const models = values.model ? [{ ...TINY, name: "given", model: values.model }] : values.only === "tiny" ? [TINY] : values.only === "realistic" ? [REALISTIC] : [TINY, REALISTIC];
+    const models = values.model
+      ? [{ ...TINY, name: "given", model: values.model }]
+      : values.only === "tiny"
+        ? [TINY]
+        : values.only === "realistic"
+          ? [REALISTIC]
+          : [TINY, REALISTIC];
     if (values.only !== undefined && !["tiny", "realistic"].includes(values.only)) throw new Error(`--only takes tiny or realistic, not ${values.only}`);
     console.log(
       await benchEngineThreads({

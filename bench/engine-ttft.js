@@ -49,7 +49,13 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
       let promptTokens;
       let refused;
       for (let i = 0; i < runs && refused === undefined; i++) {
-        const engine = await loadEngine({ nodeLlamaCpp, modelPath: join(shared, "models", model.file), threads: 1, contextSize: model.contextSize, gpuLayers: 0 });
+        const engine = await loadEngine({
+          nodeLlamaCpp,
+          modelPath: join(shared, "models", model.file),
+          threads: 1,
+          contextSize: model.contextSize,
+          gpuLayers: 0,
+        });
         try {
           const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
           const body = { ...variant.body, stream: true, stream_options: { include_usage: true }, max_tokens: 1, temperature: 0 };
@@ -61,13 +67,25 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
           }
           const text = await response.text();
           samples.push(performance.now() - started);
-          const usage = text.split("\n\n").map((e) => e.replace(/^data: /, "")).filter((d) => d.startsWith("{")).map((d) => JSON.parse(d)).find((c) => c.usage)?.usage;
+          const usage = text
+            .split("\n\n")
+            .map((e) => e.replace(/^data: /, ""))
+            .filter((d) => d.startsWith("{"))
+            .map((d) => JSON.parse(d))
+            .find((c) => c.usage)?.usage;
           promptTokens = usage?.prompt_tokens;
         } finally {
           await engine.dispose();
         }
       }
-      rows.push({ model, variant, chars: JSON.stringify(variant.body.messages).length + JSON.stringify(variant.body.tools ?? []).length, promptTokens, ttft: samples.length > 0 ? summarize(samples).p50 : undefined, refused });
+      rows.push({
+        model,
+        variant,
+        chars: JSON.stringify(variant.body.messages).length + JSON.stringify(variant.body.tools ?? []).length,
+        promptTokens,
+        ttft: samples.length > 0 ? summarize(samples).p50 : undefined,
+        refused,
+      });
     }
   }
 
@@ -84,7 +102,9 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
     for (const row of rows.filter((r) => r.model === model)) {
       const ratio = row === base || row.ttft === undefined || base?.ttft === undefined ? "—" : `${(base.ttft / row.ttft).toFixed(1)}× faster`;
       const time = row.ttft !== undefined ? `${(row.ttft / 1000).toFixed(2)} s` : `does not fit: ${row.refused}`;
-      lines.push(`| ${model.what} | ${row.variant.label} | ${row.chars.toLocaleString("en-US")} | ${row.promptTokens?.toLocaleString("en-US") ?? "—"} | ${time} | ${ratio} |`);
+      lines.push(
+        `| ${model.what} | ${row.variant.label} | ${row.chars.toLocaleString("en-US")} | ${row.promptTokens?.toLocaleString("en-US") ?? "—"} | ${time} | ${ratio} |`,
+      );
     }
   }
   return lines.join("\n");

@@ -49,11 +49,17 @@ function placed(base, where, text, split) {
       break;
     case "tool_result": {
       body.messages.push({ role: "assistant", content: [{ type: "tool_use", id: "toolu_bench", name: "Bash", input: { command: "cat log" } }] });
-      body.messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_bench", content: parts.map((part) => ({ type: "text", text: part })) }] });
+      body.messages.push({
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "toolu_bench", content: parts.map((part) => ({ type: "text", text: part })) }],
+      });
       break;
     }
     case "system":
-      body.system = [...(typeof body.system === "string" ? [{ type: "text", text: body.system }] : (body.system ?? [])), ...parts.map((part) => ({ type: "text", text: part }))];
+      body.system = [
+        ...(typeof body.system === "string" ? [{ type: "text", text: body.system }] : (body.system ?? [])),
+        ...parts.map((part) => ({ type: "text", text: part })),
+      ];
       break;
     case "prompt":
       last.content = [...blocks, { type: "text", text }];
@@ -73,10 +79,21 @@ function cases(base, quick) {
     const where = kind === "filter" ? pattern.where[0] : kind === "intent" ? "prompt" : "system";
     const layouts = kind === "filter" ? [false, true] : [false];
     for (const [input, text] of inputs) {
-      for (const split of layouts) list.push({ regex: pattern.id, where, what: `${input}${split ? `, ${Math.ceil(MB / UNIT)} × 60 KB` : ", one 1 MB unit"}`, body: () => placed(base, where, text, split) });
+      for (const split of layouts)
+        list.push({
+          regex: pattern.id,
+          where,
+          what: `${input}${split ? `, ${Math.ceil(MB / UNIT)} × 60 KB` : ", one 1 MB unit"}`,
+          body: () => placed(base, where, text, split),
+        });
     }
   }
-  list.push({ regex: "a 30 MB prompt (no regex: JSON.parse, validation, trimming)", where: "prompt", what: "30 MB of words", body: () => placed(base, "prompt", "word ".repeat(6 * MB), false) });
+  list.push({
+    regex: "a 30 MB prompt (no regex: JSON.parse, validation, trimming)",
+    where: "prompt",
+    what: "30 MB of words",
+    body: () => placed(base, "prompt", "word ".repeat(6 * MB), false),
+  });
   return list;
 }
 
@@ -122,7 +139,8 @@ async function measure(url, body, headers, agents) {
   done = true;
   await poll;
   // 400 "prompt is too long" is an answer too: the input budget is measured after trimming, so the rules ran first.
-  if (answer.status !== 200 && !(answer.status === 400 && answer.text.includes("prompt is too long"))) throw new Error(`the proxy answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+  if (answer.status !== 200 && !(answer.status === 400 && answer.text.includes("prompt is too long")))
+    throw new Error(`the proxy answered ${answer.status}: ${answer.text.slice(0, 300)}`);
   return { latencies, requestMs, status: answer.status };
 }
 
@@ -145,11 +163,16 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
     execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", join(configDir, "mallex.yaml")], { cwd: root, stdio: "ignore" });
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}`;
-    await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml"), "--port", String(port), "--backend-url", backend.url], {
-      env: { ...process.env, MALLEX_HOME: join(home, "mallex") },
-      cwd: root,
-      readyUrl: `${url}/health`,
-    });
+    await children.start(
+      "mallex proxy",
+      process.execPath,
+      [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml"), "--port", String(port), "--backend-url", backend.url],
+      {
+        env: { ...process.env, MALLEX_HOME: join(home, "mallex") },
+        cwd: root,
+        readyUrl: `${url}/health`,
+      },
+    );
     const send = { path: captured.path, headers: captured.headers };
     // A fresh proxy's first requests pay for JIT and compiling the rules: not the filters' doing.
     for (let i = 0; i < 3; i++) await measure(url, captured.body, send, agents);
@@ -160,7 +183,9 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
       baseline.push(...result.latencies);
       baselineMs = Math.max(baselineMs, result.requestMs);
     }
-    const rows = new Map([["Claude Code's request, no adversarial text (10 runs)", { where: "-", latencies: baseline, slowest: { ms: baselineMs, what: "" } }]]);
+    const rows = new Map([
+      ["Claude Code's request, no adversarial text (10 runs)", { where: "-", latencies: baseline, slowest: { ms: baselineMs, what: "" } }],
+    ]);
     const all = [];
     for (const test of cases(base, quick)) {
       const result = await measure(url, test.body(), send, agents);
@@ -169,7 +194,9 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
       if (result.requestMs > row.slowest.ms) row.slowest = { ms: result.requestMs, what: `${test.what}${result.status === 400 ? ", 400 too long" : ""}` };
       rows.set(test.regex, row);
       all.push(...result.latencies);
-      onRow?.(`${test.regex} · ${test.where} · ${test.what}: /health max ${ms(Math.max(...result.latencies))}, request ${ms(result.requestMs)}, ${result.status}`);
+      onRow?.(
+        `${test.regex} · ${test.where} · ${test.what}: /health max ${ms(Math.max(...result.latencies))}, request ${ms(result.requestMs)}, ${result.status}`,
+      );
     }
     const cell = (latencies) => `${ms(percentile(latencies, 50))} | ${ms(percentile(latencies, 99))} | ${ms(Math.max(...latencies))}`;
     const lines = [
@@ -177,7 +204,9 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
       "",
       "| while mallex reads… | placed in | /health p50 | p99 | max | slowest request (its input) |",
       "|---|---|---|---|---|---|",
-      ...[...rows].map(([regex, row]) => `| ${regex} | ${row.where} | ${cell(row.latencies)} | ${ms(row.slowest.ms)}${row.slowest.what ? ` (${row.slowest.what})` : ""} |`),
+      ...[...rows].map(
+        ([regex, row]) => `| ${regex} | ${row.where} | ${cell(row.latencies)} | ${ms(row.slowest.ms)}${row.slowest.what ? ` (${row.slowest.what})` : ""} |`,
+      ),
       `| **every adversarial request above** | | ${cell(all)} | |`,
     ];
     return lines.join("\n");
@@ -190,4 +219,5 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchHealthUnderFilters({ quick: process.argv.includes("--quick"), onRow: (row) => process.stderr.write(`${row}\n`) }));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(await benchHealthUnderFilters({ quick: process.argv.includes("--quick"), onRow: (row) => process.stderr.write(`${row}\n`) }));

@@ -17,7 +17,11 @@ import { ms, percentile } from "./stats.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const POLL_MS = 10;
 const REQUEST_TIMEOUT_MS = 120_000;
-const WRITE_TOOL = { name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } };
+const WRITE_TOOL = {
+  name: "Write",
+  description: "Write a file",
+  input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] },
+};
 
 const CASES = [
   { name: "honest", what: "a short honest answer (the baseline)", stream: true },
@@ -46,16 +50,20 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 function send(agent, url, { method = "GET", body } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = httpRequest(url, { method, agent, timeout: REQUEST_TIMEOUT_MS, headers: payload ? { "content-type": "application/json", "content-length": payload.length } : {} }, (res) => {
-      let size = 0;
-      let tail = "";
-      res.on("data", (data) => {
-        size += data.length;
-        tail = (tail + data.toString()).slice(-600);
-      });
-      res.on("end", () => resolve({ status: res.statusCode, size, tail }));
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      url,
+      { method, agent, timeout: REQUEST_TIMEOUT_MS, headers: payload ? { "content-type": "application/json", "content-length": payload.length } : {} },
+      (res) => {
+        let size = 0;
+        let tail = "";
+        res.on("data", (data) => {
+          size += data.length;
+          tail = (tail + data.toString()).slice(-600);
+        });
+        res.on("end", () => resolve({ status: res.statusCode, size, tail }));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on("error", reject);
     req.end(payload);
@@ -78,17 +86,26 @@ export async function benchHostileBackend({ onRow, only } = {}) {
   try {
     const backendPort = await findFreePort();
     const backendUrl = `http://127.0.0.1:${backendPort}`;
-    await children.start("hostile model server", process.execPath, [join(root, "bench", "hostile-model-server.js"), String(backendPort)], { env: process.env, cwd: root, readyUrl: `${backendUrl}/health` });
+    await children.start("hostile model server", process.execPath, [join(root, "bench", "hostile-model-server.js"), String(backendPort)], {
+      env: process.env,
+      cwd: root,
+      readyUrl: `${backendUrl}/health`,
+    });
     const configDir = join(home, "config");
     mkdirSync(configDir);
     writeFileSync(join(configDir, "mallex.yaml"), `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver: { answer_timeout_s: 10 }\n`);
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}`;
-    const proxy = await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml"), "--port", String(port), "--backend-url", `${backendUrl}/v1`], {
-      env: { ...process.env, MALLEX_HOME: join(home, "mallex") },
-      cwd: root,
-      readyUrl: `${url}/health`,
-    });
+    const proxy = await children.start(
+      "mallex proxy",
+      process.execPath,
+      [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml"), "--port", String(port), "--backend-url", `${backendUrl}/v1`],
+      {
+        env: { ...process.env, MALLEX_HOME: join(home, "mallex") },
+        cwd: root,
+        readyUrl: `${url}/health`,
+      },
+    );
     const rows = [];
     for (const test of only === undefined ? CASES : CASES.filter((test) => only.includes(test.name))) {
       await send(undefined, `${backendUrl}/__case`, { method: "POST", body: { name: test.name } });
@@ -106,13 +123,32 @@ export async function benchHostileBackend({ onRow, only } = {}) {
         }
       })();
       const started = performance.now();
-      const body = { model: "claude-sonnet-4-5", max_tokens: test.maxTokens ?? 4096, stream: test.stream, tools: [WRITE_TOOL], messages: [{ role: "user", content: "Write the file." }] };
-      const answer = await send(agents.post, `${url}/v1/messages`, { method: "POST", body }).catch((error) => ({ status: "no answer", size: 0, tail: error.message }));
+      const body = {
+        model: "claude-sonnet-4-5",
+        max_tokens: test.maxTokens ?? 4096,
+        stream: test.stream,
+        tools: [WRITE_TOOL],
+        messages: [{ role: "user", content: "Write the file." }],
+      };
+      const answer = await send(agents.post, `${url}/v1/messages`, { method: "POST", body }).catch((error) => ({
+        status: "no answer",
+        size: 0,
+        tail: error.message,
+      }));
       const requestMs = performance.now() - started;
       done = true;
       await poll;
       const alive = (await send(agents.health, `${url}/health`).catch(() => ({ status: "down" }))).status === 200;
-      const row = { what: test.what, p50: percentile(latencies, 50), max: Math.max(...latencies), before, peak, requestMs, ending: ending(answer, backendUrl), alive };
+      const row = {
+        what: test.what,
+        p50: percentile(latencies, 50),
+        max: Math.max(...latencies),
+        before,
+        peak,
+        requestMs,
+        ending: ending(answer, backendUrl),
+        alive,
+      };
       rows.push(row);
       onRow?.(`${test.name}: /health max ${ms(row.max)}, RSS ${before.toFixed(0)} → ${peak.toFixed(0)} MB, ${ms(requestMs)}, ${row.ending}`);
     }
@@ -121,7 +157,10 @@ export async function benchHostileBackend({ onRow, only } = {}) {
       "",
       "| the model server sends… | /health p50 | max | proxy RSS before → peak | request took | the client got | proxy alive after |",
       "|---|---|---|---|---|---|---|",
-      ...rows.map((row) => `| ${row.what} | ${ms(row.p50)} | ${ms(row.max)} | ${row.before.toFixed(0)} → ${row.peak.toFixed(0)} MB (+${(row.peak - row.before).toFixed(0)}) | ${(row.requestMs / 1000).toFixed(1)} s | ${row.ending.replace(/\|/g, "\\|")} | ${row.alive ? "yes" : "**no**"} |`),
+      ...rows.map(
+        (row) =>
+          `| ${row.what} | ${ms(row.p50)} | ${ms(row.max)} | ${row.before.toFixed(0)} → ${row.peak.toFixed(0)} MB (+${(row.peak - row.before).toFixed(0)}) | ${(row.requestMs / 1000).toFixed(1)} s | ${row.ending.replace(/\|/g, "\\|")} | ${row.alive ? "yes" : "**no**"} |`,
+      ),
     ].join("\n");
   } finally {
     agents.health.destroy();
@@ -132,4 +171,5 @@ export async function benchHostileBackend({ onRow, only } = {}) {
 }
 
 // `node bench/hostile-backend.js [case,case…]`: only the cases named.
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchHostileBackend({ onRow: (row) => process.stderr.write(`${row}\n`), only: process.argv[2]?.split(",") }));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(await benchHostileBackend({ onRow: (row) => process.stderr.write(`${row}\n`), only: process.argv[2]?.split(",") }));

@@ -21,7 +21,8 @@ async function pour(res, piece, total = Infinity) {
   }
 }
 
-const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const chunk = (delta, finish = null) =>
+  `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const sse = (res) => res.writeHead(200, { "content-type": "text/event-stream" });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,7 +66,9 @@ const CASES = {
   /** A non-streamed answer carrying 2 MB of empty objects. */
   async "whole-objects"(res) {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(`{"id":"c","object":"chat.completion","x":[${"{},".repeat(700_000)}{}],"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`);
+    res.end(
+      `{"id":"c","object":"chat.completion","x":[${"{},".repeat(700_000)}{}],"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`,
+    );
   },
   /** One stream line with no newline, 1.5 GB long. */
   async "stream-line-no-newline"(res) {
@@ -100,7 +103,9 @@ const CASES = {
   /** One event carrying 2 MB of empty objects. */
   async "stream-event-objects"(res) {
     sse(res);
-    res.end(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}],"x":[${"{},".repeat(700_000)}{}]}\n\n${chunk({}, "stop")}data: [DONE]\n\n`);
+    res.end(
+      `data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}],"x":[${"{},".repeat(700_000)}{}]}\n\n${chunk({}, "stop")}data: [DONE]\n\n`,
+    );
   },
   /** A Write whose 15 MB of arguments come in one valid event. */
   async "stream-event-15mb-arguments"(res) {

@@ -18,4 +18,10 @@ export interface TimedPost {
   resent: boolean;
 }
 
-export function post(agent: KeepAliveAgent | false, url: string, body: Buffer, headers: Record<string, string>, protocol: "anthropic" | "openai"): Promise<TimedPost>;
+export function post(
+  agent: KeepAliveAgent | false,
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  protocol: "anthropic" | "openai",
+): Promise<TimedPost>;

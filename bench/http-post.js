@@ -71,15 +71,22 @@ function postOnce(agent, url, body, headers, protocol) {
         if (firstToken === undefined) return reject(new Error(`${url} streamed no token: ${text.toString("utf8").slice(0, 500)}`));
         resolve({ ttfb: firstByte - started, ttft: firstToken - started, total: ended - started, streaming: ended - firstToken, body: text });
       });
-      res.on("error", (error) => reject(new Error(`${url}: the response broke off: ${error.message}${error.code ? ` (${error.code})` : ""}`, { cause: error })));
+      res.on("error", (error) =>
+        reject(new Error(`${url}: the response broke off: ${error.message}${error.code ? ` (${error.code})` : ""}`, { cause: error })),
+      );
     });
     req.on("socket", (socket) => {
       if (req.reusedSocket) idleMs = agent?.idleMs?.(socket);
     });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${url} did not finish within ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on("error", (error) => {
-      const connection = req.reusedSocket ? `a reused keep-alive connection${idleMs === undefined ? "" : `, idle ${Math.round(idleMs)} ms`}` : "a new connection";
-      const failure = new Error(`${url}: ${error.message}${error.code ? ` (${error.code})` : ""} on ${connection}${responded ? ", after the response began" : ", before any response"}`, { cause: error });
+      const connection = req.reusedSocket
+        ? `a reused keep-alive connection${idleMs === undefined ? "" : `, idle ${Math.round(idleMs)} ms`}`
+        : "a new connection";
+      const failure = new Error(
+        `${url}: ${error.message}${error.code ? ` (${error.code})` : ""} on ${connection}${responded ? ", after the response began" : ", before any response"}`,
+        { cause: error },
+      );
       failure.code = error.code;
       failure.staleSocket = req.reusedSocket && !responded && STALE_SOCKET_CODES.has(error.code);
       reject(failure);

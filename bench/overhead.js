@@ -35,17 +35,26 @@ export async function benchOverhead({ samples = 200, sessions = 100, warmup = 10
     const start = async (label, args, env) => {
       const port = await findFreePort();
       const url = `http://127.0.0.1:${port}`;
-      const child = await children.start(label, process.execPath, [...GC_FLAGS, ...args, "--port", String(port), "--backend-url", backend.url], { env: { ...process.env, ...env }, cwd: root, readyUrl: `${url}/health` });
+      const child = await children.start(label, process.execPath, [...GC_FLAGS, ...args, "--port", String(port), "--backend-url", backend.url], {
+        env: { ...process.env, ...env },
+        cwd: root,
+        readyUrl: `${url}/health`,
+      });
       const send = (body = anthropicBody) => post(agent, `${url}${anthropicPath}`, body, anthropicHeaders, "anthropic");
       return { label, url, pid: child.pid, send };
     };
     // The shipped config, with room for `concurrency` requests at once to the one backend (its queue holds 1 + 16 by default).
     const configDir = join(home, "config");
     mkdirSync(configDir);
-    writeFileSync(join(configDir, "mallex.yaml"), `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver:\n  max_in_flight_per_backend: ${concurrency}\n  max_waiting_per_backend: ${concurrency}\n`);
+    writeFileSync(
+      join(configDir, "mallex.yaml"),
+      `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver:\n  max_in_flight_per_backend: ${concurrency}\n  max_waiting_per_backend: ${concurrency}\n`,
+    );
     // Compiled first, as `mallex proxy` finds it on every start but the first.
     execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", join(configDir, "mallex.yaml")], { cwd: root, stdio: "ignore" });
-    const mallex = await start("mallex proxy", [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml")], { MALLEX_HOME: join(home, "mallex") });
+    const mallex = await start("mallex proxy", [join(root, "bin", "mallex.js"), "proxy", "--config", join(configDir, "mallex.yaml")], {
+      MALLEX_HOME: join(home, "mallex"),
+    });
     checkAnthropic((await mallex.send()).body.toString("utf8"), "4");
     const upstream = await backend.call("lastPost");
     const mallexBytes = await backend.call("lastPostBytes");
@@ -53,7 +62,10 @@ export async function benchOverhead({ samples = 200, sessions = 100, warmup = 10
     checkAnthropic((await reference.send()).body.toString("utf8"), "4", "the reference proxy");
     const referenceBytes = await backend.call("lastPostBytes");
     const openaiBody = Buffer.from(JSON.stringify(upstream));
-    const direct = { label: "direct to the fake backend", send: () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai") };
+    const direct = {
+      label: "direct to the fake backend",
+      send: () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai"),
+    };
     checkOpenAI((await direct.send()).body.toString("utf8"), "4");
     const proxies = [reference, mallex];
     const targets = [direct, ...proxies];
@@ -108,7 +120,17 @@ export async function benchOverhead({ samples = 200, sessions = 100, warmup = 10
     await interleave(targets, warmup, (target, round) => target.send(newSessions[round]));
     const fresh = await interleave(targets, sessions, (target, round) => target.send(newSessions[warmup + round]));
 
-    return report({ load, targets, short, fresh, long, loaded, tokens, concurrency, sizes: { anthropic: anthropicBody.length, mallex: mallexBytes, reference: referenceBytes } });
+    return report({
+      load,
+      targets,
+      short,
+      fresh,
+      long,
+      loaded,
+      tokens,
+      concurrency,
+      sizes: { anthropic: anthropicBody.length, mallex: mallexBytes, reference: referenceBytes },
+    });
   } finally {
     agent.destroy();
     await children.stopAll();
@@ -162,7 +184,12 @@ function report({ load, targets, short, fresh, long, loaded, tokens, concurrency
   const bytes = (n) => n.toLocaleString("en-US");
   const addedIn = (runs) => {
     const [direct, reference] = [0, 1].map((i) => ({ ttft: pick(runs[i], "ttft").p50, total: pick(runs[i], "total").p50 }));
-    return (i, key) => (i === 0 ? "floor" : i === 1 ? plus(pick(runs[i], key).p50, direct[key]) : `${plus(pick(runs[i], key).p50, direct[key])} / ${plus(pick(runs[i], key).p50, reference[key])}`);
+    return (i, key) =>
+      i === 0
+        ? "floor"
+        : i === 1
+          ? plus(pick(runs[i], key).p50, direct[key])
+          : `${plus(pick(runs[i], key).p50, direct[key])} / ${plus(pick(runs[i], key).p50, reference[key])}`;
   };
   const latencyRows = (runs) => {
     const added = addedIn(runs);
@@ -206,7 +233,10 @@ function report({ load, targets, short, fresh, long, loaded, tokens, concurrency
     "|---|---|---|---|---|---|",
     ...targets.map((target, i) => {
       const wall = summarize(loaded[i].map((run) => run.wall)).p50;
-      const memory = i === 0 ? "— | — | —" : `${mib(target.idleRss)} / ${mib(target.idleGcRss)} | ${mib(Math.max(...loaded[i].map((run) => run.peakRss)))} | ${mib(target.afterRss)} / ${mib(target.afterGcRss)}`;
+      const memory =
+        i === 0
+          ? "— | — | —"
+          : `${mib(target.idleRss)} / ${mib(target.idleGcRss)} | ${mib(Math.max(...loaded[i].map((run) => run.peakRss)))} | ${mib(target.afterRss)} / ${mib(target.afterGcRss)}`;
       return `| ${target.label} | ${ms(wall)}${i === 0 ? "" : ` (${(wall / floorWall).toFixed(2)}×)`} | ${rate(tokens * concurrency, wall)} | ${memory} |`;
     }),
   ].join("\n");

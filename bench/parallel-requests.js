@@ -41,8 +41,16 @@ export async function benchParallelRequests({ concurrency = [1, 4, 16], rounds =
         writeFileSync(config, [`include: [${JSON.stringify(join(root, "mallex.yaml"))}]`, ...configLines, ""].join("\n"));
         args.push("--config", config);
       }
-      await children.start(label, process.execPath, args, { env: { ...process.env, MALLEX_HOME: join(home, label.replace(/\W+/g, "-")) }, cwd: root, readyUrl: `${url}/health` });
-      const target = { label, send: () => post(agent, `${url}/v1/messages`, anthropic, { "content-type": "application/json", "anthropic-version": "2023-06-01" }, "anthropic"), check: (text) => checkAnthropic(text, expected.join("")) };
+      await children.start(label, process.execPath, args, {
+        env: { ...process.env, MALLEX_HOME: join(home, label.replace(/\W+/g, "-")) },
+        cwd: root,
+        readyUrl: `${url}/health`,
+      });
+      const target = {
+        label,
+        send: () => post(agent, `${url}/v1/messages`, anthropic, { "content-type": "application/json", "anthropic-version": "2023-06-01" }, "anthropic"),
+        check: (text) => checkAnthropic(text, expected.join("")),
+      };
       checkAnthropic((await target.send()).body.toString("utf8"), expected.join(""));
       // What it let reach the server at once, as its /metrics says.
       const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -50,11 +58,17 @@ export async function benchParallelRequests({ concurrency = [1, 4, 16], rounds =
       target.label += ` (capacity ${capacity ?? "not in /metrics"})`;
       return target;
     };
-    const anthropic = Buffer.from(JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Tell me about the fox." }] }));
+    const anthropic = Buffer.from(
+      JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Tell me about the fox." }] }),
+    );
     const mallex = await startMallex("through mallex, default config");
     // Direct: the OpenAI request mallex sent, replayed.
     const openai = Buffer.from(JSON.stringify(await backend.call("lastPost")));
-    const direct = { label: "direct to the server", send: () => post(agent, `${backend.url}/chat/completions`, openai, { "content-type": "application/json" }, "openai"), check: (text) => checkOpenAI(text, expected.join("")) };
+    const direct = {
+      label: "direct to the server",
+      send: () => post(agent, `${backend.url}/chat/completions`, openai, { "content-type": "application/json" }, "openai"),
+      check: (text) => checkOpenAI(text, expected.join("")),
+    };
     checkOpenAI((await direct.send()).body.toString("utf8"), expected.join(""));
     const oneAtATime = await startMallex("through mallex, max_in_flight_per_backend: 1", ["server:", "  max_in_flight_per_backend: 1"]);
     const targets = [direct, mallex, oneAtATime];
@@ -115,7 +129,12 @@ function report({ rows, targets, rounds, delayMs, tokens, tokenDelayMs, load }) 
     const sum = (target) => {
       const bursts = byTarget.get(target);
       const ttfts = (b) => (b.ttfts.length > 0 ? b.ttfts : [Number.NaN]);
-      return { wall: median(bursts.map((b) => b.wall)), ttft: median(bursts.map((b) => median(ttfts(b)))), slowest: median(bursts.map((b) => Math.max(...ttfts(b)))), refused: bursts.flatMap((b) => b.refused) };
+      return {
+        wall: median(bursts.map((b) => b.wall)),
+        ttft: median(bursts.map((b) => median(ttfts(b)))),
+        slowest: median(bursts.map((b) => Math.max(...ttfts(b)))),
+        refused: bursts.flatMap((b) => b.refused),
+      };
     };
     const [direct, ...proxies] = targets;
     const d = sum(direct);
@@ -124,7 +143,9 @@ function report({ rows, targets, rounds, delayMs, tokens, tokenDelayMs, load }) 
     for (const proxy of proxies) {
       const m = sum(proxy);
       const refused = m.refused.length === 0 ? "none" : `${m.refused.length} of ${n * rounds} (${m.refused[0].replace(/\s+/g, " ").slice(0, 140)})`;
-      lines.push(`| ${n} | ${proxy.label} | ${s(m.wall)} | ${(m.wall / d.wall).toFixed(2)}× | ${s(m.ttft)} / ${s(m.slowest)} | ${(m.slowest / d.slowest).toFixed(2)}× | ${refused} |`);
+      lines.push(
+        `| ${n} | ${proxy.label} | ${s(m.wall)} | ${(m.wall / d.wall).toFixed(2)}× | ${s(m.ttft)} / ${s(m.slowest)} | ${(m.slowest / d.slowest).toFixed(2)}× | ${refused} |`,
+      );
     }
   }
   return lines.join("\n");

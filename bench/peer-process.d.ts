@@ -10,7 +10,12 @@ export interface StartedChild {
 }
 
 export interface Children {
-  start(label: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; readyUrl: string; startTimeoutMs?: number }): Promise<StartedChild>;
+  start(
+    label: string,
+    command: string,
+    args: readonly string[],
+    options: { env?: NodeJS.ProcessEnv; cwd?: string; readyUrl: string; startTimeoutMs?: number },
+  ): Promise<StartedChild>;
   stopAll(): Promise<unknown>;
 }
 

@@ -25,7 +25,8 @@ export async function installPeer({ name, version, prefix }) {
   } catch (error) {
     throw new Error(`cannot install ${name}@${version} into ${prefix} (npm install failed; is the npm registry reachable?):\n${error.stderr || error.message}`);
   }
-  if (installedVersion(dir) !== version) throw new Error(`npm installed ${name} into ${prefix}, but ${dir} holds version ${installedVersion(dir) ?? "none"}, not ${version}`);
+  if (installedVersion(dir) !== version)
+    throw new Error(`npm installed ${name} into ${prefix}, but ${dir} holds version ${installedVersion(dir) ?? "none"}, not ${version}`);
   return dir;
 }
 
@@ -96,7 +97,13 @@ export function createChildren() {
           exited.then(({ code, signal }) => `exited (${signal ?? `code ${code}`})`),
           spawnError.then((error) => `could not be started: ${error.message}`),
         ]);
-        if (outcome === "ready") return { pid: child.pid, stop: () => stop(child), output: () => output, describe: (waitMs) => describeProcess(label, child.pid, exited, () => output, waitMs) };
+        if (outcome === "ready")
+          return {
+            pid: child.pid,
+            stop: () => stop(child),
+            output: () => output,
+            describe: (waitMs) => describeProcess(label, child.pid, exited, () => output, waitMs),
+          };
         if (outcome !== "not yet" || Date.now() > deadline) {
           await stop(child);
           const why = outcome === "not yet" ? `did not answer ${readyUrl} within ${startTimeoutMs / 1000} s` : outcome;
@@ -122,7 +129,10 @@ async function describeProcess(label, pid, exited, output, waitMs = 1_000) {
   const exit = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
   clearTimeout(timer);
   const state = exit === undefined ? "is still running" : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const lines = output().split("\n").filter((line) => line.trim() !== "").slice(-FAILURE_OUTPUT_LINES);
+  const lines = output()
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(-FAILURE_OUTPUT_LINES);
   return `${label} (pid ${pid}) ${state}; its last ${lines.length} lines of output:\n${lines.length > 0 ? lines.map((line) => `  ${line}`).join("\n") : "  (none)"}`;
 }
 

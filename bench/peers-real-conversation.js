@@ -27,7 +27,13 @@ export function readToolRoundTrip(maxTokens) {
   const followup = read("tool-use-followup.json");
   const headers = { ...Object.fromEntries(Object.entries(first.headers).filter(([name]) => !DROPPED_HEADERS.has(name))), "content-type": "application/json" };
   const path = `/v1/messages${first.url.includes("?") ? first.url.slice(first.url.indexOf("?")) : ""}`;
-  return { first: { ...first.body, max_tokens: maxTokens }, followup: { ...followup.body, max_tokens: maxTokens }, headers, path, capturedBytes: Buffer.byteLength(JSON.stringify(first.body)) };
+  return {
+    first: { ...first.body, max_tokens: maxTokens },
+    followup: { ...followup.body, max_tokens: maxTokens },
+    headers,
+    path,
+    capturedBytes: Buffer.byteLength(JSON.stringify(first.body)),
+  };
 }
 
 /**
@@ -45,7 +51,8 @@ export function buildFollowup(roundTrip, answer) {
   const capturedResult = messages[assistantAt + 1].content.find((block) => block.type === "tool_result");
   const content = answer.message.content.flatMap((block) => {
     if (block.type === "text" && block.text.trim() !== "") return [{ type: "text", text: block.text }];
-    if (block.type === "tool_use" && calls.some((call) => call.id === block.id)) return [{ type: "tool_use", id: block.id, name: block.name, input: block.input }];
+    if (block.type === "tool_use" && calls.some((call) => call.id === block.id))
+      return [{ type: "tool_use", id: block.id, name: block.name, input: block.input }];
     return [];
   });
   const results = calls.map((call, i) => ({
@@ -54,7 +61,10 @@ export function buildFollowup(roundTrip, answer) {
     content: capturedResult.content.replace("/home/dev/tiny-repo/hello.txt", String(call.input.file_path ?? call.input.path ?? "")),
     ...(i === calls.length - 1 ? { cache_control: capturedResult.cache_control } : {}),
   }));
-  return { body: { ...roundTrip.followup, messages: [...messages.slice(0, assistantAt), { role: "assistant", content }, { role: "user", content: results }] }, own: true };
+  return {
+    body: { ...roundTrip.followup, messages: [...messages.slice(0, assistantAt), { role: "assistant", content }, { role: "user", content: results }] },
+    own: true,
+  };
 }
 
 /**
@@ -81,7 +91,13 @@ export function postStreamed(url, body, headers, protocol, timeoutMs) {
       res.on("end", () => {
         const ended = performance.now();
         text += decoder.end();
-        resolve({ status: res.statusCode, text, ttfb: firstByte === undefined ? undefined : firstByte - started, ttft: firstToken === undefined ? undefined : firstToken - started, total: ended - started });
+        resolve({
+          status: res.statusCode,
+          text,
+          ttfb: firstByte === undefined ? undefined : firstByte - started,
+          ttft: firstToken === undefined ? undefined : firstToken - started,
+          total: ended - started,
+        });
       });
       res.on("error", (error) => reject(new Error(`${url}: the answer broke off: ${error.message}`)));
     });
@@ -101,7 +117,11 @@ export function readAnthropicStream(text) {
   const message = { content: [], stop_reason: undefined, usage: {}, errors: [] };
   const partial = new Map();
   for (const event of text.split(/\r?\n\r?\n/)) {
-    const data = event.split(/\r?\n/).filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trimStart()).join("\n");
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).trimStart())
+      .join("\n");
     if (!data) continue;
     let value;
     try {
@@ -153,12 +173,14 @@ export function checkCalls(message, tools) {
       const tool = tools.find((candidate) => candidate.name === block.name);
       let why;
       if (!tool) why = `no tool named ${JSON.stringify(block.name)} was offered`;
-      else if (block.input === undefined || typeof block.input !== "object" || Array.isArray(block.input)) why = `its input is not a JSON object${block.badJson ? `: ${block.badJson}` : ""}`;
+      else if (block.input === undefined || typeof block.input !== "object" || Array.isArray(block.input))
+        why = `its input is not a JSON object${block.badJson ? `: ${block.badJson}` : ""}`;
       else {
         const validate = ajv.compile(tool.input_schema);
         if (!validate(block.input)) why = `its input does not match ${block.name}'s schema: ${ajv.errorsText(validate.errors)}`;
       }
-      const expected = why === undefined && block.name === "Write" && /(^|\/)hello\.txt$/.test(String(block.input.file_path)) && String(block.input.content).trim() === "hi";
+      const expected =
+        why === undefined && block.name === "Write" && /(^|\/)hello\.txt$/.test(String(block.input.file_path)) && String(block.input.content).trim() === "hi";
       return { id: block.id, name: block.name, input: block.input, valid: why === undefined, why, expected };
     });
 }

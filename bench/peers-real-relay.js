@@ -22,7 +22,17 @@ export function startRelay(upstream) {
     req.on("data", (chunk) => chunks.push(chunk));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      const record = { method: req.method, path: req.url, bytes: body.length, body: parseJson(body), forwardedAt: performance.now(), firstTokenAt: undefined, endedAt: undefined, status: undefined, usage: undefined };
+      const record = {
+        method: req.method,
+        path: req.url,
+        bytes: body.length,
+        body: parseJson(body),
+        forwardedAt: performance.now(),
+        firstTokenAt: undefined,
+        endedAt: undefined,
+        status: undefined,
+        usage: undefined,
+      };
       requests.push(record);
       const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
       const upstreamReq = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (upstreamRes) => {

@@ -57,7 +57,8 @@ function answered(request) {
 }
 
 function toolUse(request) {
-  if (!request || request.status !== 200) return { valid: "—", expected: "—", answer: request ? `HTTP ${request.status}: ${request.error?.slice(0, 160)}` : "not sent" };
+  if (!request || request.status !== 200)
+    return { valid: "—", expected: "—", answer: request ? `HTTP ${request.status}: ${request.error?.slice(0, 160)}` : "not sent" };
   const calls = request.calls ?? [];
   if (calls.length === 0) return { valid: "no tool_use", expected: "no", answer: describeMessage(request.message) };
   const valid = calls.every((call) => call.valid) ? `yes (${calls.length})` : `no: ${calls.find((call) => !call.valid).why}`;
@@ -87,9 +88,15 @@ export function report({ targets, results, rounds, maxTokens, kit, load, minutes
     const first = runs.map((run) => run.first?.ttft);
     const later = runs.map((run) => run.later?.ttft);
     const sent = runs[0]?.first?.sent;
-    const what = target.relay ? `${count(sent?.bytes)} bytes of OpenAI JSON` : target.protocol === "openai" ? "mallex's request, replayed" : "Claude Code's request (its own server)";
+    const what = target.relay
+      ? `${count(sent?.bytes)} bytes of OpenAI JSON`
+      : target.protocol === "openai"
+        ? "mallex's request, replayed"
+        : "Claude Code's request (its own server)";
     const isFloor = target === floor;
-    lines.push(`| ${target.label} | ${what} | ${first.map(seconds).join(" / ")} | ${isFloor ? "floor" : ratio(median(first), floorFirst)} | ${later.map(seconds).join(" / ")} | ${isFloor ? "floor" : ratio(median(later), floorLater)} |`);
+    lines.push(
+      `| ${target.label} | ${what} | ${first.map(seconds).join(" / ")} | ${isFloor ? "floor" : ratio(median(first), floorFirst)} | ${later.map(seconds).join(" / ")} | ${isFloor ? "floor" : ratio(median(later), floorLater)} |`,
+    );
   }
   lines.push(
     "",
@@ -106,7 +113,9 @@ export function report({ targets, results, rounds, maxTokens, kit, load, minutes
     const total = (key) => runs.map((run) => seconds(run[key]?.total)).join(" / ");
     const generated = (key) => runs.map((run) => count(completionTokens(target, run[key]))).join(" / ");
     const totalRatio = (key) => (isFloor ? "floor" : ratio(median(runs.map((run) => run[key]?.total)), floorTotal(key)));
-    lines.push(`| ${target.label} | ${modelFirst("first")} | ${modelFirst("later")} | ${total("first")} | ${totalRatio("first")} | ${total("later")} | ${totalRatio("later")} | ${generated("first")} · ${generated("later")} |`);
+    lines.push(
+      `| ${target.label} | ${modelFirst("first")} | ${modelFirst("later")} | ${total("first")} | ${totalRatio("first")} | ${total("later")} | ${totalRatio("later")} | ${generated("first")} · ${generated("later")} |`,
+    );
   }
   lines.push(
     "",
@@ -118,16 +127,27 @@ export function report({ targets, results, rounds, maxTokens, kit, load, minutes
   for (const target of targets) {
     const runs = results.get(target.id);
     const fromRelay = runs.some((run) => run.first?.sent?.usage);
-    const source = target.protocol === "openai" ? "mlx_lm.server's usage in its answer" : target.relay && fromRelay ? "mlx_lm.server's usage, read by the relay as it passed (prompt_tokens; prefilled = prompt_tokens − prompt_tokens_details.cached_tokens)" : "its Anthropic answer's usage (input_tokens + cache_read_input_tokens / input_tokens): it did not ask the server for usage";
+    const source =
+      target.protocol === "openai"
+        ? "mlx_lm.server's usage in its answer"
+        : target.relay && fromRelay
+          ? "mlx_lm.server's usage, read by the relay as it passed (prompt_tokens; prefilled = prompt_tokens − prompt_tokens_details.cached_tokens)"
+          : "its Anthropic answer's usage (input_tokens + cache_read_input_tokens / input_tokens): it did not ask the server for usage";
     const cell = (key) => runs.map((run) => tokens(target, run[key]).text).join(" · ");
     lines.push(`| ${target.label} | ${cell("first")} | ${cell("later")} | ${source} |`);
   }
-  lines.push("", "| target | round | first answer | valid tool_use (tool offered, input valid against its schema) | the expected call (Write hi to hello.txt) | follow-up answered |", "|---|---|---|---|---|---|");
+  lines.push(
+    "",
+    "| target | round | first answer | valid tool_use (tool offered, input valid against its schema) | the expected call (Write hi to hello.txt) | follow-up answered |",
+    "|---|---|---|---|---|---|",
+  );
   for (const target of targets.filter((candidate) => candidate.protocol === "anthropic")) {
     results.get(target.id).forEach((run, round) => {
       const use = toolUse(run.first);
       const followup = run.later?.ownAnswer === false ? " (the captured follow-up: no valid call to answer)" : "";
-      lines.push(`| ${target.label} | ${round + 1} | ${escape(use.answer)} | ${escape(use.valid)} | ${use.expected} | ${escape(answered(run.later))}${followup} |`);
+      lines.push(
+        `| ${target.label} | ${round + 1} | ${escape(use.answer)} | ${escape(use.valid)} | ${use.expected} | ${escape(answered(run.later))}${followup} |`,
+      );
     });
   }
   return lines.join("\n");

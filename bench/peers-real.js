@@ -62,7 +62,12 @@ async function benchRealPeers({ rounds, maxTokens, only }) {
   log("starting mlx_lm.server with the kit's model");
   const mlxPort = await findFreePort();
   const mlxOrigin = `http://127.0.0.1:${mlxPort}`;
-  const mlx = await children.start("mlx_lm.server", join(dirname(kit.python), "mlx_lm.server"), ["--model", kit.mlx_model, "--host", "127.0.0.1", "--port", String(mlxPort)], { env: modelEnv, readyUrl: `${mlxOrigin}/health`, startTimeoutMs: 300_000 });
+  const mlx = await children.start(
+    "mlx_lm.server",
+    join(dirname(kit.python), "mlx_lm.server"),
+    ["--model", kit.mlx_model, "--host", "127.0.0.1", "--port", String(mlxPort)],
+    { env: modelEnv, readyUrl: `${mlxOrigin}/health`, startTimeoutMs: 300_000 },
+  );
   await flushPromptCache(mlxOrigin, 1); // loads the model
 
   const targets = [];
@@ -80,13 +85,24 @@ async function benchRealPeers({ rounds, maxTokens, only }) {
       relays.push(relay);
       return relay;
     };
-    if (only.includes("mallex") || only.includes("direct")) targets.push({ id: "mallex", label: `mallex ${packageVersion(root)}`, ...(await startMallex(home, await viaRelay(), kit)) });
-    if (only.includes("direct")) targets.push({ id: "direct", label: "direct to mlx_lm.server (the floor: mallex's OpenAI request)", protocol: "openai", url: `${mlxOrigin}/v1/chat/completions` });
+    if (only.includes("mallex") || only.includes("direct"))
+      targets.push({ id: "mallex", label: `mallex ${packageVersion(root)}`, ...(await startMallex(home, await viaRelay(), kit)) });
+    if (only.includes("direct"))
+      targets.push({
+        id: "direct",
+        label: "direct to mlx_lm.server (the floor: mallex's OpenAI request)",
+        protocol: "openai",
+        url: `${mlxOrigin}/v1/chat/completions`,
+      });
     if (litellmBin) targets.push({ id: "litellm", label: `LiteLLM ${LITELLM.version} proxy`, ...(await startLiteLlm(home, litellmBin, await viaRelay())) });
     if (ccr) targets.push({ id: "ccr", label: `claude-code-router ${CCR.version}`, ...(await startClaudeCodeRouter3(home, ccr, await viaRelay(), roundTrip)) });
     // Not spread: restart() sets the url on this very object.
-    if (vllmBin) targets.push(Object.assign(vllmMlx(vllmBin, kit, roundTrip, modelEnv), { id: "vllm-mlx", label: `vllm-mlx ${VLLM_MLX.version} (its own server and /v1/messages)` }));
-    for (const target of targets) if (target.protocol === "anthropic") target.headers = { ...roundTrip.headers, ...(target.apiKey ? { "x-api-key": target.apiKey } : {}) };
+    if (vllmBin)
+      targets.push(
+        Object.assign(vllmMlx(vllmBin, kit, roundTrip, modelEnv), { id: "vllm-mlx", label: `vllm-mlx ${VLLM_MLX.version} (its own server and /v1/messages)` }),
+      );
+    for (const target of targets)
+      if (target.protocol === "anthropic") target.headers = { ...roundTrip.headers, ...(target.apiKey ? { "x-api-key": target.apiKey } : {}) };
     const measured = targets.filter((target) => only.includes(target.id));
 
     for (const target of targets) if (target.protocol === "anthropic" && !target.restart) await warmUp(target, roundTrip);
@@ -106,7 +122,18 @@ async function benchRealPeers({ rounds, maxTokens, only }) {
     if (measured.some((target) => target.restart)) await measured.find((target) => target.restart).stop();
     load.end = loadavg()[0];
     await mlx.stop();
-    return report({ targets: measured, results, rounds, maxTokens, kit, load, minutes: (Date.now() - started) / 60_000, roundTrip, versions: versions(kit, vllmBin), blas });
+    return report({
+      targets: measured,
+      results,
+      rounds,
+      maxTokens,
+      kit,
+      load,
+      minutes: (Date.now() - started) / 60_000,
+      roundTrip,
+      versions: versions(kit, vllmBin),
+      blas,
+    });
   }
 }
 
@@ -129,7 +156,13 @@ async function converse(target, roundTrip, targets) {
 /** A request to a target, with what its relay saw (the requests the server got for it) and its answer read. */
 async function send(target, body) {
   const seen = target.relay?.requests.length ?? 0;
-  const answer = await postStreamed(target.url, body, target.protocol === "anthropic" ? target.headers : { "content-type": "application/json" }, target.protocol, TIMEOUT_MS);
+  const answer = await postStreamed(
+    target.url,
+    body,
+    target.protocol === "anthropic" ? target.headers : { "content-type": "application/json" },
+    target.protocol,
+    TIMEOUT_MS,
+  );
   const upstream = target.relay?.requests.slice(seen) ?? [];
   // The generation itself: a proxy may also ask the server other things meanwhile (LiteLLM polls GET /v1/models).
   const sent = upstream.findLast((request) => request.method === "POST" && request.path.includes("/chat/completions"));
@@ -142,29 +175,56 @@ async function send(target, body) {
 
 /** One conversation in a line, logged as it ends, so that a run cut short still says what it measured. */
 function summarize({ first, later }) {
-  const one = (request) => (request ? `HTTP ${request.status}, first token ${(request.ttft / 1000).toFixed(1)} s, usage ${JSON.stringify(request.sent?.usage ?? request.openaiUsage ?? request.message?.usage)}, calls ${JSON.stringify(request.calls?.map((call) => [call.name, call.valid, call.expected]) ?? [])}` : "none");
+  const one = (request) =>
+    request
+      ? `HTTP ${request.status}, first token ${(request.ttft / 1000).toFixed(1)} s, usage ${JSON.stringify(request.sent?.usage ?? request.openaiUsage ?? request.message?.usage)}, calls ${JSON.stringify(request.calls?.map((call) => [call.name, call.valid, call.expected]) ?? [])}`
+      : "none";
   return `first: ${one(first)}; later: ${one(later)}`;
 }
 
 /** The usage of an OpenAI stream (its final usage chunk), for the floor. */
 function lastUsage(text) {
-  const chunk = text.split("\n\n").filter((event) => event.startsWith("data: {")).map((event) => JSON.parse(event.slice(6))).findLast((value) => value.usage);
-  return chunk ? { promptTokens: chunk.usage.prompt_tokens, cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens, completionTokens: chunk.usage.completion_tokens } : undefined;
+  const chunk = text
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: {"))
+    .map((event) => JSON.parse(event.slice(6)))
+    .findLast((value) => value.usage);
+  return chunk
+    ? {
+        promptTokens: chunk.usage.prompt_tokens,
+        cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens,
+        completionTokens: chunk.usage.completion_tokens,
+      }
+    : undefined;
 }
 
 /** Pushes every earlier entry out of mlx_lm.server's prompt cache (10 entries by default): `n` distinct one-token requests. */
 async function flushPromptCache(origin, n) {
   const nonce = `${Date.now()}-${Math.random()}`;
   for (let i = 0; i < n; i++) {
-    const answer = await postStreamed(`${origin}/v1/chat/completions`, { messages: [{ role: "user", content: `${i} ${nonce}: say OK.` }], max_tokens: 1, stream: true }, { "content-type": "application/json" }, "openai", 300_000);
+    const answer = await postStreamed(
+      `${origin}/v1/chat/completions`,
+      { messages: [{ role: "user", content: `${i} ${nonce}: say OK.` }], max_tokens: 1, stream: true },
+      { "content-type": "application/json" },
+      "openai",
+      300_000,
+    );
     if (answer.status !== 200) throw new Error(`mlx_lm.server refused a cache-flushing request: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
   }
 }
 
 /** A short request through a proxy once before measuring, so that its own first-request start-up is not counted. */
 async function warmUp(target, roundTrip) {
-  const answer = await postStreamed(target.url, { model: roundTrip.first.model, max_tokens: 4, stream: true, messages: [{ role: "user", content: "Say OK." }] }, target.headers, "anthropic", 300_000);
-  const paths = target.relay ? ` (what it asked the server: ${target.relay.requests.map((request) => `${request.method} ${request.path} → ${request.status}`).join(", ") || "nothing"})` : "";
+  const answer = await postStreamed(
+    target.url,
+    { model: roundTrip.first.model, max_tokens: 4, stream: true, messages: [{ role: "user", content: "Say OK." }] },
+    target.headers,
+    "anthropic",
+    300_000,
+  );
+  const paths = target.relay
+    ? ` (what it asked the server: ${target.relay.requests.map((request) => `${request.method} ${request.path} → ${request.status}`).join(", ") || "nothing"})`
+    : "";
   if (answer.status !== 200) throw new Error(`${target.label} refused a warm-up request: HTTP ${answer.status} ${answer.text.slice(0, 400)}${paths}`);
 }
 
@@ -197,7 +257,12 @@ tiers:
   const env = { ...process.env, MALLEX_HOME: join(home, "mallex") };
   execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", config], { cwd: root, env, stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
-  const child = await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--config", config, "--port", String(port), "--backend-url", `${relay.url}/v1`], { env, cwd: root, readyUrl: url });
+  const child = await children.start(
+    "mallex proxy",
+    process.execPath,
+    [join(root, "bin", "mallex.js"), "proxy", "--config", config, "--port", String(port), "--backend-url", `${relay.url}/v1`],
+    { env, cwd: root, readyUrl: url },
+  );
   return { protocol: "anthropic", url: `${url}/v1/messages?beta=true`, relay, child, command: `mallex proxy --config mallex.yaml --backend-url URL` };
 }
 
@@ -211,11 +276,19 @@ async function startLiteLlm(home, bin, relay) {
   const port = await findFreePort();
   const config = join(home, "litellm.yaml");
   const apiKey = `sk-${randomBytes(32).toString("hex")}`;
-  writeFileSync(config, `model_list:\n  - model_name: "*"\n    litellm_params:\n      model: hosted_vllm/default_model\n      api_base: ${relay.url}/v1\n      api_key: local\nlitellm_settings:\n  request_timeout: 1800\ngeneral_settings:\n  master_key: ${apiKey}\n`);
+  writeFileSync(
+    config,
+    `model_list:\n  - model_name: "*"\n    litellm_params:\n      model: hosted_vllm/default_model\n      api_base: ${relay.url}/v1\n      api_key: local\nlitellm_settings:\n  request_timeout: 1800\ngeneral_settings:\n  master_key: ${apiKey}\n`,
+  );
   const env = { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", HOME: join(home, "litellm-home") };
   mkdirSync(env.HOME, { recursive: true });
   const url = `http://127.0.0.1:${port}`;
-  const child = await children.start("LiteLLM proxy", join(bin, "litellm"), ["--config", config, "--host", "127.0.0.1", "--port", String(port)], { env, cwd: home, readyUrl: `${url}/health/liveliness`, startTimeoutMs: 300_000 });
+  const child = await children.start("LiteLLM proxy", join(bin, "litellm"), ["--config", config, "--host", "127.0.0.1", "--port", String(port)], {
+    env,
+    cwd: home,
+    readyUrl: `${url}/health/liveliness`,
+    startTimeoutMs: 300_000,
+  });
   return { protocol: "anthropic", url: `${url}/v1/messages?beta=true`, relay, child, apiKey, command: "litellm --config litellm.yaml" };
 }
 
@@ -240,19 +313,42 @@ async function startClaudeCodeRouter3(home, { node, cli }, relay, roundTrip) {
   writeFileSync(join(ccrHome, ".claude-code-router", "config.json"), JSON.stringify(config, null, 2));
   const env = { ...process.env, HOME: ccrHome, USERPROFILE: ccrHome };
   const url = `http://127.0.0.1:${gatewayPort}`;
-  const child = await children.start(`claude-code-router (ccr serve, HOME=${ccrHome})`, node, [cli, "serve", "--no-open", "--port", String(uiPort)], { env, cwd: ccrHome, readyUrl: `${url}/health`, startTimeoutMs: 120_000 });
+  const child = await children.start(`claude-code-router (ccr serve, HOME=${ccrHome})`, node, [cli, "serve", "--no-open", "--port", String(uiPort)], {
+    env,
+    cwd: ccrHome,
+    readyUrl: `${url}/health`,
+    startTimeoutMs: 120_000,
+  });
   return { protocol: "anthropic", url: `${url}/v1/messages?beta=true`, relay, child, command: "ccr serve (config.json: provider, model-prefix rule, APIKEY)" };
 }
 
 /** vllm-mlx serving the kit's folder under Claude Code's model name, with Qwen's tool-call parser; restarted before each conversation. */
 function vllmMlx(bin, kit, roundTrip, env) {
-  const target = { protocol: "anthropic", relay: undefined, command: "vllm-mlx serve MODEL --served-model-name MODEL_NAME --enable-auto-tool-choice --tool-call-parser qwen --timeout 1800" };
+  const target = {
+    protocol: "anthropic",
+    relay: undefined,
+    command: "vllm-mlx serve MODEL --served-model-name MODEL_NAME --enable-auto-tool-choice --tool-call-parser qwen --timeout 1800",
+  };
   let child;
   target.stop = async () => child?.stop();
   target.restart = async () => {
     await target.stop();
     const port = await findFreePort();
-    const args = ["serve", kit.mlx_model, "--host", "127.0.0.1", "--port", String(port), "--served-model-name", roundTrip.first.model, "--enable-auto-tool-choice", "--tool-call-parser", "qwen", "--timeout", "1800"];
+    const args = [
+      "serve",
+      kit.mlx_model,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--served-model-name",
+      roundTrip.first.model,
+      "--enable-auto-tool-choice",
+      "--tool-call-parser",
+      "qwen",
+      "--timeout",
+      "1800",
+    ];
     child = await children.start("vllm-mlx", join(bin, "vllm-mlx"), args, { env, readyUrl: `http://127.0.0.1:${port}/health`, startTimeoutMs: 300_000 });
     target.url = `http://127.0.0.1:${port}/v1/messages?beta=true`;
     target.child = child;
@@ -261,7 +357,9 @@ function vllmMlx(bin, kit, roundTrip, env) {
 }
 
 function readKit() {
-  const dir = process.env.MALLEX_MODEL_KIT ? resolve(process.env.MALLEX_MODEL_KIT) : join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mallex-model-kit");
+  const dir = process.env.MALLEX_MODEL_KIT
+    ? resolve(process.env.MALLEX_MODEL_KIT)
+    : join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mallex-model-kit");
   const file = join(dir, "kit.json");
   if (!existsSync(file)) throw new Error(`needs the model kit (npm run models; no ${file})`);
   const kit = JSON.parse(readFileSync(file, "utf8"));
@@ -273,7 +371,9 @@ function versions(kit, vllmBin) {
   const python = (bin, code) => execFileSync(bin, ["-c", code], { encoding: "utf8" }).trim();
   return {
     mlx: python(kit.python, "import mlx_lm, mlx.core as mx; print(f'mlx-lm {mlx_lm.__version__}, mlx {mx.__version__} ({mx.default_device()})')"),
-    vllmMlx: vllmBin ? python(join(vllmBin, "python"), "import mlx_lm, mlx.core as mx; print(f'mlx-lm {mlx_lm.__version__}, mlx {mx.__version__}')") : undefined,
+    vllmMlx: vllmBin
+      ? python(join(vllmBin, "python"), "import mlx_lm, mlx.core as mx; print(f'mlx-lm {mlx_lm.__version__}, mlx {mx.__version__}')")
+      : undefined,
     machine: `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
   };
 }

@@ -53,11 +53,18 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
     const proxies = [
       { label: `mallex ${packageVersion(root)}`, ...mallex },
       { label: `claude-code-router ${PEER.version}`, ...(await startClaudeCodeRouter(peerDir, join(home, "ccr"), backend.url, {})) },
-      { label: `claude-code-router ${PEER.version}, \`"LOG": false\``, ...(await startClaudeCodeRouter(peerDir, join(home, "ccr-quiet"), backend.url, { LOG: false })) },
+      {
+        label: `claude-code-router ${PEER.version}, \`"LOG": false\``,
+        ...(await startClaudeCodeRouter(peerDir, join(home, "ccr-quiet"), backend.url, { LOG: false })),
+      },
     ];
     for (const proxy of proxies) {
       proxy.idleRss = readRss(proxy.pid);
-      proxy.send = sender(proxy, () => post(agent, `${proxy.url}${anthropicPath}`, anthropicBody, anthropicHeaders, "anthropic"), () => proxy.child.describe());
+      proxy.send = sender(
+        proxy,
+        () => post(agent, `${proxy.url}${anthropicPath}`, anthropicBody, anthropicHeaders, "anthropic"),
+        () => proxy.child.describe(),
+      );
       checkAnthropic((await proxy.send()).body.toString("utf8"), "4", proxy.label);
       proxy.sentBytes = await backend.call("lastPostBytes");
     }
@@ -65,7 +72,11 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
     await proxies[0].send();
     const openaiBody = Buffer.from(JSON.stringify(await backend.call("lastPost")));
     const direct = { label: "direct to the fake backend" };
-    direct.send = sender(direct, () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai"), () => describeBackend(backend));
+    direct.send = sender(
+      direct,
+      () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai"),
+      () => describeBackend(backend),
+    );
     checkOpenAI((await direct.send()).body.toString("utf8"), "4");
     const targets = [direct, ...proxies];
 
@@ -118,10 +129,18 @@ async function startMallex(home, backendUrl, concurrency) {
   const url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, MALLEX_HOME: join(home, "mallex") };
   const config = join(home, "mallex.yaml");
-  writeFileSync(config, `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver:\n  max_in_flight_per_backend: ${concurrency}\n  max_waiting_per_backend: ${concurrency}\n`);
+  writeFileSync(
+    config,
+    `include: [${JSON.stringify(join(root, "mallex.yaml"))}]\nserver:\n  max_in_flight_per_backend: ${concurrency}\n  max_waiting_per_backend: ${concurrency}\n`,
+  );
   // Compiled first, as `mallex proxy` finds it on every start but the first.
   execFileSync(process.execPath, [join(root, "bin", "mallex.js"), "compile", "--config", config], { cwd: root, stdio: "ignore" });
-  const child = await children.start("mallex proxy", process.execPath, [join(root, "bin", "mallex.js"), "proxy", "--config", config, "--port", String(port), "--backend-url", backendUrl], { env, cwd: root, readyUrl: url });
+  const child = await children.start(
+    "mallex proxy",
+    process.execPath,
+    [join(root, "bin", "mallex.js"), "proxy", "--config", config, "--port", String(port), "--backend-url", backendUrl],
+    { env, cwd: root, readyUrl: url },
+  );
   return { url, pid: child.pid, child };
 }
 
@@ -153,7 +172,11 @@ async function startClaudeCodeRouter(peerDir, ccrHome, backendUrl, settings) {
   writeFileSync(join(ccrHome, ".claude-code-router", "config.json"), JSON.stringify(config, null, 2));
   const bin = join(peerDir, JSON.parse(readFileSync(join(peerDir, "package.json"), "utf8")).bin.ccr);
   const env = { ...process.env, HOME: ccrHome, USERPROFILE: ccrHome };
-  const child = await children.start(`claude-code-router (ccr start, HOME=${ccrHome})`, process.execPath, [bin, "start"], { env, cwd: ccrHome, readyUrl: `${url}/health` });
+  const child = await children.start(`claude-code-router (ccr start, HOME=${ccrHome})`, process.execPath, [bin, "start"], {
+    env,
+    cwd: ccrHome,
+    readyUrl: `${url}/health`,
+  });
   return { url, pid: child.pid, child };
 }
 
@@ -187,7 +210,14 @@ async function describeBackend(backend) {
 
 /** The run's sizes: docs/benchmarks.md's by default, smaller with --samples N and the like. */
 function readSettings(args) {
-  const names = { samples: "samples", warmup: "warmup", tokens: "tokens", "stream-runs": "streamRuns", concurrency: "concurrency", "load-rounds": "loadRounds" };
+  const names = {
+    samples: "samples",
+    warmup: "warmup",
+    tokens: "tokens",
+    "stream-runs": "streamRuns",
+    concurrency: "concurrency",
+    "load-rounds": "loadRounds",
+  };
   const { values } = parseArgs({ args, options: Object.fromEntries(Object.keys(names).map((name) => [name, { type: "string" }])) });
   const settings = { ...DEFAULTS };
   for (const [flag, key] of Object.entries(names)) {

@@ -31,7 +31,11 @@ async function startBackend() {
     /** Its size on the wire (its Content-Length). */
     lastPostBytes: () => Number(fake.requests.findLast((record) => record.method === "POST")?.headers["content-length"]),
     /** The latest requests it closed without an answer, as mlx-lm.server does on a bad one, with the Python exception. */
-    dropped: () => fake.requests.filter((record) => record.dropped !== undefined).slice(-5).map((record) => `${record.method} ${record.path}: ${record.dropped}`),
+    dropped: () =>
+      fake.requests
+        .filter((record) => record.dropped !== undefined)
+        .slice(-5)
+        .map((record) => `${record.method} ${record.path}: ${record.dropped}`),
     close: () => fake.close(),
   };
 }

@@ -43,7 +43,9 @@ export async function benchTranslator({ tokens = 2000, translatorRuns = 30 } = {
     backend = await startWorker({ role: "backend" });
     const expected = longTokens(tokens);
     await backend.call("script", { value: { text: expected } });
-    const ask = Buffer.from(JSON.stringify({ messages: [{ role: "user", content: "what is 2+2" }], max_tokens: tokens + 10, stream: true, stream_options: { include_usage: true } }));
+    const ask = Buffer.from(
+      JSON.stringify({ messages: [{ role: "user", content: "what is 2+2" }], max_tokens: tokens + 10, stream: true, stream_options: { include_usage: true } }),
+    );
     const recordedText = (await post(agent, `${backend.url}/chat/completions`, ask, { "content-type": "application/json" }, "openai")).body.toString("utf8");
     checkOpenAI(recordedText, expected.join(""));
 
@@ -134,22 +136,36 @@ function translateAll(events, ctx) {
 
 /** The Anthropic stream is well-formed and says `text`. */
 export function checkAnthropic(sse, text, who = "mallex") {
-  const events = sse.split("\n\n").filter(Boolean).map((event) => {
-    const [nameLine, dataLine] = event.split("\n");
-    return { name: nameLine.slice(7), data: JSON.parse(dataLine.slice(6)) };
-  });
+  const events = sse
+    .split("\n\n")
+    .filter(Boolean)
+    .map((event) => {
+      const [nameLine, dataLine] = event.split("\n");
+      return { name: nameLine.slice(7), data: JSON.parse(dataLine.slice(6)) };
+    });
   const names = events.map((event) => event.name);
-  const said = events.filter((event) => event.name === "content_block_delta").map((event) => event.data.delta.text ?? "").join("");
+  const said = events
+    .filter((event) => event.name === "content_block_delta")
+    .map((event) => event.data.delta.text ?? "")
+    .join("");
   const stop = events.find((event) => event.name === "message_delta")?.data.delta.stop_reason;
   if (names[0] !== "message_start" || names.at(-1) !== "message_stop" || said !== text || stop !== "end_turn") {
-    throw new Error(`${who}'s stream is not the expected answer: events ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}; stop_reason ${stop}; text ${JSON.stringify(said.slice(0, 80))}`);
+    throw new Error(
+      `${who}'s stream is not the expected answer: events ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}; stop_reason ${stop}; text ${JSON.stringify(said.slice(0, 80))}`,
+    );
   }
 }
 
 /** The OpenAI stream ends with [DONE] and says `text`. */
 export function checkOpenAI(sse, text) {
-  const data = sse.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice(6));
-  const said = data.filter((d) => d.startsWith("{")).map((d) => JSON.parse(d).choices?.[0]?.delta?.content ?? "").join("");
+  const data = sse
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: "))
+    .map((event) => event.slice(6));
+  const said = data
+    .filter((d) => d.startsWith("{"))
+    .map((d) => JSON.parse(d).choices?.[0]?.delta?.content ?? "")
+    .join("");
   if (data.at(-1) !== "[DONE]" || said !== text) throw new Error(`the fake backend's stream is not the expected answer: ${JSON.stringify(sse.slice(0, 300))}`);
 }
 

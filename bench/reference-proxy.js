@@ -14,7 +14,10 @@ const backend = new URL(`${values["backend-url"].replace(/\/$/, "")}/chat/comple
 const agent = new Agent({ keepAlive: true });
 
 /** Anthropic content (a string or blocks) as plain text. */
-const flatten = (content) => (typeof content === "string" ? content : content.map((block) => block.text ?? (block.content === undefined ? JSON.stringify(block.input ?? "") : flatten(block.content))).join("\n"));
+const flatten = (content) =>
+  typeof content === "string"
+    ? content
+    : content.map((block) => block.text ?? (block.content === undefined ? JSON.stringify(block.input ?? "") : flatten(block.content))).join("\n");
 
 function toOpenAI(body) {
   const messages = [];
@@ -36,36 +39,55 @@ const server = createServer((req, res) => {
   req.on("end", () => {
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     const payload = JSON.stringify(toOpenAI(body));
-    const upstream = httpRequest(backend, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (answer) => {
-      if (answer.statusCode !== 200) {
-        res.writeHead(502, { "content-type": "application/json" });
-        return answer.pipe(res);
-      }
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      res.write(sse("message_start", { type: "message_start", message: { id: "msg_ref", type: "message", role: "assistant", model: body.model, content: [], stop_reason: null, usage: { input_tokens: 0, output_tokens: 0 } } }));
-      res.write(sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }));
-      answer.setEncoding("utf8");
-      let pending = "";
-      let outputTokens = 0;
-      answer.on("data", (text) => {
-        const lines = (pending + text).split("\n");
-        pending = lines.pop();
-        let out = "";
-        for (const line of lines) {
-          if (!line.startsWith("data: {")) continue;
-          const chunk = JSON.parse(line.slice(6));
-          const content = chunk.choices?.[0]?.delta?.content;
-          if (chunk.usage) outputTokens = chunk.usage.completion_tokens;
-          if (content) out += sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: content } });
+    const upstream = httpRequest(
+      backend,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      (answer) => {
+        if (answer.statusCode !== 200) {
+          res.writeHead(502, { "content-type": "application/json" });
+          return answer.pipe(res);
         }
-        if (out) res.write(out);
-      });
-      answer.on("end", () => {
-        res.write(sse("content_block_stop", { type: "content_block_stop", index: 0 }));
-        res.write(sse("message_delta", { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: outputTokens } }));
-        res.end(sse("message_stop", { type: "message_stop" }));
-      });
-    });
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+        res.write(
+          sse("message_start", {
+            type: "message_start",
+            message: {
+              id: "msg_ref",
+              type: "message",
+              role: "assistant",
+              model: body.model,
+              content: [],
+              stop_reason: null,
+              usage: { input_tokens: 0, output_tokens: 0 },
+            },
+          }),
+        );
+        res.write(sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }));
+        answer.setEncoding("utf8");
+        let pending = "";
+        let outputTokens = 0;
+        answer.on("data", (text) => {
+          const lines = (pending + text).split("\n");
+          pending = lines.pop();
+          let out = "";
+          for (const line of lines) {
+            if (!line.startsWith("data: {")) continue;
+            const chunk = JSON.parse(line.slice(6));
+            const content = chunk.choices?.[0]?.delta?.content;
+            if (chunk.usage) outputTokens = chunk.usage.completion_tokens;
+            if (content) out += sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: content } });
+          }
+          if (out) res.write(out);
+        });
+        answer.on("end", () => {
+          res.write(sse("content_block_stop", { type: "content_block_stop", index: 0 }));
+          res.write(
+            sse("message_delta", { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: outputTokens } }),
+          );
+          res.end(sse("message_stop", { type: "message_stop" }));
+        });
+      },
+    );
     upstream.on("error", (error) => res.destroy(error));
     res.on("close", () => res.writableFinished || upstream.destroy()); // the client went away
     upstream.end(payload);

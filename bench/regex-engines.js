@@ -15,7 +15,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export function shippedPatterns() {
   const config = parse(readFileSync(`${root}mallex.yaml`, "utf8"), { merge: true, maxAliasCount: 100 });
   const out = [];
-  for (const filter of config.filters ?? []) out.push({ id: `filter ${filter.id}`, source: filter.pattern, flags: filter.flags ?? "", replacement: filter.action === "replace" ? (filter.replacement ?? "") : undefined, where: filter.where });
+  for (const filter of config.filters ?? [])
+    out.push({
+      id: `filter ${filter.id}`,
+      source: filter.pattern,
+      flags: filter.flags ?? "",
+      replacement: filter.action === "replace" ? (filter.replacement ?? "") : undefined,
+      where: filter.where,
+    });
   for (const intent of config.intents ?? []) {
     const flags = intent.match?.flags ?? "i";
     for (const source of [...(intent.match?.prompt ?? []), ...(intent.match?.not_prompt ?? [])]) out.push({ id: `intent ${intent.id}`, source, flags });
@@ -117,7 +124,12 @@ function timeIt(fn, minMs = 200) {
   return (performance.now() - started) / runs;
 }
 
-export async function benchRegexEngines({ fixture = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-sonnet-4-6-full-prompt.json", import.meta.url)), v8AdversarialBytes = 20_000, onRow, only } = {}) {
+export async function benchRegexEngines({
+  fixture = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-sonnet-4-6-full-prompt.json", import.meta.url)),
+  v8AdversarialBytes = 20_000,
+  onRow,
+  only,
+} = {}) {
   const patterns = shippedPatterns();
   const units = requestUnits(fixture);
   const engines = await loadEngines();
@@ -140,7 +152,15 @@ export async function benchRegexEngines({ fixture = fileURLToPath(new URL("../..
         refused.push(`${pattern.id}: ${String(error.message).slice(0, 60)}`);
       }
     }
-    const compileMs = timeIt(() => patterns.forEach((p) => { try { engine.compile(p.source, p.flags); } catch { /* counted above */ } }));
+    const compileMs = timeIt(() =>
+      patterns.forEach((p) => {
+        try {
+          engine.compile(p.source, p.flags);
+        } catch {
+          /* counted above */
+        }
+      }),
+    );
     const requestMs = timeIt(() => {
       for (const { pattern, re } of compiled) {
         for (const unit of units) if (re.test(unit) && pattern.replacement !== undefined) re.replace(unit, pattern.replacement);
@@ -160,7 +180,9 @@ export async function benchRegexEngines({ fixture = fileURLToPath(new URL("../..
     }
     const scale = ((1 << 20) / bytes) ** 2;
     const worstCell =
-      bytes < 1 << 20 ? `${ms(worst.ms)} at ${Math.round(bytes / 1000)} KB (${worst.what}; quadratic: ×${Math.round(scale).toLocaleString("en")} at 1 MB)` : `${ms(worst.ms)} (${worst.what})`;
+      bytes < 1 << 20
+        ? `${ms(worst.ms)} at ${Math.round(bytes / 1000)} KB (${worst.what}; quadratic: ×${Math.round(scale).toLocaleString("en")} at 1 MB)`
+        : `${ms(worst.ms)} (${worst.what})`;
     const compiles = refused.length === 0 ? `${compiled.length}` : `${compiled.length} (refuses ${refused.join("; ")})`;
     lines.push(`| ${engine.name} | ${compiles} | ${ms(compileMs)} | ${ms(requestMs)} | ${worstCell} |`);
     onRow?.(lines.at(-1));
@@ -168,4 +190,5 @@ export async function benchRegexEngines({ fixture = fileURLToPath(new URL("../..
   return lines.join("\n");
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchRegexEngines({ only: process.argv[2], onRow: (row) => process.stderr.write(`${row}\n`) }));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(await benchRegexEngines({ only: process.argv[2], onRow: (row) => process.stderr.write(`${row}\n`) }));

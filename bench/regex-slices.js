@@ -16,7 +16,10 @@ export function benchRegexSlices({ runs = 3 } = {}) {
   for (const pattern of [...shippedPatterns(), TEAM_RULE]) {
     const re = compileLinearRegex(pattern.source, pattern.flags);
     const keep = pattern.id.startsWith("keep ");
-    const inputs = [...adversarialInputs(pattern, FILTER_MAX_UNIT_CHARS), ["git-status-like lines", "Current branch: x\nA: b\n".repeat(FILTER_MAX_UNIT_CHARS / 22).slice(0, FILTER_MAX_UNIT_CHARS)]];
+    const inputs = [
+      ...adversarialInputs(pattern, FILTER_MAX_UNIT_CHARS),
+      ["git-status-like lines", "Current branch: x\nA: b\n".repeat(FILTER_MAX_UNIT_CHARS / 22).slice(0, FILTER_MAX_UNIT_CHARS)],
+    ];
     let worst = { cpu: 0, wall: 0, input: "" };
     for (const [input, text] of inputs) {
       for (let run = 0; run < runs; run++) {
@@ -32,7 +35,11 @@ export function benchRegexSlices({ runs = 3 } = {}) {
     rows.push({ id: pattern.id, ...worst });
   }
   rows.sort((a, b) => b.cpu - a.cpu);
-  return ["| regex | worst input (64 KiB) | CPU | wall |", "|---|---|---|---|", ...rows.map((row) => `| ${row.id} | ${row.input} | ${ms(row.cpu)} | ${ms(row.wall)} |`)].join("\n");
+  return [
+    "| regex | worst input (64 KiB) | CPU | wall |",
+    "|---|---|---|---|",
+    ...rows.map((row) => `| ${row.id} | ${row.input} | ${ms(row.cpu)} | ${ms(row.wall)} |`),
+  ].join("\n");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(benchRegexSlices());

@@ -14,43 +14,50 @@ export function timedStream(url, body, { protocol, headers = {}, timeoutMs = 300
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = httpRequest(url, { method: "POST", agent: false, headers: { "content-type": "application/json", ...headers, "content-length": payload.length } }, (res) => {
-      const decoder = new StringDecoder("utf8");
-      let pending = "";
-      let raw = "";
-      let firstToken;
-      let lastToken;
-      // Text pieces that came in the same read as the first: a server that writes several tokens at
-      // once must not look faster for it (decode is timed from the first read, so those are not counted).
-      let firstPieces = 0;
-      const usage = { prompt: undefined, cached: 0, completion: undefined };
-      res.on("data", (chunk) => {
-        const now = performance.now();
-        const text = decoder.write(chunk);
-        if (res.statusCode !== 200) return void (raw += text);
-        pending += text;
-        const events = pending.split("\n\n");
-        pending = events.pop();
-        for (const event of events) {
-          const data = event.split("\n").find((line) => line.startsWith("data: "))?.slice(6);
-          if (!data?.startsWith("{")) continue;
-          const parsed = JSON.parse(data);
-          if (protocol === "openai" ? readOpenAI(parsed, usage) : readAnthropic(parsed, usage)) {
-            firstToken ??= now;
-            if (now === firstToken) firstPieces++;
-            lastToken = now;
+    const req = httpRequest(
+      url,
+      { method: "POST", agent: false, headers: { "content-type": "application/json", ...headers, "content-length": payload.length } },
+      (res) => {
+        const decoder = new StringDecoder("utf8");
+        let pending = "";
+        let raw = "";
+        let firstToken;
+        let lastToken;
+        // Text pieces that came in the same read as the first: a server that writes several tokens at
+        // once must not look faster for it (decode is timed from the first read, so those are not counted).
+        let firstPieces = 0;
+        const usage = { prompt: undefined, cached: 0, completion: undefined };
+        res.on("data", (chunk) => {
+          const now = performance.now();
+          const text = decoder.write(chunk);
+          if (res.statusCode !== 200) return void (raw += text);
+          pending += text;
+          const events = pending.split("\n\n");
+          pending = events.pop();
+          for (const event of events) {
+            const data = event
+              .split("\n")
+              .find((line) => line.startsWith("data: "))
+              ?.slice(6);
+            if (!data?.startsWith("{")) continue;
+            const parsed = JSON.parse(data);
+            if (protocol === "openai" ? readOpenAI(parsed, usage) : readAnthropic(parsed, usage)) {
+              firstToken ??= now;
+              if (now === firstToken) firstPieces++;
+              lastToken = now;
+            }
           }
-        }
-      });
-      res.on("end", () => {
-        const total = performance.now() - started;
-        if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}: ${raw.slice(0, 500)}`));
-        if (firstToken === undefined) return reject(new Error(`${url} streamed no token`));
-        if (usage.prompt === undefined || usage.completion === undefined) return reject(new Error(`${url} reported no usage`));
-        resolve({ ttft: firstToken - started, lastToken: lastToken - started, firstPieces, total, usage });
-      });
-      res.on("error", reject);
-    });
+        });
+        res.on("end", () => {
+          const total = performance.now() - started;
+          if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}: ${raw.slice(0, 500)}`));
+          if (firstToken === undefined) return reject(new Error(`${url} streamed no token`));
+          if (usage.prompt === undefined || usage.completion === undefined) return reject(new Error(`${url} reported no usage`));
+          resolve({ ttft: firstToken - started, lastToken: lastToken - started, firstPieces, total, usage });
+        });
+        res.on("error", reject);
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${url} did not finish within ${timeoutMs / 1000} s`)));
     req.on("error", reject);
     req.end(payload);

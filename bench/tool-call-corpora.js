@@ -72,7 +72,9 @@ export function corporaTable({ fencedJsonCorpus, recordedQwenCoderCorpus, splitT
     const row = score(entries, splitText);
     const count = (side) => entries.filter((entry) => sideOf(entry) === side).length;
     const cells = (side) => ["whole", "char", "random"].map((chunking) => pct(row[chunking][side])).join(" / ");
-    lines.push(`| ${name} | ${entries.length} (${count("calls")} / ${count("quotes")} / ${count("other")}) | ${cells("calls")} | ${cells("quotes")} | ${cells("other")} |`);
+    lines.push(
+      `| ${name} | ${entries.length} (${count("calls")} / ${count("quotes")} / ${count("other")}) | ${cells("calls")} | ${cells("quotes")} | ${cells("other")} |`,
+    );
   }
   return lines.join("\n");
 }

@@ -73,10 +73,20 @@ function main(module) {
   const cases = positionCases();
   const families = [...new Set(cases.map((entry) => entry.family))];
   const splits = ["char", ...Array.from({ length: RANDOM_SEEDS }, (_, i) => i + 1)];
-  const prose = "Sure. The answer is 42: see `src/app.ts` (line 3) and the <b>bold</b> note; a < b, {\"k\": 1}.\n".repeat(4);
+  const prose = 'Sure. The answer is 42: see `src/app.ts` (line 3) and the <b>bold</b> note; a < b, {"k": 1}.\n'.repeat(4);
   const rows = [];
   for (const family of families) {
-    const row = { family, positive: [0, 0], negative: [0, 0], autoPositive: [0, 0], autoNegative: [0, 0], held: [], heldMarker: [], heldProse: 0, heldProseAuto: 0 };
+    const row = {
+      family,
+      positive: [0, 0],
+      negative: [0, 0],
+      autoPositive: [0, 0],
+      autoNegative: [0, 0],
+      held: [],
+      heldMarker: [],
+      heldProse: 0,
+      heldProseAuto: 0,
+    };
     for (const entry of cases.filter((c) => c.family === family)) {
       for (const how of splits) {
         for (const through of ["family", "auto"]) {
@@ -106,7 +116,10 @@ function main(module) {
     "",
     "| family | positives (family) | negatives (family) | positives (auto) | negatives (auto) | held back: prose (family / auto) | marker named in prose | quoted whole call (max) |",
     "|---|---|---|---|---|---|---|---|",
-    ...rows.map((row) => `| ${row.family} | ${pct(row.positive)} | ${pct(row.negative)} | ${pct(row.autoPositive)} | ${pct(row.autoNegative)} | ${row.heldProse} / ${row.heldProseAuto} chars | ${Math.max(...row.heldMarker)} chars | ${Math.max(...row.held)} chars |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.family} | ${pct(row.positive)} | ${pct(row.negative)} | ${pct(row.autoPositive)} | ${pct(row.autoNegative)} | ${row.heldProse} / ${row.heldProseAuto} chars | ${Math.max(...row.heldMarker)} chars | ${Math.max(...row.held)} chars |`,
+    ),
   ];
   return lines.join("\n");
 }

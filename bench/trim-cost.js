@@ -45,7 +45,8 @@ const p50 = async (run) => {
 
 /** A worker that answers each request with the trimmed result it was given: the least a trim on a worker thread costs. */
 function echoWorker() {
-  const code = "const { parentPort } = require('node:worker_threads'); let result; parentPort.on('message', (m) => { if (m.result !== undefined) result = m.result; parentPort.postMessage(m.result !== undefined ? 0 : result); });";
+  const code =
+    "const { parentPort } = require('node:worker_threads'); let result; parentPort.on('message', (m) => { if (m.result !== undefined) result = m.result; parentPort.postMessage(m.result !== undefined ? 0 : result); });";
   const worker = new Worker(code, { eval: true });
   const ask = (message) => new Promise((resolve) => (worker.once("message", resolve), worker.postMessage(message)));
   return {
@@ -71,7 +72,11 @@ for (const name of ["main-request-2plus2.json", "tool-use-followup.json", "main-
     const warm = await p50(() => trimRequest(body, plan, templates, cached));
     let more = "";
     if (seams) {
-      const proxyWay = () => seams.runStepsYielding(seams.trimToFit((size) => seams.trimRequestSteps(body, trimPlanFor(table, profile, size), templates, cached), profile.size), { sliceMs: seams.STEP_SLICE_MS, now: () => performance.now() });
+      const proxyWay = () =>
+        seams.runStepsYielding(
+          seams.trimToFit((size) => seams.trimRequestSteps(body, trimPlanFor(table, profile, size), templates, cached), profile.size),
+          { sliceMs: seams.STEP_SLICE_MS, now: () => performance.now() },
+        );
       const stepped = await p50(proxyWay);
       await worker.holding(result);
       const hop = await p50(() => worker.roundTrip(body));

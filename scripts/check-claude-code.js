@@ -20,14 +20,21 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const INSTALL_CACHE = join(ROOT, "node_modules", ".cache", "mallex", "claude-code");
 
 async function main() {
-  const { values } = parseArgs({ options: { version: { type: "string" }, "fail-on-drift": { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } });
+  const { values } = parseArgs({
+    options: { version: { type: "string" }, "fail-on-drift": { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help) {
     console.log("usage: npm run check:claude-code [-- --version X] [-- --fail-on-drift]");
     return 0;
   }
-  if (values.version !== undefined && !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(values.version)) throw new UsageError(`--version must be a version such as 2.1.330, got "${values.version}"`);
+  if (values.version !== undefined && !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(values.version))
+    throw new UsageError(`--version must be a version such as 2.1.330, got "${values.version}"`);
 
-  const installed = [installedVersion("older", "claude-code-older"), installedVersion("pinned", "@anthropic-ai/claude-code"), installedVersion("newest", "claude-code-newest")];
+  const installed = [
+    installedVersion("older", "claude-code-older"),
+    installedVersion("pinned", "@anthropic-ai/claude-code"),
+    installedVersion("newest", "claude-code-newest"),
+  ];
   const wanted = values.version ?? registryLatest();
   const versions = withVersion(installed, wanted, values.version === undefined ? "latest" : "asked");
 
@@ -43,7 +50,12 @@ async function main() {
   const unplaced = formatUnplaced(rows);
   console.log(unplaced === "" ? "\nTrimming placed everything in every version's first request." : `\nTrimming could not place:\n${unplaced}`);
   const drift = rows.flatMap((row) => driftOf(row.sizes).map((reason) => `${row.version}: ${reason}`));
-  if (drift.length > 0) console.log(`\nDrift (goals: ${Object.entries(SIZE_GOALS).map(([size, goal]) => `${size} ≥ ${percent(goal)}`).join(", ")}, nothing unplaced):\n${drift.map((line) => `  ${line}`).join("\n")}`);
+  if (drift.length > 0)
+    console.log(
+      `\nDrift (goals: ${Object.entries(SIZE_GOALS)
+        .map(([size, goal]) => `${size} ≥ ${percent(goal)}`)
+        .join(", ")}, nothing unplaced):\n${drift.map((line) => `  ${line}`).join("\n")}`,
+    );
   return values["fail-on-drift"] && drift.length > 0 ? 1 : 0;
 }
 
@@ -67,7 +79,9 @@ function registryLatest() {
   try {
     return execFileSync("npm", ["view", "@anthropic-ai/claude-code", "version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch (error) {
-    throw new UsageError(`cannot ask the registry for Claude Code's latest version (npm view @anthropic-ai/claude-code version): ${String(error.stderr ?? error.message).trim()}`);
+    throw new UsageError(
+      `cannot ask the registry for Claude Code's latest version (npm view @anthropic-ai/claude-code version): ${String(error.stderr ?? error.message).trim()}`,
+    );
   }
 }
 
@@ -78,7 +92,9 @@ function installIntoCache(version) {
   if (!reportsVersion(bin, version)) {
     mkdirSync(prefix, { recursive: true });
     console.error(`installing @anthropic-ai/claude-code@${version} into ${prefix} …`);
-    execFileSync("npm", ["install", "--no-save", "--no-package-lock", "--prefix", prefix, `@anthropic-ai/claude-code@${version}`], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("npm", ["install", "--no-save", "--no-package-lock", "--prefix", prefix, `@anthropic-ai/claude-code@${version}`], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     if (!reportsVersion(bin, version)) throw new UsageError(`${bin} does not run as Claude Code ${version} after npm install (did its postinstall run?)`);
   }
   return bin;
@@ -107,7 +123,11 @@ function formatTable(rows, profiles) {
     }),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...lines].map((line) => line[i].length)));
-  const render = (line) => line.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd();
+  const render = (line) =>
+    line
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   const measured = sizes.map((size) => `${size}: ${profiles[size]}`).join(", ");
   return [`Claude Code's first request ("what is 2+2") trimmed by the shipped mallex.yaml (${measured})`, "", render(header), ...lines.map(render)].join("\n");
 }

@@ -27,10 +27,15 @@ export function checkLayout({ srcDir, rules = LAYOUT_RULES }) {
   const folders = new Set(files.map(folderOf));
   for (const folder of [...folders].sort()) {
     if (folder === "") continue;
-    if (!(folder in rules)) problems.push({ kind: "unknown-folder", message: `src/${folder}/ is not in scripts/layout-rules.js: say what it may import there (and in ARCHITECTURE.md)` });
+    if (!(folder in rules))
+      problems.push({
+        kind: "unknown-folder",
+        message: `src/${folder}/ is not in scripts/layout-rules.js: say what it may import there (and in ARCHITECTURE.md)`,
+      });
   }
   for (const file of files) {
-    if (folderOf(file) === "" && file !== "index.ts") problems.push({ kind: "loose-file", message: `src/${file} sits in src/ itself: only index.ts (the public API) does; give it a folder` });
+    if (folderOf(file) === "" && file !== "index.ts")
+      problems.push({ kind: "loose-file", message: `src/${file} sits in src/ itself: only index.ts (the public API) does; give it a folder` });
   }
 
   for (const [file, targets] of graph) {
@@ -48,7 +53,8 @@ export function checkLayout({ srcDir, rules = LAYOUT_RULES }) {
 
   // A circle is shown from each file in it whose import goes against the table: usually the culprit.
   const upward = new Set(problems.filter((p) => p.kind === "direction").map((p) => p.file));
-  for (const circle of findCircles(graph, (file) => upward.has(file))) problems.push({ kind: "circle", message: `import circle: ${circle.map((f) => `src/${f}`).join(" → ")}` });
+  for (const circle of findCircles(graph, (file) => upward.has(file)))
+    problems.push({ kind: "circle", message: `import circle: ${circle.map((f) => `src/${f}`).join(" → ")}` });
   return { files: files.length, problems: problems.map(({ kind, message }) => ({ kind, message })) };
 }
 
@@ -56,10 +62,13 @@ export function checkLayout({ srcDir, rules = LAYOUT_RULES }) {
 function checkTable(rules) {
   const problems = [];
   for (const [folder, allowed] of Object.entries(rules)) {
-    for (const other of allowed) if (!(other in rules)) problems.push({ kind: "table", message: `scripts/layout-rules.js: ${folder}/ may import ${other}/, which the table does not list` });
+    for (const other of allowed)
+      if (!(other in rules))
+        problems.push({ kind: "table", message: `scripts/layout-rules.js: ${folder}/ may import ${other}/, which the table does not list` });
   }
   const graph = new Map(Object.entries(rules).map(([folder, allowed]) => [folder, allowed.filter((other) => other in rules)]));
-  for (const circle of findCircles(graph)) problems.push({ kind: "table", message: `scripts/layout-rules.js allows a circle: ${circle.map((f) => `${f}/`).join(" → ")}` });
+  for (const circle of findCircles(graph))
+    problems.push({ kind: "table", message: `scripts/layout-rules.js allows a circle: ${circle.map((f) => `${f}/`).join(" → ")}` });
   return problems;
 }
 
@@ -83,14 +92,21 @@ function importsOf(root, file) {
     for (const candidate of [path, path.replace(/\.js$/, ".ts"), path.replace(/\.mjs$/, ".mts"), `${path}.ts`, join(path, "index.ts")]) {
       const inside = relative(root, candidate);
       if (inside.startsWith("..") || !SOURCE.test(candidate)) continue;
-      if (isFile(candidate)) { targets.add(inside.split(sep).join("/")); break; }
+      if (isFile(candidate)) {
+        targets.add(inside.split(sep).join("/"));
+        break;
+      }
     }
   }
   return [...targets].sort();
 }
 
 function isFile(path) {
-  try { return statSync(path).isFile(); } catch { return false; }
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** A file's top folder under src/ ("" for src/ itself). */
@@ -108,11 +124,19 @@ function folderOf(file) {
  */
 export function findCircles(graph, prefer = () => false) {
   let counter = 0;
-  const index = new Map(), low = new Map(), onStack = new Set(), stack = [], components = [];
+  const index = new Map(),
+    low = new Map(),
+    onStack = new Set(),
+    stack = [],
+    components = [];
   const visit = (start) => {
     // Iterative, so a long chain of imports cannot overflow the call stack.
     const work = [[start, 0]];
-    index.set(start, counter); low.set(start, counter); counter++; stack.push(start); onStack.add(start);
+    index.set(start, counter);
+    low.set(start, counter);
+    counter++;
+    stack.push(start);
+    onStack.add(start);
     while (work.length > 0) {
       const frame = work[work.length - 1];
       const [node, next] = frame;
@@ -122,17 +146,28 @@ export function findCircles(graph, prefer = () => false) {
         const target = edges[next];
         if (!graph.has(target)) continue;
         if (!index.has(target)) {
-          index.set(target, counter); low.set(target, counter); counter++; stack.push(target); onStack.add(target);
+          index.set(target, counter);
+          low.set(target, counter);
+          counter++;
+          stack.push(target);
+          onStack.add(target);
           work.push([target, 0]);
         } else if (onStack.has(target)) low.set(node, Math.min(low.get(node), index.get(target)));
         continue;
       }
       work.pop();
-      if (work.length > 0) { const parent = work[work.length - 1][0]; low.set(parent, Math.min(low.get(parent), low.get(node))); }
+      if (work.length > 0) {
+        const parent = work[work.length - 1][0];
+        low.set(parent, Math.min(low.get(parent), low.get(node)));
+      }
       if (low.get(node) === index.get(node)) {
         const component = [];
         let member;
-        do { member = stack.pop(); onStack.delete(member); component.push(member); } while (member !== node);
+        do {
+          member = stack.pop();
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== node);
         const selfLoop = component.length === 1 && (graph.get(node) ?? []).includes(node);
         if (component.length > 1 || selfLoop) components.push(component);
       }
@@ -162,7 +197,10 @@ function closePath(graph, members, start) {
         while (path[0] !== start) path.unshift(previous.get(path[0]));
         return [...path, start];
       }
-      if (!previous.has(target)) { previous.set(target, node); queue.push(target); }
+      if (!previous.has(target)) {
+        previous.set(target, node);
+        queue.push(target);
+      }
     }
   }
   return [start, start];
@@ -183,7 +221,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { files, problems } = result;
   if (problems.length === 0) console.log(`layout: ${files} files, no import circle, every import allowed by scripts/layout-rules.js`);
   else {
-    console.error(`layout: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} files (the map: ARCHITECTURE.md; the table: scripts/layout-rules.js)`);
+    console.error(
+      `layout: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} files (the map: ARCHITECTURE.md; the table: scripts/layout-rules.js)`,
+    );
     for (const { message } of problems) console.error(`  ${message}`);
     process.exitCode = 1;
   }

@@ -99,8 +99,13 @@ export function renderConfigReference(page = readFileSync(`${root}/${REFERENCE_P
   const walk = (node, path) => {
     node = deref(node);
     if (path) {
-      const def = node.default === undefined || (typeof node.default === "object" && Object.keys(node.default).length === 0) ? "" : `\`${JSON.stringify(node.default)}\``;
-      rows.push(`| \`${path}\` | ${typeOf(node)} | ${def} | ${quoteUrls(node.description ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")} |`);
+      const def =
+        node.default === undefined || (typeof node.default === "object" && Object.keys(node.default).length === 0) ? "" : `\`${JSON.stringify(node.default)}\``;
+      rows.push(
+        `| \`${path}\` | ${typeOf(node)} | ${def} | ${quoteUrls(node.description ?? "")
+          .replace(/\|/g, "\\|")
+          .replace(/\n/g, " ")} |`,
+      );
     }
     for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, path ? `${path}.${key}` : key);
     if (node.additionalProperties && typeof node.additionalProperties === "object" && node.additionalProperties.$ref) {

@@ -29,7 +29,10 @@ const { values } = parseArgs({
 
 const kit = JSON.parse(readFileSync(join(process.env.MALLEX_MODEL_KIT ?? join(process.env.HOME ?? "", ".cache", "mallex-model-kit"), "kit.json"), "utf8"));
 const model = kit.models.coder;
-const records = readFileSync(values.in, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+const records = readFileSync(values.in, "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
 const claude = installedClaudeCode("@anthropic-ai/claude-code");
 
 /** The parser's events for one whole answer, text joined, with the options the proxy gives it for this prompt. */
@@ -58,7 +61,13 @@ function intentOf(expect) {
 
 function agrees(outcome, expect) {
   if (expect === "text") return outcome === "text";
-  return outcome.startsWith("call ") && outcome.slice(5).split(", ").every((name) => expect.call.includes(name));
+  return (
+    outcome.startsWith("call ") &&
+    outcome
+      .slice(5)
+      .split(", ")
+      .every((name) => expect.call.includes(name))
+  );
 }
 
 function promptText(id) {
@@ -74,13 +83,18 @@ const counts = {};
 const review = [];
 for (const record of records) {
   const shape = toolCallShape(record.text, record.tools, record.tool_calls !== undefined);
-  const label = [shape.shape, shape.proseBefore ? "after prose" : "", shape.offered === false ? `of a tool not offered (${shape.named})` : ""].filter(Boolean).join(", ");
+  const label = [shape.shape, shape.proseBefore ? "after prose" : "", shape.offered === false ? `of a tool not offered (${shape.named})` : ""]
+    .filter(Boolean)
+    .join(", ");
   const events = parse(record.text, record.tools, promptText(record.prompt));
   const outcome = outcomeOf(events);
   const row = (counts[label] ??= { trimmed: 0, untrimmed: 0, outcomes: new Map() });
   row[record.mode] += 1;
   row.outcomes.set(outcome, (row.outcomes.get(outcome) ?? 0) + 1);
-  if (!agrees(outcome, record.expect)) review.push(`${record.mode} ${record.prompt} ${record.sample}: asked for ${intentOf(record.expect)}, ${label}, parsed as ${outcome}: ${JSON.stringify(record.text.slice(0, 160))}`);
+  if (!agrees(outcome, record.expect))
+    review.push(
+      `${record.mode} ${record.prompt} ${record.sample}: asked for ${intentOf(record.expect)}, ${label}, parsed as ${outcome}: ${JSON.stringify(record.text.slice(0, 160))}`,
+    );
   const key = JSON.stringify([record.text, record.tools]);
   const entry = entries.get(key);
   if (entry !== undefined) entry.samples.push(`${record.mode} ${record.sample}`);
@@ -123,7 +137,7 @@ const source = [
   " * A recorded answer, with the user's prompt (the proxy reads it: asked to be shown a call, an unmarked",
   " * call is the example, asks-to-see-a-call.ts) and what it asked for: a call of one of these tools, or text.",
   " */",
-  'export interface RecordedEntry extends AutoCorpusEntry {',
+  "export interface RecordedEntry extends AutoCorpusEntry {",
   "  readonly prompt: string;",
   '  readonly asked: "text" | { readonly call: readonly string[] };',
   '  readonly mode: "trimmed" | "untrimmed";',
@@ -153,7 +167,10 @@ writeFileSync(values.out, source);
 
 /** A shape's name in a table cell: fences and tags as code. */
 function markdown(label) {
-  return label.replace(/```([\w-]*)/g, "`` ```$1 ``").replace(/<\w+>/g, (tag) => `\`${tag}\``).replace(/\((ls[^)]*)\)/g, "(`$1`)");
+  return label
+    .replace(/```([\w-]*)/g, "`` ```$1 ``")
+    .replace(/<\w+>/g, (tag) => `\`${tag}\``)
+    .replace(/\((ls[^)]*)\)/g, "(`$1`)");
 }
 
 const table = [
@@ -161,7 +178,10 @@ const table = [
   "|---|---|---|---|",
   ...Object.entries(counts)
     .sort(([, a], [, b]) => b.trimmed + b.untrimmed - (a.trimmed + a.untrimmed))
-    .map(([label, row]) => `| ${markdown(label)} | ${row.trimmed} | ${row.untrimmed} | ${[...row.outcomes].map(([outcome, n]) => `${outcome} ×${n}`).join("; ")} |`),
+    .map(
+      ([label, row]) =>
+        `| ${markdown(label)} | ${row.trimmed} | ${row.untrimmed} | ${[...row.outcomes].map(([outcome, n]) => `${outcome} ×${n}`).join("; ")} |`,
+    ),
 ];
 console.log(table.join("\n"));
 console.log(`\n${entries.size} distinct entries in ${values.out}`);

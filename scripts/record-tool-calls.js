@@ -41,7 +41,14 @@ const modelPath = kit[values.model];
 if (typeof modelPath !== "string") throw new Error(`the model kit has no ${values.model} (npm run models)`);
 const out = values.out ?? join(ROOT, ".cache", "record-tool-calls", `${values.model}.jsonl`);
 mkdirSync(dirname(out), { recursive: true });
-const done = new Set(existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean).map((line) => keyOf(JSON.parse(line))) : []);
+const done = new Set(
+  existsSync(out)
+    ? readFileSync(out, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => keyOf(JSON.parse(line)))
+    : [],
+);
 
 const claude = installedClaudeCode("@anthropic-ai/claude-code");
 if (claude === undefined) throw new Error("@anthropic-ai/claude-code is not installed (npm install)");
@@ -79,7 +86,13 @@ try {
         if (done.has(keyOf(record))) continue;
         const upstream = trimming.upstream(body, PROFILE, { trim: mode === "trimmed" });
         const started = performance.now();
-        const request = { ...upstream, stream: false, max_tokens: MAX_TOKENS, temperature: sample.temperature, ...(sample.seed === undefined ? {} : { seed: sample.seed }) };
+        const request = {
+          ...upstream,
+          stream: false,
+          max_tokens: MAX_TOKENS,
+          temperature: sample.temperature,
+          ...(sample.seed === undefined ? {} : { seed: sample.seed }),
+        };
         delete request.stream_options;
         const response = await app.fetch(new Request("http://engine/v1/chat/completions", { method: "POST", body: JSON.stringify(request) }));
         const answer = await response.json();

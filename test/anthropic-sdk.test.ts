@@ -87,8 +87,22 @@ describe("400s the API answers, as the SDK's BadRequestError", () => {
   it("empty content: an empty string, an empty block list, an empty text block", async () => {
     const rule = "all messages must have non-empty content except for the optional final assistant message";
     await badRequest(client.messages.create(ask({ messages: [{ role: "user", content: "" }] })), `messages.0: ${rule}`);
-    await badRequest(client.messages.create(ask({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: [] }, { role: "user", content: "well?" }] })), `messages.1: ${rule}`);
-    await badRequest(client.messages.create(ask({ messages: [{ role: "user", content: [{ type: "text", text: "" }] }] })), "messages: text content blocks must be non-empty");
+    await badRequest(
+      client.messages.create(
+        ask({
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "assistant", content: [] },
+            { role: "user", content: "well?" },
+          ],
+        }),
+      ),
+      `messages.1: ${rule}`,
+    );
+    await badRequest(
+      client.messages.create(ask({ messages: [{ role: "user", content: [{ type: "text", text: "" }] }] })),
+      "messages: text content blocks must be non-empty",
+    );
   });
 
   it("a tool_result whose tool_use_id the previous assistant message did not use", async () => {
@@ -108,12 +122,22 @@ describe("400s the API answers, as the SDK's BadRequestError", () => {
   });
 
   it("thinking.budget_tokens not below max_tokens", async () => {
-    await badRequest(client.messages.create(ask({ max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 2048 } })), /^`max_tokens` must be greater than `thinking\.budget_tokens`\./);
+    await badRequest(
+      client.messages.create(ask({ max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 2048 } })),
+      /^`max_tokens` must be greater than `thinking\.budget_tokens`\./,
+    );
   });
 
   it("accepts what the API accepts: a leading assistant message and Claude Code's mid-conversation system message", async () => {
     mlx.script({ text: "4" }, { text: "4" });
-    const leading = await client.messages.create(ask({ messages: [{ role: "assistant", content: "How can I help?" }, { role: "user", content: "what is 2+2?" }] }));
+    const leading = await client.messages.create(
+      ask({
+        messages: [
+          { role: "assistant", content: "How can I help?" },
+          { role: "user", content: "what is 2+2?" },
+        ],
+      }),
+    );
     expect(leading.content).toEqual([{ type: "text", text: "4" }]);
     const system = { role: "system", content: "Available agent types for the Agent tool: …" } as unknown as Anthropic.MessageParam;
     const withSystem = await client.messages.create(ask({ messages: [{ role: "user", content: "what is 2+2?" }, system] }));
@@ -177,11 +201,22 @@ describe("models", () => {
   });
 
   it("retrieves a profile, and any name that routes, saying to which profile", async () => {
-    expect(await client.models.retrieve("qwen3-coder-30b")).toMatchObject({ id: "qwen3-coder-30b", display_name: "Qwen3-Coder 30B-A3B Instruct, 4-bit", max_input_tokens: 262144 });
+    expect(await client.models.retrieve("qwen3-coder-30b")).toMatchObject({
+      id: "qwen3-coder-30b",
+      display_name: "Qwen3-Coder 30B-A3B Instruct, 4-bit",
+      max_input_tokens: 262144,
+    });
     const opus = await client.models.retrieve("claude-opus-4-8");
-    expect(opus).toMatchObject({ id: "claude-opus-4-8", display_name: "Qwen3-Coder 30B-A3B Instruct, 4-bit, via mallex profile qwen3-coder-30b (default → medium)" });
-    expect((await client.models.retrieve("claude-haiku-4-5")).display_name).toBe("Qwen3-Coder 30B-A3B Instruct, 4-bit, via mallex profile qwen3-coder-30b (model claude-haiku-4-5 → low)");
-    expect((await client.models.retrieve("qwen3-coder-anything")).display_name).toMatch(/via mallex profile qwen3-coder-30b \(model qwen3-coder-anything is an alias of qwen3-coder-30b\)$/);
+    expect(opus).toMatchObject({
+      id: "claude-opus-4-8",
+      display_name: "Qwen3-Coder 30B-A3B Instruct, 4-bit, via mallex profile qwen3-coder-30b (default → medium)",
+    });
+    expect((await client.models.retrieve("claude-haiku-4-5")).display_name).toBe(
+      "Qwen3-Coder 30B-A3B Instruct, 4-bit, via mallex profile qwen3-coder-30b (model claude-haiku-4-5 → low)",
+    );
+    expect((await client.models.retrieve("qwen3-coder-anything")).display_name).toMatch(
+      /via mallex profile qwen3-coder-30b \(model qwen3-coder-anything is an alias of qwen3-coder-30b\)$/,
+    );
   });
 });
 
@@ -225,7 +260,12 @@ describe("the SDK's tool runner", () => {
     const before = mlx.requests.length;
     const logged = proxy.logs.length;
 
-    const final = await client.beta.messages.toolRunner({ model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weather] });
+    const final = await client.beta.messages.toolRunner({
+      model: "claude-opus-4-8",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "Weather in Paris?" }],
+      tools: [weather],
+    });
 
     expect(ran).toEqual(["Paris"]);
     expect(final.content).toEqual([{ type: "text", text: "It is sunny in Paris." }]);
@@ -257,7 +297,9 @@ describe("a forced tool_choice on mlx-lm, which cannot enforce one", () => {
     expect(error).toBeInstanceOf(Anthropic.InternalServerError);
     expect(error.status).toBe(500);
     expect(error.type).toBe("api_error");
-    expect(error.apiMessage).toMatch(/^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile \S+ made none in 3 attempts \(last: the reply did not call "lookup_ticket"\)\. Its mlx-lm server cannot enforce tool_choice/);
+    expect(error.apiMessage).toMatch(
+      /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile \S+ made none in 3 attempts \(last: the reply did not call "lookup_ticket"\)\. Its mlx-lm server cannot enforce tool_choice/,
+    );
   }
 
   it("never complying: messages.create throws the SDK's InternalServerError, which its default retries leave alone (x-should-retry: false)", async () => {

@@ -37,14 +37,24 @@ describe("mallex proxy --anthropic-url", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ content: [{ type: "text", text: "from the fake claude" }] });
-    expect(api.received).toEqual([expect.objectContaining({ url: "/v1/messages", headers: expect.objectContaining({ "x-api-key": KEY }), body: expect.objectContaining({ model: "claude-sonnet-4-5" }) })]);
+    expect(api.received).toEqual([
+      expect.objectContaining({
+        url: "/v1/messages",
+        headers: expect.objectContaining({ "x-api-key": KEY }),
+        body: expect.objectContaining({ model: "claude-sonnet-4-5" }),
+      }),
+    ]);
   }, 30_000);
 
-  it.each(["ftp://example.com", "api.anthropic.com", "http://"])("refuses %s with a usage error (proxy and run)", async (url) => {
-    for (const command of ["proxy", "run"]) {
-      const result = await runCli([command, "--config", configPath, "--anthropic-url", url], { env: { MALLEX_HOME: join(configPath, "..", "home") } });
-      expect(result.exitCode).toBe(2);
-      expect(result.stderr).toContain(`--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${url}"`);
-    }
-  }, 30_000);
+  it.each(["ftp://example.com", "api.anthropic.com", "http://"])(
+    "refuses %s with a usage error (proxy and run)",
+    async (url) => {
+      for (const command of ["proxy", "run"]) {
+        const result = await runCli([command, "--config", configPath, "--anthropic-url", url], { env: { MALLEX_HOME: join(configPath, "..", "home") } });
+        expect(result.exitCode).toBe(2);
+        expect(result.stderr).toContain(`--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${url}"`);
+      }
+    },
+    30_000,
+  );
 });

@@ -22,7 +22,12 @@ function tableWith(timeoutMs: number): RoutingTable {
   return table;
 }
 
-const ask = (extra: Record<string, unknown> = {}) => ({ model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: "Say hello." }], ...extra });
+const ask = (extra: Record<string, unknown> = {}) => ({
+  model: "claude-opus-4-8",
+  max_tokens: 1024,
+  messages: [{ role: "user", content: "Say hello." }],
+  ...extra,
+});
 const askClaude = (extra: Record<string, unknown> = {}) => ask({ messages: [{ role: "user", content: "Find the root cause of this deadlock" }], ...extra });
 
 interface ErrorBody {
@@ -79,7 +84,13 @@ async function startRawBackend(handle: (req: IncomingMessage, res: ServerRespons
   };
 }
 
-const completion = (text: string) => JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 1 } });
+const completion = (text: string) =>
+  JSON.stringify({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 3, completion_tokens: 1 },
+  });
 
 let mlx: FakeMlxServer;
 let raw: RawBackend | undefined;
@@ -125,7 +136,10 @@ describe("a backend that goes silent: 529 overloaded_error naming the setting to
     mlx.script({ failure: "hang" });
     const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
     expect(events[0]!.type).toBe("message_start");
-    expect(events.at(-1)).toEqual({ type: "error", error: { type: "overloaded_error", message: `mlx at ${mlx.url} went silent for 0.3 s partway through its answer. ${raise}` } });
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      error: { type: "overloaded_error", message: `mlx at ${mlx.url} went silent for 0.3 s partway through its answer. ${raise}` },
+    });
     await expectAbortSeen(() => lastGeneration().aborted);
     await expectNextWorks(proxy);
   });
@@ -136,7 +150,13 @@ describe("a backend that goes silent: 529 overloaded_error naming the setting to
       res.write('{"id": "chatcmpl-1", ');
     });
     const proxy = createTestProxy({ backendUrl: raw.url, table: tableWith(300) });
-    await expectError(await proxy.post("/v1/messages", ask()), 529, "overloaded_error", `mlx at ${raw.url} went silent for 0.3 s partway through its answer. ${raise}`, "true");
+    await expectError(
+      await proxy.post("/v1/messages", ask()),
+      529,
+      "overloaded_error",
+      `mlx at ${raw.url} went silent for 0.3 s partway through its answer. ${raise}`,
+      "true",
+    );
     await expectAbortSeen(() => raw!.aborted[0]);
     expectNoInternalError(proxy);
   });
@@ -194,21 +214,43 @@ describe("error statuses mapped by meaning", () => {
   it("401 → 401 authentication_error naming the key setting, never the key", async () => {
     raw = await answerWith(401, openAIError("Invalid API Key", "authentication_error"));
     const proxy = createTestProxy({ backendUrl: raw.url, table: tableWith(30_000), env: { MLX_KEY: "sk-secret-value" } });
-    const body = await expectError(await proxy.post("/v1/messages", ask()), 401, "authentication_error", "The model server refused mallex's credentials: mlx answered HTTP 401: Invalid API Key. Check backends.mlx.api_key in mallex.yaml (now ${MLX_KEY}).", "false");
+    const body = await expectError(
+      await proxy.post("/v1/messages", ask()),
+      401,
+      "authentication_error",
+      "The model server refused mallex's credentials: mlx answered HTTP 401: Invalid API Key. Check backends.mlx.api_key in mallex.yaml (now ${MLX_KEY}).",
+      "false",
+    );
     expect(JSON.stringify(body)).not.toContain("sk-secret-value");
   });
 
   it("403 → 403 permission_error naming the key setting", async () => {
     raw = await answerWith(403, openAIError("This key may not use that model", "permission_error"));
     const proxy = createTestProxy({ backendUrl: raw.url });
-    await expectError(await proxy.post("/v1/messages", ask()), 403, "permission_error", "The model server denied access: mlx answered HTTP 403: This key may not use that model. Check backends.mlx.api_key in mallex.yaml (not set) and what that key may use.", "false");
+    await expectError(
+      await proxy.post("/v1/messages", ask()),
+      403,
+      "permission_error",
+      "The model server denied access: mlx answered HTTP 403: This key may not use that model. Check backends.mlx.api_key in mallex.yaml (not set) and what that key may use.",
+      "false",
+    );
   });
 
   it("500 and 502 → 502 api_error, 503 → 503 api_error: retryable, never a 400", async () => {
-    for (const [status, answered] of [[500, 502], [502, 502], [503, 503]] as const) {
+    for (const [status, answered] of [
+      [500, 502],
+      [502, 502],
+      [503, 503],
+    ] as const) {
       raw = await answerWith(status, openAIError(`upstream ${status}`, "server_error"), status === 503 ? { "retry-after": "3" } : {});
       const response = await createTestProxy({ backendUrl: raw.url }).post("/v1/messages", ask());
-      await expectError(response, answered, "api_error", new RegExp(`^The model server (failed|is unavailable): mlx answered HTTP ${status}: upstream ${status}$`), "true");
+      await expectError(
+        response,
+        answered,
+        "api_error",
+        new RegExp(`^The model server (failed|is unavailable): mlx answered HTTP ${status}: upstream ${status}$`),
+        "true",
+      );
       expect(response.headers.get("retry-after")).toBe(status === 503 ? "3" : null);
       await raw.close();
       raw = undefined;
@@ -218,15 +260,34 @@ describe("error statuses mapped by meaning", () => {
   it("mlx-lm's own 404 (a generation that could not start) stays a 400 with its message", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     mlx.script({ status: 404, errorBody: { error: "Only 'text' content type is supported." } });
-    await expectError(await proxy.post("/v1/messages", ask()), 400, "invalid_request_error", "The model server rejected the request: mlx answered HTTP 404: Only 'text' content type is supported.", "false");
+    await expectError(
+      await proxy.post("/v1/messages", ask()),
+      400,
+      "invalid_request_error",
+      "The model server rejected the request: mlx answered HTTP 404: Only 'text' content type is supported.",
+      "false",
+    );
   });
 });
 
 describe("answers that are not a completion: 502 api_error saying what was wrong, no mallex bug in the log", () => {
   const cases = [
-    { name: "not JSON", body: "<html><body>Bad Gateway</body></html>", message: /^The model server's answer is not a chat completion: mlx at \S+ answered with something that is not JSON: <html><body>Bad Gateway<\/body><\/html>\.$/ },
-    { name: "JSON without choices", body: JSON.stringify({ id: "x", object: "chat.completion" }), message: /answered without choices \(no message in it\): \{"id":"x","object":"chat\.completion"\}\.$/ },
-    { name: "a JSON error object sent with 200", body: JSON.stringify({ error: { message: "model crashed" } }), message: /reported an error instead of an answer: model crashed\.$/ },
+    {
+      name: "not JSON",
+      body: "<html><body>Bad Gateway</body></html>",
+      message:
+        /^The model server's answer is not a chat completion: mlx at \S+ answered with something that is not JSON: <html><body>Bad Gateway<\/body><\/html>\.$/,
+    },
+    {
+      name: "JSON without choices",
+      body: JSON.stringify({ id: "x", object: "chat.completion" }),
+      message: /answered without choices \(no message in it\): \{"id":"x","object":"chat\.completion"\}\.$/,
+    },
+    {
+      name: "a JSON error object sent with 200",
+      body: JSON.stringify({ error: { message: "model crashed" } }),
+      message: /reported an error instead of an answer: model crashed\.$/,
+    },
     { name: "an empty body", body: "", message: /something that is not JSON: \(an empty body\)\.$/ },
   ];
   for (const { name, body, message } of cases) {
@@ -256,7 +317,13 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
       pump();
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
-    await expectError(await proxy.post("/v1/messages", ask()), 502, "api_error", /^The model server's answer is not a chat completion: mlx at \S+ answered with more than 1\.4 MiB, more than an answer of max_tokens 1,024 can be: its answer was cut off unread\.$/, "false");
+    await expectError(
+      await proxy.post("/v1/messages", ask()),
+      502,
+      "api_error",
+      /^The model server's answer is not a chat completion: mlx at \S+ answered with more than 1\.4 MiB, more than an answer of max_tokens 1,024 can be: its answer was cut off unread\.$/,
+      "false",
+    );
     await expect.poll(() => closed).toBe(true);
     expectNoInternalError(proxy);
     expect((await proxy.fetch("/health")).status).toBe(200);
@@ -266,10 +333,18 @@ describe("answers that are not a completion: 502 api_error saying what was wrong
     const objects = `[${"{},".repeat(350_000)}{}]`;
     raw = await startRawBackend((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(`{"id":"c","object":"chat.completion","x":${objects},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`);
+      res.end(
+        `{"id":"c","object":"chat.completion","x":${objects},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`,
+      );
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
-    await expectError(await proxy.post("/v1/messages", ask()), 502, "api_error", /answered with more than 16,384 JSON values, which is no chat completion: \{"id":"c"/, "false");
+    await expectError(
+      await proxy.post("/v1/messages", ask()),
+      502,
+      "api_error",
+      /answered with more than 16,384 JSON values, which is no chat completion: \{"id":"c"/,
+      "false",
+    );
     expectNoInternalError(proxy);
   });
 
@@ -301,7 +376,15 @@ describe("a stream that never ends a line: bounded, and the client's stream stil
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
     const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
-    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: expect.stringMatching(/^The model server sent a malformed stream chunk: a line or event longer than 1,490,944 characters \(the rest of the stream was not read\)/) } });
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      error: {
+        type: "api_error",
+        message: expect.stringMatching(
+          /^The model server sent a malformed stream chunk: a line or event longer than 1,490,944 characters \(the rest of the stream was not read\)/,
+        ),
+      },
+    });
     await expect.poll(() => closed).toBe(true);
     expectNoInternalError(proxy);
     expect((await proxy.fetch("/health")).status).toBe(200);
@@ -316,7 +399,15 @@ describe("one stream event past what its request's answer can hold: a clear erro
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
     const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
-    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: expect.stringMatching(/^The model server sent a malformed stream chunk: a chunk of more than 16,384 JSON values, which no answer's chunk holds/) } });
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      error: {
+        type: "api_error",
+        message: expect.stringMatching(
+          /^The model server sent a malformed stream chunk: a chunk of more than 16,384 JSON values, which no answer's chunk holds/,
+        ),
+      },
+    });
     expectNoInternalError(proxy);
   });
 
@@ -326,14 +417,24 @@ describe("one stream event past what its request's answer can hold: a clear erro
     raw = await startRawBackend((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       const chunk = (delta: object) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
-      res.end(`${chunk({ role: "assistant", content: "b".repeat(bound - 10) })}${chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] })}data: [DONE]\n\n`);
+      res.end(
+        `${chunk({ role: "assistant", content: "b".repeat(bound - 10) })}${chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] })}data: [DONE]\n\n`,
+      );
     });
     const proxy = createTestProxy({ backendUrl: raw.url });
-    const tools = [{ name: "Write", description: "Write a file", input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } }];
+    const tools = [
+      {
+        name: "Write",
+        description: "Write a file",
+        input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] },
+      },
+    ];
     const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true, tools })));
     expect(events.at(-1)).toEqual({ type: "message_stop" });
     expect(events.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "max_tokens" } });
-    expect(events.some((event) => event.type === "content_block_start" && (event as { content_block?: { type: string } }).content_block?.type === "tool_use")).toBe(false);
+    expect(
+      events.some((event) => event.type === "content_block_start" && (event as { content_block?: { type: string } }).content_block?.type === "tool_use"),
+    ).toBe(false);
     expectNoInternalError(proxy);
   });
 });
@@ -404,7 +505,9 @@ describe("a client that goes away ends the upstream request", () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     const before = generations();
     mlx.script(slow);
-    const tools = [{ name: "lookup", description: "Look a ticket up.", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } }];
+    const tools = [
+      { name: "lookup", description: "Look a ticket up.", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } },
+    ];
     await abortOnceReceived(proxy, ask({ stream: true, tools, tool_choice: { type: "tool", name: "lookup" } }), () => generations() > before);
     expect(lastGeneration().body).toMatchObject({ stream: false });
     await expectAbortSeen(() => lastGeneration().aborted);
@@ -417,7 +520,13 @@ describe("a client that goes away ends the upstream request", () => {
     try {
       const before = generations();
       mlx.script(slow);
-      const client = httpRequest({ port: (server.address() as AddressInfo).port, host: "127.0.0.1", path: "/v1/messages", method: "POST", headers: { "content-type": "application/json" } });
+      const client = httpRequest({
+        port: (server.address() as AddressInfo).port,
+        host: "127.0.0.1",
+        path: "/v1/messages",
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
       client.on("error", () => undefined);
       client.end(JSON.stringify(ask()));
       await expect.poll(() => generations() > before, { timeout: 5000, interval: 10 }).toBe(true);
@@ -455,10 +564,18 @@ describe("the Anthropic API forward", () => {
     raw = await startRawBackend((_req, res) => {
       if (calls++ === 0) return; // nothing at all
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5", stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`);
+      res.write(
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5", stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`,
+      );
     });
     const proxy = createTestProxy({ backendUrl: mlx.url, table: claudeTable(300, raw.url), env });
-    await expectError(await proxy.post("/v1/messages", askClaude()), 529, "overloaded_error", /^anthropic at \S+ sent no answer within 0\.3 s\. .*raise backends\.anthropic\.timeout_s in mallex\.yaml\.$/, "true");
+    await expectError(
+      await proxy.post("/v1/messages", askClaude()),
+      529,
+      "overloaded_error",
+      /^anthropic at \S+ sent no answer within 0\.3 s\. .*raise backends\.anthropic\.timeout_s in mallex\.yaml\.$/,
+      "true",
+    );
     const events = await streamEvents(await proxy.post("/v1/messages", askClaude({ stream: true })));
     expect(events.map((e) => e.type)).toEqual(["message_start", "error"]);
     expect(events.at(-1)!.error).toMatchObject({ type: "overloaded_error", message: expect.stringContaining("went silent for 0.3 s") });
@@ -472,7 +589,12 @@ describe("the Anthropic API forward", () => {
     });
     const proxy = createTestProxy({ backendUrl: mlx.url, table: claudeTable(30_000, raw.url), env });
     const controller = new AbortController();
-    const response = await proxy.fetch("/v1/messages", { method: "POST", body: JSON.stringify(askClaude({ stream: true })), headers: { "content-type": "application/json" }, signal: controller.signal });
+    const response = await proxy.fetch("/v1/messages", {
+      method: "POST",
+      body: JSON.stringify(askClaude({ stream: true })),
+      headers: { "content-type": "application/json" },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     controller.abort();
     await response.text().catch(() => "");

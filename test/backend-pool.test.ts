@@ -122,7 +122,10 @@ describe("backend pool", () => {
 
   it("queues a server's requests beyond its concurrency, in order, and shows the queue in /metrics", async () => {
     const all = await fakes(2, { tokenDelayMs: 40 });
-    const proxy = pooledProxy(all.map((s) => s.url), { maxInFlight: 1 });
+    const proxy = pooledProxy(
+      all.map((s) => s.url),
+      { maxInFlight: 1 },
+    );
     const answers = [1, 2, 3].map((n) => turn(proxy, "s1", n));
     await expect.poll(() => generations(all[0]!).length).toBe(1);
     const metrics = await (await proxy.fetch("/metrics")).text();
@@ -131,13 +134,23 @@ describe("backend pool", () => {
     expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200]);
     // One at a time, in arrival order, all on the session's server.
     const served = generations(all[0]!);
-    expect(served.map((r) => JSON.stringify(r.body).match(/Turn \d/g)?.at(-1) ?? "Turn 1")).toEqual(["Turn 1", "Turn 2", "Turn 3"]);
+    expect(
+      served.map(
+        (r) =>
+          JSON.stringify(r.body)
+            .match(/Turn \d/g)
+            ?.at(-1) ?? "Turn 1",
+      ),
+    ).toEqual(["Turn 1", "Turn 2", "Turn 3"]);
     expect(generations(all[1]!)).toHaveLength(0);
   });
 
   it("passes a request its server's full queue refuses to another server, once, without holding it against the first", async () => {
     const all = await fakes(2, { tokenDelayMs: 40 });
-    const proxy = pooledProxy(all.map((s) => s.url), { maxInFlight: 1, maxWaiting: 0 });
+    const proxy = pooledProxy(
+      all.map((s) => s.url),
+      { maxInFlight: 1, maxWaiting: 0 },
+    );
     const answers = await Promise.all([1, 2].map((n) => turn(proxy, "s1", n)));
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     expect(all.map((server) => generations(server).length)).toEqual([1, 1]);

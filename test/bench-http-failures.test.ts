@@ -38,7 +38,9 @@ async function startIdleClosingServer(answerFirst: boolean): Promise<{ url: stri
       received = received.subarray(headEnd + 4 + length);
       requests++;
       if (!answerFirst || requests > 1) return void socket.destroy();
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${Buffer.byteLength(ANSWER)}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n${ANSWER}`);
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${Buffer.byteLength(ANSWER)}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n${ANSWER}`,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -81,7 +83,9 @@ describe("post (bench/http-post.js)", () => {
 
     const failure = await post(agent, server.url, BODY, HEADERS, "openai").catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(new RegExp(`^${server.url.replace(/[.]/g, "\\.")}: (socket hang up|read ECONNRESET) \\(ECONNRESET\\) on a new connection, before any response$`));
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^${server.url.replace(/[.]/g, "\\.")}: (socket hang up|read ECONNRESET) \\(ECONNRESET\\) on a new connection, before any response$`),
+    );
     expect(server.connections()).toBe(1);
   });
 });
@@ -112,13 +116,20 @@ describe("a proxy process a request failed on (bench/peer-process.js)", () => {
     const failure = await post(false, `http://127.0.0.1:${port}/v1/messages`, BODY, HEADERS, "anthropic").catch((error: unknown) => error as Error);
     expect((failure as Error).message).toMatch(/\(ECONNRESET\) on a new connection, before any response$/);
     const described = await child.describe();
-    expect(described).toBe(`dying proxy (pid ${child.pid}) exited with code 3; its last 2 lines of output:\n  POST /v1/messages\n  fatal: the proxy ran out of patience`);
+    expect(described).toBe(
+      `dying proxy (pid ${child.pid}) exited with code 3; its last 2 lines of output:\n  POST /v1/messages\n  fatal: the proxy ran out of patience`,
+    );
   });
 
   it("says that it still runs when it does", async () => {
     children = createChildren();
     const port = await findFreePort();
-    const child = await children.start("quiet proxy", process.execPath, ["-e", `require("node:http").createServer((req, res) => res.end("ok")).listen(${port}, "127.0.0.1")`], { readyUrl: `http://127.0.0.1:${port}/health` });
+    const child = await children.start(
+      "quiet proxy",
+      process.execPath,
+      ["-e", `require("node:http").createServer((req, res) => res.end("ok")).listen(${port}, "127.0.0.1")`],
+      { readyUrl: `http://127.0.0.1:${port}/health` },
+    );
 
     expect(await child.describe(20)).toBe(`quiet proxy (pid ${child.pid}) is still running; its last 0 lines of output:\n  (none)`);
   });

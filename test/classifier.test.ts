@@ -69,7 +69,12 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     const asked = classifications().slice(before);
     expect(asked).toHaveLength(1);
     // A few tokens at temperature 0, no model name (mlx-lm would load it), no tools, thinking off.
-    expect(asked[0]!.body).toMatchObject({ max_tokens: CLASSIFIER_MAX_TOKENS, temperature: 0, stream: false, chat_template_kwargs: { enable_thinking: false } });
+    expect(asked[0]!.body).toMatchObject({
+      max_tokens: CLASSIFIER_MAX_TOKENS,
+      temperature: 0,
+      stream: false,
+      chat_template_kwargs: { enable_thinking: false },
+    });
     expect(asked[0]!.body).not.toHaveProperty("model");
     expect(asked[0]!.body).not.toHaveProperty("tools");
   });
@@ -108,7 +113,9 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     expect(performance.now() - started).toBeLessThan(5000);
     expect(header).toMatch(/^tier=medium; profile=qwen3-coder-30b; /);
     expect(routeReason(header)).toBe("default → medium (classifier: timed out after 200 ms)");
-    expect(proxy.logs).toContainEqual(expect.stringMatching(/^classifier \(profile qwen3-coder-30b\): no answer within classifier\.timeout_ms \(200 ms\); routed by the rules · req_test0001$/));
+    expect(proxy.logs).toContainEqual(
+      expect.stringMatching(/^classifier \(profile qwen3-coder-30b\): no answer within classifier\.timeout_ms \(200 ms\); routed by the rules · req_test0001$/),
+    );
     // The turn's tool round trip does not wait for the classifier again.
     expect(routeReason(await routeOf(proxy, turn("tool-use-followup.json")))).toBe("default → medium (classifier: timed out after 200 ms) (cached)");
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
@@ -118,11 +125,17 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
   it("keeps the default tier when the answer names no intent", async () => {
     classifierAnswer = { text: "This looks like a file creation task." };
     const proxy = createTestProxy({ backendUrl: mlx.url, table: classifierTable() });
-    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe('default → medium (classifier: its answer names no intent: "This looks like a file creation task.")');
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe(
+      'default → medium (classifier: its answer names no intent: "This looks like a file creation task.")',
+    );
     classifierAnswer = { text: '{"intent": "write_file"}' };
-    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "the signup page too")))).toMatch(/^default → medium \(classifier: its answer names no intent: /);
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "the signup page too")))).toMatch(
+      /^default → medium \(classifier: its answer names no intent: /,
+    );
     classifierAnswer = { text: '{"intent": "none"}' };
-    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "and the settings page")))).toBe("default → medium (classifier: no intent fits)");
+    expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json", "and the settings page")))).toBe(
+      "default → medium (classifier: no intent fits)",
+    );
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "invalid" })).toBe(2);
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "ok" })).toBe(1);
@@ -137,7 +150,9 @@ describeWithShared("the model classifier on Claude Code's requests", () => {
     backends["tiny"]!.baseUrl = table.backends["tiny"].baseUrl;
     const proxy = createTestProxy({ table, ctx: { backends } });
     expect(routeReason(await routeOf(proxy, turn("tool-use-first-request.json")))).toBe("default → medium (classifier: the call failed)");
-    expect(proxy.logs.find((line) => line.startsWith("classifier"))).toMatch(/^classifier \(profile tiny-classifier\): .*tiny.*; routed by the rules · req_test0001$/);
+    expect(proxy.logs.find((line) => line.startsWith("classifier"))).toMatch(
+      /^classifier \(profile tiny-classifier\): .*tiny.*; routed by the rules · req_test0001$/,
+    );
     const samples = parseExposition(await (await proxy.fetch("/metrics")).text());
     expect(sumOf(samples, "mallex_classifier_decisions_total", { outcome: "error" })).toBe(1);
   });

@@ -25,7 +25,18 @@ const LONG_ANSWER = Array.from({ length: 1500 }, (_, i) => `word${i}`).join(" ")
 function sse(res: ServerResponse, text: string, stopReason: string) {
   res.writeHead(200, { "content-type": "text/event-stream" });
   const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  event("message_start", { message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1700, output_tokens: 1 } } });
+  event("message_start", {
+    message: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 1700, output_tokens: 1 },
+    },
+  });
   event("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
   event("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
   event("content_block_stop", { index: 0 });
@@ -61,7 +72,11 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s's compaction request", (_name,
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
     // Told the window `mallex run` tells it for a 4 K context, under the local model name it gives it.
     const window = String(compactWindowFor(3072, {}));
-    await runClaude(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, makeProject(), ["-p", "what is 2+2", "--output-format", "json"], claudeCode, { ANTHROPIC_MODEL: "mallex/local", CLAUDE_CODE_AUTO_COMPACT_WINDOW: window, CLAUDE_CODE_MAX_CONTEXT_TOKENS: window });
+    await runClaude(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, makeProject(), ["-p", "what is 2+2", "--output-format", "json"], claudeCode, {
+      ANTHROPIC_MODEL: "mallex/local",
+      CLAUDE_CODE_AUTO_COMPACT_WINDOW: window,
+      CLAUDE_CODE_MAX_CONTEXT_TOKENS: window,
+    });
   }, 90_000);
   afterAll(() => {
     api.closeAllConnections();
@@ -80,7 +95,9 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s's compaction request", (_name,
     expect(compaction.messages.at(-2)).toMatchObject({ role: "assistant" });
     expect(lastText(compaction)).toMatch(/create a detailed summary of the conversation so far/);
     // A user's own words that only quote part of it are not one.
-    expect(recognizeCompaction({ messages: [{ role: "user", content: "How does Claude Code create a detailed summary of the conversation so far?" }] })).toBeUndefined();
+    expect(
+      recognizeCompaction({ messages: [{ role: "user", content: "How does Claude Code create a detailed summary of the conversation so far?" }] }),
+    ).toBeUndefined();
   });
 
   it("is fitted to a 4 K context's budget instead of refused: tools and Claude Code's prompt give way, the instructions stay as sent, the newest turn stays", () => {
@@ -106,10 +123,14 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s's compaction request", (_name,
   it("a context its instructions alone overflow is refused as 'prompt is too long', saying /compact cannot work and what would", () => {
     const compaction = compactions()[0]!;
     const profile = fitProfileToContext({ ...table.profiles["qwen3-coder-30b"]!, backend: "embedded" }, 1024);
-    const result = trimRequest(compaction, trimPlanFor({ ...table, profiles: { [profile.name]: profile } }, profile, "small"), templates, { userAgent: `claude-cli/${claudeCode.version}` });
+    const result = trimRequest(compaction, trimPlanFor({ ...table, profiles: { [profile.name]: profile } }, profile, "small"), templates, {
+      userAgent: `claude-cli/${claudeCode.version}`,
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.message).toMatch(/^prompt is too long: \d+ tokens > 768 maximum of mallex profile "qwen3-coder-30b" \(75% of the 1024-token context its model holds/);
+    expect(result.error.message).toMatch(
+      /^prompt is too long: \d+ tokens > 768 maximum of mallex profile "qwen3-coder-30b" \(75% of the 1024-token context its model holds/,
+    );
     expect(result.error.message).toContain("/compact cannot work in this context: run /clear, and for room to work in, start mallex with --ctx-size 32768");
   });
 });

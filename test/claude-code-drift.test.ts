@@ -30,7 +30,10 @@ const request = {
     {
       role: "user",
       content: [
-        { type: "text", text: "<system-reminder>\nA reminder no release mallex was checked against ever sent: the moon is made of cheese.\n</system-reminder>" },
+        {
+          type: "text",
+          text: "<system-reminder>\nA reminder no release mallex was checked against ever sent: the moon is made of cheese.\n</system-reminder>",
+        },
         { type: "text", text: "what is 2+2" },
       ],
     },
@@ -50,11 +53,19 @@ afterAll(async () => {
   await mlx?.close();
 });
 
-const driftLines = () => proxy.output().split("\n").filter((line) => line.includes("is newer than the releases mallex's trimming was checked against"));
+const driftLines = () =>
+  proxy
+    .output()
+    .split("\n")
+    .filter((line) => line.includes("is newer than the releases mallex's trimming was checked against"));
 
 async function send(): Promise<void> {
   mlx.script({ text: "Four." });
-  const response = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "user-agent": `claude-cli/${VERSION} (external, sdk-cli)` }, body: JSON.stringify(request) });
+  const response = await fetch(`${proxy.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": `claude-cli/${VERSION} (external, sdk-cli)` },
+    body: JSON.stringify(request),
+  });
   expect(response.status).toBe(200);
   await response.json();
 }

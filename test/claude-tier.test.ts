@@ -24,14 +24,29 @@ async function startFakeAnthropic() {
         return res.end(JSON.stringify({ type: "error", error: { type: state.status === 529 ? "overloaded_error" : "api_error", message: "down" } }));
       }
       res.writeHead(200, { "content-type": "application/json", "request-id": "req_claude" });
-      res.end(JSON.stringify({ id: "msg_c", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "tool_use", id: "toolu_01Claude", name: "Read", input: { file_path: "/b.ts" } }], stop_reason: "tool_use", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } }));
+      res.end(
+        JSON.stringify({
+          id: "msg_c",
+          type: "message",
+          role: "assistant",
+          model: "claude-sonnet-4-5",
+          content: [{ type: "tool_use", id: "toolu_01Claude", name: "Read", input: { file_path: "/b.ts" } }],
+          stop_reason: "tool_use",
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 2 },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { received, state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-const READ_TOOL = { name: "Read", description: "Read a file", input_schema: { type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"] } };
+const READ_TOOL = {
+  name: "Read",
+  description: "Read a file",
+  input_schema: { type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"] },
+};
 
 let mlx: FakeMlxServer;
 let anthropic: Awaited<ReturnType<typeof startFakeAnthropic>>;
@@ -57,7 +72,13 @@ describe("a session moving local → Claude → local", () => {
     // Turn 1, local: the model thinks, reads a file (with a Kimi-style id, as another proxy would have
     // passed on) and writes a call to a tool that does not exist, which mallex turns into a note.
     mlx.script({ reasoning: "local thought", text: "Let me look.", toolCalls: [{ name: "Delete", arguments: { path: "/a.ts" } }] });
-    const first = await proxy.post("/v1/messages", { model: local, max_tokens: 1024, tools: [READ_TOOL], thinking: { type: "enabled", budget_tokens: 512 }, messages: [{ role: "user", content: "fix /a.ts" }] });
+    const first = await proxy.post("/v1/messages", {
+      model: local,
+      max_tokens: 1024,
+      tools: [READ_TOOL],
+      thinking: { type: "enabled", budget_tokens: 512 },
+      messages: [{ role: "user", content: "fix /a.ts" }],
+    });
     expect(first.status).toBe(200);
     const turn1 = (await first.json()) as { content: Array<{ type: string; text?: string }> };
     const noted = turn1.content.find((block) => block.type === "text" && block.text!.includes("[mallex: the model wrote a tool call that was not run: "));
@@ -90,7 +111,11 @@ describe("a session moving local → Claude → local", () => {
       model: local,
       max_tokens: 1024,
       tools: [READ_TOOL],
-      messages: [...history, { role: "assistant", content: turn2.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01Claude", content: "export const b = 2;" }] }],
+      messages: [
+        ...history,
+        { role: "assistant", content: turn2.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01Claude", content: "export const b = 2;" }] },
+      ],
     });
     expect(third.status).toBe(200);
     expect(await third.json()).toMatchObject({ content: [{ type: "text", text: "Both files read." }] });

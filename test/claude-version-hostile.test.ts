@@ -46,7 +46,9 @@ describe("a `claude --version` mallex does not control", () => {
 
   it("one that prints without end is ended past 64 Ki characters, with a sentence saying so", async () => {
     const { file } = fakeProgram(() => "yes 'npm warn endless'");
-    await expect(fetchClaudeCode({ file, prefix: [], npx: { version: "2.1.0" } }, () => undefined)).rejects.toThrow(/could not fetch @anthropic-ai\/claude-code@2\.1\.0: it printed more than 64 Ki characters for --version\./);
+    await expect(fetchClaudeCode({ file, prefix: [], npx: { version: "2.1.0" } }, () => undefined)).rejects.toThrow(
+      /could not fetch @anthropic-ai\/claude-code@2\.1\.0: it printed more than 64 Ki characters for --version\./,
+    );
   });
 
   it("one that never answers is ended at its limit, its whole group with it", async () => {

@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { MallexConfig, Profile } from "../generated/config.js";
-// @ts-expect-error scripts/codegen.js is plain JavaScript without types
-import { renderConfigReference, renderConfigTypes, renderConfigValidator, renderJsonSchemaValidator, renderMessagesValidator, TOOL_SCHEMA_AJV_OPTIONS as CODEGEN_TOOL_SCHEMA_OPTIONS, VALIDATOR_TYPES } from "../scripts/codegen.js";
+import {
+  renderConfigReference,
+  renderConfigTypes,
+  renderConfigValidator,
+  renderJsonSchemaValidator,
+  renderMessagesValidator,
+  TOOL_SCHEMA_AJV_OPTIONS as CODEGEN_TOOL_SCHEMA_OPTIONS,
+  VALIDATOR_TYPES,
+  // @ts-expect-error scripts/codegen.js is plain JavaScript without types
+} from "../scripts/codegen.js";
 import { TOOL_SCHEMA_AJV_OPTIONS } from "../src/tools/create-tool-schema-ajv.js";
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");

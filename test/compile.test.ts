@@ -29,7 +29,16 @@ describe("the shipped default config", () => {
     });
     expect(table.routing.defaultTier).toBe("medium");
     expect(table.routing.models).toEqual([{ glob: "*haiku*", pattern: { source: "^.*haiku.*$", flags: "i" }, tier: "low" }]);
-    expect(table.intents.map((i) => i.id)).toEqual(["effort_low", "effort_max", "chit_chat", "try_again", "hard_question", "simple_code", "run_command", "code_edit"]);
+    expect(table.intents.map((i) => i.id)).toEqual([
+      "effort_low",
+      "effort_max",
+      "chit_chat",
+      "try_again",
+      "hard_question",
+      "simple_code",
+      "run_command",
+      "code_edit",
+    ]);
     expect(table.filters.map((f) => [f.id, f.priority])).toEqual([
       ["billing-header", 100],
       ["attribution", 90],
@@ -62,9 +71,17 @@ describe("the shipped default config", () => {
       ["plan-mode", ["ExitPlanMode"]],
     ]);
     expect(table.backends.anthropic!.apiKey).toBe("${ANTHROPIC_API_KEY}");
-    expect(Object.values(table.profiles).map((p) => p.minRamGb).filter(Boolean)).toEqual([8, 16, 32, 48, 64, 128, 4, 8, 16, 32]);
+    expect(
+      Object.values(table.profiles)
+        .map((p) => p.minRamGb)
+        .filter(Boolean),
+    ).toEqual([8, 16, 32, 48, 64, 128, 4, 8, 16, 32]);
     // The embedded engine's GGUF profiles: each allocates a KV cache that holds its budget and its answer.
-    expect(table.backends.embedded).toMatchObject({ kind: "openai", flavor: "embedded", supervise: { command: "{mallex} engine --model {model} --host {host} --port {port}" } });
+    expect(table.backends.embedded).toMatchObject({
+      kind: "openai",
+      flavor: "embedded",
+      supervise: { command: "{mallex} engine --model {model} --host {host} --port {port}" },
+    });
     for (const profile of Object.values(table.profiles).filter((p) => p.backend === "embedded")) {
       expect(profile.engine!.contextSize, profile.name).toBeGreaterThanOrEqual(profile.inputBudget! + profile.maxOutputTokens);
     }
@@ -111,7 +128,13 @@ describe("the shipped default config", () => {
     const tools = env.template(specs["tools-xml"]!);
     const text = tools({
       format: "mallex-xml",
-      tools: [{ name: "Write", description: "Writes a file.", parameters: [{ name: "file_path", type: "string", required: true, description: "Absolute path <here>" }] }],
+      tools: [
+        {
+          name: "Write",
+          description: "Writes a file.",
+          parameters: [{ name: "file_path", type: "string", required: true, description: "Absolute path <here>" }],
+        },
+      ],
     });
     expect(text).toContain('<invoke name="TOOL_NAME">');
     expect(text).toContain("## Write\nWrites a file.\nArguments:\n- file_path (string, required): Absolute path <here>\n");
@@ -172,7 +195,9 @@ describe("mallex compile (the CLI)", () => {
     const dir = writeTree({ "mallex.yaml": BASE, "taken/generated": "a file, not a folder\n" });
     const result = await runCli(["compile", "--out", "taken/generated/sub"], { cwd: dir });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/^✗ could not write taken\/generated\/sub\/ \(ENOTDIR: not a directory, mkdir '.*'\): choose a folder you can write with --out$/);
+    expect(result.stderr).toMatch(
+      /^✗ could not write taken\/generated\/sub\/ \(ENOTDIR: not a directory, mkdir '.*'\): choose a folder you can write with --out$/,
+    );
     expect(result.stdout).toBe("");
     expect(readdirSync(join(dir, "taken"))).toEqual(["generated"]);
   });
@@ -189,7 +214,9 @@ describe("mallex compile (the CLI)", () => {
     }
     // --config's default names the order findConfig follows, the user's config between the folder's and the shipped one.
     for (const command of ["proxy", "run", "eval", "explain"]) {
-      expect((await runCli([command, "--help"])).stdout.replace(/\s+/g, " "), command).toContain("default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default");
+      expect((await runCli([command, "--help"])).stdout.replace(/\s+/g, " "), command).toContain(
+        "default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default",
+      );
     }
     const unknown = await runCli(["compiel"]);
     expect(unknown.exitCode).toBe(2);
@@ -201,7 +228,10 @@ describe("the pool example of docs/several-machines.md", () => {
   it("compiles, and its backend lists both servers", () => {
     const result = compileDocsExample("docs/several-machines.md", "**Pools.**");
     expect(result.lines).toEqual([]);
-    expect(result.table?.backends.mlx).toMatchObject({ baseUrl: "http://studio-1.local:8080/v1", urls: ["http://studio-1.local:8080/v1", "http://studio-2.local:8080/v1"] });
+    expect(result.table?.backends.mlx).toMatchObject({
+      baseUrl: "http://studio-1.local:8080/v1",
+      urls: ["http://studio-1.local:8080/v1", "http://studio-2.local:8080/v1"],
+    });
     expect(result.table?.backends.mlx!.pool).toEqual({ allowedFails: 2, cooldownMs: 30_000, probeIntervalMs: 2_000, moveMargin: 4, moveRatio: 2 });
   });
 
@@ -215,7 +245,12 @@ describe("the pool example of docs/several-machines.md", () => {
   it("its mlx distributed example compiles, the hostfile beside the config", () => {
     const result = compileDocsExample("docs/several-machines.md", "**mlx distributed.**");
     expect(result.lines).toEqual([]);
-    expect(result.table?.backends.cluster?.supervise?.distributed).toEqual({ hostfile: join(result.dir, "mlx-hosts.json"), backend: "ring", pipeline: true, launcher: "{venv}/bin/mlx.launch" });
+    expect(result.table?.backends.cluster?.supervise?.distributed).toEqual({
+      hostfile: join(result.dir, "mlx-hosts.json"),
+      backend: "ring",
+      pipeline: true,
+      launcher: "{venv}/bin/mlx.launch",
+    });
   });
 
   it("refuses urls beside base_url or supervise", () => {
@@ -225,7 +260,11 @@ describe("the pool example of docs/several-machines.md", () => {
 });
 
 describe("a pool: block", () => {
-  const pooled = (pool: string) => BASE.replace('local: { kind: openai, base_url: "http://127.0.0.1:8080/v1" }', `local:\n    kind: openai\n    urls: ["http://a:1/v1", "http://b:1/v1"]\n    pool:\n${pool}`);
+  const pooled = (pool: string) =>
+    BASE.replace(
+      'local: { kind: openai, base_url: "http://127.0.0.1:8080/v1" }',
+      `local:\n    kind: openai\n    urls: ["http://a:1/v1", "http://b:1/v1"]\n    pool:\n${pool}`,
+    );
 
   it("compiles into the routing table in ms, the fields not written taking their defaults", () => {
     const result = compileTree({ "mallex.yaml": pooled("      allowed_fails: 3\n      cooldown_s: 1.5\n      move_ratio: 1.5\n") });
@@ -253,11 +292,15 @@ describe("a pool: block", () => {
     expect(compileTree({ "mallex.yaml": pooled("      allowed_fails: 0\n") }).lines).toEqual([
       "mallex.yaml:6:22: error [schema-value] backends.local.pool.allowed_fails must be >= 1",
     ]);
-    expect(compileTree({ "mallex.yaml": pooled("      cooldown: 5\n") }).lines[0]).toMatch(/^mallex\.yaml:6:7: error \[schema-unknown-key\] unknown key "cooldown" in backends\.local\.pool \(hint: did you mean "cooldown_s"\?\)/);
+    expect(compileTree({ "mallex.yaml": pooled("      cooldown: 5\n") }).lines[0]).toMatch(
+      /^mallex\.yaml:6:7: error \[schema-unknown-key\] unknown key "cooldown" in backends\.local\.pool \(hint: did you mean "cooldown_s"\?\)/,
+    );
   });
 
   it("is refused on a backend with one server", () => {
-    const single = compileTree({ "mallex.yaml": BASE.replace('base_url: "http://127.0.0.1:8080/v1" }', 'base_url: "http://127.0.0.1:8080/v1", pool: { cooldown_s: 5 } }') });
+    const single = compileTree({
+      "mallex.yaml": BASE.replace('base_url: "http://127.0.0.1:8080/v1" }', 'base_url: "http://127.0.0.1:8080/v1", pool: { cooldown_s: 5 } }'),
+    });
     expect(single.lines).toEqual([
       'mallex.yaml:2:64: error [backend-pool-without-urls] backend "local" has pool: but no urls:, so it has one server to share (hint: list its servers in urls: (instead of base_url:), or remove pool:)',
     ]);

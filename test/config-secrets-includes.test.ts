@@ -33,10 +33,16 @@ describe("environment values that look secret never reach generated/", () => {
     const env = { HF_TOKEN: SECRET, OPENAI_API_KEY: SECRET, MALLEX_TOKEN: SECRET, LLM_HOST: "gpu.local", PATH: process.env.PATH ?? "" };
     const result = await runCli(["compile"], { cwd: dir, env });
     expect(result.exitCode).toBe(0);
-    const generated = readdirSync(join(dir, "generated")).map((name) => readFileSync(join(dir, "generated", name), "utf8")).join("\n");
+    const generated = readdirSync(join(dir, "generated"))
+      .map((name) => readFileSync(join(dir, "generated", name), "utf8"))
+      .join("\n");
     expect(generated).not.toContain(SECRET);
     const table = JSON.parse(readFileSync(join(dir, "generated", "routing-table.json"), "utf8"));
-    expect(table.backends.local).toMatchObject({ baseUrl: "http://gpu.local:8080/v1", apiKey: "${OPENAI_API_KEY}", headers: { "X-Key": "Bearer ${HF_TOKEN}" } });
+    expect(table.backends.local).toMatchObject({
+      baseUrl: "http://gpu.local:8080/v1",
+      apiKey: "${OPENAI_API_KEY}",
+      headers: { "X-Key": "Bearer ${HF_TOKEN}" },
+    });
     expect(table.server.authToken).toBe("${MALLEX_TOKEN}");
     expect(table.env).toEqual(["LLM_HOST"]);
     // Values from the environment (settings, never a credential) are still the user's alone.
@@ -77,7 +83,9 @@ intents:
     const config = BASE.replace('base_url: "http://127.0.0.1:8080/v1"', 'base_url: "${DATABASE_URL}"');
     const { files, lines } = compileTree({ "mallex.yaml": config }, { DATABASE_URL: `postgres://app:${SECRET}@db:5432/app` });
     expect(files).toBeUndefined();
-    expect(lines.map((line) => line.split(" (hint")[0])).toEqual(["mallex.yaml:2:37: error [env-secret-in-field] backends.local.base_url would be compiled into generated/ with a password in its URL (from ${DATABASE_URL})"]);
+    expect(lines.map((line) => line.split(" (hint")[0])).toEqual([
+      "mallex.yaml:2:37: error [env-secret-in-field] backends.local.base_url would be compiled into generated/ with a password in its URL (from ${DATABASE_URL})",
+    ]);
     expect(lines.join("\n")).not.toContain(SECRET);
   });
 
@@ -91,7 +99,12 @@ intents:
       const [part, ...rest] = parts as [string, ...string[]];
       const options = [here, ...(here.anyOf ?? []), ...(here.oneOf ?? [])].map(resolve);
       return options.some((option) =>
-        part === "#" ? option.items !== undefined && exists(option.items, rest) : part === "*" ? (typeof option.additionalProperties === "object" && exists(option.additionalProperties, rest)) || Object.values(option.properties ?? {}).some((property) => exists(property as Record<string, any>, rest)) : option.properties?.[part] !== undefined && exists(option.properties[part], rest),
+        part === "#"
+          ? option.items !== undefined && exists(option.items, rest)
+          : part === "*"
+            ? (typeof option.additionalProperties === "object" && exists(option.additionalProperties, rest)) ||
+              Object.values(option.properties ?? {}).some((property) => exists(property as Record<string, any>, rest))
+            : option.properties?.[part] !== undefined && exists(option.properties[part], rest),
       );
     };
     for (const field of ENV_COMPILED_FIELDS) expect(exists(schema, field.split(".")), field).toBe(true);

@@ -28,7 +28,9 @@ afterEach(() => {
 
 const llamaTable = (): RoutingTable => ({
   ...defaultTable,
-  backends: Object.fromEntries(Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" ? { ...backend, flavor: "llama-server" } : backend])),
+  backends: Object.fromEntries(
+    Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" ? { ...backend, flavor: "llama-server" } : backend]),
+  ),
 });
 const ask = { model: "claude-opus-4-8", messages: [{ role: "user", content: "what is 2+2" }] };
 
@@ -60,7 +62,14 @@ describe("count_tokens from a llama-server", () => {
     ["a string", json({ input_tokens: "12" }), /its answer holds no count of tokens/],
     ["a fraction", json({ input_tokens: 1.5 }), /its answer holds no count of tokens/],
     ["HTML", (res: ServerResponse) => res.end("<html>oops</html>"), /its answer is not JSON: <html>oops<\/html>/],
-    ["an error status", (res: ServerResponse) => { res.writeHead(500); res.end("model crashed"); }, /HTTP 500: model crashed/],
+    [
+      "an error status",
+      (res: ServerResponse) => {
+        res.writeHead(500);
+        res.end("model crashed");
+      },
+      /HTTP 500: model crashed/,
+    ],
   ])("answers its own estimate for %s, and says why", async (_name, answer, why) => {
     await estimate(answer, why);
   });

@@ -114,7 +114,12 @@ describeWithBrowser("the dashboard in a browser", () => {
     const panel = page.locator("#explanation");
     await panel.locator("h2", { hasText: requestId }).waitFor({ timeout: 3000 });
     // In words, not JSON: the route as labelled facts, every rule as a table row, how it ended.
-    const fact = (part: string, label: string) => panel.locator(`[data-part="${part}"] dt`, { hasText: new RegExp(`^${label}$`) }).locator("xpath=following-sibling::dd[1]").first().textContent();
+    const fact = (part: string, label: string) =>
+      panel
+        .locator(`[data-part="${part}"] dt`, { hasText: new RegExp(`^${label}$`) })
+        .locator("xpath=following-sibling::dd[1]")
+        .first()
+        .textContent();
     await expect(panel.locator('[data-part="route"] h3').textContent()).resolves.toBe("Route and what every rule did");
     await expect(fact("route", "profile")).resolves.toBe("coder");
     await expect(fact("route", "tier")).resolves.toBe("medium");
@@ -122,7 +127,9 @@ describeWithBrowser("the dashboard in a browser", () => {
     expect(await panel.locator('[data-part="route"] .rules-table tbody tr, [data-part="route"] .trim .note').count()).toBeGreaterThan(0);
     await expect(fact("ending", "status")).resolves.toBe("200 ok");
     await expect(fact("ending", "stop")).resolves.toBe("max_tokens: cut at 4 tokens by mallex's cap (Claude Code was told end_turn)");
-    await expect(panel.locator('[data-part="ending"] .notes').textContent()).resolves.toContain(`cut at 4 tokens by max_output_tokens of profile coder ${inConfigFile({ path: config, shipped: false })}`);
+    await expect(panel.locator('[data-part="ending"] .notes').textContent()).resolves.toContain(
+      `cut at 4 tokens by max_output_tokens of profile coder ${inConfigFile({ path: config, shipped: false })}`,
+    );
     // The client's request first, in outline: how many messages, by role.
     await expect(fact("sent", "messages")).resolves.toBe("1 (user)");
     // The saved JSON stays a fold away, closed: none of it shows until asked for.
@@ -160,7 +167,9 @@ describeWithBrowser("the dashboard in a browser", () => {
     await page.locator("#login button").click();
     await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
     await page.locator(`tr[data-id="${response.headers.get("request-id")}"]`).waitFor({ timeout: 3000 });
-    await expect(page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem("mallex-token"))).resolves.toBe(token);
+    await expect(
+      page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem("mallex-token")),
+    ).resolves.toBe(token);
     // The 401 of the first try is the browser's console error for a failed fetch; nothing else is.
     expect(problems.filter((p) => !p.includes("401"))).toEqual([]);
   });

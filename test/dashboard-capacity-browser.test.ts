@@ -77,7 +77,10 @@ describeWithBrowser("the dashboard's capacity and context in a browser", () => {
     await expect(queue.locator(".load").textContent()).resolves.toBe("0 / 2 in flight · 0 / 16 waiting");
     await expect(queue.locator(".facts").textContent()).resolves.toBe("at once: server: llama-server GET /props · waiting: 4 × in flight, at least 16");
     // Only the backends a request can reach: ext, and mlx through the shipped qwen3-coder-30b's alias (not the include's llama, ollama, embedded).
-    await expect(page.locator("#capacity .queue").evaluateAll((cards) => cards.map((card) => card.getAttribute("data-backend")).sort())).resolves.toEqual(["ext", "mlx"]);
+    await expect(page.locator("#capacity .queue").evaluateAll((cards) => cards.map((card) => card.getAttribute("data-backend")).sort())).resolves.toEqual([
+      "ext",
+      "mlx",
+    ]);
 
     await page.locator("#contexts-panel").waitFor({ state: "visible", timeout: 3000 });
     const tiny = page.locator('#contexts .context[data-profile="tiny"]');
@@ -95,7 +98,10 @@ describeWithBrowser("the dashboard's capacity and context in a browser", () => {
       headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
       body: JSON.stringify({ model: "claude-haiku-4-5", max_tokens: 16, stream: true, messages: [{ role: "user", content: "Hello." }] }),
       signal: client.signal,
-    }).then((response) => response.body?.cancel(), () => undefined);
+    }).then(
+      (response) => response.body?.cancel(),
+      () => undefined,
+    );
     await page.locator('#capacity .queue[data-backend="ext"][data-in-flight="1"]').waitFor({ timeout: 5000 });
     await expect(queue.locator(".load").textContent()).resolves.toBe("1 / 2 in flight · 0 / 16 waiting");
     client.abort();
@@ -103,7 +109,11 @@ describeWithBrowser("the dashboard's capacity and context in a browser", () => {
     await page.locator('#capacity .queue[data-backend="ext"][data-in-flight="0"]').waitFor({ timeout: 5000 });
 
     // Server text is never parsed as HTML: the panels hold text nodes only.
-    await expect(page.locator("#capacity *, #contexts *").evaluateAll((nodes) => nodes.map((node) => node.tagName.toLowerCase()).filter((tag) => !["div", "strong", "span", "meter"].includes(tag)))).resolves.toEqual([]);
+    await expect(
+      page
+        .locator("#capacity *, #contexts *")
+        .evaluateAll((nodes) => nodes.map((node) => node.tagName.toLowerCase()).filter((tag) => !["div", "strong", "span", "meter"].includes(tag))),
+    ).resolves.toEqual([]);
     expect(problems).toEqual([]);
   });
 });

@@ -64,7 +64,14 @@ describeWithBrowser("mallex eval in the dashboard", () => {
       stdin: "ignore",
       timeout: 300_000,
       extendEnv: false,
-      env: { HOME: home, MALLEX_HOME: home, PATH: [PINNED_CLAUDE_CODE.binDir, dirname(process.execPath), dirname(python), "/usr/bin", "/bin"].join(delimiter), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
+      env: {
+        HOME: home,
+        MALLEX_HOME: home,
+        PATH: [PINNED_CLAUDE_CODE.binDir, dirname(process.execPath), dirname(python), "/usr/bin", "/bin"].join(delimiter),
+        TERM: "dumb",
+        LANG: "C.UTF-8",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+      },
     });
     let stderr = "";
     const link = await new Promise<string>((resolve, reject) => {
@@ -79,7 +86,9 @@ describeWithBrowser("mallex eval in the dashboard", () => {
     const live = await openPage(link, problems);
     // The token came in the link's fragment and left the address bar.
     expect(live.url()).not.toContain("token");
-    await live.locator(".eval-progress", { hasText: /^running: task [1-4] of 4 — (run-command|find-function) \(trim (on|off)\), turn \d+$/ }).waitFor({ timeout: 60_000 });
+    await live
+      .locator(".eval-progress", { hasText: /^running: task [1-4] of 4 — (run-command|find-function) \(trim (on|off)\), turn \d+$/ })
+      .waitFor({ timeout: 60_000 });
     // The first task's verdict shows as it ends, and the run goes on through the second proxy (trim off).
     await live.locator('#eval-tasks tr[data-task="find-function"][data-passed="true"]').first().waitFor({ timeout: 120_000 });
     await live.locator(".eval-progress", { hasText: /\(trim off\)/ }).waitFor({ timeout: 120_000 });

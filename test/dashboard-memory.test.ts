@@ -42,7 +42,12 @@ function supervised() {
   const result = compileTree({ "mallex.yaml": CONFIG });
   expect(result.lines).toEqual([]);
   const table = result.table!;
-  const sizes = createModelSizes({ measure: async () => undefined, weightsBytes: (model) => (model === "org/Deep" ? 10 * GB : undefined), load: () => ({ "local--org_Fast": 7 * GB }), save: () => {} });
+  const sizes = createModelSizes({
+    measure: async () => undefined,
+    weightsBytes: (model) => (model === "org/Deep" ? 10 * GB : undefined),
+    load: () => ({ "local--org_Fast": 7 * GB }),
+    save: () => {},
+  });
   const supervisors = createSupervisorPool(table, { create: (spec) => instantSupervisor(spec), memory: { totalBytes: 64 * GB, sizes, note: () => {} } });
   const feed = createDashboardFeed({ table, supervisors, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 10, date: () => new Date() });
   const use = async (name: string) => {

@@ -28,7 +28,15 @@ async function pooledDashboard(maxInFlight = 4) {
   const backends = resolveBackends(defaultTable, {}, { backendUrls: urls });
   const queues = createBackendQueues(() => ({ maxInFlight, maxWaiting: 16 }));
   const pools = createBackendPools(backends, { log: () => {}, probeIntervalMs: 0 });
-  const feed = createDashboardFeed({ table: defaultTable, pools: () => summarizePools(pools, queues), maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 20, date: () => new Date() });
+  const feed = createDashboardFeed({
+    table: defaultTable,
+    pools: () => summarizePools(pools, queues),
+    maxRequests: 10,
+    maxExplanations: 10,
+    maxClients: 2,
+    pollMs: 20,
+    date: () => new Date(),
+  });
   closers.push(() => pools.close());
   const proxy = createTestProxy({ ctx: { backends, queues, pools, dashboard: { feed, assetsDir: "/nowhere", showPrompts: false, heartbeatMs: 1_000 } } });
   return { proxy, feed, pools, urls };
@@ -44,8 +52,12 @@ describe("the dashboard's pools", () => {
   it("the snapshot lists each pool server: closed, no request, and the sessions placed on it", async () => {
     const { proxy, feed, urls } = await pooledDashboard();
     expect(feed.snapshot().pools.map((pool) => pool.backend)).toContain(used());
-    expect(poolOf(feed.snapshot().pools)).toEqual({ backend: used(), servers: urls.map((url) => ({ url, state: "closed", requests: 0, inFlight: 0, waiting: 0, sessions: 0 })) });
-    for (const session of ["s1", "s2", "s3"]) expect((await proxy.post("/v1/messages", turn(session), { "x-claude-code-session-id": session })).status).toBe(200);
+    expect(poolOf(feed.snapshot().pools)).toEqual({
+      backend: used(),
+      servers: urls.map((url) => ({ url, state: "closed", requests: 0, inFlight: 0, waiting: 0, sessions: 0 })),
+    });
+    for (const session of ["s1", "s2", "s3"])
+      expect((await proxy.post("/v1/messages", turn(session), { "x-claude-code-session-id": session })).status).toBe(200);
     expect(poolOf(feed.snapshot().pools).servers.map((s) => [s.sessions, s.requests])).toEqual([
       [2, 0],
       [1, 0],
@@ -61,10 +73,17 @@ describe("the dashboard's pools", () => {
     const client = new AbortController();
     const send = () =>
       proxy
-        .fetch("/v1/messages", { method: "POST", signal: client.signal, headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-claude-code-session-id": "slow" }, body: JSON.stringify(turn("slow")) })
+        .fetch("/v1/messages", {
+          method: "POST",
+          signal: client.signal,
+          headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-claude-code-session-id": "slow" },
+          body: JSON.stringify(turn("slow")),
+        })
         .catch(() => undefined);
     const pending = [send(), send()];
-    await expect.poll(() => poolOf(feed.snapshot().pools).servers[0]).toEqual({ url: urls[0], state: "closed", requests: 2, inFlight: 1, waiting: 1, sessions: 1 });
+    await expect
+      .poll(() => poolOf(feed.snapshot().pools).servers[0])
+      .toEqual({ url: urls[0], state: "closed", requests: 2, inFlight: 1, waiting: 1, sessions: 1 });
     client.abort();
     await Promise.all(pending);
     await expect.poll(() => poolOf(feed.snapshot().pools).servers[0]!.requests).toBe(0);
@@ -76,11 +95,14 @@ describe("the dashboard's pools", () => {
     closers.push(feed.subscribe((message) => heard.push(message))!);
     await servers[1]!.close();
     // New sessions alternate between the servers: those placed on the dead one fail over, and count against it.
-    for (const session of ["a", "b", "c", "d"]) expect((await proxy.post("/v1/messages", turn(session), { "x-claude-code-session-id": session })).status).toBe(200);
+    for (const session of ["a", "b", "c", "d"])
+      expect((await proxy.post("/v1/messages", turn(session), { "x-claude-code-session-id": session })).status).toBe(200);
     const last = () => heard.flatMap((m) => (m.type === "pools" ? [poolOf(m.pools)] : [])).at(-1);
-    await expect.poll(() => last()?.servers.map((s) => [s.url, s.state])).toEqual([
-      [urls[0], "closed"],
-      [urls[1], "open"],
-    ]);
+    await expect
+      .poll(() => last()?.servers.map((s) => [s.url, s.state]))
+      .toEqual([
+        [urls[0], "closed"],
+        [urls[1], "open"],
+      ]);
   });
 });

@@ -38,10 +38,42 @@ describe("summarizeRequest", () => {
       started: 1000,
       model: "claude-sonnet-4-6",
       route: { profile: medium(), tier: "medium", reason: "default → medium", skipped: [] },
-      metrics: { route: "x", charsIn: 1000, charsOut: 700, started: 1010, firstTokenAt: 1510, finishedAt: 2510, promptTokens: 1200, cachedTokens: 200, outputTokens: 50, stopReason: "end_turn" },
+      metrics: {
+        route: "x",
+        charsIn: 1000,
+        charsOut: 700,
+        started: 1010,
+        firstTokenAt: 1510,
+        finishedAt: 2510,
+        promptTokens: 1200,
+        cachedTokens: 200,
+        outputTokens: 50,
+        stopReason: "end_turn",
+      },
     };
-    const summary = summarizeRequest({ id: "req_1", at: "2026-01-01T00:00:00.000Z", trace, end: { status: 200, outcome: "ok", finishedAt: 2520 }, table: defaultTable });
-    expect(summary).toMatchObject({ model: "claude-sonnet-4-6", tier: "medium", profile: medium().name, backend: "local", reason: "default → medium", charsIn: 1000, charsOut: 700, promptTokens: 1200, cachedTokens: 200, ttftMs: 510, prefillTps: 2000, decodeTps: 50, stopReason: "end_turn", durationMs: 1520 });
+    const summary = summarizeRequest({
+      id: "req_1",
+      at: "2026-01-01T00:00:00.000Z",
+      trace,
+      end: { status: 200, outcome: "ok", finishedAt: 2520 },
+      table: defaultTable,
+    });
+    expect(summary).toMatchObject({
+      model: "claude-sonnet-4-6",
+      tier: "medium",
+      profile: medium().name,
+      backend: "local",
+      reason: "default → medium",
+      charsIn: 1000,
+      charsOut: 700,
+      promptTokens: 1200,
+      cachedTokens: 200,
+      ttftMs: 510,
+      prefillTps: 2000,
+      decodeTps: 50,
+      stopReason: "end_turn",
+      durationMs: 1520,
+    });
     expect(summary.error).toBeUndefined();
   });
 
@@ -50,9 +82,28 @@ describe("summarizeRequest", () => {
       started: 1000,
       model: "claude-sonnet-4-6",
       route: { profile: medium(), tier: "medium", reason: "default → medium", skipped: [] },
-      metrics: { route: "x", charsIn: 1000, charsOut: 700, started: 1010, queuedMs: 1200, loadingMs: 4, sentAt: 2214, firstTokenAt: 2714, finishedAt: 3714, promptTokens: 1200, cachedTokens: 200, outputTokens: 50 },
+      metrics: {
+        route: "x",
+        charsIn: 1000,
+        charsOut: 700,
+        started: 1010,
+        queuedMs: 1200,
+        loadingMs: 4,
+        sentAt: 2214,
+        firstTokenAt: 2714,
+        finishedAt: 3714,
+        promptTokens: 1200,
+        cachedTokens: 200,
+        outputTokens: 50,
+      },
     };
-    const summary = summarizeRequest({ id: "req_1", at: "2026-01-01T00:00:00.000Z", trace, end: { status: 200, outcome: "ok", finishedAt: 3720 }, table: defaultTable });
+    const summary = summarizeRequest({
+      id: "req_1",
+      at: "2026-01-01T00:00:00.000Z",
+      trace,
+      end: { status: 200, outcome: "ok", finishedAt: 3720 },
+      table: defaultTable,
+    });
     expect(summary).toMatchObject({ ttftMs: 1714, queuedMs: 1200, prefillTps: 2000 });
     expect(summary.loadingMs).toBeUndefined(); // 4 ms: not worth showing
   });
@@ -60,14 +111,28 @@ describe("summarizeRequest", () => {
   it("says in words why a request refused before routing or cancelled ended so", () => {
     const refused = summarizeRequest({ id: "r", at: "t", trace: { started: 0 }, end: { status: 400, outcome: "error", finishedAt: 5 }, table: defaultTable });
     expect(refused).toMatchObject({ model: "(unread)", tier: "none", profile: "none", error: "status 400" });
-    const cancelled = summarizeRequest({ id: "r", at: "t", trace: { started: 0, model: "m" }, end: { status: 200, outcome: "cancelled", finishedAt: 5 }, table: defaultTable });
+    const cancelled = summarizeRequest({
+      id: "r",
+      at: "t",
+      trace: { started: 0, model: "m" },
+      end: { status: 200, outcome: "cancelled", finishedAt: 5 },
+      table: defaultTable,
+    });
     expect(cancelled.error).toBe("the client went away");
   });
 });
 
 describe("the dashboard feed", () => {
   const feedOf = (over: Partial<Parameters<typeof createDashboardFeed>[0]> = {}) =>
-    createDashboardFeed({ table: defaultTable, maxRequests: 3, maxExplanations: 2, maxClients: 1, pollMs: 50, date: () => new Date("2026-01-01T00:00:00Z"), ...over });
+    createDashboardFeed({
+      table: defaultTable,
+      maxRequests: 3,
+      maxExplanations: 2,
+      maxClients: 1,
+      pollMs: 50,
+      date: () => new Date("2026-01-01T00:00:00Z"),
+      ...over,
+    });
 
   it("keeps the last requests, summarized after the request's turn, and tells each listener", async () => {
     const feed = feedOf();
@@ -96,7 +161,15 @@ describe("the dashboard feed", () => {
       said = true;
       current = fitToServerFacts(table, factsOf).table;
       const lowered = () => heard.flatMap((m) => (m.type === "capacity" ? m.contexts : [])).find((c) => c.profile === medium().name);
-      await expect.poll(lowered).toEqual({ profile: medium().name, backend: medium().backend, usedBy: expect.arrayContaining(["medium"]), contextWindow: 4096, inputBudget: 3072, source: `${medium().backend} GET /props`, declared: 32768 });
+      await expect.poll(lowered).toEqual({
+        profile: medium().name,
+        backend: medium().backend,
+        usedBy: expect.arrayContaining(["medium"]),
+        contextWindow: 4096,
+        inputBudget: 3072,
+        source: `${medium().backend} GET /props`,
+        declared: 32768,
+      });
       expect(feed.snapshot().contexts).toContainEqual(lowered());
       // Nothing changed since: no message again.
       const count = heard.length;
@@ -110,7 +183,11 @@ describe("the dashboard feed", () => {
   it("lets the newest client in past its bound by letting the oldest go, never the other way round (issue 24)", () => {
     const feed = feedOf({ maxClients: 2 });
     const evicted: string[] = [];
-    const subscribe = (name: string) => feed.subscribe(() => {}, () => evicted.push(name))!;
+    const subscribe = (name: string) =>
+      feed.subscribe(
+        () => {},
+        () => evicted.push(name),
+      )!;
     subscribe("squatter-1");
     subscribe("squatter-2");
     const stopUser = subscribe("user");
@@ -156,7 +233,16 @@ describe("the dashboard feed", () => {
 
 describe("maskPrompts", () => {
   it("replaces every prompt text by its length and keeps names, roles, numbers and the route", () => {
-    const body = { model: "m", max_tokens: 5, system: [{ type: "text", text: "be brief" }], messages: [{ role: "user", content: [{ type: "text", text: "secret words" }] }, { role: "assistant", content: "more secret" }], tools: [{ name: "Read", description: "reads", input_schema: { type: "object" } }] };
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      system: [{ type: "text", text: "be brief" }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "secret words" }] },
+        { role: "assistant", content: "more secret" },
+      ],
+      tools: [{ name: "Read", description: "reads", input_schema: { type: "object" } }],
+    };
     const files: LastRequestFiles = {
       "request.json": JSON.stringify({ request_id: "r", body }),
       "upstream.json": JSON.stringify({ request_id: "r", body: { model: "m", messages: [{ role: "user", content: "secret words" }] } }),
@@ -178,10 +264,25 @@ describe("maskPrompts", () => {
       model: "m",
       max_tokens: 5,
       metadata: { user_id: "user_alice_account_42" },
-      tools: [{ name: "Deploy", input_schema: { type: "object", properties: { target: { type: "string", enum: ["prod-secret-host", "staging-host"], default: "staging-host" } } } }],
-      messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Deploy", input: { "private-key-path": "/home/alice/.ssh/id", target: "prod-secret-host" } }] }],
+      tools: [
+        {
+          name: "Deploy",
+          input_schema: { type: "object", properties: { target: { type: "string", enum: ["prod-secret-host", "staging-host"], default: "staging-host" } } },
+        },
+      ],
+      messages: [
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "t1", name: "Deploy", input: { "private-key-path": "/home/alice/.ssh/id", target: "prod-secret-host" } }],
+        },
+      ],
     };
-    const files: LastRequestFiles = { "request.json": JSON.stringify({ request_id: "r", body }), "upstream.json": "{}", "route.json": "{}", "response.json": "{}" };
+    const files: LastRequestFiles = {
+      "request.json": JSON.stringify({ request_id: "r", body }),
+      "upstream.json": "{}",
+      "route.json": "{}",
+      "response.json": "{}",
+    };
     const masked = maskPrompts(files)["request.json"];
     for (const secret of ["user_alice", "prod-secret-host", "staging-host", "private-key-path", "/home/alice"]) expect(masked).not.toContain(secret);
     // The shape stays: the tool's name, its schema's structure, how many values and keys there were.
@@ -227,12 +328,35 @@ describe("/ui in process", () => {
   });
   afterAll(() => mlx.close());
 
-  const proxyWith = (extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string; lastEvalFile?: string; feed?: DashboardFeed; closing?: AbortSignal } = {}) => {
-    const feed = extra.feed ?? createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
-    const watchRequest = createRequestWatcher({ level: 0, debug: () => {}, redact: createRedactor([]), table: defaultTable, upstream: createUpstreamClient(), keep: feed.keepExplanation, now: () => performance.now(), date: () => new Date() });
+  const proxyWith = (
+    extra: { authToken?: string; showPrompts?: boolean; assetsDir?: string; lastEvalFile?: string; feed?: DashboardFeed; closing?: AbortSignal } = {},
+  ) => {
+    const feed =
+      extra.feed ?? createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
+    const watchRequest = createRequestWatcher({
+      level: 0,
+      debug: () => {},
+      redact: createRedactor([]),
+      table: defaultTable,
+      upstream: createUpstreamClient(),
+      keep: feed.keepExplanation,
+      now: () => performance.now(),
+      date: () => new Date(),
+    });
     return createTestProxy({
       backendUrl: mlx.url,
-      ctx: { dashboard: { feed, assetsDir: extra.assetsDir ?? assetsDir, showPrompts: extra.showPrompts ?? false, heartbeatMs: 20, ...(extra.lastEvalFile ? { lastEvalFile: extra.lastEvalFile } : {}), ...(extra.closing ? { closing: extra.closing } : {}) }, ...(watchRequest ? { watchRequest } : {}), ...(extra.authToken ? { authToken: extra.authToken } : {}) },
+      ctx: {
+        dashboard: {
+          feed,
+          assetsDir: extra.assetsDir ?? assetsDir,
+          showPrompts: extra.showPrompts ?? false,
+          heartbeatMs: 20,
+          ...(extra.lastEvalFile ? { lastEvalFile: extra.lastEvalFile } : {}),
+          ...(extra.closing ? { closing: extra.closing } : {}),
+        },
+        ...(watchRequest ? { watchRequest } : {}),
+        ...(extra.authToken ? { authToken: extra.authToken } : {}),
+      },
     });
   };
 
@@ -257,7 +381,23 @@ describe("/ui in process", () => {
     const report = buildEvalReport({ tasks: [], planned: 2, interrupted: false, suite: "/s", backend: "b", claudeCode: "v", startedAt: "t", wallMs: 1 });
     const get = async (proxy: ReturnType<typeof proxyWith>) => (await proxy.fetch("/ui/api/eval")).json() as Promise<{ source: string; eval?: EvalView }>;
     await expect(get(proxyWith({ lastEvalFile: file }))).resolves.toEqual({ source: "none" });
-    const task = { task: "a", passed: true, answer: "the model's words", wallMs: 1, turns: 1, toolCalls: 1, toolCallsByName: {}, failedToolCalls: 0, rejectedToolCalls: 0, repairedToolCalls: 0, changedFiles: [], timedOut: false, checker: { exitCode: 0, output: "ok", timedOut: false }, metrics: report.totals, toolsAndClientMs: 0 };
+    const task = {
+      task: "a",
+      passed: true,
+      answer: "the model's words",
+      wallMs: 1,
+      turns: 1,
+      toolCalls: 1,
+      toolCallsByName: {},
+      failedToolCalls: 0,
+      rejectedToolCalls: 0,
+      repairedToolCalls: 0,
+      changedFiles: [],
+      timedOut: false,
+      checker: { exitCode: 0, output: "ok", timedOut: false },
+      metrics: report.totals,
+      toolsAndClientMs: 0,
+    };
     saveLastEval(home, { state: "finished", report: { ...report, tasks: [task] } });
     const saved = await get(proxyWith({ lastEvalFile: file }));
     expect(saved).toMatchObject({ source: "saved", eval: { state: "finished", report: { tasks: [{ task: "a", passed: true, checker: { output: "" } }] } } });
@@ -269,7 +409,9 @@ describe("/ui in process", () => {
     writeFileSync(file, "{ not json");
     const broken = await proxyWith({ lastEvalFile: file }).fetch("/ui/api/eval");
     expect(broken.status).toBe(500);
-    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/^the last eval report .*last-eval\.json is not one mallex wrote \(.*\): run mallex eval again$/);
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(
+      /^the last eval report .*last-eval\.json is not one mallex wrote \(.*\): run mallex eval again$/,
+    );
     expect((await proxyWith({ authToken: "t", lastEvalFile: file }).fetch("/ui/api/eval")).status).toBe(401);
   });
   const ask = { model: "claude-sonnet-4-6", max_tokens: 16, messages: [{ role: "user", content: "a private prompt" }] };

@@ -18,10 +18,32 @@ afterAll(() => mlx.close());
 const schema = { type: "object", properties: { url: { type: "string" } }, required: ["url"] };
 /** Claude Code's tools with tool search on, every Anthropic-only field set somewhere. */
 const TOOLS = [
-  { name: "Read", description: "Read a file", input_schema: { type: "object", properties: { file_path: { type: "string" } } }, cache_control: { type: "ephemeral" } },
-  { name: "ToolSearch", description: "Fetches full schema definitions for deferred tools so they can be called.", input_schema: { type: "object", properties: { query: { type: "string" } } } },
-  { name: "DeferredToolPlaceholder", description: "Reserved placeholder that keeps deferred tool loading active; never call this tool.", input_schema: { type: "object", properties: {} }, defer_loading: true },
-  { name: "WebFetch", description: "Fetch a URL", input_schema: schema, defer_loading: true, strict: true, eager_input_streaming: true, input_examples: [{ url: "https://example.com" }] },
+  {
+    name: "Read",
+    description: "Read a file",
+    input_schema: { type: "object", properties: { file_path: { type: "string" } } },
+    cache_control: { type: "ephemeral" },
+  },
+  {
+    name: "ToolSearch",
+    description: "Fetches full schema definitions for deferred tools so they can be called.",
+    input_schema: { type: "object", properties: { query: { type: "string" } } },
+  },
+  {
+    name: "DeferredToolPlaceholder",
+    description: "Reserved placeholder that keeps deferred tool loading active; never call this tool.",
+    input_schema: { type: "object", properties: {} },
+    defer_loading: true,
+  },
+  {
+    name: "WebFetch",
+    description: "Fetch a URL",
+    input_schema: schema,
+    defer_loading: true,
+    strict: true,
+    eager_input_streaming: true,
+    input_examples: [{ url: "https://example.com" }],
+  },
   { name: "mcp__docs__search", description: "Search the docs", input_schema: schema, defer_loading: true },
 ];
 
@@ -33,7 +55,10 @@ const conversation = [
   {
     role: "system",
     content: [
-      { type: "tool_addition", tool: { type: "tool_definition", definition: { name: "mcp__docs__open", description: "Open a doc", input_schema: schema, defer_loading: true } } },
+      {
+        type: "tool_addition",
+        tool: { type: "tool_definition", definition: { name: "mcp__docs__open", description: "Open a doc", input_schema: schema, defer_loading: true } },
+      },
       { type: "tool_removal", tool: { type: "tool_reference", name: "mcp__docs__search" } },
     ],
   },
@@ -42,10 +67,17 @@ const conversation = [
 async function send(model: string, messages: unknown[] = conversation) {
   const proxy = createTestProxy({ backendUrl: mlx.url });
   const before = mlx.requests.length;
-  const response = await proxy.post("/v1/messages?beta=true", { model, max_tokens: 1024, stream: true, tools: TOOLS, messages }, { "anthropic-beta": "advanced-tool-use-2025-11-20,mid-conversation-tool-changes-2026-07-01" });
+  const response = await proxy.post(
+    "/v1/messages?beta=true",
+    { model, max_tokens: 1024, stream: true, tools: TOOLS, messages },
+    { "anthropic-beta": "advanced-tool-use-2025-11-20,mid-conversation-tool-changes-2026-07-01" },
+  );
   const text = await response.text();
   expect(response.status, text).toBe(200);
-  const upstream = mlx.requests.slice(before).find((r) => r.method === "POST")!.body as { tools?: Array<Record<string, unknown>>; messages: Array<{ role: string; content: unknown }> };
+  const upstream = mlx.requests.slice(before).find((r) => r.method === "POST")!.body as {
+    tools?: Array<Record<string, unknown>>;
+    messages: Array<{ role: string; content: unknown }>;
+  };
   return { upstream, text };
 }
 
@@ -75,7 +107,10 @@ describe("deferred tools and tool changes, translated for an OpenAI server", () 
     const response = await proxy.post("/v1/messages", {
       model: "claude-opus-4-8",
       max_tokens: 1024,
-      messages: [{ role: "user", content: "hi" }, { role: "system", content: [{ type: "tool_removal", tool: { type: "tool_reference" } }] }],
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "system", content: [{ type: "tool_removal", tool: { type: "tool_reference" } }] },
+      ],
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/messages\.1\.content\.0\.tool/);

@@ -16,30 +16,48 @@ const MODEL = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
 const built = existsSync(LLAMA_SERVER);
 if (!built && process.env.CI) throw new Error(`${LLAMA_SERVER} is missing: .ci/run must run scripts/build-llama-server.sh first`);
 
-describeWithShared("server facts from a real llama-server (skipped until scripts/build-llama-server.sh has run)", () => {
-  const children: ChildProcess[] = [];
-  let split: string;
-  let unified: string;
-  beforeAll(async () => {
-    // The model's trained context is 4096. Two slots split -c 4096 in two; the default slots (4, KV unified) each may use all of it.
-    [split, unified] = await Promise.all([
-      startLlamaServer(children, ["-c", "4096", "-np", "2", "--alias", "tiny"]),
-      startLlamaServer(children, ["-c", "4096"]),
-    ]);
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(children.map((child) => stop(child)));
-  });
+describeWithShared(
+  "server facts from a real llama-server (skipped until scripts/build-llama-server.sh has run)",
+  () => {
+    const children: ChildProcess[] = [];
+    let split: string;
+    let unified: string;
+    beforeAll(async () => {
+      // The model's trained context is 4096. Two slots split -c 4096 in two; the default slots (4, KV unified) each may use all of it.
+      [split, unified] = await Promise.all([
+        startLlamaServer(children, ["-c", "4096", "-np", "2", "--alias", "tiny"]),
+        startLlamaServer(children, ["-c", "4096"]),
+      ]);
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all(children.map((child) => stop(child)));
+    });
 
-  it("reads one slot's context and the slot count from GET /props", async () => {
-    expect(await discoverServerFacts({ flavor: "llama-server", baseUrl: split, headers: {}, model: "tiny" })).toEqual({ contextWindow: 2048, parallel: 2, model: "tiny", source: "llama-server GET /props" });
-    expect(await discoverServerFacts({ flavor: "llama-server", baseUrl: unified, headers: {} })).toEqual({ contextWindow: 4096, parallel: 4, model: MODEL, source: "llama-server GET /props" });
-  });
+    it("reads one slot's context and the slot count from GET /props", async () => {
+      expect(await discoverServerFacts({ flavor: "llama-server", baseUrl: split, headers: {}, model: "tiny" })).toEqual({
+        contextWindow: 2048,
+        parallel: 2,
+        model: "tiny",
+        source: "llama-server GET /props",
+      });
+      expect(await discoverServerFacts({ flavor: "llama-server", baseUrl: unified, headers: {} })).toEqual({
+        contextWindow: 4096,
+        parallel: 4,
+        model: MODEL,
+        source: "llama-server GET /props",
+      });
+    });
 
-  it("as a generic server, /v1/models meta.n_ctx: the slot's context, not n_ctx_train", async () => {
-    expect(await discoverServerFacts({ flavor: "generic", baseUrl: split, headers: {}, model: "tiny" })).toEqual({ contextWindow: 2048, model: "tiny", source: "generic GET /v1/models meta.n_ctx" });
-  });
-}, describe.skipIf(!built));
+    it("as a generic server, /v1/models meta.n_ctx: the slot's context, not n_ctx_train", async () => {
+      expect(await discoverServerFacts({ flavor: "generic", baseUrl: split, headers: {}, model: "tiny" })).toEqual({
+        contextWindow: 2048,
+        model: "tiny",
+        source: "generic GET /v1/models meta.n_ctx",
+      });
+    });
+  },
+  describe.skipIf(!built),
+);
 
 /** Starts llama-server on a free loopback port; its OpenAI base URL once /health answers 200. */
 async function startLlamaServer(children: ChildProcess[], args: string[]): Promise<string> {
@@ -51,7 +69,10 @@ async function startLlamaServer(children: ChildProcess[], args: string[]): Promi
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`llama-server exited with ${child.exitCode}:\n${log}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return `http://127.0.0.1:${port}/v1`;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

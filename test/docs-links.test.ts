@@ -12,7 +12,12 @@ import { packageRoot } from "./helpers/config-tree.js";
 
 const ALLOWED_HOSTS = new Set(["www.npmjs.com", "npmjs.com", "pypi.org", "huggingface.co"]);
 
-const pages = ["README.md", ...readdirSync(join(packageRoot, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const pages = [
+  "README.md",
+  ...readdirSync(join(packageRoot, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 
 /** The page's text with fenced code blocks blanked (lines kept, so line numbers stay) and inline code removed. */
 function proseOf(markdown: string): string {
@@ -113,17 +118,21 @@ function problemWith(link: Link): string | undefined {
 describe("links in README.md and docs/*.md", () => {
   it("reads the pages' links and headings as GitHub does", () => {
     expect(slug("Scoring a model: `mallex eval`")).toBe("scoring-a-model-mallex-eval");
-    expect(slug("Proxy overhead: Claude Code's \"what is 2+2\" direct, through a reference proxy")).toBe("proxy-overhead-claude-codes-what-is-22-direct-through-a-reference-proxy");
+    expect(slug('Proxy overhead: Claude Code\'s "what is 2+2" direct, through a reference proxy')).toBe(
+      "proxy-overhead-claude-codes-what-is-22-direct-through-a-reference-proxy",
+    );
     expect(linksOf("README.md").length).toBeGreaterThan(10);
     expect(proseOf("a ```` ```json ```` fence and [x](y.md)\n```sh\n[z](w.md)\n```\n")).toContain("[x](y.md)");
     expect(proseOf("```sh\n[z](w.md)\n```\n")).not.toContain("w.md");
   });
 
   it("every link to a file or an anchor resolves, and none leaves the repository but for a registry", () => {
-    const problems = pages.flatMap((page) => linksOf(page).flatMap((link) => {
-      const problem = problemWith(link);
-      return problem ? [`${link.page}:${link.line}: ${link.target}: ${problem}`] : [];
-    }));
+    const problems = pages.flatMap((page) =>
+      linksOf(page).flatMap((link) => {
+        const problem = problemWith(link);
+        return problem ? [`${link.page}:${link.line}: ${link.target}: ${problem}`] : [];
+      }),
+    );
     expect(problems).toEqual([]);
   });
 

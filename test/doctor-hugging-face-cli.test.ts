@@ -28,7 +28,9 @@ describe("mallex doctor: an hf: model that is not downloaded yet, and whether Hu
 
   it("the Hub has it: ✓ with a note that the first start downloads it, and ✓ hugging face", async () => {
     const result = await doctor(mkdtempSync(join(tmpdir(), "mallex-state-")));
-    expect(line(result.stdout, "model tiny")).toBe(`✓ model tiny — ${MODEL} is not downloaded yet: \`mallex run\` downloads it on first start, which takes a while`);
+    expect(line(result.stdout, "model tiny")).toBe(
+      `✓ model tiny — ${MODEL} is not downloaded yet: \`mallex run\` downloads it on first start, which takes a while`,
+    );
     expect(line(result.stdout, "hugging face")).toBe(`✓ hugging face — ${hub.url} is reachable`);
     expect(hub.requests.some((r) => r.path === "/api/models/tiny/stories-GGUF")).toBe(true);
   });
@@ -36,9 +38,13 @@ describe("mallex doctor: an hf: model that is not downloaded yet, and whether Hu
   it("a file the repository does not have, or a repository the Hub does not know: ✗ saying so", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
     const noFile = await doctor(home, "hf:tiny/stories-GGUF/stories-Q8_0.gguf");
-    expect(line(noFile.stdout, "model tiny")).toMatch(/^✗ model tiny — hf:tiny\/stories-GGUF\/stories-Q8_0.gguf is not downloaded yet, and tiny\/stories-GGUF on Hugging Face has no file stories-Q8_0.gguf \(fix: check the file name/);
+    expect(line(noFile.stdout, "model tiny")).toMatch(
+      /^✗ model tiny — hf:tiny\/stories-GGUF\/stories-Q8_0.gguf is not downloaded yet, and tiny\/stories-GGUF on Hugging Face has no file stories-Q8_0.gguf \(fix: check the file name/,
+    );
     const noRepo = await doctor(home, "hf:nobody/nothing-GGUF/x.gguf");
-    expect(line(noRepo.stdout, "model tiny")).toMatch(/^✗ model tiny — hf:nobody\/nothing-GGUF\/x.gguf is not downloaded yet, and there is no repository nobody\/nothing-GGUF on Hugging Face/);
+    expect(line(noRepo.stdout, "model tiny")).toMatch(
+      /^✗ model tiny — hf:nobody\/nothing-GGUF\/x.gguf is not downloaded yet, and there is no repository nobody\/nothing-GGUF on Hugging Face/,
+    );
     expect(noRepo.exitCode).toBe(1);
   });
 
@@ -61,7 +67,9 @@ describe("mallex doctor: an hf: model that is not downloaded yet, and whether Hu
       expect(line(result.stdout, "model tiny")).toBe(
         `✗ model tiny — ${MODEL} is not downloaded yet, and Hugging Face is not reachable to download it (fix: download the GGUF yourself and set profiles.tiny.model to its path (or pass it: mallex run --embedded PATH))`,
       );
-      expect(line(result.stdout, "hugging face")).toMatch(new RegExp(`^✗ hugging face — ${hub.url.replace(/[.]/g, "\\.")} is not reachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\) \\(fix: `));
+      expect(line(result.stdout, "hugging face")).toMatch(
+        new RegExp(`^✗ hugging face — ${hub.url.replace(/[.]/g, "\\.")} is not reachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\) \\(fix: `),
+      );
       expect(result.exitCode).toBe(1);
     } finally {
       await hub.start();

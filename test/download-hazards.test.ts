@@ -38,7 +38,12 @@ async function serve(handler: Handler): Promise<string> {
 }
 
 /** HEAD: the file's size; GET: the file from a Range's start, as a CDN answers. */
-function cdn(req: IncomingMessage, res: ServerResponse, body: Buffer, options: { declaredSize?: number; send?: (from: number) => Buffer | "stall-headers" } = {}): void {
+function cdn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  options: { declaredSize?: number; send?: (from: number) => Buffer | "stall-headers" } = {},
+): void {
   const size = options.declaredSize ?? body.length;
   if (req.method === "HEAD") {
     res.writeHead(200, { "content-length": String(size), "accept-ranges": "bytes" }).end();
@@ -52,13 +57,16 @@ function cdn(req: IncomingMessage, res: ServerResponse, body: Buffer, options: {
   if (from + part.length === size) res.end();
 }
 
-const resolveFrom = (url: string, modelsDir: string, lines: string[] = []) => resolveModelSource(`${url}/models/tiny.gguf`, { modelsDir, onProgress: (line) => lines.push(line), silenceMs: 300 });
+const resolveFrom = (url: string, modelsDir: string, lines: string[] = []) =>
+  resolveModelSource(`${url}/models/tiny.gguf`, { modelsDir, onProgress: (line) => lines.push(line), silenceMs: 300 });
 
 describe("downloads that stall", () => {
   it("a CDN that accepts the GET and never answers is given up after the silence, in a sentence", async () => {
     const url = await serve((req, res) => cdn(req, res, FILE, { send: () => "stall-headers" }));
     const modelsDir = mkdtempSync(join(tmpdir(), "mallex-stall-"));
-    await expect(resolveFrom(url, modelsDir)).rejects.toThrow(/the download of .*tiny\.gguf stopped at 0% \(no data arrived for 300 ms\): start again to resume it/);
+    await expect(resolveFrom(url, modelsDir)).rejects.toThrow(
+      /the download of .*tiny\.gguf stopped at 0% \(no data arrived for 300 ms\): start again to resume it/,
+    );
   });
 
   it("a body that stops mid-way and never brings a byte more ends the download, the part kept to resume", async () => {
@@ -89,7 +97,9 @@ describe("downloads the disk cannot hold", () => {
   it("counts what a resumable part already has, and the spare margin", async () => {
     const free = async () => 10 * 1024 ** 3;
     await expect(checkFreeSpace({ label: "m", dir: "/models", size: 9 * 1024 ** 3, alreadyHave: 0, free })).resolves.toBeUndefined();
-    await expect(checkFreeSpace({ label: "m", dir: "/models", size: 10 * 1024 ** 3, alreadyHave: 0, free })).rejects.toThrow(/needs 10\.7 GB more but \/models has 10\.7 GB free/);
+    await expect(checkFreeSpace({ label: "m", dir: "/models", size: 10 * 1024 ** 3, alreadyHave: 0, free })).rejects.toThrow(
+      /needs 10\.7 GB more but \/models has 10\.7 GB free/,
+    );
     await expect(checkFreeSpace({ label: "m", dir: "/models", size: 12 * 1024 ** 3, alreadyHave: 3 * 1024 ** 3, free })).resolves.toBeUndefined();
     await expect(checkFreeSpace({ label: "m", dir: "/models", size: undefined, alreadyHave: 0, free })).resolves.toBeUndefined();
   });
@@ -97,7 +107,15 @@ describe("downloads the disk cannot hold", () => {
 
 describe("revisions that are paths", () => {
   const parse = (source: string) => parseModelSource(source, "https://huggingface.co");
-  it.each(["hf:user/repo/x.gguf#..", "hf:user/repo/x.gguf#.", "hf:user/repo/x.gguf#a/../b", "hf:user/repo/x.gguf#a//b", "hf:user/repo/x.gguf#/etc", "hf:user/repo/x.gguf#a\\b", "https://huggingface.co/user/repo/resolve/a%2F..%2F..%2Fother/x.gguf"])("%s is refused in a sentence", (source) => {
+  it.each([
+    "hf:user/repo/x.gguf#..",
+    "hf:user/repo/x.gguf#.",
+    "hf:user/repo/x.gguf#a/../b",
+    "hf:user/repo/x.gguf#a//b",
+    "hf:user/repo/x.gguf#/etc",
+    "hf:user/repo/x.gguf#a\\b",
+    "https://huggingface.co/user/repo/resolve/a%2F..%2F..%2Fother/x.gguf",
+  ])("%s is refused in a sentence", (source) => {
     expect(() => parse(source)).toThrow(/is not a model source mallex understands: ".*" is not a revision/);
   });
 
@@ -109,6 +127,8 @@ describe("revisions that are paths", () => {
 
   it("hf:user/repo/x.gguf#.. does not resolve to the folder another URI's file is in", async () => {
     const modelsDir = mkdtempSync(join(tmpdir(), "mallex-rev-"));
-    await expect(resolveModelSource("hf:user/repo/x.gguf#..", { modelsDir, onProgress: () => undefined, endpoints: { huggingFace: "http://127.0.0.1:1" } })).rejects.toThrow(/not a revision/);
+    await expect(
+      resolveModelSource("hf:user/repo/x.gguf#..", { modelsDir, onProgress: () => undefined, endpoints: { huggingFace: "http://127.0.0.1:1" } }),
+    ).rejects.toThrow(/not a revision/);
   });
 });

@@ -38,7 +38,18 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s compacts in time through malle
         const refused = tokens > context;
         seen.push({ tokens, summary, refused });
         if (refused) {
-          return { status: 400, errorBody: { error: { code: 400, message: `request (${tokens} tokens) exceeds the available context size (${context} tokens), try increasing it`, type: "exceed_context_size_error", n_prompt_tokens: tokens, n_ctx: context } } };
+          return {
+            status: 400,
+            errorBody: {
+              error: {
+                code: 400,
+                message: `request (${tokens} tokens) exceeds the available context size (${context} tokens), try increasing it`,
+                type: "exceed_context_size_error",
+                n_prompt_tokens: tokens,
+                n_ctx: context,
+              },
+            },
+          };
         }
         return { text: summary ? "<summary>The user sent numbered notes; each was acknowledged.</summary>" : "Noted.", promptTokens: tokens };
       },
@@ -46,52 +57,70 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s compacts in time through malle
   });
   afterAll(() => mlx.close());
 
-  it.each([8192, 32768, 131072])("with a %i-token context", async (size) => {
-    context = size;
-    seen = [];
-    const dir = mkdtempSync(join(tmpdir(), "mallex-compact-"));
-    const config = join(dir, "mallex.yaml");
-    writeFileSync(
-      config,
-      [
-        "include: [mallex]",
-        "profiles:",
-        "  local:",
-        "    backend: mlx",
-        "    model: mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
-        "    size: medium",
-        `    context_window: ${size}`,
-        `    input_budget: ${size}`,
-        "    max_output_tokens: 1024",
-        "tiers:",
-        "  low: { profile: local }",
-        "  medium: { profile: local }",
-        "  high: { profile: local }",
-        "",
-      ].join("\n"),
-    );
-    const project = makeProject();
-    const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
-    const claudeHome = mkdtempSync(join(tmpdir(), "mallex-home-"));
-    // A sixteenth of the context each turn: past half of it within a few turns.
-    const note = "alpha beta gamma delta epsilon zeta eta theta iota kappa ".repeat(Math.ceil((size / 16) * 3.5 / 60)).slice(0, Math.floor((size / 16) * 3.5));
-    const runTurn = async (turn: number) => {
-      const run = await runMallex(["--config", config, "--backend-url", mlx.url, "--", "-p", `Note ${turn}: ${note}`, ...(turn > 1 ? ["--continue"] : []), "--output-format", "json"], project, home, 120_000, { HOME: claudeHome }, claudeCode);
-      expect(run.exitCode, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout), `turn ${turn}`).toMatchObject({ is_error: false, result: "Noted." });
-    };
-    let turn = 0;
-    while (!seen.some((s) => s.summary) && turn < 40) await runTurn(++turn);
-    // The session goes on after the compaction.
-    for (const last = turn + 2; turn < last; ) await runTurn(++turn);
-    const first = seen.findIndex((s) => s.summary);
-    expect(first, "Claude Code compacted").toBeGreaterThan(0);
-    expect(seen.filter((s) => s.refused), "no prompt reached the server over its context").toEqual([]);
-    const regular = seen.slice(0, first).map((s) => s.tokens);
-    console.log(`compaction: Claude Code ${claudeCode.version}, context ${size}: compacted after turn ${regular.length} (last prompt ${regular.at(-1)} tokens), its request ${seen[first]!.tokens} tokens; ${seen.filter((s) => s.summary).length} compaction(s) in ${turn} turns`);
-    // Not before the conversation passed half the context: the compaction request carries it whole.
-    expect(seen[first]!.tokens).toBeGreaterThan(size / 2);
-    const log = readFileSync(join(home, "mallex.log"), "utf8");
-    expect(log).not.toMatch(/model_context_window_exceeded|exceeds the available context/);
-  }, 900_000);
+  it.each([8192, 32768, 131072])(
+    "with a %i-token context",
+    async (size) => {
+      context = size;
+      seen = [];
+      const dir = mkdtempSync(join(tmpdir(), "mallex-compact-"));
+      const config = join(dir, "mallex.yaml");
+      writeFileSync(
+        config,
+        [
+          "include: [mallex]",
+          "profiles:",
+          "  local:",
+          "    backend: mlx",
+          "    model: mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+          "    size: medium",
+          `    context_window: ${size}`,
+          `    input_budget: ${size}`,
+          "    max_output_tokens: 1024",
+          "tiers:",
+          "  low: { profile: local }",
+          "  medium: { profile: local }",
+          "  high: { profile: local }",
+          "",
+        ].join("\n"),
+      );
+      const project = makeProject();
+      const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
+      const claudeHome = mkdtempSync(join(tmpdir(), "mallex-home-"));
+      // A sixteenth of the context each turn: past half of it within a few turns.
+      const note = "alpha beta gamma delta epsilon zeta eta theta iota kappa "
+        .repeat(Math.ceil(((size / 16) * 3.5) / 60))
+        .slice(0, Math.floor((size / 16) * 3.5));
+      const runTurn = async (turn: number) => {
+        const run = await runMallex(
+          ["--config", config, "--backend-url", mlx.url, "--", "-p", `Note ${turn}: ${note}`, ...(turn > 1 ? ["--continue"] : []), "--output-format", "json"],
+          project,
+          home,
+          120_000,
+          { HOME: claudeHome },
+          claudeCode,
+        );
+        expect(run.exitCode, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout), `turn ${turn}`).toMatchObject({ is_error: false, result: "Noted." });
+      };
+      let turn = 0;
+      while (!seen.some((s) => s.summary) && turn < 40) await runTurn(++turn);
+      // The session goes on after the compaction.
+      for (const last = turn + 2; turn < last;) await runTurn(++turn);
+      const first = seen.findIndex((s) => s.summary);
+      expect(first, "Claude Code compacted").toBeGreaterThan(0);
+      expect(
+        seen.filter((s) => s.refused),
+        "no prompt reached the server over its context",
+      ).toEqual([]);
+      const regular = seen.slice(0, first).map((s) => s.tokens);
+      console.log(
+        `compaction: Claude Code ${claudeCode.version}, context ${size}: compacted after turn ${regular.length} (last prompt ${regular.at(-1)} tokens), its request ${seen[first]!.tokens} tokens; ${seen.filter((s) => s.summary).length} compaction(s) in ${turn} turns`,
+      );
+      // Not before the conversation passed half the context: the compaction request carries it whole.
+      expect(seen[first]!.tokens).toBeGreaterThan(size / 2);
+      const log = readFileSync(join(home, "mallex.log"), "utf8");
+      expect(log).not.toMatch(/model_context_window_exceeded|exceeds the available context/);
+    },
+    900_000,
+  );
 });

@@ -44,17 +44,37 @@ function smallTierConfig(extra = ""): string {
 }
 
 /** Runs `claude -p` with the ticket MCP server; returns its result, the upstream requests it caused and the calls the MCP server got. */
-async function askAboutTicket(proxy: MallexProxyProcess, script: (request: FakeRequestRecord, results: Message[]) => FakeScript, claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE, env: Record<string, string> = {}) {
+async function askAboutTicket(
+  proxy: MallexProxyProcess,
+  script: (request: FakeRequestRecord, results: Message[]) => FakeScript,
+  claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE,
+  env: Record<string, string> = {},
+) {
   const project = makeProject();
   const calls = join(project, "mcp-calls.jsonl");
   const mcpConfig = join(project, "mcp.json");
   writeFileSync(mcpConfig, JSON.stringify({ mcpServers: { tickets: { type: "stdio", command: process.execPath, args: [MCP_SERVER, calls] } } }));
   // Tool results come back as tool messages (native mode) or as <tool_result> text in a user message (xml mode).
-  respond = (request) => script(request, messagesOf(request).filter((m) => m.role === "tool" || text(m).startsWith("<tool_result")));
+  respond = (request) =>
+    script(
+      request,
+      messagesOf(request).filter((m) => m.role === "tool" || text(m).startsWith("<tool_result")),
+    );
   const before = mlx.requests.length;
-  const result = await runClaude(proxy.url, project, ["-p", "what is the status of ticket OPS-12?", "--output-format", "json", "--mcp-config", mcpConfig, "--strict-mcp-config", "--allowedTools", TOOL], claudeCode, env);
+  const result = await runClaude(
+    proxy.url,
+    project,
+    ["-p", "what is the status of ticket OPS-12?", "--output-format", "json", "--mcp-config", mcpConfig, "--strict-mcp-config", "--allowedTools", TOOL],
+    claudeCode,
+    env,
+  );
   const upstream = mlx.requests.slice(before).filter((r) => r.method === "POST");
-  const received = existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n").map((line) => JSON.parse(line) as unknown) : [];
+  const received = existsSync(calls)
+    ? readFileSync(calls, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown)
+    : [];
   return { result, upstream, received };
 }
 
@@ -80,7 +100,9 @@ describe("Claude Code with an MCP server, through mallex on the small tier", () 
       // The server's instructions, naming the offered tool, are kept whole.
       expect(JSON.stringify(upstream[0]!.body)).toContain(INSTRUCTIONS);
       // The log line says the MCP tool was kept, and the allowlist still cut the built-ins.
-      await expect.poll(() => proxy.output(), { timeout: 5_000 }).toMatch(/→ qwen2\.5-coder-7b \(default → medium\) · .*tool-allowlist ×\d+ −[\d,]+ .*· client tools: mcp__tickets__lookup_ticket · /);
+      await expect
+        .poll(() => proxy.output(), { timeout: 5_000 })
+        .toMatch(/→ qwen2\.5-coder-7b \(default → medium\) · .*tool-allowlist ×\d+ −[\d,]+ .*· client tools: mcp__tickets__lookup_ticket · /);
     } finally {
       await proxy.stop();
     }
@@ -101,7 +123,9 @@ describe("Claude Code with an MCP server, through mallex on the small tier", () 
           proxy,
           (request, results) => {
             if (!toolNames(request).includes(TOOL)) return { toolCalls: [{ name: "ToolSearch", arguments: { query: "ticket", max_results: 5 } }] };
-            return results.some((message) => text(message).includes(TICKET_MARK)) ? { text: `Per the tracker: ${text(results.at(-1)!)}` } : { toolCalls: [{ name: TOOL, arguments: { id: "OPS-12" } }] };
+            return results.some((message) => text(message).includes(TICKET_MARK))
+              ? { text: `Per the tracker: ${text(results.at(-1)!)}` }
+              : { toolCalls: [{ name: TOOL, arguments: { id: "OPS-12" } }] };
           },
           claudeCode,
           env,
@@ -115,7 +139,10 @@ describe("Claude Code with an MCP server, through mallex on the small tier", () 
         expect(toolNames(upstream[0]!)).toEqual(expect.arrayContaining(["ToolSearch", "Bash", "Read"]));
         expect(toolNames(upstream[0]!)).not.toContain(TOOL);
         const opening = JSON.stringify(messagesOf(upstream[0]!));
-        if (claudeCode === PINNED_CLAUDE_CODE) expect(opening).toContain("The following MCP servers are still connecting; ToolSearch waits for them and finds their tools by a keyword:\\ntickets\\n");
+        if (claudeCode === PINNED_CLAUDE_CODE)
+          expect(opening).toContain(
+            "The following MCP servers are still connecting; ToolSearch waits for them and finds their tools by a keyword:\\ntickets\\n",
+          );
         else expect(opening).toContain(`available via ToolSearch: load one (query \\"select:<name>\\") before calling it:`);
         if (claudeCode === NEWEST_CLAUDE_CODE) expect(opening).toContain(`\\n${TOOL}\\n`);
         // Neither names the built-ins the small size leaves out even once loaded.
@@ -138,7 +165,9 @@ describe("Claude Code with an MCP server, through mallex on the small tier", () 
     const proxy = await startProxyProcess(["--backend-url", mlx.url, "--config", config]);
     try {
       const { result, upstream, received } = await askAboutTicket(proxy, (_request, results) =>
-        results.length === 0 ? { text: "Let me look it up.\n", rawText: renderXmlToolCall(TOOL, { id: "OPS-12" }) } : { text: `Per the tracker: ${text(results[0]!)}` },
+        results.length === 0
+          ? { text: "Let me look it up.\n", rawText: renderXmlToolCall(TOOL, { id: "OPS-12" }) }
+          : { text: `Per the tracker: ${text(results[0]!)}` },
       );
       expect(result.exitCode, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: expect.stringContaining(TICKET_MARK) });

@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 /** The plan file's path as mallex's reduced instructions name it to the model. */
-const planFileNamed = (request: FakeRequestRecord) => /Write the plan \(what to change, where, and how to test it\) to (\/\S+\.md), the only file you may write/.exec(JSON.stringify(messagesOf(request)))?.[1];
+const planFileNamed = (request: FakeRequestRecord) =>
+  /Write the plan \(what to change, where, and how to test it\) to (\/\S+\.md), the only file you may write/.exec(JSON.stringify(messagesOf(request)))?.[1];
 
 async function planWith(claudeCode: ClaudeCodeVersion) {
   const project = makeProject();
@@ -47,7 +48,12 @@ async function planWith(claudeCode: ClaudeCodeVersion) {
     return { text: "The plan is in the plan file: parse --verbose, log each step, test both ways." };
   };
   try {
-    const result = await runClaude(proxy.url, project, ["-p", "plan how to add a --verbose flag to the cli", "--output-format", "json", "--permission-mode", "plan"], claudeCode);
+    const result = await runClaude(
+      proxy.url,
+      project,
+      ["-p", "plan how to add a --verbose flag to the cli", "--output-format", "json", "--permission-mode", "plan"],
+      claudeCode,
+    );
     const upstream = mlx.requests.slice(before).filter((r) => r.method === "POST");
     return { result, upstream, log: proxy.output() };
   } finally {
@@ -79,7 +85,9 @@ describe("Claude Code's plan mode through mallex on the small tier", () => {
       expect(readFileSync(planFile!, "utf8")).toBe(PLAN);
       if (offersExit) {
         // ExitPlanMode reached Claude Code, and what it answered came back to the model.
-        const exit = messagesOf(upstream[2]!).filter((m) => m.role === "tool").at(-1);
+        const exit = messagesOf(upstream[2]!)
+          .filter((m) => m.role === "tool")
+          .at(-1);
         // In -p mode nobody can approve: Claude Code answers the call with its question ("Exit plan mode?").
         expect(text(exit!)).toContain("Exit plan mode?");
         expect(upstream).toHaveLength(3);

@@ -12,7 +12,13 @@ type Message = { role: string; content: unknown };
 const messagesOf = (request: FakeRequestRecord) => (request.body as { messages: Message[] }).messages;
 const text = (message: Message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content));
 /** Which session a request belongs to: its first user turn names it. */
-const sessionOf = (request: FakeRequestRecord) => /session (one|two)/.exec(messagesOf(request).filter((m) => m.role === "user").map(text).join(" "))?.[1];
+const sessionOf = (request: FakeRequestRecord) =>
+  /session (one|two)/.exec(
+    messagesOf(request)
+      .filter((m) => m.role === "user")
+      .map(text)
+      .join(" "),
+  )?.[1];
 
 /** Like a model: one Bash call (a tool round trip), then the answer. */
 function respond(request: FakeRequestRecord): FakeScript {
@@ -39,9 +45,13 @@ const generations = (server: FakeMlxServer) => server.requests.filter((r) => r.p
 
 describe("Claude Code through a pool of two servers", () => {
   it("keeps each session on one server, tool round trips included, and puts the two sessions on different servers", async () => {
-    const run = (name: string) => runClaude(proxy.url, makeProject(), ["-p", `run echo pooled for session ${name}`, "--output-format", "json", "--allowedTools", "Bash"]);
+    const run = (name: string) =>
+      runClaude(proxy.url, makeProject(), ["-p", `run echo pooled for session ${name}`, "--output-format", "json", "--allowedTools", "Bash"]);
     const [one, two] = await Promise.all([run("one"), run("two")]);
-    for (const [result, name] of [[one, "one"], [two, "two"]] as const) {
+    for (const [result, name] of [
+      [one, "one"],
+      [two, "two"],
+    ] as const) {
       expect(result.exitCode, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: `done in session ${name}`, num_turns: 2 });
     }

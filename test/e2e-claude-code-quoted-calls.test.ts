@@ -42,7 +42,8 @@ const inline = (call: string) => call.replace(/\n/g, "");
 
 const answers = {
   "inline backticks": (call: string) => `In this format a call is written like \`${inline(call)}\` — nothing needs to be run.`,
-  "a fenced example followed by prose": (call: string) => `Here is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example; nothing was run.`,
+  "a fenced example followed by prose": (call: string) =>
+    `Here is what such output looks like:\n\n\`\`\`\n${call}\n\`\`\`\n\nThat block is just an example; nothing was run.`,
   // Nothing after the fence: only the words that introduce it say it is an example.
   "a fenced example that ends the answer": (call: string) => `Here is an example of what such a tool call looks like:\n\n\`\`\`\n${call}\n\`\`\``,
   "both, in one answer": (call: string) =>
@@ -59,7 +60,12 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s: a tool call the model only ex
     const text = answer(example);
     const seen = mlx.requests.length;
     respond = (request) => (lastMessage(request).role === "tool" ? { text: "The tool ran." } : { text });
-    const result = await runClaude(proxy.url, project, ["-p", "How does the tool-call format look? Show an example.", "--output-format", "json", "--allowedTools", "Bash,Write"], claudeCode);
+    const result = await runClaude(
+      proxy.url,
+      project,
+      ["-p", "How does the tool-call format look? Show an example.", "--output-format", "json", "--allowedTools", "Bash,Write"],
+      claudeCode,
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     const printed = JSON.parse(result.stdout) as { is_error: boolean; result: string; num_turns: number; stop_reason?: string };
     expect(existsSync(marker)).toBe(false);
@@ -77,7 +83,12 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s: a tool call the model only ex
     const project = makeProject();
     const marker = join(project, "tool-was-run.txt");
     respond = (request) => (lastMessage(request).role === "tool" ? { text: "The tool ran." } : { text: call(marker) });
-    const result = await runClaude(proxy.url, project, ["-p", "Create the marker file.", "--output-format", "json", "--allowedTools", "Bash,Write"], claudeCode);
+    const result = await runClaude(
+      proxy.url,
+      project,
+      ["-p", "Create the marker file.", "--output-format", "json", "--allowedTools", "Bash,Write"],
+      claudeCode,
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, num_turns: 2, result: "The tool ran." });
     expect(existsSync(marker)).toBe(true);
@@ -89,7 +100,12 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s: a tool call the model only ex
     const marker = join(project, "tool-was-run.txt");
     const answer = `\`\`\`json\n${JSON.stringify({ name: "Write", arguments: { file_path: marker, content: "ran" } }, null, 2)}\n\`\`\``;
     respond = (request) => (lastMessage(request).role === "tool" ? { text: "The tool ran." } : { text: answer });
-    const result = await runClaude(proxy.url, project, ["-p", "Create the marker file.", "--output-format", "json", "--allowedTools", "Bash,Write"], claudeCode);
+    const result = await runClaude(
+      proxy.url,
+      project,
+      ["-p", "Create the marker file.", "--output-format", "json", "--allowedTools", "Bash,Write"],
+      claudeCode,
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, num_turns: 2, result: "The tool ran." });
     expect(existsSync(marker)).toBe(true);

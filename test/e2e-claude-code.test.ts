@@ -18,7 +18,11 @@ const lastMessage = (request: FakeRequestRecord) => ((request.body as { messages
 const text = (message: Message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content));
 
 /** The proxy's request log lines, one per request. */
-const logLines = (proxy: MallexProxyProcess) => proxy.output().split("\n").filter((line) => / → \S+ .*\(.*\) · \d+ → \d+ chars/.test(line));
+const logLines = (proxy: MallexProxyProcess) =>
+  proxy
+    .output()
+    .split("\n")
+    .filter((line) => / → \S+ .*\(.*\) · \d+ → \d+ chars/.test(line));
 const lastLogLine = (proxy: MallexProxyProcess) => logLines(proxy).at(-1) ?? "";
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Where two prompts part: the offset and ~80 characters of each from there. */
@@ -52,10 +56,14 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s through mallex proxy", (_name,
     expect(mlx.modelLoadAttempts).toEqual([]);
     // This version ran: the log names the model its own requests name (2.1.197 claude-opus-4-8, 2.1.330 claude-opus-5-5).
     const { body } = await captureFirstRequest(claudeCode);
-    expect(lastLogLine(proxy)).toMatch(new RegExp(`^${escapeRegExp(body.model)} → qwen3-coder-30b \\(default → medium\\) · \\d+ → \\d+ chars \\(−\\d+%\\) · rules: billing-header −74 · `));
+    expect(lastLogLine(proxy)).toMatch(
+      new RegExp(`^${escapeRegExp(body.model)} → qwen3-coder-30b \\(default → medium\\) · \\d+ → \\d+ chars \\(−\\d+%\\) · rules: billing-header −74 · `),
+    );
     // The medium profile's rules cut Claude Code's request to a tenth or less, on every version, and
     // the line says how much of the user's own text (the project's CLAUDE.md) went on whole.
-    expect(lastLogLine(proxy)).toMatch(/ → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−9\d%\) · rules: billing-header −74 · .*tool-allowlist ×\d+ −[\d,]+ · .*system-template −[\d,]+ · the user's text kept whole: \d+ chars \(CLAUDE.md \d+ in the system prompt\) · prompt \d+ tok/);
+    expect(lastLogLine(proxy)).toMatch(
+      / → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \(−9\d%\) · rules: billing-header −74 · .*tool-allowlist ×\d+ −[\d,]+ · .*system-template −[\d,]+ · the user's text kept whole: \d+ chars \(CLAUDE.md \d+ in the system prompt\) · prompt \d+ tok/,
+    );
   });
 
   it("completes a Write round trip for a native tool call", async () => {
@@ -157,9 +165,14 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s through mallex on a small prof
 
       const prompts = mlx.requests.slice(before).flatMap((r) => (r.prompt ? [r.prompt] : []));
       expect(prompts).toHaveLength(6);
-      const breaks = prompts.slice(1).flatMap((prompt, i) => (prompt.text.startsWith(prompts[i]!.text) ? [] : [`prompt ${i + 1} does not extend prompt ${i}: ${divergence(prompts[i]!.text, prompt.text)}`]));
+      const breaks = prompts
+        .slice(1)
+        .flatMap((prompt, i) =>
+          prompt.text.startsWith(prompts[i]!.text) ? [] : [`prompt ${i + 1} does not extend prompt ${i}: ${divergence(prompts[i]!.text, prompt.text)}`],
+        );
       expect(breaks).toEqual([]);
-      for (let i = 1; i < prompts.length; i++) expect(prompts[i]!.cachedTokens, `prompt ${i}'s cached tokens`).toBeGreaterThanOrEqual(prompts[i - 1]!.tokens - 1);
+      for (let i = 1; i < prompts.length; i++)
+        expect(prompts[i]!.cachedTokens, `prompt ${i}'s cached tokens`).toBeGreaterThanOrEqual(prompts[i - 1]!.tokens - 1);
       const lines = logLines(small);
       expect(lines).toHaveLength(6);
       for (const line of lines) expect(line).toMatch(/→ qwen2\.5-coder-7b \((default|intent \S+) → medium\) · \d+ → \d+ chars \(−\d+%\)/);
@@ -194,7 +207,7 @@ describe("the `claude:` line mallex proxy prints, run as printed", () => {
   const printedLine = (proxy: MallexProxyProcess) => /^ {2}claude: (.*)$/m.exec(proxy.output())?.[1] ?? "";
   const ask = ["-p", "what is 2+2", "--output-format", "json"];
 
-  it("without server.auth_token: gives Claude Code a key, so it is logged in (a bare ANTHROPIC_BASE_URL says \"Not logged in\")", async () => {
+  it('without server.auth_token: gives Claude Code a key, so it is logged in (a bare ANTHROPIC_BASE_URL says "Not logged in")', async () => {
     const line = printedLine(proxy);
     expect(line).toBe(`ANTHROPIC_BASE_URL=${proxy.url} ANTHROPIC_API_KEY=local claude`);
     respond = () => ({ text: "4" });

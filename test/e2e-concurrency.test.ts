@@ -75,7 +75,9 @@ describe("concurrency from capacity (mallex proxy --backend-url, shipped config)
     const samples = await metrics(proxy.url);
     expect(sumOf(samples, "mallex_backend_capacity", { backend: "mlx" })).toBe(32);
     expect(sumOf(samples, "mallex_queue_wait_seconds_count")).toBe(8);
-    const snapshot = (await (await fetch(`${proxy.url}/ui/api/snapshot`)).json()) as { capacity: Array<{ backend: string; maxInFlight: number; source: string; maxWaiting: number }> };
+    const snapshot = (await (await fetch(`${proxy.url}/ui/api/snapshot`)).json()) as {
+      capacity: Array<{ backend: string; maxInFlight: number; source: string; maxWaiting: number }>;
+    };
     const mlx = snapshot.capacity.find((entry) => entry.backend === "mlx")!;
     expect(mlx).toMatchObject({ maxInFlight: 32, maxWaiting: 128, inFlight: 0, waiting: 0 });
     // Its default for mlx-lm, or the same figure once mallex has read the server's facts.

@@ -57,7 +57,11 @@ function serverRecord(home: string): ServerPidfile | undefined {
   return entry && "record" in entry ? entry.record : undefined;
 }
 
-const WEATHER: Anthropic.Tool = { name: "get_weather", description: "Get the current weather for a city", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
+const WEATHER: Anthropic.Tool = {
+  name: "get_weather",
+  description: "Get the current weather for a city",
+  input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+};
 
 describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () => {
   it("streams a text answer, turns the model's call into tool_use, restarts the server after kill -9, and stops it on exit", async () => {
@@ -65,7 +69,11 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
     // HF_HUB_OFFLINE: a mistake in the model path fails at once instead of asking the Hub.
     const proxy = await startProxyProcess(["--config", writeConfig(30)], home, { HF_HUB_OFFLINE: "1" });
     try {
-      const stream = client(proxy).messages.stream({ model: "claude-sonnet-4-5", max_tokens: 12, messages: [{ role: "user", content: "Say hello in three words." }] });
+      const stream = client(proxy).messages.stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 12,
+        messages: [{ role: "user", content: "Say hello in three words." }],
+      });
       const types: string[] = [];
       stream.on("streamEvent", (event) => types.push(event.type));
       const message = await stream.finalMessage();
@@ -76,7 +84,11 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
       expect(message.usage.output_tokens).toBeGreaterThan(0);
 
       // The API's prompt-cache pre-warm (max_tokens 0), which the real server would refuse with a 400.
-      const warm = await client(proxy).messages.create({ model: "claude-sonnet-4-5", max_tokens: 0, messages: [{ role: "user", content: "Say hello in three words." }] });
+      const warm = await client(proxy).messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 0,
+        messages: [{ role: "user", content: "Say hello in three words." }],
+      });
       expect(warm).toMatchObject({ content: [], stop_reason: "max_tokens", usage: { output_tokens: 0 } });
 
       const record = serverRecord(home)!;
@@ -88,9 +100,19 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
       if (blas) expect(readFileSync(`/proc/${record.pid}/environ`, "utf8").split("\0")).toContain(`LD_PRELOAD=${blas}`);
 
       // The 0.5B coder writes the call as bare JSON content, which mallex's own parser reads (llama3-json's bare form).
-      const call = await client(proxy).messages.create({ model: "claude-sonnet-4-5", max_tokens: 64, tools: [WEATHER], messages: [{ role: "user", content: "What is the weather in Paris? Use the get_weather tool." }] });
+      const call = await client(proxy).messages.create({
+        model: "claude-sonnet-4-5",
+        max_tokens: 64,
+        tools: [WEATHER],
+        messages: [{ role: "user", content: "What is the weather in Paris? Use the get_weather tool." }],
+      });
       expect(call.stop_reason, JSON.stringify(call.content)).toBe("tool_use");
-      expect(call.content.find((block) => block.type === "tool_use")).toMatchObject({ type: "tool_use", name: "get_weather", input: { city: "Paris" }, id: expect.stringMatching(/^toolu_/) });
+      expect(call.content.find((block) => block.type === "tool_use")).toMatchObject({
+        type: "tool_use",
+        name: "get_weather",
+        input: { city: "Paris" },
+        id: expect.stringMatching(/^toolu_/),
+      });
 
       // A crash, and a request sent right after it, before mallex has seen the exit: the refused
       // connection waits for the exit to be handled, and the request is answered by the server

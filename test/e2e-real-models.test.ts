@@ -47,7 +47,11 @@ async function threeTurns(proxy: MallexProxyProcess): Promise<ClaudeResult[]> {
   const project = makeProject();
   const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
   const turns: ClaudeResult[] = [];
-  for (const [index, prompt] of ["My name is Ada. Reply with one short sentence.", "What is my name? Reply with one short sentence.", "Thank you. Reply with one short sentence."].entries()) {
+  for (const [index, prompt] of [
+    "My name is Ada. Reply with one short sentence.",
+    "What is my name? Reply with one short sentence.",
+    "Thank you. Reply with one short sentence.",
+  ].entries()) {
     const args = ["-p", prompt, "--output-format", "json", ...(index > 0 ? ["--continue"] : [])];
     const result = await runClaude(proxy.url, project, args, undefined, { HOME: home, ENABLE_TOOL_SEARCH: "false" }, 180_000);
     expect(result.exitCode, `turn ${index + 1}: ${result.stderr}\n${result.stdout}`).toBe(0);
@@ -63,7 +67,9 @@ async function threeTurns(proxy: MallexProxyProcess): Promise<ClaudeResult[]> {
  */
 function expectLaterTurnsCached(name: string, turns: ClaudeResult[]): void {
   const share = (turn: ClaudeResult) => turn.usage.cache_read_input_tokens / (turn.usage.input_tokens + turn.usage.cache_read_input_tokens);
-  console.log(`${name}: ${turns.map((t, i) => `turn ${i + 1} ${t.usage.input_tokens + t.usage.cache_read_input_tokens} prompt tokens, ${t.usage.cache_read_input_tokens} cached`).join("; ")}`);
+  console.log(
+    `${name}: ${turns.map((t, i) => `turn ${i + 1} ${t.usage.input_tokens + t.usage.cache_read_input_tokens} prompt tokens, ${t.usage.cache_read_input_tokens} cached`).join("; ")}`,
+  );
   expect(share(turns[0]!)).toBeLessThan(0.5);
   for (const turn of turns.slice(1)) {
     expect(turn.usage.input_tokens + turn.usage.cache_read_input_tokens).toBeGreaterThan(500);
@@ -93,7 +99,24 @@ function sessionFromPromptCache(name: string, server: string, args: () => string
 describeWithModelKit("Claude Code on real models: the embedded engine", () => {
   it("SmolLM2-135M-Instruct answers a question in its own words, ends its turn itself, and Claude Code exits 0", async () => {
     const config = kitConfig("embedded", kit().chat_gguf);
-    const result = await runMallex(["--config", config, "--embedded", kit().chat_gguf, "--threads", "2", "--", "-p", "What is the capital of France? Answer in one word.", "--output-format", "json"], makeProject(), mkdtempSync(join(tmpdir(), "mallex-state-")), 240_000);
+    const result = await runMallex(
+      [
+        "--config",
+        config,
+        "--embedded",
+        kit().chat_gguf,
+        "--threads",
+        "2",
+        "--",
+        "-p",
+        "What is the capital of France? Answer in one word.",
+        "--output-format",
+        "json",
+      ],
+      makeProject(),
+      mkdtempSync(join(tmpdir(), "mallex-state-")),
+      240_000,
+    );
     expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
     const output = parseResult(result.stdout);
     expect(output.is_error).toBe(false);
@@ -103,7 +126,14 @@ describeWithModelKit("Claude Code on real models: the embedded engine", () => {
     expect(output.result).toMatch(/Paris/);
   }, 300_000);
 
-  sessionFromPromptCache("one session of three turns (Qwen2.5-Coder-0.5B-Instruct)", "the engine's", () => ["--config", kitConfig("embedded", kit().mlx_model_gguf), "--embedded", kit().mlx_model_gguf, "--threads", "2"]);
+  sessionFromPromptCache("one session of three turns (Qwen2.5-Coder-0.5B-Instruct)", "the engine's", () => [
+    "--config",
+    kitConfig("embedded", kit().mlx_model_gguf),
+    "--embedded",
+    kit().mlx_model_gguf,
+    "--threads",
+    "2",
+  ]);
 });
 
 describeWithModelKit("Claude Code on real models: a tool round trip with Qwen2.5-Coder-1.5B-Instruct", () => {
@@ -120,10 +150,26 @@ describeWithModelKit("Claude Code on real models: a tool round trip with Qwen2.5
     const project = makeProject();
     const home = mkdtempSync(join(tmpdir(), "mallex-home-"));
     const turn = async (prompt: string, more: string[] = []) => {
-      const result = await runClaude(proxy.url, project, ["-p", prompt, "--allowedTools", "Write", "Read", "--output-format", "stream-json", "--verbose", ...more], undefined, { HOME: home, ENABLE_TOOL_SEARCH: "false" }, 300_000);
+      const result = await runClaude(
+        proxy.url,
+        project,
+        ["-p", prompt, "--allowedTools", "Write", "Read", "--output-format", "stream-json", "--verbose", ...more],
+        undefined,
+        { HOME: home, ENABLE_TOOL_SEARCH: "false" },
+        300_000,
+      );
       expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-2000)}`).toBe(0);
-      const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; message?: { content: { type: string; name?: string; input?: Record<string, unknown> }[] }; result?: string });
-      const calls = events.filter((e) => e.type === "assistant").flatMap((e) => e.message!.content).filter((c) => c.type === "tool_use");
+      const events = result.stdout
+        .trim()
+        .split("\n")
+        .map(
+          (line) =>
+            JSON.parse(line) as { type: string; message?: { content: { type: string; name?: string; input?: Record<string, unknown> }[] }; result?: string },
+        );
+      const calls = events
+        .filter((e) => e.type === "assistant")
+        .flatMap((e) => e.message!.content)
+        .filter((c) => c.type === "tool_use");
       return { calls, result: events.find((e) => e.type === "result")!.result ?? "" };
     };
 
@@ -141,7 +187,13 @@ describeWithModelKit("Claude Code on real models: a tool round trip with Qwen2.5
 
 describeWithModelKit("Claude Code on real models: the real mlx_lm.server", () => {
   it("mallex run starts mlx_lm.server on Qwen2.5-Coder-0.5B-Instruct (MLX, converted from its GGUF), which answers; Claude Code exits 0", async () => {
-    const result = await runMallex(["--config", kitConfig("mlx", kit().mlx_model), "--", "-p", "What is the capital of France? Answer in one word.", "--output-format", "json"], makeProject(), mkdtempSync(join(tmpdir(), "mallex-state-")), 300_000, { HF_HUB_OFFLINE: "1" });
+    const result = await runMallex(
+      ["--config", kitConfig("mlx", kit().mlx_model), "--", "-p", "What is the capital of France? Answer in one word.", "--output-format", "json"],
+      makeProject(),
+      mkdtempSync(join(tmpdir(), "mallex-state-")),
+      300_000,
+      { HF_HUB_OFFLINE: "1" },
+    );
     expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
     const output = parseResult(result.stdout);
     expect(output).toMatchObject({ is_error: false, stop_reason: "end_turn" });
@@ -150,5 +202,7 @@ describeWithModelKit("Claude Code on real models: the real mlx_lm.server", () =>
     expect(result.stderr).toMatch(/preloading the system OpenBLAS|no system OpenBLAS found/);
   }, 360_000);
 
-  sessionFromPromptCache("one session of three turns through mallex proxy", "mlx-lm's", () => ["--config", kitConfig("mlx", kit().mlx_model)], { HF_HUB_OFFLINE: "1" });
+  sessionFromPromptCache("one session of three turns through mallex proxy", "mlx-lm's", () => ["--config", kitConfig("mlx", kit().mlx_model)], {
+    HF_HUB_OFFLINE: "1",
+  });
 });

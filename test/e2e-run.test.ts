@@ -51,7 +51,9 @@ describe("mallex run --backend-url", () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
     // One HOME for both runs: Claude Code keeps its sessions under ~/.claude.
     const claudeHome = mkdtempSync(join(tmpdir(), "mallex-home-"));
-    const first = await runMallex(["--backend-url", mlx.url, "--", "-p", "what is 2+2", "--output-format", "json"], project, home, 90_000, { HOME: claudeHome });
+    const first = await runMallex(["--backend-url", mlx.url, "--", "-p", "what is 2+2", "--output-format", "json"], project, home, 90_000, {
+      HOME: claudeHome,
+    });
     expect(first.exitCode, first.stderr).toBe(0);
     const session = (JSON.parse(first.stdout) as { session_id: string }).session_id;
     const last = first.stderr.trimEnd().split("\n").at(-1)!;
@@ -65,13 +67,20 @@ describe("mallex run --backend-url", () => {
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect((JSON.parse(resumed.stdout) as { session_id: string }).session_id).toBe(session);
     // The model saw the first turn: the conversation went on through mallex, not from scratch.
-    const sent = JSON.stringify(mlx.requests.slice(before).filter((r) => r.method === "POST").map((r) => r.body));
+    const sent = JSON.stringify(
+      mlx.requests
+        .slice(before)
+        .filter((r) => r.method === "POST")
+        .map((r) => r.body),
+    );
     expect(sent).toContain("what is 2+2");
     expect(sent).toContain("and once more");
     expect(resumed.stderr.trimEnd().split("\n").at(-1)).toBe(last);
 
     // A session Claude Code keeps no transcript of cannot be resumed: nothing is offered.
-    const unsaved = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi", "--no-session-persistence"], project, home, 90_000, { HOME: mkdtempSync(join(tmpdir(), "mallex-home-")) });
+    const unsaved = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi", "--no-session-persistence"], project, home, 90_000, {
+      HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
+    });
     expect(unsaved.exitCode, unsaved.stderr).toBe(0);
     expect(unsaved.stderr).not.toContain("--resume");
   });
@@ -91,29 +100,49 @@ describe("mallex run: the local context window told to Claude Code", () => {
     writeFileSync(join(dir, "claude"), `#!/bin/sh\nenv > ${JSON.stringify(recorded)}\n`, { mode: 0o755 });
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
     // DISABLE_AUTOUPDATER empty, as if unset (the offline environment sets it): mallex sets it.
-    const result = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, DISABLE_AUTOUPDATER: "" });
+    const result = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, {
+      PATH: `${dir}:${BIN}:/usr/bin:/bin`,
+      DISABLE_AUTOUPDATER: "",
+    });
     expect(result.exitCode, result.stderr).toBe(0);
-    const env = Object.fromEntries(readFileSync(recorded, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    const env = Object.fromEntries(
+      readFileSync(recorded, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
     // The default tier (medium) runs qwen3-coder-30b: context_window 262144, input_budget 32000.
     const window = String(compactWindowFor(32000, {}));
     expect(env.CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBe(window);
     expect(env.CLAUDE_CODE_MAX_CONTEXT_TOKENS).toBe(window);
     expect(env.ANTHROPIC_MODEL).toBe("mallex/qwen3-coder-30b");
-    expect(result.stderr).toContain(`mallex: Claude Code told a window of ${window} tokens as model mallex/qwen3-coder-30b: it compacts at about ${compactAt(32000)} of the 32000 prompt tokens mallex sends qwen3-coder-30b at most (its context holds 262144): CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`);
+    expect(result.stderr).toContain(
+      `mallex: Claude Code told a window of ${window} tokens as model mallex/qwen3-coder-30b: it compacts at about ${compactAt(32000)} of the 32000 prompt tokens mallex sends qwen3-coder-30b at most (its context holds 262144): CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`,
+    );
     // The shipped local tiers are not offered ToolSearch: Claude Code must send its tools up front.
     expect(env.ENABLE_TOOL_SEARCH).toBe("false");
-    expect(result.stderr).toContain("mallex: Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tiers low (qwen3-coder-30b), medium (qwen3-coder-30b) are not offered ToolSearch");
+    expect(result.stderr).toContain(
+      "mallex: Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tiers low (qwen3-coder-30b), medium (qwen3-coder-30b) are not offered ToolSearch",
+    );
     // Its stream watchdog, which counts no pings, waits past any local prefill.
     expect(env.CLAUDE_STREAM_IDLE_TIMEOUT_MS).toBe("3600000");
     // No auto-update, which offline only fails (the pinned bundle reads DISABLE_AUTOUPDATER: "set by env: DISABLE_AUTOUPDATER").
     expect(env.DISABLE_AUTOUPDATER).toBe("1");
 
-    const kept = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, { PATH: `${dir}:${BIN}:/usr/bin:/bin`, CLAUDE_CODE_AUTO_COMPACT_WINDOW: "150000", ENABLE_TOOL_SEARCH: "auto" });
+    const kept = await runMallex(["--backend-url", mlx.url, "--", "-p", "hi"], makeProject(), home, 90_000, {
+      PATH: `${dir}:${BIN}:/usr/bin:/bin`,
+      CLAUDE_CODE_AUTO_COMPACT_WINDOW: "150000",
+      ENABLE_TOOL_SEARCH: "auto",
+    });
     expect(kept.exitCode, kept.stderr).toBe(0);
     expect(readFileSync(recorded, "utf8")).toContain("CLAUDE_CODE_AUTO_COMPACT_WINDOW=150000\n");
-    expect(kept.stderr).toContain(`mallex: CLAUDE_CODE_AUTO_COMPACT_WINDOW=150000 from your environment kept (mallex would set ${window} for qwen3-coder-30b's 32000-token prompt limit)`);
+    expect(kept.stderr).toContain(
+      `mallex: CLAUDE_CODE_AUTO_COMPACT_WINDOW=150000 from your environment kept (mallex would set ${window} for qwen3-coder-30b's 32000-token prompt limit)`,
+    );
     expect(readFileSync(recorded, "utf8")).toContain("ENABLE_TOOL_SEARCH=auto\n");
-    expect(kept.stderr).toContain("mallex: ENABLE_TOOL_SEARCH=auto from your environment kept, though tiers low (qwen3-coder-30b), medium (qwen3-coder-30b) are not offered ToolSearch");
+    expect(kept.stderr).toContain(
+      "mallex: ENABLE_TOOL_SEARCH=auto from your environment kept, though tiers low (qwen3-coder-30b), medium (qwen3-coder-30b) are not offered ToolSearch",
+    );
   });
 
   it("the real Claude Code CLI shows the local model and uses its window, and mallex still routes its requests by tier", async () => {
@@ -122,7 +151,9 @@ describe("mallex run: the local context window told to Claude Code", () => {
     expect(context.exitCode, context.stderr).toBe(0);
     // Without mallex's variables Claude Code shows "claude-opus-4-8[1m] … / 1m".
     const window = compactWindowFor(32000, {});
-    expect(JSON.parse(context.stdout).result).toMatch(new RegExp(`\\*\\*Model:\\*\\* mallex/qwen3-coder-30b\\s+\\*\\*Tokens:\\*\\* [\\d.]+k / ${(window / 1000).toFixed(1)}k `));
+    expect(JSON.parse(context.stdout).result).toMatch(
+      new RegExp(`\\*\\*Model:\\*\\* mallex/qwen3-coder-30b\\s+\\*\\*Tokens:\\*\\* [\\d.]+k / ${(window / 1000).toFixed(1)}k `),
+    );
 
     const turn = await runMallex(["--backend-url", mlx.url, "--", "-p", "what is 2+2", "--output-format", "json"], makeProject(), home);
     expect(turn.exitCode, turn.stderr).toBe(0);
@@ -149,7 +180,14 @@ describe.each(CLAUDE_CODE_MATRIX)("mallex run --server-command, Claude Code %s",
     );
     const home = mkdtempSync(join(tmpdir(), "mallex-state-"));
     const command = `node ${FAKE_CLI} --port {port} --model {model} --load-ms 300 --respond ${respond}`;
-    const result = await runMallex(["--server-command", command, "--", "-p", "write from-run.txt", "--output-format", "json", "--allowedTools", "Write"], project, home, 90_000, {}, claudeCode);
+    const result = await runMallex(
+      ["--server-command", command, "--", "-p", "write from-run.txt", "--output-format", "json", "--allowedTools", "Write"],
+      project,
+      home,
+      90_000,
+      {},
+      claudeCode,
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ is_error: false, result: "Done." });
     expect(readFileSync(target, "utf8")).toBe("written by the model\n");
@@ -205,7 +243,8 @@ describe("mallex run with on_exit: keep", () => {
       expect(stop.stdout).toBe(`stopped ${key} (pid ${pid})`);
       expect(await processesMatching(respond)).toEqual([]);
       // The sink that carried the kept server's output into server.log ends with it.
-      for (const deadline = Date.now() + 5000; (await processesMatching(home)).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      for (const deadline = Date.now() + 5000; (await processesMatching(home)).length > 0 && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 50));
       expect(await processesMatching(home)).toEqual([]);
       expect((await runCli(["server", "status"], { env })).stdout).toBe(`No supervised model server is running (MALLEX_HOME=${home}).`);
     } finally {
@@ -266,6 +305,8 @@ describe("mallex proxy --server-command", () => {
     const result = await runCli(["proxy", "--server-command", `node ${FAKE_CLI} --model my-org/Tiny-Coder`]);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe(`--server-command has no {port}: put {port} where the server takes its port (e.g. "node ${FAKE_CLI} --model my-org/Tiny-Coder --port {port}"); mallex fills in a free one.`);
+    expect(result.stderr).toBe(
+      `--server-command has no {port}: put {port} where the server takes its port (e.g. "node ${FAKE_CLI} --model my-org/Tiny-Coder --port {port}"); mallex fills in a free one.`,
+    );
   });
 });

@@ -37,18 +37,32 @@ describeWithShared("mallex run --embedded llama-2-tiny-random-chatml.gguf at a s
     [4096, ...newest],
     [8192, ...pinned],
     [8192, ...newest],
-  ] as const)("--ctx-size %i, Claude Code %s: every turn answers, through compaction, and start-up says the fix", async (size, _name, claudeCode) => {
-    await sessionThroughCompaction(model, size, claudeCode, (turn) => `Turn ${turn}: list three facts about the number ${turn}.`, true);
-  }, 900_000);
+  ] as const)(
+    "--ctx-size %i, Claude Code %s: every turn answers, through compaction, and start-up says the fix",
+    async (size, _name, claudeCode) => {
+      await sessionThroughCompaction(model, size, claudeCode, (turn) => `Turn ${turn}: list three facts about the number ${turn}.`, true);
+    },
+    900_000,
+  );
 });
 
 describeWithModelKit("mallex run --embedded SmolLM2-135M-Instruct (a real model) at a small context, with the real Claude Code", () => {
   it.each([
     [4096, ...pinned],
     [8192, ...pinned],
-  ] as const)("--ctx-size %i, Claude Code %s: every turn answers, through compaction, and start-up says the fix", async (size, _name, claudeCode) => {
-    await sessionThroughCompaction(kit().chat_gguf, size, claudeCode, (turn) => `Turn ${turn}: write a long essay, at least 600 words, about the number ${turn}.`, false);
-  }, 2_400_000);
+  ] as const)(
+    "--ctx-size %i, Claude Code %s: every turn answers, through compaction, and start-up says the fix",
+    async (size, _name, claudeCode) => {
+      await sessionThroughCompaction(
+        kit().chat_gguf,
+        size,
+        claudeCode,
+        (turn) => `Turn ${turn}: write a long essay, at least 600 words, about the number ${turn}.`,
+        false,
+      );
+    },
+    2_400_000,
+  );
 });
 
 /**
@@ -56,16 +70,32 @@ describeWithModelKit("mallex run --embedded SmolLM2-135M-Instruct (a real model)
  * request) and one turn more, each turn exiting 0 without an error. `neverStops`: the model runs every
  * answer to a cut, so the first answer must carry mallex's note of the cap that keeps room.
  */
-async function sessionThroughCompaction(model: string, size: number, claudeCode: ClaudeCodeVersion, promptFor: (turn: number) => string, neverStops: boolean): Promise<void> {
+async function sessionThroughCompaction(
+  model: string,
+  size: number,
+  claudeCode: ClaudeCodeVersion,
+  promptFor: (turn: number) => string,
+  neverStops: boolean,
+): Promise<void> {
   expect(existsSync(model), model).toBe(true);
   const project = makeProject();
   const mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-"));
   const claudeHome = mkdtempSync(join(tmpdir(), "mallex-home-"));
   const log = () => (existsSync(join(mallexHome, "mallex.log")) ? readFileSync(join(mallexHome, "mallex.log"), "utf8") : "");
-  const compactions = () => log().split("\n").filter((line) => / · compaction −[\d,]+/.test(line)).length;
+  const compactions = () =>
+    log()
+      .split("\n")
+      .filter((line) => / · compaction −[\d,]+/.test(line)).length;
   const runTurn = async (turn: number) => {
     const prompt = promptFor(turn);
-    const run = await runMallex(["--embedded", model, "--threads", "1", "--ctx-size", String(size), "--", "-p", prompt, ...(turn > 1 ? ["--continue"] : []), "--output-format", "json"], project, mallexHome, TURN_TIMEOUT_MS, { HOME: claudeHome }, claudeCode);
+    const run = await runMallex(
+      ["--embedded", model, "--threads", "1", "--ctx-size", String(size), "--", "-p", prompt, ...(turn > 1 ? ["--continue"] : []), "--output-format", "json"],
+      project,
+      mallexHome,
+      TURN_TIMEOUT_MS,
+      { HOME: claudeHome },
+      claudeCode,
+    );
     expect(run.exitCode, `turn ${turn}: ${run.stdout.slice(0, 600)}\n${run.stderr}`).toBe(0);
     const result = JSON.parse(run.stdout) as { is_error: boolean; result: string };
     expect(result.is_error, `turn ${turn}`).toBe(false);
@@ -77,7 +107,12 @@ async function sessionThroughCompaction(model: string, size: number, claudeCode:
   expect(first.stderr).toContain(`mallex: warning: a ${size}-token context is small for Claude Code (under 32768)`);
   expect(first.stderr).toContain("To fix it, start mallex with --ctx-size 32768");
   // The answer the random model would have run to the end of the context is cut short, and says why.
-  if (neverStops) expect(JSON.parse(first.stdout).result).toMatch(new RegExp(`\\[mallex: the answer was cut at \\d+ tokens, the local model's output limit \\(what leaves room for the next request in profile \\S+ ${size}-token context`));
+  if (neverStops)
+    expect(JSON.parse(first.stdout).result).toMatch(
+      new RegExp(
+        `\\[mallex: the answer was cut at \\d+ tokens, the local model's output limit \\(what leaves room for the next request in profile \\S+ ${size}-token context`,
+      ),
+    );
 
   let turn = 1;
   while (compactions() === 0 && turn < MAX_TURNS) await runTurn(++turn);

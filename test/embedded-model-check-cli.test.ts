@@ -15,7 +15,10 @@ describe("a missing or non-GGUF model fails at start, in one line, with no memor
   writeFileSync(html, "<!DOCTYPE html><html>Hugging Face login page</html>");
   const cases = [
     [join(dir, "nope.gguf"), `mallex: --embedded: there is no model file at ${join(dir, "nope.gguf")}`],
-    [html, `mallex: --embedded: ${html} is not a GGUF model file: it starts with "<!DO", not "GGUF" (llama.cpp loads only .gguf files; convert other formats with llama.cpp's convert_hf_to_gguf.py)`],
+    [
+      html,
+      `mallex: --embedded: ${html} is not a GGUF model file: it starts with "<!DO", not "GGUF" (llama.cpp loads only .gguf files; convert other formats with llama.cpp's convert_hf_to_gguf.py)`,
+    ],
     [dir, `mallex: --embedded: ${dir} is not a file: give the path of a .gguf file`],
   ] as const;
 
@@ -43,14 +46,18 @@ describe("a missing or non-GGUF model fails at start, in one line, with no memor
   });
 
   it("a config's embedded profile with a missing or foreign file: `mallex proxy` exits 1 naming the profile", async () => {
-    const config = (model: string) => `include: [mallex]\nprofiles:\n  tiny: { backend: embedded, model: "${model}", size: small, min_ram_gb: 1 }\ntiers:\n  low: { profile: tiny }\n  medium: { profile: tiny }\n  high: { profile: tiny }\n`;
+    const config = (model: string) =>
+      `include: [mallex]\nprofiles:\n  tiny: { backend: embedded, model: "${model}", size: small, min_ram_gb: 1 }\ntiers:\n  low: { profile: tiny }\n  medium: { profile: tiny }\n  high: { profile: tiny }\n`;
     const missing = writeTree({ "mallex.yaml": config("models/nope.gguf") });
     const result = await runCli(["proxy", "--port", "0"], { cwd: missing, env });
     expect(result.exitCode).toBe(1);
     // The profile and the file it is in: "mallex.yaml" alone could be the shipped one, the user's or this folder's.
-    expect(result.stderr).toBe(`mallex: profile tiny ${inConfigFile({ path: join(missing, "mallex.yaml"), shipped: false })}: there is no model file at ${join(missing, "models", "nope.gguf")}`);
+    expect(result.stderr).toBe(
+      `mallex: profile tiny ${inConfigFile({ path: join(missing, "mallex.yaml"), shipped: false })}: there is no model file at ${join(missing, "models", "nope.gguf")}`,
+    );
     const foreign = writeTree({ "mallex.yaml": config(html) });
-    expect((await runCli(["proxy", "--port", "0"], { cwd: foreign, env })).stderr).toBe(`mallex: profile tiny ${inConfigFile({ path: join(foreign, "mallex.yaml"), shipped: false })}: ${cases[1][1].replace("mallex: --embedded: ", "")}`);
+    expect((await runCli(["proxy", "--port", "0"], { cwd: foreign, env })).stderr).toBe(
+      `mallex: profile tiny ${inConfigFile({ path: join(foreign, "mallex.yaml"), shipped: false })}: ${cases[1][1].replace("mallex: --embedded: ", "")}`,
+    );
   });
 });
-

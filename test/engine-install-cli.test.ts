@@ -26,7 +26,15 @@ function runEngine(mallex: string, args: string[], path = process.env.PATH ?? ""
     timeout: 60_000,
     extendEnv: false,
     // Port 9 (discard) refuses at once; an empty cache has nothing to fall back on; HOME keeps the user's .npmrc out.
-    env: { PATH: path, HOME: home, MALLEX_HOME: mallexHome, LANG: "C.UTF-8", npm_config_registry: "http://127.0.0.1:9/", npm_config_cache: join(home, "npm-cache"), npm_config_update_notifier: "false" },
+    env: {
+      PATH: path,
+      HOME: home,
+      MALLEX_HOME: mallexHome,
+      LANG: "C.UTF-8",
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_cache: join(home, "npm-cache"),
+      npm_config_update_notifier: "false",
+    },
   });
   return { result, mallexHome };
 }

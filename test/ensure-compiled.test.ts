@@ -5,7 +5,13 @@ import { ensureCompiled } from "../src/compile/ensure-compiled.js";
 import { BASE, packageRoot, writeTree } from "./helpers/config-tree.js";
 
 describe("ensureCompiled (what proxy and run do at start)", () => {
-  const options = (dir: string, configPath: string, env: Record<string, string> = {}) => ({ configPath, outDir: join(dir, "generated"), cwd: dir, env, packageRoot });
+  const options = (dir: string, configPath: string, env: Record<string, string> = {}) => ({
+    configPath,
+    outDir: join(dir, "generated"),
+    cwd: dir,
+    env,
+    packageRoot,
+  });
 
   it("compiles once, then reuses generated/ until a source or an environment value it read changes", async () => {
     const dir = writeTree({ "mallex.yaml": `${BASE}server:\n  port: \${PORT:-5000}\n` });

@@ -36,7 +36,17 @@ async function runEval(args: string[], env: Record<string, string> = {}, timeout
     stdin: "ignore",
     timeout,
     extendEnv: false,
-    env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", DISABLE_TELEMETRY: "1", CLAUDE_CODE_MAX_RETRIES: "0", ...env },
+    env: {
+      HOME: home,
+      MALLEX_HOME: home,
+      TMPDIR: temp,
+      PATH: await toolPath(),
+      TERM: "dumb",
+      LANG: "C.UTF-8",
+      DISABLE_TELEMETRY: "1",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+      ...env,
+    },
   });
   const left = readdirSync(temp).filter((name) => name.startsWith("mallex-eval-"));
   const report = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as EvalReport) : undefined;
@@ -109,9 +119,19 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     // The same run, three ways: mallex's log lines, its /metrics at the end, the backend's own usage.
     const totals = report!.totals;
     const fromLog = logTotals(log);
-    expect({ requests: fromLog.requests, promptTokens: fromLog.promptTokens, cachedTokens: fromLog.cachedTokens, outputTokens: fromLog.outputTokens }).toEqual({ requests: totals.requests, promptTokens: totals.promptTokens, cachedTokens: totals.cachedTokens, outputTokens: totals.outputTokens });
+    expect({ requests: fromLog.requests, promptTokens: fromLog.promptTokens, cachedTokens: fromLog.cachedTokens, outputTokens: fromLog.outputTokens }).toEqual({
+      requests: totals.requests,
+      promptTokens: totals.promptTokens,
+      cachedTokens: totals.cachedTokens,
+      outputTokens: totals.outputTokens,
+    });
     const scraped = report!.proxyMetrics!;
-    expect({ requests: scraped.requests, promptTokens: scraped.promptTokens, cachedTokens: scraped.cachedTokens, outputTokens: scraped.outputTokens }).toEqual({ requests: totals.requests, promptTokens: totals.promptTokens, cachedTokens: totals.cachedTokens, outputTokens: totals.outputTokens });
+    expect({ requests: scraped.requests, promptTokens: scraped.promptTokens, cachedTokens: scraped.cachedTokens, outputTokens: scraped.outputTokens }).toEqual({
+      requests: totals.requests,
+      promptTokens: totals.promptTokens,
+      cachedTokens: totals.cachedTokens,
+      outputTokens: totals.outputTokens,
+    });
     const generations = competent.requests.filter((r) => r.prompt !== undefined);
     expect(generations.length).toBe(totals.requests);
     expect(generations.reduce((sum, r) => sum + r.prompt!.tokens, 0)).toBe(totals.promptTokens);
@@ -130,7 +150,18 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
   }, 600_000);
 
   it("--profile A --profile B --repeat 2: the suite per profile and run, each pinned to its profile, with the spread", async () => {
-    const { result, report, log } = await runEval(["--backend-url", competent.url, "--task", "run-command", "--profile", "qwen3-coder-30b", "--profile", "qwen2.5-coder-7b", "--repeat", "2"]);
+    const { result, report, log } = await runEval([
+      "--backend-url",
+      competent.url,
+      "--task",
+      "run-command",
+      "--profile",
+      "qwen3-coder-30b",
+      "--profile",
+      "qwen2.5-coder-7b",
+      "--repeat",
+      "2",
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(report!.tasks.map((t) => [t.task, t.profile, t.run, t.passed])).toEqual([
       ["run-command", "qwen3-coder-30b", 1, true],
@@ -143,7 +174,9 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
       { variant: "qwen2.5-coder-7b", profile: "qwen2.5-coder-7b", pass_rate: 1, passed: 2, total: 2, runs: [1, 1], min: 1, max: 1 },
     ]);
     // Each run's requests went to its profile, which trimmed to its own size: the small one sends less.
-    expect(log.match(/ → qwen2\.5-coder-7b \(model qwen2\.5-coder-7b is a profile\)/g)).toHaveLength(report!.tasks.filter((t) => t.profile === "qwen2.5-coder-7b").reduce((n, t) => n + t.metrics.requests, 0));
+    expect(log.match(/ → qwen2\.5-coder-7b \(model qwen2\.5-coder-7b is a profile\)/g)).toHaveLength(
+      report!.tasks.filter((t) => t.profile === "qwen2.5-coder-7b").reduce((n, t) => n + t.metrics.requests, 0),
+    );
     const prompt = (profile: string) => report!.tasks.find((t) => t.profile === profile)!.metrics.promptTokens;
     expect(prompt("qwen2.5-coder-7b")).toBeLessThan(prompt("qwen3-coder-30b"));
     expect(result.stdout).toMatch(/\nqwen3-coder-30b\s+2 of 2 \(100%\)\s+100%–100% over 2 runs\s/);
@@ -178,7 +211,16 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
   }, 300_000);
 
   it("--trim on,off: the same tasks trimmed and untrimmed to the same model, compared, with the calls mallex repaired", async () => {
-    const { result, report, log, lastEval } = await runEval(["--backend-url", sloppy.url, "--task", "run-command", "--task", "find-function", "--trim", "on,off"]);
+    const { result, report, log, lastEval } = await runEval([
+      "--backend-url",
+      sloppy.url,
+      "--task",
+      "run-command",
+      "--task",
+      "find-function",
+      "--trim",
+      "on,off",
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(report!.tasks.map((t) => [t.task, t.variant, t.trim, t.passed])).toEqual([
       ["find-function", "trim on", "on", true],
@@ -198,7 +240,12 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(log.match(/ → qwen3-coder-30b \([^)]*\) · \d+ → \d+ chars \([^)]*\) · rules: no rule fired · /g)).toHaveLength(offRequests);
     // Every call was Python-style JSON: mallex repaired each one, and says so in the report and /metrics alike.
     for (const task of report!.tasks) expect([task.task, task.repairedToolCalls, task.rejectedToolCalls]).toEqual([task.task, task.toolCalls, 0]);
-    expect(report!.proxyMetrics).toMatchObject({ requests: report!.totals.requests, promptTokens: report!.totals.promptTokens, repairedToolCalls: report!.totals.repairedToolCalls, rejectedToolCalls: 0 });
+    expect(report!.proxyMetrics).toMatchObject({
+      requests: report!.totals.requests,
+      promptTokens: report!.totals.promptTokens,
+      repairedToolCalls: report!.totals.repairedToolCalls,
+      rejectedToolCalls: 0,
+    });
     expect(result.stdout).toMatch(/\ntrim on\s+2 of 2 \(100%\)\s+–\s+[\d.]+ s\s+\d+\s+(\d+) \(0\/\1\/0\)/);
     expect(result.stdout).toMatch(/\ntrim off\s+2 of 2 \(100%\)/);
     // The run, saved for the dashboard of any later mallex.
@@ -210,13 +257,17 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     const out = join(home, "report.json");
     const temp = join(home, "tmp");
     mkdirSync(temp);
-    const child = execa("node", [MALLEX_BIN, "eval", "--backend-url", competent.url, "--task", "fix-js-test", "--task", "multi-step-fix", "--task", "rename-function", "--json", out], {
-      reject: false,
-      stdin: "ignore",
-      timeout: 120_000,
-      extendEnv: false,
-      env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
-    });
+    const child = execa(
+      "node",
+      [MALLEX_BIN, "eval", "--backend-url", competent.url, "--task", "fix-js-test", "--task", "multi-step-fix", "--task", "rename-function", "--json", out],
+      {
+        reject: false,
+        stdin: "ignore",
+        timeout: 120_000,
+        extendEnv: false,
+        env: { HOME: home, MALLEX_HOME: home, TMPDIR: temp, PATH: await toolPath(), TERM: "dumb", LANG: "C.UTF-8", CLAUDE_CODE_MAX_RETRIES: "0" },
+      },
+    );
     let stderr = "";
     await new Promise<void>((resolve) => {
       child.stderr!.on("data", (data: Buffer) => {
@@ -257,7 +308,18 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
 describeWithShared("mallex eval --embedded (the tiny random GGUF in the embedded engine)", () => {
   it("scores a random-weight model 0%, and says why", async () => {
     const model = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
-    const { result, report, leftWorkingCopies } = await runEval(["--embedded", model, "--threads", "1", "--ctx-size", "16384", "--task", "answer-question", "--max-turns", "3"]);
+    const { result, report, leftWorkingCopies } = await runEval([
+      "--embedded",
+      model,
+      "--threads",
+      "1",
+      "--ctx-size",
+      "16384",
+      "--task",
+      "answer-question",
+      "--max-turns",
+      "3",
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(report!.pass_rate).toBe(0);
     expect(report!.tasks).toHaveLength(1);

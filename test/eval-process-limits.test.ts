@@ -56,7 +56,11 @@ describe("an eval task", () => {
     const pidFile = join(mkdtempSync(join(tmpdir(), "mallex-eval-pid-")), "pid");
     // Stands in for Claude Code: a tool's command left running, then no end.
     const claude = { file: "sh", prefix: ["-c", `sleep 300 & echo $! > ${pidFile}; sleep 300`, "claude"] };
-    const result = await runEvalTask({ ...task("exit 0"), timeoutS: 1 }, { maxTurns: 3, timeoutS: 60, checkTimeoutS: 30 }, { claude, env: { PATH: process.env.PATH }, table: defaultTable, watchRequests: () => async () => [] });
+    const result = await runEvalTask(
+      { ...task("exit 0"), timeoutS: 1 },
+      { maxTurns: 3, timeoutS: 60, checkTimeoutS: 30 },
+      { claude, env: { PATH: process.env.PATH }, table: defaultTable, watchRequests: () => async () => [] },
+    );
     expect(result.timedOut).toBe(true);
     expect(result.checker.exitCode).toBe(0);
     expect(result.passed).toBe(false);

@@ -39,13 +39,23 @@ describe("the shipped suite's checkers", () => {
     const changelog = (dir: string, items: string[]) => writeFileSync(join(dir, "CHANGELOG.md"), `# Changelog\n\n${items.join("\n")}\n`);
 
     it("passes the chore done as CLAUDE.md says", async () => {
-      expect(await check("claude-md-instructions", (dir) => (bump(dir), changelog(dir, ["- 2.3.5: released", "- 2.3.4: released", "- 2.3.3: released"])))).toMatchObject({ exitCode: 0 });
+      expect(
+        await check("claude-md-instructions", (dir) => (bump(dir), changelog(dir, ["- 2.3.5: released", "- 2.3.4: released", "- 2.3.3: released"]))),
+      ).toMatchObject({ exitCode: 0 });
     });
 
     it("names what is wrong, and only that", async () => {
-      expect((await check("claude-md-instructions")).output.trim()).toBe('package.json\'s version is 2.3.4, expected 2.3.5; CHANGELOG.md has no new item: expected "- 2.3.5: released" first');
-      expect((await check("claude-md-instructions", (dir) => (bump(dir), changelog(dir, ["- 1.2.4: released", "- 2.3.4: released", "- 2.3.3: released"])))).output.trim()).toBe('CHANGELOG.md\'s new items are ["- 1.2.4: released"], expected ["- 2.3.5: released"]');
-      expect((await check("claude-md-instructions", (dir) => (bump(dir), changelog(dir, ["- 2.3.5: released", "- 2.3.3: released"])))).output.trim()).toMatch(/^CHANGELOG\.md's earlier items were changed: \["- 2\.3\.5: released","- 2\.3\.3: released"\]/);
+      expect((await check("claude-md-instructions")).output.trim()).toBe(
+        'package.json\'s version is 2.3.4, expected 2.3.5; CHANGELOG.md has no new item: expected "- 2.3.5: released" first',
+      );
+      expect(
+        (
+          await check("claude-md-instructions", (dir) => (bump(dir), changelog(dir, ["- 1.2.4: released", "- 2.3.4: released", "- 2.3.3: released"])))
+        ).output.trim(),
+      ).toBe('CHANGELOG.md\'s new items are ["- 1.2.4: released"], expected ["- 2.3.5: released"]');
+      expect((await check("claude-md-instructions", (dir) => (bump(dir), changelog(dir, ["- 2.3.5: released", "- 2.3.3: released"])))).output.trim()).toMatch(
+        /^CHANGELOG\.md's earlier items were changed: \["- 2\.3\.5: released","- 2\.3\.3: released"\]/,
+      );
     });
   });
 });

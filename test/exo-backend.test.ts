@@ -82,7 +82,12 @@ describe("backend flavor exo", () => {
     expect(routes(exo)).toEqual(["GET /state/instances", "GET /instance/previews", "POST /place_instance", "GET /instance/await", "POST /v1/chat/completions"]);
     expect(exo.requests.find((r) => r.path.startsWith("/instance/previews"))!.path).toBe(`/instance/previews?model_id=${encodeURIComponent(EXO_MODEL)}`);
     // The first preview without an error, as exo's PlaceInstanceParams: two machines in the preview, min_nodes 2.
-    expect(exo.requests.find((r) => r.path === "/place_instance")!.body).toEqual({ model_id: EXO_MODEL, sharding: "Pipeline", instance_meta: "MlxRing", min_nodes: 2 });
+    expect(exo.requests.find((r) => r.path === "/place_instance")!.body).toEqual({
+      model_id: EXO_MODEL,
+      sharding: "Pipeline",
+      instance_meta: "MlxRing",
+      min_nodes: 2,
+    });
     // exo needs the model's name in the request.
     expect((exo.requests.at(-1)!.body as { model?: string }).model).toBe(EXO_MODEL);
     expect(logs.join("\n")).toContain(`backend cluster: ${EXO_MODEL} has no instance on exo; placing it (Pipeline, MlxRing, 2 machines)`);
@@ -137,7 +142,9 @@ describe("backend flavor exo", () => {
     expect(response.status).toBe(503);
     const body = (await response.json()) as { type: string; error: { type: string; message: string } };
     expect(body.type).toBe("error");
-    expect(body.error.message).toMatch(/answered HTTP 400 to GET \/instance\/previews: Failed to load model card: .*; check that mlx-community\/Kimi-K2-Instruct-4bit is a model id exo lists at \/v1\/models\.$/);
+    expect(body.error.message).toMatch(
+      /answered HTTP 400 to GET \/instance\/previews: Failed to load model card: .*; check that mlx-community\/Kimi-K2-Instruct-4bit is a model id exo lists at \/v1\/models\.$/,
+    );
   });
 
   it("says exo is not reachable when nothing listens at the backend's URL", async () => {
@@ -153,7 +160,9 @@ describe("backend flavor exo", () => {
   it("fails, rather than hangs, when exo accepts the placement but never creates the instance", async () => {
     const { exo, client } = await setup({ dropPlacement: true }, ", timeout_s: 1");
     const started = performance.now();
-    await expect(client.messages.create(ask())).rejects.toThrow(/exo placed no instance within 1 s \(No instance found for model .*\); its master's log says why, or raise backends\.cluster\.timeout_s/);
+    await expect(client.messages.create(ask())).rejects.toThrow(
+      /exo placed no instance within 1 s \(No instance found for model .*\); its master's log says why, or raise backends\.cluster\.timeout_s/,
+    );
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(exo.requests.find((r) => r.path.startsWith("/instance/await"))!.path).toContain("timeout_seconds=1");
   });
@@ -176,7 +185,14 @@ describe("backend flavor exo", () => {
       expect(text(message)).toBe(`Hello ${session}.`);
     }
     for (const cluster of [exo, second]) {
-      expect(routes(cluster)).toEqual(["GET /state/instances", "GET /instance/previews", "POST /place_instance", "GET /instance/await", "POST /v1/chat/completions", "POST /v1/chat/completions"]);
+      expect(routes(cluster)).toEqual([
+        "GET /state/instances",
+        "GET /instance/previews",
+        "POST /place_instance",
+        "GET /instance/await",
+        "POST /v1/chat/completions",
+        "POST /v1/chat/completions",
+      ]);
     }
     const lines = logs.filter((line) => line.startsWith("claude-opus-4-8 →"));
     expect(lines).toHaveLength(4);
@@ -203,6 +219,13 @@ describe("backend flavor exo", () => {
     exo.removeInstance(EXO_MODEL);
     const message = await client.messages.create(ask("After the instance left."));
     expect(text(message)).toBe("After the instance left.");
-    expect(routes(exo).slice(5)).toEqual(["POST /v1/chat/completions", "GET /state/instances", "GET /instance/previews", "POST /place_instance", "GET /instance/await", "POST /v1/chat/completions"]);
+    expect(routes(exo).slice(5)).toEqual([
+      "POST /v1/chat/completions",
+      "GET /state/instances",
+      "GET /instance/previews",
+      "POST /place_instance",
+      "GET /instance/await",
+      "POST /v1/chat/completions",
+    ]);
   });
 });

@@ -48,8 +48,14 @@ describeWithShared("mallex explain --json", () => {
     const upstream = JSON.stringify(out.upstream);
     for (const kept of ["/home/dev/tiny-repo", "Keep answers short.", "what is 2+2"]) expect(upstream).toContain(kept);
     expect(out.rules[0]).toEqual({ rule: "billing-header", target: "system.0", charsRemoved: 74 });
-    expect(out.rules.map((r) => r.rule)).toEqual(expect.arrayContaining(["agent-list", "skill-list", "claude-md-to-system", "relevance-disclaimer", "tool-allowlist", "system-template"]));
-    expect(Object.keys(out)).toEqual(["profile", "size", "backend", "before", "after", "cut", "rules", "system", "tools", "user", "budgetTokens", "claudeCode", "upstream"].filter((k) => k in out));
+    expect(out.rules.map((r) => r.rule)).toEqual(
+      expect.arrayContaining(["agent-list", "skill-list", "claude-md-to-system", "relevance-disclaimer", "tool-allowlist", "system-template"]),
+    );
+    expect(Object.keys(out)).toEqual(
+      ["profile", "size", "backend", "before", "after", "cut", "rules", "system", "tools", "user", "budgetTokens", "claudeCode", "upstream"].filter(
+        (k) => k in out,
+      ),
+    );
   });
 
   it("takes a bare request body the same way as an exchange", async () => {
@@ -60,7 +66,11 @@ describeWithShared("mallex explain --json", () => {
 
   it("--profile and --size pick the profile; medium keeps more; an Anthropic profile gets the request as it is", async () => {
     const medium = JSON.parse((await explain([FIXTURE, "--profile", "qwen3-coder-30b", "--json"])).stdout) as Explanation;
-    expect(medium).toMatchObject({ profile: "qwen3-coder-30b", size: "medium", system: { mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"] } });
+    expect(medium).toMatchObject({
+      profile: "qwen3-coder-30b",
+      size: "medium",
+      system: { mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"] },
+    });
     expect(medium.after.chars).toBeGreaterThan(4000);
     const large = JSON.parse((await explain([FIXTURE, "--size", "large", "--json"])).stdout) as Explanation;
     expect(large.profile).toBe("qwen3-coder-next");
@@ -82,8 +92,10 @@ describeWithShared("mallex explain (readable)", () => {
     expect(result.stdout).toContain("\nSystem prompt: rendered from template system-small, keeping environment, git, date.\n");
     expect(result.stdout).toContain("\nClaude Code 2.1.197: every part of its request placed by a rule.\n");
     expect(result.stdout).toContain("\nTools (native mode): 4 offered: Bash, Edit, Read, Write.\n");
-    expect(result.stdout).toMatch(/\nBefore {2}76,733 chars {2}~21,924 tokens {2}\(Claude Code's request\)\nAfter +\d,\d{3} chars +~\d{3} tokens {2}\(upstream request: 9\d\.\d% fewer characters\)\nCut {5}9\d\.\d% of Claude Code's own text; the user's text kept whole: \d+ chars \(/);
-    expect(result.stdout).toContain("\nUpstream request (POST /v1/chat/completions on backend mlx):\n{\n  \"messages\": [");
+    expect(result.stdout).toMatch(
+      /\nBefore {2}76,733 chars {2}~21,924 tokens {2}\(Claude Code's request\)\nAfter +\d,\d{3} chars +~\d{3} tokens {2}\(upstream request: 9\d\.\d% fewer characters\)\nCut {5}9\d\.\d% of Claude Code's own text; the user's text kept whole: \d+ chars \(/,
+    );
+    expect(result.stdout).toContain('\nUpstream request (POST /v1/chat/completions on backend mlx):\n{\n  "messages": [');
   });
 });
 
@@ -95,7 +107,12 @@ describe("mallex explain errors: one sentence, a non-zero exit, no stack trace",
     ["an invalid request", ["invalid.json"], 1, "invalid.json is not a valid Messages API request: messages.0.content: Field required"],
     ["an unknown profile", ["tiny.json", "--profile", "nope"], 2, 'there is no profile "nope"; the config has qwen2.5-coder-7b, '],
     ["an unknown size", ["tiny.json", "--size", "huge"], 2, '--size must be one of small, medium, large, got "huge"'],
-    ["a profile and a size that disagree", ["tiny.json", "--profile", "qwen3-coder-30b", "--size", "small"], 2, "profile qwen3-coder-30b is medium, not small: give --profile or --size, not both"],
+    [
+      "a profile and a size that disagree",
+      ["tiny.json", "--profile", "qwen3-coder-30b", "--size", "small"],
+      2,
+      "profile qwen3-coder-30b is medium, not small: give --profile or --size, not both",
+    ],
   ];
   for (const [name, args, exitCode, message] of cases) {
     it(name, async () => {
@@ -142,7 +159,9 @@ describe("mallex explain on a request with a client's own tools", () => {
     writeFileSync(join(dir, "mcp.json"), JSON.stringify({ ...ask("what is the status of OPS-12?"), tools }));
     const result = await explain(["mcp.json", "--size", "small"]);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain("\nTools (native mode): 2 offered: Read, mcp__tickets__lookup_ticket.\nClient tools (not Claude Code's built-ins, kept unless a drop glob names them): mcp__tickets__lookup_ticket.\n");
+    expect(result.stdout).toContain(
+      "\nTools (native mode): 2 offered: Read, mcp__tickets__lookup_ticket.\nClient tools (not Claude Code's built-ins, kept unless a drop glob names them): mcp__tickets__lookup_ticket.\n",
+    );
     expect(result.stdout).toMatch(/ {2}tool-allowlist +tools\.Agent +−\d+/);
     const json = JSON.parse((await explain(["mcp.json", "--size", "small", "--json"])).stdout) as Explanation;
     expect(json.tools).toEqual({ mode: "native", offered: ["Read", "mcp__tickets__lookup_ticket"], client: ["mcp__tickets__lookup_ticket"] });
@@ -152,7 +171,10 @@ describe("mallex explain on a request with a client's own tools", () => {
 describe("mallex explain on a request trimming makes longer: a growth reads as one", () => {
   it("a rendered XML tools prompt is +N chars, and the sizes say % more, never a negative % fewer", async () => {
     const own = mkdtempSync(join(tmpdir(), "mallex-explain-"));
-    writeFileSync(join(own, "mallex.yaml"), "include: [mallex]\nprofiles:\n  xml: { backend: mlx, model: test-model, size: small, tools: { mode: xml } }\ntiers:\n  low: { profile: xml }\n  medium: { profile: xml }\n  high: { profile: xml }\n");
+    writeFileSync(
+      join(own, "mallex.yaml"),
+      "include: [mallex]\nprofiles:\n  xml: { backend: mlx, model: test-model, size: small, tools: { mode: xml } }\ntiers:\n  low: { profile: xml }\n  medium: { profile: xml }\n  high: { profile: xml }\n",
+    );
     const tools = [{ name: "get_weather", description: "Get the weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }];
     writeFileSync(join(own, "weather.json"), JSON.stringify({ ...ask("weather in Paris?"), tools }));
     const result = await runCli(["explain", "weather.json"], { cwd: own, env: { ANTHROPIC_API_KEY: "" } });

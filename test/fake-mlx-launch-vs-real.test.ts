@@ -28,8 +28,14 @@ const HOSTFILES: Record<string, unknown> = {
   "names.json": [{ ssh: "studio-1" }, { ssh: "studio-2" }],
   "envs.json": { backend: "ring", envs: ["FROM_FILE=1"], hosts: [LOCAL] },
   "jaccl-no-rdma.json": [{ ssh: "a", ips: ["10.0.0.1"] }, { ssh: "b" }],
-  "jaccl-self.json": [{ ssh: "a", ips: ["10.0.0.1"], rdma: ["x", "x"] }, { ssh: "b", rdma: ["x", null] }],
-  "jaccl-missing.json": [{ ssh: "a", ips: ["10.0.0.1"], rdma: [null, null] }, { ssh: "b", rdma: [null, null] }],
+  "jaccl-self.json": [
+    { ssh: "a", ips: ["10.0.0.1"], rdma: ["x", "x"] },
+    { ssh: "b", rdma: ["x", null] },
+  ],
+  "jaccl-missing.json": [
+    { ssh: "a", ips: ["10.0.0.1"], rdma: [null, null] },
+    { ssh: "b", rdma: [null, null] },
+  ],
   "jaccl-ring.json": {
     backend: "jaccl-ring",
     hosts: [
@@ -69,8 +75,14 @@ const CASES: Array<[string, string[]]> = [
   ["one rank that fails: exit 0 all the same", ["--hostfile", "one.json", "--", ...rank("echo rank=$MLX_RANK; exit 3")]],
   ["a command not found", ["--hostfile", "one.json", "--", "no-such-program-here", "x"]],
   ["a rank killed by a signal", ["--hostfile", "one.json", "--", ...rank("kill -TERM $$")]],
-  ["two ranks: the ring file, and the second stopped when the first fails", ["--hostfile", "two.json", "-p", "40100", "--", ...rank("cat $MLX_HOSTFILE; [ $MLX_RANK = 0 ] && exit 3; sleep 5")]],
-  ["abbreviated and attached options, --verbose after the command", ["--hostfile=two.json", "-p40200", "--verb", "--", ...rank("echo $MLX_RANK $MLX_RING_VERBOSE; cat $MLX_HOSTFILE")]],
+  [
+    "two ranks: the ring file, and the second stopped when the first fails",
+    ["--hostfile", "two.json", "-p", "40100", "--", ...rank("cat $MLX_HOSTFILE; [ $MLX_RANK = 0 ] && exit 3; sleep 5")],
+  ],
+  [
+    "abbreviated and attached options, --verbose after the command",
+    ["--hostfile=two.json", "-p40200", "--verb", "--", ...rank("echo $MLX_RANK $MLX_RING_VERBOSE; cat $MLX_HOSTFILE")],
+  ],
   ["an option among the command's words is the launcher's", ["--hostfile", "one.json", "true", "--verbose"]],
   ["--env, invalid names, the hostfile's envs", ["--hostfile", "envs.json", "--env", "A-B=1", "--env", "C=x=y", "--", ...rank("echo $FROM_FILE $C")]],
   ["--hosts with two loopback ranks", ["--hosts", "127.0.0.1,127.0.0.1", "--", ...rank("echo $MLX_RANK; cat $MLX_HOSTFILE")]],
@@ -90,32 +102,52 @@ describeWithModelKit("the fake mlx.launch against the real one (mlx 0.32.4)", ()
     writeFileSync(join(dir, "broken.json"), '[{"ssh": "127.0.0.1",');
   });
 
-  it.each(CASES)("%s", async (_, args) => {
-    const [wanted, got] = await Promise.all([launch("real", args), launch("fake", args)]);
-    // Python's json and JavaScript's JSON.parse word a syntax error differently; and the real one
-    // prints its own lines at once but relays a rank's through a queue, so their order varies.
-    const same = (stderr: string) => stderr.replace(/(Failed to parse hostfile broken\.json) \(.*\)$/m, "$1 (…)").split("\n").sort();
-    expect({ exitCode: got.exitCode, signal: got.signal, stdout: got.stdout, stderr: same(got.stderr) }).toEqual({ exitCode: wanted.exitCode, signal: wanted.signal, stdout: wanted.stdout, stderr: same(wanted.stderr) });
-  }, 60_000);
+  it.each(CASES)(
+    "%s",
+    async (_, args) => {
+      const [wanted, got] = await Promise.all([launch("real", args), launch("fake", args)]);
+      // Python's json and JavaScript's JSON.parse word a syntax error differently; and the real one
+      // prints its own lines at once but relays a rank's through a queue, so their order varies.
+      const same = (stderr: string) =>
+        stderr
+          .replace(/(Failed to parse hostfile broken\.json) \(.*\)$/m, "$1 (…)")
+          .split("\n")
+          .sort();
+      expect({ exitCode: got.exitCode, signal: got.signal, stdout: got.stdout, stderr: same(got.stderr) }).toEqual({
+        exitCode: wanted.exitCode,
+        signal: wanted.signal,
+        stdout: wanted.stdout,
+        stderr: same(wanted.stderr),
+      });
+    },
+    60_000,
+  );
 
-  it.each([["SIGTERM"], ["SIGHUP"]] as const)("%s to the launcher alone ends it at once and leaves its rank running (only its process group stops both)", async (signal) => {
-    for (const which of ["real", "fake"] as const) {
-      // Its own process group, as mallex's supervisor starts it: the ranks are in it.
-      const child = which === "real" ? execa(real(), ["--hostfile", "one.json", "--", "sleep", "30"], { cwd: dir, reject: false, stdin: "ignore", detached: true }) : execa(process.execPath, [FAKE, "--hostfile", "one.json", "--", "sleep", "30"], { cwd: dir, reject: false, stdin: "ignore", detached: true });
-      const group = child.pid!;
-      const ranks = () => liveGroupMembers(group).filter((pid) => pid !== group);
-      try {
-        await eventually(`${which}: its rank runs`, () => ranks().length === 1, 15_000);
-        child.kill(signal);
-        const result = await child;
-        expect([which, result.signal, ranks().length]).toEqual([which, signal, 1]);
-      } finally {
+  it.each([["SIGTERM"], ["SIGHUP"]] as const)(
+    "%s to the launcher alone ends it at once and leaves its rank running (only its process group stops both)",
+    async (signal) => {
+      for (const which of ["real", "fake"] as const) {
+        // Its own process group, as mallex's supervisor starts it: the ranks are in it.
+        const child =
+          which === "real"
+            ? execa(real(), ["--hostfile", "one.json", "--", "sleep", "30"], { cwd: dir, reject: false, stdin: "ignore", detached: true })
+            : execa(process.execPath, [FAKE, "--hostfile", "one.json", "--", "sleep", "30"], { cwd: dir, reject: false, stdin: "ignore", detached: true });
+        const group = child.pid!;
+        const ranks = () => liveGroupMembers(group).filter((pid) => pid !== group);
         try {
-          process.kill(-group, "SIGKILL");
-        } catch {
-          // the group is gone
+          await eventually(`${which}: its rank runs`, () => ranks().length === 1, 15_000);
+          child.kill(signal);
+          const result = await child;
+          expect([which, result.signal, ranks().length]).toEqual([which, signal, 1]);
+        } finally {
+          try {
+            process.kill(-group, "SIGKILL");
+          } catch {
+            // the group is gone
+          }
         }
       }
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -124,7 +124,7 @@ describe("mlx-lm-server-cli.js (process mode)", () => {
 
 describe("read-sse helpers", () => {
   it("parses events, comments, multi-line data and CRLF; drops a trailing event with no blank line", () => {
-    const text = ": keepalive 0/5\r\n\r\nevent: ping\r\nid: 7\r\ndata: a\r\ndata:b\r\n\r\ndata: [DONE]\n\ndata: {\"cut";
+    const text = ': keepalive 0/5\r\n\r\nevent: ping\r\nid: 7\r\ndata: a\r\ndata:b\r\n\r\ndata: [DONE]\n\ndata: {"cut';
     expect(parseSSE(text)).toEqual([
       { data: "", comment: "keepalive 0/5" },
       { event: "ping", data: "a\nb", id: "7" },

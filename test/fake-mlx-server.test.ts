@@ -4,17 +4,44 @@ import type { FakeMlxServer, FakeMlxServerOptions } from "./fakes/mlx-lm-server.
 import { headerOf, rawExchange, rawRequest } from "./fakes/raw-http.js";
 import { dataPayloads, readSSE } from "./fakes/read-sse.js";
 
-interface Delta { role: string; content?: string; reasoning?: string; tool_calls?: ToolCall[] }
-interface ToolCall { index?: number; id: string; type: string; function: { name: string; arguments: string } }
-interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number } }
-interface Chunk { id: string; system_fingerprint: string; object: string; model: string; created: number; choices: Array<{ index: number; finish_reason: string | null; delta: Delta }>; usage?: Usage }
-interface Completion { object: string; model: string; choices: Array<{ finish_reason: string; message: Delta & { content?: string | null } }>; usage: Usage }
+interface Delta {
+  role: string;
+  content?: string;
+  reasoning?: string;
+  tool_calls?: ToolCall[];
+}
+interface ToolCall {
+  index?: number;
+  id: string;
+  type: string;
+  function: { name: string; arguments: string };
+}
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+}
+interface Chunk {
+  id: string;
+  system_fingerprint: string;
+  object: string;
+  model: string;
+  created: number;
+  choices: Array<{ index: number; finish_reason: string | null; delta: Delta }>;
+  usage?: Usage;
+}
+interface Completion {
+  object: string;
+  model: string;
+  choices: Array<{ finish_reason: string; message: Delta & { content?: string | null } }>;
+  usage: Usage;
+}
 
 const user = (content: string) => ({ role: "user", content });
 let mlx: FakeMlxServer;
 const start = async (options: FakeMlxServerOptions = {}) => (mlx = await createFakeMlxServer(options));
-const post = (body: unknown, path = "/chat/completions") =>
-  fetch(`${mlx.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+const post = (body: unknown, path = "/chat/completions") => fetch(`${mlx.url}${path}`, { method: "POST", body: JSON.stringify(body) });
 const complete = async (body: object) => (await (await post({ max_tokens: 1000, ...body })).json()) as Completion;
 const stream = async (body: object) => readSSE(await post({ max_tokens: 1000, stream: true, ...body }));
 
@@ -59,7 +86,11 @@ describe("endpoints", () => {
 
   it("answers a minimal /v1/completions", async () => {
     mlx.script({ text: " upon a time" });
-    const body = (await (await post({ prompt: "Once", max_tokens: 10 }, "/completions")).json()) as { id: string; object: string; choices: Array<{ text: string }> };
+    const body = (await (await post({ prompt: "Once", max_tokens: 10 }, "/completions")).json()) as {
+      id: string;
+      object: string;
+      choices: Array<{ text: string }>;
+    };
     expect(body.id).toMatch(/^cmpl-/);
     expect([body.object, body.choices[0]?.text]).toEqual(["text_completion", " upon a time"]);
   });
@@ -117,7 +148,7 @@ describe("malformed requests", () => {
     ['"model": 7', "requested_model must be of type str"],
     ['"logit_bias": {"a": 1}', "logit_bias must be a dict of int to float"],
     ['"prompt": "no messages"', "Request did not contain messages"],
-  ])("answers 400 {\"error\"} for {%s}, as the real 0.32.2 does (0.32.0's source closed the socket)", async (field, reason) => {
+  ])('answers 400 {"error"} for {%s}, as the real 0.32.2 does (0.32.0\'s source closed the socket)', async (field, reason) => {
     const messages = field.startsWith('"prompt"') ? "" : '"messages": [{"role": "user", "content": "x"}], ';
     const res = await rawRequest(mlx.port, { path: "/v1/chat/completions", body: `{${messages}${field}}` });
     expect([res.status, JSON.parse(res.body)]).toEqual([400, { error: reason }]);
@@ -142,7 +173,9 @@ describe("malformed requests", () => {
     const t0 = Date.now();
     const res = await post({ model: "claude-sonnet-4-5-20250929", messages: [user("hi")] });
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: string }).error).toContain("Repository Not Found for url: https://huggingface.co/api/models/claude-sonnet-4-5-20250929");
+    expect(((await res.json()) as { error: string }).error).toContain(
+      "Repository Not Found for url: https://huggingface.co/api/models/claude-sonnet-4-5-20250929",
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(20);
     await complete({ model: "default_model", messages: [user("hi")] });
     expect(mlx.modelLoadAttempts).toEqual([
@@ -184,7 +217,12 @@ describe("generation", () => {
     expect(usage).toMatchObject({ object: "chat.completion", choices: [], usage: { prompt_tokens_details: { cached_tokens: 0 } } });
     expect(events.at(-1)?.data).toBe("[DONE]");
     for (const chunk of chunks) {
-      expect(chunk).toMatchObject({ id: chunks[0]?.id, object: "chat.completion.chunk", model: "default_model", system_fingerprint: expect.stringMatching(/^0\.32\.0-/) });
+      expect(chunk).toMatchObject({
+        id: chunks[0]?.id,
+        object: "chat.completion.chunk",
+        model: "default_model",
+        system_fingerprint: expect.stringMatching(/^0\.32\.0-/),
+      });
       expect(chunk.choices[0]?.delta.role).toBe("assistant");
     }
     expect(chunks[0]?.id).toMatch(/^chatcmpl-[0-9a-f-]{36}$/);
@@ -220,7 +258,12 @@ describe("generation", () => {
     expect(body.choices[0]).toEqual({
       index: 0,
       finish_reason: "tool_calls",
-      message: { role: "assistant", content: null, reasoning: "Plan.", tool_calls: [{ function: { name: "Bash", arguments: '{"command":"ls"}' }, type: "function", id: "functions.Bash:0" }] },
+      message: {
+        role: "assistant",
+        content: null,
+        reasoning: "Plan.",
+        tool_calls: [{ function: { name: "Bash", arguments: '{"command":"ls"}' }, type: "function", id: "functions.Bash:0" }],
+      },
     });
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
   });
@@ -234,7 +277,10 @@ describe("generation", () => {
 
   it("reports cached_tokens from the longest prefix shared with earlier prompts", async () => {
     const system = { role: "system", content: "You are a careful coding agent. ".repeat(20) };
-    const tools = [{ type: "function", function: { name: "Read", parameters: { type: "object" } } }, { type: "function", function: { name: "Bash" } }];
+    const tools = [
+      { type: "function", function: { name: "Read", parameters: { type: "object" } } },
+      { type: "function", function: { name: "Bash" } },
+    ];
     mlx.script({ text: "First answer." });
     const first = await complete({ messages: [system, user("one")], tools });
     expect(first.usage.prompt_tokens_details.cached_tokens).toBe(0);

@@ -15,25 +15,70 @@ import { startScriptedBackend, type ScenarioStep, type ScriptedBackendProcess } 
 /** How long an answer may take to end once its backend is gone (the proxy reacts at once; this is slack). */
 const ENDS_WITHIN_MS = 5000;
 
-const chunk = (delta: object, finish: string | null = null) => ({ chunk: { id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: "scripted", choices: [{ index: 0, delta, finish_reason: finish }] } });
+const chunk = (delta: object, finish: string | null = null) => ({
+  chunk: { id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: "scripted", choices: [{ index: 0, delta, finish_reason: finish }] },
+});
 const toolDelta = (fn: object, extra: object = {}) => chunk({ tool_calls: [{ index: 0, ...extra, function: fn }] });
 
 const SCENARIOS: Record<string, ScenarioStep[]> = {
   // An OpenAI-style server streams a call's arguments in pieces: killed halfway through them.
-  "native-call-killed": [chunk({ role: "assistant", content: "Let me look." }), toolDelta({ name: "Read", arguments: "" }, { id: "call_1", type: "function" }), toolDelta({ arguments: '{"file_' }), { mark: "mid-call" }, { hang: true }],
+  "native-call-killed": [
+    chunk({ role: "assistant", content: "Let me look." }),
+    toolDelta({ name: "Read", arguments: "" }, { id: "call_1", type: "function" }),
+    toolDelta({ arguments: '{"file_' }),
+    { mark: "mid-call" },
+    { hang: true },
+  ],
   // mlx-lm leaks Qwen's markup as content: killed inside the <tool_call> block.
-  "markup-call-killed": [chunk({ role: "assistant", content: "Checking. " }), chunk({ content: "<tool_call>\n" }), chunk({ content: '{"name": "Read", "arguments": {"file_' }), { mark: "mid-markup" }, { hang: true }],
+  "markup-call-killed": [
+    chunk({ role: "assistant", content: "Checking. " }),
+    chunk({ content: "<tool_call>\n" }),
+    chunk({ content: '{"name": "Read", "arguments": {"file_' }),
+    { mark: "mid-markup" },
+    { hang: true },
+  ],
   // The request arrived; no byte of an answer yet.
   "killed-before-headers": [{ mark: "received" }, { hang: true }],
   // Text, then chunks that are not what an OpenAI stream carries, then more text and a clean end.
-  "not-json-chunk": [chunk({ role: "assistant", content: "Part one. " }), { write: "data: {this is not json\n\n" }, chunk({ content: "Part two." }), chunk({}, "stop"), { done: true }],
-  "wrong-shape-chunk": [chunk({ role: "assistant", content: "Part one. " }), { write: 'data: {"choices": "none"}\n\n' }, chunk({ content: "Part two." }), chunk({}, "stop"), { done: true }],
-  "binary-chunk": [chunk({ role: "assistant", content: "Part one. " }), { write: "data: \u0000\u00ff\u0001\ufffd\n\n" }, chunk({ content: "Part two." }), chunk({}, "stop"), { done: true }],
-  "error-object-chunk": [chunk({ role: "assistant", content: "Part one. " }), { write: `data: ${JSON.stringify({ error: { message: "CUDA out of memory", type: "server_error" } })}\n\n` }, { hang: true }],
+  "not-json-chunk": [
+    chunk({ role: "assistant", content: "Part one. " }),
+    { write: "data: {this is not json\n\n" },
+    chunk({ content: "Part two." }),
+    chunk({}, "stop"),
+    { done: true },
+  ],
+  "wrong-shape-chunk": [
+    chunk({ role: "assistant", content: "Part one. " }),
+    { write: 'data: {"choices": "none"}\n\n' },
+    chunk({ content: "Part two." }),
+    chunk({}, "stop"),
+    { done: true },
+  ],
+  "binary-chunk": [
+    chunk({ role: "assistant", content: "Part one. " }),
+    { write: "data: \u0000\u00ff\u0001\ufffd\n\n" },
+    chunk({ content: "Part two." }),
+    chunk({}, "stop"),
+    { done: true },
+  ],
+  "error-object-chunk": [
+    chunk({ role: "assistant", content: "Part one. " }),
+    { write: `data: ${JSON.stringify({ error: { message: "CUDA out of memory", type: "server_error" } })}\n\n` },
+    { hang: true },
+  ],
 };
 
-const READ = { name: "Read", description: "Read a file.", input_schema: { type: "object" as const, properties: { file_path: { type: "string" } }, required: ["file_path"] } };
-const ask = (scenario: string) => ({ model: "claude-opus-4-8", max_tokens: 256, tools: [READ], messages: [{ role: "user" as const, content: `Please go on. scenario:${scenario}` }] });
+const READ = {
+  name: "Read",
+  description: "Read a file.",
+  input_schema: { type: "object" as const, properties: { file_path: { type: "string" } }, required: ["file_path"] },
+};
+const ask = (scenario: string) => ({
+  model: "claude-opus-4-8",
+  max_tokens: 256,
+  tools: [READ],
+  messages: [{ role: "user" as const, content: `Please go on. scenario:${scenario}` }],
+});
 
 let backend: ScriptedBackendProcess;
 let proxy: MallexProxyProcess;
@@ -102,7 +147,9 @@ async function revive() {
 async function expectNextRequestWorks() {
   const message = await client.messages.create({ model: "claude-opus-4-8", max_tokens: 64, messages: [{ role: "user", content: "next one" }] });
   expect(message.content).toEqual([{ type: "text", text: "ok: next one", citations: null }].map(({ citations: _, ...block }) => block));
-  const streamed = await client.messages.stream({ model: "claude-opus-4-8", max_tokens: 64, messages: [{ role: "user", content: "and streamed" }] }).finalMessage();
+  const streamed = await client.messages
+    .stream({ model: "claude-opus-4-8", max_tokens: 64, messages: [{ role: "user", content: "and streamed" }] })
+    .finalMessage();
   expect(streamed.content).toMatchObject([{ type: "text", text: "ok: and streamed" }]);
 }
 
@@ -199,7 +246,9 @@ describe("a backend that goes down and comes back", () => {
     expectSentence(message);
     expect(message).toMatch(/not reachable/);
     // A streamed request to the dead backend fails the same way, before any event.
-    await expect(client.messages.stream({ model: "claude-opus-4-8", max_tokens: 64, messages: [{ role: "user", content: "anyone?" }] }).finalMessage()).rejects.toMatchObject({ status: 503 });
+    await expect(
+      client.messages.stream({ model: "claude-opus-4-8", max_tokens: 64, messages: [{ role: "user", content: "anyone?" }] }).finalMessage(),
+    ).rejects.toMatchObject({ status: 503 });
     await revive();
     await expectNextRequestWorks();
     expect(proxy.output()).not.toMatch(/internal error|mallex failed/);

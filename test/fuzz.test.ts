@@ -34,15 +34,34 @@ type FuzzPath = (typeof PATHS)[number];
 const oddString = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ maxLength: 40 }),
-  fc.constantFrom("", " ", "\u0000", "\u202e\u2066evil\u2069", "\u2028\u2029", "\ud800", "\udfff\ud800", "👩‍👩‍👧‍👦".repeat(20), "\x1b[31mred\x1b[0m", "</tool_call>", "<tool_call>", "{{system}}", "${ANTHROPIC_API_KEY}"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\u202e\u2066evil\u2069",
+    "\u2028\u2029",
+    "\ud800",
+    "\udfff\ud800",
+    "👩‍👩‍👧‍👦".repeat(20),
+    "\x1b[31mred\x1b[0m",
+    "</tool_call>",
+    "<tool_call>",
+    "{{system}}",
+    "${ANTHROPIC_API_KEY}",
+  ),
 );
 /** A huge string, cheap to make (one repeated piece). */
-const hugeString = fc.tuple(fc.constantFrom("a", "é", "🙂", "<tool_call>", "\\n", " word"), fc.constantFrom(10_000, 200_000, 1_000_000)).map(([piece, length]) => piece.repeat(Math.ceil(length / piece.length)));
+const hugeString = fc
+  .tuple(fc.constantFrom("a", "é", "🙂", "<tool_call>", "\\n", " word"), fc.constantFrom(10_000, 200_000, 1_000_000))
+  .map(([piece, length]) => piece.repeat(Math.ceil(length / piece.length)));
 const anything = fc.jsonValue({ maxDepth: 3 });
 /** Nesting that stays under the 256-level limit or crosses it. */
 const deepValue = fc.constantFrom(10, 100, 250, 255, 300, 2000).map((depth) => JSON.parse(`${"[".repeat(depth)}${"]".repeat(depth)}`) as unknown);
 /** Objects whose own keys are Object.prototype's names. */
-const hostileKeys = fc.dictionary(fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"), anything, { minKeys: 1, maxKeys: 3 });
+const hostileKeys = fc.dictionary(fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"), anything, {
+  minKeys: 1,
+  maxKeys: 3,
+});
 
 const text = fc.oneof({ weight: 4, arbitrary: oddString }, { weight: 1, arbitrary: hugeString });
 const wrong = fc.oneof(anything, deepValue, hostileKeys);
@@ -78,25 +97,57 @@ const hostileSchema = fc.oneof(
   anything,
 );
 const tool = fc.record(
-  { name: fc.oneof(fc.constantFrom("Read", "Bash", "mcp__x__y", "a".repeat(300), ""), oddString), description: text, input_schema: hostileSchema, type: fc.constantFrom("custom", "bash_20250124", "bogus"), cache_control: fc.constant({ type: "ephemeral" }) },
+  {
+    name: fc.oneof(fc.constantFrom("Read", "Bash", "mcp__x__y", "a".repeat(300), ""), oddString),
+    description: text,
+    input_schema: hostileSchema,
+    type: fc.constantFrom("custom", "bash_20250124", "bogus"),
+    cache_control: fc.constant({ type: "ephemeral" }),
+  },
   { requiredKeys: ["name"] },
 );
 
 const block = fc.oneof(
   fc.record({ type: fc.constant("text"), text }),
   fc.record({ type: fc.constant("text"), text: wrong }),
-  fc.record({ type: fc.constant("image"), source: fc.record({ type: fc.constantFrom("base64", "url", "file", "bogus"), media_type: fc.constantFrom("image/png", "text/html", ""), data: oddString, url: oddString }, { requiredKeys: [] }) }),
+  fc.record({
+    type: fc.constant("image"),
+    source: fc.record(
+      { type: fc.constantFrom("base64", "url", "file", "bogus"), media_type: fc.constantFrom("image/png", "text/html", ""), data: oddString, url: oddString },
+      { requiredKeys: [] },
+    ),
+  }),
   fc.record({ type: fc.constant("tool_use"), id: oddString, name: oddString, input: wrong }, { requiredKeys: ["type"] }),
-  fc.record({ type: fc.constant("tool_result"), tool_use_id: oddString, content: fc.oneof(text, fc.array(fc.record({ type: fc.constant("text"), text }), { maxLength: 2 }), wrong), is_error: fc.oneof(fc.boolean(), anything) }, { requiredKeys: ["type"] }),
+  fc.record(
+    {
+      type: fc.constant("tool_result"),
+      tool_use_id: oddString,
+      content: fc.oneof(text, fc.array(fc.record({ type: fc.constant("text"), text }), { maxLength: 2 }), wrong),
+      is_error: fc.oneof(fc.boolean(), anything),
+    },
+    { requiredKeys: ["type"] },
+  ),
   fc.record({ type: fc.constantFrom("thinking", "redacted_thinking"), thinking: oddString, signature: oddString, data: oddString }, { requiredKeys: ["type"] }),
   fc.record({ type: fc.constantFrom("document", "search_result", "server_tool_use", "container_upload") }),
   fc.record({ type: oddString }),
   hostileKeys,
   anything,
 );
-const role = fc.oneof({ weight: 5, arbitrary: fc.constantFrom("user", "assistant") }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom("system", "tool", "developer", "USER", ""), oddString, anything) });
+const role = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom("user", "assistant") },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom("system", "tool", "developer", "USER", ""), oddString, anything) },
+);
 const message = fc.record(
-  { role, content: fc.oneof({ weight: 3, arbitrary: text }, { weight: 3, arbitrary: fc.array(block, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: wrong }), name: oddString },
+  {
+    role,
+    content: fc.oneof(
+      { weight: 3, arbitrary: text },
+      { weight: 3, arbitrary: fc.array(block, { maxLength: 3 }) },
+      { weight: 1, arbitrary: fc.constant([]) },
+      { weight: 1, arbitrary: wrong },
+    ),
+    name: oddString,
+  },
   { requiredKeys: ["role", "content"] },
 );
 const user = (content: unknown) => ({ role: "user", content });
@@ -105,8 +156,24 @@ const user = (content: unknown) => ({ role: "user", content });
 const chaoticBody = fc
   .record(
     {
-      model: fc.oneof({ weight: 6, arbitrary: fc.constantFrom("claude-opus-4-8", "claude-sonnet-4-5", "claude-3-5-haiku-20241022", "qwen3-coder-30b", "qwen3-coder-anything", "gguf-qwen2.5-coder-7b") }, { weight: 1, arbitrary: fc.oneof(oddString, anything) }),
-      max_tokens: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 64 }) }, { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1e308, 2 ** 53, "64", null)) }),
+      model: fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.constantFrom(
+            "claude-opus-4-8",
+            "claude-sonnet-4-5",
+            "claude-3-5-haiku-20241022",
+            "qwen3-coder-30b",
+            "qwen3-coder-anything",
+            "gguf-qwen2.5-coder-7b",
+          ),
+        },
+        { weight: 1, arbitrary: fc.oneof(oddString, anything) },
+      ),
+      max_tokens: fc.oneof(
+        { weight: 6, arbitrary: fc.integer({ min: 1, max: 64 }) },
+        { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1e308, 2 ** 53, "64", null)) },
+      ),
       messages: fc.oneof(
         { weight: 6, arbitrary: fc.array(message, { minLength: 1, maxLength: 4 }).map((list) => [...list.slice(0, -1), user(list.at(-1)!.content)]) },
         { weight: 2, arbitrary: fc.array(message, { maxLength: 4 }) },
@@ -114,10 +181,26 @@ const chaoticBody = fc
       ),
       system: fc.oneof(text, fc.array(fc.oneof(fc.record({ type: fc.constant("text"), text }), block), { maxLength: 3 }), wrong),
       tools: fc.oneof({ weight: 4, arbitrary: fc.array(tool, { maxLength: 3 }) }, { weight: 1, arbitrary: wrong }),
-      tool_choice: fc.oneof(fc.constantFrom({ type: "auto" }, { type: "any" }, { type: "none" }, { type: "tool", name: "Read" }, { type: "tool", name: "missing" }, { type: "auto", disable_parallel_tool_use: "yes" }), wrong),
+      tool_choice: fc.oneof(
+        fc.constantFrom(
+          { type: "auto" },
+          { type: "any" },
+          { type: "none" },
+          { type: "tool", name: "Read" },
+          { type: "tool", name: "missing" },
+          { type: "auto", disable_parallel_tool_use: "yes" },
+        ),
+        wrong,
+      ),
       stream: fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: anything }),
       stop_sequences: fc.oneof(fc.array(oddString, { maxLength: 3 }), wrong),
-      thinking: fc.oneof(fc.record({ type: fc.constantFrom("enabled", "disabled", "adaptive", "bogus"), budget_tokens: fc.oneof(fc.integer(), anything) }, { requiredKeys: ["type"] }), wrong),
+      thinking: fc.oneof(
+        fc.record(
+          { type: fc.constantFrom("enabled", "disabled", "adaptive", "bogus"), budget_tokens: fc.oneof(fc.integer(), anything) },
+          { requiredKeys: ["type"] },
+        ),
+        wrong,
+      ),
       temperature: fc.oneof(fc.double({ noNaN: true }), anything),
       top_p: fc.oneof(fc.double({ noNaN: true }), anything),
       top_k: fc.oneof(fc.integer(), anything),
@@ -142,44 +225,73 @@ const callMarkup = fc.constantFrom(
   '<tool_call>\n{"name": "t", "arguments": ' + "[".repeat(300) + "]".repeat(300) + "}\n</tool_call>",
   '<tool_call>\n{"name": "t", "arguments": {"a": 1e400}}',
   '[t(a="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!")]',
-  '<function=t><parameter=a>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!</parameter></function>',
+  "<function=t><parameter=a>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!</parameter></function>",
 );
-const validText = fc.oneof({ weight: 8, arbitrary: oddString.filter((s) => s.trim() !== "") }, { weight: 1, arbitrary: hugeString }, { weight: 4, arbitrary: callMarkup });
-const validSchema = hostileSchema.filter((schema) => schema !== null && typeof schema === "object" && !Array.isArray(schema) && !jsonDepthExceeds(JSON.stringify(schema), 200));
+const validText = fc.oneof(
+  { weight: 8, arbitrary: oddString.filter((s) => s.trim() !== "") },
+  { weight: 1, arbitrary: hugeString },
+  { weight: 4, arbitrary: callMarkup },
+);
+const validSchema = hostileSchema.filter(
+  (schema) => schema !== null && typeof schema === "object" && !Array.isArray(schema) && !jsonDepthExceeds(JSON.stringify(schema), 200),
+);
 const validTool = fc.record({ name: fc.constantFrom("t", "Read", "mcp__x__y"), description: validText, input_schema: validSchema });
 const validMessages = fc.oneof(
   validText.map((content) => [user(content)]),
   fc.tuple(validText, validText, validText).map(([a, b, c]) => [user(a), { role: "assistant", content: b }, user([{ type: "text", text: c }])]),
   // A tool round trip, as Claude Code sends it.
-  fc.tuple(validText, fc.jsonValue({ maxDepth: 2 }), validText).map(([question, input, result]) => [
-    user(question),
-    { role: "assistant", content: [{ type: "tool_use", id: "toolu_01", name: "t", input: { value: input } }] },
-    user([{ type: "tool_result", tool_use_id: "toolu_01", content: result }]),
-  ]),
+  fc
+    .tuple(validText, fc.jsonValue({ maxDepth: 2 }), validText)
+    .map(([question, input, result]) => [
+      user(question),
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_01", name: "t", input: { value: input } }] },
+      user([{ type: "tool_result", tool_use_id: "toolu_01", content: result }]),
+    ]),
 );
 /** A request the API accepts (its strings odd, its tool schemas hostile, its answer maybe a tool call). */
-const validBody = fc.record(
-  {
-    // (No gguf- profile: the embedded flavor names its model, which the fake mlx-lm.server would "download".)
-    model: fc.constantFrom("claude-opus-4-8", "claude-sonnet-4-5", "claude-3-5-haiku-20241022", "qwen3-coder-30b", "qwen3-coder-next"),
-    max_tokens: fc.integer({ min: 1, max: 64 }),
-    messages: validMessages,
-    system: validText,
-    tools: fc.array(validTool, { minLength: 1, maxLength: 3 }).map((tools) => [{ name: "t", input_schema: tools[0]!.input_schema }, ...tools.slice(1)]),
-    tool_choice: fc.constantFrom({ type: "auto" }, { type: "any" }, { type: "none" }, { type: "tool", name: "t" }),
-    stream: fc.boolean(),
-    stop_sequences: fc.array(oddString.filter((s) => s.trim() !== ""), { maxLength: 2 }),
-    temperature: fc.double({ min: 0, max: 1, noNaN: true }),
-    metadata: fc.record({ user_id: oddString }),
-  },
-  { requiredKeys: ["model", "max_tokens", "messages"] },
-).map((body) => (body.tool_choice !== undefined && body.tools === undefined ? { ...body, tools: [{ name: "t", input_schema: { type: "object" } }] } : body));
+const validBody = fc
+  .record(
+    {
+      // (No gguf- profile: the embedded flavor names its model, which the fake mlx-lm.server would "download".)
+      model: fc.constantFrom("claude-opus-4-8", "claude-sonnet-4-5", "claude-3-5-haiku-20241022", "qwen3-coder-30b", "qwen3-coder-next"),
+      max_tokens: fc.integer({ min: 1, max: 64 }),
+      messages: validMessages,
+      system: validText,
+      tools: fc.array(validTool, { minLength: 1, maxLength: 3 }).map((tools) => [{ name: "t", input_schema: tools[0]!.input_schema }, ...tools.slice(1)]),
+      tool_choice: fc.constantFrom({ type: "auto" }, { type: "any" }, { type: "none" }, { type: "tool", name: "t" }),
+      stream: fc.boolean(),
+      stop_sequences: fc.array(
+        oddString.filter((s) => s.trim() !== ""),
+        { maxLength: 2 },
+      ),
+      temperature: fc.double({ min: 0, max: 1, noNaN: true }),
+      metadata: fc.record({ user_id: oddString }),
+    },
+    { requiredKeys: ["model", "max_tokens", "messages"] },
+  )
+  .map((body) => (body.tool_choice !== undefined && body.tools === undefined ? { ...body, tools: [{ name: "t", input_schema: { type: "object" } }] } : body));
 
 /** One thing wrong with an otherwise valid body: a field of the wrong type, missing, added, or a bad message or block. */
 const mutation = fc.oneof(
-  fc.tuple(fc.constantFrom("model", "max_tokens", "messages", "system", "tools", "tool_choice", "stream", "stop_sequences", "thinking", "temperature", "top_k", "metadata"), wrong).map(
-    ([field, value]) => (body: Record<string, unknown>) => ({ ...body, [field]: value }),
-  ),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "tools",
+        "tool_choice",
+        "stream",
+        "stop_sequences",
+        "thinking",
+        "temperature",
+        "top_k",
+        "metadata",
+      ),
+      wrong,
+    )
+    .map(([field, value]) => (body: Record<string, unknown>) => ({ ...body, [field]: value })),
   fc.constantFrom("model", "max_tokens", "messages").map((field) => (body: Record<string, unknown>) => {
     const { [field]: _dropped, ...rest } = body;
     return rest;
@@ -192,10 +304,15 @@ const mutation = fc.oneof(
     messages[at % Math.max(messages.length, 1)] = replacement;
     return { ...body, messages };
   }),
-  block.map((bad) => (body: Record<string, unknown>) => ({ ...body, messages: [...(Array.isArray(body.messages) ? body.messages : []).slice(0, -1), user([bad])] })),
+  block.map((bad) => (body: Record<string, unknown>) => ({
+    ...body,
+    messages: [...(Array.isArray(body.messages) ? body.messages : []).slice(0, -1), user([bad])],
+  })),
   tool.map((bad) => (body: Record<string, unknown>) => ({ ...body, tools: [...(Array.isArray(body.tools) ? body.tools : []), bad] })),
 );
-const mutatedBody = fc.tuple(validBody, fc.array(mutation, { maxLength: 2 })).map(([body, changes]) => changes.reduce<Record<string, unknown>>((acc, change) => change(acc), body));
+const mutatedBody = fc
+  .tuple(validBody, fc.array(mutation, { maxLength: 2 }))
+  .map(([body, changes]) => changes.reduce<Record<string, unknown>>((acc, change) => change(acc), body));
 
 const structuredBody = fc.oneof({ weight: 3, arbitrary: mutatedBody }, { weight: 1, arbitrary: chaoticBody });
 
@@ -212,7 +329,12 @@ const REDOS = {
 const VALID = JSON.stringify({ model: "claude-opus-4-8", max_tokens: 16, messages: [{ role: "user", content: "Say hi." }] });
 const utf8 = (s: string) => Buffer.from(s, "utf8");
 /** Bytes that are not UTF-8: stray continuation bytes, overlong forms, encoded surrogates, truncated sequences. */
-const invalidUtf8 = fc.array(fc.constantFrom([0xff], [0xfe], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc3], [0xe2, 0x82], [0x00]), { minLength: 1, maxLength: 6 }).map((parts) => Buffer.from(parts.flat()));
+const invalidUtf8 = fc
+  .array(
+    fc.constantFrom([0xff], [0xfe], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc3], [0xe2, 0x82], [0x00]),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((parts) => Buffer.from(parts.flat()));
 
 const rawBody = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
@@ -226,35 +348,47 @@ const rawBody = fc.oneof(
     return Buffer.concat([utf8(before), bad, utf8(after)]);
   }),
   fc.tuple(invalidUtf8, fc.nat({ max: VALID.length })).map(([bad, at]) => Buffer.concat([utf8(VALID.slice(0, at)), bad, utf8(VALID.slice(at))])),
-  fc.tuple(fc.constantFrom("[", "{\"a\":", "[{\"x\":"), fc.constantFrom(255, 256, 257, 5000, 200_000), fc.boolean()).map(([open, depth, closed]) => {
-    const close = open === "[" ? "]" : open === "{\"a\":" ? "}" : "}]";
+  fc.tuple(fc.constantFrom("[", '{"a":', '[{"x":'), fc.constantFrom(255, 256, 257, 5000, 200_000), fc.boolean()).map(([open, depth, closed]) => {
+    const close = open === "[" ? "]" : open === '{"a":' ? "}" : "}]";
     const inner = open === "[" ? "" : "1";
     const nest = `${open.repeat(depth)}${inner}${closed ? close.repeat(depth) : ""}`;
     return utf8(closed ? `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"metadata":${nest}}` : nest);
   }),
-  fc.constantFrom("1e400", "-1e400", "9".repeat(5000), "1e-400", "-0", "0x10", "NaN", "Infinity", "1.7976931348623157e309", "123456789012345678901234567890").map((n) => utf8(`{"model":"claude-opus-4-8","max_tokens":${n},"messages":[{"role":"user","content":"hi"}],"temperature":${n}}`)),
-  fc.constantFrom(
-    `{"__proto__":{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}}`,
-    `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi","__proto__":{"role":"assistant"}}],"__proto__":null}`,
-    `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"constructor":{"prototype":{"polluted":true}}}`,
-    `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":[{"type":"text","text":"hi","__proto__":{"type":"tool_use"}}]}]}`,
-    `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":{"type":"object","properties":{"__proto__":{"type":"object","properties":{"polluted":{"type":"string"}}}}}}]}`,
-    `{"model":"a","model":"claude-opus-4-8","max_tokens":8,"max_tokens":"x","messages":[{"role":"user","content":"hi"}]}`,
-    "",
-    "null",
-    "[]",
-    '"a string"',
-    "true",
-    "0",
-    "\ufeff" + VALID,
-    VALID + "garbage",
-    VALID + VALID,
-    "{" + '"a":1,'.repeat(50_000) + '"b":2}',
-    '{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"\\ud800\\udc00\\ud800 \\u0000 \\uZZZZ"}]}',
-    '{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"' + "\\\\".repeat(100_000) + '"}]}',
-  ).map(utf8),
+  fc
+    .constantFrom("1e400", "-1e400", "9".repeat(5000), "1e-400", "-0", "0x10", "NaN", "Infinity", "1.7976931348623157e309", "123456789012345678901234567890")
+    .map((n) => utf8(`{"model":"claude-opus-4-8","max_tokens":${n},"messages":[{"role":"user","content":"hi"}],"temperature":${n}}`)),
+  fc
+    .constantFrom(
+      `{"__proto__":{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}}`,
+      `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi","__proto__":{"role":"assistant"}}],"__proto__":null}`,
+      `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"constructor":{"prototype":{"polluted":true}}}`,
+      `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":[{"type":"text","text":"hi","__proto__":{"type":"tool_use"}}]}]}`,
+      `{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":{"type":"object","properties":{"__proto__":{"type":"object","properties":{"polluted":{"type":"string"}}}}}}]}`,
+      `{"model":"a","model":"claude-opus-4-8","max_tokens":8,"max_tokens":"x","messages":[{"role":"user","content":"hi"}]}`,
+      "",
+      "null",
+      "[]",
+      '"a string"',
+      "true",
+      "0",
+      "\ufeff" + VALID,
+      VALID + "garbage",
+      VALID + VALID,
+      "{" + '"a":1,'.repeat(50_000) + '"b":2}',
+      '{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"\\ud800\\udc00\\ud800 \\u0000 \\uZZZZ"}]}',
+      '{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"' + "\\\\".repeat(100_000) + '"}]}',
+    )
+    .map(utf8),
 );
-const contentType = fc.constantFrom("application/json", "application/json", "application/json", "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", undefined);
+const contentType = fc.constantFrom(
+  "application/json",
+  "application/json",
+  "application/json",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "application/json; charset=latin1",
+  undefined,
+);
 
 // --- the property ----------------------------------------------------------------------------------
 
@@ -286,7 +420,11 @@ async function answerProblem(path: FuzzPath, body: Uint8Array | string, type: st
   tally.set(key, (tally.get(key) ?? 0) + 1);
   if (reply.status >= 400 && reply.status < 500) return errorEnvelopeProblem(reply);
   // The one 5xx a valid request may get: a forced tool_choice the (echoing) model never made (docs/proxy.md, "Forced tool calls").
-  if (reply.status === 500 && /^\{"type":"error","error":\{"type":"api_error","message":"tool_choice (any|tool) requires .* made none in \d+ attempts? /.test(reply.body)) return errorEnvelopeProblem(reply);
+  if (
+    reply.status === 500 &&
+    /^\{"type":"error","error":\{"type":"api_error","message":"tool_choice (any|tool) requires .* made none in \d+ attempts? /.test(reply.body)
+  )
+    return errorEnvelopeProblem(reply);
   if (reply.status !== 200) return `status ${reply.status}: ${reply.body.slice(0, 500)}`;
   if (typeof reply.headers["request-id"] !== "string") return "a 200 without a request-id header";
   if (path === "/v1/messages/count_tokens") {
@@ -302,7 +440,14 @@ async function answerProblem(path: FuzzPath, body: Uint8Array | string, type: st
 }
 
 const tally = new Map<string, number>();
-afterAll(() => console.log([...tally].sort().map(([k, n]) => `${k}: ${n}`).join(", ")));
+afterAll(() =>
+  console.log(
+    [...tally]
+      .sort()
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(", "),
+  ),
+);
 
 const describeInput = (body: Uint8Array | string) => {
   const text = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
@@ -324,7 +469,10 @@ describe("mallex proxy under fuzzed requests", () => {
       const problem = await answerProblem(path, json, "application/json");
       if (problem !== undefined) throw new Error(`${path}: ${problem}\ninput: ${describeInput(json)}`);
     });
-    const examples: Array<[Record<string, unknown>, FuzzPath]> = [[REDOS, "/v1/messages"], [{ ...REDOS, stream: true }, "/v1/messages"]];
+    const examples: Array<[Record<string, unknown>, FuzzPath]> = [
+      [REDOS, "/v1/messages"],
+      [{ ...REDOS, stream: true }, "/v1/messages"],
+    ];
     await fc.assert(property, { seed: SEED, numRuns: STRUCTURED_RUNS, endOnFailure: true, examples });
     await expectHealthy();
   }, 60_000);
@@ -340,7 +488,10 @@ describe("mallex proxy under fuzzed requests", () => {
 
   it(`is still up afterwards, serves a normal request, and its memory is flat over another ${MEMORY_RUNS} of both`, async () => {
     const pid = proxy.process.pid!;
-    const both = fc.oneof(structuredBody.map((body) => JSON.stringify(body)), rawBody);
+    const both = fc.oneof(
+      structuredBody.map((body) => JSON.stringify(body)),
+      rawBody,
+    );
     const fuzzRound = (seed: number) =>
       fc.assert(
         fc.asyncProperty(both, fc.constantFrom(...PATHS), async (body, path) => {

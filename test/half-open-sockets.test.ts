@@ -31,15 +31,19 @@ async function start(limits: Parameters<typeof hardenNodeServer>[1] = SERVER_LIM
 async function openSockets(url: string, count: number, send = ""): Promise<void> {
   const { port } = new URL(url);
   await Promise.all(
-    Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-      const socket = connect(Number(port), "127.0.0.1", () => {
-        if (send !== "") socket.write(send);
-        resolve();
-      });
-      socket.on("error", () => {});
-      socket.once("error", reject);
-      sockets.push(socket);
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), "127.0.0.1", () => {
+            if (send !== "") socket.write(send);
+            resolve();
+          });
+          socket.on("error", () => {});
+          socket.once("error", reject);
+          sockets.push(socket);
+        }),
+    ),
   );
 }
 

@@ -54,18 +54,25 @@ describe("mallex init (CLI)", () => {
     ];
     rows.forEach((row, i) => {
       const [name, download, needGb] = sizes[i]!;
-      expect(row).toMatch(new RegExp(`^  ${name.replace(/\./g, "\\.")} +${download} +~\\d+(\\.\\d)?( \\(\\d+% on GPU\\))? +(yes|no) \\(${needGb} GB\\)( +✓)?$`));
+      expect(row).toMatch(
+        new RegExp(`^  ${name.replace(/\./g, "\\.")} +${download} +~\\d+(\\.\\d)?( \\(\\d+% on GPU\\))? +(yes|no) \\(${needGb} GB\\)( +✓)?$`),
+      );
     });
     expect(rows.filter((row) => row.endsWith("✓"))).toHaveLength(1);
     const note = lines[header + 5]!;
     expect(note).toMatch(/^ {2}tokens\/s: estimated, /);
-    const recommended = rows.find((row) => row.endsWith("✓"))!.trim().split(/\s+/)[0]!;
+    const recommended = rows
+      .find((row) => row.endsWith("✓"))!
+      .trim()
+      .split(/\s+/)[0]!;
     expect(init.stdout).toMatch(new RegExp(`^Recommended: .* → ${recommended.replace(/\./g, "\\.")} \\(needs \\d+ GB, ~[\\d.]+ tokens/s here`, "m"));
 
     if (/ [12] cores?, /.test(machine) && machine.endsWith("no GPU found")) {
       // This project's 2-vCPU test machine (issue 38): RAM alone picked the 14B, a 9 GB download that
       // decodes about a token a second on the engine's one thread; the speed picks the 1.5B.
-      expect(note).toMatch(/^ {2}tokens\/s: estimated, 65% of the [\d.]+ GB\/s this machine read from memory just now on 1 thread \(the engine's; [\d.]+ s probe\)/);
+      expect(note).toMatch(
+        /^ {2}tokens\/s: estimated, 65% of the [\d.]+ GB\/s this machine read from memory just now on 1 thread \(the engine's; [\d.]+ s probe\)/,
+      );
       expect(recommended).toBe("gguf-qwen2.5-coder-1.5b");
       expect(init.stdout).toMatch(/^Recommended: \d+ GB RAM holds gguf-qwen2\.5-coder-14b, but at ~[0-3]\.\d tokens\/s here → gguf-qwen2\.5-coder-1\.5b/m);
       expect(readFileSync(join(dir, "mallex.yaml"), "utf8")).toMatch(/^ {2}medium: +\{ profile: gguf-qwen2\.5-coder-1\.5b \}/m);
@@ -108,7 +115,9 @@ describe("mallex doctor (CLI)", () => {
     expect(lines.slice(0, -1).map((line) => /^[✓✗-] (.+?) — /.exec(line)?.[1])).toEqual(CHECKS);
     expect(lines).toContain(`✓ backend — ${mlx.url} lists 1 model and generated a token in ${/in (\d+) ms/.exec(result.stdout)![1]} ms`);
     // mlx-lm.server says nothing of itself: its facts are its --decode-concurrency default.
-    expect(lines).toContain("✓ capacity mlx — 32 request(s) at once (server: mlx-lm 0.32 --decode-concurrency default), 128 may wait (4 × in flight, at least 16)");
+    expect(lines).toContain(
+      "✓ capacity mlx — 32 request(s) at once (server: mlx-lm 0.32 --decode-concurrency default), 128 may wait (4 × in flight, at least 16)",
+    );
     expect(lines.at(-1)).toBe("All checks passed.");
     expect(result.exitCode).toBe(0);
   });

@@ -33,10 +33,14 @@ function headersOf(path: string, body?: object): Promise<{ status: number; heade
   const agent = new Agent({ keepAlive: true });
   return new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(`${proxy.url}${path}`, { method: payload === undefined ? "GET" : "POST", agent, headers: payload === undefined ? {} : { "content-type": "application/json" } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    });
+    const req = request(
+      `${proxy.url}${path}`,
+      { method: payload === undefined ? "GET" : "POST", agent, headers: payload === undefined ? {} : { "content-type": "application/json" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   }).finally(() => agent.destroy());

@@ -78,7 +78,9 @@ describe("the layout check (scripts/check-layout.js, the table in scripts/layout
     appendFileSync(join(dir, "src", "shared", "format-number.ts"), '\nexport type { StartProxyOptions } from "../server/start-proxy.js";\n');
     const planted = checkLayout({ srcDir: join(dir, "src") }).problems.filter((p) => !before.some((b) => b.message === p.message));
     expect(planted.map((p) => p.kind).sort()).toEqual(["circle", "direction"]);
-    expect(planted.find((p) => p.kind === "direction")?.message).toBe("src/shared/format-number.ts imports src/server/start-proxy.ts: shared/ may import no other folder");
+    expect(planted.find((p) => p.kind === "direction")?.message).toBe(
+      "src/shared/format-number.ts imports src/server/start-proxy.ts: shared/ may import no other folder",
+    );
     const circle = planted.find((p) => p.kind === "circle")!.message;
     expect(circle).toMatch(/^import circle: src\/shared\/format-number\.ts → src\/server\/start-proxy\.ts → .* → src\/shared\/format-number\.ts$/);
   });
@@ -116,7 +118,10 @@ describe("ARCHITECTURE.md, the map of src/", () => {
   );
 
   it("describes each folder of src/, and only those", () => {
-    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const folders = readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     expect([...described.keys()].sort()).toEqual(folders);
     expect(Object.keys(LAYOUT_RULES).sort()).toEqual(folders);
   });

@@ -14,7 +14,11 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
 import { wireRequest } from "./helpers/wire-client.js";
 
 const SESSIONS = 50;
-const LOOKUP = { name: "lookup", description: "Look a session's record up.", input_schema: { type: "object" as const, properties: { session: { type: "string" } }, required: ["session"] } };
+const LOOKUP = {
+  name: "lookup",
+  description: "Look a session's record up.",
+  input_schema: { type: "object" as const, properties: { session: { type: "string" } }, required: ["session"] },
+};
 
 /** The scripted model: asked by session S, it calls lookup({session: S}); given the result, it answers with it. */
 function respond(record: FakeRequestRecord): FakeScript {
@@ -29,7 +33,12 @@ function respond(record: FakeRequestRecord): FakeScript {
 }
 
 const client = (proxy: MallexProxyProcess, options: { session?: string; maxRetries?: number } = {}) =>
-  new Anthropic({ baseURL: proxy.url, apiKey: "local", maxRetries: options.maxRetries ?? 0, defaultHeaders: options.session ? { "x-claude-code-session-id": options.session } : {} });
+  new Anthropic({
+    baseURL: proxy.url,
+    apiKey: "local",
+    maxRetries: options.maxRetries ?? 0,
+    defaultHeaders: options.session ? { "x-claude-code-session-id": options.session } : {},
+  });
 
 /** One Claude Code-like session: a streamed turn that calls the tool, then the streamed answer to its result. */
 async function session(proxy: MallexProxyProcess, id: string) {
@@ -44,7 +53,11 @@ async function session(proxy: MallexProxyProcess, id: string) {
       model: "claude-opus-4-8",
       max_tokens: 256,
       tools: [LOOKUP],
-      messages: [question, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call!.id, content: `record of ${id}` }] }],
+      messages: [
+        question,
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: call!.id, content: `record of ${id}` }] },
+      ],
     })
     .finalMessage();
   return { first, second };
@@ -92,7 +105,10 @@ tiers:
     const before = mlx.requests.length;
     const controllers = Array.from({ length: SESSIONS }, () => new AbortController());
     const streams = controllers.map(async (controller, i) => {
-      const stream = client(proxy, { session: `abort-${i}` }).messages.stream({ model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: `abort-${i}` }] }, { signal: controller.signal });
+      const stream = client(proxy, { session: `abort-${i}` }).messages.stream(
+        { model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: `abort-${i}` }] },
+        { signal: controller.signal },
+      );
       stream.on("error", () => undefined);
       try {
         for await (const event of stream) if (event.type === "content_block_delta") break;
@@ -107,7 +123,11 @@ tiers:
     const health = await wireRequest(proxy.url, { method: "GET", path: "/health", timeoutMs: 2000 });
     expect(health.status).toBe(200);
     // Every generation that started was ended by mallex (the backend saw its client go).
-    await expect.poll(() => mlx.requests.slice(before).filter((r) => r.path === "/v1/chat/completions" && r.aborted !== true && r.prompt !== undefined).length, { timeout: 5000 }).toBe(0);
+    await expect
+      .poll(() => mlx.requests.slice(before).filter((r) => r.path === "/v1/chat/completions" && r.aborted !== true && r.prompt !== undefined).length, {
+        timeout: 5000,
+      })
+      .toBe(0);
     // The queue is empty again: a new session goes straight through.
     const after = await session(proxy, "session-after");
     expect(after.second.content).toMatchObject([{ type: "text", text: "Answer for session-after: record session-after found." }]);
@@ -139,7 +159,9 @@ describe("the default queue (mlx-lm: 32 in flight, 128 waiting per backend)", ()
   const ask = (i: number) => ({ model: "claude-opus-4-8", max_tokens: 64, messages: [{ role: "user" as const, content: `burst session-${i}` }] });
 
   it(`sends 32 at once, queues 128 and answers 529 overloaded_error at once to the other ${BURST - ADMITTED} of ${BURST} simultaneous requests`, async () => {
-    const replies = await Promise.all(Array.from({ length: BURST }, (_, i) => wireRequest(proxy.url, { path: "/v1/messages", body: JSON.stringify(ask(i)), timeoutMs: 30_000 })));
+    const replies = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => wireRequest(proxy.url, { path: "/v1/messages", body: JSON.stringify(ask(i)), timeoutMs: 30_000 })),
+    );
     const refused = replies.filter((r) => r.status === 529);
     expect(replies.filter((r) => r.status === 200)).toHaveLength(ADMITTED);
     expect(refused).toHaveLength(BURST - ADMITTED);
@@ -147,7 +169,12 @@ describe("the default queue (mlx-lm: 32 in flight, 128 waiting per backend)", ()
     for (const reply of refused) {
       expect(JSON.parse(reply.body)).toMatchObject({
         type: "error",
-        error: { type: "overloaded_error", message: expect.stringMatching(/serves 32 request\(s\) at a time \((default for mlx-lm|server: mlx-lm [^)]*); server\.max_in_flight_per_backend sets it\) and 128 more are already waiting \(4 × in flight, at least 16; server\.max_waiting_per_backend sets it\)/) },
+        error: {
+          type: "overloaded_error",
+          message: expect.stringMatching(
+            /serves 32 request\(s\) at a time \((default for mlx-lm|server: mlx-lm [^)]*); server\.max_in_flight_per_backend sets it\) and 128 more are already waiting \(4 × in flight, at least 16; server\.max_waiting_per_backend sets it\)/,
+          ),
+        },
       });
     }
   }, 60_000);

@@ -37,7 +37,20 @@ async function startFakeAnthropic() {
     req.resume();
     req.on("end", () => {
       res.writeHead(200, { "content-type": "text/event-stream", "request-id": "req_fakeapi" });
-      res.write(sse("message_start", { message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5", stop_reason: null, stop_sequence: null, usage: { input_tokens: 21, output_tokens: 1 } } }));
+      res.write(
+        sse("message_start", {
+          message: {
+            id: "msg_1",
+            type: "message",
+            role: "assistant",
+            content: [],
+            model: "claude-sonnet-4-5",
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 21, output_tokens: 1 },
+          },
+        }),
+      );
       res.write(sse("content_block_start", { index: 0, content_block: { type: "text", text: "" } }));
       res.write(sse("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Four." } }));
       res.write(sse("content_block_stop", { index: 0 }));
@@ -56,7 +69,9 @@ const running: MallexProxyProcess[] = [];
 
 /** The shipped config, with the local backend's key read from the environment and `extra` on top. */
 function writeConfig(extra = ""): string {
-  const dir = writeTree({ "mallex.yaml": `include: ["${join(packageRoot, "mallex.yaml")}"]\nbackends:\n  mlx: { api_key: "\${LOCAL_BACKEND_API_KEY}" }\n${extra}` });
+  const dir = writeTree({
+    "mallex.yaml": `include: ["${join(packageRoot, "mallex.yaml")}"]\nbackends:\n  mlx: { api_key: "\${LOCAL_BACKEND_API_KEY}" }\n${extra}`,
+  });
   return join(dir, "mallex.yaml");
 }
 
@@ -80,7 +95,11 @@ async function startProxy(config: string, env: Record<string, string>): Promise<
 
 /** Claude Code's request as captured, sent as Claude Code sends it (its own key in x-api-key). */
 async function sendClaudeCode(proxy: MallexProxyProcess, body: unknown): Promise<Response> {
-  const response = await fetch(`${proxy.url}/v1/messages?beta=true`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-api-key": CLIENT_KEY }, body: JSON.stringify(body) });
+  const response = await fetch(`${proxy.url}/v1/messages?beta=true`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-api-key": CLIENT_KEY },
+    body: JSON.stringify(body),
+  });
   await response.text();
   return response;
 }
@@ -124,7 +143,9 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
 
   it("1: the route and why, every trim rule, the upstream URL, model, status and timings, the end; no bodies", async () => {
     const { log, output } = await run("1");
-    expect(log).toMatch(/debug route: claude-opus-4-8 → tier medium → profile qwen3-coder-30b \(model [^)]*backend mlx: openai\/mlx-lm\) · why: [^·]*→ medium · req_/);
+    expect(log).toMatch(
+      /debug route: claude-opus-4-8 → tier medium → profile qwen3-coder-30b \(model [^)]*backend mlx: openai\/mlx-lm\) · why: [^·]*→ medium · req_/,
+    );
     expect(log).toMatch(/debug trim: 7\d,\d{3} → \d,\d{3} chars, .* · system: template system-medium \[[^\]]+\] · tools: native, 11 offered \[Bash, /);
     expect(log).toContain("debug trim rule billing-header at system.0: −74 chars");
     expect(log).toMatch(/debug trim rule tool-allowlist at tools\.\w+: −[\d,]+ chars/);
@@ -133,7 +154,9 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     expect(log).toMatch(/debug upstream answer ended after [\d,]+ ms/);
     expect(log).toMatch(/debug response: 200 ok after [\d,]+ ms · ttft [\d,]+ ms · stop end_turn · in [\d,]+ tok \(\d+ cached\) · out \d+ tok/);
     // The Claude tier: the model sent, the API's status, and its stop reason and usage read from the stream.
-    expect(log).toContain("debug route: claude-sonnet → profile claude-sonnet (model claude-sonnet-4-5, large size, backend anthropic: anthropic/generic) · why: model claude-sonnet is a profile");
+    expect(log).toContain(
+      "debug route: claude-sonnet → profile claude-sonnet (model claude-sonnet-4-5, large size, backend anthropic: anthropic/generic) · why: model claude-sonnet is a profile",
+    );
     expect(log).toMatch(new RegExp(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-4-5 · streamed`));
     expect(log).toMatch(/debug response: 200 ok after [\d,]+ ms · stop end_turn · in 21 tok \(0 cached\) · out 3 tok/);
     for (const higher of ["debug upstream request body:", "debug upstream answer:", "debug client request:", "debug sent:"]) expect(log).not.toContain(higher);
@@ -146,7 +169,7 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     expect(log).toMatch(/debug upstream request body: \{"messages":\[\{"role":"system","content":"You are a coding agent/);
     expect(log).toMatch(/debug upstream answer: .*data: \{"id": "chatcmpl-.*"content": "2 \+ 2"/);
     expect(log).toMatch(/debug upstream answer: event: message_delta\\ndata: \{"type":"message_delta","delta":\{"stop_reason":"end_turn"/);
-    expect(log).toContain("debug upstream request body: {\"model\":\"claude-sonnet-4-5\"");
+    expect(log).toContain('debug upstream request body: {"model":"claude-sonnet-4-5"');
     for (const higher of ["debug client request:", "debug sent:"]) expect(log).not.toContain(higher);
     // One line each, cut to a sane size.
     for (const line of log.split("\n")) expect(line.length).toBeLessThan(4500);
@@ -163,16 +186,23 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     await eventually(() => expect(readFileSync(logFile, "utf8")).toContain("debug response: "));
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-4-5 · streamed · ${sentBytes.toLocaleString("en-US")} bytes`);
-    expect(log).toContain(`debug upstream request body: {"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"naïve 🙂 ppp`);
+    expect(log).toContain(
+      `debug upstream request body: {"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"naïve 🙂 ppp`,
+    );
     expect(log).toContain(`… (+${sentText.length - 4000} chars)`);
     for (const line of log.split("\n")) expect(line.length).toBeLessThan(4500);
   });
 
   it("3: also the client's request and every event sent back, credentials redacted", async () => {
     const { log } = await run("3");
-    expect(log).toMatch(/debug client request: POST \/v1\/messages\?beta=true · headers \{[^}]*"x-api-key":"\[redacted\]"[^}]*\} · body \{"model":"claude-opus-4-8"/);
-    for (const type of ["message_start", "content_block_start", "content_block_delta", "message_delta", "message_stop"]) expect(log).toContain(`debug sent: event: ${type}\\ndata: {"type":"${type}"`);
-    expect(log).toMatch(/debug sent: event: content_block_delta\\ndata: \{"type":"content_block_delta","index":0,"delta":\{"type":"text_delta","text":" = 4\."\}\}/);
+    expect(log).toMatch(
+      /debug client request: POST \/v1\/messages\?beta=true · headers \{[^}]*"x-api-key":"\[redacted\]"[^}]*\} · body \{"model":"claude-opus-4-8"/,
+    );
+    for (const type of ["message_start", "content_block_start", "content_block_delta", "message_delta", "message_stop"])
+      expect(log).toContain(`debug sent: event: ${type}\\ndata: {"type":"${type}"`);
+    expect(log).toMatch(
+      /debug sent: event: content_block_delta\\ndata: \{"type":"content_block_delta","index":0,"delta":\{"type":"text_delta","text":" = 4\."\}\}/,
+    );
   });
 
   it("saves the last request (client request, upstream call, route and trimming, summary) and replaces it with the next", async () => {
@@ -185,10 +215,26 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     expect(readdirSync(dir).sort()).toEqual(["request.json", "response.json", "route.json", "upstream.json"]);
     const files = Object.fromEntries(readdirSync(dir).map((name) => [name, readJson(join(dir, name))]));
     for (const file of Object.values(files)) expect(file.request_id).toBe(firstId);
-    expect(files["request.json"]).toMatchObject({ method: "POST", path: "/v1/messages?beta=true", headers: { "x-api-key": "[redacted]" }, body: { model: "claude-opus-4-8", stream: true } });
-    expect(files["upstream.json"]).toMatchObject({ method: "POST", url: `${mlx.url}/chat/completions`, headers: { authorization: "[redacted]", "content-type": "application/json" }, status: 200 });
+    expect(files["request.json"]).toMatchObject({
+      method: "POST",
+      path: "/v1/messages?beta=true",
+      headers: { "x-api-key": "[redacted]" },
+      body: { model: "claude-opus-4-8", stream: true },
+    });
+    expect(files["upstream.json"]).toMatchObject({
+      method: "POST",
+      url: `${mlx.url}/chat/completions`,
+      headers: { authorization: "[redacted]", "content-type": "application/json" },
+      status: 200,
+    });
     expect((files["upstream.json"]!.body as { messages: unknown[] }).messages.length).toBeGreaterThan(1);
-    expect(files["route.json"]).toMatchObject({ routed: true, tier: "medium", profile: "qwen3-coder-30b", backend: "mlx", reason: expect.stringMatching(/→ medium$/) });
+    expect(files["route.json"]).toMatchObject({
+      routed: true,
+      tier: "medium",
+      profile: "qwen3-coder-30b",
+      backend: "mlx",
+      reason: expect.stringMatching(/→ medium$/),
+    });
     const trims = files["route.json"]!.trims as Array<{ rules: Array<{ rule: string }> }>;
     expect(trims[0]!.rules.map((r) => r.rule)).toContain("billing-header");
     expect(files["response.json"]).toMatchObject({ status: 200, outcome: "ok", stop_reason: "end_turn", error: null });
@@ -222,7 +268,9 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
 it("an invalid MALLEX_DEBUG is a usage error of mallex proxy and mallex run, before anything starts", async () => {
   const home = mkdtempSync(join(tmpdir(), "mallex-debug-"));
   for (const command of ["proxy", "run"]) {
-    const result = await runCli([command, "--config", configDir, "--backend-url", "http://127.0.0.1:9/v1"], { env: { MALLEX_HOME: home, MALLEX_DEBUG: "yes" } });
+    const result = await runCli([command, "--config", configDir, "--backend-url", "http://127.0.0.1:9/v1"], {
+      env: { MALLEX_HOME: home, MALLEX_DEBUG: "yes" },
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('MALLEX_DEBUG must be 1, 2 or 3 (or 0 for off), got "yes"');
     expect(result.stderr).not.toMatch(/\n\s+at /);

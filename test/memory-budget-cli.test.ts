@@ -36,8 +36,25 @@ const NORMAL_CONCURRENCY = 8;
 /** The local server's answer to a huge prompt: a few words, streamed (the model's output is all a fake supplies). */
 const BRIEF = {
   brief: [
-    { chunk: { id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: "scripted", choices: [{ index: 0, delta: { role: "assistant", content: "read it" }, finish_reason: null }] } },
-    { chunk: { id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: "scripted", choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: { prompt_tokens: 7_800_000, completion_tokens: 2 } } },
+    {
+      chunk: {
+        id: "chatcmpl-1",
+        object: "chat.completion.chunk",
+        created: 0,
+        model: "scripted",
+        choices: [{ index: 0, delta: { role: "assistant", content: "read it" }, finish_reason: null }],
+      },
+    },
+    {
+      chunk: {
+        id: "chatcmpl-1",
+        object: "chat.completion.chunk",
+        created: 0,
+        model: "scripted",
+        choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+        usage: { prompt_tokens: 7_800_000, completion_tokens: 2 },
+      },
+    },
     { done: true as const },
   ],
 };
@@ -49,7 +66,9 @@ let proxy: MallexProxyProcess;
 
 /** A line of /proc/PID/status in bytes (VmRSS: now; VmHWM: the peak since the process started). */
 function procBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${field}:`));
   if (line === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(/(\d+)\s*kB/.exec(line)![1]) * 1024;
 }
@@ -68,7 +87,9 @@ beforeAll(async () => {
   backend = await startScriptedBackend(BRIEF);
   api = await startFakeAnthropicApi(undefined, { keep: false });
   const dir = writeTree({ "mallex.yaml": localAndClaudeConfig().replace("size: medium }", "size: medium, context_window: 32768 }") });
-  proxy = await startProxyProcess(["--config", join(dir, "mallex.yaml"), "--backend-url", backend.url, "--anthropic-url", api.url], undefined, { ANTHROPIC_API_KEY: "sk-ant-memory-test-key" });
+  proxy = await startProxyProcess(["--config", join(dir, "mallex.yaml"), "--backend-url", backend.url, "--anthropic-url", api.url], undefined, {
+    ANTHROPIC_API_KEY: "sk-ant-memory-test-key",
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -83,11 +104,25 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
     const statuses = new Map<number, number>();
     const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
     // A 30 MB model name: with "sonnet" in it the Claude tier takes it, else the local default tier.
-    const hugeModel = (tier: "local" | "claude") => JSON.stringify({ model: `${tier === "claude" ? "sonnet" : "local"}-${"m".repeat(HUGE)}`, max_tokens: 16, messages: [{ role: "user", content: "hello" }] });
-    const hugePrompt = (tier: "local" | "claude") => JSON.stringify({ model: tier === "claude" ? "claude-sonnet-4-5" : "local-coder", max_tokens: 16, stream: true, messages: [{ role: "user", content: `scenario:brief ${"p".repeat(HUGE)}` }] });
+    const hugeModel = (tier: "local" | "claude") =>
+      JSON.stringify({
+        model: `${tier === "claude" ? "sonnet" : "local"}-${"m".repeat(HUGE)}`,
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hello" }],
+      });
+    const hugePrompt = (tier: "local" | "claude") =>
+      JSON.stringify({
+        model: tier === "claude" ? "claude-sonnet-4-5" : "local-coder",
+        max_tokens: 16,
+        stream: true,
+        messages: [{ role: "user", content: `scenario:brief ${"p".repeat(HUGE)}` }],
+      });
 
     const began = performance.now();
-    const phase = (name: string) => console.log(`memory budget: ${name} after ${((performance.now() - began) / 1000).toFixed(0)} s, RSS ${(procBytes(pid, "VmRSS") / 2 ** 20).toFixed(0)} MiB, peak ${(procBytes(pid, "VmHWM") / 2 ** 20).toFixed(0)} MiB`);
+    const phase = (name: string) =>
+      console.log(
+        `memory budget: ${name} after ${((performance.now() - began) / 1000).toFixed(0)} s, RSS ${(procBytes(pid, "VmRSS") / 2 ** 20).toFixed(0)} MiB, peak ${(procBytes(pid, "VmHWM") / 2 ** 20).toFixed(0)} MiB`,
+      );
     for (const tier of ["local", "claude"] as const) {
       const body = Buffer.from(hugeModel(tier));
       for (let i = 0; i < 50; i++) count(await post(body));
@@ -104,7 +139,13 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
       phase(`50 × 30 MB prompt, ${tier}`);
     }
 
-    const normal = (i: number) => JSON.stringify({ model: i % 2 === 0 ? "claude-sonnet-4-5" : "local-coder", max_tokens: 16, stream: i % 4 < 2, messages: [{ role: "user", content: `question ${i}` }] });
+    const normal = (i: number) =>
+      JSON.stringify({
+        model: i % 2 === 0 ? "claude-sonnet-4-5" : "local-coder",
+        max_tokens: 16,
+        stream: i % 4 < 2,
+        messages: [{ role: "user", content: `question ${i}` }],
+      });
     let next = 0;
     await Promise.all(
       Array.from({ length: NORMAL_CONCURRENCY }, async () => {
@@ -121,12 +162,14 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
     // Settled: V8 hands freed pages back when the process idles (its memory reducer), which on a
     // loaded machine can take seconds after the last request; a leak never gets under the ceiling.
     let now = procBytes(pid, "VmRSS");
-    for (const deadline = Date.now() + 30_000; now >= SETTLED_RSS_BYTES && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; now >= SETTLED_RSS_BYTES && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       now = Math.min(now, procBytes(pid, "VmRSS"));
     }
     // Shown with the run: the numbers docs/reliability.md quotes come from here.
-    console.log(`memory budget: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB, RSS at the end ${(now / 2 ** 20).toFixed(0)} MiB, snapshot ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `memory budget: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB, RSS at the end ${(now / 2 ** 20).toFixed(0)} MiB, snapshot ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect(Buffer.byteLength(text)).toBeLessThan(SNAPSHOT_MAX_BYTES);
     expect(peak).toBeLessThan(PEAK_RSS_BYTES);
     expect(now).toBeLessThan(SETTLED_RSS_BYTES);

@@ -113,12 +113,18 @@ describe("memory-aware swapping", () => {
     // Fast was used longest ago: it goes, mid stays.
     expect(await s.ask("claude-opus-4-5", "one for the deep model")).toBe("one for the deep model");
     expect(s.state()).toEqual({ [MODELS.low]: "stopped", [MODELS.medium]: "ready", [MODELS.high]: "ready" });
-    expect(s.notes).toEqual([expect.stringMatching(/^unloaded local--test-org_Fast-4bit \(4\.5 GB, idle [\d.]+ s\) to make room for local--test-org_Deep-4bit \(4 GB\); budget 10 GB$/)]);
+    expect(s.notes).toEqual([
+      expect.stringMatching(
+        /^unloaded local--test-org_Fast-4bit \(4\.5 GB, idle [\d.]+ s\) to make room for local--test-org_Deep-4bit \(4 GB\); budget 10 GB$/,
+      ),
+    ]);
 
     // Back to fast: now mid is the least recently used.
     expect(await s.ask("claude-haiku-4-5", "fast again")).toBe("fast again");
     expect(s.state()).toEqual({ [MODELS.low]: "ready", [MODELS.medium]: "stopped", [MODELS.high]: "ready" });
-    expect(s.notes[1]).toMatch(/^unloaded local--test-org_Mid-4bit \(4\.5 GB, idle [\d.]+ s\) to make room for local--test-org_Fast-4bit \(4\.5 GB\); budget 10 GB$/);
+    expect(s.notes[1]).toMatch(
+      /^unloaded local--test-org_Mid-4bit \(4\.5 GB, idle [\d.]+ s\) to make room for local--test-org_Fast-4bit \(4\.5 GB\); budget 10 GB$/,
+    );
 
     // At no moment did more than two servers run.
     expect(s.peak()).toBe(9 * GB);
@@ -142,7 +148,9 @@ describe("memory-aware swapping", () => {
     const deep = s.ask("claude-opus-4-5", "deep, after a wait");
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(s.state()[MODELS.high]).toBe("stopped");
-    expect(s.notes.at(-1)).toMatch(/^local--test-org_Deep-4bit \(4 GB\) waits for room: local--test-org_Fast-4bit \(4\.5 GB, 1 request in flight\), local--test-org_Mid-4bit \(4\.5 GB, 1 request in flight\) hold 9 GB of the budget of 10 GB$/);
+    expect(s.notes.at(-1)).toMatch(
+      /^local--test-org_Deep-4bit \(4 GB\) waits for room: local--test-org_Fast-4bit \(4\.5 GB, 1 request in flight\), local--test-org_Mid-4bit \(4\.5 GB, 1 request in flight\) hold 9 GB of the budget of 10 GB$/,
+    );
     leaseMid.end();
     expect(await deep).toBe("deep, after a wait");
     expect(s.state()).toEqual({ [MODELS.low]: "ready", [MODELS.medium]: "stopped", [MODELS.high]: "ready" });

@@ -17,7 +17,9 @@ describe("a string option given no value is a usage error, not the current folde
       expect(result.stderr).toBe(`mallex: --embedded needs a value (--embedded <gguf>; \`mallex ${command} --help\` says more)`);
     }
     // Before Claude Code's arguments, and followed by another option of mallex's.
-    expect((await runCli(["run", "--embedded", "--", "-p", "hi"], { cwd: dir, env })).stderr).toBe("mallex: --embedded needs a value (--embedded <gguf>; `mallex run --help` says more)");
+    expect((await runCli(["run", "--embedded", "--", "-p", "hi"], { cwd: dir, env })).stderr).toBe(
+      "mallex: --embedded needs a value (--embedded <gguf>; `mallex run --help` says more)",
+    );
     expect((await runCli(["proxy", "--embedded", "--port", "0"], { cwd: dir, env })).exitCode).toBe(2);
   });
 

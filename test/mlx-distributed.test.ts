@@ -80,7 +80,11 @@ describe("mlx distributed, supervised", () => {
     const c = cluster({ hostfile: JSON.stringify(HOSTS), distributed: ", backend: ring, pipeline: true" });
     const proxy = createTestProxy({ table: c.table, ctx: { supervisors: c.pool, backends: resolveBackends(c.table, {}, { supervised: c.pool.backends }) } });
 
-    const response = await proxy.post("/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "hello from several Macs" }] });
+    const response = await proxy.post("/v1/messages", {
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hello from several Macs" }],
+    });
     expect(response.status, await response.clone().text()).toBe(200);
     const message = (await response.json()) as { content: Array<{ type: string; text?: string }> };
     expect(message.content).toEqual([{ type: "text", text: "hello from several Macs" }]);
@@ -106,7 +110,9 @@ describe("mlx distributed, supervised", () => {
 
   it("rank 0 on another machine (rank0_host): its server listens on 0.0.0.0 and mallex probes and calls it at that host", async (context) => {
     // This machine's own non-loopback address stands in for the other Mac.
-    const address = Object.values(networkInterfaces()).flat().find((i) => i?.family === "IPv4" && !i.internal)?.address;
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i?.family === "IPv4" && !i.internal)?.address;
     if (address === undefined) return context.skip("no non-loopback IPv4 address on this machine");
     const c = cluster({ hostfile: JSON.stringify([{ ssh: "127.0.0.1", ips: [address] }]), distributed: `, rank0_host: "${address}"` });
     const baseUrl = await c.pool.for(c.table.profiles.big!).ensureReady();

@@ -67,7 +67,10 @@ describeWithModelKit("npm run models: the contract", () => {
     expect(config).toMatchObject({ model_type: "qwen2", num_hidden_layers: 24, hidden_size: 896, tie_word_embeddings: false, eos_token_id: [151645] });
     expect(existsSync(join(folder, "model.safetensors"))).toBe(true);
     // What mlx_lm.server --pipeline (mlx-lm's sharded_load) reads to find a rank's layers.
-    const index = JSON.parse(readFileSync(join(folder, "model.safetensors.index.json"), "utf8")) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    const index = JSON.parse(readFileSync(join(folder, "model.safetensors.index.json"), "utf8")) as {
+      metadata: { total_size: number };
+      weight_map: Record<string, string>;
+    };
     expect(Object.keys(index.weight_map)).toHaveLength(291);
     expect(index.weight_map["model.layers.23.mlp.down_proj.weight"]).toBe("model.safetensors");
     expect(new Set(Object.values(index.weight_map))).toEqual(new Set(["model.safetensors"]));
@@ -81,7 +84,10 @@ describeWithModelKit("npm run models: the contract", () => {
 });
 
 /** The MLX folder's tokens and greedy answers (mlx, as mallex runs it), and llama.cpp's on the GGUF it came from. */
-async function compareWithLlamaCpp(folder: string, gguf: string): Promise<{ mlx: MlxAnswer; llamaCpp: { texts: Token[][]; rendered: Token[][]; greedy: Token[][] } }> {
+async function compareWithLlamaCpp(
+  folder: string,
+  gguf: string,
+): Promise<{ mlx: MlxAnswer; llamaCpp: { texts: Token[][]; rendered: Token[][]; greedy: Token[][] } }> {
   const request = JSON.stringify({ texts: TEXTS, chats: CHATS, max_tokens: MAX_TOKENS });
   // mlx as mallex runs it on Linux: with the system's OpenBLAS when there is one (same tokens, faster).
   const blas = planOpenBlasPreload({ platform: process.platform, arch: process.arch, exists: existsSync, ldPreload: process.env.LD_PRELOAD });
@@ -159,6 +165,10 @@ sameModelAsGguf("the kit's MLX folder (qwen2) against llama.cpp on the GGUF it c
 // on the kit's SmolLM2, converted here into a temporary folder.
 sameModelAsGguf("a llama-architecture GGUF (SmolLM2-135M-Instruct) converted, against llama.cpp", () => {
   const folder = join(mkdtempSync(join(tmpdir(), "mallex-mlx-")), "smollm2");
-  execFileSync(kit().python, [join(ROOT, "scripts/model-kit/gguf_to_mlx.py"), kit().chat_gguf, folder], { env: { ...process.env, HF_HUB_OFFLINE: "1" }, stdio: "ignore", timeout: 300_000 });
+  execFileSync(kit().python, [join(ROOT, "scripts/model-kit/gguf_to_mlx.py"), kit().chat_gguf, folder], {
+    env: { ...process.env, HF_HUB_OFFLINE: "1" },
+    stdio: "ignore",
+    timeout: 300_000,
+  });
   return { folder, gguf: kit().chat_gguf };
 });

@@ -35,7 +35,11 @@ async function expectNothingLeft(home: string, record: ServerPidfile, mallexPid:
   await eventually(`nothing answers on port ${record.port}`, async () => !(await portAnswers(record.port)));
   await eventually("the server's death watch has exited", () => watchesOf(record.pid) === 0);
   const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
-  expect(status.stdout).toMatch(new RegExp(`^${record.key}  pid ${record.pid}  port ${record.port}  .*  stale \\(not running\\)  \\(its mallex pid ${mallexPid} is gone\\); pidfile removed$`));
+  expect(status.stdout).toMatch(
+    new RegExp(
+      `^${record.key}  pid ${record.pid}  port ${record.port}  .*  stale \\(not running\\)  \\(its mallex pid ${mallexPid} is gone\\); pidfile removed$`,
+    ),
+  );
   expect(readPidfiles(home)).toEqual([]);
 }
 

@@ -6,7 +6,12 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
 import { parseExposition, sumOf } from "./helpers/parse-exposition.js";
 import { closedBackendUrl, createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 
-const userMessage = (text: string, extra: Record<string, unknown> = {}) => ({ model: "claude-opus-4-8", max_tokens: 1000, messages: [{ role: "user", content: text }], ...extra });
+const userMessage = (text: string, extra: Record<string, unknown> = {}) => ({
+  model: "claude-opus-4-8",
+  max_tokens: 1000,
+  messages: [{ role: "user", content: text }],
+  ...extra,
+});
 const MEDIUM_LOCAL = /^tier=medium; profile=qwen3-coder-30b; backend=local; reason="default \\u2192 medium"$/;
 
 let mlx: FakeMlxServer;
@@ -73,7 +78,18 @@ describe("x-mallex-route and GET /metrics, in process", () => {
   it("names the anthropic backend for a forwarded answer", async () => {
     const fake = createServer((req, res) => {
       req.resume();
-      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "msg_1", type: "message", role: "assistant", content: [], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 1 } })));
+      req.on("end", () =>
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            id: "msg_1",
+            type: "message",
+            role: "assistant",
+            content: [],
+            stop_reason: "end_turn",
+            usage: { input_tokens: 1, output_tokens: 1 },
+          }),
+        ),
+      );
     });
     await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
     const table = structuredClone(defaultTable);
@@ -109,7 +125,11 @@ describe("through the real CLI process", () => {
 
   it("sends x-mallex-route and counts the request by tier on /metrics", async () => {
     mlx.script({ text: ["Hi", "."] });
-    const response = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(userMessage("2+2?", { stream: true })) });
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(userMessage("2+2?", { stream: true })),
+    });
     expect(response.headers.get("x-mallex-route")).toMatch(/^tier=medium; .*backend=local/);
     await response.text();
     const metrics = await fetch(`${proxy.url}/metrics`);

@@ -83,7 +83,18 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
   it("every writer in MALLEX_HOME makes its folders 0700 and its files 0600, rotations included", async () => {
     const home = join(mkdtempSync(join(tmpdir(), "mallex-private-")), "home");
     writeProxyRecord(home, { url: "http://127.0.0.1:1", pid: process.pid, startedAt: new Date().toISOString() });
-    writePidfile(home, { key: "mlx--m", pid: process.pid, port: 1, baseUrl: "http://127.0.0.1:1", command: "x", argv: ["x"], model: "m", startedAt: new Date().toISOString(), mallexPid: process.pid, processGroup: false });
+    writePidfile(home, {
+      key: "mlx--m",
+      pid: process.pid,
+      port: 1,
+      baseUrl: "http://127.0.0.1:1",
+      command: "x",
+      argv: ["x"],
+      model: "m",
+      startedAt: new Date().toISOString(),
+      mallexPid: process.pid,
+      processGroup: false,
+    });
     defaultModelSizeDeps(home).save({ m: 1 });
     const serverLog = openServerLog(join(home, "server.log"), { maxBytes: 64, keep: 2 });
     for (let i = 0; i < 8; i++) serverLog.write(`line ${i} of the server's output`);
@@ -97,7 +108,16 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
     writeFileAtomic(join(home, "drift.json"), "{}");
 
     const listed = walk(home);
-    for (const name of ["server.log.1", "server.log.2", join("logs", "mallex.log.1"), join("logs", "mallex.log.2"), join("servers", `mlx--m@${process.pid}.json`), join("proxies", `${process.pid}.json`), "model-sizes.json", join("last-request", "request.json")]) {
+    for (const name of [
+      "server.log.1",
+      "server.log.2",
+      join("logs", "mallex.log.1"),
+      join("logs", "mallex.log.2"),
+      join("servers", `mlx--m@${process.pid}.json`),
+      join("proxies", `${process.pid}.json`),
+      "model-sizes.json",
+      join("last-request", "request.json"),
+    ]) {
       expect(listed).toContain(`${join(home, name)} 0600`);
     }
     for (const line of listed) expect(line).toMatch(/ 0(600|700)$/);

@@ -36,7 +36,10 @@ async function fakeMlx(options: Parameters<typeof createFakeMlxServer>[0]): Prom
 }
 
 function queuedProxy(backendUrl: string, options: { maxWaiting?: number } = {}) {
-  return createTestProxy({ backendUrl, ctx: { pingIntervalMs: 40, queues: createBackendQueues(() => ({ maxInFlight: 1, maxWaiting: options.maxWaiting ?? 4 })) } });
+  return createTestProxy({
+    backendUrl,
+    ctx: { pingIntervalMs: 40, queues: createBackendQueues(() => ({ maxInFlight: 1, maxWaiting: options.maxWaiting ?? 4 })) },
+  });
 }
 
 const ask = (text: string, stream = true) => ({ model: "claude-opus-4-8", max_tokens: 64, stream, messages: [{ role: "user", content: text }] });
@@ -57,7 +60,8 @@ async function timedEvents(response: Response): Promise<Timed[]> {
     text += decoder.decode(chunk, { stream: true });
     const complete = text.slice(0, text.lastIndexOf("\n\n") + 2);
     text = text.slice(complete.length);
-    for (const event of parseSSE(complete)) if (event.comment === undefined) events.push({ ...(JSON.parse(event.data) as Omit<Timed, "at">), at: performance.now() });
+    for (const event of parseSSE(complete))
+      if (event.comment === undefined) events.push({ ...(JSON.parse(event.data) as Omit<Timed, "at">), at: performance.now() });
   }
   return events;
 }
@@ -107,7 +111,14 @@ describe("a request waiting for its backend", () => {
     expect(waiting.every((event) => event.type === "message_start" || event.type === "ping")).toBe(true);
     // …then its own answer, once, complete.
     expect(events.filter((event) => event.type === "message_start")).toHaveLength(1);
-    expect(events.map((event) => event.type).filter((type) => type !== "ping")).toEqual(["message_start", "content_block_start", ...events.filter((e) => e.type === "content_block_delta").map(() => "content_block_delta"), "content_block_stop", "message_delta", "message_stop"]);
+    expect(events.map((event) => event.type).filter((type) => type !== "ping")).toEqual([
+      "message_start",
+      "content_block_start",
+      ...events.filter((e) => e.type === "content_block_delta").map(() => "content_block_delta"),
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
 
     const lines = proxy.logs.filter((line) => line.includes("claude-opus-4-8 →"));
     expect(lines).toHaveLength(2);
@@ -163,9 +174,13 @@ describe("a request waiting for its backend", () => {
   });
 
   it("keeps a failure's meaning in a begun answer: retry advice as overloaded_error with the wait asked for, a refusal as it was", async () => {
-    const limited = await timedEvents(await queuedProxy(await slowlyRefusingBackend(429, "too many requests", { "retry-after": "3" })).post("/v1/messages", ask("Say hello.")));
+    const limited = await timedEvents(
+      await queuedProxy(await slowlyRefusingBackend(429, "too many requests", { "retry-after": "3" })).post("/v1/messages", ask("Say hello.")),
+    );
     expect(limited.at(-1)!.error).toEqual({ type: "overloaded_error", message: expect.stringMatching(/too many requests.*\(retry after 3 s\)$/) });
-    const refused = await timedEvents(await queuedProxy(await slowlyRefusingBackend(400, "prompt is too long: 40000 tokens > 32768")).post("/v1/messages", ask("Say hello.")));
+    const refused = await timedEvents(
+      await queuedProxy(await slowlyRefusingBackend(400, "prompt is too long: 40000 tokens > 32768")).post("/v1/messages", ask("Say hello.")),
+    );
     expect(refused.at(-1)!.error).toEqual({ type: "invalid_request_error", message: expect.stringContaining("prompt is too long") });
   });
 
@@ -174,7 +189,12 @@ describe("a request waiting for its backend", () => {
     const proxy = queuedProxy(mlx.url);
     const first = await proxy.post("/v1/messages", ask("Say hello to the first one."));
     const abort = new AbortController();
-    const second = await proxy.fetch("/v1/messages", { method: "POST", body: JSON.stringify(ask("Say hello to the second one.")), headers: { "content-type": "application/json" }, signal: abort.signal });
+    const second = await proxy.fetch("/v1/messages", {
+      method: "POST",
+      body: JSON.stringify(ask("Say hello to the second one.")),
+      headers: { "content-type": "application/json" },
+      signal: abort.signal,
+    });
     const reader = second.body!.getReader();
     await reader.read(); // message_start: it waits
     abort.abort();
@@ -196,7 +216,9 @@ describe("a request waiting for its backend", () => {
       create: (spec) => createSupervisor(spec, { mallexHome: mkdtempSync(join(tmpdir(), "mallex-wait-")), onEvent: () => {} }),
     });
     closers.push(() => Promise.all(supervisors.all().map((supervisor) => supervisor.stop())).then(() => {}));
-    const proxy = createTestProxy({ ctx: { pingIntervalMs: 40, supervisors, backends: resolveBackends(defaultTable, {}, { supervised: supervisors.backends }) } });
+    const proxy = createTestProxy({
+      ctx: { pingIntervalMs: 40, supervisors, backends: resolveBackends(defaultTable, {}, { supervised: supervisors.backends }) },
+    });
 
     const events = await timedEvents(await proxy.post("/v1/messages", ask("Say hello.")));
     const firstContent = events.findIndex((event) => event.type === "content_block_start");

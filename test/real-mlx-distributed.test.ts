@@ -138,7 +138,9 @@ async function servesLikeOneProcess(c: Cluster, single: string): Promise<void> {
   const ring = [[`127.0.0.1:${c.ringPort}`], [`127.0.0.1:${c.ringPort + 1}`]];
   // The OpenBLAS mallex preloads for mlx on Linux reaches both: a local rank inherits the launcher's environment.
   const preload = openBlasEnv().LD_PRELOAD;
-  const seen = ranks.map((pid) => environ(pid)).map((env) => ({ rank: env.MLX_RANK, ring: JSON.parse(readFileSync(env.MLX_HOSTFILE!, "utf8")) as unknown, preload: env.LD_PRELOAD }));
+  const seen = ranks
+    .map((pid) => environ(pid))
+    .map((env) => ({ rank: env.MLX_RANK, ring: JSON.parse(readFileSync(env.MLX_HOSTFILE!, "utf8")) as unknown, preload: env.LD_PRELOAD }));
   expect(seen.sort((a, b) => Number(a.rank) - Number(b.rank))).toEqual([
     { rank: "0", ring, preload },
     { rank: "1", ring, preload },
@@ -176,7 +178,8 @@ describeWithModelKit("mlx distributed for real: mlx.launch --backend ring, two l
   it("a rank that fails (--pipeline on a folder without model.safetensors.index.json): the start fails quoting the ranks' error", async () => {
     // mlx_lm.convert writes the index; sharded_load reads it to find a pipeline stage's layers.
     const folder = mkdtempSync(join(tmpdir(), "mallex-no-index-"));
-    for (const name of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]) symlinkSync(join(kit().mlx_model, name), join(folder, name));
+    for (const name of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"])
+      symlinkSync(join(kit().mlx_model, name), join(folder, name));
     const c = await cluster({ pipeline: true, model: folder });
     const supervisor = c.pool.for(c.table.profiles.coder!);
     const error = await supervisor.ensureReady().then(
@@ -188,7 +191,9 @@ describeWithModelKit("mlx distributed for real: mlx.launch --backend ring, two l
     // probe ("generation thread died") before the launcher, seeing rank 1 gone, stops rank 0 and
     // exits 0 itself (whatever its ranks did): either way mallex quotes the error the ranks printed.
     const message = (error as Error).message;
-    expect(message).toMatch(/ (exited while starting \(code 0\): |did not become ready: it answered the test request with 404: generation thread died \(its output: )/);
+    expect(message).toMatch(
+      / (exited while starting \(code 0\): |did not become ready: it answered the test request with 404: generation thread died \(its output: )/,
+    );
     expect(message).toContain(`No such file or directory: '${folder}/model.safetensors.index.json'`);
   }, 300_000);
 });

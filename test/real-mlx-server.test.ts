@@ -15,7 +15,14 @@ import { kitVenv, startRealMlxServer, type RealMlxServer } from "./helpers/real-
 import { execFileSync } from "node:child_process";
 
 const SAY_HI = [{ role: "user", content: "Say hi." }];
-const WEATHER_TOOL = { type: "function", function: { name: "get_weather", description: "Get the current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+const WEATHER_TOOL = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Get the current weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
 
 interface Answer {
   status: number;
@@ -24,7 +31,11 @@ interface Answer {
 }
 
 async function post(server: RealMlxServer, body: unknown): Promise<Answer> {
-  const response = await fetch(`${server.url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${server.url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, contentType: response.headers.get("content-type"), text: await response.text() };
 }
 
@@ -37,7 +48,11 @@ function events(text: string): unknown[] {
     .map((data) => (data === "[DONE]" ? data : JSON.parse(data)));
 }
 
-type Completion = { model: string; choices: { finish_reason: string; message: { content: string | null; tool_calls?: unknown[] } }[]; usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } } };
+type Completion = {
+  model: string;
+  choices: { finish_reason: string; message: { content: string | null; tool_calls?: unknown[] } }[];
+  usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } };
+};
 type Chunk = { object: string; choices: { finish_reason: string | null; delta: Record<string, unknown> }[]; usage?: unknown };
 
 describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
@@ -51,13 +66,15 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
   afterAll(async () => server?.stop());
 
   it("is mlx-lm 0.32.2 on mlx 0.32.4's CPU backend; --max-tokens defaults to 512", () => {
-    const versions = execFileSync(kit().python, ["-c", "import mlx_lm, mlx.core as mx; print(mlx_lm.__version__, mx.__version__, mx.default_device())"], { encoding: "utf8" });
+    const versions = execFileSync(kit().python, ["-c", "import mlx_lm, mlx.core as mx; print(mlx_lm.__version__, mx.__version__, mx.default_device())"], {
+      encoding: "utf8",
+    });
     expect(versions.trim()).toBe("0.32.2 0.32.4 Device(cpu, 0)");
     const help = execFileSync(`${kitVenv()}/bin/mlx_lm.server`, ["--help"], { encoding: "utf8" }).replace(/\s+/g, " ");
     expect(help).toContain("--max-tokens MAX_TOKENS Default maximum number of tokens to generate (default: 512)");
   });
 
-  it("/health is 200 {\"status\": \"ok\"}; /v1/models is a 200 with an empty body when the Hugging Face cache folder is missing, else lists the --model folder", async () => {
+  it('/health is 200 {"status": "ok"}; /v1/models is a 200 with an empty body when the Hugging Face cache folder is missing, else lists the --model folder', async () => {
     const health = await fetch(`${server.url.replace(/\/v1$/, "")}/health`);
     expect([health.status, await health.text()]).toEqual([200, '{"status": "ok"}']);
     // scan_cache_dir() raises after the 200 and its headers are out: the body is empty, not JSON.
@@ -102,7 +119,7 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
     expect(server.output()).toContain("KeyError: 'include_usage'");
   }, 60_000);
 
-  it("a wrong parameter is a 400 with {\"error\"} (not a silent close, as 0.32.0's source read): max_tokens 0, a string temperature, an int xtc_probability, no messages", async () => {
+  it('a wrong parameter is a 400 with {"error"} (not a silent close, as 0.32.0\'s source read): max_tokens 0, a string temperature, an int xtc_probability, no messages', async () => {
     const cases: [unknown, string][] = [
       [{ messages: SAY_HI, max_tokens: 0 }, "max_tokens must be at least 1"],
       [{ messages: SAY_HI, max_tokens: 2, temperature: "x" }, "temperature must be of type ('float', 'int')"],
@@ -119,13 +136,24 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
   it("any other `model` is loaded as a Hub repo: with HF_HUB_OFFLINE=1 a 404 at once; the served model is dropped first and the next request loads it again", async () => {
     const claude = await post(server, { model: "claude-sonnet-4-5", messages: SAY_HI, max_tokens: 2 });
     expect(claude.status).toBe(404);
-    expect(JSON.parse(claude.text).error).toMatch(/^Cannot find an appropriate cached snapshot folder for the specified revision on the local disk and outgoing traffic has been disabled/);
+    expect(JSON.parse(claude.text).error).toMatch(
+      /^Cannot find an appropriate cached snapshot folder for the specified revision on the local disk and outgoing traffic has been disabled/,
+    );
     const again = await post(server, { messages: SAY_HI, max_tokens: 2 });
     expect(again.status).toBe(200);
   }, 120_000);
 
   it("fields it does not know (tool_choice, response_format, n, user, anything) are ignored", async () => {
-    const answer = await post(server, { messages: SAY_HI, max_tokens: 2, tool_choice: "required", response_format: { type: "json_object" }, n: 3, user: "u", parallel_tool_calls: false, frobnicate: { a: 1 } });
+    const answer = await post(server, {
+      messages: SAY_HI,
+      max_tokens: 2,
+      tool_choice: "required",
+      response_format: { type: "json_object" },
+      n: 3,
+      user: "u",
+      parallel_tool_calls: false,
+      frobnicate: { a: 1 },
+    });
     expect(answer.status).toBe(200);
     expect((JSON.parse(answer.text) as Completion).choices).toHaveLength(1);
   }, 60_000);
@@ -144,7 +172,10 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
     const started = Date.now();
     const times: number[][] = [[], []];
     const stream = async (index: number, content: string) => {
-      const response = await fetch(`${server.url}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [{ role: "user", content }], max_tokens: 6, stream: true }) });
+      const response = await fetch(`${server.url}/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ messages: [{ role: "user", content }], max_tokens: 6, stream: true }),
+      });
       const reader = response.body!.getReader();
       let text = "";
       for (;;) {
@@ -164,7 +195,10 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
   }, 90_000);
 
   it("the 0.5B coder answers a tool request with the call's JSON as plain content (never Qwen's <tool_call> marker), so mlx-lm's json_tools parser returns no tool_calls: finish `stop`", async () => {
-    const answer = JSON.parse((await post(server, { messages: [{ role: "user", content: "What is the weather in Paris?" }], tools: [WEATHER_TOOL], max_tokens: 40, temperature: 0 })).text) as Completion;
+    const answer = JSON.parse(
+      (await post(server, { messages: [{ role: "user", content: "What is the weather in Paris?" }], tools: [WEATHER_TOOL], max_tokens: 40, temperature: 0 }))
+        .text,
+    ) as Completion;
     const choice = answer.choices[0]!;
     expect(choice.finish_reason).toBe("stop");
     expect(choice.message.tool_calls).toBeUndefined();
@@ -173,7 +207,13 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
   }, 90_000);
 
   it("inside <tool_call> nothing is streamed, and a call cut by max_tokens is dropped: content null, no tool_calls, finish `length` (the marker forced with logit_bias)", async () => {
-    const body = { messages: [{ role: "user", content: "What is the weather in Paris?" }], tools: [WEATHER_TOOL], max_tokens: 6, temperature: 0, logit_bias: { "151657": 25 } };
+    const body = {
+      messages: [{ role: "user", content: "What is the weather in Paris?" }],
+      tools: [WEATHER_TOOL],
+      max_tokens: 6,
+      temperature: 0,
+      logit_bias: { "151657": 25 },
+    };
     const whole = JSON.parse((await post(server, body)).text) as Completion;
     expect(whole.choices[0]).toMatchObject({ finish_reason: "length", message: { content: null } });
     expect(whole.choices[0]!.message.tool_calls).toBeUndefined();
@@ -207,7 +247,9 @@ describeWithModelKit("the real mlx_lm.server without HF_HUB_OFFLINE", () => {
   it("a Claude model name makes it ask the Hub for that repo, and its refusal comes back as a 404", async () => {
     const answer = await post(server, { model: "claude-sonnet-4-5", messages: SAY_HI, max_tokens: 2 });
     expect(answer.status).toBe(404);
-    expect(JSON.parse(answer.text).error).toMatch(/^401 Client Error\.\n\nRepository Not Found for url: http:\/\/127\.0\.0\.1:\d+\/api\/models\/claude-sonnet-4-5\/revision\/main\./);
+    expect(JSON.parse(answer.text).error).toMatch(
+      /^401 Client Error\.\n\nRepository Not Found for url: http:\/\/127\.0\.0\.1:\d+\/api\/models\/claude-sonnet-4-5\/revision\/main\./,
+    );
     expect(asked).toContain("GET /api/models/claude-sonnet-4-5/revision/main");
   }, 60_000);
 });

@@ -56,7 +56,11 @@ async function sendWhilePolling(proxy: MallexProxyProcess, body: string): Promis
     }
   })();
   const started = performance.now();
-  const response = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" }, body });
+  const response = await fetch(`${proxy.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body,
+  });
   const text = await response.text();
   const requestMs = performance.now() - started;
   done = true;
@@ -71,7 +75,9 @@ async function sendWhilePolling(proxy: MallexProxyProcess, body: string): Promis
  */
 async function warmUp(proxy: MallexProxyProcess): Promise<void> {
   const result = await sendWhilePolling(proxy, requestWith([]));
-  console.info(`first request, no adversarial text: worst /health ${result.worstHealthMs.toFixed(0)} ms, request ${result.requestMs.toFixed(0)} ms, status ${result.status}`);
+  console.info(
+    `first request, no adversarial text: worst /health ${result.worstHealthMs.toFixed(0)} ms, request ${result.requestMs.toFixed(0)} ms, status ${result.status}`,
+  );
   expect(result.status).toBe(200);
 }
 
@@ -81,7 +87,10 @@ const CASES: Array<[string, string[]]> = [
   ["1 MB of spaces, no match", [reminder(" ".repeat(MB))]],
   ["1 MB of near-matches", [reminder(fill(" IMPORTANT: this context may or may not be relevant to your tasks", MB))]],
   ["1 MB of a filter's own prefix repeated", [reminder(fill("Available agent types for the Agent tool:\n", MB))]],
-  ["sixteen 60 KB runs of spaces, each ending in the disclaimer (under the per-unit limit: the budget is spent)", Array(16).fill(reminder(`${" ".repeat(60_000)}${DISCLAIMER}`))],
+  [
+    "sixteen 60 KB runs of spaces, each ending in the disclaimer (under the per-unit limit: the budget is spent)",
+    Array(16).fill(reminder(`${" ".repeat(60_000)}${DISCLAIMER}`)),
+  ],
   ["1 MB of words for a catastrophic pattern", [reminder(fill("word ", MB))]],
   ["sixteen 60 KB runs of words (under the per-unit limit)", Array(16).fill(reminder(fill("word ", 60_000)))],
   // Not a rule's regex: the reminder splitter's own (it scanned to the end from every unclosed tag).
@@ -95,9 +104,12 @@ describeWithShared("mallex proxy stays responsive while rules read adversarial t
     await warmUp(proxy);
     for (const [name, reminders] of CASES) {
       const result = await sendWhilePolling(proxy, requestWith(reminders));
-      console.info(`shipped config, ${name}: worst /health ${result.worstHealthMs.toFixed(0)} ms, request ${result.requestMs.toFixed(0)} ms, status ${result.status}`);
+      console.info(
+        `shipped config, ${name}: worst /health ${result.worstHealthMs.toFixed(0)} ms, request ${result.requestMs.toFixed(0)} ms, status ${result.status}`,
+      );
       // 400 where the reminders are over the profile's input budget: measured after trimming, so the rules ran first.
-      if (result.status !== 200) expect({ status: result.status, text: result.text }).toMatchObject({ status: 400, text: expect.stringContaining("prompt is too long") });
+      if (result.status !== 200)
+        expect({ status: result.status, text: result.text }).toMatchObject({ status: 400, text: expect.stringContaining("prompt is too long") });
       expect(result.worstHealthMs).toBeLessThan(HEALTH_BOUND_MS);
     }
   });
@@ -111,9 +123,12 @@ describeWithShared("mallex proxy stays responsive while rules read adversarial t
     await warmUp(proxy);
     for (const [name, reminders] of CASES) {
       const result = await sendWhilePolling(proxy, requestWith(reminders));
-      console.info(`team rule (\\w+\\s?)+ZZZQQQ, ${name}: worst /health ${result.worstHealthMs.toFixed(0)} ms, request ${result.requestMs.toFixed(0)} ms, status ${result.status}`);
+      console.info(
+        `team rule (\\w+\\s?)+ZZZQQQ, ${name}: worst /health ${result.worstHealthMs.toFixed(0)} ms, request ${result.requestMs.toFixed(0)} ms, status ${result.status}`,
+      );
       // 400 where the reminders are over the profile's input budget: measured after trimming, so the rules ran first.
-      if (result.status !== 200) expect({ status: result.status, text: result.text }).toMatchObject({ status: 400, text: expect.stringContaining("prompt is too long") });
+      if (result.status !== 200)
+        expect({ status: result.status, text: result.text }).toMatchObject({ status: 400, text: expect.stringContaining("prompt is too long") });
       expect(result.worstHealthMs).toBeLessThan(HEALTH_BOUND_MS);
     }
   });

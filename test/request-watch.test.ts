@@ -17,8 +17,17 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { closedBackendUrl, createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 
 const KEY = "local-backend-key-9f8e7d6c5b4a";
-const lookup = { name: "lookup_ticket", description: "Looks up a ticket by its id.", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } };
-const ask = (extra: Record<string, unknown> = {}) => ({ model: "claude-opus-4-8", max_tokens: 256, messages: [{ role: "user", content: "What does ticket 42 say?" }], ...extra });
+const lookup = {
+  name: "lookup_ticket",
+  description: "Looks up a ticket by its id.",
+  input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] },
+};
+const ask = (extra: Record<string, unknown> = {}) => ({
+  model: "claude-opus-4-8",
+  max_tokens: 256,
+  messages: [{ role: "user", content: "What does ticket 42 say?" }],
+  ...extra,
+});
 
 let mlx: FakeMlxServer;
 beforeAll(async () => {
@@ -108,6 +117,9 @@ describe("the request watch", () => {
     await quiet.written();
     expect(quiet.debug).toEqual([]);
     expect(quiet.saved("response.json")).toMatchObject({ status: 200, stop_reason: "end_turn" });
-    expect(quiet.saved("request.json")).toMatchObject({ received_at: "2026-11-22T12:00:00.000Z", body: { messages: [{ content: "What does ticket 42 say?" }] } });
+    expect(quiet.saved("request.json")).toMatchObject({
+      received_at: "2026-11-22T12:00:00.000Z",
+      body: { messages: [{ content: "What does ticket 42 say?" }] },
+    });
   });
 });

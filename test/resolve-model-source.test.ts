@@ -167,7 +167,9 @@ describeWithShared("resolveModelSource: a real tiny GGUF (stories260K) from a fa
     // The network goes away as the connection breaks: the retry is refused.
     hub.onBodyBytes = (bytes) => void (bytes >= 400_000 && hub.stop());
     const first = await rejection(resolveModelSource("hf:tiny/stories-GGUF/stories260K.gguf", options()));
-    expect(first.message).toMatch(/^the download of hf:tiny\/stories-GGUF\/stories260K\.gguf stopped at \d+% \(connect ECONNREFUSED 127\.0\.0\.1:\d+\): start again to resume it$/);
+    expect(first.message).toMatch(
+      /^the download of hf:tiny\/stories-GGUF\/stories260K\.gguf stopped at \d+% \(connect ECONNREFUSED 127\.0\.0\.1:\d+\): start again to resume it$/,
+    );
     const part = (await readdir(fileIn())).find((name) => name.endsWith(".part"));
     expect(part).toBe(`stories260K.gguf.${MODEL_SHA256.slice(0, 16)}.part`);
     const kept = (await stat(fileIn(part!))).size;
@@ -186,7 +188,11 @@ describeWithShared("resolveModelSource: a real tiny GGUF (stories260K) from a fa
   it("deletes a download whose sha256 is not the one Hugging Face publishes, and says it was corrupt", async () => {
     hub.corrupt(true);
     const error = await rejection(resolveModelSource("hf:tiny/stories-GGUF/stories260K.gguf", options()));
-    expect(error.message).toMatch(new RegExp(`^the download of hf:tiny/stories-GGUF/stories260K\\.gguf was corrupt \\(its sha256 is [0-9a-f]{64}, Hugging Face \\(${hub.url.replace(/[.]/g, "\\.")}\\) publishes ${MODEL_SHA256}\\); it was deleted: start again to download it afresh$`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^the download of hf:tiny/stories-GGUF/stories260K\\.gguf was corrupt \\(its sha256 is [0-9a-f]{64}, Hugging Face \\(${hub.url.replace(/[.]/g, "\\.")}\\) publishes ${MODEL_SHA256}\\); it was deleted: start again to download it afresh$`,
+      ),
+    );
     expect(await readdir(fileIn())).toEqual([]);
     hub.corrupt(false);
     expect((await readFile(await resolveModelSource("hf:tiny/stories-GGUF/stories260K.gguf", options()))).equals(model)).toBe(true);
@@ -251,21 +257,32 @@ describeWithShared("resolveModelSource: a real tiny GGUF (stories260K) from a fa
   });
 
   it("names a missing file and a missing repository", async () => {
-    expect((await rejection(resolveModelSource("hf:tiny/stories-GGUF/nope.gguf", options()))).message).toBe("cannot download hf:tiny/stories-GGUF/nope.gguf: tiny/stories-GGUF has no file nope.gguf");
+    expect((await rejection(resolveModelSource("hf:tiny/stories-GGUF/nope.gguf", options()))).message).toBe(
+      "cannot download hf:tiny/stories-GGUF/nope.gguf: tiny/stories-GGUF has no file nope.gguf",
+    );
     expect((await rejection(resolveModelSource("hf:tiny/nothing-GGUF/x.gguf", options()))).message).toBe(
       "cannot download hf:tiny/nothing-GGUF/x.gguf: there is no repository tiny/nothing-GGUF on Hugging Face (if it is private or gated, set HF_TOKEN to a Hugging Face token with access)",
     );
   });
 
   it("takes the endpoint from HF_ENDPOINT in env, and accepts a huggingface.co URL for the same file", async () => {
-    const path = await resolveModelSource(`${hub.url}/tiny/stories-GGUF/blob/main/stories260K.gguf`, { modelsDir, onProgress: () => undefined, env: { HF_ENDPOINT: `${hub.url}/` } });
+    const path = await resolveModelSource(`${hub.url}/tiny/stories-GGUF/blob/main/stories260K.gguf`, {
+      modelsDir,
+      onProgress: () => undefined,
+      env: { HF_ENDPOINT: `${hub.url}/` },
+    });
     expect(relative(modelsDir, path)).toBe(join("hf", "tiny", "stories-GGUF", "main", "stories260K.gguf"));
   });
 
   it("downloads every part of a split GGUF and returns the first", async () => {
     const path = await resolveModelSource("hf:tiny/stories-GGUF/split/stories-00002-of-00002.gguf", options());
     expect(path).toBe(fileIn("split", "stories-00001-of-00002.gguf"));
-    expect((await readdir(fileIn("split"))).sort()).toEqual(["stories-00001-of-00002.gguf", "stories-00001-of-00002.gguf.sha256", "stories-00002-of-00002.gguf", "stories-00002-of-00002.gguf.sha256"]);
+    expect((await readdir(fileIn("split"))).sort()).toEqual([
+      "stories-00001-of-00002.gguf",
+      "stories-00001-of-00002.gguf.sha256",
+      "stories-00002-of-00002.gguf",
+      "stories-00002-of-00002.gguf.sha256",
+    ]);
   });
 
   it("deletes a download that is not a GGUF file", async () => {

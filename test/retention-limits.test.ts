@@ -49,7 +49,15 @@ describe("heldBytes", () => {
 
 describe("the dashboard's explanations", () => {
   it("are bounded in bytes as well as in number: the oldest go first, one larger than the budget is not kept", () => {
-    const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxExplanationBytes: 1_000, maxClients: 1, pollMs: 50, date: () => new Date() });
+    const feed = createDashboardFeed({
+      table: defaultTable,
+      maxRequests: 10,
+      maxExplanations: 10,
+      maxExplanationBytes: 1_000,
+      maxClients: 1,
+      pollMs: 50,
+      date: () => new Date(),
+    });
     feed.keepExplanation("a", () => FILES, 400);
     feed.keepExplanation("b", () => FILES, 400);
     feed.keepExplanation("c", () => FILES, 400);
@@ -130,15 +138,24 @@ describe("a long model name through the proxy (in process)", () => {
       now: () => performance.now(),
       date: () => new Date(),
     });
-    const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { dashboard: { feed, assetsDir: tmpdir(), showPrompts: true, heartbeatMs: 1_000 }, ...(watchRequest ? { watchRequest } : {}) } });
+    const proxy = createTestProxy({
+      backendUrl: mlx.url,
+      ctx: { dashboard: { feed, assetsDir: tmpdir(), showPrompts: true, heartbeatMs: 1_000 }, ...(watchRequest ? { watchRequest } : {}) },
+    });
     return { feed, kept, proxy };
   };
 
   it("over MAX_MODEL_CHARS (2 MB) is refused with a clear 400, and the dashboard keeps only a bounded trace of it", async () => {
     const { feed, kept, proxy } = proxyWithFeed();
-    const answer = await proxy.post("/v1/messages", { model: `claude-${"x".repeat(2 * 1024 * 1024)}`, max_tokens: 16, messages: [{ role: "user", content: "hi" }] });
+    const answer = await proxy.post("/v1/messages", {
+      model: `claude-${"x".repeat(2 * 1024 * 1024)}`,
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(answer.status).toBe(400);
-    expect(((await answer.json()) as { error: { message: string } }).error.message).toBe(`model: a model name has at most 1,024 characters; this one has ${(2 * 1024 * 1024 + 7).toLocaleString("en-US")}.`);
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toBe(
+      `model: a model name has at most 1,024 characters; this one has ${(2 * 1024 * 1024 + 7).toLocaleString("en-US")}.`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(JSON.stringify(feed.snapshot()).length).toBeLessThan(10_000);
     // The client's body is kept to bodyChars, not whole; clipped, it ends in "…", so V8 holds it two bytes a character.
@@ -154,7 +171,8 @@ describe("a long model name through the proxy (in process)", () => {
     await (await proxy.post("/v1/messages", { model: "claude-first", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })).text();
     const after = await series();
     expect(after).toBeGreaterThan(0);
-    for (let i = 0; i < 100; i++) await (await proxy.post("/v1/messages", { model: `client-model-${i}`, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })).text();
+    for (let i = 0; i < 100; i++)
+      await (await proxy.post("/v1/messages", { model: `client-model-${i}`, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })).text();
     expect(await series()).toBe(after);
     expect(await (await proxy.fetch("/metrics")).text()).not.toContain("client-model-");
   });
@@ -182,7 +200,10 @@ describe("an Anthropic API error that echoes the key", () => {
       req.resume();
       req.on("end", () => {
         // A gateway that echoes what it got: the key mallex sent comes back in the error.
-        const echoed = JSON.stringify({ type: "error", error: { type: "api_error", message: `internal error; request headers: x-api-key=${String(req.headers["x-api-key"])}` } });
+        const echoed = JSON.stringify({
+          type: "error",
+          error: { type: "api_error", message: `internal error; request headers: x-api-key=${String(req.headers["x-api-key"])}` },
+        });
         if (req.url?.includes("huge")) return void res.writeHead(500, { "content-type": "text/plain" }).end(`${echoed}${"z".repeat(1024 * 1024)}`);
         res.writeHead(500, { "content-type": "application/json" }).end(echoed);
       });

@@ -30,14 +30,21 @@ async function compileWithInclude(files: Record<string, string>, include: string
     timeout: 20_000,
   });
   const measured = JSON.parse(readFileSync(report, "utf8")) as { maxRssKiB: number; ms: number };
-  console.info(`mallex compile with include ${include}: exit ${result.exitCode}, ${Math.round(measured.ms)} ms in the process, peak RSS ${Math.round(measured.maxRssKiB / 1024)} MB`);
+  console.info(
+    `mallex compile with include ${include}: exit ${result.exitCode}, ${Math.round(measured.ms)} ms in the process, peak RSS ${Math.round(measured.maxRssKiB / 1024)} MB`,
+  );
   return { ...result, dir, ...measured };
 }
 
 /** Ten aliases of ten aliases, nine levels deep: 10^9 strings once expanded. */
 function aliasBomb(): string {
   const lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-  for (let level = 1; level <= 9; level++) lines.push(`a${level}: &a${level} [${Array(10).fill(`*a${level - 1}`).join(", ")}]`);
+  for (let level = 1; level <= 9; level++)
+    lines.push(
+      `a${level}: &a${level} [${Array(10)
+        .fill(`*a${level - 1}`)
+        .join(", ")}]`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -74,9 +81,16 @@ describe("mallex compile on hostile includes", () => {
   });
 
   it("never prints the lines of an /etc/shadow-like include", async () => {
-    const shadow = ["root:$6$Qx9sLt$1nT3rnal5ecretHashAAAA:19000:0:99999:7:::", "daemon:*:19000:0:99999:7:::", "alice:$6$Zz$an0therSecretHash:19000:0:99999:7:::"].join("\n");
+    const shadow = [
+      "root:$6$Qx9sLt$1nT3rnal5ecretHashAAAA:19000:0:99999:7:::",
+      "daemon:*:19000:0:99999:7:::",
+      "alice:$6$Zz$an0therSecretHash:19000:0:99999:7:::",
+    ].join("\n");
     const passwd = ["root:x:0:0:root:/root:/bin/bash", "alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash"].join("\n");
-    for (const [name, content] of [["shadow", shadow], ["passwd", passwd]] as const) {
+    for (const [name, content] of [
+      ["shadow", shadow],
+      ["passwd", passwd],
+    ] as const) {
       const result = await compileWithInclude({ [name]: `${content}\n` }, `./${name}`);
       expect(result.exitCode).toBe(1);
       const output = `${result.stdout}\n${result.stderr}`;

@@ -32,7 +32,13 @@ function runSetup(cwd: string, mallexHome: string, bin: string, backendUrl: stri
     stdin: "ignore",
     timeout: 60_000,
     extendEnv: false,
-    env: { HOME: mkdtempSync(join(tmpdir(), "mallex-home-")), PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, LANG: "C.UTF-8", MALLEX_HOME: mallexHome, ...env },
+    env: {
+      HOME: mkdtempSync(join(tmpdir(), "mallex-home-")),
+      PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
+      LANG: "C.UTF-8",
+      MALLEX_HOME: mallexHome,
+      ...env,
+    },
   });
 }
 
@@ -88,24 +94,34 @@ describe("mallex run --setup", () => {
   }, 120_000);
 
   // Off Apple Silicon --setup picks mallex's engine, whose first start downloads a GGUF from the Hub.
-  it.skipIf(process.platform === "darwin" && process.arch === "arm64")("offline, says in two short lines what failed and what to do, with the download's address", async () => {
-    const bin = writeTree({ claude: FAKE_CLAUDE });
-    chmodSync(join(bin, "claude"), 0o755);
-    const home = join(mkdtempSync(join(tmpdir(), "mallex-state-")), "state");
-    const hub = `http://127.0.0.1:${await closedPort()}`;
-    const result = await runSetup(writeTree({}), home, bin, undefined, { HF_ENDPOINT: hub });
-    expect(result.exitCode, result.stderr).toBe(1);
-    expect(result.stdout).not.toContain("fake claude");
-    expect(result.stdout).not.toContain("Next:");
-    const lines = result.stderr.split("\n");
-    const failed = lines.findIndex((line) => line.startsWith("mallex: cannot download "));
-    expect(failed, result.stderr).toBeGreaterThan(-1);
-    const file = /^mallex: cannot download (\S+\.gguf): Hugging Face \(http:\/\/127\.0\.0\.1:\d+\) is not reachable \(connect ECONNREFUSED [\d.:]+\)$/.exec(lines[failed]!)?.[1];
-    expect(file, lines[failed]).toBeDefined();
-    expect(lines[failed + 1]).toMatch(new RegExp(`^mallex: to fix it, download ${hub}/[^/\\s]+/[^/\\s]+/resolve/main/${file!.replace(/\./g, "\\.")} yourself, then start mallex with --embedded <that file>$`));
-    // Not wrapped in the server's long key, said once, and short.
-    expect(result.stderr).not.toContain("gave up");
-    expect(result.stderr.match(/cannot download/g)).toHaveLength(1);
-    for (const line of lines.slice(failed, failed + 2)) expect(line.length).toBeLessThan(220);
-  }, 120_000);
+  it.skipIf(process.platform === "darwin" && process.arch === "arm64")(
+    "offline, says in two short lines what failed and what to do, with the download's address",
+    async () => {
+      const bin = writeTree({ claude: FAKE_CLAUDE });
+      chmodSync(join(bin, "claude"), 0o755);
+      const home = join(mkdtempSync(join(tmpdir(), "mallex-state-")), "state");
+      const hub = `http://127.0.0.1:${await closedPort()}`;
+      const result = await runSetup(writeTree({}), home, bin, undefined, { HF_ENDPOINT: hub });
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stdout).not.toContain("fake claude");
+      expect(result.stdout).not.toContain("Next:");
+      const lines = result.stderr.split("\n");
+      const failed = lines.findIndex((line) => line.startsWith("mallex: cannot download "));
+      expect(failed, result.stderr).toBeGreaterThan(-1);
+      const file = /^mallex: cannot download (\S+\.gguf): Hugging Face \(http:\/\/127\.0\.0\.1:\d+\) is not reachable \(connect ECONNREFUSED [\d.:]+\)$/.exec(
+        lines[failed]!,
+      )?.[1];
+      expect(file, lines[failed]).toBeDefined();
+      expect(lines[failed + 1]).toMatch(
+        new RegExp(
+          `^mallex: to fix it, download ${hub}/[^/\\s]+/[^/\\s]+/resolve/main/${file!.replace(/\./g, "\\.")} yourself, then start mallex with --embedded <that file>$`,
+        ),
+      );
+      // Not wrapped in the server's long key, said once, and short.
+      expect(result.stderr).not.toContain("gave up");
+      expect(result.stderr.match(/cannot download/g)).toHaveLength(1);
+      for (const line of lines.slice(failed, failed + 2)) expect(line.length).toBeLessThan(220);
+    },
+    120_000,
+  );
 });

@@ -16,7 +16,9 @@ describe("mallex run: a model server that fails to start is reported once", () =
     expect(result.stdout).toBe("");
     const lines = result.stderr.split("\n");
     expect(lines.filter((line) => line.includes("boom: no such model"))).toHaveLength(1);
-    expect(lines.filter((line) => line.includes("exited while starting (code 3): boom: no such model."))).toEqual([expect.stringMatching(/^mallex: model server my-org_Tiny-Coder: gave up: The model server my-org_Tiny-Coder exited while starting/)]);
+    expect(lines.filter((line) => line.includes("exited while starting (code 3): boom: no such model."))).toEqual([
+      expect.stringMatching(/^mallex: model server my-org_Tiny-Coder: gave up: The model server my-org_Tiny-Coder exited while starting/),
+    ]);
     // The command's model, not the profile's it replaces, nor the shipped config's backend name.
     expect(lines[0]).toBe("mallex: starting my-org/Tiny-Coder for the medium tier…");
     expect(result.stderr).not.toMatch(/mlx--|Qwen3/);
@@ -41,7 +43,10 @@ describe("mallex run: a model server that fails to start is reported once", () =
     }
     const lines = proxy.output().split("\n");
     // One start (and one "gave up") per request; the request's own line points at it instead of repeating it.
-    expect(lines.filter((line) => line.includes("exited while starting (code 3)"))).toEqual([expect.stringContaining(": gave up: "), expect.stringContaining(": gave up: ")]);
+    expect(lines.filter((line) => line.includes("exited while starting (code 3)"))).toEqual([
+      expect.stringContaining(": gave up: "),
+      expect.stringContaining(": gave up: "),
+    ]);
     expect(lines.filter((line) => line.includes("refused: its model server gave up (the line above says why)"))).toHaveLength(2);
   });
 });

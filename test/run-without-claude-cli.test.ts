@@ -10,7 +10,9 @@ import { packageRoot } from "./helpers/config-tree.js";
  * package.json; the rest, and node_modules/ajv, linked) with no node_modules/.bin/claude beside it, and a PATH holding node
  * (and npx, where a case gives it) and nothing else. Runs the built CLI: `npm test` builds first.
  */
-const TESTED = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@anthropic-ai/claude-code"]!;
+const TESTED = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies[
+  "@anthropic-ai/claude-code"
+]!;
 
 let install: string;
 beforeAll(() => {
@@ -58,11 +60,18 @@ describe("mallex run with no `claude` anywhere", () => {
     if (npx === "") return expect.fail("npx not found on this machine's PATH");
     const cache = mkdtempSync(join(tmpdir(), "npm-cache-"));
     // A registry nobody listens on and an empty cache: npx has to fetch, and cannot.
-    const result = await runWithout(binWith({ node: process.execPath, npx }), { npm_config_registry: "http://127.0.0.1:9/", npm_config_cache: cache, npm_config_fetch_retries: "0", npm_config_update_notifier: "false" });
+    const result = await runWithout(binWith({ node: process.execPath, npx }), {
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_cache: cache,
+      npm_config_fetch_retries: "0",
+      npm_config_update_notifier: "false",
+    });
     expect(result.exitCode).toBe(1);
     const lines = result.stderr.split("\n").filter((line) => line.startsWith("mallex:"));
     expect(lines[1]).toMatch(
-      new RegExp(`^mallex: Claude Code is not installed \\(no \`claude\` on PATH\\) and npx could not fetch @anthropic-ai/claude-code@${TESTED.replace(/\./g, "\\.")}: FetchError: request to http://127\\.0\\.0\\.1:9/@anthropic-ai%2fclaude-code failed, reason: connect ECONNREFUSED 127\\.0\\.0\\.1:9\\. Install it: npm install -g @anthropic-ai/claude-code@`),
+      new RegExp(
+        `^mallex: Claude Code is not installed \\(no \`claude\` on PATH\\) and npx could not fetch @anthropic-ai/claude-code@${TESTED.replace(/\./g, "\\.")}: FetchError: request to http://127\\.0\\.0\\.1:9/@anthropic-ai%2fclaude-code failed, reason: connect ECONNREFUSED 127\\.0\\.0\\.1:9\\. Install it: npm install -g @anthropic-ai/claude-code@`,
+      ),
     );
     // Nothing of npm's own but its warnings reaches the terminal: the failure is said once, by mallex.
     expect(result.stderr).not.toMatch(/^npm error/m);

@@ -49,10 +49,35 @@ function fakeApi(req: IncomingMessage, res: ServerResponse, body: string, keys: 
       return; // nothing, past the backend's timeout
     case "cut-stream":
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write(sse("message_start", { message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5", stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } }));
+      res.write(
+        sse("message_start", {
+          message: {
+            id: "msg_1",
+            type: "message",
+            role: "assistant",
+            content: [],
+            model: "claude-sonnet-4-5",
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 1, output_tokens: 0 },
+          },
+        }),
+      );
       return setTimeout(() => req.socket.destroy(), 50);
     default:
-      return json(200, JSON.stringify({ id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "fine" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }));
+      return json(
+        200,
+        JSON.stringify({
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "claude-sonnet-4-5",
+          content: [{ type: "text", text: "fine" }],
+          stop_reason: "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 1 },
+        }),
+      );
   }
 }
 
@@ -107,7 +132,12 @@ describe("ANTHROPIC_API_KEY never leaks", () => {
     replies.push(await wireRequest(proxy.url, { path: "/v1/messages", headers: { host: "evil.example" }, body: "{}" }));
     replies.push(await wireRequest(proxy.url, { method: "GET", path: "/v1/nothing" }));
     // A request that works, so the key is known to be in play.
-    replies.push(await wireRequest(proxy.url, { path: "/v1/messages", body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }) }));
+    replies.push(
+      await wireRequest(proxy.url, {
+        path: "/v1/messages",
+        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }),
+      }),
+    );
     expect(replies.at(-1)!.status).toBe(200);
     expect(keysSeen.length).toBeGreaterThanOrEqual(FAILURES.length * 2);
     expect(new Set(keysSeen)).toEqual(new Set([SECRET]));
@@ -133,14 +163,21 @@ describe("ANTHROPIC_API_KEY never leaks", () => {
   it("from mallex doctor and mallex explain", async () => {
     const env = { ANTHROPIC_API_KEY: SECRET, MALLEX_HOME: home };
     const config = join(configDir, "mallex.yaml");
-    for (const args of [["doctor", "--config", config], ["doctor", "--config", config, "--json"]]) {
+    for (const args of [
+      ["doctor", "--config", config],
+      ["doctor", "--config", config, "--json"],
+    ]) {
       const result = await runCli(args, { env, cwd: configDir });
       expect(result.all ?? `${String(result.stdout)}${String(result.stderr)}`).not.toBe("");
       expectNoSecret(`mallex ${args.join(" ")}`, `${String(result.stdout)}\n${String(result.stderr)}`);
     }
     const request = join(mkdtempSync(join(tmpdir(), "mallex-explain-")), "request.json");
     writeFileSync(request, JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }));
-    for (const args of [["explain", request, "--config", config], ["explain", request, "--config", config, "--json"], ["explain", request, "--config", config, "--profile", "claude"]]) {
+    for (const args of [
+      ["explain", request, "--config", config],
+      ["explain", request, "--config", config, "--json"],
+      ["explain", request, "--config", config, "--profile", "claude"],
+    ]) {
       const result = await runCli(args, { env, cwd: configDir });
       expect(`${String(result.stdout)}${String(result.stderr)}`).not.toBe("");
       expectNoSecret(`mallex ${args.join(" ")}`, `${String(result.stdout)}\n${String(result.stderr)}`);

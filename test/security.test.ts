@@ -25,11 +25,21 @@ const MB = 1024 * 1024;
 function send(url: string, init: { method?: string; path: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<Reply> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, method: init.method ?? "POST", path: init.path, headers: { "content-type": "application/json", ...init.headers }, signal: init.signal }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: init.method ?? "POST",
+        path: init.path,
+        headers: { "content-type": "application/json", ...init.headers },
+        signal: init.signal,
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on("error", reject);
     req.end(init.body);
   });
@@ -46,7 +56,10 @@ function postHuge(url: string, totalBytes: number, framing: "content-length" | "
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const headers: Record<string, string> = { "content-type": "application/json", ...(framing === "content-length" ? { "content-length": String(totalBytes) } : { "transfer-encoding": "chunked" }) };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      ...(framing === "content-length" ? { "content-length": String(totalBytes) } : { "transfer-encoding": "chunked" }),
+    };
     const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/v1/messages", headers }, (res) => {
       answered = true;
       let body = "";
@@ -95,16 +108,25 @@ describe("mallex proxy on its defaults", () => {
     expect((await send(proxy.url, { method: "GET", path: "/health", headers: { host: "evil.example" } })).status).toBe(403);
     expect(generations(mlx)).toBe(before);
     // The loopback names, with any port, are served.
-    for (const host of ["localhost:4141", "127.0.0.1", "[::1]:1"]) expect((await send(proxy.url, { path: "/v1/messages", headers: { host }, body: JSON.stringify(message) })).status).toBe(200);
+    for (const host of ["localhost:4141", "127.0.0.1", "[::1]:1"])
+      expect((await send(proxy.url, { path: "/v1/messages", headers: { host }, body: JSON.stringify(message) })).status).toBe(200);
   });
 
   it("answers a browser request from a foreign origin 403 (preflight included), and no backend sees it", async () => {
     const before = generations(mlx);
-    const origin = await send(proxy.url, { path: "/v1/messages", headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site" }, body: JSON.stringify(message) });
+    const origin = await send(proxy.url, {
+      path: "/v1/messages",
+      headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+      body: JSON.stringify(message),
+    });
     expect(origin.status).toBe(403);
     expect(errorOf(origin)).toMatchObject({ type: "permission_error", message: expect.stringContaining("server.cors_origins") });
     expect(origin.headers["access-control-allow-origin"]).toBeUndefined();
-    const preflight = await send(proxy.url, { method: "OPTIONS", path: "/v1/messages", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    const preflight = await send(proxy.url, {
+      method: "OPTIONS",
+      path: "/v1/messages",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
     expect(preflight.status).toBe(403);
     expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
     // A page's <img> or form sends no Origin on a GET, but Sec-Fetch-Site still says where it came from.

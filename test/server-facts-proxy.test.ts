@@ -22,8 +22,29 @@ describe("mallex proxy fitted to what its server holds", () => {
       const path = request.path.split("?")[0];
       if (request.method === "GET" && path === "/props") return { body: llamaServerProps({ nCtx: 4096, totalSlots: 2, modelPath: "/models/tiny.gguf" }) };
       if (request.method !== "POST" || path !== "/v1/chat/completions") return undefined;
-      if (refuse) return { status: 400, body: { error: { code: 400, message: "request (5120 tokens) exceeds the available context size (4096 tokens), try increasing it", type: "exceed_context_size_error", n_prompt_tokens: 5120, n_ctx: 4096 } } };
-      return { body: { id: "c1", object: "chat.completion", created: 1, model: "tiny", choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "4" } }], usage: { prompt_tokens: 30, completion_tokens: 1, total_tokens: 31 } } };
+      if (refuse)
+        return {
+          status: 400,
+          body: {
+            error: {
+              code: 400,
+              message: "request (5120 tokens) exceeds the available context size (4096 tokens), try increasing it",
+              type: "exceed_context_size_error",
+              n_prompt_tokens: 5120,
+              n_ctx: 4096,
+            },
+          },
+        };
+      return {
+        body: {
+          id: "c1",
+          object: "chat.completion",
+          created: 1,
+          model: "tiny",
+          choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "4" } }],
+          usage: { prompt_tokens: 30, completion_tokens: 1, total_tokens: 31 },
+        },
+      };
     });
     const dir = mkdtempSync(join(tmpdir(), "mallex-facts-"));
     const config = join(dir, "mallex.yaml");
@@ -62,13 +83,16 @@ describe("mallex proxy fitted to what its server holds", () => {
     const snapshot = (await (await fetch(`${proxy.url}/ui/api/snapshot`)).json()) as { requests: Array<{ error?: string }> };
     return snapshot.requests.at(-1)?.error;
   };
-  const post = (body: unknown) => fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
   it("reads the server before listening: /v1/models reports its 4,096 tokens, and the log says the declared window was lowered", async () => {
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toContain("GET /props");
     const model = (await (await fetch(`${proxy.url}/v1/models/tiny`)).json()) as { max_input_tokens: number };
     expect(model.max_input_tokens).toBe(4096);
-    expect(proxy.output()).toContain("profile tiny: context_window 32768 lowered to 4096 tokens, what its server holds (llama-server GET /props); prompt budget 3072");
+    expect(proxy.output()).toContain(
+      "profile tiny: context_window 32768 lowered to 4096 tokens, what its server holds (llama-server GET /props); prompt budget 3072",
+    );
     const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
     expect(metrics).toContain('mallex_profile_context_tokens{profile="tiny"} 4096');
     expect(metrics).toContain('mallex_profile_prompt_budget_tokens{profile="tiny"} 3072');

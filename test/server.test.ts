@@ -63,7 +63,11 @@ describe("routes", () => {
   it("answers unknown routes with an Anthropic 404", async () => {
     const response = await proxy.fetch("/v2/complete", { method: "POST" });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: "mallex has no route POST /v2/complete" }, request_id: anyRequestId });
+    expect(await response.json()).toEqual({
+      type: "error",
+      error: { type: "not_found_error", message: "mallex has no route POST /v2/complete" },
+      request_id: anyRequestId,
+    });
   });
 
   it("counts tokens with llama-server's own endpoint when the default tier runs on it", async () => {
@@ -87,7 +91,10 @@ describe("routes", () => {
   });
 
   it("estimates count_tokens when the backend has no tokenizer endpoint", async () => {
-    const response = await proxy.post("/v1/messages/count_tokens?beta=true", { model: "claude-opus-4-8", messages: [{ role: "user", content: "x".repeat(350) }] });
+    const response = await proxy.post("/v1/messages/count_tokens?beta=true", {
+      model: "claude-opus-4-8",
+      messages: [{ role: "user", content: "x".repeat(350) }],
+    });
     expect(await response.json()).toEqual({ input_tokens: Math.ceil((JSON.stringify([{ role: "user", content: "x".repeat(350) }]).length + 2 + 2) / 3.5) });
   });
 });
@@ -104,18 +111,37 @@ describe("request errors, in Anthropic's shape", async () => {
   it("400 for a body that is not JSON", async () => {
     const response = await proxy.post("/v1/messages", "{not json");
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^The request body is not valid JSON: /) }, request_id: anyRequestId });
+    expect(await response.json()).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: expect.stringMatching(/^The request body is not valid JSON: /) },
+      request_id: anyRequestId,
+    });
   });
 
   it("400 naming the field for a body that breaks the Messages schema", async () => {
     await expectError(await proxy.post("/v1/messages", { model: "m", messages: [] }), 400, "invalid_request_error", "max_tokens: Field required");
-    await expectError(await proxy.post("/v1/messages", userMessage("hi", { messages: [{ role: "robot", content: "hi" }] })), 400, "invalid_request_error", "messages.0.role: Input should be 'user', 'assistant', 'system'");
-    await expectError(await proxy.post("/v1/messages", userMessage("hi", { messages: [{ role: "user", content: [{ type: "tool_use", id: "t" }] }] })), 400, "invalid_request_error", "messages.0.content.0.name: Field required");
+    await expectError(
+      await proxy.post("/v1/messages", userMessage("hi", { messages: [{ role: "robot", content: "hi" }] })),
+      400,
+      "invalid_request_error",
+      "messages.0.role: Input should be 'user', 'assistant', 'system'",
+    );
+    await expectError(
+      await proxy.post("/v1/messages", userMessage("hi", { messages: [{ role: "user", content: [{ type: "tool_use", id: "t" }] }] })),
+      400,
+      "invalid_request_error",
+      "messages.0.content.0.name: Field required",
+    );
   });
 
   it("401 without the local token, when one is configured", async () => {
     const guarded = createTestProxy({ backendUrl: mlx?.url, ctx: { authToken: "s3cret" } });
-    await expectError(await guarded.post("/v1/messages", userMessage("hi")), 401, "authentication_error", "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.");
+    await expectError(
+      await guarded.post("/v1/messages", userMessage("hi")),
+      401,
+      "authentication_error",
+      "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.",
+    );
     expect((await guarded.post("/v1/messages", userMessage("hi"), { "x-api-key": "s3cret" })).status).toBe(200);
     expect((await guarded.post("/v1/messages", userMessage("hi"), { authorization: "Bearer s3cret" })).status).toBe(200);
     expect((await guarded.fetch("/health")).status).toBe(200);
@@ -127,8 +153,12 @@ describe("request errors, in Anthropic's shape", async () => {
     expect(response.headers.get("x-should-retry")).toBe("false");
     const body = (await response.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe("api_error");
-    expect(body.error.message).toBe(`mallex could not reach the model server: mlx at ${downUrl} is not reachable (ECONNREFUSED). Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`);
-    expect(body.error.message).toMatch(/^mallex could not reach the model server: .* Start it \(`mallex run` starts and watches it for you\) or point --backend-url at a server that is running\.$/);
+    expect(body.error.message).toBe(
+      `mallex could not reach the model server: mlx at ${downUrl} is not reachable (ECONNREFUSED). Start it (\`mallex run\` starts and watches it for you) or point --backend-url at a server that is running.`,
+    );
+    expect(body.error.message).toMatch(
+      /^mallex could not reach the model server: .* Start it \(`mallex run` starts and watches it for you\) or point --backend-url at a server that is running\.$/,
+    );
   });
 
   it("503 when the only backend is supervised and nothing is running", async () => {
@@ -157,7 +187,12 @@ describe("translation against the fake mlx-lm.server", () => {
       "message_delta",
       "message_stop",
     ]);
-    expect(events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { text: string }).text).join("")).toBe("The answer is 4.");
+    expect(
+      events
+        .filter((e) => e.type === "content_block_delta")
+        .map((e) => (e.delta as { text: string }).text)
+        .join(""),
+    ).toBe("The answer is 4.");
     expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" }, usage: { output_tokens: 6 } });
     const sent = mlx.requests.at(-1)!.body as Record<string, unknown>;
     expect(sent.model).toBeUndefined();
@@ -165,7 +200,9 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(sent.stream_options).toEqual({ include_usage: true });
     expect(mlx.modelLoadAttempts).toEqual([]);
     expect(proxy.logs).toHaveLength(1);
-    expect(proxy.logs[0]).toMatch(/^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \([−+]\d+%\) · rules: no rule fired · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn · req_test\d{4}$/);
+    expect(proxy.logs[0]).toMatch(
+      /^claude-opus-4-8 → qwen3-coder-30b \(default → medium\) · \d+ → \d+ chars \([−+]\d+%\) · rules: no rule fired · prompt \d+ tok \(\d+ cached\) · ttft \d+\.\d\d s · .*out 6 tok.* · stop end_turn · req_test\d{4}$/,
+    );
   });
 
   it("answers a non-streaming request with a Message", async () => {
@@ -187,9 +224,14 @@ describe("translation against the fake mlx-lm.server", () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table });
     // Longer than the cap: the fake cuts it at max_tokens, as mlx-lm does (finish "length", completion_tokens = max_tokens).
     mlx.script({ text: "Once upon a time there was a fox who lived in a wood" });
-    const message = (await (await proxy.post("/v1/messages", userMessage("tell me a story"))).json()) as { content: Array<{ text: string }>; stop_reason: string };
+    const message = (await (await proxy.post("/v1/messages", userMessage("tell me a story"))).json()) as {
+      content: Array<{ text: string }>;
+      stop_reason: string;
+    };
     expect(message.stop_reason).toBe("end_turn");
-    expect(message.content[0]!.text).toMatch(/^Once.*\n\n\[mallex: the answer was cut at 4 tokens, the local model's output limit \(max_output_tokens of profile qwen3-coder-30b in mallex.yaml\)\]$/s);
+    expect(message.content[0]!.text).toMatch(
+      /^Once.*\n\n\[mallex: the answer was cut at 4 tokens, the local model's output limit \(max_output_tokens of profile qwen3-coder-30b in mallex.yaml\)\]$/s,
+    );
     expect(proxy.logs.at(-1)).toMatch(/ · cut at 4 tokens by max_output_tokens of profile qwen3-coder-30b in mallex\.yaml · stop end_turn · req_test\d{4}$/);
   });
 
@@ -199,10 +241,15 @@ describe("translation against the fake mlx-lm.server", () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table });
     // llama-server and the engine stop at the end of the context: finish "length" well short of max_tokens.
     mlx.script({ text: "Once upon", finishReason: "length" });
-    const message = (await (await proxy.post("/v1/messages", userMessage("tell me a story"))).json()) as { content: Array<{ text: string }>; stop_reason: string };
+    const message = (await (await proxy.post("/v1/messages", userMessage("tell me a story"))).json()) as {
+      content: Array<{ text: string }>;
+      stop_reason: string;
+    };
     expect(message.stop_reason).toBe("model_context_window_exceeded");
     expect(message.content).toEqual([{ type: "text", text: "Once upon" }]);
-    expect(proxy.logs.at(-1)).toMatch(/ · answer stopped: the model server's context is full \(\d+ \+ \d+ tokens of 4096\) · stop model_context_window_exceeded · req_test\d{4}$/);
+    expect(proxy.logs.at(-1)).toMatch(
+      / · answer stopped: the model server's context is full \(\d+ \+ \d+ tokens of 4096\) · stop model_context_window_exceeded · req_test\d{4}$/,
+    );
   });
 
   describeWithShared("on Claude Code's captured requests", () => {
@@ -216,7 +263,10 @@ describe("translation against the fake mlx-lm.server", () => {
       expect(response.status).toBe(200);
       expect(proxy.logs.at(-1)).toMatch(/→ qwen3-coder-30b .* · trimmed as a small model to fit the 1800-token budget · /);
       table.profiles["qwen3-coder-30b"]!.inputBudget = 300;
-      const refused = await createTestProxy({ backendUrl: mlx.url, table }).post("/v1/messages?beta=true", { ...fixture("main-request-2plus2.json"), stream: false });
+      const refused = await createTestProxy({ backendUrl: mlx.url, table }).post("/v1/messages?beta=true", {
+        ...fixture("main-request-2plus2.json"),
+        stream: false,
+      });
       expect(refused.status).toBe(400);
     });
 
@@ -227,17 +277,26 @@ describe("translation against the fake mlx-lm.server", () => {
       const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", request));
       const start = events.find((e) => e.type === "content_block_start");
       expect(start).toMatchObject({ content_block: { type: "tool_use", name: "Write", id: expect.stringMatching(/^toolu_/) } });
-      const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
+      const json = events
+        .filter((e) => e.type === "content_block_delta")
+        .map((e) => (e.delta as { partial_json: string }).partial_json)
+        .join("");
       expect(JSON.parse(json)).toEqual({ file_path: "/tmp/a.txt", content: "hi" });
       expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
     });
 
     it("turns a Qwen3-Coder XML call that leaked into content into a tool_use block", async () => {
       const proxy = createTestProxy({ backendUrl: mlx.url });
-      mlx.script({ rawText: "<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/b.txt\n</parameter>\n<parameter=content>\nhello\n</parameter>\n</function>\n</tool_call>" });
+      mlx.script({
+        rawText:
+          "<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/b.txt\n</parameter>\n<parameter=content>\nhello\n</parameter>\n</function>\n</tool_call>",
+      });
       const events = await anthropicEvents(await proxy.post("/v1/messages?beta=true", fixture("tool-use-first-request.json")));
       expect(events.filter((e) => e.type === "content_block_start").map((e) => (e.content_block as { type: string }).type)).toEqual(["tool_use"]);
-      const json = events.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json).join("");
+      const json = events
+        .filter((e) => e.type === "content_block_delta")
+        .map((e) => (e.delta as { partial_json: string }).partial_json)
+        .join("");
       expect(JSON.parse(json)).toEqual({ file_path: "/tmp/b.txt", content: "hello" });
     });
 
@@ -253,7 +312,10 @@ describe("translation against the fake mlx-lm.server", () => {
       expect(proxy.ctx.prefixCache.stats()).toEqual({ hits: 1, misses: 1 });
       const { table, templates, backends } = proxy.ctx;
       const profile = table.profiles[table.tiers[table.routing.defaultTier]!.profile]!;
-      const anew = convertAnthropicToOpenAI(trimRequest(request, trimPlanFor(table, profile), templates).request, profileTranslateOptions(profile, backends[profile.backend]!.flavor));
+      const anew = convertAnthropicToOpenAI(
+        trimRequest(request, trimPlanFor(table, profile), templates).request,
+        profileTranslateOptions(profile, backends[profile.backend]!.flavor),
+      );
       expect(sent[0]).toBe(JSON.stringify({ ...anew, stream: true }));
       expect(sent[1]).toBe(sent[0]);
     });
@@ -271,7 +333,9 @@ describe("translation against the fake mlx-lm.server", () => {
       // mlx cannot constrain output: the schema is asked for in words, after everything that stays the same.
       const sent = mlx.requests.at(-1)!.body as { messages: Array<{ role: string; content: string }>; response_format?: unknown };
       expect(sent.response_format).toBeUndefined();
-      expect(sent.messages.at(-1)!.content).toMatch(/<system-reminder>\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: \{"type":"object","properties":\{"title":\{"type":"string"\}\}.*\n<\/system-reminder>$/);
+      expect(sent.messages.at(-1)!.content).toMatch(
+        /<system-reminder>\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: \{"type":"object","properties":\{"title":\{"type":"string"\}\}.*\n<\/system-reminder>$/,
+      );
 
       mlx.script({ text: fenced.join("") });
       const message = (await (await proxy.post("/v1/messages", { ...request, stream: false })).json()) as { content: unknown[] };
@@ -304,7 +368,15 @@ describe("translation against the fake mlx-lm.server", () => {
 
     mlx.script({ failure: "hang" });
     const hung = await anthropicEvents(await proxy.post("/v1/messages", userMessage("x", { stream: true })));
-    expect(hung.at(-1)).toMatchObject({ type: "error", error: { type: "overloaded_error", message: expect.stringContaining("went silent for 0.4 s partway through its answer. If the model needs longer (a long prompt, a busy server), raise server.request_timeout_s (or backends.mlx.timeout_s) in mallex.yaml.") } });
+    expect(hung.at(-1)).toMatchObject({
+      type: "error",
+      error: {
+        type: "overloaded_error",
+        message: expect.stringContaining(
+          "went silent for 0.4 s partway through its answer. If the model needs longer (a long prompt, a busy server), raise server.request_timeout_s (or backends.mlx.timeout_s) in mallex.yaml.",
+        ),
+      },
+    });
     await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
   });
 
@@ -322,7 +394,10 @@ describe("translation against the fake mlx-lm.server", () => {
     mlx.script(drip());
     const whole = await proxy.post("/v1/messages", userMessage("x"));
     expect(whole.status).toBe(529);
-    expect(((await whole.json()) as { error: { type: string; message: string } }).error).toEqual({ type: "overloaded_error", message: expect.stringContaining(why) });
+    expect(((await whole.json()) as { error: { type: string; message: string } }).error).toEqual({
+      type: "overloaded_error",
+      message: expect.stringContaining(why),
+    });
     await vi.waitFor(() => expect(mlx.requests.at(-1)!.aborted).toBe(true));
   });
 
@@ -346,7 +421,12 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(response.headers.get("x-should-retry")).toBe("false");
     expect(await response.json()).toEqual({
       type: "error",
-      error: { type: "api_error", message: expect.stringMatching(/^The model server failed on this request: mlx at .* closed the connection without answering \(\w+\)\. Its log says why\.$/) },
+      error: {
+        type: "api_error",
+        message: expect.stringMatching(
+          /^The model server failed on this request: mlx at .* closed the connection without answering \(\w+\)\. Its log says why\.$/,
+        ),
+      },
       request_id: anyRequestId,
     });
   });
@@ -359,7 +439,10 @@ describe("translation against the fake mlx-lm.server", () => {
     expect(response.headers.get("x-should-retry")).toBe("true");
     expect(await response.json()).toEqual({
       type: "error",
-      error: { type: "overloaded_error", message: `mlx at ${mlx.url} sent no answer within 0.3 s. If the model needs longer (a long prompt, a busy server), raise server.request_timeout_s (or backends.mlx.timeout_s) in mallex.yaml.` },
+      error: {
+        type: "overloaded_error",
+        message: `mlx at ${mlx.url} sent no answer within 0.3 s. If the model needs longer (a long prompt, a busy server), raise server.request_timeout_s (or backends.mlx.timeout_s) in mallex.yaml.`,
+      },
       request_id: anyRequestId,
     });
   });
@@ -367,7 +450,10 @@ describe("translation against the fake mlx-lm.server", () => {
   it("400 for an image sent to a profile without vision", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } };
-    const response = await proxy.post("/v1/messages", userMessage("x", { messages: [{ role: "user", content: [image, { type: "text", text: "what is this?" }] }] }));
+    const response = await proxy.post(
+      "/v1/messages",
+      userMessage("x", { messages: [{ role: "user", content: [image, { type: "text", text: "what is this?" }] }] }),
+    );
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^messages\.0\.content\.0: .*qwen3-coder-30b.*vision/);
   });
@@ -404,7 +490,13 @@ describe("routing", () => {
     const request = userMessage("Find the root cause of this deadlock", {
       messages: [
         { role: "user", content: "hi" },
-        { role: "assistant", content: [{ type: "thinking", thinking: "local thought", signature: "" }, { type: "text", text: "hello" }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "local thought", signature: "" },
+            { type: "text", text: "hello" },
+          ],
+        },
         { role: "user", content: "Find the root cause of this deadlock" },
       ],
     });
@@ -426,7 +518,9 @@ describe("routing", () => {
     const local = createTestProxy({ backendUrl: mlx.url, table });
     const refused = await local.post("/v1/messages", long);
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^prompt is too long: \d+ tokens > 300 maximum of mallex profile "qwen3-coder-30b"/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /^prompt is too long: \d+ tokens > 300 maximum of mallex profile "qwen3-coder-30b"/,
+    );
 
     const anthropic = await startFakeAnthropicApi();
     table.backends.anthropic!.baseUrl = anthropic.url;
@@ -434,7 +528,9 @@ describe("routing", () => {
     const escalated = await withClaude.post("/v1/messages", long);
     expect(await escalated.json()).toMatchObject({ content: [{ type: "text", text: "from the fake claude" }] });
     expect(anthropic.received).toHaveLength(1);
-    expect(withClaude.logs.at(-1)).toBe("claude-opus-4-8 → claude-sonnet (default → medium → too long for qwen3-coder-30b, escalated to high) · forwarded to the Anthropic API · req_test0001");
+    expect(withClaude.logs.at(-1)).toBe(
+      "claude-opus-4-8 → claude-sonnet (default → medium → too long for qwen3-coder-30b, escalated to high) · forwarded to the Anthropic API · req_test0001",
+    );
     await anthropic.close();
   });
 });

@@ -15,7 +15,13 @@ describe("the run's notice when the shared folder is missing", () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "CI" && name !== "NODE_OPTIONS"));
     const missing = "/nonexistent/mallex-shared";
     // Both streams in one, as a terminal shows them: vitest writes its summary to stdout, the notices go to stderr.
-    const run = await execa("sh", ["-c", "npx vitest run test/unit/untrimmed-plan.test.ts 2>&1"], { cwd: ROOT, env: { ...env, MALLEX_SHARED_DIR: missing, NO_COLOR: "1" }, extendEnv: false, reject: false, timeout: 120_000 });
+    const run = await execa("sh", ["-c", "npx vitest run test/unit/untrimmed-plan.test.ts 2>&1"], {
+      cwd: ROOT,
+      env: { ...env, MALLEX_SHARED_DIR: missing, NO_COLOR: "1" },
+      extendEnv: false,
+      reject: false,
+      timeout: 120_000,
+    });
     expect(run.exitCode, run.stdout).toBe(0);
     const notice = [
       `mallex tests: no shared test data at ${missing} (Claude Code requests captured from the real CLI, tiny GGUF models; not committed here), so the suites that need it were skipped.`,

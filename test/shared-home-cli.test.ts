@@ -65,10 +65,16 @@ describe.skipIf(process.platform === "win32")("two mallex sharing one MALLEX_HOM
     const [pidA, pidB] = [a.process.pid!, b.process.pid!];
 
     // One record each, private, neither overwriting the other.
-    expect(liveProxies(home).map((entry) => [entry.record.pid, entry.record.url]).sort()).toEqual([
-      [pidA, a.url],
-      [pidB, b.url],
-    ].sort());
+    expect(
+      liveProxies(home)
+        .map((entry) => [entry.record.pid, entry.record.url])
+        .sort(),
+    ).toEqual(
+      [
+        [pidA, a.url],
+        [pidB, b.url],
+      ].sort(),
+    );
     for (const pid of [pidA, pidB]) expect(statSync(proxyRecordPath(home, pid)).mode & 0o777).toBe(0o600);
     expect(statSync(proxiesDir(home)).mode & 0o777).toBe(0o700);
 
@@ -103,8 +109,12 @@ describe.skipIf(process.platform === "win32")("two mallex sharing one MALLEX_HOM
     expect(servers.exitCode).toBe(0);
     const lines = servers.stdout.split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${KEY}  pid ${serverA.pid}  port ${serverA.port}  ${KEY}  up \\d+s  alive  \\(mallex pid ${pidA} at ${a.url}\\)$`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${KEY}  pid ${serverB.pid}  port ${serverB.port}  ${KEY}  up \\d+s  alive  \\(mallex pid ${pidB} at ${b.url}\\)$`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${KEY}  pid ${serverA.pid}  port ${serverA.port}  ${KEY}  up \\d+s  alive  \\(mallex pid ${pidA} at ${a.url}\\)$`)),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${KEY}  pid ${serverB.pid}  port ${serverB.port}  ${KEY}  up \\d+s  alive  \\(mallex pid ${pidB} at ${b.url}\\)$`)),
+    );
 
     // A ends (SIGTERM, as Ctrl-C or the end of a `mallex run` does): its server and records go, B's stay.
     await a.stop();
@@ -150,7 +160,11 @@ describe.skipIf(process.platform === "win32")("two mallex sharing one MALLEX_HOM
     // C starts the same model (same key) while A's runs: A's server is not reaped, C's is its own.
     const c = await startOn(home, config);
     expect(existsSync(proxyRecordPath(home, killed.process.pid!))).toBe(false);
-    expect(readProxyRecords(home).map((entry) => entry.record.pid).sort()).toEqual([a.process.pid!, c.process.pid!].sort());
+    expect(
+      readProxyRecords(home)
+        .map((entry) => entry.record.pid)
+        .sort(),
+    ).toEqual([a.process.pid!, c.process.pid!].sort());
     await ask(c);
     expect(isLive(serverA.pid)).toBe(true);
     expect(serverOf(home, a)?.record.pid).toBe(serverA.pid);
@@ -175,7 +189,11 @@ describe.skipIf(process.platform === "win32")("two mallex sharing one MALLEX_HOM
 
     writeFileSync(legacyProxyPath(home), "{ half a file");
     expect((await runCli(["status"], { env })).stderr).toContain("No running mallex found");
-    for (const args of [["--port", "70000"], ["--port", "x"], ["--port", "4000", "--url", "http://127.0.0.1:4000"]]) {
+    for (const args of [
+      ["--port", "70000"],
+      ["--port", "x"],
+      ["--port", "4000", "--url", "http://127.0.0.1:4000"],
+    ]) {
       const refused = await runCli(["status", ...args], { env });
       expect(refused.exitCode, args.join(" ")).toBe(2);
       expect(refused.stderr).toMatch(/--port must be|exclude each other/);

@@ -26,11 +26,26 @@ describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
     const id = `toolu_0${++calls}Edit`;
     const result =
       outcome === "failed"
-        ? { type: "tool_result", tool_use_id: id, is_error: true, content: `<tool_use_error>String to replace not found in file.\nString: ${input.old_string}</tool_use_error>` }
+        ? {
+            type: "tool_result",
+            tool_use_id: id,
+            is_error: true,
+            content: `<tool_use_error>String to replace not found in file.\nString: ${input.old_string}</tool_use_error>`,
+          }
         : { type: "tool_result", tool_use_id: id, content: `The file ${input.file_path} has been updated.` };
     return {
       ...previous,
-      messages: [...previous.messages, { role: "assistant", content: [{ type: "text", text: "I'll update hello.txt." }, { type: "tool_use", id, name: "Edit", input }] }, { role: "user", content: [result] }],
+      messages: [
+        ...previous.messages,
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "I'll update hello.txt." },
+            { type: "tool_use", id, name: "Edit", input },
+          ],
+        },
+        { role: "user", content: [result] },
+      ],
     };
   };
   const stalled = () => withEdit(withEdit(capture.body, edit, "failed"), edit, "failed");
@@ -53,7 +68,8 @@ describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
     await api?.close();
   });
 
-  const start = (file: string) => startProxyProcess(["--config", join(dir, file), "--backend-url", mlx.url, "--anthropic-url", api.url], undefined, { ANTHROPIC_API_KEY: "sk-ant-test" });
+  const start = (file: string) =>
+    startProxyProcess(["--config", join(dir, file), "--backend-url", mlx.url, "--anthropic-url", api.url], undefined, { ANTHROPIC_API_KEY: "sk-ant-test" });
   const send = (body: Body, session: string) => postAsSession(proxy!.url, headers, body, session);
 
   it("sends a conversation whose last two Edit calls failed the same way to the Claude tier, saying why, and the session stays there", async () => {

@@ -32,7 +32,16 @@ describe("startProxy", () => {
     table.server.authToken = "${MALLEX_TOKEN}";
     const mallexHome = home();
     const printed: string[] = [];
-    const proxy = await startProxy({ table, validateMessages, templates, env: { MALLEX_TOKEN: "tok" }, mallexHome, port: 0, backendUrl: "http://127.0.0.1:1/v1", print: (l) => printed.push(l) });
+    const proxy = await startProxy({
+      table,
+      validateMessages,
+      templates,
+      env: { MALLEX_TOKEN: "tok" },
+      mallexHome,
+      port: 0,
+      backendUrl: "http://127.0.0.1:1/v1",
+      print: (l) => printed.push(l),
+    });
     try {
       const body = JSON.stringify({ model: "m", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
       expect((await fetch(`${proxy.url}/v1/messages`, { method: "POST", body })).status).toBe(401);
@@ -42,13 +51,24 @@ describe("startProxy", () => {
       await proxy.close();
     }
     // The file is written off the request path; close() has flushed it.
-    expect(readFileSync(join(mallexHome, "mallex.log"), "utf8")).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z m → qwen3-coder-30b \(intent chit_chat → low\) · backend failed: mlx at http:\/\/127\.0\.0\.1:1\/v1 is not reachable/);
+    expect(readFileSync(join(mallexHome, "mallex.log"), "utf8")).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z m → qwen3-coder-30b \(intent chit_chat → low\) · backend failed: mlx at http:\/\/127\.0\.0\.1:1\/v1 is not reachable/,
+    );
   });
 
   it("writes a model name with CR/LF and ANSI sequences as one escaped line (no forged lines)", async () => {
     const mallexHome = home();
     const printed: string[] = [];
-    const proxy = await startProxy({ table: defaultTable, validateMessages, templates, env: {}, mallexHome, port: 0, backendUrl: "http://127.0.0.1:1/v1", print: (l) => printed.push(l) });
+    const proxy = await startProxy({
+      table: defaultTable,
+      validateMessages,
+      templates,
+      env: {},
+      mallexHome,
+      port: 0,
+      backendUrl: "http://127.0.0.1:1/v1",
+      print: (l) => printed.push(l),
+    });
     const model = "m\r\n2026-01-01T00:00:00.000Z forged → admin · stop end_turn\u001b[2K\u001b]0;title\u0007\u2028x";
     try {
       const body = JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] });

@@ -89,7 +89,10 @@ describe("mallex status", () => {
       ]);
       expect(status.stdout).toContain("\nPools:\n");
       // Each server of the pool has its own queue, with the backend's capacity (flavor generic: 64).
-      for (const url of [mlx.url, other.url]) expect(status.stdout).toContain(`\n  local ${url}: 64 at once (default for generic), 256 may wait (4 × in flight, at least 16) · 0 in flight, 0 queued\n`);
+      for (const url of [mlx.url, other.url])
+        expect(status.stdout).toContain(
+          `\n  local ${url}: 64 at once (default for generic), 256 may wait (4 × in flight, at least 16) · 0 in flight, 0 queued\n`,
+        );
       expect(status.stdout).toContain("1 session");
     } finally {
       await proxy.stop();
@@ -99,7 +102,11 @@ describe("mallex status", () => {
 
   it("prints each profile's context in effect: the window its server's /props says, the declared one it lowered, and the budget", async () => {
     // A llama-server started with -c 8192 -np 2: 4,096 tokens per slot.
-    const llama = await startFactsServer((request) => (request.method === "GET" && request.path === "/props" ? { body: llamaServerProps({ nCtx: 4096, totalSlots: 2, modelPath: "/models/tiny.gguf" }) } : undefined));
+    const llama = await startFactsServer((request) =>
+      request.method === "GET" && request.path === "/props"
+        ? { body: llamaServerProps({ nCtx: 4096, totalSlots: 2, modelPath: "/models/tiny.gguf" }) }
+        : undefined,
+    );
     const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
     const config = join(
       writeTree({
@@ -117,7 +124,9 @@ tiers:
     try {
       const status = await runCli(["status"], { env: { MALLEX_HOME: home } });
       expect(status.exitCode).toBe(0);
-      expect(status.stdout).toContain("\n  ext: 2 at once (server: llama-server GET /props), 16 may wait (4 × in flight, at least 16) · 0 in flight, 0 queued\n");
+      expect(status.stdout).toContain(
+        "\n  ext: 2 at once (server: llama-server GET /props), 16 may wait (4 × in flight, at least 16) · 0 in flight, 0 queued\n",
+      );
       expect(status.stdout).toContain(
         "\nContext (tokens one request holds, and the prompt budget trimming aims for):\n  tiny (ext): 4096 tokens (llama-server GET /props; context_window 32768 lowered to it) · prompt budget 3072\n",
       );
@@ -191,10 +200,13 @@ describe("mallex status asking something that is not a well-behaved mallex", () 
   });
 
   it("a snapshot that is not JSON: a sentence saying so, not a stack trace", async () => {
-    await withPeer(async (res) => void res.end("<html>not mallex</html>"), async (url) => {
-      const result = await status(["--url", url]);
-      expect(result.exitCode).toBe(1);
-      expect(result.stderr.trim()).toBe(`mallex at ${url} sent a snapshot that is not JSON (is another program listening there?): <html>not mallex</html>`);
-    });
+    await withPeer(
+      async (res) => void res.end("<html>not mallex</html>"),
+      async (url) => {
+        const result = await status(["--url", url]);
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr.trim()).toBe(`mallex at ${url} sent a snapshot that is not JSON (is another program listening there?): <html>not mallex</html>`);
+      },
+    );
   });
 });

@@ -11,7 +11,10 @@ beforeAll(async () => {
 afterAll(() => mlx.close());
 
 /** Text with a stop sequence early and many tokens after it: only an aborted generation ends soon. */
-const longAfterStop = (stop: string) => ({ text: ["Hello", " world", ".", ` ${stop.slice(0, 2)}`, stop.slice(2), ...Array<string>(200).fill(" more")], tokenDelayMs: 5 });
+const longAfterStop = (stop: string) => ({
+  text: ["Hello", " world", ".", ` ${stop.slice(0, 2)}`, stop.slice(2), ...Array<string>(200).fill(" more")],
+  tokenDelayMs: 5,
+});
 
 const ask = (extra: Record<string, unknown> = {}) => ({
   model: "claude-opus-4-8",
@@ -84,12 +87,28 @@ describe("stop_sequences, matched by mallex", () => {
   });
 
   it("applies to text only: a tool call's arguments and the model's reasoning may contain it", async () => {
-    const tools = [{ name: "Write", description: "Write a file", input_schema: { type: "object" as const, properties: { file_path: { type: "string" }, content: { type: "string" } }, required: ["file_path", "content"] } }];
+    const tools = [
+      {
+        name: "Write",
+        description: "Write a file",
+        input_schema: {
+          type: "object" as const,
+          properties: { file_path: { type: "string" }, content: { type: "string" } },
+          required: ["file_path", "content"],
+        },
+      },
+    ];
     const table = structuredClone((await import("./helpers/test-proxy.js")).defaultTable);
     for (const profile of Object.values(table.profiles)) profile.thinking = "expose";
     const proxy = createTestProxy({ backendUrl: mlx.url, table });
-    mlx.script({ reasoning: "Write STOP into the file.", text: "Writing it.", toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/s.txt", content: "STOP" } }] });
-    const message = await sdkClient(proxy).messages.stream(ask({ stop_sequences: ["STOP"], tools, thinking: { type: "enabled", budget_tokens: 1024 }, max_tokens: 4096 })).finalMessage();
+    mlx.script({
+      reasoning: "Write STOP into the file.",
+      text: "Writing it.",
+      toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/s.txt", content: "STOP" } }],
+    });
+    const message = await sdkClient(proxy)
+      .messages.stream(ask({ stop_sequences: ["STOP"], tools, thinking: { type: "enabled", budget_tokens: 1024 }, max_tokens: 4096 }))
+      .finalMessage();
     expect(message.stop_reason).toBe("tool_use");
     expect(message.stop_sequence).toBeNull();
     expect(message.content.map((block) => block.type)).toEqual(["thinking", "text", "tool_use"]);
@@ -101,15 +120,26 @@ describe("stop_sequences, matched by mallex", () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { requestTimeoutMs: 300 } });
     const client = sdkClient(proxy);
     mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
-    await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({ status: 500, error: { type: "error", error: { type: "api_error" } } });
+    await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({
+      status: 500,
+      error: { type: "error", error: { type: "api_error" } },
+    });
     mlx.script({ text: "late", prefillMs: 2000 });
-    await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({ status: 529, error: { error: { type: "overloaded_error" } } });
+    await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({
+      status: 529,
+      error: { error: { type: "overloaded_error" } },
+    });
   });
 
   it("a JSON answer (output_config.format) with stop sequences, not streamed: the JSON alone, cut before the sequence", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     mlx.script({ text: ["Here it is:\n```json\n", '{"title": ', '"Hello"}', "\n```\n", "EN", "D and then more"] });
-    const message = await sdkClient(proxy).messages.create(ask({ stop_sequences: ["END"], output_config: { format: { type: "json_schema", schema: { type: "object", properties: { title: { type: "string" } } } } } }));
+    const message = await sdkClient(proxy).messages.create(
+      ask({
+        stop_sequences: ["END"],
+        output_config: { format: { type: "json_schema", schema: { type: "object", properties: { title: { type: "string" } } } } },
+      }),
+    );
     expect(message.stop_reason).toBe("stop_sequence");
     expect(message.content).toEqual([{ type: "text", text: '{"title": "Hello"}' }]);
   });

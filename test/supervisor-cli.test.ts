@@ -26,7 +26,8 @@ const MODEL = "mlx-community/Test-4bit";
 
 beforeAll(() => {
   for (const built of ["../dist/src/cli/commands/server.js", "../dist/src/supervisor/stop-all-on-exit.js"]) {
-    if (!existsSync(fileURLToPath(new URL(built, import.meta.url)))) throw new Error(`${built} is missing: run \`npx tsc -p tsconfig.build.json\` first (npm test does)`);
+    if (!existsSync(fileURLToPath(new URL(built, import.meta.url))))
+      throw new Error(`${built} is missing: run \`npx tsc -p tsconfig.build.json\` first (npm test does)`);
   }
 });
 
@@ -61,7 +62,17 @@ describe("mallex server (a second process)", () => {
     const home = tempHome();
     const events: SupervisorEvent[] = [];
     const supervisor = createSupervisor(
-      { key: "mlx--test", command: COMMAND, model: MODEL, install: [], readiness: { probe: "generate", timeoutMs: 10_000 }, idleUnloadMs: 0, wedgeTimeoutMs: 0, maxRestarts: 2, restartWindowMs: 60_000 },
+      {
+        key: "mlx--test",
+        command: COMMAND,
+        model: MODEL,
+        install: [],
+        readiness: { probe: "generate", timeoutMs: 10_000 },
+        idleUnloadMs: 0,
+        wedgeTimeoutMs: 0,
+        maxRestarts: 2,
+        restartWindowMs: 60_000,
+      },
       { mallexHome: home, onEvent: (event) => events.push(event), restartDelayMs: { base: 50, max: 100 } },
     );
     supervisors.push(supervisor);
@@ -155,13 +166,26 @@ describe("mallex server (a second process)", () => {
     const owner = foreignProcess(); // a live process under the recorded mallex pid, started at another time
     await until(() => alive(server.pid) && alive(owner.pid));
     const argv = [process.execPath, "-e", "setInterval(() => {}, 1000)"];
-    const base = { pid: server.pid!, port: 45679, baseUrl: "http://127.0.0.1:45679/v1", command: argv.join(" "), argv, model: MODEL, startedAt: new Date().toISOString(), processGroup: false };
+    const base = {
+      pid: server.pid!,
+      port: 45679,
+      baseUrl: "http://127.0.0.1:45679/v1",
+      command: argv.join(" "),
+      argv,
+      model: MODEL,
+      startedAt: new Date().toISOString(),
+      processGroup: false,
+    };
     writePidfile(home, { ...base, key: "mlx--dead-owner", mallexPid: 999_999 });
     writePidfile(home, { ...base, key: "mlx--recycled-owner", mallexPid: owner.pid!, mallexStartTime: "1" });
     writePidfile(home, { ...base, key: "mlx--live-owner", mallexPid: owner.pid!, mallexStartTime: systemProcessInspector.startTime!(owner.pid!)! });
     const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
     const lines = status.stdout.split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^mlx--dead-owner  pid ${server.pid}  port 45679  ${MODEL}  up \\d+s  alive, orphaned  \\(its mallex pid 999999 is gone: \`mallex server stop\` stops it\\)$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^mlx--dead-owner  pid ${server.pid}  port 45679  ${MODEL}  up \\d+s  alive, orphaned  \\(its mallex pid 999999 is gone: \`mallex server stop\` stops it\\)$`,
+      ),
+    );
     expect(lines[1]).toMatch(new RegExp(`^mlx--live-owner  pid ${server.pid} .* up \\d+s  alive  \\(mallex pid ${owner.pid}\\)$`));
     expect(lines[2]).toMatch(new RegExp(`^mlx--recycled-owner  pid ${server.pid} .* alive, orphaned  \\(its mallex pid ${owner.pid} is gone: `));
     // A live server keeps its record: `mallex server stop` needs it.
@@ -182,7 +206,9 @@ function startOwner(home: string, ...args: string[]) {
   const output = { stdout: "", stderr: "" };
   owner.stdout!.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
   owner.stderr!.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => owner.once("exit", (code, sig) => resolve({ code, signal: sig })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    owner.once("exit", (code, sig) => resolve({ code, signal: sig })),
+  );
   return { owner, output, exited };
 }
 
@@ -246,7 +272,9 @@ describe("no orphan server when mallex dies without stopping it", () => {
     expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
     await expectGone(pid, port);
     const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
-    expect(status.stdout).toMatch(new RegExp(`^owner--fake  pid ${pid}  port ${port}  ${MODEL}  stale \\(not running\\)  \\(its mallex pid ${owner.pid} is gone\\); pidfile removed$`));
+    expect(status.stdout).toMatch(
+      new RegExp(`^owner--fake  pid ${pid}  port ${port}  ${MODEL}  stale \\(not running\\)  \\(its mallex pid ${owner.pid} is gone\\); pidfile removed$`),
+    );
     expect(pidfilesOf(home, "owner--fake")).toEqual([]);
   });
 
@@ -296,7 +324,11 @@ describe("a server kept after its mallex ended normally (on_exit: keep)", () => 
     expect(alive(pid)).toBe(true);
     expect(pidfilesOf(home, "owner--fake")[0]?.record).toMatchObject({ pid, kept: true, mallexPid: 0 });
     const status = await runCli(["server", "status"], { env: { MALLEX_HOME: home } });
-    expect(status.stdout).toMatch(new RegExp(`^owner--fake  pid ${pid}  port \\d+  ${MODEL}  up \\d+s  alive  \\(kept: the next \`mallex run\` reuses it, \`mallex server stop\` stops it\\)$`));
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^owner--fake  pid ${pid}  port \\d+  ${MODEL}  up \\d+s  alive  \\(kept: the next \`mallex run\` reuses it, \`mallex server stop\` stops it\\)$`,
+      ),
+    );
 
     const next = startOwner(home);
     await until(() => /READY \d+/.test(next.output.stdout) || next.owner.exitCode !== null, 15_000).catch(() => {});

@@ -95,7 +95,11 @@ function start(command: string, over: Partial<SupervisedServerSpec> = {}, option
 const alive = (pid: number | undefined) => pid !== undefined && systemProcessInspector.isAlive(pid);
 const types = (h: Harness) => h.events.map((e) => e.type);
 const chat = (baseUrl: string, signal?: AbortSignal) =>
-  fetch(`${baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 5 }), ...(signal ? { signal } : {}) });
+  fetch(`${baseUrl}/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 5 }),
+    ...(signal ? { signal } : {}),
+  });
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((r) => setTimeout(r, 20))) {
@@ -108,12 +112,14 @@ describe("createSupervisor: start and readiness", () => {
     const h = start(fakeCommand("--load-ms 800"));
     let healthWhileLoading: number | undefined;
     let readyYet = false;
-    void h.waitFor((e) => e.type === "progress" && e.message.startsWith("listening on port")).then(async (e) => {
-      const port = (h.events.find((x) => x.type === "starting") as { port: number }).port;
-      healthWhileLoading = (await fetch(`http://127.0.0.1:${port}/health`)).status;
-      expect(readyYet).toBe(false);
-      return e;
-    });
+    void h
+      .waitFor((e) => e.type === "progress" && e.message.startsWith("listening on port"))
+      .then(async (e) => {
+        const port = (h.events.find((x) => x.type === "starting") as { port: number }).port;
+        healthWhileLoading = (await fetch(`http://127.0.0.1:${port}/health`)).status;
+        expect(readyYet).toBe(false);
+        return e;
+      });
     const baseUrl = await h.supervisor.ensureReady();
     readyYet = true;
     const starting = h.events.find((e) => e.type === "starting") as Extract<SupervisorEvent, { type: "starting" }> & { at: number };
@@ -131,7 +137,15 @@ describe("createSupervisor: start and readiness", () => {
     expect(answer.choices[0]!.message.content).toBe("hi");
 
     const pidfile = pidfilesOf(h.home, "mlx--test")[0]?.record;
-    expect(pidfile).toMatchObject({ key: "mlx--test", pid: h.supervisor.pid, port: starting.port, baseUrl, model: MODEL, mallexPid: process.pid, processGroup: true });
+    expect(pidfile).toMatchObject({
+      key: "mlx--test",
+      pid: h.supervisor.pid,
+      port: starting.port,
+      baseUrl,
+      model: MODEL,
+      mallexPid: process.pid,
+      processGroup: true,
+    });
     const log = readFileSync(join(h.home, "server.log"), "utf8");
     expect(log).toContain(`Starting httpd at 127.0.0.1 on port ${starting.port}...`);
     expect(log).toContain("[mallex]");
@@ -176,7 +190,9 @@ describe("createSupervisor: start and readiness", () => {
     // No --model: mlx-lm.server answers 404 with the load error.
     const h = start(`${quote(process.execPath)} ${quote(FAKE)} --host {host} --port {port}`);
     const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
-    expect(error.message).toMatch(/^The model server mlx--test did not become ready: it answered the test request with 404: expected str, bytes or os\.PathLike object, not NoneType\. Check the model id/);
+    expect(error.message).toMatch(
+      /^The model server mlx--test did not become ready: it answered the test request with 404: expected str, bytes or os\.PathLike object, not NoneType\. Check the model id/,
+    );
     const pid = [...pids].at(-1);
     expect(alive(pid)).toBe(false);
     expect(h.supervisor.state).toBe("failed");
@@ -186,19 +202,24 @@ describe("createSupervisor: start and readiness", () => {
     ["as the probe comes", ""],
     ["only when stopped (still in the pipe when the probe is answered)", " --late"],
     ["with 30 log lines after it (two ranks' output and the launcher's)", " --noise 30"],
-  ])("mlx-lm 0.32, whose model loads in a thread: every request is a 404 \"generation thread died\", so the start fails quoting the error it printed %s", async (_when, flags) => {
-    const h = start(`${quote(process.execPath)} ${quote(THREAD_DIED)} --model /nowhere/model --host {host} --port {port}${flags}`);
-    const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
-    expect(error.message).toMatch(
-      /^The model server mlx--test did not become ready: it answered the test request with 404: generation thread died \(its output: huggingface_hub\.errors\.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace\/repo_name': '\/nowhere\/model'\. Use `repo_type` argument if needed\.\)\. Check the model id/,
-    );
-    expect(h.supervisor.state).toBe("failed");
-  });
+  ])(
+    'mlx-lm 0.32, whose model loads in a thread: every request is a 404 "generation thread died", so the start fails quoting the error it printed %s',
+    async (_when, flags) => {
+      const h = start(`${quote(process.execPath)} ${quote(THREAD_DIED)} --model /nowhere/model --host {host} --port {port}${flags}`);
+      const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
+      expect(error.message).toMatch(
+        /^The model server mlx--test did not become ready: it answered the test request with 404: generation thread died \(its output: huggingface_hub\.errors\.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace\/repo_name': '\/nowhere\/model'\. Use `repo_type` argument if needed\.\)\. Check the model id/,
+      );
+      expect(h.supervisor.state).toBe("failed");
+    },
+  );
 
   it("fails after readiness.timeoutMs and stops the process", async () => {
     const h = start(fakeCommand("--load-ms 10000"), { readiness: { probe: "generate", timeoutMs: 600 } });
     const error = (await h.supervisor.ensureReady().catch((e: unknown) => e)) as SupervisorError;
-    expect(error.message).toContain("did not become ready: it did not answer a 1-token test generation within 0.6 s. If the model is still downloading, raise readiness timeout_s");
+    expect(error.message).toContain(
+      "did not become ready: it did not answer a 1-token test generation within 0.6 s. If the model is still downloading, raise readiness timeout_s",
+    );
     expect(alive([...pids].at(-1))).toBe(false);
   });
 
@@ -227,7 +248,9 @@ describe("createSupervisor: start and readiness", () => {
     const error = await h.supervisor.ensureReady().catch((e: unknown) => e);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(SupervisorError.isInstance(error)).toBe(true);
-    expect((error as SupervisorError).message).toMatch(/^The model server mlx--test exited while starting \(code 2 \(bad arguments\)\): mlx_lm\.server: error: .*no-such-flag/);
+    expect((error as SupervisorError).message).toMatch(
+      /^The model server mlx--test exited while starting \(code 2 \(bad arguments\)\): mlx_lm\.server: error: .*no-such-flag/,
+    );
     expect((error as SupervisorError).details.join("\n")).toContain("usage: mlx_lm.server");
     expect(h.supervisor.state).toBe("failed");
     expect(types(h)).toEqual(["starting", "failed"]);
@@ -235,7 +258,9 @@ describe("createSupervisor: start and readiness", () => {
 
   it("says which program is missing when the command cannot be started", async () => {
     const h = start("mallex-no-such-server --port {port}");
-    await expect(h.supervisor.ensureReady()).rejects.toThrow(/could not be started \(spawn mallex-no-such-server ENOENT\): is `mallex-no-such-server` installed and on PATH\?/);
+    await expect(h.supervisor.ensureReady()).rejects.toThrow(
+      /could not be started \(spawn mallex-no-such-server ENOENT\): is `mallex-no-such-server` installed and on PATH\?/,
+    );
   });
 });
 
@@ -332,7 +357,9 @@ describe("createSupervisor: crash, wedge, out of memory", () => {
     const crashed = h.events.filter((e) => e.type === "crashed") as Array<{ message: string; signal: string | null }>;
     expect(crashed).toHaveLength(1);
     expect(crashed[0]!.signal).toBe("SIGABRT");
-    expect(crashed[0]!.message).toMatch(/^The GPU backend of mlx--test cannot run here \(CUDA error: the provided PTX was compiled with an unsupported toolchain\): mallex restarts it on the CPU \(--gpu-layers 0\)\./);
+    expect(crashed[0]!.message).toMatch(
+      /^The GPU backend of mlx--test cannot run here \(CUDA error: the provided PTX was compiled with an unsupported toolchain\): mallex restarts it on the CPU \(--gpu-layers 0\)\./,
+    );
     expect(crashed[0]!.message).not.toMatch(/libc|0x7f/);
     expect(types(h).filter((t) => t === "restarting")).toHaveLength(1);
     expect((await chat(baseUrl)).status).toBe(200);
@@ -350,7 +377,9 @@ describe("createSupervisor: crash, wedge, out of memory", () => {
     const h = start(`${quote(process.execPath)} ${quote(CUDA_ABORT)} --model {model} --host {host} --port {port}`);
     const error = await h.supervisor.ensureReady().catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(SupervisorError);
-    expect((error as Error).message).toMatch(/^The GPU backend of mlx--test cannot run here \(CUDA error: the provided PTX was compiled with an unsupported toolchain\); start it on the CPU/);
+    expect((error as Error).message).toMatch(
+      /^The GPU backend of mlx--test cannot run here \(CUDA error: the provided PTX was compiled with an unsupported toolchain\); start it on the CPU/,
+    );
     expect(types(h).filter((t) => t === "starting")).toHaveLength(1);
   });
 
@@ -359,7 +388,9 @@ describe("createSupervisor: crash, wedge, out of memory", () => {
     const h = start(fakeCommand("--crash-after-requests 1"), { maxRestarts: 2 });
     await h.supervisor.ensureReady();
     const failed = await h.waitFor((e) => e.type === "failed", 15_000);
-    expect((failed as { message: string }).message).toMatch(/^The model server mlx--test crashed 3 times within 1 min; mallex stopped restarting it\. Its log: .*server\.log \(`mallex server logs`\)\./);
+    expect((failed as { message: string }).message).toMatch(
+      /^The model server mlx--test crashed 3 times within 1 min; mallex stopped restarting it\. Its log: .*server\.log \(`mallex server logs`\)\./,
+    );
     expect(h.supervisor.state).toBe("failed");
     expect(types(h).filter((t) => t === "crashed")).toHaveLength(3);
     expect(h.events.filter((e) => e.type === "restarting").map((e) => (e as { delayMs: number }).delayMs)).toEqual([50, 100]);
@@ -476,7 +507,10 @@ describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
     await second.supervisor.ensureReady();
     expect(alive(pid)).toBe(false);
     expect(second.supervisor.pid).not.toBe(pid);
-    expect(second.events[0]).toMatchObject({ type: "progress", message: `stopped mlx--test (pid ${pid}) kept running by an earlier session: it runs another command; starting a fresh one` });
+    expect(second.events[0]).toMatchObject({
+      type: "progress",
+      message: `stopped mlx--test (pid ${pid}) kept running by an earlier session: it runs another command; starting a fresh one`,
+    });
     expect(types(second).slice(1)).toEqual(["starting", "progress", "progress", "ready"]);
   });
 
@@ -492,7 +526,9 @@ describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
     const third = start(fakeCommand("--wedge-after-requests 1"), { readiness: { probe: "generate", timeoutMs: 400 } }, {}, wedged.first.home);
     await third.supervisor.ensureReady().catch(() => {}); // the fresh one's own probe passes
     expect(alive(wedged.pid)).toBe(false);
-    expect(third.events[0]).toMatchObject({ message: expect.stringContaining("it did not answer the readiness probe (it did not answer a 1-token test generation within 0.4 s)") });
+    expect(third.events[0]).toMatchObject({
+      message: expect.stringContaining("it did not answer the readiness probe (it did not answer a 1-token test generation within 0.4 s)"),
+    });
     expect(third.supervisor.pid).not.toBe(wedged.pid);
   });
 
@@ -502,7 +538,11 @@ describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
     await second.supervisor.ensureReady();
     process.kill(pid, "SIGKILL");
     const crashed = await second.waitFor((e) => e.type === "crashed");
-    expect(crashed).toMatchObject({ code: null, signal: null, message: expect.stringContaining("its process is gone (mallex reused it from an earlier session") });
+    expect(crashed).toMatchObject({
+      code: null,
+      signal: null,
+      message: expect.stringContaining("its process is gone (mallex reused it from an earlier session"),
+    });
     await second.waitFor((e) => e.type === "ready" && !e.reused);
     expect(second.supervisor.pid).not.toBe(pid);
     expect(types(second)).toEqual(["progress", "ready", "crashed", "restarting", "starting", "progress", "progress", "ready"]);
@@ -538,7 +578,10 @@ describe("createSupervisor: the embedded engine's GPU fallback chain (fake GPU m
     const commands = startsOf(h);
     expect(commands).toHaveLength(2);
     expect(commands.map((c) => flagOf(c, "--gpu-backends"))).toEqual([undefined, "cuda:local,vulkan,cpu"]);
-    expect(commands.map((c) => [flagOf(c, "--ctx-size"), flagOf(c, "--max-ctx-size")])).toEqual([["65536", undefined], [undefined, "65536"]]);
+    expect(commands.map((c) => [flagOf(c, "--ctx-size"), flagOf(c, "--max-ctx-size")])).toEqual([
+      ["65536", undefined],
+      [undefined, "65536"],
+    ]);
     const crashed = h.events.filter((e) => e.type === "crashed") as Array<{ message: string; signal: string | null }>;
     expect(crashed).toHaveLength(1);
     expect(crashed[0]!.signal).toBe("SIGABRT");
@@ -554,9 +597,16 @@ describe("createSupervisor: the embedded engine's GPU fallback chain (fake GPU m
     const baseUrl = await h.supervisor.ensureReady();
     const commands = startsOf(h);
     // No source build for CUDA: that step is passed over inside the second start, without a restart of its own.
-    expect(commands.map((c) => flagOf(c, "--gpu-backends") ?? `--gpu-layers ${flagOf(c, "--gpu-layers") ?? "auto"}`)).toEqual(["--gpu-layers auto", "cuda:local,vulkan,cpu", "--gpu-layers 0"]);
+    expect(commands.map((c) => flagOf(c, "--gpu-backends") ?? `--gpu-layers ${flagOf(c, "--gpu-layers") ?? "auto"}`)).toEqual([
+      "--gpu-layers auto",
+      "cuda:local,vulkan,cpu",
+      "--gpu-layers 0",
+    ]);
     const crashed = h.events.filter((e) => e.type === "crashed") as Array<{ message: string }>;
-    expect(crashed.map((e) => /\(([^)]*)\)/.exec(e.message)?.[1])).toEqual(["CUDA error: the provided PTX was compiled with an unsupported toolchain", "vk::DeviceLostError'"]);
+    expect(crashed.map((e) => /\(([^)]*)\)/.exec(e.message)?.[1])).toEqual([
+      "CUDA error: the provided PTX was compiled with an unsupported toolchain",
+      "vk::DeviceLostError'",
+    ]);
     // A source build that fails is not offered again.
     expect(crashed[1]!.message).toMatch(/: mallex restarts it on the CPU \(--gpu-layers 0\)\. Its log: /);
     expect(h.events.some((e) => e.type === "progress" && e.message === "embedded--q.gguf starts on the CPU")).toBe(true);
@@ -581,9 +631,16 @@ describeWithShared("createSupervisor: the real engine after a GPU fallback plans
     expect(log).toMatch(/mallex engine: passed over a local source build of node-llama-cpp for CUDA: /);
     expect(log).toContain("mallex engine: llama.cpp backend: cpu");
 
-    const table = { profiles: { local: { name: "local", backend: "embedded", model: STORIES, maxOutputTokens: 4096, contextWindow: 8192, inputBudget: 6144 } }, backends: { embedded: { kind: "openai", flavor: "embedded" } } } as unknown as RoutingTable;
+    const table = {
+      profiles: { local: { name: "local", backend: "embedded", model: STORIES, maxOutputTokens: 4096, contextWindow: 8192, inputBudget: 6144 } },
+      backends: { embedded: { kind: "openai", flavor: "embedded" } },
+    } as unknown as RoutingTable;
     const lines: string[] = [];
-    const ctx = { table, backends: { embedded: { name: "embedded", kind: "openai", flavor: "embedded", headers: {}, supervised: true } }, log: (line: string) => lines.push(line) } as unknown as ServerContext;
+    const ctx = {
+      table,
+      backends: { embedded: { name: "embedded", kind: "openai", flavor: "embedded", headers: {}, supervised: true } },
+      log: (line: string) => lines.push(line),
+    } as unknown as ServerContext;
     const learning = learnServerFacts(ctx, discoverServerFacts);
     await learning.learnServed(table.profiles.local!, baseUrl);
     expect(ctx.serverFacts?.get("embedded")).toMatchObject({ contextWindow: 2048, parallel: 1, source: "mallex engine GET /props" });
@@ -612,10 +669,16 @@ describe("createSupervisor: two mallex on one MALLEX_HOME, same key", () => {
     const secondPid = second.supervisor.pid!;
     expect(secondPid).not.toBe(firstPid);
     expect(alive(firstPid)).toBe(true);
-    expect(pidfilesOf(home, "mlx--test").map((entry) => [entry.record.pid, entry.record.mallexPid]).sort()).toEqual([
-      [firstPid, process.pid],
-      [secondPid, otherPid],
-    ].sort());
+    expect(
+      pidfilesOf(home, "mlx--test")
+        .map((entry) => [entry.record.pid, entry.record.mallexPid])
+        .sort(),
+    ).toEqual(
+      [
+        [firstPid, process.pid],
+        [secondPid, otherPid],
+      ].sort(),
+    );
     expect(second.events.filter((e) => e.type === "progress" && e.message.includes("left running by"))).toEqual([]); // the first's server is no orphan
 
     process.kill(firstPid, "SIGKILL");

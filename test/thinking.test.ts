@@ -124,7 +124,14 @@ describe("Claude Code 2.1.330's thinking and context_management: mapped or dropp
       const table = tableWith("expose");
       table.backends.anthropic!.baseUrl = anthropic.url;
       const proxy = createTestProxy({ backendUrl: mlx.url, table, env: { ANTHROPIC_API_KEY: "sk-real" } });
-      const body = { model: "claude-sonnet", max_tokens: 4096, messages: [{ role: "user", content: "hi" }], thinking: { type: "adaptive", display: "omitted" }, context_management: cm, output_config: { effort: "medium" } };
+      const body = {
+        model: "claude-sonnet",
+        max_tokens: 4096,
+        messages: [{ role: "user", content: "hi" }],
+        thinking: { type: "adaptive", display: "omitted" },
+        context_management: cm,
+        output_config: { effort: "medium" },
+      };
       expect((await proxy.post("/v1/messages", body)).status).toBe(200);
       expect(anthropic.received[0]!.body).toMatchObject({ thinking: body.thinking, context_management: cm, output_config: body.output_config });
     } finally {

@@ -50,9 +50,7 @@ function normalize(parts: Shape[]): Shape[] {
     if ("text" in part && last !== undefined && "text" in last) last.text += ` ${part.text}`;
     else out.push("text" in part ? { text: part.text } : part);
   }
-  return out
-    .map((part) => ("text" in part ? { text: part.text.replace(/\s+/g, " ").trim() } : part))
-    .filter((part) => !("text" in part) || part.text !== "");
+  return out.map((part) => ("text" in part ? { text: part.text.replace(/\s+/g, " ").trim() } : part)).filter((part) => !("text" in part) || part.text !== "");
 }
 
 /** What the client must see for a corpus entry: calls as tool_use, broken calls as the note. */
@@ -112,16 +110,16 @@ function foldStream(body: string): Block[] {
     if (data.type === "error") throw new Error(`stream error: ${JSON.stringify(data.error)}`);
     if (data.type === "content_block_start") blocks[data.index] = { ...data.content_block };
     if (data.type === "content_block_delta" && data.delta.type === "text_delta") blocks[data.index]!.text += data.delta.text;
-    if (data.type === "content_block_delta" && data.delta.type === "input_json_delta") json.set(data.index, (json.get(data.index) ?? "") + data.delta.partial_json);
+    if (data.type === "content_block_delta" && data.delta.type === "input_json_delta")
+      json.set(data.index, (json.get(data.index) ?? "") + data.delta.partial_json);
     if (data.type === "content_block_stop" && json.has(data.index)) blocks[data.index]!.input = JSON.parse(json.get(data.index)!);
   }
   return blocks;
 }
 
-
-
 const corpora = await loadCorpora();
-const MARKERS = /<tool_call>|<\/tool_call>|<function=|<invoke name=|<\|python_tag\|>|\[TOOL_CALLS\]|<arg_key>|<｜tool▁call|<\|tool_call|<minimax:tool_call>|<seed:tool_call>|<\|call\|>|<\|channel\|>/;
+const MARKERS =
+  /<tool_call>|<\/tool_call>|<function=|<invoke name=|<\|python_tag\|>|\[TOOL_CALLS\]|<arg_key>|<｜tool▁call|<\|tool_call|<minimax:tool_call>|<seed:tool_call>|<\|call\|>|<\|channel\|>/;
 
 let mlx: FakeMlxServer;
 let proxy: MallexProxyProcess;
@@ -148,7 +146,10 @@ beforeAll(async () => {
   });
   const dir = mkdtempSync(join(tmpdir(), "mallex-corpus-untrimmed-"));
   writeFileSync(join(dir, "mallex.yaml"), UNTRIMMED_CONFIG);
-  [proxy, untrimmedProxy] = await Promise.all([startProxyProcess(["--backend-url", mlx.url]), startProxyProcess(["--config", join(dir, "mallex.yaml"), "--backend-url", mlx.url])]);
+  [proxy, untrimmedProxy] = await Promise.all([
+    startProxyProcess(["--backend-url", mlx.url]),
+    startProxyProcess(["--config", join(dir, "mallex.yaml"), "--backend-url", mlx.url]),
+  ]);
 }, 30_000);
 afterAll(async () => {
   await proxy?.stop();
@@ -205,7 +206,11 @@ describe.each(corpora.filter(([family]) => family !== "gemma3"))("%s corpus thro
 });
 
 describe("calls mallex cannot run come back as readable text through `mallex proxy --backend-url`", () => {
-  const ticket = { name: "lookup_ticket", description: "Looks up a ticket.", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } };
+  const ticket = {
+    name: "lookup_ticket",
+    description: "Looks up a ticket.",
+    input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] },
+  };
   const cases = [
     {
       name: "a call to a tool the request does not have",
@@ -214,7 +219,7 @@ describe("calls mallex cannot run come back as readable text through `mallex pro
     },
     {
       name: "a call whose input fails the tool's schema",
-      input: "<minimax:tool_call>\n<invoke name=\"lookup_ticket\">\n<parameter name=\"id\">forty-two</parameter>\n</invoke>\n</minimax:tool_call>",
+      input: '<minimax:tool_call>\n<invoke name="lookup_ticket">\n<parameter name="id">forty-two</parameter>\n</invoke>\n</minimax:tool_call>',
       note: '[mallex: the model wrote a tool call that was not run: Tool call to "lookup_ticket"',
     },
   ];
@@ -222,7 +227,10 @@ describe("calls mallex cannot run come back as readable text through `mallex pro
     for (const [attempt, stream] of [false, true].entries()) {
       const key = `unrunnable · ${name} · ${attempt}`;
       const { content } = await readAnswer(await ask(key, chunked(input, stream ? "char" : "whole"), stream, [ticket]), stream);
-      expect(content.map((block) => block.type), key).not.toContain("tool_use");
+      expect(
+        content.map((block) => block.type),
+        key,
+      ).not.toContain("tool_use");
       expect(content.map((block) => block.text ?? "").join(""), key).toContain(note);
     }
   });
@@ -233,14 +241,23 @@ describe("issue 23 contract: quoted calls come back as the exact text through `m
   const cases = positionCases().filter((entry) => caseApplies(entry, "auto"));
   const tools = TOOL_NAMES.map((tool) => ({ name: tool, description: `The ${tool} tool.`, input_schema: { type: "object" } }));
   it.each(cases.map((entry) => [`${entry.family}: ${entry.kind}`, entry] as const))("%s", async (_, entry) => {
-    for (const [attempt, [stream, how]] of ([[false, "whole"], [true, "char"], [true, 7]] as const).entries()) {
+    for (const [attempt, [stream, how]] of (
+      [
+        [false, "whole"],
+        [true, "char"],
+        [true, 7],
+      ] as const
+    ).entries()) {
       const key = `positions · ${entry.family} · ${entry.kind} · ${attempt}`;
       const response = await ask(key, chunked(entry.input, how), stream, tools);
       expect(response.status, key).toBe(200);
       const { content, stopReason } = await readAnswer(response, stream);
       if (entry.negative) {
         expect(stopReason, key).toBe("end_turn");
-        expect(content.map((block) => block.type), key).toEqual(["text"]);
+        expect(
+          content.map((block) => block.type),
+          key,
+        ).toEqual(["text"]);
         // Unchanged: the exact text, no note (leading newlines aside, which mallex drops at a block start).
         expect(content[0]?.text, key).toBe(entry.input.replace(/^[\r\n]+/, ""));
       } else {

@@ -33,7 +33,8 @@ function foldStream(text: string): Message {
     const data = JSON.parse(event.data);
     if (data.type === "content_block_start") message.content[data.index] = { ...data.content_block };
     if (data.type === "content_block_delta" && data.delta.type === "text_delta") message.content[data.index]!.text += data.delta.text;
-    if (data.type === "content_block_delta" && data.delta.type === "input_json_delta") json.set(data.index, (json.get(data.index) ?? "") + data.delta.partial_json);
+    if (data.type === "content_block_delta" && data.delta.type === "input_json_delta")
+      json.set(data.index, (json.get(data.index) ?? "") + data.delta.partial_json);
     if (data.type === "content_block_stop" && json.has(data.index)) message.content[data.index]!.input = JSON.parse(json.get(data.index)!);
     if (data.type === "message_delta") message.stop_reason = data.delta.stop_reason;
   }
@@ -115,7 +116,9 @@ describe("a forced tool_choice on a server that does not enforce it (mlx-lm)", (
     // Nothing scripted: the fake echoes the prompt, which calls no tool, however often it is asked.
     const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "any" } }));
     expect(response.headers.get("content-type")).toBe("application/json");
-    expect(await forcedCallError(response)).toMatch(/^tool_choice any requires a tool call, and the model of profile qwen3-coder-30b made none in 3 attempts \(last: the reply called no tool\)\. /);
+    expect(await forcedCallError(response)).toMatch(
+      /^tool_choice any requires a tool call, and the model of profile qwen3-coder-30b made none in 3 attempts \(last: the reply called no tool\)\. /,
+    );
     expect(generationsSince(seen)).toHaveLength(3);
   });
 
@@ -154,29 +157,40 @@ describe("a forced tool_choice with the retries mallex.yaml allows (tools.forced
 describe("a forced tool_choice on a server that enforces it (llama-server)", () => {
   const llamaTable = (): RoutingTable => ({
     ...defaultTable,
-    backends: Object.fromEntries(Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" ? { ...backend, flavor: "llama-server" } : backend])),
+    backends: Object.fromEntries(
+      Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" ? { ...backend, flavor: "llama-server" } : backend]),
+    ),
   });
 
-  it.each([false, true])("a named tool is the one tool offered under tool_choice required, checked by the server's grammar, not retried (stream: %s)", async (stream) => {
-    const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
-    const seen = mlx.requests.length;
-    mlx.script({ toolCalls: [{ name: "lookup_ticket", arguments: { id: 42 } }] });
-    const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "tool", name: "lookup_ticket" } }));
-    const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
-    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "lookup_ticket", input: { id: 42 } }]);
-    const generations = generationsSince(seen);
-    expect(generations).toHaveLength(1);
-    const sent = generations[0]!.body as { tool_choice?: unknown; tools?: Array<{ function: { name: string } }>; messages: Array<{ content: unknown }>; stream?: boolean };
-    expect(sent.tool_choice).toBe("required");
-    expect(sent.tools?.map((tool) => tool.function.name)).toEqual(["lookup_ticket"]);
-    expect(JSON.stringify(sent.messages)).not.toContain("You must call");
-    // Enforced by the server: the answer streams as it comes, nothing is held back to be checked.
-    expect(sent.stream).toBe(stream);
-  });
+  it.each([false, true])(
+    "a named tool is the one tool offered under tool_choice required, checked by the server's grammar, not retried (stream: %s)",
+    async (stream) => {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
+      const seen = mlx.requests.length;
+      mlx.script({ toolCalls: [{ name: "lookup_ticket", arguments: { id: 42 } }] });
+      const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "tool", name: "lookup_ticket" } }));
+      const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+      expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "lookup_ticket", input: { id: 42 } }]);
+      const generations = generationsSince(seen);
+      expect(generations).toHaveLength(1);
+      const sent = generations[0]!.body as {
+        tool_choice?: unknown;
+        tools?: Array<{ function: { name: string } }>;
+        messages: Array<{ content: unknown }>;
+        stream?: boolean;
+      };
+      expect(sent.tool_choice).toBe("required");
+      expect(sent.tools?.map((tool) => tool.function.name)).toEqual(["lookup_ticket"]);
+      expect(JSON.stringify(sent.messages)).not.toContain("You must call");
+      // Enforced by the server: the answer streams as it comes, nothing is held back to be checked.
+      expect(sent.stream).toBe(stream);
+    },
+  );
 
   // The promise of a tool_use holds even where the server should have kept it (the embedded engine
   // answers in text when its grammar's output does not parse): the fake here ignores tool_choice.
-  const missing = /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile qwen3-coder-30b ended its answer \(end_turn\) without one, although its llama-server server was asked to enforce it\.$/;
+  const missing =
+    /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile qwen3-coder-30b ended its answer \(end_turn\) without one, although its llama-server server was asked to enforce it\.$/;
 
   it("an answer that ends without the call anyway is an api_error, not an end_turn", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: llamaTable() });
@@ -193,7 +207,9 @@ describe("a forced tool_choice on a server that enforces it (llama-server)", () 
     mlx.script({ text: "No tool today." });
     const response = await proxy.post("/v1/messages", ask({ stream: true, tool_choice: { type: "tool", name: "lookup_ticket" } }));
     expect(response.status).toBe(200);
-    const events = parseSSE(await response.text()).filter((event) => event.comment === undefined).map((event) => JSON.parse(event.data) as { type: string; delta?: { text?: string }; error?: { type: string; message: string } });
+    const events = parseSSE(await response.text())
+      .filter((event) => event.comment === undefined)
+      .map((event) => JSON.parse(event.data) as { type: string; delta?: { text?: string }; error?: { type: string; message: string } });
     const types = events.map((event) => event.type);
     expect(types).not.toContain("message_delta");
     expect(types).not.toContain("message_stop");
@@ -224,7 +240,9 @@ describe("tool_choice none", () => {
     const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "none" } }));
     const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
     expect(message.content.map((block) => block.type)).toEqual(["text", "text"]);
-    expect(message.content[1]!.text).toBe('[mallex: the model wrote a tool call that was not run: the request\'s tool_choice is none]\nlookup_ticket {"id":42}');
+    expect(message.content[1]!.text).toBe(
+      '[mallex: the model wrote a tool call that was not run: the request\'s tool_choice is none]\nlookup_ticket {"id":42}',
+    );
     expect(message.stop_reason).toBe("end_turn");
     // And the model was not offered the tools.
     expect((mlx.requests.at(-1)!.body as { tools?: unknown }).tools).toBeUndefined();

@@ -42,7 +42,8 @@ const LONG_CLAUDE_MD = `# Project notes\n- Keep answers short.\n${Array.from({ l
 /** A project's own agent, skill and slash command (listed as a skill), which the small and medium sizes cannot run (no Agent or Skill tool). */
 const USER_AGENT_AND_SKILL = {
   ".claude/commands/ship.md": "---\ndescription: Tags a release and pushes it with make ship.\n---\nRun make ship and report the tag.\n",
-  ".claude/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews a diff for bugs and style before commit.\ntools: Read, Grep\n---\nYou review code. Report bugs first.\n",
+  ".claude/agents/reviewer.md":
+    "---\nname: reviewer\ndescription: Reviews a diff for bugs and style before commit.\ntools: Read, Grep\n---\nYou review code. Report bugs first.\n",
   ".claude/skills/deploy/SKILL.md": "---\nname: deploy\ndescription: Deploys the app to staging with make deploy.\n---\nRun make deploy and report the URL.\n",
 };
 
@@ -66,9 +67,24 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     ["with tool search off", { ENABLE_TOOL_SEARCH: "false" }, [], {}],
     // As `mallex run` launches it for the shipped default tier: tool search off, and the model named
     // mallex/<profile> (claude-context-env.ts), which Claude Code then says it is powered by.
-    ["as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }, [], {}],
+    [
+      "as mallex run launches it (tool search off, model mallex/qwen3-coder-30b)",
+      { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" },
+      [],
+      {},
+    ],
     // mallex run on a small model (claude-context-env.ts for an 8,000-token budget): Claude Code then lists skills by name alone.
-    ["as mallex run launches it for a small model (input budget 8,000: a 38,600-token window)", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600", CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600" }, [], {}],
+    [
+      "as mallex run launches it for a small model (input budget 8,000: a 38,600-token window)",
+      {
+        ENABLE_TOOL_SEARCH: "false",
+        ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b",
+        CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600",
+        CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600",
+      },
+      [],
+      {},
+    ],
     ["with a prompt the user appends (--append-system-prompt)", {}, ["--append-system-prompt", APPENDED], {}],
     ["on the model the user picks (claude-sonnet-4-6)", { ANTHROPIC_MODEL: "claude-sonnet-4-6" }, [], {}],
     ["with the project's own agent, skill and command", {}, [], USER_AGENT_AND_SKILL],
@@ -91,7 +107,9 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
         it(`${size}: ≥ ${goal * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
           const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, userAgent);
           // docs/proxy.md's table of the own-text cut per release, setting and size is these lines.
-          console.log(`own-text cut | ${claudeCode.version} | ${variant} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars} | ${explanation.before.chars} → ${explanation.after.chars} chars | ${(request.tools ?? []).length} tools sent`);
+          console.log(
+            `own-text cut | ${claudeCode.version} | ${variant} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars} | ${explanation.before.chars} → ${explanation.after.chars} chars | ${(request.tools ?? []).length} tools sent`,
+          );
           expect(explanation.cut.claudeCode).toBeGreaterThanOrEqual(goal);
           expect(explanation.system).toMatchObject({ mode: "template", template: `system-${size}` });
           expect(explanation.claudeCode).toEqual({ version: claudeCode.version, unplaced: [] });
@@ -113,7 +131,14 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           // (The MCP server's instructions, and the list ToolSearch loads from, go on where Claude Code put them.)
           if (files !== MCP_PROJECT) expect(upstream.split("<system-reminder>\\n").length - 1).toBe((args as readonly string[]).includes("plan") ? 1 : 0);
           // (The deferred-tool list stays where it names the user's MCP tools: ToolSearch is offered with it.)
-          for (const gone of ["x-anthropic-billing-header", "Available agent types", "The following skills are available", ...(explanation.tools.offered.includes("ToolSearch") ? [] : ["deferred tools"]), "Co-Authored-By", "You are powered by the model"]) {
+          for (const gone of [
+            "x-anthropic-billing-header",
+            "Available agent types",
+            "The following skills are available",
+            ...(explanation.tools.offered.includes("ToolSearch") ? [] : ["deferred tools"]),
+            "Co-Authored-By",
+            "You are powered by the model",
+          ]) {
             expect(upstream).not.toContain(gone);
           }
           // Every line of Claude Code's own prompt is known; the user's sentence, and only it, goes on whole.
@@ -123,7 +148,10 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
             expect(upstream).not.toContain("helps users according to your");
             // CLAUDE.md, and the style where the release puts it into the system prompt.
             const user = explanation.system.mode === "template" ? explanation.system.user : undefined;
-            expect([{ passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true }, { passages: 2, chars: CLAUDE_MD_KEPT.length + STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true }]).toContainEqual({ ...user, parts: undefined });
+            expect([
+              { passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true },
+              { passages: 2, chars: CLAUDE_MD_KEPT.length + STYLE.length + "# Output Style: Terse reviewer\n".length, placed: true },
+            ]).toContainEqual({ ...user, parts: undefined });
           } else if (files === MCP_PROJECT) {
             // The MCP server's tool is offered, or named in the list ToolSearch (offered) loads it from; its instructions go on whole where they came.
             const offered = explanation.tools.offered;
@@ -136,7 +164,8 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           } else if (files !== undefined && "CLAUDE.md" in files) {
             expect(upstream).toContain(JSON.stringify(LONG_CLAUDE_MD.trim()).slice(1, -1));
             expect(explanation.cut.userChars).toBeGreaterThan(6_000);
-          } else if (!(args as readonly string[]).includes("--append-system-prompt")) expect(explanation.system).toMatchObject({ user: { passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true } });
+          } else if (!(args as readonly string[]).includes("--append-system-prompt"))
+            expect(explanation.system).toMatchObject({ user: { passages: 1, chars: CLAUDE_MD_KEPT.length, placed: true } });
           else {
             expect(explanation.system).toMatchObject({ user: { passages: 2, chars: APPENDED.length + CLAUDE_MD_KEPT.length, placed: true } });
             expect(upstream).toContain(APPENDED);
@@ -166,7 +195,8 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           if (files === STYLE_AND_HOOKS) expect(parts).toContain("the hooks' output: conversation");
           if (files === MCP_PROJECT) {
             expect(parts).toContainEqual(expect.stringMatching(new RegExp(`^${MCP_TOOL}: (offered|through ToolSearch)$`)));
-            if (JSON.stringify(request).includes(MCP_INSTRUCTIONS)) expect(explanation.user).toContainEqual({ part: "MCP server tickets: instructions", chars: MCP_INSTRUCTIONS.length, fate: "conversation" });
+            if (JSON.stringify(request).includes(MCP_INSTRUCTIONS))
+              expect(explanation.user).toContainEqual({ part: "MCP server tickets: instructions", chars: MCP_INSTRUCTIONS.length, fate: "conversation" });
           }
           expect(upstream).not.toContain("statusline-setup");
           const notOffered = (request.tools ?? []).map((tool) => tool.name).filter((name) => !explanation.tools.offered.includes(name));

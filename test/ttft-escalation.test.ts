@@ -23,7 +23,8 @@ type Body = { messages: Array<{ role: string; content: unknown }>; [key: string]
 const PREFILL_RATE = 20_000;
 
 /** Lines of a pasted log, different for every `tag`: no prefix cache holds any of them. */
-const pastedLog = (tag: string, lines: number) => Array.from({ length: lines }, (_, i) => `${tag} line ${i}: worker ${(i * 7919) % 10007} finished step ${i % 97}`).join("\n");
+const pastedLog = (tag: string, lines: number) =>
+  Array.from({ length: lines }, (_, i) => `${tag} line ${i}: worker ${(i * 7919) % 10007} finished step ${i % 97}`).join("\n");
 
 describeWithShared("escalation on predicted time to first token (mallex proxy)", () => {
   const capture = readCapture<Body>("tool-use-first-request.json");
@@ -38,7 +39,11 @@ describeWithShared("escalation on predicted time to first token (mallex proxy)",
   /** The next turn: the same conversation with the answer and a short question appended. */
   const nextTurn = (previous: Body): Body => ({
     ...previous,
-    messages: [...previous.messages, { role: "assistant", content: [{ type: "text", text: "The log shows every worker finishing." }] }, { role: "user", content: "Which step was the slowest?" }],
+    messages: [
+      ...previous.messages,
+      { role: "assistant", content: [{ type: "text", text: "The log shows every worker finishing." }] },
+      { role: "user", content: "Which step was the slowest?" },
+    ],
   });
 
   let mlx: FakeMlxServer;
@@ -61,7 +66,8 @@ describeWithShared("escalation on predicted time to first token (mallex proxy)",
     await api?.close();
   });
 
-  const start = () => startProxyProcess(["--config", configPath, "--backend-url", mlx.url, "--anthropic-url", api.url], home, { ANTHROPIC_API_KEY: "sk-ant-test" });
+  const start = () =>
+    startProxyProcess(["--config", configPath, "--backend-url", mlx.url, "--anthropic-url", api.url], home, { ANTHROPIC_API_KEY: "sk-ant-test" });
   const send = (body: Body, session: string) => postAsSession(proxy!.url, headers, body, session);
 
   it("learns the local server's prefill rate, escalates a long uncached prompt to Claude saying why, keeps a cached continuation local", async () => {

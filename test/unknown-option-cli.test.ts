@@ -19,7 +19,9 @@ describe("an unknown option is a usage error with a suggestion, for every comman
     const dir = writeTree({ "mallex.yaml": BASE });
     writeFileSync(join(dir, "request.json"), JSON.stringify({ model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] }));
     expect((await runCli(["server", "status", "-x"], { cwd: dir })).stderr).toBe("mallex: unknown option -x (`mallex server --help` lists them)");
-    expect((await runCli(["doctor", "--backend-ur", "http://127.0.0.1:9/v1"], { cwd: dir })).stderr).toBe("mallex: unknown option --backend-ur (did you mean --backend-url?)");
+    expect((await runCli(["doctor", "--backend-ur", "http://127.0.0.1:9/v1"], { cwd: dir })).stderr).toBe(
+      "mallex: unknown option --backend-ur (did you mean --backend-url?)",
+    );
     const fine = await runCli(["explain", "request.json", "-c", "mallex.yaml", "--profile", "small", "--json"], { cwd: dir });
     expect(fine.stderr).toBe("");
     expect(fine.exitCode).toBe(0);

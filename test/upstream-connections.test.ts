@@ -10,7 +10,12 @@ import type { RoutingTable } from "../src/compile/routing-table.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 
-const ask = (text: string, extra: Record<string, unknown> = {}) => ({ model: "claude-opus-4-8", max_tokens: 1024, messages: [{ role: "user", content: text }], ...extra });
+const ask = (text: string, extra: Record<string, unknown> = {}) => ({
+  model: "claude-opus-4-8",
+  max_tokens: 1024,
+  messages: [{ role: "user", content: text }],
+  ...extra,
+});
 
 /** The shipped table with its mlx backend said to be another kind of server. */
 function tableWithFlavor(flavor: string): RoutingTable {
@@ -30,12 +35,24 @@ async function startKeepAliveBackend() {
       const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
       if (!body.stream) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ id: "c", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Hello there." }, finish_reason: "stop" }], usage }));
+        res.end(
+          JSON.stringify({
+            id: "c",
+            object: "chat.completion",
+            choices: [{ index: 0, message: { role: "assistant", content: "Hello there." }, finish_reason: "stop" }],
+            usage,
+          }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream" });
-      for (const [content, finish] of [["Hello", null], [" there.", "stop"]] as const) {
-        res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`);
+      for (const [content, finish] of [
+        ["Hello", null],
+        [" there.", "stop"],
+      ] as const) {
+        res.write(
+          `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`,
+        );
       }
       res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage })}\n\n`);
       res.end("data: [DONE]\n\n");

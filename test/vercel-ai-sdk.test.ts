@@ -82,7 +82,8 @@ describe("Vercel AI SDK streamText through mallex", () => {
     expect(lookups).toEqual([7]);
   });
 
-  const forcedMessage = /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile \S+ made none in 3 attempts \(last: the reply did not call "lookup_ticket"\)\. Its mlx-lm server cannot enforce tool_choice/;
+  const forcedMessage =
+    /^tool_choice tool requires a call to the tool "lookup_ticket", and the model of profile \S+ made none in 3 attempts \(last: the reply did not call "lookup_ticket"\)\. Its mlx-lm server cannot enforce tool_choice/;
   const generationsSince = (seen: number) => mlx.requests.slice(seen).filter((r) => r.path === "/v1/chat/completions").length;
   const forcedCall = { tools, toolChoice: { type: "tool", toolName: "lookup_ticket" } as const, prompt: "Look up ticket 7." };
 

@@ -45,6 +45,10 @@ export interface Capture {
   body: any;
 }
 
-export function captureFirstRequest(options: CaptureOptions): Promise<Capture & { requests: RecordedRequest[]; exitCode: number | null; stdout: string; stderr: string }>;
+export function captureFirstRequest(
+  options: CaptureOptions,
+): Promise<Capture & { requests: RecordedRequest[]; exitCode: number | null; stdout: string; stderr: string }>;
 
-export function captureFirstRequestCached(options: Omit<CaptureOptions, "timeoutMs"> & { version: string; cacheDir?: string }): Promise<Capture & { version: string }>;
+export function captureFirstRequestCached(
+  options: Omit<CaptureOptions, "timeoutMs"> & { version: string; cacheDir?: string },
+): Promise<Capture & { version: string }>;

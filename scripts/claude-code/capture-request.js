@@ -126,7 +126,18 @@ function answer(res, body, id, call) {
   }
   if (body?.stream !== true) {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ id, type: "message", role: "assistant", model, content: [{ type: "text", text: ANSWER }], stop_reason: "end_turn", stop_sequence: null, usage }));
+    res.end(
+      JSON.stringify({
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: [{ type: "text", text: ANSWER }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage,
+      }),
+    );
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -142,7 +153,9 @@ function answer(res, body, id, call) {
 
 /** Node's incoming headers as name → string (repeated ones joined with ", "). */
 function flatHeaders(headers) {
-  return Object.fromEntries(Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]])));
+  return Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]])),
+  );
 }
 
 /** A small git repository with a CLAUDE.md, like the one the shared captures were made in. */
@@ -189,9 +202,19 @@ export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = 
       env: { ...offlineClaudeEnv(home), ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-test", ...env },
     });
     const messages = api.requests.filter((request) => new URL(request.url, api.url).pathname === "/v1/messages");
-    const first = subagent === undefined ? messages[0] : messages.find((request) => request.body.system !== undefined && JSON.stringify(request.body.system) !== JSON.stringify(messages[0]?.body.system) && (request.body.tools ?? []).length > 0);
+    const first =
+      subagent === undefined
+        ? messages[0]
+        : messages.find(
+            (request) =>
+              request.body.system !== undefined &&
+              JSON.stringify(request.body.system) !== JSON.stringify(messages[0]?.body.system) &&
+              (request.body.tools ?? []).length > 0,
+          );
     if (first === undefined) {
-      throw new Error(`${bin} sent no POST /v1/messages (exit ${run.exitCode}${run.signal ? `, ${run.signal}` : ""}): ${(run.stderr || run.stdout).slice(0, 500)}`);
+      throw new Error(
+        `${bin} sent no POST /v1/messages (exit ${run.exitCode}${run.signal ? `, ${run.signal}` : ""}): ${(run.stderr || run.stdout).slice(0, 500)}`,
+      );
     }
     return { url: first.url, headers: first.headers, body: first.body, requests: api.requests, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr };
   } finally {
@@ -228,7 +251,16 @@ function runCli(bin, args, { cwd, env, timeoutMs }) {
  * a test run captures each version once. Concurrent processes may both capture; the last rename wins.
  * @param {{ bin: string; version: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; files?: Record<string, string>; cacheDir?: string }} options
  */
-export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, files = {}, cacheDir = CAPTURE_CACHE_DIR }) {
+export async function captureFirstRequestCached({
+  bin,
+  version,
+  prompt = DEFAULT_PROMPT,
+  env = {},
+  args = [],
+  subagent,
+  files = {},
+  cacheDir = CAPTURE_CACHE_DIR,
+}) {
   const file = join(cacheDir, `${version}-${captureKey(version, prompt, env, args, subagent, files)}.json`);
   try {
     return JSON.parse(readFileSync(file, "utf8"));
@@ -247,7 +279,10 @@ export async function captureFirstRequestCached({ bin, version, prompt = DEFAULT
 function captureKey(version, prompt, env, args, subagent, files) {
   const sortedEnv = Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
   const self = readFileSync(fileURLToPath(import.meta.url), "utf8");
-  return createHash("sha256").update(JSON.stringify({ version, prompt, env: sortedEnv, args, subagent, files, self })).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify({ version, prompt, env: sortedEnv, args, subagent, files, self }))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

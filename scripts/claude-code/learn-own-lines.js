@@ -15,7 +15,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OUT = `${ROOT}src/trim/claude-code-own-lines.ts`;
 const PACKAGES = ["@anthropic-ai/claude-code", "claude-code-newest", "claude-code-older"];
 const MARKER = "Reply in the language of the question, mallex-learning-marker.";
-export const SMALL_CONTEXT_ENV = { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600", CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600" };
+export const SMALL_CONTEXT_ENV = {
+  ENABLE_TOOL_SEARCH: "false",
+  ANTHROPIC_MODEL: "mallex/gguf-qwen2.5-coder-1.5b",
+  CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600",
+  CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600",
+};
 const LIST_HEADERS = ["Available agent types for the Agent tool:", "The following skills are available for use with the Skill tool:"];
 
 /** The settings each release is captured in: as installed, and as users and mallex change it. */
@@ -39,7 +44,12 @@ export const LEARNING_SETTINGS = [
     },
   },
   // Claude Code's own subagents have prompts of their own; a user's agent (.claude/agents) stays the user's.
-  ...["Explore", "Plan", "general-purpose"].map((type) => ({ name: `its ${type} subagent`, env: {}, args: ["--allowedTools", "Agent,Task,Read,Glob,Grep,Bash"], subagent: type })),
+  ...["Explore", "Plan", "general-purpose"].map((type) => ({
+    name: `its ${type} subagent`,
+    env: {},
+    args: ["--allowedTools", "Agent,Task,Read,Glob,Grep,Bash"],
+    subagent: type,
+  })),
   // The prompt's wording follows the model the user picks (/model, --model).
   ...["claude-sonnet-4-6", "claude-opus-4-6", "claude-haiku-4-5-20251001"].map((model) => ({ name: `on ${model}`, env: { ANTHROPIC_MODEL: model }, args: [] })),
 ];
@@ -53,7 +63,14 @@ for (const name of PACKAGES) {
     continue;
   }
   for (const setting of LEARNING_SETTINGS) {
-    const { body } = await captureFirstRequestCached({ bin: installed.bin, version: installed.version, env: setting.env, args: setting.args, subagent: setting.subagent, files: setting.files });
+    const { body } = await captureFirstRequestCached({
+      bin: installed.bin,
+      version: installed.version,
+      env: setting.env,
+      args: setting.args,
+      subagent: setting.subagent,
+      files: setting.files,
+    });
     const before = prints.size;
     for (const line of [...ownText(body.system).split("\n"), ...listedItems(body.messages)]) {
       if (line.includes(MARKER)) continue;
@@ -84,7 +101,9 @@ console.error(`${OUT}: ${prints.size} lines of ${learned.join(", ")}`);
  * wherever the release puts them (a reminder, a tool's description is not read).
  */
 function listedItems(messages) {
-  const texts = messages.flatMap((message) => (typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []))));
+  const texts = messages.flatMap((message) =>
+    typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])),
+  );
   return texts.flatMap((text) => {
     const lines = text.split("\n");
     return LIST_HEADERS.flatMap((header) => {

@@ -21,7 +21,14 @@ export async function loadShippedTrimming(root = ROOT) {
     import(pathToFileURL(join(root, "dist", "src", path)).href).catch((error) => {
       throw new Error(`cannot load dist/src/${path} (run \`npm run build\` first): ${error.message}`);
     });
-  const [{ compileConfig, loadConfigValidator }, { writeGeneratedFiles }, { loadTemplates }, { explainRequest, profileForSize }, { checkMessagesBody }, { loadValidator }] = await Promise.all([
+  const [
+    { compileConfig, loadConfigValidator },
+    { writeGeneratedFiles },
+    { loadTemplates },
+    { explainRequest, profileForSize },
+    { checkMessagesBody },
+    { loadValidator },
+  ] = await Promise.all([
     lib("compile/compile-config.js"),
     lib("compile/write-generated.js"),
     lib("templates/load-templates.js"),

@@ -48,7 +48,10 @@ export function backendCapacity(input: CapacityInput): BackendCapacity {
   const waiting =
     set.maxWaiting !== undefined
       ? { maxWaiting: set.maxWaiting, waitingSource: "set" }
-      : { maxWaiting: Math.max(MIN_WAITING, WAITING_PER_IN_FLIGHT * inFlight.maxInFlight), waitingSource: `${WAITING_PER_IN_FLIGHT} × in flight, at least ${MIN_WAITING}` };
+      : {
+          maxWaiting: Math.max(MIN_WAITING, WAITING_PER_IN_FLIGHT * inFlight.maxInFlight),
+          waitingSource: `${WAITING_PER_IN_FLIGHT} × in flight, at least ${MIN_WAITING}`,
+        };
   return { ...inFlight, ...waiting };
 }
 

@@ -20,7 +20,11 @@ export class BackendError extends MallexError {
   /** The backend's `retry-after` (seconds or an HTTP date), or one derived from its rate-limit headers. */
   readonly retryAfter?: string;
 
-  constructor(failure: BackendFailure, message: string, details: { backend: string; url: string; status?: number; body?: string; retryAfter?: string; cause?: unknown }) {
+  constructor(
+    failure: BackendFailure,
+    message: string,
+    details: { backend: string; url: string; status?: number; body?: string; retryAfter?: string; cause?: unknown },
+  ) {
     super("E_BACKEND", message, { cause: details.cause, kind: "backend" });
     this.name = "BackendError";
     this.failure = failure;

@@ -58,7 +58,8 @@ export const POOL_DEFAULTS = { failureThreshold: 2, coolDownMs: 10_000, probeInt
 export function createBackendPools(backends: Record<string, RuntimeBackend>, options: BackendPoolOptions): BackendPools {
   const pools = new Map<string, BackendPool & { stop(): void }>();
   for (const backend of Object.values(backends)) {
-    if (backend.urls !== undefined && backend.urls.length > 1 && !backend.unavailable && !backend.supervised) pools.set(backend.name, createPool(backend, backend.urls, options));
+    if (backend.urls !== undefined && backend.urls.length > 1 && !backend.unavailable && !backend.supervised)
+      pools.set(backend.name, createPool(backend, backend.urls, options));
   }
   return {
     for: (name) => pools.get(name),
@@ -114,7 +115,9 @@ function createPool(backend: RuntimeBackend, urls: readonly string[], options: B
     onChange(url, change) {
       const server = servers[indexOf.get(url)!]!;
       if (change.state === "open") {
-        options.log(`backend ${backend.name}: server ${url} failed ${change.failures} times in a row; its sessions move to the other servers for ${Math.round(change.forMs / 1000)} s`);
+        options.log(
+          `backend ${backend.name}: server ${url} failed ${change.failures} times in a row; its sessions move to the other servers for ${Math.round(change.forMs / 1000)} s`,
+        );
         startProbe(url, server);
       } else {
         options.log(`backend ${backend.name}: server ${url} answers again`);

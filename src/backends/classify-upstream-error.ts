@@ -14,7 +14,18 @@ export interface UpstreamCall {
 }
 
 /** No connection at all: the only failures that may say "not reachable". */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EHOSTUNREACH", "EHOSTDOWN", "ENETUNREACH", "ENETDOWN", "EADDRNOTAVAIL", "bad port"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EADDRNOTAVAIL",
+  "bad port",
+]);
 /** Connected, then the peer hung up or reset. */
 const HUNG_UP = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED", "other side closed", "terminated"]);
 
@@ -32,17 +43,33 @@ export function classifyUpstreamError(error: unknown, call: UpstreamCall, phase:
   const code = causeCode(error);
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
-      return new BackendError("unreachable", `${where} is not reachable (no connection within ${formatDuration(call.timeouts.connectMs)}; the limit is backends.${call.backend}.connect_timeout_s)`, details);
+      return new BackendError(
+        "unreachable",
+        `${where} is not reachable (no connection within ${formatDuration(call.timeouts.connectMs)}; the limit is backends.${call.backend}.connect_timeout_s)`,
+        details,
+      );
     case "UND_ERR_HEADERS_TIMEOUT":
       return new BackendError("timeout", `${where} sent no answer within ${formatDuration(call.timeouts.silenceMs)}. ${raise(call)}`, details);
     case "UND_ERR_BODY_TIMEOUT":
-      return new BackendError("timeout", `${where} went silent for ${formatDuration(call.timeouts.silenceMs)} partway through its answer. ${raise(call)}`, details);
+      return new BackendError(
+        "timeout",
+        `${where} went silent for ${formatDuration(call.timeouts.silenceMs)} partway through its answer. ${raise(call)}`,
+        details,
+      );
     case "MALLEX_ANSWER_DEADLINE":
-      return new BackendError("timeout", `${where} was still answering after ${formatDuration(call.timeouts.answerMs ?? 0)}, the longest one answer may take (server.answer_timeout_s in mallex.yaml): it was stopped`, details);
+      return new BackendError(
+        "timeout",
+        `${where} was still answering after ${formatDuration(call.timeouts.answerMs ?? 0)}, the longest one answer may take (server.answer_timeout_s in mallex.yaml): it was stopped`,
+        details,
+      );
   }
   if (UNREACHABLE.has(code)) return new BackendError("unreachable", `${where} is not reachable (${code})`, details);
   if (HUNG_UP.has(code) && phase === "headers") return new BackendError("closed", `${where} closed the connection without answering (${code})`, details);
-  return new BackendError("broken", phase === "headers" ? `the connection to ${where} failed (${code})` : `the connection to ${where} broke before the answer was complete (${code})`, details);
+  return new BackendError(
+    "broken",
+    phase === "headers" ? `the connection to ${where} failed (${code})` : `the connection to ${where} broke before the answer was complete (${code})`,
+    details,
+  );
 }
 
 function raise(call: UpstreamCall): string {

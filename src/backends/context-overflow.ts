@@ -24,7 +24,8 @@ const WORDINGS: ReadonlyArray<{ pattern: RegExp; order: "prompt-context" | "cont
 ];
 
 /** Wording with no numbers: llama-server before it gave them, and other servers. */
-const PLAIN = /exceeds? the available context size|exceed_context_size_error|context (?:length|size|window) (?:exceeded|overflow)|(?:prompt|input|request) is (?:too long|longer than) (?:for )?(?:the|its|this)? ?(?:model'?s? )?context/i;
+const PLAIN =
+  /exceeds? the available context size|exceed_context_size_error|context (?:length|size|window) (?:exceeded|overflow)|(?:prompt|input|request) is (?:too long|longer than) (?:for )?(?:the|its|this)? ?(?:model'?s? )?context/i;
 
 /** The overflow a server's error message describes; undefined when it describes another failure. */
 export function readContextOverflow(message: string): ContextOverflow | undefined {

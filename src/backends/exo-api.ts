@@ -38,17 +38,29 @@ export function pickPlacement(answer: unknown, model: string): ExoPlacementChoic
   const previews = (answer as { previews?: unknown } | null)?.previews;
   if (!Array.isArray(previews)) return { ok: false, reason: `exo's /instance/previews answer has no previews list` };
   // exo answers no previews at all while its topology lists no machine.
-  if (previews.length === 0) return { ok: false, reason: "exo sees no machine in its cluster (no placement previews): start exo on the cluster's Macs and let them find each other" };
+  if (previews.length === 0)
+    return { ok: false, reason: "exo sees no machine in its cluster (no placement previews): start exo on the cluster's Macs and let them find each other" };
   const valid = (previews as ExoPlacementPreview[]).find((preview) => preview?.error == null && preview?.instance != null);
   if (valid === undefined) {
-    const reasons = [...new Set((previews as ExoPlacementPreview[]).map((preview) => preview?.error).filter((error): error is string => typeof error === "string" && error !== ""))];
-    return { ok: false, reason: `no placement of ${model} fits the cluster (exo says: ${reasons.join("; ") || "no reason given"}): free memory on its machines, add a machine, or pick a smaller model` };
+    const reasons = [
+      ...new Set(
+        (previews as ExoPlacementPreview[]).map((preview) => preview?.error).filter((error): error is string => typeof error === "string" && error !== ""),
+      ),
+    ];
+    return {
+      ok: false,
+      reason: `no placement of ${model} fits the cluster (exo says: ${reasons.join("; ") || "no reason given"}): free memory on its machines, add a machine, or pick a smaller model`,
+    };
   }
   if (valid.model_id !== model) {
     // exo matches a request's model to an instance by exact id: a placement under another id would never serve it.
     return { ok: false, reason: `exo knows ${model} as ${valid.model_id}: set the profile's model to ${valid.model_id}` };
   }
-  return { ok: true, params: { model_id: valid.model_id, sharding: valid.sharding, instance_meta: valid.instance_meta, min_nodes: Math.max(1, nodesOf(valid.instance)) }, nodes: nodesOf(valid.instance) };
+  return {
+    ok: true,
+    params: { model_id: valid.model_id, sharding: valid.sharding, instance_meta: valid.instance_meta, min_nodes: Math.max(1, nodesOf(valid.instance)) },
+    nodes: nodesOf(valid.instance),
+  };
 }
 
 /** A terminal message of `GET /instance/await` (AwaitInstanceReadyMessage, AwaitInstanceTimeoutMessage). */

@@ -110,7 +110,13 @@ export function createExoInstances(options: ExoInstancesOptions): ExoInstances {
  * a request exo refuses because the instance went away places it again and is sent once more (exo
  * refused it before generating anything). Without `exo` (a context built without it) it only posts.
  */
-export async function postToExo(exo: ExoInstances | undefined, backend: RuntimeBackend, model: string, body: UpstreamBody, options: PostOptions): Promise<ChatCompletionResponse> {
+export async function postToExo(
+  exo: ExoInstances | undefined,
+  backend: RuntimeBackend,
+  model: string,
+  body: UpstreamBody,
+  options: PostOptions,
+): Promise<ChatCompletionResponse> {
   if (exo === undefined) return postChatCompletions(backend, body, options);
   const first = exo.ready(backend, model, options.signal);
   if (first !== undefined) await first;

@@ -42,21 +42,34 @@ export async function placeModel(init: PlaceModelInit): Promise<void> {
       log(`backend ${backend}: ${model} already has an instance on exo (${running[0]}); using it`);
       return;
     }
-    const choice = pickPlacement(await readJson(await call(`/instance/previews?model_id=${encodeURIComponent(model)}`), "GET /instance/previews", init, model), model);
+    const choice = pickPlacement(
+      await readJson(await call(`/instance/previews?model_id=${encodeURIComponent(model)}`), "GET /instance/previews", init, model),
+      model,
+    );
     if (!choice.ok) throw fail(choice.reason);
     const { params } = choice;
-    log(`backend ${backend}: ${model} has no instance on exo; placing it (${params.sharding}, ${params.instance_meta}, ${choice.nodes} machine${choice.nodes === 1 ? "" : "s"})`);
-    await readJson(await call("/place_instance", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) }), "POST /place_instance", init, model);
+    log(
+      `backend ${backend}: ${model} has no instance on exo; placing it (${params.sharding}, ${params.instance_meta}, ${choice.nodes} machine${choice.nodes === 1 ? "" : "s"})`,
+    );
+    await readJson(
+      await call("/place_instance", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) }),
+      "POST /place_instance",
+      init,
+      model,
+    );
     const seconds = Math.min(300, Math.max(1, Math.ceil(init.timeoutMs / 1000)));
     const answer = await call(`/instance/await?model_id=${encodeURIComponent(model)}&timeout_seconds=${seconds}`);
     if (!answer.ok) await readJson(answer, "GET /instance/await", init, model);
     const message = await readAwait(answer, (waited) => log(`backend ${backend}: waiting for exo to place ${model} (${waited} s)`));
-    if (message.type === "timeout") throw fail(`exo placed no instance within ${seconds} s (${message.message}); its master's log says why, or raise backends.${backend}.timeout_s`);
+    if (message.type === "timeout")
+      throw fail(`exo placed no instance within ${seconds} s (${message.message}); its master's log says why, or raise backends.${backend}.timeout_s`);
     if (message.type === "unknown") throw fail(`exo's /instance/await answered something mallex cannot read (${message.data.slice(0, 200) || "no message"})`);
     log(`backend ${backend}: ${model} placed on exo (${message.instanceId ?? "instance"}); exo loads it while requests wait`);
   } catch (error) {
     if (signal.aborted && !init.signal.aborted && !MallexError.isInstance(error)) {
-      throw fail(`placing it took longer than ${Math.round(init.timeoutMs / 1000)} s; exo's dashboard shows where it stands, or raise backends.${backend}.timeout_s`);
+      throw fail(
+        `placing it took longer than ${Math.round(init.timeoutMs / 1000)} s; exo's dashboard shows where it stands, or raise backends.${backend}.timeout_s`,
+      );
     }
     throw error;
   }
@@ -69,7 +82,11 @@ async function callExo(init: PlaceModelInit, url: string, options: RequestInit):
   } catch (error) {
     if ((error as Error).name === "AbortError" || (error as Error).name === "TimeoutError") throw error;
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-    throw new BackendError("unreachable", `${init.backend} at ${exoOrigin(init.baseUrl)} is not reachable (${cause?.code ?? cause?.message ?? (error as Error).message})`, { backend: init.backend, url, cause: error });
+    throw new BackendError(
+      "unreachable",
+      `${init.backend} at ${exoOrigin(init.baseUrl)} is not reachable (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      { backend: init.backend, url, cause: error },
+    );
   }
 }
 
@@ -79,7 +96,11 @@ const MAX_EXO_ANSWER_BYTES = 4 * 1024 * 1024;
 /** The JSON of a 2xx answer; an error status becomes one sentence with exo's own message. */
 async function readJson(response: Response, route: string, init: PlaceModelInit, model?: string): Promise<unknown> {
   const { text, cut } = await readResponseStart(response, MAX_EXO_ANSWER_BYTES);
-  if (cut) throw new MallexError("E_USAGE", `exo at ${exoOrigin(init.baseUrl)} answered ${route} with more than ${MAX_EXO_ANSWER_BYTES / 1024 / 1024} MiB, which is no answer of its API.`);
+  if (cut)
+    throw new MallexError(
+      "E_USAGE",
+      `exo at ${exoOrigin(init.baseUrl)} answered ${route} with more than ${MAX_EXO_ANSWER_BYTES / 1024 / 1024} MiB, which is no answer of its API.`,
+    );
   if (!response.ok) {
     // exo loads the model's card first: an unknown id fails there, with HTTP 400 or 500.
     const hint = model === undefined ? "" : `; check that ${model} is a model id exo lists at /v1/models`;
@@ -106,7 +127,8 @@ async function readAwait(response: Response, onWaiting: (seconds: number) => voi
   const parser = createParser({
     maxBufferSize: MAX_AWAIT_MESSAGE_CHARS,
     onError: (error) => {
-      if (error.type === "max-buffer-size-exceeded") message ??= { type: "unknown", data: `a line longer than ${MAX_AWAIT_MESSAGE_CHARS.toLocaleString("en-US")} characters` };
+      if (error.type === "max-buffer-size-exceeded")
+        message ??= { type: "unknown", data: `a line longer than ${MAX_AWAIT_MESSAGE_CHARS.toLocaleString("en-US")} characters` };
     },
     onEvent: (event) => {
       message ??= parseAwaitMessage(event.data);

@@ -26,7 +26,13 @@ export interface ForwardOptions extends PostOptions {
  * breaks or goes silent after its headers ends with an `error` event, as the API's own would.
  * Aborting `signal` ends the upstream request whether its headers are in or not.
  */
-export function forwardToAnthropic(backend: RuntimeBackend, request: MessagesRequest, model: string, incoming: Headers, options: ForwardOptions): Promise<Response> {
+export function forwardToAnthropic(
+  backend: RuntimeBackend,
+  request: MessagesRequest,
+  model: string,
+  incoming: Headers,
+  options: ForwardOptions,
+): Promise<Response> {
   const url = `${backend.baseUrl}/v1/messages`;
   const call: UpstreamCall = { backend: backend.name, baseUrl: backend.baseUrl ?? "", url, timeouts: options.timeouts, signal: options.signal };
   const headers: Record<string, string> = {
@@ -41,7 +47,12 @@ export function forwardToAnthropic(backend: RuntimeBackend, request: MessagesReq
   // parsed request as well (a 30 MB prompt is both until its answer comes).
   let sent: Promise<UpstreamResponse>;
   try {
-    sent = options.client.post(url, { body: upstreamBody({ ...cleanHistoryForClaude(request), model }), headers, signal: options.signal, timeouts: options.timeouts });
+    sent = options.client.post(url, {
+      body: upstreamBody({ ...cleanHistoryForClaude(request), model }),
+      headers,
+      signal: options.signal,
+      timeouts: options.timeouts,
+    });
   } catch (error) {
     sent = Promise.reject(error as Error);
   }

@@ -86,18 +86,24 @@ export function parseHostfile(text: string, path: string, backend: CompiledDistr
     return { ok: false, message: `the hostfile ${path} is not valid JSON (${(error as Error).message})` };
   }
   const list = Array.isArray(data) ? data : isObject(data) ? data.hosts : undefined;
-  if (!Array.isArray(list) || list.length === 0) return { ok: false, message: `the hostfile ${path} lists no hosts: it needs a list of {"ssh": "host", "ips": ["address"]}` };
+  if (!Array.isArray(list) || list.length === 0)
+    return { ok: false, message: `the hostfile ${path} lists no hosts: it needs a list of {"ssh": "host", "ips": ["address"]}` };
   const hosts: HostfileHost[] = [];
   for (const [rank, entry] of list.entries()) {
-    if (!isObject(entry) || typeof entry.ssh !== "string" || entry.ssh === "") return { ok: false, message: `host ${rank} of the hostfile ${path} has no "ssh" name` };
+    if (!isObject(entry) || typeof entry.ssh !== "string" || entry.ssh === "")
+      return { ok: false, message: `host ${rank} of the hostfile ${path} has no "ssh" name` };
     const ips = Array.isArray(entry.ips) ? entry.ips.filter((ip): ip is string => typeof ip === "string") : [];
     hosts.push({ ssh: entry.ssh, ips });
   }
   if (backend === "ring" && hosts.some((h) => h.ips.length === 0)) {
-    const named = hosts.filter((h) => h.ips.length === 0).map((h) => h.ssh).join(", ");
+    const named = hosts
+      .filter((h) => h.ips.length === 0)
+      .map((h) => h.ssh)
+      .join(", ");
     return { ok: false, message: `the ring backend needs "ips" for every host of ${path}, and ${named} has none` };
   }
-  if (backend === "jaccl" && hosts[0]!.ips.length === 0) return { ok: false, message: `jaccl needs rank 0 (${hosts[0]!.ssh}) to have "ips" in ${path}, reachable from every other host` };
+  if (backend === "jaccl" && hosts[0]!.ips.length === 0)
+    return { ok: false, message: `jaccl needs rank 0 (${hosts[0]!.ssh}) to have "ips" in ${path}, reachable from every other host` };
   const declared = isObject(data) && typeof data.backend === "string" && data.backend !== "" ? data.backend : undefined;
   return declared === undefined ? { ok: true, hosts } : { ok: true, hosts, backend: declared };
 }

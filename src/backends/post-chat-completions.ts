@@ -42,7 +42,13 @@ export async function postChatCompletions(backend: RuntimeBackend, body: Upstrea
   if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
   let response: UpstreamResponse;
   try {
-    response = await options.client.post(url, { body, headers, signal: options.signal, timeouts: options.timeouts, preconnect: closesEachConnection(backend.flavor) });
+    response = await options.client.post(url, {
+      body,
+      headers,
+      signal: options.signal,
+      timeouts: options.timeouts,
+      preconnect: closesEachConnection(backend.flavor),
+    });
   } catch (error) {
     throw classifyUpstreamError(error, call, "headers");
   }

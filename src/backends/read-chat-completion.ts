@@ -28,7 +28,11 @@ export function completionBytesFor(maxTokens: number | undefined): number {
  * sent with 200, or an object without `choices` is a `malformed` {@link BackendError} that says
  * which, never an exception from deep in the translator.
  */
-export async function readChatCompletion(response: ChatCompletionResponse, backend: { name: string; baseUrl?: string | undefined }, maxTokens: number | undefined): Promise<OpenAIChatResponse> {
+export async function readChatCompletion(
+  response: ChatCompletionResponse,
+  backend: { name: string; baseUrl?: string | undefined },
+  maxTokens: number | undefined,
+): Promise<OpenAIChatResponse> {
   const where = backend.baseUrl === undefined ? backend.name : `${backend.name} at ${backend.baseUrl}`;
   const maxBytes = completionBytesFor(maxTokens);
   let text: string;
@@ -36,8 +40,12 @@ export async function readChatCompletion(response: ChatCompletionResponse, backe
     text = await readBodyText(response.body, maxBytes);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
-      const what = maxBytes < MAX_COMPLETION_BYTES ? `more than an answer of max_tokens ${maxTokens!.toLocaleString("en-US")} can be` : "which is no chat completion";
-      throw new BackendError("malformed", `${where} answered with more than ${formatMiB(maxBytes)} MiB, ${what}: its answer was cut off unread`, { backend: backend.name, url: response.url });
+      const what =
+        maxBytes < MAX_COMPLETION_BYTES ? `more than an answer of max_tokens ${maxTokens!.toLocaleString("en-US")} can be` : "which is no chat completion";
+      throw new BackendError("malformed", `${where} answered with more than ${formatMiB(maxBytes)} MiB, ${what}: its answer was cut off unread`, {
+        backend: backend.name,
+        url: response.url,
+      });
     }
     throw response.bodyError(error);
   }
@@ -46,14 +54,16 @@ export async function readChatCompletion(response: ChatCompletionResponse, backe
   if (large) await nextTurn();
   const malformed = (what: string) => new BackendError("malformed", `${where} ${what}`, { backend: backend.name, url: response.url, body: text });
   // Counted before JSON.parse builds them: a few megabytes of empty objects would hold the proxy for seconds.
-  if (answerJsonTooBusy(text)) throw malformed(`answered with more than ${MAX_ANSWER_JSON_VALUES.toLocaleString("en-US")} JSON values, which is no chat completion: ${preview(text)}`);
+  if (answerJsonTooBusy(text))
+    throw malformed(`answered with more than ${MAX_ANSWER_JSON_VALUES.toLocaleString("en-US")} JSON values, which is no chat completion: ${preview(text)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     throw malformed(`answered with something that is not JSON: ${preview(text)}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed(`answered with JSON that is not a completion object: ${preview(text)}`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw malformed(`answered with JSON that is not a completion object: ${preview(text)}`);
   const completion = parsed as OpenAIChatResponse;
   if (completion.error !== undefined && completion.error !== null) throw malformed(`reported an error instead of an answer: ${describeErrorBody(text)}`);
   if (!Array.isArray(completion.choices) || completion.choices.length === 0) throw malformed(`answered without choices (no message in it): ${preview(text)}`);

@@ -44,10 +44,12 @@ export function resolveBackends(table: RoutingTable, env: EnvLookup, overrides: 
   };
   return Object.fromEntries(
     Object.entries(table.backends).map(([name, backend]) => {
-      const headers = Object.fromEntries(Object.entries(backend.headers).flatMap(([key, value]) => {
-        const resolved = secret(value);
-        return resolved === undefined ? [] : [[key, resolved]];
-      }));
+      const headers = Object.fromEntries(
+        Object.entries(backend.headers).flatMap(([key, value]) => {
+          const resolved = secret(value);
+          return resolved === undefined ? [] : [[key, resolved]];
+        }),
+      );
       const runtime: RuntimeBackend = { name, kind: backend.kind, flavor: backend.flavor, headers };
       if (backend.timeoutMs !== undefined) runtime.timeoutMs = backend.timeoutMs;
       if (backend.connectTimeoutMs !== undefined) runtime.connectTimeoutMs = backend.connectTimeoutMs;

@@ -40,7 +40,8 @@ export function createServerFactsStore(options: ServerFactsOptions): ServerFacts
   const readings = new Map<string, { baseUrl: string; done: Promise<ServerFacts | undefined>; settled?: boolean }>();
   const keyOf = (backend: string, model: string | undefined) => (model === undefined ? backend : `${backend}\u0000${model}`);
   return {
-    get: (backend, model) => (model === undefined ? facts.get(backend) : (facts.get(keyOf(backend, model)) ?? (whole.has(backend) ? facts.get(backend) : undefined))),
+    get: (backend, model) =>
+      model === undefined ? facts.get(backend) : (facts.get(keyOf(backend, model)) ?? (whole.has(backend) ? facts.get(backend) : undefined)),
     all: () => Object.fromEntries([...facts].filter(([key]) => !key.includes("\u0000"))),
     learn(backend, target) {
       const key = keyOf(backend, target.model);
@@ -73,5 +74,12 @@ export function createServerFactsStore(options: ServerFactsOptions): ServerFacts
 }
 
 function sameFacts(a: ServerFacts, b: ServerFacts | undefined): boolean {
-  return b !== undefined && a.contextWindow === b.contextWindow && a.parallel === b.parallel && a.model === b.model && a.source === b.source && a.provisional === b.provisional;
+  return (
+    b !== undefined &&
+    a.contextWindow === b.contextWindow &&
+    a.parallel === b.parallel &&
+    a.model === b.model &&
+    a.source === b.source &&
+    a.provisional === b.provisional
+  );
 }

@@ -69,7 +69,11 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
         if (budget && (options.serverCommand !== undefined || backend.supervise?.distributed === undefined)) {
           // The profile's figures describe its model, not the one a --server-command runs instead.
           const own = spec.model === profile.model;
-          memory!.sizes.register(spec.key, { model: spec.model, ...(own && profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}), ...(own && profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}) });
+          memory!.sizes.register(spec.key, {
+            model: spec.model,
+            ...(own && profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}),
+            ...(own && profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}),
+          });
           supervisor = budget.guard(supervisor);
         }
         supervisors.set(spec.key, supervisor);
@@ -84,7 +88,11 @@ export function createSupervisorPool(table: RoutingTable, options: SupervisorPoo
 }
 
 /** What to run for one profile: the backend's command (or --server-command) with the profile's model. */
-export function supervisedSpec(profile: CompiledProfile, backend: CompiledBackend, options: Pick<SupervisorPoolOptions, "serverCommand" | "defaults">): SupervisedServerSpec {
+export function supervisedSpec(
+  profile: CompiledProfile,
+  backend: CompiledBackend,
+  options: Pick<SupervisorPoolOptions, "serverCommand" | "defaults">,
+): SupervisedServerSpec {
   const supervision = backend.supervise ?? options.defaults;
   if (!supervision) throw new Error(`backend ${profile.backend} has no supervise: block and no defaults were given for it (a bug in mallex)`);
   let command = options.serverCommand ?? supervision.command;
@@ -106,7 +114,10 @@ export function supervisedSpec(profile: CompiledProfile, backend: CompiledBacken
   const spec: SupervisedServerSpec = {
     // A --server-command's server is named after the model it runs alone: the config's backend
     // (mlx, in the shipped one) is not what runs, and every backend's profiles share that server.
-    key: options.serverCommand !== undefined ? safeModel : `${profile.backend}--${safeModel}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) : ""}`,
+    key:
+      options.serverCommand !== undefined
+        ? safeModel
+        : `${profile.backend}--${safeModel}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) : ""}`,
     command,
     model,
     install: supervision.install,
@@ -144,7 +155,13 @@ function engineFlags(engine: CompiledEngineOptions): string {
 
 /** Two profiles that run one GGUF with other engine settings need two engines; the same settings share one. */
 function engineKey(engine: CompiledEngineOptions): string {
-  const parts = [["t", engine.threads], ["c", engine.contextSize], ["b", engine.batchSize], ["ngl", engine.gpuLayers], ["np", engine.sequences]] as const;
+  const parts = [
+    ["t", engine.threads],
+    ["c", engine.contextSize],
+    ["b", engine.batchSize],
+    ["ngl", engine.gpuLayers],
+    ["np", engine.sequences],
+  ] as const;
   const set = parts.filter(([, value]) => value !== undefined).map(([flag, value]) => `${flag}${value}`);
   return set.length === 0 ? "" : `--${set.join("-")}`;
 }

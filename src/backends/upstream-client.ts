@@ -26,7 +26,11 @@ const DEFAULT_CONNECT_MS = 10_000;
  * The timeouts for one backend: its own `timeout_s`, else the server's `request_timeout_s`; its
  * `connect_timeout_s`, else 10 s (or the silence limit when that is shorter).
  */
-export function upstreamTimeouts(backend: Pick<RuntimeBackend, "name" | "timeoutMs" | "connectTimeoutMs">, requestTimeoutMs: number, answerMs?: number): UpstreamTimeouts {
+export function upstreamTimeouts(
+  backend: Pick<RuntimeBackend, "name" | "timeoutMs" | "connectTimeoutMs">,
+  requestTimeoutMs: number,
+  answerMs?: number,
+): UpstreamTimeouts {
   const silenceMs = backend.timeoutMs ?? requestTimeoutMs;
   return {
     ...(answerMs === undefined ? {} : { answerMs }),
@@ -91,8 +95,16 @@ export function createUpstreamClient(): UpstreamClient {
       const spares = keepSpareConnection(createConnector(timeouts.connectMs), wanted);
       const agent = new (protocol === "https:" ? HttpsAgent : Agent)({ keepAlive: true });
       // node:http hands createConnection its request options; the connector wants the origin.
-      agent.createConnection = ((options: { host?: string; hostname?: string; port?: number | string; servername?: string }, callback: (error: Error | null, socket: Socket | null) => void) => {
-        const connect: UpstreamConnectOptions = { protocol, hostname: unbracket(options.hostname ?? options.host ?? "localhost"), port: Number(options.port), servername: options.servername };
+      agent.createConnection = ((
+        options: { host?: string; hostname?: string; port?: number | string; servername?: string },
+        callback: (error: Error | null, socket: Socket | null) => void,
+      ) => {
+        const connect: UpstreamConnectOptions = {
+          protocol,
+          hostname: unbracket(options.hostname ?? options.host ?? "localhost"),
+          port: Number(options.port),
+          servername: options.servername,
+        };
         spares.connect(connect, callback);
       }) as unknown as Agent["createConnection"];
       entry = { agent, spares };
@@ -103,9 +115,20 @@ export function createUpstreamClient(): UpstreamClient {
   return {
     post: (url, init) => {
       const target = new URL(url);
-      if (init.preconnect === true) preconnected.add(`${target.protocol}//${unbracket(target.hostname)}:${target.port || (target.protocol === "https:" ? 443 : 80)}`);
+      if (init.preconnect === true)
+        preconnected.add(`${target.protocol}//${unbracket(target.hostname)}:${target.port || (target.protocol === "https:" ? 443 : 80)}`);
       const protocol = target.protocol === "https:" ? "https:" : "http:";
-      return sendUpstreamPost(target, { body: init.body, headers: init.headers, signal: init.signal, silenceMs: init.timeouts.silenceMs, ...(init.timeouts.answerMs === undefined ? {} : { answerMs: init.timeouts.answerMs }) }, agentFor(init.timeouts, protocol));
+      return sendUpstreamPost(
+        target,
+        {
+          body: init.body,
+          headers: init.headers,
+          signal: init.signal,
+          silenceMs: init.timeouts.silenceMs,
+          ...(init.timeouts.answerMs === undefined ? {} : { answerMs: init.timeouts.answerMs }),
+        },
+        agentFor(init.timeouts, protocol),
+      );
     },
     async close() {
       for (const { agent, spares } of pools.values()) {

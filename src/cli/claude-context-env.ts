@@ -97,7 +97,11 @@ export function compactAt(limit: number): number {
  * The context variables for Claude Code from the default tier's profile; none when that profile has
  * no limit (a Claude tier). A variable already in `userEnv` is left as the user set it.
  */
-export function claudeContextEnv(table: RoutingTable, userEnv: Readonly<Record<string, string | undefined>>, claudeArgs: readonly string[] = []): ClaudeContextEnv {
+export function claudeContextEnv(
+  table: RoutingTable,
+  userEnv: Readonly<Record<string, string | undefined>>,
+  claudeArgs: readonly string[] = [],
+): ClaudeContextEnv {
   const tier = table.tiers[table.routing.defaultTier];
   const profile = tier ? table.profiles[tier.profile] : undefined;
   const limit = profile === undefined || table.backends?.[profile.backend]?.kind === "anthropic" ? undefined : trimmedPromptLimit(profile);
@@ -107,14 +111,17 @@ export function claudeContextEnv(table: RoutingTable, userEnv: Readonly<Record<s
   const notes: string[] = [];
   for (const name of ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_CODE_MAX_CONTEXT_TOKENS"]) {
     const set = userEnv[name];
-    if (set !== undefined && set !== "") notes.push(`${name}=${set} from your environment kept (mallex would set ${window} for ${profile.name}'s ${limit}-token prompt limit)`);
+    if (set !== undefined && set !== "")
+      notes.push(`${name}=${set} from your environment kept (mallex would set ${window} for ${profile.name}'s ${limit}-token prompt limit)`);
     else env[name] = String(window);
   }
   const modelChosen = (userEnv.ANTHROPIC_MODEL ?? "") !== "" || claudeArgs.some((arg) => arg === "--model" || arg.startsWith("--model="));
   // The model that answers, as Claude Code's header shows it: the profile's own, or the GGUF --embedded serves it with.
   if (!modelChosen) env.ANTHROPIC_MODEL = `${LOCAL_MODEL_PREFIX}${profile.servedName ?? profile.name}`;
   else if (window < CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW) {
-    notes.push(`you chose the model Claude Code names: for a Claude name it takes no window under ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW}, so it may compact after ${profile.name}'s ${limit}-token prompt limit, and mallex then refuses a turn as "prompt is too long" (Claude Code compacts then)`);
+    notes.push(
+      `you chose the model Claude Code names: for a Claude name it takes no window under ${CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW}, so it may compact after ${profile.name}'s ${limit}-token prompt limit, and mallex then refuses a turn as "prompt is too long" (Claude Code compacts then)`,
+    );
   }
   if (env.CLAUDE_CODE_AUTO_COMPACT_WINDOW !== undefined) {
     const named = env.ANTHROPIC_MODEL === undefined ? "" : ` as model ${env.ANTHROPIC_MODEL}`;

@@ -29,6 +29,12 @@ export function claudeStreamIdleEnv(table: RoutingTable, userEnv: Readonly<Recor
   });
   if (!local) return { env: {}, notes: [] };
   const set = userEnv.CLAUDE_STREAM_IDLE_TIMEOUT_MS;
-  if (set !== undefined && set !== "") return { env: {}, notes: [`CLAUDE_STREAM_IDLE_TIMEOUT_MS=${set} from your environment kept: Claude Code gives up on an answer after that long without an event, and a local model's prefill sends none`] };
+  if (set !== undefined && set !== "")
+    return {
+      env: {},
+      notes: [
+        `CLAUDE_STREAM_IDLE_TIMEOUT_MS=${set} from your environment kept: Claude Code gives up on an answer after that long without an event, and a local model's prefill sends none`,
+      ],
+    };
   return { env: { CLAUDE_STREAM_IDLE_TIMEOUT_MS: String(CLAUDE_STREAM_IDLE_MS) }, notes: [] };
 }

@@ -36,8 +36,12 @@ export function claudeToolSearchEnv(table: RoutingTable, userEnv: Readonly<Recor
   if (without.length === 0) return { env: {}, notes: [] };
   const tiers = without.length > 1 ? `tiers ${without.join(", ")} are` : `tier ${without[0]} is`;
   const set = userEnv.ENABLE_TOOL_SEARCH;
-  if (set !== undefined && set !== "") return { env: {}, notes: [`ENABLE_TOOL_SEARCH=${set} from your environment kept, though ${tiers} not offered ${TOOL_SEARCH_TOOL}`] };
-  return { env: { ENABLE_TOOL_SEARCH: "false" }, notes: [`Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): ${tiers} not offered ${TOOL_SEARCH_TOOL}`] };
+  if (set !== undefined && set !== "")
+    return { env: {}, notes: [`ENABLE_TOOL_SEARCH=${set} from your environment kept, though ${tiers} not offered ${TOOL_SEARCH_TOOL}`] };
+  return {
+    env: { ENABLE_TOOL_SEARCH: "false" },
+    notes: [`Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): ${tiers} not offered ${TOOL_SEARCH_TOOL}`],
+  };
 }
 
 /** A Claude profile searches itself; a local one only when its size's tool policy keeps ToolSearch. */

@@ -14,12 +14,14 @@ export const proxyArgs = {
   port: { type: "string", alias: "p", description: "Port to serve on (default: server.port from the config)", valueHint: "n" },
   "backend-url": {
     type: "string",
-    description: "Send every local profile to this already-running OpenAI-compatible server (base URL ending in /v1); nothing is supervised. Given more than once: a pool of equivalent servers, each session kept on one",
+    description:
+      "Send every local profile to this already-running OpenAI-compatible server (base URL ending in /v1); nothing is supervised. Given more than once: a pool of equivalent servers, each session kept on one",
     valueHint: "url",
   },
   "anthropic-url": {
     type: "string",
-    description: "Send every anthropic-kind backend (the Claude tier) to this base URL instead of the config's (default https://api.anthropic.com); the key is still api_key / ANTHROPIC_API_KEY",
+    description:
+      "Send every anthropic-kind backend (the Claude tier) to this base URL instead of the config's (default https://api.anthropic.com); the key is still api_key / ANTHROPIC_API_KEY",
     valueHint: "url",
   },
   "server-command": {
@@ -32,7 +34,19 @@ export const proxyArgs = {
     description: "Serve every local profile from this GGUF (a path or hf:user/repo:quant) with mallex's embedded llama.cpp engine; no model server needed",
     valueHint: "gguf",
   },
-  threads: { type: "string", description: "With --embedded: CPU threads (default: the physical cores but one, at least 1: the proxy keeps a core)", valueHint: "n" },
-  "ctx-size": { type: "string", description: "With --embedded: context tokens per request; prompt budgets shrink to fit (default: what fits in memory, up to the model's trained context)", valueHint: "n" },
-  "gpu-layers": { type: "string", description: "With --embedded: layers on the GPU: a number, auto (what fits) or max; 0 runs on the CPU only", valueHint: "n|auto|max" },
+  threads: {
+    type: "string",
+    description: "With --embedded: CPU threads (default: the physical cores but one, at least 1: the proxy keeps a core)",
+    valueHint: "n",
+  },
+  "ctx-size": {
+    type: "string",
+    description: "With --embedded: context tokens per request; prompt budgets shrink to fit (default: what fits in memory, up to the model's trained context)",
+    valueHint: "n",
+  },
+  "gpu-layers": {
+    type: "string",
+    description: "With --embedded: layers on the GPU: a number, auto (what fits) or max; 0 runs on the CPU only",
+    valueHint: "n|auto|max",
+  },
 } as const satisfies ArgsDef;

@@ -15,7 +15,11 @@ export interface EnsureEmbeddedEngineOptions {
  * clock runs). GPU binaries that could not be installed are said, and the engines run on the CPU.
  * Only files are read here when it is installed: the proxy never loads node-llama-cpp.
  */
-export async function ensureEmbeddedEngine(table: RoutingTable, options: EnsureEmbeddedEngineOptions, deps: EnsureEngineDeps = defaultEnsureEngineDeps()): Promise<void> {
+export async function ensureEmbeddedEngine(
+  table: RoutingTable,
+  options: EnsureEmbeddedEngineOptions,
+  deps: EnsureEngineDeps = defaultEnsureEngineDeps(),
+): Promise<void> {
   if (!profilesInUse(table).some(({ backend }) => backend.flavor === "embedded")) return;
   const ensured = await ensureEngine(options, deps);
   if (ensured.gpuError) options.print(ensured.gpuError.message);

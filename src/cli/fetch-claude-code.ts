@@ -11,7 +11,9 @@ const NPX_FETCH_MS = 10 * 60_000;
  */
 export async function fetchClaudeCode(claude: ClaudeCommand, print: (line: string) => void): Promise<void> {
   const version = claude.npx!.version;
-  print(`mallex: no \`claude\` on PATH: fetching Claude Code ${version} (the release mallex is tested with) through npx; \`${installClaudeHint(version)}\` installs it for good`);
+  print(
+    `mallex: no \`claude\` on PATH: fetching Claude Code ${version} (the release mallex is tested with) through npx; \`${installClaudeHint(version)}\` installs it for good`,
+  );
   // In a group of its own, its output bounded: a background process npm or the package leaves behind cannot keep mallex waiting.
   const result = await runInOwnGroup(claude.file, [...claude.prefix, "--version"], { timeoutMs: NPX_FETCH_MS });
   if (result.exitCode === 0 && !result.outputCut) return;
@@ -20,8 +22,16 @@ export async function fetchClaudeCode(claude: ClaudeCommand, print: (line: strin
       ? "there is no npx on PATH either"
       : result.timedOut
         ? `npx took longer than ${NPX_FETCH_MS / 60_000} minutes`
-        : (npmReason(result.output) ?? (result.outputCut ? "it printed more than 64 Ki characters for --version" : result.spawnError !== undefined ? `it could not be started (${result.spawnError})` : `it exited with code ${result.exitCode ?? "unknown"}`));
-  throw new MallexError("E_CLAUDE_CODE", `mallex: Claude Code is not installed (no \`claude\` on PATH) and npx could not fetch ${CLAUDE_CODE_PACKAGE}@${version}: ${why}. Install it: ${installClaudeHint(version)}`);
+        : (npmReason(result.output) ??
+          (result.outputCut
+            ? "it printed more than 64 Ki characters for --version"
+            : result.spawnError !== undefined
+              ? `it could not be started (${result.spawnError})`
+              : `it exited with code ${result.exitCode ?? "unknown"}`));
+  throw new MallexError(
+    "E_CLAUDE_CODE",
+    `mallex: Claude Code is not installed (no \`claude\` on PATH) and npx could not fetch ${CLAUDE_CODE_PACKAGE}@${version}: ${why}. Install it: ${installClaudeHint(version)}`,
+  );
 }
 
 /**

@@ -31,7 +31,11 @@ export function findMissingValue(rawArgs: readonly string[], args: ArgsDef): Mis
     }
   }
   const end = rawArgs.indexOf("--") === -1 ? rawArgs.length : rawArgs.indexOf("--");
-  const missing = (option: string, [name, def]: [string, ArgDef]): MissingValue => ({ option, name, ...("valueHint" in def && def.valueHint ? { valueHint: def.valueHint } : {}) });
+  const missing = (option: string, [name, def]: [string, ArgDef]): MissingValue => ({
+    option,
+    name,
+    ...("valueHint" in def && def.valueHint ? { valueHint: def.valueHint } : {}),
+  });
   for (let i = 0; i < end; i++) {
     const word = rawArgs[i]!;
     if (!word.startsWith("-") || word === "-") continue;

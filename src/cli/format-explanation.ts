@@ -19,7 +19,9 @@ const USER_FATES: Readonly<Record<Explanation["user"][number]["fate"], string>> 
  */
 export function formatExplanation(explanation: Explanation, source: string, route?: string): string[] {
   const { backend } = explanation;
-  const lines = [`mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`];
+  const lines = [
+    `mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`,
+  ];
   if (route !== undefined) lines.push(`Routed as the proxy would: ${route} (--profile or --size explains another profile)`);
   lines.push("");
 
@@ -29,8 +31,11 @@ export function formatExplanation(explanation: Explanation, source: string, rout
     // Signed: a rule that adds text (a rendered tools prompt) is a +, not "-1,234 removed".
     const rows = explanation.rules.map((hit) => [hit.rule, hit.target, formatRemoved(hit.charsRemoved)] as const);
     const total = formatRemoved(explanation.rules.reduce((sum, hit) => sum + hit.charsRemoved, 0));
-    const widths = [0, 1, 2].map((column) => Math.max(...[["rule", "target", "chars"] as const, ...rows, ["total", "", total] as const].map((row) => row[column]?.length ?? 0)));
-    const row = (cells: readonly string[]) => `  ${(cells[0] ?? "").padEnd(widths[0] ?? 0)}  ${(cells[1] ?? "").padEnd(widths[1] ?? 0)}  ${(cells[2] ?? "").padStart(widths[2] ?? 0)}`.trimEnd();
+    const widths = [0, 1, 2].map((column) =>
+      Math.max(...[["rule", "target", "chars"] as const, ...rows, ["total", "", total] as const].map((row) => row[column]?.length ?? 0)),
+    );
+    const row = (cells: readonly string[]) =>
+      `  ${(cells[0] ?? "").padEnd(widths[0] ?? 0)}  ${(cells[1] ?? "").padEnd(widths[1] ?? 0)}  ${(cells[2] ?? "").padStart(widths[2] ?? 0)}`.trimEnd();
     lines.push(row(["rule", "target", "chars"]));
     for (const cells of rows) lines.push(row(cells));
     lines.push(row(["total", "", total]));
@@ -51,7 +56,11 @@ export function formatExplanation(explanation: Explanation, source: string, rout
   if (claudeCode !== undefined) {
     const who = `Claude Code${claudeCode.version === undefined ? "" : ` ${claudeCode.version}`}`;
     if (claudeCode.unplaced.length === 0) lines.push(`${who}: every part of its request placed by a rule.`);
-    else lines.push(`${who}: ${claudeCode.unplaced.length} part${claudeCode.unplaced.length === 1 ? "" : "s"} no rule placed:`, ...claudeCode.unplaced.map((item) => `  - ${item}`));
+    else
+      lines.push(
+        `${who}: ${claudeCode.unplaced.length} part${claudeCode.unplaced.length === 1 ? "" : "s"} no rule placed:`,
+        ...claudeCode.unplaced.map((item) => `  - ${item}`),
+      );
   }
   const offered = explanation.tools.offered;
   lines.push(`Tools (${explanation.tools.mode} mode): ${offered.length > 0 ? `${offered.length} offered: ${offered.join(", ")}.` : "none offered."}`);

@@ -14,7 +14,12 @@ type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number; pid?: number }): string[] {
   const lines = [`mallex at ${url}${options.pid !== undefined ? ` (pid ${options.pid})` : ""}`, "", "Model servers:"];
   // With --backend-url (or only servers that run already) no request starts one: nothing to promise.
-  if (snapshot.servers.length === 0) lines.push(snapshot.supervises === false ? "  none: this mallex starts no model server (its backends are servers that run already)" : "  none started yet (one starts on the first request that needs it)");
+  if (snapshot.servers.length === 0)
+    lines.push(
+      snapshot.supervises === false
+        ? "  none: this mallex starts no model server (its backends are servers that run already)"
+        : "  none started yet (one starts on the first request that needs it)",
+    );
   for (const server of snapshot.servers) lines.push(...formatServer(server, options.now, snapshot.memory));
   if (snapshot.memory !== undefined) lines.push(formatMemory(snapshot.memory));
   // A mallex from before pools sends none.
@@ -39,11 +44,13 @@ export function formatStatus(url: string, snapshot: Snapshot, options: { request
 export function createMessageFormatter(url: string, count: number, now: () => number, pid?: number): (message: DashboardMessage) => string[] {
   const contextShown = new Map<string, string>();
   const changedContexts = (contexts: ContextSummary[]) =>
-    contexts.map((c) => [c.profile, formatContext(c)] as const).flatMap(([profile, line]) => {
-      if (contextShown.get(profile) === line) return [];
-      contextShown.set(profile, line);
-      return [line];
-    });
+    contexts
+      .map((c) => [c.profile, formatContext(c)] as const)
+      .flatMap(([profile, line]) => {
+        if (contextShown.get(profile) === line) return [];
+        contextShown.set(profile, line);
+        return [line];
+      });
   return (message) => {
     if (message.type === "snapshot") {
       changedContexts(message.contexts ?? []);
@@ -64,7 +71,13 @@ export function createMessageFormatter(url: string, count: number, now: () => nu
 
 /** memory: the budget's sizes, for the server's own (how much it takes, and how that is known). */
 export function formatServer(s: ServerSummary, now: number, memory?: MemorySummary): string[] {
-  const facts = [s.state, s.port === undefined ? "" : `port ${s.port}`, s.pid === undefined ? "" : `pid ${s.pid}`, `for ${minutes(now - Date.parse(s.since))}`, `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`];
+  const facts = [
+    s.state,
+    s.port === undefined ? "" : `port ${s.port}`,
+    s.pid === undefined ? "" : `pid ${s.pid}`,
+    `for ${minutes(now - Date.parse(s.since))}`,
+    `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`,
+  ];
   if (s.state === "ready" && s.idleUnloadMs > 0) {
     const left = Date.parse(s.lastUsed ?? s.since) + s.idleUnloadMs - now;
     facts.push(left > 0 ? `unloads in ${minutes(left)} if idle` : "unloading when idle");
@@ -134,7 +147,13 @@ export function formatRequest(r: RequestSummary): string {
   if (r.prefillTps !== undefined) parts.push(`prefill ${r.prefillTps} tok/s`);
   if (r.decodeTps !== undefined) parts.push(`decode ${r.decodeTps} tok/s`);
   // An answer mallex's own cap cut ran out of tokens, whatever the client was told (the dashboard's words).
-  parts.push(r.error !== undefined ? `error: ${r.error}` : r.cutAtCap !== undefined ? `stop max_tokens (cut at ${r.cutAtCap} tokens by mallex's cap)` : `stop ${r.stopReason ?? "?"}`);
+  parts.push(
+    r.error !== undefined
+      ? `error: ${r.error}`
+      : r.cutAtCap !== undefined
+        ? `stop max_tokens (cut at ${r.cutAtCap} tokens by mallex's cap)`
+        : `stop ${r.stopReason ?? "?"}`,
+  );
   return parts.join(" · ");
 }
 

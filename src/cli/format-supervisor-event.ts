@@ -20,7 +20,9 @@ function formatOneLine(key: string, event: SupervisorEvent): string {
     case "progress":
       return `${prefix} ${event.message}${event.percent !== undefined ? ` (${Math.round(event.percent)}%)` : ""}`;
     case "ready":
-      return event.reused ? `${prefix} ready at ${event.baseUrl} (kept running by an earlier session)` : `${prefix} ready at ${event.baseUrl} after ${(event.ms / 1000).toFixed(1)} s`;
+      return event.reused
+        ? `${prefix} ready at ${event.baseUrl} (kept running by an earlier session)`
+        : `${prefix} ready at ${event.baseUrl} after ${(event.ms / 1000).toFixed(1)} s`;
     case "unloaded":
       return `${prefix} unloaded (${event.reason}); it starts again on the next request`;
     case "crashed":

@@ -61,7 +61,11 @@ export async function runMain(rawArgs: string[] = process.argv.slice(2)): Promis
   const unknown = findUnknownOption(rest, await resolveArgsDef(command));
   if (unknown) {
     // Under `mallex run` an unknown option is most likely Claude Code's, and those go after `--`.
-    const hint = unknown.suggestion ? `did you mean ${unknown.suggestion}?` : name === "run" ? `Claude Code's options go after --: mallex run -- ${unknown.option}` : `\`mallex ${name} --help\` lists them`;
+    const hint = unknown.suggestion
+      ? `did you mean ${unknown.suggestion}?`
+      : name === "run"
+        ? `Claude Code's options go after --: mallex run -- ${unknown.option}`
+        : `\`mallex ${name} --help\` lists them`;
     console.error(`mallex: unknown option ${unknown.option} (${hint})`);
     process.exitCode = 2;
     return;

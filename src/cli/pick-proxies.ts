@@ -29,15 +29,25 @@ export function pickProxies(live: readonly ProxyEntry[], args: PickProxiesArgs, 
   };
   if (args.url !== undefined) {
     const url = args.url.replace(/\/+$/, "");
-    return [target(url, live.find((entry) => entry.record.url.replace(/\/+$/, "") === url))];
+    return [
+      target(
+        url,
+        live.find((entry) => entry.record.url.replace(/\/+$/, "") === url),
+      ),
+    ];
   }
   const candidates = args.port === undefined ? live : live.filter((entry) => portOf(entry.record.url) === args.port);
   if (candidates.length === 0) {
-    if (live.length === 0) throw new MallexError("E_USAGE", `No running mallex found: ${where.dir} records none. Start one with \`mallex proxy\` or \`mallex run\`, or pass --url.`);
+    if (live.length === 0)
+      throw new MallexError("E_USAGE", `No running mallex found: ${where.dir} records none. Start one with \`mallex proxy\` or \`mallex run\`, or pass --url.`);
     throw new MallexError("E_USAGE", `No running mallex listens on port ${args.port}; the ones that run: ${live.map(describeProxy).join("; ")}.`);
   }
   if (args.follow && candidates.length > 1) {
-    throw new MallexError("E_USAGE", `${candidates.length} mallex run on this MALLEX_HOME: pass --port to follow one (${candidates.map(describeProxy).join("; ")}).`, { exitCode: 2 });
+    throw new MallexError(
+      "E_USAGE",
+      `${candidates.length} mallex run on this MALLEX_HOME: pass --port to follow one (${candidates.map(describeProxy).join("; ")}).`,
+      { exitCode: 2 },
+    );
   }
   return candidates.map((entry) => target(entry.record.url, entry));
 }

@@ -82,21 +82,32 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // Before anything starts: a MALLEX_DEBUG the user mistyped fails here, not in silence.
   const debugLevel = parseDebugLevel(process.env.MALLEX_DEBUG);
   const port = args.port === undefined ? undefined : Number(args.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
   const backendUrl = args["backend-url"];
   for (const url of [...(args.backendUrls ?? []), ...(backendUrl === undefined ? [] : [backendUrl])]) {
-    if (!/^https?:\/\/[^/]+(\/.*)?$/.test(url)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${url}"`, { exitCode: 2 });
+    if (!/^https?:\/\/[^/]+(\/.*)?$/.test(url))
+      throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${url}"`, { exitCode: 2 });
   }
   const backendUrls = args.backendUrls !== undefined && args.backendUrls.length > 1 ? args.backendUrls : undefined;
   const anthropicUrl = args["anthropic-url"];
-  if (anthropicUrl !== undefined && !isHttpUrl(anthropicUrl)) throw new MallexError("E_USAGE", `--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${anthropicUrl}"`, { exitCode: 2 });
+  if (anthropicUrl !== undefined && !isHttpUrl(anthropicUrl))
+    throw new MallexError("E_USAGE", `--anthropic-url must be an http(s) URL (e.g. https://api.anthropic.com), got "${anthropicUrl}"`, { exitCode: 2 });
   const serverCommand = args["server-command"];
   if (serverCommand !== undefined && backendUrl !== undefined) {
-    throw new MallexError("E_USAGE", "--backend-url (a server that is already running) and --server-command (a server mallex starts) exclude each other: pass one.", { exitCode: 2 });
+    throw new MallexError(
+      "E_USAGE",
+      "--backend-url (a server that is already running) and --server-command (a server mallex starts) exclude each other: pass one.",
+      { exitCode: 2 },
+    );
   }
   // mallex picks the port and waits for the server there: a command without {port} would listen elsewhere.
   if (serverCommand !== undefined && !serverCommand.includes("{port}")) {
-    throw new MallexError("E_USAGE", `--server-command has no {port}: put {port} where the server takes its port (e.g. "${serverCommand} --port {port}"); mallex fills in a free one.`, { exitCode: 2 });
+    throw new MallexError(
+      "E_USAGE",
+      `--server-command has no {port}: put {port} where the server takes its port (e.g. "${serverCommand} --port {port}"); mallex fills in a free one.`,
+      { exitCode: 2 },
+    );
   }
 
   const embedded = args.embedded;
@@ -109,7 +120,11 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const threads = parseCount(args.threads, "--threads", 1);
   const contextSize = parseCount(args["ctx-size"], "--ctx-size", 256);
   const gpuLayers = parseGpuLayers(args["gpu-layers"]);
-  const engine = { ...(threads !== undefined ? { threads } : {}), ...(contextSize !== undefined ? { contextSize } : {}), ...(gpuLayers !== undefined ? { gpuLayers } : {}) };
+  const engine = {
+    ...(threads !== undefined ? { threads } : {}),
+    ...(contextSize !== undefined ? { contextSize } : {}),
+    ...(gpuLayers !== undefined ? { gpuLayers } : {}),
+  };
   if (embedded !== undefined) await checkEmbeddedModel(embedded, process.env);
 
   const cwd = process.cwd();
@@ -120,7 +135,10 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
   // they have none of their own): the config validator that fills them in is loaded for them alone.
-  const defaults = serverCommand !== undefined || embedded !== undefined ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot) : undefined;
+  const defaults =
+    serverCommand !== undefined || embedded !== undefined
+      ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot)
+      : undefined;
   // The notices that name a profile's setting say which file to change (in-config-file.ts).
   const withFile = { ...compiled.table, configFile: { path: resolve(configPath), shipped: resolve(configPath) === join(options.packageRoot, "mallex.yaml") } };
   const adjusted = options.adjustTable ? options.adjustTable(withFile) : withFile;
@@ -128,10 +146,14 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   // With --backend-url no engine starts: the running server has the model.
   if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
   // node-llama-cpp for those engines (installed the first time, from npm) before one is planned or started.
-  if (backendUrl === undefined) await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print: options.print });
+  if (backendUrl === undefined)
+    await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print: options.print });
   // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on
   // it (with --backend-url none starts).
-  const planned = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
+  const planned =
+    backendUrl !== undefined
+      ? served
+      : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
   const table = withEngineToken(planned, randomBytes(32).toString("base64url"));
 
@@ -153,12 +175,20 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
     // Loaded below before any request can get here: the pool creates supervisors for its backends only.
-    create: (spec, observe) => supervise!(spec, { mallexHome, onEvent: (event) => {
-        observe(event);
-        serverEvent(spec.key, event);
-      } }),
+    create: (spec, observe) =>
+      supervise!(spec, {
+        mallexHome,
+        onEvent: (event) => {
+          observe(event);
+          serverEvent(spec.key, event);
+        },
+      }),
     // Why a server waits for room or was unloaded to make some: a line of that server's events.
-    memory: { totalBytes: totalmem(), sizes: createModelSizes(defaultModelSizeDeps(mallexHome)), note: (key, message) => serverEvent(key, { type: "progress", message }) },
+    memory: {
+      totalBytes: totalmem(),
+      sizes: createModelSizes(defaultModelSizeDeps(mallexHome)),
+      note: (key, message) => serverEvent(key, { type: "progress", message }),
+    },
   });
   // Process management (execa, pidfiles, death watches) is loaded only when mallex may start a server.
   if (backendUrl === undefined && supervisors.backends.size > 0) supervise = (await import("../supervisor/create-supervisor.js")).createSupervisor;
@@ -192,7 +222,12 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const self = stampOf(process.pid);
   try {
     liveProxies(mallexHome);
-    writeProxyRecord(mallexHome, { url: proxy.url, ...self, startedAt: new Date().toISOString(), ...(options.authToken !== undefined ? { token: options.authToken } : {}) });
+    writeProxyRecord(mallexHome, {
+      url: proxy.url,
+      ...self,
+      startedAt: new Date().toISOString(),
+      ...(options.authToken !== undefined ? { token: options.authToken } : {}),
+    });
   } catch (error) {
     options.print(`mallex: cannot write ${proxyRecordPath(mallexHome, process.pid)} (${(error as Error).message}); mallex status will need --url`);
   }

@@ -12,12 +12,22 @@ export function checkDistributed(view: ConfigView): void {
     if (backend.supervise?.distributed === undefined) continue;
     distributed.add(name);
     if (backend.flavor !== "mlx-lm") {
-      report("backend-distributed-flavor", ["backends", name, "supervise", "distributed"], `backend "${name}" runs distributed through mlx.launch, which serves mlx-lm only, but its flavor is ${backend.flavor ?? "not set"}`, "set flavor: mlx-lm (for llama.cpp across machines, put llama-server's --rpc in the command instead)");
+      report(
+        "backend-distributed-flavor",
+        ["backends", name, "supervise", "distributed"],
+        `backend "${name}" runs distributed through mlx.launch, which serves mlx-lm only, but its flavor is ${backend.flavor ?? "not set"}`,
+        "set flavor: mlx-lm (for llama.cpp across machines, put llama-server's --rpc in the command instead)",
+      );
     }
   }
   for (const [name, profile] of Object.entries(config.profiles ?? {})) {
     if (profile.draft_model !== undefined && distributed.has(profile.backend)) {
-      report("profile-distributed-draft", ["profiles", name, "draft_model"], `profile "${name}" has a draft model, but its backend "${profile.backend}" runs mlx-lm distributed, which refuses draft models`, "remove draft_model, or give this profile a backend on one machine");
+      report(
+        "profile-distributed-draft",
+        ["profiles", name, "draft_model"],
+        `profile "${name}" has a draft model, but its backend "${profile.backend}" runs mlx-lm distributed, which refuses draft models`,
+        "remove draft_model, or give this profile a backend on one machine",
+      );
     }
   }
 }

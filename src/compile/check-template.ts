@@ -64,12 +64,20 @@ export function checkTemplate(program: hbs.AST.Program, shape: ContextShape, kin
     let shape: ContextShape = scope;
     for (const part of parts) {
       if (PROTOTYPE_NAMES.has(part)) {
-        return report(path, `{{${path.original}}} reaches JavaScript's object prototype ("${part}"), which no template may read`, "read only the variables mallex provides");
+        return report(
+          path,
+          `{{${path.original}}} reaches JavaScript's object prototype ("${part}"), which no template may read`,
+          "read only the variables mallex provides",
+        );
       }
       const next = memberOf(shape, part);
       if (next === undefined) {
         const available = shape === true || Array.isArray(shape) ? [] : Object.keys(shape);
-        return report(path, `{{${path.original}}} is not provided to ${kindLabel} templates`, available.length ? `available here: ${available.join(", ")}` : undefined);
+        return report(
+          path,
+          `{{${path.original}}} is not provided to ${kindLabel} templates`,
+          available.length ? `available here: ${available.join(", ")}` : undefined,
+        );
       }
       shape = next;
     }
@@ -187,7 +195,14 @@ function findDeepNesting(source: string, max: number): TemplateProblem | undefin
     if (sigil === "/") depth = Math.max(0, depth - 1);
     else if (sigil === "#" || (sigil === "^" && !/^\^\s*~?\}\}/.test(source.slice(next, next + 8)))) {
       depth += 1;
-      if (depth > max) return { kind: "syntax", line, col: at - lineStart + 1, message: `blocks nested deeper than ${max} levels`, hint: "a prompt template needs a few levels; split it or flatten its blocks" };
+      if (depth > max)
+        return {
+          kind: "syntax",
+          line,
+          col: at - lineStart + 1,
+          message: `blocks nested deeper than ${max} levels`,
+          hint: "a prompt template needs a few levels; split it or flatten its blocks",
+        };
     }
   }
   return undefined;

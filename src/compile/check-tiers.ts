@@ -30,7 +30,8 @@ export function checkTiers(view: ConfigView): void {
 
   const declared = TIER_ORDER.filter((tier) => tiers[tier] !== undefined);
   const expectTier = (tier: TierName, path: (string | number)[]) => {
-    if (!declared.includes(tier)) report("ref-tier-unknown", path, `tier ${tier} is not declared`, `declared tiers: ${declared.join(", ")}; add tiers.${tier}: { profile: … }`);
+    if (!declared.includes(tier))
+      report("ref-tier-unknown", path, `tier ${tier} is not declared`, `declared tiers: ${declared.join(", ")}; add tiers.${tier}: { profile: … }`);
   };
   expectTier(config.routing?.default_tier ?? "medium", ["routing", "default_tier"]);
   config.routing?.models?.forEach((rule, i) => expectTier(rule.tier, ["routing", "models", i, "tier"]));
@@ -63,7 +64,13 @@ export function checkTiers(view: ConfigView): void {
   }
   for (const tier of declared) {
     if (!reachable.has(tier)) {
-      report("tier-unreachable", ["tiers", tier], `tier ${tier} is unreachable: no default_tier, model rule, intent, escalation or fallback leads to it`, `route to it (an intent with tier: ${tier}, a routing.models rule, an escalate intent) or remove it`, { key: true });
+      report(
+        "tier-unreachable",
+        ["tiers", tier],
+        `tier ${tier} is unreachable: no default_tier, model rule, intent, escalation or fallback leads to it`,
+        `route to it (an intent with tier: ${tier}, a routing.models rule, an escalate intent) or remove it`,
+        { key: true },
+      );
     }
   }
 }

@@ -43,16 +43,29 @@ export function compileTemplates(view: ConfigView, cwd: string): CompiledTemplat
     try {
       content = readFileSync(path, "utf8");
     } catch {
-      view.report("template-not-found", ["templates", name], `template file ${file} does not exist`, `template paths are relative to the file that declares them (${declaredIn})`);
+      view.report(
+        "template-not-found",
+        ["templates", name],
+        `template file ${file} does not exist`,
+        `template paths are relative to the file that declares them (${declaredIn})`,
+      );
       continue;
     }
     const shown = displayPath(path, cwd);
     const templateUses = uses.get(name) ?? [];
     if (templateUses.length === 0) {
-      view.report("template-unused", ["templates", name], `template "${name}" is declared but nothing uses it`, "reference it from trimming, tools or classifier, or remove it", { key: true, warning: true });
+      view.report(
+        "template-unused",
+        ["templates", name],
+        `template "${name}" is declared but nothing uses it`,
+        "reference it from trimming, tools or classifier, or remove it",
+        { key: true, warning: true },
+      );
     }
     const parsed = parseTemplate(content);
-    const problems = parsed.ok ? uniqueProblems(templateUses.flatMap((use) => checkTemplate(parsed.program, templateContextShape(use.kind, use.sectionIds), use.label))) : [parsed.problem];
+    const problems = parsed.ok
+      ? uniqueProblems(templateUses.flatMap((use) => checkTemplate(parsed.program, templateContextShape(use.kind, use.sectionIds), use.label)))
+      : [parsed.problem];
     for (const problem of problems) {
       const code = problem.kind === "syntax" ? "template-syntax" : problem.kind === "unknown-helper" ? "template-unknown-helper" : "template-unknown-variable";
       view.diagnostics.push(diagnostic(code, { file: shown, line: problem.line, col: problem.col }, problem.message, problem.hint));

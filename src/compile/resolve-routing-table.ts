@@ -54,7 +54,9 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
     backends: mapValues(config.backends ?? {}, (backend, name) => resolveBackend(backend, inputs.pathsOf(name))),
     profiles: mapValues(config.profiles ?? {}, resolveProfile),
     // Absent when the config says nothing: the budget is then 75% of the RAM of the machine that runs it.
-    ...(config.memory?.budget_gb !== undefined || config.memory?.together !== undefined ? { memory: omitUndefined({ budgetGb: config.memory.budget_gb, together: config.memory.together }) } : {}),
+    ...(config.memory?.budget_gb !== undefined || config.memory?.together !== undefined
+      ? { memory: omitUndefined({ budgetGb: config.memory.budget_gb, together: config.memory.together }) }
+      : {}),
     tiers: Object.fromEntries(
       TIER_ORDER.flatMap((tier) => {
         const entry = config.tiers?.[tier];

@@ -55,13 +55,7 @@ export interface Diagnostic {
   position: SourcePosition;
 }
 
-export function diagnostic(
-  code: DiagnosticCode,
-  position: SourcePosition,
-  message: string,
-  hint?: string,
-  severity: Severity = "error",
-): Diagnostic {
+export function diagnostic(code: DiagnosticCode, position: SourcePosition, message: string, hint?: string, severity: Severity = "error"): Diagnostic {
   return hint === undefined ? { code, severity, message, position } : { code, severity, message, hint, position };
 }
 
@@ -79,9 +73,6 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
-      a.position.file.localeCompare(b.position.file) ||
-      a.position.line - b.position.line ||
-      a.position.col - b.position.col ||
-      a.code.localeCompare(b.code),
+      a.position.file.localeCompare(b.position.file) || a.position.line - b.position.line || a.position.col - b.position.col || a.code.localeCompare(b.code),
   );
 }

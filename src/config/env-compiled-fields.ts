@@ -66,7 +66,9 @@ const PATTERNS = ENV_COMPILED_FIELDS.map((field) => field.split("."));
 
 /** Whether the field at `path` (map keys and list indices as written) takes `${VAR}` at compile time. */
 export function takesEnvAtCompile(path: readonly string[]): boolean {
-  return PATTERNS.some((pattern) => pattern.length === path.length && pattern.every((part, i) => part === "*" || (part === "#" ? /^\d+$/.test(path[i]!) : part === path[i])));
+  return PATTERNS.some(
+    (pattern) => pattern.length === path.length && pattern.every((part, i) => part === "*" || (part === "#" ? /^\d+$/.test(path[i]!) : part === path[i])),
+  );
 }
 
 /** A URL with a password in it (`scheme://user:password@host`): a credential, whatever field holds it. */

@@ -6,8 +6,7 @@
 export type EnvLookup = Readonly<Record<string, string | undefined>>;
 
 export type InterpolationResult =
-  | { ok: true; value: string; used: string[] }
-  | { ok: false; offset: number; kind: "unset" | "syntax"; message: string; hint: string };
+  { ok: true; value: string; used: string[] } | { ok: false; offset: number; kind: "unset" | "syntax"; message: string; hint: string };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -52,7 +52,12 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
       diagnostics.push(
         read.code === "ENOENT"
           ? diagnostic("config-not-found", at, `config file ${shown} ${read.reason}`, "check the path, or run `mallex init` to write one")
-          : diagnostic("config-unreadable", at, `config file ${shown} ${read.reason}`, `a config or rule file must be a readable regular YAML file of at most ${RULE_FILE_MAX_BYTES / (1024 * 1024)} MiB`),
+          : diagnostic(
+              "config-unreadable",
+              at,
+              `config file ${shown} ${read.reason}`,
+              `a config or rule file must be a readable regular YAML file of at most ${RULE_FILE_MAX_BYTES / (1024 * 1024)} MiB`,
+            ),
       );
       return undefined;
     }
@@ -63,7 +68,14 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
     for (const name of parsed.envUsed) envUsed.add(name);
     if (!isPlainObject(parsed.value)) {
       if (parsed.value !== undefined) {
-        diagnostics.push(diagnostic("schema-type", { file: shown, line: 1, col: 1 }, "a config file must be a map of settings", "start with keys such as profiles: and tiers:"));
+        diagnostics.push(
+          diagnostic(
+            "schema-type",
+            { file: shown, line: 1, col: 1 },
+            "a config file must be a map of settings",
+            "start with keys such as profiles: and tiers:",
+          ),
+        );
       }
       return undefined;
     }
@@ -73,7 +85,14 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
     let base: unknown = {};
     const include = own.include;
     if (include !== undefined && !(Array.isArray(include) && include.every((s) => typeof s === "string"))) {
-      diagnostics.push(diagnostic("include-invalid", rootOrigin(["include"]).value, "include must be a list of file paths or package names", 'write include: ["./rules/team.yaml"]'));
+      diagnostics.push(
+        diagnostic(
+          "include-invalid",
+          rootOrigin(["include"]).value,
+          "include must be a list of file paths or package names",
+          'write include: ["./rules/team.yaml"]',
+        ),
+      );
     } else {
       (include ?? []).forEach((spec: string, index: number) => {
         const at = rootOrigin(["include", index]).value;
@@ -101,7 +120,12 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
         base = result.config;
         for (const id of result.unknown) {
           diagnostics.push(
-            diagnostic("disable-unknown-id", rootOrigin(["disable", disable.indexOf(id)]).value, `disable names "${id}", but no included file defines a rule with that id`, "check the id against the included rule files"),
+            diagnostic(
+              "disable-unknown-id",
+              rootOrigin(["disable", disable.indexOf(id)]).value,
+              `disable names "${id}", but no included file defines a rule with that id`,
+              "check the id against the included rule files",
+            ),
           );
         }
       }

@@ -34,7 +34,6 @@ export interface ParseYamlOptions {
 /** Syntax-checks a deferred secret's references without requiring the variables at compile time. */
 const EVERY_VARIABLE_SET: EnvLookup = new Proxy({}, { get: () => "set" });
 
-
 function isDeferredSecret(path: readonly string[]): boolean {
   const key = path.at(-1);
   return key === "api_key" || key === "auth_token" || path.at(-2) === "headers";
@@ -68,7 +67,13 @@ export function parseYamlFile(source: string, options: ParseYamlOptions): Parsed
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     const message = `the file's aliases (*name) expand to too much data (yaml's limit: ${MAX_ALIAS_COUNT})`;
-    return { value: undefined, diagnostics: [diagnostic("yaml-alias-limit", firstAliasAt(doc, position) ?? position(0), message, "write the repeated values out, or use fewer nested aliases")], envUsed: [] };
+    return {
+      value: undefined,
+      diagnostics: [
+        diagnostic("yaml-alias-limit", firstAliasAt(doc, position) ?? position(0), message, "write the repeated values out, or use fewer nested aliases"),
+      ],
+      envUsed: [],
+    };
   }
 
   const envUsed = new Set<string>();

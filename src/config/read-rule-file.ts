@@ -26,7 +26,8 @@ export function readRuleFile(path: string, maxBytes: number = RULE_FILE_MAX_BYTE
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { ok: false, code: "ENOTFILE", reason: `is ${kindOf(stat)}, not a regular file` };
-    if (stat.size > maxBytes) return { ok: false, code: "EFBIG", reason: `is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} a rule file may hold` };
+    if (stat.size > maxBytes)
+      return { ok: false, code: "EFBIG", reason: `is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} a rule file may hold` };
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     for (;;) {

@@ -42,7 +42,8 @@ export function resolveInclude(spec: string, fromFile: string, packageRoot: stri
     return notFound;
   }
   const entry = ruleFileOf(manifestPath);
-  if (entry === undefined) return { ok: false, message: `rule pack "${spec}" has a package.json that is not a readable JSON file`, hint: "reinstall the package" };
+  if (entry === undefined)
+    return { ok: false, message: `rule pack "${spec}" has a package.json that is not a readable JSON file`, hint: "reinstall the package" };
   const path = join(dirname(manifestPath), entry);
   return existsSync(path)
     ? { ok: true, path }

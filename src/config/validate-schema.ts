@@ -18,9 +18,7 @@ export function validateSchema(config: LoadedConfig, validate: ConfigValidator):
 /** A failed oneOf/anyOf reports once, not once per branch. */
 function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
   const alternatives = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
-  return errors.filter(
-    (e) => !alternatives.some((alt) => alt !== e && e.instancePath === alt.instancePath && e.schemaPath.startsWith(`${alt.schemaPath}/`)),
-  );
+  return errors.filter((e) => !alternatives.some((alt) => alt !== e && e.instancePath === alt.instancePath && e.schemaPath.startsWith(`${alt.schemaPath}/`)));
 }
 
 /**
@@ -31,7 +29,10 @@ function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
 const KEY_NAME = /^[A-Za-z_][\w.-]{0,63}$/;
 
 function toDiagnostic(error: ErrorObject, config: LoadedConfig): Diagnostic {
-  const path = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const path = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   const at = (segments: string[]) => originAt(config.value, config.origins, segments, config.entry);
   const where = describePath(path);
   const params = error.params as Record<string, unknown>;
@@ -43,27 +44,49 @@ function toDiagnostic(error: ErrorObject, config: LoadedConfig): Diagnostic {
       return diagnostic(
         "schema-unknown-key",
         at([...path, key]).key ?? at([...path, key]).value,
-        KEY_NAME.test(key) ? `unknown key "${key}" in ${where}` : `unknown key in ${where} (not quoted: it does not look like a key name; is this a mallex config?)`,
+        KEY_NAME.test(key)
+          ? `unknown key "${key}" in ${where}`
+          : `unknown key in ${where} (not quoted: it does not look like a key name; is this a mallex config?)`,
         guess ? `did you mean "${guess}"?` : known.length ? `allowed keys: ${known.join(", ")}` : undefined,
       );
     }
     case "required": {
       const origin = at(path);
-      return diagnostic("schema-missing-key", origin.key ?? origin.value, `${where} is missing required key "${String(params.missingProperty)}"`, `add ${String(params.missingProperty)}: …`);
+      return diagnostic(
+        "schema-missing-key",
+        origin.key ?? origin.value,
+        `${where} is missing required key "${String(params.missingProperty)}"`,
+        `add ${String(params.missingProperty)}: …`,
+      );
     }
     case "type":
-      return diagnostic("schema-type", at(path).value, `${where} must be ${String(params.type)}, got ${describeValue(error.data)}`, typeHint(String(params.type)));
+      return diagnostic(
+        "schema-type",
+        at(path).value,
+        `${where} must be ${String(params.type)}, got ${describeValue(error.data)}`,
+        typeHint(String(params.type)),
+      );
     case "enum": {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const guess = typeof error.data === "string" ? suggestName(error.data, allowed) : undefined;
-      return diagnostic("schema-enum", at(path).value, `${where} must be one of ${allowed.join(", ")}, got ${describeValue(error.data)}`, guess ? `did you mean "${guess}"?` : undefined);
+      return diagnostic(
+        "schema-enum",
+        at(path).value,
+        `${where} must be one of ${allowed.join(", ")}, got ${describeValue(error.data)}`,
+        guess ? `did you mean "${guess}"?` : undefined,
+      );
     }
     case "oneOf":
     case "anyOf":
       return diagnostic("schema-value", at(path).value, `${where} must be ${alternativesOf(error)}, got ${describeValue(error.data)}`);
     case "propertyNames": {
       const name = String(params.propertyName);
-      return diagnostic("schema-value", at([...path, name]).key ?? at(path).value, KEY_NAME.test(name) ? `"${name}" is not a valid name in ${where}` : `a name in ${where} is not valid (not quoted: it does not look like a name)`, "use letters, digits, '.', '_' or '-'");
+      return diagnostic(
+        "schema-value",
+        at([...path, name]).key ?? at(path).value,
+        KEY_NAME.test(name) ? `"${name}" is not a valid name in ${where}` : `a name in ${where} is not valid (not quoted: it does not look like a name)`,
+        "use letters, digits, '.', '_' or '-'",
+      );
     }
     default:
       return diagnostic("schema-value", at(path).value, `${where} ${error.message ?? "is not valid"}`);

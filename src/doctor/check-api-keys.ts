@@ -30,7 +30,12 @@ export function checkApiKeys(ctx: DoctorContext): CheckResult[] {
     const fallbacks = tiers.map((tier) => ({ tier, to: localFallback(table, tier) }));
     const stranded = fallbacks.filter((f) => f.to === undefined).map((f) => f.tier);
     if (stranded.length > 0) {
-      return { name, ok: false, detail: `${which} is not set and tier${stranded.length > 1 ? "s" : ""} ${stranded.join(", ")} ha${stranded.length > 1 ? "ve" : "s"} no local fallback`, fix };
+      return {
+        name,
+        ok: false,
+        detail: `${which} is not set and tier${stranded.length > 1 ? "s" : ""} ${stranded.join(", ")} ha${stranded.length > 1 ? "ve" : "s"} no local fallback`,
+        fix,
+      };
     }
     const how = fallbacks.map((f) => `${f.tier} falls back to ${f.to!.tier} (${f.to!.profile})`).join(", ");
     return { name, ok: true, warning: true, detail: `${which} is not set: ${how}`, fix: `${fix} to use Claude` };

@@ -28,7 +28,9 @@ export async function checkBackends(ctx: DoctorContext): Promise<CheckResult[]> 
     // The proxy sends the default tier's profile there; probe it the same way (model field or not).
     const first = preferredProfile(ctx, local);
     const urls = ctx.options.backendUrls !== undefined && ctx.options.backendUrls.length > 1 ? ctx.options.backendUrls : [ctx.options.backendUrl];
-    targets.push(...urls.map((baseUrl, i) => ({ name: serverName("backend", i, urls.length), baseUrl, flavor: first.backend.flavor, model: first.profile.model })));
+    targets.push(
+      ...urls.map((baseUrl, i) => ({ name: serverName("backend", i, urls.length), baseUrl, flavor: first.backend.flavor, model: first.profile.model })),
+    );
   } else {
     const seen = new Set<string>();
     for (const entry of local) {
@@ -42,13 +44,24 @@ export async function checkBackends(ctx: DoctorContext): Promise<CheckResult[]> 
         });
       } else {
         const urls = entry.backend.urls ?? [entry.backend.baseUrl];
-        targets.push(...urls.map((baseUrl, i) => ({ name: serverName(`backend ${entry.backendName}`, i, urls.length), baseUrl, flavor: entry.backend.flavor, model: entry.profile.model })));
+        targets.push(
+          ...urls.map((baseUrl, i) => ({
+            name: serverName(`backend ${entry.backendName}`, i, urls.length),
+            baseUrl,
+            flavor: entry.backend.flavor,
+            model: entry.profile.model,
+          })),
+        );
       }
     }
   }
   const probe = (target: Target) => probeBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, ctx.options.generateTimeoutMs ?? 30_000);
   // exo serves a model only once it is placed on its cluster: see check-exo.ts.
-  const probed = await Promise.all(targets.map((target) => (target.flavor === "exo" ? checkExoBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, () => probe(target)) : probe(target))));
+  const probed = await Promise.all(
+    targets.map((target) =>
+      target.flavor === "exo" ? checkExoBackend(target, ctx.deps, ctx.options.requestTimeoutMs ?? 5000, () => probe(target)) : probe(target),
+    ),
+  );
   // Then what mallex will send each backend at once: read from the same servers, beside the probes.
   return [...probed, ...skipped, ...(await capacity)];
 }
@@ -69,20 +82,43 @@ async function probeBackend(target: Target, deps: DoctorDeps, requestTimeoutMs: 
   const down = "start the model server, e.g. `llama-server -m <model>.gguf --jinja --port 8080`, or pass the URL it listens on with --backend-url";
   const models = await request(deps, `${base}/models`, { method: "GET" }, requestTimeoutMs);
   if (models.kind === "network") return { name, ok: false, detail: `${base}: ${models.message}`, fix: down };
-  if (models.kind === "timeout") return { name, ok: false, detail: `${base}/models did not answer in ${seconds(requestTimeoutMs)}`, fix: "check that the server at this URL is an OpenAI-compatible one and not stuck" };
+  if (models.kind === "timeout")
+    return {
+      name,
+      ok: false,
+      detail: `${base}/models did not answer in ${seconds(requestTimeoutMs)}`,
+      fix: "check that the server at this URL is an OpenAI-compatible one and not stuck",
+    };
   const listed = models.kind === "ok" ? listModelIds(models.body) : undefined;
 
   const body: Record<string, unknown> = { messages: [{ role: "user", content: "Say OK." }], max_tokens: 1, stream: false };
   if (target.flavor !== "mlx-lm") body.model = target.model;
   const started = deps.now();
-  const generated = await request(deps, `${base}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, generateTimeoutMs);
+  const generated = await request(
+    deps,
+    `${base}/chat/completions`,
+    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    generateTimeoutMs,
+  );
   const ms = Math.round(deps.now() - started);
-  const modelsNote = listed ? `lists ${listed.length} model${listed.length === 1 ? "" : "s"}` : `GET /models answered ${models.kind === "http" ? models.status : "no JSON"}`;
+  const modelsNote = listed
+    ? `lists ${listed.length} model${listed.length === 1 ? "" : "s"}`
+    : `GET /models answered ${models.kind === "http" ? models.status : "no JSON"}`;
   switch (generated.kind) {
     case "network":
-      return { name, ok: false, detail: `${base} ${modelsNote}, but the generation failed: ${generated.message}`, fix: "the server dropped the request: see its log (out of memory? a bad chat template?)" };
+      return {
+        name,
+        ok: false,
+        detail: `${base} ${modelsNote}, but the generation failed: ${generated.message}`,
+        fix: "the server dropped the request: see its log (out of memory? a bad chat template?)",
+      };
     case "timeout":
-      return { name, ok: false, detail: `${base} ${modelsNote}, but generated no token in ${seconds(generateTimeoutMs)}`, fix: "the server may still be loading the model: wait and run `mallex doctor` again, or see its log" };
+      return {
+        name,
+        ok: false,
+        detail: `${base} ${modelsNote}, but generated no token in ${seconds(generateTimeoutMs)}`,
+        fix: "the server may still be loading the model: wait and run `mallex doctor` again, or see its log",
+      };
     case "http": {
       const notListed = target.flavor !== "mlx-lm" && listed && !listed.includes(target.model);
       return {
@@ -97,18 +133,19 @@ async function probeBackend(target: Target, deps: DoctorDeps, requestTimeoutMs: 
     case "ok": {
       const choices = (generated.body as { choices?: unknown } | undefined)?.choices;
       if (!Array.isArray(choices) || choices.length === 0) {
-        return { name, ok: false, detail: `${base}: POST /chat/completions answered without choices`, fix: "point --backend-url at an OpenAI-compatible server (its base URL ends in /v1)" };
+        return {
+          name,
+          ok: false,
+          detail: `${base}: POST /chat/completions answered without choices`,
+          fix: "point --backend-url at an OpenAI-compatible server (its base URL ends in /v1)",
+        };
       }
       return { name, ok: true, detail: `${base} ${modelsNote} and generated a token in ${ms} ms` };
     }
   }
 }
 
-type Answer =
-  | { kind: "ok"; body: unknown }
-  | { kind: "http"; status: number; text: string }
-  | { kind: "network"; message: string }
-  | { kind: "timeout" };
+type Answer = { kind: "ok"; body: unknown } | { kind: "http"; status: number; text: string } | { kind: "network"; message: string } | { kind: "timeout" };
 
 async function request(deps: DoctorDeps, url: string, init: RequestInit, timeoutMs: number): Promise<Answer> {
   try {

@@ -15,7 +15,15 @@ import type { CheckResult, DoctorContext } from "./types.js";
 export async function checkCapacity(ctx: DoctorContext): Promise<CheckResult[]> {
   const { table, options, deps } = ctx;
   const local = profilesInUse(table).filter(isLocal);
-  const backends = resolveBackends(table, deps.env, options.backendUrls !== undefined && options.backendUrls.length > 1 ? { backendUrls: options.backendUrls } : options.backendUrl ? { backendUrl: options.backendUrl } : {});
+  const backends = resolveBackends(
+    table,
+    deps.env,
+    options.backendUrls !== undefined && options.backendUrls.length > 1
+      ? { backendUrls: options.backendUrls }
+      : options.backendUrl
+        ? { backendUrl: options.backendUrl }
+        : {},
+  );
   // One reading per backend and model, shared by its capacity line and its profiles' context lines.
   const readings = new Map<string, Promise<ServerFacts | undefined>>();
   const factsOf = (name: string, model: string): Promise<ServerFacts | undefined> => {
@@ -24,7 +32,8 @@ export async function checkCapacity(ctx: DoctorContext): Promise<CheckResult[]> 
     if (backend.baseUrl === undefined || deps.discoverFacts === undefined) return Promise.resolve(undefined);
     const key = `${name}\u0000${model}`;
     let reading = readings.get(key);
-    if (reading === undefined) readings.set(key, (reading = deps.discoverFacts({ flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model })));
+    if (reading === undefined)
+      readings.set(key, (reading = deps.discoverFacts({ flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model })));
     return reading;
   };
   const names = [...new Set(local.map((entry) => entry.backendName))];
@@ -39,7 +48,11 @@ export async function checkCapacity(ctx: DoctorContext): Promise<CheckResult[]> 
     });
     const each = backend.urls === undefined ? "" : ` on each of its ${backend.urls.length} servers`;
     const later = backend.baseUrl === undefined && capacity.source !== "set" ? "; what its server says is read when mallex starts it" : "";
-    return { name: `capacity ${name}`, ok: true, detail: `${capacity.maxInFlight} request(s) at once${each} (${capacity.source}), ${capacity.maxWaiting} may wait (${capacity.waitingSource})${later}` };
+    return {
+      name: `capacity ${name}`,
+      ok: true,
+      detail: `${capacity.maxInFlight} request(s) at once${each} (${capacity.source}), ${capacity.maxWaiting} may wait (${capacity.waitingSource})${later}`,
+    };
   });
   const contexts = local.map(async (entry) => contextCheck(entry, await factsOf(entry.backendName, entry.profile.model)));
   const [capacityResults, contextResults] = await Promise.all([Promise.all(capacities), Promise.all(contexts)]);
@@ -53,9 +66,11 @@ function contextCheck(entry: ProfileInUse, facts: ServerFacts | undefined): Chec
   const { profile } = entry;
   const name = `context ${profile.name}`;
   const holds = `its server holds ${held} tokens (${facts.source})`;
-  if (profile.contextWindow !== undefined && profile.contextWindow <= held) return { name, ok: true, detail: `${holds}; context_window ${profile.contextWindow} stands` };
+  if (profile.contextWindow !== undefined && profile.contextWindow <= held)
+    return { name, ok: true, detail: `${holds}; context_window ${profile.contextWindow} stands` };
   const budget = fitProfileToContext(profile, held).inputBudget;
-  if (profile.contextWindow === undefined) return { name, ok: true, detail: `${holds}; no context_window declared: mallex uses ${held}, prompt budget ${budget}` };
+  if (profile.contextWindow === undefined)
+    return { name, ok: true, detail: `${holds}; no context_window declared: mallex uses ${held}, prompt budget ${budget}` };
   return {
     name,
     ok: true,

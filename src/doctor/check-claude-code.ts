@@ -23,7 +23,13 @@ export async function checkClaudeCode(ctx: Pick<DoctorContext, "deps">): Promise
   const drift = driftSeen(ctx);
   const withDrift = (result: CheckResult): CheckResult =>
     drift === undefined ? result : { ...result, detail: `${result.detail}; ${drift}`, ...(result.ok === true ? { warning: true } : {}) };
-  if (!program) return withDrift({ name, ok: false, detail: `\`claude\` is not on PATH (\`mallex run\` would fetch Claude Code ${tested}, the release it is tested with, through npx every time)`, fix });
+  if (!program)
+    return withDrift({
+      name,
+      ok: false,
+      detail: `\`claude\` is not on PATH (\`mallex run\` would fetch Claude Code ${tested}, the release it is tested with, through npx every time)`,
+      fix,
+    });
   const result = await deps.run(program, ["--version"], { timeoutMs: 10_000 });
   if (!result.ok) {
     const why = (result.stderr || result.stdout).trim().split("\n")[0] ?? "";
@@ -48,7 +54,11 @@ export async function checkClaudeCode(ctx: Pick<DoctorContext, "deps">): Promise
       detail: `${answer} at ${program} is newer than the newest release mallex's trimming was checked against (${newest}): trimming may keep more than it should; \`npm run check:claude-code\` shows what`,
     });
   }
-  return withDrift({ name, ok: true, detail: `${answer} at ${program}${version === undefined ? "" : `, within the releases mallex's trimming was checked against (${oldest}–${newest})`}` });
+  return withDrift({
+    name,
+    ok: true,
+    detail: `${answer} at ${program}${version === undefined ? "" : `, within the releases mallex's trimming was checked against (${oldest}–${newest})`}`,
+  });
 }
 
 /** The drift a proxy last saw, in the log line's words with when; undefined when none was saved (or the file is not one). */

@@ -10,7 +10,14 @@ export async function checkConfig(configPath: string, deps: DoctorDeps): Promise
   const shown = displayPath(configPath, deps.cwd);
   const shipped = configPath === join(deps.packageRoot, "mallex.yaml");
   const validator = await loadConfigValidator(deps.packageRoot);
-  const compiled = compileConfig({ configPath, outDir: join(dirname(configPath), "generated"), cwd: deps.cwd, env: deps.env, packageRoot: deps.packageRoot, validator });
+  const compiled = compileConfig({
+    configPath,
+    outDir: join(dirname(configPath), "generated"),
+    cwd: deps.cwd,
+    env: deps.env,
+    packageRoot: deps.packageRoot,
+    validator,
+  });
   const lines = compiled.diagnostics.map(formatDiagnostic);
   const errors = compiled.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = compiled.diagnostics.length - errors;
@@ -20,7 +27,12 @@ export async function checkConfig(configPath: string, deps: DoctorDeps): Promise
     return {
       result: missing
         ? { name: "config", ok: false, detail: `${shown} does not exist`, fix: "run `mallex init` to write one, or pass --config" }
-        : { name: "config", ok: false, detail: `${shown} does not compile (${counts})`, fix: `run \`mallex compile --config ${shown}\` to see each error with its hint` },
+        : {
+            name: "config",
+            ok: false,
+            detail: `${shown} does not compile (${counts})`,
+            fix: `run \`mallex compile --config ${shown}\` to see each error with its hint`,
+          },
       lines,
     };
   }

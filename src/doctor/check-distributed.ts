@@ -27,7 +27,12 @@ export async function checkDistributed(ctx: DoctorContext): Promise<CheckResult[
   return results.flat();
 }
 
-async function checkBackend(ctx: DoctorContext, backendName: string, distributed: CompiledDistributed, venv: boolean | string | undefined): Promise<CheckResult[]> {
+async function checkBackend(
+  ctx: DoctorContext,
+  backendName: string,
+  distributed: CompiledDistributed,
+  venv: boolean | string | undefined,
+): Promise<CheckResult[]> {
   const path = distributed.hostfile;
   const hostfile: CheckResult = { name: `hostfile (${backendName})`, ok: true, detail: "" };
   const text = ctx.deps.readText(path);
@@ -36,25 +41,41 @@ async function checkBackend(ctx: DoctorContext, backendName: string, distributed
     return [{ ...hostfile, ok: false, detail: `no hostfile at ${path}`, fix }, ...skipped(backendName, "no hostfile")];
   }
   const parsed = parseHostfile(text, path, distributed.backend);
-  if (!parsed.ok) return [{ ...hostfile, ok: false, detail: parsed.message, fix: `fix ${path}: a JSON list of {"ssh": "host", "ips": ["address"]}, rank 0 first` }, ...skipped(backendName, "the hostfile is invalid")];
+  if (!parsed.ok)
+    return [
+      { ...hostfile, ok: false, detail: parsed.message, fix: `fix ${path}: a JSON list of {"ssh": "host", "ips": ["address"]}, rank 0 first` },
+      ...skipped(backendName, "the hostfile is invalid"),
+    ];
   const rank0 = parsed.hosts[0]!.ssh;
   hostfile.detail = `${parsed.hosts.length} hosts in ${path}, rank 0 (serves HTTP): ${rank0}`;
   if (parsed.backend !== undefined && parsed.backend !== distributed.backend) {
     Object.assign(hostfile, { warning: true, fix: `the file says backend ${parsed.backend}; mallex passes --backend ${distributed.backend}, which wins` });
   } else if (distributed.rank0Host === undefined && !isLoopbackHost(rank0)) {
-    Object.assign(hostfile, { warning: true, fix: `mallex looks for rank 0's HTTP server on 127.0.0.1: if ${rank0} is not this Mac, set supervise.distributed.rank0_host: ${rank0}` });
+    Object.assign(hostfile, {
+      warning: true,
+      fix: `mallex looks for rank 0's HTTP server on 127.0.0.1: if ${rank0} is not this Mac, set supervise.distributed.rank0_host: ${rank0}`,
+    });
   }
 
   const remote = parsed.hosts.filter((h) => h.ssh !== LOCAL_HOST);
-  const reached = await Promise.all(remote.map(async (host) => ({ host, result: await ctx.deps.run("ssh", [...SSH_OPTIONS, host.ssh, "true"], { timeoutMs: 10_000 }) })));
+  const reached = await Promise.all(
+    remote.map(async (host) => ({ host, result: await ctx.deps.run("ssh", [...SSH_OPTIONS, host.ssh, "true"], { timeoutMs: 10_000 }) })),
+  );
   const refused = reached.filter((r) => !r.result.ok);
   const ssh: CheckResult =
     refused.length === 0
-      ? { name: `ssh (${backendName})`, ok: true, detail: remote.length === 0 ? "every host is 127.0.0.1: mlx.launch runs them without ssh" : `${remote.map((h) => h.ssh).join(", ")} answer ssh without a password` }
+      ? {
+          name: `ssh (${backendName})`,
+          ok: true,
+          detail:
+            remote.length === 0
+              ? "every host is 127.0.0.1: mlx.launch runs them without ssh"
+              : `${remote.map((h) => h.ssh).join(", ")} answer ssh without a password`,
+        }
       : {
           name: `ssh (${backendName})`,
           ok: false,
-          detail: refused.map((r) => `${r.host.ssh}: ${r.result.missing ? "no ssh program here" : lastLine(r.result.stderr) ?? "ssh failed"}`).join("; "),
+          detail: refused.map((r) => `${r.host.ssh}: ${r.result.missing ? "no ssh program here" : (lastLine(r.result.stderr) ?? "ssh failed")}`).join("; "),
           fix: `mlx.launch logs in without a password: \`ssh-copy-id ${refused[0]!.host.ssh}\` (and Remote Login on in System Settings › General › Sharing), then \`ssh ${refused[0]!.host.ssh} true\``,
         };
   if (refused.length > 0) return [hostfile, ssh, { name: `mlx versions (${backendName})`, ok: "skip", detail: "not every host answers ssh" }];
@@ -87,15 +108,30 @@ function versionResult(backendName: string, versions: HostVersions[], python: st
   const missing = versions.filter((v) => v.mlxLm === undefined);
   const install = `${python} -m pip install 'mlx-lm>=${MIN_MLX_LM_DISTRIBUTED}'`;
   if (missing.length > 0) {
-    return { name, ok: false, detail: missing.map((v) => `${v.host}: ${v.error}`).join("; "), fix: `install mlx-lm into the same path on every host: ${install}` };
+    return {
+      name,
+      ok: false,
+      detail: missing.map((v) => `${v.host}: ${v.error}`).join("; "),
+      fix: `install mlx-lm into the same path on every host: ${install}`,
+    };
   }
   const old = versions.filter((v) => compareVersions(v.mlxLm!, MIN_MLX_LM_DISTRIBUTED) < 0);
   if (old.length > 0) {
-    return { name, ok: false, detail: `mlx-lm serves distributed from ${MIN_MLX_LM_DISTRIBUTED}; ${old.map((v) => `${v.host} has ${v.mlxLm}`).join(", ")}`, fix: `on ${old.map((v) => v.host).join(", ")}: ${install}, the same version on every host` };
+    return {
+      name,
+      ok: false,
+      detail: `mlx-lm serves distributed from ${MIN_MLX_LM_DISTRIBUTED}; ${old.map((v) => `${v.host} has ${v.mlxLm}`).join(", ")}`,
+      fix: `on ${old.map((v) => v.host).join(", ")}: ${install}, the same version on every host`,
+    };
   }
   const differ = new Set(versions.map((v) => `${v.mlxLm} ${v.mlx}`)).size > 1;
   if (differ) {
-    return { name, ok: false, detail: `the hosts differ: ${describeVersions(versions)}`, fix: "install the same mlx and mlx-lm on every host (each rank must load and shard the model the same way)" };
+    return {
+      name,
+      ok: false,
+      detail: `the hosts differ: ${describeVersions(versions)}`,
+      fix: "install the same mlx and mlx-lm on every host (each rank must load and shard the model the same way)",
+    };
   }
   return { name, ok: true, detail: `mlx-lm ${versions[0]!.mlxLm}, mlx ${versions[0]!.mlx} on all ${versions.length} hosts` };
 }

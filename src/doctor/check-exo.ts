@@ -19,7 +19,12 @@ export async function checkExoBackend(target: ExoTarget, deps: DoctorDeps, timeo
   const origin = exoOrigin(target.baseUrl);
   const instances = await getJson(deps, `${origin}/state/instances`, timeoutMs);
   if (!instances.ok) {
-    return { name, ok: false, detail: `exo at ${origin}: GET /state/instances ${instances.problem}`, fix: "start exo on the cluster's Macs (it listens on port 52415), or correct the backend's base_url" };
+    return {
+      name,
+      ok: false,
+      detail: `exo at ${origin}: GET /state/instances ${instances.problem}`,
+      fix: "start exo on the cluster's Macs (it listens on port 52415), or correct the backend's base_url",
+    };
   }
   const running = instancesOfModel(instances.body, model);
   if (running.length > 0) {
@@ -28,7 +33,12 @@ export async function checkExoBackend(target: ExoTarget, deps: DoctorDeps, timeo
   }
   const previews = await getJson(deps, `${origin}/instance/previews?model_id=${encodeURIComponent(model)}`, timeoutMs);
   if (!previews.ok) {
-    return { name, ok: false, detail: `exo at ${origin}: GET /instance/previews ${previews.problem}`, fix: `check that ${model} is a model id exo lists at ${origin}/v1/models` };
+    return {
+      name,
+      ok: false,
+      detail: `exo at ${origin}: GET /instance/previews ${previews.problem}`,
+      fix: `check that ${model} is a model id exo lists at ${origin}/v1/models`,
+    };
   }
   const choice = pickPlacement(previews.body, model);
   if (!choice.ok) return { name, ok: false, detail: `exo at ${origin} answers, but ${model} has no instance and cannot be placed`, fix: choice.reason };

@@ -25,7 +25,8 @@ export function checkMemoryBudget(ctx: DoctorContext, sizeDeps: ModelSizeDeps = 
   if (ctx.options.backendUrl) return { name, ok: "skip", detail: "the server at --backend-url holds the model; mallex starts none" };
   const servers = budgetedServers(ctx, sizeDeps);
   if (servers.length === 0) return { name, ok: "skip", detail: "mallex starts no model server on this machine for this config" };
-  if (ctx.table.memory?.budgetGb === undefined && !(ctx.hardware.ramGb > 0)) return { name, ok: "skip", detail: "could not read this machine's memory, and memory.budget_gb is not set" };
+  if (ctx.table.memory?.budgetGb === undefined && !(ctx.hardware.ramGb > 0))
+    return { name, ok: "skip", detail: "could not read this machine's memory, and memory.budget_gb is not set" };
   const { budgetGb, source } = memoryBudgetOf(ctx.table, ctx.hardware.ramGb);
   const budget = budgetGb * GB;
   const head = `budget ${formatGb(budget)} (${source}); ${servers.map(describeSize).join(", ")}`;
@@ -37,7 +38,10 @@ export function checkMemoryBudget(ctx: DoctorContext, sizeDeps: ModelSizeDeps = 
       name,
       ok: false,
       detail: `${head}; ${tooBig.map((s) => s.label).join(", ")} ${tooBig.length === 1 ? "is" : "are"} larger than the whole budget and would not start`,
-      fix: `raise memory.budget_gb in mallex.yaml if this machine has the room, or use a smaller model or quantization for ${tooBig.flatMap((s) => s.profiles).map((p) => `profiles.${p}`).join(", ")}`,
+      fix: `raise memory.budget_gb in mallex.yaml if this machine has the room, or use a smaller model or quantization for ${tooBig
+        .flatMap((s) => s.profiles)
+        .map((p) => `profiles.${p}`)
+        .join(", ")}`,
     };
   }
   const swaps = servers.length === 1 ? "" : `; ${describeSwaps(servers, budget)}`;
@@ -62,7 +66,11 @@ function budgetedServers(ctx: DoctorContext, sizeDeps: ModelSizeDeps): BudgetedS
   for (const entry of profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise && !p.backend.supervise.distributed)) {
     const { profile } = entry;
     const key = supervisedSpec(profile, entry.backend, {}).key;
-    sizes.register(key, { model: profile.model, ...(profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}), ...(profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}) });
+    sizes.register(key, {
+      model: profile.model,
+      ...(profile.minRamGb !== undefined ? { minRamGb: profile.minRamGb } : {}),
+      ...(profile.paramsB !== undefined ? { paramsB: profile.paramsB } : {}),
+    });
     const server = byKey.get(key) ?? { label: "", profiles: [], usedBy: [], size: undefined };
     server.profiles.push(profile.name);
     server.usedBy.push(...entry.usedBy);

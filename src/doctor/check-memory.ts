@@ -16,12 +16,16 @@ export function checkMemory(ctx: DoctorContext): CheckResult {
   const local = profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise);
   const supervised = local.filter((p) => !p.backend.supervise!.distributed);
   const spread = local.filter((p) => p.backend.supervise!.distributed).map((p) => p.profile.name);
-  if (supervised.length === 0 && spread.length > 0) return { name, ok: "skip", detail: `${machine}; ${spread.join(", ")} is spread over several Macs (mlx distributed), this one holds only its share` };
+  if (supervised.length === 0 && spread.length > 0)
+    return { name, ok: "skip", detail: `${machine}; ${spread.join(", ")} is spread over several Macs (mlx distributed), this one holds only its share` };
   if (supervised.length === 0) return { name, ok: "skip", detail: `${machine}; mallex starts no model server for this config` };
   if (!(ctx.hardware.ramGb > 0)) return { name, ok: "skip", detail: "could not read this machine's memory" };
   const needs = supervised.map((entry) => ({ profile: entry.profile.name, memory: estimateModelMemory(entry, ctx.deps) }));
   const unknown = needs.filter((n) => n.memory === undefined).map((n) => n.profile);
-  const unknownNote = unknown.length === 0 ? "" : `; cannot tell what ${unknown.join(", ")} need${unknown.length === 1 ? "s" : ""} (no min_ram_gb, and the model is not on disk yet)`;
+  const unknownNote =
+    unknown.length === 0
+      ? ""
+      : `; cannot tell what ${unknown.join(", ")} need${unknown.length === 1 ? "s" : ""} (no min_ram_gb, and the model is not on disk yet)`;
   const known = needs.flatMap((n) => (n.memory ? [{ profile: n.profile, memory: n.memory }] : []));
   if (known.length === 0) return { name, ok: "skip", detail: `${machine}${unknownNote}` };
   const tooBig = known.filter((n) => ctx.hardware.ramGb < n.memory.gb * REPORTED_RAM_SLACK);

@@ -7,9 +7,7 @@ import { HF_REPO, huggingFaceHubCache, huggingFaceRepoDir, localModelPath } from
 import type { CheckResult, DoctorContext } from "./types.js";
 
 /** A model's state on this machine; `download`: absent, fetched from `repo` (or a URL) on first start. */
-type ModelHere =
-  | { kind: "done"; result: CheckResult }
-  | { kind: "download"; entry: ProfileInUse; detail: string; fix: string; repo?: string; file?: string };
+type ModelHere = { kind: "done"; result: CheckResult } | { kind: "download"; entry: ProfileInUse; detail: string; fix: string; repo?: string; file?: string };
 
 /**
  * For every model mallex would start itself: in the Hugging Face cache (mlx-lm), downloaded into
@@ -30,7 +28,9 @@ export async function checkModels(ctx: DoctorContext): Promise<CheckResult[]> {
   const repos = [...new Set(here.flatMap((model) => (model.kind === "download" && model.repo !== undefined ? [model.repo] : [])))];
   const timeoutMs = ctx.options.requestTimeoutMs ?? 5000;
   const answers = new Map(await Promise.all(repos.map(async (repo) => [repo, await probeHuggingFace(repo, ctx.deps, timeoutMs)] as const)));
-  const results = here.map((model) => (model.kind === "done" ? model.result : toDownload(model, model.repo === undefined ? undefined : answers.get(model.repo))));
+  const results = here.map((model) =>
+    model.kind === "done" ? model.result : toDownload(model, model.repo === undefined ? undefined : answers.get(model.repo)),
+  );
   return fromHub ? [...results, hubLine(ctx, [...answers.values()], repos.length)] : results;
 }
 
@@ -40,9 +40,17 @@ function checkModel(ctx: DoctorContext, entry: ProfileInUse): ModelHere {
   const name = `model ${entry.profile.name}`;
   const remote = entry.backend.flavor === "embedded" ? downloadedModelPath(model, deps) : undefined;
   if (remote) {
-    if (remote.localPath !== undefined && deps.exists(remote.localPath)) return { kind: "done", result: { name, ok: true, detail: `${model} is downloaded (${remote.localPath})` } };
+    if (remote.localPath !== undefined && deps.exists(remote.localPath))
+      return { kind: "done", result: { name, ok: true, detail: `${model} is downloaded (${remote.localPath})` } };
     const fix = `download the GGUF yourself and set profiles.${entry.profile.name}.model to its path (or pass it: mallex run --embedded PATH)`;
-    return { kind: "download", entry, detail: `${model} is not downloaded yet`, fix, ...(remote.repo ? { repo: remote.repo } : {}), ...(remote.file ? { file: remote.file } : {}) };
+    return {
+      kind: "download",
+      entry,
+      detail: `${model} is not downloaded yet`,
+      fix,
+      ...(remote.repo ? { repo: remote.repo } : {}),
+      ...(remote.file ? { file: remote.file } : {}),
+    };
   }
   const asPath = localModelPath(model, deps);
   // llama-server's -m takes a file; mlx-lm takes a Hugging Face repo id or a local folder.
@@ -70,7 +78,12 @@ function toDownload(model: Extract<ModelHere, { kind: "download" }>, answer: Hub
   const name = `model ${model.entry.profile.name}`;
   if (answer === undefined || answer.kind === "found") {
     if (answer?.files && model.file !== undefined && !answer.files.includes(model.file)) {
-      return { name, ok: false, detail: `${model.detail}, and ${model.repo} on Hugging Face has no file ${model.file}`, fix: `check the file name (the repository lists ${answer.files.filter((file) => file.endsWith(".gguf")).length} .gguf files), or ${model.fix}` };
+      return {
+        name,
+        ok: false,
+        detail: `${model.detail}, and ${model.repo} on Hugging Face has no file ${model.file}`,
+        fix: `check the file name (the repository lists ${answer.files.filter((file) => file.endsWith(".gguf")).length} .gguf files), or ${model.fix}`,
+      };
     }
     const now = model.entry.backend.flavor === "mlx-lm" ? { fix: `or ${model.fix}` } : {};
     return { name, ok: true, warning: true, detail: `${model.detail}: \`mallex run\` downloads it on first start, which takes a while`, ...now };
@@ -85,13 +98,19 @@ function hubLine(ctx: DoctorContext, answers: HubAnswer[], asked: number): Check
   if (asked === 0) return { name: "hugging face", ok: "skip", detail: "every model in use is here; nothing to download" };
   const unreachable = answers.find((answer) => answer.kind === "unreachable");
   if (unreachable) {
-    return { name: "hugging face", ok: false, detail: `${endpoint} is not reachable (${unreachable.reason})`, fix: "check this machine's network (HF_ENDPOINT points mallex at a mirror), or download the models elsewhere and give their paths" };
+    return {
+      name: "hugging face",
+      ok: false,
+      detail: `${endpoint} is not reachable (${unreachable.reason})`,
+      fix: "check this machine's network (HF_ENDPOINT points mallex at a mirror), or download the models elsewhere and give their paths",
+    };
   }
   return { name: "hugging face", ok: true, detail: `${endpoint} is reachable` };
 }
 
 /** A model the Hub serves: an mlx-lm repository id, or an embedded engine's `hf:` URI. */
 function fromHuggingFace(ctx: DoctorContext, entry: ProfileInUse): boolean {
-  if (entry.backend.flavor === "mlx-lm") return mlxLmRunsOn(ctx.hardware) && HF_REPO.test(entry.profile.model) && !ctx.deps.exists(localModelPath(entry.profile.model, ctx.deps));
+  if (entry.backend.flavor === "mlx-lm")
+    return mlxLmRunsOn(ctx.hardware) && HF_REPO.test(entry.profile.model) && !ctx.deps.exists(localModelPath(entry.profile.model, ctx.deps));
   return entry.backend.flavor === "embedded" && downloadedModelPath(entry.profile.model, ctx.deps)?.repo !== undefined;
 }

@@ -15,9 +15,24 @@ export async function checkPort(ctx: DoctorContext): Promise<CheckResult> {
   if (free === "EADDRINUSE") {
     // A mallex on this MALLEX_HOME that listens there says so itself (its record); another program needs lsof.
     const mallex = ctx.deps.runningProxies?.().find((proxy) => URL.canParse(proxy.url) && new URL(proxy.url).port === String(port));
-    const stop = mallex ? `stop mallex pid ${mallex.pid}, which listens there (\`mallex status --port ${port}\` shows it)` : `stop what listens there (a mallex already running? \`lsof -i :${port}\`)`;
-    return { name, ok: true, warning: true, detail: `${host}:${port} is in use${mallex ? ` by mallex pid ${mallex.pid}` : ""}; ${onlyProxy}`, fix: `for \`mallex proxy\`: ${stop}, or pass --port / set server.port` };
+    const stop = mallex
+      ? `stop mallex pid ${mallex.pid}, which listens there (\`mallex status --port ${port}\` shows it)`
+      : `stop what listens there (a mallex already running? \`lsof -i :${port}\`)`;
+    return {
+      name,
+      ok: true,
+      warning: true,
+      detail: `${host}:${port} is in use${mallex ? ` by mallex pid ${mallex.pid}` : ""}; ${onlyProxy}`,
+      fix: `for \`mallex proxy\`: ${stop}, or pass --port / set server.port`,
+    };
   }
-  if (free === "EACCES") return { name, ok: true, warning: true, detail: `${host}:${port} may not be listened on (${free}); ${onlyProxy}`, fix: "for `mallex proxy`: use a port above 1024 (server.port or --port)" };
+  if (free === "EACCES")
+    return {
+      name,
+      ok: true,
+      warning: true,
+      detail: `${host}:${port} may not be listened on (${free}); ${onlyProxy}`,
+      fix: "for `mallex proxy`: use a port above 1024 (server.port or --port)",
+    };
   return { name, ok: false, detail: `${host}:${port} cannot be listened on (${free})`, fix: "check server.host and server.port in the config" };
 }

@@ -7,7 +7,13 @@ import type { CheckResult, DoctorContext } from "./types.js";
 export async function checkPython(ctx: DoctorContext): Promise<CheckResult> {
   const name = "python";
   if (ctx.options.backendUrl) return { name, ok: "skip", detail: "--backend-url: mallex starts no model server" };
-  const venvBackends = [...new Set(profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise?.venv).map((p) => p.backendName))];
+  const venvBackends = [
+    ...new Set(
+      profilesInUse(ctx.table)
+        .filter((p) => isLocal(p) && p.backend.supervise?.venv)
+        .map((p) => p.backendName),
+    ),
+  ];
   if (venvBackends.length === 0) return { name, ok: "skip", detail: "no backend in use runs from a Python venv" };
   const runnable = venvBackends.filter((backend) => ctx.table.backends[backend]?.flavor !== "mlx-lm" || mlxLmRunsOn(ctx.hardware));
   if (runnable.length === 0) return { name, ok: "skip", detail: "only for mlx-lm's venv, and mlx-lm cannot run on this machine (see mlx-lm)" };

@@ -12,7 +12,11 @@ import type { CheckResult, DoctorContext } from "./types.js";
  * CPU backend), where an "openblas" line says whether its server gets the fast BLAS.
  */
 export function checkVenvs(ctx: DoctorContext): CheckResult[] {
-  const supervised = new Map(profilesInUse(ctx.table).filter((p) => isLocal(p) && p.backend.supervise).map((p) => [p.backendName, p.backend]));
+  const supervised = new Map(
+    profilesInUse(ctx.table)
+      .filter((p) => isLocal(p) && p.backend.supervise)
+      .map((p) => [p.backendName, p.backend]),
+  );
   const label = (backendName: string, flavor: string) => (flavor === "mlx-lm" ? "mlx-lm" : `venv (${backendName})`);
   if (ctx.options.backendUrl) return [{ name: "mlx-lm", ok: "skip", detail: "--backend-url: mallex starts no model server" }];
   const withVenv = [...supervised].filter(([, backend]) => backend.supervise?.venv);

@@ -31,10 +31,24 @@ export function downloadedModelPath(model: string, deps: Pick<DoctorDeps, "env" 
       return undefined;
     case "url": {
       const url = new URL(source.url);
-      return { localPath: join(modelsDir, "url", safeName(url.host), ...url.pathname.split("/").filter(Boolean).map((part) => safeName(decodeURIComponent(part)))) };
+      return {
+        localPath: join(
+          modelsDir,
+          "url",
+          safeName(url.host),
+          ...url.pathname
+            .split("/")
+            .filter(Boolean)
+            .map((part) => safeName(decodeURIComponent(part))),
+        ),
+      };
     }
     case "hf-file":
-      return { localPath: join(modelsDir, "hf", source.user, source.repo, encodeURIComponent(source.revision), ...source.file.split("/")), repo: `${source.user}/${source.repo}`, file: source.file };
+      return {
+        localPath: join(modelsDir, "hf", source.user, source.repo, encodeURIComponent(source.revision), ...source.file.split("/")),
+        repo: `${source.user}/${source.repo}`,
+        file: source.file,
+      };
     case "hf-tag": {
       const repoDir = join(modelsDir, "hf", source.user, source.repo, encodeURIComponent(DEFAULT_REVISION));
       const file = deps.readText(join(repoDir, ".tags", source.tag))?.trim();

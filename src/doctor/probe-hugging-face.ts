@@ -4,9 +4,7 @@ import type { DoctorDeps } from "./types.js";
 /** What the Hub said of one repository: there, refused (why), or no answer at all. */
 export type HubAnswer =
   /** `files`: the repository's file paths (`siblings[].rfilename`), when the answer listed them. */
-  | { kind: "found"; files?: string[] }
-  | { kind: "refused"; reason: string }
-  | { kind: "unreachable"; reason: string };
+  { kind: "found"; files?: string[] } | { kind: "refused"; reason: string } | { kind: "unreachable"; reason: string };
 
 /** The Hub's base URL: HF_ENDPOINT, as huggingface_hub (mlx-lm's downloads) and the embedded engine read it. */
 export function huggingFaceEndpoint(env: DoctorDeps["env"]): string {
@@ -27,7 +25,10 @@ export async function probeHuggingFace(repo: string, deps: Pick<DoctorDeps, "env
   let response: Response;
   let text: string;
   try {
-    response = await deps.fetch(url, { headers: { Accept: "application/json", "User-Agent": "mallex", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await deps.fetch(url, {
+      headers: { Accept: "application/json", "User-Agent": "mallex", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     text = await response.text();
   } catch (error) {
     const err = error as Error & { cause?: { code?: string; message?: string } };

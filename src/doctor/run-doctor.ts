@@ -34,7 +34,14 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   const ctx: DoctorContext = { options, deps, table, hardware: await deps.detectHardware() };
   checks.push(checkMemory(ctx), checkMemoryBudget(ctx));
   // Probes that wait on the network or a process run together; the lines keep their fixed order.
-  const [python, distributed, models, port, backends, claude] = await Promise.all([checkPython(ctx), checkDistributed(ctx), checkModels(ctx), checkPort(ctx), checkBackends(ctx), checkClaudeCode(ctx)]);
+  const [python, distributed, models, port, backends, claude] = await Promise.all([
+    checkPython(ctx),
+    checkDistributed(ctx),
+    checkModels(ctx),
+    checkPort(ctx),
+    checkBackends(ctx),
+    checkClaudeCode(ctx),
+  ]);
   checks.push(python, ...checkVenvs(ctx), ...distributed, ...models, port, ...backends, claude, ...checkApiKeys(ctx));
   return finish(checks, config.lines);
 }

@@ -23,11 +23,20 @@ export async function askContextPlan(options: AskContextPlanOptions): Promise<Co
   if (options.batchSize !== undefined) args.push("--batch-size", String(options.batchSize));
   if (options.maxContextSize !== undefined) args.push("--max-ctx-size", String(options.maxContextSize));
   const { stdout, stderr, error } = await new Promise<{ stdout: string; stderr: string; error: Error | null }>((resolve) => {
-    execFile(program!, args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => resolve({ stdout, stderr, error }));
+    execFile(program!, args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
+      resolve({ stdout, stderr, error }),
+    );
   });
   if (error) {
-    const why = stderr.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) ?? error.message;
-    throw new MallexError("E_ENGINE", `cannot size the embedded engine's context for ${options.modelPath}: ${why.replace(/^(mallex( engine)?: )+/, "")}`, { cause: error });
+    const why =
+      stderr
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .at(-1) ?? error.message;
+    throw new MallexError("E_ENGINE", `cannot size the embedded engine's context for ${options.modelPath}: ${why.replace(/^(mallex( engine)?: )+/, "")}`, {
+      cause: error,
+    });
   }
   const line = stdout.trim().split("\n").at(-1) ?? "";
   try {

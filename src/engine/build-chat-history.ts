@@ -33,7 +33,11 @@ export function buildChatHistory(messages: readonly EngineMessage[]): ChatHistor
       }
       case "tool": {
         const call = pending.get(message.toolCallId);
-        if (!call) throw new EngineRequestError(`messages[${i}].tool_call_id`, `messages[${i}] answers tool call ${JSON.stringify(message.toolCallId)}, which no earlier assistant message made`);
+        if (!call)
+          throw new EngineRequestError(
+            `messages[${i}].tool_call_id`,
+            `messages[${i}] answers tool call ${JSON.stringify(message.toolCallId)}, which no earlier assistant message made`,
+          );
         call.result = message.content;
         pending.delete(message.toolCallId);
         return;

@@ -15,7 +15,13 @@ export async function freeBytes(dir: string): Promise<number> {
  * (an 11 TB Content-Length included) less what a resumable part already has, plus a margin, against
  * the free space where it goes. Nothing to check when the server did not say a size.
  */
-export async function checkFreeSpace(options: { label: string; dir: string; size: number | undefined; alreadyHave: number; free?: (dir: string) => Promise<number> }): Promise<void> {
+export async function checkFreeSpace(options: {
+  label: string;
+  dir: string;
+  size: number | undefined;
+  alreadyHave: number;
+  free?: (dir: string) => Promise<number>;
+}): Promise<void> {
   if (options.size === undefined) return;
   const needed = Math.max(0, options.size - options.alreadyHave);
   const free = await (options.free ?? freeBytes)(options.dir);

@@ -46,6 +46,9 @@ export async function checkGgufFile(path: string): Promise<void> {
     throw new MallexError("E_MODEL_SOURCE", `cannot read the model file ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (!isGgufMagic(magic)) {
-    throw new MallexError("E_MODEL_SOURCE", `${path} is not a GGUF model file: it starts with ${describeMagic(magic)}, not "GGUF" (llama.cpp loads only .gguf files; convert other formats with llama.cpp's convert_hf_to_gguf.py)`);
+    throw new MallexError(
+      "E_MODEL_SOURCE",
+      `${path} is not a GGUF model file: it starts with ${describeMagic(magic)}, not "GGUF" (llama.cpp loads only .gguf files; convert other formats with llama.cpp's convert_hf_to_gguf.py)`,
+    );
   }
 }

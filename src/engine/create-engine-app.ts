@@ -49,7 +49,9 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
     const identity: ResponseIdentity = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: engine.modelId };
     const started = options.now();
     const logDone = (event: Extract<CompletionEvent, { type: "done" }>) =>
-      options.log(`${request.stream ? "stream" : "request"} · prompt ${event.usage.promptTokens} tok (${event.usage.cachedTokens} cached) · out ${event.usage.completionTokens} tok · ${event.finishReason} · ${((options.now() - started) / 1000).toFixed(2)} s`);
+      options.log(
+        `${request.stream ? "stream" : "request"} · prompt ${event.usage.promptTokens} tok (${event.usage.cachedTokens} cached) · out ${event.usage.completionTokens} tok · ${event.finishReason} · ${((options.now() - started) / 1000).toFixed(2)} s`,
+      );
     return request.stream ? stream(engine, prepared, identity, req.signal, logDone, options) : whole(engine, prepared, identity, req.signal, logDone);
   };
   app.post("/v1/chat/completions", completions);
@@ -60,7 +62,13 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
   return app;
 }
 
-async function whole(engine: LoadedEngine, prepared: PreparedCompletion, identity: ResponseIdentity, signal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void): Promise<Response> {
+async function whole(
+  engine: LoadedEngine,
+  prepared: PreparedCompletion,
+  identity: ResponseIdentity,
+  signal: AbortSignal,
+  logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void,
+): Promise<Response> {
   const collector = createResponseCollector(identity);
   await generateCompletion(engine, prepared, signal, (event) => {
     collector.add(event);
@@ -74,7 +82,14 @@ async function whole(engine: LoadedEngine, prepared: PreparedCompletion, identit
  * for a sequence or prefills); an error after that is an `error` chunk and the stream ends without
  * `[DONE]`, which mallex (and the OpenAI SDKs) read as a failed stream.
  */
-function stream(engine: LoadedEngine, prepared: PreparedCompletion, identity: ResponseIdentity, clientSignal: AbortSignal, logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void, options: EngineAppOptions): Response {
+function stream(
+  engine: LoadedEngine,
+  prepared: PreparedCompletion,
+  identity: ResponseIdentity,
+  clientSignal: AbortSignal,
+  logDone: (event: Extract<CompletionEvent, { type: "done" }>) => void,
+  options: EngineAppOptions,
+): Response {
   const formatter = createChunkFormatter(identity, { includeUsage: prepared.request.includeUsage });
   const encoder = new TextEncoder();
   const abort = new AbortController();

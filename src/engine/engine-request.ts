@@ -87,7 +87,8 @@ export function parseEngineRequest(body: unknown): EngineRequest {
   if (isObject(format)) {
     if (format.type === "json_schema") {
       const schema = isObject(format.json_schema) ? format.json_schema.schema : undefined;
-      if (!isObject(schema)) throw new EngineRequestError("response_format.json_schema.schema", "response_format json_schema needs json_schema.schema (an object)");
+      if (!isObject(schema))
+        throw new EngineRequestError("response_format.json_schema.schema", "response_format json_schema needs json_schema.schema (an object)");
       request.responseFormat = { type: "json_schema", schema };
     } else if (format.type === "json_object") {
       request.responseFormat = { type: "json_object" };
@@ -154,7 +155,8 @@ function parseTools(value: unknown): EngineTool[] {
   if (!Array.isArray(value)) throw new EngineRequestError("tools", "tools must be an array");
   return value.map((tool, i) => {
     const fn = isObject(tool) ? tool.function : undefined;
-    if (!isObject(fn) || typeof fn.name !== "string" || fn.name === "") throw new EngineRequestError(`tools[${i}]`, `tools[${i}] must be {type: "function", function: {name, parameters}}`);
+    if (!isObject(fn) || typeof fn.name !== "string" || fn.name === "")
+      throw new EngineRequestError(`tools[${i}]`, `tools[${i}] must be {type: "function", function: {name, parameters}}`);
     return {
       name: fn.name,
       ...(typeof fn.description === "string" ? { description: fn.description } : {}),
@@ -172,7 +174,8 @@ function parseToolChoice(value: unknown, tools: EngineTool[]): EngineToolChoice 
   }
   if (isObject(value) && isObject(value.function) && typeof value.function.name === "string") {
     const name = value.function.name;
-    if (!tools.some((t) => t.name === name)) throw new EngineRequestError("tool_choice.function.name", `tool_choice names ${JSON.stringify(name)}, which is not in tools`);
+    if (!tools.some((t) => t.name === name))
+      throw new EngineRequestError("tool_choice.function.name", `tool_choice names ${JSON.stringify(name)}, which is not in tools`);
     return { type: "function", name };
   }
   throw new EngineRequestError("tool_choice", 'tool_choice must be "auto", "none", "required" or {type: "function", function: {name}}');
@@ -185,9 +188,17 @@ function parseStop(value: unknown): string[] {
   throw new EngineRequestError("stop", "stop must be a string or an array of strings");
 }
 
-function setNumber<K extends "temperature" | "topP" | "minP" | "repeatPenalty">(request: EngineRequest, key: K, value: unknown, param: string, min: number, max: number): void {
+function setNumber<K extends "temperature" | "topP" | "minP" | "repeatPenalty">(
+  request: EngineRequest,
+  key: K,
+  value: unknown,
+  param: string,
+  min: number,
+  max: number,
+): void {
   if (value === undefined || value === null) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) throw new EngineRequestError(param, `${param} must be a number from ${min} to ${max}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max)
+    throw new EngineRequestError(param, `${param} must be a number from ${min} to ${max}`);
   request[key] = value;
 }
 

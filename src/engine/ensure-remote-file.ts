@@ -71,7 +71,12 @@ async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteC
   // Named after the sha256 it should end with: a part of an older version of the file is never resumed.
   const partPath = `${file.localPath}.${(info.sha256 ?? "unverified").slice(0, 16)}.part`;
   await removeStaleParts(file.localPath, partPath);
-  await checkFreeSpace({ label: file.label, dir: dirname(file.localPath), size: info.size, alreadyHave: (await stat(partPath).catch(() => undefined))?.size ?? 0 });
+  await checkFreeSpace({
+    label: file.label,
+    dir: dirname(file.localPath),
+    size: info.size,
+    alreadyHave: (await stat(partPath).catch(() => undefined))?.size ?? 0,
+  });
   let result: Awaited<ReturnType<typeof downloadToPartFile>>;
   try {
     result = await downloadToPartFile({
@@ -91,7 +96,10 @@ async function download(file: RemoteFile, info: RemoteFileInfo, context: RemoteC
   }
   if (info.sha256 !== undefined && result.sha256 !== info.sha256) {
     await rm(partPath, { force: true });
-    throw new MallexError("E_MODEL_SOURCE", `the download of ${file.label} was corrupt (its sha256 is ${result.sha256}, ${context.hostName} publishes ${info.sha256}); it was deleted: start again to download it afresh`);
+    throw new MallexError(
+      "E_MODEL_SOURCE",
+      `the download of ${file.label} was corrupt (its sha256 is ${result.sha256}, ${context.hostName} publishes ${info.sha256}); it was deleted: start again to download it afresh`,
+    );
   }
   const magic = await readMagic(partPath);
   if (!isGgufMagic(magic)) {
@@ -114,20 +122,33 @@ async function removeStaleParts(localPath: string, keep: string): Promise<void> 
  * two lines: what failed, naming the file; then what to do, with the address to download it from
  * (`url`: the file's, or the repository's page when the file is not known yet).
  */
-export function explainFailure(error: unknown, file: Pick<RemoteFile, "label" | "repo" | "file" | "revision" | "url">, context: Pick<RemoteContext, "hostName" | "hubHeaders" | "signal">): unknown {
+export function explainFailure(
+  error: unknown,
+  file: Pick<RemoteFile, "label" | "repo" | "file" | "revision" | "url">,
+  context: Pick<RemoteContext, "hostName" | "hubHeaders" | "signal">,
+): unknown {
   if (context.signal?.aborted) return context.signal.reason;
   if (error instanceof HostUnreachableError) {
     const name = file.file === "" ? file.label : basename(file.file);
     // The Hub's `?download=true` only sets the browser's disposition: the address reads better without it.
     const from = file.url.replace(/\?download=true$/, "");
     const what = file.file === "" ? `download its GGUF from ${from}` : `download ${from}`;
-    return new MallexError("E_MODEL_SOURCE", `cannot download ${name}: ${context.hostName} is not reachable (${error.reason})\nto fix it, ${what} yourself, then start mallex with --embedded <that file>`, { cause: error });
+    return new MallexError(
+      "E_MODEL_SOURCE",
+      `cannot download ${name}: ${context.hostName} is not reachable (${error.reason})\nto fix it, ${what} yourself, then start mallex with --embedded <that file>`,
+      { cause: error },
+    );
   }
   if (error instanceof RemoteStatusError && file.repo === "") {
     return new MallexError("E_MODEL_SOURCE", `cannot download ${file.label}: ${context.hostName} answered ${error.message.trimEnd()}`, { cause: error });
   }
   if (error instanceof RemoteStatusError) {
-    const reason = describeHubStatus(error.response, { repo: file.repo, file: file.file, revision: file.revision, withToken: "Authorization" in context.hubHeaders });
+    const reason = describeHubStatus(error.response, {
+      repo: file.repo,
+      file: file.file,
+      revision: file.revision,
+      withToken: "Authorization" in context.hubHeaders,
+    });
     return new MallexError("E_MODEL_SOURCE", `cannot download ${file.label}: ${reason}`, { cause: error });
   }
   return error;

@@ -30,14 +30,21 @@ export async function fetchHubManifest(request: HubManifestRequest): Promise<str
   const body = await response.text();
   if (response.status === 400 || (response.status === 404 && !response.headers.get("x-error-code"))) {
     const said = errorText(body);
-    throw new MallexError("E_MODEL_SOURCE", `${uri}: ${user}/${repo} has no quantization ${tag}${said ? ` (Hugging Face: ${said})` : ""}; pick another tag, or name the file: hf:${user}/${repo}/<file>.gguf`);
+    throw new MallexError(
+      "E_MODEL_SOURCE",
+      `${uri}: ${user}/${repo} has no quantization ${tag}${said ? ` (Hugging Face: ${said})` : ""}; pick another tag, or name the file: hf:${user}/${repo}/<file>.gguf`,
+    );
   }
   if (!response.ok) {
     const reason = describeHubStatus(response, { repo: `${user}/${repo}`, withToken: "Authorization" in request.headers });
     throw new MallexError("E_MODEL_SOURCE", `cannot resolve ${uri}: ${reason}`);
   }
   const file = rfilename(body);
-  if (file === undefined) throw new MallexError("E_MODEL_SOURCE", `cannot resolve ${uri}: Hugging Face's manifest names no GGUF file; name the file instead: hf:${user}/${repo}/<file>.gguf`);
+  if (file === undefined)
+    throw new MallexError(
+      "E_MODEL_SOURCE",
+      `cannot resolve ${uri}: Hugging Face's manifest names no GGUF file; name the file instead: hf:${user}/${repo}/<file>.gguf`,
+    );
   checkRelativePath(file, uri);
   return file;
 }

@@ -32,7 +32,11 @@ export function formatProgressLine({ label, done, total, elapsedMs, received }: 
  * passed and it moved at all, and once at 100%: a 20 GB download on a slow link says it is alive
  * without printing thousands of lines, and a fast one prints about twenty.
  */
-export function createDownloadProgress(label: string, onLine: (line: string) => void, now: () => number = Date.now): (done: number, total: number | undefined) => void {
+export function createDownloadProgress(
+  label: string,
+  onLine: (line: string) => void,
+  now: () => number = Date.now,
+): (done: number, total: number | undefined) => void {
   let started: { at: number; bytes: number } | undefined;
   let last: { at: number; percent: number } | undefined;
   return (done, total) => {

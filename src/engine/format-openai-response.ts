@@ -24,7 +24,10 @@ export function usageObject(usage: CompletionUsage) {
 /** A stateful formatter: tool-call indices count up per response. */
 export function createChunkFormatter(identity: ResponseIdentity, options: { includeUsage: boolean }) {
   const base = { id: identity.id, object: "chat.completion.chunk", created: identity.created, model: identity.model };
-  const chunk = (delta: Record<string, unknown>, finishReason: FinishReason | null = null) => ({ ...base, choices: [{ index: 0, delta, finish_reason: finishReason }] });
+  const chunk = (delta: Record<string, unknown>, finishReason: FinishReason | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  });
   let toolIndex = 0;
   return {
     start: () => chunk({ role: "assistant", content: "" }),

@@ -59,7 +59,12 @@ export async function prepareCompletion(engine: LoadedEngine, request: EngineReq
  * `tool_choice` auto the model may call a function in its template's own syntax and the arguments
  * are held to the tool's schema; with required or a named function the whole answer is a call.
  */
-export async function generateCompletion(engine: LoadedEngine, prepared: PreparedCompletion, signal: AbortSignal, emit: (event: CompletionEvent) => void): Promise<void> {
+export async function generateCompletion(
+  engine: LoadedEngine,
+  prepared: PreparedCompletion,
+  signal: AbortSignal,
+  emit: (event: CompletionEvent) => void,
+): Promise<void> {
   const { request, mode, promptTokens, maxTokens } = prepared;
   if (maxTokens === 0) {
     emit({ type: "done", finishReason: "length", usage: { promptTokens: promptTokens.length, cachedTokens: 0, completionTokens: 0 } });
@@ -70,7 +75,9 @@ export async function generateCompletion(engine: LoadedEngine, prepared: Prepare
   try {
     // At least the last prompt token is evaluated again to produce the first new one.
     const cachedTokens = Math.min(slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptTokens.length - 1);
-    await prefillInPieces(slot.sequence, promptTokens, cachedTokens, engine.prefillPieceTokens, signal, (evaluated) => emit({ type: "prefill", evaluated, total: promptTokens.length }));
+    await prefillInPieces(slot.sequence, promptTokens, cachedTokens, engine.prefillPieceTokens, signal, (evaluated) =>
+      emit({ type: "prefill", evaluated, total: promptTokens.length }),
+    );
     const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
     let forcedText = "";
     const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
@@ -133,7 +140,14 @@ export async function generateCompletion(engine: LoadedEngine, prepared: Prepare
  * supervisor restarts a server whose request goes 3 minutes without a byte, as mlx-lm's keepalive
  * comments during its prefill prevent. A prompt of one piece or less goes to LlamaChat as it is.
  */
-async function prefillInPieces(sequence: LlamaContextSequence, tokens: readonly Token[], cached: number, piece: number, signal: AbortSignal, onPiece: (evaluated: number) => void): Promise<void> {
+async function prefillInPieces(
+  sequence: LlamaContextSequence,
+  tokens: readonly Token[],
+  cached: number,
+  piece: number,
+  signal: AbortSignal,
+  onPiece: (evaluated: number) => void,
+): Promise<void> {
   const end = tokens.length - 1;
   if (end - cached <= piece) return;
   if (sequence.nextTokenIndex > cached) await sequence.eraseContextTokenRanges([{ start: cached, end: sequence.nextTokenIndex }]);
@@ -157,7 +171,8 @@ async function generationMode(engine: LoadedEngine, request: EngineRequest, hist
     return { kind: "forced-call", history: withInstruction(history, forcedCallInstruction(tools)), grammar, tools };
   }
   if (request.responseFormat) {
-    const grammar = request.responseFormat.type === "json_schema" ? await engine.grammarFor(jsonSchemaToGbnf(request.responseFormat.schema)) : await engine.jsonGrammar();
+    const grammar =
+      request.responseFormat.type === "json_schema" ? await engine.grammarFor(jsonSchemaToGbnf(request.responseFormat.schema)) : await engine.jsonGrammar();
     return { kind: "plain", history, grammar };
   }
   if (choice.type === "auto" && request.tools.length > 0) {
@@ -191,7 +206,9 @@ function forcedCallSchema(tools: EngineTool[]) {
 }
 
 function forcedCallInstruction(tools: EngineTool[]): string {
-  const list = tools.map((tool) => `- ${tool.name}${tool.description ? `: ${tool.description}` : ""}\n  arguments (JSON Schema): ${JSON.stringify(tool.parameters)}`).join("\n");
+  const list = tools
+    .map((tool) => `- ${tool.name}${tool.description ? `: ${tool.description}` : ""}\n  arguments (JSON Schema): ${JSON.stringify(tool.parameters)}`)
+    .join("\n");
   return `Answer with a single tool call, written as JSON {"name": <tool name>, "arguments": {…}}. Tools:\n${list}`;
 }
 

@@ -34,7 +34,8 @@ export async function getEngineLlama(options: EngineLlamaOptions, nodeLlamaCpp: 
     logLevel: LlamaLogLevel.warn,
     logger: (level, message) => {
       // The tiny and older GGUFs trip harmless tokenizer warnings on every load.
-      if ((level === LlamaLogLevel.error || level === LlamaLogLevel.warn) && !/bad special token|possible training context overflow/.test(message)) options.onLog?.(message.trim());
+      if ((level === LlamaLogLevel.error || level === LlamaLogLevel.warn) && !/bad special token|possible training context overflow/.test(message))
+        options.onLog?.(message.trim());
     },
   };
   const say = (llama: Llama) => {
@@ -57,18 +58,30 @@ export async function getEngineLlama(options: EngineLlamaOptions, nodeLlamaCpp: 
     }
     try {
       // progressLogs off: a step that is not there is said once, below, not in node-llama-cpp's words too.
-      const llama = await nodeLlamaCpp.getLlama({ ...common, gpu: step.gpu, progressLogs: false, ...(step.gpu !== false && step.localOnly ? { usePrebuiltBinaries: false } : {}) });
+      const llama = await nodeLlamaCpp.getLlama({
+        ...common,
+        gpu: step.gpu,
+        progressLogs: false,
+        ...(step.gpu !== false && step.localOnly ? { usePrebuiltBinaries: false } : {}),
+      });
       for (const line of passed) options.onNote?.(`passed over ${line}`);
       return say(llama);
     } catch (error) {
       passed.push(`${describeGpuStep(step)}: ${firstLine(error)}`);
     }
   }
-  throw new MallexError("E_ENGINE", `the embedded engine can load none of the backends it was given (${passed.join("; ")}): \`${INSTALL_COMMAND}\` installs node-llama-cpp's prebuilt binaries for the GPUs it finds here, or use another backend (--backend-url).`);
+  throw new MallexError(
+    "E_ENGINE",
+    `the embedded engine can load none of the backends it was given (${passed.join("; ")}): \`${INSTALL_COMMAND}\` installs node-llama-cpp's prebuilt binaries for the GPUs it finds here, or use another backend (--backend-url).`,
+  );
 }
 
 function noBinary(error: unknown): MallexError {
-  return new MallexError("E_ENGINE", `the embedded engine has no llama.cpp binary for ${process.platform}-${process.arch} (${firstLine(error)}): \`${INSTALL_COMMAND}\` installs node-llama-cpp's prebuilt binaries for this machine, or use another backend (--backend-url).`, { cause: error });
+  return new MallexError(
+    "E_ENGINE",
+    `the embedded engine has no llama.cpp binary for ${process.platform}-${process.arch} (${firstLine(error)}): \`${INSTALL_COMMAND}\` installs node-llama-cpp's prebuilt binaries for this machine, or use another backend (--backend-url).`,
+    { cause: error },
+  );
 }
 
 function firstLine(error: unknown): string {

@@ -51,7 +51,10 @@ export function guardEngineRequest(guard: EngineGuard, log: (line: string) => vo
   const expected = guard.token === undefined ? undefined : Buffer.from(guard.token);
   return async (event) => {
     const headers = event.req.headers;
-    const origin = checkRequestOrigin({ host: headers.get("host") ?? event.url.host, origin: headers.get("origin"), secFetchSite: headers.get("sec-fetch-site") }, policy);
+    const origin = checkRequestOrigin(
+      { host: headers.get("host") ?? event.url.host, origin: headers.get("origin"), secFetchSite: headers.get("sec-fetch-site") },
+      policy,
+    );
     if (!origin.ok) return refuse(event, 403, "permission_error", origin.message.replace(/^mallex /, "the mallex engine "));
     if (expected !== undefined && !tokenMatches(headers.get("authorization"), expected)) {
       return refuse(event, 401, "authentication_error", "the mallex engine answers only the mallex that started it: this request does not carry its token");
@@ -64,7 +67,8 @@ export function guardEngineRequest(guard: EngineGuard, log: (line: string) => vo
       log(`${method} ${event.url.pathname} · ${message}`);
       return refuse(event, 400, "invalid_request_error", message);
     }
-    if (!body.ok) return refuse(event, 413, "invalid_request_error", `the request body is larger than the mallex engine accepts (${formatLimit(guard.maxBodyBytes)})`);
+    if (!body.ok)
+      return refuse(event, 413, "invalid_request_error", `the request body is larger than the mallex engine accepts (${formatLimit(guard.maxBodyBytes)})`);
     event.context[BODY_TEXT] = body.text;
   };
 }

@@ -60,6 +60,9 @@ export async function hashFile(path: string, options: { end?: number; signal?: A
 
 export async function feedHash(hash: ReturnType<typeof createHash>, path: string, options: { end?: number; signal?: AbortSignal } = {}): Promise<void> {
   if (options.end === 0) return;
-  const stream = createReadStream(path, { ...(options.end !== undefined ? { end: options.end - 1 } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const stream = createReadStream(path, {
+    ...(options.end !== undefined ? { end: options.end - 1 } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   for await (const chunk of stream) hash.update(chunk as Buffer);
 }

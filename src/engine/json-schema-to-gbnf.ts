@@ -23,7 +23,8 @@ export function jsonSchemaToGbnf(schema: unknown, root: unknown = schema, depth 
 
   if (typeof s.$ref === "string") return jsonSchemaToGbnf(lookupRef(root, s.$ref), root, depth + 1);
   if ("const" in s && isScalarValue(s.const)) return { const: s.const, ...description };
-  if (Array.isArray(s.enum) && s.enum.length > 0 && s.enum.every(isScalarValue)) return { enum: s.enum as Array<string | number | boolean | null>, ...description };
+  if (Array.isArray(s.enum) && s.enum.length > 0 && s.enum.every(isScalarValue))
+    return { enum: s.enum as Array<string | number | boolean | null>, ...description };
   const alternatives = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
   if (alternatives && alternatives.length > 0) return { oneOf: alternatives.map((alt) => jsonSchemaToGbnf(alt, root, depth + 1)), ...description };
   if (Array.isArray(s.allOf) && s.allOf.length === 1) return jsonSchemaToGbnf(s.allOf[0], root, depth + 1);

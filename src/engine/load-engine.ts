@@ -83,13 +83,21 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
       sequences,
       threads,
       flashAttention: usesFlashAttention(llama),
-      ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : options.maxContextSize !== undefined ? { contextSize: { max: padContextDown(options.maxContextSize) } } : {}),
+      ...(options.contextSize !== undefined
+        ? { contextSize: options.contextSize }
+        : options.maxContextSize !== undefined
+          ? { contextSize: { max: padContextDown(options.maxContextSize) } }
+          : {}),
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     })
     .catch(async (error: unknown) => {
       await model.dispose();
       await llama.dispose();
-      throw new MallexError("E_ENGINE", `cannot create a context for ${basename(options.modelPath)}${options.contextSize ? ` with ${options.contextSize} tokens` : ""}: ${(error as Error).message}. Try a smaller --ctx-size.`, { cause: error });
+      throw new MallexError(
+        "E_ENGINE",
+        `cannot create a context for ${basename(options.modelPath)}${options.contextSize ? ` with ${options.contextSize} tokens` : ""}: ${(error as Error).message}. Try a smaller --ctx-size.`,
+        { cause: error },
+      );
     });
   const chatWrapper = resolveChatWrapper(model);
   const slots = Array.from({ length: sequences }, () => {

@@ -38,7 +38,8 @@ function parseUrl(source: string, hubEndpoint: string): ModelSource {
   const [user, repo, verb, revision, ...file] = url.pathname.split("/").slice(1).map(decodeURIComponent);
   if (verb === undefined) return parseHubPath(`${user ?? ""}/${repo ?? ""}`, source);
   // Hugging Face's page for a file (`blob`) and its download link (`resolve`) name the same file.
-  if ((verb !== "resolve" && verb !== "blob") || revision === undefined) throw invalid(source, "a Hugging Face URL must name a repository or a file in one (…/resolve/main/file.gguf)");
+  if ((verb !== "resolve" && verb !== "blob") || revision === undefined)
+    throw invalid(source, "a Hugging Face URL must name a repository or a file in one (…/resolve/main/file.gguf)");
   return hubFile(user ?? "", repo ?? "", file.join("/"), revision, source);
 }
 

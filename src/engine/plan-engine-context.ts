@@ -77,7 +77,11 @@ export async function planEngineContext(options: ContextPlanOptions, nodeLlamaCp
         },
       );
     } catch (error) {
-      throw new MallexError("E_ENGINE", `${options.modelPath} leaves no room for a context on this machine (${(error as Error).message}): free memory, or give a smaller --ctx-size / --parallel`, { cause: error });
+      throw new MallexError(
+        "E_ENGINE",
+        `${options.modelPath} leaves no room for a context on this machine (${(error as Error).message}): free memory, or give a smaller --ctx-size / --parallel`,
+        { cause: error },
+      );
     }
     const contextSize = resolved >= max ? max : padContextDown(resolved);
     return {

@@ -74,14 +74,23 @@ export async function resolveModelSource(source: string, options: ResolveModelSo
 
 function hubEndpoint(options: ResolveModelSourceOptions): string {
   const endpoint = options.endpoints?.huggingFace ?? options.env?.HF_ENDPOINT ?? HUB;
-  if (!/^https?:\/\/[^/]+/i.test(endpoint)) throw new MallexError("E_MODEL_SOURCE", `the Hugging Face endpoint must be an http(s) URL, got "${endpoint}" (HF_ENDPOINT)`);
+  if (!/^https?:\/\/[^/]+/i.test(endpoint))
+    throw new MallexError("E_MODEL_SOURCE", `the Hugging Face endpoint must be an http(s) URL, got "${endpoint}" (HF_ENDPOINT)`);
   return endpoint.replace(/\/+$/, "");
 }
 
-async function remoteFiles(source: Exclude<ModelSource, { kind: "local" }>, endpoint: string, modelsDir: string, context: RemoteContext): Promise<RemoteFile[]> {
+async function remoteFiles(
+  source: Exclude<ModelSource, { kind: "local" }>,
+  endpoint: string,
+  modelsDir: string,
+  context: RemoteContext,
+): Promise<RemoteFile[]> {
   if (source.kind === "url") {
     const url = new URL(source.url);
-    const path = url.pathname.split("/").filter(Boolean).map((part) => safeName(decodeURIComponent(part)));
+    const path = url.pathname
+      .split("/")
+      .filter(Boolean)
+      .map((part) => safeName(decodeURIComponent(part)));
     const label = `${url.origin}${url.pathname}`;
     return [{ label, url: url.href, localPath: join(modelsDir, "url", safeName(url.host), ...path), repo: "", file: path.at(-1) ?? "", revision: "" }];
   }
@@ -112,9 +121,21 @@ async function resolveTag(source: Extract<ModelSource, { kind: "hf-tag" }>, endp
   }
   let file: string;
   try {
-    file = await fetchHubManifest({ endpoint, user: source.user, repo: source.repo, tag: source.tag, uri: source.uri, headers: context.hubHeaders, ...(context.signal ? { signal: context.signal } : {}) });
+    file = await fetchHubManifest({
+      endpoint,
+      user: source.user,
+      repo: source.repo,
+      tag: source.tag,
+      uri: source.uri,
+      headers: context.hubHeaders,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
   } catch (error) {
-    throw explainFailure(error, { label: source.uri, repo: `${source.user}/${source.repo}`, file: "", revision: DEFAULT_REVISION, url: `${endpoint}/${source.user}/${source.repo}` }, context);
+    throw explainFailure(
+      error,
+      { label: source.uri, repo: `${source.user}/${source.repo}`, file: "", revision: DEFAULT_REVISION, url: `${endpoint}/${source.user}/${source.repo}` },
+      context,
+    );
   }
   await makePrivateDirAsync(join(repoDir, ".tags"));
   writeFileAtomic(tagFile, `${file}\n`);
@@ -132,7 +153,8 @@ function splitParts(file: string): string[] {
 /** A download's place must be under the models folder, never beside or above it. */
 function checkInside(modelsDir: string, localPath: string, source: string): void {
   const path = relative(resolve(modelsDir), resolve(localPath));
-  if (path === "" || path.startsWith("..") || isAbsolute(path)) throw new MallexError("E_MODEL_SOURCE", `${source} would be stored outside the models folder (${localPath}): not downloaded`);
+  if (path === "" || path.startsWith("..") || isAbsolute(path))
+    throw new MallexError("E_MODEL_SOURCE", `${source} would be stored outside the models folder (${localPath}): not downloaded`);
 }
 
 /** A URL path segment as a file name: no separators, no `.`/`..`. */

@@ -41,12 +41,22 @@ export interface RunningEngine {
 export async function serveEngine(options: ServeEngineOptions): Promise<RunningEngine> {
   const say = (line: string) => options.print(`mallex engine: ${line}`);
   // Progress lines go out as they are (tqdm-shaped): the supervisor reads them as a download bar.
-  const modelPath = await resolveModelSource(options.model, { modelsDir: join(options.mallexHome, "models"), onProgress: options.print, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
+  const modelPath = await resolveModelSource(options.model, {
+    modelsDir: join(options.mallexHome, "models"),
+    onProgress: options.print,
+    env: options.env,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   say(`loading model ${modelPath}`);
   const started = performance.now();
   const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`), onNote: say });
   say(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${engine.description}`);
-  const guard = { host: options.host, maxBodyBytes: options.maxBodyBytes ?? ENGINE_MAX_BODY_BYTES, ...(options.token !== undefined ? { token: options.token } : {}), ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) };
+  const guard = {
+    host: options.host,
+    maxBodyBytes: options.maxBodyBytes ?? ENGINE_MAX_BODY_BYTES,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+  };
   const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now(), guard })));
   try {
     await new Promise<void>((resolve, reject) => {

@@ -48,7 +48,15 @@ export interface TaskResult {
 }
 
 /** The sums over a set of tasks: the whole run's, or one variant's. */
-export type EvalTotals = TaskRequestMetrics & { wallMs: number; toolsAndClientMs: number; turns: number; toolCalls: number; failedToolCalls: number; rejectedToolCalls: number; repairedToolCalls: number };
+export type EvalTotals = TaskRequestMetrics & {
+  wallMs: number;
+  toolsAndClientMs: number;
+  turns: number;
+  toolCalls: number;
+  failedToolCalls: number;
+  rejectedToolCalls: number;
+  repairedToolCalls: number;
+};
 
 export interface EvalReport {
   /** Passed tasks over tasks run (0 when none ran). */
@@ -147,7 +155,16 @@ export function groupResults(tasks: readonly TaskResult[]): EvalGroup[] {
 }
 
 /** Pure: the overall report from the tasks that ran. */
-export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; interrupted: boolean; suite: string; backend: string; claudeCode: string; startedAt: string; wallMs: number }): EvalReport {
+export function buildEvalReport(input: {
+  tasks: TaskResult[];
+  planned: number;
+  interrupted: boolean;
+  suite: string;
+  backend: string;
+  claudeCode: string;
+  startedAt: string;
+  wallMs: number;
+}): EvalReport {
   const { tasks } = input;
   const passed = tasks.filter((t) => t.passed).length;
   const grouped = tasks.some((t) => t.variant !== undefined || t.run !== undefined);
@@ -172,7 +189,17 @@ export function buildEvalReport(input: { tasks: TaskResult[]; planned: number; i
  * Pure: why a task failed, in the order a reader needs it — the run's own failure first (time
  * limit, turn limit, no edits, rejected calls), then what the checker said.
  */
-export function explainFailure(input: { transcript: ClaudeTranscript; changedFiles: readonly string[]; timedOut: boolean; claudeExitCode?: number; claudeError?: string; checkerOutput: string; checkerExitCode?: number; checkerTimedOut: boolean; requestErrors: readonly string[] }): string {
+export function explainFailure(input: {
+  transcript: ClaudeTranscript;
+  changedFiles: readonly string[];
+  timedOut: boolean;
+  claudeExitCode?: number;
+  claudeError?: string;
+  checkerOutput: string;
+  checkerExitCode?: number;
+  checkerTimedOut: boolean;
+  requestErrors: readonly string[];
+}): string {
   const parts: string[] = [];
   const t = input.transcript;
   if (input.claudeError !== undefined) parts.push(`Claude Code did not run: ${input.claudeError}`);
@@ -184,8 +211,11 @@ export function explainFailure(input: { transcript: ClaudeTranscript; changedFil
   if (t.rejectedToolCalls > 0) parts.push(`${t.rejectedToolCalls} tool call${t.rejectedToolCalls === 1 ? "" : "s"} mallex could not use`);
   if (t.failedToolCalls > 0) parts.push(`${t.failedToolCalls} tool call${t.failedToolCalls === 1 ? "" : "s"} failed (last: ${t.toolErrors.at(-1) ?? "?"})`);
   if (input.requestErrors.length > 0) parts.push(`mallex: ${input.requestErrors.at(-1)}`);
-  if (input.claudeError === undefined && input.claudeExitCode !== undefined && input.claudeExitCode !== 0 && !input.timedOut) parts.push(`Claude Code exited with ${input.claudeExitCode}`);
-  const checker = input.checkerTimedOut ? "the checker timed out" : `checker (exit ${input.checkerExitCode ?? "?"}): ${errorGist(input.checkerOutput, 300) || "(no output)"}`;
+  if (input.claudeError === undefined && input.claudeExitCode !== undefined && input.claudeExitCode !== 0 && !input.timedOut)
+    parts.push(`Claude Code exited with ${input.claudeExitCode}`);
+  const checker = input.checkerTimedOut
+    ? "the checker timed out"
+    : `checker (exit ${input.checkerExitCode ?? "?"}): ${errorGist(input.checkerOutput, 300) || "(no output)"}`;
   parts.push(checker);
   return parts.join("; ");
 }

@@ -1,8 +1,35 @@
 import { formatNumber } from "../shared/format-number.js";
 import type { EvalGroup, EvalReport, TaskResult } from "./eval-report.js";
 
-const HEADERS = ["task", "result", "turns", "tools (failed/repaired/rejected)", "prompt tok (cached)", "out tok", "ttft", "prefill", "decode", "tools+client", "wall", "to Claude"] as const;
-const GROUP_HEADERS = ["variant", "passed", "spread", "wall", "turns", "tools (failed/repaired/rejected)", "prompt tok (cached)", "out tok", "mean ttft", "prefill", "decode", "tools+client", "to Claude"] as const;
+const HEADERS = [
+  "task",
+  "result",
+  "turns",
+  "tools (failed/repaired/rejected)",
+  "prompt tok (cached)",
+  "out tok",
+  "ttft",
+  "prefill",
+  "decode",
+  "tools+client",
+  "wall",
+  "to Claude",
+] as const;
+const GROUP_HEADERS = [
+  "variant",
+  "passed",
+  "spread",
+  "wall",
+  "turns",
+  "tools (failed/repaired/rejected)",
+  "prompt tok (cached)",
+  "out tok",
+  "mean ttft",
+  "prefill",
+  "decode",
+  "tools+client",
+  "to Claude",
+] as const;
 
 /**
  * Pure: the report as a table for the terminal, then why each failed task failed, then — when
@@ -11,7 +38,11 @@ const GROUP_HEADERS = ["variant", "passed", "spread", "wall", "turns", "tools (f
  */
 export function formatEvalReport(report: EvalReport, options: { colour: boolean }): string {
   const totals = report.totals;
-  const out = table(HEADERS, report.tasks.map((t) => row(t, options.colour)), 2);
+  const out = table(
+    HEADERS,
+    report.tasks.map((t) => row(t, options.colour)),
+    2,
+  );
   const failed = report.tasks.filter((t) => !t.passed);
   if (failed.length > 0) {
     out.push("", "why:");
@@ -31,7 +62,11 @@ export function formatEvalReport(report: EvalReport, options: { colour: boolean 
 /** Columns left-aligned up to `leftColumns`, numbers right-aligned after. */
 function table(headers: readonly string[], rows: readonly string[][], leftColumns: number): string[] {
   const widths = headers.map((header, i) => Math.max(visibleLength(header), ...rows.map((r) => visibleLength(r[i]!))));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i < leftColumns ? padEnd(cell, widths[i]!) : padStart(cell, widths[i]!))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i < leftColumns ? padEnd(cell, widths[i]!) : padStart(cell, widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(headers), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)];
 }
 

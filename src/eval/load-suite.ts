@@ -28,7 +28,8 @@ const MAX_FILE_BYTES = 64 * 1024;
  * task starts, with the file and what to write: a typo must not turn into a silent 0%.
  */
 export function loadSuite(suiteDir: string, only: readonly string[] = []): EvalTask[] {
-  if (!existsSync(suiteDir) || !statSync(suiteDir).isDirectory()) throw suiteError(`${suiteDir} is not a folder: --suite names a folder with one folder per task`);
+  if (!existsSync(suiteDir) || !statSync(suiteDir).isDirectory())
+    throw suiteError(`${suiteDir} is not a folder: --suite names a folder with one folder per task`);
   const names = readdirSync(suiteDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
     .map((entry) => entry.name)
@@ -48,7 +49,8 @@ function loadTask(dir: string, name: string): EvalTask {
     if (!existsSync(file)) throw suiteError(`task ${name}: ${file} is missing (a task folder has task.yaml with its check command, prompt.md and repo/)`);
     if (statSync(file).size > MAX_FILE_BYTES) throw suiteError(`task ${name}: ${file} is larger than ${MAX_FILE_BYTES / 1024} KiB`);
   }
-  if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw suiteError(`task ${name}: ${repoDir} is missing: the files of the task's repository go there`);
+  if (!existsSync(repoDir) || !statSync(repoDir).isDirectory())
+    throw suiteError(`task ${name}: ${repoDir} is missing: the files of the task's repository go there`);
   const prompt = readFileSync(promptFile, "utf8").trim();
   if (prompt === "") throw suiteError(`task ${name}: ${promptFile} is empty`);
   let spec: unknown;
@@ -62,7 +64,8 @@ function loadTask(dir: string, name: string): EvalTask {
   const allowed = new Set(["check", "about", "max_turns", "timeout_s"]);
   const extra = Object.keys(fields).filter((key) => !allowed.has(key));
   if (extra.length > 0) throw suiteError(`task ${name}: ${taskFile} has unknown field ${extra.join(", ")} (allowed: ${[...allowed].join(", ")})`);
-  if (typeof fields.check !== "string" || fields.check.trim() === "") throw suiteError(`task ${name}: ${taskFile} needs check: <command> (run in the working copy; exit 0 passes)`);
+  if (typeof fields.check !== "string" || fields.check.trim() === "")
+    throw suiteError(`task ${name}: ${taskFile} needs check: <command> (run in the working copy; exit 0 passes)`);
   if (fields.about !== undefined && typeof fields.about !== "string") throw suiteError(`task ${name}: ${taskFile}: about must be text`);
   const task: EvalTask = { name, dir, repoDir, prompt, check: fields.check };
   if (typeof fields.about === "string") task.about = fields.about;
@@ -75,7 +78,8 @@ function loadTask(dir: string, name: string): EvalTask {
 
 function positiveInteger(value: unknown, field: string, name: string, file: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw suiteError(`task ${name}: ${file}: ${field} must be a whole number above 0, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+    throw suiteError(`task ${name}: ${file}: ${field} must be a whole number above 0, got ${JSON.stringify(value)}`);
   return value;
 }
 

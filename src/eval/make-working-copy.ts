@@ -31,7 +31,10 @@ export async function makeWorkingCopy(repoDir: string, taskName: string): Promis
     return { dir, scratch, remove };
   } catch (error) {
     remove();
-    const why = (error as { code?: string }).code === "ENOENT" ? "git is not installed (each task's working copy is a git repository): install git" : ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message);
+    const why =
+      (error as { code?: string }).code === "ENOENT"
+        ? "git is not installed (each task's working copy is a git repository): install git"
+        : ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message);
     throw new MallexError("E_EVAL_SUITE", `mallex eval: cannot make task ${taskName}'s working copy: ${why}`, { cause: error });
   }
 }
@@ -40,5 +43,8 @@ export async function makeWorkingCopy(repoDir: string, taskName: string): Promis
 export async function changedFiles(dir: string): Promise<string[]> {
   const result = await execa("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir, stdin: "ignore", reject: false });
   if (result.failed) return [];
-  return result.stdout.split("\n").filter(Boolean).map((line) => line.slice(3));
+  return result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3));
 }

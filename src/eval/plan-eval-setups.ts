@@ -19,7 +19,11 @@ export function parseSwitchList(values: readonly string[], flag: string): Switch
  * Pure: each proxy the run needs, in order — one per config × trimming × escalation asked for
  * (`undefined` where one was not asked: the config's own). Profiles vary within a proxy.
  */
-export function planEvalSetups(input: { configs: readonly string[]; trim?: readonly Switch[]; escalation?: readonly Switch[] }): Array<Omit<VariantFields, "profile">> {
+export function planEvalSetups(input: {
+  configs: readonly string[];
+  trim?: readonly Switch[];
+  escalation?: readonly Switch[];
+}): Array<Omit<VariantFields, "profile">> {
   const configs = input.configs.length > 0 ? input.configs : [undefined];
   const trims = input.trim ?? [undefined];
   const escalations = input.escalation ?? [undefined];

@@ -49,7 +49,12 @@ export function foldClaudeLine(transcript: ClaudeTranscript, line: string): Clau
       if (block.type === "text" && typeof block.text === "string") rejected += readInvalidCallReasons(block.text).length;
     }
     const id = typeof e.message?.id === "string" ? e.message.id : undefined;
-    const next: ClaudeTranscript = { ...transcript, turns: id !== undefined && id === transcript.lastMessageId ? transcript.turns : transcript.turns + 1, toolCalls, rejectedToolCalls: rejected };
+    const next: ClaudeTranscript = {
+      ...transcript,
+      turns: id !== undefined && id === transcript.lastMessageId ? transcript.turns : transcript.turns + 1,
+      toolCalls,
+      rejectedToolCalls: rejected,
+    };
     if (id !== undefined) next.lastMessageId = id;
     return next;
   }
@@ -74,6 +79,11 @@ export const totalToolCalls = (t: ClaudeTranscript): number => Object.values(t.t
 /** A tool_result's content: a string, or text blocks. */
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "")).join("");
+  if (Array.isArray(content))
+    return content
+      .map((part) =>
+        typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "",
+      )
+      .join("");
   return "";
 }

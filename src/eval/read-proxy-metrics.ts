@@ -27,7 +27,16 @@ const WANTED: Readonly<Record<string, keyof ProxyMetricsTotals>> = {
 
 /** Pure: the totals from an exposition text (samples of the wanted names, summed over their labels). */
 export function sumProxyMetrics(exposition: string): ProxyMetricsTotals {
-  const totals: ProxyMetricsTotals = { requests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, ttftCount: 0, ttftSecondsSum: 0, repairedToolCalls: 0, rejectedToolCalls: 0 };
+  const totals: ProxyMetricsTotals = {
+    requests: 0,
+    promptTokens: 0,
+    cachedTokens: 0,
+    outputTokens: 0,
+    ttftCount: 0,
+    ttftSecondsSum: 0,
+    repairedToolCalls: 0,
+    rejectedToolCalls: 0,
+  };
   for (const line of exposition.split("\n")) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match === null) continue;

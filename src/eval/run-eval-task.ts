@@ -12,7 +12,6 @@ import { changedFiles, makeWorkingCopy } from "./make-working-copy.js";
 import { emptyTranscript, foldClaudeLine, totalToolCalls, type ClaudeTranscript } from "./read-claude-stream.js";
 import { summarizeTaskRequests } from "./summarize-task-requests.js";
 
-
 /**
  * No .pyc in a task's copy: Python trusts one whose source has the same size and the same mtime to
  * the second, so a fix of the same length made within a second of a test run (a fast model, a
@@ -102,7 +101,9 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
     const changed = await changedFiles(copy.dir);
     const answerFile = join(copy.scratch, "answer.txt");
     writeFileSync(answerFile, transcript.answer ?? "");
-    const checker = deps.signal?.aborted ? { exitCode: undefined, output: "not run: interrupted", timedOut: false } : await runChecker(task, copy.dir, answerFile, limits.checkTimeoutS);
+    const checker = deps.signal?.aborted
+      ? { exitCode: undefined, output: "not run: interrupted", timedOut: false }
+      : await runChecker(task, copy.dir, answerFile, limits.checkTimeoutS);
     const requests = await stopWatching();
     const metrics = summarizeTaskRequests(requests, deps.table);
     const wallMs = Math.round(now() - started);
@@ -138,7 +139,11 @@ export async function runEvalTask(task: EvalTask, limits: EvalTaskLimits, deps: 
             changedFiles: changed,
             timedOut,
             ...(result.exitCode !== undefined ? { claudeExitCode: result.exitCode } : {}),
-            ...(claudeError !== undefined ? { claudeError } : claudeStderr !== "" && transcript.resultSubtype === undefined ? { claudeError: errorGist(claudeStderr, 300) } : {}),
+            ...(claudeError !== undefined
+              ? { claudeError }
+              : claudeStderr !== "" && transcript.resultSubtype === undefined
+                ? { claudeError: errorGist(claudeStderr, 300) }
+                : {}),
             checkerOutput: checker.output,
             ...(checker.exitCode !== undefined ? { checkerExitCode: checker.exitCode } : {}),
             checkerTimedOut: checker.timedOut,

@@ -71,7 +71,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const startedAt = (options.date ?? (() => new Date()))().toISOString();
   const results: TaskResult[] = [];
   const variants = options.setups.flatMap((setup) => setup.profiles.map((profile) => ({ ...setup.fields, ...(profile !== undefined ? { profile } : {}) })));
-  const varied = variedFields(variants, options.setups.some((setup) => setup.profiles.some((p) => p !== undefined)));
+  const varied = variedFields(
+    variants,
+    options.setups.some((setup) => setup.profiles.some((p) => p !== undefined)),
+  );
   const n = variants.length * options.repeat * options.tasks.length;
   const report = () =>
     buildEvalReport({
@@ -118,7 +121,9 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
             Object.assign(result, fields);
             if (options.repeat > 1) result.run = run;
             results.push(result);
-            options.progress(`${label}: ${result.passed ? "passed" : `FAILED — ${result.why ?? "?"}`} (${(result.wallMs / 1000).toFixed(1)} s, ${result.turns} turn${result.turns === 1 ? "" : "s"})`);
+            options.progress(
+              `${label}: ${result.passed ? "passed" : `FAILED — ${result.why ?? "?"}`} (${(result.wallMs / 1000).toFixed(1)} s, ${result.turns} turn${result.turns === 1 ? "" : "s"})`,
+            );
             options.onReport?.(report());
           }
         }

@@ -32,7 +32,21 @@ export interface TaskRequestMetrics {
 
 /** Pure: the task's numbers from the summaries of its requests (dashboard-feed's, one per request). */
 export function summarizeTaskRequests(requests: readonly RequestSummary[], table: RoutingTable): TaskRequestMetrics {
-  const metrics: TaskRequestMetrics = { requests: requests.length, escalations: 0, failedRequests: 0, promptTokens: 0, cachedTokens: 0, outputTokens: 0, prefillMs: 0, decodeMs: 0, waitMs: 0, modelMs: 0, repairedToolCalls: 0, rejectedToolCalls: 0, forcedCallRetries: 0 };
+  const metrics: TaskRequestMetrics = {
+    requests: requests.length,
+    escalations: 0,
+    failedRequests: 0,
+    promptTokens: 0,
+    cachedTokens: 0,
+    outputTokens: 0,
+    prefillMs: 0,
+    decodeMs: 0,
+    waitMs: 0,
+    modelMs: 0,
+    repairedToolCalls: 0,
+    rejectedToolCalls: 0,
+    forcedCallRetries: 0,
+  };
   const ttfts: number[] = [];
   for (const r of requests) {
     if (table.backends[r.backend]?.kind === "anthropic") metrics.escalations++;

@@ -8,7 +8,12 @@ import { MallexError } from "../shared/mallex-error.js";
  * never trimmed anyway.
  */
 export function withTrimOff(table: RoutingTable): RoutingTable {
-  const profiles = Object.fromEntries(Object.entries(table.profiles).map(([name, profile]) => [name, table.backends[profile.backend]?.kind === "anthropic" ? profile : { ...profile, trim: false as const }]));
+  const profiles = Object.fromEntries(
+    Object.entries(table.profiles).map(([name, profile]) => [
+      name,
+      table.backends[profile.backend]?.kind === "anthropic" ? profile : { ...profile, trim: false as const },
+    ]),
+  );
   return { ...table, profiles };
 }
 
@@ -32,7 +37,11 @@ export function withLocalTiers(table: RoutingTable): RoutingTable {
         if (isLocal(fallback.profile)) return [name, { ...tier, profile: fallback.profile }];
         next = fallback.fallback;
       }
-      throw new MallexError("E_USAGE", `mallex eval --escalation off: tier ${name} goes to Claude (profile ${tier.profile}) and no fallback of it is a local profile: give it a fallback: tier whose profile runs locally`, { exitCode: 2 });
+      throw new MallexError(
+        "E_USAGE",
+        `mallex eval --escalation off: tier ${name} goes to Claude (profile ${tier.profile}) and no fallback of it is a local profile: give it a fallback: tier whose profile runs locally`,
+        { exitCode: 2 },
+      );
     }),
   ) as RoutingTable["tiers"];
   return { ...table, tiers };

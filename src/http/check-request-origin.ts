@@ -16,8 +16,7 @@ export interface RequestOriginFacts {
 
 export type OriginCheck =
   /** `corsOrigin`: a configured cross-origin caller, whose responses carry CORS headers. */
-  | { ok: true; corsOrigin?: string }
-  | { ok: false; message: string };
+  { ok: true; corsOrigin?: string } | { ok: false; message: string };
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
@@ -40,11 +39,18 @@ export function checkRequestOrigin(facts: RequestOriginFacts, policy: OriginPoli
   if (origin !== null) {
     if (origin === `http://${facts.host.toLowerCase()}`) return { ok: true };
     if (policy.corsOrigins.includes(origin)) return { ok: true, corsOrigin: origin };
-    return { ok: false, message: `mallex does not answer browser requests from ${origin}: only its own origin and those listed in server.cors_origins may call it.` };
+    return {
+      ok: false,
+      message: `mallex does not answer browser requests from ${origin}: only its own origin and those listed in server.cors_origins may call it.`,
+    };
   }
   // A request with no Origin: a GET or HEAD a page made with <img>/<script>/navigation still says where it came from.
   if (facts.secFetchSite === "cross-site" || facts.secFetchSite === "same-site") {
-    return { ok: false, message: "mallex does not answer requests another web site makes: only Claude Code, SDKs and other programs (which send no Origin), mallex's own pages and the origins in server.cors_origins may call it." };
+    return {
+      ok: false,
+      message:
+        "mallex does not answer requests another web site makes: only Claude Code, SDKs and other programs (which send no Origin), mallex's own pages and the origins in server.cors_origins may call it.",
+    };
   }
   return { ok: true };
 }

@@ -32,7 +32,10 @@ export const SERVER_LIMITS = Object.freeze({
  * sockets that connect and never send a byte would then lock out every client, `/health` included,
  * until headersTimeout ends them. Here they are the ones let go.
  */
-export function hardenNodeServer(server: Server, limits: { readonly [K in Exclude<keyof typeof SERVER_LIMITS, "maxHeaderSize">]: number } = SERVER_LIMITS): void {
+export function hardenNodeServer(
+  server: Server,
+  limits: { readonly [K in Exclude<keyof typeof SERVER_LIMITS, "maxHeaderSize">]: number } = SERVER_LIMITS,
+): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   limitConnections(server, limits.maxConnections);

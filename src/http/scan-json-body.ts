@@ -36,7 +36,7 @@ export function scanJsonBody(text: string, maxDepth: number): JsonBodyScan {
       continue;
     }
     const inTopLevel = depth === 1;
-    if (inTopLevel && (c === 0x2c /* , */ || c === 0x7d /* } */)) {
+    if (inTopLevel && (c === 0x2c /* , */ || c === 0x7d) /* } */) {
       if (key !== undefined && valueStart >= 0) fields.set(key, { start: valueStart, end: valueEnd, compactChars: valueEnd - valueStart - spacesInside });
       key = undefined;
       valueStart = -1;

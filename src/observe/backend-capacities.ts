@@ -49,7 +49,9 @@ export function createBackendCapacities(sources: CapacitySources): BackendCapaci
     .filter((backend) => backend.kind === "openai")
     .flatMap((backend) => {
       const pool = pools?.for(backend.name);
-      return pool === undefined ? [{ backend: backend.name, queue: backend.name }] : pool.urls.map((server) => ({ backend: backend.name, server, queue: poolQueueName(backend.name, server) }));
+      return pool === undefined
+        ? [{ backend: backend.name, queue: backend.name }]
+        : pool.urls.map((server) => ({ backend: backend.name, server, queue: poolQueueName(backend.name, server) }));
     });
   const poolServers = new Map(queues.filter((entry) => entry.server !== undefined).map((entry) => [entry.queue, entry.backend]));
   return {

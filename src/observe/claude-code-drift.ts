@@ -57,7 +57,10 @@ const MAX_VERSIONS = 16;
  * through for a reason the config did not choose (reasons `trimming.<size>.…` and `trim: false …` are
  * the config's: passthrough set, no system_template, a profile's trimming off).
  */
-export function findClaudeCodeDrift(report: TrimReport, checked: CheckedReleases = CHECKED_CLAUDE_CODE): { version: string; where: ReleasePlace; unplaced: string[] } | undefined {
+export function findClaudeCodeDrift(
+  report: TrimReport,
+  checked: CheckedReleases = CHECKED_CLAUDE_CODE,
+): { version: string; where: ReleasePlace; unplaced: string[] } | undefined {
   const version = report.claudeCode?.version;
   if (version === undefined) return undefined;
   const where = releasePlace(version, checked);
@@ -114,7 +117,14 @@ export function createClaudeCodeDriftAlarm(options: ClaudeCodeDriftAlarmOptions)
       const found = findClaudeCodeDrift(report, checked);
       if (found === undefined) return;
       warned.add(version);
-      latest = { version, where: found.where, unplaced: found.unplaced.slice(0, MAX_KEPT), count: found.unplaced.length, checked: { oldest: checked.oldest, newest: checked.newest }, at: options.date().toISOString() };
+      latest = {
+        version,
+        where: found.where,
+        unplaced: found.unplaced.slice(0, MAX_KEPT),
+        count: found.unplaced.length,
+        checked: { oldest: checked.oldest, newest: checked.newest },
+        at: options.date().toISOString(),
+      };
       options.log(formatDriftLine(latest));
       options.save?.(latest);
     },

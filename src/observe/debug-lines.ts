@@ -34,11 +34,15 @@ export function describeRoute(model: string, route: RouteDecision, table: Routin
 
 /** One line for the trimming as a whole, then one per rule that fired, with where and how much. */
 export function describeTrim(report: TrimReport): string[] {
-  const system = report.system.mode === "template" ? `template ${report.system.template} [${report.system.sections.join(", ")}]` : `passthrough (${report.system.reason})`;
+  const system =
+    report.system.mode === "template" ? `template ${report.system.template} [${report.system.sections.join(", ")}]` : `passthrough (${report.system.reason})`;
   const tools = `${report.tools.mode}, ${report.tools.offered.length} offered${report.tools.offered.length > 0 ? ` [${report.tools.offered.join(", ")}]` : ""}${report.tools.client.length > 0 ? `, client [${report.tools.client.join(", ")}]` : ""}`;
   const budget = report.budgetTokens === undefined ? "" : ` · budget ${number(report.budgetTokens)} tok`;
   const head = `trim: ${number(report.before.chars)} → ${number(report.after.chars)} chars, ~${number(report.before.tokens)} → ~${number(report.after.tokens)} tok${budget} · system: ${system} · tools: ${tools} · ${report.rules.length} rule hits`;
-  return [head, ...report.rules.map((hit) => `trim rule ${hit.rule} at ${hit.target}: ${hit.charsRemoved >= 0 ? "−" : "+"}${number(Math.abs(hit.charsRemoved))} chars`)];
+  return [
+    head,
+    ...report.rules.map((hit) => `trim rule ${hit.rule} at ${hit.target}: ${hit.charsRemoved >= 0 ? "−" : "+"}${number(Math.abs(hit.charsRemoved))} chars`),
+  ];
 }
 
 /** `upstream → POST url · model m · streamed · N bytes`: the model and stream flag as the body has them. */
@@ -58,7 +62,8 @@ export function describeUpstreamRequest(url: string, body: UpstreamBody): string
 export function describeResponse(summary: ResponseSummary): string {
   const parts = [`response: ${summary.status} ${summary.outcome} after ${number(summary.durationMs)} ms`];
   if (summary.ttftMs !== undefined) parts.push(`ttft ${number(summary.ttftMs)} ms`);
-  if (summary.stopReason !== undefined) parts.push(`stop ${summary.stopReason}${summary.stopSequence !== undefined ? ` ${JSON.stringify(summary.stopSequence)}` : ""}`);
+  if (summary.stopReason !== undefined)
+    parts.push(`stop ${summary.stopReason}${summary.stopSequence !== undefined ? ` ${JSON.stringify(summary.stopSequence)}` : ""}`);
   if (summary.inputTokens !== undefined) parts.push(`in ${number(summary.inputTokens)} tok (${number(summary.cachedTokens ?? 0)} cached)`);
   if (summary.outputTokens !== undefined) parts.push(`out ${number(summary.outputTokens)} tok`);
   if (summary.notes !== undefined) parts.push(...summary.notes);

@@ -48,8 +48,19 @@ export function formatLastRequest(capture: LastRequestCapture, table: RoutingTab
   const backend = route ? table.backends[route.profile.backend] : undefined;
   const s = capture.summary;
   return {
-    "request.json": json({ ...id, received_at: capture.receivedAt, method: capture.method, path: capture.path, headers: redact.headers(capture.headers), body: parseOrText(capture.body) }),
-    "upstream.json": json(last === undefined ? { ...id, sent: false, why: "nothing was sent upstream (refused before, or failed before the call)" } : { ...id, ...last, ...(calls.length > 1 ? { earlier_calls: calls.slice(0, -1) } : {}) }),
+    "request.json": json({
+      ...id,
+      received_at: capture.receivedAt,
+      method: capture.method,
+      path: capture.path,
+      headers: redact.headers(capture.headers),
+      body: parseOrText(capture.body),
+    }),
+    "upstream.json": json(
+      last === undefined
+        ? { ...id, sent: false, why: "nothing was sent upstream (refused before, or failed before the call)" }
+        : { ...id, ...last, ...(calls.length > 1 ? { earlier_calls: calls.slice(0, -1) } : {}) },
+    ),
     "route.json": json(
       route === undefined
         ? { ...id, routed: false }

@@ -19,5 +19,6 @@ export function learnFromRequest(state: TtftState, profile: CompiledProfile, met
   const newSession = !prompt.sessionId || state.prompts.get(prompt.sessionId, profile.name) === undefined;
   const sample = sampleOf(metrics, prompt.estimatedTokens, newSession);
   if (sample) state.rates.learn(profile, sample);
-  if (prompt.sessionId && metrics.error === undefined && metrics.firstTokenAt !== undefined) state.prompts.set(prompt.sessionId, profile.name, prompt.estimatedTokens);
+  if (prompt.sessionId && metrics.error === undefined && metrics.firstTokenAt !== undefined)
+    state.prompts.set(prompt.sessionId, profile.name, prompt.estimatedTokens);
 }

@@ -32,7 +32,8 @@ export function sampleOf(m: RequestMetrics, estimatedTokens: number, newSession:
   const { prefillMs, decodeMs } = phasesOf(m)!;
   const prefilled = m.promptTokens - (m.cachedTokens ?? 0);
   if (prefillMs > 0 && prefilled >= MIN_PREFILL_TOKENS) sample.prefill = prefilled / (prefillMs / 1000);
-  if (prefillMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS) sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
+  if (prefillMs > 0 && decodeMs > 0 && m.outputTokens !== undefined && m.outputTokens >= MIN_DECODE_TOKENS)
+    sample.decode = (m.outputTokens - 1) / (decodeMs / 1000);
   if (estimatedTokens > 0 && m.promptTokens >= MIN_PREFILL_TOKENS) sample.tokenRatio = m.promptTokens / estimatedTokens;
   if (newSession && m.cachedTokens !== undefined) sample.sharedPrefix = m.cachedTokens;
   return Object.keys(sample).length === 0 ? undefined : sample;

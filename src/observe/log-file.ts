@@ -23,7 +23,10 @@ export interface LogRotation {
 
 /** The rotation a routing table asks for (tables compiled before it was configurable get the defaults). */
 export function logRotationOf(table: RoutingTable): LogRotation {
-  return { maxBytes: table.observability.logMaxBytes ?? LOG_ROTATION_DEFAULTS.maxBytes, maxFiles: table.observability.logMaxFiles ?? LOG_ROTATION_DEFAULTS.maxFiles };
+  return {
+    maxBytes: table.observability.logMaxBytes ?? LOG_ROTATION_DEFAULTS.maxBytes,
+    maxFiles: table.observability.logMaxFiles ?? LOG_ROTATION_DEFAULTS.maxFiles,
+  };
 }
 
 export interface LogWriter {

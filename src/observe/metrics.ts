@@ -49,7 +49,8 @@ export function createMetricsRegistry(definitions: readonly MetricDefinition[]):
   const families = new Map(definitions.map((definition) => [definition.name, { definition, series: new Map<string, Series>() }]));
   const seriesOf = (name: string, type: MetricType, labels: Labels): Series => {
     const family = families.get(name);
-    if (!family || (family.definition.type !== type && !(type === "counter" && family.definition.type === "gauge"))) throw new Error(`metric ${name} is not a defined ${type} (a bug in mallex)`);
+    if (!family || (family.definition.type !== type && !(type === "counter" && family.definition.type === "gauge")))
+      throw new Error(`metric ${name} is not a defined ${type} (a bug in mallex)`);
     const values = family.definition.labels.map((label) => labels[label] ?? "");
     const key = values.join("\u0000");
     let series = family.series.get(key);

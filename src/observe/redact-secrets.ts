@@ -33,7 +33,12 @@ export interface Redactor {
  * and mallex resolves them when it starts: see parse-yaml-file.ts), and any environment variable
  * whose name looks like a credential's (ANTHROPIC_API_KEY, HF_TOKEN…), configured or not.
  */
-export function collectSecrets(table: RoutingTable, backends: Readonly<Record<string, RuntimeBackend>>, env: EnvLookup, authToken: string | undefined): string[] {
+export function collectSecrets(
+  table: RoutingTable,
+  backends: Readonly<Record<string, RuntimeBackend>>,
+  env: EnvLookup,
+  authToken: string | undefined,
+): string[] {
   const secrets = new Set<string>();
   const add = (value: string | undefined) => {
     if (value !== undefined && value.length >= MIN_SECRET_CHARS) secrets.add(value);

@@ -131,7 +131,10 @@ export function describeToolCallFixes(m: Pick<RequestMetrics, "toolCalls" | "for
   const calls = m.toolCalls;
   const parts: string[] = [];
   if (calls !== undefined && (calls.repaired > 0 || calls.rejected > 0)) {
-    const fixed = [calls.repaired > 0 ? `${calls.repaired} repaired (${calls.repairs.join("; ")})` : "", calls.rejected > 0 ? `${calls.rejected} not run` : ""].filter((part) => part !== "");
+    const fixed = [
+      calls.repaired > 0 ? `${calls.repaired} repaired (${calls.repairs.join("; ")})` : "",
+      calls.rejected > 0 ? `${calls.rejected} not run` : "",
+    ].filter((part) => part !== "");
     parts.push(`tool calls ${calls.made}: ${fixed.join(", ")}`);
   }
   if ((m.forcedCallRetries ?? 0) > 0) parts.push(`${m.forcedCallRetries} forced-call ${m.forcedCallRetries === 1 ? "retry" : "retries"}`);

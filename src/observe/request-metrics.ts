@@ -20,38 +20,143 @@ const STATES: readonly SupervisorState[] = ["stopped", "starting", "ready", "sto
 
 /** Every metric mallex exposes on GET /metrics. */
 export const MALLEX_METRICS: readonly MetricDefinition[] = [
-  { name: "mallex_requests_total", help: "POST /v1/messages requests, counted once when each ends (tier none: refused before routing).", type: "counter", labels: [...ROUTE, "status", "outcome"] },
-  { name: "mallex_request_errors_total", help: "Requests that ended in an error: an error status or an error event in the stream.", type: "counter", labels: [...ROUTE, "status"] },
+  {
+    name: "mallex_requests_total",
+    help: "POST /v1/messages requests, counted once when each ends (tier none: refused before routing).",
+    type: "counter",
+    labels: [...ROUTE, "status", "outcome"],
+  },
+  {
+    name: "mallex_request_errors_total",
+    help: "Requests that ended in an error: an error status or an error event in the stream.",
+    type: "counter",
+    labels: [...ROUTE, "status"],
+  },
   { name: "mallex_request_duration_seconds", help: "From the request's arrival to its last byte.", type: "histogram", labels: ROUTE },
-  { name: "mallex_queue_wait_seconds", help: "How long each local request waited for its turn in its backend's queue (as many as its capacity are served at once: mallex_backend_capacity).", type: "histogram", labels: ROUTE },
-  { name: "mallex_model_load_wait_seconds", help: "How long each local request then waited for its model server to be ready (started by mallex, its model loaded or placed).", type: "histogram", labels: ROUTE },
-  { name: "mallex_time_to_first_token_seconds", help: "From the request's arrival to the first token of a streamed local answer.", type: "histogram", labels: ROUTE },
+  {
+    name: "mallex_queue_wait_seconds",
+    help: "How long each local request waited for its turn in its backend's queue (as many as its capacity are served at once: mallex_backend_capacity).",
+    type: "histogram",
+    labels: ROUTE,
+  },
+  {
+    name: "mallex_model_load_wait_seconds",
+    help: "How long each local request then waited for its model server to be ready (started by mallex, its model loaded or placed).",
+    type: "histogram",
+    labels: ROUTE,
+  },
+  {
+    name: "mallex_time_to_first_token_seconds",
+    help: "From the request's arrival to the first token of a streamed local answer.",
+    type: "histogram",
+    labels: ROUTE,
+  },
   { name: "mallex_prompt_tokens_total", help: "Prompt tokens the local backend read, cached ones included.", type: "counter", labels: ROUTE },
   { name: "mallex_cached_tokens_total", help: "Prompt tokens the local backend served from its prefix cache.", type: "counter", labels: ROUTE },
   { name: "mallex_output_tokens_total", help: "Tokens the local backend generated.", type: "counter", labels: ROUTE },
   { name: "mallex_trimmed_chars_total", help: "Characters trimming removed from requests before the local backend saw them.", type: "counter", labels: ROUTE },
-  { name: "mallex_tool_calls_total", help: "Tool calls local models wrote, by what became of them: ran as written, repaired (JSON fixed, tool name mapped, arguments converted to the schema's types) or rejected (shown as a note, not run).", type: "counter", labels: [...ROUTE, "outcome"] },
-  { name: "mallex_forced_call_retries_total", help: "Corrective retries of a forced tool_choice the server could not enforce (tools.forced_call_retries).", type: "counter", labels: ROUTE },
-  { name: "mallex_model_server_state", help: "1 for the state each supervised model server is in, 0 for the others.", type: "gauge", labels: ["server", "model", "state"] },
+  {
+    name: "mallex_tool_calls_total",
+    help: "Tool calls local models wrote, by what became of them: ran as written, repaired (JSON fixed, tool name mapped, arguments converted to the schema's types) or rejected (shown as a note, not run).",
+    type: "counter",
+    labels: [...ROUTE, "outcome"],
+  },
+  {
+    name: "mallex_forced_call_retries_total",
+    help: "Corrective retries of a forced tool_choice the server could not enforce (tools.forced_call_retries).",
+    type: "counter",
+    labels: ROUTE,
+  },
+  {
+    name: "mallex_model_server_state",
+    help: "1 for the state each supervised model server is in, 0 for the others.",
+    type: "gauge",
+    labels: ["server", "model", "state"],
+  },
   {
     name: "mallex_classifier_decisions_total",
     help: "Requests the model classifier was consulted for (no rule decided): cached (no call: the route its user turn took before, a tool round trip), ok (the model named an intent or none), invalid (its answer named no intent), timeout (no answer within classifier.timeout_ms), error (the call failed), cancelled (the client went away). Every outcome but cached is one call.",
     type: "counter",
     labels: ["outcome"],
   },
-  { name: "mallex_memory_budget_bytes", help: "The memory the model servers mallex starts may take together (memory.budget_gb, else 75% of RAM).", type: "gauge", labels: [] },
-  { name: "mallex_memory_held_bytes", help: "The memory held now by the model servers mallex runs or is starting, by their measured (else estimated) sizes.", type: "gauge", labels: [] },
-  { name: "mallex_circuit_state", help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.", type: "gauge", labels: ["backend", "state"] },
-  { name: "mallex_backend_in_flight", help: "Local backends of one server: requests it serves now (at most mallex_backend_capacity).", type: "gauge", labels: ["backend"] },
-  { name: "mallex_backend_capacity", help: "Local backends: requests mallex lets reach it at once (a pool: its servers together), as set, said by its server or its flavor's default (mallex status says which).", type: "gauge", labels: ["backend"] },
-  { name: "mallex_profile_context_tokens", help: "Local profiles: the context its server holds (read from the server where it says, else the profile's context_window), which trimming and mallex run follow.", type: "gauge", labels: ["profile"] },
-  { name: "mallex_profile_prompt_budget_tokens", help: "Local profiles: the most prompt tokens mallex sends after trimming (input_budget, fitted to the server's context).", type: "gauge", labels: ["profile"] },
-  { name: "mallex_backend_queue_depth", help: "Local backends of one server: requests waiting in its queue for their turn.", type: "gauge", labels: ["backend"] },
-  { name: "mallex_pool_server_state", help: "Pooled backends (several servers): 1 for the state each server's breaker is in (closed, open: cooling down, half-open), 0 for the others.", type: "gauge", labels: ["backend", "server", "state"] },
-  { name: "mallex_pool_server_requests", help: "Pooled backends: requests mallex has on each server now, in flight or waiting in its queue.", type: "gauge", labels: ["backend", "server"] },
-  { name: "mallex_pool_server_queue_depth", help: "Pooled backends: requests waiting in each server's queue (as many as its capacity are in flight).", type: "gauge", labels: ["backend", "server"] },
-  { name: "mallex_prefill_tokens_per_second", help: "Uncached prompt tokens each local profile prefills per second, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
-  { name: "mallex_decode_tokens_per_second", help: "Tokens each local profile generates per second after the first, as learned from its recent requests (the median).", type: "gauge", labels: ["profile"] },
+  {
+    name: "mallex_memory_budget_bytes",
+    help: "The memory the model servers mallex starts may take together (memory.budget_gb, else 75% of RAM).",
+    type: "gauge",
+    labels: [],
+  },
+  {
+    name: "mallex_memory_held_bytes",
+    help: "The memory held now by the model servers mallex runs or is starting, by their measured (else estimated) sizes.",
+    type: "gauge",
+    labels: [],
+  },
+  {
+    name: "mallex_circuit_state",
+    help: "1 for the state each backend's circuit breaker is in (closed, open, half-open), 0 for the others.",
+    type: "gauge",
+    labels: ["backend", "state"],
+  },
+  {
+    name: "mallex_backend_in_flight",
+    help: "Local backends of one server: requests it serves now (at most mallex_backend_capacity).",
+    type: "gauge",
+    labels: ["backend"],
+  },
+  {
+    name: "mallex_backend_capacity",
+    help: "Local backends: requests mallex lets reach it at once (a pool: its servers together), as set, said by its server or its flavor's default (mallex status says which).",
+    type: "gauge",
+    labels: ["backend"],
+  },
+  {
+    name: "mallex_profile_context_tokens",
+    help: "Local profiles: the context its server holds (read from the server where it says, else the profile's context_window), which trimming and mallex run follow.",
+    type: "gauge",
+    labels: ["profile"],
+  },
+  {
+    name: "mallex_profile_prompt_budget_tokens",
+    help: "Local profiles: the most prompt tokens mallex sends after trimming (input_budget, fitted to the server's context).",
+    type: "gauge",
+    labels: ["profile"],
+  },
+  {
+    name: "mallex_backend_queue_depth",
+    help: "Local backends of one server: requests waiting in its queue for their turn.",
+    type: "gauge",
+    labels: ["backend"],
+  },
+  {
+    name: "mallex_pool_server_state",
+    help: "Pooled backends (several servers): 1 for the state each server's breaker is in (closed, open: cooling down, half-open), 0 for the others.",
+    type: "gauge",
+    labels: ["backend", "server", "state"],
+  },
+  {
+    name: "mallex_pool_server_requests",
+    help: "Pooled backends: requests mallex has on each server now, in flight or waiting in its queue.",
+    type: "gauge",
+    labels: ["backend", "server"],
+  },
+  {
+    name: "mallex_pool_server_queue_depth",
+    help: "Pooled backends: requests waiting in each server's queue (as many as its capacity are in flight).",
+    type: "gauge",
+    labels: ["backend", "server"],
+  },
+  {
+    name: "mallex_prefill_tokens_per_second",
+    help: "Uncached prompt tokens each local profile prefills per second, as learned from its recent requests (the median).",
+    type: "gauge",
+    labels: ["profile"],
+  },
+  {
+    name: "mallex_decode_tokens_per_second",
+    help: "Tokens each local profile generates per second after the first, as learned from its recent requests (the median).",
+    type: "gauge",
+    labels: ["profile"],
+  },
 ];
 
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half-open"];
@@ -96,7 +201,8 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
   const m = trace.metrics;
   if (!m) return;
   // A one-piece answer has no first token of its own: the request log puts it at the start.
-  if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started) registry.observe("mallex_time_to_first_token_seconds", labels, (m.firstTokenAt - trace.started) / 1000);
+  if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started)
+    registry.observe("mallex_time_to_first_token_seconds", labels, (m.firstTokenAt - trace.started) / 1000);
   if (m.queuedMs !== undefined) registry.observe("mallex_queue_wait_seconds", labels, m.queuedMs / 1000);
   if (m.loadingMs !== undefined) registry.observe("mallex_model_load_wait_seconds", labels, m.loadingMs / 1000);
   if (m.promptTokens !== undefined) registry.inc("mallex_prompt_tokens_total", labels, m.promptTokens);
@@ -105,7 +211,11 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
   if (m.charsIn > m.charsOut) registry.inc("mallex_trimmed_chars_total", labels, m.charsIn - m.charsOut);
   const calls = m.toolCalls;
   if (calls !== undefined) {
-    for (const [outcome, n] of [["ran", calls.made - calls.repaired - calls.rejected], ["repaired", calls.repaired], ["rejected", calls.rejected]] as const) {
+    for (const [outcome, n] of [
+      ["ran", calls.made - calls.repaired - calls.rejected],
+      ["repaired", calls.repaired],
+      ["rejected", calls.rejected],
+    ] as const) {
       if (n > 0) registry.inc("mallex_tool_calls_total", { ...labels, outcome }, n);
     }
   }
@@ -131,7 +241,8 @@ export interface MetricSources {
 export function renderMetrics(registry: MetricsRegistry, sources: MetricSources): string {
   const { supervisors, breakers, learned, pools, queues } = sources;
   for (const supervisor of supervisors?.all() ?? []) {
-    for (const state of STATES) registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
+    for (const state of STATES)
+      registry.set("mallex_model_server_state", { server: supervisor.spec.key, model: supervisor.spec.model, state }, supervisor.state === state ? 1 : 0);
   }
   if (supervisors?.memory !== undefined) {
     registry.set("mallex_memory_budget_bytes", {}, supervisors.memory.budgetBytes);
@@ -161,7 +272,8 @@ export function renderMetrics(registry: MetricsRegistry, sources: MetricSources)
   for (const profile of Object.values(sources.table?.profiles ?? {})) {
     if (sources.table!.backends[profile.backend]?.kind !== "openai") continue;
     if (profile.contextWindow !== undefined) registry.set("mallex_profile_context_tokens", { profile: profile.name }, profile.contextWindow);
-    if (profile.inputBudget !== undefined && profile.trim !== false) registry.set("mallex_profile_prompt_budget_tokens", { profile: profile.name }, profile.inputBudget);
+    if (profile.inputBudget !== undefined && profile.trim !== false)
+      registry.set("mallex_profile_prompt_budget_tokens", { profile: profile.name }, profile.inputBudget);
   }
   // Only rates known well enough to predict with: a profile without one has no sample.
   for (const profile of Object.values(learned?.table.profiles ?? {})) {
@@ -214,7 +326,9 @@ export async function observeMessages(
     if (status === 499 || trace.metrics?.error === "client disconnected") return "cancelled";
     return status >= 400 || trace.metrics?.error !== undefined ? "error" : "ok";
   };
-  const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") || (trace.route?.profile.backend !== undefined && table.backends[trace.route.profile.backend]?.kind === "anthropic");
+  const streamed =
+    response.headers.get("content-type")?.startsWith("text/event-stream") ||
+    (trace.route?.profile.backend !== undefined && table.backends[trace.route.profile.backend]?.kind === "anthropic");
   const { sent } = deps;
   if (streamed && sent !== undefined) {
     sent.once("close", () => finish(status, sent.writableFinished ? outcomeAtEnd() : "cancelled"));

@@ -84,7 +84,8 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
     routeShown = route;
     debug(redact.text(describeRoute(model, route, table)));
   };
-  if (level >= 3) debug(redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(init.body)}`));
+  if (level >= 3)
+    debug(redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(init.body)}`));
 
   const client: UpstreamClient = {
     post(url, postInit) {
@@ -106,9 +107,16 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
     },
     upstream: client,
     respond(response) {
-      if (response.status >= 400) errorBody = response.clone().text().catch(() => "");
+      if (response.status >= 400)
+        errorBody = response
+          .clone()
+          .text()
+          .catch(() => "");
       if (level < 3 || response.body === null) return response;
-      return new Response(logBytes(response.body, (text) => debug(`sent: ${clip(redact.text(text))}`)), { status: response.status, statusText: response.statusText, headers: response.headers });
+      return new Response(
+        logBytes(response.body, (text) => debug(`sent: ${clip(redact.text(text))}`)),
+        { status: response.status, statusText: response.statusText, headers: response.headers },
+      );
     },
     ended(end) {
       // After the response's own work: the summary and the files are built off the request's path.
@@ -128,7 +136,18 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
             showRoute();
             debug(redact.text(describeResponse(summary)));
           }
-          const capture = boundedCapture({ requestId, receivedAt, method, path, headers, body: clientBody, ...(trace.route ? { route: trace.route } : {}), trims, calls: upstream.calls, summary });
+          const capture = boundedCapture({
+            requestId,
+            receivedAt,
+            method,
+            path,
+            headers,
+            body: clientBody,
+            ...(trace.route ? { route: trace.route } : {}),
+            trims,
+            calls: upstream.calls,
+            summary,
+          });
           const files = filesOf(capture.capture, table, redact);
           saver?.save(files);
           keep?.(requestId, files, capture.bytes);
@@ -149,7 +168,8 @@ function boundedCapture(capture: LastRequestCapture): { capture: LastRequestCapt
   const calls = capture.calls.map((call) => ({ ...call, body: clipText(call.body, max) }));
   // Headers are bounded by the server's maxHeaderSize; a copy, so the request's Headers object goes.
   const headers = [...capture.headers];
-  const bytes = heldBytes(body) + calls.reduce((sum, call) => sum + heldBytes(call.body), 0) + headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+  const bytes =
+    heldBytes(body) + calls.reduce((sum, call) => sum + heldBytes(call.body), 0) + headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
   return { capture: { ...capture, body, calls, headers }, bytes };
 }
 

@@ -42,7 +42,16 @@ export function summarizeResponse(input: SummaryInput): ResponseSummary {
   const m = input.metrics;
   if (m) {
     if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started) summary.ttftMs = Math.round(m.firstTokenAt - input.started);
-    assign(summary, { stopReason: m.stopReason, cutAtCap: m.cutAtCap, stopSequence: m.stopSequence, inputTokens: m.promptTokens, cachedTokens: m.cachedTokens, outputTokens: m.outputTokens, notes: m.notes, error: m.error });
+    assign(summary, {
+      stopReason: m.stopReason,
+      cutAtCap: m.cutAtCap,
+      stopSequence: m.stopSequence,
+      inputTokens: m.promptTokens,
+      cachedTokens: m.cachedTokens,
+      outputTokens: m.outputTokens,
+      notes: m.notes,
+      error: m.error,
+    });
   } else if (input.forwarded !== undefined) {
     assign(summary, readForwardedAnswer(input.forwarded));
   }

@@ -12,7 +12,10 @@ export function claudeCodeDriftPath(mallexHome: string): string {
  * Saves each drift to `file`, atomically and off the event loop, one write at a time (the latest
  * wins). A folder that cannot be written is told to `onError` once.
  */
-export function createClaudeCodeDriftSaver(file: string, options: { onError(message: string): void }): { save(drift: ClaudeCodeDrift): void; flush(): Promise<void> } {
+export function createClaudeCodeDriftSaver(
+  file: string,
+  options: { onError(message: string): void },
+): { save(drift: ClaudeCodeDrift): void; flush(): Promise<void> } {
   let writing: Promise<void> = Promise.resolve();
   let failed = false;
   const write = async (drift: ClaudeCodeDrift) => {
@@ -48,5 +51,12 @@ export function parseClaudeCodeDrift(text: string): ClaudeCodeDrift | undefined 
   const checked = drift.checked;
   if (typeof checked?.oldest !== "string" || typeof checked.newest !== "string") return undefined;
   const where = drift.where === "older" || drift.where === "within" || drift.where === "newer" ? { where: drift.where } : {};
-  return { version: drift.version, ...where, unplaced: drift.unplaced, count: drift.count, checked: { oldest: checked.oldest, newest: checked.newest }, at: drift.at };
+  return {
+    version: drift.version,
+    ...where,
+    unplaced: drift.unplaced,
+    count: drift.count,
+    checked: { oldest: checked.oldest, newest: checked.newest },
+    at: drift.at,
+  };
 }

@@ -101,7 +101,8 @@ function parseRates(value: unknown, where: string): LearnedRates {
   if (!isRecord(value)) throw new Error(`${where} is not an object`);
   const samples = (key: keyof LearnedRates, least = Number.MIN_VALUE) => {
     const list = value[key] ?? [];
-    if (!Array.isArray(list) || !list.every((n) => typeof n === "number" && Number.isFinite(n) && n >= least)) throw new Error(`${where}: ${key} is not a list of ${least > 0 ? "positive" : "non-negative"} numbers`);
+    if (!Array.isArray(list) || !list.every((n) => typeof n === "number" && Number.isFinite(n) && n >= least))
+      throw new Error(`${where}: ${key} is not a list of ${least > 0 ? "positive" : "non-negative"} numbers`);
     return list as number[];
   };
   return { prefill: samples("prefill"), decode: samples("decode"), tokenRatio: samples("tokenRatio"), sharedPrefix: samples("sharedPrefix", 0) };

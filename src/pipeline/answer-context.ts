@@ -35,7 +35,10 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
   const contextCap = input.contextCap;
   const cap = contextCap ?? profile.maxOutputTokens;
   const settingsIn = inConfigFile(ctx.table.configFile);
-  const capNote = contextCap === undefined ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name} ${settingsIn}` : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
+  const capNote =
+    contextCap === undefined
+      ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name} ${settingsIn}`
+      : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
   const byContext = contextCap === undefined ? {} : { outputCapContext: window };
   const onOutputCap = () => {
     metrics.notes = [...(metrics.notes ?? []), capNote];
@@ -45,7 +48,10 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
   const responseOptions = { ...input.options, thinking: input.thinking.show ? "expose" : "strip" } as const;
   // A `length` finish short of max_tokens, or with the context filled, is the context's doing: said so, not blamed on max_tokens.
   const onContextFull = (usage: OpenAIUsage | null | undefined) => {
-    const counts = usage?.prompt_tokens !== undefined && usage.completion_tokens !== undefined ? ` (${usage.prompt_tokens} + ${usage.completion_tokens} tokens${window === undefined ? "" : ` of ${window}`})` : "";
+    const counts =
+      usage?.prompt_tokens !== undefined && usage.completion_tokens !== undefined
+        ? ` (${usage.prompt_tokens} + ${usage.completion_tokens} tokens${window === undefined ? "" : ` of ${window}`})`
+        : "";
     metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];
   };
   const limits = { contextWindow: window, maxTokens: input.upstream.request.max_tokens, onContextFull, prewarm: request.max_tokens === 0 };
@@ -61,7 +67,8 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     // Asked to be shown a call, the model's unmarked call is the example (asks-to-see-a-call.ts).
     ...(asksToSeeACall(request) ? { ownMarkupOnly: true } : {}),
     onToolCall: (outcome: ToolCallOutcome) => countToolCall(metrics, outcome),
-    onOverrun: () => (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),
+    onOverrun: () =>
+      (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),
     ...outputCap,
     ...limits,
   };

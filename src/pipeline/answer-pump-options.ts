@@ -36,7 +36,11 @@ export function carriesGeneratedToken(input: TranslatorInput): boolean {
 }
 
 // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
-export const sourceOf = (upstream: Upstream): AnswerSource => ({ body: upstream.response.body, bodyError: upstream.response.bodyError, onBytes: upstream.progress });
+export const sourceOf = (upstream: Upstream): AnswerSource => ({
+  body: upstream.response.body,
+  bodyError: upstream.response.bodyError,
+  onBytes: upstream.progress,
+});
 
 /** Where a local call's answer goes: checked for the forced call the server enforces; a JSON answer may come wrapped in prose or a code fence, so its text blocks are held and cut to the JSON. */
 export const sinkFor = (call: AnsweringCall, sink: AnswerSink): AnswerSink => {

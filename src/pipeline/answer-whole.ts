@@ -60,7 +60,11 @@ export async function answerWhole(scope: RequestScope, call: AnsweringCall, upst
 }
 
 /** The first answer when it makes the forced call, else the model asked again, each retry a whole generation of its own backend slot. */
-function keepForcedAnswer(scope: RequestScope, call: AnsweringCall, { backend, forced, first }: { backend: RuntimeBackend; forced: ForcedCall; first: AnthropicMessage }): Promise<ForcedCallOutcome> {
+function keepForcedAnswer(
+  scope: RequestScope,
+  call: AnsweringCall,
+  { backend, forced, first }: { backend: RuntimeBackend; forced: ForcedCall; first: AnthropicMessage },
+): Promise<ForcedCallOutcome> {
   const ask = async (body: UpstreamBody) => {
     call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
     const retry = await callBackend(scope, call.route.profile, body, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });

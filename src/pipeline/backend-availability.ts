@@ -8,6 +8,7 @@ export function backendAvailability(ctx: Pick<ServerContext, "backends" | "pools
   const backend = ctx.backends[name];
   if (!backend || backend.unavailable) return { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
   const pool = ctx.pools?.for(name);
-  if (pool !== undefined && !pool.healthy()) return { ok: false, reason: `every server of backend ${name} failed and is cooling down (${pool.urls.join(", ")})` };
+  if (pool !== undefined && !pool.healthy())
+    return { ok: false, reason: `every server of backend ${name} failed and is cooling down (${pool.urls.join(", ")})` };
   return ctx.breakers?.check(name) ?? { ok: true };
 }

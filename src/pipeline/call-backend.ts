@@ -50,7 +50,8 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
       }
       // Read once per server start (a restart listens on a new port; a server that failed is forgotten
       // when its circuit opens): the requests after this one are fitted to it.
-      if (backend.baseUrl !== undefined) void server.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model: profile.model });
+      if (backend.baseUrl !== undefined)
+        void server.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl: backend.baseUrl, headers: backend.headers, model: profile.model });
       try {
         const { response, sentAt } = await post(scope, backend, { model: profile.model, body, signal });
         lease?.progress();
@@ -102,7 +103,11 @@ export interface Upstream {
  * nothing the client sees, and its sessions move. A server whose queue is full passes the request
  * to another once, without counting against it.
  */
-async function callPooled(scope: RequestScope, pool: BackendPool, { model, body, signal: clientSignal, session }: PostInput & { session: string | undefined }): Promise<Upstream> {
+async function callPooled(
+  scope: RequestScope,
+  pool: BackendPool,
+  { model, body, signal: clientSignal, session }: PostInput & { session: string | undefined },
+): Promise<Upstream> {
   const { deps, queues } = scope.server;
   let failed: { server: string; error: unknown } | undefined;
   let queuedMs = 0;
@@ -161,7 +166,11 @@ interface PostInput {
  * request's HTTP client. An exo cluster serves a model once it is placed there (exo-instances.ts;
  * each server of a pool is a cluster of its own): that wait comes first, as loading, not prefill.
  */
-async function post(scope: RequestScope, backend: RuntimeBackend, { model, body, signal }: PostInput): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
+async function post(
+  scope: RequestScope,
+  backend: RuntimeBackend,
+  { model, body, signal }: PostInput,
+): Promise<{ response: ChatCompletionResponse; sentAt: number }> {
   const { exoInstances, deps, requestTimeoutMs, answerTimeoutMs } = scope.server;
   if (backend.flavor === "exo") await exoInstances?.ready(backend, model, signal);
   const sentAt = deps.now();

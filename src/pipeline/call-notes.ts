@@ -9,7 +9,15 @@ import type { TranslateOptions } from "../translate/translate-options.js";
  * Said once per request, on its log line: what became of the Anthropic-only settings (thinking,
  * context_management), what the profile hid, and a trim as a smaller model's to fit the budget.
  */
-export function callNotes(request: MessagesRequest, options: TranslateOptions, profile: CompiledProfile, smaller: Size | undefined, thinking: ThinkingDecision): string[] {
+export function callNotes(
+  request: MessagesRequest,
+  options: TranslateOptions,
+  profile: CompiledProfile,
+  smaller: Size | undefined,
+  thinking: ThinkingDecision,
+): string[] {
   const smallerSize = smaller === undefined ? undefined : `trimmed as a ${smaller} model to fit the ${profile.inputBudget}-token budget`;
-  return [smallerSize, describeRequestFields(request, options), thinking.strippedByProfile ? `thinking stripped by profile ${profile.name}` : undefined].filter((note) => note !== undefined);
+  return [smallerSize, describeRequestFields(request, options), thinking.strippedByProfile ? `thinking stripped by profile ${profile.name}` : undefined].filter(
+    (note) => note !== undefined,
+  );
 }

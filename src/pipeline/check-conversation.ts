@@ -28,11 +28,7 @@ export interface ConversationOptions {
 
 /** The first rule the request breaks, as the API words it; undefined when it breaks none. */
 export function checkConversation(request: MessagesRequest, options: ConversationOptions = {}): string | undefined {
-  return (
-    checkMessages(request.messages) ??
-    checkToolChoice(request) ??
-    (options.forCounting ? undefined : checkThinkingBudget(request, options.betas ?? []))
-  );
+  return checkMessages(request.messages) ?? checkToolChoice(request) ?? (options.forCounting ? undefined : checkThinkingBudget(request, options.betas ?? []));
 }
 
 function checkMessages(messages: readonly AnthropicMessageParam[]): string | undefined {

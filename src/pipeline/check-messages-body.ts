@@ -44,7 +44,8 @@ export function checkMessagesBody(text: string, validate: ValidateFunction, opti
   }
   const model = body !== null && typeof body === "object" ? (body as { model?: unknown }).model : undefined;
   // Before anything matches it against the routing rules: a model name is a name.
-  if (typeof model === "string" && model.length > MAX_MODEL_CHARS) return { ok: false, message: `model: a model name has at most ${formatNumber(MAX_MODEL_CHARS)} characters; this one has ${formatNumber(model.length)}.` };
+  if (typeof model === "string" && model.length > MAX_MODEL_CHARS)
+    return { ok: false, message: `model: a model name has at most ${formatNumber(MAX_MODEL_CHARS)} characters; this one has ${formatNumber(model.length)}.` };
   if (options.forCounting && body !== null && typeof body === "object" && !("max_tokens" in body)) body = { ...body, max_tokens: 0 };
   // Known parts are left out of the walk (their `0` stand-ins too): everything else in the body is
   // checked as always. The object is JSON.parse's own, so the parts are set on it in place.
@@ -72,7 +73,10 @@ interface KnownPart {
 function knownParts(source: PromptSource, cache: PrefixCache | undefined): KnownPart[] {
   const known: KnownPart[] = [];
   if (cache === undefined) return known;
-  for (const [part, json] of [["system", source.systemJson], ["tools", source.toolsJson]] as const) {
+  for (const [part, json] of [
+    ["system", source.systemJson],
+    ["tools", source.toolsJson],
+  ] as const) {
     const value = json === undefined ? undefined : cache.parsed(part, json);
     if (value !== undefined) known.push({ part, value });
   }
@@ -99,7 +103,9 @@ function withoutParts(text: string, fields: ReadonlyMap<string, FieldSpan>, know
 function promptSource(text: string, fields: ReadonlyMap<string, FieldSpan>): PromptSource {
   const system = fields.get("system");
   const tools = fields.get("tools");
-  const source: PromptSource = { chars: { system: system?.compactChars ?? 2, messages: fields.get("messages")?.compactChars ?? 0, tools: tools?.compactChars ?? 2 } };
+  const source: PromptSource = {
+    chars: { system: system?.compactChars ?? 2, messages: fields.get("messages")?.compactChars ?? 0, tools: tools?.compactChars ?? 2 },
+  };
   if (system !== undefined) source.systemJson = ownSlice(text, system.start, system.end);
   if (tools !== undefined) source.toolsJson = ownSlice(text, tools.start, tools.end);
   return source;

@@ -15,7 +15,12 @@ import type { RequestScope } from "./request-scope.js";
  * in one piece: the stream's events collected into the message, or its error. `end` writes the
  * request's log line.
  */
-export async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
+export async function collectStreamedAnswer(
+  scope: RequestScope,
+  call: AnsweringCall,
+  upstream: Upstream,
+  end: (error?: string) => void,
+): Promise<Response | Refusal> {
   scope.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const observe = createEventObserver(call.metrics, scope.server.deps.now, end);
   const events: AnthropicStreamEvent[] = [];
@@ -28,7 +33,10 @@ export async function collectStreamedAnswer(scope: RequestScope, call: Answering
       flush: () => true,
       end: resolve,
       error(reason) {
-        events.push({ type: "error", error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` } });
+        events.push({
+          type: "error",
+          error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` },
+        });
         resolve();
       },
     };

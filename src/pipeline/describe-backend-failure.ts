@@ -79,7 +79,8 @@ export function describeBackendFailure(error: BackendError, context: BackendFail
  * compacting the conversation; the server's sentence follows.
  */
 function promptTooLong(overflow: ContextOverflow, error: BackendError, flavor: string | undefined): string {
-  const numbers = overflow.promptTokens !== undefined && overflow.contextTokens !== undefined ? `: ${overflow.promptTokens} tokens > ${overflow.contextTokens} maximum` : "";
+  const numbers =
+    overflow.promptTokens !== undefined && overflow.contextTokens !== undefined ? `: ${overflow.promptTokens} tokens > ${overflow.contextTokens} maximum` : "";
   return `prompt is too long${numbers} for the context of the model server behind backend ${error.backend} (it said: ${error.message}). Run /compact or /clear; for room to work in, ${contextFix(flavor, largerContext(overflow.contextTokens))}.`;
 }
 
@@ -90,9 +91,19 @@ function describeHttpFailure(error: BackendError, context: BackendFailureContext
   const key = `backends.${error.backend}.api_key in mallex.yaml${/^\$\{\w+\}$/.test(context.apiKeySource ?? "") ? ` (now ${context.apiKeySource})` : context.apiKeySource === undefined ? " (not set)" : ""}`;
   switch (status) {
     case 401:
-      return { status: 401, type: "authentication_error", message: `The model server refused mallex's credentials: ${error.message}. Check ${key}.`, retry: false };
+      return {
+        status: 401,
+        type: "authentication_error",
+        message: `The model server refused mallex's credentials: ${error.message}. Check ${key}.`,
+        retry: false,
+      };
     case 403:
-      return { status: 403, type: "permission_error", message: `The model server denied access: ${error.message}. Check ${key} and what that key may use.`, retry: false };
+      return {
+        status: 403,
+        type: "permission_error",
+        message: `The model server denied access: ${error.message}. Check ${key} and what that key may use.`,
+        retry: false,
+      };
     case 413:
       return { status: 413, type: "request_too_large", message: `The model server found the request too large: ${error.message}`, retry: false };
     case 429:
@@ -104,7 +115,13 @@ function describeHttpFailure(error: BackendError, context: BackendFailureContext
         ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
       };
     case 503:
-      return { status: 503, type: "api_error", message: `The model server is unavailable: ${error.message}`, retry: true, ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }) };
+      return {
+        status: 503,
+        type: "api_error",
+        message: `The model server is unavailable: ${error.message}`,
+        retry: true,
+        ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+      };
     case 529:
       return { status: 529, type: "overloaded_error", message: `The model server is overloaded: ${error.message}`, retry: true };
   }

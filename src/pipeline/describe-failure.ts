@@ -30,9 +30,17 @@ export function describeFailure(error: unknown, scope: RequestScope, routeLabel:
   if (BackendError.isInstance(error)) {
     log(`backend failed: ${error.message}`);
     const backend = server.backends[error.backend];
-    const described = describeBackendFailure(error, { kind: backend?.kind ?? "openai", apiKeySource: table.backends[error.backend]?.apiKey, flavor: table.backends[error.backend]?.flavor });
+    const described = describeBackendFailure(error, {
+      kind: backend?.kind ?? "openai",
+      apiKeySource: table.backends[error.backend]?.apiKey,
+      flavor: table.backends[error.backend]?.flavor,
+    });
     // The server's own words are in the message: a key it echoed is not the client's to see.
-    return reply(described.status, redactorOf(server).text(described.message), { type: described.type, retry: described.retry, ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }) });
+    return reply(described.status, redactorOf(server).text(described.message), {
+      type: described.type,
+      retry: described.retry,
+      ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }),
+    });
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
   if (error instanceof Error && error.name === "AbortError") {

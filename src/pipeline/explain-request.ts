@@ -82,7 +82,10 @@ export function explainRequest(request: MessagesRequest, table: RoutingTable, pr
   }
   const trimmed = trimRequest(request, trimPlanFor(table, profile), templates, userAgent === undefined ? {} : { userAgent });
   // Its max_tokens as a small context caps it (see profileForAnswer).
-  const upstream = convertAnthropicToOpenAI(trimmed.request, profileTranslateOptions(profileForAnswer(profile, trimmed.report.after.tokens, trimmed.report.compaction?.carriedTokens).profile, flavor));
+  const upstream = convertAnthropicToOpenAI(
+    trimmed.request,
+    profileTranslateOptions(profileForAnswer(profile, trimmed.report.after.tokens, trimmed.report.compaction?.carriedTokens).profile, flavor),
+  );
   return {
     profile: profile.name,
     size: profile.size,
@@ -113,8 +116,17 @@ function clientToolChars(upstream: OpenAIChatRequest, client: readonly string[])
 
 /** The user's words in the conversation: the text of user messages outside Claude Code's reminders (tool results are not words). */
 function userWords(messages: MessagesRequest["messages"]): number {
-  const texts = messages.flatMap((message) => (message.role !== "user" ? [] : typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []))));
-  return texts.reduce((sum, text) => sum + splitSystemReminders(text).reduce((chars, segment) => chars + (segment.kind === "text" ? segment.text.trim().length : 0), 0), 0);
+  const texts = messages.flatMap((message) =>
+    message.role !== "user"
+      ? []
+      : typeof message.content === "string"
+        ? [message.content]
+        : message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])),
+  );
+  return texts.reduce(
+    (sum, text) => sum + splitSystemReminders(text).reduce((chars, segment) => chars + (segment.kind === "text" ? segment.text.trim().length : 0), 0),
+    0,
+  );
 }
 
 function cutOf(before: PromptSize, after: PromptSize, userChars: number): Explanation["cut"] {

@@ -89,7 +89,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
 
   // 3. Plan the call: passed through to the Anthropic API, or trimmed and translated for a local
   // backend; a request over its route's budget, or predicted too slow to start answering, goes up a tier.
-  for (let route = routed.route; ; ) {
+  for (let route = routed.route; ;) {
     const routeLabel = (at.routeLabel = labelOf(scope, request, route));
     if (trace) trace.route = route;
     if (server.backends[route.profile.backend]!.kind === "anthropic") return passThroughToAnthropic(scope, headers, { request, route, routeLabel });
@@ -120,7 +120,11 @@ function labelOf({ server }: RequestScope, request: MessagesRequest, route: Rout
 function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Response | Refusal> {
   const { upstreamBody, queueSession, ...rest } = call;
   const answering: AnsweringCall = rest.forced === undefined ? rest : { ...rest, queueSession };
-  const calling = callBackend(scope, answering.route.profile, upstreamBody, { streamed: answering.streamUpstream, poolSession: answering.poolSession, queueSession });
+  const calling = callBackend(scope, answering.route.profile, upstreamBody, {
+    streamed: answering.streamUpstream,
+    poolSession: answering.poolSession,
+    queueSession,
+  });
   return readAnswer(scope, answering, calling);
 }
 
@@ -129,7 +133,8 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
  * longer than a ping interval: the client sees pings meanwhile), collected from a stream, or whole.
  */
 async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response | Refusal> {
-  if (call.clientStream && call.streamUpstream) return streamAnswer(scope, call, { upstream: await settledWithin(calling, scope.server.pingIntervalMs), calling });
+  if (call.clientStream && call.streamUpstream)
+    return streamAnswer(scope, call, { upstream: await settledWithin(calling, scope.server.pingIntervalMs), calling });
   const upstream = await calling;
   const end = endOfCall(scope, call, upstream);
   return call.streamUpstream ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);

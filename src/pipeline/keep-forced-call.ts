@@ -23,7 +23,12 @@ export type ForcedCallOutcome = { ok: true; message: AnthropicMessage } | { ok: 
  * or the retries are spent; then the sentence the client's error carries. Only the last wrong answer
  * goes back to the model, so a retry's prompt stays the first one's size plus one exchange.
  */
-export async function keepForcedCall(first: AnthropicMessage, forced: ForcedCall, ask: (body: UpstreamBody) => Promise<AnthropicMessage>, log: (line: string) => void): Promise<ForcedCallOutcome> {
+export async function keepForcedCall(
+  first: AnthropicMessage,
+  forced: ForcedCall,
+  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  log: (line: string) => void,
+): Promise<ForcedCallOutcome> {
   let answer = first;
   let problem = forcedCallProblem(answer, forced.choice);
   let attempts = 1;
@@ -42,7 +47,12 @@ export async function keepForcedCall(first: AnthropicMessage, forced: ForcedCall
  * How a forced tool_choice is kept: asked again by mallex where the server cannot enforce it
  * (`unenforced`, from unenforcedForcedChoice), else checked at the answer's end (check-enforced-call).
  */
-export function forcedCallPlan(choice: AnthropicToolChoice | undefined, unenforced: ForcedToolChoice | undefined, retry: Omit<ForcedCall, "choice" | "where">, where: ForcedCall["where"]): { forced?: ForcedCall; enforced?: EnforcedCall } {
+export function forcedCallPlan(
+  choice: AnthropicToolChoice | undefined,
+  unenforced: ForcedToolChoice | undefined,
+  retry: Omit<ForcedCall, "choice" | "where">,
+  where: ForcedCall["where"],
+): { forced?: ForcedCall; enforced?: EnforcedCall } {
   if (unenforced !== undefined) return { forced: { ...retry, choice: unenforced, where } };
   return choice?.type === "any" || choice?.type === "tool" ? { enforced: { choice, where } } : {};
 }

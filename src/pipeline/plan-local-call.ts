@@ -85,12 +85,21 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
   // mallex's own trimming included (on a loaded machine it is not nothing).
-  const metrics: RequestMetrics = { route: routeLabel, charsIn, charsOut: bodyChars(upstream.body), trim: trimmed.report, started: scope.trace?.started ?? server.deps.now() };
+  const metrics: RequestMetrics = {
+    route: routeLabel,
+    charsIn,
+    charsOut: bodyChars(upstream.body),
+    trim: trimmed.report,
+    started: scope.trace?.started ?? server.deps.now(),
+  };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, options, route.profile, smaller, thinking);
   if (notes.length > 0) metrics.notes = notes;
-  const translateContext = answerContextFor({ deps: server.deps, schemaCache: server.schemaCache, table: scope.table }, { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics, contextCap: answering.contextCap });
+  const translateContext = answerContextFor(
+    { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
+    { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics, contextCap: answering.contextCap },
+  );
   const call: PreparedCall = {
     route,
     routeLabel,
@@ -105,7 +114,12 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     prompt,
     ...(poolSession === undefined ? {} : { poolSession }),
     queueSession,
-    ...forcedCallPlan(request.tool_choice, upstream.forced, { upstreamRequest: upstream.request, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries }, { profile: route.profile.name, flavor: backend.flavor }),
+    ...forcedCallPlan(
+      request.tool_choice,
+      upstream.forced,
+      { upstreamRequest: upstream.request, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries },
+      { profile: route.profile.name, flavor: backend.flavor },
+    ),
   };
   return { kind: "call", call };
 }
@@ -113,7 +127,9 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
 /** Over its route's budget after every cut: a higher route that can take it, else the refusal. Said on the request's log line either way. */
 function overBudget(scope: RequestScope, route: RouteDecision, routeLabel: string, trimmed: TrimResult & { ok: false }): LocalCallPlan {
   const higher = escalateForBudget(route, scope.table, scope.available);
-  scope.log(`${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`);
+  scope.log(
+    `${routeLabel} · ${summarizeTrimReport(trimmed.report)} · ${higher ? `over budget, escalating to ${higher.profile.name}` : `refused: ${trimmed.error.message}`}`,
+  );
   if (higher) return { kind: "escalate", route: higher };
   return { kind: "refuse", refusal: refusal(trimmed.error.status, trimmed.error.message, { retry: false }) };
 }

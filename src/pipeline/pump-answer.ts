@@ -137,6 +137,11 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
 
 /** A read failure as the translator's `upstream-error` signal. */
 function failureSignal(error: unknown): StreamSignal {
-  if (BackendError.isInstance(error)) return { type: "upstream-error", kind: error.failure === "timeout" ? "timeout" : "network", message: `${error.message}.` };
-  return { type: "upstream-error", kind: "network", message: `The connection to the model server broke: ${error instanceof Error ? error.message : String(error)}` };
+  if (BackendError.isInstance(error))
+    return { type: "upstream-error", kind: error.failure === "timeout" ? "timeout" : "network", message: `${error.message}.` };
+  return {
+    type: "upstream-error",
+    kind: "network",
+    message: `The connection to the model server broke: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

@@ -25,7 +25,8 @@ export function routeRequest(scope: RequestScope, input: RouteInput, request: Me
   const facts = input.facts;
   if (table.classifier.mode !== "model" || !routed.ok || facts === undefined) return routed;
   const remember = (text: string, result: RouteResult, byClassifier: boolean) => {
-    if (result.ok && result.route.tier !== undefined) server.classifierCache.set(sessionId, text, { tier: result.route.tier, reason: result.route.reason, byClassifier });
+    if (result.ok && result.route.tier !== undefined)
+      server.classifierCache.set(sessionId, text, { tier: result.route.tier, reason: result.route.reason, byClassifier });
   };
   // A rule decided: the turn's round trips follow it (an intent with escalate must not apply again on each).
   if (routed.route.byWords && facts.turn === "user") remember(facts.latestUserText, routed, false);

@@ -94,4 +94,3 @@ export interface ServerContext {
   /** `requestId`: the `request-id` of each response mallex answers itself. */
   readonly deps: TranslateDeps & { now(): number; requestId(): string };
 }
-

@@ -37,7 +37,8 @@ interface Corkable {
   uncork(): void;
 }
 
-const corkable = (destination: object): destination is Corkable => typeof (destination as Partial<Corkable>).cork === "function" && typeof (destination as Partial<Corkable>).uncork === "function";
+const corkable = (destination: object): destination is Corkable =>
+  typeof (destination as Partial<Corkable>).cork === "function" && typeof (destination as Partial<Corkable>).uncork === "function";
 
 /**
  * A destination corked now writes what it is given until the next turn of the event loop in one

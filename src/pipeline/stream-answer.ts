@@ -14,7 +14,11 @@ import { streamSSE } from "./sse-response.js";
  * begins without it and pings until `calling` brings it, as during a long prefill; a failure then is
  * the stream's `error` event.
  */
-export function streamAnswer(scope: RequestScope, call: AnsweringCall, { upstream, calling }: { upstream: Upstream | undefined; calling: Promise<Upstream> }): Response {
+export function streamAnswer(
+  scope: RequestScope,
+  call: AnsweringCall,
+  { upstream, calling }: { upstream: Upstream | undefined; calling: Promise<Upstream> },
+): Response {
   const { server, signal } = scope;
   let end: ((error?: string) => void) | undefined;
   signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });

@@ -40,7 +40,12 @@ export function classifierIntents<T extends Pick<CompiledIntent, "effort">>(inte
  * The classifier template rendered for one user turn: only the user's own words (never the system
  * prompt, tools or history), shortened so the whole prompt stays within CLASSIFIER_PROMPT_TOKENS.
  */
-export function renderClassifierPrompt(text: string, intents: readonly Pick<CompiledIntent, "id" | "description">[], templates: Templates, template: string): string {
+export function renderClassifierPrompt(
+  text: string,
+  intents: readonly Pick<CompiledIntent, "id" | "description">[],
+  templates: Templates,
+  template: string,
+): string {
   const list = intents.map((intent) => ({ id: intent.id, description: intent.description ?? "" }));
   const frame = templates.render(template, { prompt: "", intents: list });
   return templates.render(template, { prompt: shorten(text, Math.max(MIN_TEXT_CHARS, Math.floor(PROMPT_CHARS - frame.length))), intents: list });

@@ -33,7 +33,11 @@ export interface ClassifyOptions {
 export async function classifyWithModel(options: ClassifyOptions): Promise<ClassifierCall> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([options.signal, timeout]);
-  const failed = (outcome: ClassifierCall["outcome"], problem: string, detail?: string): ClassifierCall => ({ outcome, verdict: { ok: false, problem }, ...(detail === undefined ? {} : { detail }) });
+  const failed = (outcome: ClassifierCall["outcome"], problem: string, detail?: string): ClassifierCall => ({
+    outcome,
+    verdict: { ok: false, problem },
+    ...(detail === undefined ? {} : { detail }),
+  });
   let completion: OpenAIChatResponse;
   try {
     const call = options.complete(options.body, signal);
@@ -43,12 +47,18 @@ export async function classifyWithModel(options: ClassifyOptions): Promise<Class
     ended.catch(() => undefined);
     completion = await Promise.race([call, ended]);
   } catch (error) {
-    if (timeout.aborted) return failed("timeout", `timed out after ${options.timeoutMs} ms`, `no answer within classifier.timeout_ms (${options.timeoutMs} ms)`);
+    if (timeout.aborted)
+      return failed("timeout", `timed out after ${options.timeoutMs} ms`, `no answer within classifier.timeout_ms (${options.timeoutMs} ms)`);
     if (options.signal.aborted) return failed("cancelled", "the client went away");
     return failed("error", "the call failed", error instanceof Error ? error.message : String(error));
   }
   const content = completion.choices?.[0]?.message?.content;
   const answer = parseClassifierAnswer(typeof content === "string" ? content : "", options.intentIds);
-  if (!answer.ok) return failed("invalid", answer.problem, `the model's answer names no intent (${options.intentIds.join(", ")} or none): ${JSON.stringify(content ?? null).slice(0, 200)}`);
+  if (!answer.ok)
+    return failed(
+      "invalid",
+      answer.problem,
+      `the model's answer names no intent (${options.intentIds.join(", ")} or none): ${JSON.stringify(content ?? null).slice(0, 200)}`,
+    );
   return { outcome: "ok", verdict: answer };
 }

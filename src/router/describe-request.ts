@@ -54,7 +54,9 @@ export function describeRequest(request: MessagesRequest, source?: PromptSource)
   const latestUserText = ownText(blocks);
   const turn = blocks.some((b) => b.type === "tool_result") ? "tool_result" : "user";
   const hasImages = request.messages.some(
-    (m) => typeof m.content !== "string" && m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
+    (m) =>
+      typeof m.content !== "string" &&
+      m.content.some((b) => b.type === "image" || (b.type === "tool_result" && Array.isArray(b.content) && b.content.some((c) => c.type === "image"))),
   );
   const { chars, tokens } = measurePrompt(request, source);
   // A new instruction from the user resets it: only a tool round trip can be stalled.

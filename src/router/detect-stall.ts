@@ -66,7 +66,9 @@ function failingCall([last, previous]: Turn[]): Stall | undefined {
   if (!last || !previous) return undefined;
   for (const call of last.calls) {
     if (!last.failed.has(call.id)) continue;
-    const again = previous.calls.some((before) => previous.failed.has(before.id) && before.name === call.name && canonicalJson(before.input) === canonicalJson(call.input));
+    const again = previous.calls.some(
+      (before) => previous.failed.has(before.id) && before.name === call.name && canonicalJson(before.input) === canonicalJson(call.input),
+    );
     if (again) return { kind: "failing-call", detail: `${describeCall(call)} failed twice with the same input` };
   }
   return undefined;
@@ -92,9 +94,17 @@ function noProgress(turns: Turn[]): Stall | undefined {
 /** The same calls in any order: names first, the canonical input only when they agree. */
 function sameCalls(a: readonly AnthropicToolUseBlock[], b: readonly AnthropicToolUseBlock[]): boolean {
   if (a.length !== b.length) return false;
-  const names = (calls: readonly AnthropicToolUseBlock[]) => calls.map((c) => c.name).sort().join("\n");
+  const names = (calls: readonly AnthropicToolUseBlock[]) =>
+    calls
+      .map((c) => c.name)
+      .sort()
+      .join("\n");
   if (names(a) !== names(b)) return false;
-  const keys = (calls: readonly AnthropicToolUseBlock[]) => calls.map((c) => `${c.name}\n${canonicalJson(c.input)}`).sort().join("\n\n");
+  const keys = (calls: readonly AnthropicToolUseBlock[]) =>
+    calls
+      .map((c) => `${c.name}\n${canonicalJson(c.input)}`)
+      .sort()
+      .join("\n\n");
   return keys(a) === keys(b);
 }
 

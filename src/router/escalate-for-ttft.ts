@@ -60,7 +60,13 @@ export interface PromptFacts {
  * Where a trimmed local request goes when its tier's `max_ttft_s` is predicted to be exceeded (see
  * escalateForTtft), with the words for the log; undefined: it stays, and nothing is said.
  */
-export function escalateOnTtft(state: TtftKnowledge, table: RoutingTable, route: RouteDecision, prompt: PromptFacts, available: BackendAvailability): TtftEscalation | undefined {
+export function escalateOnTtft(
+  state: TtftKnowledge,
+  table: RoutingTable,
+  route: RouteDecision,
+  prompt: PromptFacts,
+  available: BackendAvailability,
+): TtftEscalation | undefined {
   const predict = (profile: CompiledProfile) => {
     const previousTokens = prompt.sessionId ? state.prompts.get(prompt.sessionId, profile.name) : undefined;
     return predictTtft(state.rates.get(profile), { tokens: prompt.estimatedTokens, ...(previousTokens === undefined ? {} : { previousTokens }) });

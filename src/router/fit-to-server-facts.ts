@@ -30,7 +30,13 @@ export function fitToServerFacts(table: RoutingTable, factsOf: (backend: string,
       const facts = factsOf(profile.backend, profile.model);
       const held = facts?.contextWindow;
       // A provisional context is a ceiling (Ollama before load): it lowers a declared window, never sets one.
-      if (facts === undefined || held === undefined || (profile.contextWindow !== undefined && profile.contextWindow <= held) || (facts.provisional === true && profile.contextWindow === undefined)) return [key, profile];
+      if (
+        facts === undefined ||
+        held === undefined ||
+        (profile.contextWindow !== undefined && profile.contextWindow <= held) ||
+        (facts.provisional === true && profile.contextWindow === undefined)
+      )
+        return [key, profile];
       const fitted = fitProfileToContext(profile, held);
       const declared = profile.contextWindow === undefined ? "no context_window declared" : `context_window ${profile.contextWindow} lowered`;
       notes.push(`profile ${profile.name}: ${declared} to ${held} tokens, what its server holds (${facts.source}); prompt budget ${fitted.inputBudget}`);

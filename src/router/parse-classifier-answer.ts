@@ -35,7 +35,11 @@ function namedInJson(text: string): string | undefined {
   return undefined;
 }
 
-const normalize = (name: string): string => name.trim().toLowerCase().replace(/[\s-]+/g, "_");
+const normalize = (name: string): string =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
 
 function lookUp(name: string, intentIds: readonly string[]): ClassifierAnswer | undefined {
   const wanted = normalize(name);

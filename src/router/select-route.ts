@@ -86,7 +86,10 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
     tier = escalate(input.sessionTier ?? table.routing.defaultTier, intent.route.escalate, table);
     reason = `${by} ${nameIntent(intent, input.facts)} escalates ${input.sessionTier ?? table.routing.defaultTier} → ${tier}`;
   } else {
-    tier = table.routing.stickyEscalation && input.sessionTier && rank(input.sessionTier) > rank(table.routing.defaultTier) ? input.sessionTier : table.routing.defaultTier;
+    tier =
+      table.routing.stickyEscalation && input.sessionTier && rank(input.sessionTier) > rank(table.routing.defaultTier)
+        ? input.sessionTier
+        : table.routing.defaultTier;
     reason = tier === table.routing.defaultTier ? `default → ${tier}` : `sticky escalation → ${tier}`;
     if (verdict) reason += ` (classifier: ${verdict.ok ? "no intent fits" : verdict.problem})`;
   }
@@ -96,7 +99,13 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
 
   const served = serveTier(tier, table, available);
   if (!served.ok) return { ok: false, message: `No backend can serve this request: ${served.skipped.join("; ")}.` };
-  const route: RouteDecision & { tier: TierName } = { profile: served.profile, tier: served.tier, reason: served.skipped.length ? `${reason} → fallback ${served.tier}` : reason, skipped: served.skipped, ...flags };
+  const route: RouteDecision & { tier: TierName } = {
+    profile: served.profile,
+    tier: served.tier,
+    reason: served.skipped.length ? `${reason} → fallback ${served.tier}` : reason,
+    skipped: served.skipped,
+    ...flags,
+  };
   const stall = table.routing.escalateOnStall ? input.facts?.stall : undefined;
   return { ok: true, route: stall ? escalateOnStall(route, stall, table, available) : route };
 }
@@ -139,7 +148,13 @@ function escalateOnStall(route: RouteDecision & { tier: TierName }, stall: Stall
   const served = serveTier(up, table, available);
   const skipped = [...route.skipped, ...served.skipped];
   if (served.ok && rank(served.tier) > rank(route.tier)) {
-    return { ...route, profile: served.profile, tier: served.tier, reason: `stalled: ${stall.detail} → ${up}${served.tier === up ? "" : ` → fallback ${served.tier}`}`, skipped };
+    return {
+      ...route,
+      profile: served.profile,
+      tier: served.tier,
+      reason: `stalled: ${stall.detail} → ${up}${served.tier === up ? "" : ` → fallback ${served.tier}`}`,
+      skipped,
+    };
   }
   return { ...route, reason: `${route.reason}; stalled: ${stall.detail}, but no tier above ${route.tier} can serve (${served.skipped.join("; ")})`, skipped };
 }

@@ -51,12 +51,31 @@ export function createApp(ctx: ServerContext): H3 {
   const metricsNeedToken = !isLoopbackHost(ctx.table.server.host);
   app.use((event) => {
     if ((event.url.pathname.startsWith("/v1/") || (metricsNeedToken && event.url.pathname === "/metrics")) && !isAuthorized(event.req.headers, ctx.authToken)) {
-      return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
+      return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", {
+        retry: false,
+        requestId: requestIdOf(event),
+      });
     }
   });
   app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (event, line) => logFor(event)(line)));
 
-  app.get("/metrics", () => new Response(renderMetrics(ctx.metrics, { supervisors: ctx.supervisors, breakers: ctx.breakers, learned: ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates }, pools: ctx.pools, queues: ctx.queues, backends: ctx.backends, capacities: ctx.capacities, table: ctx.table }), { headers: { "content-type": EXPOSITION_CONTENT_TYPE } }));
+  app.get(
+    "/metrics",
+    () =>
+      new Response(
+        renderMetrics(ctx.metrics, {
+          supervisors: ctx.supervisors,
+          breakers: ctx.breakers,
+          learned: ctx.ttft && { table: ctx.table, rates: ctx.ttft.rates },
+          pools: ctx.pools,
+          queues: ctx.queues,
+          backends: ctx.backends,
+          capacities: ctx.capacities,
+          table: ctx.table,
+        }),
+        { headers: { "content-type": EXPOSITION_CONTENT_TYPE } },
+      ),
+  );
   app.post("/v1/messages", messagesRoute(ctx, requestIdOf));
   app.post("/v1/messages/count_tokens", async (event) => {
     const requestId = requestIdOf(event);
@@ -66,7 +85,9 @@ export function createApp(ctx: ServerContext): H3 {
     ctx.collectAfter?.(body.length);
     if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
     const broken = checkConversation(check.request, { forCounting: true });
-    return broken ? errorResponse(400, broken, { retry: false, requestId }) : countTokens(check.request, { table: ctx.table, backends: ctx.backends, log: logFor(event) }, check.source);
+    return broken
+      ? errorResponse(400, broken, { retry: false, requestId })
+      : countTokens(check.request, { table: ctx.table, backends: ctx.backends, log: logFor(event) }, check.source);
   });
   app.get("/v1/models", (event) => {
     const listed = listModels(ctx, event.url.searchParams);

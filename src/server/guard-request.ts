@@ -14,7 +14,10 @@ type RequestIdOf = (event: H3Event) => string;
 export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Middleware {
   return (event) => {
     const headers = event.req.headers;
-    const check = checkRequestOrigin({ host: headers.get("host") ?? event.url.host, origin: headers.get("origin"), secFetchSite: headers.get("sec-fetch-site") }, policy);
+    const check = checkRequestOrigin(
+      { host: headers.get("host") ?? event.url.host, origin: headers.get("origin"), secFetchSite: headers.get("sec-fetch-site") },
+      policy,
+    );
     if (!check.ok) return errorResponse(403, check.message, { retry: false, requestId: requestIdOf(event) });
     if (check.corsOrigin === undefined) return;
     const preflight = handleCors(event, {

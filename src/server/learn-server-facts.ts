@@ -56,7 +56,9 @@ export function learnServerFacts(live: LiveTable, discover: DiscoverServerFacts)
   // all of them can: the smallest context and the fewest requests at once.
   const learnPool = async (backendName: string, servers: readonly string[], model: string) => {
     const backend = live.backends[backendName]!;
-    const read = await Promise.all(servers.map((url) => store.learn(poolQueueName(backendName, url), { flavor: backend.flavor, baseUrl: url, headers: backend.headers, model })));
+    const read = await Promise.all(
+      servers.map((url) => store.learn(poolQueueName(backendName, url), { flavor: backend.flavor, baseUrl: url, headers: backend.headers, model })),
+    );
     const known = read.filter((facts) => facts !== undefined);
     if (known.length === 0) return;
     const least = (values: Array<number | undefined>) => (values.every((value) => value !== undefined) ? Math.min(...(values as number[])) : undefined);

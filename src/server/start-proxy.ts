@@ -125,7 +125,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     onChange: (backend, change) => {
       // What comes back may be another server, or the same one restarted with other settings.
       if (change.state === "open") live.serverFacts?.forget(backend);
-      log(change.state === "open" ? `backend ${backend}: circuit open after ${change.failures} failures in a row; its tiers fall back for ${Math.round(change.forMs / 1000)} s` : `backend ${backend}: circuit closed, it answers again`);
+      log(
+        change.state === "open"
+          ? `backend ${backend}: circuit open after ${change.failures} failures in a row; its tiers fall back for ${Math.round(change.forMs / 1000)} s`
+          : `backend ${backend}: circuit closed, it answers again`,
+      );
     },
   });
   // A Claude Code newer than the releases checked, whose request matched no rule: one line per version, kept for doctor.
@@ -156,7 +160,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const closing = new AbortController();
   const redact = createRedactor(collectSecrets(table, backends, options.env, authToken));
   const upstream = createUpstreamClient();
-  const saver = table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
+  const saver =
+    table.observability.saveLastRequest === false ? undefined : createLastRequestSaver(lastRequestDir(options.mallexHome), { onError: options.print });
   const watchRequest = createRequestWatcher({
     level: options.debugLevel ?? 0,
     // Asked for by MALLEX_DEBUG: shown on the terminal whatever observability.request_log says.
@@ -205,7 +210,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     onSession: (id: string) => {
       if (SESSION_ID.test(id)) lastSession = id;
     },
-    dashboard: { feed, assetsDir: join(findPackageRoot(), "dist", "ui"), showPrompts: table.observability.dashboardPrompts === true, heartbeatMs: 15_000, lastEvalFile: lastEvalPath(options.mallexHome), closing: closing.signal },
+    dashboard: {
+      feed,
+      assetsDir: join(findPackageRoot(), "dist", "ui"),
+      showPrompts: table.observability.dashboardPrompts === true,
+      heartbeatMs: 15_000,
+      lastEvalFile: lastEvalPath(options.mallexHome),
+      closing: closing.signal,
+    },
     log,
     loadedAt: new Date().toISOString(),
     deps,
@@ -222,7 +234,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   try {
     address = await listenOn(server, port, host);
   } catch (error) {
-    throw new MallexError("E_USAGE", `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`, { cause: error });
+    throw new MallexError(
+      "E_USAGE",
+      `mallex cannot listen on ${host}:${port}: ${describeListenError(error as NodeJS.ErrnoException, host, port)}. Is another mallex running? Pick another with --port.`,
+      { cause: error },
+    );
   }
   // What a fresh proxy's first requests would otherwise build on their way, each in a turn of its own
   // once mallex listens, off its start-up: Ajv (30–60 ms, built inside the first tool call's streamed
@@ -258,7 +274,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };
-  return { url: `http://${host}:${address.port}`, port: address.port, dashboard: feed, table: () => live.table, learnServer: facts.learnServed, lastSession: () => lastSession, close };
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    dashboard: feed,
+    table: () => live.table,
+    learnServer: facts.learnServed,
+    lastSession: () => lastSession,
+    close,
+  };
 }
 
 /** Claude Code's session ids: `1f37a622-74d8-4a9b-aa99-3092ac198c97`. */

@@ -23,7 +23,13 @@ export interface EmbeddedOverride {
 export function withEmbeddedModel(table: RoutingTable, override: EmbeddedOverride): RoutingTable {
   const name = uniqueName(table, "embedded");
   const model = /^(hf:|https?:)/.test(override.model) ? override.model : resolve(override.model);
-  const backend: CompiledBackend = { kind: "openai", flavor: "embedded", baseUrl: "http://127.0.0.1:{port}/v1", headers: {}, supervise: { ...override.supervision, command: ENGINE_COMMAND } };
+  const backend: CompiledBackend = {
+    kind: "openai",
+    flavor: "embedded",
+    baseUrl: "http://127.0.0.1:{port}/v1",
+    headers: {},
+    supervise: { ...override.supervision, command: ENGINE_COMMAND },
+  };
   const contextSize = override.engine.contextSize;
   const profiles = Object.fromEntries(
     Object.entries(table.profiles).map(([key, profile]) => {
@@ -77,7 +83,9 @@ export async function withPlannedContexts(table: RoutingTable, options: PlanCont
       ...(engine.batchSize !== undefined ? { batchSize: engine.batchSize } : {}),
       ...(windows.length > 0 ? { maxContextSize: Math.max(...windows) } : {}),
     });
-    options.print(`mallex: embedded engine ${first.model}: context ${plan.contextSize} tokens${plan.sequences > 1 ? ` × ${plan.sequences} sequences` : ""} (${describeLimit(plan)}; ${plan.backend === "cpu" ? `CPU, ${gigabytes(plan.freeRamBytes)} RAM free` : `${plan.backend}, ${plan.gpuLayers} layers on the GPU, ${gigabytes(plan.freeVramBytes)} VRAM free`} after the weights)`);
+    options.print(
+      `mallex: embedded engine ${first.model}: context ${plan.contextSize} tokens${plan.sequences > 1 ? ` × ${plan.sequences} sequences` : ""} (${describeLimit(plan)}; ${plan.backend === "cpu" ? `CPU, ${gigabytes(plan.freeRamBytes)} RAM free` : `${plan.backend}, ${plan.gpuLayers} layers on the GPU, ${gigabytes(plan.freeVramBytes)} VRAM free`} after the weights)`,
+    );
     for (const key of keys) {
       const profile = profiles[key]!;
       profiles[key] = fitProfileToContext({ ...profile, engine: { ...profile.engine, contextSize: plan.contextSize, contextPlanned: true } }, plan.contextSize);

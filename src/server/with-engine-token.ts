@@ -15,7 +15,14 @@ export function withEngineToken(table: RoutingTable, token: string): RoutingTabl
       if (backend.flavor !== "embedded" || backend.supervise === undefined) return [name, backend];
       // An api_key would replace the token's Authorization header: the engine asks for no other key.
       const { apiKey: _unused, ...rest } = backend;
-      return [name, { ...rest, headers: { ...backend.headers, authorization: `Bearer ${token}` }, supervise: { ...backend.supervise, engineToken: token, engineMaxBodyBytes: engineMaxBodyBytes(table.server.maxBodyBytes) } }];
+      return [
+        name,
+        {
+          ...rest,
+          headers: { ...backend.headers, authorization: `Bearer ${token}` },
+          supervise: { ...backend.supervise, engineToken: token, engineMaxBodyBytes: engineMaxBodyBytes(table.server.maxBodyBytes) },
+        },
+      ];
     }),
   );
   return { ...table, backends };

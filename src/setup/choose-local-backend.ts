@@ -34,7 +34,11 @@ export function chooseLocalBackend(profiles: readonly LocalProfile[], facts: Loc
   if (facts.requested !== undefined) {
     const flavor = backends.find(([name]) => name === facts.requested)?.[1];
     if (flavor === undefined) {
-      throw new MallexError("E_USAGE", `--backend ${facts.requested} is not a backend with local profiles in the shipped default; choose one of ${names.join(", ")}.`, { exitCode: 2 });
+      throw new MallexError(
+        "E_USAGE",
+        `--backend ${facts.requested} is not a backend with local profiles in the shipped default; choose one of ${names.join(", ")}.`,
+        { exitCode: 2 },
+      );
     }
     return { backend: facts.requested, flavor, reason: `--backend ${facts.requested}` };
   }
@@ -54,7 +58,9 @@ export function chooseLocalBackend(profiles: readonly LocalProfile[], facts: Loc
   const engine = `${embedded} (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)`;
   if (!facts.hardware.appleSilicon) {
     // mlx-lm runs on Linux too, on mlx's CPU backend, several times slower than llama.cpp there: taken only when asked.
-    const where = mlxLmRunsOn(facts.hardware) ? `where mlx-lm runs only on the CPU, slower than llama.cpp (\`mallex init --backend ${mlx ?? "mlx"}\` to use it anyway)` : "where mlx-lm does not run";
+    const where = mlxLmRunsOn(facts.hardware)
+      ? `where mlx-lm runs only on the CPU, slower than llama.cpp (\`mallex init --backend ${mlx ?? "mlx"}\` to use it anyway)`
+      : "where mlx-lm does not run";
     return { backend: embedded, flavor: EMBEDDED_FLAVOR, reason: `${osName(facts.hardware)}, ${where} → ${engine}` };
   }
   const old = (facts.python?.tooOld ?? []).map((p) => `Python ${p.version} as ${p.command}`).join(", ");
@@ -67,5 +73,7 @@ export function chooseLocalBackend(profiles: readonly LocalProfile[], facts: Loc
 
 /** "Linux x64" out of the hardware line (its first comma-separated part). */
 function osName(hardware: Hardware): string {
-  return describeHardware(hardware).split(",")[0]!.replace(/ \(.*\)$/, "");
+  return describeHardware(hardware)
+    .split(",")[0]!
+    .replace(/ \(.*\)$/, "");
 }

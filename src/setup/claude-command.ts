@@ -31,7 +31,10 @@ export function testedClaudeCodeVersion(packageRoot: string): string {
   const manifest = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { devDependencies?: Record<string, string> };
   const version = manifest.devDependencies?.[CLAUDE_CODE_PACKAGE];
   if (version === undefined || !/^\d+\.\d+\.\d+$/.test(version)) {
-    throw new MallexError("E_CLAUDE_CODE", `mallex's package.json pins no ${CLAUDE_CODE_PACKAGE} version (devDependencies has ${JSON.stringify(version ?? null)}): install Claude Code yourself (npm install -g ${CLAUDE_CODE_PACKAGE}) so \`claude\` is on PATH`);
+    throw new MallexError(
+      "E_CLAUDE_CODE",
+      `mallex's package.json pins no ${CLAUDE_CODE_PACKAGE} version (devDependencies has ${JSON.stringify(version ?? null)}): install Claude Code yourself (npm install -g ${CLAUDE_CODE_PACKAGE}) so \`claude\` is on PATH`,
+    );
   }
   return version;
 }

@@ -55,7 +55,11 @@ export function describeMachine(hardware: Hardware, probe?: BandwidthProbe): Mac
   }
   if (hardware.appleSilicon) {
     const gbps = appleChipBandwidth(hardware.chip);
-    machine.gpu = { name: hardware.chip ?? "Apple Silicon", unifiedMemory: true, ...(gbps !== undefined ? { bandwidth: { gbps, source: "published" as const } } : {}) };
+    machine.gpu = {
+      name: hardware.chip ?? "Apple Silicon",
+      unifiedMemory: true,
+      ...(gbps !== undefined ? { bandwidth: { gbps, source: "published" as const } } : {}),
+    };
   } else if (hardware.gpu) {
     const gbps = nvidiaGpuBandwidth(hardware.gpu);
     machine.gpu = {

@@ -120,7 +120,10 @@ export function parseMemTotalKib(meminfo: string): number | undefined {
 
 /** First GPU from `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`. */
 export function parseNvidiaSmi(output: string): { name: string; memoryGb?: number } | undefined {
-  const line = output.split("\n").map((l) => l.trim()).find((l) => l !== "");
+  const line = output
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l !== "");
   if (!line) return undefined;
   const [name, mib] = line.split(",").map((part) => part.trim());
   if (!name) return undefined;

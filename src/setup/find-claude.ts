@@ -7,7 +7,10 @@ import { delimiter, join } from "node:path";
  */
 export function findClaude(env: Readonly<Record<string, string | undefined>>, packageRoot: string): string | undefined {
   const candidates = [
-    ...(env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "claude")),
+    ...(env.PATH ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, "claude")),
     join(packageRoot, "node_modules", ".bin", "claude"),
     join(packageRoot, "..", ".bin", "claude"),
   ];

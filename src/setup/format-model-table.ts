@@ -29,7 +29,11 @@ export function formatModelTable(input: ModelTableInput): string[] {
     row.profile.name === input.recommended ? "✓" : "",
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
-  const line = (values: readonly string[]) => values.map((value, i) => (i === values.length - 1 ? value : value.padEnd(widths[i]!))).join("   ").trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((value, i) => (i === values.length - 1 ? value : value.padEnd(widths[i]!)))
+      .join("   ")
+      .trimEnd();
   const out = [line(header), ...cells.map(line)];
   out.push(...describeBasis(input));
   return out;
@@ -49,7 +53,11 @@ function describeBasis(input: ModelTableInput): string[] {
   const divide = "÷ the GB each token reads (the whole file; a mixture of experts, its active share)";
   if (gpu?.bandwidth) {
     const base = `tokens/s: estimated, ${percent(GPU_EFFICIENCY)} of the ${gpu.name}'s published ${formatGbps(gpu.bandwidth.gbps)} GB/s (not measured) ${divide}`;
-    notes.push(gpu.unifiedMemory || !cpuText ? `${base}.` : `${base}; what does not fit in its ${gpu.memoryGb ?? "?"} GB runs on the CPU at ${percent(CPU_EFFICIENCY)} of ${cpuText}.`);
+    notes.push(
+      gpu.unifiedMemory || !cpuText
+        ? `${base}.`
+        : `${base}; what does not fit in its ${gpu.memoryGb ?? "?"} GB runs on the CPU at ${percent(CPU_EFFICIENCY)} of ${cpuText}.`,
+    );
   } else if (gpu && !gpu.unifiedMemory) {
     notes.push(`tokens/s: unknown — the engine runs on the ${gpu.name}, whose bandwidth mallex does not know.`);
   } else if (cpuText) {
@@ -57,7 +65,8 @@ function describeBasis(input: ModelTableInput): string[] {
   } else {
     notes.push("tokens/s: unknown — neither the memory bandwidth nor the core count could be read here.");
   }
-  if (input.rows.some((row) => row.downloadGb === undefined)) notes.push("?: the profile declares no download_gb, so neither its download nor its speed is known.");
+  if (input.rows.some((row) => row.downloadGb === undefined))
+    notes.push("?: the profile declares no download_gb, so neither its download nor its speed is known.");
   return notes;
 }
 

@@ -64,7 +64,10 @@ function distance(a: TierName, b: TierName): number {
 
 /** "high,medium" → ["medium", "high"]; an unknown name is returned in `unknown`. */
 export function parseTierList(text: string): { tiers: TierName[]; unknown: string[] } {
-  const names = text.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter((s) => s !== "" && s !== "none");
+  const names = text
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "" && s !== "none");
   const unknown = names.filter((name) => !(TIER_ORDER as readonly string[]).includes(name));
   const tiers = TIER_ORDER.filter((tier) => names.includes(tier));
   return { tiers, unknown };

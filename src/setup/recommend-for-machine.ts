@@ -45,7 +45,11 @@ export interface RecommendForMachineOptions {
  * fits, with a warning. A profile whose speed cannot be estimated keeps the RAM's choice. Pure: the
  * machine is described (measured or not) before, so every machine is a test case.
  */
-export function recommendForMachine(profiles: readonly LocalProfile[], machine: MachineDescription, options: RecommendForMachineOptions = {}): MachineRecommendation {
+export function recommendForMachine(
+  profiles: readonly LocalProfile[],
+  machine: MachineDescription,
+  options: RecommendForMachineOptions = {},
+): MachineRecommendation {
   const byRam = recommendProfile(profiles, machine.ramGb, options);
   const slowBelow = options.slowBelow ?? SLOW_BELOW_TOKENS_PER_SECOND;
   const link = options.linkMbps ?? ASSUMED_LINK_MBPS;
@@ -69,11 +73,20 @@ export function recommendForMachine(profiles: readonly LocalProfile[], machine: 
   // The warnings of the profile picked (mlx-lm off Apple Silicon names its model), not of the one passed over.
   const warnings = pick === chosen ? [...byRam.warnings] : recommendProfile([pick.profile], machine.ramGb, options).warnings;
   if (pick === chosen) {
-    warnings.push(`no local profile decodes ${slowBelow} tokens/s here: Claude Code waits for every token; send tiers to Claude (--tiers) or use a faster machine`);
-    return { ...byRam, reason: `${ram} → ${chosen.profile.name} (needs ${chosen.profile.minRamGb} GB, ${formatSpeed(chosen.speed)} tokens/s here: slow, and still the fastest that fits)`, warnings, rows };
+    warnings.push(
+      `no local profile decodes ${slowBelow} tokens/s here: Claude Code waits for every token; send tiers to Claude (--tiers) or use a faster machine`,
+    );
+    return {
+      ...byRam,
+      reason: `${ram} → ${chosen.profile.name} (needs ${chosen.profile.minRamGb} GB, ${formatSpeed(chosen.speed)} tokens/s here: slow, and still the fastest that fits)`,
+      warnings,
+      rows,
+    };
   }
   if (fast.length === 0) {
-    warnings.push(`no local profile decodes ${slowBelow} tokens/s here; ${pick.profile.name} is the fastest that fits. Claude Code waits for every token: send tiers to Claude (--tiers) or use a faster machine`);
+    warnings.push(
+      `no local profile decodes ${slowBelow} tokens/s here; ${pick.profile.name} is the fastest that fits. Claude Code waits for every token: send tiers to Claude (--tiers) or use a faster machine`,
+    );
   }
   const why = fast.length > 0 ? `the largest that decodes ${slowBelow}+` : "the fastest that fits";
   const reason = `${slow} → ${pick.profile.name} (needs ${pick.profile.minRamGb} GB, ${formatSpeed(pick.speed)} tokens/s here: ${why})`;

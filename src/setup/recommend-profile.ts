@@ -38,7 +38,14 @@ export function listLocalProfiles(table: Pick<RoutingTable, "profiles" | "backen
   for (const profile of Object.values(table.profiles)) {
     const backend = table.backends[profile.backend];
     if (!backend || backend.kind !== "openai" || profile.minRamGb === undefined) continue;
-    const local: LocalProfile = { name: profile.name, minRamGb: profile.minRamGb, model: profile.model, backend: profile.backend, flavor: backend.flavor, size: profile.size };
+    const local: LocalProfile = {
+      name: profile.name,
+      minRamGb: profile.minRamGb,
+      model: profile.model,
+      backend: profile.backend,
+      flavor: backend.flavor,
+      size: profile.size,
+    };
     if (profile.description !== undefined) local.description = profile.description;
     if (profile.paramsB !== undefined) local.paramsB = profile.paramsB;
     if (profile.activeParamsB !== undefined) local.activeParamsB = profile.activeParamsB;
@@ -58,7 +65,11 @@ export function fitsInRam(profile: LocalProfile, ramGb: number): boolean {
  * unknown): the smallest, with a warning. Pure: `appleSilicon` only adds the warning that mlx-lm
  * profiles cannot run here, and keeps the same model family (its trimming and tool settings still fit).
  */
-export function recommendProfile(profiles: readonly LocalProfile[], ramGb: number, options: { appleSilicon?: boolean; platform?: NodeJS.Platform } = {}): Recommendation {
+export function recommendProfile(
+  profiles: readonly LocalProfile[],
+  ramGb: number,
+  options: { appleSilicon?: boolean; platform?: NodeJS.Platform } = {},
+): Recommendation {
   const sorted = [...profiles].sort((a, b) => a.minRamGb - b.minRamGb || (a.paramsB ?? 0) - (b.paramsB ?? 0));
   const smallest = sorted[0];
   if (!smallest) throw new Error("recommendProfile needs at least one local profile with min_ram_gb");
@@ -78,7 +89,9 @@ export function recommendProfile(profiles: readonly LocalProfile[], ramGb: numbe
       reason = `${ram} → ${chosen.name} (needs ${chosen.minRamGb} GB${bigger ? `; ${bigger.name} needs ${bigger.minRamGb} GB` : ""})`;
     } else {
       reason = `${ram} → ${smallest.name}, the smallest profile (needs ${smallest.minRamGb} GB)`;
-      warnings.push(`${ram} is below what ${smallest.name} needs (${smallest.minRamGb} GB): expect swapping and slow answers, or use the Anthropic API for every tier`);
+      warnings.push(
+        `${ram} is below what ${smallest.name} needs (${smallest.minRamGb} GB): expect swapping and slow answers, or use the Anthropic API for every tier`,
+      );
     }
   }
   // Linux runs mlx-lm on mlx's CPU backend: asked for by name (`--backend mlx`), it is no mistake.

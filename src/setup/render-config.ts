@@ -118,7 +118,10 @@ export function renderConfig(input: RenderConfigInput): string {
   }
   add(
     ...(anyClaude
-      ? [`# To keep a tier local, set its profile to ${local.name}; to send one to Claude:`, `#   <tier>: { profile: ${claudeProfile}, fallback: <a local tier> }`]
+      ? [
+          `# To keep a tier local, set its profile to ${local.name}; to send one to Claude:`,
+          `#   <tier>: { profile: ${claudeProfile}, fallback: <a local tier> }`,
+        ]
       : [`# To send the hardest questions to Claude, export ${keyEnv} and write:`, `#   high: { profile: ${claudeProfile}, fallback: medium }`]),
     "tiers:",
   );
@@ -160,17 +163,16 @@ export function renderConfig(input: RenderConfigInput): string {
       "The model servers mallex starts share this budget: before one starts, the least recently used idle ones are stopped until it fits, and a request waits while the others are busy (mallex's docs/reliability.md: Memory on one machine).",
     ),
     ...(budgetGb > 0
-      ? [`# ${DEFAULT_MEMORY_SHARE * 100}% of the ${input.hardware.ramGb} GB this machine reports (macOS's default GPU limit); more if you close other apps.`, "memory:", `  budget_gb: ${budgetGb}`]
+      ? [
+          `# ${DEFAULT_MEMORY_SHARE * 100}% of the ${input.hardware.ramGb} GB this machine reports (macOS's default GPU limit); more if you close other apps.`,
+          "memory:",
+          `  budget_gb: ${budgetGb}`,
+        ]
       : ["# This machine's RAM is unknown: mallex takes 75% of what the OS reports when it starts. To set it:", "# memory:", "#   budget_gb: 48"]),
     "",
   );
 
-  add(
-    "# --- The local server Claude Code talks to (default: 127.0.0.1:4141) --------------------------------",
-    "# server:",
-    "#   port: 4141",
-    "",
-  );
+  add("# --- The local server Claude Code talks to (default: 127.0.0.1:4141) --------------------------------", "# server:", "#   port: 4141", "");
   return lines.join("\n");
 }
 

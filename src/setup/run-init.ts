@@ -91,7 +91,11 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   }
   const tierFlag = options.tiers === undefined ? undefined : parseTierList(options.tiers);
   if (tierFlag && tierFlag.unknown.length > 0) {
-    throw new MallexError("E_USAGE", `--tiers names ${tierFlag.unknown.map((t) => `"${t}"`).join(", ")}; tiers are low, medium and high (comma-separated), or none.`, { exitCode: 2 });
+    throw new MallexError(
+      "E_USAGE",
+      `--tiers names ${tierFlag.unknown.map((t) => `"${t}"`).join(", ")}; tiers are low, medium and high (comma-separated), or none.`,
+      { exitCode: 2 },
+    );
   }
   if (options.apiKeyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.apiKeyEnv)) {
     throw new MallexError("E_USAGE", `--api-key-env must name an environment variable (like ANTHROPIC_API_KEY), not hold the key.`, { exitCode: 2 });
@@ -104,7 +108,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   // The platform first: which server runs the model decides which profiles are candidates.
   const requested = options.backend ?? named?.backend;
   if (options.backend !== undefined && named !== undefined && named.backend !== options.backend) {
-    throw new MallexError("E_USAGE", `--model ${named.name} runs on the ${named.backend} backend, not ${options.backend}; leave out one of the two.`, { exitCode: 2 });
+    throw new MallexError("E_USAGE", `--model ${named.name} runs on the ${named.backend} backend, not ${options.backend}; leave out one of the two.`, {
+      exitCode: 2,
+    });
   }
   const python = hardware.appleSilicon ? await deps.findPython() : undefined;
   const chosen = chooseLocalBackend(allProfiles, { hardware, ...(python ? { python } : {}), ...(requested !== undefined ? { requested } : {}) });
@@ -130,7 +136,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   deps.print(`Recommended: ${recommendation.reason}`);
   for (const warning of recommendation.warnings) deps.print(`  ! ${warning}`);
   if (backend.flavor === MLX_FLAVOR && hardware.appleSilicon && python && !python.found) {
-    deps.print(`  ! mlx-lm needs Python ${MIN_PYTHON.join(".")} or newer to create its venv, and none is on PATH: install one (\`brew install python@3.12\`) before \`mallex run\``);
+    deps.print(
+      `  ! mlx-lm needs Python ${MIN_PYTHON.join(".")} or newer to create its venv, and none is on PATH: install one (\`brew install python@3.12\`) before \`mallex run\``,
+    );
   }
 
   const ask = options.yes ? undefined : deps.ask;
@@ -159,7 +167,10 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     tiersToClaude,
     apiKeyEnv,
     hardware,
-    reason: profile.name === recommendation.profile.name ? recommendation.reason : `${profile.name} chosen (needs ${profile.minRamGb} GB); recommended was ${recommendation.reason}`,
+    reason:
+      profile.name === recommendation.profile.name
+        ? recommendation.reason
+        : `${profile.name} chosen (needs ${profile.minRamGb} GB); recommended was ${recommendation.reason}`,
     alternatives: profiles.filter((p) => p.backend === profile.backend),
     ...(claudeProfile ? { claudeProfile } : {}),
     inheritedFallbacks: inheritedFallbacks(table),
@@ -196,9 +207,18 @@ export function printNext(next: readonly string[], print: (line: string) => void
 async function compileShippedDefault(deps: InitDeps): Promise<RoutingTable> {
   const configPath = join(deps.packageRoot, "mallex.yaml");
   const validator = await loadConfigValidator(deps.packageRoot);
-  const result = compileConfig({ configPath, outDir: join(deps.packageRoot, "generated"), cwd: deps.cwd, env: deps.env, packageRoot: deps.packageRoot, validator });
+  const result = compileConfig({
+    configPath,
+    outDir: join(deps.packageRoot, "generated"),
+    cwd: deps.cwd,
+    env: deps.env,
+    packageRoot: deps.packageRoot,
+    validator,
+  });
   if (!result.table) {
-    throw new MallexError("E_CONFIG_INVALID", `mallex's shipped default ${configPath} does not compile; reinstall mallex.`, { details: result.diagnostics.map(formatDiagnostic) });
+    throw new MallexError("E_CONFIG_INVALID", `mallex's shipped default ${configPath} does not compile; reinstall mallex.`, {
+      details: result.diagnostics.map(formatDiagnostic),
+    });
   }
   return result.table;
 }
@@ -208,10 +228,19 @@ function pickNamedProfile(name: string, profiles: readonly LocalProfile[], table
   if (found) return found;
   const list = profiles.map((p) => p.name).join(", ");
   if (table.profiles[name]) {
-    throw new MallexError("E_USAGE", `--model ${name} does not run on this machine; local profiles are ${list} (send tiers to Claude with --tiers).`, { exitCode: 2 });
+    throw new MallexError("E_USAGE", `--model ${name} does not run on this machine; local profiles are ${list} (send tiers to Claude with --tiers).`, {
+      exitCode: 2,
+    });
   }
-  const close = suggestName(name, profiles.map((p) => p.name));
-  throw new MallexError("E_USAGE", `--model ${name} is not a profile of the shipped default${close ? ` (did you mean ${close}?)` : ""}; choose one of ${list}.`, { exitCode: 2 });
+  const close = suggestName(
+    name,
+    profiles.map((p) => p.name),
+  );
+  throw new MallexError(
+    "E_USAGE",
+    `--model ${name} is not a profile of the shipped default${close ? ` (did you mean ${close}?)` : ""}; choose one of ${list}.`,
+    { exitCode: 2 },
+  );
 }
 
 function claudeProfileOf(table: RoutingTable): string | undefined {
@@ -243,7 +272,14 @@ async function writeValidated(path: string, text: string, deps: InitDeps): Promi
   }
   try {
     const validator = await loadConfigValidator(deps.packageRoot);
-    const result = compileConfig({ configPath: temp, outDir: join(dirname(path), "generated"), cwd: deps.cwd, env: deps.env, packageRoot: deps.packageRoot, validator });
+    const result = compileConfig({
+      configPath: temp,
+      outDir: join(dirname(path), "generated"),
+      cwd: deps.cwd,
+      env: deps.env,
+      packageRoot: deps.packageRoot,
+      validator,
+    });
     if (!result.table) {
       throw new MallexError("E_CONFIG_INVALID", `the config mallex init wrote does not compile (a bug in mallex, please report it); nothing was written.`, {
         details: result.diagnostics.map(formatDiagnostic),

@@ -75,14 +75,19 @@ export function findEngine(packageRoot: string, mallexHome: string): EngineSearc
   const home = engineDir(mallexHome);
   const marker = readMarker(home);
   const packageDir = join(home, "node_modules", "node-llama-cpp");
-  const found = marker?.nodeLlamaCpp === NODE_LLAMA_CPP_VERSION && readVersion(packageDir) === NODE_LLAMA_CPP_VERSION ? { root: home, packageDir, source: "home" as const, binaries: listBinaries(join(home, "node_modules")) } : undefined;
+  const found =
+    marker?.nodeLlamaCpp === NODE_LLAMA_CPP_VERSION && readVersion(packageDir) === NODE_LLAMA_CPP_VERSION
+      ? { root: home, packageDir, source: "home" as const, binaries: listBinaries(join(home, "node_modules")) }
+      : undefined;
   return { found, ...(otherVersion ? { otherVersion } : {}) };
 }
 
 export function readMarker(dir: string): EngineMarker | undefined {
   try {
     const marker = JSON.parse(readFileSync(join(dir, ENGINE_MARKER), "utf8")) as Partial<EngineMarker>;
-    return typeof marker.nodeLlamaCpp === "string" && Array.isArray(marker.packages) ? { nodeLlamaCpp: marker.nodeLlamaCpp, packages: marker.packages.map(String) } : undefined;
+    return typeof marker.nodeLlamaCpp === "string" && Array.isArray(marker.packages)
+      ? { nodeLlamaCpp: marker.nodeLlamaCpp, packages: marker.packages.map(String) }
+      : undefined;
   } catch {
     // No marker (never installed, or an install that did not finish): not installed.
     return undefined;

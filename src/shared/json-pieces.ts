@@ -90,7 +90,7 @@ function* stringTokens(text: string, pieceChars: number): Generator<string, void
  * character (a lone half, paired with nothing in the whole text either, may end a slice).
  */
 export function* textSlices(text: string, chars: number): Generator<string, void, undefined> {
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = at + chars;
     if (isHighSurrogate(text.charCodeAt(end - 1)) && isLowSurrogate(text.charCodeAt(end))) end++;
     yield text.slice(at, end);

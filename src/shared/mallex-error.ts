@@ -66,7 +66,11 @@ export class MallexError extends Error {
   readonly details: readonly string[];
   readonly exitCode: number;
 
-  constructor(code: MallexErrorCode, message: string, options: { details?: readonly string[]; exitCode?: number; cause?: unknown; kind?: MallexErrorKind } = {}) {
+  constructor(
+    code: MallexErrorCode,
+    message: string,
+    options: { details?: readonly string[]; exitCode?: number; cause?: unknown; kind?: MallexErrorKind } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "MallexError";
     this.kind = options.kind ?? "mallex";

@@ -9,7 +9,11 @@
  */
 export function modelShortName(model: string): string {
   const withoutQuery = model.trim().replace(/[?#].*$/, "");
-  const last = withoutQuery.split(/[\\/]/).filter((part) => part !== "").at(-1) ?? withoutQuery;
+  const last =
+    withoutQuery
+      .split(/[\\/]/)
+      .filter((part) => part !== "")
+      .at(-1) ?? withoutQuery;
   const name = last
     .replace(/^hf:/i, "")
     .replace(/-\d{5}-of-\d{5}(?=\.gguf$)/i, "")

@@ -31,7 +31,8 @@ export function securePrivateHome(home: string, platform: NodeJS.Platform = proc
   const mode = stats.mode & 0o7777;
   if ((mode & 0o077) === 0) return undefined;
   const ours = typeof process.getuid !== "function" || stats.uid === process.getuid();
-  if (!ours || (mode & 0o1000) !== 0) return `mallex: ${home} (MALLEX_HOME) can be read by other users (mode ${octal(mode)}) and is not yours to change: saved prompts and logs there are readable to them. Point MALLEX_HOME at a folder of your own.`;
+  if (!ours || (mode & 0o1000) !== 0)
+    return `mallex: ${home} (MALLEX_HOME) can be read by other users (mode ${octal(mode)}) and is not yours to change: saved prompts and logs there are readable to them. Point MALLEX_HOME at a folder of your own.`;
   chmodSync(home, PRIVATE_DIR_MODE);
   return `mallex: made ${home} (MALLEX_HOME) private: mode ${octal(mode)} → 0700, since it holds prompts and logs.`;
 }

@@ -50,7 +50,12 @@ const ANSWER_TOKEN_ESTIMATE = 1.5;
  * its next request is a compaction, which mallex fits. Nor does prompt + answer pass the context less
  * that sixteenth, the room left for the estimate to fall short of the server's count.
  */
-export function answerCapFor(contextSize: number | undefined, budget: number | undefined, promptTokens: number, carriedTokens = promptTokens): number | undefined {
+export function answerCapFor(
+  contextSize: number | undefined,
+  budget: number | undefined,
+  promptTokens: number,
+  carriedTokens = promptTokens,
+): number | undefined {
   if (!isSmallContext(contextSize)) return undefined;
   const room = Math.floor(contextSize / 16);
   const limit = Math.min(budget ?? contextSize, contextSize);

@@ -73,11 +73,14 @@ async function adoptOne(file: string, record: ServerPidfile, options: AdoptOptio
   const liveness = livenessOf(record, deps.inspector);
   if (liveness !== "alive") {
     removePidfileAt(file, record.pid);
-    options.note(`the server kept by an earlier session (pid ${record.pid}) is ${liveness === "stale" ? "no longer running" : "gone (its pid belongs to another program now)"}; starting a fresh one`);
+    options.note(
+      `the server kept by an earlier session (pid ${record.pid}) is ${liveness === "stale" ? "no longer running" : "gone (its pid belongs to another program now)"}; starting a fresh one`,
+    );
     return undefined;
   }
   const drop = async (why: string): Promise<undefined> => {
-    if (livenessOf(record, deps.inspector) === "alive") await stopProcess(record.pid, { group: record.processGroup, timeoutMs: options.stopTimeoutMs, deps: { inspector: deps.inspector } });
+    if (livenessOf(record, deps.inspector) === "alive")
+      await stopProcess(record.pid, { group: record.processGroup, timeoutMs: options.stopTimeoutMs, deps: { inspector: deps.inspector } });
     removePidfileAt(file, record.pid);
     options.note(`stopped the server kept by an earlier session (pid ${record.pid}): ${why}`);
     options.emit({ type: "progress", message: `stopped ${spec.key} (pid ${record.pid}) kept running by an earlier session: ${why}; starting a fresh one` });
@@ -122,7 +125,22 @@ async function adoptOne(file: string, record: ServerPidfile, options: AdoptOptio
   rmSync(claim, { force: true });
 
   const server = watchAdopted(record, { pollMs: options.pollMs, graceMs: options.stopTimeoutMs, deps });
-  const run: Run = { server, port: record.port, baseUrl: record.baseUrl, argv: record.argv, ready: true, expected: false, wedged: false, oom: false, smallerContext: undefined, gpuFailure: undefined, backend: undefined, gpuSteps: undefined, leases: new Set(), wedgeTimer: undefined };
+  const run: Run = {
+    server,
+    port: record.port,
+    baseUrl: record.baseUrl,
+    argv: record.argv,
+    ready: true,
+    expected: false,
+    wedged: false,
+    oom: false,
+    smallerContext: undefined,
+    gpuFailure: undefined,
+    backend: undefined,
+    gpuSteps: undefined,
+    leases: new Set(),
+    wedgeTimer: undefined,
+  };
   const recordedContext = contextSizeOf(record.argv);
   return { run, record, contextSize: recordedContext !== contextSizeOf(argv) ? recordedContext : undefined };
 }
@@ -155,7 +173,11 @@ const sameWords = (a: readonly string[], b: readonly string[]) => a.length === b
  */
 export function watchAdopted(
   record: ServerPidfile,
-  options: { pollMs: number; graceMs?: number; deps: Pick<SupervisorDeps, "inspector" | "setTimeout" | "clearTimeout"> & Partial<Pick<SupervisorDeps, "armDeathWatch">> },
+  options: {
+    pollMs: number;
+    graceMs?: number;
+    deps: Pick<SupervisorDeps, "inspector" | "setTimeout" | "clearTimeout"> & Partial<Pick<SupervisorDeps, "armDeathWatch">>;
+  },
 ): LaunchedServer {
   const { pid, processGroup: group, argv } = record;
   const { inspector, setTimeout, clearTimeout } = options.deps;

@@ -60,9 +60,17 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
     if (!lookup.found) throw new SupervisorError("E_SERVER_INSTALL", missingPythonSentence(lookup.tooOld));
     options.onEvent({ type: "installing", message: `creating a Python venv in ${options.venvDir} (${lookup.found.command}, Python ${lookup.found.version})` });
     const withoutPip = options.requirements.length === 0 ? ["--without-pip"] : [];
-    const created = await execa(lookup.found.command, ["-m", "venv", ...withoutPip, options.venvDir], { reject: false, all: true, stdin: "ignore", cancelSignal: options.signal });
+    const created = await execa(lookup.found.command, ["-m", "venv", ...withoutPip, options.venvDir], {
+      reject: false,
+      all: true,
+      stdin: "ignore",
+      cancelSignal: options.signal,
+    });
     if (created.failed) {
-      throw new SupervisorError("E_SERVER_INSTALL", `Could not create a Python venv in ${options.venvDir}: ${lastLine(created.all) ?? created.shortMessage}. On Debian/Ubuntu install python3-venv; or delete the folder and try again.`);
+      throw new SupervisorError(
+        "E_SERVER_INSTALL",
+        `Could not create a Python venv in ${options.venvDir}: ${lastLine(created.all) ?? created.shortMessage}. On Debian/Ubuntu install python3-venv; or delete the folder and try again.`,
+      );
     }
   }
 
@@ -70,9 +78,16 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
     if (!existsSync(join(options.venvDir, "bin", "pip"))) {
       // Created earlier with no requirements (--without-pip).
       const ensured = await execa(python, ["-m", "ensurepip", "--upgrade"], { reject: false, all: true, stdin: "ignore", cancelSignal: options.signal });
-      if (ensured.failed) throw new SupervisorError("E_SERVER_INSTALL", `Could not add pip to the venv ${options.venvDir}: ${lastLine(ensured.all) ?? ensured.shortMessage}. Delete the folder and try again.`);
+      if (ensured.failed)
+        throw new SupervisorError(
+          "E_SERVER_INSTALL",
+          `Could not add pip to the venv ${options.venvDir}: ${lastLine(ensured.all) ?? ensured.shortMessage}. Delete the folder and try again.`,
+        );
     }
-    options.onEvent({ type: "installing", message: `installing ${options.requirements.join(" ")} into ${options.venvDir} (first use only; this can take a few minutes)` });
+    options.onEvent({
+      type: "installing",
+      message: `installing ${options.requirements.join(" ")} into ${options.venvDir} (first use only; this can take a few minutes)`,
+    });
     const pip = execa(python, ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", ...options.requirements], {
       reject: false,
       all: true,
@@ -85,12 +100,21 @@ export async function bootstrapVenv(options: BootstrapOptions): Promise<{ python
       const lines = (partial + chunk.toString("utf8")).split(/\r?\n|\r/);
       partial = lines.pop() ?? "";
       if (partial.length > MAX_SERVER_LINE_CHARS) partial = "";
-      for (const line of lines) if (/^\s*(Collecting|Downloading|Installing|Successfully|Requirement already satisfied: mlx)/.test(line)) options.onEvent({ type: "installing", message: line.trim() });
+      for (const line of lines)
+        if (/^\s*(Collecting|Downloading|Installing|Successfully|Requirement already satisfied: mlx)/.test(line))
+          options.onEvent({ type: "installing", message: line.trim() });
     });
     const result = await pip;
     if (result.failed) {
-      const tail = String(result.all ?? "").split(/\r?\n/).filter((line) => line.trim() !== "").slice(-8);
-      throw new SupervisorError("E_SERVER_INSTALL", `pip could not install ${options.requirements.join(" ")} into ${options.venvDir} (${result.shortMessage}); see the lines above. Check the network, then try again.`, { details: tail });
+      const tail = String(result.all ?? "")
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== "")
+        .slice(-8);
+      throw new SupervisorError(
+        "E_SERVER_INSTALL",
+        `pip could not install ${options.requirements.join(" ")} into ${options.venvDir} (${result.shortMessage}); see the lines above. Check the network, then try again.`,
+        { details: tail },
+      );
     }
   }
   writeFileSync(marker, `${wanted}\n`, { mode: 0o600 });
@@ -131,5 +155,8 @@ function readMarker(file: string): string | undefined {
 }
 
 function lastLine(text: unknown): string | undefined {
-  return String(text ?? "").split(/\r?\n/).filter((line) => line.trim() !== "").at(-1);
+  return String(text ?? "")
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== "")
+    .at(-1);
 }

@@ -84,7 +84,13 @@ class Supervisor implements ServerSupervisor {
   ) {
     this._deps = { ...defaultSupervisorDeps(), ..._options.deps };
     const delay = _options.restartDelayMs ?? { base: 1000, max: 30_000 };
-    this._policy = createRestartPolicy({ maxRestarts: spec.maxRestarts, windowMs: spec.restartWindowMs, baseDelayMs: delay.base, maxDelayMs: delay.max, now: this._deps.now });
+    this._policy = createRestartPolicy({
+      maxRestarts: spec.maxRestarts,
+      windowMs: spec.restartWindowMs,
+      baseDelayMs: delay.base,
+      maxDelayMs: delay.max,
+      now: this._deps.now,
+    });
     this._log = openServerLog(serverLogPath(_options.mallexHome), _options.log);
   }
 
@@ -119,7 +125,12 @@ class Supervisor implements ServerSupervisor {
     const run = this._run;
     if (run === undefined || run.baseUrl !== baseUrl) return true;
     // `exited`'s own handler (_onExit) was attached first, so it has run when this one does.
-    return (await settledWithin(run.server.exited.then(() => true), timeoutMs)) ?? false;
+    return (
+      (await settledWithin(
+        run.server.exited.then(() => true),
+        timeoutMs,
+      )) ?? false
+    );
   }
 
   beginRequest(options: { watch?: boolean } = {}): RequestLease {
@@ -250,7 +261,9 @@ class Supervisor implements ServerSupervisor {
       }
     } catch (error) {
       if (signal.aborted) throw stoppedError(this.spec.key);
-      const failure = SupervisorError.isInstance(error) ? error : new SupervisorError("E_SERVER_START", `The model server ${this.spec.key} could not be started: ${(error as Error).message}`, { cause: error });
+      const failure = SupervisorError.isInstance(error)
+        ? error
+        : new SupervisorError("E_SERVER_START", `The model server ${this.spec.key} could not be started: ${(error as Error).message}`, { cause: error });
       this._state = "failed";
       this._emit({ type: "failed", message: failure.message, ...(failure.needsUser ? { needsUser: true as const } : {}) });
       failure.announced = true;
@@ -329,7 +342,8 @@ class Supervisor implements ServerSupervisor {
     const message = `a request got no token for ${formatDuration(this.spec.wedgeTimeoutMs)}; mallex restarts the server (pid ${run.server.pid})`;
     this._log.write(`[mallex] ${new Date(this._deps.now()).toISOString()} ${this.spec.key} wedged: ${message}`);
     this._emit({ type: "wedged", message });
-    for (const lease of run.leases) lease.controller.abort(new SupervisorError("E_SERVER_FAILED", `The model server ${this.spec.key} stopped producing tokens; mallex is restarting it.`));
+    for (const lease of run.leases)
+      lease.controller.abort(new SupervisorError("E_SERVER_FAILED", `The model server ${this.spec.key} stopped producing tokens; mallex is restarting it.`));
     void run.server.stop(Math.min(2000, this._options.stopTimeoutMs ?? 2000));
   }
 
@@ -339,7 +353,8 @@ class Supervisor implements ServerSupervisor {
     this._idleTimer = unref(
       this._deps.setTimeout(() => {
         this._idleTimer = undefined;
-        if (this._state === "ready" && this._leases.size === 0) void this._shutdown({ type: "unloaded", reason: `idle for ${formatDuration(this.spec.idleUnloadMs)}` });
+        if (this._state === "ready" && this._leases.size === 0)
+          void this._shutdown({ type: "unloaded", reason: `idle for ${formatDuration(this.spec.idleUnloadMs)}` });
       }, this.spec.idleUnloadMs),
     );
   }
@@ -379,7 +394,9 @@ class Supervisor implements ServerSupervisor {
     if (!run) return;
     if (run.wedgeTimer !== undefined) this._deps.clearTimeout(run.wedgeTimer);
     run.wedgeTimer = undefined;
-    for (const lease of run.leases) if (!lease.controller.signal.aborted) lease.controller.abort(new SupervisorError("E_SERVER_STOPPED", `The model server ${this.spec.key} is no longer running.`));
+    for (const lease of run.leases)
+      if (!lease.controller.signal.aborted)
+        lease.controller.abort(new SupervisorError("E_SERVER_STOPPED", `The model server ${this.spec.key} is no longer running.`));
     if (run.server.pid !== undefined && !options.keepPidfile) removePidfile(this._options.mallexHome, this.spec.key, run.server.pid);
     if (this._run === run) this._run = undefined;
   }

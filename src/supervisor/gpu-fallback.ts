@@ -76,7 +76,12 @@ export function cpuOnlyArgv(argv: readonly string[]): string[] | undefined {
  * `current`: the steps this start was given (undefined: node-llama-cpp's own choice). `ran`: the
  * binary the engine said it loaded, else what the failure's line names (a prebuilt, as far as known).
  */
-export function nextGpuSteps(argv: readonly string[], current: readonly GpuStep[] | undefined, failure: GpuFailure, ran: EngineBackend | undefined): GpuStep[] | undefined {
+export function nextGpuSteps(
+  argv: readonly string[],
+  current: readonly GpuStep[] | undefined,
+  failure: GpuFailure,
+  ran: EngineBackend | undefined,
+): GpuStep[] | undefined {
   if (cpuOnlyArgv(argv) === undefined) return undefined;
   const onCpu = current !== undefined && current.every((step) => step.gpu === false);
   if (onCpu || ran?.gpu === false) return undefined;
@@ -125,11 +130,20 @@ function setFlag(argv: readonly string[], flag: string, value: string): string[]
  * `nodeLlamaCpp`: the words that run the engine's own node-llama-cpp CLI (nodeLlamaCppCommand), whose
  * source build the engine then loads.
  */
-export function gpuFailureSentence(key: string, failure: GpuFailure, next: readonly GpuStep[] | undefined, ran: EngineBackend | undefined, nodeLlamaCpp: string): string {
+export function gpuFailureSentence(
+  key: string,
+  failure: GpuFailure,
+  next: readonly GpuStep[] | undefined,
+  ran: EngineBackend | undefined,
+  nodeLlamaCpp: string,
+): string {
   const what = `The GPU backend of ${key} cannot run here (${failure.text})`;
   const gpu = ran?.gpu === false ? undefined : (ran?.gpu ?? failure.gpu);
   // Only node-llama-cpp builds from source; a llama-server is the user's own build.
-  const build = next !== undefined && next.length > 1 && gpu !== undefined && ran?.localBuild !== true ? ` To use ${gpuLabel(gpu)} here, build node-llama-cpp for this machine once (\`${nodeLlamaCpp} source build --gpu ${gpu}\`; it needs cmake and the ${gpu === "cuda" ? "CUDA toolkit" : `${gpuLabel(gpu)} SDK`}, and takes minutes): the next mallex uses it.` : "";
+  const build =
+    next !== undefined && next.length > 1 && gpu !== undefined && ran?.localBuild !== true
+      ? ` To use ${gpuLabel(gpu)} here, build node-llama-cpp for this machine once (\`${nodeLlamaCpp} source build --gpu ${gpu}\`; it needs cmake and the ${gpu === "cuda" ? "CUDA toolkit" : `${gpuLabel(gpu)} SDK`}, and takes minutes): the next mallex uses it.`
+      : "";
   if (next === undefined) return `${what}; start it on the CPU or with a GPU build that matches this driver.`;
   if (next.every((step) => step.gpu === false)) return `${what}: mallex restarts it on the CPU (--gpu-layers 0).${build}`;
   return `${what}: mallex restarts it on the first of these that loads here: ${next.map(describeGpuStep).join(", then ")} (--gpu-backends ${formatGpuSteps(next)}).${build}`;

@@ -88,7 +88,11 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     await deps.bootstrapVenv({ venvDir: venv, requirements, onEvent: emit, signal: options.signal, deps: { execa: deps.execa } });
     if (options.signal.aborted) return { kind: "aborted", run: undefined };
   }
-  for (const orphan of await reapOrphans(options.mallexHome, spec.key, deps.inspector, deps.mallexPid)) emit({ type: "progress", message: `stopped ${spec.key} (pid ${orphan.pid}) left running by ${orphan.kept ? "an earlier session (kept)" : `an earlier mallex (pid ${orphan.mallexPid})`}` });
+  for (const orphan of await reapOrphans(options.mallexHome, spec.key, deps.inspector, deps.mallexPid))
+    emit({
+      type: "progress",
+      message: `stopped ${spec.key} (pid ${orphan.pid}) left running by ${orphan.kept ? "an earlier session (kept)" : `an earlier mallex (pid ${orphan.mallexPid})`}`,
+    });
   const port = await deps.findFreePort();
   if (options.signal.aborted) return { kind: "aborted", run: undefined };
 
@@ -96,7 +100,11 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   try {
     argv = buildServerArgv(spec.command, { port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel, mallex: mallexArgv() });
   } catch (error) {
-    return { kind: "failed", run: undefined, error: new SupervisorError("E_SERVER_START", `The server command of ${spec.key} cannot be run: ${(error as Error).message}.`) };
+    return {
+      kind: "failed",
+      run: undefined,
+      error: new SupervisorError("E_SERVER_START", `The server command of ${spec.key} cannot be run: ${(error as Error).message}.`),
+    };
   }
   if (options.contextSize !== undefined) argv = withContextSize(argv, options.contextSize);
   if (options.gpuSteps) argv = withGpuSteps(argv, options.gpuSteps, spec.plannedContext === true);
@@ -105,7 +113,10 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   const baseUrl = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/v1`;
   const env: Record<string, string> = { PYTHONUNBUFFERED: "1", ...spec.env };
   if (venv) Object.assign(env, { VIRTUAL_ENV: venv, PATH: `${venv}/bin:${deps.env.PATH ?? ""}` });
-  const blas = spec.flavor === "mlx-lm" ? planOpenBlasPreload({ platform: deps.platform, arch: deps.arch, exists: deps.exists, ldPreload: env.LD_PRELOAD ?? deps.env.LD_PRELOAD }) : undefined;
+  const blas =
+    spec.flavor === "mlx-lm"
+      ? planOpenBlasPreload({ platform: deps.platform, arch: deps.arch, exists: deps.exists, ldPreload: env.LD_PRELOAD ?? deps.env.LD_PRELOAD })
+      : undefined;
   if (blas?.kind === "preload") env.LD_PRELOAD = blas.ldPreload;
 
   emit({ type: "starting", port, command });
@@ -132,7 +143,11 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
       run.backend = classified.backend;
       if (classified.backend.gpu === false) run.gpuFailure = undefined;
       // After a fallback the user sees where it landed; a first start's backend is in the engine's own line.
-      if (options.gpuSteps) emit({ type: "progress", message: `${spec.key} starts on ${describeGpuStep(classified.backend.gpu === false ? { gpu: false } : { gpu: classified.backend.gpu, localOnly: classified.backend.localBuild })}` });
+      if (options.gpuSteps)
+        emit({
+          type: "progress",
+          message: `${spec.key} starts on ${describeGpuStep(classified.backend.gpu === false ? { gpu: false } : { gpu: classified.backend.gpu, localOnly: classified.backend.localBuild })}`,
+        });
       return;
     }
     if (classified.kind === "out-of-memory") {
@@ -140,7 +155,13 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
       run.oom = true;
       const half = context !== undefined ? Math.floor(context / 2) : undefined;
       if (half !== undefined && half >= options.minContextSize) run.smallerContext = half;
-      emit({ type: "out-of-memory", message: outOfMemorySentence(spec.model, run.smallerContext !== undefined && context !== undefined ? { from: context, to: run.smallerContext } : undefined) });
+      emit({
+        type: "out-of-memory",
+        message: outOfMemorySentence(
+          spec.model,
+          run.smallerContext !== undefined && context !== undefined ? { from: context, to: run.smallerContext } : undefined,
+        ),
+      });
       return;
     }
     const said = progress(classified);
@@ -150,8 +171,31 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   };
   // Output arrives in later events, by when `run` is set.
   let run: Run | undefined = undefined;
-  const server = launchServer({ argv, env, execa: deps.execa, log, onLine: (line) => run && onLine(run, line), armDeathWatch: deps.armDeathWatch, graceMs: options.stopTimeoutMs });
-  run = { server, port, baseUrl, argv, ready: false, expected: false, wedged: false, oom: false, smallerContext: undefined, gpuFailure: undefined, backend: undefined, gpuSteps: options.gpuSteps, leases: new Set(), wedgeTimer: undefined };
+  const server = launchServer({
+    argv,
+    env,
+    execa: deps.execa,
+    log,
+    onLine: (line) => run && onLine(run, line),
+    armDeathWatch: deps.armDeathWatch,
+    graceMs: options.stopTimeoutMs,
+  });
+  run = {
+    server,
+    port,
+    baseUrl,
+    argv,
+    ready: false,
+    expected: false,
+    wedged: false,
+    oom: false,
+    smallerContext: undefined,
+    gpuFailure: undefined,
+    backend: undefined,
+    gpuSteps: options.gpuSteps,
+    leases: new Set(),
+    wedgeTimer: undefined,
+  };
 
   const pid = run.server.pid;
   if (pid === undefined) {
@@ -159,10 +203,27 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     const program = argv[0]!;
     const hint = venv ? `the venv ${venv} lacks it: delete that folder and mallex reinstalls it` : `is \`${program}\` installed and on PATH?`;
     note(`could not start: ${info.spawnError}`);
-    return { kind: "exited", run: undefined, info, smallerContext: undefined, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} could not be started (${info.spawnError}): ${hint}`) };
+    return {
+      kind: "exited",
+      run: undefined,
+      info,
+      smallerContext: undefined,
+      error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} could not be started (${info.spawnError}): ${hint}`),
+    };
   }
   options.onStarted(run);
-  writePidfile(options.mallexHome, { key: spec.key, pid, port, baseUrl, command, argv, model: spec.model, startedAt: new Date(started).toISOString(), ...ownerIdentity(deps.mallexPid, deps.inspector), processGroup: true });
+  writePidfile(options.mallexHome, {
+    key: spec.key,
+    pid,
+    port,
+    baseUrl,
+    command,
+    argv,
+    model: spec.model,
+    startedAt: new Date(started).toISOString(),
+    ...ownerIdentity(deps.mallexPid, deps.inspector),
+    processGroup: true,
+  });
 
   const heartbeat = () => {
     const now = deps.now();
@@ -177,7 +238,15 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   const onAbort = () => probeAbort.abort();
   options.signal.addEventListener("abort", onAbort, { once: true });
   const result = await Promise.race([
-    probeReadiness({ baseUrl, probe: spec.readiness.probe, timeoutMs: spec.readiness.timeoutMs, signal: probeAbort.signal, request: deps.request, now: deps.now, ...(spec.probeHeaders ? { headers: spec.probeHeaders } : {}) }),
+    probeReadiness({
+      baseUrl,
+      probe: spec.readiness.probe,
+      timeoutMs: spec.readiness.timeoutMs,
+      signal: probeAbort.signal,
+      request: deps.request,
+      now: deps.now,
+      ...(spec.probeHeaders ? { headers: spec.probeHeaders } : {}),
+    }),
     run.server.exited,
   ]);
   deps.clearTimeout(timer);
@@ -200,14 +269,23 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     await Promise.race([run.server.exited, new Promise<void>((resolve) => deps.setTimeout(resolve, DRAIN_WAIT_MS))]);
     const tail = run.server.tail(15);
     note(`not ready: ${result.message}`);
-    const advice = result.reason === "timeout" ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again." : "Check the model id and the server's flags.";
+    const advice =
+      result.reason === "timeout"
+        ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again."
+        : "Check the model id and the server's flags.";
     // mlx-lm.server loads its model in a thread and then answers every request "generation thread
     // died": the reason is only in its output.
     // Searched further back than the 15 lines shown: two ranks' interleaved tracebacks and the
     // launcher's own lines on stopping them can bury the error line.
     const said = result.reason === "rejected" ? lastErrorLine(run.server.tail(60)) : undefined;
     const why = said === undefined || result.message.includes(said) ? result.message : `${result.message} (its output: ${said})`;
-    return { kind: "failed", run, error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${why}. ${advice} Its log: ${log.file}`, { details: tail }) };
+    return {
+      kind: "failed",
+      run,
+      error: new SupervisorError("E_SERVER_START", `The model server ${spec.key} did not become ready: ${why}. ${advice} Its log: ${log.file}`, {
+        details: tail,
+      }),
+    };
   }
   const tail = run.server.tail(15);
   note(`exited while starting (${describeExit(result)})`);
@@ -215,11 +293,33 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     const next = nextGpuSteps(argv, options.gpuSteps, run.gpuFailure, run.backend);
     const sentence = gpuFailureSentence(spec.key, run.gpuFailure, next, run.backend, engineCommand(options.mallexHome));
     note(sentence);
-    return { kind: "exited", run, info: result, smallerContext: undefined, ...(next ? { gpuFallback: next } : {}), error: new SupervisorError("E_SERVER_START", `${sentence} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
+    return {
+      kind: "exited",
+      run,
+      info: result,
+      smallerContext: undefined,
+      ...(next ? { gpuFallback: next } : {}),
+      error: new SupervisorError("E_SERVER_START", `${sentence} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }),
+    };
   }
   // mallex's engine cannot have its model (offline, not on the Hub): its own two lines say what and what to do.
   const ownWords = result.code === MODEL_SOURCE_EXIT_CODE ? readModelSourceFailure(tail) : undefined;
-  if (ownWords !== undefined) return { kind: "exited", run, info: result, smallerContext: undefined, error: new SupervisorError("E_SERVER_START", ownWords.join("\n"), { details: tail, needsUser: true }) };
-  const why = run.oom ? outOfMemorySentence(spec.model) : `The model server ${spec.key} exited while starting (${describeExit(result)}): ${lastMeaningfulLine(tail) ?? "it printed nothing"}.`;
-  return { kind: "exited", run, info: result, smallerContext: run.smallerContext, error: new SupervisorError("E_SERVER_START", `${why} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }) };
+  if (ownWords !== undefined)
+    return {
+      kind: "exited",
+      run,
+      info: result,
+      smallerContext: undefined,
+      error: new SupervisorError("E_SERVER_START", ownWords.join("\n"), { details: tail, needsUser: true }),
+    };
+  const why = run.oom
+    ? outOfMemorySentence(spec.model)
+    : `The model server ${spec.key} exited while starting (${describeExit(result)}): ${lastMeaningfulLine(tail) ?? "it printed nothing"}.`;
+  return {
+    kind: "exited",
+    run,
+    info: result,
+    smallerContext: run.smallerContext,
+    error: new SupervisorError("E_SERVER_START", `${why} Its log: ${log.file} (\`mallex server logs\`).`, { details: tail }),
+  };
 }

@@ -46,7 +46,13 @@ export function listServers(mallexHome: string, deps: Partial<ManageDeps> = {}):
     const liveness = livenessOf(entry.record, inspector);
     const owner = ownerLivenessOf(entry.record, inspector);
     const started = Date.parse(entry.record.startedAt);
-    return { file: entry.file, record: entry.record, liveness, owner, ...(liveness === "alive" && !Number.isNaN(started) ? { uptimeMs: now() - started } : {}) };
+    return {
+      file: entry.file,
+      record: entry.record,
+      liveness,
+      owner,
+      ...(liveness === "alive" && !Number.isNaN(started) ? { uptimeMs: now() - started } : {}),
+    };
   });
 }
 
@@ -104,7 +110,10 @@ export interface StopReport {
  * Stops every server (or those whose key or pid is given): the pidfile goes first, which tells the
  * mallex that supervises it not to restart it; then SIGTERM → wait → SIGKILL, identity-checked.
  */
-export async function stopServers(mallexHome: string, options: { keys?: readonly string[]; timeoutMs?: number; deps?: Partial<ManageDeps> } = {}): Promise<StopReport[]> {
+export async function stopServers(
+  mallexHome: string,
+  options: { keys?: readonly string[]; timeoutMs?: number; deps?: Partial<ManageDeps> } = {},
+): Promise<StopReport[]> {
   const deps = { ...defaultDeps, ...options.deps };
   const reports: StopReport[] = [];
   for (const status of listServers(mallexHome, deps)) {

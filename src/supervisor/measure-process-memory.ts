@@ -45,7 +45,7 @@ export function sumTreeRss(rows: readonly ProcessRow[], pid: number): number | u
   const root = rows.find((row) => row.pid === pid);
   if (!root) return undefined;
   const members = new Set<number>([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const row of rows) {
       if (members.has(row.pid)) continue;

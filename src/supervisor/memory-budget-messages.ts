@@ -11,14 +11,19 @@ export function tooBigError(key: string, size: ServerSize, budgetBytes: number, 
   );
 }
 
-export const stoppingError = (key: string): SupervisorError => new SupervisorError("E_SERVER_STOPPED", `mallex is stopping: the model server ${key} is not started.`);
+export const stoppingError = (key: string): SupervisorError =>
+  new SupervisorError("E_SERVER_STOPPED", `mallex is stopping: the model server ${key} is not started.`);
 
 /** `busy`: the servers it waits for, each with its size and what it is doing; `because`: why they stay. */
 export function waitsForRoomNote(key: string, bytes: number, busy: readonly string[], because: string): string {
   return `${key} (${formatGb(bytes)}) waits for room: ${busy.join(", ")} ${because}`;
 }
 
-export function unloadedForRoomNote(victim: { key: string; bytes: number; idleMs: number }, target: { key: string; bytes: number }, budgetBytes: number): string {
+export function unloadedForRoomNote(
+  victim: { key: string; bytes: number; idleMs: number },
+  target: { key: string; bytes: number },
+  budgetBytes: number,
+): string {
   return `unloaded ${victim.key} (${formatGb(victim.bytes)}, idle ${formatDuration(victim.idleMs)}) to make room for ${target.key} (${formatGb(target.bytes)}); budget ${formatGb(budgetBytes)}`;
 }
 
@@ -32,7 +37,8 @@ export const stopOverBudgetFailedNote = (error: unknown): string => `stopping it
 
 /** Said once per server, the first time its size is counted other than as known (see countedSize). */
 export function countedSizeNote(key: string, known: ServerSize | undefined, because: "estimate-over-budget" | "unknown", budgetBytes: number): string {
-  if (because === "estimate-over-budget" && known) return `${key} may need ${formatGb(known.bytes)} (${known.source}), more than the budget of ${formatGb(budgetBytes)}: it runs alone until measured`;
+  if (because === "estimate-over-budget" && known)
+    return `${key} may need ${formatGb(known.bytes)} (${known.source}), more than the budget of ${formatGb(budgetBytes)}: it runs alone until measured`;
   return `size of ${key} unknown until it is loaded (no weights on disk, no min_ram_gb or params_b): counted as 0 GB until measured`;
 }
 

@@ -282,7 +282,10 @@ class Budget implements MemoryBudget {
       // Decided and begun in one step: a request arriving now sees them stopping and waits for room.
       const stops = plan.victims.map((victim) => {
         const size = this._size(victim);
-        this._options.note(victim.key, unloadedForRoomNote({ key: victim.key, bytes: size.bytes, idleMs: this._options.now() - victim.lastUsed }, target, this._options.budgetBytes));
+        this._options.note(
+          victim.key,
+          unloadedForRoomNote({ key: victim.key, bytes: size.bytes, idleMs: this._options.now() - victim.lastUsed }, target, this._options.budgetBytes),
+        );
         return victim.supervisor.stop().catch((error: unknown) => this._options.note(victim.key, stopForRoomFailedNote(error)));
       });
       await Promise.all(stops);
@@ -346,7 +349,14 @@ class Budget implements MemoryBudget {
     if (over <= 0) return;
     const victims = overBudgetVictims([...this._entries.values()], over, (e) => this._size(e).bytes);
     const stops = victims.map((victim) => {
-      this._options.note(victim.key, unloadedOverBudgetNote({ key: victim.key, bytes: this._size(victim).bytes, idleMs: this._options.now() - victim.lastUsed }, this.heldBytes(), this._options.budgetBytes));
+      this._options.note(
+        victim.key,
+        unloadedOverBudgetNote(
+          { key: victim.key, bytes: this._size(victim).bytes, idleMs: this._options.now() - victim.lastUsed },
+          this.heldBytes(),
+          this._options.budgetBytes,
+        ),
+      );
       return victim.supervisor.stop().catch((error: unknown) => this._options.note(victim.key, stopOverBudgetFailedNote(error)));
     });
     await Promise.all(stops);

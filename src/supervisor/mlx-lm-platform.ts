@@ -38,7 +38,13 @@ export function mlxLmRequirements(requirements: readonly string[], platform: Nod
     if (!match || requirement.includes("://") || requirement.includes("@")) return requirement;
     const [, name, extras, rest] = match as unknown as [string, string, string | undefined, string];
     if (!NEEDS_CPU_EXTRA.has(name.toLowerCase().replace(/[._]/g, "-"))) return requirement;
-    const named = extras ? extras.slice(1, -1).split(",").map((e) => e.trim()).filter(Boolean) : [];
+    const named = extras
+      ? extras
+          .slice(1, -1)
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean)
+      : [];
     // Another backend named on purpose (cuda12, cuda13) is the user's choice.
     if (named.some((extra) => /^(cpu|cuda\d*)$/i.test(extra))) return requirement;
     return `${name}[${[...named, "cpu"].join(",")}]${rest}`;

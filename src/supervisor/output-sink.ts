@@ -68,7 +68,10 @@ if (open === 0) process.exit(0);
  * Starts the sink on the server's output streams; the caller then destroys its own ends. Returns
  * the sink's pid (undefined when it could not be started: the server then dies on its next line).
  */
-export function startOutputSink(streams: { stdout: Readable | null | undefined; stderr: Readable | null | undefined }, options: OutputSinkOptions): number | undefined {
+export function startOutputSink(
+  streams: { stdout: Readable | null | undefined; stderr: Readable | null | undefined },
+  options: OutputSinkOptions,
+): number | undefined {
   const args = ["-e", OUTPUT_SINK_SOURCE, options.file, String(options.maxBytes ?? 5 * 1024 * 1024), String(options.keep ?? 3)];
   try {
     const sink = spawn(process.execPath, args, {

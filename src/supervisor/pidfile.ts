@@ -92,7 +92,9 @@ export function pidfilesOf(mallexHome: string, key: string): { file: string; rec
 export function readPidfiles(mallexHome: string): PidfileEntry[] {
   let names: string[];
   try {
-    names = readdirSync(serversDir(mallexHome)).filter((name) => name.endsWith(".json")).sort();
+    names = readdirSync(serversDir(mallexHome))
+      .filter((name) => name.endsWith(".json"))
+      .sort();
   } catch {
     return [];
   }

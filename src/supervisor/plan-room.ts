@@ -39,7 +39,8 @@ export function planRoom(target: BudgetEntry, room: Room): RoomPlan {
   if (used + size <= budget && blocked.length === 0) return { kind: "unload", victims };
   const blockers = blocked.length > 0 ? blocked : kept.filter((e) => !isIdle(e));
   const busy = blockers.map((e) => `${e.key} (${formatGb(room.sizeOf(e))}, ${describeActivity(e)})`);
-  const because = blocked.length > 0 ? "may not stay loaded with it (memory.together)" : `hold ${formatGb(room.heldBytes())} of the budget of ${formatGb(budget)}`;
+  const because =
+    blocked.length > 0 ? "may not stay loaded with it (memory.together)" : `hold ${formatGb(room.heldBytes())} of the budget of ${formatGb(budget)}`;
   return { kind: "wait", why: waitsForRoomNote(target.key, size, busy, because), blockers };
 }
 

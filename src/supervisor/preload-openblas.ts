@@ -27,7 +27,8 @@ export function openBlasCandidates(arch: string): string[] {
   ];
 }
 
-export const OPENBLAS_INSTALL_HINT = "Debian/Ubuntu: `sudo apt install libopenblas0-pthread`; Fedora: `sudo dnf install openblas-threads`; Arch: `sudo pacman -S openblas`";
+export const OPENBLAS_INSTALL_HINT =
+  "Debian/Ubuntu: `sudo apt install libopenblas0-pthread`; Fedora: `sudo dnf install openblas-threads`; Arch: `sudo pacman -S openblas`";
 
 export type OpenBlasPlan =
   /** LD_PRELOAD for the server: the library first, then whatever the environment preloaded already. */
@@ -49,12 +50,19 @@ export interface OpenBlasHost {
 export function planOpenBlasPreload(host: OpenBlasHost): OpenBlasPlan | undefined {
   if (host.platform !== "linux") return undefined;
   const preset = (host.ldPreload ?? "").split(/[:\s]+/).filter(Boolean);
-  if (preset.some((library) => /openblas/i.test(library))) return { kind: "preset", message: `mlx's CPU matrix products use the OpenBLAS already in LD_PRELOAD (${host.ldPreload})` };
+  if (preset.some((library) => /openblas/i.test(library)))
+    return { kind: "preset", message: `mlx's CPU matrix products use the OpenBLAS already in LD_PRELOAD (${host.ldPreload})` };
   const library = openBlasCandidates(host.arch).find((path) => host.exists(path));
   if (library === undefined) {
-    const finding = "no system OpenBLAS found, so mlx's CPU matrix products use the reference BLAS its wheel bundles (about 30 times slower; prompts about 8 times slower)";
+    const finding =
+      "no system OpenBLAS found, so mlx's CPU matrix products use the reference BLAS its wheel bundles (about 30 times slower; prompts about 8 times slower)";
     const advice = `install OpenBLAS and mallex preloads it: ${OPENBLAS_INSTALL_HINT}`;
     return { kind: "missing", message: `${finding}. To speed it up, ${advice}`, finding, advice };
   }
-  return { kind: "preload", library, ldPreload: [library, ...preset].join(":"), message: `preloading the system OpenBLAS (${library}) for mlx's CPU matrix products (LD_PRELOAD; the reference BLAS mlx's Linux wheel bundles is about 30 times slower)` };
+  return {
+    kind: "preload",
+    library,
+    ldPreload: [library, ...preset].join(":"),
+    message: `preloading the system OpenBLAS (${library}) for mlx's CPU matrix products (LD_PRELOAD; the reference BLAS mlx's Linux wheel bundles is about 30 times slower)`,
+  };
 }

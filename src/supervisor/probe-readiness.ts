@@ -49,7 +49,8 @@ export async function probeReadiness(options: ReadinessOptions): Promise<Readine
           : await request(`${root}/health`, { method: "GET", signal: attempt, ...headers });
       if (response.status >= 200 && response.status < 300) return { ok: true };
       // A refused token or origin is not "loading": no retry makes it ready.
-      if (response.status === 401 || response.status === 403) return { ok: false, reason: "rejected", message: `it refused the readiness probe with ${response.status}: ${errorText(response.body)}` };
+      if (response.status === 401 || response.status === 403)
+        return { ok: false, reason: "rejected", message: `it refused the readiness probe with ${response.status}: ${errorText(response.body)}` };
       // 503 (llama-server "Loading model"), 5xx, 408, 429: not yet. Other 4xx: the server refused the model or the request.
       if (response.status < 500 && response.status !== 408 && response.status !== 429 && options.probe === "generate") {
         return { ok: false, reason: "rejected", message: `it answered the test request with ${response.status}: ${errorText(response.body)}` };
@@ -93,11 +94,17 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 const MAX_PROBE_BODY_BYTES = 64 * 1024;
 
 /** One HTTP request and the start of its body (MAX_PROBE_BODY_BYTES); rejects on connection errors and on abort. */
-export type ProbeRequest = (url: string, init: { method: "GET" | "POST"; body?: string; signal: AbortSignal; headers?: Record<string, string> }) => Promise<{ status: number; body: string }>;
+export type ProbeRequest = (
+  url: string,
+  init: { method: "GET" | "POST"; body?: string; signal: AbortSignal; headers?: Record<string, string> },
+) => Promise<{ status: number; body: string }>;
 
 export const httpProbeRequest: ProbeRequest = (url, init) =>
   new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { ...init.headers, ...(init.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(init.body) }) };
+    const headers: Record<string, string | number> = {
+      ...init.headers,
+      ...(init.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(init.body) }),
+    };
     const req = httpRequest(url, { method: init.method, headers, signal: init.signal, agent: false }, (res) => {
       readBodyStart(res, MAX_PROBE_BODY_BYTES).then(({ text }) => resolve({ status: res.statusCode ?? 0, body: text }), reject);
     });

@@ -65,7 +65,8 @@ export function readProxyRecords(home: string): ProxyEntry[] {
   }
   const legacy = readRecord(legacyProxyPath(home));
   // An older mallex's record names a pid that a newer one also recorded only if that pid was reused: the newer wins.
-  if (legacy !== undefined && !entries.some((entry) => entry.record.pid === legacy.pid)) entries.push({ file: legacyProxyPath(home), record: legacy, legacy: true });
+  if (legacy !== undefined && !entries.some((entry) => entry.record.pid === legacy.pid))
+    entries.push({ file: legacyProxyPath(home), record: legacy, legacy: true });
   return entries.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt) || a.record.pid - b.record.pid);
 }
 

@@ -32,7 +32,10 @@ export function countedSize(size: ServerSize | undefined, budgetBytes: number): 
   // A declared figure (min_ram_gb is "comfortable", params_b a guess) over the budget is no reason
   // to refuse a model that may well fit: it runs alone, and its measured size decides from then on.
   if (size && ESTIMATES.has(size.source) && size.bytes > budgetBytes) {
-    return { size: { bytes: budgetBytes, source: `${size.source} ${formatGb(size.bytes)}, capped to the budget until measured` }, because: "estimate-over-budget" };
+    return {
+      size: { bytes: budgetBytes, source: `${size.source} ${formatGb(size.bytes)}, capped to the budget until measured` },
+      because: "estimate-over-budget",
+    };
   }
   if (size) return { size };
   return { size: { bytes: 0, source: "unknown" }, because: "unknown" };

@@ -90,4 +90,3 @@ export function unref<T>(handle: T): T {
   (handle as { unref?: () => void } | undefined)?.unref?.();
   return handle;
 }
-

@@ -46,7 +46,9 @@ function quotable(lines: readonly string[]): string[] {
   return [...lines]
     .reverse()
     .map((line) => line.replace(/\u001b\[[\d;]*m/g, ""))
-    .filter((line) => line.trim() !== "" && !/^\s*(File |Traceback|warnings\.warn|Current thread|Thread 0x|terminate called without an active exception)/.test(line));
+    .filter(
+      (line) => line.trim() !== "" && !/^\s*(File |Traceback|warnings\.warn|Current thread|Thread 0x|terminate called without an active exception)/.test(line),
+    );
 }
 
 function isErrorLike(line: string): boolean {

@@ -11,8 +11,10 @@ export type SupervisorState = "stopped" | "starting" | "ready" | "stopping" | "f
 type Supervision = NonNullable<CompiledBackend["supervise"]>;
 
 /** What to run and how to watch it; everything comes from the compiled backend + profile (or --server-command). */
-export interface SupervisedServerSpec
-  extends Pick<Supervision, "install" | "readiness" | "idleUnloadMs" | "wedgeTimeoutMs" | "maxRestarts" | "restartWindowMs"> {
+export interface SupervisedServerSpec extends Pick<
+  Supervision,
+  "install" | "readiness" | "idleUnloadMs" | "wedgeTimeoutMs" | "maxRestarts" | "restartWindowMs"
+> {
   /** Stable key for this server (pidfile and log names): backend name + model, e.g. "mlx--qwen3-coder-30b". */
   key: string;
   /** Command line; placeholders {port} {model} {host} {venv} {draft_model} are filled in by the supervisor. */

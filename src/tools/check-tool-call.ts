@@ -117,10 +117,7 @@ export function resolveToolName<T extends CheckableTool>(
   return target === undefined ? undefined : findTool(target, tools);
 }
 
-function validatorFor(
-  schema: object,
-  cache: ToolSchemaCache,
-): ValidateFunction | { readonly problem: string } {
+function validatorFor(schema: object, cache: ToolSchemaCache): ValidateFunction | { readonly problem: string } {
   const key = JSON.stringify(schema);
   const cached = cache.validators.get(key);
   if (cached !== undefined) return cached;
@@ -164,13 +161,19 @@ export function checkToolCall(
   if (tool === undefined) return { ok: false, reason: unknownToolReason(call.name, tools) };
   const input = coerceToolArguments(call.arguments, tool.input_schema);
   const validate = validatorFor(tool.input_schema, cache);
-  if ("problem" in validate) return { ok: true, name: tool.name, input, schemaProblem: `the input_schema of "${tool.name}" cannot be compiled: ${validate.problem}` };
+  if ("problem" in validate)
+    return { ok: true, name: tool.name, input, schemaProblem: `the input_schema of "${tool.name}" cannot be compiled: ${validate.problem}` };
   let valid: boolean;
   try {
     valid = validate(input);
   } catch (error) {
     // A schema that compiles yet cannot be run ({"$ref": "#"} recurses without end) checks nothing.
-    return { ok: true, name: tool.name, input, schemaProblem: `the input_schema of "${tool.name}" cannot be applied: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: true,
+      name: tool.name,
+      input,
+      schemaProblem: `the input_schema of "${tool.name}" cannot be applied: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   if (valid) return { ok: true, name: tool.name, input };
   return { ok: false, reason: describeSchemaErrors(tool.name, validate.errors ?? []) };

@@ -7,15 +7,13 @@ import { parseLenientJson } from "./internal/parse-lenient-json.js";
 
 type JsonType = "null" | "boolean" | "integer" | "number" | "string" | "array" | "object";
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function typeOfValue(value: unknown): JsonType {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  if (typeof value === "boolean" || typeof value === "string" || typeof value === "object")
-    return typeof value as JsonType;
+  if (typeof value === "boolean" || typeof value === "string" || typeof value === "object") return typeof value as JsonType;
   return "string";
 }
 
@@ -25,22 +23,16 @@ function allowedTypes(schema: unknown): Set<string> {
   if (!isRecord(schema)) return types;
   const type = schema["type"];
   for (const name of Array.isArray(type) ? type : [type]) if (typeof name === "string") types.add(name);
-  const constants = Array.isArray(schema["enum"])
-    ? schema["enum"]
-    : "const" in schema
-      ? [schema["const"]]
-      : [];
+  const constants = Array.isArray(schema["enum"]) ? schema["enum"] : "const" in schema ? [schema["const"]] : [];
   for (const constant of constants) types.add(typeOfValue(constant));
   for (const key of ["anyOf", "oneOf"]) {
     const branches = schema[key];
-    if (Array.isArray(branches))
-      for (const branch of branches) for (const t of allowedTypes(branch)) types.add(t);
+    if (Array.isArray(branches)) for (const branch of branches) for (const t of allowedTypes(branch)) types.add(t);
   }
   return types;
 }
 
-const allows = (types: Set<string>, type: JsonType): boolean =>
-  types.has(type) || (type === "integer" && types.has("number"));
+const allows = (types: Set<string>, type: JsonType): boolean => types.has(type) || (type === "integer" && types.has("number"));
 
 const INTEGER = /^[-+]?\d+(?:\.0*)?$/;
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
@@ -86,16 +78,10 @@ function coerceValue(value: unknown, types: Set<string>): unknown {
  * coerceToolArguments({ limit: "20" }, { type: "object", properties: { limit: { type: "integer" } } })
  * // → { limit: 20 }
  */
-export function coerceToolArguments(
-  args: Record<string, unknown>,
-  inputSchema: object,
-): Record<string, unknown> {
+export function coerceToolArguments(args: Record<string, unknown>, inputSchema: object): Record<string, unknown> {
   const properties = (inputSchema as { properties?: unknown }).properties;
   if (!isRecord(properties)) return { ...args };
   return Object.fromEntries(
-    Object.entries(args).map(([key, value]) => [
-      key,
-      Object.hasOwn(properties, key) ? coerceValue(value, allowedTypes(properties[key])) : value,
-    ]),
+    Object.entries(args).map(([key, value]) => [key, Object.hasOwn(properties, key) ? coerceValue(value, allowedTypes(properties[key])) : value]),
   );
 }

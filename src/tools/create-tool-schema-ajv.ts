@@ -8,7 +8,13 @@ import { findPackageRoot } from "../shared/package-root.js";
  * checked: a strict "uri" check would reject inputs Claude Code itself accepts. `npm run codegen`
  * precompiles the meta-schema with the same options (scripts/codegen.js; a test holds the two equal).
  */
-export const TOOL_SCHEMA_AJV_OPTIONS: Readonly<Options> = Object.freeze({ strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false });
+export const TOOL_SCHEMA_AJV_OPTIONS: Readonly<Options> = Object.freeze({
+  strict: false,
+  allErrors: true,
+  verbose: true,
+  validateFormats: false,
+  logger: false,
+});
 
 /** JSON Schema 2020-12, the draft Claude Code declares and the one Ajv2020 checks a schema against. */
 export const META_SCHEMA_2020 = "https://json-schema.org/draft/2020-12/schema";

@@ -6,8 +6,7 @@ import type { ErrorObject } from "ajv/dist/2020.js";
 
 const MAX_CLAUSES = 4;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A short JSON rendering of a value the model wrote, so the sentence stays readable. */
 function show(value: unknown): string {
@@ -21,17 +20,14 @@ function kindOf(value: unknown): string {
 }
 
 /** `/findings/0/file` → `findings/0/file`: the property as the model named it. */
-const propertyAt = (instancePath: string): string =>
-  instancePath.replace(/^\//, "").replace(/~1/g, "/").replace(/~0/g, "~");
+const propertyAt = (instancePath: string): string => instancePath.replace(/^\//, "").replace(/~1/g, "/").replace(/~0/g, "~");
 
-const where = (instancePath: string): string =>
-  instancePath === "" ? "" : ` in "${propertyAt(instancePath)}"`;
+const where = (instancePath: string): string => (instancePath === "" ? "" : ` in "${propertyAt(instancePath)}"`);
 
 function allowedValues(errors: readonly ErrorObject[]): unknown[] | null {
   const values: unknown[] = [];
   for (const error of errors) {
-    if (error.keyword === "enum" && Array.isArray(error.params["allowedValues"]))
-      values.push(...error.params["allowedValues"]);
+    if (error.keyword === "enum" && Array.isArray(error.params["allowedValues"])) values.push(...error.params["allowedValues"]);
     else if (error.keyword === "const") values.push(error.params["allowedValue"]);
     else return null;
   }
@@ -49,10 +45,7 @@ function describe(error: ErrorObject, branchErrors: readonly ErrorObject[]): str
     case "required":
       return `is missing required property "${String(error.params["missingProperty"])}"${where(error.instancePath)}`;
     case "additionalProperties": {
-      const known =
-        isRecord(error.parentSchema) && isRecord(error.parentSchema["properties"])
-          ? Object.keys(error.parentSchema["properties"])
-          : [];
+      const known = isRecord(error.parentSchema) && isRecord(error.parentSchema["properties"]) ? Object.keys(error.parentSchema["properties"]) : [];
       const hint = known.length > 0 ? ` (known properties: ${known.join(", ")})` : "";
       return `has unknown property "${String(error.params["additionalProperty"])}"${where(error.instancePath)}${hint}`;
     }
@@ -69,16 +62,13 @@ function describe(error: ErrorObject, branchErrors: readonly ErrorObject[]): str
       return `has property "${property}" that matches none of the forms its schema allows`;
     }
     default:
-      return property === ""
-        ? `has arguments that ${error.message ?? "are invalid"}`
-        : `has property "${property}" that ${error.message ?? "is invalid"}`;
+      return property === "" ? `has arguments that ${error.message ?? "are invalid"}` : `has property "${property}" that ${error.message ?? "is invalid"}`;
   }
 }
 
 export function describeSchemaErrors(toolName: string, errors: readonly ErrorObject[]): string {
   const branches = errors.filter((error) => error.keyword === "anyOf" || error.keyword === "oneOf");
-  const insideBranch = (error: ErrorObject): boolean =>
-    branches.some((branch) => error !== branch && error.schemaPath.startsWith(`${branch.schemaPath}/`));
+  const insideBranch = (error: ErrorObject): boolean => branches.some((branch) => error !== branch && error.schemaPath.startsWith(`${branch.schemaPath}/`));
   const clauses = [
     ...new Set(
       errors

@@ -6,7 +6,19 @@
  */
 
 /** Keywords whose value is one subschema. */
-const ONE = ["additionalProperties", "items", "additionalItems", "contains", "propertyNames", "not", "if", "then", "else", "unevaluatedItems", "unevaluatedProperties"];
+const ONE = [
+  "additionalProperties",
+  "items",
+  "additionalItems",
+  "contains",
+  "propertyNames",
+  "not",
+  "if",
+  "then",
+  "else",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+];
 /** Keywords whose value is a list of subschemas. */
 const LIST = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
 /** Keywords whose value maps names to subschemas. */
@@ -40,7 +52,8 @@ function subschemasOf(key: string, value: unknown): unknown {
   if (ONE.includes(key)) return dropSchemaPatterns(value);
   if (MAP.includes(key) && value !== null && typeof value === "object" && !Array.isArray(value)) {
     const map: Record<string, unknown> = {};
-    for (const [name, sub] of Object.entries(value)) Object.defineProperty(map, name, { value: dropSchemaPatterns(sub), enumerable: true, writable: true, configurable: true });
+    for (const [name, sub] of Object.entries(value))
+      Object.defineProperty(map, name, { value: dropSchemaPatterns(sub), enumerable: true, writable: true, configurable: true });
     return map;
   }
   return value;

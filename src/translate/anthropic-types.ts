@@ -24,10 +24,7 @@ export interface AnthropicTextBlock {
   citations?: unknown;
 }
 
-export type AnthropicImageSource =
-  | { type: "base64"; media_type: string; data: string }
-  | { type: "url"; url: string }
-  | { type: "file"; file_id: string };
+export type AnthropicImageSource = { type: "base64"; media_type: string; data: string } | { type: "url"; url: string } | { type: "file"; file_id: string };
 
 export interface AnthropicImageBlock {
   type: "image";
@@ -150,9 +147,7 @@ export type AnthropicToolChoice =
   | { type: "none" };
 
 export type AnthropicThinkingConfig =
-  | { type: "enabled"; budget_tokens?: number; display?: string }
-  | { type: "adaptive"; display?: string }
-  | { type: "disabled" };
+  { type: "enabled"; budget_tokens?: number; display?: string } | { type: "adaptive"; display?: string } | { type: "disabled" };
 
 /** `format`: the answer must be one JSON value matching `schema` (Claude Code's session titles). */
 export interface AnthropicOutputConfig {
@@ -188,14 +183,7 @@ export interface MessagesRequest {
 // ---------------------------------------------------------------------------------------------
 
 /** @see map-finish-reason.ts; the response's `stop_reason` in Anthropic's Messages API reference. */
-export type AnthropicStopReason =
-  | "end_turn"
-  | "max_tokens"
-  | "stop_sequence"
-  | "tool_use"
-  | "pause_turn"
-  | "refusal"
-  | "model_context_window_exceeded";
+export type AnthropicStopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "pause_turn" | "refusal" | "model_context_window_exceeded";
 
 export interface AnthropicUsage {
   input_tokens: number;
@@ -205,9 +193,7 @@ export interface AnthropicUsage {
 }
 
 export type AnthropicOutputBlock =
-  | { type: "text"; text: string }
-  | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: unknown };
+  { type: "text"; text: string } | { type: "thinking"; thinking: string; signature: string } | { type: "tool_use"; id: string; name: string; input: unknown };
 
 export interface AnthropicMessage {
   id: string;
@@ -262,9 +248,7 @@ export interface AnthropicDeltaUsage {
 }
 
 export type AnthropicStartBlock =
-  | { type: "text"; text: "" }
-  | { type: "thinking"; thinking: ""; signature: "" }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+  { type: "text"; text: "" } | { type: "thinking"; thinking: ""; signature: "" } | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
 
 export type AnthropicBlockDelta =
   | { type: "text_delta"; text: string }

@@ -4,13 +4,7 @@ import { createToolCallParser } from "../tools/parsers/index.js";
 import type { ToolCallParserOptions, ToolParseEvent } from "../tools/parsers/types.js";
 import type { AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import type { OpenAIToolCallDelta } from "./openai-types.js";
-import {
-  customTools,
-  formatInvalidCallNote,
-  resolveNativeToolCall,
-  resolveToolCall,
-  type ResolvedToolCall,
-} from "./resolve-tool-call.js";
+import { customTools, formatInvalidCallNote, resolveNativeToolCall, resolveToolCall, type ResolvedToolCall } from "./resolve-tool-call.js";
 import { createStopSequenceMatcher } from "./match-stop-sequences.js";
 import { markupFor } from "./family-markup.js";
 import { createReasoningSplitter, type ContentPart } from "./split-think-tags.js";
@@ -20,10 +14,7 @@ import { textToolFormat } from "./text-tool-format.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
 /** The block events an assembler emits; message-level events are the caller's. */
-export type ContentBlockEvent = Extract<
-  AnthropicStreamEvent,
-  { type: "content_block_start" | "content_block_delta" | "content_block_stop" }
->;
+export type ContentBlockEvent = Extract<AnthropicStreamEvent, { type: "content_block_start" | "content_block_delta" | "content_block_stop" }>;
 
 export interface ContentAssemblerContext {
   tools: readonly AnthropicTool[] | undefined;
@@ -247,7 +238,13 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     const state = call.json.feed(fragment);
     if (state === "too-deep") {
       call.done = true;
-      return emitWholeBlock({ type: "invalid", note: formatInvalidCallNote(`its arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`, `${call.name ?? "(no name)"} ${call.parts.join("").slice(0, 200)}…`) });
+      return emitWholeBlock({
+        type: "invalid",
+        note: formatInvalidCallNote(
+          `its arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`,
+          `${call.name ?? "(no name)"} ${call.parts.join("").slice(0, 200)}…`,
+        ),
+      });
     }
     if (state === "closed" && call.name !== undefined) finishCall(call);
   }

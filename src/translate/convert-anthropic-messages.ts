@@ -7,12 +7,7 @@ import type {
   AnthropicToolResultBlock,
 } from "./anthropic-types.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
-import type {
-  OpenAIAssistantMessage,
-  OpenAIChatMessage,
-  OpenAIContentPart,
-  OpenAIToolCall,
-} from "./openai-types.js";
+import type { OpenAIAssistantMessage, OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from "./openai-types.js";
 import { renderXmlToolCall, renderXmlToolResult } from "./render-xml-tool-call.js";
 import { TranslateError } from "./translate-error.js";
 import type { TranslateOptions } from "./translate-options.js";
@@ -24,10 +19,7 @@ import type { TranslateOptions } from "./translate-options.js";
  *
  * @see /work/shared/docs/protocol.md §3.4 "Anthropic → OpenAI request mapping"
  */
-export function convertAnthropicMessages(
-  messages: readonly AnthropicMessageParam[],
-  options: TranslateOptions,
-): OpenAIChatMessage[] {
+export function convertAnthropicMessages(messages: readonly AnthropicMessageParam[], options: TranslateOptions): OpenAIChatMessage[] {
   const toolNames = new Map<string, string>();
   const out: OpenAIChatMessage[] = [];
   messages.forEach((message, index) => {
@@ -48,11 +40,7 @@ export function convertAnthropicMessages(
         return;
       default:
         message.role satisfies never;
-        throw new TranslateError(
-          "E_INVALID_MESSAGE",
-          `${path}.role: unexpected role ${JSON.stringify(role)}; expected "user" or "assistant"`,
-          `${path}.role`,
-        );
+        throw new TranslateError("E_INVALID_MESSAGE", `${path}.role: unexpected role ${JSON.stringify(role)}; expected "user" or "assistant"`, `${path}.role`);
     }
   });
   return out;
@@ -96,10 +84,7 @@ function convertUserMessage(
   });
   // Tool results answer the previous assistant turn, so they come first: templates expect the
   // tool messages right after the assistant's tool_calls, then the user's new text.
-  const userParts: OpenAIContentPart[] = [
-    ...toolResultTexts.map((text): OpenAIContentPart => ({ type: "text", text })),
-    ...parts,
-  ];
+  const userParts: OpenAIContentPart[] = [...toolResultTexts.map((text): OpenAIContentPart => ({ type: "text", text })), ...parts];
   if (userParts.length === 0) return toolMessages;
   return [...toolMessages, { role: "user", content: normalizeParts(userParts) }];
 }
@@ -164,11 +149,7 @@ function blockText(block: AnthropicContentBlock, path: string, role: "user" | "a
       return "[image omitted]";
     case "tool_use":
     case "tool_result":
-      throw new TranslateError(
-        "E_INVALID_MESSAGE",
-        `${path}: a ${block.type} block cannot appear in a ${role} message`,
-        path,
-      );
+      throw new TranslateError("E_INVALID_MESSAGE", `${path}: a ${block.type} block cannot appear in a ${role} message`, path);
     case "thinking":
     case "redacted_thinking":
       return "";
@@ -229,11 +210,7 @@ function toolResultText(block: AnthropicToolResultBlock, path: string): string {
   return block.is_error === true ? `Error: ${text}` : text;
 }
 
-function convertImage(
-  block: AnthropicImageBlock,
-  path: string,
-  options: TranslateOptions,
-): OpenAIContentPart {
+function convertImage(block: AnthropicImageBlock, path: string, options: TranslateOptions): OpenAIContentPart {
   if (!options.vision) {
     const profile = options.profileName === undefined ? "this model profile" : `model profile "${options.profileName}"`;
     throw new TranslateError(
@@ -262,10 +239,7 @@ function documentText(block: AnthropicDocumentBlock): string {
   let body: string | undefined;
   if (source.type === "text") body = source.data;
   if (source.type === "content") {
-    body =
-      typeof source.content === "string"
-        ? source.content
-        : joinTextBlocks(source.content.map((part) => (part.type === "text" ? part.text : "")));
+    body = typeof source.content === "string" ? source.content : joinTextBlocks(source.content.map((part) => (part.type === "text" ? part.text : "")));
   }
   if (body !== undefined) {
     const open = title === undefined ? "<document>" : `<document title="${title}">`;

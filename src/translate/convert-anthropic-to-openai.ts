@@ -1,18 +1,8 @@
-import type {
-  AnthropicCustomTool,
-  AnthropicTextBlock,
-  AnthropicToolChoice,
-  MessagesRequest,
-} from "./anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicTextBlock, AnthropicToolChoice, MessagesRequest } from "./anthropic-types.js";
 import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./convert-anthropic-messages.js";
 import { upstreamThinking } from "./decide-thinking.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
-import type {
-  OpenAIChatMessage,
-  OpenAIChatRequest,
-  OpenAIContentPart,
-  OpenAIFunctionTool,
-} from "./openai-types.js";
+import type { OpenAIChatMessage, OpenAIChatRequest, OpenAIContentPart, OpenAIFunctionTool } from "./openai-types.js";
 import { customTools } from "./resolve-tool-call.js";
 import type { ServerFeatures, TranslateOptions } from "./translate-options.js";
 
@@ -28,10 +18,7 @@ const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
  *
  * @see /work/shared/docs/protocol.md §3.4 "Anthropic → OpenAI request mapping", §1.2, §1.7
  */
-export function convertAnthropicToOpenAI(
-  request: MessagesRequest,
-  options: TranslateOptions,
-): OpenAIChatRequest {
+export function convertAnthropicToOpenAI(request: MessagesRequest, options: TranslateOptions): OpenAIChatRequest {
   const messages: OpenAIChatMessage[] = [];
   const system = convertSystem(request.system);
   if (system !== "") messages.push({ role: "system", content: system });
@@ -83,9 +70,7 @@ export function convertAnthropicToOpenAI(
 function convertSystem(system: MessagesRequest["system"]): string {
   if (system === undefined) return "";
   if (typeof system === "string") return system;
-  const blocks = system.filter(
-    (block: AnthropicTextBlock) => !block.text.startsWith(BILLING_HEADER_PREFIX),
-  );
+  const blocks = system.filter((block: AnthropicTextBlock) => !block.text.startsWith(BILLING_HEADER_PREFIX));
   return joinTextBlocks(blocks.map((block) => block.text));
 }
 
@@ -107,7 +92,10 @@ const NOTHING_ENFORCED: ServerFeatures = { requiredToolChoice: false, namedToolC
  * admits a call to that tool only. That prompt differs from the others in its tools, a prefix-cache
  * miss paid only by forced calls.
  */
-function forcedToolChoice(choice: AnthropicToolChoice | undefined, features: ServerFeatures): { toolChoice?: OpenAIChatRequest["tool_choice"]; hint?: string; onlyTool?: string } | undefined {
+function forcedToolChoice(
+  choice: AnthropicToolChoice | undefined,
+  features: ServerFeatures,
+): { toolChoice?: OpenAIChatRequest["tool_choice"]; hint?: string; onlyTool?: string } | undefined {
   switch (choice?.type) {
     case "any":
       return features.requiredToolChoice ? { toolChoice: "required" } : { hint: "You must call at least one of the available tools in your reply." };
@@ -174,9 +162,7 @@ export function mergeAdjacentMessages(messages: readonly OpenAIChatMessage[]): O
       };
       const toolCalls = [...(last.tool_calls ?? []), ...(message.tool_calls ?? [])];
       if (toolCalls.length > 0) combined.tool_calls = toolCalls;
-      const reasoning = [last.reasoning_content, message.reasoning_content].filter(
-        (text): text is string => text !== undefined,
-      );
+      const reasoning = [last.reasoning_content, message.reasoning_content].filter((text): text is string => text !== undefined);
       if (reasoning.length > 0) combined.reasoning_content = joinTextBlocks(reasoning);
       merged[merged.length - 1] = combined;
     } else {

@@ -41,15 +41,22 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
  *
  * @see /work/shared/docs/protocol.md §1.5, §2.3
  */
-export function convertOpenAIResponse(
-  response: OpenAIChatResponse,
-  ctx: AnthropicResponseContext,
-): AnthropicMessage {
+export function convertOpenAIResponse(response: OpenAIChatResponse, ctx: AnthropicResponseContext): AnthropicMessage {
   if (response.error !== undefined && response.error !== null) {
     throw new Error(describeReportedError(response.error));
   }
   // A pre-warm's one token is not the client's (LengthContext.prewarm): no content, max_tokens, 0 out.
-  if (ctx.prewarm) return { id: ctx.deps.generateId("msg"), type: "message", role: "assistant", model: ctx.model, content: [], stop_reason: "max_tokens", stop_sequence: null, usage: convertOpenAIUsage(response.usage && { ...response.usage, completion_tokens: 0 }) };
+  if (ctx.prewarm)
+    return {
+      id: ctx.deps.generateId("msg"),
+      type: "message",
+      role: "assistant",
+      model: ctx.model,
+      content: [],
+      stop_reason: "max_tokens",
+      stop_sequence: null,
+      usage: convertOpenAIUsage(response.usage && { ...response.usage, completion_tokens: 0 }),
+    };
   const accumulator = createContentBlockAccumulator();
   const blocks = createContentAssembler({
     tools: ctx.tools,
@@ -75,10 +82,10 @@ export function convertOpenAIResponse(
   if (content) blocks.content(content.slice(0, Math.max(0, limit - reasoning.length)));
   if (overran) ctx.onOverrun?.();
   else
-    message.tool_calls?.forEach((call, position) =>
-      blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position),
-    );
-  const finishReason = overran ? "length" : settleLength(choice?.finish_reason, response.usage, { ...ctx, profileName: ctx.options.profileName }, (text) => blocks.note(text));
+    message.tool_calls?.forEach((call, position) => blocks.toolCallDelta({ index: position, id: call.id ?? null, function: call.function ?? null }, position));
+  const finishReason = overran
+    ? "length"
+    : settleLength(choice?.finish_reason, response.usage, { ...ctx, profileName: ctx.options.profileName }, (text) => blocks.note(text));
   blocks.finish();
   const stopSequence = blocks.stopSequence;
 

@@ -10,7 +10,10 @@ import type { TranslateOptions } from "./translate-options.js";
  * thinking) has nothing to act on in a local server and is dropped. Undefined when the request has
  * neither. The Anthropic API gets both as they are.
  */
-export function describeRequestFields(request: Pick<MessagesRequest, "thinking" | "context_management">, options: Pick<TranslateOptions, "enableThinking">): string | undefined {
+export function describeRequestFields(
+  request: Pick<MessagesRequest, "thinking" | "context_management">,
+  options: Pick<TranslateOptions, "enableThinking">,
+): string | undefined {
   const parts: string[] = [];
   if (request.thinking !== undefined) {
     const on = upstreamThinking(request.thinking, options.enableThinking);

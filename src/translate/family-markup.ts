@@ -83,9 +83,7 @@ export const FAMILY_MARKUP: Readonly<Record<ToolCallFormat, FamilyMarkup>> = {
   "minimax-m2": { reasoning: [THINK], controlTokens: ["[e~["] },
   // Harmony: reasoning is the analysis channel; a later analysis message repeats the header.
   "gpt-oss": {
-    reasoning: [
-      { open: ["<|channel|>analysis<|message|>", "<|start|>assistant<|channel|>analysis<|message|>"], close: "<|end|>" },
-    ],
+    reasoning: [{ open: ["<|channel|>analysis<|message|>", "<|start|>assistant<|channel|>analysis<|message|>"], close: "<|end|>" }],
     controlTokens: ["<|end|>", "<|return|>", "<|call|>"],
   },
   "seed-oss": { reasoning: [{ open: ["<seed:think>"], close: "</seed:think>" }], controlTokens: ["<seed:eos>"] },

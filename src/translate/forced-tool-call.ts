@@ -85,8 +85,18 @@ export function correctiveRequest(
  * embedded engine answers in text when its grammar's output does not parse, and a server that says
  * it enforces tool_choice may not for every model.
  */
-export function enforcedCallMissing(choice: ForcedToolChoice, calledTools: readonly string[], stopReason: string | null, where: { profile: string; flavor: string }): string | undefined {
-  if (stopReason === "max_tokens" || stopReason === "model_context_window_exceeded" || calledTools.some((name) => choice.type === "any" || name === choice.name)) return undefined;
+export function enforcedCallMissing(
+  choice: ForcedToolChoice,
+  calledTools: readonly string[],
+  stopReason: string | null,
+  where: { profile: string; flavor: string },
+): string | undefined {
+  if (
+    stopReason === "max_tokens" ||
+    stopReason === "model_context_window_exceeded" ||
+    calledTools.some((name) => choice.type === "any" || name === choice.name)
+  )
+    return undefined;
   const call = choice.type === "tool" ? `a call to the tool "${choice.name}"` : "a tool call";
   return `tool_choice ${choice.type} requires ${call}, and the model of profile ${where.profile} ended its answer (${stopReason ?? "no stop reason"}) without one, although its ${where.flavor} server was asked to enforce it.`;
 }

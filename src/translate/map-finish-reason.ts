@@ -16,10 +16,7 @@ import type { OpenAIFinishReason } from "./openai-types.js";
  * @see the response's `stop_reason` in Anthropic's Messages API reference.
  * @see /work/shared/docs/protocol.md §3.2
  */
-export function mapFinishReason(
-  finishReason: string | null | undefined,
-  emittedToolUse: boolean,
-): AnthropicStopReason {
+export function mapFinishReason(finishReason: string | null | undefined, emittedToolUse: boolean): AnthropicStopReason {
   if (emittedToolUse) return "tool_use";
   if (finishReason === CONTEXT_FULL) return "model_context_window_exceeded";
   const known = finishReason as OpenAIFinishReason | null | undefined;

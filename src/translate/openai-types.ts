@@ -13,9 +13,7 @@
 // Request (outgoing)
 // ---------------------------------------------------------------------------------------------
 
-export type OpenAIContentPart =
-  | { type: "text"; text: string }
-  | { type: "image_url"; image_url: { url: string } };
+export type OpenAIContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
 
 export interface OpenAIToolCall {
   id: string;
@@ -48,11 +46,7 @@ export interface OpenAIToolMessage {
   content: string;
 }
 
-export type OpenAIChatMessage =
-  | OpenAISystemMessage
-  | OpenAIUserMessage
-  | OpenAIAssistantMessage
-  | OpenAIToolMessage;
+export type OpenAIChatMessage = OpenAISystemMessage | OpenAIUserMessage | OpenAIAssistantMessage | OpenAIToolMessage;
 
 export interface OpenAIFunctionTool {
   type: "function";
@@ -119,9 +113,7 @@ export interface OpenAIChatResponse {
   object?: string;
   model?: string;
   created?: number;
-  choices?:
-    | Array<{ index?: number; finish_reason?: string | null; message?: OpenAIResponseMessage | null }>
-    | null;
+  choices?: Array<{ index?: number; finish_reason?: string | null; message?: OpenAIResponseMessage | null }> | null;
   usage?: OpenAIUsage | null;
   error?: OpenAIErrorPayload | string | null;
 }

@@ -8,7 +8,10 @@ import type { OpenAIUsage } from "./openai-types.js";
  * where the limit is.
  */
 export function outputCapNote(cap: number, profileName: string | undefined, contextSize?: number, settingsIn = "in mallex.yaml"): string {
-  const why = contextSize === undefined ? `max_output_tokens${profileName ? ` of profile ${profileName}` : ""} ${settingsIn}` : `what leaves room for the next request in ${profileName ? `profile ${profileName}'s ` : "the "}${contextSize}-token context; a larger context raises it`;
+  const why =
+    contextSize === undefined
+      ? `max_output_tokens${profileName ? ` of profile ${profileName}` : ""} ${settingsIn}`
+      : `what leaves room for the next request in ${profileName ? `profile ${profileName}'s ` : "the "}${contextSize}-token context; a larger context raises it`;
   return `\n\n[mallex: the answer was cut at ${cap} tokens, the local model's output limit (${why})]`;
 }
 
@@ -38,7 +41,12 @@ export interface LengthContext extends AnswerLimits {
  * caused becomes CONTEXT_FULL; one under mallex's own cap becomes `stop`, after the note is added to
  * the answer through `addText`. Only the cap is named as the cause when it was the cause.
  */
-export function settleLength<R extends string | null | undefined>(finishReason: R, usage: OpenAIUsage | null | undefined, limits: LengthContext, addText: (text: string) => void): R | "stop" | typeof CONTEXT_FULL {
+export function settleLength<R extends string | null | undefined>(
+  finishReason: R,
+  usage: OpenAIUsage | null | undefined,
+  limits: LengthContext,
+  addText: (text: string) => void,
+): R | "stop" | typeof CONTEXT_FULL {
   if (finishReason !== "length") return finishReason;
   if (filledContext(usage, limits)) {
     limits.onContextFull?.(usage);

@@ -23,10 +23,7 @@ import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
  *
  * @see /work/shared/docs/protocol.md §1.5, §1.6
  */
-export function parseOpenAIEventStream(
-  body: ReadableStream<Uint8Array>,
-  options: ParseEventStreamOptions = {},
-): ReadableStream<OpenAIStreamPart> {
+export function parseOpenAIEventStream(body: ReadableStream<Uint8Array>, options: ParseEventStreamOptions = {}): ReadableStream<OpenAIStreamPart> {
   // A pulled stream over the body's reader rather than body.pipeThrough(the stage below): the same
   // parts, one stream object instead of a transform's three and its pipe (in Node 20 each web
   // stream costs tens of microseconds to build, and a pipe some promises per chunk).
@@ -48,7 +45,7 @@ export function parseOpenAIEventStream(
       async pull(controller) {
         // Reads until a part is out (a keepalive comment gives none): a pull that enqueues nothing
         // is not called again.
-        for (const wanted = enqueued + 1; enqueued < wanted; ) {
+        for (const wanted = enqueued + 1; enqueued < wanted;) {
           const { done, value } = await reader.read();
           if (done) {
             finish();

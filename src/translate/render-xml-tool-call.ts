@@ -20,11 +20,7 @@ export function renderXmlToolCall(name: string, input: unknown): string {
 }
 
 /** A tool result as user text; the tool's name is included when the call is in the history. */
-export function renderXmlToolResult(
-  toolUseId: string,
-  toolName: string | undefined,
-  content: string,
-): string {
+export function renderXmlToolResult(toolUseId: string, toolName: string | undefined, content: string): string {
   const nameAttribute = toolName === undefined ? "" : ` name="${toolName}"`;
   return `<tool_result${nameAttribute} tool_use_id="${toolUseId}">\n${content}\n</tool_result>`;
 }

@@ -7,8 +7,7 @@ import { describeCallRepairs } from "./describe-call-repairs.js";
 /** A model's tool call after checking: a tool_use block to emit, or a note to show as text. */
 export type ResolvedToolCall =
   /** repairs: what mallex fixed for the call to run (describeCallRepairs); absent: it ran as written. */
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown>; repairs?: string[] }
-  | { type: "invalid"; note: string };
+  { type: "tool_use"; id: string; name: string; input: Record<string, unknown>; repairs?: string[] } | { type: "invalid"; note: string };
 
 /**
  * Checks a call parsed from text (or rebuilt from a native call) against the request's tools.
@@ -76,10 +75,7 @@ export function customTools(tools: readonly AnthropicTool[] | undefined): Anthro
 }
 
 export function isCustomTool(tool: AnthropicTool): tool is AnthropicCustomTool {
-  return (
-    (tool.type === undefined || tool.type === "custom") &&
-    typeof (tool as { input_schema?: unknown }).input_schema === "object"
-  );
+  return (tool.type === undefined || tool.type === "custom") && typeof (tool as { input_schema?: unknown }).input_schema === "object";
 }
 
 /** The parsed object, or undefined when the text is not JSON for an object. */
@@ -87,9 +83,7 @@ export function parseArgumentsObject(text: string): Record<string, unknown> | un
   if (text.trim() === "") return {};
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,7 @@
 import type { OpenAIChunk } from "./openai-types.js";
 
 /** A parsed SSE data line: a chunk, or why it could not be one (never a throw). */
-export type ParseResult<T> =
-  | { success: true; value: T }
-  | { success: false; error: Error; rawValue: string };
+export type ParseResult<T> = { success: true; value: T } | { success: false; error: Error; rawValue: string };
 
 /** The upstream sent `data: [DONE]`: the stream ended on purpose, so a later EOF is not a failure. */
 export interface DoneSignal {
@@ -21,10 +19,7 @@ export type UpstreamErrorKind =
  * keepalive timer (mlx prefill can take minutes with no bytes), `upstream-error` when the upstream
  * call fails, `done` (written by {@link parseOpenAIEventStream}) when `[DONE]` arrived.
  */
-export type StreamSignal =
-  | { type: "ping" }
-  | DoneSignal
-  | { type: "upstream-error"; kind: UpstreamErrorKind; message: string };
+export type StreamSignal = { type: "ping" } | DoneSignal | { type: "upstream-error"; kind: UpstreamErrorKind; message: string };
 
 /** What {@link parseOpenAIEventStream} yields. */
 export type OpenAIStreamPart = ParseResult<OpenAIChunk> | DoneSignal;

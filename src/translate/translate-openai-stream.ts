@@ -75,7 +75,12 @@ export function createAnthropicStreamTranslator(
   // what is piped into it, and a reader's cancel stops the pings (`cancel`, which Node's types do not name yet).
   const stage = {
     start(controller: TransformStreamDefaultController<AnthropicStreamEvent>) {
-      const sink = { event: (event: AnthropicStreamEvent) => controller.enqueue(event), flush: () => true, end: () => controller.terminate(), error: (reason: unknown) => controller.error(reason) };
+      const sink = {
+        event: (event: AnthropicStreamEvent) => controller.enqueue(event),
+        flush: () => true,
+        end: () => controller.terminate(),
+        error: (reason: unknown) => controller.error(reason),
+      };
       driver = driveStreamTranslator({ transformer, pingIntervalMs: options.pingIntervalMs }, sink, WEB_SOURCE);
     },
     transform(part: TranslatorInput) {
@@ -228,9 +233,10 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     const stopSequence = blocks.stopSequence;
     emit({
       type: "message_delta",
-      delta: stopSequence === undefined
-        ? { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null }
-        : { stop_reason: "stop_sequence", stop_sequence: stopSequence },
+      delta:
+        stopSequence === undefined
+          ? { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null }
+          : { stop_reason: "stop_sequence", stop_sequence: stopSequence },
       // Without a usage chunk the count is unknown: output_tokens is required by the SDK, and
       // leaving the input fields out keeps message_start's estimate. Stopped by mallex, the
       // generation ended before its usage chunk: the characters seen give an estimate.
@@ -303,11 +309,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     flush() {
       if (phase === "length") settleFinish();
       if (phase === "finished") return finishMessage();
-      fail(
-        "api_error",
-        "The model server closed the stream before the response was complete (no finish_reason, no [DONE]).",
-        false,
-      );
+      fail("api_error", "The model server closed the stream before the response was complete (no finish_reason, no [DONE]).", false);
     },
   };
 }

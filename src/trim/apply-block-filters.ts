@@ -60,7 +60,10 @@ export function applyBlockFilters(request: MessagesRequest, plan: TrimPlan): Fil
 }
 
 /** The `system` target alone: the same for every turn of a conversation (trimRequest caches it). As Steps: it pauses between filters (see run-steps.ts). */
-export function* filterSystemPromptSteps(system: MessagesRequest["system"], filters: readonly RuntimeFilter[]): Steps<{ system: MessagesRequest["system"]; hits: TrimRuleHit[] }> {
+export function* filterSystemPromptSteps(
+  system: MessagesRequest["system"],
+  filters: readonly RuntimeFilter[],
+): Steps<{ system: MessagesRequest["system"]; hits: TrimRuleHit[] }> {
   const hits: TrimRuleHit[] = [];
   return { system: yield* filterSystem(system, filters, hits), hits };
 }
@@ -84,7 +87,16 @@ export function* filterMessagesSteps(
   const out: AnthropicMessageParam[] = [];
   const origins: MessageOrigin[] = [];
   const mentions: ToolMention[] = [];
-  const units: Units = { filters, moved, hits, removed: toolNamesPattern(removedTools), mentions, unlisted, userText: new Set(filters.filter((filter) => filter.userText).map((filter) => filter.id)), ...(userLists === undefined ? {} : { userLists }) };
+  const units: Units = {
+    filters,
+    moved,
+    hits,
+    removed: toolNamesPattern(removedTools),
+    mentions,
+    unlisted,
+    userText: new Set(filters.filter((filter) => filter.userText).map((filter) => filter.id)),
+    ...(userLists === undefined ? {} : { userLists }),
+  };
   for (const [index, message] of messages.entries()) {
     const filtered = yield* filterMessage(message, `messages.${index}`, units);
     if (filtered === undefined) continue;
@@ -153,7 +165,13 @@ interface Units {
  * The filters' outcome for one unit (a reminder's or a system message's text), after the facts moved
  * from it into the template are taken out. `blank`: nothing is left of it.
  */
-function* filterUnit(text: string, target: "reminder" | "system_message", path: string, wrapperChars: number, units: Units): Steps<FilterOutcome & { blank: boolean; movedFrom: boolean }> {
+function* filterUnit(
+  text: string,
+  target: "reminder" | "system_message",
+  path: string,
+  wrapperChars: number,
+  units: Units,
+): Steps<FilterOutcome & { blank: boolean; movedFrom: boolean }> {
   let rest = text;
   let movedFrom = false;
   for (const section of units.moved) {
@@ -171,7 +189,11 @@ function* filterUnit(text: string, target: "reminder" | "system_message", path: 
   const outcome = filtered.droppedBy === undefined ? nameUnreachable(pruneListed(filtered, path, units), listed, path, units) : filtered;
   // The filters' hits go first; a user_text filter's says how much of the user's text the unit kept
   // (a new object: a remembered outcome's hits are shared between requests).
-  units.hits.splice(at, 0, ...filtered.hits.map((hit) => (outcome.droppedBy === undefined && units.userText.has(hit.rule) ? { ...hit, userChars: outcome.text.length } : hit)));
+  units.hits.splice(
+    at,
+    0,
+    ...filtered.hits.map((hit) => (outcome.droppedBy === undefined && units.userText.has(hit.rule) ? { ...hit, userChars: outcome.text.length } : hit)),
+  );
   // A unit too long for the filters is not searched for tool names either (V8's regex: 150 ms at 30 MB).
   if (units.removed !== undefined && outcome.droppedBy === undefined && outcome.text.length <= FILTER_MAX_UNIT_CHARS) {
     for (const tool of new Set(outcome.text.match(units.removed))) units.mentions.push({ target: path, tool });
@@ -314,7 +336,12 @@ function* filterReminders(text: string, path: string, units: Units): Steps<strin
   return joinSegments(out);
 }
 
-function* filterToolResult(block: AnthropicToolResultBlock, path: string, filters: readonly RuntimeFilter[], hits: TrimRuleHit[]): Steps<AnthropicToolResultBlock> {
+function* filterToolResult(
+  block: AnthropicToolResultBlock,
+  path: string,
+  filters: readonly RuntimeFilter[],
+  hits: TrimRuleHit[],
+): Steps<AnthropicToolResultBlock> {
   const content = block.content;
   if (content === undefined) return block;
   if (typeof content === "string") {

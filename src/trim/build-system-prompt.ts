@@ -54,7 +54,12 @@ export function buildSystemPrompt(input: SystemPromptInput, plan: TrimPlan, temp
 export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan, templates: Templates): Steps<SystemPromptResult> {
   const { trimming } = plan;
   if (trimming.passthrough || trimming.systemTemplate === undefined) {
-    const reason = plan.profile.trim === false ? `trim: false in profile ${plan.profile.name}` : trimming.passthrough ? `trimming.${plan.size}.passthrough is set` : `trimming.${plan.size} has no system_template`;
+    const reason =
+      plan.profile.trim === false
+        ? `trim: false in profile ${plan.profile.name}`
+        : trimming.passthrough
+          ? `trimming.${plan.size}.passthrough is set`
+          : `trimming.${plan.size} has no system_template`;
     return passthrough(input, reason);
   }
   const originalText = systemText(input.original);
@@ -65,24 +70,51 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     return passthrough(input, `no keep rule of trimming.${plan.size} matched: not a Claude Code agent's system prompt`);
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
-  const userText = findUserSystemText(originalText, sections.filter((s) => s.from === "system").map((s) => s.matched));
-  const claudeMd = claudeCode && trimming.claudeMd === "system_prompt" ? findClaudeMd(input.preamble ?? [], trimming.relativePaths === true ? workingDirectoryOf(originalText, input.preamble ?? []) : undefined) : [];
+  const userText = findUserSystemText(
+    originalText,
+    sections.filter((s) => s.from === "system").map((s) => s.matched),
+  );
+  const claudeMd =
+    claudeCode && trimming.claudeMd === "system_prompt"
+      ? findClaudeMd(input.preamble ?? [], trimming.relativePaths === true ? workingDirectoryOf(originalText, input.preamble ?? []) : undefined)
+      : [];
   const userPassages = [...userText, ...claudeMd.map((s) => s.text)];
   const instructions = [...userPassages, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
-  const context = buildSystemTemplateContext(plan.profile, Object.fromEntries(sections.map((s) => [s.id, s.text])), input.tools, input.toolsPrompt, instructions);
+  const context = buildSystemTemplateContext(
+    plan.profile,
+    Object.fromEntries(sections.map((s) => [s.id, s.text])),
+    input.tools,
+    input.toolsPrompt,
+    instructions,
+  );
   const text = templates.render(trimming.systemTemplate, context);
-  const parts = [...(userText.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(userText) }]), ...claudeMd.map((section) => ({ part: claudeMdFiles(section.text), chars: section.text.length }))];
-  const user = userPassages.length === 0 ? undefined : { passages: userPassages.length, chars: charsOf(userPassages), placed: userPassages.every((passage) => text.includes(passage)), parts };
+  const parts = [
+    ...(userText.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(userText) }]),
+    ...claudeMd.map((section) => ({ part: claudeMdFiles(section.text), chars: section.text.length })),
+  ];
+  const user =
+    userPassages.length === 0
+      ? undefined
+      : { passages: userPassages.length, chars: charsOf(userPassages), placed: userPassages.every((passage) => text.includes(passage)), parts };
   const hits: TrimRuleHit[] = sections.filter((s) => s.charsCut > 0).map((s) => ({ rule: s.id, target: "system", charsRemoved: s.charsCut }));
   // The tools prompt is accounted for by the tools-prompt hit, not here.
-  const ownChars = text.length - (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0) - (input.named !== undefined && text.includes(input.named) ? input.named.length : 0);
+  const ownChars =
+    text.length -
+    (input.toolsPrompt !== "" && text.includes(input.toolsPrompt) ? input.toolsPrompt.length : 0) -
+    (input.named !== undefined && text.includes(input.named) ? input.named.length : 0);
   hits.push({ rule: "system-template", target: "system", charsRemoved: systemText(input.filtered).length - ownChars });
   const found = new Set(sections.map((s) => s.id));
   const missing = trimming.keep.filter((rule) => !found.has(rule.id)).map((rule) => rule.id);
   return {
     system: [{ type: "text", text }],
     hits,
-    report: { mode: "template", template: trimming.systemTemplate, sections: sections.map((s) => s.id), ...(missing.length > 0 ? { missing } : {}), ...(user ? { user } : {}) },
+    report: {
+      mode: "template",
+      template: trimming.systemTemplate,
+      sections: sections.map((s) => s.id),
+      ...(missing.length > 0 ? { missing } : {}),
+      ...(user ? { user } : {}),
+    },
     moved: [...sections.filter((s) => s.from !== "system"), ...claudeMd],
   };
 }

@@ -8,7 +8,13 @@ import type { ClaudeCodeReport, TrimReport, TrimRuleHit } from "./trim-types.js"
  * against; a newer release's new reminder, message, built-in or list shows up here (and in
  * `mallex explain`, the log's drift line, `npm run check:claude-code`).
  */
-export function describeClaudeCodeTrim(client: ClaudeCodeClient, rules: readonly TrimRuleHit[], newBuiltIns: readonly string[], mentions: readonly ToolMention[], system?: TrimReport["system"]): ClaudeCodeReport {
+export function describeClaudeCodeTrim(
+  client: ClaudeCodeClient,
+  rules: readonly TrimRuleHit[],
+  newBuiltIns: readonly string[],
+  mentions: readonly ToolMention[],
+  system?: TrimReport["system"],
+): ClaudeCodeReport {
   const unplaced: string[] = [];
   const structural: string[] = [];
   const add = (item: string, isStructural = false) => {
@@ -16,7 +22,10 @@ export function describeClaudeCodeTrim(client: ClaudeCodeClient, rules: readonly
     if (isStructural) structural.push(item);
   };
   if (system?.mode === "template" && system.user?.placed === false) {
-    add(`system: ${system.user.chars} characters of the user's own text (--append-system-prompt, an output style, an MCP server's instructions), which template ${system.template} does not place: add {{user_instructions}} to it`, true);
+    add(
+      `system: ${system.user.chars} characters of the user's own text (--append-system-prompt, an output style, an MCP server's instructions), which template ${system.template} does not place: add {{user_instructions}} to it`,
+      true,
+    );
   }
   for (const hit of rules) {
     if (hit.rule === "unknown-reminder") add(`${hit.target}: a reminder no filter or keep rule knows, passed on unwrapped`);

@@ -33,7 +33,8 @@ export interface UserPartsInput {
  */
 export function describeUserParts(input: UserPartsInput): UserPart[] {
   const parts: UserPart[] = [];
-  for (const part of input.system?.parts ?? []) parts.push({ part: part.part, chars: part.chars, fate: input.system?.placed === true ? "system prompt" : "not placed" });
+  for (const part of input.system?.parts ?? [])
+    parts.push({ part: part.part, chars: part.chars, fate: input.system?.placed === true ? "system prompt" : "not placed" });
   for (const hit of input.rules) {
     if (hit.userChars !== undefined) parts.push({ part: USER_TEXT_PARTS[hit.rule] ?? `what ${hit.rule} keeps`, chars: hit.userChars, fate: "conversation" });
     if (hit.rule === "user-agents-named") parts.push({ part: "their agents and skills", chars: -hit.charsRemoved, fate: "named in one line" });

@@ -103,7 +103,12 @@ function findHeadingSection(text: string, heading: string): Found | undefined {
     if (match === null) continue;
     const lineLevel = match[1]?.length ?? 0;
     if (start >= 0 && lineLevel <= level) return found(index);
-    if (start < 0 && headingText(match[2] ?? "").trim().toLowerCase() === wanted) {
+    if (
+      start < 0 &&
+      headingText(match[2] ?? "")
+        .trim()
+        .toLowerCase() === wanted
+    ) {
       level = lineLevel;
       start = index + 1;
     }

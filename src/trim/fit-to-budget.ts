@@ -70,7 +70,11 @@ export function fitToBudget(
   }
   if (outcome.size.tokens > budget) {
     const shortened = cuts === 0 ? "" : `, even after shortening ${cuts} tool result${cuts === 1 ? "" : "s"} to ${max} characters`;
-    outcome.error = new TrimError("E_OVER_BUDGET", `${tooLong(outcome.size.tokens, plan)}${shortened}. ${remedy(plan)}`, { profileName: plan.profile.name, budgetTokens: budget, estimatedTokens: outcome.size.tokens });
+    outcome.error = new TrimError("E_OVER_BUDGET", `${tooLong(outcome.size.tokens, plan)}${shortened}. ${remedy(plan)}`, {
+      profileName: plan.profile.name,
+      budgetTokens: budget,
+      estimatedTokens: outcome.size.tokens,
+    });
   }
   return outcome;
 }
@@ -96,7 +100,9 @@ export function compactionTooLong(over: BudgetOutcome, plan: TrimPlan): TrimErro
 function tooLong(tokens: number, plan: TrimPlan): string {
   const { profile } = plan;
   const window = profile.contextWindow;
-  const why = budgetFromContext(plan) ? `75% of the ${window}-token context its model holds; the rest is the answer's` : `its input_budget${window === undefined ? "" : `; its model's context holds ${window}`}`;
+  const why = budgetFromContext(plan)
+    ? `75% of the ${window}-token context its model holds; the rest is the answer's`
+    : `its input_budget${window === undefined ? "" : `; its model's context holds ${window}`}`;
   return `prompt is too long: ${tokens} tokens > ${profile.inputBudget} maximum of mallex profile "${profile.name}" (${why})`;
 }
 

@@ -33,7 +33,9 @@ export function planModeOn(messages: readonly AnthropicMessageParam[]): boolean 
 
 function userReminders(content: AnthropicMessageParam["content"]): string[] {
   const texts = typeof content === "string" ? [content] : content.flatMap((block) => (block.type === "text" ? [block.text] : []));
-  return texts.flatMap((text) => (text.includes("<system-reminder>") ? splitSystemReminders(text).flatMap((segment) => (segment.kind === "reminder" ? [segment.inner] : [])) : []));
+  return texts.flatMap((text) =>
+    text.includes("<system-reminder>") ? splitSystemReminders(text).flatMap((segment) => (segment.kind === "reminder" ? [segment.inner] : [])) : [],
+  );
 }
 
 /** true when the text's last plan-mode note turns it on, false when off, undefined when it has none. */

@@ -37,7 +37,17 @@ const unbudgeted = new WeakMap<CompiledProfile, CompiledProfile>();
 function untrimmedPlan(table: RoutingTable, profile: CompiledProfile, size: Size): TrimPlan {
   const policy = table.tools[size];
   let tools = untrimmedTools.get(policy);
-  if (tools === undefined) untrimmedTools.set(policy, (tools = Object.freeze({ ...(policy.template !== undefined ? { template: policy.template } : {}), drop: [], stubDescriptions: false, stubClientDescriptions: false, simplifySchemas: false })));
+  if (tools === undefined)
+    untrimmedTools.set(
+      policy,
+      (tools = Object.freeze({
+        ...(policy.template !== undefined ? { template: policy.template } : {}),
+        drop: [],
+        stubDescriptions: false,
+        stubClientDescriptions: false,
+        simplifySchemas: false,
+      })),
+    );
   let whole = unbudgeted.get(profile);
   if (whole === undefined) {
     const { inputBudget: _budget, ...rest } = profile;

@@ -28,14 +28,26 @@ export interface PrefixCache {
    * The prefix for this plan, the request's parts, tool_choice and context: the cached one, or what
    * `make()` comes to, cached. As Steps, so that trimming a new prefix can pause between its filters.
    */
-  prefix(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, PromptPart | "tool_choice">, context: PrefixContext, make: () => Steps<TrimmedPrefix>): Steps<TrimmedPrefix>;
+  prefix(
+    plan: TrimPlan,
+    source: PromptSource,
+    request: Pick<MessagesRequest, PromptPart | "tool_choice">,
+    context: PrefixContext,
+    make: () => Steps<TrimmedPrefix>,
+  ): Steps<TrimmedPrefix>;
   /**
    * The tools shaped for this plan (shapeTools): the cached ones, or what `make()` returns, cached. A
    * new session's first request (another project: another system prompt) brings the same tools as
    * the sessions before it, so they are shaped once per distinct tools text, plan, tool_choice and
    * context, whatever the system prompt (~0.8 ms of its trim). Shared like the prefixes: read-only.
    */
-  tools(plan: TrimPlan, source: PromptSource, request: Pick<MessagesRequest, "tools" | "tool_choice">, context: PrefixContext, make: () => ShapedTools): ShapedTools;
+  tools(
+    plan: TrimPlan,
+    source: PromptSource,
+    request: Pick<MessagesRequest, "tools" | "tool_choice">,
+    context: PrefixContext,
+    make: () => ShapedTools,
+  ): ShapedTools;
   /** Lookups answered from the cache, and those that had to trim. */
   stats(): { hits: number; misses: number };
   /** The conversation's filter outcomes by unit (see FilterMemo): the same reminders come every turn. */

@@ -28,7 +28,10 @@ export function workingDirectoryOf(system: string, units: readonly ContextUnit[]
  * stay as they are. Text blocks of user messages only (where Claude Code puts its context); each
  * block alone, so a conversation's prefix keeps its bytes.
  */
-export function relativeContextPaths(messages: readonly AnthropicMessageParam[], workingDirectory: string): { messages: AnthropicMessageParam[]; hits: TrimRuleHit[] } {
+export function relativeContextPaths(
+  messages: readonly AnthropicMessageParam[],
+  workingDirectory: string,
+): { messages: AnthropicMessageParam[]; hits: TrimRuleHit[] } {
   const label = new RegExp(`^Contents of ${escapeRegExp(workingDirectory)}/(?=[^\\n]*:$)`, "gm");
   const hits: TrimRuleHit[] = [];
   const relative = (text: string, target: string) => {

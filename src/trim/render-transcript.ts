@@ -33,7 +33,10 @@ function renderBlock(role: AnthropicMessageParam["role"], block: AnthropicConten
       toolNames.set(block.id, block.name);
       return { head: `[${role} called ${block.name}]`, body: JSON.stringify(block.input ?? {}) };
     case "tool_result":
-      return { head: `[result of ${toolNames.get(block.tool_use_id) ?? "a tool call"}${block.is_error === true ? ", an error" : ""}]`, body: resultText(block) };
+      return {
+        head: `[result of ${toolNames.get(block.tool_use_id) ?? "a tool call"}${block.is_error === true ? ", an error" : ""}]`,
+        body: resultText(block),
+      };
     case "image":
       return { head: `[${role}: an image]`, body: "" };
     case "document":

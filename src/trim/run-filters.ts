@@ -72,7 +72,13 @@ export interface RuntimeFilter {
  * The filters that apply to a size, highest priority first (the order the table keeps them in);
  * a filter whose `unless_offered` tools are offered (or not known: no `offered`) is inactive.
  */
-export function compileFilters(filters: readonly CompiledFilter[], size: Size, offered?: ReadonlySet<string>, budget: FilterBudget = { left: FILTER_BUDGET_CHARS }, outcomes?: FilterMemo): RuntimeFilter[] {
+export function compileFilters(
+  filters: readonly CompiledFilter[],
+  size: Size,
+  offered?: ReadonlySet<string>,
+  budget: FilterBudget = { left: FILTER_BUDGET_CHARS },
+  outcomes?: FilterMemo,
+): RuntimeFilter[] {
   const runtime = filters
     .filter((filter) => filter.sizes.includes(size))
     .map((filter): RuntimeFilter => ({
@@ -121,7 +127,13 @@ export function runFilters(text: string, target: FilterTarget, filters: readonly
  * runFilters as Steps: it pauses before each regex a filter runs, so the longest uninterrupted piece
  * is one filter's test (and replace) over one unit of at most FILTER_MAX_UNIT_CHARS.
  */
-export function* filterUnitSteps(text: string, target: FilterTarget, filters: readonly RuntimeFilter[], path: string, wrapperChars: number): Steps<FilterOutcome> {
+export function* filterUnitSteps(
+  text: string,
+  target: FilterTarget,
+  filters: readonly RuntimeFilter[],
+  path: string,
+  wrapperChars: number,
+): Steps<FilterOutcome> {
   const memo = filters[0]?.memo;
   if (memo === undefined || text.length > MEMO_MAX_UNIT_CHARS) return yield* eachFilterSteps(text, target, filters, path, wrapperChars);
   const key = `${target}\u0000${wrapperChars}\u0000${memo.key}\u0000${createHash("sha256").update(text).digest("base64")}`;

@@ -55,4 +55,3 @@ async function continueLater<T>(steps: Steps<T>, options: YieldingOptions): Prom
     }
   }
 }
-

@@ -47,7 +47,12 @@ const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
  *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`; schemas simplified.
  * Deterministic: the same tools always shape to the same bytes.
  */
-export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: CompiledToolPolicy, toolChoice: AnthropicToolChoice | undefined, context: ToolContext = NO_CONTEXT): ShapedTools {
+export function shapeTools(
+  tools: readonly AnthropicTool[] | undefined,
+  policy: CompiledToolPolicy,
+  toolChoice: AnthropicToolChoice | undefined,
+  context: ToolContext = NO_CONTEXT,
+): ShapedTools {
   const shaped: ShapedTools = { tools: [], offered: [], client: [], newBuiltIns: [], hits: [] };
   const allow = policy.allow === undefined ? undefined : new Set(policy.allow);
   const drop = policy.drop.map(({ pattern }) => linearRegexOf(pattern));
@@ -72,13 +77,20 @@ export function shapeTools(tools: readonly AnthropicTool[] | undefined, policy: 
     }
     shaped.offered.push(tool);
     if (!builtIn) shaped.client.push(tool.name);
-    shaped.tools.push(shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits));
+    shaped.tools.push(
+      shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits),
+    );
   }
   return shaped;
 }
 
 /** The rule that removes a tool: an explicit `drop` glob, or the allowlist for a built-in it leaves out; undefined: kept. */
-function removingRule(name: string, builtIn: boolean, drop: readonly LinearRegex[], allow: ReadonlySet<string> | undefined): "tool-drop" | "tool-allowlist" | undefined {
+function removingRule(
+  name: string,
+  builtIn: boolean,
+  drop: readonly LinearRegex[],
+  allow: ReadonlySet<string> | undefined,
+): "tool-drop" | "tool-allowlist" | undefined {
   if (drop.some((glob) => glob.test(name))) return "tool-drop";
   if (builtIn && allow !== undefined && !allow.has(name)) return "tool-allowlist";
   return undefined;
@@ -86,7 +98,14 @@ function removingRule(name: string, builtIn: boolean, drop: readonly LinearRegex
 
 const NONE: ReadonlySet<string> = new Set();
 
-function shapeTool(tool: AnthropicCustomTool, policy: CompiledToolPolicy, stub: boolean | "sentence", removed: ReadonlySet<string>, target: string, hits: TrimRuleHit[]): AnthropicCustomTool {
+function shapeTool(
+  tool: AnthropicCustomTool,
+  policy: CompiledToolPolicy,
+  stub: boolean | "sentence",
+  removed: ReadonlySet<string>,
+  target: string,
+  hits: TrimRuleHit[],
+): AnthropicCustomTool {
   let out = tool;
   if (tool.defer_loading !== undefined) {
     // Loaded: an ordinary tool from here on (no OpenAI server knows the field).

@@ -6,7 +6,23 @@ const NOISE: ReadonlySet<string> = new Set(["$schema", "$id", "$comment", "examp
 /** Keywords whose value is a map of name → subschema (the names are data, never dropped). */
 const SCHEMA_MAPS: ReadonlySet<string> = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]);
 /** Keywords whose value is one subschema, or a list of them. */
-const SUBSCHEMAS: ReadonlySet<string> = new Set(["items", "additionalItems", "additionalProperties", "unevaluatedItems", "unevaluatedProperties", "contains", "propertyNames", "not", "if", "then", "else", "anyOf", "oneOf", "allOf", "prefixItems"]);
+const SUBSCHEMAS: ReadonlySet<string> = new Set([
+  "items",
+  "additionalItems",
+  "additionalProperties",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+  "contains",
+  "propertyNames",
+  "not",
+  "if",
+  "then",
+  "else",
+  "anyOf",
+  "oneOf",
+  "allOf",
+  "prefixItems",
+]);
 
 /**
  * A tool's input schema without the noise: `$schema`, `examples`, titles, `additionalProperties:

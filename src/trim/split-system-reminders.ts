@@ -40,7 +40,13 @@ export function splitSystemReminders(text: string): TextSegment[] {
     let end = close + CLOSE.length;
     while (text[end] === "\n") end += 1;
     if (start > at) segments.push({ kind: "text", text: text.slice(at, start) });
-    segments.push({ kind: "reminder", open: `${OPEN}${lead}`, inner: text.slice(innerStart, close - trail.length), close: `${trail}${CLOSE}`, after: text.slice(close + CLOSE.length, end) });
+    segments.push({
+      kind: "reminder",
+      open: `${OPEN}${lead}`,
+      inner: text.slice(innerStart, close - trail.length),
+      close: `${trail}${CLOSE}`,
+      after: text.slice(close + CLOSE.length, end),
+    });
     at = end;
   }
   if (at < text.length) segments.push({ kind: "text", text: text.slice(at) });

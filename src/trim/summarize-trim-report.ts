@@ -25,7 +25,10 @@ export function describeTrimRules(report: TrimReport): string {
   const client = report.tools.client.length === 0 ? "" : ` · client tools: ${describeClientTools(report.tools.client)}`;
   const user = userTextKept(report);
   const lost = report.user.filter((part) => part.fate === "not placed" || part.fate === "not offered");
-  const kept = user > 0 ? ` · the user's text kept whole: ${number(user)} chars (${describeParts(report.user.filter((part) => part.chars > 0 && !lost.includes(part)))})` : "";
+  const kept =
+    user > 0
+      ? ` · the user's text kept whole: ${number(user)} chars (${describeParts(report.user.filter((part) => part.chars > 0 && !lost.includes(part)))})`
+      : "";
   return `${describeRules(report)}${client}${kept}${lost.length > 0 ? ` · the user's text NOT kept: ${describeParts(lost)}` : ""}`;
 }
 
@@ -43,7 +46,10 @@ export function userTextKept(report: TrimReport): number {
 const USER_PARTS_SHOWN = 4;
 
 function describeParts(parts: readonly UserPart[]): string {
-  const named = parts.map((part) => `${part.part}${part.chars > 0 ? ` ${number(part.chars)}` : ""} ${part.fate === "conversation" ? "in the conversation" : part.fate === "system prompt" ? "in the system prompt" : part.fate}`);
+  const named = parts.map(
+    (part) =>
+      `${part.part}${part.chars > 0 ? ` ${number(part.chars)}` : ""} ${part.fate === "conversation" ? "in the conversation" : part.fate === "system prompt" ? "in the system prompt" : part.fate}`,
+  );
   const rest = named.length - USER_PARTS_SHOWN;
   return rest > 0 ? `${named.slice(0, USER_PARTS_SHOWN).join(", ")} +${rest} more` : named.join(", ");
 }

@@ -64,7 +64,12 @@ const NO_CONTEXT: PrefixContext = { claudeCode: false, agent: false, preamble: [
  * `tool_choice`, the context (the preamble does not change within a conversation; loaded tools only
  * grow), the plan and the templates, so the same prefix always trims to the same bytes.
  */
-export function trimPrefix(request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">, plan: TrimPlan, templates: Templates, context: PrefixContext = NO_CONTEXT): TrimmedPrefix {
+export function trimPrefix(
+  request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">,
+  plan: TrimPlan,
+  templates: Templates,
+  context: PrefixContext = NO_CONTEXT,
+): TrimmedPrefix {
   return runSteps(trimPrefixSteps(request, plan, templates, context));
 }
 
@@ -95,8 +100,21 @@ export function* trimPrefixSteps(
   // A forced call stays when the tools live in the prompt: the translation asks for it in words.
   const tools = removeTools ? undefined : shaped.tools;
   const named = context.agent ? namedInRemovedTools(request.tools, new Set(offeredNames)) : undefined;
-  const system = yield* buildSystemPromptSteps({ original: request.system, filtered: filtered.system, tools: customTools, toolsPrompt, claudeCode: context.agent, preamble: context.preamble, ...(named ? { named: named.text } : {}) }, plan, templates);
-  const namedHits: TrimRuleHit[] = named !== undefined && system.report.mode === "template" ? [{ rule: "user-agents-named", target: named.target, charsRemoved: -named.text.length }] : [];
+  const system = yield* buildSystemPromptSteps(
+    {
+      original: request.system,
+      filtered: filtered.system,
+      tools: customTools,
+      toolsPrompt,
+      claudeCode: context.agent,
+      preamble: context.preamble,
+      ...(named ? { named: named.text } : {}),
+    },
+    plan,
+    templates,
+  );
+  const namedHits: TrimRuleHit[] =
+    named !== undefined && system.report.mode === "template" ? [{ rule: "user-agents-named", target: named.target, charsRemoved: -named.text.length }] : [];
   return {
     systemFilterHits: filtered.hits,
     toolHits,

@@ -84,16 +84,33 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   if ((deferredClientTools(preamble).length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
   // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
   if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
-  const context: PrefixContext = { claudeCode: client !== undefined, agent, preamble, loaded: loadedTools(request.messages), ...(alsoOffer.size > 0 ? { alsoOffer } : {}) };
-  const make = () => trimPrefixSteps(request, plan, templates, context, cached ? (shape) => cached.cache.tools(plan, cached.source, request, context, shape) : undefined);
-  const prefix = yield* (cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make());
+  const context: PrefixContext = {
+    claudeCode: client !== undefined,
+    agent,
+    preamble,
+    loaded: loadedTools(request.messages),
+    ...(alsoOffer.size > 0 ? { alsoOffer } : {}),
+  };
+  const make = () =>
+    trimPrefixSteps(request, plan, templates, context, cached ? (shape) => cached.cache.tools(plan, cached.source, request, context, shape) : undefined);
+  const prefix = yield* cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make();
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));
   // Untrimmed (a profile's trim: false), the conversation goes as it came: no reminder is even unwrapped.
   const conversation =
-    plan.profile.trim === false ? untouched(request.messages) : yield* filterMessagesSteps(request.messages, compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes), prefix.moved, removed, (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name), cached?.cache.userLists);
+    plan.profile.trim === false
+      ? untouched(request.messages)
+      : yield* filterMessagesSteps(
+          request.messages,
+          compileFilters(plan.filters, plan.size, offered, undefined, cached?.cache.filterOutcomes),
+          prefix.moved,
+          removed,
+          (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name),
+          cached?.cache.userLists,
+        );
 
-  const relative = agent && plan.profile.trim !== false && plan.trimming.relativePaths === true ? relativeTo(request, preamble, conversation.messages) : undefined;
+  const relative =
+    agent && plan.profile.trim !== false && plan.trimming.relativePaths === true ? relativeTo(request, preamble, conversation.messages) : undefined;
   const messages = relative?.messages ?? conversation.messages;
   const out: MessagesRequest = { ...request, messages };
   if (prefix.system === undefined) delete out.system;
@@ -132,7 +149,11 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     messages: budget.request.messages,
   });
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
-  if (compaction !== undefined) report.compaction = { carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)), rewritten: budget !== fitted };
+  if (compaction !== undefined)
+    report.compaction = {
+      carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)),
+      rewritten: budget !== fitted,
+    };
   if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions, report.system);
   const offeredTools = [...prefix.offered];
   return budget.error === undefined
@@ -148,7 +169,11 @@ function fitCompactionToBudget(over: BudgetOutcome, compaction: CompactionReques
   const budget = plan.profile.inputBudget!;
   const rewritten = fitCompaction(over.request, compaction, budget);
   if (rewritten === undefined) return { ...over, error: compactionTooLong(over, plan) };
-  return { request: rewritten.request, size: rewritten.size, hits: [...over.hits, { rule: "compaction", target: "messages", charsRemoved: over.size.chars - rewritten.size.chars }] };
+  return {
+    request: rewritten.request,
+    size: rewritten.size,
+    hits: [...over.hits, { rule: "compaction", target: "messages", charsRemoved: over.size.chars - rewritten.size.chars }],
+  };
 }
 
 /**
@@ -170,7 +195,11 @@ function carriedMessageChars(messages: readonly AnthropicMessageParam[]): number
 }
 
 /** The conversation with its CLAUDE.md labels relative to Claude Code's working directory, when its environment names one. */
-function relativeTo(request: MessagesRequest, preamble: readonly ContextUnit[], messages: readonly AnthropicMessageParam[]): ReturnType<typeof relativeContextPaths> | undefined {
+function relativeTo(
+  request: MessagesRequest,
+  preamble: readonly ContextUnit[],
+  messages: readonly AnthropicMessageParam[],
+): ReturnType<typeof relativeContextPaths> | undefined {
   const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
   const workingDirectory = workingDirectoryOf(system, preamble);
   return workingDirectory === undefined ? undefined : relativeContextPaths(messages, workingDirectory);
@@ -178,7 +207,15 @@ function relativeTo(request: MessagesRequest, preamble: readonly ContextUnit[], 
 
 /** The messages as they are, each its own origin. */
 function untouched(messages: readonly AnthropicMessageParam[]): FilteredMessages {
-  return { messages: [...messages], hits: [], origins: messages.map((message, index) => ({ message: index, blocks: typeof message.content === "string" ? [] : message.content.map((_, block) => block) })), mentions: [] };
+  return {
+    messages: [...messages],
+    hits: [],
+    origins: messages.map((message, index) => ({
+      message: index,
+      blocks: typeof message.content === "string" ? [] : message.content.map((_, block) => block),
+    })),
+    mentions: [],
+  };
 }
 
 /**
@@ -187,7 +224,12 @@ function untouched(messages: readonly AnthropicMessageParam[]): FilteredMessages
  * a changed message only the blocks that changed (its 30 MB paste next to a filtered reminder is not
  * serialised twice per size tried).
  */
-function measureFilteredMessages(original: readonly AnthropicMessageParam[], filtered: readonly AnthropicMessageParam[], origins: readonly MessageOrigin[], originalChars: number): number {
+function measureFilteredMessages(
+  original: readonly AnthropicMessageParam[],
+  filtered: readonly AnthropicMessageParam[],
+  origins: readonly MessageOrigin[],
+  originalChars: number,
+): number {
   if (filtered.length === 0) return 2;
   let chars = originalChars - (original.length - filtered.length); // the commas between them
   let next = 0;
@@ -208,7 +250,8 @@ function measureFilteredMessages(original: readonly AnthropicMessageParam[], fil
  */
 function changedChars(message: AnthropicMessageParam, kept: AnthropicMessageParam, blocks: readonly number[]): number {
   const plain = (m: AnthropicMessageParam) => Object.keys(m).length === 2 && "role" in m && "content" in m && Array.isArray(m.content);
-  if (!plain(message) || !plain(kept) || message.role !== kept.role || blocks.length !== kept.content.length) return JSON.stringify(kept).length - JSON.stringify(message).length;
+  if (!plain(message) || !plain(kept) || message.role !== kept.role || blocks.length !== kept.content.length)
+    return JSON.stringify(kept).length - JSON.stringify(message).length;
   const before = message.content as readonly unknown[];
   const after = kept.content as readonly unknown[];
   let delta = 0;

@@ -15,7 +15,14 @@ type Chunk = { choices: Array<{ delta: Record<string, unknown>; finish_reason: s
 type Usage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } };
 
 async function post(app: ReturnType<typeof createEngineApp>, body: object, signal?: AbortSignal) {
-  return app.fetch(new Request("http://engine/v1/chat/completions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(signal ? { signal } : {}) }));
+  return app.fetch(
+    new Request("http://engine/v1/chat/completions", {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+      ...(signal ? { signal } : {}),
+    }),
+  );
 }
 
 async function streamed(app: ReturnType<typeof createEngineApp>, body: object) {
@@ -35,7 +42,13 @@ async function streamed(app: ReturnType<typeof createEngineApp>, body: object) {
   };
 }
 
-const story = (content: string) => ({ messages: [{ role: "system", content: "You tell short stories." }, { role: "user", content }], temperature: 0 });
+const story = (content: string) => ({
+  messages: [
+    { role: "system", content: "You tell short stories." },
+    { role: "user", content },
+  ],
+  temperature: 0,
+});
 
 describeWithShared("embedded engine: stories260K (real weights)", () => {
   let engine: LoadedEngine;
@@ -50,7 +63,12 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
   it("answers a whole completion with usage and the length finish reason at max_tokens", async () => {
     const response = await post(app, { ...story("Once upon a time"), max_tokens: 12 });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { object: string; model: string; choices: Array<{ message: { role: string; content: string }; finish_reason: string }>; usage: Usage };
+    const body = (await response.json()) as {
+      object: string;
+      model: string;
+      choices: Array<{ message: { role: string; content: string }; finish_reason: string }>;
+      usage: Usage;
+    };
     expect(body.object).toBe("chat.completion");
     expect(body.model).toBe("stories260K-chatml.gguf");
     expect(body.choices[0]!.message.role).toBe("assistant");
@@ -94,7 +112,14 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
 
   it("prefills a long prompt in pieces, each said as an SSE comment before the answer, and answers as one prefill would", async () => {
     // A second engine whose pieces are larger than any prompt here: LlamaChat prefills alone.
-    const whole = await loadEngine({ nodeLlamaCpp, modelPath: sharedPath("models", "stories260K-chatml.gguf"), threads: 1, contextSize: 2048, gpuLayers: 0, prefillPieceTokens: 4096 });
+    const whole = await loadEngine({
+      nodeLlamaCpp,
+      modelPath: sharedPath("models", "stories260K-chatml.gguf"),
+      threads: 1,
+      contextSize: 2048,
+      gpuLayers: 0,
+      prefillPieceTokens: 4096,
+    });
     try {
       const long = { ...story(`Tom had a red ball. ${"He kicked it far and ran after it. ".repeat(60)}What did Tom do?`), max_tokens: 16, stream: true };
       const response = await post(app, long);
@@ -105,7 +130,12 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
       // Every 512 tokens (the default piece) after what was cached, up to all but the last token, which LlamaChat evaluates.
       const done = progress.map(([evaluated]) => evaluated!);
       expect(done.at(-1)).toBe(total - 1);
-      expect(done.slice(1).map((n, i) => n - done[i]!).slice(0, -1)).toEqual(Array(done.length - 2).fill(512));
+      expect(
+        done
+          .slice(1)
+          .map((n, i) => n - done[i]!)
+          .slice(0, -1),
+      ).toEqual(Array(done.length - 2).fill(512));
       expect(done.length).toBeGreaterThanOrEqual(2);
       expect(text.indexOf(": prefill")).toBeLessThan(text.indexOf('"content":"', text.indexOf('"content":""') + 12));
       const pieced = await streamed(app, { ...long, stream: undefined });
@@ -183,7 +213,13 @@ describeWithShared("embedded engine: grammar-constrained tool calls (llama-2-tin
   let engine: LoadedEngine;
   let app: ReturnType<typeof createEngineApp>;
   beforeAll(async () => {
-    engine = await loadEngine({ nodeLlamaCpp, modelPath: sharedPath("models", "llama-2-tiny-random-chatml.gguf"), threads: 1, contextSize: 4096, gpuLayers: 0 });
+    engine = await loadEngine({
+      nodeLlamaCpp,
+      modelPath: sharedPath("models", "llama-2-tiny-random-chatml.gguf"),
+      threads: 1,
+      contextSize: 4096,
+      gpuLayers: 0,
+    });
     app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
   });
   afterAll(() => engine?.dispose());
@@ -202,25 +238,45 @@ describeWithShared("embedded engine: grammar-constrained tool calls (llama-2-tin
       },
     },
   };
-  const read = { type: "function", function: { name: "Read", parameters: { type: "object", properties: { path: { type: "string", maxLength: 20 } }, required: ["path"] } } };
+  const read = {
+    type: "function",
+    function: { name: "Read", parameters: { type: "object", properties: { path: { type: "string", maxLength: 20 } }, required: ["path"] } },
+  };
   const validWrite = new Ajv({ strict: false }).compile(write.function.parameters);
 
   it("a forced call (tool_choice naming the tool) is valid against the tool's schema by construction, streamed and not", async () => {
     for (const stream of [false, true]) {
-      const body = { messages: [{ role: "user", content: "write the file" }], tools: [write, read], tool_choice: { type: "function", function: { name: "Write" } }, max_tokens: 400, temperature: 0.7, seed: 3, stream, stream_options: { include_usage: true } };
+      const body = {
+        messages: [{ role: "user", content: "write the file" }],
+        tools: [write, read],
+        tool_choice: { type: "function", function: { name: "Write" } },
+        max_tokens: 400,
+        temperature: 0.7,
+        seed: 3,
+        stream,
+        stream_options: { include_usage: true },
+      };
       const response = await post(app, body);
       expect(response.status).toBe(200);
       let call: { name: string; arguments: string };
       let finish: string | null | undefined;
       if (stream) {
-        const chunks = parseSSE(await response.text()).map((e) => e.data).filter((d) => d !== "[DONE]").map((d) => JSON.parse(d) as Chunk);
+        const chunks = parseSSE(await response.text())
+          .map((e) => e.data)
+          .filter((d) => d !== "[DONE]")
+          .map((d) => JSON.parse(d) as Chunk);
         const calls = chunks.flatMap((c) => (c.choices[0]?.delta.tool_calls as Array<{ function: { name: string; arguments: string } }> | undefined) ?? []);
         expect(calls).toHaveLength(1);
         call = calls[0]!.function;
         finish = chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason;
         expect(chunks.some((c) => c.choices[0]?.delta.content)).toBe(false);
       } else {
-        const json = (await response.json()) as { choices: Array<{ message: { tool_calls: Array<{ id: string; type: string; function: { name: string; arguments: string } }> }; finish_reason: string }> };
+        const json = (await response.json()) as {
+          choices: Array<{
+            message: { tool_calls: Array<{ id: string; type: string; function: { name: string; arguments: string } }> };
+            finish_reason: string;
+          }>;
+        };
         const calls = json.choices[0]!.message.tool_calls;
         expect(calls).toHaveLength(1);
         expect(calls[0]!.type).toBe("function");
@@ -236,7 +292,14 @@ describeWithShared("embedded engine: grammar-constrained tool calls (llama-2-tin
   });
 
   it("tool_choice required picks one of the tools, with that tool's arguments", async () => {
-    const response = await post(app, { messages: [{ role: "user", content: "go" }], tools: [write, read], tool_choice: "required", max_tokens: 400, temperature: 0.9, seed: 11 });
+    const response = await post(app, {
+      messages: [{ role: "user", content: "go" }],
+      tools: [write, read],
+      tool_choice: "required",
+      max_tokens: 400,
+      temperature: 0.9,
+      seed: 11,
+    });
     const json = (await response.json()) as { choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> } }> };
     const call = json.choices[0]!.message.tool_calls[0]!.function;
     expect(["Write", "Read"]).toContain(call.name);
@@ -247,7 +310,12 @@ describeWithShared("embedded engine: grammar-constrained tool calls (llama-2-tin
 
   it("response_format json_schema makes even random weights answer matching JSON", async () => {
     const schema = { type: "object", properties: { title: { type: "string", maxLength: 12 } }, required: ["title"], additionalProperties: false };
-    const response = await post(app, { messages: [{ role: "user", content: "title?" }], response_format: { type: "json_schema", json_schema: { name: "t", schema } }, max_tokens: 200, temperature: 0 });
+    const response = await post(app, {
+      messages: [{ role: "user", content: "title?" }],
+      response_format: { type: "json_schema", json_schema: { name: "t", schema } },
+      max_tokens: 200,
+      temperature: 0,
+    });
     const json = (await response.json()) as { choices: Array<{ message: { content: string }; finish_reason: string }> };
     const answer = JSON.parse(json.choices[0]!.message.content) as unknown;
     expect(new Ajv().compile(schema)(answer)).toBe(true);

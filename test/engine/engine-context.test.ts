@@ -33,7 +33,12 @@ describeWithShared("embedded engine context: planned before the start, held exac
       const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
       const props = (await (await app.fetch(new Request("http://engine/props"))).json()) as Record<string, unknown>;
       // llama-server's own fields (tools/server/server-context.cpp get_res_props).
-      expect(props).toMatchObject({ default_generation_settings: { n_ctx: 768 }, total_slots: 2, model_alias: "llama-2-tiny-random-chatml.gguf", model_path: RANDOM });
+      expect(props).toMatchObject({
+        default_generation_settings: { n_ctx: 768 },
+        total_slots: 2,
+        model_alias: "llama-2-tiny-random-chatml.gguf",
+        model_path: RANDOM,
+      });
     } finally {
       await engine.dispose();
     }
@@ -43,7 +48,14 @@ describeWithShared("embedded engine context: planned before the start, held exac
 describeWithShared("embedded engine after a GPU fallback: the backends it was given, its context planned again", () => {
   it("passes over a CUDA source build that is not there, loads the CPU, and holds what fits there up to --max-ctx-size, padded down", async () => {
     const notes: string[] = [];
-    const engine = await loadEngine({ nodeLlamaCpp, modelPath: RANDOM, threads: 1, backends: parseGpuSteps("cuda:local,cpu"), maxContextSize: 1000, onNote: (line) => notes.push(line) });
+    const engine = await loadEngine({
+      nodeLlamaCpp,
+      modelPath: RANDOM,
+      threads: 1,
+      backends: parseGpuSteps("cuda:local,cpu"),
+      maxContextSize: 1000,
+      onNote: (line) => notes.push(line),
+    });
     try {
       // Planned on the backend it landed on, as `mallex engine --plan` plans it: 1000 is padded down to llama.cpp's 256.
       expect(engine.contextSize).toBe(768);
@@ -80,7 +92,10 @@ describeWithShared("embedded engine context: full and exceeded (llama-2-tiny-ran
     app = createEngineApp(engine, { log: (line) => lines.push(line), now: () => performance.now() });
   });
   afterAll(() => engine?.dispose());
-  const post = (body: object) => app.fetch(new Request("http://engine/v1/chat/completions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } }));
+  const post = (body: object) =>
+    app.fetch(
+      new Request("http://engine/v1/chat/completions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    );
   const prompt = (words: number) => ({ messages: [{ role: "user", content: "word ".repeat(words) }], temperature: 0 });
 
   it("an answer that fills the context ends with length, and prompt + completion tokens are the context", async () => {
@@ -95,7 +110,10 @@ describeWithShared("embedded engine context: full and exceeded (llama-2-tiny-ran
 
   it("streamed too: the usage chunk says the same", async () => {
     const response = await post({ ...prompt(300), stream: true, stream_options: { include_usage: true } });
-    const chunks = (await response.text()).split("\n").filter((line) => line.startsWith("data: {")).map((line) => JSON.parse(line.slice(6)) as { choices: Array<{ finish_reason: string | null }>; usage?: Completion["usage"] });
+    const chunks = (await response.text())
+      .split("\n")
+      .filter((line) => line.startsWith("data: {"))
+      .map((line) => JSON.parse(line.slice(6)) as { choices: Array<{ finish_reason: string | null }>; usage?: Completion["usage"] });
     expect(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason).toBe("length");
     const usage = chunks.at(-1)!.usage!;
     expect(usage.prompt_tokens + usage.completion_tokens).toBe(512);

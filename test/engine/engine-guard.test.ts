@@ -24,7 +24,13 @@ interface StartedEngine {
   output(): string;
 }
 
-const startEngine = (env: Record<string, string>) => execa("node", [MALLEX_BIN, "engine", "--model", sharedPath("models", "stories260K-chatml.gguf"), "--port", "0", "--threads", "1", "--ctx-size", "512"], { env, reject: false, stdin: "ignore", all: true });
+const startEngine = (env: Record<string, string>) =>
+  execa("node", [MALLEX_BIN, "engine", "--model", sharedPath("models", "stories260K-chatml.gguf"), "--port", "0", "--threads", "1", "--ctx-size", "512"], {
+    env,
+    reject: false,
+    stdin: "ignore",
+    all: true,
+  });
 
 /** `mallex engine` with this environment, once it listens. */
 async function startListening(env: Record<string, string>): Promise<StartedEngine> {
@@ -52,7 +58,11 @@ describeWithShared("mallex engine refuses what mallex did not send", () => {
     await engine;
   });
 
-  const generations = () => started.output().split("\n").filter((line) => / · prompt \d+ tok/.test(line)).length;
+  const generations = () =>
+    started
+      .output()
+      .split("\n")
+      .filter((line) => / · prompt \d+ tok/.test(line)).length;
 
   it("answers the token's bearer: health, props and a generation", async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
@@ -69,7 +79,10 @@ describeWithShared("mallex engine refuses what mallex did not send", () => {
     for (const headers of [{}, { authorization: "Bearer not-the-token" }, { authorization: TOKEN.slice(0, -1) }] as Array<Record<string, string>>) {
       const refused = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: chat });
       expect(refused.status).toBe(401);
-      expect(((await refused.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "authentication_error", message: expect.stringContaining("token") });
+      expect(((await refused.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+        type: "authentication_error",
+        message: expect.stringContaining("token"),
+      });
     }
     for (const path of ["/health", "/props", "/v1/models"]) expect((await fetch(`${url}${path}`)).status).toBe(401);
     expect(generations()).toBe(before);
@@ -78,7 +91,11 @@ describeWithShared("mallex engine refuses what mallex did not send", () => {
   it("a foreign-Origin text/plain POST (what a web page can send) and a foreign Host get a 403, no generation, token or not", async () => {
     const before = generations();
     for (const auth of [{}, { authorization: `Bearer ${TOKEN}` }] as Array<Record<string, string>>) {
-      const page = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { ...auth, "content-type": "text/plain", origin: "http://evil.example", "sec-fetch-site": "cross-site" }, body: chat });
+      const page = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "text/plain", origin: "http://evil.example", "sec-fetch-site": "cross-site" },
+        body: chat,
+      });
       expect(page.status).toBe(403);
       expect(((await page.json()) as { error: { type: string } }).error.type).toBe("permission_error");
       const rebound = await rawPost(url, "/v1/chat/completions", { ...auth, host: "evil.example:80", "content-type": "application/json" }, chat);
@@ -118,7 +135,11 @@ describeWithShared("mallex engine's body limit is the one mallex passes it", () 
     expect(over.status).toBe(413);
     expect(over.body).toContain("larger than the mallex engine accepts (2 MB)");
     // 1.5 MB under it (in a field the engine ignores, so the prompt stays short): read and answered.
-    const under = await fetch(`${started.url}/v1/chat/completions`, { method: "POST", headers: json, body: JSON.stringify({ messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 1, padding: "a".repeat(1536 * 1024) }) });
+    const under = await fetch(`${started.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 1, padding: "a".repeat(1536 * 1024) }),
+    });
     expect(under.status).toBe(200);
   }, 70_000);
 

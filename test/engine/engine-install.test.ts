@@ -52,7 +52,9 @@ function fakeNpm(fail: (args: readonly string[], call: number) => NpmResult | un
   return { runNpm, calls };
 }
 
-function machine(options: { gpus?: GpuName[]; npm?: ReturnType<typeof fakeNpm>; platform?: NodeJS.Platform; arch?: string; detect?: () => Promise<GpuName[]> } = {}) {
+function machine(
+  options: { gpus?: GpuName[]; npm?: ReturnType<typeof fakeNpm>; platform?: NodeJS.Platform; arch?: string; detect?: () => Promise<GpuName[]> } = {},
+) {
   const npm = options.npm ?? fakeNpm();
   const detected: string[] = [];
   const deps: EnsureEngineDeps = {
@@ -97,8 +99,16 @@ describe("ensureEngine: node-llama-cpp for this machine, installed on first use"
     const m = machine({ gpus: ["cuda", "vulkan"] });
     const { found, gpuError } = await ensureEngine(m.options, m.deps);
     expect(gpuError).toBeUndefined();
-    expect(installs(m)).toEqual(["node-llama-cpp @node-llama-cpp/linux-x64", "node-llama-cpp @node-llama-cpp/linux-x64 @node-llama-cpp/linux-x64-cuda @node-llama-cpp/linux-x64-cuda-ext @node-llama-cpp/linux-x64-vulkan"]);
-    expect(found.binaries).toEqual(["@node-llama-cpp/linux-x64", "@node-llama-cpp/linux-x64-cuda", "@node-llama-cpp/linux-x64-cuda-ext", "@node-llama-cpp/linux-x64-vulkan"]);
+    expect(installs(m)).toEqual([
+      "node-llama-cpp @node-llama-cpp/linux-x64",
+      "node-llama-cpp @node-llama-cpp/linux-x64 @node-llama-cpp/linux-x64-cuda @node-llama-cpp/linux-x64-cuda-ext @node-llama-cpp/linux-x64-vulkan",
+    ]);
+    expect(found.binaries).toEqual([
+      "@node-llama-cpp/linux-x64",
+      "@node-llama-cpp/linux-x64-cuda",
+      "@node-llama-cpp/linux-x64-cuda-ext",
+      "@node-llama-cpp/linux-x64-vulkan",
+    ]);
     expect(m.lines).toContain(`mallex: installing node-llama-cpp 3.21.1's CUDA and Vulkan binaries from npm into ${engineDir(m.mallexHome)}`);
     expect(leftovers(m)).toEqual([]);
   });
@@ -157,12 +167,16 @@ describe("ensureEngine: node-llama-cpp for this machine, installed on first use"
     mkdirSync(join(other.packageRoot, "node_modules", "node-llama-cpp"), { recursive: true });
     writeFileSync(join(other.packageRoot, "node_modules", "node-llama-cpp", "package.json"), JSON.stringify({ version: "3.20.0" }));
     expect((await ensureEngine(other.options, other.deps)).found.source).toBe("home");
-    expect(other.lines[0]).toBe(`mallex: node-llama-cpp 3.20.0 beside mallex (${join(other.packageRoot, "node_modules", "node-llama-cpp")}) is not the version mallex runs (3.21.1): the engine gets its own copy`);
+    expect(other.lines[0]).toBe(
+      `mallex: node-llama-cpp 3.20.0 beside mallex (${join(other.packageRoot, "node_modules", "node-llama-cpp")}) is not the version mallex runs (3.21.1): the engine gets its own copy`,
+    );
   });
 
   it("a platform node-llama-cpp publishes no binary for: refused before npm is asked", async () => {
     const m = machine({ platform: "freebsd" });
-    await expect(ensureEngine(m.options, m.deps)).rejects.toThrow("mallex: node-llama-cpp has no prebuilt llama.cpp binary for freebsd-x64, and the embedded engine never compiles one.\nUse a model server that runs here, started by mallex (--server-command) or already running (--backend-url).");
+    await expect(ensureEngine(m.options, m.deps)).rejects.toThrow(
+      "mallex: node-llama-cpp has no prebuilt llama.cpp binary for freebsd-x64, and the embedded engine never compiles one.\nUse a model server that runs here, started by mallex (--server-command) or already running (--backend-url).",
+    );
     expect(m.npm.calls).toEqual([]);
   });
 });
@@ -171,11 +185,15 @@ describe("mallex engine --install", () => {
   it("installs, then says what the engine has; run again with a GPU found since, adds that GPU's binaries", async () => {
     const m = machine();
     await runEngineInstall(m.options, m.deps);
-    expect(m.lines.at(-1)).toBe(`mallex: the embedded engine has node-llama-cpp 3.21.1 in ${engineDir(m.mallexHome)}; binaries for the CPU (@node-llama-cpp/linux-x64)`);
+    expect(m.lines.at(-1)).toBe(
+      `mallex: the embedded engine has node-llama-cpp 3.21.1 in ${engineDir(m.mallexHome)}; binaries for the CPU (@node-llama-cpp/linux-x64)`,
+    );
     const later = machine({ gpus: ["vulkan"], npm: m.npm });
     await runEngineInstall({ ...later.options, packageRoot: m.packageRoot, mallexHome: m.mallexHome }, later.deps);
     expect(installs(m).at(-1)).toBe("node-llama-cpp @node-llama-cpp/linux-x64 @node-llama-cpp/linux-x64-vulkan");
-    expect(later.lines.at(-1)).toBe(`mallex: the embedded engine has node-llama-cpp 3.21.1 in ${engineDir(m.mallexHome)}; binaries for the CPU and Vulkan (@node-llama-cpp/linux-x64, @node-llama-cpp/linux-x64-vulkan)`);
+    expect(later.lines.at(-1)).toBe(
+      `mallex: the embedded engine has node-llama-cpp 3.21.1 in ${engineDir(m.mallexHome)}; binaries for the CPU and Vulkan (@node-llama-cpp/linux-x64, @node-llama-cpp/linux-x64-vulkan)`,
+    );
   });
 
   it("--gpu-backends names the GPUs instead of asking node-llama-cpp; a :local one is refused; a GPU install that fails fails the command", async () => {
@@ -183,7 +201,9 @@ describe("mallex engine --install", () => {
     await runEngineInstall({ ...m.options, backends: [{ gpu: "cuda", localOnly: false }, { gpu: false }] }, m.deps);
     expect(m.detected).toEqual([]);
     expect(installs(m).at(-1)).toBe("node-llama-cpp @node-llama-cpp/linux-x64 @node-llama-cpp/linux-x64-cuda @node-llama-cpp/linux-x64-cuda-ext");
-    await expect(runEngineInstall({ ...m.options, backends: [{ gpu: "cuda", localOnly: true }] }, m.deps)).rejects.toThrow(/a :local backend is a source build, which mallex does not install/);
+    await expect(runEngineInstall({ ...m.options, backends: [{ gpu: "cuda", localOnly: true }] }, m.deps)).rejects.toThrow(
+      /a :local backend is a source build, which mallex does not install/,
+    );
 
     const failing = machine({ gpus: ["cuda"], npm: fakeNpm((args, call) => (args[0] === "install" && call > 2 ? OFFLINE : undefined)) });
     await expect(runEngineInstall(failing.options, failing.deps)).rejects.toThrow(/The engine runs on the CPU until then\.\nConnect this machine/);
@@ -195,7 +215,13 @@ describe("watchInstallProgress: npm's download, measured as it lands", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "mallex-install-")), "node_modules");
     const lines: string[] = [];
     let clock = 0;
-    const stop = watchInstallProgress({ dir, label: "node-llama-cpp 3.21.1 for CUDA", print: (line) => lines.push(line), everyMs: 10, now: () => (clock += 1000) });
+    const stop = watchInstallProgress({
+      dir,
+      label: "node-llama-cpp 3.21.1 for CUDA",
+      print: (line) => lines.push(line),
+      everyMs: 10,
+      now: () => (clock += 1000),
+    });
     const grow = async (bytes: number) => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, `part-${bytes}`), Buffer.alloc(bytes));
@@ -213,7 +239,12 @@ describe("watchInstallProgress: npm's download, measured as it lands", () => {
 });
 
 describe("missingGpuBinaries: an engine's start line for a GPU it cannot use", () => {
-  const home = { root: "/h/engine/node-llama-cpp-3.21.1", packageDir: "/h/engine/node-llama-cpp-3.21.1/node_modules/node-llama-cpp", source: "home" as const, binaries: ["@node-llama-cpp/linux-x64"] };
+  const home = {
+    root: "/h/engine/node-llama-cpp-3.21.1",
+    packageDir: "/h/engine/node-llama-cpp-3.21.1/node_modules/node-llama-cpp",
+    source: "home" as const,
+    binaries: ["@node-llama-cpp/linux-x64"],
+  };
   it("names the GPU node-llama-cpp finds and the command that fetches its binaries; nothing when all are there or the copy is not mallex's", () => {
     expect(missingGpuBinaries(home, ["cuda", false], "linux", "x64")).toBe(
       "node-llama-cpp finds CUDA here, but its CUDA binaries are not installed, so the engine cannot use it: `mallex engine --install` fetches them (@node-llama-cpp/linux-x64-cuda, @node-llama-cpp/linux-x64-cuda-ext)",

@@ -17,17 +17,30 @@ export interface FakeAnthropicApi {
   close(): Promise<void>;
 }
 
-export const FAKE_CLAUDE_MESSAGE = { id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "from the fake claude" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } };
+export const FAKE_CLAUDE_MESSAGE = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "claude-sonnet-4-5",
+  content: [{ type: "text", text: "from the fake claude" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 1, output_tokens: 2 },
+};
 
 /** keep: false: `received` stays empty (a memory test sends hundreds of 30 MB bodies). */
-export async function startFakeAnthropicApi(answer?: (request: FakeAnthropicRequest, res: ServerResponse) => void, options: { keep?: boolean } = {}): Promise<FakeAnthropicApi> {
+export async function startFakeAnthropicApi(
+  answer?: (request: FakeAnthropicRequest, res: ServerResponse) => void,
+  options: { keep?: boolean } = {},
+): Promise<FakeAnthropicApi> {
   const received: FakeAnthropicRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       // Not parsed when nobody looks at it: the default answer does not depend on it.
-      const body = options.keep === false && answer === undefined ? { model: "" } : (JSON.parse(Buffer.concat(chunks).toString("utf8")) as FakeAnthropicRequest["body"]);
+      const body =
+        options.keep === false && answer === undefined ? { model: "" } : (JSON.parse(Buffer.concat(chunks).toString("utf8")) as FakeAnthropicRequest["body"]);
       const request = { url: req.url ?? "", headers: req.headers, body };
       if (options.keep !== false) received.push(request);
       if (answer) return answer(request, res);

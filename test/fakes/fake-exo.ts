@@ -94,7 +94,10 @@ export async function createFakeExo(options: FakeExoOptions = {}): Promise<FakeE
     switch (route) {
       case "GET /v1/models":
       case "GET /models":
-        return json(res, 200, { object: "list", data: models.map((id) => modelListModel(id, options.contextLengths?.[id] ?? (id === EXO_MODEL ? 131_072 : 0))) });
+        return json(res, 200, {
+          object: "list",
+          data: models.map((id) => modelListModel(id, options.contextLengths?.[id] ?? (id === EXO_MODEL ? 131_072 : 0))),
+        });
       case "GET /state/instances":
         return json(res, 200, Object.fromEntries([...instances.values()].map((instance) => [instance.id, taggedInstance(instance.id, instance.model)])));
       case "GET /instance/previews":
@@ -116,14 +119,37 @@ export async function createFakeExo(options: FakeExoOptions = {}): Promise<FakeE
 
   function previews(res: ServerResponse, model: string) {
     if (options.cluster === "empty") return json(res, 200, { previews: [] });
-    if (!models.includes(model)) return httpError(res, 400, `Failed to load model card: 401 Client Error: Repository Not Found for url: https://huggingface.co/${model}/resolve/main/config.json`);
-    const failed = (sharding: string, meta: string, error: string) => ({ model_id: model, sharding, instance_meta: meta, instance: null, memory_delta_by_node: null, error });
+    if (!models.includes(model))
+      return httpError(
+        res,
+        400,
+        `Failed to load model card: 401 Client Error: Repository Not Found for url: https://huggingface.co/${model}/resolve/main/config.json`,
+      );
+    const failed = (sharding: string, meta: string, error: string) => ({
+      model_id: model,
+      sharding,
+      instance_meta: meta,
+      instance: null,
+      memory_delta_by_node: null,
+      error,
+    });
     if (options.cluster === "too-small") {
-      return json(res, 200, { previews: ["Pipeline", "Tensor"].flatMap((sharding) => ["MlxRing", "MlxJaccl"].map((meta) => failed(sharding, meta, "No cycles found with sufficient memory"))) });
+      return json(res, 200, {
+        previews: ["Pipeline", "Tensor"].flatMap((sharding) =>
+          ["MlxRing", "MlxJaccl"].map((meta) => failed(sharding, meta, "No cycles found with sufficient memory")),
+        ),
+      });
     }
     return json(res, 200, {
       previews: [
-        { model_id: model, sharding: "Pipeline", instance_meta: "MlxRing", instance: taggedInstance("preview", model), memory_delta_by_node: { "node-a": 300_000_000_000, "node-b": 300_000_000_000 }, error: null },
+        {
+          model_id: model,
+          sharding: "Pipeline",
+          instance_meta: "MlxRing",
+          instance: taggedInstance("preview", model),
+          memory_delta_by_node: { "node-a": 300_000_000_000, "node-b": 300_000_000_000 },
+          error: null,
+        },
         failed("Pipeline", "MlxJaccl", "Requested RDMA (MlxJaccl) but no RDMA-connected cycles available"),
         failed("Tensor", "MlxRing", `Requested Tensor sharding but this model does not support tensor parallelism: ${model}`),
       ],
@@ -135,21 +161,24 @@ export async function createFakeExo(options: FakeExoOptions = {}): Promise<FakeE
     res.write(": keep-alive\n\n");
     const started = Date.now();
     let lastWrite = Date.now();
-    const poll = setInterval(() => {
-      const instance = [...instances.values()].find((candidate) => candidate.model === model);
-      if (instance !== undefined) {
-        res.end(`data: ${JSON.stringify({ type: "ready", instance: snakeInstance(instance.id, instance.model) })}\n\n`);
-      } else if (timeoutSeconds > 0 && Date.now() - started >= timeoutSeconds * 1000) {
-        res.end(`data: ${JSON.stringify({ type: "timeout", message: `No instance found for model ${model}` })}\n\n`);
-      } else if (Date.now() - lastWrite >= keepAliveMs) {
-        res.write(": keep-alive\n\n");
-        lastWrite = Date.now();
-        return;
-      } else {
-        return;
-      }
-      clearInterval(poll);
-    }, Math.min(5, keepAliveMs));
+    const poll = setInterval(
+      () => {
+        const instance = [...instances.values()].find((candidate) => candidate.model === model);
+        if (instance !== undefined) {
+          res.end(`data: ${JSON.stringify({ type: "ready", instance: snakeInstance(instance.id, instance.model) })}\n\n`);
+        } else if (timeoutSeconds > 0 && Date.now() - started >= timeoutSeconds * 1000) {
+          res.end(`data: ${JSON.stringify({ type: "timeout", message: `No instance found for model ${model}` })}\n\n`);
+        } else if (Date.now() - lastWrite >= keepAliveMs) {
+          res.write(": keep-alive\n\n");
+          lastWrite = Date.now();
+          return;
+        } else {
+          return;
+        }
+        clearInterval(poll);
+      },
+      Math.min(5, keepAliveMs),
+    );
     res.on("close", () => clearInterval(poll));
   }
 
@@ -196,9 +225,24 @@ export async function createFakeExo(options: FakeExoOptions = {}): Promise<FakeE
 /** One `/v1/models` entry as exo's `get_models` builds it (src/exo/api/main.py, types/api.py `ModelListModel`). */
 function modelListModel(id: string, contextLength: number) {
   return {
-    id, object: "model", created: 1767225600, owned_by: "exo", hugging_face_id: id, name: id.split("/").pop() ?? id, description: "", context_length: contextLength,
-    tags: [], storage_size_megabytes: 562_000, supports_tensor: true, tasks: ["TextGeneration"], is_custom: false, family: "kimi", quantization: "4bit",
-    base_model: "Kimi K2", capabilities: ["text", "thinking"], reasoning_dialect: "none",
+    id,
+    object: "model",
+    created: 1767225600,
+    owned_by: "exo",
+    hugging_face_id: id,
+    name: id.split("/").pop() ?? id,
+    description: "",
+    context_length: contextLength,
+    tags: [],
+    storage_size_megabytes: 562_000,
+    supports_tensor: true,
+    tasks: ["TextGeneration"],
+    is_custom: false,
+    family: "kimi",
+    quantization: "4bit",
+    base_model: "Kimi K2",
+    capabilities: ["text", "thinking"],
+    reasoning_dialect: "none",
   };
 }
 
@@ -219,7 +263,11 @@ function snakeInstance(id: string, model: string) {
   return {
     MlxRingInstance: {
       instance_id: id,
-      shard_assignments: { model_id: model, runner_to_shard: { "runner-a": {}, "runner-b": {} }, node_to_runner: { "node-a": "runner-a", "node-b": "runner-b" } },
+      shard_assignments: {
+        model_id: model,
+        runner_to_shard: { "runner-a": {}, "runner-b": {} },
+        node_to_runner: { "node-a": "runner-a", "node-b": "runner-b" },
+      },
       hosts_by_node: { "node-a": [{ ip: "10.0.0.1", port: 52416 }], "node-b": [{ ip: "10.0.0.2", port: 52416 }] },
       ephemeral_port: 52416,
     },

@@ -36,7 +36,10 @@ export type FakeAnswer = { status?: number; body: unknown } | { status?: number;
 export type FactsRoute = (request: FactsRequest) => FakeAnswer | undefined;
 
 /** A server answering `route`; `notFound` is its own 404 (each server words it its own way). */
-export async function startFactsServer(route: FactsRoute, notFound: FakeAnswer = { status: 404, text: "Not Found", contentType: "text/plain" }): Promise<FakeFactsServer> {
+export async function startFactsServer(
+  route: FactsRoute,
+  notFound: FakeAnswer = { status: 404, text: "Not Found", contentType: "text/plain" },
+): Promise<FakeFactsServer> {
   const requests: FactsRequest[] = [];
   const server = createServer(async (req, res) => {
     const raw = await readBodyText(req, 16 * 1024 * 1024);
@@ -67,7 +70,11 @@ export async function startFactsServer(route: FactsRoute, notFound: FakeAnswer =
 /** A server that answers every request with a 404, a 200 that is not JSON, or never. */
 export function startMisbehavingServer(kind: "not-found" | "garbage" | "hang"): Promise<FakeFactsServer> {
   const answer: FakeAnswer =
-    kind === "hang" ? { hang: true } : kind === "garbage" ? { status: 200, text: "<html><body>It works!</body></html>", contentType: "application/json" } : { status: 404, text: "Not Found", contentType: "text/plain" };
+    kind === "hang"
+      ? { hang: true }
+      : kind === "garbage"
+        ? { status: 200, text: "<html><body>It works!</body></html>", contentType: "application/json" }
+        : { status: 404, text: "Not Found", contentType: "text/plain" };
   return startFactsServer(() => answer);
 }
 
@@ -92,13 +99,48 @@ export function llamaServerProps(shape: LlamaServerShape): Record<string, unknow
   return {
     default_generation_settings: {
       params: {
-        seed: 4294967295, temperature: 0.800000011920929, dynatemp_range: 0.0, dynatemp_exponent: 1.0, top_k: 40, top_p: 0.949999988079071, min_p: 0.05000000074505806,
-        top_n_sigma: -1.0, xtc_probability: 0.0, xtc_threshold: 0.10000000149011612, typical_p: 1.0, repeat_last_n: 64, repeat_penalty: 1.0, presence_penalty: 0.0,
-        frequency_penalty: 0.0, dry_multiplier: 0.0, dry_base: 1.75, dry_allowed_length: 2, dry_penalty_last_n: 64, mirostat: 0, mirostat_tau: 5.0,
-        mirostat_eta: 0.10000000149011612, adaptive_target: -1.0, adaptive_decay: 0.8999999761581421, max_tokens: -1, n_predict: -1, n_keep: 0, n_discard: 0,
-        ignore_eos: false, stream: false, n_probs: 0, min_keep: 0, chat_format: "Content-only", reasoning_format: "none", reasoning_in_content: false,
-        generation_prompt: "", samplers: ["penalties", "dry", "top_n_sigma", "top_k", "typ_p", "top_p", "min_p", "xtc", "temperature"], "speculative.types": "none",
-        timings_per_token: false, post_sampling_probs: false, backend_sampling: false, lora: [],
+        seed: 4294967295,
+        temperature: 0.800000011920929,
+        dynatemp_range: 0.0,
+        dynatemp_exponent: 1.0,
+        top_k: 40,
+        top_p: 0.949999988079071,
+        min_p: 0.05000000074505806,
+        top_n_sigma: -1.0,
+        xtc_probability: 0.0,
+        xtc_threshold: 0.10000000149011612,
+        typical_p: 1.0,
+        repeat_last_n: 64,
+        repeat_penalty: 1.0,
+        presence_penalty: 0.0,
+        frequency_penalty: 0.0,
+        dry_multiplier: 0.0,
+        dry_base: 1.75,
+        dry_allowed_length: 2,
+        dry_penalty_last_n: 64,
+        mirostat: 0,
+        mirostat_tau: 5.0,
+        mirostat_eta: 0.10000000149011612,
+        adaptive_target: -1.0,
+        adaptive_decay: 0.8999999761581421,
+        max_tokens: -1,
+        n_predict: -1,
+        n_keep: 0,
+        n_discard: 0,
+        ignore_eos: false,
+        stream: false,
+        n_probs: 0,
+        min_keep: 0,
+        chat_format: "Content-only",
+        reasoning_format: "none",
+        reasoning_in_content: false,
+        generation_prompt: "",
+        samplers: ["penalties", "dry", "top_n_sigma", "top_k", "typ_p", "top_p", "min_p", "xtc", "temperature"],
+        "speculative.types": "none",
+        timings_per_token: false,
+        post_sampling_probs: false,
+        backend_sampling: false,
+        lora: [],
       },
       n_ctx: shape.nCtx,
     },
@@ -113,10 +155,18 @@ export function llamaServerProps(shape: LlamaServerShape): Record<string, unknow
     endpoint_metrics: false,
     ui: true,
     ui_settings: {},
-    chat_template: "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+    chat_template:
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
     chat_template_caps: {
-      supports_object_arguments: false, supports_parallel_tool_calls: false, supports_preserve_reasoning: false, supports_reasoning_effort: false,
-      supports_string_content: true, supports_system_role: true, supports_tool_calls: false, supports_tools: false, supports_typed_content: false,
+      supports_object_arguments: false,
+      supports_parallel_tool_calls: false,
+      supports_preserve_reasoning: false,
+      supports_reasoning_effort: false,
+      supports_string_content: true,
+      supports_system_role: true,
+      supports_tool_calls: false,
+      supports_tools: false,
+      supports_typed_content: false,
     },
     bos_token: "<s>",
     eos_token: "</s>",
@@ -133,8 +183,22 @@ export function llamaServerModels(shape: LlamaServerShape): Record<string, unkno
     object: "list",
     data: [
       {
-        id, aliases: [id], tags: [], object: "model", created: 1795393002, owned_by: "llamacpp",
-        meta: { vocab_type: true, n_vocab: 32000, n_ctx: shape.nCtx, n_ctx_train: shape.nCtxTrain ?? 4096, n_embd: 8, n_params: 513048, size: 1026144, ftype: "F16" },
+        id,
+        aliases: [id],
+        tags: [],
+        object: "model",
+        created: 1795393002,
+        owned_by: "llamacpp",
+        meta: {
+          vocab_type: true,
+          n_vocab: 32000,
+          n_ctx: shape.nCtx,
+          n_ctx_train: shape.nCtxTrain ?? 4096,
+          n_embd: 8,
+          n_params: 513048,
+          size: 1026144,
+          ftype: "F16",
+        },
       },
     ],
   };
@@ -149,22 +213,35 @@ const llamaError = (status: number, message: string, type: string): FakeAnswer =
  * "model is not loaded" for one it would have to load (`autoload=false`).
  */
 export function startFakeLlamaServer(shape: LlamaServerShape, router?: { loaded: Record<string, LlamaServerShape> }): Promise<FakeFactsServer> {
-  return startFactsServer((request) => {
-    const path = request.path.split("?")[0];
-    if (request.method !== "GET") return undefined;
-    if (path === "/health") return { body: { status: "ok" } };
-    if (path === "/v1/models" || path === "/models") return { body: llamaServerModels(shape) };
-    if (path !== "/props") return undefined;
-    if (router === undefined) return { body: llamaServerProps(shape) };
-    const name = request.query.get("model");
-    if (name === null) {
-      return {
-        body: { role: "router", max_instances: 4, models_autoload: true, model_alias: "llama-server", model_path: "none", default_generation_settings: { params: {}, n_ctx: 0 }, ui_settings: {}, build_info: "b1-80fb11a", cors_proxy_enabled: false },
-      };
-    }
-    const loaded = router.loaded[name];
-    return loaded === undefined ? llamaError(400, "model is not loaded", "invalid_request_error") : { body: llamaServerProps(loaded) };
-  }, llamaError(404, "File Not Found", "not_found_error"));
+  return startFactsServer(
+    (request) => {
+      const path = request.path.split("?")[0];
+      if (request.method !== "GET") return undefined;
+      if (path === "/health") return { body: { status: "ok" } };
+      if (path === "/v1/models" || path === "/models") return { body: llamaServerModels(shape) };
+      if (path !== "/props") return undefined;
+      if (router === undefined) return { body: llamaServerProps(shape) };
+      const name = request.query.get("model");
+      if (name === null) {
+        return {
+          body: {
+            role: "router",
+            max_instances: 4,
+            models_autoload: true,
+            model_alias: "llama-server",
+            model_path: "none",
+            default_generation_settings: { params: {}, n_ctx: 0 },
+            ui_settings: {},
+            build_info: "b1-80fb11a",
+            cors_proxy_enabled: false,
+          },
+        };
+      }
+      const loaded = router.loaded[name];
+      return loaded === undefined ? llamaError(400, "model is not loaded", "invalid_request_error") : { body: llamaServerProps(loaded) };
+    },
+    llamaError(404, "File Not Found", "not_found_error"),
+  );
 }
 
 // vLLM --------------------------------------------------------------------------------------------
@@ -176,9 +253,40 @@ export function startFakeLlamaServer(shape: LlamaServerShape, router?: { loaded:
  * Unknown routes: FastAPI's `{"detail": "Not Found"}`.
  */
 export function startFakeVllm(shape: { servedNames: string[]; modelPath: string; maxModelLen: number; loras?: string[] }): Promise<FakeFactsServer> {
-  const permission = () => ({ id: "modelperm-9f5c1a7e", object: "model_permission", created: 1767225600, allow_create_engine: false, allow_sampling: true, allow_logprobs: true, allow_search_indices: false, allow_view: true, allow_fine_tuning: false, organization: "*", group: null, is_blocking: false });
-  const base = shape.servedNames.map((id) => ({ id, object: "model", created: 1767225600, owned_by: "vllm", root: shape.modelPath, parent: null, max_model_len: shape.maxModelLen, permission: [permission()] }));
-  const loras = (shape.loras ?? []).map((id) => ({ id, object: "model", created: 1767225600, owned_by: "vllm", root: `/adapters/${id}`, parent: shape.servedNames[0], max_model_len: null, permission: [permission()] }));
+  const permission = () => ({
+    id: "modelperm-9f5c1a7e",
+    object: "model_permission",
+    created: 1767225600,
+    allow_create_engine: false,
+    allow_sampling: true,
+    allow_logprobs: true,
+    allow_search_indices: false,
+    allow_view: true,
+    allow_fine_tuning: false,
+    organization: "*",
+    group: null,
+    is_blocking: false,
+  });
+  const base = shape.servedNames.map((id) => ({
+    id,
+    object: "model",
+    created: 1767225600,
+    owned_by: "vllm",
+    root: shape.modelPath,
+    parent: null,
+    max_model_len: shape.maxModelLen,
+    permission: [permission()],
+  }));
+  const loras = (shape.loras ?? []).map((id) => ({
+    id,
+    object: "model",
+    created: 1767225600,
+    owned_by: "vllm",
+    root: `/adapters/${id}`,
+    parent: shape.servedNames[0],
+    max_model_len: null,
+    permission: [permission()],
+  }));
   return startFactsServer(
     (request) => (request.method === "GET" && request.path === "/v1/models" ? { body: { object: "list", data: [...base, ...loras] } } : undefined),
     { status: 404, body: { detail: "Not Found" } },
@@ -205,15 +313,39 @@ export interface LmStudioModel {
  */
 export function startFakeLmStudio(models: LmStudioModel[], api: "v0" | "v1-only" = "v0"): Promise<FakeFactsServer> {
   const v0 = models.map((model) => ({
-    id: model.id, object: "model", type: model.type ?? "llm", publisher: "lmstudio-community", arch: "qwen3", compatibility_type: "gguf", quantization: "Q4_K_M",
-    state: model.loadedContextLength === undefined ? "not-loaded" : "loaded", max_context_length: model.maxContextLength,
+    id: model.id,
+    object: "model",
+    type: model.type ?? "llm",
+    publisher: "lmstudio-community",
+    arch: "qwen3",
+    compatibility_type: "gguf",
+    quantization: "Q4_K_M",
+    state: model.loadedContextLength === undefined ? "not-loaded" : "loaded",
+    max_context_length: model.maxContextLength,
     ...(model.loadedContextLength === undefined ? {} : { loaded_context_length: model.loadedContextLength }),
   }));
   const v1 = models.map((model) => ({
-    type: model.type === "embeddings" ? "embedding" : "llm", publisher: "lmstudio-community", key: model.id, display_name: model.id, architecture: "qwen3",
-    quantization: { name: "Q4_K_M", bits_per_weight: 4 }, size_bytes: 18_556_686_208, params_string: "30B",
-    loaded_instances: model.loadedContextLength === undefined ? [] : [{ id: model.id, config: { context_length: model.loadedContextLength, eval_batch_size: 512, flash_attention: true, num_experts: 8, offload_kv_cache_to_gpu: true } }],
-    max_context_length: model.maxContextLength, format: "gguf", capabilities: { vision: false, trained_for_tool_use: true }, description: null,
+    type: model.type === "embeddings" ? "embedding" : "llm",
+    publisher: "lmstudio-community",
+    key: model.id,
+    display_name: model.id,
+    architecture: "qwen3",
+    quantization: { name: "Q4_K_M", bits_per_weight: 4 },
+    size_bytes: 18_556_686_208,
+    params_string: "30B",
+    loaded_instances:
+      model.loadedContextLength === undefined
+        ? []
+        : [
+            {
+              id: model.id,
+              config: { context_length: model.loadedContextLength, eval_batch_size: 512, flash_attention: true, num_experts: 8, offload_kv_cache_to_gpu: true },
+            },
+          ],
+    max_context_length: model.maxContextLength,
+    format: "gguf",
+    capabilities: { vision: false, trained_for_tool_use: true },
+    description: null,
   }));
   return startFactsServer((request) => {
     if (request.method === "GET" && request.path === "/api/v0/models" && api === "v0") return { body: { object: "list", data: v0 } };
@@ -243,39 +375,69 @@ export interface OllamaModel {
  * context_length). Models are named with their tag (`qwen3:8b`, `llama3.2:latest`).
  */
 export function startFakeOllama(models: Record<string, OllamaModel>): Promise<FakeFactsServer> {
-  const details = (model: OllamaModel) => ({ parent_model: "", format: "gguf", family: model.architecture, families: [model.architecture], parameter_size: "8.2B", quantization_level: "Q4_K_M" });
+  const details = (model: OllamaModel) => ({
+    parent_model: "",
+    format: "gguf",
+    family: model.architecture,
+    families: [model.architecture],
+    parameter_size: "8.2B",
+    quantization_level: "Q4_K_M",
+  });
   const named = (name: string) => models[name] ?? (name.includes(":") ? undefined : models[`${name}:latest`]);
-  return startFactsServer((request) => {
-    if (request.method === "GET" && request.path === "/api/ps") {
-      const loaded = Object.entries(models).filter(([, model]) => model.loadedContext !== undefined);
-      return {
-        body: {
-          models: loaded.map(([name, model]) => ({ name, model: name, size: 6_654_289_920, digest: "500a1f067a9f782620b40bee6f7b0c89e17ae61f686b92c24933e4ca4b2b8b41", details: details(model), expires_at: "2026-11-23T01:05:00.000000000Z", size_vram: 6_654_289_920, context_length: model.loadedContext })),
-        },
-      };
-    }
-    if (request.method === "POST" && request.path === "/api/show") {
-      const name = (request.body as { model?: unknown } | undefined)?.model;
-      if (typeof name !== "string" || name === "") return { status: 400, body: { error: "model is required" } };
-      const model = named(name);
-      if (model === undefined) return { status: 404, body: { error: `model '${name}' not found` } };
-      const options: Array<[string, string]> = [["stop", '"<|im_start|>"'], ["stop", '"<|im_end|>"'], ["temperature", "0.6"], ...(model.numCtx === undefined ? [] : [["num_ctx", String(model.numCtx)] as [string, string]])];
-      return {
-        body: {
-          license: "Apache License 2.0",
-          modelfile: `# Modelfile generated by "ollama show"\nFROM /root/.ollama/models/blobs/sha256-a3de86cd1c132c822487ededd47a324c50491393e6565cd14bafa40d0b8e686f\n`,
-          parameters: options.map(([key, value]) => `${key.padEnd(30)} ${value}`).join("\n"),
-          template: "{{ .Prompt }}",
-          details: details(model),
-          model_info: { "general.architecture": model.architecture, "general.basename": name.split(":")[0], "general.parameter_count": 8_190_735_360, [`${model.architecture}.context_length`]: model.trainedContext, [`${model.architecture}.embedding_length`]: 4096 },
-          tensors: [],
-          capabilities: ["completion", "tools"],
-          modified_at: "2026-11-20T09:14:03.123456789Z",
-        },
-      };
-    }
-    return undefined;
-  }, { status: 404, text: "404 page not found", contentType: "text/plain" });
+  return startFactsServer(
+    (request) => {
+      if (request.method === "GET" && request.path === "/api/ps") {
+        const loaded = Object.entries(models).filter(([, model]) => model.loadedContext !== undefined);
+        return {
+          body: {
+            models: loaded.map(([name, model]) => ({
+              name,
+              model: name,
+              size: 6_654_289_920,
+              digest: "500a1f067a9f782620b40bee6f7b0c89e17ae61f686b92c24933e4ca4b2b8b41",
+              details: details(model),
+              expires_at: "2026-11-23T01:05:00.000000000Z",
+              size_vram: 6_654_289_920,
+              context_length: model.loadedContext,
+            })),
+          },
+        };
+      }
+      if (request.method === "POST" && request.path === "/api/show") {
+        const name = (request.body as { model?: unknown } | undefined)?.model;
+        if (typeof name !== "string" || name === "") return { status: 400, body: { error: "model is required" } };
+        const model = named(name);
+        if (model === undefined) return { status: 404, body: { error: `model '${name}' not found` } };
+        const options: Array<[string, string]> = [
+          ["stop", '"<|im_start|>"'],
+          ["stop", '"<|im_end|>"'],
+          ["temperature", "0.6"],
+          ...(model.numCtx === undefined ? [] : [["num_ctx", String(model.numCtx)] as [string, string]]),
+        ];
+        return {
+          body: {
+            license: "Apache License 2.0",
+            modelfile: `# Modelfile generated by "ollama show"\nFROM /root/.ollama/models/blobs/sha256-a3de86cd1c132c822487ededd47a324c50491393e6565cd14bafa40d0b8e686f\n`,
+            parameters: options.map(([key, value]) => `${key.padEnd(30)} ${value}`).join("\n"),
+            template: "{{ .Prompt }}",
+            details: details(model),
+            model_info: {
+              "general.architecture": model.architecture,
+              "general.basename": name.split(":")[0],
+              "general.parameter_count": 8_190_735_360,
+              [`${model.architecture}.context_length`]: model.trainedContext,
+              [`${model.architecture}.embedding_length`]: 4096,
+            },
+            tensors: [],
+            capabilities: ["completion", "tools"],
+            modified_at: "2026-11-20T09:14:03.123456789Z",
+          },
+        };
+      }
+      return undefined;
+    },
+    { status: 404, text: "404 page not found", contentType: "text/plain" },
+  );
 }
 
 // OpenRouter --------------------------------------------------------------------------------------
@@ -288,11 +450,17 @@ export function startFakeOllama(models: Record<string, OllamaModel>): Promise<Fa
  */
 export function startFakeOpenRouter(models: Array<{ id: string; contextLength: number }>): Promise<FakeFactsServer> {
   const data = models.map((model) => ({
-    id: model.id, canonical_slug: model.id, name: model.id, created: 1767225600, description: "", context_length: model.contextLength,
+    id: model.id,
+    canonical_slug: model.id,
+    name: model.id,
+    created: 1767225600,
+    description: "",
+    context_length: model.contextLength,
     architecture: { modality: "text->text", input_modalities: ["text"], output_modalities: ["text"], tokenizer: "Qwen3", instruct_type: null },
     pricing: { prompt: "0.0000002", completion: "0.0000008", request: "0", image: "0", web_search: "0", internal_reasoning: "0" },
     top_provider: { context_length: model.contextLength, max_completion_tokens: 32768, is_moderated: false },
-    per_request_limits: null, supported_parameters: ["max_tokens", "temperature", "tools", "tool_choice"],
+    per_request_limits: null,
+    supported_parameters: ["max_tokens", "temperature", "tools", "tool_choice"],
   }));
   return startFactsServer((request) => (request.method === "GET" && request.path === "/v1/models" ? { body: { data } } : undefined));
 }

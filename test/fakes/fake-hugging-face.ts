@@ -84,7 +84,8 @@ export async function startFakeHuggingFace(repos: Record<string, FakeRepo>): Pro
     requests.push({ server: "cdn", method: req.method ?? "", path: req.url ?? "", headers: req.headers });
     const url = new URL(req.url ?? "/", "http://cdn");
     const content = blobs.get(url.pathname.split("/").at(-1) ?? "");
-    if (!content || !url.searchParams.get("X-Amz-Signature")) return void res.writeHead(403, { "Content-Type": "application/xml" }).end("<Error><Code>AccessDenied</Code></Error>");
+    if (!content || !url.searchParams.get("X-Amz-Signature"))
+      return void res.writeHead(403, { "Content-Type": "application/xml" }).end("<Error><Code>AccessDenied</Code></Error>");
     serveBlob(req, res, content);
   });
 
@@ -107,7 +108,10 @@ export async function startFakeHuggingFace(repos: Record<string, FakeRepo>): Pro
   function serveResolve(req: IncomingMessage, res: ServerResponse, [user, name, revision, path]: [string, string, string, string]): void {
     const repo = repoFor(req, res, user, name);
     if (!repo) return;
-    if (revision !== "main" && revision !== COMMIT) return void res.writeHead(404, { "X-Error-Code": "RevisionNotFound", "X-Error-Message": `Invalid rev id: ${revision}` }).end(`Invalid rev id: ${revision}`);
+    if (revision !== "main" && revision !== COMMIT)
+      return void res
+        .writeHead(404, { "X-Error-Code": "RevisionNotFound", "X-Error-Message": `Invalid rev id: ${revision}` })
+        .end(`Invalid rev id: ${revision}`);
     const content = repo.files[path];
     if (!content) return void res.writeHead(404, { "X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found" }).end("Entry not found");
     const sha256 = createHash("sha256").update(content).digest("hex");
@@ -121,7 +125,8 @@ export async function startFakeHuggingFace(repos: Record<string, FakeRepo>): Pro
       "X-Linked-Etag": `"${sha256}"`,
       "X-Linked-Size": String(content.length),
       "X-Repo-Commit": COMMIT,
-      "Access-Control-Expose-Headers": "X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag,X-Xet-Hash",
+      "Access-Control-Expose-Headers":
+        "X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag,X-Xet-Hash",
     });
     res.end(req.method === "HEAD" ? undefined : body);
   }
@@ -133,7 +138,18 @@ export async function startFakeHuggingFace(repos: Record<string, FakeRepo>): Pro
       return void res.end(JSON.stringify({ error: "Repository not found" }));
     }
     const id = `${user}/${name}`;
-    const info = { _id: createHash("md5").update(id).digest("hex").slice(0, 24), id, modelId: id, author: user, sha: COMMIT, private: false, gated: repo.gatedToken ? "manual" : false, disabled: false, tags: ["gguf"], siblings: Object.keys(repo.files).map((rfilename) => ({ rfilename })) };
+    const info = {
+      _id: createHash("md5").update(id).digest("hex").slice(0, 24),
+      id,
+      modelId: id,
+      author: user,
+      sha: COMMIT,
+      private: false,
+      gated: repo.gatedToken ? "manual" : false,
+      disabled: false,
+      tags: ["gguf"],
+      siblings: Object.keys(repo.files).map((rfilename) => ({ rfilename })),
+    };
     res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" }).end(JSON.stringify(info));
   }
 

@@ -122,7 +122,20 @@ function parseOptions(argv) {
 }
 
 /** Python's name for a JSON value's type, for the TypeErrors Hostfile.from_file reports. @param {unknown} value */
-const pyType = (value) => (value === null ? "NoneType" : Array.isArray(value) ? "list" : typeof value === "string" ? "str" : typeof value === "object" ? "dict" : Number.isInteger(value) ? "int" : typeof value === "boolean" ? "bool" : "float");
+const pyType = (value) =>
+  value === null
+    ? "NoneType"
+    : Array.isArray(value)
+      ? "list"
+      : typeof value === "string"
+        ? "str"
+        : typeof value === "object"
+          ? "dict"
+          : Number.isInteger(value)
+            ? "int"
+            : typeof value === "boolean"
+              ? "bool"
+              : "float";
 
 /** Hostfile.from_file, its errors as str(e) of Python's. @param {string} path */
 function readHostfile(path) {
@@ -163,7 +176,13 @@ function hostsFromList(list, repeats) {
 
 /** json.dumps: ", " between items, ": " after keys. @param {unknown} value @returns {string} */
 const pyJson = (value) =>
-  Array.isArray(value) ? `[${value.map(pyJson).join(", ")}]` : value !== null && typeof value === "object" ? `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`).join(", ")}}` : JSON.stringify(value);
+  Array.isArray(value)
+    ? `[${value.map(pyJson).join(", ")}]`
+    : value !== null && typeof value === "object"
+      ? `{${Object.entries(value)
+          .map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`)
+          .join(", ")}}`
+      : JSON.stringify(value);
 
 /** shlex.join. @param {string[]} words */
 const shlexJoin = (words) => words.map((w) => (w === "" ? "''" : /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'"'"'`)}'`)).join(" ");
@@ -193,8 +212,13 @@ if (backend === "ring") {
   if (!hosts.every((h) => h.rdma.length === n)) fail("The hostfile is malformed: number of RDMA devices does not match hosts");
   if (!hosts.every((h, i) => h.rdma[i] === null)) fail("The hostfile is malformed: RDMA device of self should be null");
   const ringOnly = backend === "jaccl-ring";
-  const missing = hosts.flatMap((h, i) => (ringOnly ? [(i - 1 + n) % n, (i + 1) % n] : [...hosts.keys()]).filter((j) => j !== i && h.rdma[j] === null).map((j) => `${h.ssh} to ${hosts[j]?.ssh}`));
-  if (missing.length > 0) fail(`The hostfile is malformed: no RDMA device is listed for ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ` and ${missing.length - 3} more` : ""}`);
+  const missing = hosts.flatMap((h, i) =>
+    (ringOnly ? [(i - 1 + n) % n, (i + 1) % n] : [...hosts.keys()]).filter((j) => j !== i && h.rdma[j] === null).map((j) => `${h.ssh} to ${hosts[j]?.ssh}`),
+  );
+  if (missing.length > 0)
+    fail(
+      `The hostfile is malformed: no RDMA device is listed for ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ` and ${missing.length - 3} more` : ""}`,
+    );
   env.push(`MLX_JACCL_COORDINATOR=${hosts[0]?.ips[0]}:${options["starting-port"]}`);
   if (ringOnly) env.push("MLX_JACCL_RING=1");
   files.MLX_IBV_DEVICES = pyJson(hosts.map((h) => h.rdma));
@@ -239,7 +263,11 @@ let interrupted = false;
 for (const host of hosts.filter((h) => h.ssh === "127.0.0.1")) {
   if (options.cwd !== undefined && !cwdExists) process.stderr.write(`Failed to change directory to ${cwd}\n`);
   // Its output through pipes, relayed: a rank outliving the launcher does not hold the launcher's own.
-  const rank = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"], cwd: cwdExists ? cwd : process.cwd(), env: { ...process.env, ...rankEnv, MLX_RANK: String(host.rank) } });
+  const rank = spawn(program, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: cwdExists ? cwd : process.cwd(),
+    env: { ...process.env, ...rankEnv, MLX_RANK: String(host.rank) },
+  });
   rank.stdout?.pipe(process.stdout, { end: false });
   rank.stderr?.pipe(process.stderr, { end: false });
   running.set(host.rank, rank);
@@ -271,5 +299,5 @@ if (running.size === 0) process.exit(0);
 process.on("SIGINT", () => {
   if (interrupted) return;
   interrupted = true;
-  process.stderr.write("Traceback (most recent call last):\n  File \"mlx.launch\", line 8, in <module>\nKeyboardInterrupt\n");
+  process.stderr.write('Traceback (most recent call last):\n  File "mlx.launch", line 8, in <module>\nKeyboardInterrupt\n');
 });

@@ -13,7 +13,15 @@
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { noise: { type: "string", default: "0" }, late: { type: "boolean", default: false }, model: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    noise: { type: "string", default: "0" },
+    late: { type: "boolean", default: false },
+    model: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string" },
+  },
+});
 const model = values.model ?? "";
 const why = `Repo id must be in the form 'repo_name' or 'namespace/repo_name': '${model}'. Use \`repo_type\` argument if needed.`;
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);

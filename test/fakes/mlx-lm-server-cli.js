@@ -26,9 +26,26 @@ export const METAL_OOM_MESSAGE =
   "libc++abi: terminating due to uncaught exception of type std::runtime_error: [METAL] Command buffer execution failed: Insufficient Memory (00000008:kIOGPUCommandBufferCallbackErrorOutOfMemory)";
 
 const REAL_STRING_FLAGS = [
-  "model", "adapter-path", "host", "port", "allowed-origins", "draft-model", "num-draft-tokens",
-  "log-level", "chat-template", "temp", "top-p", "top-k", "min-p", "max-tokens", "chat-template-args",
-  "decode-concurrency", "prompt-concurrency", "prefill-step-size", "prompt-cache-size", "prompt-cache-bytes",
+  "model",
+  "adapter-path",
+  "host",
+  "port",
+  "allowed-origins",
+  "draft-model",
+  "num-draft-tokens",
+  "log-level",
+  "chat-template",
+  "temp",
+  "top-p",
+  "top-k",
+  "min-p",
+  "max-tokens",
+  "chat-template-args",
+  "decode-concurrency",
+  "prompt-concurrency",
+  "prefill-step-size",
+  "prompt-cache-size",
+  "prompt-cache-bytes",
 ];
 const REAL_BOOLEAN_FLAGS = ["trust-remote-code", "use-default-chat-template", "pipeline"];
 const FAKE_STRING_FLAGS = ["script", "respond", "load-ms", "crash-after-requests", "crash-after-ms", "wedge-after-requests", "wedge-mode", "token-delay-ms"];
@@ -60,7 +77,11 @@ export async function main(rawArgs, io) {
     setTimeout(() => io.exit(code), 20); // let the bytes already written reach the client
     return new Promise(() => {});
   };
-  const crash = () => die(139, "Fatal Python error: Segmentation fault\n\nCurrent thread 0x0000000170e7b000 (most recent call first):\n  File \"mlx_lm/generate.py\", line 412 in _step");
+  const crash = () =>
+    die(
+      139,
+      'Fatal Python error: Segmentation fault\n\nCurrent thread 0x0000000170e7b000 (most recent call first):\n  File "mlx_lm/generate.py", line 412 in _step',
+    );
 
   const mlx = await createFakeMlxServer({
     model: text("model"),
@@ -115,12 +136,15 @@ function printFetching(io, downloading, loadMs) {
   const steps = 5;
   io.stderr.write(`Fetching 9 files:   0%|${bar(0)}| 0/9 [00:00<?, ?it/s]`);
   for (let step = 1; step <= steps; step++) {
-    setTimeout(() => {
-      const gb = ((5.3 * step) / steps).toFixed(2);
-      const percent = String((100 * step) / steps).padStart(3);
-      const line = `model-00001-of-00004.safetensors: ${percent}%|${bar(2 * step)}| ${gb}G/5.30G [00:0${step}<00:00, 1.06GB/s]`;
-      io.stderr.write(step < steps ? `\r${line}` : `\r${line}\nFetching 9 files: 100%|${bar(10)}| 9/9 [00:0${steps}<00:00,  1.80it/s]\n`);
-    }, (0.8 * loadMs * step) / steps);
+    setTimeout(
+      () => {
+        const gb = ((5.3 * step) / steps).toFixed(2);
+        const percent = String((100 * step) / steps).padStart(3);
+        const line = `model-00001-of-00004.safetensors: ${percent}%|${bar(2 * step)}| ${gb}G/5.30G [00:0${step}<00:00, 1.06GB/s]`;
+        io.stderr.write(step < steps ? `\r${line}` : `\r${line}\nFetching 9 files: 100%|${bar(10)}| 9/9 [00:0${steps}<00:00,  1.80it/s]\n`);
+      },
+      (0.8 * loadMs * step) / steps,
+    );
   }
 }
 
@@ -133,7 +157,9 @@ function parseFlags(rawArgs, io) {
   try {
     return parseArgs({ args: rawArgs, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    io.stderr.write(`usage: mlx_lm.server [-h] [--model MODEL] [--host HOST] [--port PORT] ...\nmlx_lm.server: error: ${/** @type {Error} */ (error).message}\n`);
+    io.stderr.write(
+      `usage: mlx_lm.server [-h] [--model MODEL] [--host HOST] [--port PORT] ...\nmlx_lm.server: error: ${/** @type {Error} */ (error).message}\n`,
+    );
     io.exit(2);
     throw error;
   }

@@ -116,8 +116,7 @@ export async function createFakeMlxServer(options = {}) {
     isClosed: () => closed,
     isWedged: () => wedged !== undefined,
     ensureModel,
-    takeScript: async (record) =>
-      queue.shift() ?? (await options.respond?.(record)) ?? { text: echoOf(record.body) },
+    takeScript: async (record) => queue.shift() ?? (await options.respond?.(record)) ?? { text: echoOf(record.body) },
     onGeneration: (event) => options.onGeneration?.(event),
     promptCache: createPromptCache({ size: options.promptCacheSize ?? 10, trimmable: options.trimmablePromptCache ?? true }),
     settings: {

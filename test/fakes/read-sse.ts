@@ -54,9 +54,7 @@ export function parseSSE(text: string): SSEEvent[] {
 }
 
 /** Reads a whole SSE body (a fetch `Response` or a byte/text stream) and parses it. */
-export async function readSSE(
-  input: Response | ReadableStream<Uint8Array> | ReadableStream<string>,
-): Promise<SSEEvent[]> {
+export async function readSSE(input: Response | ReadableStream<Uint8Array> | ReadableStream<string>): Promise<SSEEvent[]> {
   const stream = input instanceof Response ? input.body : input;
   if (stream === null) return [];
   const decoder = new TextDecoder();
@@ -90,7 +88,5 @@ export function arrayToStream<T>(items: readonly T[]): ReadableStream<T> {
 
 /** The JSON payloads of the `data:` events, `[DONE]` excluded. */
 export function dataPayloads(events: readonly SSEEvent[]): unknown[] {
-  return events
-    .filter((e) => e.comment === undefined && e.data !== "[DONE]")
-    .map((e) => JSON.parse(e.data) as unknown);
+  return events.filter((e) => e.comment === undefined && e.data !== "[DONE]").map((e) => JSON.parse(e.data) as unknown);
 }

@@ -34,7 +34,10 @@ interface Plan {
 }
 
 const read = (cwd: string, file: string): Call => ({ name: "Read", input: { file_path: `${cwd}/${file}` } });
-const edit = (cwd: string, file: string, oldString: string, newString: string, replaceAll = false): Call => ({ name: "Edit", input: { file_path: `${cwd}/${file}`, old_string: oldString, new_string: newString, ...(replaceAll ? { replace_all: true } : {}) } });
+const edit = (cwd: string, file: string, oldString: string, newString: string, replaceAll = false): Call => ({
+  name: "Edit",
+  input: { file_path: `${cwd}/${file}`, old_string: oldString, new_string: newString, ...(replaceAll ? { replace_all: true } : {}) },
+});
 const bash = (command: string): Call => ({ name: "Bash", input: { command, description: `Run ${command}` } });
 const last = (seen: Seen) => seen.results.at(-1) ?? "";
 /** Claude Code's Read result numbers its lines ("     1→text" or "1\ttext"); the model reads past that. */
@@ -43,7 +46,13 @@ const unnumbered = (text: string) => text.replace(/^\s*\d+(?:→|\t)/gm, "");
 const PLANS: Plan[] = [
   {
     matches: /`npm test` fails/,
-    steps: [() => [bash("npm test")], (s) => [read(s.cwd, "src/range.js")], (s) => [edit(s.cwd, "src/range.js", "i < end", "i <= end")], () => [bash("npm test")], (s) => `Fixed the off-by-one in range: the loop now includes \`end\`. npm test: ${last(s).includes("ok") ? "passes" : "still fails"}.`],
+    steps: [
+      () => [bash("npm test")],
+      (s) => [read(s.cwd, "src/range.js")],
+      (s) => [edit(s.cwd, "src/range.js", "i < end", "i <= end")],
+      () => [bash("npm test")],
+      (s) => `Fixed the off-by-one in range: the loop now includes \`end\`. npm test: ${last(s).includes("ok") ? "passes" : "still fails"}.`,
+    ],
   },
   {
     matches: /unittest test_stats\.py/,
@@ -59,7 +68,9 @@ const PLANS: Plan[] = [
     matches: /Implement `slugify`/,
     steps: [
       (s) => [read(s.cwd, "slugify.js")],
-      (s) => [edit(s.cwd, "slugify.js", 'throw new Error("not implemented");', 'return title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");')],
+      (s) => [
+        edit(s.cwd, "slugify.js", 'throw new Error("not implemented");', 'return title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");'),
+      ],
       () => "Implemented slugify.",
     ],
   },
@@ -155,7 +166,10 @@ const PLANS: Plan[] = [
         const version = /"version": "(\d+)\.(\d+)\.(\d+)"/.exec(unnumbered(s.results.join("\n")))!;
         const old = `${version[1]}.${version[2]}.${version[3]}`;
         const next = `${version[1]}.${version[2]}.${Number(version[3]) + 1}`;
-        return [edit(s.cwd, "package.json", `"version": "${old}"`, `"version": "${next}"`), edit(s.cwd, "CHANGELOG.md", `- ${old}: released`, `- ${next}: released\n- ${old}: released`)];
+        return [
+          edit(s.cwd, "package.json", `"version": "${old}"`, `"version": "${next}"`),
+          edit(s.cwd, "CHANGELOG.md", `- ${old}: released`, `- ${next}: released\n- ${old}: released`),
+        ];
       },
       () => "Bumped the patch version and added the changelog line.",
     ],
@@ -173,7 +187,15 @@ const PLANS: Plan[] = [
   {
     matches: /Write `wordcount\.py`/,
     steps: [
-      (s) => [{ name: "Write", input: { file_path: `${s.cwd}/wordcount.py`, content: 'import sys\n\ntext = sys.stdin.read()\nprint(text.count("\\n"), len(text.split()), len(text))\n' } }],
+      (s) => [
+        {
+          name: "Write",
+          input: {
+            file_path: `${s.cwd}/wordcount.py`,
+            content: 'import sys\n\ntext = sys.stdin.read()\nprint(text.count("\\n"), len(text.split()), len(text))\n',
+          },
+        },
+      ],
       () => [bash("printf 'a b\\nc\\n' | python3 wordcount.py")],
       (s) => `Wrote wordcount.py; for "a b\\nc\\n" it prints ${last(s).trim()}.`,
     ],
@@ -187,7 +209,10 @@ const PLANS: Plan[] = [
         // The def that encloses the first deleting line.
         const lines = unnumbered(last(s)).split("\n");
         const at = lines.findIndex((line) => /os\.remove|os\.unlink|rmtree/.test(line));
-        const def = lines.slice(0, at).reverse().find((line) => /^def \w+/.test(line));
+        const def = lines
+          .slice(0, at)
+          .reverse()
+          .find((line) => /^def \w+/.test(line));
         return /^def (\w+)/.exec(def ?? "")?.[1] ?? "I could not find one.";
       },
     ],
@@ -203,7 +228,14 @@ const constantOf = (s: Seen) => {
   return { name: name!, value: value! };
 };
 /** grep -l's paths, relative ("./lib/a.js" → "lib/a.js"). */
-const filesFrom = (output: string) => [...new Set(output.split("\n").map((line) => line.trim().replace(/^\.\//, "")).filter((line) => line !== "" && !line.includes(" ")))];
+const filesFrom = (output: string) => [
+  ...new Set(
+    output
+      .split("\n")
+      .map((line) => line.trim().replace(/^\.\//, ""))
+      .filter((line) => line !== "" && !line.includes(" ")),
+  ),
+];
 /** The file of grep -n's first match ("./src/a.js:3:…" → "src/a.js"). */
 const fileOfMatch = (output: string) => /^\.?\/?([^:\s]+):\d+:/m.exec(output)![1]!;
 
@@ -227,7 +259,9 @@ export function sloppyCoder(record: FakeRequestRecord): FakeScript {
   const calls = "rawText" in script && typeof script.rawText === "string" ? [...script.rawText.matchAll(/<function=(\w+)>([\s\S]*?)<\/function>/g)] : [];
   if (calls.length === 0) return script;
   const written = calls.map(([, name, body]) => {
-    const input = Object.fromEntries([...body!.matchAll(/<parameter=(\w+)>\n([\s\S]*?)\n<\/parameter>/g)].map(([, key, value]) => [key!, key === "replace_all" ? value === "true" : value!]));
+    const input = Object.fromEntries(
+      [...body!.matchAll(/<parameter=(\w+)>\n([\s\S]*?)\n<\/parameter>/g)].map(([, key, value]) => [key!, key === "replace_all" ? value === "true" : value!]),
+    );
     return `<tool_call>\n${pythonLiteral({ name, arguments: input })}\n</tool_call>`;
   });
   return { rawText: written.join("\n") };
@@ -239,7 +273,10 @@ function pythonLiteral(value: unknown): string {
   if (typeof value === "boolean") return value ? "True" : "False";
   if (value === null || value === undefined) return "None";
   if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
-  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `${pythonLiteral(k)}: ${pythonLiteral(v)}`).join(", ")}}`;
+  if (typeof value === "object")
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonLiteral(k)}: ${pythonLiteral(v)}`)
+      .join(", ")}}`;
   return String(value);
 }
 
@@ -248,7 +285,9 @@ export const talkingCoder = (): FakeScript => ({ text: "Done: I fixed the proble
 
 /** Qwen3-Coder's tool-call markup for one call. */
 function qwen3CoderCall(call: Call): string {
-  const parameters = Object.entries(call.input).map(([key, value]) => `<parameter=${key}>\n${typeof value === "string" ? value : JSON.stringify(value)}\n</parameter>`);
+  const parameters = Object.entries(call.input).map(
+    ([key, value]) => `<parameter=${key}>\n${typeof value === "string" ? value : JSON.stringify(value)}\n</parameter>`,
+  );
   return `<tool_call>\n<function=${call.name}>\n${parameters.join("\n")}\n</function>\n</tool_call>`;
 }
 
@@ -276,6 +315,11 @@ const stripReminders = (text: string) => text.replace(/<system-reminder>[\s\S]*?
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "")).join("\n");
+  if (Array.isArray(content))
+    return content
+      .map((part) =>
+        typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "",
+      )
+      .join("\n");
   return "";
 }

@@ -30,7 +30,13 @@ function lastUserText(body) {
   return "";
 }
 
-const chunk = (/** @type {object} */ delta, /** @type {string | null} */ finish = null) => ({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: "scripted", choices: [{ index: 0, delta, finish_reason: finish }] });
+const chunk = (/** @type {object} */ delta, /** @type {string | null} */ finish = null) => ({
+  id: "chatcmpl-1",
+  object: "chat.completion.chunk",
+  created: 0,
+  model: "scripted",
+  choices: [{ index: 0, delta, finish_reason: finish }],
+});
 
 const server = createServer((req, res) => {
   let raw = "";
@@ -48,7 +54,14 @@ const server = createServer((req, res) => {
       const answer = `ok: ${text}`;
       if (!body.stream) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: answer }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 3 } }));
+        res.end(
+          JSON.stringify({
+            id: "chatcmpl-1",
+            object: "chat.completion",
+            choices: [{ index: 0, message: { role: "assistant", content: answer }, finish_reason: "stop" }],
+            usage: { prompt_tokens: 5, completion_tokens: 3 },
+          }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream" });

@@ -40,10 +40,15 @@ function claudeCodeVersion(label: ClaudeCodeVersion["label"], packageName: strin
 }
 
 /** Pinned first, then the newest. */
-export const CLAUDE_CODE_VERSIONS: readonly ClaudeCodeVersion[] = [claudeCodeVersion("pinned", "@anthropic-ai/claude-code"), claudeCodeVersion("newest", "claude-code-newest")];
+export const CLAUDE_CODE_VERSIONS: readonly ClaudeCodeVersion[] = [
+  claudeCodeVersion("pinned", "@anthropic-ai/claude-code"),
+  claudeCodeVersion("newest", "claude-code-newest"),
+];
 
 /** For `describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s …", (_name, claudeCode) => …)`: each version named "2.1.197 (pinned)". */
-export const CLAUDE_CODE_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCodeVersion])[] = CLAUDE_CODE_VERSIONS.map((v) => [`${v.version} (${v.label})`, v] as const);
+export const CLAUDE_CODE_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCodeVersion])[] = CLAUDE_CODE_VERSIONS.map(
+  (v) => [`${v.version} (${v.label})`, v] as const,
+);
 
 export const PINNED_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[0]!;
 
@@ -54,7 +59,10 @@ export const PINNED_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[0]!;
 export const OLDER_CLAUDE_CODE: ClaudeCodeVersion = claudeCodeVersion("older", "claude-code-older");
 
 /** The releases trimming is checked on: the older one, the pinned, the newest. */
-export const TRIM_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCodeVersion])[] = [[`${OLDER_CLAUDE_CODE.version} (older)`, OLDER_CLAUDE_CODE], ...CLAUDE_CODE_MATRIX];
+export const TRIM_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCodeVersion])[] = [
+  [`${OLDER_CLAUDE_CODE.version} (older)`, OLDER_CLAUDE_CODE],
+  ...CLAUDE_CODE_MATRIX,
+];
 export const NEWEST_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[1]!;
 
 /**
@@ -62,7 +70,10 @@ export const NEWEST_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[1]!;
  * offline, against a fake Anthropic API (scripts/claude-code/capture-request.js). Cached on disk per
  * (version, options) under node_modules/.cache/mallex/claude-code-captures/: a run captures each once.
  */
-export async function captureFirstRequest(v: ClaudeCodeVersion, options: { prompt?: string; env?: Record<string, string>; args?: string[]; files?: Record<string, string> } = {}): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
+export async function captureFirstRequest(
+  v: ClaudeCodeVersion,
+  options: { prompt?: string; env?: Record<string, string>; args?: string[]; files?: Record<string, string> } = {},
+): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
   const { body, headers, url } = await captureFirstRequestCached({ bin: v.bin, version: v.version, ...options });
   return { body: body as MessagesRequest, headers, url };
 }

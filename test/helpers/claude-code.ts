@@ -12,7 +12,14 @@ import { MALLEX_BIN } from "./run-cli.js";
  * (default: the pinned version). `env` adds to (or replaces) that environment, e.g. a PATH with a fake
  * `claude` first.
  */
-export function runMallex(args: string[], cwd: string, mallexHome: string, timeout = 90_000, env: Record<string, string> = {}, claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE) {
+export function runMallex(
+  args: string[],
+  cwd: string,
+  mallexHome: string,
+  timeout = 90_000,
+  env: Record<string, string> = {},
+  claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE,
+) {
   return execa("node", [MALLEX_BIN, "run", ...args], {
     cwd,
     reject: false,
@@ -32,7 +39,14 @@ export { makeCaptureProject as makeProject };
  * that environment (e.g. one HOME for several runs, so `--continue` finds the session). Never throws;
  * the result carries the exit code.
  */
-export function runClaude(baseUrl: string, cwd: string, args: string[], claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE, env: Record<string, string> = {}, timeout = 60_000) {
+export function runClaude(
+  baseUrl: string,
+  cwd: string,
+  args: string[],
+  claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE,
+  env: Record<string, string> = {},
+  timeout = 60_000,
+) {
   return execa(join(claudeCode.binDir, "claude"), args, {
     cwd,
     reject: false,
@@ -48,8 +62,21 @@ export function runClaude(baseUrl: string, cwd: string, args: string[], claudeCo
  * nothing of Anthropic's in the environment but what the line sets: whether it works as printed.
  * `env` stands for what the user's shell has exported; `claude` is `claudeCode` (default: pinned).
  */
-export function runClaudeAsPrinted(line: string, cwd: string, args: string[], env: Record<string, string> = {}, claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE) {
-  return execa("sh", ["-c", `${line} "$@"`, "sh", ...args], { cwd, reject: false, stdin: "ignore", timeout: 60_000, extendEnv: false, env: { ...offlineEnv(claudeCode), ...env } });
+export function runClaudeAsPrinted(
+  line: string,
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  claudeCode: ClaudeCodeVersion = PINNED_CLAUDE_CODE,
+) {
+  return execa("sh", ["-c", `${line} "$@"`, "sh", ...args], {
+    cwd,
+    reject: false,
+    stdin: "ignore",
+    timeout: 60_000,
+    extendEnv: false,
+    env: { ...offlineEnv(claudeCode), ...env },
+  });
 }
 
 /** A fresh HOME, `claudeCode` first on PATH as `claude`, no retries and no traffic but the requests (docs/claude-code.md). */

@@ -7,7 +7,11 @@ import { compileIn } from "./config-tree.js";
 import type { createProcessCleanup } from "./process-cleanup.js";
 
 /** The config in `dir` compiled (without a diagnostic) and its supervised servers' pool, each supervisor's events collected and stopped after the test. */
-export function compiledPool(dir: string, processes: ReturnType<typeof createProcessCleanup>, stopTimeoutMs: number): { table: RoutingTable; pool: SupervisorPool; events: SupervisorEvent[]; home: string; dir: string } {
+export function compiledPool(
+  dir: string,
+  processes: ReturnType<typeof createProcessCleanup>,
+  stopTimeoutMs: number,
+): { table: RoutingTable; pool: SupervisorPool; events: SupervisorEvent[]; home: string; dir: string } {
   const tree = compileIn(dir);
   expect(tree.lines).toEqual([]);
   const table = tree.table!;

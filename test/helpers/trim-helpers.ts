@@ -64,7 +64,10 @@ export function trimAndConvert(request: MessagesRequest, table: RoutingTable, pr
  */
 export function renderChatML(request: OpenAIChatRequest): string {
   const [first, ...rest] = request.messages;
-  const tools = request.tools === undefined || request.tools.length === 0 ? "" : `\n\n# Tools\n\n<tools>\n${request.tools.map((t) => JSON.stringify(t)).join("\n")}\n</tools>`;
+  const tools =
+    request.tools === undefined || request.tools.length === 0
+      ? ""
+      : `\n\n# Tools\n\n<tools>\n${request.tools.map((t) => JSON.stringify(t)).join("\n")}\n</tools>`;
   let prompt = "";
   const messages = first?.role === "system" ? rest : request.messages;
   if (first?.role === "system" || tools !== "") prompt += `<|im_start|>system\n${first?.role === "system" ? first.content : ""}${tools}<|im_end|>\n`;
@@ -75,7 +78,10 @@ export function renderChatML(request: OpenAIChatRequest): string {
 function renderMessage(message: OpenAIChatMessage): string {
   const content = typeof message.content === "string" ? message.content : message.content.map((p) => (p.type === "text" ? p.text : "")).join("");
   if (message.role === "tool") return `<|im_start|>user\n<tool_response>\n${content}\n</tool_response><|im_end|>\n`;
-  const calls = message.role === "assistant" ? (message.tool_calls ?? []).map((c) => `<tool_call>\n{"name": "${c.function.name}", "arguments": ${c.function.arguments}}\n</tool_call>`).join("") : "";
+  const calls =
+    message.role === "assistant"
+      ? (message.tool_calls ?? []).map((c) => `<tool_call>\n{"name": "${c.function.name}", "arguments": ${c.function.arguments}}\n</tool_call>`).join("")
+      : "";
   return `<|im_start|>${message.role}\n${content}${calls}<|im_end|>\n`;
 }
 
@@ -110,7 +116,12 @@ export function testPlan(overrides: Partial<TrimPlan> = {}): TrimPlan {
   };
 }
 
-type FilterSpec = Omit<CompiledFilter, "pattern" | "priority" | "sizes"> & { pattern: string; flags?: string; priority?: number; sizes?: CompiledFilter["sizes"] };
+type FilterSpec = Omit<CompiledFilter, "pattern" | "priority" | "sizes"> & {
+  pattern: string;
+  flags?: string;
+  priority?: number;
+  sizes?: CompiledFilter["sizes"];
+};
 
 /** A compiled filter from its mallex.yaml shape; give them highest priority first, as the table does. */
 export function filter({ pattern, flags, ...rest }: FilterSpec): CompiledFilter {

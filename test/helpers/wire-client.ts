@@ -29,7 +29,14 @@ export function wireRequest(baseUrl: string, init: WireRequest): Promise<WireRep
   const timeoutMs = init.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port, method: init.method ?? "POST", path: init.path, headers: { "content-type": "application/json", ...init.headers }, ...(init.agent ? { agent: init.agent } : {}) },
+      {
+        host: "127.0.0.1",
+        port,
+        method: init.method ?? "POST",
+        path: init.path,
+        headers: { "content-type": "application/json", ...init.headers },
+        ...(init.agent ? { agent: init.agent } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -92,12 +99,14 @@ export function messageProblem(value: unknown): string | undefined {
   if (!Array.isArray(message.content)) return "content is not an array";
   for (const block of message.content as Array<Record<string, unknown>>) {
     if (block.type === "text" && typeof block.text !== "string") return "a text block without text";
-    if (block.type === "tool_use" && (typeof block.id !== "string" || typeof block.name !== "string" || typeof block.input !== "object")) return "a malformed tool_use block";
+    if (block.type === "tool_use" && (typeof block.id !== "string" || typeof block.name !== "string" || typeof block.input !== "object"))
+      return "a malformed tool_use block";
     if (!["text", "tool_use", "thinking", "redacted_thinking"].includes(String(block.type))) return `a block of type ${String(block.type)}`;
   }
   const usage = message.usage as Record<string, unknown> | undefined;
   if (typeof usage?.input_tokens !== "number" || typeof usage.output_tokens !== "number") return "usage without token counts";
-  if (!["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"].includes(String(message.stop_reason))) return `stop_reason ${String(message.stop_reason)}`;
+  if (!["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"].includes(String(message.stop_reason)))
+    return `stop_reason ${String(message.stop_reason)}`;
   return undefined;
 }
 

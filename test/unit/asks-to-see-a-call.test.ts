@@ -36,7 +36,12 @@ describe("asksToSeeACall", () => {
   it("reads only the user's words, not Claude Code's reminders in the same message", () => {
     const reminder = "<system-reminder>\nContents of CLAUDE.md: do not run anything as root. Example of a tool call format: …\n</system-reminder>\n\n";
     expect(asking([{ type: "text", text: `${reminder}Read a.ts` }])).toBe(false);
-    expect(asking([{ type: "text", text: reminder }, { type: "text", text: "Explain the JSON format you use for tool calls" }])).toBe(true);
+    expect(
+      asking([
+        { type: "text", text: reminder },
+        { type: "text", text: "Explain the JSON format you use for tool calls" },
+      ]),
+    ).toBe(true);
   });
 
   it("reads only the conversation's last message, and only a user's", () => {

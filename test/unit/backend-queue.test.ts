@@ -36,7 +36,9 @@ describe("createBackendQueues", () => {
     expect(BackendQueueFullError.isInstance(refused)).toBe(true);
     expect((refused as Error).message).toMatch(/Backend mlx is busy: .*server\.max_waiting_per_backend/);
 
-    const learned = createBackendQueues(fixed({ maxInFlight: 4, maxWaiting: 16, source: "server: llama-server GET /props", waitingSource: "4 × in flight, at least 16" }));
+    const learned = createBackendQueues(
+      fixed({ maxInFlight: 4, maxWaiting: 16, source: "server: llama-server GET /props", waitingSource: "4 × in flight, at least 16" }),
+    );
     for (let i = 0; i < 4; i++) await learned.acquire("llama");
     for (let i = 0; i < 16; i++) void learned.acquire("llama");
     const full = (await learned.acquire("llama").catch((error: unknown) => error)) as Error;
@@ -46,7 +48,9 @@ describe("createBackendQueues", () => {
     );
     const set = createBackendQueues(fixed({ maxInFlight: 1, maxWaiting: 0, source: "set", waitingSource: "set" }));
     await set.acquire("mlx");
-    await expect(set.acquire("mlx")).rejects.toThrow("(set by server.max_in_flight_per_backend) and 0 more are already waiting (set by server.max_waiting_per_backend)");
+    await expect(set.acquire("mlx")).rejects.toThrow(
+      "(set by server.max_in_flight_per_backend) and 0 more are already waiting (set by server.max_waiting_per_backend)",
+    );
   });
 
   it("keeps one queue per backend", async () => {
@@ -80,7 +84,15 @@ describe("createBackendQueues", () => {
     // Each is served, then done: its slot goes to the next turn.
     const ask = (session: string, name: string) => queues.acquire("mlx", { session }).then((release) => (served.push(name), release()));
     // One agent's burst of subagents arrives first; another client's two requests after it.
-    const waiting = [ask("agent", "a1"), ask("agent", "a2"), ask("agent", "a3"), ask("agent", "a4"), ask("other", "b1"), ask("other", "b2"), ask("third", "c1")];
+    const waiting = [
+      ask("agent", "a1"),
+      ask("agent", "a2"),
+      ask("agent", "a3"),
+      ask("agent", "a4"),
+      ask("other", "b1"),
+      ask("other", "b2"),
+      ask("third", "c1"),
+    ];
     expect(queues.stats("mlx")).toEqual({ inFlight: 1, waiting: 7 });
     held();
     await Promise.all(waiting);

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { checkConversation, parseBetas } from "../../src/pipeline/check-conversation.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../../src/translate/anthropic-types.js";
 
-const request = (messages: AnthropicMessageParam[], extra: Partial<MessagesRequest> = {}): MessagesRequest => ({ model: "m", max_tokens: 1024, messages, ...extra });
+const request = (messages: AnthropicMessageParam[], extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
+  model: "m",
+  max_tokens: 1024,
+  messages,
+  ...extra,
+});
 const user = (content: AnthropicMessageParam["content"]): AnthropicMessageParam => ({ role: "user", content });
 const assistant = (content: AnthropicMessageParam["content"]): AnthropicMessageParam => ({ role: "assistant", content });
 const system = (content: string): AnthropicMessageParam => ({ role: "system", content });
@@ -32,12 +37,16 @@ describe("checkConversation", () => {
   it("accepts Claude Code's per-turn settings: an empty system message with output_config (a new /effort), and only that", () => {
     const settings: AnthropicMessageParam = { role: "system", content: [], output_config: { effort: "low" } };
     expect(checkConversation(request([user("hi"), settings, assistant([toolUse("t1")]), user([toolResult("t1")])]))).toBeUndefined();
-    expect(checkConversation(request([user("hi"), { role: "system", content: [] }]))).toBe("messages.1: all messages must have non-empty content except for the optional final assistant message");
+    expect(checkConversation(request([user("hi"), { role: "system", content: [] }]))).toBe(
+      "messages.1: all messages must have non-empty content except for the optional final assistant message",
+    );
   });
 
   it("refuses an empty text block anywhere, but not whitespace a local model may have written", () => {
     expect(checkConversation(request([user([{ type: "text", text: "" }])]))).toBe("messages: text content blocks must be non-empty");
-    expect(checkConversation(request([user("hi"), assistant([{ type: "text", text: "" }, toolUse("t")]), user([toolResult("t")])]))).toBe("messages: text content blocks must be non-empty");
+    expect(checkConversation(request([user("hi"), assistant([{ type: "text", text: "" }, toolUse("t")]), user([toolResult("t")])]))).toBe(
+      "messages: text content blocks must be non-empty",
+    );
     expect(checkConversation(request([user("hi"), assistant([{ type: "text", text: "\n" }])]))).toBeUndefined();
   });
 
@@ -45,19 +54,29 @@ describe("checkConversation", () => {
     const unexpected = (path: string, id: string) =>
       `${path}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
     expect(checkConversation(request([user([toolResult("t0")])]))).toBe(unexpected("messages.0.content.0", "t0"));
-    expect(checkConversation(request([user("hi"), assistant([toolUse("t1")]), user([toolResult("t1"), toolResult("t2")])]))).toBe(unexpected("messages.2.content.1", "t2"));
+    expect(checkConversation(request([user("hi"), assistant([toolUse("t1")]), user([toolResult("t1"), toolResult("t2")])]))).toBe(
+      unexpected("messages.2.content.1", "t2"),
+    );
     // An older turn's tool_use does not count.
-    expect(checkConversation(request([user("hi"), assistant([toolUse("t1")]), user([toolResult("t1")]), assistant("done"), user([toolResult("t1")])]))).toBe(unexpected("messages.4.content.0", "t1"));
+    expect(checkConversation(request([user("hi"), assistant([toolUse("t1")]), user([toolResult("t1")]), assistant("done"), user([toolResult("t1")])]))).toBe(
+      unexpected("messages.4.content.0", "t1"),
+    );
   });
 
   it("merges consecutive messages of one role into one turn, as the API does", () => {
-    expect(checkConversation(request([user("hi"), assistant("let me look"), assistant([toolUse("t1")]), user([toolResult("t1")]), user("and then?")]))).toBeUndefined();
+    expect(
+      checkConversation(request([user("hi"), assistant("let me look"), assistant([toolUse("t1")]), user([toolResult("t1")]), user("and then?")])),
+    ).toBeUndefined();
     expect(checkConversation(request([user("hi"), assistant([toolUse("t1")]), user("wait"), user([toolResult("t1")])]))).toBeUndefined();
   });
 
   it("refuses tool_choice without tools, except none", () => {
-    expect(checkConversation(request([user("hi")], { tool_choice: { type: "any" } }))).toBe("tool_choice: tool_choice may only be specified while providing tools.");
-    expect(checkConversation(request([user("hi")], { tool_choice: { type: "auto" }, tools: [] }))).toBe("tool_choice: tool_choice may only be specified while providing tools.");
+    expect(checkConversation(request([user("hi")], { tool_choice: { type: "any" } }))).toBe(
+      "tool_choice: tool_choice may only be specified while providing tools.",
+    );
+    expect(checkConversation(request([user("hi")], { tool_choice: { type: "auto" }, tools: [] }))).toBe(
+      "tool_choice: tool_choice may only be specified while providing tools.",
+    );
     expect(checkConversation(request([user("hi")], { tool_choice: { type: "auto" }, tools: [read] }))).toBeUndefined();
     expect(checkConversation(request([user("hi")], { tool_choice: { type: "none" } }))).toBeUndefined();
   });

@@ -18,6 +18,8 @@ describe("jsonDepthExceeds", () => {
   });
 
   it("passes the largest real Claude Code request shape", () => {
-    expect(jsonDepthExceeds(JSON.stringify({ messages: [{ role: "user", content: [{ type: "tool_result", content: [{ type: "text", text: "x" }] }] }] }))).toBe(false);
+    expect(jsonDepthExceeds(JSON.stringify({ messages: [{ role: "user", content: [{ type: "tool_result", content: [{ type: "text", text: "x" }] }] }] }))).toBe(
+      false,
+    );
   });
 });

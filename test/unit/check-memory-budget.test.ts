@@ -11,7 +11,8 @@ const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 64, chip: "App
 
 /** Three tiers on three mlx-lm models mallex starts; `extra` adds profile keys, `memory` a memory: block. */
 function config({ extra = {}, memory = "" }: { extra?: Partial<Record<"a" | "b" | "c", string>>; memory?: string } = {}): string {
-  const profile = (name: "a" | "b" | "c", model: string) => `  ${name}: { backend: mlx, model: ${model}, size: medium${extra[name] ? `, ${extra[name]}` : ""} }\n`;
+  const profile = (name: "a" | "b" | "c", model: string) =>
+    `  ${name}: { backend: mlx, model: ${model}, size: medium${extra[name] ? `, ${extra[name]}` : ""} }\n`;
   return (
     `backends:\n  mlx:\n    kind: openai\n    flavor: mlx-lm\n    supervise: { command: "mlx_lm.server --model {model} --port {port}" }\n` +
     `profiles:\n${profile("a", "org/A-4bit")}${profile("b", "org/B-4bit")}${profile("c", "org/C-4bit")}` +
@@ -36,22 +37,32 @@ const check = (yaml: string, deps: ModelSizeDeps, hardware?: Hardware) => format
 describe("doctor's memory budget check", () => {
   it("all fit: the budget (75% of RAM by default), each size with its source", () => {
     const line = check(config({ extra: { c: "min_ram_gb: 12" } }), sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 10 * GB }));
-    expect(line).toBe("✓ memory budget — budget 48 GB (75% of this machine's 64 GB, as memory.budget_gb is not set); low 6 GB (weights on disk), medium 12 GB (weights on disk), high 12 GB (min_ram_gb); all fit loaded together (30 GB)");
+    expect(line).toBe(
+      "✓ memory budget — budget 48 GB (75% of this machine's 64 GB, as memory.budget_gb is not set); low 6 GB (weights on disk), medium 12 GB (weights on disk), high 12 GB (min_ram_gb); all fit loaded together (30 GB)",
+    );
   });
 
   it("swapping: which fit together and which unloads the others when it starts", () => {
     const line = check(config({ memory: "memory:\n  budget_gb: 40\n" }), sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB, "org/C-4bit": 32 * GB }));
-    expect(line).toBe("✓ memory budget — budget 40 GB (memory.budget_gb: 40); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 38.4 GB (weights on disk); low + medium fit together (12 GB); high (38.4 GB) unloads the others when it starts");
+    expect(line).toBe(
+      "✓ memory budget — budget 40 GB (memory.budget_gb: 40); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 38.4 GB (weights on disk); low + medium fit together (12 GB); high (38.4 GB) unloads the others when it starts",
+    );
   });
 
   it("a size measured by an earlier session wins over the weights", () => {
-    const line = check(config({ memory: "memory:\n  budget_gb: 40\n" }), sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB, "org/C-4bit": 5 * GB }, { "mlx--org_C-4bit": 30 * GB }));
+    const line = check(
+      config({ memory: "memory:\n  budget_gb: 40\n" }),
+      sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB, "org/C-4bit": 5 * GB }, { "mlx--org_C-4bit": 30 * GB }),
+    );
     expect(line).toContain("high 30 GB (measured)");
     expect(line).toContain("low + medium fit together (12 GB); high (30 GB) unloads the others when it starts");
   });
 
   it("too big: a model on disk larger than the whole budget fails, naming the setting", () => {
-    const result = checkMemoryBudget(context(config({ memory: "memory:\n  budget_gb: 24\n" })), sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB, "org/C-4bit": 30 * GB }));
+    const result = checkMemoryBudget(
+      context(config({ memory: "memory:\n  budget_gb: 24\n" })),
+      sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB, "org/C-4bit": 30 * GB }),
+    );
     expect(result.ok).toBe(false);
     expect(formatCheck(result)).toBe(
       "✗ memory budget — budget 24 GB (memory.budget_gb: 24); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 36 GB (weights on disk); high is larger than the whole budget and would not start (fix: raise memory.budget_gb in mallex.yaml if this machine has the room, or use a smaller model or quantization for profiles.c)",
@@ -59,7 +70,10 @@ describe("doctor's memory budget check", () => {
   });
 
   it("an estimate over the budget is a warning: it runs alone until measured", () => {
-    const result = checkMemoryBudget(context(config({ extra: { c: "min_ram_gb: 30" }, memory: "memory:\n  budget_gb: 24\n" })), sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB }));
+    const result = checkMemoryBudget(
+      context(config({ extra: { c: "min_ram_gb: 30" }, memory: "memory:\n  budget_gb: 24\n" })),
+      sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB }),
+    );
     expect(result).toMatchObject({ ok: true, warning: true });
     expect(formatCheck(result)).toBe(
       "✓ memory budget — budget 24 GB (memory.budget_gb: 24); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 30 GB (min_ram_gb); low + medium fit together (12 GB); high (24 GB) unloads the others when it starts; high may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
@@ -68,12 +82,16 @@ describe("doctor's memory budget check", () => {
 
   it("a model nothing tells the size of counts as 0 GB until measured, and the line says so", () => {
     const line = check(config(), sizes({ "org/A-4bit": 5 * GB, "org/B-4bit": 5 * GB }));
-    expect(line).toBe("✓ memory budget — budget 48 GB (75% of this machine's 64 GB, as memory.budget_gb is not set); low 6 GB (weights on disk), medium 6 GB (weights on disk), high size unknown; all fit loaded together (12 GB); high counted as 0 GB until measured (no weights on disk, no min_ram_gb or params_b)");
+    expect(line).toBe(
+      "✓ memory budget — budget 48 GB (75% of this machine's 64 GB, as memory.budget_gb is not set); low 6 GB (weights on disk), medium 6 GB (weights on disk), high size unknown; all fit loaded together (12 GB); high counted as 0 GB until measured (no weights on disk, no min_ram_gb or params_b)",
+    );
   });
 
   it("tiers that share a model share its server: one entry, and no swapping to speak of", () => {
     const shared = config({ extra: { b: "min_ram_gb: 8" } }).replace("high: { profile: c }", "high: { profile: b }");
-    expect(check(shared, sizes({ "org/A-4bit": 5 * GB }))).toBe("✓ memory budget — budget 48 GB (75% of this machine's 64 GB, as memory.budget_gb is not set); low 6 GB (weights on disk), medium/high 8 GB (min_ram_gb); all fit loaded together (14 GB)");
+    expect(check(shared, sizes({ "org/A-4bit": 5 * GB }))).toBe(
+      "✓ memory budget — budget 48 GB (75% of this machine's 64 GB, as memory.budget_gb is not set); low 6 GB (weights on disk), medium/high 8 GB (min_ram_gb); all fit loaded together (14 GB)",
+    );
   });
 
   it("no supervised profile, or a server at --backend-url: the check is skipped with why", () => {

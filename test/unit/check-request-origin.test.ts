@@ -6,7 +6,8 @@ const check = (host: string, origin: string | null = null, secFetchSite: string 
 
 describe("checkRequestOrigin", () => {
   it("serves the loopback names with any port, and the configured ones", () => {
-    for (const host of ["localhost", "localhost:4141", "127.0.0.1:4141", "127.0.0.2", "[::1]:4141", "LOCALHOST:1", "mac-studio.local:4141"]) expect(check(host)).toEqual({ ok: true });
+    for (const host of ["localhost", "localhost:4141", "127.0.0.1:4141", "127.0.0.2", "[::1]:4141", "LOCALHOST:1", "mac-studio.local:4141"])
+      expect(check(host)).toEqual({ ok: true });
   });
 
   it("refuses any other Host, naming server.allowed_hosts", () => {
@@ -18,9 +19,20 @@ describe("checkRequestOrigin", () => {
   });
 
   it("serves server.host itself unless it is a wildcard address", () => {
-    expect(checkRequestOrigin({ host: "192.168.1.5:4141", origin: null, secFetchSite: null }, originPolicyOf({ host: "192.168.1.5", allowedHosts: [], corsOrigins: [] })).ok).toBe(true);
-    expect(checkRequestOrigin({ host: "192.168.1.5:4141", origin: null, secFetchSite: null }, originPolicyOf({ host: "0.0.0.0", allowedHosts: [], corsOrigins: [] })).ok).toBe(false);
-    expect(checkRequestOrigin({ host: "[fd00::5]:4141", origin: null, secFetchSite: null }, originPolicyOf({ host: "fd00::5", allowedHosts: [], corsOrigins: [] })).ok).toBe(true);
+    expect(
+      checkRequestOrigin(
+        { host: "192.168.1.5:4141", origin: null, secFetchSite: null },
+        originPolicyOf({ host: "192.168.1.5", allowedHosts: [], corsOrigins: [] }),
+      ).ok,
+    ).toBe(true);
+    expect(
+      checkRequestOrigin({ host: "192.168.1.5:4141", origin: null, secFetchSite: null }, originPolicyOf({ host: "0.0.0.0", allowedHosts: [], corsOrigins: [] }))
+        .ok,
+    ).toBe(false);
+    expect(
+      checkRequestOrigin({ host: "[fd00::5]:4141", origin: null, secFetchSite: null }, originPolicyOf({ host: "fd00::5", allowedHosts: [], corsOrigins: [] }))
+        .ok,
+    ).toBe(true);
   });
 
   it("refuses a browser origin that is neither mallex's own nor configured, and gives a configured one CORS", () => {

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  checkToolCall,
-  createToolSchemaCache,
-  DEFAULT_TOOL_NAME_ALIASES,
-  resolveToolName,
-  warmToolSchemaCache,
-} from "../../src/tools/check-tool-call.js";
+import { checkToolCall, createToolSchemaCache, DEFAULT_TOOL_NAME_ALIASES, resolveToolName, warmToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import type { CheckableTool } from "../../src/tools/check-tool-call.js";
 import type { ParsedToolCall } from "../../src/tools/parsers/index.js";
 
@@ -34,17 +28,11 @@ const TOOLS: CheckableTool[] = [
   },
   {
     name: "Write",
-    input_schema: object({ file_path: { type: "string" }, content: { type: "string" } }, [
-      "file_path",
-      "content",
-    ]),
+    input_schema: object({ file_path: { type: "string" }, content: { type: "string" } }, ["file_path", "content"]),
   },
   {
     name: "Bash",
-    input_schema: object(
-      { command: { type: "string" }, timeout: { type: "number" }, run_in_background: { type: "boolean" } },
-      ["command"],
-    ),
+    input_schema: object({ command: { type: "string" }, timeout: { type: "number" }, run_in_background: { type: "boolean" } }, ["command"]),
   },
   {
     name: "Grep",
@@ -52,10 +40,7 @@ const TOOLS: CheckableTool[] = [
   },
   {
     name: "WebFetch",
-    input_schema: object({ url: { type: "string", format: "uri" }, prompt: { type: "string" } }, [
-      "url",
-      "prompt",
-    ]),
+    input_schema: object({ url: { type: "string", format: "uri" }, prompt: { type: "string" } }, ["url", "prompt"]),
   },
   {
     name: "ExitWorktree",
@@ -84,10 +69,7 @@ const TOOLS: CheckableTool[] = [
       {
         findings: {
           type: "array",
-          items: object(
-            { file: { type: "string" }, line: { type: "integer" }, summary: { type: "string" } },
-            ["file", "summary"],
-          ),
+          items: object({ file: { type: "string" }, line: { type: "integer" }, summary: { type: "string" } }, ["file", "summary"]),
         },
       },
       ["findings"],
@@ -147,11 +129,7 @@ describe("checkToolCall", () => {
   });
 
   it.each([
-    [
-      "a missing property",
-      parsed("Write", { file_path: "/a" }),
-      'Tool call to "Write" is missing required property "content"',
-    ],
+    ["a missing property", parsed("Write", { file_path: "/a" }), 'Tool call to "Write" is missing required property "content"'],
     [
       "two missing properties",
       parsed("Write", {}),
@@ -162,16 +140,8 @@ describe("checkToolCall", () => {
       parsed("Read", { file_path: "/a", path: "/b" }),
       'Tool call to "Read" has unknown property "path" (known properties: file_path, offset, limit, pages)',
     ],
-    [
-      "a wrong type",
-      parsed("Read", { file_path: "/a", limit: "ten" }),
-      'Tool call to "Read" has property "limit" of type string where integer is expected',
-    ],
-    [
-      "a bound",
-      parsed("Read", { file_path: "/a", offset: "-1" }),
-      'Tool call to "Read" has property "offset" that must be >= 0',
-    ],
+    ["a wrong type", parsed("Read", { file_path: "/a", limit: "ten" }), 'Tool call to "Read" has property "limit" of type string where integer is expected'],
+    ["a bound", parsed("Read", { file_path: "/a", offset: "-1" }), 'Tool call to "Read" has property "offset" that must be >= 0'],
     [
       "an enum",
       parsed("ExitWorktree", { action: "delete" }),
@@ -197,9 +167,7 @@ describe("checkToolCall", () => {
   });
 
   it("does not check formats, which Claude Code checks itself", () => {
-    expect(
-      checkToolCall(parsed("WebFetch", { url: "example.com/x", prompt: "sum up" }), TOOLS),
-    ).toMatchObject({ ok: true });
+    expect(checkToolCall(parsed("WebFetch", { url: "example.com/x", prompt: "sum up" }), TOOLS)).toMatchObject({ ok: true });
   });
 
   it("decodes object arguments a typed call sent as a JSON string", () => {
@@ -259,9 +227,7 @@ describe("checkToolCall", () => {
   });
 
   it("passes a call through, flagged, when the tool's own schema cannot be compiled", () => {
-    const tools = [
-      { name: "Broken", input_schema: { type: "object", properties: { a: { type: "strng" } } } },
-    ];
+    const tools = [{ name: "Broken", input_schema: { type: "object", properties: { a: { type: "strng" } } } }];
     const result = checkToolCall(parsed("Broken", { a: "1" }), tools);
     expect(result).toMatchObject({ ok: true, name: "Broken", input: { a: "1" } });
     expect(result.ok && result.schemaProblem).toMatch(/^the input_schema of "Broken" cannot be compiled: /);

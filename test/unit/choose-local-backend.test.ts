@@ -15,12 +15,18 @@ describe("chooseLocalBackend", () => {
     expect(chooseLocalBackend(both, { hardware: mac, python: { tooOld: [] } }).backend).toBe("embedded");
     expect(chooseLocalBackend(both, { hardware: linux }).backend).toBe("embedded");
     // mlx-lm runs on Linux's CPU, slower than llama.cpp: the reason says so and how to pick it anyway.
-    expect(chooseLocalBackend(both, { hardware: linux }).reason).toMatch(/^Linux arm64, where mlx-lm runs only on the CPU, slower than llama.cpp \(`mallex init --backend mlx` to use it anyway\) → embedded \(/);
+    expect(chooseLocalBackend(both, { hardware: linux }).reason).toMatch(
+      /^Linux arm64, where mlx-lm runs only on the CPU, slower than llama.cpp \(`mallex init --backend mlx` to use it anyway\) → embedded \(/,
+    );
     expect(chooseLocalBackend(both, { hardware: { ...linux, platform: "win32" } }).reason).toMatch(/, where mlx-lm does not run → embedded \(/);
   });
 
   it("the user's --backend wins, and must name a local backend", () => {
-    expect(chooseLocalBackend(both, { hardware: mac, python, requested: "embedded" })).toEqual({ backend: "embedded", flavor: "embedded", reason: "--backend embedded" });
+    expect(chooseLocalBackend(both, { hardware: mac, python, requested: "embedded" })).toEqual({
+      backend: "embedded",
+      flavor: "embedded",
+      reason: "--backend embedded",
+    });
     expect(() => chooseLocalBackend(both, { hardware: linux, requested: "anthropic" })).toThrow("choose one of embedded, mlx");
   });
 

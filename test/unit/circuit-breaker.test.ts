@@ -103,12 +103,22 @@ describe("circuit breaker", () => {
 
 describe("outcomes", () => {
   const error = (failure: "unreachable" | "timeout" | "http", status?: number, retryAfter?: string) =>
-    new BackendError(failure, "x", { backend: "api", url: "http://x", ...(status === undefined ? {} : { status }), ...(retryAfter === undefined ? {} : { retryAfter }) });
+    new BackendError(failure, "x", {
+      backend: "api",
+      url: "http://x",
+      ...(status === undefined ? {} : { status }),
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
 
   it("tells onChange when it opens and when a probe closes it, lists the backends it knows, and /metrics shows each state", () => {
     const clock = { t: 0 };
     const changes: unknown[] = [];
-    const breakers = createCircuitBreakers({ failureThreshold: 2, coolDownMs: 5_000, now: () => clock.t, onChange: (backend, change) => changes.push([backend, change]) });
+    const breakers = createCircuitBreakers({
+      failureThreshold: 2,
+      coolDownMs: 5_000,
+      now: () => clock.t,
+      onChange: (backend, change) => changes.push([backend, change]),
+    });
     breakers.begin("api").end({ ok: true });
     breakers.begin("api").end({ ok: false });
     breakers.begin("api").end({ ok: false, retryAfterMs: 8_000 });

@@ -116,10 +116,19 @@ describe("the classifier prompt", () => {
 
 describe("classifyWithModel", () => {
   const answer = (content: string | null): OpenAIChatResponse => ({ choices: [{ index: 0, message: { role: "assistant", content } }] });
-  const options = (complete: (body: string, signal: AbortSignal) => Promise<OpenAIChatResponse>, timeoutMs = 1000, signal = new AbortController().signal) => ({ body: "{}", intentIds: IDS, timeoutMs, signal, complete });
+  const options = (complete: (body: string, signal: AbortSignal) => Promise<OpenAIChatResponse>, timeoutMs = 1000, signal = new AbortController().signal) => ({
+    body: "{}",
+    intentIds: IDS,
+    timeoutMs,
+    signal,
+    complete,
+  });
 
   it("gives the intent the model names", async () => {
-    expect(await classifyWithModel(options(async () => answer('{"intent": "simple_code"}')))).toEqual({ outcome: "ok", verdict: { ok: true, intent: "simple_code" } });
+    expect(await classifyWithModel(options(async () => answer('{"intent": "simple_code"}')))).toEqual({
+      outcome: "ok",
+      verdict: { ok: true, intent: "simple_code" },
+    });
   });
 
   it("times out after timeoutMs, even when the call ignores its signal", async () => {
@@ -135,12 +144,17 @@ describe("classifyWithModel", () => {
       verdict: { ok: false, problem: "the call failed" },
       detail: "mlx at http://127.0.0.1:1/v1 is not reachable",
     });
-    expect(await classifyWithModel(options(async () => answer("I think this is about code")))).toMatchObject({ outcome: "invalid", verdict: { ok: false, problem: 'its answer names no intent: "I think this is about code"' } });
+    expect(await classifyWithModel(options(async () => answer("I think this is about code")))).toMatchObject({
+      outcome: "invalid",
+      verdict: { ok: false, problem: 'its answer names no intent: "I think this is about code"' },
+    });
   });
 
   it("stops when the client goes away", async () => {
     const client = new AbortController();
-    const pending = classifyWithModel(options((_body, signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), 5000, client.signal));
+    const pending = classifyWithModel(
+      options((_body, signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), 5000, client.signal),
+    );
     client.abort();
     expect(await pending).toMatchObject({ outcome: "cancelled" });
   });
@@ -181,8 +195,15 @@ describe("selectRoute with a classifier verdict or a turn's route", () => {
   });
 
   it("routes by the classifier's intent, and says so", () => {
-    expect(route({ classified: { ok: true, intent: "hard_question" } })).toMatchObject({ tier: "high", reason: "classifier intent hard_question → high", byWords: true });
-    expect(route({ classified: { ok: true, intent: "try_again" }, sessionTier: "low" })).toMatchObject({ tier: "medium", reason: "classifier intent try_again escalates low → medium" });
+    expect(route({ classified: { ok: true, intent: "hard_question" } })).toMatchObject({
+      tier: "high",
+      reason: "classifier intent hard_question → high",
+      byWords: true,
+    });
+    expect(route({ classified: { ok: true, intent: "try_again" }, sessionTier: "low" })).toMatchObject({
+      tier: "medium",
+      reason: "classifier intent try_again escalates low → medium",
+    });
   });
 
   it("keeps the rules' tier when the classifier has no intent or failed, and says why", () => {
@@ -194,12 +215,18 @@ describe("selectRoute with a classifier verdict or a turn's route", () => {
 
   it("sends a request where its turn went, without escalating again", () => {
     const turnRoute = { tier: "high" as const, reason: "intent try_again escalates medium → high", byClassifier: false };
-    expect(route({ facts: { ...facts, latestUserText: "", turn: "tool_result" }, sessionTier: "high", turnRoute })).toMatchObject({ tier: "high", reason: "intent try_again escalates medium → high (cached)" });
+    expect(route({ facts: { ...facts, latestUserText: "", turn: "tool_result" }, sessionTier: "high", turnRoute })).toMatchObject({
+      tier: "high",
+      reason: "intent try_again escalates medium → high (cached)",
+    });
   });
 
   it("lets a rule win over a verdict or a turn's route", () => {
     const thanks = { ...facts, latestUserText: "thanks!" };
     expect(route({ facts: thanks, classified: { ok: true, intent: "hard_question" } })).toMatchObject({ tier: "low", reason: "intent chit_chat → low" });
-    expect(route({ facts: thanks, turnRoute: { tier: "high", reason: "x", byClassifier: true } })).toMatchObject({ tier: "low", reason: "intent chit_chat → low" });
+    expect(route({ facts: thanks, turnRoute: { tier: "high", reason: "x", byClassifier: true } })).toMatchObject({
+      tier: "low",
+      reason: "intent chit_chat → low",
+    });
   });
 });

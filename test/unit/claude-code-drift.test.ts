@@ -27,12 +27,19 @@ function report(claudeCode: TrimReport["claudeCode"], system: TrimReport["system
   };
 }
 
-const UNPLACED = ["messages.0.content.0 (reminder 1): a reminder no filter or keep rule knows, passed on unwrapped", "tools.BrandNewTool: a built-in tool mallex does not know yet, shaped as one"];
+const UNPLACED = [
+  "messages.0.content.0 (reminder 1): a reminder no filter or keep rule knows, passed on unwrapped",
+  "tools.BrandNewTool: a built-in tool mallex does not know yet, shaped as one",
+];
 
 function alarm() {
   const lines: string[] = [];
   const saved: ClaudeCodeDrift[] = [];
-  const it = createClaudeCodeDriftAlarm({ log: (line) => lines.push(line), save: (drift) => saved.push(drift), date: () => new Date("2026-05-01T12:00:00.000Z") });
+  const it = createClaudeCodeDriftAlarm({
+    log: (line) => lines.push(line),
+    save: (drift) => saved.push(drift),
+    date: () => new Date("2026-05-01T12:00:00.000Z"),
+  });
   return { alarm: it, lines, saved };
 }
 
@@ -52,7 +59,9 @@ describe("the drift alarm", () => {
     expect(lines).toEqual([
       `Claude Code 2.1.400 is newer than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule: ${UNPLACED.join("; ")} — small models get a larger prompt; run \`npm run check:claude-code\` or update mallex`,
     ]);
-    expect(saved).toEqual([{ version: "2.1.400", where: "newer", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.100", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" }]);
+    expect(saved).toEqual([
+      { version: "2.1.400", where: "newer", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.100", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" },
+    ]);
     expect(a.last()).toEqual(saved[0]);
     // The same version again: nothing more; another newer version: its own line.
     a.observe(report({ version: "2.1.400", unplaced: [...UNPLACED, "tools.Other: a built-in tool mallex does not know yet, shaped as one"] }));
@@ -66,11 +75,15 @@ describe("the drift alarm", () => {
   it("reads structure on any release: an older one as a newer one, and within the checked ones what says the release changed", () => {
     const { alarm: a, lines, saved } = alarm();
     a.observe(report({ version: "2.1.50", unplaced: UNPLACED }));
-    expect(lines[0]).toContain("Claude Code 2.1.50 is older than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule:");
+    expect(lines[0]).toContain(
+      "Claude Code 2.1.50 is older than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule:",
+    );
     expect(saved[0]).toMatchObject({ version: "2.1.50", where: "older", count: 2 });
     // Within the range the user's own reminder is not drift; a built-in mallex does not know is.
     a.observe(report({ version: "2.1.250", unplaced: UNPLACED, structural: UNPLACED.slice(1) }));
-    expect(lines[1]).toContain("Claude Code 2.1.250 is one of the releases mallex's trimming was checked against (2.1.100–2.1.330) and 1 part of its request matched no rule: tools.BrandNewTool");
+    expect(lines[1]).toContain(
+      "Claude Code 2.1.250 is one of the releases mallex's trimming was checked against (2.1.100–2.1.330) and 1 part of its request matched no rule: tools.BrandNewTool",
+    );
     expect(saved[1]).toMatchObject({ where: "within", unplaced: UNPLACED.slice(1) });
   });
 
@@ -91,7 +104,10 @@ describe("the drift alarm", () => {
   });
 
   it("counts a system prompt passed through for a reason the config did not choose, on an agent's request only", () => {
-    const passed = (reason: string, offered = ["Read"]) => ({ ...report({ version: "2.1.400", unplaced: [] }, { mode: "passthrough", reason }), tools: { mode: "native" as const, offered, client: [] } });
+    const passed = (reason: string, offered = ["Read"]) => ({
+      ...report({ version: "2.1.400", unplaced: [] }, { mode: "passthrough", reason }),
+      tools: { mode: "native" as const, offered, client: [] },
+    });
     expect(findClaudeCodeDrift(passed("no keep rule of trimming.medium matched: not a Claude Code agent's system prompt"))).toEqual({
       version: "2.1.400",
       where: "newer",
@@ -104,14 +120,24 @@ describe("the drift alarm", () => {
   });
 
   it("names at most 3 items in its line, then how many more, and escapes what could break the line", () => {
-    const drift: ClaudeCodeDrift = { version: "2.1.400", unplaced: ["a", "b", "c", "d", "tools.X\nforged"], count: 25, checked: CHECKED_CLAUDE_CODE, at: "2026-05-01T12:00:00.000Z" };
+    const drift: ClaudeCodeDrift = {
+      version: "2.1.400",
+      unplaced: ["a", "b", "c", "d", "tools.X\nforged"],
+      count: 25,
+      checked: CHECKED_CLAUDE_CODE,
+      at: "2026-05-01T12:00:00.000Z",
+    };
     expect(formatDriftLine(drift)).toContain("and 25 parts of its request matched no rule: a; b; c and 22 more — small models");
     expect(formatDriftLine({ ...drift, unplaced: ["tools.X\nforged"], count: 1 })).toContain("tools.X\\nforged");
   });
 
   it("is shown by `mallex status` and survives its file", async () => {
     const drift: ClaudeCodeDrift = { version: "2.1.400", unplaced: UNPLACED, count: 2, checked: { ...CHECKED_CLAUDE_CODE }, at: "2026-05-01T12:00:00.000Z" };
-    const lines = formatStatus("http://127.0.0.1:4000", { type: "snapshot", requests: [], servers: [], pools: [], claudeCodeDrift: drift }, { requests: 10, now: 0 });
+    const lines = formatStatus(
+      "http://127.0.0.1:4000",
+      { type: "snapshot", requests: [], servers: [], pools: [], claudeCodeDrift: drift },
+      { requests: 10, now: 0 },
+    );
     expect(lines).toContain("Claude Code:");
     expect(lines).toContain(`  ${formatDriftLine(drift)}`);
     const home = mkdtempSync(join(tmpdir(), "mallex-drift-"));
@@ -143,11 +169,17 @@ describe("doctor's claude code check", () => {
       detail: `2.1.999 (Claude Code) at ${join(newer.dir, "claude")} is newer than the newest release mallex's trimming was checked against (2.1.330): trimming may keep more than it should; \`npm run check:claude-code\` shows what`,
     });
     const checked = fakeClaude(CHECKED_CLAUDE_CODE.newest);
-    expect(await checkClaudeCode({ deps: checked.deps })).toEqual({ name: "claude code", ok: true, detail: `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330)` });
+    expect(await checkClaudeCode({ deps: checked.deps })).toEqual({
+      name: "claude code",
+      ok: true,
+      detail: `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330)`,
+    });
     const older = fakeClaude("2.1.99");
     const result = await checkClaudeCode({ deps: older.deps });
     expect(result).toMatchObject({ ok: true, warning: true });
-    expect(result.detail).toMatch(/^2\.1\.99 \(Claude Code\) at .* is older than the oldest release mallex's trimming was checked against \(2\.1\.100–2\.1\.330\): its prompt may trim worse; update it \(npm install -g @anthropic-ai\/claude-code@2\.1\.197\)$/);
+    expect(result.detail).toMatch(
+      /^2\.1\.99 \(Claude Code\) at .* is older than the oldest release mallex's trimming was checked against \(2\.1\.100–2\.1\.330\): its prompt may trim worse; update it \(npm install -g @anthropic-ai\/claude-code@2\.1\.197\)$/,
+    );
   });
 
   it("tells the drift a proxy saved in MALLEX_HOME", async () => {
@@ -156,6 +188,8 @@ describe("doctor's claude code check", () => {
     writeFileSync(claudeCodeDriftPath(checked.home), JSON.stringify(drift));
     const result = await checkClaudeCode({ deps: checked.deps });
     expect(result).toMatchObject({ ok: true, warning: true });
-    expect(result.detail).toBe(`2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330); a proxy saw on 2026-05-01T12:00:00.000Z: ${formatDriftLine(drift)}`);
+    expect(result.detail).toBe(
+      `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330); a proxy saw on 2026-05-01T12:00:00.000Z: ${formatDriftLine(drift)}`,
+    );
   });
 });

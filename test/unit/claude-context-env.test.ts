@@ -9,7 +9,12 @@ function table(defaultProfile: Partial<CompiledProfile>): RoutingTable {
     other: { name: "other", backend: "mlx", model: "org/Other", contextWindow: 8192, maxOutputTokens: 1024 },
   };
   const backends = { mlx: { kind: "openai" }, anthropic: { kind: "anthropic" } };
-  return { profiles, backends, tiers: { low: { profile: "other" }, medium: { profile: "local" } }, routing: { defaultTier: "medium" } } as unknown as RoutingTable;
+  return {
+    profiles,
+    backends,
+    tiers: { low: { profile: "other" }, medium: { profile: "local" } },
+    routing: { defaultTier: "medium" },
+  } as unknown as RoutingTable;
 }
 
 describe("the window Claude Code is told", () => {
@@ -20,15 +25,18 @@ describe("the window Claude Code is told", () => {
     expect(trimmedPromptLimit({} as CompiledProfile)).toBeUndefined();
   });
 
-  it.each([2048, 8192, 32768, 131072, 262144])("for a %i-token context Claude Code compacts past half the context and below the limit, with room for its compaction request", (context) => {
-    const limit = trimmedPromptLimit({ contextWindow: context } as CompiledProfile)!;
-    const at = compactAt(limit);
-    expect(at).toBeGreaterThan(context / 2);
-    expect(at).toBeLessThanOrEqual(limit * 0.7);
-    // Claude Code compacts at window − min(max output, 20,000) − 13,000: 32,000 is its max output for a name it does not know.
-    expect(compactWindowFor(limit, {}) - 20_000 - 13_000).toBe(at);
-    expect(compactWindowFor(limit, { CLAUDE_CODE_MAX_OUTPUT_TOKENS: "4096" }) - 4096 - 13_000).toBe(at);
-  });
+  it.each([2048, 8192, 32768, 131072, 262144])(
+    "for a %i-token context Claude Code compacts past half the context and below the limit, with room for its compaction request",
+    (context) => {
+      const limit = trimmedPromptLimit({ contextWindow: context } as CompiledProfile)!;
+      const at = compactAt(limit);
+      expect(at).toBeGreaterThan(context / 2);
+      expect(at).toBeLessThanOrEqual(limit * 0.7);
+      // Claude Code compacts at window − min(max output, 20,000) − 13,000: 32,000 is its max output for a name it does not know.
+      expect(compactWindowFor(limit, {}) - 20_000 - 13_000).toBe(at);
+      expect(compactWindowFor(limit, { CLAUDE_CODE_MAX_OUTPUT_TOKENS: "4096" }) - 4096 - 13_000).toBe(at);
+    },
+  );
 });
 
 describe("claudeContextEnv", () => {
@@ -36,7 +44,9 @@ describe("claudeContextEnv", () => {
     const result = claudeContextEnv(table({ contextWindow: 262144, inputBudget: 32000, maxOutputTokens: 16384 }), {});
     const window = String(compactAt(32000) + 33_000);
     expect(result.env).toEqual({ CLAUDE_CODE_AUTO_COMPACT_WINDOW: window, CLAUDE_CODE_MAX_CONTEXT_TOKENS: window, ANTHROPIC_MODEL: "mallex/local" });
-    expect(result.notes).toEqual([`Claude Code told a window of ${window} tokens as model mallex/local: it compacts at about ${compactAt(32000)} of the 32000 prompt tokens mallex sends local at most (its context holds 262144): CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`]);
+    expect(result.notes).toEqual([
+      `Claude Code told a window of ${window} tokens as model mallex/local: it compacts at about ${compactAt(32000)} of the 32000 prompt tokens mallex sends local at most (its context holds 262144): CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`,
+    ]);
   });
 
   it("a small context gets the local name too (its window under 100,000 only applies to a name that is not Claude's)", () => {
@@ -46,7 +56,11 @@ describe("claudeContextEnv", () => {
   });
 
   it("leaves the model to the user who chose one (ANTHROPIC_MODEL or --model), and says a Claude name may compact late", () => {
-    for (const [env, args] of [[{ ANTHROPIC_MODEL: "claude-opus-4-8" }, []], [{}, ["--model", "claude-opus-4-8", "-p", "hi"]], [{}, ["--model=claude-opus-4-8"]]] as const) {
+    for (const [env, args] of [
+      [{ ANTHROPIC_MODEL: "claude-opus-4-8" }, []],
+      [{}, ["--model", "claude-opus-4-8", "-p", "hi"]],
+      [{}, ["--model=claude-opus-4-8"]],
+    ] as const) {
       const result = claudeContextEnv(table({ contextWindow: 32768 }), env, args);
       expect(result.env.ANTHROPIC_MODEL).toBeUndefined();
       expect(result.env.CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBe(String(compactWindowFor(24576, {})));
@@ -55,9 +69,14 @@ describe("claudeContextEnv", () => {
   });
 
   it("keeps what the user's environment already sets, and says so", () => {
-    const result = claudeContextEnv(table({ contextWindow: 262144, inputBudget: 32000 }), { CLAUDE_CODE_AUTO_COMPACT_WINDOW: "120000", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "" });
+    const result = claudeContextEnv(table({ contextWindow: 262144, inputBudget: 32000 }), {
+      CLAUDE_CODE_AUTO_COMPACT_WINDOW: "120000",
+      CLAUDE_CODE_MAX_CONTEXT_TOKENS: "",
+    });
     expect(result.env).toEqual({ CLAUDE_CODE_MAX_CONTEXT_TOKENS: String(compactWindowFor(32000, {})), ANTHROPIC_MODEL: "mallex/local" });
-    expect(result.notes).toEqual([`CLAUDE_CODE_AUTO_COMPACT_WINDOW=120000 from your environment kept (mallex would set ${compactWindowFor(32000, {})} for local's 32000-token prompt limit)`]);
+    expect(result.notes).toEqual([
+      `CLAUDE_CODE_AUTO_COMPACT_WINDOW=120000 from your environment kept (mallex would set ${compactWindowFor(32000, {})} for local's 32000-token prompt limit)`,
+    ]);
   });
 
   it("sets nothing for a Claude-tier default profile", () => {

@@ -13,7 +13,10 @@ function table(tiers: Record<string, string>): RoutingTable {
 
 describe("claudeStreamIdleEnv", () => {
   it("sets Claude Code's stream watchdog past any prefill when a tier is served by a local model", () => {
-    expect(claudeStreamIdleEnv(table({ medium: "coder", high: "claude" }), {})).toEqual({ env: { CLAUDE_STREAM_IDLE_TIMEOUT_MS: String(CLAUDE_STREAM_IDLE_MS) }, notes: [] });
+    expect(claudeStreamIdleEnv(table({ medium: "coder", high: "claude" }), {})).toEqual({
+      env: { CLAUDE_STREAM_IDLE_TIMEOUT_MS: String(CLAUDE_STREAM_IDLE_MS) },
+      notes: [],
+    });
     // Claude Code raises anything under 300,000 to it: what mallex sets must be well beyond.
     expect(CLAUDE_STREAM_IDLE_MS).toBeGreaterThan(300_000);
   });
@@ -22,6 +25,8 @@ describe("claudeStreamIdleEnv", () => {
     expect(claudeStreamIdleEnv(table({ medium: "claude" }), {})).toEqual({ env: {}, notes: [] });
     const kept = claudeStreamIdleEnv(table({ medium: "coder" }), { CLAUDE_STREAM_IDLE_TIMEOUT_MS: "300000" });
     expect(kept.env).toEqual({});
-    expect(kept.notes).toEqual(["CLAUDE_STREAM_IDLE_TIMEOUT_MS=300000 from your environment kept: Claude Code gives up on an answer after that long without an event, and a local model's prefill sends none"]);
+    expect(kept.notes).toEqual([
+      "CLAUDE_STREAM_IDLE_TIMEOUT_MS=300000 from your environment kept: Claude Code gives up on an answer after that long without an event, and a local model's prefill sends none",
+    ]);
   });
 });

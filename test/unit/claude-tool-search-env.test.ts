@@ -4,7 +4,13 @@ import type { CompiledToolPolicy, RoutingTable } from "../../src/compile/routing
 import { globToRegex } from "../../src/compile/glob-to-regex.js";
 import { compileShipped } from "../helpers/trim-helpers.js";
 
-const policy = (extra: Partial<CompiledToolPolicy> = {}): CompiledToolPolicy => ({ drop: [], stubDescriptions: false, stubClientDescriptions: false, simplifySchemas: false, ...extra });
+const policy = (extra: Partial<CompiledToolPolicy> = {}): CompiledToolPolicy => ({
+  drop: [],
+  stubDescriptions: false,
+  stubClientDescriptions: false,
+  simplifySchemas: false,
+  ...extra,
+});
 
 /** Only what claudeToolSearchEnv reads: tiers, their profiles' backends and sizes, the tool policies. */
 function table(tiers: Record<string, string>, tools: Partial<Record<"small" | "medium" | "large", CompiledToolPolicy>> = {}): RoutingTable {
@@ -25,12 +31,17 @@ describe("claudeToolSearchEnv", () => {
   it("turns tool search off when a tier's local model is not offered ToolSearch, naming the tiers", () => {
     const result = claudeToolSearchEnv(table({ low: "coder", medium: "coder", high: "claude" }, { medium: policy({ allow: ["Read", "WebFetch"] }) }), {});
     expect(result.env).toEqual({ ENABLE_TOOL_SEARCH: "false" });
-    expect(result.notes).toEqual(["Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tiers low (coder), medium (coder) are not offered ToolSearch"]);
+    expect(result.notes).toEqual([
+      "Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tiers low (coder), medium (coder) are not offered ToolSearch",
+    ]);
   });
 
   it("a drop glob that removes ToolSearch counts too", () => {
     const result = claudeToolSearchEnv(table({ medium: "big" }, { large: policy({ drop: [{ glob: "Tool*", pattern: globToRegex("Tool*") }] }) }), {});
-    expect(result).toEqual({ env: { ENABLE_TOOL_SEARCH: "false" }, notes: ["Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tier medium (big) is not offered ToolSearch"] });
+    expect(result).toEqual({
+      env: { ENABLE_TOOL_SEARCH: "false" },
+      notes: ["Claude Code started with ENABLE_TOOL_SEARCH=false (every tool sent up front): tier medium (big) is not offered ToolSearch"],
+    });
   });
 
   it("leaves tool search alone when every tier can search: all built-ins allowed, ToolSearch allowed, or Claude", () => {
@@ -41,7 +52,10 @@ describe("claudeToolSearchEnv", () => {
 
   it("keeps the user's own ENABLE_TOOL_SEARCH, and says so; an empty one is unset (as Claude Code reads it)", () => {
     const t = table({ medium: "coder" }, { medium: policy({ allow: ["Read"] }) });
-    expect(claudeToolSearchEnv(t, { ENABLE_TOOL_SEARCH: "true" })).toEqual({ env: {}, notes: ["ENABLE_TOOL_SEARCH=true from your environment kept, though tier medium (coder) is not offered ToolSearch"] });
+    expect(claudeToolSearchEnv(t, { ENABLE_TOOL_SEARCH: "true" })).toEqual({
+      env: {},
+      notes: ["ENABLE_TOOL_SEARCH=true from your environment kept, though tier medium (coder) is not offered ToolSearch"],
+    });
     expect(claudeToolSearchEnv(t, { ENABLE_TOOL_SEARCH: "" }).env).toEqual({ ENABLE_TOOL_SEARCH: "false" });
   });
 

@@ -44,7 +44,10 @@ describe("serverCloser", () => {
     const body = new Promise<string>((resolve, reject) => {
       request({ port, host: "127.0.0.1", path: "/", agent }, (res) => {
         let text = "";
-        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk)).on("end", () => resolve(text));
+        res
+          .setEncoding("utf8")
+          .on("data", (chunk: string) => (text += chunk))
+          .on("end", () => resolve(text));
       })
         .on("error", reject)
         .end();

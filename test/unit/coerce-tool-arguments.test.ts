@@ -50,12 +50,7 @@ describe("coerceToolArguments", () => {
   });
 
   it("reads Python-literal style objects and arrays", () => {
-    expect(
-      coerceToolArguments(
-        { tags: "['it''s', \"b\",]", options: "{'on': True, 'off': None, 'n': 'x, y'}" },
-        schema,
-      ),
-    ).toEqual({
+    expect(coerceToolArguments({ tags: "['it''s', \"b\",]", options: "{'on': True, 'off': None, 'n': 'x, y'}" }, schema)).toEqual({
       tags: "['it''s', \"b\",]",
       options: { on: true, off: null, n: "x, y" },
     });
@@ -68,9 +63,7 @@ describe("coerceToolArguments", () => {
   });
 
   it("decodes JSON strings in typed calls and stringifies scalars where text is wanted", () => {
-    expect(
-      coerceToolArguments({ tags: '["x"]', name: 7, flag: false, count: 3, unknown: "1" }, schema),
-    ).toEqual({
+    expect(coerceToolArguments({ tags: '["x"]', name: 7, flag: false, count: 3, unknown: "1" }, schema)).toEqual({
       tags: ["x"],
       name: "7",
       flag: false,

@@ -23,7 +23,7 @@ describe("createLargeBodyCollector", () => {
     expect(collections).toBe(2);
   });
 
-  it("collects at once when told \"now\" (a large body just parsed), still never for a normal one", () => {
+  it('collects at once when told "now" (a large body just parsed), still never for a normal one', () => {
     let collections = 0;
     const collect = createLargeBodyCollector(() => () => collections++);
     collect(80_000, "now");

@@ -75,7 +75,16 @@ describe("summarizeContexts", () => {
   });
 
   it("--embedded with a context size: the engine's until the engine says it holds it itself", () => {
-    const supervision = { command: "", install: [], readiness: { probe: "health" as const, timeoutMs: 1000 }, idleUnloadMs: 0, wedgeTimeoutMs: 1000, maxRestarts: 1, restartWindowMs: 1000, onExit: "stop" as const };
+    const supervision = {
+      command: "",
+      install: [],
+      readiness: { probe: "health" as const, timeoutMs: 1000 },
+      idleUnloadMs: 0,
+      wedgeTimeoutMs: 1000,
+      maxRestarts: 1,
+      restartWindowMs: 1000,
+      onExit: "stop" as const,
+    };
     const declared = withEmbeddedModel(compiled(), { model: "/models/m.gguf", engine: { contextSize: 8192 }, supervision });
     // Each names the GGUF that serves it, not the model it declares.
     expect(summarizeContexts({ declared, current: declared }).map((c) => [c.profile, c.backend, c.served, c.contextWindow, c.inputBudget, c.source])).toEqual([
@@ -85,14 +94,20 @@ describe("summarizeContexts", () => {
     ]);
     const factsOf = factsFrom({ embedded: { contextWindow: 8192, parallel: 1, source: "mallex engine GET /props" } });
     const current = fitToServerFacts(declared, factsOf).table;
-    expect(summarizeContexts({ declared, current, factsOf }).map((c) => c.source)).toEqual(["mallex engine GET /props", "mallex engine GET /props", "mallex engine GET /props"]);
+    expect(summarizeContexts({ declared, current, factsOf }).map((c) => c.source)).toEqual([
+      "mallex engine GET /props",
+      "mallex engine GET /props",
+      "mallex engine GET /props",
+    ]);
   });
 });
 
 describe("reachableBackends", () => {
   it("names the backends of the profiles a tier, the classifier or an alias reaches, local or not", () => {
     expect([...reachableBackends(compiled())].sort()).toEqual(["anthropic", "ext", "mlx"]);
-    const onlyExt = compileTree({ "mallex.yaml": CONFIG.replace("  medium: { profile: coder }", "  medium: { profile: tiny }").replace("fallback: medium", "fallback: low") }).table!;
+    const onlyExt = compileTree({
+      "mallex.yaml": CONFIG.replace("  medium: { profile: coder }", "  medium: { profile: tiny }").replace("fallback: medium", "fallback: low"),
+    }).table!;
     expect([...reachableBackends(onlyExt)].sort()).toEqual(["anthropic", "ext"]);
   });
 });

@@ -23,7 +23,29 @@ function outcome(ajv: Ajv2020, schema: object): string {
   }
 }
 
-const KEYS = ["type", "properties", "items", "required", "enum", "anyOf", "oneOf", "not", "minimum", "maxLength", "additionalProperties", "$defs", "const", "prefixItems", "contains", "if", "then", "dependentSchemas", "unevaluatedProperties", "description", "default"];
+const KEYS = [
+  "type",
+  "properties",
+  "items",
+  "required",
+  "enum",
+  "anyOf",
+  "oneOf",
+  "not",
+  "minimum",
+  "maxLength",
+  "additionalProperties",
+  "$defs",
+  "const",
+  "prefixItems",
+  "contains",
+  "if",
+  "then",
+  "dependentSchemas",
+  "unevaluatedProperties",
+  "description",
+  "default",
+];
 const VALUES = fc.oneof(
   fc.constantFrom("object", "string", "array", "number", "integer", "boolean", "null", "bogus"),
   fc.integer({ min: -2, max: 3 }),
@@ -32,7 +54,11 @@ const VALUES = fc.oneof(
   fc.constantFrom({}, { type: "string" }, { type: "x" }, null),
 );
 const schemas = fc.letrec((tie) => ({
-  schema: fc.dictionary(fc.constantFrom(...KEYS), fc.oneof({ depthSize: "small" }, VALUES, tie("schema"), fc.dictionary(fc.constantFrom("a", "b"), tie("schema"), { maxKeys: 2 })), { maxKeys: 4 }),
+  schema: fc.dictionary(
+    fc.constantFrom(...KEYS),
+    fc.oneof({ depthSize: "small" }, VALUES, tie("schema"), fc.dictionary(fc.constantFrom("a", "b"), tie("schema"), { maxKeys: 2 })),
+    { maxKeys: 4 },
+  ),
 })).schema;
 
 const plain = new Ajv2020({ ...TOOL_SCHEMA_AJV_OPTIONS });
@@ -43,15 +69,17 @@ describeWithShared("createToolSchemaAjv on captured requests", () => {
     const dir = sharedPath("fixtures", "claude-code");
     const inputSchemas = readdirSync(dir)
       .filter((name) => name.endsWith(".json"))
-      .flatMap((name) => ((JSON.parse(readFileSync(join(dir, name), "utf8")) as { body?: { tools?: Array<{ input_schema?: object }> } }).body?.tools ?? []).map((tool) => tool.input_schema));
+      .flatMap((name) =>
+        ((JSON.parse(readFileSync(join(dir, name), "utf8")) as { body?: { tools?: Array<{ input_schema?: object }> } }).body?.tools ?? []).map(
+          (tool) => tool.input_schema,
+        ),
+      );
     expect(inputSchemas.length).toBeGreaterThan(20);
     for (const schema of inputSchemas) if (schema !== undefined) expect(outcome(ours, schema)).toBe(outcome(plain, schema));
   });
-
 });
 
 describe("createToolSchemaAjv", () => {
-
   it("refuses what Ajv refuses, with Ajv's message", () => {
     expect(outcome(ours, { type: "objekt" })).toBe(outcome(plain, { type: "objekt" }));
     expect(outcome(ours, { type: "objekt" })).toMatch(/^throws: schema is invalid: data\/type must be equal to one of the allowed values/);

@@ -42,7 +42,9 @@ describe("upstreamThinking and describeRequestFields: what a local server is tol
 
   it("names each Anthropic-only setting once, briefly", () => {
     const cm = { edits: [{ type: "clear_thinking_20251015", keep: "all" }] };
-    expect(describeRequestFields({ thinking: { type: "adaptive", display: "omitted" }, context_management: cm }, {})).toBe("thinking adaptive→on, context_management dropped");
+    expect(describeRequestFields({ thinking: { type: "adaptive", display: "omitted" }, context_management: cm }, {})).toBe(
+      "thinking adaptive→on, context_management dropped",
+    );
     expect(describeRequestFields({ thinking: { type: "adaptive" } }, { enableThinking: false })).toBe("thinking adaptive→off by profile");
     expect(describeRequestFields({ thinking: { type: "disabled" } }, { enableThinking: false })).toBe("thinking disabled→off");
     expect(describeRequestFields({ thinking: { type: "enabled", budget_tokens: 2048 } }, { enableThinking: true })).toBe("thinking enabled→on");

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { connectingMcpServers, deferredClientTools, pruneDeferredList } from "../../src/trim/deferred-client-tools.js";
 
-const LIST = 'The following deferred tools are now available via ToolSearch. Their schemas are NOT loaded — use ToolSearch with query "select:<name>" first:\nCronCreate\nWebFetch\nmcp__tickets__lookup_ticket\nmcp__github__search\n\nAvailable agent types for the Agent tool:\n- Explore: searches';
+const LIST =
+  'The following deferred tools are now available via ToolSearch. Their schemas are NOT loaded — use ToolSearch with query "select:<name>" first:\nCronCreate\nWebFetch\nmcp__tickets__lookup_ticket\nmcp__github__search\n\nAvailable agent types for the Agent tool:\n- Explore: searches';
 
 describe("deferredClientTools: the user's MCP tools Claude Code names only in its tool-search list", () => {
   it("takes the names after the list's first line up to a blank line, leaving out Claude Code's built-ins", () => {
@@ -16,7 +17,8 @@ describe("deferredClientTools: the user's MCP tools Claude Code names only in it
 
 // 2.1.197 with ENABLE_TOOL_SEARCH=true and a stdio MCP server: its first request goes while the server
 // is still connecting (as captured), so the list names only built-ins and the server has a paragraph.
-const CONNECTING = 'The following deferred tools are now available via ToolSearch. Their schemas are NOT loaded — calling them directly will fail with InputValidationError. Use ToolSearch with query "select:<name>[,<name>...]" to load tool schemas before calling them:\nCronCreate\nWebFetch\n\nThe following MCP servers are still connecting — their tools (typically named mcp__<server>__*) are not yet available but will appear shortly:\ntickets\ngithub\n\nIf the user\'s request might be served by one of these servers (even if they didn\'t name it explicitly), call ToolSearch with a relevant keyword — ToolSearch will wait for connecting servers and search their tools once available.';
+const CONNECTING =
+  "The following deferred tools are now available via ToolSearch. Their schemas are NOT loaded — calling them directly will fail with InputValidationError. Use ToolSearch with query \"select:<name>[,<name>...]\" to load tool schemas before calling them:\nCronCreate\nWebFetch\n\nThe following MCP servers are still connecting — their tools (typically named mcp__<server>__*) are not yet available but will appear shortly:\ntickets\ngithub\n\nIf the user's request might be served by one of these servers (even if they didn't name it explicitly), call ToolSearch with a relevant keyword — ToolSearch will wait for connecting servers and search their tools once available.";
 
 describe("connectingMcpServers: the MCP servers whose tools Claude Code cannot name yet", () => {
   it("takes the servers after the paragraph's first line up to a blank line", () => {

@@ -8,7 +8,15 @@ const INSTRUCTIONS = "# MCP Server Instructions\n## tickets\nTicket ids look lik
 describe("describeUserParts: each part the user wrote or configured, and what became of it", () => {
   it("names CLAUDE.md and the appended lines the template placed, the hooks' output, the agents named, each MCP server's instructions and tools", () => {
     const parts = describeUserParts({
-      system: { passages: 2, chars: 90, placed: true, parts: [{ part: "their own system prompt lines", chars: 30 }, { part: "CLAUDE.md", chars: 60 }] },
+      system: {
+        passages: 2,
+        chars: 90,
+        placed: true,
+        parts: [
+          { part: "their own system prompt lines", chars: 30 },
+          { part: "CLAUDE.md", chars: 60 },
+        ],
+      },
       rules: [
         { rule: "hook-output", target: "messages.0.content.1 (reminder 1)", charsRemoved: 80, userChars: 48 },
         { rule: "user-agents-named", target: "messages.0.content.2 (reminder 1)", charsRemoved: -120 },
@@ -18,7 +26,10 @@ describe("describeUserParts: each part the user wrote or configured, and what be
       deferred: ["mcp__tickets__lookup_ticket"],
       toolSearch: true,
       // 2.1.330 sends the instructions in a system message (the request's messages), earlier releases in a reminder.
-      messages: [{ role: "user", content: [{ type: "text", text: "what is OPS-12?" }] }, { role: "system" as "user", content: [{ type: "text", text: `<system-reminder>\n${INSTRUCTIONS}\n# Other\nnot theirs\n</system-reminder>` }] }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "what is OPS-12?" }] },
+        { role: "system" as "user", content: [{ type: "text", text: `<system-reminder>\n${INSTRUCTIONS}\n# Other\nnot theirs\n</system-reminder>` }] },
+      ],
     });
     expect(parts).toEqual([
       { part: "their own system prompt lines", chars: 30, fate: "system prompt" },
@@ -34,17 +45,38 @@ describe("describeUserParts: each part the user wrote or configured, and what be
   });
 
   it("says what is lost: the user's lines a template could not place, MCP tools with no ToolSearch to reach them", () => {
-    const parts = describeUserParts({ system: { passages: 1, chars: 40, placed: false, parts: [{ part: "their own system prompt lines", chars: 40 }] }, rules: [], client: [], deferred: ["mcp__a__b"], toolSearch: false, messages: [] });
+    const parts = describeUserParts({
+      system: { passages: 1, chars: 40, placed: false, parts: [{ part: "their own system prompt lines", chars: 40 }] },
+      rules: [],
+      client: [],
+      deferred: ["mcp__a__b"],
+      toolSearch: false,
+      messages: [],
+    });
     expect(parts.map((part) => part.fate)).toEqual(["not placed", "not offered"]);
     expect(userPartChars(parts)).toBe(0);
-    const report: TrimReport = { rules: [], before: { chars: 1000, tokens: 250 }, after: { chars: 100, tokens: 25 }, system: { mode: "passthrough", reason: "test" }, tools: { mode: "native", offered: [], client: [] }, user: parts };
+    const report: TrimReport = {
+      rules: [],
+      before: { chars: 1000, tokens: 250 },
+      after: { chars: 100, tokens: 25 },
+      system: { mode: "passthrough", reason: "test" },
+      tools: { mode: "native", offered: [], client: [] },
+      user: parts,
+    };
     // The log line says it in as many words, not as a count that hides it.
     expect(describeTrimRules(report)).toBe("no rule fired · the user's text NOT kept: their own system prompt lines 40 not placed, mcp__a__b 9 not offered");
   });
 
   it("the log line names at most four parts, then how many more", () => {
     const user = Array.from({ length: 6 }, (_, i) => ({ part: `MCP server s${i}: instructions`, chars: 10, fate: "conversation" as const }));
-    const report: TrimReport = { rules: [], before: { chars: 1000, tokens: 250 }, after: { chars: 100, tokens: 25 }, system: { mode: "passthrough", reason: "test" }, tools: { mode: "native", offered: [], client: [] }, user };
+    const report: TrimReport = {
+      rules: [],
+      before: { chars: 1000, tokens: 250 },
+      after: { chars: 100, tokens: 25 },
+      system: { mode: "passthrough", reason: "test" },
+      tools: { mode: "native", offered: [], client: [] },
+      user,
+    };
     expect(describeTrimRules(report)).toBe(
       "no rule fired · the user's text kept whole: 60 chars (MCP server s0: instructions 10 in the conversation, MCP server s1: instructions 10 in the conversation, MCP server s2: instructions 10 in the conversation, MCP server s3: instructions 10 in the conversation +2 more)",
     );

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { describeHardware, detectHardware, parseMemTotalKib, parseNvidiaSmi, parsePhysicalCores, type DetectHardwareDeps } from "../../src/setup/detect-hardware.js";
+import {
+  describeHardware,
+  detectHardware,
+  parseMemTotalKib,
+  parseNvidiaSmi,
+  parsePhysicalCores,
+  type DetectHardwareDeps,
+} from "../../src/setup/detect-hardware.js";
 import type { CommandResult } from "../../src/setup/run-command.js";
 
 const MEMINFO = `MemTotal:       24684096 kB
@@ -8,7 +15,10 @@ MemAvailable:   24344180 kB
 `;
 
 /** A 2-vCPU VM (this project's test machine): one socket, core ids 0 and 1, no SMT. */
-const CPUINFO_2_VCPU = ["processor\t: 0\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 2\n", "processor\t: 1\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 1\ncpu cores\t: 2\n"].join("\n");
+const CPUINFO_2_VCPU = [
+  "processor\t: 0\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 2\n",
+  "processor\t: 1\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 1\ncpu cores\t: 2\n",
+].join("\n");
 
 /** `count` cores, each listed twice (SMT), on `sockets` sockets with the same core ids. */
 function cpuinfoWithSmt(count: number, sockets = 1): string {

@@ -24,14 +24,20 @@ const readA = () => round("Read", { file_path: "/home/dev/repo/src/a.ts" }, { co
 
 describe("detectStall: the same failing call twice", () => {
   it("is a stall when the last two calls are the same Edit and both failed", () => {
-    expect(detectStall([user("make a 2"), ...failedEdit(), ...failedEdit()])).toEqual({ kind: "failing-call", detail: "Edit on src/a.ts failed twice with the same input" });
+    expect(detectStall([user("make a 2"), ...failedEdit(), ...failedEdit()])).toEqual({
+      kind: "failing-call",
+      detail: "Edit on src/a.ts failed twice with the same input",
+    });
   });
 
   it("reads Claude Code's <tool_use_error> text as a failure without is_error, and a failed Bash by its flag", () => {
     const bare = () => round("Edit", EDIT, { content: NOT_FOUND });
     expect(detectStall([user("make a 2"), ...bare(), ...bare()])?.kind).toBe("failing-call");
     const test = () => round("Bash", { command: "npm test", description: "Run the tests" }, { content: "Exit code 1\nFAIL test/a.test.ts", error: true });
-    expect(detectStall([user("fix the tests"), ...test(), ...test()])).toEqual({ kind: "failing-call", detail: 'Bash "npm test" failed twice with the same input' });
+    expect(detectStall([user("fix the tests"), ...test(), ...test()])).toEqual({
+      kind: "failing-call",
+      detail: 'Bash "npm test" failed twice with the same input',
+    });
   });
 
   it("compares the input as canonical JSON: another key order is the same call", () => {
@@ -64,8 +70,20 @@ describe("detectStall: the same failing call twice", () => {
     const both = (): AnthropicMessageParam[] => {
       const [read, edit] = [`toolu_${++ids}`, `toolu_${++ids}`];
       return [
-        { role: "assistant", content: [{ type: "tool_use", id: read, name: "Read", input: { file_path: "/r/b.ts" } }, { type: "tool_use", id: edit, name: "Edit", input: EDIT }] },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: read, content: "ok" }, { type: "tool_result", tool_use_id: edit, content: NOT_FOUND, is_error: true }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "tool_use", id: read, name: "Read", input: { file_path: "/r/b.ts" } },
+            { type: "tool_use", id: edit, name: "Edit", input: EDIT },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: read, content: "ok" },
+            { type: "tool_result", tool_use_id: edit, content: NOT_FOUND, is_error: true },
+          ],
+        },
       ];
     };
     const system: AnthropicMessageParam = { role: "system", content: "Available agent types: …" };
@@ -76,11 +94,15 @@ describe("detectStall: the same failing call twice", () => {
 describe("detectStall: no progress", () => {
   it("is the same call in each of the last 3 turns, whatever the results", () => {
     expect(detectStall([user("what is a?"), ...readA(), ...readA()])).toBeUndefined();
-    expect(detectStall([user("what is a?"), ...readA(), ...readA(), ...readA()])).toEqual({ kind: "no-progress", detail: "Read on src/a.ts repeated with the same input 3 turns in a row" });
+    expect(detectStall([user("what is a?"), ...readA(), ...readA(), ...readA()])).toEqual({
+      kind: "no-progress",
+      detail: "Read on src/a.ts repeated with the same input 3 turns in a row",
+    });
   });
 
   it("is the same text 3 times in a row over calls that all failed, not over calls that got somewhere", () => {
-    const look = (file: string, error: boolean) => round("Read", { file_path: file }, { content: error ? "File does not exist." : "1\tok", error }, "Let me check the file.");
+    const look = (file: string, error: boolean) =>
+      round("Read", { file_path: file }, { content: error ? "File does not exist." : "1\tok", error }, "Let me check the file.");
     expect(detectStall([user("what is a?"), ...look("/r/a.ts", true), ...look("/r/b.ts", true)])).toBeUndefined();
     expect(detectStall([user("what is a?"), ...look("/r/a.ts", true), ...look("/r/b.ts", true), ...look("/r/c.ts", true)])).toEqual({
       kind: "no-progress",
@@ -89,7 +111,10 @@ describe("detectStall: no progress", () => {
     expect(detectStall([user("what is a?"), ...look("/r/a.ts", false), ...look("/r/b.ts", false), ...look("/r/c.ts", false)])).toBeUndefined();
     const said: AnthropicMessageParam = { role: "assistant", content: "Working on it." };
     const reminded: AnthropicMessageParam = { role: "user", content: [REMINDER] };
-    expect(detectStall([user("go"), said, reminded, said, reminded, said])).toEqual({ kind: "no-progress", detail: 'the same text 3 turns in a row ("Working on it.")' });
+    expect(detectStall([user("go"), said, reminded, said, reminded, said])).toEqual({
+      kind: "no-progress",
+      detail: 'the same text 3 turns in a row ("Working on it.")',
+    });
   });
 
   it("is none when the turns differ, or a user message came between", () => {
@@ -121,7 +146,12 @@ describe("detectStall: cost", () => {
 describe("describeRequest", () => {
   it("gives the stall on a tool round trip, none on the user's own turn", () => {
     const messages = [user("make a 2"), ...failedEdit(), ...failedEdit()];
-    expect(describeRequest({ model: "m", max_tokens: 1, messages }).stall).toEqual({ kind: "failing-call", detail: "Edit on src/a.ts failed twice with the same input" });
-    expect(describeRequest({ model: "m", max_tokens: 1, messages: [...messages, { role: "assistant", content: "The edit keeps failing." }, user("use sed")] }).stall).toBeUndefined();
+    expect(describeRequest({ model: "m", max_tokens: 1, messages }).stall).toEqual({
+      kind: "failing-call",
+      detail: "Edit on src/a.ts failed twice with the same input",
+    });
+    expect(
+      describeRequest({ model: "m", max_tokens: 1, messages: [...messages, { role: "assistant", content: "The edit keeps failing." }, user("use sed")] }).stall,
+    ).toBeUndefined();
   });
 });

@@ -76,7 +76,9 @@ describe("mallex doctor: capacity", () => {
       "✓ capacity embedded — 2 request(s) at once (set), 5 may wait (set)",
       "✓ capacity llama — 2 request(s) at once (set), 5 may wait (set)",
     ]);
-    expect((await capacityLines(llamaConfig("http://127.0.0.1:9/v1")))[1]).toBe("✓ capacity llama — 4 request(s) at once (default for llama-server), 16 may wait (4 × in flight, at least 16)");
+    expect((await capacityLines(llamaConfig("http://127.0.0.1:9/v1")))[1]).toBe(
+      "✓ capacity llama — 4 request(s) at once (default for llama-server), 16 may wait (4 × in flight, at least 16)",
+    );
   });
 });
 

@@ -62,7 +62,11 @@ function fakeDeps(fake: Fake = {}, cwd = writeTree({})): DoctorDeps {
 }
 
 /** Runs doctor on the shipped default (or on `config` written to a temp folder). */
-async function doctor(fake: Fake = {}, config?: string, options: Partial<DoctorOptions> = {}): Promise<DoctorReport & { lines: string[]; byName: Record<string, string> }> {
+async function doctor(
+  fake: Fake = {},
+  config?: string,
+  options: Partial<DoctorOptions> = {},
+): Promise<DoctorReport & { lines: string[]; byName: Record<string, string> }> {
   const cwd = writeTree(config === undefined ? {} : { "mallex.yaml": config });
   const configPath = config === undefined ? join(packageRoot, "mallex.yaml") : join(cwd, "mallex.yaml");
   const report = await runDoctor({ configPath, ...options }, fakeDeps(fake, cwd));
@@ -111,7 +115,15 @@ describe("mallex doctor on the shipped default", () => {
     // What GET /api/models/{repo_id} answers (huggingface_hub HfApi.model_info), trimmed to the fields read.
     const fetch = (async (url: string) => {
       asked.push(url);
-      return new Response(JSON.stringify({ id: "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit", private: false, gated: false, siblings: [{ rfilename: "config.json" }, { rfilename: "model.safetensors" }] }), { headers: { "content-type": "application/json" } });
+      return new Response(
+        JSON.stringify({
+          id: "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+          private: false,
+          gated: false,
+          siblings: [{ rfilename: "config.json" }, { rfilename: "model.safetensors" }],
+        }),
+        { headers: { "content-type": "application/json" } },
+      );
     }) as typeof globalThis.fetch;
     const r = await doctor({ files: VENV_FILES, fetch, env: { HF_ENDPOINT: "http://hub.test/" } });
     expect(r.byName["model qwen3-coder-30b"]).toBe(
@@ -124,21 +136,29 @@ describe("mallex doctor on the shipped default", () => {
 
   it("a venv without mlx-lm, a half-downloaded model, HF_HOME honoured", async () => {
     const cache = "/data/hf/hub/models--mlx-community--Qwen3-Coder-30B-A3B-Instruct-4bit";
-    const r = await doctor({ env: { HF_HOME: "/data/hf" }, files: [VENV_FILES[0]!], dirs: { [`${cache}/snapshots`]: ["abc"], [`${cache}/blobs`]: ["x.incomplete"] } });
+    const r = await doctor({
+      env: { HF_HOME: "/data/hf" },
+      files: [VENV_FILES[0]!],
+      dirs: { [`${cache}/snapshots`]: ["abc"], [`${cache}/blobs`]: ["x.incomplete"] },
+    });
     expect(r.byName["mlx-lm"]).toMatch(/^✗ mlx-lm — .*venv lacks bin\/mlx_lm.server \('mlx-lm>=0.32' not installed\)/);
     expect(r.byName["model qwen3-coder-30b"]).toMatch(/is only partly downloaded \(\/data\/hf\/hub\/models--/);
   });
 
   it("Python too old, or missing", async () => {
     const old = await doctor({ python: { tooOld: [{ command: "python3", version: "3.9.6" }] } });
-    expect(old.byName.python).toBe("✗ python — python3 is 3.9.6; the venv of mlx needs 3.10 or newer (fix: install Python 3.10 or newer: `brew install python@3.12` on macOS, or from python.org)");
+    expect(old.byName.python).toBe(
+      "✗ python — python3 is 3.9.6; the venv of mlx needs 3.10 or newer (fix: install Python 3.10 or newer: `brew install python@3.12` on macOS, or from python.org)",
+    );
     const none = await doctor({ python: { tooOld: [] } });
     expect(none.byName.python).toMatch(/^✗ python — no python3 on PATH; the venv of mlx needs 3.10 or newer/);
   });
 
   it("on an Intel Mac: mlx-lm cannot run, Python and model do not apply", async () => {
     const r = await doctor({ hardware: intelMac });
-    expect(r.byName["mlx-lm"]).toMatch(/^✗ mlx-lm — mlx-lm needs macOS on Apple Silicon, or Linux; this machine is .*Intel.*\(fix: .*--backend-url http:\/\/127.0.0.1:8080\/v1\)$/);
+    expect(r.byName["mlx-lm"]).toMatch(
+      /^✗ mlx-lm — mlx-lm needs macOS on Apple Silicon, or Linux; this machine is .*Intel.*\(fix: .*--backend-url http:\/\/127.0.0.1:8080\/v1\)$/,
+    );
     expect(r.byName.python).toMatch(/^- python — only for mlx-lm's venv/);
     expect(r.byName["model qwen3-coder-30b"]).toBe("- model qwen3-coder-30b — mlx-lm cannot run on this machine (see mlx-lm)");
     expect(r.byName.openblas).toBeUndefined();
@@ -146,9 +166,13 @@ describe("mallex doctor on the shipped default", () => {
 
   it("on Linux: too little memory for the default; mlx-lm runs on mlx's CPU backend, installed with its cpu extra, with the system OpenBLAS preloaded", async () => {
     const r = await doctor({ hardware: linux });
-    expect(r.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; qwen3-coder-30b needs 32 GB (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
+    expect(r.byName.memory).toBe(
+      "✗ memory — Linux x64, 24 GB RAM, no GPU found; qwen3-coder-30b needs 32 GB (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)",
+    );
     // Plain mlx-lm on Linux installs no mlx at all (its wheel needs mlx only on Darwin): the fix names the cpu extra.
-    expect(r.byName["mlx-lm"]).toBe("✗ mlx-lm — no venv at /home/u/.mallex/venv yet (fix: `mallex run` creates it on first start; or now: python3 -m venv /home/u/.mallex/venv && /home/u/.mallex/venv/bin/pip install 'mlx-lm[cpu]>=0.32')");
+    expect(r.byName["mlx-lm"]).toBe(
+      "✗ mlx-lm — no venv at /home/u/.mallex/venv yet (fix: `mallex run` creates it on first start; or now: python3 -m venv /home/u/.mallex/venv && /home/u/.mallex/venv/bin/pip install 'mlx-lm[cpu]>=0.32')",
+    );
     expect(r.byName.python).toMatch(/^✓ python — .* \(for the venv of mlx\)$/);
     expect(r.byName.openblas).toBe(
       "✓ openblas — no system OpenBLAS found, so mlx's CPU matrix products use the reference BLAS its wheel bundles (about 30 times slower; prompts about 8 times slower) (install OpenBLAS and mallex preloads it: Debian/Ubuntu: `sudo apt install libopenblas0-pthread`; Fedora: `sudo dnf install openblas-threads`; Arch: `sudo pacman -S openblas`)",
@@ -166,17 +190,29 @@ describe("mallex doctor on the shipped default", () => {
     );
     expect(r.checks.find((c) => c.name === "port")).toMatchObject({ ok: true, warning: true });
     // A mallex of this MALLEX_HOME listening there is named (several may run: the one on that port).
-    const ours = await doctor({ port: "EADDRINUSE", proxies: [{ url: "http://127.0.0.1:50123", pid: 11 }, { url: "http://127.0.0.1:4141", pid: 22 }] });
+    const ours = await doctor({
+      port: "EADDRINUSE",
+      proxies: [
+        { url: "http://127.0.0.1:50123", pid: 11 },
+        { url: "http://127.0.0.1:4141", pid: 22 },
+      ],
+    });
     expect(ours.byName.port).toBe(
       "✓ port — 127.0.0.1:4141 is in use by mallex pid 22; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop mallex pid 22, which listens there (`mallex status --port 4141` shows it), or pass --port / set server.port)",
     );
     const busy = await doctor({ port: "EADDRINUSE", files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
     expect(busy.ok).toBe(true);
-    expect((await doctor({ port: "EADDRNOTAVAIL" })).byName.port).toBe("✗ port — 127.0.0.1:4141 cannot be listened on (EADDRNOTAVAIL) (fix: check server.host and server.port in the config)");
+    expect((await doctor({ port: "EADDRNOTAVAIL" })).byName.port).toBe(
+      "✗ port — 127.0.0.1:4141 cannot be listened on (EADDRNOTAVAIL) (fix: check server.host and server.port in the config)",
+    );
     const tested = testedClaudeCodeVersion(packageRoot);
-    expect(r.byName["claude code"]).toBe(`✗ claude code — \`claude\` is not on PATH (\`mallex run\` would fetch Claude Code ${tested}, the release it is tested with, through npx every time) (fix: npm install -g @anthropic-ai/claude-code@${tested})`);
+    expect(r.byName["claude code"]).toBe(
+      `✗ claude code — \`claude\` is not on PATH (\`mallex run\` would fetch Claude Code ${tested}, the release it is tested with, through npx every time) (fix: npm install -g @anthropic-ai/claude-code@${tested})`,
+    );
     const broken = await doctor({ commands: { [CLAUDE]: { ok: false, stdout: "", stderr: "Segmentation fault\n", missing: false } } });
-    expect(broken.byName["claude code"]).toBe(`✗ claude code — \`${CLAUDE} --version\` failed: Segmentation fault (fix: reinstall it: npm install -g @anthropic-ai/claude-code@${tested})`);
+    expect(broken.byName["claude code"]).toBe(
+      `✗ claude code — \`${CLAUDE} --version\` failed: Segmentation fault (fix: reinstall it: npm install -g @anthropic-ai/claude-code@${tested})`,
+    );
   });
 
   it("with --backend-url: nothing supervised is checked, the URL is probed", async () => {
@@ -193,7 +229,9 @@ describe("mallex doctor on the shipped default", () => {
     expect(set.byName["api key"]).toBe("✓ api key — ANTHROPIC_API_KEY is set for tier high (anthropic)");
     const config = `include: [mallex]\ntiers:\n  high: { profile: claude-sonnet, fallback: medium }\n  medium: { profile: claude-sonnet }\n  low: { profile: qwen2.5-coder-7b }\n`;
     const r = await doctor({}, config);
-    expect(r.byName["api key"]).toBe("✗ api key — ANTHROPIC_API_KEY is not set and tiers medium, high have no local fallback (fix: export ANTHROPIC_API_KEY=sk-ant-… in your shell profile)");
+    expect(r.byName["api key"]).toBe(
+      "✗ api key — ANTHROPIC_API_KEY is not set and tiers medium, high have no local fallback (fix: export ANTHROPIC_API_KEY=sk-ant-… in your shell profile)",
+    );
   });
 });
 
@@ -237,16 +275,28 @@ describe("mallex doctor on other configs", () => {
     // The Hugging Face cache's layout: the snapshot's files (links into blobs/) are what mlx-lm loads.
     const repo = `${HOME}/.cache/huggingface/hub/models--org--m-4bit`;
     const snapshot = `${repo}/snapshots/0123abc`;
-    const files = { [`${snapshot}/model-00001-of-00002.safetensors`]: 8 * GiB, [`${snapshot}/model-00002-of-00002.safetensors`]: 2 * GiB, [`${snapshot}/config.json`]: 2_000 };
+    const files = {
+      [`${snapshot}/model-00001-of-00002.safetensors`]: 8 * GiB,
+      [`${snapshot}/model-00002-of-00002.safetensors`]: 2 * GiB,
+      [`${snapshot}/config.json`]: 2_000,
+    };
     const dirs = { [`${repo}/snapshots`]: ["0123abc"], [snapshot]: Object.keys(files).map((path) => path.slice(snapshot.length + 1)) };
     const fits = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 4.5 * GiB, ...files }, dirs }, config);
-    expect(fits.byName.memory).toBe("✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~5.4 GB (4.5 GB of weights, plus the context), m needs ~12.0 GB (10.0 GB of weights, plus the context)");
+    expect(fits.byName.memory).toBe(
+      "✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~5.4 GB (4.5 GB of weights, plus the context), m needs ~12.0 GB (10.0 GB of weights, plus the context)",
+    );
     const tooBig = await doctor({ hardware: linux, sizes: { "/models/q.gguf": 30 * GiB } }, config);
-    expect(tooBig.byName.memory).toBe("✗ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~36.0 GB (30.0 GB of weights, plus the context) (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)");
+    expect(tooBig.byName.memory).toBe(
+      "✗ memory — Linux x64, 24 GB RAM, no GPU found; q needs ~36.0 GB (30.0 GB of weights, plus the context) (fix: run `mallex init` for a profile that fits, or set the tiers' profile to a smaller one)",
+    );
     const unknown = await doctor({ hardware: linux }, config);
-    expect(unknown.byName.memory).toBe("- memory — Linux x64, 24 GB RAM, no GPU found; cannot tell what q, m need (no min_ram_gb, and the model is not on disk yet)");
+    expect(unknown.byName.memory).toBe(
+      "- memory — Linux x64, 24 GB RAM, no GPU found; cannot tell what q, m need (no min_ram_gb, and the model is not on disk yet)",
+    );
     const declared = await doctor({ hardware: linux }, config.replace("size: small }", "size: small, min_ram_gb: 8 }"));
-    expect(declared.byName.memory).toBe("✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs 8 GB; cannot tell what m needs (no min_ram_gb, and the model is not on disk yet)");
+    expect(declared.byName.memory).toBe(
+      "✓ memory — Linux x64, 24 GB RAM, no GPU found; q needs 8 GB; cannot tell what m needs (no min_ram_gb, and the model is not on disk yet)",
+    );
   });
 });
 
@@ -291,7 +341,9 @@ describe("backend probe", () => {
     const r = await doctor({ fetch }, config);
     expect(calls.map((c) => c.url)).toEqual(["http://127.0.0.1:11434/v1/models", "http://127.0.0.1:11434/v1/chat/completions"]);
     expect((calls[1]!.body as { model?: string }).model).toBe("qwen2.5-coder:14b");
-    expect(r.byName["backend ollama"]).toMatch(/^✗ backend ollama — .*answered 404.*\(fix: the server does not have qwen2.5-coder:14b \(ollama pull qwen2.5-coder:14b\)/);
+    expect(r.byName["backend ollama"]).toMatch(
+      /^✗ backend ollama — .*answered 404.*\(fix: the server does not have qwen2.5-coder:14b \(ollama pull qwen2.5-coder:14b\)/,
+    );
     expect(r.byName.model).toBe("- model — mallex starts no model server for this config");
   });
 });

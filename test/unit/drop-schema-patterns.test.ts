@@ -33,7 +33,9 @@ describe("a tool schema's regular expressions are not run on the model's call", 
   });
 
   it("drops patternProperties with the additionalProperties: false beside it, leaves other schemas and __proto__ keys as they are", () => {
-    expect(dropSchemaPatterns({ type: "object", patternProperties: { "^(a+)+$": { type: "number" } }, additionalProperties: false })).toEqual({ type: "object" });
+    expect(dropSchemaPatterns({ type: "object", patternProperties: { "^(a+)+$": { type: "number" } }, additionalProperties: false })).toEqual({
+      type: "object",
+    });
     expect(dropSchemaPatterns({ type: "object", additionalProperties: false })).toEqual({ type: "object", additionalProperties: false });
     const hostile = dropSchemaPatterns(JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string","pattern":"x"}}}')) as { properties: object };
     expect(Object.getPrototypeOf(hostile.properties)).toBe(Object.prototype);

@@ -47,7 +47,9 @@ describe("getEngineLlama with --gpu-backends: the first backend that loads here"
   it("takes the source build when one was made, and Vulkan where it can run", async () => {
     const built = fakeMachine({ gpus: ["cuda", "vulkan"], localBuilds: ["cuda"] });
     const notes: string[] = [];
-    expect((await getEngineLlama({ backends: parseGpuSteps("cuda:local,vulkan,cpu"), onNote: (line) => notes.push(line) }, built.loader)).buildType).toBe("localBuild");
+    expect((await getEngineLlama({ backends: parseGpuSteps("cuda:local,vulkan,cpu"), onNote: (line) => notes.push(line) }, built.loader)).buildType).toBe(
+      "localBuild",
+    );
     expect(notes).toEqual(["llama.cpp backend: cuda (local source build)"]);
     const vulkan = fakeMachine({ gpus: ["cuda", "vulkan"] });
     expect((await getEngineLlama({ backends: parseGpuSteps("cuda:local,vulkan,cpu") }, vulkan.loader)).gpu).toBe("vulkan");

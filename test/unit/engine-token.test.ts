@@ -50,8 +50,20 @@ describe("the embedded engine's per-start token", () => {
       return { status: 401, body: JSON.stringify({ error: { message: "the mallex engine answers only the mallex that started it" } }) };
     };
     let now = 0;
-    const result = await probeReadiness({ baseUrl: "http://127.0.0.1:1/v1", probe: "health", timeoutMs: 60_000, signal: new AbortController().signal, request, now: () => (now += 1), headers: { authorization: "Bearer tok-2" } });
-    expect(result).toEqual({ ok: false, reason: "rejected", message: "it refused the readiness probe with 401: the mallex engine answers only the mallex that started it" });
+    const result = await probeReadiness({
+      baseUrl: "http://127.0.0.1:1/v1",
+      probe: "health",
+      timeoutMs: 60_000,
+      signal: new AbortController().signal,
+      request,
+      now: () => (now += 1),
+      headers: { authorization: "Bearer tok-2" },
+    });
+    expect(result).toEqual({
+      ok: false,
+      reason: "rejected",
+      message: "it refused the readiness probe with 401: the mallex engine answers only the mallex that started it",
+    });
     expect(seen).toEqual([{ authorization: "Bearer tok-2" }]);
   });
 });

@@ -31,8 +31,11 @@ describe("errorGist", () => {
     // (unittest times the run: a loaded machine takes milliseconds.)
     expect(errorGist(stderrOf("python3", ["-c", failing]), 300)).toMatch(/^AssertionError: 3\.5 != 2\.5 ⏎ Ran 1 test in \d+\.\d{3}s ⏎ FAILED \(failures=1\)$/);
     // execFileSync's error repeats the child's own error line after its "Command failed".
-    const child = 'import { execFileSync } from "node:child_process"; execFileSync(process.execPath, ["-e", "throw new SyntaxError(\'no export named sumBy\')"]);';
-    expect(errorGist(node(child), 300)).toBe(`SyntaxError: no export named sumBy ⏎ Error: Command failed: ${process.execPath} -e throw new SyntaxError('no export named sumBy')`);
+    const child =
+      'import { execFileSync } from "node:child_process"; execFileSync(process.execPath, ["-e", "throw new SyntaxError(\'no export named sumBy\')"]);';
+    expect(errorGist(node(child), 300)).toBe(
+      `SyntaxError: no export named sumBy ⏎ Error: Command failed: ${process.execPath} -e throw new SyntaxError('no export named sumBy')`,
+    );
   });
 
   it("keeps a tool result's exit code before the error", () => {

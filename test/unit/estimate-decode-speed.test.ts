@@ -29,13 +29,19 @@ describe("estimateDecodeSpeed", () => {
   });
 
   it("on Apple Silicon: the chip's published bandwidth, whatever the CPU read", () => {
-    const mac = describeMachine({ platform: "darwin", arch: "arm64", ramGb: 16, cpuCores: 8, chip: "Apple M1", appleSilicon: true }, { gbps: 50, threads: 7, ms: 400 });
+    const mac = describeMachine(
+      { platform: "darwin", arch: "arm64", ramGb: 16, cpuCores: 8, chip: "Apple M1", appleSilicon: true },
+      { gbps: 50, threads: 7, ms: 400 },
+    );
     const speed = estimateDecodeSpeed(mac, { totalGb: 4.68, readGb: 4.68 })!;
     expect(speed).toEqual({ tokensPerSecond: (68 * GPU_EFFICIENCY) / 4.68, on: "gpu" });
   });
 
   it("an Apple chip not in the table: the CPU's measured figure as a floor", () => {
-    const mac = describeMachine({ platform: "darwin", arch: "arm64", ramGb: 16, cpuCores: 10, chip: "Apple M9", appleSilicon: true }, { gbps: 60, threads: 9, ms: 400 });
+    const mac = describeMachine(
+      { platform: "darwin", arch: "arm64", ramGb: 16, cpuCores: 10, chip: "Apple M9", appleSilicon: true },
+      { gbps: 60, threads: 9, ms: 400 },
+    );
     expect(estimateDecodeSpeed(mac, { totalGb: 6, readGb: 6 })).toEqual({ tokensPerSecond: (60 * CPU_EFFICIENCY) / 6, on: "cpu" });
   });
 

@@ -4,9 +4,21 @@ import { exoOrigin, instancesOfModel, isNoInstanceError, parseAwaitMessage, pick
 
 const MODEL = "mlx-community/Kimi-K2-Instruct-4bit";
 const instance = (nodes: string[], model = MODEL) => ({
-  MlxRingInstance: { instanceId: "i-1", shardAssignments: { modelId: model, runnerToShard: {}, nodeToRunner: Object.fromEntries(nodes.map((n) => [n, `r-${n}`])) }, hostsByNode: {}, ephemeralPort: 1 },
+  MlxRingInstance: {
+    instanceId: "i-1",
+    shardAssignments: { modelId: model, runnerToShard: {}, nodeToRunner: Object.fromEntries(nodes.map((n) => [n, `r-${n}`])) },
+    hostsByNode: {},
+    ephemeralPort: 1,
+  },
 });
-const failed = (sharding: string, meta: string, error: string) => ({ model_id: MODEL, sharding, instance_meta: meta, instance: null, memory_delta_by_node: null, error });
+const failed = (sharding: string, meta: string, error: string) => ({
+  model_id: MODEL,
+  sharding,
+  instance_meta: meta,
+  instance: null,
+  memory_delta_by_node: null,
+  error,
+});
 
 describe("pickPlacement", () => {
   it("takes the first preview without an error, with its machine count as min_nodes", () => {
@@ -17,11 +29,20 @@ describe("pickPlacement", () => {
         { model_id: MODEL, sharding: "Pipeline", instance_meta: "MlxRing", instance: instance(["a"]), memory_delta_by_node: {}, error: null },
       ],
     };
-    expect(pickPlacement(answer, MODEL)).toEqual({ ok: true, params: { model_id: MODEL, sharding: "Tensor", instance_meta: "MlxRing", min_nodes: 3 }, nodes: 3 });
+    expect(pickPlacement(answer, MODEL)).toEqual({
+      ok: true,
+      params: { model_id: MODEL, sharding: "Tensor", instance_meta: "MlxRing", min_nodes: 3 },
+      nodes: 3,
+    });
   });
 
   it("gives exo's reasons, once each, when no placement fits", () => {
-    const answer = { previews: [failed("Pipeline", "MlxRing", "No cycles found with sufficient memory"), failed("Tensor", "MlxRing", "No cycles found with sufficient memory")] };
+    const answer = {
+      previews: [
+        failed("Pipeline", "MlxRing", "No cycles found with sufficient memory"),
+        failed("Tensor", "MlxRing", "No cycles found with sufficient memory"),
+      ],
+    };
     expect(pickPlacement(answer, MODEL)).toEqual({
       ok: false,
       reason: `no placement of ${MODEL} fits the cluster (exo says: No cycles found with sufficient memory): free memory on its machines, add a machine, or pick a smaller model`,
@@ -36,14 +57,23 @@ describe("pickPlacement", () => {
 
   it("refuses a placement under another model id, which exo would never match to the profile's requests", () => {
     const answer = { previews: [{ model_id: "mlx-community/Other", sharding: "Pipeline", instance_meta: "MlxRing", instance: instance(["a"]), error: null }] };
-    expect(pickPlacement(answer, MODEL)).toEqual({ ok: false, reason: `exo knows ${MODEL} as mlx-community/Other: set the profile's model to mlx-community/Other` });
+    expect(pickPlacement(answer, MODEL)).toEqual({
+      ok: false,
+      reason: `exo knows ${MODEL} as mlx-community/Other: set the profile's model to mlx-community/Other`,
+    });
   });
 });
 
 describe("parseAwaitMessage", () => {
   it("reads ready with the instance id (snake_case, as /instance/await writes it) and timeout with its message", () => {
-    expect(parseAwaitMessage(JSON.stringify({ type: "ready", instance: { MlxJacclInstance: { instance_id: "i-9", shard_assignments: {} } } }))).toEqual({ type: "ready", instanceId: "i-9" });
-    expect(parseAwaitMessage(JSON.stringify({ type: "timeout", message: `No instance found for model ${MODEL}` }))).toEqual({ type: "timeout", message: `No instance found for model ${MODEL}` });
+    expect(parseAwaitMessage(JSON.stringify({ type: "ready", instance: { MlxJacclInstance: { instance_id: "i-9", shard_assignments: {} } } }))).toEqual({
+      type: "ready",
+      instanceId: "i-9",
+    });
+    expect(parseAwaitMessage(JSON.stringify({ type: "timeout", message: `No instance found for model ${MODEL}` }))).toEqual({
+      type: "timeout",
+      message: `No instance found for model ${MODEL}`,
+    });
   });
 
   it("calls anything else unknown, keeping what it was", () => {

@@ -25,7 +25,12 @@ async function backendLines(baseUrl: string): Promise<string[]> {
   const compiled = compileTree({ "mallex.yaml": config(baseUrl) });
   expect(compiled.lines).toEqual([]);
   const deps = { fetch, now: () => performance.now() } as unknown as DoctorDeps;
-  const ctx: DoctorContext = { options: { configPath: "mallex.yaml", requestTimeoutMs: 2_000 }, deps, hardware: { platform: "darwin", arch: "arm64", ramGb: 64, appleSilicon: true }, table: compiled.table! };
+  const ctx: DoctorContext = {
+    options: { configPath: "mallex.yaml", requestTimeoutMs: 2_000 },
+    deps,
+    hardware: { platform: "darwin", arch: "arm64", ramGb: 64, appleSilicon: true },
+    table: compiled.table!,
+  };
   return (await checkBackends(ctx)).map(formatCheck).filter((line) => !/^. capacity /.test(line));
 }
 
@@ -39,14 +44,20 @@ describe("mallex doctor on an exo backend", () => {
   it("says exo answers and that the model will be placed at the first request, placing nothing itself", async () => {
     const exo = await fakeExo();
     const origin = exo.url.replace(/\/v1$/, "");
-    expect(await backendLines(exo.url)).toEqual([`✓ backend cluster — exo at ${origin} answers; ${EXO_MODEL} has no instance yet, and mallex places it at the first request (Pipeline, MlxRing, 2 machines)`]);
+    expect(await backendLines(exo.url)).toEqual([
+      `✓ backend cluster — exo at ${origin} answers; ${EXO_MODEL} has no instance yet, and mallex places it at the first request (Pipeline, MlxRing, 2 machines)`,
+    ]);
     expect(exo.requests.map((r) => r.method)).toEqual(["GET", "GET"]);
   });
 
   it("proves a placed model serves with one token", async () => {
     const exo = await fakeExo({ placed: [EXO_MODEL] });
     const [line] = await backendLines(exo.url);
-    expect(line).toMatch(new RegExp(`^✓ backend cluster — ${EXO_MODEL} has an instance on exo \\(instance-1\\); ${exo.url.replace(/[/.]/g, "\\$&")} lists 1 model and generated a token in \\d+ ms$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^✓ backend cluster — ${EXO_MODEL} has an instance on exo \\(instance-1\\); ${exo.url.replace(/[/.]/g, "\\$&")} lists 1 model and generated a token in \\d+ ms$`,
+      ),
+    );
   });
 
   it("fails with exo's reason when no placement fits the cluster", async () => {

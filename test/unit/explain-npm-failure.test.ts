@@ -72,18 +72,30 @@ describe("explainNpmFailure: npm's failure in two lines, what failed and what to
     ] as const) {
       const failure = explainNpmFailure(failed(stderr), RETRY);
       expect(failure.why).toBe(`npm could not reach ${url} (${reason})`);
-      expect(failure.fix).toMatch(/^Connect this machine to the network .* run `mallex engine --install`, or use a model server that is already running \(--backend-url\)\.$/);
+      expect(failure.fix).toMatch(
+        /^Connect this machine to the network .* run `mallex engine --install`, or use a model server that is already running \(--backend-url\)\.$/,
+      );
       expect(`${failure.why}\n${failure.fix}`).not.toMatch(/ at |FetchError|\{|\n.*\n/);
     }
   });
 
   it("a version or package the registry lacks, a platform with no binary, a full disk", () => {
-    expect(explainNpmFailure(failed(NO_VERSION), RETRY)).toMatchObject({ code: "ETARGET", why: "npm's registry does not have it (No matching version found for node-llama-cpp@3.99.77.)" });
-    expect(explainNpmFailure(failed(NOT_THERE), RETRY)).toMatchObject({ code: "E404", why: "npm's registry does not have it (Not Found - GET https://registry.npmjs.org/@node-llama-cpp%2fno-such-pkg)" });
+    expect(explainNpmFailure(failed(NO_VERSION), RETRY)).toMatchObject({
+      code: "ETARGET",
+      why: "npm's registry does not have it (No matching version found for node-llama-cpp@3.99.77.)",
+    });
+    expect(explainNpmFailure(failed(NOT_THERE), RETRY)).toMatchObject({
+      code: "E404",
+      why: "npm's registry does not have it (Not Found - GET https://registry.npmjs.org/@node-llama-cpp%2fno-such-pkg)",
+    });
     const platform = explainNpmFailure(failed(PLATFORM), RETRY);
-    expect(platform.why).toMatch(/^node-llama-cpp has no prebuilt binary for this machine \(Unsupported platform for @node-llama-cpp\/mac-x64@3\.21\.1: wanted/);
+    expect(platform.why).toMatch(
+      /^node-llama-cpp has no prebuilt binary for this machine \(Unsupported platform for @node-llama-cpp\/mac-x64@3\.21\.1: wanted/,
+    );
     expect(platform.fix).toMatch(/--server-command\) or already running \(--backend-url\)/);
-    expect(explainNpmFailure(failed(FULL_DISK), RETRY).why).toBe("the disk is full (Invalid response body while trying to fetch https://registry.npmjs.org/@node-llama-cpp/linux-x64-cuda/-/linux-x64-cuda-3.21.1.tgz: ENOSPC: no space left on device, write)");
+    expect(explainNpmFailure(failed(FULL_DISK), RETRY).why).toBe(
+      "the disk is full (Invalid response body while trying to fetch https://registry.npmjs.org/@node-llama-cpp/linux-x64-cuda/-/linux-x64-cuda-3.21.1.tgz: ENOSPC: no space left on device, write)",
+    );
   });
 
   it("no npm on PATH; an unknown failure points at npm's log", () => {
@@ -92,7 +104,16 @@ describe("explainNpmFailure: npm's failure in two lines, what failed and what to
       why: "npm is not on PATH",
       fix: "Put npm (it comes with Node.js) on PATH and run `mallex engine --install`, or use a model server that is already running (--backend-url).",
     });
-    const odd = explainNpmFailure(failed("npm warn install-scripts 1 package has install scripts not yet covered by allowScripts:\nnpm error code EWEIRD\nnpm error something odd happened\nnpm error A complete log of this run can be found in: /home/u/.npm/_logs/x-debug-0.log\n"), RETRY);
-    expect(odd).toEqual({ code: "EWEIRD", why: "npm failed (EWEIRD: something odd happened)", fix: "Run `mallex engine --install` again; npm's log of this run: /home/u/.npm/_logs/x-debug-0.log." });
+    const odd = explainNpmFailure(
+      failed(
+        "npm warn install-scripts 1 package has install scripts not yet covered by allowScripts:\nnpm error code EWEIRD\nnpm error something odd happened\nnpm error A complete log of this run can be found in: /home/u/.npm/_logs/x-debug-0.log\n",
+      ),
+      RETRY,
+    );
+    expect(odd).toEqual({
+      code: "EWEIRD",
+      why: "npm failed (EWEIRD: something odd happened)",
+      fix: "Run `mallex engine --install` again; npm's log of this run: /home/u/.npm/_logs/x-debug-0.log.",
+    });
   });
 });

@@ -44,7 +44,11 @@ describe("createJsonTextExtractor (streamed answers)", () => {
     return [...events.flatMap((event) => extractor.push(event)), ...extractor.flush()];
   }
   const textDeltas = (index: number, text: string, size: number): AnthropicStreamEvent[] =>
-    Array.from({ length: Math.ceil(text.length / size) }, (_, i) => ({ type: "content_block_delta", index, delta: { type: "text_delta", text: text.slice(i * size, (i + 1) * size) } }));
+    Array.from({ length: Math.ceil(text.length / size) }, (_, i) => ({
+      type: "content_block_delta",
+      index,
+      delta: { type: "text_delta", text: text.slice(i * size, (i + 1) * size) },
+    }));
   const answer = `Title:\n\`\`\`json\n${TITLE}\n\`\`\``;
   const start: AnthropicStreamEvent = { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } };
   const stop: AnthropicStreamEvent = { type: "content_block_stop", index: 0 };
@@ -64,7 +68,12 @@ describe("createJsonTextExtractor (streamed answers)", () => {
       { type: "content_block_stop", index: 0 },
     ];
     const text: AnthropicStreamEvent[] = [{ ...start, index: 1 }, ...textDeltas(1, "just words", 4), { type: "content_block_stop", index: 1 }];
-    expect(await run([...thinking, ...text])).toEqual([...thinking, { ...start, index: 1 }, { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "just words" } }, { type: "content_block_stop", index: 1 }]);
+    expect(await run([...thinking, ...text])).toEqual([
+      ...thinking,
+      { ...start, index: 1 },
+      { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "just words" } },
+      { type: "content_block_stop", index: 1 },
+    ]);
   });
 
   it("lets the held text out as it came before an error, so nothing is lost", async () => {

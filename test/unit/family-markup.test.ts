@@ -195,7 +195,6 @@ async function streamed(pieces: readonly string[], run: Run): Promise<AnthropicO
   return accumulator.blocks();
 }
 
-
 /** The same blocks not streamed, streamed whole, one character at a time and in random pieces. */
 async function expectEveryDelivery(content: string, run: Run, expected: readonly AnthropicOutputBlock[]): Promise<void> {
   expect(notStreamed(content, run), "not streamed").toEqual(expected);
@@ -227,10 +226,7 @@ describe.each(families)("%s: reasoning and control tokens", (format, sample) => 
     });
 
     it(`${parseAs}: an answer after reasoning (expose): thinking, then the answer`, async () => {
-      await expectEveryDelivery(answerOutput(format, sample), { format: parseAs, thinking: "expose" }, [
-        thought("Simple sum."),
-        said("It is 4."),
-      ]);
+      await expectEveryDelivery(answerOutput(format, sample), { format: parseAs, thinking: "expose" }, [thought("Simple sum."), said("It is 4.")]);
     });
 
     // gpt-oss's own parser reads harmony tokens wherever they stand (quoted markup is the call-position work of issue 23).

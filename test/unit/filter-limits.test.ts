@@ -15,7 +15,14 @@ const disclaimer: CompiledFilter = {
   priority: 30,
   sizes: ["small", "medium", "large"],
 };
-const nag: CompiledFilter = { id: "task-nag", where: ["reminder"], pattern: { source: "haven't been used recently", flags: "" }, action: "drop", priority: 20, sizes: ["small"] };
+const nag: CompiledFilter = {
+  id: "task-nag",
+  where: ["reminder"],
+  pattern: { source: "haven't been used recently", flags: "" },
+  action: "drop",
+  priority: 20,
+  sizes: ["small"],
+};
 const TEXT = "Context.\n IMPORTANT: this context may or may not be relevant to your tasks. Really.";
 
 describe("filter limits: what one request's filters may scan", () => {
@@ -79,7 +86,9 @@ describe("keep rules' limits: what one request's keep rules may search", () => {
     expect(extractKeptSections(under, [date])).toEqual([{ id: "date", text: fact, charsCut: 0, from: "system", matched: fact }]);
     expect(extractKeptSections(`${" ".repeat(KEEP_MAX_SOURCE_CHARS)}${fact}`, [date])).toEqual([]);
     // Past a long unit, the next one is still searched.
-    expect(extractKeptSections("", [date], [unit("messages.0", ` ${under}`), unit("messages.1", fact)])).toEqual([{ id: "date", text: fact, charsCut: 0, from: "messages.1", matched: fact }]);
+    expect(extractKeptSections("", [date], [unit("messages.0", ` ${under}`), unit("messages.1", fact)])).toEqual([
+      { id: "date", text: fact, charsCut: 0, from: "messages.1", matched: fact },
+    ]);
   });
 
   it("stops searching once the request's keep budget is spent: a thousand long preamble units cost no more than a few", () => {
@@ -100,8 +109,14 @@ describe("keep rules' limits: what one request's keep rules may search", () => {
 describe("intents' limit: what the prompt regexes read of a long user text", () => {
   const stillFailing = compileLinearRegex("\\b(still failing|try again)\\b", "i");
   const intent = (prompt: LinearRegex[], notPrompt: LinearRegex[] = []): IntentRule => ({ id: "try_again", route: { escalate: 1 }, prompt, notPrompt });
-  const facts = (latestUserText: string) => ({ latestUserText, turn: "user" as const, hasImages: false, chars: latestUserText.length, estimatedTokens: latestUserText.length / 4 });
-  const paste = "log line\n".repeat(1024 * 1024 / 9);
+  const facts = (latestUserText: string) => ({
+    latestUserText,
+    turn: "user" as const,
+    hasImages: false,
+    chars: latestUserText.length,
+    estimatedTokens: latestUserText.length / 4,
+  });
+  const paste = "log line\n".repeat((1024 * 1024) / 9);
 
   it("reads the text's start: words before a 1 MB paste still route, words past INTENT_MAX_TEXT_CHARS do not, and no regex sees more", () => {
     const seen: number[] = [];

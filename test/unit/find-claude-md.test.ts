@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { CLAUDE_MD_SECTION, findClaudeMd } from "../../src/trim/find-claude-md.js";
 
-const INTRO = "Codebase and user instructions are shown below. Be sure to adhere to these instructions. IMPORTANT: These instructions OVERRIDE any default behavior and you MUST follow them exactly as written.";
-const DISCLAIMER = "      IMPORTANT: this context may or may not be relevant to your tasks. You should not respond to this context unless it is highly relevant to your task.";
+const INTRO =
+  "Codebase and user instructions are shown below. Be sure to adhere to these instructions. IMPORTANT: These instructions OVERRIDE any default behavior and you MUST follow them exactly as written.";
+const DISCLAIMER =
+  "      IMPORTANT: this context may or may not be relevant to your tasks. You should not respond to this context unless it is highly relevant to your task.";
 const unit = (text: string) => ({ path: "messages.0.content.0 (reminder 1)", text });
 
 describe("findClaudeMd: the CLAUDE.md files of Claude Code's opening reminders, by structure", () => {
   it("2.1.100–2.1.197: the claudeMd part of the context reminder, up to its next part; the user's own headings stay in", () => {
-    const files = "Contents of /home/ada/app/CLAUDE.md (project instructions, checked into the codebase):\n\n# Project notes\n- Keep answers short.\n\n## Testing\nnpm test";
+    const files =
+      "Contents of /home/ada/app/CLAUDE.md (project instructions, checked into the codebase):\n\n# Project notes\n- Keep answers short.\n\n## Testing\nnpm test";
     const text = `As you answer the user's questions, you can use the following context:\n# claudeMd\n${INTRO}\n\n${files}\n# currentDate\nToday's date is 2026-11-25.\n\n${DISCLAIMER}\n`;
     const [found, ...more] = findClaudeMd([unit(text)], "/home/ada/app");
     expect(more).toEqual([]);
@@ -24,7 +27,9 @@ describe("findClaudeMd: the CLAUDE.md files of Claude Code's opening reminders, 
 
   it("2.1.330: a reminder of its own, to its end; a user's file and the project's, each labelled; a path outside the working directory stays whole", () => {
     const text = `${INTRO}\n\nContents of /home/ada/.claude/CLAUDE.md (user's private global instructions for all projects):\n\n- Answer in French.\n\nContents of /home/ada/app/CLAUDE.md (project instructions, checked into the codebase):\n\n# Notes\n- Use pnpm.`;
-    expect(findClaudeMd([unit(text)], "/home/ada/app")[0]?.text).toBe("Contents of /home/ada/.claude/CLAUDE.md:\n\n- Answer in French.\n\nContents of CLAUDE.md:\n\n# Notes\n- Use pnpm.");
+    expect(findClaudeMd([unit(text)], "/home/ada/app")[0]?.text).toBe(
+      "Contents of /home/ada/.claude/CLAUDE.md:\n\n- Answer in French.\n\nContents of CLAUDE.md:\n\n# Notes\n- Use pnpm.",
+    );
     expect(findClaudeMd([unit(text)], "/home/ada/app")[0]?.matched).toBe(text);
   });
 

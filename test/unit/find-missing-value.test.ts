@@ -18,7 +18,7 @@ describe("findMissingValue", () => {
     expect(find("--embedded", "-not-an-option.gguf")).toBeUndefined();
   });
 
-  it("names a string option with nothing after it, before --, with = and nothing, or with \"\"", () => {
+  it('names a string option with nothing after it, before --, with = and nothing, or with ""', () => {
     expect(find("--embedded")).toEqual({ option: "--embedded", name: "embedded", valueHint: "gguf" });
     expect(find("--embedded", "--", "-p", "hi")).toEqual({ option: "--embedded", name: "embedded", valueHint: "gguf" });
     expect(find("--embedded=", "--port", "1")).toEqual({ option: "--embedded", name: "embedded", valueHint: "gguf" });

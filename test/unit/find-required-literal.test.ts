@@ -11,10 +11,14 @@ import { findRequiredLiteral, windowStart } from "../../src/linear-regex/find-re
 
 describe("findRequiredLiteral", () => {
   it("reads the shipped keep rules' literals and the line breaks before them", () => {
-    const environment = "(?:# Environment\\n)?(?:You have been invoked in the following environment: *\\n)?(?<environment> - Primary working directory:[^\\n]*(?:\\n {1,4}- (?:Is a git repository|Platform|Shell|OS Version):[^\\n]*)*)(?:\\n {1,4}- [^\\n]*)*";
+    const environment =
+      "(?:# Environment\\n)?(?:You have been invoked in the following environment: *\\n)?(?<environment> - Primary working directory:[^\\n]*(?:\\n {1,4}- (?:Is a git repository|Platform|Shell|OS Version):[^\\n]*)*)(?:\\n {1,4}- [^\\n]*)*";
     expect(findRequiredLiteral(environment, "")).toEqual({ literal: " - Primary working directory:", breaksBefore: 2 });
     // Blank lines (\n+) before the literal are one run, however many.
-    expect(findRequiredLiteral("(?:# gitStatus\\n[^\\n]*\\n+|gitStatus: [^\\n]*\\n+)?(?<git>Current branch: [^\\n]*)", "")).toEqual({ literal: "Current branch: ", breaksBefore: 2 });
+    expect(findRequiredLiteral("(?:# gitStatus\\n[^\\n]*\\n+|gitStatus: [^\\n]*\\n+)?(?<git>Current branch: [^\\n]*)", "")).toEqual({
+      literal: "Current branch: ",
+      breaksBefore: 2,
+    });
     expect(findRequiredLiteral("(?:# currentDate\\n)?(?<date>Today's date is [^\\n]*)", "")).toEqual({ literal: "Today's date is ", breaksBefore: 1 });
   });
 
@@ -67,7 +71,10 @@ describe("windowStart", () => {
 
 describe("LinearRegex.exec with a window", () => {
   const patterns: Array<[string, string]> = [
-    ["(?:# Environment\\n)?(?:You have been invoked in the following environment: *\\n)?(?<environment> - Primary working directory:[^\\n]*(?:\\n {1,4}- (?:Platform|Shell):[^\\n]*)*)", ""],
+    [
+      "(?:# Environment\\n)?(?:You have been invoked in the following environment: *\\n)?(?<environment> - Primary working directory:[^\\n]*(?:\\n {1,4}- (?:Platform|Shell):[^\\n]*)*)",
+      "",
+    ],
     ["(?:# gitStatus\\n[^\\n]*\\n+|gitStatus: [^\\n]*\\n+)?(?<git>Current branch: [^\\n]*(?:\\n+[A-Z][^\\n:;.]*:[^\\n]*(?:\\n[^\\n]+)*)*)", ""],
     ["(?:# currentDate\\n)?(?<date>Today's date is [^\\n]*)", ""],
     ["(?:^|\\n)[ -]*You are powered by the model\\b[^\\n]*\\n*", ""],
@@ -75,7 +82,30 @@ describe("LinearRegex.exec with a window", () => {
     ["\\bab(?<tail>c+)\\b", ""],
     ["(?:x\\n){0,2}ab", ""],
   ];
-  const pieces = ["\n", "\n\n", " ", "- ", "x", "ab", "c", "cc", ":", "# Environment\n", "You have been invoked in the following environment: \n", " - Primary working directory: /w", "  - Platform: linux", "gitStatus: on\n", "# gitStatus\n", "Current branch: main", "Status:", "Today's date is 2026", "# currentDate\n", "You are powered by the model", "Contents of ", "x\n"];
+  const pieces = [
+    "\n",
+    "\n\n",
+    " ",
+    "- ",
+    "x",
+    "ab",
+    "c",
+    "cc",
+    ":",
+    "# Environment\n",
+    "You have been invoked in the following environment: \n",
+    " - Primary working directory: /w",
+    "  - Platform: linux",
+    "gitStatus: on\n",
+    "# gitStatus\n",
+    "Current branch: main",
+    "Status:",
+    "Today's date is 2026",
+    "# currentDate\n",
+    "You are powered by the model",
+    "Contents of ",
+    "x\n",
+  ];
 
   it.each(patterns)("/%s/%s finds what JavaScript's own engine finds", (source, flags) => {
     expect(findRequiredLiteral(source, flags)).toBeDefined();

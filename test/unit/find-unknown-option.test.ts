@@ -27,7 +27,10 @@ describe("findUnknownOption", () => {
     expect(find("-x")).toEqual({ option: "-x" });
     expect(find("-fx")).toEqual({ option: "-x" });
     expect(find("-follow")).toEqual({ option: "-follow", suggestion: "--follow" }); // node reads -f -o -l …
-    expect(findUnknownOption(["-np", "4"], { parallel: { type: "string", alias: "np" }, port: { type: "string", alias: "p" } })).toEqual({ option: "-np", suggestion: "--parallel" });
+    expect(findUnknownOption(["-np", "4"], { parallel: { type: "string", alias: "np" }, port: { type: "string", alias: "p" } })).toEqual({
+      option: "-np",
+      suggestion: "--parallel",
+    });
   });
 
   it("never reads a string option's value or anything after -- as an option", () => {

@@ -5,7 +5,13 @@ import { linePrint } from "../../src/trim/line-print.js";
 /** A set of "Claude Code's own lines" made from the given lines, as the learning script makes it. */
 const own = (...lines: string[]) => new Set(lines.map((line) => linePrint(line)!));
 
-const CLAUDE = own("You are an interactive agent.", "# Doing tasks", " - Prefer editing files.", "You have a persistent memory at `/home/a/.claude/memory/`.", "Recent commits:");
+const CLAUDE = own(
+  "You are an interactive agent.",
+  "# Doing tasks",
+  " - Prefer editing files.",
+  "You have a persistent memory at `/home/a/.claude/memory/`.",
+  "Recent commits:",
+);
 
 describe("findUserSystemText: what the user wrote into a Claude Code system prompt", () => {
   it("is nothing when every line is Claude Code's own", () => {
@@ -13,12 +19,15 @@ describe("findUserSystemText: what the user wrote into a Claude Code system prom
   });
 
   it("finds an appended sentence wherever it sits, in prompt order, one passage per run of the user's lines", () => {
-    const text = "You are an interactive agent.\n\nAlways answer in French.\nUse British spelling.\n\n# Doing tasks\n - Prefer editing files.\n\n# Output Style: Terse\nOne line per answer.";
+    const text =
+      "You are an interactive agent.\n\nAlways answer in French.\nUse British spelling.\n\n# Doing tasks\n - Prefer editing files.\n\n# Output Style: Terse\nOne line per answer.";
     expect(findUserSystemText(text, [], CLAUDE)).toEqual(["Always answer in French.\nUse British spelling.", "# Output Style: Terse\nOne line per answer."]);
   });
 
   it("keeps blank lines inside a passage and none around it", () => {
-    expect(findUserSystemText("# Doing tasks\n\n\nFirst rule.\n\nSecond rule.\n\n\n - Prefer editing files.", [], CLAUDE)).toEqual(["First rule.\n\nSecond rule."]);
+    expect(findUserSystemText("# Doing tasks\n\n\nFirst rule.\n\nSecond rule.\n\n\n - Prefer editing files.", [], CLAUDE)).toEqual([
+      "First rule.\n\nSecond rule.",
+    ]);
   });
 
   it("knows Claude Code's lines whatever the session puts in them: paths, git hashes, numbers", () => {
@@ -31,7 +40,10 @@ describe("findUserSystemText: what the user wrote into a Claude Code system prom
   it("leaves out what a keep rule placed (the environment, the git status): it is in the template already", () => {
     const git = "gitStatus: snapshot\nCurrent branch: main\n\nRecent commits:\nc04c6ad initial commit";
     expect(findUserSystemText(`You are an interactive agent.\n\nReply tersely.\n\n${git}`, [git], CLAUDE)).toEqual(["Reply tersely."]);
-    expect(findUserSystemText(`You are an interactive agent.\n\n${git}`, [], CLAUDE)).toEqual(["gitStatus: snapshot\nCurrent branch: main", "c04c6ad initial commit"]);
+    expect(findUserSystemText(`You are an interactive agent.\n\n${git}`, [], CLAUDE)).toEqual([
+      "gitStatus: snapshot\nCurrent branch: main",
+      "c04c6ad initial commit",
+    ]);
   });
 
   it("takes a replaced system prompt (--system-prompt) whole", () => {

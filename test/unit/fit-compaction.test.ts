@@ -7,21 +7,32 @@ import type { AnthropicMessageParam, AnthropicTextBlock, MessagesRequest } from 
 import { request } from "../helpers/trim-helpers.js";
 
 /** The instructions' shape (recognizeCompaction), not Claude Code's whole text: the test that runs the real CLI checks that. */
-const INSTRUCTIONS = "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.\n\nYour task is to create a detailed summary of the conversation so far.\n" + "Wrap it in a <summary> block. ".repeat(40);
+const INSTRUCTIONS =
+  "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.\n\nYour task is to create a detailed summary of the conversation so far.\n" +
+  "Wrap it in a <summary> block. ".repeat(40);
 
 /** `n` tool round trips of `size`-character results, then the compaction instructions. */
 function compaction(n: number, size = 2000): MessagesRequest {
   const messages: AnthropicMessageParam[] = [{ role: "user", content: "Fix the failing test in src/a.ts" }];
   for (let i = 0; i < n; i++) {
-    messages.push({ role: "assistant", content: [{ type: "text", text: `Reading part ${i}.` }, { type: "tool_use", id: `t${i}`, name: "Read", input: { file_path: `/p/f${i}.ts` } }] });
+    messages.push({
+      role: "assistant",
+      content: [
+        { type: "text", text: `Reading part ${i}.` },
+        { type: "tool_use", id: `t${i}`, name: "Read", input: { file_path: `/p/f${i}.ts` } },
+      ],
+    });
     messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: `t${i}`, content: `result ${i} `.repeat(size / 10) }] });
   }
   messages.push({ role: "assistant", content: "The newest answer: the bug is on line 12." });
   messages.push({ role: "user", content: [{ type: "text", text: INSTRUCTIONS }] });
-  return request(messages, { tools: [{ name: "Read", description: "Read a file", input_schema: { type: "object" } }], system: "Claude Code's own prompt. ".repeat(100) });
+  return request(messages, {
+    tools: [{ name: "Read", description: "Read a file", input_schema: { type: "object" } }],
+    system: "Claude Code's own prompt. ".repeat(100),
+  });
 }
 
-const transcriptOf = (fitted: MessagesRequest) => ((fitted.messages[0]!.content as AnthropicTextBlock[])[0]!).text;
+const transcriptOf = (fitted: MessagesRequest) => (fitted.messages[0]!.content as AnthropicTextBlock[])[0]!.text;
 
 describe("fitCompaction", () => {
   it("writes the conversation as a transcript with every call named beside its result, then the instructions as sent", () => {
@@ -65,8 +76,20 @@ describe("fitCompaction", () => {
   it("a transcript of every block kind: thinking left out, an image named", () => {
     expect(
       renderTranscript([
-        { role: "assistant", content: [{ type: "thinking", thinking: "hmm", signature: "s" }, { type: "text", text: "ok" }] },
-        { role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } }, { type: "tool_result", tool_use_id: "x", content: [{ type: "text", text: "boom" }], is_error: true }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "hmm", signature: "s" },
+            { type: "text", text: "ok" },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } },
+            { type: "tool_result", tool_use_id: "x", content: [{ type: "text", text: "boom" }], is_error: true },
+          ],
+        },
       ]),
     ).toEqual([
       { head: "[assistant]", body: "ok" },

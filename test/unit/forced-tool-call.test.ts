@@ -84,7 +84,10 @@ describe("keepForcedCall", () => {
       ["user", "assistant", "user"],
     ]);
     expect(bodies.map((body) => body.messages[1]!.content)).toEqual(["first", "second"]);
-    expect(lines).toEqual(['forced tool call asked again (2 of 3): the reply did not call "Read"', 'forced tool call asked again (3 of 3): the reply did not call "Read"']);
+    expect(lines).toEqual([
+      'forced tool call asked again (2 of 3): the reply did not call "Read"',
+      'forced tool call asked again (3 of 3): the reply did not call "Read"',
+    ]);
   });
 
   it("stops at the first answer that makes the call", async () => {

@@ -11,7 +11,9 @@ describe("formatClaudeHint (the `claude:` line of mallex proxy)", () => {
   });
 
   it("passes a token from the environment as the same reference, for the shell to fill in", () => {
-    expect(formatClaudeHint(URL, "${MALLEX_TOKEN}", { MALLEX_TOKEN: "s3cret" })).toBe(`ANTHROPIC_BASE_URL=${URL} ANTHROPIC_AUTH_TOKEN="\${MALLEX_TOKEN}" claude`);
+    expect(formatClaudeHint(URL, "${MALLEX_TOKEN}", { MALLEX_TOKEN: "s3cret" })).toBe(
+      `ANTHROPIC_BASE_URL=${URL} ANTHROPIC_AUTH_TOKEN="\${MALLEX_TOKEN}" claude`,
+    );
     expect(formatClaudeHint(URL, "${MALLEX_TOKEN:-dev}", {})).toBe(`ANTHROPIC_BASE_URL=${URL} ANTHROPIC_AUTH_TOKEN="\${MALLEX_TOKEN:-dev}" claude`);
   });
 

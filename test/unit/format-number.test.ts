@@ -7,7 +7,8 @@ const intl = new Intl.NumberFormat("en-US").format;
 
 describe("formatNumber", () => {
   it("groups integers as Intl does, signs and zeros included", () => {
-    for (const value of [0, -0, 7, 999, 1000, -1000, 12_345, 1_234_567, -98_765_432, 2 ** 53, -(2 ** 53), 1e20]) expect(formatNumber(value), String(value)).toBe(intl(value));
+    for (const value of [0, -0, 7, 999, 1000, -1000, 12_345, 1_234_567, -98_765_432, 2 ** 53, -(2 ** 53), 1e20])
+      expect(formatNumber(value), String(value)).toBe(intl(value));
     fc.assert(fc.property(fc.integer({ min: -(2 ** 53), max: 2 ** 53 }), (value) => formatNumber(value) === intl(value)));
   });
 

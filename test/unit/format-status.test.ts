@@ -5,12 +5,43 @@ import type { ContextSummary } from "../../src/observe/dashboard/context-summary
 
 describe("formatRequest (mallex status)", () => {
   it("says a request's waits in the request log's words", () => {
-    const line = formatRequest({ id: "req_1", at: "2026-11-22T12:00:01.000Z", model: "claude-sonnet-4-6", tier: "medium", profile: "coder", backend: "local", reason: "default → medium", status: 200, outcome: "ok", durationMs: 5000, queuedMs: 1250, loadingMs: 31020, ttftMs: 33000, stopReason: "end_turn" });
-    expect(line).toBe("12:00:01 claude-sonnet-4-6 → medium/coder (local, default → medium) · queued 1.25 s · waited 31.02 s for the model server · ttft 33.00 s · stop end_turn");
+    const line = formatRequest({
+      id: "req_1",
+      at: "2026-11-22T12:00:01.000Z",
+      model: "claude-sonnet-4-6",
+      tier: "medium",
+      profile: "coder",
+      backend: "local",
+      reason: "default → medium",
+      status: 200,
+      outcome: "ok",
+      durationMs: 5000,
+      queuedMs: 1250,
+      loadingMs: 31020,
+      ttftMs: 33000,
+      stopReason: "end_turn",
+    });
+    expect(line).toBe(
+      "12:00:01 claude-sonnet-4-6 → medium/coder (local, default → medium) · queued 1.25 s · waited 31.02 s for the model server · ttft 33.00 s · stop end_turn",
+    );
   });
 
   it("names the GGUF that served the profile, and an answer mallex's cap cut as the model's max_tokens, not the end_turn the client was told", () => {
-    const line = formatRequest({ id: "req_1", at: "2026-11-22T12:00:01.000Z", model: "mallex/tiny-chat", tier: "medium", profile: "coder", served: "tiny-chat", backend: "local", reason: "default → medium", status: 200, outcome: "ok", durationMs: 900, stopReason: "end_turn", cutAtCap: 48 });
+    const line = formatRequest({
+      id: "req_1",
+      at: "2026-11-22T12:00:01.000Z",
+      model: "mallex/tiny-chat",
+      tier: "medium",
+      profile: "coder",
+      served: "tiny-chat",
+      backend: "local",
+      reason: "default → medium",
+      status: 200,
+      outcome: "ok",
+      durationMs: 900,
+      stopReason: "end_turn",
+      cutAtCap: 48,
+    });
     expect(line).toBe("12:00:01 mallex/tiny-chat → medium/coder on tiny-chat (local, default → medium) · stop max_tokens (cut at 48 tokens by mallex's cap)");
   });
 });
@@ -88,7 +119,16 @@ describe("formatStatus (mallex status)", () => {
   it("shows each backend's capacity and where it came from, a pool's per server", () => {
     const capacity: CapacitySummary[] = [
       { backend: "mlx", maxInFlight: 32, source: "default for mlx-lm", maxWaiting: 128, waitingSource: "4 × in flight, at least 16", inFlight: 3, waiting: 0 },
-      { backend: "llama", server: "http://a:8080/v1", maxInFlight: 4, source: "server: llama-server GET /props", maxWaiting: 16, waitingSource: "4 × in flight, at least 16", inFlight: 4, waiting: 2 },
+      {
+        backend: "llama",
+        server: "http://a:8080/v1",
+        maxInFlight: 4,
+        source: "server: llama-server GET /props",
+        maxWaiting: 16,
+        waitingSource: "4 × in flight, at least 16",
+        inFlight: 4,
+        waiting: 2,
+      },
       { backend: "ollama", maxInFlight: 2, source: "set", maxWaiting: 0, waitingSource: "set", inFlight: 0, waiting: 0 },
     ];
     const lines = formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [], capacity }, { requests: 10, now: NOW });
@@ -129,7 +169,9 @@ describe("formatStatus (mallex status)", () => {
       "  spare (embedded, served by tiny-chat): 8192 tokens (engine context size) · no prompt budget · no tier uses it (only a model named like spare*)",
     ]);
     // A mallex from before contexts were shown sends none: no section.
-    expect(formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [] }, { requests: 10, now: NOW })).not.toContain("Context (tokens one request holds, and the prompt budget trimming aims for):");
+    expect(formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [] }, { requests: 10, now: NOW })).not.toContain(
+      "Context (tokens one request holds, and the prompt budget trimming aims for):",
+    );
   });
 });
 
@@ -140,12 +182,25 @@ describe("createMessageFormatter (mallex status -f)", () => {
     const format = createMessageFormatter("http://127.0.0.1:4141", 10, () => NOW);
     const snapshot = format({ type: "snapshot", requests: [], servers: [], pools: [], contexts: [declared, coder] });
     expect(snapshot).toContain("  tiny (ext): 32768 tokens (declared) · prompt budget 20000");
-    const capacity: CapacitySummary[] = [{ backend: "ext", maxInFlight: 2, source: "server: llama-server GET /props", maxWaiting: 16, waitingSource: "4 × in flight, at least 16", inFlight: 1, waiting: 0 }];
+    const capacity: CapacitySummary[] = [
+      {
+        backend: "ext",
+        maxInFlight: 2,
+        source: "server: llama-server GET /props",
+        maxWaiting: 16,
+        waitingSource: "4 × in flight, at least 16",
+        inFlight: 1,
+        waiting: 0,
+      },
+    ];
     // The queue moved, the contexts did not: nothing to print.
     expect(format({ type: "capacity", capacity, contexts: [declared, coder] })).toEqual([]);
     // Its server said it holds 4,096 tokens.
     const lowered: ContextSummary = { ...declared, contextWindow: 4096, inputBudget: 3072, source: "llama-server GET /props", declared: 32768 };
-    expect(format({ type: "capacity", capacity, contexts: [lowered, coder] })).toEqual(["Context now:", "  tiny (ext): 4096 tokens (llama-server GET /props; context_window 32768 lowered to it) · prompt budget 3072"]);
+    expect(format({ type: "capacity", capacity, contexts: [lowered, coder] })).toEqual([
+      "Context now:",
+      "  tiny (ext): 4096 tokens (llama-server GET /props; context_window 32768 lowered to it) · prompt budget 3072",
+    ]);
     expect(format({ type: "capacity", capacity: [], contexts: [lowered, coder] })).toEqual([]);
   });
 });

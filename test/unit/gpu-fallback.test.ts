@@ -24,12 +24,26 @@ describe("readGpuFailure: llama.cpp's lines for a GPU backend that cannot run", 
 describe("cpuOnlyArgv: the same server on the CPU alone", () => {
   it("sets an existing GPU-layers flag to 0, in any of llama.cpp's spellings", () => {
     expect(cpuOnlyArgv(["llama-server", "-m", "x.gguf", "-ngl", "99"])).toEqual(["llama-server", "-m", "x.gguf", "-ngl", "0"]);
-    expect(cpuOnlyArgv(["/usr/bin/node", "/opt/mallex/bin/mallex.js", "engine", "--gpu-layers", "max"])).toEqual(["/usr/bin/node", "/opt/mallex/bin/mallex.js", "engine", "--gpu-layers", "0"]);
+    expect(cpuOnlyArgv(["/usr/bin/node", "/opt/mallex/bin/mallex.js", "engine", "--gpu-layers", "max"])).toEqual([
+      "/usr/bin/node",
+      "/opt/mallex/bin/mallex.js",
+      "engine",
+      "--gpu-layers",
+      "0",
+    ]);
     expect(cpuOnlyArgv(["llama-server", "--n-gpu-layers=auto"])).toEqual(["llama-server", "--n-gpu-layers=0"]);
   });
 
   it("adds --gpu-layers 0 for mallex's engine and llama-server, which take it; nothing for a server that does not", () => {
-    expect(cpuOnlyArgv(["/usr/bin/node", "/opt/mallex/bin/mallex.js", "engine", "--model", "m.gguf"])).toEqual(["/usr/bin/node", "/opt/mallex/bin/mallex.js", "engine", "--model", "m.gguf", "--gpu-layers", "0"]);
+    expect(cpuOnlyArgv(["/usr/bin/node", "/opt/mallex/bin/mallex.js", "engine", "--model", "m.gguf"])).toEqual([
+      "/usr/bin/node",
+      "/opt/mallex/bin/mallex.js",
+      "engine",
+      "--model",
+      "m.gguf",
+      "--gpu-layers",
+      "0",
+    ]);
     expect(cpuOnlyArgv(["/opt/llama/llama-server", "-m", "x.gguf"])?.slice(-2)).toEqual(["--gpu-layers", "0"]);
     expect(cpuOnlyArgv(["vllm", "serve", "Qwen/Qwen3-8B"])).toBeUndefined();
   });
@@ -70,7 +84,9 @@ describe("nextGpuSteps: the fallback chain of mallex's engine", () => {
     expect(chain(nextGpuSteps(ENGINE, undefined, PTX, { gpu: "cuda", localBuild: true }))).toBe("vulkan,cpu");
     // No backend line (an older engine, a lost line): the CUDA error says which, taken as the prebuilt.
     expect(chain(nextGpuSteps(ENGINE, undefined, PTX, undefined))).toBe("cuda:local,vulkan,cpu");
-    expect(chain(nextGpuSteps(ENGINE, undefined, { text: "ggml_metal_init: error: x", rank: 2, gpu: "metal" }, { gpu: "metal", localBuild: false }))).toBe("metal:local,cuda,vulkan,cpu");
+    expect(chain(nextGpuSteps(ENGINE, undefined, { text: "ggml_metal_init: error: x", rank: 2, gpu: "metal" }, { gpu: "metal", localBuild: false }))).toBe(
+      "metal:local,cuda,vulkan,cpu",
+    );
     // A backend it was not given (the list said vulkan,cpu; CUDA failed): only the CPU is sure.
     expect(chain(nextGpuSteps(ENGINE, steps("vulkan,cpu"), PTX, { gpu: "cuda", localBuild: false }))).toBe("cpu");
   });
@@ -85,15 +101,33 @@ describe("nextGpuSteps: the fallback chain of mallex's engine", () => {
 
 describe("withGpuSteps: the command of the next start", () => {
   it("gives the engine the list, and turns a planned --ctx-size into --max-ctx-size so the new backend plans it again", () => {
-    expect(withGpuSteps(ENGINE, steps("cuda:local,vulkan,cpu"), true)).toEqual([...ENGINE.slice(0, 7), "--gpu-backends", "cuda:local,vulkan,cpu", "--max-ctx-size", "65536"]);
+    expect(withGpuSteps(ENGINE, steps("cuda:local,vulkan,cpu"), true)).toEqual([
+      ...ENGINE.slice(0, 7),
+      "--gpu-backends",
+      "cuda:local,vulkan,cpu",
+      "--max-ctx-size",
+      "65536",
+    ]);
     // The CPU alone is --gpu-layers 0 (llama-server's flag too).
     expect(withGpuSteps(ENGINE, steps("cpu"), true)).toEqual([...ENGINE.slice(0, 7), "--gpu-layers", "0", "--max-ctx-size", "65536"]);
   });
 
   it("keeps a context the user gave, replaces an earlier list, and gives llama-server --gpu-layers 0", () => {
     expect(withGpuSteps(ENGINE, steps("vulkan,cpu"), false)).toEqual([...ENGINE, "--gpu-backends", "vulkan,cpu"]);
-    expect(withGpuSteps([...ENGINE, "--gpu-backends", "cuda:local,vulkan,cpu"], steps("vulkan,cpu"), false)).toEqual([...ENGINE, "--gpu-backends", "vulkan,cpu"]);
-    expect(withGpuSteps(["/opt/llama/llama-server", "-m", "x.gguf", "-c", "8192"], steps("cpu"), true)).toEqual(["/opt/llama/llama-server", "-m", "x.gguf", "-c", "8192", "--gpu-layers", "0"]);
+    expect(withGpuSteps([...ENGINE, "--gpu-backends", "cuda:local,vulkan,cpu"], steps("vulkan,cpu"), false)).toEqual([
+      ...ENGINE,
+      "--gpu-backends",
+      "vulkan,cpu",
+    ]);
+    expect(withGpuSteps(["/opt/llama/llama-server", "-m", "x.gguf", "-c", "8192"], steps("cpu"), true)).toEqual([
+      "/opt/llama/llama-server",
+      "-m",
+      "x.gguf",
+      "-c",
+      "8192",
+      "--gpu-layers",
+      "0",
+    ]);
   });
 });
 
@@ -102,8 +136,12 @@ describe("gpuFailureSentence: one sentence with llama.cpp's error, the next step
   const NLC = nodeLlamaCppCommand(undefined, "/home/u/.mallex");
   it("runs the engine's node-llama-cpp CLI from any folder, quoted when its path needs it", () => {
     expect(NLC).toBe("npm exec --prefix /home/u/.mallex/engine/node-llama-cpp-3.21.1 -- node-llama-cpp");
-    expect(nodeLlamaCppCommand(undefined, "/home/J Doe/.mallex")).toBe('npm exec --prefix "/home/J Doe/.mallex/engine/node-llama-cpp-3.21.1" -- node-llama-cpp');
-    expect(nodeLlamaCppCommand({ root: "/src/mallex", packageDir: "/src/mallex/node_modules/node-llama-cpp", source: "beside", binaries: [] }, "/home/u/.mallex")).toBe("npm exec --prefix /src/mallex -- node-llama-cpp");
+    expect(nodeLlamaCppCommand(undefined, "/home/J Doe/.mallex")).toBe(
+      'npm exec --prefix "/home/J Doe/.mallex/engine/node-llama-cpp-3.21.1" -- node-llama-cpp',
+    );
+    expect(
+      nodeLlamaCppCommand({ root: "/src/mallex", packageDir: "/src/mallex/node_modules/node-llama-cpp", source: "beside", binaries: [] }, "/home/u/.mallex"),
+    ).toBe("npm exec --prefix /src/mallex -- node-llama-cpp");
   });
 
   it("says the chain and the source-build command after a prebuilt fails", () => {
@@ -116,7 +154,9 @@ describe("gpuFailureSentence: one sentence with llama.cpp's error, the next step
     expect(gpuFailureSentence("embedded--q.gguf", PTX, steps("vulkan,cpu"), { gpu: "cuda", localBuild: true }, NLC)).toBe(
       "The GPU backend of embedded--q.gguf cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the first of these that loads here: Vulkan, then the CPU (--gpu-backends vulkan,cpu).",
     );
-    expect(gpuFailureSentence("llama--x", PTX, steps("cpu"), undefined, NLC)).toBe("The GPU backend of llama--x cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the CPU (--gpu-layers 0).");
+    expect(gpuFailureSentence("llama--x", PTX, steps("cpu"), undefined, NLC)).toBe(
+      "The GPU backend of llama--x cannot run here (CUDA error: the provided PTX was compiled with an unsupported toolchain): mallex restarts it on the CPU (--gpu-layers 0).",
+    );
     expect(gpuFailureSentence("vllm--x", PTX, undefined, undefined, NLC)).toMatch(/; start it on the CPU or with a GPU build that matches this driver\.$/);
   });
 });
@@ -130,12 +170,17 @@ describe("the engine's backend line and --gpu-backends", () => {
     expect(engineBackendLine(false, "localBuild")).toBe("llama.cpp backend: cpu (local source build)");
     expect(readEngineBackend(`mallex engine: ${engineBackendLine(false, "localBuild")}`)).toEqual({ gpu: false, localBuild: true });
     expect(readEngineBackend("mallex engine: loading model /m/q.gguf")).toBeUndefined();
-    expect(classifyServerLine("mallex engine: llama.cpp backend: cuda (prebuilt binary)")).toEqual({ kind: "engine-backend", backend: { gpu: "cuda", localBuild: false } });
+    expect(classifyServerLine("mallex engine: llama.cpp backend: cuda (prebuilt binary)")).toEqual({
+      kind: "engine-backend",
+      backend: { gpu: "cuda", localBuild: false },
+    });
   });
 
   it("parses the list, and refuses a word it does not know", () => {
     expect(parseGpuSteps("CUDA:local, vulkan,cpu")).toEqual([{ gpu: "cuda", localOnly: true }, { gpu: "vulkan", localOnly: false }, { gpu: false }]);
-    expect(() => parseGpuSteps("rocm")).toThrow('--gpu-backends takes cuda, vulkan, metal (each may end in :local, its source build only) or cpu, comma-separated; got "rocm"');
+    expect(() => parseGpuSteps("rocm")).toThrow(
+      '--gpu-backends takes cuda, vulkan, metal (each may end in :local, its source build only) or cpu, comma-separated; got "rocm"',
+    );
     expect(() => parseGpuSteps("cuda:prebuilt")).toThrow(/got "cuda:prebuilt"/);
     expect(() => parseGpuSteps(",")).toThrow("--gpu-backends names no backend");
   });

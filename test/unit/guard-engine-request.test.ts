@@ -6,7 +6,10 @@ import { engineBodyText, guardEngineRequest, type EngineGuard } from "../../src/
 function app(guard: EngineGuard) {
   return new H3().use(guardEngineRequest(guard, () => {})).post("/v1/chat/completions", async (event) => ({ body: await engineBodyText(event) }));
 }
-const post = (url: string, headers: Record<string, string> = {}, body = "{}") => ({ url, init: { method: "POST", headers: { "content-type": "application/json", ...headers }, body } });
+const post = (url: string, headers: Record<string, string> = {}, body = "{}") => ({
+  url,
+  init: { method: "POST", headers: { "content-type": "application/json", ...headers }, body },
+});
 
 describe("guardEngineRequest", () => {
   it("serves loopback names and --host; --allowed-hosts adds the LAN name a hand-run engine is called by", async () => {
@@ -18,7 +21,9 @@ describe("guardEngineRequest", () => {
     const { url, init } = post("http://studio.lan:8080/v1/chat/completions");
     const refused = await local.fetch(new Request(url, init));
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^the mallex engine does not answer requests for host "studio\.lan:8080"/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /^the mallex engine does not answer requests for host "studio\.lan:8080"/,
+    );
     const lan = app({ host: "0.0.0.0", maxBodyBytes: 1024, allowedHosts: ["studio.lan"] });
     expect(await (await lan.fetch(new Request(url, init))).json()).toEqual({ body: "{}" });
   });
@@ -30,6 +35,8 @@ describe("guardEngineRequest", () => {
     const big = post("http://127.0.0.1/v1/chat/completions", { authorization: "Bearer t" }, "x".repeat(17));
     const refused = await guarded.fetch(new Request(big.url, big.init));
     expect(refused.status).toBe(413);
-    expect(await refused.json()).toEqual({ error: { message: "the request body is larger than the mallex engine accepts (16 bytes)", type: "invalid_request_error", param: null, code: null } });
+    expect(await refused.json()).toEqual({
+      error: { message: "the request body is larger than the mallex engine accepts (16 bytes)", type: "invalid_request_error", param: null, code: null },
+    });
   });
 });

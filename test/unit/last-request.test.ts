@@ -30,7 +30,10 @@ describe("debug lines", () => {
 
   it("describe the trimming rule by rule, the upstream call and the end", () => {
     const report: TrimReport = {
-      rules: [{ rule: "billing-header", target: "system.0", charsRemoved: 74 }, { rule: "tools-prompt", target: "system", charsRemoved: -120 }],
+      rules: [
+        { rule: "billing-header", target: "system.0", charsRemoved: 74 },
+        { rule: "tools-prompt", target: "system", charsRemoved: -120 },
+      ],
       before: { chars: 76198, tokens: 19000 },
       after: { chars: 9895, tokens: 3200 },
       system: { mode: "template", template: "system-medium", sections: ["environment"] },
@@ -42,8 +45,21 @@ describe("debug lines", () => {
       "trim rule billing-header at system.0: −74 chars",
       "trim rule tools-prompt at system: +120 chars",
     ]);
-    expect(describeUpstreamRequest("http://h/v1/chat/completions", JSON.stringify({ model: "qwen", stream: true }))).toBe("upstream → POST http://h/v1/chat/completions · model qwen · streamed · 30 bytes");
-    expect(describeResponse({ status: 200, outcome: "ok", durationMs: 356, ttftMs: 40, stopReason: "end_turn", inputTokens: 3207, cachedTokens: 0, outputTokens: 6 })).toBe("response: 200 ok after 356 ms · ttft 40 ms · stop end_turn · in 3,207 tok (0 cached) · out 6 tok");
+    expect(describeUpstreamRequest("http://h/v1/chat/completions", JSON.stringify({ model: "qwen", stream: true }))).toBe(
+      "upstream → POST http://h/v1/chat/completions · model qwen · streamed · 30 bytes",
+    );
+    expect(
+      describeResponse({
+        status: 200,
+        outcome: "ok",
+        durationMs: 356,
+        ttftMs: 40,
+        stopReason: "end_turn",
+        inputTokens: 3207,
+        cachedTokens: 0,
+        outputTokens: 6,
+      }),
+    ).toBe("response: 200 ok after 356 ms · ttft 40 ms · stop end_turn · in 3,207 tok (0 cached) · out 6 tok");
   });
 });
 
@@ -55,12 +71,19 @@ describe("response summary", () => {
       'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}',
     ].join("\n\n");
     expect(readForwardedAnswer(sse)).toMatchObject({ stopReason: "end_turn", inputTokens: 12, cachedTokens: 3, outputTokens: 7 });
-    expect(readForwardedAnswer('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded \\"now\\""}}').error).toBe('Overloaded "now"');
+    expect(readForwardedAnswer('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded \\"now\\""}}').error).toBe(
+      'Overloaded "now"',
+    );
   });
 
   it("takes an error answer's message, else what was thrown", () => {
     const base = { status: 503, outcome: "error" as const, started: 10, finishedAt: 25 };
-    expect(summarizeResponse({ ...base, errorBody: JSON.stringify({ type: "error", error: { type: "api_error", message: "not reachable" } }) })).toEqual({ status: 503, outcome: "error", durationMs: 15, error: "not reachable" });
+    expect(summarizeResponse({ ...base, errorBody: JSON.stringify({ type: "error", error: { type: "api_error", message: "not reachable" } }) })).toEqual({
+      status: 503,
+      outcome: "error",
+      durationMs: 15,
+      error: "not reachable",
+    });
     expect(summarizeResponse({ ...base, status: 500, thrown: new Error("boom") }).error).toBe("boom");
   });
 });
@@ -78,7 +101,15 @@ describe("the saved last request", () => {
         path: "/v1/messages?beta=true",
         headers: new Headers({ "x-api-key": "client-key", "content-type": "application/json" }),
         body: JSON.stringify({ model: "claude-opus-4-8", messages: [{ role: "user", content: "hi backend-key-123456" }] }),
-        calls: [{ url: "http://127.0.0.1:1/v1/chat/completions", headers: { authorization: "Bearer backend-key-123456" }, body: '{"messages":[]}', status: 200, headersMs: 4 }],
+        calls: [
+          {
+            url: "http://127.0.0.1:1/v1/chat/completions",
+            headers: { authorization: "Bearer backend-key-123456" },
+            body: '{"messages":[]}',
+            status: 200,
+            headersMs: 4,
+          },
+        ],
         trims: [],
         summary: { status: 200, outcome: "ok", durationMs: 9, stopReason: "end_turn", outputTokens: 2 },
       },
@@ -91,7 +122,12 @@ describe("the saved last request", () => {
     expect(JSON.stringify(parsed)).not.toContain("backend-key-123456");
     expect(JSON.stringify(parsed)).not.toContain("client-key");
     expect(parsed["request.json"]).toMatchObject({ path: "/v1/messages?beta=true", headers: { "x-api-key": REDACTED }, body: { model: "claude-opus-4-8" } });
-    expect(parsed["upstream.json"]).toMatchObject({ url: "http://127.0.0.1:1/v1/chat/completions", headers: { authorization: REDACTED }, body: { messages: [] }, status: 200 });
+    expect(parsed["upstream.json"]).toMatchObject({
+      url: "http://127.0.0.1:1/v1/chat/completions",
+      headers: { authorization: REDACTED },
+      body: { messages: [] },
+      status: 200,
+    });
     expect(parsed["route.json"]).toEqual({ request_id: "req_1", routed: false });
     expect(parsed["response.json"]).toMatchObject({ status: 200, stop_reason: "end_turn", usage: { output_tokens: 2 }, error: null });
   });
@@ -125,7 +161,8 @@ describe("the saved last request", () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-last-"));
     const dir = join(home, "last-request");
     const savers = ["a", "b"].map((who) => ({ who, saver: createLastRequestSaver(dir, { onError: (m) => expect.fail(m), defer: () => {} }) }));
-    const set = (id: string) => Object.fromEntries(["request.json", "upstream.json", "route.json", "response.json"].map((name) => [name, `{"request_id":"${id}","file":"${name}"}\n`]));
+    const set = (id: string) =>
+      Object.fromEntries(["request.json", "upstream.json", "route.json", "response.json"].map((name) => [name, `{"request_id":"${id}","file":"${name}"}\n`]));
     for (let round = 0; round < 40; round++) {
       for (const { who, saver } of savers) saver.save(() => set(`${who}-${round}`));
       await Promise.all(savers.map(({ saver }) => saver.flush()));

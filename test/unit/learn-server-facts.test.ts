@@ -4,10 +4,14 @@ import type { CompiledProfile, RoutingTable } from "../../src/compile/routing-ta
 import { learnServerFacts } from "../../src/server/learn-server-facts.js";
 import type { ServerContext } from "../../src/pipeline/server-context.js";
 
-const profile = (name: string, backend: string, extra: Partial<CompiledProfile> = {}) => ({ name, backend, model: `org/${name}`, maxOutputTokens: 1024, contextWindow: 32768, inputBudget: 20000, ...extra }) as CompiledProfile;
+const profile = (name: string, backend: string, extra: Partial<CompiledProfile> = {}) =>
+  ({ name, backend, model: `org/${name}`, maxOutputTokens: 1024, contextWindow: 32768, inputBudget: 20000, ...extra }) as CompiledProfile;
 
 function context(backends: Record<string, { baseUrl?: string; urls?: string[]; supervised?: boolean }>, profiles: CompiledProfile[]) {
-  const table = { profiles: Object.fromEntries(profiles.map((p) => [p.name, p])), backends: Object.fromEntries(Object.keys(backends).map((name) => [name, { kind: "openai", flavor: "llama-server" }])) } as unknown as RoutingTable;
+  const table = {
+    profiles: Object.fromEntries(profiles.map((p) => [p.name, p])),
+    backends: Object.fromEntries(Object.keys(backends).map((name) => [name, { kind: "openai", flavor: "llama-server" }])),
+  } as unknown as RoutingTable;
   const lines: string[] = [];
   const ctx = {
     table,
@@ -21,14 +25,19 @@ describe("learnServerFacts", () => {
   it("reads each server mallex does not start and fits the profiles on it; a supervised one waits until it is ready; a restart is read again", async () => {
     const asked: FactsTarget[] = [];
     let held = 4096;
-    const discover = async (target: FactsTarget): Promise<ServerFacts> => (asked.push(target), { contextWindow: held, parallel: 2, source: `llama-server GET /props at ${target.baseUrl}` });
+    const discover = async (target: FactsTarget): Promise<ServerFacts> => (
+      asked.push(target),
+      { contextWindow: held, parallel: 2, source: `llama-server GET /props at ${target.baseUrl}` }
+    );
     const { ctx, lines } = context({ ext: { baseUrl: "http://a:1/v1" }, own: { supervised: true } }, [profile("p", "ext"), profile("q", "own")]);
     const learning = learnServerFacts(ctx, discover);
     await learning.learnExternal();
     expect(asked.map((t) => t.baseUrl)).toEqual(["http://a:1/v1"]);
     expect(ctx.table.profiles.p).toMatchObject({ contextWindow: 4096, inputBudget: 3072 });
     expect(ctx.table.profiles.q).toMatchObject({ contextWindow: 32768, inputBudget: 20000 });
-    expect(lines).toEqual(["profile p: context_window 32768 lowered to 4096 tokens, what its server holds (llama-server GET /props at http://a:1/v1); prompt budget 3072"]);
+    expect(lines).toEqual([
+      "profile p: context_window 32768 lowered to 4096 tokens, what its server holds (llama-server GET /props at http://a:1/v1); prompt budget 3072",
+    ]);
 
     await learning.learnServed(ctx.table.profiles.q!, "http://127.0.0.1:5000/v1");
     await learning.learnServed(ctx.table.profiles.q!, "http://127.0.0.1:5000/v1");
@@ -48,7 +57,10 @@ describe("learnServerFacts", () => {
       { contextWindow: 8192, model: "org/big", source: "ollama GET /api/ps context_length" },
     ];
     let reads = 0;
-    const { ctx, lines } = context({ ollama: { baseUrl: "http://127.0.0.1:11434/v1" } }, [profile("big", "ollama", { contextWindow: 262144, inputBudget: 32000 }), profile("open", "ollama", { contextWindow: undefined, inputBudget: undefined })]);
+    const { ctx, lines } = context({ ollama: { baseUrl: "http://127.0.0.1:11434/v1" } }, [
+      profile("big", "ollama", { contextWindow: 262144, inputBudget: 32000 }),
+      profile("open", "ollama", { contextWindow: undefined, inputBudget: undefined }),
+    ]);
     ctx.table.profiles.open = { ...ctx.table.profiles.open!, model: "org/big" };
     const learning = learnServerFacts(ctx, async () => answers[Math.min(reads++, answers.length - 1)]);
     await learning.learnExternal();
@@ -68,7 +80,10 @@ describe("learnServerFacts", () => {
 
   it("a model's facts fit only that model's profiles: another model on the same backend keeps its own until its server is read", async () => {
     const contexts: Record<string, number> = { "org/small": 32768, "org/big": 262144 };
-    const { ctx } = context({ mlx: { supervised: true } }, [profile("small", "mlx", { contextWindow: 65536 }), profile("big", "mlx", { contextWindow: 262144, inputBudget: 32000 })]);
+    const { ctx } = context({ mlx: { supervised: true } }, [
+      profile("small", "mlx", { contextWindow: 65536 }),
+      profile("big", "mlx", { contextWindow: 262144, inputBudget: 32000 }),
+    ]);
     const learning = learnServerFacts(ctx, async (target) => ({ contextWindow: contexts[target.model!]!, parallel: 32, source: "mlx-lm config.json" }));
     await learning.learnServed(ctx.table.profiles.small!, "http://127.0.0.1:5000/v1");
     expect(ctx.table.profiles.small).toMatchObject({ contextWindow: 32768 });

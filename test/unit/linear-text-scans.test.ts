@@ -58,7 +58,9 @@ describe("keep rules' headings", () => {
         const wanted = old === null ? undefined : (old[2] ?? "").trim();
         // A heading found by its text gives its section; a line the old regex did not take gives nothing.
         if (wanted !== undefined && wanted !== "") {
-          expect(extractKeptSections(text, [{ id: "h", heading: wanted }])).toEqual([{ id: "h", text: "body", charsCut: 0, from: "system", matched: `${line}\nbody` }]);
+          expect(extractKeptSections(text, [{ id: "h", heading: wanted }])).toEqual([
+            { id: "h", text: "body", charsCut: 0, from: "system", matched: `${line}\nbody` },
+          ]);
         } else {
           expect(extractKeptSections(text, [{ id: "h", heading: "Harness" }]).some((section) => section.text === "body")).toBe(false);
         }
@@ -69,6 +71,8 @@ describe("keep rules' headings", () => {
 
   it("gets through a heading line of spaces as long as a searched text may be, and still finds the section after it", () => {
     const text = `# a${" ".repeat(KEEP_MAX_SOURCE_CHARS - 100)}b\n## Harness\nRun the tests.\n`;
-    expect(extractKeptSections(text, [{ id: "harness", heading: "Harness" }])).toEqual([{ id: "harness", text: "Run the tests.", charsCut: 0, from: "system", matched: "## Harness\nRun the tests.\n" }]);
+    expect(extractKeptSections(text, [{ id: "harness", heading: "Harness" }])).toEqual([
+      { id: "harness", text: "Run the tests.", charsCut: 0, from: "system", matched: "## Harness\nRun the tests.\n" },
+    ]);
   });
 });

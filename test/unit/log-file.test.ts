@@ -59,7 +59,11 @@ describe("createLogWriter", () => {
     }
     await log.close();
     expect(readdirSync(dir).sort()).toEqual(["mallex.log", "mallex.log.1", "mallex.log.2"]);
-    const lines = (name: string) => readFileSync(join(dir, name), "utf8").trim().split("\n").map((l) => l.slice(25));
+    const lines = (name: string) =>
+      readFileSync(join(dir, name), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.slice(25));
     expect(lines("mallex.log")).toEqual(["line 8 .."]);
     expect(lines("mallex.log.1")).toEqual(["line 6 ..", "line 7 .."]);
     expect(lines("mallex.log.2")).toEqual(["line 4 ..", "line 5 .."]);

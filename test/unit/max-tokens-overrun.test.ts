@@ -19,7 +19,10 @@ function context(onOverrun: () => void) {
   return { model: "claude-opus-4-8", tools: [writeTool], options: baseOptions, deps: createTestDeps(), maxTokens: MAX_TOKENS, onOverrun };
 }
 
-const chunk = (delta: Record<string, unknown>): TranslatorInput => ({ success: true, value: { choices: [{ index: 0, finish_reason: null, delta: { role: "assistant", ...delta } }] } as OpenAIChunk });
+const chunk = (delta: Record<string, unknown>): TranslatorInput => ({
+  success: true,
+  value: { choices: [{ index: 0, finish_reason: null, delta: { role: "assistant", ...delta } }] } as OpenAIChunk,
+});
 
 describe("an answer far past max_tokens", () => {
   it("streamed without end: ended as max_tokens past the bound, the generation cancelled, the request told", async () => {
@@ -95,7 +98,10 @@ describe("an answer far past max_tokens", () => {
   it("up to the bound, an answer is untouched (a server that stopped on its own, with long tokens)", async () => {
     const text = " ".repeat(LIMIT - 10);
     let told = 0;
-    const message = convertOpenAIResponse({ choices: [{ index: 0, finish_reason: "length", message: { role: "assistant", content: text } }] }, context(() => told++));
+    const message = convertOpenAIResponse(
+      { choices: [{ index: 0, finish_reason: "length", message: { role: "assistant", content: text } }] },
+      context(() => told++),
+    );
     expect(message.content).toEqual([{ type: "text", text }]);
     expect(told).toBe(0);
   });
@@ -103,7 +109,19 @@ describe("an answer far past max_tokens", () => {
   it("whole: cut at the bound as max_tokens, and a call after it is not run", () => {
     let told = 0;
     const message = convertOpenAIResponse(
-      { choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: "x".repeat(LIMIT * 3), tool_calls: [{ id: "c1", type: "function", function: { name: "Write", arguments: '{"file_path":"/a","content":"b"}' } }] } }] },
+      {
+        choices: [
+          {
+            index: 0,
+            finish_reason: "tool_calls",
+            message: {
+              role: "assistant",
+              content: "x".repeat(LIMIT * 3),
+              tool_calls: [{ id: "c1", type: "function", function: { name: "Write", arguments: '{"file_path":"/a","content":"b"}' } }],
+            },
+          },
+        ],
+      },
       context(() => told++),
     );
     expect(message.stop_reason).toBe("max_tokens");

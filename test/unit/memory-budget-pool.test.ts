@@ -31,7 +31,16 @@ function pool(memory: string, totalGb = 64) {
   const supervisors = createSupervisorPool(table, {
     create: (spec) => instantSupervisor(spec),
     // org/Huge has 20 GB of weights on disk (counted with a fifth more for its context: 24 GB).
-    memory: { totalBytes: totalGb * GB, sizes: createModelSizes({ measure: async () => undefined, weightsBytes: (model) => (model === "org/Huge" ? 20 * GB : undefined), load: () => ({}), save: () => {} }), note: (_key, text) => notes.push(text) },
+    memory: {
+      totalBytes: totalGb * GB,
+      sizes: createModelSizes({
+        measure: async () => undefined,
+        weightsBytes: (model) => (model === "org/Huge" ? 20 * GB : undefined),
+        load: () => ({}),
+        save: () => {},
+      }),
+      note: (_key, text) => notes.push(text),
+    },
   });
   const use = async (name: string) => {
     const supervisor = supervisors.for(table.profiles[name]!);
@@ -75,7 +84,11 @@ describe("the supervisor pool's memory budget", () => {
       serverCommand: "other-server --model org/Tiny --port {port}",
       defaults: result.table!.backends.local!.supervise!,
       create: (spec) => instantSupervisor(spec),
-      memory: { totalBytes: 64 * GB, sizes: createModelSizes({ measure: async () => undefined, weightsBytes: () => undefined, load: () => ({}), save: () => {} }), note: (_key, text) => notes.push(text) },
+      memory: {
+        totalBytes: 64 * GB,
+        sizes: createModelSizes({ measure: async () => undefined, weightsBytes: () => undefined, load: () => ({}), save: () => {} }),
+        note: (_key, text) => notes.push(text),
+      },
     });
     await supervisors.for(result.table!.profiles.fast!).ensureReady();
     expect(notes).toEqual(["size of org_Tiny unknown until it is loaded (no weights on disk, no min_ram_gb or params_b): counted as 0 GB until measured"]);

@@ -10,7 +10,11 @@ const GB = 1024 ** 3;
 const KIB = 1024;
 
 describe("process tree memory", () => {
-  const rows = parsePsRows(["  1     0     1   100", " 50     1    50  2000", " 51    50    50  3000", " 52    51    52  4000", " 60     1    60  7000", "garbage line", ""].join("\n"));
+  const rows = parsePsRows(
+    ["  1     0     1   100", " 50     1    50  2000", " 51    50    50  3000", " 52    51    52  4000", " 60     1    60  7000", "garbage line", ""].join(
+      "\n",
+    ),
+  );
 
   it("parses ps rows in KiB", () => {
     expect(rows).toHaveLength(5);

@@ -93,7 +93,11 @@ interface World {
   check(): void;
 }
 
-function world(budgetGb: number, sizesGb: Record<string, number>, options: { together?: string[][]; measured?: Record<string, number>; onDisk?: string[] } = {}): World {
+function world(
+  budgetGb: number,
+  sizesGb: Record<string, number>,
+  options: { together?: string[][]; measured?: Record<string, number>; onDisk?: string[] } = {},
+): World {
   const measured = new Map<string, number>();
   const w = {
     notes: [] as string[],
@@ -108,7 +112,12 @@ function world(budgetGb: number, sizesGb: Record<string, number>, options: { tog
     budgetSource: `memory.budget_gb: ${budgetGb}`,
     ...(options.together ? { together: options.together } : {}),
     sizes: {
-      of: (key) => (measured.has(key) ? { bytes: measured.get(key)!, source: "measured" } : sizesGb[key] === undefined ? undefined : { bytes: sizesGb[key]! * GB, source: options.onDisk?.includes(key) ? "weights on disk" : "min_ram_gb" }),
+      of: (key) =>
+        measured.has(key)
+          ? { bytes: measured.get(key)!, source: "measured" }
+          : sizesGb[key] === undefined
+            ? undefined
+            : { bytes: sizesGb[key]! * GB, source: options.onDisk?.includes(key) ? "weights on disk" : "min_ram_gb" },
       measure: async (key) => {
         const gb = options.measured?.[key];
         if (gb === undefined) return undefined;

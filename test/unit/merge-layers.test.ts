@@ -15,9 +15,19 @@ describe("mergeLayers", () => {
 
   it("merges rule lists by id, in place, and appends new ids", () => {
     const origins: Origins = new WeakMap();
-    const base = [{ id: "a", priority: 1, action: "drop" }, { id: "b", priority: 2 }];
-    const over = [{ id: "a", priority: 9 }, { id: "c", priority: 3 }];
-    expect(mergeLayers(base, over, origins)).toEqual([{ id: "a", priority: 9, action: "drop" }, { id: "b", priority: 2 }, { id: "c", priority: 3 }]);
+    const base = [
+      { id: "a", priority: 1, action: "drop" },
+      { id: "b", priority: 2 },
+    ];
+    const over = [
+      { id: "a", priority: 9 },
+      { id: "c", priority: 3 },
+    ];
+    expect(mergeLayers(base, over, origins)).toEqual([
+      { id: "a", priority: 9, action: "drop" },
+      { id: "b", priority: 2 },
+      { id: "c", priority: 3 },
+    ]);
   });
 
   it("carries each value's origin through the merge, so errors point into the file that wrote it", () => {

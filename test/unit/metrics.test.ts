@@ -16,7 +16,9 @@ describe("Prometheus text exposition", () => {
     registry.inc("x_total", { tier: "medium", status: "200" });
     registry.inc("x_total", { tier: "low", status: "200" }, 2);
     registry.inc("x_total", { tier: "medium", status: "200" });
-    expect(registry.render()).toBe('# HELP x_total Things.\n# TYPE x_total counter\nx_total{tier="medium",status="200"} 2\nx_total{tier="low",status="200"} 2\n');
+    expect(registry.render()).toBe(
+      '# HELP x_total Things.\n# TYPE x_total counter\nx_total{tier="medium",status="200"} 2\nx_total{tier="low",status="200"} 2\n',
+    );
   });
 
   it("writes histograms as cumulative buckets with +Inf, _sum and _count; a value on a bound falls in that bucket", () => {

@@ -59,7 +59,16 @@ function context(machines: Machines, config = CONFIG): { ctx: DoctorContext; hos
       return machines.versions?.[host] ?? failed(`bash: ${PYTHON}: No such file or directory`);
     },
   } as unknown as DoctorDeps;
-  return { ctx: { options: { configPath: join(tree.dir, "mallex.yaml") }, deps, table: tree.table!, hardware: { platform: "darwin", arch: "arm64", ramGb: 192, appleSilicon: true } }, hostfile, calls };
+  return {
+    ctx: {
+      options: { configPath: join(tree.dir, "mallex.yaml") },
+      deps,
+      table: tree.table!,
+      hardware: { platform: "darwin", arch: "arm64", ramGb: 192, appleSilicon: true },
+    },
+    hostfile,
+    calls,
+  };
 }
 
 const lines = async (ctx: DoctorContext) => (await checkDistributed(ctx)).map(formatCheck);
@@ -74,7 +83,15 @@ describe("mallex doctor: mlx distributed", () => {
       "✓ mlx versions (cluster) — mlx-lm 0.31.2, mlx 0.31.1 on all 2 hosts",
     ]);
     expect(calls).toContainEqual(["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "studio-2", "true"]);
-    expect(calls).toContainEqual(["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "studio-1", `'${PYTHON}' -c 'import mlx_lm, mlx.core; print(mlx_lm.__version__, mlx.core.__version__)'`]);
+    expect(calls).toContainEqual([
+      "ssh",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=5",
+      "studio-1",
+      `'${PYTHON}' -c 'import mlx_lm, mlx.core; print(mlx_lm.__version__, mlx.core.__version__)'`,
+    ]);
   });
 
   it("a missing hostfile fails with its path and how to write one; the host checks are skipped", async () => {
@@ -89,7 +106,11 @@ describe("mallex doctor: mlx distributed", () => {
   it("a hostfile that is not JSON fails with the file's path and the parser's reason", async () => {
     const { ctx, hostfile } = context({ hostfile: '[{"ssh": "studio-1",' });
     const [first, ...rest] = await lines(ctx);
-    expect(first).toMatch(new RegExp(`^✗ hostfile \\(cluster\\) — the hostfile ${hostfile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON \\(.+\\) \\(fix: fix .*hosts\\.json: a JSON list of \\{"ssh": "host", "ips": \\["address"\\]\\}, rank 0 first\\)$`));
+    expect(first).toMatch(
+      new RegExp(
+        `^✗ hostfile \\(cluster\\) — the hostfile ${hostfile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON \\(.+\\) \\(fix: fix .*hosts\\.json: a JSON list of \\{"ssh": "host", "ips": \\["address"\\]\\}, rank 0 first\\)$`,
+      ),
+    );
     expect(rest).toEqual(["- ssh (cluster) — the hostfile is invalid", "- mlx versions (cluster) — the hostfile is invalid"]);
   });
 
@@ -111,22 +132,41 @@ describe("mallex doctor: mlx distributed", () => {
     expect((await lines(old.ctx))[2]).toBe(
       `✗ mlx versions (cluster) — mlx-lm serves distributed from 0.30.6; studio-1 has 0.30.5, studio-2 has 0.30.5 (fix: on studio-1, studio-2: ${PYTHON} -m pip install 'mlx-lm>=0.30.6', the same version on every host)`,
     );
-    const missing = context({ hostfile: HOSTS, versions: { "studio-1": ok("0.31.2 0.31.1"), "studio-2": failed("ModuleNotFoundError: No module named 'mlx_lm'") } });
+    const missing = context({
+      hostfile: HOSTS,
+      versions: { "studio-1": ok("0.31.2 0.31.1"), "studio-2": failed("ModuleNotFoundError: No module named 'mlx_lm'") },
+    });
     expect((await lines(missing.ctx))[2]).toBe(
       `✗ mlx versions (cluster) — studio-2: ModuleNotFoundError: No module named 'mlx_lm' (fix: install mlx-lm into the same path on every host: ${PYTHON} -m pip install 'mlx-lm>=0.30.6')`,
     );
   });
 
   it("rank 0 named 127.0.0.1 runs here without ssh; a rank 0 that may be another Mac without rank0_host is a warning", async () => {
-    const local = context({ hostfile: JSON.stringify([{ ssh: "127.0.0.1", ips: ["10.0.0.1"] }, { ssh: "studio-2", ips: ["10.0.0.2"] }]), versions: { "127.0.0.1": ok("0.31.2 0.31.1"), "studio-2": ok("0.31.2 0.31.1") } }, CONFIG.replace(", rank0_host: studio-1", ""));
+    const local = context(
+      {
+        hostfile: JSON.stringify([
+          { ssh: "127.0.0.1", ips: ["10.0.0.1"] },
+          { ssh: "studio-2", ips: ["10.0.0.2"] },
+        ]),
+        versions: { "127.0.0.1": ok("0.31.2 0.31.1"), "studio-2": ok("0.31.2 0.31.1") },
+      },
+      CONFIG.replace(", rank0_host: studio-1", ""),
+    );
     const checks = await checkDistributed(local.ctx);
-    expect(checks.map(formatCheck).slice(1)).toEqual(["✓ ssh (cluster) — studio-2 answer ssh without a password", "✓ mlx versions (cluster) — mlx-lm 0.31.2, mlx 0.31.1 on all 2 hosts"]);
+    expect(checks.map(formatCheck).slice(1)).toEqual([
+      "✓ ssh (cluster) — studio-2 answer ssh without a password",
+      "✓ mlx versions (cluster) — mlx-lm 0.31.2, mlx 0.31.1 on all 2 hosts",
+    ]);
     expect(checks[0]!.warning).toBeUndefined();
     expect(local.calls).toContainEqual([PYTHON, "-c", "import mlx_lm, mlx.core; print(mlx_lm.__version__, mlx.core.__version__)"]);
 
     const named = context({ hostfile: HOSTS, versions: same }, CONFIG.replace(", rank0_host: studio-1", ""));
     const [hostfile] = await checkDistributed(named.ctx);
-    expect(hostfile).toMatchObject({ ok: true, warning: true, fix: "mallex looks for rank 0's HTTP server on 127.0.0.1: if studio-1 is not this Mac, set supervise.distributed.rank0_host: studio-1" });
+    expect(hostfile).toMatchObject({
+      ok: true,
+      warning: true,
+      fix: "mallex looks for rank 0's HTTP server on 127.0.0.1: if studio-1 is not this Mac, set supervise.distributed.rank0_host: studio-1",
+    });
   });
 
   it("runDoctor lists the distributed checks after the venv check; --backend-url and configs without one have none", async () => {
@@ -150,8 +190,15 @@ describe("mallex doctor: mlx distributed", () => {
     const report = await runDoctor(ctx.options, deps);
     const names = report.checks.map((c) => c.name);
     // This Mac holds only its share of the model: its memory is not judged against the whole.
-    expect(formatCheck(report.checks.find((c) => c.name === "memory")!)).toBe("- memory — Apple Silicon, 192 GB unified memory; big is spread over several Macs (mlx distributed), this one holds only its share");
-    expect(names.slice(names.indexOf("mlx-lm"), names.indexOf("mlx-lm") + 4)).toEqual(["mlx-lm", "hostfile (cluster)", "ssh (cluster)", "mlx versions (cluster)"]);
+    expect(formatCheck(report.checks.find((c) => c.name === "memory")!)).toBe(
+      "- memory — Apple Silicon, 192 GB unified memory; big is spread over several Macs (mlx distributed), this one holds only its share",
+    );
+    expect(names.slice(names.indexOf("mlx-lm"), names.indexOf("mlx-lm") + 4)).toEqual([
+      "mlx-lm",
+      "hostfile (cluster)",
+      "ssh (cluster)",
+      "mlx versions (cluster)",
+    ]);
     expect(await checkDistributed({ ...ctx, options: { ...ctx.options, backendUrl: "http://127.0.0.1:8080/v1" } })).toEqual([]);
     expect(await checkDistributed({ ...ctx, table: compileTree({ "mallex.yaml": CONFIG.replace(/\n\s+distributed:.*\n/, "\n") }).table! })).toEqual([]);
   });

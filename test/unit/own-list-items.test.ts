@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createUserListMemo, describeUnreachableItems, findUserListItems, findUserListItemsOnce } from "../../src/trim/own-list-items.js";
 import { linePrint } from "../../src/trim/line-print.js";
 
-const OWN = new Set(["- Explore: Read-only search agent. (Tools: All tools)", "- update-config: Use this skill to configure the harness."].map((line) => linePrint(line)!));
+const OWN = new Set(
+  ["- Explore: Read-only search agent. (Tools: All tools)", "- update-config: Use this skill to configure the harness."].map((line) => linePrint(line)!),
+);
 const REMINDER = [
   "Available agent types for the Agent tool:",
   "- Explore: Read-only search agent. (Tools: All tools)",
@@ -22,13 +24,26 @@ describe("findUserListItems: the user's own agents and skills in Claude Code's l
   it("takes the items no Claude Code release lists, up to the blank line that ends each list, first lines only", () => {
     expect(findUserListItems(REMINDER, OWN)).toEqual([
       { header: "Available agent types for the Agent tool:", what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] },
-      { header: "The following skills are available for use with the Skill tool:", what: "skills", tool: "Skill", items: ["deploy: Deploys the app.", "lint: Runs the linter."] },
+      {
+        header: "The following skills are available for use with the Skill tool:",
+        what: "skills",
+        tool: "Skill",
+        items: ["deploy: Deploys the app.", "lint: Runs the linter."],
+      },
     ]);
   });
 
   it("reads 2.1.100's list in the Agent tool's description, worded otherwise", () => {
-    const description = "Launch a new agent.\n\nAvailable agent types and the tools they have access to:\n- Explore: Read-only search agent. (Tools: All tools)\n- reviewer: Reviews a diff for bugs. (Tools: Read, Grep)\n\nWhen using the Agent tool, specify a subagent_type.";
-    expect(findUserListItems(description, OWN)).toEqual([{ header: "Available agent types and the tools they have access to:", what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] }]);
+    const description =
+      "Launch a new agent.\n\nAvailable agent types and the tools they have access to:\n- Explore: Read-only search agent. (Tools: All tools)\n- reviewer: Reviews a diff for bugs. (Tools: Read, Grep)\n\nWhen using the Agent tool, specify a subagent_type.";
+    expect(findUserListItems(description, OWN)).toEqual([
+      {
+        header: "Available agent types and the tools they have access to:",
+        what: "agents",
+        tool: "Agent",
+        items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"],
+      },
+    ]);
   });
 
   it("finds nothing in lists of Claude Code's own, or without the lists", () => {

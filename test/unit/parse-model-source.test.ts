@@ -7,8 +7,20 @@ const parse = (source: string, endpoint = HUB) => parseModelSource(source, endpo
 
 describe("parseModelSource", () => {
   it("reads node-llama-cpp's hf: file URIs, with an optional #revision", () => {
-    expect(parse("hf:bartowski/Qwen3-GGUF/Qwen3-Q4_K_M.gguf")).toEqual({ kind: "hf-file", user: "bartowski", repo: "Qwen3-GGUF", revision: "main", file: "Qwen3-Q4_K_M.gguf", uri: "hf:bartowski/Qwen3-GGUF/Qwen3-Q4_K_M.gguf" });
-    expect(parse("hf:unsloth/GLM-GGUF/BF16/GLM-BF16-00001-of-00002.gguf#v2")).toMatchObject({ kind: "hf-file", file: "BF16/GLM-BF16-00001-of-00002.gguf", revision: "v2", uri: "hf:unsloth/GLM-GGUF/BF16/GLM-BF16-00001-of-00002.gguf#v2" });
+    expect(parse("hf:bartowski/Qwen3-GGUF/Qwen3-Q4_K_M.gguf")).toEqual({
+      kind: "hf-file",
+      user: "bartowski",
+      repo: "Qwen3-GGUF",
+      revision: "main",
+      file: "Qwen3-Q4_K_M.gguf",
+      uri: "hf:bartowski/Qwen3-GGUF/Qwen3-Q4_K_M.gguf",
+    });
+    expect(parse("hf:unsloth/GLM-GGUF/BF16/GLM-BF16-00001-of-00002.gguf#v2")).toMatchObject({
+      kind: "hf-file",
+      file: "BF16/GLM-BF16-00001-of-00002.gguf",
+      revision: "v2",
+      uri: "hf:unsloth/GLM-GGUF/BF16/GLM-BF16-00001-of-00002.gguf#v2",
+    });
     for (const prefix of ["hf://", "huggingface:", "huggingface://", "hf.co/", "huggingface.co/"]) {
       expect(parse(`${prefix}user/repo/x.gguf`)).toMatchObject({ kind: "hf-file", user: "user", repo: "repo", file: "x.gguf" });
     }
@@ -21,7 +33,13 @@ describe("parseModelSource", () => {
   });
 
   it("reads huggingface.co links to a file (resolve or blob) and to a repository", () => {
-    expect(parse("https://huggingface.co/user/repo/resolve/main/sub/x.gguf?download=true")).toMatchObject({ kind: "hf-file", user: "user", repo: "repo", revision: "main", file: "sub/x.gguf" });
+    expect(parse("https://huggingface.co/user/repo/resolve/main/sub/x.gguf?download=true")).toMatchObject({
+      kind: "hf-file",
+      user: "user",
+      repo: "repo",
+      revision: "main",
+      file: "sub/x.gguf",
+    });
     expect(parse("https://hf.co/user/repo/blob/dev/x.gguf")).toMatchObject({ kind: "hf-file", revision: "dev", uri: "hf:user/repo/x.gguf#dev" });
     expect(parse("https://huggingface.co/user/repo")).toMatchObject({ kind: "hf-tag", tag: "latest" });
     expect(parse("http://127.0.0.1:9999/user/repo/resolve/main/x.gguf", "http://127.0.0.1:9999")).toMatchObject({ kind: "hf-file", file: "x.gguf" });
@@ -43,8 +61,12 @@ describe("parseModelSource", () => {
       }
       throw new Error(`${source} parsed`);
     };
-    expect(message("hf:user/repo/../../etc/x.gguf")).toBe('hf:user/repo/../../etc/x.gguf is not a model source mallex understands: "../../etc/x.gguf" is not a file path inside the repository');
-    expect(message("hf:user/repo/model.safetensors")).toBe("hf:user/repo/model.safetensors is not a model source mallex understands: model.safetensors is not a .gguf file");
+    expect(message("hf:user/repo/../../etc/x.gguf")).toBe(
+      'hf:user/repo/../../etc/x.gguf is not a model source mallex understands: "../../etc/x.gguf" is not a file path inside the repository',
+    );
+    expect(message("hf:user/repo/model.safetensors")).toBe(
+      "hf:user/repo/model.safetensors is not a model source mallex understands: model.safetensors is not a .gguf file",
+    );
     expect(message("hf:user")).toBe("hf:user is not a model source mallex understands: expected hf:user/repo:quant or hf:user/repo/file.gguf");
     expect(message("hf:../repo:Q4_K_M")).toMatch(/expected hf:user\/repo:quant/);
     expect(message("hf:user/repo:..")).toBe('hf:user/repo:.. is not a model source mallex understands: ".." is not a quantization tag (like Q4_K_M)');

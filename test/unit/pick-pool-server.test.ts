@@ -110,7 +110,9 @@ describe("backend pools", () => {
 
   it("keeps a backend's pool: settings when --backend-url, given more than once, names its servers instead", () => {
     const pool = { allowedFails: 5, cooldownMs: 1_000, probeIntervalMs: 0, moveMargin: 2, moveRatio: 1.5 };
-    const table = { backends: { mlx: { kind: "openai", flavor: "mlx-lm", baseUrl: "http://x/v1", urls: ["http://x/v1", "http://y/v1"], headers: {}, pool } } } as unknown as RoutingTable;
+    const table = {
+      backends: { mlx: { kind: "openai", flavor: "mlx-lm", baseUrl: "http://x/v1", urls: ["http://x/v1", "http://y/v1"], headers: {}, pool } },
+    } as unknown as RoutingTable;
     expect(resolveBackends(table, {}).mlx).toMatchObject({ urls: ["http://x/v1", "http://y/v1"], pool });
     expect(resolveBackends(table, {}, { backendUrls: ["http://a/v1", "http://b/v1"] }).mlx).toMatchObject({ urls: ["http://a/v1", "http://b/v1"], pool });
   });

@@ -11,13 +11,27 @@ describe("planModeOn: Claude Code's last plan-mode note decides", () => {
   it("on from a reminder (2.1.100) or a role:system message (2.1.197 and later), and from the short repeat on later turns", () => {
     expect(planModeOn([user(`${reminder(FULL)}plan the flag`)])).toBe(true);
     expect(planModeOn([user("plan the flag"), { role: "system", content: `skills…\n\n${FULL}` }])).toBe(true);
-    expect(planModeOn([user("hi"), assistant, user(`${reminder("Plan mode still active (see full instructions earlier in conversation). Read-only except plan file (/p.md).")}go on`)])).toBe(true);
+    expect(
+      planModeOn([
+        user("hi"),
+        assistant,
+        user(`${reminder("Plan mode still active (see full instructions earlier in conversation). Read-only except plan file (/p.md).")}go on`),
+      ]),
+    ).toBe(true);
   });
 
   it("off once Claude Code says it exited, until it says it is on again", () => {
     const exited = reminder("## Exited Plan Mode\n\nYou have exited plan mode. You can now make edits, run tools, and take actions.");
     expect(planModeOn([user(`${reminder(FULL)}plan it`), assistant, user(`${exited}do it`)])).toBe(false);
-    expect(planModeOn([user(`${reminder(FULL)}plan it`), assistant, user(`${exited}do it`), assistant, user(`${reminder("## Re-entering Plan Mode\n\nYou are returning to plan mode.")}again`)])).toBe(true);
+    expect(
+      planModeOn([
+        user(`${reminder(FULL)}plan it`),
+        assistant,
+        user(`${exited}do it`),
+        assistant,
+        user(`${reminder("## Re-entering Plan Mode\n\nYou are returning to plan mode.")}again`),
+      ]),
+    ).toBe(true);
   });
 
   it("never from the user's own words, nor without any note", () => {

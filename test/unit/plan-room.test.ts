@@ -11,7 +11,15 @@ const GB = 1024 ** 3;
 
 /** A guarded server as the budget sees it: only its state is read of the supervisor. */
 function entry(key: string, state: SupervisorState, options: { lastUsed?: number; inFlight?: number; admitted?: boolean } = {}): BudgetEntry {
-  return { key, supervisor: { state } as ServerSupervisor, inFlight: options.inFlight ?? 0, claims: [], entering: 0, lastUsed: options.lastUsed ?? 0, admitted: options.admitted ?? false };
+  return {
+    key,
+    supervisor: { state } as ServerSupervisor,
+    inFlight: options.inFlight ?? 0,
+    claims: [],
+    entering: 0,
+    lastUsed: options.lastUsed ?? 0,
+    admitted: options.admitted ?? false,
+  };
 }
 
 function room(entries: BudgetEntry[], sizesGb: Record<string, number>, budgetGb: number, together?: string[][]): Room {
@@ -72,7 +80,10 @@ describe("overBudgetVictims", () => {
 
 describe("countedSize", () => {
   it("counts a declared estimate larger than the whole budget as the budget, saying so in its source", () => {
-    expect(countedSize({ bytes: 60 * GB, source: "min_ram_gb" }, 48 * GB)).toEqual({ size: { bytes: 48 * GB, source: "min_ram_gb 60 GB, capped to the budget until measured" }, because: "estimate-over-budget" });
+    expect(countedSize({ bytes: 60 * GB, source: "min_ram_gb" }, 48 * GB)).toEqual({
+      size: { bytes: 48 * GB, source: "min_ram_gb 60 GB, capped to the budget until measured" },
+      because: "estimate-over-budget",
+    });
   });
 
   it("counts a measured size as it is, over the budget or not, and an unknown one as 0", () => {

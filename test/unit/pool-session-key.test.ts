@@ -21,7 +21,16 @@ describe("poolSessionKey", () => {
 
   it("else hashes the system prompt, tools and first user turn as JSON text: the same key for a small and a 3 MB first turn as the whole text's hash", () => {
     for (const content of ["hello", `naïve 🙂 ${"p".repeat(3 * 1024 * 1024)}`]) {
-      const request: MessagesRequest = { model: "m", max_tokens: 1, system: "be brief", tools: [{ name: "Read", input_schema: { type: "object" } }], messages: [{ role: "user", content }, { role: "assistant", content: "ok" }] };
+      const request: MessagesRequest = {
+        model: "m",
+        max_tokens: 1,
+        system: "be brief",
+        tools: [{ name: "Read", input_schema: { type: "object" } }],
+        messages: [
+          { role: "user", content },
+          { role: "assistant", content: "ok" },
+        ],
+      };
       expect(poolSessionKey(null, request)).toBe(keyOfText(request));
       // A later turn of the same conversation stays on the same server.
       expect(poolSessionKey("", { ...request, messages: [...request.messages, { role: "user", content: "more" }] })).toBe(poolSessionKey(null, request));

@@ -40,7 +40,10 @@ describe("prebuiltPackages: node-llama-cpp's binary packages for a machine", () 
   });
 
   it("installs the node-llama-cpp the repository's tests run (package.json's devDependency)", () => {
-    const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(manifest.devDependencies["node-llama-cpp"]).toBe(NODE_LLAMA_CPP_VERSION);
     // A dependency would bring every prebuilt package npm finds for the platform (677 MB on Linux x64).
     expect(manifest.dependencies["node-llama-cpp"]).toBeUndefined();

@@ -5,7 +5,12 @@ import { formatSeconds, predictTtft, rateOf, type LearnedRates } from "../../src
 import type { RouteDecision } from "../../src/router/select-route.js";
 import { compileTree } from "../helpers/config-tree.js";
 
-const learned = (prefill: number[], tokenRatio: number[] = [], sharedPrefix: number[] = []): LearnedRates => ({ prefill, decode: [], tokenRatio, sharedPrefix });
+const learned = (prefill: number[], tokenRatio: number[] = [], sharedPrefix: number[] = []): LearnedRates => ({
+  prefill,
+  decode: [],
+  tokenRatio,
+  sharedPrefix,
+});
 
 describe("rateOf", () => {
   it("is unknown below three samples, then the median: one request that waited moves nothing", () => {
@@ -80,10 +85,17 @@ routing:
   return compiled.table!;
 }
 
-const onTier = (t: RoutingTable, tier: "low" | "medium" | "high"): RouteDecision => ({ profile: t.profiles[t.tiers[tier].profile]!, tier, reason: `default → ${tier}`, skipped: [] });
+const onTier = (t: RoutingTable, tier: "low" | "medium" | "high"): RouteDecision => ({
+  profile: t.profiles[t.tiers[tier].profile]!,
+  tier,
+  reason: `default → ${tier}`,
+  skipped: [],
+});
 const every = () => ({ ok: true }) as const;
-const seconds = (byProfile: Record<string, number>): PredictFor => (profile: CompiledProfile) =>
-  byProfile[profile.name] === undefined ? undefined : { ms: byProfile[profile.name]! * 1000, uncachedTokens: 1, prefillPerSecond: 1 };
+const seconds =
+  (byProfile: Record<string, number>): PredictFor =>
+  (profile: CompiledProfile) =>
+    byProfile[profile.name] === undefined ? undefined : { ms: byProfile[profile.name]! * 1000, uncachedTokens: 1, prefillPerSecond: 1 };
 
 describe("escalateForTtft", () => {
   it("compiles max_ttft_s into the tier, in milliseconds", () => {
@@ -94,7 +106,11 @@ describe("escalateForTtft", () => {
     const t = table();
     const result = escalateForTtft(onTier(t, "medium"), seconds({ slow: 42 }), t, every);
     expect(result?.note).toBe("predicted ttft 42 s > max_ttft_s 20 of tier medium, escalating to high");
-    expect(result?.route).toMatchObject({ tier: "high", profile: { name: "claude" }, reason: "default → medium → predicted ttft 42 s > max_ttft_s 20 of tier medium, escalated to high" });
+    expect(result?.route).toMatchObject({
+      tier: "high",
+      profile: { name: "claude" },
+      reason: "default → medium → predicted ttft 42 s > max_ttft_s 20 of tier medium, escalated to high",
+    });
   });
 
   it("leaves the request where it is within the limit, without a limit, without a learned rate, or on a profile named outright", () => {
@@ -109,7 +125,9 @@ describe("escalateForTtft", () => {
   it("passes over a tier whose backend cannot serve, and stays (saying so) when nothing above can", () => {
     const t = table();
     const noClaude = (backend: string) => (backend === "anthropic" ? { ok: false as const, reason: "no key" } : { ok: true as const });
-    expect(escalateForTtft(onTier(t, "medium"), seconds({ slow: 42 }), t, noClaude)).toEqual({ note: "predicted ttft 42 s > max_ttft_s 20 of tier medium, but no tier above is predicted faster: staying" });
+    expect(escalateForTtft(onTier(t, "medium"), seconds({ slow: 42 }), t, noClaude)).toEqual({
+      note: "predicted ttft 42 s > max_ttft_s 20 of tier medium, but no tier above is predicted faster: staying",
+    });
   });
 
   it("takes a local tier above only when it is predicted faster and within its own limit; one not learned yet is tried", () => {

@@ -9,7 +9,16 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pickProxies } from "../../src/cli/pick-proxies.js";
-import { legacyProxyPath, liveProxies, proxiesDir, proxyRecordPath, readProxyRecords, removeProxyRecord, writeProxyRecord, type ProxyEntry } from "../../src/supervisor/proxy-records.js";
+import {
+  legacyProxyPath,
+  liveProxies,
+  proxiesDir,
+  proxyRecordPath,
+  readProxyRecords,
+  removeProxyRecord,
+  writeProxyRecord,
+  type ProxyEntry,
+} from "../../src/supervisor/proxy-records.js";
 import { isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/process-identity.js";
 import { deadPid, useTempsAndChildren } from "../helpers/temps-and-children.js";
 
@@ -77,7 +86,11 @@ describe("proxy records (MALLEX_HOME/proxies/<pid>.json)", () => {
   });
 
   it("a stamp is alive only as the same process: same pid and, when recorded and readable, the same start time", () => {
-    const inspector = (alive: boolean, startTime: string | undefined): ProcessInspector => ({ isAlive: () => alive, commandLine: () => undefined, startTime: () => startTime });
+    const inspector = (alive: boolean, startTime: string | undefined): ProcessInspector => ({
+      isAlive: () => alive,
+      commandLine: () => undefined,
+      startTime: () => startTime,
+    });
     expect(isStampAlive({ pid: 7, startTime: "100" }, inspector(true, "100"))).toBe(true);
     expect(isStampAlive({ pid: 7, startTime: "100" }, inspector(true, "250"))).toBe(false);
     expect(isStampAlive({ pid: 7, startTime: "100" }, inspector(false, undefined))).toBe(false);
@@ -112,9 +125,15 @@ describe("pickProxies (which mallex `mallex status` asks)", () => {
   });
 
   it("says in words when none runs, none listens on --port, or -f has several to choose from", () => {
-    expect(() => pickProxies([], { follow: false }, where)).toThrow("No running mallex found: /h/proxies records none. Start one with `mallex proxy` or `mallex run`, or pass --url.");
-    expect(() => pickProxies(live, { follow: false, port: 4999 }, where)).toThrow("No running mallex listens on port 4999; the ones that run: http://127.0.0.1:4001 (pid 11); http://127.0.0.1:4002 (pid 22).");
-    expect(() => pickProxies(live, { follow: true }, where)).toThrow("2 mallex run on this MALLEX_HOME: pass --port to follow one (http://127.0.0.1:4001 (pid 11); http://127.0.0.1:4002 (pid 22)).");
+    expect(() => pickProxies([], { follow: false }, where)).toThrow(
+      "No running mallex found: /h/proxies records none. Start one with `mallex proxy` or `mallex run`, or pass --url.",
+    );
+    expect(() => pickProxies(live, { follow: false, port: 4999 }, where)).toThrow(
+      "No running mallex listens on port 4999; the ones that run: http://127.0.0.1:4001 (pid 11); http://127.0.0.1:4002 (pid 22).",
+    );
+    expect(() => pickProxies(live, { follow: true }, where)).toThrow(
+      "2 mallex run on this MALLEX_HOME: pass --port to follow one (http://127.0.0.1:4001 (pid 11); http://127.0.0.1:4002 (pid 22)).",
+    );
     expect(pickProxies([live[0]!], { follow: true }, where)).toHaveLength(1);
   });
 });

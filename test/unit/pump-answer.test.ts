@@ -18,8 +18,17 @@ function pump(options: { pingIntervalMs?: number; flushes?: () => boolean; stopS
   const ended = vi.fn();
   const failed = vi.fn();
   const sink: AnswerSink = { event: (event) => void events.push(event), flush: options.flushes ?? (() => true), end: ended, error: failed };
-  const transformer = createAnthropicStreamTransformer({ model: "claude-x", tools: undefined, options: baseOptions, deps: createTestDeps(), stopSequences: options.stopSequences });
-  const handle = pumpAnswer({ body, bodyError: (error) => error, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer, ...(options.now ? { now: options.now } : {}) }, sink);
+  const transformer = createAnthropicStreamTransformer({
+    model: "claude-x",
+    tools: undefined,
+    options: baseOptions,
+    deps: createTestDeps(),
+    stopSequences: options.stopSequences,
+  });
+  const handle = pumpAnswer(
+    { body, bodyError: (error) => error, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer, ...(options.now ? { now: options.now } : {}) },
+    sink,
+  );
   const types = () => events.map((event) => event.type);
   return { body, events, types, ended, failed, handle };
 }
@@ -36,7 +45,7 @@ describe("pumpAnswer", () => {
     await tick();
     expect(types()).toEqual(["message_start", "ping", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
     expect(ended).toHaveBeenCalledTimes(1);
-    body.end("data: {\"late\": true}\n\n");
+    body.end('data: {"late": true}\n\n');
     await tick();
     expect(body.readableEnded).toBe(true);
     expect(body.errored).toBeNull(); // read to its end, not destroyed: a kept-alive connection stays usable
@@ -137,7 +146,13 @@ describe("startAnswer", () => {
     const events: AnthropicStreamEvent[] = [];
     const ended = vi.fn();
     const sink: AnswerSink = { event: (event) => void events.push(event), flush: () => true, end: ended, error: vi.fn() };
-    const transformer = createAnthropicStreamTransformer({ model: "claude-x", tools: undefined, options: baseOptions, deps: createTestDeps(), stopSequences: undefined });
+    const transformer = createAnthropicStreamTransformer({
+      model: "claude-x",
+      tools: undefined,
+      options: baseOptions,
+      deps: createTestDeps(),
+      stopSequences: undefined,
+    });
     const answer = startAnswer({ pingIntervalMs: 100, transformer }, sink);
     return { answer, ended, types: () => events.map((event) => event.type), events };
   }

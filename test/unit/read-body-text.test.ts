@@ -55,7 +55,10 @@ describe("a readiness probe's answer", () => {
       pump();
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    const answer = await httpProbeRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, { method: "GET", signal: new AbortController().signal });
+    const answer = await httpProbeRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, {
+      method: "GET",
+      signal: new AbortController().signal,
+    });
     expect(answer.status).toBe(200);
     expect(answer.body).toBe("y".repeat(64 * 1024));
     await expect.poll(() => closed).toBe(true);
@@ -89,7 +92,6 @@ describe("readResponseStart: the start of a fetch answer", () => {
     expect(state.cancelled).toBe(true);
     expect(state.pulled).toBeLessThan(4);
   });
-
 });
 
 describe("a facts probe's answer", () => {

@@ -73,7 +73,10 @@ describe("readLimitedBody on node:http", () => {
 
   it("refuses a declared body over the limit before reading it, and a chunked one at the first chunk past it", async () => {
     expect(await post([Buffer.alloc(MAX + 1, 0x61)], "content-length")).toEqual({ ok: false, reason: "declared" });
-    expect(await post([Buffer.alloc(MAX / 2, 0x61), Buffer.alloc(MAX / 2, 0x62), Buffer.alloc(10, 0x63)], "chunked")).toEqual({ ok: false, reason: "streamed" });
+    expect(await post([Buffer.alloc(MAX / 2, 0x61), Buffer.alloc(MAX / 2, 0x62), Buffer.alloc(10, 0x63)], "chunked")).toEqual({
+      ok: false,
+      reason: "streamed",
+    });
   });
 });
 

@@ -40,7 +40,9 @@ describe("recommendForMachine", () => {
     expect(rec.profile.name).toBe("gguf-qwen2.5-coder-1.5b");
     expect(speeds).toEqual({ "gguf-qwen2.5-coder-1.5b": 4.9, "gguf-qwen2.5-coder-7b": 1, "gguf-qwen2.5-coder-14b": 0.5, "gguf-qwen3-coder-30b": 2.4 });
     expect(rec.rows.map((row) => row.fits)).toEqual([true, true, true, false]);
-    expect(rec.reason).toBe("24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b (needs 4 GB, ~4.9 tokens/s here: the fastest that fits)");
+    expect(rec.reason).toBe(
+      "24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b (needs 4 GB, ~4.9 tokens/s here: the fastest that fits)",
+    );
     expect(rec.warnings).toEqual([expect.stringMatching(/^no local profile decodes 8 tokens\/s here; gguf-qwen2\.5-coder-1\.5b is the fastest that fits/)]);
   });
 
@@ -60,7 +62,9 @@ describe("recommendForMachine", () => {
     expect(speeds["gguf-qwen2.5-coder-7b"]).toBeLessThan(SLOW_BELOW_TOKENS_PER_SECOND);
     expect(speeds["gguf-qwen2.5-coder-1.5b"]).toBe(13.1);
     expect(rec.profile.name).toBe("gguf-qwen2.5-coder-1.5b");
-    expect(rec.reason).toMatch(/^31 GB RAM holds gguf-qwen3-coder-30b, but at ~6\.\d tokens\/s here → gguf-qwen2\.5-coder-1\.5b \(needs 4 GB, ~13 tokens\/s here: the largest that decodes 8\+\)$/);
+    expect(rec.reason).toMatch(
+      /^31 GB RAM holds gguf-qwen3-coder-30b, but at ~6\.\d tokens\/s here → gguf-qwen2\.5-coder-1\.5b \(needs 4 GB, ~13 tokens\/s here: the largest that decodes 8\+\)$/,
+    );
     expect(rec.warnings).toEqual([]);
   });
 
@@ -154,6 +158,8 @@ describe("recommendForMachine's warnings follow the profile it picks", () => {
     const { rec } = recommend(intelMac, probe(60, 5), mlx);
     expect(rec.steppedDownFrom?.name).toBe("qwen2.5-coder-14b");
     expect(rec.profile.name).toBe("qwen2.5-coder-7b");
-    expect(rec.warnings).toEqual([expect.stringContaining("serve a GGUF build of the same model (Qwen2.5-Coder 7B Instruct, 4-bit — the smallest model that still calls tools reliably)")]);
+    expect(rec.warnings).toEqual([
+      expect.stringContaining("serve a GGUF build of the same model (Qwen2.5-Coder 7B Instruct, 4-bit — the smallest model that still calls tools reliably)"),
+    ]);
   });
 });

@@ -5,7 +5,13 @@ import { collectSecrets, createRedactor, REDACTED } from "../../src/observe/reda
 
 const table = {
   backends: {
-    local: { kind: "openai", flavor: "mlx-lm", baseUrl: "http://127.0.0.1:8080/v1", apiKey: "${LOCAL_KEY}", headers: { "x-org": "${ORG_ID}", "x-note": "plain-value" } },
+    local: {
+      kind: "openai",
+      flavor: "mlx-lm",
+      baseUrl: "http://127.0.0.1:8080/v1",
+      apiKey: "${LOCAL_KEY}",
+      headers: { "x-org": "${ORG_ID}", "x-note": "plain-value" },
+    },
     claude: { kind: "anthropic", flavor: "anthropic", baseUrl: "https://api.anthropic.com", apiKey: "${ANTHROPIC_API_KEY}", headers: {} },
   },
 } as unknown as RoutingTable;
@@ -16,8 +22,15 @@ const backends: Record<string, RuntimeBackend> = {
 
 describe("collectSecrets", () => {
   it("takes API keys, header values from ${VAR}, the local token and credential-named variables; not short or plain values", () => {
-    const secrets = collectSecrets(table, backends, { ANTHROPIC_API_KEY: "sk-ant-api03-abcdefghijklmnop", HF_TOKEN: "hf_abcdefghijkl", HOME: "/home/me", TOKENIZERS_PARALLELISM: "false" }, "mallex-0123456789abcdef");
-    expect(secrets).toEqual(expect.arrayContaining(["local-key-123456", "org-secret-42", "sk-ant-api03-abcdefghijklmnop", "hf_abcdefghijkl", "mallex-0123456789abcdef"]));
+    const secrets = collectSecrets(
+      table,
+      backends,
+      { ANTHROPIC_API_KEY: "sk-ant-api03-abcdefghijklmnop", HF_TOKEN: "hf_abcdefghijkl", HOME: "/home/me", TOKENIZERS_PARALLELISM: "false" },
+      "mallex-0123456789abcdef",
+    );
+    expect(secrets).toEqual(
+      expect.arrayContaining(["local-key-123456", "org-secret-42", "sk-ant-api03-abcdefghijklmnop", "hf_abcdefghijkl", "mallex-0123456789abcdef"]),
+    );
     expect(secrets).not.toContain("plain-value");
     expect(secrets).not.toContain("/home/me");
     expect(secrets).not.toContain("false");
@@ -44,8 +57,16 @@ describe("createRedactor", () => {
   });
 
   it("redacts credential headers by name, others through the text", () => {
-    const headers = redact.headers(new Headers({ authorization: "Bearer x", "x-api-key": "k", "anthropic-version": "2023-06-01", "x-custom-token": "t", "x-echo": "local-key-123456" }));
-    expect(headers).toEqual({ authorization: REDACTED, "x-api-key": REDACTED, "anthropic-version": "2023-06-01", "x-custom-token": REDACTED, "x-echo": REDACTED });
+    const headers = redact.headers(
+      new Headers({ authorization: "Bearer x", "x-api-key": "k", "anthropic-version": "2023-06-01", "x-custom-token": "t", "x-echo": "local-key-123456" }),
+    );
+    expect(headers).toEqual({
+      authorization: REDACTED,
+      "x-api-key": REDACTED,
+      "anthropic-version": "2023-06-01",
+      "x-custom-token": REDACTED,
+      "x-echo": REDACTED,
+    });
     expect(redact.headers({ "content-type": "application/json" })).toEqual({ "content-type": "application/json" });
   });
 });

@@ -7,7 +7,9 @@ const ENVIRONMENT = "# Environment\n - Primary working directory: /home/ada/app\
 describe("workingDirectoryOf", () => {
   it("reads Claude Code's environment line in the system prompt, else in the opening reminders", () => {
     expect(workingDirectoryOf(`You are Claude Code.\n\n${ENVIRONMENT}`, [])).toBe("/home/ada/app");
-    expect(workingDirectoryOf("You are Claude Code.", [{ path: "messages.0.content.0 (reminder 1)", text: ENVIRONMENT.replace("/app", "/app/") }])).toBe("/home/ada/app");
+    expect(workingDirectoryOf("You are Claude Code.", [{ path: "messages.0.content.0 (reminder 1)", text: ENVIRONMENT.replace("/app", "/app/") }])).toBe(
+      "/home/ada/app",
+    );
     expect(workingDirectoryOf("no environment", [])).toBeUndefined();
     expect(workingDirectoryOf(` - Primary working directory: /${"x".repeat(5000)}`, [])).toBeUndefined();
   });
@@ -15,7 +17,13 @@ describe("workingDirectoryOf", () => {
 
 describe("relativeContextPaths", () => {
   const opening = (text: string): AnthropicMessageParam[] => [
-    { role: "user", content: [{ type: "text", text }, { type: "text", text: "Read hello.txt and tell me what it says." }] },
+    {
+      role: "user",
+      content: [
+        { type: "text", text },
+        { type: "text", text: "Read hello.txt and tell me what it says." },
+      ],
+    },
     { role: "assistant", content: "Contents of /home/ada/app/CLAUDE.md:" },
   ];
 
@@ -53,7 +61,10 @@ describe("relativeContextPaths", () => {
   });
 
   it("takes the working directory literally, whatever characters its name has", () => {
-    const { messages } = relativeContextPaths([{ role: "user", content: "Contents of /tmp/a+b (1)/CLAUDE.md:\nContents of /tmp/aab (1)/CLAUDE.md:" }], "/tmp/a+b (1)");
+    const { messages } = relativeContextPaths(
+      [{ role: "user", content: "Contents of /tmp/a+b (1)/CLAUDE.md:\nContents of /tmp/aab (1)/CLAUDE.md:" }],
+      "/tmp/a+b (1)",
+    );
     expect(messages[0]!.content).toBe("Contents of CLAUDE.md:\nContents of /tmp/aab (1)/CLAUDE.md:");
   });
 });

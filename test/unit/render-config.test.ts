@@ -18,32 +18,41 @@ const inheritedFallbacks = { high: "medium" } as const;
 const SUBSETS: TierName[][] = [[], ["low"], ["medium"], ["high"], ["low", "medium"], ["low", "high"], ["medium", "high"], ["low", "medium", "high"]];
 
 describe("renderConfig", () => {
-  it.each(SUBSETS.map((s) => [s.join(",") || "none", s] as const))("tiers to Claude: %s — compiles with no diagnostic, routes as chosen", (_label, tiersToClaude) => {
-    const text = renderConfig({ profile, tiersToClaude, hardware: mac, alternatives: profiles, inheritedFallbacks });
-    const result = compileTree({ "mallex.yaml": text });
-    expect(result.lines).toEqual([]);
-    const tiers = result.table!.tiers;
-    for (const tier of ["low", "medium", "high"] as const) {
-      expect(tiers[tier].profile, tier).toBe(tiersToClaude.includes(tier) ? "claude-sonnet" : "qwen2.5-coder-14b");
-    }
-    // Every Claude tier that can reach a local tier does: a missing key keeps it serving.
-    const local = (["low", "medium", "high"] as const).filter((t) => !tiersToClaude.includes(t));
-    for (const tier of tiersToClaude) {
-      if (local.length === 0) continue;
-      let next: TierName | undefined = tiers[tier].fallback;
-      const seen = new Set<TierName>([tier]);
-      while (next && tiersToClaude.includes(next) && !seen.has(next)) {
-        seen.add(next);
-        next = tiers[next].fallback;
+  it.each(SUBSETS.map((s) => [s.join(",") || "none", s] as const))(
+    "tiers to Claude: %s — compiles with no diagnostic, routes as chosen",
+    (_label, tiersToClaude) => {
+      const text = renderConfig({ profile, tiersToClaude, hardware: mac, alternatives: profiles, inheritedFallbacks });
+      const result = compileTree({ "mallex.yaml": text });
+      expect(result.lines).toEqual([]);
+      const tiers = result.table!.tiers;
+      for (const tier of ["low", "medium", "high"] as const) {
+        expect(tiers[tier].profile, tier).toBe(tiersToClaude.includes(tier) ? "claude-sonnet" : "qwen2.5-coder-14b");
       }
-      // The one exception: low and medium to Claude, high local (its inherited fallback is medium; see planTiers).
-      if (next === undefined) expect(`${tiersToClaude.join()}:${tier}`).toBe("low,medium:medium");
-      else expect(local).toContain(next);
-    }
-  });
+      // Every Claude tier that can reach a local tier does: a missing key keeps it serving.
+      const local = (["low", "medium", "high"] as const).filter((t) => !tiersToClaude.includes(t));
+      for (const tier of tiersToClaude) {
+        if (local.length === 0) continue;
+        let next: TierName | undefined = tiers[tier].fallback;
+        const seen = new Set<TierName>([tier]);
+        while (next && tiersToClaude.includes(next) && !seen.has(next)) {
+          seen.add(next);
+          next = tiers[next].fallback;
+        }
+        // The one exception: low and medium to Claude, high local (its inherited fallback is medium; see planTiers).
+        if (next === undefined) expect(`${tiersToClaude.join()}:${tier}`).toBe("low,medium:medium");
+        else expect(local).toContain(next);
+      }
+    },
+  );
 
   it("starts with the schema line and include: [mallex], and comments every part", () => {
-    const text = renderConfig({ profile, tiersToClaude: ["high"], hardware: mac, reason: "24 GB RAM → qwen2.5-coder-14b (needs 16 GB)", schemaUrl: "./node_modules/mallex/schema/mallex.schema.json" });
+    const text = renderConfig({
+      profile,
+      tiersToClaude: ["high"],
+      hardware: mac,
+      reason: "24 GB RAM → qwen2.5-coder-14b (needs 16 GB)",
+      schemaUrl: "./node_modules/mallex/schema/mallex.schema.json",
+    });
     expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=./node_modules/mallex/schema/mallex.schema.json");
     expect(text).toMatch(/^include: \[mallex\]$/m);
     expect(text).toContain("#   Apple M4 Pro, 24 GB unified memory");
@@ -54,13 +63,17 @@ describe("renderConfig", () => {
     expect(text).not.toContain("This machine cannot run mlx-lm");
     // Only tiers and the memory budget mallex detected are written: no other top-level key.
     expect(text.split("\n").filter((l) => /^[a-z_]+:/.test(l))).toEqual(["include: [mallex]", "tiers:", "memory:"]);
-    expect(text).toMatch(/^# 75% of the 24 GB this machine reports \(macOS's default GPU limit\); more if you close other apps\.\nmemory:\n {2}budget_gb: 18$/m);
+    expect(text).toMatch(
+      /^# 75% of the 24 GB this machine reports \(macOS's default GPU limit\); more if you close other apps\.\nmemory:\n {2}budget_gb: 18$/m,
+    );
     expect(compileTree({ "mallex.yaml": text }).table!.memory).toEqual({ budgetGb: 18 });
   });
 
   it("with no Claude tier says how to add one, and writes no API section", () => {
     const text = renderConfig({ profile, tiersToClaude: [], hardware: mac });
-    expect(text).toContain("# To send the hardest questions to Claude, export ANTHROPIC_API_KEY and write:\n#   high: { profile: claude-sonnet, fallback: medium }\n");
+    expect(text).toContain(
+      "# To send the hardest questions to Claude, export ANTHROPIC_API_KEY and write:\n#   high: { profile: claude-sonnet, fallback: medium }\n",
+    );
     expect(text).not.toContain("--- The Anthropic API");
   });
 
@@ -103,13 +116,24 @@ describe("renderConfig", () => {
     expect(Math.max(...section.split("\n").map((l) => l.length))).toBeLessThanOrEqual(100);
     const result = compileTree({ "mallex.yaml": text });
     expect(result.lines).toEqual([]);
-    expect(result.table!.tiers).toEqual({ low: { profile: "gguf-qwen2.5-coder-14b" }, medium: { profile: "gguf-qwen2.5-coder-14b" }, high: { profile: "claude-sonnet", fallback: "medium" } });
+    expect(result.table!.tiers).toEqual({
+      low: { profile: "gguf-qwen2.5-coder-14b" },
+      medium: { profile: "gguf-qwen2.5-coder-14b" },
+      high: { profile: "claude-sonnet", fallback: "medium" },
+    });
     expect(result.table!.backends[result.table!.profiles["gguf-qwen2.5-coder-14b"]!.backend]!.flavor).toBe("embedded");
   });
 
   it("wraps the list of other profiles at 100 columns", () => {
     const text = renderConfig({ profile, tiersToClaude: [], hardware: mac, alternatives: profiles });
-    expect(Math.max(...text.split("\n").filter((l) => l.startsWith("# Other") || l.startsWith("# qwen")).map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(
+      Math.max(
+        ...text
+          .split("\n")
+          .filter((l) => l.startsWith("# Other") || l.startsWith("# qwen"))
+          .map((l) => l.length),
+      ),
+    ).toBeLessThanOrEqual(100);
     expect(text).toContain("qwen2.5-coder-7b (8 GB)");
     expect(text).not.toContain("qwen2.5-coder-14b (16 GB)");
   });
@@ -119,7 +143,11 @@ describe("planTiers", () => {
   const plan = (tiersToClaude: TierName[]) => planTiers({ localProfile: "L", claudeProfile: "C", tiersToClaude, inheritedFallbacks });
 
   it("keeps the inherited high → medium when medium is local", () => {
-    expect(plan(["high"])).toEqual({ low: { profile: "L", claude: false }, medium: { profile: "L", claude: false }, high: { profile: "C", claude: true, fallback: "medium" } });
+    expect(plan(["high"])).toEqual({
+      low: { profile: "L", claude: false },
+      medium: { profile: "L", claude: false },
+      high: { profile: "C", claude: true, fallback: "medium" },
+    });
   });
 
   it("sends a Claude tier to the nearest local one, lower first", () => {

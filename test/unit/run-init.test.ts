@@ -107,7 +107,11 @@ describe("runInit, non-interactive", () => {
     expect(text).not.toContain("sk-ant-very-secret");
     expect(printed).toContain("✓ ANTHROPIC_API_KEY is set; mallex reads it when it starts (it is not written to the config).");
     const table = compileIn(cwd).table!;
-    expect(table.tiers).toEqual({ low: { profile: "qwen2.5-coder-7b" }, medium: { profile: "claude-sonnet", fallback: "low" }, high: { profile: "claude-sonnet", fallback: "low" } });
+    expect(table.tiers).toEqual({
+      low: { profile: "qwen2.5-coder-7b" },
+      medium: { profile: "claude-sonnet", fallback: "low" },
+      high: { profile: "claude-sonnet", fallback: "low" },
+    });
   });
 
   it("says how to set a missing key", async () => {
@@ -133,7 +137,9 @@ describe("runInit, non-interactive", () => {
 
   it("rejects an unknown model (with a suggestion), a non-local one, bad tiers and a key in place of a variable name", async () => {
     const { deps } = setup();
-    await expect(runInit({ yes: true, model: "qwen2.5-coder-15b" }, deps)).rejects.toThrow(/not a profile of the shipped default \(did you mean qwen2.5-coder-14b\?\)/);
+    await expect(runInit({ yes: true, model: "qwen2.5-coder-15b" }, deps)).rejects.toThrow(
+      /not a profile of the shipped default \(did you mean qwen2.5-coder-14b\?\)/,
+    );
     await expect(runInit({ yes: true, model: "claude-sonnet" }, deps)).rejects.toThrow(/does not run on this machine/);
     await expect(runInit({ yes: true, tiers: "hgh" }, deps)).rejects.toThrow('--tiers names "hgh"');
     await expect(runInit({ yes: true, tiers: "high", apiKeyEnv: "sk-ant-xyz" }, deps)).rejects.toThrow(/must name an environment variable/);
@@ -165,7 +171,9 @@ describe("runInit recommends by what the machine can do", () => {
     expect(printed[start + 8]).toMatch(/^ {2}! no local profile decodes 8 tokens\/s here/);
     expect(printed[0]).toBe("This machine: Linux x64, 2 cores, 24 GB RAM, no GPU found");
     // The written file says why, and its tiers run the 1.5B.
-    expect(readFileSync(join(cwd, "mallex.yaml"), "utf8")).toContain("#   24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b");
+    expect(readFileSync(join(cwd, "mallex.yaml"), "utf8")).toContain(
+      "#   24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b",
+    );
     expect(compileIn(cwd).table!.tiers.medium.profile).toBe("gguf-qwen2.5-coder-1.5b");
   });
 
@@ -180,7 +188,9 @@ describe("runInit recommends by what the machine can do", () => {
     const mac = setup({ probe: { gbps: 60, threads: 10, ms: 400 } });
     await runInit({ yes: true }, mac.deps);
     expect(mac.probeThreads).toEqual([]);
-    expect(mac.printed).toContain("  tokens/s: estimated, 70% of the Apple M3 Pro's published 150 GB/s (not measured) ÷ the GB each token reads (the whole file; a mixture of experts, its active share).");
+    expect(mac.printed).toContain(
+      "  tokens/s: estimated, 70% of the Apple M3 Pro's published 150 GB/s (not measured) ÷ the GB each token reads (the whole file; a mixture of experts, its active share).",
+    );
     const blind = setup({ hardware: linux, probe: { gbps: 9, threads: 1, ms: 400 } });
     await runInit({ yes: true }, blind.deps);
     expect(blind.probeThreads).toEqual([1]);
@@ -204,7 +214,9 @@ describe("runInit picks the model server by platform first", () => {
     expect(result.backendUrl).toBeUndefined();
     expect(result.next).toEqual([`${BY_PATH} doctor`, `${BY_PATH} run`]);
     expect(pythonLookups).toEqual([]);
-    expect(printed).toContain("Model server: Linux x64, where mlx-lm runs only on the CPU, slower than llama.cpp (`mallex init --backend mlx` to use it anyway) → embedded (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)");
+    expect(printed).toContain(
+      "Model server: Linux x64, where mlx-lm runs only on the CPU, slower than llama.cpp (`mallex init --backend mlx` to use it anyway) → embedded (mallex's own llama.cpp engine: no Python, no compiler; models download into MALLEX_HOME/models)",
+    );
     expect(printed).toContain("Recommended: 24 GB RAM → gguf-qwen2.5-coder-14b (needs 16 GB; gguf-qwen3-coder-30b needs 32 GB)");
     expect(printed.some((l) => l.includes("mlx-lm needs macOS"))).toBe(false);
     const text = readFileSync(join(cwd, "mallex.yaml"), "utf8");
@@ -254,8 +266,12 @@ describe("runInit picks the model server by platform first", () => {
 
   it("rejects an unknown --backend and a --model of another backend, writing nothing", async () => {
     const { deps } = setup({ hardware: linux });
-    await expect(runInit({ yes: true, backend: "cuda" }, deps)).rejects.toThrow("--backend cuda is not a backend with local profiles in the shipped default; choose one of embedded, mlx.");
-    await expect(runInit({ yes: true, backend: "embedded", model: "qwen2.5-coder-7b" }, deps)).rejects.toThrow("--model qwen2.5-coder-7b runs on the mlx backend, not embedded; leave out one of the two.");
+    await expect(runInit({ yes: true, backend: "cuda" }, deps)).rejects.toThrow(
+      "--backend cuda is not a backend with local profiles in the shipped default; choose one of embedded, mlx.",
+    );
+    await expect(runInit({ yes: true, backend: "embedded", model: "qwen2.5-coder-7b" }, deps)).rejects.toThrow(
+      "--model qwen2.5-coder-7b runs on the mlx backend, not embedded; leave out one of the two.",
+    );
     expect(readdirSync(deps.cwd)).toEqual([]);
   });
 
@@ -348,4 +364,3 @@ describe("runInit's next steps run as printed", () => {
     expect(fromProject.next).toEqual(["npx mallex doctor", "npx mallex run"]);
   });
 });
-

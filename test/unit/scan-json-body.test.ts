@@ -6,7 +6,9 @@ import { scanJsonBody } from "../../src/http/scan-json-body.js";
 function fieldsOf(text: string) {
   const scan = scanJsonBody(text, 256);
   if (scan.tooDeep) throw new Error("too deep");
-  return Object.fromEntries([...scan.fields].map(([key, span]) => [key, { value: JSON.parse(text.slice(span.start, span.end)) as unknown, compactChars: span.compactChars }]));
+  return Object.fromEntries(
+    [...scan.fields].map(([key, span]) => [key, { value: JSON.parse(text.slice(span.start, span.end)) as unknown, compactChars: span.compactChars }]),
+  );
 }
 
 describe("scanJsonBody", () => {

@@ -32,9 +32,22 @@ const signal = () => new AbortController().signal;
 
 describe("sendTextRequest", () => {
   it("sends the method, headers and body, and reads the answer", async () => {
-    const url = await serve((req, res, body) => res.end(JSON.stringify({ method: req.method, type: req.headers["content-type"], length: req.headers["content-length"], body })));
-    const answer = await sendTextRequest(`${url}/x`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"é":1}', signal: signal(), maxBytes: 1024 });
-    expect(answer).toEqual({ status: 200, ok: true, cut: false, text: JSON.stringify({ method: "POST", type: "application/json", length: "8", body: '{"é":1}' }) });
+    const url = await serve((req, res, body) =>
+      res.end(JSON.stringify({ method: req.method, type: req.headers["content-type"], length: req.headers["content-length"], body })),
+    );
+    const answer = await sendTextRequest(`${url}/x`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"é":1}',
+      signal: signal(),
+      maxBytes: 1024,
+    });
+    expect(answer).toEqual({
+      status: 200,
+      ok: true,
+      cut: false,
+      text: JSON.stringify({ method: "POST", type: "application/json", length: "8", body: '{"é":1}' }),
+    });
   });
 
   it("cuts an answer at its limit, never mid-character", async () => {
@@ -56,7 +69,10 @@ describe("sendTextRequest", () => {
       if (req.url === "/away") return res.writeHead(301, { location: `${other}/echo` }).end();
       res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization ?? null, body }));
     });
-    const post = (path: string) => sendTextRequest(`${url}${path}`, { method: "POST", headers: { authorization: "Bearer t" }, body: "{}", signal: signal(), maxBytes: 1024 }).then((answer) => JSON.parse(answer.text) as unknown);
+    const post = (path: string) =>
+      sendTextRequest(`${url}${path}`, { method: "POST", headers: { authorization: "Bearer t" }, body: "{}", signal: signal(), maxBytes: 1024 }).then(
+        (answer) => JSON.parse(answer.text) as unknown,
+      );
     expect(await post("/302")).toEqual({ method: "GET", auth: "Bearer t", body: "" });
     expect(await post("/307")).toEqual({ method: "POST", auth: "Bearer t", body: "{}" });
     expect(await post("/away")).toEqual({ method: "GET", auth: null, body: "" });

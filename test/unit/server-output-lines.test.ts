@@ -19,7 +19,13 @@ const PRINT = `process.stdout.write("x".repeat(1024 * 1024)); process.stdout.wri
 describe("a server line that never ends", () => {
   it("is taken in pieces by launchServer: server.log, onLine and tail() never see more than the limit at once", async () => {
     const lines: string[] = [];
-    const server = launchServer({ argv: [process.execPath, "-e", PRINT], env: {}, execa, log: { file: "/dev/null", write: () => {} }, onLine: (line) => lines.push(line) });
+    const server = launchServer({
+      argv: [process.execPath, "-e", PRINT],
+      env: {},
+      execa,
+      log: { file: "/dev/null", write: () => {} },
+      onLine: (line) => lines.push(line),
+    });
     await server.exited;
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(MAX_SERVER_LINE_CHARS * 2);
     expect(lines.join("").length).toBe(1024 * 1024 + 3);
@@ -30,9 +36,13 @@ describe("a server line that never ends", () => {
   it("is written in pieces by the detached sink", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "mallex-sink-")), "server.log");
     const server = spawn(process.execPath, ["-e", PRINT], { stdio: ["ignore", "pipe", "pipe"] });
-    const sink = spawn(process.execPath, ["-e", OUTPUT_SINK_SOURCE, file, String(64 * 1024 * 1024), "1"], { stdio: ["ignore", "ignore", "ignore", server.stdout, server.stderr] });
+    const sink = spawn(process.execPath, ["-e", OUTPUT_SINK_SOURCE, file, String(64 * 1024 * 1024), "1"], {
+      stdio: ["ignore", "ignore", "ignore", server.stdout, server.stderr],
+    });
     await new Promise((resolve) => sink.once("exit", resolve));
-    const written = readFileSync(file, "utf8").split("\n").filter((line) => line !== "");
+    const written = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
     expect(Math.max(...written.map((line) => line.length))).toBeLessThanOrEqual(MAX_SERVER_LINE_CHARS * 2);
     expect(written.join("").length).toBe(1024 * 1024 + 3);
   });

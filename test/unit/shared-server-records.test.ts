@@ -37,14 +37,26 @@ describe("server records of two mallex on one MALLEX_HOME", () => {
     const [serverA, serverB, mallexA, mallexB] = [await sleeper(), await sleeper(), await sleeper(), await sleeper()];
     writePidfile(home, recordOf(serverA, ownerIdentity(mallexA)));
     writePidfile(home, recordOf(serverB, ownerIdentity(mallexB)));
-    expect(pidfilesOf(home, "mlx--same").map((entry) => [entry.record.pid, entry.record.mallexPid]).sort()).toEqual([
-      [serverA, mallexA],
-      [serverB, mallexB],
-    ].sort());
-    expect(listServers(home).map((status) => [status.record?.pid, status.liveness, status.owner]).sort()).toEqual([
-      [serverA, "alive", "alive"],
-      [serverB, "alive", "alive"],
-    ].sort());
+    expect(
+      pidfilesOf(home, "mlx--same")
+        .map((entry) => [entry.record.pid, entry.record.mallexPid])
+        .sort(),
+    ).toEqual(
+      [
+        [serverA, mallexA],
+        [serverB, mallexB],
+      ].sort(),
+    );
+    expect(
+      listServers(home)
+        .map((status) => [status.record?.pid, status.liveness, status.owner])
+        .sort(),
+    ).toEqual(
+      [
+        [serverA, "alive", "alive"],
+        [serverB, "alive", "alive"],
+      ].sort(),
+    );
     removePidfile(home, "mlx--same", serverA);
     expect(pidfilesOf(home, "mlx--same").map((entry) => entry.record.pid)).toEqual([serverB]);
   });

@@ -9,7 +9,15 @@ import { smallContextWarnings } from "../../src/cli/small-context-warning.js";
 import { withEmbeddedModel } from "../../src/server/with-embedded-model.js";
 import { compileShipped, testProfile } from "../helpers/trim-helpers.js";
 
-const SUPERVISION = { command: "", readiness: { probe: "health" as const, timeoutS: 60 }, idleUnloadMinutes: 0, wedgeTimeoutS: 0, onExit: "stop" as const, venv: false, install: [] } as never;
+const SUPERVISION = {
+  command: "",
+  readiness: { probe: "health" as const, timeoutS: 60 },
+  idleUnloadMinutes: 0,
+  wedgeTimeoutS: 0,
+  onExit: "stop" as const,
+  venv: false,
+  install: [],
+} as never;
 
 describe("answerCapFor: an answer in a small context leaves Claude Code's next request room", () => {
   it("holds prompt + answer (counted as the next estimate counts it) + 1/16 of the context within the budget", () => {
@@ -79,12 +87,16 @@ describe("smallContextWarnings: said at start-up, with the fix", () => {
     const own = smallContextWarnings({ ...served, configFile: { path: join(homedir(), ".mallex", "mallex.yaml"), shipped: false } });
     expect(own[0]).toMatch(/, or set engine\.context_size: 32768 in profile qwen3-coder-30b in ~\/\.mallex\/mallex\.yaml\.$/);
     const shipped = smallContextWarnings({ ...served, configFile: { path: "/usr/lib/node_modules/mallex/mallex.yaml", shipped: true } });
-    expect(shipped[0]).toMatch(/, or set engine\.context_size: 32768 in profile qwen3-coder-30b in a mallex\.yaml of your own \(`mallex init` writes one; mallex now runs its shipped default\)\.$/);
+    expect(shipped[0]).toMatch(
+      /, or set engine\.context_size: 32768 in profile qwen3-coder-30b in a mallex\.yaml of your own \(`mallex init` writes one; mallex now runs its shipped default\)\.$/,
+    );
   });
 
   it("nothing for a context that is not small, nor for the Claude tier", () => {
     const { table } = compileShipped();
     expect(smallContextWarnings(table)).toEqual([]);
-    expect(smallContextWarnings(withEmbeddedModel(table, { model: "/models/tiny.gguf", engine: { contextSize: 32768 }, supervision: SUPERVISION }))).toEqual([]);
+    expect(smallContextWarnings(withEmbeddedModel(table, { model: "/models/tiny.gguf", engine: { contextSize: 32768 }, supervision: SUPERVISION }))).toEqual(
+      [],
+    );
   });
 });

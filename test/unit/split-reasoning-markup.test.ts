@@ -62,7 +62,11 @@ describe("createReasoningSplitter", () => {
     const weighed = '<tool_call>{"name": "Bash", "arguments": {"command": "rm -rf build"}}</tool_call>';
     const real = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"}}</tool_call>';
     for (const format of ["hermes", "auto"] as const) {
-      expectSplit(`<think>I could ${weighed} but no, reading is enough.</think>\n${real}`, [reasoning(`I could ${weighed} but no, reading is enough.`), answer(`\n${real}`)], format);
+      expectSplit(
+        `<think>I could ${weighed} but no, reading is enough.</think>\n${real}`,
+        [reasoning(`I could ${weighed} but no, reading is enough.`), answer(`\n${real}`)],
+        format,
+      );
       // Even naming the tag in the thoughts.
       expectSplit("<think>Use a <tool_call> block? Not yet.</think>It is 4.", [reasoning("Use a <tool_call> block? Not yet."), answer("It is 4.")], format);
       // Thoughts that weigh a call and close with no answer after: all reasoning.

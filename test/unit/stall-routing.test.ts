@@ -26,7 +26,14 @@ function table(routing = ""): RoutingTable {
 }
 
 const STALL = { kind: "failing-call" as const, detail: "Edit on src/a.ts failed twice with the same input" };
-const facts = (stall?: RequestFacts["stall"]): RequestFacts => ({ latestUserText: "", turn: "tool_result", hasImages: false, chars: 2_000, estimatedTokens: 572, ...(stall && { stall }) });
+const facts = (stall?: RequestFacts["stall"]): RequestFacts => ({
+  latestUserText: "",
+  turn: "tool_result",
+  hasImages: false,
+  chars: 2_000,
+  estimatedTokens: 572,
+  ...(stall && { stall }),
+});
 const up: BackendAvailability = () => ({ ok: true });
 const bigDown: BackendAvailability = (name) => (name === "big" ? { ok: false, reason: "not reachable" } : { ok: true });
 
@@ -58,7 +65,11 @@ describe("routing a stalled model", () => {
       reason: "default → medium; stalled: Edit on src/a.ts failed twice with the same input, but no tier above medium can serve (high (strong): not reachable)",
     });
     // A session already escalated (sticky) has nowhere higher to go.
-    expect(route(table(), { sessionTier: "high" })).toEqual({ tier: "high", profile: "strong", reason: "sticky escalation → high; stalled: Edit on src/a.ts failed twice with the same input, but no tier is above high" });
+    expect(route(table(), { sessionTier: "high" })).toEqual({
+      tier: "high",
+      profile: "strong",
+      reason: "sticky escalation → high; stalled: Edit on src/a.ts failed twice with the same input, but no tier is above high",
+    });
   });
 
   it("follows the higher tier's fallbacks, like an intent with escalate: 1, and stays when they lead back down", () => {
@@ -82,7 +93,11 @@ routing:
       }).table!;
     const midDown: BackendAvailability = (name) => (name === "mid" ? { ok: false, reason: "not reachable" } : { ok: true });
     expect(route(three("high"), {})).toMatchObject({ tier: "medium", reason: "stalled: Edit on src/a.ts failed twice with the same input → medium" });
-    expect(route(three("high"), {}, midDown)).toMatchObject({ tier: "high", profile: "strong", reason: "stalled: Edit on src/a.ts failed twice with the same input → medium → fallback high" });
+    expect(route(three("high"), {}, midDown)).toMatchObject({
+      tier: "high",
+      profile: "strong",
+      reason: "stalled: Edit on src/a.ts failed twice with the same input → medium → fallback high",
+    });
     expect(route(three("low"), {}, midDown)).toMatchObject({
       tier: "low",
       reason: "default → low; stalled: Edit on src/a.ts failed twice with the same input, but no tier above low can serve (medium (middle): not reachable)",

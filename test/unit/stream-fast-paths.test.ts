@@ -11,21 +11,17 @@ import { parseOpenAIEventStream } from "../../src/translate/parse-openai-sse.js"
 const general = (event: AnthropicStreamEvent) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
 describe("formatSSE", () => {
-  it.each([
-    "plain",
-    "",
-    'quotes " and \\ backslashes',
-    "line\nbreaks\r\nand\ttabs \u2028 \u0000",
-    "emoji 😀 and a lone half \ud83d",
-    "</script><think>",
-  ])("writes text and thinking deltas as JSON.stringify does: %j", (text) => {
-    for (const event of [
-      { type: "content_block_delta", index: 3, delta: { type: "text_delta", text } },
-      { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: text } },
-    ] satisfies AnthropicStreamEvent[]) {
-      expect(formatSSE(event)).toBe(general(event));
-    }
-  });
+  it.each(["plain", "", 'quotes " and \\ backslashes', "line\nbreaks\r\nand\ttabs \u2028 \u0000", "emoji 😀 and a lone half \ud83d", "</script><think>"])(
+    "writes text and thinking deltas as JSON.stringify does: %j",
+    (text) => {
+      for (const event of [
+        { type: "content_block_delta", index: 3, delta: { type: "text_delta", text } },
+        { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: text } },
+      ] satisfies AnthropicStreamEvent[]) {
+        expect(formatSSE(event)).toBe(general(event));
+      }
+    },
+  );
 
   it("writes every other event as JSON.stringify does", () => {
     const events: AnthropicStreamEvent[] = [
@@ -44,7 +40,8 @@ describe("formatSSE", () => {
 });
 
 describe("parseOpenAIEventStream, one stage", () => {
-  const body = ': keepalive 1/2\r\n\r\ndata: {"choices":[{"index":0,"delta":{"content":"h\u00e9 😀"}}]}\r\n\r\nevent: error\ndata: {"error":{"message":"boom"}}\n\ndata: [DONE]\n\n';
+  const body =
+    ': keepalive 1/2\r\n\r\ndata: {"choices":[{"index":0,"delta":{"content":"h\u00e9 😀"}}]}\r\n\r\nevent: error\ndata: {"error":{"message":"boom"}}\n\ndata: [DONE]\n\n';
   const bytes = new TextEncoder().encode(body);
 
   async function parse(pieces: Uint8Array[]) {

@@ -23,7 +23,15 @@ const { tempDir, children } = useTempsAndChildren("mallex-units-");
 
 describe("server command", () => {
   it("splits like a shell (quotes, backslashes) without running one, and fills placeholders per word", () => {
-    expect(splitCommand(`a  'b c' "d \\"e\\"" f\\ g --json '{"enable_thinking": false}' ''`)).toEqual(["a", "b c", 'd "e"', "f g", "--json", '{"enable_thinking": false}', ""]);
+    expect(splitCommand(`a  'b c' "d \\"e\\"" f\\ g --json '{"enable_thinking": false}' ''`)).toEqual([
+      "a",
+      "b c",
+      'd "e"',
+      "f g",
+      "--json",
+      '{"enable_thinking": false}',
+      "",
+    ]);
     expect(() => splitCommand("a 'b")).toThrow("unterminated ' quote");
     const argv = buildServerArgv("{venv}/bin/mlx_lm.server --model {model} --host {host} --port {port} --chat-template-args '{\"a\": 1}'", {
       port: 5123,
@@ -31,8 +39,20 @@ describe("server command", () => {
       host: "127.0.0.1",
       venv: "/home/u/.mallex/venv",
     });
-    expect(argv).toEqual(["/home/u/.mallex/venv/bin/mlx_lm.server", "--model", "org/My Model", "--host", "127.0.0.1", "--port", "5123", "--chat-template-args", '{"a": 1}']);
-    expect(formatArgv(argv)).toBe("/home/u/.mallex/venv/bin/mlx_lm.server --model 'org/My Model' --host 127.0.0.1 --port 5123 --chat-template-args '{\"a\": 1}'");
+    expect(argv).toEqual([
+      "/home/u/.mallex/venv/bin/mlx_lm.server",
+      "--model",
+      "org/My Model",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "5123",
+      "--chat-template-args",
+      '{"a": 1}',
+    ]);
+    expect(formatArgv(argv)).toBe(
+      "/home/u/.mallex/venv/bin/mlx_lm.server --model 'org/My Model' --host 127.0.0.1 --port 5123 --chat-template-args '{\"a\": 1}'",
+    );
   });
 
   it("drops a flag whose placeholder has no value, and refuses a program that needs one", () => {
@@ -62,7 +82,12 @@ describe("server command", () => {
 
 describe("server output", () => {
   it("classifies tqdm bars, the listening line, loading and out-of-memory", () => {
-    expect(classifyServerLine("Fetching 9 files:   0%|          | 0/9 [00:00<?, ?it/s]")).toEqual({ kind: "download", label: "Fetching 9 files", percent: 0, detail: "0/9" });
+    expect(classifyServerLine("Fetching 9 files:   0%|          | 0/9 [00:00<?, ?it/s]")).toEqual({
+      kind: "download",
+      label: "Fetching 9 files",
+      percent: 0,
+      detail: "0/9",
+    });
     expect(classifyServerLine("model-00001-of-00004.safetensors:  40%|████      | 2.12G/5.30G [00:02<00:00, 1.06GB/s]")).toEqual({
       kind: "download",
       label: "model-00001-of-00004.safetensors",
@@ -73,7 +98,11 @@ describe("server output", () => {
     expect(classifyServerLine("main: server is listening on http://127.0.0.1:8080 - starting the main loop")).toEqual({ kind: "listening", port: 8080 });
     expect(classifyServerLine("main: HTTP server listening, hostname: 127.0.0.1, port: 8081")).toEqual({ kind: "listening", port: 8081 });
     expect(classifyServerLine("srv    load_model: loading model '/m.gguf'")).toMatchObject({ kind: "loading" });
-    expect(classifyServerLine("libc++abi: terminating due to uncaught exception of type std::runtime_error: [METAL] Command buffer execution failed: Insufficient Memory (00000008:kIOGPUCommandBufferCallbackErrorOutOfMemory)")).toMatchObject({ kind: "out-of-memory" });
+    expect(
+      classifyServerLine(
+        "libc++abi: terminating due to uncaught exception of type std::runtime_error: [METAL] Command buffer execution failed: Insufficient Memory (00000008:kIOGPUCommandBufferCallbackErrorOutOfMemory)",
+      ),
+    ).toMatchObject({ kind: "out-of-memory" });
     expect(classifyServerLine('127.0.0.1 - - [21/Nov/2025 12:51:00] "POST /v1/chat/completions HTTP/1.1" 200 -')).toBeUndefined();
   });
 
@@ -89,7 +118,11 @@ describe("server output", () => {
 
 describe("messages", () => {
   it("quotes the error line of a crash, not the traceback around it, and names the exit", () => {
-    const output = ["Fatal Python error: Segmentation fault", "Current thread 0x0000000170e7b000 (most recent call first):", '  File "mlx_lm/generate.py", line 412 in _step'];
+    const output = [
+      "Fatal Python error: Segmentation fault",
+      "Current thread 0x0000000170e7b000 (most recent call first):",
+      '  File "mlx_lm/generate.py", line 412 in _step',
+    ];
     expect(lastMeaningfulLine(output)).toBe("Fatal Python error: Segmentation fault");
     expect(lastMeaningfulLine(["Starting httpd at 127.0.0.1 on port 1...", "bye"])).toBe("bye");
     expect(lastMeaningfulLine([])).toBeUndefined();
@@ -104,7 +137,11 @@ describe("messages", () => {
     ];
     expect(lastMeaningfulLine(ranks)).toBe("FileNotFoundError: [Errno 2] No such file or directory: '/m/model.safetensors.index.json'");
     expect(lastMeaningfulLine(ranks.slice(2))).toBe("[WARN] Node with rank 0 exited with code -15");
-    expect([describeExit({ code: 139, signal: null }), describeExit({ code: null, signal: "SIGKILL" }), describeExit({ code: 3, signal: null })]).toEqual(["code 139 (segmentation fault)", "killed by SIGKILL", "code 3"]);
+    expect([describeExit({ code: 139, signal: null }), describeExit({ code: null, signal: "SIGKILL" }), describeExit({ code: 3, signal: null })]).toEqual([
+      "code 139 (segmentation fault)",
+      "killed by SIGKILL",
+      "code 3",
+    ]);
   });
 });
 
@@ -112,7 +149,12 @@ describe("restart policy", () => {
   it("allows maxRestarts within the window with doubling delays, then none until the window slides", () => {
     let now = 0;
     const policy = createRestartPolicy({ maxRestarts: 3, windowMs: 1000, baseDelayMs: 100, maxDelayMs: 250, now: () => now });
-    expect([policy.next(), policy.next(), policy.next(), policy.next()]).toEqual([{ attempt: 1, delayMs: 100 }, { attempt: 2, delayMs: 200 }, { attempt: 3, delayMs: 250 }, undefined]);
+    expect([policy.next(), policy.next(), policy.next(), policy.next()]).toEqual([
+      { attempt: 1, delayMs: 100 },
+      { attempt: 2, delayMs: 200 },
+      { attempt: 3, delayMs: 250 },
+      undefined,
+    ]);
     now = 1000;
     expect(policy.next()).toEqual({ attempt: 1, delayMs: 100 });
     policy.reset();
@@ -146,7 +188,9 @@ describe("process identity and stopping", () => {
   });
 
   it("SIGTERM first, SIGKILL when the process ignores it", async () => {
-    const stubborn = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('up')"], { stdio: ["ignore", "pipe", "ignore"] });
+    const stubborn = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('up')"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     children.push(stubborn);
     await new Promise((resolve) => stubborn.stdout!.once("data", resolve));
     const t0 = Date.now();
@@ -225,7 +269,8 @@ describe("bootstrapVenv", () => {
     });
     await expect(run).rejects.toMatchObject({
       code: "E_SERVER_INSTALL",
-      message: "mallex needs Python 3.10 or newer to install mlx-lm, and none is on PATH (found only Python 3.9.6 as python3). Install one (macOS: `brew install python@3.12`, or the installer from python.org), then run mallex again.",
+      message:
+        "mallex needs Python 3.10 or newer to install mlx-lm, and none is on PATH (found only Python 3.9.6 as python3). Install one (macOS: `brew install python@3.12`, or the installer from python.org), then run mallex again.",
     });
     expect(missingPythonSentence([])).toContain("and none is on PATH. Install one");
     expect(events).toEqual([]);
@@ -259,7 +304,18 @@ describe("bootstrapVenv", () => {
 describe("kept servers in pidfiles and `mallex server status`", () => {
   it("records kept: true with no owner, and says so instead of naming a mallex pid", () => {
     const home = tempDir();
-    const record = { key: "mlx--m", pid: 4321, port: 5123, baseUrl: "http://127.0.0.1:5123/v1", command: "srv --port 5123", argv: ["srv", "--port", "5123"], model: "m", startedAt: "", mallexPid: 0, processGroup: true };
+    const record = {
+      key: "mlx--m",
+      pid: 4321,
+      port: 5123,
+      baseUrl: "http://127.0.0.1:5123/v1",
+      command: "srv --port 5123",
+      argv: ["srv", "--port", "5123"],
+      model: "m",
+      startedAt: "",
+      mallexPid: 0,
+      processGroup: true,
+    };
     writePidfile(home, { ...record, kept: true });
     expect(pidfilesOf(home, "mlx--m")[0]?.record).toEqual({ ...record, kept: true });
     writePidfile(home, { ...record, mallexPid: 77 });
@@ -267,13 +323,29 @@ describe("kept servers in pidfiles and `mallex server status`", () => {
     expect(formatServerStatus({ file: "f", record: { ...record, kept: true }, liveness: "alive", uptimeMs: 61_000 })).toBe(
       "mlx--m  pid 4321  port 5123  m  up 1m01s  alive  (kept: the next `mallex run` reuses it, `mallex server stop` stops it)",
     );
-    expect(formatServerStatus({ file: "f", record: { ...record, mallexPid: 77 }, liveness: "stale" })).toBe("mlx--m  pid 4321  port 5123  m  stale (not running)  (mallex pid 77)");
+    expect(formatServerStatus({ file: "f", record: { ...record, mallexPid: 77 }, liveness: "stale" })).toBe(
+      "mlx--m  pid 4321  port 5123  m  stale (not running)  (mallex pid 77)",
+    );
   });
 });
 
 describe("the owner of a server record (the mallex that supervises it)", () => {
-  const record = { key: "mlx--m", pid: 4321, port: 5123, baseUrl: "http://127.0.0.1:5123/v1", command: "srv", argv: ["srv"], model: "m", startedAt: "", processGroup: true };
-  const inspector = (alive: boolean, startTime: string | undefined): ProcessInspector => ({ isAlive: () => alive, commandLine: () => undefined, startTime: () => startTime });
+  const record = {
+    key: "mlx--m",
+    pid: 4321,
+    port: 5123,
+    baseUrl: "http://127.0.0.1:5123/v1",
+    command: "srv",
+    argv: ["srv"],
+    model: "m",
+    startedAt: "",
+    processGroup: true,
+  };
+  const inspector = (alive: boolean, startTime: string | undefined): ProcessInspector => ({
+    isAlive: () => alive,
+    commandLine: () => undefined,
+    startTime: () => startTime,
+  });
 
   it("is alive only as the same process: same pid and, when recorded, same start time; kept records have none", () => {
     expect(ownerLivenessOf({ ...record, mallexPid: 77, mallexStartTime: "100" }, inspector(true, "100"))).toBe("alive");
@@ -299,7 +371,9 @@ describe("the owner of a server record (the mallex that supervises it)", () => {
     expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "gone", uptimeMs: 5000 })).toBe(
       "mlx--m  pid 4321  port 5123  m  up 5s  alive, orphaned  (its mallex pid 77 is gone: `mallex server stop` stops it)",
     );
-    expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 })).toBe("mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77)");
+    expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 })).toBe(
+      "mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77)",
+    );
     // Several mallex may share MALLEX_HOME: where each listens names it (from its proxy record).
     expect(formatServerStatus({ file: "f", record: owned, liveness: "alive", owner: "alive", uptimeMs: 5000 }, new Map([[77, "http://127.0.0.1:4141"]]))).toBe(
       "mlx--m  pid 4321  port 5123  m  up 5s  alive  (mallex pid 77 at http://127.0.0.1:4141)",
@@ -345,7 +419,9 @@ describe.skipIf(process.platform === "win32")("armDeathWatch", () => {
       setInterval(() => {}, 1000);`;
     const owner = spawn(process.execPath, ["-e", source, DEATH_WATCH_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
     children.push(owner);
-    const [target, watch] = await new Promise<number[]>((resolve) => owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))));
+    const [target, watch] = await new Promise<number[]>((resolve) =>
+      owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))),
+    );
     expect(systemProcessInspector.isAlive(target!)).toBe(true);
     owner.kill("SIGKILL");
     await gone(target!);
@@ -361,7 +437,9 @@ describe.skipIf(process.platform === "win32")("armDeathWatch", () => {
       setInterval(() => {}, 1000);`;
     const owner = spawn(process.execPath, ["-e", source, DEATH_WATCH_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
     children.push(owner);
-    const [leader, watch] = await new Promise<number[]>((resolve) => owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))));
+    const [leader, watch] = await new Promise<number[]>((resolve) =>
+      owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))),
+    );
     await gone(leader!);
     const left = liveGroupMembers(leader!);
     expect(left).toHaveLength(1); // sleep 60
@@ -381,7 +459,9 @@ describe.skipIf(process.platform === "win32")("armDeathWatch", () => {
       setInterval(() => {}, 1000);`;
     const owner = spawn(process.execPath, ["-e", source, DEATH_WATCH_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
     children.push(owner);
-    const [target, watch] = await new Promise<number[]>((resolve) => owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))));
+    const [target, watch] = await new Promise<number[]>((resolve) =>
+      owner.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim().split(" ").map(Number))),
+    );
     let sleeper: number | undefined;
     for (const deadline = Date.now() + 10_000; sleeper === undefined; await new Promise((r) => setTimeout(r, 25))) {
       sleeper = childrenMatching(target!, "sleep")[0];

@@ -41,9 +41,20 @@ describe.each(Object.entries(SHAPES))("token-budget on Claude Code %s", (_name, 
     const request: MessagesRequest = {
       model: "claude-opus-5-5",
       max_tokens: 1000,
-      system: [{ type: "text", text: "x-anthropic-billing-header: cc_version=2.1.260.abc; cc_entrypoint=cli;" }, { type: "text", text: "You are Claude Code." }],
+      system: [
+        { type: "text", text: "x-anthropic-billing-header: cc_version=2.1.260.abc; cc_entrypoint=cli;" },
+        { type: "text", text: "You are Claude Code." },
+      ],
       tools: [{ name: "Read", description: "Reads a file.", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }],
-      messages: [{ role: "user", content: [{ type: "text", text: "what is 2+2" }, { type: "text", text: block }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is 2+2" },
+            { type: "text", text: block },
+          ],
+        },
+      ],
     };
     for (const size of ["small", "medium"] as const) {
       const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, "claude-cli/2.1.260 (external, cli)");
@@ -57,7 +68,11 @@ describe.each(Object.entries(SHAPES))("token-budget on Claude Code %s", (_name, 
 });
 
 it("the user's own text that mentions <total_tokens> outside a reminder is kept", () => {
-  const request: MessagesRequest = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "why does my log say <total_tokens>12 tokens left</total_tokens>?" }] };
+  const request: MessagesRequest = {
+    model: "m",
+    max_tokens: 100,
+    messages: [{ role: "user", content: "why does my log say <total_tokens>12 tokens left</total_tokens>?" }],
+  };
   const explanation = explainRequest(request, table, firstProfileOfSize(table, "small"), templates, "claude-cli/2.1.260 (external, cli)");
   expect(JSON.stringify(explanation.upstream)).toContain("<total_tokens>12 tokens left</total_tokens>");
 });

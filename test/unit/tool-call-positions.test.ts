@@ -10,8 +10,6 @@ import { createReasoningSplitter } from "../../src/translate/split-think-tags.js
 import { splitText as split } from "../helpers/split-text.js";
 import { caseApplies, positionCases, reasoningCases, shapeOf, strayClosers, TOOL_NAMES, WEATHER, WRITERS } from "./tool-parser-corpus/call-positions.js";
 
-
-
 const SPLITS = ["whole", "char", 1, 2, 3, 4, 5] as const;
 const cases = positionCases();
 
@@ -29,12 +27,10 @@ describe.each(["family", "auto"] as const)("call positions through the %s parser
 // example (what a user asking how the format looks gets), is quoted, in every family. Running it could
 // do anything the example does (rm -rf build).
 describe.each(["family", "auto"] as const)("a fenced call introduced as an example, through the %s parser", (through) => {
-  const intros = [
-    "Here is an example of what such a tool call looks like:\n\n",
-    "For instance:\n",
-    "A reply in this format would be:\n",
-  ];
-  const families = (Object.keys(WRITERS) as ToolCallFormat[]).filter((family) => caseApplies({ family, kind: "call in a fence that ends the answer", negative: false }, through));
+  const intros = ["Here is an example of what such a tool call looks like:\n\n", "For instance:\n", "A reply in this format would be:\n"];
+  const families = (Object.keys(WRITERS) as ToolCallFormat[]).filter((family) =>
+    caseApplies({ family, kind: "call in a fence that ends the answer", negative: false }, through),
+  );
   it.each(families)("%s: the exact text, no call", (family) => {
     for (const intro of intros) {
       const input = `${intro}\`\`\`\n${WRITERS[family].write([WEATHER])}\n\`\`\`\n`;
@@ -76,7 +72,8 @@ function mergeEvents<T extends { type: string; text?: string }>(events: readonly
   const merged: T[] = [];
   for (const event of events) {
     const last = merged.at(-1);
-    if (last !== undefined && last.type === event.type && "text" in last && "text" in event && event.type !== "tool_call") merged[merged.length - 1] = { ...last, text: `${last.text ?? ""}${event.text ?? ""}` };
+    if (last !== undefined && last.type === event.type && "text" in last && "text" in event && event.type !== "tool_call")
+      merged[merged.length - 1] = { ...last, text: `${last.text ?? ""}${event.text ?? ""}` };
     else merged.push(event);
   }
   return merged;
@@ -93,7 +90,9 @@ describe("the matrix", () => {
     expect(cases.filter((entry) => !stray(entry.kind)).length).toBe(common.length * families.size);
     for (const family of families) {
       const own = strayClosers(family, WRITERS[family]);
-      expect(cases.filter((entry) => entry.family === family && stray(entry.kind)).map((entry) => entry.kind)).toEqual(own.map((closer) => `call then a stray ${closer}`));
+      expect(cases.filter((entry) => entry.family === family && stray(entry.kind)).map((entry) => entry.kind)).toEqual(
+        own.map((closer) => `call then a stray ${closer}`),
+      );
     }
     expect(cases.filter((entry) => entry.negative).length).toBe(8 * 24);
     expect(reasoningCases().length).toBe(2 * 24);

@@ -61,11 +61,7 @@ const CORPUS: Corpus = {
 };
 
 /** Feeds the chunks in order, then ends; checks no event is an empty text. */
-function run(
-  format: ToolCallFormat | "auto",
-  chunks: readonly string[],
-  options?: ToolCallParserOptions,
-): ToolParseEvent[] {
+function run(format: ToolCallFormat | "auto", chunks: readonly string[], options?: ToolCallParserOptions): ToolParseEvent[] {
   const parser = createToolCallParser(format, options);
   const events = [...chunks.flatMap((chunk) => parser.feed(chunk)), ...parser.end()];
   expect(events.filter((event) => event.type === "text" && event.text === "")).toEqual([]);
@@ -77,20 +73,14 @@ function mergeText(events: readonly ToolParseEvent[]): ToolParseEvent[] {
   const merged: ToolParseEvent[] = [];
   for (const event of events) {
     const last = merged.at(-1);
-    if (event.type === "text" && last?.type === "text")
-      merged[merged.length - 1] = text(last.text + event.text);
+    if (event.type === "text" && last?.type === "text") merged[merged.length - 1] = text(last.text + event.text);
     else merged.push(event);
   }
   return merged;
 }
 
 /** The same events whole, at every 2-way split, and char by char. */
-function expectEverySplit(
-  format: ToolCallFormat | "auto",
-  input: string,
-  expected: readonly ToolParseEvent[],
-  options?: ToolCallParserOptions,
-): void {
+function expectEverySplit(format: ToolCallFormat | "auto", input: string, expected: readonly ToolParseEvent[], options?: ToolCallParserOptions): void {
   expect(mergeText(run(format, [input], options))).toEqual(expected);
   for (let i = 0; i <= input.length; i++) {
     const events = mergeText(run(format, [input.slice(0, i), input.slice(i)], options));
@@ -99,26 +89,20 @@ function expectEverySplit(
   expect(mergeText(run(format, input.split(""), options))).toEqual(expected);
 }
 
-describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>)(
-  "%s parser",
-  (format, entries) => {
-    it.each(entries.map((entry) => [entry.name, entry] as const))(
-      "%s: whole, every split, char by char",
-      (_, entry) => expectEverySplit(format, entry.input, entry.expected),
-    );
+describe.each(Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>)("%s parser", (format, entries) => {
+  it.each(entries.map((entry) => [entry.name, entry] as const))("%s: whole, every split, char by char", (_, entry) =>
+    expectEverySplit(format, entry.input, entry.expected),
+  );
 
-    it("leaves unrelated prose untouched", () => {
-      const prose = 'Plain answer: 1 < 2, a > b, [x](y), {"k": 1} — ünïcødé 😀.';
-      const leading = format === "llama3-json" ? `ok ${prose}` : prose;
-      expect(mergeText(run(format, [leading]))).toEqual([text(leading)]);
-    });
-  },
-);
-
+  it("leaves unrelated prose untouched", () => {
+    const prose = 'Plain answer: 1 < 2, a > b, [x](y), {"k": 1} — ünïcødé 😀.';
+    const leading = format === "llama3-json" ? `ok ${prose}` : prose;
+    expect(mergeText(run(format, [leading]))).toEqual([text(leading)]);
+  });
+});
 
 /** The request's tools for a family entry run through auto: the calls it expects. */
-const toolNamesOf = (entry: CorpusEntry): string[] =>
-  entry.expected.flatMap((event) => (event.type === "tool_call" ? [event.call.name] : []));
+const toolNamesOf = (entry: CorpusEntry): string[] => entry.expected.flatMap((event) => (event.type === "tool_call" ? [event.call.name] : []));
 
 // Gemma 3's fences are read only where a profile names gemma3 (see parsers/index.ts).
 describe.each((Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallFormat]]>).filter(([format]) => format !== "gemma3"))(
@@ -133,17 +117,12 @@ describe.each((Object.entries(CORPUS) as Array<[ToolCallFormat, Corpus[ToolCallF
 );
 
 describe("auto parser", () => {
-  it.each(autoCorpus.map((entry) => [entry.name, entry] as const))(
-    "%s: whole, every split, char by char",
-    (_, entry) => expectEverySplit("auto", entry.input, entry.expected, { toolNames: entry.toolNames }),
+  it.each(autoCorpus.map((entry) => [entry.name, entry] as const))("%s: whole, every split, char by char", (_, entry) =>
+    expectEverySplit("auto", entry.input, entry.expected, { toolNames: entry.toolNames }),
   );
 
   it("lists every deliberate difference from a family that still exists", () => {
-    const names = new Set(
-      Object.entries(CORPUS).flatMap(([format, entries]) =>
-        entries.map((entry) => `${format}: ${entry.name}`),
-      ),
-    );
+    const names = new Set(Object.entries(CORPUS).flatMap(([format, entries]) => entries.map((entry) => `${format}: ${entry.name}`)));
     expect([...TEXT_IN_AUTO].filter((name) => !names.has(name))).toEqual([]);
   });
 
@@ -195,7 +174,11 @@ describe("answers recorded from the real Qwen2.5-Coder-1.5B under Claude Code's 
   it("runs no call where the user asked to be shown or told", () => {
     const quoted = recordedQwenCoderCorpus.filter((entry) => entry.asked === "text");
     expect(quoted.length).toBeGreaterThan(0);
-    for (const entry of quoted) expect(entry.expected.filter((event) => event.type === "tool_call"), entry.name).toEqual([]);
+    for (const entry of quoted)
+      expect(
+        entry.expected.filter((event) => event.type === "tool_call"),
+        entry.name,
+      ).toEqual([]);
   });
 });
 
@@ -227,12 +210,7 @@ describe("streaming behaviour", () => {
     expect(parser.feed("Hello <b> <tool")).toEqual([text("Hello <b> ")]);
     expect(parser.feed('_call>\n{"name": "Read", ')).toEqual([]);
     expect(parser.feed('"arguments": {"file_path": "/a"}}\n</tool_call>more')).toEqual([
-      call(
-        "Read",
-        { file_path: "/a" },
-        '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tool_call>',
-        false,
-      ),
+      call("Read", { file_path: "/a" }, '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tool_call>', false),
       text("more"),
     ]);
     expect(parser.end()).toEqual([]);
@@ -266,9 +244,7 @@ describe("streaming behaviour", () => {
   it("keeps the calls of end-marker-less formats until the end", () => {
     const parser = createToolCallParser("mistral");
     expect(parser.feed('[TOOL_CALLS]Read[ARGS]{"file_path": "/a"}')).toEqual([]);
-    expect(parser.end()).toEqual([
-      call("Read", { file_path: "/a" }, '[TOOL_CALLS]Read[ARGS]{"file_path": "/a"}', false),
-    ]);
+    expect(parser.end()).toEqual([call("Read", { file_path: "/a" }, '[TOOL_CALLS]Read[ARGS]{"file_path": "/a"}', false)]);
   });
 
   it("gives each response its own state", () => {

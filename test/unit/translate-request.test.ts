@@ -10,10 +10,7 @@ import { baseOptions, readTool, writeTool } from "../helpers/translate-helpers.j
 const loadCapture = (name: string) => readCapture<MessagesRequest>(name).body;
 
 function convert(request: Partial<MessagesRequest>, options: Partial<TranslateOptions> = {}): OpenAIChatRequest {
-  return convertAnthropicToOpenAI(
-    { model: "claude-opus-4-8", max_tokens: 1024, messages: [], ...request },
-    { ...baseOptions, ...options },
-  );
+  return convertAnthropicToOpenAI({ model: "claude-opus-4-8", max_tokens: 1024, messages: [], ...request }, { ...baseOptions, ...options });
 }
 
 const user = (content: AnthropicMessageParam["content"]): AnthropicMessageParam => ({ role: "user", content });
@@ -33,9 +30,7 @@ describeWithShared("convertAnthropicToOpenAI on captured Claude Code requests", 
     // The user turn and the mid-conversation system message, merged in order into one user turn.
     expect(out.messages[1]).toEqual({
       role: "user",
-      content:
-        `${userBlocks[0]?.text}${userBlocks[1]?.text}\n\n` +
-        `<system-reminder>\n${systemRole?.content as string}\n</system-reminder>`,
+      content: `${userBlocks[0]?.text}${userBlocks[1]?.text}\n\n` + `<system-reminder>\n${systemRole?.content as string}\n</system-reminder>`,
     });
     expect(out.tools?.map((tool) => tool.function.name)).toEqual(request.tools?.map((tool) => tool.name));
     expect(out.tools?.[23]).toEqual({
@@ -84,8 +79,7 @@ describeWithShared("convertAnthropicToOpenAI on captured Claude Code requests", 
       {
         role: "tool",
         tool_call_id: "toolu_a31e9324dcccf4088df289a4",
-        content:
-          "File created successfully at: /home/dev/tiny-repo/hello.txt (file state is current in your context — no need to Read it back)",
+        content: "File created successfully at: /home/dev/tiny-repo/hello.txt (file state is current in your context — no need to Read it back)",
       },
     ]);
   });
@@ -110,9 +104,7 @@ describe("convertAnthropicToOpenAI: system", () => {
 
   it("blocks are joined; the billing block alone leaves no system message", () => {
     const billing = { type: "text" as const, text: "x-anthropic-billing-header: cc_version=2.1.197.84c; cc_entrypoint=cli;" };
-    expect(convert({ system: [billing, { type: "text", text: "A" }, { type: "text", text: "B" }] }).messages).toEqual([
-      { role: "system", content: "A\n\nB" },
-    ]);
+    expect(convert({ system: [billing, { type: "text", text: "A" }, { type: "text", text: "B" }] }).messages).toEqual([{ role: "system", content: "A\n\nB" }]);
     expect(convert({ system: [billing], messages: [user("hi")] }).messages).toEqual([{ role: "user", content: "hi" }]);
   });
 
@@ -149,7 +141,8 @@ describe("convertAnthropicToOpenAI: system", () => {
       { role: "assistant", content: "a1" },
       {
         role: "user",
-        content: "<system-reminder>\nTool mcp__tickets__lookup is now available.\n\nTool WebFetch is now available.\n\nTool Workflow is no longer available; do not call it.\n</system-reminder>",
+        content:
+          "<system-reminder>\nTool mcp__tickets__lookup is now available.\n\nTool WebFetch is now available.\n\nTool Workflow is no longer available; do not call it.\n</system-reminder>",
       },
     ]);
     expect(JSON.stringify(out)).not.toMatch(/defer_loading|output_config|effort/);
@@ -157,9 +150,7 @@ describe("convertAnthropicToOpenAI: system", () => {
 
   it("an unknown role is a 400 TranslateError, not a crash", () => {
     const bad = { role: "developer", content: "x" } as unknown as AnthropicMessageParam;
-    expect(() => convert({ messages: [bad] })).toThrow(
-      expect.objectContaining({ code: "E_INVALID_MESSAGE", status: 400, path: "messages.0.role" }),
-    );
+    expect(() => convert({ messages: [bad] })).toThrow(expect.objectContaining({ code: "E_INVALID_MESSAGE", status: 400, path: "messages.0.role" }));
   });
 });
 
@@ -173,7 +164,14 @@ describe("convertAnthropicToOpenAI: tool results and tool calls", () => {
         ]),
         user([
           { type: "text", text: "Also check b." },
-          { type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "line 1" }, { type: "text", text: "line 2" }] },
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_1",
+            content: [
+              { type: "text", text: "line 1" },
+              { type: "text", text: "line 2" },
+            ],
+          },
           { type: "tool_result", tool_use_id: "toolu_2", is_error: true, content: "File does not exist." },
         ]),
       ],
@@ -232,7 +230,11 @@ describe("convertAnthropicToOpenAI: tool results and tool calls", () => {
         },
       ]),
     ];
-    expect(convert({ messages }).messages.at(-1)).toEqual({ role: "tool", tool_call_id: "toolu_s", content: "Tool WebFetch is now available.\n\nTool WebSearch is now available." });
+    expect(convert({ messages }).messages.at(-1)).toEqual({
+      role: "tool",
+      tool_call_id: "toolu_s",
+      content: "Tool WebFetch is now available.\n\nTool WebSearch is now available.",
+    });
     expect(convert({ messages }, { toolMode: "xml" }).messages.at(-1)).toEqual({
       role: "user",
       content: '<tool_result name="ToolSearch" tool_use_id="toolu_s">\nTool WebFetch is now available.\n\nTool WebSearch is now available.\n</tool_result>',
@@ -275,8 +277,7 @@ describe("convertAnthropicToOpenAI: tool results and tool calls", () => {
       { role: "user", content: "read a" },
       {
         role: "assistant",
-        content:
-          'Reading.\n\n<invoke name="Read">\n<parameter name="file_path">/a</parameter>\n<parameter name="limit">20</parameter>\n</invoke>',
+        content: 'Reading.\n\n<invoke name="Read">\n<parameter name="file_path">/a</parameter>\n<parameter name="limit">20</parameter>\n</invoke>',
       },
       { role: "user", content: '<tool_result name="Read" tool_use_id="toolu_1">\n1: x\n</tool_result>' },
     ]);
@@ -346,8 +347,7 @@ describe("convertAnthropicToOpenAI: thinking, images, documents", () => {
       status: 400,
       type: "invalid_request_error",
       path: "messages.2.content.0",
-      message:
-        'model profile "qwen3-coder-30b" has no vision support, but messages.2.content.0 is an image. Remove the image or use a profile with vision.',
+      message: 'model profile "qwen3-coder-30b" has no vision support, but messages.2.content.0 is an image. Remove the image or use a profile with vision.',
     });
   });
 
@@ -365,8 +365,7 @@ describe("convertAnthropicToOpenAI: thinking, images, documents", () => {
       {
         role: "user",
         content:
-          '<document title="notes.txt">\nbuy milk\n</document>\n\n' +
-          "[document omitted: this model cannot read application/pdf documents]\n\nSummarize.",
+          '<document title="notes.txt">\nbuy milk\n</document>\n\n' + "[document omitted: this model cannot read application/pdf documents]\n\nSummarize.",
       },
     ]);
   });
@@ -396,9 +395,7 @@ describe("convertAnthropicToOpenAI: tools and tool_choice", () => {
       max_tokens: 1024,
       stream: false,
     });
-    expect(convert({ tools: [readTool], tool_choice: { type: "auto" }, messages: [user("hi")] }).messages).toEqual([
-      { role: "user", content: "hi" },
-    ]);
+    expect(convert({ tools: [readTool], tool_choice: { type: "auto" }, messages: [user("hi")] }).messages).toEqual([{ role: "user", content: "hi" }]);
   });
 
   it("tool_choice any / tool become a hint at the end; disable_parallel_tool_use is passed on", () => {
@@ -417,7 +414,11 @@ describe("convertAnthropicToOpenAI: tools and tool_choice", () => {
     const named = convert({
       tools: [readTool],
       tool_choice: { type: "tool", name: "Read" },
-      messages: [user("hi"), assistant([{ type: "tool_use", id: "t", name: "Read", input: {} }]), user([{ type: "tool_result", tool_use_id: "t", content: "x" }])],
+      messages: [
+        user("hi"),
+        assistant([{ type: "tool_use", id: "t", name: "Read", input: {} }]),
+        user([{ type: "tool_result", tool_use_id: "t", content: "x" }]),
+      ],
     });
     expect(named.messages.at(-1)).toEqual({
       role: "user",
@@ -439,7 +440,10 @@ describe("convertAnthropicToOpenAI: what the server enforces (tool_choice, outpu
     expect(any.messages).toEqual([{ role: "user", content: "hi" }]);
 
     // llama-server reads an object tool_choice as "auto": "required" over the one tool is what its grammar enforces.
-    const named = convert({ tools: [readTool, writeTool], tool_choice: { type: "tool", name: "Write" }, messages: [user("hi")] }, { serverFeatures: llamaServer });
+    const named = convert(
+      { tools: [readTool, writeTool], tool_choice: { type: "tool", name: "Write" }, messages: [user("hi")] },
+      { serverFeatures: llamaServer },
+    );
     expect(named.tool_choice).toBe("required");
     expect(named.tools?.map((tool) => tool.function.name)).toEqual(["Write"]);
     expect(named.messages).toEqual([{ role: "user", content: "hi" }]);
@@ -465,15 +469,25 @@ describe("convertAnthropicToOpenAI: what the server enforces (tool_choice, outpu
     const mlx = convert(request);
     expect(mlx).not.toHaveProperty("response_format");
     expect(mlx.messages).toEqual([
-      { role: "user", content: reminder(`Reply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(titleSchema)}`) },
+      {
+        role: "user",
+        content: reminder(`Reply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(titleSchema)}`),
+      },
     ]);
     expect(convert({ messages: [user("hi")], output_config: { effort: "high" } }).messages).toEqual([{ role: "user", content: "hi" }]);
   });
 
   it("both requests in words share one reminder", () => {
-    const out = convert({ tools: [readTool], tool_choice: { type: "any" }, messages: [user("hi")], output_config: { format: { type: "json_schema", schema: titleSchema } } });
+    const out = convert({
+      tools: [readTool],
+      tool_choice: { type: "any" },
+      messages: [user("hi")],
+      output_config: { format: { type: "json_schema", schema: titleSchema } },
+    });
     expect(out.messages.at(-1)?.content).toBe(
-      reminder(`You must call at least one of the available tools in your reply.\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(titleSchema)}`),
+      reminder(
+        `You must call at least one of the available tools in your reply.\nReply with only a JSON object that matches this JSON schema, with no other text before or after it: ${JSON.stringify(titleSchema)}`,
+      ),
     );
   });
 });
@@ -502,8 +516,7 @@ describe("convertAnthropicToOpenAI: parameters", () => {
   });
 
   it("maps thinking to enable_thinking; the profile's enableThinking overrides", () => {
-    const kwargs = (request: Partial<MessagesRequest>, options: Partial<TranslateOptions> = {}) =>
-      convert(request, options).chat_template_kwargs;
+    const kwargs = (request: Partial<MessagesRequest>, options: Partial<TranslateOptions> = {}) => convert(request, options).chat_template_kwargs;
     expect(kwargs({ thinking: { type: "enabled", budget_tokens: 31999 } })).toEqual({ enable_thinking: true });
     expect(kwargs({ thinking: { type: "adaptive" } })).toEqual({ enable_thinking: true });
     expect(kwargs({ thinking: { type: "disabled" } })).toEqual({ enable_thinking: false });
@@ -527,7 +540,10 @@ describe("convertAnthropicToOpenAI: merging", () => {
       messages: [
         user("a"),
         user([{ type: "text", text: "b" }]),
-        assistant([{ type: "text", text: "c" }, { type: "tool_use", id: "t1", name: "Read", input: { file_path: "/x" } }]),
+        assistant([
+          { type: "text", text: "c" },
+          { type: "tool_use", id: "t1", name: "Read", input: { file_path: "/x" } },
+        ]),
         assistant([{ type: "tool_use", id: "t2", name: "Read", input: { file_path: "/y" } }]),
         user([
           { type: "tool_result", tool_use_id: "t1", content: "X" },

@@ -8,22 +8,11 @@ import { mapFinishReason } from "../../src/translate/map-finish-reason.js";
 import type { OpenAIChatResponse, OpenAIResponseMessage } from "../../src/translate/openai-types.js";
 import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
 import type { TranslateOptions } from "../../src/translate/translate-options.js";
-import {
-  arrayToStream,
-  baseOptions,
-  createTestDeps,
-  readTool,
-  streamToArray,
-  writeTool,
-} from "../helpers/translate-helpers.js";
+import { arrayToStream, baseOptions, createTestDeps, readTool, streamToArray, writeTool } from "../helpers/translate-helpers.js";
 
 const schemaCache = createToolSchemaCache();
 
-function convert(
-  response: OpenAIChatResponse,
-  options: Partial<TranslateOptions> = {},
-  tools: AnthropicTool[] = [writeTool, readTool],
-) {
+function convert(response: OpenAIChatResponse, options: Partial<TranslateOptions> = {}, tools: AnthropicTool[] = [writeTool, readTool]) {
   return convertOpenAIResponse(response, {
     model: "claude-opus-4-8",
     tools,
@@ -146,13 +135,29 @@ describe("convertOpenAIResponse", () => {
       { model: "m", tools: [], options: { ...baseOptions, profileName: "tiny" }, deps: createTestDeps(), outputCap: 48 },
     );
     expect(message.stop_reason).toBe("end_turn");
-    expect(message.content).toEqual([{ type: "text", text: "Once upon\n\n[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile tiny in mallex.yaml)]" }]);
+    expect(message.content).toEqual([
+      {
+        type: "text",
+        text: "Once upon\n\n[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile tiny in mallex.yaml)]",
+      },
+    ]);
   });
 
   it("length short of max_tokens is the full context: model_context_window_exceeded, never blamed on max_output_tokens", () => {
     const message = convertOpenAIResponse(
-      { choices: [{ index: 0, finish_reason: "length", message: { role: "assistant", content: "Once upon" } }], usage: { prompt_tokens: 2478, completion_tokens: 1618, total_tokens: 4096 } },
-      { model: "m", tools: [], options: { ...baseOptions, profileName: "tiny" }, deps: createTestDeps(), outputCap: 16384, maxTokens: 16384, contextWindow: 4096 },
+      {
+        choices: [{ index: 0, finish_reason: "length", message: { role: "assistant", content: "Once upon" } }],
+        usage: { prompt_tokens: 2478, completion_tokens: 1618, total_tokens: 4096 },
+      },
+      {
+        model: "m",
+        tools: [],
+        options: { ...baseOptions, profileName: "tiny" },
+        deps: createTestDeps(),
+        outputCap: 16384,
+        maxTokens: 16384,
+        contextWindow: 4096,
+      },
     );
     expect(message.stop_reason).toBe("model_context_window_exceeded");
     expect(message.content).toEqual([{ type: "text", text: "Once upon" }]);
@@ -161,8 +166,16 @@ describe("convertOpenAIResponse", () => {
   it("ownMarkupOnly (the user asked to be shown a call): a fenced call is text, a <tool_call> still runs, whole and streamed", async () => {
     const fenced = '```json\n{"name": "Read", "arguments": {"file_path": "/a.ts"}}\n```';
     const tagged = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a.ts"}}\n</tool_call>';
-    const ctx = (ownMarkupOnly: boolean) => ({ model: "m", tools: [writeTool, readTool], options: baseOptions, deps: createTestDeps(), schemaCache, ...(ownMarkupOnly ? { ownMarkupOnly } : {}) });
-    const whole = (content: string, ownMarkupOnly: boolean) => convertOpenAIResponse(mlxResponse({ content }), ctx(ownMarkupOnly)).content.map((block) => block.type);
+    const ctx = (ownMarkupOnly: boolean) => ({
+      model: "m",
+      tools: [writeTool, readTool],
+      options: baseOptions,
+      deps: createTestDeps(),
+      schemaCache,
+      ...(ownMarkupOnly ? { ownMarkupOnly } : {}),
+    });
+    const whole = (content: string, ownMarkupOnly: boolean) =>
+      convertOpenAIResponse(mlxResponse({ content }), ctx(ownMarkupOnly)).content.map((block) => block.type);
     expect(whole(fenced, false)).toEqual(["tool_use"]);
     expect(whole(fenced, true)).toEqual(["text"]);
     expect(whole(tagged, true)).toEqual(["tool_use"]);
@@ -217,9 +230,12 @@ describe("convertOpenAIResponse", () => {
 
 describe("convertOpenAIUsage", () => {
   it("splits the prompt into uncached input and cache reads", () => {
-    expect(
-      convertOpenAIUsage({ prompt_tokens: 18231, completion_tokens: 57, prompt_tokens_details: { cached_tokens: 18012 } }),
-    ).toEqual({ input_tokens: 219, output_tokens: 57, cache_creation_input_tokens: 0, cache_read_input_tokens: 18012 });
+    expect(convertOpenAIUsage({ prompt_tokens: 18231, completion_tokens: 57, prompt_tokens_details: { cached_tokens: 18012 } })).toEqual({
+      input_tokens: 219,
+      output_tokens: 57,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 18012,
+    });
   });
 
   it("tolerates missing, null and inconsistent fields", () => {

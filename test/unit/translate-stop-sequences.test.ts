@@ -94,7 +94,12 @@ describe("stop sequences in the stream translator", () => {
 
   it("a sequence never completed releases the held text at the end, with the usual stop reason and usage", async () => {
     const message = await textOf(await translate(contentStream(["Almost ST", "O"]), { stopSequences: ["STOP"] }));
-    expect(message).toMatchObject({ content: [{ type: "text", text: "Almost STO" }], stop_reason: "end_turn", stop_sequence: null, usage: { output_tokens: 7 } });
+    expect(message).toMatchObject({
+      content: [{ type: "text", text: "Almost STO" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { output_tokens: 7 },
+    });
   });
 
   it("is not matched in reasoning, in tool calls, or across a block boundary", async () => {
@@ -132,7 +137,10 @@ describe("stop sequences in the stream translator", () => {
   });
 
   it("never matches mallex's own output-cap note", async () => {
-    const events = await translate([chunk({ content: "Once upon" }), chunk({}, "length"), usage, { type: "done" }], { stopSequences: ["\n\n", "[mallex"], outputCap: 48 });
+    const events = await translate([chunk({ content: "Once upon" }), chunk({}, "length"), usage, { type: "done" }], {
+      stopSequences: ["\n\n", "[mallex"],
+      outputCap: 48,
+    });
     const message = await textOf(events);
     expect(message.stop_reason).toBe("end_turn");
     expect(message.content).toEqual([{ type: "text", text: expect.stringMatching(/^Once upon\n\n\[mallex: the answer was cut at 48 tokens/) }]);
@@ -147,7 +155,12 @@ describe("stop sequences in the whole-response converter", () => {
 
   it("cuts the text at the first sequence completed and reports it", () => {
     const message = convertOpenAIResponse(response("one two three"), context({ stopSequences: ["three", "two"] }));
-    expect(message).toMatchObject({ content: [{ type: "text", text: "one " }], stop_reason: "stop_sequence", stop_sequence: "two", usage: { output_tokens: 7 } });
+    expect(message).toMatchObject({
+      content: [{ type: "text", text: "one " }],
+      stop_reason: "stop_sequence",
+      stop_sequence: "two",
+      usage: { output_tokens: 7 },
+    });
   });
 
   it("leaves a text without any sequence whole", () => {
@@ -158,8 +171,23 @@ describe("stop sequences in the whole-response converter", () => {
 
 describe("collectStreamMessage", () => {
   it("turns an error event into a failure, and a stream without message_stop too", async () => {
-    const start: AnthropicStreamEvent = { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } };
-    expect(collectStreamMessage([start, { type: "error", error: { type: "overloaded_error", message: "busy" } }])).toEqual({ ok: false, error: { type: "overloaded_error", message: "busy" } });
+    const start: AnthropicStreamEvent = {
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 1, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
+    };
+    expect(collectStreamMessage([start, { type: "error", error: { type: "overloaded_error", message: "busy" } }])).toEqual({
+      ok: false,
+      error: { type: "overloaded_error", message: "busy" },
+    });
     expect(collectStreamMessage([start])).toMatchObject({ ok: false, error: { type: "api_error" } });
   });
 });

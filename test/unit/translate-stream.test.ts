@@ -317,9 +317,7 @@ describe("createAnthropicStreamTranslator: recorded streams", () => {
       const run = { options: { thinking: "expose", toolFormat: "qwen3-coder" } } as const;
       const reference = blocksOf(await translateFixture(name, { ...run, splitEvery: 100_000 }));
       for (const splitEvery of [1, 2, 3, 5, 13, 64]) {
-        expect(blocksOf(await translateFixture(name, { ...run, splitEvery })), `${name} split ${splitEvery}`).toEqual(
-          reference,
-        );
+        expect(blocksOf(await translateFixture(name, { ...run, splitEvery })), `${name} split ${splitEvery}`).toEqual(reference);
       }
     }
   });
@@ -356,8 +354,8 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
   it("xml mode parses mallex's own <invoke> format without a toolFormat", async () => {
     const events = await translateInputs(
       [
-        chunk({ content: "Reading.<invoke name=\"Read\">\n<parameter name=\"file_path\">/a.ts</parameter>\n" }),
-        chunk({ content: "<parameter name=\"limit\">20</parameter>\n</invoke>" }),
+        chunk({ content: 'Reading.<invoke name="Read">\n<parameter name="file_path">/a.ts</parameter>\n' }),
+        chunk({ content: '<parameter name="limit">20</parameter>\n</invoke>' }),
         chunk({}, "stop"),
         { type: "done" },
       ],
@@ -372,7 +370,8 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
 
   // What the real Qwen2.5-Coder-1.5B answered under `mallex run --embedded`: the engine returned it as content.
   it("native mode: a fenced JSON call as the whole content → tool_use, on any split", async () => {
-    const content = '```json\n{\n  "name": "Write",\n  "arguments": {\n    "file_path": "/tmp/cc-proj/hello.txt",\n    "content": "Hello from mallex"\n  }\n}\n```';
+    const content =
+      '```json\n{\n  "name": "Write",\n  "arguments": {\n    "file_path": "/tmp/cc-proj/hello.txt",\n    "content": "Hello from mallex"\n  }\n}\n```';
     for (const size of [1, 2, 7, content.length]) {
       const inputs: TranslatorInput[] = [];
       for (let at = 0; at < content.length; at += size) inputs.push(chunk({ content: content.slice(at, at + size) }));
@@ -402,10 +401,7 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
 
   it("a native call to a tool the request does not offer becomes a note", async () => {
     const events = await translateInputs(
-      [
-        chunk({ tool_calls: [{ index: 0, id: "x", type: "function", function: { name: "Read", arguments: "{}" } }] }, "tool_calls"),
-        { type: "done" },
-      ],
+      [chunk({ tool_calls: [{ index: 0, id: "x", type: "function", function: { name: "Read", arguments: "{}" } }] }, "tool_calls"), { type: "done" }],
       { tools: [] },
     );
     expect(summarize(events)).toMatchInlineSnapshot(`
@@ -435,7 +431,7 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
   });
 
   it("a Write of 512 KB in 4-character fragments (how llama-server streams it) is read once, whole and exact", async () => {
-    const content = "line }\n".repeat(512 * 1024 / 8);
+    const content = "line }\n".repeat((512 * 1024) / 8);
     const args = JSON.stringify({ file_path: "/big.txt", content });
     const fragments = Array.from({ length: Math.ceil(args.length / 4) }, (_, i) => args.slice(i * 4, i * 4 + 4));
     const inputs = [
@@ -456,7 +452,12 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
     ]);
     const blocks = blocksOf(events);
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]).toMatchObject({ type: "text", text: expect.stringMatching(/^\[mallex: the model wrote a tool call that was not run: its arguments nest deeper than 256 levels\]\nRead \{"file_path": \[{20}/) });
+    expect(blocks[0]).toMatchObject({
+      type: "text",
+      text: expect.stringMatching(
+        /^\[mallex: the model wrote a tool call that was not run: its arguments nest deeper than 256 levels\]\nRead \{"file_path": \[{20}/,
+      ),
+    });
   });
 
   it("a call cut off by max_tokens is shown as a note, never run", async () => {
@@ -475,10 +476,18 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
       ]
     `);
   });
-  const usageChunk = (prompt: number, completion: number): TranslatorInput => ({ success: true, value: { choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } } as OpenAIChunk });
+  const usageChunk = (prompt: number, completion: number): TranslatorInput => ({
+    success: true,
+    value: { choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } } as OpenAIChunk,
+  });
 
   it("an answer the full context stopped (length short of max_tokens, usage after the finish chunk) ends model_context_window_exceeded, with no cap note", async () => {
-    const events = await translateInputs([chunk({ content: "Once upon" }), chunk({}, "length"), usageChunk(2478, 1618), { type: "done" }], { outputCap: 16384, maxTokens: 16384, contextWindow: 4096, options: { profileName: "tiny" } });
+    const events = await translateInputs([chunk({ content: "Once upon" }), chunk({}, "length"), usageChunk(2478, 1618), { type: "done" }], {
+      outputCap: 16384,
+      maxTokens: 16384,
+      contextWindow: 4096,
+      options: { profileName: "tiny" },
+    });
     expect(summarize(events).slice(2)).toEqual([
       "start 0 text",
       'delta 0 text_delta "Once upon"',
@@ -489,19 +498,34 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
   });
 
   it("prompt and answer filling the context is the context's doing even at max_tokens; max_tokens reached with room left stays max_tokens", async () => {
-    const full = await translateInputs([chunk({ content: "a" }), chunk({}, "length"), usageChunk(3000, 1096), { type: "done" }], { maxTokens: 1096, contextWindow: 4096 });
+    const full = await translateInputs([chunk({ content: "a" }), chunk({}, "length"), usageChunk(3000, 1096), { type: "done" }], {
+      maxTokens: 1096,
+      contextWindow: 4096,
+    });
     expect(full.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "model_context_window_exceeded" } });
-    const roomy = await translateInputs([chunk({ content: "a" }), chunk({}, "length"), usageChunk(100, 1096), { type: "done" }], { maxTokens: 1096, contextWindow: 4096 });
+    const roomy = await translateInputs([chunk({ content: "a" }), chunk({}, "length"), usageChunk(100, 1096), { type: "done" }], {
+      maxTokens: 1096,
+      contextWindow: 4096,
+    });
     expect(roomy.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "max_tokens" } });
   });
 
   it("a length finish whose usage never comes settles at the end: max_tokens, the answer kept", async () => {
     const events = await translateInputs([chunk({ content: "Once" }), chunk({}, "length")], { maxTokens: 100, contextWindow: 4096 });
-    expect(summarize(events).slice(2)).toEqual(["start 0 text", 'delta 0 text_delta "Once"', "stop 0", 'message_delta max_tokens {"output_tokens":0}', "message_stop"]);
+    expect(summarize(events).slice(2)).toEqual([
+      "start 0 text",
+      'delta 0 text_delta "Once"',
+      "stop 0",
+      'message_delta max_tokens {"output_tokens":0}',
+      "message_stop",
+    ]);
   });
 
   it("an answer ended by the profile's own cap ends the turn with a line saying so (not max_tokens, which asks the user to raise Claude Code's limit)", async () => {
-    const events = await translateInputs([chunk({ content: "Once upon" }), chunk({}, "length"), { type: "done" }], { outputCap: 48, options: { profileName: "tiny" } });
+    const events = await translateInputs([chunk({ content: "Once upon" }), chunk({}, "length"), { type: "done" }], {
+      outputCap: 48,
+      options: { profileName: "tiny" },
+    });
     expect(summarize(events).slice(2)).toMatchInlineSnapshot(`
       [
         "start 0 text",
@@ -526,9 +550,14 @@ describe("createAnthropicStreamTranslator: a call written only in the reasoning"
     for (const thinking of ["expose", "strip"] as const) {
       it(`with no answer, the call the reasoning ends with runs (reasoning_content in ${size}-character pieces, thinking ${thinking})`, async () => {
         const reasoning = `The user wants the file. I will read it.\n${CALL}\n`;
-        const events = await translateInputs([...pieces(reasoning, size).map((piece) => chunk({ reasoning_content: piece })), chunk({}, "stop"), { type: "done" }], { options: { thinking } });
+        const events = await translateInputs(
+          [...pieces(reasoning, size).map((piece) => chunk({ reasoning_content: piece })), chunk({}, "stop"), { type: "done" }],
+          { options: { thinking } },
+        );
         const blocks = blocksOf(events);
-        expect(blocks.filter((block) => block.type === "tool_use")).toEqual([expect.objectContaining({ type: "tool_use", name: "Read", input: { file_path: "/src/a.ts" } })]);
+        expect(blocks.filter((block) => block.type === "tool_use")).toEqual([
+          expect.objectContaining({ type: "tool_use", name: "Read", input: { file_path: "/src/a.ts" } }),
+        ]);
         expect(blocks.filter((block) => block.type === "text")).toEqual([]);
         expect(events.find((event) => event.type === "message_delta")).toMatchObject({ delta: { stop_reason: "tool_use" } });
       });
@@ -546,13 +575,18 @@ describe("createAnthropicStreamTranslator: a call written only in the reasoning"
     const weighed = '<tool_call>\n{"name": "Write", "arguments": {"file_path": "/a", "content": "x"}}\n</tool_call>';
     const content = `<think>I could ${weighed} but reading comes first.</think>\n\n${CALL}`;
     for (const size of [1, 5, 1000]) {
-      const events = await translateInputs([...pieces(content, size).map((piece) => chunk({ content: piece })), chunk({}, "stop"), { type: "done" }], { options: { thinking: "strip" } });
+      const events = await translateInputs([...pieces(content, size).map((piece) => chunk({ content: piece })), chunk({}, "stop"), { type: "done" }], {
+        options: { thinking: "strip" },
+      });
       expect(blocksOf(events)).toEqual([expect.objectContaining({ type: "tool_use", name: "Read", input: { file_path: "/src/a.ts" } })]);
     }
   });
 
   it("with an answer, a call in the reasoning stays reasoning", async () => {
-    const events = await translateInputs([chunk({ reasoning_content: `Let me think. ${CALL}` }), chunk({ content: "It is 4." }), chunk({}, "stop"), { type: "done" }], { options: { thinking: "strip" } });
+    const events = await translateInputs(
+      [chunk({ reasoning_content: `Let me think. ${CALL}` }), chunk({ content: "It is 4." }), chunk({}, "stop"), { type: "done" }],
+      { options: { thinking: "strip" } },
+    );
     expect(blocksOf(events)).toEqual([{ type: "text", text: "It is 4." }]);
   });
 });
@@ -576,13 +610,7 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
   });
 
   it("a ping signal becomes a ping event, also in the middle of a block", async () => {
-    const events = await translateInputs([
-      { type: "ping" },
-      chunk({ content: "Hi" }),
-      { type: "ping" },
-      chunk({ content: "!" }, "stop"),
-      { type: "done" },
-    ]);
+    const events = await translateInputs([{ type: "ping" }, chunk({ content: "Hi" }), { type: "ping" }, chunk({ content: "!" }, "stop"), { type: "done" }]);
     expect(summarize(events)).toMatchInlineSnapshot(`
       [
         "message_start msg_1 claude-opus-4-8 in=0",
@@ -644,14 +672,14 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
 
   it("an error event of megabytes is passed on as its first 2,000 characters and how many more there were", async () => {
     const events = await translateInputs([{ success: true, value: { error: { message: "x".repeat(3_000_000) } } }]);
-    expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: `The model server reported an error: ${"x".repeat(2000)}… [2,998,000 more chars cut by mallex]` } });
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      error: { type: "api_error", message: `The model server reported an error: ${"x".repeat(2000)}… [2,998,000 more chars cut by mallex]` },
+    });
   });
 
   it("a failure after finish_reason keeps the complete answer (message_stop, no usage)", async () => {
-    const events = await translateInputs([
-      chunk({ content: "Done." }, "stop"),
-      { type: "upstream-error", kind: "timeout", message: "no usage chunk" },
-    ]);
+    const events = await translateInputs([chunk({ content: "Done." }, "stop"), { type: "upstream-error", kind: "timeout", message: "no usage chunk" }]);
     expect(summarize(events).slice(2)).toMatchInlineSnapshot(`
       [
         "start 0 text",
@@ -709,9 +737,7 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
 
 describe("parseOpenAIEventStream", () => {
   it("skips comments, reports [DONE], and turns bad JSON into a failed result", async () => {
-    const sse =
-      ': keepalive 1/2\n\ndata: {"choices":[],"usage":{"prompt_tokens":1}}\n\n' +
-      "data: [1,2]\n\ndata: {nope\n\ndata: \n\ndata: [DONE]\n\n";
+    const sse = ': keepalive 1/2\n\ndata: {"choices":[],"usage":{"prompt_tokens":1}}\n\n' + "data: [1,2]\n\ndata: {nope\n\ndata: \n\ndata: [DONE]\n\n";
     const parts = await streamToArray(parseOpenAIEventStream(arrayToStream([new TextEncoder().encode(sse)])));
     expect(parts).toEqual([
       { success: true, value: { choices: [], usage: { prompt_tokens: 1 } } },

@@ -32,7 +32,12 @@ function conversation(n: number, size = 3000): MessagesRequest {
   const messages: AnthropicMessageParam[] = [{ role: "user", content: "go" }];
   for (let i = 0; i < n; i++) {
     messages.push({ role: "assistant", content: [{ type: "tool_use", id: `t${i}`, name: "Bash", input: { command: `step ${i}` } }] });
-    messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: `t${i}`, content: Array.from({ length: size / 10 }, (_, j) => `r${i} ${String(j).padStart(5, "0")}`).join("\n") }] });
+    messages.push({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: `t${i}`, content: Array.from({ length: size / 10 }, (_, j) => `r${i} ${String(j).padStart(5, "0")}`).join("\n") },
+      ],
+    });
   }
   return request(messages);
 }
@@ -40,7 +45,10 @@ function conversation(n: number, size = 3000): MessagesRequest {
 const resultText = (message: AnthropicMessageParam | undefined) => ((message?.content as AnthropicToolResultBlock[])[0]?.content as string) ?? "";
 /** `toolResultMaxChars: null`: the size declares no tool_result_max_chars. */
 const planWith = (inputBudget: number | undefined, toolResultMaxChars: number | null = 1000) =>
-  testPlan({ profile: testProfile({ inputBudget }), trimming: { passthrough: true, keep: [], ...(toolResultMaxChars === null ? {} : { toolResultMaxChars }) } });
+  testPlan({
+    profile: testProfile({ inputBudget }),
+    trimming: { passthrough: true, keep: [], ...(toolResultMaxChars === null ? {} : { toolResultMaxChars }) },
+  });
 
 describe("fitToBudget", () => {
   it("does nothing within the budget, or without one", () => {
@@ -78,25 +86,44 @@ describe("fitToBudget", () => {
     const out = fitToBudget(input, planWith(500));
     expect(out.hits.map((h) => h.target)).toEqual(["messages.2.content.0", "messages.4.content.0", "messages.6.content.0"]);
     expect(TrimError.isInstance(out.error)).toBe(true);
-    expect(out.error).toMatchObject({ status: 400, type: "invalid_request_error", code: "E_OVER_BUDGET", profileName: "test-7b", budgetTokens: 500, estimatedTokens: out.size.tokens });
+    expect(out.error).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      code: "E_OVER_BUDGET",
+      profileName: "test-7b",
+      budgetTokens: 500,
+      estimatedTokens: out.size.tokens,
+    });
     expect(out.error?.message).toBe(
       `prompt is too long: ${out.size.tokens} tokens > 500 maximum of mallex profile "test-7b" (its input_budget), even after shortening 3 tool results to 1000 characters. Run /compact or /clear, or raise input_budget of profile "test-7b" in mallex.yaml.`,
     );
     // The pattern Claude Code 2.1.197 parses the overage with.
     const match = /prompt is too long[^0-9]*(\d+)\s*tokens?\s*>\s*(\d+)/i.exec(out.error?.message ?? "");
     expect(match?.slice(1)).toEqual([String(out.size.tokens), "500"]);
-    expect(fitToBudget(input, planWith(500, null)).error?.message).toMatch(/^prompt is too long: \d+ tokens > 500 maximum of mallex profile "test-7b" \(its input_budget\)\. Run/);
+    expect(fitToBudget(input, planWith(500, null)).error?.message).toMatch(
+      /^prompt is too long: \d+ tokens > 500 maximum of mallex profile "test-7b" \(its input_budget\)\. Run/,
+    );
   });
 
   it("a budget the small context sets (75% of it) is refused with the fix that lifts it: a larger context, in its server's words", () => {
     const input = conversation(3);
-    const plan = testPlan({ profile: testProfile({ contextWindow: 4096, inputBudget: 3072 }), trimming: { passthrough: true, keep: [] }, contextFix: contextFix("embedded", largerContext(4096)) });
+    const plan = testPlan({
+      profile: testProfile({ contextWindow: 4096, inputBudget: 3072 }),
+      trimming: { passthrough: true, keep: [] },
+      contextFix: contextFix("embedded", largerContext(4096)),
+    });
     const message = fitToBudget({ ...input, messages: [...input.messages, { role: "assistant", content: "x".repeat(12_000) }] }, plan).error?.message;
-    expect(message).toMatch(/^prompt is too long: \d+ tokens > 3072 maximum of mallex profile "test-7b" \(75% of the 4096-token context its model holds; the rest is the answer's\)\. /);
-    expect(message).toContain("Run /compact or /clear; for room to work in, start mallex with --ctx-size 32768 (mallex run --embedded MODEL.gguf --ctx-size 32768)");
+    expect(message).toMatch(
+      /^prompt is too long: \d+ tokens > 3072 maximum of mallex profile "test-7b" \(75% of the 4096-token context its model holds; the rest is the answer's\)\. /,
+    );
+    expect(message).toContain(
+      "Run /compact or /clear; for room to work in, start mallex with --ctx-size 32768 (mallex run --embedded MODEL.gguf --ctx-size 32768)",
+    );
     // A declared input_budget under what the context leaves is the config's choice: that is what to raise.
     const declared = testPlan({ profile: testProfile({ contextWindow: 32768, inputBudget: 8000 }), trimming: { passthrough: true, keep: [] } });
-    expect(fitToBudget(conversation(12), declared).error?.message).toMatch(/\(its input_budget; its model's context holds 32768\)\. Run \/compact or \/clear, or raise input_budget of profile "test-7b" in mallex\.yaml\.$/);
+    expect(fitToBudget(conversation(12), declared).error?.message).toMatch(
+      /\(its input_budget; its model's context holds 32768\)\. Run \/compact or \/clear, or raise input_budget of profile "test-7b" in mallex\.yaml\.$/,
+    );
   });
 
   it("trimRequest returns ok: false with the error, the trimmed request and the report", () => {

@@ -20,7 +20,12 @@ beforeAll(async () => {
 });
 
 const BILLING = { type: "text" as const, text: "x-anthropic-billing-header: cc_version=2.1.400.abc; cc_entrypoint=cli;" };
-const tool = (name: string, extra: Partial<AnthropicCustomTool> = {}): AnthropicCustomTool => ({ name, description: `${name} does things.`, input_schema: { type: "object", properties: { x: { type: "string" } } }, ...extra });
+const tool = (name: string, extra: Partial<AnthropicCustomTool> = {}): AnthropicCustomTool => ({
+  name,
+  description: `${name} does things.`,
+  input_schema: { type: "object", properties: { x: { type: "string" } } },
+  ...extra,
+});
 const reminder = (text: string) => `<system-reminder>\n${text}\n</system-reminder>\n\n`;
 
 /** A request shaped like a newer Claude Code's: facts in a trailing system message, lists for tools the small tier removes. */
@@ -29,14 +34,28 @@ function newerRequest(messages: MessagesRequest["messages"] = []): MessagesReque
     model: "claude-opus-5-5",
     max_tokens: 1000,
     system: [BILLING, { type: "text", text: "You are an agent of a kind no keep rule has heard of." }],
-    tools: [tool("Read"), tool("Agent"), tool("Skill"), tool("BrandNewBuiltIn"), tool("ToolSearch"), tool("WebFetch", { defer_loading: true }), tool("mcp__tickets__lookup")],
+    tools: [
+      tool("Read"),
+      tool("Agent"),
+      tool("Skill"),
+      tool("BrandNewBuiltIn"),
+      tool("ToolSearch"),
+      tool("WebFetch", { defer_loading: true }),
+      tool("mcp__tickets__lookup"),
+    ],
     messages: [
-      { role: "user", content: [{ type: "text", text: reminder("Attribution for git commits: Co-Authored-By: Claude") }, { type: "text", text: "fix the bug" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: reminder("Attribution for git commits: Co-Authored-By: Claude") },
+          { type: "text", text: "fix the bug" },
+        ],
+      },
       {
         role: "system",
         content:
           "# Environment\nYou have been invoked in the following environment: \n - Primary working directory: /repo\n - Platform: linux\n\nAvailable agent types for the Agent tool:\n- statusline-setup: Use this agent to configure the user's Claude Code status line setting. (Tools: Read, Edit)\n\n" +
-          "The following skills are available for use with the Skill tool:\n\n- keybindings-help: Use when the user wants to customize keyboard shortcuts, rebind keys, add chord bindings, or modify ~/.claude/keybindings.json. Examples: \"rebind ctrl+s\", \"add a chord shortcut\", \"change the submit key\", \"customize keybindings\".\n\nThe following deferred tools are now available via ToolSearch. Use ToolSearch to load them:\nWebFetch\n\nToday's date is 2026-11-22.",
+          'The following skills are available for use with the Skill tool:\n\n- keybindings-help: Use when the user wants to customize keyboard shortcuts, rebind keys, add chord bindings, or modify ~/.claude/keybindings.json. Examples: "rebind ctrl+s", "add a chord shortcut", "change the submit key", "customize keybindings".\n\nThe following deferred tools are now available via ToolSearch. Use ToolSearch to load them:\nWebFetch\n\nToday\'s date is 2026-11-22.',
       },
       ...messages,
     ],
@@ -73,13 +92,25 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
     // Everything in the system message was a fact moved or a list for a tool the small tier removed: nothing is left of it.
     expect(request.messages.map((m) => m.role)).toEqual(["user"]);
     expect(JSON.stringify(request.messages)).toBe(JSON.stringify([{ role: "user", content: [{ type: "text", text: "fix the bug" }] }]));
-    expect(report.rules.filter((r) => r.target === "messages.1").map((r) => r.rule)).toEqual(["environment", "date", "agent-list", "skill-list", "deferred-tool-list", "emptied"]);
+    expect(report.rules.filter((r) => r.target === "messages.1").map((r) => r.rule)).toEqual([
+      "environment",
+      "date",
+      "agent-list",
+      "skill-list",
+      "deferred-tool-list",
+      "emptied",
+    ]);
   });
 
   it("takes every non-MCP tool for a built-in (the allowlist removes a new one), hides a deferred tool, keeps the MCP tool, and reports the new built-in", () => {
     const { request, report } = trim(newerRequest());
     expect(request.tools?.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup"]);
-    expect(report.rules.filter((r) => r.rule === "tool-allowlist").map((r) => r.target)).toEqual(["tools.Agent", "tools.Skill", "tools.BrandNewBuiltIn", "tools.ToolSearch"]);
+    expect(report.rules.filter((r) => r.rule === "tool-allowlist").map((r) => r.target)).toEqual([
+      "tools.Agent",
+      "tools.Skill",
+      "tools.BrandNewBuiltIn",
+      "tools.ToolSearch",
+    ]);
     expect(report.rules.find((r) => r.rule === "tool-deferred")?.target).toBe("tools.WebFetch");
     expect(report.tools.client).toEqual(["mcp__tickets__lookup"]);
     const newBuiltIn = "tools.BrandNewBuiltIn: a built-in tool mallex does not know yet, shaped as one";
@@ -100,7 +131,9 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
     const webFetch = medium.request.tools?.find((t) => t.name === "WebFetch");
     expect(webFetch).toBeDefined();
     expect(webFetch).not.toHaveProperty("defer_loading");
-    expect(trimRequest(newerRequest(), trimPlanFor(table, firstProfileOfSize(table, "medium")), templates).request.tools?.map((t) => t.name)).not.toContain("WebFetch");
+    expect(trimRequest(newerRequest(), trimPlanFor(table, firstProfileOfSize(table, "medium")), templates).request.tools?.map((t) => t.name)).not.toContain(
+      "WebFetch",
+    );
   });
 
   it("reports an unknown reminder, and text that names a tool the model is not offered", () => {
@@ -119,7 +152,16 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
     const changes = newerRequest([
       { role: "assistant", content: "ok" },
       { role: "system", content: [removal] },
-      { role: "system", content: [{ type: "text", text: "Available agent types for the Agent tool:\n- statusline-setup: Use this agent to configure the user's Claude Code status line setting. (Tools: Read, Edit)" }, removal] },
+      {
+        role: "system",
+        content: [
+          {
+            type: "text",
+            text: "Available agent types for the Agent tool:\n- statusline-setup: Use this agent to configure the user's Claude Code status line setting. (Tools: Read, Edit)",
+          },
+          removal,
+        ],
+      },
     ]);
     const { request } = trim(changes);
     expect(request.messages.slice(-2)).toEqual([
@@ -151,7 +193,11 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
 describe("dropOptionalParams", () => {
   it("drops the named optional properties, never a required one", () => {
     const schema = { type: "object", properties: { command: { type: "string" }, run_in_background: { type: "boolean" } }, required: ["command"] };
-    expect(dropOptionalParams(schema, ["run_in_background", "command"])).toEqual({ type: "object", properties: { command: { type: "string" } }, required: ["command"] });
+    expect(dropOptionalParams(schema, ["run_in_background", "command"])).toEqual({
+      type: "object",
+      properties: { command: { type: "string" } },
+      required: ["command"],
+    });
     expect(dropOptionalParams(schema, ["nothing"])).toBe(schema);
   });
 });

@@ -8,8 +8,22 @@ const WRAPPER = "<system-reminder>\n\n</system-reminder>".length; // 37
 const reminder = (inner: string) => `<system-reminder>\n${inner}\n</system-reminder>`;
 
 const claudeMd = filter({ id: "claude-md", where: ["reminder"], pattern: "# claudeMd", action: "unwrap", priority: 40 });
-const disclaimer = filter({ id: "disclaimer", where: ["reminder"], pattern: "\\s*IMPORTANT: may not be relevant\\.", action: "replace", replacement: "", priority: 30 });
-const nag = filter({ id: "task-nag", where: ["reminder"], pattern: "TodoWrite tool hasn't been used", action: "drop", priority: 20, sizes: ["small", "medium"] });
+const disclaimer = filter({
+  id: "disclaimer",
+  where: ["reminder"],
+  pattern: "\\s*IMPORTANT: may not be relevant\\.",
+  action: "replace",
+  replacement: "",
+  priority: 30,
+});
+const nag = filter({
+  id: "task-nag",
+  where: ["reminder"],
+  pattern: "TodoWrite tool hasn't been used",
+  action: "drop",
+  priority: 20,
+  sizes: ["small", "medium"],
+});
 
 describe("splitSystemReminders", () => {
   it("finds every reminder in a text with other text around it, and joins back to the same bytes", () => {
@@ -45,7 +59,9 @@ describe("applyBlockFilters: reminders", () => {
   it("honors sizes: on a large profile the nag filter does not run, so that reminder is unknown and unwrapped", () => {
     const large = testPlan({ filters: [claudeMd, disclaimer, nag], profile: testProfile({ size: "large" }) });
     const { request: out, hits } = applyBlockFilters(input, large);
-    expect((out.messages[0]?.content as Array<{ text: string }>)[0]?.text).toBe("# claudeMd\nKeep it short.\n\nThe TodoWrite tool hasn't been used recently.\n\nHello\nSomething new\n");
+    expect((out.messages[0]?.content as Array<{ text: string }>)[0]?.text).toBe(
+      "# claudeMd\nKeep it short.\n\nThe TodoWrite tool hasn't been used recently.\n\nHello\nSomething new\n",
+    );
     expect(hits.map((h) => h.rule)).toEqual(["claude-md", "disclaimer", "unknown-reminder", "unknown-reminder"]);
   });
 
@@ -64,7 +80,13 @@ describe("applyBlockFilters: reminders", () => {
 
   it("removes text blocks and user messages that only held dropped reminders", () => {
     const nagOnly = request([
-      { role: "user", content: [{ type: "text", text: reminder("The TodoWrite tool hasn't been used recently.") }, { type: "text", text: "go" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: reminder("The TodoWrite tool hasn't been used recently.") },
+          { type: "text", text: "go" },
+        ],
+      },
       { role: "assistant", content: "ok" },
       { role: "user", content: reminder("The TodoWrite tool hasn't been used recently.") },
     ]);
@@ -86,7 +108,7 @@ describe("applyBlockFilters: reminders", () => {
   });
 });
 
-describe("applyBlockFilters: system blocks, role:\"system\" messages, tool results", () => {
+describe('applyBlockFilters: system blocks, role:"system" messages, tool results', () => {
   const system = [
     { type: "text" as const, text: "x-anthropic-billing-header: cc_version=2.1.197.84c; cc_entrypoint=sdk-cli;" },
     { type: "text" as const, text: "You are a Claude agent." },
@@ -113,7 +135,7 @@ describe("applyBlockFilters: system blocks, role:\"system\" messages, tool resul
     expect(applyBlockFilters(request([], { system: "Claude, Claude" }), testPlan({ filters: [first] })).request.system).toBe("it, Claude");
   });
 
-  it("drops, unwraps or rewrites the mid-conversation role:\"system\" message", () => {
+  it('drops, unwraps or rewrites the mid-conversation role:"system" message', () => {
     const input = request([
       { role: "user", content: "hi" },
       { role: "system", content: "Available agent types for the Agent tool:\n- claude" },
@@ -138,7 +160,13 @@ describe("applyBlockFilters: system blocks, role:\"system\" messages, tool resul
 
   it("filters tool results in place: a drop leaves a placeholder, so the tool_use keeps its result", () => {
     const input: MessagesRequest = request([
-      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Bash", input: { command: "npm i" } }, { type: "tool_use", id: "t2", name: "Read", input: {} }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "t1", name: "Bash", input: { command: "npm i" } },
+          { type: "tool_use", id: "t2", name: "Read", input: {} },
+        ],
+      },
       {
         role: "user",
         content: [

@@ -14,12 +14,15 @@ describe("loadTemplates", () => {
     const templates = await loadTemplatesFrom(compileShipped().templatesJs);
     expect(templates.names).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
     const text = templates.render("classifier", { prompt: 'fix "a" & <b>', intents: [{ id: "x", description: "y" }] });
-    expect(text).toBe('Which category fits this request to a coding assistant?\n- x: y\n- none: none of these\n\nRequest:\n"""\nfix "a" & <b>\n"""\n\nReply with JSON only: {"intent": "<category id>"}\n');
+    expect(text).toBe(
+      'Which category fits this request to a coding assistant?\n- x: y\n- none: none of these\n\nRequest:\n"""\nfix "a" & <b>\n"""\n\nReply with JSON only: {"intent": "<category id>"}\n',
+    );
   });
 
   it("loads a recompiled file afresh, never from the module cache", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mallex-templates-"));
-    const spec = (text: string) => `export default { "t": ${JSON.stringify({ compiler: [8, ">= 4.3.0"], main: null, useData: false }).replace('"main":null', `"main":function(){return ${JSON.stringify(text)}}`)} };\n`;
+    const spec = (text: string) =>
+      `export default { "t": ${JSON.stringify({ compiler: [8, ">= 4.3.0"], main: null, useData: false }).replace('"main":null', `"main":function(){return ${JSON.stringify(text)}}`)} };\n`;
     writeFileSync(join(dir, "templates.mjs"), spec("one"));
     expect((await loadTemplates(dir)).render("t", {})).toBe("one");
     writeFileSync(join(dir, "templates.mjs"), spec("two"));
@@ -37,7 +40,7 @@ describe("loadTemplates", () => {
 
 describe("createTemplates", () => {
   it("compiles source text with mallex's options and helpers: nothing escaped, deterministic JSON", () => {
-    const templates = createTemplates({ t: "{{json value}} {{join list \" | \"}} {{truncate text 3}} {{text}}\n{{indent text 2}}" });
+    const templates = createTemplates({ t: '{{json value}} {{join list " | "}} {{truncate text 3}} {{text}}\n{{indent text 2}}' });
     expect(templates.render("t", { value: { b: 1, a: [2] }, list: ["x", "y"], text: "<&>\"'" })).toBe('{"a":[2],"b":1} x | y <&>… <&>"\'\n  <&>"\'');
   });
 });
@@ -57,7 +60,11 @@ function valueFields(value: unknown, prefix = ""): string[] {
 }
 
 describe("the contexts trimRequest renders with are exactly the ones template-contexts.ts declares", () => {
-  const tool = { name: "Read", description: "Reads.", input_schema: { type: "object", properties: { file_path: { type: "string", enum: ["a"] } }, required: ["file_path"] } };
+  const tool = {
+    name: "Read",
+    description: "Reads.",
+    input_schema: { type: "object", properties: { file_path: { type: "string", enum: ["a"] } }, required: ["file_path"] },
+  };
 
   it("system", () => {
     const context = buildSystemTemplateContext(testProfile(), { environment: "env", git: "git" }, [tool], "");

@@ -110,7 +110,12 @@ describeWithShared("the prefix cache on Claude Code's captured requests", () => 
     const last = request.messages.findLast((message) => message.role === "user")!;
     const blocks = typeof last.content === "string" ? [{ type: "text" as const, text: last.content }] : last.content;
     const reminder = "<system-reminder>\nThe TodoWrite tool hasn't been used recently.\n</system-reminder>";
-    last.content = [...blocks, { type: "text", text: "x".repeat(1 << 20) }, { type: "text", text: reminder }, { type: "text", text: `before ${reminder} after` }];
+    last.content = [
+      ...blocks,
+      { type: "text", text: "x".repeat(1 << 20) },
+      { type: "text", text: reminder },
+      { type: "text", text: `before ${reminder} after` },
+    ];
     for (const size of SIZES) {
       const plan = trimPlanFor(table, firstProfileOfSize(table, size));
       const cached = upstreamOf(plan, request, { cache: createPrefixCache(), text: JSON.stringify(request) });
@@ -152,12 +157,25 @@ describe("the prefix cache", () => {
   it("shapes a tool list once for every system prompt that comes with it (each new session's first request), apart per tool_choice and profile", () => {
     const cache = createPrefixCache();
     let shaped = 0;
-    const counting: PrefixCache = { ...cache, tools: (plan, source, tools, context, make) => cache.tools(plan, source, tools, context, () => (shaped++, make())) };
-    const session = (n: number, extra: Partial<MessagesRequest> = {}): MessagesRequest => ({ ...request, system: `You work in /home/dev/project-${n}.`, ...extra });
+    const counting: PrefixCache = {
+      ...cache,
+      tools: (plan, source, tools, context, make) => cache.tools(plan, source, tools, context, () => (shaped++, make())),
+    };
+    const session = (n: number, extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
+      ...request,
+      system: `You work in /home/dev/project-${n}.`,
+      ...extra,
+    });
     const small = trimPlanFor(table, firstProfileOfSize(table, "small"));
     const medium = trimPlanFor(table, firstProfileOfSize(table, "medium"));
     const forced = { tool_choice: { type: "tool" as const, name: "lookup" } };
-    for (const [plan, variant] of [[small, session(1)], [small, session(2)], [small, session(3, forced)], [small, session(4, forced)], [medium, session(5)]] as const) {
+    for (const [plan, variant] of [
+      [small, session(1)],
+      [small, session(2)],
+      [small, session(3, forced)],
+      [small, session(4, forced)],
+      [medium, session(5)],
+    ] as const) {
       expect(upstreamOf(plan, variant, { cache: counting, text: JSON.stringify(variant) }).bytes).toBe(upstreamOf(plan, variant).bytes);
     }
     expect(cache.stats()).toEqual({ hits: 0, misses: 5 });
@@ -185,10 +203,19 @@ describe("the prefix cache", () => {
     const again = checkMessagesBody(text, validate, { cache });
     expect(again).toEqual(check);
     // Around known parts, a body that is not JSON is still refused as one.
-    expect(checkMessagesBody(text.replace('"messages":', '"messages": x'), validate, { cache })).toMatchObject({ ok: false, message: expect.stringMatching(/^The request body is not valid JSON/) });
+    expect(checkMessagesBody(text.replace('"messages":', '"messages": x'), validate, { cache })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^The request body is not valid JSON/),
+    });
     // Known tools are not walked again; everything else still is.
-    expect(checkMessagesBody(JSON.stringify({ ...request, max_tokens: -1 }), validate, { cache })).toEqual({ ok: false, message: "max_tokens: Input should be greater than or equal to 0" });
-    expect(checkMessagesBody(JSON.stringify({ ...request, tools: [{ name: "" }] }), validate, { cache })).toEqual({ ok: false, message: "tools.0.name: must NOT have fewer than 1 characters" });
+    expect(checkMessagesBody(JSON.stringify({ ...request, max_tokens: -1 }), validate, { cache })).toEqual({
+      ok: false,
+      message: "max_tokens: Input should be greater than or equal to 0",
+    });
+    expect(checkMessagesBody(JSON.stringify({ ...request, tools: [{ name: "" }] }), validate, { cache })).toEqual({
+      ok: false,
+      message: "tools.0.name: must NOT have fewer than 1 characters",
+    });
   });
 });
 
@@ -200,5 +227,10 @@ function withChangedSystem(request: MessagesRequest): MessagesRequest {
 
 function withChangedTool(request: MessagesRequest): MessagesRequest {
   const tools = request.tools ?? [];
-  return { ...request, tools: tools.map((tool, index) => (index === tools.length - 1 && "description" in tool ? { ...tool, description: `${tool.description ?? ""} (changed)` } : tool)) };
+  return {
+    ...request,
+    tools: tools.map((tool, index) =>
+      index === tools.length - 1 && "description" in tool ? { ...tool, description: `${tool.description ?? ""} (changed)` } : tool,
+    ),
+  };
 }

@@ -15,10 +15,11 @@ beforeAll(async () => {
 });
 
 /** The capture's CLAUDE.md as the small and medium system prompts show it: its label relative to the working directory. */
-const CLAUDE_MD = "Contents of CLAUDE.md:\n\n# Project notes for Claude\n\nThis is a tiny test repository used to capture Claude Code traffic.\n- Keep answers short.\n- Never touch files outside this directory.";
+const CLAUDE_MD =
+  "Contents of CLAUDE.md:\n\n# Project notes for Claude\n\nThis is a tiny test repository used to capture Claude Code traffic.\n- Keep answers short.\n- Never touch files outside this directory.";
 const reduction = (request: MessagesRequest, upstream: unknown) => 1 - JSON.stringify(upstream).length / JSON.stringify(request).length;
 
-describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (main-request-2plus2.json)", () => {
+describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (main-request-2plus2.json)', () => {
   const request = loadCapture("main-request-2plus2.json");
 
   it("small: ≥ 94% fewer prompt characters, and the working directory, CLAUDE.md and the question survive", () => {
@@ -31,12 +32,23 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     expect(text).toContain("what is 2+2");
     expect(text).toContain("Today's date is 2026-11-21.");
     // Nothing Claude-specific, nothing per conversation.
-    for (const gone of ["x-anthropic-billing-header", "<system-reminder>", "Available agent types", "IMPORTANT: this context may or may not be relevant", "Claude agent"]) {
+    for (const gone of [
+      "x-anthropic-billing-header",
+      "<system-reminder>",
+      "Available agent types",
+      "IMPORTANT: this context may or may not be relevant",
+      "Claude agent",
+    ]) {
       expect(JSON.stringify(upstream)).not.toContain(gone);
     }
     expect(upstream.messages.map((m) => m.role)).toEqual(["system", "user"]);
     expect(upstream.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Write"]);
-    expect(trimmed.report.system).toEqual({ mode: "template", template: "system-small", sections: ["environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] } });
+    expect(trimmed.report.system).toEqual({
+      mode: "template",
+      template: "system-small",
+      sections: ["environment", "git", "date"],
+      user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] },
+    });
     // CLAUDE.md moved into the system prompt with the user's instructions, its path relative: the user's turn is the question alone.
     expect(upstream.messages[0]?.content).toContain(CLAUDE_MD);
     expect(upstream.messages[1]?.content).toBe("what is 2+2");
@@ -52,7 +64,12 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     const medium = trimAndConvert(request, table, firstProfileOfSize(table, "medium"), templates);
     expect(JSON.stringify(medium.upstream).length).toBeGreaterThan(JSON.stringify(small.upstream).length);
     expect(reduction(request, medium.upstream)).toBeGreaterThanOrEqual(0.9);
-    expect(medium.trimmed.report.system).toEqual({ mode: "template", template: "system-medium", sections: ["harness", "environment", "git", "date"], user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] } });
+    expect(medium.trimmed.report.system).toEqual({
+      mode: "template",
+      template: "system-medium",
+      sections: ["harness", "environment", "git", "date"],
+      user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] },
+    });
     expect(medium.trimmed.report.tools).toEqual({
       mode: "native",
       offered: ["Bash", "Edit", "NotebookEdit", "Read", "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "WebFetch", "WebSearch", "Write"],
@@ -71,7 +88,14 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     expect(upstream.messages[0]?.content).toContain("# Memory");
     expect(upstream.tools).toHaveLength(24);
     // The agent and skill lists stay (their tools are offered): known text, so nothing is unplaced.
-    expect(trimmed.report.rules.map((r) => r.rule)).toEqual(["billing-header", "claude-md", "context-intro", "claude-md-label", "claude-md-source", "relevance-disclaimer"]);
+    expect(trimmed.report.rules.map((r) => r.rule)).toEqual([
+      "billing-header",
+      "claude-md",
+      "context-intro",
+      "claude-md-label",
+      "claude-md-source",
+      "relevance-disclaimer",
+    ]);
     expect(JSON.stringify(upstream.messages)).toContain("Available agent types for the Agent tool:");
     expect(trimmed.report.claudeCode).toEqual({ version: "2.1.197", unplaced: [] });
   });
@@ -96,9 +120,15 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
     ]);
     expect(1544 + 4518).toBe((request.messages[1]?.content as string).length);
     expect(rules.filter((r) => r.rule === "tool-allowlist").map((r) => r.target)).toHaveLength(20);
-    expect(rules.find((r) => r.target === "tools.Workflow")).toEqual({ rule: "tool-allowlist", target: "tools.Workflow", charsRemoved: JSON.stringify(request.tools?.find((t) => t.name === "Workflow")).length });
+    expect(rules.find((r) => r.target === "tools.Workflow")).toEqual({
+      rule: "tool-allowlist",
+      target: "tools.Workflow",
+      charsRemoved: JSON.stringify(request.tools?.find((t) => t.name === "Workflow")).length,
+    });
     expect(rules.at(-1)?.rule).toBe("system-template");
-    expect(trimmed.report.before.chars).toBe(JSON.stringify(request.system).length + JSON.stringify(request.messages).length + JSON.stringify(request.tools).length);
+    expect(trimmed.report.before.chars).toBe(
+      JSON.stringify(request.system).length + JSON.stringify(request.messages).length + JSON.stringify(request.tools).length,
+    );
     expect(trimmed.report.after.chars).toBeLessThan(trimmed.report.before.chars / 15);
     expect(trimmed.report.budgetTokens).toBe(8000);
   });
@@ -109,12 +139,29 @@ describeWithShared("trimRequest on Claude Code's real \"what is 2+2\" request (m
       "trim 76,308 → 1,981 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
         "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,153 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
-    const budget = { ...trimmed.report, rules: [{ rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 }, { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 }] };
-    expect(summarizeTrimReport(budget)).toBe("trim 76,308 → 1,981 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)");
-    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe("trim 76,308 → 1,981 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)");
+    const budget = {
+      ...trimmed.report,
+      rules: [
+        { rule: "budget", target: "messages.4.content.0", charsRemoved: 2017 },
+        { rule: "budget", target: "messages.6.content.0", charsRemoved: 10 },
+      ],
+    };
+    expect(summarizeTrimReport(budget)).toBe(
+      "trim 76,308 → 1,981 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+    );
+    expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe(
+      "trim 76,308 → 1,981 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+    );
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
-    const grown = { ...trimmed.report, before: { ...trimmed.report.before, chars: 242 }, after: { ...trimmed.report.after, chars: 575 }, rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }] };
-    expect(summarizeTrimReport(grown)).toBe("trim 242 → 575 chars (+138%): tools-prompt +306 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)");
+    const grown = {
+      ...trimmed.report,
+      before: { ...trimmed.report.before, chars: 242 },
+      after: { ...trimmed.report.after, chars: 575 },
+      rules: [{ rule: "tools-prompt", target: "tools", charsRemoved: -306 }],
+    };
+    expect(summarizeTrimReport(grown)).toBe(
+      "trim 242 → 575 chars (+138%): tools-prompt +306 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+    );
   });
 
   it("is deterministic and never changes its input", () => {
@@ -163,9 +210,15 @@ describeWithShared("prefix stability: turn N+1's upstream prompt starts with tur
     expect(upstream.tools).toBeUndefined();
     expect(trimmed.request.tools).toBeUndefined();
     const system = upstream.messages[0]?.content as string;
-    expect(system).toContain('# Tools\n\nYou can call the tools below. To call one, write exactly this, with one <parameter> per argument:\n\n<invoke name="TOOL_NAME">');
-    expect(system).toContain("## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required)\n- content (string, required)");
-    expect(JSON.stringify(upstream.messages)).toContain('<invoke name=\\"Write\\">\\n<parameter name=\\"file_path\\">/home/dev/tiny-repo/hello.txt</parameter>\\n<parameter name=\\"content\\">hi</parameter>\\n</invoke>');
+    expect(system).toContain(
+      '# Tools\n\nYou can call the tools below. To call one, write exactly this, with one <parameter> per argument:\n\n<invoke name="TOOL_NAME">',
+    );
+    expect(system).toContain(
+      "## Write\nWrites a file to the local filesystem, overwriting if one exists.\nArguments:\n- file_path (string, required)\n- content (string, required)",
+    );
+    expect(JSON.stringify(upstream.messages)).toContain(
+      '<invoke name=\\"Write\\">\\n<parameter name=\\"file_path\\">/home/dev/tiny-repo/hello.txt</parameter>\\n<parameter name=\\"content\\">hi</parameter>\\n</invoke>',
+    );
     expect(trimmed.report.rules.find((r) => r.rule === "tools-prompt")).toBeDefined();
   });
 

@@ -50,7 +50,11 @@ describe("runStepsYielding", () => {
       stepsSinceTurn += 1;
       longestRun = Math.max(longestRun, stepsSinceTurn);
     };
-    const result = runStepsYielding(counting(100, "done", onStep), { sliceMs: 10, now: () => clock, yieldTurn: async () => void ((turns += 1), (stepsSinceTurn = 0)) });
+    const result = runStepsYielding(counting(100, "done", onStep), {
+      sliceMs: 10,
+      now: () => clock,
+      yieldTurn: async () => void ((turns += 1), (stepsSinceTurn = 0)),
+    });
     expect(result).toBeInstanceOf(Promise);
     expect(await result).toBe(runSteps(counting(100, "done")));
     // A turn after each full slice but the last, which ends with the steps.
@@ -70,9 +74,31 @@ describe("runStepsYielding", () => {
 });
 
 describe("the block filters as Steps", () => {
-  const spaces: CompiledFilter = { id: "relevance-disclaimer", where: ["reminder", "tool_result"], pattern: { source: "\\s*IMPORTANT: this context may or may not be relevant to your tasks\\.[^\\n]*", flags: "" }, action: "replace", replacement: "", priority: 30, sizes: ["small"] };
-  const catastrophic: CompiledFilter = { id: "team-catastrophic", where: ["reminder", "system_message", "tool_result"], pattern: { source: "(\\w+\\s?)+ZZZQQQ", flags: "" }, action: "drop", priority: 20, sizes: ["small"] };
-  const unwrap: CompiledFilter = { id: "claude-md", where: ["reminder"], pattern: { source: "^# claudeMd", flags: "" }, action: "unwrap", priority: 10, sizes: ["small"] };
+  const spaces: CompiledFilter = {
+    id: "relevance-disclaimer",
+    where: ["reminder", "tool_result"],
+    pattern: { source: "\\s*IMPORTANT: this context may or may not be relevant to your tasks\\.[^\\n]*", flags: "" },
+    action: "replace",
+    replacement: "",
+    priority: 30,
+    sizes: ["small"],
+  };
+  const catastrophic: CompiledFilter = {
+    id: "team-catastrophic",
+    where: ["reminder", "system_message", "tool_result"],
+    pattern: { source: "(\\w+\\s?)+ZZZQQQ", flags: "" },
+    action: "drop",
+    priority: 20,
+    sizes: ["small"],
+  };
+  const unwrap: CompiledFilter = {
+    id: "claude-md",
+    where: ["reminder"],
+    pattern: { source: "^# claudeMd", flags: "" },
+    action: "unwrap",
+    priority: 10,
+    sizes: ["small"],
+  };
 
   /** The filters with every regex call counted, so a test can see how many ran between two pauses. */
   function counted(filters: RuntimeFilter[]): { filters: RuntimeFilter[]; calls: () => number } {
@@ -90,7 +116,19 @@ describe("the block filters as Steps", () => {
   const messages: AnthropicMessageParam[] = [
     { role: "user", content: [{ type: "text", text: `${reminder(`${" ".repeat(60_000)}${DISCLAIMER}`)}\n${reminder(fill("word ", 50_000))}\nHello` }] },
     { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Bash", input: { command: "ls" } }] },
-    { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: `${fill("near IMPORTANT: this context ", 40_000)}` }, { type: "text", text: "ok" }] }] },
+    {
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: "t1",
+          content: [
+            { type: "text", text: `${fill("near IMPORTANT: this context ", 40_000)}` },
+            { type: "text", text: "ok" },
+          ],
+        },
+      ],
+    },
     { role: "system", content: fill("word ", 30_000) },
     { role: "user", content: `${reminder("# claudeMd\nKeep it short.")}\nThanks` },
   ];
@@ -115,7 +153,11 @@ describe("the block filters as Steps", () => {
     const alone = runSteps(filterMessagesSteps(messages, compileFilters([unwrap, catastrophic, spaces], "small")));
     let clock = 0;
     let turns = 0;
-    const sliced = await runStepsYielding(filterMessagesSteps(messages, compileFilters([unwrap, catastrophic, spaces], "small")), { sliceMs: 1, now: () => (clock += 1), yieldTurn: async () => void (turns += 1) });
+    const sliced = await runStepsYielding(filterMessagesSteps(messages, compileFilters([unwrap, catastrophic, spaces], "small")), {
+      sliceMs: 1,
+      now: () => (clock += 1),
+      yieldTurn: async () => void (turns += 1),
+    });
     expect(turns).toBeGreaterThan(8);
     expect(JSON.stringify(sliced)).toBe(JSON.stringify(alone));
     // The units were really filtered: the disclaimer replaced, the word runs (no ZZZQQQ) kept, the CLAUDE.md unwrapped.
@@ -145,10 +187,15 @@ describeWithShared("trimRequest as Steps, on Claude Code's request with adversar
     const { table, templates } = await loadShipped();
     const profile = table.profiles["qwen3-coder-30b"]!;
     const options = { userAgent: "claude-cli/2.1.197 (external, cli)" };
-    const requests = [withReminders(Array(6).fill(reminder(`${" ".repeat(60_000)}${DISCLAIMER}`))), withReminders([reminder(fill("Available agent types for the Agent tool:\n", 60_000)), reminder(fill("word ", 60_000))])];
+    const requests = [
+      withReminders(Array(6).fill(reminder(`${" ".repeat(60_000)}${DISCLAIMER}`))),
+      withReminders([reminder(fill("Available agent types for the Agent tool:\n", 60_000)), reminder(fill("word ", 60_000))]),
+    ];
     const fit = (body: MessagesRequest) => trimToFit((size) => trimRequestSteps(body, trimPlanFor(table, profile, size), templates, options), profile.size);
     const alone = requests.map((body) => JSON.stringify(runSteps(fit(body))));
-    expect(JSON.stringify(runSteps(trimRequestSteps(requests[1]!, trimPlanFor(table, profile), templates, options)))).toBe(JSON.stringify(trimRequest(requests[1]!, trimPlanFor(table, profile), templates, options)));
+    expect(JSON.stringify(runSteps(trimRequestSteps(requests[1]!, trimPlanFor(table, profile), templates, options)))).toBe(
+      JSON.stringify(trimRequest(requests[1]!, trimPlanFor(table, profile), templates, options)),
+    );
 
     let clock = 0;
     let turns = 0;

@@ -45,28 +45,47 @@ describe("extractKeptSections", () => {
         matched: "# Harness\n - Output is markdown.\n## Details\nNested detail.\n```markdown\n# not a heading (in a fence)\n```",
       },
     ]);
-    expect(extractKeptSections(PROMPT, [{ id: "details", heading: "Details" }])[0]?.text).toBe("Nested detail.\n```markdown\n# not a heading (in a fence)\n```");
+    expect(extractKeptSections(PROMPT, [{ id: "details", heading: "Details" }])[0]?.text).toBe(
+      "Nested detail.\n```markdown\n# not a heading (in a fence)\n```",
+    );
   });
 
   it("pattern: the whole first match (plain groups only group), or its first named group", () => {
-    const environment: CompiledKeepRule = { id: "environment", pattern: rx(" - Primary working directory:[^\\n]*(\\n - (Is a git repository|Platform|Shell|OS Version):[^\\n]*)*") };
+    const environment: CompiledKeepRule = {
+      id: "environment",
+      pattern: rx(" - Primary working directory:[^\\n]*(\\n - (Is a git repository|Platform|Shell|OS Version):[^\\n]*)*"),
+    };
     expect(extractKeptSections(PROMPT, [environment])).toEqual([
-      { id: "environment", text: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux", charsCut: 0, from: "system", matched: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux" },
+      {
+        id: "environment",
+        text: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux",
+        charsCut: 0,
+        from: "system",
+        matched: " - Primary working directory: /repo\n - Is a git repository: true\n - Platform: linux",
+      },
     ]);
     expect(extractKeptSections(PROMPT, [{ id: "branch", pattern: rx("Current (branch): (?<name>\\w+)") }])[0]?.text).toBe("main");
   });
 
   it("max_chars cuts at the last line break in the second half, else exactly; absent sections are left out", () => {
     const git: CompiledKeepRule = { id: "git", pattern: rx("Current branch: [\\s\\S]*$"), maxChars: 40 };
-    expect(extractKeptSections(PROMPT, [git])).toEqual([{ id: "git", text: "Current branch: main\n\nRecent commits:", charsCut: 14, from: "system", matched: PROMPT.slice(PROMPT.indexOf("Current branch")) }]);
+    expect(extractKeptSections(PROMPT, [git])).toEqual([
+      { id: "git", text: "Current branch: main\n\nRecent commits:", charsCut: 14, from: "system", matched: PROMPT.slice(PROMPT.indexOf("Current branch")) },
+    ]);
     expect(extractKeptSections("x".repeat(50), [{ id: "x", pattern: rx("x+"), maxChars: 10 }])[0]?.text).toBe("x".repeat(10));
-    expect(extractKeptSections(PROMPT, [{ id: "none", heading: "Nowhere" }, { id: "blank", pattern: rx("\\n\\n") }])).toEqual([]);
+    expect(
+      extractKeptSections(PROMPT, [
+        { id: "none", heading: "Nowhere" },
+        { id: "blank", pattern: rx("\\n\\n") },
+      ]),
+    ).toEqual([]);
   });
 });
 
 describe("buildSystemPrompt", () => {
   const templates = createTemplates({
-    system: "{{model.name}} ({{model.size}}, {{model.params_b}}B, {{tool_mode}}) tools: {{#each tools}}{{name}} {{/each}}\n{{#if sections.environment}}# Env\n{{sections.environment}}\n{{/if}}{{#if tools_prompt}}{{tools_prompt}}{{/if}}<kept & unescaped>",
+    system:
+      "{{model.name}} ({{model.size}}, {{model.params_b}}B, {{tool_mode}}) tools: {{#each tools}}{{name}} {{/each}}\n{{#if sections.environment}}# Env\n{{sections.environment}}\n{{/if}}{{#if tools_prompt}}{{tools_prompt}}{{/if}}<kept & unescaped>",
   });
   const trimming = { passthrough: false, systemTemplate: "system", keep: [{ id: "environment", heading: "Environment", maxChars: 40 }] };
   const plan = testPlan({ trimming, profile: testProfile({ name: "tiny", paramsB: 3 }) });
@@ -81,7 +100,12 @@ describe("buildSystemPrompt", () => {
     // Every line the keep rule did not place is text no Claude Code release writes: the user's, which this template does not place.
     // (Headings such as "# Memory" and code fences are lines Claude Code writes too.)
     const user = ["You are an agent.", " - Output is markdown.\n## Details\nNested detail.", "# not a heading (in a fence)", "Memory stuff."];
-    expect(result.report).toEqual({ mode: "template", template: "system", sections: ["environment"], user: { passages: 4, chars: user.join("").length, placed: false, parts: [{ part: "their own system prompt lines", chars: user.join("").length }] } });
+    expect(result.report).toEqual({
+      mode: "template",
+      template: "system",
+      sections: ["environment"],
+      user: { passages: 4, chars: user.join("").length, placed: false, parts: [{ part: "their own system prompt lines", chars: user.join("").length }] },
+    });
     const environment = PROMPT.slice(PROMPT.indexOf(" - Primary"));
     expect(result.hits).toEqual([
       { rule: "environment", target: "system", charsRemoved: environment.length - " - Primary working directory: /repo".length },
@@ -92,7 +116,10 @@ describe("buildSystemPrompt", () => {
   it("passes through a system prompt no keep rule recognises (a title request), adding the tools prompt as a last block", () => {
     const original = [billing, { type: "text" as const, text: "Generate a concise title." }];
     const result = buildSystemPrompt({ original, filtered: original.slice(1), tools, toolsPrompt: "# Tools\n..." }, plan, templates);
-    expect(result.system).toEqual([{ type: "text", text: "Generate a concise title." }, { type: "text", text: "# Tools\n..." }]);
+    expect(result.system).toEqual([
+      { type: "text", text: "Generate a concise title." },
+      { type: "text", text: "# Tools\n..." },
+    ]);
     expect(result.report).toEqual({ mode: "passthrough", reason: "no keep rule of trimming.small matched: not a Claude Code agent's system prompt" });
     expect(result.hits).toEqual([]);
   });
@@ -106,7 +133,9 @@ describe("buildSystemPrompt", () => {
       moved: [],
     });
     expect(buildSystemPrompt({ original: undefined, filtered: undefined, tools, toolsPrompt: "" }, plan, templates).system).toBeUndefined();
-    expect(buildSystemPrompt({ original: undefined, filtered: undefined, tools, toolsPrompt: "T" }, plan, templates).system).toEqual([{ type: "text", text: "T" }]);
+    expect(buildSystemPrompt({ original: undefined, filtered: undefined, tools, toolsPrompt: "T" }, plan, templates).system).toEqual([
+      { type: "text", text: "T" },
+    ]);
   });
 });
 
@@ -120,14 +149,32 @@ describe("extractKeptSections over a Claude Code conversation's preamble", () =>
 
   it("takes the system prompt's fact first, else the first unit's, and says what moves out of that unit", () => {
     expect(extractKeptSections("You are Claude.", [environment, date], units)).toEqual([
-      { id: "environment", text: " - Primary working directory: /repo", charsCut: 0, from: "messages.1", matched: "# Environment\n - Primary working directory: /repo" },
+      {
+        id: "environment",
+        text: " - Primary working directory: /repo",
+        charsCut: 0,
+        from: "messages.1",
+        matched: "# Environment\n - Primary working directory: /repo",
+      },
       { id: "date", text: "Today's date is 2026-11-22.", charsCut: 0, from: "messages.0.content.0 (reminder 1)", matched: "Today's date is 2026-11-22." },
     ]);
-    expect(extractKeptSections(PROMPT, [environment], units)).toEqual([{ id: "environment", text: " - Primary working directory: /repo", charsCut: 0, from: "system", matched: "# Environment\n - Primary working directory: /repo" }]);
+    expect(extractKeptSections(PROMPT, [environment], units)).toEqual([
+      {
+        id: "environment",
+        text: " - Primary working directory: /repo",
+        charsCut: 0,
+        from: "system",
+        matched: "# Environment\n - Primary working directory: /repo",
+      },
+    ]);
   });
 
   it("a heading rule moves its heading line with the section", () => {
-    const found = extractKeptSections("", [{ id: "git", heading: "gitStatus" }], [{ path: "messages.0", text: "intro\n# gitStatus\nCurrent branch: main\n# other\nx" }]);
+    const found = extractKeptSections(
+      "",
+      [{ id: "git", heading: "gitStatus" }],
+      [{ path: "messages.0", text: "intro\n# gitStatus\nCurrent branch: main\n# other\nx" }],
+    );
     expect(found).toEqual([{ id: "git", text: "Current branch: main", charsCut: 0, from: "messages.0", matched: "# gitStatus\nCurrent branch: main" }]);
   });
 });
@@ -138,14 +185,32 @@ describe("buildSystemPrompt for one of Claude Code's agents", () => {
   const plan = testPlan({ trimming });
 
   it("renders the template whatever the system prompt says, names the keep rules that found nothing, and says what of the user's it could not place", () => {
-    const result = buildSystemPrompt({ original: "A prompt in words no rule knows.", filtered: "A prompt in words no rule knows.", tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, templates);
+    const result = buildSystemPrompt(
+      {
+        original: "A prompt in words no rule knows.",
+        filtered: "A prompt in words no rule knows.",
+        tools: [],
+        toolsPrompt: "",
+        claudeCode: true,
+        preamble: [],
+      },
+      plan,
+      templates,
+    );
     expect(result.system).toEqual([{ type: "text", text: "Coder." }]);
-    expect(result.report).toEqual({ mode: "template", template: "system", sections: [], missing: ["environment"], user: { passages: 1, chars: 32, placed: false, parts: [{ part: "their own system prompt lines", chars: 32 }] } });
+    expect(result.report).toEqual({
+      mode: "template",
+      template: "system",
+      sections: [],
+      missing: ["environment"],
+      user: { passages: 1, chars: 32, placed: false, parts: [{ part: "their own system prompt lines", chars: 32 }] },
+    });
   });
 
   it("keeps the user's text where the template places {{user_instructions}}, and none of Claude Code's own", () => {
     const placing = createTemplates({ system: "Coder.{{#if user_instructions}}\n\n{{user_instructions}}{{/if}}" });
-    const original = "You are an interactive agent that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.\n\nAlways answer in French.";
+    const original =
+      "You are an interactive agent that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.\n\nAlways answer in French.";
     const result = buildSystemPrompt({ original, filtered: original, tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, placing);
     expect(result.system).toEqual([{ type: "text", text: "Coder.\n\nAlways answer in French." }]);
     expect(result.report).toMatchObject({ user: { passages: 1, chars: 24, placed: true } });

@@ -21,7 +21,13 @@ const captured = hasSharedDir ? (loadCapture("main-request-2plus2.json").tools a
 const tool = (name: string) => captured.find((t) => t.name === name)!;
 
 /** A tool policy that does nothing but what the case sets. */
-const toolPolicy = (overrides: Partial<CompiledToolPolicy> = {}): CompiledToolPolicy => ({ drop: [], stubDescriptions: false, stubClientDescriptions: false, simplifySchemas: false, ...overrides });
+const toolPolicy = (overrides: Partial<CompiledToolPolicy> = {}): CompiledToolPolicy => ({
+  drop: [],
+  stubDescriptions: false,
+  stubClientDescriptions: false,
+  simplifySchemas: false,
+  ...overrides,
+});
 
 describeWithShared("simplifyToolSchema", () => {
   it("drops $schema, additionalProperties:false and zod's ±2^53-1 bounds, keeping every property, type, bound and required", () => {
@@ -31,7 +37,10 @@ describeWithShared("simplifyToolSchema", () => {
         file_path: { description: "The absolute path to the file to read", type: "string" },
         offset: { description: "The line number to start reading from. Only provide if the file is too large to read at once", type: "integer", minimum: 0 },
         limit: { description: "The number of lines to read. Only provide if the file is too large to read at once.", type: "integer", exclusiveMinimum: 0 },
-        pages: { description: 'Page range for PDF files (e.g., "1-5", "3", "10-20"). Only applicable to PDF files. Maximum 20 pages per request.', type: "string" },
+        pages: {
+          description: 'Page range for PDF files (e.g., "1-5", "3", "10-20"). Only applicable to PDF files. Maximum 20 pages per request.',
+          type: "string",
+        },
       },
       required: ["file_path"],
     });
@@ -40,7 +49,9 @@ describeWithShared("simplifyToolSchema", () => {
   it("cuts long property descriptions to their first paragraph (≤ 200 chars) and recurses into every subschema", () => {
     const bash = simplifyToolSchema(tool("Bash").input_schema) as { properties: Record<string, { description: string }> };
     expect(Object.keys(bash.properties)).toEqual(["command", "timeout", "description", "run_in_background", "dangerouslyDisableSandbox"]);
-    expect(bash.properties.description?.description).toBe('Clear, concise description of what this command does in active voice. Never use words like "complex" or "risk" in the description - just describe what it does.');
+    expect(bash.properties.description?.description).toBe(
+      'Clear, concise description of what this command does in active voice. Never use words like "complex" or "risk" in the description - just describe what it does.',
+    );
     const nested = {
       $schema: "x",
       type: "object",
@@ -75,25 +86,40 @@ describe("shortenDescription", () => {
   });
 
   it("over the length, ends at a whole sentence, else a clause outside parentheses, where one ends past a third of it", () => {
-    expect(shortenDescription("The line number to start reading from. Only provide if the file is too large to read at once", 60)).toBe("The line number to start reading from.");
+    expect(shortenDescription("The line number to start reading from. Only provide if the file is too large to read at once", 60)).toBe(
+      "The line number to start reading from.",
+    );
     expect(shortenDescription("The absolute path to the file to write (must be absolute, not relative)", 60)).toBe("The absolute path to the file to write");
     expect(shortenDescription("The directory to search in. If not specified, the current working directory is used", 60)).toBe("The directory to search in.");
     // Not a full stop: a regex's dot, an abbreviation inside parentheses.
-    expect(shortenDescription("Enable multiline mode where . matches newlines and patterns can span lines", 60)).toBe("Enable multiline mode where . matches newlines and patterns…");
-    expect(shortenDescription("Glob pattern to filter files (e.g. \"*.js\") - maps to rg --glob", 45)).toBe("Glob pattern to filter files (e.g. \"*.js\")");
+    expect(shortenDescription("Enable multiline mode where . matches newlines and patterns can span lines", 60)).toBe(
+      "Enable multiline mode where . matches newlines and patterns…",
+    );
+    expect(shortenDescription('Glob pattern to filter files (e.g. "*.js") - maps to rg --glob', 45)).toBe('Glob pattern to filter files (e.g. "*.js")');
     // No end past a third: the word cut.
     expect(shortenDescription("Short. then a very long run of words without any stop at all", 30)).toBe("Short. then a very long run…");
   });
 
-  it("stub \"sentence\": the first sentence, or the first line (a list's first item without its dash)", () => {
-    expect(shortenDescription("Reads a file from the local filesystem. You can access any file directly.\nAssume it works.", 400, "sentence")).toBe("Reads a file from the local filesystem.");
-    expect(shortenDescription("- Fast file pattern matching tool that works with any codebase size\n- Supports glob patterns", 400, "sentence")).toBe("Fast file pattern matching tool that works with any codebase size");
-    expect(shortenDescription("Runs a command (e.g. ls) and returns its output. Then more.", 400, "sentence")).toBe("Runs a command (e.g. ls) and returns its output.");
+  it('stub "sentence": the first sentence, or the first line (a list\'s first item without its dash)', () => {
+    expect(shortenDescription("Reads a file from the local filesystem. You can access any file directly.\nAssume it works.", 400, "sentence")).toBe(
+      "Reads a file from the local filesystem.",
+    );
+    expect(shortenDescription("- Fast file pattern matching tool that works with any codebase size\n- Supports glob patterns", 400, "sentence")).toBe(
+      "Fast file pattern matching tool that works with any codebase size",
+    );
+    expect(shortenDescription("Runs a command (e.g. ls) and returns its output. Then more.", 400, "sentence")).toBe(
+      "Runs a command (e.g. ls) and returns its output.",
+    );
   });
 });
 
 describeWithShared("shapeTools", () => {
-  const policy = toolPolicy({ allow: ["Read", "Write", "Edit", "Bash", "Grep", "Glob"], stubDescriptions: true, maxDescriptionChars: 30, simplifySchemas: true });
+  const policy = toolPolicy({
+    allow: ["Read", "Write", "Edit", "Bash", "Grep", "Glob"],
+    stubDescriptions: true,
+    maxDescriptionChars: 30,
+    simplifySchemas: true,
+  });
 
   it("keeps allowed tools in request order (absent ones are fine), stubbed and simplified; reports each cut", () => {
     const shaped = shapeTools(captured, policy, undefined);
@@ -140,7 +166,22 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
 
   it("describes each parameter with its type, required flag, description and allowed values", () => {
     const context = buildToolsTemplateContext(
-      [{ name: "T", description: "d", input_schema: { type: "object", properties: { mode: { type: "string", enum: ["a", "b"] }, paths: { type: "array", items: { type: "string" } }, n: { type: ["integer", "null"] }, any: {} }, required: ["mode"] } }],
+      [
+        {
+          name: "T",
+          description: "d",
+          input_schema: {
+            type: "object",
+            properties: {
+              mode: { type: "string", enum: ["a", "b"] },
+              paths: { type: "array", items: { type: "string" } },
+              n: { type: ["integer", "null"] },
+              any: {},
+            },
+            required: ["mode"],
+          },
+        },
+      ],
       "mallex-xml",
     );
     expect(context).toEqual({
@@ -149,7 +190,8 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
         {
           name: "T",
           description: "d",
-          input_schema_json: '{"properties":{"any":{},"mode":{"enum":["a","b"],"type":"string"},"n":{"type":["integer","null"]},"paths":{"items":{"type":"string"},"type":"array"}},"required":["mode"],"type":"object"}',
+          input_schema_json:
+            '{"properties":{"any":{},"mode":{"enum":["a","b"],"type":"string"},"n":{"type":["integer","null"]},"paths":{"items":{"type":"string"},"type":"array"}},"required":["mode"],"type":"object"}',
           parameters: [
             { name: "mode", type: "string", description: "", required: true, enum_values: ["a", "b"] },
             { name: "paths", type: "array of string", description: "", required: false, enum_values: [] },
@@ -171,7 +213,9 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
       const input = { file_path: "/repo/a.ts", old_string: "a <b> & c", new_string: "d\n  e", replace_all: true };
       const written = renderXmlToolCall("Edit", input);
       const taught = prompt.slice(prompt.indexOf("<invoke"), prompt.indexOf("</invoke>") + "</invoke>".length);
-      expect(taught.replace("TOOL_NAME", "Read").replace("ARGUMENT_NAME", "file_path").replace("value", "/a")).toBe(renderXmlToolCall("Read", { file_path: "/a" }));
+      expect(taught.replace("TOOL_NAME", "Read").replace("ARGUMENT_NAME", "file_path").replace("value", "/a")).toBe(
+        renderXmlToolCall("Read", { file_path: "/a" }),
+      );
       const parser = createToolCallParser("mallex-xml");
       const events = [...parser.feed(`Sure.\n${written}`), ...parser.end()];
       const call = events.find((e) => e.type === "tool_call");
@@ -183,8 +227,18 @@ describe("xml tool mode: the tools template and the calls parsed back", () => {
 });
 
 describe("shapeTools: the allowlist is for Claude Code's built-in tools; a client's own tools are kept", () => {
-  const schema = { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { id: { type: "string", description: "Ticket id, e.g. OPS-12" } }, required: ["id"], additionalProperties: false };
-  const clientTool = (name: string, description = "Looks up a ticket by id.\n\nReturns its title, status and assignee."): AnthropicCustomTool => ({ name, description, input_schema: schema });
+  const schema = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    properties: { id: { type: "string", description: "Ticket id, e.g. OPS-12" } },
+    required: ["id"],
+    additionalProperties: false,
+  };
+  const clientTool = (name: string, description = "Looks up a ticket by id.\n\nReturns its title, status and assignee."): AnthropicCustomTool => ({
+    name,
+    description,
+    input_schema: schema,
+  });
   const lookup = clientTool("mcp__tickets__lookup_ticket");
   const searchDocs = clientTool("search_docs", "Searches the team's docs.\n\nUse it before answering questions about the product.");
   const builtIns = ["Read", "Write", "WebFetch", "Agent"].map((name) => clientTool(name, `${name}: the built-in.\n\nLong usage notes.`));
@@ -211,7 +265,11 @@ describe("shapeTools: the allowlist is for Claude Code's built-in tools; a clien
     expect(read?.description).toBe("Read: the built-in.");
     expect(mcp?.description).toBe(lookup.description);
     expect(mcp?.input_schema).toEqual({ type: "object", properties: { id: { type: "string", description: "Ticket id, e.g. OPS-12" } }, required: ["id"] });
-    expect(shaped.hits.map((h) => `${h.rule} ${h.target}`)).toEqual(["tool-description tools.Read", "tool-schema tools.Read", "tool-schema tools.mcp__tickets__lookup_ticket"]);
+    expect(shaped.hits.map((h) => `${h.rule} ${h.target}`)).toEqual([
+      "tool-description tools.Read",
+      "tool-schema tools.Read",
+      "tool-schema tools.mcp__tickets__lookup_ticket",
+    ]);
 
     const capped = shapeTools([lookup], toolPolicy({ stubDescriptions: true, maxDescriptionChars: 30 }), undefined);
     expect((capped.tools[0] as AnthropicCustomTool).description).toBe("Looks up a ticket by id.");
@@ -222,7 +280,13 @@ describe("shapeTools: the allowlist is for Claude Code's built-in tools; a clien
   });
 
   it("drops any tool a drop glob names, built-in or not, reported as tool-drop", () => {
-    const policy = toolPolicy({ allow: ["Read", "Write"], drop: [{ glob: "mcp__tickets__*", pattern: globToRegex("mcp__tickets__*") }, { glob: "Write", pattern: globToRegex("Write") }] });
+    const policy = toolPolicy({
+      allow: ["Read", "Write"],
+      drop: [
+        { glob: "mcp__tickets__*", pattern: globToRegex("mcp__tickets__*") },
+        { glob: "Write", pattern: globToRegex("Write") },
+      ],
+    });
     const shaped = shapeTools(request, policy, undefined);
     expect(shaped.tools.map((t) => t.name)).toEqual(["Read", "search_docs"]);
     expect(shaped.client).toEqual(["search_docs"]);
@@ -232,12 +296,18 @@ describe("shapeTools: the allowlist is for Claude Code's built-in tools; a clien
       { rule: "tool-allowlist", target: "tools.WebFetch", charsRemoved: JSON.stringify(builtIns[2]).length },
       { rule: "tool-allowlist", target: "tools.Agent", charsRemoved: JSON.stringify(builtIns[3]).length },
     ]);
-    expect(describeTrimRules(report(shaped))).toBe(`tool-drop ×2 −${number(shaped.hits[0]!.charsRemoved + shaped.hits[1]!.charsRemoved)} · tool-allowlist ×2 −${number(shaped.hits[2]!.charsRemoved + shaped.hits[3]!.charsRemoved)} · client tools: search_docs`);
+    expect(describeTrimRules(report(shaped))).toBe(
+      `tool-drop ×2 −${number(shaped.hits[0]!.charsRemoved + shaped.hits[1]!.charsRemoved)} · tool-allowlist ×2 −${number(shaped.hits[2]!.charsRemoved + shaped.hits[3]!.charsRemoved)} · client tools: search_docs`,
+    );
   });
 
   it("keeps a tool that tool_choice forces, even one a drop glob or the allowlist removes", () => {
     const policy = toolPolicy({ allow: ["Read"], drop: [{ glob: "mcp__*", pattern: globToRegex("mcp__*") }] });
-    expect(shapeTools(request, policy, { type: "tool", name: "mcp__tickets__lookup_ticket" }).tools.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "search_docs"]);
+    expect(shapeTools(request, policy, { type: "tool", name: "mcp__tickets__lookup_ticket" }).tools.map((t) => t.name)).toEqual([
+      "Read",
+      "mcp__tickets__lookup_ticket",
+      "search_docs",
+    ]);
     expect(shapeTools(request, policy, { type: "tool", name: "Agent" }).tools.map((t) => t.name)).toEqual(["Read", "search_docs", "Agent"]);
   });
 
@@ -256,12 +326,20 @@ describe("shapeTools: the allowlist is for Claude Code's built-in tools; a clien
     const xml = trimRequest(body, testPlan({ profile: testProfile({ toolMode: "xml", size: "small" }), tools: shipped.tools.small }), templates);
     expect(xml.request.tools).toBeUndefined();
     expect(JSON.stringify(xml.request.system)).toContain("## mcp__tickets__lookup_ticket\\nLooks up a ticket by id.");
-    expect(xml.report.tools).toEqual({ mode: "xml", offered: ["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"], client: ["mcp__tickets__lookup_ticket", "search_docs"] });
+    expect(xml.report.tools).toEqual({
+      mode: "xml",
+      offered: ["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"],
+      client: ["mcp__tickets__lookup_ticket", "search_docs"],
+    });
     const native = trimRequest(body, testPlan({ tools: shipped.tools.small }), templates);
     expect(native.request.tools?.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"]);
     expect(native.offeredTools.map((t) => t.name)).toEqual(["Read", "mcp__tickets__lookup_ticket", "Write", "search_docs"]);
     // The next turn's request trims to the same tools and system prompt: the upstream prefix holds.
-    const next = trimRequest({ ...body, messages: [...messages, { role: "assistant", content: "Let me look." }, { role: "user", content: "and OPS-13?" }] }, testPlan({ profile: testProfile({ toolMode: "xml", size: "small" }), tools: shipped.tools.small }), templates);
+    const next = trimRequest(
+      { ...body, messages: [...messages, { role: "assistant", content: "Let me look." }, { role: "user", content: "and OPS-13?" }] },
+      testPlan({ profile: testProfile({ toolMode: "xml", size: "small" }), tools: shipped.tools.small }),
+      templates,
+    );
     expect(JSON.stringify(next.request.system)).toBe(JSON.stringify(xml.request.system));
   });
 });
@@ -269,7 +347,9 @@ describe("shapeTools: the allowlist is for Claude Code's built-in tools; a clien
 describe("describeClientTools", () => {
   it("names each client tool, an MCP server's several tools as one glob with a count, at most four entries", () => {
     expect(describeClientTools(["mcp__tickets__lookup_ticket"])).toBe("mcp__tickets__lookup_ticket");
-    expect(describeClientTools(["mcp__github__a", "search_docs", "mcp__github__b", "mcp__tickets__lookup_ticket"])).toBe("mcp__github__* ×2, search_docs, mcp__tickets__lookup_ticket");
+    expect(describeClientTools(["mcp__github__a", "search_docs", "mcp__github__b", "mcp__tickets__lookup_ticket"])).toBe(
+      "mcp__github__* ×2, search_docs, mcp__tickets__lookup_ticket",
+    );
     expect(describeClientTools(["a", "b", "c", "d", "e", "f"])).toBe("a, b, c, d +2 more");
   });
 

@@ -103,7 +103,10 @@ describe("createTtftRates", () => {
     vi.advanceTimersByTime(1_000);
     vi.useRealTimers();
     await rates.flush();
-    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ format: 1, profiles: { coder: { "org/coder-30b": { prefill: [1000, 1200], decode: [], tokenRatio: [], sharedPrefix: [] } } } });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
+      format: 1,
+      profiles: { coder: { "org/coder-30b": { prefill: [1000, 1200], decode: [], tokenRatio: [], sharedPrefix: [] } } },
+    });
   });
 
   it("says so and learns again when the file is not one it wrote", () => {

@@ -130,40 +130,63 @@ describe("a large body", () => {
   // Many pieces; non-ASCII, so characters and bytes differ; an emoji's surrogate pair straddles
   // the first boundary between pieces (32 Ki characters), which splitting there would break.
   const text = `${"a".repeat(32 * 1024 - 1)}🙂 naïve 日本語 "quoted"\n ${"p".repeat(3 * 1024 * 1024)} 🙂`;
-  const value = { model: "m", messages: [{ role: "user", content: text }, { role: "assistant", content: "ok" }], stream: true };
+  const value = {
+    model: "m",
+    messages: [
+      { role: "user", content: text },
+      { role: "assistant", content: "ok" },
+    ],
+    stream: true,
+  };
   it.each([
     { kind: "as text", body: text as UpstreamBody, sent: text },
     // Never serialized whole (json-pieces.ts): each piece made as the socket drains.
     { kind: "as a JSON value in pieces", body: upstreamBody(value), sent: JSON.stringify(value) },
-  ])("($kind, written in pieces as the socket drains, issue 24) arrives whole, its byte length declared, and is sent again as it was after a lost socket", async ({ body, sent }) => {
-    const received: { length: string | undefined; text: string }[] = [];
-    let requests = 0;
-    const echo = createServer((req, res) => {
-      // The second request on a connection is lost unread, as in the case above: the body is sent again.
-      if (++requests === 2) return req.socket.destroy();
-      const chunks: Buffer[] = [];
-      // Read late: the socket fills and the body waits for it to drain.
-      req.pause();
-      setTimeout(() => req.resume(), 200);
-      req.on("data", (chunk: Buffer) => chunks.push(chunk)).on("end", () => {
-        received.push({ length: req.headers["content-length"], text: Buffer.concat(chunks).toString("utf8") });
-        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  ])(
+    "($kind, written in pieces as the socket drains, issue 24) arrives whole, its byte length declared, and is sent again as it was after a lost socket",
+    async ({ body, sent }) => {
+      const received: { length: string | undefined; text: string }[] = [];
+      let requests = 0;
+      const echo = createServer((req, res) => {
+        // The second request on a connection is lost unread, as in the case above: the body is sent again.
+        if (++requests === 2) return req.socket.destroy();
+        const chunks: Buffer[] = [];
+        // Read late: the socket fills and the body waits for it to drain.
+        req.pause();
+        setTimeout(() => req.resume(), 200);
+        req
+          .on("data", (chunk: Buffer) => chunks.push(chunk))
+          .on("end", () => {
+            received.push({ length: req.headers["content-length"], text: Buffer.concat(chunks).toString("utf8") });
+            res.writeHead(200, { "content-type": "application/json" }).end("{}");
+          });
       });
-    });
-    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-    const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/chat/completions`;
-    const client = createUpstreamClient();
-    try {
-      for (let i = 0; i < 2; i++) await readBodyText((await client.post(echoUrl, { body, headers: { "content-type": "application/json" }, signal: new AbortController().signal, timeouts: { ...timeouts, silenceMs: 10_000 } })).body!, 64 * 1024 * 1024);
-      expect(received).toHaveLength(2);
-      for (const { length, text } of received) {
-        expect(length).toBe(String(Buffer.byteLength(sent)));
-        expect(text === sent).toBe(true);
+      await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+      const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1/chat/completions`;
+      const client = createUpstreamClient();
+      try {
+        for (let i = 0; i < 2; i++)
+          await readBodyText(
+            (
+              await client.post(echoUrl, {
+                body,
+                headers: { "content-type": "application/json" },
+                signal: new AbortController().signal,
+                timeouts: { ...timeouts, silenceMs: 10_000 },
+              })
+            ).body!,
+            64 * 1024 * 1024,
+          );
+        expect(received).toHaveLength(2);
+        for (const { length, text } of received) {
+          expect(length).toBe(String(Buffer.byteLength(sent)));
+          expect(text === sent).toBe(true);
+        }
+      } finally {
+        await client.close();
+        echo.closeAllConnections();
+        echo.close();
       }
-    } finally {
-      await client.close();
-      echo.closeAllConnections();
-      echo.close();
-    }
-  });
+    },
+  );
 });

@@ -14,7 +14,10 @@ describe("document blocks are checked like the API checks them", () => {
     [[{ type: "document", source: { type: "bogus" } }], "messages.0.content.0.source.type: Input should be 'base64', 'text', 'content', 'url', 'file'"],
     [[{ type: "document", source: { type: "base64", data: "AA==" } }], "messages.0.content.0.source.media_type: Field required"],
     [[{ type: "document", source: { type: "text", data: 7 } }], "messages.0.content.0.source.data: Input should be a valid string"],
-    [[{ type: "document", source: { type: "content", content: [{ type: "text", text: 5 }] } }], "messages.0.content.0.source.content.0.text: Input should be a valid string"],
+    [
+      [{ type: "document", source: { type: "content", content: [{ type: "text", text: 5 }] } }],
+      "messages.0.content.0.source.content.0.text: Input should be a valid string",
+    ],
   ])("%j → 400 %s", (content, message) => {
     expect(checkMessagesBody(withContent(content), validate)).toEqual({ ok: false, message });
   });

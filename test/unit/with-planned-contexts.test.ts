@@ -17,7 +17,16 @@ tiers:
   medium: { profile: coder }
   high: { profile: claude, fallback: medium }
 `;
-const supervision = { command: "", install: [], readiness: { probe: "health" as const, timeoutMs: 1000 }, idleUnloadMs: 0, wedgeTimeoutMs: 1000, maxRestarts: 1, restartWindowMs: 1000, onExit: "stop" as const };
+const supervision = {
+  command: "",
+  install: [],
+  readiness: { probe: "health" as const, timeoutMs: 1000 },
+  idleUnloadMs: 0,
+  wedgeTimeoutMs: 1000,
+  maxRestarts: 1,
+  restartWindowMs: 1000,
+  onExit: "stop" as const,
+};
 
 function compiled(): RoutingTable {
   const tree = compileTree({ "mallex.yaml": CONFIG });
@@ -35,7 +44,16 @@ function planner(contextSize: number) {
     options: {
       plan: async (options: ContextPlanOptions): Promise<ContextPlan> => {
         asked.push(options);
-        return { contextSize, trainContextSize: 131072, sequences: options.sequences ?? 1, gpuLayers: 0, backend: "cpu", limitedBy: "memory", freeRamBytes: 3.2e9, freeVramBytes: 0 };
+        return {
+          contextSize,
+          trainContextSize: 131072,
+          sequences: options.sequences ?? 1,
+          gpuLayers: 0,
+          backend: "cpu",
+          limitedBy: "memory",
+          freeRamBytes: 3.2e9,
+          freeVramBytes: 0,
+        };
       },
       print: (line: string) => lines.push(line),
     },
@@ -45,9 +63,16 @@ function planner(contextSize: number) {
 describe("withPlannedContexts: the embedded engine's context chosen before it starts", () => {
   it("--embedded with no size: one plan for the one engine, capped at the largest declared window; every local profile fitted to it", async () => {
     const p = planner(12288);
-    const table = await withPlannedContexts(withEmbeddedModel(compiled(), { model: "/models/m.gguf", engine: { threads: 1, gpuLayers: "auto" }, supervision }), p.options);
+    const table = await withPlannedContexts(
+      withEmbeddedModel(compiled(), { model: "/models/m.gguf", engine: { threads: 1, gpuLayers: "auto" }, supervision }),
+      p.options,
+    );
     expect(p.asked).toEqual([{ modelPath: "/models/m.gguf", gpuLayers: "auto", maxContextSize: 65536 }]);
-    const fitted = (name: string) => ({ window: table.profiles[name]!.contextWindow, budget: table.profiles[name]!.inputBudget, engine: table.profiles[name]!.engine });
+    const fitted = (name: string) => ({
+      window: table.profiles[name]!.contextWindow,
+      budget: table.profiles[name]!.inputBudget,
+      engine: table.profiles[name]!.engine,
+    });
     expect(fitted("coder")).toEqual({ window: 12288, budget: 8000, engine: { threads: 1, gpuLayers: "auto", contextSize: 12288, contextPlanned: true } });
     expect(fitted("spare")).toEqual({ window: 12288, budget: 9216, engine: { threads: 1, gpuLayers: "auto", contextSize: 12288, contextPlanned: true } });
     expect(table.profiles.claude!.contextWindow).toBeUndefined();
@@ -55,7 +80,9 @@ describe("withPlannedContexts: the embedded engine's context chosen before it st
     const spec = supervisedSpec(table.profiles.coder!, table.backends[table.profiles.coder!.backend]!, {});
     expect(spec.command).toContain(" --ctx-size 12288");
     expect(spec.plannedContext).toBe(true);
-    expect(p.lines).toEqual(["mallex: embedded engine /models/m.gguf: context 12288 tokens (what fits in memory; the model was trained on 131072; CPU, 3.2 GB RAM free after the weights)"]);
+    expect(p.lines).toEqual([
+      "mallex: embedded engine /models/m.gguf: context 12288 tokens (what fits in memory; the model was trained on 131072; CPU, 3.2 GB RAM free after the weights)",
+    ]);
   });
 
   it("leaves alone a context the user gave, and an hf: model that cannot be read before it is downloaded", async () => {

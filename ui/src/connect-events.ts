@@ -6,7 +6,11 @@ export type ConnectionState = { type: "open" } | { type: "unauthorized" } | { ty
  * Reads /ui/events with fetch (EventSource cannot send the token), one message per SSE event, and
  * reconnects after a break. Stops for good on 401 (the page asks for the token, then calls again).
  */
-export function connectEvents(headers: () => HeadersInit, onMessage: (message: DashboardMessage) => void, onState: (state: ConnectionState) => void): () => void {
+export function connectEvents(
+  headers: () => HeadersInit,
+  onMessage: (message: DashboardMessage) => void,
+  onState: (state: ConnectionState) => void,
+): () => void {
   const abort = new AbortController();
   let retry: ReturnType<typeof setTimeout> | undefined;
   const again = (why: string) => {

@@ -1,5 +1,9 @@
 /** Builds elements from text only: nothing the server sends is ever parsed as HTML. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; title?: string; text?: string } = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { className?: string; title?: string; text?: string } = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.className) node.className = props.className;
   if (props.title) node.title = props.title;

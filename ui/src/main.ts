@@ -11,7 +11,18 @@ import { renderMemory } from "./render-memory.js";
 import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
 import { renderServers } from "./render-servers.js";
-import type { CapacitySummary, ClaudeCodeDrift, ContextSummary, DashboardMessage, EvalView, MemorySummary, PoolSummary, RequestSummary, RoutingTableView, ServerSummary } from "./types.js";
+import type {
+  CapacitySummary,
+  ClaudeCodeDrift,
+  ContextSummary,
+  DashboardMessage,
+  EvalView,
+  MemorySummary,
+  PoolSummary,
+  RequestSummary,
+  RoutingTableView,
+  ServerSummary,
+} from "./types.js";
 
 /** The page's wiring: the token (session storage only), the live feed, the views and their actions. */
 const TOKEN_KEY = "mallex-token";

@@ -70,10 +70,25 @@ function trimView(trim: Json | undefined): TrimView {
     facts: facts([
       ["before", size(before)],
       ["after", size(after)],
-      ["system prompt", system?.mode === "template" ? `from template ${text(system.template)}, keeping ${list(system.sections).map(text).join(", ") || "no section"}` : system?.mode === "passthrough" ? `passed through (${text(system.reason)})` : ""],
-      ["tools", tools === undefined ? "" : `${text(tools.mode)} mode, ${offered.length === 0 ? "none offered" : `${offered.length} offered: ${offered.join(", ")}`}`],
+      [
+        "system prompt",
+        system?.mode === "template"
+          ? `from template ${text(system.template)}, keeping ${list(system.sections).map(text).join(", ") || "no section"}`
+          : system?.mode === "passthrough"
+            ? `passed through (${text(system.reason)})`
+            : "",
+      ],
+      [
+        "tools",
+        tools === undefined ? "" : `${text(tools.mode)} mode, ${offered.length === 0 ? "none offered" : `${offered.length} offered: ${offered.join(", ")}`}`,
+      ],
       ["budget", number(trim?.budgetTokens) === undefined ? "" : `${number(trim?.budgetTokens)} tokens`],
-      ["Claude Code", record(trim?.claudeCode) === undefined ? "" : `${text(record(trim?.claudeCode)?.version) || "its request"}: ${unplaced.length === 0 ? "every part placed by a rule" : `${unplaced.length} part(s) no rule placed: ${unplaced.join("; ")}`}`],
+      [
+        "Claude Code",
+        record(trim?.claudeCode) === undefined
+          ? ""
+          : `${text(record(trim?.claudeCode)?.version) || "its request"}: ${unplaced.length === 0 ? "every part placed by a rule" : `${unplaced.length} part(s) no rule placed: ${unplaced.join("; ")}`}`,
+      ],
     ]),
   };
 }
@@ -88,8 +103,20 @@ function endingFacts(response: Json | undefined): Fact[] {
     ["took", number(response.duration_ms) === undefined ? "" : `${number(response.duration_ms)} ms`],
     ["first token", number(response.ttft_ms) === undefined ? "" : `after ${number(response.ttft_ms)} ms`],
     // The answer mallex cut at its own cap ended on max_tokens; the client was told end_turn (with a note) so it does not ask to go on.
-    ["stop", cut !== undefined ? `max_tokens: cut at ${cut} tokens by mallex's cap (Claude Code was told ${stop || "end_turn"})` : stop === "" ? "" : `${stop}${text(response.stop_sequence) === "" ? "" : ` ${JSON.stringify(text(response.stop_sequence))}`}`],
-    ["tokens", usage === undefined ? "" : `${number(usage.input_tokens) ?? "?"} in (${number(usage.cache_read_input_tokens) ?? 0} cached), ${number(usage.output_tokens) ?? "?"} out`],
+    [
+      "stop",
+      cut !== undefined
+        ? `max_tokens: cut at ${cut} tokens by mallex's cap (Claude Code was told ${stop || "end_turn"})`
+        : stop === ""
+          ? ""
+          : `${stop}${text(response.stop_sequence) === "" ? "" : ` ${JSON.stringify(text(response.stop_sequence))}`}`,
+    ],
+    [
+      "tokens",
+      usage === undefined
+        ? ""
+        : `${number(usage.input_tokens) ?? "?"} in (${number(usage.cache_read_input_tokens) ?? 0} cached), ${number(usage.output_tokens) ?? "?"} out`,
+    ],
     ["error", text(response.error)],
   ]);
 }
@@ -103,7 +130,12 @@ function bodyFacts(file: Json | undefined): Fact[] {
   const roles = messages.map((m) => text(record(m)?.role)).filter((role) => role !== "");
   return facts([
     ["to", `${text(file.method) || "POST"} ${text(file.url) || text(file.path)}`],
-    ["answered", number(file.status) === undefined ? "" : `HTTP ${number(file.status)}${number(file.headers_ms) === undefined ? "" : ` after ${number(file.headers_ms)} ms`}`],
+    [
+      "answered",
+      number(file.status) === undefined
+        ? ""
+        : `HTTP ${number(file.status)}${number(file.headers_ms) === undefined ? "" : ` after ${number(file.headers_ms)} ms`}`,
+    ],
     ["model", text(body?.model)],
     ["messages", messages.length === 0 ? "" : `${messages.length} (${roles.join(", ")})`],
     ["tools", list(body?.tools).length === 0 ? "" : String(list(body?.tools).length)],

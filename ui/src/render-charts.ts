@@ -22,10 +22,26 @@ export function renderCharts(root: HTMLElement, requests: readonly RequestSummar
     savedPoints.push([Date.parse(r.at), saved]);
   }
   root.replaceChildren(
-    lineChart("Time to first token", perProfile((r) => (r.ttftMs === undefined ? undefined : r.ttftMs / 1000)), (v) => `${v.toFixed(1)} s`),
-    lineChart("Decode tokens/s", perProfile((r) => r.decodeTps), (v) => `${Math.round(v)} tok/s`),
-    lineChart("Prefill tokens/s", perProfile((r) => r.prefillTps), (v) => `${Math.round(v)} tok/s`),
-    lineChart("Prefix cache hits (cached / prompt tokens)", perProfile((r) => (r.promptTokens ? (r.cachedTokens ?? 0) / r.promptTokens : undefined)), (v) => `${Math.round(v * 100)}%`),
+    lineChart(
+      "Time to first token",
+      perProfile((r) => (r.ttftMs === undefined ? undefined : r.ttftMs / 1000)),
+      (v) => `${v.toFixed(1)} s`,
+    ),
+    lineChart(
+      "Decode tokens/s",
+      perProfile((r) => r.decodeTps),
+      (v) => `${Math.round(v)} tok/s`,
+    ),
+    lineChart(
+      "Prefill tokens/s",
+      perProfile((r) => r.prefillTps),
+      (v) => `${Math.round(v)} tok/s`,
+    ),
+    lineChart(
+      "Prefix cache hits (cached / prompt tokens)",
+      perProfile((r) => (r.promptTokens ? (r.cachedTokens ?? 0) / r.promptTokens : undefined)),
+      (v) => `${Math.round(v * 100)}%`,
+    ),
     lineChart("Prompt characters saved by trimming (total)", [{ name: "all profiles", points: savedPoints }], (v) => `${Math.round(v)} chars`),
   );
 }

@@ -38,7 +38,10 @@ function usedBy(c: ContextSummary): string {
   if (c.usedBy === undefined) return served.slice(3);
   if (c.usedBy.length > 0) {
     const tiers = c.usedBy.filter((by) => by !== "classifier");
-    const words = [tiers.length === 0 ? "" : `tier${tiers.length === 1 ? "" : "s"} ${tiers.join(", ")}`, c.usedBy.includes("classifier") ? "the classifier" : ""].filter((w) => w !== "");
+    const words = [
+      tiers.length === 0 ? "" : `tier${tiers.length === 1 ? "" : "s"} ${tiers.join(", ")}`,
+      c.usedBy.includes("classifier") ? "the classifier" : "",
+    ].filter((w) => w !== "");
     return `used by ${words.join(" and ")}${served}`;
   }
   return `no tier uses it: only a model named like ${(c.aliases ?? []).join(", ") || "one of its aliases"} reaches it${served}`;

@@ -13,7 +13,12 @@ const calls = (made: number, failed: number, repaired: number, rejected: number)
  */
 export function renderEval(root: HTMLElement, view: EvalView | undefined, source: "live" | "saved" | "none"): void {
   if (view === undefined) {
-    root.replaceChildren(el("p", { className: "empty", text: source === "none" ? "No eval has run here: mallex eval shows its run on this tab while it runs, and its last report afterwards." : "Loading…" }));
+    root.replaceChildren(
+      el("p", {
+        className: "empty",
+        text: source === "none" ? "No eval has run here: mallex eval shows its run on this tab while it runs, and its last report afterwards." : "Loading…",
+      }),
+    );
     return;
   }
   const r = view.report;
@@ -27,11 +32,43 @@ export function renderEval(root: HTMLElement, view: EvalView | undefined, source
     el("span", { className: `state eval-${view.state}`, text: view.state }),
     " ",
     el("strong", { className: "eval-progress", text: state }),
-    el("div", { className: "facts", text: `${source === "saved" ? "last run, saved · " : ""}passed ${r.passed} of ${r.total} (${percent(r.pass_rate)})${r.planned > r.total ? ` · ${r.planned - r.total} to go` : ""} · Claude Code ${r.claudeCode} → ${r.backend} · started ${r.startedAt}` }),
+    el("div", {
+      className: "facts",
+      text: `${source === "saved" ? "last run, saved · " : ""}passed ${r.passed} of ${r.total} (${percent(r.pass_rate)})${r.planned > r.total ? ` · ${r.planned - r.total} to go` : ""} · Claude Code ${r.claudeCode} → ${r.backend} · started ${r.startedAt}`,
+    }),
   );
   const parts: Node[] = [head];
-  if (r.groups !== undefined && r.groups.length > 0) parts.push(el("h3", { text: "Variants" }), table(["variant", "passed", "spread over runs", "wall", "turns", "tool calls", "prompt tok", "out tok", "mean ttft", "prefill", "decode", "tools + client", "to Claude"], r.groups.map(groupRow), "eval-groups"));
-  parts.push(el("h3", { text: "Tasks" }), table(["task", "variant", "result", "turns", "tool calls", "prompt tok", "out tok", "ttft", "wall", "to Claude", "why"], r.tasks.map(taskRow), "eval-tasks"));
+  if (r.groups !== undefined && r.groups.length > 0)
+    parts.push(
+      el("h3", { text: "Variants" }),
+      table(
+        [
+          "variant",
+          "passed",
+          "spread over runs",
+          "wall",
+          "turns",
+          "tool calls",
+          "prompt tok",
+          "out tok",
+          "mean ttft",
+          "prefill",
+          "decode",
+          "tools + client",
+          "to Claude",
+        ],
+        r.groups.map(groupRow),
+        "eval-groups",
+      ),
+    );
+  parts.push(
+    el("h3", { text: "Tasks" }),
+    table(
+      ["task", "variant", "result", "turns", "tool calls", "prompt tok", "out tok", "ttft", "wall", "to Claude", "why"],
+      r.tasks.map(taskRow),
+      "eval-tasks",
+    ),
+  );
   if (r.tasks.length === 0) parts.push(el("p", { className: "empty", text: "No task has finished yet." }));
   root.replaceChildren(...parts);
 }

@@ -28,10 +28,27 @@ export function renderExplanation(root: HTMLElement, explanation: Explanation): 
   root.replaceChildren(
     close,
     el("h2", { text: `Request ${explanation.id}` }),
-    el("p", { className: "note", text: explanation.prompts ? "Prompt text is shown (observability.dashboard_prompts: true)." : "Prompt text is hidden: each text shows as its length. Set observability.dashboard_prompts: true to see it." }),
+    el("p", {
+      className: "note",
+      text: explanation.prompts
+        ? "Prompt text is shown (observability.dashboard_prompts: true)."
+        : "Prompt text is hidden: each text shows as its length. Set observability.dashboard_prompts: true to see it.",
+    }),
     section("Route and what every rule did", "route", factList(view.route), ...view.trims.map(trimSection)),
-    section("How it ended", "ending", factList(view.ending), ...(view.notes.length === 0 ? [] : [el("ul", { className: "notes" }, ...view.notes.map((note) => el("li", { text: note })))])),
-    section("What was sent", "sent", el("h4", { text: "The client's request" }), factList(view.request), el("h4", { text: "The upstream request" }), factList(view.upstream)),
+    section(
+      "How it ended",
+      "ending",
+      factList(view.ending),
+      ...(view.notes.length === 0 ? [] : [el("ul", { className: "notes" }, ...view.notes.map((note) => el("li", { text: note })))]),
+    ),
+    section(
+      "What was sent",
+      "sent",
+      el("h4", { text: "The client's request" }),
+      factList(view.request),
+      el("h4", { text: "The upstream request" }),
+      factList(view.upstream),
+    ),
     ...Object.keys(FILES)
       .filter((name) => explanation.files[name] !== undefined)
       .map((name) => el("details", { className: "raw" }, el("summary", { text: FILES[name]! }), el("pre", { text: explanation.files[name]! }))),
@@ -58,7 +75,14 @@ function trimSection(trim: TrimView): HTMLElement {
           "table",
           { className: "rules-table" },
           el("thead", {}, el("tr", {}, el("th", { text: "rule" }), el("th", { text: "where" }), el("th", { text: "chars removed" }))),
-          el("tbody", {}, ...trim.rules.map((hit) => el("tr", {}, el("td", { text: hit.rule }), el("td", { text: hit.target }), el("td", { className: "num", text: signed(hit.chars) }))), el("tr", { className: "total" }, el("td", { text: "total" }), el("td", { text: "" }), el("td", { className: "num", text: signed(total) }))),
+          el(
+            "tbody",
+            {},
+            ...trim.rules.map((hit) =>
+              el("tr", {}, el("td", { text: hit.rule }), el("td", { text: hit.target }), el("td", { className: "num", text: signed(hit.chars) })),
+            ),
+            el("tr", { className: "total" }, el("td", { text: "total" }), el("td", { text: "" }), el("td", { className: "num", text: signed(total) })),
+          ),
         );
   return el("div", { className: "trim" }, rules, factList(trim.facts));
 }

@@ -12,6 +12,9 @@ export function renderMemory(root: HTMLElement, memory: MemorySummary | undefine
   // Nearly full: the next start unloads an idle server or waits.
   bar.high = memory.budgetBytes * 0.9;
   bar.title = "memory held by the model servers mallex started, of their budget (memory.budget_gb)";
-  root.replaceChildren(el("div", { className: "facts", text: `memory: ${gigabytes(memory.heldBytes)} held of the budget of ${gigabytes(memory.budgetBytes)}` }), bar);
+  root.replaceChildren(
+    el("div", { className: "facts", text: `memory: ${gigabytes(memory.heldBytes)} held of the budget of ${gigabytes(memory.budgetBytes)}` }),
+    bar,
+  );
   root.dataset.held = String(memory.heldBytes);
 }

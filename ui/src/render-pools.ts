@@ -11,7 +11,9 @@ export function renderPools(panel: HTMLElement, root: HTMLElement, pools: readon
     ...pools.flatMap((pool) =>
       pool.servers.map((s) => {
         const coolDown = s.state === "open" && s.coolDownLeftS !== undefined ? `cooling down, ${duration(s.coolDownLeftS * 1000)} left` : "";
-        const facts = [coolDown, `${plural(s.requests, "request")} (${s.inFlight} in flight, ${s.waiting} queued)`, plural(s.sessions, "session")].filter((f) => f !== "");
+        const facts = [coolDown, `${plural(s.requests, "request")} (${s.inFlight} in flight, ${s.waiting} queued)`, plural(s.sessions, "session")].filter(
+          (f) => f !== "",
+        );
         const card = el(
           "div",
           { className: `server pool-server ${s.state}` },

@@ -10,13 +10,27 @@ export function renderRequests(body: HTMLTableSectionElement, requests: readonly
       { className: r.outcome === "ok" ? "" : `bad ${r.outcome}` },
       el("td", { text: clock(r.at), title: r.id }),
       el("td", { className: "model", text: r.model }),
-      el("td", { className: "route", title: r.reason }, el("span", { className: `tier ${r.tier}`, text: r.tier }), " · ", el("span", { className: "profile", text: r.profile }), r.served === undefined ? "" : el("span", { className: "served", text: ` on ${r.served}` }), " · ", el("span", { className: "kind", text: r.backend }), el("div", { className: "reason", text: r.reason })),
+      el(
+        "td",
+        { className: "route", title: r.reason },
+        el("span", { className: `tier ${r.tier}`, text: r.tier }),
+        " · ",
+        el("span", { className: "profile", text: r.profile }),
+        r.served === undefined ? "" : el("span", { className: "served", text: ` on ${r.served}` }),
+        " · ",
+        el("span", { className: "kind", text: r.backend }),
+        el("div", { className: "reason", text: r.reason }),
+      ),
       el("td", { className: "num" }, chars(r), r.rules === undefined ? "" : el("div", { className: "rules", text: r.rules })),
       el("td", { className: "num", text: promptTokens(r) }),
       el("td", { className: "num" }, seconds(r.ttftMs), waits(r) === "" ? "" : el("div", { className: "waits", text: waits(r) })),
       el("td", { className: "num", text: perSecond(r.prefillTps) }),
       el("td", { className: "num", text: perSecond(r.decodeTps) }),
-      el("td", { className: r.error === undefined ? "stop" : "error", text: outcome(r), ...(r.cutAtCap === undefined ? {} : { title: `Claude Code was told ${r.stopReason ?? "end_turn"}, with a note in the answer` }) }),
+      el("td", {
+        className: r.error === undefined ? "stop" : "error",
+        text: outcome(r),
+        ...(r.cutAtCap === undefined ? {} : { title: `Claude Code was told ${r.stopReason ?? "end_turn"}, with a note in the answer` }),
+      }),
     );
     row.dataset.id = r.id;
     row.tabIndex = 0;
@@ -27,7 +41,8 @@ export function renderRequests(body: HTMLTableSectionElement, requests: readonly
     return row;
   });
   body.replaceChildren(...rows);
-  if (rows.length === 0) body.append(el("tr", {}, Object.assign(el("td", { className: "empty", text: "No requests yet: point Claude Code at this mallex." }), { colSpan: 9 })));
+  if (rows.length === 0)
+    body.append(el("tr", {}, Object.assign(el("td", { className: "empty", text: "No requests yet: point Claude Code at this mallex." }), { colSpan: 9 })));
 }
 
 /** What the time to first token spent waiting before the backend saw the request. */

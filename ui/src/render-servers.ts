@@ -3,9 +3,18 @@ import { duration, gigabytes, idleCountdown } from "./format.js";
 import type { MemorySummary, ServerSummary } from "./types.js";
 
 /** One card per supervised model server, with stop and start, and its size as the memory budget counts it. */
-export function renderServers(root: HTMLElement, servers: readonly ServerSummary[], now: number, act: (key: string, action: "stop" | "start") => void, memory?: MemorySummary, supervises = true): void {
+export function renderServers(
+  root: HTMLElement,
+  servers: readonly ServerSummary[],
+  now: number,
+  act: (key: string, action: "stop" | "start") => void,
+  memory?: MemorySummary,
+  supervises = true,
+): void {
   if (servers.length === 0) {
-    const text = supervises ? "No model server started by this mallex yet (it starts one on the first request that needs it)." : "This mallex starts no model server: its backends are servers that run already.";
+    const text = supervises
+      ? "No model server started by this mallex yet (it starts one on the first request that needs it)."
+      : "This mallex starts no model server: its backends are servers that run already.";
     root.replaceChildren(el("p", { className: "empty", text }));
     return;
   }
@@ -18,7 +27,14 @@ export function renderServers(root: HTMLElement, servers: readonly ServerSummary
       button.addEventListener("click", () => act(s.key, running ? "stop" : "start"));
       const size = memory?.servers.find((m) => m.key === s.key);
       const sizeText = size === undefined ? "" : size.bytes === undefined ? "size unknown until measured" : `${gigabytes(size.bytes)} (${size.source})`;
-      const facts = [s.port === undefined ? "" : `port ${s.port}`, s.pid === undefined ? "" : `pid ${s.pid}`, `${s.state} for ${duration(now - Date.parse(s.since))}`, `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`, idleCountdown(s, now), sizeText].filter((f) => f !== "");
+      const facts = [
+        s.port === undefined ? "" : `port ${s.port}`,
+        s.pid === undefined ? "" : `pid ${s.pid}`,
+        `${s.state} for ${duration(now - Date.parse(s.since))}`,
+        `${s.restarts} restart${s.restarts === 1 ? "" : "s"}`,
+        idleCountdown(s, now),
+        sizeText,
+      ].filter((f) => f !== "");
       const card = el(
         "div",
         { className: `server ${s.state}` },

@@ -21,7 +21,8 @@ export function createAskJson(send: SendText, headers: Readonly<Record<string, s
       // The body is read under the same signal: a server that sends headers and then stalls times out too.
       const response = await send(url, {
         method: init.method ?? "GET",
-        headers: body === undefined ? { ...headers, accept: "application/json" } : { ...headers, accept: "application/json", "content-type": "application/json" },
+        headers:
+          body === undefined ? { ...headers, accept: "application/json" } : { ...headers, accept: "application/json", "content-type": "application/json" },
         ...(body === undefined ? {} : { body }),
         signal,
         maxBytes: MAX_FACTS_ANSWER_BYTES,

@@ -26,7 +26,10 @@ export async function readLmStudioModels(target: FactsTarget, io: FactsIo): Prom
 
 function fromV0(entries: Record<string, unknown>[], model: string | undefined): ServerFacts | undefined {
   const loaded = (entry: Record<string, unknown>) => entry.state === "loaded";
-  const entry = model !== undefined ? entries.find((candidate) => candidate.id === model) : only(entries.filter((candidate) => loaded(candidate) && candidate.type !== "embeddings"));
+  const entry =
+    model !== undefined
+      ? entries.find((candidate) => candidate.id === model)
+      : only(entries.filter((candidate) => loaded(candidate) && candidate.type !== "embeddings"));
   if (entry === undefined) return undefined;
   return someFacts({
     contextWindow: loaded(entry) ? contextTokens(entry.loaded_context_length) : undefined,
@@ -37,7 +40,10 @@ function fromV0(entries: Record<string, unknown>[], model: string | undefined): 
 
 function fromV1(entries: Record<string, unknown>[], model: string | undefined): ServerFacts | undefined {
   const instancesOf = (entry: Record<string, unknown>) => listOf(entry, "loaded_instances");
-  const entry = model !== undefined ? entries.find((candidate) => candidate.key === model) : only(entries.filter((candidate) => instancesOf(candidate).length > 0 && candidate.type !== "embedding"));
+  const entry =
+    model !== undefined
+      ? entries.find((candidate) => candidate.key === model)
+      : only(entries.filter((candidate) => instancesOf(candidate).length > 0 && candidate.type !== "embedding"));
   if (entry === undefined) return undefined;
   // Several instances of one model may be loaded with different contexts: the smallest holds for all.
   const contexts = instancesOf(entry)

@@ -34,14 +34,21 @@ export async function readOllamaModel(target: FactsTarget, io: FactsIo): Promise
   if (running !== undefined && loadedContext !== undefined) {
     return { contextWindow: loadedContext, model: nameOf(running.name) ?? model, source: "ollama GET /api/ps context_length" };
   }
-  const shown = (await io.ask(`${root}/api/show`, { method: "POST", body: { model } })) as { parameters?: unknown; model_info?: Record<string, unknown> } | undefined;
+  const shown = (await io.ask(`${root}/api/show`, { method: "POST", body: { model } })) as
+    { parameters?: unknown; model_info?: Record<string, unknown> } | undefined;
   // Every ShowResponse has model_info (api/types.go, no omitempty): anything else is not Ollama's answer.
   if (shown === null || typeof shown !== "object" || shown.model_info === null || typeof shown.model_info !== "object") return undefined;
   const numCtx = contextTokens(numCtxOf(shown.parameters));
   const architecture = shown.model_info?.["general.architecture"];
   const trained = typeof architecture === "string" ? contextTokens(shown.model_info?.[`${architecture}.context_length`]) : undefined;
   if (numCtx !== undefined) return { contextWindow: Math.min(numCtx, trained ?? numCtx), model, source: "ollama POST /api/show parameters num_ctx" };
-  if (trained !== undefined) return { contextWindow: trained, model, source: `ollama POST /api/show model_info ${architecture as string}.context_length (not loaded: Ollama picks its context, at most this, when it loads the model)`, provisional: true };
+  if (trained !== undefined)
+    return {
+      contextWindow: trained,
+      model,
+      source: `ollama POST /api/show model_info ${architecture as string}.context_length (not loaded: Ollama picks its context, at most this, when it loads the model)`,
+      provisional: true,
+    };
   return someFacts({ model, source: "ollama POST /api/show (no num_ctx: Ollama picks the context when it loads the model)", provisional: true });
 }
 

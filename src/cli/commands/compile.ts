@@ -30,7 +30,9 @@ export default defineCommand({
     const lines = result.diagnostics.map(formatDiagnostic);
     if (!result.files || !result.table) {
       const errors = result.diagnostics.filter((d) => d.severity === "error").length;
-      throw new MallexError("E_CONFIG_INVALID", `✗ ${displayPath(configPath, cwd)}: ${errors} error${errors === 1 ? "" : "s"}, nothing written`, { details: lines });
+      throw new MallexError("E_CONFIG_INVALID", `✗ ${displayPath(configPath, cwd)}: ${errors} error${errors === 1 ? "" : "s"}, nothing written`, {
+        details: lines,
+      });
     }
     for (const line of lines) printErr(line);
     // Allowed, but said: a file outside the config's folder changes what this config does.

@@ -20,12 +20,16 @@ export default defineCommand({
     // Given more than once, a pool as `mallex proxy` would use it: each server is probed.
     const backendUrls = repeatedOption(rawArgs, "backend-url");
     for (const url of [...backendUrls, ...(backendUrl === undefined ? [] : [backendUrl])]) {
-      if (!/^https?:\/\/[^/]+(\/.*)?$/.test(url)) throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${url}"`, { exitCode: 2 });
+      if (!/^https?:\/\/[^/]+(\/.*)?$/.test(url))
+        throw new MallexError("E_USAGE", `--backend-url must be an http(s) URL ending in /v1, got "${url}"`, { exitCode: 2 });
     }
     const cwd = process.cwd();
     const packageRoot = findPackageRoot();
     const configPath = findConfig(args.config, cwd, packageRoot);
-    const report = await runDoctor({ configPath, ...(backendUrl ? { backendUrl } : {}), ...(backendUrls.length > 1 ? { backendUrls } : {}) }, createDoctorDeps({ cwd, env: process.env, packageRoot }));
+    const report = await runDoctor(
+      { configPath, ...(backendUrl ? { backendUrl } : {}), ...(backendUrls.length > 1 ? { backendUrls } : {}) },
+      createDoctorDeps({ cwd, env: process.env, packageRoot }),
+    );
     if (args.json) {
       printOut(terminalJson(report));
     } else {

@@ -21,19 +21,49 @@ export default defineCommand({
     description: "Serve one GGUF model over OpenAI Chat Completions with the embedded llama.cpp engine (what backends of flavor embedded run)",
   },
   args: {
-    model: { type: "string", alias: "m", description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models); required, except with --install", valueHint: "path|hf:uri" },
+    model: {
+      type: "string",
+      alias: "m",
+      description: "GGUF file, or hf:user/repo:quant / hf:user/repo/file.gguf (downloaded into MALLEX_HOME/models); required, except with --install",
+      valueHint: "path|hf:uri",
+    },
     host: { type: "string", description: "Address to listen on", default: "127.0.0.1" },
-    "allowed-hosts": { type: "string", description: "Host names requests may name besides localhost and --host, comma-separated (the machine's LAN name when other machines call it)", valueHint: "names" },
+    "allowed-hosts": {
+      type: "string",
+      description: "Host names requests may name besides localhost and --host, comma-separated (the machine's LAN name when other machines call it)",
+      valueHint: "names",
+    },
     port: { type: "string", alias: "p", description: "Port to listen on (0: any free port)", default: "8080", valueHint: "n" },
     threads: { type: "string", alias: "t", description: "CPU threads (default: the physical cores but one, at least 1)", valueHint: "n" },
-    "ctx-size": { type: "string", alias: "c", description: "Context tokens per sequence (default: what fits, up to the model's trained context)", valueHint: "n" },
+    "ctx-size": {
+      type: "string",
+      alias: "c",
+      description: "Context tokens per sequence (default: what fits, up to the model's trained context)",
+      valueHint: "n",
+    },
     "batch-size": { type: "string", alias: "b", description: "Prompt tokens per batch", valueHint: "n" },
     "gpu-layers": { type: "string", description: "Layers on the GPU: a number, auto or max (0: CPU only)", valueHint: "n|auto|max" },
     parallel: { type: "string", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
-    "gpu-backends": { type: "string", description: "llama.cpp backends to try in order, the first that loads is used: cuda, vulkan, metal (:local: its source build only), cpu. mallex sets it after a GPU backend failed (with --install: the GPUs to install binaries for)", valueHint: "list" },
-    plan: { type: "boolean", description: "Print the context (per sequence) the engine would hold on this machine as JSON, and exit (mallex proxy/run ask this before starting it)" },
-    "max-ctx-size": { type: "string", description: "With no --ctx-size: hold what fits on the backend it loads, but no more than this many tokens per sequence (with --plan too)", valueHint: "n" },
-    install: { type: "boolean", description: "Install node-llama-cpp into MALLEX_HOME/engine with its binaries for the CPU and the GPUs found here (or those --gpu-backends names), from npm, and exit; the first engine start does the same when it is missing" },
+    "gpu-backends": {
+      type: "string",
+      description:
+        "llama.cpp backends to try in order, the first that loads is used: cuda, vulkan, metal (:local: its source build only), cpu. mallex sets it after a GPU backend failed (with --install: the GPUs to install binaries for)",
+      valueHint: "list",
+    },
+    plan: {
+      type: "boolean",
+      description: "Print the context (per sequence) the engine would hold on this machine as JSON, and exit (mallex proxy/run ask this before starting it)",
+    },
+    "max-ctx-size": {
+      type: "string",
+      description: "With no --ctx-size: hold what fits on the backend it loads, but no more than this many tokens per sequence (with --plan too)",
+      valueHint: "n",
+    },
+    install: {
+      type: "boolean",
+      description:
+        "Install node-llama-cpp into MALLEX_HOME/engine with its binaries for the CPU and the GPUs found here (or those --gpu-backends names), from npm, and exit; the first engine start does the same when it is missing",
+    },
   },
   async run({ args }) {
     const layers = parseGpuLayers(args["gpu-layers"]);
@@ -96,7 +126,13 @@ export default defineCommand({
         print: printErr,
         ...defined("token", token),
         ...defined("maxBodyBytes", maxBodyBytes),
-        ...defined("allowedHosts", args["allowed-hosts"]?.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean)),
+        ...defined(
+          "allowedHosts",
+          args["allowed-hosts"]
+            ?.split(",")
+            .map((name) => name.trim().toLowerCase())
+            .filter(Boolean),
+        ),
         ...defined("threads", parseCount(args.threads, "--threads", 1)),
         ...defined("contextSize", parseCount(args["ctx-size"], "--ctx-size", 256)),
         ...defined("batchSize", parseCount(args["batch-size"], "--batch-size", 1)),
@@ -109,7 +145,8 @@ export default defineCommand({
       if (stopping.signal.aborted) throw new MallexError("E_ENGINE", "mallex engine: stopped before the model was ready", { exitCode: 130 });
       // The model cannot be had (offline, not on the Hub, not a GGUF): the user's to fix, in words the
       // mallex that started this engine passes on as they are (model-source-failure.ts).
-      if (MallexError.isInstance(error) && error.code === "E_MODEL_SOURCE") throw new MallexError("E_MODEL_SOURCE", markModelSourceFailure(error.message), { exitCode: MODEL_SOURCE_EXIT_CODE, cause: error });
+      if (MallexError.isInstance(error) && error.code === "E_MODEL_SOURCE")
+        throw new MallexError("E_MODEL_SOURCE", markModelSourceFailure(error.message), { exitCode: MODEL_SOURCE_EXIT_CODE, cause: error });
       throw error;
     }
     unhook();

@@ -30,21 +30,44 @@ import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
 
 export default defineCommand({
-  meta: { name: "eval", description: "Score Claude Code on this model: run a suite of small coding tasks through the real CLI and mallex, each checked by its own checker" },
+  meta: {
+    name: "eval",
+    description: "Score Claude Code on this model: run a suite of small coding tasks through the real CLI and mallex, each checked by its own checker",
+  },
   args: {
     ...proxyArgs,
-    config: { ...proxyArgs.config, description: "Config file (default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)" },
+    config: {
+      ...proxyArgs.config,
+      description:
+        "Config file (default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)",
+    },
     port: { ...proxyArgs.port, description: "Port to serve on (default: a free one)" },
     suite: { type: "string", description: "A folder with one folder per task (task.yaml, prompt.md, repo/); default: the shipped suite", valueHint: "dir" },
     task: { type: "string", description: "Run only this task (given more than once: these tasks)", valueHint: "name" },
     json: { type: "string", description: "Also write the report as JSON to this file (written as each task ends, and on Ctrl-C)", valueHint: "file" },
     "max-turns": { type: "string", description: "Claude Code's turn limit per task, unless the task sets one (default 20)", valueHint: "n" },
     timeout: { type: "string", description: "Seconds a task may take, unless the task sets its own (default 300)", valueHint: "s" },
-    profile: { type: "string", description: "Pin Claude Code to this profile of the config instead of its routing; given more than once: the suite runs once per profile, compared", valueHint: "name" },
-    trim: { type: "string", description: "on, off, or on,off to compare: off sends Claude Code's request untrimmed to the same model (each local profile as with trim: false)", valueHint: "on,off" },
-    escalation: { type: "string", description: "on, off, or on,off to compare: off runs each tier that goes to Claude on its fallback's local profile (all local)", valueHint: "on,off" },
+    profile: {
+      type: "string",
+      description: "Pin Claude Code to this profile of the config instead of its routing; given more than once: the suite runs once per profile, compared",
+      valueHint: "name",
+    },
+    trim: {
+      type: "string",
+      description: "on, off, or on,off to compare: off sends Claude Code's request untrimmed to the same model (each local profile as with trim: false)",
+      valueHint: "on,off",
+    },
+    escalation: {
+      type: "string",
+      description: "on, off, or on,off to compare: off runs each tier that goes to Claude on its fallback's local profile (all local)",
+      valueHint: "on,off",
+    },
     repeat: { type: "string", description: "Run the suite this many times (per variant): the pass rate's spread over the runs", valueHint: "n" },
-    "min-pass-rate": { type: "string", description: "Exit 1 when the pass rate (with variants: any variant's) is below this: 0.6 or 60% (for CI)", valueHint: "rate" },
+    "min-pass-rate": {
+      type: "string",
+      description: "Exit 1 when the pass rate (with variants: any variant's) is below this: 0.6 or 60% (for CI)",
+      valueHint: "rate",
+    },
   },
   async run({ args, rawArgs }) {
     const packageRoot = findPackageRoot();
@@ -82,7 +105,10 @@ export default defineCommand({
         const untrimmed = fields.trim === "off" ? withTrimOff(table) : table;
         return fields.escalation === "off" ? withLocalTiers(untrimmed) : untrimmed;
       };
-      const serving = await serve({ ...args, ...(fields.config !== undefined ? { config: fields.config } : {}), backendUrls: repeatedOption(rawArgs, "backend-url"), port }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"], adjustTable: adjust });
+      const serving = await serve(
+        { ...args, ...(fields.config !== undefined ? { config: fields.config } : {}), backendUrls: repeatedOption(rawArgs, "backend-url"), port },
+        { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"], adjustTable: adjust },
+      );
       current = serving;
       let closed: Promise<void> | undefined;
       const close = () =>
@@ -93,9 +119,17 @@ export default defineCommand({
           if (current === serving) current = undefined;
         })());
       try {
-        if (!(await warmUp(serving, args["backend-url"] !== undefined, print))) throw new MallexError("E_EVAL_SERVER", `mallex eval: the model server did not start (see ${join(serving.mallexHome, "mallex.log")})`, { exitCode: 1 });
+        if (!(await warmUp(serving, args["backend-url"] !== undefined, print)))
+          throw new MallexError("E_EVAL_SERVER", `mallex eval: the model server did not start (see ${join(serving.mallexHome, "mallex.log")})`, {
+            exitCode: 1,
+          });
         const unknown = profiles.filter((name) => serving.table.profiles[name] === undefined);
-        if (unknown.length > 0) throw new MallexError("E_USAGE", `mallex eval: no profile ${unknown.join(", ")} in the config${fields.config !== undefined ? ` ${fields.config}` : ""} (it has ${Object.keys(serving.table.profiles).join(", ")})`, { exitCode: 2 });
+        if (unknown.length > 0)
+          throw new MallexError(
+            "E_USAGE",
+            `mallex eval: no profile ${unknown.join(", ")} in the config${fields.config !== undefined ? ` ${fields.config}` : ""} (it has ${Object.keys(serving.table.profiles).join(", ")})`,
+            { exitCode: 2 },
+          );
       } catch (error) {
         await close();
         throw error;
@@ -145,11 +179,19 @@ export default defineCommand({
       const claude = claudeCommand(process.env, packageRoot);
       if (claude.npx) await fetchClaudeCode(claude, print);
       // In a group of its own (runInOwnGroup): a background process it leaves cannot hold the eval at its start.
-      const version = /\d+\.\d+\.\d+\S*/.exec((await runInOwnGroup(claude.file, [...claude.prefix, "--version"], { timeoutMs: 60_000, maxOutputChars: 4096 })).output)?.[0] ?? "unknown";
-      const backend = args["backend-url"] ?? (args.embedded !== undefined ? `embedded ${args.embedded}` : (serving.defaultProfile?.name ?? "the config's default tier"));
+      const version =
+        /\d+\.\d+\.\d+\S*/.exec((await runInOwnGroup(claude.file, [...claude.prefix, "--version"], { timeoutMs: 60_000, maxOutputChars: 4096 })).output)?.[0] ??
+        "unknown";
+      const backend =
+        args["backend-url"] ?? (args.embedded !== undefined ? `embedded ${args.embedded}` : (serving.defaultProfile?.name ?? "the config's default tier"));
       const variants = plans.length * Math.max(1, profiles.length);
-      const times = variants > 1 || repeat > 1 ? ` × ${variants > 1 ? `${variants} variants` : ""}${variants > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}` : "";
-      console.error(`mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${serving.proxy.url}/ui#token=${token})`);
+      const times =
+        variants > 1 || repeat > 1
+          ? ` × ${variants > 1 ? `${variants} variants` : ""}${variants > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}`
+          : "";
+      console.error(
+        `mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${serving.proxy.url}/ui#token=${token})`,
+      );
       // From here on each request's line goes to mallex.log only: the progress lines are the terminal's.
       quiet = true;
       const opened = first;
@@ -195,7 +237,8 @@ export default defineCommand({
       quiet = false;
       // What finished stays in the report, with what stopped the rest.
       if (jsonOut !== undefined) writeJson(jsonOut, { ...(lastReport ?? { pass_rate: 0, tasks: [] }), error: (error as Error).message });
-      if (mallexHome !== undefined && lastReport !== undefined) keepLastEval(mallexHome, { state: "failed", report: lastReport, error: (error as Error).message });
+      if (mallexHome !== undefined && lastReport !== undefined)
+        keepLastEval(mallexHome, { state: "failed", report: lastReport, error: (error as Error).message });
       throw error;
     } finally {
       process.off("SIGINT", interrupt);

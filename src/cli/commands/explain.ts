@@ -25,7 +25,12 @@ export default defineCommand({
   meta: { name: "explain", description: "Show what every trimming rule does to one captured request, and the exact upstream request" },
   args: {
     ...configArgs,
-    request: { type: "positional", description: "A captured Anthropic request (bare body, or an exchange holding it under `body`)", required: true, valueHint: "request.json" },
+    request: {
+      type: "positional",
+      description: "A captured Anthropic request (bare body, or an exchange holding it under `body`)",
+      required: true,
+      valueHint: "request.json",
+    },
     profile: { type: "string", description: "Profile to trim for (default: the one the proxy would route the request to)", valueHint: "name" },
     size: { type: "string", description: "Size class to trim for: small | medium | large", valueHint: "size" },
     json: { type: "boolean", description: "Print one JSON object (before.chars, after.chars, upstream, rules)" },
@@ -38,7 +43,8 @@ export default defineCommand({
     const outDir = join(dirname(configPath), "generated");
     const compiled = await ensureCompiled({ configPath, outDir, cwd, env: process.env, packageRoot });
     for (const warning of compiled.warnings) printErr(formatDiagnostic(warning));
-    if (compiled.writeError) throw new MallexError("E_GENERATED_STALE", `${compiled.writeError}; its templates are out of date: run \`mallex compile\` where it can write`);
+    if (compiled.writeError)
+      throw new MallexError("E_GENERATED_STALE", `${compiled.writeError}; its templates are out of date: run \`mallex compile\` where it can write`);
     const captured = readRequest(args.request);
     const request = checkRequest(captured.body, args.request, await loadValidator(packageRoot, "validate-messages"));
     const { profile, route } = chooseProfile(compiled.table, request, args.profile, size, process.env);
@@ -48,7 +54,8 @@ export default defineCommand({
     try {
       explanation = explainRequest(request, compiled.table, profile, templates, captured.userAgent);
     } catch (error) {
-      if (TranslateError.isInstance(error)) throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);
+      if (TranslateError.isInstance(error))
+        throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);
       throw error;
     }
     const routed = route ? { route: { ...(route.tier ? { tier: route.tier } : {}), reason: route.reason } } : {};
@@ -66,7 +73,13 @@ function parseSize(value: string | undefined): Size | undefined {
  * --profile or --size when given; else the profile the proxy would route this request to, with the
  * route, so the output can say why that one.
  */
-function chooseProfile(table: RoutingTable, request: MessagesRequest, name: string | undefined, size: Size | undefined, env: EnvLookup): { profile: CompiledProfile; route?: RouteDecision } {
+function chooseProfile(
+  table: RoutingTable,
+  request: MessagesRequest,
+  name: string | undefined,
+  size: Size | undefined,
+  env: EnvLookup,
+): { profile: CompiledProfile; route?: RouteDecision } {
   if (name !== undefined || size !== undefined) return { profile: pickProfile(table, name, size) };
   const routed = routeOffline(request, table, env);
   if (!routed.ok) throw new MallexError("E_USAGE", `${routed.message} Pick a profile with --profile.`, { exitCode: 2 });
@@ -78,13 +91,16 @@ function pickProfile(table: RoutingTable, name: string | undefined, size: Size |
   const profiles = Object.values(table.profiles);
   if (name !== undefined) {
     const profile = table.profiles[name];
-    if (profile === undefined) throw new MallexError("E_USAGE", `there is no profile "${name}"; the config has ${profiles.map((p) => p.name).join(", ")}`, { exitCode: 2 });
-    if (size !== undefined && size !== profile.size) throw new MallexError("E_USAGE", `profile ${name} is ${profile.size}, not ${size}: give --profile or --size, not both`, { exitCode: 2 });
+    if (profile === undefined)
+      throw new MallexError("E_USAGE", `there is no profile "${name}"; the config has ${profiles.map((p) => p.name).join(", ")}`, { exitCode: 2 });
+    if (size !== undefined && size !== profile.size)
+      throw new MallexError("E_USAGE", `profile ${name} is ${profile.size}, not ${size}: give --profile or --size, not both`, { exitCode: 2 });
     return profile;
   }
   const wanted = size ?? "small";
   const profile = profileForSize(table, wanted);
-  if (profile === undefined) throw new MallexError("E_USAGE", `no profile has size ${wanted}; pick one with --profile (${profiles.map((p) => p.name).join(", ")})`, { exitCode: 2 });
+  if (profile === undefined)
+    throw new MallexError("E_USAGE", `no profile has size ${wanted}; pick one with --profile (${profiles.map((p) => p.name).join(", ")})`, { exitCode: 2 });
   return profile;
 }
 

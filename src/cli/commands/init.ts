@@ -17,7 +17,8 @@ export default defineCommand({
     model: { type: "string", description: "Profile to use instead of the recommended one", valueHint: "profile" },
     backend: {
       type: "string",
-      description: "Model server: mlx (mlx-lm; macOS on Apple Silicon, Python) or embedded (mallex's own llama.cpp engine; anywhere). Default: mlx where it runs, else embedded",
+      description:
+        "Model server: mlx (mlx-lm; macOS on Apple Silicon, Python) or embedded (mallex's own llama.cpp engine; anywhere). Default: mlx where it runs, else embedded",
       valueHint: "mlx|embedded",
     },
     tiers: { type: "string", description: "Tiers that go to Claude, comma-separated (e.g. high)", valueHint: "list" },

@@ -14,7 +14,13 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const backendUrls = repeatedOption(rawArgs, "backend-url");
     const serving = await serve({ ...args, backendUrls }, { packageRoot: findPackageRoot(), print: printErr, stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"] });
-    const backend = args["backend-url"] ? ` → ${backendUrls.length > 1 ? backendUrls.join(", ") : args["backend-url"]}` : args["server-command"] ? ` → ${args["server-command"]} (started on first request)` : args.embedded ? ` → embedded engine with ${args.embedded} (started on first request)` : "";
+    const backend = args["backend-url"]
+      ? ` → ${backendUrls.length > 1 ? backendUrls.join(", ") : args["backend-url"]}`
+      : args["server-command"]
+        ? ` → ${args["server-command"]} (started on first request)`
+        : args.embedded
+          ? ` → embedded engine with ${args.embedded} (started on first request)`
+          : "";
     // The contexts known by now (declared, given with --ctx-size, planned, or read from a running server): a small one is said before any session starts.
     for (const warning of smallContextWarnings(serving.proxy.table())) printErr(warning);
     console.log(`mallex proxy listening on ${serving.proxy.url}${backend}`);

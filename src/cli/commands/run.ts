@@ -45,7 +45,10 @@ export default defineCommand({
     }
     // Claude Code talks to mallex with a token only this session knows.
     const token = `mallex-${randomBytes(16).toString("hex")}`;
-    const serving = await serve({ ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), config, port: args.port ?? "0" }, { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] });
+    const serving = await serve(
+      { ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), config, port: args.port ?? "0" },
+      { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] },
+    );
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
     const interruption = new AbortController();
     const interrupt = (signal: NodeJS.Signals) => interruption.abort(signal);
@@ -70,9 +73,10 @@ export default defineCommand({
       if (!ready || interruption.signal.aborted) return;
       const claude = claudeCommand(process.env, packageRoot);
       // Ctrl-C reaches npx too (it shares mallex's process group): its failure then is no news.
-      if (claude.npx) await fetchClaudeCode(claude, print).catch((error: unknown) => {
-        if (!interruption.signal.aborted) throw error;
-      });
+      if (claude.npx)
+        await fetchClaudeCode(claude, print).catch((error: unknown) => {
+          if (!interruption.signal.aborted) throw error;
+        });
       if (interruption.signal.aborted) return;
       ownCtrlC();
       // The local model's context window, so auto-compact fires before it overflows (not at Claude's).
@@ -117,17 +121,24 @@ export default defineCommand({
       process.off("SIGINT", ignore);
       process.off("SIGTERM", forward);
       // Not started at all (execa says why): Claude Code printed nothing, so mallex does.
-      if (result.failed && result.exitCode === undefined && result.signal === undefined) throw new MallexError("E_CLAUDE_CODE", `mallex: Claude Code did not start: ${result.shortMessage}`);
+      if (result.failed && result.exitCode === undefined && result.signal === undefined)
+        throw new MallexError("E_CLAUDE_CODE", `mallex: Claude Code did not start: ${result.shortMessage}`);
       exitCode = result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1);
       // Claude Code's own parting `claude --resume <id>` would leave mallex out.
-      resume = resumeHint({ sessionId: serving.proxy.lastSession(), mallex: mallexCommand({ env: process.env, cwd: process.cwd(), packageRoot }), runArgs: rawArgs, env: process.env });
+      resume = resumeHint({
+        sessionId: serving.proxy.lastSession(),
+        mallex: mallexCommand({ env: process.env, cwd: process.cwd(), packageRoot }),
+        runArgs: rawArgs,
+        env: process.env,
+      });
     } finally {
       ownCtrlC();
       const kept = interruption.signal.aborted ? [] : await keepServers(serving, print, interruption.signal);
       process.off("SIGTERM", interrupt);
       process.off("SIGHUP", interrupt);
       await serving.close();
-      for (const server of kept) print(`mallex: kept the model server ${server.key} running (pid ${server.pid}) for the next session; stop it with \`mallex server stop\``);
+      for (const server of kept)
+        print(`mallex: kept the model server ${server.key} running (pid ${server.pid}) for the next session; stop it with \`mallex server stop\``);
       // Last, where Claude Code's own resume line was: what the user reads when the terminal is theirs again.
       if (resume !== undefined) print(resume);
       // 1 when the server gave up before Claude Code started.

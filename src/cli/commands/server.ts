@@ -15,14 +15,21 @@ export default defineCommand({
   args: {
     ...configArgs,
     action: { type: "positional", description: "status | stop | logs", required: true, valueHint: "action" },
-    key: { type: "positional", description: "Only this server (a key from `mallex server status`: every server of that key; or a server's pid)", required: false, valueHint: "key|pid" },
+    key: {
+      type: "positional",
+      description: "Only this server (a key from `mallex server status`: every server of that key; or a server's pid)",
+      required: false,
+      valueHint: "key|pid",
+    },
     follow: { type: "boolean", alias: "f", description: "logs: keep printing new lines until Ctrl-C" },
     lines: { type: "string", alias: "n", description: "logs: how many lines of the tail (default 50)", valueHint: "n" },
   },
   async run({ args }) {
     const action = String(args.action);
     if (!(ACTIONS as readonly string[]).includes(action)) {
-      throw new MallexError("E_USAGE", `Unknown action "${action}": use \`mallex server status\`, \`mallex server stop\` or \`mallex server logs\`.`, { exitCode: 2 });
+      throw new MallexError("E_USAGE", `Unknown action "${action}": use \`mallex server status\`, \`mallex server stop\` or \`mallex server logs\`.`, {
+        exitCode: 2,
+      });
     }
     const home = resolveMallexHome(process.env);
     const key = typeof args.key === "string" && args.key !== "" ? args.key : undefined;

@@ -12,7 +12,11 @@ import { printErr, printOut } from "../terminal-text.js";
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 
 export default defineCommand({
-  meta: { name: "status", description: "Show the running mallex's model servers and last requests (the dashboard's summary, in the terminal); every running mallex, when several share MALLEX_HOME" },
+  meta: {
+    name: "status",
+    description:
+      "Show the running mallex's model servers and last requests (the dashboard's summary, in the terminal); every running mallex, when several share MALLEX_HOME",
+  },
   args: {
     url: { type: "string", description: "The mallex to ask (default: those that run, from MALLEX_HOME/proxies)", valueHint: "url" },
     port: { type: "string", description: "Only the running mallex that listens on this port (when several run)", valueHint: "port" },
@@ -24,16 +28,26 @@ export default defineCommand({
     const home = resolveMallexHome(process.env);
     const port = parseCount(args.port, "--port", 1);
     if (port !== undefined && port > 65535) throw new MallexError("E_USAGE", `--port must be a port number, got "${args.port}"`, { exitCode: 2 });
-    if (port !== undefined && args.url !== undefined) throw new MallexError("E_USAGE", "--url (any mallex) and --port (a running one of this MALLEX_HOME) exclude each other: pass one.", { exitCode: 2 });
+    if (port !== undefined && args.url !== undefined)
+      throw new MallexError("E_USAGE", "--url (any mallex) and --port (a running one of this MALLEX_HOME) exclude each other: pass one.", { exitCode: 2 });
     const count = parseCount(args.requests, "--requests", 1) ?? 10;
     const targets = pickProxies(
       liveProxies(home),
-      { ...(args.url !== undefined ? { url: args.url } : {}), ...(port !== undefined ? { port } : {}), ...(args.token !== undefined ? { token: args.token } : {}), follow: args.follow === true },
+      {
+        ...(args.url !== undefined ? { url: args.url } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(args.token !== undefined ? { token: args.token } : {}),
+        follow: args.follow === true,
+      },
       { dir: proxiesDir(home), ...(process.env.MALLEX_TOKEN ? { envToken: process.env.MALLEX_TOKEN } : {}) },
     );
 
     if (!args.follow) {
-      const shown = await Promise.allSettled(targets.map(async (target) => formatStatus(target.url, await snapshotOf(target), { requests: count, now: Date.now(), ...(target.pid !== undefined ? { pid: target.pid } : {}) })));
+      const shown = await Promise.allSettled(
+        targets.map(async (target) =>
+          formatStatus(target.url, await snapshotOf(target), { requests: count, now: Date.now(), ...(target.pid !== undefined ? { pid: target.pid } : {}) }),
+        ),
+      );
       const failures = shown.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
       if (failures.length === targets.length) throw failures[0];
       const blocks = shown.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
@@ -56,13 +70,20 @@ export default defineCommand({
         pending += chunk;
         let cut: number;
         while ((cut = pending.indexOf("\n\n", searchFrom)) !== -1) {
-          const data = pending.slice(0, cut).split("\n").find((line) => line.startsWith("data:"));
+          const data = pending
+            .slice(0, cut)
+            .split("\n")
+            .find((line) => line.startsWith("data:"));
           pending = pending.slice(cut + 2);
           searchFrom = 0;
           if (data !== undefined) printOut(format(parseAnswer(data.slice(5), target, "an event") as DashboardMessage));
         }
         searchFrom = Math.max(0, pending.length - 1);
-        if (pending.length > MAX_SNAPSHOT_BYTES) throw new MallexError("E_USAGE", `mallex at ${target.url} sent an event longer than ${MAX_SNAPSHOT_MIB} MiB, which no mallex sends: stopped reading it`);
+        if (pending.length > MAX_SNAPSHOT_BYTES)
+          throw new MallexError(
+            "E_USAGE",
+            `mallex at ${target.url} sent an event longer than ${MAX_SNAPSHOT_MIB} MiB, which no mallex sends: stopped reading it`,
+          );
       }
     } catch (error) {
       if (MallexError.isInstance(error)) throw error;
@@ -91,9 +112,18 @@ async function snapshotOf(target: ProxyTarget): Promise<Snapshot> {
   const response = await ask(`${target.url}/ui/api/snapshot`, target, AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS));
   const { text, cut } = await readResponseStart(response, MAX_SNAPSHOT_BYTES).catch((error: unknown) => {
     const late = error instanceof Error && error.name === "TimeoutError";
-    throw new MallexError("E_USAGE", late ? `mallex at ${target.url} did not send its snapshot within ${SNAPSHOT_TIMEOUT_MS / 1000} s (stopped with Ctrl-Z?)` : `The connection to mallex at ${target.url} broke: ${(error as Error).message}`);
+    throw new MallexError(
+      "E_USAGE",
+      late
+        ? `mallex at ${target.url} did not send its snapshot within ${SNAPSHOT_TIMEOUT_MS / 1000} s (stopped with Ctrl-Z?)`
+        : `The connection to mallex at ${target.url} broke: ${(error as Error).message}`,
+    );
   });
-  if (cut) throw new MallexError("E_USAGE", `mallex at ${target.url} answered with a snapshot larger than ${MAX_SNAPSHOT_MIB} MiB, which no mallex sends: stopped reading it`);
+  if (cut)
+    throw new MallexError(
+      "E_USAGE",
+      `mallex at ${target.url} answered with a snapshot larger than ${MAX_SNAPSHOT_MIB} MiB, which no mallex sends: stopped reading it`,
+    );
   return parseAnswer(text, target, "a snapshot") as Snapshot;
 }
 
@@ -102,7 +132,10 @@ function parseAnswer(text: string, target: ProxyTarget, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new MallexError("E_USAGE", `mallex at ${target.url} sent ${what} that is not JSON (is another program listening there?): ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`);
+    throw new MallexError(
+      "E_USAGE",
+      `mallex at ${target.url} sent ${what} that is not JSON (is another program listening there?): ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`,
+    );
   }
 }
 

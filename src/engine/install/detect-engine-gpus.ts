@@ -18,10 +18,15 @@ const SCRIPT = `const m = await import(process.argv[1]); process.stdout.write(JS
 export const detectEngineGpus: DetectGpus = async (root) => {
   const entry = createRequire(join(root, "package.json")).resolve("node-llama-cpp");
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ["--input-type=module", "-e", SCRIPT, "--", pathToFileURL(entry).href], { timeout: 60_000, maxBuffer: 64 * 1024 }, (error, out, stderr) => {
-      if (error) reject(new Error(`node-llama-cpp could not say which GPUs this machine has: ${(stderr.trim().split("\n").at(-1) ?? "") || error.message}`));
-      else resolve(out);
-    });
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", SCRIPT, "--", pathToFileURL(entry).href],
+      { timeout: 60_000, maxBuffer: 64 * 1024 },
+      (error, out, stderr) => {
+        if (error) reject(new Error(`node-llama-cpp could not say which GPUs this machine has: ${(stderr.trim().split("\n").at(-1) ?? "") || error.message}`));
+        else resolve(out);
+      },
+    );
   });
   const types = JSON.parse(stdout) as unknown[];
   return types.filter((type): type is GpuName => type === "cuda" || type === "vulkan" || type === "metal");

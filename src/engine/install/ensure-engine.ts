@@ -26,7 +26,13 @@ export interface EnsureEngineDeps extends InstallEngineDeps {
   arch: string;
 }
 
-export const defaultEnsureEngineDeps = (): EnsureEngineDeps => ({ runNpm, now: Date.now, detectGpus: detectEngineGpus, platform: process.platform, arch: process.arch });
+export const defaultEnsureEngineDeps = (): EnsureEngineDeps => ({
+  runNpm,
+  now: Date.now,
+  detectGpus: detectEngineGpus,
+  platform: process.platform,
+  arch: process.arch,
+});
 
 export interface EnsuredEngine {
   found: FoundEngine;
@@ -45,22 +51,42 @@ export async function ensureEngine(options: EnsureEngineOptions, deps: EnsureEng
   if (search.found?.source === "beside") return { found: search.found };
   const base = prebuiltPackages(deps.platform, deps.arch, []);
   if (base === undefined) {
-    throw new MallexError("E_ENGINE_INSTALL", `mallex: node-llama-cpp has no prebuilt llama.cpp binary for ${deps.platform}-${deps.arch}, and the embedded engine never compiles one.\nUse a model server that runs here, started by mallex (--server-command) or already running (--backend-url).`);
+    throw new MallexError(
+      "E_ENGINE_INSTALL",
+      `mallex: node-llama-cpp has no prebuilt llama.cpp binary for ${deps.platform}-${deps.arch}, and the embedded engine never compiles one.\nUse a model server that runs here, started by mallex (--server-command) or already running (--backend-url).`,
+    );
   }
   let found = search.found;
   if (found !== undefined && !options.recheck) return { found };
   if (found === undefined) {
-    if (search.otherVersion) options.print(`mallex: node-llama-cpp ${search.otherVersion.version} beside mallex (${search.otherVersion.packageDir}) is not the version mallex runs (${NODE_LLAMA_CPP_VERSION}): the engine gets its own copy`);
-    await installEngine({ ...common(options), packages: base.map((p) => p.name), label: `node-llama-cpp ${NODE_LLAMA_CPP_VERSION} for ${describeGpus(base) ?? "the CPU"}` }, deps);
+    if (search.otherVersion)
+      options.print(
+        `mallex: node-llama-cpp ${search.otherVersion.version} beside mallex (${search.otherVersion.packageDir}) is not the version mallex runs (${NODE_LLAMA_CPP_VERSION}): the engine gets its own copy`,
+      );
+    await installEngine(
+      { ...common(options), packages: base.map((p) => p.name), label: `node-llama-cpp ${NODE_LLAMA_CPP_VERSION} for ${describeGpus(base) ?? "the CPU"}` },
+      deps,
+    );
     found = findEngine(options.packageRoot, options.mallexHome).found;
-    if (found === undefined) throw new MallexError("E_ENGINE_INSTALL", `mallex: npm installed node-llama-cpp ${NODE_LLAMA_CPP_VERSION}, but the engine cannot find it where it was put (a mallex bug, please report it).`);
+    if (found === undefined)
+      throw new MallexError(
+        "E_ENGINE_INSTALL",
+        `mallex: npm installed node-llama-cpp ${NODE_LLAMA_CPP_VERSION}, but the engine cannot find it where it was put (a mallex bug, please report it).`,
+      );
   }
   let gpus = options.gpus;
   if (gpus === undefined) {
     try {
       gpus = await deps.detectGpus(found.root);
     } catch (error) {
-      return { found, gpuError: new MallexError("E_ENGINE_INSTALL", `mallex: ${(error as Error).message}, so no GPU binary was installed: the engine runs on the CPU.\nName the GPU to install for (\`${INSTALL_COMMAND} --gpu-backends cuda\`), or leave it on the CPU.`, { cause: error }) };
+      return {
+        found,
+        gpuError: new MallexError(
+          "E_ENGINE_INSTALL",
+          `mallex: ${(error as Error).message}, so no GPU binary was installed: the engine runs on the CPU.\nName the GPU to install for (\`${INSTALL_COMMAND} --gpu-backends cuda\`), or leave it on the CPU.`,
+          { cause: error },
+        ),
+      };
     }
   }
   const have = new Set(found.binaries);
@@ -68,7 +94,14 @@ export async function ensureEngine(options: EnsureEngineOptions, deps: EnsureEng
   const missing = wanted.filter((p) => !have.has(p.name));
   if (missing.length === 0) return { found };
   try {
-    await installEngine({ ...common(options), packages: [...new Set([...found.binaries, ...wanted.map((p) => p.name)])], label: `node-llama-cpp ${NODE_LLAMA_CPP_VERSION}'s ${describeGpus(missing) ?? "CPU"} binaries` }, deps);
+    await installEngine(
+      {
+        ...common(options),
+        packages: [...new Set([...found.binaries, ...wanted.map((p) => p.name)])],
+        label: `node-llama-cpp ${NODE_LLAMA_CPP_VERSION}'s ${describeGpus(missing) ?? "CPU"} binaries`,
+      },
+      deps,
+    );
   } catch (error) {
     if (!MallexError.isInstance(error) || error.exitCode === 130) throw error;
     // The CPU's binary is in place: the engine runs, on the CPU, and says why.

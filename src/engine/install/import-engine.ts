@@ -18,6 +18,10 @@ export async function importEngine(found: FoundEngine): Promise<NodeLlamaCpp> {
     return (await import(pathToFileURL(entry).href)) as NodeLlamaCpp;
   } catch (error) {
     const fix = found.source === "home" ? `remove ${found.root} and run \`mallex engine --install\`` : `reinstall it there (npm install)`;
-    throw new MallexError("E_ENGINE", `the embedded engine cannot load node-llama-cpp from ${found.packageDir} (${(error as Error).message.split("\n")[0]}): ${fix}, or use another backend (--backend-url).`, { cause: error });
+    throw new MallexError(
+      "E_ENGINE",
+      `the embedded engine cannot load node-llama-cpp from ${found.packageDir} (${(error as Error).message.split("\n")[0]}): ${fix}, or use another backend (--backend-url).`,
+      { cause: error },
+    );
   }
 }

@@ -42,7 +42,8 @@ export const INSTALL_COMMAND = "mallex engine --install";
 export async function installEngine(options: InstallEngineOptions, deps: InstallEngineDeps): Promise<void> {
   const target = engineDir(options.mallexHome);
   const what = `node-llama-cpp ${NODE_LLAMA_CPP_VERSION} and ${options.packages.join(", ")}`;
-  const fail = (why: string, fix: string, cause?: unknown) => new MallexError("E_ENGINE_INSTALL", `mallex: cannot install the embedded engine (${what}) into ${target}: ${why}.\n${fix}`, { cause });
+  const fail = (why: string, fix: string, cause?: unknown) =>
+    new MallexError("E_ENGINE_INSTALL", `mallex: cannot install the embedded engine (${what}) into ${target}: ${why}.\n${fix}`, { cause });
   let fresh: string;
   try {
     fresh = await freshSiblingDir(target);
@@ -52,11 +53,21 @@ export async function installEngine(options: InstallEngineOptions, deps: Install
   try {
     const dependencies = Object.fromEntries(["node-llama-cpp", ...options.packages].map((name) => [name, NODE_LLAMA_CPP_VERSION]));
     // allowScripts too, for an `npm install` someone runs there by hand.
-    const manifest = { name: "mallex-engine", private: true, description: "node-llama-cpp for mallex's embedded engine: written by mallex engine --install", dependencies, allowScripts: { "node-llama-cpp": false } };
+    const manifest = {
+      name: "mallex-engine",
+      private: true,
+      description: "node-llama-cpp for mallex's embedded engine: written by mallex engine --install",
+      dependencies,
+      allowScripts: { "node-llama-cpp": false },
+    };
     await writeFile(join(fresh, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     // A mallex started by npx or an npm script hands that npm's settings on as npm_config_*
     // variables (its prefix and local prefix among them); the command line outranks them.
-    const npm = (args: readonly string[]) => deps.runNpm([...args, "--prefix", fresh, "--global=false", "--no-audit", "--no-fund"], { cwd: fresh, ...(options.signal ? { signal: options.signal } : {}) });
+    const npm = (args: readonly string[]) =>
+      deps.runNpm([...args, "--prefix", fresh, "--global=false", "--no-audit", "--no-fund"], {
+        cwd: fresh,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     // Offline, npm retries each request for about 70 s before it says so (measured); one question
     // asked without retries says it in a second.
     const reachable = await npm(["view", `node-llama-cpp@${NODE_LLAMA_CPP_VERSION}`, "version", "--fetch-retries=0"]);
@@ -67,7 +78,13 @@ export async function installEngine(options: InstallEngineOptions, deps: Install
     }
     options.print(`mallex: installing ${options.label} from npm into ${target}`);
     const started = deps.now();
-    const stop = watchInstallProgress({ dir: join(fresh, "node_modules"), label: options.label, print: options.print, ...(options.progressEveryMs !== undefined ? { everyMs: options.progressEveryMs } : {}), now: deps.now });
+    const stop = watchInstallProgress({
+      dir: join(fresh, "node_modules"),
+      label: options.label,
+      print: options.print,
+      ...(options.progressEveryMs !== undefined ? { everyMs: options.progressEveryMs } : {}),
+      now: deps.now,
+    });
     let result;
     let bytes: number;
     try {
@@ -86,7 +103,11 @@ export async function installEngine(options: InstallEngineOptions, deps: Install
       await swapFolderIn(fresh, target);
     } catch (error) {
       // Windows will not rename a folder whose binaries a running engine holds open.
-      throw fail(`cannot put it in place (${(error as Error).message})`, `Stop the engines running from it (\`mallex server stop\`), then run \`${INSTALL_COMMAND}\`.`, error);
+      throw fail(
+        `cannot put it in place (${(error as Error).message})`,
+        `Stop the engines running from it (\`mallex server stop\`), then run \`${INSTALL_COMMAND}\`.`,
+        error,
+      );
     }
     options.print(`mallex: installed ${options.label} in ${Math.round((deps.now() - started) / 1000)} s (${formatBytes(bytes)})`);
   } finally {

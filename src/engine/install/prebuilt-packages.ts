@@ -32,7 +32,8 @@ export function prebuiltPackages(platform: NodeJS.Platform, arch: string, gpus: 
     if (gpus.includes("vulkan")) packages.push(...one(`${os}-x64-vulkan`, "vulkan"));
     return packages;
   }
-  const other: Record<string, string | undefined> = os === "linux" ? { arm64: "linux-arm64", arm: "linux-armv7l", riscv64: "linux-riscv64" } : { arm64: "win-arm64" };
+  const other: Record<string, string | undefined> =
+    os === "linux" ? { arm64: "linux-arm64", arm: "linux-armv7l", riscv64: "linux-riscv64" } : { arm64: "win-arm64" };
   const name = other[arch];
   return name === undefined ? undefined : one(name);
 }

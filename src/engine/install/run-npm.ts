@@ -30,5 +30,10 @@ export const runNpm: RunNpm = async (args, options) => {
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
   const spawnError = result.exitCode === undefined && result.signal === undefined ? (result as { code?: string }).code : undefined;
-  return { exitCode: result.exitCode, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? ""), ...(spawnError !== undefined ? { spawnError } : {}) };
+  return {
+    exitCode: result.exitCode,
+    stdout: String(result.stdout ?? ""),
+    stderr: String(result.stderr ?? ""),
+    ...(spawnError !== undefined ? { spawnError } : {}),
+  };
 };

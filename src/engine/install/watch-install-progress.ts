@@ -53,7 +53,11 @@ export async function folderBytes(dir: string): Promise<number> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) total += await folderBytes(path);
-    else if (entry.isFile()) total += await lstat(path).then((stats) => stats.size, () => 0);
+    else if (entry.isFile())
+      total += await lstat(path).then(
+        (stats) => stats.size,
+        () => 0,
+      );
   }
   return total;
 }

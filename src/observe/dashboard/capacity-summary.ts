@@ -21,7 +21,11 @@ export interface CapacitySummary {
  * Pure read of each queue's capacity and load now: the numbers /metrics shows. `backends`: only
  * those (the backends a request can reach, reachableBackends), where given.
  */
-export function summarizeCapacity(capacities: BackendCapacities | undefined, queues: BackendQueues | undefined, backends?: ReadonlySet<string>): CapacitySummary[] {
+export function summarizeCapacity(
+  capacities: BackendCapacities | undefined,
+  queues: BackendQueues | undefined,
+  backends?: ReadonlySet<string>,
+): CapacitySummary[] {
   const shown = (capacities?.all() ?? []).filter((capacity) => backends === undefined || backends.has(capacity.backend));
   return shown.map(({ backend, server, queue, maxInFlight, source, maxWaiting, waitingSource }) => ({
     backend,

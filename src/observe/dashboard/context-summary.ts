@@ -57,7 +57,10 @@ export function summarizeContexts(input: ContextSummaryInput): ContextSummary[] 
     const facts = input.factsOf?.(profile.backend, profile.model);
     const held = facts?.contextWindow;
     const window = profile.contextWindow;
-    const usedBy = [...TIER_ORDER.filter((tier) => current.tiers[tier]?.profile === key), ...(current.classifier.mode === "model" && current.classifier.profile === key ? ["classifier"] : [])];
+    const usedBy = [
+      ...TIER_ORDER.filter((tier) => current.tiers[tier]?.profile === key),
+      ...(current.classifier.mode === "model" && current.classifier.profile === key ? ["classifier"] : []),
+    ];
     const aliases = current.routing.aliases.filter((alias) => alias.profile === key).map((alias) => alias.glob);
     const base = {
       profile: profile.name,
@@ -69,11 +72,13 @@ export function summarizeContexts(input: ContextSummaryInput): ContextSummary[] 
       // Untrimmed (trim: false), no budget applies: the dashboard and `mallex status` must not claim one.
       ...(profile.inputBudget === undefined || profile.trim === false ? {} : { inputBudget: profile.inputBudget }),
     };
-    if (facts !== undefined && held !== undefined && held === window) return [{ ...base, source: facts.source, ...(declared !== undefined && declared > held ? { declared } : {}) }];
+    if (facts !== undefined && held !== undefined && held === window)
+      return [{ ...base, source: facts.source, ...(declared !== undefined && declared > held ? { declared } : {}) }];
     const more = held !== undefined && window !== undefined && held > window ? { serverHolds: held } : {};
     if (window === undefined) return [{ ...base, source: "unknown" }];
     // --embedded with --ctx-size (or a planned one) fitted the window before the engine started and said so.
-    if (current.backends[profile.backend]?.flavor === "embedded" && profile.engine?.contextSize === window && declared === window) return [{ ...base, source: "engine context size", ...more }];
+    if (current.backends[profile.backend]?.flavor === "embedded" && profile.engine?.contextSize === window && declared === window)
+      return [{ ...base, source: "engine context size", ...more }];
     return [{ ...base, source: "declared", ...more }];
   });
 }

@@ -20,7 +20,18 @@ export type DashboardMessage =
   /** supervises: whether this mallex starts model servers at all (not with --backend-url, nor for a config of running servers only); absent from a mallex before it: yes. */
   /** contexts: each reachable local profile's window and prompt budget in effect, and where the window comes from (absent: a mallex from before they were shown). */
   /** eval: the `mallex eval` run this proxy serves, when it is one's (absent: none). */
-  | { type: "snapshot"; requests: RequestSummary[]; servers: ServerSummary[]; pools: PoolSummary[]; memory?: MemorySummary; claudeCodeDrift?: ClaudeCodeDrift; capacity?: CapacitySummary[]; contexts?: ContextSummary[]; supervises?: boolean; eval?: EvalView }
+  | {
+      type: "snapshot";
+      requests: RequestSummary[];
+      servers: ServerSummary[];
+      pools: PoolSummary[];
+      memory?: MemorySummary;
+      claudeCodeDrift?: ClaudeCodeDrift;
+      capacity?: CapacitySummary[];
+      contexts?: ContextSummary[];
+      supervises?: boolean;
+      eval?: EvalView;
+    }
   /** The eval run moved on: a task began, a turn, a verdict, its end. */
   | { type: "eval"; eval: EvalView }
   | { type: "request"; request: RequestSummary }
@@ -31,7 +42,13 @@ export type DashboardMessage =
   | { type: "capacity"; capacity: CapacitySummary[]; contexts: ContextSummary[] };
 
 /** The state a supervisor event puts its server in (the others leave it where it is). */
-const STATE_AFTER: Partial<Record<SupervisorEvent["type"], SupervisorState>> = { starting: "starting", ready: "ready", unloaded: "stopped", stopped: "stopped", failed: "failed" };
+const STATE_AFTER: Partial<Record<SupervisorEvent["type"], SupervisorState>> = {
+  starting: "starting",
+  ready: "ready",
+  unloaded: "stopped",
+  stopped: "stopped",
+  failed: "failed",
+};
 
 export interface DashboardFeedOptions {
   table: RoutingTable;

@@ -5,7 +5,17 @@ export interface RoutingTableView {
   config: string;
   sources: string[];
   defaultTier: string;
-  tiers: Array<{ tier: string; profile: string; model: string; backend: string; backendKind: string; fallback?: string; maxTtftMs?: number; at?: string; profileAt?: string }>;
+  tiers: Array<{
+    tier: string;
+    profile: string;
+    model: string;
+    backend: string;
+    backendKind: string;
+    fallback?: string;
+    maxTtftMs?: number;
+    at?: string;
+    profileAt?: string;
+  }>;
   models: Array<{ glob: string; tier: string }>;
   aliases: Array<{ glob: string; profile: string }>;
   intents: Array<{ id: string; route: string; description?: string; prompt: string[]; at?: string }>;
@@ -45,7 +55,14 @@ export function describeRoutingTable(table: RoutingTable): RoutingTableView {
       prompt: i.prompt.map((p) => p.source),
       ...at(`intents.${i.id}`),
     })),
-    filters: table.filters.map((f) => ({ id: f.id, action: f.action, where: f.where.map(String), pattern: f.pattern.source, sizes: f.sizes, ...at(`filters.${f.id}`) })),
+    filters: table.filters.map((f) => ({
+      id: f.id,
+      action: f.action,
+      where: f.where.map(String),
+      pattern: f.pattern.source,
+      sizes: f.sizes,
+      ...at(`filters.${f.id}`),
+    })),
     classifier: table.classifier.mode === "model" ? `model (${table.classifier.profile ?? "?"})` : "rules",
   };
 }

@@ -44,7 +44,8 @@ function mask(value: unknown, inPrompt: boolean): unknown {
     }
     // A body that is not JSON is kept as its text: all of it may be prompt.
     const prompt = PROMPT_KEYS.has(key) || (key === "body" && typeof item === "string");
-    out[key] = inPrompt && (key === "type" || key === "role" || key === "name" || key === "id" || key === "tool_use_id") ? item : mask(item, inPrompt || prompt);
+    out[key] =
+      inPrompt && (key === "type" || key === "role" || key === "name" || key === "id" || key === "tool_use_id") ? item : mask(item, inPrompt || prompt);
   }
   return out;
 }

@@ -34,7 +34,15 @@ export function summarizePools(pools: BackendPools | undefined, queues: BackendQ
       const queue = queues?.stats(poolQueueName(pool.backend, server.url)) ?? { inFlight: 0, waiting: 0 };
       // Whole seconds: the poll sends the pools when they change, and a count in ms would change on every poll.
       const coolDown = server.coolDownLeftMs === undefined ? {} : { coolDownLeftS: Math.ceil(server.coolDownLeftMs / 1000) };
-      return { url: server.url, state: server.state, ...coolDown, requests: server.load, inFlight: queue.inFlight, waiting: queue.waiting, sessions: server.sessions };
+      return {
+        url: server.url,
+        state: server.state,
+        ...coolDown,
+        requests: server.load,
+        inFlight: queue.inFlight,
+        waiting: queue.waiting,
+        sessions: server.sessions,
+      };
     }),
   }));
 }

@@ -82,8 +82,10 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.firstTokenAt !== undefined) summary.ttftMs = Math.round(m.firstTokenAt - trace.started);
     Object.assign(summary, speedsOf(m));
     const phases = phasesOf(m);
-    if (phases !== undefined) Object.assign(summary, { prefillMs: Math.max(0, Math.round(phases.prefillMs)), decodeMs: Math.max(0, Math.round(phases.decodeMs)) });
-    if (m.toolCalls !== undefined) Object.assign(summary, { toolCalls: m.toolCalls.made, repairedToolCalls: m.toolCalls.repaired, rejectedToolCalls: m.toolCalls.rejected });
+    if (phases !== undefined)
+      Object.assign(summary, { prefillMs: Math.max(0, Math.round(phases.prefillMs)), decodeMs: Math.max(0, Math.round(phases.decodeMs)) });
+    if (m.toolCalls !== undefined)
+      Object.assign(summary, { toolCalls: m.toolCalls.made, repairedToolCalls: m.toolCalls.repaired, rejectedToolCalls: m.toolCalls.rejected });
     if (m.forcedCallRetries !== undefined) summary.forcedCallRetries = m.forcedCallRetries;
     if (m.error !== undefined) summary.error = m.error;
   }

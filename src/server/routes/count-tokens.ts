@@ -16,7 +16,11 @@ const MAX_COUNT_ANSWER_BYTES = 4096;
  * and 4 KiB; anything else (an error, HTML, a negative count, a stream left open) is logged and
  * answered with the estimate.
  */
-export async function countTokens(request: MessagesRequest, ctx: Pick<ServerContext, "table" | "backends" | "log">, source?: PromptSource): Promise<{ input_tokens: number }> {
+export async function countTokens(
+  request: MessagesRequest,
+  ctx: Pick<ServerContext, "table" | "backends" | "log">,
+  source?: PromptSource,
+): Promise<{ input_tokens: number }> {
   const tier = ctx.table.tiers[ctx.table.routing.defaultTier];
   const backend = tier ? ctx.backends[ctx.table.profiles[tier.profile]!.backend] : undefined;
   if (backend?.flavor === "llama-server" && backend.baseUrl && !backend.unavailable) {
@@ -32,7 +36,13 @@ export async function countTokens(request: MessagesRequest, ctx: Pick<ServerCont
 
 async function askServer(url: string, request: MessagesRequest): Promise<{ input_tokens: number }> {
   const signal = AbortSignal.timeout(COUNT_TIMEOUT_MS);
-  const { ok, status, text, cut } = await sendTextRequest(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request), signal, maxBytes: MAX_COUNT_ANSWER_BYTES });
+  const { ok, status, text, cut } = await sendTextRequest(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+    signal,
+    maxBytes: MAX_COUNT_ANSWER_BYTES,
+  });
   if (!ok) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   if (cut) throw new Error(`its answer is longer than ${MAX_COUNT_ANSWER_BYTES} bytes`);
   let count: unknown;

@@ -21,7 +21,8 @@ const MAX_QUEUED = 1000;
 const CONTENT_TYPES: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };
 // The page loads its own script and style and talks to its own origin: nothing else, and no frame may embed it.
 const PAGE_HEADERS = {
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
@@ -36,7 +37,12 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
   const dashboard = ctx.dashboard;
   const off = (event: H3Event) => errorResponse(404, "mallex serves no dashboard here", { retry: false, requestId: requestIdOf(event) });
   const refused = (event: H3Event) =>
-    isAuthorized(event.req.headers, ctx.authToken) ? undefined : errorResponse(401, "This mallex requires its token: send the token from mallex's config as Authorization: Bearer.", { retry: false, requestId: requestIdOf(event) });
+    isAuthorized(event.req.headers, ctx.authToken)
+      ? undefined
+      : errorResponse(401, "This mallex requires its token: send the token from mallex's config as Authorization: Bearer.", {
+          retry: false,
+          requestId: requestIdOf(event),
+        });
   const assets = new Map<string, Promise<string>>();
 
   for (const path of Object.keys(ASSETS)) {
@@ -50,7 +56,10 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
         return new Response(await text, { headers: { "content-type": CONTENT_TYPES[name.split(".").pop()!]!, ...PAGE_HEADERS } });
       } catch {
         assets.delete(name);
-        return errorResponse(503, `The dashboard's files are missing from ${dashboard.assetsDir}: run npm run build in mallex's folder.`, { retry: false, requestId: requestIdOf(event) });
+        return errorResponse(503, `The dashboard's files are missing from ${dashboard.assetsDir}: run npm run build in mallex's folder.`, {
+          retry: false,
+          requestId: requestIdOf(event),
+        });
       }
     });
   }
@@ -59,7 +68,10 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (!dashboard) return off(event);
     const refusal = refused(event);
     if (refusal) return refusal;
-    return eventStream(dashboard, event.req.signal) ?? errorResponse(503, "Too many dashboards are open on this mallex: close one and reload.", { retry: false, requestId: requestIdOf(event) });
+    return (
+      eventStream(dashboard, event.req.signal) ??
+      errorResponse(503, "Too many dashboards are open on this mallex: close one and reload.", { retry: false, requestId: requestIdOf(event) })
+    );
   });
   app.get("/ui/api/snapshot", (event) => {
     if (!dashboard) return off(event);
@@ -86,7 +98,11 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (refusal) return refusal;
     const id = event.context.params?.id ?? "";
     const files = dashboard.feed.explanation(id);
-    if (files === undefined) return errorResponse(404, `mallex keeps no explanation of request ${id}: only the most recent requests are kept.`, { retry: false, requestId: requestIdOf(event) });
+    if (files === undefined)
+      return errorResponse(404, `mallex keeps no explanation of request ${id}: only the most recent requests are kept.`, {
+        retry: false,
+        requestId: requestIdOf(event),
+      });
     return Response.json({ id, prompts: dashboard.showPrompts, files: dashboard.showPrompts ? files : maskPrompts(files) });
   });
   app.post("/ui/api/servers/:key/:action", (event) => {
@@ -96,7 +112,8 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     const { key = "", action = "" } = event.context.params ?? {};
     const supervisor = ctx.supervisors?.all().find((s) => s.spec.key === key);
     if (supervisor === undefined) return errorResponse(404, `mallex supervises no model server ${key}`, { retry: false, requestId: requestIdOf(event) });
-    if (action !== "stop" && action !== "start") return errorResponse(404, `a model server can be stopped or started, not ${action}`, { retry: false, requestId: requestIdOf(event) });
+    if (action !== "stop" && action !== "start")
+      return errorResponse(404, `a model server can be stopped or started, not ${action}`, { retry: false, requestId: requestIdOf(event) });
     ctx.log(`dashboard: ${action} model server ${key}`);
     // The outcome shows as the server's state and last error (its events): the answer only says it began.
     if (action === "stop") void supervisor.stop().catch((error: unknown) => ctx.log(`dashboard: stopping ${key} failed: ${(error as Error).message}`));
@@ -111,11 +128,14 @@ async function readLastEval(file: string): Promise<{ view: EvalView } | { unread
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : { unreadable: `cannot read the last eval report ${file}: ${(error as Error).message}` };
+    return (error as NodeJS.ErrnoException).code === "ENOENT"
+      ? undefined
+      : { unreadable: `cannot read the last eval report ${file}: ${(error as Error).message}` };
   }
   try {
     const view = JSON.parse(text) as EvalView;
-    if (typeof view !== "object" || view === null || typeof view.report !== "object" || view.report === null || !Array.isArray(view.report.tasks)) throw new Error("not an eval report");
+    if (typeof view !== "object" || view === null || typeof view.report !== "object" || view.report === null || !Array.isArray(view.report.tasks))
+      throw new Error("not an eval report");
     return { view };
   } catch (error) {
     return { unreadable: `the last eval report ${file} is not one mallex wrote (${(error as Error).message}): run mallex eval again` };

@@ -17,17 +17,41 @@ export function messagesRoute(ctx: ServerContext, requestIdOf: (event: H3Event) 
     // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
     let watch: RequestWatch | undefined;
     let bodyChars = 0;
-    const response = await observeMessages(ctx.metrics, ctx.table, trace, { now: ctx.deps.now, signal: event.req.signal, onEnd: (end) => {
-      watch?.ended(end);
-      ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
-      ctx.collectAfter?.(bodyChars);
-    }, sent: event.runtime?.node?.res }, async () => {
-      const body = { text: await bodyTextOf(event) };
-      bodyChars = body.text.length;
-      watch = ctx.watchRequest?.({ requestId: requestIdOf(event), method: event.req.method, path: `${event.url.pathname}${event.url.search}`, headers: event.req.headers, body: body.text, trace });
-      const scope = scopeRequest(ctx, { id: requestIdOf(event), signal: event.req.signal, session: event.req.headers.get("x-claude-code-session-id") ?? undefined, trace, watch });
-      return handleMessages(scope, event.req.headers, body);
-    });
+    const response = await observeMessages(
+      ctx.metrics,
+      ctx.table,
+      trace,
+      {
+        now: ctx.deps.now,
+        signal: event.req.signal,
+        onEnd: (end) => {
+          watch?.ended(end);
+          ctx.dashboard?.feed.requestEnded(requestIdOf(event), trace, end);
+          ctx.collectAfter?.(bodyChars);
+        },
+        sent: event.runtime?.node?.res,
+      },
+      async () => {
+        const body = { text: await bodyTextOf(event) };
+        bodyChars = body.text.length;
+        watch = ctx.watchRequest?.({
+          requestId: requestIdOf(event),
+          method: event.req.method,
+          path: `${event.url.pathname}${event.url.search}`,
+          headers: event.req.headers,
+          body: body.text,
+          trace,
+        });
+        const scope = scopeRequest(ctx, {
+          id: requestIdOf(event),
+          signal: event.req.signal,
+          session: event.req.headers.get("x-claude-code-session-id") ?? undefined,
+          trace,
+          watch,
+        });
+        return handleMessages(scope, event.req.headers, body);
+      },
+    );
     return watch === undefined ? response : watch.respond(response);
   };
 }

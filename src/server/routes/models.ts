@@ -32,7 +32,8 @@ export function toModelObject(profile: CompiledProfile, createdAt: string, id = 
 // A profile served by another model than its own (--embedded) is named after that one.
 const profileDisplayName = (profile: CompiledProfile) => profile.servedName ?? profile.description ?? `${profile.model} (${profile.name})`;
 
-export type ModelsPage = { ok: true; page: { data: ModelInfo[]; has_more: boolean; first_id: string | null; last_id: string | null } } | { ok: false; message: string };
+export type ModelsPage =
+  { ok: true; page: { data: ModelInfo[]; has_more: boolean; first_id: string | null; last_id: string | null } } | { ok: false; message: string };
 
 /**
  * One page of the profiles, in config order. `after_id` pages forward from a model, `before_id`

@@ -2,14 +2,7 @@
  * Swiss AI Apertus: `<|tools_prefix|>[{"get_weather": {"city": "Bern"}}]<|tools_suffix|>`, the short
  * form where each call is an object whose only key is the tool name (llama.cpp's "Apertus").
  */
-import {
-  invalidCall,
-  isRecord,
-  jsonCalls,
-  jsonObjectCall,
-  parseJson,
-  toolCall,
-} from "./internal/build-call-events.js";
+import { invalidCall, isRecord, jsonCalls, jsonObjectCall, parseJson, toolCall } from "./internal/build-call-events.js";
 import { closeTruncatedJson } from "./internal/close-truncated-json.js";
 import { alwaysShaped } from "./internal/family-spec.js";
 import type { FamilySpec } from "./internal/family-spec.js";
@@ -27,9 +20,7 @@ function shortFormCall(value: unknown, raw: string): ToolParseEvent {
   const name = keys[0] ?? "";
   const args = value[name];
   if (args === null || args === undefined) return toolCall(name, {}, false, raw);
-  return isRecord(args)
-    ? toolCall(name, args, false, raw)
-    : invalidCall(raw, "the tool call's arguments are not a JSON object");
+  return isRecord(args) ? toolCall(name, args, false, raw) : invalidCall(raw, "the tool call's arguments are not a JSON object");
 }
 
 function parseApertus({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] {

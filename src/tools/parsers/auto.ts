@@ -26,7 +26,6 @@ const PYTHONIC_HEAD: readonly HeadStep[] = [SPACE, "[", SPACE, /[A-Za-z_][\w.-]*
 // Whitespace can pad a head forever; past this much it is not a call worth waiting for.
 const MAX_HEAD = 4096;
 
-
 type Markerless = readonly { readonly family: FamilySpec; readonly head: "llama3" | "pythonic" }[];
 
 /**
@@ -58,10 +57,7 @@ export function compileAutoFamilies(families: readonly FamilySpec[], markerless:
   // Shapes of no family stay watched once a family is picked.
   const anyFamilyBlocks = families.filter((family) => family.anyFamily === true).flatMap((family) => family.blocks);
   for (const family of families) {
-    pickedBlocks.set(family, [
-      ...family.blocks.filter((block) => block.atOutputStart !== true),
-      ...(family.anyFamily === true ? [] : anyFamilyBlocks),
-    ]);
+    pickedBlocks.set(family, [...family.blocks.filter((block) => block.atOutputStart !== true), ...(family.anyFamily === true ? [] : anyFamilyBlocks)]);
     for (const block of family.blocks) {
       if (block.atOutputStart === true) continue;
       ownersOf.set(block, [{ family, block }]);
@@ -130,8 +126,7 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
     for (const { family, head } of markerless) {
       const match = matchHead(start, head === "llama3" ? LLAMA3_HEAD : PYTHONIC_HEAD);
       if (match.kind === "partial" && !final && start.length < MAX_HEAD) return null;
-      if (match.kind === "yes" && markerlessNames().has(normalizeToolName(match.name)))
-        return createMarkerScanner(family);
+      if (match.kind === "yes" && markerlessNames().has(normalizeToolName(match.name))) return createMarkerScanner(family);
     }
     return createMarkerScanner(spec);
   };

@@ -41,8 +41,7 @@ function stripFence(text: string): string {
 
 function readCall(value: string, raw: string): ToolParseEvent {
   const separatorAt = value.indexOf(SEPARATOR);
-  if (separatorAt === -1)
-    return invalidCall(raw, "the tool call has no separator between its name and arguments");
+  if (separatorAt === -1) return invalidCall(raw, "the tool call has no separator between its name and arguments");
   const head = value.slice(0, separatorAt).trim();
   const tail = value.slice(separatorAt + SEPARATOR.length);
   // V3/R1 put the type ("function") before the separator and the name on the line after it.
@@ -56,9 +55,7 @@ function readCall(value: string, raw: string): ToolParseEvent {
 
 function parseDeepSeek(scanned: ScannedBlock): ToolParseEvent[] {
   const calls = readTaggedParts(scanned.block === LONE_CALL ? scanned.raw : scanned.body, CALL);
-  return mapTaggedCalls(calls, { raw: scanned.raw, strayIsText: scanned.block === LONE_CALL }, (part, raw) =>
-    readCall(part.value, raw),
-  );
+  return mapTaggedCalls(calls, { raw: scanned.raw, strayIsText: scanned.block === LONE_CALL }, (part, raw) => readCall(part.value, raw));
 }
 
 export const deepseekV3Spec: FamilySpec = {

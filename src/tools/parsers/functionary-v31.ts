@@ -23,10 +23,7 @@ const FUNCTION: CallBlock = {
 
 function parseFunctionary({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] {
   const head = HEAD.exec(body);
-  if (head === null)
-    return [
-      invalidCall(raw, terminated ? "the tool call's name is not closed by >" : "the tool call is cut off"),
-    ];
+  if (head === null) return [invalidCall(raw, terminated ? "the tool call's name is not closed by >" : "the tool call is cut off")];
   return [jsonArgumentsCall(head[1] ?? "", body.slice(head[0].length), raw, { cutOff: !terminated })];
 }
 

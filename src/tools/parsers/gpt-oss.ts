@@ -84,9 +84,7 @@ function parseGptOss(scanned: ScannedBlock): ToolParseEvent[] {
   const header = readHeader(block, messageAt === -1 ? body : body.slice(0, messageAt));
   if (messageAt === -1) {
     // A header the output ended in: a call cut short, or words that only mention a token.
-    return header.recipient === null
-      ? [{ type: "text", text: raw }]
-      : [invalidCall(raw, "the tool call is cut off")];
+    return header.recipient === null ? [{ type: "text", text: raw }] : [invalidCall(raw, "the tool call is cut off")];
   }
   if (header.recipient === null) return [];
   const name = header.recipient.replace(/^functions\./, "");

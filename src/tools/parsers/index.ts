@@ -78,13 +78,7 @@ import { createMarkerScanner } from "./internal/marker-scanner.js";
 import { toolNameSet } from "./internal/tool-name-set.js";
 import type { ToolCallFormat, ToolCallParserOptions, ToolCallTextParser } from "./types.js";
 
-export type {
-  ParsedToolCall,
-  ToolCallFormat,
-  ToolCallParserOptions,
-  ToolCallTextParser,
-  ToolParseEvent,
-} from "./types.js";
+export type { ParsedToolCall, ToolCallFormat, ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "./types.js";
 
 // Immutable once built; what `auto` watches depends only on the families, so every response shares it.
 // Gemma 3's calls are Markdown fences (```tool_code), which auto must read as an answer's own code
@@ -118,10 +112,7 @@ const WITH_FENCED_JSON = new Map<ToolCallFormat, readonly CallBlock[]>(
  * const events = [...parser.feed("Let me look.<tool_call>"), ...parser.feed('{"name":"Read"}</tool_call>'), ...parser.end()];
  * const any = createToolCallParser("auto", { toolNames: ["Read", "Bash"] });
  */
-export function createToolCallParser(
-  format: ToolCallFormat | "auto",
-  options: ToolCallParserOptions = {},
-): ToolCallTextParser {
+export function createToolCallParser(format: ToolCallFormat | "auto", options: ToolCallParserOptions = {}): ToolCallTextParser {
   return dropStrayClosers(createParser(format, options), OWN_CLOSERS.get(format));
 }
 

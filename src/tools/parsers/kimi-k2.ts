@@ -41,18 +41,12 @@ const nameFromId = (id: string): string =>
 function readCall(value: string, raw: string): ToolParseEvent {
   const argumentsAt = value.indexOf(ARGUMENTS);
   if (argumentsAt === -1) return invalidCall(raw, "the tool call has no arguments marker");
-  return jsonArgumentsCall(
-    nameFromId(value.slice(0, argumentsAt)),
-    value.slice(argumentsAt + ARGUMENTS.length),
-    raw,
-  );
+  return jsonArgumentsCall(nameFromId(value.slice(0, argumentsAt)), value.slice(argumentsAt + ARGUMENTS.length), raw);
 }
 
 function parseKimi(scanned: ScannedBlock): ToolParseEvent[] {
   const calls = readTaggedParts(scanned.block === LONE_CALL ? scanned.raw : scanned.body, CALL);
-  return mapTaggedCalls(calls, { raw: scanned.raw, strayIsText: scanned.block === LONE_CALL }, (part, raw) =>
-    readCall(part.value, raw),
-  );
+  return mapTaggedCalls(calls, { raw: scanned.raw, strayIsText: scanned.block === LONE_CALL }, (part, raw) => readCall(part.value, raw));
 }
 
 export const kimiK2Spec: FamilySpec = {

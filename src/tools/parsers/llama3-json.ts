@@ -15,7 +15,10 @@ import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 const PYTHON_TAG: CallBlock = {
   start: "<|python_tag|>",
   end: null,
-  head: [[SPACE, "{"], [SPACE, /[\w.]+/y, SPACE, "("]],
+  head: [
+    [SPACE, "{"],
+    [SPACE, /[\w.]+/y, SPACE, "("],
+  ],
 };
 const BARE: CallBlock = {
   start: "{",
@@ -35,8 +38,7 @@ function parseLlama3(scanned: ScannedBlock): ToolParseEvent[] {
   const prefix = scanned.block === BARE ? "" : PYTHON_TAG.start;
   const text = scanned.raw.slice(prefix.length);
   const sequence = readJsonSequence(text, { separator: ";" });
-  if (sequence.items.length === 0)
-    return [invalidCall(scanned.raw, "the text after <|python_tag|> is not a JSON tool call")];
+  if (sequence.items.length === 0) return [invalidCall(scanned.raw, "the text after <|python_tag|> is not a JSON tool call")];
   const events = sequence.items.flatMap((item, index): ToolParseEvent[] => {
     const itemRaw = index === 0 ? prefix + text.slice(0, item.end) : text.slice(item.start, item.end);
     // The output ended inside the last call: whole if only its closing brackets are missing.

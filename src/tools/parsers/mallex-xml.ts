@@ -34,9 +34,7 @@ const LONE_INVOKE: CallBlock = {
   start: "<invoke name=",
   end: "</invoke>",
   acceptsEnd: (body) => !body.includes("<parameter") || endsWithAny(body, ["</parameter>"]),
-  head: ['"', "'"].flatMap((quote) =>
-    ["<parameter", "</invoke>"].map((next) => [SPACE, quote, /[^"'<>\n]*/y, quote, SPACE, ">", SPACE, next]),
-  ),
+  head: ['"', "'"].flatMap((quote) => ["<parameter", "</invoke>"].map((next) => [SPACE, quote, /[^"'<>\n]*/y, quote, SPACE, ">", SPACE, next])),
 };
 
 function parseMallexXml(scanned: ScannedBlock): ToolParseEvent[] {
@@ -51,8 +49,7 @@ const INVOKE_SHAPE = /^\s*["'][^"'<>]*["']\s*>\s*(?:<parameter|<\/invoke>|$)/;
 export const mallexXmlSpec: FamilySpec = {
   blocks: [WRAPPER, LONE_INVOKE],
   parse: parseMallexXml,
-  callShaped: (block, body) =>
-    block === WRAPPER ? body.trim() === "" || body.includes("<invoke name=") : INVOKE_SHAPE.test(body),
+  callShaped: (block, body) => (block === WRAPPER ? body.trim() === "" || body.includes("<invoke name=") : INVOKE_SHAPE.test(body)),
 };
 
 export function createMallexXmlParser(): ToolCallTextParser {

@@ -26,14 +26,12 @@ export const PYTHONIC_HEAD = /^\[\s*[A-Za-z_][\w.-]*\(\s*(?:\)|[A-Za-z_]\w*\s*=)
 function parsePythonic(scanned: ScannedBlock): ToolParseEvent[] {
   const { block, body, raw } = scanned;
   const trimmed = body.trim();
-  if (block === LFM2 && (trimmed.startsWith("[{") || trimmed.startsWith("{")))
-    return jsonCalls(trimmed, raw, { cutOff: !scanned.terminated });
+  if (block === LFM2 && (trimmed.startsWith("[{") || trimmed.startsWith("{"))) return jsonCalls(trimmed, raw, { cutOff: !scanned.terminated });
   const list = block === BARE ? raw : body;
   const bracketed = block === BARE || trimmed.startsWith("[");
   const read = readPythonCalls(list, 0, bracketed);
   const clean = read.ok && list.slice(read.end).trim() === "";
-  if (block === BARE && !clean && !(PYTHONIC_HEAD.test(raw) && !read.ok))
-    return [{ type: "text", text: raw }];
+  if (block === BARE && !clean && !(PYTHONIC_HEAD.test(raw) && !read.ok)) return [{ type: "text", text: raw }];
   if (!read.ok) return [invalidCall(raw, read.reason)];
   if (!clean) return [invalidCall(raw, "the tool call list is followed by other text")];
   return read.calls.map((call) => toolCall(call.name, call.args, false, raw));

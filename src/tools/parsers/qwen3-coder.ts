@@ -32,9 +32,7 @@ const WRAPPED: CallBlock = {
   start: "<tool_call>",
   end: "</tool_call>",
   acceptsEnd: (body) =>
-    looksLikeJson(body)
-      ? !endsInsideJsonString(body)
-      : !body.includes("<parameter=") || endsWithAny(body, ["</function>", "</parameter>"]),
+    looksLikeJson(body) ? !endsInsideJsonString(body) : !body.includes("<parameter=") || endsWithAny(body, ["</function>", "</parameter>"]),
   head: [[SPACE, "<function="], ...JSON_OR_FENCED_HEAD],
 };
 
@@ -50,8 +48,7 @@ const BARE: CallBlock = {
 
 function parseQwen3Coder(scanned: ScannedBlock): ToolParseEvent[] {
   // Fine-tunes trained on both formats sometimes put Hermes JSON inside the wrapper.
-  if (scanned.block === WRAPPED && looksLikeJson(scanned.body))
-    return jsonCalls(scanned.body, scanned.raw, { cutOff: !scanned.terminated });
+  if (scanned.block === WRAPPED && looksLikeJson(scanned.body)) return jsonCalls(scanned.body, scanned.raw, { cutOff: !scanned.terminated });
   const bare = scanned.block === BARE;
   const text = bare ? scanned.raw : scanned.body;
   return readTaggedCalls(text, FUNCTION_CALLS, { raw: scanned.raw, strayIsText: bare });
@@ -63,8 +60,7 @@ const BARE_SHAPE = /^[^>\n{}]*>\s*(?:<parameter=|$)/;
 export const qwen3CoderSpec: FamilySpec = {
   blocks: [WRAPPED, BARE],
   parse: parseQwen3Coder,
-  callShaped: (block, body) =>
-    block === WRAPPED ? body.trimStart().startsWith("<function=") || opensAsJson(body) : BARE_SHAPE.test(body),
+  callShaped: (block, body) => (block === WRAPPED ? body.trimStart().startsWith("<function=") || opensAsJson(body) : BARE_SHAPE.test(body)),
 };
 
 export function createQwen3CoderParser(): ToolCallTextParser {

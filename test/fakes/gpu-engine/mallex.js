@@ -53,7 +53,9 @@ const cpuOnly = layersAt >= 0 && args[layersAt + 1] === "0";
 const steps = cpuOnly
   ? [{ gpu: false, localOnly: false }]
   : backendsAt >= 0
-    ? list(args[backendsAt + 1]).map((word) => (word === "cpu" ? { gpu: false, localOnly: false } : { gpu: word.split(":")[0] ?? "", localOnly: word.endsWith(":local") }))
+    ? list(args[backendsAt + 1]).map((word) =>
+        word === "cpu" ? { gpu: false, localOnly: false } : { gpu: word.split(":")[0] ?? "", localOnly: word.endsWith(":local") },
+      )
     : [...ORDER.filter((gpu) => gpus.includes(gpu)).map((gpu) => ({ gpu, localOnly: false })), { gpu: false, localOnly: false }];
 
 /** @type {{ gpu: string | false, build: "local" | "prebuilt" } | undefined} */
@@ -81,7 +83,11 @@ if (chosen === undefined) {
 // The real engine says its own lines.
 if (!(chosen.gpu === false && realEngine)) {
   say(`loading model ${args[args.indexOf("--model") + 1]}`);
-  say(chosen.gpu === false ? "llama.cpp backend: cpu" : `llama.cpp backend: ${chosen.gpu} (${chosen.build === "local" ? "local source build" : "prebuilt binary"})`);
+  say(
+    chosen.gpu === false
+      ? "llama.cpp backend: cpu"
+      : `llama.cpp backend: ${chosen.gpu} (${chosen.build === "local" ? "local source build" : "prebuilt binary"})`,
+  );
 }
 
 if (chosen.gpu !== false && broken.includes(`${chosen.gpu}:${chosen.build}`)) {

@@ -23,9 +23,7 @@ const CORS = Object.freeze([
 export const JSON_HEADERS = /** @type {HeaderList} */ (Object.freeze([["Content-type", "application/json"], ...CORS]));
 
 /** `_set_stream_headers`. */
-export const STREAM_HEADERS = /** @type {HeaderList} */ (
-  Object.freeze([["Content-type", "text/event-stream"], ["Cache-Control", "no-cache"], ...CORS])
-);
+export const STREAM_HEADERS = /** @type {HeaderList} */ (Object.freeze([["Content-type", "text/event-stream"], ["Cache-Control", "no-cache"], ...CORS]));
 
 /**
  * Writes the status line and headers. Returns false when the client is already gone.

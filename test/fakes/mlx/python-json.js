@@ -18,9 +18,7 @@ export function dumpsPython(value, ensureAscii = true) {
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "NaN";
   if (typeof value === "boolean") return value ? "true" : "false";
   if (Array.isArray(value)) return `[${value.map((v) => dumpsPython(v, ensureAscii)).join(", ")}]`;
-  const entries = Object.entries(/** @type {Record<string, unknown>} */ (value)).filter(
-    ([, v]) => v !== undefined,
-  );
+  const entries = Object.entries(/** @type {Record<string, unknown>} */ (value)).filter(([, v]) => v !== undefined);
   return `{${entries.map(([k, v]) => `${dumpsString(k, ensureAscii)}: ${dumpsPython(v, ensureAscii)}`).join(", ")}}`;
 }
 

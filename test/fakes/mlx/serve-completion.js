@@ -166,7 +166,7 @@ export async function serveCompletion(server, socket, record, body, params, endp
 async function prefill(server, socket, stream, remaining, prefillMs, started) {
   const total = Math.max(1, remaining);
   const marks = [0];
-  for (let done = 0; total - done > 1; ) marks.push((done += Math.min(server.settings.prefillStepSize, total - done - 1)));
+  for (let done = 0; total - done > 1;) marks.push((done += Math.min(server.settings.prefillStepSize, total - done - 1)));
   marks.push(total);
   for (const [i, mark] of marks.entries()) {
     const previous = marks[i - 1];

@@ -179,8 +179,7 @@ function hasPythonType(value, type, kind) {
 function isValidLogitBias(bias) {
   return Object.entries(bias).every(
     ([k, v]) =>
-      /^\s*[-+]?\d+\s*$/.test(k) &&
-      (typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)))),
+      /^\s*[-+]?\d+\s*$/.test(k) && (typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)))),
   );
 }
 

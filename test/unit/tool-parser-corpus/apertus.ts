@@ -8,11 +8,7 @@ export const apertusCorpus: readonly CorpusEntry[] = [
   {
     name: "prose then two short-form calls",
     input: `Checking.${TWO}`,
-    expected: [
-      text("Checking."),
-      call("get_weather", { city: "Bern" }, TWO, false),
-      call("TaskList", {}, TWO, false),
-    ],
+    expected: [text("Checking."), call("get_weather", { city: "Bern" }, TWO, false), call("TaskList", {}, TWO, false)],
   },
   {
     name: "long form also read",
@@ -22,18 +18,11 @@ export const apertusCorpus: readonly CorpusEntry[] = [
   {
     name: "unterminated, only closers missing",
     input: '<|tools_prefix|>[{"get_weather": {"city": "Bern"}}',
-    expected: [
-      call("get_weather", { city: "Bern" }, '<|tools_prefix|>[{"get_weather": {"city": "Bern"}}', false),
-    ],
+    expected: [call("get_weather", { city: "Bern" }, '<|tools_prefix|>[{"get_weather": {"city": "Bern"}}', false)],
   },
   {
     name: "arguments that are not an object",
     input: '<|tools_prefix|>[{"get_weather": "Bern"}]<|tools_suffix|>',
-    expected: [
-      invalid(
-        '<|tools_prefix|>[{"get_weather": "Bern"}]<|tools_suffix|>',
-        "the tool call's arguments are not a JSON object",
-      ),
-    ],
+    expected: [invalid('<|tools_prefix|>[{"get_weather": "Bern"}]<|tools_suffix|>', "the tool call's arguments are not a JSON object")],
   },
 ];

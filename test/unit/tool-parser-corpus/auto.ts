@@ -15,12 +15,15 @@ const QWEN_BARE = "<function=Read>\n<parameter=file_path>\n/a\n</parameter>\n</f
 const MISTRAL = '[TOOL_CALLS]Bash[ARGS]{"command": "ls"}';
 const KIMI =
   '<|tool_calls_section_begin|><|tool_call_begin|>functions.Read:0<|tool_call_argument_begin|>{"file_path": "/a"}<|tool_call_end|><|tool_calls_section_end|>';
-const HARMONY_CALL =
-  '<|channel|>commentary to=functions.Read <|constrain|>json<|message|>{"file_path": "/a"}<|call|>';
+const HARMONY_CALL = '<|channel|>commentary to=functions.Read <|constrain|>json<|message|>{"file_path": "/a"}<|call|>';
 
 const TOOLS_WRAPPED = '<tools>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tools>';
 
-const indent = (block: string) => block.split("\n").map((line) => `    ${line}`).join("\n");
+const indent = (block: string) =>
+  block
+    .split("\n")
+    .map((line) => `    ${line}`)
+    .join("\n");
 const RM = "<tool_call>\n<function=Bash>\n<parameter=command>\nrm -rf build\n</parameter>\n</function>\n</tool_call>";
 
 export const autoCorpus: readonly AutoCorpusEntry[] = [
@@ -61,29 +64,20 @@ export const autoCorpus: readonly AutoCorpusEntry[] = [
   {
     name: "a marker in backticks is code, the call after it is taken",
     input: `The \`<tool_call>\` tag wraps a call:\n${HERMES}`,
-    expected: [
-      text("The `<tool_call>` tag wraps a call:\n"),
-      call("Read", { file_path: "/a" }, HERMES, false),
-    ],
+    expected: [text("The `<tool_call>` tag wraps a call:\n"), call("Read", { file_path: "/a" }, HERMES, false)],
     toolNames: TOOLS,
   },
   {
     name: "a marker in prose opens no call, and the call after it is still found",
     input: `Wrap calls in <tool_call> tags, like this: ${HERMES}`,
-    expected: [
-      text("Wrap calls in <tool_call> tags, like this: "),
-      call("Read", { file_path: "/a" }, HERMES, false),
-    ],
+    expected: [text("Wrap calls in <tool_call> tags, like this: "), call("Read", { file_path: "/a" }, HERMES, false)],
     toolNames: TOOLS,
   },
   {
     name: "prose mentioning many families' markers stays text",
-    input:
-      'Formats: <tool_call> tag, <invoke name="x"> element, [TOOL_CALLS] token, `<|tool_calls_section_begin|>`, <|end|> and <function=name> heads.',
+    input: 'Formats: <tool_call> tag, <invoke name="x"> element, [TOOL_CALLS] token, `<|tool_calls_section_begin|>`, <|end|> and <function=name> heads.',
     expected: [
-      text(
-        'Formats: <tool_call> tag, <invoke name="x"> element, [TOOL_CALLS] token, `<|tool_calls_section_begin|>`, <|end|> and <function=name> heads.',
-      ),
+      text('Formats: <tool_call> tag, <invoke name="x"> element, [TOOL_CALLS] token, `<|tool_calls_section_begin|>`, <|end|> and <function=name> heads.'),
     ],
     toolNames: TOOLS,
   },
@@ -144,27 +138,13 @@ export const autoCorpus: readonly AutoCorpusEntry[] = [
   {
     name: "bare Llama 3 JSON naming a requested tool, case aside",
     input: '{"name": "get_Weather", "parameters": {"city": "Paris"}}',
-    expected: [
-      call(
-        "get_Weather",
-        { city: "Paris" },
-        '{"name": "get_Weather", "parameters": {"city": "Paris"}}',
-        false,
-      ),
-    ],
+    expected: [call("get_Weather", { city: "Paris" }, '{"name": "get_Weather", "parameters": {"city": "Paris"}}', false)],
     toolNames: TOOLS,
   },
   {
     name: "bare Llama 3 JSON with the functions. prefix",
     input: '{"name": "functions.Read", "parameters": {"file_path": "/a"}}',
-    expected: [
-      call(
-        "functions.Read",
-        { file_path: "/a" },
-        '{"name": "functions.Read", "parameters": {"file_path": "/a"}}',
-        false,
-      ),
-    ],
+    expected: [call("functions.Read", { file_path: "/a" }, '{"name": "functions.Read", "parameters": {"file_path": "/a"}}', false)],
     toolNames: TOOLS,
   },
   {
@@ -182,10 +162,7 @@ export const autoCorpus: readonly AutoCorpusEntry[] = [
   {
     name: "a pythonic list naming a requested tool",
     input: '\n[get_weather(city="Paris", days=2)]',
-    expected: [
-      text("\n"),
-      call("get_weather", { city: "Paris", days: 2 }, '[get_weather(city="Paris", days=2)]', false),
-    ],
+    expected: [text("\n"), call("get_weather", { city: "Paris", days: 2 }, '[get_weather(city="Paris", days=2)]', false)],
     toolNames: TOOLS,
   },
   {
@@ -215,12 +192,7 @@ export const autoCorpus: readonly AutoCorpusEntry[] = [
   {
     name: "call-shaped but broken is an invalid call",
     input: '<tool_call>{"name": "Read", "arguments": {"file_path": }}</tool_call>',
-    expected: [
-      invalid(
-        '<tool_call>{"name": "Read", "arguments": {"file_path": }}</tool_call>',
-        "the tool call is not valid JSON",
-      ),
-    ],
+    expected: [invalid('<tool_call>{"name": "Read", "arguments": {"file_path": }}</tool_call>', "the tool call is not valid JSON")],
     toolNames: TOOLS,
   },
   {

@@ -29,10 +29,8 @@ const json = (value: unknown): string => JSON.stringify(value);
 const jsonSpaced = (value: unknown): string => JSON.stringify(value, null, 1).replace(/\n\s*/g, " ");
 /** An untyped value as the model writes it. */
 const raw = (value: unknown): string => (typeof value === "string" ? value : json(value));
-const each = (calls: readonly PlannedCall[], one: (call: PlannedCall, index: number) => string, glue = "\n"): string =>
-  calls.map(one).join(glue);
-const nameArgs = (calls: readonly PlannedCall[]): string =>
-  json(calls.map((call) => ({ name: call.name, arguments: call.args })));
+const each = (calls: readonly PlannedCall[], one: (call: PlannedCall, index: number) => string, glue = "\n"): string => calls.map(one).join(glue);
+const nameArgs = (calls: readonly PlannedCall[]): string => json(calls.map((call) => ({ name: call.name, arguments: call.args })));
 
 const xmlParams = (call: PlannedCall, open: (key: string) => string, close: string): string =>
   Object.entries(call.args)
@@ -64,8 +62,7 @@ export const WRITERS: Readonly<Record<ToolCallFormat, FamilyWriter>> = {
     write: (calls) =>
       each(
         calls,
-        (call) =>
-          `<tool_call>\n<function=${call.name}>\n${xmlParams(call, (key) => `<parameter=${key}>\n`, "\n</parameter>")}\n</function>\n</tool_call>`,
+        (call) => `<tool_call>\n<function=${call.name}>\n${xmlParams(call, (key) => `<parameter=${key}>\n`, "\n</parameter>")}\n</function>\n</tool_call>`,
       ),
     untyped: true,
     start: "<tool_call>",
@@ -86,11 +83,7 @@ export const WRITERS: Readonly<Record<ToolCallFormat, FamilyWriter>> = {
   glm45: {
     between: "\n",
     write: (calls) =>
-      each(
-        calls,
-        (call) =>
-          `<tool_call>${call.name}\n${xmlParams(call, (key) => `<arg_key>${key}</arg_key>\n<arg_value>`, "</arg_value>")}\n</tool_call>`,
-      ),
+      each(calls, (call) => `<tool_call>${call.name}\n${xmlParams(call, (key) => `<arg_key>${key}</arg_key>\n<arg_value>`, "</arg_value>")}\n</tool_call>`),
     untyped: true,
     start: "<tool_call>",
     end: "</tool_call>",
@@ -132,12 +125,7 @@ export const WRITERS: Readonly<Record<ToolCallFormat, FamilyWriter>> = {
   },
   "gpt-oss": {
     write: (calls) =>
-      each(
-        calls,
-        (call) =>
-          `<|start|>assistant<|channel|>commentary to=functions.${call.name} <|constrain|>json<|message|>${json(call.args)}<|call|>`,
-        "",
-      ),
+      each(calls, (call) => `<|start|>assistant<|channel|>commentary to=functions.${call.name} <|constrain|>json<|message|>${json(call.args)}<|call|>`, ""),
     untyped: false,
     start: "<|start|>",
     end: "<|call|>",
@@ -156,14 +144,27 @@ export const WRITERS: Readonly<Record<ToolCallFormat, FamilyWriter>> = {
   },
   pythonic: {
     write: (calls) =>
-      `<|tool_call_start|>[${each(calls, (call) => `${call.name}(${Object.entries(call.args).map(([key, value]) => `${key}=${pythonValue(value)}`).join(", ")})`, ", ")}]<|tool_call_end|>`,
+      `<|tool_call_start|>[${each(
+        calls,
+        (call) =>
+          `${call.name}(${Object.entries(call.args)
+            .map(([key, value]) => `${key}=${pythonValue(value)}`)
+            .join(", ")})`,
+        ", ",
+      )}]<|tool_call_end|>`,
     untyped: false,
     start: "<|tool_call_start|>",
     end: "<|tool_call_end|>",
   },
   gemma3: {
     write: (calls) =>
-      `\`\`\`tool_code\n${each(calls, (call) => `${call.name}(${Object.entries(call.args).map(([key, value]) => `${key}=${pythonValue(value)}`).join(", ")})`)}\n\`\`\``,
+      `\`\`\`tool_code\n${each(
+        calls,
+        (call) =>
+          `${call.name}(${Object.entries(call.args)
+            .map(([key, value]) => `${key}=${pythonValue(value)}`)
+            .join(", ")})`,
+      )}\n\`\`\``,
     untyped: false,
     start: "\`\`\`tool_code",
     end: "\`\`\`",
@@ -224,23 +225,13 @@ export const WRITERS: Readonly<Record<ToolCallFormat, FamilyWriter>> = {
     end: "</longcat_tool_call>",
   },
   gemma4: {
-    write: (calls) =>
-      each(
-        calls,
-        (call) => `<|tool_call>call:${call.name}${gemmaValue(call.args, '<|"|>')}<tool_call|>`,
-        "",
-      ),
+    write: (calls) => each(calls, (call) => `<|tool_call>call:${call.name}${gemmaValue(call.args, '<|"|>')}<tool_call|>`, ""),
     untyped: false,
     start: "<|tool_call>",
     end: "<tool_call|>",
   },
   "function-gemma": {
-    write: (calls) =>
-      each(
-        calls,
-        (call) => `<start_function_call>call:${call.name}${gemmaValue(call.args, "<escape>")}<end_function_call>`,
-        "",
-      ),
+    write: (calls) => each(calls, (call) => `<start_function_call>call:${call.name}${gemmaValue(call.args, "<escape>")}<end_function_call>`, ""),
     untyped: false,
     start: "<start_function_call>",
     end: "<end_function_call>",
@@ -251,15 +242,13 @@ export const WEATHER: PlannedCall = { name: "get_weather", args: { city: "Paris"
 export const TIME: PlannedCall = { name: "get_time", args: { zone: "Europe/Paris" } };
 export const SEARCH: PlannedCall = {
   name: "web_search",
-  args: { query: "東京の天気 ☀️ 😀 \"quoted\" & <b>", filter: { tags: ["a", "ü"], depth: 2 } },
+  args: { query: '東京の天気 ☀️ 😀 "quoted" & <b>', filter: { tags: ["a", "ü"], depth: 2 } },
 };
 export const TOOL_NAMES = [WEATHER.name, TIME.name, SEARCH.name];
 
 /** What a call must come back as: untyped formats give every value as the text the model wrote. */
 export function expectedCall(writer: FamilyWriter, call: PlannedCall): { name: string; arguments: Record<string, unknown>; untyped: boolean } {
-  const args = writer.untyped
-    ? Object.fromEntries(Object.entries(call.args).map(([key, value]) => [key, raw(value)]))
-    : call.args;
+  const args = writer.untyped ? Object.fromEntries(Object.entries(call.args).map(([key, value]) => [key, raw(value)])) : call.args;
   return { name: call.name, arguments: args, untyped: writer.untyped };
 }
 
@@ -290,28 +279,20 @@ export function positionCases(): PositionCase[] {
       [
         "parallel calls",
         writer.write([WEATHER, TIME]),
-        writer.between === undefined
-          ? calls(writer, [WEATHER, TIME])
-          : [...calls(writer, [WEATHER]), text(writer.between), ...calls(writer, [TIME])],
+        writer.between === undefined ? calls(writer, [WEATHER, TIME]) : [...calls(writer, [WEATHER]), text(writer.between), ...calls(writer, [TIME])],
       ],
       ["call after prose", `I'll check the weather first.\n\n${one}`, [text("I'll check the weather first.\n\n"), ...calls(writer, [WEATHER])]],
       ["nested and unicode arguments", `Searching now: ${writer.write([SEARCH])}`, [text("Searching now: "), ...calls(writer, [SEARCH])]],
-      [
-        "call in a fence that ends the answer",
-        `Running it:\n\n\`\`\`\n${one}\n\`\`\`\n`,
-        [text("Running it:\n\n"), ...calls(writer, [WEATHER])],
-      ],
+      ["call in a fence that ends the answer", `Running it:\n\n\`\`\`\n${one}\n\`\`\`\n`, [text("Running it:\n\n"), ...calls(writer, [WEATHER])]],
     ];
     positives.push(
-      ...strayClosers(family, writer).map(
-        (closer): [string, string, PositionEvent[]] => [
-          `call then a stray ${closer}`,
-          `${one}\n${closer}`,
-          // gpt-oss's parser takes its own <|call|> as a token block and strips it before the
-          // closers are looked for, so the newline stays (the translation drops a newline-only block).
-          family === "gpt-oss" && closer === writer.end ? [...calls(writer, [WEATHER]), text("\n")] : calls(writer, [WEATHER]),
-        ],
-      ),
+      ...strayClosers(family, writer).map((closer): [string, string, PositionEvent[]] => [
+        `call then a stray ${closer}`,
+        `${one}\n${closer}`,
+        // gpt-oss's parser takes its own <|call|> as a token block and strips it before the
+        // closers are looked for, so the newline stays (the translation drops a newline-only block).
+        family === "gpt-oss" && closer === writer.end ? [...calls(writer, [WEATHER]), text("\n")] : calls(writer, [WEATHER]),
+      ]),
       [
         "call then a closer named in prose",
         `${one}\nThat call ends with </tool_call> and the turn with </s>.`,

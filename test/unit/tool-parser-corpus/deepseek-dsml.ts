@@ -2,7 +2,8 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 // As mlx-lm's deepseek_v32 template and sglang's DeepSeekV32Detector write them (U+FF5C bars).
-const READ = '<｜DSML｜invoke name="Read">\n<｜DSML｜parameter name="file_path" string="true">/src/main.ts</｜DSML｜parameter>\n<｜DSML｜parameter name="limit" string="false">40</｜DSML｜parameter>\n</｜DSML｜invoke>';
+const READ =
+  '<｜DSML｜invoke name="Read">\n<｜DSML｜parameter name="file_path" string="true">/src/main.ts</｜DSML｜parameter>\n<｜DSML｜parameter name="limit" string="false">40</｜DSML｜parameter>\n</｜DSML｜invoke>';
 const BASH = '<｜DSML｜invoke name="Bash">\n<｜DSML｜parameter name="command" string="true">npm test -- --run</｜DSML｜parameter>\n</｜DSML｜invoke>';
 const ONE = `<｜DSML｜function_calls>\n${READ}\n</｜DSML｜function_calls>`;
 const TWO = `<｜DSML｜function_calls>\n${READ}\n${BASH}\n</｜DSML｜function_calls>`;
@@ -28,7 +29,11 @@ export const deepseekDsmlCorpus: readonly CorpusEntry[] = [
   {
     name: "two calls in one section, text after",
     input: `${TWO}\nRunning both.`,
-    expected: [call("Read", { file_path: "/src/main.ts", limit: "40" }, READ, true), call("Bash", { command: "npm test -- --run" }, BASH, true), text("\nRunning both.")],
+    expected: [
+      call("Read", { file_path: "/src/main.ts", limit: "40" }, READ, true),
+      call("Bash", { command: "npm test -- --run" }, BASH, true),
+      text("\nRunning both."),
+    ],
   },
   {
     name: "a value holding the end markers",

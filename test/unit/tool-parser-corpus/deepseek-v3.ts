@@ -7,8 +7,7 @@ const CALL = "<｜tool▁call▁begin｜>";
 const CALL_END = "<｜tool▁call▁end｜>";
 const SEP = "<｜tool▁sep｜>";
 
-const v3 = (name: string, json: string): string =>
-  `${CALL}function${SEP}${name}\n\`\`\`json\n${json}\n\`\`\`${CALL_END}`;
+const v3 = (name: string, json: string): string => `${CALL}function${SEP}${name}\n\`\`\`json\n${json}\n\`\`\`${CALL_END}`;
 const v31 = (name: string, json: string): string => `${CALL}${name}${SEP}${json}${CALL_END}`;
 
 const WEATHER_V3 = v3("get_weather", '{"location": "Boston"}');
@@ -21,18 +20,12 @@ export const deepseekV3Corpus: readonly CorpusEntry[] = [
   {
     name: "V3 form after text",
     input: `Let me check the weather.${BEGIN}${WEATHER_V3}${END}`,
-    expected: [
-      text("Let me check the weather."),
-      call("get_weather", { location: "Boston" }, `${BEGIN}${WEATHER_V3}${END}`, false),
-    ],
+    expected: [text("Let me check the weather."), call("get_weather", { location: "Boston" }, `${BEGIN}${WEATHER_V3}${END}`, false)],
   },
   {
     name: "V3 form with two calls",
     input: `${BEGIN}${WEATHER_V3}\n${READ_V3}${END}`,
-    expected: [
-      call("get_weather", { location: "Boston" }, WEATHER_V3, false),
-      call("Read", { file_path: "/a" }, READ_V3, false),
-    ],
+    expected: [call("get_weather", { location: "Boston" }, WEATHER_V3, false), call("Read", { file_path: "/a" }, READ_V3, false)],
   },
   {
     name: "V3.1 form",
@@ -51,44 +44,22 @@ export const deepseekV3Corpus: readonly CorpusEntry[] = [
   {
     name: "malformed arguments",
     input: `${BEGIN}${v31("Read", "{file_path: /a}")}${END}`,
-    expected: [
-      invalid(
-        `${BEGIN}${v31("Read", "{file_path: /a}")}${END}`,
-        "the tool call's arguments are not valid JSON",
-      ),
-    ],
+    expected: [invalid(`${BEGIN}${v31("Read", "{file_path: /a}")}${END}`, "the tool call's arguments are not valid JSON")],
   },
   {
     name: "unterminated but whole",
     input: `${BEGIN}${CALL}get_weather${SEP}{"location": "Boston"}`,
-    expected: [
-      call(
-        "get_weather",
-        { location: "Boston" },
-        `${BEGIN}${CALL}get_weather${SEP}{"location": "Boston"}`,
-        false,
-      ),
-    ],
+    expected: [call("get_weather", { location: "Boston" }, `${BEGIN}${CALL}get_weather${SEP}{"location": "Boston"}`, false)],
   },
   {
     name: "unterminated and cut off",
     input: `${BEGIN}${CALL}get_weather${SEP}{"location": "Bos`,
-    expected: [
-      invalid(
-        `${BEGIN}${CALL}get_weather${SEP}{"location": "Bos`,
-        "the tool call's arguments are not valid JSON",
-      ),
-    ],
+    expected: [invalid(`${BEGIN}${CALL}get_weather${SEP}{"location": "Bos`, "the tool call's arguments are not valid JSON")],
   },
   {
     name: "no separator",
     input: `${BEGIN}${CALL}get_weather {"location": "Boston"}${CALL_END}${END}`,
-    expected: [
-      invalid(
-        `${BEGIN}${CALL}get_weather {"location": "Boston"}${CALL_END}${END}`,
-        "the tool call has no separator between its name and arguments",
-      ),
-    ],
+    expected: [invalid(`${BEGIN}${CALL}get_weather {"location": "Boston"}${CALL_END}${END}`, "the tool call has no separator between its name and arguments")],
   },
   {
     name: "lone call without the section",

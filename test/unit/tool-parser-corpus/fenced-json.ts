@@ -47,7 +47,10 @@ export const fencedJsonCorpus: readonly AutoCorpusEntry[] = [
   {
     name: "two call objects, one after the other, in one fence",
     input: `${F}json\n${READ_JSON}\n{"name": "Bash", "arguments": {"command": "ls"}}\n${F}`,
-    expected: [call("Read", { file_path: "/a.ts" }, READ_JSON, false), call("Bash", { command: "ls" }, '{"name": "Bash", "arguments": {"command": "ls"}}', false)],
+    expected: [
+      call("Read", { file_path: "/a.ts" }, READ_JSON, false),
+      call("Bash", { command: "ls" }, '{"name": "Bash", "arguments": {"command": "ls"}}', false),
+    ],
     toolNames: TOOLS,
   },
   {

@@ -8,11 +8,7 @@ export const functionGemmaCorpus: readonly CorpusEntry[] = [
   {
     name: "prose then a call",
     input: `Reading.${READ} ok`,
-    expected: [
-      text("Reading."),
-      call("Read", { file_path: "/src/a.ts", limit: 20 }, READ, false),
-      text(" ok"),
-    ],
+    expected: [text("Reading."), call("Read", { file_path: "/src/a.ts", limit: 20 }, READ, false), text(" ok")],
   },
   {
     name: "cut off",

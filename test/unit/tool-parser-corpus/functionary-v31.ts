@@ -23,9 +23,7 @@ export const functionaryV31Corpus: readonly CorpusEntry[] = [
   {
     name: "broken JSON",
     input: "<function=Read>{file_path: /a}</function>",
-    expected: [
-      invalid("<function=Read>{file_path: /a}</function>", "the tool call's arguments are not valid JSON"),
-    ],
+    expected: [invalid("<function=Read>{file_path: /a}</function>", "the tool call's arguments are not valid JSON")],
   },
   {
     name: "trailing comma and single quotes are repaired",

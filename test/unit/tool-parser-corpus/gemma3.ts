@@ -3,7 +3,7 @@ import type { CorpusEntry } from "./corpus-entry.js";
 
 // As Gemma 3 answers Google's function-calling prompt: the call alone in a `tool_code` fence.
 const READ = '```tool_code\nRead(file_path="/src/a.ts", limit=20)\n```';
-const TWO = "```tool_code\nGlob(pattern=\"src/**/*.ts\")\nGrep(pattern='TODO', path=\"src\")\n```";
+const TWO = '```tool_code\nGlob(pattern="src/**/*.ts")\nGrep(pattern=\'TODO\', path="src")\n```';
 const PRINTED = '```tool_code\nprint(default_api.Bash(command="ls -la"))\n```';
 // A Markdown fence inside a string argument does not close the block.
 const WRITE = '```tool_code\nWrite(file_path="/r.md", content="# T\\n```sh\\nls\\n```\\n", dry_run=False)\n```';
@@ -25,10 +25,7 @@ export const gemma3Corpus: readonly CorpusEntry[] = [
   {
     name: "two calls, one per line",
     input: TWO,
-    expected: [
-      call("Glob", { pattern: "src/**/*.ts" }, TWO, false),
-      call("Grep", { pattern: "TODO", path: "src" }, TWO, false),
-    ],
+    expected: [call("Glob", { pattern: "src/**/*.ts" }, TWO, false), call("Grep", { pattern: "TODO", path: "src" }, TWO, false)],
   },
   {
     name: "print() and default_api. unwrapped",
@@ -43,9 +40,7 @@ export const gemma3Corpus: readonly CorpusEntry[] = [
   {
     name: "unicode and nested arguments",
     input: UNICODE,
-    expected: [
-      call("Write", { file_path: "/ü.txt", content: "naïve — 😀", meta: { tags: ["a", "b"], n: 1.5 } }, UNICODE, false),
-    ],
+    expected: [call("Write", { file_path: "/ü.txt", content: "naïve — 😀", meta: { tags: ["a", "b"], n: 1.5 } }, UNICODE, false)],
   },
   {
     name: "cut off",
@@ -59,7 +54,7 @@ export const gemma3Corpus: readonly CorpusEntry[] = [
   },
   {
     name: "other fences are text",
-    input: "Run:\n```python\nRead(file_path=\"x\")\n```\n",
-    expected: [text("Run:\n```python\nRead(file_path=\"x\")\n```\n")],
+    input: 'Run:\n```python\nRead(file_path="x")\n```\n',
+    expected: [text('Run:\n```python\nRead(file_path="x")\n```\n')],
   },
 ];

@@ -23,8 +23,6 @@ export const gemma4Corpus: readonly CorpusEntry[] = [
   {
     name: "not call syntax",
     input: "<|tool_call>get_weather(Boston)<tool_call|>",
-    expected: [
-      invalid("<|tool_call>get_weather(Boston)<tool_call|>", "the tool call is not written as call:NAME{…}"),
-    ],
+    expected: [invalid("<|tool_call>get_weather(Boston)<tool_call|>", "the tool call is not written as call:NAME{…}")],
   },
 ];

@@ -15,7 +15,8 @@ const JSON_INSIDE = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"
 const DOC = `# Calls\n${GLM47}\nThat is all.\n`;
 const WRITE_DOC = `<tool_call>Write\n<arg_key>file_path</arg_key>\n<arg_value>/calls.md</arg_value>\n<arg_key>content</arg_key>\n<arg_value>${DOC}</arg_value>\n</tool_call>`;
 
-const NO_VALUE_OPENER = "<tool_call>WebSearch<arg_key>query</arg_key>how many vacation days left</arg_value><arg_key>count</arg_key><arg_value>3</arg_value></tool_call>";
+const NO_VALUE_OPENER =
+  "<tool_call>WebSearch<arg_key>query</arg_key>how many vacation days left</arg_value><arg_key>count</arg_key><arg_value>3</arg_value></tool_call>";
 const NO_VALUE_TAGS = "<tool_call>WebSearch<arg_key>query</arg_key>vacation days</tool_call>";
 
 export const glm45Corpus: readonly CorpusEntry[] = [
@@ -27,10 +28,7 @@ export const glm45Corpus: readonly CorpusEntry[] = [
   {
     name: "GLM-4.5 form with text before",
     input: `Let me check.\n${WEATHER}`,
-    expected: [
-      text("Let me check.\n"),
-      call("get_weather", { location: "Boston", days: "3" }, WEATHER, true),
-    ],
+    expected: [text("Let me check.\n"), call("get_weather", { location: "Boston", days: "3" }, WEATHER, true)],
   },
   {
     name: "GLM-4.7 form without newlines",
@@ -45,10 +43,7 @@ export const glm45Corpus: readonly CorpusEntry[] = [
   {
     name: "two calls",
     input: `${GLM47}${WEATHER}`,
-    expected: [
-      call("Read", { file_path: "/a.ts" }, GLM47, true),
-      call("get_weather", { location: "Boston", days: "3" }, WEATHER, true),
-    ],
+    expected: [call("Read", { file_path: "/a.ts" }, GLM47, true), call("get_weather", { location: "Boston", days: "3" }, WEATHER, true)],
   },
   {
     // vllm#49248: GLM-4.7-family models under load drop the opening <arg_value> and keep the rest.
@@ -94,11 +89,6 @@ export const glm45Corpus: readonly CorpusEntry[] = [
   {
     name: "value cut off at the end",
     input: "<tool_call>Write<arg_key>content</arg_key><arg_value>abc",
-    expected: [
-      invalid(
-        "<tool_call>Write<arg_key>content</arg_key><arg_value>abc",
-        'parameter "content" of the tool call is not closed',
-      ),
-    ],
+    expected: [invalid("<tool_call>Write<arg_key>content</arg_key><arg_value>abc", 'parameter "content" of the tool call is not closed')],
   },
 ];

@@ -2,11 +2,9 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 const ANALYSIS = "<|channel|>analysis<|message|>User wants the weather. Call get_weather.<|end|>";
-const CALL =
-  '<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris"}<|call|>';
+const CALL = '<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris"}<|call|>';
 const NO_CONSTRAIN = '<|channel|>commentary to=functions.Read<|message|>{"file_path": "/a.ts"}<|call|>';
-const HEADER_FORM =
-  '<|start|>assistant to=functions.Bash<|channel|>commentary json<|message|>{"command": "echo \'<|call|>\'"}<|call|>';
+const HEADER_FORM = '<|start|>assistant to=functions.Bash<|channel|>commentary json<|message|>{"command": "echo \'<|call|>\'"}<|call|>';
 const FINAL = "<|start|>assistant<|channel|>final<|message|>";
 
 export const gptOssCorpus: readonly CorpusEntry[] = [
@@ -33,11 +31,7 @@ export const gptOssCorpus: readonly CorpusEntry[] = [
   {
     name: "preamble on the commentary channel, then two calls",
     input: `<|channel|>commentary<|message|>Checking both files.<|end|>${NO_CONSTRAIN}${CALL}`,
-    expected: [
-      text("Checking both files."),
-      call("Read", { file_path: "/a.ts" }, NO_CONSTRAIN, false),
-      call("get_weather", { city: "Paris" }, CALL, false),
-    ],
+    expected: [text("Checking both files."), call("Read", { file_path: "/a.ts" }, NO_CONSTRAIN, false), call("get_weather", { city: "Paris" }, CALL, false)],
   },
   {
     name: "a call cut off before its <|call|> is closed when only closers are missing",
@@ -60,12 +54,7 @@ export const gptOssCorpus: readonly CorpusEntry[] = [
   {
     name: "broken JSON arguments",
     input: "<|channel|>commentary to=functions.Read<|message|>{file: /a}<|call|>",
-    expected: [
-      invalid(
-        "<|channel|>commentary to=functions.Read<|message|>{file: /a}<|call|>",
-        "the tool call's arguments are not valid JSON",
-      ),
-    ],
+    expected: [invalid("<|channel|>commentary to=functions.Read<|message|>{file: /a}<|call|>", "the tool call's arguments are not valid JSON")],
   },
   {
     name: "unterminated reasoning at the end is dropped",

@@ -15,11 +15,7 @@ export const graniteCorpus: readonly CorpusEntry[] = [
   {
     name: "prose then two calls in one list",
     input: `Reading both.${TWO}`,
-    expected: [
-      text("Reading both."),
-      call("Read", { file_path: "/a" }, TWO, false),
-      call("Read", { file_path: "/b" }, TWO, false),
-    ],
+    expected: [text("Reading both."), call("Read", { file_path: "/a" }, TWO, false), call("Read", { file_path: "/b" }, TWO, false)],
   },
   {
     name: "Phi-4-mini's closing tag belongs to the call; text after stays text",
@@ -29,16 +25,12 @@ export const graniteCorpus: readonly CorpusEntry[] = [
   {
     name: "missing closers at the end are added",
     input: `${T}[{"name": "Bash", "arguments": {"command": "ls"}`,
-    expected: [
-      call("Bash", { command: "ls" }, `${T}[{"name": "Bash", "arguments": {"command": "ls"}`, false, "JSON cut off, closed"),
-    ],
+    expected: [call("Bash", { command: "ls" }, `${T}[{"name": "Bash", "arguments": {"command": "ls"}`, false, "JSON cut off, closed")],
   },
   {
     name: "cut off inside a string",
     input: `${T}[{"name": "Bash", "arguments": {"command": "l`,
-    expected: [
-      invalid(`${T}[{"name": "Bash", "arguments": {"command": "l`, "the tool call is not valid JSON"),
-    ],
+    expected: [invalid(`${T}[{"name": "Bash", "arguments": {"command": "l`, "the tool call is not valid JSON")],
   },
   {
     // Without an end marker, words after the marker read like the marker named in prose: text, no note.

@@ -13,21 +13,15 @@ const OPEN_CUT = '<tool_call>\n{"name": "Bash", "argu';
 const FENCED_INSIDE = '<tool_call>\n```json\n{"name": "Read", "arguments": {"file_path": "/a"}}\n```\n</tool_call>';
 const FENCED_INSIDE_CUT = '<tool_call>\n```json\n{"name": "Read", "arguments": {"file_path": "/a"}}';
 const STRING_ARGS = '<tool_call>{"name": "Read", "arguments": "{\\"file_path\\": \\"/a\\"}"}</tool_call>';
-const ARRAY =
-  '<tool_call>[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Read", "arguments": {"file_path": "/b"}}]</tool_call>';
+const ARRAY = '<tool_call>[{"name": "Read", "arguments": {"file_path": "/a"}}, {"name": "Read", "arguments": {"file_path": "/b"}}]</tool_call>';
 const NOT_A_CALL = '<tool_call>["Read"]</tool_call>';
-const TRAILING_COMMA =
-  '<tool_call>{"name": "Grep", "arguments": {"pattern": "x", "path": "src",},}</tool_call>';
-const PYTHON_STYLE =
-  "<tool_call>{'name': 'Bash', 'arguments': {'command': 'ls', 'run_in_background': False, 'timeout': None}}</tool_call>";
-const DOUBLE_ENCODED =
-  '<tool_call>{"name": "Read", "arguments": "\\"{\\\\\\"file_path\\\\\\": \\\\\\"/a\\\\\\"}\\""}</tool_call>';
-const MISSING_CLOSERS =
-  '<tool_call>\n{"name": "Edit", "arguments": {"file_path": "/a", "old_string": "x", "new_string": "y"}';
+const TRAILING_COMMA = '<tool_call>{"name": "Grep", "arguments": {"pattern": "x", "path": "src",},}</tool_call>';
+const PYTHON_STYLE = "<tool_call>{'name': 'Bash', 'arguments': {'command': 'ls', 'run_in_background': False, 'timeout': None}}</tool_call>";
+const DOUBLE_ENCODED = '<tool_call>{"name": "Read", "arguments": "\\"{\\\\\\"file_path\\\\\\": \\\\\\"/a\\\\\\"}\\""}</tool_call>';
+const MISSING_CLOSERS = '<tool_call>\n{"name": "Edit", "arguments": {"file_path": "/a", "old_string": "x", "new_string": "y"}';
 const MISSING_VALUE = '<tool_call>\n{"name": "Edit", "arguments": {"file_path": ';
 const ENDS_ON_NUMBER = '<tool_call>{"name": "Read", "arguments": {"file_path": "/a", "limit": 20';
-const NESTED =
-  '<tool_call>{"type": "function", "function": {"name": "Bash", "parameters": {"command": "pwd"}}}</tool_call>';
+const NESTED = '<tool_call>{"type": "function", "function": {"name": "Bash", "parameters": {"command": "pwd"}}}</tool_call>';
 
 const TOOLS_WRAPPED = '<tools>\n{"name": "Write", "arguments": {"file_path": "/tmp/p/hello.txt", "content": "Hello from mallex"}}\n</tools>';
 const FUNCTION_CALL_WRAPPED = '<function_call>{"name": "Read", "arguments": {"file_path": "/a"}}</function_call>';
@@ -87,10 +81,7 @@ export const hermesCorpus: readonly CorpusEntry[] = [
   {
     name: "array of calls in one block",
     input: ARRAY,
-    expected: [
-      call("Read", { file_path: "/a" }, ARRAY, false),
-      call("Read", { file_path: "/b" }, ARRAY, false),
-    ],
+    expected: [call("Read", { file_path: "/a" }, ARRAY, false), call("Read", { file_path: "/b" }, ARRAY, false)],
   },
   {
     name: "JSON that is not a call",
@@ -120,10 +111,7 @@ export const hermesCorpus: readonly CorpusEntry[] = [
   {
     name: "repair: output ends where only the closers are missing",
     input: `Editing.${MISSING_CLOSERS}`,
-    expected: [
-      text("Editing."),
-      call("Edit", { file_path: "/a", old_string: "x", new_string: "y" }, MISSING_CLOSERS, false, "JSON cut off, closed"),
-    ],
+    expected: [text("Editing."), call("Edit", { file_path: "/a", old_string: "x", new_string: "y" }, MISSING_CLOSERS, false, "JSON cut off, closed")],
   },
   {
     name: "no repair: a value is missing, not just closers",

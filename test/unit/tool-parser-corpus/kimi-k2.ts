@@ -3,8 +3,7 @@ import type { CorpusEntry } from "./corpus-entry.js";
 
 const BEGIN = "<|tool_calls_section_begin|>";
 const END = "<|tool_calls_section_end|>";
-const kimi = (id: string, json: string): string =>
-  `<|tool_call_begin|>${id}<|tool_call_argument_begin|>${json}<|tool_call_end|>`;
+const kimi = (id: string, json: string): string => `<|tool_call_begin|>${id}<|tool_call_argument_begin|>${json}<|tool_call_end|>`;
 
 const WEATHER = kimi("functions.get_weather:0", '{"location": "Boston"}');
 const READ = kimi(" functions.Read:1 ", '{"file_path": "/a"}');
@@ -15,10 +14,7 @@ export const kimiK2Corpus: readonly CorpusEntry[] = [
   {
     name: "one call after text",
     input: `I'll check.${BEGIN}${WEATHER}${END}`,
-    expected: [
-      text("I'll check."),
-      call("get_weather", { location: "Boston" }, `${BEGIN}${WEATHER}${END}`, false),
-    ],
+    expected: [text("I'll check."), call("get_weather", { location: "Boston" }, `${BEGIN}${WEATHER}${END}`, false)],
   },
   {
     name: "three calls with newlines, code and text after",
@@ -33,43 +29,22 @@ export const kimiK2Corpus: readonly CorpusEntry[] = [
   {
     name: "singular section spelling",
     input: `<|tool_call_section_begin|>${WEATHER}<|tool_call_section_end|>`,
-    expected: [
-      call(
-        "get_weather",
-        { location: "Boston" },
-        `<|tool_call_section_begin|>${WEATHER}<|tool_call_section_end|>`,
-        false,
-      ),
-    ],
+    expected: [call("get_weather", { location: "Boston" }, `<|tool_call_section_begin|>${WEATHER}<|tool_call_section_end|>`, false)],
   },
   {
     name: "id without the functions prefix",
     input: `${BEGIN}${kimi("Read:3", '{"file_path": "/b"}')}${END}`,
-    expected: [
-      call("Read", { file_path: "/b" }, `${BEGIN}${kimi("Read:3", '{"file_path": "/b"}')}${END}`, false),
-    ],
+    expected: [call("Read", { file_path: "/b" }, `${BEGIN}${kimi("Read:3", '{"file_path": "/b"}')}${END}`, false)],
   },
   {
     name: "malformed arguments",
     input: `${BEGIN}${kimi("functions.Read:0", "{'file_path': '/a'")}${END}`,
-    expected: [
-      invalid(
-        `${BEGIN}${kimi("functions.Read:0", "{'file_path': '/a'")}${END}`,
-        "the tool call's arguments are not valid JSON",
-      ),
-    ],
+    expected: [invalid(`${BEGIN}${kimi("functions.Read:0", "{'file_path': '/a'")}${END}`, "the tool call's arguments are not valid JSON")],
   },
   {
     name: "unterminated but whole",
     input: `${BEGIN}<|tool_call_begin|>functions.Read:0<|tool_call_argument_begin|>{"file_path": "/a"}`,
-    expected: [
-      call(
-        "Read",
-        { file_path: "/a" },
-        `${BEGIN}<|tool_call_begin|>functions.Read:0<|tool_call_argument_begin|>{"file_path": "/a"}`,
-        false,
-      ),
-    ],
+    expected: [call("Read", { file_path: "/a" }, `${BEGIN}<|tool_call_begin|>functions.Read:0<|tool_call_argument_begin|>{"file_path": "/a"}`, false)],
   },
   {
     name: "cut off in the id",

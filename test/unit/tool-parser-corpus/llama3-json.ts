@@ -21,10 +21,7 @@ export const llama3JsonCorpus: readonly CorpusEntry[] = [
   {
     name: "two calls separated by a semicolon",
     input: `${TAG}${READ}; ${WEATHER}`,
-    expected: [
-      call("Read", { file_path: "/a" }, TAG + READ, false),
-      call("get_weather", { location: "Boston" }, WEATHER, false),
-    ],
+    expected: [call("Read", { file_path: "/a" }, TAG + READ, false), call("get_weather", { location: "Boston" }, WEATHER, false)],
   },
   {
     name: "shell code with quotes and braces in a value",
@@ -65,16 +62,12 @@ export const llama3JsonCorpus: readonly CorpusEntry[] = [
   {
     name: "built-in tool syntax is not JSON",
     input: `${TAG}brave_search.call(query="x")`,
-    expected: [
-      invalid(`${TAG}brave_search.call(query="x")`, "the text after <|python_tag|> is not a JSON tool call"),
-    ],
+    expected: [invalid(`${TAG}brave_search.call(query="x")`, "the text after <|python_tag|> is not a JSON tool call")],
   },
   {
     name: "repair: only the closers are missing at the end",
     input: `${TAG}{"name": "Read", "parameters": {"file_path": "/a"`,
-    expected: [
-      call("Read", { file_path: "/a" }, `${TAG}{"name": "Read", "parameters": {"file_path": "/a"`, false),
-    ],
+    expected: [call("Read", { file_path: "/a" }, `${TAG}{"name": "Read", "parameters": {"file_path": "/a"`, false)],
   },
   {
     name: "repair: Python literals in the arguments",

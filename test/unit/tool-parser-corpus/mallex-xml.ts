@@ -2,13 +2,10 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 const READ = '<invoke name="Read">\n<parameter name="file_path">/src/index.ts</parameter>\n</invoke>';
-const BASH =
-  '<invoke name="Bash">\n<parameter name="command">ls -la | grep "x" > out.txt</parameter>\n<parameter name="timeout">5000</parameter>\n</invoke>';
-const CODE =
-  'if (a < b) { return "</invoke>"; }\n// see </function_calls> docs\n<parameter name="x"> opens a value\n';
+const BASH = '<invoke name="Bash">\n<parameter name="command">ls -la | grep "x" > out.txt</parameter>\n<parameter name="timeout">5000</parameter>\n</invoke>';
+const CODE = 'if (a < b) { return "</invoke>"; }\n// see </function_calls> docs\n<parameter name="x"> opens a value\n';
 const WRITE = `<invoke name="Write">\n<parameter name="file_path">/docs/ü.md</parameter>\n<parameter name="content">${CODE}</parameter>\n</invoke>`;
-const OPEN_COMPLETE =
-  '<function_calls>\n<invoke name="Bash">\n<parameter name="command">ls</parameter>\n</invoke>\n';
+const OPEN_COMPLETE = '<function_calls>\n<invoke name="Bash">\n<parameter name="command">ls</parameter>\n</invoke>\n';
 const OPEN_CUT = '<function_calls>\n<invoke name="Write">\n<parameter name="content">hello wor';
 const UNCLOSED = '<invoke name="Read">\n<parameter name="file_path">/a\n</invoke>\nthen text';
 const NO_PARAMS = '<invoke name="TaskList"></invoke>';
@@ -17,10 +14,7 @@ export const mallexXmlCorpus: readonly CorpusEntry[] = [
   {
     name: "wrapper with one call after text",
     input: `Reading.\n<function_calls>\n${READ}\n</function_calls>`,
-    expected: [
-      text("Reading.\n"),
-      call("Read", { file_path: "/src/index.ts" }, `<function_calls>\n${READ}\n</function_calls>`, true),
-    ],
+    expected: [text("Reading.\n"), call("Read", { file_path: "/src/index.ts" }, `<function_calls>\n${READ}\n</function_calls>`, true)],
   },
   {
     name: "wrapper with two calls and text after",
@@ -34,23 +28,12 @@ export const mallexXmlCorpus: readonly CorpusEntry[] = [
   {
     name: "lone invoke between text",
     input: `Let me run it: ${BASH} — done`,
-    expected: [
-      text("Let me run it: "),
-      call("Bash", { command: 'ls -la | grep "x" > out.txt', timeout: "5000" }, BASH, true),
-      text(" — done"),
-    ],
+    expected: [text("Let me run it: "), call("Bash", { command: 'ls -la | grep "x" > out.txt', timeout: "5000" }, BASH, true), text(" — done")],
   },
   {
     name: "value holding every end marker",
     input: `<function_calls>\n${WRITE}\n</function_calls>`,
-    expected: [
-      call(
-        "Write",
-        { file_path: "/docs/ü.md", content: CODE },
-        `<function_calls>\n${WRITE}\n</function_calls>`,
-        true,
-      ),
-    ],
+    expected: [call("Write", { file_path: "/docs/ü.md", content: CODE }, `<function_calls>\n${WRITE}\n</function_calls>`, true)],
   },
   {
     name: "unterminated but whole",
@@ -67,7 +50,13 @@ export const mallexXmlCorpus: readonly CorpusEntry[] = [
     name: "a parameter left open in a closed call ends with the call",
     input: UNCLOSED,
     expected: [
-      call("Read", { file_path: "/a" }, '<invoke name="Read">\n<parameter name="file_path">/a\n</invoke>', true, 'the missing </parameter> of parameter "file_path"'),
+      call(
+        "Read",
+        { file_path: "/a" },
+        '<invoke name="Read">\n<parameter name="file_path">/a\n</invoke>',
+        true,
+        'the missing </parameter> of parameter "file_path"',
+      ),
       text("\nthen text"),
     ],
   },
@@ -83,10 +72,7 @@ export const mallexXmlCorpus: readonly CorpusEntry[] = [
   {
     name: "one call with stray words before it inside the wrapper",
     input: `<function_calls>\nsure\n${READ}\n</function_calls>`,
-    expected: [
-      invalid("sure", "unexpected text between tool calls"),
-      call("Read", { file_path: "/src/index.ts" }, READ, true),
-    ],
+    expected: [invalid("sure", "unexpected text between tool calls"), call("Read", { file_path: "/src/index.ts" }, READ, true)],
   },
   { name: "call without parameters", input: NO_PARAMS, expected: [call("TaskList", {}, NO_PARAMS, true)] },
   {

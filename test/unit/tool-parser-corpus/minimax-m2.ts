@@ -23,19 +23,12 @@ export const minimaxM2Corpus: readonly CorpusEntry[] = [
   {
     name: "prose then one call",
     input: `I'll read the entry point first.\n${ONE}`,
-    expected: [
-      text("I'll read the entry point first.\n"),
-      call("Read", { file_path: "/src/main.ts" }, ONE, true),
-    ],
+    expected: [text("I'll read the entry point first.\n"), call("Read", { file_path: "/src/main.ts" }, ONE, true)],
   },
   {
     name: "two calls in one section, text after",
     input: `${TWO}\nRunning both.`,
-    expected: [
-      call("Read", { file_path: "/src/main.ts" }, READ, true),
-      call("Bash", { command: "npm test -- --run" }, BASH, true),
-      text("\nRunning both."),
-    ],
+    expected: [call("Read", { file_path: "/src/main.ts" }, READ, true), call("Bash", { command: "npm test -- --run" }, BASH, true), text("\nRunning both.")],
   },
   {
     name: "a value holding the end markers",
@@ -55,17 +48,12 @@ export const minimaxM2Corpus: readonly CorpusEntry[] = [
   {
     name: "stray words inside the section",
     input: STRAY,
-    expected: [
-      invalid("let me", "unexpected text between tool calls"),
-      call("Read", { file_path: "/src/main.ts" }, READ, true),
-    ],
+    expected: [invalid("let me", "unexpected text between tool calls"), call("Read", { file_path: "/src/main.ts" }, READ, true)],
   },
   {
     name: "section without an invoke",
     input: "<minimax:tool_call>\nRead /a\n</minimax:tool_call>",
-    expected: [
-      invalid("<minimax:tool_call>\nRead /a\n</minimax:tool_call>", "the tool call block holds no call"),
-    ],
+    expected: [invalid("<minimax:tool_call>\nRead /a\n</minimax:tool_call>", "the tool call block holds no call")],
   },
   {
     name: "prose mentioning the tags",

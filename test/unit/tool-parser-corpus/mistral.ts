@@ -21,17 +21,12 @@ export const mistralCorpus: readonly CorpusEntry[] = [
   {
     name: "pre-v11 array with two calls",
     input: PRE_V11_TWO,
-    expected: [
-      call("Read", { file_path: "/a" }, PRE_V11_TWO, false),
-      call("Read", { file_path: "/b" }, PRE_V11_TWO, false),
-    ],
+    expected: [call("Read", { file_path: "/a" }, PRE_V11_TWO, false), call("Read", { file_path: "/b" }, PRE_V11_TWO, false)],
   },
   {
     name: "v11 form",
     input: `${M}get_weather[ARGS]{"location": "Boston"}`,
-    expected: [
-      call("get_weather", { location: "Boston" }, `${M}get_weather[ARGS]{"location": "Boston"}`, false),
-    ],
+    expected: [call("get_weather", { location: "Boston" }, `${M}get_weather[ARGS]{"location": "Boston"}`, false)],
   },
   {
     name: "v11 calls in a row, each with the marker",
@@ -53,20 +48,13 @@ export const mistralCorpus: readonly CorpusEntry[] = [
   {
     name: "v11 with a call id",
     input: `${M}Read[CALL_ID]abc123XYZ[ARGS]{"file_path": "/a"}`,
-    expected: [
-      call("Read", { file_path: "/a" }, `${M}Read[CALL_ID]abc123XYZ[ARGS]{"file_path": "/a"}`, false),
-    ],
+    expected: [call("Read", { file_path: "/a" }, `${M}Read[CALL_ID]abc123XYZ[ARGS]{"file_path": "/a"}`, false)],
   },
   {
     name: "code with brackets, braces and unicode in a value",
     input: `${M}Write[ARGS]${JSON.stringify({ file_path: "/ü.rs", content: CODE })}\nDone 😀`,
     expected: [
-      call(
-        "Write",
-        { file_path: "/ü.rs", content: CODE },
-        `${M}Write[ARGS]${JSON.stringify({ file_path: "/ü.rs", content: CODE })}`,
-        false,
-      ),
+      call("Write", { file_path: "/ü.rs", content: CODE }, `${M}Write[ARGS]${JSON.stringify({ file_path: "/ü.rs", content: CODE })}`, false),
       text("\nDone 😀"),
     ],
   },
@@ -120,8 +108,6 @@ ${M} oops`,
   {
     name: "repair: a pre-v11 list missing its closers",
     input: `${M} [{"name": "Read", "arguments": {"file_path": "/a"}}`,
-    expected: [
-      call("Read", { file_path: "/a" }, `${M} [{"name": "Read", "arguments": {"file_path": "/a"}}`, false),
-    ],
+    expected: [call("Read", { file_path: "/a" }, `${M} [{"name": "Read", "arguments": {"file_path": "/a"}}`, false)],
   },
 ];

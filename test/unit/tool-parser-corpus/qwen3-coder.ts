@@ -4,13 +4,11 @@ import type { CorpusEntry } from "./corpus-entry.js";
 const HTML = '<div class="x">a < b && c > d</div>\n<p>ünïcødé 😀</p>';
 const WRITE = `<tool_call>\n<function=Write>\n<parameter=file_path>\n/tmp/a.html\n</parameter>\n<parameter=content>\n${HTML}\n</parameter>\n</function>\n</tool_call>`;
 const BARE = "<function=Bash>\n<parameter=command>\nls -la\n</parameter>\n</function>";
-const READ =
-  "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a.ts\n</parameter>\n<parameter=offset>\n10\n</parameter>\n</function>\n</tool_call>";
+const READ = "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a.ts\n</parameter>\n<parameter=offset>\n10\n</parameter>\n</function>\n</tool_call>";
 const TRICKY_VALUE = 'const s = "</parameter>";\nconst t = "</tool_call>";\n';
 const TRICKY = `<tool_call>\n<function=Write>\n<parameter=content>\n${TRICKY_VALUE}\n</parameter>\n</function>\n</tool_call>`;
 const UNCLOSED = "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a\n</tool_call>\nmore";
-const OPEN_COMPLETE =
-  "<tool_call>\n<function=Glob>\n<parameter=pattern>\n**/*.ts\n</parameter>\n</function>\n";
+const OPEN_COMPLETE = "<tool_call>\n<function=Glob>\n<parameter=pattern>\n**/*.ts\n</parameter>\n</function>\n";
 const OPEN_CUT = "<tool_call>\n<function=Write>\n<parameter=content>\nhello";
 const NO_ARGS = "<tool_call>\n<function=TaskList>\n</function>\n</tool_call>";
 const JSON_INSIDE = '<tool_call>\n{"name": "Read", "arguments": {"file_path": "/a"}}\n</tool_call>';
@@ -56,10 +54,7 @@ export const qwen3CoderCorpus: readonly CorpusEntry[] = [
   {
     name: "text then a wrapped call with multi-line HTML",
     input: `I'll write the file.\n${WRITE}`,
-    expected: [
-      text("I'll write the file.\n"),
-      call("Write", { file_path: "/tmp/a.html", content: HTML }, WRITE, true),
-    ],
+    expected: [text("I'll write the file.\n"), call("Write", { file_path: "/tmp/a.html", content: HTML }, WRITE, true)],
   },
   {
     name: "bare function without the wrapper",

@@ -2,8 +2,7 @@ import { call, invalid, text } from "./corpus-entry.js";
 import type { CorpusEntry } from "./corpus-entry.js";
 
 const GLOB = "<function=Glob>\n<parameter=pattern>src/**/*.ts</parameter>\n</function>";
-const GREP =
-  "<function=Grep>\n<parameter=pattern>TODO</parameter>\n<parameter=path>src</parameter>\n</function>";
+const GREP = "<function=Grep>\n<parameter=pattern>TODO</parameter>\n<parameter=path>src</parameter>\n</function>";
 const ONE = `<seed:tool_call>\n${GLOB}\n</seed:tool_call>`;
 const TWO = `<seed:tool_call>\n${GLOB}\n${GREP}\n</seed:tool_call>`;
 const PY = 'print("</seed:tool_call>")\nx = "</parameter>"\n';
@@ -19,10 +18,7 @@ export const seedOssCorpus: readonly CorpusEntry[] = [
   {
     name: "two functions in one wrapper",
     input: TWO,
-    expected: [
-      call("Glob", { pattern: "src/**/*.ts" }, GLOB, true),
-      call("Grep", { pattern: "TODO", path: "src" }, GREP, true),
-    ],
+    expected: [call("Glob", { pattern: "src/**/*.ts" }, GLOB, true), call("Grep", { pattern: "TODO", path: "src" }, GREP, true)],
   },
   {
     name: "layout newlines trimmed, end markers inside a value",

@@ -8,8 +8,7 @@ import type { ToolParseEvent } from "../types.js";
 import { closeTruncatedJson } from "./close-truncated-json.js";
 import { stripJsonFence } from "./strip-json-fence.js";
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 export const invalidCall = (raw: string, reason: string): ToolParseEvent => ({
   type: "invalid_call",
@@ -17,13 +16,7 @@ export const invalidCall = (raw: string, reason: string): ToolParseEvent => ({
   reason,
 });
 
-export function toolCall(
-  name: string,
-  args: Record<string, unknown>,
-  untyped: boolean,
-  raw: string,
-  repaired?: string,
-): ToolParseEvent {
+export function toolCall(name: string, args: Record<string, unknown>, untyped: boolean, raw: string, repaired?: string): ToolParseEvent {
   const trimmed = name.trim();
   if (trimmed === "") return invalidCall(raw, "the tool call has no tool name");
   return { type: "tool_call", call: { name: trimmed, arguments: args, untyped, raw, ...(repaired !== undefined ? { repaired } : {}) } };
@@ -77,12 +70,7 @@ function readArguments(value: unknown): Record<string, unknown> | null {
 }
 
 /** A call written as a name plus JSON arguments text (Kimi, DeepSeek, Mistral v11). */
-export function jsonArgumentsCall(
-  name: string,
-  argumentsText: string,
-  raw: string,
-  options: JsonReadOptions = {},
-): ToolParseEvent {
+export function jsonArgumentsCall(name: string, argumentsText: string, raw: string, options: JsonReadOptions = {}): ToolParseEvent {
   const text = argumentsText.trim();
   if (text === "") return toolCall(name, {}, false, raw);
   const parsed = parseCallJson(text, options);

@@ -29,8 +29,7 @@ export function closeTruncatedJson(text: string): string | null {
   if (quote !== null || closers.length === 0) return null;
   const trimmed = text.trimEnd();
   const last = trimmed.charAt(trimmed.length - 1);
-  const endsOnValue =
-    last === '"' || last === "'" || last === "}" || last === "]" || COMPLETE_WORD.test(trimmed);
+  const endsOnValue = last === '"' || last === "'" || last === "}" || last === "]" || COMPLETE_WORD.test(trimmed);
   // An opener right before the cut (`{"a": [`) would become an empty value the model never wrote.
   if (!endsOnValue) return null;
   return trimmed + closers.reverse().join("");

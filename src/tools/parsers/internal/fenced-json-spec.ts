@@ -34,8 +34,7 @@ export const FENCED_JSON_BLOCKS: readonly CallBlock[] = [OBJECT, LIST];
 export const isFencedJsonBlock = (block: CallBlock): boolean => block === OBJECT || block === LIST;
 
 /** Whether a fenced JSON block whose head names `name` may be a call: only to a requested tool. */
-export const namesRequestedTool = (toolNames: ReadonlySet<string>, name: string): boolean =>
-  toolNames.has(normalizeToolName(name));
+export const namesRequestedTool = (toolNames: ReadonlySet<string>, name: string): boolean => toolNames.has(normalizeToolName(name));
 
 /**
  * The calls in the fence: one JSON value or several, one after another. Null (no call: the fence is

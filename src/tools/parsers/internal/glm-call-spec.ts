@@ -35,10 +35,7 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
   const block: CallBlock = {
     start: `<${tags.call}>`,
     end: `</${tags.call}>`,
-    acceptsEnd: (body) =>
-      looksLikeJson(body)
-        ? !endsInsideJsonString(body)
-        : !body.includes(valueOpen) || endsWithAny(body, [argument.close]),
+    acceptsEnd: (body) => (looksLikeJson(body) ? !endsInsideJsonString(body) : !body.includes(valueOpen) || endsWithAny(body, [argument.close])),
     // JSON, or a name followed by its first argument or by the end of a call that takes none.
     head: [
       [SPACE, "{"],
@@ -95,5 +92,7 @@ function restoreValueOpeners(args: string, tags: GlmTagNames): { text: string; r
     out += valueOpen;
   }
   out += args.slice(at);
-  return missing.length === 0 ? { text: args } : { text: out, repaired: `the missing ${valueOpen} of ${missing.map((key) => `parameter "${key}"`).join(", ")}` };
+  return missing.length === 0
+    ? { text: args }
+    : { text: out, repaired: `the missing ${valueOpen} of ${missing.map((key) => `parameter "${key}"`).join(", ")}` };
 }

@@ -18,8 +18,7 @@ export const jsonBlock = (start: string, end: string): CallBlock => ({
   head: JSON_OR_FENCED_HEAD,
 });
 
-export const parseJsonBlock = ({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] =>
-  jsonCalls(body, raw, { cutOff: !terminated });
+export const parseJsonBlock = ({ body, raw, terminated }: ScannedBlock): ToolParseEvent[] => jsonCalls(body, raw, { cutOff: !terminated });
 
 /** The spec of a family whose only block is JSON between `start` and `end`. */
 export const jsonBlockSpec = (start: string, end: string): FamilySpec => ({

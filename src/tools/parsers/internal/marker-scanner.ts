@@ -231,13 +231,11 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
   let out: ToolParseEvent[] = [];
 
   /** Whether `block` may start at `at` in `text` (only `atOutputStart` blocks depend on what precedes). */
-  const eligibleAtStart = (block: CallBlock, text: string, at: number): boolean =>
-    !block.atOutputStart || (!sawContent && isBlank(text.slice(0, at)));
+  const eligibleAtStart = (block: CallBlock, text: string, at: number): boolean => !block.atOutputStart || (!sawContent && isBlank(text.slice(0, at)));
 
   /** Whether `block` may start at `at` in `text`, where the answer's Markdown puts it at `position`. */
   const eligible = (block: CallBlock, text: string, at: number, position: MarkerPosition, ctx: TextContext): boolean =>
-    eligibleAtStart(block, text, at) &&
-    (block.fenceInfo === undefined || (position === "fence" && block.fenceInfo.test(ctx.fenceInfo.trim())));
+    eligibleAtStart(block, text, at) && (block.fenceInfo === undefined || (position === "fence" && block.fenceInfo.test(ctx.fenceInfo.trim())));
 
   /**
    * At a fence's first content: whether the prose that introduces the fence presents it as an
@@ -269,7 +267,9 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
       if (candidates !== undefined && !(code === BACKTICK && ctx.tickRun > 0)) {
         const at = markerPosition(ctx);
         const position =
-          (at === "fence" && introducedAsExample(ctx, text, base)) || (at === "call" && ctx.lineStart && presentsSample(recent + text.slice(0, index))) ? "code" : at;
+          (at === "fence" && introducedAsExample(ctx, text, base)) || (at === "call" && ctx.lineStart && presentsSample(recent + text.slice(0, index)))
+            ? "code"
+            : at;
         if (position !== "code") {
           let best: CallBlock | null = null;
           // A longer marker the text ends inside of (`[TOOL_CALLS]` while `[` opens a fenced list).
@@ -534,7 +534,8 @@ function closesInnerCall(block: CallBlock, body: string): boolean {
   if (end === null || end === "") return false;
   let opened = 0;
   for (let at = body.indexOf(block.start); at !== -1; at = body.indexOf(block.start, at + block.start.length)) {
-    if (block.head === undefined || matchHeads(body.slice(at + block.start.length, at + block.start.length + MAX_INNER_HEAD), block.head).kind === "yes") opened += 1;
+    if (block.head === undefined || matchHeads(body.slice(at + block.start.length, at + block.start.length + MAX_INNER_HEAD), block.head).kind === "yes")
+      opened += 1;
   }
   if (opened === 0) return false;
   let closed = 0;

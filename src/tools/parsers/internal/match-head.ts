@@ -9,10 +9,7 @@ export type HeadStep = string | RegExp;
 /** Any of several openings. */
 export type HeadAlternatives = readonly (readonly HeadStep[])[];
 
-export type HeadMatch =
-  | { readonly kind: "partial" }
-  | { readonly kind: "no" }
-  | { readonly kind: "yes"; readonly name: string };
+export type HeadMatch = { readonly kind: "partial" } | { readonly kind: "no" } | { readonly kind: "yes"; readonly name: string };
 
 export const SPACE = /\s*/y;
 /** A tool name as the formats write it (`Read`, `mcp__git__log`, `functions.get_weather`). */

@@ -14,8 +14,7 @@ export const MAX_INTRO = 400;
  * Words that present what follows as a sample, a format or a hypothetical, not as something done now.
  * "Let me read it:" and "I'll create the file:" carry none of them.
  */
-const EXAMPLE_CUES =
-  /\b(?:examples?|for instance|samples?|illustrat\w*|demonstrat\w*|looks? like|would|could|formats?|syntax|templates?|such as)\b|\be\.g\./i;
+const EXAMPLE_CUES = /\b(?:examples?|for instance|samples?|illustrat\w*|demonstrat\w*|looks? like|would|could|formats?|syntax|templates?|such as)\b|\be\.g\./i;
 
 /** The paragraph that introduces a fence: after the last blank line and the last earlier fence. */
 export function introductionOf(before: string): string {

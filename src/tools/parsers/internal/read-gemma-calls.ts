@@ -51,8 +51,7 @@ export function readGemmaCalls(body: string, raw: string, quote: string): ToolPa
     const args = readArguments(body, at + head[0].length - 1, quote);
     if (args === null) return [invalidCall(raw, "the tool call is cut off")];
     const parsed = parseJson(args.json);
-    if (!parsed.ok || !isRecord(parsed.value))
-      return [invalidCall(raw, "the tool call's arguments are not a readable object")];
+    if (!parsed.ok || !isRecord(parsed.value)) return [invalidCall(raw, "the tool call's arguments are not a readable object")];
     events.push(toolCall(head[1] ?? "", parsed.value, false, raw));
     at = body.slice(args.end).search(/\S|$/) + args.end;
   }

@@ -18,9 +18,7 @@ export interface JsonAfterMarker {
 }
 
 export function readJsonAfterMarker(raw: string, syntax: JsonAfterMarker): ToolParseEvent[] {
-  const toCalls =
-    syntax.toCalls ??
-    ((json: string, callRaw: string, cutOff: boolean) => jsonCalls(json, callRaw, { cutOff }));
+  const toCalls = syntax.toCalls ?? ((json: string, callRaw: string, cutOff: boolean) => jsonCalls(json, callRaw, { cutOff }));
   const body = raw.slice(syntax.markerLength);
   const start = body.search(/\S/);
   const opener = start === -1 ? "" : body.charAt(start);
@@ -30,8 +28,7 @@ export function readJsonAfterMarker(raw: string, syntax: JsonAfterMarker): ToolP
   let callEnd = syntax.markerLength + end;
   const after = raw.slice(callEnd);
   const closing = syntax.optionalEnd === undefined ? -1 : after.indexOf(syntax.optionalEnd);
-  if (closing !== -1 && after.slice(0, closing).trim() === "")
-    callEnd += closing + (syntax.optionalEnd ?? "").length;
+  if (closing !== -1 && after.slice(0, closing).trim() === "") callEnd += closing + (syntax.optionalEnd ?? "").length;
   const events = toCalls(body.slice(start, end), raw.slice(0, callEnd), false);
   const rest = raw.slice(callEnd);
   if (rest.trim() !== "") events.push({ type: "text", text: rest });

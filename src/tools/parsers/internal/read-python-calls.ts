@@ -11,8 +11,7 @@ export interface PythonCall {
 }
 
 export type PythonCallList =
-  | { readonly ok: true; readonly calls: readonly PythonCall[]; readonly end: number }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly calls: readonly PythonCall[]; readonly end: number } | { readonly ok: false; readonly reason: string };
 
 const NAME = /[A-Za-z_][\w.-]*/y;
 const KEYWORD = /[A-Za-z_]\w*/y;
@@ -137,8 +136,7 @@ class Reader {
       const entries: Array<[string, unknown]> = [];
       this.sequence("}", () => {
         const key = this.value();
-        if (typeof key !== "string" && typeof key !== "number")
-          this.fail("a dict key in the tool call is not a string");
+        if (typeof key !== "string" && typeof key !== "number") this.fail("a dict key in the tool call is not a string");
         this.expect(":", "a dict in the tool call has no value for a key");
         entries.push([String(key), this.value()]);
       });
@@ -153,11 +151,7 @@ class Reader {
     if (number !== null && number !== "-" && Number.isFinite(Number(number.replaceAll("_", "")))) {
       return Number(number.replaceAll("_", ""));
     }
-    return this.fail(
-      this.position >= this.text.length
-        ? "the tool call is cut off"
-        : "the tool call's arguments are not Python literals",
-    );
+    return this.fail(this.position >= this.text.length ? "the tool call is cut off" : "the tool call's arguments are not Python literals");
   }
 
   call(): PythonCall {

@@ -123,8 +123,7 @@ export const endsWithAny = (body: string, closers: readonly string[]): boolean =
 };
 
 export type TaggedArguments =
-  | { readonly ok: true; readonly args: Record<string, string>; readonly repaired?: string }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly args: Record<string, string>; readonly repaired?: string } | { readonly ok: false; readonly reason: string };
 
 export interface TaggedArgumentOptions {
   /** Strips the format's layout around a value. */
@@ -171,8 +170,7 @@ export function mapTaggedCalls(
   toEvent: (part: Extract<TaggedPart, { kind: "tagged" }>, raw: string) => ToolParseEvent,
 ): ToolParseEvent[] {
   const calls = parts.filter((part) => part.kind === "tagged");
-  if (calls.length === 0)
-    return [{ type: "invalid_call", raw: block.raw, reason: "the tool call block holds no call" }];
+  if (calls.length === 0) return [{ type: "invalid_call", raw: block.raw, reason: "the tool call block holds no call" }];
   return parts.map((part): ToolParseEvent => {
     if (part.kind === "tagged") return toEvent(part, parts.length === 1 ? block.raw : part.raw);
     if (block.strayIsText) return { type: "text", text: part.raw };
@@ -181,11 +179,7 @@ export function mapTaggedCalls(
 }
 
 /** Events for the tagged calls in `text`, each call's parameters read as its arguments. */
-export function readTaggedCalls(
-  text: string,
-  syntax: TaggedCallSyntax,
-  block: { readonly raw: string; readonly strayIsText: boolean },
-): ToolParseEvent[] {
+export function readTaggedCalls(text: string, syntax: TaggedCallSyntax, block: { readonly raw: string; readonly strayIsText: boolean }): ToolParseEvent[] {
   return mapTaggedCalls(readTaggedParts(text, syntax.call), block, (part, raw) => {
     const read = readTaggedArguments(part.value, syntax.parameter, {
       ...(syntax.cleanValue === undefined ? {} : { cleanValue: syntax.cleanValue }),
