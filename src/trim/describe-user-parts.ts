@@ -53,12 +53,13 @@ export function userPartChars(parts: readonly UserPart[]): number {
   return parts.reduce((sum, part) => sum + (part.fate === "not placed" || part.fate === "not offered" ? 0 : part.chars), 0);
 }
 
-/** Each MCP server's instructions left in the conversation's reminders, by server. */
+/** Each MCP server's instructions as the trimmed conversation's opening carries them, by server (Claude Code's text around them filtered away). */
 function mcpInstructions(messages: MessagesRequest["messages"]): UserPart[] {
   const parts: UserPart[] = [];
   for (const message of messages) {
-    // Claude Code 2.1.330 sends them in a system message, earlier releases in a user turn's reminder.
-    if (message.role === "assistant") continue;
+    // Claude Code 2.1.330 sends them in a system message, earlier releases in a user turn's reminder,
+    // both in the conversation's opening: the turns after the first answer are not read on every request.
+    if (message.role === "assistant") break;
     const texts = typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []));
     for (const text of texts) {
       for (const segment of splitSystemReminders(text)) {

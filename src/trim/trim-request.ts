@@ -81,7 +81,8 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   // offered with them, and with the MCP servers still connecting (whose tools nothing names yet).
   const carries = (name: string) => (request.tools ?? []).some((tool) => tool.name === name);
   const alsoOffer = new Set<string>();
-  if ((deferredClientTools(preamble).length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
+  const deferred = deferredClientTools(preamble);
+  if ((deferred.length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
   // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
   if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
   const context: PrefixContext = {
@@ -144,7 +145,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     ...(report.system.mode === "template" && report.system.user !== undefined ? { system: report.system.user } : {}),
     rules: report.rules,
     client: report.tools.client,
-    deferred: deferredClientTools(preamble),
+    deferred,
     toolSearch: offered.has(TOOL_SEARCH),
     messages: budget.request.messages,
   });
