@@ -38,7 +38,7 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
     { label: "untrimmed (as Claude Code sent it)", body: convertAnthropicToOpenAI(fixture, profileTranslateOptions(medium, "embedded")) },
     ...["small", "medium", "large"].map((size) => {
       const profile = bySize(size);
-      return { label: `${size} tier (${profile.name})`, body: explainRequest(fixture, table, profile, templates).upstream };
+      return { label: `${size} tier (${profile.name})`, body: explainRequest(fixture, { table, profile, templates }).upstream };
     }),
   ];
 

@@ -105,7 +105,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
       for (const size of ["small", "medium"] as const) {
         const goal = GOALS[size];
         it(`${size}: ≥ ${goal * 100}% of Claude Code's own text cut, the template applied, every part placed, the facts and the question kept, no tool named that is not offered`, () => {
-          const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, userAgent);
+          const explanation = explainRequest(request, { table, profile: firstProfileOfSize(table, size), templates, userAgent });
           // docs/proxy.md's table of the own-text cut per release, setting and size is these lines.
           console.log(
             `own-text cut | ${claudeCode.version} | ${variant} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars} | ${explanation.before.chars} → ${explanation.after.chars} chars | ${(request.tools ?? []).length} tools sent`,

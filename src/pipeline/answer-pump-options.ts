@@ -5,21 +5,20 @@ import type { Upstream } from "./call-backend.js";
 import { holdJsonText } from "./hold-json-text.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import type { AnswerPumpOptions, AnswerSink, AnswerSource } from "./pump-answer.js";
-import type { ServerContext } from "./server-context.js";
 import type { TranslatorInput } from "../translate/stream-types.js";
 
 /** How a local call's streamed answer is pumped: the ping interval, and its translator, which notes when the model's first token came. */
-export const answerOptions = (ctx: Pick<ServerContext, "pingIntervalMs" | "deps">, call: AnsweringCall): AnswerPumpOptions => {
+export const answerOptions = (call: AnsweringCall, { pingIntervalMs, now }: { pingIntervalMs: number; now: () => number }): AnswerPumpOptions => {
   const translator = createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens });
   const { metrics } = call;
   return {
-    pingIntervalMs: ctx.pingIntervalMs,
+    pingIntervalMs,
     maxEventChars: streamEventCharsFor(call.translateContext.maxTokens),
-    now: ctx.deps.now,
+    now,
     transformer: {
       ...translator,
       transform(input, controller) {
-        if (metrics.modelTokenAt === undefined && carriesGeneratedToken(input)) metrics.modelTokenAt = ctx.deps.now();
+        if (metrics.modelTokenAt === undefined && carriesGeneratedToken(input)) metrics.modelTokenAt = now();
         translator.transform!(input, controller);
       },
     },

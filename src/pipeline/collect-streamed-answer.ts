@@ -40,7 +40,10 @@ export async function collectStreamedAnswer(
         resolve();
       },
     };
-    pumpAnswer({ ...answerOptions(scope.server, call), ...sourceOf(upstream) }, sinkFor(call, collect));
+    pumpAnswer(
+      { ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }), ...sourceOf(upstream) },
+      sinkFor(call, collect),
+    );
   });
   end();
   const collected = collectStreamMessage(events);

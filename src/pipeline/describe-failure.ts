@@ -6,7 +6,6 @@ import { mapStatusToErrorType } from "../translate/anthropic-error.js";
 import { TranslateError } from "../translate/translate-error.js";
 import { describeBackendFailure } from "./describe-backend-failure.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
-import { redactorOf } from "./redactor-of.js";
 import { refusal as reply, type Refusal } from "./refusal.js";
 import type { RequestScope } from "./request-scope.js";
 
@@ -36,7 +35,7 @@ export function describeFailure(error: unknown, scope: RequestScope, routeLabel:
       flavor: table.backends[error.backend]?.flavor,
     });
     // The server's own words are in the message: a key it echoed is not the client's to see.
-    return reply(described.status, redactorOf(server).text(described.message), {
+    return reply(described.status, server.redact.text(described.message), {
       type: described.type,
       retry: described.retry,
       ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }),

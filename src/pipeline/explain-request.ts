@@ -53,12 +53,20 @@ export function profileForSize(table: RoutingTable, size: Size): CompiledProfile
   return ofSize.find((profile) => table.backends[profile.backend]?.kind === "openai") ?? ofSize[0];
 }
 
+/** What a request is explained for: the compiled config, the profile it is trimmed for, and the client's user-agent (Claude Code's version picks its rules). */
+export interface ExplainFor {
+  table: RoutingTable;
+  profile: CompiledProfile;
+  templates: Templates;
+  userAgent?: string | undefined;
+}
+
 /**
  * Trims and translates one request for one profile exactly as the proxy does, and says what every
  * rule did. Pure: the same request, table and templates always explain the same way.
  * @throws {TranslateError} when the request cannot be translated for the profile (an image without vision)
  */
-export function explainRequest(request: MessagesRequest, table: RoutingTable, profile: CompiledProfile, templates: Templates, userAgent?: string): Explanation {
+export function explainRequest(request: MessagesRequest, { table, profile, templates, userAgent }: ExplainFor): Explanation {
   const backend = table.backends[profile.backend];
   const flavor = backend?.flavor ?? "generic";
   const before = sizeOf(request);

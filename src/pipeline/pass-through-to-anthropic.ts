@@ -3,7 +3,6 @@ import { forwardToAnthropic } from "../backends/forward-to-anthropic.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { redactorOf } from "./redactor-of.js";
 import type { RequestScope } from "./request-scope.js";
 
 /** A request routed to the real Anthropic API: sent on as the client wrote it, its answer passed back, its backend's circuit told how it went (a failure then goes on to the failure reply). */
@@ -21,7 +20,7 @@ export function passThroughToAnthropic(
     signal: scope.signal,
     client: scope.upstream,
     timeouts: upstreamTimeouts(backend, server.requestTimeoutMs, server.answerTimeoutMs),
-    redact: redactorOf(server).text,
+    redact: server.redact.text,
   }).then(
     (response) => {
       ticket?.end(isBackendFailureStatus(response.status) ? { ok: false, ...retryAfterOf(response.headers.get("retry-after")) } : { ok: true });

@@ -94,7 +94,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   };
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
-  const notes = callNotes(request, options, route.profile, smaller, thinking);
+  const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },

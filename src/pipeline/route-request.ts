@@ -21,7 +21,8 @@ import type { MaybePromise } from "../shared/maybe-promise.js";
  */
 export function routeRequest(scope: RequestScope, input: RouteInput, request: MessagesRequest): MaybePromise<RouteResult> {
   const { table, server, session: sessionId, available } = scope;
-  const routed = selectRoute(input, table, server.rules, available);
+  const select = (routeInput: RouteInput) => selectRoute(routeInput, table, server.rules, available);
+  const routed = select(input);
   const facts = input.facts;
   if (table.classifier.mode !== "model" || !routed.ok || facts === undefined) return routed;
   const remember = (text: string, result: RouteResult, byClassifier: boolean) => {
@@ -37,12 +38,12 @@ export function routeRequest(scope: RequestScope, input: RouteInput, request: Me
   const known = server.classifierCache.get(sessionId, text);
   if (known !== undefined) {
     if (known.byClassifier) traceOutcome(scope, "cached");
-    return selectRoute({ ...input, turnRoute: known }, table, server.rules, available);
+    return select({ ...input, turnRoute: known });
   }
   // A tool round trip whose turn is not in the cache (evicted, or mallex restarted): its turn's words decide.
   const turnInput: RouteInput = facts.turn === "user" ? input : { ...input, facts: { ...facts, latestUserText: text, turn: "user" } };
   if (turnInput !== input) {
-    const byRules = selectRoute(turnInput, table, server.rules, available);
+    const byRules = select(turnInput);
     if (!byRules.ok || byRules.route.unsure !== true) {
       remember(text, byRules, false);
       return byRules;
@@ -51,7 +52,7 @@ export function routeRequest(scope: RequestScope, input: RouteInput, request: Me
   return askClassifier(scope, text).then((call) => {
     traceOutcome(scope, call.outcome);
     if (call.detail !== undefined) scope.log(`classifier (profile ${table.classifier.profile}): ${call.detail}; routed by the rules`);
-    const result = selectRoute({ ...turnInput, classified: call.verdict }, table, server.rules, available);
+    const result = select({ ...turnInput, classified: call.verdict });
     // A client that went away says nothing about the turn: its next request asks again.
     if (call.outcome !== "cancelled") remember(text, result, true);
     return result;

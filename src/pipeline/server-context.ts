@@ -48,8 +48,8 @@ export interface ServerContext {
   /** Trimmed system prompts and shaped tools by content: trimmed once per distinct prefix, not per request. */
   readonly prefixCache: PrefixCache;
   readonly validateMessages: ValidateFunction;
-  /** Keeps known secrets (backend keys, the token, credential-like env values) out of what an upstream error hands the client; absent: each backend's own key and headers only. */
-  readonly redact?: Redactor;
+  /** Keeps known secrets (backend keys, the token, credential-like env values) out of what an upstream error hands the client. */
+  readonly redact: Redactor;
   /** What each local backend's server said about itself: its context and how many requests it runs at once (absent: nothing is read). */
   readonly serverFacts?: ServerFactsStore;
   /** Each local backend's queue limits and where they come from (backend-capacity.ts); absent: no queue. */

@@ -28,9 +28,10 @@ export function streamAnswer(
     return sourceOf(answer);
   };
   const log = { observe, end: () => end?.() };
-  if (upstream !== undefined) return streamSSE((sink) => pumpAnswer({ ...answerOptions(server, call), ...arrived(upstream) }, sinkFor(call, sink)), log);
+  const clock = { pingIntervalMs: server.pingIntervalMs, now: server.deps.now };
+  if (upstream !== undefined) return streamSSE((sink) => pumpAnswer({ ...answerOptions(call, clock), ...arrived(upstream) }, sinkFor(call, sink)), log);
   return streamSSE((sink) => {
-    const answer = startAnswer(answerOptions(server, call), sinkFor(call, sink));
+    const answer = startAnswer(answerOptions(call, clock), sinkFor(call, sink));
     calling.then(
       (connected) => {
         // Over before the backend answered (the client went away): its slot and lease go back now.

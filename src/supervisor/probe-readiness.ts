@@ -1,6 +1,6 @@
 /**
  * Is the server ready? For mlx-lm.server only a real generation says so: /health answers ok while
- * the model is still loading, and the first request waits for the load (protocol.md §1.1). So the
+ * the model is still loading, and the first request waits for the load (docs/mlx-lm-server.md). So the
  * `generate` probe sends a 1-token chat completion (no `model` field: any other value makes
  * mlx-lm.server load that model) and waits for its answer, retrying while nothing listens yet.
  *

@@ -5,7 +5,7 @@
  *
  * @see schema/anthropic-messages.schema.json, the request's shape as mallex checks it; the Messages API
  *   in Anthropic's API reference.
- * @see /work/shared/docs/protocol.md §2
+ * @see "Messages" and "Streaming Messages" in Anthropic's API reference
  */
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ export function cleanHistoryForClaude(request: MessagesRequest): MessagesRequest
   return { ...request, messages };
 }
 
-/** Thinking blocks without a signature: a local model's, which the API refuses (protocol.md §2.7). */
+/** Thinking blocks without a signature: a local model's, which the Anthropic API refuses. */
 export function stripUnsignedThinking(request: MessagesRequest): MessagesRequest {
   return {
     ...request,

@@ -17,7 +17,7 @@ import type { TranslateOptions } from "./translate-options.js";
  * same-role messages are merged afterwards, by the caller). Pure and deterministic: the same
  * conversation prefix must render to the same upstream bytes so the backend's KV cache hits.
  *
- * @see /work/shared/docs/protocol.md §3.4 "Anthropic → OpenAI request mapping"
+ * @see docs/proxy.md, "Translation and tool calls"; "Messages" in Anthropic's API reference and "Chat Completions" in OpenAI's
  */
 export function convertAnthropicMessages(messages: readonly AnthropicMessageParam[], options: TranslateOptions): OpenAIChatMessage[] {
   const toolNames = new Map<string, string>();

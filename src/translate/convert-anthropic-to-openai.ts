@@ -16,7 +16,7 @@ const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
  * Throws {@link TranslateError} (HTTP 400) for what the profile cannot take, e.g. images without
  * vision.
  *
- * @see /work/shared/docs/protocol.md §3.4 "Anthropic → OpenAI request mapping", §1.2, §1.7
+ * @see docs/proxy.md, "Translation and tool calls"; docs/mlx-lm-server.md (the request fields the real server reads, its prompt cache)
  */
 export function convertAnthropicToOpenAI(request: MessagesRequest, options: TranslateOptions): OpenAIChatRequest {
   const messages: OpenAIChatMessage[] = [];

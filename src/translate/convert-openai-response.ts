@@ -39,7 +39,7 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
  * Throws when the body is an upstream error rather than a completion (`{"error": …}`): there is
  * no message to build, and the caller decides the HTTP status.
  *
- * @see /work/shared/docs/protocol.md §1.5, §2.3
+ * @see docs/mlx-lm-server.md (what the real server answers); "Messages" in Anthropic's API reference (the non-streaming Message)
  */
 export function convertOpenAIResponse(response: OpenAIChatResponse, ctx: AnthropicResponseContext): AnthropicMessage {
   if (response.error !== undefined && response.error !== null) {

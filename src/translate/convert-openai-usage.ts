@@ -7,7 +7,7 @@ import type { OpenAIUsage } from "./openai-types.js";
  * Local backends never write a cache on request, so cache_creation is always 0 (LiteLLM and
  * llama.cpp's own Anthropic endpoint map it the same way).
  *
- * @see /work/shared/docs/protocol.md §3.3
+ * @see docs/proxy.md, "Translation and tool calls"; the `usage` objects of Anthropic's Messages and OpenAI's Chat Completions references
  */
 export function convertOpenAIUsage(usage: OpenAIUsage | null | undefined): AnthropicUsage {
   const prompt = count(usage?.prompt_tokens);

@@ -14,7 +14,7 @@ import type { OpenAIFinishReason } from "./openai-types.js";
  * (settleLength): the API's `model_context_window_exceeded`.
  *
  * @see the response's `stop_reason` in Anthropic's Messages API reference.
- * @see /work/shared/docs/protocol.md §3.2
+ * @see "stop_reason" in Anthropic's Messages reference and "finish_reason" in OpenAI's Chat Completions reference
  */
 export function mapFinishReason(finishReason: string | null | undefined, emittedToolUse: boolean): AnthropicStopReason {
   if (emittedToolUse) return "tool_use";

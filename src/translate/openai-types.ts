@@ -6,7 +6,7 @@
  * content and `finish_reason` in one chunk.
  *
  * @see docs/mlx-lm-server.md, what the real mlx-lm.server sends; OpenAI's Chat Completions API reference.
- * @see /work/shared/docs/protocol.md §1.5, §3.1
+ * @see "Chat Completions" in OpenAI's API reference (responses, streamed chunks, tool-call deltas)
  */
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";
  *   megabytes) becomes one `{success: false}` part, and the rest of the body is not parsed: memory
  *   and the time one event takes stay bounded whatever the server sends.
  *
- * @see /work/shared/docs/protocol.md §1.5, §1.6
+ * @see docs/mlx-lm-server.md (how the real server streams and fails); "Chat Completions" streaming in OpenAI's API reference
  */
 export function parseOpenAIEventStream(body: ReadableStream<Uint8Array>, options: ParseEventStreamOptions = {}): ReadableStream<OpenAIStreamPart> {
   // A pulled stream over the body's reader rather than body.pipeThrough(the stage below): the same

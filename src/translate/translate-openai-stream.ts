@@ -62,7 +62,7 @@ export interface AnthropicStreamContext extends Omit<LengthContext, "profileName
  * A failure after finish_reason (a timeout waiting for the usage chunk) keeps the complete answer:
  * the message is closed normally, only without usage.
  *
- * @see /work/shared/docs/protocol.md §2.4, §3.4
+ * @see docs/proxy.md, "Translation and tool calls"; "Streaming Messages" in Anthropic's API reference (the event order this keeps)
  */
 export function createAnthropicStreamTranslator(
   ctx: AnthropicStreamContext,

@@ -15,6 +15,7 @@ import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { createApp } from "../../src/server/create-app.js";
 import { createMallexMetrics } from "../../src/observe/request-metrics.js";
 import type { ServerContext } from "../../src/pipeline/server-context.js";
+import { collectSecrets, createRedactor } from "../../src/observe/redact-secrets.js";
 import { packageRoot } from "./config-tree.js";
 import { readCapture } from "./shared-dir.js";
 
@@ -65,10 +66,12 @@ export function createTestProxy(
     if (built) return built;
     const { validateMessages, templates } = sharedFixtures();
     const table = options.table ?? defaultTable;
+    const backends = resolveBackends(table, options.env ?? {}, options.backendUrl ? { backendUrl: options.backendUrl } : {});
     const ctx: ServerContext = {
       table,
       rules: compileRouterRules(table),
-      backends: resolveBackends(table, options.env ?? {}, options.backendUrl ? { backendUrl: options.backendUrl } : {}),
+      backends,
+      redact: createRedactor(collectSecrets(table, backends, options.env ?? {}, undefined)),
       sessions: createSessionStore(),
       classifierCache: createClassifierCache(),
       templates,

@@ -57,7 +57,12 @@ describe.each(Object.entries(SHAPES))("token-budget on Claude Code %s", (_name, 
       ],
     };
     for (const size of ["small", "medium"] as const) {
-      const explanation = explainRequest(request, table, firstProfileOfSize(table, size), templates, "claude-cli/2.1.260 (external, cli)");
+      const explanation = explainRequest(request, {
+        table,
+        profile: firstProfileOfSize(table, size),
+        templates,
+        userAgent: "claude-cli/2.1.260 (external, cli)",
+      });
       const upstream = JSON.stringify(explanation.upstream);
       expect(upstream).not.toContain("total_tokens");
       expect(upstream).toContain("what is 2+2");
@@ -73,6 +78,11 @@ it("the user's own text that mentions <total_tokens> outside a reminder is kept"
     max_tokens: 100,
     messages: [{ role: "user", content: "why does my log say <total_tokens>12 tokens left</total_tokens>?" }],
   };
-  const explanation = explainRequest(request, table, firstProfileOfSize(table, "small"), templates, "claude-cli/2.1.260 (external, cli)");
+  const explanation = explainRequest(request, {
+    table,
+    profile: firstProfileOfSize(table, "small"),
+    templates,
+    userAgent: "claude-cli/2.1.260 (external, cli)",
+  });
   expect(JSON.stringify(explanation.upstream)).toContain("<total_tokens>12 tokens left</total_tokens>");
 });

@@ -119,7 +119,7 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
 
   it("names the same client tools when mallex explain shows the request going to Claude as it is", () => {
     const claude = Object.values(table.profiles).find((profile) => table.backends[profile.backend]?.kind === "anthropic")!;
-    expect(explainRequest(newerRequest(), table, claude, templates).tools.client).toEqual(["mcp__tickets__lookup"]);
+    expect(explainRequest(newerRequest(), { table, profile: claude, templates }).tools.client).toEqual(["mcp__tickets__lookup"]);
   });
 
   it("offers a deferred tool from the turn a tool_reference loads it, without defer_loading", () => {

@@ -52,7 +52,7 @@ export default defineCommand({
 
     let explanation;
     try {
-      explanation = explainRequest(request, compiled.table, profile, templates, captured.userAgent);
+      explanation = explainRequest(request, { table: compiled.table, profile, templates, userAgent: captured.userAgent });
     } catch (error) {
       if (TranslateError.isInstance(error))
         throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);

@@ -1,0 +1,68 @@
+/**
+ * The request path reads as one sequence (issue 39): a reader following the server's context or the
+ * request's scope from the /v1/messages route (scripts/walk-request.js) never climbs back up into a
+ * file still open or a higher folder, and returns to no file it has left more than twice.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { walkRequest } from "../scripts/walk-request.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+describe("the walk of a /v1/messages request", () => {
+  it("climbs back up nowhere and returns to no file more than twice", () => {
+    for (const [name, walk] of Object.entries(walkRequest({ root: ROOT }))) {
+      const returnedTooOften = [...walk.entries].filter(([, entered]) => entered > 3);
+      expect({ name, climbs: walk.climbs, returnedTooOften }, walk.lines.join("\n")).toEqual({ name, climbs: 0, returnedTooOften: [] });
+      expect(walk.files, name).toBeGreaterThan(10);
+    }
+  }, 60_000);
+});
+
+describe("the walk itself", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mallex-walk-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const files: Record<string, string> = {
+    "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", noEmit: true }, include: ["src"] }),
+    "src/pipeline/server-context.ts": "export interface ServerContext { log: (line: string) => void; count: number }\n",
+    "src/pipeline/step.ts": [
+      'import type { ServerContext } from "./server-context.js";',
+      'import { reply } from "./reply.js";',
+      'export function step(ctx: ServerContext): string { ctx.log("a"); reply(ctx); reply(ctx); return reply(ctx); }',
+    ].join("\n"),
+    "src/pipeline/reply.ts": [
+      'import type { ServerContext } from "./server-context.js";',
+      "export function reply(ctx: ServerContext): string { return String(ctx.count); }",
+    ].join("\n"),
+    "src/server/routes/messages.ts": [
+      'import type { ServerContext } from "../../pipeline/server-context.js";',
+      'import { step } from "../../pipeline/step.js";',
+      "export function messagesRoute(ctx: ServerContext) { return step(ctx); }",
+    ].join("\n"),
+    "src/server/start-proxy.ts": [
+      'import type { ServerContext } from "../pipeline/server-context.js";',
+      'import { messagesRoute } from "./routes/messages.js";',
+      "const ctx: ServerContext = { log: (line) => console.log(line), count: 1 };",
+      "messagesRoute(ctx);",
+    ].join("\n"),
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+
+  it("counts a callback from the context into a higher folder as a climb, and each call of a file left as a return", () => {
+    const walk = walkRequest({ root: dir })["hands on the context itself"];
+    expect(walk.lines.map((line) => line.trim())).toEqual([
+      "src/pipeline/step.ts (step)",
+      "↑ src/server/start-proxy.ts (log)",
+      "src/pipeline/reply.ts (reply)",
+      "↺ src/pipeline/reply.ts (reply)",
+      "↺ src/pipeline/reply.ts (reply)",
+    ]);
+    expect(walk).toMatchObject({ files: 4, climbs: 1, returns: 2 });
+  });
+});
