@@ -74,7 +74,7 @@ export async function loadShippedTrimming(root = ROOT) {
       if (profile === undefined) throw new Error(`the shipped config has no profile ${profileName}`);
       const check = checkMessagesBody(JSON.stringify(body), validateMessages);
       if (!check.ok) throw new Error(`not a valid Messages request: ${check.message}`);
-      const explanation = explainRequest(check.request, table, trim ? profile : { ...profile, trim: false }, templates);
+      const explanation = explainRequest(check.request, { table, profile: trim ? profile : { ...profile, trim: false }, templates });
       if (explanation.error !== undefined) throw new Error(`${profileName}${trim ? "" : " untrimmed"}: ${explanation.error}`);
       return explanation.upstream;
     },
@@ -90,7 +90,7 @@ export async function loadShippedTrimming(root = ROOT) {
       const sizes = {};
       for (const [size, profile] of Object.entries(profiles)) {
         try {
-          sizes[size] = figuresOf(explainRequest(check.request, table, profile, templates));
+          sizes[size] = figuresOf(explainRequest(check.request, { table, profile, templates }));
         } catch (error) {
           sizes[size] = { chars: undefined, cut: undefined, template: false, unplaced: [`cannot be trimmed for ${profile.name}: ${error.message}`] };
         }
