@@ -1,7 +1,6 @@
 import { H3, HTTPError, type H3Event } from "h3";
 import { isAuthorized, isLoopbackHost } from "../http/check-auth.js";
 import { originPolicyOf } from "../http/check-request-origin.js";
-import { errorResponse } from "../pipeline/error-response.js";
 import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";
 import { checkConversation } from "../pipeline/check-conversation.js";
@@ -9,6 +8,7 @@ import { backendAvailability } from "../pipeline/backend-availability.js";
 import { messagesRoute } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
+import { refuseRequest, requestIdOf } from "./refuse-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "../observe/metrics.js";
 import { renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
@@ -34,10 +34,9 @@ export function createApp(ctx: ServerContext): H3 {
       if (route) response.headers.set(ROUTE_HEADER, formatRouteHeader(routeLabelsOf(route, ctx.table)));
     },
     onError(error, event) {
-      const requestId = requestIdOf(event);
-      if (error.status === 404) return errorResponse(404, `mallex has no ${error.message || "such route"}`, { retry: false, requestId });
+      if (error.status === 404) return refuseRequest(event, 404, `mallex has no ${error.message || "such route"}`);
       logFor(event)(`internal error: ${error.cause instanceof Error ? error.cause.stack : error.message}`);
-      return errorResponse(500, `mallex failed on this request: ${error.message}`, { type: "api_error", retry: false, requestId });
+      return refuseRequest(event, 500, `mallex failed on this request: ${error.message}`, { type: "api_error" });
     },
   });
 
@@ -46,18 +45,15 @@ export function createApp(ctx: ServerContext): H3 {
   app.get("/health", () => ({ status: "ok", profiles: Object.keys(ctx.table.profiles).length, config: ctx.table.hash.slice(0, 12) }));
 
   // Before anything else answers: a web page (a foreign Host or Origin) gets nothing, not even /health.
-  app.use(guardOrigin(originPolicyOf(ctx.table.server), requestIdOf));
+  app.use(guardOrigin(originPolicyOf(ctx.table.server)));
   // /metrics needs the token too where other machines can reach it (a token is required there).
   const metricsNeedToken = !isLoopbackHost(ctx.table.server.host);
   app.use((event) => {
     if ((event.url.pathname.startsWith("/v1/") || (metricsNeedToken && event.url.pathname === "/metrics")) && !isAuthorized(event.req.headers, ctx.authToken)) {
-      return errorResponse(401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.", {
-        retry: false,
-        requestId: requestIdOf(event),
-      });
+      return refuseRequest(event, 401, "Invalid local token: send the token from mallex's config as x-api-key or Authorization: Bearer.");
     }
   });
-  app.use(limitBody(ctx.table.server.maxBodyBytes, requestIdOf, (event, line) => logFor(event)(line)));
+  app.use(limitBody(ctx.table.server.maxBodyBytes, (event, line) => logFor(event)(line)));
 
   app.get(
     "/metrics",
@@ -76,38 +72,32 @@ export function createApp(ctx: ServerContext): H3 {
         { headers: { "content-type": EXPOSITION_CONTENT_TYPE } },
       ),
   );
-  app.post("/v1/messages", messagesRoute(ctx, requestIdOf));
+  app.post("/v1/messages", messagesRoute(ctx));
   app.post("/v1/messages/count_tokens", async (event) => {
-    const requestId = requestIdOf(event);
     const body = await bodyTextOf(event);
     // A large body's garbage is collected once this turn of the event loop is over.
     const check = checkMessagesBody(body, ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
     ctx.collectAfter?.(body.length);
-    if (!check.ok) return errorResponse(400, check.message, { retry: false, requestId });
+    if (!check.ok) return refuseRequest(event, 400, check.message);
     const broken = checkConversation(check.request, { forCounting: true });
     return broken
-      ? errorResponse(400, broken, { retry: false, requestId })
+      ? refuseRequest(event, 400, broken)
       : countTokens(check.request, { table: ctx.table, backends: ctx.backends, log: logFor(event) }, check.source);
   });
   app.get("/v1/models", (event) => {
     const listed = listModels(ctx, event.url.searchParams);
-    return listed.ok ? listed.page : errorResponse(400, listed.message, { retry: false, requestId: requestIdOf(event) });
+    return listed.ok ? listed.page : refuseRequest(event, 400, listed.message);
   });
   app.get("/v1/models/:id", (event) => {
     const id = decodeModelId(event.context.params?.id ?? "");
     const model = retrieveModel(ctx, id, (name) => backendAvailability(ctx, name));
-    return model ?? errorResponse(404, `model: ${id}`, { retry: false, requestId: requestIdOf(event) });
+    return model ?? refuseRequest(event, 404, `model: ${id}`);
   });
-  addDashboardRoutes(app, ctx, requestIdOf);
+  addDashboardRoutes(app, ctx);
   app.all("/**", (event) => {
     throw new HTTPError({ status: 404, message: `route ${event.req.method} ${event.url.pathname}` });
   });
   return app;
-}
-
-/** The id onRequest gave this request (one is made up if a hook ran before it, which h3 does not do). */
-function requestIdOf(event: H3Event): string {
-  return (event.context.requestId as string | undefined) ?? "req_unknown";
 }
 
 /** The id as the client meant it: clients encode a `/` in a name (`mallex/qwen3-coder-30b`) as %2F. */

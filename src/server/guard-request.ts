@@ -1,9 +1,7 @@
 import { handleCors, type H3Event, type Middleware } from "h3";
 import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
-import { errorResponse } from "../pipeline/error-response.js";
+import { refuseRequest } from "./refuse-request.js";
 import { hungUpMessage, readLimitedBody } from "../http/read-limited-body.js";
-
-type RequestIdOf = (event: H3Event) => string;
 
 /**
  * Refuses (403 permission_error) a request for a Host that is not mallex's or from a browser origin
@@ -11,14 +9,14 @@ type RequestIdOf = (event: H3Event) => string;
  * responses. 403 rather than 421: the request did reach the right server, which refuses it — and
  * 403 is an error type Anthropic's clients know (permission_error), 421 is not.
  */
-export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Middleware {
+export function guardOrigin(policy: OriginPolicy): Middleware {
   return (event) => {
     const headers = event.req.headers;
     const check = checkRequestOrigin(
       { host: headers.get("host") ?? event.url.host, origin: headers.get("origin"), secFetchSite: headers.get("sec-fetch-site") },
       policy,
     );
-    if (!check.ok) return errorResponse(403, check.message, { retry: false, requestId: requestIdOf(event) });
+    if (!check.ok) return refuseRequest(event, 403, check.message);
     if (check.corsOrigin === undefined) return;
     const preflight = handleCors(event, {
       origin: [check.corsOrigin],
@@ -40,7 +38,7 @@ export function guardOrigin(policy: OriginPolicy, requestIdOf: RequestIdOf): Mid
  * read once and kept in the event's context for the handler ({@link bodyTextOf}): not put back into
  * a new Request, whose reading would copy and decode the 77 KB of a Claude Code request again.
  */
-export function limitBody(maxBytes: number, requestIdOf: RequestIdOf, log: (event: H3Event, line: string) => void): Middleware {
+export function limitBody(maxBytes: number, log: (event: H3Event, line: string) => void): Middleware {
   return async (event) => {
     const { method } = event.req;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
@@ -50,14 +48,11 @@ export function limitBody(maxBytes: number, requestIdOf: RequestIdOf, log: (even
       // No one is left to read an answer; the line says what happened, without a stack.
       const message = hungUpMessage(body.receivedBytes, event.req.headers.get("content-length"));
       log(event, `${event.req.method} ${event.url.pathname} · ${message}`);
-      return errorResponse(400, message, { retry: false, requestId: requestIdOf(event) });
+      return refuseRequest(event, 400, message);
     }
     if (!body.ok) {
       node?.resume();
-      return errorResponse(413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`, {
-        retry: false,
-        requestId: requestIdOf(event),
-      });
+      return refuseRequest(event, 413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`);
     }
     event.context[BODY_TEXT] = body.text;
   };

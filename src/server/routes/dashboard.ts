@@ -6,7 +6,7 @@ import type { Dashboard } from "../../observe/dashboard/dashboard-context.js";
 import type { DashboardMessage } from "../../observe/dashboard/dashboard-feed.js";
 import { describeRoutingTable } from "../../observe/dashboard/describe-routing-table.js";
 import { maskPrompts } from "../../observe/dashboard/mask-prompts.js";
-import { errorResponse } from "../../pipeline/error-response.js";
+import { refuseRequest } from "../refuse-request.js";
 import { maskEvalView, type EvalView } from "../../observe/dashboard/eval-view.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
 
@@ -33,16 +33,13 @@ const PAGE_HEADERS = {
  * then the data, each behind the same token as /v1/: /ui/events (SSE: a snapshot, then each change),
  * /ui/api/snapshot, a request's explanation, the routing table, and stop/start of a model server.
  */
-export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (event: H3Event) => string): void {
+export function addDashboardRoutes(app: H3, ctx: ServerContext): void {
   const dashboard = ctx.dashboard;
-  const off = (event: H3Event) => errorResponse(404, "mallex serves no dashboard here", { retry: false, requestId: requestIdOf(event) });
+  const off = (event: H3Event) => refuseRequest(event, 404, "mallex serves no dashboard here");
   const refused = (event: H3Event) =>
     isAuthorized(event.req.headers, ctx.authToken)
       ? undefined
-      : errorResponse(401, "This mallex requires its token: send the token from mallex's config as Authorization: Bearer.", {
-          retry: false,
-          requestId: requestIdOf(event),
-        });
+      : refuseRequest(event, 401, "This mallex requires its token: send the token from mallex's config as Authorization: Bearer.");
   const assets = new Map<string, Promise<string>>();
 
   for (const path of Object.keys(ASSETS)) {
@@ -56,10 +53,7 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
         return new Response(await text, { headers: { "content-type": CONTENT_TYPES[name.split(".").pop()!]!, ...PAGE_HEADERS } });
       } catch {
         assets.delete(name);
-        return errorResponse(503, `The dashboard's files are missing from ${dashboard.assetsDir}: run npm run build in mallex's folder.`, {
-          retry: false,
-          requestId: requestIdOf(event),
-        });
+        return refuseRequest(event, 503, `The dashboard's files are missing from ${dashboard.assetsDir}: run npm run build in mallex's folder.`);
       }
     });
   }
@@ -68,10 +62,7 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (!dashboard) return off(event);
     const refusal = refused(event);
     if (refusal) return refusal;
-    return (
-      eventStream(dashboard, event.req.signal) ??
-      errorResponse(503, "Too many dashboards are open on this mallex: close one and reload.", { retry: false, requestId: requestIdOf(event) })
-    );
+    return eventStream(dashboard, event.req.signal) ?? refuseRequest(event, 503, "Too many dashboards are open on this mallex: close one and reload.");
   });
   app.get("/ui/api/snapshot", (event) => {
     if (!dashboard) return off(event);
@@ -85,7 +76,7 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (live !== undefined) return Response.json({ source: "live", eval: live });
     const saved = dashboard.lastEvalFile === undefined ? undefined : await readLastEval(dashboard.lastEvalFile);
     if (saved === undefined) return Response.json({ source: "none" });
-    if ("unreadable" in saved) return errorResponse(500, saved.unreadable, { retry: false, requestId: requestIdOf(event) });
+    if ("unreadable" in saved) return refuseRequest(event, 500, saved.unreadable);
     return Response.json({ source: "saved", eval: dashboard.showPrompts ? saved.view : maskEvalView(saved.view) });
   });
   app.get("/ui/api/config", (event) => {
@@ -98,11 +89,7 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (refusal) return refusal;
     const id = event.context.params?.id ?? "";
     const files = dashboard.feed.explanation(id);
-    if (files === undefined)
-      return errorResponse(404, `mallex keeps no explanation of request ${id}: only the most recent requests are kept.`, {
-        retry: false,
-        requestId: requestIdOf(event),
-      });
+    if (files === undefined) return refuseRequest(event, 404, `mallex keeps no explanation of request ${id}: only the most recent requests are kept.`);
     return Response.json({ id, prompts: dashboard.showPrompts, files: dashboard.showPrompts ? files : maskPrompts(files) });
   });
   app.post("/ui/api/servers/:key/:action", (event) => {
@@ -111,9 +98,8 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext, requestIdOf: (ev
     if (refusal) return refusal;
     const { key = "", action = "" } = event.context.params ?? {};
     const supervisor = ctx.supervisors?.all().find((s) => s.spec.key === key);
-    if (supervisor === undefined) return errorResponse(404, `mallex supervises no model server ${key}`, { retry: false, requestId: requestIdOf(event) });
-    if (action !== "stop" && action !== "start")
-      return errorResponse(404, `a model server can be stopped or started, not ${action}`, { retry: false, requestId: requestIdOf(event) });
+    if (supervisor === undefined) return refuseRequest(event, 404, `mallex supervises no model server ${key}`);
+    if (action !== "stop" && action !== "start") return refuseRequest(event, 404, `a model server can be stopped or started, not ${action}`);
     ctx.log(`dashboard: ${action} model server ${key}`);
     // The outcome shows as the server's state and last error (its events): the answer only says it began.
     if (action === "stop") void supervisor.stop().catch((error: unknown) => ctx.log(`dashboard: stopping ${key} failed: ${(error as Error).message}`));

@@ -5,13 +5,14 @@ import { handleMessages } from "../../pipeline/handle-messages.js";
 import { scopeRequest } from "../../pipeline/request-scope.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
 import { bodyTextOf } from "../guard-request.js";
+import { requestIdOf } from "../refuse-request.js";
 
 /**
  * POST /v1/messages, the HTTP binding of the pipeline (src/pipeline/handle-messages.ts): the
  * request's trace and metrics, its watch (MALLEX_DEBUG, the saved last request) and the dashboard's
  * line when it ends, and its body's text handed to the pipeline with the request's own scope.
  */
-export function messagesRoute(ctx: ServerContext, requestIdOf: (event: H3Event) => string) {
+export function messagesRoute(ctx: ServerContext) {
   return async (event: H3Event): Promise<Response> => {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
     // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
