@@ -52,7 +52,12 @@ export async function startProxyProcess(
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mallex proxy did not become ready:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Quoted once it is stopped and its output read to the end: its last lines may still be in the pipe as it exits.
+      child.kill("SIGTERM");
+      await child;
+      throw new Error(`mallex proxy did not become ready:\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
