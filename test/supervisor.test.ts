@@ -202,6 +202,7 @@ describe("createSupervisor: start and readiness", () => {
     ["as the probe comes", ""],
     ["only when stopped (still in the pipe when the probe is answered)", " --late"],
     ["with 30 log lines after it (two ranks' output and the launcher's)", " --noise 30"],
+    ["a moment after the probe's answer, and never once stopped (mlx.launch relays its ranks' lines late, and dies with them unrelayed)", " --relay-ms 300"],
   ])(
     'mlx-lm 0.32, whose model loads in a thread: every request is a 404 "generation thread died", so the start fails quoting the error it printed %s',
     async (_when, flags) => {

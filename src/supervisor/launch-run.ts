@@ -21,9 +21,14 @@ import { SupervisorError } from "./supervisor-error.js";
 import { describeExit, lastErrorLine, lastMeaningfulLine, outOfMemorySentence } from "./supervisor-messages.js";
 import type { SupervisorDeps } from "./supervisor-deps.js";
 import type { SupervisedServerSpec, SupervisorEvent } from "./types.js";
+import { createReasonWait } from "./wait-for-reason.js";
 
 /** How long a stopped server's output may take to drain before its error is quoted anyway. */
 const DRAIN_WAIT_MS = 2000;
+/** How long a server that refused the readiness test may take to say why before it is stopped (wait-for-reason.ts). */
+const REASON_WAIT_MS = 2000;
+/** Lines searched for that reason: two ranks' interleaved tracebacks and a launcher's lines on stopping them can bury it. */
+const REASON_LINES = 60;
 
 export interface RunLease {
   lastProgress: number;
@@ -171,12 +176,16 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   };
   // Output arrives in later events, by when `run` is set.
   let run: Run | undefined = undefined;
+  const reasonWait = createReasonWait(deps);
   const server = launchServer({
     argv,
     env,
     execa: deps.execa,
     log,
-    onLine: (line) => run && onLine(run, line),
+    onLine: (line) => {
+      if (run) onLine(run, line);
+      reasonWait.onLine();
+    },
     armDeathWatch: deps.armDeathWatch,
     graceMs: options.stopTimeoutMs,
   });
@@ -262,10 +271,13 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   if ("ok" in result) {
     // Not ready in time, or the server refused the test request: it is no use running.
     run.expected = true;
+    // mlx-lm.server loads its model in a thread and then answers every request "generation thread
+    // died": the reason is only in its output, which may not be there yet (wait-for-reason.ts).
+    const saidWhy = () => lastErrorLine(server.tail(REASON_LINES));
+    if (result.reason === "rejected") await reasonWait.until(() => saidWhy() !== undefined, server.exited, REASON_WAIT_MS);
     await run.server.stop(options.stopTimeoutMs);
     // Read once it is stopped and its output drained (bounded: a stray grandchild may hold the
-    // pipe): what it printed about the refusal may still have been in the pipe when its answer
-    // came (mlx.launch relays its ranks' lines late).
+    // pipe): what it printed about the refusal may still have been in the pipe when it was stopped.
     await Promise.race([run.server.exited, new Promise<void>((resolve) => deps.setTimeout(resolve, DRAIN_WAIT_MS))]);
     const tail = run.server.tail(15);
     note(`not ready: ${result.message}`);
@@ -273,11 +285,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
       result.reason === "timeout"
         ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again."
         : "Check the model id and the server's flags.";
-    // mlx-lm.server loads its model in a thread and then answers every request "generation thread
-    // died": the reason is only in its output.
-    // Searched further back than the 15 lines shown: two ranks' interleaved tracebacks and the
-    // launcher's own lines on stopping them can bury the error line.
-    const said = result.reason === "rejected" ? lastErrorLine(run.server.tail(60)) : undefined;
+    const said = result.reason === "rejected" ? saidWhy() : undefined;
     const why = said === undefined || result.message.includes(said) ? result.message : `${result.message} (its output: ${said})`;
     return {
       kind: "failed",

@@ -40,7 +40,12 @@ async function startListening(env: Record<string, string>): Promise<StartedEngin
   for (const deadline = Date.now() + 60_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
     const listening = /server is listening on (http:\/\/\S+)\/v1/.exec(output);
     if (listening) return { process: engine, url: listening[1]!, output: () => output };
-    if (engine.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start:\n${output}`);
+    if (engine.exitCode !== null || Date.now() > deadline) {
+      // Quoted once it is stopped and its output read to the end: its last lines may still be in the pipe as it exits.
+      engine.kill("SIGTERM");
+      await engine;
+      throw new Error(`the engine did not start:\n${output}`);
+    }
   }
 }
 

@@ -9,6 +9,9 @@
  * With --late, the error is printed only as it is stopped: output still in the pipe when the
  * probe's answer comes (mlx.launch relays its ranks' lines after their HTTP server answered).
  * With --noise N, N log lines follow the error (another rank's, the launcher's on stopping them).
+ * With --relay-ms N, the error is printed N ms after the first refused request, and never once it is
+ * stopped: mlx.launch relays a rank's lines a moment after rank 0 answered, and dies on SIGTERM with
+ * whatever it has not relayed yet.
  */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
@@ -17,6 +20,7 @@ const { values } = parseArgs({
   options: {
     noise: { type: "string", default: "0" },
     late: { type: "boolean", default: false },
+    "relay-ms": { type: "string" },
     model: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string" },
@@ -25,10 +29,16 @@ const { values } = parseArgs({
 const model = values.model ?? "";
 const why = `Repo id must be in the form 'repo_name' or 'namespace/repo_name': '${model}'. Use \`repo_type\` argument if needed.`;
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+const relayMs = values["relay-ms"] === undefined ? undefined : Number(values["relay-ms"]);
+let relaying = false;
 const server = createServer((request, response) => {
   request.resume();
   request.on("end", () => {
     const health = request.url === "/health";
+    if (!health && relayMs !== undefined && !relaying) {
+      relaying = true;
+      setTimeout(printError, relayMs);
+    }
     response.writeHead(health ? 503 : 404, { "content-type": "application/json" });
     response.end(JSON.stringify(health ? { status: "unavailable" } : { error: "generation thread died" }));
   });
@@ -43,7 +53,7 @@ const printError = () => {
 };
 server.listen(Number(values.port), values.host, () => {
   log(`2026-11-23 21:54:22,190 - INFO - Starting httpd at ${values.host} on port ${values.port}...`);
-  if (!values.late) printError();
+  if (!values.late && relayMs === undefined) printError();
 });
 if (values.late)
   process.once("SIGTERM", () => {

@@ -1,9 +1,8 @@
 /**
  * Wire-level checks for suites that drive a real `mallex proxy` process: a bounded node:http request
  * that sends any bytes and headers it is given, the shape checks every mallex answer must pass (the
- * Anthropic error envelope, a message, an event stream), and the process's resident memory.
+ * Anthropic error envelope, a message, an event stream).
  */
-import { readFileSync } from "node:fs";
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { parseSSE } from "../fakes/read-sse.js";
 
@@ -60,13 +59,6 @@ export function wireRequest(baseUrl: string, init: WireRequest): Promise<WireRep
     });
     req.end(init.body);
   });
-}
-
-/** Resident memory of a process in MB, from /proc/<pid>/status (Linux). */
-export function vmRssMB(pid: number): number {
-  const kB = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  if (kB === undefined) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kB) / 1024;
 }
 
 /** A V8 / Node stack frame (`    at fn (file.js:1:2)`, `node:internal/…`) anywhere in a text. */
