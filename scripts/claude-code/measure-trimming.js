@@ -36,6 +36,7 @@ export async function loadShippedTrimming(root = ROOT) {
    *   typeof import("#dist/pipeline/explain-request.js"),
    *   typeof import("#dist/pipeline/check-messages-body.js"),
    *   typeof import("#dist/shared/load-validator.js"),
+   *   typeof import("#dist/translate/translate-error.js"),
    * ]}
    */
   const [
@@ -45,6 +46,7 @@ export async function loadShippedTrimming(root = ROOT) {
     { explainRequest, profileForSize },
     { checkMessagesBody },
     { loadValidator },
+    { TranslateError },
   ] = await Promise.all([
     lib("compile/compile-config.js"),
     lib("compile/write-generated.js"),
@@ -52,6 +54,7 @@ export async function loadShippedTrimming(root = ROOT) {
     lib("pipeline/explain-request.js"),
     lib("pipeline/check-messages-body.js"),
     lib("shared/load-validator.js"),
+    lib("translate/translate-error.js"),
   ]);
   const configPath = join(root, "mallex.yaml");
   const outDir = mkdtempSync(join(tmpdir(), "mallex-check-generated-"));
@@ -104,8 +107,9 @@ export async function loadShippedTrimming(root = ROOT) {
         try {
           sizes[size] = figuresOf(explainRequest(check.request, { table, profile, templates }));
         } catch (error) {
-          const { message } = /** @type {Error} */ (error);
-          sizes[size] = { chars: undefined, cut: undefined, template: false, unplaced: [`cannot be trimmed for ${profile.name}: ${message}`] };
+          // A request the profile cannot be sent (an image without vision); anything else is a fault here.
+          if (!TranslateError.isInstance(error)) throw error;
+          sizes[size] = { chars: undefined, cut: undefined, template: false, unplaced: [`cannot be trimmed for ${profile.name}: ${error.message}`] };
         }
       }
       return { requestChars: JSON.stringify(check.request).length, sizes };
