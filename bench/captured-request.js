@@ -12,7 +12,7 @@ export function readCapturedRequest() {
   try {
     fixture = JSON.parse(readFileSync(fixturePath, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read the captured Claude Code request at ${fixturePath}: ${error.message}`);
+    throw new Error(`cannot read the captured Claude Code request at ${fixturePath}: ${/** @type {Error} */ (error).message}`);
   }
   return {
     fixture,

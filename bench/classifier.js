@@ -7,12 +7,12 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
-import { loadValidator } from "../dist/src/shared/load-validator.js";
-import { CLASSIFIER_MAX_TOKENS } from "../dist/src/router/classifier-prompt.js";
-import { estimateTokens } from "../dist/src/translate/estimate-tokens.js";
-import { startProxy } from "../dist/src/server/start-proxy.js";
-import { loadTemplates } from "../dist/src/templates/load-templates.js";
+import { ensureCompiled } from "#dist/compile/ensure-compiled.js";
+import { loadValidator } from "#dist/shared/load-validator.js";
+import { CLASSIFIER_MAX_TOKENS } from "#dist/router/classifier-prompt.js";
+import { estimateTokens } from "#dist/translate/estimate-tokens.js";
+import { startProxy } from "#dist/server/start-proxy.js";
+import { loadTemplates } from "#dist/templates/load-templates.js";
 import { readCapturedRequest } from "./captured-request.js";
 import { percentile } from "./stats.js";
 
@@ -133,9 +133,10 @@ async function startBackend() {
       );
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
   return {
-    url: `http://127.0.0.1:${server.address().port}/v1`,
+    url: `http://127.0.0.1:${port}/v1`,
     prompts,
     close: () => new Promise((resolve) => server.close(resolve)),
   };

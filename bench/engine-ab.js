@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { createChildren } from "./peer-process.js";
 import { timedStream } from "./timed-stream.js";
 
@@ -87,7 +87,7 @@ export async function engineAB({ a, b, model, threads = 1, rounds = 30, answer =
         "/health",
       );
     for (const target of targets) for (let i = 0; i < 2; i++) await target.send(n++, 8);
-    const samples = targets.map(() => ({ decode: [], prefill: [] }));
+    const samples = targets.map(() => ({ decode: /** @type {number[]} */ ([]), prefill: /** @type {number[]} */ ([]) }));
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < targets.length; k++) {
         const i = (round + k) % targets.length;

@@ -31,7 +31,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { startBackgroundLoad } from "./background-load.js";
 import { createChildren } from "./peer-process.js";
 import { timedStream } from "./timed-stream.js";
@@ -87,6 +87,7 @@ export function ensureRealisticModel(path = REALISTIC_MODEL) {
   return path;
 }
 
+/** @param {{ models?: (typeof TINY)[]; threadCounts?: number[]; runs?: number; loadedRuns?: number }} [options] */
 export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCounts, runs = 5, loadedRuns = 3 } = {}) {
   // 1, 2, 4, … up to the CPUs (and the CPU count itself): every count on a small machine, and a run
   // that still ends in minutes on a 16-core one.
@@ -105,7 +106,15 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
       const { model, promptChars } = spec;
       if (model === REALISTIC_MODEL) ensureRealisticModel();
       for (const threads of threadCounts) {
+        /** @type {{ label: string; protocol?: "openai" | "anthropic"; send: (n: number, answerTokens?: number) => ReturnType<typeof timedStream> }[]} */
         const targets = [];
+        /**
+         * @param {string} label
+         * @param {"openai" | "anthropic"} protocol
+         * @param {string} command
+         * @param {string[]} args
+         * @param {{ env?: Record<string, string>; readyPath: string }} options
+         */
         const start = async (label, protocol, command, args, { env, readyPath }) => {
           const port = await findFreePort();
           const url = `http://127.0.0.1:${port}`;
@@ -164,7 +173,7 @@ export async function benchEngineThreads({ models = [TINY, REALISTIC], threadCou
             // engine decodes in DECODE_SECONDS (16 to 128 tokens), so that every cell gets its runs.
             const probe = rates(await targets[0].send(nextRun++, PROBE_TOKENS));
             const answerTokens = Math.max(PROBE_TOKENS, Math.min(DECODE_TOKENS, Math.round(probe.decode * DECODE_SECONDS)));
-            const samples = targets.map(() => []);
+            const samples = targets.map(() => /** @type {ReturnType<typeof rates>[]} */ ([]));
             const wanted = load === "idle" ? runs : loadedRuns;
             const started = Date.now();
             for (let round = 0; round < wanted && (round < MIN_ROUNDS || Date.now() - started < CELL_BUDGET_MS); round++) {
@@ -234,6 +243,7 @@ async function startInProcess(model, threads, promptChars) {
             },
           },
         );
+        if (firstToken === undefined || lastToken === undefined) throw new Error(`node-llama-cpp alone generated no token for run ${n}`);
         // The sequence holds the prompt and every answer token but the last, which is never evaluated.
         return {
           ttft: firstToken - started,
@@ -278,7 +288,7 @@ async function untilServed(send) {
     try {
       return await send();
     } catch (error) {
-      if (Date.now() > deadline || !/HTTP 503/.test(error.message)) throw error;
+      if (Date.now() > deadline || !/HTTP 503/.test(/** @type {Error} */ (error).message)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

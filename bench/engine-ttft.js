@@ -7,15 +7,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureCompiled } from "../dist/src/compile/ensure-compiled.js";
-import { createEngineApp } from "../dist/src/engine/create-engine-app.js";
-import { loadEngine } from "../dist/src/engine/load-engine.js";
+import { ensureCompiled } from "#dist/compile/ensure-compiled.js";
+import { createEngineApp } from "#dist/engine/create-engine-app.js";
+import { loadEngine } from "#dist/engine/load-engine.js";
 // node-llama-cpp from this checkout (its devDependency), as the engine's tests load it.
 import * as nodeLlamaCpp from "node-llama-cpp";
-import { profileTranslateOptions } from "../dist/src/pipeline/profile-translate-options.js";
-import { loadTemplates } from "../dist/src/templates/load-templates.js";
-import { convertAnthropicToOpenAI } from "../dist/src/translate/convert-anthropic-to-openai.js";
-import { explainRequest } from "../dist/src/pipeline/explain-request.js";
+import { profileTranslateOptions } from "#dist/pipeline/profile-translate-options.js";
+import { loadTemplates } from "#dist/templates/load-templates.js";
+import { convertAnthropicToOpenAI } from "#dist/translate/convert-anthropic-to-openai.js";
+import { explainRequest } from "#dist/pipeline/explain-request.js";
 import { summarize } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -32,7 +32,11 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
   const table = compiled.table;
   const templates = await loadTemplates(join(home, "generated"));
   const local = Object.values(table.profiles).filter((p) => table.backends[p.backend]?.kind === "openai");
-  const bySize = (size) => local.find((p) => p.size === size);
+  const bySize = (size) => {
+    const profile = local.find((p) => p.size === size);
+    if (profile === undefined) throw new Error(`mallex.yaml has no local ${size} profile`);
+    return profile;
+  };
   const medium = bySize("medium");
   const variants = [
     { label: "untrimmed (as Claude Code sent it)", body: convertAnthropicToOpenAI(fixture, profileTranslateOptions(medium, "embedded")) },
@@ -62,7 +66,8 @@ export async function benchEngineTtft({ runs = 3 } = {}) {
           const started = performance.now();
           const response = await app.fetch(new Request("http://engine/v1/chat/completions", { method: "POST", body: JSON.stringify(body) }));
           if (response.status !== 200) {
-            refused = ((await response.json()).error?.message ?? `HTTP ${response.status}`).replace(/ \(--ctx-size\).*/, "");
+            const answer = /** @type {{ error?: { message?: string } }} */ (await response.json());
+            refused = (answer.error?.message ?? `HTTP ${response.status}`).replace(/ \(--ctx-size\).*/, "");
             break;
           }
           const text = await response.text();

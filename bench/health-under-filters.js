@@ -15,7 +15,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { readCapturedRequest } from "./captured-request.js";
 import { createChildren } from "./peer-process.js";
 import { startWorker } from "./proxy.js";
@@ -76,7 +76,8 @@ function cases(base, quick) {
   for (const pattern of [...shippedPatterns(), TEAM_RULE]) {
     const inputs = adversarialInputs(pattern, MB).slice(0, quick ? 1 : undefined);
     const kind = pattern.id.split(" ")[0];
-    const where = kind === "filter" ? pattern.where[0] : kind === "intent" ? "prompt" : "system";
+    const where = kind === "filter" ? pattern.where?.[0] : kind === "intent" ? "prompt" : "system";
+    if (where === undefined) throw new Error(`${pattern.id} reads no block (a filter's where is required)`);
     const layouts = kind === "filter" ? [false, true] : [false];
     for (const [input, text] of inputs) {
       for (const split of layouts)
@@ -144,6 +145,7 @@ async function measure(url, body, headers, agents) {
   return { latencies, requestMs, status: answer.status };
 }
 
+/** @param {{ quick?: boolean; onRow?: (row: string) => void }} [options] */
 export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
   const load = loadavg()[0];
   const captured = readCapturedRequest();
@@ -176,6 +178,7 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
     const send = { path: captured.path, headers: captured.headers };
     // A fresh proxy's first requests pay for JIT and compiling the rules: not the filters' doing.
     for (let i = 0; i < 3; i++) await measure(url, captured.body, send, agents);
+    /** @type {number[]} */
     const baseline = [];
     let baselineMs = 0;
     for (let i = 0; i < 10; i++) {
@@ -183,13 +186,15 @@ export async function benchHealthUnderFilters({ quick = false, onRow } = {}) {
       baseline.push(...result.latencies);
       baselineMs = Math.max(baselineMs, result.requestMs);
     }
+    /** @type {Map<string, { where: string; latencies: number[]; slowest: { ms: number; what: string } }>} */
     const rows = new Map([
       ["Claude Code's request, no adversarial text (10 runs)", { where: "-", latencies: baseline, slowest: { ms: baselineMs, what: "" } }],
     ]);
+    /** @type {number[]} */
     const all = [];
     for (const test of cases(base, quick)) {
       const result = await measure(url, test.body(), send, agents);
-      const row = rows.get(test.regex) ?? { where: test.where, latencies: [], slowest: { ms: 0, what: "" } };
+      const row = rows.get(test.regex) ?? { where: test.where, latencies: /** @type {number[]} */ ([]), slowest: { ms: 0, what: "" } };
       row.latencies.push(...result.latencies);
       if (result.requestMs > row.slowest.ms) row.slowest = { ms: result.requestMs, what: `${test.what}${result.status === 400 ? ", 400 too long" : ""}` };
       rows.set(test.regex, row);

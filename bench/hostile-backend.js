@@ -10,7 +10,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { createChildren } from "./peer-process.js";
 import { ms, percentile } from "./stats.js";
 
@@ -45,8 +45,19 @@ const CASES = [
   { name: "ignores-max-tokens", what: "tokens without end, max_tokens 64 ignored", stream: true, maxTokens: 64 },
 ];
 
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
+/** A process's resident memory in MB, from /proc (Linux). */
+function rssMb(pid) {
+  const vmRss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (vmRss === null) throw new Error(`/proc/${pid}/status has no VmRSS`);
+  return Number(vmRss[1]) / 1024;
+}
 
+/**
+ * @param {Agent | undefined} agent
+ * @param {string} url
+ * @param {{ method?: string; body?: unknown }} [options]
+ * @returns {Promise<{ status: number | undefined; size: number; tail: string }>}
+ */
 function send(agent, url, { method = "GET", body } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -79,6 +90,7 @@ function ending(answer, backendUrl) {
   return `${answer.status}${stop ? `, stop_reason ${stop[1]}` : ""}`;
 }
 
+/** @param {{ onRow?: (row: string) => void; only?: string[] }} [options] */
 export async function benchHostileBackend({ onRow, only } = {}) {
   const children = createChildren();
   const home = mkdtempSync(join(tmpdir(), "mallex-bench-hostile-"));

@@ -21,6 +21,7 @@ async function pour(res, piece, total = Infinity) {
   }
 }
 
+/** @param {string | null} [finish] */
 const chunk = (delta, finish = null) =>
   `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const sse = (res) => res.writeHead(200, { "content-type": "text/event-stream" });

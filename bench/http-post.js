@@ -15,13 +15,17 @@ const AGENT_IDLE_TIMEOUT_MS = 60_000;
 /** A request that failed with these on a reused keep-alive socket, before any response, never reached a server that closed the socket as idle. */
 const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
-/** A keep-alive agent for post(): honours each server's keep-alive hint and knows how long each free socket has been idle. */
+/** @typedef {Error & { code?: string; staleSocket?: boolean }} PostFailure */
+
+/**
+ * A keep-alive agent for post(): honours each server's keep-alive hint and knows how long each free socket has been idle.
+ * @type {typeof import("./http-post.js").createKeepAliveAgent}
+ */
 export function createKeepAliveAgent({ maxSockets }) {
   const agent = new Agent({ keepAlive: true, maxSockets, timeout: AGENT_IDLE_TIMEOUT_MS });
   const freedAt = new WeakMap();
   agent.on("free", (socket) => freedAt.set(socket, performance.now()));
-  agent.idleMs = (socket) => (freedAt.has(socket) ? performance.now() - freedAt.get(socket) : undefined);
-  return agent;
+  return Object.assign(agent, { idleMs: (socket) => (freedAt.has(socket) ? performance.now() - freedAt.get(socket) : undefined) });
 }
 
 /**
@@ -30,12 +34,13 @@ export function createKeepAliveAgent({ maxSockets }) {
  * and the end of the body. A request that a server's close of an idle keep-alive socket lost is sent
  * again on a new connection (`resent: true`; timed from the new send); any other failure rejects,
  * saying whether its socket was a reused one and how long it had been idle.
+ * @type {typeof import("./http-post.js").post}
  */
 export async function post(agent, url, body, headers, protocol) {
   try {
     return { ...(await postOnce(agent, url, body, headers, protocol)), resent: false };
   } catch (error) {
-    if (!error.staleSocket) throw error;
+    if (!(/** @type {PostFailure} */ (error).staleSocket)) throw error;
     // A new connection of its own: the agent's other idle sockets may be just as stale.
     return { ...(await postOnce(false, url, body, headers, protocol)), resent: true };
   }
@@ -71,7 +76,7 @@ function postOnce(agent, url, body, headers, protocol) {
         if (firstToken === undefined) return reject(new Error(`${url} streamed no token: ${text.toString("utf8").slice(0, 500)}`));
         resolve({ ttfb: firstByte - started, ttft: firstToken - started, total: ended - started, streaming: ended - firstToken, body: text });
       });
-      res.on("error", (error) =>
+      res.on("error", (/** @type {NodeJS.ErrnoException} */ error) =>
         reject(new Error(`${url}: the response broke off: ${error.message}${error.code ? ` (${error.code})` : ""}`, { cause: error })),
       );
     });
@@ -79,16 +84,17 @@ function postOnce(agent, url, body, headers, protocol) {
       if (req.reusedSocket) idleMs = agent?.idleMs?.(socket);
     });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${url} did not finish within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-    req.on("error", (error) => {
+    req.on("error", (/** @type {NodeJS.ErrnoException} */ error) => {
       const connection = req.reusedSocket
         ? `a reused keep-alive connection${idleMs === undefined ? "" : `, idle ${Math.round(idleMs)} ms`}`
         : "a new connection";
+      /** @type {PostFailure} */
       const failure = new Error(
         `${url}: ${error.message}${error.code ? ` (${error.code})` : ""} on ${connection}${responded ? ", after the response began" : ", before any response"}`,
         { cause: error },
       );
       failure.code = error.code;
-      failure.staleSocket = req.reusedSocket && !responded && STALE_SOCKET_CODES.has(error.code);
+      failure.staleSocket = req.reusedSocket && !responded && error.code !== undefined && STALE_SOCKET_CODES.has(error.code);
       reject(failure);
     });
     req.end(body);

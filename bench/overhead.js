@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { readCapturedRequest } from "./captured-request.js";
 import { createChildren, readRss } from "./peer-process.js";
 import { createKeepAliveAgent, post } from "./http-post.js";

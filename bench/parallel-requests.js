@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { createChildren } from "./peer-process.js";
 import { createKeepAliveAgent, post } from "./http-post.js";
 import { checkAnthropic, checkOpenAI, longTokens, startWorker } from "./proxy.js";
@@ -75,14 +75,14 @@ export async function benchParallelRequests({ concurrency = [1, 4, 16], rounds =
 
     const rows = [];
     for (const n of concurrency) {
-      const byTarget = new Map(targets.map((target) => [target, []]));
+      const bursts = targets.map(() => /** @type {Awaited<ReturnType<typeof burst>>[]} */ ([]));
       for (let round = 0; round < rounds; round++) {
         for (let k = 0; k < targets.length; k++) {
-          const target = targets[(round + k) % targets.length];
-          byTarget.get(target).push(await burst(target, n));
+          const i = (round + k) % targets.length;
+          bursts[i].push(await burst(targets[i], n));
         }
       }
-      rows.push({ n, byTarget });
+      rows.push({ n, byTarget: new Map(targets.map((target, i) => [target, bursts[i]])) });
     }
     return report({ rows, targets, rounds, delayMs, tokens, tokenDelayMs, load });
   } finally {

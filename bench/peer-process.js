@@ -13,6 +13,7 @@ const STOP_GRACE_MS = 3_000;
 /**
  * Installs `name@version` under `prefix` with npm (skipped when that version is already there) and
  * returns the installed package's folder.
+ * @type {typeof import("./peer-process.js").installPeer}
  */
 export async function installPeer({ name, version, prefix }) {
   const dir = join(prefix, "node_modules", ...name.split("/"));
@@ -23,7 +24,10 @@ export async function installPeer({ name, version, prefix }) {
       maxBuffer: 16 * 2 ** 20,
     });
   } catch (error) {
-    throw new Error(`cannot install ${name}@${version} into ${prefix} (npm install failed; is the npm registry reachable?):\n${error.stderr || error.message}`);
+    const failed = /** @type {Error & { stderr?: string }} */ (error);
+    throw new Error(
+      `cannot install ${name}@${version} into ${prefix} (npm install failed; is the npm registry reachable?):\n${failed.stderr || failed.message}`,
+    );
   }
   if (installedVersion(dir) !== version)
     throw new Error(`npm installed ${name} into ${prefix}, but ${dir} holds version ${installedVersion(dir) ?? "none"}, not ${version}`);
@@ -41,6 +45,7 @@ function installedVersion(dir) {
 /**
  * Children started through it are killed when the bench ends, however it ends: `stopAll` on the way
  * out, SIGKILL to every process group on exit, and Ctrl-C / SIGTERM stop them before exiting.
+ * @type {typeof import("./peer-process.js").createChildren}
  */
 export function createChildren() {
   const live = new Set();
@@ -99,7 +104,7 @@ export function createChildren() {
         ]);
         if (outcome === "ready")
           return {
-            pid: child.pid,
+            pid: /** @type {number} */ (child.pid), // it answered, so it was spawned
             stop: () => stop(child),
             output: () => output,
             describe: (waitMs) => describeProcess(label, child.pid, exited, () => output, waitMs),
@@ -149,7 +154,10 @@ function answers(url) {
   });
 }
 
-/** Resident set size of a process, in bytes: /proc/<pid>/status VmRSS on Linux, `ps` elsewhere. */
+/**
+ * Resident set size of a process, in bytes: /proc/<pid>/status VmRSS on Linux, `ps` elsewhere.
+ * @type {typeof import("./peer-process.js").readRss}
+ */
 export function readRss(pid) {
   const status = `/proc/${pid}/status`;
   if (existsSync(status)) {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { StringDecoder } from "node:string_decoder";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 
 const fixtures = fileURLToPath(new URL("../../shared/fixtures/claude-code/", import.meta.url));
 /** Claude Code's headers minus the ones that describe its own connection. */
@@ -20,7 +20,7 @@ export function readToolRoundTrip(maxTokens) {
     try {
       return JSON.parse(readFileSync(`${fixtures}${name}`, "utf8"));
     } catch (error) {
-      throw new Error(`cannot read the captured Claude Code request ${fixtures}${name}: ${error.message}`);
+      throw new Error(`cannot read the captured Claude Code request ${fixtures}${name}: ${/** @type {Error} */ (error).message}`);
     }
   };
   const first = read("tool-use-first-request.json");
@@ -114,6 +114,7 @@ function hasToken(text, protocol) {
 
 /** An Anthropic SSE answer read into one message: content blocks (tool inputs parsed), stop_reason, usage, error events. */
 export function readAnthropicStream(text) {
+  /** @type {{ content: any[]; stop_reason: string | undefined; usage: Record<string, number>; errors: string[] }} */
   const message = { content: [], stop_reason: undefined, usage: {}, errors: [] };
   const partial = new Map();
   for (const event of text.split(/\r?\n\r?\n/)) {

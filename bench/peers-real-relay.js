@@ -10,11 +10,28 @@ import { createServer, request as httpRequest } from "node:http";
 import { StringDecoder } from "node:string_decoder";
 
 /**
+ * One request the relay forwarded, as it keeps it.
+ * @typedef {{
+ *   method: string | undefined;
+ *   path: string | undefined;
+ *   bytes: number;
+ *   body: unknown;
+ *   forwardedAt: number;
+ *   firstTokenAt: number | undefined;
+ *   endedAt: number | undefined;
+ *   status: number | undefined;
+ *   usage: ReturnType<typeof pickUsage> | undefined;
+ *   error?: string;
+ * }} RelayedRequest
+ */
+
+/**
  * Starts a relay to `upstream` (the server's origin, http://127.0.0.1:PORT) on a free loopback port.
  * Resolves with `{ url, requests, close }`: `url` is the relay's origin; `requests` the log, oldest
  * first.
  */
 export function startRelay(upstream) {
+  /** @type {RelayedRequest[]} */
   const requests = [];
   const target = new URL(upstream);
   const server = createServer((req, res) => {
@@ -22,6 +39,7 @@ export function startRelay(upstream) {
     req.on("data", (chunk) => chunks.push(chunk));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
+      /** @type {RelayedRequest} */
       const record = {
         method: req.method,
         path: req.url,

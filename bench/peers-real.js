@@ -18,8 +18,8 @@ import { cpus, homedir, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
-import { planOpenBlasPreload } from "../dist/src/supervisor/preload-openblas.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
+import { planOpenBlasPreload } from "#dist/supervisor/preload-openblas.js";
 import { createChildren } from "./peer-process.js";
 import { buildFollowup, checkCalls, postStreamed, readAnthropicStream, readToolRoundTrip } from "./peers-real-conversation.js";
 import { CCR, LITELLM, VLLM_MLX, installClaudeCodeRouter3, installPythonPeer } from "./peers-real-install.js";
@@ -107,19 +107,21 @@ async function benchRealPeers({ rounds, maxTokens, only }) {
 
     for (const target of targets) if (target.protocol === "anthropic" && !target.restart) await warmUp(target, roundTrip);
 
-    const results = new Map(measured.map((target) => [target.id, []]));
+    const conversations = measured.map(() => /** @type {Awaited<ReturnType<typeof converse>>[]} */ ([]));
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < measured.length; k++) {
-        const target = measured[(round + k) % measured.length];
+        const i = (round + k) % measured.length;
+        const target = measured[i];
         log(`round ${round + 1}/${rounds}: ${target.label}`);
         if (target.restart) await target.restart();
         else await flushPromptCache(mlxOrigin, FLUSH_REQUESTS);
         const result = await converse(target, roundTrip, targets);
-        results.get(target.id).push(result);
+        conversations[i].push(result);
         log(`${target.label}: ${summarize(result)}`);
       }
     }
     if (measured.some((target) => target.restart)) await measured.find((target) => target.restart).stop();
+    const results = new Map(measured.map((target, i) => [target.id, conversations[i]]));
     load.end = loadavg()[0];
     await mlx.stop();
     return report({
@@ -154,6 +156,13 @@ async function converse(target, roundTrip, targets) {
 }
 
 /** A request to a target, with what its relay saw (the requests the server got for it) and its answer read. */
+/**
+ * @returns {Promise<{
+ *   status: number; ttft: number; total: number;
+ *   upstream: import("./peers-real-relay.js").RelayedRequest[]; sent: import("./peers-real-relay.js").RelayedRequest | undefined;
+ *   error?: string; openaiUsage?: ReturnType<typeof lastUsage>; message?: ReturnType<typeof readAnthropicStream>; calls?: ReturnType<typeof checkCalls>;
+ * }>}
+ */
 async function send(target, body) {
   const seen = target.relay?.requests.length ?? 0;
   const answer = await postStreamed(

@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { findFreePort } from "../dist/src/supervisor/supervisor-deps.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { DEFAULT_MODEL } from "../test/fakes/mlx-lm-server.js";
 import { readCapturedRequest } from "./captured-request.js";
 import { createKeepAliveAgent, post } from "./http-post.js";
@@ -25,6 +25,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** The newest claude-code-router that runs on Node 20 (3.x needs Node ≥ 22). */
 const PEER = { name: "@musistudio/claude-code-router", version: "2.0.0" };
 const DEFAULTS = { samples: 200, warmup: 10, tokens: 2000, streamRuns: 15, concurrency: 20, loadRounds: 3 };
+
+/**
+ * What is measured: the floor (the fake backend itself) or a proxy, its `send` and `resent` set by sender().
+ * @typedef {{ label: string; pid?: number; send: () => Promise<import("./http-post.js").TimedPost>; resent: number }} Target
+ */
+/**
+ * A proxy, a process of its own: its resident memory idle and after the load, and the bytes it sent the backend.
+ * @typedef {Target & { url: string; pid: number; child: import("./peer-process.js").StartedChild; idleRss: number; sentBytes: number; afterRss: number }} Proxy
+ */
 
 const children = createChildren();
 try {
@@ -50,14 +59,14 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
   try {
     backend = await startWorker({ role: "backend" });
     const mallex = await startMallex(home, backend.url, concurrency);
-    const proxies = [
+    const proxies = /** @type {Proxy[]} */ ([
       { label: `mallex ${packageVersion(root)}`, ...mallex },
       { label: `claude-code-router ${PEER.version}`, ...(await startClaudeCodeRouter(peerDir, join(home, "ccr"), backend.url, {})) },
       {
         label: `claude-code-router ${PEER.version}, \`"LOG": false\``,
         ...(await startClaudeCodeRouter(peerDir, join(home, "ccr-quiet"), backend.url, { LOG: false })),
       },
-    ];
+    ]);
     for (const proxy of proxies) {
       proxy.idleRss = readRss(proxy.pid);
       proxy.send = sender(
@@ -71,7 +80,7 @@ async function benchPeers({ samples, warmup, tokens, streamRuns, concurrency, lo
     // The floor: the OpenAI request mallex sent (the latest one, from the first proxy above), straight to the fake.
     await proxies[0].send();
     const openaiBody = Buffer.from(JSON.stringify(await backend.call("lastPost")));
-    const direct = { label: "direct to the fake backend" };
+    const direct = /** @type {Target} */ ({ label: "direct to the fake backend" });
     direct.send = sender(
       direct,
       () => post(agent, `${backend.url}/chat/completions`, openaiBody, { "content-type": "application/json" }, "openai"),
@@ -193,7 +202,7 @@ function sender(target, send, describe) {
       if (answer.resent) target.resent++;
       return answer;
     } catch (error) {
-      throw new Error(`a request to ${target.label} failed: ${error.message}\n${await describe()}`, { cause: error });
+      throw new Error(`a request to ${target.label} failed: ${/** @type {Error} */ (error).message}\n${await describe()}`, { cause: error });
     }
   };
 }
@@ -204,7 +213,7 @@ async function describeBackend(backend) {
     const dropped = await backend.call("dropped");
     return `the fake backend (a worker thread of this process) is running; ${dropped.length === 0 ? "it closed no request without an answer" : `requests it closed without an answer:\n${dropped.map((line) => `  ${line}`).join("\n")}`}`;
   } catch (error) {
-    return `the fake backend's worker is gone: ${error.message}`;
+    return `the fake backend's worker is gone: ${/** @type {Error} */ (error).message}`;
   }
 }
 

@@ -3,20 +3,22 @@
 // { id, ok, value | error } back.
 import { parentPort, workerData } from "node:worker_threads";
 
+if (parentPort === null) throw new Error("bench/proxy-worker.js runs as a worker thread (bench/proxy.js starts it)");
+const parent = parentPort;
 const { role } = workerData;
 if (role !== "backend") throw new Error(`bench/proxy-worker.js has no role "${role}"`);
 const handlers = await startBackend();
 
-parentPort.on("message", async ({ id, type, ...args }) => {
+parent.on("message", async ({ id, type, ...args }) => {
   try {
     const handler = handlers[type];
     if (!handler) throw new Error(`the ${role} worker has no "${type}" command`);
-    parentPort.postMessage({ id, ok: true, value: await handler(args) });
+    parent.postMessage({ id, ok: true, value: await handler(args) });
   } catch (error) {
-    parentPort.postMessage({ id, ok: false, error: error?.stack ?? String(error) });
+    parent.postMessage({ id, ok: false, error: /** @type {Error | undefined} */ (error)?.stack ?? String(error) });
   }
 });
-parentPort.postMessage({ ready: true, ...(await handlers.info()) });
+parent.postMessage({ ready: true, ...(await handlers.info()) });
 
 /** The fake backend; its answer is set by the parent ("script"). */
 async function startBackend() {

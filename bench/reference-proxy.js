@@ -10,6 +10,7 @@ import { Agent, createServer, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({ options: { port: { type: "string" }, "backend-url": { type: "string" }, model: { type: "string" } } });
+if (values["backend-url"] === undefined) throw new Error("usage: node bench/reference-proxy.js --port N --backend-url URL [--model NAME]");
 const backend = new URL(`${values["backend-url"].replace(/\/$/, "")}/chat/completions`);
 const agent = new Agent({ keepAlive: true });
 
@@ -30,7 +31,7 @@ const sse = (name, data) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
 const server = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/health") return res.end('{"status":"ok"}');
-  if (req.method !== "POST" || !req.url.startsWith("/v1/messages")) {
+  if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
     res.statusCode = 404;
     return res.end();
   }
@@ -68,7 +69,7 @@ const server = createServer((req, res) => {
         let outputTokens = 0;
         answer.on("data", (text) => {
           const lines = (pending + text).split("\n");
-          pending = lines.pop();
+          pending = lines.pop() ?? "";
           let out = "";
           for (const line of lines) {
             if (!line.startsWith("data: {")) continue;
@@ -94,4 +95,6 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(Number(values.port), "127.0.0.1", () => console.log(`reference proxy listening on http://127.0.0.1:${server.address().port}`));
+server.listen(Number(values.port), "127.0.0.1", () =>
+  console.log(`reference proxy listening on http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}`),
+);

@@ -11,9 +11,12 @@ import { ms } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/** @typedef {{ id: string; source: string; flags: string; replacement?: string; where?: string[] }} ShippedPattern */
+
 /** Every regex mallex.yaml ships, with what it runs on. */
 export function shippedPatterns() {
   const config = parse(readFileSync(`${root}mallex.yaml`, "utf8"), { merge: true, maxAliasCount: 100 });
+  /** @type {ShippedPattern[]} */
   const out = [];
   for (const filter of config.filters ?? [])
     out.push({
@@ -40,6 +43,12 @@ export function shippedPatterns() {
 
 /** Each engine as: compile(source, flags) → { test(text), replace(text, replacement) }, or a reason it cannot. */
 async function loadEngines() {
+  /**
+   * @type {({ name: string; missing: true } | {
+   *   name: string; missing?: false; adversarialBytes?: number;
+   *   compile: (source: string, flags: string) => { test: (text: string) => boolean; replace: (text: string, replacement: string) => string };
+   * })[]}
+   */
   const engines = [{ name: "V8 `RegExp` (backtracking)", compile: (source, flags) => native(new RegExp(source, flags)) }];
   setFlagsFromString("--enable-experimental-regexp-engine");
   engines.push({ name: "V8 linear engine (`l` flag)", compile: (source, flags) => native(new RegExp(source, `${flags}l`)) });
@@ -55,10 +64,14 @@ async function loadEngines() {
       return { test: (text) => re.test(text), replace: (text, replacement) => re.matcher(text).replaceAll(replacement) };
     },
   });
-  for (const [name, load] of [
-    ["re2-wasm (RE2 in WebAssembly)", async () => (await import("re2-wasm")).RE2],
-    ["re2 (native addon)", async () => (await import("re2")).default],
-  ]) {
+  // Optional packages, not dependencies of mallex: imported by name, where they are installed.
+  const importOptional = (name) => import(name);
+  /** @type {[string, () => Promise<any>][]} */
+  const optional = [
+    ["re2-wasm (RE2 in WebAssembly)", async () => (await importOptional("re2-wasm")).RE2],
+    ["re2 (native addon)", async () => (await importOptional("re2")).default],
+  ];
+  for (const [name, load] of optional) {
     try {
       const RE2 = await load();
       const unicode = name.startsWith("re2-wasm") ? "u" : "";
@@ -124,6 +137,7 @@ function timeIt(fn, minMs = 200) {
   return (performance.now() - started) / runs;
 }
 
+/** @param {{ fixture?: string; v8AdversarialBytes?: number; onRow?: (row: string) => void; only?: string }} [options] */
 export async function benchRegexEngines({
   fixture = fileURLToPath(new URL("../../shared/fixtures/claude-code/main-request-sonnet-4-6-full-prompt.json", import.meta.url)),
   v8AdversarialBytes = 20_000,
@@ -149,7 +163,7 @@ export async function benchRegexEngines({
       try {
         compiled.push({ pattern, re: engine.compile(pattern.source, pattern.flags) });
       } catch (error) {
-        refused.push(`${pattern.id}: ${String(error.message).slice(0, 60)}`);
+        refused.push(`${pattern.id}: ${(error instanceof Error ? error.message : String(error)).slice(0, 60)}`);
       }
     }
     const compileMs = timeIt(() =>
@@ -184,8 +198,9 @@ export async function benchRegexEngines({
         ? `${ms(worst.ms)} at ${Math.round(bytes / 1000)} KB (${worst.what}; quadratic: ×${Math.round(scale).toLocaleString("en")} at 1 MB)`
         : `${ms(worst.ms)} (${worst.what})`;
     const compiles = refused.length === 0 ? `${compiled.length}` : `${compiled.length} (refuses ${refused.join("; ")})`;
-    lines.push(`| ${engine.name} | ${compiles} | ${ms(compileMs)} | ${ms(requestMs)} | ${worstCell} |`);
-    onRow?.(lines.at(-1));
+    const row = `| ${engine.name} | ${compiles} | ${ms(compileMs)} | ${ms(requestMs)} | ${worstCell} |`;
+    lines.push(row);
+    onRow?.(row);
   }
   return lines.join("\n");
 }

@@ -4,11 +4,12 @@
 // test over the prompt's first 64 KiB). For every regex mallex.yaml ships and a catastrophic team rule,
 // over 64 KiB adversarial inputs (bench/regex-engines.js's, and git-status-like lines), the worst of 3
 // runs, as CPU time (process.cpuUsage: what a quiet core takes) and wall time (what this machine took).
-import { compileLinearRegex } from "../dist/src/linear-regex/compile-linear-regex.js";
-import { FILTER_MAX_UNIT_CHARS } from "../dist/src/trim/run-filters.js";
+import { compileLinearRegex } from "#dist/linear-regex/compile-linear-regex.js";
+import { FILTER_MAX_UNIT_CHARS } from "#dist/trim/run-filters.js";
 import { adversarialInputs, shippedPatterns } from "./regex-engines.js";
 import { ms } from "./stats.js";
 
+/** @type {import("./regex-engines.js").ShippedPattern} */
 const TEAM_RULE = { id: "filter team-catastrophic (team rule)", source: "(\\w+\\s?)+ZZZQQQ", flags: "" };
 
 export function benchRegexSlices({ runs = 3 } = {}) {

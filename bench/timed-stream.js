@@ -33,7 +33,7 @@ export function timedStream(url, body, { protocol, headers = {}, timeoutMs = 300
           if (res.statusCode !== 200) return void (raw += text);
           pending += text;
           const events = pending.split("\n\n");
-          pending = events.pop();
+          pending = events.pop() ?? "";
           for (const event of events) {
             const data = event
               .split("\n")

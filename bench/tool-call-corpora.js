@@ -6,8 +6,8 @@
 // events hold a call (or a broken call's note), exact; a quoted call: a fenced-JSON entry expected as
 // text, or a recorded answer to a prompt that asked to be shown or told, given back as exactly that
 // text; the rest (recorded answers in prose, or calling a tool the request lacks) as exact text too.
-import { asksToSeeACall } from "../dist/src/pipeline/asks-to-see-a-call.js";
-import { createToolCallParser } from "../dist/src/tools/parsers/index.js";
+import { asksToSeeACall } from "#dist/pipeline/asks-to-see-a-call.js";
+import { createToolCallParser } from "#dist/tools/parsers/index.js";
 
 const RANDOM_SEEDS = 20;
 
@@ -55,8 +55,12 @@ function score(entries, splitText) {
 
 const pct = ([ok, n]) => (n === 0 ? "—" : `${((100 * ok) / n).toFixed(1)}% (${ok}/${n})`);
 
-/** The markdown table, from the bundled test module (its corpora and splitText). */
+/**
+ * The markdown table, from the bundled test module (its corpora and splitText).
+ * @param {Pick<import("./tool-calls.js").Cases, "fencedJsonCorpus" | "recordedQwenCoderCorpus" | "splitText">} module
+ */
 export function corporaTable({ fencedJsonCorpus, recordedQwenCoderCorpus, splitText }) {
+  /** @type {[string, readonly import("../test/unit/tool-parser-corpus/auto.js").AutoCorpusEntry[]][]} */
   const corpora = [
     ["fenced JSON (fenced-json.ts)", fencedJsonCorpus],
     ["recorded Qwen2.5-Coder-1.5B, trimmed", recordedQwenCoderCorpus.filter((entry) => entry.mode === "trimmed")],

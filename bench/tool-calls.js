@@ -9,13 +9,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { createToolCallParser } from "../dist/src/tools/parsers/index.js";
+import { createToolCallParser } from "#dist/tools/parsers/index.js";
 import { corporaTable } from "./tool-call-corpora.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const RANDOM_SEEDS = 20;
 
-/** The case generator, the corpora and the text splitter live with the tests (TypeScript): bundled once for this run. */
+/**
+ * @typedef {typeof import("../test/unit/tool-parser-corpus/call-positions.js")
+ *   & Pick<typeof import("../test/unit/tool-parser-corpus/fenced-json.js"), "fencedJsonCorpus">
+ *   & Pick<typeof import("../test/unit/tool-parser-corpus/recorded-qwen2.5-coder-1.5b.js"), "recordedQwenCoderCorpus">
+ *   & Pick<typeof import("../test/helpers/split-text.js"), "splitText">} Cases
+ */
+
+/**
+ * The case generator, the corpora and the text splitter live with the tests (TypeScript): bundled once for this run.
+ * @returns {Promise<Cases>}
+ */
 async function loadCases() {
   const dir = mkdtempSync(join(tmpdir(), "mallex-bench-tool-calls-"));
   try {
@@ -68,10 +78,12 @@ function run(format, chunks, toolNames) {
   return { events, maxHeld, meanHeld: heldSum / chunks.length, ms: performance.now() - started };
 }
 
+/** @param {Cases} module */
 function main(module) {
   const { caseApplies, positionCases, shapeOf, splitText: split, TOOL_NAMES } = module;
   const cases = positionCases();
   const families = [...new Set(cases.map((entry) => entry.family))];
+  /** @type {("char" | number)[]} */
   const splits = ["char", ...Array.from({ length: RANDOM_SEEDS }, (_, i) => i + 1)];
   const prose = 'Sure. The answer is 42: see `src/app.ts` (line 3) and the <b>bold</b> note; a < b, {"k": 1}.\n'.repeat(4);
   const rows = [];
@@ -82,14 +94,16 @@ function main(module) {
       negative: [0, 0],
       autoPositive: [0, 0],
       autoNegative: [0, 0],
+      /** @type {number[]} */
       held: [],
+      /** @type {number[]} */
       heldMarker: [],
       heldProse: 0,
       heldProseAuto: 0,
     };
     for (const entry of cases.filter((c) => c.family === family)) {
       for (const how of splits) {
-        for (const through of ["family", "auto"]) {
+        for (const through of /** @type {const} */ (["family", "auto"])) {
           if (!caseApplies(entry, through)) continue;
           const result = run(through === "auto" ? "auto" : family, split(entry.input, how), TOOL_NAMES);
           const ok = JSON.stringify(shapeOf(result.events)) === JSON.stringify(entry.expected);
@@ -110,7 +124,7 @@ function main(module) {
   const long = prose.repeat(50);
   for (let i = 0; i < 3; i++) run("auto", split(long, "char"), TOOL_NAMES);
   const costs = Array.from({ length: 5 }, () => run("auto", split(long, "char"), TOOL_NAMES).ms).sort((a, b) => a - b);
-  const pct = ([ok, n]) => (n === 0 ? "not read (`tools.format: gemma3` only)" : `${((100 * ok) / n).toFixed(1)}% (${ok}/${n})`);
+  const pct = (/** @type {number[]} */ [ok, n]) => (n === 0 ? "not read (`tools.format: gemma3` only)" : `${((100 * ok) / n).toFixed(1)}% (${ok}/${n})`);
   const lines = [
     `Tool-call positions (bench/tool-calls.js): per family, 5 call cases, the call followed by each stray closer (\`</tool_call>\`, \`</s>\`, \`<|im_end|>\` and the family's own: 3 or 4) and by those tags named in prose, and 8 quoted cases (inline code, fence then prose, a \`~~~\` fence, an indented code block after prose and one ending the answer, marker named in prose, backticked marker, a sentence discussing the format), each streamed 1 character at a time and in ${RANDOM_SEEDS} seeded random splits (1–12 characters), through the family's parser and through \`auto\` (the default). Positives: every call exact, stray closers dropped; negatives: the exact text, no call, no note. Held back: the most characters fed but not yet released, streaming 1 character at a time: on a prose answer with \`<\`, backticks and JSON (family / auto), on the marker named in prose, and on the quoted whole calls (worst of inline code, the fences, the indented blocks, backticked marker, discussion: a fenced or mid-sentence call is held until what follows it shows it is an example). Parse cost through \`auto\`, warm, 1 character at a time over ${long.length.toLocaleString("en")} characters of prose: ${((1000 * costs[2]) / long.length).toFixed(2)} µs/char (median of 5).`,
     "",

@@ -13,9 +13,14 @@ import { Worker } from "node:worker_threads";
 
 const repo = process.argv[2] ?? fileURLToPath(new URL("..", import.meta.url));
 const shared = fileURLToPath(new URL("../../shared/fixtures/claude-code/", import.meta.url));
+// Typed as this checkout's library: the one the bench is written against.
+/** @type {typeof import("#dist/index.js")} */
 const { trimRequest, trimPlanFor, loadTemplates } = await import(`${repo}/dist/src/index.js`);
+/** @type {typeof import("#dist/trim/prefix-cache.js")} */
 const { createPrefixCache } = await import(`${repo}/dist/src/trim/prefix-cache.js`);
+/** @type {typeof import("#dist/trim/run-steps.js") | undefined} */
 const steps = await import(`${repo}/dist/src/trim/run-steps.js`).catch(() => undefined);
+/** @type {(typeof steps & typeof import("#dist/trim/trim-request.js") & typeof import("#dist/trim/trim-to-fit.js")) | undefined} */
 const seams = steps && {
   ...steps,
   ...(await import(`${repo}/dist/src/trim/trim-request.js`)),
@@ -71,7 +76,7 @@ for (const name of ["main-request-2plus2.json", "tool-use-followup.json", "main-
     const result = trimRequest(body, plan, templates, cached);
     const warm = await p50(() => trimRequest(body, plan, templates, cached));
     let more = "";
-    if (seams) {
+    if (seams && worker) {
       const proxyWay = () =>
         seams.runStepsYielding(
           seams.trimToFit((size) => seams.trimRequestSteps(body, trimPlanFor(table, profile, size), templates, cached), profile.size),

@@ -79,8 +79,9 @@ function registryLatest() {
   try {
     return execFileSync("npm", ["view", "@anthropic-ai/claude-code", "version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch (error) {
+    const failed = /** @type {Error & { stderr?: string }} */ (error);
     throw new UsageError(
-      `cannot ask the registry for Claude Code's latest version (npm view @anthropic-ai/claude-code version): ${String(error.stderr ?? error.message).trim()}`,
+      `cannot ask the registry for Claude Code's latest version (npm view @anthropic-ai/claude-code version): ${String(failed.stderr ?? failed.message).trim()}`,
     );
   }
 }

@@ -12,16 +12,16 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { LAYOUT_RULES } from "./layout-rules.js";
 
+/** @import { LayoutProblem } from "./check-layout.js" */
+
 const SOURCE = /\.(ts|mts)$/;
 
-/**
- * @param {{ srcDir: string, rules?: Record<string, readonly string[]> }} options
- * @returns {{ files: number, problems: { kind: "circle" | "direction" | "unknown-folder" | "loose-file" | "table", message: string }[] }}
- */
+/** @type {typeof import("./check-layout.js").checkLayout} */
 export function checkLayout({ srcDir, rules = LAYOUT_RULES }) {
   const root = resolve(srcDir);
   const files = listSources(root);
   const graph = new Map(files.map((file) => [file, importsOf(root, file)]));
+  /** @type {(LayoutProblem & { file?: string })[]} */
   const problems = [...checkTable(rules)];
 
   const folders = new Set(files.map(folderOf));
@@ -58,8 +58,12 @@ export function checkLayout({ srcDir, rules = LAYOUT_RULES }) {
   return { files: files.length, problems: problems.map(({ kind, message }) => ({ kind, message })) };
 }
 
-/** The table must itself be one-way: a circle of allowed folders would let a circle of files through. */
+/**
+ * The table must itself be one-way: a circle of allowed folders would let a circle of files through.
+ * @param {Readonly<Record<string, readonly string[]>>} rules
+ */
 function checkTable(rules) {
+  /** @type {LayoutProblem[]} */
   const problems = [];
   for (const [folder, allowed] of Object.entries(rules)) {
     for (const other of allowed)
@@ -119,8 +123,7 @@ function folderOf(file) {
  * The circles of a graph, found per strongly connected component (Tarjan): for each, the shortest
  * path that closes it from each preferred member (else from its first member by name). Enough to find
  * every tangle, and the imports that make it one, without listing each of the many circles it holds.
- * @param {Map<string, readonly string[]>} graph
- * @param {(node: string) => boolean} [prefer]
+ * @type {typeof import("./check-layout.js").findCircles}
  */
 export function findCircles(graph, prefer = () => false) {
   let counter = 0;

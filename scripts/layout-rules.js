@@ -4,7 +4,7 @@
 // way. A file in a subfolder (router/…, observe/dashboard/…) belongs to its top folder; a file in a
 // folder may import any file of the same folder. src/index.ts, the public API, may import any folder.
 
-/** @type {Record<string, readonly string[]>} */
+/** @type {typeof import("./layout-rules.js").LAYOUT_RULES} */
 export const LAYOUT_RULES = {
   shared: [],
   config: ["shared"],

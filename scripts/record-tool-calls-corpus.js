@@ -12,8 +12,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { asksToSeeACall } from "../dist/src/pipeline/asks-to-see-a-call.js";
-import { createToolCallParser } from "../dist/src/tools/parsers/index.js";
+import { asksToSeeACall } from "#dist/pipeline/asks-to-see-a-call.js";
+import { createToolCallParser } from "#dist/tools/parsers/index.js";
 import { installedClaudeCode } from "./claude-code/capture-request.js";
 import { RECORDING_PROMPTS } from "./record-tool-calls-prompts.js";
 import { toolCallShape } from "./tool-call-shape.js";
@@ -45,7 +45,7 @@ function parse(input, toolNames, prompt) {
     if (event.type === "text" && last?.type === "text") last.text += event.text;
     else out.push({ ...event });
     return out;
-  }, []);
+  }, /** @type {import("#dist/tools/parsers/index.js").ToolParseEvent[]} */ ([]));
 }
 
 /** What the answer came to: the calls run, "text", or "note" (a broken call shown with why). */

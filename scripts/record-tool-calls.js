@@ -73,8 +73,8 @@ for (const prompt of RECORDING_PROMPTS) {
   log(`captured ${prompt.id}: ${JSON.stringify(body).length} chars`);
 }
 
-const { createEngineApp } = await import(join(ROOT, "dist/src/engine/create-engine-app.js"));
-const { loadEngine } = await import(join(ROOT, "dist/src/engine/load-engine.js"));
+const { createEngineApp } = await import("#dist/engine/create-engine-app.js");
+const { loadEngine } = await import("#dist/engine/load-engine.js");
 // node-llama-cpp from this checkout (its devDependency), as the engine's tests load it.
 const engine = await loadEngine({ nodeLlamaCpp: await import("node-llama-cpp"), modelPath, threads: 1, contextSize: CONTEXT_SIZE, gpuLayers: 0 });
 const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
@@ -95,7 +95,10 @@ try {
         };
         delete request.stream_options;
         const response = await app.fetch(new Request("http://engine/v1/chat/completions", { method: "POST", body: JSON.stringify(request) }));
-        const answer = await response.json();
+        const answer =
+          /** @type {{ choices: { message: { content: string | null; tool_calls?: unknown[] }; finish_reason: string }[]; usage?: { prompt_tokens?: number } }} */ (
+            await response.json()
+          );
         if (!response.ok) throw new Error(`${mode} ${prompt.id}: the engine answered ${response.status}: ${JSON.stringify(answer).slice(0, 500)}`);
         const choice = answer.choices[0];
         const line = {

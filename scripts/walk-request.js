@@ -13,9 +13,13 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { LAYOUT_RULES } from "./layout-rules.js";
 
+/** @type {typeof import("./walk-request.js").MESSAGES_ROUTE} */
 export const MESSAGES_ROUTE = "src/server/routes/messages.ts#messagesRoute";
 
-/** Both walks of the request from `start` in the tree at `root`. */
+/**
+ * Both walks of the request from `start` in the tree at `root`.
+ * @type {typeof import("./walk-request.js").walkRequest}
+ */
 export function walkRequest({ root, start = MESSAGES_ROUTE }) {
   const ROOT = root;
   const [startFile, startName] = start.split("#");
@@ -23,7 +27,9 @@ export function walkRequest({ root, start = MESSAGES_ROUTE }) {
   /** The types that are "the context": what the walk follows. */
   const CONTEXT_TYPE = /\b(ServerContext|RequestScope)\b/;
 
-  const config = ts.getParsedCommandLineOfConfigFile(resolve(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const configPath = resolve(ROOT, "tsconfig.json");
+  const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  if (config === undefined) throw new Error(`cannot read ${configPath}`);
   const program = ts.createProgram(
     config.fileNames.filter((file) => file.startsWith(resolve(ROOT, "src"))),
     config.options,
@@ -133,8 +139,9 @@ export function walkRequest({ root, start = MESSAGES_ROUTE }) {
               const climb = stack.some((frame) => fileOf(frame) === to) || layerOf(to) > layerOf(from);
               if (climb) climbs++;
               else if (entries.has(to)) returns++;
-              entries.set(to, (entries.get(to) ?? 0) + 1);
-              lines.push(`${"  ".repeat(stack.length)}${climb ? "↑ " : entries.get(to) > 1 ? "↺ " : ""}${to} (${nameOf(target)})`);
+              const entered = (entries.get(to) ?? 0) + 1;
+              entries.set(to, entered);
+              lines.push(`${"  ".repeat(stack.length)}${climb ? "↑ " : entered > 1 ? "↺ " : ""}${to} (${nameOf(target)})`);
             }
             if (!read.has(target)) walk(target);
           }

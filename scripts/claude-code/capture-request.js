@@ -15,18 +15,20 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Where captures are cached, one JSON file per (version, options). */
+/**
+ * Where captures are cached, one JSON file per (version, options).
+ * @type {typeof import("./capture-request.js").CAPTURE_CACHE_DIR}
+ */
 export const CAPTURE_CACHE_DIR = join(ROOT, "node_modules", ".cache", "mallex", "claude-code-captures");
 
+/** @type {typeof import("./capture-request.js").DEFAULT_PROMPT} */
 export const DEFAULT_PROMPT = "what is 2+2";
 
 /**
  * The environment Claude Code runs offline in (docs/claude-code.md), and nothing else of the
  * caller's: `home` as HOME, `path` as PATH (the folder with the `claude` to run first, or none when
  * it is run by its path), no nonessential traffic, no telemetry or updates, no retries.
- * @param {string} home
- * @param {string} [path]
- * @returns {Record<string, string>}
+ * @type {typeof import("./capture-request.js").offlineClaudeEnv}
  */
 export function offlineClaudeEnv(home, path = "/usr/bin:/bin") {
   return {
@@ -46,8 +48,7 @@ export function offlineClaudeEnv(home, path = "/usr/bin:/bin") {
  * an older release as their aliases `claude-code-newest`, `claude-code-older` — read from its own
  * package.json: its version and its `claude` (a native binary since about 2.1.150, `cli.js` before;
  * never `node_modules/.bin/claude`, which all of them claim). Undefined when it is not installed.
- * @param {string} packageName
- * @returns {{ version: string; bin: string } | undefined}
+ * @type {typeof import("./capture-request.js").installedClaudeCode}
  */
 export function installedClaudeCode(packageName) {
   const dir = join(ROOT, "node_modules", packageName);
@@ -70,7 +71,7 @@ const ANSWER = "4";
  * answers a short text, as an SSE stream when the request says `stream: true`, else as JSON — or, to
  * script a conversation, the tool call `callTool(body)` returns for it (`{ name, input }`). Anything
  * else (Claude Code's `HEAD /` warm-up) gets an empty 200.
- * @param {{ callTool?: (body: any) => { name: string; input: unknown } | undefined }} [options]
+ * @type {typeof import("./capture-request.js").startFakeAnthropicApi}
  */
 export async function startFakeAnthropicApi({ callTool } = {}) {
   /** @type {{ method: string; url: string; headers: Record<string, string>; body: any }[]} */
@@ -158,7 +159,10 @@ function flatHeaders(headers) {
   );
 }
 
-/** A small git repository with a CLAUDE.md, like the one the shared captures were made in. */
+/**
+ * A small git repository with a CLAUDE.md, like the one the shared captures were made in.
+ * @type {typeof import("./capture-request.js").makeCaptureProject}
+ */
 export function makeCaptureProject(claudeMd = "# Project notes\n- Keep answers short.\n") {
   const dir = mkdtempSync(join(tmpdir(), "mallex-project-"));
   writeFileSync(join(dir, "CLAUDE.md"), claudeMd);
@@ -178,7 +182,7 @@ export function makeCaptureProject(claudeMd = "# Project notes\n- Keep answers s
  * the agent's first request with a call of its Agent tool (Task before 2.1.150) for that type, and the
  * capture is that subagent's first request. `files` are written into the project first (path → text:
  * `.claude/agents/reviewer.md`, a skill's `SKILL.md`). Throws when the CLI sent no Messages request.
- * @param {{ bin: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; files?: Record<string, string>; timeoutMs?: number }} options
+ * @type {typeof import("./capture-request.js").captureFirstRequest}
  */
 export async function captureFirstRequest({ bin, prompt = DEFAULT_PROMPT, env = {}, args = [], subagent, files = {}, timeoutMs = 60_000 }) {
   let delegated = false;
@@ -249,7 +253,7 @@ function runCli(bin, args, { cwd, env, timeoutMs }) {
 /**
  * captureFirstRequest, cached on disk per (version, prompt, env, this file's text) in `cacheDir`, so
  * a test run captures each version once. Concurrent processes may both capture; the last rename wins.
- * @param {{ bin: string; version: string; prompt?: string; env?: Record<string, string>; args?: string[]; subagent?: string; files?: Record<string, string>; cacheDir?: string }} options
+ * @type {typeof import("./capture-request.js").captureFirstRequestCached}
  */
 export async function captureFirstRequestCached({
   bin,

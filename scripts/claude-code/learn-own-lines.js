@@ -8,7 +8,7 @@
 // sentence the capture appends to learn how the SDK entry point words Claude Code's first line.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { linePrint } from "../../dist/src/trim/line-print.js";
+import { linePrint } from "#dist/trim/line-print.js";
 import { captureFirstRequestCached, installedClaudeCode } from "./capture-request.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,7 +23,10 @@ export const SMALL_CONTEXT_ENV = {
 };
 const LIST_HEADERS = ["Available agent types for the Agent tool:", "The following skills are available for use with the Skill tool:"];
 
-/** The settings each release is captured in: as installed, and as users and mallex change it. */
+/**
+ * The settings each release is captured in: as installed, and as users and mallex change it.
+ * @type {({ name: string } & Pick<import("./capture-request.js").CaptureOptions, "env" | "args" | "subagent" | "files">)[]}
+ */
 export const LEARNING_SETTINGS = [
   { name: "as installed", env: {}, args: [] },
   { name: "tool search off", env: { ENABLE_TOOL_SEARCH: "false" }, args: [] },

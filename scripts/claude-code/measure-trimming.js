@@ -7,20 +7,38 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+/** @import { SizeFigures } from "./measure-trimming.js" */
+
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** The sizes measured, and the least cut of the request's characters each must reach. */
+/**
+ * The sizes measured, and the least cut of the request's characters each must reach.
+ * @type {typeof import("./measure-trimming.js").SIZE_GOALS}
+ */
 export const SIZE_GOALS = Object.freeze({ small: 0.94, medium: 0.9 });
 
 /**
- * Loads the shipped config's trimming. Throws when dist/ is missing or the config has errors.
- * @param {string} [root] the repository (default: this one)
+ * Loads the shipped config's trimming from the repository at `root` (default: this one). Throws when
+ * dist/ is missing or the config has errors.
+ * @type {typeof import("./measure-trimming.js").loadShippedTrimming}
  */
 export async function loadShippedTrimming(root = ROOT) {
+  /** @param {string} path */
   const lib = (path) =>
     import(pathToFileURL(join(root, "dist", "src", path)).href).catch((error) => {
       throw new Error(`cannot load dist/src/${path} (run \`npm run build\` first): ${error.message}`);
     });
+  /**
+   * @type {[
+   *   typeof import("#dist/compile/compile-config.js"),
+   *   typeof import("#dist/compile/write-generated.js"),
+   *   typeof import("#dist/templates/load-templates.js"),
+   *   typeof import("#dist/pipeline/explain-request.js"),
+   *   typeof import("#dist/pipeline/check-messages-body.js"),
+   *   typeof import("#dist/shared/load-validator.js"),
+   *   typeof import("#dist/translate/translate-error.js"),
+   * ]}
+   */
   const [
     { compileConfig, loadConfigValidator },
     { writeGeneratedFiles },
@@ -28,6 +46,7 @@ export async function loadShippedTrimming(root = ROOT) {
     { explainRequest, profileForSize },
     { checkMessagesBody },
     { loadValidator },
+    { TranslateError },
   ] = await Promise.all([
     lib("compile/compile-config.js"),
     lib("compile/write-generated.js"),
@@ -35,6 +54,7 @@ export async function loadShippedTrimming(root = ROOT) {
     lib("pipeline/explain-request.js"),
     lib("pipeline/check-messages-body.js"),
     lib("shared/load-validator.js"),
+    lib("translate/translate-error.js"),
   ]);
   const configPath = join(root, "mallex.yaml");
   const outDir = mkdtempSync(join(tmpdir(), "mallex-check-generated-"));
@@ -52,7 +72,7 @@ export async function loadShippedTrimming(root = ROOT) {
   }
   const validateMessages = await loadValidator(root, "validate-messages");
   const profiles = Object.fromEntries(
-    Object.keys(SIZE_GOALS).map((size) => {
+    /** @type {(keyof typeof SIZE_GOALS)[]} */ (Object.keys(SIZE_GOALS)).map((size) => {
       const profile = profileForSize(table, size);
       if (profile === undefined) throw new Error(`the shipped config has no ${size} profile`);
       return [size, profile];
@@ -65,9 +85,6 @@ export async function loadShippedTrimming(root = ROOT) {
      * as it sent it), as `mallex explain --profile` prints it; `trim: false` as the profile's
      * `trim: false` (or `--trim off`) sends it, untrimmed. Throws for an unknown profile or an
      * invalid body, and when trimming failed.
-     * @param {unknown} body
-     * @param {string} profileName
-     * @param {{ trim?: boolean }} [options]
      */
     upstream(body, profileName, { trim = true } = {}) {
       const profile = table.profiles[profileName];
@@ -80,18 +97,18 @@ export async function loadShippedTrimming(root = ROOT) {
     },
     /** The profile measured for each size: `{ small: "qwen2.5-coder-7b", … }`. */
     profiles: Object.fromEntries(Object.entries(profiles).map(([size, profile]) => [size, profile.name])),
-    /**
-     * Each size's figures for one request body (as Claude Code sent it).
-     * @returns {{ requestChars: number; sizes: Record<string, SizeFigures> }}
-     */
+    /** Each size's figures for one request body (as Claude Code sent it). */
     measure(body) {
       const check = checkMessagesBody(JSON.stringify(body), validateMessages);
       if (!check.ok) throw new Error(`not a valid Messages request: ${check.message}`);
+      /** @type {Record<string, SizeFigures>} */
       const sizes = {};
       for (const [size, profile] of Object.entries(profiles)) {
         try {
           sizes[size] = figuresOf(explainRequest(check.request, { table, profile, templates }));
         } catch (error) {
+          // A request the profile cannot be sent (an image without vision); anything else is a fault here.
+          if (!TranslateError.isInstance(error)) throw error;
           sizes[size] = { chars: undefined, cut: undefined, template: false, unplaced: [`cannot be trimmed for ${profile.name}: ${error.message}`] };
         }
       }
@@ -101,16 +118,12 @@ export async function loadShippedTrimming(root = ROOT) {
 }
 
 /**
- * @typedef {{ chars: number | undefined; cut: number | undefined; ownCut?: number; userChars?: number; template: boolean; unplaced: string[]; error?: string }} SizeFigures
- */
-
-/**
  * One explanation's figures: the trimmed size, the share of characters cut (and of Claude Code's own
  * text, `ownCut`, with the user's characters kept whole), whether the system prompt
  * was rendered from a template, and what trimming could not place: `claudeCode.unplaced` for a
  * request recognised as Claude Code's (it names the unknown reminders itself), else every
  * `unknown-reminder` hit; and a system prompt passed through (with why).
- * @returns {SizeFigures}
+ * @type {typeof import("./measure-trimming.js").figuresOf}
  */
 export function figuresOf(explanation) {
   const unplaced = [
@@ -129,7 +142,11 @@ export function figuresOf(explanation) {
   };
 }
 
-/** Why one version's figures count as drift (empty: none): Claude Code's own text cut (else the whole cut) below its size's goal, anything unplaced. */
+/**
+ * Why one version's figures count as drift (empty: none): Claude Code's own text cut (else the whole
+ * cut) below its size's goal, anything unplaced.
+ * @type {typeof import("./measure-trimming.js").driftOf}
+ */
 export function driftOf(sizes) {
   return Object.entries(SIZE_GOALS).flatMap(([size, goal]) => {
     const figures = sizes[size];
@@ -144,6 +161,7 @@ export function driftOf(sizes) {
   });
 }
 
+/** @type {typeof import("./measure-trimming.js").percent} */
 export function percent(share) {
   return share === undefined ? "—" : `${(share * 100).toFixed(1)}%`;
 }
