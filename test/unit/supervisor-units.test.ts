@@ -176,7 +176,7 @@ describe("server.log", () => {
 });
 
 describe("process identity and stopping", () => {
-  it("matches a live process by its recorded argv, even run through an interpreter, and nothing else", () => {
+  it("matches a live process by its recorded argv, even run through an interpreter, and nothing else", async () => {
     const inspector = (cmdline: string[] | string | undefined, aliveNow = true): ProcessInspector => ({ isAlive: () => aliveNow, commandLine: () => cmdline });
     const argv = ["/v/bin/mlx_lm.server", "--model", "m", "--port", "5123"];
     expect(isSameProcess(1, argv, inspector(["/v/bin/python3.12", "/v/bin/mlx_lm.server", "--model", "m", "--port", "5123"]))).toBe(true);
@@ -184,7 +184,14 @@ describe("process identity and stopping", () => {
     expect(isSameProcess(1, argv, inspector(["/usr/bin/vim", "--model", "m", "--port", "5123"]))).toBe(false);
     expect(isSameProcess(1, argv, inspector("/v/bin/python3.12 /v/bin/mlx_lm.server --model m --port 5123"))).toBe(true);
     expect(isSameProcess(1, argv, inspector(argv, false))).toBe(false);
-    expect(isSameProcess(process.pid, process.argv, systemProcessInspector)).toBe(process.platform === "linux" || process.platform === "darwin");
+    // A child of its own, not this test's process: under a worker-thread pool process.argv is not the process's command line.
+    const script = "setInterval(() => {}, 1000); console.log('up')";
+    const live = spawn(process.execPath, ["-e", script, "serve", "5123"], { stdio: ["ignore", "pipe", "ignore"] });
+    children.push(live);
+    await new Promise((resolve) => live.stdout!.once("data", resolve));
+    const supported = process.platform === "linux" || process.platform === "darwin";
+    expect(isSameProcess(live.pid!, [process.execPath, "-e", script, "serve", "5123"], systemProcessInspector)).toBe(supported);
+    expect(isSameProcess(live.pid!, [process.execPath, "-e", script, "serve", "5124"], systemProcessInspector)).toBe(false);
   });
 
   it("SIGTERM first, SIGKILL when the process ignores it", async () => {
