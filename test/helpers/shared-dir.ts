@@ -3,7 +3,7 @@
  * Code requests captured from the real CLI (fixtures/claude-code) and tiny GGUF models (models/),
  * reference data that is not committed here. A fresh clone has none, so the suites that read it are
  * skipped, named with the reason, and the run says so at its start and again at its end, where a
- * 13-minute run's reader looks; under CI (CI=true) a missing folder fails them instead, because a
+ * long run's reader looks; under CI (CI=true) a missing folder fails them instead, because a
  * skip there would quietly drop their coverage.
  */
 import { existsSync, readFileSync } from "node:fs";
