@@ -184,7 +184,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     log,
     onLine: (line) => {
       if (run) onLine(run, line);
-      reasonWait.onLine();
+      reasonWait.onLine(line);
     },
     armDeathWatch: deps.armDeathWatch,
     graceMs: options.stopTimeoutMs,
@@ -273,8 +273,8 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     run.expected = true;
     // mlx-lm.server loads its model in a thread and then answers every request "generation thread
     // died": the reason is only in its output, which may not be there yet (wait-for-reason.ts).
-    const saidWhy = () => lastErrorLine(server.tail(REASON_LINES));
-    if (result.reason === "rejected") await reasonWait.until(() => saidWhy() !== undefined, server.exited, REASON_WAIT_MS);
+    if (result.reason === "rejected")
+      await reasonWait.until(run.server.tail(REASON_LINES), (line) => lastErrorLine([line]) !== undefined, run.server.exited, REASON_WAIT_MS);
     await run.server.stop(options.stopTimeoutMs);
     // Read once it is stopped and its output drained (bounded: a stray grandchild may hold the
     // pipe): what it printed about the refusal may still have been in the pipe when it was stopped.
@@ -285,7 +285,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
       result.reason === "timeout"
         ? "If the model is still downloading, raise readiness timeout_s in mallex.yaml and try again."
         : "Check the model id and the server's flags.";
-    const said = result.reason === "rejected" ? saidWhy() : undefined;
+    const said = result.reason === "rejected" ? lastErrorLine(run.server.tail(REASON_LINES)) : undefined;
     const why = said === undefined || result.message.includes(said) ? result.message : `${result.message} (its output: ${said})`;
     return {
       kind: "failed",

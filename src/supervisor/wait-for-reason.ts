@@ -10,17 +10,21 @@ import type { SupervisorDeps } from "./supervisor-deps.js";
 
 export interface ReasonWait {
   /** Told each line the server prints. */
-  onLine(): void;
-  /** Resolves at once when `said()` holds, else when it does after a line, when `exited` settles, or after `waitMs`. */
-  until(said: () => boolean, exited: Promise<unknown>, waitMs: number): Promise<void>;
+  onLine(line: string): void;
+  /**
+   * Resolves at once when a line of `recent` says why (`saysWhy`), else at the first line after it
+   * that does, when `exited` settles, or after `waitMs`. Each line is looked at once: a server that
+   * prints fast (lines of up to 64 KB) is not read again for every line it adds.
+   */
+  until(recent: readonly string[], saysWhy: (line: string) => boolean, exited: Promise<unknown>, waitMs: number): Promise<void>;
 }
 
 export function createReasonWait(deps: Pick<SupervisorDeps, "setTimeout" | "clearTimeout">): ReasonWait {
-  let check: (() => void) | undefined;
+  let check: ((line: string) => void) | undefined;
   return {
-    onLine: () => check?.(),
-    until: (said, exited, waitMs) =>
-      said()
+    onLine: (line) => check?.(line),
+    until: (recent, saysWhy, exited, waitMs) =>
+      recent.some(saysWhy)
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const done = () => {
@@ -29,8 +33,8 @@ export function createReasonWait(deps: Pick<SupervisorDeps, "setTimeout" | "clea
               resolve();
             };
             const timer = deps.setTimeout(done, waitMs);
-            check = () => {
-              if (said()) done();
+            check = (line) => {
+              if (saysWhy(line)) done();
             };
             void exited.then(done);
           }),

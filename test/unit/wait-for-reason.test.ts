@@ -27,30 +27,28 @@ const settled = async (promise: Promise<void>) => {
   return done;
 };
 const never = new Promise<void>(() => {});
+const isReason = (line: string) => line.includes("Error");
 
 describe("createReasonWait", () => {
   it("does not wait for a server that has already said why", async () => {
     const timers = manualTimers();
     const wait = createReasonWait(timers.deps);
-    expect(await settled(wait.until(() => true, never, 2000))).toBe(true);
+    expect(await settled(wait.until(["INFO - Starting httpd", "FileNotFoundError: model.safetensors.index.json"], isReason, never, 2000))).toBe(true);
     expect(timers.pending.size).toBe(0);
   });
 
   it("waits until a line says why, and no longer than that (its timer cleared)", async () => {
     const timers = manualTimers();
     const wait = createReasonWait(timers.deps);
-    const lines: string[] = [];
-    const waiting = wait.until(() => lines.some((line) => line.includes("Error")), never, 2000);
+    const waiting = wait.until(["INFO - Loading model"], isReason, never, 2000);
     expect([...timers.pending.values()].map(({ ms }) => ms)).toEqual([2000]);
-    lines.push("INFO - Starting httpd");
-    wait.onLine();
+    wait.onLine("INFO - Starting httpd");
     expect(await settled(waiting)).toBe(false);
-    lines.push("FileNotFoundError: [Errno 2] No such file or directory: 'model.safetensors.index.json'");
-    wait.onLine();
+    wait.onLine("FileNotFoundError: [Errno 2] No such file or directory: 'model.safetensors.index.json'");
     expect(await settled(waiting)).toBe(true);
     expect(timers.pending.size).toBe(0);
     // Lines after the wait are nothing to it.
-    wait.onLine();
+    wait.onLine("FileNotFoundError: again");
   });
 
   it("ends when the server exits by itself, or when its time is up", async () => {
@@ -58,14 +56,14 @@ describe("createReasonWait", () => {
     const wait = createReasonWait(timers.deps);
     let exit!: () => void;
     const exited = new Promise<void>((resolve) => (exit = resolve));
-    const untilExit = wait.until(() => false, exited, 2000);
+    const untilExit = wait.until([], () => false, exited, 2000);
     expect(await settled(untilExit)).toBe(false);
     exit();
     expect(await settled(untilExit)).toBe(true);
     expect(timers.pending.size).toBe(0);
 
-    const untilTime = wait.until(() => false, never, 2000);
-    wait.onLine();
+    const untilTime = wait.until([], () => false, never, 2000);
+    wait.onLine("INFO - still loading");
     expect(await settled(untilTime)).toBe(false);
     timers.fireAll();
     expect(await settled(untilTime)).toBe(true);
