@@ -47,8 +47,11 @@ const HOSTFILES: Record<string, unknown> = {
   "jaccl-no-ip.json": [{ ssh: "a", rdma: [null] }],
 };
 
-/** A rank's shell command: waits 0.RANK s, so that two ranks print in rank order. */
-const rank = (script: string) => ["sh", "-c", `sleep 0.$MLX_RANK; ${script}`];
+/**
+ * A rank's shell command: rank 1 waits half a second (two ranks at most here), so that the two print
+ * in rank order; a tenth of a second was not enough beside other test files on a loaded 2-core machine.
+ */
+const rank = (script: string) => ["sh", "-c", `sleep 0.$((MLX_RANK * 5)); ${script}`];
 
 const CASES: Array<[string, string[]]> = [
   ["the hostfile is missing", ["--hostfile", "missing.json", "--", "true"]],
