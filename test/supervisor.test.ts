@@ -203,6 +203,10 @@ describe("createSupervisor: start and readiness", () => {
     ["only when stopped (still in the pipe when the probe is answered)", " --late"],
     ["with 30 log lines after it (two ranks' output and the launcher's)", " --noise 30"],
     ["a moment after the probe's answer, and never once stopped (mlx.launch relays its ranks' lines late, and dies with them unrelayed)", " --relay-ms 300"],
+    [
+      "in two pieces a tenth of a second apart, after the probe's answer, and never once stopped (mlx.launch relays what it reads as it reads it)",
+      " --relay-ms 300 --split-ms 100",
+    ],
   ])(
     'mlx-lm 0.32, whose model loads in a thread: every request is a 404 "generation thread died", so the start fails quoting the error it printed %s',
     async (_when, flags) => {

@@ -27,6 +27,8 @@ import { createReasonWait } from "./wait-for-reason.js";
 const DRAIN_WAIT_MS = 2000;
 /** How long a server that refused the readiness test may take to say why before it is stopped (wait-for-reason.ts). */
 const REASON_WAIT_MS = 2000;
+/** How long it must then be silent: mlx.launch relays what it has read every tenth of a second or so. */
+const REASON_QUIET_MS = 300;
 /** Lines searched for that reason: two ranks' interleaved tracebacks and a launcher's lines on stopping them can bury it. */
 const REASON_LINES = 60;
 
@@ -274,7 +276,12 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
     // mlx-lm.server loads its model in a thread and then answers every request "generation thread
     // died": the reason is only in its output, which may not be there yet (wait-for-reason.ts).
     if (result.reason === "rejected")
-      await reasonWait.until(run.server.tail(REASON_LINES), (line) => lastErrorLine([line]) !== undefined, run.server.exited, REASON_WAIT_MS);
+      await reasonWait.until(run.server.tail(REASON_LINES), {
+        saysWhy: (line) => lastErrorLine([line]) !== undefined,
+        exited: run.server.exited,
+        waitMs: REASON_WAIT_MS,
+        quietMs: REASON_QUIET_MS,
+      });
     await run.server.stop(options.stopTimeoutMs);
     // Read once it is stopped and its output drained (bounded: a stray grandchild may hold the
     // pipe): what it printed about the refusal may still have been in the pipe when it was stopped.

@@ -12,6 +12,9 @@
  * With --relay-ms N, the error is printed N ms after the first refused request, and never once it is
  * stopped: mlx.launch relays a rank's lines a moment after rank 0 answered, and dies on SIGTERM with
  * whatever it has not relayed yet.
+ * The record goes out in one write, as Python's logging writes a message and its traceback; with
+ * --split-ms N, its traceback comes N ms after its first line (mlx.launch relays what it reads as it
+ * reads it, 8 KB at a time, so a record may come in pieces).
  */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     noise: { type: "string", default: "0" },
     late: { type: "boolean", default: false },
     "relay-ms": { type: "string" },
+    "split-ms": { type: "string" },
     model: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string" },
@@ -44,12 +48,23 @@ const server = createServer((request, response) => {
   });
 });
 const printError = () => {
-  log(`2026-11-23 21:54:22,214 - ERROR - mlx_lm.server generation thread died: ${why}`);
-  log("Traceback (most recent call last):");
-  log('  File "/venv/lib/python3.11/site-packages/mlx_lm/server.py", line 544, in _run_generate');
-  log("    self._generate()");
-  log(`huggingface_hub.errors.HFValidationError: ${why}`);
-  for (let i = 0; i < Number(values.noise); i++) log(`2026-11-23 21:54:22,3${String(i).padStart(2, "0")} - INFO - Prompt Cache: 0 sequences, 0.00 GB`);
+  const first = `2026-11-23 21:54:22,214 - ERROR - mlx_lm.server generation thread died: ${why}`;
+  const traceback = [
+    "Traceback (most recent call last):",
+    '  File "/venv/lib/python3.11/site-packages/mlx_lm/server.py", line 544, in _run_generate',
+    "    self._generate()",
+    `huggingface_hub.errors.HFValidationError: ${why}`,
+  ].join("\n");
+  const noise = () => {
+    for (let i = 0; i < Number(values.noise); i++) log(`2026-11-23 21:54:22,3${String(i).padStart(2, "0")} - INFO - Prompt Cache: 0 sequences, 0.00 GB`);
+  };
+  if (values["split-ms"] === undefined) {
+    log(`${first}\n${traceback}`);
+    noise();
+    return;
+  }
+  log(first);
+  setTimeout(() => (log(traceback), noise()), Number(values["split-ms"]));
 };
 server.listen(Number(values.port), values.host, () => {
   log(`2026-11-23 21:54:22,190 - INFO - Starting httpd at ${values.host} on port ${values.port}...`);
