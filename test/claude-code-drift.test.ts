@@ -9,9 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseClaudeCodeDrift } from "../src/observe/save-claude-code-drift.js";
+import { CHECKED_CLAUDE_CODE } from "../src/trim/claude-code-versions.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+
+const CHECKED_RANGE = `${CHECKED_CLAUDE_CODE.oldest}–${CHECKED_CLAUDE_CODE.newest}`;
 
 const VERSION = "2.1.999";
 const request = {
@@ -83,7 +86,7 @@ describe("the Claude Code drift alarm", () => {
     await send();
     await until(() => driftLines().length > 0, "the drift line");
     const [line] = driftLines();
-    expect(line).toContain(`Claude Code ${VERSION} is newer than the releases mallex's trimming was checked against (2.1.100–2.1.330) and`);
+    expect(line).toContain(`Claude Code ${VERSION} is newer than the releases mallex's trimming was checked against (${CHECKED_RANGE}) and`);
     expect(line).toContain("a reminder no filter or keep rule knows");
     expect(line).toContain("tools.BrandNewTool: a built-in tool mallex does not know yet");
     expect(line).toContain("run `npm run check:claude-code` or update mallex");
@@ -99,6 +102,6 @@ describe("the Claude Code drift alarm", () => {
 
     const file = join(home, "claude-code-drift.json");
     await until(() => existsSync(file), "claude-code-drift.json");
-    expect(parseClaudeCodeDrift(readFileSync(file, "utf8"))).toMatchObject({ version: VERSION, checked: { oldest: "2.1.100", newest: "2.1.330" } });
+    expect(parseClaudeCodeDrift(readFileSync(file, "utf8"))).toMatchObject({ version: VERSION, checked: { ...CHECKED_CLAUDE_CODE } });
   });
 });

@@ -74,7 +74,7 @@ export function findClaudeCodeDrift(
 
 /**
  * Pure: the log line, e.g. `Claude Code 2.1.400 is newer than the releases mallex's trimming was
- * checked against (2.1.100–2.1.330) and 3 parts of its request matched no rule: …; …; … — small
+ * checked against (2.1.100–2.1.332) and 3 parts of its request matched no rule: …; …; … — small
  * models get a larger prompt; run \`npm run check:claude-code\` or update mallex` ("is older than",
  * "is one of"). Escaped for one line.
  */

@@ -1,6 +1,6 @@
 // Written by `npm run learn:claude-code` (scripts/claude-code/learn-own-lines.js): do not edit.
 /** The Claude Code releases whose system prompts were learned, in every setting the script lists. */
-export const LEARNED_CLAUDE_CODE_RELEASES = ["2.1.197","2.1.330","2.1.100"] as const;
+export const LEARNED_CLAUDE_CODE_RELEASES = ["2.1.197","2.1.332","2.1.100"] as const;
 
 /** The prints (linePrint) of every line those releases write in their system prompt before "gitStatus:". */
 export const CLAUDE_CODE_OWN_LINES: ReadonlySet<string> = new Set(

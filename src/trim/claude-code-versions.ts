@@ -8,4 +8,4 @@
  * trims worse than expected raises the drift alarm (src/observe/claude-code-drift.ts); `mallex doctor`
  * warns when the `claude` it finds is outside the range.
  */
-export const CHECKED_CLAUDE_CODE = { oldest: "2.1.100", newest: "2.1.330" } as const;
+export const CHECKED_CLAUDE_CODE = { oldest: "2.1.100", newest: "2.1.332" } as const;

@@ -1,7 +1,7 @@
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import type { ContextUnit } from "./extract-kept-sections.js";
 
-/** How Claude Code (2.1.2xx–2.1.330) opens its list of the tools it defers behind ToolSearch. */
+/** How Claude Code (2.1.2xx–2.1.332) opens its list of the tools it defers behind ToolSearch. */
 const LIST_HEADER = "The following deferred tools are now available via ToolSearch";
 /**
  * How Claude Code (2.1.197) opens its list of the MCP servers whose tools are not known yet when it

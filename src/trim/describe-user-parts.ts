@@ -8,7 +8,7 @@ const USER_TEXT_PARTS: Readonly<Record<string, string>> = {
   "claude-md": "CLAUDE.md",
 };
 
-/** Claude Code's heading over the MCP servers' instructions (2.1.100–2.1.330), each server under `## name`. */
+/** Claude Code's heading over the MCP servers' instructions (2.1.100–2.1.332), each server under `## name`. */
 const MCP_INSTRUCTIONS = "# MCP Server Instructions\n";
 
 export interface UserPartsInput {

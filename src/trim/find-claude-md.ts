@@ -4,7 +4,7 @@ import { KEEP_MAX_SOURCE_CHARS } from "./extract-kept-sections.js";
 /** The id of the section CLAUDE.md moves in as, and of the hit that says so. */
 export const CLAUDE_MD_SECTION = "claude-md-to-system";
 
-/** The sentence Claude Code puts over the CLAUDE.md and memory files it shows (2.1.100–2.1.330). */
+/** The sentence Claude Code puts over the CLAUDE.md and memory files it shows (2.1.100–2.1.332). */
 const INTRO = "Codebase and user instructions are shown below.";
 /** The heading of that part of a context reminder (2.1.100–2.1.197; 2.1.330 gives it a reminder of its own). */
 const SECTION_HEADING = "# claudeMd";

@@ -6,7 +6,7 @@ import { splitSystemReminders } from "./split-system-reminders.js";
 export const EXIT_PLAN_MODE = "ExitPlanMode";
 
 /**
- * How Claude Code (2.1.100–2.1.330) says plan mode is on — the full instructions, their short
+ * How Claude Code (2.1.100–2.1.332) says plan mode is on — the full instructions, their short
  * repeat on later turns, a re-entry — and that it is off again. They arrive as reminders (2.1.100)
  * or inside its role:"system" message (2.1.197 and later); the last one said is the mode now.
  */

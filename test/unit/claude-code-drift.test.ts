@@ -12,6 +12,8 @@ import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code-versions.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";
 import { packageRoot } from "../helpers/config-tree.js";
 
+const CHECKED_RANGE = `${CHECKED_CLAUDE_CODE.oldest}–${CHECKED_CLAUDE_CODE.newest}`;
+
 const devDependencies = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies;
 
 /** A trim report as trimRequest makes it for a Claude Code agent's request. */
@@ -57,10 +59,10 @@ describe("the drift alarm", () => {
     const { alarm: a, lines, saved } = alarm();
     a.observe(report({ version: "2.1.400", unplaced: UNPLACED }));
     expect(lines).toEqual([
-      `Claude Code 2.1.400 is newer than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule: ${UNPLACED.join("; ")} — small models get a larger prompt; run \`npm run check:claude-code\` or update mallex`,
+      `Claude Code 2.1.400 is newer than the releases mallex's trimming was checked against (${CHECKED_RANGE}) and 2 parts of its request matched no rule: ${UNPLACED.join("; ")} — small models get a larger prompt; run \`npm run check:claude-code\` or update mallex`,
     ]);
     expect(saved).toEqual([
-      { version: "2.1.400", where: "newer", unplaced: UNPLACED, count: 2, checked: { oldest: "2.1.100", newest: "2.1.330" }, at: "2026-05-01T12:00:00.000Z" },
+      { version: "2.1.400", where: "newer", unplaced: UNPLACED, count: 2, checked: { ...CHECKED_CLAUDE_CODE }, at: "2026-05-01T12:00:00.000Z" },
     ]);
     expect(a.last()).toEqual(saved[0]);
     // The same version again: nothing more; another newer version: its own line.
@@ -76,13 +78,13 @@ describe("the drift alarm", () => {
     const { alarm: a, lines, saved } = alarm();
     a.observe(report({ version: "2.1.50", unplaced: UNPLACED }));
     expect(lines[0]).toContain(
-      "Claude Code 2.1.50 is older than the releases mallex's trimming was checked against (2.1.100–2.1.330) and 2 parts of its request matched no rule:",
+      `Claude Code 2.1.50 is older than the releases mallex's trimming was checked against (${CHECKED_RANGE}) and 2 parts of its request matched no rule:`,
     );
     expect(saved[0]).toMatchObject({ version: "2.1.50", where: "older", count: 2 });
     // Within the range the user's own reminder is not drift; a built-in mallex does not know is.
     a.observe(report({ version: "2.1.250", unplaced: UNPLACED, structural: UNPLACED.slice(1) }));
     expect(lines[1]).toContain(
-      "Claude Code 2.1.250 is one of the releases mallex's trimming was checked against (2.1.100–2.1.330) and 1 part of its request matched no rule: tools.BrandNewTool",
+      `Claude Code 2.1.250 is one of the releases mallex's trimming was checked against (${CHECKED_RANGE}) and 1 part of its request matched no rule: tools.BrandNewTool`,
     );
     expect(saved[1]).toMatchObject({ where: "within", unplaced: UNPLACED.slice(1) });
   });
@@ -166,20 +168,21 @@ describe("doctor's claude code check", () => {
       name: "claude code",
       ok: true,
       warning: true,
-      detail: `2.1.999 (Claude Code) at ${join(newer.dir, "claude")} is newer than the newest release mallex's trimming was checked against (2.1.330): trimming may keep more than it should; \`npm run check:claude-code\` shows what`,
+      detail: `2.1.999 (Claude Code) at ${join(newer.dir, "claude")} is newer than the newest release mallex's trimming was checked against (${CHECKED_CLAUDE_CODE.newest}): trimming may keep more than it should; \`npm run check:claude-code\` shows what`,
     });
     const checked = fakeClaude(CHECKED_CLAUDE_CODE.newest);
     expect(await checkClaudeCode({ deps: checked.deps })).toEqual({
       name: "claude code",
       ok: true,
-      detail: `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330)`,
+      detail: `${CHECKED_CLAUDE_CODE.newest} (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (${CHECKED_RANGE})`,
     });
     const older = fakeClaude("2.1.99");
     const result = await checkClaudeCode({ deps: older.deps });
     expect(result).toMatchObject({ ok: true, warning: true });
     expect(result.detail).toMatch(
-      /^2\.1\.99 \(Claude Code\) at .* is older than the oldest release mallex's trimming was checked against \(2\.1\.100–2\.1\.330\): its prompt may trim worse; update it \(npm install -g @anthropic-ai\/claude-code@2\.1\.197\)$/,
+      /^2\.1\.99 \(Claude Code\) at .* is older than the oldest release mallex's trimming was checked against \([\d.]+–[\d.]+\): its prompt may trim worse; update it \(npm install -g @anthropic-ai\/claude-code@2\.1\.197\)$/,
     );
+    expect(result.detail).toContain(`(${CHECKED_RANGE})`);
   });
 
   it("tells the drift a proxy saved in MALLEX_HOME", async () => {
@@ -189,7 +192,7 @@ describe("doctor's claude code check", () => {
     const result = await checkClaudeCode({ deps: checked.deps });
     expect(result).toMatchObject({ ok: true, warning: true });
     expect(result.detail).toBe(
-      `2.1.330 (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (2.1.100–2.1.330); a proxy saw on 2026-05-01T12:00:00.000Z: ${formatDriftLine(drift)}`,
+      `${CHECKED_CLAUDE_CODE.newest} (Claude Code) at ${join(checked.dir, "claude")}, within the releases mallex's trimming was checked against (${CHECKED_RANGE}); a proxy saw on 2026-05-01T12:00:00.000Z: ${formatDriftLine(drift)}`,
     );
   });
 });

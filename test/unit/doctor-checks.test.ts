@@ -2,12 +2,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { testedClaudeCodeVersion } from "../../src/setup/claude-command.js";
 import { runDoctor, formatCheck, type DoctorReport } from "../../src/doctor/run-doctor.js";
+import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code-versions.js";
 import type { DoctorDeps, DoctorOptions } from "../../src/doctor/types.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
 import type { CommandResult } from "../../src/setup/run-command.js";
 import type { PythonLookup } from "../../src/supervisor/bootstrap-venv.js";
 import { createFakeMlxServer, type FakeMlxServer } from "../fakes/mlx-lm-server.js";
 import { BASE, packageRoot, writeTree } from "../helpers/config-tree.js";
+
+const CHECKED_RANGE = `${CHECKED_CLAUDE_CODE.oldest}–${CHECKED_CLAUDE_CODE.newest}`;
 
 const mac: Hardware = { platform: "darwin", arch: "arm64", ramGb: 36, chip: "Apple M3 Pro", appleSilicon: true };
 const linux: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, appleSilicon: false };
@@ -88,7 +91,7 @@ describe("mallex doctor on the shipped default", () => {
       "✓ port — 127.0.0.1:4141 is free",
       "- backend mlx — started by `mallex run` when needed; to probe a server you run, pass --backend-url",
       "✓ capacity mlx — 32 request(s) at once (default for mlx-lm), 128 may wait (4 × in flight, at least 16); what its server says is read when mallex starts it",
-      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (2.1.100–2.1.330)",
+      `✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (${CHECKED_RANGE})`,
       "✓ api key — ANTHROPIC_API_KEY is not set: high falls back to medium (qwen3-coder-30b) (export ANTHROPIC_API_KEY=sk-ant-… in your shell profile to use Claude)",
     ]);
     expect(r.ok).toBe(true);
@@ -248,7 +251,7 @@ describe("mallex doctor on other configs", () => {
       "- model — the config does not compile",
       "- port — the config does not compile",
       "- backend — the config does not compile",
-      "✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (2.1.100–2.1.330)",
+      `✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (${CHECKED_RANGE})`,
       "- api key — the config does not compile",
     ]);
   });
