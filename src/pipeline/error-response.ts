@@ -23,17 +23,3 @@ export function errorResponse(status: number, message: string, options: ErrorRes
   const body = toAnthropicError(status, options.type ?? mapStatusToErrorType(status), message, options.requestId, options.details);
   return new FastResponse(JSON.stringify(body), { status, headers });
 }
-
-/**
- * This request's error answer, its sentence kept on the request's trace: the dashboard, `mallex
- * status` and `mallex eval` then say why it failed ("prompt is too long: …") instead of its status.
- */
-export function answerError(
-  scope: { id: string; trace: { failure?: string } | undefined },
-  status: number,
-  message: string,
-  options: Omit<ErrorResponseOptions, "requestId"> = {},
-): Response {
-  if (scope.trace !== undefined) scope.trace.failure = message;
-  return errorResponse(status, message, { ...options, requestId: scope.id });
-}

@@ -2,22 +2,17 @@ import { describeRequest } from "../router/describe-request.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
-import { settledWithin } from "../shared/settled-within.js";
-import { answerWhole } from "./answer-whole.js";
-import { callBackend, type Upstream } from "./call-backend.js";
+import { readAnswer } from "./answer.js";
+import { callBackend } from "./call-backend.js";
 import { checkConversation, parseBetas } from "./check-conversation.js";
 import { checkMessagesBody } from "./check-messages-body.js";
-import { collectStreamedAnswer } from "./collect-streamed-answer.js";
 import { declineThread } from "./decline-thread.js";
-import { describeFailure } from "./describe-failure.js";
-import { endOfCall } from "./end-of-call.js";
-import { answerError } from "./error-response.js";
-import { isRefusal, refusal, type Refusal } from "./refusal.js";
+import { errorResponse } from "./error-response.js";
+import { describeFailure, isRefusal, refusal, type Refusal } from "./refusal.js";
 import { passThroughToAnthropic } from "./pass-through-to-anthropic.js";
 import { planLocalCall, type AnsweringCall, type PreparedCall } from "./plan-local-call.js";
 import { routeRequest } from "./route-request.js";
 import type { RequestScope } from "./request-scope.js";
-import { streamAnswer } from "./stream-answer.js";
 
 /** The body's text, handed over: handleMessages empties it once parsed (a 30 MB prompt is then one copy fewer while the request goes on). */
 export interface BodyText {
@@ -41,9 +36,13 @@ export function handleMessages(scope: RequestScope, headers: Headers, body: Body
   );
 }
 
-/** The one failure reply: the refusal as Anthropic's error, its sentence kept on the request's trace. */
-function failureReply(scope: RequestScope, { status, message, options }: Refusal): Response {
-  return answerError(scope, status, message, options);
+/**
+ * The one failure reply: the refusal as Anthropic's error, its sentence kept on the request's trace
+ * (the dashboard, `mallex status` and `mallex eval` then say why it failed instead of its status).
+ */
+function failureReply({ id, trace }: RequestScope, { status, message, options }: Refusal): Response {
+  if (trace !== undefined) trace.failure = message;
+  return errorResponse(status, message, { ...options, requestId: id });
 }
 
 /** Where a request got to: its route's words for the log, once it has one. */
@@ -126,16 +125,4 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
     queueSession,
   });
   return readAnswer(scope, answering, calling);
-}
-
-/**
- * The backend's answer read: streamed to the client (begun before the backend answers when it takes
- * longer than a ping interval: the client sees pings meanwhile), collected from a stream, or whole.
- */
-async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response | Refusal> {
-  if (call.clientStream && call.streamUpstream)
-    return streamAnswer(scope, call, { upstream: await settledWithin(calling, scope.server.pingIntervalMs), calling });
-  const upstream = await calling;
-  const end = endOfCall(scope, call, upstream);
-  return call.streamUpstream ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);
 }

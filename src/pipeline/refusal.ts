@@ -1,4 +1,13 @@
+import { BackendError } from "../backends/backend-error.js";
+import { BackendQueueFullError } from "../backends/backend-queue.js";
+import { MallexError } from "../shared/mallex-error.js";
+import { SupervisorError } from "../supervisor/supervisor-error.js";
+import { mapStatusToErrorType } from "../translate/anthropic-error.js";
+import type { AnthropicErrorType } from "../translate/anthropic-types.js";
+import { TranslateError } from "../translate/translate-error.js";
+import { describeBackendFailure } from "./describe-backend-failure.js";
 import type { ErrorResponseOptions } from "./error-response.js";
+import type { RequestScope } from "./request-scope.js";
 
 /**
  * A request mallex does not answer, as a value: the HTTP status, the sentence, and the error
@@ -19,4 +28,62 @@ export function refusal(status: number, message: string, options: Omit<ErrorResp
 
 export function isRefusal(value: object): value is Refusal {
   return (value as Partial<Refusal>).refused === true;
+}
+
+/**
+ * What the client is told of whatever was thrown while its request was handled (logged once here):
+ * an Anthropic error the user can act on, never a stack trace. handleMessages answers it as a
+ * response; a stream that has begun, as its error event (streamedFailure).
+ */
+export function describeFailure(error: unknown, scope: RequestScope, routeLabel: string | undefined): Refusal {
+  const { server, table } = scope;
+  // Before it is routed, a request's failure is mallex's own: its line says so without a route.
+  const log = (line: string) => scope.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
+  if (TranslateError.isInstance(error)) {
+    log(`rejected: ${error.message}`);
+    return refusal(400, `${error.path}: ${error.message}`, { retry: false });
+  }
+  if (BackendQueueFullError.isInstance(error)) {
+    log(`refused: ${error.message}`);
+    return refusal(529, error.message, { type: "overloaded_error" });
+  }
+  if (BackendError.isInstance(error)) {
+    log(`backend failed: ${error.message}`);
+    const backend = server.backends[error.backend];
+    const described = describeBackendFailure(error, {
+      kind: backend?.kind ?? "openai",
+      apiKeySource: table.backends[error.backend]?.apiKey,
+      flavor: table.backends[error.backend]?.flavor,
+    });
+    // The server's own words are in the message: a key it echoed is not the client's to see.
+    return refusal(described.status, server.redact.text(described.message), {
+      type: described.type,
+      retry: described.retry,
+      ...(described.retryAfter === undefined ? {} : { retryAfter: described.retryAfter }),
+    });
+  }
+  // The client went away: nobody reads this answer, and it is no bug of mallex's.
+  if (error instanceof Error && error.name === "AbortError") {
+    log(`client disconnected`);
+    return refusal(499, "The client closed the request.", { retry: false });
+  }
+  if (MallexError.isInstance(error)) {
+    // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
+    log(`${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
+    return refusal(503, error.message, { retry: false });
+  }
+  log(`internal error: ${(error as Error).stack ?? String(error)}`);
+  return refusal(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
+}
+
+/**
+ * A failure as a begun stream's error event. Its HTTP status and retry advice cannot be sent any more:
+ * a failure worth retrying (a busy, loading or rate-limited backend) is an `overloaded_error`, which
+ * Claude Code retries from a stream as well, with the wait the backend asked for in its sentence.
+ */
+export function streamedFailure(reply: Refusal): { type: AnthropicErrorType; message: string } {
+  const { options } = reply;
+  if (options.retry !== true) return { type: options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
+  const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;
+  return { type: "overloaded_error", message: `${reply.message}${after}` };
 }

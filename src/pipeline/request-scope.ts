@@ -3,7 +3,6 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import type { RequestTrace } from "../observe/request-metrics.js";
 import type { RequestWatch } from "../observe/request-watch.js";
 import type { BackendAvailability } from "../router/select-route.js";
-import { backendAvailability } from "./backend-availability.js";
 import type { ServerContext } from "./server-context.js";
 
 /**
@@ -61,4 +60,17 @@ export function scopeRequest(server: ServerContext, { id, signal, session, trace
 /** The server's log for one request: each line ends with its id (the same id as its `request-id` header and an error body's `request_id`). */
 export function requestLog(server: Pick<ServerContext, "log">, id: string): (line: string) => void {
   return (line) => server.log(`${line} · ${id}`);
+}
+
+/**
+ * Whether a backend may take a request now, and why not: configured and usable, a pool with a server
+ * that is not cooling down, and a circuit that is not open. Routing asks it of every candidate.
+ */
+export function backendAvailability(ctx: Pick<ServerContext, "backends" | "pools" | "breakers">, name: string): { ok: true } | { ok: false; reason: string } {
+  const backend = ctx.backends[name];
+  if (!backend || backend.unavailable) return { ok: false, reason: backend?.unavailable ?? `backend ${name} is not configured` };
+  const pool = ctx.pools?.for(name);
+  if (pool !== undefined && !pool.healthy())
+    return { ok: false, reason: `every server of backend ${name} failed and is cooling down (${pool.urls.join(", ")})` };
+  return ctx.breakers?.check(name) ?? { ok: true };
 }

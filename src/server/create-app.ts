@@ -4,7 +4,6 @@ import { originPolicyOf } from "../http/check-request-origin.js";
 import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";
 import { checkConversation } from "../pipeline/check-conversation.js";
-import { backendAvailability } from "../pipeline/backend-availability.js";
 import { messagesRoute } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
 import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
@@ -12,7 +11,7 @@ import { refuseRequest, requestIdOf } from "./refuse-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "../observe/metrics.js";
 import { renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
 import { formatRouteHeader, ROUTE_HEADER, routeLabelsOf } from "../router/route-header.js";
-import { requestLog } from "../pipeline/request-scope.js";
+import { backendAvailability, requestLog } from "../pipeline/request-scope.js";
 import type { ServerContext } from "../pipeline/server-context.js";
 import { checkMessagesBody } from "../pipeline/check-messages-body.js";
 

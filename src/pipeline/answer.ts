@@ -1,0 +1,192 @@
+/**
+ * The answer step: the backend's answer read and answered as the client asked — streamed, collected
+ * from a stream, or whole — and the request's log line, metrics and learned rates written once when
+ * it ends.
+ */
+import { FastResponse } from "srvx";
+import { readChatCompletion } from "../backends/read-chat-completion.js";
+import type { RuntimeBackend } from "../backends/resolve-backends.js";
+import type { UpstreamBody } from "../backends/upstream-body.js";
+import { learnFromRequest } from "../observe/learn-from-request.js";
+import { createEventObserver, formatRequestLog, onceEnded } from "../observe/request-log.js";
+import { settledWithin } from "../shared/settled-within.js";
+import { mapErrorTypeToStatus } from "../translate/anthropic-error.js";
+import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import { collectStreamMessage } from "../translate/collect-stream-message.js";
+import { convertOpenAIResponse } from "../translate/convert-openai-response.js";
+import { extractJsonContent } from "../translate/extract-json-text.js";
+import { messageToStreamEvents } from "../translate/message-to-stream-events.js";
+import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
+import { callBackend, type Upstream } from "./call-backend.js";
+import { missingEnforcedCall } from "./check-enforced-call.js";
+import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
+import type { AnsweringCall } from "./plan-local-call.js";
+import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
+import { describeFailure, refusal, streamedFailure, type Refusal } from "./refusal.js";
+import type { RequestScope } from "./request-scope.js";
+import { replaySSE, streamSSE } from "./sse-response.js";
+
+/**
+ * The backend's answer read: streamed to the client (begun before the backend answers when it takes
+ * longer than a ping interval: the client sees pings meanwhile), collected from a stream, or whole.
+ */
+export async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response | Refusal> {
+  if (call.clientStream && call.streamUpstream)
+    return streamAnswer(scope, call, { upstream: await settledWithin(calling, scope.server.pingIntervalMs), calling });
+  const upstream = await calling;
+  const end = endOfCall(scope, call, upstream);
+  return call.streamUpstream ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);
+}
+
+/**
+ * A streamed answer: `upstream` is the backend's answer when it came within a ping interval. When it
+ * took longer (the request waited its turn in the queue, or for its model server to load), the answer
+ * begins without it and pings until `calling` brings it, as during a long prefill; a failure then is
+ * the stream's `error` event.
+ */
+function streamAnswer(
+  scope: RequestScope,
+  call: AnsweringCall,
+  { upstream, calling }: { upstream: Upstream | undefined; calling: Promise<Upstream> },
+): Response {
+  const { server, signal } = scope;
+  let end: ((error?: string) => void) | undefined;
+  signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
+  const observe = createEventObserver(call.metrics, server.deps.now, (error) => end?.(error));
+  const arrived = (answer: Upstream): AnswerSource => {
+    end = endOfCall(scope, call, answer);
+    return sourceOf(answer);
+  };
+  const log = { observe, end: () => end?.() };
+  const clock = { pingIntervalMs: server.pingIntervalMs, now: server.deps.now };
+  if (upstream !== undefined) return streamSSE((sink) => pumpAnswer({ ...answerOptions(call, clock), ...arrived(upstream) }, sinkFor(call, sink)), log);
+  return streamSSE((sink) => {
+    const answer = startAnswer(answerOptions(call, clock), sinkFor(call, sink));
+    calling.then(
+      (connected) => {
+        // Over before the backend answered (the client went away): its slot and lease go back now.
+        if (!answer.attach(arrived(connected))) end!(signal.aborted ? "client disconnected" : "the answer ended before the backend answered");
+      },
+      (error: unknown) => answer.fail(streamedFailure(describeFailure(error, scope, call.routeLabel))),
+    );
+    return answer;
+  }, log);
+}
+
+/**
+ * A local call streamed from the backend (so that mallex can stop it at a stop sequence) but answered
+ * in one piece: the stream's events collected into the message, or its error. `end` writes the
+ * request's log line.
+ */
+async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
+  scope.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
+  const observe = createEventObserver(call.metrics, scope.server.deps.now, end);
+  const events: AnthropicStreamEvent[] = [];
+  await new Promise<void>((resolve) => {
+    const collect: AnswerSink = {
+      event(event) {
+        events.push(event);
+        observe(event);
+      },
+      flush: () => true,
+      end: resolve,
+      error(reason) {
+        events.push({
+          type: "error",
+          error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` },
+        });
+        resolve();
+      },
+    };
+    pumpAnswer(
+      { ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }), ...sourceOf(upstream) },
+      sinkFor(call, collect),
+    );
+  });
+  end();
+  const collected = collectStreamMessage(events);
+  if (!collected.ok) {
+    const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
+    return refusal(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry });
+  }
+  return FastResponse.json(collected.message);
+}
+
+/**
+ * A local call asked of the backend in one piece (a forced tool call the server does not enforce is
+ * checked whole, and asked again until it is made): the message, or replayed as a stream when the
+ * client asked for one. `end` writes the request's log line.
+ */
+async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
+  const { route, metrics, translateContext, forced } = call;
+  const backend = scope.server.backends[route.profile.backend]!;
+  let converted: AnthropicMessage;
+  try {
+    converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend, translateContext.maxTokens), translateContext);
+    if (forced !== undefined) {
+      upstream.release(); // the first answer is read whole: its backend slot goes to a retry
+      const kept = await keepForcedAnswer(scope, call, { backend, forced, first: converted });
+      if (!kept.ok) {
+        end(kept.message);
+        // Not the client's mistake, and asking again is what mallex already did: no SDK retry.
+        return refusal(500, kept.message, { type: "api_error", retry: false });
+      }
+      converted = kept.message;
+    }
+  } catch (error) {
+    // The client went away while the answer was read: logged once, as the request's line.
+    const aborted = error instanceof Error && error.name === "AbortError";
+    end(aborted ? "client disconnected" : error instanceof Error ? error.message : String(error));
+    if (aborted) return refusal(499, "The client closed the request.", { retry: false });
+    throw error;
+  }
+  const missing = call.enforced && missingEnforcedCall(converted, call.enforced);
+  if (missing) {
+    end(missing);
+    return refusal(500, missing, { type: "api_error" });
+  }
+  const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
+  Object.assign(metrics, {
+    firstTokenAt: metrics.started,
+    stopReason: message.stop_reason ?? undefined,
+    outputTokens: message.usage.output_tokens,
+    promptTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
+    cachedTokens: message.usage.cache_read_input_tokens ?? 0,
+  });
+  end();
+  return call.clientStream ? replaySSE(messageToStreamEvents(message)) : FastResponse.json(message);
+}
+
+/** The first answer when it makes the forced call, else the model asked again, each retry a whole generation of its own backend slot. */
+function keepForcedAnswer(
+  scope: RequestScope,
+  call: AnsweringCall,
+  { backend, forced, first }: { backend: RuntimeBackend; forced: ForcedCall; first: AnthropicMessage },
+): Promise<ForcedCallOutcome> {
+  const ask = async (body: UpstreamBody) => {
+    call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
+    const retry = await callBackend(scope, call.route.profile, body, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
+    try {
+      return convertOpenAIResponse(await readChatCompletion(retry.response, backend, call.translateContext.maxTokens), call.translateContext);
+    } finally {
+      retry.release();
+    }
+  };
+  return keepForcedCall(first, forced, ask, (line) => scope.log(`${call.routeLabel} · ${line}`));
+}
+
+/** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
+function endOfCall(scope: RequestScope, call: AnsweringCall, upstream: Upstream): (error?: string) => void {
+  const { deps, ttft } = scope.server;
+  const { metrics } = call;
+  // Which server of a pool answers: the request's log line says it.
+  if (upstream.server !== undefined) metrics.route = `${call.routeLabel} on ${upstream.server}`;
+  metrics.queuedMs = upstream.queuedMs;
+  metrics.loadingMs = upstream.loadingMs;
+  metrics.sentAt = upstream.sentAt;
+  return onceEnded(metrics, deps.now, (m) => {
+    upstream.release();
+    scope.log(formatRequestLog(m));
+    if (ttft) learnFromRequest(ttft, call.route.profile, m, call.prompt);
+  });
+}
