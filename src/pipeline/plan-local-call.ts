@@ -72,6 +72,41 @@ export interface RoutedRequest extends TrimInput {
   charsIn: number;
 }
 
+type FittedTrim = { trimmed: TrimResult; smaller?: Size };
+
+/** What trimming a routed request reads. */
+export interface TrimInput {
+  /** The request as the client sent it. */
+  request: MessagesRequest;
+  /** Where its prompt's parts are in the body's text (checkMessagesBody). */
+  source: PromptSource;
+  route: RouteDecision;
+  /** The client's `user-agent` (Claude Code's names its release). */
+  userAgent: string | undefined;
+}
+
+/**
+ * The request trimmed for its route's profile — as a smaller size's when only that fits the budget
+ * (see trimToFit) — with its report shown to the request's watch and to the Claude Code drift alarm.
+ * Trimming runs as steps: one whose filters take longer than STEP_SLICE_MS gives the event loop a turn
+ * every slice (so /health and other clients are answered meanwhile) and comes back as a promise; a
+ * normal one stays synchronous.
+ */
+function trimForRoute(scope: RequestScope, { request, source, route, userAgent }: TrimInput): MaybePromise<FittedTrim> {
+  const { templates, prefixCache } = scope.server;
+  // The system prompt and tools come trimmed from the prefix cache after the first request with them.
+  const trim = (size: Size) => trimRequestSteps(request, trimPlanFor(scope.table, route.profile, size), templates, { cache: prefixCache, source, userAgent });
+  const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
+  return whenReady(fitted, (fit) => observed(scope, route, fit));
+}
+
+function observed(scope: RequestScope, route: RouteDecision, fitted: FittedTrim): FittedTrim {
+  scope.watch?.trimmed(route, fitted.trimmed.report);
+  // Untrimmed, no rule places anything: that is the profile's choice, not a Claude Code release that changed.
+  if (route.profile.trim !== false) scope.server.claudeCodeDrift?.observe(fitted.trimmed.report);
+  return fitted;
+}
+
 /** The rest of planLocalCall once the request is trimmed: synchronous. */
 function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, charsIn }: RoutedRequest, { trimmed, smaller }: FittedTrim): LocalCallPlan {
   const { server } = scope;
@@ -127,41 +162,6 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ),
   };
   return { kind: "call", call };
-}
-
-export type FittedTrim = { trimmed: TrimResult; smaller?: Size };
-
-/** What trimming a routed request reads. */
-export interface TrimInput {
-  /** The request as the client sent it. */
-  request: MessagesRequest;
-  /** Where its prompt's parts are in the body's text (checkMessagesBody). */
-  source: PromptSource;
-  route: RouteDecision;
-  /** The client's `user-agent` (Claude Code's names its release). */
-  userAgent: string | undefined;
-}
-
-/**
- * The request trimmed for its route's profile — as a smaller size's when only that fits the budget
- * (see trimToFit) — with its report shown to the request's watch and to the Claude Code drift alarm.
- * Trimming runs as steps: one whose filters take longer than STEP_SLICE_MS gives the event loop a turn
- * every slice (so /health and other clients are answered meanwhile) and comes back as a promise; a
- * normal one stays synchronous.
- */
-export function trimForRoute(scope: RequestScope, { request, source, route, userAgent }: TrimInput): MaybePromise<FittedTrim> {
-  const { templates, prefixCache } = scope.server;
-  // The system prompt and tools come trimmed from the prefix cache after the first request with them.
-  const trim = (size: Size) => trimRequestSteps(request, trimPlanFor(scope.table, route.profile, size), templates, { cache: prefixCache, source, userAgent });
-  const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
-  return whenReady(fitted, (fit) => observed(scope, route, fit));
-}
-
-function observed(scope: RequestScope, route: RouteDecision, fitted: FittedTrim): FittedTrim {
-  scope.watch?.trimmed(route, fitted.trimmed.report);
-  // Untrimmed, no rule places anything: that is the profile's choice, not a Claude Code release that changed.
-  if (route.profile.trim !== false) scope.server.claudeCodeDrift?.observe(fitted.trimmed.report);
-  return fitted;
 }
 
 /** Over its route's budget after every cut: a higher route that can take it, else the refusal. Said on the request's log line either way. */

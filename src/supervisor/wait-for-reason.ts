@@ -46,14 +46,13 @@ export function createReasonWait(deps: Pick<SupervisorDeps, "setTimeout" | "clea
           resolve();
         };
         const timer = deps.setTimeout(done, waitMs);
-        let heard = false;
+        // Once a line has said why, every line restarts the quiet.
         const hear = () => {
-          heard = true;
           deps.clearTimeout(quiet);
           quiet = deps.setTimeout(done, quietMs);
         };
         check = (line) => {
-          if (heard || saysWhy(line)) hear();
+          if (quiet !== undefined || saysWhy(line)) hear();
         };
         if (recent.some(saysWhy)) hear();
         void exited.then(done);
