@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithModelKit, kit } from "./helpers/model-kit.js";
 import { kitVenv, startRealMlxServer, type RealMlxServer } from "./helpers/real-mlx-server.js";
 import { execFileSync } from "node:child_process";
+import { createSupervisor } from "../src/supervisor/create-supervisor.js";
 
 const SAY_HI = [{ role: "user", content: "Say hi." }];
 const WEATHER_TOOL = {
@@ -252,4 +253,35 @@ describeWithModelKit("the real mlx_lm.server without HF_HUB_OFFLINE", () => {
     );
     expect(asked).toContain("GET /api/models/claude-sonnet-4-5/revision/main");
   }, 60_000);
+});
+
+describeWithModelKit("mallex's supervisor and the real mlx_lm.server, whose model cannot load", () => {
+  // What test/fakes/generation-thread-died.js stands for: its model loads in a thread, which dies;
+  // every request is then a 404 "generation thread died", and only its output says why.
+  it("the start fails quoting the exception its traceback ends with", async () => {
+    const supervisor = createSupervisor(
+      {
+        key: "mlx--real",
+        command: `${join(kitVenv(), "bin", "mlx_lm.server")} --model /nowhere/model --host {host} --port {port}`,
+        model: "/nowhere/model",
+        install: [],
+        env: { HF_HUB_OFFLINE: "1" },
+        readiness: { probe: "generate", timeoutMs: 90_000 },
+        idleUnloadMs: 0,
+        wedgeTimeoutMs: 0,
+        maxRestarts: 0,
+        restartWindowMs: 60_000,
+      },
+      { mallexHome: mkdtempSync(join(tmpdir(), "mallex-real-refusal-")), stopTimeoutMs: 2000, onEvent: () => {} },
+    );
+    try {
+      const error = (await supervisor.ensureReady().catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(
+        /^The model server mlx--real did not become ready: it answered the test request with 404: generation thread died \(its output: huggingface_hub\.errors\.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace\/repo_name': '\/nowhere\/model'\. Use `repo_type` argument if needed\.\)\. Check the model id/,
+      );
+      expect(supervisor.state).toBe("failed");
+    } finally {
+      await supervisor.stop();
+    }
+  }, 120_000);
 });
