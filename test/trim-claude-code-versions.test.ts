@@ -10,7 +10,7 @@ import type { RoutingTable } from "../src/compile/routing-table.js";
 import type { Templates } from "../src/templates/load-templates.js";
 import type { MessagesRequest } from "../src/translate/anthropic-types.js";
 import { explainRequest } from "../src/pipeline/explain-request.js";
-import { TRIM_MATRIX, captureFirstRequest } from "./helpers/claude-code-versions.js";
+import { TRIM_MATRIX, WAIT_FOR_MCP_SERVERS, captureFirstRequest } from "./helpers/claude-code-versions.js";
 import { firstProfileOfSize, loadShipped } from "./helpers/trim-helpers.js";
 
 let table: RoutingTable;
@@ -90,7 +90,7 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
     ["with the project's own agent, skill and command", {}, [], USER_AGENT_AND_SKILL],
     ["in plan mode (--permission-mode plan)", {}, ["--permission-mode", "plan"], {}],
     ["with the project's output style and hooks", {}, [], STYLE_AND_HOOKS],
-    ["with a stdio MCP server (--mcp-config)", {}, ["--mcp-config", "mcp.json", "--strict-mcp-config"], MCP_PROJECT],
+    ["with a stdio MCP server (--mcp-config)", WAIT_FOR_MCP_SERVERS, ["--mcp-config", "mcp.json", "--strict-mcp-config"], MCP_PROJECT],
     ["with a 6 KB CLAUDE.md", {}, [], { "CLAUDE.md": LONG_CLAUDE_MD }],
   ] as const) {
     describe(variant, () => {

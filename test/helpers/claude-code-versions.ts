@@ -66,6 +66,15 @@ export const TRIM_MATRIX: readonly (readonly [name: string, claudeCode: ClaudeCo
 export const NEWEST_CLAUDE_CODE: ClaudeCodeVersion = CLAUDE_CODE_VERSIONS[1]!;
 
 /**
+ * Makes Claude Code wait for its MCP servers before its first request. 2.1.197 in `-p` does not by
+ * default: given a stdio server that took 4 s to start (a loaded machine: two test runs and a C++
+ * build on 2 cores), it asked without the server's tool and instructions; 2.1.100 and 2.1.332 wait.
+ * The trim matrix captures the MCP server's parts with it; e2e-claude-code-mcp keeps 2.1.197's default
+ * (it checks what mallex makes of "still connecting").
+ */
+export const WAIT_FOR_MCP_SERVERS = { MCP_CONNECTION_NONBLOCKING: "false" } as const;
+
+/**
  * The first POST /v1/messages that version sends for `claude -p <prompt> --output-format json`,
  * offline, against a fake Anthropic API (scripts/claude-code/capture-request.js). Cached on disk per
  * (version, options) under node_modules/.cache/mallex/claude-code-captures/: a run captures each once.
