@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, expect, it } from "vitest";
 import { describeWithModelKit } from "./helpers/model-kit.js";
-import { eventually, liveGroupMembers } from "./helpers/process-tree.js";
+import { eventually, liveGroupMembersRunning } from "./helpers/process-tree.js";
 import { kitVenv } from "./helpers/real-mlx-server.js";
 
 const FAKE = fileURLToPath(new URL("./fakes/fake-mlx-launch.js", import.meta.url));
@@ -136,7 +136,10 @@ describeWithModelKit("the fake mlx.launch against the real one (mlx 0.32.4)", ()
             ? execa(real(), ["--hostfile", "one.json", "--", "sleep", "30"], { cwd: dir, reject: false, stdin: "ignore", detached: true })
             : execa(process.execPath, [FAKE, "--hostfile", "one.json", "--", "sleep", "30"], { cwd: dir, reject: false, stdin: "ignore", detached: true });
         const group = child.pid!;
-        const ranks = () => liveGroupMembers(group).filter((pid) => pid !== group);
+        // The rank once it runs `sleep 30`: the real one's rank is first a fork of Python, then bash
+        // printing its pidfile to the launcher (which a launcher already gone answers with SIGPIPE),
+        // and only then execs the command.
+        const ranks = () => liveGroupMembersRunning(group, "sleep 30");
         try {
           await eventually(`${which}: its rank runs`, () => ranks().length === 1, 15_000);
           child.kill(signal);

@@ -43,6 +43,15 @@ export function liveGroupMembers(pgid: number): number[] {
     .map((stat) => stat.pid);
 }
 
+/**
+ * The live members of process group `pgid` whose command line starts with `command`: a process
+ * forked to become it carries its parent's command line until it execs, and a test that signals
+ * on seeing the fork signals before the command runs.
+ */
+export function liveGroupMembersRunning(pgid: number, command: string): number[] {
+  return liveGroupMembers(pgid).filter((pid) => commandLineOf(pid).startsWith(command));
+}
+
 /** The live children of `pid` whose command line contains `text`. */
 export function childrenMatching(pid: number, text: string): number[] {
   return liveProcesses()
