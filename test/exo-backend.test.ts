@@ -159,11 +159,9 @@ describe("backend flavor exo", () => {
 
   it("fails, rather than hangs, when exo accepts the placement but never creates the instance", async () => {
     const { exo, client } = await setup({ dropPlacement: true }, ", timeout_s: 1");
-    const started = performance.now();
     await expect(client.messages.create(ask())).rejects.toThrow(
       /exo placed no instance within 1 s \(No instance found for model .*\); its master's log says why, or raise backends\.cluster\.timeout_s/,
     );
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(exo.requests.find((r) => r.path.startsWith("/instance/await"))!.path).toContain("timeout_seconds=1");
   });
 

@@ -146,11 +146,12 @@ describe("memory-aware swapping", () => {
     const mid = s.pool.for(tableProfile(s, "mid"));
     const leaseMid = mid.beginRequest();
     const deep = s.ask("claude-opus-4-5", "deep, after a wait");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect
+      .poll(() => s.notes.at(-1))
+      .toMatch(
+        /^local--test-org_Deep-4bit \(4 GB\) waits for room: local--test-org_Fast-4bit \(4\.5 GB, 1 request in flight\), local--test-org_Mid-4bit \(4\.5 GB, 1 request in flight\) hold 9 GB of the budget of 10 GB$/,
+      );
     expect(s.state()[MODELS.high]).toBe("stopped");
-    expect(s.notes.at(-1)).toMatch(
-      /^local--test-org_Deep-4bit \(4 GB\) waits for room: local--test-org_Fast-4bit \(4\.5 GB, 1 request in flight\), local--test-org_Mid-4bit \(4\.5 GB, 1 request in flight\) hold 9 GB of the budget of 10 GB$/,
-    );
     leaseMid.end();
     expect(await deep).toBe("deep, after a wait");
     expect(s.state()).toEqual({ [MODELS.low]: "ready", [MODELS.medium]: "stopped", [MODELS.high]: "ready" });

@@ -236,10 +236,8 @@ describeWithShared("resolveModelSource: a real tiny GGUF (stories260K) from a fa
     hub.throttle(16_384, 20);
     const controller = new AbortController();
     hub.onBodyBytes = (bytes) => void (bytes >= 100_000 && controller.abort(new Error("stopped by the test")));
-    const started = performance.now();
     const error = await resolveModelSource("hf:tiny/stories-GGUF/stories260K.gguf", options({ signal: controller.signal })).catch((e: unknown) => e);
     expect((error as Error).message).toBe("stopped by the test");
-    expect(performance.now() - started).toBeLessThan(2_000);
     const part = (await readdir(fileIn())).find((name) => name.endsWith(".part"));
     expect((await stat(fileIn(part!))).size).toBeGreaterThan(0);
   });

@@ -132,9 +132,8 @@ describe("classifyWithModel", () => {
   });
 
   it("times out after timeoutMs, even when the call ignores its signal", async () => {
-    const started = performance.now();
+    // A call that never settles: without the timeout this would wait past the test's own.
     const call = await classifyWithModel(options(() => new Promise(() => undefined), 50));
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(call).toMatchObject({ outcome: "timeout", verdict: { ok: false, problem: "timed out after 50 ms" } });
   });
 

@@ -9,7 +9,8 @@ describe("a tool schema's regular expressions are not run on the model's call", 
     const tools = [{ name: "t", input_schema: { type: "object", properties: { a: { type: "string", pattern: "(a+)+$" } }, required: ["a"] } }];
     const started = performance.now();
     const check = checkToolCall(call({ a: `${"a".repeat(40)}!` }), tools, undefined, createToolSchemaCache());
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Backtracking takes hours here; the bound leaves room for compiling the schema on a loaded machine.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(check).toMatchObject({ ok: true, input: { a: `${"a".repeat(40)}!` } });
     // Everything but the pattern is still checked.
     expect(checkToolCall(call({}), tools, undefined, createToolSchemaCache())).toMatchObject({ ok: false, reason: expect.stringContaining('"a"') });
