@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { writeTree } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { parseExposition, sumOf } from "./helpers/parse-exposition.js";
 
 interface Reply {
   status: number;
@@ -221,6 +222,9 @@ tiers:
     expect((await send(proxy.url, { path: "/v1/messages", headers: { origin: "http://localhost:3000" }, body: JSON.stringify(message) })).status).toBe(403);
   });
 
+  /** The requests waiting for the backend's queue, as the proxy's own /metrics gives them. */
+  const queueDepth = async () => sumOf(parseExposition(await (await fetch(`${proxy.url}/metrics`)).text()), "mallex_backend_queue_depth");
+
   it("answers 529 overloaded_error at once when the backend's queue is full; a waiting client that leaves frees its place", async () => {
     const seen = generations(mlx);
     mlx.script({ text: "slow", prefillMs: 3000 });
@@ -229,7 +233,7 @@ tiers:
     await until(() => generations(mlx) > seen);
     const leaving = new AbortController();
     const waiting = send(proxy.url, { path: "/v1/messages", body: JSON.stringify(message), signal: leaving.signal }).catch((error: Error) => error);
-    await until(async () => (await queueDepth()) === 1);
+    await expect.poll(queueDepth, { timeout: 10_000 }).toBe(1);
 
     const refused = await send(proxy.url, { path: "/v1/messages", body: JSON.stringify(message) });
     expect(refused.status).toBe(529);
@@ -239,7 +243,7 @@ tiers:
 
     leaving.abort();
     expect(await waiting).toBeInstanceOf(Error);
-    await until(async () => (await queueDepth()) === 0);
+    await expect.poll(queueDepth, { timeout: 10_000 }).toBe(0);
     // Its place is free again: this one waits instead of being refused, and runs after the first.
     const next = send(proxy.url, { path: "/v1/messages", body: JSON.stringify(message) });
     expect((await first).status).toBe(200);
@@ -247,16 +251,12 @@ tiers:
     // The request that left never reached the backend.
     expect(generations(mlx) - seen).toBe(2);
   }, 30_000);
-
-  /** The requests waiting for the backend's queue, as the proxy's own /metrics gives them. */
-  async function queueDepth(): Promise<number> {
-    const text = await (await fetch(`${proxy.url}/metrics`)).text();
-    return Number(/^mallex_backend_queue_depth\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
-  }
 });
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await condition()); await new Promise((resolve) => setTimeout(resolve, 20))) {
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
     if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
