@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { AnthropicCustomTool, AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import type { TranslateDeps, TranslateOptions } from "../../src/translate/translate-options.js";
+import { arrayToStream } from "../fakes/read-sse.js";
+
+export { arrayToStream, streamToArray } from "../fakes/read-sse.js";
 
 /** Ids that count up per prefix: msg_1, toolu_1, toolu_2… */
 export function createTestDeps(): TranslateDeps {
@@ -54,21 +57,6 @@ export const readTool: AnthropicCustomTool = {
     additionalProperties: false,
   },
 };
-
-export function arrayToStream<T>(items: readonly T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(controller) {
-      for (const item of items) controller.enqueue(item);
-      controller.close();
-    },
-  });
-}
-
-export async function streamToArray<T>(stream: ReadableStream<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of stream) items.push(item);
-  return items;
-}
 
 /**
  * A recorded fixture (test/fixtures/<name>.chunks.txt) as the SSE bytes a server sends: each

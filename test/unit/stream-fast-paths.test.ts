@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import { formatSSE } from "../../src/translate/format-sse.js";
 import { parseOpenAIEventStream } from "../../src/translate/parse-openai-sse.js";
+import { arrayToStream } from "../fakes/read-sse.js";
 
 const general = (event: AnthropicStreamEvent) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
@@ -45,12 +46,7 @@ describe("parseOpenAIEventStream, one stage", () => {
   const bytes = new TextEncoder().encode(body);
 
   async function parse(pieces: Uint8Array[]) {
-    const source = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const piece of pieces) controller.enqueue(piece);
-        controller.close();
-      },
-    });
+    const source = arrayToStream(pieces);
     let seen = 0;
     const parts = [];
     for await (const part of parseOpenAIEventStream(source, { onBytes: () => seen++ })) parts.push(part);
