@@ -382,6 +382,10 @@ export interface Profile {
    */
   chat_template_args?: {};
   /**
+   * true: the model's chat template takes a system message only at the start (Gemma's and Mistral's refuse another), so a session's context (trimming.context_template) is joined to the system prompt instead of following the tools as a system message of its own: the tools then come after it and a new session's prompt is served from the cache only up to it.
+   */
+  one_system_message?: boolean;
+  /**
    * Model names (globs with *) Claude Code may send that select this profile directly.
    */
   aliases?: string[];
@@ -598,6 +602,10 @@ export interface Trimming {
    * Template that renders the system prompt from kept sections and environment facts.
    */
   system_template?: string;
+  /**
+   * Template for what changes from session to session (working directory, date, git status, CLAUDE.md, the user's own lines), with the same values as system_template. Its text is sent as a second system message, after the system prompt and the tools the chat template puts there, so that the system prompt and the tools — the same for every session of a profile — stay the start of every prompt and the server's prompt cache serves them to each new session. Without it, everything is in the system prompt, before the tools.
+   */
+  context_template?: string;
   /**
    * Facts of the original prompt to keep in the template. Merged by `id` across includes.
    */

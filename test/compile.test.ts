@@ -122,7 +122,7 @@ describe("the shipped default config", () => {
     const dir = writeTree({});
     writeFileSync(join(dir, "templates.mjs"), result.files!["templates.mjs"]!);
     const specs = (await import(pathToFileURL(join(dir, "templates.mjs")).href)).default as Record<string, TemplateSpecification>;
-    expect(Object.keys(specs)).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
+    expect(Object.keys(specs)).toEqual(["system-small", "system-medium", "session-context", "tools-xml", "classifier"]);
     const env = Handlebars.create();
     env.registerHelper(templateHelpers);
     const tools = env.template(specs["tools-xml"]!);
@@ -138,8 +138,9 @@ describe("the shipped default config", () => {
     });
     expect(text).toContain('<invoke name="TOOL_NAME">');
     expect(text).toContain("## Write\nWrites a file.\nArguments:\n- file_path (string, required): Absolute path <here>\n");
-    const system = env.template(specs["system-small"]!)({ sections: { environment: " - Primary working directory: /repo" }, tools_prompt: "" });
-    expect(system).toContain("# Environment\n - Primary working directory: /repo\n");
+    const context = { sections: { environment: " - Primary working directory: /repo" }, tools_prompt: "" };
+    expect(env.template(specs["session-context"]!)(context)).toContain(" - Primary working directory: /repo\n");
+    expect(env.template(specs["system-small"]!)(context)).not.toContain("/repo");
   });
 });
 

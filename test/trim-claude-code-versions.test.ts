@@ -118,10 +118,13 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           expect(upstream).toMatch(/ - Primary working directory: \/[^\s"]*mallex-capture-|Primary working directory: /);
           // The whole environment, however the release indents its lines (2.1.100: "  - Is a git repository").
           expect(upstream).toMatch(/- Is a git repository: true\\n {1,4}- Platform: linux/);
-          // CLAUDE.md is in the system prompt, with the user's instructions, and the user's turn is theirs alone.
-          const [system, question] = explanation.upstream.messages;
+          // CLAUDE.md is in the session's system message (after the system prompt and tools, the same for every session), with the
+          // user's instructions, and the user's turn is theirs alone.
+          const [system, session, question] = explanation.upstream.messages;
           expect(system).toMatchObject({ role: "system" });
-          expect(JSON.stringify(system)).toContain("Keep answers short.");
+          expect(session).toMatchObject({ role: "system" });
+          expect(JSON.stringify(system)).not.toMatch(/Keep answers short\.|Primary working directory|Today's date|Current branch/);
+          expect(JSON.stringify(session)).toContain("Keep answers short.");
           expect(JSON.stringify(question)).not.toContain("Keep answers short.");
           expect(upstream).toContain("what is 2+2");
           expect(upstream).toMatch(/Today's date is \d{4}-\d{2}-\d{2}/);

@@ -168,9 +168,12 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   let supervise: typeof createSupervisor | undefined;
   // The dashboard shows each server's progress and last error: its feed exists once the proxy does, before any server starts.
   let dashboard: DashboardFeed | undefined;
+  // A server that is ready is given the prefix its profiles' sessions start with (warm-prompt-cache.ts), once the proxy exists.
+  let warm: ((key: string, baseUrl: string) => void) | undefined;
   const serverEvent = (key: string, event: SupervisorEvent) => {
     for (const line of formatSupervisorEvent(key, event)) logEvent(line);
     dashboard?.serverEvent(key, event);
+    if (event.type === "ready") warm?.(key, event.baseUrl);
   };
   const supervisors = createSupervisorPool(table, {
     ...poolOptions,
@@ -192,12 +195,15 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   });
   // Process management (execa, pidfiles, death watches) is loaded only when mallex may start a server.
   if (backendUrl === undefined && supervisors.backends.size > 0) supervise = (await import("../supervisor/create-supervisor.js")).createSupervisor;
-  // Each server's on_exit, by supervisor key: that of the backend it runs for.
+  // Each server's on_exit and the profiles it serves, by supervisor key: that of the backend it runs for.
   const onExitByKey = new Map<string, OnExit>();
+  const profilesByKey = new Map<string, CompiledProfile[]>();
   for (const profile of Object.values(table.profiles)) {
     const backend = table.backends[profile.backend];
     if (!backend || !supervisors.backends.has(profile.backend)) continue;
-    onExitByKey.set(supervisedSpec(profile, backend, poolOptions).key, (backend.supervise ?? defaults!).onExit);
+    const key = supervisedSpec(profile, backend, poolOptions).key;
+    onExitByKey.set(key, (backend.supervise ?? defaults!).onExit);
+    profilesByKey.set(key, [...(profilesByKey.get(key) ?? []), profile]);
   }
   // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
   // On a signal no server may start any more: a request waiting for memory would start one while the others stop.
@@ -217,6 +223,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     debugLevel,
   });
   dashboard = proxy.dashboard;
+  warm = (key, baseUrl) => {
+    for (const profile of profilesByKey.get(key) ?? []) void proxy.warmPromptCache(profile, baseUrl);
+  };
   // For `mallex status` in another terminal, beside those of other mallex on this MALLEX_HOME (whose
   // stale ones, left by a mallex that was killed, go now); a failure to write it costs that command only.
   const self = stampOf(process.pid);

@@ -52,6 +52,7 @@ export function checkReferences(view: ConfigView): void {
   }
   for (const size of SIZES) {
     const trimming = config.trimming?.[size];
+    if (trimming?.context_template !== undefined) expect("template", trimming.context_template, templates, ["trimming", size, "context_template"]);
     if (trimming?.system_template !== undefined) expect("template", trimming.system_template, templates, ["trimming", size, "system_template"]);
     else if (trimming && !trimming.passthrough) {
       report(

@@ -98,7 +98,9 @@ function collectUses(view: ConfigView): Map<string, TemplateUse[]> {
   };
   for (const size of SIZES) {
     const trimming = view.config.trimming?.[size];
-    add(trimming?.system_template, { kind: "system", sectionIds: (trimming?.keep ?? []).map((k) => k.id), label: `trimming.${size} system` });
+    const sectionIds = (trimming?.keep ?? []).map((k) => k.id);
+    add(trimming?.system_template, { kind: "system", sectionIds, label: `trimming.${size} system` });
+    add(trimming?.context_template, { kind: "system", sectionIds, label: `trimming.${size} context` });
     add(view.config.tools?.[size]?.template, { kind: "tools", sectionIds: [], label: "tool" });
   }
   add(view.config.classifier?.template, { kind: "classifier", sectionIds: [], label: "classifier" });

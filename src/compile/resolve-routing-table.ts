@@ -100,6 +100,7 @@ export function resolveRoutingTable(config: MallexConfig, inputs: TableInputs): 
         // No trimming declared for a size: its prompt goes through as Claude Code wrote it.
         passthrough: trimming === undefined || trimming.passthrough!,
         systemTemplate: trimming?.system_template,
+        contextTemplate: trimming?.context_template,
         keep: (trimming?.keep ?? []).map((rule) =>
           omitUndefined({
             id: rule.id,
@@ -204,6 +205,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     sampling: { ...profile.sampling } as Record<string, number>,
     draftModel: profile.draft_model,
     chatTemplateArgs: profile.chat_template_args as Record<string, unknown> | undefined,
+    oneSystemMessage: profile.one_system_message === true ? true : undefined,
     engine:
       profile.engine &&
       omitUndefined({

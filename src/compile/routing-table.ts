@@ -101,6 +101,8 @@ export interface CompiledProfile {
   sampling: Record<string, number>;
   draftModel?: string;
   chatTemplateArgs?: Record<string, unknown>;
+  /** The chat template takes a system message only first: a session's context joins the system prompt (convertSystem). */
+  oneSystemMessage?: boolean;
   /** The embedded engine's settings (flavor embedded); absent: its defaults. */
   engine?: CompiledEngineOptions;
   /**
@@ -154,6 +156,8 @@ export interface CompiledKeepRule {
 export interface CompiledTrimming {
   passthrough: boolean;
   systemTemplate?: string;
+  /** What changes per session, rendered apart and sent after the system prompt and the tools (buildSystemPrompt). */
+  contextTemplate?: string;
   keep: CompiledKeepRule[];
   toolResultMaxChars?: number;
   /** CLAUDE.md labels' paths relative to the working directory (relativeContextPaths). */

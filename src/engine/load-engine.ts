@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel } from "node-llama-cpp";
 import { MallexError } from "../shared/mallex-error.js";
 import { defaultThreads } from "../shared/default-threads.js";
+import { functionsAfterFirstSystem } from "./functions-after-first-system.js";
 import { getEngineLlama, usesFlashAttention } from "./get-engine-llama.js";
 import type { GpuStep } from "../shared/gpu-steps.js";
 import type { NodeLlamaCpp } from "./install/import-engine.js";
@@ -67,7 +68,7 @@ const GRAMMAR_CACHE_SIZE = 32;
  * context with a sequence per parallel request.
  */
 export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> {
-  const { LlamaChat, resolveChatWrapper } = options.nodeLlamaCpp;
+  const { ChatWrapper: BaseChatWrapper, LlamaChat, resolveChatWrapper } = options.nodeLlamaCpp;
   const llama = await getEngineLlama(options, options.nodeLlamaCpp);
   let model: LlamaModel;
   try {
@@ -99,7 +100,7 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
         { cause: error },
       );
     });
-  const chatWrapper = resolveChatWrapper(model);
+  const chatWrapper = functionsAfterFirstSystem(resolveChatWrapper(model), BaseChatWrapper);
   const slots = Array.from({ length: sequences }, () => {
     const sequence = context.getSequence();
     return { sequence, chat: new LlamaChat({ contextSequence: sequence, chatWrapper }) };

@@ -121,6 +121,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report.compaction?.carriedTokens);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
   const upstream = buildUpstreamRequest(request, trimmed.request, options);
+  server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,

@@ -17,6 +17,7 @@ export function profileTranslateOptions(profile: CompiledProfile, flavor: string
   // Absent: every family is watched for, mallex's own xml format included (see textToolFormat).
   if (profile.toolFormat !== undefined) options.toolFormat = profile.toolFormat as ToolCallFormat;
   if (profile.enableThinking !== undefined) options.enableThinking = profile.enableThinking;
+  if (profile.oneSystemMessage === true) options.oneSystemMessage = true;
   if (flavor !== "mlx-lm") options.upstreamModel = profile.model;
   return options;
 }

@@ -17,6 +17,7 @@ import type { ClaudeCodeDriftAlarm } from "../observe/claude-code-drift.js";
 import type { Dashboard } from "../observe/dashboard/dashboard-context.js";
 import type { MetricsRegistry } from "../observe/metrics.js";
 import type { RequestWatch, WatchInit } from "../observe/request-watch.js";
+import type { StablePrefixes } from "../observe/stable-prefixes.js";
 import type { SupervisorPool } from "../backends/supervisor-pool.js";
 import type { TtftState } from "../observe/learn-from-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
@@ -70,6 +71,8 @@ export interface ServerContext {
   readonly requestTimeoutMs: number;
   /** Longest one answer may take in all (server.answer_timeout_s). */
   readonly answerTimeoutMs: number;
+  /** Each profile's stable prompt prefix (system prompt and tools), kept for the servers that start later; absent: none kept. */
+  readonly stablePrefixes?: StablePrefixes;
   /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
   readonly upstream: UpstreamClient;
   /** GET /metrics' counters and histograms, fed once per /v1/messages request as it ends. */

@@ -49,6 +49,8 @@ import { createMallexMetrics } from "../observe/request-metrics.js";
 import type { ServerContext } from "../pipeline/server-context.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { createTtftRates, ttftRatesPath } from "../observe/ttft-rates.js";
+import { createStablePrefixes, stablePrefixesPath } from "../observe/stable-prefixes.js";
+import { warmPromptCache } from "./warm-prompt-cache.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { lastEvalPath } from "../observe/dashboard/save-last-eval.js";
 
@@ -88,6 +90,8 @@ export interface RunningProxy {
   table(): RoutingTable;
   /** Reads the server now serving this profile (one mallex started), so table() follows it. */
   learnServer(profile: CompiledProfile, baseUrl: string): Promise<void>;
+  /** Prefills the server now serving this profile with the prefix its requests began with last time (warm-prompt-cache.ts). */
+  warmPromptCache(profile: CompiledProfile, baseUrl: string): Promise<void>;
   /** The Claude Code session of the latest request (a UUID, as Claude Code names them); undefined before any. */
   lastSession(): string | undefined;
   close(): Promise<void>;
@@ -106,6 +110,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const log = (line: string) => logWriter.write(line, echo);
   // What earlier runs learned about each profile's speed: a restart predicts as well as before it.
   const ttftRates = createTtftRates({ file: ttftRatesPath(options.mallexHome), onError: log });
+  // What every session of a profile starts with, for a server that starts later (warmPromptCache).
+  const stablePrefixes = createStablePrefixes({ file: stablePrefixesPath(options.mallexHome), onError: log });
   const ids = createIdGenerator();
   const deps = { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId };
   const backends = resolveBackends(table, options.env, {
@@ -187,6 +193,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     sessions: createSessionStore(),
     classifierCache: createClassifierCache(),
     ttft: { rates: ttftRates, prompts: createSessionPrompts() },
+    stablePrefixes,
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
     prefixCache: createPrefixCache(),
@@ -270,7 +277,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     exoInstances?.close();
     await closeServer();
     await upstream.close();
-    await Promise.all([saver?.flush(), ttftRates.flush(), driftSaver.flush()]);
+    await Promise.all([saver?.flush(), ttftRates.flush(), driftSaver.flush(), stablePrefixes.flush()]);
     // Every request line is queued by now; the writer the caller passed is the caller's to close.
     await (options.logWriter ? logWriter.flush() : logWriter.close());
   };
@@ -280,6 +287,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     dashboard: feed,
     table: () => live.table,
     learnServer: facts.learnServed,
+    warmPromptCache: (profile, baseUrl) =>
+      warmPromptCache(profile, backends[profile.backend]!, baseUrl, {
+        prefixes: stablePrefixes,
+        client: upstream,
+        requestTimeoutMs: table.server.requestTimeoutMs,
+        log,
+        now: deps.now,
+      }),
     lastSession: () => lastSession,
     close,
   };

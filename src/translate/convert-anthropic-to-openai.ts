@@ -19,10 +19,8 @@ const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
  * @see docs/proxy.md, "Translation and tool calls"; docs/mlx-lm-server.md (the request fields the real server reads, its prompt cache)
  */
 export function convertAnthropicToOpenAI(request: MessagesRequest, options: TranslateOptions): OpenAIChatRequest {
-  const messages: OpenAIChatMessage[] = [];
-  const system = convertSystem(request.system);
-  if (system !== "") messages.push({ role: "system", content: system });
-  messages.push(...convertAnthropicMessages(request.messages, options));
+  const system = convertSystem(request.system, options.oneSystemMessage === true);
+  const messages: OpenAIChatMessage[] = convertAnthropicMessages(request.messages, options);
 
   const tools = customTools(request.tools);
   const choice = request.tool_choice;
@@ -38,7 +36,7 @@ export function convertAnthropicToOpenAI(request: MessagesRequest, options: Tran
   if (hints.length > 0) messages.push({ role: "user", content: wrapSystemReminder(hints.join("\n")) });
 
   const out: OpenAIChatRequest = {
-    messages: mergeAdjacentMessages(messages),
+    messages: [...system.map((content) => ({ role: "system" as const, content })), ...mergeAdjacentMessages(messages)],
     // A pre-warm (max_tokens 0) asks for the least every server takes; its token is not answered (LengthContext.prewarm).
     max_tokens: request.max_tokens === 0 ? 1 : clampMaxTokens(request.max_tokens, options.maxOutputTokens),
     stream: request.stream === true,
@@ -67,11 +65,21 @@ export function convertAnthropicToOpenAI(request: MessagesRequest, options: Tran
   return reorderKeys(out);
 }
 
-function convertSystem(system: MessagesRequest["system"]): string {
-  if (system === undefined) return "";
-  if (typeof system === "string") return system;
+/**
+ * The system prompt as system messages: one, or two where blocks follow its last cache breakpoint —
+ * the client's word (mallex's own trimmed prompt's too, see buildSystemPrompt) that the text up to
+ * it is the same from one conversation to the next. Chat templates append the tools to the first
+ * system message and render a later one where it stands, so the tools then stay in the prefix the
+ * server's cache reuses instead of following what changes. `one`: the template takes one system
+ * message only (Gemma's and Mistral's refuse a second), so it is all joined.
+ */
+function convertSystem(system: MessagesRequest["system"], one: boolean): string[] {
+  if (system === undefined) return [];
+  if (typeof system === "string") return system === "" ? [] : [system];
   const blocks = system.filter((block: AnthropicTextBlock) => !block.text.startsWith(BILLING_HEADER_PREFIX));
-  return joinTextBlocks(blocks.map((block) => block.text));
+  const breakpoint = blocks.findLastIndex((block) => block.cache_control !== undefined && block.cache_control !== null);
+  const parts = one || breakpoint === -1 ? [blocks] : [blocks.slice(0, breakpoint + 1), blocks.slice(breakpoint + 1)];
+  return parts.map((part) => joinTextBlocks(part.map((block) => block.text))).filter((text) => text !== "");
 }
 
 /** Only name, description and schema: cache_control, strict, defer_loading… mean nothing here. */

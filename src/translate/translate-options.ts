@@ -41,6 +41,8 @@ export interface TranslateOptions {
   upstreamModel?: string;
   /** What the backend enforces itself (see {@link ServerFeatures}); absent: nothing. */
   serverFeatures?: ServerFeatures;
+  /** The chat template takes one system message only: the system prompt is never split at its cache breakpoint (convertSystem). */
+  oneSystemMessage?: boolean;
   /** The profile's name, only used to make error messages actionable. */
   profileName?: string;
 }

@@ -87,7 +87,9 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     input.toolsPrompt,
     instructions,
   );
-  const text = templates.render(trimming.systemTemplate, context);
+  const stable = templates.render(trimming.systemTemplate, context).trimEnd();
+  const session = trimming.contextTemplate === undefined ? "" : templates.render(trimming.contextTemplate, context).replace(/^\n+/, "").trimEnd();
+  const text = session === "" ? stable : `${stable}\n\n${session}`;
   const parts = [
     ...(userText.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(userText) }]),
     ...claudeMd.map((section) => ({ part: claudeMdFiles(section.text), chars: section.text.length })),
@@ -106,7 +108,7 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   const found = new Set(sections.map((s) => s.id));
   const missing = trimming.keep.filter((rule) => !found.has(rule.id)).map((rule) => rule.id);
   return {
-    system: [{ type: "text", text }],
+    system: session === "" ? [{ type: "text", text }] : sessionAfterStablePrefix(stable, session),
     hits,
     report: {
       mode: "template",
@@ -117,6 +119,20 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     },
     moved: [...sections.filter((s) => s.from !== "system"), ...claudeMd],
   };
+}
+
+/**
+ * The system prompt as two blocks, the first marked as the end of the cacheable prefix the way the
+ * Messages API marks it (`cache_control`): what is the same for every session of the profile, then
+ * what changes. The translation sends the second as a system message of its own, after the tools
+ * the chat template appends to the first (convertSystem), so a new session's prompt starts with
+ * the bytes every earlier session's did and the server's prompt cache serves them.
+ */
+function sessionAfterStablePrefix(stable: string, session: string): AnthropicTextBlock[] {
+  return [
+    { type: "text", text: stable, cache_control: { type: "ephemeral" } },
+    { type: "text", text: session },
+  ];
 }
 
 function charsOf(passages: readonly string[]): number {

@@ -108,6 +108,23 @@ describe("convertAnthropicToOpenAI: system", () => {
     expect(convert({ system: [billing], messages: [user("hi")] }).messages).toEqual([{ role: "user", content: "hi" }]);
   });
 
+  it("blocks after the last cache breakpoint become a second system message, unless the template takes one only", () => {
+    const stable = { type: "text" as const, text: "A", cache_control: { type: "ephemeral" as const } };
+    const session = { type: "text" as const, text: "B" };
+    const system = [stable, session, { type: "text" as const, text: "C" }];
+    expect(convert({ system, messages: [user("hi")] }).messages).toEqual([
+      { role: "system", content: "A" },
+      { role: "system", content: "B\n\nC" },
+      { role: "user", content: "hi" },
+    ]);
+    expect(convert({ system, messages: [user("hi")] }, { oneSystemMessage: true }).messages).toEqual([
+      { role: "system", content: "A\n\nB\n\nC" },
+      { role: "user", content: "hi" },
+    ]);
+    // Claude Code marks its last block: nothing follows the breakpoint, one message.
+    expect(convert({ system: [session, stable] }).messages).toEqual([{ role: "system", content: "B\n\nA" }]);
+  });
+
   it("a mid-conversation system message becomes a user reminder in place", () => {
     const out = convert({
       messages: [user("q1"), assistant("a1"), { role: "system", content: [{ type: "text", text: "Agents: Explore" }] }],

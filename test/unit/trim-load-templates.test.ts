@@ -12,7 +12,7 @@ import { compileShipped, loadTemplatesFrom, testProfile } from "../helpers/trim-
 describe("loadTemplates", () => {
   it("imports generated/templates.mjs and renders without escaping, as compiled", async () => {
     const templates = await loadTemplatesFrom(compileShipped().templatesJs);
-    expect(templates.names).toEqual(["system-small", "system-medium", "tools-xml", "classifier"]);
+    expect(templates.names).toEqual(["system-small", "system-medium", "session-context", "tools-xml", "classifier"]);
     const text = templates.render("classifier", { prompt: 'fix "a" & <b>', intents: [{ id: "x", description: "y" }] });
     expect(text).toBe(
       'Which category fits this request to a coding assistant?\n- x: y\n- none: none of these\n\nRequest:\n"""\nfix "a" & <b>\n"""\n\nReply with JSON only: {"intent": "<category id>"}\n',

@@ -41,7 +41,8 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
     ]) {
       expect(JSON.stringify(upstream)).not.toContain(gone);
     }
-    expect(upstream.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    // The system prompt and the tools, the same for every session, then the session's own context as a system message of its own.
+    expect(upstream.messages.map((m) => m.role)).toEqual(["system", "system", "user"]);
     expect(upstream.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Write"]);
     expect(trimmed.report.system).toEqual({
       mode: "template",
@@ -49,14 +50,36 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
       sections: ["environment", "git", "date"],
       user: { passages: 1, chars: CLAUDE_MD.length, placed: true, parts: [{ part: "CLAUDE.md", chars: CLAUDE_MD.length }] },
     });
-    // CLAUDE.md moved into the system prompt with the user's instructions, its path relative: the user's turn is the question alone.
-    expect(upstream.messages[0]?.content).toContain(CLAUDE_MD);
-    expect(upstream.messages[1]?.content).toBe("what is 2+2");
-    // The date moved out of its reminder into the system prompt: said once.
-    expect(upstream.messages[0]?.content).toContain("Today's date is 2026-11-21.");
-    expect(upstream.messages[1]?.content).not.toContain("Today's date");
-    expect(upstream.messages[0]?.content).toContain("Git user: CC Lab\n\nStatus:\n(clean)\n\nRecent commits:\na36f7cd initial commit");
+    // CLAUDE.md moved into the session's system message with the user's instructions, its path relative: the user's turn is the question alone.
+    expect(upstream.messages[1]?.content).toContain(CLAUDE_MD);
+    expect(upstream.messages[2]?.content).toBe("what is 2+2");
+    // The date moved out of its reminder into the session's system message: said once.
+    expect(upstream.messages[1]?.content).toContain("Today's date is 2026-11-21.");
+    expect(upstream.messages[2]?.content).not.toContain("Today's date");
+    expect(upstream.messages[1]?.content).toContain("Git user: CC Lab\n\nStatus:\n(clean)\n\nRecent commits:\na36f7cd initial commit");
+    expect(upstream.messages[0]?.content).not.toMatch(/tiny-repo|2026-11-21|CC Lab|Project notes/);
     expect(trimmed.report.claudeCode).toEqual({ version: "2.1.197", unplaced: [] });
+  });
+
+  it("another session's request starts with the same bytes: what changes per session follows the system prompt and the tools", () => {
+    // Another repository, day, commit and CLAUDE.md: all that a new session changes.
+    const other = JSON.parse(
+      JSON.stringify(request)
+        .replaceAll("tiny-repo", "other-repo")
+        .replaceAll("2026-11-21", "2026-11-22")
+        .replaceAll("a36f7cd", "b47e8fe")
+        .replaceAll("This is a tiny test repository", "This is another repository"),
+    ) as MessagesRequest;
+    for (const size of ["small", "medium"] as const) {
+      const profile = firstProfileOfSize(table, size);
+      const first = trimAndConvert(request, table, profile, templates).upstream;
+      const second = trimAndConvert(other, table, profile, templates).upstream;
+      expect(second.messages[0]).toEqual(first.messages[0]);
+      expect(second.tools).toEqual(first.tools);
+      expect(second.messages[1]).not.toEqual(first.messages[1]);
+      expect(second.messages[1]?.content).toContain("other-repo");
+      expect(second.messages[1]?.content).toContain("This is another repository");
+    }
   });
 
   it("medium keeps more, and says what: the Harness section and 11 tools", () => {
@@ -78,7 +101,7 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
     const system = medium.upstream.messages[0]?.content as string;
     expect(system).toContain("# How this terminal works\n - Text you output outside of tool use is displayed");
     expect(system).toContain(" - Reference code as `file_path:line_number` — it's clickable.");
-    expect(system).toContain("Recent commits:\na36f7cd initial commit");
+    expect(medium.upstream.messages[1]?.content).toContain("Recent commits:\na36f7cd initial commit");
     expect(system).not.toContain("# Session-specific guidance");
   });
 
@@ -136,8 +159,8 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 1,981 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
-        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,153 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 2,023 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,168 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     const budget = {
       ...trimmed.report,
@@ -147,10 +170,10 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
       ],
     };
     expect(summarizeTrimReport(budget)).toBe(
-      "trim 76,308 → 1,981 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 2,023 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe(
-      "trim 76,308 → 1,981 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 2,023 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = {

@@ -1,0 +1,117 @@
+// A new Claude Code session's first request on the model kit's real coder (Qwen2.5-Coder-1.5B, Q4_K_M)
+// in mallex's embedded engine: how much of its prompt the engine's cache already holds, and its time to
+// first token, with the session's context (directory, date, git status, CLAUDE.md) before the tools
+// (one system message, as mallex sent it before) and after them (a system message of its own), after
+// another session's first request or after the warm-up mallex sends a server that just became ready.
+// `npm run bench:new-session`; needs the model kit (`npm run models`) and ../shared.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as nodeLlamaCpp from "node-llama-cpp";
+import { ensureCompiled } from "#dist/compile/ensure-compiled.js";
+import { createEngineApp } from "#dist/engine/create-engine-app.js";
+import { loadEngine } from "#dist/engine/load-engine.js";
+import { explainRequest } from "#dist/pipeline/explain-request.js";
+import { createStablePrefixes } from "#dist/observe/stable-prefixes.js";
+import { loadTemplates } from "#dist/templates/load-templates.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const shared = process.env.MALLEX_SHARED_DIR ?? fileURLToPath(new URL("../../shared/", import.meta.url));
+const kitDir = process.env.MALLEX_MODEL_KIT ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mallex-model-kit");
+
+/** Claude Code's captured first request, and the same request from another repository, day, commit and CLAUDE.md. */
+function sessions() {
+  const a = JSON.parse(readFileSync(join(shared, "fixtures/claude-code/main-request-2plus2.json"), "utf8")).body;
+  const b = JSON.parse(
+    JSON.stringify(a)
+      .replaceAll("tiny-repo", "billing-service")
+      .replaceAll("2026-11-21", "2026-11-24")
+      .replaceAll("a36f7cd initial commit", "9c1e2d4 add invoice totals")
+      .replaceAll("This is a tiny test repository used to capture Claude Code traffic.", "Invoices and totals; run the tests with npm test."),
+  );
+  return { a, b };
+}
+
+/** One streamed request of one token: its prompt and cached tokens and the time to its answer. */
+async function ask(app, body) {
+  const started = performance.now();
+  const response = await app.fetch(
+    new Request("http://engine/v1/chat/completions", {
+      method: "POST",
+      body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true }, max_tokens: 1, temperature: 0 }),
+    }),
+  );
+  if (response.status !== 200) throw new Error(`engine answered ${response.status}: ${await response.text()}`);
+  const text = await response.text();
+  const ms = performance.now() - started;
+  const usage = text
+    .split("\n\n")
+    .map((event) => event.replace(/^data: /, ""))
+    .filter((data) => data.startsWith("{"))
+    .map((data) => JSON.parse(data))
+    .find((chunk) => chunk.usage)?.usage;
+  return { ms, prompt: usage?.prompt_tokens ?? 0, cached: usage?.prompt_tokens_details?.cached_tokens ?? 0 };
+}
+
+export async function benchNewSession({ runs = 2 } = {}) {
+  const kitFile = join(kitDir, "kit.json");
+  if (!existsSync(kitFile)) return `### A new session's first request\n\nskipped: needs the model kit (npm run models; not found in ${kitDir})`;
+  const kit = JSON.parse(readFileSync(kitFile, "utf8"));
+  const home = mkdtempSync(join(tmpdir(), "mallex-bench-session-"));
+  const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
+  const table = compiled.table;
+  const templates = await loadTemplates(join(home, "generated"));
+  const profile = table.profiles["gguf-qwen2.5-coder-1.5b"];
+  const { a, b } = sessions();
+  /** @returns {import("#dist/translate/openai-types.js").OpenAIChatRequest} a local profile's upstream request */
+  const upstream = (request, p) => /** @type {any} */ (explainRequest(request, { table, profile: p, templates }).upstream);
+  const before = { ...profile, oneSystemMessage: true };
+  const prefixes = createStablePrefixes({ file: join(home, "prefixes.json"), onError: (m) => console.error(m) });
+  prefixes.remember(profile, upstream(a, profile));
+
+  const variants = [
+    { label: "context before the tools (one system message), after another session", first: upstream(a, before), then: upstream(b, before) },
+    { label: "context after the tools (its own system message), after another session", first: upstream(a, profile), then: upstream(b, profile) },
+    { label: "context after the tools, after the warm-up of a server that became ready", first: prefixes.warmRequest(profile), then: upstream(b, profile) },
+  ];
+  const rows = [];
+  for (const variant of variants) {
+    const samples = [];
+    for (let i = 0; i < runs; i++) {
+      const engine = await loadEngine({ nodeLlamaCpp, modelPath: kit.coder_gguf, contextSize: 8192, gpuLayers: 0 });
+      try {
+        const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
+        const cold = await ask(app, variant.then);
+        await engine.pool.acquire([], AbortSignal.timeout(1000)).then(({ slot, release }) => slot.sequence.clearHistory().finally(release));
+        const first = await ask(app, variant.first);
+        const then = await ask(app, variant.then);
+        samples.push({ cold, first, then, threads: engine.description });
+      } finally {
+        await engine.dispose();
+      }
+    }
+    rows.push({ variant, samples });
+  }
+  const median = (values) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)];
+  const lines = [
+    "### A new session's first request on the real 1.5B coder: prompt tokens from the cache and time to first token",
+    "",
+    `\`npm run bench:new-session\` (${runs} runs per row, each on a fresh engine: ${rows[0].samples[0].threads}). Claude Code 2.1.197's captured first request (main-request-2plus2.json) trimmed for the small profile gguf-qwen2.5-coder-1.5b, then the same request from another repository, day, commit and CLAUDE.md: the new session. "Cold" is that request on an empty cache; ratios are against it, in the same run.`,
+    "",
+    "| order of the prompt | before the new session | its prompt tokens | from the cache | time to first token | cold | faster than cold |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const { variant, samples } of rows) {
+    const then = median(samples.map((s) => s.then.ms));
+    const cold = median(samples.map((s) => s.cold.ms));
+    const { prompt, cached } = samples[0].then;
+    const [order, after] = variant.label.split(", after ");
+    lines.push(
+      `| ${order} | ${after} | ${prompt.toLocaleString("en-US")} | ${cached.toLocaleString("en-US")} (${((100 * cached) / prompt).toFixed(0)}%) | ${(then / 1000).toFixed(2)} s | ${(cold / 1000).toFixed(2)} s | ${(cold / then).toFixed(1)}× |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchNewSession(process.argv[2] ? { runs: Number(process.argv[2]) } : {}));

@@ -1,0 +1,133 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { CompiledProfile } from "../compile/routing-table.js";
+import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import { makePrivateDirAsync } from "../shared/private-files.js";
+import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
+
+/** The file in MALLEX_HOME that keeps each profile's stable prefix across restarts. */
+export const STABLE_PREFIXES_FILE = "stable-prefixes.json";
+const FORMAT = 1;
+
+export const stablePrefixesPath = (mallexHome: string) => join(mallexHome, STABLE_PREFIXES_FILE);
+
+/**
+ * What starts every upstream request of a profile, whatever the session: the system prompt and the
+ * tools, when the request sends a session's context after them (convertSystem's second system
+ * message). That is what a server prefills once for all sessions.
+ */
+export interface StablePrefix {
+  system: string;
+  tools?: OpenAIChatRequest["tools"];
+  model?: string;
+  chat_template_kwargs?: OpenAIChatRequest["chat_template_kwargs"];
+}
+
+/**
+ * The last stable prefix each profile's requests began with, keyed by profile and model, kept in
+ * MALLEX_HOME so that a server that starts (or restarts) can be given it before the first session
+ * asks: see warmPromptCache.
+ */
+export interface StablePrefixes {
+  /** Takes the prefix of a request that has one; written to the file only when it changed. */
+  remember(profile: Pick<CompiledProfile, "name" | "model">, request: OpenAIChatRequest): void;
+  /** The request that prefills the profile's prefix (one token of answer), or undefined when none is known. */
+  warmRequest(profile: Pick<CompiledProfile, "name" | "model">): OpenAIChatRequest | undefined;
+  /** The pending write, if any (the proxy's close). */
+  flush(): Promise<void>;
+}
+
+export interface StablePrefixesOptions {
+  file: string;
+  /** Told when the file cannot be read or written: a log line, never a failed request. */
+  onError(message: string): void;
+}
+
+type Stored = Record<string, Record<string, StablePrefix>>;
+
+export function createStablePrefixes(options: StablePrefixesOptions): StablePrefixes {
+  const prefixes = load(options.file, options.onError);
+  let writing: Promise<void> = Promise.resolve();
+  const write = async () => {
+    try {
+      await makePrivateDirAsync(dirname(options.file));
+      await writeFileAtomicAsync(options.file, `${JSON.stringify({ format: FORMAT, profiles: prefixes })}\n`);
+    } catch (error) {
+      options.onError(`stable prompt prefixes not saved to ${options.file}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    remember(profile, request) {
+      const prefix = stablePrefixOf(request);
+      if (prefix === undefined) return;
+      const models = (prefixes[profile.name] ??= dictionary());
+      if (JSON.stringify(models[profile.model]) === JSON.stringify(prefix)) return;
+      models[profile.model] = prefix;
+      // Off the request path, one write at a time; a new prefix is rare (a new tool set or release).
+      writing = writing.then(write);
+    },
+    warmRequest(profile) {
+      const prefix = prefixes[profile.name]?.[profile.model];
+      if (prefix === undefined) return undefined;
+      const { system, ...rest } = prefix;
+      // The system message and tools are the prefix; the user's turn after them only closes it.
+      return {
+        ...rest,
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content: "Hi" },
+        ],
+        max_tokens: 1,
+        temperature: 0,
+        stream: false,
+      };
+    },
+    flush: () => writing,
+  };
+}
+
+/** The prefix of a request whose system prompt is followed by a session's own (two system messages first). */
+export function stablePrefixOf(request: OpenAIChatRequest): StablePrefix | undefined {
+  const [first, second] = request.messages;
+  if (first?.role !== "system" || second?.role !== "system" || typeof first.content !== "string") return undefined;
+  return {
+    system: first.content,
+    ...(request.tools !== undefined ? { tools: request.tools } : {}),
+    ...(request.model !== undefined ? { model: request.model } : {}),
+    ...(request.chat_template_kwargs !== undefined ? { chat_template_kwargs: request.chat_template_kwargs } : {}),
+  };
+}
+
+/** A missing file is a first start; one that is not what mallex writes is reported and not used. */
+function load(file: string, onError: (message: string) => void): Stored {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") onError(`stable prompt prefixes not read from ${file}: ${(error as Error).message}`);
+    return dictionary();
+  }
+  try {
+    const parsed = JSON.parse(text) as { format?: unknown; profiles?: unknown };
+    if (parsed.format !== FORMAT || !isRecord(parsed.profiles)) throw new Error(`not a format ${FORMAT} prefixes file`);
+    const stored: Stored = dictionary();
+    for (const [name, models] of Object.entries(parsed.profiles)) {
+      if (!isRecord(models)) throw new Error(`profile ${name} is not an object`);
+      const byModel = (stored[name] = dictionary<StablePrefix>());
+      for (const [model, prefix] of Object.entries(models)) {
+        if (!isRecord(prefix) || typeof prefix.system !== "string" || (prefix.tools !== undefined && !Array.isArray(prefix.tools)))
+          throw new Error(`${name} (${model}) is not a prefix`);
+        byModel[model] = prefix as unknown as StablePrefix;
+      }
+    }
+    return stored;
+  } catch (error) {
+    onError(`stable prompt prefixes in ${file} ignored: ${(error as Error).message}`);
+    return dictionary();
+  }
+}
+
+/** An object without a prototype: names from the file (`__proto__` included) are only keys. */
+const dictionary = <T = Record<string, StablePrefix>>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
