@@ -359,6 +359,10 @@ export interface Profile {
      * Corrective retries for a forced tool_choice (any, or tool with a name) on a server that cannot enforce one (mlx-lm, Ollama, LM Studio, exo; any server in xml mode): the answer is checked, and one that makes no such call is asked for again, stating what was wrong, up to this many times. When none makes the call, the client gets an api_error (HTTP 500, x-should-retry: false) naming the tool and the attempts, never an answer without the call. Where the server enforces tool_choice (llama-server, vLLM, the embedded engine) no retry is needed.
      */
     forced_call_retries?: number;
+    /**
+     * Every answer to a request with tools is a tool call: a Reply tool is offered beside the others (its text is the answer the client gets, in words) and the call is enforced where the server can (the embedded engine's grammar, llama-server's and vLLM's tool_choice required), else asked for and checked, and asked again up to forced_call_retries (the last answer goes through as it is). Small models asked to choose describe a call in words instead of making it.
+     */
+    always_call?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.
@@ -374,7 +378,7 @@ export interface Profile {
   vision?: boolean;
   sampling?: Sampling;
   /**
-   * Small model for speculative decoding (mlx-lm --draft-model).
+   * Small model of the same tokenizer for speculative decoding: mlx-lm's --draft-model (a Hugging Face id or folder), the embedded engine's --model-draft (a GGUF path or hf: URI).
    */
   draft_model?: string;
   /**
@@ -440,6 +444,10 @@ export interface Engine {
    * Requests generated at once; more wait in a fair queue. Each keeps its own prefix cache.
    */
   sequences?: number;
+  /**
+   * Speculative decoding by prompt lookup: where the last tokens written stand in the prompt, what followed them there is checked ahead in one batch (a file rewritten with one change copies most of its input). The greedy output is the same. profiles.draft_model, when set, is used instead.
+   */
+  lookup?: boolean;
 }
 /**
  * Memory on one machine: the model servers mallex starts share a budget (like llama-swap's groups, with measured sizes). Before a server starts, the least recently used idle servers are stopped until the loaded ones plus it fit; when the others are busy, the start waits for one to finish. A server's size is measured (its processes' RSS once ready, remembered in MALLEX_HOME/model-sizes.json), else its weights on disk, else the profile's min_ram_gb or params_b. A server's own idle unload (supervise.idle_unload_minutes, llama-swap's ttl) still applies.

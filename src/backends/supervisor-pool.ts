@@ -103,7 +103,10 @@ export function supervisedSpec(
   }
   // The embedded engine takes the profile's engine settings as flags (llama-server's names, so the
   // supervisor's out-of-memory retry with half the context works on it too).
-  if (options.serverCommand === undefined && backend.flavor === "embedded") command += engineFlags(profile.engine ?? {});
+  if (options.serverCommand === undefined && backend.flavor === "embedded") {
+    command += engineFlags(profile.engine ?? {});
+    if (profile.draftModel && !command.includes("{draft_model}")) command += " --model-draft {draft_model}";
+  }
   // Across several Macs: mlx.launch runs the server command on every host; rank 0 answers.
   const distributed = options.serverCommand === undefined && supervision.distributed ? distributedCommand(command, supervision.distributed) : undefined;
   if (distributed) command = distributed.command;
@@ -117,7 +120,7 @@ export function supervisedSpec(
     key:
       options.serverCommand !== undefined
         ? safeModel
-        : `${profile.backend}--${safeModel}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) : ""}`,
+        : `${profile.backend}--${safeModel}${backend.flavor === "embedded" ? engineKey(profile.engine ?? {}) + (profile.draftModel ? "-draft" : "") : ""}`,
     command,
     model,
     install: supervision.install,
@@ -150,7 +153,7 @@ function engineFlags(engine: CompiledEngineOptions): string {
     ["--gpu-layers", engine.gpuLayers],
     ["--parallel", engine.sequences],
   ];
-  return flags.map(([flag, value]) => (value === undefined ? "" : ` ${flag} ${value}`)).join("");
+  return flags.map(([flag, value]) => (value === undefined ? "" : ` ${flag} ${value}`)).join("") + (engine.lookup === true ? " --lookup" : "");
 }
 
 /** Two profiles that run one GGUF with other engine settings need two engines; the same settings share one. */
@@ -161,6 +164,7 @@ function engineKey(engine: CompiledEngineOptions): string {
     ["b", engine.batchSize],
     ["ngl", engine.gpuLayers],
     ["np", engine.sequences],
+    ["lu", engine.lookup === true ? "" : undefined],
   ] as const;
   const set = parts.filter(([, value]) => value !== undefined).map(([flag, value]) => `${flag}${value}`);
   return set.length === 0 ? "" : `--${set.join("-")}`;

@@ -199,6 +199,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     // auto is the absence of a format: the translator watches every family (textToolFormat).
     toolFormat: profile.tools?.format === "auto" ? undefined : profile.tools?.format,
     forcedCallRetries: profile.tools!.forced_call_retries!,
+    alwaysCall: profile.tools?.always_call === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,
@@ -214,6 +215,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
         batchSize: profile.engine.batch_size,
         gpuLayers: profile.engine.gpu_layers,
         sequences: profile.engine.sequences,
+        lookup: profile.engine.lookup === true ? true : undefined,
       }),
   });
 }

@@ -95,6 +95,8 @@ export interface CompiledProfile {
   toolFormat?: string;
   /** Corrective retries for a forced tool_choice the server cannot enforce (see forced-tool-call.ts). */
   forcedCallRetries: number;
+  /** Every answer to a request with tools is a call, words through the Reply tool (reply-tool.ts). */
+  alwaysCall?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;
@@ -120,6 +122,8 @@ export interface CompiledEngineOptions {
   batchSize?: number;
   gpuLayers?: number | "auto" | "max";
   sequences?: number;
+  /** Prompt-lookup speculative decoding (`--lookup`). */
+  lookup?: boolean;
   /** contextSize was planned for this machine (with-embedded-model.ts), not given: a GPU fallback may plan it again, smaller. */
   contextPlanned?: boolean;
 }

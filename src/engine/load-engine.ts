@@ -8,6 +8,7 @@ import type { GpuStep } from "../shared/gpu-steps.js";
 import type { NodeLlamaCpp } from "./install/import-engine.js";
 import { padContextDown } from "./plan-engine-context.js";
 import { createSequencePool, type SequencePool } from "./sequence-pool.js";
+import { createTokenPredictor, type Speculation } from "./token-predictor.js";
 
 export interface EngineOptions {
   /** node-llama-cpp, as importEngine loaded it (from beside mallex or MALLEX_HOME). */
@@ -33,6 +34,8 @@ export interface EngineOptions {
   backends?: readonly GpuStep[];
   /** Requests generated at once (default 1); more wait in a queue. */
   sequences?: number;
+  /** Tokens guessed ahead for the model to check (token-predictor.ts): a draft GGUF of the same tokenizer, or prompt lookup. */
+  speculation?: { kind: "lookup" } | { kind: "draft"; modelPath: string };
   /** llama.cpp's own log lines worth showing (warnings and errors). */
   onLog?(line: string): void;
   /** mallex's own lines about the backend it chose (get-engine-llama.ts). */
@@ -101,8 +104,14 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
       );
     });
   const chatWrapper = functionsAfterFirstSystem(resolveChatWrapper(model), BaseChatWrapper);
+  const speculation = await loadSpeculation(options, llama, { sequences, contextSize: context.contextSize, threads }).catch(async (error: unknown) => {
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
+    throw error;
+  });
   const slots = Array.from({ length: sequences }, () => {
-    const sequence = context.getSequence();
+    const sequence = context.getSequence(speculation ? { tokenPredictor: createTokenPredictor(options.nodeLlamaCpp, speculation) } : {});
     return { sequence, chat: new LlamaChat({ contextSequence: sequence, chatWrapper }) };
   });
 
@@ -127,7 +136,7 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
     contextSize: context.contextSize,
     prefillPieceTokens: options.prefillPieceTokens ?? 512,
     pool: createSequencePool(slots),
-    description: `${basename(options.modelPath)} · ${describeDevice(llama, model)} · ${threads} thread${threads === 1 ? "" : "s"} · context ${context.contextSize} × ${sequences} · ${chatWrapper.wrapperName} template`,
+    description: `${basename(options.modelPath)} · ${describeDevice(llama, model)} · ${threads} thread${threads === 1 ? "" : "s"} · context ${context.contextSize} × ${sequences} · ${chatWrapper.wrapperName} template${describeSpeculation(options.speculation)}`,
     grammarFor(schema) {
       const key = JSON.stringify(schema);
       let grammar = grammars.get(key);
@@ -145,10 +154,41 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
     jsonGrammar: () => (json ??= llama.getGrammarFor("json")),
     async dispose() {
       await context.dispose();
+      if (speculation?.kind === "draft") {
+        await speculation.context.dispose();
+        await speculation.model.dispose();
+      }
       await model.dispose();
       await llama.dispose();
     },
   };
+}
+
+/** The draft model and its context (one sequence per slot, as long as the target's), or lookup, or none. */
+async function loadSpeculation(
+  options: EngineOptions,
+  llama: Llama,
+  size: { sequences: number; contextSize: number; threads: number },
+): Promise<Speculation | undefined> {
+  const wanted = options.speculation;
+  if (wanted === undefined || wanted.kind === "lookup") return wanted;
+  const model = await llama
+    .loadModel({ modelPath: wanted.modelPath, ...(options.gpuLayers !== undefined ? { gpuLayers: options.gpuLayers } : {}) })
+    .catch((error: unknown) => {
+      throw new MallexError("E_ENGINE", `cannot load the draft model ${wanted.modelPath}: ${(error as Error).message}`, { cause: error });
+    });
+  try {
+    const context = await model.createContext({ sequences: size.sequences, contextSize: size.contextSize, threads: size.threads });
+    return { kind: "draft", model, context };
+  } catch (error) {
+    await model.dispose();
+    throw new MallexError("E_ENGINE", `cannot create a context for the draft model ${basename(wanted.modelPath)}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function describeSpeculation(speculation: EngineOptions["speculation"]): string {
+  if (speculation === undefined) return "";
+  return speculation.kind === "lookup" ? " · prompt lookup" : ` · draft ${basename(speculation.modelPath)}`;
 }
 
 /** "CPU", or "GPU (cuda, 33/33 layers)": the engine's start line says which one generates. */

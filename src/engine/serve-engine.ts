@@ -8,9 +8,13 @@ import { ENGINE_MAX_BODY_BYTES } from "./guard-engine-request.js";
 import { loadEngine, type EngineOptions } from "./load-engine.js";
 import { resolveModelSource } from "./resolve-model-source.js";
 
-export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "onLog" | "onNote"> {
+export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "onLog" | "onNote" | "speculation"> {
   /** A GGUF path or an hf: URI. */
   model: string;
+  /** A smaller GGUF (path or hf: URI) of the same tokenizer that writes ahead for the model to check (--model-draft). */
+  draftModel?: string;
+  /** Prompt lookup: tokens that followed the last ones written where they stand in the prompt are checked ahead (--lookup). */
+  lookup?: boolean;
   host: string;
   port: number;
   mallexHome: string;
@@ -41,15 +45,26 @@ export interface RunningEngine {
 export async function serveEngine(options: ServeEngineOptions): Promise<RunningEngine> {
   const say = (line: string) => options.print(`mallex engine: ${line}`);
   // Progress lines go out as they are (tqdm-shaped): the supervisor reads them as a download bar.
-  const modelPath = await resolveModelSource(options.model, {
-    modelsDir: join(options.mallexHome, "models"),
-    onProgress: options.print,
-    env: options.env,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const resolve = (model: string) =>
+    resolveModelSource(model, {
+      modelsDir: join(options.mallexHome, "models"),
+      onProgress: options.print,
+      env: options.env,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  const modelPath = await resolve(options.model);
+  const speculation: EngineOptions["speculation"] =
+    options.draftModel !== undefined ? { kind: "draft", modelPath: await resolve(options.draftModel) } : options.lookup === true ? { kind: "lookup" } : undefined;
   say(`loading model ${modelPath}`);
   const started = performance.now();
-  const engine = await loadEngine({ ...options, modelPath, onLog: (line) => say(`llama.cpp: ${line}`), onNote: say });
+  const { draftModel: _draft, lookup: _lookup, ...engineOptions } = options;
+  const engine = await loadEngine({
+    ...engineOptions,
+    modelPath,
+    ...(speculation ? { speculation } : {}),
+    onLog: (line) => say(`llama.cpp: ${line}`),
+    onNote: say,
+  });
   say(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${engine.description}`);
   const guard = {
     host: options.host,

@@ -19,6 +19,8 @@ export const stablePrefixesPath = (mallexHome: string) => join(mallexHome, STABL
 export interface StablePrefix {
   system: string;
   tools?: OpenAIChatRequest["tools"];
+  /** A call asked for of every answer (tools.always_call) renders another prompt on the embedded engine: the warm-up asks the same. */
+  tool_choice?: OpenAIChatRequest["tool_choice"];
   model?: string;
   chat_template_kwargs?: OpenAIChatRequest["chat_template_kwargs"];
 }
@@ -93,6 +95,7 @@ export function stablePrefixOf(request: OpenAIChatRequest): StablePrefix | undef
   return {
     system: first.content,
     ...(request.tools !== undefined ? { tools: request.tools } : {}),
+    ...(request.tool_choice !== undefined ? { tool_choice: request.tool_choice } : {}),
     ...(request.model !== undefined ? { model: request.model } : {}),
     ...(request.chat_template_kwargs !== undefined ? { chat_template_kwargs: request.chat_template_kwargs } : {}),
   };

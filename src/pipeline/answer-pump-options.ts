@@ -3,6 +3,7 @@ import { createAnthropicStreamTransformer } from "../translate/translate-openai-
 import { checkEnforcedCall } from "./check-enforced-call.js";
 import type { Upstream } from "./call-backend.js";
 import { holdJsonText } from "./hold-json-text.js";
+import { replyCallsAsTextSink } from "./reply-calls-as-text.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import type { AnswerPumpOptions, AnswerSink, AnswerSource } from "./pump-answer.js";
 import type { TranslatorInput } from "../translate/stream-types.js";
@@ -43,6 +44,7 @@ export const sourceOf = (upstream: Upstream): AnswerSource => ({
 
 /** Where a local call's answer goes: checked for the forced call the server enforces; a JSON answer may come wrapped in prose or a code fence, so its text blocks are held and cut to the JSON. */
 export const sinkFor = (call: AnsweringCall, sink: AnswerSink): AnswerSink => {
-  const checked = call.enforced === undefined ? sink : checkEnforcedCall(sink, call.enforced);
+  const replied = call.replyTool === true ? replyCallsAsTextSink(sink) : sink;
+  const checked = call.enforced === undefined ? replied : checkEnforcedCall(replied, call.enforced);
   return call.wantsJson ? holdJsonText(checked) : checked;
 };

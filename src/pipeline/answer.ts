@@ -16,6 +16,7 @@ import { collectStreamMessage } from "../translate/collect-stream-message.js";
 import { convertOpenAIResponse } from "../translate/convert-openai-response.js";
 import { extractJsonContent } from "../translate/extract-json-text.js";
 import { messageToStreamEvents } from "../translate/message-to-stream-events.js";
+import { replyCallsAsText } from "../translate/reply-tool.js";
 import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
 import { callBackend, type Upstream } from "./call-backend.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
@@ -145,7 +146,8 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
     end(missing);
     return refusal(500, missing, { type: "api_error" });
   }
-  const message = call.wantsJson ? { ...converted, content: extractJsonContent(converted.content) } : converted;
+  const replied = call.replyTool === true ? replyCallsAsText(converted) : converted;
+  const message = call.wantsJson ? { ...replied, content: extractJsonContent(replied.content) } : replied;
   Object.assign(metrics, {
     firstTokenAt: metrics.started,
     stopReason: message.stop_reason ?? undefined,

@@ -3,6 +3,7 @@ import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js"
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
+import { requireAction } from "./require-action.js";
 import { profileForAnswer } from "./profile-for-answer.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
@@ -90,8 +91,9 @@ export function explainRequest(request: MessagesRequest, { table, profile, templ
   }
   const trimmed = trimRequest(request, trimPlanFor(table, profile), templates, userAgent === undefined ? {} : { userAgent });
   // Its max_tokens as a small context caps it (see profileForAnswer).
+  // As a local call sends it: with tools.always_call, the Reply tool and the call asked for (require-action.ts).
   const upstream = convertAnthropicToOpenAI(
-    trimmed.request,
+    requireAction(profile, request, trimmed.request, trimmed.offeredTools)?.sent ?? trimmed.request,
     profileTranslateOptions(profileForAnswer(profile, trimmed.report.after.tokens, trimmed.report.compaction?.carriedTokens).profile, flavor),
   );
   return {

@@ -13,6 +13,8 @@ export interface ForcedCall {
   retries: number;
   /** Named in the error, with what would enforce the call. */
   where: { profile: string; flavor: string };
+  /** mallex's own ask (tools.always_call), not the client's: the last answer goes through, call or not. */
+  lenient?: boolean;
 }
 
 export type ForcedCallOutcome = { ok: true; message: AnthropicMessage } | { ok: false; message: string };
@@ -38,7 +40,7 @@ export async function keepForcedCall(
     problem = forcedCallProblem(answer, forced.choice);
     attempts++;
   }
-  if (problem === undefined) return { ok: true, message: answer };
+  if (problem === undefined || forced.lenient === true) return { ok: true, message: answer };
   const cut = answer.stop_reason === "max_tokens" ? `${problem}, cut at max_tokens` : problem;
   return { ok: false, message: forcedCallFailure(forced.choice, attempts, cut, forced.where) };
 }
@@ -54,5 +56,5 @@ export function forcedCallPlan(
   where: ForcedCall["where"],
 ): { forced?: ForcedCall; enforced?: EnforcedCall } {
   if (unenforced !== undefined) return { forced: { ...retry, choice: unenforced, where } };
-  return choice?.type === "any" || choice?.type === "tool" ? { enforced: { choice, where } } : {};
+  return (choice?.type === "any" || choice?.type === "tool") && retry.lenient !== true ? { enforced: { choice, where } } : {};
 }

@@ -15,6 +15,7 @@ import type { AnthropicResponseContext } from "../translate/convert-openai-respo
 import { decideThinking } from "../translate/decide-thinking.js";
 import { answerContextFor } from "./answer-context.js";
 import { buildUpstreamRequest } from "./build-upstream-request.js";
+import { requireAction } from "./require-action.js";
 import { callNotes } from "./call-notes.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
@@ -46,6 +47,8 @@ export interface PreparedCall {
   forced?: ForcedCall;
   /** A forced tool call the server enforces: its answer is still checked for the call, as it streams. */
   enforced?: EnforcedCall;
+  /** The Reply tool was offered (tools.always_call): its calls reach the client as text (reply-tool.ts). */
+  replyTool?: boolean;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -120,7 +123,11 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // A small context holds the answer to what leaves the next request room.
   const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report.compaction?.carriedTokens);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
-  const upstream = buildUpstreamRequest(request, trimmed.request, options);
+  // tools.always_call: a call every turn, words through the Reply tool; asked for as a forced tool_choice is, but never refused.
+  const action = requireAction(route.profile, request, trimmed.request, trimmed.offeredTools);
+  const asked = action?.asked ?? request;
+  const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
+  const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options);
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -139,7 +146,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
-    { request, profile: route.profile, options, thinking, offeredTools: trimmed.offeredTools, upstream, metrics, contextCap: answering.contextCap },
+    { request, profile: route.profile, options, thinking, offeredTools, upstream, metrics, contextCap: answering.contextCap },
   );
   const call: PreparedCall = {
     route,
@@ -156,11 +163,12 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(poolSession === undefined ? {} : { poolSession }),
     queueSession,
     ...forcedCallPlan(
-      request.tool_choice,
+      asked.tool_choice,
       upstream.forced,
-      { upstreamRequest: upstream.request, offeredTools: trimmed.offeredTools, retries: route.profile.forcedCallRetries },
+      { upstreamRequest: upstream.request, offeredTools, retries: route.profile.forcedCallRetries, ...(action ? { lenient: true } : {}) },
       { profile: route.profile.name, flavor: backend.flavor },
     ),
+    ...(action ? { replyTool: true } : {}),
   };
   return { kind: "call", call };
 }

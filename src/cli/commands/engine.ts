@@ -44,6 +44,16 @@ export default defineCommand({
     "batch-size": { type: "string", alias: "b", description: "Prompt tokens per batch", valueHint: "n" },
     "gpu-layers": { type: "string", description: "Layers on the GPU: a number, auto or max (0: CPU only)", valueHint: "n|auto|max" },
     parallel: { type: "string", description: "Requests generated at once; more wait in a queue (default 1)", valueHint: "n" },
+    "model-draft": {
+      type: "string",
+      alias: "md",
+      description: "Speculative decoding: a smaller GGUF with the same tokenizer (path or hf: URI) writes ahead, the model checks its tokens in one batch",
+      valueHint: "path|hf:uri",
+    },
+    lookup: {
+      type: "boolean",
+      description: "Speculative decoding by prompt lookup: what followed the last tokens where they stand in the prompt is checked ahead (a file rewritten with a change)",
+    },
     "gpu-backends": {
       type: "string",
       description:
@@ -140,6 +150,8 @@ export default defineCommand({
         ...defined("gpuLayers", layers),
         ...defined("backends", backends),
         ...defined("maxContextSize", maxContextSize),
+        ...defined("draftModel", args["model-draft"]),
+        ...(args.lookup === true ? { lookup: true } : {}),
       });
     } catch (error) {
       if (stopping.signal.aborted) throw new MallexError("E_ENGINE", "mallex engine: stopped before the model was ready", { exitCode: 130 });

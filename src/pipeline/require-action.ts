@@ -1,0 +1,37 @@
+import type { CompiledProfile } from "../compile/routing-table.js";
+import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropic-types.js";
+import { replyTool } from "../translate/reply-tool.js";
+import { customTools } from "../translate/resolve-tool-call.js";
+
+/** The request as the model is asked it, the client's choice as mallex keeps it, and the tools a call may name. */
+export interface Action {
+  sent: MessagesRequest;
+  asked: MessagesRequest;
+  offeredTools: readonly AnthropicCustomTool[];
+}
+
+/**
+ * A profile's `tools.always_call` on one request: where the client offers tools and leaves the choice
+ * to the model (no tool_choice, or auto) and wants no JSON answer, the model is asked for a call of
+ * one of them or of the Reply tool (its words: see reply-tool.ts), as a forced tool_choice is asked
+ * for. Undefined where it does not apply.
+ */
+export function requireAction(
+  profile: Pick<CompiledProfile, "alwaysCall">,
+  client: MessagesRequest,
+  trimmed: MessagesRequest,
+  offeredTools: readonly AnthropicCustomTool[],
+): Action | undefined {
+  if (profile.alwaysCall !== true || client.output_config?.format !== undefined) return undefined;
+  if (client.tool_choice !== undefined && client.tool_choice.type !== "auto") return undefined;
+  const tools = customTools(trimmed.tools);
+  if (tools.length === 0) return undefined;
+  const reply = replyTool();
+  if (tools.some((tool) => tool.name === reply.name)) return undefined;
+  const any = { type: "any" } as const;
+  return {
+    sent: { ...trimmed, tools: [...(trimmed.tools ?? []), reply], tool_choice: any },
+    asked: { ...client, tool_choice: any },
+    offeredTools: [...offeredTools, reply],
+  };
+}
