@@ -69,8 +69,9 @@ export const FAMILY_MARKUP: Readonly<Record<ToolCallFormat, FamilyMarkup>> = {
     reasoning: [thinkEndingBefore("<｜tool▁calls▁begin｜>")],
     controlTokens: ["<｜end▁of▁sentence｜>"],
   },
+  // Either version's wrapper (V3.2's function_calls, V4's tool_calls) may follow unclosed thoughts.
   "deepseek-dsml": {
-    reasoning: [thinkEndingBefore("<｜DSML｜function_calls>")],
+    reasoning: [thinkEndingBefore(...FAMILIES["deepseek-dsml"].blocks.map((block) => block.start))],
     controlTokens: ["<｜end▁of▁sentence｜>"],
   },
   "kimi-k2": {

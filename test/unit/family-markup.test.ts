@@ -249,3 +249,18 @@ describe("granite (declared): Granite 3.3's <response> wrapper", () => {
     ]);
   });
 });
+
+describe("deepseek-dsml: DeepSeek V4's <｜DSML｜tool_calls> wrapper", () => {
+  const call =
+    '<｜DSML｜tool_calls>\n<｜DSML｜invoke name="Read">\n<｜DSML｜parameter name="file_path" string="true">/src/a.ts</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>';
+
+  it.each(["deepseek-dsml", "auto"] as const)("%s: after closed thoughts, and straight from unclosed ones, it is the call", async (format) => {
+    const run: Run = { format, thinking: "expose" };
+    await expectEveryDelivery(`<think>The user wants the file.</think>\n\nReading it.\n${call}<｜end▁of▁sentence｜>`, run, [
+      thought("The user wants the file."),
+      said("Reading it.\n"),
+      READ_USE,
+    ]);
+    await expectEveryDelivery(`<think>The user wants the file.${call}<｜end▁of▁sentence｜>`, run, [thought("The user wants the file."), READ_USE]);
+  });
+});
