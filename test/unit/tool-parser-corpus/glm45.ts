@@ -19,6 +19,9 @@ const NO_VALUE_OPENER =
   "<tool_call>WebSearch<arg_key>query</arg_key>how many vacation days left</arg_value><arg_key>count</arg_key><arg_value>3</arg_value></tool_call>";
 const NO_VALUE_TAGS = "<tool_call>WebSearch<arg_key>query</arg_key>vacation days</tool_call>";
 
+const NO_ARGS_STRAY = "<tool_call>TaskList</arg_value></tool_call>";
+const NO_ARGS_STRAY_LINES = "<tool_call>TaskList\n</arg_value>\n</arg_key>\n</tool_call>";
+
 export const glm45Corpus: readonly CorpusEntry[] = [
   {
     name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
@@ -55,6 +58,17 @@ export const glm45Corpus: readonly CorpusEntry[] = [
     name: "a key with no value tags at all stays a broken call",
     input: NO_VALUE_TAGS,
     expected: [invalid(NO_VALUE_TAGS, "the tool call has text outside its parameters")],
+  },
+  {
+    // GLM-4.x after calls that took arguments: it closes a value it never opened.
+    name: "a call without arguments and a stray </arg_value>: the call, without arguments",
+    input: `Listing the tasks.\n${NO_ARGS_STRAY}`,
+    expected: [text("Listing the tasks.\n"), call("TaskList", {}, NO_ARGS_STRAY, true, "the stray </arg_value> after a call without arguments")],
+  },
+  {
+    name: "stray </arg_value> and </arg_key> on their own lines after a name",
+    input: NO_ARGS_STRAY_LINES,
+    expected: [call("TaskList", {}, NO_ARGS_STRAY_LINES, true, "the stray </arg_value> </arg_key> after a call without arguments")],
   },
   {
     name: "call without arguments",

@@ -36,13 +36,16 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
     start: `<${tags.call}>`,
     end: `</${tags.call}>`,
     acceptsEnd: (body) => (looksLikeJson(body) ? !endsInsideJsonString(body) : !body.includes(valueOpen) || endsWithAny(body, [argument.close])),
-    // JSON, or a name followed by its first argument or by the end of a call that takes none.
+    // JSON, or a name followed by its first argument or by the end of a call that takes none (with
+    // a stray argument closer before it, see strayCloserAfterName).
     head: [
       [SPACE, "{"],
       [SPACE, CALL_NAME, SPACE, keyOpen],
       [SPACE, CALL_NAME, SPACE, `</${tags.call}>`],
+      ...argumentClosers(tags).map((closer) => [SPACE, CALL_NAME, SPACE, closer]),
     ],
   };
+  const strayCloser = strayCloserAfterName(tags);
 
   const parse = (scanned: ScannedBlock): ToolParseEvent[] => {
     const { body, raw } = scanned;
@@ -51,6 +54,9 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
     const keyAt = body.indexOf(keyOpen);
     // Without arguments or an end marker there is no telling whether the name itself was cut off.
     if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
+    const stray = keyAt === -1 ? strayCloser.exec(body) : null;
+    if (stray !== null)
+      return [toolCall(stray[1] ?? "", {}, true, raw, `the stray ${(stray[2] ?? "").trim().replace(/\s+/g, " ")} after a call without arguments`)];
     const name = keyAt === -1 ? body : body.slice(0, keyAt);
     const restored = restoreValueOpeners(keyAt === -1 ? "" : body.slice(keyAt), tags);
     const read = readTaggedArguments(restored.text, argument, { nested: { open: `<${tags.call}>`, close: `</${tags.call}>` }, callClosed: scanned.terminated });
@@ -58,7 +64,20 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
     return [read.ok ? toolCall(name, read.args, true, raw, repaired === "" ? undefined : repaired) : invalidCall(raw, read.reason)];
   };
 
-  return { blocks: [block], parse, callShaped };
+  // A name with a stray argument closer is GLM's markup, whatever the name: no prose writes `</arg_value>`.
+  return { blocks: [block], parse, callShaped: (shaped, body, toolNames) => callShaped(shaped, body, toolNames) || strayCloser.test(body) };
+}
+
+/** The closing tags of an argument's key and value. */
+const argumentClosers = (tags: GlmTagNames): string[] => [`</${tags.value}>`, `</${tags.key}>`];
+
+/**
+ * A call without arguments that the model closed as if it had written one: `<tool_call>TaskList</arg_value></tool_call>`
+ * (GLM-4.x after calls that took arguments). The closers hold nothing, so the call is the name alone.
+ * Group 1 is the name, group 2 the closers.
+ */
+function strayCloserAfterName(tags: GlmTagNames): RegExp {
+  return new RegExp(`^\\s*([^\\s<>{}[\\]]+)((?:\\s*(?:${argumentClosers(tags).join("|")}))+)\\s*$`);
 }
 
 /**
