@@ -8,7 +8,7 @@ import { invalidCall, jsonCalls, toolCall } from "./build-call-events.js";
 import type { FamilySpec } from "./family-spec.js";
 import type { CallBlock, ScannedBlock } from "./marker-scanner.js";
 import { SPACE } from "./match-head.js";
-import { endsWithAny, readTaggedArguments } from "./read-tagged-parts.js";
+import { couldBeName, endsWithAny, readTaggedArguments } from "./read-tagged-parts.js";
 import type { TagSyntax } from "./read-tagged-parts.js";
 import { endsInsideJsonString } from "./scan-json.js";
 
@@ -85,33 +85,41 @@ function strayCloserAfterName(tags: GlmTagNames): RegExp {
  * `<arg_key>query</arg_key>vacation days</arg_value>` (vllm#49248, where the call silently lost its
  * arguments). Where a key is followed by text that its own `</arg_value>` closes before the next
  * key, the opening tag is put back, and the call says it was repaired. A key with no closing value
- * tag at all stays broken: nothing marks where its value ends.
+ * tag at all stays broken: nothing marks where its value ends. Only keys where the argument list
+ * puts one count (first, or right after a value's `</arg_value>`), named like a parameter: a value
+ * that holds the tags as code (a GLM parser's source being written) is never edited.
  */
 function restoreValueOpeners(args: string, tags: GlmTagNames): { text: string; repaired?: string } {
-  const keyClose = `</${tags.key}>`;
+  const keyTag = new RegExp(`<${tags.key}>([^<]*)</${tags.key}>`, "g");
   const valueOpen = `<${tags.value}>`;
   const valueClose = `</${tags.value}>`;
   const keyOpen = `<${tags.key}>`;
   const missing: string[] = [];
   let out = "";
-  let at = 0;
-  for (;;) {
-    const close = args.indexOf(keyClose, at);
-    if (close === -1) break;
-    const after = close + keyClose.length;
-    out += args.slice(at, after);
-    at = after;
+  let copied = 0;
+  for (const match of args.matchAll(keyTag)) {
+    const key = match[1] ?? "";
+    if (!couldBeName(key) || !startsArgument(args, match.index, valueClose)) continue;
+    const after = match.index + match[0].length;
     let first = after;
     while (first < args.length && /\s/.test(args[first]!)) first++;
     if (args.startsWith(valueOpen, first)) continue;
     const end = args.indexOf(valueClose, after);
     const nextKey = args.indexOf(keyOpen, after);
     if (end === -1 || (nextKey !== -1 && nextKey < end)) continue;
-    missing.push(args.slice(args.lastIndexOf(keyOpen, close) + keyOpen.length, close));
-    out += valueOpen;
+    missing.push(key);
+    out += args.slice(copied, after) + valueOpen;
+    copied = after;
   }
-  out += args.slice(at);
+  out += args.slice(copied);
   return missing.length === 0
     ? { text: args }
     : { text: out, repaired: `the missing ${valueOpen} of ${missing.map((key) => `parameter "${key}"`).join(", ")}` };
+}
+
+/** Whether an argument may start at `at`: nothing but whitespace before it, or after the previous value's closing tag. */
+function startsArgument(args: string, at: number, valueClose: string): boolean {
+  let end = at;
+  while (end > 0 && /\s/.test(args[end - 1]!)) end--;
+  return end === 0 || (end >= valueClose.length && args.startsWith(valueClose, end - valueClose.length));
 }
