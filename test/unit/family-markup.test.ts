@@ -264,3 +264,30 @@ describe("deepseek-dsml: DeepSeek V4's <｜DSML｜tool_calls> wrapper", () => {
     await expectEveryDelivery(`<think>The user wants the file.${call}<｜end▁of▁sentence｜>`, run, [thought("The user wants the file."), READ_USE]);
   });
 });
+
+// A server that skips special tokens (vLLM's and mlx-lm's default detokenizing) leaves harmony's words glued together.
+describe("gpt-oss with its special tokens stripped by the server", () => {
+  const call = 'assistantcommentary to=functions.Read json{"file_path": "/src/a.ts"}';
+
+  it("declared: the analysis is the reasoning, the call runs", async () => {
+    await expectEveryDelivery(`analysisThe user wants the file.${call}`, { format: "gpt-oss", thinking: "expose" }, [
+      thought("The user wants the file."),
+      READ_USE,
+    ]);
+    await expectEveryDelivery(`analysisThe user wants the file.${call}`, { format: "gpt-oss", thinking: "strip" }, [READ_USE]);
+  });
+
+  it("declared: the analysis is the reasoning, the final message the answer", async () => {
+    await expectEveryDelivery("analysisSimple sum.assistantfinalIt is 4.", { format: "gpt-oss", thinking: "expose" }, [
+      thought("Simple sum."),
+      said("It is 4."),
+    ]);
+  });
+
+  it("auto: the call runs; the analysis, a word auto cannot tell from prose, stays text", async () => {
+    await expectEveryDelivery(`analysisThe user wants the file.${call}`, { format: "auto", thinking: "expose" }, [
+      said("analysisThe user wants the file."),
+      READ_USE,
+    ]);
+  });
+});
