@@ -118,18 +118,18 @@ function siblingTagEnd(reader: PartReader, at: number): number {
 
 /**
  * Whether the next sibling may open at `at`: a whole tag naming a parameter (or tool), where the
- * format's layout puts one, right after the previous closing tag or at the start of a line (where a
- * value lost its closing tag, or stray words came between two). A tag in the middle of a line of text
- * (`return f"<arg_key>{k}</arg_key><arg_value>…"`, a docstring's example) is part of the value.
+ * format's layout puts one, at the start of a line or on the line of a closing tag (right after it,
+ * or after stray words, which then make the call a broken one rather than part of a value). A tag
+ * in the middle of a line that closed nothing (a docstring's `<arg_key>k</arg_key><arg_value>v…`
+ * example in a GLM parser's source being written) is part of the value.
  */
 function opensSibling(reader: PartReader, at: number): boolean {
   const { text, syntax } = reader;
   if (siblingTagEnd(reader, at) === -1) return false;
-  let before = at;
-  while (before > 0 && (text[before - 1] === " " || text[before - 1] === "\t")) before--;
-  if (before > 0 && text[before - 1] === "\n") return true;
-  while (before > 0 && /\s/.test(text[before - 1]!)) before--;
-  return before >= syntax.close.length && text.startsWith(syntax.close, before - syntax.close.length);
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  if (text.slice(lineStart, at).trim() === "") return true;
+  const close = at >= syntax.close.length ? text.lastIndexOf(syntax.close, at - syntax.close.length) : -1;
+  return close >= lineStart;
 }
 
 /**
