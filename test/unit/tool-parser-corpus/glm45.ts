@@ -114,6 +114,11 @@ export const glm45Corpus: readonly CorpusEntry[] = [
     expected: [call("TaskList", {}, NO_ARGS_STRAY_LINES, true, "the stray </arg_value> </arg_key> after a call without arguments")],
   },
   {
+    name: "the same at the end of the output, without </tool_call>: the stray closer ends the name",
+    input: "<tool_call>TaskList</arg_value>",
+    expected: [call("TaskList", {}, "<tool_call>TaskList</arg_value>", true, "the stray </arg_value> after a call without arguments")],
+  },
+  {
     name: "call without arguments",
     input: "<tool_call>TaskList</tool_call>",
     expected: [call("TaskList", {}, "<tool_call>TaskList</tool_call>", true)],

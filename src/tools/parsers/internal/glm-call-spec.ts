@@ -52,11 +52,12 @@ export function glmCallSpec(tags: GlmTagNames, callShaped: FamilySpec["callShape
     // The models occasionally fall back to Hermes-style JSON inside the same markers.
     if (looksLikeJson(body)) return jsonCalls(body, raw, { cutOff: !scanned.terminated });
     const keyAt = body.indexOf(keyOpen);
-    // Without arguments or an end marker there is no telling whether the name itself was cut off.
-    if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
+    // A stray closer after the name ends it, with or without the call's own end marker.
     const stray = keyAt === -1 ? strayCloser.exec(body) : null;
     if (stray !== null)
       return [toolCall(stray[1] ?? "", {}, true, raw, `the stray ${(stray[2] ?? "").trim().replace(/\s+/g, " ")} after a call without arguments`)];
+    // Without arguments or an end marker there is no telling whether the name itself was cut off.
+    if (keyAt === -1 && !scanned.terminated) return [invalidCall(raw, "the tool call is cut off")];
     const name = keyAt === -1 ? body : body.slice(0, keyAt);
     const restored = restoreValueOpeners(keyAt === -1 ? "" : body.slice(keyAt), tags);
     const read = readTaggedArguments(restored.text, argument, { nested: { open: `<${tags.call}>`, close: `</${tags.call}>` }, callClosed: scanned.terminated });
