@@ -40,7 +40,7 @@ export const MARKERLESS_JSON_BLOCKS: readonly CallBlock[] = [OBJECT, LIST, LINE]
 
 export const isMarkerlessJsonBlock = (block: CallBlock): boolean => MARKERLESS_JSON_BLOCKS.includes(block);
 
-/** Whether a fenced JSON block whose head names `name` may be a call: only to a requested tool. */
+/** Whether a JSON block without markers whose head names `name` may be a call: only to a requested tool. */
 export const namesRequestedTool = (toolNames: ReadonlySet<string>, name: string): boolean => toolNames.has(normalizeToolName(name));
 
 /**
