@@ -69,8 +69,9 @@ export const FAMILY_MARKUP: Readonly<Record<ToolCallFormat, FamilyMarkup>> = {
     reasoning: [thinkEndingBefore("<｜tool▁calls▁begin｜>")],
     controlTokens: ["<｜end▁of▁sentence｜>"],
   },
+  // Either version's wrapper (V3.2's function_calls, V4's tool_calls) may follow unclosed thoughts.
   "deepseek-dsml": {
-    reasoning: [thinkEndingBefore("<｜DSML｜function_calls>")],
+    reasoning: [thinkEndingBefore(...FAMILIES["deepseek-dsml"].blocks.map((block) => block.start))],
     controlTokens: ["<｜end▁of▁sentence｜>"],
   },
   "kimi-k2": {
@@ -81,10 +82,14 @@ export const FAMILY_MARKUP: Readonly<Record<ToolCallFormat, FamilyMarkup>> = {
   "mallex-xml": { reasoning: [], controlTokens: [] },
   // MiniMax-M2's end of turn is `[e~[` (its template's eos).
   "minimax-m2": { reasoning: [THINK], controlTokens: ["[e~["] },
-  // Harmony: reasoning is the analysis channel; a later analysis message repeats the header.
+  // Harmony: reasoning is the analysis channel; a later analysis message repeats the header. A server
+  // that skips special tokens leaves the channel's name glued to the text (`analysisThe user…
+  // assistantfinalHi`): a plain word at the answer's start, so only when declared; it ends at the
+  // final message's header, or before a call's (read by the parser, gpt-oss.ts).
   "gpt-oss": {
     reasoning: [{ open: ["<|channel|>analysis<|message|>", "<|start|>assistant<|channel|>analysis<|message|>"], close: "<|end|>" }],
     controlTokens: ["<|end|>", "<|return|>", "<|call|>"],
+    declaredOnly: { reasoning: [{ open: ["analysis"], close: "assistantfinal", endsBefore: ["assistantcommentary to=", "assistant to="] }] },
   },
   "seed-oss": { reasoning: [{ open: ["<seed:think>"], close: "</seed:think>" }], controlTokens: ["<seed:eos>"] },
   // Llama 3.2 / 4 and LFM2 (which thinks in <think>).

@@ -249,3 +249,45 @@ describe("granite (declared): Granite 3.3's <response> wrapper", () => {
     ]);
   });
 });
+
+describe("deepseek-dsml: DeepSeek V4's <｜DSML｜tool_calls> wrapper", () => {
+  const call =
+    '<｜DSML｜tool_calls>\n<｜DSML｜invoke name="Read">\n<｜DSML｜parameter name="file_path" string="true">/src/a.ts</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>';
+
+  it.each(["deepseek-dsml", "auto"] as const)("%s: after closed thoughts, and straight from unclosed ones, it is the call", async (format) => {
+    const run: Run = { format, thinking: "expose" };
+    await expectEveryDelivery(`<think>The user wants the file.</think>\n\nReading it.\n${call}<｜end▁of▁sentence｜>`, run, [
+      thought("The user wants the file."),
+      said("Reading it.\n"),
+      READ_USE,
+    ]);
+    await expectEveryDelivery(`<think>The user wants the file.${call}<｜end▁of▁sentence｜>`, run, [thought("The user wants the file."), READ_USE]);
+  });
+});
+
+// A server that skips special tokens (vLLM's and mlx-lm's default detokenizing) leaves harmony's words glued together.
+describe("gpt-oss with its special tokens stripped by the server", () => {
+  const call = 'assistantcommentary to=functions.Read json{"file_path": "/src/a.ts"}';
+
+  it("declared: the analysis is the reasoning, the call runs", async () => {
+    await expectEveryDelivery(`analysisThe user wants the file.${call}`, { format: "gpt-oss", thinking: "expose" }, [
+      thought("The user wants the file."),
+      READ_USE,
+    ]);
+    await expectEveryDelivery(`analysisThe user wants the file.${call}`, { format: "gpt-oss", thinking: "strip" }, [READ_USE]);
+  });
+
+  it("declared: the analysis is the reasoning, the final message the answer", async () => {
+    await expectEveryDelivery("analysisSimple sum.assistantfinalIt is 4.", { format: "gpt-oss", thinking: "expose" }, [
+      thought("Simple sum."),
+      said("It is 4."),
+    ]);
+  });
+
+  it("auto: the call runs; the analysis, a word auto cannot tell from prose, stays text", async () => {
+    await expectEveryDelivery(`analysisThe user wants the file.${call}`, { format: "auto", thinking: "expose" }, [
+      said("analysisThe user wants the file."),
+      READ_USE,
+    ]);
+  });
+});

@@ -83,6 +83,15 @@ describe("createReasoningSplitter", () => {
     expect(split([..."\n".repeat(2000), ..."<think>a</think>b"])).toEqual([answer("\n".repeat(2000)), reasoning("a"), answer("b")]);
   });
 
+  it("harmony with its special tokens stripped: analysis at the start is reasoning, up to the final header or a call's (declared gpt-oss only)", () => {
+    const call = 'assistantcommentary to=functions.Bash json{"command": "ls"}';
+    expectSplit(`analysisList them.${call}`, [reasoning("List them."), answer(call)], "gpt-oss");
+    expectSplit("analysisSimple sum.assistantfinalIt is 4.", [reasoning("Simple sum."), answer("It is 4.")], "gpt-oss");
+    // The word itself, later or in auto, is text.
+    expectSplit("The analysis shows it.", [answer("The analysis shows it.")], "gpt-oss");
+    expectSplit(`analysisList them.${call}`, [answer(`analysisList them.${call}`)], "auto");
+  });
+
   it("plain-word markers are only watched when the family is declared (Apriel)", () => {
     const text = "Here are my reasoning steps:\nplan\n[BEGIN FINAL RESPONSE]\nHi";
     expectSplit(text, [reasoning("\nplan\n"), answer("\nHi")], "apriel");

@@ -5,6 +5,7 @@ import { call, text } from "./tool-parser-corpus/corpus-entry.js";
 import { TEXT_IN_AUTO } from "./tool-parser-corpus/text-in-auto.js";
 import type { Corpus, CorpusEntry } from "./tool-parser-corpus/corpus-entry.js";
 import { autoCorpus } from "./tool-parser-corpus/auto.js";
+import { bareJsonCorpus } from "./tool-parser-corpus/bare-json.js";
 import { fencedJsonCorpus } from "./tool-parser-corpus/fenced-json.js";
 import { recordedQwenCoderCorpus } from "./tool-parser-corpus/recorded-qwen2.5-coder-1.5b.js";
 import { asksToSeeACall } from "../../src/pipeline/asks-to-see-a-call.js";
@@ -159,6 +160,27 @@ describe.each(["auto", ...Object.keys(CORPUS)] as Array<ToolCallFormat | "auto">
   it("reads none without the request's tool names", () => {
     const input = fencedJsonCorpus[0]?.input ?? "";
     expect(mergeText(run(format, [input]))).toEqual([text(input)]);
+  });
+});
+
+// Qwen2.5 writes its call as bare JSON on the line after a sentence (issue 49), so every parser reads it where it ends the answer.
+describe.each(["auto", ...Object.keys(CORPUS)] as Array<ToolCallFormat | "auto">)("bare JSON calls after prose through the %s parser", (format) => {
+  it.each(bareJsonCorpus.map((entry) => [entry.name, entry] as const))("%s: whole, every split, char by char", (_, entry) =>
+    expectEverySplit(format, entry.input, entry.expected, { toolNames: entry.toolNames }),
+  );
+
+  it("reads none without the request's tool names, nor where only the family's own markup is read", () => {
+    const input = bareJsonCorpus[0]?.input ?? "";
+    expect(mergeText(run(format, [input]))).toEqual([text(input)]);
+    expect(mergeText(run(format, [input], { toolNames: ["Bash"], ownMarkupOnly: true }))).toEqual([text(input)]);
+  });
+
+  it("releases an example as soon as the prose after it begins", () => {
+    const parser = createToolCallParser(format, { toolNames: ["Bash"] });
+    const example = 'Here is the call:\n{"name": "Bash", "arguments": {"command": "rm -rf build"}}';
+    const texts = (events: readonly ToolParseEvent[]): string => events.map((event) => (event.type === "text" ? event.text : "")).join("");
+    expect(texts(parser.feed(example))).toBe("Here is the call:\n");
+    expect(texts(parser.feed("\nIt deletes"))).toBe(`${example.slice("Here is the call:\n".length)}\nIt deletes`);
   });
 });
 

@@ -10,7 +10,7 @@
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock, ScannerSpec } from "./internal/marker-scanner.js";
-import { isFencedJsonBlock, namesRequestedTool } from "./internal/fenced-json-spec.js";
+import { isMarkerlessJsonBlock, namesRequestedTool } from "./internal/markerless-json-spec.js";
 import { isLooseWrapperBlock } from "./hermes.js";
 import { matchHead, SPACE, type HeadAlternatives, type HeadStep } from "./internal/match-head.js";
 import { normalizeToolName, toolNameSet } from "./internal/tool-name-set.js";
@@ -52,7 +52,9 @@ const acceptsEndOf = (owners: readonly Owner[], body: string, toolNames: Readonl
 
 export function compileAutoFamilies(families: readonly FamilySpec[], markerless: Markerless): AutoFamilies {
   const ownersOf = new Map<CallBlock, Owner[]>();
-  const byStart = new Map<string, Owner[]>();
+  // Blocks by start marker; a block that opens only in one place (a fence's content, a line's start)
+  // by itself: merged with another of the same start, the merged block would open anywhere.
+  const byStart = new Map<string | CallBlock, Owner[]>();
   const pickedBlocks = new Map<FamilySpec, readonly CallBlock[]>();
   // Shapes of no family stay watched once a family is picked.
   const anyFamilyBlocks = families.filter((family) => family.anyFamily === true).flatMap((family) => family.blocks);
@@ -61,8 +63,8 @@ export function compileAutoFamilies(families: readonly FamilySpec[], markerless:
     for (const block of family.blocks) {
       if (block.atOutputStart === true) continue;
       ownersOf.set(block, [{ family, block }]);
-      const shared = byStart.get(block.start) ?? [];
-      byStart.set(block.start, [...shared, { family, block }]);
+      const key = block.fenceInfo !== undefined || block.atLineStart === true ? block : block.start;
+      byStart.set(key, [...(byStart.get(key) ?? []), { family, block }]);
     }
   }
   const unionBlocks = [...byStart.values()].map((owners): CallBlock => {
@@ -111,8 +113,8 @@ export function createAutoParser(compiled: AutoFamilies, options: ToolCallParser
       if (picked === owner.family || anyFamily) return owner.family.parse({ ...scanned, block: owner.block });
       return null;
     },
-    // A call without markers opens only on a requested tool (see fenced-json-spec.ts).
-    acceptsHead: (block, name) => !isFencedJsonBlock(block) || namesRequestedTool(markerlessNames(), name),
+    // A call without markers opens only on a requested tool (see markerless-json-spec.ts).
+    acceptsHead: (block, name) => !isMarkerlessJsonBlock(block) || namesRequestedTool(markerlessNames(), name),
     acceptsEnd: (block, body) => {
       const owners = ownersOf.get(block);
       // A block of one family (watched alone, or the picked family's) answers for itself.

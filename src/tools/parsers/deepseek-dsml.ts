@@ -1,6 +1,7 @@
 /**
  * DeepSeek V3.2 / V4's DSML (mlx-lm `chat_templates/deepseek_v32.py`, sglang's DeepSeekV32Detector):
- * `<｜DSML｜function_calls>` around `<｜DSML｜invoke name="X">` blocks, each holding
+ * `<｜DSML｜function_calls>` (V3.2) or `<｜DSML｜tool_calls>` (V4, vLLM's DeepSeekV4ToolParser: the same
+ * grammar under another wrapper name) around `<｜DSML｜invoke name="X">` blocks, each holding
  * `<｜DSML｜parameter name="k" string="true|false">v</｜DSML｜parameter>` tags (a string kept byte for
  * byte, else a JSON value, typed later from the tool's input_schema) or one JSON object of arguments.
  * The bars are U+FF5C, as in DeepSeek's other special tokens.
@@ -22,16 +23,19 @@ const PARAMETER: TagSyntax = {
   next: "<｜DSML｜parameter",
 };
 
+/** The wrapper's name in each version: V3.2's, then V4's. */
+const DSML_WRAPPERS = ["function_calls", "tool_calls"] as const;
+
 // An end marker inside a value (a file that mentions </｜DSML｜function_calls>) is not the end.
-const SECTION: CallBlock = {
-  start: "<｜DSML｜function_calls>",
-  end: "</｜DSML｜function_calls>",
+const sectionBlock = (wrapper: string): CallBlock => ({
+  start: `<｜DSML｜${wrapper}>`,
+  end: `</｜DSML｜${wrapper}>`,
   acceptsEnd: (body) => !body.includes("<｜DSML｜invoke") || endsWithAny(body, [INVOKE.close]),
   head: [[SPACE, "<｜DSML｜invoke"]],
-};
+});
 
 export const deepseekDsmlSpec: FamilySpec = {
-  blocks: [SECTION],
+  blocks: DSML_WRAPPERS.map(sectionBlock),
   parse: ({ body, raw }) =>
     mapTaggedCalls(readTaggedParts(body, INVOKE), { raw, strayIsText: false }, (part, partRaw) => {
       // Its arguments as one JSON object (sglang's second form), or as parameter tags.

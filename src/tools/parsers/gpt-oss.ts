@@ -12,12 +12,21 @@
  * Every harmony token ends in `|>`, so a message is one block whose end is the `|>` that closes the
  * right token: `<|message|>` for a plain header (its text then streams), `<|call|>` (or `<|end|>`)
  * after a call's JSON, `<|end|>` after reasoning.
+ *
+ * A server that skips special tokens when it detokenizes (oobabooga#7374: `analysisUser says
+ * "Hello World!"…assistantfinalHello!`) leaves the words between them run together:
+ *   analysis…assistantcommentary to=functions.NAME json{…}
+ * A call is still plain to read there: `commentary to=functions.` (or `assistant to=functions.` with
+ * the recipient in the header, its channel's name then glued to the tool's) can only be the header,
+ * and the JSON after the tool's name is the call's. The server stops at the call's end, so the block
+ * runs to the end of the output. The reasoning before it is the translation's to split (a declared
+ * gpt-oss reads `analysis` at the answer's start as its reasoning; auto cannot tell it from the word).
  */
 import { invalidCall, jsonArgumentsCall } from "./internal/build-call-events.js";
 import type { FamilySpec } from "./internal/family-spec.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
 import type { CallBlock, ScannedBlock } from "./internal/marker-scanner.js";
-import { endsInsideJsonString } from "./internal/scan-json.js";
+import { endsInsideJsonString, findJsonEnd } from "./internal/scan-json.js";
 import { SPACE } from "./internal/match-head.js";
 import type { ToolCallTextParser, ToolParseEvent } from "./types.js";
 
@@ -75,9 +84,46 @@ const TOKENS: readonly CallBlock[] = ["<|end|>", "<|return|>", "<|call|>"].map((
   end: "",
 }));
 
+/** Special tokens stripped: the header words glued, the recipient's name, then `json` (the constraint) and the JSON. */
+const STRIPPED_CALL = /^([^\s{<]+)(?:\s+json)?\s*(?=\{)/;
+/** The recipient in the header: the channel's name follows the tool's with nothing between. */
+const STRIPPED_HEADER_CALL = /^([^\s{<]+?)commentary(?:\s+json)?\s*(?=\{)/;
+
+const strippedBlock = (start: string): CallBlock => ({
+  start: `${start}to=functions.`,
+  end: null,
+  head: [
+    [/[^\s{<]+/y, SPACE, "json", SPACE, "{"],
+    [/[^\s{<]+/y, SPACE, "{"],
+  ],
+});
+// After reasoning (`<|end|><|start|>assistant<|channel|>commentary …`), at the output's start, and with the recipient in the header.
+const STRIPPED_CHANNEL = [strippedBlock("assistantcommentary "), strippedBlock("commentary ")];
+const STRIPPED_HEADER = strippedBlock("assistant ");
+const isStripped = (block: CallBlock): boolean => STRIPPED_CHANNEL.includes(block) || block === STRIPPED_HEADER;
+
+/** The name and where its JSON starts, in the body of a call whose special tokens were stripped. */
+const readStrippedHead = (block: CallBlock, body: string): RegExpExecArray | null =>
+  (block === STRIPPED_HEADER ? STRIPPED_HEADER_CALL : STRIPPED_CALL).exec(body);
+
+function parseStripped(scanned: ScannedBlock): ToolParseEvent[] {
+  const { block, body, raw } = scanned;
+  const head = readStrippedHead(block, body);
+  if (head === null) return [invalidCall(raw, "the tool call is cut off")];
+  const jsonStart = head[0].length;
+  const jsonEnd = findJsonEnd(body, jsonStart);
+  // Cut off inside the JSON: whole if only its closers are missing.
+  if (jsonEnd === -1) return [jsonArgumentsCall(head[1] ?? "", body.slice(jsonStart), raw, { cutOff: true })];
+  const rest = body.slice(jsonEnd);
+  const callRaw = rest.trim() === "" ? raw : raw.slice(0, raw.length - rest.length);
+  const call = jsonArgumentsCall(head[1] ?? "", body.slice(jsonStart, jsonEnd), callRaw);
+  return rest.trim() === "" ? [call] : [call, { type: "text", text: rest }];
+}
+
 function parseGptOss(scanned: ScannedBlock): ToolParseEvent[] {
   const { block, raw } = scanned;
   if (TOKENS.includes(block)) return [];
+  if (isStripped(block)) return parseStripped(scanned);
   // A terminated block's body stops before its last `|>`; put it back to read the whole message.
   const body = scanned.terminated ? `${scanned.body}|>` : scanned.body;
   const messageAt = body.indexOf(MESSAGE);
@@ -96,10 +142,10 @@ function parseGptOss(scanned: ScannedBlock): ToolParseEvent[] {
 const HEADER_SHAPE = /^\s*(?:assistant|analysis|commentary|final)\b/;
 
 export const gptOssSpec: FamilySpec = {
-  blocks: [START, CHANNEL, ...TOKENS],
+  blocks: [START, CHANNEL, ...TOKENS, ...STRIPPED_CHANNEL, STRIPPED_HEADER],
   parse: parseGptOss,
-  callShaped: (block, body) => TOKENS.includes(block) || HEADER_SHAPE.test(body),
-  picksFamily: (block) => block === START || block === CHANNEL,
+  callShaped: (block, body) => TOKENS.includes(block) || (isStripped(block) ? readStrippedHead(block, body) !== null : HEADER_SHAPE.test(body)),
+  picksFamily: (block) => block === START || block === CHANNEL || isStripped(block),
 };
 
 export function createGptOssParser(): ToolCallTextParser {

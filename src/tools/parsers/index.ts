@@ -50,12 +50,16 @@
  *   "example", "for instance", "e.g.", "sample", "illustrate", "demonstrate", "looks like", "such as"
  *   (presentsSample). Most real calls are unfenced and follow a line of everyday prose, so the weaker
  *   cues that quote a fence ("would", "could", "format", "syntax", "template") do not count here.
- * Calls without markers are read in one place besides the output start (Llama 3's bare JSON, a
- * pythonic list, in auto): bare JSON as the whole content of a fence labelled `json`, `tool_call` or
- * nothing, `{"name": N, "arguments" | "parameters": {…}}` or a list of them, with `"name"` first and N
- * one of the request's tools (so a fenced package.json is released at its first key, never held),
- * under the rules above, in every parser (fenced-json-spec.ts): Qwen2.5-Coder writes its calls so,
- * whatever its template asked for, and llama.cpp's Hermes 2 Pro parser accepts the same fence. JSON
+ * Calls without markers are read in two places besides the output start (Llama 3's bare JSON, a
+ * pythonic list, in auto), in every parser (markerless-json-spec.ts), always with `"name"` first and
+ * naming one of the request's tools (so a fenced package.json is released at its first key, never
+ * held): bare JSON as the whole content of a fence labelled `json`, `tool_call` or nothing,
+ * `{"name": N, "arguments" | "parameters": {…}}` or a list of them, under the rules above
+ * (Qwen2.5-Coder writes its calls so, whatever its template asked for, and llama.cpp's Hermes 2 Pro
+ * parser accepts the same fence); and unfenced call objects from the start of a line to the end of the
+ * answer (Qwen2.5's `I'll list the files.\n{"name": "Bash", "arguments": {…}}`), under the rules for a
+ * call that starts a line, released as text as soon as anything follows them (an example and its
+ * explanation). Pythonic lists after prose stay text. JSON
  * fenced again inside a family's tags (`<tool_call>\n```json\n{…}\n```\n</tool_call>`) is that call.
  * Only backtick fences can hold a real call: a `~~~` fence and an indented code block (4 columns after a
  * blank line, CommonMark's rule) are quotes, and a marker in them is text.
@@ -71,7 +75,7 @@
 import { compileAutoFamilies, createAutoParser } from "./auto.js";
 import { FAMILIES } from "./families.js";
 import { isLooseWrapperBlock } from "./hermes.js";
-import { FENCED_JSON_BLOCKS, fencedJsonSpec, withFencedJsonCalls } from "./internal/fenced-json-spec.js";
+import { MARKERLESS_JSON_BLOCKS, markerlessJsonSpec, withMarkerlessJsonCalls } from "./internal/markerless-json-spec.js";
 import type { CallBlock } from "./internal/marker-scanner.js";
 import { dropStrayClosers, familyClosers } from "./internal/drop-stray-closers.js";
 import { createMarkerScanner } from "./internal/marker-scanner.js";
@@ -84,7 +88,7 @@ export type { ParsedToolCall, ToolCallFormat, ToolCallParserOptions, ToolCallTex
 // Gemma 3's calls are Markdown fences (```tool_code), which auto must read as an answer's own code
 // blocks (a fenced call of another family, a code sample): only a profile that names gemma3 reads them.
 const AUTO_FAMILIES = compileAutoFamilies(
-  [...Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), fencedJsonSpec],
+  [...Object.values(FAMILIES).filter((family) => family !== FAMILIES.gemma3), markerlessJsonSpec],
   [
     { family: FAMILIES["llama3-json"], head: "llama3" },
     { family: FAMILIES.pythonic, head: "pythonic" },
@@ -97,10 +101,10 @@ const OWN_CLOSERS = new Map<ToolCallFormat | "auto", readonly string[]>([
   ["auto", familyClosers(Object.values(FAMILIES).flatMap((family) => family.blocks))],
 ]);
 
-// Each family's blocks with the fenced JSON call's, one array per family for the life of the process
+// Each family's blocks with the markerless JSON calls', one array per family for the life of the process
 // (the scanner indexes its markers once per array).
-const WITH_FENCED_JSON = new Map<ToolCallFormat, readonly CallBlock[]>(
-  (Object.keys(FAMILIES) as ToolCallFormat[]).map((format) => [format, [...FAMILIES[format].blocks, ...FENCED_JSON_BLOCKS]]),
+const WITH_MARKERLESS_JSON = new Map<ToolCallFormat, readonly CallBlock[]>(
+  (Object.keys(FAMILIES) as ToolCallFormat[]).map((format) => [format, [...FAMILIES[format].blocks, ...MARKERLESS_JSON_BLOCKS]]),
 );
 
 /**
@@ -124,8 +128,8 @@ function createParser(format: ToolCallFormat | "auto", options: ToolCallParserOp
   if (!Object.hasOwn(FAMILIES, format)) throw new TypeError(`Unknown tool call format "${String(format)}"`);
   const family = FAMILIES[format];
   const toolNames = toolNameSet(options.toolNames);
-  // Fenced JSON calls are only ever calls to requested tools: with none, the family alone is read.
+  // JSON calls without markers are only ever calls to requested tools: with none, the family alone is read.
   if (options.ownMarkupOnly === true) return createMarkerScanner({ ...family, blocks: family.blocks.filter((block) => !isLooseWrapperBlock(block)) });
   if (toolNames.size === 0) return createMarkerScanner(family);
-  return createMarkerScanner(withFencedJsonCalls(family, WITH_FENCED_JSON.get(format) ?? family.blocks, toolNames));
+  return createMarkerScanner(withMarkerlessJsonCalls(family, WITH_MARKERLESS_JSON.get(format) ?? family.blocks, toolNames));
 }

@@ -15,7 +15,50 @@ const OPEN_CUT = '<｜DSML｜function_calls>\n<｜DSML｜invoke name="Write">\n<
 const DOC = `Calls look like this:\n${ONE}\n`;
 const WRITE_DOC = `<｜DSML｜function_calls>\n<｜DSML｜invoke name="Write">\n<｜DSML｜parameter name="file_path" string="true">/calls.md</｜DSML｜parameter>\n<｜DSML｜parameter name="content" string="true">${DOC}</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>`;
 
+// DeepSeek V4 keeps V3.2's invoke and parameter tags under another wrapper (vLLM's DeepSeekV4ToolParser).
+const V4_ONE = `<｜DSML｜tool_calls>\n${READ}\n</｜DSML｜tool_calls>`;
+const V4_TWO = `<｜DSML｜tool_calls>\n${READ}\n${BASH}\n</｜DSML｜tool_calls>`;
+const V4_CODE = 'const end = "</｜DSML｜tool_calls>";\nif (a < b) return "</｜DSML｜invoke>";\n';
+const V4_WRITE = `<｜DSML｜tool_calls>\n<｜DSML｜invoke name="Write">\n<｜DSML｜parameter name="file_path" string="true">/t.ts</｜DSML｜parameter>\n<｜DSML｜parameter name="content" string="true">${V4_CODE}</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>`;
+const V4_DOC = `V4 calls look like this:\n${V4_ONE}\n`;
+const V4_WRITE_DOC = `<｜DSML｜tool_calls>\n<｜DSML｜invoke name="Write">\n<｜DSML｜parameter name="file_path" string="true">/calls.md</｜DSML｜parameter>\n<｜DSML｜parameter name="content" string="true">${V4_DOC}</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>`;
+const V4_JSON_ARGS = '<｜DSML｜tool_calls>\n<｜DSML｜invoke name="Grep">\n{"pattern": "TODO"}\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>';
+
 export const deepseekDsmlCorpus: readonly CorpusEntry[] = [
+  {
+    name: "V4's <｜DSML｜tool_calls> wrapper: prose then one call",
+    input: `Let me read the entry point.\n\n${V4_ONE}`,
+    expected: [text("Let me read the entry point.\n\n"), call("Read", { file_path: "/src/main.ts", limit: "40" }, V4_ONE, true)],
+  },
+  {
+    name: "V4's wrapper: two calls in one section, text after",
+    input: `${V4_TWO}\nRunning both.`,
+    expected: [
+      call("Read", { file_path: "/src/main.ts", limit: "40" }, READ, true),
+      call("Bash", { command: "npm test -- --run" }, BASH, true),
+      text("\nRunning both."),
+    ],
+  },
+  {
+    name: "V4's wrapper: a value holding its end markers",
+    input: V4_WRITE,
+    expected: [call("Write", { file_path: "/t.ts", content: V4_CODE }, V4_WRITE, true)],
+  },
+  {
+    name: "V4's wrapper: a Write whose content holds a whole V4 call, written whole",
+    input: V4_WRITE_DOC,
+    expected: [call("Write", { file_path: "/calls.md", content: V4_DOC }, V4_WRITE_DOC, true)],
+  },
+  {
+    name: "V4's wrapper: arguments as one JSON object",
+    input: V4_JSON_ARGS,
+    expected: [call("Grep", { pattern: "TODO" }, V4_JSON_ARGS, false)],
+  },
+  {
+    name: "V4's wrapper named in inline code stays text",
+    input: "DeepSeek V4 opens its calls with `<｜DSML｜tool_calls>`.",
+    expected: [text("DeepSeek V4 opens its calls with `<｜DSML｜tool_calls>`.")],
+  },
   {
     name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
     input: WRITE_DOC,

@@ -91,5 +91,4 @@ export const fencedJsonCorpus: readonly AutoCorpusEntry[] = [
   asText("more than the call in the fence", `${F}json\n${READ_JSON}\n// then read the next one\n${F}`),
   asText("cut off before the fence closes", `${F}json\n{"name": "Write", "arguments": {"file_path": "/a", "content": "Hel`),
   asText("inline code", `Send \`${READ_JSON}\` to read it.`),
-  asText("unfenced JSON after prose", `Reading it.\n${READ_JSON}`),
 ];

@@ -7,7 +7,38 @@ const NO_CONSTRAIN = '<|channel|>commentary to=functions.Read<|message|>{"file_p
 const HEADER_FORM = '<|start|>assistant to=functions.Bash<|channel|>commentary json<|message|>{"command": "echo \'<|call|>\'"}<|call|>';
 const FINAL = "<|start|>assistant<|channel|>final<|message|>";
 
+// A server that skips special tokens leaves harmony's words run together (oobabooga#7374).
+const STRIPPED = 'assistantcommentary to=functions.Bash json{"command": "ls -la"}';
+const STRIPPED_ALONE = 'commentary to=functions.Read{"file_path": "/a.ts"}';
+const STRIPPED_HEADER = 'assistant to=functions.Bashcommentary json{"command": "echo \'{}\'"}';
+const STRIPPED_CUT = 'assistantcommentary to=functions.Read json{"file_path": "/a"';
+
 export const gptOssCorpus: readonly CorpusEntry[] = [
+  {
+    name: "special tokens stripped by the server: the analysis stays text, the call after it runs",
+    input: `analysisNeed to list the files. Call Bash.${STRIPPED}`,
+    expected: [text("analysisNeed to list the files. Call Bash."), call("Bash", { command: "ls -la" }, STRIPPED, false)],
+  },
+  {
+    name: "special tokens stripped: a call alone, without <|constrain|>",
+    input: STRIPPED_ALONE,
+    expected: [call("Read", { file_path: "/a.ts" }, STRIPPED_ALONE, false)],
+  },
+  {
+    name: "special tokens stripped: the recipient in the header, glued to the channel's name",
+    input: `analysisRun it.${STRIPPED_HEADER}\n`,
+    expected: [text("analysisRun it."), call("Bash", { command: "echo '{}'" }, `${STRIPPED_HEADER}\n`, false)],
+  },
+  {
+    name: "special tokens stripped: a call cut off is closed when only closers are missing",
+    input: STRIPPED_CUT,
+    expected: [call("Read", { file_path: "/a" }, STRIPPED_CUT, false, "JSON cut off, closed")],
+  },
+  {
+    name: "prose naming the stripped header is text",
+    input: "The commentary to=functions. prefix names the tool, then json{…} holds its arguments.",
+    expected: [text("The commentary to=functions. prefix names the tool, then json{…} holds its arguments.")],
+  },
   {
     name: "analysis then a call: reasoning dropped, the call kept",
     input: ANALYSIS + CALL,

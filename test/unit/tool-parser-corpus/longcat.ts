@@ -11,6 +11,19 @@ export const longcatCorpus: readonly CorpusEntry[] = [
     expected: [text("Let me check.\n"), call("get_weather", { city: "Beijing" }, WEATHER, true), call("Read", { file_path: "/a" }, READ, true)],
   },
   {
+    name: "a call without arguments and a stray closing value tag (GLM's layout, GLM's slip)",
+    input: "<longcat_tool_call>TaskList</longcat_arg_value></longcat_tool_call>",
+    expected: [
+      call(
+        "TaskList",
+        {},
+        "<longcat_tool_call>TaskList</longcat_arg_value></longcat_tool_call>",
+        true,
+        "the stray </longcat_arg_value> after a call without arguments",
+      ),
+    ],
+  },
+  {
     name: "value cut off at the end",
     input: "<longcat_tool_call>Write<longcat_arg_key>content</longcat_arg_key><longcat_arg_value>abc",
     expected: [

@@ -14,7 +14,28 @@ const STRAY = `<minimax:tool_call>\nlet me\n${READ}\n</minimax:tool_call>`;
 const DOC = `Calls look like this:\n${ONE}\n`;
 const WRITE_DOC = `<minimax:tool_call>\n<invoke name="Write">\n<parameter name="file_path">/calls.md</parameter>\n<parameter name="content">${DOC}</parameter>\n</invoke>\n</minimax:tool_call>`;
 
+// Words between two parameters, or two calls, on one line: the tags after them are still the next
+// sibling (the call is broken), never part of the value before (a command run with them in it).
+const WORDS_BETWEEN_PARAMETERS = `<minimax:tool_call>\n<invoke name="Bash">\n<parameter name="command">ls</parameter>, <parameter name="timeout">5</parameter>\n</invoke>\n</minimax:tool_call>`;
+const INLINE_READ = '<invoke name="Read"><parameter name="file_path">/a</parameter></invoke>';
+const INLINE_BASH = '<invoke name="Bash"><parameter name="command">ls</parameter></invoke>';
+const WORDS_BETWEEN_CALLS = `<minimax:tool_call>\n${INLINE_READ} and ${INLINE_BASH}\n</minimax:tool_call>`;
+
 export const minimaxM2Corpus: readonly CorpusEntry[] = [
+  {
+    name: "words between two parameters on one line: a broken call, not a longer value",
+    input: WORDS_BETWEEN_PARAMETERS,
+    expected: [invalid(WORDS_BETWEEN_PARAMETERS, "the tool call has text outside its parameters")],
+  },
+  {
+    name: "words between two calls on one line: both calls, the words a note",
+    input: WORDS_BETWEEN_CALLS,
+    expected: [
+      call("Read", { file_path: "/a" }, INLINE_READ, true),
+      invalid("and", "unexpected text between tool calls"),
+      call("Bash", { command: "ls" }, INLINE_BASH, true),
+    ],
+  },
   {
     name: "a Write whose content holds a whole call: the file is written whole, the inner call not run",
     input: WRITE_DOC,

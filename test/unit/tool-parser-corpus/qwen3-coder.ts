@@ -24,7 +24,42 @@ const WRITE_DOC = `<tool_call>\n<function=Write>\n<parameter=file_path>\n/calls.
 
 const NO_PARAMETER_CLOSE = "<tool_call>\n<function=Read>\n<parameter=file_path>\n/a.ts\n</function>\n</tool_call>";
 
+// Qwen3-Coder sometimes goes on to the next <parameter=…> without closing the one before.
+const NEXT_WITHOUT_CLOSE =
+  "<tool_call>\n<function=Write>\n<parameter=file_path>\n/src/a.ts\n<parameter=content>\nexport const a = 1;\n</parameter>\n</function>\n</tool_call>";
+const TWO_WITHOUT_CLOSE =
+  "<function=Bash>\n<parameter=command>\nnpm test\n<parameter=timeout>\n60000\n<parameter=description>\nRun the tests\n</parameter>\n</function>";
+// The other side: a value that names a tag inside its own text (the tag shares its line) keeps it.
+const NAMED_TAG_VALUE = "Each value opens with <parameter=name> and ends later.\n<parameter=name> alone would not.";
+const NAMED_TAG = `<tool_call>\n<function=Write>\n<parameter=file_path>\n/notes.md\n</parameter>\n<parameter=content>\n${NAMED_TAG_VALUE}\n</parameter>\n</function>\n</tool_call>`;
+
 export const qwen3CoderCorpus: readonly CorpusEntry[] = [
+  {
+    name: "a parameter whose </parameter> is missing before the next <parameter=…>: each read, the call repaired",
+    input: `Writing it.\n${NEXT_WITHOUT_CLOSE}`,
+    expected: [
+      text("Writing it.\n"),
+      call("Write", { file_path: "/src/a.ts", content: "export const a = 1;" }, NEXT_WITHOUT_CLOSE, true, 'the missing </parameter> of parameter "file_path"'),
+    ],
+  },
+  {
+    name: "two parameters missing their </parameter> in a bare call",
+    input: TWO_WITHOUT_CLOSE,
+    expected: [
+      call(
+        "Bash",
+        { command: "npm test", timeout: "60000", description: "Run the tests" },
+        TWO_WITHOUT_CLOSE,
+        true,
+        'the missing </parameter> of parameter "command", parameter "timeout"',
+      ),
+    ],
+  },
+  {
+    name: "a value naming a <parameter=…> tag in its own lines keeps it",
+    input: NAMED_TAG,
+    expected: [call("Write", { file_path: "/notes.md", content: NAMED_TAG_VALUE }, NAMED_TAG, true)],
+  },
   {
     name: "a closed call whose last parameter misses its </parameter>: the value ends with the call",
     input: NO_PARAMETER_CLOSE,

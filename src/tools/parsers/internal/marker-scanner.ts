@@ -14,6 +14,7 @@ import {
 } from "./text-context.js";
 import { MAX_INTRO, presentsExample, presentsSample } from "./presents-example.js";
 import { isHighSurrogate } from "../../../shared/is-high-surrogate.js";
+import { followJsonValues, type JsonValuesFollower } from "./follow-json-values.js";
 
 /** One kind of call region a format knows: where it starts and where it ends. */
 export interface CallBlock {
@@ -31,6 +32,17 @@ export interface CallBlock {
    * info string, trimmed, matches: a call without markers (bare JSON) is marked off by its fence alone.
    */
   readonly fenceInfo?: RegExp;
+  /**
+   * Recognise `start` only as the first thing on a line where a call may stand (not in code or a
+   * fence, nor after prose that presents a sample): a call without markers after prose (bare JSON).
+   */
+  readonly atLineStart?: boolean;
+  /**
+   * The block is JSON objects and a call only if nothing but whitespace (and one stray `</tool_call>`)
+   * follows them: it runs to the end of the output, and is released as text the moment anything else
+   * comes after its last object (a JSON example, then the prose that explains it).
+   */
+  readonly jsonToEnd?: boolean;
   /**
    * Whether an end marker found after `body` really closes the block. Values may legitimately
    * contain the end marker (a model writing this very parser's tests), so formats reject an end
@@ -105,6 +117,8 @@ interface OpenBlock {
    * call if the end marker follows soon (the model wrapped something), else the marker was named.
    */
   doubtful: boolean;
+  /** For a `jsonToEnd` block, what follows its JSON. */
+  readonly json: JsonValuesFollower | null;
 }
 
 /**
@@ -128,7 +142,7 @@ interface Candidate {
  * {…} ``` ```` then `</tool_call>`): it belongs to the call, so it neither stops the fence from ending
  * the answer nor goes out as text.
  */
-const STRAY_END = "</tool_call>";
+export const STRAY_END = "</tool_call>";
 
 const isBlank = (text: string): boolean => text.trim() === "";
 // A head that is still undecided after this much text is not a call worth waiting for.
@@ -235,7 +249,9 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
 
   /** Whether `block` may start at `at` in `text`, where the answer's Markdown puts it at `position`. */
   const eligible = (block: CallBlock, text: string, at: number, position: MarkerPosition, ctx: TextContext): boolean =>
-    eligibleAtStart(block, text, at) && (block.fenceInfo === undefined || (position === "fence" && block.fenceInfo.test(ctx.fenceInfo.trim())));
+    eligibleAtStart(block, text, at) &&
+    (block.fenceInfo === undefined || (position === "fence" && block.fenceInfo.test(ctx.fenceInfo.trim()))) &&
+    (block.atLineStart !== true || (position === "call" && ctx.lineStart));
 
   /**
    * At a fence's first content: whether the prose that introduces the fence presents it as an
@@ -386,6 +402,8 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     state.chunks.push(chunk);
     state.length += chunk.length;
     if (state.prefix.length < PREFIX_CAP) state.prefix += chunk.slice(0, PREFIX_CAP - state.prefix.length);
+    // JSON that text follows was shown, not called (see CallBlock.jsonToEnd).
+    if (state.json?.feed(chunk) === true) return -2;
     if (!state.opened && !state.doubtful && block.head !== undefined) {
       const body = state.prefix.slice(block.start.length);
       const match = matchHeads(body, block.head);
@@ -436,7 +454,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
     // A doubtful marker whose end never came was named in a last line of prose.
     if (state.doubtful && !terminated) return rejectBlock(state, raw);
     // Without markers only a head that opened makes a call: a fence closed on `{"na` is data.
-    if (!state.opened && block.fenceInfo !== undefined) return rejectBlock(state, raw);
+    if (!state.opened && (block.fenceInfo !== undefined || block.atLineStart === true)) return rejectBlock(state, raw);
     const events = spec.parse({ block, body, raw, terminated, precededBy });
     if (events === null) return rejectBlock(state, raw);
     const broken = events.some((event) => event.type === "invalid_call");
@@ -507,6 +525,7 @@ export function createMarkerScanner(spec: ScannerSpec): ToolCallTextParser {
         prefix: "",
         opened: hit.block.head === undefined,
         doubtful: false,
+        json: hit.block.jsonToEnd === true ? followJsonValues(STRAY_END) : null,
       };
       pending = text.slice(hit.index);
     }

@@ -32,6 +32,8 @@ export type TaggedPart =
       /** The part from its opening tag to its closing tag (or to the end when unclosed). */
       readonly raw: string;
       readonly closed: boolean;
+      /** The value ended at the next sibling's tag, on a line of its own: its own closing tag was never written. */
+      readonly closeMissing?: true;
     }
   /** Non-whitespace text between or after tagged parts: a truncated tag, or a model's stray words. */
   | { readonly kind: "stray"; readonly raw: string };
@@ -45,29 +47,112 @@ export interface NestedCall {
   readonly close: string;
 }
 
+/** How one text's tagged parts are read: the syntax, with what is worked out once per text. */
+interface PartReader {
+  readonly text: string;
+  readonly syntax: TagSyntax;
+  readonly nested: NestedCall | undefined;
+  /** The opening tag, matched at one position. */
+  readonly openAt: RegExp;
+  /**
+   * More opening tags than closing ones: some value lost its closing tag (Qwen3-Coder writes the next
+   * `<parameter=…>` without it), so a sibling tag on a line of its own may end the value before it.
+   */
+  readonly closesMissing: boolean;
+}
+
+/** Where a value ends, and where reading goes on after it. */
+interface ValueEnd {
+  readonly at: number;
+  readonly next: number;
+  readonly closeMissing: boolean;
+}
+
+/**
+ * Characters no parameter or tool name holds, but code does: a "tag" whose name has one (`<arg_key>{k}</arg_key>`,
+ * `<parameter=" + name + ">`, `<arg_key>(.*?)</arg_key>`) is part of a value being written, never the next sibling.
+ */
+const NOT_IN_A_NAME = /["'`<>{}()[\]\\;%\r\n\t]/;
+
 /**
  * Where the value opened before `from` ends: the last closing tag before the next sibling's opening
  * tag (or the end). An opening tag with no closing tag before it is text inside the value, so the
- * search moves on to the following one, and so is one inside a `nested` call. Returns -1 when the
- * value is never closed.
+ * search moves on to the following one, and so is one inside a `nested` call; but where closing tags
+ * are missing, one on a line of its own is the next sibling, and the value ends before it. Null when
+ * the value is never closed.
  */
-function findClose(text: string, from: number, syntax: TagSyntax, nested?: NestedCall): number {
+function findValueEnd(reader: PartReader, from: number): ValueEnd | null {
+  const { text, syntax } = reader;
   for (let searchFrom = from; ;) {
-    const nextOpen = nextSibling(text, from, searchFrom, syntax.next, nested);
+    const nextOpen = nextSibling(reader, from, searchFrom);
     const latestStart = (nextOpen === -1 ? text.length : nextOpen) - syntax.close.length;
     const close = latestStart >= from ? text.lastIndexOf(syntax.close, latestStart) : -1;
-    if (close >= from) return close;
-    if (nextOpen === -1) return -1;
+    if (close >= from) return { at: close, next: close + syntax.close.length, closeMissing: false };
+    if (nextOpen === -1) return null;
+    if (reader.closesMissing && standsAlone(reader, nextOpen)) return { at: nextOpen, next: nextOpen, closeMissing: true };
     searchFrom = nextOpen + 1;
   }
 }
 
-/** The next `next` at or after `searchFrom` that is not inside a nested call opened since `from`. */
-function nextSibling(text: string, from: number, searchFrom: number, next: string, nested: NestedCall | undefined): number {
-  let at = text.indexOf(next, searchFrom);
-  if (nested === undefined) return at;
-  while (at !== -1 && nestingAt(text, from, at, nested) > 0) at = text.indexOf(next, at + 1);
-  return at;
+/**
+ * The next sibling's opening tag at or after `searchFrom` (see opensSibling), not inside a nested call
+ * opened since `from`. Only the opening tag's prefix is searched for, then checked.
+ */
+function nextSibling(reader: PartReader, from: number, searchFrom: number): number {
+  const { text, syntax, nested } = reader;
+  for (let at = text.indexOf(syntax.next, searchFrom); at !== -1; at = text.indexOf(syntax.next, at + 1)) {
+    if (opensSibling(reader, at) && (nested === undefined || nestingAt(text, from, at, nested) === 0)) return at;
+  }
+  return -1;
+}
+
+/** Whether a tag's key (a parameter or tool name, or none) could be a name, not a piece of code. */
+export const couldBeName = (key: string): boolean => !NOT_IN_A_NAME.test(key.trim());
+
+/** Where the whole opening tag that starts at `at` ends, if its key names a parameter (or tool) rather than a piece of code; else -1. */
+function siblingTagEnd(reader: PartReader, at: number): number {
+  reader.openAt.lastIndex = at;
+  const match = reader.openAt.exec(reader.text);
+  return match !== null && couldBeName(match[1] ?? "") ? at + match[0].length : -1;
+}
+
+/**
+ * Whether the next sibling may open at `at`: a whole tag naming a parameter (or tool), where the
+ * format's layout puts one, at the start of a line or on the line of a closing tag (right after it,
+ * or after stray words, which then make the call a broken one rather than part of a value). A tag
+ * in the middle of a line that closed nothing (a docstring's `<arg_key>k</arg_key><arg_value>v…`
+ * example in a GLM parser's source being written) is part of the value.
+ */
+function opensSibling(reader: PartReader, at: number): boolean {
+  const { text, syntax } = reader;
+  if (siblingTagEnd(reader, at) === -1) return false;
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  if (text.slice(lineStart, at).trim() === "") return true;
+  const close = at >= syntax.close.length ? text.lastIndexOf(syntax.close, at - syntax.close.length) : -1;
+  return close >= lineStart;
+}
+
+/**
+ * Whether the sibling tag at `at` has lines to itself, as Qwen3-Coder lays its parameters out
+ * (`\n<parameter=content>\n`) and GLM its keys (`\n<arg_key>k</arg_key>\n<arg_value>`): only such a
+ * tag ends a value whose closing tag is missing. A tag that shares its line with other text
+ * (`<parameter name="x"> opens a value`) is a value's own words.
+ */
+function standsAlone(reader: PartReader, at: number): boolean {
+  const { text } = reader;
+  let before = at - 1;
+  while (before >= 0 && (text[before] === " " || text[before] === "\t")) before--;
+  const end = siblingTagEnd(reader, at);
+  let after = end;
+  while (after < text.length && (text[after] === " " || text[after] === "\t" || text[after] === "\r")) after++;
+  return before >= 0 && text[before] === "\n" && (text[after] === "\n" || text.slice(at, end).includes("\n"));
+}
+
+/** How many times `needle` occurs in `text`. */
+function countOf(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count += 1;
+  return count;
 }
 
 /** How many nested calls are open at `at`, counting from `from`. */
@@ -81,8 +166,15 @@ function nestingAt(text: string, from: number, at: number, nested: NestedCall): 
 
 export function readTaggedParts(text: string, syntax: TagSyntax, nested?: NestedCall): TaggedPart[] {
   const parts: TaggedPart[] = [];
-  // A private copy: a shared global RegExp would carry lastIndex between calls.
+  // Private copies: a shared global RegExp would carry lastIndex between calls.
   const open = new RegExp(syntax.open.source, "g");
+  const reader: PartReader = {
+    text,
+    syntax,
+    nested,
+    openAt: new RegExp(syntax.open.source, "y"),
+    closesMissing: countOf(text, syntax.next) > countOf(text, syntax.close),
+  };
   let position = 0;
   while (position < text.length) {
     open.lastIndex = position;
@@ -93,8 +185,8 @@ export function readTaggedParts(text: string, syntax: TagSyntax, nested?: Nested
     if (match === null) break;
     const key = (match[1] ?? "").trim();
     const valueStart = start + match[0].length;
-    const closeAt = findClose(text, valueStart, syntax, nested);
-    if (closeAt === -1) {
+    const end = findValueEnd(reader, valueStart);
+    if (end === null) {
       parts.push({
         kind: "tagged",
         key,
@@ -104,13 +196,14 @@ export function readTaggedParts(text: string, syntax: TagSyntax, nested?: Nested
       });
       break;
     }
-    position = closeAt + syntax.close.length;
+    position = end.next;
     parts.push({
       kind: "tagged",
       key,
-      value: text.slice(valueStart, closeAt),
+      value: text.slice(valueStart, end.at),
       raw: text.slice(start, position),
       closed: true,
+      ...(end.closeMissing ? { closeMissing: true as const } : {}),
     });
   }
   return parts;
@@ -145,16 +238,18 @@ export interface TaggedArgumentOptions {
 export function readTaggedArguments(text: string, syntax: TagSyntax, options: TaggedArgumentOptions = {}): TaggedArguments {
   const { cleanValue = (value: string) => value, nested, callClosed = false } = options;
   const entries: Array<[string, string]> = [];
-  let repaired: string | undefined;
+  // The parameters whose closing tag had to be supplied: before the next one, or by the call's end.
+  const unclosed: string[] = [];
   for (const part of readTaggedParts(text, syntax, nested)) {
     if (part.kind === "stray") return { ok: false, reason: "the tool call has text outside its parameters" };
     if (part.key === "") return { ok: false, reason: "a parameter of the tool call has no name" };
-    if (!part.closed) {
-      if (!callClosed) return { ok: false, reason: `parameter "${part.key}" of the tool call is not closed` };
-      repaired = `the missing ${syntax.close} of parameter "${part.key}"`;
-    }
-    entries.push([part.key, cleanValue(part.closed ? part.value : part.value.replace(/\n$/, ""))]);
+    if (!part.closed && !callClosed) return { ok: false, reason: `parameter "${part.key}" of the tool call is not closed` };
+    const supplied = !part.closed || part.closeMissing === true;
+    if (supplied) unclosed.push(`parameter "${part.key}"`);
+    // The line break before the tag that ends an unclosed value is layout, as before its own closing tag.
+    entries.push([part.key, cleanValue(supplied ? part.value.replace(/\n$/, "") : part.value)]);
   }
+  const repaired = unclosed.length === 0 ? undefined : `the missing ${syntax.close} of ${unclosed.join(", ")}`;
   // fromEntries defines own properties, so a parameter named "__proto__" is kept, not swallowed.
   return { ok: true, args: Object.fromEntries(entries) as Record<string, string>, ...(repaired === undefined ? {} : { repaired }) };
 }
