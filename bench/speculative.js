@@ -136,7 +136,13 @@ export async function benchSpeculative() {
   const results = [];
   let described;
   for (const variant of variants) {
-    const engine = await loadEngine({ nodeLlamaCpp, modelPath: kit.coder_gguf, contextSize: 4096, gpuLayers: 0, ...(variant.speculation ? { speculation: variant.speculation } : {}) });
+    const engine = await loadEngine({
+      nodeLlamaCpp,
+      modelPath: kit.coder_gguf,
+      contextSize: 4096,
+      gpuLayers: 0,
+      ...(variant.speculation ? { speculation: variant.speculation } : {}),
+    });
     described ??= engine.description;
     try {
       const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });

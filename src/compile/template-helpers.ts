@@ -17,6 +17,14 @@ export const templateHelpers = {
     const s = typeof text === "string" ? text : "";
     return typeof max === "number" && s.length > max ? `${s.slice(0, max)}…` : s;
   },
+  /** The lines of `text` that contain one of the labels given after it: a section's facts that stay, apart from those that change. */
+  lines_with(text: unknown, ...labels: unknown[]): string {
+    return pickLines(text, labels, true);
+  },
+  /** The lines of `text` that contain none of the labels given after it. */
+  lines_without(text: unknown, ...labels: unknown[]): string {
+    return pickLines(text, labels, false);
+  },
   indent(text: unknown, width: unknown): string {
     const pad = " ".repeat(typeof width === "number" ? width : 2);
     return (typeof text === "string" ? text : "").replace(/^(?=.)/gm, pad);
@@ -24,6 +32,16 @@ export const templateHelpers = {
 } as const;
 
 export const TEMPLATE_HELPER_NAMES = Object.keys(templateHelpers);
+
+/** Handlebars passes its options object last: only the strings before it are labels. */
+function pickLines(text: unknown, labels: readonly unknown[], keep: boolean): string {
+  const wanted = labels.filter((label): label is string => typeof label === "string" && label !== "");
+  if (typeof text !== "string") return "";
+  return text
+    .split("\n")
+    .filter((line) => wanted.some((label) => line.includes(label)) === keep)
+    .join("\n");
+}
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);

@@ -182,7 +182,9 @@ async function loadSpeculation(
     return { kind: "draft", model, context };
   } catch (error) {
     await model.dispose();
-    throw new MallexError("E_ENGINE", `cannot create a context for the draft model ${basename(wanted.modelPath)}: ${(error as Error).message}`, { cause: error });
+    throw new MallexError("E_ENGINE", `cannot create a context for the draft model ${basename(wanted.modelPath)}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -54,7 +54,11 @@ export async function serveEngine(options: ServeEngineOptions): Promise<RunningE
     });
   const modelPath = await resolve(options.model);
   const speculation: EngineOptions["speculation"] =
-    options.draftModel !== undefined ? { kind: "draft", modelPath: await resolve(options.draftModel) } : options.lookup === true ? { kind: "lookup" } : undefined;
+    options.draftModel !== undefined
+      ? { kind: "draft", modelPath: await resolve(options.draftModel) }
+      : options.lookup === true
+        ? { kind: "lookup" }
+        : undefined;
   say(`loading model ${modelPath}`);
   const started = performance.now();
   const { draftModel: _draft, lookup: _lookup, ...engineOptions } = options;

@@ -87,7 +87,9 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
     const { request, report } = trim(newerRequest());
     expect(report.system).toMatchObject({ mode: "template", template: "system-small", sections: ["environment", "date"], missing: ["git"] });
     const system = JSON.stringify(request.system);
-    expect(system).toContain(" - Primary working directory: /repo\\n - Platform: linux");
+    // The machine's line with the system prompt, the same for every session; the repository's with the session's context.
+    expect(system).toContain("one or two sentences.\\n\\n - Platform: linux");
+    expect(system).toContain(" - Primary working directory: /repo\\nToday's date is 2026-11-22.");
     expect(system).toContain("Today's date is 2026-11-22.");
     // Everything in the system message was a fact moved or a list for a tool the small tier removed: nothing is left of it.
     expect(request.messages.map((m) => m.role)).toEqual(["user"]);

@@ -159,8 +159,8 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,023 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
-        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,168 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 2,025 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,167 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     const budget = {
       ...trimmed.report,
@@ -170,10 +170,10 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
       ],
     };
     expect(summarizeTrimReport(budget)).toBe(
-      "trim 76,308 → 2,023 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 2,025 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe(
-      "trim 76,308 → 2,023 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 2,025 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = {

@@ -52,7 +52,8 @@ export default defineCommand({
     },
     lookup: {
       type: "boolean",
-      description: "Speculative decoding by prompt lookup: what followed the last tokens where they stand in the prompt is checked ahead (a file rewritten with a change)",
+      description:
+        "Speculative decoding by prompt lookup: what followed the last tokens where they stand in the prompt is checked ahead (a file rewritten with a change)",
     },
     "gpu-backends": {
       type: "string",
