@@ -64,6 +64,7 @@ function session(claudeCode: ClaudeCodeVersion, config: string, project = makePr
   const claudeHome = mkdtempSync(join(tmpdir(), "mallex-home-"));
   return {
     project,
+    home,
     log: () => (existsSync(join(home, "mallex.log")) ? readFileSync(join(home, "mallex.log"), "utf8") : ""),
     async turn(prompt: string, args: string[] = []) {
       const start = mlx.requests.length;
@@ -110,6 +111,18 @@ describe.each(MATRIX)("Claude Code %s, an answer mallex's max_output_tokens cuts
     expect(cut.run.exitCode).toBe(1);
     expect(story.log().match(/ · cut at 64 tokens by max_output_tokens of profile local .* · stop max_tokens · /g)).toHaveLength(4);
     expect(story.log()).not.toMatch(/stop end_turn/);
+    // Claude Code's last request carries the three cut answers before it, each with mallex's note (the saved last request).
+    const sent = JSON.parse(readFileSync(join(story.home, "last-request", "request.json"), "utf8")) as { body: { messages: Message[] } };
+    const answers = sent.body.messages
+      .filter((message) => message.role === "assistant")
+      .map((message) =>
+        typeof message.content === "string" ? message.content : (message.content as Array<{ text?: string }>).map((block) => block.text ?? "").join(""),
+      );
+    expect(answers).toHaveLength(3);
+    for (const answer of answers)
+      expect(answer).toMatch(
+        /^Once upon a time.*\[mallex: the answer was cut at 64 tokens, the local model's output limit \(max_output_tokens of profile local /s,
+      );
 
     respond = () => ({ text: "Four." });
     // 2.1.100 starts a session of its own here (-p --continue did not find the earlier one): the next turn works either way.
