@@ -98,7 +98,7 @@ describe.each(MATRIX)("Claude Code %s, an answer mallex's max_output_tokens cuts
     expect(JSON.stringify(messagesOf(generations[1]!))).toContain(
       "[mallex: the answer was cut at 64 tokens, the local model's output limit (max_output_tokens",
     );
-  });
+  }, 120_000);
 
   it("a model that never stops: three requests to go on, then Claude Code's own error ends the turn, and the session goes on", async () => {
     respond = () => ({ text: STORY });
@@ -129,7 +129,7 @@ describe.each(MATRIX)("Claude Code %s, an answer mallex's max_output_tokens cuts
     const next = await story.turn("what is 2+2", ["--continue"]);
     expect(next.run.exitCode, next.run.stderr).toBe(0);
     expect(next.result).toMatchObject({ is_error: false, result: "Four." });
-  });
+  }, 120_000);
 
   it("a Write call the cap cut off is not run: asked to go on, the model makes it in a smaller call, which runs", async () => {
     const project = makeProject();
@@ -146,7 +146,7 @@ describe.each(MATRIX)("Claude Code %s, an answer mallex's max_output_tokens cuts
     expect(generations).toHaveLength(3);
     expect(asksToGoOn(generations[1]!)).toBe(true);
     expect(readFileSync(target, "utf8")).toBe("A short story.\n");
-  });
+  }, 120_000);
 });
 
 describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s in a 4,096-token context, answers the small context's cap cuts", (_name, claudeCode) => {
