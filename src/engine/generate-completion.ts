@@ -3,7 +3,7 @@ import type { ChatHistoryItem, ChatModelFunctions, LlamaChatResponseChunk, Llama
 import { buildChatHistory } from "./build-chat-history.js";
 import { EngineRequestError, type EngineRequest, type EngineTool } from "./engine-request.js";
 import type { LoadedEngine } from "./load-engine.js";
-import { jsonSchemaToGbnf } from "./json-schema-to-gbnf.js";
+import { jsonSchemaToGbnf, toolParametersToGbnf } from "./json-schema-to-gbnf.js";
 
 export type FinishReason = "stop" | "length" | "tool_calls";
 
@@ -177,7 +177,12 @@ async function generationMode(engine: LoadedEngine, request: EngineRequest, hist
   }
   if (choice.type === "auto" && request.tools.length > 0) {
     const functions: ChatModelFunctions = Object.fromEntries(
-      request.tools.map((tool) => [tool.name, { ...(tool.description ? { description: tool.description } : {}), params: jsonSchemaToGbnf(tool.parameters) }]),
+      request.tools.map((tool) => {
+        const { params, optional } = toolParametersToGbnf(tool.parameters);
+        // The grammar no longer names the optional parameters (toolParametersToGbnf): the description does.
+        const description = [tool.description, optional.length > 0 ? `Optional parameters: ${optional.join(", ")}.` : undefined].filter(Boolean).join("\n");
+        return [tool.name, { ...(description !== "" ? { description } : {}), params }];
+      }),
     );
     return { kind: "functions", history, functions };
   }
@@ -198,7 +203,7 @@ function renderPromptTokens(engine: LoadedEngine, history: ChatHistoryItem[], fu
 function forcedCallSchema(tools: EngineTool[]) {
   const variants = tools.map((tool) => ({
     type: "object" as const,
-    properties: { name: { const: tool.name }, arguments: jsonSchemaToGbnf(tool.parameters) },
+    properties: { name: { const: tool.name }, arguments: toolParametersToGbnf(tool.parameters).params },
     required: ["name", "arguments"],
     additionalProperties: false,
   }));

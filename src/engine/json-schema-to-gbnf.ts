@@ -76,6 +76,43 @@ function objectSchema(s: Json, root: unknown, depth: number): GbnfJsonSchema {
   } as GbnfJsonSchema;
 }
 
+/**
+ * A tool's parameters as a grammar that lets the model leave the optional ones out. node-llama-cpp's
+ * grammar makes every key of `properties` required, so a call held to the full schema must give every
+ * optional parameter a value: the real Qwen2.5-Coder-1.5B filled Grep's glob with "*", type with
+ * "string" and head_limit with 0, and found nothing. Here only the required ones are properties, and
+ * any other key may follow with a value an optional parameter takes (widened, never narrowed: mallex's
+ * check of the call against the tool's own schema judges the names). `optional` names them, with their
+ * types, for the documentation the grammar no longer carries.
+ */
+export function toolParametersToGbnf(schema: unknown): { params: GbnfJsonSchema; optional: string[] } {
+  const full = jsonSchemaToGbnf(schema);
+  if (typeof full !== "object" || !("properties" in full) || full.properties === undefined) return { params: full, optional: [] };
+  const s = schema as Json;
+  const required = new Set(Array.isArray(s.required) ? s.required : []);
+  const entries = Object.entries(full.properties as Record<string, GbnfJsonSchema>);
+  const optional = entries.filter(([name]) => !required.has(name));
+  if (optional.length === 0) return { params: full, optional: [] };
+  const values = [...new Map(optional.map(([, value]) => [JSON.stringify(value), value])).values()];
+  const open = full.additionalProperties;
+  const extra = typeof open === "object" ? [...values, open] : values;
+  return {
+    params: {
+      ...full,
+      properties: Object.fromEntries(entries.filter(([name]) => required.has(name))),
+      additionalProperties: extra.length === 1 ? extra[0]! : { oneOf: extra },
+    } as GbnfJsonSchema,
+    optional: optional.map(([name, value]) => `${name} (${describeType(value)})`),
+  };
+}
+
+function describeType(schema: GbnfJsonSchema): string {
+  if ("enum" in schema) return schema.enum.map((value) => JSON.stringify(value)).join(" | ");
+  if ("const" in schema) return JSON.stringify(schema.const);
+  if ("type" in schema) return Array.isArray(schema.type) ? schema.type.join(" | ") : String(schema.type);
+  return "any";
+}
+
 function lookupRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith("#/")) return undefined;
   let node: unknown = root;

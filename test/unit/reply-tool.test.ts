@@ -19,7 +19,7 @@ const message = (content: AnthropicMessage["content"], stop: AnthropicMessage["s
   content,
   stop_reason: stop,
   stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1 },
+  usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
 });
 
 describe("requireAction (tools.always_call)", () => {
