@@ -261,3 +261,67 @@ describe("tool_choice none", () => {
     expect((mlx.requests.at(-1)!.body as { tools?: unknown }).tools).toBeUndefined();
   });
 });
+
+describe("tools.always_call: a call every turn, words through the Reply tool", () => {
+  const alwaysCall = (flavor?: string): RoutingTable => ({
+    ...defaultTable,
+    backends: Object.fromEntries(
+      Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" && flavor ? { ...backend, flavor } : backend]),
+    ),
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, alwaysCall: true }])),
+  });
+  type Sent = { tool_choice?: unknown; tools?: Array<{ function: { name: string } }>; messages: Array<{ role: string; content: string }>; stream?: boolean };
+
+  it.each([false, true])("mlx-lm: asked in words, checked, asked again; a Reply call is the answer's text and ends the turn (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alwaysCall() });
+    const seen = mlx.requests.length;
+    mlx.script({ text: "I'll look up the ticket." }, { toolCalls: [{ name: "Reply", arguments: { text: "Ticket 42 is a login bug." } }] });
+    const response = await proxy.post("/v1/messages", ask({ stream }));
+    expect(response.status).toBe(200);
+    const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+    expect(message.content).toEqual([{ type: "text", text: "Ticket 42 is a login bug." }]);
+    expect(message.stop_reason).toBe("end_turn");
+    const generations = generationsSince(seen);
+    expect(generations).toHaveLength(2);
+    const first = generations[0]!.body as Sent;
+    expect(first.tools?.map((tool) => tool.function.name)).toEqual(["lookup_ticket", "close_ticket", "Reply"]);
+    expect(first.messages.at(-1)!.content).toContain("You must call at least one of the available tools");
+    expect((generations[1]!.body as Sent).messages.at(-1)!.content).toContain("the reply called no tool");
+  });
+
+  it("mlx-lm: a model that never calls still gets its last answer through, never an error (mallex asked, not the client)", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alwaysCall() });
+    mlx.script({ text: "One." }, { text: "Two." }, { text: "Ticket 42 is a login bug." });
+    const message = (await (await proxy.post("/v1/messages", ask({}))).json()) as Message;
+    expect(message.content).toEqual([{ type: "text", text: "Ticket 42 is a login bug." }]);
+    expect(message.stop_reason).toBe("end_turn");
+  });
+
+  it.each([false, true])("llama-server: tool_choice required with Reply offered, streamed as it comes; other calls stay calls (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alwaysCall("llama-server") });
+    const seen = mlx.requests.length;
+    mlx.script({ toolCalls: [{ name: "lookup_ticket", arguments: { id: 42 } }] });
+    const message = stream
+      ? foldStream(await (await proxy.post("/v1/messages", ask({ stream }))).text())
+      : ((await (await proxy.post("/v1/messages", ask({ stream }))).json()) as Message);
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "lookup_ticket", input: { id: 42 } }]);
+    expect(message.stop_reason).toBe("tool_use");
+    const sent = generationsSince(seen)[0]!.body as Sent;
+    expect(sent.tool_choice).toBe("required");
+    expect(sent.tools?.map((tool) => tool.function.name)).toEqual(["lookup_ticket", "close_ticket", "Reply"]);
+    expect(sent.stream).toBe(stream);
+  });
+
+  it("leaves the client's own tool_choice and a request without tools as they are", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alwaysCall("llama-server") });
+    const seen = mlx.requests.length;
+    mlx.script({ text: "Hello." }, { text: "Hi." });
+    await proxy.post("/v1/messages", ask({ tool_choice: { type: "none" } }));
+    await proxy.post("/v1/messages", { ...ask({}), tools: undefined });
+    for (const generation of generationsSince(seen)) {
+      const sent = generation.body as Sent;
+      expect(sent.tool_choice).toBeUndefined();
+      expect(JSON.stringify(sent)).not.toContain('"Reply"');
+    }
+  });
+});
