@@ -3,6 +3,7 @@ import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./
 import { upstreamThinking } from "./decide-thinking.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
 import type { OpenAIChatMessage, OpenAIChatRequest, OpenAIContentPart, OpenAIFunctionTool } from "./openai-types.js";
+import { repeatedCallHint } from "./repeated-call-hint.js";
 import { customTools } from "./resolve-tool-call.js";
 import type { ServerFeatures, TranslateOptions } from "./translate-options.js";
 
@@ -31,7 +32,7 @@ export function convertAnthropicToOpenAI(request: MessagesRequest, options: Tran
   const forced = toolsOffered ? forcedToolChoice(choice, native ? features : NOTHING_ENFORCED) : undefined;
   const schema = request.output_config?.format?.schema;
   const jsonInWords = schema !== undefined && !features.jsonSchemaOutput;
-  const hints = [forced?.hint, jsonInWords ? jsonOutputHint(schema) : undefined].filter((hint) => hint !== undefined);
+  const hints = [repeatedCallHint(request.messages), forced?.hint, jsonInWords ? jsonOutputHint(schema) : undefined].filter((hint) => hint !== undefined);
   // At the end, not in the system prompt: these vary per request, the prefix must not.
   if (hints.length > 0) messages.push({ role: "user", content: wrapSystemReminder(hints.join("\n")) });
 
