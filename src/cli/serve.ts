@@ -30,6 +30,7 @@ import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } fro
 import { stampOf } from "../supervisor/process-identity.js";
 import { securePrivateHome } from "../shared/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
+import { fitTiersToModel } from "../server/fit-tiers-to-model.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -154,8 +155,11 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     backendUrl !== undefined
       ? served
       : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
+  // Its tiers on the settings made for a model of its size, not the size the config declared there.
+  const fitted = embedded === undefined ? { table: planned } : fitTiersToModel(planned);
+  if (fitted.note !== undefined) options.print(fitted.note);
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
-  const table = withEngineToken(planned, randomBytes(32).toString("base64url"));
+  const table = withEngineToken(fitted.table, randomBytes(32).toString("base64url"));
 
   const mallexHome = resolveMallexHome(process.env);
   const tightened = securePrivateHome(mallexHome);

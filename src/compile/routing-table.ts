@@ -113,6 +113,8 @@ export interface CompiledProfile {
    * dashboard show; absent, the profile's own name stands for its model.
    */
   servedName?: string;
+  /** Set at run time only: the billions of parameters of the model that serves it (its GGUF's header), where known. */
+  servedParamsB?: number;
 }
 
 /** How `mallex engine` runs a model: passed to it as flags. */

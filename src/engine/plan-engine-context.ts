@@ -26,6 +26,28 @@ export interface ContextPlan {
   limitedBy: "trained context" | "profile window" | "memory";
   freeRamBytes: number;
   freeVramBytes: number;
+  /** What the GGUF's header says of the model, for the settings that fit it (fit-tiers-to-model.ts). */
+  model?: ModelFacts;
+}
+
+export interface ModelFacts {
+  /** general.architecture: "qwen2", "llama", "qwen3moe"… */
+  architecture?: string;
+  /** general.name */
+  name?: string;
+  /** Billions of parameters, from general.size_label ("1.5B", "30B-A3B": 30) or the name. */
+  paramsB?: number;
+}
+
+/** The model's facts from its GGUF header's general.* keys; what is not there stays unknown. */
+export function modelFactsOf(metadata: { general?: { architecture?: unknown; name?: unknown; size_label?: unknown } }): ModelFacts {
+  const general = metadata.general ?? {};
+  const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
+  const architecture = text(general.architecture);
+  const name = text(general.name);
+  const size = /(?:^|[^\d.])(\d+(?:\.\d+)?)\s*([BM])(?![a-z])/i.exec(text(general.size_label) ?? name ?? "");
+  const paramsB = size === null ? undefined : Number(size[1]) / (size[2]!.toUpperCase() === "M" ? 1000 : 1);
+  return { ...(architecture ? { architecture } : {}), ...(name ? { name } : {}), ...(paramsB !== undefined && paramsB > 0 ? { paramsB } : {}) };
 }
 
 /** llama.cpp pads a context to 256 cells (GGML_PAD in llama_context); node-llama-cpp pads a requested size up to it. */
@@ -93,6 +115,7 @@ export async function planEngineContext(options: ContextPlanOptions, nodeLlamaCp
       limitedBy: contextSize < max ? "memory" : max < trainContextSize ? "profile window" : "trained context",
       freeRamBytes: freeRam,
       freeVramBytes: freeVram,
+      model: modelFactsOf(info.metadata as Parameters<typeof modelFactsOf>[0]),
     };
   } finally {
     await llama.dispose();

@@ -88,7 +88,8 @@ export async function withPlannedContexts(table: RoutingTable, options: PlanCont
     );
     for (const key of keys) {
       const profile = profiles[key]!;
-      profiles[key] = fitProfileToContext({ ...profile, engine: { ...profile.engine, contextSize: plan.contextSize, contextPlanned: true } }, plan.contextSize);
+      const served = { ...profile, engine: { ...profile.engine, contextSize: plan.contextSize, contextPlanned: true } };
+      profiles[key] = fitProfileToContext(plan.model?.paramsB === undefined ? served : { ...served, servedParamsB: plan.model.paramsB }, plan.contextSize);
     }
   }
   return { ...table, profiles };

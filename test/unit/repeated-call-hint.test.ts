@@ -7,10 +7,22 @@ const result = (id: string): AnthropicMessageParam => ({ role: "user", content: 
 
 describe("repeatedCallHint", () => {
   it("speaks when the last two turns made the same calls (their ids differ), and only then", () => {
-    const loop = [{ role: "user" as const, content: "where is fetchWithRetry?" }, call("a", { pattern: "x" }), result("a"), call("b", { pattern: "x" }), result("b")];
+    const loop = [
+      { role: "user" as const, content: "where is fetchWithRetry?" },
+      call("a", { pattern: "x" }),
+      result("a"),
+      call("b", { pattern: "x" }),
+      result("b"),
+    ];
     expect(repeatedCallHint(loop)).toMatch(/^Your last two turns made the same tool call/);
     expect(repeatedCallHint([...loop.slice(0, 3), call("b", { pattern: "y" }), result("b")])).toBeUndefined();
     expect(repeatedCallHint(loop.slice(0, 3))).toBeUndefined();
-    expect(repeatedCallHint([{ role: "assistant", content: "Hi" }, { role: "user", content: "hi" }, { role: "assistant", content: "Hi" }])).toBeUndefined();
+    expect(
+      repeatedCallHint([
+        { role: "assistant", content: "Hi" },
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "Hi" },
+      ]),
+    ).toBeUndefined();
   });
 });
