@@ -160,6 +160,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (fitted.note !== undefined) options.print(fitted.note);
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
   const table = withEngineToken(fitted.table, randomBytes(32).toString("base64url"));
+  const defaultTier = table.tiers[table.routing.defaultTier];
+  const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
 
   const mallexHome = resolveMallexHome(process.env);
   const tightened = securePrivateHome(mallexHome);
@@ -227,8 +229,10 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     debugLevel,
   });
   dashboard = proxy.dashboard;
+  // The default tier's profile first: the first session goes there.
   warm = (key, baseUrl) => {
-    for (const profile of profilesByKey.get(key) ?? []) void proxy.warmPromptCache(profile, baseUrl);
+    const profiles = profilesByKey.get(key) ?? [];
+    void proxy.warmPromptCache([...profiles.filter((p) => p === defaultProfile), ...profiles.filter((p) => p !== defaultProfile)], baseUrl);
   };
   // For `mallex status` in another terminal, beside those of other mallex on this MALLEX_HOME (whose
   // stale ones, left by a mallex that was killed, go now); a failure to write it costs that command only.
@@ -244,8 +248,6 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   } catch (error) {
     options.print(`mallex: cannot write ${proxyRecordPath(mallexHome, process.pid)} (${(error as Error).message}); mallex status will need --url`);
   }
-  const defaultTier = table.tiers[table.routing.defaultTier];
-  const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
   const supervised = defaultProfile ? table.backends[defaultProfile.backend]?.supervise : undefined;
   return {
     proxy,

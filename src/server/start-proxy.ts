@@ -90,8 +90,8 @@ export interface RunningProxy {
   table(): RoutingTable;
   /** Reads the server now serving this profile (one mallex started), so table() follows it. */
   learnServer(profile: CompiledProfile, baseUrl: string): Promise<void>;
-  /** Prefills the server now serving this profile with the prefix its requests began with last time (warm-prompt-cache.ts). */
-  warmPromptCache(profile: CompiledProfile, baseUrl: string): Promise<void>;
+  /** Prefills a server that just became ready with the prefix the first of its profiles known began with last time (warm-prompt-cache.ts). */
+  warmPromptCache(profiles: readonly CompiledProfile[], baseUrl: string): Promise<void>;
   /** The Claude Code session of the latest request (a UUID, as Claude Code names them); undefined before any. */
   lastSession(): string | undefined;
   close(): Promise<void>;
@@ -287,8 +287,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     dashboard: feed,
     table: () => live.table,
     learnServer: facts.learnServed,
-    warmPromptCache: (profile, baseUrl) =>
-      warmPromptCache(profile, backends[profile.backend]!, baseUrl, {
+    warmPromptCache: (profiles, baseUrl) =>
+      warmPromptCache(profiles, backends, baseUrl, {
         prefixes: stablePrefixes,
         client: upstream,
         requestTimeoutMs: table.server.requestTimeoutMs,

@@ -21,9 +21,17 @@ export interface WarmPromptCacheDeps {
  * tokens for the small profiles, half a minute of prefill on two CPU cores. A background request of
  * one token; a failure is a log line, as the first session then prefills it itself.
  */
-export async function warmPromptCache(profile: CompiledProfile, backend: RuntimeBackend, baseUrl: string, deps: WarmPromptCacheDeps): Promise<void> {
-  const request = deps.prefixes.warmRequest(profile);
-  if (request === undefined) return;
+export async function warmPromptCache(
+  profiles: readonly CompiledProfile[],
+  backends: Readonly<Record<string, RuntimeBackend>>,
+  baseUrl: string,
+  deps: WarmPromptCacheDeps,
+): Promise<void> {
+  // One prefix: a server with one sequence keeps only the last prompt it read, so the first profile known wins.
+  const profile = profiles.find((candidate) => deps.prefixes.warmRequest(candidate) !== undefined);
+  const backend = profile && backends[profile.backend];
+  if (profile === undefined || backend === undefined) return;
+  const request = deps.prefixes.warmRequest(profile)!;
   const started = deps.now();
   const target = { ...backend, baseUrl };
   try {
