@@ -76,3 +76,15 @@ describe("a Reply call reaches the client as its text", () => {
     expect(replyTextOfJson('{"text": "a \\"b\\" \\n')).toBe('a "b" \n');
   });
 });
+
+describe("requireAction on a model in a loop", () => {
+  it("withholds, for this turn, the tool it called the same way in its last two turns", () => {
+    const grep = { name: "Grep", input_schema: { type: "object" as const, properties: { pattern: { type: "string" } } } };
+    const call = (id: string) => ({ role: "assistant" as const, content: [{ type: "tool_use" as const, id, name: "Grep", input: { pattern: "x" } }] });
+    const result = (id: string) => ({ role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: id, content: "a.js:1" }] });
+    const looping = request({ tools: [read, grep], messages: [{ role: "user", content: "where is x?" }, call("a"), result("a"), call("b"), result("b")] });
+    expect(requireAction({ alwaysCall: true }, looping, looping, [read, grep])?.sent.tools?.map((tool) => tool.name)).toEqual(["Read", "Reply"]);
+    const once = request({ tools: [read, grep], messages: [{ role: "user", content: "where is x?" }, call("a"), result("a")] });
+    expect(requireAction({ alwaysCall: true }, once, once, [read, grep])?.sent.tools?.map((tool) => tool.name)).toEqual(["Read", "Grep", "Reply"]);
+  });
+});
