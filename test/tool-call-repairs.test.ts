@@ -96,6 +96,9 @@ describe("what counts as a repair", () => {
   it("a functions. prefix and untyped (XML) values read as text are a format's way of writing, not repairs", () => {
     expect(describeCallRepairs(call("functions.Read", { file_path: "a" }), "Read", { file_path: "a" })).toEqual([]);
     expect(describeCallRepairs(call("Read", { limit: "20" }, true), "Read", { limit: 20 })).toEqual([]);
+    expect(describeCallRepairs(call("Read", { file_path: "a", output_mode: "count" }), "Read", { file_path: "a" })).toEqual([
+      "arguments the tool does not have left out: output_mode",
+    ]);
     expect(describeCallRepairs(call("read", { limit: "20" }, false, "JSON cut off, closed"), "Read", { limit: 20 })).toEqual([
       "JSON cut off, closed",
       "tool name read → Read",

@@ -176,5 +176,18 @@ export function checkToolCall(
     };
   }
   if (valid) return { ok: true, name: tool.name, input };
-  return { ok: false, reason: describeSchemaErrors(tool.name, validate.errors ?? []) };
+  const reason = describeSchemaErrors(tool.name, validate.errors ?? []);
+  // An argument the tool does not have, beside the right ones (a small model gave Glob Grep's glob and
+  // output_mode): the call runs without it, a repair, rather than not at all.
+  const known = withoutUnknownArguments(input, tool.input_schema);
+  if (known !== undefined && validate(known)) return { ok: true, name: tool.name, input: known };
+  return { ok: false, reason };
+}
+
+/** The arguments the schema names, where it allows no others and some were given; else undefined. */
+function withoutUnknownArguments(input: Record<string, unknown>, schema: object): Record<string, unknown> | undefined {
+  const { properties, additionalProperties } = schema as { properties?: unknown; additionalProperties?: unknown };
+  if (additionalProperties !== false || typeof properties !== "object" || properties === null) return undefined;
+  const known = Object.fromEntries(Object.entries(input).filter(([key]) => Object.hasOwn(properties, key)));
+  return Object.keys(known).length < Object.keys(input).length ? known : undefined;
 }

@@ -119,6 +119,15 @@ describe("checkToolCall", () => {
     });
   });
 
+  it("runs a call without the arguments its tool does not have, where the rest is valid (its schema allows no others)", () => {
+    // A small model gave Glob the glob and output_mode of the Grep it had just called.
+    expect(checkToolCall(parsed("Read", { file_path: "/a", path: "/b", output_mode: "count" }), TOOLS)).toEqual({
+      ok: true,
+      name: "Read",
+      input: { file_path: "/a" },
+    });
+  });
+
   it("uses a caller's name map instead of the defaults", () => {
     expect(checkToolCall(parsed("open", { file_path: "/a" }), TOOLS, { open: "Read" })).toMatchObject({
       ok: true,
@@ -136,9 +145,9 @@ describe("checkToolCall", () => {
       'Tool call to "Write" is missing required property "file_path", and is missing required property "content"',
     ],
     [
-      "an unknown property",
-      parsed("Read", { file_path: "/a", path: "/b" }),
-      'Tool call to "Read" has unknown property "path" (known properties: file_path, offset, limit, pages)',
+      "an unknown property, with a required one missing",
+      parsed("Read", { path: "/b" }),
+      'Tool call to "Read" is missing required property "file_path", and has unknown property "path" (known properties: file_path, offset, limit, pages)',
     ],
     ["a wrong type", parsed("Read", { file_path: "/a", limit: "ten" }), 'Tool call to "Read" has property "limit" of type string where integer is expected'],
     ["a bound", parsed("Read", { file_path: "/a", offset: "-1" }), 'Tool call to "Read" has property "offset" that must be >= 0'],
