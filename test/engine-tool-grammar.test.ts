@@ -35,3 +35,24 @@ describe("a tool call held to its grammar in the embedded engine (node-llama-cpp
     }
   });
 });
+
+describe("a forced call's grammar with few optional parameters", () => {
+  it("takes each set of them by their own names, and no other key", async () => {
+    const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: "never" });
+    try {
+      const glob = {
+        type: "object",
+        properties: { pattern: { type: "string" }, path: { type: "string" } },
+        required: ["pattern"],
+        additionalProperties: false,
+      };
+      const grammar = await llama.createGrammarForJsonSchema(toolParametersToGbnf(glob, { exactUpTo: 4 }).params as never);
+      expect(grammar.parse('{"pattern": "*.js"}')).toEqual({ pattern: "*.js" });
+      expect(grammar.parse('{"pattern": "*.js", "path": "/repo"}')).toEqual({ pattern: "*.js", path: "/repo" });
+      // Held to the widened grammar, the 1.5B gave Glob the glob and output_mode of a Grep.
+      expect(() => grammar.parse('{"pattern": "*.js", "output_mode": "count"}')).toThrow();
+    } finally {
+      await llama.dispose();
+    }
+  });
+});

@@ -199,11 +199,15 @@ function renderPromptTokens(engine: LoadedEngine, history: ChatHistoryItem[], fu
   return contextText.tokenize(engine.model.tokenizer);
 }
 
+/** Up to this many optional parameters a forced call's grammar lists every set of them (2^n variants). */
+const EXACT_OPTIONAL_PARAMETERS = 4;
+
 /** `{"name": …, "arguments": …}` for one of the tools, each with its own argument schema. */
 function forcedCallSchema(tools: EngineTool[]) {
   const variants = tools.map((tool) => ({
     type: "object" as const,
-    properties: { name: { const: tool.name }, arguments: toolParametersToGbnf(tool.parameters).params },
+    // The instruction shows each tool's whole schema: its grammar keeps the keys to the tool's own where they are few.
+    properties: { name: { const: tool.name }, arguments: toolParametersToGbnf(tool.parameters, { exactUpTo: EXACT_OPTIONAL_PARAMETERS }).params },
     required: ["name", "arguments"],
     additionalProperties: false,
   }));

@@ -83,9 +83,11 @@ function objectSchema(s: Json, root: unknown, depth: number): GbnfJsonSchema {
  * "string" and head_limit with 0, and found nothing. Here only the required ones are properties, and
  * any other key may follow with a value an optional parameter takes (widened, never narrowed: mallex's
  * check of the call against the tool's own schema judges the names). `optional` names them, with their
- * types, for the documentation the grammar no longer carries.
+ * types, for the documentation the grammar no longer carries. With `exactUpTo`, a tool with at most
+ * that many optional parameters gets one variant per set of them instead, so no key but the tool's
+ * own can be written (held to the widened grammar, the 1.5B gave Glob Grep's `glob` and `output_mode`).
  */
-export function toolParametersToGbnf(schema: unknown): { params: GbnfJsonSchema; optional: string[] } {
+export function toolParametersToGbnf(schema: unknown, { exactUpTo = 0 }: { exactUpTo?: number } = {}): { params: GbnfJsonSchema; optional: string[] } {
   const full = jsonSchemaToGbnf(schema);
   if (typeof full !== "object" || !("properties" in full) || full.properties === undefined) return { params: full, optional: [] };
   const s = schema as Json;
@@ -93,6 +95,13 @@ export function toolParametersToGbnf(schema: unknown): { params: GbnfJsonSchema;
   const entries = Object.entries(full.properties as Record<string, GbnfJsonSchema>);
   const optional = entries.filter(([name]) => !required.has(name));
   if (optional.length === 0) return { params: full, optional: [] };
+  const named = optional.map(([name, value]) => `${name} (${describeType(value)})`);
+  // Few enough to list: one variant per set of optional parameters given, each key by its own name.
+  if (optional.length <= exactUpTo) {
+    const requiredEntries = entries.filter(([name]) => required.has(name));
+    const variants = subsets(optional).map((given) => ({ ...full, properties: Object.fromEntries([...requiredEntries, ...given]) }) as GbnfJsonSchema);
+    return { params: variants.length === 1 ? variants[0]! : { oneOf: variants }, optional: named };
+  }
   const values = [...new Map(optional.map(([, value]) => [JSON.stringify(value), value])).values()];
   const open = full.additionalProperties;
   const extra = typeof open === "object" ? [...values, open] : values;
@@ -102,8 +111,13 @@ export function toolParametersToGbnf(schema: unknown): { params: GbnfJsonSchema;
       properties: Object.fromEntries(entries.filter(([name]) => required.has(name))),
       additionalProperties: extra.length === 1 ? extra[0]! : { oneOf: extra },
     } as GbnfJsonSchema,
-    optional: optional.map(([name, value]) => `${name} (${describeType(value)})`),
+    optional: named,
   };
+}
+
+/** Every subset of `items`, each in their order. */
+function subsets<T>(items: readonly T[]): T[][] {
+  return items.reduce<T[][]>((all, item) => [...all, ...all.map((subset) => [...subset, item])], [[]]);
 }
 
 function describeType(schema: GbnfJsonSchema): string {
