@@ -161,12 +161,17 @@ describeWithBrowser("the dashboard in a browser", () => {
     await page.locator("#login").waitFor({ state: "visible", timeout: 5000 });
     await expect(page.locator("#status").textContent()).resolves.toBe("needs the token");
     expect(await page.locator("#requests tr[data-id]").count()).toBe(0);
+    // Only the token's form, naming where the link with the token is printed: the panels, which would
+    // speak of servers the page was never told of, stay hidden (issue 50).
+    await expect(page.locator("#login").textContent()).resolves.toContain("mallex status");
+    await expect(page.locator("#data").isHidden()).resolves.toBe(true);
 
     const response = await ask(proxy.url, { "x-api-key": token });
     expect(response.status).toBe(200);
     await page.locator("#token").fill(token);
     await page.locator("#login button").click();
     await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
+    await expect(page.locator("#data").isVisible()).resolves.toBe(true);
     await page.locator(`tr[data-id="${response.headers.get("request-id")}"]`).waitFor({ timeout: 3000 });
     await expect(
       page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem("mallex-token")),

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { proxyRecordPath, writeProxyRecord } from "../src/supervisor/proxy-records.js";
-import { securePrivateHome } from "../src/shared/private-files.js";
+import { makeFolderFor, securePrivateHome } from "../src/shared/private-files.js";
 import { createLogWriter } from "../src/observe/log-file.js";
 import { createLastRequestSaver } from "../src/observe/save-last-request.js";
 import { writePidfile } from "../src/supervisor/pidfile.js";
@@ -121,6 +121,22 @@ describe.runIf(modes)("MALLEX_HOME is private", () => {
       expect(listed).toContain(`${join(home, name)} 0600`);
     }
     for (const line of listed) expect(line).toMatch(/ 0(600|700)$/);
+  });
+
+  it("makeFolderFor: MALLEX_HOME and a folder in it are made private (init writes the user's config there), any other folder plainly", () => {
+    const base = mkdtempSync(join(tmpdir(), "mallex-private-"));
+    const home = join(base, "home");
+    makeFolderFor(home, home);
+    expect(modeOf(home)).toBe(0o700);
+    expect(securePrivateHome(home)).toBeUndefined();
+    makeFolderFor(join(base, "fresh-home", "configs"), join(base, "fresh-home"));
+    expect(modeOf(join(base, "fresh-home"))).toBe(0o700);
+    expect(modeOf(join(base, "fresh-home", "configs"))).toBe(0o700);
+    makeFolderFor(join(base, "project"), home);
+    expect(modeOf(join(base, "project"))).toBe(0o777 & ~process.umask());
+    // A sibling whose name starts like the home's is not in it.
+    makeFolderFor(join(base, "home-other"), home);
+    expect(modeOf(join(base, "home-other"))).toBe(0o777 & ~process.umask());
   });
 
   it("securePrivateHome: 0755 → 0700 with one sentence; a private home is left alone and silent; a shared sticky folder is never changed", () => {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
@@ -72,6 +72,10 @@ describe("mallex run --setup", () => {
     expect(first.exitCode, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toContain(`✓ wrote ${userConfig} (it compiles)`);
     expect(first.stdout).toContain("fake claude: 200");
+    // MALLEX_HOME, made for the config, was private from the start: no tightening of a folder mallex
+    // itself had just made, and no sentence about it (issue 50).
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(first.stderr).not.toContain("(MALLEX_HOME) private");
     // It goes on by itself: no "Next: mallex run --config …" for what it is already doing.
     expect(first.stdout).not.toContain("Next:");
     // The folder's file is untouched and was not compiled; the user's was, next to it.

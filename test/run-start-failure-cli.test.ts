@@ -20,7 +20,9 @@ describe("mallex run: a model server that fails to start is reported once", () =
       expect.stringMatching(/^mallex: model server my-org_Tiny-Coder: gave up: The model server my-org_Tiny-Coder exited while starting/),
     ]);
     // The command's model, not the profile's it replaces, nor the shipped config's backend name.
-    expect(lines[0]).toBe("mallex: starting my-org/Tiny-Coder for the medium tier…");
+    // The dashboard first, where the model's progress shows while it loads; then the load.
+    expect(lines[0]).toMatch(/^mallex: dashboard: http:\/\/127\.0\.0\.1:\d+\/ui#token=mallex-[0-9a-f]{32}$/);
+    expect(lines[1]).toBe("mallex: starting my-org/Tiny-Coder for the medium tier…");
     expect(result.stderr).not.toMatch(/mlx--|Qwen3/);
     expect(result.stderr).not.toMatch(/Claude Code/);
   });

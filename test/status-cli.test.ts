@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveProxies, proxyRecordPath } from "../src/supervisor/proxy-records.js";
+import { liveProxies, proxyRecordPath, writeProxyRecord } from "../src/supervisor/proxy-records.js";
 import { llamaServerProps, startFactsServer } from "./fakes/fake-facts-servers.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";
@@ -50,7 +50,9 @@ describe("mallex status", () => {
       const status = await runCli(["status"], { env: { MALLEX_HOME: home } });
       expect(status.stderr).toBe("");
       expect(status.exitCode).toBe(0);
-      expect(status.stdout).toContain(`mallex at ${proxy.url} (pid ${proxy.process.pid})\n`);
+      // No token: the page opens as it is, and `mallex proxy` said so too.
+      expect(status.stdout).toContain(`mallex at ${proxy.url} (pid ${proxy.process.pid})\n  dashboard: ${proxy.url}/ui\n`);
+      expect(proxy.output()).toContain(`  dashboard: ${proxy.url}/ui\n`);
       expect(status.stdout).toMatch(/claude-status-test → medium\/coder \(local, /);
       // --backend-url: the server runs already, and no request starts one.
       expect(status.stdout).toContain("Model servers:\n  none: this mallex starts no model server (its backends are servers that run already)\n");
@@ -133,6 +135,32 @@ tiers:
     } finally {
       await proxy.stop();
       await llama.close();
+    }
+  });
+
+  it("names each mallex's dashboard by the link that opens it, token included: the one in its record, or the one it was asked with (issue 50)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
+    const config = join(writeTree({ "mallex.yaml": `${ONE_LOCAL_PROFILE}server: { auth_token: "status-token-42" }\n` }), "mallex.yaml");
+    const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
+    try {
+      // mallex proxy prints the link that opens the page, not a bare /ui that only asks for the token.
+      expect(proxy.output()).toContain(`  dashboard: ${proxy.url}/ui#token=status-token-42\n`);
+      const asked = await runCli(["status", "--token", "status-token-42"], { env: { MALLEX_HOME: home } });
+      expect(asked.stdout).toContain(`mallex at ${proxy.url} (pid ${proxy.process.pid})\n  dashboard: ${proxy.url}/ui#token=status-token-42\n`);
+
+      // As `mallex run` records its session's token: status finds it there, and the link carries it.
+      const [entry] = liveProxies(home);
+      writeProxyRecord(home, { ...entry!.record, token: "status-token-42" });
+      const recorded = await runCli(["status"], { env: { MALLEX_HOME: home } });
+      expect(recorded.exitCode, recorded.stderr).toBe(0);
+      const link = /^ {2}dashboard: (\S+)$/m.exec(recorded.stdout)?.[1];
+      expect(link).toBe(`${proxy.url}/ui#token=status-token-42`);
+      // What the page does with it: the fragment's token opens the data.
+      const token = decodeURIComponent(/#token=([^&]+)$/.exec(link!)![1]!);
+      expect((await fetch(`${proxy.url}/ui`)).status).toBe(200);
+      expect((await fetch(`${proxy.url}/ui/api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await proxy.stop();
     }
   });
 

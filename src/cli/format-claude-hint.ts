@@ -2,7 +2,7 @@ import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
 import { formatArgv } from "../supervisor/server-command.js";
 
 /** A whole `${VAR}` or `${VAR:-default}`: the shell reads it as the config does. */
-const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}"`$\\]*)?\}$/;
+export const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}"`$\\]*)?\}$/;
 
 /**
  * The command that starts Claude Code on this proxy, runnable as printed. Without a key or token

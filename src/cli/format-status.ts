@@ -7,12 +7,23 @@ import type { PoolSummary } from "../observe/dashboard/pool-summary.js";
 import type { ServerSummary } from "../observe/dashboard/server-summary.js";
 import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import { formatGb } from "../supervisor/server-size.js";
+import { dashboardLink } from "./dashboard-link.js";
 
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
 
-/** Pure: `mallex status`'s summary, the dashboard's in lines: the model servers and their memory budget, the pools' servers, the queues' capacity, each profile's context, a Claude Code drift, then the last requests. */
-export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number; pid?: number }): string[] {
-  const lines = [`mallex at ${url}${options.pid !== undefined ? ` (pid ${options.pid})` : ""}`, "", "Model servers:"];
+/**
+ * Pure: `mallex status`'s summary, the dashboard's in lines: the link that opens the dashboard (with
+ * the token status asked with, which opens it too: `mallex run`'s is in its record only), the model
+ * servers and their memory budget, the pools' servers, the queues' capacity, each profile's context,
+ * a Claude Code drift, then the last requests.
+ */
+export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number; pid?: number; token?: string }): string[] {
+  const lines = [
+    `mallex at ${url}${options.pid !== undefined ? ` (pid ${options.pid})` : ""}`,
+    `  dashboard: ${dashboardLink(url, options.token)}`,
+    "",
+    "Model servers:",
+  ];
   // With --backend-url (or only servers that run already) no request starts one: nothing to promise.
   if (snapshot.servers.length === 0)
     lines.push(
@@ -41,7 +52,7 @@ export function formatStatus(url: string, snapshot: Snapshot, options: { request
 }
 
 /** `mallex status -f`: each message of /ui/events in lines; a profile's context is printed again only when it changed (a server said what it holds). */
-export function createMessageFormatter(url: string, count: number, now: () => number, pid?: number): (message: DashboardMessage) => string[] {
+export function createMessageFormatter(url: string, count: number, now: () => number, pid?: number, token?: string): (message: DashboardMessage) => string[] {
   const contextShown = new Map<string, string>();
   const changedContexts = (contexts: ContextSummary[]) =>
     contexts
@@ -54,7 +65,7 @@ export function createMessageFormatter(url: string, count: number, now: () => nu
   return (message) => {
     if (message.type === "snapshot") {
       changedContexts(message.contexts ?? []);
-      return formatStatus(url, message, { requests: count, now: now(), ...(pid !== undefined ? { pid } : {}) });
+      return formatStatus(url, message, { requests: count, now: now(), ...(pid !== undefined ? { pid } : {}), ...(token !== undefined ? { token } : {}) });
     }
     if (message.type === "request") return [formatRequest(message.request)];
     // Pool servers' and queues' load changes with every request: the dashboard and /metrics show them, the terminal would scroll.

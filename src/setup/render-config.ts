@@ -164,7 +164,9 @@ export function renderConfig(input: RenderConfigInput): string {
     ),
     ...(budgetGb > 0
       ? [
-          `# ${DEFAULT_MEMORY_SHARE * 100}% of the ${input.hardware.ramGb} GB this machine reports (macOS's default GPU limit); more if you close other apps.`,
+          ...wrapComment(
+            `${DEFAULT_MEMORY_SHARE * 100}% of the ${input.hardware.ramGb} GB this machine reports (${budgetShareReason(input.hardware.platform)}); more if you close other apps.`,
+          ),
           "memory:",
           `  budget_gb: ${budgetGb}`,
         ]
@@ -186,6 +188,11 @@ function yamlScalar(text: string): string {
 }
 
 /** Splits a long comment at word boundaries so the file stays readable at 100 columns. */
+/** Why the default budget is that share of RAM: the GPU's default limit is macOS's alone, elsewhere the share is mallex's own choice. */
+function budgetShareReason(platform: NodeJS.Platform): string {
+  return platform === "darwin" ? "macOS's default GPU limit" : "mallex's default, which leaves the rest to the system and other programs";
+}
+
 function wrapComment(text: string, width = 100): string[] {
   const out: string[] = [];
   let line = "#";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TierName } from "../../generated/config.js";
@@ -10,6 +10,8 @@ import type { EnvLookup } from "../config/interpolate-env.js";
 import { displayPath } from "../config/load-config.js";
 import { suggestName } from "../config/suggest-name.js";
 import { MallexError } from "../shared/mallex-error.js";
+import { resolveMallexHome } from "../shared/mallex-home.js";
+import { makeFolderFor } from "../shared/private-files.js";
 import { MIN_PYTHON, type PythonLookup } from "../supervisor/bootstrap-venv.js";
 import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { askApiKeyEnv, askClaudeTiers, askProfile } from "./ask-choices.js";
@@ -265,7 +267,7 @@ function inheritedFallbacks(table: RoutingTable): Partial<Record<TierName, TierN
 async function writeValidated(path: string, text: string, deps: InitDeps): Promise<void> {
   const temp = join(dirname(path), `.${randomUUID().slice(0, 8)}.mallex-init.yaml`);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolderFor(dirname(path), resolveMallexHome(deps.env));
     writeFileSync(temp, text, { flag: "wx" });
   } catch (error) {
     throw new MallexError("E_USAGE", `cannot write ${displayPath(path, deps.cwd)}: ${(error as Error).message}`, { cause: error });

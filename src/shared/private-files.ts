@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
 
 /**
  * MALLEX_HOME holds prompts (last-request/, mallex.log), tokens (proxies/) and what servers
@@ -12,6 +13,18 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** mkdir -p with 0700 for every directory it creates (an existing one is left as it is). */
 export function makePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/**
+ * mkdir -p for the folder of a file mallex writes where the user says, such as the config `mallex
+ * init` writes (`mallex run --setup` puts it in MALLEX_HOME): MALLEX_HOME itself, or a folder in it,
+ * is made as mallex makes its own, so no later run finds a home that mallex left open and has to
+ * tighten it (saying so, as if someone else had); any other folder is a plain one.
+ */
+export function makeFolderFor(dir: string, home: string): void {
+  const rel = relative(home, dir);
+  if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) makePrivateDir(dir);
+  else mkdirSync(dir, { recursive: true });
 }
 
 /** {@link makePrivateDir} off the event loop. */

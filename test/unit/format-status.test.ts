@@ -72,7 +72,7 @@ describe("formatStatus (mallex status)", () => {
       },
       { requests: 10, now: NOW },
     );
-    expect(lines.slice(2, 6)).toEqual([
+    expect(lines.slice(3, 7)).toEqual([
       "Model servers:",
       "  mlx--org_Deep (org/Deep): ready · port 8081 · pid 42 · for 10 min 0 s · 0 restarts · 12 GB (weights on disk)",
       "  mlx--org_Next (org/Next): stopped · for 1 min 0 s · 1 restart · size unknown until measured",
@@ -102,6 +102,7 @@ describe("formatStatus (mallex status)", () => {
     );
     expect(lines).toEqual([
       "mallex at http://127.0.0.1:4141",
+      "  dashboard: http://127.0.0.1:4141/ui",
       "",
       "Model servers:",
       "  none started yet (one starts on the first request that needs it)",
@@ -132,7 +133,7 @@ describe("formatStatus (mallex status)", () => {
       { backend: "ollama", maxInFlight: 2, source: "set", maxWaiting: 0, waitingSource: "set", inFlight: 0, waiting: 0 },
     ];
     const lines = formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [], capacity }, { requests: 10, now: NOW });
-    expect(lines.slice(4, 9)).toEqual([
+    expect(lines.slice(5, 10)).toEqual([
       "",
       "Capacity (requests at once, and waiting past that):",
       "  mlx: 32 at once (default for mlx-lm), 128 may wait (4 × in flight, at least 16) · 3 in flight, 0 queued",
@@ -141,12 +142,31 @@ describe("formatStatus (mallex status)", () => {
     ]);
   });
 
+  it("names the dashboard by the link that opens it: with the token status asked with, which only the proxy's record may hold (issue 50)", () => {
+    const empty = { type: "snapshot" as const, requests: [], servers: [], pools: [] };
+    expect(formatStatus("http://127.0.0.1:4141", empty, { requests: 10, now: NOW, pid: 42, token: "mallex-0123abcd" }).slice(0, 3)).toEqual([
+      "mallex at http://127.0.0.1:4141 (pid 42)",
+      "  dashboard: http://127.0.0.1:4141/ui#token=mallex-0123abcd",
+      "",
+    ]);
+    // A token is one piece of the fragment, whatever it holds (the page reads up to an &).
+    expect(formatStatus("http://127.0.0.1:4141", empty, { requests: 10, now: NOW, token: "a&b c" })[1]).toBe(
+      "  dashboard: http://127.0.0.1:4141/ui#token=a%26b%20c",
+    );
+    // None: the page opens without one.
+    expect(formatStatus("http://127.0.0.1:4141", empty, { requests: 10, now: NOW })[1]).toBe("  dashboard: http://127.0.0.1:4141/ui");
+    // -f prints it with the snapshot it starts with.
+    expect(createMessageFormatter("http://127.0.0.1:4141", 10, () => NOW, 42, "mallex-0123abcd")(empty)[1]).toBe(
+      "  dashboard: http://127.0.0.1:4141/ui#token=mallex-0123abcd",
+    );
+  });
+
   it("promises a server on the first request only where this mallex starts one", () => {
     const empty = { type: "snapshot" as const, requests: [], servers: [], pools: [] };
     const supervising = formatStatus("http://127.0.0.1:4141", { ...empty, supervises: true }, { requests: 10, now: NOW });
-    expect(supervising[3]).toBe("  none started yet (one starts on the first request that needs it)");
+    expect(supervising[4]).toBe("  none started yet (one starts on the first request that needs it)");
     const external = formatStatus("http://127.0.0.1:4141", { ...empty, supervises: false }, { requests: 10, now: NOW });
-    expect(external[3]).toBe("  none: this mallex starts no model server (its backends are servers that run already)");
+    expect(external[4]).toBe("  none: this mallex starts no model server (its backends are servers that run already)");
   });
 
   it("shows each profile's context in effect, where it comes from, and the declared window a server lowered", () => {
@@ -159,7 +179,7 @@ describe("formatStatus (mallex status)", () => {
       { profile: "spare", backend: "embedded", served: "tiny-chat", usedBy: [], aliases: ["spare*"], contextWindow: 8192, source: "engine context size" },
     ];
     const lines = formatStatus("http://127.0.0.1:4141", { type: "snapshot", requests: [], servers: [], pools: [], contexts }, { requests: 10, now: NOW });
-    expect(lines.slice(4, 11)).toEqual([
+    expect(lines.slice(5, 12)).toEqual([
       "",
       "Context (tokens one request holds, and the prompt budget trimming aims for):",
       "  tiny (ext): 4096 tokens (llama-server GET /props; context_window 32768 lowered to it) · prompt budget 3072",

@@ -104,6 +104,16 @@ describe("renderConfig", () => {
     expect(compileTree({ "mallex.yaml": text }).lines).toEqual([]);
   });
 
+  it("says why the memory budget is 75% of RAM in this machine's terms: macOS's GPU limit on a Mac only (issue 50)", () => {
+    for (const hardware of [linux, { ...linux, platform: "win32" as const }]) {
+      const text = renderConfig({ profile: gguf, tiersToClaude: [], hardware, inheritedFallbacks });
+      expect(text).not.toContain("macOS");
+      expect(text).toMatch(
+        /^# 75% of the 23\.5 GB this machine reports \(mallex's default, which leaves the rest to the system and\n# other programs\); more if you close other apps\.\nmemory:\n {2}budget_gb: 17$/m,
+      );
+    }
+  });
+
   it("for the embedded engine: what it is, what its first start downloads, how to tune it; tiers on the GGUF profile", () => {
     const text = renderConfig({ profile: gguf, tiersToClaude: ["high"], hardware: linux, alternatives: ggufProfiles, inheritedFallbacks });
     expect(text).toContain("# --- The model server: mallex's embedded engine");

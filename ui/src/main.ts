@@ -48,6 +48,8 @@ let supervises = true;
 let evalView: EvalView | undefined;
 let evalSource: "live" | "saved" | "none" | "loading" = "loading";
 let stop: (() => void) | undefined;
+/** Whether mallex has sent its snapshot: until then the page knows nothing of its servers, and says nothing of them. */
+let known = false;
 
 const headers = (): HeadersInit => {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -78,6 +80,7 @@ function render(): void {
 
 function onMessage(message: DashboardMessage): void {
   if (message.type === "snapshot") {
+    known = true;
     requests = message.requests;
     servers = message.servers;
     memory = message.memory;
@@ -112,6 +115,9 @@ function onMessage(message: DashboardMessage): void {
 
 function onState(state: ConnectionState): void {
   byId("login").hidden = state.type !== "unauthorized";
+  // Without the token the page is told nothing: its panels, empty, would say what is not so ("no model
+  // server started"), so only the token's form shows.
+  byId("data").hidden = state.type === "unauthorized";
   if (state.type === "open") status("live", "ok");
   else if (state.type === "unauthorized") status("needs the token", "bad");
   else status(`reconnecting: ${state.why}`, "wait");
@@ -185,5 +191,7 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("explanation").hidden = true;
 });
 // Uptimes and idle-unload countdowns move without a message.
-setInterval(() => renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action), memory, supervises), 1000);
+setInterval(() => {
+  if (known) renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action), memory, supervises);
+}, 1000);
 connect();

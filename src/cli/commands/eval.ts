@@ -28,6 +28,7 @@ import { serve, type Serving } from "../serve.js";
 import { wantsColour } from "../show-usage.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
+import { dashboardLink } from "../dashboard-link.js";
 
 export default defineCommand({
   meta: {
@@ -190,7 +191,7 @@ export default defineCommand({
           ? ` × ${variants > 1 ? `${variants} variants` : ""}${variants > 1 && repeat > 1 ? " × " : ""}${repeat > 1 ? `${repeat} runs` : ""}`
           : "";
       console.error(
-        `mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${serving.proxy.url}/ui#token=${token})`,
+        `mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${dashboardLink(serving.proxy.url, token)})`,
       );
       // From here on each request's line goes to mallex.log only: the progress lines are the terminal's.
       quiet = true;

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { proxyArgs } from "../common-args.js";
 import { formatClaudeHint } from "../format-claude-hint.js";
+import { formatDashboardHint } from "../dashboard-link.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve } from "../serve.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
@@ -25,7 +26,7 @@ export default defineCommand({
     for (const warning of smallContextWarnings(serving.proxy.table())) printErr(warning);
     console.log(`mallex proxy listening on ${serving.proxy.url}${backend}`);
     console.log(`  claude: ${formatClaudeHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);
-    console.log(`  dashboard: ${serving.proxy.url}/ui`);
+    console.log(`  dashboard: ${formatDashboardHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);
     await waitForShutdown();
     await serving.close();
   },

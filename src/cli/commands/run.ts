@@ -19,6 +19,7 @@ import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
 import { setupConfigPath } from "../find-config.js";
 import { repeatedOption } from "../repeated-option.js";
+import { dashboardLink } from "../dashboard-link.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 import { printErr, printOut } from "../terminal-text.js";
@@ -49,6 +50,9 @@ export default defineCommand({
       { ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), config, port: args.port ?? "0" },
       { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] },
     );
+    // Before the model loads (minutes, the first time): the dashboard shows its progress, and only this
+    // session knows the token that opens it.
+    print(`mallex: dashboard: ${dashboardLink(serving.proxy.url, token)}`);
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
     const interruption = new AbortController();
     const interrupt = (signal: NodeJS.Signals) => interruption.abort(signal);

@@ -45,7 +45,12 @@ export default defineCommand({
     if (!args.follow) {
       const shown = await Promise.allSettled(
         targets.map(async (target) =>
-          formatStatus(target.url, await snapshotOf(target), { requests: count, now: Date.now(), ...(target.pid !== undefined ? { pid: target.pid } : {}) }),
+          formatStatus(target.url, await snapshotOf(target), {
+            requests: count,
+            now: Date.now(),
+            ...(target.pid !== undefined ? { pid: target.pid } : {}),
+            ...(target.token !== undefined ? { token: target.token } : {}),
+          }),
         ),
       );
       const failures = shown.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
@@ -64,7 +69,7 @@ export default defineCommand({
     let pending = "";
     // Where "\n\n" may begin in `pending`: each piece is searched once, not the whole of it again.
     let searchFrom = 0;
-    const format = createMessageFormatter(target.url, count, () => Date.now(), target.pid);
+    const format = createMessageFormatter(target.url, count, () => Date.now(), target.pid, target.token);
     try {
       for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
         pending += chunk;
