@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { makePrivateDirAsync } from "../shared/private-files.js";
 import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
+import { dictionary, isRecord, readProfileFile, type ByProfile } from "./read-profile-file.js";
 
 /** The file in MALLEX_HOME that keeps each profile's stable prefix across restarts. */
 export const STABLE_PREFIXES_FILE = "stable-prefixes.json";
@@ -45,7 +45,7 @@ export interface StablePrefixesOptions {
   onError(message: string): void;
 }
 
-type Stored = Record<string, Record<string, StablePrefix>>;
+type Stored = ByProfile<StablePrefix>;
 
 export function createStablePrefixes(options: StablePrefixesOptions): StablePrefixes {
   const prefixes = load(options.file, options.onError);
@@ -62,7 +62,7 @@ export function createStablePrefixes(options: StablePrefixesOptions): StablePref
     remember(profile, request) {
       const prefix = stablePrefixOf(request);
       if (prefix === undefined) return;
-      const models = (prefixes[profile.name] ??= dictionary());
+      const models = (prefixes[profile.name] ??= dictionary<StablePrefix>());
       if (JSON.stringify(models[profile.model]) === JSON.stringify(prefix)) return;
       models[profile.model] = prefix;
       // Off the request path, one write at a time; a new prefix is rare (a new tool set or release).
@@ -101,36 +101,19 @@ export function stablePrefixOf(request: OpenAIChatRequest): StablePrefix | undef
   };
 }
 
-/** A missing file is a first start; one that is not what mallex writes is reported and not used. */
+/** The stored prefixes (readProfileFile): a file that is not mallex's is reported and not used. */
 function load(file: string, onError: (message: string) => void): Stored {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") onError(`stable prompt prefixes not read from ${file}: ${(error as Error).message}`);
-    return dictionary();
-  }
-  try {
-    const parsed = JSON.parse(text) as { format?: unknown; profiles?: unknown };
-    if (parsed.format !== FORMAT || !isRecord(parsed.profiles)) throw new Error(`not a format ${FORMAT} prefixes file`);
-    const stored: Stored = dictionary();
-    for (const [name, models] of Object.entries(parsed.profiles)) {
-      if (!isRecord(models)) throw new Error(`profile ${name} is not an object`);
-      const byModel = (stored[name] = dictionary<StablePrefix>());
-      for (const [model, prefix] of Object.entries(models)) {
-        if (!isRecord(prefix) || typeof prefix.system !== "string" || (prefix.tools !== undefined && !Array.isArray(prefix.tools)))
-          throw new Error(`${name} (${model}) is not a prefix`);
-        byModel[model] = prefix as unknown as StablePrefix;
-      }
-    }
-    return stored;
-  } catch (error) {
-    onError(`stable prompt prefixes in ${file} ignored: ${(error as Error).message}`);
-    return dictionary();
-  }
+  return readProfileFile(file, {
+    format: FORMAT,
+    what: "stable prompt prefixes",
+    parse: parsePrefix,
+    instead: "none warmed until a request brings one",
+    onError,
+  });
 }
 
-/** An object without a prototype: names from the file (`__proto__` included) are only keys. */
-const dictionary = <T = Record<string, StablePrefix>>(): Record<string, T> => Object.create(null) as Record<string, T>;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+function parsePrefix(value: unknown, where: string): StablePrefix {
+  if (!isRecord(value) || typeof value.system !== "string" || (value.tools !== undefined && !Array.isArray(value.tools)))
+    throw new Error(`${where} is not a prefix`);
+  return value as unknown as StablePrefix;
+}

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { LearnedRates } from "../router/predict-ttft.js";
 import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
 import { addSample, type RateSample } from "./learn-rates.js";
 import { makePrivateDirAsync } from "../shared/private-files.js";
+import { dictionary, isRecord, readProfileFile, type ByProfile } from "./read-profile-file.js";
 
 /** The file in MALLEX_HOME that keeps what was learned across restarts. */
 export const TTFT_RATES_FILE = "ttft-rates.json";
@@ -30,7 +30,7 @@ export interface TtftRatesOptions {
   onError(message: string): void;
 }
 
-type Stored = Record<string, Record<string, LearnedRates>>;
+type Stored = ByProfile<LearnedRates>;
 
 export const ttftRatesPath = (mallexHome: string) => join(mallexHome, TTFT_RATES_FILE);
 
@@ -69,32 +69,9 @@ export function createTtftRates(options: TtftRatesOptions): TtftRates {
   };
 }
 
-/**
- * The stored rates; a missing file is a first start. A file that is not what mallex writes is
- * reported and not used (mallex learns again), never a reason not to start.
- */
+/** The stored rates (readProfileFile): a file that is not mallex's is reported, and mallex learns again. */
 function load(file: string, onError: (message: string) => void): Stored {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") onError(`learned rates not read from ${file}: ${(error as Error).message}; learning again`);
-    return dictionary();
-  }
-  try {
-    const parsed = JSON.parse(text) as { format?: unknown; profiles?: unknown };
-    if (parsed.format !== FORMAT || !isRecord(parsed.profiles)) throw new Error(`not a format ${FORMAT} rates file`);
-    const stored: Stored = dictionary();
-    for (const [name, models] of Object.entries(parsed.profiles)) {
-      if (!isRecord(models)) throw new Error(`profile ${name} is not an object`);
-      const byModel = (stored[name] = dictionary<LearnedRates>());
-      for (const [model, learned] of Object.entries(models)) byModel[model] = parseRates(learned, `${name} (${model})`);
-    }
-    return stored;
-  } catch (error) {
-    onError(`learned rates in ${file} ignored, learning again: ${(error as Error).message}`);
-    return dictionary();
-  }
+  return readProfileFile(file, { format: FORMAT, what: "learned rates", parse: parseRates, instead: "learning again", onError });
 }
 
 function parseRates(value: unknown, where: string): LearnedRates {
@@ -107,8 +84,3 @@ function parseRates(value: unknown, where: string): LearnedRates {
   };
   return { prefill: samples("prefill"), decode: samples("decode"), tokenRatio: samples("tokenRatio"), sharedPrefix: samples("sharedPrefix", 0) };
 }
-
-/** An object without a prototype: names from the file (`__proto__` included) are only keys. */
-const dictionary = <T = Record<string, LearnedRates>>(): Record<string, T> => Object.create(null) as Record<string, T>;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -79,6 +79,6 @@ describe("createStablePrefixes", () => {
     const errors: string[] = [];
     const prefixes = createStablePrefixes({ file: stablePrefixesPath(home), onError: (m) => errors.push(m) });
     expect(prefixes.warmRequest({ name: "p", model: "m" })).toBeUndefined();
-    expect(errors).toEqual([expect.stringMatching(/stable prompt prefixes in .* ignored: p \(m\) is not a prefix/)]);
+    expect(errors).toEqual([expect.stringMatching(/stable prompt prefixes in .* ignored, none warmed until a request brings one: p \(m\) is not a prefix/)]);
   });
 });
