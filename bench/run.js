@@ -3,6 +3,8 @@ import { cpus, totalmem } from "node:os";
 import { benchClassifier } from "./classifier.js";
 import { benchCompile } from "./compile.js";
 import { benchEngineTtft } from "./engine-ttft.js";
+import { benchNewSession } from "./new-session.js";
+import { benchSpeculative } from "./speculative.js";
 import { benchOverhead } from "./overhead.js";
 import { benchTranslator } from "./proxy.js";
 import { benchProxyStart } from "./proxy-start.js";
@@ -18,6 +20,11 @@ try {
   console.log(await benchTranslator());
   console.log();
   console.log(await benchEngineTtft());
+  console.log();
+  // The model kit's real coder: each says so in a line and is skipped when the kit is not there.
+  console.log(await benchNewSession());
+  console.log();
+  console.log(await benchSpeculative());
   console.log();
   console.log(await benchClassifier());
 } catch (error) {

@@ -128,6 +128,7 @@ export async function benchSpeculative() {
   const kitFile = join(kitDir, "kit.json");
   if (!existsSync(kitFile)) return `### Speculative decoding\n\nskipped: needs the model kit (npm run models; not found in ${kitDir})`;
   const kit = JSON.parse(readFileSync(kitFile, "utf8"));
+  /** @type {Array<{ label: string, speculation: import("#dist/engine/load-engine.js").EngineOptions["speculation"] }>} */
   const variants = [
     { label: "plain", speculation: undefined },
     { label: "prompt lookup", speculation: { kind: "lookup" } },
@@ -165,6 +166,7 @@ export async function benchSpeculative() {
   ];
   for (const prompt of PROMPTS) {
     const plain = results.find((r) => r.prompt === prompt && r.variant === variants[0]);
+    if (plain === undefined) throw new Error(`no plain answer for ${prompt.label}`);
     for (const row of results.filter((r) => r.prompt === prompt)) {
       const rate = row.tokens / row.decodeS;
       const plainRate = plain.tokens / plain.decodeS;
