@@ -33,15 +33,17 @@ function sessions() {
   return { a, b };
 }
 
-/** One streamed request of one token: its prompt and cached tokens and the time to its answer. */
+/** One streamed request of one token to the engine's app, or to a server's base URL: its prompt and cached tokens and the time to its answer. */
 async function ask(app, body) {
   const started = performance.now();
-  const response = await app.fetch(
-    new Request("http://engine/v1/chat/completions", {
-      method: "POST",
-      body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true }, max_tokens: 1, temperature: 0 }),
-    }),
-  );
+  // A server's own model, whatever the profile names (mlx_lm.server would fetch a model it is named).
+  const { model: _model, ...rest } = body;
+  const request = new Request(typeof app === "string" ? `${app}/chat/completions` : "http://engine/v1/chat/completions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...rest, stream: true, stream_options: { include_usage: true }, max_tokens: 1, temperature: 0 }),
+  });
+  const response = typeof app === "string" ? await fetch(request) : await app.fetch(request);
   if (response.status !== 200) throw new Error(`engine answered ${response.status}: ${await response.text()}`);
   const text = await response.text();
   const ms = performance.now() - started;
@@ -52,6 +54,58 @@ async function ask(app, body) {
     .map((data) => JSON.parse(data))
     .find((chunk) => chunk.usage)?.usage;
   return { ms, prompt: usage?.prompt_tokens ?? 0, cached: usage?.prompt_tokens_details?.cached_tokens ?? 0 };
+}
+
+/**
+ * The same on a model server already running (mlx_lm.server, llama-server) at `backendUrl`: its cache
+ * cannot be emptied from outside, so each order gets sessions of its own, one after another (a, then b;
+ * c, then d; the warm-up, then e), and "cold" is the first of each pair.
+ */
+export async function benchNewSessionOn(backendUrl) {
+  const home = mkdtempSync(join(tmpdir(), "mallex-bench-session-"));
+  const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
+  const table = compiled.table;
+  const templates = await loadTemplates(join(home, "generated"));
+  const profile = table.profiles["gguf-qwen2.5-coder-1.5b"];
+  /** @returns {any} */
+  const upstream = (request, p) => explainRequest(request, { table, profile: p, templates }).upstream;
+  const before = { ...profile, oneSystemMessage: true };
+  const [a, b, c, d, e] = ["tiny-repo", "billing-service", "web-shop", "report-tool", "cli-kit"].map((name) => sessionFrom(name));
+  const prefixes = createStablePrefixes({ file: join(home, "prefixes.json"), onError: (m) => console.error(m) });
+  prefixes.remember(profile, upstream(a, profile));
+  const rows = [
+    { label: "context before the tools (one system message) | another session", first: upstream(a, before), then: upstream(b, before) },
+    { label: "context after the tools (its own system message) | another session", first: upstream(c, profile), then: upstream(d, profile) },
+    { label: "context after the tools | the warm-up of a server that became ready", first: prefixes.warmRequest(profile), then: upstream(e, profile) },
+  ];
+  const lines = [
+    `### A new session's first request on ${backendUrl}`,
+    "",
+    `\`node bench/new-session.js --backend-url ${backendUrl}\`: the small profile's first request of one session, then another's.`,
+    "",
+    "| order of the prompt | before the new session | first: prompt tokens (cached) | then: prompt tokens | from the cache | time to first token | first's |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const first = await ask(backendUrl, row.first);
+    const then = await ask(backendUrl, row.then);
+    lines.push(
+      `| ${row.label} | ${first.prompt} (${first.cached}) | ${then.prompt} | ${then.cached} (${((100 * then.cached) / then.prompt).toFixed(0)}%) | ${(then.ms / 1000).toFixed(2)} s | ${(first.ms / 1000).toFixed(2)} s |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The captured first request as another repository's session: its name, and a day and commit of its own. */
+function sessionFrom(name) {
+  const { a } = sessions();
+  const day = String(10 + name.length).padStart(2, "0");
+  return JSON.parse(
+    JSON.stringify(a)
+      .replaceAll("tiny-repo", name)
+      .replaceAll("2026-11-21", `2026-11-${day}`)
+      .replaceAll("a36f7cd initial commit", `${name.length}c1e2d4 start ${name}`),
+  );
 }
 
 export async function benchNewSession({ runs = 2 } = {}) {
@@ -114,4 +168,7 @@ export async function benchNewSession({ runs = 2 } = {}) {
   return lines.join("\n");
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchNewSession(process.argv[2] ? { runs: Number(process.argv[2]) } : {}));
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const at = process.argv.indexOf("--backend-url");
+  console.log(at > 0 ? await benchNewSessionOn(process.argv[at + 1] ?? "") : await benchNewSession());
+}
