@@ -79,6 +79,7 @@ export async function generateCompletion(
       emit({ type: "prefill", evaluated, total: promptTokens.length }),
     );
     const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
+    const guessedBefore = guessesNotTaken(slot.sequence);
     let forcedText = "";
     const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
       if (chunk.text === "") return;
@@ -108,7 +109,8 @@ export async function generateCompletion(
       mode.kind === "functions"
         ? await slot.chat.generateResponse(mode.history, { ...sampling, functions: mode.functions, documentFunctionParams: true })
         : await slot.chat.generateResponse(mode.history, { ...sampling, ...(mode.grammar ? { grammar: mode.grammar } : {}) });
-    const completionTokens = slot.sequence.tokenMeter.usedOutputTokens - outputBefore;
+    // The meter counts every token evaluated as output, the guesses speculative decoding checked and dropped too.
+    const completionTokens = slot.sequence.tokenMeter.usedOutputTokens - outputBefore - (guessesNotTaken(slot.sequence) - guessedBefore);
     const usage = { promptTokens: promptTokens.length, cachedTokens, completionTokens };
     const stopReason = result.metadata.stopReason;
     if (stopReason === "abort") throw signal.reason ?? new Error("aborted");
@@ -131,6 +133,12 @@ export async function generateCompletion(
   } finally {
     release();
   }
+}
+
+/** Tokens a token predictor guessed that the model evaluated and did not take (refuted, or validated and not used). */
+function guessesNotTaken(sequence: LlamaContextSequence): number {
+  const { refuted, unused } = sequence.tokenPredictions;
+  return refuted + unused;
 }
 
 /**

@@ -24,29 +24,34 @@ async function greedy(speculation: EngineOptions["speculation"]) {
           temperature: 0,
           max_tokens: 120,
           stream: true,
+          stream_options: { include_usage: true },
         }),
       }),
     );
-    const text = parseSSE(await response.text())
+    const chunks = parseSSE(await response.text())
       .map((event) => event.data)
       .filter((data) => data !== "[DONE]")
-      .map((data) => (JSON.parse(data) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? "")
-      .join("");
-    return { text, description: engine.description };
+      .map((data) => JSON.parse(data) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } });
+    const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
+    return { text, tokens: chunks.find((chunk) => chunk.usage)?.usage?.completion_tokens, description: engine.description };
   } finally {
     await engine.dispose();
   }
 }
 
 describeWithShared("the embedded engine's speculative decoding", () => {
-  it("prompt lookup and a draft model give the plain greedy answer, and the engine says which it runs", async () => {
+  it("prompt lookup and a draft model give the plain greedy answer and its token count, and the engine says which it runs", async () => {
     const plain = await greedy(undefined);
     expect(plain.text.length).toBeGreaterThan(50);
+    expect(plain.tokens).toBe(120);
     const lookup = await greedy({ kind: "lookup" });
     expect(lookup.text).toBe(plain.text);
+    // The tokens answered, not the guesses checked and dropped on the way.
+    expect(lookup.tokens).toBe(120);
     expect(lookup.description).toContain("· prompt lookup");
     const draft = await greedy({ kind: "draft", modelPath: STORIES });
     expect(draft.text).toBe(plain.text);
+    expect(draft.tokens).toBe(120);
     expect(draft.description).toContain("· draft stories260K-chatml.gguf");
   });
 });
