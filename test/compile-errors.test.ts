@@ -116,7 +116,7 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
       "sys.hbs": "{{shout model.name}}\n",
     },
     expected: [
-      'sys.hbs:1:3: error [template-unknown-helper] helper "shout" does not exist (hint: mallex provides: if, unless, each, with, lookup, json, eq, join, truncate, indent)',
+      'sys.hbs:1:3: error [template-unknown-helper] helper "shout" does not exist (hint: mallex provides: if, unless, each, with, lookup, json, eq, join, truncate, lines_with, lines_without, indent)',
     ],
   },
   {

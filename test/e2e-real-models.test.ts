@@ -62,15 +62,16 @@ async function threeTurns(proxy: MallexProxyProcess): Promise<ClaudeResult[]> {
 
 /**
  * Turns after the first are served from the server's prompt cache: nearly all their prompt was
- * cached. The first turn's conversation is new; only a prefix shared with an earlier request of the
- * same server (the system prompt's start) can be cached there.
+ * cached. The first turn's conversation is new: only what every session of the profile starts with
+ * (the system prompt and the tools, which an earlier session of the same server or the warm-up read)
+ * can be cached there, never its own context and question.
  */
 function expectLaterTurnsCached(name: string, turns: ClaudeResult[]): void {
   const share = (turn: ClaudeResult) => turn.usage.cache_read_input_tokens / (turn.usage.input_tokens + turn.usage.cache_read_input_tokens);
   console.log(
     `${name}: ${turns.map((t, i) => `turn ${i + 1} ${t.usage.input_tokens + t.usage.cache_read_input_tokens} prompt tokens, ${t.usage.cache_read_input_tokens} cached`).join("; ")}`,
   );
-  expect(share(turns[0]!)).toBeLessThan(0.5);
+  expect(share(turns[0]!)).toBeLessThan(0.9);
   for (const turn of turns.slice(1)) {
     expect(turn.usage.input_tokens + turn.usage.cache_read_input_tokens).toBeGreaterThan(500);
     expect(share(turn)).toBeGreaterThan(0.9);
