@@ -62,17 +62,8 @@ async function ask(app, body) {
  * c, then d; the warm-up, then e), and "cold" is the first of each pair.
  */
 export async function benchNewSessionOn(backendUrl) {
-  const home = mkdtempSync(join(tmpdir(), "mallex-bench-session-"));
-  const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
-  const table = compiled.table;
-  const templates = await loadTemplates(join(home, "generated"));
-  const profile = table.profiles["gguf-qwen2.5-coder-1.5b"];
-  /** @returns {any} */
-  const upstream = (request, p) => explainRequest(request, { table, profile: p, templates }).upstream;
-  const before = { ...profile, oneSystemMessage: true };
   const [a, b, c, d, e] = ["tiny-repo", "billing-service", "web-shop", "report-tool", "cli-kit"].map((name) => sessionFrom(name));
-  const prefixes = createStablePrefixes({ file: join(home, "prefixes.json"), onError: (m) => console.error(m) });
-  prefixes.remember(profile, upstream(a, profile));
+  const { profile, before, upstream, prefixes } = await prepare(a);
   const rows = [
     { label: "context before the tools (one system message) | another session", first: upstream(a, before), then: upstream(b, before) },
     { label: "context after the tools (its own system message) | another session", first: upstream(c, profile), then: upstream(d, profile) },
@@ -96,6 +87,23 @@ export async function benchNewSessionOn(backendUrl) {
   return lines.join("\n");
 }
 
+/**
+ * The shipped config compiled, its small 1.5B profile (and the same with the session's context in the
+ * system prompt, as before), how each trims a request, and the stable prefix `first` begins with.
+ */
+async function prepare(first) {
+  const home = mkdtempSync(join(tmpdir(), "mallex-bench-session-"));
+  const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
+  const table = compiled.table;
+  const templates = await loadTemplates(join(home, "generated"));
+  const profile = table.profiles["gguf-qwen2.5-coder-1.5b"];
+  /** @returns {import("#dist/translate/openai-types.js").OpenAIChatRequest} a local profile's upstream request */
+  const upstream = (request, p) => /** @type {any} */ (explainRequest(request, { table, profile: p, templates }).upstream);
+  const prefixes = createStablePrefixes({ file: join(home, "prefixes.json"), onError: (m) => console.error(m) });
+  prefixes.remember(profile, upstream(first, profile));
+  return { profile, before: { ...profile, oneSystemMessage: true }, upstream, prefixes };
+}
+
 /** The captured first request as another repository's session: its name, and a day and commit of its own. */
 function sessionFrom(name) {
   const { a } = sessions();
@@ -112,17 +120,8 @@ export async function benchNewSession({ runs = 2 } = {}) {
   const kitFile = join(kitDir, "kit.json");
   if (!existsSync(kitFile)) return `### A new session's first request\n\nskipped: needs the model kit (npm run models; not found in ${kitDir})`;
   const kit = JSON.parse(readFileSync(kitFile, "utf8"));
-  const home = mkdtempSync(join(tmpdir(), "mallex-bench-session-"));
-  const compiled = await ensureCompiled({ configPath: join(root, "mallex.yaml"), outDir: join(home, "generated"), cwd: root, env: {}, packageRoot: root });
-  const table = compiled.table;
-  const templates = await loadTemplates(join(home, "generated"));
-  const profile = table.profiles["gguf-qwen2.5-coder-1.5b"];
   const { a, b } = sessions();
-  /** @returns {import("#dist/translate/openai-types.js").OpenAIChatRequest} a local profile's upstream request */
-  const upstream = (request, p) => /** @type {any} */ (explainRequest(request, { table, profile: p, templates }).upstream);
-  const before = { ...profile, oneSystemMessage: true };
-  const prefixes = createStablePrefixes({ file: join(home, "prefixes.json"), onError: (m) => console.error(m) });
-  prefixes.remember(profile, upstream(a, profile));
+  const { profile, before, upstream, prefixes } = await prepare(a);
 
   const variants = [
     { label: "context before the tools (one system message), after another session", first: upstream(a, before), then: upstream(b, before) },
