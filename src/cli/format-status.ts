@@ -17,10 +17,15 @@ type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
  * servers and their memory budget, the pools' servers, the queues' capacity, each profile's context,
  * a Claude Code drift, then the last requests.
  */
-export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number; pid?: number; token?: string }): string[] {
+export function formatStatus(
+  url: string,
+  snapshot: Snapshot,
+  options: { requests: number; now: number; pid?: number; token?: string; config?: string },
+): string[] {
   const lines = [
     `mallex at ${url}${options.pid !== undefined ? ` (pid ${options.pid})` : ""}`,
     `  dashboard: ${dashboardLink(url, options.token)}`,
+    ...(options.config !== undefined ? [`  ${options.config}`] : []),
     "",
     "Model servers:",
   ];

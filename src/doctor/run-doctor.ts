@@ -21,7 +21,7 @@ export interface DoctorReport {
 
 /** Every check, in the order a user fixes things: config, machine, server, client, keys. */
 export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorReport> {
-  const config = await checkConfig(options.configPath, deps);
+  const config = await checkConfig(options.config, deps);
   const checks: CheckResult[] = [config.result];
   const table = config.table;
   if (!table) {

@@ -7,6 +7,7 @@ import { compileConfig, loadConfigValidator } from "../compile/compile-config.js
 import type { RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
+import { userConfigPath } from "../config/config-layers.js";
 import { displayPath } from "../config/load-config.js";
 import { suggestName } from "../config/suggest-name.js";
 import { MallexError } from "../shared/mallex-error.js";
@@ -86,7 +87,8 @@ export interface InitResult {
  * Writes nothing on any error.
  */
 export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {
-  const path = resolve(deps.cwd, options.out ?? "mallex.yaml");
+  // This machine's settings, where every command finds them (config-layers.ts); a project's rules are another file.
+  const path = options.out === undefined ? userConfigPath(deps.env) : resolve(deps.cwd, options.out);
   const shown = displayPath(path, deps.cwd);
   if (existsSync(path) && !options.force) {
     throw new MallexError("E_USAGE", `${shown} already exists; pass --force to overwrite it, or --out to write another file.`);
@@ -181,7 +183,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   await writeValidated(path, text, deps);
 
   const result: InitResult = { path, hardware, profile, backend, tiersToClaude, apiKeyEnv, next: [] };
-  const config = relative(deps.cwd, path) === "mallex.yaml" ? "" : ` --config ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
+  const config = path === userConfigPath(deps.env) ? "" : ` --config ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
   // Commands that run as printed: from a clone there is no `mallex` on PATH.
   const mallex = mallexCommand(deps);
   if (profile.flavor === "mlx-lm" && !mlxLmRunsOn(hardware)) {

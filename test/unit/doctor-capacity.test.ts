@@ -4,6 +4,7 @@
  * llama-server's /props), set in the config, or the flavor's default.
  */
 import { join } from "node:path";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { discoverServerFacts } from "../../src/backends/discover-server-facts.js";
 import { formatCheck, runDoctor } from "../../src/doctor/run-doctor.js";
@@ -42,7 +43,7 @@ function deps(cwd: string): DoctorDeps {
 
 async function doctorLines(config: string, prefix: string, options: Partial<DoctorOptions> = {}): Promise<string[]> {
   const cwd = writeTree({ "mallex.yaml": config });
-  const report = await runDoctor({ configPath: join(cwd, "mallex.yaml"), requestTimeoutMs: 1000, generateTimeoutMs: 1000, ...options }, deps(cwd));
+  const report = await runDoctor({ config: singleConfig(join(cwd, "mallex.yaml")), requestTimeoutMs: 1000, generateTimeoutMs: 1000, ...options }, deps(cwd));
   return report.checks.filter((check) => check.name.startsWith(prefix)).map(formatCheck);
 }
 const capacityLines = (config: string, options: Partial<DoctorOptions> = {}) => doctorLines(config, "capacity", options);

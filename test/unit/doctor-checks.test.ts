@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { testedClaudeCodeVersion } from "../../src/setup/claude-command.js";
 import { runDoctor, formatCheck, type DoctorReport } from "../../src/doctor/run-doctor.js";
@@ -71,8 +72,8 @@ async function doctor(
   options: Partial<DoctorOptions> = {},
 ): Promise<DoctorReport & { lines: string[]; byName: Record<string, string> }> {
   const cwd = writeTree(config === undefined ? {} : { "mallex.yaml": config });
-  const configPath = config === undefined ? join(packageRoot, "mallex.yaml") : join(cwd, "mallex.yaml");
-  const report = await runDoctor({ configPath, ...options }, fakeDeps(fake, cwd));
+  const configLayers = config === undefined ? singleConfig(join(packageRoot, "mallex.yaml"), "shipped") : singleConfig(join(cwd, "mallex.yaml"));
+  const report = await runDoctor({ config: configLayers, ...options }, fakeDeps(fake, cwd));
   const lines = report.checks.map(formatCheck);
   return { ...report, lines, byName: Object.fromEntries(report.checks.map((c, i) => [c.name, lines[i]!])) };
 }
@@ -81,7 +82,7 @@ describe("mallex doctor on the shipped default", () => {
   it("an Apple machine with the venv and the model in place passes every check", async () => {
     const r = await doctor({ files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
     expect(r.lines).toEqual([
-      "✓ config — mallex's shipped default (no ./mallex.yaml here) compiles (0 errors, 0 warnings) (run `mallex init` to write a config for this machine)",
+      `✓ config — ${join(packageRoot, "mallex.yaml")} (mallex's default) compiles (0 errors, 0 warnings) (run \`mallex init\` to write this machine's settings (models, backends) into ${MALLEX_HOME}/mallex.yaml)`,
       "✓ memory — Apple M3 Pro, 36 GB unified memory; qwen3-coder-30b needs 32 GB",
       "✓ memory budget — budget 27 GB (75% of this machine's 36 GB, as memory.budget_gb is not set); low/medium 32 GB (min_ram_gb); low/medium may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
       "✓ python — python3 3.12.4 (for the venv of mlx)",
@@ -241,7 +242,7 @@ describe("mallex doctor on the shipped default", () => {
 describe("mallex doctor on other configs", () => {
   it("a missing config: ✗ with `mallex init`; the checks that need it are skipped, Claude Code still checked", async () => {
     const cwd = writeTree({});
-    const report = await runDoctor({ configPath: join(cwd, "nope.yaml") }, fakeDeps({}, cwd));
+    const report = await runDoctor({ config: singleConfig(join(cwd, "nope.yaml")) }, fakeDeps({}, cwd));
     expect(report.checks.map(formatCheck)).toEqual([
       "✗ config — nope.yaml does not exist (fix: run `mallex init` to write one, or pass --config)",
       "- memory — the config does not compile",

@@ -25,7 +25,8 @@ function setup(options: { hardware?: Hardware; python?: PythonLookup; answers?: 
   const answers = options.answers ? [...options.answers] : undefined;
   const deps: InitDeps = {
     cwd,
-    env: options.env ?? {},
+    // This machine's settings are written into MALLEX_HOME: the test's own folder.
+    env: { MALLEX_HOME: cwd, ...options.env },
     packageRoot,
     detectHardware: async () => options.hardware ?? mac,
     findPython: async () => {

@@ -17,7 +17,7 @@ import { mallexCommand } from "../../setup/mallex-command.js";
 import { resumeHint } from "../resume-hint.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
-import { setupConfigPath } from "../find-config.js";
+import { setupConfigPath } from "../../config/config-layers.js";
 import { repeatedOption } from "../repeated-option.js";
 import { dashboardLink } from "../dashboard-link.js";
 import { serve, type Serving } from "../serve.js";
@@ -53,6 +53,7 @@ export default defineCommand({
     // Before the model loads (minutes, the first time): the dashboard shows its progress, and only this
     // session knows the token that opens it.
     print(`mallex: dashboard: ${dashboardLink(serving.proxy.url, token)}`);
+    print(`mallex: ${serving.config}`);
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
     const interruption = new AbortController();
     const interrupt = (signal: NodeJS.Signals) => interruption.abort(signal);
