@@ -17,6 +17,9 @@ describe("mallex init (CLI)", () => {
     expect(init.exitCode).toBe(0);
     expect(init.stdout).toMatch(/^This machine: /);
     expect(init.stdout).toMatch(/^Recommended: .* → \S+ \(needs \d+ GB/m);
+    // What the model was measured to do (or that it never was), and what the next size costs (issue 50).
+    expect(init.stdout).toMatch(/^What to expect: \S+ (finished \d+ of \d+|has not been through mallex's eval yet)/m);
+    expect(init.stdout).toMatch(/^Next size up: \S+ — needs \d+ GB/m);
     expect(init.stdout).toContain(`✓ wrote ${out} (it compiles)`);
     // Run from this clone, where no `mallex` is on PATH: the commands it prints are npx's.
     expect(init.stdout).toContain(`Next:\n  npx mallex doctor --config ${out}\n  npx mallex run --config ${out}`);
@@ -25,7 +28,8 @@ describe("mallex init (CLI)", () => {
     if (process.platform !== "darwin") expect(readFileSync(out, "utf8")).not.toContain("macOS's default GPU limit");
 
     const compile = await runCli(["compile", "--config", out]);
-    expect(compile.stderr).toBe(`config: ${out} (--config)`);
+    expect(compile.stderr).toBe("");
+    expect(compile.stdout).toContain(`✓ compiled ${out} (--config) (+1 included) → ${join(dir, "generated")}/ in `);
     expect(compile.exitCode).toBe(0);
 
     const again = await runCli(["init", "--yes", "--out", out]);
@@ -92,7 +96,7 @@ describe("mallex init (CLI)", () => {
     expect(init.stdout).not.toContain("--config");
     const settings = `config: ${machine} (this machine's settings)`;
     const compile = await runCli(["compile"], { env });
-    expect(compile.stderr).toBe(settings);
+    expect(compile.stdout).toContain(`✓ compiled ${machine} (this machine's settings) (+`);
     const doctor = await runCli(["doctor"], { env });
     expect(doctor.stdout).toContain(`config — ${machine} (this machine's settings) compiles`);
 

@@ -24,6 +24,7 @@ import { formatModelTable } from "./format-model-table.js";
 import { appleChipBandwidth } from "./known-bandwidth.js";
 import type { BandwidthProbe } from "./measure-memory-bandwidth.js";
 import { mallexCommand } from "./mallex-command.js";
+import { describeExpectation } from "./model-expectations.js";
 import { parseTierList } from "./plan-tiers.js";
 import { ASSUMED_LINK_MBPS, recommendForMachine } from "./recommend-for-machine.js";
 import { fitsInRam, listLocalProfiles, type LocalProfile } from "./recommend-profile.js";
@@ -152,6 +153,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   if (hardware.ramGb > 0 && !fitsInRam(profile, hardware.ramGb)) {
     deps.print(`  ! ${profile.name} needs ${profile.minRamGb} GB and this machine has ${Math.round(hardware.ramGb)} GB: expect swapping and slow answers`);
   }
+  for (const line of describeExpectation(profile, recommendation.rows, mallexCommand(deps))) deps.print(line);
 
   const tiersToClaude = tierFlag ? tierFlag.tiers : ask ? await askClaudeTiers(ask, deps.print) : [];
   let apiKeyEnv = options.apiKeyEnv ?? DEFAULT_API_KEY_ENV;

@@ -51,7 +51,7 @@ export default defineCommand({
       printOut(stringify(loaded.config?.value ?? {}, { lineWidth: 0 }));
       return;
     }
-    const shownOut = relative(cwd, outDir) || ".";
+    const shownOut = relative(cwd, outDir) === "" ? "." : displayPath(outDir, cwd);
     if (args.check) {
       const stale = Object.entries(result.files).filter(([name, content]) => {
         const path = join(outDir, name);

@@ -23,6 +23,8 @@ import { dashboardLink } from "../dashboard-link.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 import { printErr, printOut } from "../terminal-text.js";
+import { describeServedModel } from "../describe-served-model.js";
+import { createTtftRates, ttftRatesPath } from "../../observe/ttft-rates.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -39,11 +41,8 @@ export default defineCommand({
     const print = (line: string) => {
       if (!claudeOwnsTerminal) printErr(line);
     };
-    let config = args.config;
-    if (args.setup) {
-      config = await setUp(config, args["backend-url"], print);
-      if (config === undefined) return;
-    }
+    const config = args.config;
+    if (args.setup && !(await setUp(config, args["backend-url"], print))) return;
     // Claude Code talks to mallex with a token only this session knows.
     const token = `mallex-${randomBytes(16).toString("hex")}`;
     const serving = await serve(
@@ -54,6 +53,12 @@ export default defineCommand({
     // session knows the token that opens it.
     print(`mallex: dashboard: ${dashboardLink(serving.proxy.url, token)}`);
     print(`mallex: ${serving.config}`);
+    const served = serving.defaultProfile;
+    if (served !== undefined && served.backend !== undefined && serving.table.backends[served.backend]?.kind !== "anthropic") {
+      const rates = createTtftRates({ file: ttftRatesPath(serving.mallexHome), onError: () => {} }).get(served);
+      const line = describeServedModel(serving.table.routing.defaultTier, served, rates);
+      if (line !== undefined) print(`mallex: ${line}`);
+    }
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
     const interruption = new AbortController();
     const interrupt = (signal: NodeJS.Signals) => interruption.abort(signal);
@@ -157,25 +162,25 @@ export default defineCommand({
 const CLAUDE_GRACE_MS = 5000;
 
 /**
- * `--setup`: writes the user's config with `mallex init` unless it exists, and returns its path;
- * undefined when the recommended model needs a server mallex cannot start here (init printed what to
- * run). The user's config is `--config`, else $MALLEX_HOME/mallex.yaml — never the mallex.yaml of the
- * folder mallex runs in, which may be a project's rules or a clone of mallex itself.
+ * `--setup`: writes this machine's settings with `mallex init` unless they exist (`--config`, else
+ * $MALLEX_HOME/mallex.yaml, as `mallex init` writes them); the run then finds its config as every command
+ * does (config-layers.ts). False when the recommended model needs a server mallex cannot start here
+ * (init printed what to run).
  */
-async function setUp(config: string | undefined, backendUrl: string | undefined, print: (line: string) => void): Promise<string | undefined> {
+async function setUp(config: string | undefined, backendUrl: string | undefined, print: (line: string) => void): Promise<boolean> {
   const path = setupConfigPath(config, process.cwd(), process.env);
   if (existsSync(path)) {
-    print(`mallex: using ${path} (\`mallex init --force --out ${path}\` writes a new one)`);
-    return path;
+    print(`mallex: using ${path} (\`mallex init --force${config === undefined ? "" : ` --out ${path}`}\` writes a new one)`);
+    return true;
   }
   const { initFromTerminal, printNext } = await import("./init.js");
-  const result = await initFromTerminal({ out: path, goesOn: true });
+  const result = await initFromTerminal({ ...(config !== undefined ? { out: path } : {}), goesOn: true });
   // A model server to start by hand first (mlx-lm off Apple Silicon): here it stops, and says what to run.
   if (result.backendUrl !== undefined && backendUrl === undefined) {
     printNext(result.next, printOut);
-    return undefined;
+    return false;
   }
-  return result.path;
+  return true;
 }
 
 /**
