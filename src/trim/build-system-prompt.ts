@@ -5,6 +5,7 @@ import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
 import { findClaudeMd } from "./find-claude-md.js";
+import { OUTPUT_STYLE_HEADING } from "./find-output-style.js";
 import { findUserSystemText, replacedPromptStart } from "./find-user-system-text.js";
 import { workingDirectoryOf } from "./relative-context-paths.js";
 import { runSteps, type Steps } from "./run-steps.js";
@@ -96,9 +97,13 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   const replaced = replacement !== undefined && stable.includes(replacement);
   if (replacement !== undefined && !replaced) ({ stable, session } = render(undefined));
   const text = session === "" ? stable : `${stable}\n\n${session}`;
-  const lines = replaced ? userText.slice(1) : userText;
+  const rest = replaced ? userText.slice(1) : userText;
+  // An output style is named as one (Claude Code writes it under "# Output Style: <name>"), the other lines together.
+  const styles = rest.filter((passage) => passage.startsWith(OUTPUT_STYLE_HEADING));
+  const lines = rest.filter((passage) => !passage.startsWith(OUTPUT_STYLE_HEADING));
   const parts = [
     ...(replaced ? [{ part: "their own system prompt, in place of Claude Code's", chars: replacement.length }] : []),
+    ...styles.map((style) => ({ part: `output style ${style.split("\n", 1)[0]!.slice(OUTPUT_STYLE_HEADING.length).trim()}`, chars: style.length })),
     ...(lines.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(lines) }]),
     ...claudeMd.map((section) => ({ part: claudeMdFiles(section.text), chars: section.text.length })),
   ];

@@ -93,6 +93,9 @@ function itemName(line: string): string {
   return (colon === -1 ? line.slice(2) : line.slice(2, colon)).trim();
 }
 
+/** How the first line of describeUnreachableItems' paragraph ends, after "The user's own agents and skills". */
+export const UNREACHABLE_ITEMS_OPENS = ", which you cannot start (if one fits the task, tell the user):";
+
 /**
  * One paragraph naming the user's agents and skills whose lists went with the tools that run them,
  * so the model can tell the user which one fits. It names no tool: the model is offered neither.
@@ -103,7 +106,7 @@ function itemName(line: string): string {
 export function describeUnreachableItems(lists: readonly Pick<UserListItems, "what" | "items">[]): string {
   const what = lists.map((list) => list.what).join(" and ");
   const items = lists.flatMap((list) => list.items.map((item) => `- ${list.what === "agents" ? "agent" : "skill"} ${item}`));
-  return [`The user's own ${what}, which you cannot start (if one fits the task, tell the user):`, ...items].join("\n");
+  return [`The user's own ${what}${UNREACHABLE_ITEMS_OPENS}`, ...items].join("\n");
 }
 
 /**

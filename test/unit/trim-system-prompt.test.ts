@@ -278,6 +278,23 @@ describe("buildSystemPrompt for one of Claude Code's agents", () => {
     });
   });
 
+  it("names an output style in the system prompt as one, apart from the user's other lines", () => {
+    const placing = createTemplates({ system: "Coder.{{#if user_instructions}}\n\n{{user_instructions}}{{/if}}" });
+    const original =
+      "You are an interactive agent that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.\n\n# Output Style: Terse\nOne line per answer.\n\n# Doing tasks\n\nAlways answer in French.";
+    const result = buildSystemPrompt({ original, filtered: original, tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, placing);
+    expect(result.report).toMatchObject({
+      user: {
+        passages: 2,
+        placed: true,
+        parts: [
+          { part: "output style Terse", chars: "# Output Style: Terse\nOne line per answer.".length },
+          { part: "their own system prompt lines", chars: 24 },
+        ],
+      },
+    });
+  });
+
   it("finds the facts in the preamble and reports them as moved", () => {
     const preamble = [{ path: "messages.1", text: "# Environment\n - Primary working directory: /repo" }];
     const result = buildSystemPrompt({ original: "Prompt.", filtered: "Prompt.", tools: [], toolsPrompt: "", claudeCode: true, preamble }, plan, templates);
