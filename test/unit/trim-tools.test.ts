@@ -353,6 +353,13 @@ describe("describeClientTools", () => {
     expect(describeClientTools(["a", "b", "c", "d", "e", "f"])).toBe("a, b, c, d +2 more");
   });
 
+  it("knows DesignSync, a built-in 2.1.197's interactive sessions send where non-essential traffic is allowed (issue 49: placed by no rule)", () => {
+    const designSync: AnthropicCustomTool = { name: "DesignSync", description: "Syncs designs.", input_schema: { type: "object", properties: {} } };
+    const shaped = shapeTools([designSync], toolPolicy({ allow: ["Read"] }), undefined, { claudeCode: true, loaded: new Set() });
+    expect(shaped.newBuiltIns).toEqual([]);
+    expect(shaped.hits.map((hit) => hit.rule)).toEqual(["tool-allowlist"]);
+  });
+
   it("every name in CLAUDE_CODE_TOOLS is a plain tool name, none of them an MCP tool", () => {
     for (const name of CLAUDE_CODE_TOOLS) expect(name).toMatch(/^[A-Z][A-Za-z]+$/);
     if (hasSharedDir) for (const t of captured) expect(CLAUDE_CODE_TOOLS.has(t.name), t.name).toBe(true);
