@@ -66,6 +66,7 @@ export async function captureInteractiveRequest({
   );
   const socket = join(home, "tmux.sock");
   const tmux = (...argv) => execFileSync("tmux", ["-S", socket, ...argv], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+  /** @type {Record<string, string>} */
   const sessionEnv = { ...offlineClaudeEnv(home), TERM: "xterm-256color", ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: API_KEY, ...env };
   if (nonessentialTraffic) delete sessionEnv.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC;
   // A release before the native binary is a script for node, which the offline PATH may not hold.
