@@ -31,14 +31,25 @@ const RESUMES = [
  * around it. The style may hold blank lines and headings of its own: only Claude Code's text ends it.
  */
 export function findOutputStyle(text: string, own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): OutputStyle | undefined {
-  const lines = text.split("\n");
-  const start = lines.findIndex((line) => line.startsWith(OUTPUT_STYLE_HEADING));
-  if (start < 0) return undefined;
-  const name = lines[start]!.slice(OUTPUT_STYLE_HEADING.length).trim();
+  // Found without splitting the text: the conversation's opening may be a paste of megabytes, read on every request.
+  const start = text.startsWith(OUTPUT_STYLE_HEADING) ? 0 : text.indexOf(`\n${OUTPUT_STYLE_HEADING}`) + 1;
+  if (start === 0 && !text.startsWith(OUTPUT_STYLE_HEADING)) return undefined;
+  const headingEnd = lineEnd(text, start);
+  const name = text.slice(start + OUTPUT_STYLE_HEADING.length, headingEnd).trim();
   const active = `${name} output style is active.`;
-  let end = start + 1;
-  while (end < lines.length && !resumes(lines[end]!, active, own)) end += 1;
-  return { name, text: lines.slice(start, end).join("\n").trimEnd() };
+  let end = headingEnd;
+  while (end < text.length) {
+    const next = lineEnd(text, end + 1);
+    if (resumes(text.slice(end + 1, next), active, own)) break;
+    end = next;
+  }
+  return { name, text: text.slice(start, end).trimEnd() };
+}
+
+/** Where the line that starts at `from` ends (its newline, or the text's end). */
+function lineEnd(text: string, from: number): number {
+  const newline = text.indexOf("\n", from);
+  return newline < 0 ? text.length : newline;
 }
 
 function resumes(line: string, active: string, own: ReadonlySet<string>): boolean {

@@ -28,7 +28,10 @@ describe("findOutputStyle: the user's output style under Claude Code's heading",
     expect(findOutputStyle(`${STYLE}\n`, OWN)?.text).toBe(STYLE);
   });
 
-  it("is undefined where no style is", () => {
-    expect(findOutputStyle("You are Claude.\nOutput Style: not a heading", OWN)).toBeUndefined();
+  it("reads a style that opens the text or ends it, and is undefined where no style is", () => {
+    expect(findOutputStyle(`${STYLE}\n\n# Context management`, OWN)?.text).toBe(STYLE);
+    expect(findOutputStyle(`Before.\n${STYLE}`, OWN)?.text).toBe(STYLE);
+    expect(findOutputStyle("You are Claude.\nOutput Style: not a heading # Output Style: nor this", OWN)).toBeUndefined();
+    expect(findOutputStyle(`${"pasted line\n".repeat(100_000)}`, OWN)).toBeUndefined();
   });
 });
