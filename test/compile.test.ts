@@ -52,6 +52,7 @@ describe("the shipped default config", () => {
       ["plan-mode-exit", 47],
       ["plan-mode-repeat", 47],
       ["model-identity", 45],
+      ["shell-first-note", 44],
       ["claude-md", 40],
       ["hook-output", 40],
       ["context-intro", 38],

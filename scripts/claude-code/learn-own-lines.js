@@ -1,6 +1,7 @@
 // `npm run learn:claude-code`: learns which system-prompt lines are Claude Code's own, from the real
 // CLIs installed as devDependencies (the pinned, the newest and the older release), each captured
-// offline (capture-request.js) in the settings its users run it with, and writes their prints
+// offline (capture-request.js; interactive sessions in tmux, capture-interactive.js) in the settings
+// its users run it with, and writes their prints
 // (src/trim/line-print.ts) to src/trim/claude-code-own-lines.ts. Trimming keeps every other line
 // of a Claude Code system prompt as the user's (--append-system-prompt, --system-prompt, output
 // styles, MCP servers' instructions): it removes Claude Code's text, never the user's.
@@ -9,6 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { linePrint } from "#dist/trim/line-print.js";
+import { captureInteractiveRequestCached, hasTmux } from "./capture-interactive.js";
 import { captureFirstRequestCached, installedClaudeCode } from "./capture-request.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -57,6 +59,22 @@ export const LEARNING_SETTINGS = [
   ...["claude-sonnet-4-6", "claude-opus-4-6", "claude-haiku-4-5-20251001"].map((model) => ({ name: `on ${model}`, env: { ANTHROPIC_MODEL: model }, args: [] })),
 ];
 
+/**
+ * The interactive sessions each release is captured in (capture-interactive.js: the real CLI in a
+ * terminal), which `mallex run` starts and users type into: Claude Code names itself otherwise there,
+ * hints at `! <command>`, lists built-in agents a `-p` run does not (claude-code-guide), and sends
+ * more tools where non-essential traffic is allowed.
+ * @type {({ name: string } & Pick<import("./capture-interactive.js").InteractiveCaptureOptions, "env" | "nonessentialTraffic">)[]}
+ */
+export const INTERACTIVE_SETTINGS = [
+  { name: "interactive", env: {} },
+  { name: "interactive, non-essential traffic allowed", env: {}, nonessentialTraffic: true },
+  { name: "interactive, as mallex run launches it", env: { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" } },
+  { name: "interactive, as mallex run launches it for a small model", env: SMALL_CONTEXT_ENV },
+];
+
+if (!hasTmux()) throw new Error("tmux is not installed: the interactive sessions cannot be learned (apt-get install tmux)");
+
 const prints = new Set();
 const learned = [];
 for (const name of PACKAGES) {
@@ -75,11 +93,13 @@ for (const name of PACKAGES) {
       files: setting.files,
     });
     const before = prints.size;
-    for (const line of [...ownText(body.system).split("\n"), ...listedItems(body.messages)]) {
-      if (line.includes(MARKER)) continue;
-      const print = linePrint(line);
-      if (print !== undefined) prints.add(print);
-    }
+    learn(body);
+    console.error(`${installed.version}, ${setting.name}: ${prints.size - before} new lines`);
+  }
+  for (const setting of INTERACTIVE_SETTINGS) {
+    const { body } = await captureInteractiveRequestCached({ bin: installed.bin, version: installed.version, ...setting });
+    const before = prints.size;
+    learn(body);
     console.error(`${installed.version}, ${setting.name}: ${prints.size - before} new lines`);
   }
   learned.push(installed.version);
@@ -98,6 +118,15 @@ export const CLAUDE_CODE_OWN_LINES: ReadonlySet<string> = new Set(
 `,
 );
 console.error(`${OUT}: ${prints.size} lines of ${learned.join(", ")}`);
+
+/** Adds the prints of a captured request's own lines: its system prompt's and its lists' items. */
+function learn(body) {
+  for (const line of [...ownText(body.system).split("\n"), ...listedItems(body.messages)]) {
+    if (line.includes(MARKER)) continue;
+    const print = linePrint(line);
+    if (print !== undefined) prints.add(print);
+  }
+}
 
 /**
  * The items of Claude Code's lists of its agents and skills (its own: the capture's project has none),

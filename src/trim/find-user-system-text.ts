@@ -1,3 +1,5 @@
+import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { CLAUDE_CODE_OWN_LINES } from "./claude-code-own-lines.js";
 import { linePrint } from "./line-print.js";
 
@@ -36,4 +38,28 @@ export function findUserSystemText(text: string, placed: readonly string[], own:
   }
   close();
   return passages;
+}
+
+/**
+ * The line a user's own system prompt opens with, where it takes the place of Claude Code's: `claude
+ * --system-prompt`, or a custom subagent's prompt (the body of its `.claude/agents/*.md`, which
+ * Claude Code sends as that subagent's system prompt, its own notes and environment after it). Known
+ * by structure: Claude Code (2.1.100–2.1.332) sends its identity line as a block of its own after the
+ * billing block, and the block after that opens with its own prompt's first line ("You are an
+ * interactive agent…", a built-in subagent's "You are a file search specialist…") unless the user
+ * replaced it. Undefined when the prompt opens with Claude Code's own line, or is not in blocks.
+ */
+export function replacedPromptStart(system: MessagesRequest["system"], own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): string | undefined {
+  if (system === undefined || typeof system === "string") return undefined;
+  const blocks = system.map((block) => block.text).filter((text) => !text.startsWith(BILLING_HEADER_PREFIX) && text.trim() !== "");
+  // Claude Code's identity: a block of its own lines only, before the prompt.
+  const identity = blocks.findIndex((text) => !text.split("\n").every((line) => isOwn(line, own)));
+  if (identity <= 0) return undefined;
+  const first = blocks[identity]!.split("\n").find((line) => line.trim() !== "");
+  return first === undefined || isOwn(first, own) ? undefined : first;
+}
+
+function isOwn(line: string, own: ReadonlySet<string>): boolean {
+  const print = linePrint(line);
+  return print === undefined || own.has(print);
 }

@@ -25,7 +25,8 @@ export interface UserListItems {
  * that no checked release lists, by their line or by their name alone (its built-in agents and skills
  * are learned with its prompt, see scripts/claude-code/learn-own-lines.js; with a small context it
  * lists names without descriptions). An item's description may run on over lines that do not start
- * with `- `; only its first line is taken.
+ * with `- ` (a description written over lines, a skill's "TRIGGER when:"): they are part of the item,
+ * which is the user's text and is taken whole.
  */
 export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): UserListItems[] {
   const found: UserListItems[] = [];
@@ -35,17 +36,28 @@ export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUD
     if (start < 0) continue;
     const items: string[] = [];
     let listed = false;
+    // The user's item being read, which the lines after it that start no item continue; undefined in Claude Code's own.
+    let item: string[] | undefined;
+    const close = () => {
+      if (item !== undefined) items.push(item.join("\n").trimEnd());
+      item = undefined;
+    };
     for (const line of lines.slice(start + 1)) {
       if (line.trim() === "") {
         if (listed) break;
         continue;
       }
-      if (!line.startsWith("- ")) continue;
+      if (!line.startsWith("- ")) {
+        item?.push(line);
+        continue;
+      }
+      close();
       listed = true;
       const print = linePrint(line);
       const namePrint = linePrint(`- ${itemName(line)}`);
-      if (print !== undefined && !own.has(print) && (namePrint === undefined || !own.has(namePrint))) items.push(line.slice(2).trim());
+      if (print !== undefined && !own.has(print) && (namePrint === undefined || !own.has(namePrint))) item = [line.slice(2).trim()];
     }
+    close();
     if (items.length > 0) found.push({ header: list.header, what: list.what, tool: list.tool, items });
   }
   return found;
@@ -81,19 +93,33 @@ function itemName(line: string): string {
   return (colon === -1 ? line.slice(2) : line.slice(2, colon)).trim();
 }
 
-/** At most this many characters of an item's description: enough to tell which one fits. */
-const ITEM_MAX_CHARS = 160;
+/** How the first line of describeUnreachableItems' paragraph ends, after "The user's own agents and skills". */
+export const UNREACHABLE_ITEMS_OPENS = ", which you cannot start (if one fits the task, tell the user):";
 
 /**
  * One paragraph naming the user's agents and skills whose lists went with the tools that run them,
  * so the model can tell the user which one fits. It names no tool: the model is offered neither.
+ * Each item goes word for word, its description and an agent's "(Tools: …)" whole: it is the user's
+ * text (a description cut at 160 characters lost "…test o…" and the tools the agent has), and
+ * mallex's report counts it as kept whole.
  */
 export function describeUnreachableItems(lists: readonly Pick<UserListItems, "what" | "items">[]): string {
   const what = lists.map((list) => list.what).join(" and ");
-  const items = lists.flatMap((list) => list.items.map((item) => `- ${list.what === "agents" ? "agent" : "skill"} ${clip(item)}`));
-  return [`The user's own ${what}, which you cannot start (if one fits the task, tell the user):`, ...items].join("\n");
+  const items = lists.flatMap((list) => list.items.map((item) => `- ${list.what === "agents" ? "agent" : "skill"} ${item}`));
+  return [`The user's own ${what}${UNREACHABLE_ITEMS_OPENS}`, ...items].join("\n");
 }
 
-function clip(item: string): string {
-  return item.length <= ITEM_MAX_CHARS ? item : `${item.slice(0, ITEM_MAX_CHARS - 1).trimEnd()}…`;
+/**
+ * A shortened description of the tool that runs them (`tool`), with the user's own agents or skills
+ * that its original listed (2.1.100 lists agents in the Agent tool's) and the shortening lost — a stub
+ * keeps the first paragraph, a line naming a removed tool goes, "(Tools: …, Bash)" with it — put back
+ * word for word under their list's first line: the user's text is kept whole wherever trimming cuts.
+ */
+export function withUserItems(original: string, shortened: string, tool: string): string {
+  const lost = findUserListItemsOnce(original).flatMap((list) =>
+    list.tool !== tool ? [] : [{ header: list.header, items: list.items.filter((item) => !shortened.includes(`- ${item}`)) }],
+  );
+  const missing = lost.filter((list) => list.items.length > 0);
+  if (missing.length === 0) return shortened;
+  return [shortened.trimEnd(), ...missing.map((list) => [list.header, ...list.items.map((item) => `- ${item}`)].join("\n"))].join("\n\n");
 }

@@ -5,6 +5,7 @@ import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "..
 import { isCustomTool } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import { dropLinesNaming } from "./drop-lines-naming.js";
+import { withUserItems } from "./own-list-items.js";
 import { dropOptionalParams, shortenDescription, simplifyToolSchema } from "./simplify-tool-schema.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
@@ -44,7 +45,8 @@ const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
  *    new release adds is never taken for the client's; elsewhere the names of claude-code-tools.ts;
  * 5. descriptions: a built-in's lines that name a tool removed in 2–4 go (dropLinesNaming); built-ins
  *    stubbed to their first paragraph (or sentence) by `stubDescriptions`, client tools only by
- *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`; schemas simplified.
+ *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`, but for the user's own
+ *    agents or skills a built-in's lists (withUserItems); schemas simplified.
  * Deterministic: the same tools always shape to the same bytes.
  */
 export function shapeTools(
@@ -113,7 +115,11 @@ function shapeTool(
     out = rest;
   }
   if (tool.description !== undefined && (stub !== false || policy.maxDescriptionChars !== undefined || removed.size > 0)) {
-    const description = shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub);
+    const description = withUserItems(
+      tool.description,
+      shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub),
+      tool.name,
+    );
     if (description !== tool.description) {
       hits.push({ rule: "tool-description", target, charsRemoved: tool.description.length - description.length });
       out = { ...out, description };

@@ -76,12 +76,13 @@ export const WAIT_FOR_MCP_SERVERS = { MCP_CONNECTION_NONBLOCKING: "false" } as c
 
 /**
  * The first POST /v1/messages that version sends for `claude -p <prompt> --output-format json`,
- * offline, against a fake Anthropic API (scripts/claude-code/capture-request.js). Cached on disk per
+ * offline, against a fake Anthropic API (scripts/claude-code/capture-request.js), or with `subagent`
+ * the first of that subagent's (a built-in's or one in `files`' `.claude/agents`). Cached on disk per
  * (version, options) under node_modules/.cache/mallex/claude-code-captures/: a run captures each once.
  */
 export async function captureFirstRequest(
   v: ClaudeCodeVersion,
-  options: { prompt?: string; env?: Record<string, string>; args?: string[]; files?: Record<string, string> } = {},
+  options: { prompt?: string; env?: Record<string, string>; args?: string[]; files?: Record<string, string>; subagent?: string } = {},
 ): Promise<{ body: MessagesRequest; headers: Record<string, string>; url: string }> {
   const { body, headers, url } = await captureFirstRequestCached({ bin: v.bin, version: v.version, ...options });
   return { body: body as MessagesRequest, headers, url };
