@@ -161,6 +161,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     maxExplanationBytes: RETENTION_LIMITS.explanationBytes,
     maxClients: 8,
     pollMs: 250,
+    now: deps.now,
     date: () => new Date(),
   });
   const closing = new AbortController();
