@@ -77,7 +77,7 @@ describe("doctor's memory budget check", () => {
     );
     expect(result).toMatchObject({ ok: true, warning: true });
     expect(formatCheck(result)).toBe(
-      "✓ memory budget — budget 24 GB (memory.budget_gb: 24); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 30 GB (min_ram_gb); low + medium fit together (12 GB); high (24 GB) unloads the others when it starts; high may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
+      "! memory budget — budget 24 GB (memory.budget_gb: 24); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 30 GB (min_ram_gb); low + medium fit together (12 GB); high (24 GB) unloads the others when it starts; high may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
     );
   });
 

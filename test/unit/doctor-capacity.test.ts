@@ -103,7 +103,7 @@ routing:
     server = await startFakeLlamaServer({ nCtx: 4096, totalSlots: 2, modelPath: "/models/q.gguf" });
     expect(await doctorLines(contextConfig(server.url), "context")).toEqual([
       "✓ context small — its server holds 4096 tokens (llama-server GET /props); context_window 2048 stands",
-      "✓ context big — its server holds 4096 tokens (llama-server GET /props), less than its context_window 32768: lowered to 4096 at run time, prompt budget 3072 (set context_window: 4096 on profile big (or start its server with a larger context))",
+      "! context big — its server holds 4096 tokens (llama-server GET /props), less than its context_window 32768: lowered to 4096 at run time, prompt budget 3072 (set context_window: 4096 on profile big (or start its server with a larger context))",
       "✓ context bare — its server holds 4096 tokens (llama-server GET /props); no context_window declared: mallex uses 4096, prompt budget 3072",
     ]);
     // One model on one backend: one reading for its capacity line and its three profiles' context lines.
