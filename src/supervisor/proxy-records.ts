@@ -106,5 +106,6 @@ function parseRecord(value: unknown): ProxyRecord | undefined {
     ...(typeof r.startTime === "string" ? { startTime: r.startTime } : {}),
     startedAt: typeof r.startedAt === "string" ? r.startedAt : "",
     ...(typeof r.token === "string" ? { token: r.token } : {}),
+    ...(typeof r.config === "string" ? { config: r.config } : {}),
   };
 }
