@@ -54,7 +54,7 @@ export default defineCommand({
     print(`mallex: dashboard: ${dashboardLink(serving.proxy.url, token)}`);
     print(`mallex: ${serving.config}`);
     const served = serving.defaultProfile;
-    if (served !== undefined && served.backend !== undefined && serving.table.backends[served.backend]?.kind !== "anthropic") {
+    if (served !== undefined && serving.table.backends[served.backend]?.kind !== "anthropic") {
       const rates = createTtftRates({ file: ttftRatesPath(serving.mallexHome), onError: () => {} }).get(served);
       const line = describeServedModel(serving.table.routing.defaultTier, served, rates);
       if (line !== undefined) print(`mallex: ${line}`);
