@@ -2,19 +2,19 @@
 // CLIs installed as devDependencies (the pinned, the newest and the older release), each captured
 // offline (capture-request.js; interactive sessions in tmux, capture-interactive.js) in the settings
 // its users run it with, and writes their prints
-// (src/trim/line-print.ts) to src/trim/claude-code-own-lines.ts. Trimming keeps every other line
+// (src/trim/claude-code/line-print.ts) to src/trim/claude-code/claude-code-own-lines.ts. Trimming keeps every other line
 // of a Claude Code system prompt as the user's (--append-system-prompt, --system-prompt, output
 // styles, MCP servers' instructions): it removes Claude Code's text, never the user's.
 // What is learned stops at "gitStatus:" (the repository's own state follows) and leaves out the
 // sentence the capture appends to learn how the SDK entry point words Claude Code's first line.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { linePrint } from "#dist/trim/line-print.js";
+import { linePrint } from "#dist/trim/claude-code/line-print.js";
 import { captureInteractiveRequestCached, hasTmux } from "./capture-interactive.js";
 import { captureFirstRequestCached, installedClaudeCode } from "./capture-request.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const OUT = `${ROOT}src/trim/claude-code-own-lines.ts`;
+const OUT = `${ROOT}src/trim/claude-code/claude-code-own-lines.ts`;
 const PACKAGES = ["@anthropic-ai/claude-code", "claude-code-newest", "claude-code-older"];
 const MARKER = "Reply in the language of the question, mallex-learning-marker.";
 export const SMALL_CONTEXT_ENV = {

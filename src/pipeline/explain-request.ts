@@ -12,7 +12,7 @@ import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { customTools } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
-import { recognizeClaudeCode } from "../trim/recognize-claude-code.js";
+import { recognizeClaudeCode } from "../trim/claude-code/recognize-claude-code.js";
 import { splitSystemReminders } from "../trim/split-system-reminders.js";
 import { userTextKept } from "../trim/summarize-trim-report.js";
 import { trimRequest } from "../trim/trim-request.js";

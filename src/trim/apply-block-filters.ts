@@ -6,7 +6,7 @@ import type {
   MessagesRequest,
 } from "../translate/anthropic-types.js";
 import { pruneDeferredList } from "./deferred-client-tools.js";
-import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./claude-code/own-list-items.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";

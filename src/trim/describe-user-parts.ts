@@ -1,5 +1,5 @@
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { findOutputStyle } from "./find-output-style.js";
+import { findOutputStyle } from "./claude-code/find-output-style.js";
 import { splitSystemReminders } from "./split-system-reminders.js";
 import type { TrimRuleHit, UserPart, UserTextReport } from "./trim-types.js";
 

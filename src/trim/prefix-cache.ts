@@ -4,7 +4,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
-import { createUserListMemo, type UserListMemo } from "./own-list-items.js";
+import { createUserListMemo, type UserListMemo } from "./claude-code/own-list-items.js";
 import type { Steps } from "./run-steps.js";
 import type { ShapedTools } from "./shape-tools.js";
 import type { PrefixContext, TrimmedPrefix } from "./trim-prefix.js";

@@ -5,7 +5,7 @@ import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "..
 import { isCustomTool } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import { dropLinesNaming } from "./drop-lines-naming.js";
-import { withUserItems } from "./own-list-items.js";
+import { withUserItems } from "./claude-code/own-list-items.js";
 import { dropOptionalParams, shortenDescription, simplifyToolSchema } from "./simplify-tool-schema.js";
 import type { TrimRuleHit } from "./trim-types.js";
 

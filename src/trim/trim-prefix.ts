@@ -5,7 +5,7 @@ import { filterSystemPromptSteps } from "./apply-block-filters.js";
 import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import type { ContextUnit, KeptSection } from "./extract-kept-sections.js";
-import { describeUnreachableItems, findUserListItemsOnce } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce } from "./claude-code/own-list-items.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { shapeTools, type ShapedTools } from "./shape-tools.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createLruMap, type LruMap } from "../shared/lru-map.js";
+import { createLruMap, type LruMap } from "../../shared/lru-map.js";
 import { CLAUDE_CODE_OWN_LINES } from "./claude-code-own-lines.js";
 import { linePrint } from "./line-print.js";
 
