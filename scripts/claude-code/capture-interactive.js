@@ -80,7 +80,7 @@ export async function captureInteractiveRequest({
     pid = Number(tmux("display-message", "-p", "-t", "capture", "#{pane_pid}").trim());
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const first = api.requests.find((request) => new URL(request.url, api.url).pathname === "/v1/messages" && (request.body.tools ?? []).length > 0);
+      const first = api.requests.find((request) => new URL(request.url, api.url).pathname === "/v1/messages" && offersTools(request.body));
       if (first !== undefined) return { url: first.url, headers: first.headers, body: first.body, requests: api.requests };
       if (Date.now() > deadline) {
         let screen = "";
@@ -105,6 +105,11 @@ export async function captureInteractiveRequest({
     rmSync(project, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true, maxRetries: 5 });
   }
+}
+
+/** Whether a request body offers tools (the agent's request; a title request offers none). @param {any} body */
+function offersTools(body) {
+  return (body?.tools ?? []).length > 0;
 }
 
 /** Waits until process `pid` is gone, or `limitMs` passed (it is left, ended or not: its HOME goes anyway). */

@@ -57,7 +57,7 @@ export function formatExplanation(explanation: Explanation, source: string, cont
   }
   const claudeCode = explanation.claudeCode;
   if (claudeCode !== undefined) {
-    const who = `Claude Code${claudeCode.version === undefined ? "" : ` ${claudeCode.version}`}`;
+    const who = `Claude Code${claudeCode.version === undefined ? "" : ` ${claudeCode.version}`}${claudeCode.ownLines === "learned" ? " (its own text as learned from its installed CLI)" : ""}`;
     if (claudeCode.unplaced.length === 0) lines.push(`${who}: every part of its request placed by a rule.`);
     else
       lines.push(

@@ -5,8 +5,9 @@ import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
 import { findClaudeMd } from "./find-claude-md.js";
-import { OUTPUT_STYLE_HEADING } from "./find-output-style.js";
-import { findUserSystemText, replacedPromptStart } from "./find-user-system-text.js";
+import { OUTPUT_STYLE_HEADING } from "./claude-code/find-output-style.js";
+import { findUserSystemText, replacedPromptStart } from "./claude-code/find-user-system-text.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "./claude-code/own-lines.js";
 import { workingDirectoryOf } from "./relative-context-paths.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
@@ -26,6 +27,8 @@ export interface SystemPromptInput {
   preamble?: readonly ContextUnit[];
   /** The user's agents a removed tool listed, named in one paragraph (see trimPrefix): it goes with the user's instructions. */
   named?: string;
+  /** The lines the request's release writes itself (see PrefixContext.own); default: the built-in ones. */
+  own?: OwnLines;
 }
 
 export interface SystemPromptResult {
@@ -71,9 +74,11 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     return passthrough(input, `no keep rule of trimming.${plan.size} matched: not a Claude Code agent's system prompt`);
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
+  const own = (input.own ?? BUILT_IN_OWN_LINES).prints;
   const userText = findUserSystemText(
     originalText,
     sections.filter((s) => s.from === "system").map((s) => s.matched),
+    own,
   );
   const claudeMd =
     claudeCode && trimming.claudeMd === "system_prompt"
@@ -81,7 +86,7 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
       : [];
   const userPassages = [...userText, ...claudeMd.map((s) => s.text)];
   // The user's prompt in place of Claude Code's (--system-prompt, a custom subagent's) goes where the template's own opening would.
-  const start = claudeCode ? replacedPromptStart(input.original) : undefined;
+  const start = claudeCode ? replacedPromptStart(input.original, own) : undefined;
   const replacement = start !== undefined && userText[0]?.split("\n", 1)[0] === start ? userText[0] : undefined;
   const render = (systemPrompt: string | undefined) => {
     const rest = systemPrompt === undefined ? userPassages : userPassages.slice(1);

@@ -1,5 +1,6 @@
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { findOutputStyle } from "./find-output-style.js";
+import { findOutputStyle } from "./claude-code/find-output-style.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "./claude-code/own-lines.js";
 import { splitSystemReminders } from "./split-system-reminders.js";
 import type { TrimRuleHit, UserPart, UserTextReport } from "./trim-types.js";
 
@@ -23,6 +24,8 @@ export interface UserPartsInput {
   toolSearch: boolean;
   /** The trimmed conversation: the MCP servers' instructions are found where they went on. */
   messages: MessagesRequest["messages"];
+  /** The lines the request's release writes itself, where an output style ends (default: the built-in ones). */
+  own?: OwnLines;
 }
 
 /**
@@ -45,7 +48,7 @@ export function describeUserParts(input: UserPartsInput): UserPart[] {
   parts.push(...mcpInstructions(opening));
   // From 2.1.330 on the output style opens the conversation (a system message); before, the system prompt (input.system) held it.
   for (const text of opening) {
-    const style = findOutputStyle(text);
+    const style = findOutputStyle(text, (input.own ?? BUILT_IN_OWN_LINES).prints);
     if (style !== undefined) parts.push({ part: `output style ${style.name}`, chars: style.text.length, fate: "conversation" });
   }
   for (const name of input.deferred) parts.push({ part: name, chars: name.length, fate: input.toolSearch ? "through ToolSearch" : "not offered" });

@@ -5,7 +5,8 @@ import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "..
 import { isCustomTool } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import { dropLinesNaming } from "./drop-lines-naming.js";
-import { withUserItems } from "./own-list-items.js";
+import { withUserItems } from "./claude-code/own-list-items.js";
+import type { OwnLines } from "./claude-code/own-lines.js";
 import { dropOptionalParams, shortenDescription, simplifyToolSchema } from "./simplify-tool-schema.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
@@ -29,6 +30,8 @@ export interface ToolContext {
   loaded: ReadonlySet<string>;
   /** Built-ins offered whatever the allowlist says: ToolSearch, when the user's MCP tools are only reachable through it. */
   alsoOffer?: ReadonlySet<string>;
+  /** The lines the request's release writes itself (ownLinesFor): a built-in's list item that is none of them is the user's. Default: the built-in ones. */
+  own?: OwnLines;
 }
 
 const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
@@ -80,7 +83,7 @@ export function shapeTools(
     shaped.offered.push(tool);
     if (!builtIn) shaped.client.push(tool.name);
     shaped.tools.push(
-      shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits),
+      shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits, context.own),
     );
   }
   return shaped;
@@ -107,6 +110,7 @@ function shapeTool(
   removed: ReadonlySet<string>,
   target: string,
   hits: TrimRuleHit[],
+  own: OwnLines | undefined,
 ): AnthropicCustomTool {
   let out = tool;
   if (tool.defer_loading !== undefined) {
@@ -119,6 +123,7 @@ function shapeTool(
       tool.description,
       shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub),
       tool.name,
+      own,
     );
     if (description !== tool.description) {
       hits.push({ rule: "tool-description", target, charsRemoved: tool.description.length - description.length });

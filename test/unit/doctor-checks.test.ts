@@ -3,7 +3,7 @@ import { singleConfig } from "../../src/config/config-layers.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { testedClaudeCodeVersion } from "../../src/setup/claude-command.js";
 import { runDoctor, formatCheck, type DoctorReport } from "../../src/doctor/run-doctor.js";
-import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code-versions.js";
+import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code/claude-code-versions.js";
 import type { DoctorDeps, DoctorOptions } from "../../src/doctor/types.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
 import type { CommandResult } from "../../src/setup/run-command.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findOutputStyle } from "../../src/trim/find-output-style.js";
-import { linePrint } from "../../src/trim/line-print.js";
+import { findOutputStyle } from "../../src/trim/claude-code/find-output-style.js";
+import { linePrint } from "../../src/trim/claude-code/line-print.js";
 
 /** "Claude Code's own lines", as the learning script makes them. */
 const OWN = new Set(["# Context management", "When working with tool results, write down any important information."].map((line) => linePrint(line)!));

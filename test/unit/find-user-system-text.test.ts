@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findUserSystemText, replacedPromptStart } from "../../src/trim/find-user-system-text.js";
-import { linePrint } from "../../src/trim/line-print.js";
+import { findUserSystemText, replacedPromptStart } from "../../src/trim/claude-code/find-user-system-text.js";
+import { linePrint } from "../../src/trim/claude-code/line-print.js";
 
 /** A set of "Claude Code's own lines" made from the given lines, as the learning script makes it. */
 const own = (...lines: string[]) => new Set(lines.map((line) => linePrint(line)!));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createUserListMemo, describeUnreachableItems, findUserListItems, findUserListItemsOnce } from "../../src/trim/own-list-items.js";
-import { linePrint } from "../../src/trim/line-print.js";
+import { createUserListMemo, describeUnreachableItems, findUserListItems, findUserListItemsOnce } from "../../src/trim/claude-code/own-list-items.js";
+import { linePrint } from "../../src/trim/claude-code/line-print.js";
 
 const OWN = new Set(
   ["- Explore: Read-only search agent. (Tools: All tools)", "- update-config: Use this skill to configure the harness."].map((line) => linePrint(line)!),

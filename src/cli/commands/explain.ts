@@ -20,6 +20,8 @@ import { configArgs } from "../common-args.js";
 import { describeConfigLayers, findConfigLayers } from "../../config/config-layers.js";
 import { formatExplanation } from "../format-explanation.js";
 import { printErr, printOut, terminalJson } from "../terminal-text.js";
+import { loadClaudeCodeLines } from "../../observe/claude-code-lines.js";
+import { resolveMallexHome } from "../../shared/mallex-home.js";
 
 export default defineCommand({
   meta: { name: "explain", description: "Show what every trimming rule does to one captured request, and the exact upstream request" },
@@ -53,7 +55,9 @@ export default defineCommand({
 
     let explanation;
     try {
-      explanation = explainRequest(request, { table: compiled.table, profile, templates, userAgent: captured.userAgent });
+      // As a proxy started now would trim it: with the own lines `mallex run` learned from releases the built-in ones do not cover.
+      const { learned } = loadClaudeCodeLines(resolveMallexHome(process.env));
+      explanation = explainRequest(request, { table: compiled.table, profile, templates, userAgent: captured.userAgent, learned });
     } catch (error) {
       if (TranslateError.isInstance(error))
         throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);

@@ -25,6 +25,7 @@ import type { KeptServer } from "../../supervisor/types.js";
 import { printErr, printOut } from "../terminal-text.js";
 import { describeServedModel } from "../describe-served-model.js";
 import { createTtftRates, ttftRatesPath } from "../../observe/ttft-rates.js";
+import { describeLearnOutcome, learnClaudeCodeLines } from "../../observe/learn-claude-code-lines.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -88,7 +89,6 @@ export default defineCommand({
           if (!interruption.signal.aborted) throw error;
         });
       if (interruption.signal.aborted) return;
-      ownCtrlC();
       // The local model's context window, so auto-compact fires before it overflows (not at Claude's).
       // From the table as the servers are: a server holding less than a profile declares sets the window.
       // Before Claude Code has the terminal: a context too small for it, and how to give it a larger one.
@@ -101,6 +101,25 @@ export default defineCommand({
       // A local model's long prefill sends no event Claude Code counts: its own watchdog would hang up.
       const streamIdle = claudeStreamIdleEnv(serving.table, process.env);
       for (const note of streamIdle.notes) print(`mallex: ${note}`);
+      // A release the built-in lines were not learned from: its own text learned from it once (a few
+      // seconds, kept in MALLEX_HOME), else its new sections are kept as the user's. npx runs the
+      // tested release, which they were learned from.
+      if (claude.npx === undefined) {
+        const learned = await learnClaudeCodeLines({
+          bin: claude.file,
+          env: { ...context.env, ...toolSearch.env },
+          mallexHome: serving.mallexHome,
+          lines: serving.proxy.claudeCodeLines,
+          signal: interruption.signal,
+        });
+        if (interruption.signal.aborted) {
+          exitCode = 128 + signalNumber(String(interruption.signal.reason));
+          return;
+        }
+        const line = describeLearnOutcome(learned);
+        if (line !== undefined) print(line);
+      }
+      ownCtrlC();
       const env: Record<string, string | undefined> = {
         ...process.env,
         ...context.env,

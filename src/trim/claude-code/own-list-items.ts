@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { createLruMap, type LruMap } from "../shared/lru-map.js";
+import { createLruMap, type LruMap } from "../../shared/lru-map.js";
 import { CLAUDE_CODE_OWN_LINES } from "./claude-code-own-lines.js";
 import { linePrint } from "./line-print.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "./own-lines.js";
 
 /** Claude Code's lists of what its Agent and Skill tools run, by the line that opens each (2.1.100 lists agents in the Agent tool's description). */
 export const AGENT_SKILL_LISTS = [
@@ -64,9 +65,10 @@ export function findUserListItems(text: string, own: ReadonlySet<string> = CLAUD
 }
 
 /**
- * The user's lists found in a unit, remembered by a SHA-256 of its text (a server's, see
- * PrefixCache.userLists; the key holds no text): Claude Code sends its agent and skill lists with
- * every turn, and each item's print is a SHA-256 of its own (~0.3 ms a request for 2.1.197's lists).
+ * The user's lists found in a unit, remembered by a SHA-256 of its text and the key of the own lines
+ * they were told from (a server's, see PrefixCache.userLists; the key holds no text): Claude Code
+ * sends its agent and skill lists with every turn, and each item's print is a SHA-256 of its own
+ * (~0.3 ms a request for 2.1.197's lists).
  */
 export type UserListMemo = LruMap<string, readonly UserListItems[]>;
 
@@ -74,21 +76,25 @@ export function createUserListMemo(): UserListMemo {
   return createLruMap(64);
 }
 
-/** findUserListItems, remembered in `memo` when there is one; a text that opens no list is not split at all. */
-export function findUserListItemsOnce(text: string, memo?: UserListMemo): readonly UserListItems[] {
+/**
+ * findUserListItems with the request's release's own lines, remembered in `memo` when there is one;
+ * a text that opens no list is not split at all.
+ */
+export function findUserListItemsOnce(text: string, memo?: UserListMemo, own: OwnLines = BUILT_IN_OWN_LINES): readonly UserListItems[] {
   if (!AGENT_SKILL_LISTS.some((list) => text.includes(list.header))) return [];
-  if (memo === undefined) return findUserListItems(text);
-  const key = createHash("sha256").update(text).digest("base64");
+  if (memo === undefined) return findUserListItems(text, own.prints);
+  // An item is the user's or Claude Code's by the own lines: learning a release's lines changes what its lists hold.
+  const key = `${own.key}\u0000${createHash("sha256").update(text).digest("base64")}`;
   let found = memo.get(key);
   if (found === undefined) {
-    found = findUserListItems(text);
+    found = findUserListItems(text, own.prints);
     memo.set(key, found);
   }
   return found;
 }
 
 /** An agent's or skill's name: what its list item says before the first colon. */
-function itemName(line: string): string {
+export function itemName(line: string): string {
   const colon = line.indexOf(":");
   return (colon === -1 ? line.slice(2) : line.slice(2, colon)).trim();
 }
@@ -115,8 +121,8 @@ export function describeUnreachableItems(lists: readonly Pick<UserListItems, "wh
  * keeps the first paragraph, a line naming a removed tool goes, "(Tools: …, Bash)" with it — put back
  * word for word under their list's first line: the user's text is kept whole wherever trimming cuts.
  */
-export function withUserItems(original: string, shortened: string, tool: string): string {
-  const lost = findUserListItemsOnce(original).flatMap((list) =>
+export function withUserItems(original: string, shortened: string, tool: string, own: OwnLines = BUILT_IN_OWN_LINES): string {
+  const lost = findUserListItemsOnce(original, undefined, own).flatMap((list) =>
     list.tool !== tool ? [] : [{ header: list.header, items: list.items.filter((item) => !shortened.includes(`- ${item}`)) }],
   );
   const missing = lost.filter((list) => list.items.length > 0);

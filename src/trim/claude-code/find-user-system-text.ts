@@ -1,5 +1,5 @@
-import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
+import type { MessagesRequest } from "../../translate/anthropic-types.js";
+import { BILLING_HEADER_PREFIX } from "../apply-block-filters.js";
 import { CLAUDE_CODE_OWN_LINES } from "./claude-code-own-lines.js";
 import { linePrint } from "./line-print.js";
 
