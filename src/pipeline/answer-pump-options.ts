@@ -1,5 +1,5 @@
 import { streamEventCharsFor } from "../translate/parse-openai-sse.js";
-import { readPrefillProgress, type PrefillProgress } from "../translate/read-prefill-progress.js";
+import { readPrefillProgress, type PrefillProgress } from "../observe/read-prefill-progress.js";
 import { createAnthropicStreamTransformer } from "../translate/translate-openai-stream.js";
 import { checkEnforcedCall } from "./check-enforced-call.js";
 import type { Upstream } from "./call-backend.js";

@@ -26,7 +26,7 @@ import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./p
 import { describeFailure, refusal, streamedFailure, type Refusal } from "./refusal.js";
 import type { RequestScope } from "./request-scope.js";
 import { replaySSE, streamSSE } from "./sse-response.js";
-import type { PrefillProgress } from "../translate/read-prefill-progress.js";
+import type { PrefillProgress } from "../observe/read-prefill-progress.js";
 
 /**
  * The backend's answer read: streamed to the client (begun before the backend answers when it takes

@@ -77,3 +77,36 @@ export function describeExpectation(profile: LocalProfile, rows: readonly ModelR
 function measuredEvalOf(profileName: string, model?: string): MeasuredEval | undefined {
   return MEASURED_EVALS.find((entry) => entry.profile === profileName || (model !== undefined && entry.model.test(model)));
 }
+
+/** What this machine's own requests measured of a model (the learned rates: tokens/s, newest last). */
+export interface MeasuredRates {
+  prefill: readonly number[];
+  decode: readonly number[];
+}
+
+/**
+ * `mallex run`'s line on the model Claude Code is about to wait on: what mallex's eval measured it
+ * to do, and the speeds this machine's own requests measured (once there are `minSamples` of them),
+ * so a new user knows before the first minute-long answer. Undefined: nothing is known of it.
+ */
+export function describeServedModel(
+  tier: string,
+  profile: { name: string; model: string },
+  rates: MeasuredRates | undefined,
+  minSamples: number,
+): string | undefined {
+  const measured = describeMeasuredEval(profile.name, profile.model);
+  const speeds =
+    rates !== undefined && rates.decode.length >= minSamples
+      ? `measured here: ${medianRate(rates.prefill)} tokens/s prefill, ${medianRate(rates.decode)} tokens/s decode (median of its last ${rates.decode.length} requests)`
+      : undefined;
+  if (measured === undefined && speeds === undefined) return undefined;
+  return `${tier} tier → ${profile.name}: ${[measured, speeds].filter((part) => part !== undefined).join("; ")}`;
+}
+
+function medianRate(samples: readonly number[]): string {
+  if (samples.length === 0) return "?";
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return median < 10 ? median.toFixed(1) : String(Math.round(median));
+}

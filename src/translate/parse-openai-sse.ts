@@ -65,7 +65,7 @@ export function parseOpenAIEventStream(body: ReadableStream<Uint8Array>, options
 export interface ParseEventStreamOptions {
   /** Told of every piece of the body as it arrives (comments included): the backend is alive. */
   onBytes?: () => void;
-  /** Told of each comment line (after its colon): a server's prefill progress comes as one (read-prefill-progress.ts). */
+  /** Told of each comment line (after its colon): a server's prefill progress comes as one (observe/read-prefill-progress.ts). */
   onComment?: ((comment: string) => void) | undefined;
 }
 

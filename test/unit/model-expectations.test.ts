@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeServedModel } from "../../src/cli/describe-served-model.js";
-import { MEASURED_EVALS, describeMeasuredEval } from "../../src/setup/model-expectations.js";
+import { MEASURED_EVALS, describeMeasuredEval, describeServedModel } from "../../src/setup/model-expectations.js";
 import { packageRoot } from "../helpers/config-tree.js";
 
 describe("what a model was measured to do", () => {
@@ -23,14 +22,14 @@ describe("what a model was measured to do", () => {
 
   it("mallex run's line: the eval's figure and, after enough requests, this machine's own speeds", () => {
     const profile = { name: "gguf-qwen2.5-coder-1.5b", model: "x.gguf" };
-    expect(describeServedModel("medium", profile, undefined)).toMatch(/^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 1 of 13/);
+    expect(describeServedModel("medium", profile, undefined, 3)).toMatch(/^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 1 of 13/);
     const rates = { prefill: [40, 52, 48], decode: [9.1, 8.7, 9.4], tokenRatio: [], sharedPrefix: [] };
-    expect(describeServedModel("medium", profile, rates)).toMatch(
+    expect(describeServedModel("medium", profile, rates, 3)).toMatch(
       /; measured here: 48 tokens\/s prefill, 9\.1 tokens\/s decode \(median of its last 3 requests\)$/,
     );
     // A model mallex knows nothing of, measured nowhere yet: no line.
-    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, { ...rates, decode: [9] })).toBeUndefined();
-    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, rates)).toBe(
+    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, { ...rates, decode: [9] }, 3)).toBeUndefined();
+    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, rates, 3)).toBe(
       "medium tier → mine: measured here: 48 tokens/s prefill, 9.1 tokens/s decode (median of its last 3 requests)",
     );
   });

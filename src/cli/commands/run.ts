@@ -23,7 +23,8 @@ import { dashboardLink } from "../dashboard-link.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 import { printErr, printOut } from "../terminal-text.js";
-import { describeServedModel } from "../describe-served-model.js";
+import { describeServedModel } from "../../setup/model-expectations.js";
+import { MIN_SAMPLES } from "../../router/predict-ttft.js";
 import { createTtftRates, ttftRatesPath } from "../../observe/ttft-rates.js";
 import { describeLearnOutcome, learnClaudeCodeLines } from "../../observe/learn-claude-code-lines.js";
 
@@ -57,7 +58,7 @@ export default defineCommand({
     const served = serving.defaultProfile;
     if (served !== undefined && serving.table.backends[served.backend]?.kind !== "anthropic") {
       const rates = createTtftRates({ file: ttftRatesPath(serving.mallexHome), onError: () => {} }).get(served);
-      const line = describeServedModel(serving.table.routing.defaultTier, served, rates);
+      const line = describeServedModel(serving.table.routing.defaultTier, served, rates, MIN_SAMPLES);
       if (line !== undefined) print(`mallex: ${line}`);
     }
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.

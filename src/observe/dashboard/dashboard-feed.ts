@@ -13,7 +13,7 @@ import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSumma
 import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
 import type { EvalView } from "./eval-view.js";
 import { summarizeInFlight, type InFlightSummary } from "./in-flight-summary.js";
-import type { PrefillProgress } from "../../translate/read-prefill-progress.js";
+import type { PrefillProgress } from "../read-prefill-progress.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
 export type DashboardMessage =

@@ -1,5 +1,5 @@
 import type { RequestTrace } from "../request-metrics.js";
-import type { PrefillProgress } from "../../translate/read-prefill-progress.js";
+import type { PrefillProgress } from "../read-prefill-progress.js";
 
 /** A request under way, as the dashboard and `mallex status` show it while Claude Code waits on it. */
 export interface InFlightSummary {
