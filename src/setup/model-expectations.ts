@@ -93,15 +93,25 @@ export function describeServedModel(
   tier: string,
   profile: { name: string; model: string },
   rates: MeasuredRates | undefined,
-  minSamples: number,
+  options: { minSamples: number; profiles: readonly LocalProfile[]; mallex: string },
 ): string | undefined {
-  const measured = describeMeasuredEval(profile.name, profile.model);
+  const measured = measuredEvalOf(profile.name, profile.model);
   const speeds =
-    rates !== undefined && rates.decode.length >= minSamples
+    rates !== undefined && rates.decode.length >= options.minSamples
       ? `measured here: ${medianRate(rates.prefill)} tokens/s prefill, ${medianRate(rates.decode)} tokens/s decode (median of its last ${rates.decode.length} requests)`
       : undefined;
   if (measured === undefined && speeds === undefined) return undefined;
-  return `${tier} tier → ${profile.name}: ${[measured, speeds].filter((part) => part !== undefined).join("; ")}`;
+  // A model measured to finish few tasks: the next size up, and what it costs, where the config has one.
+  const current = options.profiles.find((candidate) => candidate.name === profile.name);
+  const next =
+    current === undefined ? undefined : options.profiles.find((candidate) => candidate.backend === current.backend && candidate.minRamGb > current.minRamGb);
+  const weak = measured !== undefined && measured.best * 2 < measured.total;
+  const nextSize =
+    weak && next !== undefined
+      ? `the next size up, ${next.name}, needs ${next.minRamGb} GB${next.downloadGb !== undefined ? ` and a ${next.downloadGb} GB download` : ""} (\`${options.mallex} init --force --model ${next.name}\`)`
+      : undefined;
+  const parts = [describeMeasuredEval(profile.name, profile.model), speeds, nextSize].filter((part) => part !== undefined);
+  return `${tier} tier → ${profile.name}: ${parts.join("; ")}`;
 }
 
 function medianRate(samples: readonly number[]): string {

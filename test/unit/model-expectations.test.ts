@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MEASURED_EVALS, describeMeasuredEval, describeServedModel } from "../../src/setup/model-expectations.js";
-import { packageRoot } from "../helpers/config-tree.js";
+import { listLocalProfiles } from "../../src/setup/recommend-profile.js";
+import { compileIn, packageRoot } from "../helpers/config-tree.js";
 
 describe("what a model was measured to do", () => {
   it("every figure init and run state is one docs/eval.md reports", () => {
@@ -20,16 +21,19 @@ describe("what a model was measured to do", () => {
     expect(describeMeasuredEval("gguf-qwen2.5-coder-7b", "hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/x.gguf")).toBeUndefined();
   });
 
-  it("mallex run's line: the eval's figure and, after enough requests, this machine's own speeds", () => {
+  it("mallex run's line: the eval's figure, the next size up where the model finishes few tasks, and after enough requests this machine's own speeds", () => {
+    const options = { minSamples: 3, profiles: listLocalProfiles(compileIn(packageRoot).table!), mallex: "mallex" };
     const profile = { name: "gguf-qwen2.5-coder-1.5b", model: "x.gguf" };
-    expect(describeServedModel("medium", profile, undefined, 3)).toMatch(/^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 1 of 13/);
+    expect(describeServedModel("medium", profile, undefined, options)).toMatch(
+      /^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 1 of 13 .*; the next size up, gguf-qwen2\.5-coder-7b, needs 8 GB and a 4\.68 GB download \(`mallex init --force --model gguf-qwen2\.5-coder-7b`\)$/,
+    );
     const rates = { prefill: [40, 52, 48], decode: [9.1, 8.7, 9.4], tokenRatio: [], sharedPrefix: [] };
-    expect(describeServedModel("medium", profile, rates, 3)).toMatch(
-      /; measured here: 48 tokens\/s prefill, 9\.1 tokens\/s decode \(median of its last 3 requests\)$/,
+    expect(describeServedModel("medium", profile, rates, options)).toContain(
+      "; measured here: 48 tokens/s prefill, 9.1 tokens/s decode (median of its last 3 requests); the next size up, ",
     );
     // A model mallex knows nothing of, measured nowhere yet: no line.
-    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, { ...rates, decode: [9] }, 3)).toBeUndefined();
-    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, rates, 3)).toBe(
+    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, { ...rates, decode: [9] }, options)).toBeUndefined();
+    expect(describeServedModel("medium", { name: "mine", model: "mine.gguf" }, rates, options)).toBe(
       "medium tier → mine: measured here: 48 tokens/s prefill, 9.1 tokens/s decode (median of its last 3 requests)",
     );
   });

@@ -24,6 +24,7 @@ import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 import { printErr, printOut } from "../terminal-text.js";
 import { describeServedModel } from "../../setup/model-expectations.js";
+import { listLocalProfiles } from "../../setup/recommend-profile.js";
 import { MIN_SAMPLES } from "../../router/predict-ttft.js";
 import { createTtftRates, ttftRatesPath } from "../../observe/ttft-rates.js";
 import { describeLearnOutcome, learnClaudeCodeLines } from "../../observe/learn-claude-code-lines.js";
@@ -58,7 +59,11 @@ export default defineCommand({
     const served = serving.defaultProfile;
     if (served !== undefined && serving.table.backends[served.backend]?.kind !== "anthropic") {
       const rates = createTtftRates({ file: ttftRatesPath(serving.mallexHome), onError: () => {} }).get(served);
-      const line = describeServedModel(serving.table.routing.defaultTier, served, rates, MIN_SAMPLES);
+      const line = describeServedModel(serving.table.routing.defaultTier, served, rates, {
+        minSamples: MIN_SAMPLES,
+        profiles: listLocalProfiles(serving.table),
+        mallex: mallexCommand({ env: process.env, cwd: process.cwd(), packageRoot }),
+      });
       if (line !== undefined) print(`mallex: ${line}`);
     }
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
