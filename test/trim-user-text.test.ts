@@ -195,27 +195,38 @@ describe.each(RELEASES)("the user's text on Claude Code %s", (_name, release) =>
   });
 });
 
-/** Interactive sessions, started as a user starts one and as `mallex run` does (tool search off, the model named mallex/<profile>). */
+/**
+ * Interactive sessions, started as a user starts one and as `mallex run` does (tool search off, the
+ * model named mallex/<profile>), each with CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC set and without it
+ * (as most users run it, and as `mallex run` passes the user's environment on: more tools, DesignSync).
+ */
+const RUN_LAUNCH = { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" };
 const INTERACTIVE = [
-  ["as a user starts one", {}],
-  ["as mallex run launches it", { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" }],
+  ["as a user starts one", {}, false],
+  ["as a user starts one, non-essential traffic allowed", {}, true],
+  ["as mallex run launches it", RUN_LAUNCH, false],
+  ["as mallex run launches it, non-essential traffic allowed", RUN_LAUNCH, true],
 ] as const;
 
 describeWithTerminal("interactive sessions (the real CLI in a terminal)", () => {
   describe.each(RELEASES)("Claude Code %s", (_name, release) => {
     const { claudeCode } = release;
     const learned = learnedLines(release);
-    for (const [setting, env] of INTERACTIVE) {
+    for (const [setting, env, nonessentialTraffic] of INTERACTIVE) {
       describe(setting, () => {
         let capture: { body: MessagesRequest; headers: Record<string, string> };
         beforeAll(async () => {
-          capture = (await captureInteractiveRequestCached({ bin: claudeCode.bin, version: claudeCode.version, env })) as typeof capture;
+          capture = (await captureInteractiveRequestCached({ bin: claudeCode.bin, version: claudeCode.version, env, nonessentialTraffic })) as typeof capture;
         }, 90_000);
 
         for (const size of SIZES)
           it(`${size}: Claude Code's own lines, built-in agents and notes are its own, placed by rules; the user's CLAUDE.md is all that is theirs`, () => {
             expect(capture.headers["user-agent"]).toMatch(/^claude-cli\/[\d.]+ \(external, cli\)/);
             const explanation = explain(capture.body, capture.headers["user-agent"], size, learned());
+            // docs/proxy.md's interactive cuts are these lines.
+            console.log(
+              `own-text cut | ${claudeCode.version} | interactive, ${setting} | ${size} | ${(explanation.cut.claudeCode * 100).toFixed(1)}% | user ${explanation.cut.userChars} | ${explanation.before.chars} → ${explanation.after.chars} chars | ${(capture.body.tools ?? []).length} tools sent`,
+            );
             // Issue 49: the identity line and the `! <command>` hint were "their own system prompt lines", claude-code-guide their agent.
             expect(explanation.user.map((part) => `${part.part}: ${part.fate}`)).toEqual(["CLAUDE.md: system prompt"]);
             expect(explanation.claudeCode).toEqual(allPlaced(release));
