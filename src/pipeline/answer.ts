@@ -26,6 +26,7 @@ import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailur
 import type { RequestScope } from "./request-scope.js";
 import { replaySSE, streamSSE } from "./sse-response.js";
 import type { PrefillProgress } from "../observe/read-prefill-progress.js";
+import { toAnthropicError } from "../translate/anthropic-error.js";
 
 /**
  * The backend's answer read: streamed to the client (begun before the backend answers when it takes
@@ -97,7 +98,7 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
       end: resolve,
       error(reason) {
         translatorFailed = `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}`;
-        events.push({ type: "error", error: { type: "api_error", message: translatorFailed } });
+        events.push(toAnthropicError(500, "api_error", translatorFailed));
         resolve();
       },
     };
