@@ -1,5 +1,6 @@
 import { readdirSync, statSync, type Dirent } from "node:fs";
 import { join } from "node:path";
+import { parseGgufShardFilename } from "@huggingface/gguf";
 import { modelShortName } from "../shared/model-short-name.js";
 import { cachedSnapshot } from "../supervisor/model-sizes.js";
 import type { ModelFormat } from "./model-entry.js";
@@ -19,8 +20,8 @@ const MAX_DEPTH = 8;
 
 /**
  * Every `*.gguf` file under `dir` (the embedded engine's downloads in MALLEX_HOME/models, and files
- * put there by hand), links followed; hidden folders (`.tags`) and partial downloads (`*.part`) are
- * not models. Sorted; [] when the folder is not there.
+ * put there by hand), links followed; hidden folders (`.tags`), partial downloads (`*.part`) and the
+ * later parts of a split model are not models of their own. Sorted; [] when the folder is not there.
  */
 export function findGgufFiles(dir: string, depth = MAX_DEPTH): string[] {
   const found: string[] = [];
@@ -29,7 +30,7 @@ export function findGgufFiles(dir: string, depth = MAX_DEPTH): string[] {
     const path = join(dir, entry.name);
     const kind = kindOf(entry, path);
     if (kind === "folder" && depth > 0) found.push(...findGgufFiles(path, depth - 1));
-    else if (kind === "file" && entry.name.toLowerCase().endsWith(".gguf")) found.push(path);
+    else if (kind === "file" && entry.name.toLowerCase().endsWith(".gguf") && !isLaterPart(entry.name)) found.push(path);
   }
   return found.sort();
 }
@@ -56,6 +57,12 @@ export function findHubModels(cache: string): FoundModel[] {
     if (snapshot !== undefined) for (const path of findGgufFiles(snapshot, 2)) found.push({ name: modelShortName(path), path, format: "gguf" });
   }
   return found;
+}
+
+/** `name-00002-of-00003.gguf`: the first part stands for a split model (read-gguf-file.ts reads them all). */
+function isLaterPart(name: string): boolean {
+  const split = parseGgufShardFilename(name);
+  return split !== null && Number(split.shard) > 1;
 }
 
 function listFolder(dir: string): Dirent[] {

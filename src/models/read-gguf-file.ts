@@ -1,15 +1,35 @@
 import { stat } from "node:fs/promises";
-import { gguf } from "@huggingface/gguf";
+import { basename, dirname, join } from "node:path";
+import { gguf, parseGgufShardFilename } from "@huggingface/gguf";
 import { describeMagic, isGgufMagic, readMagic } from "../engine/check-gguf-file.js";
 import { describeGguf } from "./describe-gguf.js";
-import type { ModelReading } from "./model-entry.js";
+import type { ModelFacts, ModelReading } from "./model-entry.js";
 
 /**
- * A GGUF file's facts from its header alone (@huggingface/gguf reads the header's byte ranges, never
+ * A GGUF model's facts from its header alone (@huggingface/gguf reads the header's byte ranges, never
  * the weights), or why there are none: not a file, not a GGUF (its first bytes said), a header the
- * parser refused, a truncated file. Never throws.
+ * parser refused, a truncated file. A split model (`name-00001-of-00003.gguf`) is read whole: its
+ * parts' parameters and sizes added up, its facts from the first part, a missing part said. Never throws.
  */
 export async function readGgufFile(path: string): Promise<ModelReading> {
+  const split = parseGgufShardFilename(basename(path));
+  const total = split === null ? 1 : Number(split.total);
+  if (split === null || total <= 1) return readOneFile(path);
+  let facts: ModelFacts | undefined;
+  let params = 0;
+  let sizeBytes = 0;
+  for (let part = 1; part <= total; part++) {
+    const file = join(dirname(path), `${split.prefix}-${String(part).padStart(5, "0")}-of-${split.total}.gguf`);
+    const reading = await readOneFile(file);
+    if ("problem" in reading) return { problem: `part ${part} of ${total} (${basename(file)}): ${reading.problem}`, sizeBytes: null };
+    facts ??= reading.facts;
+    params += reading.facts.params ?? 0;
+    sizeBytes += reading.sizeBytes;
+  }
+  return { facts: { ...facts!, params: params > 0 ? params : null }, sizeBytes };
+}
+
+async function readOneFile(path: string): Promise<ModelReading> {
   let size: number;
   try {
     const stats = await stat(path);

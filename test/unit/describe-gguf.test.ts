@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { GGMLQuantizationType as T } from "@huggingface/gguf";
 import { describe, expect, it } from "vitest";
 import { describeGguf, fileTypeName, type GgufHeader } from "../../src/models/describe-gguf.js";
@@ -91,5 +94,24 @@ describeWithShared("reading a real GGUF file (readGgufFile, ../shared/models)", 
       problem: expect.stringMatching(/^cannot read it: ENOENT/),
       sizeBytes: null,
     });
+  });
+
+  it("a split model is read whole from its first part: the parts' parameters and sizes added up, a missing part named", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mallex-split-"));
+    try {
+      // Two whole GGUFs under a split model's names: what is added up is each part's own.
+      for (const part of ["00001", "00002"]) copyFileSync(sharedPath("models", "stories260K.gguf"), join(dir, `story-${part}-of-00002.gguf`));
+      expect(await readGgufFile(join(dir, "story-00001-of-00002.gguf"))).toEqual({
+        facts: { architecture: "llama", params: 2 * 292_800, quantization: "F32", contextLength: 2048 },
+        sizeBytes: 2 * 1_185_376,
+      });
+      copyFileSync(sharedPath("models", "stories260K.gguf"), join(dir, "other-00001-of-00003.gguf"));
+      expect(await readGgufFile(join(dir, "other-00001-of-00003.gguf"))).toEqual({
+        problem: expect.stringMatching(/^part 2 of 3 \(other-00002-of-00003\.gguf\): cannot read it: ENOENT/),
+        sizeBytes: null,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -67,18 +67,26 @@ describe("one model per real path (mergeModelCandidates)", () => {
 });
 
 describe("finding models on disk", () => {
-  it("every *.gguf under MALLEX_HOME/models, links followed; not the engine's .part files, .sha256 sidecars nor hidden folders", () => {
+  it("every *.gguf under MALLEX_HOME/models, links followed; not the engine's .part files, .sha256 sidecars, hidden folders nor a split model's later parts", () => {
     const dir = tree({
       "hf/user/repo/main/model-Q4_K_M.gguf": "GGUF",
       "hf/user/repo/main/model-Q4_K_M.gguf.sha256": "x",
       "hf/user/repo/main/big.gguf.0123456789abcdef.part": "GG",
       "hf/user/repo/main/.tags/latest": "model-Q4_K_M.gguf",
       "mine.GGUF": "GGUF",
+      "big-00001-of-00002.gguf": "GGUF",
+      "big-00002-of-00002.gguf": "GGUF",
       ".hidden/x.gguf": "GGUF",
     });
     symlinkSync(join(dir, "mine.GGUF"), join(dir, "linked.gguf"));
     symlinkSync(join(dir, "nowhere.gguf"), join(dir, "broken.gguf"));
-    expect(findGgufFiles(dir)).toEqual([join(dir, "hf/user/repo/main/model-Q4_K_M.gguf"), join(dir, "linked.gguf"), join(dir, "mine.GGUF")]);
+    // A split model is its first part (the reader adds up the others).
+    expect(findGgufFiles(dir)).toEqual([
+      join(dir, "big-00001-of-00002.gguf"),
+      join(dir, "hf/user/repo/main/model-Q4_K_M.gguf"),
+      join(dir, "linked.gguf"),
+      join(dir, "mine.GGUF"),
+    ]);
     expect(findGgufFiles(join(dir, "absent"))).toEqual([]);
   });
 
