@@ -8,6 +8,7 @@ import { loadSuite } from "../src/eval/load-suite.js";
 import { createFakeMlxServer, DEFAULT_MODEL, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { competentCoder, sloppyCoder, talkingCoder } from "./fakes/scripted-coder.js";
 import type { EvalView } from "../src/eval/eval-view.js";
+import { evalHistoryDir, readEvalHistory } from "../src/observe/eval-history.js";
 import { PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
 import { ONE_LOCAL_PROFILE } from "./helpers/config-tree.js";
 import { MALLEX_BIN } from "./helpers/run-cli.js";
@@ -25,12 +26,14 @@ async function toolPath(): Promise<string> {
   return [PINNED_CLAUDE_CODE.binDir, dirname(process.execPath), dirname(python), "/usr/bin", "/bin"].join(delimiter);
 }
 
-async function runEval(args: string[], env: Record<string, string> = {}, timeout = 400_000) {
-  const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
+/** `home`: a MALLEX_HOME of the caller's, kept after the run (default: a new one, removed). */
+async function runEval(args: string[], env: Record<string, string> = {}, timeout = 400_000, home?: string) {
+  const kept = home !== undefined;
+  home ??= mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
   const out = join(home, "report.json");
   // The run's own temporary folder: other evals on the machine (other checkouts' tests) make working copies too.
   const temp = join(home, "tmp");
-  mkdirSync(temp);
+  mkdirSync(temp, { recursive: true });
   const result = await execa("node", [MALLEX_BIN, "eval", ...args, "--json", out], {
     reject: false,
     stdin: "ignore",
@@ -53,7 +56,7 @@ async function runEval(args: string[], env: Record<string, string> = {}, timeout
   const log = existsSync(join(home, "mallex.log")) ? readFileSync(join(home, "mallex.log"), "utf8") : "";
   // What a later mallex's dashboard shows of the run.
   const lastEval = existsSync(join(home, "last-eval.json")) ? (JSON.parse(readFileSync(join(home, "last-eval.json"), "utf8")) as EvalView) : undefined;
-  rmSync(home, { recursive: true, force: true });
+  if (!kept) rmSync(home, { recursive: true, force: true });
   return { result, report, log, lastEval, leftWorkingCopies: left };
 }
 
@@ -254,6 +257,51 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(lastEval).toMatchObject({ state: "finished", report: { pass_rate: 1, total: 4 } });
   }, 300_000);
 
+  it("keeps every run as history (one private file each, with its pass rate, model and server) and the last one for the dashboard", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
+    try {
+      const first = await runEval(["--backend-url", competent.url, "--task", "run-command"], {}, 400_000, home);
+      expect(first.result.exitCode, first.result.stderr).toBe(0);
+      const second = await runEval(["--backend-url", talking.url, "--task", "run-command"], {}, 400_000, home);
+      expect(second.result.exitCode, second.result.stderr).toBe(0);
+      expect([first.report!.pass_rate, second.report!.pass_rate]).toEqual([1, 0]);
+
+      const files = readdirSync(evalHistoryDir(home));
+      expect(files).toHaveLength(2);
+      const { runs, unreadable } = readEvalHistory(home);
+      expect(unreadable).toEqual([]);
+      // Newest first: the model that only talks, then the one that did the task.
+      expect(runs.map((r) => [r.date, r.state, r.variants.map((v) => [v.passRate, v.passed, v.total, v.server.url])])).toEqual([
+        [second.report!.startedAt, "finished", [[0, 0, 1, talking.url]]],
+        [first.report!.startedAt, "finished", [[1, 1, 1, competent.url]]],
+      ]);
+      // No --profile: the routing's default tier's profile (this clone's default config), its model, the server --backend-url named.
+      expect(runs[1]).toMatchObject({
+        suite: { path: first.report!.suite, tasks: 1, only: ["run-command"] },
+        claudeCode: PINNED_CLAUDE_CODE.version,
+        mallex: JSON.parse(readFileSync(join(dirname(MALLEX_BIN), "..", "package.json"), "utf8")).version,
+        wallMs: first.report!.wallMs,
+        variants: [
+          {
+            variant: "routing",
+            profile: "qwen3-coder-30b",
+            pinned: false,
+            model: "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit",
+            backend: "mlx",
+            server: { kind: "openai", flavor: "mlx-lm", url: competent.url },
+            runs: [1],
+          },
+        ],
+      });
+      // The report names what served each variant too, and the dashboard's last run is the second, as before.
+      expect(second.report!.variants).toEqual([runs[0]!.variants.map(({ passRate: _r, passed: _p, total: _t, runs: _runs, ...settings }) => settings)[0]]);
+      expect(second.lastEval).toMatchObject({ state: "finished", report: { pass_rate: 0, total: 1, startedAt: second.report!.startedAt } });
+      expect(first.lastEval).toMatchObject({ state: "finished", report: { pass_rate: 1, total: 1, startedAt: first.report!.startedAt } });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 600_000);
+
   it("Ctrl-C stops the task that runs, keeps the report of those that finished and removes every working copy", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-eval-home-"));
     const out = join(home, "report.json");
@@ -285,6 +333,9 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(report).toMatchObject({ interrupted: true, total: 1, planned: 3, pass_rate: 1 });
     expect(report.tasks.map((t) => t.task)).toEqual(["fix-js-test"]);
     expect(result.stdout).toContain("passed 1 of 1 (100%) — interrupted: 1 of 3 tasks ran");
+    // The history keeps the stopped run too, scored on the task that finished.
+    const history = readEvalHistory(home);
+    expect(history.runs.map((r) => [r.state, r.suite.tasks, r.variants.map((v) => [v.passRate, v.total])])).toEqual([["interrupted", 3, [[1, 1]]]]);
     const left = readdirSync(temp).filter((name) => name.startsWith("mallex-eval-"));
     rmSync(home, { recursive: true, force: true });
     expect(left).toEqual([]);

@@ -1,3 +1,4 @@
+import type { EvalVariantSettings } from "../observe/eval-history.js";
 import { errorGist } from "./error-gist.js";
 import type { ClaudeTranscript } from "./read-claude-stream.js";
 import type { ProxyMetricsTotals } from "./read-proxy-metrics.js";
@@ -76,6 +77,8 @@ export interface EvalReport {
   totals: EvalTotals;
   /** Per variant when compared or repeated: pass rate, its spread over the runs, and the variant's totals. */
   groups?: EvalGroup[];
+  /** Each variant the run reached, with what served it: the profile, its model, its backend and server (absent: none reached). */
+  variants?: EvalVariantSettings[];
   /** The proxy's GET /metrics at the end (absent: it could not be read), to check the totals against. */
   proxyMetrics?: ProxyMetricsTotals;
 }
@@ -164,6 +167,7 @@ export function buildEvalReport(input: {
   claudeCode: string;
   startedAt: string;
   wallMs: number;
+  variants?: readonly EvalVariantSettings[];
 }): EvalReport {
   const { tasks } = input;
   const passed = tasks.filter((t) => t.passed).length;
@@ -182,6 +186,7 @@ export function buildEvalReport(input: {
     tasks,
     totals: sumTasks(tasks),
     ...(grouped ? { groups: groupResults(tasks) } : {}),
+    ...(input.variants !== undefined && input.variants.length > 0 ? { variants: [...input.variants] } : {}),
   };
 }
 

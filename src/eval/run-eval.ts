@@ -1,4 +1,5 @@
 import type { RoutingTable } from "../compile/routing-table.js";
+import type { EvalServing, EvalVariantSettings } from "../observe/eval-history.js";
 import type { DashboardFeed } from "../observe/dashboard/dashboard-feed.js";
 import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
 import { buildEvalReport, type EvalReport, type TaskResult } from "./eval-report.js";
@@ -20,6 +21,8 @@ export interface OpenSetup {
   /** The proxy's request feed: each task's requests are the ones that end while it runs (tasks run one at a time). */
   feed: DashboardFeed;
   envFor(profile: string | undefined): EvalTaskDeps["env"];
+  /** What serves a profile's variant (undefined: the routing's), for the report (eval-serving.ts). */
+  servingOf(profile: string | undefined): EvalServing;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const started = performance.now();
   const startedAt = (options.date ?? (() => new Date()))().toISOString();
   const results: TaskResult[] = [];
+  const reached: EvalVariantSettings[] = [];
   const variants = options.setups.flatMap((setup) => setup.profiles.map((profile) => ({ ...setup.fields, ...(profile !== undefined ? { profile } : {}) })));
   const varied = variedFields(
     variants,
@@ -86,6 +90,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
       claudeCode: options.claudeCode,
       startedAt,
       wallMs: Math.round(performance.now() - started),
+      variants: reached,
     });
   let index = 0;
   for (const setup of options.setups) {
@@ -96,6 +101,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
         const fields: VariantFields = { ...setup.fields, ...(profile !== undefined ? { profile } : {}) };
         const variant = varied.size > 0 ? variantLabel(fields, varied) : undefined;
         const env = open.envFor(profile);
+        if (!options.signal.aborted) reached.push({ variant: variant ?? "routing", ...fields, ...open.servingOf(profile) });
         for (let run = 1; run <= options.repeat; run++) {
           for (const task of options.tasks) {
             if (options.signal.aborted) break;

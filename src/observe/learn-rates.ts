@@ -14,6 +14,17 @@ export interface RateSample {
   decode?: number;
   tokenRatio?: number;
   sharedPrefix?: number;
+  /** The backend's time to first token in ms (see {@link ttftOf}). */
+  ttftMs?: number;
+}
+
+/**
+ * The learned rates with what the Models page shows beside them: the recent times to first token, kept
+ * with them (one file, ttft-rates.ts) but never used to predict one (that is the prefill rate's work).
+ */
+export interface MeasuredRates extends LearnedRates {
+  /** The backend's time to first token of recent requests, in ms, whatever their prompt's size. */
+  ttftMs: number[];
 }
 
 /**
@@ -39,8 +50,19 @@ export function sampleOf(m: RequestMetrics, estimatedTokens: number, newSession:
   return Object.keys(sample).length === 0 ? undefined : sample;
 }
 
+/**
+ * The backend's time to first token of one finished request: from its way to the backend (a wait in the
+ * queue or for the model to load is not the model's) to the model's first token, at any prompt size,
+ * as Claude Code's requests come. Undefined for a failed request or an answer read in one piece.
+ */
+export function ttftOf(m: RequestMetrics): number | undefined {
+  if (m.error !== undefined) return undefined;
+  const prefillMs = phasesOf(m)?.prefillMs;
+  return prefillMs !== undefined && prefillMs > 0 ? prefillMs : undefined;
+}
+
 /** The rates with one request's sample added, the oldest beyond {@link RATE_WINDOW} dropped. Pure. */
-export function addSample(rates: LearnedRates | undefined, sample: RateSample): LearnedRates {
+export function addSample(rates: Partial<MeasuredRates> | undefined, sample: RateSample): MeasuredRates {
   // A rate is positive; a shared prefix may be nothing (a model server that just started).
   const push = (samples: readonly number[] | undefined, value: number | undefined, least = Number.MIN_VALUE) => {
     const kept = samples ?? [];
@@ -51,5 +73,6 @@ export function addSample(rates: LearnedRates | undefined, sample: RateSample): 
     decode: push(rates?.decode, sample.decode),
     tokenRatio: push(rates?.tokenRatio, sample.tokenRatio),
     sharedPrefix: push(rates?.sharedPrefix, sample.sharedPrefix, 0),
+    ttftMs: push(rates?.ttftMs, sample.ttftMs),
   };
 }

@@ -4,7 +4,10 @@ import { readFileSync } from "node:fs";
 export type ByProfile<T> = Record<string, Record<string, T>>;
 
 export interface ReadProfileFileOptions<T> {
+  /** The format mallex writes now. */
   format: number;
+  /** Older formats it still reads, by the same `parse` (absent: none). */
+  older?: readonly number[];
   /** What the file holds, for the messages ("learned rates"). */
   what: string;
   /** One entry read, or a throw saying what is wrong with it (`where`: "profile (model)"). */
@@ -29,7 +32,8 @@ export function readProfileFile<T>(file: string, options: ReadProfileFileOptions
   }
   try {
     const parsed = JSON.parse(text) as { format?: unknown; profiles?: unknown };
-    if (parsed.format !== options.format || !isRecord(parsed.profiles)) throw new Error(`not a format ${options.format} ${options.what} file`);
+    const known = parsed.format === options.format || options.older?.includes(parsed.format as number) === true;
+    if (!known || !isRecord(parsed.profiles)) throw new Error(`not a format ${options.format} ${options.what} file`);
     const stored: ByProfile<T> = dictionary();
     for (const [name, models] of Object.entries(parsed.profiles)) {
       if (!isRecord(models)) throw new Error(`profile ${name} is not an object`);

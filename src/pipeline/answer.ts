@@ -8,6 +8,7 @@ import { readChatCompletion } from "../backends/read-chat-completion.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamBody } from "../backends/upstream-body.js";
 import { learnFromRequest } from "../observe/learn-from-request.js";
+import { describeServer } from "../observe/measured-server.js";
 import { createEventObserver, formatRequestLog, onceEnded } from "../observe/request-log.js";
 import { settledWithin } from "../shared/settled-within.js";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
@@ -199,7 +200,10 @@ function endOfCall(scope: RequestScope, call: AnsweringCall, upstream: Upstream)
   return onceEnded(metrics, deps.now, (m) => {
     upstream.release();
     scope.log(formatRequestLog(m));
-    if (ttft) learnFromRequest(ttft, call.route.profile, m, call.prompt);
+    if (ttft) {
+      const backend = scope.server.backends[call.route.profile.backend];
+      learnFromRequest(ttft, call.route.profile, m, call.prompt, backend && describeServer(backend));
+    }
   });
 }
 

@@ -6,7 +6,7 @@ import { createBackendPools } from "../backends/backend-pool.js";
 import { createCircuitBreakers } from "../backends/circuit-breaker.js";
 import { createExoInstances } from "../backends/exo-instances.js";
 import { probeServer } from "../backends/probe-server.js";
-import { resolveBackends } from "../backends/resolve-backends.js";
+import { resolveBackends, type RuntimeBackend } from "../backends/resolve-backends.js";
 import { createUpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { Templates } from "../templates/load-templates.js";
@@ -89,6 +89,8 @@ export interface RunningProxy {
   dashboard: DashboardFeed;
   /** The routing table as the servers are: each profile's window and budget fitted to what its server holds. */
   table(): RoutingTable;
+  /** Each backend as this proxy sends to it (its URLs after --backend-url, whether mallex starts its server): `mallex eval` records the server of each run. */
+  backends: Readonly<Record<string, RuntimeBackend>>;
   /** Reads the server now serving this profile (one mallex started), so table() follows it. */
   learnServer(profile: CompiledProfile, baseUrl: string): Promise<void>;
   /** Prefills a server that just became ready with the prefix the first of its profiles known began with last time (warm-prompt-cache.ts). */
@@ -293,6 +295,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     port: address.port,
     dashboard: feed,
     table: () => live.table,
+    backends,
     learnServer: facts.learnServed,
     warmPromptCache: (profiles, baseUrl) =>
       warmPromptCache(profiles, backends, baseUrl, {

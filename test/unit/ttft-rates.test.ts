@@ -80,7 +80,7 @@ describe("createTtftRates", () => {
     for (const prefill of [900, 1000, 1100]) first.learn(profile, { prefill, decode: 40, tokenRatio: 1.2 });
     await first.flush();
     const second = createTtftRates({ file, onError: (line) => errors.push(line) });
-    expect(second.get(profile)).toEqual({ prefill: [900, 1000, 1100], decode: [40, 40, 40], tokenRatio: [1.2, 1.2, 1.2], sharedPrefix: [] });
+    expect(second.get(profile)).toMatchObject({ prefill: [900, 1000, 1100], decode: [40, 40, 40], tokenRatio: [1.2, 1.2, 1.2], sharedPrefix: [], ttftMs: [] });
     expect(predictTtft(second.get(profile), { tokens: 10_000 })).toMatchObject({ uncachedTokens: 12_000, ms: 12_000 });
     expect(errors).toEqual([]);
   });
@@ -96,16 +96,29 @@ describe("createTtftRates", () => {
   it("writes once per burst of requests, after the debounce, off the request path", async () => {
     vi.useFakeTimers();
     const file = ttftRatesPath(home());
-    const rates = createTtftRates({ file, debounceMs: 1_000, onError: () => undefined });
-    rates.learn(profile, { prefill: 1000 });
+    const rates = createTtftRates({ file, debounceMs: 1_000, onError: () => undefined, now: () => Date.parse("2025-06-01T10:00:00Z") });
+    rates.learn(profile, { prefill: 1000, ttftMs: 2_500 }, { kind: "openai", flavor: "mlx", url: "started by mallex" });
     rates.learn(profile, { prefill: 1200 });
     expect(() => readFileSync(file)).toThrow();
     vi.advanceTimersByTime(1_000);
     vi.useRealTimers();
     await rates.flush();
+    // Format 2: the times to first token, the server of the latest request (kept when a request names none) and when it learned.
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
-      format: 1,
-      profiles: { coder: { "org/coder-30b": { prefill: [1000, 1200], decode: [], tokenRatio: [], sharedPrefix: [] } } },
+      format: 2,
+      profiles: {
+        coder: {
+          "org/coder-30b": {
+            prefill: [1000, 1200],
+            decode: [],
+            tokenRatio: [],
+            sharedPrefix: [],
+            ttftMs: [2_500],
+            server: { kind: "openai", flavor: "mlx", url: "started by mallex" },
+            lastAt: "2025-06-01T10:00:00.000Z",
+          },
+        },
+      },
     });
   });
 

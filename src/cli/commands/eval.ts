@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import { runInOwnGroup } from "../../shared/run-in-own-group.js";
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { MallexError } from "../../shared/mallex-error.js";
-import { findPackageRoot } from "../../shared/package-root.js";
+import { findPackageRoot, packageVersion } from "../../shared/package-root.js";
 import type { EvalReport } from "../../eval/eval-report.js";
 import type { EvalView } from "../../eval/eval-view.js";
 import { maskEvalView } from "../../observe/dashboard/eval-view.js";
@@ -16,6 +16,9 @@ import { parseSwitchList, planEvalSetups } from "../../eval/plan-eval-setups.js"
 import { addProxyMetrics, readProxyMetrics, type ProxyMetricsTotals } from "../../eval/read-proxy-metrics.js";
 import { runEval, type EvalSetup, type OpenSetup, type VariantFields } from "../../eval/run-eval.js";
 import { saveLastEval } from "../../observe/dashboard/save-last-eval.js";
+import { saveEvalRun } from "../../observe/eval-history.js";
+import { evalRunRecord, type EvalRunFacts } from "../../eval/eval-run-record.js";
+import { evalServing } from "../../eval/eval-serving.js";
 import { withLocalTiers, withTrimOff } from "../../eval/variant-tables.js";
 import { claudeCommand } from "../../setup/claude-command.js";
 import { claudeContextEnv } from "../claude-context-env.js";
@@ -73,7 +76,8 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const packageRoot = findPackageRoot();
     const suiteDir = resolve(args.suite ?? join(packageRoot, "eval", "suite"));
-    const tasks = loadSuite(suiteDir, repeatedOption(rawArgs, "task"));
+    const only = repeatedOption(rawArgs, "task");
+    const tasks = loadSuite(suiteDir, only);
     const maxTurns = parseCount(args["max-turns"], "--max-turns", 1) ?? 20;
     const timeoutS = parseCount(args.timeout, "--timeout", 1) ?? 300;
     const repeat = parseCount(args.repeat, "--repeat", 1) ?? 1;
@@ -157,6 +161,7 @@ export default defineCommand({
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
           DISABLE_AUTOUPDATER: "1",
         }),
+        servingOf: (profile) => evalServing(serving.table, serving.proxy.backends, profile),
         close,
       };
     };
@@ -227,6 +232,7 @@ export default defineCommand({
         console.error(`mallex eval: report written to ${jsonOut}`);
       }
       keepLastEval(mallexHome, { state: report.interrupted ? "interrupted" : "finished", report });
+      keepEvalRun(mallexHome, report, { tasks: tasks.length, only, mallex: packageVersion(packageRoot) });
       if (report.interrupted) process.exitCode = 130;
       else if (minPassRate !== undefined) {
         const short = belowMinPassRate(report, minPassRate);
@@ -259,6 +265,17 @@ function keepLastEval(mallexHome: string, view: EvalView): void {
     saveLastEval(mallexHome, view);
   } catch (error) {
     console.error(`mallex eval: cannot save the report for the dashboard under ${mallexHome}: ${(error as Error).message}`);
+  }
+}
+
+/** The run in the eval history (MALLEX_HOME/evals/), for the Models page and `mallex models`; a failure to save costs only that. */
+function keepEvalRun(mallexHome: string, report: EvalReport, facts: EvalRunFacts): void {
+  const run = evalRunRecord(report, facts);
+  if (run === undefined) return;
+  try {
+    saveEvalRun(mallexHome, run);
+  } catch (error) {
+    console.error(`mallex eval: cannot add the run to the eval history under ${mallexHome}: ${(error as Error).message}`);
   }
 }
 
