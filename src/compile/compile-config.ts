@@ -28,6 +28,8 @@ export interface CompileConfigOptions {
   env: EnvLookup;
   packageRoot: string;
   validator: ConfigValidator;
+  /** Files whose text is given instead of read, by absolute path (load-config.ts): a change checked before it is written. */
+  texts?: ReadonlyMap<string, string>;
 }
 
 export interface CompileConfigResult {

@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { EnvLookup } from "./interpolate-env.js";
 import { disableRules, isPlainObject, mergeLayers } from "./merge-layers.js";
 import { parseYamlFile } from "./parse-yaml-file.js";
-import { readRuleFile, RULE_FILE_MAX_BYTES } from "./read-rule-file.js";
+import { readRuleFile, RULE_FILE_MAX_BYTES, type RuleFileRead } from "./read-rule-file.js";
 import { resolveInclude } from "./resolve-include.js";
 import { originAt, recordOrigin, type Origins, type SourcePosition } from "./source-position.js";
 
@@ -34,6 +34,12 @@ export interface LoadConfigOptions {
    * they already read (both writing `include: [mallex]`) is not merged a second time over them.
    */
   under?: readonly string[];
+  /**
+   * Files whose text is given instead of read, by absolute path: a change to a config checked as
+   * `mallex compile` would check it once written, before anything is written (the Models page's tier
+   * change). Held to the same size limit as a file read.
+   */
+  texts?: ReadonlyMap<string, string>;
 }
 
 export function displayPath(path: string, cwd: string): string {
@@ -54,7 +60,8 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
   const belowEntry = new Set<string>();
   const loadFile = (path: string, stack: readonly string[], includedAt?: SourcePosition, below: unknown = {}): unknown => {
     const shown = displayPath(path, options.cwd);
-    const read = readRuleFile(path);
+    const given = options.texts?.get(path);
+    const read = given === undefined ? readRuleFile(path) : givenText(given);
     if (!read.ok) {
       const at = includedAt ?? { file: shown, line: 1, col: 1 };
       diagnostics.push(
@@ -162,4 +169,12 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
   // The entry first (the compiled table names it first), then every other file in the order it was read.
   const ordered = [...files.filter((file) => file.path === entryFile), ...files.filter((file) => file.path !== entryFile)];
   return { config: { value, origins, files: ordered, envUsed: [...envUsed].sort(), entry }, diagnostics };
+}
+
+/** A text given in place of a file, read as the file would be: refused past the same size. */
+function givenText(content: string): RuleFileRead {
+  const bytes = Buffer.byteLength(content);
+  return bytes > RULE_FILE_MAX_BYTES
+    ? { ok: false, code: "EFBIG", reason: `would be ${bytes} bytes, over the ${RULE_FILE_MAX_BYTES / (1024 * 1024)} MiB a rule file may hold` }
+    : { ok: true, content };
 }
