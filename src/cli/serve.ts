@@ -31,6 +31,7 @@ import { stampOf } from "../supervisor/process-identity.js";
 import { securePrivateHome } from "../shared/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
 import { fitTiersToModel } from "../server/fit-tiers-to-model.js";
+import { createModelActions } from "./model-actions/create-model-actions.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -79,6 +80,8 @@ export interface ServeOptions {
   stopSignals: NodeJS.Signals[];
   /** The compiled table, changed as a caller means to serve it (`mallex eval`'s variants: trimming off, no escalation). */
   adjustTable?: (table: RoutingTable) => RoutingTable;
+  /** The dashboard's Models page may change this config, download and remove models, and run an eval (`mallex proxy`, `mallex run`). */
+  modelActions?: boolean;
 }
 
 export async function serve(args: ServeArgs, options: ServeOptions): Promise<Serving> {
@@ -143,28 +146,33 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     serverCommand !== undefined || embedded !== undefined
       ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot)
       : undefined;
-  // The notices that name a profile's setting say which file to change (in-config-file.ts): the
-  // lowest layer, where a machine's models are set.
-  const settings = layers.files[0]!;
-  const withFile = { ...compiled.table, configFile: { path: settings.path, shipped: settings.role === "shipped" } };
-  const adjusted = options.adjustTable ? options.adjustTable(withFile) : withFile;
-  const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
-  // With --backend-url no engine starts: the running server has the model.
-  if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
-  // node-llama-cpp for those engines (installed the first time, from npm) before one is planned or started.
-  if (backendUrl === undefined)
-    await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print: options.print });
-  // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on
-  // it (with --backend-url none starts).
-  const planned =
-    backendUrl !== undefined
-      ? served
-      : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
-  // Its tiers on the settings made for a model of its size, not the size the config declared there.
-  const fitted = embedded === undefined ? { table: planned } : fitTiersToModel(planned);
-  if (fitted.note !== undefined) options.print(fitted.note);
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
-  const table = withEngineToken(fitted.table, randomBytes(32).toString("base64url"));
+  const engineToken = randomBytes(32).toString("base64url");
+  /** The compiled table as this mallex serves it: at its start, and again when the Models page changed its config. */
+  const shape = async (compiledTable: RoutingTable): Promise<RoutingTable> => {
+    // The notices that name a profile's setting say which file to change (in-config-file.ts): the
+    // lowest layer, where a machine's models are set.
+    const settings = layers.files[0]!;
+    const withFile = { ...compiledTable, configFile: { path: settings.path, shipped: settings.role === "shipped" } };
+    const adjusted = options.adjustTable ? options.adjustTable(withFile) : withFile;
+    const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
+    // With --backend-url no engine starts: the running server has the model.
+    if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
+    // node-llama-cpp for those engines (installed the first time, from npm) before one is planned or started.
+    if (backendUrl === undefined)
+      await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print: options.print });
+    // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on
+    // it (with --backend-url none starts).
+    const planned =
+      backendUrl !== undefined
+        ? served
+        : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
+    // Its tiers on the settings made for a model of its size, not the size the config declared there.
+    const fitted = embedded === undefined ? { table: planned } : fitTiersToModel(planned);
+    if (fitted.note !== undefined) options.print(fitted.note);
+    return withEngineToken(fitted.table, engineToken);
+  };
+  const table = await shape(compiled.table);
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
 
@@ -218,6 +226,32 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   }
   // Never an orphan: the servers go with mallex, however it ends (the CLI's own handlers then close the proxy).
   // On a signal no server may start any more: a request waiting for memory would start one while the others stop.
+  // The Models page's actions (proxy and run): they change this config and the models folder, and run an eval through this proxy.
+  let running: RunningProxy | undefined;
+  const modelActions = options.modelActions
+    ? createModelActions({
+        layers,
+        cwd,
+        env: process.env,
+        packageRoot: options.packageRoot,
+        mallexHome,
+        proxy: () => running,
+        reload: async () => {
+          const again = await ensureCompiled({
+            configPath,
+            under: layers.under,
+            outDir: generatedDir,
+            cwd,
+            env: process.env,
+            packageRoot: options.packageRoot,
+          });
+          for (const warning of again.warnings) logEvent(formatDiagnostic(warning));
+          return running!.adoptConfig(await shape(again.table));
+        },
+        ...(embedded !== undefined ? { servedBy: `--embedded ${embedded}` } : backendUrl !== undefined ? { servedBy: `--backend-url ${backendUrl}` } : {}),
+        log: (line) => logWriter.write(line),
+      })
+    : undefined;
   const disposeExitHandlers = stopAllOnExit(() => supervisors.all(), { signals: options.stopSignals, reraise: false, onSignal: () => supervisors.close() });
   const proxy = await startProxy({
     table,
@@ -232,7 +266,9 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     print: options.print,
     logWriter,
     debugLevel,
+    ...(modelActions ? { modelActions } : {}),
   });
+  running = proxy;
   dashboard = proxy.dashboard;
   // The default tier's profile first: the first session goes there.
   warm = (key, baseUrl) => {
@@ -265,6 +301,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     supervisors,
     mallexHome,
     async close() {
+      modelActions?.close();
       removeProxyRecord(mallexHome, self);
       supervisors.close();
       await proxy.close();

@@ -3,6 +3,7 @@ import { isAuthorized, isLoopbackHost } from "../http/check-auth.js";
 import { originPolicyOf } from "../http/check-request-origin.js";
 import { countTokens } from "./routes/count-tokens.js";
 import { addDashboardRoutes } from "./routes/dashboard.js";
+import { addModelActionRoutes, type ModelActions } from "./routes/model-actions.js";
 import { checkConversation } from "../pipeline/check-conversation.js";
 import { messagesRoute } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
@@ -19,8 +20,9 @@ import { checkMessagesBody } from "../pipeline/check-messages-body.js";
  * The h3 app: routes only; each handler calls into the pure modules. Every request gets an id
  * (ctx.deps.requestId) that every response carries as `request-id`, error bodies as `request_id`,
  * and the request's log lines at their end; a response forwarded from the Anthropic API keeps its own.
+ * `routes.modelActions`: the Models page's actions, which the process running the proxy provides.
  */
-export function createApp(ctx: ServerContext): H3 {
+export function createApp(ctx: ServerContext, routes: { modelActions?: ModelActions } = {}): H3 {
   const logFor = (event: H3Event) => requestLog(ctx, requestIdOf(event));
   const app = new H3({
     onRequest(event) {
@@ -93,6 +95,7 @@ export function createApp(ctx: ServerContext): H3 {
     return model ?? refuseRequest(event, 404, `model: ${id}`);
   });
   addDashboardRoutes(app, ctx);
+  addModelActionRoutes(app, ctx, routes.modelActions);
   app.all("/**", (event) => {
     throw new HTTPError({ status: 404, message: `route ${event.req.method} ${event.url.pathname}` });
   });

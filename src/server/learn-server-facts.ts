@@ -10,6 +10,8 @@ export interface ServerFactsLearning {
   learnExternal(): Promise<void>;
   /** Reads the server that now serves this profile at `baseUrl` (a supervised server, once ready). */
   learnServed(profile: CompiledProfile, baseUrl: string): Promise<void>;
+  /** The config changed while the proxy runs (adopt-config-change.ts): this table is fitted from now on, to what the servers said so far. */
+  rebase(table: RoutingTable): void;
 }
 
 /**
@@ -32,20 +34,18 @@ export interface LiveTable {
  * logged once. Requests take the table as it is when they arrive.
  */
 export function learnServerFacts(live: LiveTable, discover: DiscoverServerFacts): ServerFactsLearning {
-  const compiled = live.table;
+  let compiled = live.table;
   const said = new Set<string>();
-  const store = createServerFactsStore({
-    discover,
-    onChange: () => {
-      const fitted = fitToServerFacts(compiled, store.get);
-      live.table = fitted.table;
-      for (const note of fitted.notes) {
-        if (said.has(note)) continue;
-        said.add(note);
-        live.log(note);
-      }
-    },
-  });
+  const refit = () => {
+    const fitted = fitToServerFacts(compiled, store.get);
+    live.table = fitted.table;
+    for (const note of fitted.notes) {
+      if (said.has(note)) continue;
+      said.add(note);
+      live.log(note);
+    }
+  };
+  const store = createServerFactsStore({ discover, onChange: refit });
   live.serverFacts = store;
   const learn = async (backendName: string, baseUrl: string, model: string | undefined) => {
     const backend = live.backends[backendName];
@@ -81,5 +81,9 @@ export function learnServerFacts(live: LiveTable, discover: DiscoverServerFacts)
       await Promise.all(reads);
     },
     learnServed: (profile, baseUrl) => learn(profile.backend, baseUrl, profile.model),
+    rebase(table) {
+      compiled = table;
+      refit();
+    },
   };
 }

@@ -30,6 +30,8 @@ import { learnServerFacts, type LiveTable } from "./learn-server-facts.js";
 import { isLoopbackHost } from "../http/check-auth.js";
 import { createClaudeCodeDriftAlarm } from "../observe/claude-code-drift.js";
 import { createApp } from "./create-app.js";
+import { adoptConfigChange } from "./adopt-config-change.js";
+import type { ModelActions } from "./routes/model-actions.js";
 import { createDashboardFeed, type DashboardFeed } from "../observe/dashboard/dashboard-feed.js";
 import { summarizeCapacity } from "../observe/dashboard/capacity-summary.js";
 import { summarizeContexts } from "../observe/dashboard/context-summary.js";
@@ -80,6 +82,8 @@ export interface StartProxyOptions {
   debugLevel?: DebugLevel;
   /** How model servers are asked about themselves (default: each flavor's own endpoint, discover-server-facts.ts). */
   discoverFacts?: DiscoverServerFacts;
+  /** The dashboard Models page's actions (cli/model-actions/): absent, its POST routes answer 404. */
+  modelActions?: ModelActions;
 }
 
 export interface RunningProxy {
@@ -99,6 +103,14 @@ export interface RunningProxy {
   lastSession(): string | undefined;
   /** Claude Code's own lines learned from releases the built-in ones do not cover: `mallex run` adds the one it learns. */
   claudeCodeLines: ClaudeCodeLines;
+  /** The token its clients send (server.auth_token, or the one `mallex run` made); undefined where none is asked. */
+  authToken?: string;
+  /**
+   * The config was compiled anew while it runs (a tier changed on the Models page): its tiers and
+   * profiles serve the next request; what else changed waits for a restart (adopt-config-change.ts),
+   * said in the lines returned.
+   */
+  adoptConfig(table: RoutingTable): string[];
   close(): Promise<void>;
 }
 
@@ -131,6 +143,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // The one part that changes while the proxy runs: the table, refitted each time a model server
   // says what it holds (learn-server-facts.ts). The context below reads it from here.
   const live: LiveTable = { table, backends, log };
+  // The table as compiled (and shaped by the caller), before fitting: what a config change is adopted into.
+  let served = table;
   const facts = learnServerFacts(live, options.discoverFacts ?? discoverServerFacts);
   const breakers = createCircuitBreakers({
     onChange: (backend, change) => {
@@ -155,7 +169,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const queues = createBackendQueues(capacities.limitsFor);
   const exoInstances = Object.values(backends).some((backend) => backend.flavor === "exo") ? createExoInstances({ log }) : undefined;
   const feed = createDashboardFeed({
-    table,
+    // Read as each request is summarized: the table in effect, with a profile the config gained since.
+    get table() {
+      return live.table;
+    },
     ...(supervisors ? { supervisors } : {}),
     ...(pools.all().length > 0 ? { pools: () => summarizePools(pools, queues) } : {}),
     // The backends a request can reach: a shipped config's others would show empty queues.
@@ -243,7 +260,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const port = options.port ?? table.server.port;
   // node:http directly: no TLS or certificate code is loaded (mallex serves plain HTTP on loopback),
   // and the server gets its own maxHeaderSize.
-  const server = createServer({ maxHeaderSize: SERVER_LIMITS.maxHeaderSize }, toNodeHandler(createApp(ctx)));
+  const server = createServer(
+    { maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
+    toNodeHandler(createApp(ctx, options.modelActions ? { modelActions: options.modelActions } : {})),
+  );
   const closeServer = serverCloser(server);
   hardenNodeServer(server);
   let address: AddressInfo;
@@ -307,8 +327,25 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       }),
     lastSession: () => lastSession,
     claudeCodeLines,
+    ...(authToken ? { authToken } : {}),
+    adoptConfig(next) {
+      const adopted = adoptConfigChange(served, next);
+      served = adopted.table;
+      facts.rebase(served);
+      // A new profile on a server mallex does not start is read before it is trimmed for, as at start.
+      void facts.learnExternal().catch((error: unknown) => log(`reading the model servers again failed: ${(error as Error).message}`));
+      log(`config changed: ${describeTiers(served)}${adopted.notes.map((note) => `; ${note}`).join("")}`);
+      return adopted.notes;
+    },
     close,
   };
+}
+
+/** Which profile each tier runs, for the log line of a config change. */
+function describeTiers(table: RoutingTable): string {
+  return Object.entries(table.tiers)
+    .flatMap(([name, tier]) => (tier === undefined ? [] : [`${name} → ${tier.profile}`]))
+    .join(", ");
 }
 
 /** Claude Code's session ids: `1f37a622-74d8-4a9b-aa99-3092ac198c97`. */

@@ -21,10 +21,8 @@ import { evalRunRecord, type EvalRunFacts } from "../../eval/eval-run-record.js"
 import { evalServing } from "../../eval/eval-serving.js";
 import { withLocalTiers, withTrimOff } from "../../eval/variant-tables.js";
 import { claudeCommand } from "../../setup/claude-command.js";
-import { claudeContextEnv } from "../claude-context-env.js";
-import { claudeStreamIdleEnv } from "../claude-stream-idle-env.js";
-import { claudeToolSearchEnv } from "../claude-tool-search-env.js";
 import { proxyArgs } from "../common-args.js";
+import { evalClaudeEnv } from "../eval-claude-env.js";
 import { parseCount } from "../parse-count.js";
 import { repeatedOption } from "../repeated-option.js";
 import { serve, type Serving } from "../serve.js";
@@ -141,26 +139,11 @@ export default defineCommand({
       }
       port = String(serving.proxy.port);
       if (view !== undefined) show(view);
-      const toolSearch = claudeToolSearchEnv(serving.table, process.env);
-      const streamIdle = claudeStreamIdleEnv(serving.table, process.env);
+      const proxy = { table: serving.table, liveTable: () => serving.proxy.table(), url: serving.proxy.url, token };
       return {
         table: serving.table,
         feed: serving.proxy.dashboard,
-        envFor: (profile) => ({
-          ...process.env,
-          ...claudeContextEnv(pinned(serving.proxy.table(), profile), process.env, []).env,
-          // A profile's own name as the model pins the request to it (no tiers, no intents).
-          ...(profile !== undefined ? { ANTHROPIC_MODEL: profile } : {}),
-          ...toolSearch.env,
-          ...streamIdle.env,
-          ANTHROPIC_BASE_URL: serving.proxy.url,
-          ANTHROPIC_AUTH_TOKEN: token,
-          ANTHROPIC_API_KEY: undefined,
-          CLAUDE_CODE_ATTRIBUTION_HEADER: "0",
-          // Only the task's own requests: no title or update traffic in its numbers.
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          DISABLE_AUTOUPDATER: "1",
-        }),
+        envFor: (profile) => evalClaudeEnv(proxy, profile, process.env),
         servingOf: (profile) => evalServing(serving.table, serving.proxy.backends, profile),
         close,
       };
@@ -285,11 +268,4 @@ function writeJson(file: string, value: unknown): void {
   } catch (error) {
     throw new MallexError("E_OUTPUT_UNWRITABLE", `mallex eval: cannot write the report to ${file}: ${(error as Error).message}`, { exitCode: 2 });
   }
-}
-
-/** The table with `profile` as the default tier's: the context Claude Code is told is that profile's. */
-function pinned(table: RoutingTable, profile: string | undefined): RoutingTable {
-  const tier = table.tiers[table.routing.defaultTier];
-  if (profile === undefined || tier === undefined) return table;
-  return { ...table, tiers: { ...table.tiers, [table.routing.defaultTier]: { ...tier, profile } } };
 }

@@ -14,7 +14,15 @@ export default defineCommand({
   args: proxyArgs,
   async run({ args, rawArgs }) {
     const backendUrls = repeatedOption(rawArgs, "backend-url");
-    const serving = await serve({ ...args, backendUrls }, { packageRoot: findPackageRoot(), print: printErr, stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"] });
+    const serving = await serve(
+      { ...args, backendUrls },
+      {
+        packageRoot: findPackageRoot(),
+        print: printErr,
+        stopSignals: ["SIGINT", "SIGTERM", "SIGHUP"],
+        modelActions: true,
+      },
+    );
     const backend = args["backend-url"]
       ? ` → ${backendUrls.length > 1 ? backendUrls.join(", ") : args["backend-url"]}`
       : args["server-command"]

@@ -50,7 +50,7 @@ export default defineCommand({
     const token = `mallex-${randomBytes(16).toString("hex")}`;
     const serving = await serve(
       { ...args, backendUrls: repeatedOption(rawArgs, "backend-url"), config, port: args.port ?? "0" },
-      { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"] },
+      { packageRoot, print, authToken: token, stopSignals: ["SIGTERM", "SIGHUP"], modelActions: true },
     );
     // Before the model loads (minutes, the first time): the dashboard shows its progress, and only this
     // session knows the token that opens it.
