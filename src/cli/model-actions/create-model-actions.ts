@@ -8,7 +8,7 @@ import { applyTierChange } from "../../models/actions/apply-tier-change.js";
 import { checkDownload, downloadModel } from "../../models/actions/download-model.js";
 import { planTierChange } from "../../models/actions/plan-tier-change.js";
 import { removeModel } from "../../models/actions/remove-model.js";
-import type { UserConfig } from "../../models/actions/user-config.js";
+import { hashText, type UserConfig } from "../../models/actions/user-config.js";
 import type { ModelActions } from "../../server/routes/model-actions.js";
 import type { RunningProxy } from "../../server/start-proxy.js";
 import { detectHardware } from "../../setup/detect-hardware.js";
@@ -34,6 +34,11 @@ export interface ModelActionsOptions {
   log(line: string): void;
 }
 
+/** Plans kept for an apply: the page applies the one it just showed. */
+const MAX_PLANS = 16;
+
+const planKey = (hash: string, newText: string) => `${hash}:${hashText(newText)}`;
+
 /**
  * The Models page's actions for the proxy `serve` starts: the library functions of models/actions/
  * over this mallex's config, models folder and proxy, one download and one eval at a time. `close`
@@ -45,6 +50,9 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
   let validator: Promise<ConfigValidator> | undefined;
   let ramGb: Promise<number> | undefined;
   let downloading = false;
+  // The changes this mallex planned, newest last: an apply writes one of them, never a text a client made up
+  // (a config can name the commands mallex runs; the page's token must not be a way to write one).
+  const planned: string[] = [];
   let evaluating: string | undefined;
   const config = async (): Promise<UserConfig> => ({
     file: layers.entry,
@@ -63,10 +71,19 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
 
   return {
     async planTierChange(body) {
-      return planTierChange(body, { ...places, config: await config(), ramGb: await (ramGb ??= detectHardware().then((hardware) => hardware.ramGb)) });
+      const plan = await planTierChange(body, {
+        ...places,
+        config: await config(),
+        ramGb: await (ramGb ??= detectHardware().then((hardware) => hardware.ramGb)),
+      });
+      if (plan.ok && planned.push(planKey(plan.value.hash, plan.value.newText)) > MAX_PLANS) planned.shift();
+      return plan;
     },
 
     async applyTierChange(body) {
+      const { hash, newText } = (typeof body === "object" && body !== null ? body : {}) as { hash?: unknown; newText?: unknown };
+      if (typeof hash === "string" && typeof newText === "string" && !planned.includes(planKey(hash, newText)))
+        return refuse(409, "this change was not planned by this mallex (or it has planned many since): plan it again, then apply what the plan gives");
       const written = applyTierChange(body, await config());
       if (!written.ok) return written;
       let notes: string[];

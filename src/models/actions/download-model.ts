@@ -78,7 +78,8 @@ export async function downloadModel(request: DownloadRequest, deps: DownloadDeps
   } catch (error) {
     await removeWhatWasWritten(request.repoDir, modelsDir, before);
     if (deps.signal?.aborted) return refuse(409, `the download of ${request.ref} was stopped; nothing of it was kept`);
-    if (MallexError.isInstance(error)) return refuse(503, error.message.split("\n")[0]!);
+    // The engine keeps a part to resume from; this download keeps nothing, and says so.
+    if (MallexError.isInstance(error)) return refuse(503, error.message.split("\n")[0]!.replace(/: start again to resume it$/, ": nothing of it was kept"));
     throw error;
   }
 }
@@ -117,12 +118,10 @@ async function removeWhatWasWritten(repoDir: string, modelsDir: string, before: 
   if (before.has(repoDir)) return;
   const hub = join(modelsDir, "hf");
   for (let dir = repoDir; dir === hub || dir.startsWith(`${hub}${sep}`); dir = dirname(dir)) {
-    if (
-      !(await rmdir(dir).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return;
+    const gone = await rmdir(dir).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code === "ENOENT",
+    );
+    if (!gone) return;
   }
 }
