@@ -12,6 +12,7 @@ import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import type { DashboardFeed } from "../observe/dashboard/dashboard-feed.js";
 import { withEmbeddedModel, withPlannedContexts } from "../server/with-embedded-model.js";
 import { askContextPlan } from "../engine/ask-context-plan.js";
+import type { ContextPlan, ContextPlanOptions } from "../engine/plan-engine-context.js";
 import { mallexArgv } from "../shared/mallex-argv.js";
 import { createSupervisorPool, supervisedSpec, type SupervisorPool } from "../backends/supervisor-pool.js";
 import type { createSupervisor } from "../supervisor/create-supervisor.js";
@@ -148,8 +149,21 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
       : undefined;
   // The engines this mallex starts answer only it: a secret made now, known to it and them alone.
   const engineToken = randomBytes(32).toString("base64url");
-  /** The compiled table as this mallex serves it: at its start, and again when the Models page changed its config. */
-  const shape = async (compiledTable: RoutingTable): Promise<RoutingTable> => {
+  // Each engine's context is planned once per model and settings: a config changed while mallex runs
+  // keeps the context its engines were started with (another would start a second engine beside it).
+  const plans = new Map<string, Promise<ContextPlan>>();
+  const planOnce = (plan: ContextPlanOptions) => {
+    const key = JSON.stringify(plan);
+    let planned = plans.get(key);
+    if (planned === undefined) plans.set(key, (planned = askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) })));
+    planned.catch(() => plans.delete(key));
+    return planned;
+  };
+  /**
+   * The compiled table as this mallex serves it: at its start, and again when the Models page changed
+   * its config (`print`: then the log's, not the terminal Claude Code may hold).
+   */
+  const shape = async (compiledTable: RoutingTable, print: (line: string) => void): Promise<RoutingTable> => {
     // The notices that name a profile's setting say which file to change (in-config-file.ts): the
     // lowest layer, where a machine's models are set.
     const settings = layers.files[0]!;
@@ -159,20 +173,16 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     // With --backend-url no engine starts: the running server has the model.
     if (backendUrl === undefined) await checkEmbeddedProfiles(served, process.env);
     // node-llama-cpp for those engines (installed the first time, from npm) before one is planned or started.
-    if (backendUrl === undefined)
-      await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print: options.print });
+    if (backendUrl === undefined) await ensureEmbeddedEngine(served, { packageRoot: options.packageRoot, mallexHome: resolveMallexHome(process.env), print });
     // Before any engine (or Claude Code) starts: the context it will hold, for everything that depends on
     // it (with --backend-url none starts).
-    const planned =
-      backendUrl !== undefined
-        ? served
-        : await withPlannedContexts(served, { plan: (plan) => askContextPlan({ ...plan, mallex: mallexArgv(options.packageRoot) }), print: options.print });
+    const planned = backendUrl !== undefined ? served : await withPlannedContexts(served, { plan: planOnce, print });
     // Its tiers on the settings made for a model of its size, not the size the config declared there.
     const fitted = embedded === undefined ? { table: planned } : fitTiersToModel(planned);
-    if (fitted.note !== undefined) options.print(fitted.note);
+    if (fitted.note !== undefined) print(fitted.note);
     return withEngineToken(fitted.table, engineToken);
   };
-  const table = await shape(compiled.table);
+  const table = await shape(compiled.table, options.print);
   const defaultTier = table.tiers[table.routing.defaultTier];
   const defaultProfile = defaultTier ? table.profiles[defaultTier.profile] : undefined;
 
@@ -245,8 +255,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
             env: process.env,
             packageRoot: options.packageRoot,
           });
-          for (const warning of again.warnings) logEvent(formatDiagnostic(warning));
-          return running!.adoptConfig(await shape(again.table));
+          for (const warning of again.warnings) logWriter.write(formatDiagnostic(warning));
+          return running!.adoptConfig(await shape(again.table, (line) => logWriter.write(line)));
         },
         ...(embedded !== undefined ? { servedBy: `--embedded ${embedded}` } : backendUrl !== undefined ? { servedBy: `--backend-url ${backendUrl}` } : {}),
         log: (line) => logWriter.write(line),
