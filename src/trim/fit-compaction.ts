@@ -29,21 +29,27 @@ export interface FittedCompaction {
  * transcript is cut oldest first, each step only as far as needed: bodies shortened to their gist,
  * then to a marker, then the oldest entries dropped, then the newest entry shortened in the middle.
  * The newest turns are what Claude Code's summary is asked to keep most exactly, so they go last.
+ * When Claude Code asks to go on with a summary the output limit cut (recognizeCompaction), the cut
+ * summary and its requests to go on follow the instructions as sent: the transcript gives way to them.
  *
- * Undefined when even the instructions with an empty transcript are over the budget.
+ * Undefined when even the instructions (and such a continuation) with an empty transcript are over the budget.
  */
 export function fitCompaction(request: MessagesRequest, compaction: CompactionRequest, budget: number): FittedCompaction | undefined {
-  const last = request.messages.at(-1)!;
-  const blocks: AnthropicContentBlock[] = typeof last.content === "string" ? [{ type: "text", text: last.content }] : last.content;
+  const turn = request.messages[compaction.instructionMessage]!;
+  const continuation = request.messages.slice(compaction.instructionMessage + 1);
+  const blocks: AnthropicContentBlock[] = typeof turn.content === "string" ? [{ type: "text", text: turn.content }] : turn.content;
   const instruction = blocks[compaction.instructionBlock]!;
   const rest = blocks.filter((_, index) => index !== compaction.instructionBlock);
-  const entries = renderTranscript([...request.messages.slice(0, -1), ...(rest.length > 0 ? [{ role: last.role, content: rest }] : [])]);
+  const entries = renderTranscript([
+    ...request.messages.slice(0, compaction.instructionMessage),
+    ...(rest.length > 0 ? [{ role: turn.role, content: rest }] : []),
+  ]);
 
   const build = (transcript: string): MessagesRequest => {
     const out: MessagesRequest = {
       ...request,
       system: COMPACTION_SYSTEM,
-      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }],
+      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }, ...continuation],
     };
     delete out.tools;
     delete out.tool_choice;
