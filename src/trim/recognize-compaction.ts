@@ -1,4 +1,5 @@
-import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import { isGoOnTurn } from "../router/continued-request.js";
+import type { AnthropicMessageParam } from "../translate/anthropic-types.js";
 
 /**
  * Where Claude Code's compaction request keeps its instructions: the last message, a user turn, whose
@@ -13,7 +14,7 @@ export interface CompactionRequest {
   /**
    * The index of the user turn holding the instructions: the last message, or, when Claude Code asks
    * to go on with a summary the output limit cut, the turn before that continuation (see
-   * {@link CUT_SUMMARY_NUDGE}), which follows it as it was sent.
+   * isGoOnTurn), which follows it as it was sent.
    */
   instructionMessage: number;
 }
@@ -30,26 +31,17 @@ const SUMMARY_BLOCK = /<summary>/;
 const NO_TOOLS = /\bDo NOT call any tools\b|\bTEXT ONLY\b/;
 
 /**
- * What Claude Code sends after an answer that ended `max_tokens` or `model_context_window_exceeded`, a
- * summary included: the answer, then a user turn asking to go on (up to 3 times; 2.1.100, 2.1.197 and
- * 2.1.332 alike), worded "Output token limit hit. Resume directly — …", in 2.1.332 also "Output token
- * limit hit again, so this summary is too long to finish. Give the whole summary again…" and "Output
- * token limit hit while you were still reasoning…", and "[Your previous response reached the output
- * limit with no visible output…]" after an empty one.
- */
-const CUT_SUMMARY_NUDGE = /^\s*(?:Output token limit hit\b|\[Your previous response reached the output limit\b)/;
-
-/**
  * Claude Code's compaction request, known by its structure: a request Claude Code sent (the caller
  * knows: recognizeClaudeCode) whose last message is a user turn ending in the summary instructions —
  * or whose last turns, after that one, are its summary cut at the output limit and Claude Code's
- * request to go on with it (CUT_SUMMARY_NUDGE), as many times as it asked. Undefined for any other request.
+ * request to go on with it (isGoOnTurn: up to 3 times, 2.1.332's last "Output token limit hit again, so this
+ * summary is too long to finish…"), as many times as it asked. Undefined for any other request.
  */
-export function recognizeCompaction(request: Pick<MessagesRequest, "messages">): CompactionRequest | undefined {
+export function recognizeCompaction(request: { readonly messages: readonly AnthropicMessageParam[] }): CompactionRequest | undefined {
   const { messages } = request;
   let at = messages.length - 1;
   // Back over each (cut summary, request to go on) pair.
-  while (at >= 2 && messages[at - 1]?.role === "assistant" && isNudge(messages[at]!)) at -= 2;
+  while (at >= 2 && messages[at - 1]?.role === "assistant" && isGoOnTurn(messages[at])) at -= 2;
   const turn: AnthropicMessageParam | undefined = messages[at];
   if (turn === undefined || turn.role !== "user") return undefined;
   if (typeof turn.content === "string") return isInstruction(turn.content) ? { instructionBlock: 0, instructionMessage: at } : undefined;
@@ -60,11 +52,4 @@ export function recognizeCompaction(request: Pick<MessagesRequest, "messages">):
 
 function isInstruction(text: string): boolean {
   return SUMMARY_TASK.test(text) && SUMMARY_BLOCK.test(text) && NO_TOOLS.test(text);
-}
-
-/** A user turn with a text block that is a request to go on after the output limit (a reminder may sit beside it). */
-function isNudge(message: AnthropicMessageParam): boolean {
-  if (message.role !== "user") return false;
-  if (typeof message.content === "string") return CUT_SUMMARY_NUDGE.test(message.content);
-  return message.content.some((block) => block.type === "text" && CUT_SUMMARY_NUDGE.test(block.text));
 }

@@ -22,6 +22,7 @@ export interface TrimPlan {
  * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist` (a Claude Code built-in the
  * allowlist leaves out), `tool-drop` (a tool a `drop` glob names), `tool-deferred` (a `defer_loading`
  * tool no `tool_reference` has loaded), `tool-description`, `tool-schema`, `tools-prompt`, `budget`, `compaction` (fitCompaction),
+ * `continuation` (fitContinuation: a cut answer Claude Code asks to go on with, kept to its tail in a small context),
  * `relative-paths` (relativeContextPaths), `claude-md-to-system` (findClaudeMd: CLAUDE.md moved from its reminder
  * into the system prompt).
  * A keep rule's id also names the fact it moved out of a reminder or system message into the template.
