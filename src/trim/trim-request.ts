@@ -180,8 +180,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
 
 /**
  * Claude Code's request to go on with a cut answer, in a small context, with only the tail of that
- * answer (fitContinuation): the room a small context keeps for the next message, in characters as
- * estimateTokens counts them. Undefined for any other request, a compaction's own continuation
+ * answer (fitContinuation, continuationTailChars). Undefined for any other request, a compaction's own continuation
  * included (fitCompaction fits that one), and in a context that is not small.
  */
 function fitContinuationToContext(
@@ -192,12 +191,17 @@ function fitContinuationToContext(
   if (!isSmallContext(context) || recognizeCompaction({ messages }) !== undefined) return undefined;
   const continuation = recognizeContinuation(messages);
   if (continuation === undefined) return undefined;
-  const fitted = fitContinuation(messages, continuation, Math.floor(nextMessageRoom(context) * 3.5));
+  const fitted = fitContinuation(messages, continuation, continuationTailChars(context));
   if (fitted === undefined) return undefined;
   return {
     messages: fitted.messages,
     hits: fitted.charsRemoved > 0 ? [{ rule: "continuation", target: `messages.${continuation.answerStart}`, charsRemoved: fitted.charsRemoved }] : [],
   };
+}
+
+/** The tail of a cut answer a small context's request to go on keeps: its room for the next message, in characters as estimateTokens counts them. */
+function continuationTailChars(context: number): number {
+  return Math.floor(nextMessageRoom(context) * 3.5);
 }
 
 /**
@@ -206,7 +210,8 @@ function fitContinuationToContext(
  */
 function fitCompactionToBudget(over: BudgetOutcome, compaction: CompactionRequest, plan: TrimPlan): BudgetOutcome {
   const budget = plan.profile.inputBudget!;
-  const rewritten = fitCompaction(over.request, compaction, budget);
+  const context = plan.profile.contextWindow;
+  const rewritten = fitCompaction(over.request, compaction, budget, isSmallContext(context) ? continuationTailChars(context) : undefined);
   if (rewritten === undefined) return { ...over, error: compactionTooLong(over, plan) };
   return {
     request: rewritten.request,

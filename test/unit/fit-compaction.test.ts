@@ -112,6 +112,27 @@ describe("fitCompaction", () => {
     ).toBeUndefined();
   });
 
+  it("in a small context, the cut summaries go as one piece kept to its tail: three of them left the instructions no room (refused at 4,096 tokens)", () => {
+    const input = compaction(2, 200);
+    const nudge =
+      "Output token limit hit. Resume directly — no apology, no recap of what you were doing. Pick up mid-thought if that is where the cut happened. Break remaining work into smaller pieces.";
+    const cut = (n: number) => `<summary>\n1. Primary Request and Intent: ${"the user asked for a fix. ".repeat(40)} (piece ${n})`;
+    const messages: AnthropicMessageParam[] = [...input.messages];
+    for (const n of [1, 2, 3]) messages.push({ role: "assistant", content: [{ type: "text", text: cut(n) }] }, { role: "user", content: nudge });
+    const continued: MessagesRequest = { ...input, messages };
+    const at = recognizeCompaction(continued)!;
+    // The instructions and the three pieces as sent are over a budget the instructions and one tail fit in.
+    const budget = Math.ceil((measurePrompt(fitCompaction(input, recognizeCompaction(input)!, 100_000)!.request).chars + 1200) / 3.5);
+    expect(fitCompaction(continued, at, budget)).toBeUndefined();
+    const fitted = fitCompaction(continued, at, budget, 896)!;
+    expect(fitted.size.tokens).toBeLessThanOrEqual(budget);
+    const [piece, goOn] = fitted.request.messages.slice(1);
+    expect(fitted.request.messages).toHaveLength(3);
+    expect((piece!.content as AnthropicTextBlock[])[0]!.text).toMatch(/^….*\(piece 3\)$/s);
+    expect((piece!.content as AnthropicTextBlock[])[0]!.text).toHaveLength(897);
+    expect(goOn).toEqual({ role: "user", content: nudge });
+  });
+
   it("a transcript of every block kind: thinking left out, an image named", () => {
     expect(
       renderTranscript([
