@@ -1,5 +1,4 @@
 import type { AnthropicContentBlock, AnthropicMessageParam } from "../translate/anthropic-types.js";
-import { ownText } from "./own-text.js";
 
 /**
  * What Claude Code sends after an answer that ended `max_tokens` or `model_context_window_exceeded` (it
@@ -14,6 +13,8 @@ import { ownText } from "./own-text.js";
  *   inside a code block or a tool call);
  * - "[Your previous response reached the output limit with no visible output…]" (2.1.332: an empty one);
  * - "Your response above was cut off mid-stream…" (2.1.332: a stream that broke off).
+ * 2.1.332 sends it inside a <system-reminder>, and when it compacts before going on, in the same turn
+ * as the summary instructions.
  */
 const GO_ON =
   /^(?:Output token limit hit\b|Your response was cut off because it exceeded the output token limit\b|\[Your previous response reached the output limit\b|Your response above was cut off mid-stream\b)/;
@@ -28,11 +29,26 @@ export interface Continuation {
   answerStart: number;
 }
 
-/** Whether a user turn is Claude Code's request to go on after a cut (its reminders may sit beside it). */
+/** A whole <system-reminder> block, and what it wraps: 2.1.332 sends its request to go on as one. */
+const REMINDER = /^\s*<system-reminder>\s*([\s\S]*?)\s*<\/system-reminder>\s*$/;
+
+/**
+ * Whether a user turn is Claude Code's request to go on after a cut: its text is that request, as is
+ * or in a <system-reminder> (2.1.332's), beside nothing but other reminders. A turn that also carries
+ * other words — the user's, or the summary instructions 2.1.332 puts after it when it compacts first
+ * — is not one.
+ */
 export function isGoOnTurn(message: AnthropicMessageParam | undefined): boolean {
   if (message?.role !== "user") return false;
   const blocks: AnthropicContentBlock[] = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
-  return GO_ON.test(ownText(blocks));
+  let asked = false;
+  for (const block of blocks) {
+    if (block.type !== "text") return false;
+    const wrapped = REMINDER.exec(block.text)?.[1];
+    if (GO_ON.test((wrapped ?? block.text).trimStart())) asked = true;
+    else if (wrapped === undefined && block.text.trim() !== "") return false;
+  }
+  return asked;
 }
 
 /**

@@ -45,6 +45,7 @@ export function recognizeCompaction(request: { readonly messages: readonly Anthr
   const turn: AnthropicMessageParam | undefined = messages[at];
   if (turn === undefined || turn.role !== "user") return undefined;
   if (typeof turn.content === "string") return isInstruction(turn.content) ? { instructionBlock: 0, instructionMessage: at } : undefined;
+  // Its last text block: a request to go on with the answer before may come first (2.1.332 compacting before it goes on).
   const index = turn.content.findLastIndex((block) => block.type === "text");
   const block = turn.content[index];
   return block?.type === "text" && isInstruction(block.text) ? { instructionBlock: index, instructionMessage: at } : undefined;

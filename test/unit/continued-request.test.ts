@@ -23,6 +23,9 @@ const GO_ON = [
   "Your response above was cut off mid-stream. Resume directly from where it stops \u2014 no apology, no recap. If none of it survived, answer the request from the start.",
 ];
 
+const INSTRUCTIONS =
+  "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.\nYour task is to create a detailed summary of the conversation so far. <summary>";
+const goOnBlock = () => ({ type: "text" as const, text: `<system-reminder>\n${GO_ON[0]}\n</system-reminder>\n` });
 const piece = (text: string): AnthropicMessageParam => ({ role: "assistant", content: [{ type: "text", text: `${text}${outputCapNote(256, "tiny", 4096)}` }] });
 const goOn = (text = GO_ON[0]!): AnthropicMessageParam => ({ role: "user", content: [{ type: "text", text }] });
 const request = (messages: AnthropicMessageParam[]): MessagesRequest => ({ model: "m", max_tokens: 32000, messages });
@@ -52,6 +55,18 @@ describe("isGoOnTurn", () => {
         ],
       }),
     ).toBe(true);
+  });
+
+  it("knows 2.1.332's, which comes in a <system-reminder> (as sent, and unwrapped by the reminder filters)", () => {
+    const wrapped = `<system-reminder>\n${GO_ON[0]}\n</system-reminder>\n`;
+    expect(isGoOnTurn({ role: "user", content: [{ type: "text", text: wrapped }] })).toBe(true);
+    expect(isGoOnTurn({ role: "user", content: [{ type: "text", text: `${GO_ON[0]}\n` }] })).toBe(true);
+  });
+
+  it("is not a turn with other words beside it: the user's, or the summary instructions 2.1.332 sends after it when it compacts first", () => {
+    expect(isGoOnTurn({ role: "user", content: [goOnBlock(), { type: "text", text: "and also fix the typo" }] })).toBe(false);
+    expect(isGoOnTurn({ role: "user", content: [goOnBlock(), { type: "text", text: INSTRUCTIONS }] })).toBe(false);
+    expect(isGoOnTurn({ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: GO_ON[0]! }] })).toBe(false);
   });
 
   it("is not the user's words that mention it, nor an assistant turn", () => {
@@ -117,6 +132,21 @@ describe("a request to go on is routed as the request it continues", () => {
 });
 
 describe("recognizeCompaction with a summary cut at the output limit", () => {
+  it("2.1.332 compacting right after a cut answer: its request to go on, then the instructions, in one turn (it was taken for a request to go on, the compaction refused as too long)", () => {
+    const messages: AnthropicMessageParam[] = [...asked, piece("One is"), { role: "user", content: [goOnBlock(), { type: "text", text: INSTRUCTIONS }] }];
+    expect(recognizeCompaction({ messages })).toEqual({ instructionBlock: 1, instructionMessage: 2 });
+    expect(recognizeContinuation(messages)).toBeUndefined();
+    // The same once the reminder filters have unwrapped its request to go on.
+    const unwrapped: AnthropicMessageParam = {
+      role: "user",
+      content: [
+        { type: "text", text: `${GO_ON[0]}\n` },
+        { type: "text", text: INSTRUCTIONS },
+      ],
+    };
+    expect(recognizeCompaction({ messages: [...messages.slice(0, -1), unwrapped] })).toEqual({ instructionBlock: 1, instructionMessage: 2 });
+  });
+
   it("takes every wording of the request to go on, 2.1.332's last ('…hit again, so this summary is too long…') included", () => {
     const instructions: AnthropicMessageParam = {
       role: "user",
