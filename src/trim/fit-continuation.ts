@@ -13,11 +13,11 @@ const GAP = "…";
  *
  * Why: Claude Code asks to go on up to 3 times, each time with every piece before, and decides
  * whether to compact from the last answer's usage. In a small context each piece would push its count
- * past its compaction point, and a compaction before each request to go on (its preserved tail holds
- * the last piece, so a small context refills at once) is what Claude Code ends as "Autocompact is
- * thrashing" after 3. Fitted, each request to go on is the size of the first: the answer's pieces get
- * the same room, and a turn compacts at most once more, at the start of the next turn (the whole
- * answer is in the conversation Claude Code sends then).
+ * further past its compaction point, and a compaction before each request to go on (it keeps the last
+ * piece as it was, so a small context refills at once) is what Claude Code ends as "Autocompact is
+ * thrashing" after 3. Fitted, each request to go on is the size of the first and its piece gets the
+ * same room, so the count stays where the first piece left it. The whole answer is in the conversation
+ * Claude Code sends on the next turn, which it compacts (or mallex refuses as too long, and it compacts).
  *
  * A piece's thinking is left out with its notes. Undefined when a piece holds anything else (a tool
  * call): that request is sent as it came.
