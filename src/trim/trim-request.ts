@@ -166,6 +166,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     messages: budget.request.messages,
   });
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
+  if (continued !== undefined) report.continuation = { carriedTokens: estimateTokens(size + continued.charsRemoved) };
   if (compaction !== undefined)
     report.compaction = {
       carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)),
@@ -186,7 +187,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
 function fitContinuationToContext(
   messages: readonly AnthropicMessageParam[],
   plan: TrimPlan,
-): { messages: AnthropicMessageParam[]; hits: TrimReport["rules"] } | undefined {
+): { messages: AnthropicMessageParam[]; hits: TrimReport["rules"]; charsRemoved: number } | undefined {
   const context = plan.profile.contextWindow;
   if (!isSmallContext(context) || recognizeCompaction({ messages }) !== undefined) return undefined;
   const continuation = recognizeContinuation(messages);
@@ -196,6 +197,7 @@ function fitContinuationToContext(
   return {
     messages: fitted.messages,
     hits: fitted.charsRemoved > 0 ? [{ rule: "continuation", target: `messages.${continuation.answerStart}`, charsRemoved: fitted.charsRemoved }] : [],
+    charsRemoved: fitted.charsRemoved,
   };
 }
 

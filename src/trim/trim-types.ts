@@ -69,6 +69,12 @@ export interface TrimReport {
    * the last answer), and whether mallex rewrote it to fit (fitCompaction).
    */
   compaction?: { carriedTokens: number; rewritten: boolean };
+  /**
+   * Set for Claude Code's request to go on with a cut answer that mallex kept to the answer's tail
+   * (fitContinuation): the tokens of the request as Claude Code sent it (trimmed), every piece of the
+   * answer in it — what its next turn carries again.
+   */
+  continuation?: { carriedTokens: number };
   /** Each part of the request the user wrote or configured, and what became of it (describeUserParts). */
   user: UserPart[];
 }

@@ -84,6 +84,10 @@ describe("trimRequest: Claude Code's request to go on with a cut answer", () => 
     }
     expect(textOf(third.request.messages[1])).toMatch(/Paragraph 3 of the essay, which goes on. $/);
     expect(third.report.after.chars).toBe(first.report.after.chars);
+    // What Claude Code's next turn carries again, every piece in it, is what the next piece's cap counts (profileForAnswer).
+    const removed = third.report.rules.find((hit) => hit.rule === "continuation")!.charsRemoved;
+    expect(third.report.continuation).toEqual({ carriedTokens: Math.ceil((third.report.after.chars + removed) / 3.5) });
+    expect(third.report.continuation!.carriedTokens).toBeGreaterThan(first.report.continuation!.carriedTokens);
   });
 
   it("in a context that is not small, sends it as it came", () => {
