@@ -15,9 +15,10 @@ const GAP = "…";
  * whether to compact from the last answer's usage. In a small context each piece would push its count
  * further past its compaction point, and a compaction before each request to go on (it keeps the last
  * piece as it was, so a small context refills at once) is what Claude Code ends as "Autocompact is
- * thrashing" after 3. Fitted, each request to go on is the size of the first and its piece gets the
- * same room, so the count stays where the first piece left it. The whole answer is in the conversation
- * Claude Code sends on the next turn, which it compacts (or mallex refuses as too long, and it compacts).
+ * thrashing" after 3. Fitted, each request to go on is the size of the first, so the count stays
+ * where the first piece left it. The whole answer is in the conversation Claude Code sends on the next
+ * turn, which it compacts (or mallex refuses as too long, and it compacts): so each piece is still capped
+ * counting those before it (TrimReport.continuation, profileForAnswer).
  *
  * A piece's thinking is left out with its notes. Undefined when a piece holds anything else (a tool
  * call): that request is sent as it came.
