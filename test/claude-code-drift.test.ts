@@ -1,6 +1,6 @@
 /**
  * The drift alarm through a real `mallex proxy` in front of the fake mlx-lm.server: a request from
- * a Claude Code newer than the releases checked (src/trim/claude-code-versions.ts) that matches no
+ * a Claude Code newer than the releases checked (src/trim/claude-code/claude-code-versions.ts) that matches no
  * rule gives one log line naming its version, once per version; the dashboard's snapshot carries it
  * and MALLEX_HOME/claude-code-drift.json keeps it for `mallex doctor`.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseClaudeCodeDrift } from "../src/observe/save-claude-code-drift.js";
-import { CHECKED_CLAUDE_CODE } from "../src/trim/claude-code-versions.js";
+import { CHECKED_CLAUDE_CODE } from "../src/trim/claude-code/claude-code-versions.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";

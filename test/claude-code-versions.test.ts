@@ -103,7 +103,7 @@ describe("the fake Anthropic API the captures are made against", () => {
       expect(JSON.parse(events[2]!.data)).toMatchObject({ type: "content_block_delta", delta: { type: "text_delta", text: "4" } });
       const whole = await post({ model: "m", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
       expect(await whole.json()).toMatchObject({ type: "message", model: "m", content: [{ type: "text", text: "4" }], stop_reason: "end_turn" });
-      expect(api.requests.map((r) => [r.url, r.headers["x-api-key"], r.body.stream])).toEqual([
+      expect(api.requests.map((r) => [r.url, r.headers["x-api-key"], (r.body as { stream?: boolean }).stream])).toEqual([
         ["/v1/messages?beta=true", "k", true],
         ["/v1/messages?beta=true", "k", undefined],
       ]);

@@ -52,6 +52,7 @@ describe("the shipped default config", () => {
       ["plan-mode-exit", 47],
       ["plan-mode-repeat", 47],
       ["model-identity", 45],
+      ["shell-first-note", 44],
       ["claude-md", 40],
       ["hook-output", 40],
       ["context-intro", 38],
@@ -151,7 +152,7 @@ describe("mallex compile (the CLI)", () => {
     const dir = writeTree({ "mallex.yaml": BASE });
     const first = await runCli(["compile"], { cwd: dir });
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toMatch(/^✓ compiled mallex\.yaml → generated\/ in \d+ ms \(hash [0-9a-f]{12}\)$/);
+    expect(first.stdout).toMatch(/^✓ compiled mallex\.yaml \(this project's rules\) → generated\/ in \d+ ms \(hash [0-9a-f]{12}\)$/);
     const read = () => Object.fromEntries(readdirSync(join(dir, "generated")).map((f) => [f, readFileSync(join(dir, "generated", f), "utf8")]));
     const before = read();
     expect(Object.keys(before).sort()).toEqual(["routing-table.json", "templates.mjs"]);
@@ -213,10 +214,10 @@ describe("mallex compile (the CLI)", () => {
       expect(help.exitCode, command).toBe(0);
       expect(help.stdout, command).toContain(`mallex ${command}`);
     }
-    // --config's default names the order findConfig follows, the user's config between the folder's and the shipped one.
-    for (const command of ["proxy", "run", "eval", "explain"]) {
+    // --config's default names the layers findConfigLayers merges: this machine's settings, the folder's rules on top.
+    for (const command of ["proxy", "run", "eval", "explain", "doctor", "compile"]) {
       expect((await runCli([command, "--help"])).stdout.replace(/\s+/g, " "), command).toContain(
-        "default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default",
+        "Config file, used alone (default: this machine's settings, $MALLEX_HOME/mallex.yaml (~/.mallex) else mallex's default, with ./mallex.yaml's rules on top)",
       );
     }
     const unknown = await runCli(["compiel"]);

@@ -129,6 +129,6 @@ describe("mallex compile names each included file outside the config's folder", 
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split("\n");
     expect(lines.filter((line) => line.startsWith("↳"))).toEqual([`↳ includes ${join(root, "shared/team.yaml")} (outside the folder of mallex.yaml)`]);
-    expect(lines.at(-1)).toMatch(/^✓ compiled mallex\.yaml \(\+3 included\) → generated\/ in \d+ ms/);
+    expect(lines.at(-1)).toMatch(/^✓ compiled mallex\.yaml \(this project's rules\) \(\+3 included\) → generated\/ in \d+ ms/);
   });
 });

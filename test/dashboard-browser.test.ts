@@ -20,14 +20,14 @@ import { inConfigFile } from "../src/shared/in-config-file.js";
 const FAKE = fileURLToPath(new URL("./fakes/mlx-lm-server-cli.js", import.meta.url));
 const SECRET_PROMPT = "the words of a private prompt";
 
-function configWith(extra: string): string {
+function configWith(extra: string, serverFlags = ""): string {
   const dir = writeTree({
     "mallex.yaml": `backends:
   mlx:
     kind: openai
     flavor: mlx-lm
     supervise:
-      command: "'${process.execPath}' '${FAKE}' --model {model} --host {host} --port {port} --load-ms 800"
+      command: "'${process.execPath}' '${FAKE}' --model {model} --host {host} --port {port} --load-ms 800${serverFlags}"
       idle_unload_minutes: 0.05
 profiles:
   coder: { backend: mlx, model: mlx-community/Test-4bit, size: small, max_output_tokens: 4 }
@@ -149,6 +149,34 @@ describeWithBrowser("the dashboard in a browser", () => {
     await page.locator(".server button", { hasText: "Stop" }).click();
     await page.locator('.server[data-state="stopped"]').waitFor({ timeout: 10_000 });
     expect(proxy.output()).toContain("dashboard: stop model server");
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a request under way with its server's prefill progress, and takes it away at its end", async () => {
+    // The user's request prefills for 3 s (mlx-lm.server's `: keepalive N/M` comments meanwhile); the readiness probe's at once.
+    const respond = join(
+      writeTree({
+        "respond.mjs": `export default (request) => (JSON.stringify(request.body).includes(${JSON.stringify(SECRET_PROMPT)}) ? { text: "ok", prefillMs: 3000 } : undefined);\n`,
+      }),
+      "respond.mjs",
+    );
+    proxy = await startProxyProcess(["--config", configWith("", ` --respond '${respond}'`)]);
+    await openPage(proxy.url);
+    await page.locator("#status", { hasText: "live" }).waitFor({ timeout: 5000 });
+    // Streamed, as Claude Code asks: the server's progress comes on the stream.
+    const answer = fetch(`${proxy.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "claude-dashboard-test", max_tokens: 16, stream: true, messages: [{ role: "user", content: SECRET_PROMPT }] }),
+    });
+    const card = page.locator('#in-flight .in-flight[data-phase="prefill"]');
+    await card.locator(".facts", { hasText: /^prefill 0 of \d+ prompt tokens \(0%\)$/ }).waitFor({ timeout: 15_000 });
+    await expect(card.locator("strong").textContent()).resolves.toBe("medium → coder");
+    expect(await card.locator("progress").count()).toBe(1);
+    const response = await answer;
+    expect(response.status).toBe(200);
+    await response.text();
+    await page.locator("#in-flight-panel").waitFor({ state: "hidden", timeout: 5000 });
     expect(problems).toEqual([]);
   });
 

@@ -451,6 +451,32 @@ describe("/ui in process", () => {
     await reader.cancel();
   });
 
+  it("shows a request under way with its server's prefill progress (mlx's keepalive count), on /ui/events too, and drops it at its end", async () => {
+    const proxy = proxyWith();
+    const reader = (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) text += (await reader.read()).value ?? "";
+    };
+    await readUntil("event: snapshot");
+    mlx.script({ text: "done", prefillMs: 2_000 });
+    const answering = proxy.post("/v1/messages", { ...ask, stream: true });
+    type Snapshot = { inFlight?: Array<{ phase: string; profile?: string; prefill?: { done: number; total: number } }> };
+    let underWay: NonNullable<Snapshot["inFlight"]>[number] | undefined;
+    // Until the server's first `: keepalive 0/N` has come through the proxy (the answer takes 2 s to begin).
+    while (underWay?.prefill === undefined) {
+      const snapshot = (await (await proxy.fetch("/ui/api/snapshot")).json()) as Snapshot;
+      underWay = snapshot.inFlight?.[0];
+      await nextTurn();
+    }
+    expect(underWay).toMatchObject({ phase: "prefill", profile: medium().name, prefill: { done: 0 } });
+    expect(underWay.prefill.total).toBeGreaterThan(0);
+    await readUntil("event: inFlight");
+    await (await answering).text();
+    expect(((await (await proxy.fetch("/ui/api/snapshot")).json()) as Snapshot).inFlight).toEqual([]);
+    await reader.cancel();
+  });
+
   it("gives a third /ui/events client the oldest one's place: the oldest is told and its stream ends (issue 24)", async () => {
     const proxy = proxyWith();
     const open = async () => (await proxy.fetch("/ui/events")).body!.pipeThrough(new TextDecoderStream()).getReader();

@@ -26,10 +26,10 @@ describe("mallex doctor: an hf: model that is not downloaded yet, and whether Hu
   };
   const line = (stdout: string, name: string) => stdout.split("\n").find((l) => l.slice(2).startsWith(`${name} —`));
 
-  it("the Hub has it: ✓ with a note that the first start downloads it, and ✓ hugging face", async () => {
+  it("the Hub has it: ! with a note that the first start downloads it, and ✓ hugging face", async () => {
     const result = await doctor(mkdtempSync(join(tmpdir(), "mallex-state-")));
     expect(line(result.stdout, "model tiny")).toBe(
-      `✓ model tiny — ${MODEL} is not downloaded yet: \`mallex run\` downloads it on first start, which takes a while`,
+      `! model tiny — ${MODEL} is not downloaded yet: \`mallex run\` downloads it on first start, which takes a while`,
     );
     expect(line(result.stdout, "hugging face")).toBe(`✓ hugging face — ${hub.url} is reachable`);
     expect(hub.requests.some((r) => r.path === "/api/models/tiny/stories-GGUF")).toBe(true);

@@ -117,7 +117,7 @@ describe("mallex run: the local context window told to Claude Code", () => {
     expect(env.CLAUDE_CODE_MAX_CONTEXT_TOKENS).toBe(window);
     expect(env.ANTHROPIC_MODEL).toBe("mallex/qwen3-coder-30b");
     expect(result.stderr).toContain(
-      `mallex: Claude Code told a window of ${window} tokens as model mallex/qwen3-coder-30b: it compacts at about ${compactAt(32000)} of the 32000 prompt tokens mallex sends qwen3-coder-30b at most (its context holds 262144): CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`,
+      `mallex: Claude Code will summarize the conversation (compact) once it nears ${compactAt(32000).toLocaleString("en-US")} tokens, since qwen3-coder-30b takes prompts of 32,000 tokens at most (its context holds 262,144): mallex sets CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window} as model mallex/qwen3-coder-30b`,
     );
     // The shipped local tiers are not offered ToolSearch: Claude Code must send its tools up front.
     expect(env.ENABLE_TOOL_SEARCH).toBe("false");

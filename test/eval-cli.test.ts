@@ -142,6 +142,8 @@ describe("mallex eval --backend-url (a scripted model through the real Claude Co
     expect(Math.abs(ttftMsSum - fromLog.ttftSeconds * 1000)).toBeLessThanOrEqual(10 * totals.requests);
 
     // Progress while it ran, the table at the end, and no working copy left behind.
+    // Which config it used, in the line every command prints: in this clone, mallex's own default (issue 50).
+    expect(result.stderr).toMatch(/^mallex eval: config: \S*mallex\.yaml \(mallex's default\)$/m);
     expect(result.stderr).toContain(`[1/${SUITE.length}] ${SUITE[0]!.name}: running`);
     expect(result.stderr).toMatch(/: turn 2\n/);
     expect(result.stdout).toContain(`passed ${SUITE.length} of ${SUITE.length} (100%)`);

@@ -52,7 +52,7 @@ describeWithShared("mallex explain --json", () => {
       expect.arrayContaining(["agent-list", "skill-list", "claude-md-to-system", "relevance-disclaimer", "tool-allowlist", "system-template"]),
     );
     expect(Object.keys(out)).toEqual(
-      ["profile", "size", "backend", "before", "after", "cut", "rules", "system", "tools", "user", "budgetTokens", "claudeCode", "upstream"].filter(
+      ["profile", "size", "backend", "before", "after", "cut", "rules", "system", "tools", "user", "budgetTokens", "claudeCode", "upstream", "config"].filter(
         (k) => k in out,
       ),
     );
@@ -86,8 +86,9 @@ describeWithShared("mallex explain (readable)", () => {
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split("\n");
     expect(lines[0]).toBe(`mallex explain ${FIXTURE} · profile qwen2.5-coder-7b (small, mlx-lm, native tools)`);
-    expect(lines[2]).toMatch(/^ {2}rule +target +chars$/);
-    expect(lines[3]).toMatch(/^ {2}billing-header +system\.0 +−74$/);
+    expect(lines[1]).toMatch(/^config: \S+ \(/);
+    expect(lines[3]).toMatch(/^ {2}rule +target +chars$/);
+    expect(lines[4]).toMatch(/^ {2}billing-header +system\.0 +−74$/);
     expect(result.stdout).toMatch(/\n {2}tool-allowlist +tools\.Workflow +−20,823\n/);
     expect(result.stdout).toContain("\nSystem prompt: rendered from template system-small, keeping environment, git, date.\n");
     expect(result.stdout).toContain("\nClaude Code 2.1.197: every part of its request placed by a rule.\n");
@@ -130,8 +131,9 @@ describe("mallex explain without --profile or --size: the profile the proxy woul
   it("the default tier for a plain question, said in the output with the rule that picked it", async () => {
     const result = await explain(["tiny.json"]);
     expect(result.exitCode, result.stderr).toBe(0);
-    const [header, route, blank] = result.stdout.split("\n");
+    const [header, config, route, blank] = result.stdout.split("\n");
     expect(header).toBe("mallex explain tiny.json · profile qwen3-coder-30b (medium, mlx-lm, native tools)");
+    expect(config).toBe("config: mallex.yaml (this project's rules)");
     expect(route).toBe("Routed as the proxy would: default → medium (--profile or --size explains another profile)");
     expect(blank).toBe("");
   });
@@ -147,7 +149,11 @@ describe("mallex explain without --profile or --size: the profile the proxy woul
 
   it("--size still picks by size, and says nothing about routing", async () => {
     const result = await explain(["tiny.json", "--size", "small"]);
-    expect(result.stdout.split("\n").slice(0, 2)).toEqual(["mallex explain tiny.json · profile qwen2.5-coder-7b (small, mlx-lm, native tools)", ""]);
+    expect(result.stdout.split("\n").slice(0, 3)).toEqual([
+      "mallex explain tiny.json · profile qwen2.5-coder-7b (small, mlx-lm, native tools)",
+      "config: mallex.yaml (this project's rules)",
+      "",
+    ]);
     expect(JSON.parse((await explain(["tiny.json", "--size", "small", "--json"])).stdout)).not.toHaveProperty("route");
   });
 });

@@ -17,6 +17,9 @@ describe("mallex init (CLI)", () => {
     expect(init.exitCode).toBe(0);
     expect(init.stdout).toMatch(/^This machine: /);
     expect(init.stdout).toMatch(/^Recommended: .* → \S+ \(needs \d+ GB/m);
+    // What the model was measured to do (or that it never was), and what the next size costs (issue 50).
+    expect(init.stdout).toMatch(/^What to expect: \S+ (finished \d+ of \d+|has not been through mallex's eval yet)/m);
+    expect(init.stdout).toMatch(/^Next size up: \S+ — needs \d+ GB/m);
     expect(init.stdout).toContain(`✓ wrote ${out} (it compiles)`);
     // Run from this clone, where no `mallex` is on PATH: the commands it prints are npx's.
     expect(init.stdout).toContain(`Next:\n  npx mallex doctor --config ${out}\n  npx mallex run --config ${out}`);
@@ -26,6 +29,7 @@ describe("mallex init (CLI)", () => {
 
     const compile = await runCli(["compile", "--config", out]);
     expect(compile.stderr).toBe("");
+    expect(compile.stdout).toContain(`✓ compiled ${out} (--config) (+1 included) → ${join(dir, "generated")}/ in `);
     expect(compile.exitCode).toBe(0);
 
     const again = await runCli(["init", "--yes", "--out", out]);
@@ -81,12 +85,31 @@ describe("mallex init (CLI)", () => {
     }
   });
 
-  it("writes ./mallex.yaml by default, and without a TTY asks nothing", async () => {
-    const dir = writeTree({});
-    const init = await runCli(["init"], { cwd: dir });
+  it("writes this machine's settings into MALLEX_HOME without asking (no TTY); every command then names and uses them, a project's rules on top", async () => {
+    const home = writeTree({});
+    const env = { MALLEX_HOME: home };
+    const machine = join(home, "mallex.yaml");
+    // From a clone of mallex, whose own mallex.yaml is the shipped default, never a project's rules.
+    const init = await runCli(["init"], { env });
     expect(init.exitCode).toBe(0);
-    expect(init.stdout).toContain("✓ wrote mallex.yaml (it compiles)");
+    expect(init.stdout).toContain(`✓ wrote ${machine} (it compiles)`);
     expect(init.stdout).not.toContain("--config");
+    const settings = `config: ${machine} (this machine's settings)`;
+    const compile = await runCli(["compile"], { env });
+    expect(compile.stdout).toContain(`✓ compiled ${machine} (this machine's settings) (+`);
+    const doctor = await runCli(["doctor"], { env });
+    expect(doctor.stdout).toContain(`config — ${machine} (this machine's settings) compiles`);
+
+    const project = writeTree({
+      "mallex.yaml": "include: [mallex]\nfilters:\n  - id: team-ticket-footer\n    where: [system]\n    pattern: '^Ticket:'\n    action: drop\n",
+    });
+    const layered = await runCli(["compile", "--show"], { cwd: project, env });
+    expect(layered.stderr).toBe(`${settings} + mallex.yaml (this project's rules)`);
+    expect(layered.exitCode).toBe(0);
+    // The merged result: the machine's tier (init's choice) kept, the team's filter added.
+    const medium = /^ {2}medium: +\{ profile: ([\w.-]+)/m.exec(readFileSync(machine, "utf8"))![1]!;
+    expect(layered.stdout).toMatch(new RegExp(`^ {2}medium:\\n {4}profile: ${medium.replace(/\./g, "\\.")}$`, "m"));
+    expect(layered.stdout).toContain("id: team-ticket-footer");
   });
 
   it("a bad flag is one sentence and exit 2", async () => {

@@ -222,13 +222,13 @@ describeWithShared("resolveModelSource: a real tiny GGUF (stories260K) from a fa
     // Two lines: what failed, naming the file; what to do, with the address it downloads from.
     expect(byFile.message.split("\n")).toEqual([
       `cannot download stories260K.gguf: Hugging Face (${endpoint}) is not reachable (connect ECONNREFUSED ${endpoint.slice(7)})`,
-      `to fix it, download ${endpoint}/tiny/stories-GGUF/resolve/main/stories260K.gguf yourself, then start mallex with --embedded <that file>`,
+      `to fix it, download ${endpoint}/tiny/stories-GGUF/resolve/main/stories260K.gguf yourself, then run \`mallex run --embedded <that file>\` (this machine's settings, that file as their model)`,
     ]);
     // A tag names no file until the Hub is asked: the repository's page then.
     const byTag = await rejection(resolveModelSource("hf:tiny/stories-GGUF:Q4_K_M", options({ endpoints: { huggingFace: endpoint } })));
     expect(byTag.message.split("\n")).toEqual([
       `cannot download hf:tiny/stories-GGUF:Q4_K_M: Hugging Face (${endpoint}) is not reachable (connect ECONNREFUSED ${endpoint.slice(7)})`,
-      `to fix it, download its GGUF from ${endpoint}/tiny/stories-GGUF yourself, then start mallex with --embedded <that file>`,
+      `to fix it, download its GGUF from ${endpoint}/tiny/stories-GGUF yourself, then run \`mallex run --embedded <that file>\` (this machine's settings, that file as their model)`,
     ]);
   });
 

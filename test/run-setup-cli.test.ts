@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { compileIn, packageRoot, writeTree } from "./helpers/config-tree.js";
 import { MALLEX_BIN } from "./helpers/run-cli.js";
+import { hasSharedDir, sharedPath } from "./helpers/shared-dir.js";
 
 /**
- * `mallex run --setup` in a folder that has a mallex.yaml which is not the user's (a clone of mallex,
- * a project's rules): the user's config is written to and read from MALLEX_HOME, and the folder's
- * file is neither used nor compiled. Claude Code is a stand-in on PATH that sends one request.
+ * `mallex run --setup` in a clone of mallex, whose mallex.yaml is not the user's: this machine's
+ * settings are written to and read from MALLEX_HOME, and the clone's file is neither used nor compiled;
+ * in a project's folder its mallex.yaml is merged on top, and said so. Claude Code is a stand-in on
+ * PATH that sends one request.
  */
 const FAKE_CLAUDE = `#!/usr/bin/env node
 (async () => {
@@ -26,7 +28,11 @@ const FAKE_CLAUDE = `#!/usr/bin/env node
 `;
 
 function runSetup(cwd: string, mallexHome: string, bin: string, backendUrl: string | undefined, env: Record<string, string> = {}) {
-  return execa("node", [MALLEX_BIN, "run", "--setup", ...(backendUrl === undefined ? [] : ["--backend-url", backendUrl])], {
+  return runMallex(["run", "--setup", ...(backendUrl === undefined ? [] : ["--backend-url", backendUrl])], cwd, mallexHome, bin, env);
+}
+
+function runMallex(args: string[], cwd: string, mallexHome: string, bin: string, env: Record<string, string> = {}) {
+  return execa("node", [MALLEX_BIN, ...args], {
     cwd,
     reject: false,
     stdin: "ignore",
@@ -60,9 +66,9 @@ describe("mallex run --setup", () => {
   });
   afterAll(() => mlx.close());
 
-  it("writes and uses the user's config in MALLEX_HOME, never the mallex.yaml of the folder it runs in", async () => {
+  it("writes and uses this machine's settings in MALLEX_HOME, never a clone of mallex's own mallex.yaml; a project's rules on top", async () => {
     const foreign = "include: [mallex]\ntiers:\n  medium: { profile: qwen3-coder-next-8bit }\n";
-    const folder = writeTree({ "mallex.yaml": foreign });
+    const folder = writeTree({ "package.json": '{ "name": "mallex" }\n', "mallex.yaml": foreign });
     const bin = writeTree({ claude: FAKE_CLAUDE });
     chmodSync(join(bin, "claude"), 0o755);
     const home = join(mkdtempSync(join(tmpdir(), "mallex-state-")), "state");
@@ -93,8 +99,18 @@ describe("mallex run --setup", () => {
     const second = await runSetup(folder, home, bin, mlx.url);
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stderr).toContain(`mallex: using ${userConfig}`);
+    expect(second.stderr).toContain(`mallex: config: ${userConfig} (this machine's settings)\n`);
     expect(second.stdout).not.toContain("✓ wrote");
     expect(readFileSync(userConfig, "utf8")).toMatch(/# kept\n$/);
+
+    // In a project's folder, plain `run` uses the same settings with the project's rules on top, and says so.
+    const project = writeTree({
+      "mallex.yaml": "include: [mallex]\nfilters:\n  - id: team-ticket-footer\n    where: [system]\n    pattern: '^Ticket:'\n    action: drop\n",
+    });
+    const plain = await runMallex(["run", "--backend-url", mlx.url], project, home, bin);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stderr).toContain(`mallex: config: ${userConfig} (this machine's settings) + mallex.yaml (this project's rules)\n`);
+    expect(readFileSync(join(home, "mallex.log"), "utf8").match(new RegExp(`→ ${medium.replace(/\./g, "\\.")} \\(default → medium\\)`, "g"))).toHaveLength(3);
   }, 120_000);
 
   // Off Apple Silicon --setup picks mallex's engine, whose first start downloads a GGUF from the Hub.
@@ -105,7 +121,8 @@ describe("mallex run --setup", () => {
       chmodSync(join(bin, "claude"), 0o755);
       const home = join(mkdtempSync(join(tmpdir(), "mallex-state-")), "state");
       const hub = `http://127.0.0.1:${await closedPort()}`;
-      const result = await runSetup(writeTree({}), home, bin, undefined, { HF_ENDPOINT: hub });
+      const folder = writeTree({});
+      const result = await runSetup(folder, home, bin, undefined, { HF_ENDPOINT: hub });
       expect(result.exitCode, result.stderr).toBe(1);
       expect(result.stdout).not.toContain("fake claude");
       expect(result.stdout).not.toContain("Next:");
@@ -118,13 +135,20 @@ describe("mallex run --setup", () => {
       expect(file, lines[failed]).toBeDefined();
       expect(lines[failed + 1]).toMatch(
         new RegExp(
-          `^mallex: to fix it, download ${hub}/[^/\\s]+/[^/\\s]+/resolve/main/${file!.replace(/\./g, "\\.")} yourself, then start mallex with --embedded <that file>$`,
+          `^mallex: to fix it, download ${hub}/[^/\\s]+/[^/\\s]+/resolve/main/${file!.replace(/\./g, "\\.")} yourself, then run \`mallex run --embedded <that file>\` \\(this machine's settings, that file as their model\\)$`,
         ),
       );
       // Not wrapped in the server's long key, said once, and short.
       expect(result.stderr).not.toContain("gave up");
       expect(result.stderr.match(/cannot download/g)).toHaveLength(1);
-      for (const line of lines.slice(failed, failed + 2)) expect(line.length).toBeLessThan(220);
+      for (const line of lines.slice(failed, failed + 2)) expect(line.length).toBeLessThan(260);
+
+      // The advice, followed as written with the file downloaded: this machine's settings, served from that file.
+      if (!hasSharedDir) return;
+      const followed = await runMallex(["run", "--embedded", sharedPath("models", "stories260K-chatml.gguf")], folder, home, bin, { HF_ENDPOINT: hub });
+      expect(followed.stderr).toContain(`mallex: config: ${join(home, "mallex.yaml")} (this machine's settings)\n`);
+      expect(followed.stdout, followed.stderr).toContain("fake claude: 200");
+      expect(followed.exitCode).toBe(0);
     },
     120_000,
   );

@@ -20,9 +20,10 @@ describe("mallex run: a model server that fails to start is reported once", () =
       expect.stringMatching(/^mallex: model server my-org_Tiny-Coder: gave up: The model server my-org_Tiny-Coder exited while starting/),
     ]);
     // The command's model, not the profile's it replaces, nor the shipped config's backend name.
-    // The dashboard first, where the model's progress shows while it loads; then the load.
+    // The dashboard first, where the model's progress shows while it loads; the config's files; then the load.
     expect(lines[0]).toMatch(/^mallex: dashboard: http:\/\/127\.0\.0\.1:\d+\/ui#token=mallex-[0-9a-f]{32}$/);
-    expect(lines[1]).toBe("mallex: starting my-org/Tiny-Coder for the medium tier…");
+    expect(lines[1]).toMatch(/^mallex: config: \S+mallex\.yaml \(mallex's default\)$/);
+    expect(lines[2]).toBe("mallex: starting my-org/Tiny-Coder for the medium tier…");
     expect(result.stderr).not.toMatch(/mlx--|Qwen3/);
     expect(result.stderr).not.toMatch(/Claude Code/);
   });

@@ -51,6 +51,7 @@ describe("mallex run with no `claude` anywhere", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr.split("\n")).toEqual([
       expect.stringMatching(/^mallex: dashboard: http:\/\/127\.0\.0\.1:\d+\/ui#token=mallex-[0-9a-f]{32}$/),
+      expect.stringMatching(/^mallex: config: \S+ \(mallex's default\)$/),
       `mallex: no \`claude\` on PATH: fetching Claude Code ${TESTED} (the release mallex is tested with) through npx; \`npm install -g @anthropic-ai/claude-code@${TESTED}\` installs it for good`,
       `mallex: Claude Code is not installed (no \`claude\` on PATH) and npx could not fetch @anthropic-ai/claude-code@${TESTED}: there is no npx on PATH either. Install it: npm install -g @anthropic-ai/claude-code@${TESTED}`,
     ]);
@@ -68,7 +69,9 @@ describe("mallex run with no `claude` anywhere", () => {
       npm_config_update_notifier: "false",
     });
     expect(result.exitCode).toBe(1);
-    const lines = result.stderr.split("\n").filter((line) => line.startsWith("mallex:") && !line.startsWith("mallex: dashboard: "));
+    const lines = result.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("mallex:") && !line.startsWith("mallex: dashboard: ") && !line.startsWith("mallex: config: "));
     expect(lines[1]).toMatch(
       new RegExp(
         `^mallex: Claude Code is not installed \\(no \`claude\` on PATH\\) and npx could not fetch @anthropic-ai/claude-code@${TESTED.replace(/\./g, "\\.")}: FetchError: request to http://127\\.0\\.0\\.1:9/@anthropic-ai%2fclaude-code failed, reason: connect ECONNREFUSED 127\\.0\\.0\\.1:9\\. Install it: npm install -g @anthropic-ai/claude-code@`,

@@ -38,6 +38,28 @@ const ask = (url: string, headers: Record<string, string> = {}) =>
   });
 
 describe("mallex status", () => {
+  it("shows a request under way with its server's prefill progress while Claude Code waits on it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
+    const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
+    const proxy = await startProxyProcess(["--config", config, "--backend-url", `${mlx.url}`], home);
+    try {
+      mlx.script({ text: "ok", prefillMs: 3_000 });
+      const answering = fetch(`${proxy.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-status-test", max_tokens: 16, stream: true, messages: [{ role: "user", content: "hi" }] }),
+      });
+      let status = await runCli(["status"], { env: { MALLEX_HOME: home } });
+      // Until the server's first progress comment has come through (the answer takes 3 s to begin).
+      while (!status.stdout.includes(" · prefill 0 of ")) status = await runCli(["status"], { env: { MALLEX_HOME: home } });
+      expect(status.stdout).toMatch(/\nUnder way:\n {2}req_\S+ · medium → coder · prefill 0 of \d+ prompt tokens \(0%\) · \d+ s\n/);
+      await (await answering).text();
+      expect((await runCli(["status"], { env: { MALLEX_HOME: home } })).stdout).not.toContain("Under way:");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("prints the running mallex's servers and last requests, found through MALLEX_HOME", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-status-"));
     const config = join(writeTree({ "mallex.yaml": ONE_LOCAL_PROFILE }), "mallex.yaml");
@@ -51,8 +73,9 @@ describe("mallex status", () => {
       expect(status.stderr).toBe("");
       expect(status.exitCode).toBe(0);
       // No token: the page opens as it is, and `mallex proxy` said so too.
-      expect(status.stdout).toContain(`mallex at ${proxy.url} (pid ${proxy.process.pid})\n  dashboard: ${proxy.url}/ui\n`);
-      expect(proxy.output()).toContain(`  dashboard: ${proxy.url}/ui\n`);
+      // The config's files, as the proxy itself named them when it started (issue 50).
+      expect(status.stdout).toContain(`mallex at ${proxy.url} (pid ${proxy.process.pid})\n  dashboard: ${proxy.url}/ui\n  config: ${config} (--config)\n`);
+      expect(proxy.output()).toContain(`  dashboard: ${proxy.url}/ui\n  config: ${config} (--config)\n`);
       expect(status.stdout).toMatch(/claude-status-test → medium\/coder \(local, /);
       // --backend-url: the server runs already, and no request starts one.
       expect(status.stdout).toContain("Model servers:\n  none: this mallex starts no model server (its backends are servers that run already)\n");

@@ -197,7 +197,15 @@ describe.each(TRIM_MATRIX)("trimming Claude Code %s's first request", (_name, cl
           expect(explanation.user.filter((part) => part.fate === "not placed" || part.fate === "not offered")).toEqual([]);
           if ((args as readonly string[]).includes("--append-system-prompt")) expect(parts).toContain("their own system prompt lines: system prompt");
           if (files === USER_AGENT_AND_SKILL) expect(parts).toContain("their agents and skills: named in one line");
-          if (files === STYLE_AND_HOOKS) expect(parts).toContain("the hooks' output: conversation");
+          if (files === STYLE_AND_HOOKS) {
+            expect(parts).toContain("the hooks' output: conversation");
+            // The style is the user's, named by its name, wherever the release puts it (2.1.332: the conversation's opening; issue 49 counted it as Claude Code's).
+            expect(explanation.user).toContainEqual({
+              part: "output style Terse reviewer",
+              chars: `# Output Style: Terse reviewer\n${STYLE}`.length,
+              fate: expect.stringMatching(/^(system prompt|conversation)$/),
+            });
+          }
           if (files === MCP_PROJECT) {
             expect(parts).toContainEqual(expect.stringMatching(new RegExp(`^${MCP_TOOL}: (offered|through ToolSearch)$`)));
             if (JSON.stringify(request).includes(MCP_INSTRUCTIONS))

@@ -1,26 +1,12 @@
 /** Types for capture-request.js (plain JavaScript, run by node directly). */
+import type { CaptureOptions as CoreCaptureOptions, CaptureRun } from "../../src/observe/capture-claude-code.js";
+
+export { DEFAULT_PROMPT, offlineClaudeEnv, startFakeAnthropicApi } from "../../src/observe/capture-claude-code.js";
+export type { FakeAnthropicApi, RecordedRequest } from "../../src/observe/capture-claude-code.js";
 
 export const CAPTURE_CACHE_DIR: string;
-export const DEFAULT_PROMPT: string;
-
-export function offlineClaudeEnv(home: string, path?: string): Record<string, string>;
 
 export function installedClaudeCode(packageName: string): { version: string; bin: string } | undefined;
-
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: any;
-}
-
-export interface FakeAnthropicApi {
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-export function startFakeAnthropicApi(options?: { callTool?: (body: any) => { name: string; input: unknown } | undefined }): Promise<FakeAnthropicApi>;
 
 export function makeCaptureProject(claudeMd?: string): string;
 
@@ -45,9 +31,7 @@ export interface Capture {
   body: any;
 }
 
-export function captureFirstRequest(
-  options: CaptureOptions,
-): Promise<Capture & { requests: RecordedRequest[]; exitCode: number | null; stdout: string; stderr: string }>;
+export function captureFirstRequest(options: CaptureOptions & Pick<CoreCaptureOptions, "makeProject" | "path" | "signal">): Promise<CaptureRun & Capture>;
 
 export function captureFirstRequestCached(
   options: Omit<CaptureOptions, "timeoutMs"> & { version: string; cacheDir?: string },

@@ -1,18 +1,21 @@
 // `npm run learn:claude-code`: learns which system-prompt lines are Claude Code's own, from the real
 // CLIs installed as devDependencies (the pinned, the newest and the older release), each captured
-// offline (capture-request.js) in the settings its users run it with, and writes their prints
-// (src/trim/line-print.ts) to src/trim/claude-code-own-lines.ts. Trimming keeps every other line
-// of a Claude Code system prompt as the user's (--append-system-prompt, --system-prompt, output
-// styles, MCP servers' instructions): it removes Claude Code's text, never the user's.
+// offline (capture-request.js; interactive sessions in tmux, capture-interactive.js) in the settings
+// its users run it with, and writes their prints (src/trim/claude-code/line-print.ts) to
+// src/trim/claude-code/claude-code-own-lines.ts. Trimming keeps every other line of a Claude Code
+// system prompt as the user's (--append-system-prompt, --system-prompt, output styles, MCP servers'
+// instructions): it removes Claude Code's text, never the user's. A release not learned here is
+// learned by `mallex run` from the installed CLI, with the same library function (ownLinesOfRequest).
 // What is learned stops at "gitStatus:" (the repository's own state follows) and leaves out the
 // sentence the capture appends to learn how the SDK entry point words Claude Code's first line.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { linePrint } from "#dist/trim/line-print.js";
+import { ownLinesOfRequest } from "#dist/trim/claude-code/own-lines-of-request.js";
+import { captureInteractiveRequestCached, hasTmux } from "./capture-interactive.js";
 import { captureFirstRequestCached, installedClaudeCode } from "./capture-request.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const OUT = `${ROOT}src/trim/claude-code-own-lines.ts`;
+const OUT = `${ROOT}src/trim/claude-code/claude-code-own-lines.ts`;
 const PACKAGES = ["@anthropic-ai/claude-code", "claude-code-newest", "claude-code-older"];
 const MARKER = "Reply in the language of the question, mallex-learning-marker.";
 export const SMALL_CONTEXT_ENV = {
@@ -21,7 +24,6 @@ export const SMALL_CONTEXT_ENV = {
   CLAUDE_CODE_MAX_CONTEXT_TOKENS: "38600",
   CLAUDE_CODE_AUTO_COMPACT_WINDOW: "38600",
 };
-const LIST_HEADERS = ["Available agent types for the Agent tool:", "The following skills are available for use with the Skill tool:"];
 
 /**
  * The settings each release is captured in: as installed, and as users and mallex change it.
@@ -57,6 +59,22 @@ export const LEARNING_SETTINGS = [
   ...["claude-sonnet-4-6", "claude-opus-4-6", "claude-haiku-4-5-20251001"].map((model) => ({ name: `on ${model}`, env: { ANTHROPIC_MODEL: model }, args: [] })),
 ];
 
+/**
+ * The interactive sessions each release is captured in (capture-interactive.js: the real CLI in a
+ * terminal), which `mallex run` starts and users type into: Claude Code names itself otherwise there,
+ * hints at `! <command>`, lists built-in agents a `-p` run does not (claude-code-guide), and sends
+ * more tools where non-essential traffic is allowed.
+ * @type {({ name: string } & Pick<import("./capture-interactive.js").InteractiveCaptureOptions, "env" | "nonessentialTraffic">)[]}
+ */
+export const INTERACTIVE_SETTINGS = [
+  { name: "interactive", env: {} },
+  { name: "interactive, non-essential traffic allowed", env: {}, nonessentialTraffic: true },
+  { name: "interactive, as mallex run launches it", env: { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" } },
+  { name: "interactive, as mallex run launches it for a small model", env: SMALL_CONTEXT_ENV },
+];
+
+if (!hasTmux()) throw new Error("tmux is not installed: the interactive sessions cannot be learned (apt-get install tmux)");
+
 const prints = new Set();
 const learned = [];
 for (const name of PACKAGES) {
@@ -75,11 +93,13 @@ for (const name of PACKAGES) {
       files: setting.files,
     });
     const before = prints.size;
-    for (const line of [...ownText(body.system).split("\n"), ...listedItems(body.messages)]) {
-      if (line.includes(MARKER)) continue;
-      const print = linePrint(line);
-      if (print !== undefined) prints.add(print);
-    }
+    learn(body);
+    console.error(`${installed.version}, ${setting.name}: ${prints.size - before} new lines`);
+  }
+  for (const setting of INTERACTIVE_SETTINGS) {
+    const { body } = await captureInteractiveRequestCached({ bin: installed.bin, version: installed.version, ...setting });
+    const before = prints.size;
+    learn(body);
     console.error(`${installed.version}, ${setting.name}: ${prints.size - before} new lines`);
   }
   learned.push(installed.version);
@@ -99,40 +119,7 @@ export const CLAUDE_CODE_OWN_LINES: ReadonlySet<string> = new Set(
 );
 console.error(`${OUT}: ${prints.size} lines of ${learned.join(", ")}`);
 
-/**
- * The items of Claude Code's lists of its agents and skills (its own: the capture's project has none),
- * wherever the release puts them (a reminder, a tool's description is not read).
- */
-function listedItems(messages) {
-  const texts = messages.flatMap((message) =>
-    typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])),
-  );
-  return texts.flatMap((text) => {
-    const lines = text.split("\n");
-    return LIST_HEADERS.flatMap((header) => {
-      const start = lines.findIndex((line) => line.startsWith(header));
-      if (start < 0) return [];
-      const items = [];
-      for (const line of lines.slice(start + 1)) {
-        // The item, and its name alone: Claude Code lists names without descriptions when its context is small.
-        if (line.startsWith("- ")) items.push(line, `- ${itemName(line)}`);
-        else if (line.trim() === "" && items.length > 0) break;
-      }
-      return items;
-    });
-  });
-}
-
-/** An agent's or skill's name: what its list item says before the first colon. */
-function itemName(line) {
-  const colon = line.indexOf(":");
-  return (colon === -1 ? line.slice(2) : line.slice(2, colon)).trim();
-}
-
-/** The system prompt's text up to the repository's state, without the billing block. */
-function ownText(system) {
-  const blocks = typeof system === "string" ? [system] : (system ?? []).map((block) => block.text);
-  const text = blocks.filter((block) => !block.startsWith("x-anthropic-billing-header:")).join("\n\n");
-  const git = text.indexOf("\ngitStatus:");
-  return git === -1 ? text : text.slice(0, git);
+/** Adds the prints of a captured request's own lines (the library's ownLinesOfRequest, which `mallex run` learns an unseen release with). */
+function learn(body) {
+  for (const print of ownLinesOfRequest(body, MARKER)) prints.add(print);
 }

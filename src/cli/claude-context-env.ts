@@ -116,9 +116,11 @@ export function claudeContextEnv(
   }
   if (env.CLAUDE_CODE_AUTO_COMPACT_WINDOW !== undefined) {
     const named = env.ANTHROPIC_MODEL === undefined ? "" : ` as model ${env.ANTHROPIC_MODEL}`;
+    // In a new user's words first (what they will see happen, and why), the setting last.
+    const count = (n: number) => n.toLocaleString("en-US");
     notes.push(
-      `Claude Code told a window of ${window} tokens${named}: it compacts at about ${compactAt(limit)} of the ${limit} prompt tokens mallex sends ${profile.name} at most` +
-        `${profile.contextWindow === undefined ? "" : ` (its context holds ${profile.contextWindow})`}: CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`,
+      `Claude Code will summarize the conversation (compact) once it nears ${count(compactAt(limit))} tokens, since ${profile.name} takes prompts of ${count(limit)} tokens at most` +
+        `${profile.contextWindow === undefined ? "" : ` (its context holds ${count(profile.contextWindow)})`}: mallex sets CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}${named}`,
     );
   }
   return { env, notes };

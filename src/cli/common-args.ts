@@ -4,7 +4,8 @@ export const configArgs = {
   config: {
     type: "string",
     alias: "c",
-    description: "Config file (default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default)",
+    description:
+      "Config file, used alone (default: this machine's settings, $MALLEX_HOME/mallex.yaml (~/.mallex) else mallex's default, with ./mallex.yaml's rules on top)",
     valueHint: "file",
   },
 } as const satisfies ArgsDef;

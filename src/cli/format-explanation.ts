@@ -15,13 +15,16 @@ const USER_FATES: Readonly<Record<Explanation["user"][number]["fate"], string>> 
  * `mallex explain`'s readable report, one string per line (a client's tool name with a newline in it
  * stays inside its line, for terminalText to escape): rules table, what was kept, sizes, the upstream
  * request.
- * `route`: how the proxy's routing picked the profile, when neither --profile nor --size did.
+ * `route`: how the proxy's routing picked the profile, when neither --profile nor --size did;
+ * `config`: the files of the config it was explained with (config-layers.ts).
  */
-export function formatExplanation(explanation: Explanation, source: string, route?: string): string[] {
+export function formatExplanation(explanation: Explanation, source: string, context: { route?: string; config?: string } = {}): string[] {
+  const { route } = context;
   const { backend } = explanation;
   const lines = [
     `mallex explain ${source} · profile ${explanation.profile} (${explanation.size}, ${backend.kind === "anthropic" ? "Anthropic API" : backend.flavor}, ${explanation.tools.mode} tools)`,
   ];
+  if (context.config !== undefined) lines.push(context.config);
   if (route !== undefined) lines.push(`Routed as the proxy would: ${route} (--profile or --size explains another profile)`);
   lines.push("");
 
@@ -54,7 +57,7 @@ export function formatExplanation(explanation: Explanation, source: string, rout
   }
   const claudeCode = explanation.claudeCode;
   if (claudeCode !== undefined) {
-    const who = `Claude Code${claudeCode.version === undefined ? "" : ` ${claudeCode.version}`}`;
+    const who = `Claude Code${claudeCode.version === undefined ? "" : ` ${claudeCode.version}`}${claudeCode.ownLines === "learned" ? " (its own text as learned from its installed CLI)" : ""}`;
     if (claudeCode.unplaced.length === 0) lines.push(`${who}: every part of its request placed by a rule.`);
     else
       lines.push(

@@ -2,6 +2,7 @@ import { formatDriftLine } from "../observe/claude-code-drift.js";
 import type { DashboardMessage } from "../observe/dashboard/dashboard-feed.js";
 import type { CapacitySummary } from "../observe/dashboard/capacity-summary.js";
 import type { ContextSummary } from "../observe/dashboard/context-summary.js";
+import type { InFlightSummary } from "../observe/dashboard/in-flight-summary.js";
 import type { MemorySummary, ServerMemory } from "../observe/dashboard/memory-summary.js";
 import type { PoolSummary } from "../observe/dashboard/pool-summary.js";
 import type { ServerSummary } from "../observe/dashboard/server-summary.js";
@@ -17,10 +18,15 @@ type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;
  * servers and their memory budget, the pools' servers, the queues' capacity, each profile's context,
  * a Claude Code drift, then the last requests.
  */
-export function formatStatus(url: string, snapshot: Snapshot, options: { requests: number; now: number; pid?: number; token?: string }): string[] {
+export function formatStatus(
+  url: string,
+  snapshot: Snapshot,
+  options: { requests: number; now: number; pid?: number; token?: string; config?: string },
+): string[] {
   const lines = [
     `mallex at ${url}${options.pid !== undefined ? ` (pid ${options.pid})` : ""}`,
     `  dashboard: ${dashboardLink(url, options.token)}`,
+    ...(options.config !== undefined ? [`  ${options.config}`] : []),
     "",
     "Model servers:",
   ];
@@ -44,6 +50,9 @@ export function formatStatus(url: string, snapshot: Snapshot, options: { request
   if (contexts.length > 0) lines.push("", "Context (tokens one request holds, and the prompt budget trimming aims for):", ...contexts.map(formatContext));
   // The drift alarm's latest warning, as the log and the dashboard's banner say it.
   if (snapshot.claudeCodeDrift !== undefined) lines.push("", "Claude Code:", `  ${formatDriftLine(snapshot.claudeCodeDrift)}`);
+  // What Claude Code is waiting on now: a long prefill on a small machine says how far it is (a mallex from before sends none).
+  const underWay = snapshot.inFlight ?? [];
+  if (underWay.length > 0) lines.push("", "Under way:", ...underWay.map((request) => `  ${formatInFlight(request)}`));
   const recent = snapshot.requests.slice(-options.requests);
   lines.push("", recent.length === snapshot.requests.length ? "Requests:" : `Last ${recent.length} of ${snapshot.requests.length} requests:`);
   if (recent.length === 0) lines.push("  none yet");
@@ -68,6 +77,9 @@ export function createMessageFormatter(url: string, count: number, now: () => nu
       return formatStatus(url, message, { requests: count, now: now(), ...(pid !== undefined ? { pid } : {}), ...(token !== undefined ? { token } : {}) });
     }
     if (message.type === "request") return [formatRequest(message.request)];
+    // The prefill's progress as its server reports it; a request's end is its own line above.
+    if (message.type === "inFlight")
+      return message.inFlight.filter((request) => request.prefill !== undefined).map((request) => `  ${formatInFlight(request)}`);
     // Pool servers' and queues' load changes with every request: the dashboard and /metrics show them, the terminal would scroll.
     if (message.type === "pools") return [];
     // An eval's progress is printed by the eval itself, and shown on the dashboard's Eval tab.
@@ -78,6 +90,31 @@ export function createMessageFormatter(url: string, count: number, now: () => nu
     }
     return [...message.servers.flatMap((s) => formatServer(s, now(), message.memory)), ...(message.memory ? [formatMemory(message.memory)] : [])];
   };
+}
+
+/** `req_… · medium → gguf-qwen2.5-coder-1.5b · prefill 1,024 of 2,000 prompt tokens (51%, ~20 s left) · 34 s`. */
+export function formatInFlight(request: InFlightSummary): string {
+  const route = request.profile === undefined ? "" : ` · ${request.tier !== undefined ? `${request.tier} → ` : ""}${request.profile}`;
+  const count = (n: number) => n.toLocaleString("en-US");
+  const phase =
+    request.phase === "prefill" && request.prefill !== undefined
+      ? `prefill ${count(request.prefill.done)} of ${count(request.prefill.total)} prompt tokens (${Math.floor((request.prefill.done * 100) / request.prefill.total)}%${
+          request.prefillLeftMs === undefined ? "" : `, ~${seconds(request.prefillLeftMs)} left`
+        })`
+      : PHASE_WORDS[request.phase];
+  return `${request.id}${route} · ${phase} · ${seconds(request.elapsedMs)}`;
+}
+
+const PHASE_WORDS: Record<InFlightSummary["phase"], string> = {
+  routing: "being routed",
+  waiting: "waiting for its turn or its model server",
+  prefill: "prefill (the server reports no progress)",
+  answering: "answering",
+};
+
+function seconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 90 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 /** memory: the budget's sizes, for the server's own (how much it takes, and how that is known). */

@@ -6,6 +6,8 @@ export interface ProxyTarget {
   url: string;
   token?: string;
   pid?: number;
+  /** The config line its record holds (config-layers.ts). */
+  config?: string;
 }
 
 export interface PickProxiesArgs {
@@ -25,7 +27,12 @@ export interface PickProxiesArgs {
 export function pickProxies(live: readonly ProxyEntry[], args: PickProxiesArgs, where: { dir: string; envToken?: string }): ProxyTarget[] {
   const target = (url: string, entry?: ProxyEntry): ProxyTarget => {
     const token = args.token ?? entry?.record.token ?? where.envToken;
-    return { url: url.replace(/\/+$/, ""), ...(token !== undefined ? { token } : {}), ...(entry ? { pid: entry.record.pid } : {}) };
+    return {
+      url: url.replace(/\/+$/, ""),
+      ...(token !== undefined ? { token } : {}),
+      ...(entry ? { pid: entry.record.pid } : {}),
+      ...(entry?.record.config !== undefined ? { config: entry.record.config } : {}),
+    };
   };
   if (args.url !== undefined) {
     const url = args.url.replace(/\/+$/, "");

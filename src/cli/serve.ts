@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
@@ -21,7 +21,7 @@ import type { ServerSupervisor, SupervisorEvent } from "../supervisor/types.js";
 import { loadTemplates } from "../templates/load-templates.js";
 import { checkEmbeddedModel, checkEmbeddedProfiles } from "./check-embedded-model.js";
 import { ensureEmbeddedEngine } from "./ensure-embedded-engine.js";
-import { findConfig } from "./find-config.js";
+import { describeConfigLayers, findConfigLayers } from "../config/config-layers.js";
 import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
@@ -58,6 +58,8 @@ export interface Serving {
   onExitOf(supervisor: ServerSupervisor): OnExit;
   supervisors: SupervisorPool;
   mallexHome: string;
+  /** The files of its config, in the line every command prints (config-layers.ts). */
+  config: string;
   /** Closes the proxy and stops every server mallex started (except those kept with supervisor.keep()). */
   close(): Promise<void>;
 }
@@ -129,9 +131,10 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   if (embedded !== undefined) await checkEmbeddedModel(embedded, process.env);
 
   const cwd = process.cwd();
-  const configPath = findConfig(args.config, cwd, options.packageRoot);
+  const layers = findConfigLayers(args.config, cwd, options.packageRoot);
+  const configPath = layers.entry;
   const generatedDir = join(dirname(configPath), "generated");
-  const compiled = await ensureCompiled({ configPath, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
+  const compiled = await ensureCompiled({ configPath, under: layers.under, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
   for (const warning of compiled.warnings) options.print(formatDiagnostic(warning));
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
@@ -140,8 +143,10 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     serverCommand !== undefined || embedded !== undefined
       ? await (await import("../backends/supervision-defaults.js")).supervisionFor(serverCommand ?? "", options.packageRoot)
       : undefined;
-  // The notices that name a profile's setting say which file to change (in-config-file.ts).
-  const withFile = { ...compiled.table, configFile: { path: resolve(configPath), shipped: resolve(configPath) === join(options.packageRoot, "mallex.yaml") } };
+  // The notices that name a profile's setting say which file to change (in-config-file.ts): the
+  // lowest layer, where a machine's models are set.
+  const settings = layers.files[0]!;
+  const withFile = { ...compiled.table, configFile: { path: settings.path, shipped: settings.role === "shipped" } };
   const adjusted = options.adjustTable ? options.adjustTable(withFile) : withFile;
   const served = embedded === undefined ? adjusted : withEmbeddedModel(adjusted, { model: embedded, engine, supervision: defaults! });
   // With --backend-url no engine starts: the running server has the model.
@@ -243,6 +248,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
       url: proxy.url,
       ...self,
       startedAt: new Date().toISOString(),
+      config: describeConfigLayers(layers),
       ...(options.authToken !== undefined ? { token: options.authToken } : {}),
     });
   } catch (error) {
@@ -252,6 +258,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   return {
     proxy,
     table,
+    config: describeConfigLayers(layers, cwd),
     ...(defaultProfile ? { defaultProfile } : {}),
     onExit: supervised?.onExit ?? "stop",
     onExitOf: (supervisor) => onExitByKey.get(supervisor.spec.key) ?? "stop",

@@ -20,6 +20,8 @@ import type { RoutingTable } from "./routing-table.js";
 
 export interface CompileConfigOptions {
   configPath: string;
+  /** Files merged under configPath, lowest first (find-config.ts). */
+  under?: readonly string[];
   /** Folder the generated files are for; source paths in the table are relative to it. */
   outDir: string;
   cwd: string;
@@ -67,7 +69,12 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
     ...config.files.map((file) => ({ path: rel(file.path), sha256: sha256(file.content) })),
     ...templates.map((t) => ({ path: rel(t.path), sha256: t.sha256 })),
   ];
-  const hash = computeInputHash(sources, config.envUsed, options.env);
+  const hash = computeInputHash(
+    sources,
+    config.envUsed,
+    options.env,
+    (options.under ?? []).map((layer) => rel(resolve(options.cwd, layer))),
+  );
   // Relative to the config's folder: what the user opens, whatever folder mallex compiled it from.
   const configDir = dirname(resolve(options.cwd, options.configPath));
   const shownToPath = new Map(config.files.map((file) => [file.displayPath, relative(configDir, file.path).split("\\").join("/")]));

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
 import { MallexError } from "../shared/mallex-error.js";
@@ -9,6 +9,8 @@ import { ROUTING_TABLE_FORMAT, type RoutingTable } from "./routing-table.js";
 
 export interface EnsureCompiledOptions {
   configPath: string;
+  /** Files merged under configPath, lowest first (find-config.ts). */
+  under?: readonly string[];
   outDir: string;
   cwd: string;
   env: EnvLookup;
@@ -30,7 +32,8 @@ export interface EnsureCompiledResult {
  */
 export async function ensureCompiled(options: EnsureCompiledOptions): Promise<EnsureCompiledResult> {
   const outDir = resolve(options.cwd, options.outDir);
-  const current = readCurrentTable(outDir, resolve(options.cwd, options.configPath), options.env);
+  const layers = (options.under ?? []).map((layer) => relative(outDir, resolve(options.cwd, layer)).split("\\").join("/"));
+  const current = readCurrentTable(outDir, resolve(options.cwd, options.configPath), options.env, layers);
   if (current) return { table: current, compiled: false, warnings: [] };
 
   // The compiler (yaml, the config validator, Handlebars' compiler) is loaded only to compile.
@@ -46,7 +49,7 @@ export async function ensureCompiled(options: EnsureCompiledOptions): Promise<En
   return compiled;
 }
 
-function readCurrentTable(outDir: string, configPath: string, env: EnvLookup): RoutingTable | undefined {
+function readCurrentTable(outDir: string, configPath: string, env: EnvLookup, layers: readonly string[]): RoutingTable | undefined {
   const path = join(outDir, ROUTING_TABLE_FILE);
   // An older generated/ (templates.js, no templates.mjs) is compiled again, not loaded.
   if (!existsSync(path) || !existsSync(join(outDir, TEMPLATES_FILE))) return undefined;
@@ -55,7 +58,7 @@ function readCurrentTable(outDir: string, configPath: string, env: EnvLookup): R
     // Another config in the same folder may have written generated/: the entry file must be this one.
     if (table.format !== ROUTING_TABLE_FORMAT || table.sources[0] === undefined || resolve(outDir, table.sources[0].path) !== configPath) return undefined;
     const sources = table.sources.map((source) => ({ path: source.path, sha256: sha256(readFileSync(join(outDir, source.path), "utf8")) }));
-    return computeInputHash(sources, table.env, env) === table.hash ? table : undefined;
+    return computeInputHash(sources, table.env, env, layers) === table.hash ? table : undefined;
   } catch {
     // A missing source or an unreadable table just means: compile again.
     return undefined;

@@ -27,6 +27,7 @@ export function templateContextShape(kind: TemplateKind, sectionIds: readonly st
         tool_mode: true,
         tools_prompt: true,
         user_instructions: true,
+        user_system_prompt: true,
       };
     case "tools":
       return { tools: [toolWithParameters], format: true };

@@ -28,6 +28,12 @@ export interface LoadConfigOptions {
   env: EnvLookup;
   /** Root of the mallex package, for `include: [mallex]`. */
   packageRoot: string;
+  /**
+   * Files merged under the entry, lowest first (this machine's settings under a project's rules).
+   * They are the entry's first include: its `disable:` reaches their rules, and an include of a file
+   * they already read (both writing `include: [mallex]`) is not merged a second time over them.
+   */
+  under?: readonly string[];
 }
 
 export function displayPath(path: string, cwd: string): string {
@@ -35,7 +41,7 @@ export function displayPath(path: string, cwd: string): string {
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-/** Reads a config file and everything it includes, merged in order (later wins). */
+/** Reads a config file and everything it includes (and the layers under it), merged in order (later wins). */
 export function loadConfig(entryPath: string, options: LoadConfigOptions): { config?: LoadedConfig; diagnostics: Diagnostic[] } {
   const origins: Origins = new WeakMap();
   const files: SourceFile[] = [];
@@ -44,7 +50,9 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
   const entryFile = resolve(options.cwd, entryPath);
   const entry: SourcePosition = { file: displayPath(entryFile, options.cwd), line: 1, col: 1 };
 
-  const loadFile = (path: string, stack: readonly string[], includedAt?: SourcePosition): unknown => {
+  // Files the layers under the entry read: the entry's includes skip them.
+  const belowEntry = new Set<string>();
+  const loadFile = (path: string, stack: readonly string[], includedAt?: SourcePosition, below: unknown = {}): unknown => {
     const shown = displayPath(path, options.cwd);
     const read = readRuleFile(path);
     if (!read.ok) {
@@ -82,7 +90,7 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
     const own = parsed.value;
     const rootOrigin = (path: (string | number)[]) => originAt(own, origins, path, { file: shown, line: 1, col: 1 });
 
-    let base: unknown = {};
+    let base: unknown = below;
     const include = own.include;
     if (include !== undefined && !(Array.isArray(include) && include.every((s) => typeof s === "string"))) {
       diagnostics.push(
@@ -101,6 +109,7 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
           diagnostics.push(diagnostic("include-not-found", at, found.message, found.hint));
           return;
         }
+        if (belowEntry.has(found.path)) return;
         if (stack.includes(found.path)) {
           const cycle = [...stack.slice(stack.indexOf(found.path)), found.path].map((p) => displayPath(p, options.cwd));
           diagnostics.push(diagnostic("include-cycle", at, `include cycle: ${cycle.join(" → ")}`, "remove one of these includes"));
@@ -141,7 +150,16 @@ export function loadConfig(entryPath: string, options: LoadConfigOptions): { con
     return mergeLayers(base, ownRest, origins);
   };
 
-  const value = loadFile(entryFile, [entryFile]);
+  let below: unknown = {};
+  for (const layer of options.under ?? []) {
+    const layerFile = resolve(options.cwd, layer);
+    const value = loadFile(layerFile, [layerFile]);
+    if (value !== undefined) below = mergeLayers(below, value, origins);
+  }
+  for (const file of files) belowEntry.add(file.path);
+  const value = loadFile(entryFile, [entryFile], undefined, below);
   if (!isPlainObject(value)) return { diagnostics };
-  return { config: { value, origins, files, envUsed: [...envUsed].sort(), entry }, diagnostics };
+  // The entry first (the compiled table names it first), then every other file in the order it was read.
+  const ordered = [...files.filter((file) => file.path === entryFile), ...files.filter((file) => file.path !== entryFile)];
+  return { config: { value, origins, files: ordered, envUsed: [...envUsed].sort(), entry }, diagnostics };
 }

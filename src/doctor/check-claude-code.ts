@@ -1,6 +1,6 @@
 import { formatDriftLine } from "../observe/claude-code-drift.js";
 import { claudeCodeDriftPath, parseClaudeCodeDrift } from "../observe/save-claude-code-drift.js";
-import { CHECKED_CLAUDE_CODE } from "../trim/claude-code-versions.js";
+import { CHECKED_CLAUDE_CODE } from "../trim/claude-code/claude-code-versions.js";
 import { compareVersions } from "../shared/compare-versions.js";
 import { installClaudeHint, testedClaudeCodeVersion } from "../setup/claude-command.js";
 import type { CheckResult, DoctorContext } from "./types.js";

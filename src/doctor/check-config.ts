@@ -2,16 +2,19 @@ import { dirname, join } from "node:path";
 import { compileConfig, loadConfigValidator } from "../compile/compile-config.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
+import { describeConfigLayers, type ConfigLayers } from "../config/config-layers.js";
 import { displayPath } from "../config/load-config.js";
 import type { CheckResult, DoctorDeps } from "./types.js";
 
 /** Compiles the config in memory (doctor writes nothing) and hands the table to the other checks. */
-export async function checkConfig(configPath: string, deps: DoctorDeps): Promise<{ result: CheckResult; table?: RoutingTable; lines: string[] }> {
+export async function checkConfig(config: ConfigLayers, deps: DoctorDeps): Promise<{ result: CheckResult; table?: RoutingTable; lines: string[] }> {
+  const configPath = config.entry;
   const shown = displayPath(configPath, deps.cwd);
-  const shipped = configPath === join(deps.packageRoot, "mallex.yaml");
+  const shipped = config.files[0]!.role === "shipped";
   const validator = await loadConfigValidator(deps.packageRoot);
   const compiled = compileConfig({
     configPath,
+    under: config.under,
     outDir: join(dirname(configPath), "generated"),
     cwd: deps.cwd,
     env: deps.env,
@@ -36,8 +39,12 @@ export async function checkConfig(configPath: string, deps: DoctorDeps): Promise
       lines,
     };
   }
-  const which = shipped ? `mallex's shipped default (no ./mallex.yaml here)` : shown;
+  const which = describeConfigLayers(config, deps.cwd).replace(/^config: /, "");
   const result: CheckResult = { name: "config", ok: true, detail: `${which} compiles (${counts})` };
-  if (shipped) Object.assign(result, { warning: true, fix: "run `mallex init` to write a config for this machine" });
+  if (shipped)
+    Object.assign(result, {
+      warning: true,
+      fix: `run \`mallex init\` to write this machine's settings (models, backends) into ${displayPath(join(deps.mallexHome, "mallex.yaml"), deps.cwd)}`,
+    });
   return { result, table: compiled.table, lines };
 }

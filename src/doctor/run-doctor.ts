@@ -21,7 +21,7 @@ export interface DoctorReport {
 
 /** Every check, in the order a user fixes things: config, machine, server, client, keys. */
 export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorReport> {
-  const config = await checkConfig(options.configPath, deps);
+  const config = await checkConfig(options.config, deps);
   const checks: CheckResult[] = [config.result];
   const table = config.table;
   if (!table) {
@@ -53,6 +53,8 @@ function finish(checks: CheckResult[], diagnostics: string[]): DoctorReport {
 /** `✓ name — detail`, `✗ name — detail (fix: …)`, `- name — detail` for a check that does not apply. */
 export function formatCheck(check: CheckResult): string {
   if (check.ok === "skip") return `- ${check.name} — ${check.detail}`;
+  // A warning passes (nothing stops mallex) but is not a ✓: what it says may still go wrong.
+  if (check.ok && check.warning) return `! ${check.name} — ${check.detail}${check.fix ? ` (${check.fix})` : ""}`;
   if (check.ok) return `✓ ${check.name} — ${check.detail}${check.fix ? ` (${check.fix})` : ""}`;
   return `✗ ${check.name} — ${check.detail}${check.fix ? ` (fix: ${check.fix})` : ""}`;
 }

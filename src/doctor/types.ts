@@ -1,3 +1,4 @@
+import type { ConfigLayers } from "../config/config-layers.js";
 import type { DiscoverServerFacts } from "../backends/server-facts.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
@@ -48,8 +49,8 @@ export interface DoctorDeps {
 }
 
 export interface DoctorOptions {
-  /** Resolved config path (findConfig). */
-  configPath: string;
+  /** The config's files (findConfigLayers). */
+  config: ConfigLayers;
   /** `--backend-url`: every local profile goes to this running server; nothing is supervised. */
   backendUrl?: string;
   /** Every `--backend-url` when it was given more than once (a pool): each server is probed. */

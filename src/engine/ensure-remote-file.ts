@@ -135,7 +135,7 @@ export function explainFailure(
     const what = file.file === "" ? `download its GGUF from ${from}` : `download ${from}`;
     return new MallexError(
       "E_MODEL_SOURCE",
-      `cannot download ${name}: ${context.hostName} is not reachable (${error.reason})\nto fix it, ${what} yourself, then start mallex with --embedded <that file>`,
+      `cannot download ${name}: ${context.hostName} is not reachable (${error.reason})\nto fix it, ${what} yourself, then run \`mallex run --embedded <that file>\` (this machine's settings, that file as their model)`,
       { cause: error },
     );
   }

@@ -1,4 +1,4 @@
-import { CHECKED_CLAUDE_CODE } from "../trim/claude-code-versions.js";
+import { CHECKED_CLAUDE_CODE } from "../trim/claude-code/claude-code-versions.js";
 import { compareVersions } from "../shared/compare-versions.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import { escapeLogText } from "./escape-log-text.js";

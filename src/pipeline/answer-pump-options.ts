@@ -1,4 +1,5 @@
 import { streamEventCharsFor } from "../translate/parse-openai-sse.js";
+import { readPrefillProgress, type PrefillProgress } from "../observe/read-prefill-progress.js";
 import { createAnthropicStreamTransformer } from "../translate/translate-openai-stream.js";
 import { checkEnforcedCall } from "./check-enforced-call.js";
 import type { Upstream } from "./call-backend.js";
@@ -35,11 +36,20 @@ export function carriesGeneratedToken(input: TranslatorInput): boolean {
   return text(delta.content) || text(delta.reasoning_content) || text(delta.reasoning) || (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0);
 }
 
-// Every byte counts as life for the supervisor, mlx's prefill keepalive comments included.
-export const sourceOf = (upstream: Upstream): AnswerSource => ({
+// Every byte counts as life for the supervisor, mlx's prefill keepalive comments included; those
+// and the engine's prefill comments also say how far the prefill is (`prefilled`: the dashboard's).
+export const sourceOf = (upstream: Upstream, prefilled?: (progress: PrefillProgress) => void): AnswerSource => ({
   body: upstream.response.body,
   bodyError: upstream.response.bodyError,
   onBytes: upstream.progress,
+  ...(prefilled
+    ? {
+        onComment: (comment: string) => {
+          const progress = readPrefillProgress(comment);
+          if (progress !== undefined) prefilled(progress);
+        },
+      }
+    : {}),
 });
 
 /** Where a local call's answer goes: checked for the forced call the server enforces; a JSON answer may come wrapped in prose or a code fence, so its text blocks are held and cut to the JSON. */

@@ -26,6 +26,7 @@ import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./p
 import { describeFailure, refusal, streamedFailure, type Refusal } from "./refusal.js";
 import type { RequestScope } from "./request-scope.js";
 import { replaySSE, streamSSE } from "./sse-response.js";
+import type { PrefillProgress } from "../observe/read-prefill-progress.js";
 
 /**
  * The backend's answer read: streamed to the client (begun before the backend answers when it takes
@@ -56,7 +57,7 @@ function streamAnswer(
   const observe = createEventObserver(call.metrics, server.deps.now, (error) => end?.(error));
   const arrived = (answer: Upstream): AnswerSource => {
     end = endOfCall(scope, call, answer);
-    return sourceOf(answer);
+    return sourceOf(answer, prefilledFor(scope));
   };
   const log = { observe, end: () => end?.() };
   const clock = { pingIntervalMs: server.pingIntervalMs, now: server.deps.now };
@@ -100,7 +101,7 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
       },
     };
     pumpAnswer(
-      { ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }), ...sourceOf(upstream) },
+      { ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }), ...sourceOf(upstream, prefilledFor(scope)) },
       sinkFor(call, collect),
     );
   });
@@ -191,4 +192,10 @@ function endOfCall(scope: RequestScope, call: AnsweringCall, upstream: Upstream)
     scope.log(formatRequestLog(m));
     if (ttft) learnFromRequest(ttft, call.route.profile, m, call.prompt);
   });
+}
+
+/** Where the request's prefill progress goes: the dashboard, which shows it while Claude Code waits (absent: no dashboard). */
+function prefilledFor(scope: RequestScope): ((progress: PrefillProgress) => void) | undefined {
+  const feed = scope.server.dashboard?.feed;
+  return feed === undefined ? undefined : (progress) => feed.requestProgress(scope.id, progress);
 }

@@ -12,10 +12,11 @@ import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { customTools } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
-import { recognizeClaudeCode } from "../trim/recognize-claude-code.js";
+import { recognizeClaudeCode } from "../trim/claude-code/recognize-claude-code.js";
 import { splitSystemReminders } from "../trim/split-system-reminders.js";
 import { userTextKept } from "../trim/summarize-trim-report.js";
 import { trimRequest } from "../trim/trim-request.js";
+import type { LearnedOwnLines } from "../trim/claude-code/own-lines.js";
 import type { PromptSize, TrimReport, TrimRuleHit } from "../trim/trim-types.js";
 
 /** What `mallex explain` shows for one request and one profile. */
@@ -60,6 +61,8 @@ export interface ExplainFor {
   profile: CompiledProfile;
   templates: Templates;
   userAgent?: string | undefined;
+  /** Claude Code's own lines learned from releases the built-in ones do not cover (`mallex run` keeps them in MALLEX_HOME). */
+  learned?: LearnedOwnLines | undefined;
 }
 
 /**
@@ -67,7 +70,7 @@ export interface ExplainFor {
  * rule did. Pure: the same request, table and templates always explain the same way.
  * @throws {TranslateError} when the request cannot be translated for the profile (an image without vision)
  */
-export function explainRequest(request: MessagesRequest, { table, profile, templates, userAgent }: ExplainFor): Explanation {
+export function explainRequest(request: MessagesRequest, { table, profile, templates, userAgent, learned }: ExplainFor): Explanation {
   const backend = table.backends[profile.backend];
   const flavor = backend?.flavor ?? "generic";
   const before = sizeOf(request);
@@ -89,7 +92,10 @@ export function explainRequest(request: MessagesRequest, { table, profile, templ
       upstream,
     };
   }
-  const trimmed = trimRequest(request, trimPlanFor(table, profile), templates, userAgent === undefined ? {} : { userAgent });
+  const trimmed = trimRequest(request, trimPlanFor(table, profile), templates, {
+    ...(userAgent === undefined ? {} : { userAgent }),
+    ...(learned === undefined ? {} : { learned }),
+  });
   // Its max_tokens as a small context caps it (see profileForAnswer).
   // As a local call sends it: with tools.always_call, the Reply tool and the call asked for (require-action.ts).
   const upstream = convertAnthropicToOpenAI(

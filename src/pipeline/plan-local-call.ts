@@ -96,9 +96,15 @@ export interface TrimInput {
  * normal one stays synchronous.
  */
 function trimForRoute(scope: RequestScope, { request, source, route, userAgent }: TrimInput): MaybePromise<FittedTrim> {
-  const { templates, prefixCache } = scope.server;
+  const { templates, prefixCache, learnedOwnLines } = scope.server;
   // The system prompt and tools come trimmed from the prefix cache after the first request with them.
-  const trim = (size: Size) => trimRequestSteps(request, trimPlanFor(scope.table, route.profile, size), templates, { cache: prefixCache, source, userAgent });
+  const trim = (size: Size) =>
+    trimRequestSteps(request, trimPlanFor(scope.table, route.profile, size), templates, {
+      cache: prefixCache,
+      source,
+      userAgent,
+      ...(learnedOwnLines === undefined ? {} : { learned: learnedOwnLines }),
+    });
   const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
   return whenReady(fitted, (fit) => observed(scope, route, fit));
 }

@@ -17,6 +17,8 @@ export interface AnswerSource {
   bodyError(error: unknown): unknown;
   /** Told of every piece of the body (keepalive comments too): the backend is alive. */
   onBytes?: (() => void) | undefined;
+  /** Told of each comment line of the body (a server's prefill progress). */
+  onComment?: ((comment: string) => void) | undefined;
 }
 
 export interface AnswerPumpOptions extends DriveOptions {
@@ -100,7 +102,7 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
       body = source.body;
       const bodyGate = gateAnswerBody(body, { now: options.now ?? (() => performance.now()) });
       gate = bodyGate;
-      const feeder = createEventStreamFeeder({ enqueue: driver.part }, { onBytes: source.onBytes }, options.maxEventChars);
+      const feeder = createEventStreamFeeder({ enqueue: driver.part }, { onBytes: source.onBytes, onComment: source.onComment }, options.maxEventChars);
       const finish = (signal?: StreamSignal): void => {
         if (sourceDone) return;
         sourceDone = true;

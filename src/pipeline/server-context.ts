@@ -22,6 +22,7 @@ import type { SupervisorPool } from "../backends/supervisor-pool.js";
 import type { TtftState } from "../observe/learn-from-request.js";
 import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import type { PrefixCache } from "../trim/prefix-cache.js";
+import type { LearnedOwnLines } from "../trim/claude-code/own-lines.js";
 import type { TranslateDeps } from "../translate/translate-options.js";
 
 /**
@@ -48,6 +49,12 @@ export interface ServerContext {
   readonly schemaCache: ToolSchemaCache;
   /** Trimmed system prompts and shaped tools by content: trimmed once per distinct prefix, not per request. */
   readonly prefixCache: PrefixCache;
+  /**
+   * Claude Code's own lines learned from releases the built-in ones do not cover, by version: read
+   * from MALLEX_HOME at the start, added to when `mallex run` learns the release it launches (a
+   * request reads it as it is when it arrives). Absent: the built-in lines for every release.
+   */
+  readonly learnedOwnLines?: LearnedOwnLines;
   readonly validateMessages: ValidateFunction;
   /** Keeps known secrets (backend keys, the token, credential-like env values) out of what an upstream error hands the client. */
   readonly redact: Redactor;

@@ -53,6 +53,7 @@ import { createStablePrefixes, stablePrefixesPath } from "../observe/stable-pref
 import { warmPromptCache } from "./warm-prompt-cache.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { lastEvalPath } from "../observe/dashboard/save-last-eval.js";
+import { loadClaudeCodeLines, type ClaudeCodeLines } from "../observe/claude-code-lines.js";
 
 export interface StartProxyOptions {
   table: RoutingTable;
@@ -94,6 +95,8 @@ export interface RunningProxy {
   warmPromptCache(profiles: readonly CompiledProfile[], baseUrl: string): Promise<void>;
   /** The Claude Code session of the latest request (a UUID, as Claude Code names them); undefined before any. */
   lastSession(): string | undefined;
+  /** Claude Code's own lines learned from releases the built-in ones do not cover: `mallex run` adds the one it learns. */
+  claudeCodeLines: ClaudeCodeLines;
   close(): Promise<void>;
 }
 
@@ -141,6 +144,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // A Claude Code newer than the releases checked, whose request matched no rule: one line per version, kept for doctor.
   const driftSaver = createClaudeCodeDriftSaver(claudeCodeDriftPath(options.mallexHome), { onError: options.print });
   const claudeCodeDrift = createClaudeCodeDriftAlarm({ log, save: driftSaver.save, date: () => new Date() });
+  // What `mallex run` learned of releases the built-in lines do not cover: their new sections are Claude Code's, not the user's.
+  const claudeCodeLines = loadClaudeCodeLines(options.mallexHome);
   const pools = createBackendPools(backends, { log, probe: probeServer });
   // Each queue lets through what its server runs at once, read at every request: a server's facts
   // arrive once it has started, and change when it restarts.
@@ -161,6 +166,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     maxExplanationBytes: RETENTION_LIMITS.explanationBytes,
     maxClients: 8,
     pollMs: 250,
+    now: deps.now,
     date: () => new Date(),
   });
   const closing = new AbortController();
@@ -197,6 +203,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
     prefixCache: createPrefixCache(),
+    learnedOwnLines: claudeCodeLines.learned,
     validateMessages: options.validateMessages,
     ...(authToken ? { authToken } : {}),
     redact,
@@ -296,6 +303,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
         now: deps.now,
       }),
     lastSession: () => lastSession,
+    claudeCodeLines,
     close,
   };
 }

@@ -7,6 +7,7 @@ import { compileConfig, loadConfigValidator } from "../compile/compile-config.js
 import type { RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
+import { userConfigPath } from "../config/config-layers.js";
 import { displayPath } from "../config/load-config.js";
 import { suggestName } from "../config/suggest-name.js";
 import { MallexError } from "../shared/mallex-error.js";
@@ -23,6 +24,7 @@ import { formatModelTable } from "./format-model-table.js";
 import { appleChipBandwidth } from "./known-bandwidth.js";
 import type { BandwidthProbe } from "./measure-memory-bandwidth.js";
 import { mallexCommand } from "./mallex-command.js";
+import { describeExpectation } from "./model-expectations.js";
 import { parseTierList } from "./plan-tiers.js";
 import { ASSUMED_LINK_MBPS, recommendForMachine } from "./recommend-for-machine.js";
 import { fitsInRam, listLocalProfiles, type LocalProfile } from "./recommend-profile.js";
@@ -86,7 +88,8 @@ export interface InitResult {
  * Writes nothing on any error.
  */
 export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitResult> {
-  const path = resolve(deps.cwd, options.out ?? "mallex.yaml");
+  // This machine's settings, where every command finds them (config-layers.ts); a project's rules are another file.
+  const path = options.out === undefined ? userConfigPath(deps.env) : resolve(deps.cwd, options.out);
   const shown = displayPath(path, deps.cwd);
   if (existsSync(path) && !options.force) {
     throw new MallexError("E_USAGE", `${shown} already exists; pass --force to overwrite it, or --out to write another file.`);
@@ -150,6 +153,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   if (hardware.ramGb > 0 && !fitsInRam(profile, hardware.ramGb)) {
     deps.print(`  ! ${profile.name} needs ${profile.minRamGb} GB and this machine has ${Math.round(hardware.ramGb)} GB: expect swapping and slow answers`);
   }
+  for (const line of describeExpectation(profile, recommendation.rows, mallexCommand(deps))) deps.print(line);
 
   const tiersToClaude = tierFlag ? tierFlag.tiers : ask ? await askClaudeTiers(ask, deps.print) : [];
   let apiKeyEnv = options.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
@@ -181,7 +185,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   await writeValidated(path, text, deps);
 
   const result: InitResult = { path, hardware, profile, backend, tiersToClaude, apiKeyEnv, next: [] };
-  const config = relative(deps.cwd, path) === "mallex.yaml" ? "" : ` --config ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
+  const config = path === userConfigPath(deps.env) ? "" : ` --config ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
   // Commands that run as printed: from a clone there is no `mallex` on PATH.
   const mallex = mallexCommand(deps);
   if (profile.flavor === "mlx-lm" && !mlxLmRunsOn(hardware)) {

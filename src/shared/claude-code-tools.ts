@@ -10,8 +10,9 @@
  * so it only says which built-ins mallex has seen: one it lacks is reported as drift (a new release
  * to check). For other clients it decides, and unknown names fail open (kept as the client's).
  *
- * Sources: the tools of Claude Code 2.1.197's and 2.1.330's requests (with tool search on and off),
- * the tools those versions send only in some modes or platforms, and the names older versions used.
+ * Sources: the tools of Claude Code 2.1.197's and 2.1.330's requests (with tool search on and off, in
+ * `-p` and interactive sessions), the tools those versions send only in some modes or platforms, and
+ * the names older versions used.
  */
 export const CLAUDE_CODE_TOOLS: ReadonlySet<string> = new Set([
   // Sent by Claude Code 2.1.197 on every main request.
@@ -42,9 +43,11 @@ export const CLAUDE_CODE_TOOLS: ReadonlySet<string> = new Set([
   // New in 2.1.330's requests (DeferredToolPlaceholder stands for the deferred tools, `defer_loading: true`).
   "DeferredToolPlaceholder",
   "ListAgents",
-  // Sent by those versions in some modes, platforms or with MCP servers configured.
+  // Sent by those versions in some modes, platforms or with MCP servers configured (DesignSync: 2.1.197's
+  // interactive sessions where non-essential traffic is allowed, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC unset).
   "AskUserQuestion",
   "Brief",
+  "DesignSync",
   "EnterPlanMode",
   "ExitPlanMode",
   "ListMcpResourcesTool",

@@ -20,6 +20,12 @@ export interface GroupRunOptions {
   maxOutputChars?: number;
   /** Between SIGTERM and SIGKILL at the limit (2 s by default). */
   graceMs?: number;
+  /** Where it runs (default: mallex's own working directory). */
+  cwd?: string;
+  /** Its whole environment, in place of mallex's (default: mallex's). */
+  env?: Readonly<Record<string, string>>;
+  /** Ends the group as the time limit does, when it aborts (Ctrl-C while mallex waits on it). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -31,8 +37,16 @@ export interface GroupRunOptions {
  */
 export async function runInOwnGroup(file: string, args: readonly string[], options: GroupRunOptions): Promise<GroupRun> {
   const maxOutputChars = options.maxOutputChars ?? 64 * 1024;
-  const child = execa(file, [...args], { reject: false, stdin: "ignore", all: true, detached: true, maxBuffer: maxOutputChars });
-  const group = limitProcessGroup(child, { timeoutMs: options.timeoutMs, graceMs: options.graceMs ?? 2000 });
+  const child = execa(file, [...args], {
+    reject: false,
+    stdin: "ignore",
+    all: true,
+    detached: true,
+    maxBuffer: maxOutputChars,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.env === undefined ? {} : { env: options.env, extendEnv: false }),
+  });
+  const group = limitProcessGroup(child, { timeoutMs: options.timeoutMs, graceMs: options.graceMs ?? 2000, signal: options.signal });
   const result = await child;
   group.dispose();
   const code = (result as { code?: string }).code;

@@ -21,6 +21,8 @@ export interface ProxyRecord extends ProcessStamp {
   startedAt: string;
   /** The token `mallex run` made for its session (none other is ever written): the file is the user's alone (0600). */
   token?: string;
+  /** The files its config was merged from, in the words every command prints them (absolute paths). */
+  config?: string;
 }
 
 /** A record as found: its file, and whether an older mallex wrote it (proxy.json). */
@@ -104,5 +106,6 @@ function parseRecord(value: unknown): ProxyRecord | undefined {
     ...(typeof r.startTime === "string" ? { startTime: r.startTime } : {}),
     startedAt: typeof r.startedAt === "string" ? r.startedAt : "",
     ...(typeof r.token === "string" ? { token: r.token } : {}),
+    ...(typeof r.config === "string" ? { config: r.config } : {}),
   };
 }

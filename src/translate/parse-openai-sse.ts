@@ -65,6 +65,8 @@ export function parseOpenAIEventStream(body: ReadableStream<Uint8Array>, options
 export interface ParseEventStreamOptions {
   /** Told of every piece of the body as it arrives (comments included): the backend is alive. */
   onBytes?: () => void;
+  /** Told of each comment line (after its colon): a server's prefill progress comes as one (observe/read-prefill-progress.ts). */
+  onComment?: ((comment: string) => void) | undefined;
 }
 
 /**
@@ -88,11 +90,12 @@ export function createEventStreamFeeder(
   options: ParseEventStreamOptions,
   maxEventChars = MAX_SSE_EVENT_CHARS,
 ): { feed: (bytes: Uint8Array) => void; finish: () => void } {
-  const { onBytes } = options;
+  const { onBytes, onComment } = options;
   const decoder = new TextDecoder();
   let overflowed = false;
   const parser = createParser({
     maxBufferSize: maxEventChars,
+    ...(onComment ? { onComment } : {}),
     onError(error) {
       if (error.type !== "max-buffer-size-exceeded") return;
       overflowed = true;

@@ -6,7 +6,8 @@ import type {
   MessagesRequest,
 } from "../translate/anthropic-types.js";
 import { pruneDeferredList } from "./deferred-client-tools.js";
-import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./claude-code/own-list-items.js";
+import type { OwnLines } from "./claude-code/own-lines.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
@@ -82,6 +83,7 @@ export function* filterMessagesSteps(
   removedTools: readonly string[] = [],
   unlisted: (name: string) => boolean = () => false,
   userLists?: UserListMemo,
+  own?: OwnLines,
 ): Steps<FilteredMessages> {
   const hits: TrimRuleHit[] = [];
   const out: AnthropicMessageParam[] = [];
@@ -96,6 +98,7 @@ export function* filterMessagesSteps(
     unlisted,
     userText: new Set(filters.filter((filter) => filter.userText).map((filter) => filter.id)),
     ...(userLists === undefined ? {} : { userLists }),
+    ...(own === undefined ? {} : { own }),
   };
   for (const [index, message] of messages.entries()) {
     const filtered = yield* filterMessage(message, `messages.${index}`, units);
@@ -159,6 +162,8 @@ interface Units {
   userText: ReadonlySet<string>;
   /** The server's remembered user lists (see findUserListItemsOnce). */
   userLists?: UserListMemo;
+  /** The lines the request's release writes itself: a list item none of them is the user's (default: the built-in ones). */
+  own?: OwnLines;
 }
 
 /**
@@ -183,7 +188,7 @@ function* filterUnit(
     units.hits.push({ rule: section.id, target: path, charsRemoved: section.matched.length });
   }
   if (movedFrom) rest = rest.replace(/\n{3,}/g, "\n\n").trim();
-  const listed = findUserListItemsOnce(rest, units.userLists);
+  const listed = findUserListItemsOnce(rest, units.userLists, units.own);
   const filtered = yield* filterUnitSteps(rest, target, units.filters, path, wrapperChars);
   const at = units.hits.length;
   const outcome = filtered.droppedBy === undefined ? nameUnreachable(pruneListed(filtered, path, units), listed, path, units) : filtered;

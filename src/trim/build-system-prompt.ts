@@ -5,7 +5,9 @@ import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
 import { findClaudeMd } from "./find-claude-md.js";
-import { findUserSystemText } from "./find-user-system-text.js";
+import { OUTPUT_STYLE_HEADING } from "./claude-code/find-output-style.js";
+import { findUserSystemText, replacedPromptStart } from "./claude-code/find-user-system-text.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "./claude-code/own-lines.js";
 import { workingDirectoryOf } from "./relative-context-paths.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
@@ -25,6 +27,8 @@ export interface SystemPromptInput {
   preamble?: readonly ContextUnit[];
   /** The user's agents a removed tool listed, named in one paragraph (see trimPrefix): it goes with the user's instructions. */
   named?: string;
+  /** The lines the request's release writes itself (see PrefixContext.own); default: the built-in ones. */
+  own?: OwnLines;
 }
 
 export interface SystemPromptResult {
@@ -70,28 +74,42 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
     return passthrough(input, `no keep rule of trimming.${plan.size} matched: not a Claude Code agent's system prompt`);
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
+  const own = (input.own ?? BUILT_IN_OWN_LINES).prints;
   const userText = findUserSystemText(
     originalText,
     sections.filter((s) => s.from === "system").map((s) => s.matched),
+    own,
   );
   const claudeMd =
     claudeCode && trimming.claudeMd === "system_prompt"
       ? findClaudeMd(input.preamble ?? [], trimming.relativePaths === true ? workingDirectoryOf(originalText, input.preamble ?? []) : undefined)
       : [];
   const userPassages = [...userText, ...claudeMd.map((s) => s.text)];
-  const instructions = [...userPassages, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
-  const context = buildSystemTemplateContext(
-    plan.profile,
-    Object.fromEntries(sections.map((s) => [s.id, s.text])),
-    input.tools,
-    input.toolsPrompt,
-    instructions,
-  );
-  const stable = templates.render(trimming.systemTemplate, context).trimEnd();
-  const session = trimming.contextTemplate === undefined ? "" : templates.render(trimming.contextTemplate, context).replace(/^\n+/, "").trimEnd();
+  // The user's prompt in place of Claude Code's (--system-prompt, a custom subagent's) goes where the template's own opening would.
+  const start = claudeCode ? replacedPromptStart(input.original, own) : undefined;
+  const replacement = start !== undefined && userText[0]?.split("\n", 1)[0] === start ? userText[0] : undefined;
+  const render = (systemPrompt: string | undefined) => {
+    const rest = systemPrompt === undefined ? userPassages : userPassages.slice(1);
+    const instructions = [...rest, ...(input.named === undefined ? [] : [input.named])].join("\n\n");
+    const sectionTexts = Object.fromEntries(sections.map((s) => [s.id, s.text]));
+    const context = buildSystemTemplateContext(plan.profile, sectionTexts, input.tools, input.toolsPrompt, instructions, systemPrompt);
+    const stable = templates.render(trimming.systemTemplate!, context).trimEnd();
+    const session = trimming.contextTemplate === undefined ? "" : templates.render(trimming.contextTemplate, context).replace(/^\n+/, "").trimEnd();
+    return { stable, session };
+  };
+  let { stable, session } = render(replacement);
+  // A template without {{user_system_prompt}} (one written before it) still gets the user's prompt, with their other lines.
+  const replaced = replacement !== undefined && stable.includes(replacement);
+  if (replacement !== undefined && !replaced) ({ stable, session } = render(undefined));
   const text = session === "" ? stable : `${stable}\n\n${session}`;
+  const rest = replaced ? userText.slice(1) : userText;
+  // An output style is named as one (Claude Code writes it under "# Output Style: <name>"), the other lines together.
+  const styles = rest.filter((passage) => passage.startsWith(OUTPUT_STYLE_HEADING));
+  const lines = rest.filter((passage) => !passage.startsWith(OUTPUT_STYLE_HEADING));
   const parts = [
-    ...(userText.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(userText) }]),
+    ...(replaced ? [{ part: "their own system prompt, in place of Claude Code's", chars: replacement.length }] : []),
+    ...styles.map((style) => ({ part: `output style ${style.split("\n", 1)[0]!.slice(OUTPUT_STYLE_HEADING.length).trim()}`, chars: style.length })),
+    ...(lines.length === 0 ? [] : [{ part: "their own system prompt lines", chars: charsOf(lines) }]),
     ...claudeMd.map((section) => ({ part: claudeMdFiles(section.text), chars: section.text.length })),
   ];
   const user =

@@ -36,6 +36,12 @@ export interface SystemTemplateContext {
   tools_prompt: string;
   /** What the user wrote into the system prompt (findUserSystemText), its passages joined by blank lines; "" when nothing. */
   user_instructions: string;
+  /**
+   * The user's own system prompt where it takes the place of Claude Code's (`claude --system-prompt`,
+   * a custom subagent's prompt: replacedPromptStart), else "": a template puts it in place of its own
+   * opening, and `user_instructions` then holds the user's other passages.
+   */
+  user_system_prompt: string;
 }
 
 export function buildToolsTemplateContext(tools: readonly AnthropicCustomTool[], format: string): ToolsTemplateContext {
@@ -56,6 +62,7 @@ export function buildSystemTemplateContext(
   tools: readonly AnthropicCustomTool[],
   toolsPrompt: string,
   userInstructions = "",
+  userSystemPrompt = "",
 ): SystemTemplateContext {
   return {
     model: { name: profile.name, id: profile.model, size: profile.size, params_b: profile.paramsB },
@@ -64,6 +71,7 @@ export function buildSystemTemplateContext(
     tool_mode: profile.toolMode,
     tools_prompt: toolsPrompt,
     user_instructions: userInstructions,
+    user_system_prompt: userSystemPrompt,
   };
 }
 

@@ -1,4 +1,6 @@
 import type { MessagesRequest } from "../translate/anthropic-types.js";
+import { findOutputStyle } from "./claude-code/find-output-style.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "./claude-code/own-lines.js";
 import { splitSystemReminders } from "./split-system-reminders.js";
 import type { TrimRuleHit, UserPart, UserTextReport } from "./trim-types.js";
 
@@ -22,6 +24,8 @@ export interface UserPartsInput {
   toolSearch: boolean;
   /** The trimmed conversation: the MCP servers' instructions are found where they went on. */
   messages: MessagesRequest["messages"];
+  /** The lines the request's release writes itself, where an output style ends (default: the built-in ones). */
+  own?: OwnLines;
 }
 
 /**
@@ -29,7 +33,8 @@ export interface UserPartsInput {
  * Claude Code's text and keeps the user's, and says so part by part (the request log, `explain`, the
  * dashboard). Found by structure: the template's placed passages (CLAUDE.md, appended prompts, output
  * styles), what `user_text` filters kept, the agents and skills named in one line, the client tools
- * offered or reachable through ToolSearch, the MCP servers' instructions left in the conversation.
+ * offered or reachable through ToolSearch, the MCP servers' instructions and the output style left in
+ * the conversation.
  */
 export function describeUserParts(input: UserPartsInput): UserPart[] {
   const parts: UserPart[] = [];
@@ -39,7 +44,13 @@ export function describeUserParts(input: UserPartsInput): UserPart[] {
     if (hit.userChars !== undefined) parts.push({ part: USER_TEXT_PARTS[hit.rule] ?? `what ${hit.rule} keeps`, chars: hit.userChars, fate: "conversation" });
     if (hit.rule === "user-agents-named") parts.push({ part: "their agents and skills", chars: -hit.charsRemoved, fate: "named in one line" });
   }
-  parts.push(...mcpInstructions(input.messages));
+  const opening = openingTexts(input.messages);
+  parts.push(...mcpInstructions(opening));
+  // From 2.1.330 on the output style opens the conversation (a system message); before, the system prompt (input.system) held it.
+  for (const text of opening) {
+    const style = findOutputStyle(text, (input.own ?? BUILT_IN_OWN_LINES).prints);
+    if (style !== undefined) parts.push({ part: `output style ${style.name}`, chars: style.text.length, fate: "conversation" });
+  }
   for (const name of input.deferred) parts.push({ part: name, chars: name.length, fate: input.toolSearch ? "through ToolSearch" : "not offered" });
   for (const name of input.client) parts.push({ part: name, chars: 0, fate: "offered" });
   return parts;
@@ -53,28 +64,35 @@ export function userPartChars(parts: readonly UserPart[]): number {
   return parts.reduce((sum, part) => sum + (part.fate === "not placed" || part.fate === "not offered" ? 0 : part.chars), 0);
 }
 
-/** Each MCP server's instructions as the trimmed conversation's opening carries them, by server (Claude Code's text around them filtered away). */
-function mcpInstructions(messages: MessagesRequest["messages"]): UserPart[] {
-  const parts: UserPart[] = [];
+/**
+ * The texts of the trimmed conversation's opening, before the first answer, as the model reads them
+ * (reminders unwrapped): Claude Code puts the user's configured parts there (2.1.330 in a system
+ * message, earlier releases in a user turn's reminder); the turns after the first answer are not read
+ * on every request.
+ */
+function openingTexts(messages: MessagesRequest["messages"]): string[] {
+  const texts: string[] = [];
   for (const message of messages) {
-    // Claude Code 2.1.330 sends them in a system message, earlier releases in a user turn's reminder,
-    // both in the conversation's opening: the turns after the first answer are not read on every request.
     if (message.role === "assistant") break;
-    const texts = typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []));
-    for (const text of texts) {
-      for (const segment of splitSystemReminders(text)) {
-        const said = segment.kind === "text" ? segment.text : segment.inner;
-        const at = said.indexOf(MCP_INSTRUCTIONS);
-        if (at < 0) continue;
-        // The servers' sections run to Claude Code's next top-level heading or the reminder's end.
-        const body = said.slice(at + MCP_INSTRUCTIONS.length).split(/\n# /)[0] ?? "";
-        for (const section of body.split(/^## /m).slice(1)) {
-          const newline = section.indexOf("\n");
-          const server = (newline < 0 ? section : section.slice(0, newline)).trim();
-          const instructions = newline < 0 ? "" : section.slice(newline + 1).trim();
-          if (instructions !== "") parts.push({ part: `MCP server ${server}: instructions`, chars: instructions.length, fate: "conversation" });
-        }
-      }
+    const blocks = typeof message.content === "string" ? [message.content] : message.content.flatMap((block) => (block.type === "text" ? [block.text] : []));
+    for (const text of blocks) for (const segment of splitSystemReminders(text)) texts.push(segment.kind === "text" ? segment.text : segment.inner);
+  }
+  return texts;
+}
+
+/** Each MCP server's instructions in the conversation's opening, by server (Claude Code's text around them filtered away). */
+function mcpInstructions(opening: readonly string[]): UserPart[] {
+  const parts: UserPart[] = [];
+  for (const said of opening) {
+    const at = said.indexOf(MCP_INSTRUCTIONS);
+    if (at < 0) continue;
+    // The servers' sections run to Claude Code's next top-level heading or the reminder's end.
+    const body = said.slice(at + MCP_INSTRUCTIONS.length).split(/\n# /)[0] ?? "";
+    for (const section of body.split(/^## /m).slice(1)) {
+      const newline = section.indexOf("\n");
+      const server = (newline < 0 ? section : section.slice(0, newline)).trim();
+      const instructions = newline < 0 ? "" : section.slice(newline + 1).trim();
+      if (instructions !== "") parts.push({ part: `MCP server ${server}: instructions`, chars: instructions.length, fate: "conversation" });
     }
   }
   return parts;

@@ -4,7 +4,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
-import { createUserListMemo, type UserListMemo } from "./own-list-items.js";
+import { createUserListMemo, type UserListMemo } from "./claude-code/own-list-items.js";
 import type { Steps } from "./run-steps.js";
 import type { ShapedTools } from "./shape-tools.js";
 import type { PrefixContext, TrimmedPrefix } from "./trim-prefix.js";
@@ -127,6 +127,8 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
         ids[2],
         [...context.loaded].sort().join(","),
         [...(context.alsoOffer ?? [])].sort().join(","),
+        // Which lines are Claude Code's decides what of the prompt is the user's, kept whole.
+        context.own?.key ?? "",
       ].join("\u0000");
       const cached = prefixes.get(key);
       // The same profile name from another routing table is another plan: trimmed again.
@@ -152,6 +154,8 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
         context.claudeCode ? "cc" : "",
         [...context.loaded].sort().join(","),
         [...(context.alsoOffer ?? [])].sort().join(","),
+        // A built-in's list item is the user's or Claude Code's by the own lines (withUserItems).
+        context.own?.key ?? "",
       ].join("\u0000");
       const cached = shapedTools.get(key);
       if (cached !== undefined && samePlan(cached.plan, plan)) return cached.shaped;

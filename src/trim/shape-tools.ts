@@ -5,6 +5,8 @@ import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "..
 import { isCustomTool } from "../translate/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import { dropLinesNaming } from "./drop-lines-naming.js";
+import { withUserItems } from "./claude-code/own-list-items.js";
+import type { OwnLines } from "./claude-code/own-lines.js";
 import { dropOptionalParams, shortenDescription, simplifyToolSchema } from "./simplify-tool-schema.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
@@ -28,6 +30,8 @@ export interface ToolContext {
   loaded: ReadonlySet<string>;
   /** Built-ins offered whatever the allowlist says: ToolSearch, when the user's MCP tools are only reachable through it. */
   alsoOffer?: ReadonlySet<string>;
+  /** The lines the request's release writes itself (ownLinesFor): a built-in's list item that is none of them is the user's. Default: the built-in ones. */
+  own?: OwnLines;
 }
 
 const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
@@ -44,7 +48,8 @@ const NO_CONTEXT: ToolContext = { claudeCode: false, loaded: new Set() };
  *    new release adds is never taken for the client's; elsewhere the names of claude-code-tools.ts;
  * 5. descriptions: a built-in's lines that name a tool removed in 2–4 go (dropLinesNaming); built-ins
  *    stubbed to their first paragraph (or sentence) by `stubDescriptions`, client tools only by
- *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`; schemas simplified.
+ *    `stubClientDescriptions`; every description cut to `maxDescriptionChars`, but for the user's own
+ *    agents or skills a built-in's lists (withUserItems); schemas simplified.
  * Deterministic: the same tools always shape to the same bytes.
  */
 export function shapeTools(
@@ -78,7 +83,7 @@ export function shapeTools(
     shaped.offered.push(tool);
     if (!builtIn) shaped.client.push(tool.name);
     shaped.tools.push(
-      shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits),
+      shapeTool(tool, policy, builtIn ? policy.stubDescriptions : policy.stubClientDescriptions, builtIn ? removed : NONE, target, shaped.hits, context.own),
     );
   }
   return shaped;
@@ -105,6 +110,7 @@ function shapeTool(
   removed: ReadonlySet<string>,
   target: string,
   hits: TrimRuleHit[],
+  own: OwnLines | undefined,
 ): AnthropicCustomTool {
   let out = tool;
   if (tool.defer_loading !== undefined) {
@@ -113,7 +119,12 @@ function shapeTool(
     out = rest;
   }
   if (tool.description !== undefined && (stub !== false || policy.maxDescriptionChars !== undefined || removed.size > 0)) {
-    const description = shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub);
+    const description = withUserItems(
+      tool.description,
+      shortenDescription(dropLinesNaming(tool.description, removed), policy.maxDescriptionChars, stub),
+      tool.name,
+      own,
+    );
     if (description !== tool.description) {
       hits.push({ rule: "tool-description", target, charsRemoved: tool.description.length - description.length });
       out = { ...out, description };

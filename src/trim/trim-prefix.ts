@@ -5,7 +5,8 @@ import { filterSystemPromptSteps } from "./apply-block-filters.js";
 import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";
 import type { ContextUnit, KeptSection } from "./extract-kept-sections.js";
-import { describeUnreachableItems, findUserListItemsOnce } from "./own-list-items.js";
+import { describeUnreachableItems, findUserListItemsOnce } from "./claude-code/own-list-items.js";
+import type { OwnLines } from "./claude-code/own-lines.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { shapeTools, type ShapedTools } from "./shape-tools.js";
@@ -54,6 +55,11 @@ export interface PrefixContext {
   loaded: ReadonlySet<string>;
   /** Built-ins offered whatever the allowlist says (ToolSearch for deferred MCP tools, ExitPlanMode in plan mode: see trimRequest). */
   alsoOffer?: ReadonlySet<string>;
+  /**
+   * The lines the request's release writes itself (ownLinesFor: the built-in ones, or those learned
+   * from that release): what is none of them is the user's text. Absent: the built-in ones.
+   */
+  own?: OwnLines;
 }
 
 const NO_CONTEXT: PrefixContext = { claudeCode: false, agent: false, preamble: [], loaded: new Set() };
@@ -99,7 +105,7 @@ export function* trimPrefixSteps(
   const removeTools = xml || shaped.tools.length === 0;
   // A forced call stays when the tools live in the prompt: the translation asks for it in words.
   const tools = removeTools ? undefined : shaped.tools;
-  const named = context.agent ? namedInRemovedTools(request.tools, new Set(offeredNames)) : undefined;
+  const named = context.agent ? namedInRemovedTools(request.tools, new Set(offeredNames), context.own) : undefined;
   const system = yield* buildSystemPromptSteps(
     {
       original: request.system,
@@ -109,6 +115,7 @@ export function* trimPrefixSteps(
       claudeCode: context.agent,
       preamble: context.preamble,
       ...(named ? { named: named.text } : {}),
+      ...(context.own ? { own: context.own } : {}),
     },
     plan,
     templates,
@@ -137,10 +144,14 @@ export function* trimPrefixSteps(
  * them in the Agent tool's, not in a reminder): one paragraph naming them, for the system prompt, so
  * they do not go silently with the tool. Undefined when no removed tool lists any.
  */
-function namedInRemovedTools(tools: readonly AnthropicTool[] | undefined, offered: ReadonlySet<string>): { text: string; target: string } | undefined {
+function namedInRemovedTools(
+  tools: readonly AnthropicTool[] | undefined,
+  offered: ReadonlySet<string>,
+  own: OwnLines | undefined,
+): { text: string; target: string } | undefined {
   const removed = (tools ?? []).filter((tool): tool is AnthropicCustomTool => isCustomTool(tool) && !offered.has(tool.name) && tool.description !== undefined);
   for (const tool of removed) {
-    const lists = findUserListItemsOnce(tool.description!).filter((list) => list.tool === tool.name);
+    const lists = findUserListItemsOnce(tool.description!, undefined, own).filter((list) => list.tool === tool.name);
     if (lists.length > 0) return { text: describeUnreachableItems(lists), target: `tools.${tool.name}` };
   }
   return undefined;

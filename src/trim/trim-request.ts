@@ -7,7 +7,7 @@ import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { connectingMcpServers, deferredClientTools } from "./deferred-client-tools.js";
 import { describeUserParts } from "./describe-user-parts.js";
-import { describeClaudeCodeTrim } from "./describe-claude-code-trim.js";
+import { describeClaudeCodeTrim } from "./claude-code/describe-claude-code-trim.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
 import { fitContinuation } from "./fit-continuation.js";
@@ -18,7 +18,8 @@ import { estimateTokens } from "../translate/estimate-tokens.js";
 import { loadedTools } from "./loaded-tools.js";
 import { EXIT_PLAN_MODE, planModeOn } from "./plan-mode.js";
 import type { PrefixCache } from "./prefix-cache.js";
-import { recognizeClaudeCode } from "./recognize-claude-code.js";
+import { recognizeClaudeCode } from "./claude-code/recognize-claude-code.js";
+import { BUILT_IN_OWN_LINES, ownLinesFor, type LearnedOwnLines } from "./claude-code/own-lines.js";
 import { relativeContextPaths, workingDirectoryOf } from "./relative-context-paths.js";
 import type { ContextUnit } from "./extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
@@ -34,6 +35,12 @@ export interface TrimOptions {
   source?: PromptSource;
   /** The request's user-agent header: Claude Code's names it and its version (see recognizeClaudeCode). */
   userAgent?: string;
+  /**
+   * The own lines learned from releases the built-in ones do not cover, by version (`mallex run`
+   * learns them from the installed CLI): a request from one of them tells its text from the user's by
+   * its own. Absent, or no entry for the request's release: the built-in lines.
+   */
+  learned?: LearnedOwnLines;
 }
 
 /**
@@ -90,12 +97,14 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   if ((deferred.length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
   // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
   if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
+  const own = ownLinesFor(client?.version, options.learned);
   const context: PrefixContext = {
     claudeCode: client !== undefined,
     agent,
     preamble,
     loaded: loadedTools(request.messages),
     ...(alsoOffer.size > 0 ? { alsoOffer } : {}),
+    own,
   };
   const make = () =>
     trimPrefixSteps(request, plan, templates, context, cached ? (shape) => cached.cache.tools(plan, cached.source, request, context, shape) : undefined);
@@ -113,6 +122,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
           removed,
           (name) => isBuiltInTool(name, true) && plan.tools.allow !== undefined && !plan.tools.allow.includes(name),
           cached?.cache.userLists,
+          own,
         );
 
   const relative =
@@ -164,6 +174,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     deferred,
     toolSearch: offered.has(TOOL_SEARCH),
     messages: budget.request.messages,
+    own,
   });
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
   if (continued !== undefined) report.continuation = { carriedTokens: estimateTokens(size + continued.charsRemoved) };
@@ -172,7 +183,11 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
       carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)),
       rewritten: budget !== fitted,
     };
-  if (client !== undefined) report.claudeCode = describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions, report.system);
+  if (client !== undefined)
+    report.claudeCode = {
+      ...describeClaudeCodeTrim(client, report.rules, prefix.newBuiltIns, conversation.mentions, report.system),
+      ...(own === BUILT_IN_OWN_LINES ? {} : { ownLines: "learned" as const }),
+    };
   const offeredTools = [...prefix.offered];
   return budget.error === undefined
     ? { ok: true, request: budget.request, report, offeredTools }

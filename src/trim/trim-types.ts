@@ -118,6 +118,11 @@ export interface ClaudeCodeReport {
    * on every release. Absent when there are none.
    */
   structural?: string[];
+  /**
+   * "learned" when its own text was told from the user's by lines learned from this release's
+   * installed CLI (`mallex run`), as well as those of the checked releases. Absent: the built-in lines.
+   */
+  ownLines?: "learned";
 }
 
 interface TrimOutcome {

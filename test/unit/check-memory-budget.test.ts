@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { checkMemoryBudget } from "../../src/doctor/check-memory-budget.js";
 import { formatCheck } from "../../src/doctor/run-doctor.js";
 import type { DoctorContext, DoctorDeps } from "../../src/doctor/types.js";
@@ -21,7 +22,7 @@ function config({ extra = {}, memory = "" }: { extra?: Partial<Record<"a" | "b" 
   );
 }
 
-function context(yaml: string, hardware: Hardware = mac, options: DoctorContext["options"] = { configPath: "mallex.yaml" }): DoctorContext {
+function context(yaml: string, hardware: Hardware = mac, options: DoctorContext["options"] = { config: singleConfig("mallex.yaml") }): DoctorContext {
   const compiled = compileTree({ "mallex.yaml": yaml });
   if (!compiled.table) throw new Error(compiled.lines.join("\n"));
   return { options, deps: {} as DoctorDeps, hardware, table: compiled.table };
@@ -76,7 +77,7 @@ describe("doctor's memory budget check", () => {
     );
     expect(result).toMatchObject({ ok: true, warning: true });
     expect(formatCheck(result)).toBe(
-      "✓ memory budget — budget 24 GB (memory.budget_gb: 24); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 30 GB (min_ram_gb); low + medium fit together (12 GB); high (24 GB) unloads the others when it starts; high may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
+      "! memory budget — budget 24 GB (memory.budget_gb: 24); low 6 GB (weights on disk), medium 6 GB (weights on disk), high 30 GB (min_ram_gb); low + medium fit together (12 GB); high (24 GB) unloads the others when it starts; high may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
     );
   });
 
@@ -97,7 +98,7 @@ describe("doctor's memory budget check", () => {
   it("no supervised profile, or a server at --backend-url: the check is skipped with why", () => {
     const running = `backends:\n  local: { kind: openai, base_url: "http://127.0.0.1:8080/v1" }\nprofiles:\n  small: { backend: local, model: m, size: small }\ntiers:\n  medium: { profile: small }\n`;
     expect(check(running, sizes({}))).toBe("- memory budget — mallex starts no model server on this machine for this config");
-    const url = checkMemoryBudget(context(config(), mac, { configPath: "mallex.yaml", backendUrl: "http://127.0.0.1:8080/v1" }), sizes({}));
+    const url = checkMemoryBudget(context(config(), mac, { config: singleConfig("mallex.yaml"), backendUrl: "http://127.0.0.1:8080/v1" }), sizes({}));
     expect(formatCheck(url)).toBe("- memory budget — the server at --backend-url holds the model; mallex starts none");
   });
 

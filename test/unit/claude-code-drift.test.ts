@@ -8,7 +8,7 @@ import { createDoctorDeps } from "../../src/doctor/create-doctor-deps.js";
 import { createClaudeCodeDriftAlarm, findClaudeCodeDrift, formatDriftLine, type ClaudeCodeDrift } from "../../src/observe/claude-code-drift.js";
 import { claudeCodeDriftPath, createClaudeCodeDriftSaver, parseClaudeCodeDrift } from "../../src/observe/save-claude-code-drift.js";
 import { compareVersions } from "../../src/shared/compare-versions.js";
-import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code-versions.js";
+import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code/claude-code-versions.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";
 import { packageRoot } from "../helpers/config-tree.js";
 

@@ -45,7 +45,7 @@ describe("claudeContextEnv", () => {
     const window = String(compactAt(32000) + 33_000);
     expect(result.env).toEqual({ CLAUDE_CODE_AUTO_COMPACT_WINDOW: window, CLAUDE_CODE_MAX_CONTEXT_TOKENS: window, ANTHROPIC_MODEL: "mallex/local" });
     expect(result.notes).toEqual([
-      `Claude Code told a window of ${window} tokens as model mallex/local: it compacts at about ${compactAt(32000)} of the 32000 prompt tokens mallex sends local at most (its context holds 262144): CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window}`,
+      `Claude Code will summarize the conversation (compact) once it nears ${compactAt(32000).toLocaleString("en-US")} tokens, since local takes prompts of 32,000 tokens at most (its context holds 262,144): mallex sets CLAUDE_CODE_AUTO_COMPACT_WINDOW=${window} as model mallex/local`,
     ]);
   });
 

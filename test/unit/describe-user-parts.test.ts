@@ -44,6 +44,23 @@ describe("describeUserParts: each part the user wrote or configured, and what be
     expect(userPartChars(parts)).toBe(30 + 60 + 48 + 120 + 48 + 26 + 27);
   });
 
+  it("counts an output style in the conversation's opening as the user's (2.1.330 sends it in a system message; issue 49 counted it as Claude Code's)", () => {
+    const style = "# Output Style: Terse reviewer\nAnswer in one line.\n\n## Citations\nCite every claim as file:line.";
+    const parts = describeUserParts({
+      rules: [],
+      client: [],
+      deferred: [],
+      toolSearch: false,
+      messages: [
+        { role: "system" as "user", content: `${style}\n\nTerse reviewer output style is active. Remember to follow the specific guidelines for this style.` },
+        { role: "user", content: "what is 2+2" },
+        { role: "assistant", content: "4" },
+        { role: "user", content: "# Output Style: Later\nnot read after the first answer" },
+      ],
+    });
+    expect(parts).toEqual([{ part: "output style Terse reviewer", chars: style.length, fate: "conversation" }]);
+  });
+
   it("says what is lost: the user's lines a template could not place, MCP tools with no ToolSearch to reach them", () => {
     const parts = describeUserParts({
       system: { passages: 1, chars: 40, placed: false, parts: [{ part: "their own system prompt lines", chars: 40 }] },

@@ -4,6 +4,7 @@
  * llama-server's /props), set in the config, or the flavor's default.
  */
 import { join } from "node:path";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { discoverServerFacts } from "../../src/backends/discover-server-facts.js";
 import { formatCheck, runDoctor } from "../../src/doctor/run-doctor.js";
@@ -42,7 +43,7 @@ function deps(cwd: string): DoctorDeps {
 
 async function doctorLines(config: string, prefix: string, options: Partial<DoctorOptions> = {}): Promise<string[]> {
   const cwd = writeTree({ "mallex.yaml": config });
-  const report = await runDoctor({ configPath: join(cwd, "mallex.yaml"), requestTimeoutMs: 1000, generateTimeoutMs: 1000, ...options }, deps(cwd));
+  const report = await runDoctor({ config: singleConfig(join(cwd, "mallex.yaml")), requestTimeoutMs: 1000, generateTimeoutMs: 1000, ...options }, deps(cwd));
   return report.checks.filter((check) => check.name.startsWith(prefix)).map(formatCheck);
 }
 const capacityLines = (config: string, options: Partial<DoctorOptions> = {}) => doctorLines(config, "capacity", options);
@@ -102,7 +103,7 @@ routing:
     server = await startFakeLlamaServer({ nCtx: 4096, totalSlots: 2, modelPath: "/models/q.gguf" });
     expect(await doctorLines(contextConfig(server.url), "context")).toEqual([
       "✓ context small — its server holds 4096 tokens (llama-server GET /props); context_window 2048 stands",
-      "✓ context big — its server holds 4096 tokens (llama-server GET /props), less than its context_window 32768: lowered to 4096 at run time, prompt budget 3072 (set context_window: 4096 on profile big (or start its server with a larger context))",
+      "! context big — its server holds 4096 tokens (llama-server GET /props), less than its context_window 32768: lowered to 4096 at run time, prompt budget 3072 (set context_window: 4096 on profile big (or start its server with a larger context))",
       "✓ context bare — its server holds 4096 tokens (llama-server GET /props); no context_window declared: mallex uses 4096, prompt budget 3072",
     ]);
     // One model on one backend: one reading for its capacity line and its three profiles' context lines.

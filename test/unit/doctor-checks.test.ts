@@ -1,8 +1,9 @@
 import { join } from "node:path";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { testedClaudeCodeVersion } from "../../src/setup/claude-command.js";
 import { runDoctor, formatCheck, type DoctorReport } from "../../src/doctor/run-doctor.js";
-import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code-versions.js";
+import { CHECKED_CLAUDE_CODE } from "../../src/trim/claude-code/claude-code-versions.js";
 import type { DoctorDeps, DoctorOptions } from "../../src/doctor/types.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
 import type { CommandResult } from "../../src/setup/run-command.js";
@@ -71,8 +72,8 @@ async function doctor(
   options: Partial<DoctorOptions> = {},
 ): Promise<DoctorReport & { lines: string[]; byName: Record<string, string> }> {
   const cwd = writeTree(config === undefined ? {} : { "mallex.yaml": config });
-  const configPath = config === undefined ? join(packageRoot, "mallex.yaml") : join(cwd, "mallex.yaml");
-  const report = await runDoctor({ configPath, ...options }, fakeDeps(fake, cwd));
+  const configLayers = config === undefined ? singleConfig(join(packageRoot, "mallex.yaml"), "shipped") : singleConfig(join(cwd, "mallex.yaml"));
+  const report = await runDoctor({ config: configLayers, ...options }, fakeDeps(fake, cwd));
   const lines = report.checks.map(formatCheck);
   return { ...report, lines, byName: Object.fromEntries(report.checks.map((c, i) => [c.name, lines[i]!])) };
 }
@@ -81,9 +82,9 @@ describe("mallex doctor on the shipped default", () => {
   it("an Apple machine with the venv and the model in place passes every check", async () => {
     const r = await doctor({ files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
     expect(r.lines).toEqual([
-      "✓ config — mallex's shipped default (no ./mallex.yaml here) compiles (0 errors, 0 warnings) (run `mallex init` to write a config for this machine)",
+      `! config — ${join(packageRoot, "mallex.yaml")} (mallex's default) compiles (0 errors, 0 warnings) (run \`mallex init\` to write this machine's settings (models, backends) into ${MALLEX_HOME}/mallex.yaml)`,
       "✓ memory — Apple M3 Pro, 36 GB unified memory; qwen3-coder-30b needs 32 GB",
-      "✓ memory budget — budget 27 GB (75% of this machine's 36 GB, as memory.budget_gb is not set); low/medium 32 GB (min_ram_gb); low/medium may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
+      "! memory budget — budget 27 GB (75% of this machine's 36 GB, as memory.budget_gb is not set); low/medium 32 GB (min_ram_gb); low/medium may need more than the whole budget (min_ram_gb) and runs alone until measured (raise memory.budget_gb if this machine has the room, or use a smaller model)",
       "✓ python — python3 3.12.4 (for the venv of mlx)",
       `✓ mlx-lm — installed in ${MALLEX_HOME}/venv`,
       "✓ model qwen3-coder-30b — mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit is in the Hugging Face cache",
@@ -92,7 +93,7 @@ describe("mallex doctor on the shipped default", () => {
       "- backend mlx — started by `mallex run` when needed; to probe a server you run, pass --backend-url",
       "✓ capacity mlx — 32 request(s) at once (default for mlx-lm), 128 may wait (4 × in flight, at least 16); what its server says is read when mallex starts it",
       `✓ claude code — 2.1.197 (Claude Code) at /usr/local/bin/claude, within the releases mallex's trimming was checked against (${CHECKED_RANGE})`,
-      "✓ api key — ANTHROPIC_API_KEY is not set: high falls back to medium (qwen3-coder-30b) (export ANTHROPIC_API_KEY=sk-ant-… in your shell profile to use Claude)",
+      "! api key — ANTHROPIC_API_KEY is not set: high falls back to medium (qwen3-coder-30b) (export ANTHROPIC_API_KEY=sk-ant-… in your shell profile to use Claude)",
     ]);
     expect(r.ok).toBe(true);
     expect(r.checks.at(-1)!.warning).toBe(true);
@@ -130,7 +131,7 @@ describe("mallex doctor on the shipped default", () => {
     }) as typeof globalThis.fetch;
     const r = await doctor({ files: VENV_FILES, fetch, env: { HF_ENDPOINT: "http://hub.test/" } });
     expect(r.byName["model qwen3-coder-30b"]).toBe(
-      "✓ model qwen3-coder-30b — mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit is not in the Hugging Face cache (/home/u/.cache/huggingface/hub): `mallex run` downloads it on first start, which takes a while (or fetch it now: hf download mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit)",
+      "! model qwen3-coder-30b — mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit is not in the Hugging Face cache (/home/u/.cache/huggingface/hub): `mallex run` downloads it on first start, which takes a while (or fetch it now: hf download mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit)",
     );
     expect(r.byName["hugging face"]).toBe("✓ hugging face — http://hub.test is reachable");
     expect(asked).toEqual(["http://hub.test/api/models/mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"]);
@@ -178,7 +179,7 @@ describe("mallex doctor on the shipped default", () => {
     );
     expect(r.byName.python).toMatch(/^✓ python — .* \(for the venv of mlx\)$/);
     expect(r.byName.openblas).toBe(
-      "✓ openblas — no system OpenBLAS found, so mlx's CPU matrix products use the reference BLAS its wheel bundles (about 30 times slower; prompts about 8 times slower) (install OpenBLAS and mallex preloads it: Debian/Ubuntu: `sudo apt install libopenblas0-pthread`; Fedora: `sudo dnf install openblas-threads`; Arch: `sudo pacman -S openblas`)",
+      "! openblas — no system OpenBLAS found, so mlx's CPU matrix products use the reference BLAS its wheel bundles (about 30 times slower; prompts about 8 times slower) (install OpenBLAS and mallex preloads it: Debian/Ubuntu: `sudo apt install libopenblas0-pthread`; Fedora: `sudo dnf install openblas-threads`; Arch: `sudo pacman -S openblas`)",
     );
     expect(r.checks.find((c) => c.name === "openblas")).toMatchObject({ ok: true, warning: true });
     const withBlas = await doctor({ hardware: linux, files: ["/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", ...VENV_FILES] });
@@ -189,7 +190,7 @@ describe("mallex doctor on the shipped default", () => {
   it("a taken port is only a warning (`mallex run` picks a free one); Claude Code missing is a ✗", async () => {
     const r = await doctor({ port: "EADDRINUSE", claude: null });
     expect(r.byName.port).toBe(
-      "✓ port — 127.0.0.1:4141 is in use; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop what listens there (a mallex already running? `lsof -i :4141`), or pass --port / set server.port)",
+      "! port — 127.0.0.1:4141 is in use; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop what listens there (a mallex already running? `lsof -i :4141`), or pass --port / set server.port)",
     );
     expect(r.checks.find((c) => c.name === "port")).toMatchObject({ ok: true, warning: true });
     // A mallex of this MALLEX_HOME listening there is named (several may run: the one on that port).
@@ -201,7 +202,7 @@ describe("mallex doctor on the shipped default", () => {
       ],
     });
     expect(ours.byName.port).toBe(
-      "✓ port — 127.0.0.1:4141 is in use by mallex pid 22; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop mallex pid 22, which listens there (`mallex status --port 4141` shows it), or pass --port / set server.port)",
+      "! port — 127.0.0.1:4141 is in use by mallex pid 22; only `mallex proxy` serves there (`mallex run` picks a free port) (for `mallex proxy`: stop mallex pid 22, which listens there (`mallex status --port 4141` shows it), or pass --port / set server.port)",
     );
     const busy = await doctor({ port: "EADDRINUSE", files: VENV_FILES, dirs: { [`${QWEN30}/snapshots`]: ["abc123"], [`${QWEN30}/blobs`]: ["f1"] } });
     expect(busy.ok).toBe(true);
@@ -241,7 +242,7 @@ describe("mallex doctor on the shipped default", () => {
 describe("mallex doctor on other configs", () => {
   it("a missing config: ✗ with `mallex init`; the checks that need it are skipped, Claude Code still checked", async () => {
     const cwd = writeTree({});
-    const report = await runDoctor({ configPath: join(cwd, "nope.yaml") }, fakeDeps({}, cwd));
+    const report = await runDoctor({ config: singleConfig(join(cwd, "nope.yaml")) }, fakeDeps({}, cwd));
     expect(report.checks.map(formatCheck)).toEqual([
       "✗ config — nope.yaml does not exist (fix: run `mallex init` to write one, or pass --config)",
       "- memory — the config does not compile",

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { checkBackends } from "../../src/doctor/check-backends.js";
 import { formatCheck } from "../../src/doctor/run-doctor.js";
 import type { DoctorContext, DoctorDeps } from "../../src/doctor/types.js";
@@ -26,7 +27,7 @@ async function backendLines(baseUrl: string): Promise<string[]> {
   expect(compiled.lines).toEqual([]);
   const deps = { fetch, now: () => performance.now() } as unknown as DoctorDeps;
   const ctx: DoctorContext = {
-    options: { configPath: "mallex.yaml", requestTimeoutMs: 2_000 },
+    options: { config: singleConfig("mallex.yaml"), requestTimeoutMs: 2_000 },
     deps,
     hardware: { platform: "darwin", arch: "arm64", ramGb: 64, appleSilicon: true },
     table: compiled.table!,

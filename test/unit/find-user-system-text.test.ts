@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findUserSystemText } from "../../src/trim/find-user-system-text.js";
-import { linePrint } from "../../src/trim/line-print.js";
+import { findUserSystemText, replacedPromptStart } from "../../src/trim/claude-code/find-user-system-text.js";
+import { linePrint } from "../../src/trim/claude-code/line-print.js";
 
 /** A set of "Claude Code's own lines" made from the given lines, as the learning script makes it. */
 const own = (...lines: string[]) => new Set(lines.map((line) => linePrint(line)!));
@@ -53,5 +53,24 @@ describe("findUserSystemText: what the user wrote into a Claude Code system prom
   it("reads a line of megabytes without a pathological regex", () => {
     const long = `${"a/".repeat(500_000)} ${"7".repeat(500_000)}`;
     expect(findUserSystemText(`You are an interactive agent.\n${long}`, [], CLAUDE)).toEqual([long]);
+  });
+});
+
+describe("replacedPromptStart: where the user's own prompt takes the place of Claude Code's", () => {
+  const billing = { type: "text" as const, text: "x-anthropic-billing-header: cc_version=2.1.197.84c; cc_entrypoint=sdk-cli;" };
+  const identity = { type: "text" as const, text: "You are Claude Code." };
+  const mine = own("You are Claude Code.", "You are an interactive agent.", "Notes:");
+
+  it("is the line the block after Claude Code's identity opens with, when that line is not Claude Code's (--system-prompt, a custom subagent)", () => {
+    expect(replacedPromptStart([billing, identity, { type: "text", text: "\nYou review SQL.\n\nNotes:" }], mine)).toBe("You review SQL.");
+    expect(replacedPromptStart([identity, { type: "text", text: "You review SQL." }], mine)).toBe("You review SQL.");
+  });
+
+  it("is undefined for Claude Code's own prompt, an appended line after it, no identity block, or a prompt in one string", () => {
+    expect(replacedPromptStart([billing, identity, { type: "text", text: "You are an interactive agent.\n\nAlways answer in French." }], mine)).toBeUndefined();
+    expect(replacedPromptStart([billing, { type: "text", text: "You review SQL." }], mine)).toBeUndefined();
+    expect(replacedPromptStart([billing, identity], mine)).toBeUndefined();
+    expect(replacedPromptStart("You are Claude Code.\nYou review SQL.", mine)).toBeUndefined();
+    expect(replacedPromptStart(undefined, mine)).toBeUndefined();
   });
 });

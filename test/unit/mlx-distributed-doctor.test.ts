@@ -4,6 +4,7 @@
  * doctor's `run` (no machine is contacted).
  */
 import { join } from "node:path";
+import { singleConfig } from "../../src/config/config-layers.js";
 import { describe, expect, it } from "vitest";
 import { checkDistributed } from "../../src/doctor/check-distributed.js";
 import { formatCheck, runDoctor } from "../../src/doctor/run-doctor.js";
@@ -61,7 +62,7 @@ function context(machines: Machines, config = CONFIG): { ctx: DoctorContext; hos
   } as unknown as DoctorDeps;
   return {
     ctx: {
-      options: { configPath: join(tree.dir, "mallex.yaml") },
+      options: { config: singleConfig(join(tree.dir, "mallex.yaml")) },
       deps,
       table: tree.table!,
       hardware: { platform: "darwin", arch: "arm64", ramGb: 192, appleSilicon: true },

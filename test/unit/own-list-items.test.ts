@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createUserListMemo, describeUnreachableItems, findUserListItems, findUserListItemsOnce } from "../../src/trim/own-list-items.js";
-import { linePrint } from "../../src/trim/line-print.js";
+import { createUserListMemo, describeUnreachableItems, findUserListItems, findUserListItemsOnce } from "../../src/trim/claude-code/own-list-items.js";
+import { linePrint } from "../../src/trim/claude-code/line-print.js";
 
 const OWN = new Set(
   ["- Explore: Read-only search agent. (Tools: All tools)", "- update-config: Use this skill to configure the harness."].map((line) => linePrint(line)!),
@@ -21,16 +21,21 @@ const REMINDER = [
 ].join("\n");
 
 describe("findUserListItems: the user's own agents and skills in Claude Code's lists", () => {
-  it("takes the items no Claude Code release lists, up to the blank line that ends each list, first lines only", () => {
+  it("takes the items no Claude Code release lists, up to the blank line that ends each list, each with the lines its description runs on over", () => {
     expect(findUserListItems(REMINDER, OWN)).toEqual([
       { header: "Available agent types for the Agent tool:", what: "agents", tool: "Agent", items: ["reviewer: Reviews a diff for bugs. (Tools: Read, Grep)"] },
       {
         header: "The following skills are available for use with the Skill tool:",
         what: "skills",
         tool: "Skill",
-        items: ["deploy: Deploys the app.", "lint: Runs the linter."],
+        items: ["deploy: Deploys the app.\nTRIGGER when: the user says ship it", "lint: Runs the linter."],
       },
     ]);
+  });
+
+  it("leaves out the lines a Claude Code item's description runs on over", () => {
+    const own = new Set([...OWN, linePrint("- deploy: Deploys the app.")!]);
+    expect(findUserListItems(REMINDER, own)[1]?.items).toEqual(["lint: Runs the linter."]);
   });
 
   it("reads 2.1.100's list in the Agent tool's description, worded otherwise", () => {
@@ -66,14 +71,20 @@ describe("findUserListItemsOnce: the same, remembered per text", () => {
 });
 
 describe("describeUnreachableItems", () => {
-  it("names each item in one paragraph that names no tool, each description cut to 160 characters", () => {
+  it("names each item in one paragraph that names no tool, word for word however long (issue 49: cut at 160 characters)", () => {
+    const long = `tester: Writes the tests a change needs: ${"unit tests for each module it touches, ".repeat(5)}then runs them. (Tools: Read, Grep, Glob, Edit, Bash)`;
     const text = describeUnreachableItems([
-      { what: "agents", items: ["reviewer: Reviews a diff."] },
-      { what: "skills", items: [`deploy: ${"x".repeat(300)}`] },
+      { what: "agents", items: ["reviewer: Reviews a diff.", long] },
+      { what: "skills", items: ["deploy: Deploys the app.\nTRIGGER when: the user says ship it"] },
     ]);
-    expect(text.split("\n")[0]).toBe("The user's own agents and skills, which you cannot start (if one fits the task, tell the user):");
-    expect(text.split("\n")[1]).toBe("- agent reviewer: Reviews a diff.");
-    expect(text.split("\n")[2]).toHaveLength("- skill ".length + 160);
+    expect(text.split("\n")).toEqual([
+      "The user's own agents and skills, which you cannot start (if one fits the task, tell the user):",
+      "- agent reviewer: Reviews a diff.",
+      `- agent ${long}`,
+      "- skill deploy: Deploys the app.",
+      "TRIGGER when: the user says ship it",
+    ]);
+    expect(text).not.toContain("…");
     expect(text).not.toMatch(/\b(Agent|Skill)\b/);
   });
 });

@@ -7,7 +7,7 @@ import { explainRequest } from "../../src/pipeline/explain-request.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { compareVersions } from "../../src/shared/compare-versions.js";
-import { recognizeClaudeCode } from "../../src/trim/recognize-claude-code.js";
+import { recognizeClaudeCode } from "../../src/trim/claude-code/recognize-claude-code.js";
 import { dropOptionalParams } from "../../src/trim/simplify-tool-schema.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import type { PromptSource } from "../../src/router/describe-request.js";

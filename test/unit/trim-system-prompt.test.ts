@@ -216,6 +216,85 @@ describe("buildSystemPrompt for one of Claude Code's agents", () => {
     expect(result.report).toMatchObject({ user: { passages: 1, chars: 24, placed: true } });
   });
 
+  describe("a system prompt the user wrote in place of Claude Code's (issue 49: mallex's persona went before it)", () => {
+    const billing = { type: "text" as const, text: "x-anthropic-billing-header: cc_version=2.1.197.84c; cc_entrypoint=sdk-cli;" };
+    const identity = { type: "text" as const, text: "You are a Claude agent, built on Anthropic's Claude Agent SDK." };
+    const persona = createTemplates({
+      system:
+        "{{#if user_system_prompt}}{{user_system_prompt}}{{else}}You are mallex's coder.{{/if}}{{#if sections.environment}}\n{{sections.environment}}{{/if}}{{#if user_instructions}}\n\n{{user_instructions}}{{/if}}",
+    });
+    const build = (original: { type: "text"; text: string }[], using = persona) =>
+      buildSystemPrompt({ original, filtered: original, tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, using);
+
+    it("--system-prompt: the user's prompt opens the system prompt, in place of the template's own opening", () => {
+      const result = build([billing, identity, { type: "text", text: "You are Ada, a terse Rust reviewer.\n\nAnswer in French." }]);
+      expect(result.system).toEqual([{ type: "text", text: "You are Ada, a terse Rust reviewer.\n\nAnswer in French." }]);
+      expect(result.report).toMatchObject({
+        user: { passages: 1, placed: true, parts: [{ part: "their own system prompt, in place of Claude Code's", chars: 54 }] },
+      });
+    });
+
+    it("a custom subagent's prompt: the agent's text first, Claude Code's notes after it left out, the facts and the user's other lines where the template puts them", () => {
+      const agent = [
+        "You review code. Report bugs first.",
+        "",
+        "Notes:",
+        "- For clear communication with the user the assistant MUST avoid using emojis.",
+        " - Primary working directory: /repo",
+        "",
+        "Always sign as Ada.",
+      ].join("\n");
+      const result = build([billing, identity, { type: "text", text: agent }]);
+      expect(result.system).toEqual([
+        { type: "text", text: "You review code. Report bugs first.\n - Primary working directory: /repo\n\nAlways sign as Ada." },
+      ]);
+      expect(result.report).toMatchObject({
+        user: {
+          passages: 2,
+          placed: true,
+          parts: [
+            { part: "their own system prompt, in place of Claude Code's", chars: 35 },
+            { part: "their own system prompt lines", chars: 19 },
+          ],
+        },
+      });
+    });
+
+    it("Claude Code's own prompt, with or without a line the user appended, keeps the template's opening", () => {
+      const own =
+        "You are an interactive agent that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.";
+      const result = build([billing, identity, { type: "text", text: `${own}\n\nAlways answer in French.` }]);
+      expect(result.system).toEqual([{ type: "text", text: "You are mallex's coder.\n\nAlways answer in French." }]);
+      expect(result.report).toMatchObject({ user: { parts: [{ part: "their own system prompt lines", chars: 24 }] } });
+      // Without Claude Code's identity block ahead of it, nothing says the prompt was replaced: the template's opening stays.
+      expect(build([billing, { type: "text", text: "You are Ada." }]).system).toEqual([{ type: "text", text: "You are mallex's coder.\n\nYou are Ada." }]);
+    });
+
+    it("a template without {{user_system_prompt}} still gets the user's prompt, with their other lines", () => {
+      const older = createTemplates({ system: "Coder.{{#if user_instructions}}\n\n{{user_instructions}}{{/if}}" });
+      const result = build([billing, identity, { type: "text", text: "You are Ada." }], older);
+      expect(result.system).toEqual([{ type: "text", text: "Coder.\n\nYou are Ada." }]);
+      expect(result.report).toMatchObject({ user: { placed: true, parts: [{ part: "their own system prompt lines", chars: 12 }] } });
+    });
+  });
+
+  it("names an output style in the system prompt as one, apart from the user's other lines", () => {
+    const placing = createTemplates({ system: "Coder.{{#if user_instructions}}\n\n{{user_instructions}}{{/if}}" });
+    const original =
+      "You are an interactive agent that helps users with software engineering tasks. Use the instructions below and the tools available to you to assist the user.\n\n# Output Style: Terse\nOne line per answer.\n\n# Doing tasks\n\nAlways answer in French.";
+    const result = buildSystemPrompt({ original, filtered: original, tools: [], toolsPrompt: "", claudeCode: true, preamble: [] }, plan, placing);
+    expect(result.report).toMatchObject({
+      user: {
+        passages: 2,
+        placed: true,
+        parts: [
+          { part: "output style Terse", chars: "# Output Style: Terse\nOne line per answer.".length },
+          { part: "their own system prompt lines", chars: 24 },
+        ],
+      },
+    });
+  });
+
   it("finds the facts in the preamble and reports them as moved", () => {
     const preamble = [{ path: "messages.1", text: "# Environment\n - Primary working directory: /repo" }];
     const result = buildSystemPrompt({ original: "Prompt.", filtered: "Prompt.", tools: [], toolsPrompt: "", claudeCode: true, preamble }, plan, templates);

@@ -353,6 +353,13 @@ describe("describeClientTools", () => {
     expect(describeClientTools(["a", "b", "c", "d", "e", "f"])).toBe("a, b, c, d +2 more");
   });
 
+  it("knows DesignSync, a built-in 2.1.197's interactive sessions send where non-essential traffic is allowed (issue 49: placed by no rule)", () => {
+    const designSync: AnthropicCustomTool = { name: "DesignSync", description: "Syncs designs.", input_schema: { type: "object", properties: {} } };
+    const shaped = shapeTools([designSync], toolPolicy({ allow: ["Read"] }), undefined, { claudeCode: true, loaded: new Set() });
+    expect(shaped.newBuiltIns).toEqual([]);
+    expect(shaped.hits.map((hit) => hit.rule)).toEqual(["tool-allowlist"]);
+  });
+
   it("every name in CLAUDE_CODE_TOOLS is a plain tool name, none of them an MCP tool", () => {
     for (const name of CLAUDE_CODE_TOOLS) expect(name).toMatch(/^[A-Z][A-Za-z]+$/);
     if (hasSharedDir) for (const t of captured) expect(CLAUDE_CODE_TOOLS.has(t.name), t.name).toBe(true);
@@ -367,4 +374,39 @@ const report = (shaped: ShapedTools): TrimReport => ({
   system: { mode: "passthrough", reason: "test" },
   tools: { mode: "native", offered: shaped.offered.map((t) => t.name), client: shaped.client },
   user: [],
+});
+
+describe("shapeTools: the user's own agents in a built-in's description are kept whole (issue 49)", () => {
+  // 2.1.100's Agent tool lists the agents in its description, Claude Code's and the user's.
+  const tester = "tester: Writes the tests a change needs and runs them until they pass. (Tools: Read, Grep, Glob, Edit, Bash)";
+  const agent: AnthropicCustomTool = {
+    name: "Agent",
+    description: [
+      "Launch a new agent to handle complex, multi-step tasks autonomously.",
+      "",
+      "Available agent types and the tools they have access to:",
+      "- general-purpose: General-purpose agent for researching complex questions. (Tools: *)",
+      `- ${tester}`,
+      "",
+      "When using the Agent tool, specify a subagent_type parameter to select which agent type to use.",
+    ].join("\n"),
+    input_schema: { type: "object", properties: { prompt: { type: "string" } }, required: ["prompt"] },
+  };
+  const bash: AnthropicCustomTool = { name: "Bash", description: "Runs a command.", input_schema: { type: "object", properties: {} } };
+
+  it("a stub, a length cap and a removed tool named in the agent's line take Claude Code's text, and the user's agent goes on word for word", () => {
+    const shaped = shapeTools([agent, bash], toolPolicy({ allow: ["Agent"], stubDescriptions: "sentence", maxDescriptionChars: 80 }), undefined, {
+      claudeCode: true,
+      loaded: new Set(),
+    });
+    expect(shaped.tools.map((t) => t.name)).toEqual(["Agent"]);
+    expect((shaped.tools[0] as AnthropicCustomTool).description).toBe(
+      `Launch a new agent to handle complex, multi-step tasks autonomously.\n\nAvailable agent types and the tools they have access to:\n- ${tester}`,
+    );
+  });
+
+  it("a description that kept the user's agent is left as shortened", () => {
+    const shaped = shapeTools([agent], toolPolicy({ maxDescriptionChars: 10_000 }), undefined, { claudeCode: true, loaded: new Set() });
+    expect((shaped.tools[0] as AnthropicCustomTool).description).toBe(agent.description);
+  });
 });

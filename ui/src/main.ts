@@ -7,6 +7,7 @@ import { renderContexts } from "./render-contexts.js";
 import { renderExplanation, type Explanation } from "./render-explanation.js";
 import { renderDrift } from "./render-drift.js";
 import { renderEval } from "./render-eval.js";
+import { renderInFlight } from "./render-in-flight.js";
 import { renderMemory } from "./render-memory.js";
 import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
@@ -17,6 +18,7 @@ import type {
   ContextSummary,
   DashboardMessage,
   EvalView,
+  InFlightSummary,
   MemorySummary,
   PoolSummary,
   RequestSummary,
@@ -37,6 +39,7 @@ if (linked !== null) {
 }
 
 let requests: RequestSummary[] = [];
+let inFlight: InFlightSummary[] = [];
 let servers: ServerSummary[] = [];
 let pools: PoolSummary[] = [];
 let capacity: CapacitySummary[] = [];
@@ -67,6 +70,7 @@ const showError = (text: string) => {
 };
 
 function render(): void {
+  renderInFlight(byId("in-flight-panel"), byId("in-flight"), inFlight, Date.now());
   renderRequests(byId<HTMLTableSectionElement>("requests"), requests, (r) => void explain(r.id));
   renderServers(byId("servers"), servers, Date.now(), (key, action) => void act(key, action), memory, supervises);
   renderMemory(byId("memory"), memory);
@@ -82,6 +86,7 @@ function onMessage(message: DashboardMessage): void {
   if (message.type === "snapshot") {
     known = true;
     requests = message.requests;
+    inFlight = message.inFlight ?? [];
     servers = message.servers;
     memory = message.memory;
     drift = message.claudeCodeDrift;
@@ -98,6 +103,8 @@ function onMessage(message: DashboardMessage): void {
   } else if (message.type === "eval") {
     evalView = message.eval as EvalView;
     evalSource = "live";
+  } else if (message.type === "inFlight") {
+    inFlight = message.inFlight;
   } else if (message.type === "request") {
     requests = [...requests, message.request].slice(-MAX_REQUESTS);
   } else if (message.type === "pools") {

@@ -4,6 +4,7 @@
  * nothing of the server is bundled into the page.
  */
 export type { RequestSummary } from "../../src/observe/dashboard/summarize-request.js";
+export type { InFlightSummary } from "../../src/observe/dashboard/in-flight-summary.js";
 export type { ServerSummary } from "../../src/observe/dashboard/server-summary.js";
 export type { PoolSummary } from "../../src/observe/dashboard/pool-summary.js";
 export type { MemorySummary } from "../../src/observe/dashboard/memory-summary.js";

@@ -4,7 +4,7 @@ import { formatCheck, runDoctor } from "../../doctor/run-doctor.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { configArgs, proxyArgs } from "../common-args.js";
-import { findConfig } from "../find-config.js";
+import { findConfigLayers } from "../../config/config-layers.js";
 import { repeatedOption } from "../repeated-option.js";
 import { printErr, printOut, terminalJson } from "../terminal-text.js";
 
@@ -25,9 +25,9 @@ export default defineCommand({
     }
     const cwd = process.cwd();
     const packageRoot = findPackageRoot();
-    const configPath = findConfig(args.config, cwd, packageRoot);
+    const config = findConfigLayers(args.config, cwd, packageRoot);
     const report = await runDoctor(
-      { configPath, ...(backendUrl ? { backendUrl } : {}), ...(backendUrls.length > 1 ? { backendUrls } : {}) },
+      { config, ...(backendUrl ? { backendUrl } : {}), ...(backendUrls.length > 1 ? { backendUrls } : {}) },
       createDoctorDeps({ cwd, env: process.env, packageRoot }),
     );
     if (args.json) {

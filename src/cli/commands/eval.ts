@@ -40,7 +40,7 @@ export default defineCommand({
     config: {
       ...proxyArgs.config,
       description:
-        "Config file (default: ./mallex.yaml, else $MALLEX_HOME/mallex.yaml (~/.mallex), else the shipped default); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)",
+        "Config file, used alone (default: this machine's settings, $MALLEX_HOME/mallex.yaml (~/.mallex) else mallex's default, with ./mallex.yaml's rules on top); given more than once: the suite runs once per config, compared (e.g. all local against local with Claude escalation)",
     },
     port: { ...proxyArgs.port, description: "Port to serve on (default: a free one)" },
     suite: { type: "string", description: "A folder with one folder per task (task.yaml, prompt.md, repo/); default: the shipped suite", valueHint: "dir" },
@@ -193,6 +193,7 @@ export default defineCommand({
       console.error(
         `mallex eval: ${tasks.length} task${tasks.length === 1 ? "" : "s"}${times} from ${suiteDir} through Claude Code ${version} → ${backend} (request lines: ${join(serving.mallexHome, "mallex.log")}; live in the dashboard: ${dashboardLink(serving.proxy.url, token)})`,
       );
+      console.error(`mallex eval: ${serving.config}`);
       // From here on each request's line goes to mallex.log only: the progress lines are the terminal's.
       quiet = true;
       const opened = first;

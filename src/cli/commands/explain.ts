@@ -17,9 +17,11 @@ import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { explainRequest, profileForSize } from "../../pipeline/explain-request.js";
 import { configArgs } from "../common-args.js";
-import { findConfig } from "../find-config.js";
+import { describeConfigLayers, findConfigLayers } from "../../config/config-layers.js";
 import { formatExplanation } from "../format-explanation.js";
 import { printErr, printOut, terminalJson } from "../terminal-text.js";
+import { loadClaudeCodeLines } from "../../observe/claude-code-lines.js";
+import { resolveMallexHome } from "../../shared/mallex-home.js";
 
 export default defineCommand({
   meta: { name: "explain", description: "Show what every trimming rule does to one captured request, and the exact upstream request" },
@@ -39,9 +41,10 @@ export default defineCommand({
     const size = parseSize(args.size);
     const cwd = process.cwd();
     const packageRoot = findPackageRoot();
-    const configPath = findConfig(args.config, cwd, packageRoot);
+    const layers = findConfigLayers(args.config, cwd, packageRoot);
+    const configPath = layers.entry;
     const outDir = join(dirname(configPath), "generated");
-    const compiled = await ensureCompiled({ configPath, outDir, cwd, env: process.env, packageRoot });
+    const compiled = await ensureCompiled({ configPath, under: layers.under, outDir, cwd, env: process.env, packageRoot });
     for (const warning of compiled.warnings) printErr(formatDiagnostic(warning));
     if (compiled.writeError)
       throw new MallexError("E_GENERATED_STALE", `${compiled.writeError}; its templates are out of date: run \`mallex compile\` where it can write`);
@@ -52,14 +55,18 @@ export default defineCommand({
 
     let explanation;
     try {
-      explanation = explainRequest(request, { table: compiled.table, profile, templates, userAgent: captured.userAgent });
+      // As a proxy started now would trim it: with the own lines `mallex run` learned from releases the built-in ones do not cover.
+      const { learned } = loadClaudeCodeLines(resolveMallexHome(process.env));
+      explanation = explainRequest(request, { table: compiled.table, profile, templates, userAgent: captured.userAgent, learned });
     } catch (error) {
       if (TranslateError.isInstance(error))
         throw new MallexError("E_USAGE", `${args.request} cannot be sent to profile ${profile.name}: ${error.path}: ${error.message}`);
       throw error;
     }
     const routed = route ? { route: { ...(route.tier ? { tier: route.tier } : {}), reason: route.reason } } : {};
-    printOut(args.json ? terminalJson({ ...explanation, ...routed }) : formatExplanation(explanation, args.request, route?.reason));
+    // With the explanation, so that an error stays one line; in the object with --json.
+    if (args.json) printOut(terminalJson({ ...explanation, ...routed, config: layers.files }));
+    else printOut(formatExplanation(explanation, args.request, { config: describeConfigLayers(layers, cwd), ...(route ? { route: route.reason } : {}) }));
   },
 });
 

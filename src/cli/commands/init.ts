@@ -22,7 +22,11 @@ export default defineCommand({
       valueHint: "mlx|embedded",
     },
     tiers: { type: "string", description: "Tiers that go to Claude, comma-separated (e.g. high)", valueHint: "list" },
-    out: { type: "string", description: "Where to write the config (default: ./mallex.yaml)", valueHint: "file" },
+    out: {
+      type: "string",
+      description: "Where to write the config (default: this machine's settings, $MALLEX_HOME/mallex.yaml (~/.mallex))",
+      valueHint: "file",
+    },
     force: { type: "boolean", description: "Overwrite the file if it exists" },
     "api-key-env": { type: "string", description: "Environment variable holding the Anthropic API key (default: ANTHROPIC_API_KEY)", valueHint: "name" },
   },

@@ -27,6 +27,7 @@ export default defineCommand({
     console.log(`mallex proxy listening on ${serving.proxy.url}${backend}`);
     console.log(`  claude: ${formatClaudeHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);
     console.log(`  dashboard: ${formatDashboardHint(serving.proxy.url, serving.table.server.authToken, process.env)}`);
+    console.log(`  ${serving.config}`);
     await waitForShutdown();
     await serving.close();
   },

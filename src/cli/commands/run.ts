@@ -17,12 +17,17 @@ import { mallexCommand } from "../../setup/mallex-command.js";
 import { resumeHint } from "../resume-hint.js";
 import { fetchClaudeCode } from "../fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
-import { setupConfigPath } from "../find-config.js";
+import { setupConfigPath } from "../../config/config-layers.js";
 import { repeatedOption } from "../repeated-option.js";
 import { dashboardLink } from "../dashboard-link.js";
 import { serve, type Serving } from "../serve.js";
 import type { KeptServer } from "../../supervisor/types.js";
 import { printErr, printOut } from "../terminal-text.js";
+import { describeServedModel } from "../../setup/model-expectations.js";
+import { listLocalProfiles } from "../../setup/recommend-profile.js";
+import { MIN_SAMPLES } from "../../router/predict-ttft.js";
+import { createTtftRates, ttftRatesPath } from "../../observe/ttft-rates.js";
+import { describeLearnOutcome, learnClaudeCodeLines } from "../../observe/learn-claude-code-lines.js";
 
 export default defineCommand({
   meta: { name: "run", description: "Start the proxy and the local model server, then launch Claude Code pointed at them (mallex run -- <claude args>)" },
@@ -39,11 +44,8 @@ export default defineCommand({
     const print = (line: string) => {
       if (!claudeOwnsTerminal) printErr(line);
     };
-    let config = args.config;
-    if (args.setup) {
-      config = await setUp(config, args["backend-url"], print);
-      if (config === undefined) return;
-    }
+    const config = args.config;
+    if (args.setup && !(await setUp(config, args["backend-url"], print))) return;
     // Claude Code talks to mallex with a token only this session knows.
     const token = `mallex-${randomBytes(16).toString("hex")}`;
     const serving = await serve(
@@ -53,6 +55,17 @@ export default defineCommand({
     // Before the model loads (minutes, the first time): the dashboard shows its progress, and only this
     // session knows the token that opens it.
     print(`mallex: dashboard: ${dashboardLink(serving.proxy.url, token)}`);
+    print(`mallex: ${serving.config}`);
+    const served = serving.defaultProfile;
+    if (served !== undefined && serving.table.backends[served.backend]?.kind !== "anthropic") {
+      const rates = createTtftRates({ file: ttftRatesPath(serving.mallexHome), onError: () => {} }).get(served);
+      const line = describeServedModel(serving.table.routing.defaultTier, served, rates, {
+        minSamples: MIN_SAMPLES,
+        profiles: listLocalProfiles(serving.table),
+        mallex: mallexCommand({ env: process.env, cwd: process.cwd(), packageRoot }),
+      });
+      if (line !== undefined) print(`mallex: ${line}`);
+    }
     // A signal ends the session abnormally: stopAllOnExit stops every server then, and none is kept.
     const interruption = new AbortController();
     const interrupt = (signal: NodeJS.Signals) => interruption.abort(signal);
@@ -82,7 +95,6 @@ export default defineCommand({
           if (!interruption.signal.aborted) throw error;
         });
       if (interruption.signal.aborted) return;
-      ownCtrlC();
       // The local model's context window, so auto-compact fires before it overflows (not at Claude's).
       // From the table as the servers are: a server holding less than a profile declares sets the window.
       // Before Claude Code has the terminal: a context too small for it, and how to give it a larger one.
@@ -95,6 +107,25 @@ export default defineCommand({
       // A local model's long prefill sends no event Claude Code counts: its own watchdog would hang up.
       const streamIdle = claudeStreamIdleEnv(serving.table, process.env);
       for (const note of streamIdle.notes) print(`mallex: ${note}`);
+      // A release the built-in lines were not learned from: its own text learned from it once (a few
+      // seconds, kept in MALLEX_HOME), else its new sections are kept as the user's. npx runs the
+      // tested release, which they were learned from.
+      if (claude.npx === undefined) {
+        const learned = await learnClaudeCodeLines({
+          bin: claude.file,
+          env: { ...context.env, ...toolSearch.env },
+          mallexHome: serving.mallexHome,
+          lines: serving.proxy.claudeCodeLines,
+          signal: interruption.signal,
+        });
+        if (interruption.signal.aborted) {
+          exitCode = 128 + signalNumber(String(interruption.signal.reason));
+          return;
+        }
+        const line = describeLearnOutcome(learned);
+        if (line !== undefined) print(line);
+      }
+      ownCtrlC();
       const env: Record<string, string | undefined> = {
         ...process.env,
         ...context.env,
@@ -156,25 +187,25 @@ export default defineCommand({
 const CLAUDE_GRACE_MS = 5000;
 
 /**
- * `--setup`: writes the user's config with `mallex init` unless it exists, and returns its path;
- * undefined when the recommended model needs a server mallex cannot start here (init printed what to
- * run). The user's config is `--config`, else $MALLEX_HOME/mallex.yaml — never the mallex.yaml of the
- * folder mallex runs in, which may be a project's rules or a clone of mallex itself.
+ * `--setup`: writes this machine's settings with `mallex init` unless they exist (`--config`, else
+ * $MALLEX_HOME/mallex.yaml, as `mallex init` writes them); the run then finds its config as every command
+ * does (config-layers.ts). False when the recommended model needs a server mallex cannot start here
+ * (init printed what to run).
  */
-async function setUp(config: string | undefined, backendUrl: string | undefined, print: (line: string) => void): Promise<string | undefined> {
+async function setUp(config: string | undefined, backendUrl: string | undefined, print: (line: string) => void): Promise<boolean> {
   const path = setupConfigPath(config, process.cwd(), process.env);
   if (existsSync(path)) {
-    print(`mallex: using ${path} (\`mallex init --force --out ${path}\` writes a new one)`);
-    return path;
+    print(`mallex: using ${path} (\`mallex init --force${config === undefined ? "" : ` --out ${path}`}\` writes a new one)`);
+    return true;
   }
   const { initFromTerminal, printNext } = await import("./init.js");
-  const result = await initFromTerminal({ out: path, goesOn: true });
+  const result = await initFromTerminal({ ...(config !== undefined ? { out: path } : {}), goesOn: true });
   // A model server to start by hand first (mlx-lm off Apple Silicon): here it stops, and says what to run.
   if (result.backendUrl !== undefined && backendUrl === undefined) {
     printNext(result.next, printOut);
-    return undefined;
+    return false;
   }
-  return result.path;
+  return true;
 }
 
 /**

@@ -50,6 +50,7 @@ export default defineCommand({
             now: Date.now(),
             ...(target.pid !== undefined ? { pid: target.pid } : {}),
             ...(target.token !== undefined ? { token: target.token } : {}),
+            ...(target.config !== undefined ? { config: target.config } : {}),
           }),
         ),
       );

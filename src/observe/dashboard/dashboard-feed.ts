@@ -12,6 +12,8 @@ import type { PoolSummary } from "./pool-summary.js";
 import { applyServerEvent, summarizeServer, type ServerHistory, type ServerSummary } from "./server-summary.js";
 import { summarizeRequest, type RequestSummary } from "./summarize-request.js";
 import type { EvalView } from "./eval-view.js";
+import { summarizeInFlight, type InFlightSummary } from "./in-flight-summary.js";
+import type { PrefillProgress } from "../read-prefill-progress.js";
 
 /** What /ui/events sends: the whole picture first, then each change. */
 export type DashboardMessage =
@@ -31,10 +33,14 @@ export type DashboardMessage =
       contexts?: ContextSummary[];
       supervises?: boolean;
       eval?: EvalView;
+      /** The requests under way (absent: a mallex from before they were shown). */
+      inFlight?: InFlightSummary[];
     }
   /** The eval run moved on: a task began, a turn, a verdict, its end. */
   | { type: "eval"; eval: EvalView }
   | { type: "request"; request: RequestSummary }
+  /** A request began, moved on (its server's prefill progress) or ended: every request under way. */
+  | { type: "inFlight"; inFlight: InFlightSummary[] }
   /** memory: the budget the servers share, when there is one (it changes as they start, stop and are measured). */
   | { type: "servers"; servers: ServerSummary[]; memory?: MemorySummary; claudeCodeDrift?: ClaudeCodeDrift }
   | { type: "pools"; pools: PoolSummary[] }
@@ -68,6 +74,8 @@ export interface DashboardFeedOptions {
   maxExplanationBytes?: number;
   /** At most this many live /ui/events clients. */
   maxClients: number;
+  /** The clock a request's trace is timed with (ServerContext.deps.now; performance.now by default). */
+  now?: () => number;
   /** How often server and pool states are read while a client listens (a state change has no event of its own). */
   pollMs: number;
   date(): Date;
@@ -79,6 +87,10 @@ export interface DashboardFeedOptions {
  * Created with the server context; nothing here is module-level.
  */
 export interface DashboardFeed {
+  /** A /v1/messages request arrived: it is shown under way until it ends. */
+  requestStarted(id: string, trace: RequestTrace): void;
+  /** Its model server reported how far it is through the prompt. */
+  requestProgress(id: string, progress: PrefillProgress): void;
   /** A /v1/messages request ended: summarized on the next turn of the event loop, not on its path. */
   requestEnded(id: string, trace: RequestTrace, end: RequestEnd): void;
   /** Its explanation (the saved-last-request files, redacted), built only if asked for; `bytes`: about how much memory it keeps. */
@@ -110,6 +122,18 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const listeners = new Map<(message: DashboardMessage) => void, (() => void) | undefined>();
   let poll: ReturnType<typeof setInterval> | undefined;
   let evalView: EvalView | undefined;
+  // Bounded by the requests the server takes at once: each leaves at its end (observeMessages ends every request once).
+  const underWay = new Map<string, { trace: RequestTrace; prefill?: PrefillProgress }>();
+  const inFlight = (): InFlightSummary[] => {
+    const now = options.now?.() ?? performance.now();
+    const date = options.date();
+    return [...underWay].map(([id, request]) =>
+      summarizeInFlight({ id, trace: request.trace, ...(request.prefill ? { prefill: request.prefill } : {}), now, date }),
+    );
+  };
+  const inFlightChanged = () => {
+    if (listeners.size > 0) broadcast({ type: "inFlight", inFlight: inFlight() });
+  };
 
   const historyOf = (key: string): ServerHistory => {
     let history = histories.get(key);
@@ -147,7 +171,18 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   };
 
   return {
+    requestStarted(id, trace) {
+      underWay.set(id, { trace });
+      inFlightChanged();
+    },
+    requestProgress(id, progress) {
+      const request = underWay.get(id);
+      if (request === undefined) return;
+      request.prefill = progress;
+      inFlightChanged();
+    },
     requestEnded(id, trace, end) {
+      if (underWay.delete(id)) inFlightChanged();
       setImmediate(() => {
         const at = options.date().toISOString();
         const summary = summarizeRequest({ id, at, trace, end, table: options.table });
@@ -193,6 +228,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
       ...(options.contexts ? { contexts: options.contexts() } : {}),
       supervises: (options.supervisors?.backends.size ?? 0) > 0,
       ...(evalView !== undefined ? { eval: evalView } : {}),
+      inFlight: inFlight(),
     }),
     showEval(view) {
       evalView = view;

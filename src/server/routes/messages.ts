@@ -15,6 +15,7 @@ import { requestIdOf } from "../refuse-request.js";
 export function messagesRoute(ctx: ServerContext) {
   return async (event: H3Event): Promise<Response> => {
     const trace: RequestTrace = (event.context.trace = { started: ctx.deps.now() });
+    ctx.dashboard?.feed.requestStarted(requestIdOf(event), trace);
     // MALLEX_DEBUG or the saved last request: the request's backend calls go through its watch's client.
     let watch: RequestWatch | undefined;
     let bodyChars = 0;

@@ -1,4 +1,4 @@
-import type { MessagesRequest } from "../translate/anthropic-types.js";
+import type { MessagesRequest } from "../../translate/anthropic-types.js";
 
 /** A request Claude Code sent, as far as its shape tells: the version when it says one. */
 export interface ClaudeCodeClient {

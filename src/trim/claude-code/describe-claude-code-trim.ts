@@ -1,6 +1,6 @@
-import type { ToolMention } from "./apply-block-filters.js";
+import type { ToolMention } from "../apply-block-filters.js";
 import type { ClaudeCodeClient } from "./recognize-claude-code.js";
-import type { ClaudeCodeReport, TrimReport, TrimRuleHit } from "./trim-types.js";
+import type { ClaudeCodeReport, TrimReport, TrimRuleHit } from "../trim-types.js";
 
 /**
  * What trimming made of a request Claude Code sent, for the report: each part no rule of
