@@ -128,7 +128,12 @@ function translateAll(events, ctx) {
   return new Promise((resolve, reject) => {
     let text = "";
     pumpAnswer(
-      { body: Readable.from(events), bodyError: (error) => error, pingIntervalMs: 60_000, transformer: createAnthropicStreamTransformer(ctx) },
+      {
+        body: Readable.from(events),
+        readFailure: (error) => ({ type: "api_error", message: String(error) }),
+        pingIntervalMs: 60_000,
+        transformer: createAnthropicStreamTransformer(ctx),
+      },
       { event: (event) => (text += formatSSE(event)), flush: () => true, end: () => resolve(text), error: reject },
     );
   });

@@ -448,12 +448,42 @@ describe("connection failures", () => {
     await expectNextWorks(proxy);
   });
 
-  it("a connection mid-stream that breaks leaves an api_error event, and the next request works", async () => {
+  // One classification (describe-backend-failure.ts: broke mid-answer → 502 api_error, retryable), told two ways.
+  it("a connection that breaks mid-answer ends the stream with an api_error event, as an answer that ends before its finish does, and the next request works", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
     const events = await streamEvents(await proxy.post("/v1/messages", ask({ stream: true })));
-    expect(events.at(-1)).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(events.at(-1)).toMatchObject({
+      type: "error",
+      error: { type: "api_error", message: expect.stringMatching(/closed the stream before the response was complete/) },
+    });
     await expectNextWorks(proxy);
+  });
+
+  it("not streamed to the client (mallex streams it for its stop sequence), the same break is the table's 502 api_error with retry, not a 500", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
+    await expectError(
+      await proxy.post("/v1/messages", ask({ stop_sequences: ["NEVER"] })),
+      502,
+      "api_error",
+      /closed the stream before the response was complete/,
+      "true",
+    );
+    await expectNextWorks(proxy);
+  });
+
+  it("not streamed to the client, a chunked stream whose connection breaks is the same 502 with retry (llama-server's HTTP/1.1; mlx-lm's HTTP/1.0 stream just ends)", async () => {
+    raw = await startRawBackend((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "a" } }] })}\n\n`,
+      );
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const proxy = createTestProxy({ backendUrl: raw.url });
+    await expectError(await proxy.post("/v1/messages", ask({ stop_sequences: ["NEVER"] })), 502, "api_error", /^The model server failed: /, "true");
+    expectNoInternalError(proxy);
   });
 });
 

@@ -99,6 +99,30 @@ describe("backend pool", () => {
     expect(proxy.logs.join("\n")).not.toMatch(/internal error/);
   });
 
+  it("with every server cooling down, answers 503 with retry and the wait until the first is back: waiting helps there", async () => {
+    const all = await fakes(2);
+    const proxy = pooledProxy(all.map((s) => s.url));
+    await Promise.all(all.map((server) => server.close()));
+    let response: Response | undefined;
+    let body: { error: { type: string; message: string } } | undefined;
+    for (let n = 0; n < 6 && !body?.error.message.includes("cooling down"); n++) {
+      response = await turn(proxy, `s${n}`, 1);
+      body = (await response.json()) as typeof body;
+    }
+    expect(body?.error.message).toBe(
+      `No backend can serve this request: medium (qwen3-coder-30b): every server of backend mlx failed and is cooling down (${all.map((s) => s.url).join(", ")}).`,
+    );
+    expect({ status: response?.status, type: body?.error.type, retry: response?.headers.get("x-should-retry") }).toEqual({
+      status: 503,
+      type: "api_error",
+      retry: "true",
+    });
+    // POOL_DEFAULTS.coolDownMs: 10 s, counted from each server's second failure.
+    expect(Number(response?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(response?.headers.get("retry-after"))).toBeLessThanOrEqual(10);
+    expect(proxy.logs.join("\n")).not.toMatch(/internal error/);
+  });
+
   it("cools a dead server down, shows it in /metrics, and takes it back once its probe answers", async () => {
     const all = await fakes(2);
     const [a, b] = all as [FakeMlxServer, FakeMlxServer];

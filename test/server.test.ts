@@ -165,6 +165,7 @@ describe("request errors, in Anthropic's shape", async () => {
     const unsupervised = createTestProxy();
     const response = await unsupervised.post("/v1/messages", userMessage("hello"));
     expect(response.status).toBe(503);
+    expect(response.headers.get("x-should-retry")).toBe("false"); // no wait brings it
     expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
       "No backend can serve this request: low (qwen3-coder-30b): backend mlx is started by mallex; use `mallex run`, or pass --backend-url to use a server that is already running.",
     );

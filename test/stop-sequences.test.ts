@@ -117,8 +117,9 @@ describe("stop_sequences, matched by mallex", () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, ctx: { requestTimeoutMs: 300 } });
     const client = sdkClient(proxy);
     mlx.script({ text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
+    // The backend failure table's "broke mid-answer": 502, retried by the SDK.
     await expect(client.messages.create(ask({ stop_sequences: ["STOP"] }))).rejects.toMatchObject({
-      status: 500,
+      status: 502,
       error: { type: "error", error: { type: "api_error" } },
     });
     mlx.script({ text: "late", prefillMs: 2000 });

@@ -21,9 +21,9 @@ import { builtInCovers } from "../src/trim/claude-code/own-lines.js";
 import { captureFirstRequest, unseenClaudeCode, type ClaudeCodeVersion } from "./helpers/claude-code-versions.js";
 import { runCli } from "./helpers/run-cli.js";
 import { firstProfileOfSize, loadShipped } from "./helpers/trim-helpers.js";
+import { RUN_ENV, describeUnseenMissing, learnUnseen } from "./helpers/unseen-release.js";
 
 const unseen = unseenClaudeCode();
-const inCI = process.env.CI === "true";
 
 /** The issue's goals for Claude Code's own text cut. */
 const GOALS = { small: 0.95, medium: 0.9 } as const;
@@ -31,8 +31,6 @@ const APPENDED = "Always answer in French, and sign every answer with Ada.";
 /** The capture project's CLAUDE.md (makeProject's) as the system prompt shows it. */
 const CLAUDE_MD_KEPT = "Contents of CLAUDE.md:\n\n# Project notes\n- Keep answers short.";
 const QUESTION = "what is 2+2";
-/** What `mallex run` sets for the shipped default tier (claude-context-env.ts, claude-tool-search-env.ts). */
-const RUN_ENV = { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-coder-30b" };
 
 /**
  * Claude Code's own text cut, counting as the user's only what the user wrote: the report's figure
@@ -40,15 +38,8 @@ const RUN_ENV = { ENABLE_TOOL_SEARCH: "false", ANTHROPIC_MODEL: "mallex/qwen3-co
  */
 const ownCut = (explanation: Explanation, userChars: number) => 1 - (explanation.after.chars - userChars) / (explanation.before.chars - userChars);
 
-if ("missing" in unseen) {
-  describe("an unseen Claude Code release", () => {
-    if (inCI)
-      it("is installed", () => {
-        throw new Error(unseen.missing);
-      });
-    else it.skip(unseen.missing, () => undefined);
-  });
-} else {
+if ("missing" in unseen) describeUnseenMissing("an unseen Claude Code release", unseen.missing);
+else {
   const claudeCode: ClaudeCodeVersion = unseen;
   describe(`Claude Code ${claudeCode.version}, which the built-in own lines were not learned from`, () => {
     let table: RoutingTable;
@@ -57,11 +48,9 @@ if ("missing" in unseen) {
     let lines: ClaudeCodeLines;
     beforeAll(async () => {
       ({ table, templates } = await loadShipped());
-      mallexHome = mkdtempSync(join(tmpdir(), "mallex-state-"));
-      lines = loadClaudeCodeLines(mallexHome);
-      const learned = await learnClaudeCodeLines({ bin: claudeCode.bin, env: RUN_ENV, mallexHome, lines });
-      expect(learned).toMatchObject({ kind: "learned", version: claudeCode.version });
-      console.log(`learned Claude Code ${claudeCode.version}'s own text: ${JSON.stringify(learned)}`);
+      const learned = await learnUnseen(claudeCode);
+      ({ mallexHome, lines } = learned);
+      expect(learned.outcome).toMatchObject({ kind: "learned", version: claudeCode.version });
     }, 120_000);
 
     it("is no release the built-in lines cover, and learning it again finds it in MALLEX_HOME", async () => {
@@ -110,10 +99,7 @@ if ("missing" in unseen) {
             expect(after.cut.userChars).toBe(userText);
             expect(after.claudeCode).toEqual({ version: claudeCode.version, unplaced: [], ownLines: "learned" });
             expect(after.system).toMatchObject({ mode: "template", template: `system-${size}` });
-            // As mallex run launches it, medium keeps what it keeps of 2.1.197 (7.1 K characters) from a shorter request
-            // (70 K against 76 K): 89.9%, whatever the own lines say (nothing of it is taken for the user's).
-            if (appended || size === "small") expect(after.cut.claudeCode).toBeGreaterThanOrEqual(goal);
-            else expect(after.after.chars).toBe(before.after.chars);
+            expect(after.cut.claudeCode).toBeGreaterThanOrEqual(goal);
             const upstream = JSON.stringify(after.upstream);
             expect(upstream).not.toContain("# Delivering work");
             expect(upstream).not.toContain("# Corrections");
@@ -141,7 +127,7 @@ if ("missing" in unseen) {
             const after = await explain(mallexHome);
             if (appended || size === "small") expect(before.cut.userChars).toBeGreaterThan(userText + 600);
             expect(after.cut).toMatchObject({ userChars: userText });
-            if (appended || size === "small") expect(after.cut.claudeCode).toBeGreaterThanOrEqual(GOALS[size]);
+            expect(after.cut.claudeCode).toBeGreaterThanOrEqual(GOALS[size]);
             expect(after.claudeCode?.ownLines).toBe("learned");
           }
           const text = await runCli(["explain", file, "--size", "small"], { env: { MALLEX_HOME: mallexHome } });

@@ -6,9 +6,10 @@ import { MallexError } from "../shared/mallex-error.js";
  * - `http`: answered with an error status (`status`, `retryAfter`);
  * - `closed`: hung up before answering (mlx-lm's answer to parameters it rejects);
  * - `broken`: the connection broke mid-answer, or failed in another way (TLS, a protocol error);
- * - `malformed`: answered 200 with something that is not a completion (not JSON, no choices, an error object).
+ * - `malformed`: answered 200 with something that is not a completion (not JSON, no choices, an error object);
+ * - `cooling`: not asked: every server of its pool failed lately and is cooling down (`retryAfter`: the first back).
  */
-export type BackendFailure = "unreachable" | "timeout" | "http" | "closed" | "broken" | "malformed";
+export type BackendFailure = "unreachable" | "timeout" | "http" | "closed" | "broken" | "malformed" | "cooling";
 
 /** A backend could not answer; carries what the client should be told and whether a retry can help. */
 export class BackendError extends MallexError {

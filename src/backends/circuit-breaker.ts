@@ -33,7 +33,8 @@ export interface CallTicket {
 
 export interface CircuitBreakers {
   /** Whether `backend` may take a request now (no side effect: routing asks as often as it likes). */
-  check(backend: string): { ok: true } | { ok: false; reason: string };
+  /** Whether it may take a request now; not: why, and in how long it is tried again (open: its cool-down; probing: the probe's answer, ~1 s). */
+  check(backend: string): { ok: true } | { ok: false; reason: string; retryAfterMs: number };
   /** Starts a call to `backend` (in half-open: takes the one probe); end the ticket once its outcome is known. */
   begin(backend: string): CallTicket;
   state(backend: string): BreakerState;
@@ -80,8 +81,9 @@ export function createCircuitBreakers(options: Partial<CircuitBreakerOptions> = 
       const breaker = breakers.get(name);
       const state = stateOf(breaker);
       if (state === "closed" || (state === "half-open" && !breaker!.probing)) return { ok: true };
-      const wait = state === "open" ? `; trying again in ${Math.ceil((breaker!.openUntil! - now()) / 1000)} s` : "; one request is probing it";
-      return { ok: false, reason: `backend ${name} failed ${breaker!.failures} times in a row (circuit open${wait})` };
+      const retryAfterMs = state === "open" ? breaker!.openUntil! - now() : 1000;
+      const wait = state === "open" ? `; trying again in ${Math.ceil(retryAfterMs / 1000)} s` : "; one request is probing it";
+      return { ok: false, reason: `backend ${name} failed ${breaker!.failures} times in a row (circuit open${wait})`, retryAfterMs };
     },
     begin(name) {
       const breaker = breakerOf(name);

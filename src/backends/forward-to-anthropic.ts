@@ -6,7 +6,7 @@ import { formatSSE } from "../translate/format-sse.js";
 import { BackendError } from "./backend-error.js";
 import { readBodyStart } from "../shared/read-body-text.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
-import { mapStatusToErrorType } from "../translate/anthropic-error.js";
+import { toAnthropicError } from "../translate/anthropic-error.js";
 import { classifyUpstreamError, type UpstreamCall } from "./classify-upstream-error.js";
 import type { PostOptions } from "./post-chat-completions.js";
 import type { RuntimeBackend } from "./resolve-backends.js";
@@ -87,7 +87,7 @@ async function errorAnswer(status: number, body: Readable, headers: Headers, red
   if (!cut) return new FastResponse(redact(text), { status, headers });
   headers.set("content-type", "application/json");
   const message = `The Anthropic API answered HTTP ${status} with a body of more than ${RETENTION_LIMITS.errorBodyBytes / 1024} KiB; it began: ${redact(text.slice(0, 1000))}`;
-  return new FastResponse(JSON.stringify({ type: "error", error: { type: mapStatusToErrorType(status), message } }), { status, headers });
+  return new FastResponse(JSON.stringify(toAnthropicError(status, undefined, message)), { status, headers });
 }
 
 /**
@@ -99,9 +99,8 @@ function passOn(body: Readable, call: UpstreamCall, sse: boolean): Readable {
   body.on("error", (cause) => {
     const error = classifyUpstreamError(cause, call, "body");
     if (!sse || !BackendError.isInstance(error)) return void out.destroy(error as Error);
-    const type = error.failure === "timeout" ? "overloaded_error" : "api_error";
-    // A blank line first: the cut may have left an event half-written.
-    out.end(`\n\n${formatSSE({ type: "error", error: { type, message: `${error.message}.` } })}`);
+    // A blank line first: the cut may have left an event half-written. A silence is the API's 529, a break its gateway's 502.
+    out.end(`\n\n${formatSSE(toAnthropicError(error.failure === "timeout" ? 529 : 502, undefined, `${error.message}.`))}`);
   });
   out.once("close", () => {
     if (!body.readableEnded) body.destroy();

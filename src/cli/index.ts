@@ -25,6 +25,7 @@ export const main = defineCommand({
     doctor: load(() => import("./commands/doctor.js")),
     explain: load(() => import("./commands/explain.js")),
     status: load(() => import("./commands/status.js")),
+    models: load(() => import("./commands/models.js")),
     engine: load(() => import("./commands/engine.js")),
     eval: load(() => import("./commands/eval.js")),
   },

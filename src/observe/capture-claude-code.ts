@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { runInOwnGroup } from "../shared/run-in-own-group.js";
+import { toAnthropicError } from "../translate/anthropic-error.js";
 
 // Captures the first Messages request a real Claude Code CLI sends: `claude -p … --output-format json`
 // run offline (a fresh HOME, no retries, no non-essential traffic, stdin closed) against a fake
@@ -74,7 +75,7 @@ export async function startFakeAnthropicApi(options: { callTool?: (body: unknown
         body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       } catch {
         res.writeHead(400, { "content-type": "application/json" });
-        res.end(JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "body is not JSON" } }));
+        res.end(JSON.stringify(toAnthropicError(400, "invalid_request_error", "body is not JSON")));
         return;
       }
       requests.push({ method: req.method, url: req.url ?? "", headers: flatHeaders(req.headers), body });

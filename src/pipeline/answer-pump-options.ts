@@ -1,3 +1,4 @@
+import type { AnthropicErrorType } from "../translate/anthropic-types.js";
 import { streamEventCharsFor } from "../translate/parse-openai-sse.js";
 import { readPrefillProgress, type PrefillProgress } from "../observe/read-prefill-progress.js";
 import { createAnthropicStreamTransformer } from "../translate/translate-openai-stream.js";
@@ -38,9 +39,14 @@ export function carriesGeneratedToken(input: TranslatorInput): boolean {
 
 // Every byte counts as life for the supervisor, mlx's prefill keepalive comments included; those
 // and the engine's prefill comments also say how far the prefill is (`prefilled`: the dashboard's).
-export const sourceOf = (upstream: Upstream, prefilled?: (progress: PrefillProgress) => void): AnswerSource => ({
+// A read failure is the backend's (bodyError) and told as `failed` classifies it.
+export const sourceOf = (
+  upstream: Upstream,
+  failed: (error: unknown) => { type: AnthropicErrorType; message: string },
+  prefilled?: (progress: PrefillProgress) => void,
+): AnswerSource => ({
   body: upstream.response.body,
-  bodyError: upstream.response.bodyError,
+  readFailure: (error) => failed(upstream.response.bodyError(error)),
   onBytes: upstream.progress,
   ...(prefilled
     ? {

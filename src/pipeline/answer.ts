@@ -10,7 +10,6 @@ import type { UpstreamBody } from "../backends/upstream-body.js";
 import { learnFromRequest } from "../observe/learn-from-request.js";
 import { createEventObserver, formatRequestLog, onceEnded } from "../observe/request-log.js";
 import { settledWithin } from "../shared/settled-within.js";
-import { mapErrorTypeToStatus } from "../translate/anthropic-error.js";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { collectStreamMessage } from "../translate/collect-stream-message.js";
 import { convertOpenAIResponse } from "../translate/convert-openai-response.js";
@@ -23,10 +22,11 @@ import { missingEnforcedCall } from "./check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
-import { describeFailure, refusal, streamedFailure, type Refusal } from "./refusal.js";
+import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailure, type Refusal } from "./refusal.js";
 import type { RequestScope } from "./request-scope.js";
 import { replaySSE, streamSSE } from "./sse-response.js";
 import type { PrefillProgress } from "../observe/read-prefill-progress.js";
+import { toAnthropicError } from "../translate/anthropic-error.js";
 
 /**
  * The backend's answer read: streamed to the client (begun before the backend answers when it takes
@@ -57,7 +57,7 @@ function streamAnswer(
   const observe = createEventObserver(call.metrics, server.deps.now, (error) => end?.(error));
   const arrived = (answer: Upstream): AnswerSource => {
     end = endOfCall(scope, call, answer);
-    return sourceOf(answer, prefilledFor(scope));
+    return sourceOf(answer, (error) => errorEventOf(classifyFailure(error, scope)), prefilledFor(scope));
   };
   const log = { observe, end: () => end?.() };
   const clock = { pingIntervalMs: server.pingIntervalMs, now: server.deps.now };
@@ -84,6 +84,10 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
   scope.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
   const observe = createEventObserver(call.metrics, scope.server.deps.now, end);
   const events: AnthropicStreamEvent[] = [];
+  let translatorFailed: string | undefined;
+  // A read failure (the connection broke mid-answer) keeps its one classification, status and retry included.
+  let broke: Refusal | undefined;
+  const failed = (error: unknown) => errorEventOf((broke = classifyFailure(error, scope)));
   await new Promise<void>((resolve) => {
     const collect: AnswerSink = {
       event(event) {
@@ -93,23 +97,28 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
       flush: () => true,
       end: resolve,
       error(reason) {
-        events.push({
-          type: "error",
-          error: { type: "api_error", message: `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}` },
-        });
+        translatorFailed = `mallex failed on this answer: ${reason instanceof Error ? reason.message : String(reason)}`;
+        events.push(toAnthropicError(500, "api_error", translatorFailed));
         resolve();
       },
     };
     pumpAnswer(
-      { ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }), ...sourceOf(upstream, prefilledFor(scope)) },
+      {
+        ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }),
+        ...sourceOf(upstream, failed, prefilledFor(scope)),
+      },
       sinkFor(call, collect),
     );
   });
   end();
   const collected = collectStreamMessage(events);
   if (!collected.ok) {
-    const retry = collected.error.type === "overloaded_error" || collected.error.type === "rate_limit_error";
-    return refusal(mapErrorTypeToStatus(collected.error.type), collected.error.message, { type: collected.error.type, retry });
+    if (broke !== undefined) return broke;
+    // mallex's own failure is its 500. Otherwise the server failed mid-answer — an error chunk, a malformed
+    // one, or its end before a finish (mlx-lm's HTTP/1.0 stream ends so when it fails: only the missing
+    // finish tells) — which is the backend failure table's "broke mid-answer": 502, worth a retry.
+    if (translatorFailed !== undefined) return refusal(500, translatorFailed, { type: "api_error", retry: false });
+    return refusal(502, collected.error.message, { type: "api_error", retry: true });
   }
   return FastResponse.json(collected.message);
 }

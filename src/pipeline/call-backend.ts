@@ -7,11 +7,11 @@ import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamBody } from "../backends/upstream-body.js";
 import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { MallexError } from "../shared/mallex-error.js";
 import type { RequestLease } from "../supervisor/types.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { poolQueueName } from "../backends/pool-queue-name.js";
 import type { RequestScope } from "./request-scope.js";
+import { retryAfterSeconds } from "./refusal.js";
 
 /**
  * Calls the profile's backend, in order: waits the request's turn in the backend's queue (or its pool
@@ -115,7 +115,7 @@ async function callPooled(
     const url = pool.pick(session, failed?.server);
     // The other servers are cooling down too: the first server's failure is the answer.
     if (url === undefined && failed !== undefined) throw failed.error;
-    if (url === undefined) throw new MallexError("E_USAGE", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`);
+    if (url === undefined) throw coolingPool(pool);
     const backend = pool.backendFor(url);
     const uncount = pool.count(url);
     let slot: (() => void) | undefined;
@@ -180,3 +180,14 @@ async function post(
 }
 
 const noProgress = () => {};
+
+/** Every server of the pool failed lately and none is asked: a retry helps once the first one's cool-down is over. */
+function coolingPool(pool: BackendPool): BackendError {
+  const left = pool.stats().flatMap(({ coolDownLeftMs }) => (coolDownLeftMs === undefined ? [] : [coolDownLeftMs]));
+  const retryAfter = left.length === 0 ? undefined : retryAfterSeconds(Math.min(...left));
+  return new BackendError("cooling", `every server of backend ${pool.backend} failed and is cooling down (${pool.urls.join(", ")})`, {
+    backend: pool.backend,
+    url: pool.urls[0] ?? "",
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  });
+}

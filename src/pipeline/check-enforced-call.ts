@@ -1,6 +1,7 @@
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { enforcedCallMissing, type ForcedToolChoice } from "../translate/forced-tool-call.js";
 import type { AnswerSink } from "./pump-answer.js";
+import { toAnthropicError } from "../translate/anthropic-error.js";
 
 export interface EnforcedCall {
   choice: ForcedToolChoice;
@@ -24,7 +25,7 @@ export function checkEnforcedCall(sink: AnswerSink, enforced: EnforcedCall): Ans
         const missing = enforcedCallMissing(enforced.choice, called, event.delta.stop_reason, enforced.where);
         if (missing !== undefined) {
           failed = true;
-          sink.event({ type: "error", error: { type: "api_error", message: missing } });
+          sink.event(toAnthropicError(500, "api_error", missing));
           return;
         }
       }

@@ -40,6 +40,7 @@ export interface BackendFailureContext {
  * | hung up before answering (mlx-lm)      | 500 api_error, retry false                            |
  * | broke mid-answer                       | 502 api_error, retry true                             |
  * | 200 with no completion in it           | 502 api_error, retry false                            |
+ * | a pool whose every server is cooling   | 503 api_error + retry-after (the first back), retry   |
  *
  * 502 is the gateway's status for "the server behind me failed", which keeps 500 for mallex's own
  * bugs; the SDK retries both. A 503 stays 503: a server that is loading or draining says so on purpose.
@@ -69,6 +70,14 @@ export function describeBackendFailure(error: BackendError, context: BackendFail
       return { status: 502, type: "api_error", message: `The model server failed: ${error.message}.`, retry: true };
     case "malformed":
       return { status: 502, type: "api_error", message: `The model server's answer is not a chat completion: ${error.message}.`, retry: false };
+    case "cooling":
+      return {
+        status: 503,
+        type: "api_error",
+        message: `${error.message}.`,
+        retry: true,
+        ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+      };
     default:
       return error.failure satisfies never;
   }

@@ -8,7 +8,7 @@ import { checkConversation, parseBetas } from "./check-conversation.js";
 import { checkMessagesBody } from "./check-messages-body.js";
 import { declineThread } from "./decline-thread.js";
 import { errorResponse } from "./error-response.js";
-import { describeFailure, isRefusal, refusal, type Refusal } from "./refusal.js";
+import { describeFailure, isRefusal, refusal, retryAfterSeconds, type Refusal } from "./refusal.js";
 import { passThroughToAnthropic } from "./pass-through-to-anthropic.js";
 import { planLocalCall, type AnsweringCall, type PreparedCall } from "./plan-local-call.js";
 import { routeRequest } from "./route-request.js";
@@ -82,7 +82,12 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
   const routed = await routeRequest(scope, { model: request.model, facts, sessionTier }, request);
   if (!routed.ok) {
     scope.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
-    return refusal(503, routed.message, { retry: false });
+    // A backend cooling down is back after its cool-down: then a retry helps, told when.
+    return refusal(
+      503,
+      routed.message,
+      routed.retryAfterMs === undefined ? { retry: false } : { retry: true, retryAfter: retryAfterSeconds(routed.retryAfterMs) },
+    );
   }
   if (session && routed.route.tier) server.sessions.set(session, routed.route.tier);
 

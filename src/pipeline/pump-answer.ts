@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import { BackendError } from "../backends/backend-error.js";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
 import { driveStreamTranslator, type DriveOptions, type TranslationSink } from "../translate/drive-stream-translator.js";
 import { createEventStreamFeeder } from "../translate/parse-openai-sse.js";
@@ -13,8 +12,8 @@ export type AnswerSink = TranslationSink;
 export interface AnswerSource {
   /** The backend's SSE body, as node:http gives it. */
   body: Readable;
-  /** What a read failure of the body means (ChatCompletionResponse.bodyError). */
-  bodyError(error: unknown): unknown;
+  /** A read failure of the body as the error the client is told (classified by the caller: refusal.ts). */
+  readFailure(error: unknown): { type: AnthropicErrorType; message: string };
   /** Told of every piece of the body (keepalive comments too): the backend is alive. */
   onBytes?: (() => void) | undefined;
   /** Told of each comment line of the body (a server's prefill progress). */
@@ -57,7 +56,7 @@ export interface PendingAnswer extends AnswerPump {
  * translator's `terminate()` are the driver's; here, the body:
  *
  * - its end: the parser's rest, then the driver's finish; a read failure: an `upstream-error` signal
- *   (timeout or network) instead;
+ *   with the source's `readFailure` instead;
  * - the answer complete before the body ended: the rest is read to its end, unwatched (a kept-alive
  *   connection is then free for the next request); ended early (a stop sequence, a failure, a client
  *   gone): the body is destroyed, which stops the generation upstream.
@@ -117,11 +116,11 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
       });
       body.once("end", () => finish());
       body.once("error", (error) => {
-        if (!sourceDone) finish(failureSignal(source.bodyError(error)));
+        if (!sourceDone) finish({ type: "upstream-error", error: source.readFailure(error) });
       });
       // Destroyed without an error of its own (its request was ended under it): nothing more comes.
       body.once("close", () => {
-        if (!sourceDone) finish(failureSignal(source.bodyError(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }))));
+        if (!sourceDone) finish({ type: "upstream-error", error: source.readFailure(Object.assign(new Error("other side closed"), { code: "ECONNRESET" })) });
       });
       return true;
     },
@@ -134,16 +133,5 @@ export function startAnswer(options: AnswerPumpOptions, sink: AnswerSink): Pendi
       if (!sourceDone) gate?.release();
     },
     cancel: driver.cancel,
-  };
-}
-
-/** A read failure as the translator's `upstream-error` signal. */
-function failureSignal(error: unknown): StreamSignal {
-  if (BackendError.isInstance(error))
-    return { type: "upstream-error", kind: error.failure === "timeout" ? "timeout" : "network", message: `${error.message}.` };
-  return {
-    type: "upstream-error",
-    kind: "network",
-    message: `The connection to the model server broke: ${error instanceof Error ? error.message : String(error)}`,
   };
 }

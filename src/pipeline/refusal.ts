@@ -36,19 +36,20 @@ export function isRefusal(value: object): value is Refusal {
  * response; a stream that has begun, as its error event (streamedFailure).
  */
 export function describeFailure(error: unknown, scope: RequestScope, routeLabel: string | undefined): Refusal {
-  const { server, table } = scope;
   // Before it is routed, a request's failure is mallex's own: its line says so without a route.
-  const log = (line: string) => scope.log(routeLabel === undefined ? line : `${routeLabel} · ${line}`);
-  if (TranslateError.isInstance(error)) {
-    log(`rejected: ${error.message}`);
-    return refusal(400, `${error.path}: ${error.message}`, { retry: false });
-  }
-  if (BackendQueueFullError.isInstance(error)) {
-    log(`refused: ${error.message}`);
-    return refusal(529, error.message, { type: "overloaded_error" });
-  }
+  scope.log(routeLabel === undefined ? failureLine(error) : `${routeLabel} · ${failureLine(error)}`);
+  return classifyFailure(error, scope);
+}
+
+/**
+ * The one classification of a failure: status, type, sentence and retry advice, for whatever was
+ * thrown — before the answer, or while its body was read (a connection that broke mid-answer is the
+ * backend failure table's 502 with retry, streamed or not).
+ */
+export function classifyFailure(error: unknown, { server, table }: Pick<RequestScope, "server" | "table">): Refusal {
+  if (TranslateError.isInstance(error)) return refusal(400, `${error.path}: ${error.message}`, { retry: false });
+  if (BackendQueueFullError.isInstance(error)) return refusal(529, error.message, { type: "overloaded_error" });
   if (BackendError.isInstance(error)) {
-    log(`backend failed: ${error.message}`);
     const backend = server.backends[error.backend];
     const described = describeBackendFailure(error, {
       kind: backend?.kind ?? "openai",
@@ -63,17 +64,32 @@ export function describeFailure(error: unknown, scope: RequestScope, routeLabel:
     });
   }
   // The client went away: nobody reads this answer, and it is no bug of mallex's.
-  if (error instanceof Error && error.name === "AbortError") {
-    log(`client disconnected`);
-    return refusal(499, "The client closed the request.", { retry: false });
-  }
-  if (MallexError.isInstance(error)) {
-    // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
-    log(`${SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message}`);
-    return refusal(503, error.message, { retry: false });
-  }
-  log(`internal error: ${(error as Error).stack ?? String(error)}`);
+  if (isAbort(error)) return refusal(499, "The client closed the request.", { retry: false });
+  if (MallexError.isInstance(error)) return refusal(503, error.message, { retry: false });
   return refusal(500, `mallex failed on this request: ${(error as Error).message ?? String(error)}`, { type: "api_error", retry: false });
+}
+
+/** The log's line for a failure: what kind of failure it is, then its sentence. */
+function failureLine(error: unknown): string {
+  if (TranslateError.isInstance(error)) return `rejected: ${error.message}`;
+  if (BackendQueueFullError.isInstance(error)) return `refused: ${error.message}`;
+  if (BackendError.isInstance(error)) return `backend failed: ${error.message}`;
+  if (isAbort(error)) return "client disconnected";
+  // The supervisor's "gave up" line already holds the sentence: said once, pointed at here.
+  if (MallexError.isInstance(error))
+    return SupervisorError.isInstance(error) && error.announced ? "refused: its model server gave up (the line above says why)" : error.message;
+  return `internal error: ${(error as Error).stack ?? String(error)}`;
+}
+
+const isAbort = (error: unknown): boolean => error instanceof Error && error.name === "AbortError";
+
+/**
+ * A failure while the answer's body was read, as the stream's error event: its own type (a broken
+ * connection stays the `api_error` an answer that ends before its finish is, whatever the transport
+ * showed; a silent backend is `overloaded_error`).
+ */
+export function errorEventOf(reply: Refusal): { type: AnthropicErrorType; message: string } {
+  return { type: reply.options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
 }
 
 /**
@@ -87,3 +103,6 @@ export function streamedFailure(reply: Refusal): { type: AnthropicErrorType; mes
   const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;
   return { type: "overloaded_error", message: `${reply.message}${after}` };
 }
+
+/** A wait in milliseconds as a `retry-after` value: whole seconds, at least 1. */
+export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));

@@ -9,7 +9,8 @@ import { matchIntent } from "./match-intent.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 
 /** Whether a backend can take requests now, and if not, why (said to the user when nothing else can). */
-export type BackendAvailability = (backend: string) => { ok: true } | { ok: false; reason: string };
+/** Whether a backend may take a request now; not: why, and when a retry may find it back (`retryAfterMs`; absent: not by waiting). */
+export type BackendAvailability = (backend: string) => { ok: true } | { ok: false; reason: string; retryAfterMs?: number };
 
 export interface RouteDecision {
   profile: CompiledProfile;
@@ -27,7 +28,8 @@ export interface RouteDecision {
   byWords?: true;
 }
 
-export type RouteResult = { ok: true; route: RouteDecision } | { ok: false; message: string };
+/** Not routed: why, and `retryAfterMs` when waiting may help (a backend it could use is cooling down). */
+export type RouteResult = { ok: true; route: RouteDecision } | { ok: false; message: string; retryAfterMs?: number };
 
 export interface RouteInput {
   model: string;
@@ -54,7 +56,12 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
   if (Object.hasOwn(table.profiles, input.model)) {
     const profile = table.profiles[input.model]!;
     const status = available(profile.backend);
-    if (!status.ok) return { ok: false, message: `Profile ${profile.name} (named by the request's model) cannot serve this request: ${status.reason}.` };
+    if (!status.ok)
+      return {
+        ok: false,
+        message: `Profile ${profile.name} (named by the request's model) cannot serve this request: ${status.reason}.`,
+        ...(status.retryAfterMs === undefined ? {} : { retryAfterMs: status.retryAfterMs }),
+      };
     return { ok: true, route: { profile, reason: `model ${named(input.model)} is a profile`, skipped: [] } };
   }
   const alias = rules.aliases.find((a) => a.pattern.test(input.model));
@@ -98,7 +105,12 @@ export function selectRoute(input: RouteInput, table: RoutingTable, rules: Route
   const flags = unsure ? { unsure: true as const } : (matched && matched.effort === undefined) || verdict ? { byWords: true as const } : {};
 
   const served = serveTier(tier, table, available);
-  if (!served.ok) return { ok: false, message: `No backend can serve this request: ${served.skipped.join("; ")}.` };
+  if (!served.ok)
+    return {
+      ok: false,
+      message: `No backend can serve this request: ${served.skipped.join("; ")}.`,
+      ...(served.retryAfterMs === undefined ? {} : { retryAfterMs: served.retryAfterMs }),
+    };
   const route: RouteDecision & { tier: TierName } = {
     profile: served.profile,
     tier: served.tier,
@@ -115,11 +127,13 @@ function nameIntent(intent: IntentRule, facts: RequestFacts | undefined): string
   return intent.effort !== undefined && facts?.effort !== undefined ? `${intent.id} (effort ${facts.effort})` : intent.id;
 }
 
-type ServedTier = { ok: true; profile: CompiledProfile; tier: TierName; skipped: string[] } | { ok: false; skipped: string[] };
+type ServedTier = { ok: true; profile: CompiledProfile; tier: TierName; skipped: string[] } | { ok: false; skipped: string[]; retryAfterMs?: number };
 
 /** The first tier along `tier`'s fallbacks whose backend can serve, with the tiers skipped on the way and why. */
 function serveTier(tier: TierName, table: RoutingTable, available: BackendAvailability): ServedTier {
   const skipped: string[] = [];
+  // The soonest any skipped backend may take requests again.
+  let retryAfterMs: number | undefined;
   const visited = new Set<TierName>();
   let current: TierName | undefined = tier;
   while (current !== undefined && !visited.has(current)) {
@@ -130,9 +144,10 @@ function serveTier(tier: TierName, table: RoutingTable, available: BackendAvaila
     const status = available(profile.backend);
     if (status.ok) return { ok: true, profile, tier: current, skipped };
     skipped.push(`${current} (${profile.name}): ${status.reason}`);
+    if (status.retryAfterMs !== undefined) retryAfterMs = Math.min(retryAfterMs ?? Infinity, status.retryAfterMs);
     current = entry.fallback;
   }
-  return { ok: false, skipped };
+  return { ok: false, skipped, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
 /**

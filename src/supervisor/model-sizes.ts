@@ -136,11 +136,19 @@ export function weightsOnDisk(model: string, where: ModelPlace, files: ModelFile
   if (file !== undefined) return file;
   if (files.exists(path)) return sumWeights(files, path, /\.(safetensors|gguf)$/);
   if (!HF_REPO.test(model)) return undefined;
-  const repo = huggingFaceRepoDir(model, where);
-  const snapshots = join(repo, "snapshots");
-  const main = files.readText(join(repo, "refs", "main"))?.trim();
+  const snapshot = cachedSnapshot(huggingFaceRepoDir(model, where), files);
+  return snapshot === undefined ? undefined : sumWeights(files, snapshot, /\.safetensors$/);
+}
+
+/**
+ * The snapshot of a repo in the Hugging Face cache (`<cache>/models--org--name`) that a server loads:
+ * the one refs/main names, else any (the first by name); undefined when none is there.
+ */
+export function cachedSnapshot(repoDir: string, files: ModelFiles = nodeModelFiles): string | undefined {
+  const snapshots = join(repoDir, "snapshots");
+  const main = files.readText(join(repoDir, "refs", "main"))?.trim();
   const revision = main && files.exists(join(snapshots, main)) ? main : [...files.readdir(snapshots)].sort()[0];
-  return revision === undefined ? undefined : sumWeights(files, join(snapshots, revision), /\.safetensors$/);
+  return revision === undefined ? undefined : join(snapshots, revision);
 }
 
 function sumWeights(files: ModelFiles, folder: string, pattern: RegExp): number | undefined {

@@ -13,7 +13,7 @@ export type { SamplingOptions, ServerFeatures, TranslateDeps, TranslateOptions }
 // Stream: OpenAI SSE → Anthropic events → SSE text
 export { parseOpenAIEventStream } from "./parse-openai-sse.js";
 export { createAnthropicStreamTranslator, type AnthropicStreamContext } from "./translate-openai-stream.js";
-export type { DoneSignal, OpenAIStreamPart, ParseResult, StreamSignal, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+export type { DoneSignal, OpenAIStreamPart, ParseResult, StreamSignal, TranslatorInput } from "./stream-types.js";
 export { formatSSE } from "./format-sse.js";
 
 // Non-streaming response: OpenAI → Anthropic

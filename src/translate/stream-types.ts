@@ -1,3 +1,4 @@
+import type { AnthropicErrorType } from "./anthropic-types.js";
 import type { OpenAIChunk } from "./openai-types.js";
 
 /** A parsed SSE data line: a chunk, or why it could not be one (never a throw). */
@@ -8,18 +9,13 @@ export interface DoneSignal {
   type: "done";
 }
 
-/** Why the server gave up on the upstream; decides the Anthropic error type of the `error` event. */
-export type UpstreamErrorKind =
-  | "timeout" // idle or total timeout: `overloaded_error`, which Claude Code retries
-  | "network" // connection reset, socket closed, fetch failed: `api_error`
-  | "upstream"; // the backend reported an error: `api_error`
-
 /**
  * Out-of-band input the server writes into the translator next to parsed chunks: `ping` on its
  * keepalive timer (mlx prefill can take minutes with no bytes), `upstream-error` when the upstream
- * call fails, `done` (written by {@link parseOpenAIEventStream}) when `[DONE]` arrived.
+ * call fails (with the error the client is told, classified where the failure happened: the
+ * translator only writes it), `done` (written by {@link parseOpenAIEventStream}) when `[DONE]` arrived.
  */
-export type StreamSignal = { type: "ping" } | DoneSignal | { type: "upstream-error"; kind: UpstreamErrorKind; message: string };
+export type StreamSignal = { type: "ping" } | DoneSignal | { type: "upstream-error"; error: { type: AnthropicErrorType; message: string } };
 
 /** What {@link parseOpenAIEventStream} yields. */
 export type OpenAIStreamPart = ParseResult<OpenAIChunk> | DoneSignal;

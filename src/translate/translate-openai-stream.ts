@@ -9,10 +9,10 @@ import { mapFinishReason } from "./map-finish-reason.js";
 import { cutToRoom, overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
 import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
-import type { StreamStageController, StreamTransformer, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+import type { StreamStageController, StreamTransformer, TranslatorInput } from "./stream-types.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
-export type { StreamSignal, TranslatorInput, UpstreamErrorKind } from "./stream-types.js";
+export type { StreamSignal, TranslatorInput } from "./stream-types.js";
 
 export interface AnthropicStreamContext extends Omit<LengthContext, "profileName"> {
   /** The model name Claude Code asked for, echoed back (never the local model's name). */
@@ -300,7 +300,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
           if (phase === "finished") finishMessage();
           return;
         case "upstream-error":
-          return fail(errorTypeFor(part.kind), part.message);
+          return fail(part.error.type, part.error.message);
         default:
           return part satisfies never;
       }
@@ -322,20 +322,4 @@ function firstChoice(chunk: OpenAIChunk): OpenAIChunkChoice | undefined {
   if (!choices) return undefined;
   for (const choice of choices) if ((choice.index ?? 0) === 0) return choice;
   return undefined;
-}
-
-/**
- * A timeout most likely means a busy backend (a long prefill, a full batch): `overloaded_error`,
- * the streaming form of HTTP 529. A broken connection or a reported failure is `api_error` (500).
- */
-function errorTypeFor(kind: UpstreamErrorKind): AnthropicErrorType {
-  switch (kind) {
-    case "timeout":
-      return "overloaded_error";
-    case "network":
-    case "upstream":
-      return "api_error";
-    default:
-      return kind satisfies never;
-  }
 }

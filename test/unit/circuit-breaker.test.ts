@@ -30,7 +30,7 @@ describe("circuit breaker", () => {
     fail();
     fail();
     expect(breakers.state("api")).toBe("open");
-    expect(breakers.check("api")).toEqual({ ok: false, reason: "backend api failed 3 times in a row (circuit open; trying again in 10 s)" });
+    expect(breakers.check("api")).toEqual({ ok: false, reason: "backend api failed 3 times in a row (circuit open; trying again in 10 s)", retryAfterMs: 10_000 });
     clock.t += 9_999;
     expect(breakers.state("api")).toBe("open");
     clock.t += 1;
@@ -38,7 +38,7 @@ describe("circuit breaker", () => {
     expect(breakers.check("api")).toEqual({ ok: true });
     expect(breakers.check("api")).toEqual({ ok: true }); // asking takes nothing
     const probe = breakers.begin("api");
-    expect(breakers.check("api")).toMatchObject({ ok: false, reason: expect.stringContaining("one request is probing it") });
+    expect(breakers.check("api")).toMatchObject({ ok: false, reason: expect.stringContaining("one request is probing it"), retryAfterMs: 1000 });
     probe.end({ ok: true });
     expect(breakers.state("api")).toBe("closed");
     expect(breakers.check("api")).toEqual({ ok: true });

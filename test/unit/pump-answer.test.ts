@@ -12,6 +12,9 @@ import { baseOptions, createTestDeps } from "../helpers/translate-helpers.js";
 
 const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
+/** A read failure as the server's classification would tell it: here, its own sentence, retryable. */
+const readFailure = (error: unknown) => ({ type: "overloaded_error" as const, message: `broke: ${(error as Error).message}` });
+
 function pump(options: { pingIntervalMs?: number; flushes?: () => boolean; stopSequences?: string[]; now?: () => number } = {}) {
   const body = new PassThrough();
   const events: AnthropicStreamEvent[] = [];
@@ -26,7 +29,7 @@ function pump(options: { pingIntervalMs?: number; flushes?: () => boolean; stopS
     stopSequences: options.stopSequences,
   });
   const handle = pumpAnswer(
-    { body, bodyError: (error) => error, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer, ...(options.now ? { now: options.now } : {}) },
+    { body, readFailure, pingIntervalMs: options.pingIntervalMs ?? 60_000, transformer, ...(options.now ? { now: options.now } : {}) },
     sink,
   );
   const types = () => events.map((event) => event.type);
@@ -52,13 +55,13 @@ describe("pumpAnswer", () => {
     expect(ended).toHaveBeenCalledTimes(1);
   });
 
-  it("sends an error event when the body breaks before the answer is complete", async () => {
+  it("sends the error event its source classifies a read failure as, when the body breaks before the answer is complete", async () => {
     const { body, events, ended } = pump();
     body.write(chunk({ content: "par" }));
     await tick();
     body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     await tick();
-    expect(events.at(-1)).toMatchObject({ type: "error", error: { type: "api_error", message: expect.stringContaining("socket hang up") } });
+    expect(events.at(-1)).toEqual({ type: "error", error: { type: "overloaded_error", message: "broke: socket hang up" } });
     expect(ended).toHaveBeenCalledTimes(1);
   });
 
@@ -164,7 +167,7 @@ describe("startAnswer", () => {
     expect(types()).toEqual(["message_start", "ping", "ping", "ping"]);
     vi.useRealTimers();
     const body = new PassThrough();
-    answer.attach({ body, bodyError: (error) => error });
+    answer.attach({ body, readFailure });
     body.end(`${chunk({ content: "ok" }, "stop")}data: [DONE]\n\n`);
     await tick();
     expect(types().slice(4)).toEqual(["content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
@@ -185,7 +188,7 @@ describe("startAnswer", () => {
     const { answer, ended } = begin();
     answer.cancel();
     const body = new PassThrough();
-    answer.attach({ body, bodyError: (error) => error });
+    answer.attach({ body, readFailure });
     expect(body.destroyed).toBe(true);
     expect(ended).not.toHaveBeenCalled();
   });

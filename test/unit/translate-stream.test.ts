@@ -627,11 +627,11 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
     `);
   });
 
-  it("an upstream timeout → overloaded_error; nothing is emitted after it", async () => {
+  it("an upstream failure ends the stream with its error; nothing is emitted after it", async () => {
     const events = await translateInputs(
       [
         chunk({ reasoning: "Thinking" }),
-        { type: "upstream-error", kind: "timeout", message: "The model server sent nothing for 300 s." },
+        { type: "upstream-error", error: { type: "overloaded_error", message: "The model server sent nothing for 300 s." } },
         chunk({ content: "late" }),
         { type: "ping" },
       ],
@@ -650,8 +650,8 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
     `);
   });
 
-  it("a network failure → api_error", async () => {
-    const events = await translateInputs([{ type: "upstream-error", kind: "network", message: "socket hang up" }]);
+  it("a failure is written as the signal classified it", async () => {
+    const events = await translateInputs([{ type: "upstream-error", error: { type: "api_error", message: "socket hang up" } }]);
     expect(events.at(-1)).toEqual({ type: "error", error: { type: "api_error", message: "socket hang up" } });
   });
 
@@ -679,7 +679,10 @@ describe("createAnthropicStreamTranslator: signals and failures", () => {
   });
 
   it("a failure after finish_reason keeps the complete answer (message_stop, no usage)", async () => {
-    const events = await translateInputs([chunk({ content: "Done." }, "stop"), { type: "upstream-error", kind: "timeout", message: "no usage chunk" }]);
+    const events = await translateInputs([
+      chunk({ content: "Done." }, "stop"),
+      { type: "upstream-error", error: { type: "overloaded_error", message: "no usage chunk" } },
+    ]);
     expect(summarize(events).slice(2)).toMatchInlineSnapshot(`
       [
         "start 0 text",
