@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { totalmem } from "node:os";
+import { homedir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
@@ -31,6 +31,7 @@ import { stampOf } from "../supervisor/process-identity.js";
 import { securePrivateHome } from "../shared/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
 import { fitTiersToModel } from "../server/fit-tiers-to-model.js";
+import { listModelsLazily } from "./list-models-lazily.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -232,6 +233,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     print: options.print,
     logWriter,
     debugLevel,
+    listModels: listModelsLazily({ env: process.env, homedir: homedir(), cwd, mallexHome }),
   });
   dashboard = proxy.dashboard;
   // The default tier's profile first: the first session goes there.
