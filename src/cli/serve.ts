@@ -25,13 +25,13 @@ import { describeConfigLayers, findConfigLayers } from "../config/config-layers.
 import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
+import { listModelsLazily } from "./list-models-lazily.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "../supervisor/proxy-records.js";
 import { stampOf } from "../supervisor/process-identity.js";
 import { securePrivateHome } from "../shared/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
 import { fitTiersToModel } from "../server/fit-tiers-to-model.js";
-import { listModelsLazily } from "./list-models-lazily.js";
 
 /** The options `mallex proxy` and `mallex run` share (see common-args.ts). */
 export interface ServeArgs {
@@ -226,6 +226,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     validateMessages: await loadValidator(options.packageRoot, "validate-messages"),
     env: process.env,
     mallexHome,
+    // The dashboard's Models tab: models/ is imported on its first look.
+    listModels: listModelsLazily({ env: process.env, homedir: homedir(), cwd, mallexHome }),
     ...(port !== undefined ? { port } : {}),
     ...(backendUrl !== undefined ? { backendUrl, ...(backendUrls !== undefined ? { backendUrls } : {}) } : { supervisors }),
     ...(anthropicUrl !== undefined ? { anthropicUrl } : {}),
@@ -233,7 +235,6 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     print: options.print,
     logWriter,
     debugLevel,
-    listModels: listModelsLazily({ env: process.env, homedir: homedir(), cwd, mallexHome }),
   });
   dashboard = proxy.dashboard;
   // The default tier's profile first: the first session goes there.

@@ -62,6 +62,8 @@ export interface StartProxyOptions {
   validateMessages: ValidateFunction;
   env: EnvLookup;
   mallexHome: string;
+  /** The dashboard's Models tab: this machine's models for the live table (the CLI's, models/; absent: /ui/api/models answers 404). */
+  listModels?: ListModels;
   /** Overrides server.port (0: any free port). */
   port?: number;
   backendUrl?: string;
@@ -81,8 +83,6 @@ export interface StartProxyOptions {
   debugLevel?: DebugLevel;
   /** How model servers are asked about themselves (default: each flavor's own endpoint, discover-server-facts.ts). */
   discoverFacts?: DiscoverServerFacts;
-  /** The dashboard's Models tab: this machine's models for the live table (the CLI's, models/; absent: the tab says there are none to show). */
-  listModels?: ListModels;
 }
 
 export interface RunningProxy {
