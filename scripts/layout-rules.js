@@ -39,7 +39,7 @@ export const LAYOUT_RULES = {
   ],
   setup: ["shared", "config", "compile", "supervisor"],
   doctor: ["shared", "config", "compile", "trim", "router", "http", "engine", "backends", "supervisor", "observe", "setup"],
-  models: ["shared", "config", "compile", "engine", "supervisor", "setup", "doctor"],
+  models: ["shared", "config", "compile", "engine", "supervisor", "observe", "setup", "doctor"],
   eval: ["shared", "compile", "translate", "observe"],
   cli: [
     "shared",

@@ -99,9 +99,9 @@ describeWithBrowser("the dashboard in a browser", () => {
     await row.waitFor({ timeout: 10_000 });
     await expect(row.locator(".model").textContent()).resolves.toBe("claude-dashboard-test");
     await expect(row.locator(".profile").textContent()).resolves.toBe("coder");
-    // The profile's max_output_tokens (4) cut the answer: the model ran out of tokens, though Claude Code was told end_turn.
+    // The profile's max_output_tokens (4) cut the answer: Claude Code was told max_tokens, and the answer names the cap.
     await expect(row.locator(".stop").textContent()).resolves.toBe("stop max_tokens (cut at 4 tokens by mallex's cap)");
-    await expect(row.locator(".stop").getAttribute("title")).resolves.toBe("Claude Code was told end_turn, with a note in the answer");
+    await expect(row.locator(".stop").getAttribute("title")).resolves.toBe("Claude Code was told max_tokens, with a note in the answer naming the cap");
 
     // The Context panel: the tier's profile, and the one only an alias reaches marked as no tier's.
     await expect(page.locator('.context[data-profile="coder"] .used').textContent()).resolves.toBe("used by tier medium");
@@ -125,7 +125,9 @@ describeWithBrowser("the dashboard in a browser", () => {
     await expect(fact("route", "model")).resolves.toBe("mlx-community/Test-4bit");
     expect(await panel.locator('[data-part="route"] .rules-table tbody tr, [data-part="route"] .trim .note').count()).toBeGreaterThan(0);
     await expect(fact("ending", "status")).resolves.toBe("200 ok");
-    await expect(fact("ending", "stop")).resolves.toBe("max_tokens: cut at 4 tokens by mallex's cap (Claude Code was told end_turn)");
+    await expect(fact("ending", "stop")).resolves.toBe(
+      "max_tokens: cut at 4 tokens by mallex's cap (Claude Code was told max_tokens, with a note naming the cap)",
+    );
     await expect(panel.locator('[data-part="ending"] .notes').textContent()).resolves.toContain(
       `cut at 4 tokens by max_output_tokens of profile coder ${inConfigFile({ path: config, shipped: false })}`,
     );

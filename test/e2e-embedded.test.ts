@@ -268,7 +268,7 @@ describeWithShared("mallex proxy --embedded hf:… (a fake Hugging Face on loopb
 });
 
 describeWithShared("mallex run --embedded with the real Claude Code CLI", () => {
-  it("prints the model's text, exits 0 and leaves no process behind", async () => {
+  it("the tiny model's words, cut at the profile's cap: max_tokens each time, Claude Code asks to go on 3 times, then exits 1 with its own error, leaving no process behind", async () => {
     const project = makeProject();
     const config = join(mkdtempSync(join(tmpdir(), "mallex-embedded-")), "mallex.yaml");
     // The tiny model never ends a turn by itself: a short answer cap keeps the test quick.
@@ -283,20 +283,35 @@ describeWithShared("mallex run --embedded with the real Claude Code CLI", () => 
       home,
       180_000,
     );
-    expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
+    // A cut answer is not a finished one (issue 49): Claude Code asks to go on (test/e2e-claude-code-cut-answer.test.ts), and
+    // after its third request ends the turn with its own error.
+    expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(1);
     const output = JSON.parse(result.stdout) as { is_error: boolean; result: string; modelUsage: Record<string, unknown> };
-    expect(output.is_error).toBe(false);
-    // The tiny model's own words, then the line saying mallex's cap ended them, and in which file that cap is.
-    const [words] = output.result.split("\n\n[mallex: the answer was cut at 48 tokens");
-    expect(words!.trim().length).toBeGreaterThan(10);
+    expect(output).toMatchObject({ is_error: true, result: expect.stringMatching(/^API Error: Claude's response exceeded the \d+ output token maximum/) });
     const configIn = inConfigFile({ path: config, shipped: false });
-    expect(output.result).toContain(
-      `[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile qwen3-coder-30b ${configIn})]`,
-    );
+    const log = readFileSync(join(home, "mallex.log"), "utf8");
+    expect(log.match(/ · cut at 48 tokens by max_output_tokens of profile qwen3-coder-30b .* · stop max_tokens · /g)).toHaveLength(4);
+    // Its last request carries the three answers before: each the tiny model's own words, then the line saying mallex's cap ended them, and in which file that cap is.
+    const sent = JSON.parse(readFileSync(join(home, "last-request", "request.json"), "utf8")) as {
+      body: { messages: Array<{ role: string; content: unknown }> };
+    };
+    const answers = sent.body.messages
+      .filter((message) => message.role === "assistant")
+      .map((message) =>
+        typeof message.content === "string" ? message.content : (message.content as Array<{ text?: string }>).map((block) => block.text ?? "").join(""),
+      );
+    expect(answers).toHaveLength(3);
+    for (const answer of answers) {
+      const [words] = answer.split("\n\n[mallex: the answer was cut at 48 tokens");
+      expect(words!.trim().length).toBeGreaterThan(10);
+      expect(answer).toContain(
+        `[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile qwen3-coder-30b ${configIn})]`,
+      );
+    }
     // Claude Code names the model it talks to after the GGUF that answers, not the profile the GGUF stands in for.
     expect(Object.keys(output.modelUsage)).toEqual(["mallex/stories260K-chatml"]);
     // So does the request log, and the small-context warning names the file to change.
-    expect(readFileSync(join(home, "mallex.log"), "utf8")).toMatch(/Z mallex\/stories260K-chatml → qwen3-coder-30b on stories260K-chatml \(/);
+    expect(log).toMatch(/Z mallex\/stories260K-chatml → qwen3-coder-30b on stories260K-chatml \(/);
     expect(result.stderr).toContain(`or set engine.context_size: 32768 in profile qwen3-coder-30b ${configIn}.`);
     expect(await processesMatching(`engine --model ${STORIES} .*--ctx-size 8192`)).toEqual([]);
   }, 240_000);

@@ -98,9 +98,9 @@ describeWithShared(
       expect(text.length).toBeGreaterThan(0);
       const delta = messageDelta(first);
       // A random-weight model rambles until the profile's cap (16, far below Claude Code's max_tokens):
-      // mallex ends the turn and says where the limit is, rather than max_tokens, which Claude Code
-      // takes for its own 64000-token limit.
-      expect(delta.delta.stop_reason).toBe("end_turn");
+      // the answer is cut, so it ends max_tokens, and says where the limit is (Claude Code's own message
+      // names its 64000-token limit).
+      expect(delta.delta.stop_reason).toBe("max_tokens");
       // It names the file the setting is in (its path, not "mallex.yaml": the shipped one, the user's, a project's).
       expect(
         text.endsWith(
@@ -123,7 +123,7 @@ describeWithShared(
       await expect.poll(() => proxy.output()).toMatch(/→ tiny \(default → medium\) · \d+ → \d+ chars \(−9\d%\) .* prompt \d+ tok \([1-9]\d* cached\)/);
       // The log says who cut the answer, too.
       expect(proxy.output()).toContain(
-        ` · cut at 16 tokens by max_output_tokens of profile tiny ${inConfigFile({ path: configFile, shipped: false })} · stop end_turn`,
+        ` · cut at 16 tokens by max_output_tokens of profile tiny ${inConfigFile({ path: configFile, shipped: false })} · stop max_tokens`,
       );
     });
 

@@ -4,11 +4,25 @@
  * a download cut short, a file that is no GGUF, and profiles whose models are not here. Each test has
  * its own MALLEX_HOME and cache; the facts asserted are what the files' headers say.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, symlinkSync, writeFileSync, closeSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  closeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelEntry } from "../src/models/model-entry.js";
+import type { ListedModel, ModelEntry } from "../src/models/model-entry.js";
+import { evalVariant, learnSpeeds, saveRun, STARTED_BY_MALLEX } from "./helpers/measured-home.js";
 import { describeWithModelKit, kit } from "./helpers/model-kit.js";
 import { runCli } from "./helpers/run-cli.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
@@ -120,6 +134,8 @@ describeWithModelKit("mallex models on the model kit's real models", () => {
       needsGb: 1.25,
       state: "on disk",
       problem: null,
+      measured: [],
+      evals: [],
     });
     expect(coder.fits).toBe(true); // 1.25 GB: any machine that runs these tests
     expect(chat).toMatchObject({
@@ -199,6 +215,8 @@ describeWithModelKit("mallex models on the model kit's real models", () => {
       needsGb: 100000,
       state: "partly downloaded",
       problem: `its download stopped at ${join(m.home, "models/hf/org/Later-GGUF/main/later-Q4_K_M.gguf.0123456789abcdef.part")}; the next start resumes it`,
+      measured: [],
+      evals: [],
     });
     expect(byName.get("Not-Here-4bit")).toMatchObject({ path: null, format: "mlx", tiers: ["high"], fits: null, state: "not downloaded" });
     // The header of the first 2 MB is whole; the tensors it lists run to the real file's last byte.
@@ -217,6 +235,163 @@ describeWithModelKit("mallex models on the model kit's real models", () => {
     expect(table.stdout).toContain(`\nerror-page: unreadable: not a GGUF file (it starts with "<!DO", not "GGUF")`);
     expect(table.stdout).toMatch(/\nlater-Q4_K_M +gguf +- +- +- +- +- +no \(100000 GB\) +later \(low, medium\) +partly downloaded /);
   }, 60_000);
+});
+
+describeWithModelKit("mallex models with what this machine measured", () => {
+  it("puts each model's speeds and eval history beside it, whatever name they were kept under, and lists one measured here that is not here", async () => {
+    const { chat_gguf, mlx_model_gguf } = kit();
+    const SMALL_URI = "hf:org/Small-GGUF/small-Q4_K_M.gguf";
+    const m = machine(
+      config(
+        `  chat: { backend: llama, model: "SMOL_PATH", size: small }
+  small: { backend: embedded, model: "${SMALL_URI}", size: small }`,
+        "  low: { profile: chat }\n  medium: { profile: small }\n  high: { profile: small }",
+      ),
+    );
+    // The profile names its GGUF in MALLEX_HOME/models (a link to the kit's file); the embedded engine's download of the hf: URI is the other.
+    const smol = link(chat_gguf, join(m.home, "models", "smol.gguf"));
+    writeFileSync(join(m.home, "mallex.yaml"), readFileSync(join(m.home, "mallex.yaml"), "utf8").replace("SMOL_PATH", smol));
+    const small = link(mlx_model_gguf, join(m.home, "models/hf/org/Small-GGUF/main/small-Q4_K_M.gguf"));
+    const ollama = { kind: "openai", flavor: "ollama", url: "http://127.0.0.1:11434/v1" } as const;
+    const gone = join(m.cwd, "gone", "old-Q8_0.gguf");
+    await learnSpeeds(m.home, [
+      // Three requests each: a rate is the median of three at least.
+      {
+        profile: "chat",
+        model: smol,
+        server: STARTED_BY_MALLEX("llama-server"),
+        at: "2025-06-02T08:30:00.000Z",
+        samples: [1, 2, 3].map((i) => ({ prefill: 1_900 + i * 50, decode: 55 + i / 2, ttftMs: 400 + i * 5 })),
+      },
+      {
+        profile: "served",
+        model: "qwen2.5-coder:7b",
+        server: ollama,
+        at: "2025-06-01T10:00:00.000Z",
+        samples: [1, 2, 3].map(() => ({ prefill: 300, decode: 12, ttftMs: 2_500 })),
+      },
+      {
+        profile: "old",
+        model: gone,
+        server: STARTED_BY_MALLEX("llama-server"),
+        at: "2025-05-01T10:00:00.000Z",
+        samples: [1, 2, 3].map(() => ({ decode: 20, ttftMs: 900 })),
+      },
+    ]);
+    // The hf: URI as its profile names it, and its file's path as `--embedded` names it: one model; the
+    // kit's own path of the file MALLEX_HOME/models/smol.gguf links to: the chat model; Claude itself: no model here.
+    saveRun(m.home, "2025-06-03T09:00:00.000Z", [
+      evalVariant(SMALL_URI, 3, 4, { profile: "small", server: { kind: "openai", flavor: "embedded", url: "embedded" } }),
+    ]);
+    saveRun(m.home, "2025-06-04T09:00:00.000Z", [
+      evalVariant(small, 2, 4, {
+        variant: "trim on",
+        trim: "on",
+        profile: "embedded",
+        pinned: true,
+        server: { kind: "openai", flavor: "embedded", url: "embedded" },
+      }),
+      evalVariant(small, 1, 4, {
+        variant: "trim off",
+        trim: "off",
+        profile: "embedded",
+        pinned: true,
+        server: { kind: "openai", flavor: "embedded", url: "embedded" },
+      }),
+    ]);
+    saveRun(m.home, "2025-06-05T09:00:00.000Z", [evalVariant(chat_gguf, 1, 4, { profile: "chat" })]);
+    saveRun(m.home, "2025-06-05T10:00:00.000Z", [
+      evalVariant("claude-sonnet-4-5", 4, 4, { profile: "cloud", server: { kind: "anthropic", flavor: "anthropic", url: "https://api.anthropic.com" } }),
+    ]);
+    saveRun(m.home, "2025-04-01T10:00:00.000Z", [evalVariant("qwen2.5-coder:7b", 2, 4, { profile: "served", server: ollama })]);
+
+    const models = (await listJson(m)) as ListedModel[];
+    expect(models.map((model) => [model.name, model.state, model.tiers])).toEqual([
+      ["smol", "on disk", ["low"]],
+      ["small-Q4_K_M", "on disk", ["medium", "high"]],
+      // Ollama's model: a profile names it, no tier uses it; then the file that is gone.
+      ["qwen2.5-coder:7b", "not here", []],
+      ["old-Q8_0", "not here", []],
+    ]);
+    const [chat, smallModel, served, old] = models as [ListedModel, ListedModel, ListedModel, ListedModel];
+    expect(chat).toMatchObject({ path: smol, architecture: "llama", quantization: "Q4_1", contextLength: 8192, profiles: ["chat"] });
+    expect(chat.measured).toEqual([
+      {
+        model: smol,
+        profile: "chat",
+        prefillTps: 2_000,
+        decodeTps: 56,
+        ttftMs: 410,
+        samples: { prefill: 3, decode: 3, ttft: 3 },
+        server: STARTED_BY_MALLEX("llama-server"),
+        lastAt: "2025-06-02T08:30:00.000Z",
+      },
+    ]);
+    expect(chat.evals.map((score) => [score.model, score.date, score.passRate, score.profile, score.suite.path])).toEqual([
+      [chat_gguf, "2025-06-05T09:00:00.000Z", 0.25, "chat", "/pkg/eval/tasks"],
+    ]);
+    // Named three ways (its profile's hf: URI, --embedded's path twice, one run with two variants): one model, newest first.
+    expect(smallModel).toMatchObject({ path: small, architecture: "qwen2", quantization: "Q4_K_M", profiles: ["small"], measured: [] });
+    expect(smallModel.evals.map((score) => [score.model, score.date, score.variant, score.passed, score.server.url])).toEqual([
+      [small, "2025-06-04T09:00:00.000Z", "trim on", 2, "embedded"],
+      [small, "2025-06-04T09:00:00.000Z", "trim off", 1, "embedded"],
+      [SMALL_URI, "2025-06-03T09:00:00.000Z", "routing", 3, "embedded"],
+    ]);
+    expect(served).toMatchObject({
+      path: null,
+      format: "gguf",
+      architecture: null,
+      sizeBytes: null,
+      profiles: ["served"],
+      fits: null,
+      problem: "served by ollama at http://127.0.0.1:11434/v1, which keeps its files",
+      measured: [{ model: "qwen2.5-coder:7b", profile: "served", prefillTps: 300, decodeTps: 12, ttftMs: 2_500, server: ollama }],
+    });
+    expect(served.evals.map((score) => score.passRate)).toEqual([0.5]);
+    expect(old).toMatchObject({
+      path: gone,
+      profiles: [],
+      problem: `nothing is at ${gone} now: it was measured or evaluated here before it was moved or removed`,
+      measured: [{ profile: "old", decodeTps: 20, ttftMs: 900, samples: { prefill: 0, decode: 3, ttft: 3 } }],
+      evals: [],
+    });
+    expect(old.measured[0]!.prefillTps).toBeUndefined();
+
+    const table = await runCli(["models"], { cwd: m.cwd, env: m.env });
+    expect(table.exitCode).toBe(0);
+    expect(table.stderr).toBe("");
+    const lines = table.stdout.split("\n");
+    expect(lines).toContainEqual(expect.stringMatching(/^qwen2\.5-coder:7b +gguf +- +- +- +- +- +\? +served +not here +-$/));
+    expect(lines).toContain(`qwen2.5-coder:7b: not here: served by ollama at http://127.0.0.1:11434/v1, which keeps its files`);
+    const measured = lines.slice(lines.findIndex((line) => line.startsWith("measured here")));
+    expect(measured[0]).toMatch(/^measured here +prefill +decode +ttft +served by +latest eval +evals$/);
+    expect(measured.slice(1, 5)).toEqual([
+      expect.stringMatching(/^smol +2,000 tok\/s +56 tok\/s +0\.41 s +chat: llama-server \(started by mallex\) +25% \(1 of 4\) on 2025-06-05 +1 run$/),
+      expect.stringMatching(/^small-Q4_K_M +- +- +- +- +50% \(2 of 4\) on 2025-06-04, trim on +2 runs$/),
+      expect.stringMatching(
+        /^qwen2\.5-coder:7b +300 tok\/s +12 tok\/s +2\.50 s +served: ollama at http:\/\/127\.0\.0\.1:11434\/v1 +50% \(2 of 4\) on 2025-04-01 +1 run$/,
+      ),
+      expect.stringMatching(/^old-Q8_0 +- +20 tok\/s +0\.90 s +old: llama-server \(started by mallex\) +- +-$/),
+    ]);
+  }, 60_000);
+
+  it("says so when nothing is measured yet, and names a measurements file it cannot read while listing the rest", async () => {
+    const m = machine(
+      config(
+        `  chat: { backend: llama, model: "${kit().chat_gguf}", size: small }`,
+        "  low: { profile: chat }\n  medium: { profile: chat }\n  high: { profile: chat }",
+      ),
+    );
+    const quiet = await runCli(["models"], { cwd: m.cwd, env: m.env });
+    expect(quiet.stdout).toContain(
+      "\nNothing measured here yet: mallex learns each model's speed from the requests it serves, and `mallex eval` scores a model on real tasks.",
+    );
+    writeFileSync(join(m.home, "ttft-rates.json"), "{ not json");
+    const result = await runCli(["models", "--json"], { cwd: m.cwd, env: m.env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.split("\n")[1]).toMatch(/^mallex: .*ttft-rates\.json.*no speeds shown/);
+    expect((JSON.parse(result.stdout) as ListedModel[]).map((model) => model.name)).toEqual(["SmolLM2-135M-Instruct.Q4_1"]);
+  });
 });
 
 describeWithShared("mallex models on ../shared's tiny GGUFs", () => {

@@ -219,7 +219,7 @@ describe("translation against the fake mlx-lm.server", () => {
     });
   });
 
-  it("says in the answer and in the log when the profile's output cap, not the client's max_tokens, ended the answer", async () => {
+  it("says in the answer and in the log when the profile's output cap, not the client's max_tokens, ended the answer, which ends max_tokens", async () => {
     const table = structuredClone(defaultTable);
     table.profiles["qwen3-coder-30b"]!.maxOutputTokens = 4;
     const proxy = createTestProxy({ backendUrl: mlx.url, table });
@@ -229,11 +229,92 @@ describe("translation against the fake mlx-lm.server", () => {
       content: Array<{ text: string }>;
       stop_reason: string;
     };
-    expect(message.stop_reason).toBe("end_turn");
+    expect(message.stop_reason).toBe("max_tokens");
     expect(message.content[0]!.text).toMatch(
       /^Once.*\n\n\[mallex: the answer was cut at 4 tokens, the local model's output limit \(max_output_tokens of profile qwen3-coder-30b in mallex.yaml\)\]$/s,
     );
-    expect(proxy.logs.at(-1)).toMatch(/ · cut at 4 tokens by max_output_tokens of profile qwen3-coder-30b in mallex\.yaml · stop end_turn · req_test\d{4}$/);
+    expect(proxy.logs.at(-1)).toMatch(/ · cut at 4 tokens by max_output_tokens of profile qwen3-coder-30b in mallex\.yaml · stop max_tokens · req_test\d{4}$/);
+  });
+
+  describe("an answer mallex's cap or the server cut never ends end_turn, on any path (issue 49)", () => {
+    type Message = { content: Array<{ type: string; text?: string }>; stop_reason: string };
+    /** The answer as each kind of client gets it: streamed; whole, read whole from the server; whole, collected from a stream (stop_sequences). */
+    async function threeWays(proxy: ReturnType<typeof createTestProxy>, script: Parameters<FakeMlxServer["script"]>[0], prompt: string) {
+      mlx.script(script);
+      const events = await anthropicEvents(await proxy.post("/v1/messages", userMessage(prompt, { stream: true })));
+      const delta = events.find((e) => e.type === "message_delta") as { delta: { stop_reason: string } } | undefined;
+      const text = events
+        .filter((e) => e.type === "content_block_delta")
+        .map((e) => (e.delta as { text?: string }).text ?? "")
+        .join("");
+      mlx.script(script);
+      const whole = (await (await proxy.post("/v1/messages", userMessage(prompt))).json()) as Message;
+      mlx.script(script);
+      const collected = (await (await proxy.post("/v1/messages", userMessage(prompt, { stop_sequences: ["NEVER-SAID"] }))).json()) as Message;
+      // The third went to the server streamed, as mallex asks when it must match stop sequences itself.
+      expect((mlx.requests.at(-1)!.body as { stream?: boolean }).stream).toBe(true);
+      const join = (message: Message) => message.content.map((block) => block.text ?? "").join("");
+      return {
+        streamed: { stop: delta?.delta.stop_reason, text },
+        whole: { stop: whole.stop_reason, text: join(whole) },
+        collected: { stop: collected.stop_reason, text: join(collected) },
+      };
+    }
+    const story = "Once upon a time there was a fox who lived in a wood. ".repeat(200);
+
+    it("text cut by the profile's max_output_tokens: max_tokens, with the note", async () => {
+      const table = structuredClone(defaultTable);
+      table.profiles["qwen3-coder-30b"]!.maxOutputTokens = 4;
+      const proxy = createTestProxy({ backendUrl: mlx.url, table });
+      for (const [path, answer] of Object.entries(await threeWays(proxy, { text: story }, "tell me a story"))) {
+        expect(answer.stop, path).toBe("max_tokens");
+        expect(answer.text, path).toMatch(
+          /\n\n\[mallex: the answer was cut at 4 tokens, the local model's output limit \(max_output_tokens of profile qwen3-coder-30b/,
+        );
+      }
+      expect(proxy.logs.filter((line) => line.includes(" · cut at 4 tokens by max_output_tokens of profile qwen3-coder-30b"))).toHaveLength(3);
+      expect(proxy.logs.every((line) => / · stop max_tokens · req_test\d{4}$/.test(line))).toBe(true);
+    });
+
+    it("text cut by the small context's cap (a 1,024-token context, 'write a very long story'): max_tokens, the note naming the context", async () => {
+      const table = structuredClone(defaultTable);
+      table.profiles["qwen3-coder-30b"]!.contextWindow = 1024;
+      table.profiles["qwen3-coder-30b"]!.inputBudget = 768;
+      const proxy = createTestProxy({ backendUrl: mlx.url, table });
+      for (const [path, answer] of Object.entries(await threeWays(proxy, { text: story }, "write a very long story"))) {
+        expect(answer.stop, path).toBe("max_tokens");
+        expect(answer.text, path).toMatch(
+          /\n\n\[mallex: the answer was cut at \d+ tokens, the local model's output limit \(what leaves room for the next request in profile qwen3-coder-30b's 1024-token context; a larger context raises it\)\]$/,
+        );
+      }
+      // The server was asked for less than the client's 32,000, and ran to it.
+      const sent = mlx.requests.at(-1)!.body as { max_tokens: number };
+      expect(sent.max_tokens).toBeLessThan(512);
+      expect(
+        proxy.logs.every((line) => / · cut at \d+ tokens to leave room for the next request in the 1024-token context · stop max_tokens · /.test(line)),
+      ).toBe(true);
+    });
+
+    it("a Write call cut by the server's length finish under the profile's cap: max_tokens (mlx drops the unfinished call)", async () => {
+      const table = structuredClone(defaultTable);
+      table.profiles["qwen3-coder-30b"]!.maxOutputTokens = 12;
+      const proxy = createTestProxy({ backendUrl: mlx.url, table });
+      const write = { text: "Writing it.", toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/story.txt", content: story } }] };
+      for (const [path, answer] of Object.entries(await threeWays(proxy, write, "write a story to /tmp/story.txt"))) {
+        expect(answer.stop, path).toBe("max_tokens");
+        expect(answer.text, path).toMatch(/^Writing it\.\n\n\[mallex: the answer was cut at 12 tokens/);
+      }
+    });
+
+    it("the context filled (length well short of max_tokens): model_context_window_exceeded, no cap note", async () => {
+      const table = structuredClone(defaultTable);
+      table.profiles["qwen3-coder-30b"]!.contextWindow = 4096;
+      const proxy = createTestProxy({ backendUrl: mlx.url, table });
+      for (const [path, answer] of Object.entries(await threeWays(proxy, { text: "Once upon", finishReason: "length" }, "tell me a story"))) {
+        expect(answer.stop, path).toBe("model_context_window_exceeded");
+        expect(answer.text, path).toBe("Once upon");
+      }
+    });
   });
 
   it("an answer the server stopped because its context filled ends model_context_window_exceeded, and the log says so (not max_output_tokens)", async () => {

@@ -227,6 +227,19 @@ describe("a forced tool_choice on a server that enforces it (llama-server)", () 
     expect(response.status).toBe(200);
     expect(((await response.json()) as Message).stop_reason).toBe("max_tokens");
   });
+
+  it.each([false, true])("so does an answer cut at the profile's max_output_tokens, below the client's (stream: %s)", async (stream) => {
+    const table = llamaTable();
+    table.profiles = Object.fromEntries(Object.entries(table.profiles).map(([name, profile]) => [name, { ...profile, maxOutputTokens: 3 }]));
+    const proxy = createTestProxy({ backendUrl: mlx.url, table });
+    mlx.script({ text: "Looking it up for you right now, one moment please." });
+    const response = await proxy.post("/v1/messages", ask({ stream, tool_choice: { type: "any" } }));
+    expect(response.status).toBe(200);
+    const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+    // Not an api_error for a missing call: the answer was cut, as the API's would be (before issue 49 it ended end_turn, and failed).
+    expect(message.stop_reason).toBe("max_tokens");
+    expect(message.content.at(-1)!.text).toMatch(/\[mallex: the answer was cut at 3 tokens, the local model's output limit \(max_output_tokens of profile /);
+  });
 });
 
 describe("tool_choice none", () => {

@@ -44,6 +44,7 @@
  */
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { budgetWithin } from "../shared/answer-reserve.js";
+import { compactAt } from "../shared/compaction-point.js";
 import { LOCAL_MODEL_PREFIX } from "../router/select-route.js";
 
 /** Claude Code raises a smaller CLAUDE_CODE_AUTO_COMPACT_WINDOW to this (for a Claude model name). */
@@ -54,13 +55,6 @@ const CLAUDE_CODE_OUTPUT_RESERVE_CAP = 20_000;
 const CLAUDE_CODE_DEFAULT_MAX_OUTPUT = 32_000;
 /** …and a fixed buffer. */
 const CLAUDE_CODE_COMPACT_BUFFER = 13_000;
-/**
- * Where Claude Code should compact: at 70% of the trimmed prompt's limit. Its compaction request
- * carries the conversation plus its summary instructions (~1,500 tokens) and must fit too: at 80%, an
- * 8 K context's compaction was refused as too long, then retried shorter.
- */
-const COMPACT_AT = 0.7;
-
 export interface ClaudeContextEnv {
   /** The variables to add to Claude Code's environment. */
   env: Record<string, string>;
@@ -88,10 +82,7 @@ export function compactWindowFor(limit: number, userEnv: Readonly<Record<string,
   return compactAt(limit) + Math.min(maxOutput, CLAUDE_CODE_OUTPUT_RESERVE_CAP) + CLAUDE_CODE_COMPACT_BUFFER;
 }
 
-/** The trimmed prompt's size at which Claude Code should compact. */
-export function compactAt(limit: number): number {
-  return Math.floor(limit * COMPACT_AT);
-}
+export { compactAt };
 
 /**
  * The context variables for Claude Code from the default tier's profile; none when that profile has

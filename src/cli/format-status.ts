@@ -194,7 +194,7 @@ export function formatRequest(r: RequestSummary): string {
   if (r.ttftMs !== undefined) parts.push(`ttft ${(r.ttftMs / 1000).toFixed(2)} s`);
   if (r.prefillTps !== undefined) parts.push(`prefill ${r.prefillTps} tok/s`);
   if (r.decodeTps !== undefined) parts.push(`decode ${r.decodeTps} tok/s`);
-  // An answer mallex's own cap cut ran out of tokens, whatever the client was told (the dashboard's words).
+  // An answer mallex's own cap cut: max_tokens, as the client was told, and whose cap it was (the dashboard's words).
   parts.push(
     r.error !== undefined
       ? `error: ${r.error}`

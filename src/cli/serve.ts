@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { totalmem } from "node:os";
+import { homedir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
@@ -26,6 +26,7 @@ import { describeConfigLayers, findConfigLayers } from "../config/config-layers.
 import { parseCount } from "./parse-count.js";
 import { parseDebugLevel } from "./parse-debug-level.js";
 import { parseGpuLayers } from "./parse-gpu-layers.js";
+import { listModelsLazily } from "./list-models-lazily.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "../supervisor/proxy-records.js";
 import { stampOf } from "../supervisor/process-identity.js";
@@ -269,6 +270,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     validateMessages: await loadValidator(options.packageRoot, "validate-messages"),
     env: process.env,
     mallexHome,
+    // The dashboard's Models tab: models/ is imported on its first look.
+    listModels: listModelsLazily({ env: process.env, homedir: homedir(), cwd, mallexHome }),
     ...(port !== undefined ? { port } : {}),
     ...(backendUrl !== undefined ? { backendUrl, ...(backendUrls !== undefined ? { backendUrls } : {}) } : { supervisors }),
     ...(anthropicUrl !== undefined ? { anthropicUrl } : {}),

@@ -19,7 +19,7 @@ const HEADER = ["model", "format", "arch", "params", "quant", "size", "context",
  */
 export function formatModelsTable(models: readonly ModelEntry[], options: ModelsTableOptions = {}): string[] {
   const escape = options.escape ?? ((text: string) => text);
-  const rows = models.map((model) => cellsOf(model).map(escape));
+  const rows = models.map((model) => modelCells(model).map(escape));
   const widths = HEADER.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (values: readonly string[], paint: (i: number, padded: string) => string = (_, padded) => padded) =>
     values
@@ -33,7 +33,8 @@ export function formatModelsTable(models: readonly ModelEntry[], options: Models
   return out;
 }
 
-function cellsOf(model: ModelEntry): string[] {
+/** A model's cells in the table's words (HEADER's columns): the dashboard's Models tab shows the same. */
+export function modelCells(model: ModelEntry): string[] {
   return [
     model.name,
     model.format,
@@ -83,7 +84,7 @@ export function formatBytes(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / KIB))} KB`;
 }
 
-/** Green "yes", red "no"; the state red when unreadable, yellow when the model is not all here. */
+/** Green "yes", red "no"; the state red when unreadable, yellow when the model is not all here (or not here at all). */
 function painter(model: ModelEntry): (i: number, padded: string) => string {
   return (i, padded) => {
     if (i === 7 && model.fits !== null) return colour(padded, model.fits ? 32 : 31);

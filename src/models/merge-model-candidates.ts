@@ -10,11 +10,15 @@ export interface ModelCandidate {
   /** Not here, or here but not complete: why (a download to come, one stopped halfway, an empty path). */
   absent?: { state: Exclude<ModelState, "on disk" | "unreadable">; problem: string };
   profile?: { name: string; tiers: readonly string[]; minRamGb?: number };
+  /** The model as a profile or a measurement names it (a path, an hf: URI, a repo id, a server's tag): what its measured speeds and eval scores are kept under. */
+  namedAs?: string;
 }
 
 /** A model with everything its sightings say about it. */
-export interface MergedModel extends Omit<ModelCandidate, "profile"> {
+export interface MergedModel extends Omit<ModelCandidate, "profile" | "namedAs"> {
   profiles: string[];
+  /** Every name its sightings gave it. */
+  namedAs: string[];
   tiers: string[];
   /** The min_ram_gb of each profile that declares one. */
   minRamGb: number[];
@@ -30,14 +34,15 @@ const USE_ORDER: readonly string[] = ["low", "medium", "high", "classifier"];
  */
 export function mergeModelCandidates(candidates: readonly ModelCandidate[]): MergedModel[] {
   const byKey = new Map<string, MergedModel>();
-  for (const { profile, ...candidate } of candidates) {
+  for (const { profile, namedAs, ...candidate } of candidates) {
     let model = byKey.get(candidate.key);
     if (!model) {
-      model = { ...candidate, profiles: [], tiers: [], minRamGb: [] };
+      model = { ...candidate, profiles: [], tiers: [], minRamGb: [], namedAs: [] };
       byKey.set(candidate.key, model);
     } else if (model.absent && !candidate.absent) {
       delete model.absent;
     }
+    if (namedAs !== undefined && !model.namedAs.includes(namedAs)) model.namedAs.push(namedAs);
     if (!profile) continue;
     if (!model.profiles.includes(profile.name)) model.profiles.push(profile.name);
     for (const tier of profile.tiers) if (!model.tiers.includes(tier)) model.tiers.push(tier);

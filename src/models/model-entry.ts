@@ -1,7 +1,11 @@
+import type { EvalScore } from "../observe/eval-scores.js";
+import type { MeasuredSpeed } from "../observe/measured-speeds.js";
+
 /**
- * One model of this machine as `mallex models` (and, later, the dashboard's Models page) shows it: a
- * GGUF file, an MLX folder, or a profile's model that is not here yet. Every field is always there,
- * null where it is not known, so `--json` keeps its field names from one model to the next.
+ * One model of this machine as `mallex models` and the dashboard's Models tab show it: a GGUF file, an
+ * MLX folder, a profile's model that is not here yet, or one measured here that is not here any more.
+ * Every field is always there, null where it is not known, so `--json` keeps its field names from one
+ * model to the next.
  */
 
 /** A single GGUF file (llama.cpp, the embedded engine), or a folder of safetensors and config.json (mlx-lm). */
@@ -12,9 +16,11 @@ export type ModelFormat = "gguf" | "mlx";
  * - `unreadable`: it is here but is no model, or a truncated one (`problem` says which);
  * - `partly downloaded`: a download of it was started and not finished;
  * - `not downloaded`: a profile names it, and the first start downloads it;
- * - `missing`: a profile names a path on this machine where nothing is.
+ * - `missing`: a profile names a path on this machine where nothing is;
+ * - `not here`: mallex measured or evaluated it, and no profile of a server mallex starts names it now:
+ *   another server's model (Ollama's, a URL's), or a file moved or removed since (`problem` says which).
  */
-export type ModelState = "on disk" | "unreadable" | "partly downloaded" | "not downloaded" | "missing";
+export type ModelState = "on disk" | "unreadable" | "partly downloaded" | "not downloaded" | "missing" | "not here";
 
 /** What a model's own files say about it: its GGUF header, or its config.json and safetensors headers. Never its name. */
 export interface ModelFacts {
@@ -50,4 +56,18 @@ export interface ModelEntry extends ModelFacts {
   state: ModelState;
   /** Why it is unreadable or not complete, in words; null when there is nothing to say. */
   problem: string | null;
+}
+
+/** One `mallex eval` score of a model, with the model as that run named it (several names can be one model). */
+export type ModelEvalScore = EvalScore & { model: string };
+
+/** A model with what this machine measured of it: what `mallex models --json` prints and /ui/api/models answers. */
+export interface ListedModel extends ModelEntry {
+  /**
+   * Its speed as this machine's requests measured it (observe/measured-speeds.ts): one entry per profile
+   * and name it was served under, each with its server; the most recently measured first.
+   */
+  measured: MeasuredSpeed[];
+  /** Every `mallex eval` score of it kept in MALLEX_HOME/evals/ (the newest 200 runs), newest first: date, suite, settings, pass rate. */
+  evals: ModelEvalScore[];
 }

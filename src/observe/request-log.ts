@@ -30,7 +30,7 @@ export interface RequestMetrics {
   stopReason?: string;
   /**
    * mallex's own output cap ended the answer at this many tokens (the profile's max_output_tokens, or
-   * what a small context leaves): the model hit max_tokens, though the client was told end_turn.
+   * what a small context leaves): the client was told max_tokens, with a note in the answer naming the cap.
    */
   cutAtCap?: number;
   /** The stop sequence that ended the answer (stop reason `stop_sequence`). */

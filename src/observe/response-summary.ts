@@ -10,7 +10,7 @@ export interface ResponseSummary {
   /** From the request's arrival to the first token of a streamed local answer. */
   ttftMs?: number;
   stopReason?: string;
-  /** mallex's own cap ended the answer at this many tokens (RequestMetrics.cutAtCap): max_tokens in truth, whatever stopReason says. */
+  /** mallex's own cap ended the answer at this many tokens (RequestMetrics.cutAtCap): stopReason is max_tokens, the cap mallex's rather than the client's. */
   cutAtCap?: number;
   stopSequence?: string;
   inputTokens?: number;

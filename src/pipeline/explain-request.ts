@@ -100,7 +100,7 @@ export function explainRequest(request: MessagesRequest, { table, profile, templ
   // As a local call sends it: with tools.always_call, the Reply tool and the call asked for (require-action.ts).
   const upstream = convertAnthropicToOpenAI(
     requireAction(profile, request, trimmed.request, trimmed.offeredTools)?.sent ?? trimmed.request,
-    profileTranslateOptions(profileForAnswer(profile, trimmed.report.after.tokens, trimmed.report.compaction?.carriedTokens).profile, flavor),
+    profileTranslateOptions(profileForAnswer(profile, trimmed.report.after.tokens, trimmed.report).profile, flavor),
   );
   return {
     profile: profile.name,

@@ -127,7 +127,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   if (slow?.route) return { kind: "escalate", route: slow.route };
 
   // A small context holds the answer to what leaves the next request room.
-  const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report.compaction?.carriedTokens);
+  const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
   // tools.always_call: a call every turn, words through the Reply tool; asked for as a forced tool_choice is, but never refused.
   const action = requireAction(route.profile, request, trimmed.request, trimmed.offeredTools);

@@ -3,6 +3,7 @@ import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
+import { continuedMessages } from "./continued-request.js";
 import { ownText } from "./own-text.js";
 
 /**
@@ -20,10 +21,13 @@ export const CLASSIFIER_MAX_TOKENS = 32;
 /**
  * The text of the user turn a request belongs to: the last user message that is not tool results,
  * without Claude Code's <system-reminder> blocks. A tool round trip gives the turn that started it,
- * so it shares that turn's classification. "" when the user wrote nothing of their own.
+ * so it shares that turn's classification, and so does Claude Code's request to go on with a cut
+ * answer (continuedMessages). "" when the user wrote nothing of their own.
  */
 export function userTurnText(request: Pick<MessagesRequest, "messages">): string {
-  const turn = request.messages.findLast((m) => m.role === "user" && (typeof m.content === "string" || !m.content.some((b) => b.type === "tool_result")));
+  const turn = continuedMessages(request.messages).findLast(
+    (m) => m.role === "user" && (typeof m.content === "string" || !m.content.some((b) => b.type === "tool_result")),
+  );
   if (turn === undefined) return "";
   return ownText(typeof turn.content === "string" ? [{ type: "text", text: turn.content }] : turn.content);
 }

@@ -1,13 +1,18 @@
 import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
+import { continuedMessages } from "./continued-request.js";
 import { detectStall, type Stall } from "./detect-stall.js";
 import { ownText } from "./own-text.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 
 /** The facts intent rules look at, read once from a request. */
 export interface RequestFacts {
-  /** The user's latest own words: text blocks of the last user message, without <system-reminder> blocks. */
+  /**
+   * The user's latest own words: text blocks of the last user message, without <system-reminder> blocks.
+   * For Claude Code's request to go on with a cut answer, the request it continues (continuedMessages):
+   * the cut answer keeps the route it started on.
+   */
   latestUserText: string;
-  /** Whether the last message brings tool results back rather than the user's own text. */
+  /** Whether the last message (of the continued request, for a continuation) brings tool results back rather than the user's own text. */
   turn: "user" | "tool_result";
   hasImages: boolean;
   /** Characters of everything the request carries (system, messages, tools). */
@@ -49,7 +54,8 @@ export function measurePrompt(request: Pick<MessagesRequest, "system" | "message
 }
 
 export function describeRequest(request: MessagesRequest, source?: PromptSource): RequestFacts {
-  const lastUser = request.messages.findLast((m) => m.role === "user");
+  const continued = continuedMessages(request.messages);
+  const lastUser = continued.findLast((m) => m.role === "user");
   const blocks: AnthropicContentBlock[] = typeof lastUser?.content === "string" ? [{ type: "text", text: lastUser.content }] : (lastUser?.content ?? []);
   const latestUserText = ownText(blocks);
   const turn = blocks.some((b) => b.type === "tool_result") ? "tool_result" : "user";
@@ -60,7 +66,7 @@ export function describeRequest(request: MessagesRequest, source?: PromptSource)
   );
   const { chars, tokens } = measurePrompt(request, source);
   // A new instruction from the user resets it: only a tool round trip can be stalled.
-  const stall = turn === "tool_result" ? detectStall(request.messages) : undefined;
+  const stall = turn === "tool_result" ? detectStall(continued) : undefined;
   const effort = requestEffort(request);
   return { latestUserText, turn, hasImages, chars, estimatedTokens: tokens, ...(stall && { stall }), ...(effort !== undefined && { effort }) };
 }

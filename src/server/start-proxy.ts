@@ -55,6 +55,7 @@ import { createStablePrefixes, stablePrefixesPath } from "../observe/stable-pref
 import { warmPromptCache } from "./warm-prompt-cache.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { lastEvalPath } from "../observe/dashboard/save-last-eval.js";
+import type { ListModels } from "../observe/dashboard/dashboard-context.js";
 import { loadClaudeCodeLines, type ClaudeCodeLines } from "../observe/claude-code-lines.js";
 
 export interface StartProxyOptions {
@@ -63,6 +64,8 @@ export interface StartProxyOptions {
   validateMessages: ValidateFunction;
   env: EnvLookup;
   mallexHome: string;
+  /** The dashboard's Models tab: this machine's models for the live table (the CLI's, models/; absent: /ui/api/models answers 404). */
+  listModels?: ListModels;
   /** Overrides server.port (0: any free port). */
   port?: number;
   backendUrl?: string;
@@ -249,6 +252,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       showPrompts: table.observability.dashboardPrompts === true,
       heartbeatMs: 15_000,
       lastEvalFile: lastEvalPath(options.mallexHome),
+      ...(options.listModels ? { listModels: options.listModels } : {}),
       closing: closing.signal,
     },
     log,

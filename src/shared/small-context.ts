@@ -24,6 +24,15 @@ export function isSmallContext(contextSize: number | undefined): contextSize is 
 }
 
 /**
+ * The room a small context keeps for the next message (a sixteenth of it): what an answer's cap leaves
+ * for Claude Code's next request, and the least an answer gets (answerCapFor); the tail of a cut answer
+ * that Claude Code's request to go on keeps (fitContinuation).
+ */
+export function nextMessageRoom(contextSize: number): number {
+  return Math.floor(contextSize / 16);
+}
+
+/**
  * How many tokens of mallex's estimate (3.5 characters each) an answer's token may count for in the
  * next request: measured, 4,261 characters for 826 tokens from a random-weight model (1.47); English
  * and code run nearer 1.0–1.2.
@@ -57,7 +66,7 @@ export function answerCapFor(
   carriedTokens = promptTokens,
 ): number | undefined {
   if (!isSmallContext(contextSize)) return undefined;
-  const room = Math.floor(contextSize / 16);
+  const room = nextMessageRoom(contextSize);
   const limit = Math.min(budget ?? contextSize, contextSize);
   const forNext = Math.max(room, Math.floor((limit - carriedTokens - room) / ANSWER_TOKEN_ESTIMATE));
   return Math.max(1, Math.min(contextSize - promptTokens - room, forNext));

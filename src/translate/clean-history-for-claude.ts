@@ -89,9 +89,12 @@ function toolUseIdMap(messages: readonly AnthropicMessageParam[]): Map<string, s
 
 /** The invalid-call note's first line (see formatInvalidCallNote: `${prefix}${reason}]\n${raw}`); the model's own raw text stays. */
 const INVALID_CALL_NOTE = /\[mallex: the model wrote a tool call that was not run: [^\n]*\]\n/g;
-/** See outputCapNote: the blank line before it goes with it. */
+/**
+ * See outputCapNote: the blank line before it goes with it. Where max_output_tokens is set is any file
+ * (inConfigFile: `in ~/.mallex/mallex.yaml`, `in /work/x.yaml`, `in a mallex.yaml of your own (…)`).
+ */
 const OUTPUT_CAP_NOTE =
-  /(?:\n\n)?\[mallex: the answer was cut at \d+ tokens, the local model's output limit \((?:max_output_tokens[^\n]*? in mallex\.yaml|what leaves room for the next request in [^\n]*?)\)\]/g;
+  /(?:\n\n)?\[mallex: the answer was cut at \d+ tokens, the local model's output limit \((?:max_output_tokens[^\n]*?|what leaves room for the next request in [^\n]*?)\)\]/g;
 
 /** Assistant text without the notes mallex added to what the local model wrote. */
 export function removeMallexNotes(text: string): string {

@@ -2,10 +2,10 @@ import { CONTEXT_FULL, filledContext, type AnswerLimits } from "./context-full.j
 import type { OpenAIUsage } from "./openai-types.js";
 
 /**
- * An answer ended by mallex's own cap (the profile's max_output_tokens, below the client's
- * max_tokens) is not the client's max_tokens: reported as such, Claude Code tells the user to raise
- * CLAUDE_CODE_MAX_OUTPUT_TOKENS, which changes nothing. It ends the turn instead, with a line saying
- * where the limit is.
+ * The line added to an answer that mallex's own cap ended (the profile's max_output_tokens, or what a
+ * small context leaves, below the client's max_tokens): the answer is cut, and its stop_reason says so
+ * (`max_tokens`), but Claude Code's own message for it names the client's limit and
+ * CLAUDE_CODE_MAX_OUTPUT_TOKENS, which change nothing here. The line says where the limit is.
  */
 export function outputCapNote(cap: number, profileName: string | undefined, contextSize?: number, settingsIn = "in mallex.yaml"): string {
   const why =
@@ -38,15 +38,17 @@ export interface LengthContext extends AnswerLimits {
 
 /**
  * The finish reason to map, for the stream and the whole response alike: a `length` the context
- * caused becomes CONTEXT_FULL; one under mallex's own cap becomes `stop`, after the note is added to
- * the answer through `addText`. Only the cap is named as the cause when it was the cause.
+ * caused becomes CONTEXT_FULL (`model_context_window_exceeded`); one under mallex's own cap stays
+ * `length` (`max_tokens`: the answer is cut, whoever lowered the limit), after the note naming the cap
+ * is added to the answer through `addText`. Never `stop`: an answer reported as finished when it was
+ * cut is taken as complete by every client. Only the cap is named as the cause when it was the cause.
  */
 export function settleLength<R extends string | null | undefined>(
   finishReason: R,
   usage: OpenAIUsage | null | undefined,
   limits: LengthContext,
   addText: (text: string) => void,
-): R | "stop" | typeof CONTEXT_FULL {
+): R | typeof CONTEXT_FULL {
   if (finishReason !== "length") return finishReason;
   if (filledContext(usage, limits)) {
     limits.onContextFull?.(usage);
@@ -55,5 +57,5 @@ export function settleLength<R extends string | null | undefined>(
   if (limits.outputCap === undefined) return finishReason;
   limits.onOutputCap?.();
   addText(outputCapNote(limits.outputCap, limits.profileName, limits.outputCapContext, limits.settingsIn));
-  return "stop";
+  return finishReason;
 }

@@ -2,6 +2,7 @@ import { measurePrompt } from "../router/describe-request.js";
 import type { AnthropicContentBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { shortenMiddle } from "./fit-to-budget.js";
+import { fitContinuation } from "./fit-continuation.js";
 import type { CompactionRequest } from "./recognize-compaction.js";
 import { renderTranscript, type TranscriptEntry } from "./render-transcript.js";
 import type { PromptSize } from "./trim-types.js";
@@ -29,21 +30,40 @@ export interface FittedCompaction {
  * transcript is cut oldest first, each step only as far as needed: bodies shortened to their gist,
  * then to a marker, then the oldest entries dropped, then the newest entry shortened in the middle.
  * The newest turns are what Claude Code's summary is asked to keep most exactly, so they go last.
+ * When Claude Code asks to go on with a summary the output limit cut (recognizeCompaction), the cut
+ * summary and its requests to go on follow the instructions: as sent, or, given `continuationTailChars`
+ * (a small context's), as one piece kept to its tail (fitContinuation) — three cut summaries and
+ * Claude Code's requests to go on left the instructions no room at 4,096 tokens. The transcript gives
+ * way to them. (Claude Code takes its summary from the pieces it received, not from this request.)
  *
- * Undefined when even the instructions with an empty transcript are over the budget.
+ * Undefined when even the instructions (and such a continuation) with an empty transcript are over the budget.
  */
-export function fitCompaction(request: MessagesRequest, compaction: CompactionRequest, budget: number): FittedCompaction | undefined {
-  const last = request.messages.at(-1)!;
-  const blocks: AnthropicContentBlock[] = typeof last.content === "string" ? [{ type: "text", text: last.content }] : last.content;
+export function fitCompaction(
+  request: MessagesRequest,
+  compaction: CompactionRequest,
+  budget: number,
+  continuationTailChars?: number,
+): FittedCompaction | undefined {
+  const turn = request.messages[compaction.instructionMessage]!;
+  const answerStart = compaction.instructionMessage + 1;
+  const fittedPieces =
+    continuationTailChars === undefined || answerStart >= request.messages.length
+      ? undefined
+      : fitContinuation(request.messages, { answerStart }, continuationTailChars);
+  const continuation = (fittedPieces?.messages ?? request.messages).slice(answerStart);
+  const blocks: AnthropicContentBlock[] = typeof turn.content === "string" ? [{ type: "text", text: turn.content }] : turn.content;
   const instruction = blocks[compaction.instructionBlock]!;
   const rest = blocks.filter((_, index) => index !== compaction.instructionBlock);
-  const entries = renderTranscript([...request.messages.slice(0, -1), ...(rest.length > 0 ? [{ role: last.role, content: rest }] : [])]);
+  const entries = renderTranscript([
+    ...request.messages.slice(0, compaction.instructionMessage),
+    ...(rest.length > 0 ? [{ role: turn.role, content: rest }] : []),
+  ]);
 
   const build = (transcript: string): MessagesRequest => {
     const out: MessagesRequest = {
       ...request,
       system: COMPACTION_SYSTEM,
-      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }],
+      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }, ...continuation],
     };
     delete out.tools;
     delete out.tool_choice;

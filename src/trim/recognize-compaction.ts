@@ -1,4 +1,5 @@
-import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import { isGoOnTurn } from "../router/continued-request.js";
+import type { AnthropicMessageParam } from "../translate/anthropic-types.js";
 
 /**
  * Where Claude Code's compaction request keeps its instructions: the last message, a user turn, whose
@@ -8,8 +9,14 @@ import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthro
  * ("prompt is too long") or an answer the context cut.
  */
 export interface CompactionRequest {
-  /** The index of that block in the last message's content (0 when the content is a string). */
+  /** The index of that block in its message's content (0 when the content is a string). */
   instructionBlock: number;
+  /**
+   * The index of the user turn holding the instructions: the last message, or, when Claude Code asks
+   * to go on with a summary the output limit cut, the turn before that continuation (see
+   * isGoOnTurn), which follows it as it was sent.
+   */
+  instructionMessage: number;
 }
 
 /**
@@ -25,16 +32,23 @@ const NO_TOOLS = /\bDo NOT call any tools\b|\bTEXT ONLY\b/;
 
 /**
  * Claude Code's compaction request, known by its structure: a request Claude Code sent (the caller
- * knows: recognizeClaudeCode) whose last message is a user turn ending in the summary instructions.
- * Undefined for any other request.
+ * knows: recognizeClaudeCode) whose last message is a user turn ending in the summary instructions —
+ * or whose last turns, after that one, are its summary cut at the output limit and Claude Code's
+ * request to go on with it (isGoOnTurn: up to 3 times, 2.1.332's last "Output token limit hit again, so this
+ * summary is too long to finish…"), as many times as it asked. Undefined for any other request.
  */
-export function recognizeCompaction(request: Pick<MessagesRequest, "messages">): CompactionRequest | undefined {
-  const last: AnthropicMessageParam | undefined = request.messages.at(-1);
-  if (last === undefined || last.role !== "user") return undefined;
-  if (typeof last.content === "string") return isInstruction(last.content) ? { instructionBlock: 0 } : undefined;
-  const index = last.content.findLastIndex((block) => block.type === "text");
-  const block = last.content[index];
-  return block?.type === "text" && isInstruction(block.text) ? { instructionBlock: index } : undefined;
+export function recognizeCompaction(request: { readonly messages: readonly AnthropicMessageParam[] }): CompactionRequest | undefined {
+  const { messages } = request;
+  let at = messages.length - 1;
+  // Back over each (cut summary, request to go on) pair.
+  while (at >= 2 && messages[at - 1]?.role === "assistant" && isGoOnTurn(messages[at])) at -= 2;
+  const turn: AnthropicMessageParam | undefined = messages[at];
+  if (turn === undefined || turn.role !== "user") return undefined;
+  if (typeof turn.content === "string") return isInstruction(turn.content) ? { instructionBlock: 0, instructionMessage: at } : undefined;
+  // Its last text block: a request to go on with the answer before may come first (2.1.332 compacting before it goes on).
+  const index = turn.content.findLastIndex((block) => block.type === "text");
+  const block = turn.content[index];
+  return block?.type === "text" && isInstruction(block.text) ? { instructionBlock: index, instructionMessage: at } : undefined;
 }
 
 function isInstruction(text: string): boolean {

@@ -10,6 +10,9 @@ import { describeUserParts } from "./describe-user-parts.js";
 import { describeClaudeCodeTrim } from "./claude-code/describe-claude-code-trim.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
+import { fitContinuation } from "./fit-continuation.js";
+import { recognizeContinuation } from "../router/continued-request.js";
+import { isSmallContext, nextMessageRoom } from "../shared/small-context.js";
 import { recognizeCompaction, type CompactionRequest } from "./recognize-compaction.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { loadedTools } from "./loaded-tools.js";
@@ -47,7 +50,9 @@ export interface TrimOptions {
  *    are kept), description stubbing, schema simplification; in xml tool mode the tools
  *    template is rendered into the system prompt and the `tools` field removed;
  * 3. the system prompt: the size's template over the kept sections, or passthrough;
- * 4. the input budget: oldest long tool results shortened first (see fitToBudget); Claude Code's
+ * 4. in a small context, Claude Code's request to go on with a cut answer keeps only the tail of that
+ *    answer (see fitContinuation);
+ * 5. the input budget: oldest long tool results shortened first (see fitToBudget); Claude Code's
  *    compaction request, still over, rewritten to fit (see fitCompaction).
  *
  * Pure and deterministic, and turn-by-turn append-only: every step works on one block at a time
@@ -122,7 +127,9 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
 
   const relative =
     agent && plan.profile.trim !== false && plan.trimming.relativePaths === true ? relativeTo(request, preamble, conversation.messages) : undefined;
-  const messages = relative?.messages ?? conversation.messages;
+  const continued =
+    client === undefined || plan.profile.trim === false ? undefined : fitContinuationToContext(relative?.messages ?? conversation.messages, plan);
+  const messages = continued?.messages ?? relative?.messages ?? conversation.messages;
   const out: MessagesRequest = { ...request, messages };
   if (prefix.system === undefined) delete out.system;
   else out.system = prefix.system;
@@ -133,9 +140,10 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     out.tools = [...prefix.tools];
   }
 
-  const messagesChars = cached
-    ? measureFilteredMessages(request.messages, messages, conversation.origins, cached.source.chars.messages)
-    : JSON.stringify(messages).length;
+  const messagesChars =
+    cached && continued === undefined
+      ? measureFilteredMessages(request.messages, messages, conversation.origins, cached.source.chars.messages)
+      : JSON.stringify(messages).length;
   const size = prefix.chars.system + messagesChars + prefix.chars.tools;
   const fitted = fitToBudget(out, plan, (message, block) => originalPath(conversation.origins, message, block), size);
   // Claude Code's compaction request carries the whole conversation: cut to fit rather than refused, since
@@ -144,7 +152,15 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const compaction = client === undefined ? undefined : recognizeCompaction(fitted.request);
   const budget = compaction === undefined || fitted.error === undefined ? fitted : fitCompactionToBudget(fitted, compaction, plan);
   const report: TrimReport = {
-    rules: [...prefix.systemFilterHits, ...conversation.hits, ...(relative?.hits ?? []), ...prefix.toolHits, ...prefix.systemHits, ...budget.hits],
+    rules: [
+      ...prefix.systemFilterHits,
+      ...conversation.hits,
+      ...(relative?.hits ?? []),
+      ...(continued?.hits ?? []),
+      ...prefix.toolHits,
+      ...prefix.systemHits,
+      ...budget.hits,
+    ],
     before,
     after: budget.size,
     system: prefix.systemReport,
@@ -161,6 +177,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     own,
   });
   if (plan.profile.inputBudget !== undefined) report.budgetTokens = plan.profile.inputBudget;
+  if (continued !== undefined) report.continuation = { carriedTokens: estimateTokens(size + continued.charsRemoved) };
   if (compaction !== undefined)
     report.compaction = {
       carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)),
@@ -178,12 +195,40 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
 }
 
 /**
+ * Claude Code's request to go on with a cut answer, in a small context, with only the tail of that
+ * answer (fitContinuation, continuationTailChars). Undefined for any other request, a compaction's own continuation
+ * included (fitCompaction fits that one), and in a context that is not small.
+ */
+function fitContinuationToContext(
+  messages: readonly AnthropicMessageParam[],
+  plan: TrimPlan,
+): { messages: AnthropicMessageParam[]; hits: TrimReport["rules"]; charsRemoved: number } | undefined {
+  const context = plan.profile.contextWindow;
+  if (!isSmallContext(context) || recognizeCompaction({ messages }) !== undefined) return undefined;
+  const continuation = recognizeContinuation(messages);
+  if (continuation === undefined) return undefined;
+  const fitted = fitContinuation(messages, continuation, continuationTailChars(context));
+  if (fitted === undefined) return undefined;
+  return {
+    messages: fitted.messages,
+    hits: fitted.charsRemoved > 0 ? [{ rule: "continuation", target: `messages.${continuation.answerStart}`, charsRemoved: fitted.charsRemoved }] : [],
+    charsRemoved: fitted.charsRemoved,
+  };
+}
+
+/** The tail of a cut answer a small context's request to go on keeps: its room for the next message, in characters as estimateTokens counts them. */
+function continuationTailChars(context: number): number {
+  return Math.floor(nextMessageRoom(context) * 3.5);
+}
+
+/**
  * A compaction over the budget, rewritten by fitCompaction; still over (its instructions alone do not
  * fit), the refusal says /compact cannot work in this context, and what would.
  */
 function fitCompactionToBudget(over: BudgetOutcome, compaction: CompactionRequest, plan: TrimPlan): BudgetOutcome {
   const budget = plan.profile.inputBudget!;
-  const rewritten = fitCompaction(over.request, compaction, budget);
+  const context = plan.profile.contextWindow;
+  const rewritten = fitCompaction(over.request, compaction, budget, isSmallContext(context) ? continuationTailChars(context) : undefined);
   if (rewritten === undefined) return { ...over, error: compactionTooLong(over, plan) };
   return {
     request: rewritten.request,

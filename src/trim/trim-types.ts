@@ -22,6 +22,7 @@ export interface TrimPlan {
  * `billing-header`, `unknown-reminder`, `system-template`, `tool-allowlist` (a Claude Code built-in the
  * allowlist leaves out), `tool-drop` (a tool a `drop` glob names), `tool-deferred` (a `defer_loading`
  * tool no `tool_reference` has loaded), `tool-description`, `tool-schema`, `tools-prompt`, `budget`, `compaction` (fitCompaction),
+ * `continuation` (fitContinuation: a cut answer Claude Code asks to go on with, kept to its tail in a small context),
  * `relative-paths` (relativeContextPaths), `claude-md-to-system` (findClaudeMd: CLAUDE.md moved from its reminder
  * into the system prompt).
  * A keep rule's id also names the fact it moved out of a reminder or system message into the template.
@@ -68,6 +69,12 @@ export interface TrimReport {
    * the last answer), and whether mallex rewrote it to fit (fitCompaction).
    */
   compaction?: { carriedTokens: number; rewritten: boolean };
+  /**
+   * Set for Claude Code's request to go on with a cut answer that mallex kept to the answer's tail
+   * (fitContinuation): the tokens of the request as Claude Code sent it (trimmed), every piece of the
+   * answer in it — what its next turn carries again.
+   */
+  continuation?: { carriedTokens: number };
   /** Each part of the request the user wrote or configured, and what became of it (describeUserParts). */
   user: UserPart[];
 }

@@ -30,7 +30,11 @@ describe("circuit breaker", () => {
     fail();
     fail();
     expect(breakers.state("api")).toBe("open");
-    expect(breakers.check("api")).toEqual({ ok: false, reason: "backend api failed 3 times in a row (circuit open; trying again in 10 s)", retryAfterMs: 10_000 });
+    expect(breakers.check("api")).toEqual({
+      ok: false,
+      reason: "backend api failed 3 times in a row (circuit open; trying again in 10 s)",
+      retryAfterMs: 10_000,
+    });
     clock.t += 9_999;
     expect(breakers.state("api")).toBe("open");
     clock.t += 1;

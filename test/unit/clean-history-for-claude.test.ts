@@ -159,4 +159,14 @@ describe("removeMallexNotes", () => {
     expect(removeMallexNotes(text)).toBe("araw1braw2c");
     expect(removeMallexNotes("[mallex: something else]")).toBe("[mallex: something else]");
   });
+
+  it("removes the cap's note wherever the config that sets it is (it kept one that named a file not called mallex.yaml)", () => {
+    for (const settingsIn of [
+      "in /work/project/local.yaml",
+      "in ~/.mallex/mallex.yaml",
+      "in a mallex.yaml of your own (`mallex init` writes one; mallex now runs its shipped default)",
+    ])
+      expect(removeMallexNotes(`The story goes on${outputCapNote(48, "local", undefined, settingsIn)}`), settingsIn).toBe("The story goes on");
+    expect(removeMallexNotes(`words${outputCapNote(256, "tiny", 4096)}`)).toBe("words");
+  });
 });

@@ -66,11 +66,71 @@ describe("fitCompaction", () => {
   it("drops the oldest entries whole when cutting their bodies is not enough, and shortens the newest last", () => {
     const input = compaction(40);
     const at = recognizeCompaction(input)!;
-    const instructionsOnly = fitCompaction({ ...input, messages: [input.messages.at(-1)!] }, at, 100_000)!.size.tokens;
+    const alone = { ...input, messages: [input.messages.at(-1)!] };
+    const instructionsOnly = fitCompaction(alone, recognizeCompaction(alone)!, 100_000)!.size.tokens;
     const fitted = fitCompaction(input, at, instructionsOnly + 60)!;
     expect(fitted.size.tokens).toBeLessThanOrEqual(instructionsOnly + 60);
     expect(transcriptOf(fitted.request)).toMatch(/^<conversation>\n\[… \d+ earlier parts of the conversation cut by mallex …\]/);
     expect(fitCompaction(input, at, instructionsOnly - 1)).toBeUndefined();
+  });
+
+  it("Claude Code's request to go on with a summary the output limit cut is the compaction still: fitted, the cut summary and each request to go on kept as sent", () => {
+    const input = compaction(12);
+    const cut = "<summary>\n1. Primary Request: fix the failing test in src/a.ts. 2. Key Concepts: ";
+    const nudge =
+      "Output token limit hit. Resume directly — no apology, no recap of what you were doing. Pick up mid-thought if that is where the cut happened. Break remaining work into smaller pieces.";
+    // 2.1.332's third request: the whole summary again, shorter.
+    const again = "Output token limit hit again, so this summary is too long to finish. Give the whole summary again in at most half the length.";
+    const continued: MessagesRequest = {
+      ...input,
+      messages: [
+        ...input.messages,
+        { role: "assistant", content: [{ type: "text", text: cut }] },
+        { role: "user", content: nudge },
+        { role: "assistant", content: [{ type: "text", text: "3. Files: src/a.ts" }] },
+        { role: "user", content: [{ type: "text", text: again }] },
+      ],
+    };
+    const at = recognizeCompaction(continued)!;
+    expect(at).toEqual({ instructionBlock: 0, instructionMessage: input.messages.length - 1 });
+    const budget = Math.floor(fitCompaction(input, recognizeCompaction(input)!, 100_000)!.size.tokens * 0.6);
+    const fitted = fitCompaction(continued, at, budget)!;
+    expect(fitted.size.tokens).toBeLessThanOrEqual(budget);
+    expect(fitted.request.messages.slice(1)).toEqual(continued.messages.slice(-4));
+    expect((fitted.request.messages[0]!.content as AnthropicTextBlock[])[1]).toEqual({ type: "text", text: INSTRUCTIONS });
+    expect(transcriptOf(fitted.request)).toContain("The newest answer: the bug is on line 12.");
+    // Not a request to go on: the user's own turn after an answer is no compaction, nor an answer without the instructions before it.
+    expect(recognizeCompaction({ messages: [...continued.messages.slice(0, -1), { role: "user", content: "thanks, go on" }] })).toBeUndefined();
+    expect(
+      recognizeCompaction({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: cut },
+          { role: "user", content: nudge },
+        ],
+      }),
+    ).toBeUndefined();
+  });
+
+  it("in a small context, the cut summaries go as one piece kept to its tail: three of them left the instructions no room (refused at 4,096 tokens)", () => {
+    const input = compaction(2, 200);
+    const nudge =
+      "Output token limit hit. Resume directly — no apology, no recap of what you were doing. Pick up mid-thought if that is where the cut happened. Break remaining work into smaller pieces.";
+    const cut = (n: number) => `<summary>\n1. Primary Request and Intent: ${"the user asked for a fix. ".repeat(40)} (piece ${n})`;
+    const messages: AnthropicMessageParam[] = [...input.messages];
+    for (const n of [1, 2, 3]) messages.push({ role: "assistant", content: [{ type: "text", text: cut(n) }] }, { role: "user", content: nudge });
+    const continued: MessagesRequest = { ...input, messages };
+    const at = recognizeCompaction(continued)!;
+    // The instructions and the three pieces as sent are over a budget the instructions and one tail fit in.
+    const budget = Math.ceil((measurePrompt(fitCompaction(input, recognizeCompaction(input)!, 100_000)!.request).chars + 1200) / 3.5);
+    expect(fitCompaction(continued, at, budget)).toBeUndefined();
+    const fitted = fitCompaction(continued, at, budget, 896)!;
+    expect(fitted.size.tokens).toBeLessThanOrEqual(budget);
+    const [piece, goOn] = fitted.request.messages.slice(1);
+    expect(fitted.request.messages).toHaveLength(3);
+    expect((piece!.content as AnthropicTextBlock[])[0]!.text).toMatch(/^….*\(piece 3\)$/s);
+    expect((piece!.content as AnthropicTextBlock[])[0]!.text).toHaveLength(897);
+    expect(goOn).toEqual({ role: "user", content: nudge });
   });
 
   it("a transcript of every block kind: thinking left out, an image named", () => {

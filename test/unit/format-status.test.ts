@@ -26,7 +26,7 @@ describe("formatRequest (mallex status)", () => {
     );
   });
 
-  it("names the GGUF that served the profile, and an answer mallex's cap cut as the model's max_tokens, not the end_turn the client was told", () => {
+  it("names the GGUF that served the profile, and an answer mallex's cap cut as max_tokens by mallex's cap (what the client was told, and whose cap)", () => {
     const line = formatRequest({
       id: "req_1",
       at: "2026-11-22T12:00:01.000Z",
@@ -39,7 +39,7 @@ describe("formatRequest (mallex status)", () => {
       status: 200,
       outcome: "ok",
       durationMs: 900,
-      stopReason: "end_turn",
+      stopReason: "max_tokens",
       cutAtCap: 48,
     });
     expect(line).toBe("12:00:01 mallex/tiny-chat → medium/coder on tiny-chat (local, default → medium) · stop max_tokens (cut at 48 tokens by mallex's cap)");

@@ -47,16 +47,56 @@ describe("whether a model fits (judgeFit: doctor's rule)", () => {
 });
 
 describe("one model per real path (mergeModelCandidates)", () => {
-  it("gathers the profiles and tiers (in tier order) of every sighting, keeps the first name, and a model on disk stays on disk", () => {
+  it("gathers the profiles and tiers (in tier order) and the names of every sighting, keeps the first name, and a model on disk stays on disk", () => {
     const merged = mergeModelCandidates([
       { key: "/m/a.gguf", name: "a", path: "/m/a.gguf", format: "gguf" },
-      { key: "/m/a.gguf", name: "a-from-profile", path: "/m/a.gguf", format: "gguf", profile: { name: "big", tiers: ["high", "classifier"], minRamGb: 8 } },
-      { key: "/m/a.gguf", name: "a", path: "/m/a.gguf", format: "gguf", profile: { name: "small", tiers: ["low", "high"] } },
+      {
+        key: "/m/a.gguf",
+        name: "a-from-profile",
+        path: "/m/a.gguf",
+        format: "gguf",
+        profile: { name: "big", tiers: ["high", "classifier"], minRamGb: 8 },
+        namedAs: "~/a.gguf",
+      },
+      { key: "/m/a.gguf", name: "a", path: "/m/a.gguf", format: "gguf", profile: { name: "small", tiers: ["low", "high"] }, namedAs: "/m/a.gguf" },
+      { key: "/m/a.gguf", name: "a", path: "/m/a.gguf", format: "gguf", namedAs: "~/a.gguf" },
       { key: "absent:x", name: "x", path: null, format: "mlx", absent: { state: "not downloaded", problem: "p" }, profile: { name: "x", tiers: [] } },
+      // Measured here and gone: found only by its name, so it stays not here.
+      { key: "absent:y", name: "y", path: null, format: "gguf", absent: { state: "not here", problem: "q" }, namedAs: "y:7b" },
     ]);
     expect(merged).toEqual([
-      { key: "/m/a.gguf", name: "a", path: "/m/a.gguf", format: "gguf", profiles: ["big", "small"], tiers: ["low", "high", "classifier"], minRamGb: [8] },
-      { key: "absent:x", name: "x", path: null, format: "mlx", absent: { state: "not downloaded", problem: "p" }, profiles: ["x"], tiers: [], minRamGb: [] },
+      {
+        key: "/m/a.gguf",
+        name: "a",
+        path: "/m/a.gguf",
+        format: "gguf",
+        profiles: ["big", "small"],
+        tiers: ["low", "high", "classifier"],
+        minRamGb: [8],
+        namedAs: ["~/a.gguf", "/m/a.gguf"],
+      },
+      {
+        key: "absent:x",
+        name: "x",
+        path: null,
+        format: "mlx",
+        absent: { state: "not downloaded", problem: "p" },
+        profiles: ["x"],
+        tiers: [],
+        minRamGb: [],
+        namedAs: [],
+      },
+      {
+        key: "absent:y",
+        name: "y",
+        path: null,
+        format: "gguf",
+        absent: { state: "not here", problem: "q" },
+        profiles: [],
+        tiers: [],
+        minRamGb: [],
+        namedAs: ["y:7b"],
+      },
     ]);
     const found = mergeModelCandidates([
       { key: "k", name: "n", path: "/p", format: "mlx", absent: { state: "partly downloaded", problem: "p" } },

@@ -5,6 +5,7 @@ import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/sh
 import { budgetWithin } from "../../src/shared/answer-reserve.js";
 import { contextFix, largerContext } from "../../src/shared/context-fix.js";
 import { profileForAnswer } from "../../src/pipeline/profile-for-answer.js";
+import { compactAt } from "../../src/shared/compaction-point.js";
 import { smallContextWarnings } from "../../src/cli/small-context-warning.js";
 import { withEmbeddedModel } from "../../src/server/with-embedded-model.js";
 import { compileShipped, testProfile } from "../helpers/trim-helpers.js";
@@ -52,6 +53,29 @@ describe("answerCapFor: an answer in a small context leaves Claude Code's next r
     expect(isSmallContext(SMALL_CONTEXT_TOKENS - 1)).toBe(true);
     expect(answerCapFor(32768, 24576, 20000)).toBeUndefined();
     expect(answerCapFor(undefined, 8000, 7000)).toBeUndefined();
+  });
+
+  it("profileForAnswer holds a compaction's summary under Claude Code's compaction point, where the budget let it run to 1,680 tokens at 8 K", () => {
+    const profile = testProfile({ contextWindow: 8192, inputBudget: 6144, maxOutputTokens: 16384 });
+    // The summary's next request carries 2,500 tokens besides it, and Claude Code compacts at 4,300 (compactAt).
+    expect(compactAt(6144)).toBe(4300);
+    const compaction = (carriedTokens: number) => ({ compaction: { carriedTokens, rewritten: true } });
+    expect(profileForAnswer(profile, 6000, compaction(2500))).toMatchObject({ contextCap: Math.floor((4300 - 2500 - 512) / 1.5) });
+    expect(answerCapFor(8192, 6144, 6000, 2500)).toBe(8192 - 6000 - 512);
+    // Never under the room a small context keeps; an answer that is not a summary keeps the budget's cap.
+    expect(profileForAnswer(testProfile({ contextWindow: 4096, inputBudget: 3072, maxOutputTokens: 4096 }), 3000, compaction(2300))).toMatchObject({
+      contextCap: 256,
+    });
+    expect(profileForAnswer(profile, 2000)).toMatchObject({ contextCap: answerCapFor(8192, 6144, 2000) });
+  });
+
+  it("profileForAnswer counts a cut answer's pieces before it in a request to go on kept to their tail: Claude Code's next turn carries them all", () => {
+    const profile = testProfile({ contextWindow: 8192, inputBudget: 6144, maxOutputTokens: 16384 });
+    // The request as sent, with a 2,454-token piece kept to its tail: 2,300 tokens. As Claude Code sent it: 5,000.
+    const fitted = profileForAnswer(profile, 2300, { continuation: { carriedTokens: 5000 } });
+    expect(fitted).toMatchObject({ contextCap: 512 });
+    // Counting only the tail, each piece got 2,038 tokens: 4 pieces of a model that never stops, 8,500 tokens for the next turn to carry.
+    expect(profileForAnswer(profile, 2300)).toMatchObject({ contextCap: Math.floor((6144 - 2300 - 512) / 1.5) });
   });
 
   it("profileForAnswer lowers max_output_tokens only where the cap is lower, and says so", () => {

@@ -129,12 +129,12 @@ describe("convertOpenAIResponse", () => {
     });
   });
 
-  it("length from the profile's own cap → end_turn with a line saying where the limit is", () => {
+  it("length from the profile's own cap → max_tokens (the answer is cut), with a line saying where the limit is", () => {
     const message = convertOpenAIResponse(
       { choices: [{ index: 0, finish_reason: "length", message: { role: "assistant", content: "Once upon" } }] },
       { model: "m", tools: [], options: { ...baseOptions, profileName: "tiny" }, deps: createTestDeps(), outputCap: 48 },
     );
-    expect(message.stop_reason).toBe("end_turn");
+    expect(message.stop_reason).toBe("max_tokens");
     expect(message.content).toEqual([
       {
         type: "text",

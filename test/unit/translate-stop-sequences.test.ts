@@ -142,7 +142,9 @@ describe("stop sequences in the stream translator", () => {
       outputCap: 48,
     });
     const message = await textOf(events);
-    expect(message.stop_reason).toBe("end_turn");
+    // The cap cut the answer: max_tokens, not the stop sequence the note holds.
+    expect(message.stop_reason).toBe("max_tokens");
+    expect(message.stop_sequence).toBeNull();
     expect(message.content).toEqual([{ type: "text", text: expect.stringMatching(/^Once upon\n\n\[mallex: the answer was cut at 48 tokens/) }]);
   });
 });

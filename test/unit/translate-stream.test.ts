@@ -521,7 +521,7 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
     ]);
   });
 
-  it("an answer ended by the profile's own cap ends the turn with a line saying so (not max_tokens, which asks the user to raise Claude Code's limit)", async () => {
+  it("an answer ended by the profile's own cap ends max_tokens (it is cut), with a line saying where the cap is (Claude Code's own message names its max_tokens)", async () => {
     const events = await translateInputs([chunk({ content: "Once upon" }), chunk({}, "length"), { type: "done" }], {
       outputCap: 48,
       options: { profileName: "tiny" },
@@ -532,7 +532,7 @@ describe("createAnthropicStreamTranslator: tool modes", () => {
         "delta 0 text_delta "Once upon"",
         "delta 0 text_delta "\\n\\n[mallex: the answer was cut at 48 tokens, the local model's output limit (max_output_tokens of profile tiny in mallex.yaml)]"",
         "stop 0",
-        "message_delta end_turn {"output_tokens":0}",
+        "message_delta max_tokens {"output_tokens":0}",
         "message_stop",
       ]
     `);

@@ -25,8 +25,7 @@ export function promptTokens(r: RequestSummary): string {
 
 /**
  * `stop end_turn`; an answer mallex's own cap cut is `stop max_tokens (cut at 4 tokens by mallex's
- * cap)`: the model ran out of tokens, though the client was told end_turn (with a note), so it ends
- * the turn instead of asking to raise a limit that is not its own.
+ * cap)`: the client was told max_tokens too, and the cap that cut it is mallex's, not the client's.
  */
 export function outcome(r: RequestSummary): string {
   if (r.error !== undefined) return r.error;

@@ -1,5 +1,5 @@
 import { connectEvents, errorText, type ConnectionState } from "./connect-events.js";
-import { byId } from "./dom.js";
+import { byId, el } from "./dom.js";
 import { renderCapacity } from "./render-capacity.js";
 import { renderCharts } from "./render-charts.js";
 import { renderConfig } from "./render-config.js";
@@ -9,6 +9,7 @@ import { renderDrift } from "./render-drift.js";
 import { renderEval } from "./render-eval.js";
 import { renderInFlight } from "./render-in-flight.js";
 import { renderMemory } from "./render-memory.js";
+import { modelKey, renderModels } from "./render-models.js";
 import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
 import { renderServers } from "./render-servers.js";
@@ -19,6 +20,7 @@ import type {
   DashboardMessage,
   EvalView,
   InFlightSummary,
+  ListedModel,
   MemorySummary,
   PoolSummary,
   RequestSummary,
@@ -50,6 +52,9 @@ let supervises = true;
 /** The eval run: this mallex's own (live, from the feed), else the last one saved under MALLEX_HOME (asked for when the tab opens). */
 let evalView: EvalView | undefined;
 let evalSource: "live" | "saved" | "none" | "loading" = "loading";
+/** The Models tab's list: asked for each time the tab opens (undefined until it answers); the rows whose details are open. */
+let models: ListedModel[] | undefined;
+const openModels = new Set<string>();
 let stop: (() => void) | undefined;
 /** Whether mallex has sent its snapshot: until then the page knows nothing of its servers, and says nothing of them. */
 let known = false;
@@ -81,6 +86,15 @@ function render(): void {
   if (!byId("charts-view").hidden) renderCharts(byId("charts"), requests);
   if (!byId("eval-view").hidden) renderEval(byId("eval"), evalView, evalSource === "loading" ? "live" : evalSource);
 }
+
+const showModels = () =>
+  renderModels(byId("models-list"), models, {
+    open: openModels,
+    onToggle(key) {
+      if (!openModels.delete(key)) openModels.add(key);
+      showModels();
+    },
+  });
 
 function onMessage(message: DashboardMessage): void {
   if (message.type === "snapshot") {
@@ -163,6 +177,21 @@ async function loadEval(): Promise<void> {
   render();
 }
 
+async function loadModels(): Promise<void> {
+  const response = await fetch("/ui/api/models", { headers: headers() });
+  if (!response.ok) {
+    // In the tab's place, not only above: a list that never came is no list still loading.
+    const why = await errorText(response);
+    if (models === undefined) byId("models-list").replaceChildren(el("p", { className: "error", text: why }));
+    return showError(why);
+  }
+  models = (await response.json()) as ListedModel[];
+  // A model gone since (removed, renamed) takes its open details with it.
+  const keys = new Set(models.map(modelKey));
+  for (const key of openModels) if (!keys.has(key)) openModels.delete(key);
+  showModels();
+}
+
 async function loadConfig(): Promise<void> {
   const response = await fetch("/ui/api/config", { headers: headers() });
   if (!response.ok) return showError(await errorText(response));
@@ -182,6 +211,10 @@ function showTab(name: string): void {
   }
   if (name === "charts") renderCharts(byId("charts"), requests);
   if (name === "config") void loadConfig();
+  if (name === "models") {
+    showModels();
+    void loadModels();
+  }
   if (name === "eval") {
     renderEval(byId("eval"), evalView, evalSource === "loading" ? "live" : evalSource);
     void loadEval();
@@ -189,6 +222,7 @@ function showTab(name: string): void {
 }
 
 for (const tab of document.querySelectorAll<HTMLButtonElement>("nav button")) tab.addEventListener("click", () => showTab(tab.dataset.tab!));
+byId("models-reload").addEventListener("click", () => void loadModels());
 byId<HTMLFormElement>("login").addEventListener("submit", (event) => {
   event.preventDefault();
   sessionStorage.setItem(TOKEN_KEY, byId<HTMLInputElement>("token").value.trim());

@@ -102,11 +102,11 @@ function endingFacts(response: Json | undefined): Fact[] {
     ["status", `${text(response.status)} ${text(response.outcome)}`.trim()],
     ["took", number(response.duration_ms) === undefined ? "" : `${number(response.duration_ms)} ms`],
     ["first token", number(response.ttft_ms) === undefined ? "" : `after ${number(response.ttft_ms)} ms`],
-    // The answer mallex cut at its own cap ended on max_tokens; the client was told end_turn (with a note) so it does not ask to go on.
+    // The answer mallex cut at its own cap ended on max_tokens, as the client was told, with a note naming the cap.
     [
       "stop",
       cut !== undefined
-        ? `max_tokens: cut at ${cut} tokens by mallex's cap (Claude Code was told ${stop || "end_turn"})`
+        ? `max_tokens: cut at ${cut} tokens by mallex's cap (Claude Code was told ${stop || "max_tokens"}, with a note naming the cap)`
         : stop === ""
           ? ""
           : `${stop}${text(response.stop_sequence) === "" ? "" : ` ${JSON.stringify(text(response.stop_sequence))}`}`,

@@ -29,7 +29,7 @@ export function renderRequests(body: HTMLTableSectionElement, requests: readonly
       el("td", {
         className: r.error === undefined ? "stop" : "error",
         text: outcome(r),
-        ...(r.cutAtCap === undefined ? {} : { title: `Claude Code was told ${r.stopReason ?? "end_turn"}, with a note in the answer` }),
+        ...(r.cutAtCap === undefined ? {} : { title: `Claude Code was told ${r.stopReason ?? "max_tokens"}, with a note in the answer naming the cap` }),
       }),
     );
     row.dataset.id = r.id;

@@ -1,7 +1,8 @@
 /**
  * What the server sends, as the page reads it. The shapes are those of src/observe/dashboard/
- * (RequestSummary, ServerSummary, PoolSummary, CapacitySummary, ContextSummary, DashboardMessage, RoutingTableView), imported as types only:
- * nothing of the server is bundled into the page.
+ * (RequestSummary, ServerSummary, PoolSummary, CapacitySummary, ContextSummary, DashboardMessage, RoutingTableView), and src/models/'s
+ * ListedModel (what /ui/api/models answers), imported as types only: nothing of the server is bundled
+ * into the page (the Models tab bundles `mallex models`' pure formatters, to say what it says).
  */
 export type { RequestSummary } from "../../src/observe/dashboard/summarize-request.js";
 export type { InFlightSummary } from "../../src/observe/dashboard/in-flight-summary.js";
@@ -15,3 +16,5 @@ export type { DashboardMessage } from "../../src/observe/dashboard/dashboard-fee
 export type { RoutingTableView } from "../../src/observe/dashboard/describe-routing-table.js";
 export type { EvalView } from "../../src/eval/eval-view.js";
 export type { EvalGroup, TaskResult as EvalTaskResult } from "../../src/eval/eval-report.js";
+export type { ListedModel, ModelEvalScore } from "../../src/models/model-entry.js";
+export type { MeasuredSpeed } from "../../src/observe/measured-speeds.js";

@@ -4,8 +4,9 @@ import { defineCommand } from "citty";
 import { compileConfig, loadConfigValidator } from "../../compile/compile-config.js";
 import { describeConfigLayers, findConfigLayers } from "../../config/config-layers.js";
 import { formatDiagnostic } from "../../config/diagnostics.js";
+import { createModelsLister } from "../../models/create-models-lister.js";
+import { formatMeasuredTable } from "../../models/format-measured-table.js";
 import { formatModelsTable } from "../../models/format-models-table.js";
-import { listModels } from "../../models/list-models.js";
 import { describeHardware, detectHardware } from "../../setup/detect-hardware.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { resolveMallexHome } from "../../shared/mallex-home.js";
@@ -19,14 +20,14 @@ export default defineCommand({
   meta: {
     name: "models",
     description:
-      "List this machine's models (GGUF, MLX) and the config's: what their files say (architecture, parameters, quantization, context), the profiles and tiers using each, whether it fits in memory",
+      "List this machine's models (GGUF, MLX) and the config's: what their files say (architecture, parameters, quantization, context), the profiles and tiers using each, whether it fits in memory, and each one's speed measured here and mallex eval scores",
   },
   args: {
     ...configArgs,
     json: {
       type: "boolean",
       description:
-        "Print one JSON array, an object per model: name, path, format, architecture, params, quantization, sizeBytes, contextLength, profiles, tiers, fits, needsGb, state, problem",
+        "Print one JSON array, an object per model: name, path, format, architecture, params, quantization, sizeBytes, contextLength, profiles, tiers, fits, needsGb, state, problem, measured (speeds), evals (scores, newest first)",
     },
   },
   async run({ args }) {
@@ -51,15 +52,22 @@ export default defineCommand({
     for (const warning of compiled.diagnostics) printErr(formatDiagnostic(warning));
     const hardware = await detectHardware();
     const mallexHome = resolveMallexHome(env);
-    const models = await listModels({ table: compiled.table, ramGb: hardware.ramGb, env, homedir: homedir(), cwd, mallexHome });
+    const list = createModelsLister({ env, homedir: homedir(), cwd, mallexHome, ramGb: async () => hardware.ramGb });
+    const { models, problems } = await list(compiled.table);
+    // What of MALLEX_HOME's measurements could not be read goes beside the list, never into it.
+    const tell = () => {
+      for (const problem of problems) printErr(`mallex: ${problem}`);
+    };
 
     if (args.json) {
       // stdout is the JSON alone; which config it came from goes where every command says it.
       printErr(describeConfigLayers(layers, cwd));
+      tell();
       printOut(terminalJson(models));
       return;
     }
     printOut([describeConfigLayers(layers, cwd), `machine: ${describeHardware(hardware)}`, ""]);
+    tell();
     if (models.length === 0) {
       printOut(
         `No models: no GGUF in ${join(mallexHome, "models")}, no model in the Hugging Face cache (${huggingFaceHubCache(env, homedir())}), and no profile of the config runs on a server mallex starts.`,
@@ -67,6 +75,7 @@ export default defineCommand({
       return;
     }
     // Escaped cell by cell before the colours go on: a name or an architecture comes from a file.
-    console.log(formatModelsTable(models, { colour: wantsColour(process.stdout, env), escape: (text) => terminalText([text]) }).join("\n"));
+    const escape = (text: string) => terminalText([text]);
+    console.log([...formatModelsTable(models, { colour: wantsColour(process.stdout, env), escape }), "", ...formatMeasuredTable(models, escape)].join("\n"));
   },
 });

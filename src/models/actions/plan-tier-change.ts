@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { TIER_ORDER } from "../../compile/routing-table.js";
-import { listModels } from "../list-models.js";
+import { listModels, type ListModelsOptions } from "../list-models.js";
 import type { ModelPlaceDeps } from "../locate-profile-model.js";
 import type { ModelEntry } from "../model-entry.js";
 import { readFields, refuse, type ActionResult } from "./action-result.js";
@@ -15,7 +15,7 @@ export interface TierChangeDeps extends ModelPlaceDeps {
   /** This machine's memory as the OS reports it (setup/detect-hardware.ts); 0 when unknown. */
   ramGb: number;
   /** The models of this machine (list-models.ts by default; a test gives its own). */
-  listModels?: typeof listModels;
+  listModels?: (options: ListModelsOptions) => Promise<readonly ModelEntry[]>;
 }
 
 /** A change to the user's mallex.yaml, checked and not yet written: what the page shows before the user says apply. */

@@ -1,4 +1,12 @@
+import type { RoutingTable } from "../../compile/routing-table.js";
 import type { DashboardFeed } from "./dashboard-feed.js";
+
+/**
+ * The Models tab's list for a routing table: what `mallex models --json` prints (models/, which the
+ * CLI gives the proxy, loaded on the tab's first ask: it brings the GGUF reader), each model an object
+ * the route only serializes; and what of MALLEX_HOME's measurements could not be read, in words.
+ */
+export type ListModels = (table: RoutingTable) => Promise<{ models: readonly object[]; problems: readonly string[] }>;
 
 /**
  * The dashboard's part of the server context (absent: no dashboard, /ui answers 404). Beside its feed,
@@ -14,6 +22,8 @@ export interface Dashboard {
   heartbeatMs: number;
   /** The last `mallex eval` report saved under MALLEX_HOME: shown when this proxy runs no eval of its own. */
   lastEvalFile?: string;
+  /** The Models tab's list (absent: /ui/api/models answers 404: a proxy started without the CLI). */
+  listModels?: ListModels;
   /**
    * Aborted when the server closes: each /ui/events stream then ends (its page reconnects). An
    * open stream never finishes on its own, and the server's close waits for answers under way.

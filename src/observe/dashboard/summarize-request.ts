@@ -38,7 +38,7 @@ export interface RequestSummary {
   prefillMs?: number;
   decodeMs?: number;
   stopReason?: string;
-  /** mallex's own output cap ended the answer at this many tokens: the model's real stop was max_tokens, whatever stopReason the client was told. */
+  /** mallex's own output cap ended the answer at this many tokens: stopReason is max_tokens, the cap mallex's rather than the client's. */
   cutAtCap?: number;
   /** Tool calls the model wrote, and of those the ones mallex repaired or could not run (absent: none written). */
   toolCalls?: number;

@@ -31,7 +31,8 @@ const PAGE_HEADERS = {
 /**
  * GET /ui and its assets (the page holds no data, so it loads without the token and asks for it),
  * then the data, each behind the same token as /v1/: /ui/events (SSE: a snapshot, then each change),
- * /ui/api/snapshot, a request's explanation, the routing table, and stop/start of a model server.
+ * /ui/api/snapshot, a request's explanation, the routing table, this machine's models, and stop/start
+ * of a model server.
  */
 export function addDashboardRoutes(app: H3, ctx: ServerContext): void {
   const dashboard = ctx.dashboard;
@@ -41,6 +42,8 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext): void {
       ? undefined
       : refuseRequest(event, 401, "This mallex requires its token: send the token from mallex's config as Authorization: Bearer.");
   const assets = new Map<string, Promise<string>>();
+  // What could not be read of MALLEX_HOME's measurements goes to the log once, not at each look at the tab.
+  const toldProblems = new Set<string>();
 
   for (const path of Object.keys(ASSETS)) {
     app.get(path, async (event) => {
@@ -78,6 +81,25 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext): void {
     if (saved === undefined) return Response.json({ source: "none" });
     if ("unreadable" in saved) return refuseRequest(event, 500, saved.unreadable);
     return Response.json({ source: "saved", eval: dashboard.showPrompts ? saved.view : maskEvalView(saved.view) });
+  });
+  app.get("/ui/api/models", async (event) => {
+    if (!dashboard) return off(event);
+    const refusal = refused(event);
+    if (refusal) return refusal;
+    if (!dashboard.listModels) return refuseRequest(event, 404, "This mallex lists no models: it was started without the mallex command, which lists them.");
+    let listed: Awaited<ReturnType<NonNullable<typeof dashboard.listModels>>>;
+    try {
+      // The live table: each profile's context as its server holds it.
+      listed = await dashboard.listModels(ctx.table);
+    } catch (error) {
+      return refuseRequest(event, 500, `mallex could not list this machine's models: ${(error as Error).message}`);
+    }
+    for (const problem of listed.problems) {
+      if (toldProblems.has(problem)) continue;
+      toldProblems.add(problem);
+      ctx.log(`dashboard: models: ${problem}`);
+    }
+    return Response.json(listed.models);
   });
   app.get("/ui/api/config", (event) => {
     if (!dashboard) return off(event);
