@@ -28,7 +28,7 @@ function appWith(options: { actions?: boolean; download?: ModelActions["download
       options.download ??
       ((body) => {
         calls.push(["download", body]);
-        return { ok: true, run: () => Promise.resolve({ ok: true, value: { path: "/m/x.gguf" } }) };
+        return Promise.resolve({ ok: true, run: () => Promise.resolve({ ok: true, value: { path: "/m/x.gguf" } }) });
       }),
   };
   const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
@@ -92,7 +92,7 @@ describe("the Models page's actions over HTTP", () => {
   });
 
   it("answers a refusal in the error envelope, its status and sentence the action's", async () => {
-    const { post } = appWith({ download: () => ({ ok: false, status: 400, message: '"/etc/passwd" is not a Hugging Face reference' }) });
+    const { post } = appWith({ download: () => Promise.resolve({ ok: false, status: 400, message: '"/etc/passwd" is not a Hugging Face reference' }) });
     const refused = await post("/ui/api/models/download", JSON.stringify({ ref: "/etc/passwd" }));
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({
@@ -104,7 +104,7 @@ describe("the Models page's actions over HTTP", () => {
   it("streams a download's progress as JSON lines, then its end; a client that goes away stops it", async () => {
     let stopped: AbortSignal | undefined;
     const { post } = appWith({
-      download: () => ({
+      download: async () => ({
         ok: true,
         run: async (progress, signal) => {
           progress({ type: "progress", line: "x.gguf:  50%|█████     | 1B/2B", percent: 50 });
@@ -129,7 +129,7 @@ describe("the Models page's actions over HTTP", () => {
 
     let signalled: AbortSignal | undefined;
     const slow = appWith({
-      download: () => ({
+      download: async () => ({
         ok: true,
         run: (progress, signal) => {
           signalled = signal;

@@ -1,19 +1,13 @@
+import { createHash } from "node:crypto";
 import { homedir } from "node:os";
-import { loadConfigValidator } from "../../compile/compile-config.js";
+import { join } from "node:path";
 import type { ConfigLayers } from "../../config/config-layers.js";
 import type { ConfigValidator } from "../../config/validate-schema.js";
-import { loadSuite } from "../../eval/load-suite.js";
 import { readFields, refuse, type ActionResult } from "../../models/actions/action-result.js";
-import { applyTierChange } from "../../models/actions/apply-tier-change.js";
-import { checkDownload, downloadModel } from "../../models/actions/download-model.js";
-import { planTierChange } from "../../models/actions/plan-tier-change.js";
-import { removeModel } from "../../models/actions/remove-model.js";
-import { hashText, type UserConfig } from "../../models/actions/user-config.js";
+import type { UserConfig } from "../../models/actions/user-config.js";
 import type { ModelActions } from "../../server/routes/model-actions.js";
 import type { RunningProxy } from "../../server/start-proxy.js";
-import { detectHardware } from "../../setup/detect-hardware.js";
 import { MallexError } from "../../shared/mallex-error.js";
-import { runDashboardEval, shippedSuite } from "./run-dashboard-eval.js";
 
 export interface ModelActionsOptions {
   /** The files the running mallex read its config from: the top one is the user's file a tier change writes. */
@@ -37,12 +31,13 @@ export interface ModelActionsOptions {
 /** Plans kept for an apply: the page applies the one it just showed. */
 const MAX_PLANS = 16;
 
-const planKey = (hash: string, newText: string) => `${hash}:${hashText(newText)}`;
+const planKey = (hash: string, newText: string) => `${hash}:${createHash("sha256").update(newText).digest("hex")}`;
 
 /**
  * The Models page's actions for the proxy `serve` starts: the library functions of models/actions/
  * over this mallex's config, models folder and proxy, one download and one eval at a time. `close`
- * stops a download or an eval under way (mallex is stopping).
+ * stops a download or an eval under way (mallex is stopping). Each brings its code on its first use
+ * (the compiler, the GGUF reader, the eval): a proxy's start and its idle memory never pay for them.
  */
 export function createModelActions(options: ModelActionsOptions): ModelActions & { close(): void } {
   const { layers, cwd, env, mallexHome } = options;
@@ -61,7 +56,7 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
     cwd,
     env,
     packageRoot: options.packageRoot,
-    validator: await (validator ??= loadConfigValidator(options.packageRoot)),
+    validator: await (validator ??= import("../../compile/compile-config.js").then(({ loadConfigValidator }) => loadConfigValidator(options.packageRoot))),
   });
   const places = { env, homedir: homedir(), cwd, mallexHome };
   const running = (): ActionResult<RunningProxy> => {
@@ -71,6 +66,10 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
 
   return {
     async planTierChange(body) {
+      const [{ planTierChange }, { detectHardware }] = await Promise.all([
+        import("../../models/actions/plan-tier-change.js"),
+        import("../../setup/detect-hardware.js"),
+      ]);
       const plan = await planTierChange(body, {
         ...places,
         config: await config(),
@@ -84,6 +83,7 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
       const { hash, newText } = (typeof body === "object" && body !== null ? body : {}) as { hash?: unknown; newText?: unknown };
       if (typeof hash === "string" && typeof newText === "string" && !planned.includes(planKey(hash, newText)))
         return refuse(409, "this change was not planned by this mallex (or it has planned many since): plan it again, then apply what the plan gives");
+      const { applyTierChange } = await import("../../models/actions/apply-tier-change.js");
       const written = applyTierChange(body, await config());
       if (!written.ok) return written;
       let notes: string[];
@@ -101,7 +101,8 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
       return { ok: true, value: { ...written.value, served, tiers, notes } };
     },
 
-    download(body) {
+    async download(body) {
+      const { checkDownload, downloadModel } = await import("../../models/actions/download-model.js");
       const request = checkDownload(body, mallexHome);
       if (!request.ok) return request;
       if (downloading) return refuse(409, "a download is under way: wait for it to finish");
@@ -127,6 +128,7 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
     async removeModel(body) {
       const proxy = running();
       if (!proxy.ok) return proxy;
+      const { removeModel } = await import("../../models/actions/remove-model.js");
       return removeModel(body, { ...places, table: proxy.value.table() });
     },
 
@@ -140,7 +142,8 @@ export function createModelActions(options: ModelActionsOptions): ModelActions &
       if (table.profiles[profile] === undefined)
         return refuse(404, `the config has no profile ${JSON.stringify(profile)} (it has ${Object.keys(table.profiles).join(", ")})`);
       if (evaluating !== undefined) return refuse(409, `an eval of ${evaluating} is under way: one runs at a time; its progress is on the Eval tab`);
-      const suite = shippedSuite(options.packageRoot);
+      const [{ loadSuite }, { runDashboardEval }] = await Promise.all([import("../../eval/load-suite.js"), import("./run-dashboard-eval.js")]);
+      const suite = join(options.packageRoot, "eval", "suite");
       const only = task === undefined ? [] : [task];
       let tasks;
       try {

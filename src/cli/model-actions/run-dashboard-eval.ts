@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { buildEvalReport, type EvalReport } from "../../eval/eval-report.js";
 import { evalRunRecord } from "../../eval/eval-run-record.js";
 import { evalServing } from "../../eval/eval-serving.js";
@@ -117,9 +116,4 @@ function keep(options: DashboardEvalOptions, save: () => void, what: string): vo
   } catch (error) {
     options.log(`dashboard: cannot save ${what} under ${options.mallexHome}: ${(error as Error).message}`);
   }
-}
-
-/** The shipped suite, as `mallex eval` runs it by default. */
-export function shippedSuite(packageRoot: string): string {
-  return join(packageRoot, "eval", "suite");
 }

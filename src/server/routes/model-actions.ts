@@ -22,7 +22,7 @@ export interface ModelActions {
   /** Body `{ hash, newText }` → `{ file, backup, served, notes }` once written (and served, where this mallex could switch). */
   applyTierChange(body: unknown): Promise<ModelActionResult>;
   /** Body `{ ref }` (hf:org/repo/file.gguf) → a stream of progress events, then `done` or `error`. */
-  download(body: unknown): ModelDownload;
+  download(body: unknown): Promise<ModelDownload>;
   /** Body `{ path }` → `{ removed }`. */
   removeModel(body: unknown): Promise<ModelActionResult>;
   /** Body `{ profile, task? }` → 202 `{ profile, tasks }`: the run's progress is the Eval tab's (the events feed's `eval`). */
@@ -83,8 +83,8 @@ export function addModelActionRoutes(app: H3, ctx: ServerContext, actions: Model
   );
   app.post(
     "/ui/api/models/download",
-    guarded((body, event) => {
-      const download = actions!.download(body);
+    guarded(async (body, event) => {
+      const download = await actions!.download(body);
       if (!download.ok) return refuseRequest(event, download.status, download.message);
       return streamDownload(download.run, [event.req.signal, ...(ctx.dashboard?.closing ? [ctx.dashboard.closing] : [])], ctx.log);
     }),
