@@ -11,7 +11,7 @@ import { learnFromRequest } from "../observe/learn-from-request.js";
 import { describeServer } from "../observe/measured-server.js";
 import { createEventObserver, formatRequestLog, onceEnded } from "../observe/request-log.js";
 import { settledWithin } from "../shared/settled-within.js";
-import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { collectStreamMessage } from "../translate/collect-stream-message.js";
 import { convertOpenAIResponse } from "../translate/convert-openai-response.js";
 import { extractJsonContent } from "../translate/extract-json-text.js";
@@ -58,7 +58,7 @@ function streamAnswer(
   const observe = createEventObserver(call.metrics, server.deps.now, (error) => end?.(error));
   const arrived = (answer: Upstream): AnswerSource => {
     end = endOfCall(scope, call, answer);
-    return sourceOf(answer, (error) => errorEventOf(classifyFailure(error, scope)), prefilledFor(scope));
+    return sourceOf(answer, readFailureOf(scope), prefilledFor(scope));
   };
   const log = { observe, end: () => end?.() };
   const clock = { pingIntervalMs: server.pingIntervalMs, now: server.deps.now };
@@ -88,7 +88,7 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
   let translatorFailed: string | undefined;
   // A read failure (the connection broke mid-answer) keeps its one classification, status and retry included.
   let broke: Refusal | undefined;
-  const failed = (error: unknown) => errorEventOf((broke = classifyFailure(error, scope)));
+  const failed = readFailureOf(scope, (reply) => (broke = reply));
   await new Promise<void>((resolve) => {
     const collect: AnswerSink = {
       event(event) {
@@ -211,4 +211,13 @@ function endOfCall(scope: RequestScope, call: AnsweringCall, upstream: Upstream)
 function prefilledFor(scope: RequestScope): ((progress: PrefillProgress) => void) | undefined {
   const feed = scope.server.dashboard?.feed;
   return feed === undefined ? undefined : (progress) => feed.requestProgress(scope.id, progress);
+}
+
+/** A read failure of the answer's body as its error event, classified once (refusal.ts); `keep` is told the whole refusal. */
+function readFailureOf(scope: RequestScope, keep?: (reply: Refusal) => void): (error: unknown) => { type: AnthropicErrorType; message: string } {
+  return (error) => {
+    const reply = classifyFailure(error, scope);
+    keep?.(reply);
+    return errorEventOf(reply);
+  };
 }

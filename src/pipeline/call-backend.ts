@@ -11,7 +11,7 @@ import type { RequestLease } from "../supervisor/types.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
 import { poolQueueName } from "../backends/pool-queue-name.js";
 import type { RequestScope } from "./request-scope.js";
-import { retryAfterSeconds } from "./refusal.js";
+import { retryAfterSeconds } from "../shared/retry-after-seconds.js";
 
 /**
  * Calls the profile's backend, in order: waits the request's turn in the backend's queue (or its pool

@@ -103,6 +103,3 @@ export function streamedFailure(reply: Refusal): { type: AnthropicErrorType; mes
   const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;
   return { type: "overloaded_error", message: `${reply.message}${after}` };
 }
-
-/** A wait in milliseconds as a `retry-after` value: whole seconds, at least 1. */
-export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
