@@ -99,7 +99,7 @@ export function errorEventOf(reply: Refusal): { type: AnthropicErrorType; messag
  */
 export function streamedFailure(reply: Refusal): { type: AnthropicErrorType; message: string } {
   const { options } = reply;
-  if (options.retry !== true) return { type: options.type ?? mapStatusToErrorType(reply.status), message: reply.message };
+  if (options.retry !== true) return errorEventOf(reply);
   const after = options.retryAfter === undefined ? "" : ` (retry after ${/^\d+$/.test(options.retryAfter) ? `${options.retryAfter} s` : options.retryAfter})`;
   return { type: "overloaded_error", message: `${reply.message}${after}` };
 }
