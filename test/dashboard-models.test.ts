@@ -13,11 +13,18 @@ import type { ListModels } from "../src/observe/dashboard/dashboard-context.js";
 import { packageRoot } from "./helpers/config-tree.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";
 
-function proxyWith(listModels: ListModels | undefined, authToken?: string) {
+function proxyWith(listModels: ListModels | undefined, authToken?: string, modelsDir?: string) {
   const feed = createDashboardFeed({ table: defaultTable, maxRequests: 10, maxExplanations: 10, maxClients: 2, pollMs: 50, date: () => new Date() });
   return createTestProxy({
     ctx: {
-      dashboard: { feed, assetsDir: join(packageRoot, "dist", "ui"), showPrompts: false, heartbeatMs: 20, ...(listModels ? { listModels } : {}) },
+      dashboard: {
+        feed,
+        assetsDir: join(packageRoot, "dist", "ui"),
+        showPrompts: false,
+        heartbeatMs: 20,
+        ...(listModels ? { listModels } : {}),
+        ...(modelsDir ? { modelsDir } : {}),
+      },
       ...(authToken ? { authToken } : {}),
     },
   });
@@ -39,6 +46,14 @@ describe("/ui/api/models", () => {
     }
     expect(tables).toEqual([proxy.ctx.table, proxy.ctx.table]);
     expect(proxy.logs.filter((line) => line.includes("x.json"))).toEqual(["dashboard: models: eval history: x.json is skipped: not a JSON object"]);
+  });
+
+  it("names the folder the page may remove a model from beside the list (x-mallex-models-dir, URI-encoded), the body still the list alone", async () => {
+    const dir = "/home/zoë/.mallex/models";
+    const response = await proxyWith(async () => ({ models: [{ name: "m" }], problems: [] }), undefined, dir).fetch("/ui/api/models");
+    expect(decodeURIComponent(response.headers.get("x-mallex-models-dir") ?? "")).toBe(dir);
+    expect(await response.json()).toEqual([{ name: "m" }]);
+    expect((await proxyWith(async () => ({ models: [], problems: [] })).fetch("/ui/api/models")).headers.has("x-mallex-models-dir")).toBe(false);
   });
 
   it("is refused without the token and to another web site; says when this mallex lists none, and when listing failed", async () => {

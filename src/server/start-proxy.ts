@@ -253,6 +253,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       heartbeatMs: 15_000,
       lastEvalFile: lastEvalPath(options.mallexHome),
       ...(options.listModels ? { listModels: options.listModels } : {}),
+      modelsDir: join(options.mallexHome, "models"),
       closing: closing.signal,
     },
     log,

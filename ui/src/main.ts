@@ -9,6 +9,8 @@ import { renderDrift } from "./render-drift.js";
 import { renderEval } from "./render-eval.js";
 import { renderInFlight } from "./render-in-flight.js";
 import { renderMemory } from "./render-memory.js";
+import { renderDownloadBox } from "./download-box.js";
+import { createModelActions } from "./model-actions.js";
 import { modelKey, renderModels } from "./render-models.js";
 import { renderPools } from "./render-pools.js";
 import { renderRequests } from "./render-requests.js";
@@ -55,6 +57,8 @@ let evalSource: "live" | "saved" | "none" | "loading" = "loading";
 /** The Models tab's list: asked for each time the tab opens (undefined until it answers); the rows whose details are open. */
 let models: ListedModel[] | undefined;
 const openModels = new Set<string>();
+/** MALLEX_HOME/models, as mallex sends it with the list: where Remove is offered. */
+let modelsDir: string | undefined;
 let stop: (() => void) | undefined;
 /** Whether mallex has sent its snapshot: until then the page knows nothing of its servers, and says nothing of them. */
 let known = false;
@@ -87,6 +91,14 @@ function render(): void {
   if (!byId("eval-view").hidden) renderEval(byId("eval"), evalView, evalSource === "loading" ? "live" : evalSource);
 }
 
+const modelActions = createModelActions({
+  headers,
+  redraw: () => showModels(),
+  reload: loadModels,
+  showEval: () => showTab("eval"),
+  modelsDir: () => modelsDir,
+});
+
 const showModels = () =>
   renderModels(byId("models-list"), models, {
     open: openModels,
@@ -94,6 +106,8 @@ const showModels = () =>
       if (!openModels.delete(key)) openModels.add(key);
       showModels();
     },
+    actions: modelActions.buttons,
+    panel: modelActions.panel,
   });
 
 function onMessage(message: DashboardMessage): void {
@@ -186,9 +200,12 @@ async function loadModels(): Promise<void> {
     return showError(why);
   }
   models = (await response.json()) as ListedModel[];
-  // A model gone since (removed, renamed) takes its open details with it.
+  const dir = response.headers.get("x-mallex-models-dir");
+  modelsDir = dir === null ? undefined : decodeURIComponent(dir);
+  // A model gone since (removed, renamed) takes its open details and its action with it.
   const keys = new Set(models.map(modelKey));
   for (const key of openModels) if (!keys.has(key)) openModels.delete(key);
+  modelActions.keep(keys);
   showModels();
 }
 
@@ -223,6 +240,7 @@ function showTab(name: string): void {
 
 for (const tab of document.querySelectorAll<HTMLButtonElement>("nav button")) tab.addEventListener("click", () => showTab(tab.dataset.tab!));
 byId("models-reload").addEventListener("click", () => void loadModels());
+renderDownloadBox(byId("models-download"), { headers, reload: loadModels });
 byId<HTMLFormElement>("login").addEventListener("submit", (event) => {
   event.preventDefault();
   sessionStorage.setItem(TOKEN_KEY, byId<HTMLInputElement>("token").value.trim());

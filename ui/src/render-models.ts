@@ -14,10 +14,12 @@ export interface ModelsViewOptions {
   open: ReadonlySet<string>;
   onToggle(key: string): void;
   /**
-   * Fills a model's actions cell (`td.actions`, the row's last): its buttons — put it on a tier, download,
-   * remove, run an eval — come here. Without it the cell stays empty.
+   * Fills a model's actions cell (`td.actions`, the row's last) with its buttons (model-actions.ts: put it
+   * on a tier, run an eval, remove it). Without it the cell stays empty.
    */
   actions?: (model: ListedModel, cell: HTMLTableCellElement) => void;
+  /** What an action on the model shows (a plan's diff, a refusal, a confirmation), as a row of its own under the model's; undefined: none. */
+  panel?: (model: ListedModel) => HTMLElement | undefined;
 }
 
 /** A model's key on the page: its file or folder, else (a model with no path here) its name. */
@@ -51,6 +53,8 @@ export function renderModels(root: HTMLElement, models: readonly ListedModel[] |
     const key = modelKey(model);
     const open = options.open.has(key);
     body.append(modelRow(model, key, open, options));
+    const panel = options.panel?.(model);
+    if (panel !== undefined) body.append(fullRow("model-action", key, panel));
     if (open) body.append(detailsRow(model, key));
   }
   const table = el("table", {}, el("thead", {}, el("tr", {}, ...HEADERS.map((h) => el("th", { text: h })))), body);
@@ -106,9 +110,14 @@ function detailsRow(model: ListedModel, key: string): HTMLTableRowElement {
       ? el("p", { className: "empty", text: "No mallex eval has scored it here." })
       : subTable(["date", "score", "suite", "settings", "served by", "named"], model.evals.map(scoreRow), "evals"),
   );
+  return fullRow("model-details", key, ...parts);
+}
+
+/** A row under a model's, one cell across the table. */
+function fullRow(className: string, key: string, ...parts: Node[]): HTMLTableRowElement {
   const cell = el("td", {}, ...parts);
   cell.colSpan = HEADERS.length;
-  const row = el("tr", { className: "model-details" }, cell);
+  const row = el("tr", { className }, cell);
   row.dataset.key = key;
   return row;
 }

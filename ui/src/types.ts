@@ -1,8 +1,8 @@
 /**
  * What the server sends, as the page reads it. The shapes are those of src/observe/dashboard/
  * (RequestSummary, ServerSummary, PoolSummary, CapacitySummary, ContextSummary, DashboardMessage, RoutingTableView), and src/models/'s
- * ListedModel (what /ui/api/models answers), imported as types only: nothing of the server is bundled
- * into the page (the Models tab bundles `mallex models`' pure formatters, to say what it says).
+ * ListedModel (what /ui/api/models answers) and what its actions answer (models/actions/), imported as types only: nothing of the server is bundled
+ * into the page (the Models tab bundles `mallex models`' pure formatters, to say what it says, and the tiers' names).
  */
 export type { RequestSummary } from "../../src/observe/dashboard/summarize-request.js";
 export type { InFlightSummary } from "../../src/observe/dashboard/in-flight-summary.js";
@@ -18,3 +18,6 @@ export type { EvalView } from "../../src/eval/eval-view.js";
 export type { EvalGroup, TaskResult as EvalTaskResult } from "../../src/eval/eval-report.js";
 export type { ListedModel, ModelEvalScore } from "../../src/models/model-entry.js";
 export type { MeasuredSpeed } from "../../src/observe/measured-speeds.js";
+export type { TierPlan } from "../../src/models/actions/plan-tier-change.js";
+export type { TierChangeWritten } from "../../src/models/actions/apply-tier-change.js";
+export type { RemovedModel } from "../../src/models/actions/remove-model.js";

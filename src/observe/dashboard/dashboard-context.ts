@@ -25,6 +25,12 @@ export interface Dashboard {
   /** The Models tab's list (absent: /ui/api/models answers 404: a proxy started without the CLI). */
   listModels?: ListModels;
   /**
+   * MALLEX_HOME/models, the one folder the Models page removes from: sent with the list (its answer's
+   * `x-mallex-models-dir`, the body being what `mallex models --json` prints), so the page offers Remove
+   * only there.
+   */
+  modelsDir?: string;
+  /**
    * Aborted when the server closes: each /ui/events stream then ends (its page reconnects). An
    * open stream never finishes on its own, and the server's close waits for answers under way.
    */

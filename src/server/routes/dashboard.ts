@@ -99,7 +99,11 @@ export function addDashboardRoutes(app: H3, ctx: ServerContext): void {
       toldProblems.add(problem);
       ctx.log(`dashboard: models: ${problem}`);
     }
-    return Response.json(listed.models);
+    // The folder a model may be removed from, beside the list (URI-encoded: a header holds no other characters).
+    return Response.json(
+      listed.models,
+      dashboard.modelsDir === undefined ? {} : { headers: { "x-mallex-models-dir": encodeURIComponent(dashboard.modelsDir) } },
+    );
   });
   app.get("/ui/api/config", (event) => {
     if (!dashboard) return off(event);
