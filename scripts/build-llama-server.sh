@@ -24,8 +24,8 @@ if [ -x "$bin" ]; then
 fi
 if [ ! -d "$dir/src" ]; then
   mkdir -p "$dir/npm"
-  # Only its source bundle is used; the prebuilt binaries (optional packages) are not needed.
-  NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --prefix "$dir/npm" --no-save --no-package-lock --omit=optional --no-audit --no-fund node-llama-cpp@3.21.1
+  # Only its source bundle is used: neither the prebuilt binaries (optional packages) nor its postinstall.
+  npm install --prefix "$dir/npm" --no-save --no-package-lock --omit=optional --ignore-scripts --no-audit --no-fund node-llama-cpp@3.21.1
   git -c advice.detachedHead=false clone -q "$dir/npm/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$dir/src"
 fi
 cmake -S "$dir/src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=$native \
