@@ -6,28 +6,13 @@ import { ttftOf } from "../../src/observe/learn-rates.js";
 import { learnFromRequest } from "../../src/observe/learn-from-request.js";
 import { describeServer } from "../../src/observe/measured-server.js";
 import { listMeasuredSpeeds, readMeasuredSpeeds } from "../../src/observe/measured-speeds.js";
-import type { RequestMetrics } from "../../src/observe/request-log.js";
 import { createTtftRates, ttftRatesPath } from "../../src/observe/ttft-rates.js";
 import { createSessionPrompts } from "../../src/router/session-prompts.js";
+import { finished } from "../helpers/finished-request.js";
 import { testProfile } from "../helpers/trim-helpers.js";
 
 const home = () => mkdtempSync(join(tmpdir(), "mallex-speeds-"));
 const MLX = { kind: "openai", flavor: "mlx", url: "started by mallex" } as const;
-
-/** A streamed local request: 8,000 prompt tokens (2,000 cached) to the first token in 3 s, then 201 tokens in 4 s. */
-const finished = (overrides: Partial<RequestMetrics> = {}): RequestMetrics => ({
-  route: "r",
-  charsIn: 1,
-  charsOut: 1,
-  started: 1_000,
-  firstTokenAt: 4_000,
-  finishedAt: 8_000,
-  promptTokens: 8_000,
-  cachedTokens: 2_000,
-  outputTokens: 201,
-  stopReason: "end_turn",
-  ...overrides,
-});
 
 describe("describeServer", () => {
   it("names where a backend's requests went: mallex's engine, a server mallex started, a URL, a pool", () => {

@@ -5,26 +5,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { predictTtft } from "../../src/router/predict-ttft.js";
 import { createSessionPrompts } from "../../src/router/session-prompts.js";
 import { addSample, RATE_WINDOW, sampleOf } from "../../src/observe/learn-rates.js";
-import type { RequestMetrics } from "../../src/observe/request-log.js";
 import { createMallexMetrics, renderMetrics } from "../../src/observe/request-metrics.js";
 import { createTtftRates, ttftRatesPath } from "../../src/observe/ttft-rates.js";
 import { learnFromRequest } from "../../src/observe/learn-from-request.js";
+import { finished } from "../helpers/finished-request.js";
 import { testProfile } from "../helpers/trim-helpers.js";
-
-/** A streamed local request: 8,000 prompt tokens (2,000 cached) to the first token in 3 s, then 201 tokens in 4 s. */
-const finished = (overrides: Partial<RequestMetrics> = {}): RequestMetrics => ({
-  route: "r",
-  charsIn: 1,
-  charsOut: 1,
-  started: 1_000,
-  firstTokenAt: 4_000,
-  finishedAt: 8_000,
-  promptTokens: 8_000,
-  cachedTokens: 2_000,
-  outputTokens: 201,
-  stopReason: "end_turn",
-  ...overrides,
-});
 
 describe("sampleOf", () => {
   it("reads the prefill rate off the uncached tokens and the measured ttft, the decode rate off the rest", () => {
