@@ -7,11 +7,11 @@
 // learning script runs it with node, the tests import it (capture-interactive.d.ts types it).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CAPTURE_CACHE_DIR, DEFAULT_PROMPT, makeCaptureProject, offlineClaudeEnv, startFakeAnthropicApi } from "./capture-request.js";
+import { CAPTURE_CACHE_DIR, DEFAULT_PROMPT, makeCaptureProject, offlineClaudeEnv, readOrCapture, startFakeAnthropicApi } from "./capture-request.js";
 
 /** The API key the session is given, and approved in its settings so no dialog asks about it. */
 const API_KEY = "sk-test-mallex-interactive-0000";
@@ -147,16 +147,5 @@ export async function captureInteractiveRequestCached({
     .digest("hex")
     .slice(0, 16);
   const file = join(cacheDir, `${version}-interactive-${key}.json`);
-  try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    // not cached yet (or unreadable): capture it
-  }
-  const { url, headers, body } = await captureInteractiveRequest({ bin, prompt, env, args, files, nonessentialTraffic });
-  const capture = { version, url, headers, body };
-  mkdirSync(cacheDir, { recursive: true });
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify(capture));
-  renameSync(partial, file);
-  return capture;
+  return readOrCapture(file, version, () => captureInteractiveRequest({ bin, prompt, env, args, files, nonessentialTraffic }));
 }

@@ -36,3 +36,5 @@ export function captureFirstRequest(options: CaptureOptions & Pick<CoreCaptureOp
 export function captureFirstRequestCached(
   options: Omit<CaptureOptions, "timeoutMs"> & { version: string; cacheDir?: string },
 ): Promise<Capture & { version: string }>;
+
+export function readOrCapture(file: string, version: string, capture: () => Promise<Capture>): Promise<Capture & { version: string }>;

@@ -86,18 +86,27 @@ export async function captureFirstRequestCached({
   cacheDir = CAPTURE_CACHE_DIR,
 }) {
   const file = join(cacheDir, `${version}-${captureKey(version, prompt, env, args, subagent, files)}.json`);
+  return readOrCapture(file, version, () => captureFirstRequest({ bin, prompt, env, args, subagent, files }));
+}
+
+/**
+ * The capture cached in `file`, else `capture()`'s, written there whole (a rename: concurrent
+ * processes may both capture; the last rename wins).
+ * @type {typeof import("./capture-request.js").readOrCapture}
+ */
+export async function readOrCapture(file, version, capture) {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch {
     // not cached yet (or unreadable): capture it
   }
-  const { url, headers, body } = await captureFirstRequest({ bin, prompt, env, args, subagent, files });
-  const capture = { version, url, headers, body };
-  mkdirSync(cacheDir, { recursive: true });
+  const { url, headers, body } = await capture();
+  const captured = { version, url, headers, body };
+  mkdirSync(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify(capture));
+  writeFileSync(partial, JSON.stringify(captured));
   renameSync(partial, file);
-  return capture;
+  return captured;
 }
 
 function captureKey(version, prompt, env, args, subagent, files) {
