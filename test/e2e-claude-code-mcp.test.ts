@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderXmlToolCall } from "../src/translate/render-xml-tool-call.js";
+import { renderXmlToolCall } from "../src/translate/tool-calls/render-xml-tool-call.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord, type FakeScript } from "./fakes/mlx-lm-server.js";
 import { makeProject, runClaude } from "./helpers/claude-code.js";
 import { NEWEST_CLAUDE_CODE, PINNED_CLAUDE_CODE, type ClaudeCodeVersion } from "./helpers/claude-code-versions.js";

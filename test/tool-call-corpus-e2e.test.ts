@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ToolParseEvent } from "../src/tools/parsers/index.js";
-import { formatInvalidCallNote } from "../src/translate/resolve-tool-call.js";
+import { formatInvalidCallNote } from "../src/translate/tool-calls/resolve-tool-call.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
@@ -159,7 +159,7 @@ afterAll(async () => {
 
 /**
  * Entries whose text the parser leaves alone and the translation cleans: an end-of-turn token that
- * ends the answer, outside code, is not part of it (src/translate/strip-control-tokens.ts), whichever
+ * ends the answer, outside code, is not part of it (src/translate/model-text/strip-control-tokens.ts), whichever
  * family wrote it; one named inside a sentence stays.
  */
 const CLEANED_IN_TRANSLATION: Readonly<Record<string, string>> = {

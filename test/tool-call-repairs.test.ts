@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseExposition, sumOf } from "./helpers/parse-exposition.js";
 import { createTestProxy, type TestProxy } from "./helpers/test-proxy.js";
-import { describeCallRepairs } from "../src/translate/describe-call-repairs.js";
+import { describeCallRepairs } from "../src/translate/tool-calls/describe-call-repairs.js";
 import { countToolCall, describeToolCallFixes, type RequestMetrics } from "../src/observe/request-log.js";
 
 const read = {

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { FastResponse } from "srvx";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js";
-import { formatSSE } from "../translate/format-sse.js";
+import { formatSSE } from "../translate/stream/format-sse.js";
 import { BackendError } from "./backend-error.js";
 import { readBodyStart } from "../shared/read-body-text.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";

@@ -1,5 +1,5 @@
 import { errorGist } from "./error-gist.js";
-import { readInvalidCallReasons } from "../translate/resolve-tool-call.js";
+import { readInvalidCallReasons } from "../translate/tool-calls/resolve-tool-call.js";
 
 /**
  * What one `claude -p --output-format stream-json` run did, folded from its lines: Claude Code's own

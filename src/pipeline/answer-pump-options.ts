@@ -1,14 +1,14 @@
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
-import { streamEventCharsFor } from "../translate/parse-openai-sse.js";
+import { streamEventCharsFor } from "../translate/stream/parse-openai-sse.js";
 import { readPrefillProgress, type PrefillProgress } from "../observe/read-prefill-progress.js";
-import { createAnthropicStreamTransformer } from "../translate/translate-openai-stream.js";
+import { createAnthropicStreamTransformer } from "../translate/stream/translate-openai-stream.js";
 import { checkEnforcedCall } from "./check-enforced-call.js";
 import type { Upstream } from "./call-backend.js";
 import { holdJsonText } from "./hold-json-text.js";
 import { replyCallsAsTextSink } from "./reply-calls-as-text.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import type { AnswerPumpOptions, AnswerSink, AnswerSource } from "./pump-answer.js";
-import type { TranslatorInput } from "../translate/stream-types.js";
+import type { TranslatorInput } from "../translate/stream/stream-types.js";
 
 /** How a local call's streamed answer is pumped: the ping interval, and its translator, which notes when the model's first token came. */
 export const answerOptions = (call: AnsweringCall, { pingIntervalMs, now }: { pingIntervalMs: number; now: () => number }): AnswerPumpOptions => {

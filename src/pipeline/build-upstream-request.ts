@@ -1,6 +1,6 @@
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
-import { unenforcedForcedChoice, type ForcedToolChoice } from "../translate/forced-tool-call.js";
+import { unenforcedForcedChoice, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
 import { upstreamBody, type UpstreamBody } from "../backends/upstream-body.js";

@@ -1,5 +1,5 @@
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
-import { enforcedCallMissing, type ForcedToolChoice } from "../translate/forced-tool-call.js";
+import { enforcedCallMissing, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
 import type { AnswerSink } from "./pump-answer.js";
 import { toAnthropicError } from "../translate/anthropic-error.js";
 

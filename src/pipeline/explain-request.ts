@@ -9,7 +9,7 @@ import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { convertAnthropicToOpenAI } from "../translate/convert-anthropic-to-openai.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { customTools } from "../translate/resolve-tool-call.js";
+import { customTools } from "../translate/tool-calls/resolve-tool-call.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
 import { recognizeClaudeCode } from "../trim/claude-code/recognize-claude-code.js";

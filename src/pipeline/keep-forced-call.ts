@@ -1,6 +1,6 @@
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from "../translate/anthropic-types.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
-import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/forced-tool-call.js";
+import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { upstreamBody, type UpstreamBody } from "../backends/upstream-body.js";
 

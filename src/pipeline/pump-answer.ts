@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
-import { driveStreamTranslator, type DriveOptions, type TranslationSink } from "../translate/drive-stream-translator.js";
-import { createEventStreamFeeder } from "../translate/parse-openai-sse.js";
-import type { StreamSignal } from "../translate/stream-types.js";
+import { driveStreamTranslator, type DriveOptions, type TranslationSink } from "../translate/stream/drive-stream-translator.js";
+import { createEventStreamFeeder } from "../translate/stream/parse-openai-sse.js";
+import type { StreamSignal } from "../translate/stream/stream-types.js";
 import { gateAnswerBody, type AnswerBodyGate } from "./gate-answer-body.js";
 
 /** Where the pump's events go (the driver's sink). */

@@ -1,4 +1,4 @@
-import { createReplyCallTranslator } from "../translate/reply-tool.js";
+import { createReplyCallTranslator } from "../translate/tool-calls/reply-tool.js";
 import type { AnswerSink } from "./pump-answer.js";
 
 /** A sink whose Reply tool calls arrive as text blocks (createReplyCallTranslator). */

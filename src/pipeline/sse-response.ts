@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { FastResponse } from "srvx";
 import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
-import { formatSSE } from "../translate/format-sse.js";
+import { formatSSE } from "../translate/stream/format-sse.js";
 import type { AnswerPump, AnswerSink } from "./pump-answer.js";
 
 // No `connection` header: node:http writes `Connection: keep-alive` itself, and with it `Keep-Alive:

@@ -1,16 +1,16 @@
 import { createToolSchemaCache, type ToolSchemaCache } from "../tools/check-tool-call.js";
-import { createJsonObjectTracker, MAX_ARGUMENT_DEPTH, type JsonObjectTracker } from "./track-json-object.js";
+import { createJsonObjectTracker, MAX_ARGUMENT_DEPTH, type JsonObjectTracker } from "./tool-calls/track-json-object.js";
 import { createToolCallParser } from "../tools/parsers/index.js";
 import type { ToolCallParserOptions, ToolParseEvent } from "../tools/parsers/types.js";
 import type { AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import type { OpenAIToolCallDelta } from "./openai-types.js";
-import { customTools, formatInvalidCallNote, resolveNativeToolCall, resolveToolCall, type ResolvedToolCall } from "./resolve-tool-call.js";
-import { createStopSequenceMatcher } from "./match-stop-sequences.js";
-import { markupFor } from "./family-markup.js";
-import { createReasoningSplitter, type ContentPart } from "./split-think-tags.js";
-import { createControlTokenStripper } from "./strip-control-tokens.js";
-import { createTrailingTokenDropper } from "./drop-trailing-tokens.js";
-import { textToolFormat } from "./text-tool-format.js";
+import { customTools, formatInvalidCallNote, resolveNativeToolCall, resolveToolCall, type ResolvedToolCall } from "./tool-calls/resolve-tool-call.js";
+import { createStopSequenceMatcher } from "./model-text/match-stop-sequences.js";
+import { markupFor } from "./model-text/family-markup.js";
+import { createReasoningSplitter, type ContentPart } from "./model-text/split-think-tags.js";
+import { createControlTokenStripper } from "./model-text/strip-control-tokens.js";
+import { createTrailingTokenDropper } from "./model-text/drop-trailing-tokens.js";
+import { textToolFormat } from "./tool-calls/text-tool-format.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
 /** The block events an assembler emits; message-level events are the caller's. */

@@ -8,7 +8,7 @@ import type {
 } from "./anthropic-types.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
 import type { OpenAIAssistantMessage, OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from "./openai-types.js";
-import { renderXmlToolCall, renderXmlToolResult } from "./render-xml-tool-call.js";
+import { renderXmlToolCall, renderXmlToolResult } from "./tool-calls/render-xml-tool-call.js";
 import { TranslateError } from "./translate-error.js";
 import type { TranslateOptions } from "./translate-options.js";
 

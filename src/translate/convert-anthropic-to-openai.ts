@@ -3,8 +3,8 @@ import { convertAnthropicMessages, normalizeParts, wrapSystemReminder } from "./
 import { upstreamThinking } from "./decide-thinking.js";
 import { joinTextBlocks } from "./join-text-blocks.js";
 import type { OpenAIChatMessage, OpenAIChatRequest, OpenAIContentPart, OpenAIFunctionTool } from "./openai-types.js";
-import { repeatedCallHint } from "./repeated-call-hint.js";
-import { customTools } from "./resolve-tool-call.js";
+import { repeatedCallHint } from "./tool-calls/repeated-call-hint.js";
+import { customTools } from "./tool-calls/resolve-tool-call.js";
 import type { ServerFeatures, TranslateOptions } from "./translate-options.js";
 
 /** Claude Code's per-conversation attribution block: it sits first and would defeat the KV cache. */

@@ -11,10 +11,10 @@ export { TranslateError, type TranslateErrorCode } from "./translate-error.js";
 export type { SamplingOptions, ServerFeatures, TranslateDeps, TranslateOptions } from "./translate-options.js";
 
 // Stream: OpenAI SSE → Anthropic events → SSE text
-export { parseOpenAIEventStream } from "./parse-openai-sse.js";
-export { createAnthropicStreamTranslator, type AnthropicStreamContext } from "./translate-openai-stream.js";
-export type { DoneSignal, OpenAIStreamPart, ParseResult, StreamSignal, TranslatorInput } from "./stream-types.js";
-export { formatSSE } from "./format-sse.js";
+export { parseOpenAIEventStream } from "./stream/parse-openai-sse.js";
+export { createAnthropicStreamTranslator, type AnthropicStreamContext } from "./stream/translate-openai-stream.js";
+export type { DoneSignal, OpenAIStreamPart, ParseResult, StreamSignal, TranslatorInput } from "./stream/stream-types.js";
+export { formatSSE } from "./stream/format-sse.js";
 
 // Non-streaming response: OpenAI → Anthropic
 export { convertOpenAIResponse, type AnthropicResponseContext } from "./convert-openai-response.js";

@@ -2,7 +2,7 @@ import type { LinearRegex } from "../linear-regex/compile-linear-regex.js";
 import { linearRegexOf } from "../compile/linear-regex-of.js";
 import type { CompiledToolPolicy } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "../translate/anthropic-types.js";
-import { isCustomTool } from "../translate/resolve-tool-call.js";
+import { isCustomTool } from "../translate/tool-calls/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
 import { dropLinesNaming } from "./drop-lines-naming.js";
 import { withUserItems } from "./claude-code/own-list-items.js";

@@ -1,6 +1,6 @@
 import type { Templates } from "../templates/load-templates.js";
 import type { AnthropicCustomTool, AnthropicTool, MessagesRequest } from "../translate/anthropic-types.js";
-import { isCustomTool } from "../translate/resolve-tool-call.js";
+import { isCustomTool } from "../translate/tool-calls/resolve-tool-call.js";
 import { filterSystemPromptSteps } from "./apply-block-filters.js";
 import { buildSystemPromptSteps } from "./build-system-prompt.js";
 import { buildToolsTemplateContext } from "./build-template-contexts.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { cleanHistoryForClaude, removeMallexNotes } from "../../src/translate/clean-history-for-claude.js";
 import { outputCapNote } from "../../src/translate/output-cap-note.js";
-import { formatInvalidCallNote } from "../../src/translate/resolve-tool-call.js";
+import { formatInvalidCallNote } from "../../src/translate/tool-calls/resolve-tool-call.js";
 
 const request = (messages: MessagesRequest["messages"]): MessagesRequest => ({ model: "claude-sonnet-4-5", max_tokens: 16, messages });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicStopReason } from "../../src/translate/anthropic-types.js";
-import { collectStreamMessage } from "../../src/translate/collect-stream-message.js";
+import { collectStreamMessage } from "../../src/translate/stream/collect-stream-message.js";
 import { convertOpenAIResponse, type AnthropicResponseContext } from "../../src/translate/convert-openai-response.js";
 import type { OpenAIChunk, OpenAIUsage } from "../../src/translate/openai-types.js";
-import type { TranslatorInput } from "../../src/translate/stream-types.js";
-import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
+import type { TranslatorInput } from "../../src/translate/stream/stream-types.js";
+import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
 import { arrayToStream, baseOptions, createTestDeps, expectWellFormedStream, streamToArray, writeTool } from "../helpers/translate-helpers.js";
 
 /**

@@ -16,7 +16,7 @@ import { parseSwitchList, planEvalSetups } from "../../src/eval/plan-eval-setups
 import { variantLabel } from "../../src/eval/run-eval.js";
 import { withLocalTiers, withTrimOff } from "../../src/eval/variant-tables.js";
 import { summarizeTaskRequests } from "../../src/eval/summarize-task-requests.js";
-import { formatInvalidCallNote } from "../../src/translate/resolve-tool-call.js";
+import { formatInvalidCallNote } from "../../src/translate/tool-calls/resolve-tool-call.js";
 import type { RequestSummary } from "../../src/observe/dashboard/summarize-request.js";
 
 function suiteWith(tasks: Record<string, Record<string, string>>): string {

@@ -12,10 +12,10 @@ import { createContentBlockAccumulator } from "../../src/translate/accumulate-co
 import type { AnthropicOutputBlock, AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 import type { ContentBlockEvent } from "../../src/translate/assemble-content-blocks.js";
 import { convertOpenAIResponse } from "../../src/translate/convert-openai-response.js";
-import { FAMILY_MARKUP } from "../../src/translate/family-markup.js";
+import { FAMILY_MARKUP } from "../../src/translate/model-text/family-markup.js";
 import type { OpenAIChunk } from "../../src/translate/openai-types.js";
-import type { TranslatorInput } from "../../src/translate/stream-types.js";
-import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
+import type { TranslatorInput } from "../../src/translate/stream/stream-types.js";
+import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
 import type { TranslateOptions } from "../../src/translate/translate-options.js";
 import { arrayToStream, baseOptions, createTestDeps, expectWellFormedStream, readTool, streamToArray, writeTool } from "../helpers/translate-helpers.js";
 

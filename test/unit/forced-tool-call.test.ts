@@ -3,7 +3,7 @@ import { serverFeaturesOf } from "../../src/backends/server-features.js";
 import { keepForcedCall, type ForcedCall } from "../../src/pipeline/keep-forced-call.js";
 import type { UpstreamBody } from "../../src/backends/upstream-body.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
-import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/forced-tool-call.js";
+import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/tool-calls/forced-tool-call.js";
 
 const any = { type: "any" } as const;
 const named = { type: "tool", name: "Read" } as const;

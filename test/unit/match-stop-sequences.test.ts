@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStopSequenceMatcher } from "../../src/translate/match-stop-sequences.js";
+import { createStopSequenceMatcher } from "../../src/translate/model-text/match-stop-sequences.js";
 
 /** Feeds the pieces, then releases what is held when nothing matched: what the client would see. */
 function run(pieces: readonly string[], sequences: readonly string[]): { text: string; stop?: string; held: string[] } {

@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
-import { collectStreamMessage } from "../../src/translate/collect-stream-message.js";
+import { collectStreamMessage } from "../../src/translate/stream/collect-stream-message.js";
 import { convertOpenAIResponse } from "../../src/translate/convert-openai-response.js";
 import { cutToRoom, overrunChars } from "../../src/translate/max-tokens-overrun.js";
 import type { OpenAIChunk } from "../../src/translate/openai-types.js";
-import type { TranslatorInput } from "../../src/translate/stream-types.js";
-import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
+import type { TranslatorInput } from "../../src/translate/stream/stream-types.js";
+import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
 import { baseOptions, createTestDeps, expectWellFormedStream, streamToArray, writeTool } from "../helpers/translate-helpers.js";
 
 const MAX_TOKENS = 16;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ANSWER_SLICE_MS } from "../../src/pipeline/gate-answer-body.js";
 import { pumpAnswer, startAnswer, type AnswerSink } from "../../src/pipeline/pump-answer.js";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
-import { createAnthropicStreamTransformer } from "../../src/translate/translate-openai-stream.js";
+import { createAnthropicStreamTransformer } from "../../src/translate/stream/translate-openai-stream.js";
 import { baseOptions, createTestDeps } from "../helpers/translate-helpers.js";
 
 const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;

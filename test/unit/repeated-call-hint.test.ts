@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
-import { repeatedCallHint } from "../../src/translate/repeated-call-hint.js";
+import { repeatedCallHint } from "../../src/translate/tool-calls/repeated-call-hint.js";
 
 const call = (id: string, input: unknown): AnthropicMessageParam => ({ role: "assistant", content: [{ type: "tool_use", id, name: "Grep", input }] });
 const result = (id: string): AnthropicMessageParam => ({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "client.js:1" }] });

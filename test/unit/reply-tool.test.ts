@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { requireAction } from "../../src/pipeline/require-action.js";
 import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../src/translate/anthropic-types.js";
-import { createReplyCallTranslator, replyCallsAsText, replyTextOfJson } from "../../src/translate/reply-tool.js";
+import { createReplyCallTranslator, replyCallsAsText, replyTextOfJson } from "../../src/translate/tool-calls/reply-tool.js";
 
 const read = { name: "Read", input_schema: { type: "object" as const, properties: { file_path: { type: "string" } } } };
 const request = (extra: Partial<MessagesRequest> = {}): MessagesRequest => ({

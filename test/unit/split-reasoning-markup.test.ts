@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createTrailingTokenDropper } from "../../src/translate/drop-trailing-tokens.js";
-import { markupFor } from "../../src/translate/family-markup.js";
-import { createReasoningSplitter, type ContentPart } from "../../src/translate/split-think-tags.js";
-import { createControlTokenStripper } from "../../src/translate/strip-control-tokens.js";
+import { createTrailingTokenDropper } from "../../src/translate/model-text/drop-trailing-tokens.js";
+import { markupFor } from "../../src/translate/model-text/family-markup.js";
+import { createReasoningSplitter, type ContentPart } from "../../src/translate/model-text/split-think-tags.js";
+import { createControlTokenStripper } from "../../src/translate/model-text/strip-control-tokens.js";
 
 /** Every 2-way split and 1-character pieces, against the text fed whole. */
 function everySplit(text: string): string[][] {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
-import { formatSSE } from "../../src/translate/format-sse.js";
-import { parseOpenAIEventStream } from "../../src/translate/parse-openai-sse.js";
+import { formatSSE } from "../../src/translate/stream/format-sse.js";
+import { parseOpenAIEventStream } from "../../src/translate/stream/parse-openai-sse.js";
 import { arrayToStream } from "../fakes/read-sse.js";
 
 const general = (event: AnthropicStreamEvent) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { createToolCallParser, type ToolCallFormat } from "../../src/tools/parsers/index.js";
-import { markupFor } from "../../src/translate/family-markup.js";
-import { createReasoningSplitter } from "../../src/translate/split-think-tags.js";
+import { markupFor } from "../../src/translate/model-text/family-markup.js";
+import { createReasoningSplitter } from "../../src/translate/model-text/split-think-tags.js";
 import { splitText as split } from "../helpers/split-text.js";
 import { caseApplies, positionCases, reasoningCases, shapeOf, strayClosers, TOOL_NAMES, WEATHER, WRITERS } from "./tool-parser-corpus/call-positions.js";
 

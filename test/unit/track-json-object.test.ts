@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createJsonObjectTracker } from "../../src/translate/track-json-object.js";
+import { createJsonObjectTracker } from "../../src/translate/tool-calls/track-json-object.js";
 
 /** The tracker's state after `text` is fed in fragments of `size` characters. */
 function stateOf(text: string, size: number, maxDepth?: number) {

@@ -6,7 +6,7 @@ import { convertOpenAIResponse } from "../../src/translate/convert-openai-respon
 import { convertOpenAIUsage } from "../../src/translate/convert-openai-usage.js";
 import { mapFinishReason } from "../../src/translate/map-finish-reason.js";
 import type { OpenAIChatResponse, OpenAIResponseMessage } from "../../src/translate/openai-types.js";
-import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
+import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
 import type { TranslateOptions } from "../../src/translate/translate-options.js";
 import { arrayToStream, baseOptions, createTestDeps, readTool, streamToArray, writeTool } from "../helpers/translate-helpers.js";
 

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
-import { collectStreamMessage } from "../../src/translate/collect-stream-message.js";
+import { collectStreamMessage } from "../../src/translate/stream/collect-stream-message.js";
 import { convertOpenAIResponse } from "../../src/translate/convert-openai-response.js";
 import type { OpenAIChatResponse, OpenAIChunk } from "../../src/translate/openai-types.js";
-import { parseOpenAIEventStream } from "../../src/translate/parse-openai-sse.js";
-import type { TranslatorInput } from "../../src/translate/stream-types.js";
-import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
+import { parseOpenAIEventStream } from "../../src/translate/stream/parse-openai-sse.js";
+import type { TranslatorInput } from "../../src/translate/stream/stream-types.js";
+import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
 import type { TranslateOptions } from "../../src/translate/translate-options.js";
 import { arrayToStream, baseOptions, createTestDeps, expectWellFormedStream, streamToArray, summarize, writeTool } from "../helpers/translate-helpers.js";
 

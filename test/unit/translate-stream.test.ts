@@ -3,11 +3,11 @@ import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import type { AnthropicStreamEvent, AnthropicTool } from "../../src/translate/anthropic-types.js";
 import { createContentBlockAccumulator } from "../../src/translate/accumulate-content-blocks.js";
 import type { ContentBlockEvent } from "../../src/translate/assemble-content-blocks.js";
-import { formatSSE } from "../../src/translate/format-sse.js";
+import { formatSSE } from "../../src/translate/stream/format-sse.js";
 import type { OpenAIChunk } from "../../src/translate/openai-types.js";
-import { parseOpenAIEventStream } from "../../src/translate/parse-openai-sse.js";
-import type { TranslatorInput } from "../../src/translate/stream-types.js";
-import { createAnthropicStreamTranslator } from "../../src/translate/translate-openai-stream.js";
+import { parseOpenAIEventStream } from "../../src/translate/stream/parse-openai-sse.js";
+import type { TranslatorInput } from "../../src/translate/stream/stream-types.js";
+import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
 import type { TranslateOptions } from "../../src/translate/translate-options.js";
 import {
   arrayToStream,

@@ -6,7 +6,7 @@
  *
  * Choice: control tokens never reach the user. Final and commentary (preamble) text is kept as text;
  * the analysis channel is the model's reasoning: at the answer's start the translation splits it out
- * as thinking before this parser runs (src/translate/family-markup.ts); one later in the answer
+ * as thinking before this parser runs (src/translate/model-text/family-markup.ts); one later in the answer
  * reaches this layer, which cannot emit thinking, and is dropped (llama.cpp keeps it out of content too).
  *
  * Every harmony token ends in `|>`, so a message is one block whose end is the `|>` that closes the

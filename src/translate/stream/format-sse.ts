@@ -1,4 +1,4 @@
-import type { AnthropicStreamEvent, AnthropicStreamEventType } from "./anthropic-types.js";
+import type { AnthropicStreamEvent, AnthropicStreamEventType } from "../anthropic-types.js";
 
 /** The names the event union allows: they need no check for line breaks. */
 const EVENT_NAMES: ReadonlySet<string> = new Set<AnthropicStreamEventType>([

@@ -1,4 +1,4 @@
-import type { ParsedToolCall } from "../tools/parsers/types.js";
+import type { ParsedToolCall } from "../../tools/parsers/types.js";
 
 /**
  * Pure: what mallex had to fix in a call the model wrote before it could run — JSON the parser

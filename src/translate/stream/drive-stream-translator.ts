@@ -1,4 +1,4 @@
-import type { AnthropicErrorType, AnthropicStreamEvent } from "./anthropic-types.js";
+import type { AnthropicErrorType, AnthropicStreamEvent } from "../anthropic-types.js";
 import type { StreamSignal, StreamStageController, StreamTransformer, TranslatorInput } from "./stream-types.js";
 
 /** Where the translated events go. */

@@ -1,4 +1,4 @@
-import type { AnthropicMessage, AnthropicStreamEvent } from "./anthropic-types.js";
+import type { AnthropicMessage, AnthropicStreamEvent } from "../anthropic-types.js";
 
 /**
  * A finished message as the stream events that would have built it, for answers mallex has to see

@@ -1,5 +1,5 @@
-import type { AnthropicErrorType } from "./anthropic-types.js";
-import type { OpenAIChunk } from "./openai-types.js";
+import type { AnthropicErrorType } from "../anthropic-types.js";
+import type { OpenAIChunk } from "../openai-types.js";
 
 /** A parsed SSE data line: a chunk, or why it could not be one (never a throw). */
 export type ParseResult<T> = { success: true; value: T } | { success: false; error: Error; rawValue: string };

@@ -1,4 +1,4 @@
-import type { AnthropicMessageParam } from "./anthropic-types.js";
+import type { AnthropicMessageParam } from "../anthropic-types.js";
 
 /**
  * The tools a model called in its last two turns with the very same calls: it is going round in a

@@ -1,5 +1,5 @@
-import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
-import type { AnthropicErrorObject, AnthropicMessage, AnthropicStreamEvent } from "./anthropic-types.js";
+import { createContentBlockAccumulator } from "../accumulate-content-blocks.js";
+import type { AnthropicErrorObject, AnthropicMessage, AnthropicStreamEvent } from "../anthropic-types.js";
 
 export type CollectedMessage = { ok: true; message: AnthropicMessage } | { ok: false; error: AnthropicErrorObject };
 

@@ -1,4 +1,4 @@
-import { isHighSurrogate } from "../shared/is-high-surrogate.js";
+import { isHighSurrogate } from "../../shared/is-high-surrogate.js";
 
 /** What one piece of text gave: the text that is safe to show, and the sequence it completed, if any. */
 export interface StopMatch {

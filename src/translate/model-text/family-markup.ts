@@ -6,8 +6,8 @@
  *
  * A `Record` over every format, so a new family cannot be added without saying what its markup is.
  */
-import { FAMILIES } from "../tools/parsers/families.js";
-import type { ToolCallFormat } from "../tools/parsers/types.js";
+import { FAMILIES } from "../../tools/parsers/families.js";
+import type { ToolCallFormat } from "../../tools/parsers/types.js";
 
 /** One way a model wraps its reasoning. */
 export interface ReasoningMarkers {

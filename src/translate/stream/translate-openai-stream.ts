@@ -1,16 +1,16 @@
-import { estimateTokens } from "./estimate-tokens.js";
-import type { ToolSchemaCache } from "../tools/check-tool-call.js";
-import { createContentAssembler, type ContentAssemblerContext } from "./assemble-content-blocks.js";
-import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
-import { convertOpenAIUsage } from "./convert-openai-usage.js";
-import { describeReportedError } from "./describe-reported-error.js";
+import { estimateTokens } from "../estimate-tokens.js";
+import type { ToolSchemaCache } from "../../tools/check-tool-call.js";
+import { createContentAssembler, type ContentAssemblerContext } from "../assemble-content-blocks.js";
+import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "../anthropic-types.js";
+import { convertOpenAIUsage } from "../convert-openai-usage.js";
+import { describeReportedError } from "../describe-reported-error.js";
 import { driveStreamTranslator, type StreamTranslatorDriver, type TranslationSource } from "./drive-stream-translator.js";
-import { mapFinishReason } from "./map-finish-reason.js";
-import { cutToRoom, overrunChars } from "./max-tokens-overrun.js";
-import { settleLength, type LengthContext } from "./output-cap-note.js";
-import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "./openai-types.js";
+import { mapFinishReason } from "../map-finish-reason.js";
+import { cutToRoom, overrunChars } from "../max-tokens-overrun.js";
+import { settleLength, type LengthContext } from "../output-cap-note.js";
+import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "../openai-types.js";
 import type { StreamStageController, StreamTransformer, TranslatorInput } from "./stream-types.js";
-import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
+import type { TranslateDeps, TranslateOptions } from "../translate-options.js";
 
 export type { StreamSignal, TranslatorInput } from "./stream-types.js";
 

@@ -1,5 +1,5 @@
-import type { ToolCallFormat } from "../tools/parsers/types.js";
-import type { TranslateOptions } from "./translate-options.js";
+import type { ToolCallFormat } from "../../tools/parsers/types.js";
+import type { TranslateOptions } from "../translate-options.js";
 
 /**
  * The text format to parse tool calls from in content: the one the profile declares, else every

@@ -8,11 +8,11 @@
  * AI_ToolChoiceViolationError, LangChain finds "no parseable tool calls"). What the server enforces
  * by grammar or by OpenAI's tool_choice needs no check (see server-features).
  */
-import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from "./anthropic-types.js";
-import type { OpenAIChatMessage, OpenAIChatRequest } from "./openai-types.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from "../anthropic-types.js";
+import type { OpenAIChatMessage, OpenAIChatRequest } from "../openai-types.js";
 import { readInvalidCallReasons } from "./resolve-tool-call.js";
-import type { ServerFeatures } from "./translate-options.js";
-import { wrapSystemReminder } from "./convert-anthropic-messages.js";
+import type { ServerFeatures } from "../translate-options.js";
+import { wrapSystemReminder } from "../convert-anthropic-messages.js";
 
 export type ForcedToolChoice = Extract<AnthropicToolChoice, { type: "any" | "tool" }>;
 

@@ -1,7 +1,7 @@
-import { checkToolCall, type ToolSchemaCache } from "../tools/check-tool-call.js";
-import type { ParsedToolCall } from "../tools/parsers/types.js";
-import type { AnthropicCustomTool, AnthropicTool } from "./anthropic-types.js";
-import type { TranslateDeps } from "./translate-options.js";
+import { checkToolCall, type ToolSchemaCache } from "../../tools/check-tool-call.js";
+import type { ParsedToolCall } from "../../tools/parsers/types.js";
+import type { AnthropicCustomTool, AnthropicTool } from "../anthropic-types.js";
+import type { TranslateDeps } from "../translate-options.js";
 import { describeCallRepairs } from "./describe-call-repairs.js";
 
 /** A model's tool call after checking: a tool_use block to emit, or a note to show as text. */

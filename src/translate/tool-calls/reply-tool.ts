@@ -1,4 +1,4 @@
-import type { AnthropicCustomTool, AnthropicMessage, AnthropicOutputBlock, AnthropicStreamEvent } from "./anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicOutputBlock, AnthropicStreamEvent } from "../anthropic-types.js";
 
 /**
  * The tool a profile with `tools.always_call` adds to the offered ones so that a model held to call a
