@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { fetchClaudeCode } from "../src/cli/fetch-claude-code.js";
 import { runInOwnGroup } from "../src/shared/run-in-own-group.js";
 import { lookupPython } from "../src/supervisor/bootstrap-venv.js";
-import { systemProcessInspector } from "../src/supervisor/process-identity.js";
+import { systemProcessInspector } from "../src/supervisor/processes/process-identity.js";
 import { useTempsAndChildren } from "./helpers/temps-and-children.js";
 
 const { tempDir } = useTempsAndChildren("mallex-claude-version-");

@@ -10,7 +10,7 @@ import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createDashboardFeed, type DashboardMessage } from "../src/observe/dashboard/dashboard-feed.js";
 import { summarizePools } from "../src/observe/dashboard/pool-summary.js";
 import { createSupervisorPool } from "../src/backends/supervisor-pool.js";
-import { createModelSizes } from "../src/supervisor/model-sizes.js";
+import { createModelSizes } from "../src/supervisor/memory/model-sizes.js";
 import { instantSupervisor } from "./fakes/instant-supervisor.js";
 import { compileTree } from "./helpers/config-tree.js";
 import { defaultTable } from "./helpers/test-proxy.js";

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { readPidfiles, type ServerPidfile } from "../src/supervisor/pidfile.js";
+import { readPidfiles, type ServerPidfile } from "../src/supervisor/processes/pidfile.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithModelKit, kit } from "./helpers/model-kit.js";
 import { eventually, isLive, liveGroupMembers } from "./helpers/process-tree.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { readPidfiles, serversDir, type ServerPidfile } from "../src/supervisor/pidfile.js";
+import { readPidfiles, serversDir, type ServerPidfile } from "../src/supervisor/processes/pidfile.js";
 import { eventually, liveGroupMembers } from "./helpers/process-tree.js";
 import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
 

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createSupervisorPool } from "../src/backends/supervisor-pool.js";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
-import { createModelSizes } from "../src/supervisor/model-sizes.js";
+import { createModelSizes } from "../src/supervisor/memory/model-sizes.js";
 import type { ServerSupervisor, SupervisorEvent } from "../src/supervisor/types.js";
 import { BASE, compileIn, compileDocsExample, compileTree, writeTree } from "./helpers/config-tree.js";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readPidfiles, type ServerPidfile } from "../src/supervisor/pidfile.js";
+import { readPidfiles, type ServerPidfile } from "../src/supervisor/processes/pidfile.js";
 import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
 import { childrenMatching, eventually, isLive, liveGroupMembers, portAnswers, processesMatching } from "./helpers/process-tree.js";

@@ -8,12 +8,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { proxyRecordPath, writeProxyRecord } from "../src/supervisor/proxy-records.js";
+import { proxyRecordPath, writeProxyRecord } from "../src/supervisor/processes/proxy-records.js";
 import { makeFolderFor, securePrivateHome } from "../src/shared/private-files.js";
 import { createLogWriter } from "../src/observe/log-file.js";
 import { createLastRequestSaver } from "../src/observe/save-last-request.js";
-import { writePidfile } from "../src/supervisor/pidfile.js";
-import { defaultModelSizeDeps } from "../src/supervisor/model-sizes.js";
+import { writePidfile } from "../src/supervisor/processes/pidfile.js";
+import { defaultModelSizeDeps } from "../src/supervisor/memory/model-sizes.js";
 import { openServerLog } from "../src/supervisor/server-log.js";
 import { writeFileAtomic, writeFileAtomicAsync } from "../src/shared/write-file-atomic.js";
 import { createFakeMlxServer } from "./fakes/mlx-lm-server.js";

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveProxies, proxyRecordPath, writeProxyRecord } from "../src/supervisor/proxy-records.js";
+import { liveProxies, proxyRecordPath, writeProxyRecord } from "../src/supervisor/processes/proxy-records.js";
 import { llamaServerProps, startFactsServer } from "./fakes/fake-facts-servers.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { ONE_LOCAL_PROFILE, writeTree } from "./helpers/config-tree.js";

@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import { createProcessCleanup } from "./helpers/process-cleanup.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSupervisor } from "../src/supervisor/create-supervisor.js";
-import { pidfilesOf, writePidfile } from "../src/supervisor/pidfile.js";
-import { systemProcessInspector } from "../src/supervisor/process-identity.js";
+import { pidfilesOf, writePidfile } from "../src/supervisor/processes/pidfile.js";
+import { systemProcessInspector } from "../src/supervisor/processes/process-identity.js";
 import type { SupervisorEvent } from "../src/supervisor/types.js";
 import { PassThrough } from "node:stream";
 import { askYesNo } from "../src/cli/commands/run.js";
@@ -25,7 +25,7 @@ const COMMAND = `'${process.execPath}' '${FAKE}' --model {model} --host {host} -
 const MODEL = "mlx-community/Test-4bit";
 
 beforeAll(() => {
-  for (const built of ["../dist/src/cli/commands/server.js", "../dist/src/supervisor/stop-all-on-exit.js"]) {
+  for (const built of ["../dist/src/cli/commands/server.js", "../dist/src/supervisor/processes/stop-all-on-exit.js"]) {
     if (!existsSync(fileURLToPath(new URL(built, import.meta.url))))
       throw new Error(`${built} is missing: run \`npx tsc -p tsconfig.build.json\` first (npm test does)`);
   }

@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { nodeModelFiles, type ModelFiles, type ModelPlace } from "../supervisor/model-sizes.js";
+import { nodeModelFiles, type ModelFiles, type ModelPlace } from "../supervisor/memory/model-sizes.js";
 import { createAskJson, type SendText } from "./facts/ask-json.js";
 import { sendTextRequest } from "../shared/send-text-request.js";
 import type { FactsReader } from "./facts/facts-io.js";

@@ -1,9 +1,9 @@
 import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { distributedCommand } from "./mlx-distributed.js";
 import { modelOfCommand } from "../supervisor/command-model.js";
-import type { ModelSizes } from "../supervisor/model-sizes.js";
-import type { MemoryBudget } from "../supervisor/memory-budget.js";
-import { createTableMemoryBudget, type TableMemoryOptions } from "../supervisor/table-memory-budget.js";
+import type { ModelSizes } from "../supervisor/memory/model-sizes.js";
+import type { MemoryBudget } from "../supervisor/memory/memory-budget.js";
+import { createTableMemoryBudget, type TableMemoryOptions } from "../supervisor/memory/table-memory-budget.js";
 import type { ServerSupervisor, SupervisedServerSpec, SupervisorEvent } from "../supervisor/types.js";
 import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../engine/guard-engine-request.js";
 
@@ -17,7 +17,7 @@ export interface SupervisorPoolOptions {
   defaults?: Supervision;
   /** observe: pass it the supervisor's events (the memory budget measures a ready server, and learns of stops). */
   create(spec: SupervisedServerSpec, observe: (event: SupervisorEvent) => void): ServerSupervisor;
-  /** Memory-aware swapping (memory: in mallex.yaml, supervisor/memory-budget.ts); absent: servers start with no budget. */
+  /** Memory-aware swapping (memory: in mallex.yaml, supervisor/memory/memory-budget.ts); absent: servers start with no budget. */
   memory?: TableMemoryOptions & { sizes: ModelSizes };
 }
 

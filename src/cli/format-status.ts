@@ -7,7 +7,7 @@ import type { MemorySummary, ServerMemory } from "../observe/dashboard/memory-su
 import type { PoolSummary } from "../observe/dashboard/pool-summary.js";
 import type { ServerSummary } from "../observe/dashboard/server-summary.js";
 import type { RequestSummary } from "../observe/dashboard/summarize-request.js";
-import { formatGb } from "../supervisor/server-size.js";
+import { formatGb } from "../supervisor/memory/server-size.js";
 import { dashboardLink } from "./dashboard-link.js";
 
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;

@@ -1,5 +1,5 @@
 import { MallexError } from "../shared/mallex-error.js";
-import type { ProxyEntry } from "../supervisor/proxy-records.js";
+import type { ProxyEntry } from "../supervisor/processes/proxy-records.js";
 
 /** A mallex `mallex status` asks: where, with which token, and which process the record says it is. */
 export interface ProxyTarget {

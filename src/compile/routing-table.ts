@@ -239,7 +239,7 @@ export interface RoutingTable {
   };
   backends: Record<string, CompiledBackend>;
   profiles: Record<string, CompiledProfile>;
-  /** `memory:` (supervisor/memory-budget.ts); absent when the config sets neither key. */
+  /** `memory:` (supervisor/memory/memory-budget.ts); absent when the config sets neither key. */
   memory?: {
     /** Absent: 75% of this machine's RAM, decided when mallex starts. */
     budgetGb?: number;

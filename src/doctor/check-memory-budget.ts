@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { supervisedSpec } from "../backends/supervisor-pool.js";
-import { ESTIMATES, formatGb, type ServerSize } from "../supervisor/server-size.js";
-import { memoryBudgetOf } from "../supervisor/table-memory-budget.js";
-import { createModelSizes, weightsOnDisk, type ModelSizeDeps } from "../supervisor/model-sizes.js";
+import { ESTIMATES, formatGb, type ServerSize } from "../supervisor/memory/server-size.js";
+import { memoryBudgetOf } from "../supervisor/memory/table-memory-budget.js";
+import { createModelSizes, weightsOnDisk, type ModelSizeDeps } from "../supervisor/memory/model-sizes.js";
 import { isLocal, profilesInUse } from "./profiles-in-use.js";
 import type { CheckResult, DoctorContext, DoctorDeps } from "./types.js";
 

@@ -1,5 +1,5 @@
 import { discoverServerFacts } from "../backends/discover-server-facts.js";
-import { nodeModelFiles } from "../supervisor/model-sizes.js";
+import { nodeModelFiles } from "../supervisor/memory/model-sizes.js";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import type { EnvLookup } from "../config/interpolate-env.js";
@@ -8,7 +8,7 @@ import { detectHardware } from "../setup/detect-hardware.js";
 import { runCommand } from "../setup/run-command.js";
 import { lookupPython } from "../supervisor/bootstrap-venv.js";
 import { findClaude } from "../setup/find-claude.js";
-import { liveProxies } from "../supervisor/proxy-records.js";
+import { liveProxies } from "../supervisor/processes/proxy-records.js";
 import type { DoctorDeps } from "./types.js";
 
 /** The real machine: the CLI passes its cwd, environment and package root. */

@@ -1,4 +1,4 @@
-import { OVERHEAD, weightsOnDisk } from "../supervisor/model-sizes.js";
+import { OVERHEAD, weightsOnDisk } from "../supervisor/memory/model-sizes.js";
 import type { ProfileInUse } from "./profiles-in-use.js";
 import type { DoctorDeps } from "./types.js";
 

@@ -42,7 +42,7 @@ export interface DoctorDeps {
   /** Entries of a folder; [] when it cannot be read. */
   readdir: (path: string) => string[];
   now: () => number;
-  /** The mallex processes running on this MALLEX_HOME (supervisor/proxy-records.ts), to name the one on a taken port; absent: none known. */
+  /** The mallex processes running on this MALLEX_HOME (supervisor/processes/proxy-records.ts), to name the one on a taken port; absent: none known. */
   runningProxies?: () => { url: string; pid: number }[];
   /** Reads a running server's facts (server-facts.ts), for the capacity check; absent: its defaults are shown. */
   discoverFacts?: DiscoverServerFacts;

@@ -2,7 +2,7 @@ import { readdirSync, statSync, type Dirent } from "node:fs";
 import { join } from "node:path";
 import { parseGgufShardFilename } from "@huggingface/gguf";
 import { modelShortName } from "../shared/model-short-name.js";
-import { cachedSnapshot } from "../supervisor/model-sizes.js";
+import { cachedSnapshot } from "../supervisor/memory/model-sizes.js";
 import type { ModelFormat } from "./model-entry.js";
 
 /** A model found on disk by looking, before its files are read. */

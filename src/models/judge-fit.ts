@@ -1,5 +1,5 @@
 import { REPORTED_RAM_SLACK } from "../setup/recommend-profile.js";
-import { OVERHEAD } from "../supervisor/model-sizes.js";
+import { OVERHEAD } from "../supervisor/memory/model-sizes.js";
 
 const GB = 1024 ** 3;
 

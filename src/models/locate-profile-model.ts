@@ -4,7 +4,7 @@ import type { CompiledBackend, CompiledProfile } from "../compile/routing-table.
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { downloadedModelPath } from "../doctor/downloaded-model-path.js";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../supervisor/locate-model.js";
-import { cachedSnapshot } from "../supervisor/model-sizes.js";
+import { cachedSnapshot } from "../supervisor/memory/model-sizes.js";
 import type { ModelFormat } from "./model-entry.js";
 
 export interface ModelPlaceDeps {

@@ -6,7 +6,7 @@ import type { EvalScore } from "../observe/eval-scores.js";
 import type { MeasuredServer } from "../observe/measured-server.js";
 import { modelShortName } from "../shared/model-short-name.js";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../supervisor/locate-model.js";
-import { cachedSnapshot } from "../supervisor/model-sizes.js";
+import { cachedSnapshot } from "../supervisor/memory/model-sizes.js";
 import { expectedFormat, type ModelPlaceDeps } from "./locate-profile-model.js";
 import type { ModelCandidate } from "./merge-model-candidates.js";
 

@@ -2,7 +2,7 @@ import type { TierName } from "../../generated/config.js";
 import { TIER_ORDER } from "../compile/routing-table.js";
 import { EMBEDDED_FLAVOR } from "./choose-local-backend.js";
 import { describeHardware, type Hardware } from "./detect-hardware.js";
-import { DEFAULT_MEMORY_SHARE, defaultMemoryBudgetGb } from "../supervisor/default-memory-budget.js";
+import { DEFAULT_MEMORY_SHARE, defaultMemoryBudgetGb } from "../supervisor/memory/default-memory-budget.js";
 import { mlxLmRunsOn } from "../supervisor/mlx-lm-platform.js";
 import { planTiers } from "./plan-tiers.js";
 import type { LocalProfile } from "./recommend-profile.js";

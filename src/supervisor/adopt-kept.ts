@@ -19,12 +19,12 @@ import { renameSync, rmSync } from "node:fs";
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import type { Run } from "./launch-run.js";
 import type { ExitInfo, LaunchedServer } from "./launch-server.js";
-import { livenessOf, ownerIdentity, pidfilesOf, readPidfile, removePidfileAt, writePidfile, type ServerPidfile } from "./pidfile.js";
+import { livenessOf, ownerIdentity, pidfilesOf, readPidfile, removePidfileAt, writePidfile, type ServerPidfile } from "./processes/pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
-import { isSameProcess } from "./process-identity.js";
+import { isSameProcess } from "./processes/process-identity.js";
 import { mallexArgv } from "../shared/mallex-argv.js";
 import { buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
-import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
+import { killNow, stopProcess, type StopOutcome } from "./processes/stop-process.js";
 import { unref, type SupervisorDeps } from "./supervisor-deps.js";
 import type { SupervisedServerSpec, SupervisorEvent } from "./types.js";
 

@@ -28,7 +28,7 @@ import { settledWithin } from "../shared/settled-within.js";
 import { adoptKeptServer } from "./adopt-kept.js";
 import { launchRun, type Run, type RunLease } from "./launch-run.js";
 import { watchForWedge } from "./watch-for-wedge.js";
-import { pidfilePath, readPidfile, removePidfile, writePidfile } from "./pidfile.js";
+import { pidfilePath, readPidfile, removePidfile, writePidfile } from "./processes/pidfile.js";
 import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
 import { engineCommand, gpuFailureSentence, nextGpuSteps } from "./gpu-fallback.js";
 import type { GpuStep } from "../shared/gpu-steps.js";

@@ -13,9 +13,9 @@ import { launchServer, type ExitInfo, type LaunchedServer } from "./launch-serve
 import { resolveVenvDir } from "./bootstrap-venv.js";
 import { mlxLmRequirements } from "./mlx-lm-platform.js";
 import { planOpenBlasPreload } from "./preload-openblas.js";
-import { ownerIdentity, writePidfile } from "./pidfile.js";
+import { ownerIdentity, writePidfile } from "./processes/pidfile.js";
 import { probeReadiness } from "./probe-readiness.js";
-import { reapOrphans } from "./reap-orphan.js";
+import { reapOrphans } from "./processes/reap-orphan.js";
 import type { ServerLog } from "./server-log.js";
 import { SupervisorError } from "./supervisor-error.js";
 import { describeExit, lastErrorLine, lastMeaningfulLine, outOfMemorySentence } from "./supervisor-messages.js";

@@ -11,11 +11,11 @@
  */
 import { StringDecoder } from "node:string_decoder";
 import type { execa as execaFunction } from "execa";
-import type { ArmDeathWatch } from "./arm-death-watch.js";
+import type { ArmDeathWatch } from "./processes/arm-death-watch.js";
 import type { ServerLog } from "./server-log.js";
 import { startOutputSink, type OutputSinkOptions } from "./output-sink.js";
 import { MAX_SERVER_LINE_CHARS } from "./server-line-limit.js";
-import { killNow, stopProcess, type StopOutcome } from "./stop-process.js";
+import { killNow, stopProcess, type StopOutcome } from "./processes/stop-process.js";
 
 export interface ExitInfo {
   code: number | null;

@@ -2,9 +2,9 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { execa as defaultExeca } from "execa";
-import { armDeathWatch, type ArmDeathWatch } from "./arm-death-watch.js";
+import { armDeathWatch, type ArmDeathWatch } from "./processes/arm-death-watch.js";
 import { bootstrapVenv } from "./bootstrap-venv.js";
-import { systemProcessInspector, type ProcessInspector } from "./process-identity.js";
+import { systemProcessInspector, type ProcessInspector } from "./processes/process-identity.js";
 import { httpProbeRequest, type ProbeRequest } from "./probe-readiness.js";
 
 export interface SupervisorDeps {

@@ -10,7 +10,7 @@
  *   MALLEX_HOME=DIR node test/helpers/supervisor-owner.js 'COMMAND' [keep|crash]
  */
 import { createSupervisor } from "../../dist/src/supervisor/create-supervisor.js";
-import { stopAllOnExit } from "../../dist/src/supervisor/stop-all-on-exit.js";
+import { stopAllOnExit } from "../../dist/src/supervisor/processes/stop-all-on-exit.js";
 
 const command = process.argv[2];
 const mode = process.argv[3];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { systemProcessInspector } from "../../src/supervisor/process-identity.js";
+import { systemProcessInspector } from "../../src/supervisor/processes/process-identity.js";
 
 /** The argv of a process that runs until it is killed: what a record's server or another mallex looks like. */
 export const SLEEPER: readonly string[] = [process.execPath, "-e", "setInterval(() => {}, 1000)"];

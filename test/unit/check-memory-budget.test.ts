@@ -4,7 +4,7 @@ import { checkMemoryBudget } from "../../src/doctor/check-memory-budget.js";
 import { formatCheck } from "../../src/doctor/run-doctor.js";
 import type { DoctorContext, DoctorDeps } from "../../src/doctor/types.js";
 import type { Hardware } from "../../src/setup/detect-hardware.js";
-import type { ModelSizeDeps } from "../../src/supervisor/model-sizes.js";
+import type { ModelSizeDeps } from "../../src/supervisor/memory/model-sizes.js";
 import { compileTree } from "../helpers/config-tree.js";
 
 const GB = 1024 ** 3;

@@ -1,7 +1,7 @@
 /** The supervisor pool's hook: each supervisor behind one budget, memory.together's profiles as server keys, the default budget. */
 import { describe, expect, it } from "vitest";
 import { createSupervisorPool } from "../../src/backends/supervisor-pool.js";
-import { createModelSizes } from "../../src/supervisor/model-sizes.js";
+import { createModelSizes } from "../../src/supervisor/memory/model-sizes.js";
 import { instantSupervisor } from "../fakes/instant-supervisor.js";
 import { compileTree } from "../helpers/config-tree.js";
 

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { measureProcessTree, parseProcRow, parsePsRows, sumTreeRss } from "../../src/supervisor/measure-process-memory.js";
-import { createModelSizes, weightsOnDisk, type ModelSizeDeps } from "../../src/supervisor/model-sizes.js";
+import { measureProcessTree, parseProcRow, parsePsRows, sumTreeRss } from "../../src/supervisor/memory/measure-process-memory.js";
+import { createModelSizes, weightsOnDisk, type ModelSizeDeps } from "../../src/supervisor/memory/model-sizes.js";
 
 const GB = 1024 ** 3;
 const KIB = 1024;

@@ -3,7 +3,7 @@
  * server, the servers holding memory (starting, ready, stopping) must fit the budget.
  */
 import { describe, expect, it } from "vitest";
-import { createMemoryBudget, type MemoryBudget } from "../../src/supervisor/memory-budget.js";
+import { createMemoryBudget, type MemoryBudget } from "../../src/supervisor/memory/memory-budget.js";
 import { raceAbort } from "../../src/supervisor/supervisor-deps.js";
 import type { RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorEvent, SupervisorState } from "../../src/supervisor/types.js";
 

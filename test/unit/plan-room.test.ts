@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { BudgetEntry } from "../../src/supervisor/budget-entry.js";
-import { overBudgetVictims, planRoom, type Room } from "../../src/supervisor/plan-room.js";
-import { countedSize } from "../../src/supervisor/server-size.js";
+import type { BudgetEntry } from "../../src/supervisor/memory/budget-entry.js";
+import { overBudgetVictims, planRoom, type Room } from "../../src/supervisor/memory/plan-room.js";
+import { countedSize } from "../../src/supervisor/memory/server-size.js";
 import type { ServerSupervisor, SupervisorState } from "../../src/supervisor/types.js";
 
 // The memory budget's decisions as pure functions of the servers it guards (memory-budget.test.ts

@@ -18,8 +18,8 @@ import {
   removeProxyRecord,
   writeProxyRecord,
   type ProxyEntry,
-} from "../../src/supervisor/proxy-records.js";
-import { isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/process-identity.js";
+} from "../../src/supervisor/processes/proxy-records.js";
+import { isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "../../src/supervisor/processes/process-identity.js";
 import { deadPid, useTempsAndChildren } from "../helpers/temps-and-children.js";
 
 // A live process that is not this test: what another mallex (or a recycled pid) looks like.

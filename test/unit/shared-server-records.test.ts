@@ -7,10 +7,10 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { listServers, stopServers } from "../../src/supervisor/manage-servers.js";
-import { ownerIdentity, pidfilePath, pidfilesOf, removePidfile, serversDir, writePidfile, type ServerPidfile } from "../../src/supervisor/pidfile.js";
-import { systemProcessInspector } from "../../src/supervisor/process-identity.js";
-import { reapOrphans } from "../../src/supervisor/reap-orphan.js";
+import { listServers, stopServers } from "../../src/supervisor/processes/manage-servers.js";
+import { ownerIdentity, pidfilePath, pidfilesOf, removePidfile, serversDir, writePidfile, type ServerPidfile } from "../../src/supervisor/processes/pidfile.js";
+import { systemProcessInspector } from "../../src/supervisor/processes/process-identity.js";
+import { reapOrphans } from "../../src/supervisor/processes/reap-orphan.js";
 import { deadPid, SLEEPER, useTempsAndChildren } from "../helpers/temps-and-children.js";
 
 const { tempDir: tempHome, sleeper } = useTempsAndChildren("mallex-shared-");

@@ -1,4 +1,4 @@
-import type { ModelFiles, ModelPlace } from "../../supervisor/model-sizes.js";
+import type { ModelFiles, ModelPlace } from "../../supervisor/memory/model-sizes.js";
 import type { FactsTarget, ServerFacts } from "../server-facts.js";
 import type { AskJson } from "./ask-json.js";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../../supervisor/locate-model.js";
-import type { ModelFiles, ModelPlace } from "../../supervisor/model-sizes.js";
+import type { ModelFiles, ModelPlace } from "../../supervisor/memory/model-sizes.js";
 import type { FactsTarget, ServerFacts } from "../server-facts.js";
 import { someFacts, type FactsIo } from "./facts-io.js";
 import { contextTokens } from "./plausible-numbers.js";

@@ -6,7 +6,7 @@ import { resolveMallexHome } from "../../shared/mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
 import { pickProxies, type ProxyTarget } from "../pick-proxies.js";
-import { liveProxies, proxiesDir } from "../../supervisor/proxy-records.js";
+import { liveProxies, proxiesDir } from "../../supervisor/processes/proxy-records.js";
 import { printErr, printOut } from "../terminal-text.js";
 
 type Snapshot = Extract<DashboardMessage, { type: "snapshot" }>;

@@ -9,7 +9,7 @@ export interface ServerMemory {
   source: string;
 }
 
-/** The memory budget the supervised servers share (supervisor/memory-budget.ts), for the dashboard and `mallex status`. */
+/** The memory budget the supervised servers share (supervisor/memory/memory-budget.ts), for the dashboard and `mallex status`. */
 export interface MemorySummary {
   budgetBytes: number;
   /** Held now by servers loaded, starting, stopping or admitted to start. */

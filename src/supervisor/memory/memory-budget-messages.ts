@@ -1,6 +1,6 @@
 /** The memory budget's sentences: each names the servers, their sizes and how those are known, and the budget. */
-import { SupervisorError } from "./supervisor-error.js";
-import { formatDuration } from "./supervisor-messages.js";
+import { SupervisorError } from "../supervisor-error.js";
+import { formatDuration } from "../supervisor-messages.js";
 import { formatGb, type ServerSize } from "./server-size.js";
 
 /** Never a silent overcommit: a server that cannot fit even alone is an error that names the setting. */

@@ -1,4 +1,4 @@
-import type { ServerSupervisor } from "./types.js";
+import type { ServerSupervisor } from "../types.js";
 
 /** One guarded server as the memory budget follows it: its use, for the LRU order, and whether it holds room. */
 export interface BudgetEntry {

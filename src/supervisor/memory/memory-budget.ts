@@ -29,8 +29,8 @@ import {
 } from "./memory-budget-messages.js";
 import { overBudgetVictims, planRoom } from "./plan-room.js";
 import { countedSize, type ServerSize, type SizeSource } from "./server-size.js";
-import type { SupervisorError } from "./supervisor-error.js";
-import type { RequestLease, ServerSupervisor, SupervisorEvent } from "./types.js";
+import type { SupervisorError } from "../supervisor-error.js";
+import type { RequestLease, ServerSupervisor, SupervisorEvent } from "../types.js";
 
 export interface MemoryBudgetOptions {
   budgetBytes: number;

@@ -12,7 +12,7 @@
  * // … serve …
  * dispose();
  */
-import type { ServerSupervisor } from "./types.js";
+import type { ServerSupervisor } from "../types.js";
 
 /** The part of `process` this needs (injectable: house rule 8). */
 export interface ExitHandlingProcess {

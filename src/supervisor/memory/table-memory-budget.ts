@@ -2,7 +2,7 @@
  * The memory budget a routing table asks for: memory.budget_gb (else 75% of this machine's RAM), and
  * memory.together's profile names turned into the keys of the servers that run them.
  */
-import type { RoutingTable } from "../compile/routing-table.js";
+import type { RoutingTable } from "../../compile/routing-table.js";
 import { defaultMemoryBudgetGb } from "./default-memory-budget.js";
 import { createMemoryBudget, type MemoryBudget } from "./memory-budget.js";
 import type { SizeSource } from "./server-size.js";
