@@ -1,4 +1,4 @@
-import { hasCharsAtLeast, jsonPieces } from "../shared/json-pieces.js";
+import { hasCharsAtLeast, jsonPieces } from "../shared/json/json-pieces.js";
 import { clipText } from "../shared/retention-limits.js";
 
 /**

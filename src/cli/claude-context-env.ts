@@ -43,8 +43,8 @@
  * Code answers by compacting.
  */
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { budgetWithin } from "../shared/answer-reserve.js";
-import { compactAt } from "../shared/compaction-point.js";
+import { budgetWithin } from "../shared/context/answer-reserve.js";
+import { compactAt } from "../shared/context/compaction-point.js";
 import { LOCAL_MODEL_PREFIX } from "../router/select-route.js";
 
 /** Claude Code raises a smaller CLAUDE_CODE_AUTO_COMPACT_WINDOW to this (for a Claude model name). */

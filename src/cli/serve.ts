@@ -6,7 +6,7 @@ import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js"
 import { formatDiagnostic } from "../config/diagnostics.js";
 import { loadValidator } from "../shared/load-validator.js";
 import { MallexError } from "../shared/mallex-error.js";
-import { resolveMallexHome } from "../shared/mallex-home.js";
+import { resolveMallexHome } from "../shared/files/mallex-home.js";
 import { createLogWriter, logFilePath, logRotationOf } from "../observe/log-file.js";
 import { startProxy, type RunningProxy } from "../server/start-proxy.js";
 import type { DashboardFeed } from "../observe/dashboard/dashboard-feed.js";
@@ -30,7 +30,7 @@ import { listModelsLazily } from "./list-models-lazily.js";
 import { formatSupervisorEvent } from "./format-supervisor-event.js";
 import { liveProxies, proxyRecordPath, removeProxyRecord, writeProxyRecord } from "../supervisor/processes/proxy-records.js";
 import { stampOf } from "../supervisor/processes/process-identity.js";
-import { securePrivateHome } from "../shared/private-files.js";
+import { securePrivateHome } from "../shared/files/private-files.js";
 import { withEngineToken } from "../server/with-engine-token.js";
 import { fitTiersToModel } from "../server/fit-tiers-to-model.js";
 import { createModelActions } from "./model-actions/create-model-actions.js";

@@ -1,7 +1,7 @@
 import type { RoutingTable } from "../compile/routing-table.js";
-import { contextFix, largerContext } from "../shared/context-fix.js";
+import { contextFix, largerContext } from "../shared/context/context-fix.js";
 import { inConfigFile } from "../shared/in-config-file.js";
-import { isSmallContext, SMALL_CONTEXT_TOKENS } from "../shared/small-context.js";
+import { isSmallContext, SMALL_CONTEXT_TOKENS } from "../shared/context/small-context.js";
 
 /**
  * Start-up warnings for the tiers' local models whose context is small for Claude Code

@@ -1,7 +1,7 @@
 import type { Backend, MallexConfig, Profile, Size } from "../../generated/config.js";
 import { compileDistributed, type PathBase } from "./compile-distributed.js";
 import { globToRegex } from "./glob-to-regex.js";
-import { budgetWithin } from "../shared/answer-reserve.js";
+import { budgetWithin } from "../shared/context/answer-reserve.js";
 import {
   ROUTING_TABLE_FORMAT,
   SIZES,

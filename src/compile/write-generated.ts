@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../shared/write-file-atomic.js";
+import { writeFileAtomic } from "../shared/files/write-file-atomic.js";
 import { LEGACY_TEMPLATES_FILE, ROUTING_TABLE_FILE } from "./emit-generated.js";
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { displayPath } from "./load-config.js";
-import { resolveMallexHome } from "../shared/mallex-home.js";
+import { resolveMallexHome } from "../shared/files/mallex-home.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -3,7 +3,7 @@ import { nodeModelFiles } from "../supervisor/memory/model-sizes.js";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import type { EnvLookup } from "../config/interpolate-env.js";
-import { resolveMallexHome } from "../shared/mallex-home.js";
+import { resolveMallexHome } from "../shared/files/mallex-home.js";
 import { detectHardware } from "../setup/detect-hardware.js";
 import { runCommand } from "../setup/run-command.js";
 import { lookupPython } from "../supervisor/bootstrap-venv.js";

@@ -12,7 +12,7 @@ import { createHash, type Hash } from "node:crypto";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { asUnreachable, fetchOrUnreachable, HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.js";
 import { feedHash } from "./inspect-local-copy.js";
-import { PRIVATE_FILE_MODE } from "../shared/private-files.js";
+import { PRIVATE_FILE_MODE } from "../shared/files/private-files.js";
 import { DOWNLOAD_SILENCE_MS, watchSilence, type SilenceWatch } from "./watch-silence.js";
 
 export interface PartDownload {

@@ -14,7 +14,7 @@ import { HostUnreachableError, RemoteStatusError } from "./fetch-or-unreachable.
 import { fetchRemoteFileInfo, type RemoteFileInfo } from "./fetch-remote-file-info.js";
 import { createDownloadProgress } from "./format-download-progress.js";
 import { hashFile, inspectLocalCopy, removeLocalCopy, writeSidecar } from "./inspect-local-copy.js";
-import { makePrivateDirAsync } from "../shared/private-files.js";
+import { makePrivateDirAsync } from "../shared/files/private-files.js";
 import { checkFreeSpace } from "./check-free-space.js";
 
 export interface RemoteFile {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, rm, stat, utimes } from "node:fs/promises";
 import { basename } from "node:path";
-import { writeFileAtomic } from "../shared/write-file-atomic.js";
+import { writeFileAtomic } from "../shared/files/write-file-atomic.js";
 
 export type LocalCopy =
   | { state: "missing" }

@@ -12,12 +12,12 @@ import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import { MallexError } from "../shared/mallex-error.js";
-import { writeFileAtomic } from "../shared/write-file-atomic.js";
+import { writeFileAtomic } from "../shared/files/write-file-atomic.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { ensureRemoteFile, explainFailure, type RemoteContext, type RemoteFile } from "./ensure-remote-file.js";
 import { fetchHubManifest } from "./fetch-hub-manifest.js";
 import { checkRelativePath, DEFAULT_REVISION, parseModelSource, type ModelSource } from "./parse-model-source.js";
-import { makePrivateDirAsync } from "../shared/private-files.js";
+import { makePrivateDirAsync } from "../shared/files/private-files.js";
 
 export interface ResolveModelSourceOptions {
   /** Where downloads go: MALLEX_HOME/models (the caller passes it). */

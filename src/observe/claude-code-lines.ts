@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { makePrivateDir } from "../shared/private-files.js";
-import { writeFileAtomic } from "../shared/write-file-atomic.js";
+import { makePrivateDir } from "../shared/files/private-files.js";
+import { writeFileAtomic } from "../shared/files/write-file-atomic.js";
 import { builtInCovers, withLearnedLines, type LearnedOwnLines, type OwnLines } from "../trim/claude-code/own-lines.js";
 
 /**

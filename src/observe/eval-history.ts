@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { makePrivateDir } from "../shared/private-files.js";
-import { writeFileAtomic } from "../shared/write-file-atomic.js";
+import { makePrivateDir } from "../shared/files/private-files.js";
+import { writeFileAtomic } from "../shared/files/write-file-atomic.js";
 import { parseMeasuredServer, type MeasuredServer } from "./measured-server.js";
 import { isRecord } from "./read-profile-file.js";
 

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type { RoutingTable } from "../compile/routing-table.js";
 import { escapeLogText } from "./escape-log-text.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
-import { makePrivateDir, PRIVATE_FILE_MODE } from "../shared/private-files.js";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../shared/files/private-files.js";
 
 /** Where mallex's one-line-per-event log goes: observability.log_file under MALLEX_HOME. */
 export function logFilePath(mallexHome: string, table: RoutingTable): string {

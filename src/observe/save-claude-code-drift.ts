@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
-import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
+import { writeFileAtomicAsync } from "../shared/files/write-file-atomic.js";
 import type { ClaudeCodeDrift } from "./claude-code-drift.js";
-import { makePrivateDirAsync } from "../shared/private-files.js";
+import { makePrivateDirAsync } from "../shared/files/private-files.js";
 
 /** Where the last Claude Code drift a proxy saw is kept, for `mallex doctor`. */
 export function claudeCodeDriftPath(mallexHome: string): string {

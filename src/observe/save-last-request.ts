@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { writeFolderAtomicAsync } from "../shared/write-folder-atomic.js";
+import { writeFolderAtomicAsync } from "../shared/files/write-folder-atomic.js";
 
 /** The folder under MALLEX_HOME that holds the last /v1/messages request (see format-last-request.ts). */
 export function lastRequestDir(mallexHome: string): string {

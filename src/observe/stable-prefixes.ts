@@ -1,8 +1,8 @@
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { makePrivateDirAsync } from "../shared/private-files.js";
-import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
+import { makePrivateDirAsync } from "../shared/files/private-files.js";
+import { writeFileAtomicAsync } from "../shared/files/write-file-atomic.js";
 import { dictionary, isRecord, readProfileFile, type ByProfile } from "./read-profile-file.js";
 
 /** The file in MALLEX_HOME that keeps each profile's stable prefix across restarts. */

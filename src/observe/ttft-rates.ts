@@ -1,9 +1,9 @@
 import { dirname, join } from "node:path";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { writeFileAtomicAsync } from "../shared/write-file-atomic.js";
+import { writeFileAtomicAsync } from "../shared/files/write-file-atomic.js";
 import { addSample, type MeasuredRates, type RateSample } from "./learn-rates.js";
 import { parseMeasuredServer, type MeasuredServer } from "./measured-server.js";
-import { makePrivateDirAsync } from "../shared/private-files.js";
+import { makePrivateDirAsync } from "../shared/files/private-files.js";
 import { dictionary, isRecord, readProfileFile, type ByProfile } from "./read-profile-file.js";
 
 /** The file in MALLEX_HOME that keeps what was learned across restarts. */

@@ -1,7 +1,7 @@
 import { readContextOverflow, type ContextOverflow } from "../backends/context-overflow.js";
 import type { BackendError } from "../backends/backend-error.js";
 import type { AnthropicErrorType } from "../translate/anthropic-types.js";
-import { contextFix, largerContext } from "../shared/context-fix.js";
+import { contextFix, largerContext } from "../shared/context/context-fix.js";
 
 /** What the client is told about a failed backend: HTTP status, Anthropic error type, sentence, retry advice. */
 export interface BackendFailureReply {

@@ -1,6 +1,6 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { compactAt } from "../shared/compaction-point.js";
-import { answerCapFor } from "../shared/small-context.js";
+import { compactAt } from "../shared/context/compaction-point.js";
+import { answerCapFor } from "../shared/context/small-context.js";
 import type { TrimReport } from "../trim/trim-types.js";
 
 /**

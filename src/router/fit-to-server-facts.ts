@@ -1,6 +1,6 @@
 import type { ServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { budgetWithin } from "../shared/answer-reserve.js";
+import { budgetWithin } from "../shared/context/answer-reserve.js";
 
 /**
  * A profile whose window is `contextSize` tokens: the window, a prompt budget that leaves the answer

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { makePrivateDir, PRIVATE_FILE_MODE } from "../shared/private-files.js";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../shared/files/private-files.js";
 
 export const SERVER_LOG_NAME = "server.log";
 

@@ -5,8 +5,8 @@ import { joinTextBlocks } from "../translate/join-text-blocks.js";
 import { TrimError } from "./trim-error.js";
 import type { PromptSize, TrimPlan, TrimRuleHit } from "./trim-types.js";
 import { isHighSurrogate } from "../shared/is-high-surrogate.js";
-import { budgetWithin } from "../shared/answer-reserve.js";
-import { contextFix, largerContext } from "../shared/context-fix.js";
+import { budgetWithin } from "../shared/context/answer-reserve.js";
+import { contextFix, largerContext } from "../shared/context/context-fix.js";
 
 export interface BudgetOutcome {
   request: MessagesRequest;

@@ -1,7 +1,7 @@
 import type { Size } from "../../generated/config.js";
 import type { CompiledProfile, CompiledToolPolicy, CompiledTrimming, RoutingTable } from "../compile/routing-table.js";
 import type { TrimPlan } from "./trim-types.js";
-import { contextFix, largerContext } from "../shared/context-fix.js";
+import { contextFix, largerContext } from "../shared/context/context-fix.js";
 import { inConfigFile } from "../shared/in-config-file.js";
 
 /** The trimming, filters and tool policy the routing table holds for a profile's size (or a smaller size, when its context is too small for its own). */

@@ -12,7 +12,7 @@ import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-bud
 import { fitCompaction } from "./fit-compaction.js";
 import { fitContinuation } from "./fit-continuation.js";
 import { recognizeContinuation } from "../router/continued-request.js";
-import { isSmallContext, nextMessageRoom } from "../shared/small-context.js";
+import { isSmallContext, nextMessageRoom } from "../shared/context/small-context.js";
 import { recognizeCompaction, type CompactionRequest } from "./recognize-compaction.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { loadedTools } from "./loaded-tools.js";

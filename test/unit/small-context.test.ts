@@ -1,11 +1,11 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/shared/small-context.js";
-import { budgetWithin } from "../../src/shared/answer-reserve.js";
-import { contextFix, largerContext } from "../../src/shared/context-fix.js";
+import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/shared/context/small-context.js";
+import { budgetWithin } from "../../src/shared/context/answer-reserve.js";
+import { contextFix, largerContext } from "../../src/shared/context/context-fix.js";
 import { profileForAnswer } from "../../src/pipeline/profile-for-answer.js";
-import { compactAt } from "../../src/shared/compaction-point.js";
+import { compactAt } from "../../src/shared/context/compaction-point.js";
 import { smallContextWarnings } from "../../src/cli/small-context-warning.js";
 import { withEmbeddedModel } from "../../src/server/with-embedded-model.js";
 import { compileShipped, testProfile } from "../helpers/trim-helpers.js";

@@ -6,7 +6,7 @@ import { measurePrompt } from "../../src/router/describe-request.js";
 import { TrimError } from "../../src/trim/trim-error.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import { request, testPlan, testProfile } from "../helpers/trim-helpers.js";
-import { contextFix, largerContext } from "../../src/shared/context-fix.js";
+import { contextFix, largerContext } from "../../src/shared/context/context-fix.js";
 
 describe("shortenMiddle", () => {
   it("keeps 60% head and 40% tail around a marker, within the limit", () => {

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { MallexError } from "../../shared/mallex-error.js";
-import { resolveMallexHome } from "../../shared/mallex-home.js";
+import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { serveEngine } from "../../engine/serve-engine.js";
 import { ENGINE_MAX_BODY_ENV, ENGINE_TOKEN_ENV } from "../../engine/guard-engine-request.js";
 import { planEngineContext } from "../../engine/plan-engine-context.js";

@@ -21,7 +21,7 @@ import { describeConfigLayers, findConfigLayers } from "../../config/config-laye
 import { formatExplanation } from "../format-explanation.js";
 import { printErr, printOut, terminalJson } from "../terminal-text.js";
 import { loadClaudeCodeLines } from "../../observe/claude-code-lines.js";
-import { resolveMallexHome } from "../../shared/mallex-home.js";
+import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 
 export default defineCommand({
   meta: { name: "explain", description: "Show what every trimming rule does to one captured request, and the exact upstream request" },

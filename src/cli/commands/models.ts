@@ -9,7 +9,7 @@ import { formatMeasuredTable } from "../../models/format-measured-table.js";
 import { formatModelsTable } from "../../models/format-models-table.js";
 import { describeHardware, detectHardware } from "../../setup/detect-hardware.js";
 import { MallexError } from "../../shared/mallex-error.js";
-import { resolveMallexHome } from "../../shared/mallex-home.js";
+import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { huggingFaceHubCache } from "../../supervisor/locate-model.js";
 import { configArgs } from "../common-args.js";

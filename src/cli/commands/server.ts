@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { MallexError } from "../../shared/mallex-error.js";
-import { resolveMallexHome } from "../../shared/mallex-home.js";
+import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { formatServerStatus, formatStopReport, isSelected, listServers, pruneStale, stopServers } from "../../supervisor/processes/manage-servers.js";
 import { followLog, readLogTail, serverLogPath } from "../../supervisor/server-log.js";
 import { configArgs } from "../common-args.js";

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import type { DashboardMessage } from "../../observe/dashboard/dashboard-feed.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { readResponseStart } from "../../shared/read-body-text.js";
-import { resolveMallexHome } from "../../shared/mallex-home.js";
+import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
 import { parseCount } from "../parse-count.js";
 import { pickProxies, type ProxyTarget } from "../pick-proxies.js";

@@ -1,7 +1,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MallexError } from "../../shared/mallex-error.js";
-import { freshSiblingDir, swapFolderIn } from "../../shared/write-folder-atomic.js";
+import { freshSiblingDir, swapFolderIn } from "../../shared/files/write-folder-atomic.js";
 import { formatBytes } from "../format-download-progress.js";
 import { explainNpmFailure } from "./explain-npm-failure.js";
 import { ENGINE_MARKER, engineDir, NODE_LLAMA_CPP_VERSION, type EngineMarker } from "../../shared/engine-location.js";

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { writeFileAtomic } from "../../shared/write-file-atomic.js";
+import { writeFileAtomic } from "../../shared/files/write-file-atomic.js";
 import { readFields, refuse, type ActionResult } from "./action-result.js";
 import { compileUserConfig, readUserConfig, type UserConfig } from "./user-config.js";
 

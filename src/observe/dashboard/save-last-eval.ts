@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { makePrivateDir } from "../../shared/private-files.js";
-import { writeFileAtomic } from "../../shared/write-file-atomic.js";
+import { makePrivateDir } from "../../shared/files/private-files.js";
+import { writeFileAtomic } from "../../shared/files/write-file-atomic.js";
 import type { EvalView } from "./eval-view.js";
 
 /** Where `mallex eval` keeps its last run (the full view: MALLEX_HOME is private), for the dashboard of any later mallex. */

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { HF_REPO, huggingFaceRepoDir, localModelPath } from "../locate-model.js";
 import type { ServerSize, SizeSource } from "./server-size.js";
 import { measureProcessTree } from "./measure-process-memory.js";
-import { makePrivateDir } from "../../shared/private-files.js";
-import { writeFileAtomic } from "../../shared/write-file-atomic.js";
+import { makePrivateDir } from "../../shared/files/private-files.js";
+import { writeFileAtomic } from "../../shared/files/write-file-atomic.js";
 
 /** What a profile says about its model's size. */
 export interface ModelFacts {

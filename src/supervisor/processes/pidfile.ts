@@ -14,9 +14,9 @@
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../shared/write-file-atomic.js";
+import { writeFileAtomic } from "../../shared/files/write-file-atomic.js";
 import { isSameProcess, isStampAlive, stampOf, systemProcessInspector, type ProcessInspector } from "./process-identity.js";
-import { makePrivateDir } from "../../shared/private-files.js";
+import { makePrivateDir } from "../../shared/files/private-files.js";
 
 export interface ServerPidfile {
   key: string;

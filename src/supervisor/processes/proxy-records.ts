@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { makePrivateDir } from "../../shared/private-files.js";
+import { makePrivateDir } from "../../shared/files/private-files.js";
 import { isStampAlive, type ProcessInspector, type ProcessStamp, systemProcessInspector } from "./process-identity.js";
-import { writeFileAtomic } from "../../shared/write-file-atomic.js";
+import { writeFileAtomic } from "../../shared/files/write-file-atomic.js";
 
 /**
  * Where each running mallex listens, in MALLEX_HOME/proxies/<pid>.json: how `mallex status` (and

@@ -1,4 +1,4 @@
-import { isHighSurrogate } from "./is-high-surrogate.js";
+import { isHighSurrogate } from "../is-high-surrogate.js";
 
 /** Characters a piece holds, about: a piece of UTF-8 at most 3 bytes a character stays under glibc's 128 KiB mmap threshold. */
 export const JSON_PIECE_CHARS = 32 * 1024;
