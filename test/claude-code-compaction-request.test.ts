@@ -12,7 +12,7 @@ import { COMPACTION_SYSTEM } from "../src/trim/fit-compaction.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import type { AnthropicTextBlock, MessagesRequest } from "../src/translate/anthropic-types.js";
 import type { Templates } from "../src/templates/load-templates.js";
-import { compactWindowFor } from "../src/cli/claude-context-env.js";
+import { compactWindowFor } from "../src/cli/claude-code/claude-context-env.js";
 
 /**
  * Claude Code's compaction request, as the real CLI sends it: an answer the context cut

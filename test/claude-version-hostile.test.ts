@@ -6,7 +6,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fetchClaudeCode } from "../src/cli/fetch-claude-code.js";
+import { fetchClaudeCode } from "../src/cli/claude-code/fetch-claude-code.js";
 import { runInOwnGroup } from "../src/shared/run-in-own-group.js";
 import { lookupPython } from "../src/supervisor/bootstrap-venv.js";
 import { systemProcessInspector } from "../src/supervisor/processes/process-identity.js";

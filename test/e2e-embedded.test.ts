@@ -9,7 +9,7 @@ import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { startFakeHuggingFace } from "./fakes/fake-hugging-face.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
-import { compactWindowFor } from "../src/cli/claude-context-env.js";
+import { compactWindowFor } from "../src/cli/claude-code/claude-context-env.js";
 import { inConfigFile } from "../src/shared/in-config-file.js";
 
 /**

@@ -9,7 +9,7 @@ import { makeProject, runMallex } from "./helpers/claude-code.js";
 import { CLAUDE_CODE_MATRIX, PINNED_CLAUDE_CODE } from "./helpers/claude-code-versions.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
 import { MALLEX_BIN, runCli } from "./helpers/run-cli.js";
-import { compactAt, compactWindowFor } from "../src/cli/claude-context-env.js";
+import { compactAt, compactWindowFor } from "../src/cli/claude-code/claude-context-env.js";
 
 /**
  * `mallex run -- <claude args>` as a user runs it: mallex serves, (optionally) starts the model

@@ -1,5 +1,5 @@
 import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
-import { ENV_REFERENCE } from "./format-claude-hint.js";
+import { ENV_REFERENCE } from "./claude-code/format-claude-hint.js";
 
 /**
  * The address that opens a mallex's dashboard: its /ui, with the token in the fragment where it has

@@ -2,9 +2,9 @@ import { stripVTControlCharacters } from "node:util";
 import { defineCommand, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { MallexError } from "../shared/mallex-error.js";
 import { findPackageRoot, packageVersion } from "../shared/package-root.js";
-import { findMissingValue } from "./find-missing-value.js";
-import { describeUnknownCommand } from "./describe-unknown-command.js";
-import { findUnknownOption } from "./find-unknown-option.js";
+import { findMissingValue } from "./args/find-missing-value.js";
+import { describeUnknownCommand } from "./args/describe-unknown-command.js";
+import { findUnknownOption } from "./args/find-unknown-option.js";
 import { showUsage, wantsColour } from "./show-usage.js";
 import { printErr } from "./terminal-text.js";
 

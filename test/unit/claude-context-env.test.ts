@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claudeContextEnv, compactAt, compactWindowFor, trimmedPromptLimit } from "../../src/cli/claude-context-env.js";
+import { claudeContextEnv, compactAt, compactWindowFor, trimmedPromptLimit } from "../../src/cli/claude-code/claude-context-env.js";
 import type { CompiledProfile, RoutingTable } from "../../src/compile/routing-table.js";
 
 /** Only what claudeContextEnv reads: the tiers, the default tier, the profiles and their backends' kinds. */

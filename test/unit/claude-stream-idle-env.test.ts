@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLAUDE_STREAM_IDLE_MS, claudeStreamIdleEnv } from "../../src/cli/claude-stream-idle-env.js";
+import { CLAUDE_STREAM_IDLE_MS, claudeStreamIdleEnv } from "../../src/cli/claude-code/claude-stream-idle-env.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 
 /** Only what claudeStreamIdleEnv reads: tiers and their profiles' backends. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claudeToolSearchEnv } from "../../src/cli/claude-tool-search-env.js";
+import { claudeToolSearchEnv } from "../../src/cli/claude-code/claude-tool-search-env.js";
 import type { CompiledToolPolicy, RoutingTable } from "../../src/compile/routing-table.js";
 import { globToRegex } from "../../src/compile/glob-to-regex.js";
 import { compileShipped } from "../helpers/trim-helpers.js";

@@ -1,6 +1,6 @@
 import type { ArgsDef } from "citty";
 import { describe, expect, it } from "vitest";
-import { findMissingValue } from "../../src/cli/find-missing-value.js";
+import { findMissingValue } from "../../src/cli/args/find-missing-value.js";
 
 const args = {
   embedded: { type: "string", valueHint: "gguf" },

@@ -1,6 +1,6 @@
 import type { ArgsDef } from "citty";
 import { describe, expect, it } from "vitest";
-import { findUnknownOption } from "../../src/cli/find-unknown-option.js";
+import { findUnknownOption } from "../../src/cli/args/find-unknown-option.js";
 
 const args = {
   config: { type: "string", alias: "c" },

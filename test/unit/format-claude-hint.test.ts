@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClaudeHint } from "../../src/cli/format-claude-hint.js";
+import { formatClaudeHint } from "../../src/cli/claude-code/format-claude-hint.js";
 
 const URL = "http://127.0.0.1:4141";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDebugLevel } from "../../src/cli/parse-debug-level.js";
+import { parseDebugLevel } from "../../src/cli/args/parse-debug-level.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 import { clip, describeResponse, describeTrim, describeUpstreamRequest } from "../../src/observe/debug-lines.js";
 import { formatLastRequest } from "../../src/observe/format-last-request.js";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { parseGpuLayers } from "../../src/cli/parse-gpu-layers.js";
+import { parseGpuLayers } from "../../src/cli/args/parse-gpu-layers.js";
 import { MallexError } from "../../src/shared/mallex-error.js";
 
 it("--gpu-layers takes a count, auto or max (llama-server's values); anything else is a usage error naming them", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { repeatedOption } from "../../src/cli/repeated-option.js";
+import { repeatedOption } from "../../src/cli/args/repeated-option.js";
 
 describe("repeatedOption", () => {
   it("collects every value of an option, in order, in both spellings, up to --", () => {

@@ -11,7 +11,7 @@ import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import { withTrimOff } from "../../src/eval/variant-tables.js";
-import { trimmedPromptLimit } from "../../src/cli/claude-context-env.js";
+import { trimmedPromptLimit } from "../../src/cli/claude-code/claude-context-env.js";
 import { describeWithShared, readCapture } from "../helpers/shared-dir.js";
 import { firstProfileOfSize, loadShipped } from "../helpers/trim-helpers.js";
 

@@ -9,7 +9,7 @@ import { formatDiagnostic } from "../../config/diagnostics.js";
 import { displayPath, loadConfig } from "../../config/load-config.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { findPackageRoot } from "../../shared/package-root.js";
-import { configArgs } from "../common-args.js";
+import { configArgs } from "../args/common-args.js";
 import { describeConfigLayers, findConfigLayers } from "../../config/config-layers.js";
 import { printErr, printOut } from "../terminal-text.js";
 

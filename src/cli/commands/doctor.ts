@@ -3,9 +3,9 @@ import { createDoctorDeps } from "../../doctor/create-doctor-deps.js";
 import { formatCheck, runDoctor } from "../../doctor/run-doctor.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { findPackageRoot } from "../../shared/package-root.js";
-import { configArgs, proxyArgs } from "../common-args.js";
+import { configArgs, proxyArgs } from "../args/common-args.js";
 import { findConfigLayers } from "../../config/config-layers.js";
-import { repeatedOption } from "../repeated-option.js";
+import { repeatedOption } from "../args/repeated-option.js";
 import { printErr, printOut, terminalJson } from "../terminal-text.js";
 
 export default defineCommand({

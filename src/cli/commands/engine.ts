@@ -10,8 +10,8 @@ import { parseGpuSteps, type GpuStep } from "../../shared/gpu-steps.js";
 import { markModelSourceFailure, MODEL_SOURCE_EXIT_CODE } from "../../shared/model-source-failure.js";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { noteMissingGpuBinaries, runEngineInstall } from "../engine-install.js";
-import { parseGpuLayers } from "../parse-gpu-layers.js";
-import { parseCount } from "../parse-count.js";
+import { parseGpuLayers } from "../args/parse-gpu-layers.js";
+import { parseCount } from "../args/parse-count.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
 import { printErr } from "../terminal-text.js";
 

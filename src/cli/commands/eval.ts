@@ -21,13 +21,13 @@ import { evalRunRecord, type EvalRunFacts } from "../../eval/eval-run-record.js"
 import { evalServing } from "../../eval/eval-serving.js";
 import { withLocalTiers, withTrimOff } from "../../eval/variant-tables.js";
 import { claudeCommand } from "../../setup/claude-command.js";
-import { proxyArgs } from "../common-args.js";
-import { evalClaudeEnv } from "../eval-claude-env.js";
-import { parseCount } from "../parse-count.js";
-import { repeatedOption } from "../repeated-option.js";
+import { proxyArgs } from "../args/common-args.js";
+import { evalClaudeEnv } from "../claude-code/eval-claude-env.js";
+import { parseCount } from "../args/parse-count.js";
+import { repeatedOption } from "../args/repeated-option.js";
 import { serve, type Serving } from "../serve.js";
 import { wantsColour } from "../show-usage.js";
-import { fetchClaudeCode } from "../fetch-claude-code.js";
+import { fetchClaudeCode } from "../claude-code/fetch-claude-code.js";
 import { warmUp } from "../warm-up.js";
 import { dashboardLink } from "../dashboard-link.js";
 

@@ -16,7 +16,7 @@ import { loadTemplates } from "../../templates/load-templates.js";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { TranslateError } from "../../translate/translate-error.js";
 import { explainRequest, profileForSize } from "../../pipeline/explain-request.js";
-import { configArgs } from "../common-args.js";
+import { configArgs } from "../args/common-args.js";
 import { describeConfigLayers, findConfigLayers } from "../../config/config-layers.js";
 import { formatExplanation } from "../format-explanation.js";
 import { printErr, printOut, terminalJson } from "../terminal-text.js";

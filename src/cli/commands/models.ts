@@ -12,7 +12,7 @@ import { MallexError } from "../../shared/mallex-error.js";
 import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { huggingFaceHubCache } from "../../supervisor/locate-model.js";
-import { configArgs } from "../common-args.js";
+import { configArgs } from "../args/common-args.js";
 import { wantsColour } from "../show-usage.js";
 import { printErr, printOut, terminalJson, terminalText } from "../terminal-text.js";
 

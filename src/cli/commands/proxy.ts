@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { findPackageRoot } from "../../shared/package-root.js";
-import { proxyArgs } from "../common-args.js";
-import { formatClaudeHint } from "../format-claude-hint.js";
+import { proxyArgs } from "../args/common-args.js";
+import { formatClaudeHint } from "../claude-code/format-claude-hint.js";
 import { formatDashboardHint } from "../dashboard-link.js";
-import { repeatedOption } from "../repeated-option.js";
+import { repeatedOption } from "../args/repeated-option.js";
 import { serve } from "../serve.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
 import { printErr } from "../terminal-text.js";

@@ -3,7 +3,7 @@ import { MallexError } from "../../shared/mallex-error.js";
 import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { formatServerStatus, formatStopReport, isSelected, listServers, pruneStale, stopServers } from "../../supervisor/processes/manage-servers.js";
 import { followLog, readLogTail, serverLogPath } from "../../supervisor/server-log.js";
-import { configArgs } from "../common-args.js";
+import { configArgs } from "../args/common-args.js";
 import { liveProxies } from "../../supervisor/processes/proxy-records.js";
 import { printOut, terminalText } from "../terminal-text.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";

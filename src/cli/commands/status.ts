@@ -4,7 +4,7 @@ import { MallexError } from "../../shared/mallex-error.js";
 import { readResponseStart } from "../../shared/read-body-text.js";
 import { resolveMallexHome } from "../../shared/files/mallex-home.js";
 import { createMessageFormatter, formatStatus } from "../format-status.js";
-import { parseCount } from "../parse-count.js";
+import { parseCount } from "../args/parse-count.js";
 import { pickProxies, type ProxyTarget } from "../pick-proxies.js";
 import { liveProxies, proxiesDir } from "../../supervisor/processes/proxy-records.js";
 import { printErr, printOut } from "../terminal-text.js";

@@ -11,8 +11,8 @@ import type { RunningProxy } from "../../server/start-proxy.js";
 import { claudeCommand } from "../../setup/claude-command.js";
 import { packageVersion } from "../../shared/package-root.js";
 import { runInOwnGroup } from "../../shared/run-in-own-group.js";
-import { evalClaudeEnv } from "../eval-claude-env.js";
-import { fetchClaudeCode } from "../fetch-claude-code.js";
+import { evalClaudeEnv } from "../claude-code/eval-claude-env.js";
+import { fetchClaudeCode } from "../claude-code/fetch-claude-code.js";
 
 export interface DashboardEvalOptions {
   /** The proxy the page belongs to: the eval's Claude Code talks to it, its Eval tab shows the run. */

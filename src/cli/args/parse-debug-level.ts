@@ -1,5 +1,5 @@
-import { MallexError } from "../shared/mallex-error.js";
-import type { DebugLevel } from "../observe/debug-lines.js";
+import { MallexError } from "../../shared/mallex-error.js";
+import type { DebugLevel } from "../../observe/debug-lines.js";
 
 /**
  * `MALLEX_DEBUG` for `mallex proxy` and `mallex run`: unset, empty or 0 is off; 1, 2 or 3 turn the

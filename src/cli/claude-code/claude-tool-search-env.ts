@@ -10,8 +10,8 @@
  * Code reads the variable as: unset or empty — on; `true` (or 1, yes…) — on; `auto`, `auto:N` — on
  * past N% of the context; `false` (or 0, no…) — off.
  */
-import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { TIER_ORDER } from "../compile/routing-table.js";
+import type { CompiledProfile, RoutingTable } from "../../compile/routing-table.js";
+import { TIER_ORDER } from "../../compile/routing-table.js";
 
 /** Claude Code's tool search tool: only a model offered it can load deferred tools. */
 export const TOOL_SEARCH_TOOL = "ToolSearch";

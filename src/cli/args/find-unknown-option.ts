@@ -1,5 +1,5 @@
 import type { ArgsDef } from "citty";
-import { suggestName } from "../config/suggest-name.js";
+import { suggestName } from "../../config/suggest-name.js";
 
 export interface UnknownOption {
   /** As the user wrote it, without a value: `--chek`, `-x`. */

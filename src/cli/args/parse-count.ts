@@ -1,4 +1,4 @@
-import { MallexError } from "../shared/mallex-error.js";
+import { MallexError } from "../../shared/mallex-error.js";
 
 /** A whole-number flag (`--threads 4`): undefined when absent, a usage error (exit 2) when not a whole number ≥ min. */
 export function parseCount(value: string | undefined, flag: string, min: number): number | undefined {

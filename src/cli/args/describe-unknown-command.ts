@@ -1,4 +1,4 @@
-import { suggestName } from "../config/suggest-name.js";
+import { suggestName } from "../../config/suggest-name.js";
 
 /**
  * Commands a user may reach for by another word: `serve` and `start` are how other tools name what

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { formatArgv } from "../supervisor/server-command.js";
+import { formatArgv } from "../../supervisor/server-command.js";
 
 export interface ResumeHintInput {
   /** The session of the last request mallex served (RunningProxy.lastSession). */

@@ -1,4 +1,4 @@
-import type { RoutingTable } from "../compile/routing-table.js";
+import type { RoutingTable } from "../../compile/routing-table.js";
 import { claudeContextEnv } from "./claude-context-env.js";
 import { claudeStreamIdleEnv } from "./claude-stream-idle-env.js";
 import { claudeToolSearchEnv } from "./claude-tool-search-env.js";

@@ -1,4 +1,4 @@
-import { MallexError } from "../shared/mallex-error.js";
+import { MallexError } from "../../shared/mallex-error.js";
 
 /** `--gpu-layers N|auto|max` (llama-server's flag): undefined when absent, a usage error (exit 2) when none of those. */
 export function parseGpuLayers(value: string | undefined): number | "auto" | "max" | undefined {

@@ -42,10 +42,10 @@
  * select-route.ts). A turn that still crosses the limit is refused as "prompt is too long", which Claude
  * Code answers by compacting.
  */
-import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
-import { budgetWithin } from "../shared/context/answer-reserve.js";
-import { compactAt } from "../shared/context/compaction-point.js";
-import { LOCAL_MODEL_PREFIX } from "../router/select-route.js";
+import type { CompiledProfile, RoutingTable } from "../../compile/routing-table.js";
+import { budgetWithin } from "../../shared/context/answer-reserve.js";
+import { compactAt } from "../../shared/context/compaction-point.js";
+import { LOCAL_MODEL_PREFIX } from "../../router/select-route.js";
 
 /** Claude Code raises a smaller CLAUDE_CODE_AUTO_COMPACT_WINDOW to this (for a Claude model name). */
 export const CLAUDE_CODE_MIN_AUTO_COMPACT_WINDOW = 100_000;

@@ -1,5 +1,5 @@
-import { interpolateEnv, type EnvLookup } from "../config/interpolate-env.js";
-import { formatArgv } from "../supervisor/server-command.js";
+import { interpolateEnv, type EnvLookup } from "../../config/interpolate-env.js";
+import { formatArgv } from "../../supervisor/server-command.js";
 
 /** A whole `${VAR}` or `${VAR:-default}`: the shell reads it as the config does. */
 export const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}"`$\\]*)?\}$/;

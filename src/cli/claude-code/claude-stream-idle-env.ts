@@ -10,8 +10,8 @@
  * it, one with no byte for `request_timeout_s` ends in an error event — so Claude Code's watchdog is
  * set past any prefill (its byte-level one, which pings feed, still runs).
  */
-import type { RoutingTable } from "../compile/routing-table.js";
-import { TIER_ORDER } from "../compile/routing-table.js";
+import type { RoutingTable } from "../../compile/routing-table.js";
+import { TIER_ORDER } from "../../compile/routing-table.js";
 
 /** One hour: past the prefill of a whole context on a slow machine (100,000 tokens at 30 tok/s is 56 min). */
 export const CLAUDE_STREAM_IDLE_MS = 3_600_000;

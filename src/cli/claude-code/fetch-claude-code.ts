@@ -1,6 +1,6 @@
-import { MallexError } from "../shared/mallex-error.js";
-import { runInOwnGroup } from "../shared/run-in-own-group.js";
-import { CLAUDE_CODE_PACKAGE, installClaudeHint, type ClaudeCommand } from "../setup/claude-command.js";
+import { MallexError } from "../../shared/mallex-error.js";
+import { runInOwnGroup } from "../../shared/run-in-own-group.js";
+import { CLAUDE_CODE_PACKAGE, installClaudeHint, type ClaudeCommand } from "../../setup/claude-command.js";
 
 const NPX_FETCH_MS = 10 * 60_000;
 
