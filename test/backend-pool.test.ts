@@ -4,8 +4,8 @@
  * back once its probe answers, and each server serves its queue one request at a time.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createBackendPools } from "../src/backends/backend-pool.js";
-import { probeServer } from "../src/backends/probe-server.js";
+import { createBackendPools } from "../src/backends/pool/backend-pool.js";
+import { probeServer } from "../src/backends/pool/probe-server.js";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createBackendQueues } from "../src/backends/backend-queue.js";
 import { createFakeMlxServer, type FakeMlxServer, type FakeRequestRecord } from "./fakes/mlx-lm-server.js";

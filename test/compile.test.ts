@@ -278,8 +278,8 @@ describe("a pool: block", () => {
   });
 
   it("has the defaults the pools use when it is absent", async () => {
-    const { POOL_DEFAULTS } = await import("../src/backends/backend-pool.js");
-    const { POOL_BALANCE_DEFAULTS } = await import("../src/backends/pick-pool-server.js");
+    const { POOL_DEFAULTS } = await import("../src/backends/pool/backend-pool.js");
+    const { POOL_BALANCE_DEFAULTS } = await import("../src/backends/pool/pick-pool-server.js");
     const result = compileTree({ "mallex.yaml": pooled("      {}\n") });
     expect(result.table!.backends.local!.pool).toEqual({
       allowedFails: POOL_DEFAULTS.failureThreshold,

@@ -4,7 +4,7 @@
  * when a snapshot or a poll is; and how long a pool server that failed has left to cool down.
  */
 import { describe, expect, it } from "vitest";
-import { createBackendPools } from "../src/backends/backend-pool.js";
+import { createBackendPools } from "../src/backends/pool/backend-pool.js";
 import { createCircuitBreakers } from "../src/backends/circuit-breaker.js";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createDashboardFeed, type DashboardMessage } from "../src/observe/dashboard/dashboard-feed.js";

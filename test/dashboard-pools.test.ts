@@ -4,7 +4,7 @@
  * server's state changes — over a pool of two fake mlx-lm.servers behind the proxy.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createBackendPools } from "../src/backends/backend-pool.js";
+import { createBackendPools } from "../src/backends/pool/backend-pool.js";
 import { resolveBackends } from "../src/backends/resolve-backends.js";
 import { createBackendQueues } from "../src/backends/backend-queue.js";
 import { createDashboardFeed, type DashboardMessage } from "../src/observe/dashboard/dashboard-feed.js";

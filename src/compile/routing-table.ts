@@ -61,7 +61,7 @@ export interface CompiledDistributed {
   rank0Host?: string;
 }
 
-/** How a backend's servers are shared (see src/backends/backend-pool.ts). */
+/** How a backend's servers are shared (see src/backends/pool/backend-pool.ts). */
 export interface CompiledPoolSettings {
   /** Failures in a row that cool a server down. */
   allowedFails: number;

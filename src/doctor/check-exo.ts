@@ -1,4 +1,4 @@
-import { exoOrigin, instancesOfModel, pickPlacement } from "../backends/exo-api.js";
+import { exoOrigin, instancesOfModel, pickPlacement } from "../backends/exo/exo-api.js";
 import { describeErrorBody } from "../backends/post-chat-completions.js";
 import type { CheckResult, DoctorDeps } from "./types.js";
 

@@ -1,9 +1,9 @@
 import { backendCapacity, type BackendCapacity } from "../backends/backend-capacity.js";
-import type { BackendPools } from "../backends/backend-pool.js";
+import type { BackendPools } from "../backends/pool/backend-pool.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { ServerFacts } from "../backends/server-facts.js";
 import type { RoutingTable } from "../compile/routing-table.js";
-import { poolQueueName } from "../backends/pool-queue-name.js";
+import { poolQueueName } from "../backends/pool/pool-queue-name.js";
 
 /** One queue's capacity as doctor, status, /metrics and the dashboard show it. */
 export interface QueueCapacity extends BackendCapacity {

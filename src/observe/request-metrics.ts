@@ -1,4 +1,4 @@
-import type { BackendPools } from "../backends/backend-pool.js";
+import type { BackendPools } from "../backends/pool/backend-pool.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { BreakerState, CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { RoutingTable } from "../compile/routing-table.js";
@@ -9,7 +9,7 @@ import type { SupervisorState } from "../supervisor/types.js";
 import type { BackendCapacities } from "./backend-capacities.js";
 import type { BackendQueues } from "../backends/backend-queue.js";
 import { createMetricsRegistry, type MetricDefinition, type MetricsRegistry } from "./metrics.js";
-import { poolQueueName } from "../backends/pool-queue-name.js";
+import { poolQueueName } from "../backends/pool/pool-queue-name.js";
 import type { RequestMetrics } from "./request-log.js";
 import { routeLabelsOf } from "../router/route-header.js";
 import type { SupervisorPool } from "../backends/supervisor-pool.js";

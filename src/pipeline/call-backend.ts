@@ -1,7 +1,7 @@
-import type { BackendPool } from "../backends/backend-pool.js";
+import type { BackendPool } from "../backends/pool/backend-pool.js";
 import { BackendError } from "../backends/backend-error.js";
 import { outcomeOfError } from "../backends/circuit-breaker.js";
-import { postToExo } from "../backends/exo-instances.js";
+import { postToExo } from "../backends/exo/exo-instances.js";
 import { postChatCompletions, type ChatCompletionResponse } from "../backends/post-chat-completions.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamBody } from "../backends/upstream-body.js";
@@ -9,7 +9,7 @@ import { upstreamTimeouts } from "../backends/upstream-client.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { RequestLease } from "../supervisor/types.js";
 import { BackendQueueFullError } from "../backends/backend-queue.js";
-import { poolQueueName } from "../backends/pool-queue-name.js";
+import { poolQueueName } from "../backends/pool/pool-queue-name.js";
 import type { RequestScope } from "./request-scope.js";
 import { retryAfterSeconds } from "../shared/retry-after-seconds.js";
 

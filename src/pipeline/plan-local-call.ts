@@ -1,5 +1,5 @@
 import type { Size } from "../../generated/config.js";
-import { poolSessionKey } from "../backends/pool-session-key.js";
+import { poolSessionKey } from "../backends/pool/pool-session-key.js";
 import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
 import type { PromptSource } from "../router/describe-request.js";
 import { escalateForBudget, type RouteDecision } from "../router/select-route.js";

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
-import type { BackendPools } from "../backends/backend-pool.js";
+import type { BackendPools } from "../backends/pool/backend-pool.js";
 import type { CircuitBreakers } from "../backends/circuit-breaker.js";
-import type { ExoInstances } from "../backends/exo-instances.js";
+import type { ExoInstances } from "../backends/exo/exo-instances.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";

@@ -2,7 +2,7 @@ import type { DiscoverServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { fitToServerFacts } from "../router/fit-to-server-facts.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
-import { poolQueueName } from "../backends/pool-queue-name.js";
+import { poolQueueName } from "../backends/pool/pool-queue-name.js";
 import { createServerFactsStore, type ServerFactsStore } from "../backends/server-facts-store.js";
 
 export interface ServerFactsLearning {

@@ -1,6 +1,6 @@
 /**
  * A fake exo (exo-explore/exo) API on 127.0.0.1, in process, as its source behaves (src/exo/api/main.py,
- * types/api.py, keepalive.py; see src/backends/exo-instances.ts for the summary):
+ * types/api.py, keepalive.py; see src/backends/exo/exo-instances.ts for the summary):
  * - `GET /v1/models` (`ModelListModel`s, src/exo/api/types/api.py: the card's `context_length`, 0
  *   when it has none), `GET /state/instances` (instances by id, tagged and camelCase);
  * - `GET /instance/previews?model_id=`: valid placements first (error null), the shapes that cannot

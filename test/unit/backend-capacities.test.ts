@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createBackendPools } from "../../src/backends/backend-pool.js";
+import { createBackendPools } from "../../src/backends/pool/backend-pool.js";
 import { resolveBackends } from "../../src/backends/resolve-backends.js";
 import type { ServerFacts } from "../../src/backends/server-facts.js";
 import { createBackendCapacities } from "../../src/observe/backend-capacities.js";
-import { poolQueueName } from "../../src/backends/pool-queue-name.js";
+import { poolQueueName } from "../../src/backends/pool/pool-queue-name.js";
 import { renderMetrics, createMallexMetrics } from "../../src/observe/request-metrics.js";
 import { compileTree } from "../helpers/config-tree.js";
 import { parseExposition, sumOf } from "../helpers/parse-exposition.js";

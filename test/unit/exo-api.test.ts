@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../../src/backends/backend-error.js";
-import { exoOrigin, instancesOfModel, isNoInstanceError, parseAwaitMessage, pickPlacement } from "../../src/backends/exo-api.js";
+import { exoOrigin, instancesOfModel, isNoInstanceError, parseAwaitMessage, pickPlacement } from "../../src/backends/exo/exo-api.js";
 
 const MODEL = "mlx-community/Kimi-K2-Instruct-4bit";
 const instance = (nodes: string[], model = MODEL) => ({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createBackendPools, type BackendPools } from "../../src/backends/backend-pool.js";
-import { pickPoolServer, POOL_BALANCE_DEFAULTS, type PoolServerView } from "../../src/backends/pick-pool-server.js";
+import { createBackendPools, type BackendPools } from "../../src/backends/pool/backend-pool.js";
+import { pickPoolServer, POOL_BALANCE_DEFAULTS, type PoolServerView } from "../../src/backends/pool/pick-pool-server.js";
 import { resolveBackends, type RuntimeBackend } from "../../src/backends/resolve-backends.js";
 import type { RoutingTable } from "../../src/compile/routing-table.js";
 

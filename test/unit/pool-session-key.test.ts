@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { poolSessionKey } from "../../src/backends/pool-session-key.js";
+import { poolSessionKey } from "../../src/backends/pool/pool-session-key.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 
 const keyOfText = (request: MessagesRequest) => {

@@ -1,7 +1,7 @@
-import type { BackendPools } from "../../backends/backend-pool.js";
+import type { BackendPools } from "../../backends/pool/backend-pool.js";
 import type { BreakerState } from "../../backends/circuit-breaker.js";
 import type { BackendQueues } from "../../backends/backend-queue.js";
-import { poolQueueName } from "../../backends/pool-queue-name.js";
+import { poolQueueName } from "../../backends/pool/pool-queue-name.js";
 
 /** One server of a pool as the dashboard shows it. */
 export interface PoolServerSummary {

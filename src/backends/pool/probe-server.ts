@@ -1,4 +1,4 @@
-import { sendTextRequest } from "../shared/send-text-request.js";
+import { sendTextRequest } from "../../shared/send-text-request.js";
 
 /**
  * The active health probe of a pooled server while it cools down: `GET {base}/models`, which every

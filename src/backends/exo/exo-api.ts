@@ -1,4 +1,4 @@
-import { BackendError } from "./backend-error.js";
+import { BackendError } from "../backend-error.js";
 
 /**
  * The shapes of exo's answers that mallex reads, and pure readers for them (see exo-instances.ts for

@@ -1,8 +1,8 @@
 import { isNoInstanceError } from "./exo-api.js";
 import { placeModel } from "./exo-place-model.js";
-import { postChatCompletions, type ChatCompletionResponse, type PostOptions } from "./post-chat-completions.js";
-import type { RuntimeBackend } from "./resolve-backends.js";
-import type { UpstreamBody } from "./upstream-body.js";
+import { postChatCompletions, type ChatCompletionResponse, type PostOptions } from "../post-chat-completions.js";
+import type { RuntimeBackend } from "../resolve-backends.js";
+import type { UpstreamBody } from "../upstream-body.js";
 
 /**
  * Backends of flavor `exo`: a cluster of Macs running exo (exo-explore/exo), which splits one model

@@ -1,9 +1,9 @@
 import { createParser } from "eventsource-parser";
-import { MallexError } from "../shared/mallex-error.js";
-import { readResponseStart } from "../shared/read-body-text.js";
-import { BackendError } from "./backend-error.js";
+import { MallexError } from "../../shared/mallex-error.js";
+import { readResponseStart } from "../../shared/read-body-text.js";
+import { BackendError } from "../backend-error.js";
 import { exoOrigin, instancesOfModel, parseAwaitMessage, pickPlacement, type ExoAwaitMessage } from "./exo-api.js";
-import { describeErrorBody } from "./post-chat-completions.js";
+import { describeErrorBody } from "../post-chat-completions.js";
 
 const BACKSTOP_GRACE_MS = 5_000;
 

@@ -1,7 +1,7 @@
-import { createLruMap, type LruMap } from "../shared/lru-map.js";
-import { createCircuitBreakers, type CallTicket, type CircuitBreakers, type CircuitBreakerOptions } from "./circuit-breaker.js";
+import { createLruMap, type LruMap } from "../../shared/lru-map.js";
+import { createCircuitBreakers, type CallTicket, type CircuitBreakers, type CircuitBreakerOptions } from "../circuit-breaker.js";
 import { pickPoolServer, POOL_BALANCE_DEFAULTS, type PoolBalance, type PoolServerView } from "./pick-pool-server.js";
-import type { RuntimeBackend } from "./resolve-backends.js";
+import type { RuntimeBackend } from "../resolve-backends.js";
 
 /**
  * A backend with several equivalent servers (`urls:`, or `--backend-url` given more than once): each
