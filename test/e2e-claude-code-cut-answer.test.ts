@@ -184,7 +184,10 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s in a 4,096-token context, answ
     expect(continuations.length, "Claude Code asked to go on with the cut summary").toBeGreaterThan(0);
     expect(JSON.stringify(messagesOf(continuations[0]!))).toContain("alpha beta gamma delta.");
     expect(JSON.stringify(messagesOf(continuations[0]!))).not.toContain("[mallex: the answer was cut");
-    expect(story.log()).toMatch(/ · cut at \d+ tokens to leave room for the next request in the 4096-token context · stop max_tokens · /);
+    // The log says why the summary was cut: its cap is held under Claude Code's compaction point, not only the context.
+    expect(story.log()).toMatch(
+      / · cut at \d+ tokens to keep Claude Code's compaction summary under its compaction point in the 4096-token context · stop max_tokens · /,
+    );
     expect(story.log(), "no request refused as too long").not.toMatch(/refused: prompt is too long/);
     expect(compacted(), "Claude Code took the compaction: its next request carries the summary").toBe(true);
     expect(sent().find((body) => body.includes("This session is being continued"))).toContain("The user sent numbered notes");
@@ -211,6 +214,9 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s in a 4,096-token context, answ
     for (const size of goOns) expect(size).toBeLessThan(first! + 4096 / 16 + 100);
     for (const generation of generations) expect(generation.prompt!.tokens + maxTokensOf(generation)).toBeLessThanOrEqual(4096);
     expect(story.log()).toMatch(/ · cut at \d+ tokens to leave room for the next request in the 4096-token context · stop max_tokens · /);
+    expect(story.log()).toMatch(
+      / · compaction −[\d,]+ [^\n]* · cut at \d+ tokens to keep Claude Code's compaction summary under its compaction point in the 4096-token context · stop max_tokens · /,
+    );
     expect(story.log()).toMatch(/ · rules: [^\n]*continuation −[\d,]+/);
     // Each compaction known as one and fitted, 2.1.332's that follows a cut answer too (its request to go on in the same turn).
     expect(story.log()).not.toMatch(/refused: prompt is too long/);

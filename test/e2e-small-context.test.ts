@@ -198,7 +198,7 @@ function isFittedCompaction(line: string): boolean {
   return / · compaction −[\d,]+/.test(line);
 }
 
-/** The log's last line of a compaction mallex fitted ("" if none). */
+/** The log's last line of a compaction: one mallex fitted, or a summary its cap cut ("" if none). */
 function lastCompaction(log: string): string {
-  return log.split("\n").findLast(isFittedCompaction) ?? "";
+  return log.split("\n").findLast((line) => isFittedCompaction(line) || / · cut at \d+ tokens to keep Claude Code's compaction summary /.test(line)) ?? "";
 }

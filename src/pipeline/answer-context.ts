@@ -26,6 +26,8 @@ export interface AnswerContextInput {
   metrics: RequestMetrics;
   /** The small context's cap on this answer (answerCapFor), when it is below the profile's max_output_tokens. */
   contextCap?: number | undefined;
+  /** The answer is Claude Code's compaction summary: its cap keeps the next request under Claude Code's compaction point (profileForAnswer). */
+  summary?: boolean | undefined;
 }
 
 /** The context the answer is translated in, whole or streamed. */
@@ -38,7 +40,9 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
   const capNote =
     contextCap === undefined
       ? `cut at ${cap} tokens by max_output_tokens of profile ${profile.name} ${settingsIn}`
-      : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
+      : input.summary === true
+        ? `cut at ${cap} tokens to keep Claude Code's compaction summary under its compaction point in the ${window}-token context`
+        : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
   const byContext = contextCap === undefined ? {} : { outputCapContext: window };
   const onOutputCap = () => {
     metrics.notes = [...(metrics.notes ?? []), capNote];

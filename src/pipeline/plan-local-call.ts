@@ -152,7 +152,17 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
-    { request, profile: route.profile, options, thinking, offeredTools, upstream, metrics, contextCap: answering.contextCap },
+    {
+      request,
+      profile: route.profile,
+      options,
+      thinking,
+      offeredTools,
+      upstream,
+      metrics,
+      contextCap: answering.contextCap,
+      summary: trimmed.report.compaction !== undefined,
+    },
   );
   const call: PreparedCall = {
     route,
