@@ -363,6 +363,10 @@ export interface Profile {
      * Every answer to a request with tools is a tool call: a Reply tool is offered beside the others (its text is the answer the client gets, in words) and the call is enforced where the server can (the embedded engine's grammar, llama-server's and vLLM's tool_choice required), else asked for and checked, and asked again up to forced_call_retries (the last answer goes through as it is). Small models asked to choose describe a call in words instead of making it.
      */
     always_call?: boolean;
+    /**
+     * An answer to a request with tools (no tool_choice, or auto; no JSON answer) that makes no call but writes one to a tool the request does not offer (a JSON object with a name and arguments, bare or fenced, or a family's call markup) is asked for again, saying which tools there are, up to forced_call_retries times: with tool_choice required and a Reply tool for words where the server enforces tool_choice (the embedded engine, llama-server, vLLM), in a reminder alone elsewhere (the last answer goes through as it is). Answers are then read whole before the client sees them, not streamed. Small models call the function they were asked to write (to_roman) as if it were a tool.
+     */
+    retry_unknown_calls?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

@@ -325,3 +325,126 @@ describe("tools.always_call: a call every turn, words through the Reply tool", (
     }
   });
 });
+
+describe("tools.retry_unknown_calls: an answer that calls a tool the request does not offer is asked again", () => {
+  const retryUnknown = ({ flavor, on = true }: { flavor?: string; on?: boolean } = {}): RoutingTable => ({
+    ...defaultTable,
+    backends: Object.fromEntries(
+      Object.entries(defaultTable.backends).map(([name, backend]) => [name, backend.kind === "openai" && flavor ? { ...backend, flavor } : backend]),
+    ),
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, retryUnknownCalls: on }])),
+  });
+  type Sent = { tool_choice?: unknown; tools?: Array<{ function: { name: string } }>; messages: Array<{ role: string; content: string }>; stream?: boolean };
+  const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" } } } });
+  // Issue 48: asked to write to_roman, Qwen2.5-Coder-1.5B "called" it, 5 times of 5.
+  const TO_ROMAN = '```json\n{\n  "name": "to_roman",\n  "arguments": {"number": 19}\n}\n```';
+  const roman = (extra: Record<string, unknown> = {}) => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    messages: [{ role: "user", content: "Implement `to_roman` in roman.py as its docstring says." }],
+    tools: [tool("Read"), tool("Edit"), tool("Bash")],
+    ...extra,
+  });
+  const answerOf = async (response: Response, stream: boolean) => (stream ? foldStream(await response.text()) : ((await response.json()) as Message));
+
+  it.each([false, true])(
+    "mlx-lm: asked again in a reminder, without tool_choice; the retry's call reaches the client as tool_use (stream: %s)",
+    async (stream) => {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown() });
+      const seen = mlx.requests.length;
+      mlx.script({ text: TO_ROMAN }, { toolCalls: [{ name: "Read", arguments: { file_path: "roman.py" } }] });
+      const response = await proxy.post("/v1/messages", roman({ stream }));
+      expect(response.status).toBe(200);
+      const message = await answerOf(response, stream);
+      expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Read", input: { file_path: "roman.py" } }]);
+      expect(message.stop_reason).toBe("tool_use");
+
+      const generations = generationsSince(seen);
+      expect(generations).toHaveLength(2);
+      // The first answer is read whole, to be checked before the client sees it.
+      expect(generations.map((r) => (r.body as Sent).stream)).toEqual([false, false]);
+      const [first, retry] = generations.map((r) => r.body as Sent);
+      expect(retry!.tool_choice).toBeUndefined();
+      expect(retry!.tools?.map((t) => t.function.name)).toEqual(["Read", "Edit", "Bash"]);
+      expect(retry!.messages.slice(0, -2)).toEqual(first!.messages);
+      expect(retry!.messages.at(-2)).toEqual({ role: "assistant", content: TO_ROMAN });
+      expect(retry!.messages.at(-1)!.content).toContain(
+        "Your previous reply was not accepted: to_roman is not a tool you can call; the tools are: Read, Edit, Bash. Call one of these to go on with the task, or answer in words if it needs no tool.",
+      );
+      expect(proxy.logs.at(-2)).toMatch(
+        / · unknown tool call asked again \(2 of 3\): to_roman is not a tool you can call; the tools are: Read, Edit, Bash · req_test\d+$/,
+      );
+      // The request's line counts the retry: mallex eval, the dashboard and /metrics read it from there.
+      expect(proxy.logs.at(-1)).toContain(" · 1 unknown-tool retry · ");
+    },
+  );
+
+  it.each([false, true])("llama-server: the retry is held to a call with Reply offered; a Reply is the answer's text (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown({ flavor: "llama-server" }) });
+    const seen = mlx.requests.length;
+    mlx.script({ text: TO_ROMAN }, { toolCalls: [{ name: "Reply", arguments: { text: "to_roman(19) is XIX." } }] });
+    const message = await answerOf(await proxy.post("/v1/messages", roman({ stream })), stream);
+    expect(message.content).toEqual([{ type: "text", text: "to_roman(19) is XIX." }]);
+    expect(message.stop_reason).toBe("end_turn");
+    const [first, retry] = generationsSince(seen).map((r) => r.body as Sent);
+    // The first request is the client's: no Reply, no tool_choice; only the retry is held to a call.
+    expect(first!.tool_choice).toBeUndefined();
+    expect(first!.tools?.map((t) => t.function.name)).toEqual(["Read", "Edit", "Bash"]);
+    expect(retry!.tool_choice).toBe("required");
+    expect(retry!.tools?.map((t) => t.function.name)).toEqual(["Read", "Edit", "Bash", "Reply"]);
+    expect(retry!.messages.at(-1)!.content).toContain("or call Reply to answer in words.");
+  });
+
+  it("llama-server: the retry's real call reaches the client as tool_use", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown({ flavor: "llama-server" }) });
+    mlx.script({ text: TO_ROMAN }, { toolCalls: [{ name: "Edit", arguments: { file_path: "roman.py" } }] });
+    const message = (await (await proxy.post("/v1/messages", roman())).json()) as Message;
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Edit", input: { file_path: "roman.py" } }]);
+    expect(message.stop_reason).toBe("tool_use");
+  });
+
+  it("a model that keeps calling it gets its last answer through, never an error (mallex asked, not the client)", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown() });
+    const seen = mlx.requests.length;
+    const last = '{"name": "to_roman", "arguments": {"number": 4}}';
+    mlx.script({ text: TO_ROMAN }, { text: TO_ROMAN }, { text: last });
+    const response = await proxy.post("/v1/messages", roman());
+    expect(response.status).toBe(200);
+    const message = (await response.json()) as Message;
+    expect(message.content).toEqual([{ type: "text", text: last }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(generationsSince(seen)).toHaveLength(3);
+    expect(proxy.logs.at(-1)).toContain(" · 2 unknown-tool retries · ");
+  });
+
+  it.each([false, true])("an answer in words, or with code that is no call, is the answer: not asked again (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown() });
+    const seen = mlx.requests.length;
+    const words = "Here it is:\n```python\ndef to_roman(number):\n    return {19: 'XIX'}[number]\n```";
+    mlx.script({ text: words });
+    const message = await answerOf(await proxy.post("/v1/messages", roman({ stream })), stream);
+    expect(message.content).toEqual([{ type: "text", text: words }]);
+    expect(generationsSince(seen)).toHaveLength(1);
+  });
+
+  it.each([false, true])("off (the default): the text reaches the client as it did, streamed as it comes (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown({ flavor: "llama-server", on: false }) });
+    const seen = mlx.requests.length;
+    mlx.script({ text: TO_ROMAN });
+    const message = await answerOf(await proxy.post("/v1/messages", roman({ stream })), stream);
+    expect(message.content).toEqual([{ type: "text", text: TO_ROMAN }]);
+    expect(message.stop_reason).toBe("end_turn");
+    const generations = generationsSince(seen);
+    expect(generations).toHaveLength(1);
+    expect((generations[0]!.body as Sent).stream).toBe(stream);
+  });
+
+  it("leaves the client's own tool_choice and a JSON answer as they are", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: retryUnknown() });
+    const seen = mlx.requests.length;
+    mlx.script({ text: TO_ROMAN }, { text: TO_ROMAN });
+    await proxy.post("/v1/messages", roman({ tool_choice: { type: "none" } }));
+    await proxy.post("/v1/messages", roman({ output_config: { format: { type: "json_schema", schema: { type: "object" } } } }));
+    expect(generationsSince(seen)).toHaveLength(2);
+  });
+});

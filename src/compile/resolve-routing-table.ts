@@ -200,6 +200,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     toolFormat: profile.tools?.format === "auto" ? undefined : profile.tools?.format,
     forcedCallRetries: profile.tools!.forced_call_retries!,
     alwaysCall: profile.tools?.always_call === true ? true : undefined,
+    retryUnknownCalls: profile.tools?.retry_unknown_calls === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

@@ -97,6 +97,8 @@ export interface CompiledProfile {
   forcedCallRetries: number;
   /** Every answer to a request with tools is a call, words through the Reply tool (reply-tool.ts). */
   alwaysCall?: boolean;
+  /** An answer that writes a call to a tool the request does not offer is asked for again (retry-unknown-calls.ts). */
+  retryUnknownCalls?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

@@ -118,6 +118,7 @@ export function sumTasks(tasks: readonly TaskResult[]): EvalTotals {
     waitMs: sum((t) => t.metrics.waitMs),
     modelMs: sum((t) => t.metrics.modelMs),
     forcedCallRetries: sum((t) => t.metrics.forcedCallRetries),
+    unknownCallRetries: sum((t) => t.metrics.unknownCallRetries),
     wallMs: sum((t) => t.wallMs),
     toolsAndClientMs: sum((t) => t.toolsAndClientMs),
     turns: sum((t) => t.turns),

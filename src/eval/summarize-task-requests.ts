@@ -28,6 +28,8 @@ export interface TaskRequestMetrics {
   rejectedToolCalls: number;
   /** Corrective retries of a forced tool_choice. */
   forcedCallRetries: number;
+  /** Retries of an answer that called a tool the request does not offer (tools.retry_unknown_calls). */
+  unknownCallRetries: number;
 }
 
 /** Pure: the task's numbers from the summaries of its requests (dashboard-feed's, one per request). */
@@ -46,6 +48,7 @@ export function summarizeTaskRequests(requests: readonly RequestSummary[], table
     repairedToolCalls: 0,
     rejectedToolCalls: 0,
     forcedCallRetries: 0,
+    unknownCallRetries: 0,
   };
   const ttfts: number[] = [];
   for (const r of requests) {
@@ -58,6 +61,7 @@ export function summarizeTaskRequests(requests: readonly RequestSummary[], table
     metrics.repairedToolCalls += r.repairedToolCalls ?? 0;
     metrics.rejectedToolCalls += r.rejectedToolCalls ?? 0;
     metrics.forcedCallRetries += r.forcedCallRetries ?? 0;
+    metrics.unknownCallRetries += r.unknownCallRetries ?? 0;
     const waits = (r.queuedMs ?? 0) + (r.loadingMs ?? 0);
     metrics.waitMs += waits;
     if (r.ttftMs !== undefined) ttfts.push(r.ttftMs);

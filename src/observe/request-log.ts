@@ -41,6 +41,8 @@ export interface RequestMetrics {
   toolCalls?: ToolCallCounts;
   /** Corrective retries of a forced tool_choice the server did not enforce. */
   forcedCallRetries?: number;
+  /** Retries of an answer that called a tool the request does not offer (tools.retry_unknown_calls). */
+  unknownCallRetries?: number;
   error?: string;
 }
 
@@ -127,7 +129,7 @@ export function formatRequestLog(m: RequestMetrics): string {
 }
 
 /** `tool calls 3: 1 repaired (tool name read_file → Read), 1 not run · 2 forced-call retries`, only when something needed fixing. */
-export function describeToolCallFixes(m: Pick<RequestMetrics, "toolCalls" | "forcedCallRetries">): string | undefined {
+export function describeToolCallFixes(m: Pick<RequestMetrics, "toolCalls" | "forcedCallRetries" | "unknownCallRetries">): string | undefined {
   const calls = m.toolCalls;
   const parts: string[] = [];
   if (calls !== undefined && (calls.repaired > 0 || calls.rejected > 0)) {
@@ -138,6 +140,7 @@ export function describeToolCallFixes(m: Pick<RequestMetrics, "toolCalls" | "for
     parts.push(`tool calls ${calls.made}: ${fixed.join(", ")}`);
   }
   if ((m.forcedCallRetries ?? 0) > 0) parts.push(`${m.forcedCallRetries} forced-call ${m.forcedCallRetries === 1 ? "retry" : "retries"}`);
+  if ((m.unknownCallRetries ?? 0) > 0) parts.push(`${m.unknownCallRetries} unknown-tool ${m.unknownCallRetries === 1 ? "retry" : "retries"}`);
   return parts.length === 0 ? undefined : parts.join(" · ");
 }
 

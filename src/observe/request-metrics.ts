@@ -68,6 +68,12 @@ export const MALLEX_METRICS: readonly MetricDefinition[] = [
     labels: ROUTE,
   },
   {
+    name: "mallex_unknown_call_retries_total",
+    help: "Retries of an answer that called a tool the request does not offer (tools.retry_unknown_calls).",
+    type: "counter",
+    labels: ROUTE,
+  },
+  {
     name: "mallex_model_server_state",
     help: "1 for the state each supervised model server is in, 0 for the others.",
     type: "gauge",
@@ -220,6 +226,7 @@ export function recordRequest(registry: MetricsRegistry, table: RoutingTable, tr
     }
   }
   if (m.forcedCallRetries !== undefined) registry.inc("mallex_forced_call_retries_total", labels, m.forcedCallRetries);
+  if (m.unknownCallRetries !== undefined) registry.inc("mallex_unknown_call_retries_total", labels, m.unknownCallRetries);
 }
 
 /** What /metrics reads at the moment it is asked (the counters are recorded as requests end). */

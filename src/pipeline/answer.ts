@@ -21,6 +21,7 @@ import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
 import { callBackend, type Upstream } from "./call-backend.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
+import { retryUnknownCalls } from "./retry-unknown-calls.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
 import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailure, type Refusal } from "./refusal.js";
@@ -126,11 +127,12 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
 
 /**
  * A local call asked of the backend in one piece (a forced tool call the server does not enforce is
- * checked whole, and asked again until it is made): the message, or replayed as a stream when the
- * client asked for one. `end` writes the request's log line.
+ * checked whole, and asked again until it is made; so is a call to a tool that is not offered, with
+ * tools.retry_unknown_calls): the message, or replayed as a stream when the client asked for one.
+ * `end` writes the request's log line.
  */
 async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
-  const { route, metrics, translateContext, forced } = call;
+  const { route, metrics, translateContext, forced, unknownCalls } = call;
   const backend = scope.server.backends[route.profile.backend]!;
   let converted: AnthropicMessage;
   try {
@@ -144,6 +146,9 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
         return refusal(500, kept.message, { type: "api_error", retry: false });
       }
       converted = kept.message;
+    } else if (unknownCalls !== undefined) {
+      upstream.release();
+      converted = await retryUnknownCalls(converted, unknownCalls, askWhole(scope, call, backend, "unknownCallRetries"), logFor(scope, call));
     }
   } catch (error) {
     // The client went away while the answer was read: logged once, as the request's line.
@@ -176,8 +181,18 @@ function keepForcedAnswer(
   call: AnsweringCall,
   { backend, forced, first }: { backend: RuntimeBackend; forced: ForcedCall; first: AnthropicMessage },
 ): Promise<ForcedCallOutcome> {
-  const ask = async (body: UpstreamBody) => {
-    call.metrics.forcedCallRetries = (call.metrics.forcedCallRetries ?? 0) + 1;
+  return keepForcedCall(first, forced, askWhole(scope, call, backend, "forcedCallRetries"), logFor(scope, call));
+}
+
+/** A retry: one whole generation in its own backend slot, counted in the request's metrics under `counted`. */
+function askWhole(
+  scope: RequestScope,
+  call: AnsweringCall,
+  backend: RuntimeBackend,
+  counted: "forcedCallRetries" | "unknownCallRetries",
+): (body: UpstreamBody) => Promise<AnthropicMessage> {
+  return async (body) => {
+    call.metrics[counted] = (call.metrics[counted] ?? 0) + 1;
     const retry = await callBackend(scope, call.route.profile, body, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {
       return convertOpenAIResponse(await readChatCompletion(retry.response, backend, call.translateContext.maxTokens), call.translateContext);
@@ -185,8 +200,10 @@ function keepForcedAnswer(
       retry.release();
     }
   };
-  return keepForcedCall(first, forced, ask, (line) => scope.log(`${call.routeLabel} · ${line}`));
 }
+
+/** A line of the request's own, before its log line: a retry asked for. */
+const logFor = (scope: RequestScope, call: AnsweringCall) => (line: string) => scope.log(`${call.routeLabel} · ${line}`);
 
 /** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
 function endOfCall(scope: RequestScope, call: AnsweringCall, upstream: Upstream): (error?: string) => void {

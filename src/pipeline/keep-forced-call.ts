@@ -2,7 +2,8 @@ import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from 
 import type { EnforcedCall } from "./check-enforced-call.js";
 import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { upstreamBody, type UpstreamBody } from "../backends/upstream-body.js";
+import type { UpstreamBody } from "../backends/upstream-body.js";
+import { askAgain } from "./ask-again.js";
 
 export interface ForcedCall {
   choice: ForcedToolChoice;
@@ -31,15 +32,13 @@ export async function keepForcedCall(
   ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
   log: (line: string) => void,
 ): Promise<ForcedCallOutcome> {
-  let answer = first;
-  let problem = forcedCallProblem(answer, forced.choice);
-  let attempts = 1;
-  while (problem !== undefined && attempts <= forced.retries) {
-    log(`forced tool call asked again (${attempts + 1} of ${forced.retries + 1}): ${problem}`);
-    answer = await ask(upstreamBody(correctiveRequest(forced.upstreamRequest, answer, problem, forced.choice, forced.offeredTools)));
-    problem = forcedCallProblem(answer, forced.choice);
-    attempts++;
-  }
+  const check = {
+    asked: "forced tool call",
+    retries: forced.retries,
+    problem: (answer: AnthropicMessage) => forcedCallProblem(answer, forced.choice),
+    retry: (answer: AnthropicMessage, problem: string) => correctiveRequest(forced.upstreamRequest, answer, problem, forced.choice, forced.offeredTools),
+  };
+  const { answer, problem, attempts } = await askAgain(first, check, ask, log);
   if (problem === undefined || forced.lenient === true) return { ok: true, message: answer };
   const cut = answer.stop_reason === "max_tokens" ? `${problem}, cut at max_tokens` : problem;
   return { ok: false, message: forcedCallFailure(forced.choice, attempts, cut, forced.where) };

@@ -20,6 +20,8 @@ import { callNotes } from "./call-notes.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
+import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
+import { replyTool } from "../translate/tool-calls/reply-tool.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -47,8 +49,10 @@ export interface PreparedCall {
   forced?: ForcedCall;
   /** A forced tool call the server enforces: its answer is still checked for the call, as it streams. */
   enforced?: EnforcedCall;
-  /** The Reply tool was offered (tools.always_call): its calls reach the client as text (reply-tool.ts). */
+  /** The Reply tool was offered (tools.always_call, or a retry of tools.retry_unknown_calls): its calls reach the client as text (reply-tool.ts). */
   replyTool?: boolean;
+  /** An answer that calls a tool the request does not offer is asked for again (tools.retry_unknown_calls); checked whole. */
+  unknownCalls?: UnknownCallRetry;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -132,8 +136,11 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // tools.always_call: a call every turn, words through the Reply tool; asked for as a forced tool_choice is, but never refused.
   const action = requireAction(route.profile, request, trimmed.request, trimmed.offeredTools);
   const asked = action?.asked ?? request;
-  const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
-  const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options);
+  // tools.retry_unknown_calls: the answer is read whole and asked again when it calls a tool that is not offered.
+  const unknownCalls = planUnknownCallRetry(route.profile, asked, trimmed.offeredTools, options);
+  // A retry held to a call may answer through Reply: its call is checked against the tools as any other.
+  const offeredTools = action?.offeredTools ?? (unknownCalls?.reply === true ? [...trimmed.offeredTools, replyTool()] : trimmed.offeredTools);
+  const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options, unknownCalls !== undefined);
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -184,7 +191,8 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
       { upstreamRequest: upstream.request, offeredTools, retries: route.profile.forcedCallRetries, ...(action ? { lenient: true } : {}) },
       { profile: route.profile.name, flavor: backend.flavor },
     ),
-    ...(action ? { replyTool: true } : {}),
+    ...(action || unknownCalls?.reply === true ? { replyTool: true } : {}),
+    ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
   };
   return { kind: "call", call };
 }

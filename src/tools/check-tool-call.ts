@@ -144,6 +144,13 @@ function unknownToolReason(name: string, tools: readonly CheckableTool[]): strin
   return `Tool "${name}" does not exist; the available tools are ${tools.map((tool) => tool.name).join(", ")}`;
 }
 
+const UNKNOWN_TOOL_REASON = /^Tool "(.*)" does not exist[;:] /s;
+
+/** The tool name of a reason {@link unknownToolReason} wrote, or undefined for any other reason. */
+export function unknownToolNameOf(reason: string): string | undefined {
+  return UNKNOWN_TOOL_REASON.exec(reason)?.[1];
+}
+
 /**
  * Checks one parsed call against the request's tools.
  *

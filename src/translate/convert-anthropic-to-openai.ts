@@ -84,7 +84,7 @@ function convertSystem(system: MessagesRequest["system"], one: boolean): string[
 }
 
 /** Only name, description and schema: cache_control, strict, defer_loading… mean nothing here. */
-function convertTool(tool: AnthropicCustomTool): OpenAIFunctionTool {
+export function convertTool(tool: AnthropicCustomTool): OpenAIFunctionTool {
   const fn: OpenAIFunctionTool["function"] =
     tool.description === undefined
       ? { name: tool.name, parameters: tool.input_schema }

@@ -145,6 +145,7 @@ describe("the task's numbers", () => {
       repairedToolCalls: 0,
       rejectedToolCalls: 0,
       forcedCallRetries: 0,
+      unknownCallRetries: 0,
     });
   });
 
@@ -238,6 +239,7 @@ const result = (task: string, passed: boolean, why?: string): TaskResult => ({
     repairedToolCalls: 0,
     rejectedToolCalls: 0,
     forcedCallRetries: 0,
+    unknownCallRetries: 0,
   },
   toolsAndClientMs: 1300,
 });

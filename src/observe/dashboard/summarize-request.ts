@@ -46,6 +46,8 @@ export interface RequestSummary {
   rejectedToolCalls?: number;
   /** Forced-call retries (absent: none). */
   forcedCallRetries?: number;
+  /** Retries of an answer that called a tool the request does not offer (absent: none). */
+  unknownCallRetries?: number;
   error?: string;
 }
 
@@ -87,6 +89,7 @@ export function summarizeRequest(input: { id: string; at: string; trace: Request
     if (m.toolCalls !== undefined)
       Object.assign(summary, { toolCalls: m.toolCalls.made, repairedToolCalls: m.toolCalls.repaired, rejectedToolCalls: m.toolCalls.rejected });
     if (m.forcedCallRetries !== undefined) summary.forcedCallRetries = m.forcedCallRetries;
+    if (m.unknownCallRetries !== undefined) summary.unknownCallRetries = m.unknownCallRetries;
     if (m.error !== undefined) summary.error = m.error;
   }
   if (summary.error === undefined && trace.failure !== undefined) summary.error = trace.failure;

@@ -63,18 +63,26 @@ export function correctiveRequest(
   choice: ForcedToolChoice,
   tools: readonly AnthropicCustomTool[],
 ): OpenAIChatRequest {
-  const said = answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("\n");
   const wanted = choice.type === "tool" ? tools.filter((tool) => tool.name === choice.name) : tools;
   const schemas = wanted.map((tool) => `${tool.name}: ${JSON.stringify(tool.input_schema)}`).join("\n");
   const target = choice.type === "tool" ? `the tool "${choice.name}"` : "one of the available tools";
-  const correction: OpenAIChatMessage = {
-    role: "user",
-    content: wrapSystemReminder(
-      `Your previous reply was not accepted: ${problem}. Reply again with only a call to ${target}, with arguments that match its JSON schema:\n${schemas}`,
-    ),
-  };
+  return withCorrection(
+    request,
+    answer,
+    `Your previous reply was not accepted: ${problem}. Reply again with only a call to ${target}, with arguments that match its JSON schema:\n${schemas}`,
+  );
+}
+
+/**
+ * The first request again, plus the model's answer (its text: the call it wrote, or the note that
+ * replaced it) and, as a reminder after it, what was wrong. Only the last answer goes back, so a
+ * retry's prompt stays the first one's size plus one exchange.
+ */
+export function withCorrection(request: OpenAIChatRequest, answer: AnthropicMessage, correction: string): OpenAIChatRequest {
+  const said = answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("\n");
   const assistant: OpenAIChatMessage = { role: "assistant", content: said === "" ? "(no reply)" : said };
-  return { ...request, messages: [...request.messages, assistant, correction] };
+  const reminder: OpenAIChatMessage = { role: "user", content: wrapSystemReminder(correction) };
+  return { ...request, messages: [...request.messages, assistant, reminder] };
 }
 
 /**

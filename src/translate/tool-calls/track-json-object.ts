@@ -9,6 +9,8 @@ export type JsonObjectState = "open" | "closed" | "too-deep" | "not-an-object";
 export interface JsonObjectTracker {
   /** Reads the next fragment; says whether the text so far is an object that closed, still open, or never will be one. */
   feed(fragment: string): JsonObjectState;
+  /** How many characters it has read: once closed, up to and including the object's closing `}`. */
+  read(): number;
 }
 
 /**
@@ -24,10 +26,12 @@ export function createJsonObjectTracker(maxDepth = MAX_ARGUMENT_DEPTH): JsonObje
   let depth = 0;
   let inString = false;
   let escaped = false;
+  let read = 0;
   return {
     feed(fragment) {
       if (state !== "open") return state;
       for (let i = 0; i < fragment.length; i++) {
+        read++;
         const ch = fragment.charCodeAt(i);
         if (inString) {
           if (escaped) escaped = false;
@@ -51,6 +55,7 @@ export function createJsonObjectTracker(maxDepth = MAX_ARGUMENT_DEPTH): JsonObje
       }
       return state;
     },
+    read: () => read,
   };
 }
 
