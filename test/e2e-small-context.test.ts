@@ -130,6 +130,10 @@ describeWithModelKit("mallex run --embedded SmolLM2-135M-Instruct (a real model)
  *   go on with it; with the conversation still over its own limit, 2.1.197 ends the turn "Prompt is too
  *   long" without sending it, or sends it and mallex refuses it as too long, and Claude Code compacts
  *   again (its reactive compaction), which mallex fits.
+ * A request past mallex's limit that Claude Code did not see coming (it counts the last answer's usage
+ * and estimates what came since; 2.1.332 keeps its newest messages beside a summary) is refused as
+ * "prompt is too long" too, and Claude Code answers that by compacting, as claude-context-env.ts
+ * plans: seen once in 4 sessions on 2.1.332 at 8 K, right after a summary that ended by itself.
  * Never with Claude Code's compaction breaker ("Autocompact is thrashing"), never "Prompt is too long"
  * unless the summary before it was cut, nor a refusal of mallex's that Claude Code did not answer by
  * compacting; no cut answer is reported end_turn. (At 4 K, 2.1.332 ended 2 of 4 turns by cut answers,
@@ -182,13 +186,10 @@ async function sessionThroughCompaction(model: string, size: number, claudeCode:
   const lines = log().split("\n");
   const refused = lines.flatMap((line, at) => (/refused: prompt is too long/.test(line) ? [at] : []));
   console.log(
-    `small context ${size}, ${basename(model)}, Claude Code ${claudeCode.version}: ${turn} turns (${cutTurns} ended by Claude Code after 4 cut answers, ${cutSummaryTurns} "Prompt is too long" after a cut summary), ${compactions()} compaction(s) fitted by mallex, ${refused.length} refused as too long after a cut summary`,
+    `small context ${size}, ${basename(model)}, Claude Code ${claudeCode.version}: ${turn} turns (${cutTurns} ended by Claude Code after 4 cut answers, ${cutSummaryTurns} "Prompt is too long" after a cut summary), ${compactions()} compaction(s) fitted by mallex, ${refused.length} request(s) refused as too long, each answered by a compaction`,
   );
-  for (const at of refused) {
-    // Refused only where Claude Code's compaction failed on a cut summary, and answered by compacting again.
-    expect(lastCompaction(lines.slice(0, at).join("\n")), lines[at]).toMatch(/ · stop max_tokens · /);
-    expect(lines.slice(at + 1).some(isFittedCompaction), lines[at]).toBe(true);
-  }
+  // Each refusal answered by Claude Code compacting again: none ended the session.
+  for (const at of refused) expect(lines.slice(at + 1).some(isFittedCompaction), lines[at]).toBe(true);
   // Every answer a cap cut says so.
   expect(log()).not.toMatch(/ · cut at \d+ tokens [^\n]*· stop end_turn · /);
 }
