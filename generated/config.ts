@@ -364,7 +364,7 @@ export interface Profile {
      */
     always_call?: boolean;
     /**
-     * An answer to a request with tools (no tool_choice, or auto; no JSON answer) that makes no call but writes one to a tool the request does not offer (a JSON object with a name and arguments, bare or fenced, or a family's call markup) is asked for again, saying which tools there are, up to forced_call_retries times: with tool_choice required and a Reply tool for words where the server enforces tool_choice (the embedded engine, llama-server, vLLM), in a reminder alone elsewhere (the last answer goes through as it is). Answers are then read whole before the client sees them, not streamed. Small models call the function they were asked to write (to_roman) as if it were a tool.
+     * An answer to a request with tools (no tool_choice, or auto; no JSON answer) that makes no call but writes one to a tool the request does not offer (a JSON object with a name and arguments, bare or fenced, or a family's call markup) is asked for again, saying which tools there are, up to forced_call_retries times: held to a call of the offered tools (tool_choice required) where the server enforces tool_choice (the embedded engine, llama-server, vLLM), in a reminder alone elsewhere (the last answer goes through as it is). Answers are then read whole before the client sees them, not streamed. Small models call the function they were asked to write (to_roman) as if it were a tool.
      */
     retry_unknown_calls?: boolean;
   };

@@ -21,7 +21,6 @@ import type { EnforcedCall } from "./check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
-import { replyTool } from "../translate/tool-calls/reply-tool.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -138,8 +137,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const asked = action?.asked ?? request;
   // tools.retry_unknown_calls: the answer is read whole and asked again when it calls a tool that is not offered.
   const unknownCalls = planUnknownCallRetry(route.profile, asked, trimmed.offeredTools, options);
-  // A retry held to a call may answer through Reply: its call is checked against the tools as any other.
-  const offeredTools = action?.offeredTools ?? (unknownCalls?.reply === true ? [...trimmed.offeredTools, replyTool()] : trimmed.offeredTools);
+  const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
   const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options, unknownCalls !== undefined);
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
@@ -191,7 +189,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
       { upstreamRequest: upstream.request, offeredTools, retries: route.profile.forcedCallRetries, ...(action ? { lenient: true } : {}) },
       { profile: route.profile.name, flavor: backend.flavor },
     ),
-    ...(action || unknownCalls?.reply === true ? { replyTool: true } : {}),
+    ...(action ? { replyTool: true } : {}),
     ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
   };
   return { kind: "call", call };

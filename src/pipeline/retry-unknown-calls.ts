@@ -2,7 +2,6 @@ import type { CompiledProfile } from "../compile/routing-table.js";
 import type { UpstreamBody } from "../backends/upstream-body.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { REPLY_TOOL_NAME } from "../translate/tool-calls/reply-tool.js";
 import { unknownCallProblem, unknownCallRetryRequest } from "../translate/tool-calls/unknown-tool-call.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
 import { askAgain } from "./ask-again.js";
@@ -15,8 +14,8 @@ export interface UnknownCallRetry {
   offeredTools: readonly AnthropicCustomTool[];
   /** The profile's `forced_call_retries`. */
   retries: number;
-  /** The retry is held to a call with the Reply tool offered (a server that enforces tool_choice); else the reminder alone asks. */
-  reply: boolean;
+  /** The retry is held to a call of an offered tool (a server that enforces tool_choice); else the reminder alone asks. */
+  enforced: boolean;
 }
 
 /**
@@ -34,10 +33,9 @@ export function planUnknownCallRetry(
   if (profile.retryUnknownCalls !== true || profile.forcedCallRetries === 0) return undefined;
   if (asked.output_config?.format !== undefined || offeredTools.length === 0) return undefined;
   if (asked.tool_choice !== undefined && asked.tool_choice.type !== "auto") return undefined;
-  // Reply is offered beside the client's tools natively only, and never beside a client's own tool of that name.
-  const reply =
-    options.toolMode === "native" && options.serverFeatures?.requiredToolChoice === true && !offeredTools.some((tool) => tool.name === REPLY_TOOL_NAME);
-  return { offeredTools, retries: profile.forcedCallRetries, reply };
+  // Only native tools can be held to: in xml mode the tools live in the prompt.
+  const enforced = options.toolMode === "native" && options.serverFeatures?.requiredToolChoice === true;
+  return { offeredTools, retries: profile.forcedCallRetries, enforced };
 }
 
 /**
@@ -55,7 +53,7 @@ export async function retryUnknownCalls(
     asked: "unknown tool call",
     retries: retry.retries,
     problem: (answer: AnthropicMessage) => unknownCallProblem(answer, retry.offeredTools),
-    retry: (answer: AnthropicMessage, problem: string) => unknownCallRetryRequest(retry.upstreamRequest, answer, problem, retry.reply),
+    retry: (answer: AnthropicMessage, problem: string) => unknownCallRetryRequest(retry.upstreamRequest, answer, problem, retry.enforced),
   };
   return (await askAgain(first, check, ask, log)).answer;
 }

@@ -62,11 +62,12 @@ describe("unknownCallRetryRequest", () => {
     );
   });
 
-  it("holds the retry to a call with Reply offered after the client's tools where the server enforces tool_choice", () => {
+  it("holds the retry to a call of one of the client's tools, as they were, where the server enforces tool_choice", () => {
     const retry = unknownCallRetryRequest(first, talk(TO_ROMAN), problem, true);
     expect(retry.tool_choice).toBe("required");
-    expect(retry.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Reply"]);
-    expect(retry.messages[2]!.content).toContain("Call one of these to go on with the task, or call Reply to answer in words.");
+    expect(retry.tools).toEqual(first.tools);
+    expect(retry.messages[2]!.content).toContain(`Your previous reply was not accepted: ${problem}. Call one of these to go on with the task.`);
+    expect(retry.messages[2]!.content).not.toContain("answer in words");
   });
 });
 
@@ -81,15 +82,15 @@ describe("planUnknownCallRetry (tools.retry_unknown_calls)", () => {
   const profile = { retryUnknownCalls: true, forcedCallRetries: 2 };
   const native = (flavor: Parameters<typeof serverFeaturesOf>[0]) => ({ toolMode: "native" as const, serverFeatures: serverFeaturesOf(flavor) });
 
-  it("applies where the model may answer in words or a call; with Reply and tool_choice where the server enforces it", () => {
-    expect(planUnknownCallRetry(profile, request(), TOOLS, native("mlx-lm"))).toEqual({ offeredTools: TOOLS, retries: 2, reply: false });
-    expect(planUnknownCallRetry(profile, request({ tool_choice: { type: "auto" } }), TOOLS, native("llama-server"))?.reply).toBe(true);
-    expect(planUnknownCallRetry(profile, request(), TOOLS, native("embedded"))?.reply).toBe(true);
-    expect(planUnknownCallRetry(profile, request(), TOOLS, native("vllm"))?.reply).toBe(true);
+  it("applies where the model may answer in words or a call; held to a call where the server enforces tool_choice", () => {
+    expect(planUnknownCallRetry(profile, request(), TOOLS, native("mlx-lm"))).toEqual({ offeredTools: TOOLS, retries: 2, enforced: false });
+    expect(planUnknownCallRetry(profile, request({ tool_choice: { type: "auto" } }), TOOLS, native("llama-server"))?.enforced).toBe(true);
+    expect(planUnknownCallRetry(profile, request(), TOOLS, native("embedded"))?.enforced).toBe(true);
+    expect(planUnknownCallRetry(profile, request(), TOOLS, native("vllm"))?.enforced).toBe(true);
     // The tools are in the prompt in xml mode: no server can be held to a call there.
-    expect(planUnknownCallRetry(profile, request(), TOOLS, { toolMode: "xml", serverFeatures: serverFeaturesOf("llama-server") })?.reply).toBe(false);
-    // The client's own Reply keeps its name: the retry asks in words.
-    expect(planUnknownCallRetry(profile, request(), [...TOOLS, tool("Reply")], native("llama-server"))?.reply).toBe(false);
+    expect(planUnknownCallRetry(profile, request(), TOOLS, { toolMode: "xml", serverFeatures: serverFeaturesOf("llama-server") })?.enforced).toBe(false);
+    // A client's own tool named Reply is one of its tools like any other.
+    expect(planUnknownCallRetry(profile, request(), [...TOOLS, tool("Reply")], native("llama-server"))?.enforced).toBe(true);
   });
 
   it("leaves alone a profile without it or without retries, a request without tools, the client's own choice and a JSON answer", () => {
@@ -116,7 +117,7 @@ function scripted(answers: AnthropicMessage[]) {
 }
 
 describe("retryUnknownCalls", () => {
-  const retry = (retries: number, reply = false): UnknownCallRetry => ({ upstreamRequest: first, offeredTools: TOOLS, retries, reply });
+  const retry = (retries: number, enforced = false): UnknownCallRetry => ({ upstreamRequest: first, offeredTools: TOOLS, retries, enforced });
 
   it("asks again until an answer calls a tool it may, each retry the first request plus the last answer", async () => {
     const { ask, bodies } = scripted([talk('{"name": "Create", "arguments": {}}'), read]);
@@ -142,10 +143,10 @@ describe("retryUnknownCalls", () => {
     expect(bodies).toHaveLength(1);
   });
 
-  it("sends tool_choice required with Reply on each retry where the server enforces it", async () => {
+  it("sends tool_choice required, with the client's tools alone, on each retry where the server enforces it", async () => {
     const { ask, bodies } = scripted([read]);
     await retryUnknownCalls(talk(TO_ROMAN), retry(2, true), ask, () => {});
     expect(bodies[0]!.tool_choice).toBe("required");
-    expect(bodies[0]!.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read", "Reply"]);
+    expect(bodies[0]!.tools?.map((t) => t.function.name)).toEqual(["Bash", "Edit", "Read"]);
   });
 });
