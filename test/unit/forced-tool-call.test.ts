@@ -4,6 +4,7 @@ import { keepForcedCall, type ForcedCall } from "../../src/pipeline/keep-forced-
 import type { UpstreamBody } from "../../src/backends/upstream-body.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
 import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/tool-calls/forced-tool-call.js";
+import { assistantMessage } from "../helpers/assistant-message.js";
 
 const any = { type: "any" } as const;
 const named = { type: "tool", name: "Read" } as const;
@@ -35,16 +36,7 @@ describe("unenforcedForcedChoice: which forced calls mallex has to check itself"
   });
 });
 
-const message = (content: AnthropicMessage["content"], stop: AnthropicMessage["stop_reason"] = "end_turn"): AnthropicMessage => ({
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content,
-  stop_reason: stop,
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-});
+const message = assistantMessage;
 const talk = (text: string) => message([{ type: "text", text }]);
 const read = message([{ type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a" } }], "tool_use");
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { requireAction } from "../../src/pipeline/require-action.js";
 import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { createReplyCallTranslator, replyCallsAsText, replyTextOfJson } from "../../src/translate/tool-calls/reply-tool.js";
+import { assistantMessage } from "../helpers/assistant-message.js";
 
 const read = { name: "Read", input_schema: { type: "object" as const, properties: { file_path: { type: "string" } } } };
 const request = (extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
@@ -11,16 +12,7 @@ const request = (extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
   tools: [read],
   ...extra,
 });
-const message = (content: AnthropicMessage["content"], stop: AnthropicMessage["stop_reason"] = "tool_use"): AnthropicMessage => ({
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content,
-  stop_reason: stop,
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-});
+const message = (content: AnthropicMessage["content"], stop: AnthropicMessage["stop_reason"] = "tool_use") => assistantMessage(content, stop);
 
 describe("requireAction (tools.always_call)", () => {
   it("offers Reply beside the client's tools and asks for a call, where the client leaves the choice to the model", () => {

@@ -5,21 +5,13 @@ import { planUnknownCallRetry, retryUnknownCalls, type UnknownCallRetry } from "
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../../src/translate/openai-types.js";
 import { unknownCallProblem, unknownCallRetryRequest } from "../../src/translate/tool-calls/unknown-tool-call.js";
+import { assistantMessage } from "../helpers/assistant-message.js";
 
 const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object", properties: {} } });
 const TOOLS = [tool("Bash"), tool("Edit"), tool("Read")];
 const TO_ROMAN = '```json\n{\n  "name": "to_roman",\n  "arguments": {"number": 19}\n}\n```';
 
-const message = (content: AnthropicMessage["content"], stop: AnthropicMessage["stop_reason"] = "end_turn"): AnthropicMessage => ({
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content,
-  stop_reason: stop,
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-});
+const message = assistantMessage;
 const talk = (text: string, stop?: AnthropicMessage["stop_reason"]) => message([{ type: "text", text }], stop);
 const read = message([{ type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "roman.py" } }], "tool_use");
 
