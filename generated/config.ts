@@ -429,7 +429,7 @@ export interface Sampling {
  */
 export interface Engine {
   /**
-   * CPU threads for generation (default: the physical cores but one, at least 1, so the proxy and the system keep a core: llama.cpp's threads wait on each other for every token, and one that loses its core stalls them all — measured on 2 vCPUs under load, 2 threads decoded about 60× slower than 1).
+   * CPU threads for generation (default: every physical core, as llama.cpp's own default, and one for a model under 150 MB, whose tokens are too little work to share — measured with Claude Code beside the engine on 2 vCPUs, the 1.5B coder decoded 1.8× faster on 2 threads than on 1; set 1 where other work holds the cores: llama.cpp's threads wait on each other for every token).
    */
   threads?: number;
   /**

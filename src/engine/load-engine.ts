@@ -15,7 +15,7 @@ export interface EngineOptions {
   nodeLlamaCpp: NodeLlamaCpp;
   /** A local GGUF file (hf: URIs are resolved to one before loading). */
   modelPath: string;
-  /** Default: defaultThreads (the physical cores but one, at least one). */
+  /** Default: defaultThreads (every physical core; one for a tiny model). */
   threads?: number;
   /** KV cache tokens per sequence. Default: what fits in memory, up to the model's trained context (and maxContextSize). */
   contextSize?: number;
@@ -81,7 +81,7 @@ export async function loadEngine(options: EngineOptions): Promise<LoadedEngine> 
     throw new MallexError("E_ENGINE", `cannot load ${options.modelPath}: ${(error as Error).message}`, { cause: error });
   }
   const sequences = options.sequences ?? 1;
-  const threads = options.threads ?? defaultThreads(llama.cpuMathCores);
+  const threads = options.threads ?? defaultThreads(llama.cpuMathCores, model.size);
   const context = await model
     .createContext({
       sequences,

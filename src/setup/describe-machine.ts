@@ -16,7 +16,7 @@ export interface Bandwidth {
 
 /** What decides how fast a model decodes here: the input of every estimate and recommendation. */
 export interface MachineDescription {
-  /** Physical CPU cores; the embedded engine decodes on all but one (defaultThreads). */
+  /** Physical CPU cores; the embedded engine decodes on all of them (defaultThreads). */
   cores?: number;
   /** RAM the OS reports, GiB; 0 when unknown. */
   ramGb: number;

@@ -5,7 +5,9 @@ import type { MachineDescription } from "./describe-machine.js";
  * Calibrated on one machine only, this project's 2-vCPU Xeon, with another test run loading it: on
  * the engine's one thread, Qwen2.5-Coder-1.5B Q4_K_M (1.12 GB) decoded its fastest 8-token stretches
  * at 0.54–0.78 of the GB/s the probe read just before (median about 0.67; the 0.5B at 0.45–0.6: a
- * small model spends more of each token on work other than reading its weights). Other CPUs may
+ * small model spends more of each token on work other than reading its weights). On its two threads
+ * (the engine's default there since), quiet: the probe read 19.5–20.3 GB/s (9.5–9.8 on one) and the
+ * 1.5B decoded 11.6 tokens/s beside Claude Code (docs/benchmarks.md), 13 GB/s: 0.66. Other CPUs may
  * differ; the table says the figure is an estimate.
  */
 export const CPU_EFFICIENCY = 0.65;

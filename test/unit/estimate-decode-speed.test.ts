@@ -77,9 +77,9 @@ describe("estimateDecodeSpeed", () => {
 describe("describeMachine", () => {
   it("a measured probe is said as measured; without one, the cores give an estimate for the engine's threads", () => {
     expect(describeMachine(linux, { gbps: 7.4, threads: 1, ms: 450 }).cpuBandwidth).toEqual({ gbps: 7.4, source: "measured", threads: 1 });
-    expect(describeMachine(linux).cpuBandwidth).toEqual({ gbps: 8, source: "estimated", threads: 1 });
-    expect(describeMachine({ ...linux, cpuCores: 8 }).cpuBandwidth).toEqual({ gbps: 56, source: "estimated", threads: 7 });
-    expect(describeMachine({ ...linux, cpuCores: 64 }).cpuBandwidth).toEqual({ gbps: 60, source: "estimated", threads: 63 });
+    expect(describeMachine(linux).cpuBandwidth).toEqual({ gbps: 16, source: "estimated", threads: 2 });
+    expect(describeMachine({ ...linux, cpuCores: 8 }).cpuBandwidth).toEqual({ gbps: 60, source: "estimated", threads: 8 });
+    expect(describeMachine({ ...linux, cpuCores: 64 }).cpuBandwidth).toEqual({ gbps: 60, source: "estimated", threads: 64 });
   });
 });
 

@@ -48,11 +48,11 @@ describe("recommendForMachine", () => {
 
   it("8 cores, 32 GB, no GPU, nothing measured: the core estimate puts the 3B-active MoE past 8 tokens/s, so the largest stays", () => {
     const { machine, rec, speeds } = recommend(linux({ cpuCores: 8, ramGb: 31.3 }));
-    expect(machine.cpuBandwidth).toEqual({ gbps: 56, source: "estimated", threads: 7 });
+    expect(machine.cpuBandwidth).toEqual({ gbps: 60, source: "estimated", threads: 8 });
     expect(rec.profile.name).toBe("gguf-qwen3-coder-30b");
     expect(rec.steppedDownFrom).toBeUndefined();
-    expect(speeds["gguf-qwen3-coder-30b"]).toBe(17.8);
-    expect(rec.reason).toBe("31 GB RAM → gguf-qwen3-coder-30b (needs 32 GB, ~18 tokens/s here)");
+    expect(speeds["gguf-qwen3-coder-30b"]).toBe(19.1);
+    expect(rec.reason).toBe("31 GB RAM → gguf-qwen3-coder-30b (needs 32 GB, ~19 tokens/s here)");
     expect(rec.warnings).toEqual([]);
   });
 
@@ -143,7 +143,7 @@ describe("formatModelTable", () => {
     expect(lines.find((l) => l.startsWith("gguf-qwen2.5-coder-14b"))).toMatch(/ ~28 +yes/);
     expect(lines.find((l) => l.startsWith("gguf-qwen3-coder-30b"))).toMatch(/ ~\d+ \(56% on GPU\) +yes \(32 GB\) +✓$/);
     expect(lines.at(-1)).toBe(
-      "tokens/s: estimated, 70% of the NVIDIA GeForce RTX 3060's published 360 GB/s (not measured) ÷ the GB each token reads (the whole file; a mixture of experts, its active share); what does not fit in its 12 GB runs on the CPU at 65% of ~40 GB/s for 5 threads (estimated from the core count, not measured).",
+      "tokens/s: estimated, 70% of the NVIDIA GeForce RTX 3060's published 360 GB/s (not measured) ÷ the GB each token reads (the whole file; a mixture of experts, its active share); what does not fit in its 12 GB runs on the CPU at 65% of ~48 GB/s for 6 threads (estimated from the core count, not measured).",
     );
     const mac = recommend({ platform: "darwin", arch: "arm64", ramGb: 64, cpuCores: 12, chip: "Apple M4 Max", appleSilicon: true }, undefined, mlx);
     const macLines = formatModelTable({ rows: mac.rec.rows, recommended: mac.rec.profile.name, machine: mac.machine, linkMbps: 100 });

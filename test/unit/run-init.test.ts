@@ -151,10 +151,10 @@ describe("runInit, non-interactive", () => {
 describe("runInit recommends by what the machine can do", () => {
   const twoCores: Hardware = { platform: "linux", arch: "x64", ramGb: 23.5, cpuCores: 2, appleSilicon: false };
 
-  it("2 cores, 23.5 GB, no GPU: the bandwidth is measured on the engine's one thread, the table shows why the 14B is not it", async () => {
-    const { cwd, deps, printed, probeThreads } = setup({ hardware: twoCores, probe: { gbps: 7.4, threads: 1, ms: 450 } });
+  it("2 cores, 23.5 GB, no GPU: the bandwidth is measured on the engine's two threads, the table shows why the 14B is not it", async () => {
+    const { cwd, deps, printed, probeThreads } = setup({ hardware: twoCores, probe: { gbps: 7.4, threads: 2, ms: 450 } });
     const result = await runInit({ yes: true }, deps);
-    expect(probeThreads).toEqual([1]);
+    expect(probeThreads).toEqual([2]);
     expect(result.profile.name).toBe("gguf-qwen2.5-coder-1.5b");
     const start = printed.indexOf("  model                     download   at 100 Mbit/s   tokens/s   fits in RAM   recommended");
     expect(printed.slice(start - 2, start + 8)).toEqual([
@@ -165,7 +165,7 @@ describe("runInit recommends by what the machine can do", () => {
       "  gguf-qwen2.5-coder-7b     4.68 GB    ~6 min          ~1.0       yes (8 GB)",
       "  gguf-qwen2.5-coder-14b    8.99 GB    ~12 min         ~0.5       yes (16 GB)",
       "  gguf-qwen3-coder-30b      18.6 GB    ~25 min         ~2.4       no (32 GB)",
-      "  tokens/s: estimated, 65% of the 7.4 GB/s this machine read from memory just now on 1 thread (the engine's; 0.5 s probe) ÷ the GB each token reads (the whole file; a mixture of experts, its active share).",
+      "  tokens/s: estimated, 65% of the 7.4 GB/s this machine read from memory just now on 2 threads (the engine's; 0.5 s probe) ÷ the GB each token reads (the whole file; a mixture of experts, its active share).",
       "",
       "Recommended: 24 GB RAM holds gguf-qwen2.5-coder-14b, but at ~0.5 tokens/s here → gguf-qwen2.5-coder-1.5b (needs 4 GB, ~4.9 tokens/s here: the fastest that fits)",
     ]);

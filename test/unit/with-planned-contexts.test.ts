@@ -105,7 +105,9 @@ describe("withPlannedContexts: the embedded engine's context chosen before it st
 });
 
 describe("defaultThreads", () => {
-  it("the physical cores but one, at least one", () => {
-    expect([1, 2, 4, 16].map(defaultThreads)).toEqual([1, 1, 3, 15]);
+  it("every physical core, at least one; one for a model under 150 MB, whose tokens are too little work to share", () => {
+    expect([0, 1, 2, 4, 16].map((cores) => defaultThreads(cores))).toEqual([1, 1, 2, 4, 16]);
+    expect([1_750_784, 98_362_432].map((bytes) => defaultThreads(16, bytes))).toEqual([1, 1]);
+    expect([491_400_064, 1_117_320_768].map((bytes) => defaultThreads(2, bytes))).toEqual([2, 2]);
   });
 });

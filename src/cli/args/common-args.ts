@@ -37,7 +37,7 @@ export const proxyArgs = {
   },
   threads: {
     type: "string",
-    description: "With --embedded: CPU threads (default: the physical cores but one, at least 1: the proxy keeps a core)",
+    description: "With --embedded: CPU threads (default: every physical core; one for a model under 150 MB)",
     valueHint: "n",
   },
   "ctx-size": {

@@ -34,7 +34,7 @@ export default defineCommand({
       valueHint: "names",
     },
     port: { type: "string", alias: "p", description: "Port to listen on (0: any free port)", default: "8080", valueHint: "n" },
-    threads: { type: "string", alias: "t", description: "CPU threads (default: the physical cores but one, at least 1)", valueHint: "n" },
+    threads: { type: "string", alias: "t", description: "CPU threads (default: every physical core; one for a model under 150 MB)", valueHint: "n" },
     "ctx-size": {
       type: "string",
       alias: "c",
