@@ -352,6 +352,27 @@ describe("translation against the fake mlx-lm.server", () => {
       expect(refused.status).toBe(400);
     });
 
+    it("a 4 K context's session is trimmed as a small model, which leaves it room to talk before Claude Code compacts; 8 K keeps the medium size", async () => {
+      const sizes: string[] = [];
+      for (const contextWindow of [4096, 8192]) {
+        const table = structuredClone(defaultTable);
+        table.profiles["qwen3-coder-30b"]!.contextWindow = contextWindow;
+        const proxy = createTestProxy({ backendUrl: mlx.url, table });
+        mlx.script({ text: "4" });
+        const response = await proxy.post("/v1/messages?beta=true", { ...fixture("main-request-2plus2.json"), stream: false });
+        expect(response.status).toBe(200);
+        const tools = (mlx.requests.at(-1)!.body as { tools?: unknown[] }).tools ?? [];
+        sizes.push(`${contextWindow}: ${tools.length} tools`);
+        if (contextWindow === 4096)
+          expect(proxy.logs.at(-1)).toMatch(
+            / · trimmed as a small model to leave the conversation room before Claude Code compacts in the 4096-token context · /,
+          );
+        else expect(proxy.logs.at(-1)).not.toMatch(/trimmed as a/);
+      }
+      // The shipped small size offers fewer tools than the medium one.
+      expect(sizes).toEqual([expect.stringMatching(/^4096: [1-9] tools$/), expect.stringMatching(/^8192: \d{2} tools$/)]);
+    });
+
     it("turns a native tool call into a tool_use block", async () => {
       const proxy = createTestProxy({ backendUrl: mlx.url });
       mlx.script({ toolCalls: [{ name: "Write", arguments: { file_path: "/tmp/a.txt", content: "hi" } }] });

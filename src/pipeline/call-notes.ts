@@ -1,5 +1,5 @@
-import type { Size } from "../../generated/config.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
+import type { SmallerSize } from "../trim/trim-to-fit.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { ThinkingDecision } from "../translate/decide-thinking.js";
 import { describeRequestFields } from "../translate/describe-request-fields.js";
@@ -9,16 +9,21 @@ import type { TranslateOptions } from "../translate/translate-options.js";
 export interface CallNotesFor {
   options: TranslateOptions;
   profile: CompiledProfile;
-  smaller: Size | undefined;
+  smaller: SmallerSize | undefined;
   thinking: ThinkingDecision;
 }
 
 /**
  * Said once per request, on its log line: what became of the Anthropic-only settings (thinking,
- * context_management), what the profile hid, and a trim as a smaller model's to fit the budget.
+ * context_management), what the profile hid, and a trim as a smaller model's, and why.
  */
 export function callNotes(request: MessagesRequest, { options, profile, smaller, thinking }: CallNotesFor): string[] {
-  const smallerSize = smaller === undefined ? undefined : `trimmed as a ${smaller} model to fit the ${profile.inputBudget}-token budget`;
+  const smallerSize =
+    smaller === undefined
+      ? undefined
+      : smaller.why === "budget"
+        ? `trimmed as a ${smaller.size} model to fit the ${profile.inputBudget}-token budget`
+        : `trimmed as a ${smaller.size} model to leave the conversation room before Claude Code compacts in the ${profile.contextWindow}-token context`;
   return [smallerSize, describeRequestFields(request, options), thinking.strippedByProfile ? `thinking stripped by profile ${profile.name}` : undefined].filter(
     (note) => note !== undefined,
   );

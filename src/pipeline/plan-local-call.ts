@@ -7,7 +7,7 @@ import { whenReady, type MaybePromise } from "../shared/maybe-promise.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
 import { trimRequestSteps } from "../trim/trim-request.js";
 import { runStepsYielding, STEP_SLICE_MS } from "../trim/run-steps.js";
-import { trimToFit } from "../trim/trim-to-fit.js";
+import { trimToFit, type SmallerSize } from "../trim/trim-to-fit.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
 import type { TrimResult } from "../trim/trim-types.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
@@ -26,6 +26,7 @@ import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
 import { escalateOnTtft } from "../router/escalate-for-ttft.js";
 import { profileForAnswer } from "./profile-for-answer.js";
+import { leavesRoomToTalk } from "../shared/context/small-context.js";
 
 /** What a local call needs once its upstream body is written: nothing of the request it came from but these. */
 export interface PreparedCall {
@@ -78,7 +79,7 @@ export interface RoutedRequest extends TrimInput {
   charsIn: number;
 }
 
-type FittedTrim = { trimmed: TrimResult; smaller?: Size };
+type FittedTrim = { trimmed: TrimResult; smaller?: SmallerSize };
 
 /** What trimming a routed request reads. */
 export interface TrimInput {
@@ -92,8 +93,8 @@ export interface TrimInput {
 }
 
 /**
- * The request trimmed for its route's profile — as a smaller size's when only that fits the budget
- * (see trimToFit) — with its report shown to the request's watch and to the Claude Code drift alarm.
+ * The request trimmed for its route's profile — as a smaller size's when only that fits the budget, or
+ * leaves a small context's session room to talk (see trimToFit, leavesRoomToTalk) — with its report shown to the request's watch and to the Claude Code drift alarm.
  * Trimming runs as steps: one whose filters take longer than STEP_SLICE_MS gives the event loop a turn
  * every slice (so /health and other clients are answered meanwhile) and comes back as a promise; a
  * normal one stays synchronous.
@@ -108,7 +109,9 @@ function trimForRoute(scope: RequestScope, { request, source, route, userAgent }
       userAgent,
       ...(learnedOwnLines === undefined ? {} : { learned: learnedOwnLines }),
     });
-  const fitted = runStepsYielding(trimToFit(trim, route.profile.size), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
+  const { contextWindow, inputBudget } = route.profile;
+  const roomy = (trimmed: TrimResult) => leavesRoomToTalk(contextWindow, inputBudget, trimmed.report.prefixTokens);
+  const fitted = runStepsYielding(trimToFit(trim, route.profile.size, roomy), { sliceMs: STEP_SLICE_MS, now: () => performance.now() });
   return whenReady(fitted, (fit) => observed(scope, route, fit));
 }
 

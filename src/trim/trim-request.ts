@@ -165,6 +165,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     after: budget.size,
     system: prefix.systemReport,
     tools: { mode: plan.profile.toolMode, offered: [...prefix.offeredNames], client: [...prefix.client] },
+    prefixTokens: estimateTokens(prefix.chars.system + prefix.chars.tools),
     user: [],
   };
   report.user = describeUserParts({

@@ -61,6 +61,8 @@ export interface TrimReport {
   tools: { mode: "native" | "xml"; offered: string[]; client: string[] };
   /** The profile's input budget in tokens, when it has one. */
   budgetTokens?: number;
+  /** The trimmed system prompt and tools, in estimated tokens: what every request of a session carries. */
+  prefixTokens: number;
   /** Set when Claude Code sent the request (see recognizeClaudeCode). */
   claudeCode?: ClaudeCodeReport;
   /**

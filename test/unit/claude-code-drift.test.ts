@@ -24,6 +24,7 @@ function report(claudeCode: TrimReport["claudeCode"], system: TrimReport["system
     after: { chars: 50, tokens: 12 },
     system,
     tools: { mode: "native", offered: ["Read"], client: [] },
+    prefixTokens: 0,
     user: [],
     ...(claudeCode === undefined ? {} : { claudeCode }),
   };

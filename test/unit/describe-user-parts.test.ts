@@ -78,6 +78,7 @@ describe("describeUserParts: each part the user wrote or configured, and what be
       after: { chars: 100, tokens: 25 },
       system: { mode: "passthrough", reason: "test" },
       tools: { mode: "native", offered: [], client: [] },
+      prefixTokens: 0,
       user: parts,
     };
     // The log line says it in as many words, not as a count that hides it.
@@ -92,6 +93,7 @@ describe("describeUserParts: each part the user wrote or configured, and what be
       after: { chars: 100, tokens: 25 },
       system: { mode: "passthrough", reason: "test" },
       tools: { mode: "native", offered: [], client: [] },
+      prefixTokens: 0,
       user,
     };
     expect(describeTrimRules(report)).toBe(

@@ -38,6 +38,7 @@ describe("debug lines", () => {
       after: { chars: 9895, tokens: 3200 },
       system: { mode: "template", template: "system-medium", sections: ["environment"] },
       tools: { mode: "native", offered: ["Bash"], client: [] },
+      prefixTokens: 0,
       user: [],
     };
     expect(describeTrim(report)).toEqual([

@@ -1,7 +1,10 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { answerCapFor, isSmallContext, SMALL_CONTEXT_TOKENS } from "../../src/shared/context/small-context.js";
+import { answerCapFor, isSmallContext, leavesRoomToTalk, SMALL_CONTEXT_TOKENS } from "../../src/shared/context/small-context.js";
+import { trimToFit } from "../../src/trim/trim-to-fit.js";
+import type { TrimResult } from "../../src/trim/trim-types.js";
+import type { Size } from "../../generated/config.js";
 import { budgetWithin } from "../../src/shared/context/answer-reserve.js";
 import { contextFix, largerContext } from "../../src/shared/context/context-fix.js";
 import { profileForAnswer } from "../../src/pipeline/profile-for-answer.js";
@@ -122,5 +125,117 @@ describe("smallContextWarnings: said at start-up, with the fix", () => {
     expect(smallContextWarnings(withEmbeddedModel(table, { model: "/models/tiny.gguf", engine: { contextSize: 32768 }, supervision: SUPERVISION }))).toEqual(
       [],
     );
+  });
+});
+
+describe("leavesRoomToTalk: a small context's session keeps half of Claude Code's compaction point to talk in", () => {
+  it("at 4 K a medium profile's ~2,000 tokens of system prompt and tools leave too little, a small one's ~640 enough; at 8 K the medium's do", () => {
+    // 4 K: budget 3,072, compaction point 2,150, half of it 1,075.
+    expect(compactAt(budgetWithin(4096, 8000)) / 2).toBe(1075);
+    expect(leavesRoomToTalk(4096, 8000, 1968)).toBe(false);
+    expect(leavesRoomToTalk(4096, 8000, 636)).toBe(true);
+    expect(leavesRoomToTalk(4096, 8000, 1075)).toBe(true);
+    expect(leavesRoomToTalk(4096, 8000, 1076)).toBe(false);
+    expect(leavesRoomToTalk(8192, 8000, 1968)).toBe(true);
+  });
+
+  it("always where the context is not small, or not known", () => {
+    expect(leavesRoomToTalk(SMALL_CONTEXT_TOKENS, 8000, 7000)).toBe(true);
+    expect(leavesRoomToTalk(undefined, 8000, 7000)).toBe(true);
+  });
+});
+
+describe("trimToFit: the profile's size, else the largest smaller one that fits and leaves room to talk", () => {
+  /** A trim that reports `prefix` tokens of system prompt and tools per size, over the budget where `fits` says. */
+  const trims = (prefix: Record<Size, number>, fits: (size: Size) => boolean) =>
+    function* (size: Size) {
+      yield;
+      return {
+        ok: fits(size),
+        ...(fits(size) ? {} : { error: { type: "budget" } }),
+        report: { prefixTokens: prefix[size] },
+      } as unknown as TrimResult;
+    };
+  const run = (steps: Generator<unknown, { trimmed: TrimResult; smaller?: unknown }>) => {
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return { prefix: next.value.trimmed.report.prefixTokens, ok: next.value.trimmed.ok, smaller: next.value.smaller };
+    }
+  };
+  const prefix = { small: 600, medium: 2000, large: 5000 };
+  const roomy = (trimmed: TrimResult) => trimmed.report.prefixTokens <= 1000;
+
+  it("keeps its own size where it fits and leaves room", () => {
+    expect(
+      run(
+        trimToFit(
+          trims(prefix, () => true),
+          "medium",
+          () => true,
+        ),
+      ),
+    ).toEqual({ prefix: 2000, ok: true, smaller: undefined });
+  });
+
+  it("steps down for room, and says why", () => {
+    expect(
+      run(
+        trimToFit(
+          trims(prefix, () => true),
+          "large",
+          roomy,
+        ),
+      ),
+    ).toEqual({ prefix: 600, ok: true, smaller: { size: "small", why: "room" } });
+  });
+
+  it("steps down for the budget, and says so, where its own size did not fit", () => {
+    expect(
+      run(
+        trimToFit(
+          trims(prefix, (size) => size === "small"),
+          "large",
+          roomy,
+        ),
+      ),
+    ).toEqual({ prefix: 600, ok: true, smaller: { size: "small", why: "budget" } });
+  });
+
+  it("where no size is roomy, the first that fits: its own before a smaller one", () => {
+    const cramped = () => false;
+    expect(
+      run(
+        trimToFit(
+          trims(prefix, () => true),
+          "large",
+          cramped,
+        ),
+      ),
+    ).toEqual({ prefix: 5000, ok: true, smaller: undefined });
+    expect(
+      run(
+        trimToFit(
+          trims(prefix, (size) => size !== "large"),
+          "large",
+          cramped,
+        ),
+      ),
+    ).toEqual({
+      prefix: 2000,
+      ok: true,
+      smaller: { size: "medium", why: "budget" },
+    });
+  });
+
+  it("none fits: the own size's refusal", () => {
+    expect(
+      run(
+        trimToFit(
+          trims(prefix, () => false),
+          "medium",
+          roomy,
+        ),
+      ),
+    ).toEqual({ prefix: 2000, ok: false, smaller: undefined });
   });
 });

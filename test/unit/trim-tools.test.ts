@@ -373,6 +373,7 @@ const report = (shaped: ShapedTools): TrimReport => ({
   after: { chars: 0, tokens: 0 },
   system: { mode: "passthrough", reason: "test" },
   tools: { mode: "native", offered: shaped.offered.map((t) => t.name), client: shaped.client },
+  prefixTokens: 0,
   user: [],
 });
 

@@ -1,3 +1,6 @@
+import { budgetWithin } from "./answer-reserve.js";
+import { compactAt } from "./compaction-point.js";
+
 /**
  * What a small context means for a Claude Code session, from measurements of what it sends (trimmed
  * by mallex, estimated at 3.5 characters a token as every stage estimates):
@@ -9,9 +12,10 @@
  *   context: at 0.525 × the context.
  *
  * So the conversation a session holds between compactions is about 0.525 × context − 2,000 tokens:
- * ~150 at 4 K (every turn compacts), ~2,300 at 8 K, ~6,600 at 16 K, ~15,000 at 32 K. Under 32 K a
- * session compacts every few turns, and an answer the size of a file fills what is left: such a
- * context is "small", mallex warns at start-up and caps each answer (answerCapFor).
+ * ~150 at 4 K (every turn compacts: so a 4 K session is trimmed as a small model, ~640 tokens, see
+ * leavesRoomToTalk), ~2,300 at 8 K, ~6,600 at 16 K, ~15,000 at 32 K. Under 32 K a session compacts
+ * every few turns, and an answer the size of a file fills what is left: such a context is "small",
+ * mallex warns at start-up and caps each answer (answerCapFor).
  */
 export const SMALL_CONTEXT_TOKENS = 32_768;
 
@@ -70,4 +74,18 @@ export function answerCapFor(
   const limit = Math.min(budget ?? contextSize, contextSize);
   const forNext = Math.max(room, Math.floor((limit - carriedTokens - room) / ANSWER_TOKEN_ESTIMATE));
   return Math.max(1, Math.min(contextSize - promptTokens - room, forNext));
+}
+
+/**
+ * Whether a profile's trimmed system prompt and tools (`prefixTokens`, estimated) leave a session room
+ * to talk in its context: at most half of Claude Code's compaction point (compactAt of the prompt
+ * limit), since every request of the session carries them and Claude Code compacts once they and the
+ * conversation reach it. Always where the context is not small. Why half: at 4 K a medium profile's
+ * ~2,000 tokens left ~150 of the 2,150 to the conversation, so Claude Code compacted before every
+ * request, its summary capped at the least an answer gets and cut there, and 2.1.197 ended a turn
+ * "Autocompact is thrashing" after 3 compactions within it; a small profile's ~640 leave ~1,500.
+ */
+export function leavesRoomToTalk(contextSize: number | undefined, budget: number | undefined, prefixTokens: number): boolean {
+  if (!isSmallContext(contextSize)) return true;
+  return prefixTokens <= compactAt(budgetWithin(contextSize, budget)) / 2;
 }
