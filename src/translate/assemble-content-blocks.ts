@@ -1,8 +1,7 @@
 import { createToolSchemaCache, type ToolSchemaCache } from "../tools/check-tool-call.js";
-import { createJsonObjectTracker, MAX_ARGUMENT_DEPTH, type JsonObjectTracker } from "./tool-calls/track-json-object.js";
 import { createToolCallParser } from "../tools/parsers/index.js";
-import type { ToolCallParserOptions, ToolParseEvent } from "../tools/parsers/types.js";
-import type { AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
+import type { ParsedToolCall, ToolCallFormat, ToolCallParserOptions, ToolCallTextParser, ToolParseEvent } from "../tools/parsers/types.js";
+import type { AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
 import type { OpenAIToolCallDelta } from "./openai-types.js";
 import { customTools, formatInvalidCallNote, resolveNativeToolCall, resolveToolCall, type ResolvedToolCall } from "./tool-calls/resolve-tool-call.js";
 import { createStopSequenceMatcher } from "./model-text/match-stop-sequences.js";
@@ -12,9 +11,10 @@ import { createControlTokenStripper } from "./model-text/strip-control-tokens.js
 import { createTrailingTokenDropper } from "./model-text/drop-trailing-tokens.js";
 import { textToolFormat } from "./tool-calls/text-tool-format.js";
 import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
+import { createNativeCallJoiner } from "./tool-calls/join-native-calls.js";
+import { createContentBlockWriter, type ContentBlockEvent, type ContentBlockWriter } from "./write-content-blocks.js";
 
-/** The block events an assembler emits; message-level events are the caller's. */
-export type ContentBlockEvent = Extract<AnthropicStreamEvent, { type: "content_block_start" | "content_block_delta" | "content_block_stop" }>;
+export type { ContentBlockEvent } from "./write-content-blocks.js";
 
 export interface ContentAssemblerContext {
   tools: readonly AnthropicTool[] | undefined;
@@ -58,14 +58,6 @@ export interface ContentAssembler {
   readonly stopSequence: string | undefined;
 }
 
-/** A native tool call being assembled from fragments: joined once, when it is whole. */
-interface PendingCall {
-  name: string | undefined;
-  parts: string[];
-  json: JsonObjectTracker;
-  done: boolean;
-}
-
 /**
  * Turns model output into Anthropic content blocks, as one explicit state machine shared by the
  * stream translator and the non-streaming converter, so both follow the same rules:
@@ -82,176 +74,57 @@ interface PendingCall {
  *   at a match the text is cut before it and the output ends there: nothing after it is emitted.
  */
 export function createContentAssembler(ctx: ContentAssemblerContext): ContentAssembler {
-  const tools = customTools(ctx.tools);
-  const format = textToolFormat(ctx.options);
-  // A call can only be valid against the request's tools; with none, text is left alone.
-  const parserOptions: ToolCallParserOptions = { toolNames: tools.map((tool) => tool.name), ...(ctx.ownMarkupOnly === true ? { ownMarkupOnly: true } : {}) };
-  const toolParser = tools.length > 0 ? createToolCallParser(format, parserOptions) : undefined;
+  const tools = requestTools(ctx);
+  const { format, parser: toolParser } = tools;
   // Content goes through the family's own markup (every family's in auto; family-markup.ts): the
   // tokens the output ends with dropped, reasoning split out, then calls parsed, then control tokens
   // removed from the text that is left (never from a call's arguments).
   const markup = markupFor(format);
   const thinkSplitter = createReasoningSplitter(markup.reasoning);
-  const tokenStripper = createControlTokenStripper(markup.controlTokens);
   const trailingTokens = createTrailingTokenDropper(markup.trailingTokens);
-  const stopMatcher = ctx.stopSequences?.length ? createStopSequenceMatcher(ctx.stopSequences) : undefined;
-  const { emit } = ctx;
-  let stopSequence: string | undefined;
+  const blocks = createContentBlockWriter(ctx.emit);
+  const answer = createAnswerText(markup.controlTokens, ctx.stopSequences, blocks);
   let drained = false;
 
-  let openBlock: { kind: "text" | "thinking"; index: number } | undefined;
-  let nextIndex = 0;
-  let emittedToolUse = false;
-  let emittedText = false;
   // The reasoning's last characters: read for calls when the answer itself has none (see callsEndingReasoning).
   let reasoningTail = "";
-  const pendingCalls: PendingCall[] = [];
-  const callsByIndex = new Map<number, PendingCall>();
-  // Without a shared cache, one per response, created only when a call comes.
-  let schemaCache = ctx.schemaCache;
-  const schemas = (): ToolSchemaCache => (schemaCache ??= createToolSchemaCache());
-
-  function closeBlock(): void {
-    if (openBlock === undefined) return;
-    // Claude Code accepts an empty signature locally (llama.cpp sends "" too); the SDK expects
-    // the signature_delta right before the thinking block stops.
-    if (openBlock.kind === "thinking") {
-      emit({ type: "content_block_delta", index: openBlock.index, delta: { type: "signature_delta", signature: "" } });
-    }
-    emit({ type: "content_block_stop", index: openBlock.index });
-    openBlock = undefined;
-  }
-
-  /** The model's answer text: control tokens removed, then on to the stop-sequence matcher. */
-  function appendModelText(text: string): void {
-    const kept = tokenStripper.feed(text);
-    if (kept !== "") appendText(kept);
-  }
-
-  /** Model text, through the stop-sequence matcher. */
-  function appendText(text: string): void {
-    if (stopMatcher === undefined) return appendToBlock("text", text);
-    const match = stopMatcher.feed(text);
-    if (match.text !== "") appendToBlock("text", match.text);
-    if (match.stop !== undefined) stopSequence = match.stop;
-  }
-
-  /** Before a block that is not text: text held as a possible stop sequence start is text after all. */
-  function releaseHeldText(): void {
-    const partialToken = tokenStripper.release();
-    if (partialToken !== "") appendText(partialToken);
-    const held = stopMatcher?.release();
-    if (held) appendToBlock("text", held);
-  }
-
-  function appendToBlock(kind: "text" | "thinking", text: string): void {
-    if (kind !== "text") releaseHeldText();
-    if (openBlock?.kind !== kind) {
-      // Newlines at the start of a block are template residue ("</think>\n\n"), not content;
-      // dropping them keeps whitespace-only blocks from appearing between reasoning and a call.
-      text = text.replace(/^[\r\n]+/, "");
-      if (text === "") return;
-      closeBlock();
-      openBlock = { kind, index: nextIndex++ };
-      if (kind === "text") emittedText = true;
-      emit({
-        type: "content_block_start",
-        index: openBlock.index,
-        content_block: kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" },
-      });
-    }
-    emit({
-      type: "content_block_delta",
-      index: openBlock.index,
-      delta: kind === "text" ? { type: "text_delta", text } : { type: "thinking_delta", thinking: text },
-    });
-  }
+  const nativeCalls = createNativeCallJoiner(tools.resolveNative);
 
   function emitWholeBlock(call: ResolvedToolCall): void {
     const resolved = enforceToolChoice(call, ctx.toolChoice);
     ctx.onToolCall?.(resolved.type === "invalid" ? { rejected: true, repairs: [] } : { rejected: false, repairs: resolved.repairs ?? [] });
-    releaseHeldText();
-    closeBlock();
-    const index = nextIndex++;
-    if (resolved.type === "invalid") {
-      emit({ type: "content_block_start", index, content_block: { type: "text", text: "" } });
-      emit({ type: "content_block_delta", index, delta: { type: "text_delta", text: resolved.note } });
-    } else {
-      emittedToolUse = true;
-      emit({
-        type: "content_block_start",
-        index,
-        content_block: { type: "tool_use", id: resolved.id, name: resolved.name, input: {} },
-      });
-      emit({
-        type: "content_block_delta",
-        index,
-        delta: { type: "input_json_delta", partial_json: JSON.stringify(resolved.input) },
-      });
-    }
-    emit({ type: "content_block_stop", index });
+    answer.release();
+    blocks.writeCall(resolved);
   }
 
   function reasoning(text: string): void {
-    if (stopSequence !== undefined) return;
+    if (answer.stopSequence !== undefined) return;
     if (toolParser !== undefined) reasoningTail = keepTail(reasoningTail + text);
-    if (ctx.options.thinking === "expose") appendToBlock("thinking", text);
+    if (ctx.options.thinking === "expose") {
+      answer.release();
+      blocks.append("thinking", text);
+    }
   }
 
   function handleContentPart(part: ContentPart): void {
-    if (stopSequence !== undefined) return;
+    if (answer.stopSequence !== undefined) return;
     if (part.kind === "reasoning") return reasoning(part.text);
-    if (toolParser === undefined) return appendModelText(part.text);
+    if (toolParser === undefined) return answer.feed(part.text);
     for (const event of toolParser.feed(part.text)) handleParseEvent(event);
   }
 
   function handleParseEvent(event: ToolParseEvent): void {
-    if (stopSequence !== undefined) return;
+    if (answer.stopSequence !== undefined) return;
     switch (event.type) {
       case "text":
-        return appendModelText(event.text);
+        return answer.feed(event.text);
       case "tool_call":
-        return emitWholeBlock(resolveToolCall(event.call, tools, ctx.deps, schemas()));
+        return emitWholeBlock(tools.resolve(event.call));
       case "invalid_call":
         return emitWholeBlock({ type: "invalid", note: formatInvalidCallNote(event.reason, event.raw) });
       default:
         return event satisfies never;
     }
-  }
-
-  function toolCallDelta(delta: OpenAIToolCallDelta, position: number): void {
-    if (stopSequence !== undefined) return;
-    // mlx and vLLM send `index`; a server that sends whole calls without it is keyed by position.
-    const key = delta.index ?? position;
-    const name = delta.function?.name ?? undefined;
-    let call = callsByIndex.get(key);
-    if (call === undefined || (call.done && (Boolean(name) || Boolean(delta.id)))) {
-      call = { name: undefined, parts: [], json: createJsonObjectTracker(), done: false };
-      callsByIndex.set(key, call);
-      pendingCalls.push(call);
-    }
-    if (call.done) return; // after complete JSON only whitespace can follow
-    // The name comes once, on the first fragment; a server repeating it must not double it.
-    if (call.name === undefined && name) call.name = name;
-    const fragment = delta.function?.arguments ?? "";
-    if (fragment !== "") call.parts.push(fragment);
-    const state = call.json.feed(fragment);
-    if (state === "too-deep") {
-      call.done = true;
-      return emitWholeBlock({
-        type: "invalid",
-        note: formatInvalidCallNote(
-          `its arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`,
-          `${call.name ?? "(no name)"} ${call.parts.join("").slice(0, 200)}…`,
-        ),
-      });
-    }
-    if (state === "closed" && call.name !== undefined) finishCall(call);
-  }
-
-  function finishCall(call: PendingCall): void {
-    call.done = true;
-    emitWholeBlock(resolveNativeToolCall(call.name, call.parts.join(""), tools, ctx.deps, schemas()));
   }
 
   /** Releases everything held, once; after a stop sequence that is nothing. */
@@ -261,20 +134,14 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     for (const part of thinkSplitter.feed(trailingTokens.end())) handleContentPart(part);
     for (const part of thinkSplitter.end()) handleContentPart(part);
     if (toolParser !== undefined) for (const event of toolParser.end()) handleParseEvent(event);
-    if (stopSequence !== undefined) return;
-    releaseHeldText();
-    // Unfinished calls are shown, not dropped: cut by max_tokens, their JSON is incomplete.
-    for (const call of pendingCalls) if (!call.done) finishCall(call);
+    if (answer.stopSequence !== undefined) return;
+    answer.release();
+    for (const call of nativeCalls.unfinished()) emitWholeBlock(call);
     // Some models (Qwen3 under vLLM's and mlx-lm's reasoning parsers) write their call only in the
     // reasoning: with no answer at all, the calls the reasoning ends with are the answer.
-    if (!emittedText && !emittedToolUse && pendingCalls.length === 0 && reasoningTail.trim() !== "") {
-      for (const call of callsEndingReasoning(reasoningTail, format, parserOptions)) handleParseEvent(call);
+    if (!blocks.emittedText && !blocks.emittedToolUse && !nativeCalls.started && reasoningTail.trim() !== "") {
+      for (const call of callsEndingReasoning(reasoningTail, format, tools.parserOptions)) handleParseEvent(call);
     }
-  }
-
-  function finish(): void {
-    drain();
-    closeBlock();
   }
 
   return {
@@ -282,15 +149,89 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     content(text) {
       for (const part of thinkSplitter.feed(trailingTokens.feed(text))) handleContentPart(part);
     },
-    toolCallDelta,
+    toolCallDelta(delta, position) {
+      if (answer.stopSequence !== undefined) return;
+      const whole = nativeCalls.feed(delta, position);
+      if (whole !== undefined) emitWholeBlock(whole);
+    },
     note(text) {
       drain();
-      appendToBlock("text", text);
+      blocks.append("text", text);
     },
-    finish,
-    abort: closeBlock,
+    finish() {
+      drain();
+      blocks.close();
+    },
+    abort: () => blocks.close(),
     get emittedToolUse() {
-      return emittedToolUse;
+      return blocks.emittedToolUse;
+    },
+    get stopSequence() {
+      return answer.stopSequence;
+    },
+  };
+}
+
+/** The request's tools: how the model's text is read for calls, and how a call is checked against them. */
+interface RequestTools {
+  readonly format: ToolCallFormat | "auto";
+  readonly parserOptions: ToolCallParserOptions;
+  /** Reads calls out of the answer's text; absent without tools. */
+  readonly parser: ToolCallTextParser | undefined;
+  resolve(call: ParsedToolCall): ResolvedToolCall;
+  resolveNative(name: string | undefined, argumentsText: string): ResolvedToolCall;
+}
+
+function requestTools(ctx: ContentAssemblerContext): RequestTools {
+  const tools = customTools(ctx.tools);
+  const format = textToolFormat(ctx.options);
+  // A call can only be valid against the request's tools; with none, text is left alone.
+  const parserOptions: ToolCallParserOptions = { toolNames: tools.map((tool) => tool.name), ...(ctx.ownMarkupOnly === true ? { ownMarkupOnly: true } : {}) };
+  const parser = tools.length > 0 ? createToolCallParser(format, parserOptions) : undefined;
+  // Without a shared cache, one per response, created only when a call comes.
+  let schemaCache = ctx.schemaCache;
+  const schemas = (): ToolSchemaCache => (schemaCache ??= createToolSchemaCache());
+  return {
+    format,
+    parserOptions,
+    parser,
+    resolve: (call) => resolveToolCall(call, tools, ctx.deps, schemas()),
+    resolveNative: (name, argumentsText) => resolveNativeToolCall(name, argumentsText, tools, ctx.deps, schemas()),
+  };
+}
+
+/** The answer's text on its way into text blocks: control tokens removed, then matched against the request's stop sequences. */
+interface AnswerText {
+  feed(text: string): void;
+  /** Before a block that is not text: text held as a possible stop sequence start is text after all. */
+  release(): void;
+  /** The stop sequence that ended the text, once one has: everything after it is dropped. */
+  readonly stopSequence: string | undefined;
+}
+
+function createAnswerText(controlTokens: readonly string[], stopSequences: readonly string[] | undefined, blocks: ContentBlockWriter): AnswerText {
+  const tokenStripper = createControlTokenStripper(controlTokens);
+  const stopMatcher = stopSequences?.length ? createStopSequenceMatcher(stopSequences) : undefined;
+  let stopSequence: string | undefined;
+
+  /** Model text, through the stop-sequence matcher. */
+  function appendText(text: string): void {
+    if (stopMatcher === undefined) return blocks.append("text", text);
+    const match = stopMatcher.feed(text);
+    if (match.text !== "") blocks.append("text", match.text);
+    if (match.stop !== undefined) stopSequence = match.stop;
+  }
+
+  return {
+    feed(text) {
+      const kept = tokenStripper.feed(text);
+      if (kept !== "") appendText(kept);
+    },
+    release() {
+      const partialToken = tokenStripper.release();
+      if (partialToken !== "") appendText(partialToken);
+      const held = stopMatcher?.release();
+      if (held) blocks.append("text", held);
     },
     get stopSequence() {
       return stopSequence;
