@@ -1,6 +1,6 @@
 import { estimateTokens } from "../estimate-tokens.js";
 import type { ToolSchemaCache } from "../../tools/check-tool-call.js";
-import { createContentAssembler, type ContentAssemblerContext } from "../assemble-content-blocks.js";
+import { createContentAssembler, type ContentAssembler, type ContentAssemblerContext } from "../assemble-content-blocks.js";
 import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "../anthropic-types.js";
 import { convertOpenAIUsage } from "../convert-openai-usage.js";
 import { describeReportedError } from "../describe-reported-error.js";
@@ -115,203 +115,230 @@ const WEB_SOURCE: TranslationSource = { hold() {}, drain() {}, letGo() {} };
  */
 export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): StreamTransformer<TranslatorInput, AnthropicStreamEvent> {
   let out!: StreamStageController<AnthropicStreamEvent>;
-  // "length": finish_reason was length, and the usage chunk that tells the context from max_tokens is awaited.
-  let phase: "streaming" | "length" | "finished" | "closed" = "streaming";
-  let finishReason: string | undefined;
-  let usage: OpenAIUsage | undefined;
-  let generatedChars = 0;
-  const overrunLimit = ctx.maxTokens === undefined ? Infinity : overrunChars(ctx.maxTokens);
-  // mallex ended the generation (a stop sequence, an overrun): no usage chunk will come.
-  let stoppedByMallex = false;
   const emit = (event: AnthropicStreamEvent): void => out.enqueue(event);
-  const blocks = createContentAssembler({
-    tools: ctx.tools,
-    toolChoice: ctx.toolChoice,
-    options: ctx.options,
-    deps: ctx.deps,
-    schemaCache: ctx.schemaCache,
-    stopSequences: ctx.stopSequences,
-    ownMarkupOnly: ctx.ownMarkupOnly,
-    onToolCall: ctx.onToolCall,
+  const t: Translation = {
+    ctx,
     emit,
-  });
-
-  function handleChunk(chunk: OpenAIChunk): void {
-    if (chunk.error !== undefined && chunk.error !== null) {
-      return fail("api_error", describeReportedError(chunk.error));
-    }
-    // mlx sends usage in its own chunk with `choices: []`; others with `choices: null` or inline.
-    if (chunk.usage !== undefined && chunk.usage !== null) usage = ctx.prewarm ? { ...chunk.usage, completion_tokens: 0 } : chunk.usage;
-    if (phase === "length" && usage !== undefined) return settleFinish();
-    if (phase !== "streaming") return; // after finish_reason only usage is expected
-    // One completion is requested (n = 1): choice 0 is the answer.
-    const choice = firstChoice(chunk);
-    if (choice === undefined) return;
-    if (ctx.prewarm) {
-      // The one token a pre-warm asked for is not the client's: only the end is.
-      if (choice.finish_reason) settlePrewarm();
-      return;
-    }
-    const delta = choice.delta ?? NO_DELTA;
-    const reasoning = admit(delta.reasoning ?? delta.reasoning_content);
-    if (reasoning) blocks.reasoning(reasoning);
-    // Content before finish_reason: some servers put the last text and the reason in one chunk.
-    const content = admit(delta.content);
-    if (content) blocks.content(content);
-    const calls = delta.tool_calls;
-    if (calls) {
-      for (let position = 0; position < calls.length; position++) {
-        blocks.toolCallDelta(admitCall(calls[position]!), position);
-      }
-    }
-    if (blocks.stopSequence !== undefined) return stopAtSequence();
-    if (generatedChars > overrunLimit) return stopOverrun();
-    if (choice.finish_reason) {
-      finishReason = choice.finish_reason;
-      // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
-      if (finishReason === "length" && usage === undefined) phase = "length";
-      else settleFinish();
-    }
-  }
-
-  /**
-   * What of a piece of the answer fits under the overrun bound ("" for none), counted. A piece cut
-   * short puts the count past the bound, which ends the answer once the chunk's pieces are in. Cut
-   * before the blocks parse it, so that one event of megabytes costs what the bound allows.
-   */
-  function admit(text: string | null | undefined): string {
-    if (!text) return "";
-    const kept = cutToRoom(text, overrunLimit - generatedChars);
-    generatedChars = kept.length < text.length ? overrunLimit + 1 : generatedChars + kept.length;
-    return kept;
-  }
-
-  /** A tool call's delta with its name and arguments admitted (itself when nothing was cut). */
-  function admitCall(call: OpenAIToolCallDelta): OpenAIToolCallDelta {
-    const fn = call.function;
-    if (!fn) return call;
-    const name = fn.name ? admit(fn.name) : fn.name;
-    const args = fn.arguments ? admit(fn.arguments) : fn.arguments;
-    return name === fn.name && args === fn.arguments ? call : { ...call, function: { ...fn, name, arguments: args } };
-  }
-
-  /** A pre-warm's usage was zeroed as it came (above): only its end remains to settle. */
-  function settlePrewarm(): void {
-    finishReason = "length";
-    finishContent();
-  }
-
-  function settleFinish(): void {
-    finishReason = settleLength(finishReason, usage, { ...ctx, profileName: ctx.options.profileName }, (text) => blocks.note(text));
-    finishContent();
-  }
-
-  /** The text reached a stop sequence: the answer is complete, the rest of the generation is not wanted. */
-  function stopAtSequence(): void {
-    stoppedByMallex = true;
-    finishContent();
-    finishMessage();
-    out.terminate();
-  }
-
-  /** The server went on far past max_tokens: the answer ends there, as max_tokens, and the generation is stopped. */
-  function stopOverrun(): void {
-    ctx.onOverrun?.();
-    finishReason = "length";
-    stoppedByMallex = true;
-    finishContent();
-    finishMessage();
-    out.terminate();
-  }
-
-  function finishContent(): void {
-    blocks.finish();
-    phase = "finished";
-  }
-
-  function finishMessage(): void {
-    const stopSequence = blocks.stopSequence;
-    emit({
-      type: "message_delta",
-      delta:
-        stopSequence === undefined
-          ? { stop_reason: mapFinishReason(finishReason, blocks.emittedToolUse), stop_sequence: null }
-          : { stop_reason: "stop_sequence", stop_sequence: stopSequence },
-      // Without a usage chunk the count is unknown: output_tokens is required by the SDK, and
-      // leaving the input fields out keeps message_start's estimate. Stopped by mallex, the
-      // generation ended before its usage chunk: the characters seen give an estimate.
-      usage: usage !== undefined ? convertOpenAIUsage(usage) : { output_tokens: stoppedByMallex ? estimateTokens(generatedChars) : 0 },
-    });
-    emit({ type: "message_stop" });
-    phase = "closed";
-  }
-
-  /** Ends the stream on a failure, per the rules above. */
-  function fail(type: AnthropicErrorType, message: string, terminate = true): void {
-    if (phase === "closed") return;
-    if (phase === "length") settleFinish();
-    if (phase === "finished") {
-      finishMessage();
-    } else {
-      blocks.abort();
-      emit({ type: "error", error: { type, message } });
-      phase = "closed";
-    }
-    // Not from flush: the stream is closing there anyway.
-    if (terminate) out.terminate();
-  }
-
+    terminate: () => out.terminate(),
+    phase: "streaming",
+    finishReason: undefined,
+    usage: undefined,
+    generatedChars: 0,
+    overrunLimit: ctx.maxTokens === undefined ? Infinity : overrunChars(ctx.maxTokens),
+    stoppedByMallex: false,
+    blocks: createContentAssembler({
+      tools: ctx.tools,
+      toolChoice: ctx.toolChoice,
+      options: ctx.options,
+      deps: ctx.deps,
+      schemaCache: ctx.schemaCache,
+      stopSequences: ctx.stopSequences,
+      ownMarkupOnly: ctx.ownMarkupOnly,
+      onToolCall: ctx.onToolCall,
+      emit,
+    }),
+  };
   return {
     start(controller) {
       out = controller;
-      emit({
-        type: "message_start",
-        message: {
-          id: ctx.deps.generateId("msg"),
-          type: "message",
-          role: "assistant",
-          model: ctx.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: {
-            input_tokens: ctx.inputTokensEstimate ?? 0,
-            output_tokens: 0,
-            cache_creation_input_tokens: 0,
-            cache_read_input_tokens: 0,
-          },
-        },
-      });
+      emit(messageStart(ctx));
       emit({ type: "ping" });
     },
 
     transform(part) {
       if ("success" in part) {
-        if (part.success) return handleChunk(part.value);
-        return fail("api_error", `The model server sent a malformed stream chunk: ${part.error.message}`);
+        if (part.success) return handleChunk(t, part.value);
+        return fail(t, "api_error", `The model server sent a malformed stream chunk: ${part.error.message}`);
       }
       switch (part.type) {
         case "ping":
-          if (phase !== "closed") emit({ type: "ping" });
+          if (t.phase !== "closed") emit({ type: "ping" });
           return;
         case "done":
-          if (phase === "length") settleFinish();
-          if (phase === "streaming") finishContent();
-          if (phase === "finished") finishMessage();
+          if (t.phase === "length") settleFinish(t);
+          if (t.phase === "streaming") finishContent(t);
+          if (t.phase === "finished") finishMessage(t);
           return;
         case "upstream-error":
-          return fail(part.error.type, part.error.message);
+          return fail(t, part.error.type, part.error.message);
         default:
           return part satisfies never;
       }
     },
 
     flush() {
-      if (phase === "length") settleFinish();
-      if (phase === "finished") return finishMessage();
-      fail("api_error", "The model server closed the stream before the response was complete (no finish_reason, no [DONE]).", false);
+      if (t.phase === "length") settleFinish(t);
+      if (t.phase === "finished") return finishMessage(t);
+      fail(t, "api_error", "The model server closed the stream before the response was complete (no finish_reason, no [DONE]).", false);
     },
   };
+}
+
+/** One stream's translation between parts. */
+interface Translation {
+  readonly ctx: AnthropicStreamContext;
+  readonly emit: (event: AnthropicStreamEvent) => void;
+  /** Ends the stream, which cancels a piped upstream body so the backend stops generating. */
+  readonly terminate: () => void;
+  /** "length": finish_reason was length, and the usage chunk that tells the context from max_tokens is awaited. */
+  phase: "streaming" | "length" | "finished" | "closed";
+  finishReason: string | undefined;
+  usage: OpenAIUsage | undefined;
+  generatedChars: number;
+  readonly overrunLimit: number;
+  /** mallex ended the generation (a stop sequence, an overrun): no usage chunk will come. */
+  stoppedByMallex: boolean;
+  readonly blocks: ContentAssembler;
+}
+
+/** The event that opens the message, before any content: the input estimated until the usage chunk gives the real count. */
+function messageStart(ctx: AnthropicStreamContext): AnthropicStreamEvent {
+  return {
+    type: "message_start",
+    message: {
+      id: ctx.deps.generateId("msg"),
+      type: "message",
+      role: "assistant",
+      model: ctx.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: {
+        input_tokens: ctx.inputTokensEstimate ?? 0,
+        output_tokens: 0,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    },
+  };
+}
+
+function handleChunk(t: Translation, chunk: OpenAIChunk): void {
+  const { ctx, blocks } = t;
+  if (chunk.error !== undefined && chunk.error !== null) {
+    return fail(t, "api_error", describeReportedError(chunk.error));
+  }
+  // mlx sends usage in its own chunk with `choices: []`; others with `choices: null` or inline.
+  if (chunk.usage !== undefined && chunk.usage !== null) t.usage = ctx.prewarm ? { ...chunk.usage, completion_tokens: 0 } : chunk.usage;
+  if (t.phase === "length" && t.usage !== undefined) return settleFinish(t);
+  if (t.phase !== "streaming") return; // after finish_reason only usage is expected
+  // One completion is requested (n = 1): choice 0 is the answer.
+  const choice = firstChoice(chunk);
+  if (choice === undefined) return;
+  if (ctx.prewarm) {
+    // The one token a pre-warm asked for is not the client's: only the end is.
+    if (choice.finish_reason) settlePrewarm(t);
+    return;
+  }
+  const delta = choice.delta ?? NO_DELTA;
+  const reasoning = admit(t, delta.reasoning ?? delta.reasoning_content);
+  if (reasoning) blocks.reasoning(reasoning);
+  // Content before finish_reason: some servers put the last text and the reason in one chunk.
+  const content = admit(t, delta.content);
+  if (content) blocks.content(content);
+  const calls = delta.tool_calls;
+  if (calls) {
+    for (let position = 0; position < calls.length; position++) {
+      blocks.toolCallDelta(admitCall(t, calls[position]!), position);
+    }
+  }
+  if (blocks.stopSequence !== undefined) return stopAtSequence(t);
+  if (t.generatedChars > t.overrunLimit) return stopOverrun(t);
+  if (choice.finish_reason) {
+    t.finishReason = choice.finish_reason;
+    // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
+    if (t.finishReason === "length" && t.usage === undefined) t.phase = "length";
+    else settleFinish(t);
+  }
+}
+
+/**
+ * What of a piece of the answer fits under the overrun bound ("" for none), counted. A piece cut
+ * short puts the count past the bound, which ends the answer once the chunk's pieces are in. Cut
+ * before the blocks parse it, so that one event of megabytes costs what the bound allows.
+ */
+function admit(t: Translation, text: string | null | undefined): string {
+  if (!text) return "";
+  const kept = cutToRoom(text, t.overrunLimit - t.generatedChars);
+  t.generatedChars = kept.length < text.length ? t.overrunLimit + 1 : t.generatedChars + kept.length;
+  return kept;
+}
+
+/** A tool call's delta with its name and arguments admitted (itself when nothing was cut). */
+function admitCall(t: Translation, call: OpenAIToolCallDelta): OpenAIToolCallDelta {
+  const fn = call.function;
+  if (!fn) return call;
+  const name = fn.name ? admit(t, fn.name) : fn.name;
+  const args = fn.arguments ? admit(t, fn.arguments) : fn.arguments;
+  return name === fn.name && args === fn.arguments ? call : { ...call, function: { ...fn, name, arguments: args } };
+}
+
+/** A pre-warm's usage was zeroed as it came (above): only its end remains to settle. */
+function settlePrewarm(t: Translation): void {
+  t.finishReason = "length";
+  finishContent(t);
+}
+
+function settleFinish(t: Translation): void {
+  const { ctx, blocks } = t;
+  t.finishReason = settleLength(t.finishReason, t.usage, { ...ctx, profileName: ctx.options.profileName }, (text) => blocks.note(text));
+  finishContent(t);
+}
+
+/** The text reached a stop sequence: the answer is complete, the rest of the generation is not wanted. */
+function stopAtSequence(t: Translation): void {
+  t.stoppedByMallex = true;
+  finishContent(t);
+  finishMessage(t);
+  t.terminate();
+}
+
+/** The server went on far past max_tokens: the answer ends there, as max_tokens, and the generation is stopped. */
+function stopOverrun(t: Translation): void {
+  t.ctx.onOverrun?.();
+  t.finishReason = "length";
+  t.stoppedByMallex = true;
+  finishContent(t);
+  finishMessage(t);
+  t.terminate();
+}
+
+function finishContent(t: Translation): void {
+  t.blocks.finish();
+  t.phase = "finished";
+}
+
+function finishMessage(t: Translation): void {
+  const { blocks, usage } = t;
+  const stopSequence = blocks.stopSequence;
+  t.emit({
+    type: "message_delta",
+    delta:
+      stopSequence === undefined
+        ? { stop_reason: mapFinishReason(t.finishReason, blocks.emittedToolUse), stop_sequence: null }
+        : { stop_reason: "stop_sequence", stop_sequence: stopSequence },
+    // Without a usage chunk the count is unknown: output_tokens is required by the SDK, and
+    // leaving the input fields out keeps message_start's estimate. Stopped by mallex, the
+    // generation ended before its usage chunk: the characters seen give an estimate.
+    usage: usage !== undefined ? convertOpenAIUsage(usage) : { output_tokens: t.stoppedByMallex ? estimateTokens(t.generatedChars) : 0 },
+  });
+  t.emit({ type: "message_stop" });
+  t.phase = "closed";
+}
+
+/** Ends the stream on a failure, per the rules in createAnthropicStreamTranslator's comment. */
+function fail(t: Translation, type: AnthropicErrorType, message: string, terminate = true): void {
+  if (t.phase === "closed") return;
+  if (t.phase === "length") settleFinish(t);
+  if (t.phase === "finished") {
+    finishMessage(t);
+  } else {
+    t.blocks.abort();
+    t.emit({ type: "error", error: { type, message } });
+    t.phase = "closed";
+  }
+  // Not from flush: the stream is closing there anyway.
+  if (terminate) t.terminate();
 }
 
 const NO_DELTA: OpenAIChunkDelta = {};
