@@ -18,13 +18,13 @@ import { estimateTokens } from "../translate/estimate-tokens.js";
 import { loadedTools } from "./loaded-tools.js";
 import { EXIT_PLAN_MODE, planModeOn } from "./plan-mode.js";
 import type { PrefixCache } from "./prefix-cache.js";
-import { recognizeClaudeCode } from "./claude-code/recognize-claude-code.js";
-import { BUILT_IN_OWN_LINES, ownLinesFor, type LearnedOwnLines } from "./claude-code/own-lines.js";
+import { recognizeClaudeCode, type ClaudeCodeClient } from "./claude-code/recognize-claude-code.js";
+import { BUILT_IN_OWN_LINES, ownLinesFor, type LearnedOwnLines, type OwnLines } from "./claude-code/own-lines.js";
 import { relativeContextPaths, workingDirectoryOf } from "./relative-context-paths.js";
 import type { ContextUnit } from "./extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
-import { trimPrefixSteps, type PrefixContext } from "./trim-prefix.js";
+import { trimPrefixSteps, type PrefixContext, type TrimmedPrefix } from "./trim-prefix.js";
 import type { TrimPlan, TrimReport, TrimResult } from "./trim-types.js";
 
 const TOOL_SEARCH = "ToolSearch";
@@ -84,28 +84,8 @@ export function trimRequest(request: MessagesRequest, plan: TrimPlan, templates:
 export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, templates: Templates, options: TrimOptions = {}): Steps<TrimResult> {
   const cached = options.cache !== undefined && options.source !== undefined ? { cache: options.cache, source: options.source } : undefined;
   const before = measurePrompt(request, cached?.source);
-  const client = recognizeClaudeCode(request, options.userAgent);
-  // Claude Code's agents carry its built-in tools; its side requests (a title, a summary) carry none
-  // and keep their own instructions.
-  const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
-  const preamble = agent ? collectPreamble(request.messages) : [];
-  // The user's MCP tools behind Claude Code's tool search are reachable only through ToolSearch: it is
-  // offered with them, and with the MCP servers still connecting (whose tools nothing names yet).
-  const carries = (name: string) => (request.tools ?? []).some((tool) => tool.name === name);
-  const alsoOffer = new Set<string>();
-  const deferred = deferredClientTools(preamble);
-  if ((deferred.length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
-  // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
-  if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
-  const own = ownLinesFor(client?.version, options.learned);
-  const context: PrefixContext = {
-    claudeCode: client !== undefined,
-    agent,
-    preamble,
-    loaded: loadedTools(request.messages),
-    ...(alsoOffer.size > 0 ? { alsoOffer } : {}),
-    own,
-  };
+  const { client, deferred, own, context } = readClient(request, options);
+  const { agent, preamble } = context;
   const make = () =>
     trimPrefixSteps(request, plan, templates, context, cached ? (shape) => cached.cache.tools(plan, cached.source, request, context, shape) : undefined);
   const prefix = yield* cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make();
@@ -130,15 +110,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const continued =
     client === undefined || plan.profile.trim === false ? undefined : fitContinuationToContext(relative?.messages ?? conversation.messages, plan);
   const messages = continued?.messages ?? relative?.messages ?? conversation.messages;
-  const out: MessagesRequest = { ...request, messages };
-  if (prefix.system === undefined) delete out.system;
-  else out.system = prefix.system;
-  if (prefix.tools === undefined) {
-    delete out.tools;
-    if (prefix.dropToolChoice) delete out.tool_choice;
-  } else {
-    out.tools = [...prefix.tools];
-  }
+  const out = withPrefix(request, prefix, messages);
 
   const messagesChars =
     cached && continued === undefined
@@ -193,6 +165,55 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   return budget.error === undefined
     ? { ok: true, request: budget.request, report, offeredTools }
     : { ok: false, error: budget.error, request: budget.request, report, offeredTools };
+}
+
+/** Who sent the request, and what trimming its system prompt and tools depends on besides the plan. */
+interface RequestClient {
+  readonly client: ClaudeCodeClient | undefined;
+  /** The user's MCP tools that Claude Code defers behind its tool search. */
+  readonly deferred: readonly string[];
+  readonly own: OwnLines;
+  readonly context: PrefixContext;
+}
+
+function readClient(request: MessagesRequest, options: TrimOptions): RequestClient {
+  const client = recognizeClaudeCode(request, options.userAgent);
+  // Claude Code's agents carry its built-in tools; its side requests (a title, a summary) carry none
+  // and keep their own instructions.
+  const agent = client !== undefined && (request.tools ?? []).some((tool) => isBuiltInTool(tool.name, true));
+  const preamble = agent ? collectPreamble(request.messages) : [];
+  // The user's MCP tools behind Claude Code's tool search are reachable only through ToolSearch: it is
+  // offered with them, and with the MCP servers still connecting (whose tools nothing names yet).
+  const carries = (name: string) => (request.tools ?? []).some((tool) => tool.name === name);
+  const alsoOffer = new Set<string>();
+  const deferred = deferredClientTools(preamble);
+  if ((deferred.length > 0 || connectingMcpServers(preamble).length > 0) && carries(TOOL_SEARCH)) alsoOffer.add(TOOL_SEARCH);
+  // Plan mode ends only by the model's call of ExitPlanMode: while it is on, the tool is offered where Claude Code sends it.
+  if (agent && carries(EXIT_PLAN_MODE) && planModeOn(request.messages)) alsoOffer.add(EXIT_PLAN_MODE);
+  const own = ownLinesFor(client?.version, options.learned);
+  const context: PrefixContext = {
+    claudeCode: client !== undefined,
+    agent,
+    preamble,
+    loaded: loadedTools(request.messages),
+    ...(alsoOffer.size > 0 ? { alsoOffer } : {}),
+    own,
+  };
+  return { client, deferred, own, context };
+}
+
+/** The request with `messages`, and the trimmed prefix's system prompt and tools in place of its own. */
+function withPrefix(request: MessagesRequest, prefix: TrimmedPrefix, messages: AnthropicMessageParam[]): MessagesRequest {
+  const out: MessagesRequest = { ...request, messages };
+  if (prefix.system === undefined) delete out.system;
+  else out.system = prefix.system;
+  if (prefix.tools === undefined) {
+    delete out.tools;
+    if (prefix.dropToolChoice) delete out.tool_choice;
+  } else {
+    out.tools = [...prefix.tools];
+  }
+  return out;
 }
 
 /**
