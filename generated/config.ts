@@ -367,6 +367,10 @@ export interface Profile {
      * An answer to a request with tools (no tool_choice, or auto; no JSON answer) that makes no call but writes one to a tool the request does not offer (a JSON object with a name and arguments, bare or fenced, or a family's call markup) is asked for again, saying which tools there are, up to forced_call_retries times: held to a call of the offered tools (tool_choice required) where the server enforces tool_choice (the embedded engine, llama-server, vLLM), in a reminder alone elsewhere (the last answer goes through as it is). Answers are then read whole before the client sees them, not streamed. Small models call the function they were asked to write (to_roman) as if it were a tool.
      */
     retry_unknown_calls?: boolean;
+    /**
+     * An answer to a request with a Write tool (no tool_choice, or auto; no JSON answer) that makes no call but holds exactly one code block which is the file the conversation last read (at least half of its lines), changed, becomes a Write of that file with the block as its content; the words around it stay. Answers are then read whole before the client sees them, not streamed. Small models rewrite a file whole in a code block (Aider's whole format) far more reliably than they call Write or make an exact-match Edit.
+     */
+    whole_file_writes?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

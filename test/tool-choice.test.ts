@@ -449,3 +449,72 @@ describe("tools.retry_unknown_calls: an answer that calls a tool the request doe
     expect(generationsSince(seen)).toHaveLength(2);
   });
 });
+
+describe("tools.whole_file_writes: the file just read, rewritten whole in a code block, becomes its Write", () => {
+  const wholeFile = (on = true): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, wholeFileWrites: on }])),
+  });
+  const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } } } });
+  const FILE = 'def to_roman(n):\n    """The Roman numeral for n."""\n    raise NotImplementedError\n';
+  const REWRITTEN = 'def to_roman(n):\n    """The Roman numeral for n."""\n    return "I" * n';
+  // The real 1.5B's answer once it had read the file: the whole file, implemented, in a fence, and no call.
+  const ANSWER = `To implement \`to_roman\`, you can use:\n\n\`\`\`python\n${REWRITTEN}\n\`\`\`\n`;
+  const afterRead = (extra: Record<string, unknown> = {}) => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    messages: [
+      { role: "user", content: "Implement `to_roman` in roman.py as its docstring says." },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/roman.py" } }] },
+      {
+        role: "user",
+        content: [
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_r",
+            content: FILE.split("\n")
+              .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
+              .join("\n"),
+          },
+        ],
+      },
+    ],
+    tools: [tool("Read"), tool("Write"), tool("Bash")],
+    ...extra,
+  });
+  const answerOf = async (response: Response, stream: boolean) => (stream ? foldStream(await response.text()) : ((await response.json()) as Message));
+
+  it.each([false, true])("reaches the client as a Write of that file, the words before it, counted as a repair (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const seen = mlx.requests.length;
+    mlx.script({ text: ANSWER });
+    const message = await answerOf(await proxy.post("/v1/messages", afterRead({ stream })), stream);
+    expect(message.content).toEqual([
+      { type: "text", text: "To implement `to_roman`, you can use:" },
+      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` } },
+    ]);
+    expect(message.stop_reason).toBe("tool_use");
+    // Read whole, to be checked before the client sees it; one generation.
+    expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([false]);
+    expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a whole file in a code block → Write) · ");
+  });
+
+  it("streams as before where it does not apply: off, no file read yet, no Write offered, or a forced tool_choice", async () => {
+    const cases: Array<[RoutingTable, Record<string, unknown>]> = [
+      [wholeFile(false), afterRead({ stream: true })],
+      [wholeFile(), { ...afterRead({ stream: true }), messages: afterRead().messages.slice(0, 1) }],
+      [wholeFile(), afterRead({ stream: true, tools: [tool("Read"), tool("Bash")] })],
+      [wholeFile(), afterRead({ stream: true, tool_choice: { type: "tool", name: "Bash" } })],
+    ];
+    for (const [table, body] of cases) {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table });
+      const seen = mlx.requests.length;
+      const forced = body.tool_choice !== undefined;
+      mlx.script(forced ? { toolCalls: [{ name: "Bash", arguments: { command: "ls" } }] } : { text: ANSWER });
+      const message = foldStream(await (await proxy.post("/v1/messages", body)).text());
+      expect(message.content.some((block) => block.type === "tool_use" && block.name === "Write")).toBe(false);
+      // Streamed from the server as it comes; a forced call mlx-lm does not enforce is checked whole, as before.
+      expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([!forced]);
+    }
+  });
+});

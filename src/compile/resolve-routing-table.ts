@@ -201,6 +201,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     forcedCallRetries: profile.tools!.forced_call_retries!,
     alwaysCall: profile.tools?.always_call === true ? true : undefined,
     retryUnknownCalls: profile.tools?.retry_unknown_calls === true ? true : undefined,
+    wholeFileWrites: profile.tools?.whole_file_writes === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

@@ -99,6 +99,8 @@ export interface CompiledProfile {
   alwaysCall?: boolean;
   /** An answer that writes a call to a tool the request does not offer is asked for again (retry-unknown-calls.ts). */
   retryUnknownCalls?: boolean;
+  /** An answer that is a file just read, rewritten whole in a code block, becomes a Write of it (whole-file-write.ts). */
+  wholeFileWrites?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

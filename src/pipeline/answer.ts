@@ -22,6 +22,7 @@ import { callBackend, type Upstream } from "./call-backend.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
 import { retryUnknownCalls } from "./retry-unknown-calls.js";
+import { writeWholeFile } from "./whole-file-writes.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
 import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailure, type Refusal } from "./refusal.js";
@@ -128,7 +129,8 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
 /**
  * A local call asked of the backend in one piece (a forced tool call the server does not enforce is
  * checked whole, and asked again until it is made; so is a call to a tool that is not offered, with
- * tools.retry_unknown_calls): the message, or replayed as a stream when the client asked for one.
+ * tools.retry_unknown_calls; with tools.whole_file_writes, a file rewritten in a code block becomes
+ * its Write): the message, or replayed as a stream when the client asked for one.
  * `end` writes the request's log line.
  */
 async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
@@ -150,6 +152,7 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
       upstream.release();
       converted = await retryUnknownCalls(converted, unknownCalls, askWhole(scope, call, backend, "unknownCallRetries"), logFor(scope, call));
     }
+    if (call.wholeFile !== undefined) converted = writeWholeFile(converted, call.wholeFile, () => scope.server.deps.generateId("toolu"), metrics);
   } catch (error) {
     // The client went away while the answer was read: logged once, as the request's line.
     const aborted = error instanceof Error && error.name === "AbortError";

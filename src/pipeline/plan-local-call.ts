@@ -21,6 +21,8 @@ import type { EnforcedCall } from "./check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
+import { planWholeFileWrite } from "./whole-file-writes.js";
+import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -53,6 +55,8 @@ export interface PreparedCall {
   replyTool?: boolean;
   /** An answer that calls a tool the request does not offer is asked for again (tools.retry_unknown_calls); checked whole. */
   unknownCalls?: UnknownCallRetry;
+  /** tools.whole_file_writes: the file last read, whose rewrite in a code block becomes its Write. */
+  wholeFile?: ReadFile;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -140,8 +144,10 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const asked = action?.asked ?? request;
   // tools.retry_unknown_calls: the answer is read whole and asked again when it calls a tool that is not offered.
   const unknownCalls = planUnknownCallRetry(route.profile, asked, trimmed.offeredTools, options);
+  // tools.whole_file_writes: the answer is read whole, and the file last read, rewritten in a code block, becomes its Write.
+  const wholeFile = planWholeFileWrite(route.profile, asked, trimmed.offeredTools);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
-  const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options, unknownCalls !== undefined);
+  const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options, unknownCalls !== undefined || wholeFile !== undefined);
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -194,6 +200,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ),
     ...(action ? { replyTool: true } : {}),
     ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
+    ...(wholeFile === undefined ? {} : { wholeFile }),
   };
   return { kind: "call", call };
 }

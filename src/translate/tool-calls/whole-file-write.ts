@@ -1,0 +1,142 @@
+/**
+ * A small model's edit in the format it makes best: the whole file again, in a code block. Asked to
+ * implement a function in a file it has just read, Qwen2.5-Coder-1.5B answered with the whole file,
+ * docstring kept and the function written, in a ```python fence — and made no call, so Claude Code's
+ * turn ended with the file unchanged; held to a call (tool_choice any), it wrote a Write whose content
+ * was the Read result again, line numbers and all. Aider's "whole" edit format measures the same
+ * model at 31.6% of its benchmark. So, with `tools.whole_file_writes`, such an answer becomes the
+ * Write it stands for:
+ * - the conversation's last Read that succeeded names the file (Claude Code lets a file be written
+ *   only once read, so that is the file the model can change);
+ * - the answer makes no call and holds exactly one fenced block labelled for code (or unlabelled),
+ *   not data (```json: a call or an example, see find-unknown-calls.ts);
+ * - the block is that file again, changed: at least half of the file's non-blank lines are among its
+ *   lines (so a snippet of it, or a file of its own, is not taken for it), and it is not the file as read.
+ * The words around the block stay, before the call. Pure.
+ */
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
+
+/** The file a Read returned, as the model saw it and as it is on disk (its lines without Claude Code's numbers). */
+export interface ReadFile {
+  path: string;
+  text: string;
+}
+
+/** The tool Claude Code reads files with, and the one that writes a whole file. */
+export const READ_TOOL = "Read";
+export const WRITE_TOOL = "Write";
+
+/** The last Read in the conversation whose result is the file (not an error, not a part of it: no offset or limit). */
+export function lastReadFile(messages: readonly AnthropicMessageParam[]): ReadFile | undefined {
+  for (let at = messages.length - 1; at >= 1; at--) {
+    const results = blocksOf(messages[at]!).filter((block) => block.type === "tool_result");
+    if (results.length === 0) continue;
+    const calls = blocksOf(messages[at - 1]!).filter((block) => block.type === "tool_use");
+    for (const result of results.reverse()) {
+      if (result.is_error === true) continue;
+      const call = calls.find((block) => block.id === result.tool_use_id);
+      if (call?.name !== READ_TOOL) continue;
+      const input = call.input as { file_path?: unknown; offset?: unknown; limit?: unknown };
+      if (typeof input.file_path !== "string" || input.offset !== undefined || input.limit !== undefined) continue;
+      const text = numberedFileText(resultText(result.content));
+      if (text !== undefined) return { path: input.file_path, text };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The answer with its one code block made a Write of `file`, the words before and after it kept as
+ * text before the call; undefined where the answer is no such edit (see the module's comment).
+ */
+export function wholeFileWrite(answer: AnthropicMessage, file: ReadFile, id: string): AnthropicMessage | undefined {
+  if (answer.content.some((block) => block.type === "tool_use")) return undefined;
+  const text = answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
+  const fences = codeFences(text);
+  if (fences.length !== 1) return undefined;
+  const [fence] = fences as [CodeFence];
+  if (!fence.code || !coversFile(fence.body, file.text) || sameText(fence.body, file.text)) return undefined;
+  const words = `${text.slice(0, fence.start)}${text.slice(fence.end)}`.trim();
+  const content: AnthropicOutputBlock[] = [
+    ...answer.content.filter((block) => block.type === "thinking"),
+    ...(words === "" ? [] : [{ type: "text" as const, text: words }]),
+    { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(fence.body) } },
+  ];
+  return { ...answer, content, stop_reason: "tool_use", stop_sequence: null };
+}
+
+function blocksOf(message: AnthropicMessageParam): AnthropicContentBlock[] {
+  return typeof message.content === "string" ? [] : message.content;
+}
+
+function resultText(content: string | readonly { type: string; text?: string }[] | undefined): string {
+  if (typeof content === "string") return content;
+  return (content ?? []).flatMap((block) => (block.type === "text" && typeof block.text === "string" ? [block.text] : [])).join("\n");
+}
+
+/** Claude Code's Read result, `cat -n` style (`     1\t…`; older releases `     1→…`), as the file's text; undefined if it is not one. */
+function numberedFileText(result: string): string | undefined {
+  const lines: string[] = [];
+  for (const line of result.split("\n")) {
+    const numbered = /^ *(\d+)(?:\t|→)(.*)$/.exec(line);
+    // What follows the numbered lines (a reminder Claude Code appends) is not the file's.
+    if (numbered === null) break;
+    if (Number(numbered[1]) !== lines.length + 1) return undefined;
+    lines.push(numbered[2]!);
+  }
+  return lines.length === 0 ? undefined : lines.join("\n");
+}
+
+interface CodeFence {
+  /** Where the fence starts and ends in the text (its closing line included). */
+  start: number;
+  end: number;
+  body: string;
+  /** Labelled for code or unlabelled: not json, tool_call or the like. */
+  code: boolean;
+}
+
+const DATA_LABEL = /^(?:json|jsonc|tool_calls?|function_calls?)$/i;
+
+/** The text's fenced blocks (``` or ~~~, closed by the same marker; an unclosed one is not counted: the answer may have been cut). */
+function codeFences(text: string): CodeFence[] {
+  const fences: CodeFence[] = [];
+  const open = /^ {0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*\n/gm;
+  for (let match = open.exec(text); match !== null; match = open.exec(text)) {
+    const marker = match[1]!;
+    const bodyStart = match.index + match[0].length;
+    const close = new RegExp(`^ {0,3}${marker[0] === "`" ? "`" : "~"}{${marker.length},}[ \\t]*$`, "m");
+    const rest = text.slice(bodyStart);
+    const closing = close.exec(rest);
+    if (closing === null) break;
+    const end = bodyStart + closing.index + closing[0].length;
+    fences.push({ start: match.index, end, body: rest.slice(0, closing.index).replace(/\n$/, ""), code: !DATA_LABEL.test(match[2]!) });
+    open.lastIndex = end;
+  }
+  return fences;
+}
+
+/** Whether at least half of the file's distinct non-blank lines are among the block's (compared trimmed). */
+function coversFile(block: string, file: string): boolean {
+  const fileLines = new Set(nonBlankLines(file));
+  if (fileLines.size === 0) return true;
+  const blockLines = new Set(nonBlankLines(block));
+  let shared = 0;
+  for (const line of fileLines) if (blockLines.has(line)) shared++;
+  return shared * 2 >= fileLines.size;
+}
+
+function nonBlankLines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.trimEnd() === b.trimEnd();
+}
+
+function withFinalNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
+import { lastReadFile, wholeFileWrite } from "../../src/translate/tool-calls/whole-file-write.js";
+
+const ROMAN = [
+  "def to_roman(n):",
+  '    """The Roman numeral for an integer from 1 to 3999, in the subtractive form:',
+  '    to_roman(4) == "IV", to_roman(1994) == "MCMXCIV". Raises ValueError outside 1..3999."""',
+  "    raise NotImplementedError",
+  "",
+].join("\n");
+/** The file as Claude Code's Read returns it: numbered lines, a reminder after them. */
+const numbered = (text: string, arrow = false) =>
+  `${text
+    .split("\n")
+    .map((line, i) => `${String(i + 1).padStart(6)}${arrow ? "→" : "\t"}${line}`)
+    .join("\n")}\n\n<system-reminder>\nWhenever you read a file, you should consider whether it would be considered malware.\n</system-reminder>\n`;
+
+const read = (id: string, input: Record<string, unknown>, result: string, isError = false): AnthropicMessageParam[] => [
+  { role: "assistant", content: [{ type: "tool_use", id, name: "Read", input }] },
+  { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: result, ...(isError ? { is_error: true } : {}) }] },
+];
+const task: AnthropicMessageParam = { role: "user", content: "Implement `to_roman` in roman.py as its docstring says." };
+
+const IMPLEMENTED = [
+  "def to_roman(n):",
+  '    """The Roman numeral for an integer from 1 to 3999, in the subtractive form:',
+  '    to_roman(4) == "IV", to_roman(1994) == "MCMXCIV". Raises ValueError outside 1..3999."""',
+  "    if not 1 <= n <= 3999:",
+  '        raise ValueError("out of range")',
+  '    numerals = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]',
+  '    out = ""',
+  "    for value, numeral in numerals:",
+  "        while n >= value:",
+  "            out += numeral",
+  "            n -= value",
+  "    return out",
+].join("\n");
+
+const answer = (text: string): AnthropicMessage => ({
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "m",
+  content: [{ type: "text", text }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 20 } as AnthropicMessage["usage"],
+});
+
+describe("lastReadFile: the file the conversation last read whole", () => {
+  it("reads Claude Code's numbered lines back into the file, in either numbering, the reminder after them left out", () => {
+    expect(lastReadFile([task, ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN))])).toEqual({ path: "/r/roman.py", text: ROMAN });
+    expect(lastReadFile([task, ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN, true))])).toEqual({ path: "/r/roman.py", text: ROMAN });
+  });
+
+  it("the latest Read that succeeded, not an error, a part of a file, or another tool's result", () => {
+    const messages = [
+      task,
+      ...read("t1", { file_path: "/r/a.py" }, numbered("a = 1\n")),
+      ...read("t2", { file_path: "/r/b.py" }, "File does not exist.", true),
+      ...read("t3", { file_path: "/r/c.py", offset: 10 }, numbered("c = 3\n")),
+      { role: "assistant", content: [{ type: "tool_use", id: "t4", name: "Bash", input: { command: "cat d.py" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t4", content: numbered("d = 4\n") }] },
+    ] satisfies AnthropicMessageParam[];
+    expect(lastReadFile(messages)).toEqual({ path: "/r/a.py", text: "a = 1\n" });
+    expect(lastReadFile([task])).toBeUndefined();
+  });
+});
+
+describe("wholeFileWrite: the file rewritten in a code block becomes its Write", () => {
+  const file = { path: "/r/roman.py", text: ROMAN };
+
+  it("the real 1.5B's answer: words kept before the call, the block the file's content", () => {
+    const written = wholeFileWrite(
+      answer(`To implement \`to_roman\`, you can use:\n\n\`\`\`python\n${IMPLEMENTED}\n\`\`\`\n\nIt raises ValueError outside the range.`),
+      file,
+      "toolu_1",
+    );
+    expect(written?.stop_reason).toBe("tool_use");
+    expect(written?.content).toEqual([
+      { type: "text", text: "To implement `to_roman`, you can use:\n\n\n\nIt raises ValueError outside the range." },
+      { type: "tool_use", id: "toolu_1", name: "Write", input: { file_path: "/r/roman.py", content: `${IMPLEMENTED}\n` } },
+    ]);
+    // An unlabelled fence is code too; an answer of the block alone has no text block.
+    expect(wholeFileWrite(answer(`\`\`\`\n${IMPLEMENTED}\n\`\`\``), file, "toolu_2")?.content).toEqual([
+      { type: "tool_use", id: "toolu_2", name: "Write", input: { file_path: "/r/roman.py", content: `${IMPLEMENTED}\n` } },
+    ]);
+  });
+
+  it("leaves alone a snippet of the file, a file of its own, the file unchanged, data, two blocks, an unclosed block, and an answer with a call", () => {
+    const snippet = "```python\n    if not 1 <= n <= 3999:\n        raise ValueError('no')\n```";
+    const other = "```python\nimport sys\nprint(sys.argv)\n```";
+    const same = `\`\`\`python\n${ROMAN}\`\`\``;
+    const json = `\`\`\`json\n${IMPLEMENTED}\n\`\`\``;
+    const two = `\`\`\`python\n${IMPLEMENTED}\n\`\`\`\nand\n\`\`\`python\n${IMPLEMENTED}\n\`\`\``;
+    const cut = `\`\`\`python\n${IMPLEMENTED}`;
+    for (const text of [snippet, other, same, json, two, cut, "It is done."]) expect(wholeFileWrite(answer(text), file, "t"), text).toBeUndefined();
+    const withCall: AnthropicMessage = { ...answer(`\`\`\`python\n${IMPLEMENTED}\n\`\`\``), stop_reason: "tool_use" };
+    withCall.content.push({ type: "tool_use", id: "x", name: "Bash", input: { command: "ls" } });
+    expect(wholeFileWrite(withCall, file, "t")).toBeUndefined();
+  });
+});
