@@ -371,6 +371,10 @@ export interface Profile {
      * An answer to a request with a Write tool (no tool_choice, or auto; no JSON answer) that makes no call but holds exactly one code block which is the file the conversation last read (at least half of its lines), changed, becomes a Write of that file with the block as its content; the words around it stay. Answers are then read whole before the client sees them, not streamed. Small models rewrite a file whole in a code block (Aider's whole format) far more reliably than they call Write or make an exact-match Edit.
      */
     whole_file_writes?: boolean;
+    /**
+     * A user's request (not a tool result) that names files of the project by a relative path with a source or data extension (roman.py, tools/fingerprint.js) is answered by mallex, without the model, with a Read of each (up to 3) the conversation has not read yet, where the client offers Read; the model is asked once their contents are in the conversation. Small models asked to change a file answer without looking at it.
+     */
+    read_named_files?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

@@ -518,3 +518,80 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     }
   });
 });
+
+describe("tools.read_named_files: the files a user's request names are read before the model is asked", () => {
+  const readNamed = (on = true): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, readNamedFiles: on }])),
+  });
+  const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" } } } });
+  const prompt = (text: string, extra: Record<string, unknown> = {}) => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "<system-reminder>\nsee notes.md\n</system-reminder>" },
+          { type: "text", text },
+        ],
+      },
+    ],
+    tools: [tool("Read"), tool("Write")],
+    ...extra,
+  });
+
+  it.each([false, true])("answered by mallex with a Read of each named file, no model asked, and the log says so (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: readNamed() });
+    const seen = mlx.requests.length;
+    const response = await proxy.post(
+      "/v1/messages",
+      prompt("Fix the bug in stats.py so that `python3 -m unittest test_stats.py` passes; see ../docs/a.md.", { stream }),
+    );
+    const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+    expect(message.content).toEqual(
+      ["/repo/stats.py", "/repo/test_stats.py", "/docs/a.md"].map((path) => ({
+        type: "tool_use",
+        id: expect.stringMatching(/^toolu_/),
+        name: "Read",
+        input: { file_path: path },
+      })),
+    );
+    expect(message.stop_reason).toBe("tool_use");
+    // Nothing generated, nothing counted.
+    if (!stream) expect(message.usage).toMatchObject({ input_tokens: 0, output_tokens: 0 });
+    expect(generationsSince(seen)).toHaveLength(0);
+    expect(proxy.logs.at(-1)).toContain(
+      " · answered by mallex, not the model: Read /repo/stats.py, /repo/test_stats.py, /docs/a.md, named in the request (tools.read_named_files) · ",
+    );
+  });
+
+  it("asks the model where it does not apply: off, nothing named, every named file read already, a tool result, no Read offered", async () => {
+    const readAlready = {
+      ...prompt("Implement to_roman in roman.py."),
+      messages: [
+        { role: "user", content: "Implement to_roman in roman.py." },
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: { file_path: "/repo/roman.py" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "     1\tdef to_roman(n): pass" }] },
+        { role: "assistant", content: "Done." },
+        { role: "user", content: "Now make roman.py raise ValueError." },
+      ],
+    };
+    const cases: Array<[RoutingTable, Record<string, unknown>]> = [
+      [readNamed(false), prompt("Implement to_roman in roman.py.")],
+      [readNamed(), prompt("What is 2+2?")],
+      [readNamed(), readAlready],
+      [readNamed(), { ...readAlready, messages: readAlready.messages.slice(0, 3) }],
+      [readNamed(), prompt("Implement to_roman in roman.py.", { tools: [tool("Write")] })],
+    ];
+    for (const [table, body] of cases) {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table });
+      const seen = mlx.requests.length;
+      mlx.script({ text: "ok" });
+      const message = (await (await proxy.post("/v1/messages", body)).json()) as Message;
+      expect(message.content).toEqual([{ type: "text", text: "ok" }]);
+      expect(generationsSince(seen)).toHaveLength(1);
+    }
+  });
+});

@@ -202,6 +202,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     alwaysCall: profile.tools?.always_call === true ? true : undefined,
     retryUnknownCalls: profile.tools?.retry_unknown_calls === true ? true : undefined,
     wholeFileWrites: profile.tools?.whole_file_writes === true ? true : undefined,
+    readNamedFiles: profile.tools?.read_named_files === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

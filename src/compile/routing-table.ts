@@ -101,6 +101,8 @@ export interface CompiledProfile {
   retryUnknownCalls?: boolean;
   /** An answer that is a file just read, rewritten whole in a code block, becomes a Write of it (whole-file-write.ts). */
   wholeFileWrites?: boolean;
+  /** The files a user's request names are read by mallex before the model is asked (read-named-files.ts). */
+  readNamedFiles?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

@@ -2,7 +2,10 @@ import { describeRequest } from "../router/describe-request.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
+import { FastResponse } from "srvx";
+import { messageToStreamEvents } from "../translate/stream/message-to-stream-events.js";
 import { readAnswer } from "./answer.js";
+import { replaySSE } from "./sse-response.js";
 import { callBackend } from "./call-backend.js";
 import { checkConversation, parseBetas } from "./check-conversation.js";
 import { checkMessagesBody } from "./check-messages-body.js";
@@ -104,6 +107,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
       continue;
     }
     if (plan.kind === "refuse") return plan.refusal;
+    if (plan.kind === "answer") return request.stream === true ? replaySSE(messageToStreamEvents(plan.message)) : FastResponse.json(plan.message);
     // 4. Call the backend and 5. answer: from here on, nothing holds the request.
     return callAndAnswer(scope, plan.call);
   }

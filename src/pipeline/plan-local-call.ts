@@ -10,7 +10,8 @@ import { runStepsYielding, STEP_SLICE_MS } from "../trim/run-steps.js";
 import { trimToFit, type SmallerSize } from "../trim/trim-to-fit.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
 import type { TrimResult } from "../trim/trim-types.js";
-import type { MessagesRequest } from "../translate/anthropic-types.js";
+import type { AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
+import { namedFileReads, readNamedFiles } from "./read-named-files.js";
 import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
 import { decideThinking } from "../translate/decide-thinking.js";
 import { answerContextFor } from "./answer-context.js";
@@ -63,7 +64,12 @@ export interface PreparedCall {
 export type AnsweringCall = Omit<PreparedCall, "upstreamBody" | "queueSession"> & { queueSession?: PreparedCall["queueSession"] };
 
 /** A local call ready to send, another route to send the request to instead, or the request's refusal. */
-export type LocalCallPlan = { kind: "call"; call: PreparedCall } | { kind: "escalate"; route: RouteDecision } | { kind: "refuse"; refusal: Refusal };
+export type LocalCallPlan =
+  | { kind: "call"; call: PreparedCall }
+  | { kind: "escalate"; route: RouteDecision }
+  | { kind: "refuse"; refusal: Refusal }
+  /** Answered by mallex without the model (tools.read_named_files). */
+  | { kind: "answer"; message: AnthropicMessage };
 
 /**
  * Trims and translates the request: the upstream body and what reading the answer needs — or a
@@ -131,6 +137,12 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const { server } = scope;
   const backend = server.backends[route.profile.backend]!;
   if (!trimmed.ok) return overBudget(scope, route, routeLabel, trimmed);
+  // tools.read_named_files: the files the user's request names are read before the model is asked.
+  const reads = readNamedFiles(route.profile, request, trimmed.offeredTools);
+  if (reads !== undefined) {
+    scope.log(`${routeLabel} · answered by mallex, not the model: Read ${reads.join(", ")}, named in the request (tools.read_named_files) · stop tool_use`);
+    return { kind: "answer", message: namedFileReads(reads, request.model, server.deps.generateId) };
+  }
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: scope.session ?? null };
   const slow = server.ttft && escalateOnTtft(server.ttft, scope.table, route, prompt, scope.available);
   if (slow) scope.log(`${routeLabel} · ${slow.note}`);
