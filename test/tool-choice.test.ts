@@ -22,6 +22,8 @@ const ask = (extra: Record<string, unknown>) => ({
 interface Message {
   content: Array<{ type: string; text?: string; name?: string; input?: unknown }>;
   stop_reason: string;
+  /** Kept where the message came whole (foldStream does not fold it). */
+  usage?: { input_tokens: number; output_tokens: number };
 }
 
 /** The message a stream builds, the way the SDK's MessageStream folds the events. */
