@@ -539,6 +539,8 @@ describe("tools.read_named_files: the files a user's request names are read befo
           { type: "text", text },
         ],
       },
+      // Claude Code's own system message after the user's, as 2.1.197 sends the agents' list.
+      { role: "system", content: "Available agent types for the Agent tool: see guide.md" },
     ],
     tools: [tool("Read"), tool("Write")],
     ...extra,

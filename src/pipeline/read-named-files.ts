@@ -28,7 +28,8 @@ export function readNamedFiles(
   if (profile.readNamedFiles !== true || request.output_config?.format !== undefined) return undefined;
   if (request.tool_choice !== undefined && request.tool_choice.type !== "auto") return undefined;
   if (!offeredTools.some((tool) => tool.name === READ_TOOL)) return undefined;
-  const last = request.messages.at(-1);
+  // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
+  const last = request.messages.findLast((message) => message.role !== "system");
   if (last?.role !== "user") return undefined;
   const words = usersWords(last);
   if (words === undefined) return undefined;
