@@ -56,8 +56,8 @@ export interface PreparedCall {
   replyTool?: boolean;
   /** An answer that calls a tool the request does not offer is asked for again (tools.retry_unknown_calls); checked whole. */
   unknownCalls?: UnknownCallRetry;
-  /** tools.whole_file_writes: the file last read, whose rewrite in a code block becomes its Write. */
-  wholeFile?: ReadFile;
+  /** tools.whole_file_writes: the files read whole, newest first; an answer rewriting one in a code block becomes its Write. */
+  wholeFile?: readonly ReadFile[];
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
-import { lastReadFile, wholeFileWrite } from "../../src/translate/tool-calls/whole-file-write.js";
+import { readFiles, wholeFileWrite } from "../../src/translate/tool-calls/whole-file-write.js";
 
 const ROMAN = [
   "def to_roman(n):",
@@ -48,28 +48,33 @@ const answer = (text: string): AnthropicMessage => ({
   usage: { input_tokens: 10, output_tokens: 20 } as AnthropicMessage["usage"],
 });
 
-describe("lastReadFile: the file the conversation last read whole", () => {
+describe("readFiles: the files the conversation read whole, newest first", () => {
   it("reads Claude Code's numbered lines back into the file, in either numbering, the reminder after them left out", () => {
-    expect(lastReadFile([task, ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN))])).toEqual({ path: "/r/roman.py", text: ROMAN });
-    expect(lastReadFile([task, ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN, true))])).toEqual({ path: "/r/roman.py", text: ROMAN });
+    expect(readFiles([task, ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN))])).toEqual([{ path: "/r/roman.py", text: ROMAN }]);
+    expect(readFiles([task, ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN, true))])).toEqual([{ path: "/r/roman.py", text: ROMAN }]);
   });
 
-  it("the latest Read that succeeded, not an error, a part of a file, or another tool's result", () => {
+  it("each path's latest Read that succeeded, not an error, a part of a file, or another tool's result", () => {
     const messages = [
       task,
+      ...read("t0", { file_path: "/r/a.py" }, numbered("a = 0\n")),
+      ...read("t5", { file_path: "/r/e.py" }, numbered("e = 5\n")),
       ...read("t1", { file_path: "/r/a.py" }, numbered("a = 1\n")),
       ...read("t2", { file_path: "/r/b.py" }, "File does not exist.", true),
       ...read("t3", { file_path: "/r/c.py", offset: 10 }, numbered("c = 3\n")),
       { role: "assistant", content: [{ type: "tool_use", id: "t4", name: "Bash", input: { command: "cat d.py" } }] },
       { role: "user", content: [{ type: "tool_result", tool_use_id: "t4", content: numbered("d = 4\n") }] },
     ] satisfies AnthropicMessageParam[];
-    expect(lastReadFile(messages)).toEqual({ path: "/r/a.py", text: "a = 1\n" });
-    expect(lastReadFile([task])).toBeUndefined();
+    expect(readFiles(messages)).toEqual([
+      { path: "/r/a.py", text: "a = 1\n" },
+      { path: "/r/e.py", text: "e = 5\n" },
+    ]);
+    expect(readFiles([task])).toEqual([]);
   });
 });
 
 describe("wholeFileWrite: the file rewritten in a code block becomes its Write", () => {
-  const file = { path: "/r/roman.py", text: ROMAN };
+  const file = [{ path: "/r/roman.py", text: ROMAN }];
 
   it("the real 1.5B's answer: words kept before the call, the block the file's content", () => {
     const written = wholeFileWrite(
@@ -86,6 +91,19 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     expect(wholeFileWrite(answer(`\`\`\`\n${IMPLEMENTED}\n\`\`\``), file, "toolu_2")?.content).toEqual([
       { type: "tool_use", id: "toolu_2", name: "Write", input: { file_path: "/r/roman.py", content: `${IMPLEMENTED}\n` } },
     ]);
+  });
+
+  it("of the files read, the one the block keeps the most of: the code, not the test read after it; the newest on a tie", () => {
+    const test = { path: "/r/test_roman.py", text: 'from roman import to_roman\n\ndef test_four():\n    assert to_roman(4) == "IV"\n' };
+    const block = `\`\`\`python\n${IMPLEMENTED}\n\`\`\``;
+    const call = (files: { path: string; text: string }[]) => wholeFileWrite(answer(block), files, "t")?.content.at(-1);
+    expect(call([test, ...file])).toMatchObject({ name: "Write", input: { file_path: "/r/roman.py" } });
+    const copy = { path: "/r/copy/roman.py", text: ROMAN };
+    expect(call([copy, ...file])).toMatchObject({ input: { file_path: "/r/copy/roman.py" } });
+    // The block is one file read, unchanged (beside another it keeps half of): no edit.
+    expect(
+      wholeFileWrite(answer(`\`\`\`python\n${ROMAN}\`\`\``), [{ path: "/r/half.py", text: `${ROMAN}x = 1\ny = 2\nz = 3\n` }, ...file], "t"),
+    ).toBeUndefined();
   });
 
   it("leaves alone a snippet of the file, a file of its own, the file unchanged, data, two blocks, an unclosed block, and an answer with a call", () => {

@@ -6,8 +6,9 @@
  * was the Read result again, line numbers and all. Aider's "whole" edit format measures the same
  * model at 31.6% of its benchmark. So, with `tools.whole_file_writes`, such an answer becomes the
  * Write it stands for:
- * - the conversation's last Read that succeeded names the file (Claude Code lets a file be written
- *   only once read, so that is the file the model can change);
+ * - the file is one the conversation read whole (Claude Code lets a file be written only once read):
+ *   of those, the one whose lines the block keeps the most of (a test read beside the code it tests
+ *   is not the file the model rewrote because it came last);
  * - the answer makes no call and holds exactly one fenced block labelled for code (or unlabelled),
  *   not data (```json: a call or an example, see find-unknown-calls.ts);
  * - the block is that file again, changed: at least half of the file's non-blank lines are among its
@@ -26,8 +27,12 @@ export interface ReadFile {
 export const READ_TOOL = "Read";
 export const WRITE_TOOL = "Write";
 
-/** The last Read in the conversation whose result is the file (not an error, not a part of it: no offset or limit). */
-export function lastReadFile(messages: readonly AnthropicMessageParam[]): ReadFile | undefined {
+/**
+ * The files the conversation has read whole, newest first, each path once (its latest Read): a Read
+ * that succeeded, not an error, nor a part of a file (no offset or limit).
+ */
+export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[] {
+  const files: ReadFile[] = [];
   for (let at = messages.length - 1; at >= 1; at--) {
     const results = blocksOf(messages[at]!).filter((block) => block.type === "tool_result");
     if (results.length === 0) continue;
@@ -38,24 +43,29 @@ export function lastReadFile(messages: readonly AnthropicMessageParam[]): ReadFi
       if (call?.name !== READ_TOOL) continue;
       const input = call.input as { file_path?: unknown; offset?: unknown; limit?: unknown };
       if (typeof input.file_path !== "string" || input.offset !== undefined || input.limit !== undefined) continue;
+      if (files.some((file) => file.path === input.file_path)) continue;
       const text = numberedFileText(resultText(result.content));
-      if (text !== undefined) return { path: input.file_path, text };
+      if (text !== undefined) files.push({ path: input.file_path, text });
     }
   }
-  return undefined;
+  return files;
 }
 
 /**
- * The answer with its one code block made a Write of `file`, the words before and after it kept as
- * text before the call; undefined where the answer is no such edit (see the module's comment).
+ * The answer with its one code block made a Write of the file read (`files`, newest first) that the
+ * block is, changed — the one whose lines it keeps the most of, the newest on a tie — the words
+ * before and after it kept as text before the call; undefined where the answer is no such edit (see
+ * the module's comment).
  */
-export function wholeFileWrite(answer: AnthropicMessage, file: ReadFile, id: string): AnthropicMessage | undefined {
+export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFile[], id: string): AnthropicMessage | undefined {
   if (answer.content.some((block) => block.type === "tool_use")) return undefined;
   const text = answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
   const fences = codeFences(text);
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
-  if (!fence.code || !coversFile(fence.body, file.text) || sameText(fence.body, file.text)) return undefined;
+  if (!fence.code) return undefined;
+  const file = rewrittenFile(fence.body, files);
+  if (file === undefined) return undefined;
   const words = `${text.slice(0, fence.start)}${text.slice(fence.end)}`.trim();
   const content: AnthropicOutputBlock[] = [
     ...answer.content.filter((block) => block.type === "thinking"),
@@ -63,6 +73,16 @@ export function wholeFileWrite(answer: AnthropicMessage, file: ReadFile, id: str
     { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(fence.body) } },
   ];
   return { ...answer, content, stop_reason: "tool_use", stop_sequence: null };
+}
+
+/** The file `block` rewrites: the one it keeps the most of (at least half), unless it is that file unchanged. */
+function rewrittenFile(block: string, files: readonly ReadFile[]): ReadFile | undefined {
+  let best: { file: ReadFile; kept: number } | undefined;
+  for (const file of files) {
+    const kept = keptShare(block, file.text);
+    if (kept >= 0.5 && (best === undefined || kept > best.kept)) best = { file, kept };
+  }
+  return best === undefined || sameText(block, best.file.text) ? undefined : best.file;
 }
 
 function blocksOf(message: AnthropicMessageParam): AnthropicContentBlock[] {
@@ -116,14 +136,14 @@ function codeFences(text: string): CodeFence[] {
   return fences;
 }
 
-/** Whether at least half of the file's distinct non-blank lines are among the block's (compared trimmed). */
-function coversFile(block: string, file: string): boolean {
+/** The share of the file's distinct non-blank lines (compared trimmed) that are among the block's: 1 for an empty file. */
+function keptShare(block: string, file: string): number {
   const fileLines = new Set(nonBlankLines(file));
-  if (fileLines.size === 0) return true;
+  if (fileLines.size === 0) return 1;
   const blockLines = new Set(nonBlankLines(block));
   let shared = 0;
   for (const line of fileLines) if (blockLines.has(line)) shared++;
-  return shared * 2 >= fileLines.size;
+  return shared / fileLines.size;
 }
 
 function nonBlankLines(text: string): string[] {
