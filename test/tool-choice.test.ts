@@ -499,6 +499,15 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     // Read whole, to be checked before the client sees it; one generation.
     expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([false]);
     expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a whole file in a code block → Write) · ");
+    // After the Read, for a task that asks for a change, the model was asked for the file, named, whole.
+    const sent = (generationsSince(seen)[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+    expect(sent.slice(-2)).toEqual([
+      expect.objectContaining({ role: "tool" }),
+      { role: "user", content: "Now answer with the whole new roman.py, the change made, in one fenced code block." },
+    ]);
+    expect(proxy.logs.at(-1)).toContain(
+      ' · asked "Now answer with the whole new roman.py, the change made, in one fenced code block." (tools.whole_file_writes)',
+    );
   });
 
   it("streams as before where it does not apply: off, no file read yet, no Write offered, or a forced tool_choice", async () => {

@@ -24,6 +24,7 @@ import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
 import { planWholeFileWrite } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { wholeFileAskFor, withAsk } from "./ask-whole-file.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -156,10 +157,18 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const asked = action?.asked ?? request;
   // tools.retry_unknown_calls: the answer is read whole and asked again when it calls a tool that is not offered.
   const unknownCalls = planUnknownCallRetry(route.profile, asked, trimmed.offeredTools, options);
-  // tools.whole_file_writes: the answer is read whole, and the file last read, rewritten in a code block, becomes its Write.
+  // tools.whole_file_writes: the answer is read whole, and a file read, rewritten in a code block, becomes its Write…
   const wholeFile = planWholeFileWrite(route.profile, asked, trimmed.offeredTools);
+  // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
+  const wholeFileAsk = wholeFile === undefined ? undefined : wholeFileAskFor(asked);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
-  const upstream = buildUpstreamRequest(asked, action?.sent ?? trimmed.request, options, unknownCalls !== undefined || wholeFile !== undefined);
+  const sent = action?.sent ?? trimmed.request;
+  const upstream = buildUpstreamRequest(
+    asked,
+    wholeFileAsk === undefined ? sent : withAsk(sent, wholeFileAsk),
+    options,
+    unknownCalls !== undefined || wholeFile !== undefined,
+  );
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -175,6 +184,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
+  if (wholeFileAsk !== undefined) notes.push(`asked "${wholeFileAsk}" (tools.whole_file_writes)`);
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },

@@ -61,7 +61,7 @@ export function namedFileReads(paths: readonly string[], model: string, id: (pre
 }
 
 /** The user's own words in a message that is their prompt (not a tool result), Claude Code's reminders left out. */
-function usersWords(message: AnthropicMessageParam): string | undefined {
+export function usersWords(message: AnthropicMessageParam): string | undefined {
   if (typeof message.content === "string") return message.content;
   if (message.content.some((block) => block.type === "tool_result")) return undefined;
   const texts = message.content.flatMap((block) => (block.type === "text" && !block.text.trimStart().startsWith("<system-reminder>") ? [block.text] : []));

@@ -1,0 +1,51 @@
+import { basename } from "node:path";
+import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import { readFiles, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { usersWords } from "./read-named-files.js";
+
+/**
+ * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for
+ * a change: the real Qwen2.5-Coder-1.5B, having read roman.py for "Implement `to_roman` in roman.py",
+ * wrote the file back unchanged (as a ```python block, or a Write of the Read result) 4 times of 4;
+ * with this after the Read it answered with the file implemented 4 of 4. Asked for "the whole new
+ * file" unnamed, or with the task restated before it, or "if the task asks for a change…", it wrote
+ * it back unchanged every time: a model this small follows one plain instruction that names the file.
+ */
+export function wholeFileAsk(file: ReadFile): string {
+  return `Now answer with the whole new ${basename(file.path)}, the change made, in one fenced code block.`;
+}
+
+/**
+ * A task that asks for a change, by its verb ("Implement…", "Fix the bug in stats.py", "Change its
+ * value to 5"); a question ("How many seconds…", "Which function deletes…") names none. A task that
+ * reads a file to answer a question must not be asked for the file again, changed.
+ */
+const EDIT_TASK =
+  /\b(?:fix|implement|add|change|update|edit|modify|rewrite|refactor|rename|remove|delete|replace|correct|complete|finish|make it work|write)\b/i;
+
+/** The tools that change a file: once one ran after the task, the model has made its edit and is not asked again. */
+const EDITING_TOOLS = new Set([WRITE_TOOL, "Edit", "MultiEdit", "NotebookEdit"]);
+
+/**
+ * The ask for this request ({@link wholeFileAsk}), where its last message is the result of a whole
+ * file's Read, the user's task (their latest words) asks for a change, and no tool has changed a file
+ * since: the file just read is the one named. Undefined where the ask does not apply.
+ */
+export function wholeFileAskFor(request: Pick<MessagesRequest, "messages">): string | undefined {
+  const messages = request.messages.filter((message) => message.role !== "system");
+  const taskAt = messages.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
+  if (taskAt < 0 || !EDIT_TASK.test(usersWords(messages[taskAt]!)!)) return undefined;
+  const since = messages.slice(taskAt + 1);
+  if (since.length < 2 || since.some(changesAFile)) return undefined;
+  const [file] = readFiles(since.slice(-2));
+  return file === undefined ? undefined : wholeFileAsk(file);
+}
+
+/** The request to send with the ask after its last message (Claude Code's own words are left as they are). */
+export function withAsk<T extends Pick<MessagesRequest, "messages">>(request: T, ask: string): T {
+  return { ...request, messages: [...request.messages, { role: "user", content: [{ type: "text", text: ask }] }] };
+}
+
+function changesAFile(message: AnthropicMessageParam): boolean {
+  return typeof message.content !== "string" && message.content.some((block) => block.type === "tool_use" && EDITING_TOOLS.has(block.name));
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { wholeFileAskFor, withAsk } from "../../src/pipeline/ask-whole-file.js";
+import type { AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
+
+const numbered = (text: string) =>
+  text
+    .split("\n")
+    .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
+    .join("\n");
+const call = (id: string, name: string, input: Record<string, unknown>): AnthropicMessageParam => ({
+  role: "assistant",
+  content: [{ type: "tool_use", id, name, input }],
+});
+const result = (id: string, content: string): AnthropicMessageParam => ({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content }] });
+const task = (text: string): AnthropicMessageParam => ({
+  role: "user",
+  content: [
+    { type: "text", text: "<system-reminder>\nAs you answer, use the context.\n</system-reminder>" },
+    { type: "text", text },
+  ],
+});
+const readRoman = [call("t1", "Read", { file_path: "/repo/src/roman.py" }), result("t1", numbered("def to_roman(n):\n    raise NotImplementedError\n"))];
+const ASK = "Now answer with the whole new roman.py, the change made, in one fenced code block.";
+
+describe("wholeFileAskFor: after a file's Read, a task that asks for a change asks for the file, whole", () => {
+  it("names the file just read, for a task that asks for a change; Claude Code's system messages after it left aside", () => {
+    expect(wholeFileAskFor({ messages: [task("Implement `to_roman` in roman.py as its docstring says."), ...readRoman] })).toBe(ASK);
+    expect(
+      wholeFileAskFor({ messages: [task("`python3 -m unittest` fails. Fix the bug in roman.py."), ...readRoman, { role: "system", content: "agents: …" }] }),
+    ).toBe(ASK);
+    // Two files read at once: the one read last.
+    const both: AnthropicMessageParam[] = [
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "a", name: "Read", input: { file_path: "/repo/test_stats.py" } },
+          { type: "tool_use", id: "b", name: "Read", input: { file_path: "/repo/stats.py" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "a", content: numbered("import stats\n") },
+          { type: "tool_result", tool_use_id: "b", content: numbered("def mean(xs):\n    return 0\n") },
+        ],
+      },
+    ];
+    expect(wholeFileAskFor({ messages: [task("Fix the bug in stats.py so the tests pass."), ...both] })).toBe(
+      "Now answer with the whole new stats.py, the change made, in one fenced code block.",
+    );
+  });
+
+  it("asks nothing for a question, after another tool than Read, once a file was changed since the task, or before any tool ran", () => {
+    expect(wholeFileAskFor({ messages: [task("How many seconds does `fetchWithRetry` in client.js wait in total?"), ...readRoman] })).toBeUndefined();
+    expect(
+      wholeFileAskFor({ messages: [task("Fix the crash."), call("t1", "Bash", { command: "cat roman.py" }), result("t1", numbered("x = 1\n"))] }),
+    ).toBeUndefined();
+    const edited = [task("Implement to_roman."), ...readRoman, call("t2", "Edit", { file_path: "/repo/src/roman.py" }), result("t2", "ok"), ...readRoman];
+    expect(wholeFileAskFor({ messages: edited })).toBeUndefined();
+    expect(wholeFileAskFor({ messages: [task("Implement to_roman.")] })).toBeUndefined();
+    // A Read that failed, or of a part of the file.
+    expect(
+      wholeFileAskFor({
+        messages: [
+          task("Implement to_roman."),
+          call("t1", "Read", { file_path: "/repo/x.py" }),
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "File does not exist.", is_error: true }] },
+        ],
+      }),
+    ).toBeUndefined();
+    expect(
+      wholeFileAskFor({
+        messages: [task("Implement to_roman."), call("t1", "Read", { file_path: "/repo/x.py", offset: 5 }), result("t1", numbered("x = 1\n"))],
+      }),
+    ).toBeUndefined();
+  });
+});
+
+describe("withAsk", () => {
+  it("adds the ask as the user's words after the last message, the rest untouched", () => {
+    const messages = [task("Implement to_roman."), ...readRoman];
+    const request = { model: "m", max_tokens: 10, messages };
+    expect(withAsk(request, ASK)).toEqual({ model: "m", max_tokens: 10, messages: [...messages, { role: "user", content: [{ type: "text", text: ASK }] }] });
+    expect(request.messages).toHaveLength(3);
+  });
+});
