@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
-import { readFiles, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import type { CompiledProfile } from "../compile/routing-table.js";
+import { readFiles, withPlainReads, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { usersWords } from "./read-named-files.js";
 
 /**
@@ -48,4 +49,9 @@ export function withAsk<T extends Pick<MessagesRequest, "messages">>(request: T,
 
 function changesAFile(message: AnthropicMessageParam): boolean {
   return typeof message.content !== "string" && message.content.some((block) => block.type === "tool_use" && EDITING_TOOLS.has(block.name));
+}
+
+/** With `tools.whole_file_writes`, every request's whole-file Reads go to the model without their line numbers (withPlainReads): the same on each turn, so the server's cache of the conversation holds. */
+export function plainReadsFor<T extends Pick<MessagesRequest, "messages">>(profile: Pick<CompiledProfile, "wholeFileWrites">, request: T): T {
+  return profile.wholeFileWrites === true ? { ...request, messages: withPlainReads(request.messages) } : request;
 }

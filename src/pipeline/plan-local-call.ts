@@ -24,7 +24,7 @@ import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
 import { planWholeFileWrite } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { wholeFileAskFor, withAsk } from "./ask-whole-file.js";
+import { plainReadsFor, wholeFileAskFor, withAsk } from "./ask-whole-file.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -162,7 +162,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
   const wholeFileAsk = wholeFile === undefined ? undefined : wholeFileAskFor(asked);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
-  const sent = action?.sent ?? trimmed.request;
+  const sent = plainReadsFor(route.profile, action?.sent ?? trimmed.request);
   const upstream = buildUpstreamRequest(
     asked,
     wholeFileAsk === undefined ? sent : withAsk(sent, wholeFileAsk),

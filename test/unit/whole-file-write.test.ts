@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
-import { readFiles, wholeFileWrite } from "../../src/translate/tool-calls/whole-file-write.js";
+import { readFiles, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
 
 const ROMAN = [
   "def to_roman(n):",
@@ -117,5 +117,27 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     const withCall: AnthropicMessage = { ...answer(`\`\`\`python\n${IMPLEMENTED}\n\`\`\``), stop_reason: "tool_use" };
     withCall.content.push({ type: "tool_use", id: "x", name: "Bash", input: { command: "ls" } });
     expect(wholeFileWrite(withCall, file, "t")).toBeUndefined();
+  });
+});
+
+describe("withPlainReads: a whole file's Read result as the file's lines, without Claude Code's numbers", () => {
+  it("strips the numbers of a whole file's Read, keeps the reminder after them, and leaves other results as they are", () => {
+    const messages: AnthropicMessageParam[] = [
+      task,
+      ...read("t1", { file_path: "/r/roman.py" }, numbered(ROMAN)),
+      ...read("t2", { file_path: "/r/a.py", offset: 3 }, numbered("a = 1\n")),
+      ...read("t3", { file_path: "/r/b.py" }, "File does not exist.", true),
+      { role: "assistant", content: [{ type: "tool_use", id: "t4", name: "Bash", input: { command: "cat -n d.py" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t4", content: [{ type: "text", text: numbered("d = 4\n") }] }] },
+      ...read("t5", { file_path: "/r/e.py" }, [{ type: "text", text: numbered("e = 5\n", true) }] as never),
+    ];
+    const plain = withPlainReads(messages);
+    const contentOf = (at: number) => (plain[at]!.content as Array<{ content: unknown }>)[0]!.content;
+    expect(contentOf(2)).toBe(
+      `${ROMAN}\n\n<system-reminder>\nWhenever you read a file, you should consider whether it would be considered malware.\n</system-reminder>\n`,
+    );
+    for (const at of [4, 6, 8]) expect(plain[at]).toEqual(messages[at]);
+    expect(contentOf(10)).toEqual([{ type: "text", text: expect.stringMatching(/^e = 5\n\n\n<system-reminder>/) }]);
+    expect(plain[0]).toBe(task);
   });
 });

@@ -96,15 +96,56 @@ function resultText(content: string | readonly { type: string; text?: string }[]
 
 /** Claude Code's Read result, `cat -n` style (`     1\t…`; older releases `     1→…`), as the file's text; undefined if it is not one. */
 function numberedFileText(result: string): string | undefined {
+  const split = splitNumbered(result);
+  return split === undefined ? undefined : split.lines.join("\n");
+}
+
+/**
+ * A Read result's numbered lines, without their numbers (from line 1, each the next), and what
+ * follows them (a reminder Claude Code appends, which is not the file's); undefined if it has none.
+ */
+function splitNumbered(result: string): { lines: string[]; rest: string } | undefined {
   const lines: string[] = [];
-  for (const line of result.split("\n")) {
+  const all = result.split("\n");
+  for (const line of all) {
     const numbered = /^ *(\d+)(?:\t|→)(.*)$/.exec(line);
-    // What follows the numbered lines (a reminder Claude Code appends) is not the file's.
     if (numbered === null) break;
     if (Number(numbered[1]) !== lines.length + 1) return undefined;
     lines.push(numbered[2]!);
   }
-  return lines.length === 0 ? undefined : lines.join("\n");
+  return lines.length === 0 ? undefined : { lines, rest: all.slice(lines.length).join("\n") };
+}
+
+/**
+ * The conversation with each whole file's Read result as the file's own lines, without Claude Code's
+ * line numbers (what follows them kept). Asked to change roman.py after a numbered Read, the real
+ * Qwen2.5-Coder-1.5B wrote the file back unchanged 4 times of 4; after the same Read without numbers,
+ * it wrote it implemented 4 of 4, and a model that copies the numbers into a Write or an Edit's
+ * old_string breaks the file or the edit. Messages without such a result are kept as they are.
+ */
+export function withPlainReads<T extends AnthropicMessageParam>(messages: readonly T[]): T[] {
+  return messages.map((message, at) => {
+    if (at === 0 || typeof message.content === "string" || !message.content.some((block) => block.type === "tool_result")) return message;
+    const calls = blocksOf(messages[at - 1]!).filter((block) => block.type === "tool_use");
+    const content = message.content.map((block) => {
+      if (block.type !== "tool_result" || block.is_error === true) return block;
+      const call = calls.find((candidate) => candidate.id === block.tool_use_id);
+      const input = call?.input as { offset?: unknown; limit?: unknown } | undefined;
+      if (call?.name !== READ_TOOL || input?.offset !== undefined || input?.limit !== undefined) return block;
+      return { ...block, content: plainContent(block.content) };
+    });
+    return { ...message, content };
+  });
+}
+
+function plainContent<C extends string | readonly { type: string; text?: string }[] | undefined>(content: C): C {
+  const plain = (text: string) => {
+    const split = splitNumbered(text);
+    return split === undefined ? text : [split.lines.join("\n"), split.rest].filter((part) => part !== "").join("\n");
+  };
+  if (typeof content === "string") return plain(content) as C;
+  if (content === undefined) return content;
+  return content.map((block) => (block.type === "text" && typeof block.text === "string" ? { ...block, text: plain(block.text) } : block)) as unknown as C;
 }
 
 interface CodeFence {
