@@ -503,7 +503,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     const sent = (generationsSince(seen)[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages;
     expect(sent.slice(-2)).toEqual([
       // The file as it is, without Claude Code's line numbers (the 1.5B wrote a numbered file back unchanged).
-      expect.objectContaining({ role: "tool", content: FILE.replace(/\n$/, "") }),
+      expect.objectContaining({ role: "tool", content: FILE }),
       { role: "user", content: "Now answer with the whole new roman.py, the change made, in one fenced code block." },
     ]);
     expect(proxy.logs.at(-1)).toContain(
