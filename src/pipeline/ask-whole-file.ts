@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { usersWords } from "./read-named-files.js";
+import { FILE_NAME, usersWords } from "./read-named-files.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for
@@ -30,16 +30,37 @@ const EDITING_TOOLS = new Set([WRITE_TOOL, "Edit", "MultiEdit", "NotebookEdit"])
 /**
  * The ask for this request ({@link wholeFileAsk}), where its last message is the result of a whole
  * file's Read, the user's task (their latest words) asks for a change, and no tool has changed a file
- * since: the file just read is the one named. Undefined where the ask does not apply.
+ * since. Which Read counts ({@link fileToChange}): a file the task asks to change, by name; where it
+ * names none so, one the task does not name (found by the model: the config behind a crash, the file
+ * that defines a constant). Undefined where the ask does not apply.
  */
 export function wholeFileAskFor(request: Pick<MessagesRequest, "messages">): string | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
   const taskAt = messages.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
-  if (taskAt < 0 || !EDIT_TASK.test(usersWords(messages[taskAt]!)!)) return undefined;
+  const task = taskAt < 0 ? undefined : usersWords(messages[taskAt]!)!;
+  if (task === undefined || !EDIT_TASK.test(task)) return undefined;
   const since = messages.slice(taskAt + 1);
   if (since.length < 2 || since.some(changesAFile)) return undefined;
-  const [file] = readFiles(since.slice(-2));
+  const file = fileToChange(task, readFiles(since.slice(-2)));
   return file === undefined ? undefined : wholeFileAsk(file);
+}
+
+/**
+ * Of the files just read, the one the task is about changing. Asked for the file last read, the 1.5B
+ * rewrote test_stats.py for "`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py", and
+ * was asked for app.js when "`node app.js` crashes" came of config.json. So: a file the task names
+ * after a verb of change in the same sentence ("Fix the bug in stats.py", "Implement `to_roman` in
+ * roman.py"); where it names none so, a file it does not name at all.
+ */
+export function fileToChange(task: string, justRead: readonly ReadFile[]): ReadFile | undefined {
+  const named = [...task.matchAll(FILE_NAME)].map((match) => match[1]!);
+  const targets = task.split(/(?<=[.!?])\s+|\n+/).flatMap((sentence) => {
+    const verb = EDIT_TASK.exec(sentence);
+    return verb === null ? [] : [...sentence.slice(verb.index).matchAll(FILE_NAME)].map((match) => match[1]!);
+  });
+  const isOne = (names: readonly string[]) => (file: ReadFile) =>
+    names.some((name) => file.path === name || file.path.endsWith(`/${name.replace(/^\.\//, "")}`));
+  return targets.length > 0 ? justRead.find(isOne(targets)) : justRead.find((file) => !isOne(named)(file));
 }
 
 /** The request to send with the ask after its last message (Claude Code's own words are left as they are). */

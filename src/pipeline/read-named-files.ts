@@ -16,7 +16,7 @@ import { READ_TOOL } from "../translate/tool-calls/whole-file-write.js";
 export const MAX_FILES = 3;
 
 /** A name with a source or data extension, as a user writes one: `roman.py`, tools/fingerprint.js, "./a/b.ts". */
-const FILE_NAME =
+export const FILE_NAME =
   /(?<![\w./-])((?:\.{1,2}\/)?(?:[\w.-]+\/)*[\w.-]*\w\.(?:py|js|mjs|cjs|ts|tsx|jsx|json|yaml|yml|toml|md|txt|sh|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|css|scss|html|sql|ini|cfg|csv))(?![\w/-])/g;
 
 /** The Read calls that answer this request, or undefined where the lever does not apply. */

@@ -45,9 +45,27 @@ describe("wholeFileAskFor: after a file's Read, a task that asks for a change as
         ],
       },
     ];
-    expect(wholeFileAskFor({ messages: [task("Fix the bug in stats.py so the tests pass."), ...both] })).toBe(
-      "Now answer with the whole new stats.py, the change made, in one fenced code block.",
+    const statsAsk = "Now answer with the whole new stats.py, the change made, in one fenced code block.";
+    const fixStats = task("`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py so the tests pass. Do not edit the tests.");
+    expect(wholeFileAskFor({ messages: [fixStats, ...both] })).toBe(statsAsk);
+    // Claude Code may return parallel results in another order: the file the task asks to change, still.
+    const reversed = [both[0]!, { ...both[1]!, content: [...(both[1]!.content as unknown[])].reverse() }] as AnthropicMessageParam[];
+    expect(wholeFileAskFor({ messages: [fixStats, ...reversed] })).toBe(statsAsk);
+    // The test alone just read: not the file to change.
+    expect(
+      wholeFileAskFor({ messages: [fixStats, call("t", "Read", { file_path: "/repo/test_stats.py" }), result("t", numbered("import stats\n"))] }),
+    ).toBeUndefined();
+  });
+
+  it("where the task names no file to change, a file it does not name: the config behind a crash, not the app.js it runs", () => {
+    const crash = task("`node app.js` crashes on start. Find out why and fix it.");
+    expect(
+      wholeFileAskFor({ messages: [crash, call("t", "Read", { file_path: "/repo/app.js" }), result("t", numbered("require('./config.json')\n"))] }),
+    ).toBeUndefined();
+    expect(wholeFileAskFor({ messages: [crash, call("t", "Read", { file_path: "/repo/config.json" }), result("t", numbered("{ port: 1 }\n"))] })).toBe(
+      "Now answer with the whole new config.json, the change made, in one fenced code block.",
     );
+    expect(wholeFileAskFor({ messages: [task("Change the value of MAX_RETRIES to 5."), ...readRoman] })).toBe(ASK);
   });
 
   it("asks nothing for a question, after another tool than Read, once a file was changed since the task, or before any tool ran", () => {
