@@ -368,7 +368,7 @@ export interface Profile {
      */
     retry_unknown_calls?: boolean;
     /**
-     * An answer to a request with a Write tool (no tool_choice, or auto; no JSON answer) that makes no call but holds exactly one code block which is the file the conversation last read (at least half of its lines), changed, becomes a Write of that file with the block as its content; the words around it stay. Answers are then read whole before the client sees them, not streamed. Small models rewrite a file whole in a code block (Aider's whole format) far more reliably than they call Write or make an exact-match Edit.
+     * With a Write tool offered (no tool_choice, or auto; no JSON answer): a whole file's Read reaches the model as the file's own lines, without Claude Code's line numbers; after such a Read, for a task whose words ask for a change (fix, implement, change…), the model is asked for the file the task names after that verb (else one the task does not name), whole and changed, in one code block; and an answer that makes no call but holds exactly one code block which is a file the conversation read (at least half of its lines), changed, becomes a Write of that file with the block as its content; the words around it stay. Answers are then read whole before the client sees them, not streamed. Small models rewrite a file whole in a code block (Aider's whole format) far more reliably than they call Write or make an exact-match Edit.
      */
     whole_file_writes?: boolean;
     /**
