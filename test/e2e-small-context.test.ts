@@ -27,11 +27,13 @@ import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
 const MAX_TURNS = 14;
 /**
  * One turn's limit: a turn whose answer is cut is up to 4 requests, each with a prefill and a capped
- * answer on one thread, and a compaction before one is up to 4 more; on this 2-core machine beside
- * another CI run, a 2.1.197 turn at 8 K took over 7 minutes. A limit on time here guards against a
- * hang, not a speed.
+ * answer on one thread, and a compaction before one is up to 4 more. Alone on this 2-core machine,
+ * an 8 K turn that compacted took 5 minutes (SmolLM2 decoding at 16–33 tokens a second, its first
+ * answer ~2,500 tokens before the cap); beside the rest of CI's suite, one took over 15 (CI,
+ * 2026-11-26: killed at 900 s, the session's turns before it 215 s in all). A limit on time here
+ * guards against a hang, not a speed: a turn killed by it fails saying so, with the log's last lines.
  */
-const TURN_TIMEOUT_MS = 900_000;
+const TURN_TIMEOUT_MS = 1_500_000;
 
 /**
  * What Claude Code ends a turn with once it has asked to go on with a cut answer 3 times (2.1.197 and
@@ -41,16 +43,6 @@ const TURN_TIMEOUT_MS = 900_000;
 const CUT_ANSWER_ERROR = /output token maximum|context window limit|Prompt is too long/;
 /** The first two only: a real model's turn may end so where it ran on past every cap, never for want of room. */
 const GAVE_UP_ON_CUT_ANSWER = /output token maximum|context window limit/;
-/**
- * Claude Code's compaction breaker. Seen at 4 K on 2.1.197 (CI, 2026-11-26: turn 6 of a session whose
- * 5 turns before went well) while the medium profile's first request (~2,000 tokens) sat at the
- * compaction point (2,150): a cut answer's usage set off a compaction before each request to go on, and
- * 2.1.197 counts each compaction inside one `-p` turn as a rapid refill. Since then a 4 K session is
- * trimmed as a small model (leavesRoomToTalk: ~600 tokens), and none has been seen (4 K, both releases,
- * once each); it stays counted here at 4 K, not failed, until the suite has run green three times over
- * (issue 49). At 8 K it fails the test.
- */
-const THRASHED = /^Autocompact is thrashing/;
 
 const pinned = CLAUDE_CODE_MATRIX[0]!;
 const newest = CLAUDE_CODE_MATRIX[1]!;
@@ -144,7 +136,10 @@ describeWithModelKit("mallex run --embedded SmolLM2-135M-Instruct (a real model)
  * and estimates what came since; 2.1.332 keeps its newest messages beside a summary) is refused as
  * "prompt is too long" too, and Claude Code answers that by compacting, as claude-context-env.ts
  * plans: seen on 2.1.332 at 4 K and 8 K (up to 4 in a session), after summaries that ended by themselves.
- * Never with Claude Code's compaction breaker ("Autocompact is thrashing") but at 4 K (THRASHED), never
+ * Never with Claude Code's compaction breaker ("Autocompact is thrashing"): seen at 4 K on 2.1.197 (CI,
+ * 2026-11-26) while the medium size's first request (~2,000 tokens) sat at the compaction point (2,150),
+ * gone since a 4 K session is trimmed as a small model (leavesRoomToTalk; 3 runs of both releases, 0
+ * breaker turns). Never
  * "Prompt is too long" unless the summary before it was cut, nor a refusal of mallex's that Claude Code
  * did not answer by compacting; no cut answer is reported end_turn. (At 4 K, 2.1.332 ended 2 of 4 turns by cut answers,
  * 2.1.197 none of 5; in CI, 1 of 4 sessions met a cut summary: how often is the model's, so it is
@@ -159,7 +154,6 @@ async function sessionThroughCompaction(model: string, size: number, claudeCode:
   const compactions = () => log().split("\n").filter(isFittedCompaction).length;
   let cutTurns = 0;
   let cutSummaryTurns = 0;
-  let thrashedTurns = 0;
   const runTurn = async (turn: number) => {
     const prompt = promptFor(turn);
     const run = await runMallex(
@@ -170,14 +164,11 @@ async function sessionThroughCompaction(model: string, size: number, claudeCode:
       { HOME: claudeHome },
       claudeCode,
     );
-    const result = JSON.parse(run.stdout) as { is_error: boolean; result: string };
+    const result = claudeCodeResult(run, turn, log());
     if (result.is_error && /Prompt is too long/.test(result.result)) {
       expect(lastCompaction(log()), `turn ${turn}: "Prompt is too long" after a compaction whose summary the cap cut`).toMatch(/ · stop max_tokens · /);
       expect(run.exitCode, `turn ${turn}`).toBe(1);
       cutSummaryTurns++;
-    } else if (result.is_error && size < 8192 && THRASHED.test(result.result)) {
-      expect(run.exitCode, `turn ${turn}`).toBe(1);
-      thrashedTurns++;
     } else if (result.is_error) {
       expect(result.result, `turn ${turn}`).toMatch(GAVE_UP_ON_CUT_ANSWER);
       expect(run.exitCode, `turn ${turn}`).toBe(1);
@@ -200,12 +191,26 @@ async function sessionThroughCompaction(model: string, size: number, claudeCode:
   const lines = log().split("\n");
   const refused = lines.flatMap((line, at) => (/refused: prompt is too long/.test(line) ? [at] : []));
   console.log(
-    `small context ${size}, ${basename(model)}, Claude Code ${claudeCode.version}: ${turn} turns (${cutTurns} ended by Claude Code after 4 cut answers, ${cutSummaryTurns} "Prompt is too long" after a cut summary, ${thrashedTurns} by its compaction breaker), ${compactions()} compaction(s) fitted by mallex, ${refused.length} request(s) refused as too long, each answered by a compaction`,
+    `small context ${size}, ${basename(model)}, Claude Code ${claudeCode.version}: ${turn} turns (${cutTurns} ended by Claude Code after 4 cut answers, ${cutSummaryTurns} "Prompt is too long" after a cut summary), ${compactions()} compaction(s) fitted by mallex, ${refused.length} request(s) refused as too long, each answered by a compaction`,
   );
   // Each refusal answered by Claude Code compacting again: none ended the session.
   for (const at of refused) expect(lines.slice(at + 1).some(isFittedCompaction), lines[at]).toBe(true);
   // Every answer a cap cut says so.
   expect(log()).not.toMatch(/ · cut at \d+ tokens [^\n]*· stop end_turn · /);
+}
+
+/** Claude Code's JSON result of one turn; a turn that printed none (killed by its limit, or crashed) fails saying why, with mallex's last log lines. */
+function claudeCodeResult(
+  run: { stdout: string; stderr: string; exitCode?: number | undefined; timedOut: boolean },
+  turn: number,
+  log: string,
+): { is_error: boolean; result: string } {
+  try {
+    return JSON.parse(run.stdout) as { is_error: boolean; result: string };
+  } catch {
+    const why = run.timedOut ? `killed after ${TURN_TIMEOUT_MS / 1000} s` : `exit ${run.exitCode}, no JSON result`;
+    throw new Error(`turn ${turn}: ${why}\n--- stderr\n${run.stderr.slice(-2_000)}\n--- mallex.log, last lines\n${log.split("\n").slice(-8).join("\n")}`);
+  }
 }
 
 /** A log line of a compaction request mallex fitted. */

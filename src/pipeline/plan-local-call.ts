@@ -105,7 +105,8 @@ export interface TrimInput {
 
 /**
  * The request trimmed for its route's profile — as a smaller size's when only that fits the budget, or
- * leaves a small context's session room to talk (see trimToFit, leavesRoomToTalk) — with its report shown to the request's watch and to the Claude Code drift alarm.
+ * leaves a small context's session room to talk (see trimToFit, leavesRoomToTalk) — with its report
+ * shown to the request's watch and to the Claude Code drift alarm.
  * Trimming runs as steps: one whose filters take longer than STEP_SLICE_MS gives the event loop a turn
  * every slice (so /health and other clients are answered meanwhile) and comes back as a promise; a
  * normal one stays synchronous.

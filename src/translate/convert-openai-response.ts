@@ -1,32 +1,21 @@
-import type { ToolSchemaCache } from "../tools/check-tool-call.js";
 import { createContentAssembler, type ContentAssemblerContext } from "./assemble-content-blocks.js";
 import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
-import type { AnthropicMessage, AnthropicTool, AnthropicToolChoice } from "./anthropic-types.js";
+import type { AnthropicMessage } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
 import { describeReportedError } from "./describe-reported-error.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { overrunChars } from "./max-tokens-overrun.js";
 import { settleLength, type LengthContext } from "./output-cap-note.js";
 import type { OpenAIChatResponse } from "./openai-types.js";
-import type { TranslateDeps, TranslateOptions } from "./translate-options.js";
 
-export interface AnthropicResponseContext extends Omit<LengthContext, "profileName"> {
-  /** The model name Claude Code asked for, echoed back. */
+/**
+ * What turning one answer into Anthropic's shape needs, streamed or whole: the content blocks'
+ * settings (ContentAssemblerContext, all but where its events go), the request's limits, and the
+ * model name to echo.
+ */
+export interface AnthropicResponseContext extends Omit<LengthContext, "profileName">, Omit<ContentAssemblerContext, "emit"> {
+  /** The model name Claude Code asked for, echoed back (never the local model's name). */
   model: string;
-  /** The request's tools: calls are checked against them. */
-  tools: readonly AnthropicTool[] | undefined;
-  /** The request's tool_choice (see ContentAssemblerContext). */
-  toolChoice?: AnthropicToolChoice | undefined;
-  options: TranslateOptions;
-  deps: TranslateDeps;
-  /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
-  schemaCache?: ToolSchemaCache;
-  /** The request's `stop_sequences`: the text is cut at the first one (see createStopSequenceMatcher). */
-  stopSequences?: readonly string[] | undefined;
-  /** `true` when the user asked to be shown a call: only calls in a family's own markup are read (see ContentAssemblerContext). */
-  ownMarkupOnly?: boolean | undefined;
-  /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
-  onToolCall?: ContentAssemblerContext["onToolCall"];
   /** Told when mallex cut an answer the server let run far past max_tokens (see overrunChars). */
   onOverrun?: (() => void) | undefined;
 }
@@ -58,17 +47,7 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, ctx: Anthrop
       usage: convertOpenAIUsage(response.usage && { ...response.usage, completion_tokens: 0 }),
     };
   const accumulator = createContentBlockAccumulator();
-  const blocks = createContentAssembler({
-    tools: ctx.tools,
-    toolChoice: ctx.toolChoice,
-    options: ctx.options,
-    deps: ctx.deps,
-    schemaCache: ctx.schemaCache,
-    stopSequences: ctx.stopSequences,
-    ownMarkupOnly: ctx.ownMarkupOnly,
-    onToolCall: ctx.onToolCall,
-    emit: accumulator.push,
-  });
+  const blocks = createContentAssembler({ ...ctx, emit: accumulator.push });
 
   // One completion is requested (n = 1): choice 0 is the answer.
   const choice = response.choices?.find((candidate) => (candidate.index ?? 0) === 0);

@@ -1,40 +1,21 @@
 import { estimateTokens } from "../estimate-tokens.js";
-import type { ToolSchemaCache } from "../../tools/check-tool-call.js";
-import { createContentAssembler, type ContentAssembler, type ContentAssemblerContext } from "../assemble-content-blocks.js";
-import type { AnthropicErrorType, AnthropicStreamEvent, AnthropicTool, AnthropicToolChoice } from "../anthropic-types.js";
+import { createContentAssembler, type ContentAssembler } from "../assemble-content-blocks.js";
+import type { AnthropicResponseContext } from "../convert-openai-response.js";
+import type { AnthropicErrorType, AnthropicStreamEvent } from "../anthropic-types.js";
 import { convertOpenAIUsage } from "../convert-openai-usage.js";
 import { describeReportedError } from "../describe-reported-error.js";
 import { driveStreamTranslator, type StreamTranslatorDriver, type TranslationSource } from "./drive-stream-translator.js";
 import { mapFinishReason } from "../map-finish-reason.js";
 import { cutToRoom, overrunChars } from "../max-tokens-overrun.js";
-import { settleLength, type LengthContext } from "../output-cap-note.js";
+import { settleLength } from "../output-cap-note.js";
 import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "../openai-types.js";
 import type { StreamStageController, StreamTransformer, TranslatorInput } from "./stream-types.js";
-import type { TranslateDeps, TranslateOptions } from "../translate-options.js";
 
 export type { StreamSignal, TranslatorInput } from "./stream-types.js";
 
-export interface AnthropicStreamContext extends Omit<LengthContext, "profileName"> {
-  /** The model name Claude Code asked for, echoed back (never the local model's name). */
-  model: string;
-  /** The request's tools: calls are checked against them. */
-  tools: readonly AnthropicTool[] | undefined;
-  /** The request's tool_choice (see ContentAssemblerContext). */
-  toolChoice?: AnthropicToolChoice | undefined;
-  options: TranslateOptions;
-  deps: TranslateDeps;
+export interface AnthropicStreamContext extends AnthropicResponseContext {
   /** Reported in message_start until the usage chunk gives the real count in message_delta. */
   inputTokensEstimate?: number;
-  /** Compiled tool schemas shared across responses (optional; see createToolSchemaCache). */
-  schemaCache?: ToolSchemaCache;
-  /** The request's `stop_sequences`: mallex matches them on the text and ends the message itself. */
-  stopSequences?: readonly string[] | undefined;
-  /** `true` when the user asked to be shown a call: only calls in a family's own markup are read (see ContentAssemblerContext). */
-  ownMarkupOnly?: boolean | undefined;
-  /** Each call the model wrote (see ContentAssemblerContext.onToolCall). */
-  onToolCall?: ContentAssemblerContext["onToolCall"];
-  /** Told when mallex ended an answer the server let run far past max_tokens (see {@link overrunChars}). */
-  onOverrun?: (() => void) | undefined;
 }
 
 /**
@@ -126,17 +107,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     generatedChars: 0,
     overrunLimit: ctx.maxTokens === undefined ? Infinity : overrunChars(ctx.maxTokens),
     stoppedByMallex: false,
-    blocks: createContentAssembler({
-      tools: ctx.tools,
-      toolChoice: ctx.toolChoice,
-      options: ctx.options,
-      deps: ctx.deps,
-      schemaCache: ctx.schemaCache,
-      stopSequences: ctx.stopSequences,
-      ownMarkupOnly: ctx.ownMarkupOnly,
-      onToolCall: ctx.onToolCall,
-      emit,
-    }),
+    blocks: createContentAssembler({ ...ctx, emit }),
   };
   return {
     start(controller) {
