@@ -511,6 +511,41 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     );
   });
 
+  it("asked for the file the task names, an answer that rewrites the test read beside it stays words, not a Write of the test", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const TEST = 'from roman import to_roman\n\ndef test_one():\n    assert to_roman(1) == "I"\n';
+    const numberedText = (text: string) =>
+      text
+        .split("\n")
+        .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
+        .join("\n");
+    const [task] = afterRead().messages;
+    const body = afterRead({
+      messages: [
+        task,
+        {
+          role: "assistant",
+          content: [
+            { type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/roman.py" } },
+            { type: "tool_use", id: "toolu_t", name: "Read", input: { file_path: "/repo/test_roman.py" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_t", content: numberedText(TEST) },
+            { type: "tool_result", tool_use_id: "toolu_r", content: numberedText(FILE) },
+          ],
+        },
+      ],
+    });
+    mlx.script({ text: `\`\`\`python\n${TEST}\ndef test_two():\n    assert to_roman(2) == "II"\n\`\`\`` });
+    const message = (await (await proxy.post("/v1/messages", body)).json()) as Message;
+    expect(message.content).toEqual([{ type: "text", text: expect.stringContaining("def test_two():") }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(proxy.logs.at(-1)).toContain('asked "Now answer with the whole new roman.py, the change made, in one fenced code block."');
+  });
+
   it("streams as before where it does not apply: off, no file read yet, no Write offered, or a forced tool_choice", async () => {
     const cases: Array<[RoutingTable, Record<string, unknown>]> = [
       [wholeFile(false), afterRead({ stream: true })],

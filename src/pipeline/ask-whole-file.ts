@@ -28,21 +28,20 @@ const EDIT_TASK =
 const EDITING_TOOLS = new Set([WRITE_TOOL, "Edit", "MultiEdit", "NotebookEdit"]);
 
 /**
- * The ask for this request ({@link wholeFileAsk}), where its last message is the result of a whole
+ * The file to ask this request for ({@link wholeFileAsk}), where its last message is the result of a whole
  * file's Read, the user's task (their latest words) asks for a change, and no tool has changed a file
  * since. Which Read counts ({@link fileToChange}): a file the task asks to change, by name; where it
  * names none so, one the task does not name (found by the model: the config behind a crash, the file
  * that defines a constant). Undefined where the ask does not apply.
  */
-export function wholeFileAskFor(request: Pick<MessagesRequest, "messages">): string | undefined {
+export function fileAskedFor(request: Pick<MessagesRequest, "messages">): ReadFile | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
   const taskAt = messages.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
   const task = taskAt < 0 ? undefined : usersWords(messages[taskAt]!)!;
   if (task === undefined || !EDIT_TASK.test(task)) return undefined;
   const since = messages.slice(taskAt + 1);
   if (since.length < 2 || since.some(changesAFile)) return undefined;
-  const file = fileToChange(task, readFiles(since.slice(-2)));
-  return file === undefined ? undefined : wholeFileAsk(file);
+  return fileToChange(task, readFiles(since.slice(-2)));
 }
 
 /**

@@ -24,7 +24,7 @@ import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
 import { planWholeFileWrite } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { plainReadsFor, wholeFileAskFor, withAsk } from "./ask-whole-file.js";
+import { fileAskedFor, plainReadsFor, wholeFileAsk, withAsk } from "./ask-whole-file.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -161,15 +161,11 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // tools.whole_file_writes: the answer is read whole, and a file read, rewritten in a code block, becomes its Write…
   const wholeFile = planWholeFileWrite(route.profile, asked, trimmed.offeredTools);
   // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
-  const wholeFileAsk = wholeFile === undefined ? undefined : wholeFileAskFor(asked);
+  const fileAsked = wholeFile === undefined ? undefined : fileAskedFor(asked);
+  const ask = fileAsked === undefined ? undefined : wholeFileAsk(fileAsked);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
   const sent = plainReadsFor(route.profile, action?.sent ?? trimmed.request);
-  const upstream = buildUpstreamRequest(
-    asked,
-    wholeFileAsk === undefined ? sent : withAsk(sent, wholeFileAsk),
-    options,
-    unknownCalls !== undefined || wholeFile !== undefined,
-  );
+  const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, unknownCalls !== undefined || wholeFile !== undefined);
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -185,7 +181,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
-  if (wholeFileAsk !== undefined) notes.push(`asked "${wholeFileAsk}" (tools.whole_file_writes)`);
+  if (ask !== undefined) notes.push(`asked "${ask}" (tools.whole_file_writes)`);
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
@@ -223,7 +219,8 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ),
     ...(action ? { replyTool: true } : {}),
     ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
-    ...(wholeFile === undefined ? {} : { wholeFile }),
+    // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
+    ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked] }),
   };
   return { kind: "call", call };
 }

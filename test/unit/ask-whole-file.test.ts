@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { wholeFileAskFor, withAsk } from "../../src/pipeline/ask-whole-file.js";
+import { fileAskedFor, wholeFileAsk, withAsk } from "../../src/pipeline/ask-whole-file.js";
+
+/** The ask's words for a request, or undefined where none is made. */
+const wholeFileAskFor = (request: { messages: AnthropicMessageParam[] }) => {
+  const file = fileAskedFor(request);
+  return file === undefined ? undefined : wholeFileAsk(file);
+};
 import type { AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
 
 const numbered = (text: string) =>
@@ -22,7 +28,7 @@ const task = (text: string): AnthropicMessageParam => ({
 const readRoman = [call("t1", "Read", { file_path: "/repo/src/roman.py" }), result("t1", numbered("def to_roman(n):\n    raise NotImplementedError\n"))];
 const ASK = "Now answer with the whole new roman.py, the change made, in one fenced code block.";
 
-describe("wholeFileAskFor: after a file's Read, a task that asks for a change asks for the file, whole", () => {
+describe("fileAskedFor: after a file's Read, a task that asks for a change asks for the file, whole", () => {
   it("names the file just read, for a task that asks for a change; Claude Code's system messages after it left aside", () => {
     expect(wholeFileAskFor({ messages: [task("Implement `to_roman` in roman.py as its docstring says."), ...readRoman] })).toBe(ASK);
     expect(
