@@ -143,7 +143,8 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const reads = readNamedFiles(route.profile, request, trimmed.offeredTools);
   if (reads !== undefined) {
     scope.log(`${routeLabel} · answered by mallex, not the model: Read ${reads.join(", ")}, named in the request (tools.read_named_files) · stop tool_use`);
-    return { kind: "answer", message: namedFileReads(reads, request.model, server.deps.generateId) };
+    const ids = { message: server.deps.generateId("msg"), calls: reads.map(() => server.deps.generateId("toolu")) };
+    return { kind: "answer", message: namedFileReads(reads, request.model, ids) };
   }
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: scope.session ?? null };
   const slow = server.ttft && escalateOnTtft(server.ttft, scope.table, route, prompt, scope.available);

@@ -46,14 +46,17 @@ export function readNamedFiles(
   return paths.length === 0 ? undefined : paths;
 }
 
-/** The answer mallex gives instead of the model: a Read of each file, nothing generated, so no tokens counted. */
-export function namedFileReads(paths: readonly string[], model: string, id: (prefix: "msg" | "toolu") => string): AnthropicMessage {
+/**
+ * The answer mallex gives instead of the model: a Read of each file (`ids`: the message's, then one per
+ * file), nothing generated, so no tokens counted.
+ */
+export function namedFileReads(paths: readonly string[], model: string, ids: { message: string; calls: readonly string[] }): AnthropicMessage {
   return {
-    id: id("msg"),
+    id: ids.message,
     type: "message",
     role: "assistant",
     model,
-    content: paths.map((path) => ({ type: "tool_use" as const, id: id("toolu"), name: READ_TOOL, input: { file_path: path } })),
+    content: paths.map((path, at) => ({ type: "tool_use" as const, id: ids.calls[at]!, name: READ_TOOL, input: { file_path: path } })),
     stop_reason: "tool_use",
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } as AnthropicMessage["usage"],
