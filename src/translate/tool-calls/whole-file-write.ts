@@ -36,16 +36,12 @@ export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[
   for (let at = messages.length - 1; at >= 1; at--) {
     const results = blocksOf(messages[at]!).filter((block) => block.type === "tool_result");
     if (results.length === 0) continue;
-    const calls = blocksOf(messages[at - 1]!).filter((block) => block.type === "tool_use");
+    const calls = blocksOf(messages[at - 1]!);
     for (const result of results.reverse()) {
-      if (result.is_error === true) continue;
-      const call = calls.find((block) => block.id === result.tool_use_id);
-      if (call?.name !== READ_TOOL) continue;
-      const input = call.input as { file_path?: unknown; offset?: unknown; limit?: unknown };
-      if (typeof input.file_path !== "string" || input.offset !== undefined || input.limit !== undefined) continue;
-      if (files.some((file) => file.path === input.file_path)) continue;
+      const path = wholeFileReadOf(result, calls);
+      if (path === undefined || files.some((file) => file.path === path)) continue;
       const text = numberedFileText(resultText(result.content));
-      if (text !== undefined) files.push({ path: input.file_path, text });
+      if (text !== undefined) files.push({ path, text });
     }
   }
   return files;
@@ -83,6 +79,15 @@ function rewrittenFile(block: string, files: readonly ReadFile[]): ReadFile | un
     if (kept >= 0.5 && (best === undefined || kept > best.kept)) best = { file, kept };
   }
   return best === undefined || sameText(block, best.file.text) ? undefined : best.file;
+}
+
+/** The file a tool result is the whole of: the path of the Read (in `calls`, the message before) it answers, where that Read succeeded and took no offset or limit. */
+function wholeFileReadOf(result: AnthropicContentBlock & { type: "tool_result" }, calls: readonly AnthropicContentBlock[]): string | undefined {
+  if (result.is_error === true) return undefined;
+  const call = calls.find((block) => block.type === "tool_use" && block.id === result.tool_use_id);
+  if (call?.type !== "tool_use" || call.name !== READ_TOOL) return undefined;
+  const input = call.input as { file_path?: unknown; offset?: unknown; limit?: unknown };
+  return typeof input.file_path === "string" && input.offset === undefined && input.limit === undefined ? input.file_path : undefined;
 }
 
 function blocksOf(message: AnthropicMessageParam): AnthropicContentBlock[] {
@@ -126,14 +131,10 @@ function splitNumbered(result: string): { lines: string[]; rest: string } | unde
 export function withPlainReads<T extends AnthropicMessageParam>(messages: readonly T[]): T[] {
   return messages.map((message, at) => {
     if (at === 0 || typeof message.content === "string" || !message.content.some((block) => block.type === "tool_result")) return message;
-    const calls = blocksOf(messages[at - 1]!).filter((block) => block.type === "tool_use");
-    const content = message.content.map((block) => {
-      if (block.type !== "tool_result" || block.is_error === true) return block;
-      const call = calls.find((candidate) => candidate.id === block.tool_use_id);
-      const input = call?.input as { offset?: unknown; limit?: unknown } | undefined;
-      if (call?.name !== READ_TOOL || input?.offset !== undefined || input?.limit !== undefined) return block;
-      return { ...block, content: plainContent(block.content) };
-    });
+    const calls = blocksOf(messages[at - 1]!);
+    const content = message.content.map((block) =>
+      block.type === "tool_result" && wholeFileReadOf(block, calls) !== undefined ? { ...block, content: plainContent(block.content) } : block,
+    );
     return { ...message, content };
   });
 }
