@@ -1,7 +1,9 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import { ownText } from "../router/own-text.js";
 import { workingDirectoryOf } from "../trim/relative-context-paths.js";
 import { READ_TOOL } from "../translate/tool-calls/whole-file-write.js";
+import { modelChoosesCalls } from "./model-chooses-calls.js";
 
 /**
  * `tools.read_named_files`: a user's request that names files in the project ("Implement `to_roman`
@@ -25,8 +27,7 @@ export function readNamedFiles(
   request: MessagesRequest,
   offeredTools: readonly AnthropicCustomTool[],
 ): string[] | undefined {
-  if (profile.readNamedFiles !== true || request.output_config?.format !== undefined) return undefined;
-  if (request.tool_choice !== undefined && request.tool_choice.type !== "auto") return undefined;
+  if (profile.readNamedFiles !== true || !modelChoosesCalls(request)) return undefined;
   if (!offeredTools.some((tool) => tool.name === READ_TOOL)) return undefined;
   // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
   const last = request.messages.findLast((message) => message.role !== "system");
@@ -63,12 +64,11 @@ export function namedFileReads(paths: readonly string[], model: string, ids: { m
   };
 }
 
-/** The user's own words in a message that is their prompt (not a tool result), Claude Code's reminders left out. */
+/** The user's own words in a message that is their prompt (not a tool result), Claude Code's reminders left out (ownText); undefined where they wrote none. */
 export function usersWords(message: AnthropicMessageParam): string | undefined {
-  if (typeof message.content === "string") return message.content;
-  if (message.content.some((block) => block.type === "tool_result")) return undefined;
-  const texts = message.content.flatMap((block) => (block.type === "text" && !block.text.trimStart().startsWith("<system-reminder>") ? [block.text] : []));
-  return texts.length === 0 ? undefined : texts.join("\n");
+  if (typeof message.content !== "string" && message.content.some((block) => block.type === "tool_result")) return undefined;
+  const words = ownText(typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content);
+  return words === "" ? undefined : words;
 }
 
 /** Every file a Read of the conversation asked for. */

@@ -3,6 +3,7 @@ import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropi
 import { replyTool } from "../translate/tool-calls/reply-tool.js";
 import { repeatedCalls } from "../translate/tool-calls/repeated-call-hint.js";
 import { customTools } from "../translate/tool-calls/resolve-tool-call.js";
+import { modelChoosesCalls } from "./model-chooses-calls.js";
 
 /** The request as the model is asked it, the client's choice as mallex keeps it, and the tools a call may name. */
 export interface Action {
@@ -24,8 +25,7 @@ export function requireAction(
   trimmed: MessagesRequest,
   offeredTools: readonly AnthropicCustomTool[],
 ): Action | undefined {
-  if (profile.alwaysCall !== true || client.output_config?.format !== undefined) return undefined;
-  if (client.tool_choice !== undefined && client.tool_choice.type !== "auto") return undefined;
+  if (profile.alwaysCall !== true || !modelChoosesCalls(client)) return undefined;
   const tools = customTools(trimmed.tools);
   if (tools.length === 0) return undefined;
   const reply = replyTool();

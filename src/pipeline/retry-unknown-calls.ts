@@ -5,6 +5,7 @@ import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { unknownCallProblem, unknownCallRetryRequest } from "../translate/tool-calls/unknown-tool-call.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
 import { askAgain } from "./ask-again.js";
+import { modelChoosesCalls } from "./model-chooses-calls.js";
 
 /** How an answer that calls a tool the request does not offer is asked for again (unknown-tool-call.ts). */
 export interface UnknownCallRetry {
@@ -31,8 +32,7 @@ export function planUnknownCallRetry(
   options: Pick<TranslateOptions, "serverFeatures" | "toolMode">,
 ): Omit<UnknownCallRetry, "upstreamRequest"> | undefined {
   if (profile.retryUnknownCalls !== true || profile.forcedCallRetries === 0) return undefined;
-  if (asked.output_config?.format !== undefined || offeredTools.length === 0) return undefined;
-  if (asked.tool_choice !== undefined && asked.tool_choice.type !== "auto") return undefined;
+  if (!modelChoosesCalls(asked) || offeredTools.length === 0) return undefined;
   // Only native tools can be held to: in xml mode the tools live in the prompt.
   const enforced = options.toolMode === "native" && options.serverFeatures?.requiredToolChoice === true;
   return { offeredTools, retries: profile.forcedCallRetries, enforced };

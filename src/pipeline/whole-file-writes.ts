@@ -2,6 +2,7 @@ import type { CompiledProfile } from "../compile/routing-table.js";
 import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
 import { readFiles, wholeFileWrite, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { modelChoosesCalls } from "./model-chooses-calls.js";
 
 /** How the repair is named in the log line and the eval's counts. */
 export const WHOLE_FILE_REPAIR = "a whole file in a code block → Write";
@@ -18,8 +19,7 @@ export function planWholeFileWrite(
   asked: MessagesRequest,
   offeredTools: readonly AnthropicCustomTool[],
 ): readonly ReadFile[] | undefined {
-  if (profile.wholeFileWrites !== true || asked.output_config?.format !== undefined) return undefined;
-  if (asked.tool_choice !== undefined && asked.tool_choice.type !== "auto") return undefined;
+  if (profile.wholeFileWrites !== true || !modelChoosesCalls(asked)) return undefined;
   if (!offeredTools.some((tool) => tool.name === WRITE_TOOL)) return undefined;
   const files = readFiles(asked.messages);
   return files.length === 0 ? undefined : files;
