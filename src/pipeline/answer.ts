@@ -15,7 +15,6 @@ import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent } from 
 import { collectStreamMessage } from "../translate/stream/collect-stream-message.js";
 import { convertOpenAIResponse } from "../translate/convert-openai-response.js";
 import { extractJsonContent } from "../translate/extract-json-text.js";
-import { messageToStreamEvents } from "../translate/stream/message-to-stream-events.js";
 import { replyCallsAsText } from "../translate/tool-calls/reply-tool.js";
 import { answerOptions, sinkFor, sourceOf } from "./answer-pump-options.js";
 import { callBackend, type Upstream } from "./call-backend.js";
@@ -27,7 +26,7 @@ import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
 import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailure, type Refusal } from "./refusal.js";
 import type { RequestScope } from "./request-scope.js";
-import { replaySSE, streamSSE } from "./sse-response.js";
+import { messageResponse, streamSSE } from "./sse-response.js";
 import type { PrefillProgress } from "../observe/read-prefill-progress.js";
 import { toAnthropicError } from "../translate/anthropic-error.js";
 
@@ -175,7 +174,7 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
     cachedTokens: message.usage.cache_read_input_tokens ?? 0,
   });
   end();
-  return call.clientStream ? replaySSE(messageToStreamEvents(message)) : FastResponse.json(message);
+  return messageResponse(message, call.clientStream);
 }
 
 /** The first answer when it makes the forced call, else the model asked again, each retry a whole generation of its own backend slot. */

@@ -2,10 +2,8 @@ import { describeRequest } from "../router/describe-request.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
-import { FastResponse } from "srvx";
-import { messageToStreamEvents } from "../translate/stream/message-to-stream-events.js";
 import { readAnswer } from "./answer.js";
-import { replaySSE } from "./sse-response.js";
+import { messageResponse } from "./sse-response.js";
 import { callBackend } from "./call-backend.js";
 import { checkConversation, parseBetas } from "./check-conversation.js";
 import { checkMessagesBody } from "./check-messages-body.js";
@@ -107,7 +105,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
       continue;
     }
     if (plan.kind === "refuse") return plan.refusal;
-    if (plan.kind === "answer") return request.stream === true ? replaySSE(messageToStreamEvents(plan.message)) : FastResponse.json(plan.message);
+    if (plan.kind === "answer") return messageResponse(plan.message, request.stream === true);
     // 4. Call the backend and 5. answer: from here on, nothing holds the request.
     return callAndAnswer(scope, plan.call);
   }

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { FastResponse } from "srvx";
-import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
+import { messageToStreamEvents } from "../translate/stream/message-to-stream-events.js";
 import { formatSSE } from "../translate/stream/format-sse.js";
 import type { AnswerPump, AnswerSink } from "./pump-answer.js";
 
@@ -128,6 +129,11 @@ class SseBody extends Readable {
     this.unlogged = [];
     for (const event of written) this.log.observe(event);
   }
+}
+
+/** A whole message as the client asked for it: replayed as a stream's events, or as JSON. */
+export function messageResponse(message: AnthropicMessage, stream: boolean): Response {
+  return stream ? replaySSE(messageToStreamEvents(message)) : FastResponse.json(message);
 }
 
 /** Events already known (a whole answer replayed as a stream), as an SSE response. */
