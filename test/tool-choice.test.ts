@@ -3,6 +3,7 @@ import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.j
 import { parseSSE } from "./fakes/read-sse.js";
 import type { RoutingTable } from "../src/compile/routing-table.js";
 import { createTestProxy, defaultTable, type TestProxy } from "./helpers/test-proxy.js";
+import { numberedLines } from "./helpers/read-result.js";
 
 const lookup = {
   name: "lookup_ticket",
@@ -474,9 +475,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
           {
             type: "tool_result",
             tool_use_id: "toolu_r",
-            content: FILE.split("\n")
-              .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
-              .join("\n"),
+            content: numberedLines(FILE),
           },
         ],
       },
@@ -514,11 +513,6 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
   it("asked for the file the task names, an answer that rewrites the test read beside it stays words, not a Write of the test", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
     const TEST = 'from roman import to_roman\n\ndef test_one():\n    assert to_roman(1) == "I"\n';
-    const numberedText = (text: string) =>
-      text
-        .split("\n")
-        .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
-        .join("\n");
     const [task] = afterRead().messages;
     const body = afterRead({
       messages: [
@@ -533,8 +527,8 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
         {
           role: "user",
           content: [
-            { type: "tool_result", tool_use_id: "toolu_t", content: numberedText(TEST) },
-            { type: "tool_result", tool_use_id: "toolu_r", content: numberedText(FILE) },
+            { type: "tool_result", tool_use_id: "toolu_t", content: numberedLines(TEST) },
+            { type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(FILE) },
           ],
         },
       ],

@@ -7,12 +7,8 @@ const wholeFileAskFor = (request: { messages: AnthropicMessageParam[] }) => {
   return file === undefined ? undefined : wholeFileAsk(file);
 };
 import type { AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
+import { numberedLines } from "../helpers/read-result.js";
 
-const numbered = (text: string) =>
-  text
-    .split("\n")
-    .map((line, i) => `${String(i + 1).padStart(6)}\t${line}`)
-    .join("\n");
 const call = (id: string, name: string, input: Record<string, unknown>): AnthropicMessageParam => ({
   role: "assistant",
   content: [{ type: "tool_use", id, name, input }],
@@ -25,7 +21,7 @@ const task = (text: string): AnthropicMessageParam => ({
     { type: "text", text },
   ],
 });
-const readRoman = [call("t1", "Read", { file_path: "/repo/src/roman.py" }), result("t1", numbered("def to_roman(n):\n    raise NotImplementedError\n"))];
+const readRoman = [call("t1", "Read", { file_path: "/repo/src/roman.py" }), result("t1", numberedLines("def to_roman(n):\n    raise NotImplementedError\n"))];
 const ASK = "Now answer with the whole new roman.py, the change made, in one fenced code block.";
 
 describe("fileAskedFor: after a file's Read, a task that asks for a change asks for the file, whole", () => {
@@ -46,8 +42,8 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
       {
         role: "user",
         content: [
-          { type: "tool_result", tool_use_id: "a", content: numbered("import stats\n") },
-          { type: "tool_result", tool_use_id: "b", content: numbered("def mean(xs):\n    return 0\n") },
+          { type: "tool_result", tool_use_id: "a", content: numberedLines("import stats\n") },
+          { type: "tool_result", tool_use_id: "b", content: numberedLines("def mean(xs):\n    return 0\n") },
         ],
       },
     ];
@@ -59,16 +55,16 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
     expect(wholeFileAskFor({ messages: [fixStats, ...reversed] })).toBe(statsAsk);
     // The test alone just read: not the file to change.
     expect(
-      wholeFileAskFor({ messages: [fixStats, call("t", "Read", { file_path: "/repo/test_stats.py" }), result("t", numbered("import stats\n"))] }),
+      wholeFileAskFor({ messages: [fixStats, call("t", "Read", { file_path: "/repo/test_stats.py" }), result("t", numberedLines("import stats\n"))] }),
     ).toBeUndefined();
   });
 
   it("where the task names no file to change, a file it does not name: the config behind a crash, not the app.js it runs", () => {
     const crash = task("`node app.js` crashes on start. Find out why and fix it.");
     expect(
-      wholeFileAskFor({ messages: [crash, call("t", "Read", { file_path: "/repo/app.js" }), result("t", numbered("require('./config.json')\n"))] }),
+      wholeFileAskFor({ messages: [crash, call("t", "Read", { file_path: "/repo/app.js" }), result("t", numberedLines("require('./config.json')\n"))] }),
     ).toBeUndefined();
-    expect(wholeFileAskFor({ messages: [crash, call("t", "Read", { file_path: "/repo/config.json" }), result("t", numbered("{ port: 1 }\n"))] })).toBe(
+    expect(wholeFileAskFor({ messages: [crash, call("t", "Read", { file_path: "/repo/config.json" }), result("t", numberedLines("{ port: 1 }\n"))] })).toBe(
       "Now answer with the whole new config.json, the change made, in one fenced code block.",
     );
     expect(wholeFileAskFor({ messages: [task("Change the value of MAX_RETRIES to 5."), ...readRoman] })).toBe(ASK);
@@ -77,7 +73,7 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
   it("asks nothing for a question, after another tool than Read, once a file was changed since the task, or before any tool ran", () => {
     expect(wholeFileAskFor({ messages: [task("How many seconds does `fetchWithRetry` in client.js wait in total?"), ...readRoman] })).toBeUndefined();
     expect(
-      wholeFileAskFor({ messages: [task("Fix the crash."), call("t1", "Bash", { command: "cat roman.py" }), result("t1", numbered("x = 1\n"))] }),
+      wholeFileAskFor({ messages: [task("Fix the crash."), call("t1", "Bash", { command: "cat roman.py" }), result("t1", numberedLines("x = 1\n"))] }),
     ).toBeUndefined();
     const edited = [task("Implement to_roman."), ...readRoman, call("t2", "Edit", { file_path: "/repo/src/roman.py" }), result("t2", "ok"), ...readRoman];
     expect(wholeFileAskFor({ messages: edited })).toBeUndefined();
@@ -94,7 +90,7 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
     ).toBeUndefined();
     expect(
       wholeFileAskFor({
-        messages: [task("Implement to_roman."), call("t1", "Read", { file_path: "/repo/x.py", offset: 5 }), result("t1", numbered("x = 1\n"))],
+        messages: [task("Implement to_roman."), call("t1", "Read", { file_path: "/repo/x.py", offset: 5 }), result("t1", numberedLines("x = 1\n"))],
       }),
     ).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
+import { numberedLines } from "../helpers/read-result.js";
 import { readFiles, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
 
 const ROMAN = [
@@ -11,10 +12,7 @@ const ROMAN = [
 ].join("\n");
 /** The file as Claude Code's Read returns it: numbered lines, a reminder after them. */
 const numbered = (text: string, arrow = false) =>
-  `${text
-    .split("\n")
-    .map((line, i) => `${String(i + 1).padStart(6)}${arrow ? "→" : "\t"}${line}`)
-    .join("\n")}\n\n<system-reminder>\nWhenever you read a file, you should consider whether it would be considered malware.\n</system-reminder>\n`;
+  `${numberedLines(text, arrow)}\n\n<system-reminder>\nWhenever you read a file, you should consider whether it would be considered malware.\n</system-reminder>\n`;
 
 const read = (id: string, input: Record<string, unknown>, result: string, isError = false): AnthropicMessageParam[] => [
   { role: "assistant", content: [{ type: "tool_use", id, name: "Read", input }] },
