@@ -29,7 +29,9 @@ export function outOfMemorySentence(model: string, retry?: { from: number; to: n
  * Colour codes are dropped (mlx.launch colours its `[WARN] Node with rank 1 exited with code -6`
  * lines even into a file). "terminate called without an active exception" is never the reason: the
  * C++ runtime prints it when a process ends with a thread still running, as a distributed mlx-lm
- * rank does after its Python error (printed just before), so that error is quoted instead.
+ * rank does after its Python error (printed just before), so that error is quoted instead. It is
+ * dropped wherever it stands in a line: mlx.launch copies its ranks' output in chunks, not lines, so
+ * it can land inside the launcher's own `[WARN]` line (seen in CI: `[WARN]terminate called …`).
  */
 export function lastMeaningfulLine(lines: readonly string[]): string | undefined {
   const candidates = quotable(lines);
@@ -41,14 +43,12 @@ export function lastErrorLine(lines: readonly string[]): string | undefined {
   return quotable(lines).find(isErrorLike)?.trim();
 }
 
-/** The lines that can be quoted, last first: no traceback frames, no blank lines, no colour codes. */
+/** The lines that can be quoted, last first: no traceback frames, no blank or tag-only lines, no colour codes. */
 function quotable(lines: readonly string[]): string[] {
   return [...lines]
     .reverse()
-    .map((line) => line.replace(/\u001b\[[\d;]*m/g, ""))
-    .filter(
-      (line) => line.trim() !== "" && !/^\s*(File |Traceback|warnings\.warn|Current thread|Thread 0x|terminate called without an active exception)/.test(line),
-    );
+    .map((line) => line.replace(/\u001b\[[\d;]*m/g, "").replace(/terminate called without an active exception/g, ""))
+    .filter((line) => !/^\s*(\[(INFO|WARN|ERROR)\])?\s*$/.test(line) && !/^\s*(File |Traceback|warnings\.warn|Current thread|Thread 0x)/.test(line));
 }
 
 function isErrorLike(line: string): boolean {

@@ -137,6 +137,15 @@ describe("messages", () => {
     ];
     expect(lastMeaningfulLine(ranks)).toBe("FileNotFoundError: [Errno 2] No such file or directory: '/m/model.safetensors.index.json'");
     expect(lastMeaningfulLine(ranks.slice(2))).toBe("[WARN] Node with rank 0 exited with code -15");
+    // The same, as CI once saw it: the launcher's `[WARN]` written, then a rank's chunk, then the rest of its line.
+    const spliced = [
+      ranks[1]!,
+      "\u001b[33m[WARN]terminate called without an active exception",
+      " Node with rank 1 exited with code -6 \u001b[0m",
+      "\u001b[33m[WARN] Node with rank 0 exited with code -15 \u001b[0m",
+    ];
+    expect(lastMeaningfulLine(spliced)).toBe(ranks[1]);
+    expect(lastMeaningfulLine(spliced.slice(1, 2))).toBeUndefined();
     expect([describeExit({ code: 139, signal: null }), describeExit({ code: null, signal: "SIGKILL" }), describeExit({ code: 3, signal: null })]).toEqual([
       "code 139 (segmentation fault)",
       "killed by SIGKILL",
