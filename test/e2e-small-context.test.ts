@@ -19,10 +19,12 @@ import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
  * and after 3 compactions in a turn it ended it "Autocompact is thrashing".
  */
 /**
- * Turns a session may take to reach its first compaction; then one more after it. A real model's
- * essays vary in length with the prompt (each run's folder, date and commit id): at 8 K, SmolLM2's
- * session once reached no compaction in 8 turns (about 24 s a turn), and on 2.1.332 none in 14 (every
- * answer ~70 tokens, its first one setting the pattern; run again, it compacted in its first turn).
+ * Turns a session may take to reach its first compaction; then one more after it. Each turn's prompt
+ * carries notes of a tenth of the context (notesFor), so the session outgrows the context within 10
+ * turns on the test's own words, whatever the model answers: SmolLM2's essays vary in length with the
+ * prompt (each run's folder, date and commit id), and its first answer sets the pattern. Before the
+ * notes, an 8 K session once reached no compaction in 8 turns, and in 14 (CI, 2026-11-26: 14 turns in
+ * 242 s, every answer short) on both releases.
  */
 const MAX_TURNS = 14;
 /**
@@ -113,7 +115,7 @@ describeWithModelKit("mallex run --embedded SmolLM2-135M-Instruct (a real model)
         kit().chat_gguf,
         size,
         claudeCode,
-        (turn) => `Turn ${turn}: write a long essay, at least 600 words, about the number ${turn}.`,
+        (turn) => `Turn ${turn}: write a long essay, at least 600 words, about the number ${turn}. Use these notes:\n${notesFor(turn, size)}`,
       );
     },
     3_600_000,
@@ -186,7 +188,10 @@ async function sessionThroughCompaction(model: string, size: number, claudeCode:
 
   let turn = 1;
   while (compactions() === 0 && turn < MAX_TURNS) await runTurn(++turn);
-  expect(compactions(), `Claude Code compacted within ${MAX_TURNS} turns, and mallex fitted its request`).toBeGreaterThan(0);
+  expect(
+    compactions(),
+    `Claude Code compacted within ${MAX_TURNS} turns, and mallex fitted its request; its requests:\n${requestDigest(log())}`,
+  ).toBeGreaterThan(0);
   await runTurn(++turn);
   const lines = log().split("\n");
   const refused = lines.flatMap((line, at) => (/refused: prompt is too long/.test(line) ? [at] : []));
@@ -221,4 +226,26 @@ function isFittedCompaction(line: string): boolean {
 /** The log's last line of a compaction: one mallex fitted, or a summary its cap cut ("" if none). */
 function lastCompaction(log: string): string {
   return log.split("\n").findLast((line) => isFittedCompaction(line) || / · cut at \d+ tokens to keep Claude Code's compaction summary /.test(line)) ?? "";
+}
+
+/** Lines of notes about a number, a tenth of a `size`-token context (25 tokens a line, as SmolLM2's tokenizer counts them). */
+function notesFor(turn: number, size: number): string {
+  return Array.from(
+    { length: Math.round(size / 10 / 25) },
+    (_, i) => `- ${turn} times ${i + 2} is ${turn * (i + 2)}, and ${turn} plus ${i + 2} is ${turn + i + 2}.`,
+  ).join("\n");
+}
+
+/** Each request of mallex.log as its size, answer and stop: what a session that never compacted did. */
+function requestDigest(log: string): string {
+  return log
+    .split("\n")
+    .filter((line) => / · stop [a-z_]+ · /.test(line))
+    .map((line) =>
+      [/ prompt [\d,]+ tok/, / out \d+ tok/, / compaction −[\d,]+/, / stop [a-z_]+/]
+        .map((field) => line.match(field)?.[0].trim() ?? "")
+        .filter(Boolean)
+        .join(", "),
+    )
+    .join("\n");
 }
