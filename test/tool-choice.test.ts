@@ -638,3 +638,10 @@ describe("tools.read_named_files: the files a user's request names are read befo
     }
   });
 });
+
+describe("the shipped config", () => {
+  it("turns read_named_files and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+    const on = Object.values(defaultTable.profiles).filter((profile) => profile.readNamedFiles === true || profile.wholeFileWrites === true);
+    expect(on.map((profile) => [profile.name, profile.readNamedFiles, profile.wholeFileWrites])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true]]);
+  });
+});

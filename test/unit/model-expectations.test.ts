@@ -16,7 +16,7 @@ describe("what a model was measured to do", () => {
   });
 
   it("found by profile name, or by a model file of the same model (--embedded)", () => {
-    expect(describeMeasuredEval("gguf-qwen2.5-coder-1.5b")).toMatch(/^finished 1 of 13 at best, 0 in the latest run of mallex's eval tasks/);
+    expect(describeMeasuredEval("gguf-qwen2.5-coder-1.5b")).toMatch(/^finished 2 of 13 at best, 1 in the latest run of mallex's eval tasks/);
     expect(describeMeasuredEval("embedded", "/cache/gguf/Qwen2.5-Coder-1.5B-Instruct.Q4_K_M.gguf")).toBeDefined();
     expect(describeMeasuredEval("gguf-qwen2.5-coder-7b", "hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/x.gguf")).toBeUndefined();
   });
@@ -25,7 +25,7 @@ describe("what a model was measured to do", () => {
     const options = { minSamples: 3, profiles: listLocalProfiles(compileIn(packageRoot).table!), mallex: "mallex" };
     const profile = { name: "gguf-qwen2.5-coder-1.5b", model: "x.gguf" };
     expect(describeServedModel("medium", profile, undefined, options)).toMatch(
-      /^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 1 of 13 .*; the next size up, gguf-qwen2\.5-coder-7b, needs 8 GB and a 4\.68 GB download \(`mallex init --force --model gguf-qwen2\.5-coder-7b`\)$/,
+      /^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 2 of 13 .*; the next size up, gguf-qwen2\.5-coder-7b, needs 8 GB and a 4\.68 GB download \(`mallex init --force --model gguf-qwen2\.5-coder-7b`\)$/,
     );
     const rates = { prefill: [40, 52, 48], decode: [9.1, 8.7, 9.4], tokenRatio: [], sharedPrefix: [] };
     expect(describeServedModel("medium", profile, rates, options)).toContain(
