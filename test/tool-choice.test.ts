@@ -364,8 +364,8 @@ describe("tools.retry_unknown_calls: an answer that calls a tool the request doe
 
       const generations = generationsSince(seen);
       expect(generations).toHaveLength(2);
-      // The first answer is read whole, to be checked before the client sees it.
-      expect(generations.map((r) => (r.body as Sent).stream)).toEqual([false, false]);
+      // The first answer is collected from a stream (mallex can stop it), checked before the client sees it; the retry read whole.
+      expect(generations.map((r) => (r.body as Sent).stream)).toEqual([true, false]);
       const [first, retry] = generations.map((r) => r.body as Sent);
       expect(retry!.tool_choice).toBeUndefined();
       expect(retry!.tools?.map((t) => t.function.name)).toEqual(["Read", "Edit", "Bash"]);
@@ -495,8 +495,8 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
       { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` } },
     ]);
     expect(message.stop_reason).toBe("tool_use");
-    // Read whole, to be checked before the client sees it; one generation.
-    expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([false]);
+    // Collected from a stream, to be checked before the client sees it; one generation.
+    expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true]);
     expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a whole file in a code block → Write) · ");
     // After the Read, for a task that asks for a change, the model was asked for the file, named, whole.
     const sent = (generationsSince(seen)[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages;
@@ -507,6 +507,25 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     ]);
     expect(proxy.logs.at(-1)).toContain(
       ' · asked "Now answer with the whole new roman.py, the change made, in one fenced code block." (tools.whole_file_writes)',
+    );
+  });
+
+  it.each([false, true])("a rewrite that falls into a loop is stopped there, not decoded to max_tokens (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const LINE = "    assert to_roman(1) == 'I'  # the same check again\n";
+    mlx.script({ text: `\`\`\`python\n${REWRITTEN}\n\ndef test():\n${LINE.repeat(400)}` });
+    const message = await answerOf(await proxy.post("/v1/messages", afterRead({ stream })), stream);
+    const text = message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+    // Stopped after a few copies (the watcher looks every 64 characters), not the 400 the model wrote.
+    const copies = text.split(LINE).length - 1;
+    expect(copies).toBeGreaterThanOrEqual(4);
+    expect(copies).toBeLessThan(40);
+    // A turn the model ended: not max_tokens, which Claude Code answers by asking the loop to go on.
+    expect(message.stop_reason).toBe("end_turn");
+    expect(proxy.logs.at(-1)).toMatch(
+      new RegExp(
+        ` · answer stopped by mallex: its last \\d+ characters were one ${LINE.length}-character piece written \\d+ times \\(stop_repeats of profile [\\w.-]+ in mallex.yaml\\) · stop end_turn · `,
+      ),
     );
   });
 

@@ -193,6 +193,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     // past 75% of it is trimmed or refused as "prompt is too long", never sent to a server that cannot hold it.
     inputBudget: budgetWithin(profile.context_window, profile.input_budget),
     maxOutputTokens: profile.max_output_tokens!,
+    stopRepeats: profile.stop_repeats?.repeats ? { repeats: profile.stop_repeats.repeats, chars: profile.stop_repeats.chars! } : undefined,
     // Only when switched off: tables compiled before the key existed read as trimmed, as they were.
     trim: profile.trim === false ? false : undefined,
     toolMode: profile.tools!.mode!,

@@ -89,6 +89,8 @@ export interface CompiledProfile {
   contextWindow?: number;
   inputBudget?: number;
   maxOutputTokens: number;
+  /** An answer whose end repeats one piece this often, in this many characters, is stopped (watch-repeats.ts); absent: never. */
+  stopRepeats?: { repeats: number; chars: number };
   /** `trim: false`: the request goes to the model untrimmed (see untrimmedPlan); absent: trimmed. */
   trim?: false;
   toolMode: "native" | "xml";

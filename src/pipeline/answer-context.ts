@@ -11,6 +11,7 @@ import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
 import { asksToSeeACall } from "./asks-to-see-a-call.js";
 import { inConfigFile } from "../shared/in-config-file.js";
+import type { Repetition } from "../translate/model-text/watch-repeats.js";
 
 /** What reading a local call's answer needs to know of its request, besides the answer. */
 export interface AnswerContextInput {
@@ -71,9 +72,20 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     // Asked to be shown a call, the model's unmarked call is the example (asks-to-see-a-call.ts).
     ...(asksToSeeACall(request) ? { ownMarkupOnly: true } : {}),
     onToolCall: (outcome: ToolCallOutcome) => countToolCall(metrics, outcome),
+    ...(profile.stopRepeats === undefined
+      ? {}
+      : {
+          stopRepeats: profile.stopRepeats,
+          onRepeats: (loop: Repetition) => (metrics.notes = [...(metrics.notes ?? []), describeRepeats(loop, profile.name, settingsIn)]),
+        }),
     onOverrun: () =>
       (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),
     ...outputCap,
     ...limits,
   };
+}
+
+/** The log line's note for an answer stopped in a loop: what repeated, and the setting that stopped it. */
+export function describeRepeats(loop: Repetition, profileName: string, settingsIn: string): string {
+  return `answer stopped by mallex: its last ${loop.chars} characters were one ${loop.period}-character piece written ${loop.repeats} times (stop_repeats of profile ${profileName} ${settingsIn})`;
 }

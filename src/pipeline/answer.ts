@@ -35,12 +35,16 @@ import { toAnthropicError } from "../translate/anthropic-error.js";
  * longer than a ping interval: the client sees pings meanwhile), collected from a stream, or whole.
  */
 export async function readAnswer(scope: RequestScope, call: AnsweringCall, calling: Promise<Upstream>): Promise<Response | Refusal> {
-  if (call.clientStream && call.streamUpstream)
+  const checked = checkedWhole(call);
+  if (call.clientStream && call.streamUpstream && !checked)
     return streamAnswer(scope, call, { upstream: await settledWithin(calling, scope.server.pingIntervalMs), calling });
   const upstream = await calling;
   const end = endOfCall(scope, call, upstream);
-  return call.streamUpstream ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);
+  return call.streamUpstream && !checked ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);
 }
+
+/** mallex reads the answer whole before the client sees it: a forced call checked, a call of a tool not offered asked again, a file's rewrite made its Write. */
+const checkedWhole = (call: AnsweringCall): boolean => call.forced !== undefined || call.unknownCalls !== undefined || call.wholeFile !== undefined;
 
 /**
  * A streamed answer: `upstream` is the backend's answer when it came within a ping interval. When it
@@ -83,8 +87,24 @@ function streamAnswer(
  * request's log line.
  */
 async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
+  const collected = await collectStream(scope, call, upstream, { end });
+  end();
+  return "refusal" in collected ? collected.refusal : FastResponse.json(collected.message);
+}
+
+/**
+ * The backend's streamed answer collected into one message, its events observed into the request's
+ * metrics; or the refusal its failure makes. `endOfStream` is told when the stream ends (the request's
+ * end, unless mallex goes on with the message), `end` when the client goes away.
+ */
+async function collectStream(
+  scope: RequestScope,
+  call: AnsweringCall,
+  upstream: Upstream,
+  { end, endOfStream = end }: { end: (error?: string) => void; endOfStream?: () => void },
+): Promise<{ message: AnthropicMessage } | { refusal: Refusal }> {
   scope.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
-  const observe = createEventObserver(call.metrics, scope.server.deps.now, end);
+  const observe = createEventObserver(call.metrics, scope.server.deps.now, endOfStream);
   const events: AnthropicStreamEvent[] = [];
   let translatorFailed: string | undefined;
   // A read failure (the connection broke mid-answer) keeps its one classification, status and retry included.
@@ -112,17 +132,14 @@ async function collectStreamedAnswer(scope: RequestScope, call: AnsweringCall, u
       sinkFor(call, collect),
     );
   });
-  end();
   const collected = collectStreamMessage(events);
-  if (!collected.ok) {
-    if (broke !== undefined) return broke;
-    // mallex's own failure is its 500. Otherwise the server failed mid-answer — an error chunk, a malformed
-    // one, or its end before a finish (mlx-lm's HTTP/1.0 stream ends so when it fails: only the missing
-    // finish tells) — which is the backend failure table's "broke mid-answer": 502, worth a retry.
-    if (translatorFailed !== undefined) return refusal(500, translatorFailed, { type: "api_error", retry: false });
-    return refusal(502, collected.error.message, { type: "api_error", retry: true });
-  }
-  return FastResponse.json(collected.message);
+  if (collected.ok) return { message: collected.message };
+  if (broke !== undefined) return { refusal: broke };
+  // mallex's own failure is its 500. Otherwise the server failed mid-answer — an error chunk, a malformed
+  // one, or its end before a finish (mlx-lm's HTTP/1.0 stream ends so when it fails: only the missing
+  // finish tells) — which is the backend failure table's "broke mid-answer": 502, worth a retry.
+  if (translatorFailed !== undefined) return { refusal: refusal(500, translatorFailed, { type: "api_error", retry: false }) };
+  return { refusal: refusal(502, collected.error.message, { type: "api_error", retry: true }) };
 }
 
 /**
@@ -137,7 +154,15 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
   const backend = scope.server.backends[route.profile.backend]!;
   let converted: AnthropicMessage;
   try {
-    converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend, translateContext.maxTokens), translateContext);
+    // Streamed, the answer can be stopped where it falls into a loop; its events were observed into the metrics as they came.
+    if (call.streamUpstream) {
+      const collected = await collectStream(scope, call, upstream, { end, endOfStream: () => undefined });
+      if ("refusal" in collected) {
+        end();
+        return collected.refusal;
+      }
+      converted = collected.message;
+    } else converted = convertOpenAIResponse(await readChatCompletion(upstream.response, backend, translateContext.maxTokens), translateContext);
     if (forced !== undefined) {
       upstream.release(); // the first answer is read whole: its backend slot goes to a retry
       const kept = await keepForcedAnswer(scope, call, { backend, forced, first: converted });
@@ -166,13 +191,16 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
   }
   const replied = call.replyTool === true ? replyCallsAsText(converted) : converted;
   const message = call.wantsJson ? { ...replied, content: extractJsonContent(replied.content) } : replied;
-  Object.assign(metrics, {
-    firstTokenAt: metrics.started,
-    stopReason: message.stop_reason ?? undefined,
-    outputTokens: message.usage.output_tokens,
-    promptTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
-    cachedTokens: message.usage.cache_read_input_tokens ?? 0,
-  });
+  // Collected from the stream, the events gave the counts and the first token's time; a Write made of the answer changes its stop.
+  if (call.streamUpstream) metrics.stopReason = message.stop_reason ?? undefined;
+  else
+    Object.assign(metrics, {
+      firstTokenAt: metrics.started,
+      stopReason: message.stop_reason ?? undefined,
+      outputTokens: message.usage.output_tokens,
+      promptTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
+      cachedTokens: message.usage.cache_read_input_tokens ?? 0,
+    });
   end();
   return messageResponse(message, call.clientStream);
 }

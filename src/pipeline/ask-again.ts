@@ -36,9 +36,15 @@ export async function askAgain(
   let attempts = 1;
   while (problem !== undefined && attempts <= check.retries) {
     log(`${check.asked} asked again (${attempts + 1} of ${check.retries + 1}): ${problem}`);
-    answer = await ask(upstreamBody(check.retry(answer, problem)));
+    answer = await ask(upstreamBody(wholeGeneration(check.retry(answer, problem))));
     problem = check.problem(answer);
     attempts++;
   }
   return { answer, problem, attempts };
+}
+
+/** A retry is read whole, whether or not the answer it follows was streamed. */
+function wholeGeneration(request: OpenAIChatRequest): OpenAIChatRequest {
+  const { stream_options: _unused, ...rest } = request;
+  return { ...rest, stream: false };
 }

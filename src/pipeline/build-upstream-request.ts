@@ -23,15 +23,16 @@ export interface UpstreamRequest {
  * The upstream request for a trimmed request: `client` is the request as the client sent it (its
  * tool_choice, stop_sequences and stream decide how the answer is asked for), `trimmed` what the
  * model is shown; `checkedWhole`: mallex checks the answer before the client sees it
- * (tools.retry_unknown_calls). Throws TranslateError for what the profile cannot take.
+ * (tools.retry_unknown_calls, tools.whole_file_writes), collected from the stream. Throws TranslateError for what the profile cannot take.
  */
 export function buildUpstreamRequest(client: MessagesRequest, trimmed: MessagesRequest, options: TranslateOptions, checkedWhole = false): UpstreamRequest {
   // A forced call the server does not enforce is checked whole before the client sees it.
   const forced = unenforcedForcedChoice(client.tool_choice, options.serverFeatures, options.toolMode);
-  // Stop sequences are matched by mallex, which stops the generation there: only a streamed
-  // generation can be stopped, so it is streamed even when the client wants the whole message.
+  // Stop sequences are matched by mallex, which stops the generation there, as it stops an answer
+  // caught in a loop: only a streamed generation can be stopped, so it is streamed even when the
+  // client wants the whole message, or mallex reads it whole before the client sees it.
   const stopSequences = client.stop_sequences?.filter((sequence) => sequence !== "") ?? [];
-  const streamed = (client.stream === true || stopSequences.length > 0) && forced === undefined && !checkedWhole;
+  const streamed = (client.stream === true || stopSequences.length > 0 || checkedWhole) && forced === undefined;
   const request = { ...convertAnthropicToOpenAI(trimmed, options), stream: streamed };
   if (streamed) request.stream_options = { include_usage: true };
   else delete request.stream_options;

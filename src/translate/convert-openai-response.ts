@@ -2,6 +2,7 @@ import { createContentAssembler, type ContentAssemblerContext } from "./assemble
 import { createContentBlockAccumulator } from "./accumulate-content-blocks.js";
 import type { AnthropicMessage } from "./anthropic-types.js";
 import { convertOpenAIUsage } from "./convert-openai-usage.js";
+import type { RepeatLimit, Repetition } from "./model-text/watch-repeats.js";
 import { describeReportedError } from "./describe-reported-error.js";
 import { mapFinishReason } from "./map-finish-reason.js";
 import { overrunChars } from "./max-tokens-overrun.js";
@@ -18,6 +19,10 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
   model: string;
   /** Told when mallex cut an answer the server let run far past max_tokens (see overrunChars). */
   onOverrun?: (() => void) | undefined;
+  /** A streamed answer whose end repeats one piece this much is stopped there (watch-repeats.ts); absent: never. */
+  stopRepeats?: RepeatLimit | undefined;
+  /** Told when mallex stopped an answer caught in a loop. */
+  onRepeats?: ((repetition: Repetition) => void) | undefined;
 }
 
 /**

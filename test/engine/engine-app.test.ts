@@ -163,7 +163,20 @@ describeWithShared("embedded engine: stories260K (real weights)", () => {
     await reader.cancel().catch(() => undefined);
     const next = await streamed(app, { ...story("Ben"), max_tokens: 5 });
     expect(next.usage!.completion_tokens).toBe(5);
-    expect(lines.some((line) => /client went away/.test(line))).toBe(true);
+    expect(lines.some((line) => /^stream · client went away after \d+ characters in \d+\.\d\d s: generation stopped$/.test(line))).toBe(true);
+  });
+
+  it("a whole answer's client that goes away: one line with what was generated, no stack trace, and the next request served", async () => {
+    const controller = new AbortController();
+    const before = lines.length;
+    const answering = post(app, { ...story("Once upon a time"), max_tokens: 1500, temperature: 1, seed: 1 }, controller.signal);
+    setTimeout(() => controller.abort(), 300);
+    // Nobody reads it (mallex hung up): 499, the status proxies log a client's hang-up with.
+    expect((await answering).status).toBe(499);
+    const written = lines.slice(before);
+    expect(written).toEqual([expect.stringMatching(/^request · client went away after \d+ characters in \d+\.\d\d s: generation stopped$/)]);
+    const next = await streamed(app, { ...story("Ben"), max_tokens: 5 });
+    expect(next.usage!.completion_tokens).toBe(5);
   });
 
   it("honours stop strings", async () => {

@@ -8,6 +8,7 @@ import { driveStreamTranslator, type StreamTranslatorDriver, type TranslationSou
 import { mapFinishReason } from "../map-finish-reason.js";
 import { cutToRoom, overrunChars } from "../max-tokens-overrun.js";
 import { settleLength } from "../output-cap-note.js";
+import { watchForRepeats, type RepeatWatcher, type Repetition } from "../model-text/watch-repeats.js";
 import type { OpenAIChunk, OpenAIChunkChoice, OpenAIChunkDelta, OpenAIToolCallDelta, OpenAIUsage } from "../openai-types.js";
 import type { StreamStageController, StreamTransformer, TranslatorInput } from "./stream-types.js";
 
@@ -107,6 +108,8 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     generatedChars: 0,
     overrunLimit: ctx.maxTokens === undefined ? Infinity : overrunChars(ctx.maxTokens),
     stoppedByMallex: false,
+    repeats: ctx.stopRepeats === undefined ? undefined : watchForRepeats(ctx.stopRepeats),
+    repetition: undefined,
     blocks: createContentAssembler({ ...ctx, emit }),
   };
   return {
@@ -157,8 +160,12 @@ interface Translation {
   usage: OpenAIUsage | undefined;
   generatedChars: number;
   readonly overrunLimit: number;
-  /** mallex ended the generation (a stop sequence, an overrun): no usage chunk will come. */
+  /** mallex ended the generation (a stop sequence, an overrun, a loop): no usage chunk will come. */
   stoppedByMallex: boolean;
+  /** Watches the answer for a loop (AnthropicResponseContext.stopRepeats). */
+  readonly repeats: RepeatWatcher | undefined;
+  /** The loop the answer fell into, once it has: the answer ends with this chunk. */
+  repetition: Repetition | undefined;
   readonly blocks: ContentAssembler;
 }
 
@@ -215,6 +222,7 @@ function handleChunk(t: Translation, chunk: OpenAIChunk): void {
   }
   if (blocks.stopSequence !== undefined) return stopAtSequence(t);
   if (t.generatedChars > t.overrunLimit) return stopOverrun(t);
+  if (t.repetition !== undefined && !choice.finish_reason) return stopRepeats(t, t.repetition);
   if (choice.finish_reason) {
     t.finishReason = choice.finish_reason;
     // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
@@ -232,6 +240,7 @@ function admit(t: Translation, text: string | null | undefined): string {
   if (!text) return "";
   const kept = cutToRoom(text, t.overrunLimit - t.generatedChars);
   t.generatedChars = kept.length < text.length ? t.overrunLimit + 1 : t.generatedChars + kept.length;
+  t.repetition ??= t.repeats?.feed(kept);
   return kept;
 }
 
@@ -268,6 +277,20 @@ function stopAtSequence(t: Translation): void {
 function stopOverrun(t: Translation): void {
   t.ctx.onOverrun?.();
   t.finishReason = "length";
+  t.stoppedByMallex = true;
+  finishContent(t);
+  finishMessage(t);
+  t.terminate();
+}
+
+/**
+ * The answer fell into a loop: it ends there, as a turn the model ended (no more of the same would
+ * follow), and the generation is stopped. Not max_tokens: Claude Code answers that by asking the
+ * model to go on, which a model in a loop does by looping.
+ */
+function stopRepeats(t: Translation, repetition: Repetition): void {
+  t.ctx.onRepeats?.(repetition);
+  t.finishReason = "stop";
   t.stoppedByMallex = true;
   finishContent(t);
   finishMessage(t);
