@@ -55,15 +55,22 @@ function normalize(parts: Shape[]): Shape[] {
 
 /** What the client must see for a corpus entry: calls as tool_use, broken calls as the note. */
 function expectedShape(events: readonly ToolParseEvent[], tools: readonly string[]): Shape[] {
+  // The same call again in one answer runs once (assemble-content-blocks.ts): the parser reads each, the proxy drops the copy.
+  const made = new Set<string>();
   return normalize(
-    events.map((event): Shape => {
+    events.flatMap((event): Shape[] => {
       switch (event.type) {
         case "text":
-          return { text: event.text };
-        case "tool_call":
-          return { call: toolName(event.call.name, tools), input: event.call.arguments };
+          return [{ text: event.text }];
+        case "tool_call": {
+          const shape = { call: toolName(event.call.name, tools), input: event.call.arguments };
+          const key = JSON.stringify(shape);
+          if (made.has(key)) return [];
+          made.add(key);
+          return [shape];
+        }
         case "invalid_call":
-          return { text: formatInvalidCallNote(event.reason, event.raw) };
+          return [{ text: formatInvalidCallNote(event.reason, event.raw) }];
       }
     }),
   );

@@ -50,7 +50,7 @@ export interface ContentAssembler {
   note(text: string): void;
   /** End of output: releases held text and unfinished calls, closes the open block. */
   finish(): void;
-  /** The output failed: closes the open block, drops held text and unfinished calls. */
+  /** The output failed, or fell into a loop: closes the open block, drops held text and unfinished calls. */
   abort(): void;
   /** Whether a tool_use block was emitted (decides stop_reason). */
   readonly emittedToolUse: boolean;
@@ -90,8 +90,17 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   let reasoningTail = "";
   const nativeCalls = createNativeCallJoiner(tools.resolveNative);
 
+  // The calls emitted so far, by tool and input: a small model in a loop writes the same calls again and again.
+  const callsMade = new Set<string>();
+
   function emitWholeBlock(call: ResolvedToolCall): void {
     const resolved = enforceToolChoice(call, ctx.toolChoice);
+    if (resolved.type !== "invalid") {
+      const key = JSON.stringify([resolved.name, resolved.input]);
+      // Run once: a second Read of the same file tells nothing new, a second Bash may append twice.
+      if (callsMade.has(key)) return ctx.onToolCall?.({ rejected: false, repairs: [REPEATED_CALL] });
+      callsMade.add(key);
+    }
     ctx.onToolCall?.(resolved.type === "invalid" ? { rejected: true, repairs: [] } : { rejected: false, repairs: resolved.repairs ?? [] });
     answer.release();
     blocks.writeCall(resolved);
@@ -243,6 +252,9 @@ function createAnswerText(controlTokens: readonly string[], stopSequences: reado
  * A call the request's tool_choice forbids is not a tool_use the client may run: `none` allows no
  * call, and `tool` only the named one. It is shown as a note, like any call that cannot run.
  */
+/** The repair a call the answer already made is counted as: dropped, not run twice. */
+export const REPEATED_CALL = "the same call again in one answer → dropped";
+
 function enforceToolChoice(call: ResolvedToolCall, choice: AnthropicToolChoice | undefined): ResolvedToolCall {
   if (call.type !== "tool_use") return call;
   const raw = `${call.name} ${JSON.stringify(call.input)}`;

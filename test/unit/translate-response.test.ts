@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { mapErrorTypeToStatus, mapStatusToErrorType, toAnthropicError } from "../../src/translate/anthropic-error.js";
 import type { AnthropicErrorType, AnthropicTool } from "../../src/translate/anthropic-types.js";
+import { REPEATED_CALL } from "../../src/translate/assemble-content-blocks.js";
 import { convertOpenAIResponse } from "../../src/translate/convert-openai-response.js";
 import { convertOpenAIUsage } from "../../src/translate/convert-openai-usage.js";
 import { mapFinishReason } from "../../src/translate/map-finish-reason.js";
@@ -99,6 +100,25 @@ describe("convertOpenAIResponse", () => {
       ],
       stop_reason: "tool_use",
     });
+  });
+
+  it("the same call again in one answer runs once, counted as a repair; a call that differs still runs (a small model's loop of calls)", () => {
+    const call = (path: string) => `<tool_call>\n{"name": "Read", "arguments": {"file_path": "${path}"}}\n</tool_call>\n`;
+    const outcomes: Array<{ rejected: boolean; repairs: readonly string[] }> = [];
+    const message = convertOpenAIResponse(mlxResponse({ content: call("/a.ts") + call("/b.ts") + call("/a.ts") + call("/b.ts") + call("/a.ts") }), {
+      model: "claude-opus-4-8",
+      tools: [writeTool, readTool],
+      options: { ...baseOptions, toolFormat: "hermes" },
+      deps: createTestDeps(),
+      schemaCache,
+      onToolCall: (outcome) => outcomes.push(outcome),
+    });
+    expect(message.content).toEqual([
+      { type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a.ts" } },
+      { type: "tool_use", id: "toolu_2", name: "Read", input: { file_path: "/b.ts" } },
+    ]);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(outcomes.map((outcome) => outcome.repairs)).toEqual([[], [], [REPEATED_CALL], [REPEATED_CALL], [REPEATED_CALL]]);
   });
 
   it("an invalid native call becomes a text note and the turn ends normally", () => {

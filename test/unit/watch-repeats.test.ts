@@ -10,7 +10,7 @@ import { collectStreamMessage } from "../../src/translate/stream/collect-stream-
 import type { OpenAIChunk } from "../../src/translate/openai-types.js";
 import type { TranslatorInput } from "../../src/translate/stream/stream-types.js";
 import { createAnthropicStreamTranslator } from "../../src/translate/stream/translate-openai-stream.js";
-import { baseOptions, createTestDeps, expectWellFormedStream, streamToArray, writeTool } from "../helpers/translate-helpers.js";
+import { baseOptions, createTestDeps, expectWellFormedStream, readTool, streamToArray, writeTool } from "../helpers/translate-helpers.js";
 
 const LIMIT = { repeats: 4, chars: 600 };
 const PARAGRAPH = "The function returns the sum of the list.\nIt handles the empty list by returning 0.\n\n"; // 85 characters
@@ -132,6 +132,30 @@ describe("a streamed answer caught in a loop", () => {
     expect(pulled).toBeLessThan(20);
     expect(cancelled).toBe(true);
     expect(told).toEqual([expect.objectContaining({ period: PARAGRAPH.length })]);
+  });
+
+  it("a loop of calls: each call once, the copy half written when it stopped dropped (no note), the turn's calls run", async () => {
+    const call = (path: string) => `<tool_call>\n{"name": "Read", "arguments": {"file_path": "${path}"}}\n</tool_call>\n`;
+    const loop = (call("/repo/client.js") + call("/repo/test.js")).repeat(20);
+    let pulled = 0;
+    const endless = new ReadableStream<TranslatorInput>({
+      pull(controller) {
+        // A token's worth at a time, as the model writes them.
+        controller.enqueue(chunk({ content: loop.slice(pulled * 7, ++pulled * 7) }));
+      },
+    });
+    const told: Repetition[] = [];
+    const ctx = { ...context((loop) => told.push(loop)), tools: [readTool], options: { ...baseOptions, toolFormat: "hermes" } };
+    const events = await streamToArray(endless.pipeThrough(createAnthropicStreamTranslator(ctx)));
+    expectWellFormedStream(events);
+    const collected = collectStreamMessage(events);
+    if (!collected.ok) throw new Error(collected.error.message);
+    expect(collected.message.content).toEqual([
+      { type: "tool_use", id: expect.any(String), name: "Read", input: { file_path: "/repo/client.js" } },
+      { type: "tool_use", id: expect.any(String), name: "Read", input: { file_path: "/repo/test.js" } },
+    ]);
+    expect(collected.message.stop_reason).toBe("tool_use");
+    expect(told).toHaveLength(1);
   });
 
   it("an answer with a few equal lines goes through whole, as the model ended it", async () => {

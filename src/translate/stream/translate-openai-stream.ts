@@ -285,14 +285,16 @@ function stopOverrun(t: Translation): void {
 
 /**
  * The answer fell into a loop: it ends there, as a turn the model ended (no more of the same would
- * follow), and the generation is stopped. Not max_tokens: Claude Code answers that by asking the
+ * follow), with the calls it made whole (each once: assemble-content-blocks.ts), and the generation is stopped. Not max_tokens: Claude Code answers that by asking the
  * model to go on, which a model in a loop does by looping.
  */
 function stopRepeats(t: Translation, repetition: Repetition): void {
   t.ctx.onRepeats?.(repetition);
   t.finishReason = "stop";
   t.stoppedByMallex = true;
-  finishContent(t);
+  // What is held is the loop's next copy begun — a call half written again — not a call that failed: dropped, not a note.
+  t.blocks.abort();
+  t.phase = "finished";
   finishMessage(t);
   t.terminate();
 }
