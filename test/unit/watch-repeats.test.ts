@@ -145,7 +145,7 @@ describe("a streamed answer caught in a loop", () => {
       },
     });
     const told: Repetition[] = [];
-    const ctx = { ...context((loop) => told.push(loop)), tools: [readTool], options: { ...baseOptions, toolFormat: "hermes" } };
+    const ctx = { ...context((loop) => told.push(loop)), tools: [readTool], options: { ...baseOptions, toolFormat: "hermes" as const } };
     const events = await streamToArray(endless.pipeThrough(createAnthropicStreamTranslator(ctx)));
     expectWellFormedStream(events);
     const collected = collectStreamMessage(events);
