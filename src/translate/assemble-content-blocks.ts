@@ -50,7 +50,12 @@ export interface ContentAssembler {
   note(text: string): void;
   /** End of output: releases held text and unfinished calls, closes the open block. */
   finish(): void;
-  /** The output failed, or fell into a loop: closes the open block, drops held text and unfinished calls. */
+  /**
+   * End of output stopped in a loop: as finish, the calls it made released, but a call left unfinished
+   * is the loop's next copy begun, dropped rather than shown as a call that failed.
+   */
+  finishLoop(): void;
+  /** The output failed: closes the open block, drops held text and unfinished calls. */
   abort(): void;
   /** Whether a tool_use block was emitted (decides stop_reason). */
   readonly emittedToolUse: boolean;
@@ -85,6 +90,8 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   const blocks = createContentBlockWriter(ctx.emit);
   const answer = createAnswerText(markup.controlTokens, ctx.stopSequences, blocks);
   let drained = false;
+  // The output was stopped in a loop (finishLoop): what is left unfinished is a copy begun, not a failed call.
+  let inLoop = false;
 
   // The reasoning's last characters: read for calls when the answer itself has none (see callsEndingReasoning).
   let reasoningTail = "";
@@ -95,6 +102,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
 
   function emitWholeBlock(call: ResolvedToolCall): void {
     const resolved = enforceToolChoice(call, ctx.toolChoice);
+    if (resolved.type === "invalid" && inLoop) return;
     if (resolved.type !== "invalid") {
       const key = JSON.stringify([resolved.name, resolved.input]);
       // Run once: a second Read of the same file tells nothing new, a second Bash may append twice.
@@ -168,6 +176,11 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       blocks.append("text", text);
     },
     finish() {
+      drain();
+      blocks.close();
+    },
+    finishLoop() {
+      inLoop = true;
       drain();
       blocks.close();
     },

@@ -134,8 +134,11 @@ describe("a streamed answer caught in a loop", () => {
     expect(told).toEqual([expect.objectContaining({ period: PARAGRAPH.length })]);
   });
 
-  it("a loop of calls: each call once, the copy half written when it stopped dropped (no note), the turn's calls run", async () => {
-    const call = (path: string) => `<tool_call>\n{"name": "Read", "arguments": {"file_path": "${path}"}}\n</tool_call>\n`;
+  it.each([
+    ["in <tool_call> tags", (path: string) => `<tool_call>\n{"name": "Read", "arguments": {"file_path": "${path}"}}\n</tool_call>\n`],
+    // The 1.5B's own: bare JSON lines, read as calls only once the answer ends.
+    ["as bare JSON lines", (path: string) => `{"name": "Read", "arguments": {"file_path": "${path}"}}\n`],
+  ])("a loop of calls %s: each call once, the copy half written when it stopped dropped (no note), the turn's calls run", async (_, call) => {
     const loop = (call("/repo/client.js") + call("/repo/test.js")).repeat(20);
     let pulled = 0;
     const endless = new ReadableStream<TranslatorInput>({

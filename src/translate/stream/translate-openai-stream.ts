@@ -292,8 +292,7 @@ function stopRepeats(t: Translation, repetition: Repetition): void {
   t.ctx.onRepeats?.(repetition);
   t.finishReason = "stop";
   t.stoppedByMallex = true;
-  // What is held is the loop's next copy begun — a call half written again — not a call that failed: dropped, not a note.
-  t.blocks.abort();
+  t.blocks.finishLoop();
   t.phase = "finished";
   finishMessage(t);
   t.terminate();
