@@ -261,13 +261,13 @@ function createAnswerText(controlTokens: readonly string[], stopSequences: reado
   };
 }
 
+/** The repair a call the answer already made is counted as: dropped, not run twice. */
+export const REPEATED_CALL = "the same call again in one answer → dropped";
+
 /**
  * A call the request's tool_choice forbids is not a tool_use the client may run: `none` allows no
  * call, and `tool` only the named one. It is shown as a note, like any call that cannot run.
  */
-/** The repair a call the answer already made is counted as: dropped, not run twice. */
-export const REPEATED_CALL = "the same call again in one answer → dropped";
-
 function enforceToolChoice(call: ResolvedToolCall, choice: AnthropicToolChoice | undefined): ResolvedToolCall {
   if (call.type !== "tool_use") return call;
   const raw = `${call.name} ${JSON.stringify(call.input)}`;

@@ -285,8 +285,9 @@ function stopOverrun(t: Translation): void {
 
 /**
  * The answer fell into a loop: it ends there, as a turn the model ended (no more of the same would
- * follow), with the calls it made whole (each once: assemble-content-blocks.ts), and the generation is stopped. Not max_tokens: Claude Code answers that by asking the
- * model to go on, which a model in a loop does by looping.
+ * follow), with the calls it made whole (each once: assemble-content-blocks.ts), and the generation
+ * is stopped. Not max_tokens: Claude Code answers that by asking the model to go on, which a model in
+ * a loop does by looping.
  */
 function stopRepeats(t: Translation, repetition: Repetition): void {
   t.ctx.onRepeats?.(repetition);
