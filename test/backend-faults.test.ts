@@ -414,11 +414,13 @@ describe("one stream event past what its request's answer can hold: a clear erro
   it("text and arguments past max_tokens in one event end the answer at its bound, as max_tokens, the call not run", async () => {
     const bound = 1024 * 32 + 4096; // overrunChars(1024)
     const args = JSON.stringify({ file_path: "/tmp/x.txt", content: "a".repeat(bound) });
+    // Text that is no loop (one is stopped as such, before the bound): every word differs.
+    const prose = Array.from({ length: bound }, (_, i) => `w${i}`).join(" ");
     raw = await startRawBackend((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       const chunk = (delta: object) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
       res.end(
-        `${chunk({ role: "assistant", content: "b".repeat(bound - 10) })}${chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] })}data: [DONE]\n\n`,
+        `${chunk({ role: "assistant", content: prose.slice(0, bound - 10) })}${chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Write", arguments: args } }] })}data: [DONE]\n\n`,
       );
     });
     const proxy = createTestProxy({ backendUrl: raw.url });

@@ -26,7 +26,8 @@ const GO_ON = /^Output token limit hit\b/;
 const asksToGoOn = (request: FakeRequestRecord) => GO_ON.test(textOf(messagesOf(request).at(-1)));
 
 /** Far more than any cap here: the fake cuts it at max_tokens, finish "length", as mlx-lm does. */
-const STORY = "Once upon a time there was a fox who lived in a wood. ".repeat(800);
+// Long, and no loop: every sentence differs (an answer that repeats itself is stopped as a loop, not cut at max_tokens).
+const STORY = Array.from({ length: 800 }, (_, i) => `Once upon a time there was fox number ${i} who lived in a wood. `).join("");
 
 let mlx: FakeMlxServer;
 let respond: (request: FakeRequestRecord) => FakeScript | undefined = () => undefined;
@@ -156,7 +157,10 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s in a 4,096-token context, answ
     respond = (request) => {
       const sent = JSON.stringify(messagesOf(request));
       const summary = /create a detailed summary of the conversation/.test(sent);
-      if (summary) return asksToGoOn(request) ? { text: ending } : { text: `<summary>The user sent numbered notes: ${"alpha beta gamma delta. ".repeat(200)}` };
+      if (summary)
+        return asksToGoOn(request)
+          ? { text: ending }
+          : { text: `<summary>The user sent numbered notes: ${Array.from({ length: 200 }, (_, i) => `note ${i}: alpha beta gamma delta. `).join("")}` };
       return { text: "Noted." };
     };
     const story = session(claudeCode, config);

@@ -260,7 +260,8 @@ describe("translation against the fake mlx-lm.server", () => {
         collected: { stop: collected.stop_reason, text: join(collected) },
       };
     }
-    const story = "Once upon a time there was a fox who lived in a wood. ".repeat(200);
+    // Long, and no loop: every sentence differs (an answer that repeats itself is stopped as a loop, not cut at max_tokens).
+    const story = Array.from({ length: 200 }, (_, i) => `Once upon a time there was fox number ${i} who lived in a wood. `).join("");
 
     it("text cut by the profile's max_output_tokens: max_tokens, with the note", async () => {
       const table = structuredClone(defaultTable);
