@@ -319,7 +319,7 @@ export interface Profile {
    */
   max_output_tokens?: number;
   /**
-   * A streamed answer whose end is one piece of text written again and again, back to back (at least repeats times, in at least chars characters), is stopped there by mallex, as a turn the model ended, and the request's log line says so. Small models at a low temperature fall into such loops and write them until max_output_tokens: minutes of decoding on a small machine. Exact copies only: a file with a few equal lines is not stopped. repeats 0: never stopped.
+   * A streamed answer whose end is one piece of text written again and again, back to back (at least repeats times, in at least chars characters), is stopped there by mallex and ends max_tokens (tool_use after whole calls), as an answer cut short, and the request's log line says so. Small models at a low temperature fall into such loops and write them until max_output_tokens: minutes of decoding on a small machine. Exact copies only: a file with a few equal lines is not stopped. repeats 0: never stopped.
    */
   stop_repeats?: {
     /**

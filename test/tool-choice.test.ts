@@ -520,11 +520,11 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     const copies = text.split(LINE).length - 1;
     expect(copies).toBeGreaterThanOrEqual(4);
     expect(copies).toBeLessThan(40);
-    // A turn the model ended: not max_tokens, which Claude Code answers by asking the loop to go on.
-    expect(message.stop_reason).toBe("end_turn");
+    // Cut short by mallex: max_tokens, never a turn the model ended.
+    expect(message.stop_reason).toBe("max_tokens");
     expect(proxy.logs.at(-1)).toMatch(
       new RegExp(
-        ` · answer stopped by mallex: its last \\d+ characters were one ${LINE.length}-character piece written \\d+ times \\(stop_repeats of profile [\\w.-]+ in mallex.yaml\\) · stop end_turn · `,
+        ` · answer stopped by mallex: its last \\d+ characters were one ${LINE.length}-character piece written \\d+ times \\(stop_repeats of profile [\\w.-]+ in mallex.yaml\\) · stop max_tokens · `,
       ),
     );
   });

@@ -106,7 +106,7 @@ describe("a streamed answer caught in a loop", () => {
     onRepeats,
   });
 
-  it("ends as a turn the model ended, the generation cancelled, the request told once", async () => {
+  it("ends max_tokens, never as a turn the model ended, the generation cancelled, the request told once", async () => {
     let pulled = 0;
     let cancelled = false;
     const endless = new ReadableStream<TranslatorInput>({
@@ -124,7 +124,7 @@ describe("a streamed answer caught in a loop", () => {
     expectWellFormedStream(events);
     const collected = collectStreamMessage(events);
     if (!collected.ok) throw new Error(collected.error.message);
-    expect(collected.message.stop_reason).toBe("end_turn");
+    expect(collected.message.stop_reason).toBe("max_tokens");
     const text = collected.message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
     expect(text.startsWith(`Let me explain.\n\n${PARAGRAPH.repeat(4)}`)).toBe(true);
     expect(text.length).toBeLessThan(PARAGRAPH.length * 12);

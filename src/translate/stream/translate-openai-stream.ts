@@ -284,14 +284,14 @@ function stopOverrun(t: Translation): void {
 }
 
 /**
- * The answer fell into a loop: it ends there, as a turn the model ended (no more of the same would
- * follow), with the calls it made whole (each once: assemble-content-blocks.ts), and the generation
- * is stopped. Not max_tokens: Claude Code answers that by asking the model to go on, which a model in
- * a loop does by looping.
+ * The answer fell into a loop: it ends there, with the calls it made whole (each once:
+ * assemble-content-blocks.ts), and the generation is stopped. Cut short by mallex, it ends max_tokens
+ * (tool_use after whole calls, which Claude Code runs whatever the stop reason), never as a turn the
+ * model ended.
  */
 function stopRepeats(t: Translation, repetition: Repetition): void {
   t.ctx.onRepeats?.(repetition);
-  t.finishReason = "stop";
+  t.finishReason = "length";
   t.stoppedByMallex = true;
   t.blocks.finishLoop();
   t.phase = "finished";
