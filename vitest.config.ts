@@ -14,6 +14,7 @@ const REAL_MODELS = [
   "test/real-mlx-server.test.ts",
   "test/real-mlx-distributed.test.ts",
   "test/model-kit.test.ts",
+  "test/eval-real-coder.test.ts",
 ];
 
 export default defineConfig({
