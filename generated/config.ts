@@ -385,9 +385,13 @@ export interface Profile {
      */
     whole_file_writes?: boolean;
     /**
-     * A user's request (not a tool result) that names files of the project by a relative path with a source or data extension (roman.py, tools/fingerprint.js) is answered by mallex, without the model, with a Read of each (up to 3) the conversation has not read yet, where the client offers Read; the model is asked once their contents are in the conversation. Small models asked to change a file answer without looking at it. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     * A user's request (not a tool result) that names files of the project by a relative path with a source or data extension (roman.py, tools/fingerprint.js) is answered by mallex, without the model, with a Read of each (up to 3) the conversation has not read yet, where the client offers Read (not a file the request asks to write or create: `Write wordcount.py`); the model is asked once their contents are in the conversation. Small models asked to change a file answer without looking at it. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     read_named_files?: boolean;
+    /**
+     * A user's request (not a tool result) that quotes a command in backticks (starting with a program such as node, npm, python3, pytest, go, cargo, make, or ./a-script) in a sentence that asks for it to be run or says it fails or crashes, not after a negation (don't, never, without…), is answered by mallex, without the model, with a Bash call of each (up to 2), where the client offers Bash, before the Reads of read_named_files (a file named only inside such a command is not read: its output says what was asked); the model is asked once the output is in the conversation. Claude Code asks the user's permission for it as for any Bash call. Small models asked to run a command and report its output make the output up; asked to fix what a command shows failing, they edit without seeing the failure. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     */
+    run_named_commands?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

@@ -580,9 +580,9 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
 });
 
 describe("tools.read_named_files: the files a user's request names are read before the model is asked", () => {
-  const readNamed = (on = true): RoutingTable => ({
+  const readNamed = (on = true, runNamedCommands?: true): RoutingTable => ({
     ...defaultTable,
-    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, readNamedFiles: on }])),
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, readNamedFiles: on, runNamedCommands }])),
   });
   const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" } } } });
   const prompt = (text: string, extra: Record<string, unknown> = {}) => ({
@@ -629,6 +629,29 @@ describe("tools.read_named_files: the files a user's request names are read befo
     );
   });
 
+  it.each([false, true])(
+    "with tools.run_named_commands, the command it asks to run is run first, by Bash, and only the files outside it are read (stream: %s)",
+    async (stream) => {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: readNamed(true, true) });
+      const seen = mlx.requests.length;
+      const body = prompt("`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py.", {
+        stream,
+        tools: [tool("Bash"), tool("Read"), tool("Write")],
+      });
+      const response = await proxy.post("/v1/messages", body);
+      const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+      expect(message.content).toEqual([
+        { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Bash", input: { command: "python3 -m unittest test_stats.py" } },
+        { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Read", input: { file_path: "/repo/stats.py" } },
+      ]);
+      expect(message.stop_reason).toBe("tool_use");
+      expect(generationsSince(seen)).toHaveLength(0);
+      expect(proxy.logs.at(-1)).toContain(
+        " · answered by mallex, not the model: Bash `python3 -m unittest test_stats.py`, Read /repo/stats.py, named in the request (tools.run_named_commands, tools.read_named_files) · stop tool_use · ",
+      );
+    },
+  );
+
   it("asks the model where it does not apply: off, nothing named, every named file read already, a tool result, no Read offered", async () => {
     const readAlready = {
       ...prompt("Implement to_roman in roman.py."),
@@ -659,8 +682,12 @@ describe("tools.read_named_files: the files a user's request names are read befo
 });
 
 describe("the shipped config", () => {
-  it("turns read_named_files and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
-    const on = Object.values(defaultTable.profiles).filter((profile) => profile.readNamedFiles === true || profile.wholeFileWrites === true);
-    expect(on.map((profile) => [profile.name, profile.readNamedFiles, profile.wholeFileWrites])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true]]);
+  it("turns read_named_files, run_named_commands and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+    const on = Object.values(defaultTable.profiles).filter(
+      (profile) => profile.readNamedFiles === true || profile.runNamedCommands === true || profile.wholeFileWrites === true,
+    );
+    expect(on.map((profile) => [profile.name, profile.readNamedFiles, profile.runNamedCommands, profile.wholeFileWrites])).toEqual([
+      ["gguf-qwen2.5-coder-1.5b", true, true, true],
+    ]);
   });
 });

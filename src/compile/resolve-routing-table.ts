@@ -204,6 +204,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     retryUnknownCalls: profile.tools?.retry_unknown_calls === true ? true : undefined,
     wholeFileWrites: profile.tools?.whole_file_writes === true ? true : undefined,
     readNamedFiles: profile.tools?.read_named_files === true ? true : undefined,
+    runNamedCommands: profile.tools?.run_named_commands === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

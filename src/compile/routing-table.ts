@@ -105,6 +105,8 @@ export interface CompiledProfile {
   wholeFileWrites?: boolean;
   /** The files a user's request names are read by mallex before the model is asked (read-named-files.ts). */
   readNamedFiles?: boolean;
+  /** The commands a user's request asks to run are run by mallex before the model is asked (run-named-commands.ts). */
+  runNamedCommands?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

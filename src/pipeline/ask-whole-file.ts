@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { FILE_NAME, usersWords } from "./read-named-files.js";
+import { FILE_NAME, usersWords } from "./first-look/read-named-files.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for

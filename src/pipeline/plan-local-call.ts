@@ -11,7 +11,7 @@ import { trimToFit, type SmallerSize } from "../trim/trim-to-fit.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
 import type { TrimResult } from "../trim/trim-types.js";
 import type { AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
-import { namedFileReads, readNamedFiles } from "./read-named-files.js";
+import { describeFirstLook, firstLook, firstLookAnswer } from "./first-look/first-look.js";
 import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
 import { decideThinking } from "../translate/decide-thinking.js";
 import { answerContextFor } from "./answer-context.js";
@@ -139,12 +139,12 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const { server } = scope;
   const backend = server.backends[route.profile.backend]!;
   if (!trimmed.ok) return overBudget(scope, route, routeLabel, trimmed);
-  // tools.read_named_files: the files the user's request names are read before the model is asked.
-  const reads = readNamedFiles(route.profile, request, trimmed.offeredTools);
-  if (reads !== undefined) {
-    scope.log(`${routeLabel} · answered by mallex, not the model: Read ${reads.join(", ")}, named in the request (tools.read_named_files) · stop tool_use`);
-    const ids = { message: server.deps.generateId("msg"), calls: reads.map(() => server.deps.generateId("toolu")) };
-    return { kind: "answer", message: namedFileReads(reads, request.model, ids) };
+  // tools.run_named_commands, tools.read_named_files: what the user's request names is run and read before the model is asked.
+  const look = firstLook(route.profile, request, trimmed.offeredTools);
+  if (look !== undefined) {
+    scope.log(`${routeLabel} · answered by mallex, not the model: ${describeFirstLook(look)} · stop tool_use`);
+    const ids = { message: server.deps.generateId("msg"), calls: [...look.commands, ...look.reads].map(() => server.deps.generateId("toolu")) };
+    return { kind: "answer", message: firstLookAnswer(look, request.model, ids) };
   }
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: scope.session ?? null };
   const slow = server.ttft && escalateOnTtft(server.ttft, scope.table, route, prompt, scope.available);

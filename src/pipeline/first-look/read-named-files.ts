@@ -1,0 +1,74 @@
+import type { AnthropicMessageParam } from "../../translate/anthropic-types.js";
+import { ownText } from "../../router/own-text.js";
+import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
+
+/**
+ * `tools.read_named_files`: a user's request that names files in the project ("Implement `to_roman`
+ * in roman.py…", "Fix the bug in stats.py…") is answered by mallex itself, without the model, with a
+ * Read of each named file the conversation has not read yet (first-look.ts); the model is asked once
+ * their contents are in the conversation. The real Qwen2.5-Coder-1.5B, asked such a task, answered
+ * without looking (a code block of a function it had never seen, a JSON "call" of that function, a
+ * Write of a file it had not read, which Claude Code refuses) in every run of the shipped eval's edit
+ * tasks; with the file read, it answered with the whole file implemented. Up to MAX_FILES files, in
+ * the order named.
+ */
+export const MAX_FILES = 3;
+
+/** A name with a source or data extension, as a user writes one: `roman.py`, tools/fingerprint.js, "./a/b.ts". */
+export const FILE_NAME =
+  /(?<![\w./-])((?:\.{1,2}\/)?(?:[\w.-]+\/)*[\w.-]*\w\.(?:py|js|mjs|cjs|ts|tsx|jsx|json|yaml|yml|toml|md|txt|sh|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|css|scss|html|sql|ini|cfg|csv))(?![\w/-])/g;
+
+/**
+ * The files the user's words name, as absolute paths under `folder`, that the conversation has not
+ * read (`read`), up to MAX_FILES in the order named. Left out: a file the words ask to be written or
+ * created (`Write wordcount.py`: there is nothing to read yet, and its Read fails), and one named only
+ * inside a command mallex runs (`run`: its output says what the user asked about).
+ */
+export function namedFiles(words: string, folder: string, read: ReadonlySet<string>, run: readonly string[] = []): string[] {
+  const paths: string[] = [];
+  const inCommands = new Set(run.flatMap((command) => command.split(/\s+/)));
+  for (const match of words.matchAll(FILE_NAME)) {
+    const name = match[1]!;
+    const path = absolute(folder, name);
+    if (read.has(path) || paths.includes(path) || toCreate(words, match.index) || inCommands.has(name)) continue;
+    paths.push(path);
+    if (paths.length === MAX_FILES) break;
+  }
+  return paths;
+}
+
+/** Whether the name at `at` is the object of a verb that makes it ("Write `wordcount.py`", "create a new file util.js"). */
+function toCreate(words: string, at: number): boolean {
+  return CREATE_VERB.test(words.slice(Math.max(0, at - 60), at));
+}
+
+const CREATE_VERB = /\b(?:write|create|add|make|generate)\s+(?:(?:a|an|the|new|file|script|module|called|named)\s+)*[`'"]?$/i;
+
+/** The user's own words in a message that is their prompt (not a tool result), Claude Code's reminders left out (ownText); undefined where they wrote none. */
+export function usersWords(message: AnthropicMessageParam): string | undefined {
+  if (typeof message.content !== "string" && message.content.some((block) => block.type === "tool_result")) return undefined;
+  const words = ownText(typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content);
+  return words === "" ? undefined : words;
+}
+
+/** Every file a Read of the conversation asked for. */
+export function readPaths(messages: readonly AnthropicMessageParam[]): Set<string> {
+  const paths = new Set<string>();
+  for (const message of messages) {
+    if (typeof message.content === "string") continue;
+    for (const block of message.content) {
+      const path = block.type === "tool_use" && block.name === READ_TOOL ? (block.input as { file_path?: unknown }).file_path : undefined;
+      if (typeof path === "string") paths.add(path);
+    }
+  }
+  return paths;
+}
+
+function absolute(folder: string, name: string): string {
+  const parts = folder.split("/");
+  for (const part of name.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== "." && part !== "") parts.push(part);
+  }
+  return parts.join("/");
+}
