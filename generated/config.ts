@@ -392,6 +392,10 @@ export interface Profile {
      * A user's request (not a tool result) that quotes a command in backticks (starting with a program such as node, npm, python3, pytest, go, cargo, make, or ./a-script) in a sentence that asks for it to be run or says it fails or crashes, not after a negation (don't, never, without…), is answered by mallex, without the model, with a Bash call of each (up to 2), where the client offers Bash, before the Reads of read_named_files (a file named only inside such a command is not read: its output says what was asked); the model is asked once the output is in the conversation. Claude Code asks the user's permission for it as for any Bash call. Small models asked to run a command and report its output make the output up; asked to fix what a command shows failing, they edit without seeing the failure. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     run_named_commands?: boolean;
+    /**
+     * A user's request (not a tool result) that quotes a name of the code in backticks (`MAX_RETRIES`, `getUserName`: an identifier of 3 characters or more) and names no file is answered by mallex, without the model, with a Grep of the first such name (whole words, matching lines with their numbers), where the client offers Grep; once its result is in, the files it found, where there are 1 to 3, are Read by mallex too. The model is asked with the places in the conversation. Small models asked to change or explain a name without its file guess paths that do not exist. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     */
+    search_named_symbols?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

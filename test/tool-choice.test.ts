@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { parseSSE } from "./fakes/read-sse.js";
-import type { RoutingTable } from "../src/compile/routing-table.js";
+import type { CompiledProfile, RoutingTable } from "../src/compile/routing-table.js";
 import { createTestProxy, defaultTable, type TestProxy } from "./helpers/test-proxy.js";
 import { numberedLines } from "./helpers/read-result.js";
 
@@ -682,12 +682,9 @@ describe("tools.read_named_files: the files a user's request names are read befo
 });
 
 describe("the shipped config", () => {
-  it("turns read_named_files, run_named_commands and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
-    const on = Object.values(defaultTable.profiles).filter(
-      (profile) => profile.readNamedFiles === true || profile.runNamedCommands === true || profile.wholeFileWrites === true,
-    );
-    expect(on.map((profile) => [profile.name, profile.readNamedFiles, profile.runNamedCommands, profile.wholeFileWrites])).toEqual([
-      ["gguf-qwen2.5-coder-1.5b", true, true, true],
-    ]);
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols) and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+    const levers = (profile: CompiledProfile) => [profile.readNamedFiles, profile.runNamedCommands, profile.searchNamedSymbols, profile.wholeFileWrites];
+    const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
+    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true, true, true]]);
   });
 });

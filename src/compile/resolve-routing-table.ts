@@ -205,6 +205,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     wholeFileWrites: profile.tools?.whole_file_writes === true ? true : undefined,
     readNamedFiles: profile.tools?.read_named_files === true ? true : undefined,
     runNamedCommands: profile.tools?.run_named_commands === true ? true : undefined,
+    searchNamedSymbols: profile.tools?.search_named_symbols === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

@@ -107,6 +107,8 @@ export interface CompiledProfile {
   readNamedFiles?: boolean;
   /** The commands a user's request asks to run are run by mallex before the model is asked (run-named-commands.ts). */
   runNamedCommands?: boolean;
+  /** A name of the code a user's request quotes, with no file named, is searched by mallex, and the files found read (search-named-symbols.ts). */
+  searchNamedSymbols?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

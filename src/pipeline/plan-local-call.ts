@@ -139,11 +139,11 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const { server } = scope;
   const backend = server.backends[route.profile.backend]!;
   if (!trimmed.ok) return overBudget(scope, route, routeLabel, trimmed);
-  // tools.run_named_commands, tools.read_named_files: what the user's request names is run and read before the model is asked.
+  // tools.run_named_commands, read_named_files, search_named_symbols: what the user's request names is run, read or searched before the model is asked.
   const look = firstLook(route.profile, request, trimmed.offeredTools);
   if (look !== undefined) {
     scope.log(`${routeLabel} · answered by mallex, not the model: ${describeFirstLook(look)} · stop tool_use`);
-    const ids = { message: server.deps.generateId("msg"), calls: [...look.commands, ...look.reads].map(() => server.deps.generateId("toolu")) };
+    const ids = { message: server.deps.generateId("msg"), nextCall: () => server.deps.generateId("toolu") };
     return { kind: "answer", message: firstLookAnswer(look, request.model, ids) };
   }
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: scope.session ?? null };

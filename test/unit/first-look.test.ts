@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicCustomTool, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { describeFirstLook, firstLook, firstLookAnswer } from "../../src/pipeline/first-look/first-look.js";
+import { foundFiles, symbolSearch } from "../../src/pipeline/first-look/search-named-symbols.js";
 import { namedFiles } from "../../src/pipeline/first-look/read-named-files.js";
 import { namedCommands } from "../../src/pipeline/first-look/run-named-commands.js";
 
@@ -75,7 +76,8 @@ describe("firstLook: what mallex runs and reads before the model is asked", () =
   it("runs each command, then reads each file, in one answer of calls, no tokens counted, said in the log", () => {
     const look = firstLook(both, request(FIX), TOOLS)!;
     expect(look).toEqual({ commands: ["python3 -m unittest test_stats.py"], reads: ["/repo/stats.py"] });
-    const answer = firstLookAnswer(look, "m", { message: "msg_1", calls: ["toolu_1", "toolu_2"] });
+    let id = 0;
+    const answer = firstLookAnswer(look, "m", { message: "msg_1", nextCall: () => `toolu_${++id}` });
     expect(answer).toMatchObject({ id: "msg_1", stop_reason: "tool_use", usage: { input_tokens: 0, output_tokens: 0 } });
     expect(answer.content).toEqual([
       { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "python3 -m unittest test_stats.py" } },
@@ -105,5 +107,65 @@ describe("firstLook: what mallex runs and reads before the model is asked", () =
       { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "FAILED (failures=1)" }] },
     ];
     expect(firstLook(both, afterResult, TOOLS)).toBeUndefined();
+  });
+});
+
+describe("tools.search_named_symbols: a name of the code searched, then the files found read", () => {
+  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
+  const TOOLS = [tool("Bash"), tool("Read"), tool("Grep"), tool("Write")];
+  const SYSTEM = "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n";
+  const WORDS = "Somewhere in this project the constant `MAX_RETRIES` is defined. Change its value to 5. Change nothing else.";
+  const on = { readNamedFiles: true, runNamedCommands: true, searchNamedSymbols: true };
+  const SEARCH = { pattern: "\\bMAX_RETRIES\\b", output_mode: "content", "-n": true };
+  const searched = (result: string, input: object = SEARCH): MessagesRequest => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    system: SYSTEM,
+    messages: [
+      { role: "user", content: WORDS },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Grep", input }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: result }] },
+      { role: "system", content: "Claude Code's own note after the user's message." } as never,
+    ],
+  });
+
+  it("searches the first quoted name where the words name no file, as whole words with line numbers", () => {
+    const look = firstLook(on, { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user", content: WORDS }] }, TOOLS)!;
+    expect(look).toEqual({ commands: [], reads: [], search: "MAX_RETRIES" });
+    const answer = firstLookAnswer(look, "m", { message: "msg_1", nextCall: () => "toolu_1" });
+    expect(answer.content).toEqual([{ type: "tool_use", id: "toolu_1", name: "Grep", input: SEARCH }]);
+    expect(describeFirstLook(look)).toBe("Grep `MAX_RETRIES`, named in the request (tools.search_named_symbols)");
+    expect(symbolSearch("$el").pattern).toBe("\\$el\\b");
+  });
+
+  it("reads the files its result lists, relative or absolute, each once; says where they came from", () => {
+    const look = firstLook(
+      on,
+      searched(
+        "src/config/limits.js:3:export const MAX_RETRIES = 3;\n/repo/src/net.js:1:import { MAX_RETRIES } from './config/limits.js';\nsrc/config/limits.js:9:// MAX_RETRIES",
+      ),
+      TOOLS,
+    )!;
+    expect(look).toEqual({ commands: [], reads: ["/repo/src/config/limits.js", "/repo/src/net.js"], found: "MAX_RETRIES" });
+    expect(describeFirstLook(look)).toBe(
+      "Read /repo/src/config/limits.js, /repo/src/net.js, where the search for `MAX_RETRIES` found it (tools.search_named_symbols)",
+    );
+  });
+
+  it("leaves the model to choose: nothing found, more files than it reads, the model's own search, a named file, a quoted name with the lever off", () => {
+    expect(firstLook(on, searched("No matches found"), TOOLS)).toBeUndefined();
+    expect(foundFiles(["a.js:1:x", "b.js:1:x", "c.js:1:x", "d.js:1:x"].join("\n"), "/repo")).toEqual([]);
+    expect(firstLook(on, searched("src/config/limits.js:3:x", { pattern: "MAX_RETRIES" }), TOOLS)).toBeUndefined();
+    const named = { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user" as const, content: "Implement `slugify` in slugify.js." }] };
+    expect(firstLook(on, named, TOOLS)).toEqual({ commands: [], reads: ["/repo/slugify.js"] });
+    expect(firstLook({ ...on, searchNamedSymbols: false }, searched("src/config/limits.js:3:x"), TOOLS)).toBeUndefined();
+    expect(firstLook(on, { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user", content: WORDS }] }, [tool("Read")])).toBeUndefined();
+  });
+
+  it("beside a command to run: both in one answer", () => {
+    const words = "Rename the function `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.";
+    const look = firstLook(on, { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user", content: words }] }, TOOLS)!;
+    // main.js is named only inside the command: the name is still searched.
+    expect(look).toEqual({ commands: ["node main.js"], reads: [], search: "getUserName" });
   });
 });

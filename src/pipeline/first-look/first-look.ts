@@ -1,60 +1,78 @@
 import type { CompiledProfile } from "../../compile/routing-table.js";
-import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
 import { workingDirectoryOf } from "../../trim/relative-context-paths.js";
 import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
 import { modelChoosesCalls } from "../model-chooses-calls.js";
-import { namedFiles, readPaths, usersWords } from "./read-named-files.js";
+import { namedFiles, namesAFile, readPaths, usersWords } from "./read-named-files.js";
 import { namedCommands } from "./run-named-commands.js";
+import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";
 
 const BASH_TOOL = "Bash";
 
 /**
- * What mallex looks at for the model before it is asked a user's request: the commands the request
- * asks to run (tools.run_named_commands) and the files it names (tools.read_named_files), where the
- * profile turns them on and the client offers Bash and Read.
+ * What mallex looks at for the model before it is asked a user's request, where the profile turns it
+ * on and the client offers the tool: the commands the request asks to run (tools.run_named_commands),
+ * the files it names (tools.read_named_files), or else the name of the code it quotes, searched
+ * (tools.search_named_symbols) — and, once that search's result is in, the files it found (`found`:
+ * the name searched).
  */
 export interface FirstLook {
   readonly commands: readonly string[];
   readonly reads: readonly string[];
+  readonly search?: string;
+  readonly found?: string;
 }
 
+type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols">;
+
 /** The first look that answers this request, or undefined where there is nothing to look at (the model is asked). */
-export function firstLook(
-  profile: Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands">,
-  request: MessagesRequest,
-  offeredTools: readonly AnthropicCustomTool[],
-): FirstLook | undefined {
+export function firstLook(profile: Levers, request: MessagesRequest, offeredTools: readonly AnthropicCustomTool[]): FirstLook | undefined {
   const offered = (name: string) => offeredTools.some((tool) => tool.name === name);
   const run = profile.runNamedCommands === true && offered(BASH_TOOL);
   const read = profile.readNamedFiles === true && offered(READ_TOOL);
-  if ((!run && !read) || !modelChoosesCalls(request)) return undefined;
+  const search = profile.searchNamedSymbols === true && offered(GREP_TOOL);
+  if ((!run && !read && !search) || !modelChoosesCalls(request)) return undefined;
   // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
-  const last = request.messages.findLast((message) => message.role !== "system");
-  if (last?.role !== "user") return undefined;
-  const words = usersWords(last);
-  if (words === undefined) return undefined;
-  const commands = run ? namedCommands(words) : [];
+  const turns = request.messages.filter((message) => message.role !== "system");
+  if (turns.at(-1)?.role !== "user") return undefined;
   const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
   const folder = workingDirectoryOf(system, []);
+  const words = usersWords(turns.at(-1)!);
+  if (words === undefined) return search && offered(READ_TOOL) && folder !== undefined ? readFound(turns, folder) : undefined;
+  const commands = run ? namedCommands(words) : [];
   const reads = read && folder !== undefined ? namedFiles(words, folder, readPaths(request.messages), commands) : [];
-  return commands.length + reads.length === 0 ? undefined : { commands, reads };
+  // A file named is where to look: the name is searched only where none is (a command's own file aside).
+  const symbol = search && !namesAFile(commands.reduce((rest, command) => rest.replaceAll(`\`${command}\``, ""), words)) ? namedSymbol(words) : undefined;
+  if (commands.length + reads.length === 0 && symbol === undefined) return undefined;
+  return { commands, reads, ...(symbol === undefined ? {} : { search: symbol }) };
+}
+
+/** The second look after mallex's own search: a Read of each file it found that the conversation has not read. */
+function readFound(turns: readonly AnthropicMessageParam[], folder: string): FirstLook | undefined {
+  const words = turns.length >= 3 ? usersWords(turns.at(-3)!) : undefined;
+  const result = words === undefined ? undefined : searchResultOf(turns, words);
+  if (result === undefined) return undefined;
+  const read = readPaths(turns);
+  const reads = foundFiles(result, folder).filter((path) => !read.has(path));
+  return reads.length === 0 ? undefined : { commands: [], reads, found: namedSymbol(words!)! };
 }
 
 /**
- * The answer mallex gives instead of the model: each command's Bash, then each file's Read (`ids`: the
- * message's, then one per call), nothing generated, so no tokens counted.
+ * The answer mallex gives instead of the model: each command's Bash, each file's Read, then the search
+ * (`ids`: the message's, and one per call), nothing generated, so no tokens counted.
  */
-export function firstLookAnswer(look: FirstLook, model: string, ids: { message: string; calls: readonly string[] }): AnthropicMessage {
+export function firstLookAnswer(look: FirstLook, model: string, ids: { message: string; nextCall: () => string }): AnthropicMessage {
   const calls = [
-    ...look.commands.map((command) => ({ name: BASH_TOOL, input: { command } })),
-    ...look.reads.map((path) => ({ name: READ_TOOL, input: { file_path: path } })),
+    ...look.commands.map((command) => ({ name: BASH_TOOL, input: { command } as object })),
+    ...look.reads.map((path) => ({ name: READ_TOOL, input: { file_path: path } as object })),
+    ...(look.search === undefined ? [] : [{ name: GREP_TOOL, input: symbolSearch(look.search) as object }]),
   ];
   return {
     id: ids.message,
     type: "message",
     role: "assistant",
     model,
-    content: calls.map((call, at): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.calls[at]!, ...call })),
+    content: calls.map((call): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.nextCall(), ...call })),
     stop_reason: "tool_use",
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } as AnthropicMessage["usage"],
@@ -63,7 +81,16 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
 
 /** The request's log line for it: `Bash `npm test`, Read /repo/a.py, named in the request (tools.…)`. */
 export function describeFirstLook(look: FirstLook): string {
-  const calls = [...look.commands.map((command) => `Bash \`${command}\``), ...(look.reads.length > 0 ? [`Read ${look.reads.join(", ")}`] : [])];
-  const levers = [...(look.commands.length > 0 ? ["tools.run_named_commands"] : []), ...(look.reads.length > 0 ? ["tools.read_named_files"] : [])];
+  if (look.found !== undefined) return `Read ${look.reads.join(", ")}, where the search for \`${look.found}\` found it (tools.search_named_symbols)`;
+  const calls = [
+    ...look.commands.map((command) => `Bash \`${command}\``),
+    ...(look.reads.length > 0 ? [`Read ${look.reads.join(", ")}`] : []),
+    ...(look.search === undefined ? [] : [`Grep \`${look.search}\``]),
+  ];
+  const levers = [
+    ...(look.commands.length > 0 ? ["tools.run_named_commands"] : []),
+    ...(look.reads.length > 0 ? ["tools.read_named_files"] : []),
+    ...(look.search === undefined ? [] : ["tools.search_named_symbols"]),
+  ];
   return `${calls.join(", ")}, named in the request (${levers.join(", ")})`;
 }

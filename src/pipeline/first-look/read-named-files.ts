@@ -18,6 +18,11 @@ export const MAX_FILES = 3;
 export const FILE_NAME =
   /(?<![\w./-])((?:\.{1,2}\/)?(?:[\w.-]+\/)*[\w.-]*\w\.(?:py|js|mjs|cjs|ts|tsx|jsx|json|yaml|yml|toml|md|txt|sh|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|css|scss|html|sql|ini|cfg|csv))(?![\w/-])/g;
 
+/** Whether the user's words name a file at all (one to create included). */
+export function namesAFile(words: string): boolean {
+  return words.search(FILE_NAME) !== -1;
+}
+
 /**
  * The files the user's words name, as absolute paths under `folder`, that the conversation has not
  * read (`read`), up to MAX_FILES in the order named. Left out: a file the words ask to be written or
