@@ -148,7 +148,7 @@ describe("tools.search_named_symbols: a name of the code searched, then the file
     )!;
     expect(look).toEqual({ commands: [], reads: ["/repo/src/config/limits.js", "/repo/src/net.js"], found: "MAX_RETRIES" });
     expect(describeFirstLook(look)).toBe(
-      "Read /repo/src/config/limits.js, /repo/src/net.js, where the search for `MAX_RETRIES` found it (tools.search_named_symbols)",
+      "Read /repo/src/config/limits.js, /repo/src/net.js, found by the search for `MAX_RETRIES` (tools.search_named_symbols)",
     );
   });
 

@@ -62,10 +62,10 @@ function readFound(turns: readonly AnthropicMessageParam[], folder: string): Fir
  * (`ids`: the message's, and one per call), nothing generated, so no tokens counted.
  */
 export function firstLookAnswer(look: FirstLook, model: string, ids: { message: string; nextCall: () => string }): AnthropicMessage {
-  const calls = [
-    ...look.commands.map((command) => ({ name: BASH_TOOL, input: { command } as object })),
-    ...look.reads.map((path) => ({ name: READ_TOOL, input: { file_path: path } as object })),
-    ...(look.search === undefined ? [] : [{ name: GREP_TOOL, input: symbolSearch(look.search) as object }]),
+  const calls: Array<Pick<AnthropicToolUseBlock, "name" | "input">> = [
+    ...look.commands.map((command) => ({ name: BASH_TOOL, input: { command } })),
+    ...look.reads.map((path) => ({ name: READ_TOOL, input: { file_path: path } })),
+    ...(look.search === undefined ? [] : [{ name: GREP_TOOL, input: symbolSearch(look.search) }]),
   ];
   return {
     id: ids.message,
@@ -81,7 +81,7 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
 
 /** The request's log line for it: `Bash `npm test`, Read /repo/a.py, named in the request (tools.…)`. */
 export function describeFirstLook(look: FirstLook): string {
-  if (look.found !== undefined) return `Read ${look.reads.join(", ")}, where the search for \`${look.found}\` found it (tools.search_named_symbols)`;
+  if (look.found !== undefined) return `Read ${look.reads.join(", ")}, found by the search for \`${look.found}\` (tools.search_named_symbols)`;
   const calls = [
     ...look.commands.map((command) => `Bash \`${command}\``),
     ...(look.reads.length > 0 ? [`Read ${look.reads.join(", ")}`] : []),
