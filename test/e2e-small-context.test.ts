@@ -12,10 +12,9 @@ import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
  * models: a real instruct model (the model kit's SmolLM2-135M-Instruct, on the pinned release), asked
  * for long answers so its session outgrows the context within a few turns, through Claude Code's
  * compaction (`--continue`); and random weights that never stop (on the pinned and the newest release),
- * the worst case, where every answer
- * runs until mallex's cap cuts it. A cut answer ends max_tokens (issue 49), and Claude Code asks to go
- * on, up to 3 times, before it ends the turn with its own error (test/e2e-claude-code-cut-answer.test.ts):
- * with a model that never stops, that is every turn. Its requests to go on carry only the cut answer's
+ * the worst case, where every answer runs until mallex's cap cuts it. A cut answer ends max_tokens
+ * (issue 49), and Claude Code asks to go on, up to 3 times, before it ends the turn with its own error
+ * (test/e2e-claude-code-cut-answer.test.ts): with a model that never stops, that is every turn. Its requests to go on carry only the cut answer's
  * tail here (fitContinuation): with every piece, each pushed Claude Code past its compaction point,
  * and after 3 compactions in a turn it ended it "Autocompact is thrashing".
  */
