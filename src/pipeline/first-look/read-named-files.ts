@@ -69,7 +69,9 @@ export function readPaths(messages: readonly AnthropicMessageParam[]): Set<strin
   return paths;
 }
 
-function absolute(folder: string, name: string): string {
+/** `name` (relative, or absolute already) as an absolute path under `folder`. */
+export function absolute(folder: string, name: string): string {
+  if (name.startsWith("/")) return name;
   const parts = folder.split("/");
   for (const part of name.split("/")) {
     if (part === "..") parts.pop();

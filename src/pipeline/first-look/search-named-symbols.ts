@@ -1,4 +1,5 @@
 import type { AnthropicMessageParam } from "../../translate/anthropic-types.js";
+import { absolute } from "./read-named-files.js";
 
 /**
  * `tools.search_named_symbols`: a user's request that quotes a name of the code in backticks but names
@@ -37,8 +38,8 @@ export function foundFiles(result: string, folder: string): string[] {
   for (const line of result.split("\n")) {
     const path = /^(.+?):\d+[:-]/.exec(line)?.[1];
     if (path === undefined) continue;
-    const absolute = path.startsWith("/") ? path : `${folder}/${path.replace(/^\.\//, "")}`;
-    if (!files.includes(absolute)) files.push(absolute);
+    const file = absolute(folder, path);
+    if (!files.includes(file)) files.push(file);
   }
   return files.length > MAX_FOUND ? [] : files;
 }
