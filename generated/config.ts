@@ -396,6 +396,14 @@ export interface Profile {
      * A user's request (not a tool result) that quotes a name of the code in backticks (`MAX_RETRIES`, `getUserName`: an identifier of 3 characters or more) and names no file is answered by mallex, without the model, with a Grep of the first such name (whole words, matching lines with their numbers), where the client offers Grep; once its result is in, the files it found, where there are 1 to 3, are Read by mallex too. The model is asked with the places in the conversation. Small models asked to change or explain a name without its file guess paths that do not exist. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     search_named_symbols?: boolean;
+    /**
+     * Once the model has changed a file (a Write, Edit or MultiEdit that succeeded) for a user's request that names commands to run as run_named_commands reads them (`npm test` fails…, …then run `node main.js`), and the model's calls ran none of them, mallex runs them again itself with Bash, where the client offers Bash, before the model is asked: at most 3 times after the first edit. Where one still fails, with whole_file_writes on, the model is asked for the file it last changed, whole, in one code block. Small models make an edit and answer that it is done without running anything; given the failure and another try (Aider's benchmark loop), they fix more.
+     */
+    check_after_edits?: boolean;
+    /**
+     * Where a command the user's request names to run (as run_named_commands reads them) fails right after the request, and the request named no file to read, mallex reads, without the model and where the client offers Read, the project's files the command's output points at (a stack trace's frames: absolute paths under the working directory, not node_modules), then the project's files those load (relative imports and requires, data files named in quotes such as config.json), up to 3 a step; the model is asked once they are in the conversation (with whole_file_writes, for the file read last). Small models shown a failure edit the file it surfaced in (a test) rather than the one it comes from.
+     */
+    follow_failures?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

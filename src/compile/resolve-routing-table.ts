@@ -206,6 +206,8 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     readNamedFiles: profile.tools?.read_named_files === true ? true : undefined,
     runNamedCommands: profile.tools?.run_named_commands === true ? true : undefined,
     searchNamedSymbols: profile.tools?.search_named_symbols === true ? true : undefined,
+    checkAfterEdits: profile.tools?.check_after_edits === true ? true : undefined,
+    followFailures: profile.tools?.follow_failures === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

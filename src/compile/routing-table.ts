@@ -109,6 +109,10 @@ export interface CompiledProfile {
   runNamedCommands?: boolean;
   /** A name of the code a user's request quotes, with no file named, is searched by mallex, and the files found read (search-named-symbols.ts). */
   searchNamedSymbols?: boolean;
+  /** After the model's edit, the commands a user's request names to run are run again by mallex, and the file asked for again while they fail (check-after-edits.ts). */
+  checkAfterEdits?: boolean;
+  /** After a command a user's request names fails, mallex reads the files its output points at, then those they load (follow-failures.ts). */
+  followFailures?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

@@ -1,8 +1,9 @@
 import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { readFiles, withPlainReads, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { FILE_NAME, usersWords } from "./first-look/read-named-files.js";
+import { EDITING_TOOLS, failedCheck } from "./first-look/check-after-edits.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for
@@ -12,8 +13,14 @@ import { FILE_NAME, usersWords } from "./first-look/read-named-files.js";
  * file" unnamed, or with the task restated before it, or "if the task asks for a change…", it wrote
  * it back unchanged every time: a model this small follows one plain instruction that names the file.
  */
-export function wholeFileAsk(file: ReadFile): string {
-  return `Now answer with the whole new ${basename(file.path)}, the change made, in one fenced code block.`;
+export function wholeFileAsk({ file, failed }: AskedFile): string {
+  return `${failed === undefined ? "" : `\`${failed}\` still fails. `}Now answer with the whole new ${basename(file.path)}, the change made, in one fenced code block.`;
+}
+
+/** The file the model is asked for, and the command of the check that failed since its last change (absent: it is asked after a Read). */
+export interface AskedFile {
+  file: ReadFile;
+  failed?: string;
 }
 
 /**
@@ -24,34 +31,42 @@ export function wholeFileAsk(file: ReadFile): string {
 const EDIT_TASK =
   /\b(?:fix|implement|add|change|update|edit|modify|rewrite|refactor|rename|remove|delete|replace|correct|complete|finish|make it work|write)\b/i;
 
-/** The tools that change a file: once one ran after the task, the model has made its edit and is not asked again. */
-const EDITING_TOOLS = new Set([WRITE_TOOL, "Edit", "MultiEdit", "NotebookEdit"]);
-
 /**
- * The file to ask this request for ({@link wholeFileAsk}), where its last message is the result of a whole
- * file's Read, the user's task (their latest words) asks for a change, and no tool has changed a file
- * since. Which Read counts ({@link fileToChange}): a file the task asks to change, by name; where it
- * names none so, one the task does not name (found by the model: the config behind a crash, the file
- * that defines a constant). Undefined where the ask does not apply.
+ * The file to ask this request for ({@link wholeFileAsk}), where the user's task (their latest words)
+ * asks for a change and either
+ * - its last message is the result of a whole file's Read and no tool has changed a file since the
+ *   task. Which of the files read since the task ({@link fileToChange}): one the task asks to change,
+ *   by name; where it names none so, the newest one it does not name (found by the model or by
+ *   mallex's first look: the config behind a crash, the file that defines a constant);
+ * - or, with `checkAfterEdits`, a file has been changed since the task and its last message is a
+ *   command the task names, run again and failing (check-after-edits.ts): the file last changed, as
+ *   the conversation last showed it, with that command (`failed`).
+ * Undefined where the ask does not apply.
  */
-export function fileAskedFor(request: Pick<MessagesRequest, "messages">): ReadFile | undefined {
+export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile: Pick<CompiledProfile, "checkAfterEdits"> = {}): AskedFile | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
   const taskAt = messages.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
   const task = taskAt < 0 ? undefined : usersWords(messages[taskAt]!)!;
   if (task === undefined || !EDIT_TASK.test(task)) return undefined;
   const since = messages.slice(taskAt + 1);
-  if (since.length < 2 || since.some(changesAFile)) return undefined;
-  return fileToChange(task, readFiles(since.slice(-2)));
+  const changed = since.flatMap(changedFiles);
+  if (changed.length === 0) {
+    const file = since.length < 2 || readFiles(since.slice(-2)).length === 0 ? undefined : fileToChange(task, readFiles(since));
+    return file === undefined ? undefined : { file };
+  }
+  const failed = profile.checkAfterEdits === true ? failedCheck(since, task) : undefined;
+  const file = failed === undefined ? undefined : readFiles(messages).find((known) => known.path === changed.at(-1));
+  return file === undefined ? undefined : { file, failed: failed! };
 }
 
 /**
- * Of the files just read, the one the task is about changing. Asked for the file last read, the 1.5B
+ * Of the files read since the task (newest first), the one the task is about changing. Asked for the file last read, the 1.5B
  * rewrote test_stats.py for "`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py", and
  * was asked for app.js when "`node app.js` crashes" came of config.json. So: a file the task names
  * after a verb of change in the same sentence ("Fix the bug in stats.py", "Implement `to_roman` in
  * roman.py"); where it names none so, a file it does not name at all.
  */
-export function fileToChange(task: string, justRead: readonly ReadFile[]): ReadFile | undefined {
+export function fileToChange(task: string, read: readonly ReadFile[]): ReadFile | undefined {
   const named = [...task.matchAll(FILE_NAME)].map((match) => match[1]!);
   const targets = task.split(/(?<=[.!?])\s+|\n+/).flatMap((sentence) => {
     const verb = EDIT_TASK.exec(sentence);
@@ -59,7 +74,7 @@ export function fileToChange(task: string, justRead: readonly ReadFile[]): ReadF
   });
   const isOne = (names: readonly string[]) => (file: ReadFile) =>
     names.some((name) => file.path === name || file.path.endsWith(`/${name.replace(/^\.\//, "")}`));
-  return targets.length > 0 ? justRead.find(isOne(targets)) : justRead.find((file) => !isOne(named)(file));
+  return targets.length > 0 ? read.find(isOne(targets)) : read.find((file) => !isOne(named)(file));
 }
 
 /** The request to send with the ask after its last message (Claude Code's own words are left as they are). */
@@ -67,8 +82,13 @@ export function withAsk<T extends Pick<MessagesRequest, "messages">>(request: T,
   return { ...request, messages: [...request.messages, { role: "user", content: [{ type: "text", text: ask }] }] };
 }
 
-function changesAFile(message: AnthropicMessageParam): boolean {
-  return typeof message.content !== "string" && message.content.some((block) => block.type === "tool_use" && EDITING_TOOLS.has(block.name));
+/** The files a message's calls change (their paths, in order). */
+function changedFiles(message: AnthropicMessageParam): string[] {
+  if (typeof message.content === "string") return [];
+  return message.content.flatMap((block) => {
+    const path = block.type === "tool_use" && EDITING_TOOLS.has(block.name) ? (block.input as { file_path?: unknown }).file_path : undefined;
+    return typeof path === "string" ? [path] : [];
+  });
 }
 
 /** With `tools.whole_file_writes`, every request's whole-file Reads go to the model without their line numbers (withPlainReads): the same on each turn, so the server's cache of the conversation holds. */

@@ -162,7 +162,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // tools.whole_file_writes: the answer is read whole, and a file read, rewritten in a code block, becomes its Write…
   const wholeFile = planWholeFileWrite(route.profile, asked, trimmed.offeredTools);
   // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
-  const fileAsked = wholeFile === undefined ? undefined : fileAskedFor(asked);
+  const fileAsked = wholeFile === undefined ? undefined : fileAskedFor(asked, route.profile);
   const ask = fileAsked === undefined ? undefined : wholeFileAsk(fileAsked);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
   const sent = plainReadsFor(route.profile, action?.sent ?? trimmed.request);
@@ -182,7 +182,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
-  if (ask !== undefined) notes.push(`asked "${ask}" (tools.whole_file_writes)`);
+  if (ask !== undefined) notes.push(`asked "${ask}" (tools.whole_file_writes${fileAsked?.failed === undefined ? "" : ", tools.check_after_edits"})`);
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
@@ -221,7 +221,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(action ? { replyTool: true } : {}),
     ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
     // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
-    ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked] }),
+    ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked.file] }),
   };
   return { kind: "call", call };
 }

@@ -59,6 +59,20 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
     ).toBeUndefined();
   });
 
+  it("chooses among every file read since the task: the file to change read first, its test read last (a failure followed)", () => {
+    const fixStats = task("`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py so the tests pass.");
+    const messages = [
+      fixStats,
+      call("s", "Read", { file_path: "/repo/stats.py" }),
+      result("s", numberedLines("def mean(xs):\n    return 0\n")),
+      call("t", "Read", { file_path: "/repo/test_stats.py" }),
+      result("t", numberedLines("import stats\n")),
+    ];
+    expect(wholeFileAskFor({ messages })).toBe("Now answer with the whole new stats.py, the change made, in one fenced code block.");
+    // Not asked again after another tool's result.
+    expect(wholeFileAskFor({ messages: [...messages, call("b", "Bash", { command: "ls" }), result("b", "stats.py")] })).toBeUndefined();
+  });
+
   it("where the task names no file to change, a file it does not name: the config behind a crash, not the app.js it runs", () => {
     const crash = task("`node app.js` crashes on start. Find out why and fix it.");
     expect(
@@ -93,6 +107,38 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
         messages: [task("Implement to_roman."), call("t1", "Read", { file_path: "/repo/x.py", offset: 5 }), result("t1", numberedLines("x = 1\n"))],
       }),
     ).toBeUndefined();
+  });
+});
+
+describe("fileAskedFor after a check: the request's command run again after an edit, and still failing", () => {
+  const fix = task("`npm test` fails in this project. Find the bug in the source and fix it.");
+  const failing = (id: string): AnthropicMessageParam[] => [
+    call(id, "Bash", { command: "npm test" }),
+    { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "Exit code 1\nnot ok 1 - range(1, 3)", is_error: true }] },
+  ];
+  const readRange = [call("r", "Read", { file_path: "/repo/src/range.js" }), result("r", numberedLines("for (let i = a; i < b; i++) out.push(i);\n"))];
+  const edit = [
+    call("e", "Edit", { file_path: "/repo/src/range.js", old_string: "let i = a", new_string: "let i = a + 1" }),
+    result("e", "The file has been updated."),
+  ];
+  const check = { checkAfterEdits: true };
+
+  it("asks for the file last changed, as the conversation last showed it, naming the command that still fails", () => {
+    const asked = fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...edit, ...failing("t2")] }, check)!;
+    expect(asked).toEqual({ file: { path: "/repo/src/range.js", text: "for (let i = a + 1; i < b; i++) out.push(i);\n" }, failed: "npm test" });
+    expect(wholeFileAsk(asked)).toBe("`npm test` still fails. Now answer with the whole new range.js, the change made, in one fenced code block.");
+  });
+
+  it("asks nothing once it passes, with the lever off, for a command the task does not name, or for a file the conversation never showed", () => {
+    const passed = [call("t2", "Bash", { command: "npm test" }), result("t2", "ok 1 - range(1, 3)")];
+    expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...edit, ...passed] }, check)).toBeUndefined();
+    expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...edit, ...failing("t2")] })).toBeUndefined();
+    const other = [
+      call("t2", "Bash", { command: "node -e 'throw 1'" }),
+      { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: "t2", content: "Exit code 1", is_error: true }] },
+    ];
+    expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...edit, ...other] }, check)).toBeUndefined();
+    expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...edit, ...failing("t2")] }, check)).toBeUndefined();
   });
 });
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { AnthropicCustomTool, MessagesRequest } from "../../src/translate/anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicMessageParam, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { describeFirstLook, firstLook, firstLookAnswer } from "../../src/pipeline/first-look/first-look.js";
 import { foundFiles, symbolSearch } from "../../src/pipeline/first-look/search-named-symbols.js";
 import { namedFiles } from "../../src/pipeline/first-look/read-named-files.js";
 import { namedCommands } from "../../src/pipeline/first-look/run-named-commands.js";
+import { MAX_CHECKS } from "../../src/pipeline/first-look/check-after-edits.js";
+import { loadedFiles, outputFiles } from "../../src/pipeline/first-look/follow-failures.js";
+import { numberedLines } from "../helpers/read-result.js";
 
 describe("namedCommands: the commands a user's words ask to run", () => {
   it.each([
@@ -146,15 +149,16 @@ describe("tools.search_named_symbols: a name of the code searched, then the file
       ),
       TOOLS,
     )!;
-    expect(look).toEqual({ commands: [], reads: ["/repo/src/config/limits.js", "/repo/src/net.js"], found: "MAX_RETRIES" });
+    // limits.js defines the name: read last.
+    expect(look).toEqual({ commands: [], reads: ["/repo/src/net.js", "/repo/src/config/limits.js"], found: "MAX_RETRIES" });
     expect(describeFirstLook(look)).toBe(
-      "Read /repo/src/config/limits.js, /repo/src/net.js, found by the search for `MAX_RETRIES` (tools.search_named_symbols)",
+      "Read /repo/src/net.js, /repo/src/config/limits.js, found by the search for `MAX_RETRIES` (tools.search_named_symbols)",
     );
   });
 
   it("leaves the model to choose: nothing found, more files than it reads, the model's own search, a named file, a quoted name with the lever off", () => {
     expect(firstLook(on, searched("No matches found"), TOOLS)).toBeUndefined();
-    expect(foundFiles(["a.js:1:x", "b.js:1:x", "c.js:1:x", "d.js:1:x"].join("\n"), "/repo")).toEqual([]);
+    expect(foundFiles(["a.js:1:x", "b.js:1:x", "c.js:1:x", "d.js:1:x"].join("\n"), "/repo", "x")).toEqual([]);
     expect(firstLook(on, searched("src/config/limits.js:3:x", { pattern: "MAX_RETRIES" }), TOOLS)).toBeUndefined();
     const named = { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user" as const, content: "Implement `slugify` in slugify.js." }] };
     expect(firstLook(on, named, TOOLS)).toEqual({ commands: [], reads: ["/repo/slugify.js"] });
@@ -162,10 +166,158 @@ describe("tools.search_named_symbols: a name of the code searched, then the file
     expect(firstLook(on, { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user", content: WORDS }] }, [tool("Read")])).toBeUndefined();
   });
 
+  it("reads the file that defines the name last, so the model is asked for that one", () => {
+    const found = (lines: string[], symbol = "MAX_RETRIES") => foundFiles(lines.join("\n"), "/r", symbol);
+    expect(
+      found([
+        "src/net/retry.js:1:import { MAX_RETRIES } from '../config/limits.js';",
+        "src/config/limits.js:3:export const MAX_RETRIES = 3;",
+        "docs/retries.md:3:Requests are retried up to MAX_RETRIES times.",
+      ]),
+    ).toEqual(["/r/src/net/retry.js", "/r/docs/retries.md", "/r/src/config/limits.js"]);
+    expect(found(["settings.py:2:MAX_RETRIES: int = 3", "main.py:9:if n == MAX_RETRIES:"])).toEqual(["/r/main.py", "/r/settings.py"]);
+    expect(found(["lib/users.js:4:export async function getUserName(id) {", "main.js:2:getUserName(1)"], "getUserName")).toEqual([
+      "/r/main.js",
+      "/r/lib/users.js",
+    ]);
+    // A use that compares, or a longer name, defines nothing: the result's own order stays.
+    expect(found(["a.py:1:x = MAX_RETRIES == 3", "b.py:1:MAX_RETRIES_LIMIT = 2"])).toEqual(["/r/a.py", "/r/b.py"]);
+    expect(found(["a.js:1:$el = 1", "b.js:1:use($el)"], "$el")).toEqual(["/r/b.js", "/r/a.js"]);
+  });
+
   it("beside a command to run: both in one answer", () => {
     const words = "Rename the function `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.";
     const look = firstLook(on, { model: "m", max_tokens: 1, system: SYSTEM, messages: [{ role: "user", content: words }] }, TOOLS)!;
     // main.js is named only inside the command: the name is still searched.
     expect(look).toEqual({ commands: ["node main.js"], reads: [], search: "getUserName" });
+  });
+});
+
+describe("tools.check_after_edits: the request's commands run again after the model's edit", () => {
+  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
+  const TOOLS = [tool("Bash"), tool("Read"), tool("Write"), tool("Edit")];
+  const WORDS = "`npm test` fails in this project. Find the bug in the source and fix it.";
+  const on = { runNamedCommands: true, checkAfterEdits: true };
+  const turn = (id: string, name: string, input: object, outcome: string, isError = false): AnthropicMessageParam[] => [
+    { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: outcome, ...(isError ? { is_error: true } : {}) }] },
+  ];
+  const run = (id: string) => turn(id, "Bash", { command: "npm test" }, "Exit code 1\nnot ok 1", true);
+  const write = (id: string) => turn(id, "Write", { file_path: "/repo/src/range.js", content: "x" }, "The file has been updated.");
+  const asked = (...messages: AnthropicMessageParam[]): MessagesRequest => ({
+    model: "m",
+    max_tokens: 1,
+    system: "# Environment\n - Primary working directory: /repo\n",
+    messages: [{ role: "user", content: WORDS }, ...messages, { role: "system", content: "a note" } as never],
+  });
+
+  it("runs them once the model's edit succeeded, said in the log", () => {
+    const look = firstLook(on, asked(...run("t1"), ...write("t2")), TOOLS)!;
+    expect(look).toEqual({ commands: ["npm test"], reads: [], check: true });
+    expect(firstLookAnswer(look, "m", { message: "msg", nextCall: () => "toolu_9" }).content).toEqual([
+      { type: "tool_use", id: "toolu_9", name: "Bash", input: { command: "npm test" } },
+    ]);
+    expect(describeFirstLook(look)).toBe("Bash `npm test` again after the model's edit (tools.check_after_edits)");
+    // An Edit counts as a Write does; the lever needs no first look of its own.
+    const edit = turn("t2", "Edit", { file_path: "/repo/src/range.js", old_string: "<", new_string: "<=" }, "ok");
+    expect(firstLook({ checkAfterEdits: true }, asked(...run("t1"), ...edit), TOOLS)).toEqual(look);
+  });
+
+  it("at most MAX_CHECKS times after the first edit, then the model answers", () => {
+    const turns: AnthropicMessageParam[] = [...run("t0"), ...write("w1")];
+    for (let check = 1; check < MAX_CHECKS; check++) turns.push(...run(`c${check}`), ...write(`w${check + 1}`));
+    expect(firstLook(on, asked(...turns), TOOLS)).toEqual({ commands: ["npm test"], reads: [], check: true });
+    turns.push(...run("last"), ...write("after"));
+    expect(firstLook(on, asked(...turns), TOOLS)).toBeUndefined();
+  });
+
+  it("leaves the model to answer: an edit that failed, the model's own run beside its edit, no command named, another tool, the lever off or Bash not offered", () => {
+    const failed = turn("t2", "Write", { file_path: "/repo/a.js", content: "x" }, "File has not been read yet.", true);
+    expect(firstLook(on, asked(...run("t1"), ...failed), TOOLS)).toBeUndefined();
+    const both: AnthropicMessageParam[] = [
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "w", name: "Write", input: { file_path: "/repo/a.js", content: "x" } },
+          { type: "tool_use", id: "r", name: "Bash", input: { command: "npm test" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "w", content: "ok" },
+          { type: "tool_result", tool_use_id: "r", content: "passed" },
+        ],
+      },
+    ];
+    expect(firstLook(on, asked(...run("t1"), ...both), TOOLS)).toBeUndefined();
+    const implement = { ...asked(...write("t2")), messages: [{ role: "user" as const, content: "Implement `slugify` in slugify.js." }, ...write("t2")] };
+    expect(firstLook(on, implement, TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(...run("t1"), ...turn("t2", "Read", { file_path: "/repo/a.js" }, "1\tx")), TOOLS)).toBeUndefined();
+    expect(firstLook({ runNamedCommands: true }, asked(...run("t1"), ...write("t2")), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(...run("t1"), ...write("t2")), [tool("Read"), tool("Write")])).toBeUndefined();
+  });
+});
+
+describe("tools.follow_failures: a failing command's files read, then the files they load", () => {
+  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
+  const TOOLS = [tool("Bash"), tool("Read"), tool("Write")];
+  const WORDS = "`npm test` fails in this project. Find the bug in the source and fix it. Do not change the tests.";
+  const on = { runNamedCommands: true, followFailures: true };
+  const FAILURE = [
+    "Exit code 1",
+    "AssertionError [ERR_ASSERTION]: Expected values to be strictly deep-equal:",
+    "    at file:///repo/test/range.test.js:4:8",
+    "    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)",
+    "    at /repo/node_modules/tap/index.js:1:1",
+    "    at /elsewhere/x.js:1:1",
+  ].join("\n");
+  const TEST = 'import assert from "node:assert/strict";\nimport { range } from "../src/range.js";\nassert.deepEqual(range(1, 3), [1, 2, 3]);\n';
+  const asked = (...messages: AnthropicMessageParam[]): MessagesRequest => ({
+    model: "m",
+    max_tokens: 1,
+    system: "# Environment\n - Primary working directory: /repo\n",
+    messages: [{ role: "user", content: WORDS }, ...messages],
+  });
+  const ran = (outcome: string, isError = true): AnthropicMessageParam[] => [
+    { role: "assistant", content: [{ type: "tool_use", id: "b", name: "Bash", input: { command: "npm test" } }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "b", content: outcome, ...(isError ? { is_error: true } : {}) }] },
+  ];
+  const readTest: AnthropicMessageParam[] = [
+    { role: "assistant", content: [{ type: "tool_use", id: "r", name: "Read", input: { file_path: "/repo/test/range.test.js" } }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "r", content: numberedLines(TEST) }] },
+  ];
+
+  it("reads the project's files the failure's output points at, then the project's files they load", () => {
+    const first = firstLook(on, asked(...ran(FAILURE)), TOOLS)!;
+    expect(first).toEqual({ commands: [], reads: ["/repo/test/range.test.js"], followed: true });
+    expect(describeFirstLook(first)).toBe("Read /repo/test/range.test.js, following the failure of a command the request names (tools.follow_failures)");
+    expect(firstLook(on, asked(...ran(FAILURE), ...readTest), TOOLS)).toEqual({ commands: [], reads: ["/repo/src/range.js"], followed: true });
+  });
+
+  it("what a file loads: relative imports and requires, and data files it names, inside the project", () => {
+    const app =
+      'import { readFileSync } from "node:fs";\nconst config = JSON.parse(readFileSync("config.json", "utf8"));\nconst sum = require("./lib/sum.js");\nimport("../../outside.js");\n';
+    expect(loadedFiles(app, "/repo/app.js", "/repo")).toEqual(["/repo/lib/sum.js", "/repo/config.json"]);
+    expect(outputFiles('  File "/repo/test_stats.py", line 9, in test_even\n  File "/usr/lib/python3.11/unittest/case.py", line 3', "/repo")).toEqual([
+      "/repo/test_stats.py",
+    ]);
+  });
+
+  it("follows nothing: a command that passed, a file read already, after the model's own step, or the lever off", () => {
+    expect(firstLook(on, asked(...ran("ok", false)), TOOLS)).toBeUndefined();
+    const withRead = asked(...ran(FAILURE));
+    (withRead.messages[1]!.content as unknown[]).push({ type: "tool_use", id: "s", name: "Read", input: { file_path: "/repo/test/range.test.js" } });
+    (withRead.messages[2]!.content as unknown[]).push({ type: "tool_result", tool_use_id: "s", content: numberedLines(TEST) });
+    // The first look read the file the output names already; one it read beside is no matter.
+    expect(firstLook(on, withRead, TOOLS)).toBeUndefined();
+    (withRead.messages[1]!.content as Array<{ input: object }>)[1]!.input = { file_path: "/repo/orders.json" };
+    expect(firstLook(on, withRead, TOOLS)).toEqual({ commands: [], reads: ["/repo/test/range.test.js"], followed: true });
+    const modelsRead: AnthropicMessageParam[] = [
+      { role: "assistant", content: [{ type: "tool_use", id: "r", name: "Read", input: { file_path: "/repo/README.md" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "r", content: numberedLines('see "./docs/x.md"\n') }] },
+    ];
+    expect(firstLook(on, asked(...ran(FAILURE), ...modelsRead), TOOLS)).toBeUndefined();
+    expect(firstLook({ runNamedCommands: true }, asked(...ran(FAILURE)), TOOLS)).toBeUndefined();
   });
 });

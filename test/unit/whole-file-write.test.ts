@@ -69,6 +69,37 @@ describe("readFiles: the files the conversation read whole, newest first", () =>
     ]);
     expect(readFiles([task])).toEqual([]);
   });
+
+  it("follows the conversation's own Writes and Edits: the file as it last showed it, newest first; an Edit it cannot follow forgets the file", () => {
+    const call = (id: string, name: string, input: Record<string, unknown>, outcome = "ok", isError = false): AnthropicMessageParam[] => [
+      { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: outcome, ...(isError ? { is_error: true } : {}) }] },
+    ];
+    const messages = [
+      task,
+      ...read("t1", { file_path: "/r/a.py" }, numbered("a = 1\nb = 1\n")),
+      ...read("t2", { file_path: "/r/z.py" }, numbered("z = 1\n")),
+      ...call("t3", "Edit", { file_path: "/r/a.py", old_string: "= 1", new_string: "= 2", replace_all: true }),
+      ...call("t4", "Write", { file_path: "/r/new.py", content: "n = 1\n" }),
+      ...call("t5", "MultiEdit", {
+        file_path: "/r/new.py",
+        edits: [
+          { old_string: "n", new_string: "m" },
+          { old_string: "1", new_string: "$&" },
+        ],
+      }),
+      // Failed calls change nothing; Claude Code's note for a file unchanged since its Read is not the file.
+      ...call("t6", "Write", { file_path: "/r/a.py", content: "broken" }, "File has not been read yet.", true),
+      ...read("t7", { file_path: "/r/new.py" }, "File unchanged since last read."),
+    ] satisfies AnthropicMessageParam[];
+    expect(readFiles(messages)).toEqual([
+      { path: "/r/new.py", text: "m = $&\n" },
+      { path: "/r/a.py", text: "a = 2\nb = 2\n" },
+      { path: "/r/z.py", text: "z = 1\n" },
+    ]);
+    const lost = [...messages, ...call("t8", "Edit", { file_path: "/r/z.py", old_string: "not there", new_string: "x" })];
+    expect(readFiles(lost).map((file) => file.path)).toEqual(["/r/new.py", "/r/a.py"]);
+  });
 });
 
 describe("wholeFileWrite: the file rewritten in a code block becomes its Write", () => {

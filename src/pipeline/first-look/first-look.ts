@@ -6,6 +6,8 @@ import { modelChoosesCalls } from "../model-chooses-calls.js";
 import { namedFiles, namesAFile, readPaths, usersWords } from "./read-named-files.js";
 import { namedCommands } from "./run-named-commands.js";
 import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";
+import { commandsToCheck } from "./check-after-edits.js";
+import { followFailure } from "./follow-failures.js";
 
 const BASH_TOOL = "Bash";
 
@@ -14,16 +16,20 @@ const BASH_TOOL = "Bash";
  * on and the client offers the tool: the commands the request asks to run (tools.run_named_commands),
  * the files it names (tools.read_named_files), or else the name of the code it quotes, searched
  * (tools.search_named_symbols) — and, once that search's result is in, the files it found (`found`:
- * the name searched).
+ * the name searched); or, after the model's edit, the request's commands again (`check`,
+ * tools.check_after_edits); or the files a failing command's output points at, and then those they
+ * load (`followed`, tools.follow_failures).
  */
 export interface FirstLook {
   readonly commands: readonly string[];
   readonly reads: readonly string[];
   readonly search?: string;
   readonly found?: string;
+  readonly check?: true;
+  readonly followed?: true;
 }
 
-type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols">;
+type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols" | "checkAfterEdits" | "followFailures">;
 
 /** The first look that answers this request, or undefined where there is nothing to look at (the model is asked). */
 export function firstLook(profile: Levers, request: MessagesRequest, offeredTools: readonly AnthropicCustomTool[]): FirstLook | undefined {
@@ -31,14 +37,21 @@ export function firstLook(profile: Levers, request: MessagesRequest, offeredTool
   const run = profile.runNamedCommands === true && offered(BASH_TOOL);
   const read = profile.readNamedFiles === true && offered(READ_TOOL);
   const search = profile.searchNamedSymbols === true && offered(GREP_TOOL);
-  if ((!run && !read && !search) || !modelChoosesCalls(request)) return undefined;
+  const check = profile.checkAfterEdits === true && offered(BASH_TOOL);
+  const follow = profile.followFailures === true && offered(READ_TOOL);
+  if ((!run && !read && !search && !check && !follow) || !modelChoosesCalls(request)) return undefined;
   // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
   const turns = request.messages.filter((message) => message.role !== "system");
   if (turns.at(-1)?.role !== "user") return undefined;
   const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
   const folder = workingDirectoryOf(system, []);
   const words = usersWords(turns.at(-1)!);
-  if (words === undefined) return search && offered(READ_TOOL) && folder !== undefined ? readFound(turns, folder) : undefined;
+  if (words === undefined)
+    return (
+      (check ? checkAgain(turns) : undefined) ??
+      (follow && folder !== undefined ? followAgain(turns, folder) : undefined) ??
+      (search && offered(READ_TOOL) && folder !== undefined ? readFound(turns, folder) : undefined)
+    );
   const commands = run ? namedCommands(words) : [];
   const reads = read && folder !== undefined ? namedFiles(words, folder, readPaths(request.messages), commands) : [];
   // A file named is where to look: the name is searched only where none is (a command's own file aside).
@@ -47,14 +60,29 @@ export function firstLook(profile: Levers, request: MessagesRequest, offeredTool
   return { commands, reads, ...(symbol === undefined ? {} : { search: symbol }) };
 }
 
-/** The second look after mallex's own search: a Read of each file it found that the conversation has not read. */
+/** The second look after mallex's own search: a Read of each file it found that the conversation has not read, the one that defines the name last. */
 function readFound(turns: readonly AnthropicMessageParam[], folder: string): FirstLook | undefined {
   const words = turns.length >= 3 ? usersWords(turns.at(-3)!) : undefined;
-  const result = words === undefined ? undefined : searchResultOf(turns, words);
+  const symbol = words === undefined ? undefined : namedSymbol(words);
+  const result = symbol === undefined ? undefined : searchResultOf(turns, symbol);
   if (result === undefined) return undefined;
   const read = readPaths(turns);
-  const reads = foundFiles(result, folder).filter((path) => !read.has(path));
-  return reads.length === 0 ? undefined : { commands: [], reads, found: namedSymbol(words!)! };
+  const reads = foundFiles(result, folder, symbol!).filter((path) => !read.has(path));
+  return reads.length === 0 ? undefined : { commands: [], reads, found: symbol! };
+}
+
+/** After the model's edit, the commands the request names to run, run again (tools.check_after_edits). */
+function checkAgain(turns: readonly AnthropicMessageParam[]): FirstLook | undefined {
+  const commands = commandsToCheck(turns);
+  return commands.length === 0 ? undefined : { commands, reads: [], check: true };
+}
+
+/** After a command the request names fails, the files its output points at, then the files they load (tools.follow_failures). */
+function followAgain(turns: readonly AnthropicMessageParam[], folder: string): FirstLook | undefined {
+  const taskAt = turns.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
+  if (taskAt < 0) return undefined;
+  const reads = followFailure(turns, taskAt, folder, namedCommands(usersWords(turns[taskAt]!)!));
+  return reads.length === 0 ? undefined : { commands: [], reads, followed: true };
 }
 
 /**
@@ -82,6 +110,8 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
 /** The request's log line for it: `Bash `npm test`, Read /repo/a.py, named in the request (tools.…)`. */
 export function describeFirstLook(look: FirstLook): string {
   if (look.found !== undefined) return `Read ${look.reads.join(", ")}, found by the search for \`${look.found}\` (tools.search_named_symbols)`;
+  if (look.followed === true) return `Read ${look.reads.join(", ")}, following the failure of a command the request names (tools.follow_failures)`;
+  if (look.check === true) return `${look.commands.map((command) => `Bash \`${command}\``).join(", ")} again after the model's edit (tools.check_after_edits)`;
   const calls = [
     ...look.commands.map((command) => `Bash \`${command}\``),
     ...(look.reads.length > 0 ? [`Read ${look.reads.join(", ")}`] : []),

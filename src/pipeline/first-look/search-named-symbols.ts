@@ -30,29 +30,45 @@ export function symbolSearch(symbol: string): { pattern: string; output_mode: "c
 
 /**
  * The files a search's result lists (`path:line:text`, as Claude Code's Grep writes content), as
- * absolute paths under `folder`, each once: none where it found none or more than MAX_FOUND (too many to
- * read for the model, which then chooses).
+ * absolute paths under `folder`, each once, a file with a line that defines `symbol` last (mallex reads
+ * them in this order, and the model is asked for the file read last: ask-whole-file.ts): none where it
+ * found none or more than MAX_FOUND (too many to read for the model, which then chooses).
  */
-export function foundFiles(result: string, folder: string): string[] {
+export function foundFiles(result: string, folder: string, symbol: string): string[] {
   const files: string[] = [];
+  const defining = new Set<string>();
+  const definition = definitionOf(symbol);
   for (const line of result.split("\n")) {
-    const path = /^(.+?):\d+[:-]/.exec(line)?.[1];
-    if (path === undefined) continue;
-    const file = absolute(folder, path);
+    const match = /^(.+?):\d+[:-](.*)$/.exec(line);
+    if (match === null) continue;
+    const file = absolute(folder, match[1]!);
     if (!files.includes(file)) files.push(file);
+    if (definition.test(match[2]!)) defining.add(file);
+    if (files.length > MAX_FOUND) return [];
   }
-  return files.length > MAX_FOUND ? [] : files;
+  return [...files.filter((file) => !defining.has(file)), ...files.filter((file) => defining.has(file))];
 }
 
 /**
- * The result of the search mallex made for the user's words, where the conversation's last turn is it:
- * the assistant's calls include exactly symbolSearch(named symbol), and the user's message after them
- * holds its result. Undefined otherwise (the model's own Grep is the model's).
+ * A line that defines the name: after a keyword that declares one (`export const MAX_RETRIES = 3`,
+ * `def get_user`, `function getUserName(`, `class Cache`), or assigned at the start of its line
+ * (Python's `MAX_RETRIES = 3`, `TIMEOUT: int = 5`). A use (`import { MAX_RETRIES }`, `x == MAX_RETRIES`) is not.
  */
-export function searchResultOf(messages: readonly AnthropicMessageParam[], words: string): string | undefined {
-  const symbol = namedSymbol(words);
+function definitionOf(symbol: string): RegExp {
+  const name = symbol.replace(/\$/g, "\\$");
+  return new RegExp(
+    `(?:\\b(?:const|let|var|def|function|class|type|interface|enum|struct|fn|func|fun|val)\\s+\\*?${name}(?![\\w$])|^\\s*${name}\\s*(?::[^=]*)?=(?!=))`,
+  );
+}
+
+/**
+ * The result of the search mallex made for the name the user's words quote (namedSymbol), where the
+ * conversation's last turn is it: the assistant's calls include exactly symbolSearch(symbol), and the
+ * user's message after them holds its result. Undefined otherwise (the model's own Grep is the model's).
+ */
+export function searchResultOf(messages: readonly AnthropicMessageParam[], symbol: string): string | undefined {
   const [asked, answered] = messages.slice(-2);
-  if (symbol === undefined || asked?.role !== "assistant" || answered?.role !== "user") return undefined;
+  if (asked?.role !== "assistant" || answered?.role !== "user") return undefined;
   if (typeof asked.content === "string" || typeof answered.content === "string") return undefined;
   const expected = JSON.stringify(symbolSearch(symbol));
   const call = asked.content.find((block) => block.type === "tool_use" && block.name === GREP_TOOL && JSON.stringify(block.input) === expected);

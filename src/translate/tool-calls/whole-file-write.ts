@@ -28,23 +28,48 @@ export const READ_TOOL = "Read";
 export const WRITE_TOOL = "Write";
 
 /**
- * The files the conversation has read whole, newest first, each path once (its latest Read): a Read
- * that succeeded, not an error, nor a part of a file (no offset or limit).
+ * The files the conversation has read whole or written, newest first, each path once, as the
+ * conversation last showed them: a whole file's Read (not an error, nor a part of a file: no offset or
+ * limit), then a Write's content and an Edit's replacements on top, where their results are no error.
+ * After a Write, Claude Code answers a Read of the same file with a note that it is unchanged, not the
+ * file, so what the model wrote is the file's latest text.
  */
 export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[] {
-  const files: ReadFile[] = [];
-  for (let at = messages.length - 1; at >= 1; at--) {
-    const results = blocksOf(messages[at]!).filter((block) => block.type === "tool_result");
-    if (results.length === 0) continue;
+  const files = new Map<string, string>();
+  for (let at = 1; at < messages.length; at++) {
     const calls = blocksOf(messages[at - 1]!);
-    for (const result of results.reverse()) {
-      const path = wholeFileReadOf(result, calls);
-      if (path === undefined || files.some((file) => file.path === path)) continue;
-      const text = numberedFileText(resultText(result.content));
-      if (text !== undefined) files.push({ path, text });
+    for (const result of blocksOf(messages[at]!)) {
+      if (result.type !== "tool_result" || result.is_error === true) continue;
+      const call = calls.find((block) => block.type === "tool_use" && block.id === result.tool_use_id);
+      if (call?.type !== "tool_use") continue;
+      const read = wholeFileReadOf(result, calls);
+      const file = read === undefined ? editedFile(call.name, call.input, files) : { path: read, text: numberedFileText(resultText(result.content)) };
+      if (file === undefined || (read !== undefined && file.text === undefined)) continue;
+      files.delete(file.path);
+      if (file.text !== undefined) files.set(file.path, file.text);
     }
   }
-  return files;
+  return [...files].reverse().map(([path, text]) => ({ path, text }));
+}
+
+/**
+ * A Write's or an Edit's file and its text after it; the text undefined where it is no longer known
+ * (an Edit of a file the conversation has not shown, or whose text does not hold what it replaced).
+ * Undefined for any other call.
+ */
+function editedFile(tool: string, input: unknown, files: ReadonlyMap<string, string>): { path: string; text: string | undefined } | undefined {
+  const { file_path: path, content, edits } = (input ?? {}) as { file_path?: unknown; content?: unknown; edits?: unknown };
+  if (typeof path !== "string") return undefined;
+  if (tool === WRITE_TOOL) return { path, text: typeof content === "string" ? content : undefined };
+  const replacements: unknown[] = tool === "Edit" ? [input] : tool === "MultiEdit" && Array.isArray(edits) ? edits : [];
+  if (replacements.length === 0) return undefined;
+  let text = files.get(path);
+  for (const replacement of replacements) {
+    const { old_string: from, new_string: to, replace_all: all } = (replacement ?? {}) as { old_string?: unknown; new_string?: unknown; replace_all?: unknown };
+    if (text === undefined || typeof from !== "string" || typeof to !== "string" || from === "" || !text.includes(from)) return { path, text: undefined };
+    text = all === true ? text.replaceAll(from, () => to) : text.replace(from, () => to);
+  }
+  return { path, text };
 }
 
 /**
