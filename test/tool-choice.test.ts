@@ -559,6 +559,31 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     expect(proxy.logs.at(-1)).toContain('asked "Now answer with the whole new roman.py, the change made, in one fenced code block."');
   });
 
+  it.each([false, true])(
+    "an answer that is the file asked for, unchanged, is asked again once, told so; its rewrite is the Write (stream: %s)",
+    async (stream) => {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+      const seen = mlx.requests.length;
+      mlx.script({ text: `\`\`\`python\n${FILE}\`\`\`` }, { text: ANSWER });
+      const message = await answerOf(await proxy.post("/v1/messages", afterRead({ stream })), stream);
+      expect(message.content.at(-1)).toMatchObject({ type: "tool_use", name: "Write", input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` } });
+      const generations = generationsSince(seen);
+      expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true, false]);
+      const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
+      expect(retry.at(-2)).toMatchObject({ role: "assistant", content: expect.stringContaining("raise NotImplementedError") });
+      expect(retry.at(-1)!.content).toContain(
+        "That is the file as it was: nothing is changed. Now answer with the whole new roman.py, the change made, in one fenced code block.",
+      );
+      expect(proxy.logs.some((line) => line.includes("whole file asked again (2 of 2): /repo/roman.py came back unchanged"))).toBe(true);
+      // Unchanged again: it goes to the client as words, after one retry only.
+      const again = mlx.requests.length;
+      mlx.script({ text: `\`\`\`python\n${FILE}\`\`\`` }, { text: `\`\`\`python\n${FILE}\`\`\`` });
+      const kept = await answerOf(await proxy.post("/v1/messages", afterRead({ stream })), stream);
+      expect(kept.content).toEqual([{ type: "text", text: expect.stringContaining("raise NotImplementedError") }]);
+      expect(generationsSince(again)).toHaveLength(2);
+    },
+  );
+
   it("streams as before where it does not apply: off, no file read yet, no Write offered, or a forced tool_choice", async () => {
     const cases: Array<[RoutingTable, Record<string, unknown>]> = [
       [wholeFile(false), afterRead({ stream: true })],
@@ -682,9 +707,16 @@ describe("tools.read_named_files: the files a user's request names are read befo
 });
 
 describe("the shipped config", () => {
-  it("turns the first look (read_named_files, run_named_commands, search_named_symbols) and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
-    const levers = (profile: CompiledProfile) => [profile.readNamedFiles, profile.runNamedCommands, profile.searchNamedSymbols, profile.wholeFileWrites];
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures), check_after_edits and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+    const levers = (profile: CompiledProfile) => [
+      profile.readNamedFiles,
+      profile.runNamedCommands,
+      profile.searchNamedSymbols,
+      profile.followFailures,
+      profile.checkAfterEdits,
+      profile.wholeFileWrites,
+    ];
     const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
-    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true, true, true]]);
+    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true]]);
   });
 });

@@ -21,7 +21,7 @@ import { callBackend, type Upstream } from "./call-backend.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
 import { retryUnknownCalls } from "./retry-unknown-calls.js";
-import { writeWholeFile } from "./whole-file-writes.js";
+import { retryUnchangedFile, writeWholeFile } from "./whole-file-writes.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
 import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailure, type Refusal } from "./refusal.js";
@@ -44,7 +44,8 @@ export async function readAnswer(scope: RequestScope, call: AnsweringCall, calli
 }
 
 /** mallex reads the answer whole before the client sees it: a forced call checked, a call of a tool not offered asked again, a file's rewrite made its Write. */
-const checkedWhole = (call: AnsweringCall): boolean => call.forced !== undefined || call.unknownCalls !== undefined || call.wholeFile !== undefined;
+const checkedWhole = (call: AnsweringCall): boolean =>
+  call.forced !== undefined || call.unknownCalls !== undefined || call.wholeFile !== undefined || call.unchangedFile !== undefined;
 
 /**
  * A streamed answer: `upstream` is the backend's answer when it came within a ping interval. When it
@@ -176,6 +177,10 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
       upstream.release();
       converted = await retryUnknownCalls(converted, unknownCalls, askWhole(scope, call, backend, "unknownCallRetries"), logFor(scope, call));
     }
+    if (call.unchangedFile !== undefined) {
+      upstream.release();
+      converted = await retryUnchangedFile(converted, call.unchangedFile, askWhole(scope, call, backend), logFor(scope, call));
+    }
     if (call.wholeFile !== undefined) converted = writeWholeFile(converted, call.wholeFile, () => scope.server.deps.generateId("toolu"), metrics);
   } catch (error) {
     // The client went away while the answer was read: logged once, as the request's line.
@@ -219,10 +224,10 @@ function askWhole(
   scope: RequestScope,
   call: AnsweringCall,
   backend: RuntimeBackend,
-  counted: "forcedCallRetries" | "unknownCallRetries",
+  counted?: "forcedCallRetries" | "unknownCallRetries",
 ): (body: UpstreamBody) => Promise<AnthropicMessage> {
   return async (body) => {
-    call.metrics[counted] = (call.metrics[counted] ?? 0) + 1;
+    if (counted !== undefined) call.metrics[counted] = (call.metrics[counted] ?? 0) + 1;
     const retry = await callBackend(scope, call.route.profile, body, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
     try {
       return convertOpenAIResponse(await readChatCompletion(retry.response, backend, call.translateContext.maxTokens), call.translateContext);

@@ -22,7 +22,7 @@ import type { EnforcedCall } from "./check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
-import { planWholeFileWrite } from "./whole-file-writes.js";
+import { planWholeFileWrite, type UnchangedFileRetry } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { fileAskedFor, plainReadsFor, wholeFileAsk, withAsk } from "./ask-whole-file.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
@@ -59,6 +59,8 @@ export interface PreparedCall {
   unknownCalls?: UnknownCallRetry;
   /** tools.whole_file_writes: the files read whole, newest first; an answer rewriting one in a code block becomes its Write. */
   wholeFile?: readonly ReadFile[];
+  /** tools.whole_file_writes: the file the model was asked for; an answer that is it unchanged is asked again, once. */
+  unchangedFile?: UnchangedFileRetry;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -142,9 +144,10 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // tools.run_named_commands, read_named_files, search_named_symbols: what the user's request names is run, read or searched before the model is asked.
   const look = firstLook(route.profile, request, trimmed.offeredTools);
   if (look !== undefined) {
-    scope.log(`${routeLabel} · answered by mallex, not the model: ${describeFirstLook(look)} · stop tool_use`);
     const ids = { message: server.deps.generateId("msg"), nextCall: () => server.deps.generateId("toolu") };
-    return { kind: "answer", message: firstLookAnswer(look, request.model, ids) };
+    const message = firstLookAnswer(look, request.model, ids);
+    scope.log(`${routeLabel} · answered by mallex, not the model: ${describeFirstLook(look)} · stop ${message.stop_reason}`);
+    return { kind: "answer", message };
   }
   const prompt = { estimatedTokens: trimmed.report.after.tokens, sessionId: scope.session ?? null };
   const slow = server.ttft && escalateOnTtft(server.ttft, scope.table, route, prompt, scope.available);
@@ -222,6 +225,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
     // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
     ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked.file] }),
+    ...(fileAsked === undefined ? {} : { unchangedFile: { asked: fileAsked, upstreamRequest: upstream.request } }),
   };
   return { kind: "call", call };
 }

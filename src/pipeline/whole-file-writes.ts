@@ -1,8 +1,13 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
-import { readFiles, wholeFileWrite, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { withCorrection } from "../translate/tool-calls/forced-tool-call.js";
+import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import type { UpstreamBody } from "../backends/upstream-body.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
+import { askAgain } from "./ask-again.js";
+import { wholeFileAsk, type AskedFile } from "./ask-whole-file.js";
 
 /** How the repair is named in the log line and the eval's counts. */
 export const WHOLE_FILE_REPAIR = "a whole file in a code block → Write";
@@ -31,4 +36,32 @@ export function writeWholeFile(answer: AnthropicMessage, files: readonly ReadFil
   if (written === undefined) return answer;
   countToolCall(metrics, { rejected: false, repairs: [WHOLE_FILE_REPAIR] });
   return written;
+}
+
+/** The file the model was asked for (ask-whole-file.ts), and the request that asked, for a retry. */
+export interface UnchangedFileRetry {
+  asked: AskedFile;
+  upstreamRequest: OpenAIChatRequest;
+}
+
+/**
+ * The answer to a whole-file ask; where it is the file as it was, the model asked once more, told
+ * so. The real Qwen2.5-Coder-1.5B, asked for stats.py after `3.5 != 2.5`, and for config.json after
+ * its JSON failed to parse, wrote each back unchanged, and the task ended there.
+ */
+export async function retryUnchangedFile(
+  first: AnthropicMessage,
+  retry: UnchangedFileRetry,
+  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  log: (line: string) => void,
+): Promise<AnthropicMessage> {
+  const { file } = retry.asked;
+  const check = {
+    asked: "whole file",
+    retries: 1,
+    problem: (answer: AnthropicMessage) => (unchangedRewrite(answer, file) ? `${file.path} came back unchanged` : undefined),
+    retry: (answer: AnthropicMessage) =>
+      withCorrection(retry.upstreamRequest, answer, `That is the file as it was: nothing is changed. ${wholeFileAsk(retry.asked)}`),
+  };
+  return (await askAgain(first, check, ask, log)).answer;
 }

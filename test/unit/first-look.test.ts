@@ -231,6 +231,25 @@ describe("tools.check_after_edits: the request's commands run again after the mo
     expect(firstLook(on, asked(...turns), TOOLS)).toBeUndefined();
   });
 
+  it("ends the turn once a command that failed passes after the edit, saying so; not for one that passed before any edit", () => {
+    const passed = turn("c1", "Bash", { command: "npm test" }, "ok");
+    const look = firstLook(on, asked(...run("t1"), ...write("t2"), ...passed), TOOLS)!;
+    expect(look).toEqual({ commands: [], reads: [], passes: "npm test" });
+    expect(firstLookAnswer(look, "m", { message: "msg", nextCall: () => "unused" })).toMatchObject({
+      content: [{ type: "text", text: "`npm test` passes now; it failed before the change." }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 0, output_tokens: 0 },
+    });
+    expect(describeFirstLook(look)).toBe("the end: `npm test` passes after the model's edit, where it failed (tools.check_after_edits)");
+    // Passed before the edit (a rename checked by running the program): the model goes on.
+    const rename = "Rename `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.";
+    const ok = (id: string) => turn(id, "Bash", { command: "node main.js" }, "Hello");
+    const renamed = { ...asked(), messages: [{ role: "user" as const, content: rename }, ...ok("t1"), ...write("t2"), ...ok("c1")] };
+    expect(firstLook(on, renamed, TOOLS)).toBeUndefined();
+    // Passing with no edit since the request: nothing to say.
+    expect(firstLook(on, asked(...run("t1"), ...turn("r", "Read", { file_path: "/repo/a.js" }, "1\tx"), ...passed), TOOLS)).toBeUndefined();
+  });
+
   it("leaves the model to answer: an edit that failed, the model's own run beside its edit, no command named, another tool, the lever off or Bash not offered", () => {
     const failed = turn("t2", "Write", { file_path: "/repo/a.js", content: "x" }, "File has not been read yet.", true);
     expect(firstLook(on, asked(...run("t1"), ...failed), TOOLS)).toBeUndefined();
@@ -250,7 +269,8 @@ describe("tools.check_after_edits: the request's commands run again after the mo
         ],
       },
     ];
-    expect(firstLook(on, asked(...run("t1"), ...both), TOOLS)).toBeUndefined();
+    // Not run again: the model ran it itself, and it passes now.
+    expect(firstLook(on, asked(...run("t1"), ...both), TOOLS)).toEqual({ commands: [], reads: [], passes: "npm test" });
     const implement = { ...asked(...write("t2")), messages: [{ role: "user" as const, content: "Implement `slugify` in slugify.js." }, ...write("t2")] };
     expect(firstLook(on, implement, TOOLS)).toBeUndefined();
     expect(firstLook(on, asked(...run("t1"), ...turn("t2", "Read", { file_path: "/repo/a.js" }, "1\tx")), TOOLS)).toBeUndefined();

@@ -147,6 +147,15 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     withCall.content.push({ type: "tool_use", id: "x", name: "Bash", input: { command: "ls" } });
     expect(wholeFileWrite(withCall, file, "t")).toBeUndefined();
   });
+
+  it("takes a ```json block for a JSON file read (asked for config.json, the 1.5B labels it so), never for another file", () => {
+    const config = { path: "/r/config.json", text: '{\n  "name": "inventory",\n  "port": 8080,\n}' };
+    const fixed = '```json\n{\n  "name": "inventory",\n  "port": 8080\n}\n```';
+    expect(wholeFileWrite(answer(fixed), [config, ...file], "t")!.content).toEqual([
+      { type: "tool_use", id: "t", name: "Write", input: { file_path: "/r/config.json", content: '{\n  "name": "inventory",\n  "port": 8080\n}\n' } },
+    ]);
+    expect(wholeFileWrite(answer(`\`\`\`json\n${IMPLEMENTED}\n\`\`\``), [config, ...file], "t")).toBeUndefined();
+  });
 });
 
 describe("withPlainReads: a whole file's Read result as the file's lines, without Claude Code's numbers", () => {

@@ -6,10 +6,12 @@ import { usersWords } from "./read-named-files.js";
  * `tools.check_after_edits`: once the model has changed a file for a request that quotes a command to
  * run or that fails (run-named-commands.ts: "`npm test` fails…", "…run `node main.js` to check it"),
  * mallex runs that command again itself, with Bash, before the model is asked; where it still fails,
- * the model is asked for the file it changed again (ask-whole-file.ts). This is Aider's loop (its edit
+ * the model is asked for the file it changed again (ask-whole-file.ts); where it now passes, having
+ * failed before the edit, mallex ends the turn saying so. This is Aider's loop (its edit
  * benchmark gives a model the tests' output and a second try): the real Qwen2.5-Coder-1.5B, its edit
- * made, answered "Done" without running anything, and a wrong fix ended the task. At most MAX_CHECKS
- * runs after the first edit, so a model that cannot fix it does not loop.
+ * made, answered "Done" without running anything, and a wrong fix ended the task; asked again once
+ * `npm test` passed after its fix, it wrote the file back as it had read it, the bug in again. At most
+ * MAX_CHECKS runs after the first edit, so a model that cannot fix it does not loop.
  */
 export const MAX_CHECKS = 3;
 
@@ -45,14 +47,36 @@ export function commandsToCheck(turns: readonly AnthropicMessageParam[]): string
  */
 export function failedCheck(turns: readonly AnthropicMessageParam[], task: string): string | undefined {
   if (turns.length < 2) return undefined;
-  const commands = namedCommands(task);
-  const calls = blocks(turns.at(-2)!);
-  for (const result of blocks(turns.at(-1)!)) {
-    if (result.type !== "tool_result" || result.is_error !== true) continue;
-    const call = calls.find((block) => block.type === "tool_use" && block.id === result.tool_use_id);
-    if (call?.type === "tool_use" && runsOneOf(call, commands)) return (call.input as { command: string }).command;
-  }
-  return undefined;
+  return runsIn(turns.at(-2)!, turns.at(-1)!, namedCommands(task)).find((run) => run.failed)?.command;
+}
+
+/**
+ * The command of a check that passed where it had failed: the last turn is the result of a Bash call
+ * of a command the user's request names, no error, a file has been changed since the request, and
+ * that command's first run since the request failed. A command that passed before any change (`node
+ * main.js` after a rename) says nothing of the change; undefined then, and otherwise.
+ */
+export function passedCheck(turns: readonly AnthropicMessageParam[]): string | undefined {
+  const taskAt = turns.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
+  if (taskAt < 0 || turns.length - taskAt < 5) return undefined;
+  const commands = namedCommands(usersWords(turns[taskAt]!)!);
+  const since = turns.slice(taskAt + 1);
+  const runs = since.flatMap((message, at) => (message.role === "assistant" && at + 1 < since.length ? runsIn(message, since[at + 1]!, commands) : []));
+  const last = runsIn(since.at(-2)!, since.at(-1)!, commands).find((run) => !run.failed);
+  const edited = since.some(
+    (message) => message.role === "assistant" && blocks(message).some((block) => block.type === "tool_use" && EDITING_TOOLS.has(block.name)),
+  );
+  const first = last === undefined ? undefined : runs.find((run) => run.command === last.command);
+  return edited && first?.failed === true ? last!.command : undefined;
+}
+
+/** The runs of `commands` among the calls of `asked`, and whether each failed (its result in `answered` an error). */
+function runsIn(asked: AnthropicMessageParam, answered: AnthropicMessageParam, commands: readonly string[]): Array<{ command: string; failed: boolean }> {
+  return blocks(asked).flatMap((call) => {
+    if (call.type !== "tool_use" || !runsOneOf(call, commands)) return [];
+    const result = blocks(answered).find((block) => block.type === "tool_result" && block.tool_use_id === call.id);
+    return result?.type === "tool_result" ? [{ command: (call.input as { command: string }).command.trim(), failed: result.is_error === true }] : [];
+  });
 }
 
 function runsOneOf(call: AnthropicContentBlock, commands: readonly string[]): boolean {

@@ -6,7 +6,7 @@ import { modelChoosesCalls } from "../model-chooses-calls.js";
 import { namedFiles, namesAFile, readPaths, usersWords } from "./read-named-files.js";
 import { namedCommands } from "./run-named-commands.js";
 import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";
-import { commandsToCheck } from "./check-after-edits.js";
+import { commandsToCheck, passedCheck } from "./check-after-edits.js";
 import { followFailure } from "./follow-failures.js";
 
 const BASH_TOOL = "Bash";
@@ -27,6 +27,8 @@ export interface FirstLook {
   readonly found?: string;
   readonly check?: true;
   readonly followed?: true;
+  /** A command the request names that failed, passing after the model's edit: the turn ends, saying so (tools.check_after_edits). */
+  readonly passes?: string;
 }
 
 type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols" | "checkAfterEdits" | "followFailures">;
@@ -71,10 +73,12 @@ function readFound(turns: readonly AnthropicMessageParam[], folder: string): Fir
   return reads.length === 0 ? undefined : { commands: [], reads, found: symbol! };
 }
 
-/** After the model's edit, the commands the request names to run, run again (tools.check_after_edits). */
+/** After the model's edit, the commands the request names to run, run again; once one that failed passes, the end (tools.check_after_edits). */
 function checkAgain(turns: readonly AnthropicMessageParam[]): FirstLook | undefined {
   const commands = commandsToCheck(turns);
-  return commands.length === 0 ? undefined : { commands, reads: [], check: true };
+  if (commands.length > 0) return { commands, reads: [], check: true };
+  const passes = passedCheck(turns);
+  return passes === undefined ? undefined : { commands: [], reads: [], passes };
 }
 
 /** After a command the request names fails, the files its output points at, then the files they load (tools.follow_failures). */
@@ -87,7 +91,8 @@ function followAgain(turns: readonly AnthropicMessageParam[], folder: string): F
 
 /**
  * The answer mallex gives instead of the model: each command's Bash, each file's Read, then the search
- * (`ids`: the message's, and one per call), nothing generated, so no tokens counted.
+ * (`ids`: the message's, and one per call); or, for a command that passes now, the end of the turn,
+ * saying so. Nothing generated, so no tokens counted.
  */
 export function firstLookAnswer(look: FirstLook, model: string, ids: { message: string; nextCall: () => string }): AnthropicMessage {
   const calls: Array<Pick<AnthropicToolUseBlock, "name" | "input">> = [
@@ -100,8 +105,11 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
     type: "message",
     role: "assistant",
     model,
-    content: calls.map((call): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.nextCall(), ...call })),
-    stop_reason: "tool_use",
+    content:
+      look.passes === undefined
+        ? calls.map((call): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.nextCall(), ...call }))
+        : [{ type: "text", text: `\`${look.passes}\` passes now; it failed before the change.` }],
+    stop_reason: look.passes === undefined ? "tool_use" : "end_turn",
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } as AnthropicMessage["usage"],
   };
@@ -111,6 +119,7 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
 export function describeFirstLook(look: FirstLook): string {
   if (look.found !== undefined) return `Read ${look.reads.join(", ")}, found by the search for \`${look.found}\` (tools.search_named_symbols)`;
   if (look.followed === true) return `Read ${look.reads.join(", ")}, following the failure of a command the request names (tools.follow_failures)`;
+  if (look.passes !== undefined) return `the end: \`${look.passes}\` passes after the model's edit, where it failed (tools.check_after_edits)`;
   if (look.check === true) return `${look.commands.map((command) => `Bash \`${command}\``).join(", ")} again after the model's edit (tools.check_after_edits)`;
   const calls = [
     ...look.commands.map((command) => `Bash \`${command}\``),

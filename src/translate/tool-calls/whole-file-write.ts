@@ -10,7 +10,7 @@
  *   of those, the one whose lines the block keeps the most of (a test read beside the code it tests
  *   is not the file the model rewrote because it came last);
  * - the answer makes no call and holds exactly one fenced block labelled for code (or unlabelled),
- *   not data (```json: a call or an example, see find-unknown-calls.ts);
+ *   not data (```json: a call or an example, see find-unknown-calls.ts), unless the file is JSON itself;
  * - the block is that file again, changed: at least half of the file's non-blank lines are among its
  *   lines (so a snippet of it, or a file of its own, is not taken for it), and it is not the file as read.
  * The words around the block stay, before the call. Pure.
@@ -84,8 +84,7 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
   const fences = codeFences(text);
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
-  if (!fence.code) return undefined;
-  const file = rewrittenFile(fence.body, files);
+  const file = rewrittenFile(fence.body, fence.code ? files : files.filter((file) => DATA_FILE.test(file.path)));
   if (file === undefined) return undefined;
   const words = `${text.slice(0, fence.start)}${text.slice(fence.end)}`.trim();
   const content: AnthropicOutputBlock[] = [
@@ -94,6 +93,13 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
     { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(fence.body) } },
   ];
   return { ...answer, content, stop_reason: "tool_use", stop_sequence: null };
+}
+
+/** Whether the answer, making no call, is one code block that is `file` as it was: asked to change it, the model changed nothing. */
+export function unchangedRewrite(answer: AnthropicMessage, file: ReadFile): boolean {
+  if (answer.content.some((block) => block.type === "tool_use")) return false;
+  const fences = codeFences(answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""));
+  return fences.length === 1 && sameText(fences[0]!.body, file.text);
 }
 
 /** The file `block` rewrites: the one it keeps the most of (at least half), unless it is that file unchanged. */
@@ -184,6 +190,9 @@ interface CodeFence {
 }
 
 const DATA_LABEL = /^(?:json|jsonc|tool_calls?|function_calls?)$/i;
+
+/** A file whose own language is JSON: a ```json block may be it rewritten (asked for config.json, the 1.5B labels it so). */
+const DATA_FILE = /\.(?:json|jsonc)$/i;
 
 /** The text's fenced blocks (``` or ~~~, closed by the same marker; an unclosed one is not counted: the answer may have been cut). */
 function codeFences(text: string): CodeFence[] {
