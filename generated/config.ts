@@ -401,7 +401,7 @@ export interface Profile {
      */
     check_after_edits?: boolean;
     /**
-     * Where a command the user's request names to run (as run_named_commands reads them) fails right after the request, and the request named no file to read, mallex reads, without the model and where the client offers Read, the project's files the command's output points at (a stack trace's frames: absolute paths under the working directory, not node_modules), then the project's files those load (relative imports and requires, data files named in quotes such as config.json), up to 3 a step; the model is asked once they are in the conversation (with whole_file_writes, for the file read last). Small models shown a failure edit the file it surfaced in (a test) rather than the one it comes from.
+     * Where a command the user's request names to run (as run_named_commands reads them) fails right after the request, and the request names no file to change (`Fix the bug in stats.py` names one: that is where to look), mallex reads, without the model and where the client offers Read, the project's files the command's output points at (a stack trace's frames: absolute paths under the working directory, not node_modules), then the project's files those load (relative imports and requires, data files named in quotes such as config.json), up to 3 a step; the model is asked once they are in the conversation (with whole_file_writes, for the file read last). Small models shown a failure edit the file it surfaced in (a test) rather than the one it comes from.
      */
     follow_failures?: boolean;
   };

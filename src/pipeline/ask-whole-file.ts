@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { FILE_NAME, usersWords } from "./first-look/read-named-files.js";
+import { EDIT_TASK, FILE_NAME, namedToChange, usersWords } from "./first-look/read-named-files.js";
 import { EDITING_TOOLS, failedCheck } from "./first-look/check-after-edits.js";
 
 /**
@@ -22,14 +22,6 @@ export interface AskedFile {
   file: ReadFile;
   failed?: string;
 }
-
-/**
- * A task that asks for a change, by its verb ("Implement…", "Fix the bug in stats.py", "Change its
- * value to 5"); a question ("How many seconds…", "Which function deletes…") names none. A task that
- * reads a file to answer a question must not be asked for the file again, changed.
- */
-const EDIT_TASK =
-  /\b(?:fix|implement|add|change|update|edit|modify|rewrite|refactor|rename|remove|delete|replace|correct|complete|finish|make it work|write)\b/i;
 
 /**
  * The file to ask this request for ({@link wholeFileAsk}), where the user's task (their latest words)
@@ -68,10 +60,7 @@ export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile
  */
 export function fileToChange(task: string, read: readonly ReadFile[]): ReadFile | undefined {
   const named = [...task.matchAll(FILE_NAME)].map((match) => match[1]!);
-  const targets = task.split(/(?<=[.!?])\s+|\n+/).flatMap((sentence) => {
-    const verb = EDIT_TASK.exec(sentence);
-    return verb === null ? [] : [...sentence.slice(verb.index).matchAll(FILE_NAME)].map((match) => match[1]!);
-  });
+  const targets = namedToChange(task);
   const isOne = (names: readonly string[]) => (file: ReadFile) =>
     names.some((name) => file.path === name || file.path.endsWith(`/${name.replace(/^\.\//, "")}`));
   return targets.length > 0 ? read.find(isOne(targets)) : read.find((file) => !isOne(named)(file));

@@ -339,5 +339,9 @@ describe("tools.follow_failures: a failing command's files read, then the files 
     ];
     expect(firstLook(on, asked(...ran(FAILURE), ...modelsRead), TOOLS)).toBeUndefined();
     expect(firstLook({ runNamedCommands: true }, asked(...ran(FAILURE)), TOOLS)).toBeUndefined();
+    // The request names the file to change: that is where to look.
+    const named = asked(...ran(FAILURE));
+    named.messages[0] = { role: "user", content: "`npm test` fails. Fix the bug in src/range.js." };
+    expect(firstLook(on, named, TOOLS)).toBeUndefined();
   });
 });

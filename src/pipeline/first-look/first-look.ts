@@ -3,7 +3,7 @@ import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, Anth
 import { workingDirectoryOf } from "../../trim/relative-context-paths.js";
 import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
 import { modelChoosesCalls } from "../model-chooses-calls.js";
-import { namedFiles, namesAFile, readPaths, usersWords } from "./read-named-files.js";
+import { namedFiles, namedToChange, namesAFile, readPaths, usersWords } from "./read-named-files.js";
 import { namedCommands } from "./run-named-commands.js";
 import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";
 import { commandsToCheck, passedCheck } from "./check-after-edits.js";
@@ -85,7 +85,10 @@ function checkAgain(turns: readonly AnthropicMessageParam[]): FirstLook | undefi
 function followAgain(turns: readonly AnthropicMessageParam[], folder: string): FirstLook | undefined {
   const taskAt = turns.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
   if (taskAt < 0) return undefined;
-  const reads = followFailure(turns, taskAt, folder, namedCommands(usersWords(turns[taskAt]!)!));
+  const task = usersWords(turns[taskAt]!)!;
+  // The user named the file to change: it is where to look, and a test read after it drew the 1.5B into rewriting the two as one.
+  if (namedToChange(task).length > 0) return undefined;
+  const reads = followFailure(turns, taskAt, folder, namedCommands(task));
   return reads.length === 0 ? undefined : { commands: [], reads, followed: true };
 }
 

@@ -5,7 +5,7 @@ import { absolute } from "./read-named-files.js";
 
 /**
  * `tools.follow_failures`: where a command mallex ran for the user's request (run-named-commands.ts)
- * fails, mallex reads the project's files its output points at
+ * fails and the request names no file to change ("Fix the bug in stats.py" does), mallex reads the project's files its output points at
  * (a stack trace's frames: `at file:///repo/app.js:3:21`, `File "/repo/test_x.py", line 9`), then the
  * project's files those load (`import … from "./sum.js"`, `require("../src/range.js")`,
  * `readFileSync("config.json")`), as a developer follows a failure to its cause. The model is asked

@@ -42,6 +42,22 @@ export function namedFiles(words: string, folder: string, read: ReadonlySet<stri
   return paths;
 }
 
+/**
+ * A task that asks for a change, by its verb ("Implement…", "Fix the bug in stats.py", "Change its
+ * value to 5"); a question ("How many seconds…", "Which function deletes…") names none. A task that
+ * reads a file to answer a question must not be asked for the file again, changed.
+ */
+export const EDIT_TASK =
+  /\b(?:fix|implement|add|change|update|edit|modify|rewrite|refactor|rename|remove|delete|replace|correct|complete|finish|make it work|write)\b/i;
+
+/** The files the task names after a verb of change in the same sentence ("Fix the bug in stats.py", "Implement `to_roman` in roman.py"). */
+export function namedToChange(task: string): string[] {
+  return task.split(/(?<=[.!?])\s+|\n+/).flatMap((sentence) => {
+    const verb = EDIT_TASK.exec(sentence);
+    return verb === null ? [] : [...sentence.slice(verb.index).matchAll(FILE_NAME)].map((match) => match[1]!);
+  });
+}
+
 /** Whether the name at `at` is the object of a verb that makes it ("Write `wordcount.py`", "create a new file util.js"). */
 function toCreate(words: string, at: number): boolean {
   return CREATE_VERB.test(words.slice(Math.max(0, at - 60), at));
