@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { EDIT_TASK, FILE_NAME, namedToChange, usersWords } from "./first-look/read-named-files.js";
+import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { EDITING_TOOLS, failedCheck } from "./first-look/check-after-edits.js";
 
 /**
@@ -37,10 +37,10 @@ export interface AskedFile {
  */
 export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile: Pick<CompiledProfile, "checkAfterEdits"> = {}): AskedFile | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
-  const taskAt = messages.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
-  const task = taskAt < 0 ? undefined : usersWords(messages[taskAt]!)!;
-  if (task === undefined || !EDIT_TASK.test(task)) return undefined;
-  const since = messages.slice(taskAt + 1);
+  const latest = latestTask(messages);
+  if (latest === undefined || !EDIT_TASK.test(latest.words)) return undefined;
+  const task = latest.words;
+  const since = messages.slice(latest.at + 1);
   const changed = since.flatMap(changedFiles);
   if (changed.length === 0) {
     const file = since.length < 2 || readFiles(since.slice(-2)).length === 0 ? undefined : fileToChange(task, readFiles(since));

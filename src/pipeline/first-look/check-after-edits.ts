@@ -1,6 +1,7 @@
-import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolUseBlock } from "../../translate/anthropic-types.js";
-import { namedCommands } from "./run-named-commands.js";
-import { usersWords } from "./read-named-files.js";
+import type { AnthropicContentBlock, AnthropicMessageParam } from "../../translate/anthropic-types.js";
+import { blocksOf, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
+import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
+import { latestTask } from "./read-named-files.js";
 
 /**
  * `tools.check_after_edits`: once the model has changed a file for a request that quotes a command to
@@ -15,8 +16,6 @@ import { usersWords } from "./read-named-files.js";
  */
 export const MAX_CHECKS = 3;
 
-const BASH_TOOL = "Bash";
-
 /** The tools that change a file. */
 export const EDITING_TOOLS: ReadonlySet<string> = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
 
@@ -27,16 +26,16 @@ export const EDITING_TOOLS: ReadonlySet<string> = new Set(["Write", "Edit", "Mul
  * the first edit. None otherwise.
  */
 export function commandsToCheck(turns: readonly AnthropicMessageParam[]): string[] {
-  const taskAt = turns.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
-  if (taskAt < 0 || turns.length - taskAt < 3) return [];
-  const commands = namedCommands(usersWords(turns[taskAt]!)!);
-  const calls = blocks(turns.at(-2)!).filter((block): block is AnthropicToolUseBlock => block.type === "tool_use");
-  const results = blocks(turns.at(-1)!).filter((block) => block.type === "tool_result");
+  const task = latestTask(turns);
+  if (task === undefined || turns.length - task.at < 3) return [];
+  const commands = namedCommands(task.words);
+  const calls = toolCallsOf(turns.at(-2)!);
+  const results = blocksOf(turns.at(-1)!).filter((block) => block.type === "tool_result");
   const edited = calls.some((call) => EDITING_TOOLS.has(call.name) && results.some((result) => result.tool_use_id === call.id && result.is_error !== true));
   if (commands.length === 0 || !edited || calls.some((call) => runsOneOf(call, commands))) return [];
-  const since = turns.slice(taskAt + 1).flatMap((message) => (message.role === "assistant" ? blocks(message) : []));
-  const firstEdit = since.findIndex((block) => block.type === "tool_use" && EDITING_TOOLS.has(block.name));
-  const checks = since.slice(firstEdit).filter((block) => block.type === "tool_use" && runsOneOf(block, commands)).length;
+  const since = turns.slice(task.at + 1).flatMap((message) => (message.role === "assistant" ? toolCallsOf(message) : []));
+  const firstEdit = since.findIndex((call) => EDITING_TOOLS.has(call.name));
+  const checks = since.slice(firstEdit).filter((call) => runsOneOf(call, commands)).length;
   return checks < MAX_CHECKS ? commands : [];
 }
 
@@ -57,25 +56,31 @@ export function failedCheck(turns: readonly AnthropicMessageParam[], task: strin
  * main.js` after a rename) says nothing of the change; undefined then, and otherwise.
  */
 export function passedCheck(turns: readonly AnthropicMessageParam[]): string | undefined {
-  const taskAt = turns.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
-  if (taskAt < 0 || turns.length - taskAt < 5) return undefined;
-  const commands = namedCommands(usersWords(turns[taskAt]!)!);
-  const since = turns.slice(taskAt + 1);
+  const task = latestTask(turns);
+  if (task === undefined || turns.length - task.at < 5) return undefined;
+  const commands = namedCommands(task.words);
+  const since = turns.slice(task.at + 1);
   const runs = since.flatMap((message, at) => (message.role === "assistant" && at + 1 < since.length ? runsIn(message, since[at + 1]!, commands) : []));
   const last = runsIn(since.at(-2)!, since.at(-1)!, commands).find((run) => !run.failed);
-  const edited = since.some(
-    (message) => message.role === "assistant" && blocks(message).some((block) => block.type === "tool_use" && EDITING_TOOLS.has(block.name)),
-  );
+  const edited = since.some((message) => message.role === "assistant" && toolCallsOf(message).some((call) => EDITING_TOOLS.has(call.name)));
   const first = last === undefined ? undefined : runs.find((run) => run.command === last.command);
   return edited && first?.failed === true ? last!.command : undefined;
 }
 
-/** The runs of `commands` among the calls of `asked`, and whether each failed (its result in `answered` an error). */
-function runsIn(asked: AnthropicMessageParam, answered: AnthropicMessageParam, commands: readonly string[]): Array<{ command: string; failed: boolean }> {
-  return blocks(asked).flatMap((call) => {
-    if (call.type !== "tool_use" || !runsOneOf(call, commands)) return [];
-    const result = blocks(answered).find((block) => block.type === "tool_result" && block.tool_use_id === call.id);
-    return result?.type === "tool_result" ? [{ command: (call.input as { command: string }).command.trim(), failed: result.is_error === true }] : [];
+/** A run of a command the request names: the command, whether it failed (its result an error) and what it printed. */
+export interface NamedRun {
+  command: string;
+  failed: boolean;
+  output: string;
+}
+
+/** The runs of `commands` among the calls of `asked`, with Bash, and their results in `answered`. */
+export function runsIn(asked: AnthropicMessageParam, answered: AnthropicMessageParam, commands: readonly string[]): NamedRun[] {
+  return toolCallsOf(asked).flatMap((call) => {
+    if (!runsOneOf(call, commands)) return [];
+    const result = blocksOf(answered).find((block) => block.type === "tool_result" && block.tool_use_id === call.id);
+    if (result?.type !== "tool_result") return [];
+    return [{ command: (call.input as { command: string }).command.trim(), failed: result.is_error === true, output: toolResultText(result.content) }];
   });
 }
 
@@ -83,8 +88,4 @@ function runsOneOf(call: AnthropicContentBlock, commands: readonly string[]): bo
   if (call.type !== "tool_use" || call.name !== BASH_TOOL) return false;
   const command = (call.input as { command?: unknown }).command;
   return typeof command === "string" && commands.includes(command.trim());
-}
-
-function blocks(message: AnthropicMessageParam): AnthropicContentBlock[] {
-  return typeof message.content === "string" ? [] : message.content;
 }

@@ -3,13 +3,11 @@ import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, Anth
 import { workingDirectoryOf } from "../../trim/relative-context-paths.js";
 import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
 import { modelChoosesCalls } from "../model-chooses-calls.js";
-import { namedFiles, namedToChange, namesAFile, readPaths, usersWords } from "./read-named-files.js";
-import { namedCommands } from "./run-named-commands.js";
+import { latestTask, namedFiles, namedToChange, namesAFile, readPaths, usersWords } from "./read-named-files.js";
+import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
 import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";
 import { commandsToCheck, passedCheck } from "./check-after-edits.js";
 import { followFailure } from "./follow-failures.js";
-
-const BASH_TOOL = "Bash";
 
 /**
  * What mallex looks at for the model before it is asked a user's request, where the profile turns it
@@ -83,12 +81,11 @@ function checkAgain(turns: readonly AnthropicMessageParam[]): FirstLook | undefi
 
 /** After a command the request names fails, the files its output points at, then the files they load (tools.follow_failures). */
 function followAgain(turns: readonly AnthropicMessageParam[], folder: string): FirstLook | undefined {
-  const taskAt = turns.findLastIndex((message) => message.role === "user" && usersWords(message) !== undefined);
-  if (taskAt < 0) return undefined;
-  const task = usersWords(turns[taskAt]!)!;
+  const task = latestTask(turns);
+  if (task === undefined) return undefined;
   // The user named the file to change: it is where to look, and a test read after it drew the 1.5B into rewriting the two as one.
-  if (namedToChange(task).length > 0) return undefined;
-  const reads = followFailure(turns, taskAt, folder, namedCommands(task));
+  if (namedToChange(task.words).length > 0) return undefined;
+  const reads = followFailure(turns, task.at, folder, namedCommands(task.words));
   return reads.length === 0 ? undefined : { commands: [], reads, followed: true };
 }
 

@@ -1,13 +1,15 @@
 import { dirname } from "node:path/posix";
-import type { AnthropicContentBlock, AnthropicMessageParam } from "../../translate/anthropic-types.js";
+import type { AnthropicMessageParam } from "../../translate/anthropic-types.js";
+import { toolCallsOf } from "../../translate/tool-calls/conversation-blocks.js";
 import { READ_TOOL, readFiles } from "../../translate/tool-calls/whole-file-write.js";
 import { absolute } from "./read-named-files.js";
+import { runsIn } from "./check-after-edits.js";
 
 /**
  * `tools.follow_failures`: where a command mallex ran for the user's request (run-named-commands.ts)
- * fails and the request names no file to change ("Fix the bug in stats.py" does), mallex reads the project's files its output points at
- * (a stack trace's frames: `at file:///repo/app.js:3:21`, `File "/repo/test_x.py", line 9`), then the
- * project's files those load (`import … from "./sum.js"`, `require("../src/range.js")`,
+ * fails and the request names no file to change ("Fix the bug in stats.py" does), mallex reads the
+ * project's files its output points at (a stack trace's frames: `at file:///repo/app.js:3:21`,
+ * `File "/repo/test_x.py", line 9`), then the project's files those load (`import … from "./sum.js"`, `require("../src/range.js")`,
  * `readFileSync("config.json")`), as a developer follows a failure to its cause. The model is asked
  * once they are in the conversation, for the file read last (ask-whole-file.ts). The real
  * Qwen2.5-Coder-1.5B, shown `npm test` failing in test/range.test.js, edited the test (which the task
@@ -15,8 +17,6 @@ import { absolute } from "./read-named-files.js";
  * edited app.js. Up to MAX_FOLLOWED files a step.
  */
 export const MAX_FOLLOWED = 3;
-
-const BASH_TOOL = "Bash";
 
 /** A path in a command's output: absolute, with a source or data extension, before a line number (`:3`, `", line 3`). */
 const OUTPUT_PATH = /(?:file:\/\/)?(\/[\w./@+-]+?\.[A-Za-z]{1,5})(?=:\d|", line \d)/g;
@@ -29,8 +29,8 @@ const DATA_FILE = /["']((?:\.{1,2}\/)?[\w./-]*\w\.(?:json|ya?ml|toml|csv|txt|ini
  * The Reads that follow a failure now (`turns`: the conversation without its `role: "system"`
  * messages; `taskAt`: where the user's request is; `folder`: the working directory; `commands`: those
  * the request names to run): right after the request, a failing run of one, the project files its
- * output names that the conversation has not read; after those Reads, the project files they load. None otherwise,
- * or where all have been read.
+ * output names that the conversation has not read; after those Reads, the project files they load.
+ * None otherwise, or where all have been read.
  */
 export function followFailure(turns: readonly AnthropicMessageParam[], taskAt: number, folder: string, commands: readonly string[]): string[] {
   const since = turns.slice(taskAt + 1);
@@ -39,7 +39,7 @@ export function followFailure(turns: readonly AnthropicMessageParam[], taskAt: n
   if (output !== undefined) return since.length === 2 ? unread(outputFiles(output, folder), read) : [];
   if (since.length !== 4) return [];
   const failed = failedOutput(since[0], since[1], commands);
-  const reads = callsOf(since[2]!);
+  const reads = toolCallsOf(since[2]!);
   if (failed === undefined || reads.length === 0 || reads.some((call) => call.name !== READ_TOOL)) return [];
   const followed = new Set(outputFiles(failed, folder));
   const paths = reads.map((call) => (call.input as { file_path?: unknown }).file_path);
@@ -61,31 +61,12 @@ export function loadedFiles(text: string, path: string, folder: string): string[
   return [...new Set([...imports, ...data])].filter((file) => file.startsWith(`${folder}/`) && file !== path);
 }
 
-/** The output of the first call in `asked` that ran one of `commands` with Bash and failed (its result, in `answered`, an error). */
+/** The output of the first run of one of `commands` in `asked` that failed (runsIn). */
 function failedOutput(asked: AnthropicMessageParam | undefined, answered: AnthropicMessageParam | undefined, commands: readonly string[]): string | undefined {
   if (asked?.role !== "assistant" || answered?.role !== "user") return undefined;
-  for (const call of callsOf(asked)) {
-    const command = (call.input as { command?: unknown }).command;
-    if (call.name !== BASH_TOOL || typeof command !== "string" || !commands.includes(command.trim())) continue;
-    const result = blocksOf(answered).find((block) => block.type === "tool_result" && block.tool_use_id === call.id);
-    if (result?.type === "tool_result" && result.is_error === true) return textOf(result.content);
-  }
-  return undefined;
+  return runsIn(asked, answered, commands).find((run) => run.failed)?.output;
 }
 
 function unread(paths: readonly string[], read: ReadonlySet<string>): string[] {
   return paths.filter((path) => !read.has(path)).slice(0, MAX_FOLLOWED);
-}
-
-function callsOf(message: AnthropicMessageParam): Array<AnthropicContentBlock & { type: "tool_use" }> {
-  return blocksOf(message).filter((block): block is AnthropicContentBlock & { type: "tool_use" } => block.type === "tool_use");
-}
-
-function blocksOf(message: AnthropicMessageParam): AnthropicContentBlock[] {
-  return typeof message.content === "string" ? [] : message.content;
-}
-
-function textOf(content: string | readonly { type: string; text?: string }[] | undefined): string {
-  if (typeof content === "string") return content;
-  return (content ?? []).map((block) => (block.type === "text" ? (block.text ?? "") : "")).join("\n");
 }

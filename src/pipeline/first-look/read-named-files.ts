@@ -72,6 +72,15 @@ export function usersWords(message: AnthropicMessageParam): string | undefined {
   return words === "" ? undefined : words;
 }
 
+/** The user's latest request in the conversation: where it is, and their words (usersWords); undefined where there is none. */
+export function latestTask(turns: readonly AnthropicMessageParam[]): { at: number; words: string } | undefined {
+  for (let at = turns.length - 1; at >= 0; at--) {
+    const words = turns[at]!.role === "user" ? usersWords(turns[at]!) : undefined;
+    if (words !== undefined) return { at, words };
+  }
+  return undefined;
+}
+
 /** Every file a Read of the conversation asked for. */
 export function readPaths(messages: readonly AnthropicMessageParam[]): Set<string> {
   const paths = new Set<string>();

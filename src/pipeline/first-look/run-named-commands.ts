@@ -9,6 +9,9 @@
  */
 export const MAX_COMMANDS = 2;
 
+/** The tool Claude Code runs commands with. */
+export const BASH_TOOL = "Bash";
+
 /** A quoted span: `…` on one line. */
 const QUOTED = /`([^`\n]{2,200})`/g;
 

@@ -16,6 +16,7 @@
  * The words around the block stay, before the call. Pure.
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
+import { blocksOf, toolResultText } from "./conversation-blocks.js";
 
 /** The file a Read returned, as the model saw it and as it is on disk (its lines without Claude Code's numbers). */
 export interface ReadFile {
@@ -43,7 +44,7 @@ export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[
       const call = calls.find((block) => block.type === "tool_use" && block.id === result.tool_use_id);
       if (call?.type !== "tool_use") continue;
       const read = wholeFileReadOf(result, calls);
-      const file = read === undefined ? editedFile(call.name, call.input, files) : { path: read, text: numberedFileText(resultText(result.content)) };
+      const file = read === undefined ? editedFile(call.name, call.input, files) : { path: read, text: numberedFileText(toolResultText(result.content)) };
       if (file === undefined || (read !== undefined && file.text === undefined)) continue;
       files.delete(file.path);
       if (file.text !== undefined) files.set(file.path, file.text);
@@ -119,15 +120,6 @@ function wholeFileReadOf(result: AnthropicContentBlock & { type: "tool_result" }
   if (call?.type !== "tool_use" || call.name !== READ_TOOL) return undefined;
   const input = call.input as { file_path?: unknown; offset?: unknown; limit?: unknown };
   return typeof input.file_path === "string" && input.offset === undefined && input.limit === undefined ? input.file_path : undefined;
-}
-
-function blocksOf(message: AnthropicMessageParam): AnthropicContentBlock[] {
-  return typeof message.content === "string" ? [] : message.content;
-}
-
-function resultText(content: string | readonly { type: string; text?: string }[] | undefined): string {
-  if (typeof content === "string") return content;
-  return (content ?? []).flatMap((block) => (block.type === "text" && typeof block.text === "string" ? [block.text] : [])).join("\n");
 }
 
 /** Claude Code's Read result, `cat -n` style (`     1\t…`; older releases `     1→…`), as the file's text; undefined if it is not one. */

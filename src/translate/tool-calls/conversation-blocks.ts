@@ -1,0 +1,17 @@
+import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolUseBlock } from "../anthropic-types.js";
+
+/** A message's content blocks (none for a plain string). */
+export function blocksOf(message: AnthropicMessageParam): AnthropicContentBlock[] {
+  return typeof message.content === "string" ? [] : message.content;
+}
+
+/** The tool calls a message makes. */
+export function toolCallsOf(message: AnthropicMessageParam): AnthropicToolUseBlock[] {
+  return blocksOf(message).filter((block): block is AnthropicToolUseBlock => block.type === "tool_use");
+}
+
+/** A tool result's text: the string, or its text blocks joined by newlines. */
+export function toolResultText(content: string | readonly { type: string; text?: string }[] | undefined): string {
+  if (typeof content === "string") return content;
+  return (content ?? []).flatMap((block) => (block.type === "text" && typeof block.text === "string" ? [block.text] : [])).join("\n");
+}
