@@ -9,8 +9,9 @@ import { runsIn } from "./check-after-edits.js";
  * `tools.follow_failures`: where a command mallex ran for the user's request (run-named-commands.ts)
  * fails and the request names no file to change ("Fix the bug in stats.py" does), mallex reads the
  * project's files its output points at (a stack trace's frames: `at file:///repo/app.js:3:21`,
- * `File "/repo/test_x.py", line 9`), then the project's files those load (`import … from "./sum.js"`, `require("../src/range.js")`,
- * `readFileSync("config.json")`), as a developer follows a failure to its cause. The model is asked
+ * `File "/repo/test_x.py", line 9`), then the project's files those load (`import … from "./sum.js"`,
+ * `require("../src/range.js")`, `readFileSync("config.json")`), as a developer follows a failure to
+ * its cause. The model is asked
  * once they are in the conversation, for the file read last (ask-whole-file.ts). The real
  * Qwen2.5-Coder-1.5B, shown `npm test` failing in test/range.test.js, edited the test (which the task
  * forbade) where the bug was in src/range.js; shown `node app.js` failing on config.json's JSON, it
