@@ -404,6 +404,10 @@ export interface Profile {
      * Where a command the user's request names to run (as run_named_commands reads them) fails right after the request, and the request names no file to change (`Fix the bug in stats.py` names one: that is where to look), mallex reads, without the model and where the client offers Read, the project's files the command's output points at (a stack trace's frames: absolute paths under the working directory, not node_modules), then the project's files those load (relative imports and requires, data files named in quotes such as config.json), up to 3 a step; the model is asked once they are in the conversation (with whole_file_writes, for the file read last). Small models shown a failure edit the file it surfaced in (a test) rather than the one it comes from.
      */
     follow_failures?: boolean;
+    /**
+     * A user's request (not a tool result) about the project (it says project, repository or codebase) that names nothing to look at (no file, no command run_named_commands would run, no name search_named_symbols would search) is answered by mallex, without the model, with a Glob of the project's code, config and notes (** /*.{py,js,ts,go,rs,…,json,toml,yaml,md}), where the client offers Glob and Read; once its result is in, where it lists 1 to 5 files (node_modules, .git, build output left out), mallex reads them all, and the model is asked with them in the conversation; a longer list stays for the model to choose from. Small models asked a question about a project they have not seen answer at once with a guess.
+     */
+    read_small_projects?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

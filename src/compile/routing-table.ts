@@ -113,6 +113,8 @@ export interface CompiledProfile {
   checkAfterEdits?: boolean;
   /** After a command a user's request names fails, mallex reads the files its output points at, then those they load (follow-failures.ts). */
   followFailures?: boolean;
+  /** A request about the project that names nothing to look at: mallex lists the project's files, and reads them where they are few (read-small-projects.ts). */
+  readSmallProjects?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

@@ -7,6 +7,7 @@ import { namedCommands } from "../../src/pipeline/first-look/run-named-commands.
 import { MAX_CHECKS } from "../../src/pipeline/first-look/check-after-edits.js";
 import { loadedFiles, outputFiles } from "../../src/pipeline/first-look/follow-failures.js";
 import { numberedLines } from "../helpers/read-result.js";
+import { MAX_SMALL_PROJECT, PROJECT_FILES } from "../../src/pipeline/first-look/read-small-projects.js";
 
 describe("namedCommands: the commands a user's words ask to run", () => {
   it.each([
@@ -343,5 +344,54 @@ describe("tools.follow_failures: a failing command's files read, then the files 
     const named = asked(...ran(FAILURE));
     named.messages[0] = { role: "user", content: "`npm test` fails. Fix the bug in src/range.js." };
     expect(firstLook(on, named, TOOLS)).toBeUndefined();
+  });
+});
+
+describe("tools.read_small_projects: a request about the project that names nothing, the project listed, then read where it is small", () => {
+  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
+  const TOOLS = [tool("Bash"), tool("Read"), tool("Glob"), tool("Grep")];
+  const WORDS = "Which function in this project deletes files from disk? Answer with the function's name only.";
+  const on = { readNamedFiles: true, runNamedCommands: true, searchNamedSymbols: true, readSmallProjects: true };
+  const SYSTEM = "# Environment\n - Primary working directory: /repo\n";
+  const asked = (words: string, ...messages: AnthropicMessageParam[]): MessagesRequest => ({
+    model: "m",
+    max_tokens: 1,
+    system: SYSTEM,
+    messages: [{ role: "user", content: words }, ...messages],
+  });
+  const listed = (result: string, input: object = PROJECT_FILES): AnthropicMessageParam[] => [
+    { role: "assistant", content: [{ type: "tool_use", id: "g", name: "Glob", input }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "g", content: result }] },
+  ];
+
+  it("lists the project's files, then reads them all where there are few, said in the log", () => {
+    const look = firstLook(on, asked(WORDS), TOOLS)!;
+    expect(look).toEqual({ commands: [], reads: [], list: true });
+    expect(firstLookAnswer(look, "m", { message: "msg", nextCall: () => "toolu_1" }).content).toEqual([
+      { type: "tool_use", id: "toolu_1", name: "Glob", input: PROJECT_FILES },
+    ]);
+    expect(describeFirstLook(look)).toBe("Glob of the project's files, the request naming none (tools.read_small_projects)");
+    const files = ["/repo/app/cache.py", "app/main.py", "/repo/app/settings.py", "/repo/node_modules/x/index.js", "/elsewhere/y.py"].join("\n");
+    const read = firstLook(on, asked(WORDS, ...listed(files)), TOOLS)!;
+    expect(read).toEqual({ commands: [], reads: ["/repo/app/cache.py", "/repo/app/main.py", "/repo/app/settings.py"], listed: true });
+    expect(describeFirstLook(read)).toBe(
+      "Read /repo/app/cache.py, /repo/app/main.py, /repo/app/settings.py, the project's files, few enough to read all (tools.read_small_projects)",
+    );
+  });
+
+  it("leaves the list to the model where the project is larger, nothing was found, or the Glob was the model's own", () => {
+    const many = Array.from({ length: MAX_SMALL_PROJECT + 1 }, (_, at) => `/repo/f${at}.py`).join("\n");
+    expect(firstLook(on, asked(WORDS, ...listed(many)), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(WORDS, ...listed("No files found")), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(WORDS, ...listed("/repo/a.py", { pattern: "**/*.py" })), TOOLS)).toBeUndefined();
+  });
+
+  it("looks elsewhere first, or not at all: a file, command or name named, a request not about the project, the lever off, no Glob offered", () => {
+    expect(firstLook(on, asked("Fix the bug in stats.py in this project."), TOOLS)).toEqual({ commands: [], reads: ["/repo/stats.py"] });
+    expect(firstLook(on, asked("Where is `purge_stale` defined in this project?"), TOOLS)).toMatchObject({ search: "purge_stale" });
+    expect(firstLook(on, asked("Write `wordcount.py` for this project: it counts words."), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked("What is 2+2?"), TOOLS)).toBeUndefined();
+    expect(firstLook({ ...on, readSmallProjects: false }, asked(WORDS), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(WORDS), [tool("Read"), tool("Grep")])).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
 import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";
 import { commandsToCheck, passedCheck } from "./check-after-edits.js";
 import { followFailure } from "./follow-failures.js";
+import { GLOB_TOOL, PROJECT_FILES, smallProjectFiles } from "./read-small-projects.js";
 
 /**
  * What mallex looks at for the model before it is asked a user's request, where the profile turns it
@@ -27,37 +28,64 @@ export interface FirstLook {
   readonly followed?: true;
   /** A command the request names that failed, passing after the model's edit: the turn ends, saying so (tools.check_after_edits). */
   readonly passes?: string;
+  /** The project's files listed (`list`), then read where they are few (`listed`): tools.read_small_projects. */
+  readonly list?: true;
+  readonly listed?: true;
 }
 
-type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols" | "checkAfterEdits" | "followFailures">;
+type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols" | "checkAfterEdits" | "followFailures" | "readSmallProjects">;
+
+/** Each lever on, with the tools it calls offered. */
+type On = Record<"run" | "read" | "search" | "check" | "follow" | "list", boolean>;
+
+/** A request about the project as a whole ("Which function in this project…", "the release chore for this project"). */
+const ABOUT_THE_PROJECT = /\b(?:project|repo(?:sitory)?|code ?base)\b/i;
 
 /** The first look that answers this request, or undefined where there is nothing to look at (the model is asked). */
 export function firstLook(profile: Levers, request: MessagesRequest, offeredTools: readonly AnthropicCustomTool[]): FirstLook | undefined {
   const offered = (name: string) => offeredTools.some((tool) => tool.name === name);
-  const run = profile.runNamedCommands === true && offered(BASH_TOOL);
-  const read = profile.readNamedFiles === true && offered(READ_TOOL);
-  const search = profile.searchNamedSymbols === true && offered(GREP_TOOL);
-  const check = profile.checkAfterEdits === true && offered(BASH_TOOL);
-  const follow = profile.followFailures === true && offered(READ_TOOL);
-  if ((!run && !read && !search && !check && !follow) || !modelChoosesCalls(request)) return undefined;
+  const on: On = {
+    run: profile.runNamedCommands === true && offered(BASH_TOOL),
+    read: profile.readNamedFiles === true && offered(READ_TOOL),
+    search: profile.searchNamedSymbols === true && offered(GREP_TOOL) && offered(READ_TOOL),
+    check: profile.checkAfterEdits === true && offered(BASH_TOOL),
+    follow: profile.followFailures === true && offered(READ_TOOL),
+    list: profile.readSmallProjects === true && offered(GLOB_TOOL) && offered(READ_TOOL),
+  };
+  if (!Object.values(on).includes(true) || !modelChoosesCalls(request)) return undefined;
   // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
   const turns = request.messages.filter((message) => message.role !== "system");
   if (turns.at(-1)?.role !== "user") return undefined;
   const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
   const folder = workingDirectoryOf(system, []);
   const words = usersWords(turns.at(-1)!);
-  if (words === undefined)
-    return (
-      (check ? checkAgain(turns) : undefined) ??
-      (follow && folder !== undefined ? followAgain(turns, folder) : undefined) ??
-      (search && offered(READ_TOOL) && folder !== undefined ? readFound(turns, folder) : undefined)
-    );
-  const commands = run ? namedCommands(words) : [];
-  const reads = read && folder !== undefined ? namedFiles(words, folder, readPaths(request.messages), commands) : [];
+  return words === undefined ? lookAgain(on, turns, folder) : lookFirst(on, words, folder, readPaths(request.messages));
+}
+
+/** The look at what the user's request names: its commands run, its files read, else the name it quotes searched, else a small project read whole. */
+function lookFirst(on: On, words: string, folder: string | undefined, read: ReadonlySet<string>): FirstLook | undefined {
+  const commands = on.run ? namedCommands(words) : [];
+  const reads = on.read && folder !== undefined ? namedFiles(words, folder, read, commands) : [];
   // A file named is where to look: the name is searched only where none is (a command's own file aside).
-  const symbol = search && !namesAFile(commands.reduce((rest, command) => rest.replaceAll(`\`${command}\``, ""), words)) ? namedSymbol(words) : undefined;
-  if (commands.length + reads.length === 0 && symbol === undefined) return undefined;
-  return { commands, reads, ...(symbol === undefined ? {} : { search: symbol }) };
+  const unquoted = commands.reduce((rest, command) => rest.replaceAll(`\`${command}\``, ""), words);
+  const symbol = on.search && !namesAFile(unquoted) ? namedSymbol(words) : undefined;
+  if (commands.length + reads.length > 0 || symbol !== undefined) return { commands, reads, ...(symbol === undefined ? {} : { search: symbol }) };
+  const list = on.list && folder !== undefined && !namesAFile(words) && ABOUT_THE_PROJECT.test(words);
+  return list ? { commands: [], reads: [], list: true } : undefined;
+}
+
+/** After a tool result: the check after an edit, the failure followed, the files a search found, or the small project listed. */
+function lookAgain(on: On, turns: readonly AnthropicMessageParam[], folder: string | undefined): FirstLook | undefined {
+  if (on.check) {
+    const checked = checkAgain(turns);
+    if (checked !== undefined) return checked;
+  }
+  if (folder === undefined) return undefined;
+  const followed = on.follow ? followAgain(turns, folder) : undefined;
+  const found = followed ?? (on.search ? readFound(turns, folder) : undefined);
+  if (found !== undefined || !on.list) return found;
+  const reads = smallProjectFiles(turns, folder).filter((path) => !readPaths(turns).has(path));
+  return reads.length === 0 ? undefined : { commands: [], reads, listed: true };
 }
 
 /** The second look after mallex's own search: a Read of each file it found that the conversation has not read, the one that defines the name last. */
@@ -99,6 +127,7 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
     ...look.commands.map((command) => ({ name: BASH_TOOL, input: { command } })),
     ...look.reads.map((path) => ({ name: READ_TOOL, input: { file_path: path } })),
     ...(look.search === undefined ? [] : [{ name: GREP_TOOL, input: symbolSearch(look.search) }]),
+    ...(look.list === true ? [{ name: GLOB_TOOL, input: PROJECT_FILES }] : []),
   ];
   return {
     id: ids.message,
@@ -118,6 +147,8 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
 /** The request's log line for it: `Bash `npm test`, Read /repo/a.py, named in the request (tools.…)`. */
 export function describeFirstLook(look: FirstLook): string {
   if (look.found !== undefined) return `Read ${look.reads.join(", ")}, found by the search for \`${look.found}\` (tools.search_named_symbols)`;
+  if (look.list === true) return "Glob of the project's files, the request naming none (tools.read_small_projects)";
+  if (look.listed === true) return `Read ${look.reads.join(", ")}, the project's files, few enough to read all (tools.read_small_projects)`;
   if (look.followed === true) return `Read ${look.reads.join(", ")}, following the failure of a command the request names (tools.follow_failures)`;
   if (look.passes !== undefined) return `the end: \`${look.passes}\` passes after the model's edit, where it failed (tools.check_after_edits)`;
   if (look.check === true) return `${look.commands.map((command) => `Bash \`${command}\``).join(", ")} again after the model's edit (tools.check_after_edits)`;
