@@ -4,6 +4,8 @@ import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { EDITING_TOOLS, failedCheck } from "./first-look/check-after-edits.js";
+import { mentions, renameOf } from "./first-look/search-named-symbols.js";
+import { blocksOf } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for
@@ -30,6 +32,9 @@ export interface AskedFile {
  *   task. Which of the files read since the task ({@link fileToChange}): one the task asks to change,
  *   by name; where it names none so, the newest one it does not name (found by the model or by
  *   mallex's first look: the config behind a crash, the file that defines a constant);
+ * - or a file has been changed since the task, and the task renames a name of the code (`getUserName`
+ *   to `displayNameOf`), its last message is a tool's result, and a file the conversation has shown
+ *   still says the old name: that file, as the conversation last showed it;
  * - or, with `checkAfterEdits`, a file has been changed since the task and its last message is a
  *   command the task names, run again and failing (check-after-edits.ts): the file last changed, as
  *   the conversation last showed it, with that command (`failed`).
@@ -47,6 +52,11 @@ export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile
     return file === undefined ? undefined : { file };
   }
   const failed = profile.checkAfterEdits === true ? failedCheck(since, task) : undefined;
+  const renamed = renameOf(task);
+  // A rename is done file by file: after each change, the next file still saying the old name.
+  const left = renamed === undefined ? undefined : readFiles(messages).find((known) => mentions(known.text, renamed.from));
+  if (left !== undefined && blocksOf(since.at(-1)!).some((block) => block.type === "tool_result"))
+    return { file: left, ...(failed === undefined ? {} : { failed }) };
   const file = failed === undefined ? undefined : readFiles(messages).find((known) => known.path === changed.at(-1));
   return file === undefined ? undefined : { file, failed: failed! };
 }

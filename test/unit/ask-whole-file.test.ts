@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fileAskedFor, wholeFileAsk, withAsk } from "../../src/pipeline/ask-whole-file.js";
+import { renameOf } from "../../src/pipeline/first-look/search-named-symbols.js";
 
 /** The ask's words for a request, or undefined where none is made. */
 const wholeFileAskFor = (request: { messages: AnthropicMessageParam[] }) => {
@@ -139,6 +140,52 @@ describe("fileAskedFor after a check: the request's command run again after an e
     ];
     expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...edit, ...other] }, check)).toBeUndefined();
     expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...edit, ...failing("t2")] }, check)).toBeUndefined();
+  });
+});
+
+describe("fileAskedFor in a rename: file by file, the next one that still says the old name", () => {
+  const rename = task("Rename the function `getUserName` to `displayNameOf` everywhere in this project, then run `node main.js`.");
+  const reads: AnthropicMessageParam[] = [
+    {
+      role: "assistant",
+      content: [
+        { type: "tool_use", id: "m", name: "Read", input: { file_path: "/repo/main.js" } },
+        { type: "tool_use", id: "u", name: "Read", input: { file_path: "/repo/lib/users.js" } },
+      ],
+    },
+    {
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "m", content: numberedLines('import { getUserName } from "./lib/users.js";\n') },
+        { type: "tool_result", tool_use_id: "u", content: numberedLines("export function getUserName(user) {}\n") },
+      ],
+    },
+  ];
+  const written = [
+    call("w", "Write", { file_path: "/repo/lib/users.js", content: "export function displayNameOf(user) {}\n" }),
+    result("w", "The file has been updated."),
+  ];
+
+  it("after each change, asks for a file the conversation has shown that still says the old name; none once none does", () => {
+    expect(fileAskedFor({ messages: [rename, ...reads, ...written] })).toEqual({
+      file: { path: "/repo/main.js", text: 'import { getUserName } from "./lib/users.js";\n' },
+    });
+    const failing = [
+      call("b", "Bash", { command: "node main.js" }),
+      { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: "b", content: "SyntaxError", is_error: true }] },
+    ];
+    expect(fileAskedFor({ messages: [rename, ...reads, ...written, ...failing] }, { checkAfterEdits: true })).toMatchObject({
+      file: { path: "/repo/main.js" },
+      failed: "node main.js",
+    });
+    const all = [
+      ...written,
+      call("w2", "Write", { file_path: "/repo/main.js", content: 'import { displayNameOf } from "./lib/users.js";\n' }),
+      result("w2", "ok"),
+    ];
+    expect(fileAskedFor({ messages: [rename, ...reads, ...all] })).toBeUndefined();
+    expect(renameOf("Rename `a_b` to `cD`.")).toEqual({ from: "a_b", to: "cD" });
+    expect(renameOf("Implement `to_roman` in roman.py.")).toBeUndefined();
   });
 });
 

@@ -237,16 +237,21 @@ describe("tools.check_after_edits: the request's commands run again after the mo
     const look = firstLook(on, asked(...run("t1"), ...write("t2"), ...passed), TOOLS)!;
     expect(look).toEqual({ commands: [], reads: [], passes: "npm test" });
     expect(firstLookAnswer(look, "m", { message: "msg", nextCall: () => "unused" })).toMatchObject({
-      content: [{ type: "text", text: "`npm test` passes now; it failed before the change." }],
+      content: [{ type: "text", text: "`npm test` passes now." }],
       stop_reason: "end_turn",
       usage: { input_tokens: 0, output_tokens: 0 },
     });
-    expect(describeFirstLook(look)).toBe("the end: `npm test` passes after the model's edit, where it failed (tools.check_after_edits)");
-    // Passed before the edit (a rename checked by running the program): the model goes on.
+    expect(describeFirstLook(look)).toBe("the end: `npm test` passes after the model's edit (tools.check_after_edits)");
+    // Passed before the edit (a rename checked by running the program): the model goes on while a file read still says the old name.
     const rename = "Rename `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.";
     const ok = (id: string) => turn(id, "Bash", { command: "node main.js" }, "Hello");
-    const renamed = { ...asked(), messages: [{ role: "user" as const, content: rename }, ...ok("t1"), ...write("t2"), ...ok("c1")] };
-    expect(firstLook(on, renamed, TOOLS)).toBeUndefined();
+    const readMain = turn("r", "Read", { file_path: "/repo/main.js" }, numberedLines("console.log(getUserName(ada));\n"));
+    const renamedLib = turn("t2", "Write", { file_path: "/repo/lib.js", content: "export const displayNameOf = (u) => u.name;\n" }, "ok");
+    const halfway = { ...asked(), messages: [{ role: "user" as const, content: rename }, ...ok("t1"), ...readMain, ...renamedLib, ...ok("c1")] };
+    expect(firstLook(on, halfway, TOOLS)).toBeUndefined();
+    const renamedMain = turn("t3", "Write", { file_path: "/repo/main.js", content: "console.log(displayNameOf(ada));\n" }, "ok");
+    const done = { ...halfway, messages: [...halfway.messages, ...renamedMain, ...ok("c2")] };
+    expect(firstLook(on, done, TOOLS)).toEqual({ commands: [], reads: [], passes: "node main.js" });
     // Passing with no edit since the request: nothing to say.
     expect(firstLook(on, asked(...run("t1"), ...turn("r", "Read", { file_path: "/repo/a.js" }, "1\tx"), ...passed), TOOLS)).toBeUndefined();
   });

@@ -2,6 +2,8 @@ import type { AnthropicContentBlock, AnthropicMessageParam } from "../../transla
 import { blocksOf, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
 import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
 import { latestTask } from "./read-named-files.js";
+import { mentions, renameOf } from "./search-named-symbols.js";
+import { readFiles } from "../../translate/tool-calls/whole-file-write.js";
 
 /**
  * `tools.check_after_edits`: once the model has changed a file for a request that quotes a command to
@@ -52,8 +54,10 @@ export function failedCheck(turns: readonly AnthropicMessageParam[], task: strin
 /**
  * The command of a check that passed where it had failed: the last turn is the result of a Bash call
  * of a command the user's request names, no error, a file has been changed since the request, and
- * that command's first run since the request failed. A command that passed before any change (`node
- * main.js` after a rename) says nothing of the change; undefined then, and otherwise.
+ * that command's first run since the request failed — or the request renames a name of the code and
+ * no file the conversation has shown says the old name any more. A command that passed before any
+ * change (`node main.js` halfway through a rename) says nothing of the change; undefined then, and
+ * otherwise.
  */
 export function passedCheck(turns: readonly AnthropicMessageParam[]): string | undefined {
   const task = latestTask(turns);
@@ -64,7 +68,9 @@ export function passedCheck(turns: readonly AnthropicMessageParam[]): string | u
   const last = runsIn(since.at(-2)!, since.at(-1)!, commands).find((run) => !run.failed);
   const edited = since.some((message) => message.role === "assistant" && toolCallsOf(message).some((call) => EDITING_TOOLS.has(call.name)));
   const first = last === undefined ? undefined : runs.find((run) => run.command === last.command);
-  return edited && first?.failed === true ? last!.command : undefined;
+  const renamed = renameOf(task.words);
+  const renameDone = renamed !== undefined && !readFiles(turns).some((file) => mentions(file.text, renamed.from));
+  return edited && (first?.failed === true || renameDone) ? last!.command : undefined;
 }
 
 /** A run of a command the request names: the command, whether it failed (its result an error) and what it printed. */

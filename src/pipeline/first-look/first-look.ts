@@ -137,7 +137,7 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
     content:
       look.passes === undefined
         ? calls.map((call): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.nextCall(), ...call }))
-        : [{ type: "text", text: `\`${look.passes}\` passes now; it failed before the change.` }],
+        : [{ type: "text", text: `\`${look.passes}\` passes now.` }],
     stop_reason: look.passes === undefined ? "tool_use" : "end_turn",
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } as AnthropicMessage["usage"],
@@ -150,7 +150,7 @@ export function describeFirstLook(look: FirstLook): string {
   if (look.list === true) return "Glob of the project's files, the request naming none (tools.read_small_projects)";
   if (look.listed === true) return `Read ${look.reads.join(", ")}, the project's files, few enough to read all (tools.read_small_projects)`;
   if (look.followed === true) return `Read ${look.reads.join(", ")}, following the failure of a command the request names (tools.follow_failures)`;
-  if (look.passes !== undefined) return `the end: \`${look.passes}\` passes after the model's edit, where it failed (tools.check_after_edits)`;
+  if (look.passes !== undefined) return `the end: \`${look.passes}\` passes after the model's edit (tools.check_after_edits)`;
   if (look.check === true) return `${look.commands.map((command) => `Bash \`${command}\``).join(", ")} again after the model's edit (tools.check_after_edits)`;
   const calls = [
     ...look.commands.map((command) => `Bash \`${command}\``),

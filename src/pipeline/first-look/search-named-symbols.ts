@@ -20,6 +20,20 @@ export function namedSymbol(words: string): string | undefined {
   return QUOTED_NAME.exec(words)?.[1];
 }
 
+/** A task that renames a name of the code: "Rename the function `getUserName` to `displayNameOf` everywhere…". */
+const RENAME = /\brename\b[^`]*`([A-Za-z_$][\w$]*)`[^`]*?\bto\b[^`]*`([A-Za-z_$][\w$]*)`/i;
+
+/** The names a task renames, the old and the new; undefined where it renames none. */
+export function renameOf(task: string): { from: string; to: string } | undefined {
+  const match = RENAME.exec(task);
+  return match === null ? undefined : { from: match[1]!, to: match[2]! };
+}
+
+/** Whether `text` has `name` as a whole word of code. */
+export function mentions(text: string, name: string): boolean {
+  return new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(text);
+}
+
 /** The Grep that finds a name: whole words, each matching line with its file and number. */
 export function symbolSearch(symbol: string): { pattern: string; output_mode: "content"; "-n": true } {
   const escaped = symbol.replace(/\$/g, "\\$");
