@@ -408,6 +408,10 @@ export interface Profile {
      * A user's request (not a tool result) about the project (it says project, repository or codebase) that names nothing to look at (no file, no command run_named_commands would run, no name search_named_symbols would search) is answered by mallex, without the model, with a Glob of the project's code, config and notes (** /*.{py,js,ts,go,rs,…,json,toml,yaml,md}), where the client offers Glob and Read; once its result is in, where it lists 1 to 5 files (node_modules, .git, build output left out), mallex reads them all, and the model is asked with them in the conversation; a longer list stays for the model to choose from. Small models asked a question about a project they have not seen answer at once with a guess.
      */
     read_small_projects?: boolean;
+    /**
+     * After whole files' Reads that follow a user's question (a request of up to 400 characters whose words ask for no change: no fix, implement, change, write…), with no file changed since, the model is asked it again after them (`Now answer, from the files above: …`; no tool_choice, or auto). Small models shown several turns of calls and results after a question write tool results of their own instead of the answer.
+     */
+    restate_questions?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

@@ -707,7 +707,7 @@ describe("tools.read_named_files: the files a user's request names are read befo
 });
 
 describe("the shipped config", () => {
-  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [
       profile.readNamedFiles,
       profile.runNamedCommands,
@@ -715,9 +715,10 @@ describe("the shipped config", () => {
       profile.followFailures,
       profile.readSmallProjects,
       profile.checkAfterEdits,
+      profile.restateQuestions,
       profile.wholeFileWrites,
     ];
     const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
-    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true]]);
+    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true]]);
   });
 });

@@ -209,6 +209,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     checkAfterEdits: profile.tools?.check_after_edits === true ? true : undefined,
     followFailures: profile.tools?.follow_failures === true ? true : undefined,
     readSmallProjects: profile.tools?.read_small_projects === true ? true : undefined,
+    restateQuestions: profile.tools?.restate_questions === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

@@ -115,6 +115,8 @@ export interface CompiledProfile {
   followFailures?: boolean;
   /** A request about the project that names nothing to look at: mallex lists the project's files, and reads them where they are few (read-small-projects.ts). */
   readSmallProjects?: boolean;
+  /** After the Reads that follow a user's question, the question is asked again (ask-whole-file.ts). */
+  restateQuestions?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

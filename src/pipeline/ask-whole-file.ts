@@ -76,6 +76,26 @@ export function fileToChange(task: string, read: readonly ReadFile[]): ReadFile 
   return targets.length > 0 ? read.find(isOne(targets)) : read.find((file) => !isOne(named)(file));
 }
 
+/**
+ * With `tools.restate_questions`, what mallex adds after the Reads that follow a user's question (a
+ * request that asks for no change): the question again, after the files. The real
+ * Qwen2.5-Coder-1.5B, shown the four files of a project after "Which function in this project deletes
+ * files from disk?", wrote `<tool_response>` blocks of its own instead of an answer; the question
+ * had fallen behind three turns of calls and results. Undefined where it does not apply: a task that
+ * asks for a change, nothing read last, a file changed since, a question too long to repeat.
+ */
+export function questionAsk(request: Pick<MessagesRequest, "messages">): string | undefined {
+  const messages = request.messages.filter((message) => message.role !== "system");
+  const latest = latestTask(messages);
+  if (latest === undefined || EDIT_TASK.test(latest.words) || latest.words.length > MAX_RESTATED) return undefined;
+  const since = messages.slice(latest.at + 1);
+  if (since.length < 2 || readFiles(since.slice(-2)).length === 0 || since.some((message) => changedFiles(message).length > 0)) return undefined;
+  return `Now answer, from the files above: ${latest.words}`;
+}
+
+/** The longest question restated whole (a request longer than this is a brief, not a question). */
+const MAX_RESTATED = 400;
+
 /** The request to send with the ask after its last message (Claude Code's own words are left as they are). */
 export function withAsk<T extends Pick<MessagesRequest, "messages">>(request: T, ask: string): T {
   return { ...request, messages: [...request.messages, { role: "user", content: [{ type: "text", text: ask }] }] };

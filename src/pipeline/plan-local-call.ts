@@ -24,7 +24,8 @@ import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
 import { planWholeFileWrite, type UnchangedFileRetry } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { fileAskedFor, plainReadsFor, wholeFileAsk, withAsk } from "./ask-whole-file.js";
+import { fileAskedFor, plainReadsFor, questionAsk, wholeFileAsk, withAsk } from "./ask-whole-file.js";
+import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -166,7 +167,9 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const wholeFile = planWholeFileWrite(route.profile, asked, trimmed.offeredTools);
   // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
   const fileAsked = wholeFile === undefined ? undefined : fileAskedFor(asked, route.profile);
-  const ask = fileAsked === undefined ? undefined : wholeFileAsk(fileAsked);
+  // tools.restate_questions: after the Reads that follow a question, the question again.
+  const question = fileAsked === undefined && route.profile.restateQuestions === true && modelChoosesCalls(asked) ? questionAsk(asked) : undefined;
+  const ask = fileAsked === undefined ? question : wholeFileAsk(fileAsked);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
   const sent = plainReadsFor(route.profile, action?.sent ?? trimmed.request);
   const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, unknownCalls !== undefined || wholeFile !== undefined);
@@ -185,7 +188,10 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
-  if (ask !== undefined) notes.push(`asked "${ask}" (tools.whole_file_writes${fileAsked?.failed === undefined ? "" : ", tools.check_after_edits"})`);
+  if (ask !== undefined)
+    notes.push(
+      `asked "${ask}" (${question !== undefined ? "tools.restate_questions" : `tools.whole_file_writes${fileAsked?.failed === undefined ? "" : ", tools.check_after_edits"}`})`,
+    );
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileAskedFor, wholeFileAsk, withAsk } from "../../src/pipeline/ask-whole-file.js";
+import { fileAskedFor, questionAsk, wholeFileAsk, withAsk } from "../../src/pipeline/ask-whole-file.js";
 import { renameOf } from "../../src/pipeline/first-look/search-named-symbols.js";
 
 /** The ask's words for a request, or undefined where none is made. */
@@ -186,6 +186,26 @@ describe("fileAskedFor in a rename: file by file, the next one that still says t
     expect(fileAskedFor({ messages: [rename, ...reads, ...all] })).toBeUndefined();
     expect(renameOf("Rename `a_b` to `cD`.")).toEqual({ from: "a_b", to: "cD" });
     expect(renameOf("Implement `to_roman` in roman.py.")).toBeUndefined();
+  });
+});
+
+describe("questionAsk: after the Reads that follow a question, the question again", () => {
+  const QUESTION = "Which function in this project deletes files from disk? Answer with the function's name only.";
+  const readCache = [call("c", "Read", { file_path: "/repo/app/cache.py" }), result("c", numberedLines("def purge_stale(entries):\n    os.remove(x)\n"))];
+
+  it("restates the user's own words after the files", () => {
+    expect(questionAsk({ messages: [task(QUESTION), ...readCache, { role: "system", content: "a note" }] })).toBe(
+      `Now answer, from the files above: ${QUESTION}`,
+    );
+  });
+
+  it("asks nothing for a task that asks for a change, before any Read, after another tool, once a file changed, or for a long brief", () => {
+    expect(questionAsk({ messages: [task("Fix the bug in cache.py."), ...readCache] })).toBeUndefined();
+    expect(questionAsk({ messages: [task(QUESTION)] })).toBeUndefined();
+    expect(questionAsk({ messages: [task(QUESTION), call("b", "Bash", { command: "ls" }), result("b", "app")] })).toBeUndefined();
+    const edited = [call("w", "Write", { file_path: "/repo/x.py", content: "x" }), result("w", "ok")];
+    expect(questionAsk({ messages: [task(QUESTION), ...edited, ...readCache] })).toBeUndefined();
+    expect(questionAsk({ messages: [task(`${QUESTION} ${"More context. ".repeat(40)}`), ...readCache] })).toBeUndefined();
   });
 });
 
