@@ -83,6 +83,25 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
       "Now answer with the whole new config.json, the change made, in one fenced code block.",
     );
     expect(wholeFileAskFor({ messages: [task("Change the value of MAX_RETRIES to 5."), ...readRoman] })).toBe(ASK);
+    // A file inside the command a rename is checked with is no file to change: the one read that defines the name is.
+    const rename = task("Rename the function `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.");
+    const found: AnthropicMessageParam[] = [
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "m", name: "Read", input: { file_path: "/repo/main.js" } },
+          { type: "tool_use", id: "u", name: "Read", input: { file_path: "/repo/lib/users.js" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "m", content: numberedLines("getUserName(ada);\n") },
+          { type: "tool_result", tool_use_id: "u", content: numberedLines("export function getUserName(user) {}\n") },
+        ],
+      },
+    ];
+    expect(wholeFileAskFor({ messages: [rename, ...found] })).toBe("Now answer with the whole new users.js, the change made, in one fenced code block.");
   });
 
   it("asks nothing for a question, after another tool than Read, once a file was changed since the task, or before any tool ran", () => {

@@ -50,12 +50,23 @@ export function namedFiles(words: string, folder: string, read: ReadonlySet<stri
 export const EDIT_TASK =
   /\b(?:fix|implement|add|change|update|edit|modify|rewrite|refactor|rename|remove|delete|replace|correct|complete|finish|make it work|write)\b/i;
 
-/** The files the task names after a verb of change in the same sentence ("Fix the bug in stats.py", "Implement `to_roman` in roman.py"). */
+/**
+ * The files the task names after a verb of change in the same sentence ("Fix the bug in stats.py",
+ * "Implement `to_roman` in roman.py"); not a file inside a quoted command ("Rename … everywhere, then
+ * run `node main.js`": main.js is what runs, not what to change).
+ */
 export function namedToChange(task: string): string[] {
-  return task.split(/(?<=[.!?])\s+|\n+/).flatMap((sentence) => {
-    const verb = EDIT_TASK.exec(sentence);
-    return verb === null ? [] : [...sentence.slice(verb.index).matchAll(FILE_NAME)].map((match) => match[1]!);
-  });
+  return withoutCommands(task)
+    .split(/(?<=[.!?])\s+|\n+/)
+    .flatMap((sentence) => {
+      const verb = EDIT_TASK.exec(sentence);
+      return verb === null ? [] : [...sentence.slice(verb.index).matchAll(FILE_NAME)].map((match) => match[1]!);
+    });
+}
+
+/** The words without their quoted commands (a backticked span with a space: `node main.js`, `python3 -m unittest x.py`). */
+function withoutCommands(words: string): string {
+  return words.replace(/`([^`\n]*)`/g, (quoted, inside: string) => (/\s/.test(inside) ? "``" : quoted));
 }
 
 /** Whether the name at `at` is the object of a verb that makes it ("Write `wordcount.py`", "create a new file util.js"). */
