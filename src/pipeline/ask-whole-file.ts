@@ -62,11 +62,11 @@ export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile
 }
 
 /**
- * Of the files read since the task (newest first), the one the task is about changing. Asked for the file last read, the 1.5B
- * rewrote test_stats.py for "`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py", and
- * was asked for app.js when "`node app.js` crashes" came of config.json. So: a file the task names
- * after a verb of change in the same sentence ("Fix the bug in stats.py", "Implement `to_roman` in
- * roman.py"); where it names none so, a file it does not name at all.
+ * Of the files read since the task (newest first), the one the task is about changing. Asked for the
+ * file last read, the 1.5B rewrote test_stats.py for "`python3 -m unittest test_stats.py` fails. Fix
+ * the bug in stats.py", and was asked for app.js when "`node app.js` crashes" came of config.json.
+ * So: a file the task names after a verb of change in the same sentence ("Fix the bug in stats.py",
+ * "Implement `to_roman` in roman.py"); where it names none so, the newest it does not name at all.
  */
 export function fileToChange(task: string, read: readonly ReadFile[]): ReadFile | undefined {
   const named = [...task.matchAll(FILE_NAME)].map((match) => match[1]!);
