@@ -97,6 +97,24 @@ describe("readFiles: the files the conversation read whole, newest first", () =>
       { path: "/r/a.py", text: "a = 2\nb = 2\n" },
       { path: "/r/z.py", text: "z = 1\n" },
     ]);
+    // One turn's Reads, their results back in another order: newest is the call made last.
+    const both: AnthropicMessageParam[] = [
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "p", name: "Read", input: { file_path: "/r/p.py" } },
+          { type: "tool_use", id: "q", name: "Read", input: { file_path: "/r/q.py" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "q", content: numbered("q = 1\n") },
+          { type: "tool_result", tool_use_id: "p", content: numbered("p = 1\n") },
+        ],
+      },
+    ];
+    expect(readFiles([task, ...both]).map((file) => file.path)).toEqual(["/r/q.py", "/r/p.py"]);
     const lost = [...messages, ...call("t8", "Edit", { file_path: "/r/z.py", old_string: "not there", new_string: "x" })];
     expect(readFiles(lost).map((file) => file.path)).toEqual(["/r/new.py", "/r/a.py"]);
   });

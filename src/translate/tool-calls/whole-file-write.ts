@@ -16,7 +16,7 @@
  * The words around the block stay, before the call. Pure.
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
-import { blocksOf, toolResultText } from "./conversation-blocks.js";
+import { blocksOf, toolCallsOf, toolResultText } from "./conversation-blocks.js";
 
 /** The file a Read returned, as the model saw it and as it is on disk (its lines without Claude Code's numbers). */
 export interface ReadFile {
@@ -29,9 +29,10 @@ export const READ_TOOL = "Read";
 export const WRITE_TOOL = "Write";
 
 /**
- * The files the conversation has read whole or written, newest first, each path once, as the
- * conversation last showed them: a whole file's Read (not an error, nor a part of a file: no offset or
- * limit), then a Write's content and an Edit's replacements on top, where their results are no error.
+ * The files the conversation has read whole or written, newest first (of one turn's calls, the last
+ * made), each path once, as the conversation last showed them: a whole file's Read (not an error, nor
+ * a part of a file: no offset or limit), then a Write's content and an Edit's replacements on top,
+ * where their results are no error.
  * After a Write, Claude Code answers a Read of the same file with a note that it is unchanged, not the
  * file, so what the model wrote is the file's latest text.
  */
@@ -39,10 +40,10 @@ export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[
   const files = new Map<string, string>();
   for (let at = 1; at < messages.length; at++) {
     const calls = blocksOf(messages[at - 1]!);
-    for (const result of blocksOf(messages[at]!)) {
-      if (result.type !== "tool_result" || result.is_error === true) continue;
-      const call = calls.find((block) => block.type === "tool_use" && block.id === result.tool_use_id);
-      if (call?.type !== "tool_use") continue;
+    // In the order of the calls: Claude Code may return parallel results in the order they finished.
+    for (const call of toolCallsOf(messages[at - 1]!)) {
+      const result = blocksOf(messages[at]!).find((block) => block.type === "tool_result" && block.tool_use_id === call.id);
+      if (result?.type !== "tool_result" || result.is_error === true) continue;
       const read = wholeFileReadOf(result, calls);
       const file = read === undefined ? editedFile(call.name, call.input, files) : { path: read, text: numberedFileText(toolResultText(result.content)) };
       if (file === undefined || (read !== undefined && file.text === undefined)) continue;
