@@ -706,6 +706,39 @@ describe("tools.read_named_files: the files a user's request names are read befo
   });
 });
 
+describe("tools.restate_questions: after the Reads that follow a question, the question again", () => {
+  const restate = (on: boolean): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, restateQuestions: on }])),
+  });
+  const QUESTION = "Which function in this project deletes files from disk?";
+  const body = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    messages: [
+      { role: "user", content: QUESTION },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/cache.py" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_r", content: numberedLines("def purge_stale(entries):\n    os.remove(x)\n") }] },
+    ],
+    tools: [{ name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } }],
+  };
+
+  it("sends the question after the file, says so in the log, and streams the answer as it comes; off, nothing is added", async () => {
+    for (const on of [true, false]) {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: restate(on) });
+      const seen = mlx.requests.length;
+      mlx.script({ text: "purge_stale" });
+      const message = foldStream(await (await proxy.post("/v1/messages", { ...body, stream: true })).text());
+      expect(message.content).toEqual([{ type: "text", text: "purge_stale" }]);
+      const sent = generationsSince(seen)[0]!.body as { stream?: boolean; messages: Array<{ role: string; content: unknown }> };
+      expect(sent.stream).toBe(true);
+      const asked = `Now answer, from the files above: ${QUESTION}`;
+      expect(sent.messages.at(-1)).toEqual(on ? { role: "user", content: asked } : expect.objectContaining({ role: "tool" }));
+      expect(proxy.logs.at(-1)!.includes(`asked "${asked}" (tools.restate_questions)`)).toBe(on);
+    }
+  });
+});
+
 describe("the shipped config", () => {
   it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [

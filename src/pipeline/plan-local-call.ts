@@ -188,10 +188,13 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
-  if (ask !== undefined)
-    notes.push(
-      `asked "${ask}" (${question !== undefined ? "tools.restate_questions" : `tools.whole_file_writes${fileAsked?.failed === undefined ? "" : ", tools.check_after_edits"}`})`,
-    );
+  const askedBy =
+    question !== undefined
+      ? "tools.restate_questions"
+      : fileAsked?.failed === undefined
+        ? "tools.whole_file_writes"
+        : "tools.whole_file_writes, tools.check_after_edits";
+  if (ask !== undefined) notes.push(`asked "${ask}" (${askedBy})`);
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
