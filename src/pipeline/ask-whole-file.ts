@@ -4,7 +4,7 @@ import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { EDITING_TOOLS, failedCheck } from "./first-look/check-after-edits.js";
-import { mentions, renameOf } from "./first-look/search-named-symbols.js";
+import { mentions, renameOf, type Rename } from "./first-look/search-named-symbols.js";
 import { blocksOf } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
@@ -14,15 +14,23 @@ import { blocksOf } from "../translate/tool-calls/conversation-blocks.js";
  * with this after the Read it answered with the file implemented 4 of 4. Asked for "the whole new
  * file" unnamed, or with the task restated before it, or "if the task asks for a change…", it wrote
  * it back unchanged every time: a model this small follows one plain instruction that names the file.
+ * A rename is named in it: asked for users.js "the change made" after "Rename the function
+ * `getUserName` to `displayNameOf`…", it wrote the file back unchanged 4 times of 4 (llama-server,
+ * temperature 0.2); asked for it "with `getUserName` renamed to `displayNameOf`", it renamed it 4 of 4.
  */
-export function wholeFileAsk({ file, failed }: AskedFile): string {
-  return `${failed === undefined ? "" : `\`${failed}\` still fails. `}Now answer with the whole new ${basename(file.path)}, the change made, in one fenced code block.`;
+export function wholeFileAsk({ file, failed, rename }: AskedFile): string {
+  const change = rename === undefined ? "the change made" : `with \`${rename.from}\` renamed to \`${rename.to}\``;
+  return `${failed === undefined ? "" : `\`${failed}\` still fails. `}Now answer with the whole new ${basename(file.path)}, ${change}, in one fenced code block.`;
 }
 
-/** The file the model is asked for, and the command of the check that failed since its last change (absent: it is asked after a Read). */
+/**
+ * The file the model is asked for; the command of the check that failed since its last change (absent:
+ * it is asked after a Read); the rename the task asks for, where it asks for one.
+ */
 export interface AskedFile {
   file: ReadFile;
   failed?: string;
+  rename?: Rename;
 }
 
 /**
@@ -47,18 +55,19 @@ export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile
   const task = latest.words;
   const since = messages.slice(latest.at + 1);
   const changed = since.flatMap(changedFiles);
+  const renamed = renameOf(task);
+  const rename = renamed === undefined ? {} : { rename: renamed };
   if (changed.length === 0) {
     const file = since.length < 2 || readFiles(since.slice(-2)).length === 0 ? undefined : fileToChange(task, readFiles(since));
-    return file === undefined ? undefined : { file };
+    return file === undefined ? undefined : { file, ...rename };
   }
   const failed = profile.checkAfterEdits === true ? failedCheck(since, task) : undefined;
-  const renamed = renameOf(task);
+  const check = failed === undefined ? {} : { failed };
   // A rename is done file by file: after each change, the next file still saying the old name.
   const left = renamed === undefined ? undefined : readFiles(messages).find((known) => mentions(known.text, renamed.from));
-  if (left !== undefined && blocksOf(since.at(-1)!).some((block) => block.type === "tool_result"))
-    return { file: left, ...(failed === undefined ? {} : { failed }) };
+  if (left !== undefined && blocksOf(since.at(-1)!).some((block) => block.type === "tool_result")) return { file: left, ...check, ...rename };
   const file = failed === undefined ? undefined : readFiles(messages).find((known) => known.path === changed.at(-1));
-  return file === undefined ? undefined : { file, failed: failed! };
+  return file === undefined ? undefined : { file, ...check, ...rename };
 }
 
 /**

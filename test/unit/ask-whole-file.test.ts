@@ -101,7 +101,9 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
         ],
       },
     ];
-    expect(wholeFileAskFor({ messages: [rename, ...found] })).toBe("Now answer with the whole new users.js, the change made, in one fenced code block.");
+    expect(wholeFileAskFor({ messages: [rename, ...found] })).toBe(
+      "Now answer with the whole new users.js, with `getUserName` renamed to `displayNameOf`, in one fenced code block.",
+    );
   });
 
   it("asks nothing for a question, after another tool than Read, once a file was changed since the task, or before any tool ran", () => {
@@ -186,9 +188,14 @@ describe("fileAskedFor in a rename: file by file, the next one that still says t
   ];
 
   it("after each change, asks for a file the conversation has shown that still says the old name; none once none does", () => {
+    const renamed = { from: "getUserName", to: "displayNameOf" };
     expect(fileAskedFor({ messages: [rename, ...reads, ...written] })).toEqual({
       file: { path: "/repo/main.js", text: 'import { getUserName } from "./lib/users.js";\n' },
+      rename: renamed,
     });
+    expect(wholeFileAsk(fileAskedFor({ messages: [rename, ...reads, ...written] })!)).toBe(
+      "Now answer with the whole new main.js, with `getUserName` renamed to `displayNameOf`, in one fenced code block.",
+    );
     const failing = [
       call("b", "Bash", { command: "node main.js" }),
       { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: "b", content: "SyntaxError", is_error: true }] },
@@ -196,6 +203,7 @@ describe("fileAskedFor in a rename: file by file, the next one that still says t
     expect(fileAskedFor({ messages: [rename, ...reads, ...written, ...failing] }, { checkAfterEdits: true })).toMatchObject({
       file: { path: "/repo/main.js" },
       failed: "node main.js",
+      rename: renamed,
     });
     const all = [
       ...written,

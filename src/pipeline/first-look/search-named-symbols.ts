@@ -23,8 +23,14 @@ export function namedSymbol(words: string): string | undefined {
 /** A task that renames a name of the code: "Rename the function `getUserName` to `displayNameOf` everywhere…". */
 const RENAME = /\brename\b[^`]*`([A-Za-z_$][\w$]*)`[^`]*?\bto\b[^`]*`([A-Za-z_$][\w$]*)`/i;
 
-/** The names a task renames, the old and the new; undefined where it renames none. */
-export function renameOf(task: string): { from: string; to: string } | undefined {
+/** A name of the code renamed: the old name and the new. */
+export interface Rename {
+  from: string;
+  to: string;
+}
+
+/** The names a task renames; undefined where it renames none. */
+export function renameOf(task: string): Rename | undefined {
   const match = RENAME.exec(task);
   return match === null ? undefined : { from: match[1]!, to: match[2]! };
 }
