@@ -381,6 +381,10 @@ export interface Profile {
      */
     retry_unknown_calls?: boolean;
     /**
+     * An answer to a request with tools (no tool_choice, or auto), where the client offers a tool that changes files and the conversation holds a tool's result, is read whole and checked: a Write whose content, or an Edit whose new text, would put a tool's own message into the file (the result the conversation shows for an earlier change, or one line that names the file's own path) is asked for again once, told so; an answer that still does goes to the client with that call replaced by a sentence that says it was not passed on (counted as a rejected call), and the turn ends where no call is left. Small models copy Claude Code's "File created successfully at: …" into the file they had just written correctly. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     */
+    retry_echoed_results?: boolean;
+    /**
      * With a Write tool offered (no tool_choice, or auto; no JSON answer): a whole file's Read reaches the model as the file's own lines, without Claude Code's line numbers; after such a Read, for a task whose words ask for a change (fix, implement, change…), the model is asked for the file the task names after that verb (else one the task does not name), whole and changed, in one code block; and an answer that makes no call but holds exactly one code block which is a file the conversation read (at least half of its lines), changed, becomes a Write of that file with the block as its content (a ```json block only for a JSON file); the words around it stay; an answer to the ask that is the file unchanged is asked again once, told so. What a file is follows the conversation's own Writes and Edits after its Read. Answers are then read whole before the client sees them, not streamed. Small models rewrite a file whole in a code block (Aider's whole format) far more reliably than they call Write or make an exact-match Edit. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     whole_file_writes?: boolean;

@@ -739,8 +739,81 @@ describe("tools.restate_questions: after the Reads that follow a question, the q
   });
 });
 
+describe("tools.retry_echoed_results: a Write that would put a tool's message into the file is asked again", () => {
+  const echoes = (on: boolean): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, retryEchoedResults: on }])),
+  });
+  const PATH = "/repo/wordcount.py";
+  const CODE = "import sys\ntext = sys.stdin.read()\nprint(text.count('\\n'), len(text.split()), len(text))\n";
+  const CREATED = `File created successfully at: ${PATH} (file state is current in your context — no need to Read it back)`;
+  const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } } } });
+  // The real 1.5B's turns: a correct Write, then Claude Code's answer to it written into the file.
+  const body = (stream: boolean) => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    stream,
+    messages: [
+      { role: "user", content: "Write `wordcount.py`: it prints the lines, words and characters of its input." },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_w", name: "Write", input: { file_path: PATH, content: CODE } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_w", content: CREATED }] },
+    ],
+    tools: [tool("Read"), tool("Write"), tool("Bash")],
+  });
+  const echo = { toolCalls: [{ name: "Write", arguments: { file_path: PATH, content: CREATED } }] };
+  const answerOf = async (response: Response, stream: boolean) => (stream ? foldStream(await response.text()) : ((await response.json()) as Message));
+
+  it.each([false, true])("asks again once, told so, and sends the answer that follows (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
+    const seen = mlx.requests.length;
+    mlx.script(echo, { text: "The task is done." });
+    const message = await answerOf(await proxy.post("/v1/messages", body(stream)), stream);
+    expect(message.content).toEqual([{ type: "text", text: "The task is done." }]);
+    expect(message.stop_reason).toBe("end_turn");
+    const generations = generationsSince(seen);
+    // The first answer is collected from the backend's stream, the retry read whole.
+    expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true, false]);
+    const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
+    expect(retry.at(-1)!.content).toContain(
+      "That Write would put a tool's own message into wordcount.py instead of its content: it was not run. wordcount.py is written already. If the task is done, say so in one sentence.",
+    );
+    expect(proxy.logs.some((line) => line.includes(`call asked again (2 of 2): its Write would write a tool's message into ${PATH}`))).toBe(true);
+  });
+
+  it("an answer that still does reaches the client with that call as a sentence, the turn ended, counted as rejected", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
+    const seen = mlx.requests.length;
+    mlx.script(echo, echo);
+    const message = (await (await proxy.post("/v1/messages", body(false))).json()) as Message;
+    expect(message.content).toEqual([
+      { type: "text", text: `(mallex did not pass on the model's Write of ${PATH}: its text was a tool's message, not the file's content.)` },
+    ]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(generationsSince(seen)).toHaveLength(2);
+    expect(proxy.logs.some((line) => line.includes(`1 call not passed on: its Write would write a tool's message into ${PATH}`))).toBe(true);
+    expect(proxy.logs.at(-1)).toContain(" · tool calls 2: 1 not run · stop end_turn · ");
+  });
+
+  it("off, or for a Write of real content, the answer streams as it comes", async () => {
+    const cases: Array<[boolean, typeof echo]> = [
+      [false, echo],
+      [true, { toolCalls: [{ name: "Write", arguments: { file_path: PATH, content: CODE } }] }],
+    ];
+    for (const [on, answer] of cases) {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(on) });
+      const seen = mlx.requests.length;
+      mlx.script(answer);
+      const message = foldStream(await (await proxy.post("/v1/messages", body(true))).text());
+      expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Write", input: answer.toolCalls[0]!.arguments }]);
+      expect(generationsSince(seen)).toHaveLength(1);
+      // Read whole only where the check is on.
+      expect((generationsSince(seen)[0]!.body as { stream?: boolean }).stream).toBe(true);
+    }
+  });
+});
+
 describe("the shipped config", () => {
-  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [
       profile.readNamedFiles,
       profile.runNamedCommands,
@@ -749,9 +822,12 @@ describe("the shipped config", () => {
       profile.readSmallProjects,
       profile.checkAfterEdits,
       profile.restateQuestions,
+      profile.retryEchoedResults,
       profile.wholeFileWrites,
     ];
     const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
-    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true]]);
+    expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([
+      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true],
+    ]);
   });
 });

@@ -101,6 +101,8 @@ export interface CompiledProfile {
   alwaysCall?: boolean;
   /** An answer that writes a call to a tool the request does not offer is asked for again (retry-unknown-calls.ts). */
   retryUnknownCalls?: boolean;
+  /** An answer whose Write or Edit would put a tool's own message into a file is asked for again; still so, that call is not passed on (retry-echoed-results.ts). */
+  retryEchoedResults?: boolean;
   /** An answer that is a file just read, rewritten whole in a code block, becomes a Write of it (whole-file-write.ts). */
   wholeFileWrites?: boolean;
   /** The files a user's request names are read by mallex before the model is asked (read-named-files.ts). */

@@ -21,6 +21,7 @@ import { callBackend, type Upstream } from "./call-backend.js";
 import { missingEnforcedCall } from "./check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./keep-forced-call.js";
 import { retryUnknownCalls } from "./retry-unknown-calls.js";
+import { retryEchoedResults } from "./retry-echoed-results.js";
 import { retryUnchangedFile, writeWholeFile } from "./whole-file-writes.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
@@ -43,9 +44,13 @@ export async function readAnswer(scope: RequestScope, call: AnsweringCall, calli
   return call.streamUpstream && !checked ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);
 }
 
-/** mallex reads the answer whole before the client sees it: a forced call checked, a call of a tool not offered asked again, a file's rewrite made its Write. */
+/** mallex reads the answer whole before the client sees it: a forced call checked, a call of a tool not offered asked again, a file's rewrite made its Write, a tool's message kept out of a file. */
 const checkedWhole = (call: AnsweringCall): boolean =>
-  call.forced !== undefined || call.unknownCalls !== undefined || call.wholeFile !== undefined || call.unchangedFile !== undefined;
+  call.forced !== undefined ||
+  call.unknownCalls !== undefined ||
+  call.wholeFile !== undefined ||
+  call.unchangedFile !== undefined ||
+  call.echoedResults !== undefined;
 
 /**
  * A streamed answer: `upstream` is the backend's answer when it came within a ping interval. When it
@@ -180,6 +185,10 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
     if (call.unchangedFile !== undefined) {
       upstream.release();
       converted = await retryUnchangedFile(converted, call.unchangedFile, askWhole(scope, call, backend), logFor(scope, call));
+    }
+    if (call.echoedResults !== undefined) {
+      upstream.release();
+      converted = await retryEchoedResults(converted, call.echoedResults, askWhole(scope, call, backend), { log: logFor(scope, call), metrics });
     }
     if (call.wholeFile !== undefined) converted = writeWholeFile(converted, call.wholeFile, () => scope.server.deps.generateId("toolu"), metrics);
   } catch (error) {

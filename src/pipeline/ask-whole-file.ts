@@ -3,9 +3,9 @@ import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthro
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
-import { EDITING_TOOLS, failedCheck } from "./first-look/check-after-edits.js";
+import { failedCheck } from "./first-look/check-after-edits.js";
 import { mentions, renameOf, type Rename } from "./first-look/search-named-symbols.js";
-import { blocksOf } from "../translate/tool-calls/conversation-blocks.js";
+import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for

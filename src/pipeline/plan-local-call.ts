@@ -22,6 +22,7 @@ import type { EnforcedCall } from "./check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
+import { planEchoedResultRetry, type EchoedResultRetry } from "./retry-echoed-results.js";
 import { planWholeFileWrite, type UnchangedFileRetry } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { fileAskedFor, plainReadsFor, questionAsk, wholeFileAsk, withAsk } from "./ask-whole-file.js";
@@ -62,6 +63,8 @@ export interface PreparedCall {
   wholeFile?: readonly ReadFile[];
   /** tools.whole_file_writes: the file the model was asked for; an answer that is it unchanged is asked again, once. */
   unchangedFile?: UnchangedFileRetry;
+  /** tools.retry_echoed_results: an answer that would write a tool's message into a file is asked again, once; checked whole. */
+  echoedResults?: EchoedResultRetry;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -170,9 +173,12 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // tools.restate_questions: after the Reads that follow a question, the question again.
   const question = fileAsked === undefined && route.profile.restateQuestions === true && modelChoosesCalls(asked) ? questionAsk(asked) : undefined;
   const ask = fileAsked === undefined ? question : wholeFileAsk(fileAsked);
+  // tools.retry_echoed_results: the answer is read whole and asked again when it would write a tool's message into a file.
+  const echoed = planEchoedResultRetry(route.profile, asked, trimmed.offeredTools);
   const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
   const sent = plainReadsFor(route.profile, action?.sent ?? trimmed.request);
-  const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, unknownCalls !== undefined || wholeFile !== undefined);
+  const readWhole = unknownCalls !== undefined || wholeFile !== undefined || echoed;
+  const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, readWhole);
   server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
@@ -235,6 +241,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
     ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked.file] }),
     ...(fileAsked === undefined ? {} : { unchangedFile: { asked: fileAsked, upstreamRequest: upstream.request } }),
+    ...(echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
   };
   return { kind: "call", call };
 }

@@ -1,5 +1,5 @@
 import type { AnthropicContentBlock, AnthropicMessageParam } from "../../translate/anthropic-types.js";
-import { blocksOf, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
+import { blocksOf, EDITING_TOOLS, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
 import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
 import { latestTask } from "./read-named-files.js";
 import { mentions, renameOf } from "./search-named-symbols.js";
@@ -17,9 +17,6 @@ import { readFiles } from "../../translate/tool-calls/whole-file-write.js";
  * MAX_CHECKS runs after the first edit, so a model that cannot fix it does not loop.
  */
 export const MAX_CHECKS = 3;
-
-/** The tools that change a file. */
-export const EDITING_TOOLS: ReadonlySet<string> = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
 
 /**
  * The commands to run again now (`turns`: the conversation without its `role: "system"` messages):

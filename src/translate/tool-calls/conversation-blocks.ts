@@ -15,3 +15,6 @@ export function toolResultText(content: string | readonly { type: string; text?:
   if (typeof content === "string") return content;
   return (content ?? []).flatMap((block) => (block.type === "text" && typeof block.text === "string" ? [block.text] : [])).join("\n");
 }
+
+/** The tools that change a file. */
+export const EDITING_TOOLS: ReadonlySet<string> = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);

@@ -1,0 +1,63 @@
+import type { CompiledProfile } from "../compile/routing-table.js";
+import type { UpstreamBody } from "../backends/upstream-body.js";
+import type { RequestMetrics } from "../observe/request-log.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import { EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
+import { echoedResult, echoedResultCorrection, withoutEchoedResults } from "../translate/tool-calls/echoed-tool-result.js";
+import { withCorrection } from "../translate/tool-calls/forced-tool-call.js";
+import { askAgain } from "./ask-again.js";
+import { modelChoosesCalls } from "./model-chooses-calls.js";
+
+/** What asking again for an answer that writes a tool's message into a file needs (tools.retry_echoed_results). */
+export interface EchoedResultRetry {
+  /** The conversation the answer follows. */
+  messages: readonly AnthropicMessageParam[];
+  /** The request as sent: the retry is it plus the answer and the correction. */
+  upstreamRequest: OpenAIChatRequest;
+}
+
+/**
+ * A profile's `tools.retry_echoed_results` on one request: where the model chooses its calls, the
+ * client offers a tool that changes files, and the conversation holds a tool's result to echo. Then
+ * the answer is read whole and checked first.
+ */
+export function planEchoedResultRetry(
+  profile: Pick<CompiledProfile, "retryEchoedResults">,
+  asked: MessagesRequest,
+  offeredTools: readonly AnthropicCustomTool[],
+): boolean {
+  if (profile.retryEchoedResults !== true || !modelChoosesCalls(asked)) return false;
+  if (!offeredTools.some((tool) => EDITING_TOOLS.has(tool.name))) return false;
+  return asked.messages.some((message) => typeof message.content !== "string" && message.content.some((block) => block.type === "tool_result"));
+}
+
+/**
+ * The answer; where a call of it would write a tool's message into a file (echoed-tool-result.ts),
+ * the model asked once more, told so; where the answer still does, that call goes as a sentence that
+ * says so instead (counted as a rejected call).
+ */
+export async function retryEchoedResults(
+  first: AnthropicMessage,
+  retry: EchoedResultRetry,
+  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  { log, metrics }: { log: (line: string) => void; metrics: RequestMetrics },
+): Promise<AnthropicMessage> {
+  const check = {
+    asked: "call",
+    retries: 1,
+    problem: (answer: AnthropicMessage) => {
+      const echoed = echoedResult(answer, retry.messages);
+      return echoed === undefined ? undefined : `its ${echoed.call.name} would write a tool's message into ${echoed.path}`;
+    },
+    retry: (answer: AnthropicMessage) =>
+      withCorrection(retry.upstreamRequest, answer, echoedResultCorrection(echoedResult(answer, retry.messages)!, retry.messages)),
+  };
+  const checked = await askAgain(first, check, ask, log);
+  if (checked.problem === undefined) return checked.answer;
+  const { answer, dropped } = withoutEchoedResults(checked.answer, retry.messages);
+  // Each was counted as made when its answer was read: now also as rejected.
+  if (metrics.toolCalls !== undefined) metrics.toolCalls.rejected += dropped;
+  log(`${dropped} call${dropped === 1 ? "" : "s"} not passed on: ${checked.problem}`);
+  return answer;
+}

@@ -1,0 +1,88 @@
+import { basename } from "node:path";
+import type { AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock } from "../anthropic-types.js";
+import { blocksOf, EDITING_TOOLS, toolCallsOf, toolResultText } from "./conversation-blocks.js";
+
+/**
+ * A call of the model's that would write a tool's own message into a file, and the file: a Write's
+ * content (or an Edit's new text) that is the result the conversation shows for an earlier change of
+ * a file, or one line that names the file's own path. Having written a correct wordcount.py, the real
+ * Qwen2.5-Coder-1.5B wrote it three more times with "File created successfully at:
+ * /…/wordcount.py (file state is current in your context — no need to Read it back)", Claude Code's
+ * answer to its first Write, then a variant of it, as the content: the task's file ended as that line.
+ * No file's content is its own path in one line, or the answer to a change.
+ */
+export interface EchoedResult {
+  call: AnthropicToolUseBlock;
+  path: string;
+}
+
+/** The answer's first call that writes a tool's message into a file (see EchoedResult); undefined where none does. */
+export function echoedResult(answer: Pick<AnthropicMessage, "content">, messages: readonly AnthropicMessageParam[]): EchoedResult | undefined {
+  const changes = changeResults(messages);
+  for (const block of answer.content) {
+    if (block.type !== "tool_use" || !EDITING_TOOLS.has(block.name)) continue;
+    const path = (block.input as { file_path?: unknown } | null)?.file_path;
+    if (typeof path !== "string" || path === "") continue;
+    const message = (text: string) => {
+      const line = text.trim();
+      return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
+    };
+    if (newTexts(block.input).some(message)) return { call: block, path };
+  }
+  return undefined;
+}
+
+/** What the model is told when its call would write a tool's message into the file: the tested words (docs/eval.md). */
+export function echoedResultCorrection({ call, path }: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
+  const name = basename(path);
+  const written = messages.some((message) =>
+    toolCallsOf(message).some((earlier) => EDITING_TOOLS.has(earlier.name) && (earlier.input as { file_path?: unknown }).file_path === path),
+  );
+  return `That ${call.name} would put a tool's own message into ${name} instead of its content: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
+}
+
+/**
+ * The answer without its calls that write a tool's message into a file, each replaced by a sentence
+ * that says so; where no call is left, the turn ends (`end_turn`). Mallex asked again first: what it
+ * will not pass on is a file overwritten with a line about itself.
+ */
+export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" | "stop_reason">>(
+  answer: T,
+  messages: readonly AnthropicMessageParam[],
+): { answer: T; dropped: number } {
+  let dropped = 0;
+  const content = answer.content.map((block) => {
+    const echoed = block.type === "tool_use" ? echoedResult({ content: [block] }, messages) : undefined;
+    if (echoed === undefined) return block;
+    dropped++;
+    return {
+      type: "text" as const,
+      text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was a tool's message, not the file's content.)`,
+    };
+  });
+  const calls = content.some((block) => block.type === "tool_use");
+  return { answer: { ...answer, content, ...(calls ? {} : { stop_reason: "end_turn" as const }) }, dropped };
+}
+
+/** The texts a change's results said ("File created successfully at: …"), trimmed. */
+function changeResults(messages: readonly AnthropicMessageParam[]): Set<string> {
+  const changes = new Set(
+    messages.flatMap((message) =>
+      toolCallsOf(message)
+        .filter((call) => EDITING_TOOLS.has(call.name))
+        .map((call) => call.id),
+    ),
+  );
+  return new Set(
+    messages.flatMap((message) =>
+      blocksOf(message).flatMap((block) => (block.type === "tool_result" && changes.has(block.tool_use_id) ? [toolResultText(block.content).trim()] : [])),
+    ),
+  );
+}
+
+/** The new texts a call of a changing tool puts into its file: a Write's content, an Edit's new string, each of a MultiEdit's. */
+function newTexts(input: unknown): string[] {
+  const { content, new_string: replacement, new_source: source, edits } = (input ?? {}) as Record<string, unknown>;
+  const each = Array.isArray(edits) ? edits.map((edit) => (edit as { new_string?: unknown } | null)?.new_string) : [];
+  return [content, replacement, source, ...each].filter((text): text is string => typeof text === "string");
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { echoedResult, echoedResultCorrection, withoutEchoedResults } from "../../src/translate/tool-calls/echoed-tool-result.js";
+import type { AnthropicMessageParam, AnthropicOutputBlock } from "../../src/translate/anthropic-types.js";
+
+const PATH = "/repo/wordcount.py";
+const CREATED = `File created successfully at: ${PATH} (file state is current in your context — no need to Read it back)`;
+const conversation: AnthropicMessageParam[] = [
+  { role: "user", content: "Write `wordcount.py`." },
+  { role: "assistant", content: [{ type: "tool_use", id: "w", name: "Write", input: { file_path: PATH, content: "print(1)\n" } }] },
+  { role: "user", content: [{ type: "tool_result", tool_use_id: "w", content: CREATED }] },
+  { role: "assistant", content: [{ type: "tool_use", id: "b", name: "Bash", input: { command: "python3 wordcount.py < in.txt" } }] },
+  { role: "user", content: [{ type: "tool_result", tool_use_id: "b", content: "1 2 12" }] },
+];
+const use = (name: string, input: Record<string, unknown>, id = "n"): AnthropicOutputBlock => ({ type: "tool_use", id, name, input });
+
+describe("echoedResult: a call that would write a tool's message into a file", () => {
+  it("finds a Write of a change's result, and an Edit or MultiEdit whose new text is one line naming the file's own path", () => {
+    expect(echoedResult({ content: [use("Write", { file_path: PATH, content: `${CREATED}\n` })] }, conversation)).toMatchObject({ path: PATH });
+    // The 1.5B's own variant of the message: not the result, but one line about the file itself.
+    const updated = `File updated successfully at: ${PATH}`;
+    expect(echoedResult({ content: [use("Write", { file_path: PATH, content: updated })] }, conversation)).toMatchObject({ call: { name: "Write" } });
+    expect(echoedResult({ content: [use("Edit", { file_path: PATH, old_string: "print(1)", new_string: updated })] }, conversation)).toBeDefined();
+    const multi = use("MultiEdit", {
+      file_path: PATH,
+      edits: [
+        { old_string: "a", new_string: "b" },
+        { old_string: "print(1)", new_string: updated },
+      ],
+    });
+    expect(echoedResult({ content: [multi] }, conversation)).toBeDefined();
+  });
+
+  it("leaves real content alone: code, a command's output saved, a file that names another file's path, an emptied file, other tools", () => {
+    const none = [
+      use("Write", { file_path: PATH, content: "import sys\nprint(sys.stdin.read().count('\\n'))\n" }),
+      use("Write", { file_path: "/repo/out.txt", content: "1 2 12" }),
+      use("Write", { file_path: "/repo/notes.md", content: `See ${PATH}` }),
+      use("Edit", { file_path: PATH, old_string: "print(1)", new_string: "" }),
+      use("Bash", { command: `echo ${CREATED}` }),
+      use("Write", { content: CREATED }),
+    ];
+    for (const call of none) expect(echoedResult({ content: [call] }, conversation)).toBeUndefined();
+  });
+
+  it("tells the model what it did, and that the file is written already where the conversation wrote it", () => {
+    const echoed = echoedResult({ content: [use("Write", { file_path: PATH, content: CREATED })] }, conversation)!;
+    expect(echoedResultCorrection(echoed, conversation)).toBe(
+      "That Write would put a tool's own message into wordcount.py instead of its content: it was not run. wordcount.py is written already. If the task is done, say so in one sentence.",
+    );
+    expect(echoedResultCorrection(echoed, conversation.slice(0, 1))).not.toContain("written already");
+  });
+
+  it("withoutEchoedResults: each such call becomes a sentence; the others stay, and the turn ends only where no call is left", () => {
+    const answer = {
+      content: [use("Write", { file_path: PATH, content: CREATED }, "a"), use("Bash", { command: "ls" }, "b")],
+      stop_reason: "tool_use" as const,
+    };
+    const kept = withoutEchoedResults(answer, conversation);
+    expect(kept.dropped).toBe(1);
+    expect(kept.answer.content).toEqual([
+      { type: "text", text: `(mallex did not pass on the model's Write of ${PATH}: its text was a tool's message, not the file's content.)` },
+      answer.content[1],
+    ]);
+    expect(kept.answer.stop_reason).toBe("tool_use");
+    expect(withoutEchoedResults({ ...answer, content: answer.content.slice(0, 1) }, conversation).answer.stop_reason).toBe("end_turn");
+  });
+});
