@@ -17,20 +17,37 @@ import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-bl
  * A rename is named in it: asked for users.js "the change made" after "Rename the function
  * `getUserName` to `displayNameOf`…", it wrote the file back unchanged 4 times of 4 (llama-server,
  * temperature 0.2); asked for it "with `getUserName` renamed to `displayNameOf`", it renamed it 4 of 4.
+ * A file the conversation showed before its last turn is shown again before the ask (`shown`): asked
+ * for greet.js after its own users.js and the check's failure, the model wrote users.js again 3 times
+ * of 4; with greet.js shown in the ask, it renamed greet.js 4 of 4. In the log (`forLog`), the file
+ * shown is named, not written out.
  */
-export function wholeFileAsk({ file, failed, rename }: AskedFile): string {
+export function wholeFileAsk({ file, failed, rename, shown }: AskedFile, forLog = false): string {
+  const name = basename(file.path);
   const change = rename === undefined ? "the change made" : `with \`${rename.from}\` renamed to \`${rename.to}\``;
-  return `${failed === undefined ? "" : `\`${failed}\` still fails. `}Now answer with the whole new ${basename(file.path)}, ${change}, in one fenced code block.`;
+  const again = shown !== true ? "" : forLog ? `(${name} shown) ` : `${name} is:\n${fenced(file)}\n`;
+  return `${failed === undefined ? "" : `\`${failed}\` still fails. `}${again}Now answer with the whole new ${name}, ${change}, in one fenced code block.`;
 }
 
 /**
  * The file the model is asked for; the command of the check that failed since its last change (absent:
- * it is asked after a Read); the rename the task asks for, where it asks for one.
+ * it is asked after a Read); the rename the task asks for, where it asks for one; whether the file is
+ * shown again in the ask (the conversation's last turn did not show it).
  */
 export interface AskedFile {
   file: ReadFile;
   failed?: string;
   rename?: Rename;
+  shown?: true;
+}
+
+/** The longest file shown again in an ask: a longer one costs more prefill than a small model's turn is worth. */
+const MAX_SHOWN_CHARS = 6_000;
+
+/** A file in a code fence, its extension the fence's language. */
+function fenced({ path, text }: ReadFile): string {
+  const language = /\.(\w+)$/.exec(path)?.[1] ?? "";
+  return `\`\`\`${language}\n${text}${text.endsWith("\n") ? "" : "\n"}\`\`\``;
 }
 
 /**
@@ -50,6 +67,15 @@ export interface AskedFile {
  */
 export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile: Pick<CompiledProfile, "checkAfterEdits"> = {}): AskedFile | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
+  const asked = askedFile(messages, profile);
+  if (asked === undefined) return undefined;
+  const last = readFiles(messages.slice(-2));
+  const seen = last.some((file) => file.path === asked.file.path) || asked.file.text.length > MAX_SHOWN_CHARS;
+  return seen ? asked : { ...asked, shown: true };
+}
+
+/** fileAskedFor without the file shown again. */
+function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<CompiledProfile, "checkAfterEdits">): AskedFile | undefined {
   const latest = latestTask(messages);
   if (latest === undefined || !EDIT_TASK.test(latest.words)) return undefined;
   const task = latest.words;

@@ -200,7 +200,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
       : fileAsked?.failed === undefined
         ? "tools.whole_file_writes"
         : "tools.whole_file_writes, tools.check_after_edits";
-  if (ask !== undefined) notes.push(`asked "${ask}" (${askedBy})`);
+  if (ask !== undefined) notes.push(`asked "${fileAsked === undefined ? ask : wholeFileAsk(fileAsked, true)}" (${askedBy})`);
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },

@@ -69,7 +69,10 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
       call("t", "Read", { file_path: "/repo/test_stats.py" }),
       result("t", numberedLines("import stats\n")),
     ];
-    expect(wholeFileAskFor({ messages })).toBe("Now answer with the whole new stats.py, the change made, in one fenced code block.");
+    // Read a turn before the last, it is shown again before the ask.
+    expect(wholeFileAskFor({ messages })).toBe(
+      "stats.py is:\n```py\ndef mean(xs):\n    return 0\n```\nNow answer with the whole new stats.py, the change made, in one fenced code block.",
+    );
     // Not asked again after another tool's result.
     expect(wholeFileAskFor({ messages: [...messages, call("b", "Bash", { command: "ls" }), result("b", "stats.py")] })).toBeUndefined();
   });
@@ -147,8 +150,25 @@ describe("fileAskedFor after a check: the request's command run again after an e
 
   it("asks for the file last changed, as the conversation last showed it, naming the command that still fails", () => {
     const asked = fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...edit, ...failing("t2")] }, check)!;
-    expect(asked).toEqual({ file: { path: "/repo/src/range.js", text: "for (let i = a + 1; i < b; i++) out.push(i);\n" }, failed: "npm test" });
-    expect(wholeFileAsk(asked)).toBe("`npm test` still fails. Now answer with the whole new range.js, the change made, in one fenced code block.");
+    expect(asked).toEqual({
+      file: { path: "/repo/src/range.js", text: "for (let i = a + 1; i < b; i++) out.push(i);\n" },
+      failed: "npm test",
+      shown: true,
+    });
+    expect(wholeFileAsk(asked)).toBe(
+      "`npm test` still fails. range.js is:\n```js\nfor (let i = a + 1; i < b; i++) out.push(i);\n```\nNow answer with the whole new range.js, the change made, in one fenced code block.",
+    );
+    // The log names the file shown, on one line.
+    expect(wholeFileAsk(asked, true)).toBe(
+      "`npm test` still fails. (range.js shown) Now answer with the whole new range.js, the change made, in one fenced code block.",
+    );
+    // A file too long to show again is only named.
+    const long = "x".repeat(7_000);
+    const longEdit = [call("e", "Write", { file_path: "/repo/src/range.js", content: long }), result("e", "The file has been updated.")];
+    expect(fileAskedFor({ messages: [fix, ...failing("t1"), ...readRange, ...longEdit, ...failing("t2")] }, check)).toEqual({
+      file: { path: "/repo/src/range.js", text: long },
+      failed: "npm test",
+    });
   });
 
   it("asks nothing once it passes, with the lever off, for a command the task does not name, or for a file the conversation never showed", () => {
@@ -192,9 +212,10 @@ describe("fileAskedFor in a rename: file by file, the next one that still says t
     expect(fileAskedFor({ messages: [rename, ...reads, ...written] })).toEqual({
       file: { path: "/repo/main.js", text: 'import { getUserName } from "./lib/users.js";\n' },
       rename: renamed,
+      shown: true,
     });
     expect(wholeFileAsk(fileAskedFor({ messages: [rename, ...reads, ...written] })!)).toBe(
-      "Now answer with the whole new main.js, with `getUserName` renamed to `displayNameOf`, in one fenced code block.",
+      'main.js is:\n```js\nimport { getUserName } from "./lib/users.js";\n```\nNow answer with the whole new main.js, with `getUserName` renamed to `displayNameOf`, in one fenced code block.',
     );
     const failing = [
       call("b", "Bash", { command: "node main.js" }),
@@ -204,6 +225,7 @@ describe("fileAskedFor in a rename: file by file, the next one that still says t
       file: { path: "/repo/main.js" },
       failed: "node main.js",
       rename: renamed,
+      shown: true,
     });
     const all = [
       ...written,
