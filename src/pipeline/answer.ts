@@ -190,7 +190,10 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
       upstream.release();
       converted = await retryEchoedResults(converted, call.echoedResults, askWhole(scope, call, backend), { log: logFor(scope, call), metrics });
     }
-    if (call.wholeFile !== undefined) converted = writeWholeFile(converted, call.wholeFile, () => scope.server.deps.generateId("toolu"), metrics);
+    if (call.wholeFile !== undefined) {
+      const id = () => scope.server.deps.generateId("toolu");
+      converted = writeWholeFile(converted, call.wholeFile, { id, metrics, renamed: call.unchangedFile?.asked.rename });
+    }
   } catch (error) {
     // The client went away while the answer was read: logged once, as the request's line.
     const aborted = error instanceof Error && error.name === "AbortError";

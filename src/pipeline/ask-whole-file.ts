@@ -1,10 +1,10 @@
 import { basename } from "node:path";
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { readFiles, withPlainReads, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { readFiles, withPlainReads, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { failedCheck } from "./first-look/check-after-edits.js";
-import { mentions, renameOf, type Rename } from "./first-look/search-named-symbols.js";
+import { mentions, renameOf } from "./first-look/search-named-symbols.js";
 import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
@@ -37,7 +37,7 @@ export function wholeFileAsk({ file, failed, rename, shown }: AskedFile, forLog 
 export interface AskedFile {
   file: ReadFile;
   failed?: string;
-  rename?: Rename;
+  rename?: Renamed;
   shown?: true;
 }
 

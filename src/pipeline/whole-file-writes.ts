@@ -1,7 +1,7 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
-import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile } from "../translate/tool-calls/whole-file-write.js";
+import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
 import { withCorrection } from "../translate/tool-calls/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import type { UpstreamBody } from "../backends/upstream-body.js";
@@ -30,9 +30,13 @@ export function planWholeFileWrite(
   return files.length === 0 ? undefined : files;
 }
 
-/** The answer as the Write it stands for, counted as a repaired call; else the answer as it came. */
-export function writeWholeFile(answer: AnthropicMessage, files: readonly ReadFile[], id: () => string, metrics: RequestMetrics): AnthropicMessage {
-  const written = wholeFileWrite(answer, files, id());
+/** The answer as the Write it stands for (`renamed`: the rename it was asked for), counted as a repaired call; else the answer as it came. */
+export function writeWholeFile(
+  answer: AnthropicMessage,
+  files: readonly ReadFile[],
+  { id, metrics, renamed }: { id: () => string; metrics: RequestMetrics; renamed?: Renamed | undefined },
+): AnthropicMessage {
+  const written = wholeFileWrite(answer, files, id(), renamed);
   if (written === undefined) return answer;
   countToolCall(metrics, { rejected: false, repairs: [WHOLE_FILE_REPAIR] });
   return written;

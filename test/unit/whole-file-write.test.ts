@@ -176,6 +176,31 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
   });
 });
 
+describe("wholeFileWrite asked for a rename: the new name read as the old where the lines kept are counted", () => {
+  const greet = {
+    path: "/r/lib/greet.js",
+    text: 'import { getUserName } from "./users.js";\n\nexport const greet = (user) => `Hello, ${getUserName(user)}!`;\n',
+  };
+  const renamed = { from: "getUserName", to: "displayNameOf" };
+  // The real 1.5B's answer, asked for greet.js with the rename named: both of its lines are new.
+  const block = '```js\nimport { displayNameOf } from "./users.js";\n\nexport const greet = (user) => `Hello, ${displayNameOf(user)}!`;\n```';
+
+  it("is greet.js's Write, where without the rename none of its lines is kept", () => {
+    expect(wholeFileWrite(answer(block), [greet], "t")).toBeUndefined();
+    expect(wholeFileWrite(answer(block), [greet], "t", renamed)!.content).toEqual([
+      { type: "tool_use", id: "t", name: "Write", input: { file_path: "/r/lib/greet.js", content: block.slice(6, -3) } },
+    ]);
+  });
+
+  it("is no Write where the block is another file (users.js renamed), greet.js unchanged, or the name inside a longer one", () => {
+    const users = "```js\nexport function displayNameOf(user) {\n  return user.nickname;\n}\n```";
+    expect(wholeFileWrite(answer(users), [greet], "t", renamed)).toBeUndefined();
+    expect(wholeFileWrite(answer(`\`\`\`js\n${greet.text}\`\`\``), [greet], "t", renamed)).toBeUndefined();
+    const longer = block.replaceAll("displayNameOf", "displayNameOfUser");
+    expect(wholeFileWrite(answer(longer), [greet], "t", renamed)).toBeUndefined();
+  });
+});
+
 describe("withPlainReads: a whole file's Read result as the file's lines, without Claude Code's numbers", () => {
   it("strips the numbers of a whole file's Read, keeps the reminder after them, and leaves other results as they are", () => {
     const messages: AnthropicMessageParam[] = [

@@ -1,5 +1,6 @@
 import type { AnthropicMessageParam } from "../../translate/anthropic-types.js";
 import { absolute } from "./read-named-files.js";
+import { wholeWord, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
 
 /**
  * `tools.search_named_symbols`: a user's request that quotes a name of the code in backticks but names
@@ -23,21 +24,15 @@ export function namedSymbol(words: string): string | undefined {
 /** A task that renames a name of the code: "Rename the function `getUserName` to `displayNameOf` everywhere…". */
 const RENAME = /\brename\b[^`]*`([A-Za-z_$][\w$]*)`[^`]*?\bto\b[^`]*`([A-Za-z_$][\w$]*)`/i;
 
-/** A name of the code renamed: the old name and the new. */
-export interface Rename {
-  from: string;
-  to: string;
-}
-
 /** The names a task renames; undefined where it renames none. */
-export function renameOf(task: string): Rename | undefined {
+export function renameOf(task: string): Renamed | undefined {
   const match = RENAME.exec(task);
   return match === null ? undefined : { from: match[1]!, to: match[2]! };
 }
 
 /** Whether `text` has `name` as a whole word of code. */
 export function mentions(text: string, name: string): boolean {
-  return new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(text);
+  return wholeWord(name).test(text);
 }
 
 /** The Grep that finds a name: whole words, each matching line with its file and number. */

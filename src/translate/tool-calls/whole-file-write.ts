@@ -78,15 +78,16 @@ function editedFile(tool: string, input: unknown, files: ReadonlyMap<string, str
  * The answer with its one code block made a Write of the file read (`files`, newest first) that the
  * block is, changed — the one whose lines it keeps the most of, the newest on a tie — the words
  * before and after it kept as text before the call; undefined where the answer is no such edit (see
- * the module's comment).
+ * the module's comment). Asked for a rename (`renamed`), the lines it keeps are counted with the new
+ * name read as the old: renamed, greet.js's two lines are both new.
  */
-export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFile[], id: string): AnthropicMessage | undefined {
+export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFile[], id: string, renamed?: Renamed): AnthropicMessage | undefined {
   if (answer.content.some((block) => block.type === "tool_use")) return undefined;
   const text = answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
   const fences = codeFences(text);
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
-  const file = rewrittenFile(fence.body, fence.code ? files : files.filter((file) => DATA_FILE.test(file.path)));
+  const file = rewrittenFile(fence.body, fence.code ? files : files.filter((file) => DATA_FILE.test(file.path)), renamed);
   if (file === undefined) return undefined;
   const words = `${text.slice(0, fence.start)}${text.slice(fence.end)}`.trim();
   const content: AnthropicOutputBlock[] = [
@@ -104,11 +105,18 @@ export function unchangedRewrite(answer: AnthropicMessage, file: ReadFile): bool
   return fences.length === 1 && sameText(fences[0]!.body, file.text);
 }
 
+/** A name of the code the model was asked to rename, the old and the new. */
+export interface Renamed {
+  from: string;
+  to: string;
+}
+
 /** The file `block` rewrites: the one it keeps the most of (at least half), unless it is that file unchanged. */
-function rewrittenFile(block: string, files: readonly ReadFile[]): ReadFile | undefined {
+function rewrittenFile(block: string, files: readonly ReadFile[], renamed?: Renamed): ReadFile | undefined {
+  const compared = renamed === undefined ? block : block.replace(wholeWord(renamed.to), () => renamed.from);
   let best: { file: ReadFile; kept: number } | undefined;
   for (const file of files) {
-    const kept = keptShare(block, file.text);
+    const kept = keptShare(compared, file.text);
     if (kept >= 0.5 && (best === undefined || kept > best.kept)) best = { file, kept };
   }
   return best === undefined || sameText(block, best.file.text) ? undefined : best.file;
@@ -213,6 +221,11 @@ function keptShare(block: string, file: string): number {
   let shared = 0;
   for (const line of fileLines) if (blockLines.has(line)) shared++;
   return shared / fileLines.size;
+}
+
+/** Every place `name` stands as a whole word of code. */
+export function wholeWord(name: string): RegExp {
+  return new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`, "g");
 }
 
 function nonBlankLines(text: string): string[] {
