@@ -560,7 +560,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
   });
 
   it.each([false, true])(
-    "an answer that is the file asked for, unchanged, is asked again once, told so; its rewrite is the Write (stream: %s)",
+    "an answer that is the file asked for, unchanged, is asked again (the same request, sampled warmer), up to twice; its rewrite is the Write (stream: %s)",
     async (stream) => {
       const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
       const seen = mlx.requests.length;
@@ -568,19 +568,19 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
       const message = await answerOf(await proxy.post("/v1/messages", afterRead({ stream })), stream);
       expect(message.content.at(-1)).toMatchObject({ type: "tool_use", name: "Write", input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` } });
       const generations = generationsSince(seen);
-      expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true, false]);
-      const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
-      expect(retry.at(-2)).toMatchObject({ role: "assistant", content: expect.stringContaining("raise NotImplementedError") });
-      expect(retry.at(-1)!.content).toContain(
-        "That is the file as it was: nothing is changed. Now answer with the whole new roman.py, the change made, in one fenced code block.",
-      );
-      expect(proxy.logs.some((line) => line.includes("whole file asked again (2 of 2): /repo/roman.py came back unchanged"))).toBe(true);
-      // Unchanged again: it goes to the client as words, after one retry only.
+      const bodies = generations.map((r) => r.body as { stream?: boolean; temperature?: number; messages: unknown[] });
+      expect(bodies.map((body) => body.stream)).toEqual([true, false]);
+      // Not told after its own answer (the 1.5B copied it again): the same messages, a warmer sample.
+      expect(bodies[1]!.messages).toEqual(bodies[0]!.messages);
+      expect(bodies[1]!.temperature).toBe(0.8);
+      expect(proxy.logs.some((line) => line.includes("whole file asked again (2 of 3): /repo/roman.py came back unchanged"))).toBe(true);
+      // Unchanged every time: it goes to the client as words, after two retries.
       const again = mlx.requests.length;
-      mlx.script({ text: `\`\`\`python\n${FILE}\`\`\`` }, { text: `\`\`\`python\n${FILE}\`\`\`` });
+      const unchanged = { text: `\`\`\`python\n${FILE}\`\`\`` };
+      mlx.script(unchanged, unchanged, unchanged);
       const kept = await answerOf(await proxy.post("/v1/messages", afterRead({ stream })), stream);
       expect(kept.content).toEqual([{ type: "text", text: expect.stringContaining("raise NotImplementedError") }]);
-      expect(generationsSince(again)).toHaveLength(2);
+      expect(generationsSince(again)).toHaveLength(3);
     },
   );
 
