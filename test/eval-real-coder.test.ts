@@ -6,7 +6,8 @@ import { runEval } from "./helpers/run-eval.js";
  * What the shipped levers of the small profile reached on a real model (issue 48), held: the kit's
  * Qwen2.5-Coder-1.5B as a user runs it (`mallex eval --embedded`, no `--profile`), on tasks it
  * finished in most runs with them and in none without (docs/eval.md): implement-python-function
- * (the first look and whole-file writes) and fix-js-test (follow_failures and check_after_edits).
+ * (the first look and whole-file writes), fix-js-test (follow_failures and check_after_edits) and
+ * rename-function (a rename file by file: the ask names it and shows the next file again).
  * fix-crash-config, which they also reach, is left out: it failed both of its runs in a CI rehearsal
  * (config.json written back unchanged), where it passed 3 of 4 before. The model samples at
  * temperature 0.2, and once (CI rehearsal, 2026-11-27) it wrote roman.py back unimplemented, so the
@@ -29,6 +30,16 @@ describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
     expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
     expect(
       report!.tasks.some((task) => task.task === "fix-js-test" && task.passed),
+      JSON.stringify(report!.tasks.map((task) => task.why)),
+    ).toBe(true);
+  }, 1_100_000);
+
+  it("renames a function across three files, file by file, and checks it (rename-function), in at least 1 of 2 runs", async () => {
+    const args = ["--embedded", kit().coder_gguf!, "--task", "rename-function", "--repeat", "2", "--timeout", "450", "--min-pass-rate", "50%"];
+    const { result, report } = await runEval(args, {}, 1_000_000);
+    expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
+    expect(
+      report!.tasks.some((task) => task.task === "rename-function" && task.passed),
       JSON.stringify(report!.tasks.map((task) => task.why)),
     ).toBe(true);
   }, 1_100_000);

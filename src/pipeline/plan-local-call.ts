@@ -61,7 +61,7 @@ export interface PreparedCall {
   unknownCalls?: UnknownCallRetry;
   /** tools.whole_file_writes: the files read whole, newest first; an answer rewriting one in a code block becomes its Write. */
   wholeFile?: readonly ReadFile[];
-  /** tools.whole_file_writes: the file the model was asked for; an answer that is it unchanged is asked again, once. */
+  /** tools.whole_file_writes: the file the model was asked for; an answer that is it unchanged is sampled again, up to twice. */
   unchangedFile?: UnchangedFileRetry;
   /** tools.retry_echoed_results: an answer that would write a tool's message into a file is asked again, once; checked whole. */
   echoedResults?: EchoedResultRetry;

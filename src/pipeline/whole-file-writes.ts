@@ -52,7 +52,8 @@ export interface UnchangedFileRetry {
  * RESAMPLE_TEMPERATURE, up to twice. The real Qwen2.5-Coder-1.5B, asked for config.json after its JSON
  * failed to parse, wrote it back unchanged, and the task ended there. Told so after its answer ("That
  * is the file as it was…"), it copied that answer again 6 times of 6 (llama-server); the same request
- * without it, at 0.8, fixed the file 2 times of 6.
+ * without it, at 0.8, changed the file 4 times of 6, rightly once; in the eval, config.json then came
+ * back fixed in both runs.
  */
 export async function retryUnchangedFile(
   first: AnthropicMessage,
