@@ -24,23 +24,20 @@ describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
     expect(report!.tasks.some((task) => task.passed)).toBe(true);
   }, 1_100_000);
 
-  it("follows a failing test to the source behind it and checks the fix (fix-js-test), in at least 1 of 2 runs", async () => {
-    const args = ["--embedded", kit().coder_gguf!, "--task", "fix-js-test", "--repeat", "2", "--timeout", "450", "--min-pass-rate", "50%"];
-    const { result, report } = await runEval(args, {}, 1_000_000);
-    expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
-    expect(
-      report!.tasks.some((task) => task.task === "fix-js-test" && task.passed),
-      JSON.stringify(report!.tasks.map((task) => task.why)),
-    ).toBe(true);
-  }, 1_100_000);
-
-  it("renames a function across three files, file by file, and checks it (rename-function), in at least 1 of 2 runs", async () => {
-    const args = ["--embedded", kit().coder_gguf!, "--task", "rename-function", "--repeat", "2", "--timeout", "450", "--min-pass-rate", "50%"];
-    const { result, report } = await runEval(args, {}, 1_000_000);
-    expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
-    expect(
-      report!.tasks.some((task) => task.task === "rename-function" && task.passed),
-      JSON.stringify(report!.tasks.map((task) => task.why)),
-    ).toBe(true);
-  }, 1_100_000);
+  it.each([
+    ["follows a failing test to the source behind it and checks the fix", "fix-js-test"],
+    ["renames a function across three files, file by file, and checks it", "rename-function"],
+  ])(
+    "%s (%s), in at least 1 of 2 runs",
+    async (_what, task) => {
+      const args = ["--embedded", kit().coder_gguf!, "--task", task, "--repeat", "2", "--timeout", "450", "--min-pass-rate", "50%"];
+      const { result, report } = await runEval(args, {}, 1_000_000);
+      expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
+      expect(
+        report!.tasks.some((run) => run.task === task && run.passed),
+        JSON.stringify(report!.tasks.map((run) => run.why)),
+      ).toBe(true);
+    },
+    1_100_000,
+  );
 });

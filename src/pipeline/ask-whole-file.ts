@@ -5,7 +5,7 @@ import { readFiles, withPlainReads, type ReadFile, type Renamed } from "../trans
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { failedCheck } from "./first-look/check-after-edits.js";
 import { mentions, renameOf } from "./first-look/search-named-symbols.js";
-import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
+import { blocksOf, changedFiles } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for
@@ -134,15 +134,6 @@ const MAX_RESTATED = 400;
 /** The request to send with the ask after its last message (Claude Code's own words are left as they are). */
 export function withAsk<T extends Pick<MessagesRequest, "messages">>(request: T, ask: string): T {
   return { ...request, messages: [...request.messages, { role: "user", content: [{ type: "text", text: ask }] }] };
-}
-
-/** The files a message's calls change (their paths, in order). */
-function changedFiles(message: AnthropicMessageParam): string[] {
-  if (typeof message.content === "string") return [];
-  return message.content.flatMap((block) => {
-    const path = block.type === "tool_use" && EDITING_TOOLS.has(block.name) ? (block.input as { file_path?: unknown }).file_path : undefined;
-    return typeof path === "string" ? [path] : [];
-  });
 }
 
 /** With `tools.whole_file_writes`, every request's whole-file Reads go to the model without their line numbers (withPlainReads): the same on each turn, so the server's cache of the conversation holds. */

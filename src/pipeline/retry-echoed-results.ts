@@ -3,7 +3,7 @@ import type { UpstreamBody } from "../backends/upstream-body.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
+import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
 import { echoedResult, echoedResultCorrection, withoutEchoedResults } from "../translate/tool-calls/echoed-tool-result.js";
 import { withCorrection } from "../translate/tool-calls/forced-tool-call.js";
 import { askAgain } from "./ask-again.js";
@@ -29,7 +29,7 @@ export function planEchoedResultRetry(
 ): boolean {
   if (profile.retryEchoedResults !== true || !modelChoosesCalls(asked)) return false;
   if (!offeredTools.some((tool) => EDITING_TOOLS.has(tool.name))) return false;
-  return asked.messages.some((message) => typeof message.content !== "string" && message.content.some((block) => block.type === "tool_result"));
+  return asked.messages.some((message) => blocksOf(message).some((block) => block.type === "tool_result"));
 }
 
 /**

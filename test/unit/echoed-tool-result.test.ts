@@ -63,5 +63,8 @@ describe("echoedResult: a call that would write a tool's message into a file", (
     ]);
     expect(kept.answer.stop_reason).toBe("tool_use");
     expect(withoutEchoedResults({ ...answer, content: answer.content.slice(0, 1) }, conversation).answer.stop_reason).toBe("end_turn");
+    // An answer cut short never becomes a turn the model ended.
+    const cut = { content: answer.content.slice(0, 1), stop_reason: "max_tokens" as const };
+    expect(withoutEchoedResults(cut, conversation).answer.stop_reason).toBe("max_tokens");
   });
 });

@@ -18,3 +18,11 @@ export function toolResultText(content: string | readonly { type: string; text?:
 
 /** The tools that change a file. */
 export const EDITING_TOOLS: ReadonlySet<string> = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
+
+/** The files a message's calls change (their paths, in order). */
+export function changedFiles(message: AnthropicMessageParam): string[] {
+  return toolCallsOf(message).flatMap((call) => {
+    const path = EDITING_TOOLS.has(call.name) ? (call.input as { file_path?: unknown } | null)?.file_path : undefined;
+    return typeof path === "string" ? [path] : [];
+  });
+}

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock } from "../anthropic-types.js";
-import { blocksOf, EDITING_TOOLS, toolCallsOf, toolResultText } from "./conversation-blocks.js";
+import { blocksOf, changedFiles, EDITING_TOOLS, toolCallsOf, toolResultText } from "./conversation-blocks.js";
 
 /**
  * A call of the model's that would write a tool's own message into a file, and the file: a Write's
@@ -20,39 +20,45 @@ export interface EchoedResult {
 export function echoedResult(answer: Pick<AnthropicMessage, "content">, messages: readonly AnthropicMessageParam[]): EchoedResult | undefined {
   const changes = changeResults(messages);
   for (const block of answer.content) {
-    if (block.type !== "tool_use" || !EDITING_TOOLS.has(block.name)) continue;
-    const path = (block.input as { file_path?: unknown } | null)?.file_path;
-    if (typeof path !== "string" || path === "") continue;
-    const message = (text: string) => {
-      const line = text.trim();
-      return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
-    };
-    if (newTexts(block.input).some(message)) return { call: block, path };
+    const echoed = block.type === "tool_use" ? echoes(block, changes) : undefined;
+    if (echoed !== undefined) return echoed;
   }
   return undefined;
+}
+
+/** The call as an EchoedResult where its new text is a change's result (`changes`) or one line naming its own file. */
+function echoes(call: AnthropicToolUseBlock, changes: ReadonlySet<string>): EchoedResult | undefined {
+  if (!EDITING_TOOLS.has(call.name)) return undefined;
+  const path = (call.input as { file_path?: unknown } | null)?.file_path;
+  if (typeof path !== "string" || path === "") return undefined;
+  const message = (text: string) => {
+    const line = text.trim();
+    return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
+  };
+  return newTexts(call.input).some(message) ? { call, path } : undefined;
 }
 
 /** What the model is told when its call would write a tool's message into the file: the tested words (docs/eval.md). */
 export function echoedResultCorrection({ call, path }: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
   const name = basename(path);
-  const written = messages.some((message) =>
-    toolCallsOf(message).some((earlier) => EDITING_TOOLS.has(earlier.name) && (earlier.input as { file_path?: unknown }).file_path === path),
-  );
+  const written = messages.some((message) => changedFiles(message).includes(path));
   return `That ${call.name} would put a tool's own message into ${name} instead of its content: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
 }
 
 /**
  * The answer without its calls that write a tool's message into a file, each replaced by a sentence
- * that says so; where no call is left, the turn ends (`end_turn`). Mallex asked again first: what it
- * will not pass on is a file overwritten with a line about itself.
+ * that says so; where no call is left of a turn that stopped for its calls, the turn ends (`end_turn`;
+ * an answer cut short keeps its stop). Mallex asked again first: what it will not pass on is a file
+ * overwritten with a line about itself.
  */
 export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" | "stop_reason">>(
   answer: T,
   messages: readonly AnthropicMessageParam[],
 ): { answer: T; dropped: number } {
+  const changes = changeResults(messages);
   let dropped = 0;
   const content = answer.content.map((block) => {
-    const echoed = block.type === "tool_use" ? echoedResult({ content: [block] }, messages) : undefined;
+    const echoed = block.type === "tool_use" ? echoes(block, changes) : undefined;
     if (echoed === undefined) return block;
     dropped++;
     return {
@@ -60,8 +66,8 @@ export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" 
       text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was a tool's message, not the file's content.)`,
     };
   });
-  const calls = content.some((block) => block.type === "tool_use");
-  return { answer: { ...answer, content, ...(calls ? {} : { stop_reason: "end_turn" as const }) }, dropped };
+  const ends = answer.stop_reason === "tool_use" && !content.some((block) => block.type === "tool_use");
+  return { answer: { ...answer, content, ...(ends ? { stop_reason: "end_turn" as const } : {}) }, dropped };
 }
 
 /** The texts a change's results said ("File created successfully at: …"), trimmed. */
