@@ -416,6 +416,10 @@ export interface Profile {
      * After whole files' Reads that follow a user's question (a request of up to 400 characters whose words ask for no change: no fix, implement, change, write…), with no file changed since, the model is asked it again after them (`Now answer, from the files above: …`; no tool_choice, or auto). Small models shown several turns of calls and results after a question write tool results of their own instead of the answer. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     restate_questions?: boolean;
+    /**
+     * Where restate_questions would restate a question and its words end a sentence with `?` and name no command to run, the question is sent alone instead: one user message with the files the conversation has read (each in a code block under its path), then the question, and no tools; the answer reaches the client as text. Small models shown a conversation of tool calls, or offered tools, answer a question about the code with a tool's name or another call. Needs no restate_questions. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     */
+    answer_from_files?: boolean;
   };
   /**
    * strip: drop the model's reasoning; expose: stream it as thinking blocks.

@@ -739,6 +739,73 @@ describe("tools.restate_questions: after the Reads that follow a question, the q
   });
 });
 
+describe("tools.answer_from_files: a question after its Reads is sent alone, with the files read and no tools", () => {
+  const alone = (on: boolean): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(
+      Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, restateQuestions: true, answerFromFiles: on }]),
+    ),
+  });
+  const QUESTION = "Which function in this project deletes files from disk? Answer with the function's name only.";
+  const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" }, pattern: { type: "string" } } } });
+  const body = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    stream: true,
+    system: "You are Claude Code.",
+    messages: [
+      { role: "user", content: QUESTION },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_g", name: "Glob", input: { pattern: "**/*.py" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_g", content: "/repo/cache.py" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/cache.py" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_r", content: numberedLines("def purge_stale(entries):\n    os.remove(x)\n") }] },
+    ],
+    tools: [tool("Glob"), tool("Read"), tool("Write")],
+  };
+  type Sent = { tools?: unknown; messages: Array<{ role: string; content: unknown }> };
+
+  it("sends the files and the question as the only message, offers no tools, says so in the log, and streams the answer as text", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true) });
+    const seen = mlx.requests.length;
+    mlx.script({ text: "purge_stale" });
+    const message = foldStream(await (await proxy.post("/v1/messages", body)).text());
+    expect(message.content).toEqual([{ type: "text", text: "purge_stale" }]);
+    expect(message.stop_reason).toBe("end_turn");
+    const sent = generationsSince(seen)[0]!.body as Sent;
+    expect(sent.tools).toBeUndefined();
+    expect(sent.messages.filter((m) => m.role !== "system")).toEqual([
+      { role: "user", content: `/repo/cache.py:\n\`\`\`py\ndef purge_stale(entries):\n    os.remove(x)\n\`\`\`\n\n${QUESTION}` },
+    ]);
+    expect(proxy.logs.at(-1)).toContain(`asked "${QUESTION}" alone, after the files read (cache.py), with no tools (tools.answer_from_files)`);
+  });
+
+  it("an answer that looks like a call stays words: no tool was offered", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true) });
+    const text = '{"name": "Glob", "arguments": {"pattern": "**/*.py"}}';
+    mlx.script({ text });
+    const message = foldStream(await (await proxy.post("/v1/messages", body)).text());
+    expect(message.content).toEqual([{ type: "text", text }]);
+    expect(message.stop_reason).toBe("end_turn");
+  });
+
+  it("off, or for a question that names a command to run, the question is restated after the conversation, tools offered", async () => {
+    const cases: Array<[boolean, string]> = [
+      [false, QUESTION],
+      [true, "What does `python3 cache.py` print when you run it?"],
+    ];
+    for (const [on, question] of cases) {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(on) });
+      const seen = mlx.requests.length;
+      mlx.script({ text: "ok" });
+      const asked = { ...body, messages: [{ role: "user", content: question }, ...body.messages.slice(1)] };
+      foldStream(await (await proxy.post("/v1/messages", asked)).text());
+      const sent = generationsSince(seen)[0]!.body as Sent;
+      expect(sent.tools).toHaveLength(3);
+      expect(sent.messages.at(-1)).toEqual({ role: "user", content: `Now answer, from the files above: ${question}` });
+    }
+  });
+});
+
 describe("tools.retry_echoed_results: a Write that would put a tool's message into the file is asked again", () => {
   const echoes = (on: boolean): RoutingTable => ({
     ...defaultTable,
@@ -813,7 +880,7 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
 });
 
 describe("the shipped config", () => {
-  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions, answer_from_files, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [
       profile.readNamedFiles,
       profile.runNamedCommands,
@@ -822,12 +889,13 @@ describe("the shipped config", () => {
       profile.readSmallProjects,
       profile.checkAfterEdits,
       profile.restateQuestions,
+      profile.answerFromFiles,
       profile.retryEchoedResults,
       profile.wholeFileWrites,
     ];
     const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
     expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([
-      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true],
+      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true, true],
     ]);
   });
 });

@@ -211,6 +211,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     followFailures: profile.tools?.follow_failures === true ? true : undefined,
     readSmallProjects: profile.tools?.read_small_projects === true ? true : undefined,
     restateQuestions: profile.tools?.restate_questions === true ? true : undefined,
+    answerFromFiles: profile.tools?.answer_from_files === true ? true : undefined,
     thinking: profile.thinking!,
     enableThinking: profile.enable_thinking,
     vision: profile.vision!,

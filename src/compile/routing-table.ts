@@ -119,6 +119,8 @@ export interface CompiledProfile {
   readSmallProjects?: boolean;
   /** After the Reads that follow a user's question, the question is asked again (ask-whole-file.ts). */
   restateQuestions?: boolean;
+  /** A question after its Reads is sent alone, with the files read and no tools (ask-whole-file.ts). */
+  answerFromFiles?: boolean;
   thinking: "strip" | "expose";
   enableThinking?: boolean;
   vision: boolean;

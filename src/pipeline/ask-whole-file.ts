@@ -5,6 +5,7 @@ import { readFiles, withPlainReads, type ReadFile, type Renamed } from "../trans
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { failedCheck } from "./first-look/check-after-edits.js";
 import { mentions, renameOf } from "./first-look/search-named-symbols.js";
+import { namedCommands } from "./first-look/run-named-commands.js";
 import { blocksOf, changedFiles } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
@@ -120,12 +121,47 @@ export function fileToChange(task: string, read: readonly ReadFile[]): ReadFile 
  * asks for a change, nothing read last, a file changed since, a question too long to repeat.
  */
 export function questionAsk(request: Pick<MessagesRequest, "messages">): string | undefined {
-  const messages = request.messages.filter((message) => message.role !== "system");
+  const question = questionAfterReads(request.messages);
+  return question === undefined ? undefined : `Now answer, from the files above: ${question}`;
+}
+
+/** The user's question where questionAsk applies: their words, asking for no change, after Reads, nothing changed since. */
+function questionAfterReads(all: readonly AnthropicMessageParam[]): string | undefined {
+  const messages = all.filter((message) => message.role !== "system");
   const latest = latestTask(messages);
   if (latest === undefined || EDIT_TASK.test(latest.words) || latest.words.length > MAX_RESTATED) return undefined;
   const since = messages.slice(latest.at + 1);
   if (since.length < 2 || readFiles(since.slice(-2)).length === 0 || since.some((message) => changedFiles(message).length > 0)) return undefined;
-  return `Now answer, from the files above: ${latest.words}`;
+  return latest.words;
+}
+
+/**
+ * With `tools.answer_from_files`, where questionAsk applies to a question (a sentence of it ends with
+ * `?`) that names no command to run: the question and the files the conversation has read, in the
+ * order read, to be sent alone, with no tools (withQuestionAlone). The real Qwen2.5-Coder-1.5B, asked
+ * "Which function in this project deletes files from disk?" after a Glob and four Reads, called the
+ * same Glob again 4 times of 4 with the question restated, and 6 of 6 with the tools withheld but the
+ * calls left in the conversation; offered the tools, it named one ("Glob", "Delete"). With the files
+ * and the question alone, it answered `purge_stale` 6 of 6. Of five other questions about four
+ * projects it answered none worse alone (docs/eval.md). Undefined where it does not apply.
+ */
+export function questionAlone(request: Pick<MessagesRequest, "messages">): QuestionAlone | undefined {
+  const question = questionAfterReads(request.messages);
+  if (question === undefined || !/\?(?:\s|$)/.test(question) || namedCommands(question).length > 0) return undefined;
+  return { question, files: readFiles(request.messages.filter((message) => message.role !== "system")).reverse() };
+}
+
+/** A question sent alone: the user's words, and the files read, oldest first. */
+export interface QuestionAlone {
+  question: string;
+  files: readonly ReadFile[];
+}
+
+/** The request with its conversation replaced by one message, the files then the question, and no tools offered. */
+export function withQuestionAlone(request: MessagesRequest, { question, files }: QuestionAlone): MessagesRequest {
+  const { tools: _tools, tool_choice: _choice, ...rest } = request;
+  const text = [...files.map((file) => `${file.path}:\n${fenced(file)}`), question].join("\n\n");
+  return { ...rest, messages: [{ role: "user", content: [{ type: "text", text }] }] };
 }
 
 /** The longest question restated whole (a request longer than this is a brief, not a question). */

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import type { Size } from "../../generated/config.js";
 import { poolSessionKey } from "../backends/pool/pool-session-key.js";
 import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
@@ -25,7 +26,7 @@ import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-cal
 import { planEchoedResultRetry, type EchoedResultRetry } from "./retry-echoed-results.js";
 import { planWholeFileWrite, type UnchangedFileRetry } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { fileAskedFor, plainReadsFor, questionAsk, wholeFileAsk, withAsk } from "./ask-whole-file.js";
+import { fileAskedFor, plainReadsFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "./ask-whole-file.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
@@ -161,22 +162,28 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // A small context holds the answer to what leaves the next request room.
   const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
+  // tools.answer_from_files: a question after its Reads goes to the model alone, with the files read and no tools.
+  const alone = route.profile.answerFromFiles === true && modelChoosesCalls(request) ? questionAlone(trimmed.request) : undefined;
+  const shown =
+    alone === undefined
+      ? { client: request, sent: trimmed.request, tools: trimmed.offeredTools }
+      : { client: withQuestionAlone(request, alone), sent: withQuestionAlone(trimmed.request, alone), tools: [] };
   // tools.always_call: a call every turn, words through the Reply tool; asked for as a forced tool_choice is, but never refused.
-  const action = requireAction(route.profile, request, trimmed.request, trimmed.offeredTools);
-  const asked = action?.asked ?? request;
+  const action = requireAction(route.profile, shown.client, shown.sent, shown.tools);
+  const asked = action?.asked ?? shown.client;
   // tools.retry_unknown_calls: the answer is read whole and asked again when it calls a tool that is not offered.
-  const unknownCalls = planUnknownCallRetry(route.profile, asked, trimmed.offeredTools, options);
+  const unknownCalls = planUnknownCallRetry(route.profile, asked, shown.tools, options);
   // tools.whole_file_writes: the answer is read whole, and a file read, rewritten in a code block, becomes its Write…
-  const wholeFile = planWholeFileWrite(route.profile, asked, trimmed.offeredTools);
+  const wholeFile = planWholeFileWrite(route.profile, asked, shown.tools);
   // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
   const fileAsked = wholeFile === undefined ? undefined : fileAskedFor(asked, route.profile);
   // tools.restate_questions: after the Reads that follow a question, the question again.
   const question = fileAsked === undefined && route.profile.restateQuestions === true && modelChoosesCalls(asked) ? questionAsk(asked) : undefined;
   const ask = fileAsked === undefined ? question : wholeFileAsk(fileAsked);
   // tools.retry_echoed_results: the answer is read whole and asked again when it would write a tool's message into a file.
-  const echoed = planEchoedResultRetry(route.profile, asked, trimmed.offeredTools);
-  const offeredTools = action?.offeredTools ?? trimmed.offeredTools;
-  const sent = plainReadsFor(route.profile, action?.sent ?? trimmed.request);
+  const echoed = planEchoedResultRetry(route.profile, asked, shown.tools);
+  const offeredTools = action?.offeredTools ?? shown.tools;
+  const sent = plainReadsFor(route.profile, action?.sent ?? shown.sent);
   const readWhole = unknownCalls !== undefined || wholeFile !== undefined || echoed;
   const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, readWhole);
   server.stablePrefixes?.remember(route.profile, upstream.request);
@@ -201,6 +208,10 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
         ? "tools.whole_file_writes"
         : "tools.whole_file_writes, tools.check_after_edits";
   if (ask !== undefined) notes.push(`asked "${fileAsked === undefined ? ask : wholeFileAsk(fileAsked, true)}" (${askedBy})`);
+  if (alone !== undefined)
+    notes.push(
+      `asked "${alone.question}" alone, after the files read (${alone.files.map((file) => basename(file.path)).join(", ")}), with no tools (tools.answer_from_files)`,
+    );
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },

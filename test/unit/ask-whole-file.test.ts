@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileAskedFor, questionAsk, wholeFileAsk, withAsk } from "../../src/pipeline/ask-whole-file.js";
+import { fileAskedFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "../../src/pipeline/ask-whole-file.js";
 import { renameOf } from "../../src/pipeline/first-look/search-named-symbols.js";
 
 /** The ask's words for a request, or undefined where none is made. */
@@ -255,6 +255,81 @@ describe("questionAsk: after the Reads that follow a question, the question agai
     const edited = [call("w", "Write", { file_path: "/repo/x.py", content: "x" }), result("w", "ok")];
     expect(questionAsk({ messages: [task(QUESTION), ...edited, ...readCache] })).toBeUndefined();
     expect(questionAsk({ messages: [task(`${QUESTION} ${"More context. ".repeat(40)}`), ...readCache] })).toBeUndefined();
+  });
+});
+
+describe("questionAlone: a question after its Reads, sent alone with the files read and no tools", () => {
+  const QUESTION = "Which function in this project deletes files from disk? Answer with the function's name only.";
+  const reads: AnthropicMessageParam[] = [
+    {
+      role: "assistant",
+      content: [
+        { type: "tool_use", id: "m", name: "Read", input: { file_path: "/repo/app/main.py" } },
+        { type: "tool_use", id: "c", name: "Read", input: { file_path: "/repo/app/cache.py" } },
+      ],
+    },
+    {
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "m", content: numberedLines("from app.cache import purge_stale\n") },
+        { type: "tool_result", tool_use_id: "c", content: numberedLines("def purge_stale(entries):\n    os.remove(x)\n") },
+      ],
+    },
+  ];
+  const glob = [call("g", "Glob", { pattern: "**/*.py" }), result("g", "/repo/app/main.py\n/repo/app/cache.py")];
+
+  it("is the user's words and every file read, in the order read, without line numbers; Claude Code's system messages left aside", () => {
+    const alone = questionAlone({ messages: [task(QUESTION), ...glob, ...reads, { role: "system", content: "a note" }] });
+    expect(alone).toEqual({
+      question: QUESTION,
+      files: [
+        { path: "/repo/app/main.py", text: "from app.cache import purge_stale\n" },
+        { path: "/repo/app/cache.py", text: "def purge_stale(entries):\n    os.remove(x)\n" },
+      ],
+    });
+  });
+
+  it("replaces the conversation with one message, the files fenced under their paths then the question, and offers no tools", () => {
+    const request = {
+      model: "m",
+      max_tokens: 10,
+      system: "You are Claude Code.",
+      messages: [task(QUESTION), ...reads],
+      tools: [{ name: "Read", input_schema: { type: "object" as const } }],
+      tool_choice: { type: "auto" as const },
+    };
+    const alone = questionAlone(request)!;
+    expect(withQuestionAlone(request, alone)).toEqual({
+      model: "m",
+      max_tokens: 10,
+      system: "You are Claude Code.",
+      messages: [
+        {
+          role: "user",
+          content: [
+            {
+              type: "text",
+              text: `/repo/app/main.py:\n\`\`\`py\nfrom app.cache import purge_stale\n\`\`\`\n\n/repo/app/cache.py:\n\`\`\`py\ndef purge_stale(entries):\n    os.remove(x)\n\`\`\`\n\n${QUESTION}`,
+            },
+          ],
+        },
+      ],
+    });
+    expect(request.messages).toHaveLength(3);
+  });
+
+  it("applies to no request but a question: not a task that asks for a change, nor words with no `?`, nor a question that names a command to run, nor where questionAsk would not", () => {
+    expect(questionAlone({ messages: [task("Fix the bug in cache.py."), ...reads] })).toBeUndefined();
+    expect(questionAlone({ messages: [task("Tell me the function that deletes files."), ...reads] })).toBeUndefined();
+    expect(questionAlone({ messages: [task("What does `node main.js` print when you run it?"), ...reads] })).toBeUndefined();
+    expect(questionAlone({ messages: [task(QUESTION)] })).toBeUndefined();
+    expect(questionAlone({ messages: [task(QUESTION), ...glob] })).toBeUndefined();
+    const edited = [call("w", "Write", { file_path: "/repo/x.py", content: "x" }), result("w", "ok")];
+    expect(questionAlone({ messages: [task(QUESTION), ...edited, ...reads] })).toBeUndefined();
+    // A question mark inside the words, not only at their end.
+    expect(questionAlone({ messages: [task("Where is the cache purged? Name the file."), ...reads] })?.question).toBe(
+      "Where is the cache purged? Name the file.",
+    );
   });
 });
 
