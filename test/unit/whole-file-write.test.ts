@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
 import { numberedLines } from "../helpers/read-result.js";
-import { readFiles, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
+import { readFiles, unchangedRewrite, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
 
 const ROMAN = [
   "def to_roman(n):",
@@ -173,6 +173,39 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
       { type: "tool_use", id: "t", name: "Write", input: { file_path: "/r/config.json", content: '{\n  "name": "inventory",\n  "port": 8080\n}\n' } },
     ]);
     expect(wholeFileWrite(answer(`\`\`\`json\n${IMPLEMENTED}\n\`\`\``), [config, ...file], "t")).toBeUndefined();
+  });
+});
+
+describe("wholeFileWrite of a Write's arguments with no call around them", () => {
+  const limits = {
+    path: "/r/src/config/limits.js",
+    text: "// Limits of the network layer.\nexport const TIMEOUT_MS = 10_000;\nexport const MAX_RETRIES = 3;\nexport const MAX_REDIRECTS = 10;\n",
+  };
+  const changed = "export const TIMEOUT_MS = 10_000;\nexport const MAX_RETRIES = 5;\nexport const MAX_REDIRECTS = 10;\n";
+  const write = (text: string) => ({ type: "tool_use", id: "t", name: "Write", input: { file_path: limits.path, content: text } });
+
+  it("is the Write of the file their `content` rewrites: the real 1.5B's ```json {\"content\": …} for limits.js, or a call's arguments named for no tool", () => {
+    const real = `\`\`\`json\n${JSON.stringify({ content: changed }, null, 2)}\n\`\`\``;
+    expect(wholeFileWrite(answer(real), [limits, { path: "/r/roman.py", text: ROMAN }], "t")!.content).toEqual([write(changed)]);
+    const nested = `\`\`\`json\n${JSON.stringify({ name: "save", arguments: { file_path: limits.path, content: changed } })}\n\`\`\``;
+    expect(wholeFileWrite(answer(nested), [limits], "t")!.content).toEqual([write(changed)]);
+  });
+
+  it("is no Write where the path they name is not the file rewritten, the content is the file unchanged, or the JSON does not parse", () => {
+    const elsewhere = `\`\`\`json\n${JSON.stringify({ file_path: "/r/other.js", content: changed })}\n\`\`\``;
+    expect(wholeFileWrite(answer(elsewhere), [limits], "t")).toBeUndefined();
+    const same = answer(`\`\`\`json\n${JSON.stringify({ content: limits.text })}\n\`\`\``);
+    expect(wholeFileWrite(same, [limits], "t")).toBeUndefined();
+    expect(unchangedRewrite(same, limits)).toBe(true);
+    expect(wholeFileWrite(answer(`\`\`\`json\n{"content": "export const MAX_RETRIES = 5;\n\`\`\``), [limits], "t")).toBeUndefined();
+  });
+
+  it("a JSON file with a `content` key of its own is still read as itself", () => {
+    const post = { path: "/r/post.json", text: '{\n  "title": "Hello",\n  "content": "Draft",\n  "tags": []\n}' };
+    const edited = '{\n  "title": "Hello",\n  "content": "Final",\n  "tags": []\n}';
+    expect(wholeFileWrite(answer(`\`\`\`json\n${edited}\n\`\`\``), [post], "t")!.content).toEqual([
+      { type: "tool_use", id: "t", name: "Write", input: { file_path: post.path, content: `${edited}\n` } },
+    ]);
   });
 });
 

@@ -10,7 +10,8 @@
  *   of those, the one whose lines the block keeps the most of (a test read beside the code it tests
  *   is not the file the model rewrote because it came last);
  * - the answer makes no call and holds exactly one fenced block labelled for code (or unlabelled),
- *   not data (```json: a call or an example, see find-unknown-calls.ts), unless the file is JSON itself;
+ *   not data (```json: a call or an example, see find-unknown-calls.ts), unless the file is JSON itself
+ *   or the block is a Write's arguments with no call around them (its `content` is the block then);
  * - the block is that file again, changed: at least half of the file's non-blank lines are among its
  *   lines (so a snippet of it, or a file of its own, is not taken for it), and it is not the file as read.
  * The words around the block stay, before the call. Pure.
@@ -87,13 +88,17 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
   const fences = codeFences(text);
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
-  const file = rewrittenFile(fence.body, fence.code ? files : files.filter((file) => DATA_FILE.test(file.path)), renamed);
-  if (file === undefined) return undefined;
+  const [rewrite] = readingsOf(fence).flatMap((block) => {
+    const file = rewrittenFile(block.text, filesFor(block, files), renamed);
+    return file === undefined ? [] : [{ block, file }];
+  });
+  if (rewrite === undefined) return undefined;
+  const { block, file } = rewrite;
   const words = `${text.slice(0, fence.start)}${text.slice(fence.end)}`.trim();
   const content: AnthropicOutputBlock[] = [
     ...answer.content.filter((block) => block.type === "thinking"),
     ...(words === "" ? [] : [{ type: "text" as const, text: words }]),
-    { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(fence.body) } },
+    { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(block.text) } },
   ];
   return { ...answer, content, stop_reason: "tool_use", stop_sequence: null };
 }
@@ -102,7 +107,48 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
 export function unchangedRewrite(answer: AnthropicMessage, file: ReadFile): boolean {
   if (answer.content.some((block) => block.type === "tool_use")) return false;
   const fences = codeFences(answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""));
-  return fences.length === 1 && sameText(fences[0]!.body, file.text);
+  return fences.length === 1 && readingsOf(fences[0]!).some((block) => sameText(block.text, file.text));
+}
+
+/** A way to read a fence as a file: its text, whether it is code, and the file it names. */
+interface BlockReading {
+  text: string;
+  code: boolean;
+  path?: string;
+}
+
+/**
+ * The ways to read a fence as a file, the likelier first: for a data fence that is a JSON object with
+ * a file in a `content` string (at its top, or under `arguments`, `parameters` or `input`: a Write's
+ * arguments without the call), that string, as code, with its `file_path` where it names one; then
+ * its body as it stands (a JSON file with a `content` key of its own). Asked for limits.js whole, the
+ * real 1.5B answered ```json {"content": "export const TIMEOUT_MS = …"}```: the file changed, in a
+ * call's clothes.
+ */
+function readingsOf(fence: CodeFence): BlockReading[] {
+  const plain = { text: fence.body, code: fence.code };
+  if (fence.code || !fence.body.trimStart().startsWith("{")) return [plain];
+  let value: unknown;
+  try {
+    value = JSON.parse(fence.body);
+  } catch {
+    return [plain];
+  }
+  const object = isObject(value) ? value : {};
+  const args = [object, object.arguments, object.parameters, object.input].find((part) => isObject(part) && typeof part.content === "string");
+  if (!isObject(args)) return [plain];
+  const path = typeof args.file_path === "string" ? { path: args.file_path } : {};
+  return [{ text: args.content as string, code: true, ...path }, plain];
+}
+
+/** The files read that a reading of a block may rewrite: the one it names; else any for code, the JSON files for data. */
+function filesFor(block: BlockReading, files: readonly ReadFile[]): readonly ReadFile[] {
+  if (block.path !== undefined) return files.filter((file) => file.path === block.path);
+  return block.code ? files : files.filter((file) => DATA_FILE.test(file.path));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A name of the code the model was asked to rename, the old and the new. */
