@@ -861,6 +861,44 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
     expect(proxy.logs.at(-1)).toContain(" · tool calls 2: 1 not run · stop end_turn · ");
   });
 
+  it.each([
+    ["Implement `to_roman` in roman.py.", 2],
+    ["Undo your change to roman.py.", 1],
+  ])(
+    "a Write that puts a file back as it was before it was changed is asked again too, unless the user asks for a change undone (%s)",
+    async (words, generations) => {
+      const ROMAN = "/repo/roman.py";
+      const STUB = "def to_roman(n):\n    raise NotImplementedError\n";
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
+      const seen = mlx.requests.length;
+      const putBack = { toolCalls: [{ name: "Write", arguments: { file_path: ROMAN, content: STUB } }] };
+      mlx.script(putBack, ...(generations === 2 ? [{ text: "The task is done." }] : []));
+      const request = {
+        ...body(false),
+        messages: [
+          { role: "user", content: words },
+          { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: ROMAN } }] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(STUB) }] },
+          {
+            role: "assistant",
+            content: [{ type: "tool_use", id: "toolu_w", name: "Write", input: { file_path: ROMAN, content: "def to_roman(n):\n    return 'I' * n\n" } }],
+          },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_w", content: `The file ${ROMAN} has been updated successfully.` }] },
+        ],
+      };
+      const message = (await (await proxy.post("/v1/messages", request)).json()) as Message;
+      expect(generationsSince(seen)).toHaveLength(generations);
+      if (generations === 2) {
+        expect(message.content).toEqual([{ type: "text", text: "The task is done." }]);
+        expect(proxy.logs.some((line) => line.includes(`call asked again (2 of 2): its Write would put ${ROMAN} back as it was before it was changed`))).toBe(
+          true,
+        );
+      } else {
+        expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Write", input: { file_path: ROMAN, content: STUB } }]);
+      }
+    },
+  );
+
   it("off, or for a Write of real content, the answer streams as it comes", async () => {
     const cases: Array<[boolean, typeof echo]> = [
       [false, echo],

@@ -4,7 +4,8 @@ import type { RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
-import { echoedResult, echoedResultCorrection, withoutEchoedResults } from "../translate/tool-calls/echoed-tool-result.js";
+import { describeEcho, echoedResult, echoedResultCorrection, withoutEchoedResults, type EchoOptions } from "../translate/tool-calls/echoed-tool-result.js";
+import { latestTask } from "./first-look/read-named-files.js";
 import { withCorrection } from "../translate/tool-calls/forced-tool-call.js";
 import { askAgain } from "./ask-again.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
@@ -43,21 +44,30 @@ export async function retryEchoedResults(
   ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
   { log, metrics }: { log: (line: string) => void; metrics: RequestMetrics },
 ): Promise<AnthropicMessage> {
+  const options = echoOptions(retry.messages);
   const check = {
     asked: "call",
     retries: 1,
     problem: (answer: AnthropicMessage) => {
-      const echoed = echoedResult(answer, retry.messages);
-      return echoed === undefined ? undefined : `its ${echoed.call.name} would write a tool's message into ${echoed.path}`;
+      const echoed = echoedResult(answer, retry.messages, options);
+      return echoed === undefined ? undefined : describeEcho(echoed);
     },
     retry: (answer: AnthropicMessage) =>
-      withCorrection(retry.upstreamRequest, answer, echoedResultCorrection(echoedResult(answer, retry.messages)!, retry.messages)),
+      withCorrection(retry.upstreamRequest, answer, echoedResultCorrection(echoedResult(answer, retry.messages, options)!, retry.messages)),
   };
   const checked = await askAgain(first, check, ask, log);
   if (checked.problem === undefined) return checked.answer;
-  const { answer, dropped } = withoutEchoedResults(checked.answer, retry.messages);
+  const { answer, dropped } = withoutEchoedResults(checked.answer, retry.messages, options);
   // Each was counted as made when its answer was read: now also as rejected.
   if (metrics.toolCalls !== undefined) metrics.toolCalls.rejected += dropped;
   log(`${dropped} call${dropped === 1 ? "" : "s"} not passed on: ${checked.problem}`);
   return answer;
 }
+
+/** A Write that puts a file's earlier text back is an echo, unless the user's latest words ask for a change undone. */
+function echoOptions(messages: readonly AnthropicMessageParam[]): EchoOptions {
+  const words = latestTask(messages.filter((message) => message.role !== "system"))?.words ?? "";
+  return { pastTexts: !UNDO.test(words) };
+}
+
+const UNDO = /\b(?:revert|undo|restore|roll\s?back|put\s+(?:\w+\s+)?back)\b/i;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { echoedResult, echoedResultCorrection, withoutEchoedResults } from "../../src/translate/tool-calls/echoed-tool-result.js";
 import type { AnthropicMessageParam, AnthropicOutputBlock } from "../../src/translate/anthropic-types.js";
+import { numberedLines } from "../helpers/read-result.js";
 
 const PATH = "/repo/wordcount.py";
 const CREATED = `File created successfully at: ${PATH} (file state is current in your context — no need to Read it back)`;
@@ -66,5 +67,40 @@ describe("echoedResult: a call that would write a tool's message into a file", (
     // An answer cut short never becomes a turn the model ended.
     const cut = { content: answer.content.slice(0, 1), stop_reason: "max_tokens" as const };
     expect(withoutEchoedResults(cut, conversation).answer.stop_reason).toBe("max_tokens");
+  });
+});
+
+describe("echoedResult: a Write that puts a file back as it was before it was changed", () => {
+  const ROMAN = "/repo/roman.py";
+  const STUB = "def to_roman(n):\n    raise NotImplementedError\n";
+  const DONE = "def to_roman(n):\n    return 'I' * n\n";
+  // The real 1.5B's turns: roman.py read, then written implemented.
+  const implemented: AnthropicMessageParam[] = [
+    { role: "user", content: "Implement `to_roman` in roman.py." },
+    { role: "assistant", content: [{ type: "tool_use", id: "r", name: "Read", input: { file_path: ROMAN } }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "r", content: numberedLines(STUB) }] },
+    { role: "assistant", content: [{ type: "tool_use", id: "w", name: "Write", input: { file_path: ROMAN, content: DONE } }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "w", content: `The file ${ROMAN} has been updated successfully.` }] },
+  ];
+  const putBack = use("Write", { file_path: ROMAN, content: STUB.trimEnd() });
+
+  it("finds it (the model's Write of roman.py as its Read showed it), and says so to the model and in the answer", () => {
+    const echoed = echoedResult({ content: [putBack] }, implemented)!;
+    expect(echoed).toMatchObject({ path: ROMAN, past: true });
+    expect(echoedResultCorrection(echoed, implemented)).toBe(
+      "That Write would put roman.py back as it was before it was changed: it was not run. roman.py is written already. If the task is done, say so in one sentence.",
+    );
+    expect(withoutEchoedResults({ content: [putBack], stop_reason: "tool_use" as const }, implemented).answer).toEqual({
+      content: [{ type: "text", text: `(mallex did not pass on the model's Write of ${ROMAN}: its text was the file as it was before it was changed.)` }],
+      stop_reason: "end_turn",
+    });
+  });
+
+  it("leaves alone a Write of the file as it is now, of a new text, of a file never changed, and any Write where the caller allows a change undone", () => {
+    expect(echoedResult({ content: [use("Write", { file_path: ROMAN, content: DONE })] }, implemented)).toBeUndefined();
+    expect(echoedResult({ content: [use("Write", { file_path: ROMAN, content: "def to_roman(n):\n    return str(n)\n" })] }, implemented)).toBeUndefined();
+    expect(echoedResult({ content: [use("Write", { file_path: ROMAN, content: STUB })] }, implemented.slice(0, 3))).toBeUndefined();
+    expect(echoedResult({ content: [putBack] }, implemented, { pastTexts: false })).toBeUndefined();
+    expect(withoutEchoedResults({ content: [putBack], stop_reason: "tool_use" as const }, implemented, { pastTexts: false }).dropped).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock } from "../anthropic-types.js";
 import { blocksOf, changedFiles, EDITING_TOOLS, toolCallsOf, toolResultText } from "./conversation-blocks.js";
+import { fileTexts, WRITE_TOOL } from "./whole-file-write.js";
 
 /**
  * A call of the model's that would write a tool's own message into a file, and the file: a Write's
@@ -10,39 +11,74 @@ import { blocksOf, changedFiles, EDITING_TOOLS, toolCallsOf, toolResultText } fr
  * /…/wordcount.py (file state is current in your context — no need to Read it back)", Claude Code's
  * answer to its first Write, then a variant of it, as the content: the task's file ended as that line.
  * No file's content is its own path in one line, or the answer to a change.
+ * A Write that puts back a text the conversation showed the file with before it was changed is such a
+ * call too (`past`): having written roman.py implemented, the model wrote it again as its Read had
+ * shown it, `raise NotImplementedError` and all, and the task's change was undone (the same with
+ * slugify.js, in the same run). Where the user's words ask for a change to be undone, a caller
+ * leaves such Writes alone (`pastTexts: false`).
  */
 export interface EchoedResult {
   call: AnthropicToolUseBlock;
   path: string;
+  /** The call puts back an earlier text of the file, not a tool's message. */
+  past?: true;
+}
+
+/** Which echoes to look for: with `pastTexts: false`, not a file's earlier text (the user asked for a change undone). */
+export interface EchoOptions {
+  pastTexts: boolean;
 }
 
 /** The answer's first call that writes a tool's message into a file (see EchoedResult); undefined where none does. */
-export function echoedResult(answer: Pick<AnthropicMessage, "content">, messages: readonly AnthropicMessageParam[]): EchoedResult | undefined {
-  const changes = changeResults(messages);
+export function echoedResult(
+  answer: Pick<AnthropicMessage, "content">,
+  messages: readonly AnthropicMessageParam[],
+  options: EchoOptions = { pastTexts: true },
+): EchoedResult | undefined {
+  const echoes = echoesIn(messages, options);
   for (const block of answer.content) {
-    const echoed = block.type === "tool_use" ? echoes(block, changes) : undefined;
+    const echoed = block.type === "tool_use" ? echoes(block) : undefined;
     if (echoed !== undefined) return echoed;
   }
   return undefined;
 }
 
-/** The call as an EchoedResult where its new text is a change's result (`changes`) or one line naming its own file. */
-function echoes(call: AnthropicToolUseBlock, changes: ReadonlySet<string>): EchoedResult | undefined {
-  if (!EDITING_TOOLS.has(call.name)) return undefined;
-  const path = (call.input as { file_path?: unknown } | null)?.file_path;
-  if (typeof path !== "string" || path === "") return undefined;
-  const message = (text: string) => {
-    const line = text.trim();
-    return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
+/**
+ * For the conversation, whether a call echoes (as an EchoedResult): its new text is a change's result
+ * or one line naming its own file, or it is a Write of a text the file had before its last one.
+ */
+function echoesIn(messages: readonly AnthropicMessageParam[], { pastTexts }: EchoOptions): (call: AnthropicToolUseBlock) => EchoedResult | undefined {
+  const changes = changeResults(messages);
+  const texts = pastTexts ? fileTexts(messages) : new Map<string, string[]>();
+  return (call) => {
+    if (!EDITING_TOOLS.has(call.name)) return undefined;
+    const path = (call.input as { file_path?: unknown } | null)?.file_path;
+    if (typeof path !== "string" || path === "") return undefined;
+    const message = (text: string) => {
+      const line = text.trim();
+      return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
+    };
+    if (newTexts(call.input).some(message)) return { call, path };
+    const content = (call.input as { content?: unknown }).content;
+    const history = texts.get(path) ?? [];
+    const same = (text: string | undefined) => typeof content === "string" && text?.trimEnd() === content.trimEnd();
+    return call.name === WRITE_TOOL && history.slice(0, -1).some(same) && !same(history.at(-1)) ? { call, path, past: true } : undefined;
   };
-  return newTexts(call.input).some(message) ? { call, path } : undefined;
 }
 
 /** What the model is told when its call would write a tool's message into the file: the tested words (docs/eval.md). */
-export function echoedResultCorrection({ call, path }: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
+export function echoedResultCorrection({ call, path, past }: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
   const name = basename(path);
   const written = messages.some((message) => changedFiles(message).includes(path));
-  return `That ${call.name} would put a tool's own message into ${name} instead of its content: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
+  const what = past === true ? `put ${name} back as it was before it was changed` : `put a tool's own message into ${name} instead of its content`;
+  return `That ${call.name} would ${what}: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
+}
+
+/** The problem, in the log's words. */
+export function describeEcho({ call, path, past }: EchoedResult): string {
+  return past === true
+    ? `its ${call.name} would put ${path} back as it was before it was changed`
+    : `its ${call.name} would write a tool's message into ${path}`;
 }
 
 /**
@@ -54,17 +90,16 @@ export function echoedResultCorrection({ call, path }: EchoedResult, messages: r
 export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" | "stop_reason">>(
   answer: T,
   messages: readonly AnthropicMessageParam[],
+  options: EchoOptions = { pastTexts: true },
 ): { answer: T; dropped: number } {
-  const changes = changeResults(messages);
+  const echoes = echoesIn(messages, options);
   let dropped = 0;
   const content = answer.content.map((block) => {
-    const echoed = block.type === "tool_use" ? echoes(block, changes) : undefined;
+    const echoed = block.type === "tool_use" ? echoes(block) : undefined;
     if (echoed === undefined) return block;
     dropped++;
-    return {
-      type: "text" as const,
-      text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was a tool's message, not the file's content.)`,
-    };
+    const was = echoed.past === true ? "the file as it was before it was changed" : "a tool's message, not the file's content";
+    return { type: "text" as const, text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was ${was}.)` };
   });
   const ends = answer.stop_reason === "tool_use" && !content.some((block) => block.type === "tool_use");
   return { answer: { ...answer, content, ...(ends ? { stop_reason: "end_turn" as const } : {}) }, dropped };

@@ -39,6 +39,25 @@ export const WRITE_TOOL = "Write";
  */
 export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[] {
   const files = new Map<string, string>();
+  eachFileText(messages, (path, text) => {
+    files.delete(path);
+    if (text !== undefined) files.set(path, text);
+  });
+  return [...files].reverse().map(([path, text]) => ({ path, text }));
+}
+
+/** The texts the conversation has shown each file with, as readFiles finds them, oldest first: the last is its text now. */
+export function fileTexts(messages: readonly AnthropicMessageParam[]): Map<string, string[]> {
+  const texts = new Map<string, string[]>();
+  eachFileText(messages, (path, text) => {
+    if (text !== undefined) texts.set(path, [...(texts.get(path) ?? []), text]);
+  });
+  return texts;
+}
+
+/** Each text the conversation gives a file, in order (see readFiles); undefined where an edit leaves it unknown. */
+function eachFileText(messages: readonly AnthropicMessageParam[], visit: (path: string, text: string | undefined) => void): void {
+  const known = new Map<string, string>();
   for (let at = 1; at < messages.length; at++) {
     const calls = blocksOf(messages[at - 1]!);
     // In the order of the calls: Claude Code may return parallel results in the order they finished.
@@ -46,13 +65,13 @@ export function readFiles(messages: readonly AnthropicMessageParam[]): ReadFile[
       const result = blocksOf(messages[at]!).find((block) => block.type === "tool_result" && block.tool_use_id === call.id);
       if (result?.type !== "tool_result" || result.is_error === true) continue;
       const read = wholeFileReadOf(result, calls);
-      const file = read === undefined ? editedFile(call.name, call.input, files) : { path: read, text: numberedFileText(toolResultText(result.content)) };
+      const file = read === undefined ? editedFile(call.name, call.input, known) : { path: read, text: numberedFileText(toolResultText(result.content)) };
       if (file === undefined || (read !== undefined && file.text === undefined)) continue;
-      files.delete(file.path);
-      if (file.text !== undefined) files.set(file.path, file.text);
+      known.delete(file.path);
+      if (file.text !== undefined) known.set(file.path, file.text);
+      visit(file.path, file.text);
     }
   }
-  return [...files].reverse().map(([path, text]) => ({ path, text }));
 }
 
 /**
