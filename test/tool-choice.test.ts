@@ -765,7 +765,9 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
   type Sent = { tools?: unknown; messages: Array<{ role: string; content: unknown }> };
 
   it("sends the files and the question as the only message, offers no tools, says so in the log, and streams the answer as text", async () => {
-    const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true) });
+    const remembered: unknown[] = [];
+    const stablePrefixes = { remember: (_: unknown, request: unknown) => void remembered.push(request), warmRequest: () => undefined, flush: async () => {} };
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true), ctx: { stablePrefixes } });
     const seen = mlx.requests.length;
     mlx.script({ text: "purge_stale" });
     const message = foldStream(await (await proxy.post("/v1/messages", body)).text());
@@ -777,6 +779,8 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
       { role: "user", content: `/repo/cache.py:\n\`\`\`py\ndef purge_stale(entries):\n    os.remove(x)\n\`\`\`\n\n${QUESTION}` },
     ]);
     expect(proxy.logs.at(-1)).toContain(`asked "${QUESTION}" alone, after the files read (cache.py), with no tools (tools.answer_from_files)`);
+    // Not the prefix the next session is warmed with: that one has the tools.
+    expect(remembered).toEqual([]);
   });
 
   it("an answer that looks like a call stays words: no tool was offered", async () => {
@@ -794,7 +798,9 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
       [true, "What does `python3 cache.py` print when you run it?"],
     ];
     for (const [on, question] of cases) {
-      const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(on) });
+      const remembered: unknown[] = [];
+      const stablePrefixes = { remember: (_: unknown, request: unknown) => void remembered.push(request), warmRequest: () => undefined, flush: async () => {} };
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(on), ctx: { stablePrefixes } });
       const seen = mlx.requests.length;
       mlx.script({ text: "ok" });
       const asked = { ...body, messages: [{ role: "user", content: question }, ...body.messages.slice(1)] };
@@ -802,6 +808,7 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
       const sent = generationsSince(seen)[0]!.body as Sent;
       expect(sent.tools).toHaveLength(3);
       expect(sent.messages.at(-1)).toEqual({ role: "user", content: `Now answer, from the files above: ${question}` });
+      expect(remembered).toHaveLength(1);
     }
   });
 });

@@ -186,7 +186,8 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const sent = plainReadsFor(route.profile, action?.sent ?? shown.sent);
   const readWhole = unknownCalls !== undefined || wholeFile !== undefined || echoed;
   const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, readWhole);
-  server.stablePrefixes?.remember(route.profile, upstream.request);
+  // A question sent alone, without tools, is no session's prefix: the next session starts with the tools.
+  if (alone === undefined) server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
