@@ -7,7 +7,9 @@ import { runEval } from "./helpers/run-eval.js";
  * Qwen2.5-Coder-1.5B as a user runs it (`mallex eval --embedded`, no `--profile`), on tasks it
  * finished in most runs with them and in none without (docs/eval.md): implement-python-function
  * (the first look and whole-file writes), fix-js-test (follow_failures and check_after_edits) and
- * rename-function (a rename file by file: the ask names it and shows the next file again).
+ * rename-function (a rename file by file: the ask names it and shows the next file again) and
+ * find-function (the first look reads the project, and the question goes to the model alone with its
+ * files: answer_from_files).
  * fix-crash-config, which they also reach, is left out: it failed both of its runs in a CI rehearsal
  * (config.json written back unchanged), where it passed 3 of 4 before. The model samples at
  * temperature 0.2, and once (CI rehearsal, 2026-11-27) it wrote roman.py back unimplemented, so the
@@ -27,6 +29,7 @@ describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
   it.each([
     ["follows a failing test to the source behind it and checks the fix", "fix-js-test"],
     ["renames a function across three files, file by file, and checks it", "rename-function"],
+    ["answers a question about the project from its files, asked alone", "find-function"],
   ])(
     "%s (%s), in at least 1 of 2 runs",
     async (_what, task) => {
