@@ -21,9 +21,9 @@ export const templateHelpers = {
   lines_with(text: unknown, ...labels: unknown[]): string {
     return pickLines(text, labels, true);
   },
-  /** The lines of `text` that contain none of the labels given after it. */
+  /** The lines of `text` that contain none of the labels given after it; a blank line left beside another by a line dropped goes too. */
   lines_without(text: unknown, ...labels: unknown[]): string {
-    return pickLines(text, labels, false);
+    return pickLines(text, labels, false).replace(/\n{3,}/g, "\n\n");
   },
   indent(text: unknown, width: unknown): string {
     const pad = " ".repeat(typeof width === "number" ? width : 2);

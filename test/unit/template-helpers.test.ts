@@ -13,4 +13,10 @@ describe("lines_with and lines_without", () => {
     expect(templates.render("session", { env: ENVIRONMENT })).toBe(" - Primary working directory: /repo\n - Is a git repository: true");
     expect(templates.render("machine", {})).toBe("");
   });
+
+  it("lines_without leaves no two blank lines together where it dropped a paragraph's one line (the git user from the git section)", () => {
+    const templates = createTemplates({ git: '{{lines_without git "Git user:"}}' });
+    const git = "Current branch: main\n\nGit user: Ada\n\nStatus:\n(clean)";
+    expect(templates.render("git", { git })).toBe("Current branch: main\n\nStatus:\n(clean)");
+  });
 });
