@@ -57,7 +57,9 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
     expect(upstream.messages[1]?.content).toContain("Today's date is 2026-11-21.");
     expect(upstream.messages[2]?.content).not.toContain("Today's date");
     // Without the git user: the 1.5B wrote it into config.json's "name" (docs/eval.md).
-    expect(upstream.messages[1]?.content).toContain("Main branch (you will usually use this for PRs): main\n\nStatus:\n(clean)\n\nRecent commits:\na36f7cd initial commit");
+    expect(upstream.messages[1]?.content).toContain(
+      "Main branch (you will usually use this for PRs): main\n\nStatus:\n(clean)\n\nRecent commits:\na36f7cd initial commit",
+    );
     expect(upstream.messages[1]?.content).not.toContain("CC Lab");
     expect(upstream.messages[0]?.content).not.toMatch(/tiny-repo|2026-11-21|CC Lab|Project notes/);
     expect(trimmed.report.claudeCode).toEqual({ version: "2.1.197", unplaced: [] });
