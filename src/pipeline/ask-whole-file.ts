@@ -142,8 +142,9 @@ function questionAfterReads(all: readonly AnthropicMessageParam[]): string | und
  * "Which function in this project deletes files from disk?" after a Glob and four Reads, called the
  * same Glob again 4 times of 4 with the question restated, and 6 of 6 with the tools withheld but the
  * calls left in the conversation; offered the tools, it named one ("Glob", "Delete"). With the files
- * and the question alone, it answered `purge_stale` 6 of 6. Of five other questions about four
- * projects it answered none worse alone (docs/eval.md). Undefined where it does not apply.
+ * and the question alone, it answered `purge_stale` 6 of 6. Over 16 questions about the suite's
+ * projects, 51 answers of 64 were right alone against 42 restated; 2 questions went worse (docs/eval.md).
+ * Undefined where it does not apply.
  */
 export function questionAlone(request: Pick<MessagesRequest, "messages">): QuestionAlone | undefined {
   const question = questionAfterReads(request.messages);
