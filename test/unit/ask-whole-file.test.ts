@@ -22,6 +22,11 @@ const task = (text: string): AnthropicMessageParam => ({
     { type: "text", text },
   ],
 });
+/** One turn's Reads of several files ([id, path, text] each), their results in the order of the calls. */
+const readsInOneTurn = (files: readonly [string, string, string][]): AnthropicMessageParam[] => [
+  { role: "assistant", content: files.map(([id, path]) => ({ type: "tool_use" as const, id, name: "Read", input: { file_path: path } })) },
+  { role: "user", content: files.map(([id, , text]) => ({ type: "tool_result" as const, tool_use_id: id, content: numberedLines(text) })) },
+];
 const readRoman = [call("t1", "Read", { file_path: "/repo/src/roman.py" }), result("t1", numberedLines("def to_roman(n):\n    raise NotImplementedError\n"))];
 const ASK = "Now answer with the whole new roman.py, the change made, in one fenced code block.";
 
@@ -32,22 +37,10 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
       wholeFileAskFor({ messages: [task("`python3 -m unittest` fails. Fix the bug in roman.py."), ...readRoman, { role: "system", content: "agents: …" }] }),
     ).toBe(ASK);
     // Two files read at once: the one read last.
-    const both: AnthropicMessageParam[] = [
-      {
-        role: "assistant",
-        content: [
-          { type: "tool_use", id: "a", name: "Read", input: { file_path: "/repo/test_stats.py" } },
-          { type: "tool_use", id: "b", name: "Read", input: { file_path: "/repo/stats.py" } },
-        ],
-      },
-      {
-        role: "user",
-        content: [
-          { type: "tool_result", tool_use_id: "a", content: numberedLines("import stats\n") },
-          { type: "tool_result", tool_use_id: "b", content: numberedLines("def mean(xs):\n    return 0\n") },
-        ],
-      },
-    ];
+    const both = readsInOneTurn([
+      ["a", "/repo/test_stats.py", "import stats\n"],
+      ["b", "/repo/stats.py", "def mean(xs):\n    return 0\n"],
+    ]);
     const statsAsk = "Now answer with the whole new stats.py, the change made, in one fenced code block.";
     const fixStats = task("`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py so the tests pass. Do not edit the tests.");
     expect(wholeFileAskFor({ messages: [fixStats, ...both] })).toBe(statsAsk);
@@ -88,22 +81,10 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
     expect(wholeFileAskFor({ messages: [task("Change the value of MAX_RETRIES to 5."), ...readRoman] })).toBe(ASK);
     // A file inside the command a rename is checked with is no file to change: the one read that defines the name is.
     const rename = task("Rename the function `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.");
-    const found: AnthropicMessageParam[] = [
-      {
-        role: "assistant",
-        content: [
-          { type: "tool_use", id: "m", name: "Read", input: { file_path: "/repo/main.js" } },
-          { type: "tool_use", id: "u", name: "Read", input: { file_path: "/repo/lib/users.js" } },
-        ],
-      },
-      {
-        role: "user",
-        content: [
-          { type: "tool_result", tool_use_id: "m", content: numberedLines("getUserName(ada);\n") },
-          { type: "tool_result", tool_use_id: "u", content: numberedLines("export function getUserName(user) {}\n") },
-        ],
-      },
-    ];
+    const found = readsInOneTurn([
+      ["m", "/repo/main.js", "getUserName(ada);\n"],
+      ["u", "/repo/lib/users.js", "export function getUserName(user) {}\n"],
+    ]);
     expect(wholeFileAskFor({ messages: [rename, ...found] })).toBe(
       "Now answer with the whole new users.js, with `getUserName` renamed to `displayNameOf`, in one fenced code block.",
     );
@@ -186,22 +167,10 @@ describe("fileAskedFor after a check: the request's command run again after an e
 
 describe("fileAskedFor in a rename: file by file, the next one that still says the old name", () => {
   const rename = task("Rename the function `getUserName` to `displayNameOf` everywhere in this project, then run `node main.js`.");
-  const reads: AnthropicMessageParam[] = [
-    {
-      role: "assistant",
-      content: [
-        { type: "tool_use", id: "m", name: "Read", input: { file_path: "/repo/main.js" } },
-        { type: "tool_use", id: "u", name: "Read", input: { file_path: "/repo/lib/users.js" } },
-      ],
-    },
-    {
-      role: "user",
-      content: [
-        { type: "tool_result", tool_use_id: "m", content: numberedLines('import { getUserName } from "./lib/users.js";\n') },
-        { type: "tool_result", tool_use_id: "u", content: numberedLines("export function getUserName(user) {}\n") },
-      ],
-    },
-  ];
+  const reads = readsInOneTurn([
+    ["m", "/repo/main.js", 'import { getUserName } from "./lib/users.js";\n'],
+    ["u", "/repo/lib/users.js", "export function getUserName(user) {}\n"],
+  ]);
   const written = [
     call("w", "Write", { file_path: "/repo/lib/users.js", content: "export function displayNameOf(user) {}\n" }),
     result("w", "The file has been updated."),
@@ -260,22 +229,10 @@ describe("questionAsk: after the Reads that follow a question, the question agai
 
 describe("questionAlone: a question after its Reads, sent alone with the files read and no tools", () => {
   const QUESTION = "Which function in this project deletes files from disk? Answer with the function's name only.";
-  const reads: AnthropicMessageParam[] = [
-    {
-      role: "assistant",
-      content: [
-        { type: "tool_use", id: "m", name: "Read", input: { file_path: "/repo/app/main.py" } },
-        { type: "tool_use", id: "c", name: "Read", input: { file_path: "/repo/app/cache.py" } },
-      ],
-    },
-    {
-      role: "user",
-      content: [
-        { type: "tool_result", tool_use_id: "m", content: numberedLines("from app.cache import purge_stale\n") },
-        { type: "tool_result", tool_use_id: "c", content: numberedLines("def purge_stale(entries):\n    os.remove(x)\n") },
-      ],
-    },
-  ];
+  const reads = readsInOneTurn([
+    ["m", "/repo/app/main.py", "from app.cache import purge_stale\n"],
+    ["c", "/repo/app/cache.py", "def purge_stale(entries):\n    os.remove(x)\n"],
+  ]);
   const glob = [call("g", "Glob", { pattern: "**/*.py" }), result("g", "/repo/app/main.py\n/repo/app/cache.py")];
 
   it("is the user's words and every file read, in the order read, without line numbers; Claude Code's system messages left aside", () => {
