@@ -475,6 +475,20 @@ describe("connection failures", () => {
     await expectNextWorks(proxy);
   });
 
+  it("a retry mallex asks for (a forced call it checks whole) that breaks mid-answer is the same 502 api_error with retry", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url });
+    const tools = [{ name: "lookup", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } }];
+    mlx.script({ text: "Ticket 42 is about a login bug." }, { text: ["a", "b", "c"], failure: "close-mid-stream", failAfterTokens: 2 });
+    await expectError(
+      await proxy.post("/v1/messages", ask({ tools, tool_choice: { type: "tool", name: "lookup" } })),
+      502,
+      "api_error",
+      /closed the stream before the response was complete/,
+      "true",
+    );
+    await expectNextWorks(proxy);
+  });
+
   it("not streamed to the client, a chunked stream whose connection breaks is the same 502 with retry (llama-server's HTTP/1.1; mlx-lm's HTTP/1.0 stream just ends)", async () => {
     raw = await startRawBackend((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
@@ -533,7 +547,7 @@ describe("a client that goes away ends the upstream request", () => {
     await expectAbortSeen(() => raw!.aborted[0]);
   });
 
-  it("not streamed, during the forced tool call mallex checks whole", async () => {
+  it("collected from a stream, during the forced tool call mallex checks whole", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url });
     const before = generations();
     mlx.script(slow);
@@ -541,7 +555,7 @@ describe("a client that goes away ends the upstream request", () => {
       { name: "lookup", description: "Look a ticket up.", input_schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] } },
     ];
     await abortOnceReceived(proxy, ask({ stream: true, tools, tool_choice: { type: "tool", name: "lookup" } }), () => generations() > before);
-    expect(lastGeneration().body).toMatchObject({ stream: false });
+    expect(lastGeneration().body).toMatchObject({ stream: true });
     await expectAbortSeen(() => lastGeneration().aborted);
   });
 

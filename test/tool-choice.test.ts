@@ -80,8 +80,8 @@ describe("a forced tool_choice on a server that does not enforce it (mlx-lm)", (
 
     const generations = generationsSince(seen);
     expect(generations).toHaveLength(2);
-    // Both attempts are whole answers: a stream could not be taken back once sent.
-    expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([false, false]);
+    // Both attempts are collected from streams (mallex can stop either where it loops) and checked whole: a stream sent to the client could not be taken back.
+    expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true, true]);
     const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
     expect(retry.at(-2)).toEqual({ role: "assistant", content: "Ticket 42 is about a login bug." });
     expect(retry.at(-1)!.content).toContain('the reply did not call "lookup_ticket"');
@@ -364,8 +364,8 @@ describe("tools.retry_unknown_calls: an answer that calls a tool the request doe
 
       const generations = generationsSince(seen);
       expect(generations).toHaveLength(2);
-      // The first answer is collected from a stream (mallex can stop it), checked before the client sees it; the retry read whole.
-      expect(generations.map((r) => (r.body as Sent).stream)).toEqual([true, false]);
+      // The first answer and the retry are collected from streams (mallex can stop either), checked before the client sees them.
+      expect(generations.map((r) => (r.body as Sent).stream)).toEqual([true, true]);
       const [first, retry] = generations.map((r) => r.body as Sent);
       expect(retry!.tool_choice).toBeUndefined();
       expect(retry!.tools?.map((t) => t.function.name)).toEqual(["Read", "Edit", "Bash"]);
@@ -569,7 +569,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
       expect(message.content.at(-1)).toMatchObject({ type: "tool_use", name: "Write", input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` } });
       const generations = generationsSince(seen);
       const bodies = generations.map((r) => r.body as { stream?: boolean; temperature?: number; messages: unknown[] });
-      expect(bodies.map((body) => body.stream)).toEqual([true, false]);
+      expect(bodies.map((body) => body.stream)).toEqual([true, true]);
       // Not told after its own answer (the 1.5B copied it again): the same messages, a warmer sample.
       expect(bodies[1]!.messages).toEqual(bodies[0]!.messages);
       expect(bodies[1]!.temperature).toBe(0.8);
@@ -598,8 +598,8 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
       mlx.script(forced ? { toolCalls: [{ name: "Bash", arguments: { command: "ls" } }] } : { text: ANSWER });
       const message = foldStream(await (await proxy.post("/v1/messages", body)).text());
       expect(message.content.some((block) => block.type === "tool_use" && block.name === "Write")).toBe(false);
-      // Streamed from the server as it comes; a forced call mlx-lm does not enforce is checked whole, as before.
-      expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([!forced]);
+      // Streamed from the server; a forced call mlx-lm does not enforce is collected and checked whole, as before.
+      expect(generationsSince(seen).map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true]);
     }
   });
 });
@@ -845,13 +845,29 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
     expect(message.content).toEqual([{ type: "text", text: "The task is done." }]);
     expect(message.stop_reason).toBe("end_turn");
     const generations = generationsSince(seen);
-    // The first answer is collected from the backend's stream, the retry read whole.
-    expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true, false]);
+    // The first answer and the retry are collected from the backend's streams.
+    expect(generations.map((r) => (r.body as { stream?: boolean }).stream)).toEqual([true, true]);
     const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
     expect(retry.at(-1)!.content).toContain(
       "That Write would put a tool's own message into wordcount.py instead of its content: it was not run. wordcount.py is written already. If the task is done, say so in one sentence.",
     );
     expect(proxy.logs.some((line) => line.includes(`call asked again (2 of 2): its Write would write a tool's message into ${PATH}`))).toBe(true);
+  });
+
+  it.each([false, true])("a retry that falls into a loop is stopped there, as a first answer is, not decoded to max_tokens (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
+    // The real 0.5B, asked again after an echo, wrote the same sentence (here) or call until max_output_tokens: 231 s on llama-server.
+    const LINE = "The file wordcount.py is written: it prints the lines, words and characters of its input.\n";
+    mlx.script(echo, { text: LINE.repeat(400) });
+    const message = await answerOf(await proxy.post("/v1/messages", body(stream)), stream);
+    const text = message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+    const copies = text.split(LINE).length - 1;
+    expect(copies).toBeGreaterThanOrEqual(4);
+    expect(copies).toBeLessThan(20);
+    expect(message.stop_reason).toBe("max_tokens");
+    expect(proxy.logs.at(-1)).toMatch(
+      / · answer stopped by mallex: its last \d+ characters were one \d+-character piece written \d+ times \(stop_repeats of profile /,
+    );
   });
 
   it("an answer that still does reaches the client with that call as a sentence, the turn ended, counted as rejected", async () => {

@@ -6,7 +6,9 @@
 import { FastResponse } from "srvx";
 import { readChatCompletion } from "../backends/read-chat-completion.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
-import type { UpstreamBody } from "../backends/upstream-body.js";
+import { upstreamBody } from "../backends/upstream-body.js";
+import { BackendError } from "../backends/backend-error.js";
+import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { learnFromRequest } from "../observe/learn-from-request.js";
 import { describeServer } from "../observe/measured-server.js";
 import { createEventObserver, formatRequestLog, onceEnded } from "../observe/request-log.js";
@@ -231,22 +233,71 @@ function keepForcedAnswer(
   return keepForcedCall(first, forced, askWhole(scope, call, backend, "forcedCallRetries"), logFor(scope, call));
 }
 
-/** A retry: one whole generation in its own backend slot, counted in the request's metrics under `counted`. */
+/**
+ * A retry: one generation in its own backend slot, read whole, counted in the request's metrics under
+ * `counted`. Streamed when the first answer was, so that what mallex stops a streamed answer at (a
+ * loop: stop_repeats; a stop sequence) stops the retry too: a retry read in one piece once decoded a
+ * call written over and over to max_output_tokens, minutes at a small machine's speed.
+ */
 function askWhole(
   scope: RequestScope,
   call: AnsweringCall,
   backend: RuntimeBackend,
   counted?: "forcedCallRetries" | "unknownCallRetries",
-): (body: UpstreamBody) => Promise<AnthropicMessage> {
-  return async (body) => {
+): (request: OpenAIChatRequest) => Promise<AnthropicMessage> {
+  return async (request) => {
     if (counted !== undefined) call.metrics[counted] = (call.metrics[counted] ?? 0) + 1;
-    const retry = await callBackend(scope, call.route.profile, body, { streamed: false, poolSession: call.poolSession, queueSession: call.queueSession });
+    const streamed = call.streamUpstream;
+    const body = upstreamBody(streamed ? request : wholeGeneration(request));
+    const retry = await callBackend(scope, call.route.profile, body, { streamed, poolSession: call.poolSession, queueSession: call.queueSession });
     try {
+      if (streamed) return await collectRetry(scope, call, retry);
       return convertOpenAIResponse(await readChatCompletion(retry.response, backend, call.translateContext.maxTokens), call.translateContext);
     } finally {
       retry.release();
     }
   };
+}
+
+/** A request asked for in one piece. */
+function wholeGeneration(request: OpenAIChatRequest): OpenAIChatRequest {
+  const { stream_options: _unused, ...rest } = request;
+  return { ...rest, stream: false };
+}
+
+/**
+ * A retry's streamed answer collected into its message, through the translator the first answer went
+ * through; a failure is thrown as readChatCompletion throws it: the backend's error as classified, or
+ * a stream that ended before its finish as a broken answer.
+ */
+async function collectRetry(scope: RequestScope, call: AnsweringCall, upstream: Upstream): Promise<AnthropicMessage> {
+  const events: AnthropicStreamEvent[] = [];
+  let failure: unknown;
+  await new Promise<void>((resolve) => {
+    const collect: AnswerSink = {
+      event: (event) => void events.push(event),
+      flush: () => true,
+      end: resolve,
+      error(reason) {
+        failure = reason;
+        resolve();
+      },
+    };
+    // The error is thrown below and classified once, by whoever catches it; the event only ends the translation.
+    const readFailure = (error: unknown) => {
+      failure = error;
+      return { type: "api_error" as const, message: "the backend's answer broke" };
+    };
+    pumpAnswer(
+      { ...answerOptions(call, { pingIntervalMs: scope.server.pingIntervalMs, now: scope.server.deps.now }), ...sourceOf(upstream, readFailure) },
+      collect,
+    );
+  });
+  if (failure !== undefined) throw failure;
+  const collected = collectStreamMessage(events);
+  if (collected.ok) return collected.message;
+  const backend = scope.server.backends[call.route.profile.backend]!;
+  throw new BackendError("broken", collected.error.message, { backend: backend.name, url: upstream.response.url });
 }
 
 /** A line of the request's own, before its log line: a retry asked for. */

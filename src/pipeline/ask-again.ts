@@ -1,6 +1,5 @@
 import type { AnthropicMessage } from "../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { upstreamBody, type UpstreamBody } from "../backends/upstream-body.js";
 
 /** A check of a whole answer before the client sees it, and how the model is asked again when the answer fails it. */
 export interface AnswerCheck {
@@ -22,13 +21,13 @@ export interface CheckedAnswer {
 }
 
 /**
- * `first` when it passes the check, else the model asked again (`ask`: one whole generation for an
- * upstream body) until an answer passes or the retries are spent; each retry logged.
+ * `first` when it passes the check, else the model asked again (`ask`: one generation of the request,
+ * read whole) until an answer passes or the retries are spent; each retry logged.
  */
 export async function askAgain(
   first: AnthropicMessage,
   check: AnswerCheck,
-  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
   log: (line: string) => void,
 ): Promise<CheckedAnswer> {
   let answer = first;
@@ -36,15 +35,9 @@ export async function askAgain(
   let attempts = 1;
   while (problem !== undefined && attempts <= check.retries) {
     log(`${check.asked} asked again (${attempts + 1} of ${check.retries + 1}): ${problem}`);
-    answer = await ask(upstreamBody(wholeGeneration(check.retry(answer, problem))));
+    answer = await ask(check.retry(answer, problem));
     problem = check.problem(answer);
     attempts++;
   }
   return { answer, problem, attempts };
-}
-
-/** A retry is read whole, whether or not the answer it follows was streamed. */
-function wholeGeneration(request: OpenAIChatRequest): OpenAIChatRequest {
-  const { stream_options: _unused, ...rest } = request;
-  return { ...rest, stream: false };
 }

@@ -32,7 +32,7 @@ export function buildUpstreamRequest(client: MessagesRequest, trimmed: MessagesR
   // caught in a loop: only a streamed generation can be stopped, so it is streamed even when the
   // client wants the whole message, or mallex reads it whole before the client sees it.
   const stopSequences = client.stop_sequences?.filter((sequence) => sequence !== "") ?? [];
-  const streamed = (client.stream === true || stopSequences.length > 0 || checkedWhole) && forced === undefined;
+  const streamed = client.stream === true || stopSequences.length > 0 || checkedWhole || forced !== undefined;
   const request = { ...convertAnthropicToOpenAI(trimmed, options), stream: streamed };
   if (streamed) request.stream_options = { include_usage: true };
   else delete request.stream_options;

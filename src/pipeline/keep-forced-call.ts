@@ -2,7 +2,6 @@ import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from 
 import type { EnforcedCall } from "./check-enforced-call.js";
 import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import type { UpstreamBody } from "../backends/upstream-body.js";
 import { askAgain } from "./ask-again.js";
 
 export interface ForcedCall {
@@ -29,7 +28,7 @@ export type ForcedCallOutcome = { ok: true; message: AnthropicMessage } | { ok: 
 export async function keepForcedCall(
   first: AnthropicMessage,
   forced: ForcedCall,
-  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
   log: (line: string) => void,
 ): Promise<ForcedCallOutcome> {
   const check = {

@@ -1,5 +1,4 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import type { UpstreamBody } from "../backends/upstream-body.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
@@ -41,7 +40,7 @@ export function planEchoedResultRetry(
 export async function retryEchoedResults(
   first: AnthropicMessage,
   retry: EchoedResultRetry,
-  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
   { log, metrics }: { log: (line: string) => void; metrics: RequestMetrics },
 ): Promise<AnthropicMessage> {
   const options = echoOptions(retry.messages);

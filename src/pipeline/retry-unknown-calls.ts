@@ -1,5 +1,4 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import type { UpstreamBody } from "../backends/upstream-body.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { unknownCallProblem, unknownCallRetryRequest } from "../translate/tool-calls/unknown-tool-call.js";
@@ -46,7 +45,7 @@ export function planUnknownCallRetry(
 export async function retryUnknownCalls(
   first: AnthropicMessage,
   retry: UnknownCallRetry,
-  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
   log: (line: string) => void,
 ): Promise<AnthropicMessage> {
   const check = {

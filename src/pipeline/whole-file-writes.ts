@@ -3,7 +3,6 @@ import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
 import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import type { UpstreamBody } from "../backends/upstream-body.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { askAgain } from "./ask-again.js";
 import type { AskedFile } from "./ask-whole-file.js";
@@ -58,7 +57,7 @@ export interface UnchangedFileRetry {
 export async function retryUnchangedFile(
   first: AnthropicMessage,
   retry: UnchangedFileRetry,
-  ask: (body: UpstreamBody) => Promise<AnthropicMessage>,
+  ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
   log: (line: string) => void,
 ): Promise<AnthropicMessage> {
   const { file } = retry.asked;

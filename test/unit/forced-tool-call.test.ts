@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
 import { keepForcedCall, type ForcedCall } from "../../src/pipeline/keep-forced-call.js";
-import type { UpstreamBody } from "../../src/backends/upstream-body.js";
+import type { OpenAIChatRequest } from "../../src/translate/openai-types.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
 import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/tool-calls/forced-tool-call.js";
 import { assistantMessage } from "../helpers/assistant-message.js";
@@ -48,11 +48,11 @@ const forced = (retries: number): ForcedCall => ({
   where: { profile: "p", flavor: "mlx-lm" },
 });
 
-/** An ask that answers from a list, recording the bodies it was given. */
+/** An ask that answers from a list, recording the requests it was given. */
 function scripted(answers: AnthropicMessage[]) {
   const bodies: Array<{ messages: Array<{ role: string; content: string }> }> = [];
-  const ask = async (body: UpstreamBody) => {
-    bodies.push(JSON.parse(typeof body === "string" ? body : [...body.pieces()].join("")));
+  const ask = async (request: OpenAIChatRequest) => {
+    bodies.push(request as unknown as { messages: Array<{ role: string; content: string }> });
     const answer = answers.shift();
     if (answer === undefined) throw new Error("asked more often than scripted");
     return answer;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
-import type { UpstreamBody } from "../../src/backends/upstream-body.js";
 import { planUnknownCallRetry, retryUnknownCalls, type UnknownCallRetry } from "../../src/pipeline/retry-unknown-calls.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../../src/translate/openai-types.js";
@@ -96,11 +95,11 @@ describe("planUnknownCallRetry (tools.retry_unknown_calls)", () => {
   });
 });
 
-/** An ask that answers from a list, recording the bodies it was given. */
+/** An ask that answers from a list, recording the requests it was given. */
 function scripted(answers: AnthropicMessage[]) {
   const bodies: OpenAIChatRequest[] = [];
-  const ask = async (body: UpstreamBody) => {
-    bodies.push(JSON.parse(typeof body === "string" ? body : [...body.pieces()].join("")) as OpenAIChatRequest);
+  const ask = async (request: OpenAIChatRequest) => {
+    bodies.push(request);
     const answer = answers.shift();
     if (answer === undefined) throw new Error("asked more often than scripted");
     return answer;
