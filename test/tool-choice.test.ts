@@ -783,6 +783,30 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
     expect(remembered).toEqual([]);
   });
 
+  it("a request to run a command and report, after the command's run, goes alone with what it printed", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true) });
+    const seen = mlx.requests.length;
+    const REPORT = "Run `node tools/fingerprint.js` and tell me the fingerprint it prints.";
+    mlx.script({ text: "The fingerprint is 53f201745635." });
+    const ran = {
+      ...body,
+      messages: [
+        { role: "user", content: REPORT },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_b", name: "Bash", input: { command: "node tools/fingerprint.js" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_b", content: "53f201745635" }] },
+      ],
+      tools: [...body.tools, tool("Bash")],
+    };
+    const message = foldStream(await (await proxy.post("/v1/messages", ran)).text());
+    expect(message.content).toEqual([{ type: "text", text: "The fingerprint is 53f201745635." }]);
+    const sent = generationsSince(seen)[0]!.body as Sent;
+    expect(sent.tools).toBeUndefined();
+    expect(sent.messages.filter((m) => m.role !== "system")).toEqual([
+      { role: "user", content: `$ node tools/fingerprint.js\n\`\`\`\n53f201745635\n\`\`\`\n\n${REPORT}` },
+    ]);
+    expect(proxy.logs.at(-1)).toContain(`asked "${REPORT}" alone, after the commands run (node tools/fingerprint.js), with no tools (tools.answer_from_files)`);
+  });
+
   it("an answer that looks like a call stays words: no tool was offered", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true) });
     const text = '{"name": "Glob", "arguments": {"pattern": "**/*.py"}}';

@@ -1,12 +1,12 @@
 import { basename } from "node:path";
-import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
+import type { AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
-import { readFiles, withPlainReads, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
+import { READ_TOOL, readFiles, withPlainReads, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
 import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
 import { failedCheck } from "./first-look/check-after-edits.js";
 import { mentions, renameOf } from "./first-look/search-named-symbols.js";
-import { namedCommands } from "./first-look/run-named-commands.js";
-import { blocksOf, changedFiles } from "../translate/tool-calls/conversation-blocks.js";
+import { BASH_TOOL, namedCommands } from "./first-look/run-named-commands.js";
+import { blocksOf, changedFiles, toolCallsOf, toolResultText } from "../translate/tool-calls/conversation-blocks.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for
@@ -46,7 +46,7 @@ export interface AskedFile {
 const MAX_SHOWN_CHARS = 6_000;
 
 /** A file in a code fence, its extension the fence's language. */
-function fenced({ path, text }: ReadFile): string {
+function fenced({ path, text }: Pick<ReadFile, "path" | "text">): string {
   const language = /\.(\w+)$/.exec(path)?.[1] ?? "";
   return `\`\`\`${language}\n${text}${text.endsWith("\n") ? "" : "\n"}\`\`\``;
 }
@@ -136,33 +136,93 @@ function questionAfterReads(all: readonly AnthropicMessageParam[]): string | und
 }
 
 /**
- * With `tools.answer_from_files`, where questionAsk applies to a question (a sentence of it ends with
- * `?`) that names no command to run: the question and the files the conversation has read, in the
- * order read, to be sent alone, with no tools (withQuestionAlone). The real Qwen2.5-Coder-1.5B, asked
- * "Which function in this project deletes files from disk?" after a Glob and four Reads, called the
- * same Glob again 4 times of 4 with the question restated, and 6 of 6 with the tools withheld but the
- * calls left in the conversation; offered the tools, it named one ("Glob", "Delete"). With the files
- * and the question alone, it answered `purge_stale` 6 of 6. Over 16 questions about the suite's
- * projects, 51 answers of 64 were right alone against 42 restated; 2 questions went worse (docs/eval.md).
+ * With `tools.answer_from_files`, the user's words sent alone with what the conversation has looked at
+ * (withQuestionAlone), with no tools, where they ask for no change and
+ * - are a question (a sentence of it ends with `?`) that names no command to run, after Reads
+ *   (where questionAsk applies): the files read, in the order read. The real Qwen2.5-Coder-1.5B, asked
+ *   "Which function in this project deletes files from disk?" after a Glob and four Reads, called the
+ *   same Glob again 4 times of 4 with the question restated, and 6 of 6 with the tools withheld but the
+ *   calls left in the conversation; offered the tools, it named one ("Glob", "Delete"). With the files
+ *   and the question alone, it answered `purge_stale` 6 of 6. Over 16 questions about the suite's
+ *   projects, 51 answers of 64 were right alone against 42 restated; 2 questions went worse (docs/eval.md);
+ * - or name commands to run, once each has run and nothing but those runs and Reads has happened
+ *   since: the commands and what they printed, then the files read. The real Qwen2.5-Coder-0.5B, told
+ *   to "Run `node tools/fingerprint.js` and tell me the fingerprint it prints" after mallex's run of it,
+ *   called Bash or Edit again 6 times of 6 with the tools offered, and named the fingerprint 6 of 6 alone.
  * Undefined where it does not apply.
  */
 export function questionAlone(request: Pick<MessagesRequest, "messages">): QuestionAlone | undefined {
-  const question = questionAfterReads(request.messages);
-  if (question === undefined || !/\?(?:\s|$)/.test(question) || namedCommands(question).length > 0) return undefined;
-  return { question, files: readFiles(request.messages.filter((message) => message.role !== "system")).reverse() };
+  const messages = request.messages.filter((message) => message.role !== "system");
+  const question = questionAfterReads(messages);
+  if (question !== undefined && /\?(?:\s|$)/.test(question) && namedCommands(question).length === 0)
+    return { question, runs: [], files: readFiles(messages).reverse() };
+  const report = reportAfterRuns(messages);
+  return report === undefined ? undefined : { ...report, files: readFiles(messages).reverse() };
 }
 
-/** A question sent alone: the user's words, and the files read, oldest first. */
+/** The user's words sent alone: the commands run and the files read, oldest first. */
 export interface QuestionAlone {
   question: string;
+  runs: readonly CommandRun[];
   files: readonly ReadFile[];
 }
 
-/** The request with its conversation replaced by one message, the files then the question, and no tools offered. */
-export function withQuestionAlone(request: MessagesRequest, { question, files }: QuestionAlone): MessagesRequest {
+/** A command the conversation ran, and what it printed. */
+export interface CommandRun {
+  command: string;
+  output: string;
+}
+
+/** Where the latest task asks for no change and names commands, each run since, with only Reads beside: its words and the runs, in the order quoted. */
+function reportAfterRuns(messages: readonly AnthropicMessageParam[]): { question: string; runs: CommandRun[] } | undefined {
+  const latest = latestTask(messages);
+  if (latest === undefined || EDIT_TASK.test(latest.words) || latest.words.length > MAX_RESTATED) return undefined;
+  const commands = namedCommands(latest.words);
+  const since = messages.slice(latest.at + 1);
+  const calls = since.flatMap(toolCallsOf);
+  const looked = (call: AnthropicToolUseBlock) => call.name === READ_TOOL || (call.name === BASH_TOOL && commands.includes(commandOf(call)));
+  if (commands.length === 0 || calls.length === 0 || !calls.every(looked)) return undefined;
+  const runs = commandRuns(since);
+  const named = commands.map((command) => runs.findLast((run) => run.command === command));
+  return named.every((run) => run !== undefined) ? { question: latest.words, runs: named as CommandRun[] } : undefined;
+}
+
+/** The Bash calls of the messages that have their result, in order. */
+function commandRuns(messages: readonly AnthropicMessageParam[]): CommandRun[] {
+  const results = new Map(
+    messages.flatMap((message) =>
+      blocksOf(message).flatMap((block) => (block.type === "tool_result" ? [[block.tool_use_id, toolResultText(block.content)] as const] : [])),
+    ),
+  );
+  return messages
+    .flatMap(toolCallsOf)
+    .filter((call) => call.name === BASH_TOOL && results.has(call.id))
+    .map((call) => ({ command: commandOf(call), output: results.get(call.id)! }));
+}
+
+const commandOf = (call: AnthropicToolUseBlock): string => {
+  const command = (call.input as { command?: unknown } | null)?.command;
+  return typeof command === "string" ? command.trim() : "";
+};
+
+/** The request with its conversation replaced by one message, the runs, the files, then the question, and no tools offered. */
+export function withQuestionAlone(request: MessagesRequest, { question, runs, files }: QuestionAlone): MessagesRequest {
   const { tools: _tools, tool_choice: _choice, ...rest } = request;
-  const text = [...files.map((file) => `${file.path}:\n${fenced(file)}`), question].join("\n\n");
+  const text = [
+    ...runs.map((run) => `$ ${run.command}\n${fenced({ path: "", text: run.output.trimEnd() === "" ? "(no output)" : run.output })}`),
+    ...files.map((file) => `${file.path}:\n${fenced(file)}`),
+    question,
+  ].join("\n\n");
   return { ...rest, messages: [{ role: "user", content: [{ type: "text", text }] }] };
+}
+
+/** How the log says what a question alone was sent with. */
+export function describeAlone({ question, runs, files }: QuestionAlone): string {
+  const looked = [
+    ...(runs.length > 0 ? [`the commands run (${runs.map((run) => run.command).join(", ")})`] : []),
+    ...(files.length > 0 ? [`the files read (${files.map((file) => basename(file.path)).join(", ")})`] : []),
+  ];
+  return `asked "${question}" alone, after ${looked.join(" and ")}, with no tools (tools.answer_from_files)`;
 }
 
 /** The longest question restated whole (a request longer than this is a brief, not a question). */

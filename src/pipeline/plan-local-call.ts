@@ -1,4 +1,3 @@
-import { basename } from "node:path";
 import type { Size } from "../../generated/config.js";
 import { poolSessionKey } from "../backends/pool/pool-session-key.js";
 import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
@@ -26,7 +25,7 @@ import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-cal
 import { planEchoedResultRetry, type EchoedResultRetry } from "./retry-echoed-results.js";
 import { planWholeFileWrite, type UnchangedFileRetry } from "./whole-file-writes.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { fileAskedFor, plainReadsFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "./ask-whole-file.js";
+import { describeAlone, fileAskedFor, plainReadsFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "./ask-whole-file.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
@@ -162,7 +161,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // A small context holds the answer to what leaves the next request room.
   const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
-  // tools.answer_from_files: a question after its Reads goes to the model alone, with the files read and no tools.
+  // tools.answer_from_files: a question after its Reads, or a report of the commands run, goes to the model alone, with what was looked at and no tools.
   const alone = route.profile.answerFromFiles === true && modelChoosesCalls(request) ? questionAlone(trimmed.request) : undefined;
   const shown =
     alone === undefined
@@ -209,10 +208,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
         ? "tools.whole_file_writes"
         : "tools.whole_file_writes, tools.check_after_edits";
   if (ask !== undefined) notes.push(`asked "${fileAsked === undefined ? ask : wholeFileAsk(fileAsked, true)}" (${askedBy})`);
-  if (alone !== undefined)
-    notes.push(
-      `asked "${alone.question}" alone, after the files read (${alone.files.map((file) => basename(file.path)).join(", ")}), with no tools (tools.answer_from_files)`,
-    );
+  if (alone !== undefined) notes.push(describeAlone(alone));
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },

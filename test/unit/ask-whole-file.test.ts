@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileAskedFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "../../src/pipeline/ask-whole-file.js";
+import { describeAlone, fileAskedFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "../../src/pipeline/ask-whole-file.js";
 import { renameOf } from "../../src/pipeline/first-look/search-named-symbols.js";
 
 /** The ask's words for a request, or undefined where none is made. */
@@ -239,6 +239,7 @@ describe("questionAlone: a question after its Reads, sent alone with the files r
     const alone = questionAlone({ messages: [task(QUESTION), ...glob, ...reads, { role: "system", content: "a note" }] });
     expect(alone).toEqual({
       question: QUESTION,
+      runs: [],
       files: [
         { path: "/repo/app/main.py", text: "from app.cache import purge_stale\n" },
         { path: "/repo/app/cache.py", text: "def purge_stale(entries):\n    os.remove(x)\n" },
@@ -287,6 +288,56 @@ describe("questionAlone: a question after its Reads, sent alone with the files r
     expect(questionAlone({ messages: [task("Where is the cache purged? Name the file."), ...reads] })?.question).toBe(
       "Where is the cache purged? Name the file.",
     );
+  });
+
+  describe("a request to run a command and report, once the command has run", () => {
+    const REPORT = "Run `node tools/fingerprint.js` and tell me the fingerprint it prints.";
+    const ran = [call("b", "Bash", { command: "node tools/fingerprint.js" }), result("b", "53f201745635\n")];
+
+    it("is the user's words with the command and its output, then any files read; the log names both", () => {
+      const readTool = readsInOneTurn([["t", "/repo/tools/fingerprint.js", "console.log(hash)\n"]]);
+      const request = {
+        model: "m",
+        max_tokens: 10,
+        messages: [task(REPORT), ...ran, ...readTool],
+        tools: [{ name: "Bash", input_schema: { type: "object" as const } }],
+      };
+      const alone = questionAlone(request)!;
+      expect(alone).toEqual({
+        question: REPORT,
+        runs: [{ command: "node tools/fingerprint.js", output: "53f201745635\n" }],
+        files: [{ path: "/repo/tools/fingerprint.js", text: "console.log(hash)\n" }],
+      });
+      expect(withQuestionAlone(request, alone).messages).toEqual([
+        {
+          role: "user",
+          content: [
+            {
+              type: "text",
+              text: `$ node tools/fingerprint.js\n\`\`\`\n53f201745635\n\`\`\`\n\n/repo/tools/fingerprint.js:\n\`\`\`js\nconsole.log(hash)\n\`\`\`\n\n${REPORT}`,
+            },
+          ],
+        },
+      ]);
+      expect(describeAlone(alone)).toBe(
+        `asked "${REPORT}" alone, after the commands run (node tools/fingerprint.js) and the files read (fingerprint.js), with no tools (tools.answer_from_files)`,
+      );
+      const silent = questionAlone({ messages: [task(REPORT), call("b", "Bash", { command: "node tools/fingerprint.js" }), result("b", "")] })!;
+      expect(withQuestionAlone(request, silent).messages[0]!.content).toEqual([
+        { type: "text", text: `$ node tools/fingerprint.js\n\`\`\`\n(no output)\n\`\`\`\n\n${REPORT}` },
+      ]);
+    });
+
+    it("does not apply before the run, to a task that asks for a change, nor once anything but the runs and Reads happened", () => {
+      expect(questionAlone({ messages: [task(REPORT)] })).toBeUndefined();
+      expect(questionAlone({ messages: [task("Run `node tools/fingerprint.js` and fix what it prints."), ...ran] })).toBeUndefined();
+      const other = [call("g", "Grep", { pattern: "hash" }), result("g", "tools/fingerprint.js")];
+      expect(questionAlone({ messages: [task(REPORT), ...ran, ...other] })).toBeUndefined();
+      const another = [call("x", "Bash", { command: "ls" }), result("x", "tools")];
+      expect(questionAlone({ messages: [task(REPORT), ...ran, ...another] })).toBeUndefined();
+      const twoCommands = "Run `node a.js` and `node b.js` and tell me what they print.";
+      expect(questionAlone({ messages: [task(twoCommands), call("a", "Bash", { command: "node a.js" }), result("a", "1")] })).toBeUndefined();
+    });
   });
 });
 

@@ -29,6 +29,9 @@ describe("echoedResult: a call that would write a tool's message into a file", (
       ],
     });
     expect(echoedResult({ content: [multi] }, conversation)).toBeDefined();
+    // The 0.5B's shorter variant: one line, every word of it from the change's result.
+    for (const content of ["Created successfully.", "File created successfully.\n", "file state is current"])
+      expect(echoedResult({ content: [use("Write", { file_path: PATH, content })] }, conversation)).toMatchObject({ path: PATH });
   });
 
   it("leaves real content alone: code, a command's output saved, a file that names another file's path, an emptied file, other tools", () => {
@@ -39,6 +42,11 @@ describe("echoedResult: a call that would write a tool's message into a file", (
       use("Edit", { file_path: PATH, old_string: "print(1)", new_string: "" }),
       use("Bash", { command: `echo ${CREATED}` }),
       use("Write", { content: CREATED }),
+      // Words of the result, but not a message: one word, more than one line, a word of its own, an Edit's new line.
+      use("Write", { file_path: "/repo/status.txt", content: "created\n" }),
+      use("Write", { file_path: PATH, content: "file created\nsuccessfully\n" }),
+      use("Write", { file_path: PATH, content: "File created successfully: 3 lines" }),
+      use("Edit", { file_path: PATH, old_string: "print(1)", new_string: "# the file is current" }),
     ];
     for (const call of none) expect(echoedResult({ content: [call] }, conversation)).toBeUndefined();
   });

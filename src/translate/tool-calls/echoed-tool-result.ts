@@ -10,7 +10,9 @@ import { fileTexts, WRITE_TOOL } from "./whole-file-write.js";
  * Qwen2.5-Coder-1.5B wrote it three more times with "File created successfully at:
  * /…/wordcount.py (file state is current in your context — no need to Read it back)", Claude Code's
  * answer to its first Write, then a variant of it, as the content: the task's file ended as that line.
- * No file's content is its own path in one line, or the answer to a change.
+ * The 0.5B shortened it: a Write of slugify.js whose content was "Updated successfully.", every word
+ * of it from Claude Code's answer to the Write before. No file's content is its own path in one line,
+ * the answer to a change, or one line made of that answer's words.
  * A Write that puts back a text the conversation showed the file with before it was changed is such a
  * call too (`past`): having written roman.py implemented, the model wrote it again as its Read had
  * shown it, `raise NotImplementedError` and all, and the task's change was undone (the same with
@@ -49,6 +51,7 @@ export function echoedResult(
  */
 function echoesIn(messages: readonly AnthropicMessageParam[], { pastTexts }: EchoOptions): (call: AnthropicToolUseBlock) => EchoedResult | undefined {
   const changes = changeResults(messages);
+  const changeWords = new Set([...changes].flatMap(wordsOf));
   const texts = pastTexts ? fileTexts(messages) : new Map<string, string[]>();
   return (call) => {
     if (!EDITING_TOOLS.has(call.name)) return undefined;
@@ -60,6 +63,7 @@ function echoesIn(messages: readonly AnthropicMessageParam[], { pastTexts }: Ech
     };
     if (newTexts(call.input).some(message)) return { call, path };
     const content = (call.input as { content?: unknown }).content;
+    if (call.name === WRITE_TOOL && typeof content === "string" && madeOfWords(content, changeWords)) return { call, path };
     const history = texts.get(path) ?? [];
     const same = (text: string | undefined) => typeof content === "string" && text?.trimEnd() === content.trimEnd();
     return call.name === WRITE_TOOL && history.slice(0, -1).some(same) && !same(history.at(-1)) ? { call, path, past: true } : undefined;
@@ -126,4 +130,15 @@ function newTexts(input: unknown): string[] {
   const { content, new_string: replacement, new_source: source, edits } = (input ?? {}) as Record<string, unknown>;
   const each = Array.isArray(edits) ? edits.map((edit) => (edit as { new_string?: unknown } | null)?.new_string) : [];
   return [content, replacement, source, ...each].filter((text): text is string => typeof text === "string");
+}
+
+/** A text's words, lower case: runs of letters. */
+const wordsOf = (text: string): string[] => text.toLowerCase().match(/\p{L}+/gu) ?? [];
+
+/** One line of two words or more, every one of them from `words`: a tool's message shortened ("Updated successfully."). */
+function madeOfWords(text: string, words: ReadonlySet<string>): boolean {
+  const line = text.trim();
+  if (line.includes("\n")) return false;
+  const own = wordsOf(line);
+  return own.length >= 2 && own.every((word) => words.has(word));
 }
