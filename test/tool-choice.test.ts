@@ -485,6 +485,24 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
   });
   const answerOf = async (response: Response, stream: boolean) => (stream ? foldStream(await response.text()) : ((await response.json()) as Message));
 
+  it.each([false, true])("a task that asks for a new file asks for it whole at once; the block is its Write (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const seen = mlx.requests.length;
+    const SCRIPT = "import sys\ntext = sys.stdin.read()\nprint(text.count('\\n'), len(text.split()), len(text))";
+    mlx.script({ text: `\`\`\`python\n${SCRIPT}\n\`\`\`` });
+    const TASK = "Write `wordcount.py`: it reads text from standard input and prints the lines, words and characters.";
+    const body = { ...afterRead({ stream }), system: " - Primary working directory: /repo", messages: [{ role: "user", content: TASK }] };
+    const message = await answerOf(await proxy.post("/v1/messages", body), stream);
+    expect(message.content).toEqual([
+      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: "/repo/wordcount.py", content: `${SCRIPT}\n` } },
+    ]);
+    expect(message.stop_reason).toBe("tool_use");
+    const sent = (generationsSince(seen)[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+    // The task and the ask, one message: nothing was read in between.
+    expect(sent.at(-1)).toEqual({ role: "user", content: `${TASK}\n\nNow answer with the whole of the new file wordcount.py in one fenced code block.` });
+    expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a whole file in a code block → Write) · ");
+  });
+
   it.each([false, true])("reaches the client as a Write of that file, the words before it, counted as a repair (stream: %s)", async (stream) => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
     const seen = mlx.requests.length;

@@ -2,7 +2,8 @@ import { basename } from "node:path";
 import type { AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../translate/anthropic-types.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { READ_TOOL, readFiles, withPlainReads, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
-import { EDIT_TASK, FILE_NAME, latestTask, namedToChange } from "./first-look/read-named-files.js";
+import { absolute, EDIT_TASK, FILE_NAME, latestTask, namedToChange, namedToCreate } from "./first-look/read-named-files.js";
+import { workingDirectoryOf } from "../trim/relative-context-paths.js";
 import { failedCheck } from "./first-look/check-after-edits.js";
 import { mentions, renameOf } from "./first-look/search-named-symbols.js";
 import { BASH_TOOL, namedCommands } from "./first-look/run-named-commands.js";
@@ -25,6 +26,7 @@ import { blocksOf, changedFiles, toolCallsOf, toolResultText } from "../translat
  */
 export function wholeFileAsk({ file, failed, rename, shown }: AskedFile, forLog = false): string {
   const name = basename(file.path);
+  if (file.created === true) return `Now answer with the whole of the new file ${name} in one fenced code block.`;
   const change = rename === undefined ? "the change made" : `with \`${rename.from}\` renamed to \`${rename.to}\``;
   const again = shown !== true ? "" : forLog ? `(${name} shown) ` : `${name} is:\n${fenced(file)}\n`;
   return `${failed === undefined ? "" : `\`${failed}\` still fails. `}${again}Now answer with the whole new ${name}, ${change}, in one fenced code block.`;
@@ -66,13 +68,41 @@ function fenced({ path, text }: Pick<ReadFile, "path" | "text">): string {
  *   the conversation last showed it, with that command (`failed`).
  * Undefined where the ask does not apply.
  */
-export function fileAskedFor(request: Pick<MessagesRequest, "messages">, profile: Pick<CompiledProfile, "checkAfterEdits"> = {}): AskedFile | undefined {
+export function fileAskedFor(request: ConversationOf, profile: Pick<CompiledProfile, "checkAfterEdits"> = {}): AskedFile | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
+  const created = fileToCreate(request);
+  // Asked at once, or after what mallex or the model looked at first (a failed Read of it among them).
+  if (created !== undefined && (latestTask(messages)?.at === messages.length - 1 || blocksOf(messages.at(-1)!).some((block) => block.type === "tool_result")))
+    return { file: created };
   const asked = askedFile(messages, profile);
   if (asked === undefined) return undefined;
   const last = readFiles(messages.slice(-2));
   const seen = last.some((file) => file.path === asked.file.path) || asked.file.text.length > MAX_SHOWN_CHARS;
   return seen ? asked : { ...asked, shown: true };
+}
+
+/** A request's messages, and the system prompt that names the folder Claude Code works in. */
+export type ConversationOf = Pick<MessagesRequest, "messages"> & Partial<Pick<MessagesRequest, "system">>;
+
+/**
+ * The file the latest task asks to be written or created ("Write `wordcount.py`: it reads text from
+ * standard input…"), under the folder Claude Code works in, where the conversation has neither read
+ * it nor changed any file since the task: a created ReadFile, its text empty. Asked for nothing, the
+ * real Qwen2.5-Coder-1.5B answered such a task with a Write call in a ```json block, 4 times of 4
+ * (llama-server, temperature 0.2), and in the eval never wrote the file; asked "Now answer with the
+ * whole of the new file wordcount.py in one fenced code block.", it wrote a working one 4 of 4.
+ */
+export function fileToCreate(request: ConversationOf): ReadFile | undefined {
+  const messages = request.messages.filter((message) => message.role !== "system");
+  const latest = latestTask(messages);
+  const name = latest === undefined ? undefined : namedToCreate(latest.words)[0];
+  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
+  const folder = workingDirectoryOf(system, []);
+  if (name === undefined || folder === undefined) return undefined;
+  const path = absolute(folder, name);
+  const since = messages.slice(latest!.at + 1);
+  if (since.some((message) => changedFiles(message).length > 0) || readFiles(messages).some((file) => file.path === path)) return undefined;
+  return { path, text: "", created: true };
 }
 
 /** fileAskedFor without the file shown again. */

@@ -5,7 +5,7 @@ import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile,
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { askAgain } from "./ask-again.js";
-import type { AskedFile } from "./ask-whole-file.js";
+import { fileToCreate, type AskedFile } from "./ask-whole-file.js";
 
 /** How the repair is named in the log line and the eval's counts. */
 export const WHOLE_FILE_REPAIR = "a whole file in a code block → Write";
@@ -13,7 +13,8 @@ export const WHOLE_FILE_REPAIR = "a whole file in a code block → Write";
 /**
  * A profile's `tools.whole_file_writes` on one request: where the client offers Write, leaves the
  * choice to the model (no tool_choice, or auto), wants no JSON answer, and the conversation has read
- * files the model may write again: those files, or undefined where it does not apply. The answer is
+ * files the model may write again, or the task asks for a file to be created (fileToCreate): those
+ * files, or undefined where it does not apply. The answer is
  * then read whole and, where it is one of them rewritten in a code block, made its Write
  * (whole-file-write.ts).
  */
@@ -24,7 +25,8 @@ export function planWholeFileWrite(
 ): readonly ReadFile[] | undefined {
   if (profile.wholeFileWrites !== true || !modelChoosesCalls(asked)) return undefined;
   if (!offeredTools.some((tool) => tool.name === WRITE_TOOL)) return undefined;
-  const files = readFiles(asked.messages);
+  const created = fileToCreate(asked);
+  const files = [...readFiles(asked.messages), ...(created === undefined ? [] : [created])];
   return files.length === 0 ? undefined : files;
 }
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { describeAlone, fileAskedFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "../../src/pipeline/ask-whole-file.js";
+import {
+  describeAlone,
+  fileAskedFor,
+  fileToCreate,
+  questionAlone,
+  questionAsk,
+  wholeFileAsk,
+  withAsk,
+  withQuestionAlone,
+} from "../../src/pipeline/ask-whole-file.js";
 import { renameOf } from "../../src/pipeline/first-look/search-named-symbols.js";
 
 /** The ask's words for a request, or undefined where none is made. */
@@ -347,5 +356,36 @@ describe("withAsk", () => {
     const request = { model: "m", max_tokens: 10, messages };
     expect(withAsk(request, ASK)).toEqual({ model: "m", max_tokens: 10, messages: [...messages, { role: "user", content: [{ type: "text", text: ASK }] }] });
     expect(request.messages).toHaveLength(3);
+  });
+});
+
+describe("fileToCreate: a task that asks for a new file asks for it whole, at once", () => {
+  const WRITE = "Write `wordcount.py`: it reads text from standard input and prints the lines, words and characters.";
+  const system = "You are Claude Code.\n - Primary working directory: /repo\n - Platform: linux";
+  const created = { path: "/repo/wordcount.py", text: "", created: true as const };
+
+  it("is the file the task names to write, under the working directory; the ask names it, before any turn or after a look", () => {
+    expect(fileToCreate({ system, messages: [task(WRITE)] })).toEqual(created);
+    expect(fileToCreate({ system: [{ type: "text", text: system }], messages: [task("Create a new file tools/slug.js that exports `slugify`.")] })).toEqual({
+      path: "/repo/tools/slug.js",
+      text: "",
+      created: true,
+    });
+    expect(fileAskedFor({ system, messages: [task(WRITE)] })).toEqual({ file: created });
+    expect(wholeFileAsk({ file: created })).toBe("Now answer with the whole of the new file wordcount.py in one fenced code block.");
+    const failedRead = [call("r", "Read", { file_path: "/repo/wordcount.py" }), result("r", "File does not exist.")];
+    expect(fileAskedFor({ system, messages: [task(WRITE), ...failedRead] })).toEqual({ file: created });
+  });
+
+  it("not for a file to change, without the working directory, once it is read or any file changed", () => {
+    expect(fileToCreate({ system, messages: [task("Implement `to_roman` in roman.py as its docstring says.")] })).toBeUndefined();
+    expect(fileToCreate({ messages: [task(WRITE)] })).toBeUndefined();
+    const read = [call("r", "Read", { file_path: "/repo/wordcount.py" }), result("r", numberedLines("print(1)\n"))];
+    expect(fileToCreate({ system, messages: [task(WRITE), ...read] })).toBeUndefined();
+    const written = [
+      call("w", "Write", { file_path: "/repo/wordcount.py", content: "print(1)\n" }),
+      result("w", "File created successfully at: /repo/wordcount.py"),
+    ];
+    expect(fileToCreate({ system, messages: [task(WRITE), ...written] })).toBeUndefined();
   });
 });

@@ -123,6 +123,24 @@ describe("readFiles: the files the conversation read whole, newest first", () =>
 describe("wholeFileWrite: the file rewritten in a code block becomes its Write", () => {
   const file = [{ path: "/r/roman.py", text: ROMAN }];
 
+  it("a file to create: any one block of code is its content, never one that rewrites a file read; a Write's arguments in a block too", () => {
+    const created = { path: "/r/wordcount.py", text: "", created: true as const };
+    const script = "import sys\ntext = sys.stdin.read()\nprint(text.count('\\n'), len(text.split()), len(text))";
+    expect(wholeFileWrite(answer(`\`\`\`python\n${script}\n\`\`\``), [created], "t")!.content).toEqual([
+      { type: "tool_use", id: "t", name: "Write", input: { file_path: "/r/wordcount.py", content: `${script}\n` } },
+    ]);
+    // The real 1.5B's own answer to such a task: the Write's arguments in a ```json block.
+    const args = JSON.stringify({ name: "Write", arguments: { file_path: "/r/wordcount.py", content: script } });
+    expect(wholeFileWrite(answer(`\`\`\`json\n${args}\n\`\`\``), [created], "t")!.content.at(-1)).toMatchObject({ input: { file_path: "/r/wordcount.py" } });
+    // Beside a file read, a block that rewrites it is that file's; a data block, an empty one or one naming another file is no content.
+    expect(wholeFileWrite(answer(`\`\`\`python\n${IMPLEMENTED}\n\`\`\``), [...file, created], "t")!.content.at(-1)).toMatchObject({
+      input: { file_path: "/r/roman.py" },
+    });
+    const other = JSON.stringify({ name: "Write", arguments: { file_path: "/r/other.py", content: script } });
+    for (const text of ['```json\n{"lines": 1}\n```', "```python\n\n```", `\`\`\`json\n${other}\n\`\`\``])
+      expect(wholeFileWrite(answer(text), [created], "t")).toBeUndefined();
+  });
+
   it("the real 1.5B's answer: words kept before the call, the block the file's content", () => {
     const written = wholeFileWrite(
       answer(`To implement \`to_roman\`, you can use:\n\n\`\`\`python\n${IMPLEMENTED}\n\`\`\`\n\nIt raises ValueError outside the range.`),

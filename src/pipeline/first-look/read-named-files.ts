@@ -69,6 +69,11 @@ function withoutCommands(words: string): string {
   return words.replace(/`([^`\n]*)`/g, (quoted, inside: string) => (/\s/.test(inside) ? "``" : quoted));
 }
 
+/** The files the user's words ask to be written or created ("Write `wordcount.py`: …"), in the order named. */
+export function namedToCreate(words: string): string[] {
+  return [...words.matchAll(FILE_NAME)].filter((match) => toCreate(words, match.index)).map((match) => match[1]!);
+}
+
 /** Whether the name at `at` is the object of a verb that makes it ("Write `wordcount.py`", "create a new file util.js"). */
 function toCreate(words: string, at: number): boolean {
   return CREATE_VERB.test(words.slice(Math.max(0, at - 60), at));

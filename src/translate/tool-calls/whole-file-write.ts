@@ -23,6 +23,8 @@ import { blocksOf, toolCallsOf, toolResultText } from "./conversation-blocks.js"
 export interface ReadFile {
   path: string;
   text: string;
+  /** A file the task asks to create, not there yet (`text` empty): any one block of code is its content. */
+  created?: true;
 }
 
 /** The tool Claude Code reads files with, and the one that writes a whole file. */
@@ -108,7 +110,7 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
   const [rewrite] = readingsOf(fence).flatMap((block) => {
-    const file = rewrittenFile(block.text, filesFor(block, files), renamed);
+    const file = rewrittenFile(block.text, filesFor(block, files), renamed) ?? createdFile(block, files);
     return file === undefined ? [] : [{ block, file }];
   });
   if (rewrite === undefined) return undefined;
@@ -181,10 +183,18 @@ function rewrittenFile(block: string, files: readonly ReadFile[], renamed?: Rena
   const compared = renamed === undefined ? block : block.replace(wholeWord(renamed.to), () => renamed.from);
   let best: { file: ReadFile; kept: number } | undefined;
   for (const file of files) {
+    if (file.created === true) continue;
     const kept = keptShare(compared, file.text);
     if (kept >= 0.5 && (best === undefined || kept > best.kept)) best = { file, kept };
   }
   return best === undefined || sameText(block, best.file.text) ? undefined : best.file;
+}
+
+/** The file to create that a block not rewriting a file read is the content of: code (data for a data file), not empty, naming no other file. */
+function createdFile(block: BlockReading, files: readonly ReadFile[]): ReadFile | undefined {
+  const file = files.find((known) => known.created === true);
+  if (file === undefined || block.text.trim() === "" || (block.path !== undefined && block.path !== file.path)) return undefined;
+  return block.code || DATA_FILE.test(file.path) ? file : undefined;
 }
 
 /** The file a tool result is the whole of: the path of the Read (in `calls`, the message before) it answers, where that Read succeeded and took no offset or limit. */
