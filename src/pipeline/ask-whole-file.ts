@@ -3,7 +3,7 @@ import type { AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } fr
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { READ_TOOL, readFiles, withPlainReads, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
 import { absolute, EDIT_TASK, FILE_NAME, latestTask, namedToChange, namedToCreate } from "./first-look/read-named-files.js";
-import { workingDirectoryOf } from "../trim/relative-context-paths.js";
+import { systemPromptText, workingDirectoryOf } from "../trim/relative-context-paths.js";
 import { failedCheck } from "./first-look/check-after-edits.js";
 import { mentions, renameOf } from "./first-look/search-named-symbols.js";
 import { BASH_TOOL, namedCommands } from "./first-look/run-named-commands.js";
@@ -96,8 +96,7 @@ export function fileToCreate(request: ConversationOf): ReadFile | undefined {
   const messages = request.messages.filter((message) => message.role !== "system");
   const latest = latestTask(messages);
   const name = latest === undefined ? undefined : namedToCreate(latest.words)[0];
-  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
-  const folder = workingDirectoryOf(system, []);
+  const folder = workingDirectoryOf(systemPromptText(request.system), []);
   if (name === undefined || folder === undefined) return undefined;
   const path = absolute(folder, name);
   const since = messages.slice(latest!.at + 1);
@@ -214,7 +213,7 @@ function reportAfterRuns(messages: readonly AnthropicMessageParam[]): { question
   if (commands.length === 0 || calls.length === 0 || !calls.every(looked)) return undefined;
   const runs = commandRuns(since);
   const named = commands.map((command) => runs.findLast((run) => run.command === command));
-  return named.every((run) => run !== undefined) ? { question: latest.words, runs: named as CommandRun[] } : undefined;
+  return named.every((run): run is CommandRun => run !== undefined) ? { question: latest.words, runs: named } : undefined;
 }
 
 /** The Bash calls of the messages that have their result, in order. */

@@ -1,4 +1,4 @@
-import type { AnthropicMessageParam } from "../translate/anthropic-types.js";
+import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
 import { KEEP_MAX_SOURCE_CHARS, type ContextUnit } from "./extract-kept-sections.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
@@ -7,6 +7,11 @@ const WORKING_DIRECTORY = /^ *- Primary working directory: *(\/[^\n]*?) *$/m;
 
 /** Longer is no folder name (Linux's PATH_MAX is 4096). */
 const MAX_PATH_CHARS = 4096;
+
+/** A request's system prompt as one text, its blocks joined: what workingDirectoryOf searches. */
+export function systemPromptText(system: MessagesRequest["system"]): string {
+  return typeof system === "string" ? system : (system ?? []).map((block) => block.text).join("\n");
+}
 
 /** The folder Claude Code works in, as its environment section names it; undefined when none does. */
 export function workingDirectoryOf(system: string, units: readonly ContextUnit[]): string | undefined {

@@ -20,7 +20,7 @@ import { EXIT_PLAN_MODE, planModeOn } from "./plan-mode.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode, type ClaudeCodeClient } from "./claude-code/recognize-claude-code.js";
 import { BUILT_IN_OWN_LINES, ownLinesFor, type LearnedOwnLines, type OwnLines } from "./claude-code/own-lines.js";
-import { relativeContextPaths, workingDirectoryOf } from "./relative-context-paths.js";
+import { relativeContextPaths, systemPromptText, workingDirectoryOf } from "./relative-context-paths.js";
 import type { ContextUnit } from "./extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
@@ -283,7 +283,7 @@ function relativeTo(
   preamble: readonly ContextUnit[],
   messages: readonly AnthropicMessageParam[],
 ): ReturnType<typeof relativeContextPaths> | undefined {
-  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
+  const system = systemPromptText(request.system);
   const workingDirectory = workingDirectoryOf(system, preamble);
   return workingDirectory === undefined ? undefined : relativeContextPaths(messages, workingDirectory);
 }

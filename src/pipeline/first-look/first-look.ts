@@ -1,6 +1,6 @@
 import type { CompiledProfile } from "../../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
-import { workingDirectoryOf } from "../../trim/relative-context-paths.js";
+import { systemPromptText, workingDirectoryOf } from "../../trim/relative-context-paths.js";
 import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
 import { modelChoosesCalls } from "../model-chooses-calls.js";
 import { latestTask, namedFiles, namedToChange, namesAFile, readPaths, usersWords } from "./read-named-files.js";
@@ -56,8 +56,7 @@ export function firstLook(profile: Levers, request: MessagesRequest, offeredTool
   // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
   const turns = request.messages.filter((message) => message.role !== "system");
   if (turns.at(-1)?.role !== "user") return undefined;
-  const system = typeof request.system === "string" ? request.system : (request.system ?? []).map((block) => block.text).join("\n");
-  const folder = workingDirectoryOf(system, []);
+  const folder = workingDirectoryOf(systemPromptText(request.system), []);
   const words = usersWords(turns.at(-1)!);
   return words === undefined ? lookAgain(on, turns, folder) : lookFirst(on, words, folder, readPaths(request.messages));
 }

@@ -70,19 +70,32 @@ function echoesIn(messages: readonly AnthropicMessageParam[], { pastTexts }: Ech
   };
 }
 
-/** What the model is told when its call would write a tool's message into the file: the tested words (docs/eval.md). */
-export function echoedResultCorrection({ call, path, past }: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
-  const name = basename(path);
-  const written = messages.some((message) => changedFiles(message).includes(path));
-  const what = past === true ? `put ${name} back as it was before it was changed` : `put a tool's own message into ${name} instead of its content`;
-  return `That ${call.name} would ${what}: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
+/** How each kind of echo is said: to the model (the tested words, docs/eval.md), in the log, and in the answer where the call is dropped. */
+const ECHO_WORDS = {
+  message: {
+    told: (name: string) => `put a tool's own message into ${name} instead of its content`,
+    logged: (path: string) => `write a tool's message into ${path}`,
+    was: "a tool's message, not the file's content",
+  },
+  past: {
+    told: (name: string) => `put ${name} back as it was before it was changed`,
+    logged: (path: string) => `put ${path} back as it was before it was changed`,
+    was: "the file as it was before it was changed",
+  },
+};
+
+const wordsFor = (echoed: EchoedResult) => ECHO_WORDS[echoed.past === true ? "past" : "message"];
+
+/** What the model is told when its call would write a tool's message into the file, or put it back as it was. */
+export function echoedResultCorrection(echoed: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
+  const name = basename(echoed.path);
+  const written = messages.some((message) => changedFiles(message).includes(echoed.path));
+  return `That ${echoed.call.name} would ${wordsFor(echoed).told(name)}: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
 }
 
 /** The problem, in the log's words. */
-export function describeEcho({ call, path, past }: EchoedResult): string {
-  return past === true
-    ? `its ${call.name} would put ${path} back as it was before it was changed`
-    : `its ${call.name} would write a tool's message into ${path}`;
+export function describeEcho(echoed: EchoedResult): string {
+  return `its ${echoed.call.name} would ${wordsFor(echoed).logged(echoed.path)}`;
 }
 
 /**
@@ -102,7 +115,7 @@ export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" 
     const echoed = block.type === "tool_use" ? echoes(block) : undefined;
     if (echoed === undefined) return block;
     dropped++;
-    const was = echoed.past === true ? "the file as it was before it was changed" : "a tool's message, not the file's content";
+    const { was } = wordsFor(echoed);
     return { type: "text" as const, text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was ${was}.)` };
   });
   const ends = answer.stop_reason === "tool_use" && !content.some((block) => block.type === "tool_use");
