@@ -9,7 +9,8 @@ import { runEval } from "./helpers/run-eval.js";
  * (the first look and whole-file writes), fix-js-test (follow_failures and check_after_edits) and
  * rename-function (a rename file by file: the ask names it and shows the next file again) and
  * find-function (the first look reads the project, and the question goes to the model alone with its
- * files: answer_from_files).
+ * files: answer_from_files) and run-command (mallex runs the command, and the request to report it goes
+ * alone with what it printed).
  * fix-crash-config, which they also reach, is left out: it failed both of its runs in a CI rehearsal
  * (config.json written back unchanged), where it passed 3 of 4 before. The model samples at
  * temperature 0.2, and once (CI rehearsal, 2026-11-27) it wrote roman.py back unimplemented, so the
@@ -30,6 +31,7 @@ describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
     ["follows a failing test to the source behind it and checks the fix", "fix-js-test"],
     ["renames a function across three files, file by file, and checks it", "rename-function"],
     ["answers a question about the project from its files, asked alone", "find-function"],
+    ["reports what a command prints, asked alone once mallex has run it", "run-command"],
   ])(
     "%s (%s), in at least 1 of 2 runs",
     async (_what, task) => {
