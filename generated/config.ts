@@ -319,7 +319,7 @@ export interface Profile {
    */
   max_output_tokens?: number;
   /**
-   * An answer whose end is one piece of text written again and again (mallex streams it from the backend whenever it can be stopped: the client's stream, a stop sequence, an answer checked whole, a forced call, and each retry of those), back to back (at least repeats times, in at least chars characters), is stopped there by mallex and ends max_tokens (tool_use after whole calls), as an answer cut short, and the request's log line says so. Small models at a low temperature fall into such loops and write them until max_output_tokens: minutes of decoding on a small machine. Exact copies only: a file with a few equal lines is not stopped. repeats 0: never stopped.
+   * An answer whose end is one piece of text written again and again (mallex streams it from the backend whenever it can be stopped: the client's stream, a stop sequence, an answer checked whole, a forced call, and each retry of those), back to back (at least repeats times, in at least chars characters), is stopped there by mallex and ends max_tokens (tool_use after whole calls), as an answer cut short, and the request's log line says so; so is one that writes one of its calls again with the same input (a call as a JSON line counts when its line is written again), at once: each copy of a call that writes a file is the file's whole content. Small models at a low temperature fall into such loops and write them until max_output_tokens: minutes of decoding on a small machine. Exact copies only: a file with a few equal lines is not stopped. repeats 0: never stopped.
    */
   stop_repeats?: {
     /**

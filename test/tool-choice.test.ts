@@ -912,6 +912,17 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
     );
   });
 
+  it("a retry that writes the same call line again is stopped at the second copy: one Write, the loop said in the log", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
+    // The real 0.5B on mlx: after the echo, the right Write as a JSON line, again and again until the task's time ran out.
+    const line = `${JSON.stringify({ name: "Write", arguments: { file_path: PATH, content: CODE } })}\n`;
+    mlx.script(echo, { text: line.repeat(50) });
+    const message = (await (await proxy.post("/v1/messages", body(false))).json()) as Message;
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: PATH, content: CODE } }]);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(proxy.logs.at(-1)).toMatch(/ · answer stopped by mallex: it wrote its Write call again \(stop_repeats of profile /);
+  });
+
   it("an answer that still does reaches the client with that call as a sentence, the turn ended, counted as rejected", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
     const seen = mlx.requests.length;

@@ -77,6 +77,11 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
       : {
           stopRepeats: profile.stopRepeats,
           onRepeats: (loop: Repetition) => (metrics.notes = [...(metrics.notes ?? []), describeRepeats(loop, profile.name, settingsIn)]),
+          onRepeatedCall: (tool: string) =>
+            (metrics.notes = [
+              ...(metrics.notes ?? []),
+              `answer stopped by mallex: it wrote its ${tool} call again (stop_repeats of profile ${profile.name} ${settingsIn})`,
+            ]),
         }),
     onOverrun: () =>
       (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),

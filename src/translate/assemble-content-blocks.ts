@@ -30,6 +30,8 @@ export interface ContentAssemblerContext {
   ownMarkupOnly?: boolean | undefined;
   /** Told of each call the model wrote, as it is emitted: shown as a note instead (rejected), or run, with what was repaired. */
   onToolCall?: ((call: ToolCallOutcome) => void) | undefined;
+  /** The answer is stopped where it writes a call again (a stream watched for loops): the text after that call's line is not read. */
+  stopAtRepeatedCall?: boolean | undefined;
   emit(event: ContentBlockEvent): void;
 }
 
@@ -61,6 +63,8 @@ export interface ContentAssembler {
   readonly emittedToolUse: boolean;
   /** The stop sequence that ended the text, once one has: everything after it is dropped. */
   readonly stopSequence: string | undefined;
+  /** The tool of the first call the answer wrote a second time, the same input: the answer is in a loop. */
+  readonly repeatedCall: string | undefined;
 }
 
 /**
@@ -99,6 +103,9 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
 
   // The calls emitted so far, by tool and input: a small model in a loop writes the same calls again and again.
   const callsMade = new Set<string>();
+  let repeatedCall: string | undefined;
+  // Calls written as JSON lines are read only once the answer ends; their lines tell a loop sooner.
+  const callLines = createCallLineWatcher((tool) => (repeatedCall ??= tool));
 
   function emitWholeBlock(call: ResolvedToolCall): void {
     const resolved = enforceToolChoice(call, ctx.toolChoice);
@@ -106,7 +113,10 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     if (resolved.type !== "invalid") {
       const key = JSON.stringify([resolved.name, resolved.input]);
       // Run once: a second Read of the same file tells nothing new, a second Bash may append twice.
-      if (callsMade.has(key)) return ctx.onToolCall?.({ rejected: false, repairs: [REPEATED_CALL] });
+      if (callsMade.has(key)) {
+        repeatedCall ??= resolved.name;
+        return ctx.onToolCall?.({ rejected: false, repairs: [REPEATED_CALL] });
+      }
       callsMade.add(key);
     }
     ctx.onToolCall?.(resolved.type === "invalid" ? { rejected: true, repairs: [] } : { rejected: false, repairs: resolved.repairs ?? [] });
@@ -150,7 +160,8 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     drained = true;
     for (const part of thinkSplitter.feed(trailingTokens.end())) handleContentPart(part);
     for (const part of thinkSplitter.end()) handleContentPart(part);
-    if (toolParser !== undefined) for (const event of toolParser.end()) handleParseEvent(event);
+    // Stopped in a loop, text the parser held (a tag begun) is the next copy's start, not words.
+    if (toolParser !== undefined) for (const event of toolParser.end()) if (!(inLoop && event.type === "text")) handleParseEvent(event);
     if (answer.stopSequence !== undefined) return;
     answer.release();
     for (const call of nativeCalls.unfinished()) emitWholeBlock(call);
@@ -164,7 +175,8 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   return {
     reasoning,
     content(text) {
-      for (const part of thinkSplitter.feed(trailingTokens.feed(text))) handleContentPart(part);
+      const kept = ctx.stopAtRepeatedCall === true && repeatedCall === undefined ? text.slice(0, callLines.feed(text)) : text;
+      for (const part of thinkSplitter.feed(trailingTokens.feed(kept))) handleContentPart(part);
     },
     toolCallDelta(delta, position) {
       if (answer.stopSequence !== undefined) return;
@@ -190,6 +202,9 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     },
     get stopSequence() {
       return answer.stopSequence;
+    },
+    get repeatedCall() {
+      return repeatedCall;
     },
   };
 }
@@ -263,6 +278,48 @@ function createAnswerText(controlTokens: readonly string[], stopSequences: reado
 
 /** The repair a call the answer already made is counted as: dropped, not run twice. */
 export const REPEATED_CALL = "the same call again in one answer → dropped";
+
+/**
+ * Watches the answer's text line by line for a line that is a whole call as JSON
+ * (`{"name": "Write", "arguments": {…}}`) and the same as an earlier one: `repeated` is told that
+ * call's tool, and `feed` says how much of its text to keep: up to that line's end, the next copy's
+ * start left out. Small models loop on such lines, and a call that writes a file is long.
+ */
+function createCallLineWatcher(repeated: (tool: string) => void): { feed(text: string): number } {
+  const seen = new Set<string>();
+  let line = "";
+  return {
+    feed(text) {
+      // Where `text` starts in `line`, as complete lines are taken off its front.
+      let start = line.length;
+      line += text;
+      for (let end = line.indexOf("\n"); end !== -1; end = line.indexOf("\n")) {
+        const whole = line.slice(0, end).trim();
+        line = line.slice(end + 1);
+        start -= end + 1;
+        const tool = callLineTool(whole);
+        if (tool === undefined) continue;
+        if (seen.has(whole)) {
+          repeated(tool);
+          return -start;
+        }
+        seen.add(whole);
+      }
+      return text.length;
+    },
+  };
+}
+
+/** The tool a line names where it is one call as JSON (a `name` and its `arguments` or `parameters`). */
+function callLineTool(line: string): string | undefined {
+  if (!line.startsWith("{") || !line.endsWith("}")) return undefined;
+  try {
+    const value = JSON.parse(line) as { name?: unknown; arguments?: unknown; parameters?: unknown } | null;
+    return typeof value?.name === "string" && (value.arguments !== undefined || value.parameters !== undefined) ? value.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A call the request's tool_choice forbids is not a tool_use the client may run: `none` allows no

@@ -23,6 +23,8 @@ export interface AnthropicResponseContext extends Omit<LengthContext, "profileNa
   stopRepeats?: RepeatLimit | undefined;
   /** Told when mallex stopped an answer caught in a loop. */
   onRepeats?: ((repetition: Repetition) => void) | undefined;
+  /** Told when mallex stopped a streamed answer (with stopRepeats) that wrote one of its calls again: the call's tool. */
+  onRepeatedCall?: ((tool: string) => void) | undefined;
 }
 
 /**

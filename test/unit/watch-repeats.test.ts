@@ -136,9 +136,9 @@ describe("a streamed answer caught in a loop", () => {
 
   it.each([
     ["in <tool_call> tags", (path: string) => `<tool_call>\n{"name": "Read", "arguments": {"file_path": "${path}"}}\n</tool_call>\n`],
-    // The 1.5B's own: bare JSON lines, read as calls only once the answer ends.
+    // The 1.5B's own: bare JSON lines, read as calls only once the answer ends; the line written again tells the loop.
     ["as bare JSON lines", (path: string) => `{"name": "Read", "arguments": {"file_path": "${path}"}}\n`],
-  ])("a loop of calls %s: each call once, the copy half written when it stopped dropped (no note), the turn's calls run", async (_, call) => {
+  ])("a loop of calls %s: stopped at the first call written again, each call once, the turn's calls run", async (_, call) => {
     const loop = (call("/repo/client.js") + call("/repo/test.js")).repeat(20);
     let pulled = 0;
     const endless = new ReadableStream<TranslatorInput>({
@@ -148,7 +148,13 @@ describe("a streamed answer caught in a loop", () => {
       },
     });
     const told: Repetition[] = [];
-    const ctx = { ...context((loop) => told.push(loop)), tools: [readTool], options: { ...baseOptions, toolFormat: "hermes" as const } };
+    const repeated: string[] = [];
+    const ctx = {
+      ...context((loop) => told.push(loop)),
+      onRepeatedCall: (tool: string) => repeated.push(tool),
+      tools: [readTool],
+      options: { ...baseOptions, toolFormat: "hermes" as const },
+    };
     const events = await streamToArray(endless.pipeThrough(createAnthropicStreamTranslator(ctx)));
     expectWellFormedStream(events);
     const collected = collectStreamMessage(events);
@@ -158,7 +164,10 @@ describe("a streamed answer caught in a loop", () => {
       { type: "tool_use", id: expect.any(String), name: "Read", input: { file_path: "/repo/test.js" } },
     ]);
     expect(collected.message.stop_reason).toBe("tool_use");
-    expect(told).toHaveLength(1);
+    // Stopped at the first copy, before a loop of text would show (4 copies): told as a call written again.
+    expect(repeated).toEqual(["Read"]);
+    expect(told).toEqual([]);
+    expect(pulled * 7).toBeLessThan(call("/repo/client.js").length * 3 + call("/repo/test.js").length);
   });
 
   it("an answer with a few equal lines goes through whole, as the model ended it", async () => {

@@ -110,7 +110,7 @@ export function createAnthropicStreamTransformer(ctx: AnthropicStreamContext): S
     stoppedByMallex: false,
     repeats: ctx.stopRepeats === undefined ? undefined : watchForRepeats(ctx.stopRepeats),
     repetition: undefined,
-    blocks: createContentAssembler({ ...ctx, emit }),
+    blocks: createContentAssembler({ ...ctx, emit, stopAtRepeatedCall: ctx.stopRepeats !== undefined }),
   };
   return {
     start(controller) {
@@ -223,6 +223,7 @@ function handleChunk(t: Translation, chunk: OpenAIChunk): void {
   if (blocks.stopSequence !== undefined) return stopAtSequence(t);
   if (t.generatedChars > t.overrunLimit) return stopOverrun(t);
   if (t.repetition !== undefined && !choice.finish_reason) return stopRepeats(t, t.repetition);
+  if (ctx.stopRepeats !== undefined && blocks.repeatedCall !== undefined && !choice.finish_reason) return stopRepeatedCall(t, blocks.repeatedCall);
   if (choice.finish_reason) {
     t.finishReason = choice.finish_reason;
     // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
@@ -291,6 +292,21 @@ function stopOverrun(t: Translation): void {
  */
 function stopRepeats(t: Translation, repetition: Repetition): void {
   t.ctx.onRepeats?.(repetition);
+  t.finishReason = "length";
+  t.stoppedByMallex = true;
+  t.blocks.finishLoop();
+  t.phase = "finished";
+  finishMessage(t);
+  t.terminate();
+}
+
+/**
+ * The answer wrote one of its calls again, the same input: a loop, stopped at once rather than after
+ * the copies a loop of text needs (each copy of a call that writes a file is its whole content: on
+ * mlx's CPU backend, a minute or more a copy). Ends as stopRepeats does.
+ */
+function stopRepeatedCall(t: Translation, tool: string): void {
+  t.ctx.onRepeatedCall?.(tool);
   t.finishReason = "length";
   t.stoppedByMallex = true;
   t.blocks.finishLoop();
