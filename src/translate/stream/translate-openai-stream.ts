@@ -222,8 +222,14 @@ function handleChunk(t: Translation, chunk: OpenAIChunk): void {
   }
   if (blocks.stopSequence !== undefined) return stopAtSequence(t);
   if (t.generatedChars > t.overrunLimit) return stopOverrun(t);
-  if (t.repetition !== undefined && !choice.finish_reason) return stopRepeats(t, t.repetition);
-  if (ctx.stopRepeats !== undefined && blocks.repeatedCall !== undefined && !choice.finish_reason) return stopRepeatedCall(t, blocks.repeatedCall);
+  if (t.repetition !== undefined && !choice.finish_reason) {
+    ctx.onRepeats?.(t.repetition);
+    return stopInLoop(t);
+  }
+  if (ctx.stopRepeats !== undefined && blocks.repeatedCall !== undefined && !choice.finish_reason) {
+    ctx.onRepeatedCall?.(blocks.repeatedCall);
+    return stopInLoop(t);
+  }
   if (choice.finish_reason) {
     t.finishReason = choice.finish_reason;
     // Which limit ended the answer shows in the usage, which most servers send in a chunk of its own after this one.
@@ -285,28 +291,14 @@ function stopOverrun(t: Translation): void {
 }
 
 /**
- * The answer fell into a loop: it ends there, with the calls it made whole (each once:
- * assemble-content-blocks.ts), and the generation is stopped. Cut short by mallex, it ends max_tokens
- * (tool_use after whole calls, which Claude Code runs whatever the stop reason), never as a turn the
- * model ended.
+ * The answer fell into a loop: its end one piece written again and again (stop_repeats), or one of its
+ * calls written again with the same input (stopped at once: each copy of a call that writes a file is
+ * its whole content, a minute or more on mlx's CPU backend). It ends there, with the calls it made
+ * whole (each once: assemble-content-blocks.ts), and the generation is stopped. Cut short by mallex,
+ * it ends max_tokens (tool_use after whole calls, which Claude Code runs whatever the stop reason),
+ * never as a turn the model ended.
  */
-function stopRepeats(t: Translation, repetition: Repetition): void {
-  t.ctx.onRepeats?.(repetition);
-  t.finishReason = "length";
-  t.stoppedByMallex = true;
-  t.blocks.finishLoop();
-  t.phase = "finished";
-  finishMessage(t);
-  t.terminate();
-}
-
-/**
- * The answer wrote one of its calls again, the same input: a loop, stopped at once rather than after
- * the copies a loop of text needs (each copy of a call that writes a file is its whole content: on
- * mlx's CPU backend, a minute or more a copy). Ends as stopRepeats does.
- */
-function stopRepeatedCall(t: Translation, tool: string): void {
-  t.ctx.onRepeatedCall?.(tool);
+function stopInLoop(t: Translation): void {
   t.finishReason = "length";
   t.stoppedByMallex = true;
   t.blocks.finishLoop();
