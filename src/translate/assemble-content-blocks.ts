@@ -290,6 +290,11 @@ function createCallLineWatcher(repeated: (tool: string) => void): { feed(text: s
   let line = "";
   return {
     feed(text) {
+      // A line is read once, when it ends: a long one fed in small pieces is not scanned again at each.
+      if (!text.includes("\n")) {
+        line += text;
+        return text.length;
+      }
       // Where `text` starts in `line`, as complete lines are taken off its front.
       let start = line.length;
       line += text;
