@@ -405,6 +405,10 @@ export interface Profile {
      */
     check_after_edits?: boolean;
     /**
+     * Once every file a user's request names to change or write (`Implement `to_roman` in roman.py`, `Write `wordcount.py`: …`) has been changed by a Write, Edit or MultiEdit that succeeded, the last of them in the turn just answered, and the request names no command to run (check_after_edits ends those once they pass) and renames no name of the code, mallex ends the turn itself, saying so (Changed roman.py.), instead of asking the model what next. Small models asked again after their edit succeeded write it again, or edit nothing, until the time runs out. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     */
+    end_after_edits?: boolean;
+    /**
      * Where a command the user's request names to run (as run_named_commands reads them) fails right after the request, and the request names no file to change (`Fix the bug in stats.py` names one: that is where to look), mallex reads, without the model and where the client offers Read, the project's files the command's output points at (a stack trace's frames: absolute paths under the working directory, not node_modules), then the project's files those load (relative imports and requires, data files named in quotes such as config.json), up to 3 a step; the model is asked once they are in the conversation (with whole_file_writes, for the file read last). Small models shown a failure edit the file it surfaced in (a test) rather than the one it comes from. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     follow_failures?: boolean;

@@ -993,8 +993,55 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
   });
 });
 
+describe("tools.end_after_edits: once the file a request names is changed, mallex ends the turn", () => {
+  const ended = (on = true): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, endAfterEdits: on }])),
+  });
+  const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" } } } });
+  const afterWrite = (stream: boolean) => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    stream,
+    system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
+    messages: [
+      { role: "user", content: "Implement `to_roman` in roman.py as its docstring says." },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: { file_path: "/repo/roman.py" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "     1\tdef to_roman(n):\n     2\t    raise NotImplementedError" }] },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id: "t2", name: "Write", input: { file_path: "/repo/roman.py", content: "def to_roman(n):\n    return 'I'\n" } }],
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: "The file /repo/roman.py has been updated successfully." }] },
+    ],
+    tools: [tool("Read"), tool("Write")],
+  });
+
+  it.each([false, true])("answers the turn after the edit with its end, no model asked, and the log says so (stream: %s)", async (stream) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: ended() });
+    const seen = mlx.requests.length;
+    const response = await proxy.post("/v1/messages", afterWrite(stream));
+    const message = stream ? foldStream(await response.text()) : ((await response.json()) as Message);
+    expect(message.content).toEqual([{ type: "text", text: "Changed roman.py." }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(generationsSince(seen)).toHaveLength(0);
+    expect(proxy.logs.at(-1)).toContain(
+      " · answered by mallex, not the model: the end: roman.py changed as the request asks (tools.end_after_edits) · stop end_turn · ",
+    );
+  });
+
+  it("asks the model with the lever off", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: ended(false) });
+    const seen = mlx.requests.length;
+    mlx.script({ text: "roman.py now converts numbers." });
+    const message = (await (await proxy.post("/v1/messages", afterWrite(false))).json()) as Message;
+    expect(message.content).toEqual([{ type: "text", text: "roman.py now converts numbers." }]);
+    expect(generationsSince(seen)).toHaveLength(1);
+  });
+});
+
 describe("the shipped config", () => {
-  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, restate_questions, answer_from_files, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, end_after_edits, restate_questions, answer_from_files, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [
       profile.readNamedFiles,
       profile.runNamedCommands,
@@ -1002,6 +1049,7 @@ describe("the shipped config", () => {
       profile.followFailures,
       profile.readSmallProjects,
       profile.checkAfterEdits,
+      profile.endAfterEdits,
       profile.restateQuestions,
       profile.answerFromFiles,
       profile.retryEchoedResults,
@@ -1009,7 +1057,7 @@ describe("the shipped config", () => {
     ];
     const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
     expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([
-      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true, true],
+      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true, true, true],
     ]);
   });
 });

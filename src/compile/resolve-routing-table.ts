@@ -208,6 +208,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     runNamedCommands: profile.tools?.run_named_commands === true ? true : undefined,
     searchNamedSymbols: profile.tools?.search_named_symbols === true ? true : undefined,
     checkAfterEdits: profile.tools?.check_after_edits === true ? true : undefined,
+    endAfterEdits: profile.tools?.end_after_edits === true ? true : undefined,
     followFailures: profile.tools?.follow_failures === true ? true : undefined,
     readSmallProjects: profile.tools?.read_small_projects === true ? true : undefined,
     restateQuestions: profile.tools?.restate_questions === true ? true : undefined,

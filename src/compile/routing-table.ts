@@ -113,6 +113,8 @@ export interface CompiledProfile {
   searchNamedSymbols?: boolean;
   /** After the model's edit, the commands a user's request names to run are run again by mallex, and the file asked for again while they fail (check-after-edits.ts). */
   checkAfterEdits?: boolean;
+  /** Once each file a user's request names to change or write is changed, and it names no command, mallex ends the turn (end-after-edits.ts). */
+  endAfterEdits?: boolean;
   /** After a command a user's request names fails, mallex reads the files its output points at, then those they load (follow-failures.ts). */
   followFailures?: boolean;
   /** A request about the project that names nothing to look at: mallex lists the project's files, and reads them where they are few (read-small-projects.ts). */

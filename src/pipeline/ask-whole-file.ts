@@ -21,27 +21,36 @@ import { blocksOf, changedFiles, toolCallsOf, toolResultText } from "../translat
  * temperature 0.2); asked for it "with `getUserName` renamed to `displayNameOf`", it renamed it 4 of 4.
  * A file the conversation showed before its last turn is shown again before the ask (`shown`): asked
  * for greet.js after its own users.js and the check's failure, the model wrote users.js again 3 times
- * of 4; with greet.js shown in the ask, it renamed greet.js 4 of 4. In the log (`forLog`), the file
- * shown is named, not written out.
+ * of 4; with greet.js shown in the ask, it renamed greet.js 4 of 4. A task that fell behind more than
+ * one turn of calls is said again before the ask (`restated`): after a Grep for `MAX_RETRIES` and the
+ * Reads of the three files it found, the real Qwen2.5-Coder-0.5B wrote limits.js back unchanged 6 times
+ * of 6, and with "Somewhere in this project the constant `MAX_RETRIES` is defined. Change its value to
+ * 5…" before the ask, it changed it 5 of 6; after a crash's run and two Reads, the 1.5B fixed
+ * config.json 3 of 4 so, against 0 of 4 (llama-server, temperature 0.2). Right after the task (one
+ * Read of roman.py) it is not: there the 0.5B implemented to_roman 4 of 6 asked plainly, 2 of 6 with
+ * the task before. In the log (`forLog`), the file shown and the task are named, not written out.
  */
-export function wholeFileAsk({ file, failed, rename, shown }: AskedFile, forLog = false): string {
+export function wholeFileAsk({ file, failed, rename, shown, restated }: AskedFile, forLog = false): string {
   const name = basename(file.path);
   if (file.created === true) return `Now answer with the whole of the new file ${name} in one fenced code block.`;
   const change = rename === undefined ? "the change made" : `with \`${rename.from}\` renamed to \`${rename.to}\``;
   const again = shown !== true ? "" : forLog ? `(${name} shown) ` : `${name} is:\n${fenced(file)}\n`;
-  return `${failed === undefined ? "" : `\`${failed}\` still fails. `}${again}Now answer with the whole new ${name}, ${change}, in one fenced code block.`;
+  const task = restated === undefined ? "" : forLog ? "(the task restated) " : `${restated}\n\n`;
+  return `${task}${failed === undefined ? "" : `\`${failed}\` still fails. `}${again}Now answer with the whole new ${name}, ${change}, in one fenced code block.`;
 }
 
 /**
  * The file the model is asked for; the command of the check that failed since its last change (absent:
  * it is asked after a Read); the rename the task asks for, where it asks for one; whether the file is
- * shown again in the ask (the conversation's last turn did not show it).
+ * shown again in the ask (the conversation's last turn did not show it); the task's words, where they
+ * are said again before the ask.
  */
 export interface AskedFile {
   file: ReadFile;
   failed?: string;
   rename?: Renamed;
   shown?: true;
+  restated?: string;
 }
 
 /** The longest file shown again in an ask: a longer one costs more prefill than a small model's turn is worth. */
@@ -115,7 +124,9 @@ function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<Com
   const rename = renamed === undefined ? {} : { rename: renamed };
   if (changed.length === 0) {
     const file = since.length < 2 || readFiles(since.slice(-2)).length === 0 ? undefined : fileToChange(task, readFiles(since));
-    return file === undefined ? undefined : { file, ...rename };
+    // A rename is named in the ask already.
+    const behind = renamed === undefined && since.filter((message) => message.role === "assistant").length > 1 && task.length <= MAX_RESTATED;
+    return file === undefined ? undefined : { file, ...rename, ...(behind ? { restated: task } : {}) };
   }
   const failed = profile.checkAfterEdits === true ? failedCheck(since, task) : undefined;
   const check = failed === undefined ? {} : { failed };

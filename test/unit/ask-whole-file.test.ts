@@ -71,12 +71,35 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
       call("t", "Read", { file_path: "/repo/test_stats.py" }),
       result("t", numberedLines("import stats\n")),
     ];
-    // Read a turn before the last, it is shown again before the ask.
+    // Read a turn before the last, it is shown again before the ask; two turns after the task, the task is said again first.
     expect(wholeFileAskFor({ messages })).toBe(
-      "stats.py is:\n```py\ndef mean(xs):\n    return 0\n```\nNow answer with the whole new stats.py, the change made, in one fenced code block.",
+      "`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py so the tests pass.\n\n" +
+        "stats.py is:\n```py\ndef mean(xs):\n    return 0\n```\nNow answer with the whole new stats.py, the change made, in one fenced code block.",
+    );
+    expect(wholeFileAsk(fileAskedFor({ messages })!, true)).toBe(
+      "(the task restated) (stats.py shown) Now answer with the whole new stats.py, the change made, in one fenced code block.",
     );
     // Not asked again after another tool's result.
     expect(wholeFileAskFor({ messages: [...messages, call("b", "Bash", { command: "ls" }), result("b", "stats.py")] })).toBeUndefined();
+  });
+
+  it("says the task again before the ask where it fell behind more than one turn of calls (a search, then the files it found); not a rename's", () => {
+    const words = "Somewhere in this project the constant `MAX_RETRIES` is defined. Change its value to 5. Change nothing else.";
+    const search = [call("g", "Grep", { pattern: "\\bMAX_RETRIES\\b" }), result("g", "src/config/limits.js:2:export const MAX_RETRIES = 3;")];
+    const reads = readsInOneTurn([
+      ["r", "/repo/src/net/retry.js", "import { MAX_RETRIES } from './limits.js';\n"],
+      ["l", "/repo/src/config/limits.js", "export const TIMEOUT_MS = 10;\nexport const MAX_RETRIES = 3;\n"],
+    ]);
+    expect(wholeFileAskFor({ messages: [task(words), ...search, ...reads] })).toBe(
+      `${words}\n\nNow answer with the whole new limits.js, the change made, in one fenced code block.`,
+    );
+    // Right after the task: asked plainly.
+    expect(wholeFileAskFor({ messages: [task(words), ...reads] })).toBe("Now answer with the whole new limits.js, the change made, in one fenced code block.");
+    const rename = task("Rename the function `getUserName` to `displayNameOf` everywhere, then run `node main.js` to check it still works.");
+    const found = readsInOneTurn([["u", "/repo/lib/users.js", "export function getUserName(user) {}\n"]]);
+    expect(wholeFileAskFor({ messages: [rename, call("g", "Grep", { pattern: "getUserName" }), result("g", "lib/users.js:1"), ...found] })).toBe(
+      "Now answer with the whole new users.js, with `getUserName` renamed to `displayNameOf`, in one fenced code block.",
+    );
   });
 
   it("where the task names no file to change, a file it does not name: the config behind a crash, not the app.js it runs", () => {

@@ -285,6 +285,70 @@ describe("tools.check_after_edits: the request's commands run again after the mo
   });
 });
 
+describe("tools.end_after_edits: the turn ends once every file the request names to change or write is changed", () => {
+  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
+  const TOOLS = [tool("Bash"), tool("Read"), tool("Write"), tool("Edit")];
+  const on = { endAfterEdits: true };
+  const turn = (id: string, name: string, input: object, outcome: string, isError = false): AnthropicMessageParam[] => [
+    { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: outcome, ...(isError ? { is_error: true } : {}) }] },
+  ];
+  const write = (id: string, path: string, isError = false) =>
+    turn(id, "Write", { file_path: path, content: "x" }, isError ? "File has not been read yet." : "The file has been updated.", isError);
+  const readRoman = turn("r", "Read", { file_path: "/repo/roman.py" }, numberedLines("def to_roman(n):\n    raise NotImplementedError\n"));
+  const asked = (words: string, ...messages: AnthropicMessageParam[]): MessagesRequest => ({
+    model: "m",
+    max_tokens: 1,
+    system: "# Environment\n - Primary working directory: /repo\n",
+    messages: [{ role: "user", content: words }, ...messages, { role: "system", content: "a note" } as never],
+  });
+  const IMPLEMENT = "Implement `to_roman` in roman.py as its docstring says.";
+
+  it("ends the turn after the edit of the file named, saying so, no tokens counted, said in the log", () => {
+    const look = firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/roman.py")), TOOLS)!;
+    expect(look).toEqual({ commands: [], reads: [], done: ["/repo/roman.py"] });
+    expect(firstLookAnswer(look, "m", { message: "msg", nextCall: () => "unused" })).toMatchObject({
+      content: [{ type: "text", text: "Changed roman.py." }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 0, output_tokens: 0 },
+    });
+    expect(describeFirstLook(look)).toBe("the end: roman.py changed as the request asks (tools.end_after_edits)");
+    // A file the request asks to write, and an Edit as well as a Write.
+    const spec = "Write `wordcount.py`: it reads text from standard input and prints the number of lines.";
+    expect(firstLook(on, asked(spec, ...write("w", "/repo/wordcount.py")), TOOLS)).toEqual({ commands: [], reads: [], done: ["/repo/wordcount.py"] });
+    const edit = turn("e", "Edit", { file_path: "/repo/roman.py", old_string: "raise", new_string: "return" }, "ok");
+    expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...edit), TOOLS)).toEqual({ commands: [], reads: [], done: ["/repo/roman.py"] });
+  });
+
+  it("waits for every file named: two named, one changed, then both", () => {
+    const two = "Fix the bug in stats.py. Then update README.md to say so.";
+    const one = write("w1", "/repo/stats.py");
+    expect(firstLook(on, asked(two, ...one), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(two, ...one, ...write("w2", "/repo/README.md")), TOOLS)).toEqual({
+      commands: [],
+      reads: [],
+      done: ["/repo/stats.py", "/repo/README.md"],
+    });
+  });
+
+  it("leaves the model to answer: an edit that failed, another file changed, no edit in the last turn, a command to run, a rename, a question, the lever off", () => {
+    expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/roman.py", true)), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/other.py")), TOOLS)).toBeUndefined();
+    const readAfter = turn("r2", "Read", { file_path: "/repo/roman.py" }, "1\tx");
+    expect(firstLook(on, asked(IMPLEMENT, ...write("w", "/repo/roman.py"), ...readAfter), TOOLS)).toBeUndefined();
+    // A command to run: tools.check_after_edits ends those once it passes.
+    const fix = "`python3 -m unittest test_stats.py` fails. Fix the bug in stats.py so the tests pass.";
+    expect(firstLook(on, asked(fix, ...write("w", "/repo/stats.py")), TOOLS)).toBeUndefined();
+    expect(
+      firstLook(on, asked("Rename the function `getUserName` in users.js to `displayNameOf` everywhere.", ...write("w", "/repo/users.js")), TOOLS),
+    ).toBeUndefined();
+    expect(
+      firstLook(on, asked("Somewhere the constant `MAX_RETRIES` is defined. Change its value to 5.", ...write("w", "/repo/limits.js")), TOOLS),
+    ).toBeUndefined();
+    expect(firstLook({ readNamedFiles: true }, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/roman.py")), TOOLS)).toBeUndefined();
+  });
+});
+
 describe("tools.follow_failures: a failing command's files read, then the files they load", () => {
   const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Write")];

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import type { CompiledProfile } from "../../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
 import { systemPromptText, workingDirectoryOf } from "../../trim/relative-context-paths.js";
@@ -9,6 +10,7 @@ import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from
 import { commandsToCheck, passedCheck } from "./check-after-edits.js";
 import { followFailure } from "./follow-failures.js";
 import { GLOB_TOOL, PROJECT_FILES, smallProjectFiles } from "./read-small-projects.js";
+import { editsDone } from "./end-after-edits.js";
 
 /**
  * What mallex looks at for the model before it is asked a user's request, where the profile turns it
@@ -17,7 +19,8 @@ import { GLOB_TOOL, PROJECT_FILES, smallProjectFiles } from "./read-small-projec
  * (tools.search_named_symbols) — and, once that search's result is in, the files it found (`found`:
  * the name searched); or, after the model's edit, the request's commands again (`check`,
  * tools.check_after_edits); or the files a failing command's output points at, and then those they
- * load (`followed`, tools.follow_failures).
+ * load (`followed`, tools.follow_failures); or, once the files the request names are changed, the end
+ * (`done`, tools.end_after_edits).
  */
 export interface FirstLook {
   readonly commands: readonly string[];
@@ -28,15 +31,20 @@ export interface FirstLook {
   readonly followed?: true;
   /** A command the request names that failed, passing after the model's edit: the turn ends, saying so (tools.check_after_edits). */
   readonly passes?: string;
+  /** The files the request names to change or write, each changed: the turn ends, saying so (tools.end_after_edits). */
+  readonly done?: readonly string[];
   /** The project's files listed (`list`), then read where they are few (`listed`): tools.read_small_projects. */
   readonly list?: true;
   readonly listed?: true;
 }
 
-type Levers = Pick<CompiledProfile, "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols" | "checkAfterEdits" | "followFailures" | "readSmallProjects">;
+type Levers = Pick<
+  CompiledProfile,
+  "readNamedFiles" | "runNamedCommands" | "searchNamedSymbols" | "checkAfterEdits" | "followFailures" | "readSmallProjects" | "endAfterEdits"
+>;
 
 /** Each lever on, with the tools it calls offered. */
-type On = Record<"run" | "read" | "search" | "check" | "follow" | "list", boolean>;
+type On = Record<"run" | "read" | "search" | "check" | "follow" | "list" | "end", boolean>;
 
 /** A request about the project as a whole ("Which function in this project…", "the release chore for this project"). */
 const ABOUT_THE_PROJECT = /\b(?:project|repo(?:sitory)?|code ?base)\b/i;
@@ -51,6 +59,7 @@ export function firstLook(profile: Levers, request: MessagesRequest, offeredTool
     check: profile.checkAfterEdits === true && offered(BASH_TOOL),
     follow: profile.followFailures === true && offered(READ_TOOL),
     list: profile.readSmallProjects === true && offered(GLOB_TOOL) && offered(READ_TOOL),
+    end: profile.endAfterEdits === true,
   };
   if (!Object.values(on).includes(true) || !modelChoosesCalls(request)) return undefined;
   // Claude Code sends its `role: "system"` messages (the agents' list, a tool offered) after the user's.
@@ -73,13 +82,15 @@ function lookFirst(on: On, words: string, folder: string | undefined, read: Read
   return list ? { commands: [], reads: [], list: true } : undefined;
 }
 
-/** After a tool result: the check after an edit, the failure followed, the files a search found, or the small project listed. */
+/** After a tool result: the check after an edit, the end once the named files are changed, the failure followed, the files a search found, or the small project listed. */
 function lookAgain(on: On, turns: readonly AnthropicMessageParam[], folder: string | undefined): FirstLook | undefined {
   if (on.check) {
     const checked = checkAgain(turns);
     if (checked !== undefined) return checked;
   }
   if (folder === undefined) return undefined;
+  const done = on.end ? editsDone(turns, folder) : undefined;
+  if (done !== undefined) return { commands: [], reads: [], done };
   const followed = on.follow ? followAgain(turns, folder) : undefined;
   const found = followed ?? (on.search ? readFound(turns, folder) : undefined);
   if (found !== undefined || !on.list) return found;
@@ -118,8 +129,8 @@ function followAgain(turns: readonly AnthropicMessageParam[], folder: string): F
 
 /**
  * The answer mallex gives instead of the model: each command's Bash, each file's Read, then the search
- * (`ids`: the message's, and one per call); or, for a command that passes now, the end of the turn,
- * saying so. Nothing generated, so no tokens counted.
+ * (`ids`: the message's, and one per call); or, for a command that passes now or the files named
+ * changed, the end of the turn, saying so. Nothing generated, so no tokens counted.
  */
 export function firstLookAnswer(look: FirstLook, model: string, ids: { message: string; nextCall: () => string }): AnthropicMessage {
   const calls: Array<Pick<AnthropicToolUseBlock, "name" | "input">> = [
@@ -128,16 +139,20 @@ export function firstLookAnswer(look: FirstLook, model: string, ids: { message: 
     ...(look.search === undefined ? [] : [{ name: GREP_TOOL, input: symbolSearch(look.search) }]),
     ...(look.list === true ? [{ name: GLOB_TOOL, input: PROJECT_FILES }] : []),
   ];
+  const end =
+    look.passes !== undefined
+      ? `\`${look.passes}\` passes now.`
+      : look.done !== undefined
+        ? `Changed ${look.done.map((path) => basename(path)).join(", ")}.`
+        : undefined;
   return {
     id: ids.message,
     type: "message",
     role: "assistant",
     model,
     content:
-      look.passes === undefined
-        ? calls.map((call): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.nextCall(), ...call }))
-        : [{ type: "text", text: `\`${look.passes}\` passes now.` }],
-    stop_reason: look.passes === undefined ? "tool_use" : "end_turn",
+      end === undefined ? calls.map((call): AnthropicToolUseBlock => ({ type: "tool_use", id: ids.nextCall(), ...call })) : [{ type: "text", text: end }],
+    stop_reason: end === undefined ? "tool_use" : "end_turn",
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } as AnthropicMessage["usage"],
   };
@@ -150,6 +165,7 @@ export function describeFirstLook(look: FirstLook): string {
   if (look.listed === true) return `Read ${look.reads.join(", ")}, the project's files, few enough to read all (tools.read_small_projects)`;
   if (look.followed === true) return `Read ${look.reads.join(", ")}, following the failure of a command the request names (tools.follow_failures)`;
   if (look.passes !== undefined) return `the end: \`${look.passes}\` passes after the model's edit (tools.check_after_edits)`;
+  if (look.done !== undefined) return `the end: ${look.done.map((path) => basename(path)).join(", ")} changed as the request asks (tools.end_after_edits)`;
   if (look.check === true) return `${look.commands.map((command) => `Bash \`${command}\``).join(", ")} again after the model's edit (tools.check_after_edits)`;
   const calls = [
     ...look.commands.map((command) => `Bash \`${command}\``),
