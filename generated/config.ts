@@ -405,7 +405,7 @@ export interface Profile {
      */
     check_after_edits?: boolean;
     /**
-     * Once every file a user's request names to change or write (`Implement `to_roman` in roman.py`, `Write `wordcount.py`: …`) has been changed by a Write, Edit or MultiEdit that succeeded, the last of them in the turn just answered, and the request names no command to run (check_after_edits ends those once they pass) and renames no name of the code, mallex ends the turn itself, saying so (Changed roman.py.), instead of asking the model what next. Small models asked again after their edit succeeded write it again, or edit nothing, until the time runs out. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
+     * Once every file a user's request names to change or write (`Implement `to_roman` in roman.py`, `Write `wordcount.py`: …`), or, where it names none, the one file read that defines the name of the code it quotes (`…the constant `MAX_RETRIES` is defined. Change its value to 5.`), has been changed by a Write, Edit or MultiEdit that succeeded, the last of them in the turn just answered, and the request names no command to run (check_after_edits ends those once they pass) and renames no name of the code or speaks of every use or caller, mallex ends the turn itself, saying so (Changed roman.py.), instead of asking the model what next. Small models asked again after their edit succeeded write it again, or edit nothing, until the time runs out. On in the shipped gguf-qwen2.5-coder-1.5b profile (docs/eval.md).
      */
     end_after_edits?: boolean;
     /**

@@ -331,6 +331,33 @@ describe("tools.end_after_edits: the turn ends once every file the request names
     });
   });
 
+  it("where the request names no file but quotes a name of the code, waits for the one file read that defines it", () => {
+    const words = "Somewhere in this project the constant `MAX_RETRIES` is defined. Change its value to 5. Change nothing else.";
+    const reads: AnthropicMessageParam[] = [
+      {
+        role: "assistant",
+        content: ["retry", "limits"].map((name) => ({ type: "tool_use" as const, id: name, name: "Read", input: { file_path: `/repo/src/${name}.js` } })),
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result" as const, tool_use_id: "retry", content: numberedLines("import { MAX_RETRIES } from './limits.js';\n") },
+          { type: "tool_result" as const, tool_use_id: "limits", content: numberedLines("export const TIMEOUT_MS = 10;\nexport const MAX_RETRIES = 3;\n") },
+        ],
+      },
+    ];
+    expect(firstLook(on, asked(words, ...reads, ...write("w", "/repo/src/retry.js")), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(words, ...reads, ...write("w", "/repo/src/limits.js")), TOOLS)).toEqual({
+      commands: [],
+      reads: [],
+      done: ["/repo/src/limits.js"],
+    });
+    // About every use, or no file read defines it: the model goes on.
+    const everyUse = "Change the type of `MAX_RETRIES` to a string, and every use of it.";
+    expect(firstLook(on, asked(everyUse, ...reads, ...write("w", "/repo/src/limits.js")), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked("Change `TIMEOUTS` to 5.", ...reads, ...write("w", "/repo/src/limits.js")), TOOLS)).toBeUndefined();
+  });
+
   it("leaves the model to answer: an edit that failed, another file changed, no edit in the last turn, a command to run, a rename, a question, the lever off", () => {
     expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/roman.py", true)), TOOLS)).toBeUndefined();
     expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/other.py")), TOOLS)).toBeUndefined();

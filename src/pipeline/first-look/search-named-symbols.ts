@@ -64,6 +64,12 @@ export function foundFiles(result: string, folder: string, symbol: string): stri
   return [...files.filter((file) => !defining.has(file)), ...files.filter((file) => defining.has(file))];
 }
 
+/** Whether a file's text has a line that defines `symbol` (definitionOf). */
+export function defines(text: string, symbol: string): boolean {
+  const definition = definitionOf(symbol);
+  return text.split("\n").some((line) => definition.test(line));
+}
+
 /**
  * A line that defines the name: after a keyword that declares one (`export const MAX_RETRIES = 3`,
  * `def get_user`, `function getUserName(`, `class Cache`), or assigned at the start of its line
