@@ -361,6 +361,15 @@ describe("tools.end_after_edits: the turn ends once every file the request names
   it("leaves the model to answer: an edit that failed, another file changed, no edit in the last turn, a command to run, a rename, a question, the lever off", () => {
     expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/roman.py", true)), TOOLS)).toBeUndefined();
     expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w", "/repo/other.py")), TOOLS)).toBeUndefined();
+    // A Write of the file as it was read changed nothing, though Claude Code answers it as a change made.
+    const putBack = turn(
+      "w",
+      "Write",
+      { file_path: "/repo/roman.py", content: "def to_roman(n):\n    raise NotImplementedError" },
+      "The file has been updated.",
+    );
+    expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...putBack), TOOLS)).toBeUndefined();
+    expect(firstLook(on, asked(IMPLEMENT, ...readRoman, ...write("w1", "/repo/roman.py"), ...putBack), TOOLS)).toBeUndefined();
     const readAfter = turn("r2", "Read", { file_path: "/repo/roman.py" }, "1\tx");
     expect(firstLook(on, asked(IMPLEMENT, ...write("w", "/repo/roman.py"), ...readAfter), TOOLS)).toBeUndefined();
     // A command to run: tools.check_after_edits ends those once it passes.

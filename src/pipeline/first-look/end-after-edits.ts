@@ -3,7 +3,7 @@ import { blocksOf, EDITING_TOOLS, toolCallsOf } from "../../translate/tool-calls
 import { absolute, EDIT_TASK, latestTask, namedToChange, namedToCreate } from "./read-named-files.js";
 import { namedCommands } from "./run-named-commands.js";
 import { defines, namedSymbol, renameOf } from "./search-named-symbols.js";
-import { fileTexts } from "../../translate/tool-calls/whole-file-write.js";
+import { fileTexts, readFiles } from "../../translate/tool-calls/whole-file-write.js";
 
 /**
  * `tools.end_after_edits`: a user's request that names the files to change or write ("Implement
@@ -21,8 +21,8 @@ import { fileTexts } from "../../translate/tool-calls/whole-file-write.js";
  *
  * The files done (absolute paths, in the order named) where the last turn is the results of the
  * model's calls, one an edit that succeeded, and every file the request is about (its files to change
- * or write, or else the one file read that defines the name it quotes) has been changed by an edit
- * that succeeded since it; undefined otherwise.
+ * or write, or else the one file read that defines the name it quotes) has been changed since it: edited,
+ * and not back to its text before; undefined otherwise.
  */
 export function editsDone(turns: readonly AnthropicMessageParam[], folder: string): string[] | undefined {
   const task = latestTask(turns);
@@ -30,10 +30,18 @@ export function editsDone(turns: readonly AnthropicMessageParam[], folder: strin
   if (namedCommands(task.words).length > 0 || renameOf(task.words) !== undefined || MANY_PLACES.test(task.words)) return undefined;
   const files = [...new Set([...namedToChange(task.words), ...namedToCreate(task.words)].map((name) => absolute(folder, name)))];
   const named = files.length > 0 ? files : definingFile(task.words, turns);
-  const since = turns.slice(task.at + 1);
-  const changed = new Set(since.flatMap((message, at) => (message.role === "assistant" ? succeededEdits(message, since[at + 1]) : [])));
-  const justNow = succeededEdits(since.at(-2)!, since.at(-1));
-  if (named.length === 0 || justNow.length === 0 || !named.every((path) => changed.has(path))) return undefined;
+  const edits = (at: number) => (at > task.at && turns[at]!.role === "assistant" ? succeededEdits(turns[at]!, turns[at + 1]) : []);
+  const now = readFiles(turns);
+  // Changed since the task: edited, and not back to its text before the first edit (a Write of it as read
+  // is answered by Claude Code as a change made; the 1.5B wrote text.py back unimplemented so).
+  const changed = (path: string) => {
+    const first = turns.findIndex((_, at) => edits(at).includes(path));
+    if (first === -1) return false;
+    const before = readFiles(turns.slice(0, first)).find((file) => file.path === path)?.text;
+    const after = now.find((file) => file.path === path)?.text;
+    return before === undefined || after === undefined || before.trimEnd() !== after.trimEnd();
+  };
+  if (named.length === 0 || edits(turns.length - 2).length === 0 || !named.every(changed)) return undefined;
   return named;
 }
 
