@@ -113,7 +113,7 @@ export interface CompiledProfile {
   searchNamedSymbols?: boolean;
   /** After the model's edit, the commands a user's request names to run are run again by mallex, and the file asked for again while they fail (check-after-edits.ts). */
   checkAfterEdits?: boolean;
-  /** Once each file a user's request names to change or write is changed, and it names no command, mallex ends the turn (end-after-edits.ts). */
+  /** Once each file a user's request is about (named to change or write, or defining the name it quotes) is changed, and it names no command, mallex ends the turn (end-after-edits.ts). */
   endAfterEdits?: boolean;
   /** After a command a user's request names fails, mallex reads the files its output points at, then those they load (follow-failures.ts). */
   followFailures?: boolean;

@@ -19,7 +19,7 @@ import { editsDone } from "./end-after-edits.js";
  * (tools.search_named_symbols) — and, once that search's result is in, the files it found (`found`:
  * the name searched); or, after the model's edit, the request's commands again (`check`,
  * tools.check_after_edits); or the files a failing command's output points at, and then those they
- * load (`followed`, tools.follow_failures); or, once the files the request names are changed, the end
+ * load (`followed`, tools.follow_failures); or, once the files the request is about are changed, the end
  * (`done`, tools.end_after_edits).
  */
 export interface FirstLook {
@@ -31,7 +31,7 @@ export interface FirstLook {
   readonly followed?: true;
   /** A command the request names that failed, passing after the model's edit: the turn ends, saying so (tools.check_after_edits). */
   readonly passes?: string;
-  /** The files the request names to change or write, each changed: the turn ends, saying so (tools.end_after_edits). */
+  /** The files the request is about, each changed: the turn ends, saying so (tools.end_after_edits). */
   readonly done?: readonly string[];
   /** The project's files listed (`list`), then read where they are few (`listed`): tools.read_small_projects. */
   readonly list?: true;
@@ -82,7 +82,7 @@ function lookFirst(on: On, words: string, folder: string | undefined, read: Read
   return list ? { commands: [], reads: [], list: true } : undefined;
 }
 
-/** After a tool result: the check after an edit, the end once the named files are changed, the failure followed, the files a search found, or the small project listed. */
+/** After a tool result: the check after an edit, the end once the request's files are changed, the failure followed, the files a search found, or the small project listed. */
 function lookAgain(on: On, turns: readonly AnthropicMessageParam[], folder: string | undefined): FirstLook | undefined {
   if (on.check) {
     const checked = checkAgain(turns);
@@ -129,7 +129,7 @@ function followAgain(turns: readonly AnthropicMessageParam[], folder: string): F
 
 /**
  * The answer mallex gives instead of the model: each command's Bash, each file's Read, then the search
- * (`ids`: the message's, and one per call); or, for a command that passes now or the files named
+ * (`ids`: the message's, and one per call); or, for a command that passes now or the request's files
  * changed, the end of the turn, saying so. Nothing generated, so no tokens counted.
  */
 export function firstLookAnswer(look: FirstLook, model: string, ids: { message: string; nextCall: () => string }): AnthropicMessage {
