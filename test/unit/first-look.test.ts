@@ -252,6 +252,12 @@ describe("tools.check_after_edits: the request's commands run again after the mo
     const renamedMain = turn("t3", "Write", { file_path: "/repo/main.js", content: "console.log(displayNameOf(ada));\n" }, "ok");
     const done = { ...halfway, messages: [...halfway.messages, ...renamedMain, ...ok("c2")] };
     expect(firstLook(on, done, TOOLS)).toEqual({ commands: [], reads: [], passes: "node main.js" });
+    // The rename done but the last turn no run of the command (the model's own Write of main.js): no end yet, and no failure of mallex's.
+    const renamedLast = { ...halfway, messages: [...halfway.messages, ...renamedMain] };
+    expect(() => firstLook(on, renamedLast, TOOLS)).not.toThrow();
+    expect(firstLook(on, renamedLast, TOOLS)).toEqual({ commands: ["node main.js"], reads: [], check: true });
+    const failedRun = turn("c2", "Bash", { command: "node main.js" }, "Exit code 1\nSyntaxError", true);
+    expect(firstLook(on, { ...halfway, messages: [...halfway.messages, ...renamedMain, ...failedRun] }, TOOLS)).toBeUndefined();
     // Passing with no edit since the request: nothing to say.
     expect(firstLook(on, asked(...run("t1"), ...turn("r", "Read", { file_path: "/repo/a.js" }, "1\tx"), ...passed), TOOLS)).toBeUndefined();
   });

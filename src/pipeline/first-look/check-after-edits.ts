@@ -67,7 +67,7 @@ export function passedCheck(turns: readonly AnthropicMessageParam[]): string | u
   const first = last === undefined ? undefined : runs.find((run) => run.command === last.command);
   const renamed = renameOf(task.words);
   const renameDone = renamed !== undefined && !readFiles(turns).some((file) => mentions(file.text, renamed.from));
-  return edited && (first?.failed === true || renameDone) ? last!.command : undefined;
+  return last !== undefined && edited && (first?.failed === true || renameDone) ? last.command : undefined;
 }
 
 /** A run of a command the request names: the command, whether it failed (its result an error) and what it printed. */
