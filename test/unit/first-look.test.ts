@@ -9,6 +9,13 @@ import { loadedFiles, outputFiles } from "../../src/pipeline/first-look/follow-f
 import { numberedLines } from "../helpers/read-result.js";
 import { MAX_SMALL_PROJECT, PROJECT_FILES } from "../../src/pipeline/first-look/read-small-projects.js";
 
+const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
+/** One turn: the model's call and its result. */
+const turn = (id: string, name: string, input: object, outcome: string, isError = false): AnthropicMessageParam[] => [
+  { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
+  { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: outcome, ...(isError ? { is_error: true } : {}) }] },
+];
+
 describe("namedCommands: the commands a user's words ask to run", () => {
   it.each([
     ["Run `node tools/fingerprint.js` and tell me the fingerprint it prints.", ["node tools/fingerprint.js"]],
@@ -65,7 +72,6 @@ describe("namedFiles: the files a user's words name, to read", () => {
 });
 
 describe("firstLook: what mallex runs and reads before the model is asked", () => {
-  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Write")];
   const request = (text: string, extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
     model: "claude-sonnet-4-5",
@@ -115,7 +121,6 @@ describe("firstLook: what mallex runs and reads before the model is asked", () =
 });
 
 describe("tools.search_named_symbols: a name of the code searched, then the files found read", () => {
-  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Grep"), tool("Write")];
   const SYSTEM = "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n";
   const WORDS = "Somewhere in this project the constant `MAX_RETRIES` is defined. Change its value to 5. Change nothing else.";
@@ -195,14 +200,9 @@ describe("tools.search_named_symbols: a name of the code searched, then the file
 });
 
 describe("tools.check_after_edits: the request's commands run again after the model's edit", () => {
-  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Write"), tool("Edit")];
   const WORDS = "`npm test` fails in this project. Find the bug in the source and fix it.";
   const on = { runNamedCommands: true, checkAfterEdits: true };
-  const turn = (id: string, name: string, input: object, outcome: string, isError = false): AnthropicMessageParam[] => [
-    { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
-    { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: outcome, ...(isError ? { is_error: true } : {}) }] },
-  ];
   const run = (id: string) => turn(id, "Bash", { command: "npm test" }, "Exit code 1\nnot ok 1", true);
   const write = (id: string) => turn(id, "Write", { file_path: "/repo/src/range.js", content: "x" }, "The file has been updated.");
   const asked = (...messages: AnthropicMessageParam[]): MessagesRequest => ({
@@ -292,13 +292,8 @@ describe("tools.check_after_edits: the request's commands run again after the mo
 });
 
 describe("tools.end_after_edits: the turn ends once every file the request names to change or write is changed", () => {
-  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Write"), tool("Edit")];
   const on = { endAfterEdits: true };
-  const turn = (id: string, name: string, input: object, outcome: string, isError = false): AnthropicMessageParam[] => [
-    { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
-    { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: outcome, ...(isError ? { is_error: true } : {}) }] },
-  ];
   const write = (id: string, path: string, isError = false) =>
     turn(id, "Write", { file_path: path, content: "x" }, isError ? "File has not been read yet." : "The file has been updated.", isError);
   const readRoman = turn("r", "Read", { file_path: "/repo/roman.py" }, numberedLines("def to_roman(n):\n    raise NotImplementedError\n"));
@@ -392,7 +387,6 @@ describe("tools.end_after_edits: the turn ends once every file the request names
 });
 
 describe("tools.follow_failures: a failing command's files read, then the files they load", () => {
-  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Write")];
   const WORDS = "`npm test` fails in this project. Find the bug in the source and fix it. Do not change the tests.";
   const on = { runNamedCommands: true, followFailures: true };
@@ -459,7 +453,6 @@ describe("tools.follow_failures: a failing command's files read, then the files 
 });
 
 describe("tools.read_small_projects: a request about the project that names nothing, the project listed, then read where it is small", () => {
-  const tool = (name: string): AnthropicCustomTool => ({ name, input_schema: { type: "object" } });
   const TOOLS = [tool("Bash"), tool("Read"), tool("Glob"), tool("Grep")];
   const WORDS = "Which function in this project deletes files from disk? Answer with the function's name only.";
   const on = { readNamedFiles: true, runNamedCommands: true, searchNamedSymbols: true, readSmallProjects: true };

@@ -1,5 +1,5 @@
 import type { AnthropicContentBlock, AnthropicMessageParam } from "../../translate/anthropic-types.js";
-import { blocksOf, EDITING_TOOLS, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
+import { blocksOf, EDITING_TOOLS, succeededEdits, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
 import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
 import { latestTask } from "./read-named-files.js";
 import { mentions, renameOf } from "./search-named-symbols.js";
@@ -29,8 +29,7 @@ export function commandsToCheck(turns: readonly AnthropicMessageParam[]): string
   if (task === undefined || turns.length - task.at < 3) return [];
   const commands = namedCommands(task.words);
   const calls = toolCallsOf(turns.at(-2)!);
-  const results = blocksOf(turns.at(-1)!).filter((block) => block.type === "tool_result");
-  const edited = calls.some((call) => EDITING_TOOLS.has(call.name) && results.some((result) => result.tool_use_id === call.id && result.is_error !== true));
+  const edited = succeededEdits(turns.at(-2)!, turns.at(-1)).length > 0;
   if (commands.length === 0 || !edited || calls.some((call) => runsOneOf(call, commands))) return [];
   const since = turns.slice(task.at + 1).flatMap((message) => (message.role === "assistant" ? toolCallsOf(message) : []));
   const firstEdit = since.findIndex((call) => EDITING_TOOLS.has(call.name));

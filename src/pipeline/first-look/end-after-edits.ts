@@ -1,5 +1,5 @@
-import type { AnthropicMessageParam } from "../../translate/anthropic-types.js";
-import { blocksOf, EDITING_TOOLS, toolCallsOf } from "../../translate/tool-calls/conversation-blocks.js";
+import type { AnthropicMessageParam, AnthropicToolUseBlock } from "../../translate/anthropic-types.js";
+import { succeededEdits } from "../../translate/tool-calls/conversation-blocks.js";
 import { absolute, EDIT_TASK, latestTask, namedToChange, namedToCreate } from "./read-named-files.js";
 import { namedCommands } from "./run-named-commands.js";
 import { defines, namedSymbol, renameOf } from "./search-named-symbols.js";
@@ -30,19 +30,20 @@ export function editsDone(turns: readonly AnthropicMessageParam[], folder: strin
   if (namedCommands(task.words).length > 0 || renameOf(task.words) !== undefined || MANY_PLACES.test(task.words)) return undefined;
   const files = [...new Set([...namedToChange(task.words), ...namedToCreate(task.words)].map((name) => absolute(folder, name)))];
   const named = files.length > 0 ? files : definingFile(task.words, turns);
-  const edits = (at: number) => (at > task.at && turns[at]!.role === "assistant" ? succeededEdits(turns[at]!, turns[at + 1]) : []);
+  // The paths each message's edits changed, by their results: none before the task.
+  const edited = turns.map((message, at) => (at > task.at && message.role === "assistant" ? succeededEdits(message, turns[at + 1]).flatMap(pathOf) : []));
+  if (named.length === 0 || edited.at(-2)!.length === 0) return undefined;
   const now = readFiles(turns);
   // Changed since the task: edited, and not back to its text before the first edit (a Write of it as read
   // is answered by Claude Code as a change made; the 1.5B wrote text.py back unimplemented so).
   const changed = (path: string) => {
-    const first = turns.findIndex((_, at) => edits(at).includes(path));
+    const first = edited.findIndex((paths) => paths.includes(path));
     if (first === -1) return false;
     const before = readFiles(turns.slice(0, first)).find((file) => file.path === path)?.text;
     const after = now.find((file) => file.path === path)?.text;
     return before === undefined || after === undefined || before.trimEnd() !== after.trimEnd();
   };
-  if (named.length === 0 || edits(turns.length - 2).length === 0 || !named.every(changed)) return undefined;
-  return named;
+  return named.every(changed) ? named : undefined;
 }
 
 /** Words of a request about more places than it names: every use, all callers. */
@@ -56,12 +57,8 @@ function definingFile(words: string, turns: readonly AnthropicMessageParam[]): s
   return defining.length === 1 ? defining : [];
 }
 
-/** The paths the edits among `asked`'s calls changed: those whose result in `answered` is no error. */
-function succeededEdits(asked: AnthropicMessageParam, answered: AnthropicMessageParam | undefined): string[] {
-  const results = answered === undefined ? [] : blocksOf(answered);
-  const succeeded = (id: string) => results.some((block) => block.type === "tool_result" && block.tool_use_id === id && block.is_error !== true);
-  return toolCallsOf(asked).flatMap((call) => {
-    const path = EDITING_TOOLS.has(call.name) ? (call.input as { file_path?: unknown } | null)?.file_path : undefined;
-    return typeof path === "string" && succeeded(call.id) ? [path] : [];
-  });
+/** An edit's file, where its input names one. */
+function pathOf(call: AnthropicToolUseBlock): string[] {
+  const path = (call.input as { file_path?: unknown } | null)?.file_path;
+  return typeof path === "string" ? [path] : [];
 }

@@ -19,6 +19,13 @@ export function toolResultText(content: string | readonly { type: string; text?:
 /** The tools that change a file. */
 export const EDITING_TOOLS: ReadonlySet<string> = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
 
+/** The editing calls of `asked` whose result in `answered` (the message after it) is no error. */
+export function succeededEdits(asked: AnthropicMessageParam, answered: AnthropicMessageParam | undefined): AnthropicToolUseBlock[] {
+  const results = answered === undefined ? [] : blocksOf(answered);
+  const succeeded = (id: string) => results.some((block) => block.type === "tool_result" && block.tool_use_id === id && block.is_error !== true);
+  return toolCallsOf(asked).filter((call) => EDITING_TOOLS.has(call.name) && succeeded(call.id));
+}
+
 /** The files a message's calls change (their paths, in order). */
 export function changedFiles(message: AnthropicMessageParam): string[] {
   return toolCallsOf(message).flatMap((call) => {
