@@ -369,6 +369,10 @@ export interface Profile {
       | "function-gemma"
       | "gemma3";
     /**
+     * The system prompt shows one call, its result and the answer after it, written in the format the model writes calls in (a Read of /tmp/example/hello.py where Read is offered, else a Bash of python3 --version): tools.format in native mode, which must then name hermes (Qwen2.5, Qwen3) or qwen3-coder; in xml mode the format the tools template teaches (mallex-xml unless tools.format names hermes or qwen3-coder). The system template renders it as {{tool_example}} (both of mallex's do). Qwen2.5's chat template describes its <tool_call> JSON but shows no call.
+     */
+    worked_example?: boolean;
+    /**
      * Corrective retries for a forced tool_choice (any, or tool with a name) on a server that cannot enforce one (mlx-lm, Ollama, LM Studio, exo; any server in xml mode): the answer is checked, and one that makes no such call is asked for again, stating what was wrong, up to this many times. When none makes the call, the client gets an api_error (HTTP 500, x-should-retry: false) naming the tool and the attempts, never an answer without the call. Where the server enforces tool_choice (llama-server, vLLM, the embedded engine) no retry is needed.
      */
     forced_call_retries?: number;

@@ -216,6 +216,20 @@ const cases: Array<{ name: string; files: Record<string, string>; env?: Record<s
     ],
   },
   {
+    name: "a worked example with no format to write it in",
+    files: { "mallex.yaml": BASE.replace("size: small }", "size: small, tools: { worked_example: true } }") },
+    expected: [
+      'mallex.yaml:4:85: error [profile-worked-example-format] profile "small" shows a worked example, but in native tool mode tools.format auto names no format to write it in (hint: set tools.format to the format the model writes calls in: hermes or qwen3-coder)',
+    ],
+  },
+  {
+    name: "a worked example in a format none is written in",
+    files: { "mallex.yaml": BASE.replace("size: small }", "size: small, tools: { format: glm45, worked_example: true } }") },
+    expected: [
+      'mallex.yaml:4:100: error [profile-worked-example-format] profile "small" shows a worked example, but none is written in tools.format glm45 (hint: set tools.format to the format the model writes calls in: hermes or qwen3-coder)',
+    ],
+  },
+  {
     name: "embedded engine backend without a supervise block",
     files: { "mallex.yaml": BASE.replace("profiles:", "  engine:\n    kind: openai\n    flavor: embedded\nprofiles:") },
     expected: [

@@ -1040,6 +1040,42 @@ describe("tools.end_after_edits: once the file a request names is changed, malle
   });
 });
 
+describe("tools.worked_example: the system prompt shows one call in the model's own format", () => {
+  const table = (format: string | undefined, on = true): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, workedExample: on, toolFormat: format }])),
+  });
+  const tool = (name: string, parameter: string) => ({ name, input_schema: { type: "object", properties: { [parameter]: { type: "string" } } } });
+  const request = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 256,
+    system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
+    messages: [{ role: "user", content: "What does main.py print?" }],
+    tools: [tool("Bash", "command"), tool("Read", "file_path")],
+  };
+  const systemSent = async (routing: RoutingTable) => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: routing });
+    const seen = mlx.requests.length;
+    mlx.script({ text: "It prints 42." });
+    expect((await proxy.post("/v1/messages", request)).status).toBe(200);
+    const body = generationsSince(seen)[0]!.body as { messages: { role: string; content: string }[] };
+    return body.messages.find((m) => m.role === "system")!.content;
+  };
+
+  it("writes a Read in Qwen2.5's <tool_call> JSON with its <tool_response> (hermes)", async () => {
+    expect(await systemSent(table("hermes"))).toContain(
+      'Asked what /tmp/example/hello.py prints, you answer with only this call:\n<tool_call>\n{"name": "Read", "arguments": {"file_path": "/tmp/example/hello.py"}}\n</tool_call>\nIts result comes back in the next message:\n<tool_response>\nprint("hello")\n</tool_response>\nThen you answer: It prints hello.',
+    );
+  });
+
+  it("writes it in Qwen3-Coder's <function=…> markup (qwen3-coder); nothing with the lever off", async () => {
+    expect(await systemSent(table("qwen3-coder"))).toContain(
+      "<tool_call>\n<function=Read>\n<parameter=file_path>\n/tmp/example/hello.py\n</parameter>\n</function>\n</tool_call>",
+    );
+    expect(await systemSent(table("hermes", false))).not.toContain("/tmp/example/hello.py");
+  });
+});
+
 describe("the shipped config", () => {
   it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, end_after_edits, restate_questions, answer_from_files, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [

@@ -2,6 +2,7 @@ import { suggestName } from "../config/suggest-name.js";
 import type { ConfigView } from "./config-view.js";
 import { ENGINE_COMMAND } from "./engine-command.js";
 import { SIZES, TIER_ORDER } from "./routing-table.js";
+import { checkWorkedExample } from "./check-worked-example.js";
 
 /** Every name the config refers to (backend, profile, template) must be declared somewhere. */
 export function checkReferences(view: ConfigView): void {
@@ -33,6 +34,7 @@ export function checkReferences(view: ConfigView): void {
         `add tools: { ${profile.size}: { template: tools-xml } }`,
       );
     }
+    checkWorkedExample(view, name, profile);
   }
   for (const tier of TIER_ORDER) {
     const entry = config.tiers?.[tier];

@@ -199,6 +199,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     toolMode: profile.tools!.mode!,
     // auto is the absence of a format: the translator watches every family (textToolFormat).
     toolFormat: profile.tools?.format === "auto" ? undefined : profile.tools?.format,
+    workedExample: profile.tools?.worked_example === true ? true : undefined,
     forcedCallRetries: profile.tools!.forced_call_retries!,
     alwaysCall: profile.tools?.always_call === true ? true : undefined,
     retryUnknownCalls: profile.tools?.retry_unknown_calls === true ? true : undefined,

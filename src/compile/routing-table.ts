@@ -6,6 +6,13 @@ export const ROUTING_TABLE_FORMAT = 7;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
+/** The tool-call formats `tools.worked_example` is written in (tool-call-example.ts): those whose calls and results are plain to write. */
+export const EXAMPLE_FORMATS = ["hermes", "qwen3-coder", "mallex-xml"] as const;
+export type ExampleFormat = (typeof EXAMPLE_FORMATS)[number];
+
+export function isExampleFormat(format: string | undefined): format is ExampleFormat {
+  return (EXAMPLE_FORMATS as readonly string[]).includes(format ?? "");
+}
 
 /** A regex kept as source: the table is JSON, the runtime compiles it once at load. */
 export interface CompiledRegex {
@@ -95,6 +102,8 @@ export interface CompiledProfile {
   trim?: false;
   toolMode: "native" | "xml";
   toolFormat?: string;
+  /** The system template shows one call, its result and the answer after it, in the model's format (tool-call-example.ts). */
+  workedExample?: boolean;
   /** Corrective retries for a forced tool_choice the server cannot enforce (see forced-tool-call.ts). */
   forcedCallRetries: number;
   /** Every answer to a request with tools is a call, words through the Reply tool (reply-tool.ts). */

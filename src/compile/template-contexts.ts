@@ -26,6 +26,7 @@ export function templateContextShape(kind: TemplateKind, sectionIds: readonly st
         tools: [tool],
         tool_mode: true,
         tools_prompt: true,
+        tool_example: true,
         user_instructions: true,
         user_system_prompt: true,
       };

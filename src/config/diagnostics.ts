@@ -34,6 +34,7 @@ export type DiagnosticCode =
   | "template-unknown-helper"
   | "template-unused"
   | "profile-tools-template-missing"
+  | "profile-worked-example-format"
   | "backend-url-missing"
   | "backend-urls-conflict"
   | "backend-pool-without-urls"

@@ -1,6 +1,7 @@
-import type { CompiledProfile } from "../compile/routing-table.js";
+import { isExampleFormat, type CompiledProfile } from "../compile/routing-table.js";
 import { templateHelpers } from "../compile/template-helpers.js";
 import type { AnthropicCustomTool } from "../translate/anthropic-types.js";
+import { toolCallExample } from "./tool-call-example.js";
 
 /** What a `tools` template receives (template-contexts.ts, kind "tools"). */
 export interface ToolsTemplateContext {
@@ -34,6 +35,8 @@ export interface SystemTemplateContext {
   tool_mode: "native" | "xml";
   /** The rendered tools template in xml tool mode, else "". */
   tools_prompt: string;
+  /** One call, its result and the answer after it in the model's format (tools.worked_example), else "". */
+  tool_example: string;
   /** What the user wrote into the system prompt (findUserSystemText), its passages joined by blank lines; "" when nothing. */
   user_instructions: string;
   /**
@@ -70,9 +73,17 @@ export function buildSystemTemplateContext(
     tools: tools.map((tool) => ({ name: tool.name, description: tool.description ?? "" })),
     tool_mode: profile.toolMode,
     tools_prompt: toolsPrompt,
+    tool_example: workedExample(profile, tools),
     user_instructions: userInstructions,
     user_system_prompt: userSystemPrompt,
   };
+}
+
+function workedExample(profile: CompiledProfile, tools: readonly AnthropicCustomTool[]): string {
+  if (profile.workedExample !== true) return "";
+  const format = profile.toolFormat ?? (profile.toolMode === "xml" ? "mallex-xml" : undefined);
+  // check-worked-example.ts holds a profile to a format an example is written in.
+  return isExampleFormat(format) ? (toolCallExample(format, tools) ?? "") : "";
 }
 
 /** One entry per top-level property, in schema order. */
