@@ -9,7 +9,7 @@ import { pruneDeferredList } from "./deferred-client-tools.js";
 import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./claude-code/own-list-items.js";
 import type { OwnLines } from "./claude-code/own-lines.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
-import type { KeptSection } from "./extract-kept-sections.js";
+import type { KeptSection } from "./system-prompt/extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { joinSegments, reminderPath, splitSystemReminders, type TextSegment } from "./split-system-reminders.js";

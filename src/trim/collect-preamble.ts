@@ -1,6 +1,6 @@
 import type { AnthropicMessageParam } from "../translate/anthropic-types.js";
 import { messageText } from "../translate/join-text-blocks.js";
-import type { ContextUnit } from "./extract-kept-sections.js";
+import type { ContextUnit } from "./system-prompt/extract-kept-sections.js";
 import { reminderPath, splitSystemReminders } from "./split-system-reminders.js";
 
 /**

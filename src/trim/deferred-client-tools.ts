@@ -1,5 +1,5 @@
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
-import type { ContextUnit } from "./extract-kept-sections.js";
+import type { ContextUnit } from "./system-prompt/extract-kept-sections.js";
 
 /** How Claude Code (2.1.2xx–2.1.332) opens its list of the tools it defers behind ToolSearch. */
 const LIST_HEADER = "The following deferred tools are now available via ToolSearch";

@@ -1,5 +1,5 @@
 import type { AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
-import { KEEP_MAX_SOURCE_CHARS, type ContextUnit } from "./extract-kept-sections.js";
+import { KEEP_MAX_SOURCE_CHARS, type ContextUnit } from "./system-prompt/extract-kept-sections.js";
 import type { TrimRuleHit } from "./trim-types.js";
 
 /** Claude Code's environment line naming the folder it works in (system prompt or opening reminders). */

@@ -1,4 +1,4 @@
-import { userPartChars } from "./describe-user-parts.js";
+import { userPartChars } from "./system-prompt/describe-user-parts.js";
 import type { TrimReport, UserPart } from "./trim-types.js";
 import { formatNumber as number, formatPercentChange, formatRemoved } from "../shared/format-number.js";
 

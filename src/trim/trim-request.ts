@@ -6,7 +6,7 @@ import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageO
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble } from "./collect-preamble.js";
 import { connectingMcpServers, deferredClientTools } from "./deferred-client-tools.js";
-import { describeUserParts } from "./describe-user-parts.js";
+import { describeUserParts } from "./system-prompt/describe-user-parts.js";
 import { describeClaudeCodeTrim } from "./claude-code/describe-claude-code-trim.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
@@ -21,7 +21,7 @@ import type { PrefixCache } from "./prefix-cache.js";
 import { recognizeClaudeCode, type ClaudeCodeClient } from "./claude-code/recognize-claude-code.js";
 import { BUILT_IN_OWN_LINES, ownLinesFor, type LearnedOwnLines, type OwnLines } from "./claude-code/own-lines.js";
 import { relativeContextPaths, systemPromptText, workingDirectoryOf } from "./relative-context-paths.js";
-import type { ContextUnit } from "./extract-kept-sections.js";
+import type { ContextUnit } from "./system-prompt/extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { trimPrefixSteps, type PrefixContext, type TrimmedPrefix } from "./trim-prefix.js";

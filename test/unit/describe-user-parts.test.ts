@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeUserParts, userPartChars } from "../../src/trim/describe-user-parts.js";
+import { describeUserParts, userPartChars } from "../../src/trim/system-prompt/describe-user-parts.js";
 import { describeTrimRules } from "../../src/trim/summarize-trim-report.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";
 

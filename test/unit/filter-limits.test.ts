@@ -3,7 +3,7 @@ import type { CompiledFilter, CompiledKeepRule } from "../../src/compile/routing
 import { compileLinearRegex, type LinearRegex } from "../../src/linear-regex/compile-linear-regex.js";
 import type { IntentRule } from "../../src/router/compile-rules.js";
 import { INTENT_MAX_TEXT_CHARS, matchIntent } from "../../src/router/match-intent.js";
-import { extractKeptSections, extractKeptSectionsSteps, KEEP_BUDGET_CHARS, KEEP_MAX_SOURCE_CHARS } from "../../src/trim/extract-kept-sections.js";
+import { extractKeptSections, extractKeptSectionsSteps, KEEP_BUDGET_CHARS, KEEP_MAX_SOURCE_CHARS } from "../../src/trim/system-prompt/extract-kept-sections.js";
 import { compileFilters, createFilterMemo, FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS, MEMO_MAX_UNIT_CHARS, runFilters } from "../../src/trim/run-filters.js";
 
 const disclaimer: CompiledFilter = {

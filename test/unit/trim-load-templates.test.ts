@@ -6,7 +6,7 @@ import { MallexError } from "../../src/shared/mallex-error.js";
 import { templateContextShape, type ContextShape } from "../../src/compile/template-contexts.js";
 import { createTemplates } from "../../src/templates/create-templates.js";
 import { loadTemplates } from "../../src/templates/load-templates.js";
-import { buildSystemTemplateContext, buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";
+import { buildSystemTemplateContext, buildToolsTemplateContext } from "../../src/trim/system-prompt/build-template-contexts.js";
 import { compileShipped, loadTemplatesFrom, testProfile } from "../helpers/trim-helpers.js";
 
 describe("loadTemplates", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledKeepRule } from "../../src/compile/routing-table.js";
 import { createTemplates } from "../../src/templates/create-templates.js";
-import { buildSystemPrompt } from "../../src/trim/build-system-prompt.js";
-import { extractKeptSections } from "../../src/trim/extract-kept-sections.js";
+import { buildSystemPrompt } from "../../src/trim/system-prompt/build-system-prompt.js";
+import { extractKeptSections } from "../../src/trim/system-prompt/extract-kept-sections.js";
 import { testPlan, testProfile } from "../helpers/trim-helpers.js";
 
 const PROMPT = [

@@ -6,7 +6,7 @@ import { createToolCallParser } from "../../src/tools/parsers/index.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { AnthropicCustomTool, AnthropicTool, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { renderXmlToolCall } from "../../src/translate/tool-calls/render-xml-tool-call.js";
-import { buildToolsTemplateContext } from "../../src/trim/build-template-contexts.js";
+import { buildToolsTemplateContext } from "../../src/trim/system-prompt/build-template-contexts.js";
 import { CLAUDE_CODE_TOOLS } from "../../src/shared/claude-code-tools.js";
 import { shapeTools, type ShapedTools } from "../../src/trim/shape-tools.js";
 import { shortenDescription, simplifyToolSchema } from "../../src/trim/simplify-tool-schema.js";

@@ -1,7 +1,7 @@
-import type { CompiledKeepRule, CompiledRegex } from "../compile/routing-table.js";
-import { linearRegexOf } from "../compile/linear-regex-of.js";
-import { FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS } from "./run-filters.js";
-import { runSteps, type Steps } from "./run-steps.js";
+import type { CompiledKeepRule, CompiledRegex } from "../../compile/routing-table.js";
+import { linearRegexOf } from "../../compile/linear-regex-of.js";
+import { FILTER_BUDGET_CHARS, FILTER_MAX_UNIT_CHARS } from "../run-filters.js";
+import { runSteps, type Steps } from "../run-steps.js";
 
 /** A reminder or role:"system" message that opens a conversation (see collectPreamble). */
 export interface ContextUnit {

@@ -4,8 +4,8 @@
  * `<tool_call>` JSON but shows none, and a small model that has seen one call made calls more often
  * than describing them in words (docs/eval.md). Pure.
  */
-import type { ExampleFormat } from "../compile/routing-table.js";
-import { renderXmlToolCall, renderXmlToolResult } from "../translate/tool-calls/render-xml-tool-call.js";
+import type { ExampleFormat } from "../../compile/routing-table.js";
+import { renderXmlToolCall, renderXmlToolResult } from "../../translate/tool-calls/render-xml-tool-call.js";
 
 interface ExampleCall {
   question: string;

@@ -1,6 +1,6 @@
-import { isExampleFormat, type CompiledProfile } from "../compile/routing-table.js";
-import { templateHelpers } from "../compile/template-helpers.js";
-import type { AnthropicCustomTool } from "../translate/anthropic-types.js";
+import { isExampleFormat, type CompiledProfile } from "../../compile/routing-table.js";
+import { templateHelpers } from "../../compile/template-helpers.js";
+import type { AnthropicCustomTool } from "../../translate/anthropic-types.js";
 import { toolCallExample } from "./tool-call-example.js";
 
 /** What a `tools` template receives (template-contexts.ts, kind "tools"). */

@@ -1,16 +1,16 @@
-import type { Templates } from "../templates/load-templates.js";
-import type { AnthropicCustomTool, AnthropicTextBlock, MessagesRequest } from "../translate/anthropic-types.js";
-import { joinTextBlocks } from "../translate/join-text-blocks.js";
-import { BILLING_HEADER_PREFIX } from "./apply-block-filters.js";
+import type { Templates } from "../../templates/load-templates.js";
+import type { AnthropicCustomTool, AnthropicTextBlock, MessagesRequest } from "../../translate/anthropic-types.js";
+import { joinTextBlocks } from "../../translate/join-text-blocks.js";
+import { BILLING_HEADER_PREFIX } from "../apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
 import { findClaudeMd } from "./find-claude-md.js";
-import { OUTPUT_STYLE_HEADING } from "./claude-code/find-output-style.js";
-import { findUserSystemText, replacedPromptStart } from "./claude-code/find-user-system-text.js";
-import { BUILT_IN_OWN_LINES, type OwnLines } from "./claude-code/own-lines.js";
-import { workingDirectoryOf } from "./relative-context-paths.js";
-import { runSteps, type Steps } from "./run-steps.js";
-import type { TrimPlan, TrimReport, TrimRuleHit } from "./trim-types.js";
+import { OUTPUT_STYLE_HEADING } from "../claude-code/find-output-style.js";
+import { findUserSystemText, replacedPromptStart } from "../claude-code/find-user-system-text.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
+import { workingDirectoryOf } from "../relative-context-paths.js";
+import { runSteps, type Steps } from "../run-steps.js";
+import type { TrimPlan, TrimReport, TrimRuleHit } from "../trim-types.js";
 
 export interface SystemPromptInput {
   /** The request's system prompt as Claude Code sent it: keep rules read this. */

@@ -1,8 +1,8 @@
-import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { findOutputStyle } from "./claude-code/find-output-style.js";
-import { BUILT_IN_OWN_LINES, type OwnLines } from "./claude-code/own-lines.js";
-import { splitSystemReminders } from "./split-system-reminders.js";
-import type { TrimRuleHit, UserPart, UserTextReport } from "./trim-types.js";
+import type { MessagesRequest } from "../../translate/anthropic-types.js";
+import { findOutputStyle } from "../claude-code/find-output-style.js";
+import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
+import { splitSystemReminders } from "../split-system-reminders.js";
+import type { TrimRuleHit, UserPart, UserTextReport } from "../trim-types.js";
 
 /** What each `user_text` filter keeps, in the words the log and `explain` use for it. */
 const USER_TEXT_PARTS: Readonly<Record<string, string>> = {
