@@ -6,7 +6,7 @@
 // events hold a call (or a broken call's note), exact; a quoted call: a fenced-JSON entry expected as
 // text, or a recorded answer to a prompt that asked to be shown or told, given back as exactly that
 // text; the rest (recorded answers in prose, or calling a tool the request lacks) as exact text too.
-import { asksToSeeACall } from "#dist/pipeline/asks-to-see-a-call.js";
+import { asksToSeeACall } from "#dist/pipeline/answer-checks/asks-to-see-a-call.js";
 import { createToolCallParser } from "#dist/tools/parsers/index.js";
 
 const RANDOM_SEEDS = 20;

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { asksToSeeACall } from "#dist/pipeline/asks-to-see-a-call.js";
+import { asksToSeeACall } from "#dist/pipeline/answer-checks/asks-to-see-a-call.js";
 import { createToolCallParser } from "#dist/tools/parsers/index.js";
 import { installedClaudeCode } from "./claude-code/capture-request.js";
 import { RECORDING_PROMPTS } from "./record-tool-calls-prompts.js";

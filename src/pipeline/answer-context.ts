@@ -9,7 +9,7 @@ import type { UpstreamRequest } from "./build-upstream-request.js";
 import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
-import { asksToSeeACall } from "./asks-to-see-a-call.js";
+import { asksToSeeACall } from "./answer-checks/asks-to-see-a-call.js";
 import { inConfigFile } from "../shared/in-config-file.js";
 import type { Repetition } from "../translate/model-text/watch-repeats.js";
 

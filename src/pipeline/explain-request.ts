@@ -3,7 +3,7 @@ import { cleanHistoryForClaude } from "../translate/clean-history-for-claude.js"
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
-import { requireAction } from "./require-action.js";
+import { requireAction } from "./answer-checks/require-action.js";
 import { profileForAnswer } from "./profile-for-answer.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";

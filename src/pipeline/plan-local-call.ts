@@ -16,17 +16,15 @@ import type { AnthropicResponseContext } from "../translate/convert-openai-respo
 import { decideThinking } from "../translate/decide-thinking.js";
 import { answerContextFor } from "./answer-context.js";
 import { buildUpstreamRequest } from "./build-upstream-request.js";
-import { requireAction } from "./require-action.js";
 import { callNotes } from "./call-notes.js";
-import type { EnforcedCall } from "./check-enforced-call.js";
+import { planAnswerChecks } from "./answer-checks/plan-answer-checks.js";
+import type { UnknownCallRetry } from "./answer-checks/retry-unknown-calls.js";
+import type { EchoedResultRetry } from "./answer-checks/retry-echoed-results.js";
+import type { UnchangedFileRetry } from "./answer-checks/whole-file-writes.js";
+import type { EnforcedCall } from "./answer-checks/check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
-import { forcedCallPlan, type ForcedCall } from "./keep-forced-call.js";
-import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
-import { planEchoedResultRetry, type EchoedResultRetry } from "./retry-echoed-results.js";
-import { planWholeFileWrite, type UnchangedFileRetry } from "./whole-file-writes.js";
+import { forcedCallPlan, type ForcedCall } from "./answer-checks/keep-forced-call.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
-import { describeAlone, fileAskedFor, plainReadsFor, questionAlone, questionAsk, wholeFileAsk, withAsk, withQuestionAlone } from "./ask-whole-file.js";
-import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { RequestMetrics } from "../observe/request-log.js";
 import type { RequestScope } from "./request-scope.js";
@@ -161,32 +159,11 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   // A small context holds the answer to what leaves the next request room.
   const answering = profileForAnswer(route.profile, prompt.estimatedTokens, trimmed.report);
   const options = profileTranslateOptions(answering.profile, backend.flavor);
-  // tools.answer_from_files: a question after its Reads, or a report of the commands run, goes to the model alone, with what was looked at and no tools.
-  const alone = route.profile.answerFromFiles === true && modelChoosesCalls(request) ? questionAlone(trimmed.request) : undefined;
-  const shown =
-    alone === undefined
-      ? { client: request, sent: trimmed.request, tools: trimmed.offeredTools }
-      : { client: withQuestionAlone(request, alone), sent: withQuestionAlone(trimmed.request, alone), tools: [] };
-  // tools.always_call: a call every turn, words through the Reply tool; asked for as a forced tool_choice is, but never refused.
-  const action = requireAction(route.profile, shown.client, shown.sent, shown.tools);
-  const asked = action?.asked ?? shown.client;
-  // tools.retry_unknown_calls: the answer is read whole and asked again when it calls a tool that is not offered.
-  const unknownCalls = planUnknownCallRetry(route.profile, asked, shown.tools, options);
-  // tools.whole_file_writes: the answer is read whole, and a file read, rewritten in a code block, becomes its Write…
-  const wholeFile = planWholeFileWrite(route.profile, asked, shown.tools);
-  // …and, after a file's Read for a task that asks for a change, the model is asked for the whole file changed.
-  const fileAsked = wholeFile === undefined ? undefined : fileAskedFor(asked, route.profile);
-  // tools.restate_questions: after the Reads that follow a question, the question again.
-  const question = fileAsked === undefined && route.profile.restateQuestions === true && modelChoosesCalls(asked) ? questionAsk(asked) : undefined;
-  const ask = fileAsked === undefined ? question : wholeFileAsk(fileAsked);
-  // tools.retry_echoed_results: the answer is read whole and asked again when it would write a tool's message into a file.
-  const echoed = planEchoedResultRetry(route.profile, asked, shown.tools);
-  const offeredTools = action?.offeredTools ?? shown.tools;
-  const sent = plainReadsFor(route.profile, action?.sent ?? shown.sent);
-  const readWhole = unknownCalls !== undefined || wholeFile !== undefined || echoed;
-  const upstream = buildUpstreamRequest(asked, ask === undefined ? sent : withAsk(sent, ask), options, readWhole);
+  const checks = planAnswerChecks(route.profile, request, trimmed, options);
+  const { asked, offeredTools } = checks;
+  const upstream = buildUpstreamRequest(asked, checks.sent, options, checks.readWhole);
   // A question sent alone, without tools, is no session's prefix: the next session starts with the tools.
-  if (alone === undefined) server.stablePrefixes?.remember(route.profile, upstream.request);
+  if (!checks.alone) server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
@@ -201,14 +178,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const thinking = decideThinking(request.thinking, options.thinking);
   if (scope.trace) scope.trace.metrics = metrics;
   const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
-  const askedBy =
-    question !== undefined
-      ? "tools.restate_questions"
-      : fileAsked?.failed === undefined
-        ? "tools.whole_file_writes"
-        : "tools.whole_file_writes, tools.check_after_edits";
-  if (ask !== undefined) notes.push(`asked "${fileAsked === undefined ? ask : wholeFileAsk(fileAsked, true)}" (${askedBy})`);
-  if (alone !== undefined) notes.push(describeAlone(alone));
+  notes.push(...checks.notes);
   if (notes.length > 0) metrics.notes = notes;
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
@@ -241,15 +211,14 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...forcedCallPlan(
       asked.tool_choice,
       upstream.forced,
-      { upstreamRequest: upstream.request, offeredTools, retries: route.profile.forcedCallRetries, ...(action ? { lenient: true } : {}) },
+      { upstreamRequest: upstream.request, offeredTools, retries: route.profile.forcedCallRetries, ...(checks.action ? { lenient: true } : {}) },
       { profile: route.profile.name, flavor: backend.flavor },
     ),
-    ...(action ? { replyTool: true } : {}),
-    ...(unknownCalls === undefined ? {} : { unknownCalls: { ...unknownCalls, upstreamRequest: upstream.request } }),
-    // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
-    ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked.file] }),
-    ...(fileAsked === undefined ? {} : { unchangedFile: { asked: fileAsked, upstreamRequest: upstream.request } }),
-    ...(echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
+    ...(checks.action ? { replyTool: true } : {}),
+    ...(checks.unknownCalls === undefined ? {} : { unknownCalls: { ...checks.unknownCalls, upstreamRequest: upstream.request } }),
+    ...(checks.wholeFile === undefined ? {} : { wholeFile: checks.wholeFile }),
+    ...(checks.fileAsked === undefined ? {} : { unchangedFile: { asked: checks.fileAsked, upstreamRequest: upstream.request } }),
+    ...(checks.echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
   };
   return { kind: "call", call };
 }

@@ -94,35 +94,10 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   const blocks = createContentBlockWriter(ctx.emit);
   const answer = createAnswerText(markup.controlTokens, ctx.stopSequences, blocks);
   let drained = false;
-  // The output was stopped in a loop (finishLoop): what is left unfinished is a copy begun, not a failed call.
-  let inLoop = false;
-
   // The reasoning's last characters: read for calls when the answer itself has none (see callsEndingReasoning).
   let reasoningTail = "";
   const nativeCalls = createNativeCallJoiner(tools.resolveNative);
-
-  // The calls emitted so far, by tool and input: a small model in a loop writes the same calls again and again.
-  const callsMade = new Set<string>();
-  let repeatedCall: string | undefined;
-  // Calls written as JSON lines are read only once the answer ends; their lines tell a loop sooner.
-  const callLines = createCallLineWatcher((tool) => (repeatedCall ??= tool));
-
-  function emitWholeBlock(call: ResolvedToolCall): void {
-    const resolved = enforceToolChoice(call, ctx.toolChoice);
-    if (resolved.type === "invalid" && inLoop) return;
-    if (resolved.type !== "invalid") {
-      const key = JSON.stringify([resolved.name, resolved.input]);
-      // Run once: a second Read of the same file tells nothing new, a second Bash may append twice.
-      if (callsMade.has(key)) {
-        repeatedCall ??= resolved.name;
-        return ctx.onToolCall?.({ rejected: false, repairs: [REPEATED_CALL] });
-      }
-      callsMade.add(key);
-    }
-    ctx.onToolCall?.(resolved.type === "invalid" ? { rejected: true, repairs: [] } : { rejected: false, repairs: resolved.repairs ?? [] });
-    answer.release();
-    blocks.writeCall(resolved);
-  }
+  const calls = createCallWriter(ctx, blocks, answer);
 
   function reasoning(text: string): void {
     if (answer.stopSequence !== undefined) return;
@@ -146,9 +121,9 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       case "text":
         return answer.feed(event.text);
       case "tool_call":
-        return emitWholeBlock(tools.resolve(event.call));
+        return calls.write(tools.resolve(event.call));
       case "invalid_call":
-        return emitWholeBlock({ type: "invalid", note: formatInvalidCallNote(event.reason, event.raw) });
+        return calls.write({ type: "invalid", note: formatInvalidCallNote(event.reason, event.raw) });
       default:
         return event satisfies never;
     }
@@ -161,10 +136,10 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
     for (const part of thinkSplitter.feed(trailingTokens.end())) handleContentPart(part);
     for (const part of thinkSplitter.end()) handleContentPart(part);
     // Stopped in a loop, text the parser held (a tag begun) is the next copy's start, not words.
-    if (toolParser !== undefined) for (const event of toolParser.end()) if (!(inLoop && event.type === "text")) handleParseEvent(event);
+    if (toolParser !== undefined) for (const event of toolParser.end()) if (!(calls.inLoop && event.type === "text")) handleParseEvent(event);
     if (answer.stopSequence !== undefined) return;
     answer.release();
-    for (const call of nativeCalls.unfinished()) emitWholeBlock(call);
+    for (const call of nativeCalls.unfinished()) calls.write(call);
     // Some models (Qwen3 under vLLM's and mlx-lm's reasoning parsers) write their call only in the
     // reasoning: with no answer at all, the calls the reasoning ends with are the answer.
     if (!blocks.emittedText && !blocks.emittedToolUse && !nativeCalls.started && reasoningTail.trim() !== "") {
@@ -175,13 +150,12 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
   return {
     reasoning,
     content(text) {
-      const kept = ctx.stopAtRepeatedCall === true && repeatedCall === undefined ? text.slice(0, callLines.feed(text)) : text;
-      for (const part of thinkSplitter.feed(trailingTokens.feed(kept))) handleContentPart(part);
+      for (const part of thinkSplitter.feed(trailingTokens.feed(calls.untilRepeatedLine(text)))) handleContentPart(part);
     },
     toolCallDelta(delta, position) {
       if (answer.stopSequence !== undefined) return;
       const whole = nativeCalls.feed(delta, position);
-      if (whole !== undefined) emitWholeBlock(whole);
+      if (whole !== undefined) calls.write(whole);
     },
     note(text) {
       drain();
@@ -192,7 +166,7 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       blocks.close();
     },
     finishLoop() {
-      inLoop = true;
+      calls.stopInLoop();
       drain();
       blocks.close();
     },
@@ -204,7 +178,47 @@ export function createContentAssembler(ctx: ContentAssemblerContext): ContentAss
       return answer.stopSequence;
     },
     get repeatedCall() {
+      return calls.repeatedCall;
+    },
+  };
+}
+
+/**
+ * Writes each call the answer makes as a whole tool_use block (an invalid one as its note), once: the
+ * same tool with the same input again is the mark of a loop (`repeatedCall`), counted, not run twice —
+ * a second Read tells nothing new, a second Bash may append twice. Once the output was stopped in a
+ * loop (finishLoop), what is left unfinished is a copy begun, not a failed call.
+ */
+function createCallWriter(ctx: ContentAssemblerContext, blocks: ContentBlockWriter, answer: AnswerText) {
+  const callsMade = new Set<string>();
+  let repeatedCall: string | undefined;
+  let inLoop = false;
+  // Calls written as JSON lines are read only once the answer ends; their lines tell a loop sooner.
+  const callLines = createCallLineWatcher((tool) => (repeatedCall ??= tool));
+  return {
+    write(call: ResolvedToolCall): void {
+      const resolved = enforceToolChoice(call, ctx.toolChoice);
+      if (resolved.type === "invalid" && inLoop) return;
+      if (resolved.type !== "invalid") {
+        const key = JSON.stringify([resolved.name, resolved.input]);
+        if (callsMade.has(key)) {
+          repeatedCall ??= resolved.name;
+          return ctx.onToolCall?.({ rejected: false, repairs: [REPEATED_CALL] });
+        }
+        callsMade.add(key);
+      }
+      ctx.onToolCall?.(resolved.type === "invalid" ? { rejected: true, repairs: [] } : { rejected: false, repairs: resolved.repairs ?? [] });
+      answer.release();
+      blocks.writeCall(resolved);
+    },
+    /** The answer's text up to the end of a line that writes a call again (ctx.stopAtRepeatedCall), else all of it. */
+    untilRepeatedLine: (text: string): string => (ctx.stopAtRepeatedCall === true && repeatedCall === undefined ? text.slice(0, callLines.feed(text)) : text),
+    stopInLoop: (): void => void (inLoop = true),
+    get repeatedCall() {
       return repeatedCall;
+    },
+    get inLoop() {
+      return inLoop;
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   wholeFileAsk,
   withAsk,
   withQuestionAlone,
-} from "../../src/pipeline/ask-whole-file.js";
+} from "../../src/pipeline/answer-checks/ask-whole-file.js";
 import { renameOf } from "../../src/pipeline/first-look/search-named-symbols.js";
 
 /** The ask's words for a request, or undefined where none is made. */

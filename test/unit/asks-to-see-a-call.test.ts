@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asksToSeeACall } from "../../src/pipeline/asks-to-see-a-call.js";
+import { asksToSeeACall } from "../../src/pipeline/answer-checks/asks-to-see-a-call.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 
 const asking = (content: MessagesRequest["messages"][number]["content"]): boolean => asksToSeeACall({ messages: [{ role: "user", content }] });

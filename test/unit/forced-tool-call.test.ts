@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
-import { keepForcedCall, type ForcedCall } from "../../src/pipeline/keep-forced-call.js";
+import { keepForcedCall, type ForcedCall } from "../../src/pipeline/answer-checks/keep-forced-call.js";
 import type { OpenAIChatRequest } from "../../src/translate/openai-types.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
 import { enforcedCallMissing, unenforcedForcedChoice } from "../../src/translate/tool-calls/forced-tool-call.js";

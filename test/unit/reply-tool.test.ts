@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requireAction } from "../../src/pipeline/require-action.js";
+import { requireAction } from "../../src/pipeline/answer-checks/require-action.js";
 import type { AnthropicMessage, AnthropicStreamEvent, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { createReplyCallTranslator, replyCallsAsText, replyTextOfJson } from "../../src/translate/tool-calls/reply-tool.js";
 import { assistantMessage } from "../helpers/assistant-message.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serverFeaturesOf } from "../../src/backends/server-features.js";
-import { planUnknownCallRetry, retryUnknownCalls, type UnknownCallRetry } from "../../src/pipeline/retry-unknown-calls.js";
+import { planUnknownCallRetry, retryUnknownCalls, type UnknownCallRetry } from "../../src/pipeline/answer-checks/retry-unknown-calls.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../../src/translate/openai-types.js";
 import { unknownCallProblem, unknownCallRetryRequest } from "../../src/translate/tool-calls/unknown-tool-call.js";

@@ -8,7 +8,7 @@ import { autoCorpus } from "./tool-parser-corpus/auto.js";
 import { bareJsonCorpus } from "./tool-parser-corpus/bare-json.js";
 import { fencedJsonCorpus } from "./tool-parser-corpus/fenced-json.js";
 import { recordedQwenCoderCorpus } from "./tool-parser-corpus/recorded-qwen2.5-coder-1.5b.js";
-import { asksToSeeACall } from "../../src/pipeline/asks-to-see-a-call.js";
+import { asksToSeeACall } from "../../src/pipeline/answer-checks/asks-to-see-a-call.js";
 import { apertusCorpus } from "./tool-parser-corpus/apertus.js";
 import { aprielCorpus } from "./tool-parser-corpus/apriel.js";
 import { commandRCorpus } from "./tool-parser-corpus/command-r.js";

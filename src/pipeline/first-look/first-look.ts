@@ -3,7 +3,7 @@ import type { CompiledProfile } from "../../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
 import { systemPromptText, workingDirectoryOf } from "../../trim/relative-context-paths.js";
 import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
-import { modelChoosesCalls } from "../model-chooses-calls.js";
+import { modelChoosesCalls } from "../answer-checks/model-chooses-calls.js";
 import { latestTask, namedFiles, namedToChange, namesAFile, readPaths, usersWords } from "./read-named-files.js";
 import { BASH_TOOL, namedCommands } from "./run-named-commands.js";
 import { foundFiles, GREP_TOOL, namedSymbol, searchResultOf, symbolSearch } from "./search-named-symbols.js";

@@ -1,7 +1,7 @@
-import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
-import { enforcedCallMissing, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
-import type { AnswerSink } from "./pump-answer.js";
-import { toAnthropicError } from "../translate/anthropic-error.js";
+import type { AnthropicMessage, AnthropicStreamEvent } from "../../translate/anthropic-types.js";
+import { enforcedCallMissing, type ForcedToolChoice } from "../../translate/tool-calls/forced-tool-call.js";
+import type { AnswerSink } from "../pump-answer.js";
+import { toAnthropicError } from "../../translate/anthropic-error.js";
 
 export interface EnforcedCall {
   choice: ForcedToolChoice;

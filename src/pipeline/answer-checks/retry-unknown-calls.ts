@@ -1,8 +1,8 @@
-import type { CompiledProfile } from "../compile/routing-table.js";
-import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
-import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { unknownCallProblem, unknownCallRetryRequest } from "../translate/tool-calls/unknown-tool-call.js";
-import type { TranslateOptions } from "../translate/translate-options.js";
+import type { CompiledProfile } from "../../compile/routing-table.js";
+import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../translate/anthropic-types.js";
+import type { OpenAIChatRequest } from "../../translate/openai-types.js";
+import { unknownCallProblem, unknownCallRetryRequest } from "../../translate/tool-calls/unknown-tool-call.js";
+import type { TranslateOptions } from "../../translate/translate-options.js";
 import { askAgain } from "./ask-again.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 

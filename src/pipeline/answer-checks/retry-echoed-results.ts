@@ -1,11 +1,11 @@
-import type { CompiledProfile } from "../compile/routing-table.js";
-import type { RequestMetrics } from "../observe/request-log.js";
-import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../translate/anthropic-types.js";
-import type { OpenAIChatRequest } from "../translate/openai-types.js";
-import { blocksOf, EDITING_TOOLS } from "../translate/tool-calls/conversation-blocks.js";
-import { describeEcho, echoedResult, echoedResultCorrection, withoutEchoedResults, type EchoOptions } from "../translate/tool-calls/echoed-tool-result.js";
-import { latestTask } from "./first-look/read-named-files.js";
-import { withCorrection } from "../translate/tool-calls/forced-tool-call.js";
+import type { CompiledProfile } from "../../compile/routing-table.js";
+import type { RequestMetrics } from "../../observe/request-log.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../../translate/anthropic-types.js";
+import type { OpenAIChatRequest } from "../../translate/openai-types.js";
+import { blocksOf, EDITING_TOOLS } from "../../translate/tool-calls/conversation-blocks.js";
+import { describeEcho, echoedResult, echoedResultCorrection, withoutEchoedResults, type EchoOptions } from "../../translate/tool-calls/echoed-tool-result.js";
+import { latestTask } from "../first-look/read-named-files.js";
+import { withCorrection } from "../../translate/tool-calls/forced-tool-call.js";
 import { askAgain } from "./ask-again.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 

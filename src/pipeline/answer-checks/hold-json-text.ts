@@ -1,6 +1,6 @@
-import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
-import { createJsonTextExtractor } from "../translate/extract-json-text.js";
-import type { AnswerSink } from "./pump-answer.js";
+import type { AnthropicStreamEvent } from "../../translate/anthropic-types.js";
+import { createJsonTextExtractor } from "../../translate/extract-json-text.js";
+import type { AnswerSink } from "../pump-answer.js";
 
 /** A sink whose text blocks arrive as their JSON object (createJsonTextExtractor). */
 export function holdJsonText(sink: AnswerSink): AnswerSink {

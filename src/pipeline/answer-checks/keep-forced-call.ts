@@ -1,7 +1,7 @@
-import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from "../translate/anthropic-types.js";
+import type { AnthropicCustomTool, AnthropicMessage, AnthropicToolChoice } from "../../translate/anthropic-types.js";
 import type { EnforcedCall } from "./check-enforced-call.js";
-import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../translate/tool-calls/forced-tool-call.js";
-import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import { correctiveRequest, forcedCallFailure, forcedCallProblem, type ForcedToolChoice } from "../../translate/tool-calls/forced-tool-call.js";
+import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { askAgain } from "./ask-again.js";
 
 export interface ForcedCall {

@@ -1,8 +1,8 @@
-import type { CompiledProfile } from "../compile/routing-table.js";
-import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
-import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
-import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
-import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import type { CompiledProfile } from "../../compile/routing-table.js";
+import { countToolCall, type RequestMetrics } from "../../observe/request-log.js";
+import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../translate/anthropic-types.js";
+import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
+import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { askAgain } from "./ask-again.js";
 import { fileToCreate, type AskedFile } from "./ask-whole-file.js";

@@ -1,5 +1,5 @@
-import { createReplyCallTranslator } from "../translate/tool-calls/reply-tool.js";
-import type { AnswerSink } from "./pump-answer.js";
+import { createReplyCallTranslator } from "../../translate/tool-calls/reply-tool.js";
+import type { AnswerSink } from "../pump-answer.js";
 
 /** A sink whose Reply tool calls arrive as text blocks (createReplyCallTranslator). */
 export function replyCallsAsTextSink(sink: AnswerSink): AnswerSink {

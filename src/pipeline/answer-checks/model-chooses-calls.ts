@@ -1,4 +1,4 @@
-import type { MessagesRequest } from "../translate/anthropic-types.js";
+import type { MessagesRequest } from "../../translate/anthropic-types.js";
 
 /**
  * Whether a request leaves its calls to the model: no JSON answer asked for, and no tool_choice but

@@ -1,13 +1,13 @@
 import { basename } from "node:path";
-import type { AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../translate/anthropic-types.js";
-import type { CompiledProfile } from "../compile/routing-table.js";
-import { READ_TOOL, readFiles, withPlainReads, type ReadFile, type Renamed } from "../translate/tool-calls/whole-file-write.js";
-import { absolute, EDIT_TASK, FILE_NAME, latestTask, namedToChange, namedToCreate } from "./first-look/read-named-files.js";
-import { systemPromptText, workingDirectoryOf } from "../trim/relative-context-paths.js";
-import { failedCheck } from "./first-look/check-after-edits.js";
-import { mentions, renameOf } from "./first-look/search-named-symbols.js";
-import { BASH_TOOL, namedCommands } from "./first-look/run-named-commands.js";
-import { blocksOf, changedFiles, toolCallsOf, toolResultText } from "../translate/tool-calls/conversation-blocks.js";
+import type { AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
+import type { CompiledProfile } from "../../compile/routing-table.js";
+import { READ_TOOL, readFiles, withPlainReads, type ReadFile, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
+import { absolute, EDIT_TASK, FILE_NAME, latestTask, namedToChange, namedToCreate } from "../first-look/read-named-files.js";
+import { systemPromptText, workingDirectoryOf } from "../../trim/relative-context-paths.js";
+import { failedCheck } from "../first-look/check-after-edits.js";
+import { mentions, renameOf } from "../first-look/search-named-symbols.js";
+import { BASH_TOOL, namedCommands } from "../first-look/run-named-commands.js";
+import { blocksOf, changedFiles, toolCallsOf, toolResultText } from "../../translate/tool-calls/conversation-blocks.js";
 
 /**
  * With `tools.whole_file_writes`, what mallex adds after a file's Read when the user's task asks for

@@ -1,5 +1,5 @@
-import type { AnthropicMessage } from "../translate/anthropic-types.js";
-import type { OpenAIChatRequest } from "../translate/openai-types.js";
+import type { AnthropicMessage } from "../../translate/anthropic-types.js";
+import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 
 /** A check of a whole answer before the client sees it, and how the model is asked again when the answer fails it. */
 export interface AnswerCheck {

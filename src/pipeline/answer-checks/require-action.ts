@@ -1,8 +1,8 @@
-import type { CompiledProfile } from "../compile/routing-table.js";
-import type { AnthropicCustomTool, MessagesRequest } from "../translate/anthropic-types.js";
-import { replyTool } from "../translate/tool-calls/reply-tool.js";
-import { repeatedCalls } from "../translate/tool-calls/repeated-call-hint.js";
-import { customTools } from "../translate/tool-calls/resolve-tool-call.js";
+import type { CompiledProfile } from "../../compile/routing-table.js";
+import type { AnthropicCustomTool, MessagesRequest } from "../../translate/anthropic-types.js";
+import { replyTool } from "../../translate/tool-calls/reply-tool.js";
+import { repeatedCalls } from "../../translate/tool-calls/repeated-call-hint.js";
+import { customTools } from "../../translate/tool-calls/resolve-tool-call.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 
 /** The request as the model is asked it, the client's choice as mallex keeps it, and the tools a call may name. */
