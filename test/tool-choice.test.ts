@@ -602,6 +602,42 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     },
   );
 
+  it("an answer that is another file read, as it was read, is asked again the same way; its rewrite of the file asked for is the Write", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const TEST = 'from roman import to_roman\n\ndef test_one():\n    assert to_roman(1) == "I"\n';
+    const [task] = afterRead().messages;
+    const body = afterRead({
+      messages: [
+        task,
+        {
+          role: "assistant",
+          content: [
+            { type: "tool_use", id: "toolu_t", name: "Read", input: { file_path: "/repo/test_roman.py" } },
+            { type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/roman.py" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_t", content: numberedLines(TEST) },
+            { type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(FILE) },
+          ],
+        },
+      ],
+    });
+    const seen = mlx.requests.length;
+    // The 0.5B on mlx_lm.server, asked for limits.js, wrote retry.js back as it was read.
+    mlx.script({ text: `\`\`\`python\n${TEST}\`\`\`` }, { text: ANSWER });
+    const message = (await (await proxy.post("/v1/messages", body)).json()) as Message;
+    expect(message.content.at(-1)).toMatchObject({ type: "tool_use", name: "Write", input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` } });
+    const temperatures = generationsSince(seen).map((r) => (r.body as { temperature?: number }).temperature);
+    expect(temperatures).toHaveLength(2);
+    expect(temperatures[1]).toBe(0.8);
+    expect(
+      proxy.logs.some((line) => line.includes("whole file asked again (2 of 3): /repo/test_roman.py came back as it was read, not /repo/roman.py changed")),
+    ).toBe(true);
+  });
+
   it("streams as before where it does not apply: off, no file read yet, no Write offered, or a forced tool_choice", async () => {
     const cases: Array<[RoutingTable, Record<string, unknown>]> = [
       [wholeFile(false), afterRead({ stream: true })],

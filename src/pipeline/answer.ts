@@ -24,7 +24,7 @@ import { missingEnforcedCall } from "./answer-checks/check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./answer-checks/keep-forced-call.js";
 import { retryUnknownCalls } from "./answer-checks/retry-unknown-calls.js";
 import { retryEchoedResults } from "./answer-checks/retry-echoed-results.js";
-import { retryUnchangedFile, writeWholeFile } from "./answer-checks/whole-file-writes.js";
+import { retryWholeFileAsk, writeWholeFile } from "./answer-checks/whole-file-writes.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
 import { classifyFailure, describeFailure, errorEventOf, refusal, streamedFailure, type Refusal } from "./refusal.js";
@@ -51,7 +51,7 @@ const checkedWhole = (call: AnsweringCall): boolean =>
   call.forced !== undefined ||
   call.unknownCalls !== undefined ||
   call.wholeFile !== undefined ||
-  call.unchangedFile !== undefined ||
+  call.fileAsked !== undefined ||
   call.echoedResults !== undefined;
 
 /**
@@ -184,9 +184,9 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
       upstream.release();
       converted = await retryUnknownCalls(converted, unknownCalls, askWhole(scope, call, backend, "unknownCallRetries"), logFor(scope, call));
     }
-    if (call.unchangedFile !== undefined) {
+    if (call.fileAsked !== undefined) {
       upstream.release();
-      converted = await retryUnchangedFile(converted, call.unchangedFile, askWhole(scope, call, backend), logFor(scope, call));
+      converted = await retryWholeFileAsk(converted, call.fileAsked, askWhole(scope, call, backend), logFor(scope, call));
     }
     if (call.echoedResults !== undefined) {
       upstream.release();
@@ -194,7 +194,7 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
     }
     if (call.wholeFile !== undefined) {
       const id = () => scope.server.deps.generateId("toolu");
-      converted = writeWholeFile(converted, call.wholeFile, { id, metrics, renamed: call.unchangedFile?.asked.rename });
+      converted = writeWholeFile(converted, call.wholeFile, { id, metrics, renamed: call.fileAsked?.asked.rename });
     }
   } catch (error) {
     // The client went away while the answer was read: logged once, as the request's line.

@@ -20,7 +20,7 @@ import { callNotes } from "./call-notes.js";
 import { planAnswerChecks } from "./answer-checks/plan-answer-checks.js";
 import type { UnknownCallRetry } from "./answer-checks/retry-unknown-calls.js";
 import type { EchoedResultRetry } from "./answer-checks/retry-echoed-results.js";
-import type { UnchangedFileRetry } from "./answer-checks/whole-file-writes.js";
+import type { WholeFileAskRetry } from "./answer-checks/whole-file-writes.js";
 import type { EnforcedCall } from "./answer-checks/check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./answer-checks/keep-forced-call.js";
@@ -59,8 +59,8 @@ export interface PreparedCall {
   unknownCalls?: UnknownCallRetry;
   /** tools.whole_file_writes: the files read whole, newest first; an answer rewriting one in a code block becomes its Write. */
   wholeFile?: readonly ReadFile[];
-  /** tools.whole_file_writes: the file the model was asked for; an answer that is it unchanged is sampled again, up to twice. */
-  unchangedFile?: UnchangedFileRetry;
+  /** tools.whole_file_writes: the file the model was asked for; an answer that is it, or another file read, as it was is sampled again, up to twice. */
+  fileAsked?: WholeFileAskRetry;
   /** tools.retry_echoed_results: an answer that would write a tool's message into a file is asked again, once; checked whole. */
   echoedResults?: EchoedResultRetry;
 }
@@ -217,7 +217,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(checks.action ? { replyTool: true } : {}),
     ...(checks.unknownCalls === undefined ? {} : { unknownCalls: { ...checks.unknownCalls, upstreamRequest: upstream.request } }),
     ...(checks.wholeFile === undefined ? {} : { wholeFile: checks.wholeFile }),
-    ...(checks.fileAsked === undefined ? {} : { unchangedFile: { asked: checks.fileAsked, upstreamRequest: upstream.request } }),
+    ...(checks.fileAsked === undefined ? {} : { fileAsked: { ...checks.fileAsked, upstreamRequest: upstream.request } }),
     ...(checks.echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
   };
   return { kind: "call", call };

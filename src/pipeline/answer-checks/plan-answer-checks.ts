@@ -35,7 +35,8 @@ export interface AnswerChecks {
   unknownCalls?: Omit<UnknownCallRetry, "upstreamRequest">;
   /** Files an answer rewritten in a code block may become a Write of: only the one asked for, where one was. */
   wholeFile?: readonly ReadFile[];
-  fileAsked?: AskedFile;
+  /** The file asked for whole, and every file read (an answer that is one of them as it was is sampled again). */
+  fileAsked?: { asked: AskedFile; read: readonly ReadFile[] };
   echoed: boolean;
   /** The call's notes for the log line: what was asked, and a question sent alone. */
   notes: string[];
@@ -89,7 +90,7 @@ export function planAnswerChecks(
     ...(unknownCalls === undefined ? {} : { unknownCalls }),
     // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
     ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked.file] }),
-    ...(fileAsked === undefined ? {} : { fileAsked }),
+    ...(fileAsked === undefined || wholeFile === undefined ? {} : { fileAsked: { asked: fileAsked, read: wholeFile } }),
     echoed,
     notes: [
       ...(ask === undefined ? [] : [`asked "${fileAsked === undefined ? ask : wholeFileAsk(fileAsked, true)}" (${askedBy})`]),

@@ -42,32 +42,40 @@ export function writeWholeFile(
   return written;
 }
 
-/** The file the model was asked for (ask-whole-file.ts), and the request that asked, for a retry. */
-export interface UnchangedFileRetry {
+/** The file the model was asked for (ask-whole-file.ts), the files the conversation read, and the request that asked, for a retry. */
+export interface WholeFileAskRetry {
   asked: AskedFile;
+  read: readonly ReadFile[];
   upstreamRequest: OpenAIChatRequest;
 }
 
 /**
- * The answer to a whole-file ask; where it is the file as it was, the same request sampled again, at
- * RESAMPLE_TEMPERATURE, up to twice. The real Qwen2.5-Coder-1.5B, asked for config.json after its JSON
- * failed to parse, wrote it back unchanged, and the task ended there. Told so after its answer ("That
- * is the file as it was…"), it copied that answer again 6 times of 6 (llama-server); the same request
- * without it, at 0.8, changed the file 4 times of 6, rightly once; in the eval, config.json then came
- * back fixed in both runs.
+ * The answer to a whole-file ask; where it is the file as it was, or another file read as it was, the
+ * same request sampled again, at RESAMPLE_TEMPERATURE, up to twice. The real Qwen2.5-Coder-1.5B, asked for
+ * config.json after its JSON failed to parse, wrote it back unchanged, and the task ended there. Told
+ * so after its answer ("That is the file as it was…"), it copied that answer again 6 times of 6
+ * (llama-server); the same request without it, at 0.8, changed the file 4 times of 6, rightly once; in
+ * the eval, config.json then came back fixed in both runs. The 0.5B on mlx_lm.server, asked for
+ * limits.js after the Reads of the three files that use MAX_RETRIES, wrote retry.js back as it was,
+ * and the task ended there.
  */
-export async function retryUnchangedFile(
+export async function retryWholeFileAsk(
   first: AnthropicMessage,
-  retry: UnchangedFileRetry,
+  retry: WholeFileAskRetry,
   ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
   log: (line: string) => void,
 ): Promise<AnthropicMessage> {
   const { file } = retry.asked;
   const { upstreamRequest: request } = retry;
+  const others = retry.read.filter((read) => read.path !== file.path);
   const check = {
     asked: "whole file",
     retries: 2,
-    problem: (answer: AnthropicMessage) => (unchangedRewrite(answer, file) ? `${file.path} came back unchanged` : undefined),
+    problem: (answer: AnthropicMessage) => {
+      if (unchangedRewrite(answer, file)) return `${file.path} came back unchanged`;
+      const other = others.find((read) => unchangedRewrite(answer, read));
+      return other === undefined ? undefined : `${other.path} came back as it was read, not ${file.path} changed`;
+    },
     retry: () => ({ ...request, temperature: Math.max(request.temperature ?? 0, RESAMPLE_TEMPERATURE) }),
   };
   return (await askAgain(first, check, ask, log)).answer;
