@@ -1,8 +1,8 @@
 /**
  * A worked example of one tool call, its result and the answer after it, written in the format the
  * model writes calls in (`tools.worked_example`): Qwen2.5's chat template describes its
- * `<tool_call>` JSON but shows none, and a small model that has seen one call made calls more often
- * than describing them in words (docs/eval.md). Pure.
+ * `<tool_call>` JSON but shows no call. What it changed for the kit's small coders, with the shipped
+ * levers (little: mallex makes most of their calls), is in docs/eval.md. Pure.
  */
 import type { ExampleFormat } from "../../compile/routing-table.js";
 import { renderXmlToolCall, renderXmlToolResult } from "../../translate/tool-calls/render-xml-tool-call.js";
