@@ -24,16 +24,16 @@ export const MEASURED_EVALS: readonly MeasuredEval[] = [
     profile: "gguf-qwen2.5-coder-1.5b",
     model: /qwen2\.5-coder-1\.5b-instruct/i,
     total: 13,
-    best: 2,
-    latest: 1,
-    date: "2026-11-26",
+    best: 7,
+    latest: 6,
+    date: "2026-11-27",
     where: "2 x86 cores, embedded engine",
   },
 ];
 
-/** "finished 2 of 13 … at best, 1 in the latest run (…)", or undefined: never measured. */
-export function describeMeasuredEval(profileName: string, model?: string): string | undefined {
-  const measured = measuredEvalOf(profileName, model);
+/** "finished 7 of 13 … at best, 6 in the latest run (…)", or undefined: never measured. */
+export function describeMeasuredEval(profileName: string, model?: string, evals = MEASURED_EVALS): string | undefined {
+  const measured = measuredEvalOf(profileName, model, evals);
   if (measured === undefined) return undefined;
   const runs =
     measured.best === measured.latest
@@ -74,8 +74,8 @@ export function describeExpectation(profile: LocalProfile, rows: readonly ModelR
   return lines;
 }
 
-function measuredEvalOf(profileName: string, model?: string): MeasuredEval | undefined {
-  return MEASURED_EVALS.find((entry) => entry.profile === profileName || (model !== undefined && entry.model.test(model)));
+function measuredEvalOf(profileName: string, model?: string, evals = MEASURED_EVALS): MeasuredEval | undefined {
+  return evals.find((entry) => entry.profile === profileName || (model !== undefined && entry.model.test(model)));
 }
 
 /** What this machine's own requests measured of a model (the learned rates: tokens/s, newest last). */
@@ -93,9 +93,9 @@ export function describeServedModel(
   tier: string,
   profile: { name: string; model: string },
   rates: MeasuredRates | undefined,
-  options: { minSamples: number; profiles: readonly LocalProfile[]; mallex: string },
+  options: { minSamples: number; profiles: readonly LocalProfile[]; mallex: string; evals?: readonly MeasuredEval[] },
 ): string | undefined {
-  const measured = measuredEvalOf(profile.name, profile.model);
+  const measured = measuredEvalOf(profile.name, profile.model, options.evals);
   const speeds =
     rates !== undefined && rates.decode.length >= options.minSamples
       ? `measured here: ${medianRate(rates.prefill)} tokens/s prefill, ${medianRate(rates.decode)} tokens/s decode (median of its last ${rates.decode.length} requests)`
@@ -110,7 +110,7 @@ export function describeServedModel(
     weak && next !== undefined
       ? `the next size up, ${next.name}, needs ${next.minRamGb} GB${next.downloadGb !== undefined ? ` and a ${next.downloadGb} GB download` : ""} (\`${options.mallex} init --force --model ${next.name}\`)`
       : undefined;
-  const parts = [describeMeasuredEval(profile.name, profile.model), speeds, nextSize].filter((part) => part !== undefined);
+  const parts = [describeMeasuredEval(profile.name, profile.model, options.evals), speeds, nextSize].filter((part) => part !== undefined);
   return `${tier} tier → ${profile.name}: ${parts.join("; ")}`;
 }
 
