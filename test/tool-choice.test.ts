@@ -483,6 +483,30 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     tools: [tool("Read"), tool("Write"), tool("Bash")],
     ...extra,
   });
+  const TEST = 'from roman import to_roman\n\ndef test_one():\n    assert to_roman(1) == "I"\n';
+  // The task's file and its test, read together.
+  const afterReadWithTest = () => {
+    const [task] = afterRead().messages;
+    return afterRead({
+      messages: [
+        task,
+        {
+          role: "assistant",
+          content: [
+            { type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/roman.py" } },
+            { type: "tool_use", id: "toolu_t", name: "Read", input: { file_path: "/repo/test_roman.py" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_t", content: numberedLines(TEST) },
+            { type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(FILE) },
+          ],
+        },
+      ],
+    });
+  };
   const answerOf = async (response: Response, stream: boolean) => (stream ? foldStream(await response.text()) : ((await response.json()) as Message));
 
   it.each([false, true])("a task that asks for a new file asks for it whole at once; the block is its Write (stream: %s)", async (stream) => {
@@ -549,27 +573,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
 
   it("asked for the file the task names, an answer that rewrites the test read beside it stays words, not a Write of the test", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
-    const TEST = 'from roman import to_roman\n\ndef test_one():\n    assert to_roman(1) == "I"\n';
-    const [task] = afterRead().messages;
-    const body = afterRead({
-      messages: [
-        task,
-        {
-          role: "assistant",
-          content: [
-            { type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/roman.py" } },
-            { type: "tool_use", id: "toolu_t", name: "Read", input: { file_path: "/repo/test_roman.py" } },
-          ],
-        },
-        {
-          role: "user",
-          content: [
-            { type: "tool_result", tool_use_id: "toolu_t", content: numberedLines(TEST) },
-            { type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(FILE) },
-          ],
-        },
-      ],
-    });
+    const body = afterReadWithTest();
     mlx.script({ text: `\`\`\`python\n${TEST}\ndef test_two():\n    assert to_roman(2) == "II"\n\`\`\`` });
     const message = (await (await proxy.post("/v1/messages", body)).json()) as Message;
     expect(message.content).toEqual([{ type: "text", text: expect.stringContaining("def test_two():") }]);
@@ -604,27 +608,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
 
   it("an answer that is another file read, as it was read, is asked again the same way; its rewrite of the file asked for is the Write", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
-    const TEST = 'from roman import to_roman\n\ndef test_one():\n    assert to_roman(1) == "I"\n';
-    const [task] = afterRead().messages;
-    const body = afterRead({
-      messages: [
-        task,
-        {
-          role: "assistant",
-          content: [
-            { type: "tool_use", id: "toolu_t", name: "Read", input: { file_path: "/repo/test_roman.py" } },
-            { type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/repo/roman.py" } },
-          ],
-        },
-        {
-          role: "user",
-          content: [
-            { type: "tool_result", tool_use_id: "toolu_t", content: numberedLines(TEST) },
-            { type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(FILE) },
-          ],
-        },
-      ],
-    });
+    const body = afterReadWithTest();
     const seen = mlx.requests.length;
     // The 0.5B on mlx_lm.server, asked for limits.js, wrote retry.js back as it was read.
     mlx.script({ text: `\`\`\`python\n${TEST}\`\`\`` }, { text: ANSWER });
