@@ -1,6 +1,6 @@
 import type { Profile } from "../../generated/config.js";
 import type { ConfigView } from "./config-view.js";
-import { EXAMPLE_FORMATS, isExampleFormat } from "./routing-table.js";
+import { EXAMPLE_FORMATS, exampleFormatOf, isExampleFormat } from "./routing-table.js";
 
 /**
  * `tools.worked_example` writes its call in the profile's format: in native mode `auto` names none
@@ -10,7 +10,7 @@ import { EXAMPLE_FORMATS, isExampleFormat } from "./routing-table.js";
 export function checkWorkedExample(view: ConfigView, name: string, profile: Profile): void {
   const tools = profile.tools;
   if (tools?.worked_example !== true) return;
-  const format = tools.format === undefined || tools.format === "auto" ? (tools.mode === "xml" ? "mallex-xml" : undefined) : tools.format;
+  const format = exampleFormatOf(tools.mode, tools.format === "auto" ? undefined : tools.format);
   if (isExampleFormat(format)) return;
   view.report(
     "profile-worked-example-format",

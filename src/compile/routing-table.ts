@@ -14,6 +14,11 @@ export function isExampleFormat(format: string | undefined): format is ExampleFo
   return (EXAMPLE_FORMATS as readonly string[]).includes(format ?? "");
 }
 
+/** The format a profile's worked example is written in: its named tools.format, else in xml mode mallex-xml (what the tools template teaches); in native mode none. */
+export function exampleFormatOf(toolMode: string | undefined, toolFormat: string | undefined): string | undefined {
+  return toolFormat ?? (toolMode === "xml" ? "mallex-xml" : undefined);
+}
+
 /** A regex kept as source: the table is JSON, the runtime compiles it once at load. */
 export interface CompiledRegex {
   source: string;

@@ -1,4 +1,4 @@
-import { isExampleFormat, type CompiledProfile } from "../../compile/routing-table.js";
+import { exampleFormatOf, isExampleFormat, type CompiledProfile } from "../../compile/routing-table.js";
 import { templateHelpers } from "../../compile/template-helpers.js";
 import type { AnthropicCustomTool } from "../../translate/anthropic-types.js";
 import { toolCallExample } from "./tool-call-example.js";
@@ -81,7 +81,7 @@ export function buildSystemTemplateContext(
 
 function workedExample(profile: CompiledProfile, tools: readonly AnthropicCustomTool[]): string {
   if (profile.workedExample !== true) return "";
-  const format = profile.toolFormat ?? (profile.toolMode === "xml" ? "mallex-xml" : undefined);
+  const format = exampleFormatOf(profile.toolMode, profile.toolFormat);
   // check-worked-example.ts holds a profile to a format an example is written in.
   return isExampleFormat(format) ? (toolCallExample(format, tools) ?? "") : "";
 }
