@@ -71,11 +71,14 @@ export function renderDownloadBox(root: HTMLElement, deps: DownloadBoxDeps): voi
     result.hidden = true;
     void download(ref.value.trim(), abort.signal)
       .then(
-        (end) => {
-          if (end.type === "done") {
+        async (end) => {
+          if (end.type === "error") return say(end.message, "error");
+          // The list read first, as after any change: the sentence shows beside the model's row.
+          try {
+            await deps.reload();
+          } finally {
             say(`Downloaded ${end.path} (${formatBytes(end.sizeBytes)}).`, "ok");
-            void deps.reload();
-          } else say(end.message, "error");
+          }
         },
         (error: unknown) =>
           say(

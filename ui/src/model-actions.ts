@@ -75,8 +75,13 @@ export function createModelActions(deps: ModelActionsDeps) {
   async function apply(key: string, plan: TierPlan): Promise<void> {
     set(key, { step: "plan", plan, applying: true });
     const answer = await postJson<TierChangeApplied>("/ui/api/models/tier/apply", { hash: plan.hash, newText: plan.newText }, deps.headers);
-    set(key, answer.ok ? { step: "applied", applied: answer.value } : { step: "refused", message: answer.message });
-    if (answer.ok) await deps.reload();
+    if (!answer.ok) return set(key, { step: "refused", message: answer.message });
+    // The list read first: the panel that says the tier changed shows beside a row that says so too.
+    try {
+      await deps.reload();
+    } finally {
+      set(key, { step: "applied", applied: answer.value });
+    }
   }
 
   async function startEval(key: string, profile: string, task: string): Promise<void> {
