@@ -1,15 +1,24 @@
-// Decoding speed of the model kit's real coder (Qwen2.5-Coder-1.5B, Q4_K_M) in mallex's embedded engine,
-// plain and with the two kinds of speculative decoding it offers: prompt lookup, and the kit's
-// Qwen2.5-Coder-0.5B as a draft model (same tokenizer). Two answers, greedy: a file rewritten whole with
-// one change (what a small model's Write does) and fresh code. The same output is checked across the
-// three, and tokens per second after the first token compared in one run.
-// `npm run bench:speculative`; needs the model kit (`npm run models`).
+// Decoding speed of the model kit's real coder (Qwen2.5-Coder-1.5B, Q4_K_M) in mallex's embedded engine
+// and in llama-server, plain and with speculative decoding: prompt lookup (llama-server: its n-gram
+// lookup, `--spec-type ngram-simple`), and the kit's Qwen2.5-Coder-0.5B as a draft model (same
+// tokenizer; llama-server's `--model-draft`, the flag mallex adds for a profile's draft_model). Two
+// answers, greedy: a file rewritten whole with one change (what a small model's Write does) and fresh
+// code. The same output is checked across the variants, and tokens per second after the first token
+// compared in one run.
+// `npm run bench:speculative`; needs the model kit (`npm run models`); the llama-server part needs
+// `npm run build:llama-server` (skipped with a line without it).
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as nodeLlamaCpp from "node-llama-cpp";
 import { createEngineApp } from "#dist/engine/create-engine-app.js";
 import { loadEngine } from "#dist/engine/load-engine.js";
+import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
+import { createChildren } from "./peer-process.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const LLAMA_SERVER = join(root, ".cache", "llama.cpp", "build", "bin", "llama-server");
 
 const kitDir = process.env.MALLEX_MODEL_KIT ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "mallex-model-kit");
 
@@ -83,12 +92,17 @@ const PROMPTS = [
   },
 ];
 
-/** One greedy streamed answer: its text, its tokens, and the seconds from the first token to the end. */
-async function generate(app, prompt) {
+/**
+ * One greedy streamed answer: its text, its tokens, the seconds from the first token to the end, and
+ * (llama-server) how many drafted tokens the model accepted.
+ * @param {(request: Request) => Promise<Response> | Response} send
+ */
+async function generate(send, prompt, url = "http://engine/v1/chat/completions") {
   const started = performance.now();
-  const response = await app.fetch(
-    new Request("http://engine/v1/chat/completions", {
+  const response = await send(
+    new Request(url, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         messages: [{ role: "user", content: prompt.content }],
         max_tokens: prompt.maxTokens,
@@ -98,12 +112,14 @@ async function generate(app, prompt) {
       }),
     }),
   );
-  if (response.status !== 200) throw new Error(`engine answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 200) throw new Error(`the server answered ${response.status}: ${await response.text()}`);
   const decoder = new TextDecoder();
   let text = "";
   let firstAt;
   let usage;
+  let timings;
   let buffer = "";
+  if (response.body === null) throw new Error("the server answered with no body");
   for await (const chunk of response.body) {
     buffer += decoder.decode(chunk, { stream: true });
     const events = buffer.split("\n\n");
@@ -118,10 +134,17 @@ async function generate(app, prompt) {
         text += delta;
       }
       if (parsed.usage) usage = parsed.usage;
+      if (parsed.timings) timings = parsed.timings;
     }
   }
   const end = performance.now();
-  return { text, tokens: usage?.completion_tokens ?? 0, decodeS: (end - (firstAt ?? end)) / 1000, ttftS: ((firstAt ?? end) - started) / 1000 };
+  return {
+    text,
+    tokens: usage?.completion_tokens ?? 0,
+    decodeS: (end - (firstAt ?? end)) / 1000,
+    ttftS: ((firstAt ?? end) - started) / 1000,
+    ...(timings?.draft_n ? { drafted: timings.draft_n, accepted: timings.draft_n_accepted } : {}),
+  };
 }
 
 export async function benchSpeculative() {
@@ -150,28 +173,72 @@ export async function benchSpeculative() {
       for (const prompt of PROMPTS) {
         // A fresh sequence for each answer: nothing of the one before helps it.
         await engine.pool.acquire([], AbortSignal.timeout(1000)).then(({ slot, release }) => slot.sequence.clearHistory().finally(release));
-        results.push({ variant, prompt, ...(await generate(app, prompt)) });
+        results.push({ variant, prompt, ...(await generate((request) => app.fetch(request), prompt)) });
       }
     } finally {
       await engine.dispose();
     }
   }
-  const lines = [
+  const engineTable = table(
     "### Speculative decoding in the embedded engine: the real 1.5B coder, greedy",
-    "",
     `\`npm run bench:speculative\` (${described}; the speculating variants add their predictor). Tokens per second from the first token to the end of the answer; "same output" compares the text with the plain variant's.`,
-    "",
-    "| answer | decoding | tokens | tokens/s | vs plain | same output |",
-    "|---|---|---|---|---|---|",
+    variants,
+    results,
+  );
+  return [engineTable, await benchLlamaServer(kit)].join("\n\n");
+}
+
+/** The same answers from llama-server (2 threads, one slot, a 4,096-token context), plain, with its n-gram lookup, and with the 0.5B as its draft. */
+async function benchLlamaServer(kit) {
+  const heading = "### Speculative decoding in llama-server: the real 1.5B coder, greedy";
+  if (!existsSync(LLAMA_SERVER)) return `${heading}\n\nskipped: needs llama-server (npm run build:llama-server; not found at ${LLAMA_SERVER})`;
+  const base = ["-m", kit.coder_gguf, "-c", "4096", "-np", "1", "-t", "2", "--jinja", "--host", "127.0.0.1"];
+  const variants = [
+    { label: "plain", args: [] },
+    { label: "n-gram lookup (--spec-type ngram-simple)", args: ["--spec-type", "ngram-simple"] },
+    { label: "draft: Qwen2.5-Coder-0.5B Q4_K_M (--model-draft)", args: ["--model-draft", kit.mlx_model_gguf, "-td", "2"] },
   ];
+  const children = createChildren();
+  const results = [];
+  try {
+    for (const variant of variants) {
+      const port = await findFreePort();
+      const child = await children.start(variant.label, LLAMA_SERVER, [...base, ...variant.args, "--port", String(port)], {
+        env: process.env,
+        cwd: root,
+        readyUrl: `http://127.0.0.1:${port}/health`,
+        startTimeoutMs: 120_000,
+      });
+      try {
+        // No cache between answers: each is a prompt of its own, and `cache_prompt` only reuses a shared prefix.
+        for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await generate(fetch, prompt, `http://127.0.0.1:${port}/v1/chat/completions`)) });
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await children.stopAll();
+  }
+  return table(
+    heading,
+    "`npm run bench:speculative` (`.cache/llama.cpp/build/bin/llama-server`, built from node-llama-cpp's llama.cpp source; 2 threads for the model and for the draft). Tokens per second as above; \"accepted\": of the tokens drafted, those the model kept (llama-server's own `timings`).",
+    variants,
+    results,
+  );
+}
+
+/** The variants' answers, one row each, against the plain variant's of the same answer. */
+function table(heading, caption, variants, results) {
+  const lines = [heading, "", caption, "", "| answer | decoding | tokens | tokens/s | vs plain | same output | accepted |", "|---|---|---|---|---|---|---|"];
   for (const prompt of PROMPTS) {
     const plain = results.find((r) => r.prompt === prompt && r.variant === variants[0]);
     if (plain === undefined) throw new Error(`no plain answer for ${prompt.label}`);
     for (const row of results.filter((r) => r.prompt === prompt)) {
       const rate = row.tokens / row.decodeS;
       const plainRate = plain.tokens / plain.decodeS;
+      const accepted = row.drafted === undefined ? "—" : `${row.accepted} of ${row.drafted} (${Math.round((100 * row.accepted) / row.drafted)}%)`;
       lines.push(
-        `| ${prompt.label} | ${row.variant.label} | ${row.tokens} | ${rate.toFixed(1)} | ${row === plain ? "—" : `${(rate / plainRate).toFixed(2)}×`} | ${row === plain ? "—" : row.text === plain.text ? "yes" : "no"} |`,
+        `| ${prompt.label} | ${row.variant.label} | ${row.tokens} | ${rate.toFixed(1)} | ${row === plain ? "—" : `${(rate / plainRate).toFixed(2)}×`} | ${row === plain ? "—" : row.text === plain.text ? "yes" : "no"} | ${accepted} |`,
       );
     }
   }

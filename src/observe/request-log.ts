@@ -1,5 +1,4 @@
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
-import type { AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { describeTrimRules } from "../trim/summarize-trim-report.js";
 import type { TrimReport } from "../trim/trim-types.js";
 
@@ -67,38 +66,6 @@ export function countToolCall(metrics: RequestMetrics, call: ToolCallOutcome): v
 }
 
 const MAX_REPAIR_KINDS = 5;
-
-/** Calls `log` once, however the request ends (finished, failed, or abandoned by the client). */
-export function onceEnded(metrics: RequestMetrics, now: () => number, log: (metrics: RequestMetrics) => void): (error?: string) => void {
-  let ended = false;
-  return (error) => {
-    if (ended) return;
-    ended = true;
-    if (error) metrics.error ??= error;
-    metrics.finishedAt = now();
-    log(metrics);
-  };
-}
-
-/**
- * Watches the Anthropic events going out and fills in the metrics. Call it after each event went
- * on: `message_stop` and `error` end the request.
- */
-export function createEventObserver(metrics: RequestMetrics, now: () => number, end: (error?: string) => void): (event: AnthropicStreamEvent) => void {
-  return (event) => {
-    if (event.type === "content_block_start" || event.type === "content_block_delta") metrics.firstTokenAt ??= now();
-    if (event.type === "message_delta") {
-      metrics.stopReason = event.delta.stop_reason ?? undefined;
-      metrics.stopSequence = event.delta.stop_sequence ?? undefined;
-      const usage = event.usage;
-      metrics.outputTokens = usage.output_tokens;
-      if (usage.input_tokens != null) metrics.promptTokens = usage.input_tokens + (usage.cache_read_input_tokens ?? 0);
-      if (usage.cache_read_input_tokens != null) metrics.cachedTokens = usage.cache_read_input_tokens;
-    }
-    if (event.type === "error") metrics.error = event.error.message;
-    if (event.type === "message_stop" || event.type === "error") end();
-  };
-}
 
 /** Waits shorter than this are not worth a word in the log line (or the dashboard). */
 export const NOTABLE_WAIT_MS = 10;

@@ -6,7 +6,7 @@ import type { ThinkingDecision } from "../translate/decide-thinking.js";
 import type { OpenAIUsage } from "../translate/openai-types.js";
 import type { TranslateOptions } from "../translate/translate-options.js";
 import type { UpstreamRequest } from "./build-upstream-request.js";
-import { countToolCall, type RequestMetrics } from "../observe/request-log.js";
+import type { CallRecord } from "../observe/request-record.js";
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { ServerContext } from "./server-context.js";
 import { asksToSeeACall } from "./answer-checks/asks-to-see-a-call.js";
@@ -23,8 +23,8 @@ export interface AnswerContextInput {
   /** The tools the model was offered, as the client declared them: calls are checked against these (the model saw them trimmed). */
   offeredTools: readonly AnthropicCustomTool[];
   upstream: UpstreamRequest;
-  /** The request's metrics: a cut at the profile's cap or a full context adds its note there. */
-  metrics: RequestMetrics;
+  /** The call's record: a cut at the profile's cap, a full context, a loop stopped and each tool call are told to it. */
+  record: CallRecord;
   /** The small context's cap on this answer (answerCapFor), when it is below the profile's max_output_tokens. */
   contextCap?: number | undefined;
   /** The answer is Claude Code's compaction summary: its cap keeps the next request under Claude Code's compaction point (profileForAnswer). */
@@ -33,7 +33,7 @@ export interface AnswerContextInput {
 
 /** The context the answer is translated in, whole or streamed. */
 export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache" | "table">, input: AnswerContextInput): AnthropicResponseContext {
-  const { request, profile, metrics } = input;
+  const { request, profile, record } = input;
   const window = profile.contextWindow;
   const contextCap = input.contextCap;
   const cap = contextCap ?? profile.maxOutputTokens;
@@ -45,10 +45,8 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
         ? `cut at ${cap} tokens to keep Claude Code's compaction summary under its compaction point in the ${window}-token context`
         : `cut at ${cap} tokens to leave room for the next request in the ${window}-token context`;
   const byContext = contextCap === undefined ? {} : { outputCapContext: window };
-  const onOutputCap = () => {
-    metrics.notes = [...(metrics.notes ?? []), capNote];
-    metrics.cutAtCap = cap;
-  };
+  const onOutputCap = () => record.happened({ type: "capped", cap, note: capNote });
+  const noted = (note: string) => record.happened({ type: "noted", note });
   const outputCap = request.max_tokens > cap ? { outputCap: cap, ...byContext, settingsIn, onOutputCap } : {};
   const responseOptions = { ...input.options, thinking: input.thinking.show ? "expose" : "strip" } as const;
   // A `length` finish short of max_tokens, or with the context filled, is the context's doing: said so, not blamed on max_tokens.
@@ -57,7 +55,7 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
       usage?.prompt_tokens !== undefined && usage.completion_tokens !== undefined
         ? ` (${usage.prompt_tokens} + ${usage.completion_tokens} tokens${window === undefined ? "" : ` of ${window}`})`
         : "";
-    metrics.notes = [...(metrics.notes ?? []), `answer stopped: the model server's context is full${counts}`];
+    noted(`answer stopped: the model server's context is full${counts}`);
   };
   const limits = { contextWindow: window, maxTokens: input.upstream.request.max_tokens, onContextFull, prewarm: request.max_tokens === 0 };
   // The answer names the model asked for, as a name: no real one is longer than the cap.
@@ -71,20 +69,16 @@ export function answerContextFor(ctx: Pick<ServerContext, "deps" | "schemaCache"
     stopSequences: input.upstream.stopSequences,
     // Asked to be shown a call, the model's unmarked call is the example (asks-to-see-a-call.ts).
     ...(asksToSeeACall(request) ? { ownMarkupOnly: true } : {}),
-    onToolCall: (outcome: ToolCallOutcome) => countToolCall(metrics, outcome),
+    onToolCall: (call: ToolCallOutcome) => record.happened({ type: "tool-call", call }),
     ...(profile.stopRepeats === undefined
       ? {}
       : {
           stopRepeats: profile.stopRepeats,
-          onRepeats: (loop: Repetition) => (metrics.notes = [...(metrics.notes ?? []), describeRepeats(loop, profile.name, settingsIn)]),
+          onRepeats: (loop: Repetition) => noted(describeRepeats(loop, profile.name, settingsIn)),
           onRepeatedCall: (tool: string) =>
-            (metrics.notes = [
-              ...(metrics.notes ?? []),
-              `answer stopped by mallex: it wrote its ${tool} call again (stop_repeats of profile ${profile.name} ${settingsIn})`,
-            ]),
+            noted(`answer stopped by mallex: it wrote its ${tool} call again (stop_repeats of profile ${profile.name} ${settingsIn})`),
         }),
-    onOverrun: () =>
-      (metrics.notes = [...(metrics.notes ?? []), `answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`]),
+    onOverrun: () => noted(`answer stopped by mallex: the model server went far past max_tokens ${input.upstream.request.max_tokens}`),
     ...outputCap,
     ...limits,
   };

@@ -13,7 +13,8 @@ import type { TranslatorInput } from "../translate/stream/stream-types.js";
 /** How a local call's streamed answer is pumped: the ping interval, and its translator, which notes when the model's first token came. */
 export const answerOptions = (call: AnsweringCall, { pingIntervalMs, now }: { pingIntervalMs: number; now: () => number }): AnswerPumpOptions => {
   const translator = createAnthropicStreamTransformer({ ...call.translateContext, inputTokensEstimate: call.prompt.estimatedTokens });
-  const { metrics } = call;
+  const { record } = call;
+  let generating = false;
   return {
     pingIntervalMs,
     maxEventChars: streamEventCharsFor(call.translateContext.maxTokens),
@@ -21,7 +22,10 @@ export const answerOptions = (call: AnsweringCall, { pingIntervalMs, now }: { pi
     transformer: {
       ...translator,
       transform(input, controller) {
-        if (metrics.modelTokenAt === undefined && carriesGeneratedToken(input)) metrics.modelTokenAt = now();
+        if (!generating && carriesGeneratedToken(input)) {
+          generating = true;
+          record.happened({ type: "model-token" });
+        }
         translator.transform!(input, controller);
       },
     },

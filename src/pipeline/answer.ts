@@ -11,7 +11,8 @@ import { BackendError } from "../backends/backend-error.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 import { learnFromRequest } from "../observe/learn-from-request.js";
 import { describeServer } from "../observe/measured-server.js";
-import { createEventObserver, formatRequestLog, onceEnded } from "../observe/request-log.js";
+import { formatRequestLog } from "../observe/request-log.js";
+import { observeAnswer, onceEnded } from "../observe/request-record.js";
 import { settledWithin } from "../shared/settled-within.js";
 import type { AnthropicErrorType, AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { collectStreamMessage } from "../translate/stream/collect-stream-message.js";
@@ -68,7 +69,7 @@ function streamAnswer(
   const { server, signal } = scope;
   let end: ((error?: string) => void) | undefined;
   signal.addEventListener("abort", () => end?.("client disconnected"), { once: true });
-  const observe = createEventObserver(call.metrics, server.deps.now, (error) => end?.(error));
+  const observe = observeAnswer(call.record, (error) => end?.(error));
   const arrived = (answer: Upstream): AnswerSource => {
     end = endOfCall(scope, call, answer);
     return sourceOf(answer, readFailureOf(scope), prefilledFor(scope));
@@ -112,7 +113,7 @@ async function collectStream(
   { end, endOfStream = end }: { end: (error?: string) => void; endOfStream?: () => void },
 ): Promise<{ message: AnthropicMessage } | { refusal: Refusal }> {
   scope.signal.addEventListener("abort", () => end("client disconnected"), { once: true });
-  const observe = createEventObserver(call.metrics, scope.server.deps.now, endOfStream);
+  const observe = observeAnswer(call.record, endOfStream);
   const events: AnthropicStreamEvent[] = [];
   let translatorFailed: string | undefined;
   // A read failure (the connection broke mid-answer) keeps its one classification, status and retry included.
@@ -158,7 +159,7 @@ async function collectStream(
  * `end` writes the request's log line.
  */
 async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: Upstream, end: (error?: string) => void): Promise<Response | Refusal> {
-  const { route, metrics, translateContext, forced, unknownCalls } = call;
+  const { route, record, translateContext, forced, unknownCalls } = call;
   const backend = scope.server.backends[route.profile.backend]!;
   let converted: AnthropicMessage;
   try {
@@ -182,7 +183,7 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
       converted = kept.message;
     } else if (unknownCalls !== undefined) {
       upstream.release();
-      converted = await retryUnknownCalls(converted, unknownCalls, askWhole(scope, call, backend, "unknownCallRetries"), logFor(scope, call));
+      converted = await retryUnknownCalls(converted, unknownCalls, askWhole(scope, call, backend, "unknown-call"), logFor(scope, call));
     }
     if (call.fileAsked !== undefined) {
       upstream.release();
@@ -190,11 +191,11 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
     }
     if (call.echoedResults !== undefined) {
       upstream.release();
-      converted = await retryEchoedResults(converted, call.echoedResults, askWhole(scope, call, backend), { log: logFor(scope, call), metrics });
+      converted = await retryEchoedResults(converted, call.echoedResults, askWhole(scope, call, backend), { log: logFor(scope, call), record });
     }
     if (call.wholeFile !== undefined) {
       const id = () => scope.server.deps.generateId("toolu");
-      converted = writeWholeFile(converted, call.wholeFile, { id, metrics, renamed: call.fileAsked?.asked.rename });
+      converted = writeWholeFile(converted, call.wholeFile, { id, record, renamed: call.fileAsked?.asked.rename });
     }
   } catch (error) {
     // The client went away while the answer was read: logged once, as the request's line.
@@ -211,15 +212,7 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
   const replied = call.replyTool === true ? replyCallsAsText(converted) : converted;
   const message = call.wantsJson ? { ...replied, content: extractJsonContent(replied.content) } : replied;
   // Collected from the stream, the events gave the counts and the first token's time; a Write made of the answer changes its stop.
-  if (call.streamUpstream) metrics.stopReason = message.stop_reason ?? undefined;
-  else
-    Object.assign(metrics, {
-      firstTokenAt: metrics.started,
-      stopReason: message.stop_reason ?? undefined,
-      outputTokens: message.usage.output_tokens,
-      promptTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
-      cachedTokens: message.usage.cache_read_input_tokens ?? 0,
-    });
+  record.happened({ type: "answered-whole", message, streamed: call.streamUpstream });
   end();
   return messageResponse(message, call.clientStream);
 }
@@ -230,7 +223,7 @@ function keepForcedAnswer(
   call: AnsweringCall,
   { backend, forced, first }: { backend: RuntimeBackend; forced: ForcedCall; first: AnthropicMessage },
 ): Promise<ForcedCallOutcome> {
-  return keepForcedCall(first, forced, askWhole(scope, call, backend, "forcedCallRetries"), logFor(scope, call));
+  return keepForcedCall(first, forced, askWhole(scope, call, backend, "forced-call"), logFor(scope, call));
 }
 
 /**
@@ -243,10 +236,10 @@ function askWhole(
   scope: RequestScope,
   call: AnsweringCall,
   backend: RuntimeBackend,
-  counted?: "forcedCallRetries" | "unknownCallRetries",
+  counted?: "forced-call" | "unknown-call",
 ): (request: OpenAIChatRequest) => Promise<AnthropicMessage> {
   return async (request) => {
-    if (counted !== undefined) call.metrics[counted] = (call.metrics[counted] ?? 0) + 1;
+    if (counted !== undefined) call.record.happened({ type: "retried", why: counted });
     const streamed = call.streamUpstream;
     const body = upstreamBody(streamed ? request : wholeGeneration(request));
     const retry = await callBackend(scope, call.route.profile, body, { streamed, poolSession: call.poolSession, queueSession: call.queueSession });
@@ -305,14 +298,9 @@ const logFor = (scope: RequestScope, call: AnsweringCall) => (line: string) => s
 
 /** The request's log line, metrics and learned rates, once, when it ends; its backend slot freed then. */
 function endOfCall(scope: RequestScope, call: AnsweringCall, upstream: Upstream): (error?: string) => void {
-  const { deps, ttft } = scope.server;
-  const { metrics } = call;
-  // Which server of a pool answers: the request's log line says it.
-  if (upstream.server !== undefined) metrics.route = `${call.routeLabel} on ${upstream.server}`;
-  metrics.queuedMs = upstream.queuedMs;
-  metrics.loadingMs = upstream.loadingMs;
-  metrics.sentAt = upstream.sentAt;
-  return onceEnded(metrics, deps.now, (m) => {
+  const { ttft } = scope.server;
+  call.record.happened({ type: "sent", server: upstream.server, queuedMs: upstream.queuedMs, loadingMs: upstream.loadingMs, sentAt: upstream.sentAt });
+  return onceEnded(call.record, (m) => {
     upstream.release();
     scope.log(formatRequestLog(m));
     if (ttft) {

@@ -42,8 +42,8 @@ export function handleMessages(scope: RequestScope, headers: Headers, body: Body
  * The one failure reply: the refusal as Anthropic's error, its sentence kept on the request's trace
  * (the dashboard, `mallex status` and `mallex eval` then say why it failed instead of its status).
  */
-function failureReply({ id, trace }: RequestScope, { status, message, options }: Refusal): Response {
-  if (trace !== undefined) trace.failure = message;
+function failureReply({ id, record }: RequestScope, { status, message, options }: Refusal): Response {
+  record.happened({ type: "refused", message });
   return errorResponse(status, message, { ...options, requestId: id });
 }
 
@@ -60,7 +60,7 @@ interface RequestPlace {
  * upstream body, which GC frees while the answer streams.
  */
 async function messagesSequence(scope: RequestScope, headers: Headers, body: BodyText, at: RequestPlace): Promise<Response | Refusal> {
-  const { server, trace, session } = scope;
+  const { server, record, session } = scope;
   // 1. Admit: the body parsed and checked against the API's schema, a thread declined, the conversation's rules checked.
   const chars = body.text.length;
   const check = checkMessagesBody(body.text, server.validateMessages, { cache: server.prefixCache });
@@ -71,7 +71,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
   if (!check.ok) return refusal(400, check.message, { retry: false });
   const { request, source } = check;
   // What the summaries, logs and metrics keep of the client's model: a name, not whatever it sent.
-  if (trace) trace.model = clipText(request.model, RETENTION_LIMITS.modelChars);
+  record.happened({ type: "read", model: clipText(request.model, RETENTION_LIMITS.modelChars) });
   const thread = declineThread(request);
   if (thread) return refusal(400, thread.message, { retry: false, details: thread.details });
   const broken = checkConversation(request, { betas: parseBetas(headers.get("anthropic-beta")) });
@@ -82,6 +82,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
   if (session) server.onSession?.(session);
   const sessionTier = session ? server.sessions.get(session) : undefined;
   const routed = await routeRequest(scope, { model: request.model, facts, sessionTier }, request);
+  if (routed.classifier !== undefined) record.happened({ type: "classified", outcome: routed.classifier });
   if (!routed.ok) {
     scope.log(`${clipText(request.model, RETENTION_LIMITS.modelChars)} · no route · ${routed.message}`);
     // A backend cooling down is back after its cool-down: then a retry helps, told when.
@@ -97,7 +98,7 @@ async function messagesSequence(scope: RequestScope, headers: Headers, body: Bod
   // backend; a request over its route's budget, or predicted too slow to start answering, goes up a tier.
   for (let route = routed.route; ;) {
     const routeLabel = (at.routeLabel = labelOf(scope, request, route));
-    if (trace) trace.route = route;
+    record.happened({ type: "routed", route });
     if (server.backends[route.profile.backend]!.kind === "anthropic") return passThroughToAnthropic(scope, headers, { request, route, routeLabel });
     const plan = await planLocalCall(scope, { request, source, route, routeLabel, charsIn: facts.chars, userAgent: headers.get("user-agent") ?? undefined });
     if (plan.kind === "escalate") {

@@ -26,7 +26,7 @@ import { refusal, type Refusal } from "./refusal.js";
 import { forcedCallPlan, type ForcedCall } from "./answer-checks/keep-forced-call.js";
 import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
-import type { RequestMetrics } from "../observe/request-log.js";
+import type { CallRecord } from "../observe/request-record.js";
 import type { RequestScope } from "./request-scope.js";
 import { escalateOnTtft } from "../router/escalate-for-ttft.js";
 import { profileForAnswer } from "./profile-for-answer.js";
@@ -41,7 +41,8 @@ export interface PreparedCall {
   /** The client asked for a stream (`stream: true`). */
   clientStream: boolean;
   wantsJson: boolean;
-  metrics: RequestMetrics;
+  /** The call's part of the request's record: its metrics, and what happens to it from here. */
+  record: CallRecord;
   translateContext: AnthropicResponseContext;
   /** The trimmed prompt's estimated size (message_start's until usage comes) and its session, for the learned prefill rates. */
   prompt: { estimatedTokens: number; sessionId: string | null };
@@ -166,20 +167,11 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   if (!checks.alone) server.stablePrefixes?.remember(route.profile, upstream.request);
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
+  const thinking = decideThinking(request.thinking, options.thinking);
+  const notes = [...callNotes(request, { options, profile: route.profile, smaller, thinking }), ...checks.notes];
   // From the request's arrival, as /metrics, the dashboard and mallex eval time it: the log line's ttft is the same number,
   // mallex's own trimming included (on a loaded machine it is not nothing).
-  const metrics: RequestMetrics = {
-    route: routeLabel,
-    charsIn,
-    charsOut: bodyChars(upstream.body),
-    trim: trimmed.report,
-    started: scope.trace?.started ?? server.deps.now(),
-  };
-  const thinking = decideThinking(request.thinking, options.thinking);
-  if (scope.trace) scope.trace.metrics = metrics;
-  const notes = callNotes(request, { options, profile: route.profile, smaller, thinking });
-  notes.push(...checks.notes);
-  if (notes.length > 0) metrics.notes = notes;
+  const record = scope.record.startCall({ route: routeLabel, charsIn, charsOut: bodyChars(upstream.body), trim: trimmed.report, notes });
   const translateContext = answerContextFor(
     { deps: server.deps, schemaCache: server.schemaCache, table: scope.table },
     {
@@ -189,7 +181,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
       thinking,
       offeredTools,
       upstream,
-      metrics,
+      record,
       contextCap: answering.contextCap,
       summary: trimmed.report.compaction !== undefined,
     },
@@ -203,7 +195,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     // A JSON answer may come wrapped in prose or a code fence: asked for in words, or from a server
     // that takes response_format without enforcing it.
     wantsJson: request.output_config?.format !== undefined,
-    metrics,
+    record,
     translateContext,
     prompt,
     ...(poolSession === undefined ? {} : { poolSession }),

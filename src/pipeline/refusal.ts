@@ -47,7 +47,7 @@ export function describeFailure(error: unknown, scope: RequestScope, routeLabel:
  * backend failure table's 502 with retry, streamed or not).
  */
 export function classifyFailure(error: unknown, { server, table }: Pick<RequestScope, "server" | "table">): Refusal {
-  if (TranslateError.isInstance(error)) return refusal(400, `${error.path}: ${error.message}`, { retry: false });
+  if (TranslateError.isInstance(error)) return refusal(error.status, `${error.path}: ${error.message}`, { type: error.type, retry: false });
   if (BackendQueueFullError.isInstance(error)) return refusal(529, error.message, { type: "overloaded_error" });
   if (BackendError.isInstance(error)) {
     const backend = server.backends[error.backend];

@@ -1,6 +1,6 @@
 import type { UpstreamClient } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
-import type { RequestTrace } from "../observe/request-metrics.js";
+import type { RequestRecord } from "../observe/request-record.js";
 import type { RequestWatch } from "../observe/request-watch.js";
 import type { BackendAvailability } from "../router/select-route.js";
 import type { ServerContext } from "./server-context.js";
@@ -23,8 +23,8 @@ export interface RequestScope {
   readonly signal: AbortSignal;
   /** `x-claude-code-session-id`, when the client sent one. */
   readonly session: string | undefined;
-  /** The route it took and its numbers, for the metrics, the dashboard and x-mallex-route (absent: not traced, as count_tokens). */
-  readonly trace: RequestTrace | undefined;
+  /** What happened to it, told by each step: its trace (route, numbers, failure) for the metrics, the log line, the dashboard and x-mallex-route. */
+  readonly record: RequestRecord;
   /** Its watch (MALLEX_DEBUG, the saved last request): told the trimming (absent: neither is on). */
   readonly watch: RequestWatch | undefined;
   /** The HTTP client its backend calls go through: its watch's, which records them, else the server's. */
@@ -37,12 +37,12 @@ export interface RequestScopeInit {
   id: string;
   signal: AbortSignal;
   session?: string | undefined;
-  trace?: RequestTrace | undefined;
+  record: RequestRecord;
   watch?: RequestWatch | undefined;
 }
 
 /** A request's scope in `server`, taken as the request arrives. */
-export function scopeRequest(server: ServerContext, { id, signal, session, trace, watch }: RequestScopeInit): RequestScope {
+export function scopeRequest(server: ServerContext, { id, signal, session, record, watch }: RequestScopeInit): RequestScope {
   return Object.freeze({
     server,
     id,
@@ -50,7 +50,7 @@ export function scopeRequest(server: ServerContext, { id, signal, session, trace
     table: server.table,
     signal,
     session,
-    trace,
+    record,
     watch,
     upstream: watch?.upstream ?? server.upstream,
     available: (name: string) => backendAvailability(server, name),

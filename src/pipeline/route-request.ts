@@ -18,8 +18,9 @@ import type { MaybePromise } from "../shared/maybe-promise.js";
  * route that needs no call is returned at once, not as a promise. It never fails a request: on a
  * timeout or any failure the rules' tier stands, and the route's reason says why. The classifier's
  * cache is per session (the scope's) and user turn; a client that goes away ends its call.
+ * `classifier`: how the classifier was consulted, for the request's record (absent: it was not).
  */
-export function routeRequest(scope: RequestScope, input: RouteInput, request: MessagesRequest): MaybePromise<RouteResult> {
+export function routeRequest(scope: RequestScope, input: RouteInput, request: MessagesRequest): MaybePromise<RouteResult & { classifier?: ClassifierOutcome }> {
   const { table, server, session: sessionId, available } = scope;
   const select = (routeInput: RouteInput) => selectRoute(routeInput, table, server.rules, available);
   const routed = select(input);
@@ -37,8 +38,8 @@ export function routeRequest(scope: RequestScope, input: RouteInput, request: Me
   if (text === "") return routed;
   const known = server.classifierCache.get(sessionId, text);
   if (known !== undefined) {
-    if (known.byClassifier) traceOutcome(scope, "cached");
-    return select({ ...input, turnRoute: known });
+    const result = select({ ...input, turnRoute: known });
+    return known.byClassifier ? { ...result, classifier: "cached" } : result;
   }
   // A tool round trip whose turn is not in the cache (evicted, or mallex restarted): its turn's words decide.
   const turnInput: RouteInput = facts.turn === "user" ? input : { ...input, facts: { ...facts, latestUserText: text, turn: "user" } };
@@ -50,12 +51,11 @@ export function routeRequest(scope: RequestScope, input: RouteInput, request: Me
     }
   }
   return askClassifier(scope, text).then((call) => {
-    traceOutcome(scope, call.outcome);
     if (call.detail !== undefined) scope.log(`classifier (profile ${table.classifier.profile}): ${call.detail}; routed by the rules`);
     const result = select({ ...turnInput, classified: call.verdict });
     // A client that went away says nothing about the turn: its next request asks again.
     if (call.outcome !== "cancelled") remember(text, result, true);
-    return result;
+    return { ...result, classifier: call.outcome };
   });
 }
 
@@ -92,9 +92,4 @@ async function completeOn(scope: RequestScope, profile: CompiledProfile, body: s
   } finally {
     upstream.release();
   }
-}
-
-/** Counted with the request when it ends (request-metrics.ts). */
-function traceOutcome(scope: RequestScope, outcome: ClassifierOutcome): void {
-  if (scope.trace) scope.trace.classifier = outcome;
 }

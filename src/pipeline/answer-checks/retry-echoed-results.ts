@@ -1,5 +1,5 @@
 import type { CompiledProfile } from "../../compile/routing-table.js";
-import type { RequestMetrics } from "../../observe/request-log.js";
+import type { CallRecord } from "../../observe/request-record.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, MessagesRequest } from "../../translate/anthropic-types.js";
 import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { blocksOf, EDITING_TOOLS } from "../../translate/tool-calls/conversation-blocks.js";
@@ -41,7 +41,7 @@ export async function retryEchoedResults(
   first: AnthropicMessage,
   retry: EchoedResultRetry,
   ask: (request: OpenAIChatRequest) => Promise<AnthropicMessage>,
-  { log, metrics }: { log: (line: string) => void; metrics: RequestMetrics },
+  { log, record }: { log: (line: string) => void; record: CallRecord },
 ): Promise<AnthropicMessage> {
   const options = echoOptions(retry.messages);
   const check = {
@@ -58,7 +58,7 @@ export async function retryEchoedResults(
   if (checked.problem === undefined) return checked.answer;
   const { answer, dropped } = withoutEchoedResults(checked.answer, retry.messages, options);
   // Each was counted as made when its answer was read: now also as rejected.
-  if (metrics.toolCalls !== undefined) metrics.toolCalls.rejected += dropped;
+  record.happened({ type: "calls-dropped", count: dropped });
   log(`${dropped} call${dropped === 1 ? "" : "s"} not passed on: ${checked.problem}`);
   return answer;
 }

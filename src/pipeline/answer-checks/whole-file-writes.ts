@@ -1,5 +1,5 @@
 import type { CompiledProfile } from "../../compile/routing-table.js";
-import { countToolCall, type RequestMetrics } from "../../observe/request-log.js";
+import type { CallRecord } from "../../observe/request-record.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../translate/anthropic-types.js";
 import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
 import type { OpenAIChatRequest } from "../../translate/openai-types.js";
@@ -34,11 +34,11 @@ export function planWholeFileWrite(
 export function writeWholeFile(
   answer: AnthropicMessage,
   files: readonly ReadFile[],
-  { id, metrics, renamed }: { id: () => string; metrics: RequestMetrics; renamed?: Renamed | undefined },
+  { id, record, renamed }: { id: () => string; record: CallRecord; renamed?: Renamed | undefined },
 ): AnthropicMessage {
   const written = wholeFileWrite(answer, files, id(), renamed);
   if (written === undefined) return answer;
-  countToolCall(metrics, { rejected: false, repairs: [WHOLE_FILE_REPAIR] });
+  record.happened({ type: "tool-call", call: { rejected: false, repairs: [WHOLE_FILE_REPAIR] } });
   return written;
 }
 

@@ -1,5 +1,6 @@
 import type { H3Event } from "h3";
 import { observeMessages, type RequestTrace } from "../../observe/request-metrics.js";
+import { createRequestRecord } from "../../observe/request-record.js";
 import type { RequestWatch } from "../../observe/request-watch.js";
 import { handleMessages } from "../../pipeline/handle-messages.js";
 import { scopeRequest } from "../../pipeline/request-scope.js";
@@ -48,7 +49,7 @@ export function messagesRoute(ctx: ServerContext) {
           id: requestIdOf(event),
           signal: event.req.signal,
           session: event.req.headers.get("x-claude-code-session-id") ?? undefined,
-          trace,
+          record: createRequestRecord(trace, ctx.deps.now),
           watch,
         });
         return handleMessages(scope, event.req.headers, body);
