@@ -22,7 +22,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** Short tokens, as a coder model emits them. */
 const WORDS = [" the", " quick", " brown", " fox", " jumps", " over", " lazy", " dog", ",", " and", " then", " returns", " 42", ".", "\n", " const"];
-export const longTokens = (n) => Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]);
+/** An answer of `n` such tokens, each line numbered: no loop (mallex stops an answer that writes one piece again and again, stop_repeats). */
+export const longTokens = (n) =>
+  Array.from({ length: n }, (_, i) => (i % WORDS.length === WORDS.length - 1 ? ` line${(i / WORDS.length + 1) | 0}` : WORDS[i % WORDS.length]));
 
 /**
  * The server's pump (SSE parser → translator → formatSSE) over the recorded stream, fed

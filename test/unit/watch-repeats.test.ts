@@ -33,6 +33,29 @@ describe("repetitionAtEnd", () => {
     expect(repetitionAtEnd("ok\n".repeat(150), LIMIT)).toBeUndefined(); // 450 characters
   });
 
+  it("agrees with the definition, checked the slow way, on texts made of a few pieces in any order", () => {
+    // The shortest period p whose copies at the end (p + the characters the end shares with the end p before it) are enough.
+    const slow = (text: string, limit: { repeats: number; chars: number }): Repetition | undefined => {
+      for (let period = 1; period * limit.repeats <= text.length; period++) {
+        let chars = period;
+        while (chars < text.length && text[text.length - 1 - chars] === text[text.length - 1 - chars + period]) chars++;
+        if (chars >= period * limit.repeats && chars >= limit.chars) return { period, repeats: Math.floor(chars / period), chars };
+      }
+      return undefined;
+    };
+    const pieces = ["a", "ab", "ok\n", "x = 1;\n", "é", "🙂"];
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let i = 0; i < 300; i++) {
+      const loop = pieces[next(pieces.length)]!.repeat(1 + next(4));
+      let text = "";
+      while (text.length < 40 + next(200)) text += pieces[next(pieces.length)];
+      text += loop.repeat(next(12));
+      const limit = { repeats: 2 + next(4), chars: 1 + next(30) };
+      expect(repetitionAtEnd(text, limit), JSON.stringify({ text, limit })).toEqual(slow(text, limit));
+    }
+  });
+
   it("looks at the end only: a loop the model left is no loop", () => {
     expect(repetitionAtEnd(`${PARAGRAPH.repeat(8)}So the answer is 6.`, LIMIT)).toBeUndefined();
   });

@@ -49,29 +49,33 @@ export function watchForRepeats(limit: RepeatLimit): RepeatWatcher {
 
 /**
  * The shortest piece that `text` ends with `limit.repeats` copies of, or more, in at least
- * `limit.chars` characters. Read on the text reversed, where the Z-array gives, for each period p,
- * how far the end is p-periodic: p + z[p] characters.
+ * `limit.chars` characters (UTF-16 code units). Read from the end, where the Z-array gives, for each
+ * period p, how far the end is p-periodic: p + z[p] characters.
  */
 export function repetitionAtEnd(text: string, limit: RepeatLimit): Repetition | undefined {
-  const reversed = [...text].reverse().join("");
-  const z = zArray(reversed);
-  for (let period = 1; period * limit.repeats <= reversed.length; period++) {
+  const z = zArrayFromEnd(text);
+  for (let period = 1; period * limit.repeats <= text.length; period++) {
     const chars = period + z[period]!;
     if (chars >= period * limit.repeats && chars >= limit.chars) return { period, repeats: Math.floor(chars / period), chars };
   }
   return undefined;
 }
 
-/** z[i]: the length of the longest common prefix of `s` and `s.slice(i)` (z[0] is the whole length). */
-function zArray(s: string): Int32Array {
-  const n = s.length;
+/**
+ * The Z-array of `text` reversed, read in place (the window is checked every 64 characters of a
+ * streamed answer: a reversed copy, made of an array of its characters, cost ten times the search):
+ * z[i] is how many characters `text` and `text` without its last i characters end with alike.
+ */
+function zArrayFromEnd(text: string): Int32Array {
+  const n = text.length;
+  const last = n - 1;
   const z = new Int32Array(n + 1);
   z[0] = n;
   let left = 0;
   let right = 0;
   for (let i = 1; i < n; i++) {
     let length = i < right ? Math.min(right - i, z[i - left]!) : 0;
-    while (i + length < n && s[length] === s[i + length]) length++;
+    while (i + length < n && text.charCodeAt(last - length) === text.charCodeAt(last - i - length)) length++;
     z[i] = length;
     if (i + length > right) {
       left = i;

@@ -12,7 +12,12 @@ import { linePrint } from "./line-print.js";
  * (the drift line names them). Passages in prompt order: runs of such lines with the blank lines
  * between them, without blank lines around them (indentation kept).
  */
-export function findUserSystemText(text: string, placed: readonly string[], own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): string[] {
+export function findUserSystemText(
+  text: string,
+  placed: readonly string[],
+  own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES,
+  print: (line: string) => string | undefined = linePrint,
+): string[] {
   let rest = text;
   for (const part of placed) {
     const at = part === "" ? -1 : rest.indexOf(part);
@@ -27,10 +32,10 @@ export function findUserSystemText(text: string, placed: readonly string[], own:
     blanks = [];
   };
   for (const line of rest.split("\n")) {
-    const print = linePrint(line);
-    if (print === undefined) {
+    const printed = print(line);
+    if (printed === undefined) {
       if (current.length > 0) blanks.push(line);
-    } else if (own.has(print)) close();
+    } else if (own.has(printed)) close();
     else {
       current.push(...blanks, line);
       blanks = [];
@@ -49,17 +54,20 @@ export function findUserSystemText(text: string, placed: readonly string[], own:
  * interactive agent…", a built-in subagent's "You are a file search specialist…") unless the user
  * replaced it. Undefined when the prompt opens with Claude Code's own line, or is not in blocks.
  */
-export function replacedPromptStart(system: MessagesRequest["system"], own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES): string | undefined {
+export function replacedPromptStart(
+  system: MessagesRequest["system"],
+  own: ReadonlySet<string> = CLAUDE_CODE_OWN_LINES,
+  print: (line: string) => string | undefined = linePrint,
+): string | undefined {
   if (system === undefined || typeof system === "string") return undefined;
   const blocks = system.map((block) => block.text).filter((text) => !text.startsWith(BILLING_HEADER_PREFIX) && text.trim() !== "");
   // Claude Code's identity: a block of its own lines only, before the prompt.
-  const identity = blocks.findIndex((text) => !text.split("\n").every((line) => isOwn(line, own)));
+  const isOwn = (line: string) => {
+    const printed = print(line);
+    return printed === undefined || own.has(printed);
+  };
+  const identity = blocks.findIndex((text) => !text.split("\n").every(isOwn));
   if (identity <= 0) return undefined;
   const first = blocks[identity]!.split("\n").find((line) => line.trim() !== "");
-  return first === undefined || isOwn(first, own) ? undefined : first;
-}
-
-function isOwn(line: string, own: ReadonlySet<string>): boolean {
-  const print = linePrint(line);
-  return print === undefined || own.has(print);
+  return first === undefined || isOwn(first) ? undefined : first;
 }

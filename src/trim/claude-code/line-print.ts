@@ -15,5 +15,16 @@ export function linePrint(line: string): string | undefined {
   return createHash("sha256").update(stable).digest("base64url").slice(0, 12);
 }
 
+/** linePrint keeping each line's print: one system prompt is read line by line by more than one finder. */
+export function rememberedLinePrint(): (line: string) => string | undefined {
+  const prints = new Map<string, string | undefined>();
+  return (line) => {
+    if (prints.has(line)) return prints.get(line);
+    const print = linePrint(line);
+    prints.set(line, print);
+    return print;
+  };
+}
+
 const HEX = /^[0-9a-f]{7,40}$/;
 const DIGITS = /\d+/g;

@@ -8,6 +8,7 @@ import { findClaudeMd } from "./find-claude-md.js";
 import { OUTPUT_STYLE_HEADING } from "../claude-code/find-output-style.js";
 import { findUserSystemText, replacedPromptStart } from "../claude-code/find-user-system-text.js";
 import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
+import { rememberedLinePrint } from "../claude-code/line-print.js";
 import { workingDirectoryOf } from "../relative-context-paths.js";
 import { runSteps, type Steps } from "../run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "../trim-types.js";
@@ -75,10 +76,12 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
   const own = (input.own ?? BUILT_IN_OWN_LINES).prints;
+  const print = rememberedLinePrint();
   const userText = findUserSystemText(
     originalText,
     sections.filter((s) => s.from === "system").map((s) => s.matched),
     own,
+    print,
   );
   const claudeMd =
     claudeCode && trimming.claudeMd === "system_prompt"
@@ -86,7 +89,7 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
       : [];
   const userPassages = [...userText, ...claudeMd.map((s) => s.text)];
   // The user's prompt in place of Claude Code's (--system-prompt, a custom subagent's) goes where the template's own opening would.
-  const start = claudeCode ? replacedPromptStart(input.original, own) : undefined;
+  const start = claudeCode ? replacedPromptStart(input.original, own, print) : undefined;
   const replacement = start !== undefined && userText[0]?.split("\n", 1)[0] === start ? userText[0] : undefined;
   const render = (systemPrompt: string | undefined) => {
     const rest = systemPrompt === undefined ? userPassages : userPassages.slice(1);
