@@ -147,10 +147,15 @@ async function generate(send, prompt, url = "http://engine/v1/chat/completions")
   };
 }
 
-export async function benchSpeculative() {
+/** The model kit's files (kit.json), or undefined without the kit. */
+function readKit() {
   const kitFile = join(kitDir, "kit.json");
-  if (!existsSync(kitFile)) return `### Speculative decoding\n\nskipped: needs the model kit (npm run models; not found in ${kitDir})`;
-  const kit = JSON.parse(readFileSync(kitFile, "utf8"));
+  return existsSync(kitFile) ? JSON.parse(readFileSync(kitFile, "utf8")) : undefined;
+}
+
+export async function benchSpeculative() {
+  const kit = readKit();
+  if (kit === undefined) return `### Speculative decoding\n\nskipped: needs the model kit (npm run models; not found in ${kitDir})`;
   /** @type {Array<{ label: string, speculation: import("#dist/engine/load-engine.js").EngineOptions["speculation"] }>} */
   const variants = [
     { label: "plain", speculation: undefined },
@@ -189,14 +194,17 @@ export async function benchSpeculative() {
 }
 
 /** The same answers from llama-server (2 threads, one slot, a 4,096-token context), plain, with its n-gram lookup, and with the 0.5B as its draft. */
-async function benchLlamaServer(kit) {
+export async function benchLlamaServer(kit) {
   const heading = "### Speculative decoding in llama-server: the real 1.5B coder, greedy";
   if (!existsSync(LLAMA_SERVER)) return `${heading}\n\nskipped: needs llama-server (npm run build:llama-server; not found at ${LLAMA_SERVER})`;
   const base = ["-m", kit.coder_gguf, "-c", "4096", "-np", "1", "-t", "2", "--jinja", "--host", "127.0.0.1"];
   const variants = [
     { label: "plain", args: [] },
     { label: "n-gram lookup (--spec-type ngram-simple)", args: ["--spec-type", "ngram-simple"] },
-    { label: "draft: Qwen2.5-Coder-0.5B Q4_K_M (--model-draft)", args: ["--model-draft", kit.mlx_model_gguf, "-td", "2"] },
+    {
+      label: "draft: Qwen2.5-Coder-0.5B Q4_K_M (--model-draft, --spec-type draft-simple)",
+      args: ["--model-draft", kit.mlx_model_gguf, "--spec-type", "draft-simple", "-td", "2"],
+    },
   ];
   const children = createChildren();
   const results = [];
@@ -210,6 +218,7 @@ async function benchLlamaServer(kit) {
         startTimeoutMs: 120_000,
       });
       try {
+        await loaded(`http://127.0.0.1:${port}/health`);
         // No cache between answers: each is a prompt of its own, and `cache_prompt` only reuses a shared prefix.
         for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await generate(fetch, prompt, `http://127.0.0.1:${port}/v1/chat/completions`)) });
       } finally {
@@ -225,6 +234,20 @@ async function benchLlamaServer(kit) {
     variants,
     results,
   );
+}
+
+/** Until llama-server's /health says 200: it answers 503 while the model (and its draft) load. */
+async function loaded(url) {
+  const until = Date.now() + 120_000;
+  for (;;) {
+    const status = await fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > until) throw new Error(`${url} still answers ${status} after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** The variants' answers, one row each, against the plain variant's of the same answer. */
@@ -245,4 +268,10 @@ function table(heading, caption, variants, results) {
   return lines.join("\n");
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await benchSpeculative());
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // `-- --llama-server`: llama-server's part alone.
+  if (process.argv.includes("--llama-server")) {
+    const kit = readKit();
+    console.log(kit === undefined ? `skipped: needs the model kit (npm run models; not found in ${kitDir})` : await benchLlamaServer(kit));
+  } else console.log(await benchSpeculative());
+}
