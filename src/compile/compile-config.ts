@@ -6,6 +6,7 @@ import { loadConfig } from "../config/load-config.js";
 import { validateSchema, type ConfigValidator } from "../config/validate-schema.js";
 import { loadValidator } from "../shared/load-validator.js";
 import { checkDistributed } from "./check-distributed.js";
+import { checkDraftModel } from "./check-draft-model.js";
 import { checkReferences } from "./check-references.js";
 import { checkRegexes } from "./check-regexes.js";
 import { checkTiers } from "./check-tiers.js";
@@ -61,6 +62,7 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
   checkTiers(view);
   checkToolPolicy(view);
   checkDistributed(view);
+  checkDraftModel(view);
   const templates = compileTemplates(view, options.cwd);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...view.diagnostics]);
   if (hasErrors(diagnostics)) return { diagnostics };

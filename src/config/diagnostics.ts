@@ -42,6 +42,7 @@ export type DiagnosticCode =
   | "backend-exo-supervised"
   | "backend-distributed-flavor"
   | "profile-distributed-draft"
+  | "profile-draft-model-unused"
   | "trimming-template-missing"
   | "tools-allow-not-builtin";
 
