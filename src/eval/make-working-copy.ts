@@ -17,7 +17,7 @@ export interface WorkingCopy {
 const GIT_IDENTITY = ["-c", "user.name=mallex eval", "-c", "user.email=eval@mallex.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"];
 
 export async function makeWorkingCopy(repoDir: string, taskName: string): Promise<WorkingCopy> {
-  const root = mkdtempSync(join(tmpdir(), `mallex-eval-${taskName.replace(/[^\w.-]/g, "_").slice(0, 40)}-`));
+  const root = claimFolder(join(tmpdir(), `mallex-eval-${taskName.replace(/[^\w.-]/g, "_").slice(0, 40)}`));
   const remove = () => rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   try {
     const dir = join(root, "repo");
@@ -37,6 +37,24 @@ export async function makeWorkingCopy(repoDir: string, taskName: string): Promis
         : ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message);
     throw new MallexError("E_EVAL_SUITE", `mallex eval: cannot make task ${taskName}'s working copy: ${why}`, { cause: error });
   }
+}
+
+/**
+ * `base-1`, or the first of `base-2`, `base-3`… that is free, made here (never one that was there: a
+ * name in the shared tmp folder someone else made is skipped). Not mkdtemp's random suffix: the
+ * working directory's path is in the model's prompt, and each run of a task should be asked the same
+ * thing — a random name made one run's prompt differ from another's by its tokens.
+ */
+function claimFolder(base: string): string {
+  for (let n = 1; n <= 1000; n++) {
+    try {
+      mkdirSync(`${base}-${n}`, { mode: 0o700 });
+      return `${base}-${n}`;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+    }
+  }
+  return mkdtempSync(`${base}-`);
 }
 
 /** The paths the run changed, added or removed since the starting commit (git status, untracked files included). */

@@ -379,6 +379,23 @@ describe("makeWorkingCopy", () => {
     expect(existsSync(copy.dir)).toBe(false);
   });
 
+  it("names a task's working copy the same in every run (its path is in the model's prompt): the first free of name-1, name-2…", async () => {
+    const repo = suiteWith({ "same-name": { "repo/a.txt": "a" } });
+    const task = `same-name-${process.pid}`;
+    const first = await makeWorkingCopy(join(repo, "same-name", "repo"), task);
+    const second = await makeWorkingCopy(join(repo, "same-name", "repo"), task);
+    try {
+      expect(first.dir).toBe(join(tmpdir(), `mallex-eval-${task}-1`, "repo"));
+      expect(second.dir).toBe(join(tmpdir(), `mallex-eval-${task}-2`, "repo"));
+    } finally {
+      first.remove();
+      second.remove();
+    }
+    const again = await makeWorkingCopy(join(repo, "same-name", "repo"), task);
+    again.remove();
+    expect(again.dir).toBe(first.dir);
+  });
+
   it("says git is needed when there is none, and leaves nothing behind", async () => {
     const repo = suiteWith({ t: { "repo/a.txt": "a" } });
     const path = process.env.PATH;
