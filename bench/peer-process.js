@@ -141,12 +141,13 @@ async function describeProcess(label, pid, exited, output, waitMs = 1_000) {
   return `${label} (pid ${pid}) ${state}; its last ${lines.length} lines of output:\n${lines.length > 0 ? lines.map((line) => `  ${line}`).join("\n") : "  (none)"}`;
 }
 
-/** Whether `url` answers a GET with any HTTP status. */
+/** Whether `url` answers a GET with a status below 500 (a 5xx: the server is up but not ready). */
 function answers(url) {
   return new Promise((resolve) => {
     const req = httpRequest(url, { agent: false, timeout: 1_000 }, (res) => {
       res.resume();
-      resolve(true);
+      // A 5xx is a server still loading (llama-server's /health answers 503 "Loading model" until then).
+      resolve((res.statusCode ?? 0) < 500);
     });
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(false));

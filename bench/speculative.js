@@ -218,7 +218,6 @@ export async function benchLlamaServer(kit) {
         startTimeoutMs: 120_000,
       });
       try {
-        await loaded(`http://127.0.0.1:${port}/health`);
         // No cache between answers: each is a prompt of its own, and `cache_prompt` only reuses a shared prefix.
         for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await generate(fetch, prompt, `http://127.0.0.1:${port}/v1/chat/completions`)) });
       } finally {
@@ -234,20 +233,6 @@ export async function benchLlamaServer(kit) {
     variants,
     results,
   );
-}
-
-/** Until llama-server's /health says 200: it answers 503 while the model (and its draft) load. */
-async function loaded(url) {
-  const until = Date.now() + 120_000;
-  for (;;) {
-    const status = await fetch(url).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    if (Date.now() > until) throw new Error(`${url} still answers ${status} after 120 s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** The variants' answers, one row each, against the plain variant's of the same answer. */

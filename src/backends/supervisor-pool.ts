@@ -1,4 +1,4 @@
-import type { CompiledBackend, CompiledEngineOptions, CompiledProfile, RoutingTable } from "../compile/routing-table.js";
+import { DRAFT_MODEL_FLAGS, type CompiledBackend, type CompiledEngineOptions, type CompiledProfile, type RoutingTable } from "../compile/routing-table.js";
 import { distributedCommand } from "./mlx-distributed.js";
 import { modelOfCommand } from "../supervisor/command-model.js";
 import type { ModelSizes } from "../supervisor/memory/model-sizes.js";
@@ -98,14 +98,14 @@ export function supervisedSpec(
   let command = options.serverCommand ?? supervision.command;
   // mlx-lm.server takes these per process, not per request; the profile decides them.
   if (options.serverCommand === undefined && backend.flavor === "mlx-lm") {
-    if (profile.draftModel && !command.includes("{draft_model}")) command += " --draft-model {draft_model}";
+    if (profile.draftModel && !command.includes("{draft_model}")) command += ` ${DRAFT_MODEL_FLAGS["mlx-lm"]} {draft_model}`;
     if (profile.chatTemplateArgs) command += ` --chat-template-args '${JSON.stringify(profile.chatTemplateArgs)}'`;
   }
   // The embedded engine takes the profile's engine settings as flags (llama-server's names, so the
   // supervisor's out-of-memory retry with half the context works on it too).
   if (options.serverCommand === undefined && backend.flavor === "embedded") {
     command += engineFlags(profile.engine ?? {});
-    if (profile.draftModel && !command.includes("{draft_model}")) command += " --model-draft {draft_model}";
+    if (profile.draftModel && !command.includes("{draft_model}")) command += ` ${DRAFT_MODEL_FLAGS.embedded} {draft_model}`;
   }
   // Across several Macs: mlx.launch runs the server command on every host; rank 0 answers.
   const distributed = options.serverCommand === undefined && supervision.distributed ? distributedCommand(command, supervision.distributed) : undefined;

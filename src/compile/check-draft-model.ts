@@ -1,7 +1,5 @@
 import type { ConfigView } from "./config-view.js";
-
-/** The flavors whose server mallex starts with a profile's draft model itself (supervisor-pool.ts adds the flag). */
-const DRAFT_FLAG_ADDED = new Set(["mlx-lm", "embedded"]);
+import { DRAFT_MODEL_FLAGS } from "./routing-table.js";
 
 /**
  * A profile's `draft_model` reaches a server only where mallex starts that server with it: mlx-lm's
@@ -17,7 +15,7 @@ export function checkDraftModel(view: ConfigView): void {
     const backend = config.backends?.[profile.backend];
     if (backend === undefined) continue; // check-references reports the missing backend
     const command = backend.supervise?.command;
-    if (command !== undefined && (command.includes("{draft_model}") || DRAFT_FLAG_ADDED.has(backend.flavor ?? ""))) continue;
+    if (command !== undefined && (command.includes("{draft_model}") || DRAFT_MODEL_FLAGS[backend.flavor ?? ""] !== undefined)) continue;
     const hint =
       command === undefined
         ? "give the server its draft model where it is started, and remove draft_model here"

@@ -6,6 +6,9 @@ export const ROUTING_TABLE_FORMAT = 7;
 
 export const TIER_ORDER: readonly TierName[] = ["low", "medium", "high"];
 export const SIZES: readonly Size[] = ["small", "medium", "large"];
+
+/** The flag mallex adds for a profile's draft_model to the server it starts, by flavor; any other server gets it only through {draft_model}. */
+export const DRAFT_MODEL_FLAGS: Readonly<Record<string, string>> = { "mlx-lm": "--draft-model", embedded: "--model-draft" };
 /** The tool-call formats `tools.worked_example` is written in (tool-call-example.ts): those whose calls and results are plain to write. */
 export const EXAMPLE_FORMATS = ["hermes", "qwen3-coder", "mallex-xml"] as const;
 export type ExampleFormat = (typeof EXAMPLE_FORMATS)[number];
