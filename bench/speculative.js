@@ -7,13 +7,15 @@
 // compared in one run.
 // `npm run bench:speculative`; needs the model kit (`npm run models`); the llama-server part needs
 // `npm run build:llama-server` (skipped with a line without it).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import * as nodeLlamaCpp from "node-llama-cpp";
 import { createEngineApp } from "#dist/engine/create-engine-app.js";
 import { loadEngine } from "#dist/engine/load-engine.js";
+import { planOpenBlasPreload } from "#dist/supervisor/preload-openblas.js";
 import { findFreePort } from "#dist/supervisor/supervisor-deps.js";
 import { createChildren } from "./peer-process.js";
 
@@ -97,7 +99,7 @@ const PROMPTS = [
  * (llama-server) how many drafted tokens the model accepted.
  * @param {(request: Request) => Promise<Response> | Response} send
  */
-async function generate(send, prompt, url = "http://engine/v1/chat/completions") {
+async function generate(send, prompt, { url = "http://engine/v1/chat/completions", temperature = 0, maxTokens = prompt.maxTokens } = {}) {
   const started = performance.now();
   const response = await send(
     new Request(url, {
@@ -105,8 +107,10 @@ async function generate(send, prompt, url = "http://engine/v1/chat/completions")
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         messages: [{ role: "user", content: prompt.content }],
-        max_tokens: prompt.maxTokens,
-        temperature: 0,
+        max_tokens: maxTokens,
+        temperature,
+        // Sampled answers (a temperature above 0) draw from the same seed in every variant.
+        ...(temperature > 0 ? { seed: 42 } : {}),
         stream: true,
         stream_options: { include_usage: true },
       }),
@@ -193,9 +197,13 @@ export async function benchSpeculative() {
   return [engineTable, await benchLlamaServer(kit)].join("\n\n");
 }
 
-/** The same answers from llama-server (2 threads, one slot, a 4,096-token context), plain, with its n-gram lookup, and with the 0.5B as its draft. */
-export async function benchLlamaServer(kit) {
-  const heading = "### Speculative decoding in llama-server: the real 1.5B coder, greedy";
+/**
+ * The same answers from llama-server (2 threads, one slot, a 4,096-token context), plain, with its
+ * n-gram lookup, and with the 0.5B as its draft; greedy, or sampled at `temperature` (the small
+ * profiles' 0.2) with one seed.
+ */
+export async function benchLlamaServer(kit, temperature = 0) {
+  const heading = `### Speculative decoding in llama-server: the real 1.5B coder, ${temperature === 0 ? "greedy" : `temperature ${temperature}, seed 42`}`;
   if (!existsSync(LLAMA_SERVER)) return `${heading}\n\nskipped: needs llama-server (npm run build:llama-server; not found at ${LLAMA_SERVER})`;
   const base = ["-m", kit.coder_gguf, "-c", "4096", "-np", "1", "-t", "2", "--jinja", "--host", "127.0.0.1"];
   const variants = [
@@ -219,7 +227,8 @@ export async function benchLlamaServer(kit) {
       });
       try {
         // No cache between answers: each is a prompt of its own, and `cache_prompt` only reuses a shared prefix.
-        for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await generate(fetch, prompt, `http://127.0.0.1:${port}/v1/chat/completions`)) });
+        for (const prompt of PROMPTS)
+          results.push({ variant, prompt, ...(await generate(fetch, prompt, { url: `http://127.0.0.1:${port}/v1/chat/completions`, temperature })) });
       } finally {
         await child.stop();
       }
@@ -233,6 +242,77 @@ export async function benchLlamaServer(kit) {
     variants,
     results,
   );
+}
+
+/**
+ * The same answers from the real mlx_lm.server (the kit's venv, mlx's CPU backend with OpenBLAS): the
+ * 1.5B converted to an MLX folder as the kit converts the 0.5B (float32, once, into
+ * .cache/bench-models/mlx), plain and with the kit's MLX 0.5B as its `--draft-model`. Answers are cut
+ * at `maxTokens` (mlx's CPU backend decodes the float32 1.5B at a few tokens a second).
+ */
+export async function benchMlxLm(kit, maxTokens = 160) {
+  const heading = `### Speculative decoding in mlx_lm.server: the real 1.5B coder, greedy, the first ${maxTokens} tokens`;
+  const target = join(root, ".cache", "bench-models", "mlx", "Qwen2.5-Coder-1.5B-Instruct.Q4_K_M");
+  if (!existsSync(join(target, "config.json"))) {
+    const scratch = `${target}.converting`;
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    await execa(kit.python, [join(root, "scripts", "model-kit", "gguf_to_mlx.py"), kit.coder_gguf, scratch], {
+      env: { ...process.env, HF_HUB_OFFLINE: "1" },
+      stdio: "inherit",
+    });
+    renameSync(scratch, target);
+  }
+  const blas = planOpenBlasPreload({ platform: process.platform, arch: process.arch, exists: existsSync, ldPreload: process.env.LD_PRELOAD });
+  const env = { ...process.env, HF_HUB_OFFLINE: "1", PYTHONUNBUFFERED: "1", ...(blas?.kind === "preload" ? { LD_PRELOAD: blas.ldPreload } : {}) };
+  const variants = [
+    { label: "plain", args: [] },
+    { label: "draft: Qwen2.5-Coder-0.5B, MLX float32 (--draft-model)", args: ["--draft-model", kit.mlx_model] },
+  ];
+  const children = createChildren();
+  const results = [];
+  try {
+    for (const variant of variants) {
+      const port = await findFreePort();
+      const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+      const child = await children.start(
+        variant.label,
+        join(dirname(kit.python), "mlx_lm.server"),
+        ["--model", target, "--host", "127.0.0.1", "--port", String(port), ...variant.args],
+        {
+          env,
+          cwd: root,
+          readyUrl: `http://127.0.0.1:${port}/health`,
+          startTimeoutMs: 300_000,
+        },
+      );
+      try {
+        // mlx_lm.server loads its models on the first request: one token first, so no answer's time includes it.
+        await generate(fetch, { content: "hi", maxTokens: 1 }, { url });
+        for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await generate(fetch, prompt, { url, maxTokens })) });
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await children.stopAll();
+  }
+  return table(
+    heading,
+    `\`node bench/speculative.js --mlx-lm\` (mlx_lm.server ${describedMlxLm(kit)}, one process, nothing beside it). Tokens per second from the first token to the end of the answer; "same output" compares the text with the plain variant's.`,
+    variants,
+    results,
+  );
+}
+
+/** The mlx-lm version of the kit's venv, as its dist-info names it. */
+function describedMlxLm(kit) {
+  const lib = join(dirname(dirname(kit.python)), "lib");
+  for (const python of existsSync(lib) ? readdirSync(lib) : []) {
+    const info = readdirSync(join(lib, python, "site-packages")).find((name) => /^mlx_lm-.*\.dist-info$/.test(name));
+    if (info) return info.replace(/^mlx_lm-(.*)\.dist-info$/, "$1");
+  }
+  return "(version unknown)";
 }
 
 /** The variants' answers, one row each, against the plain variant's of the same answer. */
@@ -254,9 +334,17 @@ function table(heading, caption, variants, results) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // `-- --llama-server`: llama-server's part alone.
-  if (process.argv.includes("--llama-server")) {
+  // `-- --mlx-lm`: mlx_lm.server's draft alone (not part of `npm run bench`: it converts the 1.5B, 6 GB).
+  if (process.argv.includes("--mlx-lm")) {
     const kit = readKit();
-    console.log(kit === undefined ? `skipped: needs the model kit (npm run models; not found in ${kitDir})` : await benchLlamaServer(kit));
+    console.log(kit === undefined ? `skipped: needs the model kit (npm run models; not found in ${kitDir})` : await benchMlxLm(kit));
+  }
+  // `-- --llama-server [--temperature T]`: llama-server's part alone, greedy or sampled.
+  else if (process.argv.includes("--llama-server")) {
+    const kit = readKit();
+    const at = process.argv.indexOf("--temperature");
+    const temperature = at === -1 ? 0 : Number(process.argv[at + 1]);
+    if (!(temperature >= 0)) throw new Error("--temperature takes a number, 0 or more");
+    console.log(kit === undefined ? `skipped: needs the model kit (npm run models; not found in ${kitDir})` : await benchLlamaServer(kit, temperature));
   } else console.log(await benchSpeculative());
 }

@@ -121,8 +121,6 @@ describeWithShared(
       expect(usage.cache_read_input_tokens).toBeGreaterThan(delta.usage.input_tokens * 0.8);
       // The log line reaches this process through the proxy's stderr pipe, which may lag the response.
       await expect.poll(() => proxy.output()).toMatch(/→ tiny \(default → medium\) · \d+ → \d+ chars \(−9\d%\) .* prompt \d+ tok \([1-9]\d* cached\)/);
-      // mallex started llama-server with its n-gram lookup, which this build offers (llama-server-lookup.ts).
-      expect(proxy.output()).toMatch(/starting on port \d+ \(.*--jinja -c 8192 -t 1 --spec-type ngram-simple\)/);
       // The log says who cut the answer, too.
       expect(proxy.output()).toContain(
         ` · cut at 16 tokens by max_output_tokens of profile tiny ${inConfigFile({ path: configFile, shipped: false })} · stop max_tokens`,

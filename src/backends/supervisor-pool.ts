@@ -133,7 +133,7 @@ export function supervisedSpec(
   if (profile.draftModel) spec.draftModel = profile.draftModel;
   if (options.serverCommand === undefined && backend.flavor === "embedded" && profile.engine?.contextPlanned === true) spec.plannedContext = true;
   if (supervision.venv !== undefined && options.serverCommand === undefined) spec.venv = supervision.venv;
-  if (options.serverCommand === undefined && (backend.flavor === "mlx-lm" || backend.flavor === "llama-server")) spec.flavor = backend.flavor;
+  if (options.serverCommand === undefined && backend.flavor === "mlx-lm") spec.flavor = backend.flavor;
   if (distributed?.reachHost !== undefined) spec.reachHost = distributed.reachHost;
   const token = options.serverCommand === undefined ? supervision.engineToken : undefined;
   if (token !== undefined) {

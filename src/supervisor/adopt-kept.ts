@@ -23,7 +23,6 @@ import { livenessOf, ownerIdentity, pidfilesOf, readPidfile, removePidfileAt, wr
 import { probeReadiness } from "./probe-readiness.js";
 import { isSameProcess } from "./processes/process-identity.js";
 import { mallexArgv } from "../shared/mallex-argv.js";
-import { LOOKUP_WORDS, leavesSpeculationOpen } from "./llama-server-lookup.js";
 import { buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { killNow, stopProcess, type StopOutcome } from "./processes/stop-process.js";
 import { unref, type SupervisorDeps } from "./supervisor-deps.js";
@@ -160,8 +159,6 @@ function matchingArgv(spec: SupervisedServerSpec, record: ServerPidfile, options
     return undefined;
   }
   if (options.contextSize !== undefined) argv = withContextSize(argv, options.contextSize);
-  // What a start added after asking the server (llama-server-lookup.ts) is in the record: it is that start's.
-  if (spec.flavor === "llama-server" && endsWithWords(record.argv, LOOKUP_WORDS) && leavesSpeculationOpen(argv, {})) argv = [...argv, ...LOOKUP_WORDS];
   if (sameWords(argv, record.argv)) return argv;
   const recorded = contextSizeOf(record.argv);
   if (recorded !== undefined && contextSizeOf(argv) !== undefined && sameWords(withContextSize(argv, recorded), record.argv)) return argv;
@@ -169,7 +166,6 @@ function matchingArgv(spec: SupervisedServerSpec, record: ServerPidfile, options
 }
 
 const sameWords = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((word, i) => word === b[i]);
-const endsWithWords = (words: readonly string[], end: readonly string[]) => sameWords(words.slice(words.length - end.length), end);
 
 /**
  * A LaunchedServer for a process mallex did not start: `exited` settles when polling finds the pid

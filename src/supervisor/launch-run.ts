@@ -5,7 +5,6 @@
  */
 import { mallexArgv } from "../shared/mallex-argv.js";
 import { MODEL_SOURCE_EXIT_CODE, readModelSourceFailure } from "../shared/model-source-failure.js";
-import { withLlamaServerLookup } from "./llama-server-lookup.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
 import { engineCommand, gpuFailureSentence, nextGpuSteps, withGpuSteps, type GpuFailure } from "./gpu-fallback.js";
@@ -116,6 +115,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   }
   if (options.contextSize !== undefined) argv = withContextSize(argv, options.contextSize);
   if (options.gpuSteps) argv = withGpuSteps(argv, options.gpuSteps, spec.plannedContext === true);
+  const command = formatArgv(argv);
   const reach = spec.reachHost ?? "127.0.0.1";
   const baseUrl = `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}/v1`;
   const env: Record<string, string> = { PYTHONUNBUFFERED: "1", ...spec.env };
@@ -125,15 +125,7 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
       ? planOpenBlasPreload({ platform: deps.platform, arch: deps.arch, exists: deps.exists, ldPreload: env.LD_PRELOAD ?? deps.env.LD_PRELOAD })
       : undefined;
   if (blas?.kind === "preload") env.LD_PRELOAD = blas.ldPreload;
-  if (spec.flavor === "llama-server") {
-    const serverEnv = { ...deps.env, ...env };
-    const readHelp = async (program: string) =>
-      (await deps.execa(program, ["--help"], { env: serverEnv, all: true, reject: false, timeout: 10_000 })).all ?? "";
-    argv = [...(await withLlamaServerLookup(argv, { env: serverEnv, readHelp }))];
-    if (options.signal.aborted) return { kind: "aborted", run: undefined };
-  }
 
-  const command = formatArgv(argv);
   emit({ type: "starting", port, command });
   note(`starting: ${command}`);
   if (blas) {

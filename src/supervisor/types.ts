@@ -29,8 +29,7 @@ export interface SupervisedServerSpec extends Pick<
   env?: Record<string, string>;
   /**
    * The backend's flavor when it decides how the server is installed and run: mlx-lm gets its
-   * platform's pip extra and, on Linux, a preloaded OpenBLAS (mlx-lm-platform.ts, preload-openblas.ts);
-   * llama-server its n-gram lookup where it has one (llama-server-lookup.ts).
+   * platform's pip extra and, on Linux, a preloaded OpenBLAS (mlx-lm-platform.ts, preload-openblas.ts).
    */
   flavor?: string;
   /** Sent with the readiness probe (the embedded engine's token). */
