@@ -25,7 +25,7 @@ describe("what a model was measured to do", () => {
   });
 
   it("found by profile name, or by a model file of the same model (--embedded)", () => {
-    expect(describeMeasuredEval("gguf-qwen2.5-coder-1.5b")).toMatch(/^finished 7 of 13 at best, 6 in the latest run of mallex's eval tasks/);
+    expect(describeMeasuredEval("gguf-qwen2.5-coder-1.5b")).toMatch(/^finished 7 of 13 of mallex's eval tasks through Claude Code \(2 x86 cores, embedded engine, 2026-11-28; docs\/eval\.md\)$/);
     expect(describeMeasuredEval("embedded", "/cache/gguf/Qwen2.5-Coder-1.5B-Instruct.Q4_K_M.gguf")).toBeDefined();
     expect(describeMeasuredEval("gguf-qwen2.5-coder-7b", "hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/x.gguf")).toBeUndefined();
   });
@@ -35,7 +35,7 @@ describe("what a model was measured to do", () => {
     const profile = { name: "gguf-qwen2.5-coder-1.5b", model: "x.gguf" };
     // Half the suite or more: no next size up.
     expect(describeServedModel("medium", profile, undefined, options)).toMatch(
-      /^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 7 of 13 at best, 6 in the latest run .*; docs\/eval\.md\)$/,
+      /^medium tier → gguf-qwen2\.5-coder-1\.5b: finished 7 of 13 of mallex's eval tasks .*; docs\/eval\.md\)$/,
     );
     const weak = [{ ...MEASURED_EVALS[0]!, best: 2, latest: 1 }];
     expect(describeServedModel("medium", profile, undefined, { ...options, evals: weak })).toMatch(

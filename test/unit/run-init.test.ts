@@ -178,7 +178,7 @@ describe("runInit recommends by what the machine can do", () => {
     expect(compileIn(cwd).table!.tiers.medium.profile).toBe("gguf-qwen2.5-coder-1.5b");
     // What the 1.5B was measured to do, and what the next size costs here (issue 50).
     expect(printed).toContain(
-      "What to expect: gguf-qwen2.5-coder-1.5b finished 7 of 13 at best, 6 in the latest run of mallex's eval tasks through Claude Code (2 x86 cores, embedded engine, 2026-11-27; docs/eval.md), ~4.9 tokens/s here (estimated).",
+      "What to expect: gguf-qwen2.5-coder-1.5b finished 7 of 13 of mallex's eval tasks through Claude Code (2 x86 cores, embedded engine, 2026-11-28; docs/eval.md), ~4.9 tokens/s here (estimated).",
     );
     expect(printed).toEqual(
       expect.arrayContaining([
