@@ -1,12 +1,12 @@
 // Decoding speed of the model kit's real coder (Qwen2.5-Coder-1.5B, Q4_K_M) in mallex's embedded engine
 // and in llama-server, plain and with speculative decoding: prompt lookup (llama-server: its n-gram
 // lookup, `--spec-type ngram-simple`), and the kit's Qwen2.5-Coder-0.5B as a draft model (same
-// tokenizer; llama-server's `--model-draft`, the flag mallex adds for a profile's draft_model). Two
-// answers, greedy: a file rewritten whole with one change (what a small model's Write does) and fresh
-// code. The same output is checked across the variants, and tokens per second after the first token
-// compared in one run.
+// tokenizer; the flag mallex adds for a profile's draft_model). Two answers, greedy: a file rewritten
+// whole with one change (what a small model's Write does) and fresh code. The same output is checked
+// across the variants, and tokens per second after the first token compared in one run.
 // `npm run bench:speculative`; needs the model kit (`npm run models`); the llama-server part needs
-// `npm run build:llama-server` (skipped with a line without it).
+// `npm run build:llama-server` (skipped with a line without it). `node bench/speculative.js --mlx-lm`:
+// the same on the real mlx_lm.server (not in npm run bench: it first converts the 1.5B to MLX, 6 GB).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -267,7 +267,8 @@ export async function benchMlxLm(kit, maxTokens = 160) {
   const env = { ...process.env, HF_HUB_OFFLINE: "1", PYTHONUNBUFFERED: "1", ...(blas?.kind === "preload" ? { LD_PRELOAD: blas.ldPreload } : {}) };
   const variants = [
     { label: "plain", args: [] },
-    { label: "draft: Qwen2.5-Coder-0.5B, MLX float32 (--draft-model)", args: ["--draft-model", kit.mlx_model] },
+    { label: "draft: Qwen2.5-Coder-0.5B, MLX float32 (--draft-model), 3 tokens a guess (its default)", args: ["--draft-model", kit.mlx_model] },
+    { label: "the same draft, 6 tokens a guess (--num-draft-tokens 6)", args: ["--draft-model", kit.mlx_model, "--num-draft-tokens", "6"] },
   ];
   const children = createChildren();
   const results = [];

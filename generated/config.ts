@@ -443,7 +443,7 @@ export interface Profile {
   vision?: boolean;
   sampling?: Sampling;
   /**
-   * Small model of the same tokenizer for speculative decoding: mlx-lm's --draft-model (a Hugging Face id or folder), the embedded engine's --model-draft (a GGUF path or hf: URI). Any other server gets it only through {draft_model} in its supervise.command (llama-server: --model-draft {draft_model} --spec-type draft-simple); mallex compile warns where it would not be used.
+   * Small model of the same tokenizer for speculative decoding: mlx-lm's --draft-model (a Hugging Face id or folder), with --num-draft-tokens 6 (measured faster than its default 3), the embedded engine's --model-draft (a GGUF path or hf: URI). Any other server gets it only through {draft_model} in its supervise.command (llama-server: --model-draft {draft_model} --spec-type draft-simple); mallex compile warns where it would not be used.
    */
   draft_model?: string;
   /**

@@ -30,3 +30,30 @@ describe("speculative decoding on the embedded engine, from the profile", () => 
     expect(new Set([plain!.key, lookup!.key, drafted!.key]).size).toBe(3);
   });
 });
+
+describe("speculative decoding on mlx_lm.server, from the profile", () => {
+  it("draft_model starts mlx_lm.server with --draft-model and six tokens a guess; a command that names {draft_model} is left as written", () => {
+    const compiled = compileTree({
+      "mallex.yaml": [
+        "backends:",
+        '  mlx: { kind: openai, flavor: mlx-lm, supervise: { command: "mlx_lm.server --model {model} --port {port}" } }',
+        '  own: { kind: openai, flavor: mlx-lm, supervise: { command: "mlx_lm.server --model {model} --port {port} --draft-model {draft_model}" } }',
+        "profiles:",
+        "  drafted: { backend: mlx, model: mlx-community/Coder-1.5B, size: small, draft_model: mlx-community/Coder-0.5B }",
+        "  own: { backend: own, model: mlx-community/Coder-1.5B, size: small, draft_model: mlx-community/Coder-0.5B }",
+        "tiers:",
+        "  medium: { profile: drafted }",
+        "",
+      ].join("\n"),
+    });
+    expect(compiled.lines.join("\n")).toBe("");
+    const { profiles, backends } = compiled.table!;
+    const argv = (name: "drafted" | "own") => {
+      const spec = supervisedSpec(profiles[name]!, backends[name === "drafted" ? "mlx" : "own"]!, {});
+      return buildServerArgv(spec.command, { port: 1, model: spec.model, host: "h", draftModel: spec.draftModel });
+    };
+    const base = ["mlx_lm.server", "--model", "mlx-community/Coder-1.5B", "--port", "1"];
+    expect(argv("drafted")).toEqual([...base, "--draft-model", "mlx-community/Coder-0.5B", "--num-draft-tokens", "6"]);
+    expect(argv("own")).toEqual([...base, "--draft-model", "mlx-community/Coder-0.5B"]);
+  });
+});
