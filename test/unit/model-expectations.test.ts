@@ -25,7 +25,9 @@ describe("what a model was measured to do", () => {
   });
 
   it("found by profile name, or by a model file of the same model (--embedded)", () => {
-    expect(describeMeasuredEval("gguf-qwen2.5-coder-1.5b")).toMatch(/^finished 7 of 13 of mallex's eval tasks through Claude Code \(2 x86 cores, embedded engine, 2026-11-28; docs\/eval\.md\)$/);
+    expect(describeMeasuredEval("gguf-qwen2.5-coder-1.5b")).toMatch(
+      /^finished 7 of 13 of mallex's eval tasks through Claude Code \(2 x86 cores, embedded engine, 2026-11-28; docs\/eval\.md\)$/,
+    );
     expect(describeMeasuredEval("embedded", "/cache/gguf/Qwen2.5-Coder-1.5B-Instruct.Q4_K_M.gguf")).toBeDefined();
     expect(describeMeasuredEval("gguf-qwen2.5-coder-7b", "hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/x.gguf")).toBeUndefined();
   });
