@@ -214,28 +214,14 @@ export async function benchLlamaServer(kit, temperature = 0) {
       args: ["--model-draft", kit.mlx_model_gguf, "--spec-type", "draft-simple", "-td", "2"],
     },
   ];
-  const children = createChildren();
-  const results = [];
-  try {
-    for (const variant of variants) {
-      const port = await findFreePort();
-      const child = await children.start(variant.label, LLAMA_SERVER, [...base, ...variant.args, "--port", String(port)], {
-        env: process.env,
-        cwd: root,
-        readyUrl: `http://127.0.0.1:${port}/health`,
-        startTimeoutMs: 120_000,
-      });
-      try {
-        // No cache between answers: each is a prompt of its own, and `cache_prompt` only reuses a shared prefix.
-        for (const prompt of PROMPTS)
-          results.push({ variant, prompt, ...(await generate(fetch, prompt, { url: `http://127.0.0.1:${port}/v1/chat/completions`, temperature })) });
-      } finally {
-        await child.stop();
-      }
-    }
-  } finally {
-    await children.stopAll();
-  }
+  const results = await answerOnEachServer(variants, {
+    program: LLAMA_SERVER,
+    args: (variant, port) => [...base, ...variant.args, "--port", String(port)],
+    env: process.env,
+    startTimeoutMs: 120_000,
+    // No cache between answers: each is a prompt of its own, and `cache_prompt` only reuses a shared prefix.
+    answer: (prompt, url) => generate(fetch, prompt, { url, temperature }),
+  });
   return table(
     heading,
     "`npm run bench:speculative` (`.cache/llama.cpp/build/bin/llama-server`, built from node-llama-cpp's llama.cpp source; 2 threads for the model and for the draft). Tokens per second as above; \"accepted\": of the tokens drafted, those the model kept (llama-server's own `timings`).",
@@ -270,27 +256,45 @@ export async function benchMlxLm(kit, maxTokens = 160) {
     { label: "draft: Qwen2.5-Coder-0.5B, MLX float32 (--draft-model), 3 tokens a guess (its default)", args: ["--draft-model", kit.mlx_model] },
     { label: "the same draft, 6 tokens a guess (--num-draft-tokens 6)", args: ["--draft-model", kit.mlx_model, "--num-draft-tokens", "6"] },
   ];
+  const results = await answerOnEachServer(variants, {
+    program: join(dirname(kit.python), "mlx_lm.server"),
+    args: (variant, port) => ["--model", target, "--host", "127.0.0.1", "--port", String(port), ...variant.args],
+    env,
+    startTimeoutMs: 300_000,
+    // mlx_lm.server loads its models on the first request: one token first, so no answer's time includes it.
+    warmUp: (url) => generate(fetch, { content: "hi", maxTokens: 1 }, { url }),
+    answer: (prompt, url) => generate(fetch, prompt, { url, maxTokens }),
+  });
+  return table(
+    heading,
+    `\`node bench/speculative.js --mlx-lm\` (mlx_lm.server ${describedMlxLm(kit)}, one process, nothing beside it). Tokens per second from the first token to the end of the answer; "same output" compares the text with the plain variant's.`,
+    variants,
+    results,
+  );
+}
+
+/**
+ * Each variant's server started in turn (ready once its /health answers below 500), every prompt
+ * answered by it, and the server stopped before the next starts: one row per variant and prompt.
+ * @param {Array<{ label: string, args: string[] }>} variants
+ * @param {{ program: string, args: (variant: { label: string, args: string[] }, port: number) => string[], env: NodeJS.ProcessEnv, startTimeoutMs: number, warmUp?: (url: string) => Promise<unknown>, answer: (prompt: (typeof PROMPTS)[number], url: string) => ReturnType<typeof generate> }} server
+ */
+async function answerOnEachServer(variants, { program, args, env, startTimeoutMs, warmUp, answer }) {
   const children = createChildren();
   const results = [];
   try {
     for (const variant of variants) {
       const port = await findFreePort();
       const url = `http://127.0.0.1:${port}/v1/chat/completions`;
-      const child = await children.start(
-        variant.label,
-        join(dirname(kit.python), "mlx_lm.server"),
-        ["--model", target, "--host", "127.0.0.1", "--port", String(port), ...variant.args],
-        {
-          env,
-          cwd: root,
-          readyUrl: `http://127.0.0.1:${port}/health`,
-          startTimeoutMs: 300_000,
-        },
-      );
+      const child = await children.start(variant.label, program, args(variant, port), {
+        env,
+        cwd: root,
+        readyUrl: `http://127.0.0.1:${port}/health`,
+        startTimeoutMs,
+      });
       try {
-        // mlx_lm.server loads its models on the first request: one token first, so no answer's time includes it.
-        await generate(fetch, { content: "hi", maxTokens: 1 }, { url });
-        for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await generate(fetch, prompt, { url, maxTokens })) });
+        await warmUp?.(url);
+        for (const prompt of PROMPTS) results.push({ variant, prompt, ...(await answer(prompt, url)) });
       } finally {
         await child.stop();
       }
@@ -298,12 +302,7 @@ export async function benchMlxLm(kit, maxTokens = 160) {
   } finally {
     await children.stopAll();
   }
-  return table(
-    heading,
-    `\`node bench/speculative.js --mlx-lm\` (mlx_lm.server ${describedMlxLm(kit)}, one process, nothing beside it). Tokens per second from the first token to the end of the answer; "same output" compares the text with the plain variant's.`,
-    variants,
-    results,
-  );
+  return results;
 }
 
 /** The mlx-lm version of the kit's venv, as its dist-info names it. */
