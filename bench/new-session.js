@@ -2,7 +2,8 @@
 // in mallex's embedded engine: how much of its prompt the engine's cache already holds, and its time to
 // first token, with the session's context (directory, date, git status, CLAUDE.md) before the tools
 // (one system message, as mallex sent it before) and after them (a system message of its own), after
-// another session's first request or after the warm-up mallex sends a server that just became ready.
+// another session's first request or after the warm-up mallex sends a server that just became ready,
+// prefilled or read back from the slot file an earlier start saved.
 // `npm run bench:new-session`; needs the model kit (`npm run models`) and ../shared.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -31,6 +32,18 @@ function sessions() {
       .replaceAll("This is a tiny test repository used to capture Claude Code traffic.", "Invoices and totals; run the tests with npm test."),
   );
   return { a, b };
+}
+
+/** A slot action (slot-actions.ts; llama-server's own on a server), timed: its answer's status and body. */
+async function slotAction(app, action, filename) {
+  const started = performance.now();
+  const request = new Request(typeof app === "string" ? `${app.replace(/\/v1$/, "")}/slots/0?action=${action}` : `http://engine/slots/0?action=${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ filename }),
+  });
+  const response = typeof app === "string" ? await fetch(request) : await app.fetch(request);
+  return { status: response.status, body: await response.json(), ms: performance.now() - started };
 }
 
 /** One streamed request of one token to the engine's app, or to a server's base URL: its prompt and cached tokens and the time to its answer. */
@@ -84,6 +97,21 @@ export async function benchNewSessionOn(backendUrl) {
       `| ${row.label} | ${first.prompt} (${first.cached}) | ${then.prompt} | ${then.cached} (${((100 * then.cached) / then.prompt).toFixed(0)}%) | ${(then.ms / 1000).toFixed(2)} s | ${(first.ms / 1000).toFixed(2)} s |`,
     );
   }
+  // A new start, where the server keeps slots (--slot-save-path): the warm-up saved, the slot emptied, read back.
+  const filename = "bench-new-session.bin";
+  const warm = await ask(backendUrl, prefixes.warmRequest(profile));
+  const saved = await slotAction(backendUrl, "save", filename);
+  if (saved.status !== 200) {
+    lines.push("", `The slot was not saved (${saved.status}: start the server with --slot-save-path to measure a restored one).`);
+    return lines.join("\n");
+  }
+  await slotAction(backendUrl, "erase");
+  const restored = await slotAction(backendUrl, "restore", filename);
+  const f = sessionFrom("api-gateway");
+  const then = await ask(backendUrl, upstream(f, profile));
+  lines.push(
+    `| context after the tools | the warm-up's slot saved, emptied and read back (a new start) | ${restored.body.n_restored} (restored) | ${then.prompt} | ${then.cached} (${((100 * then.cached) / then.prompt).toFixed(0)}%) | ${(then.ms / 1000).toFixed(2)} s | ${(restored.ms / 1000).toFixed(3)} s (prefilled: ${(warm.ms / 1000).toFixed(2)} s) |`,
+  );
   return lines.join("\n");
 }
 
@@ -126,18 +154,42 @@ export async function benchNewSession({ runs = 2 } = {}) {
   const variants = [
     { label: "context before the tools (one system message), after another session", first: upstream(a, before), then: upstream(b, before) },
     { label: "context after the tools (its own system message), after another session", first: upstream(a, profile), then: upstream(b, profile) },
-    { label: "context after the tools, after the warm-up of a server that became ready", first: prefixes.warmRequest(profile), then: upstream(b, profile) },
+    {
+      label: "context after the tools, after the warm-up of a server that became ready",
+      first: prefixes.warmRequest(profile),
+      warm: "prefilled",
+      then: upstream(b, profile),
+    },
+    {
+      label: "context after the tools, after the warm-up's slot read back from the file an earlier start saved",
+      restore: true,
+      warm: "read back",
+      then: upstream(b, profile),
+    },
   ];
+  const slotDir = mkdtempSync(join(tmpdir(), "mallex-bench-slots-"));
+  const filename = "warm.bin";
   const rows = [];
   for (const variant of variants) {
     const samples = [];
     for (let i = 0; i < runs; i++) {
       const engine = await loadEngine({ nodeLlamaCpp, modelPath: kit.coder_gguf, contextSize: 8192, gpuLayers: 0 });
       try {
-        const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now() });
+        const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now(), slotSaveDir: slotDir });
         const cold = await ask(app, variant.then);
-        await engine.pool.acquire([], AbortSignal.timeout(1000)).then(({ slot, release }) => slot.sequence.clearHistory().finally(release));
-        const first = await ask(app, variant.first);
+        await slotAction(app, "erase");
+        let first;
+        if (variant.restore) {
+          // The earlier start: its warm-up prefilled, then saved (on this engine, emptied after).
+          if (!existsSync(join(slotDir, filename))) {
+            await ask(app, prefixes.warmRequest(profile));
+            await slotAction(app, "save", filename);
+            await slotAction(app, "erase");
+          }
+          first = await slotAction(app, "restore", filename);
+        } else {
+          first = await ask(app, variant.first);
+        }
         const then = await ask(app, variant.then);
         samples.push({ cold, first, then, threads: engine.description });
       } finally {
@@ -152,16 +204,19 @@ export async function benchNewSession({ runs = 2 } = {}) {
     "",
     `\`npm run bench:new-session\` (${runs} runs per row, each on a fresh engine: ${rows[0].samples[0].threads}). Claude Code 2.1.197's captured first request (main-request-2plus2.json) trimmed for the small profile gguf-qwen2.5-coder-1.5b, then the same request from another repository, day, commit and CLAUDE.md: the new session. "Cold" is that request on an empty cache; ratios are against it, in the same run.`,
     "",
-    "| order of the prompt | before the new session | its prompt tokens | from the cache | time to first token | cold | faster than cold |",
-    "|---|---|---|---|---|---|---|",
+    "| order of the prompt | before the new session | its prompt tokens | from the cache | time to first token | the request before it | cold | faster than cold | at a new start: warm-up + first token |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const { variant, samples } of rows) {
     const then = median(samples.map((s) => s.then.ms));
     const cold = median(samples.map((s) => s.cold.ms));
+    const first = median(samples.map((s) => s.first.ms));
     const { prompt, cached } = samples[0].then;
     const [order, after] = variant.label.split(", after ");
+    // A session whose request comes as the server becomes ready waits for the warm-up (call-backend.ts), then prefills the rest.
+    const atStart = variant.warm === undefined ? "" : `${((first + then) / 1000).toFixed(2)} s (${(cold / (first + then)).toFixed(1)}× sooner than cold)`;
     lines.push(
-      `| ${order} | ${after} | ${prompt.toLocaleString("en-US")} | ${cached.toLocaleString("en-US")} (${((100 * cached) / prompt).toFixed(0)}%) | ${(then / 1000).toFixed(2)} s | ${(cold / 1000).toFixed(2)} s | ${(cold / then).toFixed(1)}× |`,
+      `| ${order} | ${after} | ${prompt.toLocaleString("en-US")} | ${cached.toLocaleString("en-US")} (${((100 * cached) / prompt).toFixed(0)}%) | ${(then / 1000).toFixed(2)} s | ${variant.warm ?? "another session"}: ${(first / 1000).toFixed(variant.restore ? 3 : 2)} s | ${(cold / 1000).toFixed(2)} s | ${(cold / then).toFixed(1)}× | ${atStart} |`,
     );
   }
   return lines.join("\n");

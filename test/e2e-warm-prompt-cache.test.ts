@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -9,8 +9,9 @@ import { describeWithShared, readCapture, sharedPath } from "./helpers/shared-di
 /**
  * A new session's first request finds the system prompt and tools in the engine's cache: mallex
  * remembers the prefix its sessions start with (MALLEX_HOME/stable-prefixes.json), and gives it to
- * the engine as soon as the engine is ready, before the session's request is served. Real processes,
- * the real engine on a tiny real GGUF, Claude Code's captured first request.
+ * the engine as soon as the engine is ready, before the session's request is served; the prefilled
+ * slot is saved (MALLEX_HOME/prompt-cache) and the next start restores it instead of prefilling.
+ * Real processes, the real engine on a tiny real GGUF, Claude Code's captured first request.
  */
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
 
@@ -35,23 +36,30 @@ async function usageOf(proxy: MallexProxyProcess, body: string): Promise<Usage> 
 }
 
 describeWithShared("the engine's prompt cache warmed when it becomes ready", () => {
-  it("a new session's first request reads ≥ 85% of its prompt from the cache, after a restart", async () => {
+  it("a new session's first request reads ≥ 85% of its prompt from the cache, after a restart: prefilled once, then restored", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-warm-"));
     const args = ["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192"];
+    const cachedShare = (usage: Usage) => usage.cache_read_input_tokens / (usage.input_tokens + usage.cache_read_input_tokens);
+    // The engine starts on the first request, whose prefix mallex has just remembered: it is prefilled
+    // as the warm-up, the request waits for it, and the slot is saved.
     const first = await startProxyProcess(args, home);
     try {
-      await usageOf(first, firstRequest("a"));
+      expect(cachedShare(await usageOf(first, firstRequest("a")))).toBeGreaterThanOrEqual(0.85);
+      expect(first.output()).toMatch(/prompt cache warmed with the system prompt and tools \(\d+ tokens\)/);
+      await expect.poll(() => first.output()).toMatch(/prompt cache saved for the next start \((\d+) tokens, [\d.]+ MB\)/);
+      expect(first.output()).toContain(`--slot-save-path ${join(home, "prompt-cache")}`);
     } finally {
       await first.stop();
     }
     expect(existsSync(join(home, "stable-prefixes.json"))).toBe(true);
+    expect(readdirSync(join(home, "prompt-cache")).filter((name) => name.endsWith(".bin"))).toHaveLength(1);
 
+    // Another session on a new start: the saved slot is read back, nothing is prefilled for it.
     const second = await startProxyProcess(args, home);
     try {
-      const usage = await usageOf(second, firstRequest("b"));
-      const total = usage.input_tokens + usage.cache_read_input_tokens;
-      expect(usage.cache_read_input_tokens / total).toBeGreaterThanOrEqual(0.85);
-      expect(second.output()).toMatch(/prompt cache warmed with the system prompt and tools \(\d+ tokens\)/);
+      expect(cachedShare(await usageOf(second, firstRequest("b")))).toBeGreaterThanOrEqual(0.85);
+      expect(second.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
+      expect(second.output()).not.toContain("prompt cache warmed");
     } finally {
       await second.stop();
     }

@@ -6,6 +6,7 @@ import { createChunkFormatter, createResponseCollector, formatPrefillComment, ty
 import { generateCompletion, prepareCompletion, type CompletionEvent, type PreparedCompletion } from "./generate-completion.js";
 import { engineBodyText, guardEngineRequest, type EngineGuard } from "./guard-engine-request.js";
 import type { LoadedEngine } from "./load-engine.js";
+import { runSlotAction } from "./slot-actions.js";
 
 export interface EngineAppOptions {
   /** One line per request (the supervisor keeps the engine's output in server.log). */
@@ -13,6 +14,8 @@ export interface EngineAppOptions {
   now(): number;
   /** Host/Origin, token and body limit (guard-engine-request.ts); `mallex engine` always has one. */
   guard?: EngineGuard;
+  /** Where `POST /slots/{id}?action=save|restore` keeps slot files (--slot-save-path); absent: those actions are not offered. */
+  slotSaveDir?: string;
 }
 
 /** The engine's HTTP surface: the part of OpenAI Chat Completions that mallex (and any client) uses. */
@@ -60,6 +63,20 @@ export function createEngineApp(engine: LoadedEngine, options: EngineAppOptions)
     const log = { done: logDone, gone: logGone };
     return request.stream ? stream(engine, prepared, identity, req.signal, log, options) : whole(engine, prepared, identity, req.signal, log);
   };
+  app.post("/slots/:id", async (event) => {
+    let body: unknown = {};
+    const text = await engineBodyText(event);
+    try {
+      if (text.trim() !== "") body = JSON.parse(text);
+    } catch {
+      return openAIError(400, "invalid_request_error", "the request body is not valid JSON");
+    }
+    const request = { id: event.context.params?.id ?? "", action: event.url.searchParams.get("action") ?? undefined, body };
+    const result = await runSlotAction(request, engine.pool, options.slotSaveDir, event.req.signal, options.now);
+    if (result.status !== 200) return openAIError(result.status, result.type, result.message);
+    options.log(`slot ${request.id} · ${request.action} · ${JSON.stringify(result.body)}`);
+    return result.body;
+  });
   app.post("/v1/chat/completions", completions);
   app.post("/chat/completions", completions);
   app.all("/**", (event) => {

@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -30,6 +31,8 @@ export interface ServeEngineOptions extends Omit<EngineOptions, "modelPath" | "o
   maxBodyBytes?: number;
   /** Host names a request may name besides the loopback ones and `host` (--allowed-hosts). */
   allowedHosts?: readonly string[];
+  /** The folder slot files are saved to and restored from (--slot-save-path, as llama-server's); absent: no slot actions. */
+  slotSavePath?: string;
 }
 
 export interface RunningEngine {
@@ -59,9 +62,13 @@ export async function serveEngine(options: ServeEngineOptions): Promise<RunningE
       : options.lookup === true
         ? { kind: "lookup" }
         : undefined;
+  if (options.slotSavePath !== undefined)
+    await mkdir(options.slotSavePath, { recursive: true }).catch((error: unknown) => {
+      throw new MallexError("E_USAGE", `the engine cannot create its --slot-save-path ${options.slotSavePath}: ${(error as Error).message}`, { cause: error });
+    });
   say(`loading model ${modelPath}`);
   const started = performance.now();
-  const { draftModel: _draft, lookup: _lookup, ...engineOptions } = options;
+  const { draftModel: _draft, lookup: _lookup, slotSavePath, ...engineOptions } = options;
   const engine = await loadEngine({
     ...engineOptions,
     modelPath,
@@ -76,7 +83,11 @@ export async function serveEngine(options: ServeEngineOptions): Promise<RunningE
     ...(options.token !== undefined ? { token: options.token } : {}),
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
   };
-  const server = createServer(toNodeHandler(createEngineApp(engine, { log: say, now: () => performance.now(), guard })));
+  const server = createServer(
+    toNodeHandler(
+      createEngineApp(engine, { log: say, now: () => performance.now(), guard, ...(slotSavePath !== undefined ? { slotSaveDir: slotSavePath } : {}) }),
+    ),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -1,3 +1,4 @@
+import { raceAbort } from "../shared/race-abort.js";
 import type { BackendPool } from "../backends/pool/backend-pool.js";
 import { BackendError } from "../backends/backend-error.js";
 import { outcomeOfError } from "../backends/circuit-breaker.js";
@@ -45,6 +46,9 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
     for (let attempt = 1; ; attempt++) {
       if (supervisor) {
         backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
+        // Its prefix is being restored or prefilled: this prompt starts from it, not beside it.
+        const warming = server.warmingUp?.(backend.baseUrl!);
+        if (warming !== undefined) await raceAbort(warming, clientSignal);
         lease = supervisor.beginRequest({ watch: streamed });
         signal = AbortSignal.any([clientSignal, lease.signal]);
       }

@@ -80,6 +80,11 @@ export interface ServerContext {
   readonly answerTimeoutMs: number;
   /** Each profile's stable prompt prefix (system prompt and tools), kept for the servers that start later; absent: none kept. */
   readonly stablePrefixes?: StablePrefixes;
+  /**
+   * The warm-up under way on the server at this base URL, if any (warm-prompt-cache.ts): a request
+   * for it waits, and its prompt then starts from the prefix restored or prefilled (absent: none warms).
+   */
+  readonly warmingUp?: (baseUrl: string) => Promise<void> | undefined;
   /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
   readonly upstream: UpstreamClient;
   /** GET /metrics' counters and histograms, fed once per /v1/messages request as it ends. */

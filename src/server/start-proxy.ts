@@ -53,6 +53,7 @@ import { findPackageRoot } from "../shared/package-root.js";
 import { createTtftRates, ttftRatesPath } from "../observe/ttft-rates.js";
 import { createStablePrefixes, stablePrefixesPath } from "../observe/stable-prefixes.js";
 import { warmPromptCache } from "./warm-prompt-cache.js";
+import { slotSaveDir } from "../shared/files/mallex-home.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { lastEvalPath } from "../observe/dashboard/save-last-eval.js";
 import type { ListModels } from "../observe/dashboard/dashboard-context.js";
@@ -132,6 +133,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const ttftRates = createTtftRates({ file: ttftRatesPath(options.mallexHome), onError: log });
   // What every session of a profile starts with, for a server that starts later (warmPromptCache).
   const stablePrefixes = createStablePrefixes({ file: stablePrefixesPath(options.mallexHome), onError: log });
+  // By base URL: a restarted server listens on another port, and is warmed again.
+  const warmUps = new Map<string, Promise<void>>();
   const ids = createIdGenerator();
   const deps = { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId };
   const backends = resolveBackends(table, options.env, {
@@ -222,6 +225,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     classifierCache: createClassifierCache(),
     ttft: { rates: ttftRates, prompts: createSessionPrompts() },
     stablePrefixes,
+    warmingUp: (baseUrl: string) => warmUps.get(baseUrl),
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
     prefixCache: createPrefixCache(),
@@ -322,14 +326,20 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     table: () => live.table,
     backends,
     learnServer: facts.learnServed,
-    warmPromptCache: (profiles, baseUrl) =>
-      warmPromptCache(profiles, backends, baseUrl, {
+    warmPromptCache(profiles, baseUrl) {
+      const warming = warmPromptCache(profiles, backends, baseUrl, {
         prefixes: stablePrefixes,
+        slotDir: slotSaveDir(options.mallexHome),
         client: upstream,
         requestTimeoutMs: table.server.requestTimeoutMs,
         log,
         now: deps.now,
-      }),
+      }).finally(() => {
+        if (warmUps.get(baseUrl) === warming) warmUps.delete(baseUrl);
+      });
+      warmUps.set(baseUrl, warming);
+      return warming;
+    },
     lastSession: () => lastSession,
     claudeCodeLines,
     ...(authToken ? { authToken } : {}),

@@ -5,9 +5,13 @@ import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import { upstreamBody } from "../backends/upstream-body.js";
 import { upstreamTimeouts, type UpstreamClient } from "../backends/upstream-client.js";
 import type { StablePrefixes } from "../observe/stable-prefixes.js";
+import { SLOT_SAVING_FLAVORS } from "../backends/supervisor-pool.js";
+import { pruneSavedSlots, savedSlotFile, slotAction, WARM_SLOT } from "./saved-slot.js";
 
 export interface WarmPromptCacheDeps {
   prefixes: StablePrefixes;
+  /** Where the servers mallex starts save their slots (slotSaveDir): the old files are pruned there. */
+  slotDir: string;
   client: UpstreamClient;
   requestTimeoutMs: number;
   log(line: string): void;
@@ -20,6 +24,10 @@ export interface WarmPromptCacheDeps {
  * request finds it in the server's prompt cache instead of waiting for it: 718 of the 838 tokens of the
  * shipped eval's first requests on the small 1.5B profile, 10 s of prefill on two CPU cores. A
  * background request of one token; a failure is a log line, as the first session then prefills it.
+ *
+ * llama-server and the engine, which mallex starts with a --slot-save-path, keep that prefill: the
+ * slot is saved to a file named after the model and the prefix (saved-slot.ts) and the next start
+ * restores it (milliseconds) instead of prefilling again — a `mallex run`, an idle unload, a restart.
  */
 export async function warmPromptCache(
   profiles: readonly CompiledProfile[],
@@ -31,11 +39,24 @@ export async function warmPromptCache(
   const warm = profiles.map((profile) => ({ profile, request: deps.prefixes.warmRequest(profile) })).find((known) => known.request !== undefined);
   const backend = warm && backends[warm.profile.backend];
   if (warm?.request === undefined || backend === undefined) return;
-  const { profile, request } = warm;
+  const { profile } = warm;
   const started = deps.now();
   const target = { ...backend, baseUrl };
+  const timeouts = upstreamTimeouts(backend, deps.requestTimeoutMs);
+  const seconds = () => ((deps.now() - started) / 1000).toFixed(1);
+  const slotFile = SLOT_SAVING_FLAVORS.has(backend.flavor) ? await savedSlotFile(profile, backend.flavor, warm.request) : undefined;
+  if (slotFile !== undefined) {
+    const restored = await slotAction(target, "restore", slotFile, { client: deps.client, timeouts });
+    if (restored.ok && restored.tokens > 0) {
+      deps.log(
+        `${profile.name}: prompt cache restored with the system prompt and tools (${restored.tokens} tokens, saved at an earlier start) in ${seconds()} s`,
+      );
+      return;
+    }
+  }
+  // llama-server prefills the slot it is told to, the one saved next; the engine's first slot takes it.
+  const request = slotFile !== undefined && backend.flavor === "llama-server" ? { ...warm.request, id_slot: WARM_SLOT } : warm.request;
   try {
-    const timeouts = upstreamTimeouts(backend, deps.requestTimeoutMs);
     const response = await postChatCompletions(target, upstreamBody(request), {
       signal: AbortSignal.timeout(timeouts.silenceMs),
       client: deps.client,
@@ -43,9 +64,15 @@ export async function warmPromptCache(
     });
     const answer = await readChatCompletion(response, target, request.max_tokens);
     const tokens = answer.usage?.prompt_tokens;
-    const seconds = ((deps.now() - started) / 1000).toFixed(1);
-    deps.log(`${profile.name}: prompt cache warmed with the system prompt and tools${tokens == null ? "" : ` (${tokens} tokens)`} in ${seconds} s`);
+    deps.log(`${profile.name}: prompt cache warmed with the system prompt and tools${tokens == null ? "" : ` (${tokens} tokens)`} in ${seconds()} s`);
   } catch (error) {
     deps.log(`${profile.name}: prompt cache not warmed (${(error as Error).message}); the first request prefills it`);
+    return;
   }
+  if (slotFile === undefined) return;
+  const saved = await slotAction(target, "save", slotFile, { client: deps.client, timeouts });
+  // 501: a server started without a slot folder (a command that chose none): nothing to keep, nothing to say.
+  if (saved.ok) deps.log(`${profile.name}: prompt cache saved for the next start (${saved.tokens} tokens, ${(saved.bytes / 1024 / 1024).toFixed(1)} MB)`);
+  else if (saved.status !== 501) deps.log(`${profile.name}: prompt cache not saved for the next start (${saved.message})`);
+  await pruneSavedSlots(deps.slotDir);
 }

@@ -23,6 +23,7 @@ import { livenessOf, ownerIdentity, pidfilesOf, readPidfile, removePidfileAt, wr
 import { probeReadiness } from "./probe-readiness.js";
 import { isSameProcess } from "./processes/process-identity.js";
 import { mallexArgv } from "../shared/mallex-argv.js";
+import { slotSaveDir } from "../shared/files/mallex-home.js";
 import { buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { killNow, stopProcess, type StopOutcome } from "./processes/stop-process.js";
 import { unref, type SupervisorDeps } from "./supervisor-deps.js";
@@ -154,7 +155,15 @@ function matchingArgv(spec: SupervisedServerSpec, record: ServerPidfile, options
   let argv: string[];
   try {
     const venv = spec.venv ? resolveVenvDir(options.mallexHome, spec.venv) : undefined;
-    argv = buildServerArgv(spec.command, { port: record.port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel, mallex: mallexArgv() });
+    argv = buildServerArgv(spec.command, {
+      port: record.port,
+      model: spec.model,
+      host: "127.0.0.1",
+      venv,
+      draftModel: spec.draftModel,
+      mallex: mallexArgv(),
+      slotDir: slotSaveDir(options.mallexHome),
+    });
   } catch {
     return undefined;
   }

@@ -35,7 +35,8 @@ import type { GpuStep } from "../shared/gpu-steps.js";
 import { openServerLog, serverLogPath, type ServerLog, type ServerLogOptions } from "./server-log.js";
 import { describeExit, formatDuration, lastMeaningfulLine } from "./supervisor-messages.js";
 import { SupervisorError } from "./supervisor-error.js";
-import { defaultSupervisorDeps, raceAbort, sleep, unref, type SupervisorDeps } from "./supervisor-deps.js";
+import { defaultSupervisorDeps, sleep, unref, type SupervisorDeps } from "./supervisor-deps.js";
+import { raceAbort } from "../shared/race-abort.js";
 import type { KeptServer, RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorEvent, SupervisorState } from "./types.js";
 
 export interface SupervisorOptions {

@@ -4,6 +4,8 @@
  * readiness probe raced against the process exiting (so a dead server fails fast, with its log tail).
  */
 import { mallexArgv } from "../shared/mallex-argv.js";
+import { slotSaveDir } from "../shared/files/mallex-home.js";
+import { makePrivateDirAsync } from "../shared/files/private-files.js";
 import { MODEL_SOURCE_EXIT_CODE, readModelSourceFailure } from "../shared/model-source-failure.js";
 import { formatArgv, buildServerArgv, contextSizeOf, withContextSize } from "./server-command.js";
 import { classifyServerLine, createProgressFilter } from "./classify-server-output.js";
@@ -104,8 +106,11 @@ export async function launchRun(options: LaunchRunOptions): Promise<RunOutcome> 
   if (options.signal.aborted) return { kind: "aborted", run: undefined };
 
   let argv: string[];
+  const slotDir = slotSaveDir(options.mallexHome);
   try {
-    argv = buildServerArgv(spec.command, { port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel, mallex: mallexArgv() });
+    argv = buildServerArgv(spec.command, { port, model: spec.model, host: "127.0.0.1", venv, draftModel: spec.draftModel, mallex: mallexArgv(), slotDir });
+    // llama-server refuses a --slot-save-path that is not a folder yet.
+    if (argv.includes(slotDir)) await makePrivateDirAsync(slotDir);
   } catch (error) {
     return {
       kind: "failed",

@@ -13,6 +13,8 @@ export interface CommandValues {
   draftModel?: string;
   /** How to run this mallex (`node …/bin/mallex.js`): the program `{mallex}` stands for. */
   mallex?: readonly string[];
+  /** The folder for saved slots (slotSaveDir): `{slot_dir}`. */
+  slotDir?: string;
 }
 
 /** Splits a command string into words: 'single' and "double" quotes, backslash escapes, no expansion. */
@@ -51,7 +53,7 @@ export function splitCommand(command: string): string[] {
 }
 
 /**
- * The argv to run: words with {port} {model} {host} {venv} {draft_model} replaced, and a word that is
+ * The argv to run: words with {port} {model} {host} {venv} {draft_model} {slot_dir} replaced, and a word that is
  * exactly {mallex} replaced by the words that run this mallex. A word that needs {draft_model} or
  * {venv} when there is none is dropped, with the flag before it.
  */
@@ -62,6 +64,7 @@ export function buildServerArgv(command: string, values: CommandValues): string[
     host: values.host,
     venv: values.venv,
     draft_model: values.draftModel,
+    slot_dir: values.slotDir,
   };
   const argv: string[] = [];
   for (const word of splitCommand(command)) {
@@ -71,7 +74,7 @@ export function buildServerArgv(command: string, values: CommandValues): string[
       continue;
     }
     let missing: string | undefined;
-    const filled = word.replace(/\{(port|model|host|venv|draft_model)\}/g, (_, name: string) => {
+    const filled = word.replace(/\{(port|model|host|venv|draft_model|slot_dir)\}/g, (_, name: string) => {
       const value = known[name];
       if (value === undefined) missing = name;
       return value ?? "";

@@ -62,15 +62,6 @@ export async function findFreePort(): Promise<number> {
   return address.port;
 }
 
-/** The promise, or the signal's reason when it aborts first. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
 /** Resolves after ms, or at once when the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal, deps: Pick<SupervisorDeps, "setTimeout" | "clearTimeout">): Promise<void> {
   return new Promise((resolve) => {

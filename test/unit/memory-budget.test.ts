@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createMemoryBudget, type MemoryBudget } from "../../src/supervisor/memory/memory-budget.js";
-import { raceAbort } from "../../src/supervisor/supervisor-deps.js";
+import { raceAbort } from "../../src/shared/race-abort.js";
 import type { RequestLease, ServerSupervisor, SupervisedServerSpec, SupervisorEvent, SupervisorState } from "../../src/supervisor/types.js";
 
 const GB = 1024 ** 3;

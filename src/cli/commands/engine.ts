@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { MallexError } from "../../shared/mallex-error.js";
 import { resolveMallexHome } from "../../shared/files/mallex-home.js";
@@ -60,6 +61,12 @@ export default defineCommand({
       description:
         "llama.cpp backends to try in order, the first that loads is used: cuda, vulkan, metal (:local: its source build only), cpu. mallex sets it after a GPU backend failed (with --install: the GPUs to install binaries for)",
       valueHint: "list",
+    },
+    "slot-save-path": {
+      type: "string",
+      description:
+        "Folder for slot files (POST /slots/{id}?action=save|restore, as llama-server's): a slot's prompt cache kept across restarts; created when missing",
+      valueHint: "dir",
     },
     plan: {
       type: "boolean",
@@ -153,6 +160,7 @@ export default defineCommand({
         ...defined("maxContextSize", maxContextSize),
         ...defined("draftModel", args["model-draft"]),
         ...(args.lookup === true ? { lookup: true } : {}),
+        ...defined("slotSavePath", args["slot-save-path"] === undefined ? undefined : resolve(args["slot-save-path"])),
       });
     } catch (error) {
       if (stopping.signal.aborted) throw new MallexError("E_ENGINE", "mallex engine: stopped before the model was ready", { exitCode: 130 });
