@@ -99,12 +99,13 @@ export async function benchNewSessionOn(backendUrl) {
   }
   // A new start, where the server keeps slots (--slot-save-path): the warm-up saved, the slot emptied, read back.
   const filename = "bench-new-session.bin";
-  const warm = await ask(backendUrl, prefixes.warmRequest(profile));
-  const saved = await slotAction(backendUrl, "save", filename);
-  if (saved.status !== 200) {
-    lines.push("", `The slot was not saved (${saved.status}: start the server with --slot-save-path to measure a restored one).`);
+  const erased = await slotAction(backendUrl, "erase");
+  if (erased.status !== 200) {
+    lines.push("", `No slot action here (${erased.status}: a llama-server started with --slot-save-path measures a restored slot).`);
     return lines.join("\n");
   }
+  const warm = await ask(backendUrl, prefixes.warmRequest(profile));
+  await slotAction(backendUrl, "save", filename);
   await slotAction(backendUrl, "erase");
   const restored = await slotAction(backendUrl, "restore", filename);
   const f = sessionFrom("api-gateway");
