@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { describeWithModelKit, kit } from "./helpers/model-kit.js";
 import { runEval } from "./helpers/run-eval.js";
+import type { EvalReport } from "../src/eval/eval-report.js";
 
 /**
  * What the shipped levers of the small profile reached on a real model (issue 48), held: the kit's
@@ -13,19 +14,16 @@ import { runEval } from "./helpers/run-eval.js";
  * alone with what it printed).
  * fix-crash-config, which they also reach, is left out: it failed both of its runs in a CI rehearsal
  * (config.json written back unchanged), where it passed 3 of 4 before. The model samples at
- * temperature 0.2, and once (CI rehearsal, 2026-11-27) it wrote roman.py back unimplemented, so the
- * task runs twice and must pass at least once: a change that loses it fails here. It runs with the
+ * temperature 0.2, and once (CI rehearsal, 2026-11-27) it wrote roman.py back unimplemented, so a
+ * task that falls short runs again and must pass once in two: a change that loses it fails here. It runs with the
  * other real-model suites, alone (vitest.config.ts): 40 to 120 s a run, where beside another suite one
  * took 409 s. The limits guard against a hang, not a speed.
  */
 describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
-  it("finishes implement-python-function with the shipped levers, in at least 1 of 2 runs (--repeat 2 --min-pass-rate 50%)", async () => {
-    const args = ["--embedded", kit().coder_gguf!, "--task", "implement-python-function", "--repeat", "2", "--timeout", "450", "--min-pass-rate", "50%"];
-    const { result, report } = await runEval(args, {}, 1_000_000);
-    expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
-    expect(report!.tasks.map((task) => task.task)).toEqual(["implement-python-function", "implement-python-function"]);
-    expect(report!.tasks.some((task) => task.passed)).toBe(true);
-  }, 1_100_000);
+  it("finishes implement-python-function with the shipped levers, in at least 1 of 2 runs (--min-pass-rate 100%, run again only when the first falls short)", async () => {
+    const runs = await passInOneOfTwo("implement-python-function");
+    expect(runs.flatMap((run) => run.tasks.map((task) => task.task))).toEqual(runs.map(() => "implement-python-function"));
+  }, 2_100_000);
 
   it.each([
     ["follows a failing test to the source behind it and checks the fix", "fix-js-test"],
@@ -35,14 +33,29 @@ describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
   ])(
     "%s (%s), in at least 1 of 2 runs",
     async (_what, task) => {
-      const args = ["--embedded", kit().coder_gguf!, "--task", task, "--repeat", "2", "--timeout", "450", "--min-pass-rate", "50%"];
-      const { result, report } = await runEval(args, {}, 1_000_000);
-      expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
-      expect(
-        report!.tasks.some((run) => run.task === task && run.passed),
-        JSON.stringify(report!.tasks.map((run) => run.why)),
-      ).toBe(true);
+      await passInOneOfTwo(task);
     },
-    1_100_000,
+    2_100_000,
   );
 });
+
+/**
+ * The gate of `--repeat 2 --min-pass-rate 50%` in half its time when the first run passes (most do):
+ * one run held to `--min-pass-rate 100%`, and a second only when the first falls short. A run that
+ * fails otherwise (no report, a crash) fails the test at once. The reports of the runs made.
+ */
+async function passInOneOfTwo(task: string): Promise<EvalReport[]> {
+  const reports: EvalReport[] = [];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const args = ["--embedded", kit().coder_gguf!, "--task", task, "--timeout", "450", "--min-pass-rate", "100%"];
+    const { result, report } = await runEval(args, {}, 1_000_000);
+    expect(report, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBeDefined();
+    reports.push(report!);
+    if (result.exitCode === 0) {
+      expect(report!.tasks.every((run) => run.task === task && run.passed)).toBe(true);
+      return reports;
+    }
+    expect(result.stderr, result.stdout.slice(-3000)).toContain("mallex eval: below --min-pass-rate 100%");
+  }
+  expect.fail(`${task} failed both runs: ${JSON.stringify(reports.flatMap((report) => report.tasks.map((run) => run.why)))}`);
+}

@@ -96,7 +96,6 @@ const MLX_DRAFT_TOKENS = " --num-draft-tokens 6";
 
 /** The servers that save a slot's prompt cache to a file and restore it (llama-server's --slot-save-path; the engine's, the same). */
 export const SLOT_SAVING_FLAVORS: ReadonlySet<string> = new Set(["llama-server", "embedded"]);
-const SLOT_SAVE_FLAG = "--slot-save-path";
 
 /** What to run for one profile: the backend's command (or --server-command) with the profile's model. */
 export function supervisedSpec(
@@ -120,7 +119,7 @@ export function supervisedSpec(
   }
   // A slot's prompt cache saved and restored across restarts (warm-prompt-cache.ts), where the command chose no folder of its own.
   if (options.serverCommand === undefined && SLOT_SAVING_FLAVORS.has(backend.flavor) && !/(^|\s)--slot-save-path\b/.test(command))
-    command += ` ${SLOT_SAVE_FLAG} {slot_dir}`;
+    command += " --slot-save-path {slot_dir}";
   // Across several Macs: mlx.launch runs the server command on every host; rank 0 answers.
   const distributed = options.serverCommand === undefined && supervision.distributed ? distributedCommand(command, supervision.distributed) : undefined;
   if (distributed) command = distributed.command;

@@ -8,9 +8,7 @@ import type { SequencePool } from "./sequence-pool.js";
  * back, so that a prefix prefilled once survives the engine's restart (warm-prompt-cache.ts). The same
  * requests and answers as llama-server's, so mallex saves and restores either the same way.
  */
-export type SlotAction = "save" | "restore" | "erase";
-
-export type SlotActionResult = { status: 200; body: Record<string, unknown> } | { status: 400 | 501; message: string; type: string };
+export type SlotActionResult = { status: 200; body: Record<string, unknown> } | { status: 400 | 500 | 501; message: string; type: string };
 
 export interface SlotActionRequest {
   id: string;
@@ -48,7 +46,9 @@ export async function runSlotAction(
     }
     const path = join(saveDir, filename!);
     if (action === "save") {
-      const { fileSize } = await sequence.saveStateToFile(path);
+      const saved = await sequence.saveStateToFile(path).catch((error: unknown) => error as Error);
+      if (saved instanceof Error) return { status: 500, type: "server_error", message: `Unable to save slot: ${saved.message}` };
+      const fileSize = saved.fileSize;
       return { status: 200, body: { id_slot: id, filename, n_saved: sequence.nextTokenIndex, n_written: fileSize, timings: { save_ms: ms() } } };
     }
     const size = await stat(path).then(
@@ -57,7 +57,7 @@ export async function runSlotAction(
     );
     if (size === undefined) return invalid(`Unable to restore slot: no file ${filename} in the --slot-save-path folder`);
     try {
-      // The file names the model it was made with (warm-prompt-cache.ts): another model's state is never asked for.
+      // mallex names the file after the model it was made with (saved-slot.ts): another model's state is never asked for.
       await sequence.loadStateFromFile(path, { acceptRisk: true });
     } catch (error) {
       await sequence.clearHistory();
