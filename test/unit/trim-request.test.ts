@@ -56,10 +56,9 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
     // The date moved out of its reminder into the session's system message: said once.
     expect(upstream.messages[1]?.content).toContain("Today's date is 2026-11-21.");
     expect(upstream.messages[2]?.content).not.toContain("Today's date");
-    // Without the git user: the 1.5B wrote it into config.json's "name" (docs/eval.md).
-    expect(upstream.messages[1]?.content).toContain(
-      "Main branch (you will usually use this for PRs): main\n\nStatus:\n(clean)\n\nRecent commits:\na36f7cd initial commit",
-    );
+    // Without the git user (the 1.5B wrote it into config.json's "name", docs/eval.md), nor the branch pull requests go to.
+    expect(upstream.messages[1]?.content).toContain("# Git\nCurrent branch: main\n\nStatus:\n(clean)\n\nRecent commits:\na36f7cd initial commit");
+    expect(upstream.messages[1]?.content).not.toContain("Main branch");
     expect(upstream.messages[1]?.content).not.toContain("CC Lab");
     expect(upstream.messages[0]?.content).not.toMatch(/tiny-repo|2026-11-21|CC Lab|Project notes/);
     expect(trimmed.report.claudeCode).toEqual({ version: "2.1.197", unplaced: [] });
@@ -163,8 +162,8 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 2,005 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
-        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,185 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 1,948 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,240 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     const budget = {
       ...trimmed.report,
@@ -174,10 +173,10 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
       ],
     };
     expect(summarizeTrimReport(budget)).toBe(
-      "trim 76,308 → 2,005 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 1,948 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe(
-      "trim 76,308 → 2,005 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 1,948 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = {
