@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -62,6 +62,40 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
       expect(second.output()).not.toContain("prompt cache warmed");
     } finally {
       await second.stop();
+    }
+  });
+
+  it("a question sent alone takes the engine's one slot; the saved prefix is read back after it, and the next session finds it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-warm-alone-"));
+    const config = join(home, "alone.yaml");
+    // The profile --embedded routes this model to, with tools.answer_from_files as the small profiles have it.
+    writeFileSync(config, "include: [mallex]\nprofiles:\n  qwen3-coder-30b:\n    tools: { restate_questions: true, answer_from_files: true }\n");
+    const proxy = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192", "--config", config], home);
+    try {
+      const session = await usageOf(proxy, firstRequest("a"));
+      await expect.poll(() => proxy.output()).toMatch(/prompt cache saved for the next start/);
+      const prefix = session.cache_read_input_tokens;
+      expect(prefix).toBeGreaterThan(1000);
+
+      // A question after its Reads: sent alone, with the file and no tools (a prompt that shares little of the prefix).
+      const asked = JSON.parse(firstRequest("a")) as { messages: unknown[]; [key: string]: unknown };
+      asked.messages = [
+        { role: "user", content: "Which function in this project deletes files from disk? Answer with the function's name only." },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/home/dev/tiny-repo/cache.py" } }] },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_r", content: "     1\tdef purge_stale(entries):\n     2\t    os.remove(entries)\n" }],
+        },
+      ];
+      await usageOf(proxy, JSON.stringify(asked));
+      await expect.poll(() => proxy.output()).toMatch(/alone, after the files read \(cache\.py\), with no tools/);
+      await expect.poll(() => proxy.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, after a question sent alone\)/);
+
+      // The next session reads the whole prefix from the cache again, not only what the question alone shared.
+      const next = await usageOf(proxy, firstRequest("b"));
+      expect(next.cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
+    } finally {
+      await proxy.stop();
     }
   });
 });

@@ -34,9 +34,13 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
   const slot = await server.queues?.acquire(backend.name, { signal: clientSignal, session: options.queueSession });
   const granted = server.deps.now();
   let released = false;
+  // The supervised server this call went to: given its stable prefix back after a question sent alone.
+  let servedBy: string | undefined;
   const release = () => {
     if (!released) {
       lease?.end();
+      // Before the queue's next request goes: it waits for the prefix (warmingUp).
+      if (options.restoresPrefix === true && servedBy !== undefined) server.restorePrefix?.(profile, servedBy);
       slot?.();
     }
     released = true;
@@ -46,6 +50,7 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
     for (let attempt = 1; ; attempt++) {
       if (supervisor) {
         backend = { ...backend, baseUrl: await supervisor.ensureReady(clientSignal) };
+        servedBy = backend.baseUrl;
         // Its prefix is being restored or prefilled: this prompt starts from it, not beside it.
         const warming = server.warmingUp?.(backend.baseUrl!);
         if (warming !== undefined) await raceAbort(warming, clientSignal);
@@ -83,6 +88,8 @@ export interface CallOptions {
   poolSession?: string | undefined;
   /** Its session for its turn in a busy backend's queue (see BackendQueues.acquire); a pool's servers' queues take poolSession. */
   queueSession?: string | (() => string) | undefined;
+  /** Its prompt is no session's prefix (a question sent alone): once answered, the server's slot gets the stable prefix back (ServerContext.restorePrefix). */
+  restoresPrefix?: boolean;
 }
 
 /** A backend's answer, headers in; release gives back its queue slot (and its supervisor lease). */

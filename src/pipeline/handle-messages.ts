@@ -132,6 +132,7 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
     streamed: answering.streamUpstream,
     poolSession: answering.poolSession,
     queueSession,
+    ...(answering.alone === true ? { restoresPrefix: true } : {}),
   });
   return readAnswer(scope, answering, calling);
 }

@@ -64,6 +64,8 @@ export interface PreparedCall {
   fileAsked?: WholeFileAskRetry;
   /** tools.retry_echoed_results: an answer that would write a tool's message into a file is asked again, once; checked whole. */
   echoedResults?: EchoedResultRetry;
+  /** A question sent alone (tools.answer_from_files): its prompt is no session's prefix, and takes the server's slot from the one that is. */
+  alone?: boolean;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -211,6 +213,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(checks.wholeFile === undefined ? {} : { wholeFile: checks.wholeFile }),
     ...(checks.fileAsked === undefined ? {} : { fileAsked: { ...checks.fileAsked, upstreamRequest: upstream.request } }),
     ...(checks.echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
+    ...(checks.alone ? { alone: true } : {}),
   };
   return { kind: "call", call };
 }

@@ -4,7 +4,7 @@ import type { CircuitBreakers } from "../backends/circuit-breaker.js";
 import type { ExoInstances } from "../backends/exo/exo-instances.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
 import type { UpstreamClient } from "../backends/upstream-client.js";
-import type { RoutingTable } from "../compile/routing-table.js";
+import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import type { ClassifierCache } from "../router/classifier-cache.js";
 import type { RouterRules } from "../router/compile-rules.js";
 import type { SessionStore } from "../router/session-store.js";
@@ -85,6 +85,12 @@ export interface ServerContext {
    * for it waits, and its prompt then starts from the prefix restored or prefilled (absent: none warms).
    */
   readonly warmingUp?: (baseUrl: string) => Promise<void> | undefined;
+  /**
+   * Reads the profile's saved stable prefix back into the server's slot (warm-prompt-cache.ts), in the
+   * background: after a question sent alone took it, the next session's request finds the prefix
+   * again. Only where a slot file can be read back (llama-server, the engine); absent: nothing does.
+   */
+  readonly restorePrefix?: (profile: CompiledProfile, baseUrl: string) => void;
   /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
   readonly upstream: UpstreamClient;
   /** GET /metrics' counters and histograms, fed once per /v1/messages request as it ends. */

@@ -135,6 +135,26 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const stablePrefixes = createStablePrefixes({ file: stablePrefixesPath(options.mallexHome), onError: log });
   // By base URL: a restarted server listens on another port, and is warmed again.
   const warmUps = new Map<string, Promise<void>>();
+  const warm = (profiles: readonly CompiledProfile[], baseUrl: string, mode?: { restoreOnly?: boolean }) => {
+    const warming = warmPromptCache(
+      profiles,
+      backends,
+      baseUrl,
+      {
+        prefixes: stablePrefixes,
+        slotDir: slotSaveDir(options.mallexHome),
+        client: upstream,
+        requestTimeoutMs: table.server.requestTimeoutMs,
+        log,
+        now: deps.now,
+      },
+      mode,
+    ).finally(() => {
+      if (warmUps.get(baseUrl) === warming) warmUps.delete(baseUrl);
+    });
+    warmUps.set(baseUrl, warming);
+    return warming;
+  };
   const ids = createIdGenerator();
   const deps = { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId };
   const backends = resolveBackends(table, options.env, {
@@ -226,6 +246,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ttft: { rates: ttftRates, prompts: createSessionPrompts() },
     stablePrefixes,
     warmingUp: (baseUrl: string) => warmUps.get(baseUrl),
+    restorePrefix: (profile: CompiledProfile, baseUrl: string) => void warm([profile], baseUrl, { restoreOnly: true }),
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
     prefixCache: createPrefixCache(),
@@ -326,20 +347,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     table: () => live.table,
     backends,
     learnServer: facts.learnServed,
-    warmPromptCache(profiles, baseUrl) {
-      const warming = warmPromptCache(profiles, backends, baseUrl, {
-        prefixes: stablePrefixes,
-        slotDir: slotSaveDir(options.mallexHome),
-        client: upstream,
-        requestTimeoutMs: table.server.requestTimeoutMs,
-        log,
-        now: deps.now,
-      }).finally(() => {
-        if (warmUps.get(baseUrl) === warming) warmUps.delete(baseUrl);
-      });
-      warmUps.set(baseUrl, warming);
-      return warming;
-    },
+    warmPromptCache: (profiles, baseUrl) => warm(profiles, baseUrl),
     lastSession: () => lastSession,
     claudeCodeLines,
     ...(authToken ? { authToken } : {}),

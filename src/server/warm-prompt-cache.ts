@@ -34,6 +34,8 @@ export async function warmPromptCache(
   backends: Readonly<Record<string, RuntimeBackend>>,
   baseUrl: string,
   deps: WarmPromptCacheDeps,
+  /** After a question sent alone (ServerContext.restorePrefix): only a saved slot read back, never a prefill. */
+  { restoreOnly = false }: { restoreOnly?: boolean } = {},
 ): Promise<void> {
   // One prefix: a server with one sequence keeps only the last prompt it read, so the first profile known wins.
   const warm = profiles.map((profile) => ({ profile, request: deps.prefixes.warmRequest(profile) })).find((known) => known.request !== undefined);
@@ -48,12 +50,12 @@ export async function warmPromptCache(
   if (slotFile !== undefined) {
     const restored = await slotAction(target, "restore", slotFile, { client: deps.client, timeouts });
     if (restored.ok && restored.tokens > 0) {
-      deps.log(
-        `${profile.name}: prompt cache restored with the system prompt and tools (${restored.tokens} tokens, saved at an earlier start) in ${seconds()} s`,
-      );
+      const when = restoreOnly ? "after a question sent alone" : "saved at an earlier start";
+      deps.log(`${profile.name}: prompt cache restored with the system prompt and tools (${restored.tokens} tokens, ${when}) in ${seconds()} s`);
       return;
     }
   }
+  if (restoreOnly) return;
   // llama-server prefills the slot it is told to, the one saved next; the engine's first slot takes it.
   const request = slotFile !== undefined && backend.flavor === "llama-server" ? { ...warm.request, id_slot: WARM_SLOT } : warm.request;
   try {
