@@ -6,7 +6,8 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
-import { describeWithShared, readCapture, sharedPath } from "./helpers/shared-dir.js";
+import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
+import { sessionFirstRequest } from "./helpers/session-first-request.js";
 
 /**
  * A slot's prompt cache written to a file and read back: the engine's `POST /slots/{id}?action=…`
@@ -158,10 +159,6 @@ describeWithShared(
           "",
         ].join("\n"),
       );
-      const request = (session: "a" | "b") => {
-        const text = JSON.stringify({ ...readCapture("main-request-2plus2.json").body, stream: true, max_tokens: 1 });
-        return session === "a" ? text : text.replaceAll("tiny-repo", "billing-service").replaceAll("2026-11-21", "2026-11-24").replaceAll("a36f7cd", "9c1e2d4");
-      };
       let warmed = 0;
       const cachedTokens = async (url: string, body: string) => {
         const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -172,7 +169,7 @@ describeWithShared(
 
       const first = await startProxyProcess(["--config", config], home);
       try {
-        warmed = await cachedTokens(first.url, request("a"));
+        warmed = await cachedTokens(first.url, sessionFirstRequest("a"));
         // The system prompt and the tools (this profile's four): what a session's prompt begins with.
         expect(warmed).toBeGreaterThan(100);
         await expect.poll(() => first.output()).toMatch(/tiny: prompt cache saved for the next start \(\d+ tokens/);
@@ -185,7 +182,7 @@ describeWithShared(
       const second = await startProxyProcess(["--config", config], home);
       try {
         // As much as the prefill served the session before: the same prefix, read from the file.
-        expect(await cachedTokens(second.url, request("b"))).toBe(warmed);
+        expect(await cachedTokens(second.url, sessionFirstRequest("b"))).toBe(warmed);
         expect(second.output()).toMatch(/tiny: prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
         expect(second.output()).not.toContain("prompt cache warmed");
       } finally {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
-import { describeWithShared, readCapture, sharedPath } from "./helpers/shared-dir.js";
+import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
+import { sessionFirstRequest } from "./helpers/session-first-request.js";
 
 /**
  * A new session's first request finds the system prompt and tools in the engine's cache: mallex
@@ -16,13 +17,6 @@ import { describeWithShared, readCapture, sharedPath } from "./helpers/shared-di
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
 
 type Usage = { input_tokens: number; cache_read_input_tokens: number };
-
-/** Claude Code's captured first request, from another repository, day and commit when `session` says so. */
-function firstRequest(session: "a" | "b") {
-  const body = readCapture("main-request-2plus2.json").body;
-  const text = JSON.stringify({ ...body, stream: true, max_tokens: 1 });
-  return session === "a" ? text : text.replaceAll("tiny-repo", "billing-service").replaceAll("2026-11-21", "2026-11-24").replaceAll("a36f7cd", "9c1e2d4");
-}
 
 async function usageOf(proxy: MallexProxyProcess, body: string): Promise<Usage> {
   const response = await fetch(`${proxy.url}/v1/messages`, {
@@ -44,7 +38,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     // as the warm-up, the request waits for it, and the slot is saved.
     const first = await startProxyProcess(args, home);
     try {
-      expect(cachedShare(await usageOf(first, firstRequest("a")))).toBeGreaterThanOrEqual(0.85);
+      expect(cachedShare(await usageOf(first, sessionFirstRequest("a")))).toBeGreaterThanOrEqual(0.85);
       expect(first.output()).toMatch(/prompt cache warmed with the system prompt and tools \(\d+ tokens\)/);
       await expect.poll(() => first.output()).toMatch(/prompt cache saved for the next start \((\d+) tokens, [\d.]+ MB\)/);
       expect(first.output()).toContain(`--slot-save-path ${join(home, "prompt-cache")}`);
@@ -57,7 +51,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     // Another session on a new start: the saved slot is read back, nothing is prefilled for it.
     const second = await startProxyProcess(args, home);
     try {
-      expect(cachedShare(await usageOf(second, firstRequest("b")))).toBeGreaterThanOrEqual(0.85);
+      expect(cachedShare(await usageOf(second, sessionFirstRequest("b")))).toBeGreaterThanOrEqual(0.85);
       expect(second.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
       expect(second.output()).not.toContain("prompt cache warmed");
     } finally {
@@ -72,13 +66,13 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     writeFileSync(config, "include: [mallex]\nprofiles:\n  qwen3-coder-30b:\n    tools: { restate_questions: true, answer_from_files: true }\n");
     const proxy = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192", "--config", config], home);
     try {
-      const session = await usageOf(proxy, firstRequest("a"));
+      const session = await usageOf(proxy, sessionFirstRequest("a"));
       await expect.poll(() => proxy.output()).toMatch(/prompt cache saved for the next start/);
       const prefix = session.cache_read_input_tokens;
       expect(prefix).toBeGreaterThan(1000);
 
       // A question after its Reads: sent alone, with the file and no tools (a prompt that shares little of the prefix).
-      const asked = JSON.parse(firstRequest("a")) as { messages: unknown[]; [key: string]: unknown };
+      const asked = JSON.parse(sessionFirstRequest("a")) as { messages: unknown[]; [key: string]: unknown };
       asked.messages = [
         { role: "user", content: "Which function in this project deletes files from disk? Answer with the function's name only." },
         { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: "/home/dev/tiny-repo/cache.py" } }] },
@@ -92,7 +86,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
       await expect.poll(() => proxy.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, after a question sent alone\)/);
 
       // The next session reads the whole prefix from the cache again, not only what the question alone shared.
-      const next = await usageOf(proxy, firstRequest("b"));
+      const next = await usageOf(proxy, sessionFirstRequest("b"));
       expect(next.cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
     } finally {
       await proxy.stop();

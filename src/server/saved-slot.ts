@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { readBodyText } from "../shared/read-body-text.js";
+import { sendTextRequest } from "../shared/send-text-request.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
-import type { UpstreamClient, UpstreamTimeouts } from "../backends/upstream-client.js";
 import type { OpenAIChatRequest } from "../translate/openai-types.js";
 
 /** Saved slots kept in the folder, newest first: one per profile a machine runs is the usual case. */
@@ -32,6 +31,9 @@ export async function savedSlotFile(profile: { name: string; model: string }, fl
 
 export type SlotAnswer = { ok: true; tokens: number; bytes: number } | { ok: false; status: number; message: string };
 
+/** The most of a slot action's answer read: a few fields of JSON. */
+const SLOT_ANSWER_BYTES = 64 * 1024;
+
 /**
  * `POST /slots/{id}?action=save|restore` on llama-server or the engine (slot-actions.ts): how many
  * tokens the slot file holds, or why not. A server started without --slot-save-path answers 501.
@@ -40,21 +42,20 @@ export async function slotAction(
   backend: RuntimeBackend & { baseUrl: string },
   action: "save" | "restore",
   filename: string,
-  deps: { client: UpstreamClient; timeouts: UpstreamTimeouts },
+  timeoutMs: number,
 ): Promise<SlotAnswer> {
   const url = `${backend.baseUrl.replace(/\/v1\/?$/, "")}/slots/${WARM_SLOT}?action=${action}`;
-  const headers: Record<string, string> = { "content-type": "application/json", ...backend.headers };
-  if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
+  const headers = { "content-type": "application/json", ...backend.headers, ...(backend.apiKey ? { authorization: `Bearer ${backend.apiKey}` } : {}) };
   try {
-    const response = await deps.client.post(url, {
-      body: JSON.stringify({ filename }),
+    const { ok, status, text } = await sendTextRequest(url, {
+      method: "POST",
       headers,
-      signal: AbortSignal.timeout(deps.timeouts.silenceMs),
-      timeouts: deps.timeouts,
+      body: JSON.stringify({ filename }),
+      signal: AbortSignal.timeout(timeoutMs),
+      maxBytes: SLOT_ANSWER_BYTES,
     });
-    const text = response.body ? await readBodyText(response.body, 64 * 1024) : "";
     const answer = parseJson(text) as { n_saved?: number; n_restored?: number; n_written?: number; n_read?: number; error?: { message?: string } } | undefined;
-    if (response.status !== 200) return { ok: false, status: response.status, message: answer?.error?.message ?? `HTTP ${response.status}` };
+    if (!ok) return { ok: false, status, message: answer?.error?.message ?? `HTTP ${status}` };
     return { ok: true, tokens: answer?.n_saved ?? answer?.n_restored ?? 0, bytes: answer?.n_written ?? answer?.n_read ?? 0 };
   } catch (error) {
     return { ok: false, status: 0, message: (error as Error).message };

@@ -48,7 +48,7 @@ export async function warmPromptCache(
   const seconds = () => ((deps.now() - started) / 1000).toFixed(1);
   const slotFile = SLOT_SAVING_FLAVORS.has(backend.flavor) ? await savedSlotFile(profile, backend.flavor, warm.request) : undefined;
   if (slotFile !== undefined) {
-    const restored = await slotAction(target, "restore", slotFile, { client: deps.client, timeouts });
+    const restored = await slotAction(target, "restore", slotFile, timeouts.silenceMs);
     if (restored.ok && restored.tokens > 0) {
       const when = restoreOnly ? "after a question sent alone" : "saved at an earlier start";
       deps.log(`${profile.name}: prompt cache restored with the system prompt and tools (${restored.tokens} tokens, ${when}) in ${seconds()} s`);
@@ -72,7 +72,7 @@ export async function warmPromptCache(
     return;
   }
   if (slotFile === undefined) return;
-  const saved = await slotAction(target, "save", slotFile, { client: deps.client, timeouts });
+  const saved = await slotAction(target, "save", slotFile, timeouts.silenceMs);
   // 501: a server started without a slot folder (a command that chose none): nothing to keep, nothing to say.
   if (saved.ok) deps.log(`${profile.name}: prompt cache saved for the next start (${saved.tokens} tokens, ${(saved.bytes / 1024 / 1024).toFixed(1)} MB)`);
   else if (saved.status !== 501) deps.log(`${profile.name}: prompt cache not saved for the next start (${saved.message})`);
