@@ -278,7 +278,7 @@ export interface Profile {
    */
   backend: string;
   /**
-   * Model id as the backend knows it (Hugging Face repo for mlx-lm, a GGUF path or hf: URI for the embedded engine, model name for Anthropic).
+   * Model id as the backend knows it (Hugging Face repo for mlx-lm, a GGUF path or hf: URI for the embedded engine, model name for Anthropic). mallex compile warns for a Claude model whose retirement Anthropic has announced, naming the day and its successor.
    */
   model: string;
   /**

@@ -221,7 +221,7 @@ describe("an Anthropic API error that echoes the key", () => {
   local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
   anthropic: { kind: anthropic, base_url: "${api.url}${path}", api_key: "\${ANTHROPIC_API_KEY}" }
 profiles:
-  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
 tiers:
   medium: { profile: claude }
 `,

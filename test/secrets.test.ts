@@ -102,7 +102,7 @@ beforeAll(async () => {
   anthropic: { kind: anthropic, base_url: "${apiUrl}", api_key: "\${ANTHROPIC_API_KEY}", timeout_s: 1 }
 profiles:
   small: { backend: local, model: test-model, size: small }
-  claude: { backend: anthropic, model: claude-sonnet-4-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
 tiers:
   medium: { profile: claude }
 `,

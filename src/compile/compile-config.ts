@@ -5,6 +5,7 @@ import type { EnvLookup } from "../config/interpolate-env.js";
 import { loadConfig } from "../config/load-config.js";
 import { validateSchema, type ConfigValidator } from "../config/validate-schema.js";
 import { loadValidator } from "../shared/load-validator.js";
+import { checkClaudeModel } from "./check-claude-model.js";
 import { checkDistributed } from "./check-distributed.js";
 import { checkDraftModel } from "./check-draft-model.js";
 import { checkReferences } from "./check-references.js";
@@ -63,6 +64,7 @@ export function compileConfig(options: CompileConfigOptions): CompileConfigResul
   checkToolPolicy(view);
   checkDistributed(view);
   checkDraftModel(view);
+  checkClaudeModel(view);
   const templates = compileTemplates(view, options.cwd);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...view.diagnostics]);
   if (hasErrors(diagnostics)) return { diagnostics };

@@ -43,6 +43,7 @@ export type DiagnosticCode =
   | "backend-distributed-flavor"
   | "profile-distributed-draft"
   | "profile-draft-model-unused"
+  | "profile-model-retiring"
   | "trimming-template-missing"
   | "tools-allow-not-builtin";
 

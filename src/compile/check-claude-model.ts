@@ -1,0 +1,34 @@
+import type { ConfigView } from "./config-view.js";
+
+/**
+ * Claude models Anthropic has announced the end of, with the day their requests start failing and the
+ * model that takes their place: the model deprecations page, as the Anthropic SDK's own list carries
+ * it (test/unit/check-claude-model.test.ts holds this table to the installed SDK's). A profile that names
+ * one works until that day and then answers every hard request with Anthropic's error, so compile
+ * says so while there is time.
+ */
+export const RETIRING_CLAUDE_MODELS: Readonly<Record<string, { endOfLife: string; successor: string }>> = {
+  "claude-mythos-preview": { endOfLife: "2026-06-30", successor: "claude-mythos-5-2" },
+  "claude-sonnet-4-5": { endOfLife: "2026-11-30", successor: "claude-sonnet-5-5" },
+  "claude-sonnet-4-5-20250929": { endOfLife: "2026-11-30", successor: "claude-sonnet-5-5" },
+  // From SDK 1.14.0, newer than the pinned one.
+  "claude-opus-4-5": { endOfLife: "2027-01-22", successor: "claude-opus-5-5" },
+  "claude-opus-4-5-20251101": { endOfLife: "2027-01-22", successor: "claude-opus-5-5" },
+};
+
+/** A warning for each Anthropic profile whose model is retiring or retired (RETIRING_CLAUDE_MODELS). */
+export function checkClaudeModel(view: ConfigView): void {
+  const { config, report } = view;
+  for (const [name, profile] of Object.entries(config.profiles ?? {})) {
+    if (config.backends?.[profile.backend]?.kind !== "anthropic") continue;
+    const retiring = RETIRING_CLAUDE_MODELS[profile.model];
+    if (retiring === undefined) continue;
+    report(
+      "profile-model-retiring",
+      ["profiles", name, "model"],
+      `profile "${name}" names ${profile.model}, which Anthropic retires on ${retiring.endOfLife}: from then on every request routed to it fails`,
+      `set model: ${retiring.successor} (or another current Claude model) in profile "${name}"`,
+      { warning: true },
+    );
+  }
+}
