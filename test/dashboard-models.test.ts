@@ -1,10 +1,9 @@
 /**
  * /ui/api/models in-process (the app's fetch, no port): the list the dashboard's Models tab shows, for
  * the live table, behind the same token and origin check as every /ui/api route; said when this mallex
- * has none, or when listing failed; what could not be read of MALLEX_HOME logged once. And the built
- * CLI's `mallex proxy` loads none of it at start: models/ and @huggingface/gguf come on the tab's first ask.
+ * has none, or when listing failed; what could not be read of MALLEX_HOME logged once. (The built CLI's
+ * `mallex proxy` loads none of it at start: test/proxy-start-modules.test.ts.)
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RoutingTable } from "../src/compile/routing-table.js";
@@ -77,36 +76,5 @@ describe("/ui/api/models", () => {
     }).fetch("/ui/api/models");
     expect(failing.status).toBe(500);
     expect(await errorOf(failing)).toBe("mallex could not list this machine's models: EACCES: permission denied, scandir '/m'");
-  });
-});
-
-describe("the proxy's start without the models code (the built CLI: npm run build first)", () => {
-  it("mallex proxy's modules, and every chunk they import statically, hold no GGUF reader: it is imported on the Models tab's first ask", () => {
-    const dir = join(packageRoot, "dist", "cli");
-    const chunks = join(dir, "chunks");
-    const text = (file: string) => readFileSync(file, "utf8");
-    // esbuild names a lazily imported command's chunk after its file (src/cli/commands/proxy.ts: proxy-HASH.js).
-    const proxyChunk = readdirSync(chunks).find((name) => /^proxy-[A-Z0-9]+\.js$/.test(name));
-    expect(proxyChunk).toBeDefined();
-    /** A chunk and every chunk it imports statically (`from "./x.js"`, `import "./x.js"`; not `import("./x.js")`). */
-    const reached = (...starts: string[]) => {
-      const seen = new Set<string>();
-      const visit = (file: string) => {
-        if (seen.has(file)) return;
-        seen.add(file);
-        for (const [, spec] of text(file).matchAll(/(?:\bfrom\s*|^import\s*)["'](\.\/[^"']+)["']/gm)) visit(join(file, "..", spec!));
-      };
-      for (const start of starts) visit(start);
-      return [...seen];
-    };
-    // @huggingface/gguf's own names: its quantization types' table, and the option its parser reads a local file with.
-    const holdsGguf = (file: string) => /GGMLFileQuantizationType|allowLocalFile/.test(text(file));
-    const atStart = reached(join(dir, "main.js"), join(chunks, proxyChunk!));
-    expect(atStart.length).toBeGreaterThan(3);
-    expect(atStart.filter(holdsGguf)).toEqual([]);
-    // The dynamic import that brings it: a chunk of its own, which reaches the reader.
-    const lister = readdirSync(chunks).filter((name) => name.startsWith("create-models-lister-"));
-    expect(lister).toHaveLength(1);
-    expect(reached(join(chunks, lister[0]!)).some(holdsGguf)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type { RoutingTable } from "../compile/routing-table.js";
 import { profilesInUse } from "../doctor/profiles-in-use.js";
-import { defaultEnsureEngineDeps, ensureEngine, type EnsureEngineDeps } from "../engine/install/ensure-engine.js";
+import type { EnsureEngineDeps } from "../engine/install/ensure-engine.js";
 
 export interface EnsureEmbeddedEngineOptions {
   packageRoot: string;
@@ -13,14 +13,16 @@ export interface EnsureEmbeddedEngineOptions {
  * installed for this machine when a profile a request can reach runs on one (the first time: its
  * binaries from npm, with progress on the terminal, not inside a supervised engine whose readiness
  * clock runs). GPU binaries that could not be installed are said, and the engines run on the CPU.
- * Only files are read here when it is installed: the proxy never loads node-llama-cpp.
+ * Only files are read here when it is installed: the proxy never loads node-llama-cpp, and a proxy
+ * without an embedded engine not even the installer (execa and npm's plumbing: ~250 KB of code).
  */
 export async function ensureEmbeddedEngine(
   table: RoutingTable,
   options: EnsureEmbeddedEngineOptions,
-  deps: EnsureEngineDeps = defaultEnsureEngineDeps(),
+  deps?: EnsureEngineDeps,
 ): Promise<void> {
   if (!profilesInUse(table).some(({ backend }) => backend.flavor === "embedded")) return;
-  const ensured = await ensureEngine(options, deps);
+  const { defaultEnsureEngineDeps, ensureEngine } = await import("../engine/install/ensure-engine.js");
+  const ensured = await ensureEngine(options, deps ?? defaultEnsureEngineDeps());
   if (ensured.gpuError) options.print(ensured.gpuError.message);
 }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Handlebars from "handlebars";
 import { diagnostic } from "../config/diagnostics.js";
-import { displayPath } from "../config/load-config.js";
+import { displayPath } from "../config/display-path.js";
 import { templateContextShape, type TemplateKind } from "./template-contexts.js";
 import { TEMPLATE_HELPER_NAMES } from "./template-helpers.js";
 import { checkTemplate, parseTemplate, type TemplateProblem } from "./check-template.js";

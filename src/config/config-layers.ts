@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { displayPath } from "./load-config.js";
+import { displayPath } from "./display-path.js";
 import { resolveMallexHome } from "../shared/files/mallex-home.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
+import { displayPath } from "./display-path.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { EnvLookup } from "./interpolate-env.js";
 import { disableRules, isPlainObject, mergeLayers } from "./merge-layers.js";
@@ -40,11 +41,6 @@ export interface LoadConfigOptions {
    * change). Held to the same size limit as a file read.
    */
   texts?: ReadonlyMap<string, string>;
-}
-
-export function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 /** Reads a config file and everything it includes (and the layers under it), merged in order (later wins). */

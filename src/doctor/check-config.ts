@@ -3,7 +3,7 @@ import { compileConfig, loadConfigValidator } from "../compile/compile-config.js
 import type { RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
 import { describeConfigLayers, type ConfigLayers } from "../config/config-layers.js";
-import { displayPath } from "../config/load-config.js";
+import { displayPath } from "../config/display-path.js";
 import type { CheckResult, DoctorDeps } from "./types.js";
 
 /** Compiles the config in memory (doctor writes nothing) and hands the table to the other checks. */

@@ -8,7 +8,7 @@ import type { RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
 import type { EnvLookup } from "../config/interpolate-env.js";
 import { userConfigPath } from "../config/config-layers.js";
-import { displayPath } from "../config/load-config.js";
+import { displayPath } from "../config/display-path.js";
 import { suggestName } from "../config/suggest-name.js";
 import { MallexError } from "../shared/mallex-error.js";
 import { resolveMallexHome } from "../shared/files/mallex-home.js";

@@ -6,7 +6,8 @@ import { compileConfig, loadConfigValidator } from "../../compile/compile-config
 import { includesOutside } from "../../compile/includes-outside.js";
 import { writeGeneratedFiles } from "../../compile/write-generated.js";
 import { formatDiagnostic } from "../../config/diagnostics.js";
-import { displayPath, loadConfig } from "../../config/load-config.js";
+import { displayPath } from "../../config/display-path.js";
+import { loadConfig } from "../../config/load-config.js";
 import { MallexError } from "../../shared/mallex-error.js";
 import { findPackageRoot } from "../../shared/package-root.js";
 import { configArgs } from "../args/common-args.js";
