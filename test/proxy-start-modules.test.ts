@@ -57,7 +57,11 @@ describe("mallex proxy's start (the built CLI)", () => {
 
   it("each is still in the build, where the command or request that needs it imports it", () => {
     const everything = readdirSync(chunks).map((file) => text(join(chunks, file)));
-    for (const [what, marker] of Object.entries(NOT_AT_START)) expect(everything.some((chunk) => marker.test(chunk)), what).toBe(true);
+    for (const [what, marker] of Object.entries(NOT_AT_START))
+      expect(
+        everything.some((chunk) => marker.test(chunk)),
+        what,
+      ).toBe(true);
     // The Models tab's lister: a chunk of its own, which reaches the GGUF reader.
     expect(reached(chunkOf("create-models-lister")).some((file) => NOT_AT_START["the GGUF reader"]!.test(text(file)))).toBe(true);
   });

@@ -16,11 +16,7 @@ export interface EnsureEmbeddedEngineOptions {
  * Only files are read here when it is installed: the proxy never loads node-llama-cpp, and a proxy
  * without an embedded engine not even the installer (execa and npm's plumbing: ~250 KB of code).
  */
-export async function ensureEmbeddedEngine(
-  table: RoutingTable,
-  options: EnsureEmbeddedEngineOptions,
-  deps?: EnsureEngineDeps,
-): Promise<void> {
+export async function ensureEmbeddedEngine(table: RoutingTable, options: EnsureEmbeddedEngineOptions, deps?: EnsureEngineDeps): Promise<void> {
   if (!profilesInUse(table).some(({ backend }) => backend.flavor === "embedded")) return;
   const { defaultEnsureEngineDeps, ensureEngine } = await import("../engine/install/ensure-engine.js");
   const ensured = await ensureEngine(options, deps ?? defaultEnsureEngineDeps());
