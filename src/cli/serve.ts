@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { homedir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { ensureCompiled } from "../compile/ensure-compiled.js";
+import { retiringModelWarnings } from "../compile/check-claude-model.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { formatDiagnostic } from "../config/diagnostics.js";
 import { loadValidator } from "../shared/load-validator.js";
@@ -141,6 +142,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   const generatedDir = join(dirname(configPath), "generated");
   const compiled = await ensureCompiled({ configPath, under: layers.under, outDir: generatedDir, cwd, env: process.env, packageRoot: options.packageRoot });
   for (const warning of compiled.warnings) options.print(formatDiagnostic(warning));
+  if (!compiled.compiled) for (const warning of retiringModelWarnings(compiled.table)) options.print(warning);
   if (compiled.writeError) options.print(`mallex: ${compiled.writeError} (using the freshly compiled table)`);
   // The schema's supervise: defaults, for the servers --server-command and --embedded start (only
   // they have none of their own): the config validator that fills them in is loaded for them alone.

@@ -1,11 +1,12 @@
 import type { ConfigView } from "./config-view.js";
+import type { RoutingTable } from "./routing-table.js";
 
 /**
  * Claude models Anthropic has announced the end of, with the day their requests start failing and the
  * model that takes their place: the model deprecations page, as the Anthropic SDK's own list carries
  * it (test/unit/check-claude-model.test.ts holds this table to the installed SDK's). A profile that names
  * one works until that day and then answers every hard request with Anthropic's error, so compile
- * says so while there is time.
+ * says so while there is time, and so does every start whose config was compiled before (retiringModelWarnings).
  */
 export const RETIRING_CLAUDE_MODELS: Readonly<Record<string, { endOfLife: string; successor: string }>> = {
   "claude-mythos-preview": { endOfLife: "2026-06-30", successor: "claude-mythos-5-2" },
@@ -20,15 +21,27 @@ export const RETIRING_CLAUDE_MODELS: Readonly<Record<string, { endOfLife: string
 export function checkClaudeModel(view: ConfigView): void {
   const { config, report } = view;
   for (const [name, profile] of Object.entries(config.profiles ?? {})) {
-    if (config.backends?.[profile.backend]?.kind !== "anthropic") continue;
-    const retiring = RETIRING_CLAUDE_MODELS[profile.model];
-    if (retiring === undefined) continue;
-    report(
-      "profile-model-retiring",
-      ["profiles", name, "model"],
-      `profile "${name}" names ${profile.model}, which Anthropic retires on ${retiring.endOfLife}: from then on every request routed to it fails`,
-      `set model: ${retiring.successor} (or another current Claude model) in profile "${name}"`,
-      { warning: true },
-    );
+    const retiring = config.backends?.[profile.backend]?.kind === "anthropic" ? retiringModel(name, profile.model) : undefined;
+    if (retiring !== undefined) report("profile-model-retiring", ["profiles", name, "model"], retiring.message, retiring.hint, { warning: true });
   }
+}
+
+/**
+ * The same warnings from a compiled table, as start-up lines: a config compiled before a model's
+ * retirement was known, or before its day came near, is not compiled again, and says nothing else.
+ */
+export function retiringModelWarnings(table: RoutingTable): string[] {
+  return Object.values(table.profiles).flatMap((profile) => {
+    const retiring = table.backends[profile.backend]?.kind === "anthropic" ? retiringModel(profile.name, profile.model) : undefined;
+    return retiring === undefined ? [] : [`mallex: warning: ${retiring.message} (hint: ${retiring.hint})`];
+  });
+}
+
+function retiringModel(profile: string, model: string): { message: string; hint: string } | undefined {
+  const retiring = RETIRING_CLAUDE_MODELS[model];
+  if (retiring === undefined) return undefined;
+  return {
+    message: `profile "${profile}" names ${model}, which Anthropic retires on ${retiring.endOfLife}: from then on every request routed to it fails`,
+    hint: `set model: ${retiring.successor} (or another current Claude model) in profile "${profile}"`,
+  };
 }
