@@ -24,7 +24,9 @@ describe("a config that names a retiring Claude model", () => {
     await later.stop();
     // generated/ is current: nothing is compiled, and the warning comes from the table.
     expect(later.output()).not.toContain("[profile-model-retiring]");
-    expect(count(later.output(), `mallex: warning: ${WARNING} (hint: set model: claude-sonnet-5-5 (or another current Claude model) in profile "claude")`)).toBe(1);
+    expect(
+      count(later.output(), `mallex: warning: ${WARNING} (hint: set model: claude-sonnet-5-5 (or another current Claude model) in profile "claude")`),
+    ).toBe(1);
   });
 
   it("a current model is warned about neither way", async () => {
