@@ -4,6 +4,7 @@ import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import { preambleKey } from "./collect-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
+import { createLinePrintMemo, type LinePrintMemo } from "./claude-code/line-print.js";
 import { createUserListMemo, type UserListMemo } from "./claude-code/own-list-items.js";
 import type { Steps } from "./run-steps.js";
 import type { ShapedTools } from "./shape-tools.js";
@@ -54,6 +55,8 @@ export interface PrefixCache {
   readonly filterOutcomes: FilterMemo;
   /** The user's agents and skills in Claude Code's lists, by unit (see findUserListItemsOnce). */
   readonly userLists: UserListMemo;
+  /** System-prompt lines' prints (see LinePrintMemo): a new session's prompt is mostly lines seen before. */
+  readonly linePrints: LinePrintMemo;
 }
 
 export interface PrefixCacheOptions {
@@ -110,6 +113,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   return {
     filterOutcomes: createFilterMemo(),
     userLists: createUserListMemo(),
+    linePrints: createLinePrintMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
     *prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;

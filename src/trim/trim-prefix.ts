@@ -7,6 +7,7 @@ import { buildToolsTemplateContext } from "./system-prompt/build-template-contex
 import type { ContextUnit, KeptSection } from "./system-prompt/extract-kept-sections.js";
 import { describeUnreachableItems, findUserListItemsOnce } from "./claude-code/own-list-items.js";
 import type { OwnLines } from "./claude-code/own-lines.js";
+import type { LinePrintMemo } from "./claude-code/line-print.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
 import { shapeTools, type ShapedTools } from "./shape-tools.js";
@@ -79,17 +80,23 @@ export function trimPrefix(
   return runSteps(trimPrefixSteps(request, plan, templates, context));
 }
 
-/**
- * trimPrefix as Steps: it pauses between the system prompt's filters (see run-steps.ts). `shape`
- * gives the shaped tools (the prefix cache's, see PrefixCache.tools); by default they are shaped here.
- */
+/** What a server remembers across requests for the prefixes it trims (the prefix cache's); without it, each trim works alone. */
+export interface PrefixMemos {
+  /** The shaped tools (see PrefixCache.tools); by default they are shaped here. */
+  shape?: (make: () => ShapedTools) => ShapedTools;
+  /** Prints of system-prompt lines seen before (see PrefixCache.linePrints). */
+  linePrints?: LinePrintMemo;
+}
+
+/** trimPrefix as Steps: it pauses between the system prompt's filters (see run-steps.ts). */
 export function* trimPrefixSteps(
   request: Pick<MessagesRequest, "system" | "tools" | "tool_choice">,
   plan: TrimPlan,
   templates: Templates,
   context: PrefixContext = NO_CONTEXT,
-  shape: (make: () => ShapedTools) => ShapedTools = (make) => make(),
+  memos: PrefixMemos = {},
 ): Steps<TrimmedPrefix> {
+  const shape = memos.shape ?? ((make) => make());
   const shaped = shape(() => shapeTools(request.tools, plan.tools, request.tool_choice, context));
   const offeredNames = shaped.offered.map((tool) => tool.name);
   const filtered = yield* filterSystemPromptSteps(request.system, compileFilters(plan.filters, plan.size, new Set(offeredNames)));
@@ -116,6 +123,7 @@ export function* trimPrefixSteps(
       preamble: context.preamble,
       ...(named ? { named: named.text } : {}),
       ...(context.own ? { own: context.own } : {}),
+      ...(memos.linePrints ? { linePrints: memos.linePrints } : {}),
     },
     plan,
     templates,

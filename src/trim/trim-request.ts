@@ -87,7 +87,13 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
   const { client, deferred, own, context } = readClient(request, options);
   const { agent, preamble } = context;
   const make = () =>
-    trimPrefixSteps(request, plan, templates, context, cached ? (shape) => cached.cache.tools(plan, cached.source, request, context, shape) : undefined);
+    trimPrefixSteps(
+      request,
+      plan,
+      templates,
+      context,
+      cached ? { shape: (shape) => cached.cache.tools(plan, cached.source, request, context, shape), linePrints: cached.cache.linePrints } : {},
+    );
   const prefix = yield* cached ? cached.cache.prefix(plan, cached.source, request, context, make) : make();
   const offered = new Set(prefix.offeredNames);
   const removed = client === undefined ? [] : (request.tools ?? []).map((tool) => tool.name).filter((name) => !offered.has(name));

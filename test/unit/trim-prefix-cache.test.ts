@@ -89,6 +89,22 @@ describeWithShared("the prefix cache on Claude Code's captured requests", () => 
     });
   });
 
+  it("a new session's system prompt (another project's) prints only the lines the sessions before it did not bring, and trims to the same bytes as anew", () => {
+    const request = readCapture<MessagesRequest>("main-request-2plus2.json").body;
+    const plan = trimPlanFor(table, firstProfileOfSize(table, "small"));
+    const cache = createPrefixCache();
+    upstreamOf(plan, request, { cache, text: JSON.stringify(request) });
+    const seen = cache.linePrints.size;
+    expect(seen).toBeGreaterThan(20);
+    const other = JSON.parse(JSON.stringify(request).replaceAll("tiny-repo", "other-project")) as MessagesRequest;
+    const cached = upstreamOf(plan, other, { cache, text: JSON.stringify(other) });
+    expect(cache.stats()).toEqual({ hits: 0, misses: 2 });
+    expect(cached.bytes).toBe(upstreamOf(plan, other).bytes);
+    expect(cached.bytes).toContain("other-project");
+    // The lines that name the project; every other line's print was remembered.
+    expect(cache.linePrints.size - seen).toBeLessThanOrEqual(3);
+  });
+
   it("a follow-up turn over budget: the same cuts, sizes and bytes as trimming anew", () => {
     const request = readCapture<MessagesRequest>("tool-use-followup.json").body;
     const profile = firstProfileOfSize(table, "small");

@@ -8,7 +8,7 @@ import { findClaudeMd } from "./find-claude-md.js";
 import { OUTPUT_STYLE_HEADING } from "../claude-code/find-output-style.js";
 import { findUserSystemText, replacedPromptStart } from "../claude-code/find-user-system-text.js";
 import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
-import { rememberedLinePrint } from "../claude-code/line-print.js";
+import { rememberedLinePrint, type LinePrintMemo } from "../claude-code/line-print.js";
 import { workingDirectoryOf } from "../relative-context-paths.js";
 import { runSteps, type Steps } from "../run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "../trim-types.js";
@@ -30,6 +30,8 @@ export interface SystemPromptInput {
   named?: string;
   /** The lines the request's release writes itself (see PrefixContext.own); default: the built-in ones. */
   own?: OwnLines;
+  /** Prints of lines seen before (the prefix cache's); else this call's own. */
+  linePrints?: LinePrintMemo;
 }
 
 export interface SystemPromptResult {
@@ -76,7 +78,7 @@ export function* buildSystemPromptSteps(input: SystemPromptInput, plan: TrimPlan
   }
   // Trimming removes Claude Code's text, never the user's: what is neither Claude Code's own nor placed by a keep rule goes on.
   const own = (input.own ?? BUILT_IN_OWN_LINES).prints;
-  const print = rememberedLinePrint();
+  const print = rememberedLinePrint(input.linePrints);
   const userText = findUserSystemText(
     originalText,
     sections.filter((s) => s.from === "system").map((s) => s.matched),
