@@ -264,7 +264,7 @@ async function startInProcess(model, threads, promptChars) {
 function requestBody(protocol, prompt, maxTokens) {
   const messages = [{ role: "user", content: prompt }];
   if (protocol === "openai") return { model: "bench", messages, max_tokens: maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } };
-  return { model: "claude-sonnet-4-5", messages, max_tokens: maxTokens, temperature: 0, stream: true };
+  return { model: "claude-sonnet-4-6", messages, max_tokens: maxTokens, temperature: 0, stream: true };
 }
 
 /**

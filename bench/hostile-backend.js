@@ -136,7 +136,7 @@ export async function benchHostileBackend({ onRow, only } = {}) {
       })();
       const started = performance.now();
       const body = {
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: test.maxTokens ?? 4096,
         stream: test.stream,
         tools: [WRITE_TOOL],

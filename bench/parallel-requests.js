@@ -59,7 +59,7 @@ export async function benchParallelRequests({ concurrency = [1, 4, 16], rounds =
       return target;
     };
     const anthropic = Buffer.from(
-      JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Tell me about the fox." }] }),
+      JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Tell me about the fox." }] }),
     );
     const mallex = await startMallex("through mallex, default config");
     // Direct: the OpenAI request mallex sent, replayed.

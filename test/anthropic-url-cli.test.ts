@@ -41,7 +41,7 @@ describe("mallex proxy --anthropic-url", () => {
       expect.objectContaining({
         url: "/v1/messages",
         headers: expect.objectContaining({ "x-api-key": KEY }),
-        body: expect.objectContaining({ model: "claude-sonnet-5-5" }),
+        body: expect.objectContaining({ model: "claude-sonnet-4-6" }),
       }),
     ]);
   }, 30_000);

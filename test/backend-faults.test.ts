@@ -611,7 +611,7 @@ describe("the Anthropic API forward", () => {
       if (calls++ === 0) return; // nothing at all
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(
-        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5", stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`,
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-6", stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`,
       );
     });
     const proxy = createTestProxy({ backendUrl: mlx.url, table: claudeTable(300, raw.url), env });

@@ -29,7 +29,7 @@ async function startFakeAnthropic() {
           id: "msg_c",
           type: "message",
           role: "assistant",
-          model: "claude-sonnet-4-5",
+          model: "claude-sonnet-4-6",
           content: [{ type: "tool_use", id: "toolu_01Claude", name: "Read", input: { file_path: "/b.ts" } }],
           stop_reason: "tool_use",
           stop_sequence: null,

@@ -27,7 +27,7 @@ async function hangUpMidBody(path: string, head: string, part: string): Promise<
 
 describe("a client that hangs up mid-body", () => {
   it("is one line in the log, for a declared and a chunked body, on /v1/messages and count_tokens; the proxy serves on", async () => {
-    await hangUpMidBody("/v1/messages", "Content-Length: 100000\r\n", '{"model":"claude-sonnet-4-5","messages":[');
+    await hangUpMidBody("/v1/messages", "Content-Length: 100000\r\n", '{"model":"claude-sonnet-4-6","messages":[');
     await hangUpMidBody("/v1/messages/count_tokens", "Transfer-Encoding: chunked\r\n", '10\r\n{"model":"claude"\r\n');
     await expect.poll(() => proxy.output().match(/hung up/g)?.length ?? 0, { timeout: 5000 }).toBe(2);
     const output = proxy.output();

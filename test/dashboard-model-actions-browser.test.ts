@@ -180,7 +180,7 @@ describeWithBrowser("the Models tab's actions in a browser", () => {
         const answer = await fetch(`${proxy.url}/v1/messages`, {
           method: "POST",
           headers: { "x-api-key": TOKEN, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-          body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "What is a closure?" }] }),
+          body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "What is a closure?" }] }),
         });
         expect(answer.status, await answer.text()).toBe(200);
         expect(answer.headers.get("x-mallex-route")).toMatch(new RegExp(`^tier=medium; profile=${profile![1]}; backend=local;`));

@@ -70,7 +70,7 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
     const proxy = await startProxyProcess(["--config", writeConfig(30)], home, { HF_HUB_OFFLINE: "1" });
     try {
       const stream = client(proxy).messages.stream({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 12,
         messages: [{ role: "user", content: "Say hello in three words." }],
       });
@@ -85,7 +85,7 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
 
       // The API's prompt-cache pre-warm (max_tokens 0), which the real server would refuse with a 400.
       const warm = await client(proxy).messages.create({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 0,
         messages: [{ role: "user", content: "Say hello in three words." }],
       });
@@ -101,7 +101,7 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
 
       // The 0.5B coder writes the call as bare JSON content, which mallex's own parser reads (llama3-json's bare form).
       const call = await client(proxy).messages.create({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 64,
         tools: [WEATHER],
         messages: [{ role: "user", content: "What is the weather in Paris? Use the get_weather tool." }],
@@ -118,7 +118,7 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
       // connection waits for the exit to be handled, and the request is answered by the server
       // mallex starts again, on a new pid.
       process.kill(record.pid, "SIGKILL");
-      const after = await client(proxy).messages.create({ model: "claude-sonnet-4-5", max_tokens: 4, messages: [{ role: "user", content: "Say hi." }] });
+      const after = await client(proxy).messages.create({ model: "claude-sonnet-4-6", max_tokens: 4, messages: [{ role: "user", content: "Say hi." }] });
       expect(after.content[0]).toMatchObject({ type: "text" });
       expect(isLive(record.pid)).toBe(false);
       const restarted = serverRecord(home)!;
@@ -137,7 +137,7 @@ describeWithModelKit("mallex proxy → the real mlx_lm.server, supervised", () =
     // 0.1 minutes: 6 s idle.
     const proxy = await startProxyProcess(["--config", writeConfig(0.1)], home, { HF_HUB_OFFLINE: "1" });
     try {
-      const ask = () => client(proxy).messages.create({ model: "claude-sonnet-4-5", max_tokens: 3, messages: [{ role: "user", content: "Say hi." }] });
+      const ask = () => client(proxy).messages.create({ model: "claude-sonnet-4-6", max_tokens: 3, messages: [{ role: "user", content: "Say hi." }] });
       await ask();
       const first = serverRecord(home)!;
       await eventually("the idle server is unloaded", () => !isLive(first.pid) && readPidfiles(home).length === 0, 60_000);

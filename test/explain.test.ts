@@ -76,7 +76,7 @@ describeWithShared("mallex explain --json", () => {
     expect(large.profile).toBe("qwen3-coder-next");
     expect((large.upstream as OpenAIChatRequest).tools).toHaveLength(24);
     const claude = JSON.parse((await explain([FIXTURE, "--profile", "claude-sonnet", "--json"])).stdout) as Explanation;
-    expect(claude).toMatchObject({ backend: { kind: "anthropic" }, rules: [], upstream: { model: "claude-sonnet-5-5" } });
+    expect(claude).toMatchObject({ backend: { kind: "anthropic" }, rules: [], upstream: { model: "claude-sonnet-4-6" } });
   });
 });
 

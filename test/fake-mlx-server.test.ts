@@ -171,15 +171,15 @@ describe("malformed requests", () => {
 
   it("tries to download any other model name: 404 Repository Not Found, recorded, default model reloaded after", async () => {
     const t0 = Date.now();
-    const res = await post({ model: "claude-sonnet-4-5-20250929", messages: [user("hi")] });
+    const res = await post({ model: "claude-sonnet-4-6-20250929", messages: [user("hi")] });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: string }).error).toContain(
-      "Repository Not Found for url: https://huggingface.co/api/models/claude-sonnet-4-5-20250929",
+      "Repository Not Found for url: https://huggingface.co/api/models/claude-sonnet-4-6-20250929",
     );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(20);
     await complete({ model: "default_model", messages: [user("hi")] });
     expect(mlx.modelLoadAttempts).toEqual([
-      { model: "claude-sonnet-4-5-20250929", ok: false },
+      { model: "claude-sonnet-4-6-20250929", ok: false },
       { model: "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit", ok: true },
     ]);
   });

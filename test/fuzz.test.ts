@@ -161,7 +161,7 @@ const chaoticBody = fc
           weight: 6,
           arbitrary: fc.constantFrom(
             "claude-opus-4-8",
-            "claude-sonnet-4-5",
+            "claude-sonnet-4-6",
             "claude-3-5-haiku-20241022",
             "qwen3-coder-30b",
             "qwen3-coder-anything",
@@ -253,7 +253,7 @@ const validBody = fc
   .record(
     {
       // (No gguf- profile: the embedded flavor names its model, which the fake mlx-lm.server would "download".)
-      model: fc.constantFrom("claude-opus-4-8", "claude-sonnet-4-5", "claude-3-5-haiku-20241022", "qwen3-coder-30b", "qwen3-coder-next"),
+      model: fc.constantFrom("claude-opus-4-8", "claude-sonnet-4-6", "claude-3-5-haiku-20241022", "qwen3-coder-30b", "qwen3-coder-next"),
       max_tokens: fc.integer({ min: 1, max: 64 }),
       messages: validMessages,
       system: validText,

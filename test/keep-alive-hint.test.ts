@@ -46,7 +46,7 @@ function headersOf(path: string, body?: object): Promise<{ status: number; heade
   }).finally(() => agent.destroy());
 }
 
-const ask = (stream: boolean) => ({ model: "claude-sonnet-4-5", max_tokens: 20, stream, messages: [{ role: "user", content: "what is 2+2" }] });
+const ask = (stream: boolean) => ({ model: "claude-sonnet-4-6", max_tokens: 20, stream, messages: [{ role: "user", content: "what is 2+2" }] });
 
 describe("the keep-alive timeout, announced on every kind of answer", () => {
   it.each([

@@ -44,7 +44,7 @@ async function startFakeAnthropic() {
             type: "message",
             role: "assistant",
             content: [],
-            model: "claude-sonnet-5-5",
+            model: "claude-sonnet-4-6",
             stop_reason: null,
             stop_sequence: null,
             usage: { input_tokens: 21, output_tokens: 1 },
@@ -155,9 +155,9 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     expect(log).toMatch(/debug response: 200 ok after [\d,]+ ms · ttft [\d,]+ ms · stop end_turn · in [\d,]+ tok \(\d+ cached\) · out \d+ tok/);
     // The Claude tier: the model sent, the API's status, and its stop reason and usage read from the stream.
     expect(log).toContain(
-      "debug route: claude-sonnet → profile claude-sonnet (model claude-sonnet-5-5, large size, backend anthropic: anthropic/generic) · why: model claude-sonnet is a profile",
+      "debug route: claude-sonnet → profile claude-sonnet (model claude-sonnet-4-6, large size, backend anthropic: anthropic/generic) · why: model claude-sonnet is a profile",
     );
-    expect(log).toMatch(new RegExp(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-5-5 · streamed`));
+    expect(log).toMatch(new RegExp(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-4-6 · streamed`));
     expect(log).toMatch(/debug response: 200 ok after [\d,]+ ms · stop end_turn · in 21 tok \(0 cached\) · out 3 tok/);
     for (const higher of ["debug upstream request body:", "debug upstream answer:", "debug client request:", "debug sent:"]) expect(log).not.toContain(higher);
     // On stderr too, like every other line.
@@ -169,7 +169,7 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     expect(log).toMatch(/debug upstream request body: \{"messages":\[\{"role":"system","content":"You are a coding agent/);
     expect(log).toMatch(/debug upstream answer: .*data: \{"id": "chatcmpl-.*"content": "2 \+ 2"/);
     expect(log).toMatch(/debug upstream answer: event: message_delta\\ndata: \{"type":"message_delta","delta":\{"stop_reason":"end_turn"/);
-    expect(log).toContain('debug upstream request body: {"model":"claude-sonnet-5-5"');
+    expect(log).toContain('debug upstream request body: {"model":"claude-sonnet-4-6"');
     for (const higher of ["debug client request:", "debug sent:"]) expect(log).not.toContain(higher);
     // One line each, cut to a sane size.
     for (const line of log.split("\n")) expect(line.length).toBeLessThan(4500);
@@ -180,14 +180,14 @@ describeWithShared("MALLEX_DEBUG and the saved last request, through mallex prox
     const large = { ...claudeTier, messages: [{ role: "user", content: `naïve 🙂 ${"p".repeat(2 * 1024 * 1024)}` }] };
     expect((await sendClaudeCode(proxy, large)).status).toBe(200);
     const sentBytes = Number(api.received.at(-1)!["content-length"]);
-    const sentText = JSON.stringify({ ...large, model: "claude-sonnet-5-5" });
+    const sentText = JSON.stringify({ ...large, model: "claude-sonnet-4-6" });
     expect(sentBytes).toBe(Buffer.byteLength(sentText));
     const logFile = join(home, "mallex.log");
     await eventually(() => expect(readFileSync(logFile, "utf8")).toContain("debug response: "));
     const log = readFileSync(logFile, "utf8");
-    expect(log).toContain(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-5-5 · streamed · ${sentBytes.toLocaleString("en-US")} bytes`);
+    expect(log).toContain(`debug upstream → POST ${api.url}/v1/messages · model claude-sonnet-4-6 · streamed · ${sentBytes.toLocaleString("en-US")} bytes`);
     expect(log).toContain(
-      `debug upstream request body: {"model":"claude-sonnet-5-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"naïve 🙂 ppp`,
+      `debug upstream request body: {"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"naïve 🙂 ppp`,
     );
     expect(log).toContain(`… (+${sentText.length - 4000} chars)`);
     for (const line of log.split("\n")) expect(line.length).toBeLessThan(4500);

@@ -112,7 +112,7 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
       });
     const hugePrompt = (tier: "local" | "claude") =>
       JSON.stringify({
-        model: tier === "claude" ? "claude-sonnet-4-5" : "local-coder",
+        model: tier === "claude" ? "claude-sonnet-4-6" : "local-coder",
         max_tokens: 16,
         stream: true,
         messages: [{ role: "user", content: `scenario:brief ${"p".repeat(HUGE)}` }],
@@ -141,7 +141,7 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
 
     const normal = (i: number) =>
       JSON.stringify({
-        model: i % 2 === 0 ? "claude-sonnet-4-5" : "local-coder",
+        model: i % 2 === 0 ? "claude-sonnet-4-6" : "local-coder",
         max_tokens: 16,
         stream: i % 4 < 2,
         messages: [{ role: "user", content: `question ${i}` }],

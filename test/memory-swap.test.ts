@@ -106,7 +106,7 @@ describe("memory-aware swapping", () => {
   it("answers every tier in turn, unloading the least recently used server when a third would not fit", async () => {
     const s = swapping();
     expect(await s.ask("claude-haiku-4-5", "one for the fast model")).toBe("one for the fast model");
-    expect(await s.ask("claude-sonnet-4-5", "one for the mid model")).toBe("one for the mid model");
+    expect(await s.ask("claude-sonnet-4-6", "one for the mid model")).toBe("one for the mid model");
     expect(s.state()).toEqual({ [MODELS.low]: "ready", [MODELS.medium]: "ready" });
     expect(s.notes).toEqual([]);
 
@@ -139,7 +139,7 @@ describe("memory-aware swapping", () => {
   it("a request for a server that must wait for room waits for the busy one, then is answered", async () => {
     const s = swapping();
     await s.ask("claude-haiku-4-5", "warm fast");
-    await s.ask("claude-sonnet-4-5", "warm mid");
+    await s.ask("claude-sonnet-4-6", "warm mid");
     // A request in flight on fast and one on mid: deep has to wait until one of them is done.
     const fast = s.pool.for(tableProfile(s, "fast"));
     const leaseFast = fast.beginRequest();

@@ -81,7 +81,7 @@ describe("mlx distributed, supervised", () => {
     const proxy = createTestProxy({ table: c.table, ctx: { supervisors: c.pool, backends: resolveBackends(c.table, {}, { supervised: c.pool.backends }) } });
 
     const response = await proxy.post("/v1/messages", {
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       max_tokens: 64,
       messages: [{ role: "user", content: "hello from several Macs" }],
     });

@@ -178,7 +178,7 @@ describeWithShared("the Models page's actions in a real mallex proxy", () => {
     const answer = await fetch(`${proxy.url}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": TOKEN, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "What is a closure?" }] }),
+      body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "What is a closure?" }] }),
     });
     expect(answer.status, await answer.text()).toBe(200);
     expect(answer.headers.get("x-mallex-route")).toMatch(/^tier=medium; profile=stories-chat; backend=local;/);

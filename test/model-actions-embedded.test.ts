@@ -27,7 +27,7 @@ describeWithShared("a tier changed on the Models page, served by mallex's own en
     fetch(`${proxy.url}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": TOKEN, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "Once upon a time" }] }),
+      body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 8, messages: [{ role: "user", content: "Once upon a time" }] }),
     });
 
   beforeAll(async () => {

@@ -301,7 +301,7 @@ describeWithModelKit("mallex models with what this machine measured", () => {
     ]);
     saveRun(m.home, "2025-06-05T09:00:00.000Z", [evalVariant(chat_gguf, 1, 4, { profile: "chat" })]);
     saveRun(m.home, "2025-06-05T10:00:00.000Z", [
-      evalVariant("claude-sonnet-4-5", 4, 4, { profile: "cloud", server: { kind: "anthropic", flavor: "anthropic", url: "https://api.anthropic.com" } }),
+      evalVariant("claude-sonnet-4-6", 4, 4, { profile: "cloud", server: { kind: "anthropic", flavor: "anthropic", url: "https://api.anthropic.com" } }),
     ]);
     saveRun(m.home, "2025-04-01T10:00:00.000Z", [evalVariant("qwen2.5-coder:7b", 2, 4, { profile: "served", server: ollama })]);
 

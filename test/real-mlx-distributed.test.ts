@@ -118,7 +118,7 @@ async function chat(baseUrl: string, body: unknown): Promise<string> {
  */
 async function servesLikeOneProcess(c: Cluster, single: string): Promise<void> {
   const proxy = createTestProxy({ table: c.table, ctx: { supervisors: c.pool, backends: resolveBackends(c.table, {}, { supervised: c.pool.backends }) } });
-  const response = await proxy.post("/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 8, messages: ASK });
+  const response = await proxy.post("/v1/messages", { model: "claude-sonnet-4-6", max_tokens: 8, messages: ASK });
   expect(response.status, await response.clone().text()).toBe(200);
   const message = (await response.json()) as { content: Array<{ type: string; text?: string }>; usage: { output_tokens: number } };
   expect(message.content[0]).toMatchObject({ type: "text", text: expect.stringMatching(/\S/) });

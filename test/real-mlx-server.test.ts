@@ -135,7 +135,7 @@ describeWithModelKit("the real mlx_lm.server 0.32.2 (Linux, CPU)", () => {
   });
 
   it("any other `model` is loaded as a Hub repo: with HF_HUB_OFFLINE=1 a 404 at once; the served model is dropped first and the next request loads it again", async () => {
-    const claude = await post(server, { model: "claude-sonnet-4-5", messages: SAY_HI, max_tokens: 2 });
+    const claude = await post(server, { model: "claude-sonnet-4-6", messages: SAY_HI, max_tokens: 2 });
     expect(claude.status).toBe(404);
     expect(JSON.parse(claude.text).error).toMatch(
       /^Cannot find an appropriate cached snapshot folder for the specified revision on the local disk and outgoing traffic has been disabled/,
@@ -246,12 +246,12 @@ describeWithModelKit("the real mlx_lm.server without HF_HUB_OFFLINE", () => {
   });
 
   it("a Claude model name makes it ask the Hub for that repo, and its refusal comes back as a 404", async () => {
-    const answer = await post(server, { model: "claude-sonnet-4-5", messages: SAY_HI, max_tokens: 2 });
+    const answer = await post(server, { model: "claude-sonnet-4-6", messages: SAY_HI, max_tokens: 2 });
     expect(answer.status).toBe(404);
     expect(JSON.parse(answer.text).error).toMatch(
-      /^401 Client Error\.\n\nRepository Not Found for url: http:\/\/127\.0\.0\.1:\d+\/api\/models\/claude-sonnet-4-5\/revision\/main\./,
+      /^401 Client Error\.\n\nRepository Not Found for url: http:\/\/127\.0\.0\.1:\d+\/api\/models\/claude-sonnet-4-6\/revision\/main\./,
     );
-    expect(asked).toContain("GET /api/models/claude-sonnet-4-5/revision/main");
+    expect(asked).toContain("GET /api/models/claude-sonnet-4-6/revision/main");
   }, 60_000);
 });
 

@@ -29,7 +29,7 @@ const FILES: LastRequestFiles = { "request.json": "{}", "upstream.json": "{}", "
 
 describe("clipText", () => {
   it("keeps a short text as it is and a long one's start, saying how much was cut", () => {
-    expect(clipText("claude-sonnet-4-5", 256)).toBe("claude-sonnet-4-5");
+    expect(clipText("claude-sonnet-4-6", 256)).toBe("claude-sonnet-4-6");
     expect(clipText("a".repeat(10), 4)).toBe("aaaa… [6 more chars cut by mallex]");
   });
 
@@ -221,7 +221,7 @@ describe("an Anthropic API error that echoes the key", () => {
   local: { kind: openai, flavor: mlx-lm, base_url: "http://127.0.0.1:9/v1" }
   anthropic: { kind: anthropic, base_url: "${api.url}${path}", api_key: "\${ANTHROPIC_API_KEY}" }
 profiles:
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   medium: { profile: claude }
 `,

@@ -13,7 +13,7 @@ const count = (text: string, part: string) => text.split(part).length - 1;
 
 describe("a config that names a retiring Claude model", () => {
   it("is warned about when compiled, and again by each later start from the compiled table, once each", async () => {
-    const dir = writeTree({ "mallex.yaml": localAndClaudeConfig().replace("model: claude-sonnet-5-5", "model: claude-sonnet-4-5") });
+    const dir = writeTree({ "mallex.yaml": localAndClaudeConfig().replace("model: claude-sonnet-4-6", "model: claude-sonnet-4-5") });
     const args = ["--config", join(dir, "mallex.yaml"), "--backend-url", "http://127.0.0.1:9/v1"];
     const first = await startProxyProcess(args);
     await first.stop();
@@ -25,7 +25,7 @@ describe("a config that names a retiring Claude model", () => {
     // generated/ is current: nothing is compiled, and the warning comes from the table.
     expect(later.output()).not.toContain("[profile-model-retiring]");
     expect(
-      count(later.output(), `mallex: warning: ${WARNING} (hint: set model: claude-sonnet-5-5 (or another current Claude model) in profile "claude")`),
+      count(later.output(), `mallex: warning: ${WARNING} (hint: set model: claude-sonnet-4-6 (or another current Claude model) in profile "claude")`),
     ).toBe(1);
   });
 

@@ -20,7 +20,7 @@ const FAKE_CLAUDE = `#!/usr/bin/env node
   const res = await fetch(process.env.ANTHROPIC_BASE_URL + "/v1/messages", {
     method: "POST",
     headers: { authorization: "Bearer " + process.env.ANTHROPIC_AUTH_TOKEN, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "what is 2+2" }] }),
+    body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "what is 2+2" }] }),
   });
   console.log("fake claude: " + res.status + (res.ok ? "" : " " + (await res.text())));
   process.exitCode = res.ok ? 0 : 3;

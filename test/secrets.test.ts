@@ -56,7 +56,7 @@ function fakeApi(req: IncomingMessage, res: ServerResponse, body: string, keys: 
             type: "message",
             role: "assistant",
             content: [],
-            model: "claude-sonnet-4-5",
+            model: "claude-sonnet-4-6",
             stop_reason: null,
             stop_sequence: null,
             usage: { input_tokens: 1, output_tokens: 0 },
@@ -71,7 +71,7 @@ function fakeApi(req: IncomingMessage, res: ServerResponse, body: string, keys: 
           id: "msg_1",
           type: "message",
           role: "assistant",
-          model: "claude-sonnet-4-5",
+          model: "claude-sonnet-4-6",
           content: [{ type: "text", text: "fine" }],
           stop_reason: "end_turn",
           stop_sequence: null,
@@ -102,7 +102,7 @@ beforeAll(async () => {
   anthropic: { kind: anthropic, base_url: "${apiUrl}", api_key: "\${ANTHROPIC_API_KEY}", timeout_s: 1 }
 profiles:
   small: { backend: local, model: test-model, size: small }
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   medium: { profile: claude }
 `,
@@ -122,7 +122,7 @@ describe("ANTHROPIC_API_KEY never leaks", () => {
   it("from answers, when the Claude tier fails in every way (streamed and not) and when mallex refuses a request", async () => {
     for (const how of FAILURES) {
       for (const stream of [false, true]) {
-        const body = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream, messages: [{ role: "user", content: `Find the bug. fail:${how}` }] });
+        const body = JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 16, stream, messages: [{ role: "user", content: `Find the bug. fail:${how}` }] });
         replies.push(await wireRequest(proxy.url, { path: "/v1/messages", body, timeoutMs: 10_000 }));
       }
     }
@@ -135,7 +135,7 @@ describe("ANTHROPIC_API_KEY never leaks", () => {
     replies.push(
       await wireRequest(proxy.url, {
         path: "/v1/messages",
-        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }),
+        body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }),
       }),
     );
     expect(replies.at(-1)!.status).toBe(200);
@@ -172,7 +172,7 @@ describe("ANTHROPIC_API_KEY never leaks", () => {
       expectNoSecret(`mallex ${args.join(" ")}`, `${String(result.stdout)}\n${String(result.stderr)}`);
     }
     const request = join(mkdtempSync(join(tmpdir(), "mallex-explain-")), "request.json");
-    writeFileSync(request, JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }));
+    writeFileSync(request, JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 16, messages: [{ role: "user", content: "Find the bug." }] }));
     for (const args of [
       ["explain", request, "--config", config],
       ["explain", request, "--config", config, "--json"],

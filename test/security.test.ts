@@ -19,7 +19,7 @@ interface Reply {
   body: string;
 }
 
-const message = { model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "Say hi." }] };
+const message = { model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "Say hi." }] };
 const MB = 1024 * 1024;
 
 /** A request over node:http, which (unlike fetch) sends any Host and Origin it is given. */
@@ -165,7 +165,7 @@ describe("mallex proxy on its defaults", () => {
   }, 30_000);
 
   it("answers 400 to JSON nested deeper than 256 levels, and 404 to model ids that are Object's own keys", async () => {
-    const deep = `{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"metadata":${"[".repeat(10_000)}${"]".repeat(10_000)}}`;
+    const deep = `{"model":"claude-sonnet-4-6","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"metadata":${"[".repeat(10_000)}${"]".repeat(10_000)}}`;
     const reply = await send(proxy.url, { path: "/v1/messages", body: deep });
     expect(reply.status).toBe(400);
     expect(errorOf(reply)).toMatchObject({ type: "invalid_request_error", message: expect.stringContaining("256 levels") });

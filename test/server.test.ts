@@ -609,7 +609,7 @@ describe("routing", () => {
     expect(response.headers.get("request-id")).toBe("req_fake");
     expect(received[0]!.headers["x-api-key"]).toBe("sk-real");
     expect(received[0]!.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
-    expect(received[0]!.body.model).toBe("claude-sonnet-5-5");
+    expect(received[0]!.body.model).toBe("claude-sonnet-4-6");
     expect((received[0]!.body.messages as Array<{ content: unknown }>)[1]!.content).toEqual([{ type: "text", text: "hello" }]);
     await anthropic.close();
   });

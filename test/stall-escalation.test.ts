@@ -79,7 +79,7 @@ describeWithShared("escalation of a stalled local model (mallex proxy)", () => {
     expect(reply.text).toContain("from the fake claude");
     expect(reply.route).toMatch(/^tier=high; profile=claude; backend=anthropic; reason=/);
     expect(routeReason(reply.route)).toBe("stalled: Edit on tiny-repo/hello.txt failed twice with the same input → high");
-    expect(api.received.map((request) => request.body.model)).toEqual(["claude-sonnet-5-5"]);
+    expect(api.received.map((request) => request.body.model)).toEqual(["claude-sonnet-4-6"]);
     expect(proxy.output()).toContain("(stalled: Edit on tiny-repo/hello.txt failed twice with the same input → high)");
 
     // Claude's edit worked: nothing is stalled any more, and the session stays on its tier.

@@ -93,7 +93,7 @@ function ask(key: string, pieces: string[], stream: boolean, tools: readonly unk
   return fetch(`${(through ?? proxy).url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: maxTokens, stream, messages: [{ role: "user", content: key }], tools }),
+    body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: maxTokens, stream, messages: [{ role: "user", content: key }], tools }),
   });
 }
 

@@ -19,7 +19,7 @@ const read = {
 };
 
 const ask = (stream: boolean) => ({
-  model: "claude-sonnet-4-5",
+  model: "claude-sonnet-4-6",
   max_tokens: 512,
   stream,
   messages: [{ role: "user", content: "Show me /tmp/a.txt." }],

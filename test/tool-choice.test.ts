@@ -13,7 +13,7 @@ const lookup = {
 const other = { name: "close_ticket", description: "Closes a ticket.", input_schema: { type: "object", properties: { id: { type: "integer" } } } };
 
 const ask = (extra: Record<string, unknown>) => ({
-  model: "claude-sonnet-4-5",
+  model: "claude-sonnet-4-6",
   max_tokens: 1024,
   messages: [{ role: "user", content: "What does ticket 42 say?" }],
   tools: [lookup, other],
@@ -342,7 +342,7 @@ describe("tools.retry_unknown_calls: an answer that calls a tool the request doe
   // Issue 48: asked to write to_roman, Qwen2.5-Coder-1.5B "called" it, 5 times of 5.
   const TO_ROMAN = '```json\n{\n  "name": "to_roman",\n  "arguments": {"number": 19}\n}\n```';
   const roman = (extra: Record<string, unknown> = {}) => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     messages: [{ role: "user", content: "Implement `to_roman` in roman.py as its docstring says." }],
     tools: [tool("Read"), tool("Edit"), tool("Bash")],
@@ -464,7 +464,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
   // The real 1.5B's answer once it had read the file: the whole file, implemented, in a fence, and no call.
   const ANSWER = `To implement \`to_roman\`, you can use:\n\n\`\`\`python\n${REWRITTEN}\n\`\`\`\n`;
   const afterRead = (extra: Record<string, unknown> = {}) => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     messages: [
       { role: "user", content: "Implement `to_roman` in roman.py as its docstring says." },
@@ -649,7 +649,7 @@ describe("tools.read_named_files: the files a user's request names are read befo
   });
   const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" } } } });
   const prompt = (text: string, extra: Record<string, unknown> = {}) => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
     messages: [
@@ -751,7 +751,7 @@ describe("tools.restate_questions: after the Reads that follow a question, the q
   });
   const QUESTION = "Which function in this project deletes files from disk?";
   const body = {
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     messages: [
       { role: "user", content: QUESTION },
@@ -787,7 +787,7 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
   const QUESTION = "Which function in this project deletes files from disk? Answer with the function's name only.";
   const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" }, pattern: { type: "string" } } } });
   const body = {
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     stream: true,
     system: "You are Claude Code.",
@@ -886,7 +886,7 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
   const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" }, content: { type: "string" } } } });
   // The real 1.5B's turns: a correct Write, then Claude Code's answer to it written into the file.
   const body = (stream: boolean) => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     stream,
     messages: [
@@ -1020,7 +1020,7 @@ describe("tools.end_after_edits: once the file a request names is changed, malle
   });
   const tool = (name: string) => ({ name, input_schema: { type: "object", properties: { file_path: { type: "string" } } } });
   const afterWrite = (stream: boolean) => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     stream,
     system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
@@ -1067,7 +1067,7 @@ describe("tools.worked_example: the system prompt shows one call in the model's 
   });
   const tool = (name: string, parameter: string) => ({ name, input_schema: { type: "object", properties: { [parameter]: { type: "string" } } } });
   const request = {
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 256,
     system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
     messages: [{ role: "user", content: "What does main.py print?" }],

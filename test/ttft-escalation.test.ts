@@ -88,7 +88,7 @@ describeWithShared("escalation on predicted time to first token (mallex proxy)",
     const long = await send(firstTurn("delta", 2_000), "fresh");
     expect(long.status).toBe(200);
     expect(long.text).toContain("from the fake claude");
-    expect(claudeAsked()).toEqual(["claude-sonnet-5-5"]);
+    expect(claudeAsked()).toEqual(["claude-sonnet-4-6"]);
     expect(long.route).toMatch(/^tier=high; profile=claude; backend=anthropic; reason=/);
     expect(routeReason(long.route)).toMatch(/^default → medium → predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalated to high$/);
     expect(proxy.output()).toMatch(/predicted ttft [\d.]+ s > max_ttft_s 0\.5 of tier medium, escalating to high/);

@@ -34,7 +34,7 @@ const tools = {
   }),
 };
 
-const model = () => createAnthropic({ baseURL: `${proxy.url}/v1`, apiKey: "local" })("claude-sonnet-4-5");
+const model = () => createAnthropic({ baseURL: `${proxy.url}/v1`, apiKey: "local" })("claude-sonnet-4-6");
 
 describe("Vercel AI SDK streamText through mallex", () => {
   it("runs the app's own tool and finishes the next step with its result", async () => {

@@ -7,14 +7,20 @@ import type { RoutingTable } from "./routing-table.js";
  * it (test/unit/check-claude-model.test.ts holds this table to the installed SDK's). A profile that names
  * one works until that day and then answers every hard request with Anthropic's error, so compile
  * says so while there is time, and so does every start whose config was compiled before (retiringModelWarnings).
+ *
+ * The successor named is the newest model that takes the same requests, not Anthropic's newest: mallex
+ * passes a client's request on as it came, and the 5.5 models refuse what clients still send —
+ * temperature and top_p, thinking with a budget (Claude Code 2.1.100) or turned off, a forced tool
+ * choice (the Vercel AI SDK's toolChoice) — where Sonnet and Opus 4.6 take them as 4.5 did (the AI
+ * SDK's model capabilities, @ai-sdk/anthropic 3.0.137).
  */
 export const RETIRING_CLAUDE_MODELS: Readonly<Record<string, { endOfLife: string; successor: string }>> = {
   "claude-mythos-preview": { endOfLife: "2026-06-30", successor: "claude-mythos-5-2" },
-  "claude-sonnet-4-5": { endOfLife: "2026-11-30", successor: "claude-sonnet-5-5" },
-  "claude-sonnet-4-5-20250929": { endOfLife: "2026-11-30", successor: "claude-sonnet-5-5" },
+  "claude-sonnet-4-5": { endOfLife: "2026-11-30", successor: "claude-sonnet-4-6" },
+  "claude-sonnet-4-5-20250929": { endOfLife: "2026-11-30", successor: "claude-sonnet-4-6" },
   // From SDK 1.14.0, newer than the pinned one.
-  "claude-opus-4-5": { endOfLife: "2027-01-22", successor: "claude-opus-5-5" },
-  "claude-opus-4-5-20251101": { endOfLife: "2027-01-22", successor: "claude-opus-5-5" },
+  "claude-opus-4-5": { endOfLife: "2027-01-22", successor: "claude-opus-4-6" },
+  "claude-opus-4-5-20251101": { endOfLife: "2027-01-22", successor: "claude-opus-4-6" },
 };
 
 /** A warning for each Anthropic profile whose model is retiring or retired (RETIRING_CLAUDE_MODELS). */

@@ -21,7 +21,7 @@ export const FAKE_CLAUDE_MESSAGE = {
   id: "msg_1",
   type: "message",
   role: "assistant",
-  model: "claude-sonnet-4-5",
+  model: "claude-sonnet-4-6",
   content: [{ type: "text", text: "from the fake claude" }],
   stop_reason: "end_turn",
   stop_sequence: null,

@@ -38,7 +38,7 @@ export function localAndClaudeConfig(options: { defaultTier?: "medium" | "high";
   anthropic: { kind: anthropic, base_url: https://api.anthropic.com, api_key: "\${ANTHROPIC_API_KEY}" }
 profiles:
   coder: { backend: local, model: test-coder, size: medium }
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   medium: { profile: coder${options.medium ?? ""} }
   high: { profile: claude, fallback: medium }

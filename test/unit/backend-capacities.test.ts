@@ -15,7 +15,7 @@ const CONFIG = `backends:
 profiles:
   q: { backend: llama, model: q.gguf, size: small }
   m: { backend: mlx, model: org/m-4bit, size: medium }
-  c: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  c: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   low: { profile: q }
   medium: { profile: m }

@@ -46,12 +46,12 @@ describe("a Claude model Anthropic retires", () => {
     expect(result.lines.join("\n")).toContain(
       'profile "hard" names claude-sonnet-4-5, which Anthropic retires on 2026-11-30: from then on every request routed to it fails',
     );
-    expect(result.lines.join("\n")).toContain('set model: claude-sonnet-5-5 (or another current Claude model) in profile "hard"');
+    expect(result.lines.join("\n")).toContain('set model: claude-sonnet-4-6 (or another current Claude model) in profile "hard"');
     expect(result.table).toBeDefined();
   });
 
   it("says nothing for a current Claude model, nor for a local model of the same name", () => {
-    expect(compileTree({ "mallex.yaml": config("claude-sonnet-5-5") }).diagnostics).toEqual([]);
+    expect(compileTree({ "mallex.yaml": config("claude-sonnet-4-6") }).diagnostics).toEqual([]);
     expect(compileTree({ "mallex.yaml": config("claude-sonnet-4-5", "openai") }).diagnostics).toEqual([]);
   });
 

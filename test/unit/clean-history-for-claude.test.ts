@@ -4,7 +4,7 @@ import { cleanHistoryForClaude, removeMallexNotes } from "../../src/translate/cl
 import { outputCapNote } from "../../src/translate/output-cap-note.js";
 import { formatInvalidCallNote } from "../../src/translate/tool-calls/resolve-tool-call.js";
 
-const request = (messages: MessagesRequest["messages"]): MessagesRequest => ({ model: "claude-sonnet-4-5", max_tokens: 16, messages });
+const request = (messages: MessagesRequest["messages"]): MessagesRequest => ({ model: "claude-sonnet-4-6", max_tokens: 16, messages });
 
 describe("cleanHistoryForClaude", () => {
   it("leaves a history the API takes as it is", () => {

@@ -21,7 +21,7 @@ profiles:
   coder: { backend: mlx, model: mlx-community/Coder-4bit, size: small, context_window: 32768, input_budget: 8000 }
   spare: { backend: mlx, model: mlx-community/Spare-4bit, size: small, context_window: 65536 }
   bare: { backend: ext, model: bare, size: small, aliases: ["bare*"] }
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   low: { profile: tiny }
   medium: { profile: coder }

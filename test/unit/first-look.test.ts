@@ -74,7 +74,7 @@ describe("namedFiles: the files a user's words name, to read", () => {
 describe("firstLook: what mallex runs and reads before the model is asked", () => {
   const TOOLS = [tool("Bash"), tool("Read"), tool("Write")];
   const request = (text: string, extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     system: "You are Claude Code.\n# Environment\n - Primary working directory: /repo\n",
     messages: [{ role: "user", content: text }],
@@ -127,7 +127,7 @@ describe("tools.search_named_symbols: a name of the code searched, then the file
   const on = { readNamedFiles: true, runNamedCommands: true, searchNamedSymbols: true };
   const SEARCH = { pattern: "\\bMAX_RETRIES\\b", output_mode: "content", "-n": true };
   const searched = (result: string, input: object = SEARCH): MessagesRequest => ({
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     max_tokens: 1024,
     system: SYSTEM,
     messages: [

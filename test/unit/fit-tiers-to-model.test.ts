@@ -11,7 +11,7 @@ profiles:
   coder-1.5b: { backend: mlx, model: a, size: small, params_b: 1.5 }
   coder-7b: { backend: mlx, model: b, size: small, params_b: 7 }
   coder-30b: { backend: mlx, model: c, size: medium, params_b: 30 }
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   low: { profile: coder-30b }
   medium: { profile: coder-30b }

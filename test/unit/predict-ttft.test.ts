@@ -71,7 +71,7 @@ profiles:
   fast: { backend: local, model: fast-model, size: small }
   slow: { backend: local, model: slow-model, size: medium }
   large: { backend: big, model: large-model, size: large }
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   low: { profile: fast }
   medium: { profile: slow, ${medium} }

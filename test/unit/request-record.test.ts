@@ -15,7 +15,7 @@ const trim: TrimReport = {
   prefixTokens: 0,
   user: [],
 };
-const start: CallStart = { route: "claude-sonnet-4-5 → coder (default → medium)", charsIn: 77_000, charsOut: 7_300, trim, notes: [] };
+const start: CallStart = { route: "claude-sonnet-4-6 → coder (default → medium)", charsIn: 77_000, charsOut: 7_300, trim, notes: [] };
 
 /** A clock the test moves. */
 function clock(at = 1_000) {
@@ -28,11 +28,11 @@ describe("a request's record", () => {
     const trace: RequestTrace = { started: 1_000 };
     const record = createRequestRecord(trace, clock().now);
     const route = { profile: { name: "coder" } as CompiledProfile, reason: "default → medium", skipped: [] };
-    record.happened({ type: "read", model: "claude-sonnet-4-5" });
+    record.happened({ type: "read", model: "claude-sonnet-4-6" });
     record.happened({ type: "classified", outcome: "cached" });
     record.happened({ type: "routed", route });
     record.happened({ type: "refused", message: "the model server is not reachable" });
-    expect(trace).toEqual({ started: 1_000, model: "claude-sonnet-4-5", classifier: "cached", route, failure: "the model server is not reachable" });
+    expect(trace).toEqual({ started: 1_000, model: "claude-sonnet-4-6", classifier: "cached", route, failure: "the model server is not reachable" });
     expect(record.trace).toBe(trace);
   });
 
@@ -62,7 +62,7 @@ describe("a request's record", () => {
     end("client disconnected"); // after the end: nothing more
     expect(call.metrics).toEqual({
       ...start,
-      route: "claude-sonnet-4-5 → coder (default → medium) on http://127.0.0.1:8081",
+      route: "claude-sonnet-4-6 → coder (default → medium) on http://127.0.0.1:8081",
       notes: ["thinking stripped"],
       started: 1_000,
       queuedMs: 250,

@@ -12,7 +12,7 @@ const CONFIG = `backends:
 profiles:
   coder: { backend: mlx, model: mlx-community/Coder-4bit, size: small, context_window: 32768, input_budget: 8000 }
   spare: { backend: mlx, model: mlx-community/Spare-4bit, size: small, context_window: 65536, input_budget: 48000 }
-  claude: { backend: anthropic, model: claude-sonnet-5-5, size: large }
+  claude: { backend: anthropic, model: claude-sonnet-4-6, size: large }
 tiers:
   medium: { profile: coder }
   high: { profile: claude, fallback: medium }
