@@ -10,7 +10,7 @@ import type { RoutingTable } from "./routing-table.js";
  *
  * The successor named is the newest model that takes the same requests, not Anthropic's newest: mallex
  * passes a client's request on as it came, and the 5.5 models refuse what clients still send —
- * temperature and top_p, thinking with a budget (Claude Code 2.1.100) or turned off, a forced tool
+ * temperature and top_p, thinking with a budget (Claude Code's for a haiku-named model) or turned off, a forced tool
  * choice (the Vercel AI SDK's toolChoice) — where Sonnet and Opus 4.6 take them as 4.5 did (the AI
  * SDK's model capabilities, @ai-sdk/anthropic 3.0.137).
  */
