@@ -30,6 +30,9 @@ export class LinearRegexError extends Error {
   override name = "LinearRegexError";
 }
 
+/** re2js's anchor for a search that may start anywhere from its start position (RE2Flags.UNANCHORED, not exported). */
+const UNANCHORED = 0;
+
 /** The JavaScript flags mallex.yaml allows (the schema: `[gimsu]`); `u` changes nothing in RE2, which is always Unicode. */
 const FLAG_BITS: Readonly<Record<string, number>> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL, g: 0, u: 0 };
 
@@ -57,6 +60,11 @@ export function compileLinearRegex(source: string, flags: string): LinearRegex {
   }
   const global = flags.includes("g");
   const required = findRequiredLiteral(source, flags);
+  const named = Object.entries(re.namedGroups());
+  // One search that records the named groups' bounds as it goes: a Matcher finds the match, then
+  // runs it again from its start to find a group, twice the automaton's work over the match.
+  const bounds = named.length > 0 ? 1 + re.groupCount() : 1;
+  const machine = re.re2();
   return {
     source,
     flags,
@@ -70,11 +78,12 @@ export function compileLinearRegex(source: string, flags: string): LinearRegex {
         if (at < 0) return null;
         from = windowStart(text, at, required.breaksBefore);
       }
-      const matcher = re.matcher(text);
-      if (!matcher.find(from)) return null;
+      const [found, ends] = machine.matchWithGroup(text, from, text.length, UNANCHORED, bounds) as [boolean, number[] | null];
+      if (!found || ends === null) return null;
+      const span = (group: number) => (ends[2 * group]! < 0 ? undefined : text.slice(ends[2 * group], ends[2 * group + 1]));
       const groups: Record<string, string | undefined> = Object.create(null);
-      for (const [name, value] of Object.entries(matcher.getNamedGroups())) groups[name] = value ?? undefined;
-      return { text: matcher.group(0) ?? "", groups };
+      for (const [name, group] of named) groups[name] = span(group);
+      return { text: span(0) ?? "", groups };
     },
     replace: (text, replacement) => (global ? re.matcher(text).replaceAll(replacement) : re.matcher(text).replaceFirst(replacement)),
   };

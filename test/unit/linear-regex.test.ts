@@ -20,6 +20,29 @@ describe("compileLinearRegex: JavaScript's meaning, RE2's time", () => {
     expect(compileLinearRegex("HELLO", "i").test("well, hello")).toBe(true);
   });
 
+  it("execs as RegExp.exec does: the first match and its named groups, an unmatched group undefined, past surrogate pairs and lookbehinds", () => {
+    const cases: Array<[source: string, flags: string, texts: string[]]> = [
+      [
+        "(?:# currentDate\\n)?(?<date>Today's date is [^\\n]*)",
+        "",
+        ["x\n# currentDate\nToday's date is 1.\nToday's date is 2.", "😀 Today's date is 😀.", "none"],
+      ],
+      ["(?<a>x)|(?<b>y)", "", ["zzy", "xy", "zz"]],
+      ["(?<head>- [^\\n]*)(?:\\n(?<more>  [^\\n]*))?", "", ["- one\n  two\n- three", "- alone", "\u{1F600}- emoji\n  next"]],
+      ["(?<=gitStatus: )(?<git>[^\\n]+)", "", ["gitStatus: clean\ngitStatus: dirty", "no status"]],
+      ["^(?<line>[A-Z][^\\n]*)$", "m", ["lower\nUpper one\nUpper two", "lower only"]],
+      ["(plain)(?<named>[0-9]+)?", "i", ["a PLAIN b plain7", "nothing"]],
+    ];
+    for (const [source, flags, texts] of cases) {
+      const linear = compileLinearRegex(source, flags);
+      for (const text of texts) {
+        const expected = new RegExp(source, flags).exec(text);
+        const expectedGroups = expected?.groups === undefined ? {} : { ...expected.groups };
+        expect(linear.exec(text), `${source} on ${JSON.stringify(text)}`).toEqual(expected === null ? null : { text: expected[0], groups: expectedGroups });
+      }
+    }
+  });
+
   it("keeps JavaScript's \\s, \\S and . (RE2's are ASCII-only and let \\r through)", () => {
     expect(compileLinearRegex("a\\sb", "").test("a\u00a0b")).toBe(true);
     expect(compileLinearRegex("a\\sb", "").test("a\u2028b")).toBe(true);
