@@ -135,30 +135,7 @@ describeWithShared(
   "a real llama-server's warm-up saved, then restored at the next start (skipped until scripts/build-llama-server.sh has run)",
   () => {
     it("prefills the prefix once; the next start reads it from the file, and serves a new session's first request from it", async () => {
-      const home = mkdtempSync(join(tmpdir(), "mallex-llama-slots-"));
-      const config = join(home, "mallex.yaml");
-      writeFileSync(
-        config,
-        [
-          "include: [mallex]",
-          "backends:",
-          "  llama:",
-          "    supervise:",
-          `      command: "${LLAMA_SERVER} -m {model} --host 127.0.0.1 --port {port} --jinja -c 16384 -np 2 -t 1"`,
-          "profiles:",
-          "  tiny:",
-          "    backend: llama",
-          `    model: ${RANDOM}`,
-          "    size: small",
-          "    context_window: 8192",
-          "    input_budget: 6000",
-          "    max_output_tokens: 1",
-          "tiers:",
-          "  low: { profile: tiny }",
-          "  medium: { profile: tiny }",
-          "",
-        ].join("\n"),
-      );
+      const { home, config } = llamaHome(2);
       let warmed = 0;
       const cachedTokens = async (url: string, body: string) => {
         const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -189,6 +166,64 @@ describeWithShared(
         await second.stop();
       }
     });
+
+    it("with one slot, keeps the last conversation as it stops: a session continued at the next start reads its whole first prompt from the cache", async () => {
+      const { home, config } = llamaHome(1);
+      const usageOf = async (url: string, body: string) => {
+        const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
+        const events = parseSSE(await response.text()).map((event) => JSON.parse(event.data) as { type: string; usage?: Record<string, number> });
+        return events.find((event) => event.type === "message_delta")!.usage!;
+      };
+      const opening = sessionFirstRequest("a");
+      const first = await startProxyProcess(["--config", config], home);
+      let prompt = 0;
+      try {
+        const usage = await usageOf(first.url, opening);
+        prompt = usage.input_tokens! + usage.cache_read_input_tokens!;
+      } finally {
+        await first.stop();
+      }
+      expect(first.output()).toMatch(/tiny: the last conversation kept for the next start \(\d+ tokens, [\d.]+ MB\)/);
+
+      const second = await startProxyProcess(["--config", config], home);
+      try {
+        const request = JSON.parse(opening) as { messages: unknown[]; [key: string]: unknown };
+        request.messages.push({ role: "assistant", content: "4" }, { role: "user", content: "And 3+3?" });
+        expect((await usageOf(second.url, JSON.stringify(request))).cache_read_input_tokens).toBeGreaterThanOrEqual(prompt);
+        expect(second.output()).toMatch(/tiny: prompt cache restored with the last conversation \(\d+ tokens, kept when its server last stopped\)/);
+      } finally {
+        await second.stop();
+      }
+    });
   },
   describe.skipIf(!built),
 );
+
+/** A MALLEX_HOME whose config runs the tiny model on the real llama-server with `slots` slots. */
+function llamaHome(slots: number): { home: string; config: string } {
+  const home = mkdtempSync(join(tmpdir(), "mallex-llama-slots-"));
+  const config = join(home, "mallex.yaml");
+  writeFileSync(
+    config,
+    [
+      "include: [mallex]",
+      "backends:",
+      "  llama:",
+      "    supervise:",
+      `      command: "${LLAMA_SERVER} -m {model} --host 127.0.0.1 --port {port} --jinja -c 16384 -np ${slots} -t 1"`,
+      "profiles:",
+      "  tiny:",
+      "    backend: llama",
+      `    model: ${RANDOM}`,
+      "    size: small",
+      "    context_window: 8192",
+      "    input_budget: 6000",
+      "    max_output_tokens: 1",
+      "tiers:",
+      "  low: { profile: tiny }",
+      "  medium: { profile: tiny }",
+      "",
+    ].join("\n"),
+  );
+  return { home, config };
+}

@@ -11,7 +11,8 @@ import { sessionFirstRequest } from "./helpers/session-first-request.js";
  * A new session's first request finds the system prompt and tools in the engine's cache: mallex
  * remembers the prefix its sessions start with (MALLEX_HOME/stable-prefixes.json), and gives it to
  * the engine as soon as the engine is ready, before the session's request is served; the prefilled
- * slot is saved (MALLEX_HOME/prompt-cache) and the next start restores it instead of prefilling.
+ * slot is saved (MALLEX_HOME/prompt-cache) and the next start restores it instead of prefilling. As
+ * the engine stops, its one slot's session is kept beside it, and read back at the next start instead.
  * Real processes, the real engine on a tiny real GGUF, Claude Code's captured first request.
  */
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
@@ -46,14 +47,45 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
       await first.stop();
     }
     expect(existsSync(join(home, "stable-prefixes.json"))).toBe(true);
-    expect(readdirSync(join(home, "prompt-cache")).filter((name) => name.endsWith(".bin"))).toHaveLength(1);
+    // The warm-up's slot, and the session's kept as the engine stopped (it begins with the same prefix).
+    expect(first.output()).toMatch(/the last conversation kept for the next start \(\d+ tokens, [\d.]+ MB\)/);
+    expect(readdirSync(join(home, "prompt-cache")).filter((name) => name.endsWith(".bin"))).toHaveLength(2);
 
     // Another session on a new start: the saved slot is read back, nothing is prefilled for it.
     const second = await startProxyProcess(args, home);
     try {
       expect(cachedShare(await usageOf(second, sessionFirstRequest("b")))).toBeGreaterThanOrEqual(0.85);
-      expect(second.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
+      expect(second.output()).toMatch(/prompt cache restored with the last conversation \(\d+ tokens, kept when its server last stopped\)/);
       expect(second.output()).not.toContain("prompt cache warmed");
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("a session continued after a restart reads its whole conversation from the cache, not only the prefix (claude --continue)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-warm-continue-"));
+    const args = ["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192"];
+    const opening = sessionFirstRequest("a");
+    const first = await startProxyProcess(args, home);
+    let before: Usage;
+    try {
+      before = await usageOf(first, opening);
+    } finally {
+      await first.stop();
+    }
+    const [, tokens] = /the last conversation kept for the next start \((\d+) tokens/.exec(first.output()) ?? [];
+    // What the engine's one slot held: the whole prompt (and what of the answer it decoded).
+    expect(Number(tokens)).toBeGreaterThanOrEqual(before.input_tokens + before.cache_read_input_tokens);
+
+    const second = await startProxyProcess(args, home);
+    try {
+      const request = JSON.parse(opening) as { messages: unknown[]; [key: string]: unknown };
+      request.messages.push({ role: "assistant", content: "4" }, { role: "user", content: "And 3+3?" });
+      const after = await usageOf(second, JSON.stringify(request));
+      // The whole first prompt from the cache, where a new start used to hold the prefix alone (what it read from the cache then).
+      expect(after.cache_read_input_tokens).toBeGreaterThanOrEqual(before.input_tokens + before.cache_read_input_tokens);
+      expect(before.input_tokens).toBeGreaterThan(0);
+      expect(second.output()).toMatch(new RegExp(`prompt cache restored with the last conversation \\(${tokens} tokens, kept when its server last stopped\\)`));
     } finally {
       await second.stop();
     }

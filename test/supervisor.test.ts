@@ -426,6 +426,39 @@ describe("createSupervisor: idle unload", () => {
   });
 });
 
+describe("createSupervisor: beforeStop (a server keeps its prompt cache as it stops)", () => {
+  it("is given the ready server's URL while it still answers, on stop() and on an idle unload, once a run", async () => {
+    const seen: Array<{ baseUrl: string; answered: boolean }> = [];
+    const beforeStop = async (baseUrl: string) => {
+      const health = await fetch(`${baseUrl.replace(/\/v1$/, "")}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      seen.push({ baseUrl, answered: health });
+    };
+    const h = start(fakeCommand(""), { idleUnloadMs: 300 }, { beforeStop });
+    const first = await h.supervisor.ensureReady();
+    await h.waitFor((e) => e.type === "unloaded");
+    const second = await h.supervisor.ensureReady();
+    await h.supervisor.stop();
+    expect(seen).toEqual([
+      { baseUrl: first, answered: true },
+      { baseUrl: second, answered: true },
+    ]);
+    await h.supervisor.stop();
+    expect(seen).toHaveLength(2);
+  });
+
+  it("stops the server after beforeStopTimeoutMs when beforeStop hangs, saying so in the server's log", async () => {
+    const h = start(fakeCommand(""), {}, { beforeStop: () => new Promise(() => {}), beforeStopTimeoutMs: 300 });
+    await h.supervisor.ensureReady();
+    const pid = h.supervisor.pid!;
+    await h.supervisor.stop();
+    expect(alive(pid)).toBe(false);
+    expect(readFileSync(serverLogPath(h.home), "utf8")).toContain("its prompt cache not kept within 0.3 s: stopped without it");
+  });
+});
+
 describe("createSupervisor: keep (on_exit: keep) and adopt", () => {
   const pidfileOf = (h: Harness) => pidfilesOf(h.home, "mlx--test")[0]?.record;
 

@@ -804,7 +804,7 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
 
   it("sends the files and the question as the only message, offers no tools, says so in the log, and streams the answer as text", async () => {
     const remembered: unknown[] = [];
-    const stablePrefixes = { remember: (_: unknown, request: unknown) => void remembered.push(request), warmRequest: () => undefined, flush: async () => {} };
+    const stablePrefixes = { remember: (_: unknown, request: unknown) => remembered.push(request) > 0, warmRequest: () => undefined, flush: async () => {} };
     const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(true), ctx: { stablePrefixes } });
     const seen = mlx.requests.length;
     mlx.script({ text: "purge_stale" });
@@ -861,7 +861,7 @@ describe("tools.answer_from_files: a question after its Reads is sent alone, wit
     ];
     for (const [on, question] of cases) {
       const remembered: unknown[] = [];
-      const stablePrefixes = { remember: (_: unknown, request: unknown) => void remembered.push(request), warmRequest: () => undefined, flush: async () => {} };
+      const stablePrefixes = { remember: (_: unknown, request: unknown) => remembered.push(request) > 0, warmRequest: () => undefined, flush: async () => {} };
       const proxy = createTestProxy({ backendUrl: mlx.url, table: alone(on), ctx: { stablePrefixes } });
       const seen = mlx.requests.length;
       mlx.script({ text: "ok" });

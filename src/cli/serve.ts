@@ -202,6 +202,8 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   let dashboard: DashboardFeed | undefined;
   // A server that is ready is given the prefix its profiles' sessions start with (warm-prompt-cache.ts), once the proxy exists.
   let warm: ((key: string, baseUrl: string) => void) | undefined;
+  // A server about to stop keeps the session it holds (keep-last-conversation.ts), once the proxy exists.
+  let keepLast: ((baseUrl: string) => Promise<void>) | undefined;
   const serverEvent = (key: string, event: SupervisorEvent) => {
     for (const line of formatSupervisorEvent(key, event)) logEvent(line);
     dashboard?.serverEvent(key, event);
@@ -213,6 +215,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
     create: (spec, observe) =>
       supervise!(spec, {
         mallexHome,
+        beforeStop: (baseUrl) => keepLast?.(baseUrl) ?? Promise.resolve(),
         onEvent: (event) => {
           observe(event);
           serverEvent(spec.key, event);
@@ -285,6 +288,7 @@ export async function serve(args: ServeArgs, options: ServeOptions): Promise<Ser
   });
   running = proxy;
   dashboard = proxy.dashboard;
+  keepLast = proxy.keepLastConversation;
   // The default tier's profile first: the first session goes there.
   warm = (key, baseUrl) => {
     const profiles = profilesByKey.get(key) ?? [];

@@ -31,8 +31,8 @@ export interface StablePrefix {
  * asks: see warmPromptCache.
  */
 export interface StablePrefixes {
-  /** Takes the prefix of a request that has one; written to the file only when it changed. */
-  remember(profile: Pick<CompiledProfile, "name" | "model">, request: OpenAIChatRequest): void;
+  /** Takes the prefix of a request that has one (and says whether it had); written to the file only when it changed. */
+  remember(profile: Pick<CompiledProfile, "name" | "model">, request: OpenAIChatRequest): boolean;
   /** The request that prefills the profile's prefix (one token of answer), or undefined when none is known. */
   warmRequest(profile: Pick<CompiledProfile, "name" | "model">): OpenAIChatRequest | undefined;
   /** The pending write, if any (the proxy's close). */
@@ -61,12 +61,13 @@ export function createStablePrefixes(options: StablePrefixesOptions): StablePref
   return {
     remember(profile, request) {
       const prefix = stablePrefixOf(request);
-      if (prefix === undefined) return;
+      if (prefix === undefined) return false;
       const models = (prefixes[profile.name] ??= dictionary<StablePrefix>());
-      if (JSON.stringify(models[profile.model]) === JSON.stringify(prefix)) return;
+      if (JSON.stringify(models[profile.model]) === JSON.stringify(prefix)) return true;
       models[profile.model] = prefix;
       // Off the request path, one write at a time; a new prefix is rare (a new tool set or release).
       writing = writing.then(write);
+      return true;
     },
     warmRequest(profile) {
       const prefix = prefixes[profile.name]?.[profile.model];

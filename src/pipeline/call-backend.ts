@@ -39,6 +39,7 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
   const release = () => {
     if (!released) {
       lease?.end();
+      if (servedBy !== undefined) server.slotHolds?.(servedBy, options.opensWithPrefix === true ? profile : undefined);
       // Before the queue's next request goes: it waits for the prefix (warmingUp).
       if (options.restoresPrefix === true && servedBy !== undefined) server.restorePrefix?.(profile, servedBy);
       slot?.();
@@ -90,6 +91,8 @@ export interface CallOptions {
   queueSession?: string | (() => string) | undefined;
   /** Its prompt is no session's prefix (a question sent alone): once answered, the server's slot gets the stable prefix back (ServerContext.restorePrefix). */
   restoresPrefix?: boolean;
+  /** Its prompt opens with the profile's stable prefix: once answered, the server's slot holds that session (ServerContext.slotHolds). */
+  opensWithPrefix?: boolean;
 }
 
 /** A backend's answer, headers in; release gives back its queue slot (and its supervisor lease). */

@@ -133,6 +133,7 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
     poolSession: answering.poolSession,
     queueSession,
     ...(answering.alone === true ? { restoresPrefix: true } : {}),
+    ...(answering.opensWithPrefix === true ? { opensWithPrefix: true } : {}),
   });
   return readAnswer(scope, answering, calling);
 }

@@ -66,6 +66,8 @@ export interface PreparedCall {
   echoedResults?: EchoedResultRetry;
   /** A question sent alone (tools.answer_from_files): its prompt is no session's prefix, and takes the server's slot from the one that is. */
   alone?: boolean;
+  /** Its prompt opens with the profile's stable prefix (a session's request): once answered, the server's slot holds that session (ServerContext.slotHolds). */
+  opensWithPrefix?: boolean;
 }
 
 /** A prepared call once sent: what reading its answer (and a forced call's retries) needs. */
@@ -166,7 +168,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
   const { asked, offeredTools } = checks;
   const upstream = buildUpstreamRequest(asked, checks.sent, options, checks.readWhole);
   // A question sent alone, without tools, is no session's prefix: the next session starts with the tools.
-  if (!checks.alone) server.stablePrefixes?.remember(route.profile, upstream.request);
+  const opensWithPrefix = !checks.alone && server.stablePrefixes?.remember(route.profile, upstream.request) === true;
   const poolSession = server.pools?.for(backend.name) === undefined ? undefined : poolSessionKey(prompt.sessionId, request);
   const queueSession = poolSession ?? sessionKeyWhenAsked(prompt.sessionId, request);
   const thinking = decideThinking(request.thinking, options.thinking);
@@ -214,6 +216,7 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(checks.fileAsked === undefined ? {} : { fileAsked: { ...checks.fileAsked, upstreamRequest: upstream.request } }),
     ...(checks.echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
     ...(checks.alone ? { alone: true } : {}),
+    ...(opensWithPrefix ? { opensWithPrefix: true } : {}),
   };
   return { kind: "call", call };
 }

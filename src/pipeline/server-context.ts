@@ -91,6 +91,12 @@ export interface ServerContext {
    * again. Only where a slot file can be read back (llama-server, the engine); absent: nothing does.
    */
   readonly restorePrefix?: (profile: CompiledProfile, baseUrl: string) => void;
+  /**
+   * Told after each call a server mallex started answered: whose session its slot holds now (a prompt
+   * that opened with that profile's stable prefix), or undefined (any other prompt). What a server with
+   * one slot keeps when it stops (keep-last-conversation.ts); absent: nothing is kept.
+   */
+  readonly slotHolds?: (baseUrl: string, session: CompiledProfile | undefined) => void;
   /** The HTTP client backend calls go through, with timeouts mallex sets (not Node's 5 min defaults). */
   readonly upstream: UpstreamClient;
   /** GET /metrics' counters and histograms, fed once per /v1/messages request as it ends. */

@@ -29,6 +29,13 @@ export async function savedSlotFile(profile: { name: string; model: string }, fl
   return `${profile.name.replace(/[^A-Za-z0-9_-]+/g, "_")}-${hash}.bin`;
 }
 
+/**
+ * The file the last conversation of a server with one slot is kept in when mallex stops it
+ * (keep-last-conversation.ts), beside the warm-up's: the same model and stable prefix, which that
+ * conversation began with, so the next start that would restore the warm-up's reads it instead.
+ */
+export const lastConversationFile = (warmFile: string): string => warmFile.replace(/\.bin$/, ".last.bin");
+
 export type SlotAnswer = { ok: true; tokens: number; bytes: number } | { ok: false; status: number; message: string };
 
 /** The most of a slot action's answer read: a few fields of JSON. */

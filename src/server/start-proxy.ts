@@ -7,7 +7,7 @@ import { createCircuitBreakers } from "../backends/circuit-breaker.js";
 import { createExoInstances } from "../backends/exo/exo-instances.js";
 import { probeServer } from "../backends/pool/probe-server.js";
 import { resolveBackends, type RuntimeBackend } from "../backends/resolve-backends.js";
-import { createUpstreamClient } from "../backends/upstream-client.js";
+import { createUpstreamClient, upstreamTimeouts } from "../backends/upstream-client.js";
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { Templates } from "../templates/load-templates.js";
 import type { SupervisorPool } from "../backends/supervisor-pool.js";
@@ -53,6 +53,7 @@ import { findPackageRoot } from "../shared/package-root.js";
 import { createTtftRates, ttftRatesPath } from "../observe/ttft-rates.js";
 import { createStablePrefixes, stablePrefixesPath } from "../observe/stable-prefixes.js";
 import { warmPromptCache } from "./warm-prompt-cache.js";
+import { keepLastConversation } from "./keep-last-conversation.js";
 import { slotSaveDir } from "../shared/files/mallex-home.js";
 import { RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { lastEvalPath } from "../observe/dashboard/save-last-eval.js";
@@ -103,6 +104,8 @@ export interface RunningProxy {
   learnServer(profile: CompiledProfile, baseUrl: string): Promise<void>;
   /** Prefills a server that just became ready with the prefix the first of its profiles known began with last time (warm-prompt-cache.ts). */
   warmPromptCache(profiles: readonly CompiledProfile[], baseUrl: string): Promise<void>;
+  /** A server mallex started is about to stop: one with one slot saves the session it holds, for its next start (keep-last-conversation.ts). */
+  keepLastConversation(baseUrl: string): Promise<void>;
   /** The Claude Code session of the latest request (a UUID, as Claude Code names them); undefined before any. */
   lastSession(): string | undefined;
   /** Claude Code's own lines learned from releases the built-in ones do not cover: `mallex run` adds the one it learns. */
@@ -155,6 +158,19 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     warmUps.set(baseUrl, warming);
     return warming;
   };
+  // By base URL: the profile whose session each server's slot holds after its last call (ServerContext.slotHolds).
+  const sessionsHeld = new Map<string, CompiledProfile>();
+  const keepLast = async (baseUrl: string) => {
+    const profile = sessionsHeld.get(baseUrl);
+    sessionsHeld.delete(baseUrl);
+    if (profile === undefined) return;
+    const backend = backends[profile.backend];
+    // With more slots than one, the one saved (the first) need not hold the last session.
+    if (backend === undefined || live.serverFacts?.get(backend.name, profile.model)?.parallel !== 1) return;
+    const timeoutMs = upstreamTimeouts(backend, table.server.requestTimeoutMs).silenceMs;
+    await keepLastConversation(profile, { ...backend, baseUrl }, { prefixes: stablePrefixes, slotDir: slotSaveDir(options.mallexHome), timeoutMs, log });
+  };
+
   const ids = createIdGenerator();
   const deps = { now: () => performance.now(), generateId: ids.id, requestId: ids.requestId };
   const backends = resolveBackends(table, options.env, {
@@ -247,6 +263,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     stablePrefixes,
     warmingUp: (baseUrl: string) => warmUps.get(baseUrl),
     restorePrefix: (profile: CompiledProfile, baseUrl: string) => void warm([profile], baseUrl, { restoreOnly: true }),
+    slotHolds: (baseUrl: string, session: CompiledProfile | undefined) =>
+      void (session === undefined ? sessionsHeld.delete(baseUrl) : sessionsHeld.set(baseUrl, session)),
     templates: options.templates,
     schemaCache: createToolSchemaCache(),
     prefixCache: createPrefixCache(),
@@ -348,6 +366,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     backends,
     learnServer: facts.learnServed,
     warmPromptCache: (profiles, baseUrl) => warm(profiles, baseUrl),
+    keepLastConversation: keepLast,
     lastSession: () => lastSession,
     claudeCodeLines,
     ...(authToken ? { authToken } : {}),

@@ -6,7 +6,7 @@ import { upstreamBody } from "../backends/upstream-body.js";
 import { upstreamTimeouts, type UpstreamClient } from "../backends/upstream-client.js";
 import type { StablePrefixes } from "../observe/stable-prefixes.js";
 import { SLOT_SAVING_FLAVORS } from "../backends/supervisor-pool.js";
-import { pruneSavedSlots, savedSlotFile, slotAction, WARM_SLOT } from "./saved-slot.js";
+import { lastConversationFile, pruneSavedSlots, savedSlotFile, slotAction, WARM_SLOT } from "./saved-slot.js";
 
 export interface WarmPromptCacheDeps {
   prefixes: StablePrefixes;
@@ -28,6 +28,8 @@ export interface WarmPromptCacheDeps {
  * llama-server and the engine, which mallex starts with a --slot-save-path, keep that prefill: the
  * slot is saved to a file named after the model and the prefix (saved-slot.ts) and the next start
  * restores it (milliseconds) instead of prefilling again — a `mallex run`, an idle unload, a restart.
+ * Where the server kept its last conversation when it stopped (keep-last-conversation.ts), that is
+ * read back instead: it begins with the same prefix.
  */
 export async function warmPromptCache(
   profiles: readonly CompiledProfile[],
@@ -47,6 +49,16 @@ export async function warmPromptCache(
   const timeouts = upstreamTimeouts(backend, deps.requestTimeoutMs);
   const seconds = () => ((deps.now() - started) / 1000).toFixed(1);
   const slotFile = SLOT_SAVING_FLAVORS.has(backend.flavor) ? await savedSlotFile(profile, backend.flavor, warm.request) : undefined;
+  if (slotFile !== undefined && !restoreOnly) {
+    // Holds the warm-up's prefix and the session that followed it (keep-last-conversation.ts).
+    const restored = await slotAction(target, "restore", lastConversationFile(slotFile), timeouts.silenceMs);
+    if (restored.ok && restored.tokens > 0) {
+      deps.log(
+        `${profile.name}: prompt cache restored with the last conversation (${restored.tokens} tokens, kept when its server last stopped) in ${seconds()} s`,
+      );
+      return;
+    }
+  }
   if (slotFile !== undefined) {
     const restored = await slotAction(target, "restore", slotFile, timeouts.silenceMs);
     if (restored.ok && restored.tokens > 0) {

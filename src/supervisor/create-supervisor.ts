@@ -46,6 +46,14 @@ export interface SupervisorOptions {
   restartDelayMs?: { base: number; max: number };
   /** How long stop() waits after SIGTERM before SIGKILL (default 10 s). */
   stopTimeoutMs?: number;
+  /**
+   * A ready server about to be stopped (stop(), an idle unload) keeps what it holds first: its
+   * prompt cache saved to a file (keep-last-conversation.ts). Given up to beforeStopTimeoutMs; its
+   * failure stops nothing.
+   */
+  beforeStop?(baseUrl: string): Promise<void>;
+  /** The most beforeStop may take (default 10 s). */
+  beforeStopTimeoutMs?: number;
   /** While starting with nothing new to say, a progress line at this interval (default 10 s). */
   heartbeatMs?: number;
   /** The out-of-memory retry halves `-c`/`--ctx-size` down to this (default 2048). */
@@ -371,10 +379,12 @@ class Supervisor implements ServerSupervisor {
     if (this._stopping) return this._stopping;
     if (this._state === "stopped" && !this._run && !this._starting) return Promise.resolve();
     const stopping = (async () => {
+      const ready = this._state === "ready" ? this._run : undefined;
       this._state = "stopping";
       this._clearIdle();
       this._startAbort?.abort();
       await this._starting?.catch(() => {});
+      if (ready !== undefined && !ready.wedged && this._options.beforeStop !== undefined) await this._beforeStop(ready.baseUrl, this._options.beforeStop);
       const run = this._run;
       if (run) {
         run.expected = true;
@@ -388,6 +398,20 @@ class Supervisor implements ServerSupervisor {
     });
     this._stopping = stopping;
     return stopping;
+  }
+
+  private async _beforeStop(baseUrl: string, beforeStop: (baseUrl: string) => Promise<void>): Promise<void> {
+    const limitMs = this._options.beforeStopTimeoutMs ?? 10_000;
+    let timer: unknown;
+    const late = new Promise<"late">((resolve) => {
+      timer = unref(this._deps.setTimeout(() => resolve("late"), limitMs));
+    });
+    const kept = beforeStop(baseUrl).then(
+      () => "done" as const,
+      () => "done" as const,
+    );
+    if ((await Promise.race([kept, late])) === "late") this._note(`its prompt cache not kept within ${formatDuration(limitMs)}: stopped without it`);
+    this._deps.clearTimeout(timer);
   }
 
   /** The run is over for this supervisor: its leases fail, its timers stop, its pidfile goes (unless it is kept). */
