@@ -223,7 +223,68 @@ export async function benchNewSession({ runs = 2 } = {}) {
   return lines.join("\n");
 }
 
+/**
+ * A session continued at a new start (`claude --continue`, each its own `mallex run`): its second
+ * request after the engine was stopped and started again, with what the start read back into the slot —
+ * the warm-up's prefix (the file the warm-up saved) or the last conversation (the file saved as the
+ * engine stopped, keep-last-conversation.ts) — against the same request on an empty cache.
+ */
+export async function benchContinuedSession({ runs = 2 } = {}) {
+  const kitFile = join(kitDir, "kit.json");
+  if (!existsSync(kitFile)) return `### A session continued at a new start\n\nskipped: needs the model kit (npm run models; not found in ${kitDir})`;
+  const kit = JSON.parse(readFileSync(kitFile, "utf8"));
+  const { a } = sessions();
+  const { profile, upstream, prefixes } = await prepare(a);
+  const opening = upstream(a, profile);
+  const continued = upstream({ ...a, messages: [...a.messages, { role: "assistant", content: "4" }, { role: "user", content: "And 3+3?" }] }, profile);
+  const slotDir = mkdtempSync(join(tmpdir(), "mallex-bench-continued-"));
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const engine = await loadEngine({ nodeLlamaCpp, modelPath: kit.coder_gguf, contextSize: 8192, gpuLayers: 0 });
+    try {
+      const app = createEngineApp(engine, { log: () => undefined, now: () => performance.now(), slotSaveDir: slotDir });
+      const cold = await ask(app, continued);
+      await slotAction(app, "erase");
+      // The earlier start: its warm-up saved, then the session's first request, saved as the engine stopped.
+      await ask(app, prefixes.warmRequest(profile));
+      await slotAction(app, "save", "warm.bin");
+      await ask(app, opening);
+      const kept = await slotAction(app, "save", "warm.last.bin");
+      const sample = { cold, kept: kept.body.n_saved, threads: engine.description };
+      for (const [name, file] of [
+        ["prefix", "warm.bin"],
+        ["conversation", "warm.last.bin"],
+      ]) {
+        await slotAction(app, "erase");
+        const restored = await slotAction(app, "restore", file);
+        sample[name] = { restored, then: await ask(app, continued) };
+      }
+      samples.push(sample);
+    } finally {
+      await engine.dispose();
+    }
+  }
+  const median = (values) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)];
+  const cold = median(samples.map((s) => s.cold.ms));
+  const row = (name, label) => {
+    const { prompt, cached } = samples[0][name].then;
+    const ms = median(samples.map((s) => s[name].then.ms));
+    const restored = median(samples.map((s) => s[name].restored.ms));
+    return `| ${label} | ${samples[0][name].restored.body.n_restored} in ${(restored / 1000).toFixed(3)} s | ${prompt.toLocaleString("en-US")} | ${cached.toLocaleString("en-US")} (${((100 * cached) / prompt).toFixed(0)}%) | ${(ms / 1000).toFixed(2)} s | ${(cold / 1000).toFixed(2)} s | ${(cold / ms).toFixed(1)}× |`;
+  };
+  return [
+    "### A session continued at a new start: its next request with the prefix or the last conversation read back",
+    "",
+    `\`npm run bench:new-session\` (${runs} runs, each on a fresh engine: ${samples[0].threads}). Claude Code 2.1.197's captured first request trimmed for gguf-qwen2.5-coder-1.5b, answered and saved as mallex saves it when the engine stops; the slot emptied, as at a new start; then the same conversation with an answer and one more user turn. What the start reads back into the slot: the warm-up's file, or the last conversation saved as the engine stopped (${samples[0].kept} tokens). "Cold" is that request on an empty cache, in the same run.`,
+    "",
+    "| read back at the start | tokens, time | its prompt tokens | from the cache | time to first token | cold | faster than cold |",
+    "|---|---|---|---|---|---|---|",
+    row("prefix", "the warm-up's prefix (before)"),
+    row("conversation", "the last conversation, kept as the engine stopped"),
+  ].join("\n");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const at = process.argv.indexOf("--backend-url");
-  console.log(at > 0 ? await benchNewSessionOn(process.argv[at + 1] ?? "") : await benchNewSession());
+  console.log(at > 0 ? await benchNewSessionOn(process.argv[at + 1] ?? "") : `${await benchNewSession()}\n\n${await benchContinuedSession()}`);
 }

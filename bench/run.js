@@ -3,7 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { benchClassifier } from "./classifier.js";
 import { benchCompile } from "./compile.js";
 import { benchEngineTtft } from "./engine-ttft.js";
-import { benchNewSession } from "./new-session.js";
+import { benchContinuedSession, benchNewSession } from "./new-session.js";
 import { benchSpeculative } from "./speculative.js";
 import { benchOverhead } from "./overhead.js";
 import { benchTranslator } from "./proxy.js";
@@ -23,6 +23,7 @@ try {
   console.log();
   // The model kit's real coder: each says so in a line and is skipped when the kit is not there.
   console.log(await benchNewSession());
+  console.log(await benchContinuedSession());
   console.log();
   console.log(await benchSpeculative());
   console.log();

@@ -174,7 +174,7 @@ export interface Backend {
  */
 export interface Supervise {
   /**
-   * Command line that starts the server. Placeholders: {port}, {model}, {host}, {venv}, {draft_model}, {slot_dir} (MALLEX_HOME/prompt-cache), and {mallex} (this mallex, e.g. `{mallex} engine --model {model} --port {port}` for the embedded engine). llama-server and the embedded engine get `--slot-save-path {slot_dir}` unless the command names a folder of its own: the warm-up's prompt cache is saved there and restored at the next start.
+   * Command line that starts the server. Placeholders: {port}, {model}, {host}, {venv}, {draft_model}, {slot_dir} (MALLEX_HOME/prompt-cache), and {mallex} (this mallex, e.g. `{mallex} engine --model {model} --port {port}` for the embedded engine). llama-server and the embedded engine get `--slot-save-path {slot_dir}` unless the command names a folder of its own: the warm-up's prompt cache is saved there and restored at the next start, and so is a one-slot server's last conversation as mallex stops it.
    */
   command: string;
   /**

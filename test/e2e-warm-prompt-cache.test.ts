@@ -91,16 +91,17 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     }
   });
 
-  it("a question sent alone takes the engine's one slot; the saved prefix is read back after it, and the next session finds it", async () => {
+  it("a question sent alone takes the engine's one slot; the saved prefix is read back after it, and the next session finds it; a stop after it keeps no conversation", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-warm-alone-"));
     const config = join(home, "alone.yaml");
     // The profile --embedded routes this model to, with tools.answer_from_files as the small profiles have it.
     writeFileSync(config, "include: [mallex]\nprofiles:\n  qwen3-coder-30b:\n    tools: { restate_questions: true, answer_from_files: true }\n");
     const proxy = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192", "--config", config], home);
+    let prefix = 0;
     try {
       const session = await usageOf(proxy, sessionFirstRequest("a"));
       await expect.poll(() => proxy.output()).toMatch(/prompt cache saved for the next start/);
-      const prefix = session.cache_read_input_tokens;
+      prefix = session.cache_read_input_tokens;
       expect(prefix).toBeGreaterThan(1000);
 
       // A question after its Reads: sent alone, with the file and no tools (a prompt that shares little of the prefix).
@@ -120,8 +121,20 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
       // The next session reads the whole prefix from the cache again, not only what the question alone shared.
       const next = await usageOf(proxy, sessionFirstRequest("b"));
       expect(next.cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
+      // The question again, last: the slot holds no session as the engine stops.
+      await usageOf(proxy, JSON.stringify(asked));
+      await expect.poll(() => proxy.output().split("after a question sent alone").length).toBe(3);
     } finally {
       await proxy.stop();
+    }
+    // Nothing kept: the next start reads the warm-up's prefix back, which the next session finds.
+    expect(proxy.output()).not.toContain("the last conversation kept");
+    const again = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192", "--config", config], home);
+    try {
+      expect((await usageOf(again, sessionFirstRequest("b"))).cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
+      expect(again.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
+    } finally {
+      await again.stop();
     }
   });
 });
