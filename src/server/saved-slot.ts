@@ -8,6 +8,12 @@ import type { OpenAIChatRequest } from "../translate/openai-types.js";
 /** Saved slots kept in the folder, newest first: one per profile a machine runs is the usual case. */
 export const SAVED_SLOTS_KEPT = 4;
 
+/**
+ * Last conversations kept in the folder, newest first: the one a continued session reads back. Each
+ * is as large as its conversation (~28 KB a token for the 1.5B: hundreds of MB at a full context).
+ */
+export const LAST_CONVERSATIONS_KEPT = 1;
+
 /** The slot the warm-up prefills, saves and restores (llama-server's id_slot). */
 export const WARM_SLOT = 0;
 
@@ -69,12 +75,20 @@ export async function slotAction(
   }
 }
 
-/** Removes the saved slots past the newest `keep` (each is megabytes: ~28 KB a token for the 1.5B). */
-export async function pruneSavedSlots(dir: string, keep = SAVED_SLOTS_KEPT): Promise<void> {
+/**
+ * Removes the warm-ups' saved slots past the newest SAVED_SLOTS_KEPT (each is megabytes: ~28 KB a
+ * token for the 1.5B), and the last conversations past the newest LAST_CONVERSATIONS_KEPT.
+ */
+export async function pruneSavedSlots(dir: string): Promise<void> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".bin"));
   const files = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
   files.sort((a, b) => b.mtime - a.mtime);
-  await Promise.all(files.slice(keep).map((file) => unlink(join(dir, file.name)).catch(() => undefined)));
+  const last = (name: string) => name.endsWith(".last.bin");
+  const pruned = [
+    ...files.filter((file) => !last(file.name)).slice(SAVED_SLOTS_KEPT),
+    ...files.filter((file) => last(file.name)).slice(LAST_CONVERSATIONS_KEPT),
+  ];
+  await Promise.all(pruned.map((file) => unlink(join(dir, file.name)).catch(() => undefined)));
 }
 
 function parseJson(text: string): unknown {

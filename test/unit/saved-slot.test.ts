@@ -5,7 +5,7 @@ import type { LlamaChat, LlamaContextSequence } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
 import { supervisedSpec } from "../../src/backends/supervisor-pool.js";
 import { createSequencePool } from "../../src/engine/sequence-pool.js";
-import { pruneSavedSlots, savedSlotFile } from "../../src/server/saved-slot.js";
+import { lastConversationFile, pruneSavedSlots, savedSlotFile } from "../../src/server/saved-slot.js";
 import { buildServerArgv } from "../../src/supervisor/server-command.js";
 import { compileTree } from "../helpers/config-tree.js";
 
@@ -62,15 +62,17 @@ describe("a saved slot's file name", () => {
     expect(await savedSlotFile({ name: "p", model: "hf:Qwen/Coder:Q4_K_M" }, "embedded", request)).toMatch(/^p-[0-9a-f]{32}\.bin$/);
   });
 
-  it("the folder keeps the newest four slot files, and nothing else is touched", async () => {
+  it("the folder keeps the newest four warm-up slots and the newest last conversation, and nothing else is touched", async () => {
     const slots = mkdtempSync(join(tmpdir(), "mallex-slots-"));
     for (let i = 0; i < 6; i++) {
-      writeFileSync(join(slots, `p-${i}.bin`), "state");
-      utimesSync(join(slots, `p-${i}.bin`), 1_000 + i, 1_000 + i);
+      for (const name of [`p-${i}.bin`, lastConversationFile(`p-${i}.bin`)]) {
+        writeFileSync(join(slots, name), "state");
+        utimesSync(join(slots, name), 1_000 + i, 1_000 + i);
+      }
     }
     writeFileSync(join(slots, "notes.txt"), "mine");
     await pruneSavedSlots(slots);
-    expect(readdirSync(slots).sort()).toEqual(["notes.txt", "p-2.bin", "p-3.bin", "p-4.bin", "p-5.bin"]);
+    expect(readdirSync(slots).sort()).toEqual(["notes.txt", "p-2.bin", "p-3.bin", "p-4.bin", "p-5.bin", "p-5.last.bin"]);
   });
 });
 
