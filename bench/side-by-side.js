@@ -43,7 +43,7 @@ async function start(label, args, cwd, env = {}) {
     cwd,
     readyUrl: `${url}/health`,
   });
-  return { label, send: (requestBody) => post(agent, `${url}${path}`, requestBody, headers, "anthropic"), ttft: [] };
+  return { label, send: (requestBody) => post(agent, `${url}${path}`, requestBody, headers, "anthropic"), ttft: /** @type {number[]} */ ([]) };
 }
 
 try {
