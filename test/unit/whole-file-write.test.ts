@@ -171,6 +171,39 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     ).toBeUndefined();
   });
 
+  it("takes a rewrite that moves the docstring's quotes onto lines of their own (the real 1.5B, implementing the stub), and a doc comment's markers, not a test of the same function", () => {
+    const reflowed = [
+      "def to_roman(n):",
+      '    """',
+      "    The Roman numeral for an integer from 1 to 3999, in the subtractive form:",
+      '    to_roman(4) == "IV", to_roman(1994) == "MCMXCIV". Raises ValueError outside 1..3999.',
+      '    """',
+      "    if not 1 <= n <= 3999:",
+      '        raise ValueError("Input must be between 1 and 3999")',
+      '    numerals = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]',
+      '    result = ""',
+      "    for value, numeral in numerals:",
+      "        while n >= value:",
+      "            result += numeral",
+      "            n -= value",
+      "    return result",
+    ].join("\n");
+    expect(wholeFileWrite(answer(`\`\`\`python\n${reflowed}\n\`\`\``), file, "t")?.content).toEqual([
+      { type: "tool_use", id: "t", name: "Write", input: { file_path: "/r/roman.py", content: `${reflowed}\n` } },
+    ]);
+    // A one-line doc comment written as a block: its text kept, the markers on lines of their own.
+    const js = {
+      path: "/r/slug.js",
+      text: '/** The slug of a title: lower case, words joined by one dash. */\nexport const slug = (title) => { throw new Error("todo"); };\n',
+    };
+    const jsBlock =
+      '```js\n/**\n * The slug of a title: lower case, words joined by one dash.\n */\nexport const slug = (title) =>\n  title.toLowerCase().split(/\\W+/).filter(Boolean).join("-");\n```';
+    expect(wholeFileWrite(answer(jsBlock), [js], "t")?.content.at(-1)).toMatchObject({ name: "Write", input: { file_path: "/r/slug.js" } });
+    // A test of the same function keeps none of its lines.
+    const test = '```python\nfrom roman import to_roman\n\ndef test_roman():\n    assert to_roman(4) == "IV"\n    assert to_roman(1994) == "MCMXCIV"\n```';
+    expect(wholeFileWrite(answer(test), file, "t")).toBeUndefined();
+  });
+
   it("leaves alone a snippet of the file, a file of its own, the file unchanged, data, two blocks, an unclosed block, and an answer with a call", () => {
     const snippet = "```python\n    if not 1 <= n <= 3999:\n        raise ValueError('no')\n```";
     const other = "```python\nimport sys\nprint(sys.argv)\n```";

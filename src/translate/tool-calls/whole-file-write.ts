@@ -288,7 +288,7 @@ function codeFences(text: string): CodeFence[] {
   return fences;
 }
 
-/** The share of the file's distinct non-blank lines (compared trimmed) that are among the block's: 1 for an empty file. */
+/** The share of the file's distinct non-blank lines (compared as `comparable`) that are among the block's: 1 for an empty file. */
 function keptShare(block: string, file: string): number {
   const fileLines = new Set(nonBlankLines(file));
   if (fileLines.size === 0) return 1;
@@ -306,9 +306,22 @@ export function wholeWord(name: string): RegExp {
 function nonBlankLines(text: string): string[] {
   return text
     .split("\n")
-    .map((line) => line.trim())
+    .map(comparable)
     .filter((line) => line !== "");
 }
+
+/**
+ * A line as its words stand: trimmed, without a docstring's quotes or a doc comment's markers at its
+ * ends, which a rewrite may move onto lines of their own. The real Qwen2.5-Coder-1.5B, asked to
+ * implement the four-line stub roman.py, wrote it whole with the docstring's `"""` on lines of their
+ * own: one line in four kept as it stood, and the answer stayed text.
+ */
+function comparable(line: string): string {
+  return line.trim().replace(DELIMITERS_FIRST, "").replace(DELIMITERS_LAST, "").trim();
+}
+
+const DELIMITERS_FIRST = /^(?:"""|'''|\/\*\*?|\*(?=\s|$))/;
+const DELIMITERS_LAST = /(?:"""|'''|\*\/)$/;
 
 function sameText(a: string, b: string): boolean {
   return a.trimEnd() === b.trimEnd();
