@@ -40,7 +40,9 @@ export async function savedSlotFile(profile: { name: string; model: string }, fl
  * (keep-last-conversation.ts), beside the warm-up's: the same model and stable prefix, which that
  * conversation began with, so the next start that would restore the warm-up's reads it instead.
  */
-export const lastConversationFile = (warmFile: string): string => warmFile.replace(/\.bin$/, ".last.bin");
+export const lastConversationFile = (warmFile: string): string => warmFile.replace(/\.bin$/, LAST_CONVERSATION_SUFFIX);
+
+const LAST_CONVERSATION_SUFFIX = ".last.bin";
 
 export type SlotAnswer = { ok: true; tokens: number; bytes: number } | { ok: false; status: number; message: string };
 
@@ -83,7 +85,7 @@ export async function pruneSavedSlots(dir: string): Promise<void> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".bin"));
   const files = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
   files.sort((a, b) => b.mtime - a.mtime);
-  const last = (name: string) => name.endsWith(".last.bin");
+  const last = (name: string) => name.endsWith(LAST_CONVERSATION_SUFFIX);
   const pruned = [
     ...files.filter((file) => !last(file.name)).slice(SAVED_SLOTS_KEPT),
     ...files.filter((file) => last(file.name)).slice(LAST_CONVERSATIONS_KEPT),
