@@ -4,10 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSSE } from "./fakes/read-sse.js";
 import { startProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
-import { sessionFirstRequest } from "./helpers/session-first-request.js";
+import { sessionFirstRequest, sessionUsage } from "./helpers/session-first-request.js";
 
 /**
  * A slot's prompt cache written to a file and read back: the engine's `POST /slots/{id}?action=…`
@@ -137,12 +136,7 @@ describeWithShared(
     it("prefills the prefix once; the next start reads it from the file, and serves a new session's first request from it", async () => {
       const { home, config } = llamaHome(2);
       let warmed = 0;
-      const cachedTokens = async (url: string, body: string) => {
-        const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
-        const events = parseSSE(await response.text()).map((event) => JSON.parse(event.data) as { type: string; usage?: Record<string, number> });
-        const usage = events.find((event) => event.type === "message_delta")!.usage!;
-        return usage.cache_read_input_tokens!;
-      };
+      const cachedTokens = async (url: string, body: string) => (await sessionUsage(url, body)).cache_read_input_tokens;
 
       const first = await startProxyProcess(["--config", config], home);
       try {
@@ -169,17 +163,12 @@ describeWithShared(
 
     it("with one slot, keeps the last conversation as it stops: a session continued at the next start reads its whole first prompt from the cache", async () => {
       const { home, config } = llamaHome(1);
-      const usageOf = async (url: string, body: string) => {
-        const response = await fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
-        const events = parseSSE(await response.text()).map((event) => JSON.parse(event.data) as { type: string; usage?: Record<string, number> });
-        return events.find((event) => event.type === "message_delta")!.usage!;
-      };
       const opening = sessionFirstRequest("a");
       const first = await startProxyProcess(["--config", config], home);
       let prompt = 0;
       try {
-        const usage = await usageOf(first.url, opening);
-        prompt = usage.input_tokens! + usage.cache_read_input_tokens!;
+        const usage = await sessionUsage(first.url, opening);
+        prompt = usage.input_tokens + usage.cache_read_input_tokens;
       } finally {
         await first.stop();
       }
@@ -189,7 +178,7 @@ describeWithShared(
       try {
         const request = JSON.parse(opening) as { messages: unknown[]; [key: string]: unknown };
         request.messages.push({ role: "assistant", content: "4" }, { role: "user", content: "And 3+3?" });
-        expect((await usageOf(second.url, JSON.stringify(request))).cache_read_input_tokens).toBeGreaterThanOrEqual(prompt);
+        expect((await sessionUsage(second.url, JSON.stringify(request))).cache_read_input_tokens).toBeGreaterThanOrEqual(prompt);
         expect(second.output()).toMatch(/tiny: prompt cache restored with the last conversation \(\d+ tokens, kept when its server last stopped\)/);
       } finally {
         await second.stop();

@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { parseSSE } from "./fakes/read-sse.js";
-import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-process.js";
+import { startProxyProcess } from "./helpers/mallex-process.js";
 import { describeWithShared, sharedPath } from "./helpers/shared-dir.js";
-import { sessionFirstRequest } from "./helpers/session-first-request.js";
+import { sessionFirstRequest, sessionUsage, type SessionUsage } from "./helpers/session-first-request.js";
 
 /**
  * A new session's first request finds the system prompt and tools in the engine's cache: mallex
@@ -17,29 +16,16 @@ import { sessionFirstRequest } from "./helpers/session-first-request.js";
  */
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
 
-type Usage = { input_tokens: number; cache_read_input_tokens: number };
-
-async function usageOf(proxy: MallexProxyProcess, body: string): Promise<Usage> {
-  const response = await fetch(`${proxy.url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": "local", "anthropic-version": "2023-06-01" },
-    body,
-  });
-  expect(response.status).toBe(200);
-  const events = parseSSE(await response.text()).map((event) => JSON.parse(event.data) as { type: string; usage?: Usage });
-  return events.find((event) => event.type === "message_delta")!.usage!;
-}
-
 describeWithShared("the engine's prompt cache warmed when it becomes ready", () => {
   it("a new session's first request reads ≥ 85% of its prompt from the cache, after a restart: prefilled once, then restored", async () => {
     const home = mkdtempSync(join(tmpdir(), "mallex-warm-"));
     const args = ["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192"];
-    const cachedShare = (usage: Usage) => usage.cache_read_input_tokens / (usage.input_tokens + usage.cache_read_input_tokens);
+    const cachedShare = (usage: SessionUsage) => usage.cache_read_input_tokens / (usage.input_tokens + usage.cache_read_input_tokens);
     // The engine starts on the first request, whose prefix mallex has just remembered: it is prefilled
     // as the warm-up, the request waits for it, and the slot is saved.
     const first = await startProxyProcess(args, home);
     try {
-      expect(cachedShare(await usageOf(first, sessionFirstRequest("a")))).toBeGreaterThanOrEqual(0.85);
+      expect(cachedShare(await sessionUsage(first.url, sessionFirstRequest("a")))).toBeGreaterThanOrEqual(0.85);
       expect(first.output()).toMatch(/prompt cache warmed with the system prompt and tools \(\d+ tokens\)/);
       await expect.poll(() => first.output()).toMatch(/prompt cache saved for the next start \((\d+) tokens, [\d.]+ MB\)/);
       expect(first.output()).toContain(`--slot-save-path ${join(home, "prompt-cache")}`);
@@ -54,7 +40,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     // Another session on a new start: the saved slot is read back, nothing is prefilled for it.
     const second = await startProxyProcess(args, home);
     try {
-      expect(cachedShare(await usageOf(second, sessionFirstRequest("b")))).toBeGreaterThanOrEqual(0.85);
+      expect(cachedShare(await sessionUsage(second.url, sessionFirstRequest("b")))).toBeGreaterThanOrEqual(0.85);
       expect(second.output()).toMatch(/prompt cache restored with the last conversation \(\d+ tokens, kept when its server last stopped\)/);
       expect(second.output()).not.toContain("prompt cache warmed");
     } finally {
@@ -67,9 +53,9 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     const args = ["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192"];
     const opening = sessionFirstRequest("a");
     const first = await startProxyProcess(args, home);
-    let before: Usage;
+    let before: SessionUsage;
     try {
-      before = await usageOf(first, opening);
+      before = await sessionUsage(first.url, opening);
     } finally {
       await first.stop();
     }
@@ -81,7 +67,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     try {
       const request = JSON.parse(opening) as { messages: unknown[]; [key: string]: unknown };
       request.messages.push({ role: "assistant", content: "4" }, { role: "user", content: "And 3+3?" });
-      const after = await usageOf(second, JSON.stringify(request));
+      const after = await sessionUsage(second.url, JSON.stringify(request));
       // The whole first prompt from the cache, where a new start used to hold the prefix alone (what it read from the cache then).
       expect(after.cache_read_input_tokens).toBeGreaterThanOrEqual(before.input_tokens + before.cache_read_input_tokens);
       expect(before.input_tokens).toBeGreaterThan(0);
@@ -99,7 +85,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     const proxy = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192", "--config", config], home);
     let prefix = 0;
     try {
-      const session = await usageOf(proxy, sessionFirstRequest("a"));
+      const session = await sessionUsage(proxy.url, sessionFirstRequest("a"));
       await expect.poll(() => proxy.output()).toMatch(/prompt cache saved for the next start/);
       prefix = session.cache_read_input_tokens;
       expect(prefix).toBeGreaterThan(1000);
@@ -114,15 +100,15 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
           content: [{ type: "tool_result", tool_use_id: "toolu_r", content: "     1\tdef purge_stale(entries):\n     2\t    os.remove(entries)\n" }],
         },
       ];
-      await usageOf(proxy, JSON.stringify(asked));
+      await sessionUsage(proxy.url, JSON.stringify(asked));
       await expect.poll(() => proxy.output()).toMatch(/alone, after the files read \(cache\.py\), with no tools/);
       await expect.poll(() => proxy.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, after a question sent alone\)/);
 
       // The next session reads the whole prefix from the cache again, not only what the question alone shared.
-      const next = await usageOf(proxy, sessionFirstRequest("b"));
+      const next = await sessionUsage(proxy.url, sessionFirstRequest("b"));
       expect(next.cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
       // The question again, last: the slot holds no session as the engine stops.
-      await usageOf(proxy, JSON.stringify(asked));
+      await sessionUsage(proxy.url, JSON.stringify(asked));
       await expect.poll(() => proxy.output().split("after a question sent alone").length).toBe(3);
     } finally {
       await proxy.stop();
@@ -131,7 +117,7 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
     expect(proxy.output()).not.toContain("the last conversation kept");
     const again = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "8192", "--config", config], home);
     try {
-      expect((await usageOf(again, sessionFirstRequest("b"))).cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
+      expect((await sessionUsage(again.url, sessionFirstRequest("b"))).cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
       expect(again.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
     } finally {
       await again.stop();
