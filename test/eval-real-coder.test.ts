@@ -19,10 +19,11 @@ import type { EvalReport } from "../src/eval/eval-report.js";
  * (config.json written back unchanged), where it passed 3 of 4 before. The model samples at
  * temperature 0.2, and once (CI rehearsal, 2026-11-27) it wrote roman.py back unimplemented, so a
  * task that falls short runs again, alone, and must pass once in two: a change that loses it fails here.
- * The first runs are one `mallex eval` of the five tasks, as a user runs the suite: one engine start and
- * one warm-up for all five (five runs of one task each spent 143 s in a CI rehearsal). The second runs
- * share its MALLEX_HOME, so their engine reads the warm-up back from the slot file it saved. It runs
- * with the other real-model suites, alone (vitest.config.ts): beside another suite one run took 409 s.
+ * The first runs are one `mallex eval` of the five tasks held to `--min-pass-rate 100%`, as a user
+ * runs the suite: one engine start and one warm-up for all five (five runs of one task each spent 143 s
+ * in a CI rehearsal). The second runs share its MALLEX_HOME, so their engine reads the warm-up back
+ * from the slot file it saved. It runs with the other real-model suites, alone (vitest.config.ts):
+ * beside another suite one run took 409 s.
  * The limits guard against a hang, not a speed.
  */
 const TASKS = [
@@ -41,12 +42,14 @@ describeWithModelKit("mallex eval on the kit's real 1.5B coder", () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), "mallex-eval-coder-"));
     const tasks = TASKS.flatMap(([, task]) => ["--task", task]);
-    const { result, report } = await runEval(["--embedded", kit().coder_gguf!, ...tasks, "--timeout", String(TASK_TIMEOUT_S)], {}, 3_000_000, home);
-    // Without --min-pass-rate the run exits 0 whatever it passed; anything else (a crash, no report) fails every task.
-    expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
-    expect(report, result.stderr).toBeDefined();
+    const args = ["--embedded", kit().coder_gguf!, ...tasks, "--timeout", String(TASK_TIMEOUT_S), "--min-pass-rate", "100%"];
+    const { result, report } = await runEval(args, {}, 3_000_000, home);
+    expect(report, `${result.stderr}\n${result.stdout.slice(-3000)}`).toBeDefined();
     first = report!;
     expect(first.tasks.map((run) => run.task).sort()).toEqual(TASKS.map(([, task]) => task).sort());
+    // The gate: exit 0 exactly when every task passed, else its own words; anything else (a crash) fails every task.
+    if (first.tasks.every((run) => run.passed)) expect(result.exitCode, result.stderr).toBe(0);
+    else expect(result.stderr, result.stdout.slice(-3000)).toContain("mallex eval: below --min-pass-rate 100%");
   }, 3_100_000);
   afterAll(() => home && rmSync(home, { recursive: true, force: true }));
 
