@@ -21,13 +21,13 @@ import type { EvalReport } from "../src/eval/eval-report.js";
  * task that falls short runs again, alone, and must pass once in two: a change that loses it fails here.
  * The first runs are one `mallex eval` of the five tasks held to `--min-pass-rate 100%`, as a user
  * runs the suite: one engine start and one warm-up for all five (five runs of one task each spent 143 s
- * in a CI rehearsal). The second runs share its MALLEX_HOME, so their engine reads the warm-up back
- * from the slot file it saved. It runs with the other real-model suites, alone (vitest.config.ts):
+ * in a CI rehearsal). The second runs share its MALLEX_HOME, so their engine reads back the slot the
+ * batch's engine kept as it stopped (its last conversation, which opens with the same prefix). It runs with the other real-model suites, alone (vitest.config.ts):
  * beside another suite one run took 409 s.
  * The limits guard against a hang, not a speed.
  */
 const TASKS = [
-  ["finishes implement-python-function with the shipped levers (the first look and whole-file writes)", "implement-python-function"],
+  ["implements a function from its docstring, the project read first and the file written whole", "implement-python-function"],
   ["follows a failing test to the source behind it and checks the fix", "fix-js-test"],
   ["renames a function across three files, file by file, and checks it", "rename-function"],
   ["answers a question about the project from its files, asked alone", "find-function"],
