@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import { FastResponse } from "srvx";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { messageToStreamEvents } from "../translate/stream/message-to-stream-events.js";
@@ -19,108 +19,113 @@ export interface EventLog {
 
 /**
  * An SSE response fed by a pump as the backend answers. The pump starts at once: what the backend
- * sends while the response makes its way through the server is translated and held. The body is a
- * node:stream Readable ({@link SseBody}), which srvx pipes into node:http's response as it is (or
- * reads as a web Response's body): the held events go out in one write once it is read, then the
- * events of each piece of the backend's body in one write, the last ones in the write that ends the
- * response. The pump is held while the body is not read (before srvx pipes it, while the socket's
- * buffer is full), and cancelled by a client that hangs up (the body is destroyed under it). Every
- * write to the client socket wakes the client: on loopback the writes, not the bytes, are what a
- * short answer costs.
+ * sends while the response makes its way through the server is translated and held. The body is
+ * one srvx pipes as it is ({@link SseBody}): it is handed node:http's response (or, read as a web
+ * Response's body, a PassThrough) and writes into it itself: the held events in one write, then
+ * the events of each piece of the backend's body in one write, the last ones with the response's
+ * end. The pump is held while the destination's buffer is full, and cancelled by a client that
+ * hangs up (the destination closes before the end). Every write to the client socket wakes the
+ * client: on loopback the writes, not the bytes, are what a short answer costs.
  */
 export function streamSSE(start: (sink: AnswerSink) => AnswerPump, log?: EventLog): Response {
-  return new FastResponse(new SseBody(start, log), { headers: SSE_HEADERS });
+  return new FastResponse(new SseBody(start, log) as unknown as ConstructorParameters<typeof FastResponse>[0], { headers: SSE_HEADERS });
 }
 
-/** What the body is piped into (node:http's response): corked around the answer's end, so that its last events and the end are one write. */
-interface Corkable {
-  cork(): void;
-  uncork(): void;
-}
-
-const corkable = (destination: object): destination is Corkable =>
-  typeof (destination as Partial<Corkable>).cork === "function" && typeof (destination as Partial<Corkable>).uncork === "function";
+/** What the body writes into: node:http's response, or the PassThrough srvx reads a web body from. */
+type Destination = Pick<Writable, "write" | "end" | "destroy" | "once" | "on" | "writableEnded">;
 
 /**
- * A destination corked now writes what it is given until the next turn of the event loop in one
- * write: node:http's end comes from the pipe in a tick after the last data.
+ * The SSE text of a pumped answer: the pump's sink on one side, the destination srvx pipes it to on
+ * the other. Not a Readable: srvx pipes an object with `pipe` (and no `on`) by calling its `pipe`
+ * with node:http's response, and a Readable's machinery between the two (its buffer, and the
+ * pipeline srvx runs for one, with an AbortController per response) cost every short answer ~0.2 ms.
  */
-function corkForATurn(destination: Corkable): void {
-  destination.cork();
-  setImmediate(() => destination.uncork());
-}
-
-/** The SSE text of a pumped answer, as a Readable: the pump's sink on one side, srvx on the other. */
-class SseBody extends Readable {
+class SseBody {
   private readonly pump: AnswerPump;
   private readonly log: EventLog | undefined;
   private held = "";
   // The log sees each event once it is on its way (its line, written when the answer ends, then
   // costs the client nothing).
   private unlogged: AnthropicStreamEvent[] = [];
-  /** The reader asked for more (_read) and the buffer has room: held events are pushed at once. */
+  private destination: Destination | undefined;
+  /** The destination can take more: held events are written at once. */
   private wanted = false;
   private ended = false;
-  private destination: Corkable | undefined;
+  private failed = false;
 
   constructor(start: (sink: AnswerSink) => AnswerPump, log: EventLog | undefined) {
-    super();
     this.log = log;
     this.pump = start({
       event: (event) => {
         this.held += formatSSE(event);
         if (this.log !== undefined) this.unlogged.push(event);
       },
-      flush: () => (this.wanted ? this.pushHeld() : false),
+      flush: () => (this.wanted ? this.writeHeld() : false),
       end: () => this.finish(),
       error: (reason) => {
         this.ended = true;
-        this.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+        this.failed = true;
+        // A broken stream, not a clean end: the client must not take a cut answer for a whole one.
+        this.destination?.destroy(reason instanceof Error ? reason : new Error(String(reason)));
         this.log?.end();
       },
     });
   }
 
-  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
-    if (corkable(destination)) {
-      this.destination = destination;
-      // Over before it was piped: what it holds and its end go out together.
-      if (this.ended) corkForATurn(destination);
+  /** srvx's call, once the status and headers are written: from here the body writes into `destination`. */
+  pipe<T extends Destination>(destination: T): T {
+    this.destination = destination;
+    if (this.failed) {
+      destination.destroy(new Error("the answer failed before it was sent"));
+      return destination;
     }
-    return super.pipe(destination, options);
+    if (this.ended) {
+      this.endWith(destination);
+      return destination;
+    }
+    // Closed before the answer ended: the client went away (or its socket broke).
+    destination.once("close", this.abort);
+    destination.on("drain", () => this.drained());
+    this.drained();
+    return destination;
   }
 
-  /** The reader wants more: what is held goes out as one chunk, and the pump's body flows again. */
-  override _read(): void {
+  /** The client is gone before the answer ended (srvx: a HEAD request, a web body cancelled; it calls this unbound). */
+  readonly abort = (): void => {
+    if (this.ended) return;
+    this.ended = true;
+    this.pump.cancel();
+  };
+
+  /** The destination can take more: what is held goes out as one write, and the pump's body flows again. */
+  private drained(): void {
     this.wanted = true;
-    if (this.held !== "") this.pushHeld();
-    this.pump.resume();
+    if (this.writeHeld()) this.pump.resume();
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Destroyed before the answer ended: the client went away (or its socket broke).
-    if (!this.ended) this.pump.cancel();
-    callback(error);
-  }
-
-  /** The held events out, as one chunk; false when the buffer is full (the pump holds the backend's body until _read). */
-  private pushHeld(): boolean {
-    if (this.held === "" || this.destroyed) return true;
+  /** The held events out, as one write; false when the destination is full (the pump holds the backend's body until it drains). */
+  private writeHeld(): boolean {
+    if (this.held === "" || this.destination === undefined) return true;
     const text = this.held;
     this.held = "";
-    this.wanted = this.push(text);
+    this.wanted = this.destination.write(text);
     this.logUnlogged();
     return this.wanted;
   }
 
-  /** The last events and the end, written together (the destination corked until both are in). */
+  /** The last events and the end: one write (once piped; until then they are held for it). */
   private finish(): void {
+    if (this.ended) return;
     this.ended = true;
-    if (this.destroyed) return;
-    if (this.destination !== undefined) corkForATurn(this.destination);
-    this.pushHeld();
-    this.push(null);
+    if (this.destination !== undefined) this.endWith(this.destination);
+    this.logUnlogged();
     this.log?.end();
+  }
+
+  private endWith(destination: Destination): void {
+    const text = this.held;
+    this.held = "";
+    if (!destination.writableEnded) destination.end(text);
   }
 
   private logUnlogged(): void {
