@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { H3Event, Middleware } from "h3";
 import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
 import { hungUpMessage, readLimitedBody } from "../http/read-limited-body.js";
+import { bodyText } from "../shared/read-body-text.js";
 
 /**
  * The engine is a local HTTP server like the proxy, so anything on the machine (a web page through
@@ -69,7 +70,7 @@ export function guardEngineRequest(guard: EngineGuard, log: (line: string) => vo
     }
     if (!body.ok)
       return refuse(event, 413, "invalid_request_error", `the request body is larger than the mallex engine accepts (${formatLimit(guard.maxBodyBytes)})`);
-    event.context[BODY_TEXT] = body.text;
+    event.context[BODY_TEXT] = bodyText(body.body);
   };
 }
 

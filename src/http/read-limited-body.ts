@@ -3,7 +3,8 @@ import type { Http2ServerRequest } from "node:http2";
 import { StringDecoder } from "node:string_decoder";
 
 export type LimitedBody =
-  | { ok: true; text: string }
+  /** `body`: a body of at most BYTES_KEPT_UP_TO as its bytes (decoded where it is read), a larger one as its text. */
+  | { ok: true; body: string | Buffer }
   | { ok: false; reason: "declared" | "streamed" }
   /** The client closed the connection (or it failed) before its body was all sent: nobody waits for an answer. */
   | { ok: false; reason: "hung-up"; receivedBytes: number };
@@ -20,12 +21,23 @@ export type LimitedBody =
  * chunks, without the web stream a Request's body would wrap them in; elsewhere (app.fetch in
  * tests) from the Request.
  */
-export async function readLimitedBody(req: Request, maxBytes: number, node?: IncomingMessage | Http2ServerRequest): Promise<LimitedBody> {
+/**
+ * Bodies up to this size are kept as their bytes: one whose parts the prefix cache knows is then
+ * decoded only in part (checkMessagesBody). Larger ones are decoded as their chunks come (below).
+ */
+export const BYTES_KEPT_UP_TO = 1024 * 1024;
+
+export async function readLimitedBody(
+  req: Request,
+  maxBytes: number,
+  node?: IncomingMessage | Http2ServerRequest,
+  keepBytesUpTo = BYTES_KEPT_UP_TO,
+): Promise<LimitedBody> {
   const declared = req.headers.get("content-length");
   const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   if (length !== undefined && length > maxBytes) return { ok: false, reason: "declared" };
-  if (node !== undefined) return readNodeBody(node, maxBytes);
-  if (req.body === null) return { ok: true, text: "" };
+  if (node !== undefined) return readNodeBody(node, maxBytes, keepBytesUpTo);
+  if (req.body === null) return { ok: true, body: "" };
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -46,23 +58,26 @@ export async function readLimitedBody(req: Request, maxBytes: number, node?: Inc
     }
     chunks.push(value);
   }
-  return { ok: true, text: Buffer.concat(chunks, size).toString("utf8") };
+  const bytes = Buffer.concat(chunks, size);
+  return { ok: true, body: size <= keepBytesUpTo ? bytes : bytes.toString("utf8") };
 }
 
 /**
  * {@link readLimitedBody} from node:http's request: its chunks as they come, paused (not destroyed)
- * past the limit, for the caller to discard. Each chunk is decoded as it arrives and dropped: no
- * buffer of the whole body is ever allocated. One was (a 30 MB prompt, then its text): glibc serves
- * an allocation that large with mmap and, once it is freed, raises its mmap threshold to its size,
- * so later large buffers came from its heap and stayed resident after they were freed. The text is
- * joined once, in V8's heap, which hands its pages back when it collects them.
+ * past the limit, for the caller to discard. Up to `keepBytesUpTo` the chunks are kept and joined;
+ * past it, each chunk is decoded as it arrives and dropped: no buffer of a large body is ever
+ * allocated. One was (a 30 MB prompt, then its text): glibc serves an allocation that large with
+ * mmap and, once it is freed, raises its mmap threshold to its size, so later large buffers came
+ * from its heap and stayed resident after they were freed. The text is joined once, in V8's heap,
+ * which hands its pages back when it collects them.
  */
-function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number): Promise<LimitedBody> {
-  if (node.readableEnded) return Promise.resolve({ ok: true, text: "" });
+function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: number, keepBytesUpTo: number): Promise<LimitedBody> {
+  if (node.readableEnded) return Promise.resolve({ ok: true, body: "" });
   return new Promise((resolve) => {
-    // StringDecoder keeps a character split across two chunks for the next one and replaces
-    // invalid bytes with U+FFFD, as Buffer#toString does.
-    const decoder = new StringDecoder("utf8");
+    const chunks: Buffer[] = [];
+    // Past keepBytesUpTo: StringDecoder keeps a character split across two chunks for the next
+    // one and replaces invalid bytes with U+FFFD, as Buffer#toString does.
+    let decoder: StringDecoder | undefined;
     const pieces: string[] = [];
     let size = 0;
     const cleanup = () => {
@@ -79,12 +94,24 @@ function readNodeBody(node: IncomingMessage | Http2ServerRequest, maxBytes: numb
         resolve({ ok: false, reason: "streamed" });
         return;
       }
+      if (decoder === undefined && size <= keepBytesUpTo) {
+        chunks.push(chunk);
+        return;
+      }
+      if (decoder === undefined) {
+        decoder = new StringDecoder("utf8");
+        for (const kept of chunks.splice(0)) pieces.push(decoder.write(kept));
+      }
       pieces.push(decoder.write(chunk));
     };
     const onEnd = () => {
       cleanup();
+      if (decoder === undefined) {
+        resolve({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+        return;
+      }
       pieces.push(decoder.end());
-      resolve({ ok: true, text: pieces.join("") });
+      resolve({ ok: true, body: pieces.join("") });
     };
     const hungUp = () => {
       cleanup();

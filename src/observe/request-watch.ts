@@ -8,6 +8,7 @@ import type { Redactor } from "./redact-secrets.js";
 import type { RequestEnd, RequestTrace } from "./request-metrics.js";
 import { summarizeResponse } from "./response-summary.js";
 import type { LastRequestSaver } from "./save-last-request.js";
+import { bodyText } from "../shared/read-body-text.js";
 import { clipText, heldBytes, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import { watchUpstream } from "./watch-upstream.js";
 
@@ -34,8 +35,8 @@ export interface WatchInit {
   /** Path and query. */
   path: string;
   headers: Headers;
-  /** The client's body as it came. */
-  body: string;
+  /** The client's body as it came: its text, or its bytes (decoded only once the request is over, for its record). */
+  body: string | Buffer;
   trace: RequestTrace;
 }
 
@@ -70,8 +71,9 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
   // would then live as long as the request (and its explanation) does.
   const { requestId, method, path, trace } = init;
   const headers = [...init.headers];
-  const clientBody = clipText(init.body, RETENTION_LIMITS.bodyChars);
-  const model = level >= 1 ? modelIn(init.body) : "";
+  // A body kept as bytes is small (BYTES_KEPT_UP_TO): decoded after the answer, off the request's path.
+  const clientBody = typeof init.body === "string" ? clipText(init.body, RETENTION_LIMITS.bodyChars) : init.body;
+  const model = level >= 1 ? modelIn(bodyText(init.body)) : "";
   const debug = (line: string) => options.debug(`debug ${line} · ${requestId}`);
   const receivedAt = options.date().toISOString();
   const upstream = watchUpstream(options.upstream, { level, debug, redact, now: options.now });
@@ -85,7 +87,9 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
     debug(redact.text(describeRoute(model, route, table)));
   };
   if (level >= 3)
-    debug(redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(init.body)}`));
+    debug(
+      redact.text(`client request: ${init.method} ${init.path} · headers ${JSON.stringify(redact.headers(init.headers))} · body ${clip(bodyText(init.body))}`),
+    );
 
   const client: UpstreamClient = {
     post(url, postInit) {
@@ -142,7 +146,7 @@ function watchRequest(init: WatchInit, options: RequestWatcherOptions): RequestW
             method,
             path,
             headers,
-            body: clientBody,
+            body: typeof clientBody === "string" ? clientBody : clipText(bodyText(clientBody), RETENTION_LIMITS.bodyChars),
             ...(trace.route ? { route: trace.route } : {}),
             trims,
             calls: upstream.calls,

@@ -2,7 +2,7 @@ import type { ErrorObject } from "ajv";
 import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import type { PrefixCache, PromptPart } from "../trim/prefix-cache.js";
+import type { KnownPart, PrefixCache, PromptPart } from "../trim/prefix-cache.js";
 import { MAX_JSON_DEPTH } from "../http/check-json-depth.js";
 import { scanJsonBody, type FieldSpan } from "../http/scan-json-body.js";
 import { formatNumber } from "../shared/format-number.js";
@@ -30,18 +30,45 @@ export interface MessagesBodyOptions {
  * Parses and checks a POST /v1/messages body; the message names the field the way the API does.
  * count_tokens bodies are the same minus max_tokens. One pass over the text before JSON.parse
  * checks its depth and finds where `system`, `messages` and `tools` are (the request's `source`).
+ *
+ * The body as its bytes (a body small enough to be read whole, see readLimitedBody) is read as
+ * latin1 first, one character a byte, which costs a copy: the pass finds the parts the prefix cache
+ * knows by their bytes, and only the rest is decoded as UTF-8. Decoding is what a Claude Code body
+ * costs most (~0.25 ms for its 77 KB, a few non-ASCII characters making all of it two-byte text),
+ * and ~70 KB of it are the system prompt and tools of the turn before.
  */
-export function checkMessagesBody(text: string, validate: ValidateFunction, options: MessagesBodyOptions = {}): MessagesBodyCheck {
-  const scan = scanJsonBody(text, MAX_JSON_DEPTH);
-  if (scan.tooDeep) return { ok: false, message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` };
-  const source = promptSource(text, scan.fields);
-  const known = knownParts(source, options.cache);
-  let body: unknown;
+export function checkMessagesBody(body: string | Buffer, validate: ValidateFunction, options: MessagesBodyOptions = {}): MessagesBodyCheck {
+  const read = typeof body === "string" ? readText(body, options.cache) : readBytes(body, options.cache);
+  if (read === undefined) return { ok: false, message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` };
+  const { lean, source, known } = read;
+  let parsed: unknown;
   try {
-    body = JSON.parse(known.length === 0 ? text : withoutParts(text, scan.fields, known));
+    parsed = JSON.parse(lean);
   } catch (error) {
-    return { ok: false, message: `The request body is not valid JSON: ${(error as Error).message}` };
+    return { ok: false, message: `The request body is not valid JSON: ${parseErrorOf(known.length === 0 ? error : body)}` };
   }
+  return checkParsed(parsed, known, validate, options, source);
+}
+
+/** JSON.parse's own words for the whole body (where it says, a position in the body the client sent, not in the text parsed without its known parts). */
+function parseErrorOf(failed: unknown): string {
+  if (typeof failed === "string" || Buffer.isBuffer(failed)) {
+    try {
+      JSON.parse(typeof failed === "string" ? failed : failed.toString("utf8"));
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return (failed as Error).message;
+}
+
+function checkParsed(
+  body: unknown,
+  known: readonly KnownValue[],
+  validate: ValidateFunction,
+  options: MessagesBodyOptions,
+  source: PromptSource,
+): MessagesBodyCheck {
   const model = body !== null && typeof body === "object" ? (body as { model?: unknown }).model : undefined;
   // Before anything matches it against the routing rules: a model name is a name.
   if (typeof model === "string" && model.length > MAX_MODEL_CHARS)
@@ -60,9 +87,52 @@ export function checkMessagesBody(text: string, validate: ValidateFunction, opti
   return { ok: false, message: error ? describe(error) : "The request body is not a valid Messages API request." };
 }
 
-interface KnownPart {
+interface KnownValue {
   part: PromptPart;
   value: unknown;
+}
+
+/** The text JSON.parse is given (the known parts' values replaced by `0`), where the prompt's parts are, and the known parts' values; undefined: nested too deep. */
+interface ReadBody {
+  lean: string;
+  source: PromptSource;
+  known: KnownValue[];
+}
+
+function readText(text: string, cache: PrefixCache | undefined): ReadBody | undefined {
+  const scan = scanJsonBody(text, MAX_JSON_DEPTH);
+  if (scan.tooDeep) return undefined;
+  const source = promptSource(text, scan.fields);
+  const known = knownParts(source, cache);
+  return { lean: known.length === 0 ? text : withoutParts(text, scan.fields, known), source, known };
+}
+
+/**
+ * A body as bytes: scanned as latin1 (JSON's structure is ASCII, and no byte of a multi-byte
+ * character is), its known parts found by their bytes and left out, the rest decoded. The parts the
+ * cache does not know are read from the decoded rest, as a text body's are.
+ */
+function readBytes(bytes: Buffer, cache: PrefixCache | undefined): ReadBody | undefined {
+  const latin1 = bytes.toString("latin1");
+  const scan = scanJsonBody(latin1, MAX_JSON_DEPTH);
+  if (scan.tooDeep) return undefined;
+  const byBytes: { part: PromptPart; known: KnownPart }[] = [];
+  for (const part of ["system", "tools"] as const) {
+    const span = scan.fields.get(part);
+    const known = span === undefined ? undefined : cache?.knownBytes(part, latin1.slice(span.start, span.end));
+    if (known !== undefined) byBytes.push({ part, known });
+  }
+  if (byBytes.length === 0) return readText(bytes.toString("utf8"), cache);
+  const lean = Buffer.from(withoutParts(latin1, scan.fields, byBytes), "latin1").toString("utf8");
+  // The rest's own scan: its sizes in characters, and the parts the cache does not know.
+  const rest = scanJsonBody(lean, MAX_JSON_DEPTH);
+  if (rest.tooDeep) return undefined;
+  const source = promptSource(lean, rest.fields);
+  for (const { part, known } of byBytes) {
+    source[part === "system" ? "systemJson" : "toolsJson"] = known.json;
+    source.chars[part] = known.compactChars;
+  }
+  return { lean, source, known: byBytes.map(({ part, known }) => ({ part, value: known.value })) };
 }
 
 /**
@@ -70,8 +140,8 @@ interface KnownPart {
  * this one had them, validated and trimmed. Claude Code's ~75 KB body is ~60 KB of tools and ~12 KB
  * of system prompt, the same on every turn: only the rest is parsed again.
  */
-function knownParts(source: PromptSource, cache: PrefixCache | undefined): KnownPart[] {
-  const known: KnownPart[] = [];
+function knownParts(source: PromptSource, cache: PrefixCache | undefined): KnownValue[] {
+  const known: KnownValue[] = [];
   if (cache === undefined) return known;
   for (const [part, json] of [
     ["system", source.systemJson],
@@ -88,7 +158,7 @@ function knownParts(source: PromptSource, cache: PrefixCache | undefined): Known
  * known part's text is a whole JSON value (it parsed as one before), so the body parses exactly
  * when the text with `0` in its place does.
  */
-function withoutParts(text: string, fields: ReadonlyMap<string, FieldSpan>, known: readonly KnownPart[]): string {
+function withoutParts(text: string, fields: ReadonlyMap<string, FieldSpan>, known: readonly { part: PromptPart }[]): string {
   const spans = known.map(({ part }) => fields.get(part)!).sort((a, b) => a.start - b.start);
   let lean = "";
   let at = 0;

@@ -16,9 +16,13 @@ import { planLocalCall, type AnsweringCall, type PreparedCall } from "./plan-loc
 import { routeRequest } from "./route-request.js";
 import type { RequestScope } from "./request-scope.js";
 
-/** The body's text, handed over: handleMessages empties it once parsed (a 30 MB prompt is then one copy fewer while the request goes on). */
-export interface BodyText {
-  text: string;
+/**
+ * The body, handed over: its text, or its bytes where it was small enough to be kept so
+ * (readLimitedBody). handleMessages empties it once parsed (a 30 MB prompt is then one copy fewer
+ * while the request goes on).
+ */
+export interface RequestBody {
+  content: string | Buffer;
 }
 
 /**
@@ -28,7 +32,7 @@ export interface BodyText {
  * (a backend that failed, a profile that cannot take the request, a bug); both are answered here,
  * once, as Anthropic's error.
  */
-export function handleMessages(scope: RequestScope, headers: Headers, body: BodyText): Promise<Response> {
+export function handleMessages(scope: RequestScope, headers: Headers, body: RequestBody): Promise<Response> {
   // Made here, not in messagesSequence: a closure made there would share that frame's context, which
   // holds the request, and these live as long as the answer.
   const at: RequestPlace = {};
@@ -59,14 +63,14 @@ interface RequestPlace {
  * never the body's text, the parsed request, the trimmed one or (once its headers are in) the
  * upstream body, which GC frees while the answer streams.
  */
-async function messagesSequence(scope: RequestScope, headers: Headers, body: BodyText, at: RequestPlace): Promise<Response | Refusal> {
+async function messagesSequence(scope: RequestScope, headers: Headers, body: RequestBody, at: RequestPlace): Promise<Response | Refusal> {
   const { server, record, session } = scope;
   // 1. Admit: the body parsed and checked against the API's schema, a thread declined, the conversation's rules checked.
-  const chars = body.text.length;
-  const check = checkMessagesBody(body.text, server.validateMessages, { cache: server.prefixCache });
-  // Parsed, the text is garbage: nothing holds it while the request is routed and serialized again,
+  const chars = body.content.length;
+  const check = checkMessagesBody(body.content, server.validateMessages, { cache: server.prefixCache });
+  // Parsed, the body is garbage: nothing holds it while the request is routed and serialized again,
   // and a large one is collected before the upstream body is made.
-  body.text = "";
+  body.content = "";
   server.collectAfter?.(chars, "now");
   if (!check.ok) return refusal(400, check.message, { retry: false });
   const { request, source } = check;

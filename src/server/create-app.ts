@@ -7,7 +7,7 @@ import { addModelActionRoutes, type ModelActions } from "./routes/model-actions.
 import { checkConversation } from "../pipeline/check-conversation.js";
 import { messagesRoute } from "./routes/messages.js";
 import { listModels, retrieveModel } from "./routes/models.js";
-import { bodyTextOf, guardOrigin, limitBody } from "./guard-request.js";
+import { bodyOf, guardOrigin, limitBody } from "./guard-request.js";
 import { refuseRequest, requestIdOf } from "./refuse-request.js";
 import { EXPOSITION_CONTENT_TYPE } from "../observe/metrics.js";
 import { renderMetrics, type RequestTrace } from "../observe/request-metrics.js";
@@ -75,7 +75,7 @@ export function createApp(ctx: ServerContext, routes: { modelActions?: ModelActi
   );
   app.post("/v1/messages", messagesRoute(ctx));
   app.post("/v1/messages/count_tokens", async (event) => {
-    const body = await bodyTextOf(event);
+    const body = await bodyOf(event);
     // A large body's garbage is collected once this turn of the event loop is over.
     const check = checkMessagesBody(body, ctx.validateMessages, { forCounting: true, cache: ctx.prefixCache });
     ctx.collectAfter?.(body.length);

@@ -2,6 +2,7 @@ import { handleCors, type H3Event, type Middleware } from "h3";
 import { checkRequestOrigin, type OriginPolicy } from "../http/check-request-origin.js";
 import { refuseRequest } from "./refuse-request.js";
 import { hungUpMessage, readLimitedBody } from "../http/read-limited-body.js";
+import { bodyText } from "../shared/read-body-text.js";
 
 /**
  * Refuses (403 permission_error) a request for a Host that is not mallex's or from a browser origin
@@ -34,8 +35,8 @@ export function guardOrigin(policy: OriginPolicy): Middleware {
  * that, 413 request_too_large, and the rest of the body is discarded as it arrives, never held. The
  * connection is not closed under the client: a socket closed with the client's bytes still coming
  * in is reset, and a reset can reach the client before the 413 does (it then sees EPIPE or
- * ECONNRESET, not the answer); a client that got its 413 stops sending and hangs up. The text is
- * read once and kept in the event's context for the handler ({@link bodyTextOf}): not put back into
+ * ECONNRESET, not the answer); a client that got its 413 stops sending and hangs up. The body is
+ * read once and kept in the event's context for the handler ({@link bodyOf}): not put back into
  * a new Request, whose reading would copy and decode the 77 KB of a Claude Code request again.
  */
 export function limitBody(maxBytes: number, log: (event: H3Event, line: string) => void): Middleware {
@@ -54,21 +55,28 @@ export function limitBody(maxBytes: number, log: (event: H3Event, line: string) 
       node?.resume();
       return refuseRequest(event, 413, `The request body is larger than mallex accepts (${formatMB(maxBytes)}); raise server.max_body_mb to allow more.`);
     }
-    event.context[BODY_TEXT] = body.text;
+    event.context[BODY] = body.body;
   };
 }
 
-const BODY_TEXT = "mallex.bodyText";
+const BODY = "mallex.body";
 
 /**
  * The body limitBody read, taken out of the event (it then lives no longer than the handler keeps
- * it); a request it did not read (no limitBody in front) is read here.
+ * it): a small one as its bytes (see readLimitedBody), for a handler that reads them itself
+ * (checkMessagesBody); a request it did not read (no limitBody in front) is read here.
  */
+export function bodyOf(event: H3Event): string | Buffer | Promise<string> {
+  const body = event.context[BODY] as string | Buffer | undefined;
+  if (body === undefined) return event.req.text();
+  delete event.context[BODY];
+  return body;
+}
+
+/** The body limitBody read, as text. */
 export function bodyTextOf(event: H3Event): string | Promise<string> {
-  const text = event.context[BODY_TEXT] as string | undefined;
-  if (text === undefined) return event.req.text();
-  delete event.context[BODY_TEXT];
-  return text;
+  const body = bodyOf(event);
+  return body instanceof Promise ? body : bodyText(body);
 }
 
 const formatMB = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 100) / 100} MB`;

@@ -1,5 +1,8 @@
 import type { Readable } from "node:stream";
 
+/** A body's text, whether it was read as text or kept as its bytes (see readLimitedBody). */
+export const bodyText = (body: string | Buffer): string => (typeof body === "string" ? body : body.toString("utf8"));
+
 /** What {@link readBodyText} rejects with past its limit: the body was destroyed unread. */
 export class BodyTooLargeError extends Error {
   readonly code = "E_BODY_TOO_LARGE";

@@ -26,6 +26,12 @@ export interface PrefixCache {
   /** The parsed `system` or `tools` of that exact JSON text, when a request with it was trimmed before (and so validated). */
   parsed(part: PromptPart, json: string): unknown;
   /**
+   * The same, found by the part's bytes as the body carries them, read as latin1 (one character a
+   * byte): its JSON text, parsed value and compact size, without the body's bytes decoded as UTF-8
+   * (checkMessagesBody's reading of a body it holds as bytes).
+   */
+  knownBytes(part: PromptPart, latin1: string): KnownPart | undefined;
+  /**
    * The prefix for this plan, the request's parts, tool_choice and context: the cached one, or what
    * `make()` comes to, cached. As Steps, so that trimming a new prefix can pause between its filters.
    */
@@ -73,6 +79,13 @@ export interface PrefixCacheOptions {
 
 export type PromptPart = "system" | "tools";
 
+/** A part's JSON text the cache holds, as it was first read: its parsed value and its size as compact JSON (PromptSource's chars). */
+export interface KnownPart {
+  json: string;
+  value: unknown;
+  compactChars: number;
+}
+
 /** Parts remembered by their text: the two a body carries, and a Claude Code conversation's opening (collectPreamble). */
 type KeyedPart = PromptPart | "preamble";
 
@@ -92,6 +105,8 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   // A short id per distinct JSON text: entries are keyed on ids, not on 60 KB strings. Ids are
   // never reused, so a text that comes back after being dropped gets a new one.
   const parts: Record<KeyedPart, LruMap<string, Part>> = { system: createLruMap(maxParts), tools: createLruMap(maxParts), preamble: createLruMap(maxParts) };
+  // The same parts by their UTF-8 bytes read as latin1: the JSON text each stands for, and its size.
+  const byBytes: Record<PromptPart, LruMap<string, { json: string; compactChars: number }>> = { system: createLruMap(maxParts), tools: createLruMap(maxParts) };
   const prefixes = createLruMap<string, Entry>(options.maxPrefixes ?? 32);
   const shapedTools = createLruMap<string, { plan: TrimPlan; shaped: ShapedTools }>(options.maxPrefixes ?? 32);
   let nextId = 0;
@@ -99,14 +114,16 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
   let misses = 0;
   const maxPartChars = options.maxPartChars ?? RETENTION_LIMITS.prefixPartChars;
   // A part too long to keep gets no id (""): nothing keyed on it is kept.
-  const idOf = (part: KeyedPart, json: string | undefined, value: unknown): string => {
+  const idOf = (part: KeyedPart, json: string | undefined, value: unknown, compactChars?: number): string => {
     if (json === undefined) return "-";
     if (json.length > maxPartChars) return "";
     let known = parts[part].get(json);
     if (known === undefined) {
       known = { id: ++nextId, value: deepFreeze(value) };
       // A copy: the request body the text was sliced from is not kept alive by the cache.
-      parts[part].set(copyString(json), known);
+      const kept = copyString(json);
+      parts[part].set(kept, known);
+      if (part !== "preamble" && compactChars !== undefined) byBytes[part].set(Buffer.from(kept, "utf8").toString("latin1"), { json: kept, compactChars });
     }
     return String(known.id);
   };
@@ -115,11 +132,21 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
     userLists: createUserListMemo(),
     linePrints: createLinePrintMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
+    knownBytes(part, latin1) {
+      const text = latin1.length > maxPartChars ? undefined : byBytes[part].get(latin1);
+      // Its text may have been dropped since (least recently used): then it is read again.
+      const known = text === undefined ? undefined : parts[part].get(text.json);
+      return known === undefined ? undefined : { json: text!.json, value: known.value, compactChars: text!.compactChars };
+    },
     *prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;
       const preamble = context.preamble.length === 0 ? undefined : preambleKey(context.preamble);
       // Computed before make() runs: while it pauses, other requests' prefixes are looked up.
-      const ids = [idOf("system", source.systemJson, request.system), idOf("tools", source.toolsJson, request.tools), idOf("preamble", preamble, null)];
+      const ids = [
+        idOf("system", source.systemJson, request.system, source.chars.system),
+        idOf("tools", source.toolsJson, request.tools, source.chars.tools),
+        idOf("preamble", preamble, null),
+      ];
       const uncached = ids.includes("");
       const key = [
         plan.profile.name,
@@ -147,7 +174,7 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
       return prefix;
     },
     tools(plan, source, request, context, make) {
-      const toolsId = idOf("tools", source.toolsJson, request.tools);
+      const toolsId = idOf("tools", source.toolsJson, request.tools, source.chars.tools);
       if (toolsId === "") return make();
       const toolChoice = request.tool_choice;
       const key = [

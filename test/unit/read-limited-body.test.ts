@@ -1,20 +1,24 @@
 /**
- * The proxy's body reader on node:http (issue 24: each chunk is decoded as it arrives, never a
- * buffer of the whole body): the same text whatever the framing and however the bytes are split, a
- * multi-byte character across two chunks included, and invalid bytes replaced as Buffer#toString does.
+ * The proxy's body reader on node:http: a small body kept as its bytes, a large one decoded as each
+ * chunk arrives (issue 24: never a buffer of the whole body); the same text either way, whatever the
+ * framing and however the bytes are split, a multi-byte character across two chunks included, and
+ * invalid bytes replaced as Buffer#toString does.
  */
 import { createServer, request, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readLimitedBody, type LimitedBody } from "../../src/http/read-limited-body.js";
+import { BYTES_KEPT_UP_TO, readLimitedBody, type LimitedBody } from "../../src/http/read-limited-body.js";
+import { bodyText } from "../../src/shared/read-body-text.js";
 
 const MAX = 64 * 1024;
 let url: string;
 const read: Promise<LimitedBody>[] = [];
+/** Bodies up to this size are kept as bytes (the server's BYTES_KEPT_UP_TO is 1 MB): each test says. */
+let keepBytesUpTo = BYTES_KEPT_UP_TO;
 const server = createServer((req, res) => {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-  const body = readLimitedBody(new Request("http://127.0.0.1/", { method: "POST", headers }), MAX, req);
+  const body = readLimitedBody(new Request("http://127.0.0.1/", { method: "POST", headers }), MAX, req, keepBytesUpTo);
   read.push(body);
   void body.then((result) => {
     if (!result.ok) req.resume();
@@ -45,7 +49,16 @@ async function post(pieces: Buffer[], framing: "content-length" | "chunked"): Pr
   return read.at(-1)!;
 }
 
-describe("readLimitedBody on node:http", () => {
+/** What was read, as text, and whether it came as the body's bytes. */
+const asText = (result: LimitedBody) => (result.ok ? { ok: true, text: bodyText(result.body), bytes: Buffer.isBuffer(result.body) } : result);
+
+describe.each([
+  ["kept as its bytes", MAX],
+  ["decoded as each chunk arrives", 0],
+])("readLimitedBody on node:http, a body %s", (_how, keep) => {
+  beforeAll(() => void (keepBytesUpTo = keep));
+  afterAll(() => void (keepBytesUpTo = BYTES_KEPT_UP_TO));
+  const bytesKept = keep > 0;
   const text = `{"messages":[{"role":"user","content":"naïve — ${"x".repeat(20_000)} 日本語 🙂"}]}`;
   const bytes = Buffer.from(text);
   // Cuts inside the two-byte ï, the three-byte 日 and the four-byte emoji.
@@ -54,23 +67,25 @@ describe("readLimitedBody on node:http", () => {
 
   it("reads a body declared by Content-Length, split anywhere, as the text that was sent", async () => {
     expect(pieces.length).toBe(4);
-    expect(await post(pieces, "content-length")).toEqual({ ok: true, text });
+    expect(asText(await post(pieces, "content-length"))).toEqual({ ok: true, text, bytes: bytesKept });
   });
 
   it("reads a chunked body the same way", async () => {
-    expect(await post(pieces, "chunked")).toEqual({ ok: true, text });
+    expect(asText(await post(pieces, "chunked"))).toEqual({ ok: true, text, bytes: bytesKept });
   });
 
   it("replaces invalid and truncated UTF-8 with U+FFFD, as Buffer#toString does, wherever the chunks are cut", async () => {
     const broken = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xc3]), Buffer.from("x"), Buffer.from("日").subarray(0, 2), Buffer.from('"}')]);
     const split = [broken.subarray(0, 7), broken.subarray(7, 11), broken.subarray(11)];
-    expect(await post(split, "content-length")).toEqual({ ok: true, text: broken.toString("utf8") });
+    expect(asText(await post(split, "content-length"))).toEqual({ ok: true, text: broken.toString("utf8"), bytes: bytesKept });
   });
 
   it("reads an empty body with a Content-Length of 0", async () => {
-    expect(await post([], "content-length")).toEqual({ ok: true, text: "" });
+    expect(asText(await post([], "content-length"))).toMatchObject({ ok: true, text: "" });
   });
+});
 
+describe("readLimitedBody on node:http, a body past its limit", () => {
   it("refuses a declared body over the limit before reading it, and a chunked one at the first chunk past it", async () => {
     expect(await post([Buffer.alloc(MAX + 1, 0x61)], "content-length")).toEqual({ ok: false, reason: "declared" });
     expect(await post([Buffer.alloc(MAX / 2, 0x61), Buffer.alloc(MAX / 2, 0x62), Buffer.alloc(10, 0x63)], "chunked")).toEqual({

@@ -235,6 +235,64 @@ describe("the prefix cache", () => {
   });
 });
 
+describe("a body read as its bytes (what the server keeps of a body up to 1 MB)", () => {
+  // Non-ASCII in every part (2-, 3- and 4-byte characters): the text path decodes all of it as UTF-16.
+  const request: MessagesRequest = {
+    model: "claude-opus-4-8",
+    max_tokens: 1024,
+    system: [{ type: "text", text: "You are a helpful assistant — café 🤖." }],
+    tools: [{ name: "lookup", description: "Looks things up → fast…", input_schema: { type: "object", properties: { q: { type: "string" } } } }],
+    messages: [{ role: "user", content: "hé — 🤖 two" }],
+  };
+  const trimmedOnce = (cache: PrefixCache, body: string | Buffer) => {
+    const check = checkMessagesBody(body, validate, { cache });
+    if (!check.ok) throw new Error(check.message);
+    trimRequest(check.request, trimPlanFor(table, firstProfileOfSize(table, "small")), templates, { cache, source: check.source });
+    return check;
+  };
+
+  it("gives the request and source its text gives, before and after the cache knows its parts, which it then finds by their bytes", () => {
+    const cache = createPrefixCache();
+    for (const text of [JSON.stringify(request), JSON.stringify(request, null, 2)]) {
+      const asText = checkMessagesBody(text, validate);
+      expect(checkMessagesBody(Buffer.from(text), validate, { cache })).toEqual(asText);
+      trimmedOnce(cache, Buffer.from(text));
+      const known = checkMessagesBody(Buffer.from(text), validate, { cache });
+      expect(known).toEqual(asText);
+      if (!known.ok) throw new Error(known.message);
+      expect(known.request.tools).toBe(cache.parsed("tools", known.source.toolsJson!));
+      expect(known.request.system).toBe(cache.parsed("system", known.source.systemJson!));
+    }
+    // A part one byte apart is not the known one: read, not matched.
+    const changed = JSON.stringify({ ...request, tools: [{ ...request.tools![0]!, description: "Looks things up → fast…!" }] });
+    const check = checkMessagesBody(Buffer.from(changed), validate, { cache });
+    expect(check).toEqual(checkMessagesBody(changed, validate));
+    expect(check.ok && check.request.tools![0]!.description).toBe("Looks things up → fast…!");
+  });
+
+  it("decodes what is not known as Buffer#toString does (invalid UTF-8 becomes U+FFFD) and refuses what the text would be refused for", () => {
+    const cache = createPrefixCache();
+    const text = JSON.stringify(request);
+    trimmedOnce(cache, Buffer.from(text));
+    // A lone lead byte and a cut 4-byte character in the user's message.
+    const bytes = Buffer.from(text);
+    const broken = Buffer.concat([bytes.subarray(0, bytes.indexOf("two")), Buffer.from([0xc3, 0xf0, 0x9f, 0xa4]), bytes.subarray(bytes.indexOf("two"))]);
+    const check = checkMessagesBody(broken, validate, { cache });
+    expect(check).toEqual(checkMessagesBody(broken.toString("utf8"), validate));
+    expect(check.ok && check.request.messages[0]!.content).toContain("\ufffd");
+    // Around known parts: not JSON (at its position in the body as sent), nested too deep, and a value the schema refuses are refused as from text.
+    for (const bad of [
+      text.replace('"messages":', '"messages": x'),
+      text.replace('"content":"hé', `"metadata":${"[".repeat(300)}${"]".repeat(300)},"content":"hé`),
+      JSON.stringify({ ...request, max_tokens: -1 }),
+    ]) {
+      const refused = checkMessagesBody(Buffer.from(bad), validate, { cache });
+      expect(refused.ok).toBe(false);
+      expect(refused).toEqual(checkMessagesBody(bad, validate));
+    }
+  });
+});
+
 function withChangedSystem(request: MessagesRequest): MessagesRequest {
   const system = request.system;
   if (system === undefined || typeof system === "string") return { ...request, system: `${system ?? ""} (changed)` };

@@ -214,8 +214,9 @@ describe("the prefix cache while a prefix is trimmed in steps", () => {
 
   it("keeps a long system prompt's prefix out while a short one's prefix is looked up and kept during its pause", () => {
     const cache = createPrefixCache({ maxPartChars: 100 });
-    const long = { systemJson: JSON.stringify("s".repeat(200)) } as never;
-    const short = { systemJson: JSON.stringify("short") } as never;
+    const chars = { system: 0, messages: 0, tools: 0 };
+    const long = { systemJson: JSON.stringify("s".repeat(200)), chars } as never;
+    const short = { systemJson: JSON.stringify("short"), chars } as never;
     let made = 0;
     const make = (name: string) =>
       function* (): Steps<never> {

@@ -5,13 +5,13 @@ import type { RequestWatch } from "../../observe/request-watch.js";
 import { handleMessages } from "../../pipeline/handle-messages.js";
 import { scopeRequest } from "../../pipeline/request-scope.js";
 import type { ServerContext } from "../../pipeline/server-context.js";
-import { bodyTextOf } from "../guard-request.js";
+import { bodyOf } from "../guard-request.js";
 import { requestIdOf } from "../refuse-request.js";
 
 /**
  * POST /v1/messages, the HTTP binding of the pipeline (src/pipeline/handle-messages.ts): the
  * request's trace and metrics, its watch (MALLEX_DEBUG, the saved last request) and the dashboard's
- * line when it ends, and its body's text handed to the pipeline with the request's own scope.
+ * line when it ends, and its body handed to the pipeline with the request's own scope.
  */
 export function messagesRoute(ctx: ServerContext) {
   return async (event: H3Event): Promise<Response> => {
@@ -35,14 +35,14 @@ export function messagesRoute(ctx: ServerContext) {
         sent: event.runtime?.node?.res,
       },
       async () => {
-        const body = { text: await bodyTextOf(event) };
-        bodyChars = body.text.length;
+        const body = { content: await bodyOf(event) };
+        bodyChars = body.content.length;
         watch = ctx.watchRequest?.({
           requestId: requestIdOf(event),
           method: event.req.method,
           path: `${event.url.pathname}${event.url.search}`,
           headers: event.req.headers,
-          body: body.text,
+          body: body.content,
           trace,
         });
         const scope = scopeRequest(ctx, {
