@@ -49,6 +49,8 @@ type Stored = ByProfile<StablePrefix>;
 
 export function createStablePrefixes(options: StablePrefixesOptions): StablePrefixes {
   const prefixes = load(options.file, options.onError);
+  // Each prefix's JSON text as last compared, by profile and model: one serialisation a request, not two.
+  const texts = new Map<string, string>();
   let writing: Promise<void> = Promise.resolve();
   const write = async () => {
     try {
@@ -63,7 +65,13 @@ export function createStablePrefixes(options: StablePrefixesOptions): StablePref
       const prefix = stablePrefixOf(request);
       if (prefix === undefined) return false;
       const models = (prefixes[profile.name] ??= dictionary<StablePrefix>());
-      if (JSON.stringify(models[profile.model]) === JSON.stringify(prefix)) return true;
+      const key = `${profile.name}\u0000${profile.model}`;
+      const text = JSON.stringify(prefix);
+      if (text === (texts.get(key) ?? JSON.stringify(models[profile.model]))) {
+        texts.set(key, text);
+        return true;
+      }
+      texts.set(key, text);
       models[profile.model] = prefix;
       // Off the request path, one write at a time; a new prefix is rare (a new tool set or release).
       writing = writing.then(write);
