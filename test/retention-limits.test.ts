@@ -76,17 +76,18 @@ describe("the prefix cache", () => {
     const long = JSON.stringify("s".repeat(200));
     const plan = { profile: { name: "p" }, size: "small" } as never;
     const context = { preamble: [], loaded: new Set<string>(), claudeCode: false, agent: false } as never;
+    const chars = { system: 0, messages: 0, tools: 0 };
     let made = 0;
     // A make() that trims without pausing.
     const make = function* (): Steps<never> {
       made += 1;
       return {} as never;
     };
-    for (let i = 0; i < 2; i++) runSteps(cache.prefix(plan, { systemJson: long } as never, { system: "s".repeat(200) } as never, context, make));
+    for (let i = 0; i < 2; i++) runSteps(cache.prefix(plan, { systemJson: long, chars } as never, { system: "s".repeat(200) } as never, context, make));
     expect(made).toBe(2);
     expect(cache.parsed("system", long)).toBeUndefined();
     const short = JSON.stringify("short");
-    for (let i = 0; i < 2; i++) runSteps(cache.prefix(plan, { systemJson: short } as never, { system: "short" } as never, context, make));
+    for (let i = 0; i < 2; i++) runSteps(cache.prefix(plan, { systemJson: short, chars } as never, { system: "short" } as never, context, make));
     expect(made).toBe(3);
   });
 });

@@ -165,8 +165,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     sessionsHeld.delete(baseUrl);
     if (profile === undefined) return;
     const backend = backends[profile.backend];
-    // With more slots than one, the one saved (the first) need not hold the last session.
-    if (backend === undefined || live.serverFacts?.get(backend.name, profile.model)?.parallel !== 1) return;
+    if (backend === undefined) return;
+    // With more slots than one, the one saved (the first) need not hold the last session. Asked,
+    // not looked up: a stop right after a server's first answer comes while its facts are still read.
+    const facts = await live.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl, headers: backend.headers, model: profile.model });
+    if (facts?.parallel !== 1) return;
     const timeoutMs = upstreamTimeouts(backend, table.server.requestTimeoutMs).silenceMs;
     await keepLastConversation(profile, { ...backend, baseUrl }, { prefixes: stablePrefixes, slotDir: slotSaveDir(options.mallexHome), timeoutMs, log });
   };
