@@ -10,10 +10,16 @@ export type LimitedBody =
   | { ok: false; reason: "hung-up"; receivedBytes: number };
 
 /**
- * The request body as text, if it is at most `maxBytes`. A Content-Length over the limit is refused
- * before a byte is read; a chunked (or lying) body is counted as it arrives, and reading stops at
- * the first chunk past the limit: never more than the limit is held (the caller answers 413 and
- * discards the rest as it arrives).
+ * Bodies up to this size are kept as their bytes: one whose parts the prefix cache knows is then
+ * decoded only in part (checkMessagesBody). Larger ones are decoded as their chunks come (below).
+ */
+export const BYTES_KEPT_UP_TO = 1024 * 1024;
+
+/**
+ * The request body, if it is at most `maxBytes`: its bytes up to `keepBytesUpTo`, its text past
+ * that. A Content-Length over the limit is refused before a byte is read; a chunked (or lying) body
+ * is counted as it arrives, and reading stops at the first chunk past the limit: never more than
+ * the limit is held (the caller answers 413 and discards the rest as it arrives).
  *
  * A client that hangs up partway is an outcome, not an error: it is said in one line, never a stack.
  *
@@ -21,12 +27,6 @@ export type LimitedBody =
  * chunks, without the web stream a Request's body would wrap them in; elsewhere (app.fetch in
  * tests) from the Request.
  */
-/**
- * Bodies up to this size are kept as their bytes: one whose parts the prefix cache knows is then
- * decoded only in part (checkMessagesBody). Larger ones are decoded as their chunks come (below).
- */
-export const BYTES_KEPT_UP_TO = 1024 * 1024;
-
 export async function readLimitedBody(
   req: Request,
   maxBytes: number,

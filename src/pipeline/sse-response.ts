@@ -94,6 +94,7 @@ class SseBody {
   readonly abort = (): void => {
     if (this.ended) return;
     this.ended = true;
+    this.wanted = false;
     this.pump.cancel();
   };
 
