@@ -1,4 +1,4 @@
-import { Readable, type Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { FastResponse } from "srvx";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import { messageToStreamEvents } from "../translate/stream/message-to-stream-events.js";
@@ -144,5 +144,6 @@ export function messageResponse(message: AnthropicMessage, stream: boolean): Res
 
 /** Events already known (a whole answer replayed as a stream), as an SSE response. */
 export function replaySSE(events: Iterable<AnthropicStreamEvent>): Response {
-  return new FastResponse(Readable.from([Array.from(events, formatSSE).join("")]), { headers: SSE_HEADERS });
+  // Its text whole: srvx writes a string in one write with its length, where a stream it pipes.
+  return new FastResponse(Array.from(events, formatSSE).join(""), { headers: SSE_HEADERS });
 }

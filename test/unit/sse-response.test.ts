@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { H3, toNodeHandler } from "h3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AnswerPump, AnswerSink } from "../../src/pipeline/pump-answer.js";
-import { streamSSE, type EventLog } from "../../src/pipeline/sse-response.js";
+import { replaySSE, streamSSE, type EventLog } from "../../src/pipeline/sse-response.js";
 import type { AnthropicStreamEvent } from "../../src/translate/anthropic-types.js";
 
 const delta = (text: string): AnthropicStreamEvent => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } });
@@ -175,5 +175,14 @@ describe("streamSSE", () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('"text":"a"');
     await reader.cancel();
     await until(() => open.state.cancelled > 0);
+  });
+
+  it("a whole answer replayed as a stream (replaySSE) is one body of known length with every event", async () => {
+    const response = await serveOne(() => replaySSE([{ type: "ping" }, delta("é 🤖"), { type: "message_stop" }]));
+    expect(response.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    const text = await readAll(response);
+    expect(Number(response.headers["content-length"])).toBe(Buffer.byteLength(text));
+    expect(text.match(/^event: (\w+)$/gm)).toEqual(["event: ping", "event: content_block_delta", "event: message_stop"]);
+    expect(text).toContain('"text":"é 🤖"');
   });
 });
