@@ -6,6 +6,7 @@ import type { KnownPart, PrefixCache, PromptPart } from "../trim/prefix-cache.js
 import { MAX_JSON_DEPTH } from "../http/check-json-depth.js";
 import { scanJsonBody, type FieldSpan } from "../http/scan-json-body.js";
 import { formatNumber } from "../shared/format-number.js";
+import { bodyText } from "../shared/read-body-text.js";
 import { copyString } from "../shared/retention-limits.js";
 
 /**
@@ -45,21 +46,20 @@ export function checkMessagesBody(body: string | Buffer, validate: ValidateFunct
   try {
     parsed = JSON.parse(lean);
   } catch (error) {
-    return { ok: false, message: `The request body is not valid JSON: ${parseErrorOf(known.length === 0 ? error : body)}` };
+    // Around known parts, JSON.parse names a position in the text without them: the whole body's own error names it in what the client sent.
+    return { ok: false, message: `The request body is not valid JSON: ${known.length === 0 ? (error as Error).message : parseError(bodyText(body))}` };
   }
   return checkParsed(parsed, known, validate, options, source);
 }
 
-/** JSON.parse's own words for the whole body (where it says, a position in the body the client sent, not in the text parsed without its known parts). */
-function parseErrorOf(failed: unknown): string {
-  if (typeof failed === "string" || Buffer.isBuffer(failed)) {
-    try {
-      JSON.parse(typeof failed === "string" ? failed : failed.toString("utf8"));
-    } catch (error) {
-      return (error as Error).message;
-    }
+/** JSON.parse's words for a text that does not parse (the lean text failed, so the whole fails too: its known parts parsed before). */
+function parseError(text: string): string {
+  try {
+    JSON.parse(text);
+    return "it parses whole, but not without its known parts";
+  } catch (error) {
+    return (error as Error).message;
   }
-  return (failed as Error).message;
 }
 
 function checkParsed(
