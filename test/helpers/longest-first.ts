@@ -1,5 +1,5 @@
 /**
- * The order files start in: the longest first, so that on two workers the 18-minute file does not
+ * The order files start in: the longest first, so that the 18-minute file does not
  * start last and run alone at the end. vitest orders by the durations of its previous run, which a
  * fresh clone (CI) does not have: there it orders by file size. The files named here start first in
  * their group, in this order; the rest follow in vitest's order.
