@@ -34,7 +34,9 @@ export interface FittedCompaction {
  * summary and its requests to go on follow the instructions: as sent, or, given `continuationTailChars`
  * (a small context's), as one piece kept to its tail (fitContinuation) — three cut summaries and
  * Claude Code's requests to go on left the instructions no room at 4,096 tokens. The transcript gives
- * way to them. (Claude Code takes its summary from the pieces it received, not from this request.)
+ * way to them: in a small context, from the compaction's first request on, so that it is the same
+ * text, cached by the server, in each of them. (Claude Code takes its summary from the pieces it
+ * received, not from this request.)
  *
  * Undefined when even the instructions (and such a continuation) with an empty transcript are over the budget.
  */
@@ -59,18 +61,26 @@ export function fitCompaction(
     ...(rest.length > 0 ? [{ role: turn.role, content: rest }] : []),
   ]);
 
-  const build = (transcript: string): MessagesRequest => {
+  const build = (transcript: string, after = continuation): MessagesRequest => {
     const out: MessagesRequest = {
       ...request,
       system: COMPACTION_SYSTEM,
-      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }, ...continuation],
+      messages: [{ role: "user", content: [{ type: "text", text: `<conversation>\n${transcript}\n</conversation>` }, instruction] }, ...after],
     };
     delete out.tools;
     delete out.tool_choice;
     return out;
   };
   const most = Math.floor(budget * 3.5);
-  let room = most - measurePrompt(build("")).chars;
+  const bare = measurePrompt(build("", [])).chars;
+  const continued = measurePrompt(build("")).chars - bare;
+  // A small context's continuations are each at most one tail and one request to go on: the room for
+  // them is kept from the compaction's first request on, so the transcript is cut the same in all of
+  // them and the server prefills only what follows it (cut to the room left each time, the second
+  // request read 138 of ~3,100 tokens from the cache). Never more than half the room.
+  const kept =
+    continuationTailChars === undefined ? continued : Math.max(continued, Math.min(continuationRoom(continuationTailChars), Math.floor((most - bare) / 2)));
+  let room = most - bare - kept;
   // A body shortened by characters can still be over by its escapes (a tool call's quoted JSON): then again, that much shorter.
   for (let tries = 0; room >= 0 && tries < 4; tries++) {
     const fitted = build(fitTranscript(entries, room));
@@ -79,6 +89,15 @@ export function fitCompaction(
     room -= chars - most;
   }
   return undefined;
+}
+
+/**
+ * What a small context's request to go on with a cut summary adds to the compaction: its tail of at most
+ * `tailChars` characters (a tenth more for escapes), Claude Code's ask (~190 characters in 2.1.197 to
+ * 2.1.332) and the two messages' JSON.
+ */
+function continuationRoom(tailChars: number): number {
+  return Math.ceil(tailChars * 1.1) + 600;
 }
 
 /** The entries as one text of at most `room` characters once JSON-escaped, cut as fitCompaction says. */

@@ -8,7 +8,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** Their durations in CI's run of eea7fcc (2026-11-25, 2 cores, one file at a time), in seconds. */
 const LONGEST = [
-  "test/e2e-small-context.test.ts", // 1,083: Claude Code sessions through compaction, the engine on one thread
+  // 1,083 then, with the random-weight sessions now in e2e-small-context.test.ts; 210–455 s since.
+  "test/e2e-small-context-real-model.test.ts", // a Claude Code session through compaction, the engine on one thread
   "test/memory-budget-cli.test.ts", // 96
   "test/e2e-claude-code-compaction.test.ts", // 92
   "test/trim-claude-code-versions.test.ts", // 44

@@ -133,6 +133,34 @@ describe("fitCompaction", () => {
     expect(goOn).toEqual({ role: "user", content: nudge });
   });
 
+  it("in a small context, the transcript is cut the same in the compaction's first request and in each request to go on: the server's cache holds it", () => {
+    const input = compaction(12);
+    const nudge =
+      "Output token limit hit. Resume directly — no apology, no recap of what you were doing. Pick up mid-thought if that is where the cut happened. Break remaining work into smaller pieces.";
+    const again = "Output token limit hit again, so this summary is too long to finish. Give the whole summary again in at most half the length.";
+    const cut = (n: number) => `<summary>\n"1. Primary Request":\t${"the user asked for a fix. ".repeat(15 * n)} (piece ${n})`;
+    const budget = Math.floor(fitCompaction(input, recognizeCompaction(input)!, 100_000)!.size.tokens * 0.6);
+    const first = fitCompaction(input, recognizeCompaction(input)!, budget, 896)!;
+    const messages: AnthropicMessageParam[] = [...input.messages];
+    for (const [n, ask] of [
+      [1, nudge],
+      [2, nudge],
+      [3, again],
+    ] as const) {
+      messages.push({ role: "assistant", content: [{ type: "text", text: cut(n) }] }, { role: "user", content: ask });
+      const continued: MessagesRequest = { ...input, messages: [...messages] };
+      const fitted = fitCompaction(continued, recognizeCompaction(continued)!, budget, 896)!;
+      expect(fitted.size.tokens, `piece ${n}`).toBeLessThanOrEqual(budget);
+      expect(fitted.request.messages[0], `piece ${n}`).toEqual(first.request.messages[0]);
+      expect(fitted.request.messages.at(-1), `piece ${n}`).toEqual({ role: "user", content: ask });
+    }
+    // The room kept for them is what the transcript lost: the newest turn is still whole, the oldest result cut.
+    expect(transcriptOf(first.request)).toContain("The newest answer: the bug is on line 12.");
+    expect(transcriptOf(first.request)).toContain(`result 11 `.repeat(200).trim());
+    // Without a tail to keep (a large context's, where the pieces go as sent), the first request has the room to itself.
+    expect(transcriptOf(fitCompaction(input, recognizeCompaction(input)!, budget)!.request).length).toBeGreaterThan(transcriptOf(first.request).length);
+  });
+
   it("a transcript of every block kind: thinking left out, an image named", () => {
     expect(
       renderTranscript([
