@@ -1,14 +1,11 @@
-import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { LongestFirst } from "./test/helpers/longest-first.js";
 
-const CORES = availableParallelism();
-// In-process and CPU-bound: a file a core, and two even on 2 cores (vitest's default there is one).
-const UNIT_WORKERS = Math.max(2, CORES);
-// The end-to-end files wait on processes they started — Claude Code, mallex, a model server on one
-// thread. On 2 cores with two files at a time, the second half of them left 10–35% of the CPU idle
-// (vmstat, 5-s samples); with three, it stayed busy to the end and they took 486 s instead of 632.
-const E2E_WORKERS = CORES + 1;
+// Two files at a time even on 2 cores (vitest's default there is one): most of the suite waits on
+// processes it started — Claude Code, mallex, a model server on one thread — and leaves a core idle.
+// Three end-to-end files at a time took as long in CI's run (2026-11-29: 998 s for the whole suite
+// either way) with the cores busier, so tests beside each other slower.
+const WORKERS = 2;
 // Real processes on a 2-core machine need the headroom, and so does a unit test beside them.
 const TIMEOUTS = { testTimeout: 30_000, hookTimeout: 30_000 };
 // Real models on every core (mlx, the engine with --threads 2): beside another file each took 1.5–3×
@@ -38,7 +35,7 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           pool: "threads",
           isolate: false,
-          maxWorkers: UNIT_WORKERS,
+          maxWorkers: WORKERS,
           ...TIMEOUTS,
           sequence: { groupOrder: 0 },
         },
@@ -52,7 +49,7 @@ export default defineConfig({
           exclude: ["test/unit/**", ...REAL_MODELS],
           pool: "forks",
           isolate: true,
-          maxWorkers: E2E_WORKERS,
+          maxWorkers: WORKERS,
           ...TIMEOUTS,
           sequence: { groupOrder: 1 },
         },
