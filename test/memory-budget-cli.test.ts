@@ -32,7 +32,7 @@ const SNAPSHOT_MAX_BYTES = 1024 * 1024;
 const HUGE = 30 * 1024 * 1024;
 /**
  * Per tier. The contract's 60 models; 20 prompts a tier are 600 MB of bodies, which a body kept past
- * its request would put over the ceilings (50 a tier took 50 s more on 2 cores and peaked the same).
+ * its request would put over the ceilings. With 50 and 50 a tier the peak was 236–237 MiB, with these 232.
  */
 const HUGE_MODELS = 30;
 const HUGE_PROMPTS = 20;
@@ -135,7 +135,7 @@ describe.runIf(hasProc)("memory budget (a real mallex proxy, RSS from /proc)", (
       expect(alive()).toBe(true);
       phase(`${HUGE_MODELS} × 30 MB model, ${tier}`);
     }
-    // The outside contract: 60 30 MB models later, alive and well under 500 MB.
+    // The outside contract: after 60 models of 30 MB, alive and well under 500 MB.
     expect(procBytes(pid, "VmRSS")).toBeLessThan(CONTRACT_RSS_BYTES);
 
     for (const tier of ["local", "claude"] as const) {

@@ -1,6 +1,6 @@
 /**
- * The order files start in: the longest first, so that the 18-minute file does not
- * start last and run alone at the end. vitest orders by the durations of its previous run, which a
+ * The order files start in: the longest first, so that the longest does not start last and run
+ * alone at the end. vitest orders by the durations of its previous run, which a
  * fresh clone (CI) does not have: there it orders by file size. The files named here start first in
  * their group, in this order; the rest follow in vitest's order.
  */
@@ -8,7 +8,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** Their durations in CI's run of eea7fcc (2026-11-25, 2 cores, one file at a time), in seconds. */
 const LONGEST = [
-  // 1,083 then, with the random-weight sessions now in e2e-small-context.test.ts; 210–455 s since.
+  // 1,083 with the random-weight sessions (now e2e-small-context.test.ts); alone, 210–520 s in CI since.
   "test/e2e-small-context-real-model.test.ts", // a Claude Code session through compaction, the engine on one thread
   "test/memory-budget-cli.test.ts", // 96
   "test/e2e-claude-code-compaction.test.ts", // 92
