@@ -3,8 +3,8 @@ import { LongestFirst } from "./test/helpers/longest-first.js";
 
 // Two files at a time even on 2 cores (vitest's default there is one): most of the suite waits on
 // processes it started — Claude Code, mallex, a model server on one thread — and leaves a core idle.
-// Three end-to-end files at a time took as long in CI's run (2026-11-29: 998 s for the whole suite
-// either way) with the cores busier, so tests beside each other slower.
+// Three end-to-end files at a time took as long or longer in CI's runs (2026-11-29: the whole suite
+// 998 and 1,046 s against 998 s), the cores busier and so tests beside each other slower.
 const WORKERS = 2;
 // Real processes on a 2-core machine need the headroom, and so does a unit test beside them.
 const TIMEOUTS = { testTimeout: 30_000, hookTimeout: 30_000 };
