@@ -1,4 +1,4 @@
-import type { DiscoverServerFacts } from "../backends/server-facts.js";
+import type { DiscoverServerFacts, ServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile, RoutingTable } from "../compile/routing-table.js";
 import { fitToServerFacts } from "../router/fit-to-server-facts.js";
 import type { RuntimeBackend } from "../backends/resolve-backends.js";
@@ -8,8 +8,8 @@ import { createServerFactsStore, type ServerFactsStore } from "../backends/serve
 export interface ServerFactsLearning {
   /** Reads the servers mallex does not start (a `--backend-url`, a config's base_url), before the proxy listens. */
   learnExternal(): Promise<void>;
-  /** Reads the server that now serves this profile at `baseUrl` (a supervised server, once ready). */
-  learnServed(profile: CompiledProfile, baseUrl: string): Promise<void>;
+  /** Reads the server that now serves this profile at `baseUrl` (a supervised server, once ready), or waits for the reading under way: what it holds. */
+  learnServed(profile: CompiledProfile, baseUrl: string): Promise<ServerFacts | undefined>;
   /** The config changed while the proxy runs (adopt-config-change.ts): this table is fitted from now on, to what the servers said so far. */
   rebase(table: RoutingTable): void;
 }
@@ -49,8 +49,8 @@ export function learnServerFacts(live: LiveTable, discover: DiscoverServerFacts)
   live.serverFacts = store;
   const learn = async (backendName: string, baseUrl: string, model: string | undefined) => {
     const backend = live.backends[backendName];
-    if (backend === undefined || backend.kind !== "openai") return;
-    await store.learn(backendName, { flavor: backend.flavor, baseUrl, headers: backend.headers, ...(model === undefined ? {} : { model }) });
+    if (backend === undefined || backend.kind !== "openai") return undefined;
+    return store.learn(backendName, { flavor: backend.flavor, baseUrl, headers: backend.headers, ...(model === undefined ? {} : { model }) });
   };
   // Each server of a pool under its queue's name (its own queue follows it); the backend holds what
   // all of them can: the smallest context and the fewest requests at once.

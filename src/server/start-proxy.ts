@@ -24,7 +24,7 @@ import type { ValidateFunction } from "../../generated/validate-messages.mjs";
 import { createBackendCapacities } from "../observe/backend-capacities.js";
 import { createBackendQueues } from "../backends/backend-queue.js";
 import { discoverServerFacts } from "../backends/discover-server-facts.js";
-import type { DiscoverServerFacts } from "../backends/server-facts.js";
+import type { DiscoverServerFacts, ServerFacts } from "../backends/server-facts.js";
 import type { CompiledProfile } from "../compile/routing-table.js";
 import { learnServerFacts, type LiveTable } from "./learn-server-facts.js";
 import { isLoopbackHost } from "../http/check-auth.js";
@@ -100,8 +100,8 @@ export interface RunningProxy {
   table(): RoutingTable;
   /** Each backend as this proxy sends to it (its URLs after --backend-url, whether mallex starts its server): `mallex eval` records the server of each run. */
   backends: Readonly<Record<string, RuntimeBackend>>;
-  /** Reads the server now serving this profile (one mallex started), so table() follows it. */
-  learnServer(profile: CompiledProfile, baseUrl: string): Promise<void>;
+  /** Reads the server now serving this profile (one mallex started), so table() follows it: what it holds. */
+  learnServer(profile: CompiledProfile, baseUrl: string): Promise<ServerFacts | undefined>;
   /** Prefills a server that just became ready with the prefix the first of its profiles known began with last time (warm-prompt-cache.ts). */
   warmPromptCache(profiles: readonly CompiledProfile[], baseUrl: string): Promise<void>;
   /** A server mallex started is about to stop: one with one slot saves the session it holds, for its next start (keep-last-conversation.ts). */
@@ -168,8 +168,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     if (backend === undefined) return;
     // With more slots than one, the one saved (the first) need not hold the last session. Asked,
     // not looked up: a stop right after a server's first answer comes while its facts are still read.
-    const facts = await live.serverFacts?.learn(backend.name, { flavor: backend.flavor, baseUrl, headers: backend.headers, model: profile.model });
-    if (facts?.parallel !== 1) return;
+    if ((await facts.learnServed(profile, baseUrl))?.parallel !== 1) return;
     const timeoutMs = upstreamTimeouts(backend, table.server.requestTimeoutMs).silenceMs;
     await keepLastConversation(profile, { ...backend, baseUrl }, { prefixes: stablePrefixes, slotDir: slotSaveDir(options.mallexHome), timeoutMs, log });
   };

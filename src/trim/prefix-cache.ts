@@ -133,11 +133,11 @@ export function createPrefixCache(options: PrefixCacheOptions = {}): PrefixCache
     linePrints: createLinePrintMemo(),
     parsed: (part, json) => (json.length > maxPartChars ? undefined : parts[part].get(json)?.value),
     knownBytes(part, latin1) {
-      if (latin1.length > maxPartChars) return undefined;
-      const text = byBytes[part].get(latin1);
+      const text = latin1.length > maxPartChars ? undefined : byBytes[part].get(latin1);
+      if (text === undefined) return undefined;
       // Its text may have been dropped since (least recently used): then it is read again.
-      const known = text && parts[part].get(text.json);
-      return known && { json: text!.json, value: known.value, compactChars: text!.compactChars };
+      const known = parts[part].get(text.json);
+      return known && { json: text.json, value: known.value, compactChars: text.compactChars };
     },
     *prefix(plan, source, request, context, make) {
       const toolChoice = request.tool_choice;
