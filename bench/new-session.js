@@ -81,6 +81,7 @@ export async function benchNewSessionOn(backendUrl) {
     { label: "context before the tools (one system message) | another session", first: upstream(a, before), then: upstream(b, before) },
     { label: "context after the tools (its own system message) | another session", first: upstream(c, profile), then: upstream(d, profile) },
     { label: "context after the tools | the warm-up of a server that became ready", first: prefixes.warmRequest(profile), then: upstream(e, profile) },
+    { label: "context after the tools | the same repository's session the day before", first: upstream(e, profile), then: upstream(nextDayFrom(e), profile) },
   ];
   const lines = [
     `### A new session's first request on ${backendUrl}`,
@@ -133,6 +134,16 @@ async function prepare(first) {
   return { profile, before: { ...profile, oneSystemMessage: true }, upstream, prefixes };
 }
 
+/** The captured first request as the same repository's next session: the next day, after a commit, with a file changed. */
+function nextDayFrom(session) {
+  return JSON.parse(
+    JSON.stringify(session)
+      .replaceAll("2026-11-21", "2026-11-22")
+      .replaceAll("(clean)", "M app.js")
+      .replaceAll("a36f7cd initial commit", "9c1e2d4 add totals\\na36f7cd initial commit"),
+  );
+}
+
 /** The captured first request as another repository's session: its name, and a day and commit of its own. */
 function sessionFrom(name) {
   const { a } = sessions();
@@ -155,6 +166,12 @@ export async function benchNewSession({ runs = 2 } = {}) {
   const variants = [
     { label: "context before the tools (one system message), after another session", first: upstream(a, before), then: upstream(b, before) },
     { label: "context after the tools (its own system message), after another session", first: upstream(a, profile), then: upstream(b, profile) },
+    {
+      label: "context after the tools, after the same repository's session the day before (a file changed, a commit since)",
+      first: upstream(a, profile),
+      previous: "the session before",
+      then: upstream(nextDayFrom(a), profile),
+    },
     {
       label: "context after the tools, after the warm-up of a server that became ready",
       first: prefixes.warmRequest(profile),
@@ -203,7 +220,7 @@ export async function benchNewSession({ runs = 2 } = {}) {
   const lines = [
     "### A new session's first request on the real 1.5B coder: prompt tokens from the cache and time to first token",
     "",
-    `\`npm run bench:new-session\` (${runs} runs per row, each on a fresh engine: ${rows[0].samples[0].threads}). Claude Code 2.1.197's captured first request (main-request-2plus2.json) trimmed for the small profile gguf-qwen2.5-coder-1.5b, then the same request from another repository, day, commit and CLAUDE.md: the new session. "Cold" is that request on an empty cache; ratios are against it, in the same run.`,
+    `\`npm run bench:new-session\` (${runs} runs per row, each on a fresh engine: ${rows[0].samples[0].threads}). Claude Code 2.1.197's captured first request (main-request-2plus2.json) trimmed for the small profile gguf-qwen2.5-coder-1.5b, then the same request from another repository, day, commit and CLAUDE.md (or from the same repository the next day, a file changed and a commit since): the new session. "Cold" is that request on an empty cache; ratios are against it, in the same run.`,
     "",
     "| order of the prompt | before the new session | its prompt tokens | from the cache | time to first token | the request before it | cold | faster than cold | at a new start: warm-up + first token |",
     "|---|---|---|---|---|---|---|---|---|",
@@ -217,7 +234,7 @@ export async function benchNewSession({ runs = 2 } = {}) {
     // A session whose request comes as the server becomes ready waits for the warm-up (call-backend.ts), then prefills the rest.
     const atStart = variant.warm === undefined ? "" : `${((first + then) / 1000).toFixed(2)} s (${(cold / (first + then)).toFixed(1)}× sooner than cold)`;
     lines.push(
-      `| ${order} | ${after} | ${prompt.toLocaleString("en-US")} | ${cached.toLocaleString("en-US")} (${((100 * cached) / prompt).toFixed(0)}%) | ${(then / 1000).toFixed(2)} s | ${variant.warm ?? "another session"}: ${(first / 1000).toFixed(variant.restore ? 3 : 2)} s | ${(cold / 1000).toFixed(2)} s | ${(cold / then).toFixed(1)}× | ${atStart} |`,
+      `| ${order} | ${after} | ${prompt.toLocaleString("en-US")} | ${cached.toLocaleString("en-US")} (${((100 * cached) / prompt).toFixed(0)}%) | ${(then / 1000).toFixed(2)} s | ${variant.warm ?? variant.previous ?? "another session"}: ${(first / 1000).toFixed(variant.restore ? 3 : 2)} s | ${(cold / 1000).toFixed(2)} s | ${(cold / then).toFixed(1)}× | ${atStart} |`,
     );
   }
   return lines.join("\n");

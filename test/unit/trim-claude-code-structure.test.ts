@@ -89,8 +89,8 @@ describe("trimRequest on a newer Claude Code's request (small)", () => {
     const system = JSON.stringify(request.system);
     // The machine's line with the system prompt, the same for every session; the repository's with the session's context.
     expect(system).toContain("one or two sentences.\\n\\n - Platform: linux");
-    expect(system).toContain(" - Primary working directory: /repo\\nToday's date is 2026-11-22.");
-    expect(system).toContain("Today's date is 2026-11-22.");
+    // The user's own text (an agent no keep rule knows) stays with the repository's lines, before the date.
+    expect(system).toContain(" - Primary working directory: /repo\\n\\nYou are an agent of a kind no keep rule has heard of.\\n\\nToday's date is 2026-11-22.");
     // Everything in the system message was a fact moved or a list for a tool the small tier removed: nothing is left of it.
     expect(request.messages.map((m) => m.role)).toEqual(["user"]);
     expect(JSON.stringify(request.messages)).toBe(JSON.stringify([{ role: "user", content: [{ type: "text", text: "fix the bug" }] }]));

@@ -162,8 +162,8 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
   it("summarizes what was cut in one log line", () => {
     const { trimmed } = trimAndConvert(request, table, firstProfileOfSize(table, "small"), templates);
     expect(summarizeTrimReport(trimmed.report)).toBe(
-      "trim 76,308 → 1,948 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
-        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,240 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 1,950 chars (−97%): billing-header −74 · date −41 · claude-md-to-system −461 · context-intro −71 · relevance-disclaimer −154 · " +
+        "emptied ×2 −76 · agent-list −1,544 · skill-list −4,518 · tool-allowlist ×20 −56,933 · tool-description ×4 −2,462 · tool-schema ×4 −2,514 · system-template −5,239 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     const budget = {
       ...trimmed.report,
@@ -173,10 +173,10 @@ describeWithShared('trimRequest on Claude Code\'s real "what is 2+2" request (ma
       ],
     };
     expect(summarizeTrimReport(budget)).toBe(
-      "trim 76,308 → 1,948 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 1,950 chars (−97%): budget shortened messages.4.content.0, messages.6.content.0 −2,027 · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     expect(summarizeTrimReport({ ...trimmed.report, rules: [] })).toBe(
-      "trim 76,308 → 1,948 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
+      "trim 76,308 → 1,950 chars (−97%): no rule fired · the user's text kept whole: 185 chars (CLAUDE.md 185 in the system prompt)",
     );
     // Trimming that makes a request longer (a rendered tools prompt) is a growth, never "−-61%".
     const grown = {
@@ -229,6 +229,25 @@ describeWithShared("prefix stability: turn N+1's upstream prompt starts with tur
       });
     }
   }
+
+  it("a new session in the same repository, on another day and commit, starts with the session before's directory and CLAUDE.md", () => {
+    const before = loadCapture("main-request-2plus2.json");
+    const next = JSON.parse(
+      JSON.stringify(before)
+        .replaceAll("2026-11-21", "2026-11-24")
+        .replaceAll("(clean)", "M app.js")
+        .replaceAll("a36f7cd initial commit", "9c1e2d4 add totals"),
+    ) as MessagesRequest;
+    for (const size of ["small", "medium"] as const) {
+      const profile = firstProfileOfSize(table, size);
+      const [a, b] = [before, next].map((request) => renderChatML(trimAndConvert(request, table, profile, templates).upstream));
+      let shared = 0;
+      while (a![shared] === b![shared]) shared++;
+      // What the server's cache serves the new session: up to the date, the first thing that changed.
+      expect(a!.slice(0, shared)).toContain(CLAUDE_MD);
+      expect(a!.slice(shared)).toMatch(/^1\.\n\n# Git\n/);
+    }
+  });
 
   it("xml mode writes the tool prompt into the system prompt and the earlier call as an <invoke> block", () => {
     const profile = xmlProfile(firstProfileOfSize(table, "small"));
