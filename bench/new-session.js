@@ -43,7 +43,10 @@ async function slotAction(app, action, filename) {
     body: JSON.stringify({ filename }),
   });
   const response = typeof app === "string" ? await fetch(request) : await app.fetch(request);
-  return { status: response.status, body: await response.json(), ms: performance.now() - started };
+  // A server without slot actions answers otherwise: mlx_lm.server's 404 is "Not Found", though it says JSON.
+  const text = await response.text();
+  const body = response.status === 200 ? JSON.parse(text) : { message: text };
+  return { status: response.status, body, ms: performance.now() - started };
 }
 
 /** One streamed request of one token to the engine's app, or to a server's base URL: its prompt and cached tokens and the time to its answer. */
