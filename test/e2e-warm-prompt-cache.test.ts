@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -15,6 +15,10 @@ import { sessionFirstRequest, sessionUsage, type SessionUsage } from "./helpers/
  * Real processes, the real engine on a tiny real GGUF, Claude Code's captured first request.
  */
 const RANDOM = sharedPath("models", "llama-2-tiny-random-chatml.gguf");
+
+/** The shape of Claude Code's compaction instructions (recognizeCompaction); test/claude-code-compaction-request.test.ts checks the real CLI's. */
+const COMPACTION_INSTRUCTIONS =
+  "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.\n\nYour task is to create a detailed summary of the conversation so far. Wrap it in a <summary> block.";
 
 describeWithShared("the engine's prompt cache warmed when it becomes ready", () => {
   it("a new session's first request reads ≥ 85% of its prompt from the cache, after a restart: prefilled once, then restored", async () => {
@@ -121,6 +125,48 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
       expect(again.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, saved at an earlier start\)/);
     } finally {
       await again.stop();
+    }
+  });
+  it("a compaction mallex rewrote takes the slot while Claude Code asks to go on with its cut summary; once the summary is whole, the slot gets the prefix back for the session's next request", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mallex-warm-compaction-"));
+    const proxy = await startProxyProcess(["--embedded", RANDOM, "--threads", "1", "--ctx-size", "4096"], home);
+    try {
+      const session = await sessionUsage(proxy.url, sessionFirstRequest("a"));
+      await expect.poll(() => proxy.output()).toMatch(/prompt cache saved for the next start/);
+      const prefix = session.cache_read_input_tokens;
+      expect(prefix).toBeGreaterThan(300);
+
+      // The session outgrew the 4 K context: its compaction is rewritten as a transcript under mallex's own system prompt, no tools.
+      const first = JSON.parse(sessionFirstRequest("a")) as { messages: unknown[]; [key: string]: unknown };
+      const compaction = (stop: Record<string, unknown>) =>
+        JSON.stringify({
+          ...first,
+          ...stop,
+          messages: [
+            ...first.messages,
+            { role: "assistant", content: "4. ".repeat(3000) },
+            { role: "user", content: [{ type: "text", text: COMPACTION_INSTRUCTIONS }] },
+          ],
+        });
+      // Cut at its max_tokens: Claude Code asks to go on, and that request reads this prompt from the cache. The slot stays the compaction's.
+      await sessionUsage(proxy.url, compaction({ max_tokens: 4 }));
+      await expect.poll(() => proxy.output()).toMatch(/compaction −[\d,]+.*stop max_tokens/);
+      // Whole (the random model's answer ends at a stop sequence, as a summary ends on its own): the slot gets the prefix back.
+      await sessionUsage(proxy.url, compaction({ max_tokens: 64, stop_sequences: ["e", "a", "o", "i", " "] }));
+      await expect.poll(() => proxy.output()).toMatch(/prompt cache restored with the system prompt and tools \(\d+ tokens, after a compaction's summary\)/);
+      expect(proxy.output().split("after a compaction's summary").length).toBe(2);
+      // No prefix saved yet (`mallex run` starts its server before any session, and each later start
+      // reads the last conversation back): prefilled once, and saved for the next time.
+      for (const file of readdirSync(join(home, "prompt-cache"))) rmSync(join(home, "prompt-cache", file));
+      await sessionUsage(proxy.url, compaction({ max_tokens: 64, stop_sequences: ["e", "a", "o", "i", " "] }));
+      await expect.poll(() => proxy.output()).toMatch(/prompt cache warmed with the system prompt and tools \(\d+ tokens, after a compaction's summary\)/);
+      await expect.poll(() => proxy.output().split("prompt cache saved for the next start").length).toBe(3);
+
+      // The session's next request (the summary after the same system prompt and tools) reads the prefix from the cache.
+      const next = await sessionUsage(proxy.url, sessionFirstRequest("a"));
+      expect(next.cache_read_input_tokens).toBeGreaterThanOrEqual(prefix);
+    } finally {
+      await proxy.stop();
     }
   });
 });

@@ -34,14 +34,15 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
   const slot = await server.queues?.acquire(backend.name, { signal: clientSignal, session: options.queueSession });
   const granted = server.deps.now();
   let released = false;
-  // The supervised server this call went to: given its stable prefix back after a question sent alone.
+  // The supervised server this call went to: given its stable prefix back after a prompt that was no session's.
   let servedBy: string | undefined;
   const release = () => {
     if (!released) {
       lease?.end();
       if (servedBy !== undefined) server.slotHolds?.(servedBy, options.opensWithPrefix === true ? profile : undefined);
       // Before the queue's next request goes: it waits for the prefix (warmingUp).
-      if (options.restoresPrefix === true && servedBy !== undefined) server.restorePrefix?.(profile, servedBy);
+      const after = servedBy === undefined ? undefined : options.restoresPrefixAfter?.();
+      if (after !== undefined) server.restorePrefix?.(profile, servedBy!, after);
       slot?.();
     }
     released = true;
@@ -89,8 +90,8 @@ export interface CallOptions {
   poolSession?: string | undefined;
   /** Its session for its turn in a busy backend's queue (see BackendQueues.acquire); a pool's servers' queues take poolSession. */
   queueSession?: string | (() => string) | undefined;
-  /** Its prompt is no session's prefix (a question sent alone): once answered, the server's slot gets the stable prefix back (ServerContext.restorePrefix). */
-  restoresPrefix?: boolean;
+  /** Its prompt is no session's prefix: once answered, what it came after where the server's slot gets the stable prefix back (ServerContext.restorePrefix). */
+  restoresPrefixAfter?: (() => string | undefined) | undefined;
   /** Its prompt opens with the profile's stable prefix: once answered, the server's slot holds that session (ServerContext.slotHolds). */
   opensWithPrefix?: boolean;
 }

@@ -136,7 +136,7 @@ function callAndAnswer(scope: RequestScope, call: PreparedCall): Promise<Respons
     streamed: answering.streamUpstream,
     poolSession: answering.poolSession,
     queueSession,
-    ...(answering.alone === true ? { restoresPrefix: true } : {}),
+    ...(answering.restoresPrefixAfter === undefined ? {} : { restoresPrefixAfter: answering.restoresPrefixAfter }),
     ...(answering.opensWithPrefix === true ? { opensWithPrefix: true } : {}),
   });
   return readAnswer(scope, answering, calling);

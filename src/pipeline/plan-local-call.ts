@@ -9,7 +9,7 @@ import { trimRequestSteps } from "../trim/trim-request.js";
 import { runStepsYielding, STEP_SLICE_MS } from "../trim/run-steps.js";
 import { trimToFit, type SmallerSize } from "../trim/trim-to-fit.js";
 import { summarizeTrimReport } from "../trim/summarize-trim-report.js";
-import type { TrimResult } from "../trim/trim-types.js";
+import type { TrimReport, TrimResult } from "../trim/trim-types.js";
 import type { AnthropicMessage, MessagesRequest } from "../translate/anthropic-types.js";
 import { describeFirstLook, firstLook, firstLookAnswer } from "./first-look/first-look.js";
 import type { AnthropicResponseContext } from "../translate/convert-openai-response.js";
@@ -64,8 +64,12 @@ export interface PreparedCall {
   fileAsked?: WholeFileAskRetry;
   /** tools.retry_echoed_results: an answer that would write a tool's message into a file is asked again, once; checked whole. */
   echoedResults?: EchoedResultRetry;
-  /** A question sent alone (tools.answer_from_files): its prompt is no session's prefix, and takes the server's slot from the one that is. */
-  alone?: boolean;
+  /**
+   * Its prompt is no session's prefix, and takes a one-slot server's place from the one that is: once
+   * answered, what it came after, for the log, where the slot gets the stable prefix back
+   * (ServerContext.restorePrefix); undefined to leave the slot as it is.
+   */
+  restoresPrefixAfter?: () => string | undefined;
   /** Its prompt opens with the profile's stable prefix (a session's request): once answered, the server's slot holds that session (ServerContext.slotHolds). */
   opensWithPrefix?: boolean;
 }
@@ -215,11 +219,28 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(checks.wholeFile === undefined ? {} : { wholeFile: checks.wholeFile }),
     ...(checks.fileAsked === undefined ? {} : { fileAsked: { ...checks.fileAsked, upstreamRequest: upstream.request } }),
     ...(checks.echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
-    ...(checks.alone ? { alone: true } : {}),
+    ...restoresPrefix(checks.alone, trimmed.report, record),
     ...(opensWithPrefix ? { opensWithPrefix: true } : {}),
   };
   return { kind: "call", call };
 }
+
+/**
+ * When a call's prompt takes a one-slot server's place from the session's: a question sent alone,
+ * and a compaction mallex rewrote (its own system prompt, no tools: nothing of the session's prompt).
+ * The compaction's slot is left to it while its summary is cut, since Claude Code then asks to go on
+ * and that request reads this prompt from the cache; once the summary is whole, the session's next
+ * request carries it after the stable prefix, which the slot gets back (SmolLM2 at 4 K prefilled
+ * that request's 1,261 tokens from scratch, 11 s, where the prefix is ~950 of them).
+ */
+function restoresPrefix(alone: boolean, trim: TrimReport, record: CallRecord): Pick<PreparedCall, "restoresPrefixAfter"> {
+  if (alone) return { restoresPrefixAfter: () => "a question sent alone" };
+  if (trim.compaction?.rewritten !== true) return {};
+  return { restoresPrefixAfter: () => (WHOLE_ANSWER.has(record.metrics.stopReason ?? "") ? "a compaction's summary" : undefined) };
+}
+
+/** The stops of an answer that ended on its own: Claude Code asks for no more of it. */
+const WHOLE_ANSWER = new Set(["end_turn", "stop_sequence"]);
 
 /** Over its route's budget after every cut: a higher route that can take it, else the refusal. Said on the request's log line either way. */
 function overBudget(scope: RequestScope, route: RouteDecision, routeLabel: string, trimmed: TrimResult & { ok: false }): LocalCallPlan {

@@ -86,11 +86,13 @@ export interface ServerContext {
    */
   readonly warmingUp?: (baseUrl: string) => Promise<void> | undefined;
   /**
-   * Reads the profile's saved stable prefix back into the server's slot (warm-prompt-cache.ts), in the
-   * background: after a question sent alone took it, the next session's request finds the prefix
-   * again. Only where a slot file can be read back (llama-server, the engine); absent: nothing does.
+   * Gives the server's slot the profile's stable prefix back (warm-prompt-cache.ts: its saved file
+   * read back, or prefilled and saved where none was yet), in the background: after a prompt that was
+   * no session's took it (a question sent alone, a compaction mallex rewrote; `after` names it for the
+   * log), the next session's request finds the prefix again. Only where slots are saved (llama-server,
+   * the engine); absent: nothing does.
    */
-  readonly restorePrefix?: (profile: CompiledProfile, baseUrl: string) => void;
+  readonly restorePrefix?: (profile: CompiledProfile, baseUrl: string, after: string) => void;
   /**
    * Told after each call a server mallex started answered: whose session its slot holds now (a prompt
    * that opened with that profile's stable prefix), or undefined (any other prompt). What a server with

@@ -138,7 +138,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const stablePrefixes = createStablePrefixes({ file: stablePrefixesPath(options.mallexHome), onError: log });
   // By base URL: a restarted server listens on another port, and is warmed again.
   const warmUps = new Map<string, Promise<void>>();
-  const warm = (profiles: readonly CompiledProfile[], baseUrl: string, mode?: { restoreOnly?: boolean }) => {
+  const warm = (profiles: readonly CompiledProfile[], baseUrl: string, mode?: { restoredAfter?: string }) => {
     const warming = warmPromptCache(
       profiles,
       backends,
@@ -264,7 +264,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ttft: { rates: ttftRates, prompts: createSessionPrompts() },
     stablePrefixes,
     warmingUp: (baseUrl: string) => warmUps.get(baseUrl),
-    restorePrefix: (profile: CompiledProfile, baseUrl: string) => void warm([profile], baseUrl, { restoreOnly: true }),
+    restorePrefix: (profile: CompiledProfile, baseUrl: string, after: string) => void warm([profile], baseUrl, { restoredAfter: after }),
     slotHolds: (baseUrl: string, session: CompiledProfile | undefined) =>
       void (session === undefined ? sessionsHeld.delete(baseUrl) : sessionsHeld.set(baseUrl, session)),
     templates: options.templates,

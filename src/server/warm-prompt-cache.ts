@@ -36,8 +36,13 @@ export async function warmPromptCache(
   backends: Readonly<Record<string, RuntimeBackend>>,
   baseUrl: string,
   deps: WarmPromptCacheDeps,
-  /** After a question sent alone (ServerContext.restorePrefix): only a saved slot read back, never a prefill. */
-  { restoreOnly = false }: { restoreOnly?: boolean } = {},
+  /**
+   * After a prompt that was no session's (ServerContext.restorePrefix), named for the log: the saved
+   * prefix read back, never the last conversation; prefilled (and saved) only where none was saved
+   * yet — a `mallex run` that starts its server before any session knows no prefix to warm, and each
+   * later start reads the last conversation back instead — and never where no slot is saved at all.
+   */
+  { restoredAfter }: { restoredAfter?: string } = {},
 ): Promise<void> {
   // One prefix: a server with one sequence keeps only the last prompt it read, so the first profile known wins.
   const warm = profiles.map((profile) => ({ profile, request: deps.prefixes.warmRequest(profile) })).find((known) => known.request !== undefined);
@@ -49,6 +54,7 @@ export async function warmPromptCache(
   const timeouts = upstreamTimeouts(backend, deps.requestTimeoutMs);
   const seconds = () => ((deps.now() - started) / 1000).toFixed(1);
   const slotFile = SLOT_SAVING_FLAVORS.has(backend.flavor) ? await savedSlotFile(profile, backend.flavor, warm.request) : undefined;
+  const restoreOnly = restoredAfter !== undefined;
   if (slotFile !== undefined && !restoreOnly) {
     // Holds the warm-up's prefix and the session that followed it (keep-last-conversation.ts).
     const restored = await slotAction(target, "restore", lastConversationFile(slotFile), timeouts.silenceMs);
@@ -62,12 +68,12 @@ export async function warmPromptCache(
   if (slotFile !== undefined) {
     const restored = await slotAction(target, "restore", slotFile, timeouts.silenceMs);
     if (restored.ok && restored.tokens > 0) {
-      const when = restoreOnly ? "after a question sent alone" : "saved at an earlier start";
+      const when = restoreOnly ? `after ${restoredAfter}` : "saved at an earlier start";
       deps.log(`${profile.name}: prompt cache restored with the system prompt and tools (${restored.tokens} tokens, ${when}) in ${seconds()} s`);
       return;
     }
   }
-  if (restoreOnly) return;
+  if (restoreOnly && slotFile === undefined) return;
   // llama-server prefills the slot it is told to, the one saved next; the engine's first slot takes it.
   const request = slotFile !== undefined && backend.flavor === "llama-server" ? { ...warm.request, id_slot: WARM_SLOT } : warm.request;
   try {
@@ -78,7 +84,8 @@ export async function warmPromptCache(
     });
     const answer = await readChatCompletion(response, target, request.max_tokens);
     const tokens = answer.usage?.prompt_tokens;
-    deps.log(`${profile.name}: prompt cache warmed with the system prompt and tools${tokens == null ? "" : ` (${tokens} tokens)`} in ${seconds()} s`);
+    const detail = [tokens == null ? undefined : `${tokens} tokens`, restoreOnly ? `after ${restoredAfter}` : undefined].filter((part) => part !== undefined);
+    deps.log(`${profile.name}: prompt cache warmed with the system prompt and tools${detail.length === 0 ? "" : ` (${detail.join(", ")})`} in ${seconds()} s`);
   } catch (error) {
     deps.log(`${profile.name}: prompt cache not warmed (${(error as Error).message}); the first request prefills it`);
     return;
