@@ -120,6 +120,45 @@ describe.each(CLAUDE_CODE_MATRIX)("Claude Code %s's compaction request", (_name,
     expect(transcript).toMatch(/chars cut by mallex/);
   });
 
+  it("one that fits as Claude Code's own goes on as its own when its summary is cut: the cut summary kept to its tail, the prompt the first request's", () => {
+    // Its cut answer short: the conversation fits the budget with the instructions.
+    const cut = compactions()[0]!;
+    const compaction = {
+      ...cut,
+      messages: cut.messages.map((message, index) => (index === cut.messages.length - 2 ? { role: "assistant" as const, content: "4" } : message)),
+    };
+    const profile = fitProfileToContext(table.profiles["qwen3-coder-30b"]!, 8192);
+    const plan = trimPlanFor({ ...table, profiles: { ...table.profiles, [profile.name]: profile } }, profile);
+    const trim = (request: MessagesRequest) => trimRequest(request, plan, templates, { userAgent: `claude-cli/${claudeCode.version} (external, sdk-cli)` });
+    const first = trim(compaction);
+    expect(first.ok).toBe(true);
+    expect(first.report.compaction).toMatchObject({ rewritten: false });
+    // Its summary cut at the output limit, twice: every piece is sent again with each request to go on.
+    const piece = `<summary>\n${Array.from({ length: 700 }, (_, i) => `point${i}`).join(" ")}`;
+    const goOn =
+      "Output token limit hit. Resume directly — no apology, no recap of what you were doing. Pick up mid-thought if that is where the cut happened.";
+    const continued = trim({
+      ...compaction,
+      messages: [
+        ...compaction.messages,
+        { role: "assistant", content: piece },
+        { role: "user", content: goOn },
+        { role: "assistant", content: piece },
+        { role: "user", content: goOn },
+      ],
+    });
+    expect(continued.ok, continued.ok ? "" : continued.error.message).toBe(true);
+    expect(continued.report.compaction).toMatchObject({ rewritten: false });
+    expect(continued.report.after.tokens).toBeLessThanOrEqual(profile.inputBudget!);
+    // The first request's prompt, then the newest piece's tail and the request to go on.
+    expect(continued.request.system).toEqual(first.request.system);
+    expect(continued.request.tools).toEqual(first.request.tools);
+    expect(continued.request.messages.slice(0, first.request.messages.length)).toEqual(first.request.messages);
+    expect(continued.request.messages.slice(first.request.messages.length)).toMatchObject([{ role: "assistant" }, { role: "user", content: goOn }]);
+    expect(JSON.stringify(continued.request.messages.at(-2))).toContain("point699");
+    expect(JSON.stringify(continued.request.messages.at(-2))).not.toContain("point0 ");
+  });
+
   it("a context its instructions alone overflow is refused as 'prompt is too long', saying /compact cannot work and what would", () => {
     const compaction = compactions()[0]!;
     const profile = fitProfileToContext({ ...table.profiles["qwen3-coder-30b"]!, backend: "embedded" }, 1024);

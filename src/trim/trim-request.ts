@@ -224,16 +224,26 @@ function withPrefix(request: MessagesRequest, prefix: TrimmedPrefix, messages: A
 
 /**
  * Claude Code's request to go on with a cut answer, in a small context, with only the tail of that
- * answer (fitContinuation, continuationTailChars). Undefined for any other request, a compaction's own continuation
- * included (fitCompaction fits that one), and in a context that is not small.
+ * answer (fitContinuation, continuationTailChars); a compaction's request to go on with its cut summary
+ * too, so that one whose first request went as Claude Code's own can go on as its own, its prompt
+ * the first's and read from the server's cache (rewritten for being over the budget with every piece,
+ * it read 5 of ~2,500 tokens from the cache: SmolLM2, 34 s of prefill). Over the budget even so,
+ * fitCompaction rewrites it, to the same tail. Undefined for any other request, and in a context that
+ * is not small.
  */
 function fitContinuationToContext(
   messages: readonly AnthropicMessageParam[],
   plan: TrimPlan,
 ): { messages: AnthropicMessageParam[]; hits: TrimReport["rules"]; charsRemoved: number } | undefined {
   const context = plan.profile.contextWindow;
-  if (!isSmallContext(context) || recognizeCompaction({ messages }) !== undefined) return undefined;
-  const continuation = recognizeContinuation(messages);
+  if (!isSmallContext(context)) return undefined;
+  const compaction = recognizeCompaction({ messages });
+  const continuation =
+    compaction === undefined
+      ? recognizeContinuation(messages)
+      : compaction.instructionMessage < messages.length - 1
+        ? { answerStart: compaction.instructionMessage + 1 }
+        : undefined;
   if (continuation === undefined) return undefined;
   const fitted = fitContinuation(messages, continuation, continuationTailChars(context));
   if (fitted === undefined) return undefined;

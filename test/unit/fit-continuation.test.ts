@@ -97,7 +97,7 @@ describe("trimRequest: Claude Code's request to go on with a cut answer", () => 
     expect(trimmed.report.rules.some((hit) => hit.rule === "continuation")).toBe(false);
   });
 
-  it("a compaction's own request to go on with a cut summary is left to fitCompaction", () => {
+  it("a compaction's request to go on with a cut summary is fitted the same way: where it then fits, it goes as Claude Code's own, the first request's prompt first", () => {
     const instructions: AnthropicMessageParam = {
       role: "user",
       content: [
@@ -107,9 +107,13 @@ describe("trimRequest: Claude Code's request to go on with a cut answer", () => 
         },
       ],
     };
-    const trimmed = trim([...asked, { role: "assistant", content: "An essay." }, instructions, piece("<summary>The user"), goOn()], 4096);
-    expect(trimmed.report.rules.some((hit) => hit.rule === "continuation")).toBe(false);
-    expect(trimmed.request.messages.at(-2)!.role).toBe("assistant");
-    expect(JSON.stringify(trimmed.request.messages)).toContain("<summary>The user");
+    const compaction = [...asked, { role: "assistant" as const, content: "An essay." }, instructions];
+    const first = trim(compaction, 4096);
+    const trimmed = trim([...compaction, piece(`<summary>The user ${"asked ".repeat(400)}`), goOn(), piece("for an essay."), goOn()], 4096);
+    expect(trimmed.report.compaction).toMatchObject({ rewritten: false });
+    expect(trimmed.request.messages.slice(0, 3)).toEqual(first.request.messages);
+    expect(trimmed.request.messages).toHaveLength(5);
+    expect(textOf(trimmed.request.messages[3])).toMatch(/^….*asked for an essay\.$/s);
+    expect(trimmed.report.rules.find((hit) => hit.rule === "continuation")).toMatchObject({ target: "messages.3" });
   });
 });
