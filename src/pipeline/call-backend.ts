@@ -41,8 +41,8 @@ export async function callBackend(scope: RequestScope, profile: CompiledProfile,
       lease?.end();
       if (servedBy !== undefined) server.slotHolds?.(servedBy, options.opensWithPrefix === true ? profile : undefined);
       // Before the queue's next request goes: it waits for the prefix (warmingUp).
-      const after = servedBy === undefined ? undefined : options.restoresPrefixAfter?.();
-      if (after !== undefined) server.restorePrefix?.(profile, servedBy!, after);
+      const after = options.restoresPrefixAfter?.();
+      if (after !== undefined && servedBy !== undefined) server.restorePrefix?.(profile, servedBy, after);
       slot?.();
     }
     released = true;

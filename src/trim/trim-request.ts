@@ -227,7 +227,7 @@ function withPrefix(request: MessagesRequest, prefix: TrimmedPrefix, messages: A
  * answer (fitContinuation, continuationTailChars); a compaction's request to go on with its cut summary
  * too, so that one whose first request went as Claude Code's own can go on as its own, its prompt
  * the first's and read from the server's cache (rewritten for being over the budget with every piece,
- * it read 5 of ~2,500 tokens from the cache: SmolLM2, 34 s of prefill). Over the budget even so,
+ * it read 5 tokens from the cache: SmolLM2, a 34-s prefill). Over the budget even so,
  * fitCompaction rewrites it, to the same tail. Undefined for any other request, and in a context that
  * is not small.
  */
