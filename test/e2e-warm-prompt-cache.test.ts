@@ -165,6 +165,12 @@ describeWithShared("the engine's prompt cache warmed when it becomes ready", () 
       await sessionUsage(proxy.url, compaction({ max_tokens: 64, stop_sequences: ["e", "a", "o", "i", " "] }));
       await expect.poll(() => proxy.output()).toMatch(/prompt cache warmed with the system prompt and tools \(\d+ tokens, after a compaction's summary\)/);
       await expect.poll(() => proxy.output().split("prompt cache saved for the next start").length).toBe(3);
+      // Cut again on Claude Code's last request to go on (it asks 3 times at most): nothing follows it, the slot gets the prefix back.
+      const goOn = { role: "user", content: "Output token limit hit. Resume directly — no apology, no recap of what you were doing." };
+      const piece = { role: "assistant", content: "<summary>The user asked what 2+2 is" };
+      const asked = JSON.parse(compaction({ max_tokens: 4 })) as { messages: unknown[] };
+      await sessionUsage(proxy.url, JSON.stringify({ ...asked, messages: [...asked.messages, piece, goOn, piece, goOn, piece, goOn] }));
+      await expect.poll(() => proxy.output().split("after a compaction's summary").length).toBe(4);
 
       // The session's next request (the summary after the same system prompt and tools) reads the prefix from the cache.
       const next = await sessionUsage(proxy.url, sessionFirstRequest("a"));

@@ -229,14 +229,16 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
  * When a call's prompt takes a one-slot server's place from the session's: a question sent alone,
  * and a compaction mallex rewrote (its own system prompt, no tools: nothing of the session's prompt).
  * The compaction's slot is left to it while its summary is cut, since Claude Code then asks to go on
- * and that request reads this prompt from the cache; once the summary is whole, the session's next
+ * and that request reads this prompt from the cache; once the summary is whole, or Claude Code has
+ * asked to go on for the last time (SmolLM2's three pieces cut at 256 tokens), the session's next
  * request carries it after the stable prefix, which the slot gets back (SmolLM2 at 4 K: that request
  * read 5 of its 1,242 tokens from the cache before, 438 of 1,216 after).
  */
 function restoresPrefix(alone: boolean, trim: TrimReport, record: CallRecord): Pick<PreparedCall, "restoresPrefixAfter"> {
   if (alone) return { restoresPrefixAfter: () => "a question sent alone" };
   if (trim.compaction?.rewritten !== true) return {};
-  return { restoresPrefixAfter: () => (WHOLE_ANSWER.has(record.metrics.stopReason ?? "") ? "a compaction's summary" : undefined) };
+  const last = trim.compaction.lastPiece === true;
+  return { restoresPrefixAfter: () => (last || WHOLE_ANSWER.has(record.metrics.stopReason ?? "") ? "a compaction's summary" : undefined) };
 }
 
 /** The stops of an answer that ended on its own: Claude Code asks for no more of it. */

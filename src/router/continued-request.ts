@@ -19,6 +19,9 @@ import type { AnthropicContentBlock, AnthropicMessageParam } from "../translate/
 const GO_ON =
   /^(?:Output token limit hit\b|Your response was cut off because it exceeded the output token limit\b|\[Your previous response reached the output limit\b|Your response above was cut off mid-stream\b)/;
 
+/** How many times Claude Code asks to go on with one cut answer (a compaction's summary too) before it gives up on it. */
+export const MAX_GO_ON_REQUESTS = 3;
+
 /** Claude Code's request to go on with a cut answer: where in its messages the answer being continued starts. */
 export interface Continuation {
   /**

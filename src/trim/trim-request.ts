@@ -11,7 +11,7 @@ import { describeClaudeCodeTrim } from "./claude-code/describe-claude-code-trim.
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction } from "./fit-compaction.js";
 import { fitContinuation } from "./fit-continuation.js";
-import { recognizeContinuation } from "../router/continued-request.js";
+import { MAX_GO_ON_REQUESTS, recognizeContinuation } from "../router/continued-request.js";
 import { isSmallContext, nextMessageRoom } from "../shared/context/small-context.js";
 import { recognizeCompaction, type CompactionRequest } from "./recognize-compaction.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
@@ -161,6 +161,7 @@ export function* trimRequestSteps(request: MessagesRequest, plan: TrimPlan, temp
     report.compaction = {
       carriedTokens: estimateTokens(prefix.chars.system + prefix.chars.tools + carriedMessageChars(fitted.request.messages)),
       rewritten: budget !== fitted,
+      ...(asksToGoOn(request.messages) >= MAX_GO_ON_REQUESTS ? { lastPiece: true as const } : {}),
     };
   if (client !== undefined)
     report.claudeCode = {
@@ -291,6 +292,12 @@ function carriedMessageChars(messages: readonly AnthropicMessageParam[]): number
   const first = messages[0];
   const lastAnswer = messages.findLast((message) => message.role === "assistant");
   return (first === undefined ? 0 : JSON.stringify(first).length) + (lastAnswer === undefined ? 0 : JSON.stringify(lastAnswer).length) + SUMMARY_WRAPPER_CHARS;
+}
+
+/** How many times a compaction request asks to go on with its cut summary (the pairs after its instructions, as Claude Code sent them). */
+function asksToGoOn(messages: readonly AnthropicMessageParam[]): number {
+  const compaction = recognizeCompaction({ messages });
+  return compaction === undefined ? 0 : Math.floor((messages.length - 1 - compaction.instructionMessage) / 2);
 }
 
 /** The conversation with its CLAUDE.md labels relative to Claude Code's working directory, when its environment names one. */

@@ -70,7 +70,11 @@ export interface TrimReport {
    * carries again besides the summary (the trimmed system prompt and tools, the opening reminders,
    * the last answer), and whether mallex rewrote it to fit (fitCompaction).
    */
-  compaction?: { carriedTokens: number; rewritten: boolean };
+  /**
+   * `lastPiece`: the request asks to go on for the last time Claude Code will (MAX_GO_ON_REQUESTS), so
+   * nothing follows this prompt whatever its answer.
+   */
+  compaction?: { carriedTokens: number; rewritten: boolean; lastPiece?: true };
   /**
    * Set for Claude Code's request to go on with a cut answer that mallex kept to the answer's tail
    * (fitContinuation): the tokens of the request as Claude Code sent it (trimmed), every piece of the

@@ -110,8 +110,11 @@ describe("trimRequest: Claude Code's request to go on with a cut answer", () => 
     const compaction = [...asked, { role: "assistant" as const, content: "An essay." }, instructions];
     const first = trim(compaction, 4096);
     const trimmed = trim([...compaction, piece(`<summary>The user ${"asked ".repeat(400)}`), goOn(), piece("for an essay."), goOn()], 4096);
-    expect(trimmed.report.compaction).toMatchObject({ rewritten: false });
+    expect(trimmed.report.compaction).toEqual({ carriedTokens: expect.any(Number), rewritten: false });
     expect(trimmed.request.messages.slice(0, 3)).toEqual(first.request.messages);
+    // Claude Code asks to go on 3 times at most: the third is the last piece of this summary it asks for.
+    const third = trim([...compaction, piece("<summary>The user"), goOn(), piece(" asked"), goOn(), piece(" for"), goOn()], 4096);
+    expect(third.report.compaction).toMatchObject({ lastPiece: true });
     expect(trimmed.request.messages).toHaveLength(5);
     expect(textOf(trimmed.request.messages[3])).toMatch(/^….*asked for an essay\.$/s);
     expect(trimmed.report.rules.find((hit) => hit.rule === "continuation")).toMatchObject({ target: "messages.3" });
