@@ -68,11 +68,9 @@ export interface TrimReport {
   /**
    * Set for Claude Code's compaction request (recognizeCompaction): the tokens its next request
    * carries again besides the summary (the trimmed system prompt and tools, the opening reminders,
-   * the last answer), and whether mallex rewrote it to fit (fitCompaction).
-   */
-  /**
-   * `lastPiece`: the request asks to go on for the last time Claude Code will (MAX_GO_ON_REQUESTS), so
-   * nothing follows this prompt whatever its answer.
+   * the last answer), and whether mallex rewrote it to fit (fitCompaction); `lastPiece`: it asks to
+   * go on with its cut summary for the last time Claude Code will (MAX_GO_ON_REQUESTS), so nothing
+   * follows this prompt whatever its answer.
    */
   compaction?: { carriedTokens: number; rewritten: boolean; lastPiece?: true };
   /**
