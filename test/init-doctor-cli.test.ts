@@ -80,7 +80,7 @@ describe("mallex init (CLI)", () => {
       const cores = /\b(\d+) cores?, /.exec(machine)![1]!;
       expect(note).toMatch(
         new RegExp(
-          `^ {2}tokens/s: estimated, 65% of the [\\d.]+ GB/s this machine read from memory just now on ${cores} threads? \\(the engine's; [\\d.]+ s probe\\)`,
+          `^ {2}tokens/s: estimated, 60% of the [\\d.]+ GB/s this machine read from memory just now on ${cores} threads? \\(the engine's; [\\d.]+ s probe\\)`,
         ),
       );
       expect(recommended).toBe("gguf-qwen2.5-coder-1.5b");

@@ -1,16 +1,17 @@
 import type { MachineDescription } from "./describe-machine.js";
 
 /**
- * Share of the CPU bandwidth probe (measure-memory-bandwidth.ts) that llama.cpp's decoding reaches.
- * Calibrated on one machine only, this project's 2-vCPU Xeon, with another test run loading it: on
- * the engine's one thread, Qwen2.5-Coder-1.5B Q4_K_M (1.12 GB) decoded its fastest 8-token stretches
- * at 0.54–0.78 of the GB/s the probe read just before (median about 0.67; the 0.5B at 0.45–0.6: a
- * small model spends more of each token on work other than reading its weights). On its two threads
- * (the engine's default there since), quiet: the probe read 19.5–20.3 GB/s (9.5–9.8 on one) and the
- * 1.5B decoded 11.6 tokens/s beside Claude Code (docs/benchmarks.md), 13 GB/s: 0.66. Other CPUs may
- * differ; the table says the figure is an estimate.
+ * Share of the CPU bandwidth probe (measure-memory-bandwidth.ts) that llama.cpp's decoding reaches,
+ * measured on two machines, Qwen2.5-Coder-1.5B Q4_K_M (1.12 GB) on the engine's threads:
+ * - a 2-vCPU Xeon, with another test run loading it: its fastest 8-token stretches at 0.54–0.78 of the
+ *   GB/s the probe read just before on one thread (median about 0.67; the 0.5B at 0.45–0.6: a small
+ *   model spends more of each token on work other than reading its weights); quiet, on two threads,
+ *   11.6 tokens/s beside Claude Code against 19.5–20.3 GB/s: 0.66;
+ * - a 2-vCPU AMD EPYC (Zen 5), quiet, 256-token answers: 23.4 tokens/s on one thread against 40–44
+ *   GB/s (0.62), 25.5 on two against 50–54 (0.55): two threads there share one memory path.
+ * Other CPUs may differ; the table says the figure is an estimate.
  */
-export const CPU_EFFICIENCY = 0.65;
+export const CPU_EFFICIENCY = 0.6;
 /** Share of a GPU's (or Apple chip's) published bandwidth a decoding llama.cpp or mlx-lm reaches: the commonly seen 60–80%, not measured here. */
 export const GPU_EFFICIENCY = 0.7;
 /** A discrete GPU's memory kept for the context, the KV cache and the runtime: the weights get the rest. */
