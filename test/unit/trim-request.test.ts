@@ -249,6 +249,19 @@ describeWithShared("prefix stability: turn N+1's upstream prompt starts with tur
     }
   });
 
+  it("another repository's new session shares the session before's prompt up to its directory: whether it is a git repository comes first", () => {
+    const before = loadCapture("main-request-2plus2.json");
+    const other = JSON.parse(JSON.stringify(before).replaceAll("tiny-repo", "billing-service")) as MessagesRequest;
+    for (const size of ["small", "medium"] as const) {
+      const profile = firstProfileOfSize(table, size);
+      const [a, b] = [before, other].map((request) => renderChatML(trimAndConvert(request, table, profile, templates).upstream));
+      let shared = 0;
+      while (a![shared] === b![shared]) shared++;
+      expect(a!.slice(0, shared)).toMatch(/<\|im_start\|>system\n - Is a git repository: true\n - Primary working directory: \/home\/dev\/$/);
+      expect(a!.slice(shared)).toMatch(/^tiny-repo\n/);
+    }
+  });
+
   it("xml mode writes the tool prompt into the system prompt and the earlier call as an <invoke> block", () => {
     const profile = xmlProfile(firstProfileOfSize(table, "small"));
     const { trimmed, upstream } = trimAndConvert(followup, table, profile, templates);
