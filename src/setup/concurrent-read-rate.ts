@@ -12,7 +12,7 @@ export interface ReaderPasses {
  * the best slice wins. Each thread's own fastest pass, summed, is no such rate: one thread's fastest
  * pass is often the one the other read nothing beside (a thread that woke late, ended first or lost
  * its core), so it counted a core's solo rate once per thread: 39–84 GB/s on one idle 2-vCPU VM whose
- * threads read 35–47 together. Undefined when the threads never read at the same time. Pure.
+ * threads read 37–54 together. Undefined when the threads never read at the same time. Pure.
  */
 export function concurrentReadRate(readers: readonly ReaderPasses[], sliceMs: number): number | undefined {
   if (readers.length === 0 || readers.some((reader) => reader.ends.length === 0)) return undefined;
