@@ -995,6 +995,46 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
     },
   );
 
+  it.each([
+    ["the retry's Edit", { toolCalls: [{ name: "Edit", arguments: { file_path: "/repo/package.json", old_string: "2.3.4", new_string: "2.3.5" } }] }, "2.3.5"],
+    ["the same Edit again, passed on as it is", undefined, "2.3.4"],
+  ])("an Edit whose new_string is its old_string is asked again, told so; the answer that follows goes on: %s", async (_case, retried, expected) => {
+    const PKG = "/repo/package.json";
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: echoes(true) });
+    const seen = mlx.requests.length;
+    // The real 0.5B on mlx: this Edit 9 times in a row, each refused by Claude Code ("No changes to make").
+    const same = { toolCalls: [{ name: "Edit", arguments: { file_path: PKG, old_string: "2.3.4", new_string: "2.3.4" } }] };
+    mlx.script(same, retried ?? same);
+    const request = {
+      ...body(false),
+      tools: [
+        ...body(false).tools,
+        {
+          name: "Edit",
+          input_schema: { type: "object", properties: { file_path: { type: "string" }, old_string: { type: "string" }, new_string: { type: "string" } } },
+        },
+      ],
+      messages: [
+        { role: "user", content: "Release 2.3.5." },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: PKG } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_r", content: numberedLines('{ "version": "2.3.4" }\n') }] },
+      ],
+    };
+    const message = (await (await proxy.post("/v1/messages", request)).json()) as Message;
+    const generations = generationsSince(seen);
+    expect(generations).toHaveLength(2);
+    const retry = (generations[1]!.body as { messages: Array<{ role: string; content: string }> }).messages;
+    expect(retry.at(-1)!.content).toContain(
+      "That Edit would change nothing in package.json (its new_string is its old_string): it was not run. Give new_string the changed text, or, if the task is done, say so in one sentence.",
+    );
+    expect(message.content).toEqual([
+      { type: "tool_use", id: expect.any(String), name: "Edit", input: { file_path: PKG, old_string: "2.3.4", new_string: expected } },
+    ]);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(proxy.logs.some((line) => line.includes(`call asked again (2 of 2): its Edit would change nothing in ${PKG}`))).toBe(true);
+    expect(proxy.logs.at(-1)).not.toContain("not run");
+  });
+
   it("off, or for a Write of real content, the answer streams as it comes", async () => {
     const cases: Array<[boolean, typeof echo]> = [
       [false, echo],

@@ -112,3 +112,36 @@ describe("echoedResult: a Write that puts a file back as it was before it was ch
     expect(withoutEchoedResults({ content: [putBack], stop_reason: "tool_use" as const }, implemented, { pastTexts: false }).dropped).toBe(0);
   });
 });
+
+describe("echoedResult: an Edit that changes nothing", () => {
+  const PKG = "/repo/package.json";
+  // The real 0.5B's turns: package.json read, then an Edit whose new_string is its old_string (Claude Code refuses it).
+  const read: AnthropicMessageParam[] = [
+    { role: "user", content: "Release 2.3.5 as CLAUDE.md says." },
+    { role: "assistant", content: [{ type: "tool_use", id: "r", name: "Read", input: { file_path: PKG } }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "r", content: numberedLines('{ "version": "2.3.4" }\n') }] },
+  ];
+  const same = use("Edit", { file_path: PKG, old_string: '"version": "2.3.4"', new_string: '"version": "2.3.4"' });
+
+  it("finds an Edit, or a MultiEdit's edit, whose new text is its old text, and tells the model to give the changed text", () => {
+    const echoed = echoedResult({ content: [same] }, read)!;
+    expect(echoed).toMatchObject({ path: PKG, unchanged: true });
+    expect(echoedResultCorrection(echoed, read)).toBe(
+      "That Edit would change nothing in package.json (its new_string is its old_string): it was not run. Give new_string the changed text, or, if the task is done, say so in one sentence.",
+    );
+    const multi = use("MultiEdit", {
+      file_path: PKG,
+      edits: [
+        { old_string: "a", new_string: "b" },
+        { old_string: "2.3.4", new_string: "2.3.4" },
+      ],
+    });
+    expect(echoedResult({ content: [multi] }, read)).toMatchObject({ unchanged: true });
+    expect(echoedResult({ content: [use("Edit", { file_path: PKG, old_string: "2.3.4", new_string: "2.3.5" })] }, read)).toBeUndefined();
+  });
+
+  it("is passed on as it is where it stays: Claude Code's refusal says what it did, in words the model reads", () => {
+    const answer = { content: [same], stop_reason: "tool_use" as const };
+    expect(withoutEchoedResults(answer, read)).toEqual({ answer, dropped: 0 });
+  });
+});

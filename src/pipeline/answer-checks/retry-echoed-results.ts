@@ -35,7 +35,7 @@ export function planEchoedResultRetry(
 /**
  * The answer; where a call of it would write a tool's message into a file (echoed-tool-result.ts),
  * the model asked once more, told so; where the answer still does, that call goes as a sentence that
- * says so instead (counted as a rejected call).
+ * says so instead (counted as a rejected call), but an Edit that would change nothing goes as it is.
  */
 export async function retryEchoedResults(
   first: AnthropicMessage,
@@ -57,6 +57,8 @@ export async function retryEchoedResults(
   const checked = await askAgain(first, check, ask, log);
   if (checked.problem === undefined) return checked.answer;
   const { answer, dropped } = withoutEchoedResults(checked.answer, retry.messages, options);
+  // An Edit that changes nothing stays (withoutEchoedResults): the client refuses it in its own words.
+  if (dropped === 0) return answer;
   // Each was counted as made when its answer was read: now also as rejected.
   record.happened({ type: "calls-dropped", count: dropped });
   log(`${dropped} call${dropped === 1 ? "" : "s"} not passed on: ${checked.problem}`);

@@ -18,12 +18,18 @@ import { fileTexts, WRITE_TOOL } from "./whole-file-write.js";
  * shown it, `raise NotImplementedError` and all, and the task's change was undone (the same with
  * slugify.js, in the same run). Where the user's words ask for a change to be undone, a caller
  * leaves such Writes alone (`pastTexts: false`).
+ * An Edit whose new text is its old text (`unchanged`) changes nothing either: Claude Code refuses it
+ * ("No changes to make: old_string and new_string are exactly the same."), and the real 0.5B, shown
+ * that refusal, made the same Edit 9 times in a row (claude-md-instructions, 2026-11-29). It is asked
+ * again, told so, but passed on if it stays: Claude Code's refusal is then the model's to read.
  */
 export interface EchoedResult {
   call: AnthropicToolUseBlock;
   path: string;
   /** The call puts back an earlier text of the file, not a tool's message. */
   past?: true;
+  /** The call is an Edit (or one of a MultiEdit's) whose new text is its old text. */
+  unchanged?: true;
 }
 
 /** Which echoes to look for: with `pastTexts: false`, not a file's earlier text (the user asked for a change undone). */
@@ -57,6 +63,7 @@ function echoesIn(messages: readonly AnthropicMessageParam[], { pastTexts }: Ech
     if (!EDITING_TOOLS.has(call.name)) return undefined;
     const path = (call.input as { file_path?: unknown } | null)?.file_path;
     if (typeof path !== "string" || path === "") return undefined;
+    if (replacesWithItself(call.input)) return { call, path, unchanged: true };
     const message = (text: string) => {
       const line = text.trim();
       return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
@@ -82,15 +89,24 @@ const ECHO_WORDS = {
     logged: (path: string) => `put ${path} back as it was before it was changed`,
     was: "the file as it was before it was changed",
   },
+  unchanged: {
+    told: (name: string) => `change nothing in ${name} (its new_string is its old_string)`,
+    logged: (path: string) => `change nothing in ${path}`,
+    was: "the text it replaces",
+  },
 };
 
-const wordsFor = (echoed: EchoedResult) => ECHO_WORDS[echoed.past === true ? "past" : "message"];
+const wordsFor = (echoed: EchoedResult) => ECHO_WORDS[echoed.unchanged === true ? "unchanged" : echoed.past === true ? "past" : "message"];
 
-/** What the model is told when its call would write a tool's message into the file, or put it back as it was. */
+/** What the model is told when its call would write a tool's message into the file, put it back as it was, or change nothing. */
 export function echoedResultCorrection(echoed: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
   const name = basename(echoed.path);
   const written = messages.some((message) => changedFiles(message).includes(echoed.path));
-  return `That ${echoed.call.name} would ${wordsFor(echoed).told(name)}: it was not run. ${written ? `${name} is written already. ` : ""}If the task is done, say so in one sentence.`;
+  const next =
+    echoed.unchanged === true
+      ? "Give new_string the changed text, or, if the task is done, say so in one sentence."
+      : "If the task is done, say so in one sentence.";
+  return `That ${echoed.call.name} would ${wordsFor(echoed).told(name)}: it was not run. ${written ? `${name} is written already. ` : ""}${next}`;
 }
 
 /** The problem, in the log's words. */
@@ -113,7 +129,8 @@ export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" 
   let dropped = 0;
   const content = answer.content.map((block) => {
     const echoed = block.type === "tool_use" ? echoes(block) : undefined;
-    if (echoed === undefined) return block;
+    // An Edit that changes nothing writes nothing: Claude Code refuses it, in words the model reads.
+    if (echoed === undefined || echoed.unchanged === true) return block;
     dropped++;
     const { was } = wordsFor(echoed);
     return { type: "text" as const, text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was ${was}.)` };
@@ -136,6 +153,14 @@ function changeResults(messages: readonly AnthropicMessageParam[]): Set<string> 
       blocksOf(message).flatMap((block) => (block.type === "tool_result" && changes.has(block.tool_use_id) ? [toolResultText(block.content).trim()] : [])),
     ),
   );
+}
+
+/** Whether an Edit, or one of a MultiEdit's edits, replaces a text with itself. */
+function replacesWithItself(input: unknown): boolean {
+  const { old_string: before, new_string: after, edits } = (input ?? {}) as Record<string, unknown>;
+  const same = (edit: { old_string?: unknown; new_string?: unknown } | null | undefined) =>
+    typeof edit?.old_string === "string" && edit.old_string === edit.new_string;
+  return same({ old_string: before, new_string: after }) || (Array.isArray(edits) && edits.some((edit) => same(edit as Parameters<typeof same>[0])));
 }
 
 /** The new texts a call of a changing tool puts into its file: a Write's content, an Edit's new string, each of a MultiEdit's. */
