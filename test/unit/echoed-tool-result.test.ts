@@ -143,5 +143,10 @@ describe("echoedResult: an Edit that changes nothing", () => {
   it("is passed on as it is where it stays: Claude Code's refusal says what it did, in words the model reads", () => {
     const answer = { content: [same], stop_reason: "tool_use" as const };
     expect(withoutEchoedResults(answer, read)).toEqual({ answer, dropped: 0 });
+    // Beside a call that is dropped, the log's words are that call's, not the Edit's that stays.
+    const echo = use("Write", { file_path: "/repo/CHANGELOG.md", content: "/repo/CHANGELOG.md" }, "w");
+    const both = withoutEchoedResults({ content: [same, echo], stop_reason: "tool_use" as const }, read);
+    expect(both).toMatchObject({ dropped: 1, said: "its Write would write a tool's message into /repo/CHANGELOG.md" });
+    expect(both.answer.content[0]).toBe(same);
   });
 });

@@ -56,12 +56,12 @@ export async function retryEchoedResults(
   };
   const checked = await askAgain(first, check, ask, log);
   if (checked.problem === undefined) return checked.answer;
-  const { answer, dropped } = withoutEchoedResults(checked.answer, retry.messages, options);
+  const { answer, dropped, said } = withoutEchoedResults(checked.answer, retry.messages, options);
   // An Edit that changes nothing stays (withoutEchoedResults): the client refuses it in its own words.
   if (dropped === 0) return answer;
   // Each was counted as made when its answer was read: now also as rejected.
   record.happened({ type: "calls-dropped", count: dropped });
-  log(`${dropped} call${dropped === 1 ? "" : "s"} not passed on: ${checked.problem}`);
+  log(`${dropped} call${dropped === 1 ? "" : "s"} not passed on: ${said}`);
   return answer;
 }
 

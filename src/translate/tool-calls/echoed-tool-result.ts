@@ -116,7 +116,7 @@ export function describeEcho(echoed: EchoedResult): string {
 
 /**
  * The answer without its calls that write a tool's message into a file, each replaced by a sentence
- * that says so; where no call is left of a turn that stopped for its calls, the turn ends (`end_turn`;
+ * that says so (`said`: the first, in the log's words); where no call is left of a turn that stopped for its calls, the turn ends (`end_turn`;
  * an answer cut short keeps its stop). Mallex asked again first: what it will not pass on is a file
  * overwritten with a line about itself.
  */
@@ -124,19 +124,21 @@ export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" 
   answer: T,
   messages: readonly AnthropicMessageParam[],
   options: EchoOptions = { pastTexts: true },
-): { answer: T; dropped: number } {
+): { answer: T; dropped: number; said?: string } {
   const echoes = echoesIn(messages, options);
   let dropped = 0;
+  let said: string | undefined;
   const content = answer.content.map((block) => {
     const echoed = block.type === "tool_use" ? echoes(block) : undefined;
     // An Edit that changes nothing writes nothing: Claude Code refuses it, in words the model reads.
     if (echoed === undefined || echoed.unchanged === true) return block;
     dropped++;
+    said ??= describeEcho(echoed);
     const { was } = wordsFor(echoed);
     return { type: "text" as const, text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was ${was}.)` };
   });
   const ends = answer.stop_reason === "tool_use" && !content.some((block) => block.type === "tool_use");
-  return { answer: { ...answer, content, ...(ends ? { stop_reason: "end_turn" as const } : {}) }, dropped };
+  return { answer: { ...answer, content, ...(ends ? { stop_reason: "end_turn" as const } : {}) }, dropped, ...(said !== undefined ? { said } : {}) };
 }
 
 /** The texts a change's results said ("File created successfully at: …"), trimmed. */
