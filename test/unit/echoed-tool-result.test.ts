@@ -94,7 +94,7 @@ describe("echoedResult: a Write that puts a file back as it was before it was ch
 
   it("finds it (the model's Write of roman.py as its Read showed it), and says so to the model and in the answer", () => {
     const echoed = echoedResult({ content: [putBack] }, implemented)!;
-    expect(echoed).toMatchObject({ path: ROMAN, past: true });
+    expect(echoed).toMatchObject({ path: ROMAN, kind: "past" });
     expect(echoedResultCorrection(echoed, implemented)).toBe(
       "That Write would put roman.py back as it was before it was changed: it was not run. roman.py is written already. If the task is done, say so in one sentence.",
     );
@@ -125,7 +125,7 @@ describe("echoedResult: an Edit that changes nothing", () => {
 
   it("finds an Edit, or a MultiEdit's edit, whose new text is its old text, and tells the model to give the changed text", () => {
     const echoed = echoedResult({ content: [same] }, read)!;
-    expect(echoed).toMatchObject({ path: PKG, unchanged: true });
+    expect(echoed).toMatchObject({ path: PKG, kind: "unchanged" });
     expect(echoedResultCorrection(echoed, read)).toBe(
       "That Edit would change nothing in package.json (its new_string is its old_string): it was not run. Give new_string the changed text, or, if the task is done, say so in one sentence.",
     );
@@ -136,7 +136,7 @@ describe("echoedResult: an Edit that changes nothing", () => {
         { old_string: "2.3.4", new_string: "2.3.4" },
       ],
     });
-    expect(echoedResult({ content: [multi] }, read)).toMatchObject({ unchanged: true });
+    expect(echoedResult({ content: [multi] }, read)).toMatchObject({ kind: "unchanged" });
     expect(echoedResult({ content: [use("Edit", { file_path: PKG, old_string: "2.3.4", new_string: "2.3.5" })] }, read)).toBeUndefined();
   });
 

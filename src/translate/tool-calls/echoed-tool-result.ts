@@ -26,10 +26,11 @@ import { fileTexts, WRITE_TOOL } from "./whole-file-write.js";
 export interface EchoedResult {
   call: AnthropicToolUseBlock;
   path: string;
-  /** The call puts back an earlier text of the file, not a tool's message. */
-  past?: true;
-  /** The call is an Edit (or one of a MultiEdit's) whose new text is its old text. */
-  unchanged?: true;
+  /**
+   * What it would write: a tool's message; an earlier text of the file (`past`); or the text it
+   * replaces (`unchanged`: an Edit, or one of a MultiEdit's, whose new text is its old text).
+   */
+  kind: "message" | "past" | "unchanged";
 }
 
 /** Which echoes to look for: with `pastTexts: false`, not a file's earlier text (the user asked for a change undone). */
@@ -63,61 +64,61 @@ function echoesIn(messages: readonly AnthropicMessageParam[], { pastTexts }: Ech
     if (!EDITING_TOOLS.has(call.name)) return undefined;
     const path = (call.input as { file_path?: unknown } | null)?.file_path;
     if (typeof path !== "string" || path === "") return undefined;
-    if (replacesWithItself(call.input)) return { call, path, unchanged: true };
+    if (replacesWithItself(call.input)) return { call, path, kind: "unchanged" };
     const message = (text: string) => {
       const line = text.trim();
       return line !== "" && (changes.has(line) || (!line.includes("\n") && line.includes(path)));
     };
-    if (newTexts(call.input).some(message)) return { call, path };
+    if (newTexts(call.input).some(message)) return { call, path, kind: "message" };
     const content = (call.input as { content?: unknown }).content;
-    if (call.name === WRITE_TOOL && typeof content === "string" && madeOfWords(content, changeWords)) return { call, path };
+    if (call.name === WRITE_TOOL && typeof content === "string" && madeOfWords(content, changeWords)) return { call, path, kind: "message" };
     const history = texts.get(path) ?? [];
     const same = (text: string | undefined) => typeof content === "string" && text?.trimEnd() === content.trimEnd();
-    return call.name === WRITE_TOOL && history.slice(0, -1).some(same) && !same(history.at(-1)) ? { call, path, past: true } : undefined;
+    return call.name === WRITE_TOOL && history.slice(0, -1).some(same) && !same(history.at(-1)) ? { call, path, kind: "past" } : undefined;
   };
 }
 
-/** How each kind of echo is said: to the model (the tested words, docs/eval.md), in the log, and in the answer where the call is dropped. */
+/**
+ * How each kind of echo is said: to the model (the tested words, docs/eval.md) with what it is asked
+ * next, in the log, and in the answer where the call is dropped (an Edit that changes nothing never is).
+ */
 const ECHO_WORDS = {
   message: {
     told: (name: string) => `put a tool's own message into ${name} instead of its content`,
+    next: "If the task is done, say so in one sentence.",
     logged: (path: string) => `write a tool's message into ${path}`,
     was: "a tool's message, not the file's content",
   },
   past: {
     told: (name: string) => `put ${name} back as it was before it was changed`,
+    next: "If the task is done, say so in one sentence.",
     logged: (path: string) => `put ${path} back as it was before it was changed`,
     was: "the file as it was before it was changed",
   },
   unchanged: {
     told: (name: string) => `change nothing in ${name} (its new_string is its old_string)`,
+    next: "Give new_string the changed text, or, if the task is done, say so in one sentence.",
     logged: (path: string) => `change nothing in ${path}`,
-    was: "the text it replaces",
   },
 };
-
-const wordsFor = (echoed: EchoedResult) => ECHO_WORDS[echoed.unchanged === true ? "unchanged" : echoed.past === true ? "past" : "message"];
 
 /** What the model is told when its call would write a tool's message into the file, put it back as it was, or change nothing. */
 export function echoedResultCorrection(echoed: EchoedResult, messages: readonly AnthropicMessageParam[]): string {
   const name = basename(echoed.path);
   const written = messages.some((message) => changedFiles(message).includes(echoed.path));
-  const next =
-    echoed.unchanged === true
-      ? "Give new_string the changed text, or, if the task is done, say so in one sentence."
-      : "If the task is done, say so in one sentence.";
-  return `That ${echoed.call.name} would ${wordsFor(echoed).told(name)}: it was not run. ${written ? `${name} is written already. ` : ""}${next}`;
+  const words = ECHO_WORDS[echoed.kind];
+  return `That ${echoed.call.name} would ${words.told(name)}: it was not run. ${written ? `${name} is written already. ` : ""}${words.next}`;
 }
 
 /** The problem, in the log's words. */
 export function describeEcho(echoed: EchoedResult): string {
-  return `its ${echoed.call.name} would ${wordsFor(echoed).logged(echoed.path)}`;
+  return `its ${echoed.call.name} would ${ECHO_WORDS[echoed.kind].logged(echoed.path)}`;
 }
 
 /**
  * The answer without its calls that write a tool's message into a file, each replaced by a sentence
- * that says so (`said`: the first, in the log's words); where no call is left of a turn that stopped for its calls, the turn ends (`end_turn`;
- * an answer cut short keeps its stop). Mallex asked again first: what it will not pass on is a file
+ * that says so (`said`: the first, in the log's words); where no call is left of a turn that stopped
+ * for its calls, the turn ends (`end_turn`; an answer cut short keeps its stop). Mallex asked again first: what it will not pass on is a file
  * overwritten with a line about itself.
  */
 export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" | "stop_reason">>(
@@ -131,10 +132,10 @@ export function withoutEchoedResults<T extends Pick<AnthropicMessage, "content" 
   const content = answer.content.map((block) => {
     const echoed = block.type === "tool_use" ? echoes(block) : undefined;
     // An Edit that changes nothing writes nothing: Claude Code refuses it, in words the model reads.
-    if (echoed === undefined || echoed.unchanged === true) return block;
+    if (echoed === undefined || echoed.kind === "unchanged") return block;
     dropped++;
     said ??= describeEcho(echoed);
-    const { was } = wordsFor(echoed);
+    const { was } = ECHO_WORDS[echoed.kind];
     return { type: "text" as const, text: `(mallex did not pass on the model's ${echoed.call.name} of ${echoed.path}: its text was ${was}.)` };
   });
   const ends = answer.stop_reason === "tool_use" && !content.some((block) => block.type === "tool_use");
@@ -159,10 +160,11 @@ function changeResults(messages: readonly AnthropicMessageParam[]): Set<string> 
 
 /** Whether an Edit, or one of a MultiEdit's edits, replaces a text with itself. */
 function replacesWithItself(input: unknown): boolean {
-  const { old_string: before, new_string: after, edits } = (input ?? {}) as Record<string, unknown>;
-  const same = (edit: { old_string?: unknown; new_string?: unknown } | null | undefined) =>
-    typeof edit?.old_string === "string" && edit.old_string === edit.new_string;
-  return same({ old_string: before, new_string: after }) || (Array.isArray(edits) && edits.some((edit) => same(edit as Parameters<typeof same>[0])));
+  const { edits, ...edit } = (input ?? {}) as Record<string, unknown>;
+  return [edit, ...(Array.isArray(edits) ? edits : [])].some((each) => {
+    const { old_string: before, new_string: after } = (each ?? {}) as Record<string, unknown>;
+    return typeof before === "string" && before === after;
+  });
 }
 
 /** The new texts a call of a changing tool puts into its file: a Write's content, an Edit's new string, each of a MultiEdit's. */
