@@ -1053,6 +1053,105 @@ describe("tools.retry_echoed_results: a Write that would put a tool's message in
   });
 });
 
+describe("tools.retry_invalid_json: a change that would leave a JSON file unparsable is asked again", () => {
+  const checked = (on: boolean, wholeFileWrites = false): RoutingTable => ({
+    ...defaultTable,
+    profiles: Object.fromEntries(Object.entries(defaultTable.profiles).map(([name, profile]) => [name, { ...profile, retryInvalidJson: on, wholeFileWrites }])),
+  });
+  const CONFIG = "/repo/config.json";
+  const BROKEN = '{\n  "name": "inventory",\n  "port": 8080,\n}\n';
+  const FIXED = '{\n  "name": "inventory",\n  "port": 8080\n}\n';
+  const tool = (name: string) => ({
+    name,
+    input_schema: {
+      type: "object",
+      properties: { file_path: { type: "string" }, content: { type: "string" }, old_string: { type: "string" }, new_string: { type: "string" } },
+    },
+  });
+  // fix-crash-config's conversation: the crash, then config.json read.
+  const body = (stream: boolean) => ({
+    model: "claude-sonnet-4-6",
+    max_tokens: 1024,
+    stream,
+    messages: [
+      { role: "user", content: "`node app.js` crashes on start. Find out why and fix it." },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_r", name: "Read", input: { file_path: CONFIG } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_r", content: numberedLines(BROKEN) }] },
+    ],
+    tools: [tool("Read"), tool("Write"), tool("Edit"), tool("Bash")],
+  });
+  const edit = (from: string, to: string) => ({ toolCalls: [{ name: "Edit", arguments: { file_path: CONFIG, old_string: from, new_string: to } }] });
+  const answerOf = async (response: Response, stream: boolean) => (stream ? foldStream(await response.text()) : ((await response.json()) as Message));
+  const retryOf = (generation: { body: unknown }) => (generation.body as { messages: Array<{ role: string; content: string }> }).messages.at(-1)!.content;
+
+  it.each([false, true])(
+    "an Edit that leaves the file broken is asked again once, told the parser's words; the answer that follows goes on (stream: %s)",
+    async (stream) => {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: checked(true) });
+      const seen = mlx.requests.length;
+      mlx.script(edit('"port": 8080', '"port": 8081'), edit('"port": 8080,', '"port": 8080'));
+      const message = await answerOf(await proxy.post("/v1/messages", body(stream)), stream);
+      expect(message.content).toEqual([
+        { type: "tool_use", id: expect.any(String), name: "Edit", input: { file_path: CONFIG, old_string: '"port": 8080,', new_string: '"port": 8080' } },
+      ]);
+      expect(message.stop_reason).toBe("tool_use");
+      const generations = generationsSince(seen);
+      expect(generations).toHaveLength(2);
+      expect(retryOf(generations[1]!)).toContain(
+        "That Edit would leave config.json not valid JSON (line 4, column 1: expected double-quoted property name): it was not run. Make the change again so that config.json stays valid JSON.",
+      );
+      expect(proxy.logs.some((line) => line.includes(`call asked again (2 of 2): its Edit would leave ${CONFIG} not valid JSON (line 4, column 1:`))).toBe(
+        true,
+      );
+    },
+  );
+
+  it("with whole_file_writes, a code block that is the file broken is asked for again, and the block that follows is the Write", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: checked(true, true) });
+    const seen = mlx.requests.length;
+    const broken = '{\n  "name": "inventory"\n  "port": 8080\n}\n';
+    mlx.script({ text: `\`\`\`json\n${broken}\`\`\`` }, { text: `\`\`\`json\n${FIXED}\`\`\`` });
+    const message = (await (await proxy.post("/v1/messages", body(false))).json()) as Message;
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Write", input: { file_path: CONFIG, content: FIXED } }]);
+    const generations = generationsSince(seen);
+    expect(generations).toHaveLength(2);
+    expect(retryOf(generations[1]!)).toContain(
+      "config.json as you wrote it is not valid JSON (line 3, column 3: expected ',' or '}' after property value). Answer with the whole of config.json again, as valid JSON, in one code block.",
+    );
+  });
+
+  it("an answer that still does goes on as it is, said in the log; a change that parses is not asked again", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: checked(true) });
+    let seen = mlx.requests.length;
+    const still = edit('"port": 8080', '"port": 8081');
+    mlx.script(still, still);
+    const message = (await (await proxy.post("/v1/messages", body(false))).json()) as Message;
+    expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Edit", input: still.toolCalls[0]!.arguments }]);
+    expect(generationsSince(seen)).toHaveLength(2);
+    expect(proxy.logs.some((line) => line.includes(`passed on as it is: its Edit would leave ${CONFIG} not valid JSON`))).toBe(true);
+    seen = mlx.requests.length;
+    mlx.script(edit('"port": 8080,', '"port": 8080'));
+    await (await proxy.post("/v1/messages", body(false))).json();
+    expect(generationsSince(seen)).toHaveLength(1);
+  });
+
+  it("off, or where no JSON file is named, the answer streams as it comes", async () => {
+    const noJson = { ...body(true), messages: [{ role: "user", content: "`node app.js` crashes on start. Find out why and fix it." }] };
+    for (const [on, request] of [
+      [false, body(true)],
+      [true, noJson],
+    ] as const) {
+      const proxy = createTestProxy({ backendUrl: mlx.url, table: checked(on) });
+      const seen = mlx.requests.length;
+      mlx.script(edit('"port": 8080', '"port": 8081'));
+      const message = foldStream(await (await proxy.post("/v1/messages", request)).text());
+      expect(message.content).toEqual([{ type: "tool_use", id: expect.any(String), name: "Edit", input: expect.any(Object) }]);
+      expect(generationsSince(seen)).toHaveLength(1);
+      expect((generationsSince(seen)[0]!.body as { stream?: boolean }).stream).toBe(true);
+    }
+  });
+});
+
 describe("tools.end_after_edits: once the file a request names is changed, mallex ends the turn", () => {
   const ended = (on = true): RoutingTable => ({
     ...defaultTable,
@@ -1137,7 +1236,7 @@ describe("tools.worked_example: the system prompt shows one call in the model's 
 });
 
 describe("the shipped config", () => {
-  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, end_after_edits, restate_questions, answer_from_files, retry_echoed_results and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
+  it("turns the first look (read_named_files, run_named_commands, search_named_symbols, follow_failures, read_small_projects), check_after_edits, end_after_edits, restate_questions, answer_from_files, retry_echoed_results, retry_invalid_json and whole_file_writes on for the 1.5B coder's profile only: a model of that size edits only so (docs/eval.md)", () => {
     const levers = (profile: CompiledProfile) => [
       profile.readNamedFiles,
       profile.runNamedCommands,
@@ -1149,11 +1248,12 @@ describe("the shipped config", () => {
       profile.restateQuestions,
       profile.answerFromFiles,
       profile.retryEchoedResults,
+      profile.retryInvalidJson,
       profile.wholeFileWrites,
     ];
     const on = Object.values(defaultTable.profiles).filter((profile) => levers(profile).includes(true));
     expect(on.map((profile) => [profile.name, ...levers(profile)])).toEqual([
-      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true, true, true],
+      ["gguf-qwen2.5-coder-1.5b", true, true, true, true, true, true, true, true, true, true, true, true],
     ]);
   });
 });

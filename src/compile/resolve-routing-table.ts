@@ -204,6 +204,7 @@ function resolveProfile(profile: Profile, name: string): CompiledProfile {
     alwaysCall: profile.tools?.always_call === true ? true : undefined,
     retryUnknownCalls: profile.tools?.retry_unknown_calls === true ? true : undefined,
     retryEchoedResults: profile.tools?.retry_echoed_results === true ? true : undefined,
+    retryInvalidJson: profile.tools?.retry_invalid_json === true ? true : undefined,
     wholeFileWrites: profile.tools?.whole_file_writes === true ? true : undefined,
     readNamedFiles: profile.tools?.read_named_files === true ? true : undefined,
     runNamedCommands: profile.tools?.run_named_commands === true ? true : undefined,

@@ -120,6 +120,8 @@ export interface CompiledProfile {
   retryUnknownCalls?: boolean;
   /** An answer whose Write or Edit would put a tool's own message into a file is asked for again; still so, that call is not passed on (retry-echoed-results.ts). */
   retryEchoedResults?: boolean;
+  /** An answer whose Write or Edit (or code block made a Write) would leave a JSON file unparsable is asked for again, once (retry-invalid-json.ts). */
+  retryInvalidJson?: boolean;
   /** An answer that is a file just read, rewritten whole in a code block, becomes a Write of it (whole-file-write.ts). */
   wholeFileWrites?: boolean;
   /** The files a user's request names are read by mallex before the model is asked (read-named-files.ts). */

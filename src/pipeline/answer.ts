@@ -25,6 +25,7 @@ import { missingEnforcedCall } from "./answer-checks/check-enforced-call.js";
 import { keepForcedCall, type ForcedCall, type ForcedCallOutcome } from "./answer-checks/keep-forced-call.js";
 import { retryUnknownCalls } from "./answer-checks/retry-unknown-calls.js";
 import { retryEchoedResults } from "./answer-checks/retry-echoed-results.js";
+import { retryInvalidJson } from "./answer-checks/retry-invalid-json.js";
 import { retryWholeFileAsk, writeWholeFile } from "./answer-checks/whole-file-writes.js";
 import type { AnsweringCall } from "./plan-local-call.js";
 import { pumpAnswer, startAnswer, type AnswerSink, type AnswerSource } from "./pump-answer.js";
@@ -47,13 +48,14 @@ export async function readAnswer(scope: RequestScope, call: AnsweringCall, calli
   return call.streamUpstream && !checked ? collectStreamedAnswer(scope, call, upstream, end) : answerWhole(scope, call, upstream, end);
 }
 
-/** mallex reads the answer whole before the client sees it: a forced call checked, a call of a tool not offered asked again, a file's rewrite made its Write, a tool's message kept out of a file. */
+/** mallex reads the answer whole before the client sees it: a forced call checked, a call of a tool not offered asked again, a file's rewrite made its Write, a tool's message kept out of a file, a JSON file kept parsable. */
 const checkedWhole = (call: AnsweringCall): boolean =>
   call.forced !== undefined ||
   call.unknownCalls !== undefined ||
   call.wholeFile !== undefined ||
   call.fileAsked !== undefined ||
-  call.echoedResults !== undefined;
+  call.echoedResults !== undefined ||
+  call.invalidJson !== undefined;
 
 /**
  * A streamed answer: `upstream` is the backend's answer when it came within a ping interval. When it
@@ -192,6 +194,10 @@ async function answerWhole(scope: RequestScope, call: AnsweringCall, upstream: U
     if (call.echoedResults !== undefined) {
       upstream.release();
       converted = await retryEchoedResults(converted, call.echoedResults, askWhole(scope, call, backend), { log: logFor(scope, call), record });
+    }
+    if (call.invalidJson !== undefined) {
+      upstream.release();
+      converted = await retryInvalidJson(converted, call.invalidJson, askWhole(scope, call, backend), logFor(scope, call));
     }
     if (call.wholeFile !== undefined) {
       const id = () => scope.server.deps.generateId("toolu");

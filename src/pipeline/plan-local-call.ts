@@ -20,6 +20,7 @@ import { callNotes } from "./call-notes.js";
 import { planAnswerChecks } from "./answer-checks/plan-answer-checks.js";
 import type { UnknownCallRetry } from "./answer-checks/retry-unknown-calls.js";
 import type { EchoedResultRetry } from "./answer-checks/retry-echoed-results.js";
+import type { InvalidJsonRetry } from "./answer-checks/retry-invalid-json.js";
 import type { WholeFileAskRetry } from "./answer-checks/whole-file-writes.js";
 import type { EnforcedCall } from "./answer-checks/check-enforced-call.js";
 import { refusal, type Refusal } from "./refusal.js";
@@ -64,6 +65,8 @@ export interface PreparedCall {
   fileAsked?: WholeFileAskRetry;
   /** tools.retry_echoed_results: an answer that would write a tool's message into a file is asked again, once; checked whole. */
   echoedResults?: EchoedResultRetry;
+  /** tools.retry_invalid_json: an answer that would leave a JSON file unparsable is asked again, once; checked whole. */
+  invalidJson?: InvalidJsonRetry;
   /**
    * Its prompt is no session's prefix, and takes a one-slot server's place from the one that is: once
    * answered, what it came after, for the log, where the slot gets the stable prefix back
@@ -219,6 +222,15 @@ function planTrimmedCall(scope: RequestScope, { request, route, routeLabel, char
     ...(checks.wholeFile === undefined ? {} : { wholeFile: checks.wholeFile }),
     ...(checks.fileAsked === undefined ? {} : { fileAsked: { ...checks.fileAsked, upstreamRequest: upstream.request } }),
     ...(checks.echoed ? { echoedResults: { messages: asked.messages, upstreamRequest: upstream.request } } : {}),
+    ...(checks.invalidJson
+      ? {
+          invalidJson: {
+            messages: asked.messages,
+            upstreamRequest: upstream.request,
+            ...(checks.wholeFile === undefined ? {} : { wholeFile: { files: checks.wholeFile, renamed: checks.fileAsked?.asked.rename } }),
+          },
+        }
+      : {}),
     ...restoresPrefix(checks.alone, trimmed.report, record),
     ...(opensWithPrefix ? { opensWithPrefix: true } : {}),
   };

@@ -16,6 +16,7 @@ import {
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { requireAction } from "./require-action.js";
 import { planEchoedResultRetry } from "./retry-echoed-results.js";
+import { planInvalidJsonRetry } from "./retry-invalid-json.js";
 import { planUnknownCallRetry, type UnknownCallRetry } from "./retry-unknown-calls.js";
 import { planWholeFileWrite } from "./whole-file-writes.js";
 
@@ -38,13 +39,15 @@ export interface AnswerChecks {
   /** The file asked for whole, and every file read (an answer that is one of them as it was is sampled again). */
   fileAsked?: { asked: AskedFile; read: readonly ReadFile[] };
   echoed: boolean;
+  /** tools.retry_invalid_json: an answer that would leave a JSON file unparsable is asked again. */
+  invalidJson: boolean;
   /** The call's notes for the log line: what was asked, and a question sent alone. */
   notes: string[];
 }
 
 /**
  * The profile's tool levers on one call (tools.answer_from_files, always_call, retry_unknown_calls,
- * whole_file_writes, restate_questions, retry_echoed_results): the request shown to the model, what
+ * whole_file_writes, restate_questions, retry_echoed_results, retry_invalid_json): the request shown to the model, what
  * is asked after the conversation, and which checks read its answer. Pure.
  */
 export function planAnswerChecks(
@@ -73,6 +76,8 @@ export function planAnswerChecks(
   const ask = fileAsked === undefined ? question : wholeFileAsk(fileAsked);
   // tools.retry_echoed_results: the answer is read whole and asked again when it would write a tool's message into a file.
   const echoed = planEchoedResultRetry(profile, asked, shown.tools);
+  // tools.retry_invalid_json: …and when it would leave a JSON file that does not parse.
+  const invalidJson = planInvalidJsonRetry(profile, asked, shown.tools);
   const sent = plainReadsFor(profile, action?.sent ?? shown.sent);
   const askedBy =
     question !== undefined
@@ -86,12 +91,13 @@ export function planAnswerChecks(
     offeredTools: action?.offeredTools ?? shown.tools,
     action: action !== undefined,
     alone: alone !== undefined,
-    readWhole: unknownCalls !== undefined || wholeFile !== undefined || echoed,
+    readWhole: unknownCalls !== undefined || wholeFile !== undefined || echoed || invalidJson,
     ...(unknownCalls === undefined ? {} : { unknownCalls }),
     // Asked for one file, the answer may become a Write of that file only (not of the test read beside it).
     ...(wholeFile === undefined ? {} : { wholeFile: fileAsked === undefined ? wholeFile : [fileAsked.file] }),
     ...(fileAsked === undefined || wholeFile === undefined ? {} : { fileAsked: { asked: fileAsked, read: wholeFile } }),
     echoed,
+    invalidJson,
     notes: [
       ...(ask === undefined ? [] : [`asked "${fileAsked === undefined ? ask : wholeFileAsk(fileAsked, true)}" (${askedBy})`]),
       ...(alone === undefined ? [] : [describeAlone(alone)]),

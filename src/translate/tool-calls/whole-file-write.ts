@@ -81,7 +81,7 @@ function eachFileText(messages: readonly AnthropicMessageParam[], visit: (path: 
  * (an Edit of a file the conversation has not shown, or whose text does not hold what it replaced).
  * Undefined for any other call.
  */
-function editedFile(tool: string, input: unknown, files: ReadonlyMap<string, string>): { path: string; text: string | undefined } | undefined {
+export function editedFile(tool: string, input: unknown, files: ReadonlyMap<string, string>): { path: string; text: string | undefined } | undefined {
   const { file_path: path, content, edits } = (input ?? {}) as { file_path?: unknown; content?: unknown; edits?: unknown };
   if (typeof path !== "string") return undefined;
   if (tool === WRITE_TOOL) return { path, text: typeof content === "string" ? content : undefined };
