@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock } from "../anthropic-types.js";
+import { jsonStringEnd } from "../../shared/json/json-string-end.js";
 import { EDITING_TOOLS } from "./conversation-blocks.js";
 import { editedFile, readFiles } from "./whole-file-write.js";
 
@@ -76,14 +77,9 @@ const lowerFirst = (text: string): string => text.charAt(0).toLowerCase() + text
 
 /** Whether JSON-like text holds a `//` or `/*` comment outside its strings. */
 function hasComment(text: string): boolean {
-  let inString = false;
   for (let at = 0; at < text.length; at++) {
-    const char = text[at];
-    if (inString) {
-      if (char === "\\") at++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === "/" && (text[at + 1] === "/" || text[at + 1] === "*")) return true;
+    if (text[at] === '"') at = jsonStringEnd(text, at);
+    else if (text[at] === "/" && (text[at + 1] === "/" || text[at + 1] === "*")) return true;
   }
   return false;
 }
