@@ -197,6 +197,56 @@ describe("fileAskedFor after a check: the request's command run again after an e
   });
 });
 
+describe("fileAskedFor after the client refused the model's Edit: that file, whole, whatever the task's words", () => {
+  // claude-md-instructions with the real 0.5B: Edits whose old_string is the parameter's name, each refused.
+  const chore = task("Do the release chore for this project.");
+  const CHANGELOG = "# Changelog\n\n- 1.2.3: released\n";
+  const readChangelog = [call("r", "Read", { file_path: "/repo/CHANGELOG.md" }), result("r", numberedLines(CHANGELOG))];
+  const refused = (id: string, name = "Edit", path = "/repo/CHANGELOG.md"): AnthropicMessageParam[] => [
+    call(id, name, { file_path: path, old_string: "old_string", new_string: "- 1.2.4: released" }),
+    {
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: id,
+          content: "<tool_use_error>String to replace not found in file.\nString: old_string</tool_use_error>",
+          is_error: true,
+        },
+      ],
+    },
+  ];
+
+  it("asks for the file the refused Edit or MultiEdit was of, saying it did not apply; the task said again once it fell behind", () => {
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e")] })).toEqual({
+      file: { path: "/repo/CHANGELOG.md", text: CHANGELOG },
+      refused: "Edit",
+      restated: "Do the release chore for this project.",
+      shown: true,
+    });
+    const asked = fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "MultiEdit")] })!;
+    expect(wholeFileAsk(asked)).toBe(
+      `Do the release chore for this project.\n\nThat MultiEdit of CHANGELOG.md did not apply. CHANGELOG.md is:\n\`\`\`md\n${CHANGELOG}\`\`\`\nNow answer with the whole new CHANGELOG.md, the change made, in one fenced code block.`,
+    );
+    expect(wholeFileAsk(asked, true)).toBe(
+      "(the task restated) That MultiEdit of CHANGELOG.md did not apply. (CHANGELOG.md shown) Now answer with the whole new CHANGELOG.md, the change made, in one fenced code block.",
+    );
+  });
+
+  it("asks nothing for a file the conversation never showed, a refused Write or Bash, an Edit that applied, or a refusal before the last turn", () => {
+    expect(fileAskedFor({ messages: [chore, ...refused("e")] })).toBeUndefined();
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "Write")] })).toBeUndefined();
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "Bash")] })).toBeUndefined();
+    const applied = [
+      call("e", "Edit", { file_path: "/repo/CHANGELOG.md", old_string: "- 1.2.3", new_string: "- 1.2.4: released\n- 1.2.3" }),
+      result("e", "The file /repo/CHANGELOG.md has been updated."),
+    ];
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...applied] })).toBeUndefined();
+    const then = [call("g", "Grep", { pattern: "version" }), result("g", "package.json")];
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e"), ...then] })).toBeUndefined();
+  });
+});
+
 describe("fileAskedFor in a rename: file by file, the next one that still says the old name", () => {
   const rename = task("Rename the function `getUserName` to `displayNameOf` everywhere in this project, then run `node main.js`.");
   const reads = readsInOneTurn([

@@ -30,13 +30,15 @@ import { blocksOf, changedFiles, toolCallsOf, toolResultText } from "../../trans
  * Read of roman.py) it is not: there the 0.5B implemented to_roman 4 of 6 asked plainly, 2 of 6 with
  * the task before. In the log (`forLog`), the file shown and the task are named, not written out.
  */
-export function wholeFileAsk({ file, failed, rename, shown, restated }: AskedFile, forLog = false): string {
+export function wholeFileAsk({ file, failed, refused, rename, shown, restated }: AskedFile, forLog = false): string {
   const name = basename(file.path);
   if (file.created === true) return `Now answer with the whole of the new file ${name} in one fenced code block.`;
   const change = rename === undefined ? "the change made" : `with \`${rename.from}\` renamed to \`${rename.to}\``;
   const again = shown !== true ? "" : forLog ? `(${name} shown) ` : `${name} is:\n${fenced(file)}\n`;
   const task = restated === undefined ? "" : forLog ? "(the task restated) " : `${restated}\n\n`;
-  return `${task}${failed === undefined ? "" : `\`${failed}\` still fails. `}${again}Now answer with the whole new ${name}, ${change}, in one fenced code block.`;
+  const failing = failed === undefined ? "" : `\`${failed}\` still fails. `;
+  const refusal = refused === undefined ? "" : `That ${refused} of ${name} did not apply. `;
+  return `${task}${failing}${refusal}${again}Now answer with the whole new ${name}, ${change}, in one fenced code block.`;
 }
 
 /**
@@ -48,6 +50,8 @@ export function wholeFileAsk({ file, failed, rename, shown, restated }: AskedFil
 export interface AskedFile {
   file: ReadFile;
   failed?: string;
+  /** The tool of the model's edit of the file that the client refused just before (an Edit whose old_string is not in the file). */
+  refused?: string;
   rename?: Renamed;
   shown?: true;
   restated?: string;
@@ -74,7 +78,9 @@ function fenced({ path, text }: Pick<ReadFile, "path" | "text">): string {
  *   still says the old name: that file, as the conversation last showed it;
  * - or, with `checkAfterEdits`, a file has been changed since the task and its last message is a
  *   command the task names, run again and failing (check-after-edits.ts): the file last changed, as
- *   the conversation last showed it, with that command (`failed`).
+ *   the conversation last showed it, with that command (`failed`);
+ * - or, whatever the task's words, its last message is the client's refusal of the model's Edit or
+ *   MultiEdit of a file the conversation has shown whole (`refused`, {@link refusedEdit}).
  * Undefined where the ask does not apply.
  */
 export function fileAskedFor(request: ConversationOf, profile: Pick<CompiledProfile, "checkAfterEdits"> = {}): AskedFile | undefined {
@@ -116,17 +122,22 @@ export function fileToCreate(request: ConversationOf): ReadFile | undefined {
 /** fileAskedFor without the file shown again. */
 function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<CompiledProfile, "checkAfterEdits">): AskedFile | undefined {
   const latest = latestTask(messages);
-  if (latest === undefined || !EDIT_TASK.test(latest.words)) return undefined;
+  if (latest === undefined) return undefined;
   const task = latest.words;
   const since = messages.slice(latest.at + 1);
-  const changed = since.flatMap(changedFiles);
   const renamed = renameOf(task);
   const rename = renamed === undefined ? {} : { rename: renamed };
+  // A rename is named in the ask already.
+  const behind = renamed === undefined && since.filter((message) => message.role === "assistant").length > 1 && task.length <= MAX_RESTATED;
+  const restated = behind ? { restated: task } : {};
+  // The model's own edit, refused: whatever the task's words, it meant to change that file.
+  const refused = refusedEdit(messages);
+  if (refused !== undefined) return { ...refused, ...rename, ...restated };
+  if (!EDIT_TASK.test(task)) return undefined;
+  const changed = since.flatMap(changedFiles);
   if (changed.length === 0) {
     const file = since.length < 2 || readFiles(since.slice(-2)).length === 0 ? undefined : fileToChange(task, readFiles(since));
-    // A rename is named in the ask already.
-    const behind = renamed === undefined && since.filter((message) => message.role === "assistant").length > 1 && task.length <= MAX_RESTATED;
-    return file === undefined ? undefined : { file, ...rename, ...(behind ? { restated: task } : {}) };
+    return file === undefined ? undefined : { file, ...rename, ...restated };
   }
   const failed = profile.checkAfterEdits === true ? failedCheck(since, task) : undefined;
   const check = failed === undefined ? {} : { failed };
@@ -136,6 +147,29 @@ function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<Com
   const file = failed === undefined ? undefined : readFiles(messages).find((known) => known.path === changed.at(-1));
   return file === undefined ? undefined : { file, ...check, ...rename };
 }
+
+/**
+ * The file of an Edit (or a MultiEdit) that Claude Code refused in the last message, where the
+ * conversation has shown it whole: the model meant to change it and cannot make an exact-match
+ * edit. The real Qwen2.5-Coder-0.5B, doing a release chore its CLAUDE.md describes, made 10 Edits of
+ * CHANGELOG.md and package.json in a row, each refused ("String to replace not found in file.
+ * String: old_string": it wrote the parameter's name as its text), and changed nothing.
+ */
+function refusedEdit(messages: readonly AnthropicMessageParam[]): Pick<AskedFile, "file" | "refused"> | undefined {
+  const last = messages.at(-1);
+  const calls = messages.length < 2 ? [] : toolCallsOf(messages.at(-2)!);
+  for (const block of last === undefined ? [] : blocksOf(last)) {
+    if (block.type !== "tool_result" || block.is_error !== true) continue;
+    const call = calls.find((each) => each.id === block.tool_use_id);
+    const path = (call?.input as { file_path?: unknown } | undefined)?.file_path;
+    if (call === undefined || !REFUSABLE_EDITS.has(call.name) || typeof path !== "string") continue;
+    const file = readFiles(messages).find((known) => known.path === path);
+    if (file !== undefined) return { file, refused: call.name };
+  }
+  return undefined;
+}
+
+const REFUSABLE_EDITS: ReadonlySet<string> = new Set(["Edit", "MultiEdit"]);
 
 /**
  * Of the files read since the task (newest first), the one the task is about changing. Asked for the
