@@ -571,6 +571,44 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     );
   });
 
+  it("after the client refused the model's Edit, for words that ask for no change, asks for that file whole; the block is its Write", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const seen = mlx.requests.length;
+    const base = afterRead();
+    // The real 0.5B's release chore: an Edit whose old_string is the parameter's name, refused by Claude Code.
+    const refused = {
+      ...base,
+      messages: [
+        { role: "user", content: "Do the chore for roman.py." },
+        ...base.messages.slice(1),
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "toolu_e", name: "Edit", input: { file_path: "/repo/roman.py", old_string: "old_string", new_string: "x" } }],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_e", content: "<tool_use_error>String to replace not found in file.</tool_use_error>", is_error: true },
+          ],
+        },
+      ],
+      tools: [...base.tools, tool("Edit")],
+    };
+    mlx.script({ text: ANSWER });
+    const message = (await (await proxy.post("/v1/messages", refused)).json()) as Message;
+    expect(message.content.at(-1)).toEqual({
+      type: "tool_use",
+      id: expect.any(String),
+      name: "Write",
+      input: { file_path: "/repo/roman.py", content: `${REWRITTEN}\n` },
+    });
+    const sent = (generationsSince(seen)[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+    expect(sent.at(-1)).toEqual({
+      role: "user",
+      content: `Do the chore for roman.py.\n\nThat Edit of roman.py did not apply. roman.py is:\n\`\`\`py\n${FILE}\`\`\`\nNow answer with the whole new roman.py, the change made, in one fenced code block.`,
+    });
+  });
+
   it("asked for the file the task names, an answer that rewrites the test read beside it stays words, not a Write of the test", async () => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
     const body = afterReadWithTest();
