@@ -224,6 +224,10 @@ describe("fileAskedFor after the client refused the model's Edit: that file, who
       restated: "Do the release chore for this project.",
       shown: true,
     });
+    // Named by its name alone, the file is refused as one that does not exist: the file it names.
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "Edit", "CHANGELOG.md")] })?.file.path).toBe("/repo/CHANGELOG.md");
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "Edit", "./CHANGELOG.md")] })?.file.path).toBe("/repo/CHANGELOG.md");
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "Edit", "OTHER.md")] })).toBeUndefined();
     const asked = fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e", "MultiEdit")] })!;
     expect(wholeFileAsk(asked)).toBe(
       `Do the release chore for this project.\n\nThat MultiEdit of CHANGELOG.md did not apply. CHANGELOG.md is:\n\`\`\`md\n${CHANGELOG}\`\`\`\nNow answer with the whole new CHANGELOG.md, the change made, in one fenced code block.`,

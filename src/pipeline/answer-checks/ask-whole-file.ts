@@ -153,7 +153,8 @@ function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<Com
  * conversation has shown it whole: the model meant to change it and cannot make an exact-match
  * edit. The real Qwen2.5-Coder-0.5B, doing a release chore its CLAUDE.md describes, made 10 Edits of
  * CHANGELOG.md and package.json in a row, each refused ("String to replace not found in file.
- * String: old_string": it wrote the parameter's name as its text), and changed nothing.
+ * String: old_string": it wrote the parameter's name as its text), and changed nothing; in the next
+ * run, its Edits named the files by their names alone, each refused as a file that does not exist.
  */
 function refusedEdit(messages: readonly AnthropicMessageParam[]): Pick<AskedFile, "file" | "refused"> | undefined {
   const last = messages.at(-1);
@@ -163,13 +164,19 @@ function refusedEdit(messages: readonly AnthropicMessageParam[]): Pick<AskedFile
     const call = calls.find((each) => each.id === block.tool_use_id);
     const path = (call?.input as { file_path?: unknown } | undefined)?.file_path;
     if (call === undefined || !REFUSABLE_EDITS.has(call.name) || typeof path !== "string") continue;
-    const file = readFiles(messages).find((known) => known.path === path);
+    // A path relative to the working directory is refused too ("File does not exist."): the file is the one it names.
+    const file = readFiles(messages).find((known) => isPathOf(known.path, path));
     if (file !== undefined) return { file, refused: call.name };
   }
   return undefined;
 }
 
 const REFUSABLE_EDITS: ReadonlySet<string> = new Set(["Edit", "MultiEdit"]);
+
+/** Whether `name` (a path, absolute or relative, or a file's name) names the file at the absolute `path`. */
+function isPathOf(path: string, name: string): boolean {
+  return path === name || path.endsWith(`/${name.replace(/^\.\//, "")}`);
+}
 
 /**
  * Of the files read since the task (newest first), the one the task is about changing. Asked for the
@@ -181,8 +188,7 @@ const REFUSABLE_EDITS: ReadonlySet<string> = new Set(["Edit", "MultiEdit"]);
 export function fileToChange(task: string, read: readonly ReadFile[]): ReadFile | undefined {
   const named = [...task.matchAll(FILE_NAME)].map((match) => match[1]!);
   const targets = namedToChange(task);
-  const isOne = (names: readonly string[]) => (file: ReadFile) =>
-    names.some((name) => file.path === name || file.path.endsWith(`/${name.replace(/^\.\//, "")}`));
+  const isOne = (names: readonly string[]) => (file: ReadFile) => names.some((name) => isPathOf(file.path, name));
   return targets.length > 0 ? read.find(isOne(targets)) : read.find((file) => !isOne(named)(file));
 }
 
