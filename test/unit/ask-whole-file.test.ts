@@ -83,6 +83,26 @@ describe("fileAskedFor: after a file's Read, a task that asks for a change asks 
     expect(wholeFileAskFor({ messages: [...messages, call("b", "Bash", { command: "ls" }), result("b", "stats.py")] })).toBeUndefined();
   });
 
+  it('takes a file named as the place before the verb for the file to change ("In package.json, … add …"), where none follows the verb; not one named so otherwise', () => {
+    const both = readsInOneTurn([
+      ["a", "/repo/package.json", '{ "version": "1.4.2" }\n'],
+      ["b", "/repo/server.js", 'console.log("server");\n'],
+    ]);
+    const place = task('In package.json, set the version to 2.0.0 and add a "start" script that runs `node server.js`.');
+    expect(wholeFileAskFor({ messages: [place, ...both] })).toBe("Now answer with the whole new package.json, the change made, in one fenced code block.");
+    expect(wholeFileAskFor({ messages: [task("in the file `package.json`, add a start script."), ...both] })).toBe(
+      "Now answer with the whole new package.json, the change made, in one fenced code block.",
+    );
+    // Where the failure shows is not what to change: the newest file the words do not name.
+    const tests = readsInOneTurn([
+      ["a", "/repo/stats.py", "def mean(xs):\n    return 0\n"],
+      ["b", "/repo/test_stats.py", "import stats\n"],
+    ]);
+    expect(wholeFileAskFor({ messages: [task("test_stats.py fails, fix it."), ...tests] })).toBe(
+      "Now answer with the whole new stats.py, the change made, in one fenced code block.",
+    );
+  });
+
   it("says the task again before the ask where it fell behind more than one turn of calls (a search, then the files it found); not a rename's", () => {
     const words = "Somewhere in this project the constant `MAX_RETRIES` is defined. Change its value to 5. Change nothing else.";
     const search = [call("g", "Grep", { pattern: "\\bMAX_RETRIES\\b" }), result("g", "src/config/limits.js:2:export const MAX_RETRIES = 3;")];

@@ -52,17 +52,27 @@ export const EDIT_TASK =
 
 /**
  * The files the task names after a verb of change in the same sentence ("Fix the bug in stats.py",
- * "Implement `to_roman` in roman.py"); not a file inside a quoted command ("Rename … everywhere, then
- * run `node main.js`": main.js is what runs, not what to change).
+ * "Implement `to_roman` in roman.py"), or, where it names none there, as the place before it ("In
+ * package.json, set the version to 2.0.0 and add a start script": the 1.5B, not asked for
+ * package.json whole, made one of the two changes); not a file inside a quoted command ("Rename …
+ * everywhere, then run `node main.js`": main.js is what runs, not what to change), nor one the
+ * sentence names before its verb otherwise ("test_stats.py fails, fix it": the test is where the
+ * failure shows, not what to change).
  */
 export function namedToChange(task: string): string[] {
-  return withoutCommands(task)
+  const changes = withoutCommands(task)
     .split(/(?<=[.!?])\s+|\n+/)
     .flatMap((sentence) => {
       const verb = EDIT_TASK.exec(sentence);
-      return verb === null ? [] : [...sentence.slice(verb.index).matchAll(FILE_NAME)].map((match) => match[1]!);
+      return verb === null ? [] : [{ before: sentence.slice(0, verb.index), after: sentence.slice(verb.index) }];
     });
+  const after = changes.flatMap(({ after }) => [...after.matchAll(FILE_NAME)].map((match) => match[1]!));
+  if (after.length > 0) return after;
+  return changes.flatMap(({ before }) => [...before.matchAll(FILE_NAME)].filter((match) => PLACE.test(before.slice(0, match.index))).map((match) => match[1]!));
 }
+
+/** What names a file as the place of a change, just before it: "In package.json, …", "in the file `src/app.js`, …". */
+const PLACE = /\bin\s+(?:the\s+file\s+)?[`'"]?$/i;
 
 /** The words without their quoted commands (a backticked span with a space: `node main.js`, `python3 -m unittest x.py`). */
 function withoutCommands(words: string): string {
