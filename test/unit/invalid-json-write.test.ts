@@ -20,6 +20,9 @@ describe("invalidJsonWrite: a call that would leave a JSON file unparsable", () 
     const found = invalidJsonWrite({ content: [use("Write", { file_path: CONFIG, content: '{\n  "name": "inventory"\n  "port": 8080\n}\n' })] }, conversation);
     expect(found).toMatchObject({ path: CONFIG, error: "line 3, column 3: expected ',' or '}' after property value" });
     expect(invalidJsonWrite({ content: [use("Write", { file_path: CONFIG, content: "" })] }, conversation)?.error).toBe("unexpected end of JSON input");
+    // The 1.5B's settings.json with its quotes escaped: Node's parser names the token and the text, not a position.
+    const escaped = invalidJsonWrite({ content: [use("Write", { file_path: CONFIG, content: '{"users": [\\"ana\\"]}' })] }, conversation);
+    expect(escaped?.error).toMatch(/^unexpected token '\\'/);
   });
 
   it("reads an Edit's and a MultiEdit's file as the conversation showed it with the replacements made", () => {

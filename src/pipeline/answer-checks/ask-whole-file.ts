@@ -50,7 +50,7 @@ export function wholeFileAsk({ file, failed, refused, rename, shown, restated }:
 export interface AskedFile {
   file: ReadFile;
   failed?: string;
-  /** The tool of the model's edit of the file that the client refused just before (an Edit whose old_string is not in the file). */
+  /** The tool of the model's edit of the file that the client refused just before (its old_string not in the file, its path the file's name alone). */
   refused?: string;
   rename?: Renamed;
   shown?: true;

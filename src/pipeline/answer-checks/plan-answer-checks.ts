@@ -47,8 +47,8 @@ export interface AnswerChecks {
 
 /**
  * The profile's tool levers on one call (tools.answer_from_files, always_call, retry_unknown_calls,
- * whole_file_writes, restate_questions, retry_echoed_results, retry_invalid_json): the request shown to the model, what
- * is asked after the conversation, and which checks read its answer. Pure.
+ * whole_file_writes, restate_questions, retry_echoed_results, retry_invalid_json): the request shown to
+ * the model, what is asked after the conversation, and which checks read its answer. Pure.
  */
 export function planAnswerChecks(
   profile: CompiledProfile,

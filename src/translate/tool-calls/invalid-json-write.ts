@@ -8,9 +8,10 @@ import { editedFile, readFiles } from "./whole-file-write.js";
  * A call of the model's that would leave a JSON file as text no JSON parser reads: a Write's content,
  * or the file the conversation shows once an Edit's (or a MultiEdit's) replacements are made in it.
  * Asked to fix config.json's trailing comma, the real Qwen2.5-Coder-0.5B wrote it whole with another
- * syntax error, greedy decoding and all (docs/eval.md); a package.json left so breaks every npm
- * command, and nothing tells the model until something runs. What the parser says, and where, is what
- * the model needs to correct it.
+ * syntax error, greedy decoding and all; the 1.5B wrote a broken settings.json back still broken, and
+ * then with its quotes escaped (`"users": [\"ana\"]`) (docs/eval.md). A package.json left so breaks
+ * every npm command, and nothing tells the model until something runs: what the parser says, and
+ * where, is what it needs to correct it.
  * A file that allows comments is JSONC, not JSON, and is not held to the parser: one the conversation
  * showed with a comment, and TypeScript's, JavaScript's and VS Code's own (tsconfig.json,
  * jsconfig.json, .vscode/, devcontainer.json). Pure.
@@ -18,7 +19,7 @@ import { editedFile, readFiles } from "./whole-file-write.js";
 export interface InvalidJsonWrite {
   call: AnthropicToolUseBlock;
   path: string;
-  /** The parser's words, with the line and column: `line 4, column 1: expected double-quoted property name`. */
+  /** The parser's words, with the line and column where it names a position: `line 4, column 1: expected double-quoted property name`. */
   error: string;
 }
 
