@@ -268,6 +268,16 @@ describe("fileAskedFor after the client refused the model's Edit: that file, who
     expect(fileAskedFor({ messages: [chore, ...readChangelog, ...applied] })).toBeUndefined();
     const then = [call("g", "Grep", { pattern: "version" }), result("g", "package.json")];
     expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e"), ...then] })).toBeUndefined();
+    // Asked once per file: the 0.5B, asked again after each refusal, made the same Edit until its time ran out.
+    expect(fileAskedFor({ messages: [chore, ...readChangelog, ...refused("e"), ...refused("e2")] })).toBeUndefined();
+    const readPackage = [call("p", "Read", { file_path: "/repo/package.json" }), result("p", numberedLines('{ "version": "1.2.3" }\n'))];
+    expect(
+      fileAskedFor({ messages: [chore, ...readChangelog, ...readPackage, ...refused("e"), ...refused("e2", "Edit", "/repo/package.json")] })?.file.path,
+    ).toBe("/repo/package.json");
+    // A refusal before the task is another task's.
+    expect(fileAskedFor({ messages: [task("Release 1.2.4."), ...readChangelog, ...refused("e"), chore, ...readChangelog, ...refused("e2")] })).toMatchObject({
+      refused: "Edit",
+    });
   });
 });
 

@@ -131,7 +131,7 @@ function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<Com
   const behind = renamed === undefined && since.filter((message) => message.role === "assistant").length > 1 && task.length <= MAX_RESTATED;
   const restated = behind ? { restated: task } : {};
   // The model's own edit, refused: whatever the task's words, it meant to change that file.
-  const refused = refusedEdit(messages);
+  const refused = refusedEdit(messages, latest.at + 1);
   if (refused !== undefined) return { ...refused, ...rename, ...restated };
   if (!EDIT_TASK.test(task)) return undefined;
   const changed = since.flatMap(changedFiles);
@@ -150,25 +150,31 @@ function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<Com
 
 /**
  * The file of an Edit (or a MultiEdit) that Claude Code refused in the last message, where the
- * conversation has shown it whole: the model meant to change it and cannot make an exact-match
- * edit. The real Qwen2.5-Coder-0.5B, doing a release chore its CLAUDE.md describes, made 10 Edits of
- * CHANGELOG.md and package.json in a row, each refused ("String to replace not found in file.
- * String: old_string": it wrote the parameter's name as its text), and changed nothing; in the next
- * run, its Edits named the files by their names alone, each refused as a file that does not exist.
+ * conversation has shown it whole and no Edit of it was refused before since the task (`from`): the
+ * model meant to change it and cannot make an exact-match edit. The real Qwen2.5-Coder-0.5B, doing a
+ * release chore its CLAUDE.md describes, made 10 Edits of CHANGELOG.md and package.json in a row, each
+ * refused ("String to replace not found in file. String: old_string": it wrote the parameter's name as
+ * its text), and changed nothing; in the next run, its Edits named the files by their names alone,
+ * each refused as a file that does not exist. Asked once: asked for package.json whole after each
+ * refusal, it answered with the same Edit every time, until the task's time ran out.
  */
-function refusedEdit(messages: readonly AnthropicMessageParam[]): Pick<AskedFile, "file" | "refused"> | undefined {
-  const last = messages.at(-1);
-  const calls = messages.length < 2 ? [] : toolCallsOf(messages.at(-2)!);
-  for (const block of last === undefined ? [] : blocksOf(last)) {
-    if (block.type !== "tool_result" || block.is_error !== true) continue;
-    const call = calls.find((each) => each.id === block.tool_use_id);
-    const path = (call?.input as { file_path?: unknown } | undefined)?.file_path;
-    if (call === undefined || !REFUSABLE_EDITS.has(call.name) || typeof path !== "string") continue;
-    // A path relative to the working directory is refused too ("File does not exist."): the file is the one it names.
-    const file = readFiles(messages).find((known) => isPathOf(known.path, path));
-    if (file !== undefined) return { file, refused: call.name };
-  }
-  return undefined;
+function refusedEdit(messages: readonly AnthropicMessageParam[], from: number): Pick<AskedFile, "file" | "refused"> | undefined {
+  const files = readFiles(messages);
+  const refusals = messages.slice(from).flatMap((message, at, since) => {
+    if (at === 0) return [];
+    const calls = toolCallsOf(since[at - 1]!);
+    return blocksOf(message).flatMap((block) => {
+      const call = block.type === "tool_result" && block.is_error === true ? calls.find((each) => each.id === block.tool_use_id) : undefined;
+      const path = (call?.input as { file_path?: unknown } | undefined)?.file_path;
+      if (call === undefined || !REFUSABLE_EDITS.has(call.name) || typeof path !== "string") return [];
+      // A path relative to the working directory is refused too ("File does not exist."): the file is the one it names.
+      const file = files.find((known) => isPathOf(known.path, path));
+      return file === undefined ? [] : [{ file, refused: call.name, last: at === since.length - 1 }];
+    });
+  });
+  const latest = refusals.find((refusal) => refusal.last);
+  if (latest === undefined || refusals.some((refusal) => !refusal.last && refusal.file.path === latest.file.path)) return undefined;
+  return { file: latest.file, refused: latest.refused };
 }
 
 const REFUSABLE_EDITS: ReadonlySet<string> = new Set(["Edit", "MultiEdit"]);
