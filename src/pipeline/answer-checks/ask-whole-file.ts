@@ -159,21 +159,26 @@ function askedFile(messages: readonly AnthropicMessageParam[], profile: Pick<Com
  * refusal, it answered with the same Edit every time, until the task's time ran out.
  */
 function refusedEdit(messages: readonly AnthropicMessageParam[], from: number): Pick<AskedFile, "file" | "refused"> | undefined {
-  const files = readFiles(messages);
   const refusals = messages.slice(from).flatMap((message, at, since) => {
     if (at === 0) return [];
     const calls = toolCallsOf(since[at - 1]!);
     return blocksOf(message).flatMap((block) => {
       const call = block.type === "tool_result" && block.is_error === true ? calls.find((each) => each.id === block.tool_use_id) : undefined;
       const path = (call?.input as { file_path?: unknown } | undefined)?.file_path;
-      if (call === undefined || !REFUSABLE_EDITS.has(call.name) || typeof path !== "string") return [];
-      // A path relative to the working directory is refused too ("File does not exist."): the file is the one it names.
-      const file = files.find((known) => isPathOf(known.path, path));
-      return file === undefined ? [] : [{ file, refused: call.name, last: at === since.length - 1 }];
+      return call === undefined || !REFUSABLE_EDITS.has(call.name) || typeof path !== "string"
+        ? []
+        : [{ path, refused: call.name, last: at === since.length - 1 }];
     });
   });
-  const latest = refusals.find((refusal) => refusal.last);
-  if (latest === undefined || refusals.some((refusal) => !refusal.last && refusal.file.path === latest.file.path)) return undefined;
+  if (!refusals.some((refusal) => refusal.last)) return undefined;
+  // A path relative to the working directory is refused too ("File does not exist."): the file is the one it names.
+  const files = readFiles(messages);
+  const known = refusals.flatMap((refusal) => {
+    const file = files.find((each) => isPathOf(each.path, refusal.path));
+    return file === undefined ? [] : [{ ...refusal, file }];
+  });
+  const latest = known.find((refusal) => refusal.last);
+  if (latest === undefined || known.some((refusal) => !refusal.last && refusal.file.path === latest.file.path)) return undefined;
   return { file: latest.file, refused: latest.refused };
 }
 

@@ -3,7 +3,7 @@ import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, Mess
 import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { EDITING_TOOLS } from "../../translate/tool-calls/conversation-blocks.js";
 import { withCorrection } from "../../translate/tool-calls/forced-tool-call.js";
-import { describeInvalidJson, invalidJsonCorrection, invalidJsonWrite } from "../../translate/tool-calls/invalid-json-write.js";
+import { describeInvalidJson, invalidJsonCorrection, invalidJsonWritesAfter } from "../../translate/tool-calls/invalid-json-write.js";
 import { wholeFileWrite, type ReadFile, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
 import { askAgain } from "./ask-again.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
@@ -61,7 +61,8 @@ export async function retryInvalidJson(
   const { wholeFile } = retry;
   const asWritten = (answer: AnthropicMessage) =>
     wholeFile === undefined ? answer : (wholeFileWrite(answer, wholeFile.files, "", wholeFile.renamed) ?? answer);
-  const found = (answer: AnthropicMessage) => invalidJsonWrite(asWritten(answer), retry.messages);
+  const invalidIn = invalidJsonWritesAfter(retry.messages);
+  const found = (answer: AnthropicMessage) => invalidIn(asWritten(answer));
   const check = {
     asked: "call",
     retries: 1,

@@ -25,7 +25,18 @@ export interface InvalidJsonWrite {
 
 /** The answer's first call that would leave a JSON file unparsable (see InvalidJsonWrite); undefined where none would. */
 export function invalidJsonWrite(answer: Pick<AnthropicMessage, "content">, messages: readonly AnthropicMessageParam[]): InvalidJsonWrite | undefined {
+  return invalidJsonWritesAfter(messages)(answer);
+}
+
+/** invalidJsonWrite for each answer to one conversation, whose files are read once (a retry checks its answers again). */
+export function invalidJsonWritesAfter(
+  messages: readonly AnthropicMessageParam[],
+): (answer: Pick<AnthropicMessage, "content">) => InvalidJsonWrite | undefined {
   const known = new Map(readFiles(messages).map(({ path, text }) => [path, text]));
+  return (answer) => firstInvalidJsonWrite(answer, known);
+}
+
+function firstInvalidJsonWrite(answer: Pick<AnthropicMessage, "content">, known: ReadonlyMap<string, string>): InvalidJsonWrite | undefined {
   for (const call of answer.content) {
     if (call.type !== "tool_use" || !EDITING_TOOLS.has(call.name)) continue;
     const file = editedFile(call.name, call.input, known);
