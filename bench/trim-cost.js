@@ -20,11 +20,12 @@ const { trimRequest, trimPlanFor, loadTemplates } = await import(`${repo}/dist/s
 const { createPrefixCache } = await import(`${repo}/dist/src/trim/prefix-cache.js`);
 /** @type {typeof import("#dist/trim/run-steps.js") | undefined} */
 const steps = await import(`${repo}/dist/src/trim/run-steps.js`).catch(() => undefined);
-/** @type {(typeof steps & typeof import("#dist/trim/trim-request.js") & typeof import("#dist/trim/trim-to-fit.js")) | undefined} */
+/** @type {(typeof steps & typeof import("#dist/trim/trim-request.js") & typeof import("#dist/trim/plan-trim.js")) | undefined} */
 const seams = steps && {
   ...steps,
   ...(await import(`${repo}/dist/src/trim/trim-request.js`)),
-  ...(await import(`${repo}/dist/src/trim/trim-to-fit.js`)),
+  // trimToFit lived in trim-to-fit.js before it joined plan-trim.js.
+  ...(await import(`${repo}/dist/src/trim/trim-to-fit.js`).catch(() => import(`${repo}/dist/src/trim/plan-trim.js`))),
 };
 const table = JSON.parse(readFileSync(`${repo}/generated/routing-table.json`, "utf8"));
 const templates = await loadTemplates(`${repo}/generated`);

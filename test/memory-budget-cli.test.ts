@@ -18,7 +18,7 @@ import { startProxyProcess, type MallexProxyProcess } from "./helpers/mallex-pro
 /**
  * The ceilings docs/reliability.md states. Peak: the issue's 300 MB, in decimal megabytes (286 MiB). While one
  * 30 MB body is in flight it exists twice at most — the text and the parsed request, or the parsed
- * request alone while its upstream body is written in pieces (json-pieces.ts) — and the process
+ * request alone while its upstream body is written in pieces (json-text.ts) — and the process
  * collects each copy once its step is done (collect-after-large-body.ts). Measured 236 and 237 MiB
  * (292–301 while the upstream body was one string, 382–386 before the text was decoded in pieces;
  * 483–518 before that): the ceiling leaves room for a slower collector. Settled: what the process

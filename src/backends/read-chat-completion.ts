@@ -1,7 +1,7 @@
 import type { OpenAIChatResponse } from "../translate/openai-types.js";
 import { BackendError } from "./backend-error.js";
 import { describeErrorBody, type ChatCompletionResponse } from "./post-chat-completions.js";
-import { answerJsonTooBusy, MAX_ANSWER_JSON_VALUES } from "../shared/json/json-values-exceed.js";
+import { answerJsonTooBusy, MAX_ANSWER_JSON_VALUES } from "../shared/json-text.js";
 import { nextTurn } from "../shared/next-turn.js";
 import { BodyTooLargeError, readBodyText } from "../shared/read-body-text.js";
 import { overrunJsonSize } from "../translate/max-tokens-overrun.js";

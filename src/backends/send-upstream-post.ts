@@ -2,7 +2,7 @@ import type { Agent, ClientRequest, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { JSON_PIECE_CHARS, textSlices } from "../shared/json/json-pieces.js";
+import { JSON_PIECE_CHARS, textSlices } from "../shared/json-text.js";
 import { bodyBytes, type UpstreamBody } from "./upstream-body.js";
 
 /** What one POST needs: the body, its headers, the client's signal and the limits. */

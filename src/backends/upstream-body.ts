@@ -1,4 +1,4 @@
-import { hasCharsAtLeast, jsonPieces } from "../shared/json/json-pieces.js";
+import { hasCharsAtLeast, jsonPieces } from "../shared/json-text.js";
 import { clipText } from "../shared/retention-limits.js";
 
 /**
@@ -7,7 +7,7 @@ import { clipText } from "../shared/retention-limits.js";
  */
 export type UpstreamBody = string | PiecewiseJson;
 
-/** A JSON value sent as its text in pieces, never held whole (json-pieces.ts says why). */
+/** A JSON value sent as its text in pieces, never held whole (json-text.ts says why). */
 export interface PiecewiseJson {
   readonly value: object;
   /** The text's length in characters, and in UTF-8 bytes (its Content-Length). */

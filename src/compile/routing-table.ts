@@ -9,7 +9,7 @@ export const SIZES: readonly Size[] = ["small", "medium", "large"];
 
 /** The flag mallex adds for a profile's draft_model to the server it starts, by flavor; any other server gets it only through {draft_model}. */
 export const DRAFT_MODEL_FLAGS: Readonly<Record<string, string>> = { "mlx-lm": "--draft-model", embedded: "--model-draft" };
-/** The tool-call formats `tools.worked_example` is written in (tool-call-example.ts): those whose calls and results are plain to write. */
+/** The tool-call formats `tools.worked_example` is written in (build-template-contexts.ts): those whose calls and results are plain to write. */
 export const EXAMPLE_FORMATS = ["hermes", "qwen3-coder", "mallex-xml"] as const;
 export type ExampleFormat = (typeof EXAMPLE_FORMATS)[number];
 
@@ -110,7 +110,7 @@ export interface CompiledProfile {
   trim?: false;
   toolMode: "native" | "xml";
   toolFormat?: string;
-  /** The system template shows one call, its result and the answer after it, in the model's format (tool-call-example.ts). */
+  /** The system template shows one call, its result and the answer after it, in the model's format (build-template-contexts.ts). */
   workedExample?: boolean;
   /** Corrective retries for a forced tool_choice the server cannot enforce (see forced-tool-call.ts). */
   forcedCallRetries: number;

@@ -1,4 +1,4 @@
-import { jsonStringEnd } from "../shared/json/json-string-end.js";
+import { jsonStringEnd } from "../shared/json-text.js";
 
 /** Where one top-level field's value sits in a JSON body's text. */
 export interface FieldSpan {

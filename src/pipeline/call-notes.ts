@@ -1,5 +1,5 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import type { SmallerSize } from "../trim/trim-to-fit.js";
+import type { SmallerSize } from "../trim/plan-trim.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
 import type { ThinkingDecision } from "../translate/decide-thinking.js";
 import { describeRequestFields } from "../translate/describe-request-fields.js";

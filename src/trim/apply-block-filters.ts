@@ -5,7 +5,7 @@ import type {
   AnthropicToolResultBlock,
   MessagesRequest,
 } from "../translate/anthropic-types.js";
-import { pruneDeferredList } from "./deferred-client-tools.js";
+import { pruneDeferredList } from "./read-preamble.js";
 import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./claude-code/own-list-items.js";
 import type { OwnLines } from "./claude-code/own-lines.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";

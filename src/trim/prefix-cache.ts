@@ -2,7 +2,7 @@ import { createLruMap, type LruMap } from "../shared/lru-map.js";
 import { copyString, RETENTION_LIMITS } from "../shared/retention-limits.js";
 import type { PromptSource } from "../router/describe-request.js";
 import type { MessagesRequest } from "../translate/anthropic-types.js";
-import { preambleKey } from "./collect-preamble.js";
+import { preambleKey } from "./read-preamble.js";
 import { createFilterMemo, type FilterMemo } from "./run-filters.js";
 import { createLinePrintMemo, type LinePrintMemo } from "./claude-code/line-print.js";
 import { createUserListMemo, type UserListMemo } from "./claude-code/own-list-items.js";

@@ -3,7 +3,7 @@ import { userTurnText } from "../../src/router/classifier-prompt.js";
 import { continuedMessages, isGoOnTurn, recognizeContinuation } from "../../src/router/continued-request.js";
 import { describeRequest } from "../../src/router/describe-request.js";
 import { routeOffline } from "../../src/router/route-offline.js";
-import { recognizeCompaction } from "../../src/trim/recognize-compaction.js";
+import { recognizeCompaction } from "../../src/trim/fit-compaction-and-continuation.js";
 import type { AnthropicMessageParam, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { outputCapNote } from "../../src/translate/output-cap-note.js";
 import { compileShipped } from "../helpers/trim-helpers.js";

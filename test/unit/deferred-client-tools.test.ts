@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectingMcpServers, deferredClientTools, pruneDeferredList } from "../../src/trim/deferred-client-tools.js";
+import { connectingMcpServers, deferredClientTools, pruneDeferredList } from "../../src/trim/read-preamble.js";
 
 const LIST =
   'The following deferred tools are now available via ToolSearch. Their schemas are NOT loaded — use ToolSearch with query "select:<name>" first:\nCronCreate\nWebFetch\nmcp__tickets__lookup_ticket\nmcp__github__search\n\nAvailable agent types for the Agent tool:\n- Explore: searches';

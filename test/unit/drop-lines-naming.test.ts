@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropLinesNaming } from "../../src/trim/drop-lines-naming.js";
+import { dropLinesNaming } from "../../src/trim/shape-tools.js";
 
 const GLOB = "- Fast file pattern matching\n- Returns matching file paths\n- For an open ended search, use the Agent tool instead";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findOutputStyle } from "../../src/trim/claude-code/find-output-style.js";
+import { findOutputStyle } from "../../src/trim/claude-code/find-user-system-text.js";
 import { linePrint } from "../../src/trim/claude-code/line-print.js";
 
 /** "Claude Code's own lines", as the learning script makes them. */

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMPACTION_SYSTEM, fitCompaction } from "../../src/trim/fit-compaction.js";
-import { recognizeCompaction } from "../../src/trim/recognize-compaction.js";
-import { renderTranscript } from "../../src/trim/render-transcript.js";
+import { COMPACTION_SYSTEM, fitCompaction, recognizeCompaction, renderTranscript } from "../../src/trim/fit-compaction-and-continuation.js";
 import { measurePrompt } from "../../src/router/describe-request.js";
 import type { AnthropicMessageParam, AnthropicTextBlock, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { request } from "../helpers/trim-helpers.js";

@@ -4,7 +4,7 @@ import type { Templates } from "../../src/templates/load-templates.js";
 import { recognizeContinuation } from "../../src/router/continued-request.js";
 import type { AnthropicMessageParam, AnthropicTextBlock, MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { outputCapNote } from "../../src/translate/output-cap-note.js";
-import { fitContinuation } from "../../src/trim/fit-continuation.js";
+import { fitContinuation } from "../../src/trim/fit-compaction-and-continuation.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import { firstProfileOfSize, loadShipped } from "../helpers/trim-helpers.js";

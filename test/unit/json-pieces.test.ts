@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bodyBytes, bodyChars, bodyStart, clipBody, PIECEWISE_MIN_CHARS, upstreamBody } from "../../src/backends/upstream-body.js";
-import { hasCharsAtLeast, jsonPieces, textSlices } from "../../src/shared/json/json-pieces.js";
+import { hasCharsAtLeast, jsonPieces, textSlices } from "../../src/shared/json-text.js";
 
 /** JSON values whose strings reach past small pieces, with every kind of character: escapes, surrogate pairs, lone halves. */
 const text = fc.string({ unit: fc.constantFrom("a", "é", "日", "🙂", '"', "\\", "\n", "\u0001", "\ud800", "\udc00", "\u2028"), maxLength: 80 });

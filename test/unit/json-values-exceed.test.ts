@@ -3,7 +3,7 @@
  * empty objects from a model server are refused, megabytes of text in a string are not.
  */
 import { describe, expect, it } from "vitest";
-import { answerJsonTooBusy, COUNT_VALUES_FROM_CHARS, jsonValuesExceed, MAX_ANSWER_JSON_VALUES } from "../../src/shared/json/json-values-exceed.js";
+import { answerJsonTooBusy, COUNT_VALUES_FROM_CHARS, jsonValuesExceed, MAX_ANSWER_JSON_VALUES } from "../../src/shared/json-text.js";
 
 describe("jsonValuesExceed", () => {
   it("counts the arrays and objects opened and the commas, outside strings", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
-import { planModeOn } from "../../src/trim/plan-mode.js";
+import { planModeOn } from "../../src/trim/read-preamble.js";
 
 const reminder = (text: string) => `<system-reminder>\n${text}\n</system-reminder>\n\n`;
 const user = (text: string): AnthropicMessageParam => ({ role: "user", content: [{ type: "text", text }] });

@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { answerCapFor, isSmallContext, leavesRoomToTalk, SMALL_CONTEXT_TOKENS } from "../../src/shared/context/small-context.js";
-import { trimToFit } from "../../src/trim/trim-to-fit.js";
+import { trimToFit } from "../../src/trim/plan-trim.js";
 import type { TrimResult } from "../../src/trim/trim-types.js";
 import type { Size } from "../../generated/config.js";
 import { budgetWithin } from "../../src/shared/context/answer-reserve.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createToolCallParser } from "../../src/tools/parsers/index.js";
 import { EXAMPLE_FORMATS } from "../../src/compile/routing-table.js";
-import { toolCallExample } from "../../src/trim/system-prompt/tool-call-example.js";
+import { toolCallExample } from "../../src/trim/system-prompt/build-template-contexts.js";
 
 const tool = (name: string, ...parameters: string[]) => ({
   name,

@@ -8,7 +8,7 @@ import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { trimPlanFor } from "../../src/trim/plan-trim.js";
 import { compareVersions } from "../../src/shared/compare-versions.js";
 import { recognizeClaudeCode } from "../../src/trim/claude-code/recognize-claude-code.js";
-import { dropOptionalParams } from "../../src/trim/simplify-tool-schema.js";
+import { dropOptionalParams } from "../../src/trim/shape-tools.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import type { PromptSource } from "../../src/router/describe-request.js";
 import { firstProfileOfSize, loadShipped } from "../helpers/trim-helpers.js";

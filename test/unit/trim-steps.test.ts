@@ -13,9 +13,8 @@ import { filterMessagesSteps } from "../../src/trim/apply-block-filters.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, type RuntimeFilter } from "../../src/trim/run-filters.js";
 import { runSteps, runStepsYielding, type Steps } from "../../src/trim/run-steps.js";
-import { trimPlanFor } from "../../src/trim/plan-trim.js";
+import { trimPlanFor, trimToFit } from "../../src/trim/plan-trim.js";
 import { trimRequest, trimRequestSteps } from "../../src/trim/trim-request.js";
-import { trimToFit } from "../../src/trim/trim-to-fit.js";
 import { loadCapture, loadShipped } from "../helpers/trim-helpers.js";
 import { describeWithShared } from "../helpers/shared-dir.js";
 

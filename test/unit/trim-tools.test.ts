@@ -8,8 +8,7 @@ import type { AnthropicCustomTool, AnthropicTool, MessagesRequest } from "../../
 import { renderXmlToolCall } from "../../src/translate/tool-calls/render-xml-tool-call.js";
 import { buildToolsTemplateContext } from "../../src/trim/system-prompt/build-template-contexts.js";
 import { CLAUDE_CODE_TOOLS } from "../../src/shared/claude-code-tools.js";
-import { shapeTools, type ShapedTools } from "../../src/trim/shape-tools.js";
-import { shortenDescription, simplifyToolSchema } from "../../src/trim/simplify-tool-schema.js";
+import { shapeTools, type ShapedTools, shortenDescription, simplifyToolSchema } from "../../src/trim/shape-tools.js";
 import { describeClientTools, describeTrimRules } from "../../src/trim/summarize-trim-report.js";
 import { trimRequest } from "../../src/trim/trim-request.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";

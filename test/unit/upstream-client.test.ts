@@ -140,7 +140,7 @@ describe("a large body", () => {
   };
   it.each([
     { kind: "as text", body: text as UpstreamBody, sent: text },
-    // Never serialized whole (json-pieces.ts): each piece made as the socket drains.
+    // Never serialized whole (json-text.ts): each piece made as the socket drains.
     { kind: "as a JSON value in pieces", body: upstreamBody(value), sent: JSON.stringify(value) },
   ])(
     "($kind, written in pieces as the socket drains, issue 24) arrives whole, its byte length declared, and is sent again as it was after a lost socket",

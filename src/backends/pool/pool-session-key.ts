@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
-import { jsonPieces } from "../../shared/json/json-pieces.js";
+import { jsonPieces } from "../../shared/json-text.js";
 
 /**
  * What keeps a conversation on one server of a pool: Claude Code's session id when it sends one

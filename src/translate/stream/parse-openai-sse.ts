@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { answerJsonTooBusy, MAX_ANSWER_JSON_VALUES } from "../../shared/json/json-values-exceed.js";
+import { answerJsonTooBusy, MAX_ANSWER_JSON_VALUES } from "../../shared/json-text.js";
 import { overrunJsonSize } from "../max-tokens-overrun.js";
 import type { OpenAIChunk } from "../openai-types.js";
 import type { OpenAIStreamPart, ParseResult } from "./stream-types.js";

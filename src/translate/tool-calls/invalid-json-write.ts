@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock } from "../anthropic-types.js";
-import { jsonStringEnd } from "../../shared/json/json-string-end.js";
+import { jsonStringEnd } from "../../shared/json-text.js";
 import { EDITING_TOOLS } from "./conversation-blocks.js";
 import { editedFile, readFiles } from "./whole-file-write.js";
 

@@ -1,5 +1,5 @@
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
-import { findOutputStyle } from "../claude-code/find-output-style.js";
+import { findOutputStyle } from "../claude-code/find-user-system-text.js";
 import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
 import { splitSystemReminders } from "../split-system-reminders.js";
 import type { TrimRuleHit, UserPart, UserTextReport } from "../trim-types.js";
