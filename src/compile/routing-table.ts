@@ -178,7 +178,7 @@ export interface CompiledEngineOptions {
 export interface CompiledTier {
   profile: string;
   fallback?: TierName;
-  /** `max_ttft_s`: a request predicted to wait longer for its first token escalates (see escalate-for-ttft.ts). */
+  /** `max_ttft_s`: a request predicted to wait longer for its first token escalates (see select-route.ts). */
   maxTtftMs?: number;
 }
 

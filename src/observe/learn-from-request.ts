@@ -1,12 +1,12 @@
 import type { CompiledProfile } from "../compile/routing-table.js";
-import type { PromptFacts } from "../router/escalate-for-ttft.js";
+import type { PromptFacts } from "../router/select-route.js";
 import type { SessionPrompts } from "../router/session-prompts.js";
 import { sampleOf, ttftOf } from "./learn-rates.js";
 import type { MeasuredServer } from "./measured-server.js";
 import type { RequestMetrics } from "./request-log.js";
 import type { TtftRates } from "./ttft-rates.js";
 
-/** What predicting the time to first token reads (router/escalate-for-ttft.ts) and each finished request teaches, built with the server context. */
+/** What predicting the time to first token reads (router/select-route.ts) and each finished request teaches, built with the server context. */
 export interface TtftState {
   rates: TtftRates;
   prompts: SessionPrompts;

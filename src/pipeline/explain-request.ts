@@ -13,7 +13,7 @@ import { customTools } from "../translate/tool-calls/resolve-tool-call.js";
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { trimPlanFor } from "../trim/plan-trim.js";
 import { recognizeClaudeCode } from "../trim/claude-code/recognize-claude-code.js";
-import { splitSystemReminders } from "../trim/split-system-reminders.js";
+import { splitSystemReminders } from "../trim/read-preamble.js";
 import { userTextKept } from "../trim/summarize-trim-report.js";
 import { trimRequest } from "../trim/trim-request.js";
 import type { LearnedOwnLines } from "../trim/claude-code/own-lines.js";

@@ -2,7 +2,7 @@ import type { Size } from "../../generated/config.js";
 import { poolSessionKey } from "../backends/pool/pool-session-key.js";
 import { bodyChars, type UpstreamBody } from "../backends/upstream-body.js";
 import type { PromptSource } from "../router/describe-request.js";
-import { escalateForBudget, type RouteDecision } from "../router/select-route.js";
+import { escalateForBudget, type RouteDecision, escalateOnTtft } from "../router/select-route.js";
 import { whenReady, type MaybePromise } from "../shared/maybe-promise.js";
 import { trimPlanFor, trimToFit, type SmallerSize } from "../trim/plan-trim.js";
 import { trimRequestSteps } from "../trim/trim-request.js";
@@ -28,7 +28,6 @@ import type { ReadFile } from "../translate/tool-calls/whole-file-write.js";
 import { profileTranslateOptions } from "./profile-translate-options.js";
 import type { CallRecord } from "../observe/request-record.js";
 import type { RequestScope } from "./request-scope.js";
-import { escalateOnTtft } from "../router/escalate-for-ttft.js";
 import { profileForAnswer } from "./profile-for-answer.js";
 import { leavesRoomToTalk } from "../shared/context/small-context.js";
 

@@ -5,14 +5,13 @@ import type {
   AnthropicToolResultBlock,
   MessagesRequest,
 } from "../translate/anthropic-types.js";
-import { pruneDeferredList } from "./read-preamble.js";
+import { pruneDeferredList, joinSegments, reminderPath, splitSystemReminders, type TextSegment } from "./read-preamble.js";
 import { describeUnreachableItems, findUserListItemsOnce, type UserListItems, type UserListMemo } from "./claude-code/own-list-items.js";
 import type { OwnLines } from "./claude-code/own-lines.js";
 import { joinTextBlocks, messageText } from "../translate/join-text-blocks.js";
 import type { KeptSection } from "./system-prompt/extract-kept-sections.js";
 import { compileFilters, FILTER_MAX_UNIT_CHARS, filterUnitSteps, type FilterOutcome, type RuntimeFilter } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";
-import { joinSegments, reminderPath, splitSystemReminders, type TextSegment } from "./split-system-reminders.js";
 import type { TrimPlan, TrimRuleHit } from "./trim-types.js";
 
 /** Claude Code's per-conversation attribution block: it changes per conversation and sits first. */

@@ -6,16 +6,15 @@ import { filterMessagesSteps, originalPath, type FilteredMessages, type MessageO
 import { isBuiltInTool } from "../shared/claude-code-tools.js";
 import { collectPreamble, connectingMcpServers, deferredClientTools, loadedTools, EXIT_PLAN_MODE, planModeOn } from "./read-preamble.js";
 import { describeUserParts } from "./system-prompt/describe-user-parts.js";
-import { describeClaudeCodeTrim } from "./claude-code/describe-claude-code-trim.js";
+import { describeClaudeCodeTrim, recognizeClaudeCode, type ClaudeCodeClient } from "./claude-code/recognize-claude-code.js";
 import { compactionTooLong, fitToBudget, type BudgetOutcome } from "./fit-to-budget.js";
 import { fitCompaction, fitContinuation, recognizeCompaction, type CompactionRequest } from "./fit-compaction-and-continuation.js";
 import { MAX_GO_ON_REQUESTS, recognizeContinuation } from "../router/continued-request.js";
 import { isSmallContext, nextMessageRoom } from "../shared/context/small-context.js";
 import { estimateTokens } from "../translate/estimate-tokens.js";
 import type { PrefixCache } from "./prefix-cache.js";
-import { recognizeClaudeCode, type ClaudeCodeClient } from "./claude-code/recognize-claude-code.js";
 import { BUILT_IN_OWN_LINES, ownLinesFor, type LearnedOwnLines, type OwnLines } from "./claude-code/own-lines.js";
-import { relativeContextPaths, systemPromptText, workingDirectoryOf } from "./relative-context-paths.js";
+import { relativeContextPaths, systemPromptText, workingDirectoryOf } from "./system-prompt/working-directory.js";
 import type { ContextUnit } from "./system-prompt/extract-kept-sections.js";
 import { compileFilters } from "./run-filters.js";
 import { runSteps, type Steps } from "./run-steps.js";

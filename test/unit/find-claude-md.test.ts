@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLAUDE_MD_SECTION, findClaudeMd } from "../../src/trim/system-prompt/find-claude-md.js";
+import { CLAUDE_MD_SECTION, findClaudeMd } from "../../src/trim/system-prompt/working-directory.js";
 
 const INTRO =
   "Codebase and user instructions are shown below. Be sure to adhere to these instructions. IMPORTANT: These instructions OVERRIDE any default behavior and you MUST follow them exactly as written.";

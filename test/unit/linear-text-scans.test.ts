@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { extractKeptSections, KEEP_MAX_SOURCE_CHARS } from "../../src/trim/system-prompt/extract-kept-sections.js";
-import { joinSegments, splitSystemReminders, type TextSegment } from "../../src/trim/split-system-reminders.js";
+import { joinSegments, splitSystemReminders, type TextSegment } from "../../src/trim/read-preamble.js";
 
 /** The splitter as it was: the regex, with the same segments built from its groups. */
 function splitWithRegex(text: string): TextSegment[] {

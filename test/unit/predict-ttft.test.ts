@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledProfile, RoutingTable } from "../../src/compile/routing-table.js";
-import { escalateForTtft, type PredictFor } from "../../src/router/escalate-for-ttft.js";
+import { escalateForTtft, type PredictFor, type RouteDecision } from "../../src/router/select-route.js";
 import { formatSeconds, predictTtft, rateOf, type LearnedRates } from "../../src/router/predict-ttft.js";
-import type { RouteDecision } from "../../src/router/select-route.js";
 import { compileTree } from "../helpers/config-tree.js";
 
 const learned = (prefill: number[], tokenRatio: number[] = [], sharedPrefix: number[] = []): LearnedRates => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { relativeContextPaths, workingDirectoryOf } from "../../src/trim/relative-context-paths.js";
+import { relativeContextPaths, workingDirectoryOf } from "../../src/trim/system-prompt/working-directory.js";
 import type { AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
 
 const ENVIRONMENT = "# Environment\n - Primary working directory: /home/ada/app\n - Is a git repository: true";

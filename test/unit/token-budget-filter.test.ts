@@ -9,7 +9,7 @@ import type { RoutingTable } from "../../src/compile/routing-table.js";
 import type { Templates } from "../../src/templates/load-templates.js";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { compileFilters, runFilters } from "../../src/trim/run-filters.js";
-import { splitSystemReminders } from "../../src/trim/split-system-reminders.js";
+import { splitSystemReminders } from "../../src/trim/read-preamble.js";
 import { explainRequest } from "../../src/pipeline/explain-request.js";
 import { firstProfileOfSize, loadShipped } from "../helpers/trim-helpers.js";
 

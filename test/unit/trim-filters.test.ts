@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MessagesRequest } from "../../src/translate/anthropic-types.js";
 import { applyBlockFilters } from "../../src/trim/apply-block-filters.js";
-import { joinSegments, splitSystemReminders } from "../../src/trim/split-system-reminders.js";
+import { joinSegments, splitSystemReminders } from "../../src/trim/read-preamble.js";
 import { filter, request, testPlan, testProfile } from "../helpers/trim-helpers.js";
 
 const WRAPPER = "<system-reminder>\n\n</system-reminder>".length; // 37

@@ -3,7 +3,7 @@ import type { AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } fr
 import type { CompiledProfile } from "../../compile/routing-table.js";
 import { READ_TOOL, readFiles, withPlainReads, type ReadFile, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
 import { absolute, EDIT_TASK, FILE_NAME, latestTask, namedToChange, namedToCreate } from "../first-look/read-named-files.js";
-import { systemPromptText, workingDirectoryOf } from "../../trim/relative-context-paths.js";
+import { systemPromptText, workingDirectoryOf } from "../../trim/system-prompt/working-directory.js";
 import { failedCheck } from "../first-look/check-after-edits.js";
 import { mentions, renameOf } from "../first-look/search-named-symbols.js";
 import { BASH_TOOL, namedCommands } from "../first-look/run-named-commands.js";

@@ -1,5 +1,5 @@
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
-import { splitSystemReminders } from "../../trim/split-system-reminders.js";
+import { splitSystemReminders } from "../../trim/read-preamble.js";
 
 /**
  * Words with which a user asks to be shown or told about a tool call rather than for the work: an

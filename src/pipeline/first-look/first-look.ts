@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import type { CompiledProfile } from "../../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicMessage, AnthropicMessageParam, AnthropicToolUseBlock, MessagesRequest } from "../../translate/anthropic-types.js";
-import { systemPromptText, workingDirectoryOf } from "../../trim/relative-context-paths.js";
+import { systemPromptText, workingDirectoryOf } from "../../trim/system-prompt/working-directory.js";
 import { READ_TOOL } from "../../translate/tool-calls/whole-file-write.js";
 import { modelChoosesCalls } from "../answer-checks/model-chooses-calls.js";
 import { latestTask, namedFiles, namedToChange, namesAFile, readPaths, usersWords } from "./read-named-files.js";

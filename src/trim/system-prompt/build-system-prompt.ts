@@ -4,11 +4,10 @@ import { joinTextBlocks } from "../../translate/join-text-blocks.js";
 import { BILLING_HEADER_PREFIX } from "../apply-block-filters.js";
 import { buildSystemTemplateContext } from "./build-template-contexts.js";
 import { extractKeptSectionsSteps, type ContextUnit, type KeptSection } from "./extract-kept-sections.js";
-import { findClaudeMd } from "./find-claude-md.js";
+import { findClaudeMd, workingDirectoryOf } from "./working-directory.js";
 import { OUTPUT_STYLE_HEADING, findUserSystemText, replacedPromptStart } from "../claude-code/find-user-system-text.js";
 import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
 import { rememberedLinePrint, type LinePrintMemo } from "../claude-code/line-print.js";
-import { workingDirectoryOf } from "../relative-context-paths.js";
 import { runSteps, type Steps } from "../run-steps.js";
 import type { TrimPlan, TrimReport, TrimRuleHit } from "../trim-types.js";
 

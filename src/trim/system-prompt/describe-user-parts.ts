@@ -1,7 +1,7 @@
 import type { MessagesRequest } from "../../translate/anthropic-types.js";
 import { findOutputStyle } from "../claude-code/find-user-system-text.js";
 import { BUILT_IN_OWN_LINES, type OwnLines } from "../claude-code/own-lines.js";
-import { splitSystemReminders } from "../split-system-reminders.js";
+import { splitSystemReminders } from "../read-preamble.js";
 import type { TrimRuleHit, UserPart, UserTextReport } from "../trim-types.js";
 
 /** What each `user_text` filter keeps, in the words the log and `explain` use for it. */
