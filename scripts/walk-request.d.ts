@@ -17,5 +17,11 @@ export interface RequestWalk {
 
 export const MESSAGES_ROUTE: string;
 
-/** The two walks from `start` (`<file>#<function>`, default the /v1/messages route) in the tree at `root`: following the context itself, and also the parts of it read off it. */
-export function walkRequest(options: { root: string; start?: string }): Record<"hands on the context itself" | "or a part of it", RequestWalk>;
+/**
+ * The three walks from `start` (`<file>#<function>`, default the /v1/messages route) in the tree at `root`: following the context itself,
+ * also the parts of it read off it, and also every value made from it (the request parsed with its validator, its text, what a call given it returns).
+ */
+export function walkRequest(options: {
+  root: string;
+  start?: string;
+}): Record<"hands on the context itself" | "or a part of it" | "or a value made from it", RequestWalk>;

@@ -3,11 +3,14 @@
 // object a method or callback is read from), into the function called, depth first, each function
 // read once. A callback read off the context (server.onSession, scope.available) is followed to what
 // the context was built with. It prints the files the walk visits, how often it climbs back up into a
-// file still open further up the walk, and how often it comes back to a file it had already left.
+// file still open further up the walk, and how often it comes back to a file it had already left. A
+// third walk also follows every value made from the context (the request read with the server's
+// validator, its text, what a call given any of them returns): the whole reach of a request.
 //
 //   node scripts/walk-request.js [--root <dir>] [--start <file>#<function>] [--verbose]
 //
-// test/request-walk.test.ts holds the path to it: no climb, no file returned to more than twice.
+// test/request-walk.test.ts holds the path to it: no climb, no file returned to more than twice (the
+// first two walks), and no more files than it has now (all three).
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -119,18 +122,35 @@ export function walkRequest({ root, start = MESSAGES_ROUTE }) {
    * returns. Every call is a move (a reader sent to the same file from three places goes there three
    * times); a function is read once.
    */
-  function walkFrom(startFn, { carries }) {
+  function walkFrom(startFn, { carries, derived = false }) {
     const read = new Set();
     const stack = [];
     const entries = new Map([[fileOf(startFn), 1]]);
     const lines = [];
     let climbs = 0;
     let returns = 0;
-    const follows = (call) => (call.arguments ?? []).some(carries) || (ts.isPropertyAccessExpression(call.expression) && carries(call.expression.expression));
-    (function walk(fn) {
+    /** With `derived`: the parameters and variables of the functions read that hold a value made from the context. */
+    const held = new Set();
+    const carried = (expression) => carries(expression) || (derived && madeFromContext(expression, held));
+    const follows = (call) => (call.arguments ?? []).some(carried) || (ts.isPropertyAccessExpression(call.expression) && carried(call.expression.expression));
+    (function walk(fn, heldArguments = []) {
       read.add(fn);
       stack.push(fn);
+      if (derived)
+        fn.parameters.forEach((parameter, index) => {
+          if (heldArguments[index]) for (const symbol of boundSymbols(parameter.name)) held.add(symbol);
+        });
       ts.forEachChild(fn.body, function visit(node) {
+        if (derived && ts.isVariableDeclaration(node) && node.initializer && carried(node.initializer))
+          for (const symbol of boundSymbols(node.name)) held.add(symbol);
+        if (
+          derived &&
+          ts.isBinaryExpression(node) &&
+          node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          ts.isIdentifier(node.left) &&
+          carried(node.right)
+        )
+          for (const symbol of boundSymbols(node.left)) held.add(symbol);
         if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && follows(node))
           for (const target of targetsOf(node)) {
             const from = fileOf(stack.at(-1));
@@ -143,13 +163,52 @@ export function walkRequest({ root, start = MESSAGES_ROUTE }) {
               entries.set(to, entered);
               lines.push(`${"  ".repeat(stack.length)}${climb ? "↑ " : entered > 1 ? "↺ " : ""}${to} (${nameOf(target)})`);
             }
-            if (!read.has(target)) walk(target);
+            if (!read.has(target)) walk(target, (node.arguments ?? []).map(carried));
           }
         ts.forEachChild(node, visit);
       });
       stack.pop();
     })(startFn);
     return { files: entries.size, functions: read.size, climbs, returns, entries, lines };
+  }
+
+  /** The symbols a name binds: an identifier's, or each of a destructuring pattern's. */
+  function boundSymbols(name) {
+    if (ts.isIdentifier(name)) return [checker.getSymbolAtLocation(name)].filter(Boolean);
+    if (ts.isObjectBindingPattern(name) || ts.isArrayBindingPattern(name))
+      return name.elements.flatMap((element) => (ts.isBindingElement(element) ? boundSymbols(element.name) : []));
+    return [];
+  }
+
+  /**
+   * Whether an expression's value is made from the context: a variable or parameter that holds one,
+   * read off one, returned by a call given one, or built of one (an object, array, template, a
+   * function that closes over one). A value is a value whatever its type: the request's text counts.
+   */
+  function madeFromContext(expression, held) {
+    let found = false;
+    (function look(node) {
+      if (found) return;
+      if (ts.isIdentifier(node)) {
+        const symbol = checker.getSymbolAtLocation(node);
+        if (symbol && held.has(symbol)) found = true;
+        return;
+      }
+      if (ts.isShorthandPropertyAssignment(node)) {
+        const symbol = checker.getShorthandAssignmentValueSymbol(node);
+        if (symbol && held.has(symbol)) found = true;
+        return;
+      }
+      if (isContext(node)) {
+        found = true;
+        return;
+      }
+      // A property's name is no value read (`x.request` reads x, not a variable named request).
+      if (ts.isPropertyAccessExpression(node)) return look(node.expression);
+      if (ts.isPropertyAssignment(node)) return look(node.initializer);
+      ts.forEachChild(node, look);
+    })(expression);
+    return found;
   }
 
   function nameOf(fn) {
@@ -171,6 +230,7 @@ export function walkRequest({ root, start = MESSAGES_ROUTE }) {
   return {
     "hands on the context itself": walkFrom(startFn, { carries: isContext }),
     "or a part of it": walkFrom(startFn, { carries: carriesContext }),
+    "or a value made from it": walkFrom(startFn, { carries: carriesContext, derived: true }),
   };
 }
 
