@@ -527,6 +527,29 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a whole file in a code block → Write) · ");
   });
 
+  it("a new file's block that is a shell command writing it: what it writes is the Write; where only running it would tell, it is asked again", async () => {
+    const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
+    const TASK = "Create a file named hello.txt containing exactly: Hello from mallex";
+    const body = { ...afterRead(), system: " - Primary working directory: /repo", messages: [{ role: "user", content: TASK }] };
+    // The real 1.5B's answer 2 times in 16: the command, which became the file's content before.
+    mlx.script({ text: '```bash\necho "Hello from mallex" > hello.txt\n```' });
+    const message = (await (await proxy.post("/v1/messages", body)).json()) as Message;
+    expect(message.content).toEqual([
+      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: "/repo/hello.txt", content: "Hello from mallex\n" } },
+    ]);
+    // A command whose output only running it would tell is no content: the same request, sampled warmer.
+    const seen = mlx.requests.length;
+    mlx.script({ text: '```bash\necho "Hello from $USER" > hello.txt\n```' }, { text: "```\nHello from mallex\n```" });
+    const again = (await (await proxy.post("/v1/messages", body)).json()) as Message;
+    expect(again.content.at(-1)).toMatchObject({ type: "tool_use", name: "Write", input: { file_path: "/repo/hello.txt", content: "Hello from mallex\n" } });
+    expect(generationsSince(seen).map((r) => (r.body as { temperature?: number }).temperature)[1]).toBe(0.8);
+    expect(
+      proxy.logs.some((line) =>
+        line.includes("whole file asked again (2 of 3): /repo/hello.txt came back as no content: its echo writes what only running it would tell"),
+      ),
+    ).toBe(true);
+  });
+
   it.each([false, true])("reaches the client as a Write of that file, the words before it, counted as a repair (stream: %s)", async (stream) => {
     const proxy = createTestProxy({ backendUrl: mlx.url, table: wholeFile() });
     const seen = mlx.requests.length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
 import { numberedLines } from "../helpers/read-result.js";
-import { readFiles, unchangedRewrite, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
+import { commandForCreatedFile, readFiles, unchangedRewrite, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
 
 const ROMAN = [
   "def to_roman(n):",
@@ -139,6 +139,25 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     const other = JSON.stringify({ name: "Write", arguments: { file_path: "/r/other.py", content: script } });
     for (const text of ['```json\n{"lines": 1}\n```', "```python\n\n```", `\`\`\`json\n${other}\n\`\`\``])
       expect(wholeFileWrite(answer(text), [created], "t")).toBeUndefined();
+  });
+
+  it("a file to create whose block is a shell command writing it: what the command writes is the content, or no Write", () => {
+    const created = { path: "/r/hello.txt", text: "", created: true as const };
+    expect(wholeFileWrite(answer('```bash\necho "Hello from mallex" > hello.txt\n```'), [created], "t")!.content).toEqual([
+      { type: "tool_use", id: "t", name: "Write", input: { file_path: "/r/hello.txt", content: "Hello from mallex\n" } },
+    ]);
+    expect(wholeFileWrite(answer("```sh\ncat > hello.txt <<'EOF'\nHello\nfrom mallex\nEOF\n```"), [created], "t")!.content.at(-1)).toMatchObject({
+      input: { content: "Hello\nfrom mallex\n" },
+    });
+    const unreadable = answer('```bash\necho "Hello from $USER" > hello.txt\n```');
+    expect(wholeFileWrite(unreadable, [created], "t")).toBeUndefined();
+    expect(commandForCreatedFile(unreadable, created)).toBe("its echo writes what only running it would tell");
+    // A shell script to create may write other files; and a file read is never a file to create.
+    const script = { path: "/r/build.sh", text: "", created: true as const };
+    expect(wholeFileWrite(answer('```bash\necho "built" > out.txt\n```'), [script], "t")!.content.at(-1)).toMatchObject({
+      input: { file_path: "/r/build.sh", content: 'echo "built" > out.txt\n' },
+    });
+    expect(commandForCreatedFile(unreadable, { path: "/r/hello.txt", text: "old" })).toBeUndefined();
   });
 
   it("the real 1.5B's answer: words kept before the call, the block the file's content", () => {

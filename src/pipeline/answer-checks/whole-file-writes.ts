@@ -1,7 +1,15 @@
 import type { CompiledProfile } from "../../compile/routing-table.js";
 import type { CallRecord } from "../../observe/request-record.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../translate/anthropic-types.js";
-import { readFiles, unchangedRewrite, wholeFileWrite, WRITE_TOOL, type ReadFile, type Renamed } from "../../translate/tool-calls/whole-file-write.js";
+import {
+  commandForCreatedFile,
+  readFiles,
+  unchangedRewrite,
+  wholeFileWrite,
+  WRITE_TOOL,
+  type ReadFile,
+  type Renamed,
+} from "../../translate/tool-calls/whole-file-write.js";
 import type { OpenAIChatRequest } from "../../translate/openai-types.js";
 import { modelChoosesCalls } from "./model-chooses-calls.js";
 import { askAgain } from "./ask-again.js";
@@ -57,7 +65,8 @@ export interface WholeFileAskRetry {
  * (llama-server); the same request without it, at 0.8, changed the file 4 times of 6, rightly once; in
  * the eval, config.json then came back fixed in both runs. The 0.5B on mlx_lm.server, asked for
  * limits.js after the Reads of the three files that use MAX_RETRIES, wrote retry.js back as it was,
- * and the task ended there.
+ * and the task ended there. A file to create that came back as a shell command writing it with what
+ * only running it would tell (shell-file-write.ts) is asked for again the same way.
  */
 export async function retryWholeFileAsk(
   first: AnthropicMessage,
@@ -73,6 +82,8 @@ export async function retryWholeFileAsk(
     retries: 2,
     problem: (answer: AnthropicMessage) => {
       if (unchangedRewrite(answer, file)) return `${file.path} came back unchanged`;
+      const command = commandForCreatedFile(answer, file);
+      if (command !== undefined) return `${file.path} came back as no content: ${command}`;
       const other = others.find((read) => unchangedRewrite(answer, read));
       return other === undefined ? undefined : `${other.path} came back as it was read, not ${file.path} changed`;
     },

@@ -18,6 +18,7 @@
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
 import { blocksOf, toolCallsOf, toolResultText } from "./conversation-blocks.js";
+import { shellFileWrite } from "./shell-file-write.js";
 
 /** The file a Read returned, as the model saw it and as it is on disk (its lines without Claude Code's numbers). */
 export interface ReadFile {
@@ -110,16 +111,17 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
   const [rewrite] = readingsOf(fence).flatMap((block) => {
-    const file = rewrittenFile(block.text, filesFor(block, files), renamed) ?? createdFile(block, files);
-    return file === undefined ? [] : [{ block, file }];
+    const file = rewrittenFile(block.text, filesFor(block, files), renamed);
+    const write = file === undefined ? createdFile(block, files) : { file, content: block.text };
+    return write === undefined ? [] : [write];
   });
   if (rewrite === undefined) return undefined;
-  const { block, file } = rewrite;
+  const { file, content: written } = rewrite;
   const words = `${text.slice(0, fence.start)}${text.slice(fence.end)}`.trim();
   const content: AnthropicOutputBlock[] = [
     ...answer.content.filter((block) => block.type === "thinking"),
     ...(words === "" ? [] : [{ type: "text" as const, text: words }]),
-    { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(block.text) } },
+    { type: "tool_use", id, name: WRITE_TOOL, input: { file_path: file.path, content: withFinalNewline(written) } },
   ];
   return { ...answer, content, stop_reason: "tool_use", stop_sequence: null };
 }
@@ -190,11 +192,30 @@ function rewrittenFile(block: string, files: readonly ReadFile[], renamed?: Rena
   return best === undefined || sameText(block, best.file.text) ? undefined : best.file;
 }
 
-/** The file to create that a block not rewriting a file read is the content of: code (data for a data file), not empty, naming no other file. */
-function createdFile(block: BlockReading, files: readonly ReadFile[]): ReadFile | undefined {
+/**
+ * The file to create that a block not rewriting a file read is the content of: code (data for a data
+ * file), not empty, naming no other file; with that content. A block that is a shell command writing
+ * the file gives what it writes, or nothing where only running it would tell (shell-file-write.ts).
+ */
+function createdFile(block: BlockReading, files: readonly ReadFile[]): { file: ReadFile; content: string } | undefined {
   const file = files.find((known) => known.created === true);
   if (file === undefined || block.text.trim() === "" || (block.path !== undefined && block.path !== file.path)) return undefined;
-  return block.code || DATA_FILE.test(file.path) ? file : undefined;
+  if (!block.code && !DATA_FILE.test(file.path)) return undefined;
+  const command = shellFileWrite(block.text, file.path);
+  if (command === undefined) return { file, content: block.text };
+  return "content" in command ? { file, content: command.content } : undefined;
+}
+
+/**
+ * Why the answer, making no call, is no content for the file to create: its one code block is a
+ * shell command that writes the file with what only running it would tell; undefined otherwise.
+ */
+export function commandForCreatedFile(answer: AnthropicMessage, file: ReadFile): string | undefined {
+  if (file.created !== true || answer.content.some((block) => block.type === "tool_use")) return undefined;
+  const fences = codeFences(answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""));
+  if (fences.length !== 1) return undefined;
+  const command = shellFileWrite(fences[0]!.body, file.path);
+  return command !== undefined && "unreadable" in command ? command.unreadable : undefined;
 }
 
 /** The file a tool result is the whole of: the path of the Read (in `calls`, the message before) it answers, where that Read succeeded and took no offset or limit. */
