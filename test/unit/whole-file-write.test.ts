@@ -151,7 +151,7 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     });
     const unreadable = answer('```bash\necho "Hello from $USER" > hello.txt\n```');
     expect(wholeFileWrite(unreadable, [created], "t")).toBeUndefined();
-    expect(commandForCreatedFile(unreadable, created)).toBe("its echo writes what only running it would tell");
+    expect(commandForCreatedFile(unreadable, created)).toEqual({ unreadable: "its echo writes what only running it would tell" });
     // A shell script to create may write other files; and a file read is never a file to create.
     const script = { path: "/r/build.sh", text: "", created: true as const };
     expect(wholeFileWrite(answer('```bash\necho "built" > out.txt\n```'), [script], "t")!.content.at(-1)).toMatchObject({

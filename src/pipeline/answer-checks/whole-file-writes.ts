@@ -17,6 +17,8 @@ import { fileToCreate, type AskedFile } from "./ask-whole-file.js";
 
 /** How the repair is named in the log line and the eval's counts. */
 export const WHOLE_FILE_REPAIR = "a whole file in a code block → Write";
+/** The same, where the block was a shell command writing the new file: what it writes is the Write's content. */
+export const SHELL_WRITE_REPAIR = "a shell command writing a new file → Write of what it writes";
 
 /**
  * A profile's `tools.whole_file_writes` on one request: where the client offers Write, leaves the
@@ -46,7 +48,9 @@ export function writeWholeFile(
 ): AnthropicMessage {
   const written = wholeFileWrite(answer, files, id(), renamed);
   if (written === undefined) return answer;
-  record.happened({ type: "tool-call", call: { rejected: false, repairs: [WHOLE_FILE_REPAIR] } });
+  const created = files.find((file) => file.created === true);
+  const command = created === undefined ? undefined : commandForCreatedFile(answer, created);
+  record.happened({ type: "tool-call", call: { rejected: false, repairs: [command === undefined ? WHOLE_FILE_REPAIR : SHELL_WRITE_REPAIR] } });
   return written;
 }
 
@@ -83,7 +87,7 @@ export async function retryWholeFileAsk(
     problem: (answer: AnthropicMessage) => {
       if (unchangedRewrite(answer, file)) return `${file.path} came back unchanged`;
       const command = commandForCreatedFile(answer, file);
-      if (command !== undefined) return `${file.path} came back as no content: ${command}`;
+      if (command !== undefined && "unreadable" in command) return `${file.path} came back as no content: ${command.unreadable}`;
       const other = others.find((read) => unchangedRewrite(answer, read));
       return other === undefined ? undefined : `${other.path} came back as it was read, not ${file.path} changed`;
     },

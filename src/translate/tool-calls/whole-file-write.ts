@@ -18,7 +18,7 @@
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
 import { blocksOf, toolCallsOf, toolResultText } from "./conversation-blocks.js";
-import { shellFileWrite } from "./shell-file-write.js";
+import { shellFileWrite, type ShellFileWrite } from "./shell-file-write.js";
 
 /** The file a Read returned, as the model saw it and as it is on disk (its lines without Claude Code's numbers). */
 export interface ReadFile {
@@ -207,15 +207,13 @@ function createdFile(block: BlockReading, files: readonly ReadFile[]): { file: R
 }
 
 /**
- * Why the answer, making no call, is no content for the file to create: its one code block is a
- * shell command that writes the file with what only running it would tell; undefined otherwise.
+ * Where the answer, making no call, is one code block that is a shell command writing the file to
+ * create: what it writes, or why only running it would tell; undefined otherwise.
  */
-export function commandForCreatedFile(answer: AnthropicMessage, file: ReadFile): string | undefined {
+export function commandForCreatedFile(answer: AnthropicMessage, file: ReadFile): ShellFileWrite | undefined {
   if (file.created !== true || answer.content.some((block) => block.type === "tool_use")) return undefined;
   const fences = codeFences(answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""));
-  if (fences.length !== 1) return undefined;
-  const command = shellFileWrite(fences[0]!.body, file.path);
-  return command !== undefined && "unreadable" in command ? command.unreadable : undefined;
+  return fences.length === 1 ? shellFileWrite(fences[0]!.body, file.path) : undefined;
 }
 
 /** The file a tool result is the whole of: the path of the Read (in `calls`, the message before) it answers, where that Read succeeded and took no offset or limit. */
