@@ -21,7 +21,7 @@ import { summarizeRequest } from "../src/observe/dashboard/summarize-request.js"
 import type { LastRequestFiles } from "../src/observe/format-last-request.js";
 import { createRedactor } from "../src/observe/redact-secrets.js";
 import { createRequestWatcher } from "../src/observe/request-watch.js";
-import type { RequestTrace } from "../src/observe/request-metrics.js";
+import type { RequestTrace } from "../src/observe/request-record.js";
 import { createUpstreamClient } from "../src/backends/upstream-client.js";
 import { createFakeMlxServer, type FakeMlxServer } from "./fakes/mlx-lm-server.js";
 import { createTestProxy, defaultTable } from "./helpers/test-proxy.js";

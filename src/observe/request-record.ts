@@ -1,10 +1,146 @@
+import type { RoutingTable } from "../compile/routing-table.js";
 import type { ClassifierOutcome } from "../router/classify-with-model.js";
+import { routeLabelsOf } from "../router/route-header.js";
 import type { RouteDecision } from "../router/select-route.js";
+import type { MetricsRegistry } from "./metrics.js";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../translate/anthropic-types.js";
 import type { ToolCallOutcome } from "../translate/assemble-content-blocks.js";
 import type { TrimReport } from "../trim/trim-types.js";
 import { countToolCall, type RequestMetrics } from "./request-log.js";
-import type { RequestTrace } from "./request-metrics.js";
+
+/** What one /v1/messages request did, filled in as it goes (messages.ts sets route and metrics). */
+export interface RequestTrace {
+  started: number;
+  /** The model the client asked for (absent: the body was refused before it was read). */
+  model?: string;
+  /** The route it finally took (after any escalation); absent: refused before routing. */
+  route?: RouteDecision;
+  /** The request log's numbers (local backends). */
+  metrics?: RequestMetrics;
+  /** How the model classifier was consulted for it; absent: it was not (a rule decided, or mode rules). */
+  classifier?: ClassifierOutcome;
+  /** The sentence of the error mallex answered it with (absent: none, or one sent inside a stream, which its metrics keep). */
+  failure?: string;
+}
+
+export type RequestOutcome = "ok" | "error" | "cancelled";
+
+/** How and when a request ended, as observeMessages tells it once. */
+export interface RequestEnd {
+  status: number;
+  outcome: RequestOutcome;
+  finishedAt: number;
+  /** What the handler threw (status 500). */
+  error?: unknown;
+}
+
+/** Counts one ended request in every metric it concerns. */
+export function recordRequest(registry: MetricsRegistry, table: RoutingTable, trace: RequestTrace, end: RequestEnd): void {
+  const route = trace.route ? routeLabelsOf(trace.route, table) : { tier: "none", profile: "none", backend: "none" };
+  const labels = { tier: route.tier, profile: route.profile, backend: route.backend };
+  const status = String(end.status);
+  registry.inc("mallex_requests_total", { ...labels, status, outcome: end.outcome });
+  if (end.outcome === "error") registry.inc("mallex_request_errors_total", { ...labels, status });
+  registry.observe("mallex_request_duration_seconds", labels, Math.max(0, end.finishedAt - trace.started) / 1000);
+  if (trace.classifier !== undefined) registry.inc("mallex_classifier_decisions_total", { outcome: trace.classifier });
+  const m = trace.metrics;
+  if (!m) return;
+  // A one-piece answer has no first token of its own: the request log puts it at the start.
+  if (m.firstTokenAt !== undefined && m.firstTokenAt > m.started)
+    registry.observe("mallex_time_to_first_token_seconds", labels, (m.firstTokenAt - trace.started) / 1000);
+  if (m.queuedMs !== undefined) registry.observe("mallex_queue_wait_seconds", labels, m.queuedMs / 1000);
+  if (m.loadingMs !== undefined) registry.observe("mallex_model_load_wait_seconds", labels, m.loadingMs / 1000);
+  if (m.promptTokens !== undefined) registry.inc("mallex_prompt_tokens_total", labels, m.promptTokens);
+  if (m.cachedTokens !== undefined) registry.inc("mallex_cached_tokens_total", labels, m.cachedTokens);
+  if (m.outputTokens !== undefined) registry.inc("mallex_output_tokens_total", labels, m.outputTokens);
+  if (m.charsIn > m.charsOut) registry.inc("mallex_trimmed_chars_total", labels, m.charsIn - m.charsOut);
+  const calls = m.toolCalls;
+  if (calls !== undefined) {
+    for (const [outcome, n] of [
+      ["ran", calls.made - calls.repaired - calls.rejected],
+      ["repaired", calls.repaired],
+      ["rejected", calls.rejected],
+    ] as const) {
+      if (n > 0) registry.inc("mallex_tool_calls_total", { ...labels, outcome }, n);
+    }
+  }
+  if (m.forcedCallRetries !== undefined) registry.inc("mallex_forced_call_retries_total", labels, m.forcedCallRetries);
+  if (m.unknownCallRetries !== undefined) registry.inc("mallex_unknown_call_retries_total", labels, m.unknownCallRetries);
+}
+
+/** node:http's response to the client, where the app runs on node:http: its `close` is the end of a stream. */
+export interface SentResponse {
+  readonly writableFinished: boolean;
+  once(event: "close", listener: () => void): unknown;
+}
+
+/**
+ * Runs a /v1/messages handler and counts the request once when it ends: at once for an answer in one
+ * piece, at the last byte (or the client's cancel) for a stream, with status 500 when it throws.
+ * `onEnd` is told the same end, after the metrics (the request's watch: see request-watch.ts).
+ * On node:http (`sent`), a stream's end is its response's `close`, and the body is not touched;
+ * elsewhere (app.fetch) the body is passed through a stream that sees its end.
+ */
+export async function observeMessages(
+  registry: MetricsRegistry,
+  table: RoutingTable,
+  trace: RequestTrace,
+  deps: { now(): number; signal: AbortSignal; onEnd?: ((end: RequestEnd) => void) | undefined; sent?: SentResponse | undefined },
+  handle: () => Promise<Response>,
+): Promise<Response> {
+  let ended = false;
+  const finish = (status: number, outcome: RequestOutcome, error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    const end: RequestEnd = { status, outcome, finishedAt: deps.now(), ...(error === undefined ? {} : { error }) };
+    recordRequest(registry, table, trace, end);
+    deps.onEnd?.(end);
+  };
+  let response: Response;
+  try {
+    response = await handle();
+  } catch (error) {
+    finish(500, "error", error);
+    throw error;
+  }
+  const status = response.status;
+  const outcomeAtEnd = (): RequestOutcome => {
+    if (status === 499 || trace.metrics?.error === "client disconnected") return "cancelled";
+    return status >= 400 || trace.metrics?.error !== undefined ? "error" : "ok";
+  };
+  const streamed =
+    response.headers.get("content-type")?.startsWith("text/event-stream") ||
+    (trace.route?.profile.backend !== undefined && table.backends[trace.route.profile.backend]?.kind === "anthropic");
+  const { sent } = deps;
+  if (streamed && sent !== undefined) {
+    sent.once("close", () => finish(status, sent.writableFinished ? outcomeAtEnd() : "cancelled"));
+    return response;
+  }
+  if (!streamed || !response.body) {
+    finish(status, outcomeAtEnd());
+    return response;
+  }
+  deps.signal.addEventListener("abort", () => finish(status, "cancelled"), { once: true });
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (!done) return controller.enqueue(value);
+        finish(status, outcomeAtEnd());
+        controller.close();
+      } catch (error) {
+        finish(status, "error");
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      finish(status, "cancelled");
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status, statusText: response.statusText, headers: response.headers });
+}
 
 /** What happened to a request on its way to a call: each is its trace's. */
 export type RequestEvent =

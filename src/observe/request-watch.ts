@@ -5,7 +5,7 @@ import type { TrimReport } from "../trim/trim-types.js";
 import { clip, describeResponse, describeRoute, describeTrim, type DebugLevel } from "./debug-lines.js";
 import { formatLastRequest, type LastRequestCapture, type LastRequestFiles } from "./format-last-request.js";
 import type { Redactor } from "./redact-secrets.js";
-import type { RequestEnd, RequestTrace } from "./request-metrics.js";
+import type { RequestEnd, RequestTrace } from "./request-record.js";
 import { summarizeResponse } from "./response-summary.js";
 import type { LastRequestSaver } from "./save-last-request.js";
 import { bodyText } from "../shared/read-body-text.js";

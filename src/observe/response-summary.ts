@@ -1,5 +1,5 @@
 import type { RequestMetrics } from "./request-log.js";
-import type { RequestOutcome } from "./request-metrics.js";
+import type { RequestOutcome } from "./request-record.js";
 import { clipText, RETENTION_LIMITS } from "../shared/retention-limits.js";
 
 /** How a /v1/messages request ended, as the debug log and the saved last request tell it. */

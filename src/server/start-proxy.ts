@@ -47,7 +47,7 @@ import { createLargeBodyCollector } from "./collect-after-large-body.js";
 import { createRequestWatcher } from "../observe/request-watch.js";
 import { claudeCodeDriftPath, createClaudeCodeDriftSaver } from "../observe/save-claude-code-drift.js";
 import { createLastRequestSaver, lastRequestDir } from "../observe/save-last-request.js";
-import { createMallexMetrics } from "../observe/request-metrics.js";
+import { createMallexMetrics } from "../observe/mallex-metrics.js";
 import type { ServerContext } from "../pipeline/server-context.js";
 import { findPackageRoot } from "../shared/package-root.js";
 import { createTtftRates, ttftRatesPath } from "../observe/ttft-rates.js";

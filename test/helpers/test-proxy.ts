@@ -13,7 +13,7 @@ import { createSessionStore } from "../../src/router/session-store.js";
 import { createToolSchemaCache } from "../../src/tools/check-tool-call.js";
 import { createPrefixCache } from "../../src/trim/prefix-cache.js";
 import { createApp } from "../../src/server/create-app.js";
-import { createMallexMetrics } from "../../src/observe/request-metrics.js";
+import { createMallexMetrics } from "../../src/observe/mallex-metrics.js";
 import type { ServerContext } from "../../src/pipeline/server-context.js";
 import { collectSecrets, createRedactor } from "../../src/observe/redact-secrets.js";
 import { packageRoot } from "./config-tree.js";

@@ -4,7 +4,7 @@ import { resolveBackends } from "../../src/backends/resolve-backends.js";
 import type { ServerFacts } from "../../src/backends/server-facts.js";
 import { createBackendCapacities } from "../../src/observe/backend-capacities.js";
 import { poolQueueName } from "../../src/backends/pool/pool-queue-name.js";
-import { renderMetrics, createMallexMetrics } from "../../src/observe/request-metrics.js";
+import { renderMetrics, createMallexMetrics } from "../../src/observe/mallex-metrics.js";
 import { compileTree } from "../helpers/config-tree.js";
 import { parseExposition, sumOf } from "../helpers/parse-exposition.js";
 

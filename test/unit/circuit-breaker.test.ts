@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../../src/backends/backend-error.js";
 import { createCircuitBreakers, outcomeOfError, retryAfterOf } from "../../src/backends/circuit-breaker.js";
-import { createMallexMetrics, renderMetrics } from "../../src/observe/request-metrics.js";
+import { createMallexMetrics, renderMetrics } from "../../src/observe/mallex-metrics.js";
 
 function setUp(options: { failureThreshold?: number; coolDownMs?: number; maxCoolDownMs?: number } = {}) {
   const clock = { t: 1_000 };

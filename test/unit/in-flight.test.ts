@@ -3,7 +3,7 @@ import { formatInFlight, formatStatus } from "../../src/cli/format-status.js";
 import type { CompiledProfile } from "../../src/compile/routing-table.js";
 import { createDashboardFeed, type DashboardMessage } from "../../src/observe/dashboard/dashboard-feed.js";
 import { summarizeInFlight } from "../../src/observe/dashboard/in-flight-summary.js";
-import type { RequestTrace } from "../../src/observe/request-metrics.js";
+import type { RequestTrace } from "../../src/observe/request-record.js";
 import { readPrefillProgress } from "../../src/observe/read-prefill-progress.js";
 import { compileTree, BASE } from "../helpers/config-tree.js";
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CompiledProfile } from "../../src/compile/routing-table.js";
-import type { RequestTrace } from "../../src/observe/request-metrics.js";
-import { createRequestRecord, observeAnswer, onceEnded, type CallStart } from "../../src/observe/request-record.js";
+import { createRequestRecord, observeAnswer, onceEnded, type CallStart, type RequestTrace } from "../../src/observe/request-record.js";
 import { formatRequestLog } from "../../src/observe/request-log.js";
 import type { AnthropicMessage } from "../../src/translate/anthropic-types.js";
 import type { TrimReport } from "../../src/trim/trim-types.js";

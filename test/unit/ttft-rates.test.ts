@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { predictTtft } from "../../src/router/predict-ttft.js";
 import { createSessionPrompts } from "../../src/router/session-prompts.js";
 import { addSample, RATE_WINDOW, sampleOf } from "../../src/observe/learn-rates.js";
-import { createMallexMetrics, renderMetrics } from "../../src/observe/request-metrics.js";
+import { createMallexMetrics, renderMetrics } from "../../src/observe/mallex-metrics.js";
 import { createTtftRates, ttftRatesPath } from "../../src/observe/ttft-rates.js";
 import { learnFromRequest } from "../../src/observe/learn-from-request.js";
 import { finished } from "../helpers/finished-request.js";

@@ -2,7 +2,7 @@ import type { RoutingTable } from "../../compile/routing-table.js";
 import type { SupervisorEvent, SupervisorState } from "../../supervisor/types.js";
 import type { ClaudeCodeDrift } from "../claude-code-drift.js";
 import type { LastRequestFiles } from "../format-last-request.js";
-import type { RequestEnd, RequestTrace } from "../request-metrics.js";
+import type { RequestEnd, RequestTrace } from "../request-record.js";
 import type { SupervisorPool } from "../../backends/supervisor-pool.js";
 import { RETENTION_LIMITS } from "../../shared/retention-limits.js";
 import { summarizeMemory, type MemorySummary } from "./memory-summary.js";

@@ -1,4 +1,4 @@
-import type { RequestTrace } from "../request-metrics.js";
+import type { RequestTrace } from "../request-record.js";
 import type { PrefillProgress } from "../read-prefill-progress.js";
 
 /** A request under way, as the dashboard and `mallex status` show it while Claude Code waits on it. */

@@ -1,7 +1,7 @@
 import type { RoutingTable } from "../../compile/routing-table.js";
 import { describeTrimRules } from "../../trim/summarize-trim-report.js";
 import { NOTABLE_WAIT_MS, phasesOf, speedsOf } from "../request-log.js";
-import type { RequestEnd, RequestTrace } from "../request-metrics.js";
+import type { RequestEnd, RequestTrace } from "../request-record.js";
 import { routeLabelsOf } from "../../router/route-header.js";
 import { clipText, RETENTION_LIMITS } from "../../shared/retention-limits.js";
 

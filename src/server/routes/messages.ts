@@ -1,6 +1,5 @@
 import type { H3Event } from "h3";
-import { observeMessages, type RequestTrace } from "../../observe/request-metrics.js";
-import { createRequestRecord } from "../../observe/request-record.js";
+import { createRequestRecord, observeMessages, type RequestTrace } from "../../observe/request-record.js";
 import type { RequestWatch } from "../../observe/request-watch.js";
 import { handleMessages } from "../../pipeline/handle-messages.js";
 import { scopeRequest } from "../../pipeline/request-scope.js";
