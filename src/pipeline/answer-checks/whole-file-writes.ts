@@ -50,7 +50,8 @@ export function writeWholeFile(
   if (written === undefined) return answer;
   const created = files.find((file) => file.created === true);
   const command = created === undefined ? undefined : commandForCreatedFile(answer, created);
-  record.happened({ type: "tool-call", call: { rejected: false, repairs: [command === undefined ? WHOLE_FILE_REPAIR : SHELL_WRITE_REPAIR] } });
+  const repair = command !== undefined && "content" in command ? SHELL_WRITE_REPAIR : WHOLE_FILE_REPAIR;
+  record.happened({ type: "tool-call", call: { rejected: false, repairs: [repair] } });
   return written;
 }
 

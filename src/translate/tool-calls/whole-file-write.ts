@@ -13,7 +13,9 @@
  *   not data (```json: a call or an example, see find-unknown-calls.ts), unless the file is JSON itself
  *   or the block is a Write's arguments with no call around them (its `content` is the block then);
  * - the block is that file again, changed: at least half of the file's non-blank lines are among its
- *   lines (so a snippet of it, or a file of its own, is not taken for it), and it is not the file as read.
+ *   lines (so a snippet of it, or a file of its own, is not taken for it), and it is not the file as read;
+ * - or the file is one the task asks to create, and the block its content: a block that is a shell
+ *   command writing that file gives what the command writes (shell-file-write.ts).
  * The words around the block stay, before the call. Pure.
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
