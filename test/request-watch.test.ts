@@ -122,4 +122,14 @@ describe("the request watch", () => {
       body: { messages: [{ content: "What does ticket 42 say?" }] },
     });
   });
+
+  it("keeps a body that came as bytes as its bytes, decoded whole, non-ASCII and all, only where its files are made", async () => {
+    const watched = watchedProxy(mlx.url, 0);
+    const words = "Que dit le ticket 42 — « vite » ? 🤖";
+    mlx.script({ text: "Four." });
+    await (await watched.proxy.post("/v1/messages", ask({ messages: [{ role: "user", content: words }] }))).json();
+    await settled();
+    await watched.written();
+    expect(watched.saved("request.json")).toMatchObject({ body: { messages: [{ content: words }] } });
+  });
 });

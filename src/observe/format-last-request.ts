@@ -1,6 +1,7 @@
 import type { RoutingTable } from "../compile/routing-table.js";
 import type { RouteDecision } from "../router/select-route.js";
 import type { TrimReport } from "../trim/trim-types.js";
+import { bodyText } from "../shared/read-body-text.js";
 import type { Redactor } from "./redact-secrets.js";
 import type { ResponseSummary } from "./response-summary.js";
 import type { UpstreamCall } from "./watch-upstream.js";
@@ -13,8 +14,8 @@ export interface LastRequestCapture {
   /** Path and query, as the client asked. */
   path: string;
   headers: Iterable<[string, string]>;
-  /** The client's body, as it came. */
-  body: string;
+  /** The client's body, as it came: its text, or its bytes (decoded only when the files are made). */
+  body: string | Buffer;
   /** The route it finally took; absent: refused before routing. */
   route?: RouteDecision;
   /** Each trimming, in order (an escalation over the budget trims again for the next profile). */
@@ -54,7 +55,7 @@ export function formatLastRequest(capture: LastRequestCapture, table: RoutingTab
       method: capture.method,
       path: capture.path,
       headers: redact.headers(capture.headers),
-      body: parseOrText(capture.body),
+      body: parseOrText(bodyText(capture.body)),
     }),
     "upstream.json": json(
       last === undefined
