@@ -537,7 +537,7 @@ describe("tools.whole_file_writes: the file just read, rewritten whole in a code
     expect(message.content).toEqual([
       { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: "/repo/hello.txt", content: "Hello from mallex\n" } },
     ]);
-    expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a shell command writing a new file → Write of what it writes) · ");
+    expect(proxy.logs.at(-1)).toContain(" · tool calls 1: 1 repaired (a shell command writing a file → Write of what it writes) · ");
     // A command whose output only running it would tell is no content: the same request, sampled warmer.
     const seen = mlx.requests.length;
     mlx.script({ text: '```bash\necho "Hello from $USER" > hello.txt\n```' }, { text: "```\nHello from mallex\n```" });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnthropicMessage, AnthropicMessageParam } from "../../src/translate/anthropic-types.js";
 import { numberedLines } from "../helpers/read-result.js";
-import { commandForCreatedFile, readFiles, unchangedRewrite, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
+import { readFiles, shellCommandFor, unchangedRewrite, wholeFileWrite, withPlainReads } from "../../src/translate/tool-calls/whole-file-write.js";
 
 const ROMAN = [
   "def to_roman(n):",
@@ -151,13 +151,22 @@ describe("wholeFileWrite: the file rewritten in a code block becomes its Write",
     });
     const unreadable = answer('```bash\necho "Hello from $USER" > hello.txt\n```');
     expect(wholeFileWrite(unreadable, [created], "t")).toBeUndefined();
-    expect(commandForCreatedFile(unreadable, created)).toEqual({ unreadable: "its echo writes what only running it would tell" });
-    // A shell script to create may write other files; and a file read is never a file to create.
+    expect(shellCommandFor(unreadable, created.path)).toEqual({ unreadable: "its echo writes what only running it would tell" });
+    // A shell script to create may write other files.
     const script = { path: "/r/build.sh", text: "", created: true as const };
     expect(wholeFileWrite(answer('```bash\necho "built" > out.txt\n```'), [script], "t")!.content.at(-1)).toMatchObject({
       input: { file_path: "/r/build.sh", content: 'echo "built" > out.txt\n' },
     });
-    expect(commandForCreatedFile(unreadable, { path: "/r/hello.txt", text: "old" })).toBeUndefined();
+    expect(shellCommandFor(answer("```python\nprint(1)\n```"), created.path)).toBeUndefined();
+  });
+
+  it("a file read, rewritten as a here-document that writes it: the document is the content, compared as the file; unchanged, it is no Write", () => {
+    const heredoc = (text: string) => answer(`\`\`\`bash\ncat > roman.py <<'EOF'\n${text}EOF\n\`\`\``);
+    expect(wholeFileWrite(heredoc(`${IMPLEMENTED}\n`), file, "t")!.content.at(-1)).toMatchObject({
+      input: { file_path: "/r/roman.py", content: `${IMPLEMENTED}\n` },
+    });
+    expect(wholeFileWrite(heredoc(ROMAN), file, "t")).toBeUndefined();
+    expect(unchangedRewrite(heredoc(ROMAN), file[0]!)).toBe(true);
   });
 
   it("the real 1.5B's answer: words kept before the call, the block the file's content", () => {

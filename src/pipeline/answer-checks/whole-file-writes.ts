@@ -2,8 +2,8 @@ import type { CompiledProfile } from "../../compile/routing-table.js";
 import type { CallRecord } from "../../observe/request-record.js";
 import type { AnthropicCustomTool, AnthropicMessage, MessagesRequest } from "../../translate/anthropic-types.js";
 import {
-  commandForCreatedFile,
   readFiles,
+  shellCommandFor,
   unchangedRewrite,
   wholeFileWrite,
   WRITE_TOOL,
@@ -17,8 +17,8 @@ import { fileToCreate, type AskedFile } from "./ask-whole-file.js";
 
 /** How the repair is named in the log line and the eval's counts. */
 export const WHOLE_FILE_REPAIR = "a whole file in a code block → Write";
-/** The same, where the block was a shell command writing the new file: what it writes is the Write's content. */
-export const SHELL_WRITE_REPAIR = "a shell command writing a new file → Write of what it writes";
+/** The same, where the block was a shell command writing the file: what it writes is the Write's content. */
+export const SHELL_WRITE_REPAIR = "a shell command writing a file → Write of what it writes";
 
 /**
  * A profile's `tools.whole_file_writes` on one request: where the client offers Write, leaves the
@@ -48,8 +48,9 @@ export function writeWholeFile(
 ): AnthropicMessage {
   const written = wholeFileWrite(answer, files, id(), renamed);
   if (written === undefined) return answer;
-  const created = files.find((file) => file.created === true);
-  const command = created === undefined ? undefined : commandForCreatedFile(answer, created);
+  const write = written.content.at(-1);
+  const path = write?.type === "tool_use" ? (write.input as { file_path: string }).file_path : "";
+  const command = shellCommandFor(answer, path);
   const repair = command !== undefined && "content" in command ? SHELL_WRITE_REPAIR : WHOLE_FILE_REPAIR;
   record.happened({ type: "tool-call", call: { rejected: false, repairs: [repair] } });
   return written;
@@ -70,8 +71,8 @@ export interface WholeFileAskRetry {
  * (llama-server); the same request without it, at 0.8, changed the file 4 times of 6, rightly once; in
  * the eval, config.json then came back fixed in both runs. The 0.5B on mlx_lm.server, asked for
  * limits.js after the Reads of the three files that use MAX_RETRIES, wrote retry.js back as it was,
- * and the task ended there. A file to create that came back as a shell command writing it with what
- * only running it would tell (shell-file-write.ts) is asked for again the same way.
+ * and the task ended there. A file that came back as a shell command writing it with what only
+ * running it would tell (shell-file-write.ts) is asked for again the same way.
  */
 export async function retryWholeFileAsk(
   first: AnthropicMessage,
@@ -87,7 +88,7 @@ export async function retryWholeFileAsk(
     retries: 2,
     problem: (answer: AnthropicMessage) => {
       if (unchangedRewrite(answer, file)) return `${file.path} came back unchanged`;
-      const command = commandForCreatedFile(answer, file);
+      const command = shellCommandFor(answer, file.path);
       if (command !== undefined && "unreadable" in command) return `${file.path} came back as no content: ${command.unreadable}`;
       const other = others.find((read) => unchangedRewrite(answer, read));
       return other === undefined ? undefined : `${other.path} came back as it was read, not ${file.path} changed`;

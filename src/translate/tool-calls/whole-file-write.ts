@@ -14,8 +14,10 @@
  *   or the block is a Write's arguments with no call around them (its `content` is the block then);
  * - the block is that file again, changed: at least half of the file's non-blank lines are among its
  *   lines (so a snippet of it, or a file of its own, is not taken for it), and it is not the file as read;
- * - or the file is one the task asks to create, and the block its content: a block that is a shell
- *   command writing that file gives what the command writes (shell-file-write.ts).
+ * - or the file is one the task asks to create, and the block its content;
+ * - a block that is a shell command writing the file (`cat > roman.py <<'EOF'`, `echo … > hello.txt`)
+ *   stands for what the command writes, and for nothing where only running it would tell
+ *   (shell-file-write.ts).
  * The words around the block stay, before the call. Pure.
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicOutputBlock } from "../anthropic-types.js";
@@ -113,8 +115,7 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
   if (fences.length !== 1) return undefined;
   const [fence] = fences as [CodeFence];
   const [rewrite] = readingsOf(fence).flatMap((block) => {
-    const file = rewrittenFile(block.text, filesFor(block, files), renamed);
-    const write = file === undefined ? createdFile(block, files) : { file, content: block.text };
+    const write = rewrittenFile(block.text, filesFor(block, files), renamed) ?? createdFile(block, files);
     return write === undefined ? [] : [write];
   });
   if (rewrite === undefined) return undefined;
@@ -132,7 +133,7 @@ export function wholeFileWrite(answer: AnthropicMessage, files: readonly ReadFil
 export function unchangedRewrite(answer: AnthropicMessage, file: ReadFile): boolean {
   if (answer.content.some((block) => block.type === "tool_use")) return false;
   const fences = codeFences(answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""));
-  return fences.length === 1 && readingsOf(fences[0]!).some((block) => sameText(block.text, file.text));
+  return fences.length === 1 && readingsOf(fences[0]!).some((block) => sameText(contentFor(block.text, file.path) ?? block.text, file.text));
 }
 
 /** A way to read a fence as a file: its text, whether it is code, and the file it names. */
@@ -182,16 +183,34 @@ export interface Renamed {
   to: string;
 }
 
-/** The file `block` rewrites: the one it keeps the most of (at least half), unless it is that file unchanged. */
-function rewrittenFile(block: string, files: readonly ReadFile[], renamed?: Renamed): ReadFile | undefined {
-  const compared = renamed === undefined ? block : block.replace(wholeWord(renamed.to), () => renamed.from);
-  let best: { file: ReadFile; kept: number } | undefined;
+/** A file and the text a block makes it. */
+interface BlockWrite {
+  file: ReadFile;
+  content: string;
+}
+
+/** The file `block` rewrites, with what it makes it: the one it keeps the most of (at least half), unless it is that file unchanged. */
+function rewrittenFile(block: string, files: readonly ReadFile[], renamed?: Renamed): BlockWrite | undefined {
+  let best: (BlockWrite & { kept: number }) | undefined;
   for (const file of files) {
     if (file.created === true) continue;
+    const content = contentFor(block, file.path);
+    if (content === undefined) continue;
+    const compared = renamed === undefined ? content : content.replace(wholeWord(renamed.to), () => renamed.from);
     const kept = keptShare(compared, file.text);
-    if (kept >= 0.5 && (best === undefined || kept > best.kept)) best = { file, kept };
+    if (kept >= 0.5 && (best === undefined || kept > best.kept)) best = { file, content, kept };
   }
-  return best === undefined || sameText(block, best.file.text) ? undefined : best.file;
+  return best === undefined || sameText(best.content, best.file.text) ? undefined : { file: best.file, content: best.content };
+}
+
+/**
+ * What a block makes the file at `path`: the block as it stands, or where it is a shell command
+ * writing that file, what the command writes; undefined where only running it would tell.
+ */
+function contentFor(block: string, path: string): string | undefined {
+  const command = shellFileWrite(block, path);
+  if (command === undefined) return block;
+  return "content" in command ? command.content : undefined;
 }
 
 /**
@@ -199,23 +218,22 @@ function rewrittenFile(block: string, files: readonly ReadFile[], renamed?: Rena
  * file), not empty, naming no other file; with that content. A block that is a shell command writing
  * the file gives what it writes, or nothing where only running it would tell (shell-file-write.ts).
  */
-function createdFile(block: BlockReading, files: readonly ReadFile[]): { file: ReadFile; content: string } | undefined {
+function createdFile(block: BlockReading, files: readonly ReadFile[]): BlockWrite | undefined {
   const file = files.find((known) => known.created === true);
   if (file === undefined || block.text.trim() === "" || (block.path !== undefined && block.path !== file.path)) return undefined;
   if (!block.code && !DATA_FILE.test(file.path)) return undefined;
-  const command = shellFileWrite(block.text, file.path);
-  if (command === undefined) return { file, content: block.text };
-  return "content" in command ? { file, content: command.content } : undefined;
+  const content = contentFor(block.text, file.path);
+  return content === undefined ? undefined : { file, content };
 }
 
 /**
- * Where the answer, making no call, is one code block that is a shell command writing the file to
- * create: what it writes, or why only running it would tell; undefined otherwise.
+ * Where the answer, making no call, is one code block that is a shell command writing the file at
+ * `path`: what it writes, or why only running it would tell; undefined otherwise.
  */
-export function commandForCreatedFile(answer: AnthropicMessage, file: ReadFile): ShellFileWrite | undefined {
-  if (file.created !== true || answer.content.some((block) => block.type === "tool_use")) return undefined;
+export function shellCommandFor(answer: AnthropicMessage, path: string): ShellFileWrite | undefined {
+  if (answer.content.some((block) => block.type === "tool_use")) return undefined;
   const fences = codeFences(answer.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join(""));
-  return fences.length === 1 ? shellFileWrite(fences[0]!.body, file.path) : undefined;
+  return fences.length === 1 ? shellFileWrite(fences[0]!.body, path) : undefined;
 }
 
 /** The file a tool result is the whole of: the path of the Read (in `calls`, the message before) it answers, where that Read succeeded and took no offset or limit. */
