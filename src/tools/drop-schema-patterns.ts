@@ -1,28 +1,11 @@
+import { ONE_SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS } from "../shared/json-schema-keywords.js";
+
 /**
  * A tool's input_schema without its regular expressions (`pattern`, `patternProperties`), for
  * checking a model's call in mallex's one thread: a client's pattern such as `(a+)+$` (an MCP
  * server's, say) against a 40-character argument backtracks for hours, and every other request
  * would wait behind it. The client still checks its own tool's input; mallex only needs the shape.
  */
-
-/** Keywords whose value is one subschema. */
-const ONE = [
-  "additionalProperties",
-  "items",
-  "additionalItems",
-  "contains",
-  "propertyNames",
-  "not",
-  "if",
-  "then",
-  "else",
-  "unevaluatedItems",
-  "unevaluatedProperties",
-];
-/** Keywords whose value is a list of subschemas. */
-const LIST = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
-/** Keywords whose value maps names to subschemas. */
-const MAP = ["properties", "$defs", "definitions", "dependentSchemas"];
 
 /**
  * Copies `schema` with `pattern` dropped from every subschema and `patternProperties` dropped (with
@@ -48,9 +31,10 @@ export function dropSchemaPatterns(schema: unknown): unknown {
 }
 
 function subschemasOf(key: string, value: unknown): unknown {
-  if (LIST.includes(key) && Array.isArray(value)) return value.map(dropSchemaPatterns);
-  if (ONE.includes(key)) return dropSchemaPatterns(value);
-  if (MAP.includes(key) && value !== null && typeof value === "object" && !Array.isArray(value)) {
+  if (SUBSCHEMA_LISTS.has(key) && Array.isArray(value)) return value.map(dropSchemaPatterns);
+  if (ONE_SUBSCHEMA.has(key)) return dropSchemaPatterns(value);
+  // patternProperties never gets here: dropSchemaPatterns drops it first.
+  if (SUBSCHEMA_MAPS.has(key) && value !== null && typeof value === "object" && !Array.isArray(value)) {
     const map: Record<string, unknown> = {};
     for (const [name, sub] of Object.entries(value))
       Object.defineProperty(map, name, { value: dropSchemaPatterns(sub), enumerable: true, writable: true, configurable: true });

@@ -6,6 +6,7 @@ import type { CompiledToolPolicy } from "../compile/routing-table.js";
 import type { AnthropicCustomTool, AnthropicTool, AnthropicToolChoice } from "../translate/anthropic-types.js";
 import { isCustomTool } from "../translate/tool-calls/resolve-tool-call.js";
 import { isBuiltInTool, isClaudeCodeTool } from "../shared/claude-code-tools.js";
+import { ONE_SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS } from "../shared/json-schema-keywords.js";
 import { withUserItems } from "./claude-code/own-list-items.js";
 import type { OwnLines } from "./claude-code/own-lines.js";
 import type { TrimRuleHit } from "./trim-types.js";
@@ -30,26 +31,6 @@ export const PROPERTY_DESCRIPTION_MAX_CHARS = 200;
 
 /** Keywords that say nothing the model needs to call a tool correctly. */
 const NOISE: ReadonlySet<string> = new Set(["$schema", "$id", "$comment", "examples", "title", "deprecated", "readOnly", "writeOnly"]);
-/** Keywords whose value is a map of name → subschema (the names are data, never dropped). */
-const SCHEMA_MAPS: ReadonlySet<string> = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]);
-/** Keywords whose value is one subschema, or a list of them. */
-const SUBSCHEMAS: ReadonlySet<string> = new Set([
-  "items",
-  "additionalItems",
-  "additionalProperties",
-  "unevaluatedItems",
-  "unevaluatedProperties",
-  "contains",
-  "propertyNames",
-  "not",
-  "if",
-  "then",
-  "else",
-  "anyOf",
-  "oneOf",
-  "allOf",
-  "prefixItems",
-]);
 
 /**
  * A tool's input schema without the noise: `$schema`, `examples`, titles, `additionalProperties:
@@ -85,9 +66,9 @@ function simplifyNode(node: unknown, max: number): unknown {
     if (NOISE.has(key)) continue;
     if (key === "additionalProperties" && value === false) continue;
     if ((key === "maximum" || key === "minimum") && typeof value === "number" && Math.abs(value) === Number.MAX_SAFE_INTEGER) continue;
-    if (SCHEMA_MAPS.has(key) && isPlainObject(value)) {
+    if (SUBSCHEMA_MAPS.has(key) && isPlainObject(value)) {
       out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, simplifyNode(sub, max)]));
-    } else if (SUBSCHEMAS.has(key)) {
+    } else if (ONE_SUBSCHEMA.has(key) || SUBSCHEMA_LISTS.has(key)) {
       out[key] = simplifyNode(value, max);
     } else if (key === "description" && typeof value === "string") {
       // 0: the names say it (file_path, old_string, command) and the characters go to the task.
