@@ -38,22 +38,17 @@ function writesFile(lines: readonly string[], path: string): boolean {
 /** `cat > FILE <<EOF` (or `cat <<EOF > FILE`), its lines, the delimiter, nothing after it. */
 function hereDocument(lines: readonly string[], path: string): ShellFileWrite | undefined {
   const start = lines.findIndex((line) => line.trim() !== "");
-  const open =
-    /^\s*cat\s+(?:>\s*(?<target>\S+)\s+<<(?<dash>-?)\s*(?<quote>['"]?)(?<word>\w+)\k<quote>|<<(?<dash2>-?)\s*(?<quote2>['"]?)(?<word2>\w+)\k<quote2>\s*>\s*(?<target2>\S+))\s*$/.exec(
-      lines[start] ?? "",
-    );
-  if (open?.groups === undefined) return undefined;
-  const { target, word, quote, dash } = {
-    target: open.groups.target ?? open.groups.target2!,
-    word: open.groups.word ?? open.groups.word2!,
-    quote: open.groups.quote ?? open.groups.quote2 ?? "",
-    dash: open.groups.dash ?? open.groups.dash2 ?? "",
-  };
-  if (!names(target, path)) return undefined;
-  const body = lines.slice(start + 1);
-  const end = body.findIndex((line) => (dash === "-" ? line.replace(/^\t+/, "") : line) === word);
+  // The file named before the marker or after it, once.
+  const open = /^\s*cat\s+(?:>\s*(\S+)\s+)?<<(-?)\s*(['"]?)(\w+)\3(?:\s*>\s*(\S+))?\s*$/.exec(lines[start] ?? "");
+  if (open === null) return undefined;
+  const [, before, dash, quote, word = "", after] = open;
+  const target = before ?? after;
+  if (target === undefined || (before !== undefined && after !== undefined) || !names(target, path)) return undefined;
+  // <<- takes the tabs that open each line off, the delimiter's included.
+  const body = lines.slice(start + 1).map((line) => (dash === "-" ? line.replace(/^\t+/, "") : line));
+  const end = body.indexOf(word);
   if (end < 0 || body.slice(end + 1).some((line) => line.trim() !== "")) return { unreadable: `its here-document is not closed by ${word} alone` };
-  const text = body.slice(0, end).map((line) => (dash === "-" ? line.replace(/^\t+/, "") : line));
+  const text = body.slice(0, end);
   if (quote === "" && text.some((line) => /[$`\\]/.test(line))) return { unreadable: "its here-document expands what only running it would tell" };
   return { content: text.map((line) => `${line}\n`).join("") };
 }
